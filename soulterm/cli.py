@@ -1,0 +1,70 @@
+"""The `soulterm` command line: the TUI by default, plus chat/train/eval/build/run/bench.
+
+Each subcommand lives in its own module under soulterm/commands/ with two
+functions, `configure(parser)` and `run(args) -> int`. They are imported only
+when chosen, so `soulterm chat` never pays for Textual, and nothing but
+training pays for torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "tui": ("soulterm.commands.tui", "open the C64 in the terminal (the default)"),
+    "chat": ("soulterm.commands.chat", "chat with a soul using the C64's integer math, instantly"),
+    "train": ("soulterm.commands.train", "train a soul (quantization-aware) and export soul.bin + tokenizer.json"),
+    "eval": ("soulterm.commands.evaluate", "score a soul on a corpus: valid-reply rate and token accuracy"),
+    "build": ("soulterm.commands.build", "assemble the soulplayer PRG and D64 floppy from a soul"),
+    "run": ("soulterm.commands.run", "run a PRG or D64 on the headless C64 and print its screen"),
+    "bench": ("soulterm.commands.bench", "measure engine speed, emulator speed and kernel cycle counts"),
+}
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 1, no traceback."""
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = argparse.ArgumentParser(
+        prog="soulterm",
+        description="A Commodore 64 in your terminal, running a real transformer in 6502 assembly.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parsers = {}
+    for name, (_module, help_text) in SUBCOMMANDS.items():
+        parsers[name] = sub.add_parser(name, help=help_text, description=help_text)
+    return parser, parsers
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, parsers = build_parser()
+    # Only the chosen subcommand's module is imported to add its options.
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    if chosen is None and not any(a in ("-h", "--help") for a in argv):
+        argv.insert(0, "tui")
+        chosen = "tui"
+    module = None
+    if chosen in SUBCOMMANDS:
+        module = importlib.import_module(SUBCOMMANDS[chosen][0])
+        module.configure(parsers[chosen])
+    args = parser.parse_args(argv)
+    if module is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(module.run(args) or 0)
+    except CommandError as exc:
+        print(f"soulterm {chosen}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nsoulterm {chosen}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

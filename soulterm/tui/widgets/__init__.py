@@ -1,0 +1,1 @@
+"""soulterm.tui/widgets"""
