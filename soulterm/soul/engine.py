@@ -1,0 +1,222 @@
+"""The integer engine: the ground truth of what the C64 computes (SPEC.md).
+
+`Engine.step` runs one new position through both layers with a KV cache and
+records what the TUI shows (attention weights of every head, hidden states,
+logits). `forward_full` recomputes every position from scratch; tests prove
+the two agree. `batch_logits` runs many teacher-forced sequences at once for
+the trainer's evaluation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import intmath, spec
+from .intmath import EXP_LUT, sat16, shift_right
+from .soulfile import Soul
+
+H, D, E = spec.N_HEADS, spec.HEAD_DIM, spec.EMBED_DIM
+
+
+@dataclass
+class PositionTrace:
+    """Everything computed for one position (one token fed to the engine)."""
+
+    position: int
+    token: int
+    embed: np.ndarray = None
+    hidden: list = field(default_factory=list)          # per layer, (32,) after the layer
+    attention_lut: list = field(default_factory=list)   # per layer, (4, t+1) LUT weights
+    logits: np.ndarray = None
+
+    @property
+    def attention_norm(self) -> list:
+        """Attention weights as the softmax they stand for: LUT weights / their sum."""
+        return [lut / lut.sum(axis=-1, keepdims=True) for lut in self.attention_lut]
+
+
+@dataclass
+class EngineState:
+    """The KV cache of one conversation turn plus the trace of its last position."""
+
+    keys: np.ndarray      # (layers, 20, 4, 8)
+    values: np.ndarray    # (layers, 20, 4, 8)
+    tokens: list = field(default_factory=list)
+    last: PositionTrace | None = None
+
+    @property
+    def length(self) -> int:
+        return len(self.tokens)
+
+
+@dataclass
+class Reply:
+    context: list
+    ids: list
+    text: str
+    ended: bool  # True when the soul chose END, False when the context filled up
+
+
+class _Layer:
+    """One layer's tensors arranged for fast numpy: q|k|v stacked into one matrix."""
+
+    def __init__(self, soul: Soul, layer: int):
+        t = lambda name: soul[f"l{layer}.{name}"]
+        self.n1, self.s_n1 = t("n1").values, t("n1").shift
+        self.n2, self.s_n2 = t("n2").values, t("n2").shift
+        self.qkv = np.concatenate([t("q").values, t("k").values, t("v").values])
+        self.qkv_shift = np.repeat([t("q").shift + 1, t("k").shift + 1, t("v").shift + 1], E)
+        self.proj, self.s_proj = t("proj").values, t("proj").shift
+        self.fc1, self.fc1_b, self.s_fc1 = t("fc1_w").values, t("fc1_b").values, t("fc1_w").shift
+        self.fc2, self.fc2_b, self.s_fc2 = t("fc2_w").values, t("fc2_b").values, t("fc2_w").shift
+
+    def qkv_of(self, xn):
+        """q, k, v for rows xn (..., 32), each with its own shift."""
+        acc = xn @ self.qkv.T
+        if self.qkv_shift.min() >= 0:
+            out = sat16(acc >> self.qkv_shift)
+        else:
+            out = sat16(np.stack([shift_right(acc[..., i], int(s))
+                                  for i, s in enumerate(self.qkv_shift)], axis=-1))
+        return out[..., :E], out[..., E:2 * E], out[..., 2 * E:]
+
+    def attention_out(self, h, att):
+        """Residual after the attention projection."""
+        return sat16(h + intmath.matvec(self.proj, self.s_proj, att, post=1))
+
+    def feed_forward(self, h):
+        yn = intmath.rmsnorm(h, self.n2, self.s_n2)
+        z = intmath.relu(intmath.matvec(self.fc1, self.s_fc1, yn, self.fc1_b, post=1))
+        return sat16(h + intmath.matvec(self.fc2, self.s_fc2, z, self.fc2_b, post=1))
+
+
+class Engine:
+    def __init__(self, soul: Soul):
+        self.soul = soul
+        self.te, self.s_te = soul["te"].values, soul["te"].shift
+        self.pe, self.s_pe = soul["pe"].values, soul["pe"].shift
+        self.layers = [_Layer(soul, layer) for layer in range(spec.N_LAYERS)]
+        self.norm, self.s_norm = soul["norm"].values, soul["norm"].shift
+        self.out = soul["out"].values
+        self.s_out = soul["out"].shift
+
+    # -- one position at a time (KV cache) ------------------------------------
+
+    def new_state(self) -> EngineState:
+        shape = (spec.N_LAYERS, spec.CONTEXT, H, D)
+        return EngineState(np.zeros(shape, np.int64), np.zeros(shape, np.int64))
+
+    def step(self, state: EngineState, token: int) -> np.ndarray:
+        """Feed one token at the next position; returns its logits (128,)."""
+        t = state.length
+        if t >= spec.CONTEXT:
+            raise ValueError(f"context is full ({spec.CONTEXT} tokens)")
+        if not 0 <= token < spec.VOCAB_SIZE:
+            raise ValueError(f"token id {token} outside 0..{spec.VOCAB_SIZE - 1}")
+        trace = PositionTrace(position=t, token=token)
+        h = intmath.embed(self.te[token], self.s_te, self.pe[t], self.s_pe)
+        trace.embed = h
+        for li, layer in enumerate(self.layers):
+            xn = intmath.rmsnorm(h, layer.n1, layer.s_n1)
+            q, k, v = layer.qkv_of(xn)
+            state.keys[li, t] = k.reshape(H, D)
+            state.values[li, t] = v.reshape(H, D)
+            att, lut = _attend(q.reshape(H, D), state.keys[li, :t + 1], state.values[li, :t + 1])
+            trace.attention_lut.append(lut)
+            h = layer.feed_forward(layer.attention_out(h, att))
+            trace.hidden.append(h)
+        trace.logits = self.logits_of(h)
+        state.tokens.append(token)
+        state.last = trace
+        return trace.logits
+
+    def logits_of(self, h):
+        return intmath.matvec(self.out, self.s_out, intmath.rmsnorm(h, self.norm, self.s_norm), post=0)
+
+    @staticmethod
+    def next_token(logits) -> int:
+        return intmath.argmax_token(logits)
+
+    def reply(self, tokenizer, text: str) -> Reply:
+        """One conversation turn by SPEC's rules: greedy until END or a full context."""
+        context = tokenizer.encode_turn(text)
+        state = self.new_state()
+        for tok in context:
+            logits = self.step(state, tok)
+        ids, ended = [], False
+        while state.length < spec.CONTEXT:
+            nxt = self.next_token(logits)
+            if nxt == spec.END:
+                ended = True
+                break
+            ids.append(nxt)
+            logits = self.step(state, nxt)
+        return Reply(context, ids, tokenizer.decode(ids), ended)
+
+    # -- everything again, from scratch -----------------------------------------
+
+    def forward_full(self, tokens) -> list[PositionTrace]:
+        """Recompute every position without a cache (the slow, obvious way)."""
+        tokens = list(tokens)
+        traces = [PositionTrace(position=t, token=tok) for t, tok in enumerate(tokens)]
+        h = np.stack([intmath.embed(self.te[tok], self.s_te, self.pe[t], self.s_pe)
+                      for t, tok in enumerate(tokens)])
+        for tr, row in zip(traces, h):
+            tr.embed = row
+        for layer in self.layers:
+            new_h = []
+            xn = np.stack([intmath.rmsnorm(row, layer.n1, layer.s_n1) for row in h])
+            q, k, v = layer.qkv_of(xn)
+            for t in range(len(tokens)):
+                heads, luts = [], []
+                for hd in range(H):
+                    sl = slice(hd * D, hd * D + D)
+                    out, lut = intmath.attention_head(q[t, sl], k[:t + 1, sl], v[:t + 1, sl])
+                    heads.append(out)
+                    luts.append(lut)
+                traces[t].attention_lut.append(np.stack(luts))
+                new_h.append(layer.feed_forward(layer.attention_out(h[t], np.concatenate(heads))))
+            h = np.stack(new_h)
+            for tr, row in zip(traces, h):
+                tr.hidden.append(row)
+        for tr, row in zip(traces, h):
+            tr.logits = self.logits_of(row)
+        return traces
+
+    # -- many sequences at once, teacher forced ---------------------------------
+
+    def batch_logits(self, sequences) -> np.ndarray:
+        """Logits at every position of every sequence: (B, T) ids -> (B, T, 128).
+
+        Causal, so padding after a sequence's end does not change its earlier
+        positions. Vectorised over the batch and the positions.
+        """
+        seq = np.asarray(sequences, dtype=np.int64)
+        if seq.ndim != 2 or seq.shape[1] > spec.CONTEXT:
+            raise ValueError(f"sequences must be (B, T<={spec.CONTEXT}), got {seq.shape}")
+        B, T = seq.shape
+        h = intmath.embed(self.te[seq], self.s_te, self.pe[:T][None], self.s_pe)
+        causal = np.tril(np.ones((T, T), dtype=bool))
+        for layer in self.layers:
+            xn = intmath.rmsnorm(h, layer.n1, layer.s_n1)
+            q, k, v = (a.reshape(B, T, H, D) for a in layer.qkv_of(xn))
+            scores = np.einsum("bthd,bjhd->bhtj", q, k)
+            f = scores >> spec.SCORE_SHIFT
+            f = np.where(causal, f, np.iinfo(np.int64).min // 2)
+            gap = np.minimum(127, f.max(axis=-1, keepdims=True) - f)
+            w = np.where(causal, EXP_LUT[np.clip(gap, 0, 127)], 0)
+            num = np.einsum("bhtj,bjhd->bthd", w, v)
+            att = sat16(num // w.sum(axis=-1).transpose(0, 2, 1)[..., None])
+            h = layer.feed_forward(layer.attention_out(h, att.reshape(B, T, E)))
+        return self.logits_of(h)
+
+
+def _attend(q, keys, values):
+    """All heads at one query position. q: (4, 8); keys/values: (t+1, 4, 8)."""
+    scores = np.einsum("hd,thd->ht", q, keys)
+    f = scores >> spec.SCORE_SHIFT
+    lut = EXP_LUT[np.minimum(127, f.max(axis=1, keepdims=True) - f)]
+    out = sat16(np.einsum("ht,thd->hd", lut, values) // lut.sum(axis=1, keepdims=True))
+    return out.reshape(-1), lut

@@ -1,0 +1,178 @@
+"""The soul's byte-pair tokenizer (SPEC.md "Tokenizer"): encode, decode, train.
+
+Ids 0..3 are the specials, 4..38 the alphabet, then one id per BPE merge
+result, up to 128. Encoding lower-cases, drops characters outside the
+alphabet, then applies every merge in the order it was learned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from . import spec
+from .atomic import write_text_atomic
+
+
+class TokenizerError(ValueError):
+    """A tokenizer.json that does not match SPEC.md."""
+
+
+class Tokenizer:
+    def __init__(self, vocab: dict[str, int], merges: list[tuple[str, str]]):
+        _validate(vocab, merges)
+        self.vocab = dict(vocab)
+        self.merges = [tuple(m) for m in merges]
+        self.id_to_token = [""] * spec.VOCAB_SIZE
+        for text, idx in vocab.items():
+            self.id_to_token[idx] = text
+        # Merges whose parts and result are all in the vocabulary, as id triples.
+        self._merge_ids = [
+            (vocab[a], vocab[b], vocab[a + b])
+            for a, b in self.merges
+            if a in vocab and b in vocab and a + b in vocab
+        ]
+        self._char_ids = {ch: spec.FIRST_ALPHABET_ID + i for i, ch in enumerate(spec.ALPHABET)}
+
+    # -- files -------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path) -> "Tokenizer":
+        path = Path(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise TokenizerError(f"{path}: no such file") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TokenizerError(f"{path}: cannot read ({exc})") from None
+        except json.JSONDecodeError as exc:
+            raise TokenizerError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        try:
+            return cls.from_json(raw)
+        except TokenizerError as exc:
+            raise TokenizerError(f"{path}: {exc}") from None
+
+    @classmethod
+    def from_json(cls, raw) -> "Tokenizer":
+        if not isinstance(raw, dict) or "vocab" not in raw or "merges" not in raw:
+            raise TokenizerError('expected an object with "vocab" and "merges"')
+        vocab, merges = raw["vocab"], raw["merges"]
+        if not isinstance(vocab, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) for k, v in vocab.items()):
+            raise TokenizerError('"vocab" must map token strings to integer ids')
+        if not isinstance(merges, list) or not all(
+                isinstance(m, list) and len(m) == 2 and all(isinstance(p, str) for p in m)
+                for m in merges):
+            raise TokenizerError('"merges" must be a list of [left, right] string pairs')
+        if raw.get("vocab_size", spec.VOCAB_SIZE) != spec.VOCAB_SIZE:
+            raise TokenizerError(f'"vocab_size" is {raw["vocab_size"]}, expected {spec.VOCAB_SIZE}')
+        return cls(vocab, [tuple(m) for m in merges])
+
+    def to_json(self) -> dict:
+        ordered = dict(sorted(self.vocab.items(), key=lambda kv: kv[1]))
+        return {"vocab": ordered, "merges": [list(m) for m in self.merges],
+                "vocab_size": spec.VOCAB_SIZE}
+
+    def save(self, path) -> None:
+        write_text_atomic(path, json.dumps(self.to_json(), indent=2) + "\n")
+
+    # -- encoding ----------------------------------------------------------
+
+    def char_ids(self, text: str) -> list[int]:
+        """Lower-case and map each alphabet character to its id; drop all others."""
+        ids = self._char_ids
+        return [ids[ch] for ch in text.lower() if ch in ids]
+
+    def encode(self, text: str) -> list[int]:
+        """All ids of text (not truncated)."""
+        ids = self.char_ids(text)
+        for left, right, merged in self._merge_ids:
+            if len(ids) < 2:
+                break
+            ids = _apply_merge(ids, left, right, merged)
+        return ids
+
+    def encode_turn(self, text: str) -> list[int]:
+        """The context of a conversation turn: [SEP] + first 16 ids + [SEP]."""
+        return [spec.SEP] + self.encode(text)[: spec.MAX_INPUT_IDS] + [spec.SEP]
+
+    def token_text(self, idx: int) -> str:
+        return "" if idx < len(spec.SPECIAL_TOKENS) else self.id_to_token[idx]
+
+    def decode(self, ids) -> str:
+        return "".join(self.token_text(int(i)) for i in ids)
+
+
+def _apply_merge(ids: list[int], left: int, right: int, merged: int) -> list[int]:
+    """Replace each adjacent (left, right), scanning left to right, without overlap."""
+    out = []
+    i, n = 0, len(ids)
+    while i < n:
+        if i + 1 < n and ids[i] == left and ids[i + 1] == right:
+            out.append(merged)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def _validate(vocab: dict[str, int], merges) -> None:
+    for i, name in enumerate(spec.SPECIAL_TOKENS):
+        if vocab.get(name) != i:
+            raise TokenizerError(f"special token {name} must have id {i}")
+    for i, ch in enumerate(spec.ALPHABET):
+        if vocab.get(ch) != spec.FIRST_ALPHABET_ID + i:
+            raise TokenizerError(
+                f"alphabet character {ch!r} must have id {spec.FIRST_ALPHABET_ID + i}")
+    ids = sorted(vocab.values())
+    if ids != list(range(len(ids))) or len(ids) > spec.VOCAB_SIZE:
+        raise TokenizerError(f"ids must be 0..{spec.VOCAB_SIZE - 1} without gaps or repeats")
+    for text in vocab:
+        if vocab[text] >= len(spec.SPECIAL_TOKENS) and (
+                not text or any(ch not in spec.ALPHABET for ch in text)):
+            raise TokenizerError(f"token {text!r} has characters outside the alphabet")
+
+
+def base_vocab() -> dict[str, int]:
+    vocab = {name: i for i, name in enumerate(spec.SPECIAL_TOKENS)}
+    for i, ch in enumerate(spec.ALPHABET):
+        vocab[ch] = spec.FIRST_ALPHABET_ID + i
+    return vocab
+
+
+def train_bpe(texts, vocab_size: int = spec.VOCAB_SIZE) -> Tokenizer:
+    """Learn BPE merges from texts until the vocabulary has vocab_size ids.
+
+    Deterministic: the most frequent adjacent pair wins, ties go to the pair
+    whose strings sort first. Sequences are merged exactly as encode() does.
+    """
+    vocab = base_vocab()
+    id_to_text = {i: t for t, i in vocab.items()}
+    char_tok = Tokenizer(vocab, [])
+    counted = Counter(texts)
+    seqs = [(char_tok.char_ids(t), n) for t, n in counted.items()]
+    seqs = [(s, n) for s, n in seqs if len(s) >= 2]
+    merges: list[tuple[str, str]] = []
+    while len(vocab) < vocab_size:
+        pairs: Counter = Counter()
+        for seq, n in seqs:
+            for pair in zip(seq, seq[1:]):
+                pairs[pair] += n
+        if not pairs:
+            break
+        best_count = max(pairs.values())
+        if best_count < 2:
+            break
+        left, right = min((p for p, c in pairs.items() if c == best_count),
+                          key=lambda p: (id_to_text[p[0]], id_to_text[p[1]]))
+        a, b = id_to_text[left], id_to_text[right]
+        merges.append((a, b))
+        if a + b not in vocab:
+            vocab[a + b] = len(vocab)
+            id_to_text[vocab[a + b]] = a + b
+        merged = vocab[a + b]
+        seqs = [(_apply_merge(s, left, right, merged), n) for s, n in seqs]
+        seqs = [(s, n) for s, n in seqs if len(s) >= 2]
+    return Tokenizer(vocab, merges)
