@@ -12,6 +12,8 @@ import argparse
 import importlib
 import sys
 
+from soulterm.errors import CommandError  # noqa: F401  (re-exported for subcommands)
+
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "tui": ("soulterm.commands.tui", "open the C64 in the terminal (the default)"),
@@ -22,10 +24,6 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "run": ("soulterm.commands.run", "run a PRG or D64 on the headless C64 and print its screen"),
     "bench": ("soulterm.commands.bench", "measure engine speed, emulator speed and kernel cycle counts"),
 }
-
-
-class CommandError(Exception):
-    """A user-facing failure: printed as one line, exit status 1, no traceback."""
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:

@@ -60,21 +60,26 @@ class Reply:
 
 
 class _Layer:
-    """One layer's tensors arranged for fast numpy: q|k|v stacked into one matrix."""
+    """One layer's tensors arranged for fast numpy: q|k|v stacked into one
+    matrix, every matrix stored transposed so `x @ W_t` serves one vector and
+    a batch of rows alike."""
 
     def __init__(self, soul: Soul, layer: int):
         t = lambda name: soul[f"l{layer}.{name}"]
         self.n1, self.s_n1 = t("n1").values, t("n1").shift
         self.n2, self.s_n2 = t("n2").values, t("n2").shift
-        self.qkv = np.concatenate([t("q").values, t("k").values, t("v").values])
+        self.qkv_t = np.ascontiguousarray(
+            np.concatenate([t("q").values, t("k").values, t("v").values]).T)
         self.qkv_shift = np.repeat([t("q").shift + 1, t("k").shift + 1, t("v").shift + 1], E)
-        self.proj, self.s_proj = t("proj").values, t("proj").shift
-        self.fc1, self.fc1_b, self.s_fc1 = t("fc1_w").values, t("fc1_b").values, t("fc1_w").shift
-        self.fc2, self.fc2_b, self.s_fc2 = t("fc2_w").values, t("fc2_b").values, t("fc2_w").shift
+        self.proj_t, self.s_proj = np.ascontiguousarray(t("proj").values.T), t("proj").shift + 1
+        self.fc1_t, self.fc1_b = np.ascontiguousarray(t("fc1_w").values.T), t("fc1_b").values
+        self.s_fc1 = t("fc1_w").shift + 1
+        self.fc2_t, self.fc2_b = np.ascontiguousarray(t("fc2_w").values.T), t("fc2_b").values
+        self.s_fc2 = t("fc2_w").shift + 1
 
     def qkv_of(self, xn):
         """q, k, v for rows xn (..., 32), each with its own shift."""
-        acc = xn @ self.qkv.T
+        acc = xn @ self.qkv_t
         if self.qkv_shift.min() >= 0:
             out = sat16(acc >> self.qkv_shift)
         else:
@@ -83,13 +88,14 @@ class _Layer:
         return out[..., :E], out[..., E:2 * E], out[..., 2 * E:]
 
     def attention_out(self, h, att):
-        """Residual after the attention projection."""
-        return sat16(h + intmath.matvec(self.proj, self.s_proj, att, post=1))
+        """Residual after the attention projection (post = 1)."""
+        return sat16(h + sat16(shift_right(att @ self.proj_t, self.s_proj)))
 
     def feed_forward(self, h):
+        """Residual after RMSNorm, fc1 + bias, ReLU, fc2 + bias (post = 1)."""
         yn = intmath.rmsnorm(h, self.n2, self.s_n2)
-        z = intmath.relu(intmath.matvec(self.fc1, self.s_fc1, yn, self.fc1_b, post=1))
-        return sat16(h + intmath.matvec(self.fc2, self.s_fc2, z, self.fc2_b, post=1))
+        z = intmath.relu(sat16(shift_right(yn @ self.fc1_t + self.fc1_b, self.s_fc1)))
+        return sat16(h + sat16(shift_right(z @ self.fc2_t + self.fc2_b, self.s_fc2)))
 
 
 class Engine:
@@ -97,9 +103,12 @@ class Engine:
         self.soul = soul
         self.te, self.s_te = soul["te"].values, soul["te"].shift
         self.pe, self.s_pe = soul["pe"].values, soul["pe"].shift
+        # Both embeddings already brought to Q8.8: embed = sat16(te_q88 + pe_q88).
+        self.te_q88 = intmath.up(self.te, self.s_te)
+        self.pe_q88 = intmath.up(self.pe, self.s_pe)
         self.layers = [_Layer(soul, layer) for layer in range(spec.N_LAYERS)]
         self.norm, self.s_norm = soul["norm"].values, soul["norm"].shift
-        self.out = soul["out"].values
+        self.out_t = np.ascontiguousarray(soul["out"].values.T)
         self.s_out = soul["out"].shift
 
     # -- one position at a time (KV cache) ------------------------------------
@@ -116,7 +125,7 @@ class Engine:
         if not 0 <= token < spec.VOCAB_SIZE:
             raise ValueError(f"token id {token} outside 0..{spec.VOCAB_SIZE - 1}")
         trace = PositionTrace(position=t, token=token)
-        h = intmath.embed(self.te[token], self.s_te, self.pe[t], self.s_pe)
+        h = sat16(self.te_q88[token] + self.pe_q88[t])
         trace.embed = h
         for li, layer in enumerate(self.layers):
             xn = intmath.rmsnorm(h, layer.n1, layer.s_n1)
@@ -133,7 +142,8 @@ class Engine:
         return trace.logits
 
     def logits_of(self, h):
-        return intmath.matvec(self.out, self.s_out, intmath.rmsnorm(h, self.norm, self.s_norm), post=0)
+        xn = intmath.rmsnorm(h, self.norm, self.s_norm)
+        return sat16(shift_right(xn @ self.out_t, self.s_out))  # post = 0
 
     @staticmethod
     def next_token(logits) -> int:
@@ -215,8 +225,8 @@ class Engine:
 
 def _attend(q, keys, values):
     """All heads at one query position. q: (4, 8); keys/values: (t+1, 4, 8)."""
-    scores = np.einsum("hd,thd->ht", q, keys)
-    f = scores >> spec.SCORE_SHIFT
+    f = (keys * q).sum(axis=2).T >> spec.SCORE_SHIFT            # (4, t+1)
     lut = EXP_LUT[np.minimum(127, f.max(axis=1, keepdims=True) - f)]
-    out = sat16(np.einsum("ht,thd->hd", lut, values) // lut.sum(axis=1, keepdims=True))
+    weighted = (lut.T[:, :, None] * values).sum(axis=0)           # (4, 8)
+    out = sat16(weighted // lut.sum(axis=1, keepdims=True))
     return out.reshape(-1), lut

@@ -1,0 +1,493 @@
+"""The quantization-aware trainer: corpus -> tokenizer -> float model -> soul.bin.
+
+`train(config, progress=callback, should_stop=callable) -> TrainResult` is the
+whole pipeline; `soulterm train` and the TUI's Train menu are thin wrappers.
+
+1. Read the corpus, train the 128-id BPE tokenizer on it, drop (and report)
+   exchanges that do not fit the 20-token context.
+2. Train `SoulModel` (float, with the export's quantizers in its forward pass)
+   on `[SEP] prompt [SEP] response [END]`, loss on the response and END only.
+   The whole corpus is a few hundred short sequences: each epoch is one or a
+   few large batches, no per-sequence Python work.
+3. Every `eval_every` epochs: export the int8 soul in memory, score it with
+   the integer engine (valid-reply rate, token accuracy), show float and
+   integer replies to probe prompts, and write a checkpoint. The best
+   checkpoint is the integer engine's best score, never the lowest loss.
+4. At the end, the best checkpoint's soul.bin and tokenizer.json are copied
+   into the output folder. Every file is written atomically.
+
+A run resumes from the latest checkpoint in DIR/checkpoints/ unless `fresh`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..paths import MODELS_DIR
+from . import spec
+from .atomic import write_bytes_atomic, write_text_atomic
+from .corpus import CorpusError, EncodedExchange, fit_exchanges, read_corpus, require_usable
+from .engine import Engine
+from .evaluation import EvalReport, evaluate, prompt_groups
+from .model import SoulModel, greedy_replies, load_model_state, sequence_batch, weighted_loss
+from .soulfile import Soul, save_soul
+from .tokenizer import Tokenizer, TokenizerError, train_bpe
+
+CHECKPOINTS = "checkpoints"
+BEST_POINTER = "best.json"
+
+
+class TrainingError(RuntimeError):
+    """A failure the user can act on (bad device, incompatible checkpoint, ...)."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything a run depends on; saved with every checkpoint."""
+
+    corpus: str | None = None          # None: the built-in models/corpus.txt
+    output: str = str(MODELS_DIR)
+    epochs: int = 6000
+    eval_every: int = 500
+    device: str = "auto"               # auto | cpu | cuda
+    seed: int = 1
+    fresh: bool = False
+    lr: float = 4e-3                   # peak learning rate (AdamW)
+    min_lr: float = 1e-4               # cosine decay ends here
+    warmup_epochs: int = 100
+    weight_decay: float = 0.0
+    batch_size: int = 0                # 0: the whole corpus in one batch per epoch
+    label_smoothing: float = 0.05
+    # A prompt with several responses gets one greedy reply; weighting the
+    # first response higher keeps the argmax from mixing two of them.
+    alternate_weight: float = 0.35
+    exact_attention_from: float = 0.6  # fraction of the epochs after which attention uses the LUT
+    keep_checkpoints: int = 3          # newest kept, besides the best
+    probes: tuple[str, ...] = ()       # prompts shown at each evaluation (default: from the corpus)
+    threads: int = 0                   # torch CPU threads, 0: min(4, cores)
+
+
+# -- events for progress displays ------------------------------------------------
+
+@dataclass
+class Message:
+    """A line of information (corpus report, resume notice, ...)."""
+
+    text: str
+    warning: bool = False      # a skipped corpus line and the like
+    kind: str = "message"
+
+
+@dataclass
+class EpochProgress:
+    epoch: int                 # epochs done
+    epochs: int
+    loss: float
+    lr: float
+    elapsed_s: float           # this run's training time so far
+    eta_s: float
+    kind: str = "epoch"
+
+
+@dataclass
+class Sample:
+    prompt: str
+    float_reply: str
+    int_reply: str
+
+
+@dataclass
+class Evaluation:
+    epoch: int
+    epochs: int
+    report: EvalReport         # the integer engine's score
+    float_valid_rate: float    # the float model's valid-reply rate, for comparison
+    samples: list[Sample]
+    is_best: bool
+    checkpoint: Path
+    kind: str = "eval"
+
+
+@dataclass
+class TrainResult:
+    epoch: int                     # epochs done
+    stopped: bool                  # cancelled before the last epoch
+    best_epoch: int
+    best: dict                     # metrics of the best checkpoint
+    checkpoint: Path | None        # the last checkpoint written (None: stopped before any)
+    exported: list[Path] = field(default_factory=list)
+    skipped: int = 0               # corpus lines skipped
+    train_seconds: float = 0.0
+
+
+ProgressCallback = Callable[[object], None]
+
+
+# -- the run -----------------------------------------------------------------------
+
+def train(config: TrainConfig, progress: ProgressCallback | None = None,
+          should_stop: Callable[[], bool] | None = None) -> TrainResult:
+    """Train (or resume) and export; see the module docstring."""
+    emit = progress or (lambda event: None)
+    stop = should_stop or (lambda: False)
+    run = _Run(config, emit)
+    return run.execute(stop)
+
+
+class _Run:
+    def __init__(self, config: TrainConfig, emit: ProgressCallback):
+        self.config = config
+        self.emit = emit
+        self.output = Path(config.output)
+        self.checkpoints = self.output / CHECKPOINTS
+        self.device = _pick_device(config.device)
+        threads = config.threads or min(4, os.cpu_count() or 1)
+        torch.set_num_threads(threads)
+
+    # -- setup --
+
+    def _prepare_corpus(self, tokenizer: Tokenizer | None):
+        corpus = read_corpus(self.config.corpus)
+        for issue in corpus.issues:
+            self.emit(Message(f"{corpus.path}: {issue} (skipped)", warning=True))
+        if not corpus.exchanges:
+            require_usable([], corpus)
+        if tokenizer is None:
+            tokenizer = train_bpe(corpus.texts(), vocab_size=spec.VOCAB_SIZE)
+        fitted, issues = fit_exchanges(corpus, tokenizer)
+        for issue in issues:
+            self.emit(Message(f"{corpus.path}: {issue} (skipped)", warning=True))
+        require_usable(fitted, corpus)
+        skipped = len(corpus.issues) + len(issues)
+        return corpus, tokenizer, fitted, skipped
+
+    def execute(self, should_stop) -> TrainResult:
+        cfg = self.config
+        if cfg.epochs < 1:
+            raise TrainingError("--epochs must be at least 1")
+        if cfg.eval_every < 1:
+            raise TrainingError("--eval-every must be at least 1")
+        if cfg.fresh:
+            _clear_checkpoints(self.checkpoints)
+        latest = _latest_checkpoint(self.checkpoints)
+        saved = None
+        tokenizer = None
+        if latest is not None:
+            saved = load_model_state(latest / "model.pt", self.device)
+            try:
+                tokenizer = Tokenizer.load(latest / "tokenizer.json")
+            except TokenizerError as exc:
+                raise TrainingError(f"cannot resume: {exc}; use --fresh to start over") from None
+        corpus, tokenizer, fitted, skipped = self._prepare_corpus(tokenizer)
+        fingerprint = _corpus_fingerprint(fitted)
+        if saved is not None and saved.get("corpus_fingerprint") != fingerprint:
+            raise TrainingError(f"the checkpoint in {latest} was trained on a different corpus "
+                                "(or tokenizer); use --fresh to start over")
+
+        self.tokenizer = tokenizer
+        self.fitted = fitted
+        groups = prompt_groups(fitted)
+        self.probe_prompts = list(cfg.probes) or [tokenizer.decode(p) for p in list(groups)[:4]]
+        self.prompt_contexts = [[spec.SEP, *p, spec.SEP] for p in groups]
+        self.prompt_expected = [{tokenizer.decode(ex.response_ids) for ex in g} for g in groups.values()]
+        self.fingerprint = fingerprint
+
+        _seed_everything(cfg.seed)
+        model = SoulModel().to(self.device)
+        decay, no_decay = _parameter_groups(model)
+        optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": cfg.weight_decay},
+             {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr, betas=(0.9, 0.98))
+        start_epoch = 0
+        self.best = None
+        if saved is not None:
+            model.load_state_dict(saved["model"])
+            optimizer.load_state_dict(saved["optimizer"])
+            start_epoch = int(saved["epoch"])
+            _restore_rng(saved.get("rng"))
+            self.best = _read_best(self.checkpoints)
+            self.emit(Message(f"resuming from {latest} (epoch {start_epoch}); use --fresh to start over"))
+        self.emit(Message(
+            f"corpus {corpus.path}: {len(fitted)} exchanges, {len(groups)} distinct prompts"
+            + (f", {skipped} line(s) skipped" if skipped else "")
+            + f"; training on {self.device.type}"))
+
+        inputs, targets, weights = _training_tensors(fitted, cfg.alternate_weight, self.device)
+        self.model, self.optimizer = model, optimizer
+        epoch = start_epoch
+        last_checkpoint = latest
+        stopped = False
+        started = time.monotonic()
+        generator = torch.Generator()
+        loss_value = float("nan")
+        try:
+            while epoch < cfg.epochs:
+                if should_stop():
+                    stopped = True
+                    break
+                model.train()
+                model.exact_attention = epoch >= int(cfg.exact_attention_from * cfg.epochs)
+                lr = _learning_rate(cfg, epoch)
+                for group in optimizer.param_groups:
+                    group["lr"] = lr
+                loss_value = self._epoch(epoch, inputs, targets, weights, generator)
+                epoch += 1
+                elapsed = time.monotonic() - started
+                done = epoch - start_epoch
+                eta = elapsed / done * (cfg.epochs - epoch)
+                self.emit(EpochProgress(epoch, cfg.epochs, loss_value, lr, elapsed, eta))
+                if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
+                    last_checkpoint = self._evaluate_and_save(epoch, loss_value)
+        except KeyboardInterrupt:
+            stopped = True
+        train_seconds = time.monotonic() - started
+        if stopped and epoch > start_epoch and (last_checkpoint is None
+                                                 or _epoch_of(last_checkpoint) != epoch):
+            last_checkpoint = self._evaluate_and_save(epoch, loss_value)
+        if last_checkpoint is None:          # stopped before the first epoch of a fresh run
+            return TrainResult(epoch, True, 0, {}, None, [], skipped, train_seconds)
+        exported = []
+        if not stopped and self.best is not None:
+            exported = self._export_best()
+        best = self.best or {}
+        return TrainResult(epoch, stopped, int(best.get("epoch", 0)), best, last_checkpoint,
+                           exported, skipped, train_seconds)
+
+    # -- one epoch --
+
+    def _epoch(self, epoch, inputs, targets, weights, generator) -> float:
+        cfg = self.config
+        n = inputs.shape[0]
+        size = cfg.batch_size if 0 < cfg.batch_size < n else n
+        # seeded per epoch, so a resumed run shuffles exactly like an uninterrupted one
+        generator.manual_seed(cfg.seed * 1_000_003 + epoch)
+        order = torch.randperm(n, generator=generator).to(self.device) if size < n else None
+        total, count = 0.0, 0
+        for start in range(0, n, size):
+            rows = order[start: start + size] if order is not None else slice(None)
+            logits = self.model(inputs[rows])
+            loss = weighted_loss(logits, targets[rows], weights[rows], cfg.label_smoothing)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            self.optimizer.step()
+            total += float(loss.detach())
+            count += 1
+        return total / count
+
+    # -- evaluation and checkpoints --
+
+    def export_soul(self) -> Soul:
+        return Soul.from_arrays(self.model.export_arrays())
+
+    def _evaluate_and_save(self, epoch: int, loss: float) -> Path:
+        soul = self.export_soul()
+        engine = Engine(soul)
+        report = evaluate(engine, self.tokenizer, self.fitted)
+        float_replies = greedy_replies(self.model, self.prompt_contexts, self.device)
+        float_valid = sum(self.tokenizer.decode(r) in expected
+                          for r, expected in zip(float_replies, self.prompt_expected))
+        float_rate = float_valid / len(self.prompt_contexts)
+        probe_contexts = [self.tokenizer.encode_turn(p) for p in self.probe_prompts]
+        float_probe = greedy_replies(self.model, probe_contexts, self.device)
+        samples = [Sample(p, self.tokenizer.decode(f), engine.reply(self.tokenizer, p).text)
+                   for p, f in zip(self.probe_prompts, float_probe)]
+        metrics = {"epoch": epoch, "loss": loss, **report.to_json(), "float_valid_rate": float_rate,
+                   "exact_attention": self.model.exact_attention}
+        is_best = self.best is None or _score(metrics) > _score(self.best)
+        path = self._write_checkpoint(epoch, soul, metrics)
+        if is_best:
+            self.best = {**metrics, "checkpoint": path.name}
+            write_text_atomic(self.checkpoints / BEST_POINTER, json.dumps(self.best, indent=2) + "\n")
+        _prune(self.checkpoints, self.config.keep_checkpoints, self.best)
+        self.emit(Evaluation(epoch, self.config.epochs, report, float_rate, samples, is_best, path))
+        return path
+
+    def _write_checkpoint(self, epoch: int, soul: Soul, metrics: dict) -> Path:
+        """DIR/checkpoints/epoch-NNNNN/: written in a temporary folder, then renamed."""
+        self.checkpoints.mkdir(parents=True, exist_ok=True)
+        final = self.checkpoints / f"epoch-{epoch:05d}"
+        tmp = self.checkpoints / f".tmp-{final.name}-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        try:
+            state = {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+                     "epoch": epoch, "config": _config_json(self.config),
+                     "corpus_fingerprint": self.fingerprint, "rng": _rng_state(),
+                     "exact_attention": self.model.exact_attention}
+            torch.save(state, tmp / "model.pt")
+            save_soul(soul, tmp / "soul.bin")
+            self.tokenizer.save(tmp / "tokenizer.json")
+            write_text_atomic(tmp / "config.json", json.dumps(_config_json(self.config), indent=2) + "\n")
+            write_text_atomic(tmp / "metrics.json", json.dumps(metrics, indent=2) + "\n")
+            if final.exists():
+                old = self.checkpoints / f".old-{final.name}-{os.getpid()}"
+                os.rename(final, old)
+                os.rename(tmp, final)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, final)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return final
+
+    def _export_best(self) -> list[Path]:
+        source = self.checkpoints / self.best["checkpoint"]
+        targets = []
+        for name in ("soul.bin", "tokenizer.json"):
+            target = self.output / name
+            write_bytes_atomic(target, (source / name).read_bytes())
+            targets.append(target)
+        return targets
+
+
+# -- helpers --------------------------------------------------------------------------
+
+def _pick_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise TrainingError("--device cuda: no CUDA device is available to torch here "
+                            "(use --device cpu or auto)")
+    if name not in ("cpu", "cuda"):
+        raise TrainingError(f"--device {name}: expected auto, cpu or cuda")
+    return torch.device(name)
+
+
+def _seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % (2 ** 32))
+    torch.manual_seed(seed)
+
+
+def _rng_state() -> dict:
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+
+
+def _restore_rng(state) -> None:
+    if not state:
+        return
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+
+
+def _parameter_groups(model: SoulModel):
+    """Matrices decay; gains, biases and embeddings do not."""
+    decay, no_decay = [], []
+    for name, p in model.soul_parameters().items():
+        matrix = p.dim() == 2 and name not in ("te", "pe")
+        (decay if matrix else no_decay).append(p)
+    return decay, no_decay
+
+
+def _learning_rate(cfg: TrainConfig, epoch: int) -> float:
+    """Linear warm-up, then cosine decay from lr to min_lr over the run."""
+    warmup = min(cfg.warmup_epochs, max(1, cfg.epochs // 10))   # short runs warm up briefly
+    if epoch < warmup:
+        return cfg.lr * (epoch + 1) / warmup
+    span = max(1, cfg.epochs - warmup)
+    progress = min(1.0, (epoch - warmup) / span)
+    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
+
+
+def _training_tensors(fitted: list[EncodedExchange], alternate_weight: float, device):
+    """Inputs, targets and per-position loss weights (response tokens and END only)."""
+    inputs, targets = sequence_batch([ex.sequence for ex in fitted], device)
+    weights = torch.zeros(targets.shape, dtype=torch.float32)
+    seen: set[tuple[int, ...]] = set()
+    for i, ex in enumerate(fitted):
+        first = ex.prompt_ids not in seen
+        seen.add(ex.prompt_ids)
+        start = len(ex.prompt_ids) + 1      # position of the second SEP predicts the reply
+        stop = start + len(ex.response_ids) + 1
+        weights[i, start:stop] = 1.0 if first else alternate_weight
+    return inputs, targets, weights.to(device)
+
+
+def _corpus_fingerprint(fitted: list[EncodedExchange]) -> str:
+    digest = hashlib.sha256()
+    for ex in fitted:
+        digest.update(bytes(ex.sequence))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _config_json(cfg: TrainConfig) -> dict:
+    data = asdict(cfg)
+    data["probes"] = list(cfg.probes)
+    return data
+
+
+def _score(metrics: dict) -> tuple[float, float, int]:
+    # later epochs win exact ties: they had more training at the same integer score
+    return (metrics["valid_rate"], metrics["token_accuracy"], metrics["epoch"])
+
+
+def _epoch_of(path: Path) -> int:
+    return int(path.name.split("-")[1])
+
+
+def _checkpoint_dirs(checkpoints: Path) -> list[Path]:
+    if not checkpoints.is_dir():
+        return []
+    found = []
+    for path in checkpoints.glob("epoch-*"):
+        try:
+            _epoch_of(path)
+        except (IndexError, ValueError):
+            continue
+        if (path / "model.pt").is_file():
+            found.append(path)
+    return sorted(found, key=_epoch_of)
+
+
+def _latest_checkpoint(checkpoints: Path) -> Path | None:
+    found = _checkpoint_dirs(checkpoints)
+    return found[-1] if found else None
+
+
+def _read_best(checkpoints: Path) -> dict | None:
+    try:
+        best = json.loads((checkpoints / BEST_POINTER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(best, dict) or not (checkpoints / str(best.get("checkpoint"))).is_dir():
+        return None
+    return best
+
+
+def _clear_checkpoints(checkpoints: Path) -> None:
+    """--fresh: remove this trainer's checkpoints (and nothing else) from the folder."""
+    for path in _checkpoint_dirs(checkpoints):
+        shutil.rmtree(path)
+    for leftover in checkpoints.glob(".tmp-epoch-*") if checkpoints.is_dir() else []:
+        shutil.rmtree(leftover, ignore_errors=True)
+    (checkpoints / BEST_POINTER).unlink(missing_ok=True)
+
+
+def _prune(checkpoints: Path, keep: int, best: dict | None) -> None:
+    """Keep the newest `keep` checkpoints and the best one."""
+    dirs = _checkpoint_dirs(checkpoints)
+    protected = {best["checkpoint"]} if best else set()
+    for path in dirs[:-keep] if keep > 0 else dirs:
+        if path.name not in protected:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+__all__ = ["TrainConfig", "TrainResult", "TrainingError", "CorpusError", "train",
+           "Message", "EpochProgress", "Evaluation", "Sample"]
