@@ -1,0 +1,94 @@
+"""`soulterm run`: run a PRG or D64 on the headless C64 and print its screen.
+
+    soulterm run disk/soulplayer.d64 --type "hello" --until-idle
+    soulterm run demo.prg --max-cycles 2000000 --json
+
+Each `--type` is one line typed on the keyboard followed by RETURN (a-z
+unshifted, A-Z shifted). The run stops when the program waits for input
+with nothing left to type (`--until-idle`), returns to BASIC or ends in a
+`JMP *` loop ('halted'), or after `--max-cycles` (default 30 million,
+about 30 seconds of C64 time). The screen is printed as 25 lines, or with
+`--json` as one object with the screen, cycles, SID gate-on cycles, border
+changes and the stop reason. A crash (BRK, JAM or undocumented opcode, a
+jump into ROM where there is no routine) stops as 'halted', prints the
+screen (with `--json`, an "error" member too), then the reason on stderr,
+and exits with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from soulterm.cli import CommandError
+
+DEFAULT_MAX_CYCLES = 30_000_000
+
+
+def _cycles(text: str) -> int:
+    import argparse
+    try:
+        value = int(text.replace("_", ""), 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of cycles: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive number of cycles")
+    return value
+
+
+def configure(parser) -> None:
+    parser.add_argument("program", metavar="PROGRAM", help="a .prg file or a .d64 disk image")
+    parser.add_argument("--name", metavar="FILE",
+                        help="which program to load from a .d64 (default: the first PRG; * and ? match)")
+    parser.add_argument("--type", dest="lines", action="append", default=[], metavar="TEXT",
+                        help="type TEXT and RETURN (repeatable, typed in order)")
+    parser.add_argument("--max-cycles", type=_cycles, default=None, metavar="N",
+                        help=f"stop after N emulated cycles (default {DEFAULT_MAX_CYCLES:,})")
+    parser.add_argument("--until-idle", action="store_true",
+                        help="stop when the program waits for input and nothing is left to type")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of the screen")
+    parser.add_argument("--mute", action="store_true", help="no sound")
+
+
+def run(args) -> int:
+    from soulterm.c64 import C64, LoadError
+
+    machine = C64(sound=not args.mute)
+    try:
+        if machine.sound_notice:
+            print(f"soulterm run: {machine.sound_notice}", file=sys.stderr)
+        try:
+            machine.load_file(args.program, name=args.name)
+        except LoadError as exc:
+            raise CommandError(str(exc)) from None
+        for line in args.lines:
+            try:
+                machine.type_line(line)
+            except ValueError as exc:
+                raise CommandError(f"--type {line!r}: {exc}") from None
+        budget = args.max_cycles or DEFAULT_MAX_CYCLES
+        reason = machine.run(max_cycles=budget, until_idle=args.until_idle)
+        _report(machine, reason, args.json)
+        if machine.crashed:
+            raise CommandError(f"the program crashed after {machine.cycles} cycles: {machine.stop_message}")
+        return 0
+    finally:
+        machine.close()
+
+
+def _report(machine, reason, as_json: bool) -> None:
+    screen = machine.screen_lines()
+    if as_json:
+        report = {
+            "screen": screen,
+            "cycles": machine.cycles,
+            "sid_gate_on": [cycle for _voice, cycle in machine.sid.gate_on_cycles],
+            "border_changes": machine.border_changes,
+            "stopped": str(reason),
+        }
+        if machine.crashed:
+            report["error"] = machine.stop_message
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print("\n".join(screen))

@@ -1,0 +1,168 @@
+"""The keyboard: what typed text puts in the buffer, CHRIN's line editor with echo, GETIN, idling."""
+
+from __future__ import annotations
+
+import pytest
+
+from soulterm.c64 import C64
+
+from test_c64_helpers import prg
+
+# Prompt "> ", read a line with CHRIN into $C200, print "=" and the line back, repeat.
+ECHO_LINES = """
+again:
+    LDA #$3E
+    JSR $FFD2
+    LDA #$20
+    JSR $FFD2
+    LDX #$00
+read:
+    JSR $FFCF
+    STA $C200,X
+    INX
+    CMP #$0D
+    BNE {read}
+    STX $FB
+    LDA #$3D
+    JSR $FFD2
+    LDX #$00
+show:
+    LDA $C200,X
+    JSR $FFD2
+    INX
+    CPX $FB
+    BNE {show}
+    JMP {again}
+"""
+
+# Wait for a key with GETIN, store it at $C300+n, count in $FB.
+COLLECT_KEYS = """
+    LDA #$00
+    STA $FB
+wait:
+    JSR $FFE4
+    BEQ {wait}
+    LDX $FB
+    STA $C300,X
+    INC $FB
+    JMP {wait}
+"""
+
+
+def started(source: str) -> C64:
+    machine = C64()
+    machine.load_prg(prg(source))
+    return machine
+
+
+def test_typed_letters_arrive_as_a_c64_keyboard_makes_them():
+    m = started(COLLECT_KEYS)
+    m.type_text("aZ1 @\r")
+    assert m.run(until_idle=True, max_cycles=1_000_000) == "idle"
+    # a unshifted -> $41, Z shifted -> $DA, digits and symbols as ASCII, RETURN $0D
+    assert bytes(m.ram[0xC300:0xC300 + m.ram[0xFB]]) == bytes([0x41, 0xDA, 0x31, 0x20, 0x40, 0x0D])
+
+
+def test_more_than_ten_keys_are_fed_as_the_buffer_empties():
+    m = started(COLLECT_KEYS)
+    m.type_text("abcdefghijklmnopqrstuvwxy")
+    assert m.ram[0xC6] == 10                          # the KERNAL buffer holds ten
+    assert bytes(m.ram[0x0277:0x0277 + 10]) == bytes(range(0x41, 0x4B))
+    m.run(until_idle=True, max_cycles=2_000_000)
+    assert m.ram[0xFB] == 25
+    assert bytes(m.ram[0xC300:0xC300 + 25]) == bytes(range(0x41, 0x5A))
+
+
+def test_untypeable_characters_are_refused():
+    m = C64()
+    with pytest.raises(ValueError, match="cannot be typed"):
+        m.type_text("tab\there")
+
+
+def test_chrin_echoes_and_returns_the_line_then_return():
+    m = started(ECHO_LINES)
+    assert m.run(until_idle=True, max_cycles=1_000_000) == "idle"
+    assert m.waiting_for_input
+    m.type_line("hello 42")
+    assert m.run(until_idle=True, max_cycles=1_000_000) == "idle"
+    lines = m.screen_lines()
+    row = next(r for r, line in enumerate(lines) if line.startswith(">"))
+    assert lines[row].startswith("> HELLO 42 ")               # echoed while typed
+    assert lines[row + 1].startswith("=HELLO 42")             # handed back by CHRIN
+    assert bytes(m.ram[0xC200:0xC200 + m.ram[0xFB]]) == b"HELLO 42\r"
+
+
+def test_line_editor_honours_delete_and_cursor_keys():
+    m = started(ECHO_LINES)
+    m.run(until_idle=True, max_cycles=1_000_000)
+    m.type_text("abx")
+    m.type_petscii([0x14])                                    # DEL removes the x
+    m.type_text("c\r")
+    m.run(until_idle=True, max_cycles=1_000_000)
+    assert bytes(m.ram[0xC200:0xC200 + m.ram[0xFB]]) == b"ABC\r"
+
+
+def test_a_line_longer_than_the_screen_row_is_read_whole():
+    m = started(ECHO_LINES)
+    m.run(until_idle=True, max_cycles=1_000_000)
+    m.type_line("x" * 50)
+    m.run(until_idle=True, max_cycles=2_000_000)
+    assert bytes(m.ram[0xC200:0xC200 + m.ram[0xFB]]) == b"X" * 50 + b"\r"
+
+
+def test_two_typed_lines_are_read_in_order():
+    m = started(ECHO_LINES)
+    m.type_line("one")
+    m.type_line("two")
+    m.run(until_idle=True, max_cycles=2_000_000)
+    lines = [line.rstrip() for line in m.screen_lines()]
+    row = lines.index("> ONE")
+    assert lines[row:row + 5] == ["> ONE", "=ONE", "> TWO", "=TWO", ">"]
+
+
+def test_waiting_without_until_idle_uses_the_budget():
+    m = started(ECHO_LINES)
+    start = m.cycles
+    assert m.run(max_cycles=50_000) == "max-cycles"
+    assert m.cycles == start + 50_000 or m.cycles > start + 50_000 - 7
+    assert m.waiting_for_input
+
+
+def test_getin_returns_zero_when_nothing_is_typed():
+    code = """
+        JSR $FFE4
+        STA $FB
+        PHP
+        PLA
+        STA $FC
+        JMP $C00A
+    """
+    m = started(code)
+    m.ram[0xFB] = 0x55
+    m.run(max_cycles=10_000)
+    assert m.ram[0xFB] == 0
+    assert m.ram[0xFC] & 0x02                                 # Z set: no key
+
+
+def test_a_busy_program_that_checks_for_keys_now_and_then_is_not_idle():
+    m = started("""
+    work:
+        LDX #$00
+        LDY #$20
+    delay:                  ; about 40,000 cycles of work between checks
+        DEX
+        BNE {delay}
+        DEY
+        BNE {delay}
+        INC $FB
+        JSR $FFE4
+        JMP {work}
+    """)
+    assert m.run(until_idle=True, max_cycles=500_000) == "max-cycles"
+    assert m.ram[0xFB] >= 10 and not m.waiting_for_input
+
+
+def test_a_getin_wait_loop_is_idle():
+    m = started(COLLECT_KEYS)
+    assert m.run(until_idle=True, max_cycles=500_000) == "idle"
+    assert m.waiting_for_input and m.cycles < 1_000
