@@ -1,0 +1,304 @@
+; arith.s - the general-purpose arithmetic of the kernels: an 8x8 table
+; multiply, an unsigned 16x16 multiply, unsigned division, floor division
+; saturated to int16, and an integer square root. RMSNorm uses the
+; multiplies, udiv32 and isqrt24; attention uses sdiv_sat16. The hot loops
+; (matvec, attention) inline their own multiplies.
+;
+; Cycles (exact, measured on the kernel bench, JSR/RTS included):
+;   umul8 93, mul16u 472 (1234 * 3000), sdiv_sat16 870 (-5,000,000 // 3000),
+;   udiv32 1,436 (2^19 // 300), isqrt24 1,515 (4,000,000).
+; Bytes: 446.
+
+; umul8: unsigned A * Y -> A (high byte), ar_lo (low byte).
+; Quarter squares: a*y = f(y+a) - f(y-a), both read from the qs_* tables
+; through zero-page pointers set to qs + 512 +- a. Clobbers ar_t1..ar_t4.
+; umul8_setup + umul8_again multiply several Y by the same A.
+umul8:
+        jsr umul8_setup
+umul8_again:
+        sec
+        lda (ar_t1),y
+        sbc (ar_t2),y
+        sta ar_lo
+        lda (ar_t3),y
+        sbc (ar_t4),y
+        rts
+
+; Point ar_t1..ar_t4 at qs + 512 + A and qs + 512 - A.
+umul8_setup:
+        sta ar_t1
+        sta ar_t3
+        eor #$FF                ; -a: the low byte of 512 - a
+        clc
+        adc #1
+        sta ar_t2
+        sta ar_t4
+        lda #>qs_lo + 1         ; 512 - a is in the page after +256, or
+        adc #0                  ; exactly +512 when a = 0 (carry set)
+        sta ar_t2+1
+        clc
+        adc #>qs_hi - >qs_lo
+        sta ar_t4+1
+        lda #>qs_lo + 2
+        sta ar_t1+1
+        lda #>qs_hi + 2
+        sta ar_t3+1
+        rts
+
+; ar_p = -ar_p (32-bit)
+ar_negate_p:
+        sec
+        lda #0
+        sbc ar_p
+        sta ar_p
+        lda #0
+        sbc ar_p+1
+        sta ar_p+1
+        lda #0
+        sbc ar_p+2
+        sta ar_p+2
+        lda #0
+        sbc ar_p+3
+        sta ar_p+3
+        rts
+
+; mul16u: unsigned ar_a * unsigned ar_b -> unsigned 32-bit ar_p.
+mul16u:
+        lda ar_a                ; al * bl -> bytes 0, 1
+        ldy ar_b
+        jsr umul8
+        sta ar_p+1
+        lda ar_lo
+        sta ar_p
+        lda ar_a+1              ; ah * bh -> bytes 2, 3
+        ldy ar_b+1
+        jsr umul8
+        sta ar_p+3
+        lda ar_lo
+        sta ar_p+2
+        lda ar_a                ; al * bh -> bytes 1, 2
+        ldy ar_b+1
+        jsr umul8
+        tax
+        clc
+        lda ar_lo
+        adc ar_p+1
+        sta ar_p+1
+        txa
+        adc ar_p+2
+        sta ar_p+2
+        bcc @cross_2
+        inc ar_p+3
+@cross_2:
+        lda ar_a+1              ; ah * bl -> bytes 1, 2
+        ldy ar_b
+        jsr umul8
+        tax
+        clc
+        lda ar_lo
+        adc ar_p+1
+        sta ar_p+1
+        txa
+        adc ar_p+2
+        sta ar_p+2
+        bcc @done
+        inc ar_p+3
+@done:
+        rts
+
+; udiv32: unsigned dv_num (32-bit) / dv_den (1..32767) -> quotient in
+; dv_num, remainder in dv_rem. Restoring division, one quotient bit per
+; step; whole leading zero bytes of the dividend are skipped first.
+; Clobbers A, X, Y.
+udiv32:
+        lda #0
+        sta dv_rem
+        sta dv_rem+1
+        ldx #32
+@skip_zero_byte:                ; a zero top byte gives eight zero quotient
+        lda dv_num+3            ; bits: move the dividend up a byte instead
+        bne @loop
+        cpx #8
+        beq @loop
+        lda dv_num+2
+        sta dv_num+3
+        lda dv_num+1
+        sta dv_num+2
+        lda dv_num
+        sta dv_num+1
+        lda #0
+        sta dv_num
+        txa
+        sec
+        sbc #8
+        tax
+        bne @skip_zero_byte
+@loop:
+        asl dv_num
+        rol dv_num+1
+        rol dv_num+2
+        rol dv_num+3
+        rol dv_rem
+        rol dv_rem+1
+        lda dv_rem
+        sec
+        sbc dv_den
+        tay
+        lda dv_rem+1
+        sbc dv_den+1
+        bcc @no_subtract
+        sta dv_rem+1
+        sty dv_rem
+        inc dv_num              ; this quotient bit is 1
+@no_subtract:
+        dex
+        bne @loop
+        rts
+
+; dv_num = -dv_num
+dv_negate:
+        sec
+        lda #0
+        sbc dv_num
+        sta dv_num
+        lda #0
+        sbc dv_num+1
+        sta dv_num+1
+        lda #0
+        sbc dv_num+2
+        sta dv_num+2
+        lda #0
+        sbc dv_num+3
+        sta dv_num+3
+        rts
+
+; sdiv_sat16: sat16(dv_num // dv_den) for a signed 32-bit dv_num and a
+; divisor of 1..32767: floor division, the quotient clamped to -32768..32767,
+; left in dv_num (low, high). Only 16 quotient bits are ever needed: when
+; |num| >> 16 is already >= the divisor the quotient is >= 65536 and clamps.
+; Clobbers A, X, Y, dv_rem, dv_neg. ~700 cycles.
+sdiv_sat16:
+        lda dv_num+3
+        sta dv_neg
+        bpl @magnitude
+        jsr dv_negate
+@magnitude:
+        lda dv_num+2            ; remainder starts as the top 16 bits
+        sta dv_rem
+        lda dv_num+3
+        sta dv_rem+1
+        lda dv_rem              ; top >= divisor: the quotient does not fit
+        cmp dv_den
+        lda dv_rem+1
+        sbc dv_den+1
+        bcs @clamp
+        ldx #16
+@step:
+        asl dv_num
+        rol dv_num+1
+        rol dv_rem
+        rol dv_rem+1
+        lda dv_rem
+        sec
+        sbc dv_den
+        tay
+        lda dv_rem+1
+        sbc dv_den+1
+        bcc @no_subtract
+        sta dv_rem+1
+        sty dv_rem
+        inc dv_num
+@no_subtract:
+        dex
+        bne @step
+        bit dv_neg
+        bmi @negative
+        lda dv_num+1            ; 0..65535: clamp above 32767
+        bmi @clamp_high
+        rts
+@negative:                      ; -(q) when exact, -(q) - 1 = ~q otherwise
+        lda dv_rem
+        ora dv_rem+1
+        bne @round_down
+        sec
+        lda #0
+        sbc dv_num
+        sta dv_num
+        lda #0
+        sbc dv_num+1
+        sta dv_num+1
+        bcs @zero               ; q was 0: the result is 0
+        bpl @clamp_low          ; below -32768
+        rts
+@zero:
+        rts
+@round_down:
+        lda dv_num+1            ; ~q >= -32768 needs q <= 32767
+        bmi @clamp_low
+        eor #$FF
+        sta dv_num+1
+        lda dv_num
+        eor #$FF
+        sta dv_num
+        rts
+@clamp:
+        bit dv_neg
+        bmi @clamp_low
+@clamp_high:
+        lda #$FF
+        sta dv_num
+        lda #$7F
+        sta dv_num+1
+        rts
+@clamp_low:
+        lda #$00
+        sta dv_num
+        lda #$80
+        sta dv_num+1
+        rts
+
+; isqrt24: sq_root = floor(sqrt(sq_num)) for a 24-bit sq_num, the classic
+; bit-by-bit method: bring down two bits of the radicand at a time and
+; try root*2+1 against the remainder. Consumes sq_num. Clobbers A, X, Y, sq_rem.
+isqrt24:
+        lda #0
+        sta sq_root
+        sta sq_root+1
+        sta sq_rem
+        sta sq_rem+1
+        ldx #12
+@pair:
+        ldy #2                  ; remainder = remainder*4 + next two bits
+@bit:
+        asl sq_num
+        rol sq_num+1
+        rol sq_num+2
+        rol sq_rem
+        rol sq_rem+1
+        dey
+        bne @bit
+        asl sq_root             ; root*2; try (root*2)*2 + 1
+        rol sq_root+1
+        lda sq_root
+        asl
+        sta sq_test
+        lda sq_root+1
+        rol
+        sta sq_test+1
+        lda sq_test
+        ora #1
+        sta sq_test
+        lda sq_rem
+        sec
+        sbc sq_test
+        tay
+        lda sq_rem+1
+        sbc sq_test+1
+        bcc @next
+        sta sq_rem+1
+        sty sq_rem
+        inc sq_root
+@next:
+        dex
+        bne @pair
+        rts

@@ -1,0 +1,386 @@
+; forward.s - one new position through both layers, with the KV cache:
+; the SPEC forward pass for position t, leaving the 128 logits in VEC_LOGITS.
+;
+;   h = embed(token, t)
+;   per layer: xn = rmsnorm(h, n1); q, k, v = matvec(q|k|v, xn)
+;              k, v -> cache[t]; att = attention of each head over cache[0..t]
+;              h = sat16(h + matvec(proj, att))
+;              yn = rmsnorm(h, n2); z = relu(matvec(fc1, yn) + fc1_b)
+;              h = sat16(h + matvec(fc2, z) + fc2_b)
+;   logits = matvec(out, rmsnorm(h, norm))     (post shift 0)
+;
+; forward_step: A = token id, at_t = position (0..19); the cache must hold
+;   positions 0..t-1 of this context. Output: VEC_LOGITS (128 int16).
+; forward_position: the same without the logits; forward_logits: only them;
+; forward_prefill: only what later positions need (see there).
+; Keeps NOW_POSITION / NOW_LAYER / NOW_HEAD current for the TUI ($FF =
+; idle) and steps the border colour once per kernel, so a computing C64
+; flashes its border. Clobbers A, X, Y and every kernel's zero page.
+; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
+;   2,071,337 at context length 5, 2,194,247 at 10, 2,463,123 at 19.
+; Bytes: 740.
+;
+; The weights and shifts come from soul.inc, which the build generates from
+; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
+; embeddings as int8, biases as low bytes then high bytes.
+
+; A matvec: weights, rows, cols, bias (0 = none), shift (s_w + post), in, out.
+        .macro matvec_desc weights, rows, cols, bias, shift, input, output
+        .word weights
+        .byte rows, cols
+        .word bias
+        .byte shift
+        .word input, output
+        .endmacro
+
+; An RMSNorm: gains, gain shift, in, out.
+        .macro norm_desc gains, shift, input, output
+        .word gains
+        .byte shift
+        .word input, output
+        .endmacro
+
+; Offsets of the descriptors in a layer's table.
+LD_N1   = 0
+LD_Q    = 2
+LD_K    = 4
+LD_V    = 6
+LD_PROJ = 8
+LD_N2   = 10
+LD_FC1  = 12
+LD_FC2  = 14
+N_HEADS = 4
+IDLE    = $FF
+
+forward_step:
+        jsr forward_position
+forward_logits:                 ; the logits of the position just computed
+        ldx #<final_norm
+        ldy #>final_norm
+        jsr run_rmsnorm
+        lda #0
+        sta mv_flags
+        ldx #<logits_matvec
+        ldy #>logits_matvec
+        jmp run_matvec
+
+; forward_position: both layers for token A at position at_t, filling the
+; cache, without the logits (a prompt needs logits only at its last position).
+forward_position:
+        sta fw_token
+        lda at_t
+        sta NOW_POSITION
+        jsr fw_embed
+        lda #0
+        sta at_layer
+        ldx #<layer_0
+        ldy #>layer_0
+        jsr fw_layer
+        inc at_layer
+        ldx #<layer_1
+        ldy #>layer_1
+        jsr fw_layer
+        lda #IDLE
+        sta NOW_LAYER
+        sta NOW_HEAD
+        rts
+
+; forward_prefill: what a prompt position needs when its logits are not
+; wanted: layer 0 in full (its output feeds layer 1's keys and values), then
+; only layer 1's key and value for the cache. Same inputs as forward_position;
+; VEC_H is left as layer 0's output.
+forward_prefill:
+        sta fw_token
+        lda at_t
+        sta NOW_POSITION
+        jsr fw_embed
+        lda #0
+        sta at_layer
+        ldx #<layer_0
+        ldy #>layer_0
+        jsr fw_layer
+        inc at_layer
+        ldx #<layer_1
+        ldy #>layer_1
+        jsr fw_layer_kv
+        lda #IDLE
+        sta NOW_LAYER
+        sta NOW_HEAD
+        rts
+
+; h = embed(fw_token, at_t): te row = te + token*32, pe row = pe + t*32.
+fw_embed:
+        lda #0
+        sta em_te+1
+        lda fw_token
+        ldx #5
+@times_32:
+        asl
+        rol em_te+1
+        dex
+        bne @times_32
+        clc
+        adc #<te
+        sta em_te
+        lda em_te+1
+        adc #>te
+        sta em_te+1
+        lda #0
+        sta em_pe+1
+        lda at_t
+        ldx #5
+@position_times_32:
+        asl
+        rol em_pe+1
+        dex
+        bne @position_times_32
+        clc
+        adc #<pe
+        sta em_pe
+        lda em_pe+1
+        adc #>pe
+        sta em_pe+1
+        lda #TE_SHIFT
+        sta em_te_shift
+        lda #PE_SHIFT
+        sta em_pe_shift
+        jmp embed
+
+; One layer; X/Y = its descriptor table, at_layer = its index.
+fw_layer:
+        stx fw_layer_desc
+        sty fw_layer_desc+1
+        lda at_layer
+        sta NOW_LAYER
+        ldy #LD_N1
+        jsr fw_norm
+        ldy #LD_Q
+        jsr fw_matvec
+        ldy #LD_K               ; k and v read the same xn as q
+        jsr fw_matvec_same_input
+        ldy #LD_V
+        jsr fw_matvec_same_input
+        jsr fw_store_kv
+        lda #0
+        sta at_head
+@head:
+        lda at_head
+        sta NOW_HEAD
+        inc VIC_BORDER
+        jsr attention_head
+        inc at_head
+        lda at_head
+        cmp #N_HEADS
+        bne @head
+        lda #IDLE
+        sta NOW_HEAD
+        ldy #LD_PROJ
+        jsr fw_matvec
+        jsr residual_add
+        ldy #LD_N2
+        jsr fw_norm
+        ldy #LD_FC1
+        jsr fw_matvec
+        jsr relu_z
+        ldy #LD_FC2
+        jsr fw_matvec
+        jmp residual_add
+
+; Only a layer's key and value, into the cache; X/Y = its descriptor table.
+fw_layer_kv:
+        stx fw_layer_desc
+        sty fw_layer_desc+1
+        lda at_layer
+        sta NOW_LAYER
+        ldy #LD_N1
+        jsr fw_norm
+        ldy #LD_K
+        jsr fw_matvec
+        ldy #LD_V
+        jsr fw_matvec_same_input
+        jmp fw_store_kv
+
+; Run the norm / matvec whose descriptor address is at offset Y of the layer table.
+fw_norm:
+        lda (fw_layer_desc),y
+        tax
+        iny
+        lda (fw_layer_desc),y
+        tay
+        jmp run_rmsnorm
+fw_matvec:
+        lda #0
+        sta mv_flags
+        beq fw_run_matvec
+fw_matvec_same_input:           ; the input of the previous matvec again
+        lda #MV_SAME_INPUT
+        sta mv_flags
+fw_run_matvec:
+        lda (fw_layer_desc),y
+        tax
+        iny
+        lda (fw_layer_desc),y
+        tay
+        jmp run_matvec
+
+; rmsnorm with the norm descriptor at X/Y.
+run_rmsnorm:
+        stx fw_desc
+        sty fw_desc+1
+        ldy #0
+        lda (fw_desc),y
+        sta rn_gain
+        iny
+        lda (fw_desc),y
+        sta rn_gain+1
+        iny
+        lda (fw_desc),y
+        sta rn_shift
+        iny
+        lda (fw_desc),y
+        sta rn_in
+        iny
+        lda (fw_desc),y
+        sta rn_in+1
+        iny
+        lda (fw_desc),y
+        sta rn_out
+        iny
+        lda (fw_desc),y
+        sta rn_out+1
+        inc VIC_BORDER
+        jmp rmsnorm
+
+; matvec with the matvec descriptor at X/Y (mv_flags set by the caller).
+run_matvec:
+        stx fw_desc
+        sty fw_desc+1
+        ldy #0
+        lda (fw_desc),y
+        sta mv_w
+        iny
+        lda (fw_desc),y
+        sta mv_w+1
+        iny
+        lda (fw_desc),y
+        sta mv_rows
+        iny
+        lda (fw_desc),y
+        sta mv_cols
+        iny
+        lda (fw_desc),y
+        sta mv_bias
+        iny
+        lda (fw_desc),y
+        sta mv_bias+1
+        iny
+        lda (fw_desc),y
+        sta mv_shift
+        iny
+        lda (fw_desc),y
+        sta mv_in
+        iny
+        lda (fw_desc),y
+        sta mv_in+1
+        iny
+        lda (fw_desc),y
+        sta mv_out
+        iny
+        lda (fw_desc),y
+        sta mv_out+1
+        inc VIC_BORDER
+        jmp matvec
+
+; The new key and value go into the cache at position at_t, high bytes
+; flipped (memory.inc): key dim d at its column + t, values in row t.
+fw_store_kv:
+        lda at_layer            ; X = layer*32: first key column of the layer
+        lsr
+        ror
+        ror
+        ror
+        tax
+        lda #0
+        sta fw_tmp              ; dimension
+@key:
+        lda key_column_lo,x
+        clc
+        adc at_t
+        sta fw_ptr
+        lda key_column_hi,x
+        adc #0
+        sta fw_ptr+1
+        ldy fw_tmp
+        lda VEC_K,y
+        ldy #0
+        sta (fw_ptr),y
+        lda fw_ptr+1            ; the high byte goes KEY_HI - KEY_LO further
+        clc
+        adc #>(KEY_HI - KEY_LO)
+        sta fw_ptr+1
+        ldy fw_tmp
+        lda VEC_K+128,y
+        eor #$80
+        ldy #0
+        sta (fw_ptr),y
+        inx
+        inc fw_tmp
+        lda fw_tmp
+        cmp #32
+        bne @key
+        lda at_layer            ; value row of (layer*20 + t)
+        beq @layer_0
+        lda #20
+@layer_0:
+        clc
+        adc at_t
+        tax
+        lda value_row_lo,x
+        sta fw_ptr
+        lda value_row_hi,x
+        sta fw_ptr+1
+        ldy #31
+@value:
+        lda VEC_V,y
+        sta (fw_ptr),y
+        dey
+        bpl @value
+        clc
+        lda fw_ptr+1
+        adc #>(VALUE_HI - VALUE_LO)
+        sta fw_ptr+1
+        ldy #31
+@value_high:
+        lda VEC_V+128,y
+        eor #$80
+        sta (fw_ptr),y
+        dey
+        bpl @value_high
+        rts
+
+; --- what each layer runs, from soul.inc's tensors --------------------------
+layer_0:
+        .word l0_n1_desc, l0_q_desc, l0_k_desc, l0_v_desc
+        .word l0_proj_desc, l0_n2_desc, l0_fc1_desc, l0_fc2_desc
+layer_1:
+        .word l1_n1_desc, l1_q_desc, l1_k_desc, l1_v_desc
+        .word l1_proj_desc, l1_n2_desc, l1_fc1_desc, l1_fc2_desc
+
+l0_n1_desc:     norm_desc l0_n1, L0_N1_SHIFT, VEC_H, VEC_XN
+l0_q_desc:      matvec_desc l0_q, 32, 32, 0, L0_Q_SHIFT + 1, VEC_XN, VEC_Q
+l0_k_desc:      matvec_desc l0_k, 32, 32, 0, L0_K_SHIFT + 1, VEC_XN, VEC_K
+l0_v_desc:      matvec_desc l0_v, 32, 32, 0, L0_V_SHIFT + 1, VEC_XN, VEC_V
+l0_proj_desc:   matvec_desc l0_proj, 32, 32, 0, L0_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
+l0_n2_desc:     norm_desc l0_n2, L0_N2_SHIFT, VEC_H, VEC_XN
+l0_fc1_desc:    matvec_desc l0_fc1_w, 64, 32, l0_fc1_b, L0_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
+l0_fc2_desc:    matvec_desc l0_fc2_w, 32, 64, l0_fc2_b, L0_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
+l1_n1_desc:     norm_desc l1_n1, L1_N1_SHIFT, VEC_H, VEC_XN
+l1_q_desc:      matvec_desc l1_q, 32, 32, 0, L1_Q_SHIFT + 1, VEC_XN, VEC_Q
+l1_k_desc:      matvec_desc l1_k, 32, 32, 0, L1_K_SHIFT + 1, VEC_XN, VEC_K
+l1_v_desc:      matvec_desc l1_v, 32, 32, 0, L1_V_SHIFT + 1, VEC_XN, VEC_V
+l1_proj_desc:   matvec_desc l1_proj, 32, 32, 0, L1_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
+l1_n2_desc:     norm_desc l1_n2, L1_N2_SHIFT, VEC_H, VEC_XN
+l1_fc1_desc:    matvec_desc l1_fc1_w, 64, 32, l1_fc1_b, L1_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
+l1_fc2_desc:    matvec_desc l1_fc2_w, 32, 64, l1_fc2_b, L1_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
+final_norm:     norm_desc norm, NORM_SHIFT, VEC_H, VEC_XN
+logits_matvec:  matvec_desc out, 128, 32, 0, OUT_SHIFT, VEC_XN, VEC_LOGITS

@@ -1,0 +1,277 @@
+; soulplayer.s - the soulplayer program: chat with a 2-layer transformer.
+;
+; Prints a banner, then loops: a "you> " prompt, one line read through the
+; KERNAL (CHRIN), tokenised on the 6502 (tokenizer.s), and the reply
+; generated token by token with the KV cache (forward.s), each token printed
+; the moment it is chosen, with a SID voice-1 blip. The border flashes while
+; the 6502 computes and gets its colour back afterwards. "q" alone quits to
+; BASIC; a line of nothing but unknown characters, or an empty one, is
+; answered like any other (its context is [SEP, SEP]).
+;
+; It talks to the machine only through the KERNAL jump table and the VIC and
+; SID registers, so it runs on a real C64 and in VICE (PAL or NTSC) as well
+; as in soulterm. While it runs, BASIC ROM is banked out ($01 = $36) so the
+; weights and the cache can live under it, and zero page $02-$8F is saved;
+; both are restored on the way out.
+;
+; Memory: this file, the tables, the kernels, the vocabulary (vocab.inc)
+; and the weights (soul.inc) make the PRG from $0801; the cache and buffers
+; of memory.inc follow it (not in the file). `soulterm build` prints the map.
+;
+; Cost: the "hello" turn of the vectors soul takes 29,068,655 cycles from
+; RETURN to the next prompt for 10 tokens: 2,906,866 per token, 2.95 s on a
+; PAL C64 (`soulterm bench --program`). Bytes: 502 (this file's code and text).
+
+        .include "c64.inc"
+        .include "kernal.inc"
+        .include "zeropage.inc"
+        .include "memory.inc"
+
+CONTEXT_SIZE    = 20
+TOKEN_SEP       = 1
+TOKEN_END       = 3
+
+        * = $0801
+basic_stub:                     ; 10 SYS2061
+        .word @line_end, 10
+        .byte $9E
+        .text "2061"
+        .byte 0
+@line_end:
+        .word 0
+
+main:
+        .assert main == 2061, "the BASIC stub's SYS address must be main"
+        jmp start
+
+; Small data first, then the page-aligned tables: what fits below the first
+; page boundary would otherwise be padding.
+saved_border:
+        .byte 0
+prompt_text:
+        .byte PET_WHITE
+        .petscii "you> ", 0
+goodbye_text:
+        .petscii "bye.", 13, 0
+        .include "tables.s"
+tables_end:
+
+start:
+        cld                     ; the kernels use binary arithmetic only
+        ldx #0                  ; keep BASIC's zero page for the way back
+@save_zero_page:
+        lda ZP_SAVE_FIRST,x
+        sta ZP_SAVE_AREA,x
+        inx
+        cpx #ZP_SAVE_LAST - ZP_SAVE_FIRST + 1
+        bne @save_zero_page
+        lda #MEM_BASIC_OUT
+        sta CPU_PORT
+        lda VIC_BORDER
+        sta saved_border
+        lda #IDLE
+        sta NOW_LAYER
+        sta NOW_HEAD
+        lda #0
+        sta CONTEXT_LEN
+        sta NOW_POSITION
+        jsr sound_init
+        ldx #<banner_text
+        ldy #>banner_text
+        jsr print
+
+prompt:
+        ldx #<prompt_text
+        ldy #>prompt_text
+        jsr print
+        jsr read_line
+        lda tk_len              ; (an empty line gets a reply too: to
+        cmp #1                  ; [SEP, SEP], like the integer engine's)
+        bne @chat
+        lda LINE_BUFFER         ; "q" or "Q" alone quits
+        and #$7F
+        cmp #'Q'
+        beq quit
+@chat:
+        jsr tokenize
+        jsr reply
+        jmp prompt
+
+quit:
+        ldx #<goodbye_text
+        ldy #>goodbye_text
+        jsr print
+        lda saved_border
+        sta VIC_BORDER
+        lda #MEM_DEFAULT
+        sta CPU_PORT
+        ldx #0
+@restore_zero_page:
+        lda ZP_SAVE_AREA,x
+        sta ZP_SAVE_FIRST,x
+        inx
+        cpx #ZP_SAVE_LAST - ZP_SAVE_FIRST + 1
+        bne @restore_zero_page
+        lda #<main              ; BASIC's program is the stub alone: LOAD
+        sta BASIC_VARTAB        ; set its end past the weights, above BASIC's
+        sta BASIC_ARYTAB        ; memory top, which would make the next
+        sta BASIC_STREND        ; variable an OUT OF MEMORY ERROR
+        lda #>main
+        sta BASIC_VARTAB+1
+        sta BASIC_ARYTAB+1
+        sta BASIC_STREND+1
+        rts
+
+; Read one line with CHRIN into LINE_BUFFER / tk_len. Characters past
+; LINE_MAX are read (so the line is consumed) but not kept.
+read_line:
+        lda #0
+        sta tk_len
+@character:
+        jsr CHRIN
+        cmp #PET_RETURN
+        beq @done
+        ldy tk_len
+        cpy #LINE_MAX
+        bcs @character
+        sta LINE_BUFFER,y
+        inc tk_len
+        bne @character
+@done:                          ; (the screen editor has already moved to
+        lda tk_len              ; the next line: the reply starts there)
+        sta LINE_LEN
+        rts
+
+; Generate the reply to TOKEN_BUFFER (tk_count ids): context = [SEP] + ids +
+; [SEP]; its positions through forward_prefill, the last one through
+; forward_step; then argmax, print, feed back, until END or a full context.
+; Each turn starts again at position 0, so the cache holds only this turn.
+reply:
+        ldx #0
+        lda #TOKEN_SEP
+        sta CONTEXT_IDS
+@copy:
+        cpx tk_count
+        beq @copied
+        lda TOKEN_BUFFER,x
+        sta CONTEXT_IDS+1,x
+        inx
+        bne @copy
+@copied:
+        lda #TOKEN_SEP
+        sta CONTEXT_IDS+1,x
+        inx
+        inx
+        stx CONTEXT_LEN
+        lda #0
+        sta at_t
+@prefill:                       ; positions 0..len-2 of the prompt only fill
+        ldx at_t                ; the cache; the last one needs its logits
+        inx
+        cpx CONTEXT_LEN
+        beq @last_of_prompt
+        lda CONTEXT_IDS-1,x
+        jsr forward_prefill
+        inc at_t
+        jmp @prefill
+@last_of_prompt:
+        lda CONTEXT_IDS-1,x
+        jsr forward_step
+@next_token:
+        lda CONTEXT_LEN
+        cmp #CONTEXT_SIZE
+        beq @finished
+        jsr argmax
+        cmp #TOKEN_END
+        beq @finished
+        ldx CONTEXT_LEN
+        sta CONTEXT_IDS,x
+        inc CONTEXT_LEN
+        pha
+        jsr show_token
+        pla
+        ldx CONTEXT_LEN
+        cpx #CONTEXT_SIZE
+        beq @finished           ; no room for another: skip its logits
+        dex
+        stx at_t
+        jsr forward_step
+        jmp @next_token
+@finished:
+        lda #SID_TRIANGLE       ; gate off: the last blip fades
+        sta SID_V1_CONTROL
+        lda saved_border
+        sta VIC_BORDER
+        lda #PET_RETURN
+        jmp CHROUT
+
+; Print token A's text and start its blip (pitch from the id).
+show_token:
+        pha
+        lda #SID_TRIANGLE       ; gate off, then on: retrigger the envelope
+        sta SID_V1_CONTROL
+        pla
+        pha
+        asl
+        ora #$20
+        sta SID_V1_FREQ_HI
+        lda #0
+        sta SID_V1_FREQ_LO
+        lda #SID_TRIANGLE | SID_GATE
+        sta SID_V1_CONTROL
+        pla
+        tax
+        lda token_text_lo,x
+        ldy token_text_hi,x
+        tax
+        jmp print
+
+sound_init:
+        lda #$0F
+        sta SID_VOLUME
+        lda #$09                ; attack 2 ms, decay 750 ms
+        sta SID_V1_AD
+        lda #$00                ; sustain 0, release 6 ms: a short blip
+        sta SID_V1_SR
+        lda #SID_TRIANGLE
+        sta SID_V1_CONTROL
+        rts
+
+; Print the zero-terminated PETSCII string at X/Y with CHROUT.
+print:
+        stx pr_ptr
+        sty pr_ptr+1
+@character:
+        ldy #0
+        lda (pr_ptr),y
+        beq @done
+        jsr CHROUT
+        inc pr_ptr
+        bne @character
+        inc pr_ptr+1
+        bne @character
+@done:
+        rts
+
+banner_text:
+        .byte PET_LOWERCASE, PET_CLEAR, PET_LIGHT_GREEN
+        .petscii "**** SOULPLAYER 64 ****", 13, 13
+        .byte PET_LIGHT_BLUE
+        .petscii "a 2-layer transformer in 6502 assembly.", 13
+        .petscii "type a line and press return;", 13
+        .petscii "q alone quits.", 13, 13, 0
+
+        .include "forward.s"
+        .include "matvec.s"
+        .include "attention.s"
+        .include "rmsnorm.s"
+        .include "arith.s"
+        .include "embed.s"
+        .include "vecops.s"
+        .include "tokenizer.s"
+code_end:
+        .include "vocab.inc"
+vocab_end:
+        .include "soul.inc"
+prg_end:
+        .assert prg_end <= KV_CACHE, "the PRG runs into the KV cache (memory.inc)"

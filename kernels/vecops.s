@@ -1,0 +1,84 @@
+; vecops.s - the small vector kernels: residual add, ReLU, argmax.
+;
+; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
+;   Clobbers A, X. 1,145 cycles (random values).
+; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63. Clobbers A, X.
+;   1,199 cycles (random values).
+; argmax: A = the id in 3..127 with the largest VEC_LOGITS value (signed),
+;   the lowest id on a tie (SPEC's next-token rule). Clobbers A, X, Y,
+;   am_best. 3,447 cycles (random logits).
+; Cycles exact, `soulterm bench --kernels`. Bytes: 124.
+
+residual_add:
+        ldx #31
+@element:
+        clc
+        lda VEC_H,x
+        adc VEC_TMP,x
+        sta VEC_H,x
+        lda VEC_H+128,x
+        adc VEC_TMP+128,x
+        bvs @overflow
+        sta VEC_H+128,x
+        dex
+        bpl @element
+        rts
+@overflow:                      ; the sum's sign bit is wrong: clamp the other way
+        bmi @positive
+        lda #$00                ; -32768
+        sta VEC_H,x
+        lda #$80
+        sta VEC_H+128,x
+        dex
+        bpl @element
+        rts
+@positive:
+        lda #$FF                ; +32767
+        sta VEC_H,x
+        lda #$7F
+        sta VEC_H+128,x
+        dex
+        bpl @element
+        rts
+
+relu_z:
+        ldx #63
+@element:
+        lda VEC_Z+128,x
+        bpl @keep
+        lda #0
+        sta VEC_Z,x
+        sta VEC_Z+128,x
+@keep:
+        dex
+        bpl @element
+        rts
+
+argmax:
+        ldy #3                  ; best so far: id 3
+        lda VEC_LOGITS+3
+        sta am_best
+        lda VEC_LOGITS+128+3
+        sta am_best+1
+        ldx #4
+@candidate:
+        sec                     ; best - logit < 0 (signed): strictly greater
+        lda am_best
+        sbc VEC_LOGITS,x
+        lda am_best+1
+        sbc VEC_LOGITS+128,x
+        bvc @no_overflow
+        eor #$80
+@no_overflow:
+        bpl @next
+        txa
+        tay
+        lda VEC_LOGITS,x
+        sta am_best
+        lda VEC_LOGITS+128,x
+        sta am_best+1
+@next:
+        inx
+        bpl @candidate
+        tya
+        rts

@@ -1,0 +1,210 @@
+"""Exact cycle counts of the kernels and of the whole program, as markdown tables.
+
+`kernel_cycle_table()` times each kernel on the bare-6502 bench (harness.py)
+and one forward position at several context lengths; `program_cycle_table()`
+runs the built PRG in soulterm's C64 and times a whole reply. Cycle counts
+are deterministic: the same sources and soul always give the same numbers.
+Both use the reference soul in ../shared/vectors (SOULTERM_VECTORS), or the
+shipped soul in models/ when the vectors are not there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT
+
+from .build import assemble_player, build_player
+from .harness import KernelBench, run_matvec
+
+PAL_HZ = 985_248
+CONTEXT_LENGTHS = (5, 10, 19)
+BENCH_PROMPT = "hello"
+
+
+def reference_files() -> tuple[Path, Path, Path | None]:
+    """(soul, tokenizer, trace or None): the shared vectors if present, else models/."""
+    vectors = Path(os.environ.get("SOULTERM_VECTORS", ROOT.parent / "shared" / "vectors"))
+    if (vectors / "soul.bin").exists():
+        return vectors / "soul.bin", vectors / "tokenizer.json", vectors / "trace.json"
+    return DEFAULT_SOUL, DEFAULT_TOKENIZER, None
+
+
+def program_bench(soul_path=None, tokenizer_path=None) -> KernelBench:
+    """A bench holding the whole soulplayer image, for kernels and forward passes."""
+    soul_default, tok_default, _ = reference_files()
+    built = assemble_player(soul_path or soul_default, tokenizer_path or tok_default)
+    return KernelBench(image=built.prg[2:], origin=0x0801, symbols=built.symbols)
+
+
+def _matvec_cycles(bench: KernelBench, rows: int, cols: int, x, bias: bool) -> int:
+    rng = np.random.default_rng(rows * 1000 + cols)
+    w = rng.integers(-127, 128, (rows, cols))
+    b = rng.integers(-32768, 32768, rows) if bias else None
+    return run_matvec(bench, w, x, b, 7)[1]
+
+
+def kernel_rows() -> list[tuple[str, str, int]]:
+    """(kernel, case, cycles) for every kernel, measured on a fresh kernel bench."""
+    bench = KernelBench()
+    sym = bench.sym
+    rng = np.random.default_rng(64)
+    rows = []
+    small = rng.integers(-256, 256, 64)
+    wide = rng.integers(-32768, 32768, 64)
+    for r, c, bias, name in ((32, 32, False, "q/k/v/proj 32x32"), (64, 32, True, "fc1 64x32 + bias"),
+                             (32, 64, True, "fc2 32x64 + bias"), (128, 32, False, "logits 128x32")):
+        rows.append(("matvec", f"{name}, inputs in -256..255", _matvec_cycles(bench, r, c, small[:c], bias)))
+        rows.append(("matvec", f"{name}, 16-bit inputs", _matvec_cycles(bench, r, c, wide[:c], bias)))
+    x = rng.integers(-3000, 3000, 32)
+    bench.write_vector(sym("VEC_H"), x)
+    bench.poke(0x4000, rng.integers(60, 127, 32))
+    bench.poke_word(sym("rn_in"), sym("VEC_H"))
+    bench.poke_word(sym("rn_out"), sym("VEC_XN"))
+    bench.poke_word(sym("rn_gain"), 0x4000)
+    bench.memory[sym("rn_shift")] = 6
+    rows.append(("rmsnorm", "32 values in -3000..2999", bench.call("rmsnorm")))
+    for t in (4, 9, 18):
+        fill_attention(bench, rng, t, layer=0, head=0)
+        rows.append(("attention_head", f"query position {t} ({t + 1} keys)", bench.call("attention_head")))
+    bench.poke(0x4000, rng.integers(-127, 128, 64))
+    bench.poke_word(sym("em_te"), 0x4000)
+    bench.poke_word(sym("em_pe"), 0x4020)
+    bench.memory[sym("em_te_shift")] = bench.memory[sym("em_pe_shift")] = 5
+    rows.append(("embed", "shifts 5 and 5", bench.call("embed")))
+    bench.write_vector(sym("VEC_H"), rng.integers(-20000, 20000, 32))
+    bench.write_vector(sym("VEC_TMP"), rng.integers(-20000, 20000, 32))
+    rows.append(("residual_add", "32 values", bench.call("residual_add")))
+    bench.write_vector(sym("VEC_Z"), rng.integers(-1000, 1000, 64))
+    rows.append(("relu_z", "64 values", bench.call("relu_z")))
+    bench.write_vector(sym("VEC_LOGITS"), rng.integers(-5000, 5000, 128))
+    rows.append(("argmax", "ids 3..127", bench.call("argmax")))
+    return rows
+
+
+def fill_attention(bench: KernelBench, rng, t: int, layer: int, head: int,
+                   q=None, keys=None, values=None):
+    """Random (or given) q, keys and values for one head, written where attention_head reads them."""
+    sym = bench.sym
+    q = rng.integers(-3000, 3000, 8) if q is None else np.asarray(q)
+    keys = rng.integers(-3000, 3000, (t + 1, 8)) if keys is None else np.asarray(keys)
+    values = rng.integers(-3000, 3000, (t + 1, 8)) if values is None else np.asarray(values)
+    qvec = np.zeros(32, dtype=np.int64)
+    qvec[head * 8:head * 8 + 8] = q
+    bench.write_vector(sym("VEC_Q"), qvec)
+    for d in range(8):
+        column = (layer * 32 + head * 8 + d) * 20
+        k = keys[:, d] & 0xFFFF
+        bench.poke(sym("KEY_LO") + column, k & 0xFF)
+        bench.poke(sym("KEY_HI") + column, (k >> 8) ^ 0x80)
+    for j in range(t + 1):
+        row = (layer * 20 + j) * 32 + head * 8
+        v = values[j] & 0xFFFF
+        bench.poke(sym("VALUE_LO") + row, v & 0xFF)
+        bench.poke(sym("VALUE_HI") + row, (v >> 8) ^ 0x80)
+    bench.memory[sym("at_t")] = t
+    bench.memory[sym("at_layer")] = layer
+    bench.memory[sym("at_head")] = head
+    return q, keys, values
+
+
+def context_tokens(length: int) -> list[int]:
+    """`length` tokens of a real conversation: the hello trace, repeated as needed."""
+    _, _, trace = reference_files()
+    if trace is not None:
+        tokens = json.loads(Path(trace).read_text())["tokens"]
+    else:
+        tokens = [1, 4, 5, 6, 7, 1]
+    return [tokens[i % len(tokens)] for i in range(length)]
+
+
+def forward_cycles(bench: KernelBench, length: int) -> int:
+    """Cycles of forward_step for the last position of a `length`-token context."""
+    tokens = context_tokens(length)
+    sym = bench.sym
+    for t, tok in enumerate(tokens[:-1]):
+        bench.memory[sym("at_t")] = t
+        bench.call("forward_position", a=tok)
+    bench.memory[sym("at_t")] = length - 1
+    return bench.call("forward_step", a=tokens[-1])
+
+
+def source_sizes(built) -> dict[str, int]:
+    """Bytes of code and data each kernels/ source file puts in the PRG (from the line map)."""
+    sizes: dict[str, int] = {}
+    rows = built.lines
+    kernels_end = built.symbols["code_end"]      # generated vocab.inc and soul.inc follow
+    for (address, file, _line), following in zip(rows, rows[1:] + [[kernels_end, "", 0]]):
+        if address < kernels_end:
+            sizes[file] = sizes.get(file, 0) + min(following[0], kernels_end) - address
+    return sizes
+
+
+def kernel_cycle_table() -> str:
+    """Markdown: cycles per kernel call and per token (both layers + logits), bytes per file."""
+    lines = ["| kernel | case | cycles |", "|---|---|---:|"]
+    for kernel, case, cycles in kernel_rows():
+        lines.append(f"| `{kernel}` | {case} | {cycles:,} |")
+    bench = program_bench()
+    for length in CONTEXT_LENGTHS:
+        cycles = forward_cycles(bench, length)
+        lines.append(f"| `forward_step` | one token at context length {length} "
+                     f"(both layers + logits) | {cycles:,} |")
+    soul, tok, _ = reference_files()
+    lines.append("")
+    lines.append(f"Soul: `{soul}`. Exact emulated cycles (py65), JSR and RTS included.")
+    built = assemble_player(soul, tok)
+    lines += ["", "| source | bytes in the PRG |", "|---|---:|"]
+    for file, size in sorted(source_sizes(built).items()):
+        lines.append(f"| `{file}` | {size:,} |")
+    lines.append(f"| vocabulary (vocab.inc), weights, biases and gains (soul.inc), padding | "
+                 f"{built.end_address - 0x0801 - sum(source_sizes(built).values()):,} |")
+    return "\n".join(lines)
+
+
+def program_turn(prompt: str = BENCH_PROMPT, soul_path=None, tokenizer_path=None):
+    """(cycles from RETURN to the next prompt, tokens generated, reply text) in the C64."""
+    from soulterm.c64 import C64
+    from soulterm.soul.tokenizer import Tokenizer
+
+    soul_default, tok_default, _ = reference_files()
+    soul_path, tokenizer_path = soul_path or soul_default, tokenizer_path or tok_default
+    with tempfile.TemporaryDirectory(prefix="soulplayer-bench-") as out:
+        result = build_player(soul_path, tokenizer_path, out)
+        prg = result.prg_path.read_bytes()
+        context_len_at = json_symbol(result.map_path, "CONTEXT_LEN")
+    machine = C64(sound=False)
+    machine.reset()
+    machine.load_prg(prg)
+    machine.run(max_cycles=10_000_000, until_idle=True)
+    machine.type_line(prompt)
+    start = machine.cycles
+    machine.run(max_cycles=2_000_000_000, until_idle=True)
+    cycles = machine.cycles - start
+    tok = Tokenizer.load(tokenizer_path)
+    context_len = machine.ram[context_len_at]
+    generated = context_len - len(tok.encode_turn(prompt))
+    return cycles, generated, machine
+
+
+def json_symbol(map_path, name: str) -> int:
+    return json.loads(Path(map_path).read_text())["symbols"][name]
+
+
+def program_cycle_table() -> str:
+    """Markdown: cycles per generated token for the hello turn, and PAL seconds."""
+    cycles, generated, _ = program_turn()
+    per_token = cycles / max(1, generated)
+    soul, _, _ = reference_files()
+    return "\n".join([
+        "| turn | cycles (RETURN to next prompt) | tokens generated | cycles per token | PAL seconds per token |",
+        "|---|---:|---:|---:|---:|",
+        f"| `{BENCH_PROMPT}` | {cycles:,} | {generated} | {per_token:,.0f} | {per_token / PAL_HZ:.2f} |",
+        "",
+        f"Soul: `{soul}`. PAL C64: {PAL_HZ:,} cycles per second.",
+    ])

@@ -1,0 +1,244 @@
+"""Build the soulplayer: assemble kernels/ with a soul and a tokenizer.
+
+`build_player(soul, tokenizer, output_dir)` writes soulplayer.prg (loads at
+$0801 with a BASIC stub), soulplayer.d64 (disk SOULPLAYER, one PRG of the
+same name) and soulplayer.map.json (symbols, line map, memory regions, the
+live-state addresses and the vocabulary, docs/CONTRACTS.md). The same
+inputs always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from soulterm.asm import AsmError, assemble_file
+from soulterm.paths import KERNELS_DIR
+from soulterm.soul import spec
+from soulterm.soul.atomic import write_bytes_atomic
+from soulterm.soul.soulfile import SoulFormatError, load_soul
+from soulterm.soul.tokenizer import Tokenizer, TokenizerError
+
+from . import layout
+from .disk import write_d64
+
+PRG_NAME = "soulplayer.prg"
+D64_NAME = "soulplayer.d64"
+MAP_NAME = "soulplayer.map.json"
+MAIN_SOURCE = "soulplayer.s"
+LOAD_ADDRESS = 0x0801
+MAP_FORMAT = "soulterm-map-1"
+
+
+class BuildError(Exception):
+    """The soul, tokenizer or sources cannot become a soulplayer; one line says why."""
+
+
+@dataclass
+class Region:
+    name: str
+    kind: str
+    start: int
+    end: int          # exclusive
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "start": self.start, "end": self.end}
+
+
+@dataclass
+class Assembled:
+    """The assembled program and everything the map needs."""
+
+    prg: bytes
+    symbols: dict
+    lines: list
+    regions: list[Region]
+    vocab: list[str]
+    free_bytes: int
+    end_address: int
+
+
+@dataclass
+class BuildResult:
+    prg_path: Path
+    d64_path: Path
+    map_path: Path
+    regions: list[Region] = field(default_factory=list)
+    free_bytes: int = 0
+    end_address: int = 0
+    prg_size: int = 0
+
+    def memory_map(self) -> str:
+        """The memory map as a text table, with the free bytes."""
+        rows = [f"{'start':>6} {'end':>6} {'bytes':>6}  {'kind':<11} region"]
+        for r in sorted(self.regions, key=lambda r: (r.start, r.end)):
+            rows.append(f"${r.start:04X}  ${r.end - 1:04X} {r.size:6d}  {r.kind:<11} {r.name}")
+        rows.append(f"PRG ${LOAD_ADDRESS:04X}-${self.end_address - 1:04X} ({self.prg_size} bytes); "
+                    f"{self.free_bytes} bytes free before the KV cache")
+        return "\n".join(rows)
+
+
+def assemble_player(soul_path, tokenizer_path) -> Assembled:
+    """Assemble the soulplayer for one soul + tokenizer (no files written)."""
+    try:
+        soul = load_soul(soul_path)
+    except FileNotFoundError:
+        raise BuildError(f"soul not found: {soul_path}") from None
+    except SoulFormatError as exc:
+        raise BuildError(_naming(f"soul {soul_path}", exc, soul_path)) from None
+    try:
+        tok = Tokenizer.load(tokenizer_path)
+    except FileNotFoundError:
+        raise BuildError(f"tokenizer not found: {tokenizer_path}") from None
+    except (TokenizerError, ValueError, KeyError, TypeError) as exc:
+        raise BuildError(_naming(f"tokenizer {tokenizer_path}", exc, tokenizer_path)) from None
+    try:
+        soul_inc, blob, placements = layout.soul_include(soul)
+        vocab_inc = layout.vocab_include(tok)
+    except layout.LayoutError as exc:
+        raise BuildError(str(exc)) from None
+
+    with tempfile.TemporaryDirectory(prefix="soulplayer-") as tmp:
+        gen = Path(tmp)
+        (gen / "soul.inc").write_text(soul_inc)
+        (gen / layout.WEIGHTS_FILE).write_bytes(blob)
+        (gen / "vocab.inc").write_text(vocab_inc)
+        try:
+            prog = assemble_file(str(KERNELS_DIR / MAIN_SOURCE),
+                                 include_paths=[str(gen), str(KERNELS_DIR)])
+        except AsmError as exc:
+            text = str(exc).splitlines()[0] if str(exc) else "assembly failed"
+            if "KV cache" in text:
+                raise BuildError("the soul and tokenizer do not fit in memory: "
+                                 "the program would run into the KV cache") from None
+            raise BuildError(f"assembling the kernels failed: {text}") from None
+
+    if prog.origin != LOAD_ADDRESS:
+        raise BuildError(f"the program starts at ${prog.origin:04X}, not ${LOAD_ADDRESS:04X}")
+    sym = prog.symbols
+    end = prog.origin + len(prog.data)
+    prg = bytes([LOAD_ADDRESS & 0xFF, LOAD_ADDRESS >> 8]) + bytes(prog.data)
+    regions = _regions(sym, placements, end)
+    vocab = [tok.token_text(i) if i < len(tok.id_to_token) else "" for i in range(spec.VOCAB_SIZE)]
+    return Assembled(prg=prg, symbols=_public_symbols(sym), lines=_line_map(prog.line_map),
+                     regions=regions, vocab=vocab, free_bytes=sym["KV_CACHE"] - end,
+                     end_address=end)
+
+
+def build_player(soul_path, tokenizer_path, output_dir) -> BuildResult:
+    """Assemble and write soulplayer.prg, .d64 and .map.json into output_dir."""
+    built = assemble_player(soul_path, tokenizer_path)
+    out = Path(output_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        prg_path, d64_path, map_path = out / PRG_NAME, out / D64_NAME, out / MAP_NAME
+        write_bytes_atomic(prg_path, built.prg)
+        write_d64(d64_path, "SOULPLAYER", built.prg)
+        write_bytes_atomic(map_path, map_json(built).encode())
+        for path in (prg_path, d64_path, map_path):
+            os.chmod(path, 0o644)   # shipped files: readable by everyone
+    except OSError as exc:
+        raise BuildError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    return BuildResult(prg_path, d64_path, map_path, built.regions, built.free_bytes,
+                       built.end_address, len(built.prg) - 2)
+
+
+def _naming(what: str, exc: Exception, path) -> str:
+    """One line that names the file once: 'soul x.bin: tensor te: ...'."""
+    text = str(exc)
+    prefix = f"{path}: "
+    if text.startswith(prefix):
+        text = text[len(prefix):]
+    return f"{what}: {text}"
+
+
+def map_json(built: Assembled) -> str:
+    sym = built.symbols
+    doc = {
+        "format": MAP_FORMAT,
+        "load_address": LOAD_ADDRESS,
+        "end_address": built.end_address,
+        "symbols": sym,
+        "lines": built.lines,
+        "regions": [r.to_json() for r in built.regions],
+        "attention": {
+            "weights": sym["ATT_WEIGHTS"],
+            "context": sym["CONTEXT_IDS"],
+            "context_len": sym["CONTEXT_LEN"],
+            "position": sym["NOW_POSITION"],
+            "layer": sym["NOW_LAYER"],
+            "head": sym["NOW_HEAD"],
+        },
+        "vocab": built.vocab,
+    }
+    return json.dumps(doc, separators=(",", ":")) + "\n"
+
+
+def _public_symbols(symbols: dict) -> dict:
+    """Labels and constants, without the per-token text labels."""
+    return {name: int(value) for name, value in sorted(symbols.items())
+            if not name.startswith("token_") and isinstance(value, int)}
+
+
+def _line_map(line_map: dict) -> list:
+    """[address, "kernels/file.s", line] for lines of the kernel sources."""
+    rows = []
+    kernels = KERNELS_DIR.resolve()
+    for address in sorted(line_map):
+        file, line = line_map[address]
+        path = Path(file)
+        try:
+            rel = path.resolve().relative_to(kernels)
+        except ValueError:
+            continue  # generated soul.inc / vocab.inc
+        rows.append([address, f"kernels/{rel.as_posix()}", line])
+    return rows
+
+
+def _regions(sym: dict, placements, end: int) -> list[Region]:
+    r = [
+        Region("screen", "screen", 0x0400, 0x07E8),
+        Region("BASIC stub", "code", sym["basic_stub"], sym["main"]),
+        Region("entry and prompt texts", "code", sym["main"], sym["exp_lut"]),
+        Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
+        Region("multiply tables (quarter squares)", "table", sym["qsb_lo"], sym["tables_end"]),
+        Region("program and kernels", "code", sym["start"], sym["char_to_id"]),
+        Region("tokenizer character map", "tokenizer", sym["char_to_id"], sym["code_end"]),
+        Region("tokenizer merges and token texts", "tokenizer", sym["code_end"], sym["vocab_end"]),
+    ]
+    for p in placements:
+        start = sym[p.label]
+        r.append(Region(p.name, p.kind, start, start + p.size))
+    r += [
+        Region("KV cache: keys (low bytes)", "kv-cache", sym["KEY_LO"], sym["KEY_HI"]),
+        Region("KV cache: keys (high bytes)", "kv-cache", sym["KEY_HI"], sym["VALUE_LO"]),
+        Region("KV cache: values (low bytes)", "kv-cache", sym["VALUE_LO"], sym["VALUE_HI"]),
+        Region("KV cache: values (high bytes)", "kv-cache", sym["VALUE_HI"], sym["KV_CACHE_END"]),
+    ]
+    vectors = (("h (hidden state)", "VEC_H", 32), ("xn (normalised input)", "VEC_XN", 32),
+               ("q", "VEC_Q", 32), ("attention output", "VEC_ATT", 32),
+               ("proj/fc2 output", "VEC_TMP", 32), ("new key", "VEC_K", 32),
+               ("new value", "VEC_V", 32), ("z (feed-forward)", "VEC_Z", 64),
+               ("logits", "VEC_LOGITS", 128))
+    for name, label, count in vectors:   # low bytes at +0, high bytes at +128
+        r.append(Region(f"{name}: low bytes", "activations", sym[label], sym[label] + count))
+        r.append(Region(f"{name}: high bytes", "activations", sym[label] + 128,
+                        sym[label] + 128 + count))
+    r += [
+        Region("attention weights", "attention", sym["ATT_WEIGHTS"], sym["ATT_WEIGHTS"] + 160),
+        Region("context and live state", "attention", sym["CONTEXT_IDS"], sym["NOW_HEAD"] + 1),
+        Region("attention scores (bytes 0-2)", "buffer", sym["SCORE_0"], sym["SCORE_2"] + 20),
+        Region("attention scores (bytes 3-4)", "buffer", sym["SCORE_3"], sym["SCORE_4"] + 20),
+        Region("line buffer (tokenised in place)", "buffer", sym["LINE_BUFFER"], sym["LINE_LEN"] + 1),
+        Region("saved zero page", "buffer", sym["ZP_SAVE_AREA"],
+               sym["ZP_SAVE_AREA"] + sym["ZP_SAVE_LAST"] - sym["ZP_SAVE_FIRST"] + 1),
+        Region("I/O (VIC, SID, colour RAM, CIAs)", "io", 0xD000, 0xE000),
+    ]
+    return r

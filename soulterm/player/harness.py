@@ -1,0 +1,171 @@
+"""A bare-6502 test bench for the kernels: py65 with a flat 64 KB RAM.
+
+`KernelBench` assembles kernel sources (no C64, no KERNAL, no ROM banking),
+loads them into a py65 MPU, and calls one routine at a time: it pushes the
+address of a BRK "trap" as the return address, runs until the routine's RTS
+lands there, and reports the exact number of cycles the call took. Inputs and
+outputs are plain memory, so tests write arrays in, call, and read arrays out
+in the kernels' own layouts (see kernels/memory.inc).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from py65.devices.mpu6502 import MPU
+
+from soulterm.asm import assemble
+from soulterm.paths import KERNELS_DIR
+from soulterm.soul.tokenizer import Tokenizer, base_vocab
+
+from .layout import vocab_include
+
+# Where the trap lives: a BRK at an address no kernel uses.
+TRAP_ADDRESS = 0xFFF0
+CODE_ORIGIN = 0x0900
+KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "attention.s", "vecops.s",
+                "embed.s", "tokenizer.s")
+
+
+class KernelTimeout(RuntimeError):
+    """A routine did not return within its cycle allowance."""
+
+
+def kernel_source(extra: str = "") -> str:
+    """Assembly text of every kernel plus the multiply tables, at CODE_ORIGIN."""
+    lines = ['.include "c64.inc"', '.include "zeropage.inc"', '.include "memory.inc"',
+             f"* = ${CODE_ORIGIN:04X}"]
+    lines += [f'.include "{name}"' for name in KERNEL_FILES]
+    lines += ['.include "tables.s"', '.include "vocab.inc"', extra]
+    return "\n".join(lines) + "\n"
+
+
+class KernelBench:
+    """One MPU with the kernels loaded; call routines and count their cycles."""
+
+    def __init__(self, image: bytes | None = None, origin: int = CODE_ORIGIN,
+                 symbols: dict | None = None, extra_source: str = "",
+                 tokenizer: Tokenizer | None = None):
+        """Assemble the kernels (with `tokenizer`'s merges, default none), or load `image`."""
+        if image is None:
+            tok = tokenizer or Tokenizer(base_vocab(), [])
+            with tempfile.TemporaryDirectory(prefix="kernel-bench-") as gen:
+                (Path(gen) / "vocab.inc").write_text(vocab_include(tok))
+                prog = assemble(kernel_source(extra_source), filename="<kernel bench>",
+                                include_paths=[gen, str(KERNELS_DIR)])
+            image, origin, symbols = prog.data, prog.origin, prog.symbols
+        self.symbols = dict(symbols or {})
+        self.memory = bytearray(65536)
+        self.memory[origin:origin + len(image)] = image
+        self.code_end = origin + len(image)
+        self.memory[TRAP_ADDRESS] = 0x00  # BRK
+        self.mpu = MPU(memory=self.memory)
+
+    # --- memory helpers -----------------------------------------------------
+    def sym(self, name: str) -> int:
+        return self.symbols[name]
+
+    def poke(self, addr: int, data) -> None:
+        data = bytes(int(b) & 0xFF for b in data)
+        self.memory[addr:addr + len(data)] = data
+
+    def poke_word(self, addr: int, value: int) -> None:
+        self.memory[addr] = value & 0xFF
+        self.memory[addr + 1] = (value >> 8) & 0xFF
+
+    def peek(self, addr: int, count: int = 1) -> bytes:
+        return bytes(self.memory[addr:addr + count])
+
+    def write_vector(self, page: int, values) -> None:
+        """int16 values into a page vector: low bytes at +i, high bytes at +128+i."""
+        v = np.asarray(values, dtype=np.int64) & 0xFFFF
+        for i, x in enumerate(v):
+            self.memory[page + i] = int(x) & 0xFF
+            self.memory[page + 128 + i] = int(x) >> 8
+
+    def read_vector(self, page: int, count: int) -> np.ndarray:
+        lo = np.frombuffer(self.peek(page, count), dtype=np.uint8).astype(np.int64)
+        hi = np.frombuffer(self.peek(page + 128, count), dtype=np.uint8).astype(np.int64)
+        v = lo | (hi << 8)
+        return np.where(v >= 0x8000, v - 0x10000, v)
+
+    def read_signed(self, addr: int, size: int) -> int:
+        return int.from_bytes(self.peek(addr, size), "little", signed=True)
+
+    # --- calling --------------------------------------------------------------
+    def call(self, routine, a: int = 0, x: int = 0, y: int = 0,
+             max_cycles: int = 20_000_000) -> int:
+        """JSR to `routine` (name or address); return the cycles until its RTS."""
+        address = self.sym(routine) if isinstance(routine, str) else routine
+        mpu = self.mpu
+        mpu.sp = 0xFF
+        ret = TRAP_ADDRESS - 1  # RTS adds one
+        self.memory[0x1FF] = ret >> 8
+        self.memory[0x1FE] = ret & 0xFF
+        mpu.sp = 0xFD
+        mpu.pc = address
+        mpu.a, mpu.x, mpu.y = a & 0xFF, x & 0xFF, y & 0xFF
+        mpu.p = 0x24  # I set, unused bit set, decimal off
+        start = mpu.processorCycles
+        limit = start + max_cycles
+        step = mpu.step
+        while mpu.pc != TRAP_ADDRESS:
+            step()
+            if mpu.processorCycles > limit:
+                raise KernelTimeout(f"${address:04X} ran past {max_cycles} cycles (pc ${mpu.pc:04X})")
+        # The JSR a real caller executes costs 6 cycles; count it so a figure is a call's cost.
+        return mpu.processorCycles - start + 6
+
+
+# --- test support: inputs that matter, and a matvec call -----------------------
+
+# Free RAM on the bare bench for test matrices and gains (no C64 I/O there).
+WEIGHTS_AT = 0xD000
+BIAS_AT = 0xF000
+GAINS_AT = 0xF200
+
+
+def edge_vector(rng, n: int, kind: int) -> np.ndarray:
+    """Inputs that cover the cases a kernel must get right: wide, small, edges, zeros."""
+    if kind == 0:
+        return rng.integers(-32768, 32768, n)
+    if kind == 1:
+        return rng.integers(-300, 300, n)
+    if kind == 2:
+        return rng.choice([-32768, 32767, 0, 1, -1, 255, 256, -256, -257, 127, -128], n)
+    if kind == 3:
+        return np.zeros(n, dtype=np.int64)
+    if kind == 4:
+        return np.where(rng.random(n) < 0.5, 0, rng.integers(0, 3000, n))
+    return rng.integers(-4000, 4000, n)
+
+
+def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
+               same_input: bool = False) -> tuple[np.ndarray, int]:
+    """out, cycles of matvec on the bench for weights w (rows, cols), input x, bias or None.
+
+    same_input: tell matvec that x and the column count are the previous call's.
+    """
+    rows, cols = w.shape
+    sym = bench.sym
+    bench.poke(WEIGHTS_AT, (np.asarray(w).T.reshape(-1) + 128))
+    x_at, out_at = sym("VEC_XN"), sym("VEC_LOGITS")
+    bench.write_vector(x_at, x)
+    bench.poke_word(sym("mv_w"), WEIGHTS_AT)
+    bench.memory[sym("mv_rows")] = rows
+    bench.memory[sym("mv_cols")] = cols
+    bench.poke_word(sym("mv_in"), x_at)
+    bench.poke_word(sym("mv_out"), out_at)
+    if bias is None:
+        bench.poke_word(sym("mv_bias"), 0)
+    else:
+        b = np.asarray(bias) & 0xFFFF
+        bench.poke(BIAS_AT, b & 0xFF)
+        bench.poke(BIAS_AT + rows, b >> 8)
+        bench.poke_word(sym("mv_bias"), BIAS_AT)
+    bench.memory[sym("mv_shift")] = shift
+    bench.memory[sym("mv_flags")] = sym("MV_SAME_INPUT") if same_input else 0
+    cycles = bench.call("matvec")
+    return bench.read_vector(out_at, rows), cycles

@@ -1,0 +1,62 @@
+"""attention.s (one head over the KV cache) against intmath.attention_head."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soulterm.player.bench import fill_attention
+from soulterm.player.harness import KernelBench
+from soulterm.soul import intmath
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return KernelBench()
+
+
+def run_head(bench, rng, t, layer, head, q=None, keys=None, values=None):
+    q, keys, values = fill_attention(bench, rng, t, layer, head, q, keys, values)
+    cycles = bench.call("attention_head")
+    sym = bench.sym
+    out = bench.read_vector(sym("VEC_ATT") + head * 8, 8)
+    first = sym("ATT_WEIGHTS") + (layer * 4 + head) * 20
+    weights = np.frombuffer(bench.peek(first, t + 1), dtype=np.uint8).astype(np.int64)
+    want_out, want_weights = intmath.attention_head(q, keys, values)
+    return out, weights, want_out, want_weights, cycles
+
+
+def test_attention_matches_intmath_on_200_random_heads(bench):
+    rng = np.random.default_rng(11)
+    for case in range(200):
+        t = int(rng.integers(0, 20))
+        layer, head = case % 2, (case // 2) % 4
+        kind = case % 5
+        if kind == 0:        # full 16-bit range: scores beyond 32 bits, saturation
+            q, k, v = (rng.integers(-32768, 32768, s) for s in (8, (t + 1, 8), (t + 1, 8)))
+        elif kind == 1:      # extreme values only
+            pick = [-32768, 32767, 0, -1, 1]
+            q, k, v = (rng.choice(pick, s) for s in (8, (t + 1, 8), (t + 1, 8)))
+        elif kind == 2:      # all-zero query: uniform weights
+            q, k, v = np.zeros(8, dtype=np.int64), rng.integers(-500, 500, (t + 1, 8)), rng.integers(-500, 500, (t + 1, 8))
+        else:                # realistic activations
+            q, k, v = (rng.integers(-2000, 2000, s) for s in (8, (t + 1, 8), (t + 1, 8)))
+        out, weights, want_out, want_weights = run_head(bench, rng, t, layer, head, q, k, v)[:4]
+        assert np.array_equal(weights, want_weights), f"case {case}: LUT weights"
+        assert np.array_equal(out, want_out), f"case {case}: output"
+
+
+def test_attention_leaves_other_heads_alone(bench):
+    rng = np.random.default_rng(12)
+    sym = bench.sym
+    bench.write_vector(sym("VEC_ATT"), np.full(32, 1234))
+    run_head(bench, rng, 5, 1, 2)
+    att = bench.read_vector(sym("VEC_ATT"), 32)
+    assert list(att[:16]) == [1234] * 16 and list(att[24:]) == [1234] * 8
+
+
+def test_attention_cost_grows_with_position(bench):
+    rng = np.random.default_rng(13)
+    cycles = [run_head(bench, rng, t, 0, 0)[4] for t in (0, 9, 19)]
+    assert cycles[0] < cycles[1] < cycles[2]
+    assert cycles[2] <= 90_000      # exact budget for one head at the last position

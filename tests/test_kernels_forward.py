@@ -1,0 +1,50 @@
+"""The whole forward pass on the 6502 against shared/vectors/trace.json, exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soulterm.player.bench import forward_cycles
+from soulterm.player.build import assemble_player
+from soulterm.player.harness import KernelBench
+
+
+@pytest.fixture(scope="module")
+def bench(vectors_dir):
+    built = assemble_player(vectors_dir / "soul.bin", vectors_dir / "tokenizer.json")
+    return KernelBench(image=built.prg[2:], origin=0x0801, symbols=built.symbols)
+
+
+def test_forward_reproduces_trace_at_every_position(bench, vectors_trace):
+    sym = bench.sym
+    for t, (token, want) in enumerate(zip(vectors_trace["tokens"], vectors_trace["positions"])):
+        bench.memory[sym("at_t")] = t
+        bench.call("forward_step", a=token)
+        assert np.array_equal(bench.read_vector(sym("VEC_H"), 32), want["layer1"]), f"position {t}: h"
+        assert np.array_equal(bench.read_vector(sym("VEC_LOGITS"), 128), want["logits"]), f"position {t}: logits"
+        assert bench.memory[sym("NOW_LAYER")] == 0xFF and bench.memory[sym("NOW_HEAD")] == 0xFF
+
+
+def test_cycle_budget_per_token(bench):
+    cycles = forward_cycles(bench, 19)
+    assert cycles <= 2_500_000, f"{cycles:,} cycles at context length 19"
+
+
+def test_prefill_fills_the_same_cache_and_gives_the_same_logits(bench, vectors_trace):
+    """forward_prefill skips layer 1's unused work; later positions must not notice."""
+    sym = bench.sym
+    tokens, positions = vectors_trace["tokens"], vectors_trace["positions"]
+    cache = slice(sym("KV_CACHE"), sym("KV_CACHE_END"))
+    full = []
+    for t, token in enumerate(tokens[:6]):
+        bench.memory[sym("at_t")] = t
+        bench.call("forward_position", a=token)
+        full.append(bytes(bench.memory[cache]))
+    for t, token in enumerate(tokens[:5]):
+        bench.memory[sym("at_t")] = t
+        bench.call("forward_prefill", a=token)
+        assert bytes(bench.memory[cache]) == full[t], f"cache after prefill of position {t}"
+    bench.memory[sym("at_t")] = 5
+    bench.call("forward_step", a=tokens[5])
+    assert np.array_equal(bench.read_vector(sym("VEC_LOGITS"), 128), positions[5]["logits"])

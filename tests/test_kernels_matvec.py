@@ -1,0 +1,81 @@
+"""matvec.s against the integer engine's intmath.matvec, on random and edge inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soulterm.player.harness import KernelBench, edge_vector, run_matvec
+from soulterm.soul import intmath
+
+SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return KernelBench()
+
+
+def test_matvec_matches_intmath_on_200_random_cases(bench):
+    rng = np.random.default_rng(2024)
+    for case in range(200):
+        rows, cols = SHAPES[case % 4] if case % 10 else (int(rng.integers(1, 129)), int(rng.integers(1, 65)))
+        if rows not in (1, 2, 4, 8, 16, 32, 64, 128):
+            rows = 32
+        w = rng.integers(-127, 128, (rows, cols))
+        if case % 7 == 0:
+            w = rng.choice([-127, 127], (rows, cols))       # max-magnitude weights
+        x = edge_vector(rng, cols, case % 6)
+        bias = rng.integers(-32768, 32768, rows) if case % 3 == 0 else None
+        shift = int(rng.integers(0, 16))
+        got, _ = run_matvec(bench, w, x, bias, shift)
+        want = intmath.matvec(w, shift, x, bias, post=0)
+        assert np.array_equal(got, want), f"case {case}: {rows}x{cols} shift {shift}"
+
+
+def test_matvec_saturates_both_ways(bench):
+    w = np.full((32, 32), 127)
+    w[16:] = -127
+    x = np.full(32, 32767)
+    got, _ = run_matvec(bench, w, x, None, 0)
+    assert list(got[:16]) == [32767] * 16 and list(got[16:]) == [-32768] * 16
+
+
+def test_matvec_floors_negative_sums(bench):
+    w = np.zeros((32, 32), dtype=np.int64)
+    w[:, 0] = -1
+    x = np.zeros(32, dtype=np.int64)
+    x[0] = 3                                   # every row sums to -3; -3 >> 1 = -2
+    got, _ = run_matvec(bench, w, x, None, 1)
+    assert list(got) == [-2] * 32
+
+
+def test_zero_input_costs_no_multiplies(bench):
+    w = np.ones((32, 32), dtype=np.int64)
+    _, zero_cycles = run_matvec(bench, w, np.zeros(32), None, 7)
+    _, small_cycles = run_matvec(bench, w, np.full(32, 5), None, 7)
+    _, wide_cycles = run_matvec(bench, w, np.full(32, 5000), None, 7)
+    assert zero_cycles < small_cycles < wide_cycles
+    # Exact budgets (cycles are deterministic): per multiply-accumulate all in.
+    assert small_cycles / 1024 <= 75
+    assert wide_cycles / 1024 <= 130
+
+
+def test_same_input_repatches_only_the_weights(bench):
+    """q, k and v share xn: the second and third calls keep the table operands."""
+    rng = np.random.default_rng(99)
+    for case in range(20):
+        rows, cols = SHAPES[case % 4]
+        x = edge_vector(rng, cols, case % 6)
+        first = rng.integers(-127, 128, (rows, cols))
+        run_matvec(bench, first, x, None, 7)
+        fresh_cycles = None
+        for again in range(2):
+            w = rng.integers(-127, 128, (rows, cols))
+            bias = rng.integers(-32768, 32768, rows) if again else None
+            shift = int(rng.integers(0, 16))
+            got, cycles = run_matvec(bench, w, x, bias, shift, same_input=True)
+            assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), f"case {case}"
+            if bias is None:
+                _, fresh_cycles = run_matvec(bench, w, x, None, shift)
+                assert cycles <= fresh_cycles

@@ -1,0 +1,69 @@
+"""embed.s and vecops.s (residual add, ReLU, argmax) against intmath."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soulterm.player.harness import WEIGHTS_AT, KernelBench, edge_vector
+from soulterm.soul import intmath
+
+@pytest.fixture(scope="module")
+def bench():
+    return KernelBench()
+
+
+def test_embed_matches_intmath(bench):
+    rng = np.random.default_rng(21)
+    sym = bench.sym
+    for case in range(200):
+        te = rng.integers(-127, 128, 32) if case % 5 else rng.choice([-128, 127], 32)
+        pe = rng.integers(-127, 128, 32)
+        s_te, s_pe = int(rng.integers(0, 16)), int(rng.integers(0, 16))
+        bench.poke(WEIGHTS_AT, te & 0xFF)
+        bench.poke(WEIGHTS_AT + 32, pe & 0xFF)
+        bench.poke_word(sym("em_te"), WEIGHTS_AT)
+        bench.poke_word(sym("em_pe"), WEIGHTS_AT + 32)
+        bench.memory[sym("em_te_shift")] = s_te
+        bench.memory[sym("em_pe_shift")] = s_pe
+        bench.call("embed")
+        got = bench.read_vector(sym("VEC_H"), 32)
+        assert np.array_equal(got, intmath.embed(te, s_te, pe, s_pe)), f"case {case}"
+
+
+def test_residual_add_saturates(bench):
+    rng = np.random.default_rng(22)
+    sym = bench.sym
+    for case in range(200):
+        a, b = edge_vector(rng, 32, case % 6), edge_vector(rng, 32, (case + 1) % 6)
+        bench.write_vector(sym("VEC_H"), a)
+        bench.write_vector(sym("VEC_TMP"), b)
+        bench.call("residual_add")
+        assert np.array_equal(bench.read_vector(sym("VEC_H"), 32), intmath.sat16(a + b)), f"case {case}"
+
+
+def test_relu(bench):
+    rng = np.random.default_rng(23)
+    sym = bench.sym
+    for case in range(200):
+        z = edge_vector(rng, 64, case % 6)
+        bench.write_vector(sym("VEC_Z"), z)
+        bench.call("relu_z")
+        assert np.array_equal(bench.read_vector(sym("VEC_Z"), 64), intmath.relu(z))
+
+
+def test_argmax_rule(bench):
+    rng = np.random.default_rng(24)
+    sym = bench.sym
+    cases = [np.full(128, -32768), np.full(128, 7)]
+    special = np.zeros(128, dtype=np.int64)
+    special[:3] = 32767                       # PAD, SEP, UNK are never chosen
+    cases.append(special)
+    tie = rng.integers(-100, 100, 128)
+    tie[[40, 90]] = 5000                      # a tie: the lower id wins
+    cases.append(tie)
+    cases += [edge_vector(rng, 128, i % 6) for i in range(200)]
+    for logits in cases:
+        bench.write_vector(sym("VEC_LOGITS"), logits)
+        bench.call("argmax")
+        assert bench.mpu.a == intmath.argmax_token(np.asarray(logits))

@@ -1,0 +1,151 @@
+"""The whole soulplayer PRG in soulterm's C64: replies, bad input, quitting.
+
+Prompts are typed through the keyboard buffer and replies read back from the
+screen and from the context in RAM. A reply costs ~20-40 million emulated
+cycles, so the full replies.json check is marked slow.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from soulterm.c64 import C64
+from soulterm.player.build import build_player
+from soulterm.soul import spec
+
+TURN_CYCLES = 1_000_000_000
+
+
+@pytest.fixture(scope="module")
+def vectors_build(vectors_dir, tmp_path_factory):
+    return build_player(vectors_dir / "soul.bin", vectors_dir / "tokenizer.json",
+                        tmp_path_factory.mktemp("player"))
+
+
+class Session:
+    """One running soulplayer, typed at and read back."""
+
+    def __init__(self, build):
+        self.symbols = json.loads(build.map_path.read_text())["symbols"]
+        self.machine = C64(sound=False)
+        self.machine.reset()
+        self.machine.load_prg(build.prg_path.read_bytes())
+        self.zero_page_at_start = bytes(self.machine.ram[0x02:0x90])
+        self.machine.run(max_cycles=10_000_000, until_idle=True)
+
+    def say(self, text: str = None, petscii: bytes = None) -> list[int]:
+        """Type a line; return the context ids in RAM after the reply."""
+        if petscii is not None:
+            self.machine.type_petscii(list(petscii) + [13])
+        else:
+            self.machine.type_line(text)
+        reason = self.machine.run(max_cycles=TURN_CYCLES, until_idle=True)
+        assert str(reason).endswith("idle"), reason
+        ram = self.machine.ram
+        length = ram[self.symbols["CONTEXT_LEN"]]
+        return list(ram[self.symbols["CONTEXT_IDS"]:self.symbols["CONTEXT_IDS"] + length])
+
+    def screen(self) -> str:
+        return "\n".join(line.rstrip() for line in self.machine.screen_lines())
+
+    def screen_text(self) -> str:
+        """The screen as one string with line breaks removed (replies wrap at 40)."""
+        return "".join(line.ljust(40) for line in self.machine.screen_lines())
+
+
+def test_hello_reply_blips_and_flashes(vectors_build, vectors_replies):
+    hello = next(r for r in vectors_replies if r["text"] == "hello")
+    session = Session(vectors_build)
+    border = session.machine.vic.border
+    assert "you>" in session.screen()
+    flashes, blips = session.machine.border_changes, len(session.machine.sid.gate_on_cycles)
+    start = session.machine.cycles
+    assert session.say("hello") == hello["context"] + hello["reply_ids"]
+    per_token = (session.machine.cycles - start) / len(hello["reply_ids"])
+    assert per_token <= 3_000_000, f"{per_token:,.0f} cycles per generated token"
+    assert hello["reply"] in session.screen()
+    assert session.machine.sid.gate_on_cycles[blips:] and \
+        len(session.machine.sid.gate_on_cycles) - blips == len(hello["reply_ids"])
+    assert session.machine.border_changes - flashes > 10
+    assert session.machine.vic.border == border
+    assert session.screen().rstrip().endswith("you>")
+
+
+def test_bad_input_then_a_normal_prompt(vectors_build, vectors_replies, vectors_tokenizer):
+    hello = next(r for r in vectors_replies if r["text"] == "hello")
+    session = Session(vectors_build)
+    empty = next(r for r in vectors_replies if r["text"] == "")
+    assert session.say("") == empty["context"] + empty["reply_ids"]    # replied to, like the engine
+    assert session.screen().rstrip().endswith("you>")
+    symbols = "1234567890 +-*/=@#"                      # only ' ' and '-' are in the alphabet
+    context = session.say(symbols)
+    expected = vectors_tokenizer.encode_turn(symbols)
+    assert expected == [spec.SEP] + vectors_tokenizer.encode(" -") + [spec.SEP]
+    assert context[: len(expected)] == expected
+    context = session.say("%%%")                           # nothing left: [SEP, SEP]
+    assert context[:2] == [spec.SEP, spec.SEP]
+    context = session.say("HELLO")                       # shifted letters are lower-cased
+    assert context == hello["context"] + hello["reply_ids"]
+    long_line = ("abc " * 20)[:80]
+    context = session.say(long_line)                     # 80 characters: at most 16 ids kept
+    assert context[0] == spec.SEP and context[17] == spec.SEP and len(context) <= 20
+    kept = vectors_tokenizer.decode(context[1:17])
+    assert len(kept) >= 16 and set(kept) <= set("abc ")
+    assert session.say("hello") == hello["context"] + hello["reply_ids"]
+
+
+def test_q_alone_quits_and_restores_the_machine(vectors_build):
+    session = Session(vectors_build)
+    session.say("hi")                                    # the kernels use zero page...
+    session.machine.type_line("q")
+    session.machine.run(max_cycles=5_000_000, until_idle=True)
+    assert "bye." in session.screen()
+    assert session.machine.ram[0x01] & 0x07 == 0x07        # BASIC banked back in
+    after = bytearray(session.machine.ram[0x02:0x90])
+    for pointer in (0x2D, 0x2F, 0x31):                   # BASIC's program ends after the stub
+        assert after[pointer - 2] | after[pointer - 1] << 8 == 0x080D
+        after[pointer - 2:pointer] = session.zero_page_at_start[pointer - 2:pointer]
+    assert bytes(after) == session.zero_page_at_start    # ...and give the rest back
+
+
+@pytest.mark.slow
+def test_every_reply_of_the_vectors(vectors_build, vectors_replies):
+    session = Session(vectors_build)
+    for entry in vectors_replies:
+        context = session.say(entry["text"])
+        assert context == entry["context"] + entry["reply_ids"], entry["text"]
+        assert entry["reply"] in session.screen_text(), entry["text"]
+
+
+@pytest.mark.slow
+def test_shipped_soul_replies_like_the_integer_engine(tmp_path):
+    from soulterm import paths
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.soul.tokenizer import Tokenizer
+
+    if not paths.DEFAULT_SOUL.exists():
+        pytest.skip("models/soul.bin is not there yet")
+    build = build_player(paths.DEFAULT_SOUL, paths.DEFAULT_TOKENIZER, tmp_path)
+    engine = Engine(load_soul(paths.DEFAULT_SOUL))
+    tok = Tokenizer.load(paths.DEFAULT_TOKENIZER)
+    prompts = ["hello", "how are you", "what is your name", "i love you", "tell me a story",
+               "good morning", "who are you", "are you happy", "what do you like", "thank you",
+               "good night", "do you dream", "what is love", "are you real", "i am sad",
+               "help me", "what time is it", "sing a song", "you are funny", "goodbye"]
+    session = Session(build)
+    for text in prompts:
+        reply = engine.reply(tok, text)
+        assert session.say(text) == list(reply.context) + list(reply.ids), text
+
+
+def test_the_d64_loads_by_name_and_runs(vectors_build):
+    machine = C64(sound=False)
+    machine.reset()
+    machine.load_file(vectors_build.d64_path, name="SOULPLAYER")
+    machine.run(max_cycles=10_000_000, until_idle=True)
+    screen = "\n".join(machine.screen_lines())
+    assert "SOULPLAYER 64" in screen and "you>" in screen
+    assert machine.waiting_for_input
