@@ -93,7 +93,7 @@ def read_corpus(path=None) -> Corpus:
     except OSError as exc:
         raise CorpusError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")     # -sig: a byte-order mark from Windows editors is not text
     except UnicodeDecodeError as exc:
         raise CorpusError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
     return parse_corpus(text, path)

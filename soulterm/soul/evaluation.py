@@ -67,24 +67,34 @@ class EvalReport:
 def greedy_replies(engine: Engine, contexts: list[list[int]]) -> list[list[int]]:
     """SPEC's conversation rule for many contexts at once: argmax over ids 3..127
     (lowest id on a tie) until END or until the context holds 20 tokens."""
+    return batched_greedy(engine.batch_logits, contexts)
+
+
+def batched_greedy(batch_logits, contexts: list[list[int]]) -> list[list[int]]:
+    """Greedy decoding with one batched call per step.
+
+    Rows are right-padded to the longest: attention is causal, so padding after
+    a row's last token does not change that token's logits. batch_logits maps
+    an int array (B, T) to logits (B, T, 128) (the engine's or the float model's).
+    """
     sequences = [list(c) for c in contexts]
     replies: list[list[int]] = [[] for _ in contexts]
     active = [i for i, s in enumerate(sequences) if len(s) < spec.CONTEXT]
     while active:
-        by_length: dict[int, list[int]] = {}
-        for i in active:
-            by_length.setdefault(len(sequences[i]), []).append(i)
+        lengths = np.array([len(sequences[i]) for i in active])
+        batch = np.full((len(active), lengths.max()), spec.PAD, dtype=np.int64)
+        for row, i in enumerate(active):
+            batch[row, : lengths[row]] = sequences[i]
+        logits = np.asarray(batch_logits(batch))[np.arange(len(active)), lengths - 1]
+        chosen = np.argmax(logits[:, spec.FIRST_CHOOSABLE:], axis=1) + spec.FIRST_CHOOSABLE
         still = []
-        for members in by_length.values():
-            logits = engine.batch_logits(np.array([sequences[i] for i in members]))[:, -1]
-            chosen = np.argmax(logits[:, spec.FIRST_CHOOSABLE:], axis=1) + spec.FIRST_CHOOSABLE
-            for i, token in zip(members, chosen.tolist()):
-                if token == spec.END:
-                    continue
-                sequences[i].append(token)
-                replies[i].append(token)
-                if len(sequences[i]) < spec.CONTEXT:
-                    still.append(i)
+        for i, token in zip(active, chosen.tolist()):
+            if token == spec.END:
+                continue
+            sequences[i].append(token)
+            replies[i].append(token)
+            if len(sequences[i]) < spec.CONTEXT:
+                still.append(i)
         active = still
     return replies
 

@@ -78,14 +78,26 @@ def fake_quant_bias(b: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     return _straight_through(b, torch.clamp(torch.round(b * scale), -32768, 32767) / scale)
 
 
+class _Q88(torch.autograd.Function):
+    """Floor to Q8.8 and saturate; the gradient passes straight through.
+
+    A Function rather than x + (q - x).detach(): three in-place ops instead of
+    six full-size temporaries, and this runs ~15 times per forward pass.
+    """
+
+    @staticmethod
+    def forward(ctx, x):
+        y = torch.floor(x * Q88)
+        return y.mul_(1.0 / Q88).clamp_(ACT_MIN, ACT_MAX)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
 def q88(x: torch.Tensor) -> torch.Tensor:
     """Floor to Q8.8 and saturate like sat16 (floor: every integer shift rounds down)."""
-    floored = torch.clamp(torch.floor(x * Q88) / Q88, ACT_MIN, ACT_MAX)
-    return _straight_through(x, floored)
-
-
-def _exp_lut_tensor() -> torch.Tensor:
-    return torch.tensor(spec.exp_lut(), dtype=torch.float32)
+    return _Q88.apply(x)
 
 
 # -- the model ---------------------------------------------------------------
@@ -118,7 +130,6 @@ class SoulModel(nn.Module):
         self.layers = nn.ModuleList(Block() for _ in range(spec.N_LAYERS))
         self.norm = nn.Parameter(torch.ones(spec.EMBED_DIM))
         self.out = nn.Parameter(torch.randn(spec.VOCAB_SIZE, spec.EMBED_DIM) / math.sqrt(spec.EMBED_DIM))
-        self.register_buffer("exp_lut", _exp_lut_tensor(), persistent=False)
         self.exact_attention = False
 
     # soul.bin name -> parameter, in file order
@@ -171,7 +182,7 @@ class SoulModel(nn.Module):
 
     @staticmethod
     def _rmsnorm(x: torch.Tensor, gain: nn.Parameter) -> torch.Tensor:
-        rms = torch.sqrt((x * x).mean(dim=-1, keepdim=True))
+        rms = torch.sqrt((x * x).mean(dim=-1, keepdim=True) + 1e-12)   # eps: finite gradient at 0
         y = q88(x / torch.clamp(rms, min=1.0))                 # the 2^19/r inverse caps at 1
         return q88(y * fake_quant_weight(gain))
 
@@ -191,7 +202,7 @@ class SoulModel(nn.Module):
         f = _straight_through(scores, torch.floor(scores))
         f = f.masked_fill(~causal, float("-inf"))
         d = f.max(dim=-1, keepdim=True).values.detach() - f
-        lut = 255.0 * torch.exp(-d / 16.0)
+        lut = 255.0 * torch.exp(-d / 16.0)                       # rounded: SPEC's exp table
         lut = _straight_through(lut, torch.clamp(torch.round(lut), 1.0, 255.0))
         lut = torch.where(d >= 127, torch.zeros_like(lut), lut)
         out = (lut @ v) / lut.sum(dim=-1, keepdim=True)
@@ -208,32 +219,22 @@ def _matvec(x: torch.Tensor, w: nn.Parameter, b: nn.Parameter | None = None) -> 
 
 # -- greedy replies with the float model -----------------------------------------
 
-@torch.no_grad()
 def greedy_replies(model: SoulModel, contexts: list[list[int]], device="cpu") -> list[list[int]]:
-    """SPEC's conversation rule, batched: argmax over ids 3..127 until END or 20 tokens."""
+    """SPEC's conversation rule with the float model, batched: argmax over ids
+    3..127 (lowest id on a tie) until END or until the context holds 20 tokens."""
+    from .evaluation import batched_greedy
+
+    was_training = model.training
     model.eval()
-    replies: list[list[int]] = [[] for _ in contexts]
-    active = list(range(len(contexts)))
-    sequences = [list(c) for c in contexts]
-    while active:
-        by_length: dict[int, list[int]] = {}
-        for i in active:
-            if len(sequences[i]) < spec.CONTEXT:
-                by_length.setdefault(len(sequences[i]), []).append(i)
-        still = []
-        for length, members in by_length.items():
-            batch = torch.tensor([sequences[i] for i in members], dtype=torch.long, device=device)
-            logits = model(batch)[:, -1, spec.FIRST_CHOOSABLE:]
-            # argmax returns the first maximum: the lowest id wins a tie, like the engine
-            chosen = (logits.argmax(dim=-1) + spec.FIRST_CHOOSABLE).tolist()
-            for i, token in zip(members, chosen):
-                if token == spec.END:
-                    continue
-                sequences[i].append(token)
-                replies[i].append(token)
-                still.append(i)
-        active = still
-    return replies
+
+    @torch.no_grad()
+    def batch_logits(batch: np.ndarray) -> np.ndarray:
+        return model(torch.as_tensor(batch, device=device)).float().cpu().numpy()
+
+    try:
+        return batched_greedy(batch_logits, contexts)
+    finally:
+        model.train(was_training)
 
 
 class FloatReplier:
@@ -275,9 +276,14 @@ def resolve_checkpoint(path) -> Path:
 def load_model_state(model_file: Path, device="cpu") -> dict:
     """The saved dictionary of a model.pt (weights, optimizer, config, epoch)."""
     try:
-        return torch.load(model_file, map_location=device, weights_only=False)
-    except (OSError, RuntimeError, EOFError, ValueError) as exc:
-        raise ValueError(f"{model_file}: not a soulterm checkpoint ({exc})") from None
+        # weights_only: a checkpoint is data; never run code from a downloaded file
+        saved = torch.load(model_file, map_location=device, weights_only=True)
+    except Exception as exc:   # torch raises many kinds for a file that is not a checkpoint
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ValueError(f"{model_file}: not a soulterm checkpoint ({first})") from None
+    if not isinstance(saved, dict) or "model" not in saved or "epoch" not in saved:
+        raise ValueError(f"{model_file}: not a soulterm checkpoint (no model weights and epoch)")
+    return saved
 
 
 def load_float_replier(checkpoint_path) -> FloatReplier:
@@ -303,10 +309,11 @@ def load_float_replier(checkpoint_path) -> FloatReplier:
 
 
 def sequence_batch(sequences: list[list[int]], device="cpu") -> tuple[torch.Tensor, torch.Tensor]:
-    """Pad [SEP] p [SEP] r [END] sequences: inputs (N, 20) and targets (N, 20), PAD = 0."""
+    """Pad [SEP] p [SEP] r [END] sequences: inputs and targets (N, T), T = longest - 1, PAD = 0."""
     n = len(sequences)
-    inputs = torch.zeros(n, spec.CONTEXT, dtype=torch.long)
-    targets = torch.zeros(n, spec.CONTEXT, dtype=torch.long)
+    width = max(len(seq) for seq in sequences) - 1
+    inputs = torch.zeros(n, width, dtype=torch.long)
+    targets = torch.zeros(n, width, dtype=torch.long)
     for i, seq in enumerate(sequences):
         inputs[i, : len(seq) - 1] = torch.tensor(seq[:-1])
         targets[i, : len(seq) - 1] = torch.tensor(seq[1:])

@@ -59,24 +59,35 @@ class TrainConfig:
 
     corpus: str | None = None          # None: the built-in models/corpus.txt
     output: str = str(MODELS_DIR)
-    epochs: int = 6000
+    epochs: int = 1000
     eval_every: int = 500
     device: str = "auto"               # auto | cpu | cuda
     seed: int = 1
     fresh: bool = False
     lr: float = 4e-3                   # peak learning rate (AdamW)
     min_lr: float = 1e-4               # cosine decay ends here
-    warmup_epochs: int = 100
-    weight_decay: float = 0.0
-    batch_size: int = 0                # 0: the whole corpus in one batch per epoch
+    warmup_epochs: int = 20            # at most a tenth of the run
+    # Weight decay and prompt noise barely change the score on the corpus
+    # (99.8%) but help unseen paraphrases: with 10% of the built-in corpus
+    # held out, valid replies rose from 7-11% to 25% and token accuracy
+    # from 70% to 86%.
+    weight_decay: float = 0.3
+    # ~7 updates per epoch on the built-in corpus: 99% of the prompts are
+    # answered right after 200 epochs, where one full batch per epoch needs >1000.
+    batch_size: int = 128              # 0: the whole corpus in one batch per epoch
     label_smoothing: float = 0.05
     # A prompt with several responses gets one greedy reply; weighting the
     # first response higher keeps the argmax from mixing two of them.
     alternate_weight: float = 0.35
     exact_attention_from: float = 0.6  # fraction of the epochs after which attention uses the LUT
+    # Each prompt token is replaced by a random token with this probability
+    # (a fresh draw every epoch), so replies depend on more than one word.
+    prompt_noise: float = 0.15
     keep_checkpoints: int = 3          # newest kept, besides the best
     probes: tuple[str, ...] = ()       # prompts shown at each evaluation (default: from the corpus)
-    threads: int = 0                   # torch CPU threads, 0: min(4, cores)
+    # One thread: the tensors are small, and on a shared 2-core machine two
+    # spinning OpenMP threads measured 10x slower per epoch than one.
+    threads: int = 1                   # torch CPU threads; 0: torch's default
 
 
 # -- events for progress displays ------------------------------------------------
@@ -139,7 +150,17 @@ ProgressCallback = Callable[[object], None]
 
 def train(config: TrainConfig, progress: ProgressCallback | None = None,
           should_stop: Callable[[], bool] | None = None) -> TrainResult:
-    """Train (or resume) and export; see the module docstring."""
+    """Train (or resume) and export; see the module docstring.
+
+    progress(event) is called from this thread with, in order: `Message`s
+    (skipped corpus lines with warning=True, resume notice, corpus summary),
+    one `EpochProgress` per epoch, and an `Evaluation` (integer score, the
+    float model's valid-reply rate, float vs integer sample replies, the
+    checkpoint written) every `eval_every` epochs and at the last one.
+    should_stop() is polled before each epoch; when it returns True (or on
+    KeyboardInterrupt) a checkpoint is saved and the result has stopped=True.
+    Raises CorpusError or TrainingError with a one-line message.
+    """
     emit = progress or (lambda event: None)
     stop = should_stop or (lambda: False)
     run = _Run(config, emit)
@@ -153,8 +174,8 @@ class _Run:
         self.output = Path(config.output)
         self.checkpoints = self.output / CHECKPOINTS
         self.device = _pick_device(config.device)
-        threads = config.threads or min(4, os.cpu_count() or 1)
-        torch.set_num_threads(threads)
+        if config.threads > 0:
+            torch.set_num_threads(config.threads)
 
     # -- setup --
 
@@ -179,6 +200,7 @@ class _Run:
             raise TrainingError("--epochs must be at least 1")
         if cfg.eval_every < 1:
             raise TrainingError("--eval-every must be at least 1")
+        self.checkpoints.mkdir(parents=True, exist_ok=True)   # an unwritable DIR fails now, not later
         if cfg.fresh:
             _clear_checkpoints(self.checkpoints)
         latest = _latest_checkpoint(self.checkpoints)
@@ -199,7 +221,7 @@ class _Run:
         self.tokenizer = tokenizer
         self.fitted = fitted
         groups = prompt_groups(fitted)
-        self.probe_prompts = list(cfg.probes) or [tokenizer.decode(p) for p in list(groups)[:4]]
+        self.probe_prompts = list(cfg.probes) or _default_probes(groups, tokenizer)
         self.prompt_contexts = [[spec.SEP, *p, spec.SEP] for p in groups]
         self.prompt_expected = [{tokenizer.decode(ex.response_ids) for ex in g} for g in groups.values()]
         self.fingerprint = fingerprint
@@ -219,12 +241,16 @@ class _Run:
             _restore_rng(saved.get("rng"))
             self.best = _read_best(self.checkpoints)
             self.emit(Message(f"resuming from {latest} (epoch {start_epoch}); use --fresh to start over"))
+            if start_epoch >= cfg.epochs:
+                self.emit(Message(f"already trained {start_epoch} epochs (--epochs {cfg.epochs}): "
+                                  "exporting the best checkpoint; raise --epochs to train more"))
         self.emit(Message(
             f"corpus {corpus.path}: {len(fitted)} exchanges, {len(groups)} distinct prompts"
             + (f", {skipped} line(s) skipped" if skipped else "")
             + f"; training on {self.device.type}"))
 
         inputs, targets, weights = _training_tensors(fitted, cfg.alternate_weight, self.device)
+        self.prompt_mask = _prompt_positions(fitted, inputs.shape[1]).to(self.device)
         self.model, self.optimizer = model, optimizer
         epoch = start_epoch
         last_checkpoint = latest
@@ -274,6 +300,12 @@ class _Run:
         # seeded per epoch, so a resumed run shuffles exactly like an uninterrupted one
         generator.manual_seed(cfg.seed * 1_000_003 + epoch)
         order = torch.randperm(n, generator=generator).to(self.device) if size < n else None
+        if cfg.prompt_noise > 0:
+            noisy = (torch.rand(inputs.shape, generator=generator) < cfg.prompt_noise).to(self.device)
+            noisy &= self.prompt_mask
+            random_ids = torch.randint(spec.FIRST_ALPHABET_ID, spec.VOCAB_SIZE, inputs.shape,
+                                       generator=generator).to(self.device)
+            inputs = torch.where(noisy, random_ids, inputs)
         total, count = 0.0, 0
         for start in range(0, n, size):
             rows = order[start: start + size] if order is not None else slice(None)
@@ -375,15 +407,14 @@ def _seed_everything(seed: int) -> None:
 
 
 def _rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    # Only torch's generator matters (shuffling is reseeded per epoch); kept loadable
+    # with torch.load(weights_only=True), which refuses pickled numpy objects.
+    return {"torch": torch.get_rng_state()}
 
 
 def _restore_rng(state) -> None:
-    if not state:
-        return
-    torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
+    if state and "torch" in state:
+        torch.set_rng_state(state["torch"])
 
 
 def _parameter_groups(model: SoulModel):
@@ -417,6 +448,21 @@ def _training_tensors(fitted: list[EncodedExchange], alternate_weight: float, de
         stop = start + len(ex.response_ids) + 1
         weights[i, start:stop] = 1.0 if first else alternate_weight
     return inputs, targets, weights.to(device)
+
+
+def _default_probes(groups: dict, tokenizer, count: int = 4) -> list[str]:
+    """Prompts spread evenly over the corpus, so the samples show different topics."""
+    prompts = list(groups)
+    step = max(1, len(prompts) // count)
+    return [tokenizer.decode(p) for p in prompts[::step][:count]]
+
+
+def _prompt_positions(fitted: list[EncodedExchange], width: int) -> torch.Tensor:
+    """(N, width) bool: where each input row holds a prompt token (between the SEPs)."""
+    mask = torch.zeros(len(fitted), width, dtype=torch.bool)
+    for i, ex in enumerate(fitted):
+        mask[i, 1: 1 + len(ex.prompt_ids)] = True
+    return mask
 
 
 def _corpus_fingerprint(fitted: list[EncodedExchange]) -> str:

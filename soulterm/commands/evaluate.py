@@ -1,0 +1,71 @@
+"""`soulterm eval`: score a soul on a corpus with the integer engine.
+
+Prints the valid-reply rate (distinct prompts whose whole greedy reply is one
+of the corpus's responses for that prompt) and the teacher-forced token
+accuracy, both computed with exactly the C64's integer math. No torch.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from soulterm.cli import CommandError
+from soulterm.paths import DEFAULT_SOUL
+
+
+def configure(parser) -> None:
+    parser.add_argument("corpus", nargs="?", metavar="CORPUS",
+                        help="corpus file (default: the built-in models/corpus.txt)")
+    parser.add_argument("--soul", default=str(DEFAULT_SOUL), metavar="PATH",
+                        help="soul to score (default: the project's models/soul.bin)")
+    parser.add_argument("--tokenizer", default=None, metavar="PATH",
+                        help="its tokenizer (default: tokenizer.json beside the soul)")
+    parser.add_argument("--failures", type=int, default=0, metavar="N",
+                        help="also list up to N prompts whose reply is not valid")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+
+def run(args) -> int:
+    from soulterm.soul.corpus import CorpusError, fit_exchanges, read_corpus, require_usable
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.evaluation import evaluate
+    from soulterm.soul.soulfile import SoulFormatError, load_soul
+    from soulterm.soul.tokenizer import Tokenizer, TokenizerError
+
+    if args.failures < 0:
+        raise CommandError("--failures must be 0 or more")
+    soul_path = Path(args.soul)
+    tokenizer_path = Path(args.tokenizer) if args.tokenizer else soul_path.parent / "tokenizer.json"
+    try:
+        soul = load_soul(soul_path)
+        tokenizer = Tokenizer.load(tokenizer_path)
+        corpus = read_corpus(args.corpus)
+    except (SoulFormatError, TokenizerError, CorpusError) as exc:
+        raise CommandError(str(exc)) from None
+    fitted, issues = fit_exchanges(corpus, tokenizer)
+    for issue in corpus.issues + issues:
+        print(f"warning: {corpus.path}: {issue} (skipped)", file=sys.stderr)
+    try:
+        require_usable(fitted, corpus)
+    except CorpusError as exc:
+        raise CommandError(str(exc)) from None
+
+    report = evaluate(Engine(soul), tokenizer, fitted)
+    if args.json:
+        print(json.dumps({"soul": str(soul_path), "corpus": str(corpus.path),
+                          "exchanges": len(fitted), **report.to_json()}, indent=2))
+        return 0
+    print(f"soul {soul_path} on {corpus.path}: {len(fitted)} exchanges, "
+          f"{report.prompts} distinct prompts (integer engine, as on the C64)")
+    print(f"valid-reply rate: {100 * report.valid_rate:5.1f}%  "
+          f"({report.valid_replies}/{report.prompts} prompts answered with one of their responses)")
+    print(f"token accuracy:   {100 * report.token_accuracy:5.1f}%  "
+          f"({report.correct_tokens}/{report.tokens} response tokens and ENDs, teacher forced)")
+    failures = [r for r in report.results if not r.valid][: args.failures]
+    if failures:
+        print(f"first {len(failures)} invalid replies:")
+        for r in failures:
+            print(f"  {r.prompt!r} -> {r.reply!r}   (expected {' or '.join(map(repr, r.expected))})")
+    return 0

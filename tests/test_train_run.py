@@ -1,0 +1,247 @@
+"""End to end: train a tiny corpus, export, load, resume, stop, and score with the engine."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from soulterm.cli import main  # noqa: E402
+from soulterm.soul.corpus import fit_exchanges, read_corpus  # noqa: E402
+from soulterm.soul.engine import Engine  # noqa: E402
+from soulterm.soul.evaluation import evaluate  # noqa: E402
+from soulterm.soul.model import load_float_replier  # noqa: E402
+from soulterm.soul.soulfile import load_soul  # noqa: E402
+from soulterm.soul.tokenizer import Tokenizer  # noqa: E402
+from soulterm.soul.trainer import TrainConfig, TrainingError, train  # noqa: E402
+
+TINY = """# a tiny corpus for tests
+<SEP>hello<SEP>hi there!<SEP>
+<SEP>how are you<SEP>i am fine.<SEP>
+<SEP>who are you<SEP>a small soul.<SEP>
+<SEP>bye<SEP>see you!<SEP>
+<SEP>bye<SEP>good bye.<SEP>
+this line is broken
+<SEP>story<SEP>once upon a time there was a tiny computer.<SEP>
+<SEP>tell me a very long story about everything you know<SEP>no.<SEP>
+"""
+
+
+def tiny_config(tmp_path, **overrides) -> TrainConfig:
+    corpus = tmp_path / "tiny.txt"
+    if not corpus.exists():
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        corpus.write_text(TINY)
+    settings = dict(corpus=str(corpus), output=str(tmp_path / "out"), epochs=30, eval_every=10,
+                    lr=0.01, seed=7, threads=1)
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+def run_collecting(config, should_stop=None):
+    events = []
+    result = train(config, progress=events.append, should_stop=should_stop)
+    return result, events
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One CLI run shared by the tests that only read its output."""
+    tmp = tmp_path_factory.mktemp("trained")
+    corpus = tmp / "tiny.txt"
+    corpus.write_text(TINY)
+    out = tmp / "out"
+    rc = main(["train", str(corpus), "--epochs", "40", "--eval-every", "20", "--lr", "0.01",
+               "--seed", "3", "--output", str(out)])
+    return rc, corpus, out
+
+
+def test_cli_trains_and_exports_a_soul_the_engine_answers_with(trained, capsys):
+    rc, corpus, out = trained
+    assert rc == 0
+    soul = load_soul(out / "soul.bin")
+    tokenizer = Tokenizer.load(out / "tokenizer.json")
+    reply = Engine(soul).reply(tokenizer, "hello")
+    assert reply.text == "hi there!"
+    checkpoints = out / "checkpoints"
+    for name in ("epoch-00020", "epoch-00040"):
+        for part in ("model.pt", "soul.bin", "tokenizer.json", "config.json", "metrics.json"):
+            assert (checkpoints / name / part).is_file()
+    assert not list(checkpoints.glob(".*")) or list(checkpoints.glob(".*")) == []
+    assert not [p for p in checkpoints.iterdir() if p.name.startswith(".tmp")]
+    best = json.loads((checkpoints / "best.json").read_text())
+    assert (out / "soul.bin").read_bytes() == (checkpoints / best["checkpoint"] / "soul.bin").read_bytes()
+
+
+def test_export_load_engine_reproduces_the_trainers_evaluation(trained):
+    _, corpus, out = trained
+    for checkpoint in sorted((out / "checkpoints").glob("epoch-*")):
+        metrics = json.loads((checkpoint / "metrics.json").read_text())
+        tokenizer = Tokenizer.load(checkpoint / "tokenizer.json")
+        fitted, _ = fit_exchanges(read_corpus(corpus), tokenizer)
+        report = evaluate(Engine(load_soul(checkpoint / "soul.bin")), tokenizer, fitted)
+        assert report.valid_replies == metrics["valid_replies"]
+        assert report.correct_tokens == metrics["correct_tokens"]
+        assert report.tokens == metrics["tokens"] == 4 * 1 + sum(
+            len(tokenizer.encode(r)) for r in ["hi there!", "i am fine.", "a small soul.",
+                                               "see you!", "good bye."]) + 1
+    # the trained soul really learned the corpus (4 distinct prompts)
+    assert metrics["valid_replies"] == 4
+
+
+def test_corpus_problems_are_reported_with_line_numbers(trained, tmp_path, capsys):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(TINY)
+    main(["train", str(corpus), "--epochs", "1", "--eval-every", "1", "--output", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert "line 7: expected <SEP>input<SEP>response<SEP>" in err
+    assert "line 8: exchange is" in err and "context holds 20" in err
+    assert "line 9: input is" in err and "at most 16 fit" in err
+
+
+def test_eval_command_prints_both_figures(trained, capsys):
+    _, corpus, out = trained
+    capsys.readouterr()
+    assert main(["eval", str(corpus), "--soul", str(out / "soul.bin")]) == 0
+    text = capsys.readouterr().out
+    assert "valid-reply rate: 100.0%  (4/4 prompts" in text
+    assert "token accuracy:" in text
+
+
+def test_float_replier_answers_like_the_trainers_float_model(trained):
+    _, _, out = trained
+    replier = load_float_replier(out)           # the output folder: its best checkpoint
+    assert replier.reply("hello") == "hi there!"
+    assert replier.reply("How Are You") == "i am fine."
+
+
+def test_a_corpus_without_usable_lines_fails_cleanly(tmp_path, capsys):
+    corpus = tmp_path / "bad.txt"
+    corpus.write_text("# nothing\nhello\n<SEP>1 2 3<SEP>4<SEP>\n")
+    assert main(["train", str(corpus), "--output", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "line 2:" in err and "line 3:" in err
+    assert err.strip().splitlines()[-1].startswith("soulterm train: ") and "no usable exchange" in err
+    assert "Traceback" not in err
+
+
+def test_missing_torch_says_how_to_install_it(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "torch", None)   # import torch -> ImportError
+    assert main(["train", "--output", str(tmp_path)]) == 1
+    assert "pip install 'soulterm[train]'" in capsys.readouterr().err
+
+
+def test_stop_saves_a_checkpoint_and_resume_matches_an_uninterrupted_run(tmp_path):
+    straight, _ = run_collecting(tiny_config(tmp_path / "a", eval_every=15))
+    stopped_at = []
+
+    def stop_after_12():
+        return bool(stopped_at)
+
+    def record(event):
+        if event.kind == "epoch" and event.epoch == 12:
+            stopped_at.append(event.epoch)
+
+    config = tiny_config(tmp_path / "b", eval_every=15)
+    result = train(config, progress=record, should_stop=stop_after_12)
+    assert result.stopped and result.epoch == 12
+    out = tmp_path / "b" / "out"
+    assert (out / "checkpoints" / "epoch-00012" / "model.pt").is_file()
+    assert not (out / "soul.bin").exists()          # an interrupted run exports nothing
+
+    resumed, events = run_collecting(tiny_config(tmp_path / "b", eval_every=15))
+    epochs = [e.epoch for e in events if e.kind == "epoch"]
+    assert epochs[0] == 13 and epochs[-1] == 30
+    assert any("resuming" in e.text and "epoch 12" in e.text for e in events if e.kind == "message")
+    a = (tmp_path / "a" / "out" / "checkpoints" / "epoch-00030" / "soul.bin").read_bytes()
+    b = (out / "checkpoints" / "epoch-00030" / "soul.bin").read_bytes()
+    assert a == b
+
+
+def test_fresh_starts_over_and_a_finished_run_is_not_repeated(tmp_path):
+    run_collecting(tiny_config(tmp_path, epochs=10, eval_every=5))
+    _, again = run_collecting(tiny_config(tmp_path, epochs=10, eval_every=5))
+    assert [e for e in again if e.kind == "epoch"] == []
+    _, fresh = run_collecting(tiny_config(tmp_path, epochs=5, eval_every=5, fresh=True))
+    assert [e.epoch for e in fresh if e.kind == "epoch"][0] == 1
+    names = sorted(p.name for p in (tmp_path / "out" / "checkpoints").glob("epoch-*"))
+    assert names == ["epoch-00005"]
+
+
+def test_resuming_on_another_corpus_is_refused(tmp_path):
+    run_collecting(tiny_config(tmp_path, epochs=5, eval_every=5))
+    (tmp_path / "tiny.txt").write_text(TINY + "<SEP>cats<SEP>meow.<SEP>\n")
+    with pytest.raises(TrainingError, match="different corpus"):
+        run_collecting(tiny_config(tmp_path, epochs=10, eval_every=5))
+
+
+def test_best_is_chosen_by_the_integer_engine(tmp_path):
+    _, events = run_collecting(tiny_config(tmp_path, epochs=30, eval_every=5))
+    evals = [e for e in events if e.kind == "eval"]
+    scores = [(e.report.valid_rate, e.report.token_accuracy, e.epoch) for e in evals]
+    best = json.loads((tmp_path / "out" / "checkpoints" / "best.json").read_text())
+    assert best["epoch"] == max(scores)[2]
+    assert [e.is_best for e in evals].count(True) >= 1
+    assert np.isfinite([e.loss for e in events if e.kind == "epoch"]).all()
+
+
+def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path, monkeypatch, capsys):
+    import os
+    import signal
+
+    from soulterm.commands import train as train_command
+
+    original = train_command.ProgressDisplay.__call__
+
+    def press_ctrl_c_at_epoch_6(self, event):
+        original(self, event)
+        if event.kind == "epoch" and event.epoch == 6:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(train_command.ProgressDisplay, "__call__", press_ctrl_c_at_epoch_6)
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text(TINY)
+    out = tmp_path / "out"
+    rc = main(["train", str(corpus), "--epochs", "40", "--eval-every", "20", "--output", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 130
+    assert "interrupted at epoch 6" in err and "Traceback" not in err
+    assert (out / "checkpoints" / "epoch-00006" / "soul.bin").is_file()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_progress_is_one_updating_line_on_a_terminal():
+    import io
+
+    from soulterm.commands.train import ProgressDisplay
+    from soulterm.soul.trainer import EpochProgress, Message
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    display = ProgressDisplay(screen, eval_every=500)
+    display(EpochProgress(1, 4, 2.5, 0.001, 1.0, 3.0))
+    display(EpochProgress(2, 4, 1.5, 0.002, 2.0, 2.0))
+    display(Message("note"))
+    text = screen.getvalue()
+    assert text.count("\r[") == 2 and "\n" in text
+    assert "[############............] epoch 2/4 loss 1.5000" in text
+    assert "ETA 0m02s" in text and text.endswith("note\n")
+
+
+def test_prompt_noise_touches_only_prompt_tokens():
+    from soulterm.soul.corpus import EncodedExchange
+    from soulterm.soul.trainer import _prompt_positions, _training_tensors
+
+    fitted = [EncodedExchange(1, (10, 11, 12), (20, 21)), EncodedExchange(2, (13,), (22, 23, 24, 25))]
+    inputs, targets, weights = _training_tensors(fitted, 1.0, "cpu")
+    mask = _prompt_positions(fitted, inputs.shape[1])
+    assert inputs[mask].tolist() == [10, 11, 12, 13]
+    # the loss sees exactly the reply tokens and END, never a (possibly noisy) prompt token
+    assert targets[weights > 0].tolist() == [20, 21, 3, 22, 23, 24, 25, 3]
