@@ -245,3 +245,26 @@ def test_prompt_noise_touches_only_prompt_tokens():
     assert inputs[mask].tolist() == [10, 11, 12, 13]
     # the loss sees exactly the reply tokens and END, never a (possibly noisy) prompt token
     assert targets[weights > 0].tolist() == [20, 21, 3, 22, 23, 24, 25, 3]
+
+
+def test_chat_float_shows_float_reply_beside_integer(trained, monkeypatch, capsys):
+    import io
+
+    _, _, out = trained
+    replier = load_float_replier(out)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("hello\nwho are you\n"))
+    rc = main(["chat", "--soul", str(out / "soul.bin"), "--tokenizer", str(out / "tokenizer.json"),
+               "--float", str(out)])
+    assert rc == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(">")[0] for line in lines] == ["C64", "FLOAT", "C64", "FLOAT"]
+    assert lines[1] == f"FLOAT> {replier.reply('hello')}"
+    assert lines[3] == f"FLOAT> {replier.reply('who are you')}"
+
+
+def test_chat_float_with_missing_checkpoint_is_one_line(trained, tmp_path, capsys):
+    _, _, out = trained
+    rc = main(["chat", "--soul", str(out / "soul.bin"), "--tokenizer", str(out / "tokenizer.json"),
+               "--float", str(tmp_path / "nothing")])
+    assert rc == 1
+    assert "not found" in capsys.readouterr().err
