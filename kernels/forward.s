@@ -17,18 +17,20 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   2,071,337 at context length 5, 2,194,247 at 10, 2,463,123 at 19.
+;   1,365,117 at context length 5, 1,471,247 at 10, 1,700,107 at 19
+;   (models/soul.bin, whose normalised inputs are wider: 1,940,812 at 19).
 ; Bytes: 740.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
-; embeddings as int8, biases as low bytes then high bytes.
+; embeddings as int8, and each matrix's row constants (the bias folded in).
 
-; A matvec: weights, rows, cols, bias (0 = none), shift (s_w + post), in, out.
-        .macro matvec_desc weights, rows, cols, bias, shift, input, output
+; A matvec: weights, rows, cols, row constants (matvec.s: the bias is folded
+; in), shift (s_w + post), in, out.
+        .macro matvec_desc weights, rows, cols, rowk, shift, input, output
         .word weights
         .byte rows, cols
-        .word bias
+        .word rowk
         .byte shift
         .word input, output
         .endmacro
@@ -269,10 +271,10 @@ run_matvec:
         sta mv_cols
         iny
         lda (fw_desc),y
-        sta mv_bias
+        sta mv_rowk
         iny
         lda (fw_desc),y
-        sta mv_bias+1
+        sta mv_rowk+1
         iny
         lda (fw_desc),y
         sta mv_shift
@@ -367,20 +369,20 @@ layer_1:
         .word l1_proj_desc, l1_n2_desc, l1_fc1_desc, l1_fc2_desc
 
 l0_n1_desc:     norm_desc l0_n1, L0_N1_SHIFT, VEC_H, VEC_XN
-l0_q_desc:      matvec_desc l0_q, 32, 32, 0, L0_Q_SHIFT + 1, VEC_XN, VEC_Q
-l0_k_desc:      matvec_desc l0_k, 32, 32, 0, L0_K_SHIFT + 1, VEC_XN, VEC_K
-l0_v_desc:      matvec_desc l0_v, 32, 32, 0, L0_V_SHIFT + 1, VEC_XN, VEC_V
-l0_proj_desc:   matvec_desc l0_proj, 32, 32, 0, L0_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
+l0_q_desc:      matvec_desc l0_q, 32, 32, l0_q_rk, L0_Q_SHIFT + 1, VEC_XN, VEC_Q
+l0_k_desc:      matvec_desc l0_k, 32, 32, l0_k_rk, L0_K_SHIFT + 1, VEC_XN, VEC_K
+l0_v_desc:      matvec_desc l0_v, 32, 32, l0_v_rk, L0_V_SHIFT + 1, VEC_XN, VEC_V
+l0_proj_desc:   matvec_desc l0_proj, 32, 32, l0_proj_rk, L0_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
 l0_n2_desc:     norm_desc l0_n2, L0_N2_SHIFT, VEC_H, VEC_XN
-l0_fc1_desc:    matvec_desc l0_fc1_w, 64, 32, l0_fc1_b, L0_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
-l0_fc2_desc:    matvec_desc l0_fc2_w, 32, 64, l0_fc2_b, L0_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
+l0_fc1_desc:    matvec_desc l0_fc1_w, 64, 32, l0_fc1_w_rk, L0_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
+l0_fc2_desc:    matvec_desc l0_fc2_w, 32, 64, l0_fc2_w_rk, L0_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
 l1_n1_desc:     norm_desc l1_n1, L1_N1_SHIFT, VEC_H, VEC_XN
-l1_q_desc:      matvec_desc l1_q, 32, 32, 0, L1_Q_SHIFT + 1, VEC_XN, VEC_Q
-l1_k_desc:      matvec_desc l1_k, 32, 32, 0, L1_K_SHIFT + 1, VEC_XN, VEC_K
-l1_v_desc:      matvec_desc l1_v, 32, 32, 0, L1_V_SHIFT + 1, VEC_XN, VEC_V
-l1_proj_desc:   matvec_desc l1_proj, 32, 32, 0, L1_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
+l1_q_desc:      matvec_desc l1_q, 32, 32, l1_q_rk, L1_Q_SHIFT + 1, VEC_XN, VEC_Q
+l1_k_desc:      matvec_desc l1_k, 32, 32, l1_k_rk, L1_K_SHIFT + 1, VEC_XN, VEC_K
+l1_v_desc:      matvec_desc l1_v, 32, 32, l1_v_rk, L1_V_SHIFT + 1, VEC_XN, VEC_V
+l1_proj_desc:   matvec_desc l1_proj, 32, 32, l1_proj_rk, L1_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
 l1_n2_desc:     norm_desc l1_n2, L1_N2_SHIFT, VEC_H, VEC_XN
-l1_fc1_desc:    matvec_desc l1_fc1_w, 64, 32, l1_fc1_b, L1_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
-l1_fc2_desc:    matvec_desc l1_fc2_w, 32, 64, l1_fc2_b, L1_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
+l1_fc1_desc:    matvec_desc l1_fc1_w, 64, 32, l1_fc1_w_rk, L1_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
+l1_fc2_desc:    matvec_desc l1_fc2_w, 32, 64, l1_fc2_w_rk, L1_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
 final_norm:     norm_desc norm, NORM_SHIFT, VEC_H, VEC_XN
-logits_matvec:  matvec_desc out, 128, 32, 0, OUT_SHIFT, VEC_XN, VEC_LOGITS
+logits_matvec:  matvec_desc out, 128, 32, out_rk, OUT_SHIFT, VEC_XN, VEC_LOGITS

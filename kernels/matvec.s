@@ -8,113 +8,135 @@
 ;   mv_rows   output rows, 1..128        mv_cols   input columns, 1..64
 ;   mv_in     input vector (low bytes at +i, high bytes at +128+i; memory.inc)
 ;   mv_out    output vector, same layout (may not be mv_in)
-;   mv_bias   int16 bias: low bytes, then high bytes at +mv_rows; $0000 = none
+;   mv_rowk   the matrix's row constants: 2*b[r] - sum_c W[r][c]^2 as a
+;             signed 24-bit number per row, low bytes at +r, middle bytes at
+;             +rows+r, high bytes at +2*rows+r (layout.py computes them; the
+;             bias is folded in, so a matrix without one simply has b = 0)
 ;   mv_shift  arithmetic right shift of every sum, 0..15
 ;   mv_flags  MV_SAME_INPUT when mv_in, its values and mv_cols are those of
 ;             the previous call (q, k and v share xn): only the weight
 ;             operands are patched again; otherwise 0
-; Output: mv_out[0..rows-1]. Clobbers A, X, Y and every mv_* byte.
+; Needs: the squares table (SQ_LO/MID/HI, memory.inc) built once by
+; mv_build_squares. Output: mv_out[0..rows-1]. Clobbers A, X, Y, every
+; mv_* byte and the wide-column sums (WIDE_SUM_*).
 ;
-; How it is fast. Every product w*x is one quarter-square difference, read
-; from tables that are pointed at x: the operands of an unrolled "slot" of
-; code are patched once per input element, so the row loop only loads the
-; weight into Y and indexes the tables with it.
-;   * Inputs in -256..255 (the common case) get a "short" slot: one 16-bit
-;     product, x as a 9-bit signed factor (39 bytes, ~54 cycles).
-;   * Other inputs get a "full" slot: x = 256*xh + xl, two products, w*xl
-;     (xl unsigned) and w*xh (xh signed) (73 bytes, ~103 cycles).
-;   * Zero inputs get no slot at all (ReLU outputs are often zero).
-; Each product is read as product+32768 (see tables.s), an unsigned number,
-; so sums need no sign extension; the 32768s of all slots are subtracted once,
-; in mv_k, the value every row's sum starts from.
-; Slots are filled from the end of each slot block backwards, and a row
-; enters each block at its first filled slot.
+; How it is fast. With s(n) = n*n, 2*w*x = s(w+x) - s(w) - s(x), so
+;   2 * (W x + b)[r] = sum_c s(w[r][c] + x[c])  +  (2b[r] - sum_c s(w[r][c]))
+;                      - sum_c s(x[c])
+; The middle term is a constant of the matrix (mv_rowk), the last one of the
+; input (computed once per call, in mv_k), so a product costs one table
+; read: s(w+x), added to a 32-bit sum. Each input column gets an unrolled
+; "slot" of code whose table operands point at s(x + .), so the row loop
+; only loads the weight into Y and indexes the table with it. The sum is
+; twice the SPEC sum: the shift is one more.
+;   * |x| <= 127: a "small" slot, s(w+x) < 65536 in two bytes (26 bytes of
+;     code, 29 cycles per multiply-accumulate).
+;   * Other x in -1664..1663: a "short" slot, three bytes (29 bytes, ~37).
+;     The table holds s(n) for |n| <= 1792 (memory.inc), built at start-up.
+;   * Zero inputs take a small slot too: their s(w) is in the row constant.
+;   * Wider inputs (under 1% in the vectors soul, ~25% of the normalised
+;     inputs in models/soul.bin) are split, x = 512*xh + xl, and take
+;       s(w + xl) - s(xl) + 256 * (s(w + xh) - s(w - xh))   (= 2*w*x + s(w))
+;     in a "wide" slot (67 bytes, ~89 cycles); beyond the 12 wide slots, a
+;     column pass adds the same into 32-bit sums per row (WIDE_SUM_*,
+;     ~115 cycles per row) before the rows run.
+; A row enters the small slots at the first filled one, then the short and
+; the wide ones (each block filled from its end backwards), then finishes.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 70,262     32x32, 16-bit inputs: 127,710
-;   128x32 logits: 251,995 / 465,961       64x32 fc1 + bias: 132,507 / 241,969
-; i.e. ~250 (short) / ~420 (full) cycles per input column to patch, ~145 per
-; row to start and finish, ~54 per short and ~103 per full multiply-add.
-; Bytes: 7,944, of which 7,168 are the 2 x 64 unrolled slots.
+;   32x32, inputs in -256..255: 47,849       32x32, 16-bit inputs: 124,929
+;   128x32 logits: 166,714 / 461,759         64x32 fc1 + bias: 87,596 / 237,044
+; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
+; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
+; finish, 29 / ~37 / ~89 per small / short / wide multiply-accumulate.
+; Bytes: 5,584, of which 4,324 are the 64 + 64 + 12 unrolled slots.
 
 MV_MAX_COLS     = 64
 MV_MAX_ROWS     = 128
 
 ; mv_flags bits
-MV_HAS_BIAS     = $80           ; set by mv_prepare_rows
+MV_HAS_WIDE     = $80           ; some column was too wide for a slot
 MV_SHIFT_LEFT   = $40           ; set by mv_prepare_shift
 MV_SAME_INPUT   = $20           ; set by the caller
 
-; Layout of a slot: operand addresses relative to the slot start.
-; A product pair has four table operands at +0 (plus, low), +3 (minus, low),
-; +8 (plus, high) and +11 (minus, high) from its first one.
-SLOT_WEIGHTS    = 1             ; ldy column,x
-SLOT_P          = 5             ; the pair of the (low or only) factor
-FULL_SLOT_Q     = 22            ; the pair of the high-byte factor
-SHORT_SLOT_SIZE = 39
-FULL_SLOT_SIZE  = 73
+; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
+; so that |w + x| <= 1792 (SQ_RANGE, memory.inc).
+SQ_OFFSET       = SQ_RANGE - 128
+SQ_LIMIT_PAGE   = >(SQ_OFFSET + SQ_RANGE - 128)   ; offsets from $D00 on are wide
 
-; One product: Y = w+128, A/mv_plo = product+32768 (low, high in A).
-; Adds (x as one signed factor) * w + 32768 to the 32-bit sum.
+; Layout of a slot: operand addresses relative to the slot start.
+SLOT_WEIGHTS    = 1             ; ldy column,x
+SLOT_S0         = 4             ; lda SQ_LO + offset mod 256,y
+SLOT_S1         = 11            ; lda SQ_MID + offset,y
+SLOT_S2         = 18            ; lda SQ_HI + offset,y
+SHORT_SLOT_SIZE = 29
+SMALL_SLOT_SIZE = 26            ; the same operands, without SLOT_S2
+WIDE_SLOT_T2_LO = 30            ; a short slot's operands, then s(w + xh)'s
+WIDE_SLOT_T2_MID = 37
+WIDE_SLOT_T3_LO = 51            ; and s(w - xh)'s
+WIDE_SLOT_T3_MID = 58
+WIDE_SLOT_SIZE  = 67
+MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
+
+        .assert <SQ_LO == 0 && <SQ_MID == 0 && <SQ_HI == 0, "squares tables must be page-aligned"
+        .assert <SQ_RANGE == 0 && <SQ_OFFSET == $80, "SQ_RANGE: whole pages"
+        .assert SQ_MID - SQ_LO >= 512 && SQ_HI - SQ_MID >= 2 * SQ_RANGE, "squares tables overlap"
+
+; One multiply-accumulate: sum += s(w + x). Carry clear on entry and exit.
         .macro short_slot
         ldy $FFFF,x             ; weight of this row in this column
-        sec
-        lda $FFFF,y             ; f(a+w)+32768, low byte
-        sbc $FFFF,y             ; - f(w-a)
-        sta mv_plo
-        lda $FFFF,y             ; high bytes
-        sbc $FFFF,y
-        tay
-        clc
-        lda mv_plo
+        lda $FFFF,y             ; s(w+x), low byte
         adc mv_acc0
         sta mv_acc0
-        tya
+        lda $FFFF,y             ; middle byte
         adc mv_acc1
         sta mv_acc1
-        bcc * + 8
-        inc mv_acc2
-        bne * + 4
+        lda $FFFF,y             ; high byte
+        adc mv_acc2
+        sta mv_acc2
+        bcc * + 5
         inc mv_acc3
+        clc
         .endmacro
 
-; Two products: w*xl + 32768 (bytes 0,1) and w*xh + 32768 (bytes 1,2).
-        .macro full_slot
-        ldy $FFFF,x             ; weight of this row in this column
-        sec
-        lda $FFFF,y             ; w*xl + 32768, low byte
-        sbc $FFFF,y
-        sta mv_plo
-        lda $FFFF,y             ; high byte
-        sbc $FFFF,y
-        sta mv_phi
-        sec
-        lda $FFFF,y             ; w*xh + 32768, low byte
-        sbc $FFFF,y
-        sta mv_qlo
-        lda $FFFF,y             ; high byte
-        sbc $FFFF,y
-        tay
-        clc
-        lda mv_plo              ; sum += (w*xl + 32768)
-        adc mv_acc0
-        sta mv_acc0
-        lda mv_phi
+; A wide input, x = 512*xh + xl: sum += s(w + xl) + 256 * (s(w + xh) -
+; s(w - xh)); its first 29 bytes are a short slot (for xl).
+        .macro wide_slot
+        short_slot
+        lda SQ_LO,y             ; s(w + xh), low byte (|w + xh| <= 192)
         adc mv_acc1
         sta mv_acc1
-        tya                     ; ... + (w*xh + 32768) high byte << 16
+        lda $FFFF,y             ; middle byte
         adc mv_acc2
         sta mv_acc2
         bcc * + 4
         inc mv_acc3
-        clc                     ; ... + its low byte << 8
-        lda mv_qlo
+        sec
+        lda mv_acc1
+        sbc SQ_LO,y             ; - s(w - xh), low byte
+        sta mv_acc1
+        lda mv_acc2
+        sbc $FFFF,y             ; middle byte
+        sta mv_acc2
+        bcs * + 4
+        dec mv_acc3
+        clc
+        .endmacro
+
+; A short slot without its third byte, for |x| <= 127 (s(w+x) < 65536).
+        .macro small_slot
+        ldy $FFFF,x             ; weight of this row in this column
+        lda $FFFF,y             ; s(w+x), low byte
+        adc mv_acc0
+        sta mv_acc0
+        lda $FFFF,y             ; middle byte
         adc mv_acc1
         sta mv_acc1
-        bcc * + 8
+        bcc * + 9
         inc mv_acc2
         bne * + 4
         inc mv_acc3
+        clc
         .endmacro
 
 matvec:
@@ -126,38 +148,52 @@ matvec:
         dex
 mv_row:
         bit mv_flags
-        bpl @no_bias
-        clc                     ; sum = mv_k + sign-extended bias[row]
-        lda mv_k
-@bias_lo_1:
-        adc $FFFF,x
+        bmi @from_wide_sums
+        clc                     ; sum = row constant (sign-extended) + mv_k
+@rowk_lo:
+        lda $FFFF,x
+        adc mv_k
         sta mv_acc0
-        lda mv_k+1
-@bias_hi_1:
-        adc $FFFF,x
+@rowk_mid:
+        lda $FFFF,x
+        adc mv_k+1
         sta mv_acc1
         ldy #0
-@bias_hi_2:
+@rowk_hi:
         lda $FFFF,x
-        bpl @bias_positive
+        bpl @positive
         dey
-@bias_positive:
-        tya
+@positive:
         adc mv_k+2
         sta mv_acc2
         tya
         adc mv_k+3
         sta mv_acc3
-        jmp (mv_short)
-@no_bias:
-        lda mv_k
+        clc
+        jmp (mv_small)
+@from_wide_sums:                ; sum = the row's wide sum (from the row
+        clc                     ; constant on) + mv_k
+        lda WIDE_SUM_0,x
+        adc mv_k
         sta mv_acc0
-        lda mv_k+1
+        lda WIDE_SUM_1,x
+        adc mv_k+1
         sta mv_acc1
-        lda mv_k+2
+        lda WIDE_SUM_2,x
+        adc mv_k+2
         sta mv_acc2
-        lda mv_k+3
+        lda WIDE_SUM_3,x
+        adc mv_k+3
         sta mv_acc3
+        clc
+        jmp (mv_small)
+
+mv_small_slots:
+        .repeat MV_MAX_COLS
+        small_slot
+        .endrepeat
+mv_small_end:
+        .assert mv_small_end - mv_small_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "small slot size"
         jmp (mv_short)
 
 mv_short_slots:
@@ -165,14 +201,15 @@ mv_short_slots:
         short_slot
         .endrepeat
 mv_short_end:
-        jmp (mv_full)
-mv_full_slots:
-        .repeat MV_MAX_COLS
-        full_slot
-        .endrepeat
-mv_full_end:
         .assert mv_short_end - mv_short_slots == MV_MAX_COLS * SHORT_SLOT_SIZE, "short slot size"
-        .assert mv_full_end - mv_full_slots == MV_MAX_COLS * FULL_SLOT_SIZE, "full slot size"
+        jmp (mv_wide)
+
+mv_wide_slots:
+        .repeat MV_WIDE_SLOTS
+        wide_slot
+        .endrepeat
+mv_wide_end:
+        .assert mv_wide_end - mv_wide_slots == MV_WIDE_SLOTS * WIDE_SLOT_SIZE, "wide slot size"
 
 ; The row's sum is complete: shift it, saturate it, store it.
 mv_finish_row:
@@ -250,18 +287,20 @@ mv_finish_row:
 @done:
         rts
 
-; Split mv_shift into whole bytes and bits; shifts of 5..7 bits become a
-; left shift by 8-n and one more whole byte.
+; Split mv_shift + 1 (the sums are doubled) into whole bytes and bits;
+; shifts of 5..7 bits become a left shift by 8-n and one more whole byte.
 mv_prepare_shift:
-        lda mv_shift
+        ldx mv_shift
+        inx
+        txa
         lsr
         lsr
         lsr
         sta mv_bytes
         lda mv_flags
-        and #MV_HAS_BIAS | MV_SAME_INPUT
+        and #MV_SAME_INPUT
         sta mv_flags
-        lda mv_shift
+        txa
         and #7
         cmp #5
         bcc @right
@@ -278,31 +317,32 @@ mv_prepare_shift:
         sta mv_bits
         rts
 
-; Point the row loop's self-modified operands at the bias and output.
+; Point the self-modified operands at the row constants and the output.
 mv_prepare_rows:
-        lda mv_flags
-        and #~MV_HAS_BIAS & $FF
-        sta mv_flags
-        lda mv_bias
-        ora mv_bias+1
-        beq @no_bias
-        lda mv_flags
-        ora #MV_HAS_BIAS
-        sta mv_flags
-        lda mv_bias
-        sta mv_row@bias_lo_1+1
-        lda mv_bias+1
-        sta mv_row@bias_lo_1+2
+        lda mv_rowk
+        sta mv_row@rowk_lo+1
+        sta mv_wide_start@rowk_lo+1
+        lda mv_rowk+1
+        sta mv_row@rowk_lo+2
+        sta mv_wide_start@rowk_lo+2
         clc
-        lda mv_bias
+        lda mv_rowk
         adc mv_rows
-        sta mv_row@bias_hi_1+1
-        sta mv_row@bias_hi_2+1
-        lda mv_bias+1
+        sta mv_row@rowk_mid+1
+        sta mv_wide_start@rowk_mid+1
+        lda mv_rowk+1
         adc #0
-        sta mv_row@bias_hi_1+2
-        sta mv_row@bias_hi_2+2
-@no_bias:
+        sta mv_row@rowk_mid+2
+        sta mv_wide_start@rowk_mid+2
+        clc
+        lda mv_row@rowk_mid+1
+        adc mv_rows
+        sta mv_row@rowk_hi+1
+        sta mv_wide_start@rowk_hi+1
+        lda mv_row@rowk_mid+2
+        adc #0
+        sta mv_row@rowk_hi+2
+        sta mv_wide_start@rowk_hi+2
         lda mv_out
         sta mv_finish_row@out_lo_1+1
         sta mv_finish_row@out_lo_2+1
@@ -322,32 +362,39 @@ mv_prepare_rows:
         sta mv_finish_row@out_hi_3+2
         rts
 
-; Walk the input columns, give each nonzero one a slot, and set mv_k to
-; minus the 32768s the slots will add (32768 per short, $808000 per full).
+; Walk the input columns, give each slot-sized one a slot and do each wide
+; one at once; mv_k = -(sum of s(x) over the slots) - (sum of s(xl) over the
+; wide columns).
 mv_patch_columns:
+        lda #<mv_wide_end
+        sta mv_wide
+        lda #>mv_wide_end
+        sta mv_wide+1
+        lda #MV_WIDE_SLOTS
+        sta mv_wide_left
+        lda #<mv_small_end
+        sta mv_small
+        lda #>mv_small_end
+        sta mv_small+1
+        lda #<mv_short_end
+        sta mv_short
+        lda #>mv_short_end
+        sta mv_short+1
+        lda mv_w
+        sta mv_colbase
+        lda mv_w+1
+        sta mv_colbase+1
+        lda #0
+        sta mv_col
         lda mv_flags
         and #MV_SAME_INPUT
         beq @fresh
         jmp mv_repatch_weights
 @fresh:
-        lda #0
-        sta mv_k
+        sta mv_k                ; (A = 0)
         sta mv_k+1
         sta mv_k+2
         sta mv_k+3
-        sta mv_col
-        lda #<mv_short_end
-        sta mv_short
-        lda #>mv_short_end
-        sta mv_short+1
-        lda #<mv_full_end
-        sta mv_full
-        lda #>mv_full_end
-        sta mv_full+1
-        lda mv_w
-        sta mv_colbase
-        lda mv_w+1
-        sta mv_colbase+1
         clc
         lda mv_in
         adc #128
@@ -355,36 +402,148 @@ mv_patch_columns:
         lda mv_in+1
         adc #0
         sta mv_in_hi+1
+@column:                        ; (mv_take_slot, inline)
+        ldy mv_col
+        clc
+        lda (mv_in),y
+        adc #<SQ_OFFSET
+        sta mv_off
+        sta mv_noff
+        lda (mv_in_hi),y
+        adc #>SQ_OFFSET
+        cmp #SQ_LIMIT_PAGE
+        bcs @wide
+        sta mv_off+1
+        adc #>SQ_MID            ; (carry clear) the pages of s(x + .)
+        sta mv_sq_mid
+        adc #>(SQ_HI - SQ_MID)
+        sta mv_sq_hi
+        lda mv_off+1
+        cmp #>SQ_OFFSET
+        bne @short
+        lda mv_off
+        beq @short
+        sec                     ; |x| <= 127: the next small slot
+        lda mv_small
+        sbc #SMALL_SLOT_SIZE
+        sta mv_small
+        sta mv_slot
+        bcs @small_page
+        dec mv_small+1
+@small_page:
+        lda mv_small+1
+        sta mv_slot+1
+        jmp @patch
+@wide:
+        jsr mv_wide_offsets     ; xl's offset and pages like a slot's
+        lda mv_wide_left
+        beq @wide_pass
+        jsr mv_take_wide_slot
+        jsr mv_patch_wide_slot
+        jmp @subtract
+@wide_pass:                     ; no wide slot left: the column pass
+        jsr mv_wide_column
+        jmp @subtract
+@short:
+        sec                     ; the next short slot, and its third byte
+        lda mv_short
+        sbc #SHORT_SLOT_SIZE
+        sta mv_short
+        sta mv_slot
+        bcs @short_page
+        dec mv_short+1
+@short_page:
+        lda mv_short+1
+        sta mv_slot+1
+        ldy #SLOT_S2
+        lda mv_off
+        sta (mv_slot),y
+        iny
+        lda mv_sq_hi
+        sta (mv_slot),y
+@patch:
+        ldy #SLOT_WEIGHTS
+        lda mv_colbase
+        sta (mv_slot),y
+        iny
+        lda mv_colbase+1
+        sta (mv_slot),y
+        ldy #SLOT_S0
+        lda mv_off
+        sta (mv_slot),y
+        iny
+        lda #>SQ_LO             ; (the low bytes repeat every 256 entries)
+        sta (mv_slot),y
+        ldy #SLOT_S1
+        lda mv_off
+        sta (mv_slot),y
+        iny
+        lda mv_sq_mid
+        sta (mv_slot),y
+@subtract:                      ; mv_k -= s(x), the entry 128 further on
+        lda mv_off
+        sta mv_noff
+        lda #>SQ_LO
+        sta mv_noff+1
+        ldy #128
+        sec
+        lda mv_k
+        sbc (mv_noff),y
+        sta mv_k
+        lda mv_sq_mid           ; (LDA and STA keep the borrow)
+        sta mv_noff+1
+        lda mv_k+1
+        sbc (mv_noff),y
+        sta mv_k+1
+        lda mv_sq_hi
+        sta mv_noff+1
+        lda mv_k+2
+        sbc (mv_noff),y
+        sta mv_k+2
+        lda mv_k+3
+        sbc #0
+        sta mv_k+3
+@next:
+        clc
+        lda mv_colbase
+        adc mv_rows
+        sta mv_colbase
+        bcc @same_page
+        inc mv_colbase+1
+@same_page:
+        inc mv_col
+        lda mv_col
+        cmp mv_cols
+        beq @done
+        jmp @column
+@done:
+        rts
+
+; Same input as the previous call: the slots already hold its table
+; operands and mv_k its corrections; walk the columns the same way, give
+; each slot its new weight column and do the wide columns again.
+mv_repatch_weights:
 @column:
         ldy mv_col
+        clc
+        lda (mv_in),y
+        adc #<SQ_OFFSET
+        sta mv_off
         lda (mv_in_hi),y
-        tax                     ; X = high byte
-        lda (mv_in),y           ; A = low byte
-        cpx #0
-        beq @small_positive
-        cpx #$FF
-        beq @small_negative
-        jsr mv_add_full_slot
-        jmp @next
-@small_positive:                ; 0..255: a = x, offset 384 + a
-        cmp #0
-        beq @next
-        clc
-        adc #$80
-        sta mv_off
-        lda #1
-        adc #0
+        adc #>SQ_OFFSET
+        cmp #SQ_LIMIT_PAGE
+        bcs @wide
         sta mv_off+1
-        jsr mv_add_short_slot
+        jsr mv_take_slot
         jmp @next
-@small_negative:                ; -256..-1: offset 384 + x = 128 + low byte
-        clc
-        adc #$80
-        sta mv_off
-        lda #0
-        adc #0
-        sta mv_off+1
-        jsr mv_add_short_slot
+@wide:
+        lda mv_wide_left
+        beq @wide_pass
+        jsr mv_take_wide_slot
+        jmp @next
+@wide_pass:
+        jsr mv_wide_offsets
+        jsr mv_wide_column
 @next:
         clc
         lda mv_colbase
@@ -399,44 +558,26 @@ mv_patch_columns:
         bne @column
         rts
 
-; Same input as the previous call: the slots already hold its table
-; operands and mv_k its corrections; walk the columns the same way and give
-; each slot its new weight column.
-mv_repatch_weights:
-        lda #<mv_short_end
-        sta mv_short
-        lda #>mv_short_end
-        sta mv_short+1
-        lda #<mv_full_end
-        sta mv_full
-        lda #>mv_full_end
-        sta mv_full+1
-        lda mv_w
-        sta mv_colbase
-        lda mv_w+1
-        sta mv_colbase+1
-        lda #0
-        sta mv_col
-@column:
-        ldy mv_col
-        lda (mv_in_hi),y
-        beq @small_positive
-        cmp #$FF
+; mv_slot = the next free slot for the column whose table offset 896 + x is
+; in mv_off: a small one when |x| <= 127 (offsets $301..$3FF), else a short
+; one; its weight operand = the column. Returns C = 1 for a short slot.
+mv_take_slot:
+        lda mv_off+1
+        cmp #>SQ_OFFSET
+        bne @short
+        lda mv_off
         beq @short
-        sec                     ; a full slot
-        lda mv_full
-        sbc #FULL_SLOT_SIZE
-        sta mv_full
+        sec
+        lda mv_small
+        sbc #SMALL_SLOT_SIZE
+        sta mv_small
         sta mv_slot
-        lda mv_full+1
+        lda mv_small+1
         sbc #0
-        sta mv_full+1
+        sta mv_small+1
         sta mv_slot+1
-        jsr mv_patch_weights
-        jmp @next
-@small_positive:
-        lda (mv_in),y
-        beq @next               ; zero: no slot
+        clc
+        bcc @weights
 @short:
         sec
         lda mv_short
@@ -447,92 +588,8 @@ mv_repatch_weights:
         sbc #0
         sta mv_short+1
         sta mv_slot+1
-        jsr mv_patch_weights
-@next:
-        clc
-        lda mv_colbase
-        adc mv_rows
-        sta mv_colbase
-        bcc @same_page
-        inc mv_colbase+1
-@same_page:
-        inc mv_col
-        lda mv_col
-        cmp mv_cols
-        bne @column
-        rts
-
-; A short slot for the factor whose table offset is in mv_off.
-mv_add_short_slot:
         sec
-        lda mv_short
-        sbc #SHORT_SLOT_SIZE
-        sta mv_short
-        sta mv_slot
-        lda mv_short+1
-        sbc #0
-        sta mv_short+1
-        sta mv_slot+1
-        jsr mv_patch_weights
-        ldy #SLOT_P
-        jsr mv_patch_pair
-        sec                     ; mv_k -= 32768
-        lda mv_k+1
-        sbc #$80
-        sta mv_k+1
-        bcs @done
-        lda mv_k+2
-        sbc #0
-        sta mv_k+2
-        lda mv_k+3
-        sbc #0
-        sta mv_k+3
-@done:
-        rts
-
-; A full slot: A = low byte (unsigned factor), X = high byte (signed factor).
-mv_add_full_slot:
-        pha
-        sec
-        lda mv_full
-        sbc #FULL_SLOT_SIZE
-        sta mv_full
-        sta mv_slot
-        lda mv_full+1
-        sbc #0
-        sta mv_full+1
-        sta mv_slot+1
-        jsr mv_patch_weights
-        txa                     ; high factor: offset 384 + xh = $100 + (xh ^ $80)
-        eor #$80
-        sta mv_off
-        lda #1
-        sta mv_off+1
-        ldy #FULL_SLOT_Q
-        jsr mv_patch_pair
-        pla                     ; low factor: offset 384 + xl
-        clc
-        adc #$80
-        sta mv_off
-        lda #1
-        adc #0
-        sta mv_off+1
-        ldy #SLOT_P
-        jsr mv_patch_pair
-        sec                     ; mv_k -= $808000
-        lda mv_k+1
-        sbc #$80
-        sta mv_k+1
-        lda mv_k+2
-        sbc #$80
-        sta mv_k+2
-        lda mv_k+3
-        sbc #0
-        sta mv_k+3
-        rts
-
-; The slot's weight operand = the column being patched.
-mv_patch_weights:
+@weights:                       ; (nothing below changes C)
         ldy #SLOT_WEIGHTS
         lda mv_colbase
         sta (mv_slot),y
@@ -541,50 +598,299 @@ mv_patch_weights:
         sta (mv_slot),y
         rts
 
-; Y = offset of a pair's first operand in the slot at mv_slot, mv_off =
-; 384 + a. Plus operands get qsb_* + mv_off, minus operands qs_* + 768 - mv_off;
-; the high-byte tables are 1024 bytes (4 pages) after the low-byte ones.
-; Clobbers A, Y, mv_off+1, mv_noff.
-mv_patch_pair:
-        sec
-        lda #<768
-        sbc mv_off
-        sta mv_noff             ; low byte of every minus operand
-        lda #>768
-        sbc mv_off+1
+; A wide column (mv_col, weights at mv_colbase): with x = 512*xh + xl,
+; xl in -256..255 and xh in -64..64,
+;   2*w*x + s(w) = s(w + xl) - s(xl) + 256 * (s(w + xh) - s(w - xh))
+; (s(a+b) - s(a-b) = 4ab). Every row's wide sum gets all but the -s(xl),
+; which the fresh walk subtracts from mv_k. The first wide column of a call
+; starts the sums from the row constants.
+mv_wide_column:
+        bit mv_flags
+        bmi @started
+        jsr mv_wide_start
+@started:
+        lda mv_colbase
+        sta mv_wide_rows@weights+1
+        lda mv_colbase+1
+        sta mv_wide_rows@weights+2
+        lda mv_t2
+        sta mv_wide_rows@t2_lo+1
+        sta mv_wide_rows@t2_mid+1
+        lda mv_t2p
+        sta mv_wide_rows@t2_mid+2
+        lda mv_t3
+        sta mv_wide_rows@t3_lo+1
+        sta mv_wide_rows@t3_mid+1
+        lda mv_t3p
+        sta mv_wide_rows@t3_mid+2
+        lda mv_off
+        sta mv_wide_rows@t1_lo+1
+        sta mv_wide_rows@t1_mid+1
+        sta mv_wide_rows@t1_hi+1
+        lda mv_sq_mid
+        sta mv_wide_rows@t1_mid+2
+        lda mv_sq_hi
+        sta mv_wide_rows@t1_hi+2
+        jmp mv_wide_rows
+
+; The table operands of wide column mv_col, x = 512*xh + xl: s(w + xh) at
+; offset SQ_OFFSET + xh (mv_t2, page of its middle byte mv_t2p), s(w - xh)
+; likewise (mv_t3, mv_t3p), s(w + xl) like a slot's (mv_off, mv_sq_mid,
+; mv_sq_hi).
+mv_wide_offsets:
+        ldy mv_col
+        lda (mv_in_hi),y        ; xh = (high byte asr 1) + its bit 0
+        cmp #$80
+        ror
+        adc #0
+        tax
+        and #$80                ; sign extension of xh
+        beq @xh_not_negative
+        lda #$FF
+@xh_not_negative:
+        sta mv_noff
+        txa                     ; s(w + xh): offset SQ_OFFSET + xh
         clc
-        adc #>qs_lo
-        sta mv_noff+1           ; page of the minus, low-byte operand
+        adc #<SQ_OFFSET
+        sta mv_t2
+        lda mv_noff
+        adc #>SQ_OFFSET + >SQ_MID
+        sta mv_t2p
+        stx mv_off              ; s(w - xh): offset SQ_OFFSET - xh
+        sec
+        lda #<SQ_OFFSET
+        sbc mv_off
+        sta mv_t3
+        lda #>SQ_OFFSET + >SQ_MID
+        sbc mv_noff
+        sta mv_t3p
+        lda (mv_in_hi),y        ; s(w + xl): offset SQ_OFFSET + xl, with
+        and #1                  ; xl = low byte - 256 * bit 0 of the high byte
+        eor #1
+        clc
+        adc #>SQ_OFFSET - 1
+        sta mv_off+1
+        lda (mv_in),y
+        clc
+        adc #<SQ_OFFSET
+        sta mv_off
         lda mv_off+1
-        adc #>qsb_lo            ; (carry clear: no page sum overflows)
-        sta mv_off+1            ; page of the plus, low-byte operand
-        lda mv_off              ; +0, +1: plus, low bytes
+        adc #0
+        sta mv_off+1
+        adc #>SQ_MID            ; (carry clear)
+        sta mv_sq_mid
+        adc #>(SQ_HI - SQ_MID)
+        sta mv_sq_hi
+        rts
+
+; mv_slot = the next wide slot (mv_wide_left > 0), its weight operand = the column.
+mv_take_wide_slot:
+        dec mv_wide_left
+        sec
+        lda mv_wide
+        sbc #WIDE_SLOT_SIZE
+        sta mv_wide
+        sta mv_slot
+        lda mv_wide+1
+        sbc #0
+        sta mv_wide+1
+        sta mv_slot+1
+        ldy #SLOT_WEIGHTS
+        lda mv_colbase
         sta (mv_slot),y
         iny
-        lda mv_off+1
+        lda mv_colbase+1
+        sta (mv_slot),y
+        rts
+
+; Point the wide slot at mv_slot at the operands mv_wide_offsets found.
+mv_patch_wide_slot:
+        ldy #SLOT_S0
+        lda mv_off
+        sta (mv_slot),y
+        ldy #SLOT_S1
+        sta (mv_slot),y
+        ldy #SLOT_S2
         sta (mv_slot),y
         iny
-        iny
-        lda mv_noff             ; +3, +4: minus, low bytes
+        lda mv_sq_hi
+        sta (mv_slot),y
+        ldy #SLOT_S1 + 1
+        lda mv_sq_mid
+        sta (mv_slot),y
+        ldy #SLOT_S0 + 1
+        lda #>SQ_LO
+        sta (mv_slot),y
+        ldy #WIDE_SLOT_T2_LO
+        lda mv_t2
+        sta (mv_slot),y
+        ldy #WIDE_SLOT_T2_MID
         sta (mv_slot),y
         iny
-        lda mv_noff+1
+        lda mv_t2p
         sta (mv_slot),y
+        ldy #WIDE_SLOT_T3_LO
+        lda mv_t3
+        sta (mv_slot),y
+        ldy #WIDE_SLOT_T3_MID
+        sta (mv_slot),y
+        iny
+        lda mv_t3p
+        sta (mv_slot),y
+        rts
+
+; Wide sums = the row constants, sign-extended to 32 bits.
+mv_wide_start:
+        lda mv_flags
+        ora #MV_HAS_WIDE
+        sta mv_flags
+        ldx mv_rows
+        dex
+@row:
+@rowk_lo:
+        lda $FFFF,x
+        sta WIDE_SUM_0,x
+@rowk_mid:
+        lda $FFFF,x
+        sta WIDE_SUM_1,x
+        ldy #0
+@rowk_hi:
+        lda $FFFF,x
+        sta WIDE_SUM_2,x
+        bpl @positive
+        dey
+@positive:
         tya
-        adc #4
+        sta WIDE_SUM_3,x
+        dex
+        bpl @row
+        rts
+
+; One wide column down all rows: sum += s(w + xl) + 256 * (s(w + xh) - s(w - xh)).
+mv_wide_rows:
+        ldx mv_rows
+        dex
+@row:
+@weights:
+        ldy $FFFF,x
+        clc
+@t1_lo:
+        lda SQ_LO,y             ; (low byte: SQ_LO + offset mod 256)
+        adc WIDE_SUM_0,x
+        sta WIDE_SUM_0,x
+@t1_mid:
+        lda $FFFF,y
+        adc WIDE_SUM_1,x
+        sta WIDE_SUM_1,x
+@t1_hi:
+        lda $FFFF,y
+        adc WIDE_SUM_2,x
+        sta WIDE_SUM_2,x
+        bcc @t2_lo
+        inc WIDE_SUM_3,x
+        clc
+@t2_lo:
+        lda SQ_LO,y             ; (|w + xh| <= 192: two bytes)
+        adc WIDE_SUM_1,x
+        sta WIDE_SUM_1,x
+@t2_mid:
+        lda $FFFF,y
+        adc WIDE_SUM_2,x
+        sta WIDE_SUM_2,x
+        bcc @t3
+        inc WIDE_SUM_3,x
+@t3:
+        sec
+        lda WIDE_SUM_1,x
+@t3_lo:
+        sbc SQ_LO,y
+        sta WIDE_SUM_1,x
+        lda WIDE_SUM_2,x
+@t3_mid:
+        sbc $FFFF,y
+        sta WIDE_SUM_2,x
+        bcs @next
+        dec WIDE_SUM_3,x
+@next:
+        dex
+        bpl @row
+        rts
+
+; Build the squares table once (the program at start-up, not in the PRG):
+; SQ_MID/HI + i = bytes 1, 2 of (i - SQ_RANGE)^2 for i = 0..2*SQ_RANGE-1,
+; SQ_LO + j = byte 0 of j^2 for j = 0..511 (byte 0 of n^2 depends only on n
+; mod 256, and SQ_RANGE is a multiple of 256, so an operand SQ_LO + (offset
+; mod 256) reads the same bytes as SQ + offset would). Adds 2n + 1 at each
+; step: 292,727 cycles. Clobbers A, X, Y, mv_* scratch.
+mv_build_squares:
+        lda #0                  ; the low bytes: j^2 mod 256
+        sta mv_acc0
         tay
-        lda mv_off              ; +8, +9: plus, high bytes
-        sta (mv_slot),y
+        lda #1                  ; 2j + 1 (mod 256)
+        sta mv_acc1
+@low_byte:
+        lda mv_acc0
+        sta SQ_LO,y
+        sta SQ_LO+256,y
+        clc
+        adc mv_acc1
+        sta mv_acc0
+        clc
+        lda mv_acc1
+        adc #2
+        sta mv_acc1
         iny
-        lda mv_off+1
-        adc #>qsb_hi - >qsb_lo
-        sta (mv_slot),y
+        bne @low_byte
+        lda #0                  ; s = (-SQ_RANGE)^2 (its low byte is 0)
+        sta mv_acc0
+        sta mv_noff
+        sta mv_off
+        lda #<(SQ_RANGE * SQ_RANGE >> 8)
+        sta mv_acc1
+        lda #SQ_RANGE * SQ_RANGE >> 16
+        sta mv_acc2
+        lda #<((1 - 2 * SQ_RANGE) & $FFFF)  ; d = 2n + 1
+        sta mv_k
+        lda #>((1 - 2 * SQ_RANGE) & $FFFF)
+        sta mv_k+1
+        lda #>SQ_MID
+        sta mv_noff+1
+        lda #>SQ_HI
+        sta mv_off+1
+        ldx #>(2 * SQ_RANGE)    ; pages
+        ldy #0
+@entry:
+        lda mv_acc1
+        sta (mv_noff),y
+        lda mv_acc2
+        sta (mv_off),y
+        lda mv_k+1              ; sign extension of d
+        asl
+        lda #0
+        adc #$FF
+        eor #$FF
+        sta mv_k+2
+        clc                     ; s += d
+        lda mv_acc0
+        adc mv_k
+        sta mv_acc0
+        lda mv_acc1
+        adc mv_k+1
+        sta mv_acc1
+        lda mv_acc2
+        adc mv_k+2
+        sta mv_acc2
+        clc                     ; d += 2
+        lda mv_k
+        adc #2
+        sta mv_k
+        bcc @d_done
+        inc mv_k+1
+@d_done:
         iny
-        iny
-        lda mv_noff             ; +11, +12: minus, high bytes
-        sta (mv_slot),y
-        iny
-        lda mv_noff+1
-        adc #>qs_hi - >qs_lo
-        sta (mv_slot),y
+        bne @entry
+        inc mv_noff+1
+        inc mv_off+1
+        dex
+        bne @entry
         rts

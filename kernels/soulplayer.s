@@ -12,15 +12,19 @@
 ; SID registers, so it runs on a real C64 and in VICE (PAL or NTSC) as well
 ; as in soulterm. While it runs, BASIC ROM is banked out ($01 = $36) so the
 ; weights and the cache can live under it, and zero page $02-$8F is saved;
-; both are restored on the way out.
+; both are restored on the way out. While it computes a reply it banks the
+; KERNAL out too ($01 = $35, interrupts off) for the squares table and sums
+; under it (memory.inc), and banks it back in around every KERNAL call.
 ;
 ; Memory: this file, the tables, the kernels, the vocabulary (vocab.inc)
-; and the weights (soul.inc) make the PRG from $0801; the cache and buffers
-; of memory.inc follow it (not in the file). `soulterm build` prints the map.
+; and the weights (soul.inc) make the PRG from $0801; the sums, cache and
+; buffers of memory.inc follow it, and the squares table lies under the
+; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 29,068,655 cycles from
-; RETURN to the next prompt for 10 tokens: 2,906,866 per token, 2.95 s on a
-; PAL C64 (`soulterm bench --program`). Bytes: 502 (this file's code and text).
+; Cost: the "hello" turn of the vectors soul takes 19,100,027 cycles from
+; RETURN to the next prompt for 10 tokens: 1,910,003 per token, 1.94 s on a
+; PAL C64 (`soulterm bench --program`). Start-up builds matvec's squares
+; table (292,727 cycles, 0.3 s). Bytes: 546 (this file's code and text).
 
         .include "c64.inc"
         .include "kernal.inc"
@@ -76,6 +80,13 @@ start:
         sta CONTEXT_LEN
         sta NOW_POSITION
         jsr sound_init
+        lda #<ignore_interrupt  ; the vectors the CPU reads while the
+        sta NMI_VECTOR          ; KERNAL is banked out (RESTORE, a stray
+        sta IRQ_VECTOR          ; BRK): return at once
+        lda #>ignore_interrupt
+        sta NMI_VECTOR+1
+        sta IRQ_VECTOR+1
+        jsr mv_build_squares    ; writes go to the RAM under the KERNAL
         ldx #<banner_text
         ldy #>banner_text
         jsr print
@@ -146,7 +157,22 @@ read_line:
 ; [SEP]; its positions through forward_prefill, the last one through
 ; forward_step; then argmax, print, feed back, until END or a full context.
 ; Each turn starts again at position 0, so the cache holds only this turn.
+; The KERNAL out (compute) and back in (print, read), interrupts with it.
+kernal_out:
+        sei
+        lda #MEM_KERNAL_OUT
+        sta CPU_PORT
+        rts
+kernal_in:
+        lda #MEM_BASIC_OUT
+        sta CPU_PORT
+        cli
+        rts
+ignore_interrupt:
+        rti
+
 reply:
+        jsr kernal_out
         ldx #0
         lda #TOKEN_SEP
         sta CONTEXT_IDS
@@ -198,6 +224,7 @@ reply:
         jsr forward_step
         jmp @next_token
 @finished:
+        jsr kernal_in
         lda #SID_TRIANGLE       ; gate off: the last blip fades
         sta SID_V1_CONTROL
         lda saved_border
@@ -224,7 +251,9 @@ show_token:
         lda token_text_lo,x
         ldy token_text_hi,x
         tax
-        jmp print
+        jsr kernal_in
+        jsr print
+        jmp kernal_out
 
 sound_init:
         lda #$0F
@@ -274,4 +303,4 @@ code_end:
 vocab_end:
         .include "soul.inc"
 prg_end:
-        .assert prg_end <= KV_CACHE, "the PRG runs into the KV cache (memory.inc)"
+        .assert prg_end <= PRG_LIMIT, "the PRG runs into the matvec sums and the KV cache (memory.inc)"

@@ -1,5 +1,8 @@
 ; tables.s - page-aligned multiply tables and the attention exp table.
 ;
+; (matvec.s has its own table of squares, built at start-up under the KERNAL
+; ROM, see memory.inc; these serve attention, rmsnorm and arith.)
+;
 ; Quarter-square multiplication: for integers a, w of equal parity of a+w
 ; and w-a (always true), a*w = f(a+w) - f(w-a) with f(n) = floor(n*n/4).
 ; Both tables hold f(i - 512) for i = 0..1023, as separate low- and

@@ -28,7 +28,7 @@ def test_forward_reproduces_trace_at_every_position(bench, vectors_trace):
 
 def test_cycle_budget_per_token(bench):
     cycles = forward_cycles(bench, 19)
-    assert cycles <= 2_500_000, f"{cycles:,} cycles at context length 19"
+    assert cycles <= 2_000_000, f"{cycles:,} cycles at context length 19"
 
 
 def test_prefill_fills_the_same_cache_and_gives_the_same_logits(bench, vectors_trace):
@@ -36,11 +36,15 @@ def test_prefill_fills_the_same_cache_and_gives_the_same_logits(bench, vectors_t
     sym = bench.sym
     tokens, positions = vectors_trace["tokens"], vectors_trace["positions"]
     cache = slice(sym("KV_CACHE"), sym("KV_CACHE_END"))
+    # The bench is shared: both passes start from an empty cache, so positions
+    # not yet written hold the same bytes whatever ran before.
+    bench.memory[cache] = bytes(cache.stop - cache.start)
     full = []
     for t, token in enumerate(tokens[:6]):
         bench.memory[sym("at_t")] = t
         bench.call("forward_position", a=token)
         full.append(bytes(bench.memory[cache]))
+    bench.memory[cache] = bytes(cache.stop - cache.start)
     for t, token in enumerate(tokens[:5]):
         bench.memory[sym("at_t")] = t
         bench.call("forward_prefill", a=token)

@@ -162,8 +162,9 @@ def kernel_cycle_table() -> str:
     lines += ["", "| source | bytes in the PRG |", "|---|---:|"]
     for file, size in sorted(source_sizes(built).items()):
         lines.append(f"| `{file}` | {size:,} |")
-    lines.append(f"| vocabulary (vocab.inc), weights, biases and gains (soul.inc), padding | "
-                 f"{built.end_address - 0x0801 - sum(source_sizes(built).values()):,} |")
+    rest = built.end_address - 0x0801 - sum(source_sizes(built).values())
+    lines.append("| vocabulary (vocab.inc), weights, row constants, biases and gains (soul.inc), "
+                 f"padding | {rest:,} |")
     return "\n".join(lines)
 
 

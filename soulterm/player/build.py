@@ -81,7 +81,7 @@ class BuildResult:
         for r in sorted(self.regions, key=lambda r: (r.start, r.end)):
             rows.append(f"${r.start:04X}  ${r.end - 1:04X} {r.size:6d}  {r.kind:<11} {r.name}")
         rows.append(f"PRG ${LOAD_ADDRESS:04X}-${self.end_address - 1:04X} ({self.prg_size} bytes); "
-                    f"{self.free_bytes} bytes free before the KV cache")
+                    f"{self.free_bytes} bytes free before the matvec sums and the KV cache")
         return "\n".join(rows)
 
 
@@ -117,7 +117,7 @@ def assemble_player(soul_path, tokenizer_path) -> Assembled:
             text = str(exc).splitlines()[0] if str(exc) else "assembly failed"
             if "KV cache" in text:
                 raise BuildError("the soul and tokenizer do not fit in memory: "
-                                 "the program would run into the KV cache") from None
+                                 "the program would run into the matvec sums and the KV cache") from None
             raise BuildError(f"assembling the kernels failed: {text}") from None
 
     if prog.origin != LOAD_ADDRESS:
@@ -128,7 +128,7 @@ def assemble_player(soul_path, tokenizer_path) -> Assembled:
     regions = _regions(sym, placements, end)
     vocab = [tok.token_text(i) if i < len(tok.id_to_token) else "" for i in range(spec.VOCAB_SIZE)]
     return Assembled(prg=prg, symbols=_public_symbols(sym), lines=_line_map(prog.line_map),
-                     regions=regions, vocab=vocab, free_bytes=sym["KV_CACHE"] - end,
+                     regions=regions, vocab=vocab, free_bytes=sym["PRG_LIMIT"] - end,
                      end_address=end)
 
 
@@ -217,6 +217,7 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         start = sym[p.label]
         r.append(Region(p.name, p.kind, start, start + p.size))
     r += [
+        Region("matvec sums of wide inputs", "buffer", sym["WIDE_SUM_0"], sym["WIDE_SUM_END"]),
         Region("KV cache: keys (low bytes)", "kv-cache", sym["KEY_LO"], sym["KEY_HI"]),
         Region("KV cache: keys (high bytes)", "kv-cache", sym["KEY_HI"], sym["VALUE_LO"]),
         Region("KV cache: values (low bytes)", "kv-cache", sym["VALUE_LO"], sym["VALUE_HI"]),
@@ -240,5 +241,7 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("saved zero page", "buffer", sym["ZP_SAVE_AREA"],
                sym["ZP_SAVE_AREA"] + sym["ZP_SAVE_LAST"] - sym["ZP_SAVE_FIRST"] + 1),
         Region("I/O (VIC, SID, colour RAM, CIAs)", "io", 0xD000, 0xE000),
+        Region("squares table (built at start-up, under the KERNAL ROM)", "table",
+               sym["SQ_LO"], sym["SQ_END"]),
     ]
     return r

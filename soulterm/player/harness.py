@@ -1,7 +1,8 @@
 """A bare-6502 test bench for the kernels: py65 with a flat 64 KB RAM.
 
 `KernelBench` assembles kernel sources (no C64, no KERNAL, no ROM banking),
-loads them into a py65 MPU, and calls one routine at a time: it pushes the
+loads them into a py65 MPU, builds matvec's squares table the way the program
+does at start-up (mv_build_squares), and calls one routine at a time: it pushes the
 address of a BRK "trap" as the return address, runs until the routine's RTS
 lands there, and reports the exact number of cycles the call took. Inputs and
 outputs are plain memory, so tests write arrays in, call, and read arrays out
@@ -20,7 +21,7 @@ from soulterm.asm import assemble
 from soulterm.paths import KERNELS_DIR
 from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
-from .layout import vocab_include
+from .layout import row_constants, vocab_include
 
 # Where the trap lives: a BRK at an address no kernel uses.
 TRAP_ADDRESS = 0xFFF0
@@ -62,6 +63,8 @@ class KernelBench:
         self.code_end = origin + len(image)
         self.memory[TRAP_ADDRESS] = 0x00  # BRK
         self.mpu = MPU(memory=self.memory)
+        if "mv_build_squares" in self.symbols:  # what the program does at start-up
+            self.call("mv_build_squares")
 
     # --- memory helpers -----------------------------------------------------
     def sym(self, name: str) -> int:
@@ -121,10 +124,11 @@ class KernelBench:
 
 # --- test support: inputs that matter, and a matvec call -----------------------
 
-# Free RAM on the bare bench for test matrices and gains (no C64 I/O there).
-WEIGHTS_AT = 0xD000
-BIAS_AT = 0xF000
-GAINS_AT = 0xF200
+# Free RAM on the bare bench for test matrices, row constants and gains (the
+# kernel image ends below $8000; the squares table and wide sums are at $E000-$F9FF).
+WEIGHTS_AT = 0x8000
+ROW_CONSTANTS_AT = 0xA000
+GAINS_AT = 0xA200
 
 
 def edge_vector(rng, n: int, kind: int) -> np.ndarray:
@@ -158,13 +162,8 @@ def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
     bench.memory[sym("mv_cols")] = cols
     bench.poke_word(sym("mv_in"), x_at)
     bench.poke_word(sym("mv_out"), out_at)
-    if bias is None:
-        bench.poke_word(sym("mv_bias"), 0)
-    else:
-        b = np.asarray(bias) & 0xFFFF
-        bench.poke(BIAS_AT, b & 0xFF)
-        bench.poke(BIAS_AT + rows, b >> 8)
-        bench.poke_word(sym("mv_bias"), BIAS_AT)
+    bench.poke(ROW_CONSTANTS_AT, row_constants(w, bias))
+    bench.poke_word(sym("mv_rowk"), ROW_CONSTANTS_AT)
     bench.memory[sym("mv_shift")] = shift
     bench.memory[sym("mv_flags")] = sym("MV_SAME_INPUT") if same_input else 0
     cycles = bench.call("matvec")
