@@ -1,0 +1,436 @@
+"""The soulterm app: a C64 running the transformer, and panels that watch it.
+
+Layout: the C64 screen (with its $D020 border) and a status line on the
+left, the attention panel beside it; the memory map and the debugger below.
+The machine runs in its own thread (host.py); a timer samples it ~12 times a
+second and hands each panel what it shows. Menu actions are key bindings
+(shown in the footer) and command palette entries; long work (train, build)
+runs in workers inside its dialog.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header
+
+from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT as REPO_ROOT
+from soulterm.tui.buildmap import BuildMap, MapError
+from soulterm.tui.commands import SoultermCommands
+from soulterm.tui.host import HEAT_CELLS, MachineHost
+from soulterm.tui.screens.build import D64_NAME, MAP_NAME, BuildScreen
+from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
+from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
+from soulterm.tui.widgets.attention import AttentionPanel
+from soulterm.tui.widgets.c64_screen import C64Screen, ScreenFrame
+from soulterm.tui.widgets.debugger import DebuggerPanel, capture
+from soulterm.tui.widgets.memory_map import MemoryMapPanel
+from soulterm.tui.widgets.status_line import StatusLine
+
+DEFAULT_DISK = DEFAULT_D64
+REFRESH_HZ = 12
+HEAT_FADE = 0.8           # per 1/12 s of emulated time: heat halves in about a quarter second
+HEAT_FADE_CYCLES = 985_248 // REFRESH_HZ  # fading follows emulated time, so a paused map holds still
+DEBUGGER_EVERY = 4        # while running, the debugger repaints every 4th frame
+MEMORY_EVERY = 2          # the memory map and attention every 2nd (alternating): they cost CPU
+NARROW_WIDTH = 120        # below this the side panels collapse
+SHORT_HEIGHT = 42         # below this the bottom panels collapse
+TINY_HEIGHT = 31          # below this the header and status line go too, for the screen's 27 rows
+
+
+class SoultermApp(App):
+    """A Commodore 64 in the terminal, running a transformer in 6502 assembly."""
+
+    CSS_PATH = "soulterm.tcss"
+    TITLE = "soulterm"
+    SUB_TITLE = "a transformer on a Commodore 64"
+    COMMANDS = App.COMMANDS | {SoultermCommands}
+
+    BINDINGS = [
+        Binding("f2", "train", "Train"),
+        Binding("f3", "build", "Build"),
+        Binding("f4", "export_d64", "Export D64"),
+        Binding("f5", "load", "Load"),
+        Binding("f6", "reset", "Reset"),
+        Binding("f7", "speed", "Speed"),
+        Binding("f8", "mute", "Mute"),
+        Binding("f9", "toggle_pause", "Pause"),
+        Binding("f10", "step", "Step"),
+        Binding("f11", "step_over", "Over", show=False),
+        Binding("f12", "step_out", "Out", show=False),
+        Binding("ctrl+n", "next_kernel", "Next kernel", show=False),
+        Binding("ctrl+b", "breakpoint", "Breakpoint", show=False),
+        Binding("ctrl+g", "hex_goto", "Hex view", show=False),
+        Binding("tab", "focus_next", "Next panel", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, *, machine=None, host=None, machine_error: str = "", disk: Path | None = None,
+                 map_path: Path | None = None, start_paused: bool = False, warp: bool = True,
+                 sound: bool = False, sound_notice: str = "") -> None:
+        super().__init__()
+        self.machine = machine
+        self.machine_error = machine_error
+        self.disk = Path(disk) if disk else DEFAULT_DISK
+        self.map_path = Path(map_path) if map_path else self.disk.with_name(MAP_NAME)
+        self.start_paused = start_paused
+        self.sound = sound
+        self.sound_notice = sound_notice
+        self.muted = False
+        self.build_map = BuildMap.empty()
+        # A ready host (the machine in its own process) or None: one is made here
+        # around `machine`, running in a thread of this process.
+        self.host = host
+        if host is not None:
+            self.machine = host.machine
+        self._warp = warp
+        self._previous_ram: bytes | None = None
+        self._write_heat = np.zeros(HEAT_CELLS, dtype=np.float32)
+        self._access_heat = np.zeros(HEAT_CELLS, dtype=np.float32)
+        self._access_counts = np.zeros(HEAT_CELLS, dtype=np.float32)
+        self._frame_count = 0
+        self._faded_at = 0
+        self.hex_target = ""
+
+    # -- layout --------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        # Kept as attributes: the refresh timer must reach them while a dialog is on top.
+        self.c64_screen = C64Screen(id="screen")
+        self.status_line = StatusLine(id="status")
+        self.attention_panel = AttentionPanel(id="attention")
+        self.memory_panel = MemoryMapPanel(id="memory")
+        self.debugger_panel = DebuggerPanel(id="debugger")
+        yield Header(show_clock=False)
+        with Horizontal(id="top"):
+            with Vertical(id="left"):
+                yield self.c64_screen
+                yield self.status_line
+            yield self.attention_panel
+        with Horizontal(id="bottom"):
+            yield self.memory_panel
+            yield self.debugger_panel
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.attention_panel.border_title = "Attention"
+        self.memory_panel.border_title = "Memory map"
+        self.debugger_panel.border_title = "Debugger"
+        self._apply_size(self.size.width, self.size.height)
+        self.c64_screen.focus()
+        if self.sound_notice:
+            self.notify(self.sound_notice, title="Sound", severity="warning")
+        if self.machine is None:
+            self._show_message(["NO MACHINE", "", *_wrap(self.machine_error or "the emulator is unavailable", 40)])
+            self.notify(self.machine_error or "the emulator is unavailable", severity="error")
+            return
+        if self.host is None:
+            self.host = MachineHost(self.machine, self.build_map, paused=self.start_paused, warp=self._warp)
+        self._load_map(quiet=True)
+        self._boot(self.disk)
+        self.host.start()
+        self.set_interval(1 / REFRESH_HZ, self.refresh_panels)
+        self.refresh_panels()
+
+    def on_resize(self, event) -> None:
+        self._apply_size(event.size.width, event.size.height)
+
+    def _apply_size(self, width: int, height: int) -> None:
+        """Small terminals: side panels and bottom panels collapse; the screen stays."""
+        main = self.screen_stack[0] if self.screen_stack else self.screen  # not a dialog on top
+        main.set_class(width < NARROW_WIDTH, "-narrow")
+        main.set_class(height < SHORT_HEIGHT, "-short")
+        main.set_class(height < TINY_HEIGHT, "-tiny")
+
+    # -- machine plumbing -------------------------------------------------------
+
+    def _load_map(self, quiet: bool = False) -> None:
+        try:
+            self.build_map = BuildMap.load(self.map_path)
+        except MapError as exc:
+            self.build_map = BuildMap.empty()
+            if not quiet or self.disk.exists():
+                self.notify(str(exc), title="Memory map", severity="warning")
+        self.memory_panel.set_map(self.build_map)
+        if self.host is not None:
+            self.host.set_map(self.build_map)
+
+    def _boot(self, path: Path) -> bool:
+        if not path.exists():
+            self._show_message([
+                "NO DISK", "", *_wrap(f"{path} is missing.", 40), "",
+                "PRESS F3 (BUILD) TO ASSEMBLE THE", "SOULPLAYER FLOPPY FROM MODELS/,",
+                "OR F5 TO LOAD A PRG OR D64.",
+            ])
+            self.notify(f"{path}: not found; Build (F3) makes it", title="Disk", severity="warning")
+            return False
+        try:
+            self.host.load(path)
+        except Exception as exc:  # LoadError and friends: one line, never a traceback
+            self.notify(f"{path}: {exc}", title="Load failed", severity="error")
+            return False
+        self._previous_ram = None
+        return True
+
+    def _show_message(self, lines: list[str]) -> None:
+        self._message_frame = ScreenFrame.with_text(lines)
+        self.c64_screen.show(self._message_frame)
+
+    def refresh_panels(self) -> None:
+        """Sample the machine and hand every panel its view (the refresh timer)."""
+        host, m = self.host, self.machine
+        if host is None:
+            return
+        self._frame_count += 1
+        for event in host.drain_events():
+            self.notify(event.text, severity="error" if event.kind == "error" else "information")
+        vic = m.vic
+        if host.last_file is not None:
+            self.c64_screen.show(ScreenFrame(
+                bytes(vic.screen_codes()), bytes(vic.colour_ram()), vic.border & 0x0F,
+                vic.background & 0x0F, bool(vic.lowercase)))
+        ram = bytes(m.ram)
+        cycles = m.cycles
+        fade = HEAT_FADE ** (max(0, cycles - self._faded_at) / HEAT_FADE_CYCLES)
+        self._faded_at = cycles
+        self._write_heat *= fade
+        counts = np.array(host.heat, dtype=np.float32)   # the host only ever adds to these
+        self._access_heat = self._access_heat * fade + np.maximum(0.0, counts - self._access_counts)
+        self._access_counts = counts
+        if self._previous_ram is not None:
+            changed = np.frombuffer(ram, np.uint8) != np.frombuffer(self._previous_ram, np.uint8)
+            self._write_heat[changed.reshape(HEAT_CELLS, -1).any(axis=1)] = 1.0
+        self._previous_ram = ram
+        pc = m.cpu.pc
+        memory = self.memory_panel
+        if memory.display and (host.paused or self._frame_count % MEMORY_EVERY == 0):
+            memory.show(self._access_heat, self._write_heat, pc)
+        self.status_line.show(
+            warp=host.warp, speed_hz=0.0 if host.paused else host.speed_hz(), cycles=m.cycles,
+            muted=self.muted, sound=self.sound, paused=host.paused, where=memory.routine_text())
+        attention = self.attention_panel
+        if host.attention is not None and (host.paused or self._frame_count % MEMORY_EVERY == 1):
+            attention.show(host.attention.view(), self.build_map.vocab, "")
+        if host.paused or self._frame_count % DEBUGGER_EVERY == 0:
+            self.update_debugger()
+
+    def update_debugger(self) -> None:
+        if self.host is None:
+            return
+        panel = self.debugger_panel
+        if panel.display:
+            with self.host.lock:
+                text = capture(self.machine, self.build_map, set(self.host.breakpoints), self.hex_target,
+                               REPO_ROOT, self.host.paused, panel.content_size.height)
+            panel.show(text)
+
+    @on(C64Screen.Typed)
+    def _typed(self, message: C64Screen.Typed) -> None:
+        if self.host is not None:
+            try:
+                self.host.type_text(message.text)
+            except ValueError as exc:  # a key the C64 keyboard does not have
+                self.notify(str(exc), severity="warning")
+
+    # -- debugger actions ---------------------------------------------------------
+
+    def _require_host(self) -> bool:
+        if self.host is None:
+            self.notify(self.machine_error or "no machine", severity="error")
+            return False
+        return True
+
+    def action_toggle_pause(self) -> None:
+        if not self._require_host():
+            return
+        if self.host.paused:
+            self.host.resume()
+        else:
+            self.host.pause()
+        self.refresh_panels()
+
+    def action_step(self) -> None:
+        if self._require_host():
+            self.host.step()
+            self.refresh_panels()
+
+    def action_step_over(self) -> None:
+        if self._require_host():
+            self.host.step_over()
+            self.refresh_panels()
+
+    def action_step_out(self) -> None:
+        if self._require_host():
+            self.host.step_out()
+            self.refresh_panels()
+
+    def action_next_kernel(self) -> None:
+        if self._require_host():
+            self.host.run_to_next_kernel()
+            self.refresh_panels()
+
+    @work
+    async def action_breakpoint(self) -> None:
+        if not self._require_host():
+            return
+        answer = await self.push_screen_wait(InputDialog(
+            "Breakpoint", "Symbol or $address (prefix with - to clear it):", placeholder="matvec"))
+        if not answer:
+            return
+        remove = answer.startswith("-")
+        try:
+            address = self.build_map.resolve(answer.lstrip("-"))
+        except ValueError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        name = self.build_map.describe(address)
+        if remove:
+            found = self.host.remove_breakpoint(address)
+            self.notify(f"breakpoint cleared at ${address:04X} {name}" if found else f"no breakpoint at ${address:04X}")
+        else:
+            self.host.add_breakpoint(address)
+            self.notify(f"breakpoint at ${address:04X} {name}")
+        self.update_debugger()
+
+    @work
+    async def action_hex_goto(self) -> None:
+        answer = await self.push_screen_wait(InputDialog(
+            "Hex view", "Follow a symbol or $address (empty: the PC):", self.hex_target, "kv_cache"))
+        if answer is None:
+            return
+        if answer:
+            try:
+                self.build_map.resolve(answer)
+            except ValueError as exc:
+                self.notify(str(exc), severity="error")
+                return
+        self.hex_target = answer
+        self.update_debugger()
+
+    # -- menu actions -----------------------------------------------------------------
+
+    def action_speed(self) -> None:
+        if self._require_host():
+            self.host.set_warp(not self.host.warp)
+            self.notify("warp: as fast as this computer goes" if self.host.warp else "1 MHz: real C64 speed")
+            self.refresh_panels()
+
+    def action_mute(self) -> None:
+        if not self.sound:
+            self.notify(self.sound_notice or "sound is off (no audio device)", severity="warning")
+            return
+        self.muted = not self.muted
+        if self.host is not None:
+            self.host.set_muted(self.muted)
+        self.notify("sound muted" if self.muted else "sound on")
+
+    def action_reset(self) -> None:
+        if self._require_host():
+            self.host.reset()
+            self._previous_ram = None
+            self.notify("reset")
+            self.refresh_panels()
+
+    @work
+    async def action_load(self) -> None:
+        if not self._require_host():
+            return
+        answer = await self.push_screen_wait(InputDialog(
+            "Load", "Path of a .prg or .d64 to reset and load:", str(self.disk), ok_label="Load"))
+        if not answer:
+            return
+        path = Path(answer).expanduser()
+        if path.suffix.lower() not in (".prg", ".d64"):
+            self.notify(f"{path}: not a .prg or .d64 file", severity="error")
+            return
+        if self._boot(path):
+            self.disk = path
+            self.map_path = path.with_name(MAP_NAME) if path.suffix.lower() == ".d64" else path.with_suffix(".map.json")
+            self._load_map(quiet=True)
+            self.notify(f"loaded {path}")
+
+    @work
+    async def action_export_d64(self) -> None:
+        source = self.disk if self.disk.suffix.lower() == ".d64" else DEFAULT_DISK
+        if not source.exists():
+            self.notify(f"{source}: nothing to export yet; Build (F3) makes it", severity="error")
+            return
+        answer = await self.push_screen_wait(InputDialog(
+            "Export D64", f"Copy {source.name} to:", str(Path.cwd() / source.name), ok_label="Export"))
+        if not answer:
+            return
+        target = Path(answer).expanduser()
+        if target.is_dir():
+            target = target / source.name
+        if target.resolve() == source.resolve():
+            self.notify("that is the disk itself; choose another path", severity="warning")
+            return
+        if target.exists():
+            if not await self.push_screen_wait(ConfirmDialog("Export D64", f"{target} exists. Overwrite it?")):
+                return
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        except OSError as exc:
+            self.notify(f"{target}: {exc.strerror or exc}", title="Export failed", severity="error")
+            return
+        self.notify(f"exported {target} ({target.stat().st_size:,} bytes)")
+
+    @work
+    async def action_build(self) -> None:
+        await self._build_and_boot(DEFAULT_SOUL, DEFAULT_TOKENIZER, self.disk.parent)
+
+    async def _build_and_boot(self, soul: Path, tokenizer: Path, output: Path) -> None:
+        built = await self.push_screen_wait(BuildScreen(soul, tokenizer, output))
+        if built is None or self.host is None:
+            return
+        self.disk = built / D64_NAME
+        self.map_path = built / MAP_NAME
+        self._load_map()
+        if self._boot(self.disk):
+            self.notify(f"booted {self.disk}")
+
+    @work
+    async def action_train(self) -> None:
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            self.notify(TORCH_HINT, title="Train", severity="error")
+            return
+        trained = await self.push_screen_wait(TrainScreen(Path.cwd() / "trained"))
+        if trained is not None:
+            await self._build_and_boot(trained / "soul.bin", trained / "tokenizer.json", trained / "disk")
+
+    async def action_quit(self) -> None:
+        if self.host is not None:
+            self.host.stop()
+        self.exit()
+
+    def on_unmount(self) -> None:
+        if self.host is not None:
+            self.host.stop()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    words, lines, line = text.split(), [], ""
+    for word in words:
+        while len(word) > width:
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:width])
+            word = word[width:]
+        if len(line) + len(word) + (1 if line else 0) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    if line:
+        lines.append(line)
+    return lines

@@ -1,0 +1,148 @@
+"""The C64 screen panel: 40x25 text cells inside a border painted in $D020.
+
+Cells take their foreground from colour RAM and their background from
+$D021; reverse video (screen codes >= 128) swaps the two. Glyphs come from
+the upper-case or lower-case character set as $D018 selects. While the
+panel has focus, printable keys, Return and Backspace are typed into the
+C64's keyboard buffer (posted as a message; the app forwards them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from soulterm.tui.charset import LOWERCASE_GLYPHS, UPPERCASE_GLYPHS
+from soulterm.tui.palette import cell_style, rich_colour
+
+COLUMNS, ROWS = 40, 25
+BORDER_X, BORDER_Y = 2, 1
+
+# PETSCII for the keys that are not printable characters.
+SPECIAL_KEYS = {"enter": "\r", "backspace": "\x14", "delete": "\x14", "home": "\x13",
+                "up": "\x91", "down": "\x11", "left": "\x9d", "right": "\x1d"}
+
+
+@dataclass(frozen=True)
+class ScreenFrame:
+    """What the VIC shows at one moment."""
+
+    codes: bytes          # 1000 screen codes
+    colours: bytes        # 1000 colour RAM nibbles
+    border: int
+    background: int
+    lowercase: bool
+
+    @classmethod
+    def blank(cls) -> "ScreenFrame":
+        return cls(bytes([0x20] * 1000), bytes([14] * 1000), 14, 6, False)
+
+    @classmethod
+    def with_text(cls, lines: list[str], border: int = 14, background: int = 6, colour: int = 1) -> "ScreenFrame":
+        """A frame showing plain text (for messages when no machine is running)."""
+        codes = bytearray([0x20] * 1000)
+        for row, line in enumerate(lines[:ROWS]):
+            for col, ch in enumerate(line[:COLUMNS]):
+                codes[row * COLUMNS + col] = _ascii_to_screen_code(ch)
+        return cls(bytes(codes), bytes([colour] * 1000), border, background, False)
+
+
+def _ascii_to_screen_code(ch: str) -> int:
+    o = ord(ch.upper()) if ch.isalpha() else ord(ch)
+    if 0x40 <= o <= 0x5F:
+        return o - 0x40
+    if 0x20 <= o <= 0x3F:
+        return o
+    return 0x20
+
+
+class C64Screen(Widget, can_focus=True):
+    """The 40x25 screen with its border; typing goes to the C64 when focused."""
+
+    DEFAULT_CSS = """
+    C64Screen { width: 44; height: 27; }
+    """
+
+    class Typed(Message):
+        """Text the user typed for the C64 (PETSCII controls as \\r, \\x14...)."""
+
+        def __init__(self, text: str) -> None:
+            self.text = text
+            super().__init__()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._frame = ScreenFrame.blank()
+        self._row_cache: dict[int, tuple[tuple, list[Segment]]] = {}
+
+    @property
+    def frame(self) -> ScreenFrame:
+        return self._frame
+
+    def show(self, frame: ScreenFrame) -> None:
+        """Display a new frame; repaints only when something changed."""
+        if frame != self._frame:
+            self._frame = frame
+            self.refresh()
+
+    def text_lines(self) -> list[str]:
+        """The screen as 25 plain strings (what a user would read)."""
+        table = LOWERCASE_GLYPHS if self._frame.lowercase else UPPERCASE_GLYPHS
+        codes = self._frame.codes
+        return ["".join(table[c & 0x7F] for c in codes[r * COLUMNS:(r + 1) * COLUMNS]) for r in range(ROWS)]
+
+    def render_line(self, y: int) -> Strip:
+        frame = self._frame
+        width = self.size.width
+        border = Style(bgcolor=rich_colour(frame.border))
+        row = y - BORDER_Y
+        if row < 0 or row >= ROWS:
+            return Strip([Segment(" " * width, border)], width)
+        segments = [Segment(" " * BORDER_X, border)]
+        segments.extend(self._row_segments(row))
+        right = max(0, width - BORDER_X - COLUMNS)
+        segments.append(Segment(" " * right, border))
+        return Strip(segments, width)
+
+    def _row_segments(self, row: int) -> list[Segment]:
+        """The 40 cells of a row; cached, since the border flashing alone repaints every line."""
+        frame = self._frame
+        start = row * COLUMNS
+        key = (frame.codes[start:start + COLUMNS], frame.colours[start:start + COLUMNS],
+               frame.background, frame.lowercase)
+        cached = self._row_cache.get(row)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        table = LOWERCASE_GLYPHS if frame.lowercase else UPPERCASE_GLYPHS
+        segments, run_style, run_text = [], None, []
+        for col in range(COLUMNS):
+            code = frame.codes[start + col]
+            fg = frame.colours[start + col]
+            style = cell_style(frame.background, fg) if code & 0x80 else cell_style(fg, frame.background)
+            if style is not run_style and run_text:
+                segments.append(Segment("".join(run_text), run_style))
+                run_text = []
+            run_style = style
+            run_text.append(table[code & 0x7F])
+        if run_text:
+            segments.append(Segment("".join(run_text), run_style))
+        self._row_cache[row] = (key, segments)
+        return segments
+
+    def on_key(self, event: events.Key) -> None:
+        text = SPECIAL_KEYS.get(event.key)
+        if text is None and event.character and event.is_printable and len(event.character) == 1:
+            text = event.character
+        if text is not None:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Typed(text))
+
+    def on_click(self) -> None:
+        self.focus()

@@ -1,0 +1,396 @@
+"""Pilot tests of the soulterm app on the real emulated C64.
+
+A small hand-assembled PRG stands in for the soulplayer so that these tests
+do not depend on a build: it prints HELLO, then loops calling a subroutine
+(`work`, which increments the border colour) and echoing typed keys. Its
+memory map is written beside it in the soulterm-map-1 format. The app starts
+paused (the machine only moves when a test steps or continues it), which
+keeps Pilot responsive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+from pathlib import Path
+
+import pytest
+
+from soulterm.c64 import C64
+from soulterm.tui.app import SoultermApp
+from soulterm.tui.attention_recorder import HEADS
+from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
+from soulterm.tui.widgets.attention import AttentionPanel
+from soulterm.tui.widgets.c64_screen import C64Screen
+from soulterm.tui.widgets.debugger import DebuggerPanel
+from soulterm.tui.widgets.memory_map import MemoryMapPanel
+
+SIZE = (160, 50)
+
+
+def pilot(test):
+    """Run an async Pilot test on a fresh event loop (no async pytest plugin needed)."""
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        asyncio.run(test(*args, **kwargs))
+    return run
+
+# 10 SYS2061, then (addresses in the comments):
+SOURCE = """\
+main:   ldx #0          ; $080D
+loop:   lda msg,x       ; $080F
+        beq wait        ; $0812
+        jsr $ffd2       ; $0814  CHROUT
+        inx             ; $0817
+        bne loop        ; $0818
+wait:   jsr work        ; $081A
+        jsr $ffe4       ; $081D  GETIN
+        beq wait        ; $0820
+        jsr $ffd2       ; $0822
+        jmp wait        ; $0825
+work:   inc $d020       ; $0828
+        ldy #10         ; $082B
+work.1: dey             ; $082D
+        bne work.1      ; $082E
+        rts             ; $0830
+msg:    .text "HELLO",0 ; $0831
+"""
+CODE = bytes.fromhex(
+    "A200 BD3108 F006 20D2FF E8 D0F5 202808 20E4FF F0F8 20D2FF 4C1A08"
+    "EE20D0 A00A 88 D0FD 60".replace(" ", "")) + b"HELLO\x00"
+STUB = bytes([0x0B, 0x08, 0x0A, 0x00, 0x9E]) + b"2061" + bytes([0, 0, 0])
+LINE_ADDRESSES = [0x080D, 0x080F, 0x0812, 0x0814, 0x0817, 0x0818, 0x081A, 0x081D, 0x0820, 0x0822,
+                  0x0825, 0x0828, 0x082B, 0x082D, 0x082E, 0x0830, 0x0831]
+ATTENTION = {"weights": 0xC000, "context": 0xC0A0, "context_len": 0xC0B4, "position": 0xC0B5,
+             "layer": 0xC0B6, "head": 0xC0B7}
+
+
+@pytest.fixture()
+def program(tmp_path: Path) -> Path:
+    """The test PRG with its map and source; returns the PRG path."""
+    prg = tmp_path / "test.prg"
+    prg.write_bytes(bytes([0x01, 0x08]) + STUB + CODE)
+    source = tmp_path / "test.s"
+    source.write_text(SOURCE)
+    build_map = {
+        "format": "soulterm-map-1", "load_address": 0x0801, "end_address": 0x0837,
+        "symbols": {"main": 0x080D, "loop": 0x080F, "wait": 0x081A, "work": 0x0828,
+                    "work.1": 0x082D, "msg": 0x0831},
+        "lines": [[a, str(source), i + 1] for i, a in enumerate(LINE_ADDRESSES)],
+        "regions": [{"name": "code", "kind": "code", "start": 0x0801, "end": 0x0831},
+                    {"name": "msg", "kind": "table", "start": 0x0831, "end": 0x0837},
+                    {"name": "attention", "kind": "attention", "start": 0xC000, "end": 0xC0B8}],
+        "attention": ATTENTION,
+        "vocab": ["", "", "", "", " ", "hi", "there"] + [f"t{i}" for i in range(7, 128)],
+    }
+    (tmp_path / "test.map.json").write_text(json.dumps(build_map))
+    return prg
+
+
+def make_app(program: Path, **options) -> SoultermApp:
+    return SoultermApp(machine=C64(), disk=program, map_path=program.with_suffix(".map.json"),
+                       start_paused=True, **options)
+
+
+async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
+    """Let the app and the machine thread run until `condition()` holds."""
+    for _ in range(int(timeout / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached in time")
+
+
+async def answer(pilot, app, key: str, text: str) -> None:
+    """Open a dialog with `key`, fill in `text` and submit it (filling the field
+    directly: typing into Pilot costs a full repaint per key)."""
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(app.screen, InputDialog))
+    app.screen.query_one("#dialog-input").value = text
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def run_to(pilot, app, symbol: str) -> None:
+    """Set a breakpoint at `symbol` through the dialog, continue, and wait for the stop."""
+    await answer(pilot, app, "ctrl+b", symbol)
+    await pilot.press("f9")
+    await wait_until(pilot, lambda: app.host.paused and app.machine.cpu.pc == app.build_map.resolve(symbol))
+
+
+@pilot
+async def test_boots_paused_and_shows_the_program(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.host.paused
+        assert app.machine.cpu.pc == 0x080D        # the SYS address of the stub
+        assert "PAUSED" in app.query_one(DebuggerPanel).plain()
+        assert app.focused is app.query_one(C64Screen)
+
+
+@pilot
+async def test_continue_runs_and_typing_goes_to_the_c64(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f9")                      # continue
+        screen = app.query_one(C64Screen)
+        await wait_until(pilot, lambda: any("HELLO" in line for line in screen.text_lines()))
+        await pilot.press("h", "i")
+        await wait_until(pilot, lambda: any("HELLOHI" in line for line in screen.text_lines()))
+        # The border is $D020 live: the program increments it on every pass of `work`.
+        await wait_until(pilot, lambda: screen.frame.border == app.machine.vic.border & 0x0F)
+
+
+@pilot
+async def test_screen_cells_use_colour_ram_background_and_reverse(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        m = app.machine
+        m.ram[0x0400] = 0x01          # 'A'
+        m.ram[0x0401] = 0x81          # reverse 'A'
+        m.vic.regs[0x21] = 0          # background black
+        m.vic.regs[0x20] = 2          # border red
+        colour_ram = m.vic.colour_ram()
+        app.refresh_panels()
+        await pilot.pause()
+        frame = app.query_one(C64Screen).frame
+        assert frame.codes[0] == 0x01 and frame.codes[1] == 0x81
+        assert frame.background == 0 and frame.border == 2
+        assert frame.colours[0] == colour_ram[0] & 0x0F
+        from soulterm.tui.palette import rich_colour
+
+        strip = app.query_one(C64Screen).render_line(1)
+        segments = [s for s in strip if s.text.strip()]
+        first, second = segments[0], segments[1]
+        assert first.text.startswith("A") and first.style.bgcolor == rich_colour(0)
+        assert first.style.color == rich_colour(colour_ram[0])
+        assert second.text.startswith("A") and second.style.bgcolor == rich_colour(colour_ram[1])
+        assert second.style.color == rich_colour(0)   # reverse video swaps
+        border = app.query_one(C64Screen).render_line(0)
+        assert list(border)[0].style.bgcolor == rich_colour(2)
+
+
+@pilot
+async def test_step_breakpoint_step_into_over_and_out(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        m = app.machine
+        await pilot.press("f10")                                   # step: LDX #0
+        assert m.cpu.pc == 0x080F and m.cpu.x == 0
+        await run_to(pilot, app, "wait")
+        assert 0x081A in app.host.breakpoints
+        app.query_one(DebuggerPanel).focus()
+        border_before, sp_before = m.vic.border, m.cpu.sp
+        await pilot.press("o")                                     # step over JSR work
+        await wait_until(pilot, lambda: app.host.paused and m.cpu.pc == 0x081D)
+        assert m.vic.border == (border_before + 1) & 0xFF and m.cpu.sp == sp_before
+        m.cpu.pc = 0x081A                                          # back to the JSR
+        await pilot.press("s")                                     # step into it
+        assert m.cpu.pc == 0x0828 and m.cpu.sp == (sp_before - 2) & 0xFF
+        await pilot.press("s", "s")                                # INC, LDY
+        await pilot.press("u")                                     # step out
+        await wait_until(pilot, lambda: app.host.paused and m.cpu.pc == 0x081D)
+        assert m.cpu.sp == sp_before
+        app.update_debugger()
+        text = app.query_one(DebuggerPanel).plain()
+        assert "▶081D 20 E4 FF JSR $FFE4" in text
+        assert "test.s:8" in text and "jsr $ffe4" in text            # the source line beside it
+
+
+@pilot
+async def test_clear_breakpoint_and_run_to_next_kernel(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        m = app.machine
+        await pilot.press("ctrl+n")                                # from `main`...
+        await wait_until(pilot, lambda: app.host.paused and m.cpu.pc == 0x080F)   # ...to `loop`
+        await pilot.press("ctrl+n")                                # through CHROUT...
+        await wait_until(pilot, lambda: app.host.paused and m.cpu.pc == 0x081A)   # ...to `wait`
+        await run_to(pilot, app, "work")
+        await answer(pilot, app, "ctrl+b", "-work")
+        assert app.host.breakpoints == set()
+
+
+@pilot
+async def test_hex_view_follows_a_symbol(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await answer(pilot, app, "ctrl+g", "msg")
+        assert app.hex_target == "msg"
+        text = app.query_one(DebuggerPanel).plain()
+        assert "memory at msg ($0831)" in text
+        assert "0831  48 45 4C 4C 4F 00" in text
+        await answer(pilot, app, "ctrl+g", "nosuch")
+        assert app.hex_target == "msg"                             # rejected, unchanged
+
+
+@pilot
+async def test_memory_map_shows_regions_heat_and_routine(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await run_to(pilot, app, "work")
+        app.refresh_panels()
+        panel = app.query_one(MemoryMapPanel)
+        assert panel.routine_text() == "PC $0828 work in code"
+        assert app.host.heat[0x0828 // 64] > 0                     # sampled PC
+        rendered = panel.render().plain
+        assert "◆" in rendered and "code" in rendered and "attention" in rendered
+        assert "PC $0828 work in code" in rendered
+        assert "reading code" in panel.border_subtitle                  # the busiest region, named
+        # Offsets: border 1 + padding 1, row labels 6; the header line, then row $0000.
+        await pilot.hover(MemoryMapPanel, offset=(2 + 6 + 32, 1 + 1))      # cell 32 of row 0 = $0800
+        assert panel.border_subtitle.startswith("$0800: code (code, $0801-$0830)")
+
+
+@pilot
+async def test_attention_panel_follows_emulated_memory(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        m = app.machine
+        a = ATTENTION
+        m.ram[a["context"]:a["context"] + 3] = bytes([1, 5, 6])    # <SEP> hi there
+        m.ram[a["context_len"]] = 3
+        for k in range(HEADS):
+            m.ram[a["weights"] + k * 20:a["weights"] + k * 20 + 3] = bytes([255, 0, 85])
+        m.ram[a["position"]], m.ram[a["layer"]], m.ram[a["head"]] = 2, 1, 0   # L1H0 in progress
+        await pilot.press("f10")                                   # a step samples the bytes
+        app.refresh_panels()
+        await pilot.pause()
+        panel = app.query_one(AttentionPanel)
+        text = panel.render().plain
+        assert "position 2  computing L1H0" in text
+        assert " 2 there" in text and " 1 hi" in text
+        # Heads 0-3 of layer 0 are done for position 2: 255:0:85 normalised is 75/0/25 %.
+        # Layer 1 is being computed: nothing is shown for it yet.
+        lines = [line.rstrip() for line in text.splitlines()]
+        assert lines[2].startswith(" 0 SEP    75  75  75  75" + " " * 16 + "   ")
+        assert lines[3] == " 1 hi      0   0   0   0"
+        assert lines[4] == " 2 there  25  25  25  25"
+        assert " 2 there 75  0 25" in text                          # the matrix row of L0H0
+        panel.focus()
+        await pilot.press("right")
+        assert panel.selected_head == 1
+        await pilot.press("down")
+        assert panel.selected_head == 5
+        await pilot.press("3")
+        assert panel.selected_head == 2
+        region = panel.region
+        await pilot.click(AttentionPanel, offset=(1 + 9 + 4 * 6 + 1, 2))   # the L1H2 column
+        assert panel.selected_head == 6, region
+
+
+@pilot
+async def test_reset_speed_and_mute(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10", "f10")
+        await pilot.press("f6")                                    # reset boots the program again
+        assert app.machine.cpu.pc == 0x080D
+        assert app.host.warp
+        await pilot.press("f7")
+        assert not app.host.warp
+        await pilot.press("f8")                                    # no sound device in tests
+        assert any("sound" in n.message for n in app._notifications)
+
+
+@pilot
+async def test_missing_disk_shows_a_message_and_build_is_offered(tmp_path):
+    app = SoultermApp(machine=C64(), disk=tmp_path / "none.d64", start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        lines = app.query_one(C64Screen).text_lines()
+        assert lines[0].startswith("NO DISK")
+        assert any("F3" in line for line in lines)
+        await pilot.press("f3")
+        from soulterm.tui.screens.build import BuildScreen
+
+        assert isinstance(app.screen, BuildScreen)
+        app.screen.query_one("#soul").value = str(tmp_path / "missing.bin")
+        await pilot.click("#build")
+        await wait_until(pilot, lambda: "no such soul file" in str(app.screen.query_one("#build-summary").render()))
+
+
+@pilot
+async def test_corrupt_disk_is_a_message_not_a_crash(tmp_path):
+    bad = tmp_path / "bad.d64"
+    bad.write_bytes(b"not a disk")
+    app = SoultermApp(machine=C64(), disk=bad, start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any("bad.d64" in n.message for n in app._notifications)
+
+
+@pilot
+async def test_export_d64_asks_before_overwriting(tmp_path, program):
+    disk = tmp_path / "soulplayer.d64"
+    disk.write_bytes(bytes(range(256)) * 10)
+    target = tmp_path / "out" / "copy.d64"
+    target.parent.mkdir()
+    target.write_bytes(b"old")
+    app = SoultermApp(machine=C64(), disk=disk, start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await answer(pilot, app, "f4", str(target))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("n")
+        await pilot.pause()
+        assert target.read_bytes() == b"old"
+        await answer(pilot, app, "f4", str(target))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: target.read_bytes() == disk.read_bytes())
+
+
+@pilot
+async def test_load_rejects_a_wrong_file_and_loads_a_prg(tmp_path, program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await answer(pilot, app, "f5", str(tmp_path / "notes.txt"))
+        assert any("not a .prg or .d64" in n.message for n in app._notifications)
+        await pilot.press("f10")
+        await answer(pilot, app, "f5", str(program))
+        await wait_until(pilot, lambda: app.machine.cpu.pc == 0x080D)
+
+
+@pilot
+async def test_train_without_torch_says_how_to_install(program, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        await pilot.pause()
+        assert any("pip install 'soulterm[train]'" in n.message for n in app._notifications)
+
+
+@pilot
+async def test_small_terminal_collapses_panels_but_keeps_the_screen(program):
+    app = make_app(program)
+    async with app.run_test(size=(90, 32)) as pilot:
+        await pilot.pause()
+        assert app.query_one(C64Screen).display and app.query_one(C64Screen).size.width == 44
+        assert not app.query_one(AttentionPanel).display or app.query_one(AttentionPanel).size.width == 0
+        await pilot.resize_terminal(80, 28)                       # less than the screen's 27 rows + chrome
+        await pilot.pause()
+        assert app.query_one(C64Screen).region.height == 27
+        assert not app.status_line.display
+        await pilot.resize_terminal(160, 50)
+        await pilot.pause()
+        assert app.query_one(AttentionPanel).size.width > 60 and app.status_line.display
+
+
+@pilot
+async def test_command_palette_offers_the_menu(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        from textual.command import CommandPalette
+        from textual.widgets import Input
+
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        app.screen.query_one(Input).value = "export d64"
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, InputDialog) or any(
+            "nothing to export" in n.message for n in app._notifications))

@@ -1,0 +1,68 @@
+"""Snapshot tests (pytest-textual-snapshot) of the whole app at fixed sizes.
+
+The app runs the hand-assembled test program from test_tui_app.py, paused,
+so every frame is deterministic. Update the stored SVGs with
+`pytest tests/test_tui_snapshots.py --snapshot-update` after a deliberate
+change, and look at them (the report links each one) before committing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from soulterm.c64 import C64
+from soulterm.tui.app import SoultermApp
+
+from test_tui_app import ATTENTION, CODE, LINE_ADDRESSES, SOURCE, STUB
+
+
+@pytest.fixture()
+def app(tmp_path):
+    prg = tmp_path / "test.prg"
+    prg.write_bytes(bytes([0x01, 0x08]) + STUB + CODE)
+    (tmp_path / "test.s").write_text(SOURCE)
+    (tmp_path / "test.map.json").write_text(json.dumps({
+        "format": "soulterm-map-1", "load_address": 0x0801, "end_address": 0x0837,
+        "symbols": {"main": 0x080D, "loop": 0x080F, "wait": 0x081A, "work": 0x0828, "msg": 0x0831},
+        "lines": [[a, str(tmp_path / "test.s"), i + 1] for i, a in enumerate(LINE_ADDRESSES)],
+        "regions": [{"name": "code", "kind": "code", "start": 0x0801, "end": 0x0831},
+                    {"name": "weights", "kind": "weights", "start": 0x2000, "end": 0x8000},
+                    {"name": "kv cache", "kind": "kv-cache", "start": 0xB000, "end": 0xC000},
+                    {"name": "attention", "kind": "attention", "start": 0xC000, "end": 0xC0B8}],
+        "attention": ATTENTION,
+        "vocab": ["", "", "", "", " ", "hi", " there"] + [f"t{i}" for i in range(7, 128)],
+    }))
+    return SoultermApp(machine=C64(), disk=prg, map_path=tmp_path / "test.map.json", start_paused=True)
+
+
+async def _settle(pilot) -> None:
+    """Run to `work` (a deterministic stop), give the attention bytes something to
+    show, and step so that every panel has content."""
+    app = pilot.app
+    app.host.add_breakpoint(0x0828)
+    app.host.resume()
+    for _ in range(500):
+        if app.host.paused:
+            break
+        await pilot.pause(0.02)
+    ram = app.machine.ram
+    ram[ATTENTION["context"]:ATTENTION["context"] + 3] = bytes([1, 5, 6])
+    ram[ATTENTION["context_len"]] = 3
+    for k in range(8):
+        base = ATTENTION["weights"] + k * 20
+        ram[base:base + 3] = bytes([255 - 20 * k, 40 + 10 * k, 85])
+    ram[ATTENTION["position"]], ram[ATTENTION["layer"]], ram[ATTENTION["head"]] = 2, 1, 1
+    for _ in range(3):
+        await pilot.press("f10")
+    app.refresh_panels()
+    await pilot.pause(0.1)
+
+
+def test_main_layout(snap_compare, app):
+    assert snap_compare(app, terminal_size=(160, 50), run_before=_settle)
+
+
+def test_small_terminal_keeps_the_screen(snap_compare, app):
+    assert snap_compare(app, terminal_size=(90, 32), run_before=_settle)
