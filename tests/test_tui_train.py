@@ -57,9 +57,12 @@ async def test_train_runs_in_the_background_and_offers_to_build(program, tmp_pat
         screen.query_one("#epochs").value = "4"
         screen.query_one("#output").value = str(out)
         screen.query_one("#start").press()
-        await pilot_.pause()
-        assert screen.query_one("#start").disabled and not screen.query_one("#cancel").disabled
+        # A 4-epoch run can finish before the first check on a busy machine,
+        # so "running" is seen either as the disabled Start or as the result.
+        await wait_until(pilot_, lambda: screen.query_one("#start").disabled
+                         or not screen.query_one("#build").disabled, timeout=30)
         await wait_until(pilot_, lambda: not screen.query_one("#build").disabled, timeout=60)
+        assert not screen.query_one("#start").disabled and screen.query_one("#cancel").disabled
         progress = screen.query_one("#progress")
         assert progress.progress == progress.total == 4
         assert len(screen.query_one("#loss").data) == 4                # one loss point per epoch
