@@ -264,9 +264,9 @@ async def test_attention_panel_follows_emulated_memory(program):
         # Heads 0-3 of layer 0 are done for position 2: 255:0:85 normalised is 75/0/25 %.
         # Layer 1 is being computed: nothing is shown for it yet.
         lines = [line.rstrip() for line in text.splitlines()]
-        assert lines[2].startswith(" 0 SEP    75  75  75  75" + " " * 16 + "   ")
-        assert lines[3] == " 1 hi      0   0   0   0"
-        assert lines[4] == " 2 there  25  25  25  25"
+        assert lines[2].startswith(" 0 SEP     75   75   75   75" + " " * 20 + "   ")
+        assert lines[3] == " 1 hi       0    0    0    0"
+        assert lines[4] == " 2 there   25   25   25   25"
         assert " 2 there 75  0 25" in text                          # the matrix row of L0H0
         panel.focus()
         await pilot.press("right")
@@ -276,7 +276,7 @@ async def test_attention_panel_follows_emulated_memory(program):
         await pilot.press("3")
         assert panel.selected_head == 2
         region = panel.region
-        await pilot.click(AttentionPanel, offset=(1 + 9 + 4 * 6 + 1, 2))   # the L1H2 column
+        await pilot.click(AttentionPanel, offset=(1 + 9 + 5 * 6 + 1, 2))   # the L1H2 column
         assert panel.selected_head == 6, region
 
 

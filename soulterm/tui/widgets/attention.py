@@ -23,7 +23,7 @@ from soulterm.soul.spec import N_HEADS, N_LAYERS
 from soulterm.tui.attention_recorder import HEADS, AttentionView
 
 LABEL_WIDTH = 9
-HEAD_CELL = 4
+HEAD_CELL = 5  # "L0H0" plus a space, so the head names stay apart
 MATRIX_CELL = 3
 GAP = 3
 
@@ -136,7 +136,7 @@ class AttentionPanel(Widget, can_focus=True):
                 if row is None or j >= len(row):
                     text.append(" " * HEAD_CELL)
                     continue
-                text.append(f"{round(row[j] * 100):>3} ", style=heat_style(row[j], dim=stale))
+                text.append(f"{round(row[j] * 100):>{HEAD_CELL - 1}} ", style=heat_style(row[j], dim=stale))
             text.append(" " * GAP)
             if j < len(matrix_rows):
                 position, row = matrix_rows[j]
