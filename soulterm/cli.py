@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     parser, parsers = build_parser()
     # Only the chosen subcommand's module is imported to add its options.
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    if chosen is None and not any(a in ("-h", "--help") for a in argv):
+    wants_help = chosen is None and any(a in ("-h", "--help") for a in argv)
+    if chosen not in SUBCOMMANDS and not wants_help:
+        # `soulterm`, `soulterm --mute` and `soulterm my.d64` all open the app.
         argv.insert(0, "tui")
         chosen = "tui"
     module = None
