@@ -112,7 +112,7 @@ class AttentionPanel(Widget, can_focus=True):
         if view is None:
             return Text(self._message or "waiting for the first attention head...", style="dim")
         text = Text(no_wrap=True, overflow="crop")
-        state = "idle" if view.idle else f"computing {head_name(view.current_head)}"
+        state = "no head running" if view.idle else f"computing {head_name(view.current_head)}"
         text.append(f"position {view.position}  {state}  ", style="bold")
         text.append(f"matrix: {head_name(self.selected_head)} (\u2190\u2192 head, \u2191\u2193 layer, 1-8)\n", style="dim")
         # Header: head names, then the matrix's column labels.
