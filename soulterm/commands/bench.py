@@ -32,7 +32,7 @@ def run(args) -> int:
 
 
 def _bench_engine(args) -> str:
-    from soulterm.commands.chat import load_soul_and_tokenizer
+    from soulterm.commands.loading import load_soul_and_tokenizer
     from soulterm.soul.benchmark import engine_table
     from pathlib import Path
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from soulterm import paths
 from soulterm.cli import CommandError
+from soulterm.commands.loading import load_soul_and_tokenizer
 
 
 def configure(parser) -> None:
@@ -21,24 +22,6 @@ def configure(parser) -> None:
                         help="tokenizer.json to load (default: models/tokenizer.json)")
     parser.add_argument("--float", dest="float_checkpoint", type=Path, metavar="CHECKPOINT",
                         help="also show the float model's reply from a training checkpoint")
-
-
-def load_soul_and_tokenizer(soul_path: Path, tokenizer_path: Path):
-    """Load both files or raise CommandError saying what is missing and how to get it."""
-    from soulterm.soul.soulfile import SoulFormatError, load_soul
-    from soulterm.soul.tokenizer import Tokenizer, TokenizerError
-
-    for path, what in ((soul_path, "soul"), (tokenizer_path, "tokenizer")):
-        if not path.exists():
-            raise CommandError(
-                f"{what} file {path} not found. Train one with `soulterm train` "
-                f"(writes models/soul.bin and models/tokenizer.json) or pass --{what} PATH.")
-    try:
-        soul = load_soul(soul_path)
-        tokenizer = Tokenizer.load(tokenizer_path)
-    except (SoulFormatError, TokenizerError) as exc:
-        raise CommandError(str(exc)) from None
-    return soul, tokenizer
 
 
 def run(args) -> int:

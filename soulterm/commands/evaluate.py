@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from soulterm.cli import CommandError
+from soulterm.commands.loading import load_soul_and_tokenizer
 from soulterm.paths import DEFAULT_SOUL
 
 
@@ -31,18 +32,15 @@ def run(args) -> int:
     from soulterm.soul.corpus import CorpusError, fit_exchanges, read_corpus, require_usable
     from soulterm.soul.engine import Engine
     from soulterm.soul.evaluation import evaluate
-    from soulterm.soul.soulfile import SoulFormatError, load_soul
-    from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
     if args.failures < 0:
         raise CommandError("--failures must be 0 or more")
     soul_path = Path(args.soul)
     tokenizer_path = Path(args.tokenizer) if args.tokenizer else soul_path.parent / "tokenizer.json"
+    soul, tokenizer = load_soul_and_tokenizer(soul_path, tokenizer_path)
     try:
-        soul = load_soul(soul_path)
-        tokenizer = Tokenizer.load(tokenizer_path)
         corpus = read_corpus(args.corpus)
-    except (SoulFormatError, TokenizerError, CorpusError) as exc:
+    except CorpusError as exc:
         raise CommandError(str(exc)) from None
     fitted, issues = fit_exchanges(corpus, tokenizer)
     for issue in corpus.issues + issues:

@@ -24,32 +24,17 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from . import layout
 from .disk import write_d64
+from .mapformat import MAP_FORMAT, Region
 
 PRG_NAME = "soulplayer.prg"
 D64_NAME = "soulplayer.d64"
 MAP_NAME = "soulplayer.map.json"
 MAIN_SOURCE = "soulplayer.s"
 LOAD_ADDRESS = 0x0801
-MAP_FORMAT = "soulterm-map-1"
 
 
 class BuildError(Exception):
     """The soul, tokenizer or sources cannot become a soulplayer; one line says why."""
-
-
-@dataclass
-class Region:
-    name: str
-    kind: str
-    start: int
-    end: int          # exclusive
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "start": self.start, "end": self.end}
 
 
 @dataclass

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAP_FORMAT = "soulterm-map-1"
+from soulterm.player.mapformat import MAP_FORMAT, Region
 
 # Regions that are not in the build map but every C64 has.
 FIXED_REGIONS = (
@@ -29,18 +29,6 @@ ATTENTION_KEYS = ("weights", "context", "context_len", "position", "layer", "hea
 
 class MapError(Exception):
     """The map file is missing or does not match the format; the message says what is wrong."""
-
-
-@dataclass(frozen=True)
-class Region:
-    name: str
-    kind: str
-    start: int
-    end: int  # exclusive
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start
 
 
 @dataclass
