@@ -174,7 +174,7 @@ class C64:
                                 "soulterm has no BASIC interpreter")
             start = load
         self.memory.write_ram(load, body)
-        end = load + len(body)
+        end = (load + len(body)) & 0xFFFF                    # a program ending at $FFFF leaves VARTAB $0000
         ram = self.memory.view
         ram[0x2D], ram[0x2E] = end & 0xFF, end >> 8          # VARTAB: end of program, as LOAD sets it
         ram[0xAE], ram[0xAF] = end & 0xFF, end >> 8
