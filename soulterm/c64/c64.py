@@ -42,7 +42,8 @@ from .audio import open_audio
 from .cia import CIA1, CIA2
 from .cpu import CPU, MachineStop
 from .kernal import IDLE_POLL_CYCLES, Kernal, build_basic_rom, build_kernal_rom
-from .loader import Disk, LoadError, parse_prg, sys_address
+from ..inputs import read_limited
+from .loader import MAX_PRG_BYTES, Disk, LoadError, parse_prg, sys_address
 from .memory import DEFAULT_DDR, DEFAULT_PORT, Memory
 from .petscii import keys_for_text, screen_code_to_text
 from .screen_editor import ScreenEditor
@@ -210,11 +211,7 @@ class C64:
             return self.load_prg(file.data, f"{file.display_name} on {disk.path.name}")
         if name is not None:
             raise LoadError("a file name only chooses a program on a .d64 disk")
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(0x10001 + 2)
-        except OSError as exc:
-            raise LoadError(f"cannot read {path}: {exc.strerror}") from None
+        data = read_limited(path, MAX_PRG_BYTES, "program", LoadError)
         return self.load_prg(data, os.path.basename(path))
 
     def mount(self, path) -> Disk:
