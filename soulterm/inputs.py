@@ -22,6 +22,8 @@ def read_limited(path, limit: int, what: str, error: type[Exception] = ValueErro
         raise error(f"{path}: no such file") from None
     except OSError as exc:
         raise error(f"{path}: cannot read ({exc.strerror})") from None
+    except ValueError:                          # a NUL byte: no file can have that name
+        raise error(f"{str(path)!r}: not a possible file name (it holds a NUL byte)") from None
     if stat.S_ISDIR(info.st_mode):
         raise error(f"{path}: is a directory, not a {what}")
     if not stat.S_ISREG(info.st_mode):

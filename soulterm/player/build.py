@@ -128,6 +128,8 @@ def build_player(soul_path, tokenizer_path, output_dir) -> BuildResult:
                           d64_path: d64_image("SOULPLAYER", built.prg),
                           map_path: map_json(built).encode()},
                          mode=0o644)        # shipped files: readable by everyone
+    except ValueError as exc:               # a NUL byte in the folder's name
+        raise BuildError(f"cannot write to {str(out)!r}: {exc}") from None
     except OSError as exc:
         raise BuildError(f"cannot write to {out}: {exc.strerror or exc}") from None
     return BuildResult(prg_path, d64_path, map_path, built.regions, built.free_bytes,
