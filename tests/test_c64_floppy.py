@@ -106,3 +106,19 @@ def test_kernal_load_of_a_looping_file_fails_without_hanging(tmp_path):
     machine = C64()
     machine.mount(path)
     assert machine.disk_file(b"LOOPY") is None
+
+
+def test_machine_process_answers_a_looping_disk_at_once(tmp_path):
+    """The TUI's machine process (F5 or an argument) gets the one-line error, not a spin.
+
+    A spinning child would end the call with the host's timeout instead of this message."""
+    from soulterm.tui.machine_process import ProcessHost
+
+    path = make_disk(tmp_path / "loop.d64", {b"LOOPY": bytes(2000)})
+    relink(path, 18, 1, (18, 1))                                # the directory links to itself
+    host = ProcessHost(paused=True)
+    try:
+        with pytest.raises(ValueError, match="directory's sector chain loops"):
+            host.load(path)
+    finally:
+        host.stop()
