@@ -94,3 +94,25 @@ def test_run_loop_survives_random_stores_everywhere():
         JMP {loop}
     """, cycles=300_000)
     assert machine.last_stop in (StopReason.MAX_CYCLES, StopReason.HALTED)
+
+
+def test_an_internal_error_in_a_kernal_routine_stops_the_program_not_the_emulator(monkeypatch):
+    from soulterm.c64.c64 import INTERNAL_ERROR
+
+    machine = C64()
+    machine.load_prg(prg("""
+        LDA #$41
+        JSR $FFD2
+    spin:
+        JMP {spin}
+    """))
+
+    def broken(*args):
+        raise IndexError("bytearray index out of range")
+
+    kernal = machine.kernal
+    for address in [a for a, handler in kernal.traps.items() if handler == kernal.chrout]:
+        monkeypatch.setitem(kernal.traps, address, broken)
+    assert machine.run(max_cycles=10_000) == StopReason.HALTED
+    assert machine.crashed
+    assert machine.stop_message.startswith(INTERNAL_ERROR) and "IndexError" in machine.stop_message

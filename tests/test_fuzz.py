@@ -33,6 +33,7 @@ import pytest
 
 from soulterm import cli, paths
 from soulterm.c64 import C64, LoadError
+from soulterm.c64.c64 import INTERNAL_ERROR
 from soulterm.c64.loader import Disk
 from soulterm.soul.corpus import CorpusError, fit_exchanges, parse_corpus
 from soulterm.soul.engine import Engine
@@ -103,6 +104,12 @@ def mutate(data: bytes, rng: random.Random) -> bytes:
         start = rng.randrange(len(data))
         data[start:start + rng.randrange(1, 256)] = bytes(min(256, len(data) - start))
     return bytes(data)
+
+
+def run_machine(machine: C64, cycles: int) -> None:
+    """Run; the program may crash, but soulterm's own code must not (no internal-error stop)."""
+    machine.run(max_cycles=cycles)
+    assert INTERNAL_ERROR not in machine.stop_message, machine.stop_message
 
 
 def random_text(rng: random.Random, longest: int = 200) -> str:
@@ -215,7 +222,7 @@ def test_corrupt_prg_files(tmp_path):
         except LoadError as exc:
             assert "\n" not in str(exc)
             return
-        machine.run(max_cycles=20_000)
+        run_machine(machine, 20_000)
 
     run_cases("prg", 40, case)
 
@@ -264,7 +271,7 @@ def test_corrupt_d64_images(tmp_path, sample_disk):
                     assert "\n" not in str(exc)
             machine = C64()
             machine.load_file(path)
-            machine.run(max_cycles=10_000)
+            run_machine(machine, 10_000)
         except LoadError as exc:
             assert "\n" not in str(exc)
 
@@ -290,7 +297,7 @@ def test_random_6502_code():
         code = bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 256)))
         machine = C64()
         machine.load_prg(bytes([load & 0xFF, load >> 8]) + code)
-        machine.run(max_cycles=50_000)
+        run_machine(machine, 50_000)
 
     run_cases("6502", 60, case)
 
@@ -311,7 +318,7 @@ def test_random_kernal_calls():
         machine = C64()
         machine.load_prg(bytes([0x00, 0xC0]) + bytes(code))
         machine.type_text("hello\r")
-        machine.run(max_cycles=200_000)
+        run_machine(machine, 200_000)
         machine.screen_lines()
 
     run_cases("kernal", 60, case)

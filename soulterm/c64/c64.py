@@ -56,6 +56,7 @@ MAX_INSTRUCTION_CYCLES = 7      # longest 6502 instruction, so a slice of n neve
 READY_RETURN = 0xA474 - 1       # what SYS leaves on the stack: RTS lands on BASIC's READY
 PROGRAM_STACK = 0xF6            # stack pointer a program started by RUN/SYS sees
 BANNER = "\x93\r        **** SOULTERM 64 ****\r\r HIGH-LEVEL KERNAL, NO BASIC\r\rREADY.\r"
+INTERNAL_ERROR = "internal error in soulterm's C64"      # a crash message that marks a soulterm bug
 
 
 class StopReason(str, enum.Enum):
@@ -289,6 +290,11 @@ class C64:
                     if self.kernal.keys_left:
                         continue                    # more typed keys fitted into the buffer
                 return self._stopped(stop, target, until_idle)
+            except (IndexError, ValueError, KeyError, TypeError, OverflowError) as exc:
+                # A KERNAL routine met a state it does not handle: stop this program, keep the
+                # emulator alive, and say so (the fuzz tests assert this never happens).
+                return self._stopped(MachineStop("crashed", f"{INTERNAL_ERROR} at ${cpu.pc:04X}: "
+                                                 f"{type(exc).__name__}: {exc}"), target, until_idle)
             if self._tick():
                 return StopReason.HALTED
 
