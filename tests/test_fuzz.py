@@ -292,9 +292,19 @@ def test_odd_prompts(shipped):
 # -- programs that misbehave ------------------------------------------------------------
 
 def test_random_6502_code():
+    """Random bytes, or only documented opcodes (those run on: stores everywhere, banking, stack games)."""
+    from py65.devices.mpu6502 import MPU
+
+    documented = [op for op in range(256) if MPU.disassemble[op][0] != "???" and op != 0x00]
+
     def case(rng, index):
         load = rng.choice((0xC000, 0x1000, rng.randrange(0x0200, 0xFF00)))
-        code = bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 256)))
+        if rng.random() < 0.5:
+            code = bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 256)))
+        else:
+            code = bytes(rng.choice(documented) if i % 3 == 0 else rng.getrandbits(8)
+                         for i in range(rng.randrange(3, 768)))
+        code = code[:0x10000 - load]
         machine = C64()
         machine.load_prg(bytes([load & 0xFF, load >> 8]) + code)
         run_machine(machine, 50_000)
