@@ -44,7 +44,6 @@ SEED = int(os.environ.get("SOULTERM_FUZZ_SEED", "1541"))
 LONG_CASES = int(os.environ.get("SOULTERM_FUZZ_CASES", "0"))
 CASE_TIMEOUT_S = 20                     # generous for a loaded 2-core CI machine; a hang is minutes
 KERNAL_JUMP_TABLE = range(0xFF81, 0xFFF4, 3)
-PROJECT = Path(__file__).resolve().parents[1]
 
 
 class CaseTimeout(BaseException):
