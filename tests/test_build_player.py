@@ -112,3 +112,28 @@ def test_shipped_disk_is_up_to_date(tmp_path):
         assert shipped.exists(), f"disk/{name} is missing: run `soulterm build`"
         assert shipped.read_bytes() == (tmp_path / name).read_bytes(), \
             f"disk/{name} is out of date with models/ or kernels/: run `soulterm build`"
+
+
+def test_full_disk_during_build_leaves_the_previous_set_intact(tmp_path, monkeypatch):
+    import errno
+
+    import soulterm.soul.atomic as atomic
+    from conftest import random_soul
+
+    out = tmp_path / "disk"
+    first = build_player(paths.DEFAULT_SOUL, paths.DEFAULT_TOKENIZER, out)
+    before = {p.name: p.read_bytes() for p in (first.prg_path, first.d64_path, first.map_path)}
+    other_soul = tmp_path / "other.bin"
+    save_soul(random_soul(3), other_soul)
+    real_fsync, calls = atomic.os.fsync, []
+
+    def fsync_then_full(fd):
+        calls.append(fd)
+        if len(calls) == 2:                     # the PRG is written, the D64 finds the disk full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", fsync_then_full)
+    with pytest.raises(BuildError, match="No space left on device"):
+        build_player(other_soul, paths.DEFAULT_TOKENIZER, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before     # same three files, no temporaries

@@ -49,7 +49,8 @@ from .audio import open_audio
 from .cia import CIA1, CIA2
 from .cpu import CPU, MachineStop
 from .kernal import IDLE_POLL_CYCLES, Kernal, build_basic_rom, build_kernal_rom
-from .loader import Disk, LoadError, parse_prg, sys_address
+from ..inputs import read_limited
+from .loader import MAX_PRG_BYTES, Disk, LoadError, parse_prg, sys_address
 from .memory import DEFAULT_DDR, DEFAULT_PORT, Memory
 from .petscii import keys_for_text, screen_code_to_text
 from .screen_editor import ScreenEditor
@@ -62,6 +63,7 @@ MAX_INSTRUCTION_CYCLES = 7      # longest 6502 instruction, so a slice of n neve
 READY_RETURN = 0xA474 - 1       # what SYS leaves on the stack: RTS lands on BASIC's READY
 PROGRAM_STACK = 0xF6            # stack pointer a program started by RUN/SYS sees
 BANNER = "\x93\r        **** SOULTERM 64 ****\r\r HIGH-LEVEL KERNAL, NO BASIC\r\rREADY.\r"
+INTERNAL_ERROR = "internal error in soulterm's C64"      # a crash message that marks a soulterm bug
 
 
 class StopReason(str, enum.Enum):
@@ -200,7 +202,7 @@ class C64:
                                 "soulterm has no BASIC interpreter")
             start = load
         self.memory.write_ram(load, body)
-        end = load + len(body)
+        end = (load + len(body)) & 0xFFFF                    # a program ending at $FFFF leaves VARTAB $0000
         ram = self.memory.view
         ram[0x2D], ram[0x2E] = end & 0xFF, end >> 8          # VARTAB: end of program, as LOAD sets it
         ram[0xAE], ram[0xAF] = end & 0xFF, end >> 8
@@ -236,11 +238,7 @@ class C64:
             return self.load_prg(file.data, f"{file.display_name} on {disk.path.name}")
         if name is not None:
             raise LoadError("a file name only chooses a program on a .d64 disk")
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(0x10001 + 2)
-        except OSError as exc:
-            raise LoadError(f"cannot read {path}: {exc.strerror}") from None
+        data = read_limited(path, MAX_PRG_BYTES, "program", LoadError)
         return self.load_prg(data, os.path.basename(path))
 
     def mount(self, path) -> Disk:
@@ -320,6 +318,11 @@ class C64:
                     if self.kernal.keys_left:
                         continue                    # more typed keys fitted into the buffer
                 return self._stopped(stop, target, until_idle)
+            except (IndexError, ValueError, KeyError, TypeError, OverflowError) as exc:
+                # A KERNAL routine met a state it does not handle: stop this program, keep the
+                # emulator alive, and say so (the fuzz tests assert this never happens).
+                return self._stopped(MachineStop("crashed", f"{INTERNAL_ERROR} at ${cpu.pc:04X}: "
+                                                 f"{type(exc).__name__}: {exc}"), target, until_idle)
             if self._tick():
                 return StopReason.HALTED
 

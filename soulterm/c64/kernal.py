@@ -457,7 +457,8 @@ class Kernal:
     def load(self) -> None:
         """LOAD from the mounted disk: C clear and X/Y = end address + 1, or C set and A = error."""
         cpu, ram, memory = self.cpu, self.ram, self.host.memory
-        name = bytes(memory.view[(ram[FNADR] | ram[FNADR + 1] << 8) + i] for i in range(ram[FNLEN]))
+        name_at = ram[FNADR] | ram[FNADR + 1] << 8
+        name = bytes(memory.view[(name_at + i) & 0xFFFF] for i in range(ram[FNLEN]))
         if not name:
             return self._fail(8)                            # MISSING FILE NAME
         if ram[FA] < 8:
@@ -472,9 +473,7 @@ class Kernal:
         if ram[SA] == 0:
             start = ram[MEMUSS] | (ram[MEMUSS + 1] << 8)
         body = data[2:]
-        end = start + len(body)
-        if end > 0x10000:
-            return self._fail(16)                           # OUT OF MEMORY
+        end = (start + len(body)) & 0xFFFF                  # the load pointer wraps at $FFFF, as on the hardware
         if ram[VERCK] == 0:
             memory.write_ram(start, body)
         ram[STATUS] = 0x40                                  # end of file

@@ -72,7 +72,7 @@ class ScreenEditor:
         ram = self.ram
         ram[TBLX] = row
         ram[PNTR] = column
-        line = self.screen_base + row * COLUMNS
+        line = (self.screen_base + row * COLUMNS) & 0xFFFF     # a screen at $FE00 wraps, as on the hardware
         ram[PNT], ram[PNT + 1] = line & 0xFF, line >> 8
         colour = COLOUR_RAM + row * COLUMNS
         ram[USER], ram[USER + 1] = colour & 0xFF, colour >> 8

@@ -31,6 +31,8 @@ def run(args) -> int:
     engine = Engine(soul)
     float_replier = _load_float(args.float_checkpoint) if args.float_checkpoint else None
     interactive = sys.stdin.isatty()
+    if hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="replace")     # bytes that are not UTF-8 become U+FFFD, then dropped
     if interactive:
         print("soulterm chat: the C64's integer math, instantly. Type a message; q quits.")
     while True:
@@ -41,6 +43,9 @@ def run(args) -> int:
         if not interactive and line == "":
             break
         message = line.rstrip("\r\n")
+        if "\ufffd" in message:
+            print("soulterm chat: warning: input is not UTF-8; the undecodable bytes were dropped",
+                  file=sys.stderr)
         if interactive and message.strip().lower() == "q":
             break
         if interactive:

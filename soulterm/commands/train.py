@@ -7,6 +7,7 @@ Ctrl-C into "save a checkpoint and stop" (exit 130).
 
 from __future__ import annotations
 
+import atexit
 import signal
 import sys
 import time
@@ -74,6 +75,9 @@ def run(args) -> int:
         return 130
     finally:
         signal.signal(signal.SIGINT, previous)
+        if stop.requested:
+            # A second Ctrl-C that arrives while the process exits must not print a traceback.
+            atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
     display.finish_line()
     best = result.best
     if result.stopped and result.checkpoint is None:
