@@ -109,6 +109,6 @@ def test_shipped_disk_is_up_to_date(tmp_path):
     fresh = build_player(paths.DEFAULT_SOUL, paths.DEFAULT_TOKENIZER, tmp_path)
     for name in ("soulplayer.prg", "soulplayer.d64", "soulplayer.map.json"):
         shipped = paths.DISK_DIR / name
-        assert shipped.exists(), f"disk/{name} is missing: run `soulterm build`"
+        assert shipped.exists(), f"disk/{name} is missing: run `soulterm build --output disk`"
         assert shipped.read_bytes() == (tmp_path / name).read_bytes(), \
-            f"disk/{name} is out of date with models/ or kernels/: run `soulterm build`"
+            f"disk/{name} is out of date with models/ or kernels/: run `soulterm build --output disk`"
