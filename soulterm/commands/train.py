@@ -91,6 +91,10 @@ def run(args) -> int:
           f"token accuracy {100 * best.get('token_accuracy', 0):.1f}% (integer engine).")
     for path in result.exported:
         print(f"wrote {path}")
+    soul = Path(args.output) / paths.SOUL_NAME
+    if soul.exists():
+        print(f"talk to it: soulterm chat --soul {soul}\n"
+              f"put it on a floppy: soulterm build --soul {soul}")
     return 0
 
 
