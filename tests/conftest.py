@@ -79,6 +79,19 @@ def _available(vectors: VectorSet) -> VectorSet:
     return vectors
 
 
+def pytest_terminal_summary(terminalreporter):
+    """One line per distinct skip reason (not one per test): a bare clone skips dozens for one cause."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if reasons:
+        terminalreporter.write_sep("-", "skipped")
+        for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{count} skipped: {reason}")
+
+
 @pytest.fixture(autouse=True)
 def _user_data_in_tmp(tmp_path_factory, monkeypatch):
     """No test (nor the commands it starts) writes into the real per-user data folder."""

@@ -67,3 +67,11 @@ def test_training_defaults_to_the_user_data_folder(monkeypatch, tmp_path):
 
     monkeypatch.setenv("SOULTERM_DATA_DIR", str(tmp_path))
     assert TrainConfig().output == str(tmp_path / "soul")
+
+
+def test_installed_run_boots_the_shipped_disk_by_default(installed, tmp_path):
+    result = _run(installed, tmp_path, "-m", "soulterm", "run", "--type", "hello", "--until-idle", "--mute")
+    assert result.returncode == 0, result.stderr
+    screen = [line.strip() for line in result.stdout.splitlines()]
+    assert "you> hello" in screen
+    assert PROJECT_VECTORS.reply_to("hello") in screen
