@@ -112,3 +112,15 @@ def test_shipped_disk_is_up_to_date(tmp_path):
         assert shipped.exists(), f"disk/{name} is missing: run `soulterm build --output disk`"
         assert shipped.read_bytes() == (tmp_path / name).read_bytes(), \
             f"disk/{name} is out of date with models/ or kernels/: run `soulterm build --output disk`"
+
+
+def test_cli_build_takes_the_tokenizer_beside_the_soul(project_vectors, tmp_path, capsys):
+    rc = cli.main(["build", "--soul", str(project_vectors.soul_path), "--output", str(tmp_path), "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    assert (tmp_path / "soulplayer.prg").read_bytes() == paths.DEFAULT_PRG.read_bytes()
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "soul.bin").write_bytes(project_vectors.soul_path.read_bytes())
+    assert cli.main(["build", "--soul", str(lone / "soul.bin"), "--output", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert str(lone / "tokenizer.json") in err and len(err.strip().splitlines()) == 1

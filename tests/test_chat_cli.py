@@ -141,3 +141,22 @@ def test_terminal_ctrl_d_ends_on_a_fresh_line(project_vectors):
     after_prompt = seen.rsplit(b"YOU>", 1)[1]
     assert after_prompt.endswith(b"\n"), seen
     assert b"Traceback" not in seen
+
+
+def test_terminal_non_utf8_bytes_are_ignored_with_a_note(project_vectors):
+    pid, fd = _chat_on_a_terminal(project_vectors)
+    hello = f"C64> {project_vectors.reply_to('hello')}".encode()
+    seen = b""
+    deadline = time.monotonic() + 60
+    for typed, wanted in ((None, b"YOU>"), (b"hel\xff\xfelo\r", hello)):
+        if typed:
+            os.write(fd, typed)
+        while wanted not in seen and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                seen += os.read(fd, 4096)
+        assert wanted in seen, seen.decode(errors="replace")
+    os.write(fd, b"q\r")
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"bytes that are not UTF-8 were ignored" in seen
+    assert b"Exception" not in seen and b"Traceback" not in seen

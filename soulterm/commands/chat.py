@@ -17,6 +17,7 @@ from soulterm.commands.loading import load_soul_and_tokenizer
 
 PROMPT = "YOU> "
 HISTORY_NAME = "chat_history"   # in the per-user data folder
+NOT_UTF8 = "\ufffd"             # what undecodable input bytes become
 
 
 def configure(parser) -> None:
@@ -54,7 +55,7 @@ def _answer_each_line(answer) -> None:
     for number, raw in enumerate(stream, start=1):
         message = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
         message = message.rstrip("\r\n")
-        if "\ufffd" in message:
+        if NOT_UTF8 in message:
             print(f"soulterm chat: line {number}: bytes that are not UTF-8 were ignored", file=sys.stderr)
         answer(message)
 
@@ -71,6 +72,7 @@ def _converse(tokenizer, answer) -> None:
         except EOFError:                # Ctrl-D: leave the cursor on a fresh line
             print()
             return
+        message = _valid_text(message)
         if message.strip().lower() == "q":
             return
         _explain_input(tokenizer, message)
@@ -84,24 +86,40 @@ def _line_reader():
     from prompt_toolkit import PromptSession
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
+    class ValidTextHistory(FileHistory):
+        """The terminal's undecodable bytes arrive as surrogates, which a UTF-8 file cannot hold."""
+
+        def store_string(self, string: str) -> None:
+            try:
+                super().store_string(_valid_text(string))
+            except OSError:
+                pass                    # a full or read-only disk costs the history, not the chat
+
     history = InMemoryHistory()
     try:
         folder = paths.user_data_dir()
         folder.mkdir(parents=True, exist_ok=True)
         history_file = folder / HISTORY_NAME
         history_file.touch()
-        history = FileHistory(str(history_file))
+        history = ValidTextHistory(str(history_file))
     except OSError:
         pass                            # a read-only home: history for this session only
     session = PromptSession(history=history)
     return lambda: session.prompt(PROMPT)
 
 
+def _valid_text(text: str) -> str:
+    """Bytes that were not UTF-8 (kept as surrogates by the terminal decoder) become U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def _explain_input(tokenizer, message: str) -> None:
     """On a terminal, say when part of the message was not read."""
     from soulterm.soul import spec
 
-    dropped = sorted({ch for ch in message.lower() if ch not in spec.ALPHABET})
+    if NOT_UTF8 in message:
+        print("  (bytes that are not UTF-8 were ignored)")
+    dropped = sorted({ch for ch in message.lower() if ch not in spec.ALPHABET and ch != NOT_UTF8})
     if dropped:
         print(f"  (not in the soul's alphabet, dropped: {' '.join(dropped)})")
     ids = tokenizer.encode(message)
