@@ -17,6 +17,8 @@ def test_reference_vectors_match_the_shipped_soul():
 
 
 def test_reference_vectors_cover_the_edge_cases():
+    # A typed line loses its trailing spaces in the C64's screen editor, so no prompt has one.
+    assert all(text == text.rstrip(" ") for text in reference.PROMPTS)
     cases = {case["text"]: case for case in PROJECT_VECTORS.replies}
     assert cases[""]["context"] == [spec.SEP, spec.SEP]
     assert len(cases[reference.TRACE_PROMPT]["context"]) == spec.MAX_INPUT_IDS + 2

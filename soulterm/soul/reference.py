@@ -21,8 +21,10 @@ from soulterm import paths
 from soulterm.soul.engine import Engine
 
 # Everyday prompts, a few the corpus never saw, and the edge cases every
-# engine must agree on: empty, only spaces, upper case, characters outside the
-# alphabet, and a message longer than the 16 tokens a turn keeps.
+# engine must agree on: empty, extra spaces, upper case, characters outside
+# the alphabet, and a message longer than the 16 tokens a turn keeps. None
+# ends in a space: the C64's screen editor drops trailing spaces from a typed
+# line (as the real KERNAL does), so the PRG could not be given one.
 PROMPTS: tuple[str, ...] = (
     "hello",
     "hi",
@@ -45,7 +47,7 @@ PROMPTS: tuple[str, ...] = (
     "bye",
     "do you like the sid chip",
     "",
-    "   ",
+    "  hi  there",
     "HELLO THERE",
     "hello 64 #@!",
     "!?,.;:-'",
