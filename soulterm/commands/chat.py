@@ -38,6 +38,9 @@ def run(args) -> int:
     float_replier = _load_float(args.float_checkpoint) if args.float_checkpoint else None
 
     def answer(message: str) -> None:
+        # The C64's screen editor drops a typed line's trailing spaces; so does chat,
+        # so both answer a line the same (a line of spaces is an empty turn).
+        message = message.rstrip(" ")
         print(f"C64> {engine.reply(tokenizer, message).text}", flush=True)
         if float_replier is not None:
             print(f"FLOAT> {float_replier.reply(message)}", flush=True)
