@@ -103,7 +103,7 @@ def test_cli_build_prints_map_and_errors_in_one_line(vectors_dir, tmp_path, caps
 
 
 def test_shipped_disk_is_up_to_date(tmp_path):
-    """disk/ must be what `soulterm build` makes from models/ and kernels/ now."""
+    """disk/ must be what `soulterm build --output disk` makes from models/ and kernels/ now."""
     if not paths.DEFAULT_SOUL.exists():
         pytest.skip("models/soul.bin is not there yet: nothing to ship")
     fresh = build_player(paths.DEFAULT_SOUL, paths.DEFAULT_TOKENIZER, tmp_path)

@@ -88,7 +88,7 @@ def tui_speed_report(disk: Path = DEFAULT_D64, seconds: float = DEFAULT_SECONDS,
                      rounds: int = DEFAULT_ROUNDS, emit=print) -> None:
     """Measure and emit one line per round, then the summary lines (a run takes minutes)."""
     if not disk.exists():
-        raise FileNotFoundError(f"{disk}: not found (soulterm build makes it)")
+        raise FileNotFoundError(f"{disk}: not found (`soulterm build --output DIR` makes one)")
     if seconds <= 0 or rounds < 1:
         raise ValueError("seconds must be positive and rounds at least 1")
     ratios = []
