@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from soulterm import paths
 from soulterm.errors import CommandError
 
 
@@ -16,7 +17,7 @@ def load_soul_and_tokenizer(soul_path: Path, tokenizer_path: Path):
         if not path.exists():
             raise CommandError(
                 f"{what} file {path} not found. Train one with `soulterm train` "
-                f"(writes models/soul.bin and models/tokenizer.json) or pass --{what} PATH.")
+                f"(writes soul.bin and tokenizer.json into {paths.user_soul_dir()}) or pass --{what} PATH.")
     try:
         soul = load_soul(soul_path)
         tokenizer = Tokenizer.load(tokenizer_path)

@@ -1,6 +1,7 @@
 """`soulterm run`: run a PRG or D64 on the headless C64 and print its screen.
 
-    soulterm run disk/soulplayer.d64 --type "hello" --until-idle
+    soulterm run --type "hello" --until-idle          # the shipped soulplayer disk
+    soulterm run my.d64 --type "hello" --until-idle
     soulterm run demo.prg --max-cycles 2000000 --json
 
 Each `--type` is one line typed on the keyboard followed by RETURN (a-z
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import sys
 
+from soulterm import paths
 from soulterm.cli import CommandError
 
 DEFAULT_MAX_CYCLES = 30_000_000
@@ -37,7 +39,8 @@ def _cycles(text: str) -> int:
 
 
 def configure(parser) -> None:
-    parser.add_argument("program", metavar="PROGRAM", help="a .prg file or a .d64 disk image")
+    parser.add_argument("program", metavar="PROGRAM", nargs="?", default=None,
+                        help="a .prg file or a .d64 disk image (default: the shipped soulplayer disk)")
     parser.add_argument("--name", metavar="FILE",
                         help="which program to load from a .d64 (default: the first PRG; * and ? match)")
     parser.add_argument("--type", dest="lines", action="append", default=[], metavar="TEXT",
@@ -59,7 +62,7 @@ def run(args) -> int:
         if machine.sound_notice:
             print(f"soulterm run: {machine.sound_notice}", file=sys.stderr)
         try:
-            machine.load_file(args.program, name=args.name)
+            machine.load_file(args.program or str(paths.DEFAULT_D64), name=args.name)
         except LoadError as exc:
             raise CommandError(str(exc)) from None
         for line in args.lines:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from soulterm.asm import AsmError, assemble_file
-from soulterm.paths import KERNELS_DIR
+from soulterm.paths import D64_NAME, KERNELS_DIR, MAIN_KERNEL, MAP_NAME, PRG_NAME
 from soulterm.soul import spec
 from soulterm.soul.atomic import write_set_atomic
 from soulterm.soul.soulfile import SoulFormatError, load_soul
@@ -25,10 +25,7 @@ from . import layout
 from .disk import d64_image
 from .mapformat import MAP_FORMAT, Region
 
-PRG_NAME = "soulplayer.prg"
-D64_NAME = "soulplayer.d64"
-MAP_NAME = "soulplayer.map.json"
-MAIN_SOURCE = "soulplayer.s"
+MAIN_SOURCE = MAIN_KERNEL
 LOAD_ADDRESS = 0x0801
 
 

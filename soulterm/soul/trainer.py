@@ -35,7 +35,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..paths import MODELS_DIR
+from .. import paths
 from . import spec
 from .atomic import write_set_atomic, write_text_atomic
 from .checkpoints import (CheckpointError, EpochSnapshot, interrupts_deferred, load_resume_state,
@@ -60,7 +60,8 @@ class TrainConfig:
     """Everything a run depends on; saved with every checkpoint."""
 
     corpus: str | None = None          # None: the built-in models/corpus.txt
-    output: str = str(MODELS_DIR)
+    # The per-user data folder: training never replaces the shipped models/ unless told to.
+    output: str = field(default_factory=lambda: str(paths.user_soul_dir()))
     epochs: int = 1000
     eval_every: int = 500
     device: str = "auto"               # auto | cpu | cuda

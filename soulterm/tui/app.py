@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header
 
+from soulterm import paths
 from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT as REPO_ROOT
 from soulterm.tui.buildmap import BuildMap, MapError
 from soulterm.tui.commands import SoultermCommands
@@ -384,7 +385,7 @@ class SoultermApp(App):
 
     @work
     async def action_build(self) -> None:
-        await self._build_and_boot(DEFAULT_SOUL, DEFAULT_TOKENIZER, self.disk.parent)
+        await self._build_and_boot(DEFAULT_SOUL, DEFAULT_TOKENIZER, paths.user_disk_dir())
 
     async def _build_and_boot(self, soul: Path, tokenizer: Path, output: Path) -> None:
         built = await self.push_screen_wait(BuildScreen(soul, tokenizer, output))
@@ -403,7 +404,7 @@ class SoultermApp(App):
         if importlib.util.find_spec("torch") is None:
             self.notify(TORCH_HINT, title="Train", severity="error")
             return
-        trained = await self.push_screen_wait(TrainScreen(Path.cwd() / "trained"))
+        trained = await self.push_screen_wait(TrainScreen(paths.user_soul_dir()))
         if trained is not None:
             await self._build_and_boot(trained / "soul.bin", trained / "tokenizer.json", trained / "disk")
 
