@@ -27,10 +27,10 @@
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 20,205,127 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 2,020,513 a token, 2.05 s
+; Cost: the "hello" turn of the vectors soul takes 20,210,701 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 2,021,070 a token, 2.05 s
 ; (`soulterm bench --program`). Start-up builds matvec's squares table (292,727
-; 6502 cycles, 0.3 s). Bytes: 546 (this file's code and text).
+; 6502 cycles, 0.3 s). Bytes: 615 (this file's code and text).
 
         .include "c64.inc"
         .include "kernal.inc"
