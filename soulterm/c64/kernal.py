@@ -58,10 +58,10 @@ from __future__ import annotations
 
 from .cpu import TRAP_OPCODE, MachineStop
 from .kernal_ram import (
-    CINV, COLOR, DFLTN, DFLTO, EAL, FA, FNADR, FNLEN, HIBASE, ICHKIN, ICKOUT, ICLALL, ICLOSE, ICLRCH,
+    CBINV, CINV, COLOR, DFLTN, DFLTO, EAL, FA, FNADR, FNLEN, HIBASE, ICHKIN, ICKOUT, ICLALL, ICLOSE, ICLRCH,
     IBASIN, IBSOUT, IGETIN, ILOAD, IOPEN, ISAVE, ISTOP, KEYBOARD_BUFFER_SIZE, KEYD, LA, LDTND, MEMSIZ,
     MEMSIZ_BASIC, MEMSTR, MEMUSS, MODE, MSGFLG, NDX, NMINV, QTSW, RVS, SA, STATUS, TIME, TXTTAB,
-    VERCK, XMAX,
+    USRCMD, VERCK, XMAX,
 )
 from .cia import RUN_STOP
 from .memory import DEFAULT_DDR, DEFAULT_PORT, ROM
@@ -96,16 +96,6 @@ JUMP_TABLE = {
 # Jump-table address by routine name (for debuggers and tests)
 ENTRY = {name: address for address, (name, _target, _indirect) in JUMP_TABLE.items()}
 
-# RAM vectors RESTOR sets: address -> routine in ROM
-RAM_VECTORS = {
-    0x0314: 0xEA31, 0x0316: 0xFE66, 0x0318: 0xFE47, 0x031A: 0xF34A, 0x031C: 0xF291,
-    0x031E: 0xF20E, 0x0320: 0xF250, 0x0322: 0xF333, 0x0324: 0xF157, 0x0326: 0xF1CA,
-    0x0328: 0xF6ED, 0x032A: 0xF13E, 0x032C: 0xF32F, 0x032E: 0xFE66, 0x0330: 0xF4A5,
-    0x0332: 0xF5ED,
-}
-BASIC_VECTORS = {0x0300: 0xE38B, 0x0302: 0xA483, 0x0304: 0xA57C, 0x0306: 0xA71A,
-                 0x0308: 0xA7E4, 0x030A: 0xAE86}
-
 IRQ_ENTRY = 0xFF48
 IRQ_EXIT = 0xEA81
 NMI_ENTRY = 0xFE43                  # SEI, JMP ($0318)
@@ -113,6 +103,17 @@ NMI_HANDLER = 0xFE47                # $0318's ROM target: save registers, then t
 NMI_CHECK = 0xFE4C                  # (trapped)
 NMI_EXIT = 0xFEBC                   # PREND: restore registers, RTI
 RESET_ENTRY = 0xFCE2
+
+# RAM vectors RESTOR sets: address -> routine in ROM
+RAM_VECTORS = {
+    CINV: 0xEA31, CBINV: 0xFE66, NMINV: NMI_HANDLER, IOPEN: 0xF34A, ICLOSE: 0xF291,
+    ICHKIN: 0xF20E, ICKOUT: 0xF250, ICLRCH: 0xF333, IBASIN: 0xF157, IBSOUT: 0xF1CA,
+    ISTOP: 0xF6ED, IGETIN: 0xF13E, ICLALL: 0xF32F, USRCMD: 0xFE66, ILOAD: 0xF4A5,
+    ISAVE: 0xF5ED,
+}
+BASIC_VECTORS = {0x0300: 0xE38B, 0x0302: 0xA483, 0x0304: 0xA57C, 0x0306: 0xA71A,
+                 0x0308: 0xA7E4, 0x030A: 0xAE86}
+
 BASIC_COLD, BASIC_WARM = 0xE394, 0xE37B
 READY_ENTRIES = (0xA474, 0xA483, BASIC_WARM, BASIC_COLD)
 STROUT, LINPRT = 0xAB1E, 0xBDCD
