@@ -102,6 +102,14 @@ def test_line_editor_honours_delete_and_cursor_keys():
     assert bytes(m.ram[0xC200:0xC200 + m.ram[0xFB]]) == b"ABC\r"
 
 
+def test_pi_is_read_back_as_ff_like_the_key_types_it():
+    m = started(ECHO_LINES)
+    m.run(until_idle=True, max_cycles=1_000_000)
+    m.type_line("2π")
+    m.run(until_idle=True, max_cycles=1_000_000)
+    assert bytes(m.ram[0xC200:0xC200 + m.ram[0xFB]]) == b"2\xff\r"
+
+
 def test_a_line_longer_than_the_screen_row_is_read_whole():
     m = started(ECHO_LINES)
     m.run(until_idle=True, max_cycles=1_000_000)

@@ -306,4 +306,5 @@ class ScreenEditor:
             self._next_row(continuing=False)
         else:
             self.set_cursor(first + end // COLUMNS, end % COLUMNS)
-        return [screen_to_petscii(code) for code in codes]
+        # the screen's pi reads back as $DE; the KERNAL hands it out as $FF, the code the key types
+        return [0xFF if code == 0xDE else code for code in map(screen_to_petscii, codes)]
