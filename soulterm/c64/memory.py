@@ -73,6 +73,14 @@ class Memory:
 
     # -- banking ------------------------------------------------------------
 
+    def reset(self) -> None:
+        """Power on: RAM cleared, I/O state cleared, the 6510 port at its power-on value."""
+        self.areas = (RAM, RAM, RAM)
+        self.view[:] = bytes(0x10000)
+        self.hidden_ram[:] = bytes(0x10000)
+        self.io_state[:] = bytes(0x1000)
+        self.set_port(DEFAULT_DDR, DEFAULT_PORT)
+
     def set_port(self, ddr: int, port: int) -> None:
         """Store $00/$01 and bank the areas they select into view."""
         self.view[0] = ddr & 0xFF

@@ -5,7 +5,10 @@
     soulterm run demo.prg --max-cycles 2000000 --json
 
 Each `--type` is one line typed on the keyboard followed by RETURN (a-z
-unshifted, A-Z shifted). The run stops when the program waits for input
+unshifted, A-Z shifted). `{restore}` and `{run/stop+restore}` in the text
+press RESTORE, alone or with RUN/STOP held, once the keys typed before
+them have been read (so `--type hello --type {run/stop+restore}` presses
+it while the reply to "hello" is computed). The run stops when the program waits for input
 with nothing left to type (`--until-idle`), returns to BASIC or ends in a
 `JMP *` loop ('halted'), or after `--max-cycles` (default 30 million,
 about 30 seconds of C64 time). The screen is printed as 25 lines, or with
@@ -44,7 +47,8 @@ def configure(parser) -> None:
     parser.add_argument("--name", metavar="FILE",
                         help="which program to load from a .d64 (default: the first PRG; * and ? match)")
     parser.add_argument("--type", dest="lines", action="append", default=[], metavar="TEXT",
-                        help="type TEXT and RETURN (repeatable, typed in order)")
+                        help="type TEXT and RETURN (repeatable, typed in order); "
+                             "{restore} and {run/stop+restore} press those keys")
     parser.add_argument("--max-cycles", type=_cycles, default=None, metavar="N",
                         help=f"stop after N emulated cycles (default {DEFAULT_MAX_CYCLES:,})")
     parser.add_argument("--until-idle", action="store_true",

@@ -64,7 +64,8 @@ class SoultermApp(App):
         Binding("f9", "toggle_pause", "Pause"),
         Binding("f10", "step", "Step"),
         Binding("f11", "step_over", "Over", show=False),
-        Binding("f12", "step_out", "Out", show=False),
+        Binding("shift+f11", "step_out", "Out", show=False),
+        Binding("f12", "restore", "RUN/STOP+RESTORE", show=False),
         Binding("ctrl+n", "next_kernel", "Next kernel", show=False),
         Binding("ctrl+b", "breakpoint", "Breakpoint", show=False),
         Binding("ctrl+g", "hex_goto", "Hex view", show=False),
@@ -269,6 +270,12 @@ class SoultermApp(App):
     def action_step_out(self) -> None:
         if self._require_host():
             self.host.step_out()
+            self.refresh_panels()
+
+    def action_restore(self) -> None:
+        if self._require_host():
+            self.host.press_restore(run_stop=True)
+            self.notify("RUN/STOP+RESTORE")
             self.refresh_panels()
 
     def action_next_kernel(self) -> None:
