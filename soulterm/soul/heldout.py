@@ -1,13 +1,14 @@
 """How a soul does on wordings it never saw: held-out sets, typos, off-topic prompts.
 
-A held-out file lists prompts under `# intent: NAME` headers, one per line
-(blank lines and other comments ignored). A reply is *right* when it is one
-of the corpus's responses for that intent, and *whole* when it is any
-complete corpus response (not cut by the context, not a mix of two). The
-off-topic file's intent is the corpus's `off-topic` intent.
+A held-out file has the corpus format (`<SEP>prompt<SEP>reply<SEP>`, with
+`# intent: NAME` comments); a prompt may be listed with several acceptable
+replies. A reply is *right* when it is one of them (for a prompt under
+`# intent: off-topic`: any of the corpus's off-topic replies), and *whole*
+when it is any complete corpus response (not cut by the context, not a mix
+of two). The trainer never reads these files.
 
 The one-typo set is generated: every distinct corpus prompt with one seeded
-slip (`wordings.one_typo`), expected to get its own intent's reply.
+slip (`wordings.one_typo`), expected to get one of its own replies.
 
 Scoring uses the integer engine, batched, i.e. exactly what the C64 prints.
 No torch here; `soulterm eval` and the trainer both use it.
@@ -21,16 +22,15 @@ from pathlib import Path
 
 from ..paths import DEFAULT_CORPUS
 from . import spec
-from .corpus import Corpus, intent_of_comment
+from .corpus import Corpus, CorpusError, read_corpus
 from .evaluation import batched_greedy
 from .wordings import one_typo
 
 HELDOUT_DIR = DEFAULT_CORPUS.parent / "heldout"
-# name -> file in HELDOUT_DIR; the trainer never reads these.
+# set name -> file in HELDOUT_DIR
 HELDOUT_FILES = {"short": "short.txt", "natural": "natural.txt", "off-topic": "offtopic.txt"}
 OFF_TOPIC_INTENT = "off-topic"
 TYPO_SEED = 11
-MAX_HELDOUT_BYTES = 1024 * 1024
 
 
 class HeldoutError(ValueError):
@@ -40,12 +40,12 @@ class HeldoutError(ValueError):
 @dataclass(frozen=True)
 class Wording:
     prompt: str
-    intent: str
+    accepted: frozenset[str]
 
 
 @dataclass
 class SetScore:
-    """One set's figures: right intent, whole reply, and the replies themselves."""
+    """One set's figures: right reply, whole reply, and the replies themselves."""
 
     name: str
     right: int = 0
@@ -66,54 +66,48 @@ class SetScore:
                 "whole": self.whole, "whole_rate": self.whole_rate}
 
 
-def read_heldout(path, default_intent: str = "") -> list[Wording]:
-    """The prompts of a held-out file with their intents."""
-    path = Path(path)
+def read_heldout(path, corpus: Corpus) -> list[Wording]:
+    """The distinct prompts of a held-out file with the replies accepted for each."""
     try:
-        if path.stat().st_size > MAX_HELDOUT_BYTES:
-            raise HeldoutError(f"{path}: too large for a held-out set")
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise HeldoutError(f"{path}: no such held-out file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HeldoutError(f"{path}: cannot read ({exc})") from None
-    intent, out = default_intent, []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            intent = intent_of_comment(stripped, intent)
-        elif stripped:
-            out.append(Wording(stripped.lower(), intent))
-    return out
+        held = read_corpus(path)
+    except CorpusError as exc:
+        raise HeldoutError(str(exc)) from None
+    if held.issues:
+        raise HeldoutError(f"{held.path}: {held.issues[0]}")
+    off_topic = corpus.intent_replies().get(OFF_TOPIC_INTENT, set())
+    accepted: dict[str, set[str]] = {}
+    for ex in held.exchanges:
+        replies = accepted.setdefault(ex.prompt.lower(), set())
+        replies.add(ex.response.lower())
+        if ex.intent == OFF_TOPIC_INTENT:
+            replies |= off_topic
+    return [Wording(p, frozenset(r)) for p, r in accepted.items()]
 
 
 def typo_set(corpus: Corpus, seed: int = TYPO_SEED) -> list[Wording]:
     """Each distinct corpus prompt with one slip (seeded); slips that give
     another corpus prompt, or no change, are left out."""
     rng = random.Random(seed)
-    prompts = {ex.prompt.lower() for ex in corpus.exchanges}
-    seen, out = set(), []
+    replies: dict[str, set[str]] = {}
     for ex in corpus.exchanges:
-        prompt = ex.prompt.lower()
-        if prompt in seen:
-            continue
-        seen.add(prompt)
+        replies.setdefault(ex.prompt.lower(), set()).add(ex.response.lower())
+    out = []
+    for prompt, accepted in replies.items():
         slipped = one_typo(prompt, rng)
-        if slipped not in prompts:
-            out.append(Wording(slipped, ex.intent))
+        if slipped not in replies:
+            out.append(Wording(slipped, frozenset(accepted)))
     return out
 
 
 def score_wordings(engine, tokenizer, corpus: Corpus, name: str, items: list[Wording]) -> SetScore:
     """Reply to every wording with the integer engine and count right and whole replies."""
-    by_intent = corpus.intent_replies()
-    every = set().union(*by_intent.values()) if by_intent else set()
+    every = {ex.response.lower() for ex in corpus.exchanges}
     contexts = [tokenizer.encode_turn(w.prompt) for w in items]
     replies = batched_greedy(engine.batch_logits, contexts) if contexts else []
     score = SetScore(name, total=len(items))
     for w, ids in zip(items, replies):
         text = tokenizer.decode(ids)
-        right = text in by_intent.get(w.intent, ())
+        right = text in w.accepted
         score.right += right
         score.whole += text in every
         score.results.append((w.prompt, text, right))
@@ -129,8 +123,7 @@ def heldout_scores(engine, tokenizer, corpus: Corpus, folder=None,
         path = folder / filename
         if not path.is_file():
             continue
-        default = OFF_TOPIC_INTENT if name == OFF_TOPIC_INTENT else ""
-        scores.append(score_wordings(engine, tokenizer, corpus, name, read_heldout(path, default)))
+        scores.append(score_wordings(engine, tokenizer, corpus, name, read_heldout(path, corpus)))
     scores.append(score_wordings(engine, tokenizer, corpus, f"one typo (seed {typo_seed})",
                                  typo_set(corpus, typo_seed)))
     return scores

@@ -502,14 +502,14 @@ def _prompt_variants(corpus, fitted: list[EncodedExchange], tokenizer: Tokenizer
 def _dev_wordings(corpus, fitted: list[EncodedExchange], count: int, seed: int) -> list[Wording]:
     """Generated wordings (another seed than training's) to choose the best checkpoint by."""
     rng = random.Random(seed * 104729 + 2)
-    text_of = {ex.line: (ex.prompt, ex.intent) for ex in corpus.exchanges}
-    seen, out = set(), []
-    for ex in fitted:
-        prompt, intent = text_of[ex.line]
-        if prompt in seen:
-            continue
-        seen.add(prompt)
-        out += [Wording(w, intent) for w in wordings(prompt, count, rng)]
+    kept = {ex.line for ex in fitted}
+    replies: dict[str, set[str]] = {}
+    for ex in corpus.exchanges:
+        if ex.line in kept:
+            replies.setdefault(ex.prompt.lower(), set()).add(ex.response.lower())
+    out = []
+    for prompt, accepted in replies.items():
+        out += [Wording(w, frozenset(accepted)) for w in wordings(prompt, count, rng)]
     return out
 
 
