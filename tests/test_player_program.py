@@ -146,11 +146,15 @@ def test_shipped_soul_replies_like_the_integer_engine(tmp_path):
     prompts = ["hello", "how are you", "what is your name", "i love you", "tell me a story",
                "good morning", "who are you", "are you happy", "what do you like", "thank you",
                "good night", "do you dream", "what is love", "are you real", "i am sad",
-               "help me", "what time is it", "sing a song", "you are funny", "goodbye"]
+               "help me", "what time is it", "sing a song", "you are funny", "goodbye",
+               # longer than the prompt budget: the C64 keeps the same first ids
+               "hey soul, i am really sad today and i do not know why",
+               "what is the capital of germany please tell me"]
     session = Session(build)
     for text in prompts:
         reply = engine.reply(tok, text)
         assert session.say(text) == list(reply.context) + list(reply.ids), text
+        assert len(reply.context) == 2 + min(tok.prompt_ids, len(tok.encode(text)))
 
 
 def test_the_d64_loads_by_name_and_runs(vectors_build):

@@ -24,7 +24,7 @@ def configure(parser) -> None:
                         help="corpus file, one <SEP>input<SEP>response<SEP> per line "
                              "(default: the built-in models/corpus.txt)")
     parser.add_argument("--epochs", type=int, default=None, metavar="N",
-                        help="train until this many epochs in total (default 1000)")
+                        help="train until this many epochs in total (default 1200)")
     parser.add_argument("--output", default=str(MODELS_DIR), metavar="DIR",
                         help="where soul.bin, tokenizer.json and checkpoints/ go "
                              "(default: the project's models/)")

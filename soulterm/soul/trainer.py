@@ -61,7 +61,7 @@ class TrainConfig:
 
     corpus: str | None = None          # None: the built-in models/corpus.txt
     output: str = str(MODELS_DIR)
-    epochs: int = 1000
+    epochs: int = 1200
     eval_every: int = 500
     device: str = "auto"               # auto | cpu | cuda
     seed: int = 1
@@ -89,7 +89,7 @@ class TrainConfig:
     # words, swapped words), drawn once per prompt with the seed; each epoch
     # a row uses its corpus wording with probability clean_share, else one of these.
     wordings: int = 16
-    clean_share: float = 0.35
+    clean_share: float = 0.4
     # BPE merges only inside words, so they buy whole common words (tokenizer.py).
     word_merges: bool = True
     # Prompt ids a turn keeps (tokenizer.json "prompt_ids"); 0: 17 - the longest
