@@ -3,18 +3,18 @@
 ;      every other character (digits, symbols, graphics) is dropped;
 ;   2. apply the BPE merges in order: for each (left, right) -> result, scan
 ;      the ids left to right and replace each adjacent pair, without overlap;
-;   3. keep at most the first 16 ids.
+;   3. keep at most the first MAX_INPUT_IDS ids: the tokenizer's prompt
+;      budget, 16 unless its tokenizer.json declares "prompt_ids".
 ;
 ; Inputs: LINE_BUFFER, tk_len (0..LINE_MAX). The merge table comes from the
 ;   build (merge_left/merge_right/merge_result, MERGE_COUNT entries, only
-;   merges whose parts and result are all in the vocabulary).
+;   merges whose parts and result are all in the vocabulary) and so does
+;   MAX_INPUT_IDS (vocab.inc).
 ; Output: TOKEN_BUFFER[0..tk_count-1], which is LINE_BUFFER itself: the
 ;   ids overwrite the characters in place (never more ids than characters).
 ; Clobbers A, X, Y, tk_*.
 ; Cycles (exact, with the vectors' 89 merges): 14,746 for "hello",
 ; 205,697 for an 80-character line. Bytes: 386 (256 of them the map).
-
-MAX_INPUT_IDS   = 16
 
 tokenize:
         ldy #0

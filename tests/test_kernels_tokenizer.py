@@ -64,3 +64,13 @@ def test_tokenizer_prompts_of_the_vectors(bench, vectors_tokenizer, vectors_repl
 def test_only_unknown_characters_give_no_ids(bench):
     assert encode_on_6502(bench, "1234 %%%"[0:4] + "@@") == []
     assert encode_on_6502(bench, "") == []
+
+
+def test_a_declared_prompt_budget_cuts_the_line_like_python(vectors_tokenizer):
+    """tokenizer.json "prompt_ids" (format 2): the 6502 keeps the same first N ids."""
+    budgeted = vectors_tokenizer.with_prompt_ids(5)
+    bench = KernelBench(tokenizer=budgeted)
+    for text in ("hello", "how are you doing today my wonderful friend", "i love what you do"):
+        ids = encode_on_6502(bench, text)
+        assert ids == budgeted.prompt(text) == vectors_tokenizer.encode(text)[:5]
+    assert len(encode_on_6502(bench, "how are you doing today my wonderful friend")) == 5

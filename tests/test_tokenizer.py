@@ -129,3 +129,31 @@ def test_train_bpe_fills_vocabulary_on_varied_text():
     texts = [" ".join(rng.choice(words) for _ in range(5)) for _ in range(400)]
     tok = train_bpe(texts)
     assert len(tok.vocab) == spec.VOCAB_SIZE
+
+
+def test_prompt_budget_round_trips_and_format_1_files_are_unchanged(vectors_tokenizer, tmp_path):
+    from soulterm.soul.tokenizer import Tokenizer, TokenizerError
+
+    assert vectors_tokenizer.prompt_ids == spec.MAX_INPUT_IDS
+    assert "prompt_ids" not in vectors_tokenizer.to_json()
+    budgeted = vectors_tokenizer.with_prompt_ids(7)
+    budgeted.save(tmp_path / "t.json")
+    loaded = Tokenizer.load(tmp_path / "t.json")
+    assert loaded.prompt_ids == 7
+    text = "how are you doing today my friend"
+    assert loaded.encode_turn(text) == [spec.SEP] + vectors_tokenizer.encode(text)[:7] + [spec.SEP]
+    for bad in (0, 17, "8", True):
+        raw = dict(vectors_tokenizer.to_json(), prompt_ids=bad)
+        with pytest.raises(TokenizerError, match="prompt_ids"):
+            Tokenizer.from_json(raw)
+
+
+def test_word_merges_never_join_two_words():
+    from soulterm.soul.tokenizer import train_bpe
+
+    texts = ["so sad", "i am so sad", "so so sad today", "sad so"] * 5
+    tok = train_bpe(texts, within_words=True)
+    tokens = [tok.id_to_token[i] for i in range(len(spec.SPECIAL_TOKENS) + len(spec.ALPHABET), len(tok.vocab))]
+    assert tokens and all(" " not in t[1:] for t in tokens)     # a space only in front
+    # a word gets the same ids wherever it stands after a space
+    assert tok.encode("i am so sad")[-len(tok.encode(" sad")):] == tok.encode(" sad")

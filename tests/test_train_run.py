@@ -37,7 +37,7 @@ def tiny_config(tmp_path, **overrides) -> TrainConfig:
         tmp_path.mkdir(parents=True, exist_ok=True)
         corpus.write_text(TINY)
     settings = dict(corpus=str(corpus), output=str(tmp_path / "out"), epochs=30, eval_every=10,
-                    lr=0.01, seed=7, threads=1)
+                    lr=0.01, seed=7, threads=1, wordings=0)
     settings.update(overrides)
     return TrainConfig(**settings)
 
@@ -56,7 +56,7 @@ def trained(tmp_path_factory):
     corpus.write_text(TINY)
     out = tmp / "out"
     rc = main(["train", str(corpus), "--epochs", "40", "--eval-every", "20", "--lr", "0.01",
-               "--seed", "3", "--output", str(out)])
+               "--seed", "3", "--wordings", "0", "--output", str(out)])
     return rc, corpus, out
 
 
@@ -237,14 +237,29 @@ def test_progress_is_one_updating_line_on_a_terminal():
 
 def test_prompt_noise_touches_only_prompt_tokens():
     from soulterm.soul.corpus import EncodedExchange
-    from soulterm.soul.trainer import _prompt_positions, _training_tensors
+    from soulterm.soul.trainer import _training_tensors
 
     fitted = [EncodedExchange(1, (10, 11, 12), (20, 21)), EncodedExchange(2, (13,), (22, 23, 24, 25))]
-    inputs, targets, weights = _training_tensors(fitted, 1.0, "cpu")
-    mask = _prompt_positions(fitted, inputs.shape[1])
-    assert inputs[mask].tolist() == [10, 11, 12, 13]
+    # the second row trains on a noisy wording of two ids instead of its corpus one
+    prompts = [(10, 11, 12), (14, 15)]
+    inputs, targets, weights, mask = _training_tensors(fitted, prompts, [1.0, 0.5], "cpu")
+    assert inputs[mask].tolist() == [10, 11, 12, 14, 15]
     # the loss sees exactly the reply tokens and END, never a (possibly noisy) prompt token
     assert targets[weights > 0].tolist() == [20, 21, 3, 22, 23, 24, 25, 3]
+    assert weights[1][weights[1] > 0].tolist() == [0.5] * 5
+
+
+def test_noisy_wordings_are_seeded_and_never_the_corpus_wording():
+    import random
+
+    from soulterm.soul.wordings import one_typo, wordings
+
+    first = wordings("i'm so sad", 8, random.Random(5))
+    assert first == wordings("i'm so sad", 8, random.Random(5))
+    assert len(first) == len(set(first)) >= 4 and "i'm so sad" not in first
+    slipped = one_typo("tell me a story", random.Random(1))
+    assert slipped != "tell me a story"
+    assert sum(a != b for a, b in zip(slipped.split(), "tell me a story".split())) <= 1
 
 
 def test_chat_float_shows_float_reply_beside_integer(trained, monkeypatch, capsys):

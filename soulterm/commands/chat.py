@@ -126,9 +126,10 @@ def _explain_input(tokenizer, message: str) -> None:
     if dropped:
         print(f"  (not in the soul's alphabet, dropped: {' '.join(dropped)})")
     ids = tokenizer.encode(message)
-    if len(ids) > spec.MAX_INPUT_IDS:
-        kept = tokenizer.decode(ids[: spec.MAX_INPUT_IDS])
-        print(f"  (only the first {spec.MAX_INPUT_IDS} of {len(ids)} tokens fit: {kept!r})")
+    budget = tokenizer.prompt_ids
+    if len(ids) > budget:
+        kept = tokenizer.decode(ids[:budget])
+        print(f"  (only the first {budget} of {len(ids)} tokens fit: {kept!r})")
 
 
 def _load_float(checkpoint: Path):

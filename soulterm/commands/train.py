@@ -25,7 +25,7 @@ def configure(parser) -> None:
                         help="corpus file, one <SEP>input<SEP>response<SEP> per line "
                              "(default: the built-in models/corpus.txt)")
     parser.add_argument("--epochs", type=int, default=None, metavar="N",
-                        help="train until this many epochs in total (default 1000)")
+                        help="train until this many epochs in total (default 1200)")
     parser.add_argument("--output", default=None, metavar="DIR",
                         help="where soul.bin, tokenizer.json and checkpoints/ go (default: "
                              f"{paths.user_soul_dir()}; the shipped soul is replaced only "
@@ -39,6 +39,9 @@ def configure(parser) -> None:
                         help="score with the integer engine and checkpoint every N epochs (default 500)")
     parser.add_argument("--lr", type=float, default=None, metavar="RATE",
                         help="peak learning rate (default 0.004)")
+    parser.add_argument("--wordings", type=int, default=None, metavar="N",
+                        help="noisy wordings (typos, fillers, ...) drawn per prompt to train on; "
+                             "0 trains on the corpus wordings only (default 16)")
 
 
 def run(args) -> int:
@@ -59,6 +62,10 @@ def run(args) -> int:
         if not args.lr > 0:
             raise CommandError("--lr must be positive")
         config.lr = args.lr
+    if args.wordings is not None:
+        if args.wordings < 0:
+            raise CommandError("--wordings must be 0 or more")
+        config.wordings = args.wordings
     display = ProgressDisplay(sys.stdout, config.eval_every)
     stop = StopFlag()
     previous = signal.signal(signal.SIGINT, stop.request)

@@ -36,6 +36,7 @@ class Exchange:
     line: int
     prompt: str
     response: str
+    intent: str = ""       # the last `# intent: NAME` comment above the line
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,13 @@ class Corpus:
     exchanges: list[Exchange]
     issues: list[Issue] = field(default_factory=list)
 
+    def intent_replies(self) -> dict[str, set[str]]:
+        """Every intent's responses, lower-cased as the soul writes them."""
+        out: dict[str, set[str]] = {}
+        for ex in self.exchanges:
+            out.setdefault(ex.intent, set()).add(ex.response.lower())
+        return out
+
     def texts(self) -> list[str]:
         """Every prompt and response: what the tokenizer is trained on."""
         out = []
@@ -72,6 +80,7 @@ class EncodedExchange:
     line: int
     prompt_ids: tuple[int, ...]
     response_ids: tuple[int, ...]
+    intent: str = ""
 
     @property
     def sequence(self) -> list[int]:
@@ -95,17 +104,32 @@ def read_corpus(path=None) -> Corpus:
 def parse_corpus(text: str, path=Path("<corpus>")) -> Corpus:
     """Parse corpus text; malformed lines become issues, not errors."""
     exchanges, issues = [], []
+    intent = ""
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        if stripped.startswith("#"):
+            intent = intent_of_comment(stripped, intent)
+            continue
+        if not stripped:
             continue
         problem = _line_problem(stripped)
         if problem:
             issues.append(Issue(number, problem))
             continue
         _, prompt, response, _ = stripped.split(SEP_MARK)
-        exchanges.append(Exchange(number, prompt.strip(), response.strip()))
+        exchanges.append(Exchange(number, prompt.strip(), response.strip(), intent))
     return Corpus(Path(path), exchanges, issues)
+
+
+INTENT_MARK = "intent:"
+
+
+def intent_of_comment(comment: str, current: str) -> str:
+    """`# intent: NAME` starts a new intent; any other comment keeps the current one."""
+    body = comment.lstrip("#").strip()
+    if body.lower().startswith(INTENT_MARK):
+        return body[len(INTENT_MARK):].strip().lower()
+    return current
 
 
 def _line_problem(line: str) -> str | None:
@@ -130,9 +154,12 @@ def _line_problem(line: str) -> str | None:
 def fit_exchanges(corpus: Corpus, tokenizer) -> tuple[list[EncodedExchange], list[Issue]]:
     """Encode each exchange; report those that do not fit the context.
 
-    A conversation turn keeps at most 16 prompt ids, and the reply must end
-    with END while the context still has room, so an exchange fits when
-    1 + len(prompt) + 1 + len(response) + 1 <= 20.
+    A conversation turn keeps at most the tokenizer's prompt budget of prompt
+    ids (16 without one), and the reply must end with END while the context
+    still has room, so an exchange fits when
+    1 + len(prompt) + 1 + len(response) + 1 <= 20. A prompt longer than
+    16 ids is reported; one within 16 but over a smaller budget is cut to the
+    budget, as the C64 cuts what a person types.
     """
     fitted, issues = [], []
     for ex in corpus.exchanges:
@@ -142,12 +169,13 @@ def fit_exchanges(corpus: Corpus, tokenizer) -> tuple[list[EncodedExchange], lis
             issues.append(Issue(ex.line, f"input is {len(prompt_ids)} tokens, "
                                          f"at most {spec.MAX_INPUT_IDS} fit"))
             continue
+        prompt_ids = prompt_ids[: tokenizer.prompt_ids]
         needed = len(prompt_ids) + len(response_ids) + 3
         if needed > spec.CONTEXT:
             issues.append(Issue(ex.line, f"exchange is {needed} tokens with SEP, SEP and END, "
                                          f"the context holds {spec.CONTEXT}"))
             continue
-        fitted.append(EncodedExchange(ex.line, tuple(prompt_ids), tuple(response_ids)))
+        fitted.append(EncodedExchange(ex.line, tuple(prompt_ids), tuple(response_ids), ex.intent))
     return fitted, issues
 
 

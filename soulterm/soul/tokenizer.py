@@ -3,11 +3,17 @@
 Ids 0..3 are the specials, 4..38 the alphabet, then one id per BPE merge
 result, up to 128. Encoding lower-cases, drops characters outside the
 alphabet, then applies every merge in the order it was learned.
+
+A tokenizer may declare a prompt budget, "prompt_ids" (docs/SPEC.md,
+tokenizer format 2): a conversation turn keeps only that many prompt ids, so
+the reply always has room. Without the field (format 1, the original v3
+souls) a turn keeps 16.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -23,8 +29,12 @@ class TokenizerError(ValueError):
 
 
 class Tokenizer:
-    def __init__(self, vocab: dict[str, int], merges: list[tuple[str, str]]):
+    def __init__(self, vocab: dict[str, int], merges: list[tuple[str, str]],
+                 prompt_ids: int = spec.MAX_INPUT_IDS):
         _validate(vocab, merges)
+        if not (isinstance(prompt_ids, int) and 1 <= prompt_ids <= spec.MAX_INPUT_IDS):
+            raise TokenizerError(f'"prompt_ids" must be 1..{spec.MAX_INPUT_IDS}, found {prompt_ids!r}')
+        self.prompt_ids = prompt_ids
         self.vocab = dict(vocab)
         self.merges = [tuple(m) for m in merges]
         self.id_to_token = [""] * spec.VOCAB_SIZE
@@ -71,12 +81,22 @@ class Tokenizer:
             raise TokenizerError('"merges" must be a list of [left, right] string pairs')
         if raw.get("vocab_size", spec.VOCAB_SIZE) != spec.VOCAB_SIZE:
             raise TokenizerError(f'"vocab_size" is {raw["vocab_size"]}, expected {spec.VOCAB_SIZE}')
-        return cls(vocab, [tuple(m) for m in merges])
+        prompt_ids = raw.get("prompt_ids", spec.MAX_INPUT_IDS)
+        if isinstance(prompt_ids, bool) or not isinstance(prompt_ids, int):
+            raise TokenizerError(f'"prompt_ids" must be an integer, found {prompt_ids!r}')
+        return cls(vocab, [tuple(m) for m in merges], prompt_ids)
 
     def to_json(self) -> dict:
         ordered = dict(sorted(self.vocab.items(), key=lambda kv: kv[1]))
-        return {"vocab": ordered, "merges": [list(m) for m in self.merges],
-                "vocab_size": spec.VOCAB_SIZE}
+        raw = {"vocab": ordered, "merges": [list(m) for m in self.merges],
+               "vocab_size": spec.VOCAB_SIZE}
+        if self.prompt_ids != spec.MAX_INPUT_IDS:     # format 1 files stay byte-identical
+            raw["prompt_ids"] = self.prompt_ids
+        return raw
+
+    def with_prompt_ids(self, prompt_ids: int) -> "Tokenizer":
+        """The same vocabulary and merges with another prompt budget."""
+        return Tokenizer(self.vocab, self.merges, prompt_ids)
 
     def save(self, path) -> None:
         write_text_atomic(path, json.dumps(self.to_json(), indent=2) + "\n")
@@ -97,9 +117,13 @@ class Tokenizer:
             ids = _apply_merge(ids, left, right, merged)
         return ids
 
+    def prompt(self, text: str) -> list[int]:
+        """The prompt ids a turn keeps: the first `prompt_ids` ids of text."""
+        return self.encode(text)[: self.prompt_ids]
+
     def encode_turn(self, text: str) -> list[int]:
-        """The context of a conversation turn: [SEP] + first 16 ids + [SEP]."""
-        return [spec.SEP] + self.encode(text)[: spec.MAX_INPUT_IDS] + [spec.SEP]
+        """The context of a conversation turn: [SEP] + the kept prompt ids + [SEP]."""
+        return [spec.SEP] + self.prompt(text) + [spec.SEP]
 
     def token_text(self, idx: int) -> str:
         return "" if idx < len(spec.SPECIAL_TOKENS) else self.id_to_token[idx]
@@ -146,16 +170,32 @@ def base_vocab() -> dict[str, int]:
     return vocab
 
 
-def train_bpe(texts, vocab_size: int = spec.VOCAB_SIZE) -> Tokenizer:
+def words_of(text: str) -> list[str]:
+    """Text cut before each space: "so sad!" -> ["so", " sad!"]. Word BPE learns within these."""
+    return re.findall(r" *[^ ]+| +", text)
+
+
+def train_bpe(texts, vocab_size: int = spec.VOCAB_SIZE, within_words: bool = False) -> Tokenizer:
     """Learn BPE merges from texts until the vocabulary has vocab_size ids.
 
     Deterministic: the most frequent adjacent pair wins, ties go to the pair
     whose strings sort first. Sequences are merged exactly as encode() does.
+
+    within_words: learn only inside `words_of` pieces, so every token is a
+    piece of one word (a space only at its start). No merge can then join two
+    words, and encode() gives a word the same ids wherever it stands (after a
+    space): the merges are spent on whole common words, not on phrases.
     """
     vocab = base_vocab()
     id_to_text = {i: t for t, i in vocab.items()}
     char_tok = Tokenizer(vocab, [])
     counted = Counter(texts)
+    if within_words:
+        pieces: Counter = Counter()
+        for text, n in counted.items():
+            for word in words_of(text.lower()):
+                pieces[word] += n
+        counted = pieces
     seqs = [(char_tok.char_ids(t), n) for t, n in counted.items()]
     seqs = [(s, n) for s, n in seqs if len(s) >= 2]
     merges: list[tuple[str, str]] = []

@@ -43,6 +43,8 @@ from .checkpoints import (CheckpointError, EpochSnapshot, interrupts_deferred, l
 from .corpus import CorpusError, EncodedExchange, fit_exchanges, read_corpus, require_usable
 from .engine import Engine
 from .evaluation import EvalReport, evaluate, prompt_groups
+from .heldout import Wording, score_wordings
+from .wordings import wordings
 from .model import SoulModel, greedy_replies, sequence_batch, weighted_loss
 from .soulfile import Soul, save_soul
 from .tokenizer import Tokenizer, TokenizerError, train_bpe
@@ -62,7 +64,7 @@ class TrainConfig:
     corpus: str | None = None          # None: the built-in models/corpus.txt
     # The per-user data folder: training never replaces the shipped models/ unless told to.
     output: str = field(default_factory=lambda: str(paths.user_soul_dir()))
-    epochs: int = 1000
+    epochs: int = 1200
     eval_every: int = 500
     device: str = "auto"               # auto | cpu | cuda
     seed: int = 1
@@ -85,7 +87,20 @@ class TrainConfig:
     exact_attention_from: float = 0.6  # fraction of the epochs after which attention uses the LUT
     # Each prompt token is replaced by a random token with this probability
     # (a fresh draw every epoch), so replies depend on more than one word.
-    prompt_noise: float = 0.15
+    prompt_noise: float = 0.05
+    # Noisy wordings (wordings.py: typos, fillers, dropped apostrophes and
+    # words, swapped words), drawn once per prompt with the seed; each epoch
+    # a row uses its corpus wording with probability clean_share, else one of these.
+    wordings: int = 16
+    clean_share: float = 0.4
+    # BPE merges only inside words, so they buy whole common words (tokenizer.py).
+    word_merges: bool = True
+    # Prompt ids a turn keeps (tokenizer.json "prompt_ids"); 0: 17 - the longest
+    # reply, so every corpus reply fits after any prompt.
+    prompt_budget: int = 0
+    # Checkpoints are chosen on this many generated wordings per prompt (another
+    # seed than training's), by the share answered with their intent's reply.
+    dev_wordings: int = 1
     keep_checkpoints: int = 3          # newest kept, besides the best
     probes: tuple[str, ...] = ()       # prompts shown at each evaluation (default: from the corpus)
     # One thread: the tensors are small, and on a shared 2-core machine two
@@ -189,8 +204,13 @@ class _Run:
         if not corpus.exchanges:
             require_usable([], corpus)
         if tokenizer is None:
-            tokenizer = train_bpe(corpus.texts(), vocab_size=spec.VOCAB_SIZE)
+            tokenizer = train_bpe(corpus.texts(), vocab_size=spec.VOCAB_SIZE,
+                                  within_words=self.config.word_merges)
+            tokenizer = tokenizer.with_prompt_ids(
+                self.config.prompt_budget or prompt_budget(corpus, tokenizer))
         fitted, issues = fit_exchanges(corpus, tokenizer)
+        self.emit(Message(f"prompt budget: a turn keeps the first {tokenizer.prompt_ids} prompt "
+                          f"tokens, so every reply fits"))
         for issue in issues:
             self.emit(Message(f"{corpus.path}: {issue} (skipped)", warning=True))
         require_usable(fitted, corpus)
@@ -228,6 +248,9 @@ class _Run:
 
         self.tokenizer = tokenizer
         self.fitted = fitted
+        self.corpus = corpus
+        self.variants = _prompt_variants(corpus, fitted, tokenizer, cfg.wordings, cfg.seed)
+        self.dev_set = _dev_wordings(corpus, fitted, cfg.dev_wordings, cfg.seed)
         groups = prompt_groups(fitted)
         self.probe_prompts = list(cfg.probes) or _default_probes(groups, tokenizer)
         self.prompt_contexts = [[spec.SEP, *p, spec.SEP] for p in groups]
@@ -259,8 +282,7 @@ class _Run:
             + (f", {skipped} line(s) skipped" if skipped else "")
             + f"; training on {self.device.type}"))
 
-        inputs, targets, weights = _training_tensors(fitted, cfg.alternate_weight, self.device)
-        self.prompt_mask = _prompt_positions(fitted, inputs.shape[1]).to(self.device)
+        self.row_weights = _row_weights(fitted, cfg.alternate_weight)
         self.model, self.optimizer = model, optimizer
         epoch = start_epoch
         last_checkpoint = latest
@@ -280,7 +302,7 @@ class _Run:
                 lr = _learning_rate(cfg, epoch)
                 for group in optimizer.param_groups:
                     group["lr"] = lr
-                loss_value = self._epoch(epoch, inputs, targets, weights, generator)
+                loss_value = self._epoch(epoch, generator)
                 epoch += 1
                 elapsed = time.monotonic() - started
                 done = epoch - start_epoch
@@ -311,16 +333,19 @@ class _Run:
 
     # -- one epoch --
 
-    def _epoch(self, epoch, inputs, targets, weights, generator) -> float:
+    def _epoch(self, epoch, generator) -> float:
         cfg = self.config
-        n = inputs.shape[0]
-        size = cfg.batch_size if 0 < cfg.batch_size < n else n
         # seeded per epoch, so a resumed run shuffles exactly like an uninterrupted one
         generator.manual_seed(cfg.seed * 1_000_003 + epoch)
+        prompts = _pick_wordings(self.fitted, self.variants, cfg.clean_share, generator)
+        inputs, targets, weights, prompt_mask = _training_tensors(
+            self.fitted, prompts, self.row_weights, self.device)
+        n = inputs.shape[0]
+        size = cfg.batch_size if 0 < cfg.batch_size < n else n
         order = torch.randperm(n, generator=generator).to(self.device) if size < n else None
         if cfg.prompt_noise > 0:
             noisy = (torch.rand(inputs.shape, generator=generator) < cfg.prompt_noise).to(self.device)
-            noisy &= self.prompt_mask
+            noisy &= prompt_mask
             random_ids = torch.randint(spec.FIRST_ALPHABET_ID, spec.VOCAB_SIZE, inputs.shape,
                                        generator=generator).to(self.device)
             inputs = torch.where(noisy, random_ids, inputs)
@@ -346,6 +371,7 @@ class _Run:
         soul = self.export_soul()
         engine = Engine(soul)
         report = evaluate(engine, self.tokenizer, self.fitted)
+        dev = score_wordings(engine, self.tokenizer, self.corpus, "dev", self.dev_set)
         float_replies = greedy_replies(self.model, self.prompt_contexts, self.device)
         float_valid = sum(self.tokenizer.decode(r) in expected
                           for r, expected in zip(float_replies, self.prompt_expected))
@@ -355,6 +381,7 @@ class _Run:
         samples = [Sample(p, self.tokenizer.decode(f), engine.reply(self.tokenizer, p).text)
                    for p, f in zip(self.probe_prompts, float_probe)]
         metrics = {"epoch": epoch, "loss": loss, **report.to_json(), "float_valid_rate": float_rate,
+                   "dev_rate": dev.right_rate, "dev_whole_rate": dev.whole_rate,
                    "exact_attention": self.model.exact_attention}
         is_best = self.best is None or _score(metrics) > _score(self.best)
         with interrupts_deferred():         # a Ctrl-C waits until the checkpoint set is consistent
@@ -459,18 +486,80 @@ def _learning_rate(cfg: TrainConfig, epoch: int) -> float:
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 
-def _training_tensors(fitted: list[EncodedExchange], alternate_weight: float, device):
-    """Inputs, targets and per-position loss weights (response tokens and END only)."""
-    inputs, targets = sequence_batch([ex.sequence for ex in fitted], device)
-    weights = torch.zeros(targets.shape, dtype=torch.float32)
+def prompt_budget(corpus, tokenizer: Tokenizer) -> int:
+    """17 - the longest reply (at most 16): SEP, prompt, SEP, reply and END then
+    always fit. Only exchanges that fit the context at all count."""
+    fitted, _ = fit_exchanges(corpus, tokenizer.with_prompt_ids(spec.MAX_INPUT_IDS))
+    longest = max((len(ex.response_ids) for ex in fitted), default=0)
+    return max(1, min(spec.MAX_INPUT_IDS, spec.CONTEXT - 3 - longest))
+
+
+def _row_weights(fitted: list[EncodedExchange], alternate_weight: float) -> list[float]:
+    """1 for a prompt's first response, alternate_weight for the others."""
     seen: set[tuple[int, ...]] = set()
-    for i, ex in enumerate(fitted):
-        first = ex.prompt_ids not in seen
+    out = []
+    for ex in fitted:
+        out.append(1.0 if ex.prompt_ids not in seen else alternate_weight)
         seen.add(ex.prompt_ids)
-        start = len(ex.prompt_ids) + 1      # position of the second SEP predicts the reply
-        stop = start + len(ex.response_ids) + 1
-        weights[i, start:stop] = 1.0 if first else alternate_weight
-    return inputs, targets, weights.to(device)
+    return out
+
+
+def _prompt_variants(corpus, fitted: list[EncodedExchange], tokenizer: Tokenizer, count: int,
+                     seed: int) -> list[list[tuple[int, ...]]]:
+    """For each fitted exchange, up to `count` noisy wordings of its prompt as kept ids
+    (cut to the budget, never longer than the reply leaves room for)."""
+    rng = random.Random(seed * 7919 + 1)
+    text_of = {ex.line: ex.prompt for ex in corpus.exchanges}
+    cache: dict[str, list[tuple[int, ...]]] = {}
+    out = []
+    for ex in fitted:
+        prompt = text_of[ex.line]
+        if prompt not in cache:
+            room = spec.CONTEXT - 3 - len(ex.response_ids)
+            ids = [tuple(tokenizer.prompt(w)[:room]) for w in wordings(prompt, count, rng)]
+            cache[prompt] = [v for v in dict.fromkeys(ids) if v and v != ex.prompt_ids]
+        out.append(cache[prompt])
+    return out
+
+
+def _dev_wordings(corpus, fitted: list[EncodedExchange], count: int, seed: int) -> list[Wording]:
+    """Generated wordings (another seed than training's) to choose the best checkpoint by."""
+    rng = random.Random(seed * 104729 + 2)
+    kept = {ex.line for ex in fitted}
+    replies: dict[str, set[str]] = {}
+    for ex in corpus.exchanges:
+        if ex.line in kept:
+            replies.setdefault(ex.prompt.lower(), set()).add(ex.response.lower())
+    out = []
+    for prompt, accepted in replies.items():
+        out += [Wording(w, frozenset(accepted)) for w in wordings(prompt, count, rng)]
+    return out
+
+
+def _pick_wordings(fitted, variants, clean_share: float, generator) -> list[tuple[int, ...]]:
+    """This epoch's prompt of every row: its corpus wording or one of its noisy ones."""
+    n = len(fitted)
+    coins = torch.rand(n, generator=generator).tolist()
+    picks = torch.randint(0, 1 << 30, (n,), generator=generator).tolist()
+    out = []
+    for ex, pool, coin, pick in zip(fitted, variants, coins, picks):
+        out.append(ex.prompt_ids if coin < clean_share or not pool else pool[pick % len(pool)])
+    return out
+
+
+def _training_tensors(fitted: list[EncodedExchange], prompts: list[tuple[int, ...]],
+                      row_weights: list[float], device):
+    """Inputs, targets, per-position loss weights (response tokens and END only)
+    and the prompt positions, for the rows with these prompts."""
+    sequences = [[spec.SEP, *p, spec.SEP, *ex.response_ids, spec.END] for ex, p in zip(fitted, prompts)]
+    inputs, targets = sequence_batch(sequences, device)
+    weights = torch.zeros(targets.shape, dtype=torch.float32)
+    mask = torch.zeros(targets.shape, dtype=torch.bool)
+    for i, (ex, p) in enumerate(zip(fitted, prompts)):
+        start = len(p) + 1                  # position of the second SEP predicts the reply
+        weights[i, start: start + len(ex.response_ids) + 1] = row_weights[i]
+        mask[i, 1: 1 + len(p)] = True
+    return inputs, targets, weights.to(device), mask.to(device)
 
 
 def _default_probes(groups: dict, tokenizer, count: int = 4) -> list[str]:
@@ -478,14 +567,6 @@ def _default_probes(groups: dict, tokenizer, count: int = 4) -> list[str]:
     prompts = list(groups)
     step = max(1, len(prompts) // count)
     return [tokenizer.decode(p) for p in prompts[::step][:count]]
-
-
-def _prompt_positions(fitted: list[EncodedExchange], width: int) -> torch.Tensor:
-    """(N, width) bool: where each input row holds a prompt token (between the SEPs)."""
-    mask = torch.zeros(len(fitted), width, dtype=torch.bool)
-    for i, ex in enumerate(fitted):
-        mask[i, 1: 1 + len(ex.prompt_ids)] = True
-    return mask
 
 
 def _corpus_fingerprint(fitted: list[EncodedExchange]) -> str:
@@ -502,9 +583,15 @@ def _config_json(cfg: TrainConfig) -> dict:
     return data
 
 
-def _score(metrics: dict) -> tuple[float, float, int]:
-    # later epochs win exact ties: they had more training at the same integer score
-    return (metrics["valid_rate"], metrics["token_accuracy"], metrics["epoch"])
+CORPUS_FLOOR = 0.98     # a checkpoint below this corpus valid rate never beats one above it
+
+
+def _score(metrics: dict) -> tuple:
+    # Unseen wordings decide among checkpoints that still know their corpus;
+    # later epochs win exact ties: they had more training at the same score.
+    dev = metrics.get("dev_rate", 0.0)
+    return (metrics["valid_rate"] >= CORPUS_FLOOR, dev + metrics["valid_rate"],
+            metrics["token_accuracy"], metrics["epoch"])
 
 
 def _epoch_of(path: Path) -> int:
