@@ -100,10 +100,11 @@ def test_bad_input_then_a_normal_prompt(project_build, project_vectors):
     context = session.say("HELLO")                       # shifted letters are lower-cased
     assert context == hello["context"] + hello["reply_ids"]
     long_line = ("abc " * 20)[:80]
-    context = session.say(long_line)                     # 80 characters: at most 16 ids kept
-    assert context[0] == spec.SEP and context[17] == spec.SEP and len(context) <= 20
-    kept = vectors_tokenizer.decode(context[1:17])
-    assert len(kept) >= 16 and set(kept) <= set("abc ")
+    context = session.say(long_line)                     # 80 characters: the prompt budget's ids kept
+    budget = vectors_tokenizer.prompt_ids
+    assert context[0] == spec.SEP and context[budget + 1] == spec.SEP and len(context) <= spec.CONTEXT
+    kept = vectors_tokenizer.decode(context[1: budget + 1])   # the screen line holds what fits after "you> "
+    assert len(kept) >= budget and set(kept) <= set("abc ")
     assert session.say("hello") == hello["context"] + hello["reply_ids"]
 
 

@@ -32,12 +32,13 @@ def test_digits_and_symbols_dropped_between_letters(vectors_tokenizer):
     assert vectors_tokenizer.encode("he2l#lo") == vectors_tokenizer.encode("hello")
 
 
-def test_long_text_keeps_first_16_ids(vectors_tokenizer):
+def test_long_text_keeps_the_first_prompt_budget_ids(vectors_tokenizer):
     text = "you are wonderful and i love this little computer " * 20
     ids = vectors_tokenizer.encode(text)
-    assert len(ids) > 16
+    budget = vectors_tokenizer.prompt_ids           # 16 without a declared budget
+    assert len(ids) > budget
     turn = vectors_tokenizer.encode_turn(text)
-    assert turn == [spec.SEP] + ids[:16] + [spec.SEP]
+    assert turn == [spec.SEP] + ids[:budget] + [spec.SEP]
 
 
 def test_merges_apply_in_order_without_overlap():
@@ -131,11 +132,15 @@ def test_train_bpe_fills_vocabulary_on_varied_text():
     assert len(tok.vocab) == spec.VOCAB_SIZE
 
 
-def test_prompt_budget_round_trips_and_format_1_files_are_unchanged(vectors_tokenizer, tmp_path):
+def test_a_format_1_tokenizer_keeps_16_ids_and_saves_unchanged(original_vectors):
+    tokenizer = original_vectors.tokenizer
+    assert tokenizer.prompt_ids == spec.MAX_INPUT_IDS
+    assert "prompt_ids" not in tokenizer.to_json()
+
+
+def test_prompt_budget_round_trips(vectors_tokenizer, tmp_path):
     from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
-    assert vectors_tokenizer.prompt_ids == spec.MAX_INPUT_IDS
-    assert "prompt_ids" not in vectors_tokenizer.to_json()
     budgeted = vectors_tokenizer.with_prompt_ids(7)
     budgeted.save(tmp_path / "t.json")
     loaded = Tokenizer.load(tmp_path / "t.json")
