@@ -143,6 +143,32 @@ async def test_continue_runs_and_typing_goes_to_the_c64(program):
 
 
 @pilot
+async def test_backspace_is_del_on_the_c64(program):
+    """hellx, Backspace, o types hello: the echoing program's CHROUT of DEL rubs out the x."""
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f9")
+        screen = app.query_one(C64Screen)
+        await wait_until(pilot, lambda: any("HELLO" in line for line in screen.text_lines()))
+        await pilot.press(*"hellx", "backspace", "o")
+        await wait_until(pilot, lambda: any("HELLOHELLO" in line for line in screen.text_lines()))
+        assert not any("X" in line for line in screen.text_lines())
+
+
+@pilot
+async def test_terminal_keys_press_the_c64_keys(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        typed: list[str] = []
+        app.host.type_text = typed.append
+        await pilot.press("insert", "home", "shift+home", "escape", "up", "down", "left", "right", "delete")
+        await pilot.pause()
+        # INST, HOME, CLR, RUN/STOP, the four cursor keys, DEL
+        assert [ord(t) for t in typed] == [0x94, 0x13, 0x93, 0x03, 0x91, 0x11, 0x9D, 0x1D, 0x14]
+        assert len(app.screen_stack) == 1                          # Esc opened or closed nothing
+
+
+@pilot
 async def test_screen_cells_use_colour_ram_background_and_reverse(program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:

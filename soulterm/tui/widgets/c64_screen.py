@@ -3,8 +3,10 @@
 Cells take their foreground from colour RAM and their background from
 $D021; reverse video (screen codes >= 128) swaps the two. Glyphs come from
 the upper-case or lower-case character set as $D018 selects. While the
-panel has focus, printable keys, Return and Backspace are typed into the
-C64's keyboard buffer (posted as a message; the app forwards them).
+panel has focus, printable keys and the keys a C64 has (SPECIAL_KEYS:
+Backspace = DEL, Insert = INST, arrows = cursor keys, Home = HOME,
+Shift+Home = CLR, Esc = RUN/STOP) are typed into the C64's keyboard buffer
+(posted as a message; the app forwards them).
 """
 
 from __future__ import annotations
@@ -18,15 +20,21 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from soulterm.c64.petscii import CONTROL_KEYS
 from soulterm.tui.charset import LOWERCASE_GLYPHS, UPPERCASE_GLYPHS
 from soulterm.tui.palette import cell_style, rich_colour
 
 COLUMNS, ROWS = 40, 25
 BORDER_X, BORDER_Y = 2, 1
 
-# PETSCII for the keys that are not printable characters.
-SPECIAL_KEYS = {"enter": "\r", "backspace": "\x14", "delete": "\x14", "home": "\x13",
-                "up": "\x91", "down": "\x11", "left": "\x9d", "right": "\x1d"}
+# Terminal keys -> the C64 key they press (as the character of its PETSCII code).
+# Delete is DEL too: the C64 has one key for both. RESTORE is not here (the app binds it).
+_TERMINAL_TO_C64 = {
+    "backspace": "del", "delete": "del", "insert": "inst", "home": "home", "shift+home": "clr",
+    "escape": "run/stop", "up": "cursor up", "down": "cursor down", "left": "cursor left",
+    "right": "cursor right",
+}
+SPECIAL_KEYS = {"enter": "\r", **{key: chr(CONTROL_KEYS[c64]) for key, c64 in _TERMINAL_TO_C64.items()}}
 
 
 @dataclass(frozen=True)
