@@ -420,3 +420,13 @@ async def test_command_palette_offers_the_menu(program):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, InputDialog) or any(
             "nothing to export" in n.message for n in app._notifications))
+
+
+@pilot
+async def test_palette_lists_quit_once(program):
+    from soulterm.tui.commands import MENU
+
+    app = make_app(program)
+    async with app.run_test(size=SIZE):
+        titles = [command.title for command in app.get_system_commands(app.screen)] + [t for t, _, _ in MENU]
+        assert sum("quit" in title.lower() for title in titles) == 1, titles

@@ -98,6 +98,10 @@ class SoultermApp(App):
         self._faded_at = 0
         self.hex_target = ""
 
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:
+        """Messages here carry paths and hints like 'soulterm[train]': plain text, not markup."""
+        super().notify(message, markup=markup, **options)
+
     # -- layout --------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -403,7 +407,7 @@ class SoultermApp(App):
         if importlib.util.find_spec("torch") is None:
             self.notify(TORCH_HINT, title="Train", severity="error")
             return
-        trained = await self.push_screen_wait(TrainScreen(Path.cwd() / "trained"))
+        trained = await self.push_screen_wait(TrainScreen())
         if trained is not None:
             await self._build_and_boot(trained / "soul.bin", trained / "tokenizer.json", trained / "disk")
 
