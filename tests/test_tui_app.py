@@ -430,3 +430,22 @@ async def test_palette_lists_quit_once(program):
     async with app.run_test(size=SIZE):
         titles = [command.title for command in app.get_system_commands(app.screen)] + [t for t, _, _ in MENU]
         assert sum("quit" in title.lower() for title in titles) == 1, titles
+
+
+@pilot
+async def test_a_bad_disk_in_load_leaves_the_running_machine_alone(tmp_path, program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f9")
+        screen = app.query_one(C64Screen)
+        await wait_until(pilot, lambda: any("HELLO" in line for line in screen.text_lines()))
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: app.host.paused)
+        cycles = app.machine.cycles
+        for name, data in (("bad.d64", b"not a disk"), ("empty.prg", b"\x01")):
+            (tmp_path / name).write_bytes(data)
+            await answer(pilot, app, "f5", str(tmp_path / name))
+            assert any(name in n.message for n in app._notifications)
+        assert app.machine.cycles == cycles                      # no reset happened
+        assert any("HELLO" in line for line in screen.text_lines())
+        assert app.disk == program

@@ -200,3 +200,14 @@ def test_recorder_starts_a_new_matrix_for_a_new_turn():
     view = recorder.view()
     assert sorted(view.rows[0]) == [0] and view.first_position == 0
     np.testing.assert_allclose(view.rows[0][0], [1.0])
+
+
+def test_status_speed_is_a_measurement_or_dashes_never_negative():
+    from soulterm.tui.widgets.status_line import NO_SPEED, speed_text
+
+    assert speed_text(985_248, running=True) == " 0.99"
+    assert speed_text(12_345_678, running=True) == "12.35"
+    assert speed_text(1_000, running=True) == "<0.01"        # not a misleading 0.00
+    for speed, running in ((-50_000.0, True), (0.0, True), (985_248, False)):
+        assert speed_text(speed, running) == NO_SPEED
+    assert NO_SPEED.strip() == "-.--"

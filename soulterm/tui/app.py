@@ -24,6 +24,7 @@ from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT as
 from soulterm.tui.buildmap import BuildMap, MapError
 from soulterm.tui.commands import SoultermCommands
 from soulterm.tui.host import HEAT_CELLS, MachineHost
+from soulterm.tui.program_check import check_loadable
 from soulterm.tui.screens.build import D64_NAME, MAP_NAME, BuildScreen
 from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
@@ -175,6 +176,7 @@ class SoultermApp(App):
             self.notify(f"{path}: not found; Build (F3) makes it", title="Disk", severity="warning")
             return False
         try:
+            check_loadable(path)   # before the reset: a bad file must not wipe the running machine
             self.host.load(path)
         except Exception as exc:  # LoadError and friends: one line, never a traceback
             self.notify(f"{path}: {exc}", title="Load failed", severity="error")
@@ -216,8 +218,8 @@ class SoultermApp(App):
         if memory.display and (host.paused or self._frame_count % MEMORY_EVERY == 0):
             memory.show(self._access_heat, self._write_heat, pc)
         self.status_line.show(
-            warp=host.warp, speed_hz=0.0 if host.paused else host.speed_hz(), cycles=m.cycles,
-            muted=self.muted, sound=self.sound, paused=host.paused, where=memory.routine_text())
+            warp=host.warp, speed_hz=host.speed_hz(), cycles=m.cycles, muted=self.muted, sound=self.sound,
+            paused=host.paused, waiting=bool(getattr(m, "waiting_for_input", False)), where=memory.routine_text())
         attention = self.attention_panel
         if host.attention is not None and (host.paused or self._frame_count % MEMORY_EVERY == 1):
             attention.show(host.attention.view(), self.build_map.vocab, "")
