@@ -263,9 +263,9 @@ async def test_memory_map_shows_regions_heat_and_routine(program):
         rendered = panel.render().plain
         assert "◆" in rendered and "code" in rendered and "attention" in rendered
         assert "PC $0828 work in code" in rendered
-        assert "reading code" in panel.border_subtitle                  # the busiest region, named
-        # Offsets: border 1 + padding 1, row labels 6; the header line, then row $0000.
-        await pilot.hover(MemoryMapPanel, offset=(2 + 6 + 32, 1 + 1))      # cell 32 of row 0 = $0800
+        assert "reading" in panel.border_subtitle                       # the busiest region, named
+        # Offsets: border 1 + padding 1, row labels 6; row $0000 first.
+        await pilot.hover(MemoryMapPanel, offset=(2 + 6 + 32, 1))          # cell 32 of row 0 = $0800
         assert panel.border_subtitle.startswith("$0800: code (code, $0801-$0830)")
 
 
@@ -390,20 +390,69 @@ async def test_train_without_torch_says_how_to_install(program, monkeypatch):
         assert any("pip install 'soulterm[train]'" in n.message for n in app._notifications)
 
 
+LAYOUT_SIZES = [(80, 24), (100, 30), (120, 40), (160, 50)]
+
+
+@pytest.mark.parametrize("size", LAYOUT_SIZES)
 @pilot
-async def test_small_terminal_collapses_panels_but_keeps_the_screen(program):
+async def test_layout_fits_every_size(program, size):
+    """The status line always shows; the whole screen where the rows allow; panels fill
+    their area to the bottom (no blank bands); every panel is reachable."""
+    from soulterm.tui.layout import choose_layout
+
+    width, height = size
     app = make_app(program)
-    async with app.run_test(size=(90, 32)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        assert app.query_one(C64Screen).display and app.query_one(C64Screen).size.width == 44
-        assert not app.query_one(AttentionPanel).display or app.query_one(AttentionPanel).size.width == 0
-        await pilot.resize_terminal(80, 28)                       # less than the screen's 27 rows + chrome
+        footer_top = height - 1
+        desk = app.query_one("#desk").region
+        assert app.status_line.display and 1 <= app.status_line.region.height
+        assert app.status_line.region.bottom <= footer_top
+        screen = app.query_one(C64Screen)
+        assert screen.region.height == min(27, height - 3)   # tab bar, status, footer at the least
+        assert screen.region.width == 44 and screen.region.right <= width
+        names = ["attention", "memory", "debugger"]
+        if choose_layout(width, height).mode == "dashboard":
+            for name in names:
+                assert app.query_one(f"#{name}").display
+            top_row = app.query_one("#machine").region
+            assert app.query_one("#attention").region.bottom == top_row.bottom
+            assert app.query_one("#memory").region.bottom == app.query_one("#debugger").region.bottom == desk.bottom
+            assert app.query_one("#memory").region.height == 20          # all 16 rows and the legend
+            return
+        seen = set()
+        for _ in range(len(names) + 1):
+            await pilot.press("f1")
+            await pilot.pause()
+            shown = [name for name in names if app.query_one(f"#{name}").display]
+            assert len(shown) <= 1
+            for name in shown:
+                region = app.query_one(f"#{name}").region
+                assert region.bottom == desk.bottom and region.right == width and region.height > 10
+                seen.add(name)
+        assert seen == set(names)
+
+
+@pilot
+async def test_a_short_screen_follows_the_cursor(program):
+    app = make_app(program)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.query_one(C64Screen)
+        shown = screen.region.height
+        assert shown < 25
+        m = app.machine
+        for row in range(25):                      # row numbers as screen codes: "00".."24"
+            m.ram[0x0400 + row * 40:0x0400 + row * 40 + 2] = f"{row:02d}".encode()
+        m.ram[0xD6] = 24                           # the cursor on the bottom row
+        app.refresh_panels()
         await pilot.pause()
-        assert app.query_one(C64Screen).region.height == 27
-        assert not app.status_line.display
-        await pilot.resize_terminal(160, 50)
+        lines = screen.visible_text_lines()
+        assert len(lines) == shown and lines[-1].startswith("24") and lines[0].startswith(f"{25 - shown:02d}")
+        assert screen.render_line(shown - 1).text.strip().startswith("24")
+        m.ram[0xD6] = 2                            # back at the top: the top rows again
+        app.refresh_panels()
         await pilot.pause()
-        assert app.query_one(AttentionPanel).size.width > 60 and app.status_line.display
+        assert screen.visible_text_lines()[0].startswith("00")
 
 
 @pilot
@@ -449,3 +498,19 @@ async def test_a_bad_disk_in_load_leaves_the_running_machine_alone(tmp_path, pro
         assert app.machine.cycles == cycles                      # no reset happened
         assert any("HELLO" in line for line in screen.text_lines())
         assert app.disk == program
+
+
+@pilot
+async def test_a_rom_bank_switch_is_not_a_write(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        m = app.machine
+        app.refresh_panels()
+        m.memory.set_port(0x2F, 0x34)            # BASIC, I/O and KERNAL out: RAM shows there
+        app.refresh_panels()
+        assert not app._write_heat[0xA000 // 64:].any()
+        m.memory.set_port(0x2F, 0x37)
+        m.ram[0x3000] ^= 0xFF                    # a real RAM write
+        app.refresh_panels()
+        assert app._write_heat[0x3000 // 64] == 1.0 and not app._write_heat[0xA000 // 64:].any()
+        await pilot.pause()
