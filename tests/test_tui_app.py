@@ -290,10 +290,12 @@ async def test_attention_panel_follows_emulated_memory(program):
         # Heads 0-3 of layer 0 are done for position 2: 255:0:85 normalised is 75/0/25 %.
         # Layer 1 is being computed: nothing is shown for it yet.
         lines = [line.rstrip() for line in text.splitlines()]
-        assert lines[2].startswith(" 0 SEP     75   75   75   75" + " " * 20 + "   ")
-        assert lines[3] == " 1 hi       0    0    0    0"
-        assert lines[4] == " 2 there   25   25   25   25"
-        assert " 2 there 75  0 25" in text                          # the matrix row of L0H0
+        assert lines[1].split() == ["token", *(f"L{k // 4}H{k % 4}" for k in range(8)), "0", "1", "2"]
+        assert lines[2] == " 0 SEP      75   75   75   75"
+        assert lines[3] == " 1 hi        0    0    0    0"
+        # Row 2 carries the matrix row of L0H0 for position 2, beside the heads: labelled once.
+        assert lines[4] == " 2 there    25   25   25   25 " + " " * 20 + "  75  0 25"
+        assert text.count("there") == 1
         panel.focus()
         await pilot.press("right")
         assert panel.selected_head == 1
@@ -302,7 +304,7 @@ async def test_attention_panel_follows_emulated_memory(program):
         await pilot.press("3")
         assert panel.selected_head == 2
         region = panel.region
-        await pilot.click(AttentionPanel, offset=(1 + 9 + 5 * 6 + 1, 2))   # the L1H2 column
+        await pilot.click(AttentionPanel, offset=(1 + 10 + 5 * 6 + 1, 2))  # the L1H2 column
         assert panel.selected_head == 6, region
 
 
@@ -514,3 +516,15 @@ async def test_a_rom_bank_switch_is_not_a_write(program):
         app.refresh_panels()
         assert app._write_heat[0x3000 // 64] == 1.0 and not app._write_heat[0xA000 // 64:].any()
         await pilot.pause()
+
+
+@pilot
+async def test_debugger_lines_fit_at_160_columns(program):
+    app = make_app(program)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await run_to(pilot, app, "wait")
+        app.update_debugger()
+        panel = app.query_one(DebuggerPanel)
+        lines = panel.plain().splitlines()
+        assert any("cycles" in line for line in lines) and any("test.s:7" in line for line in lines)
+        assert max(len(line) for line in lines) <= panel.content_size.width, lines

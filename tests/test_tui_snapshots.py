@@ -60,9 +60,18 @@ async def _settle(pilot) -> None:
     await pilot.pause(0.1)
 
 
-def test_main_layout(snap_compare, app):
-    assert snap_compare(app, terminal_size=(160, 50), run_before=_settle)
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 40), (160, 50)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_layout(snap_compare, app, size):
+    """The layout at each size layout.py distinguishes: single (80x24, a window of
+    the screen), beside (100x30, 120x40) and the dashboard (160x50)."""
+    assert snap_compare(app, terminal_size=size, run_before=_settle)
 
 
-def test_small_terminal_keeps_the_screen(snap_compare, app):
-    assert snap_compare(app, terminal_size=(90, 32), run_before=_settle)
+def test_short_terminal_memory_panel(snap_compare, app):
+    """80x24 with the memory map chosen in the tab bar (F1 twice)."""
+    async def settle_and_choose(pilot) -> None:
+        await _settle(pilot)
+        await pilot.press("f1", "f1")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle_and_choose)

@@ -35,7 +35,7 @@ from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
 from soulterm.tui.widgets.attention import AttentionPanel
 from soulterm.tui.widgets.c64_screen import KEY_HELP, C64Screen, ScreenFrame
 from soulterm.tui.widgets.debugger import DebuggerPanel, capture
-from soulterm.tui.widgets.memory_map import SCALE_TITLE, MemoryMapPanel, ram_cells
+from soulterm.tui.widgets.memory_map import SCALE_TITLE, MemoryMapPanel, pc_location, ram_cells
 from soulterm.tui.widgets.status_line import StatusLine
 
 DEFAULT_DISK = DEFAULT_D64
@@ -273,7 +273,8 @@ class SoultermApp(App):
             memory.show(self._access_heat, self._write_heat, pc, ram[0], ram[1])
         self.status_line.show(
             warp=host.warp, speed_hz=host.speed_hz(), cycles=m.cycles, muted=self.muted, sound=self.sound,
-            paused=host.paused, waiting=bool(getattr(m, "waiting_for_input", False)), where=memory.routine_text())
+            paused=host.paused, waiting=bool(getattr(m, "waiting_for_input", False)),
+            where=f"PC ${pc:04X} {pc_location(self.build_map, pc, ram[0], ram[1])}")
         attention = self.attention_panel
         if host.attention is not None and (host.paused or self._frame_count % MEMORY_EVERY == 1):
             attention.show(host.attention.view(), self.build_map.vocab, "")
