@@ -294,7 +294,7 @@ async def test_attention_panel_follows_emulated_memory(program):
         assert lines[2] == " 0 SEP      75   75   75   75"
         assert lines[3] == " 1 hi        0    0    0    0"
         # Row 2 carries the matrix row of L0H0 for position 2, beside the heads: labelled once.
-        assert lines[4] == " 2 there    25   25   25   25 " + " " * 20 + "  75  0 25"
+        assert lines[4] == " 2 there    25   25   25   25 " + " " * 20 + " 75  0 25"
         assert text.count("there") == 1
         panel.focus()
         await pilot.press("right")
@@ -306,6 +306,28 @@ async def test_attention_panel_follows_emulated_memory(program):
         region = panel.region
         await pilot.click(AttentionPanel, offset=(1 + 10 + 5 * 6 + 1, 2))  # the L1H2 column
         assert panel.selected_head == 6, region
+
+
+@pilot
+async def test_attention_matrix_fits_a_full_context_at_160_columns(program):
+    from soulterm.soul.spec import CONTEXT
+
+    app = make_app(program)
+    async with app.run_test(size=(160, 50)) as pilot:
+        m, a = app.machine, ATTENTION
+        m.ram[a["context"]:a["context"] + CONTEXT] = bytes([1] + [5, 6] * ((CONTEXT - 1) // 2) + [5] * ((CONTEXT - 1) % 2))
+        m.ram[a["context_len"]] = CONTEXT
+        m.ram[a["weights"]:a["weights"] + CONTEXT] = bytes([0] * (CONTEXT - 1) + [255])   # all on the last token
+        m.ram[a["position"]], m.ram[a["layer"]], m.ram[a["head"]] = CONTEXT - 1, 0, 1   # L0H0 done
+        await pilot.press("f10")
+        app.refresh_panels()
+        await pilot.pause()
+        panel = app.query_one(AttentionPanel)
+        lines = panel.render().plain.splitlines()
+        assert len(lines) == 2 + CONTEXT
+        assert lines[1].split()[-1] == str(CONTEXT - 1)              # the last column is numbered
+        assert lines[-1].rstrip().endswith("99")                      # and the last row's weight shown
+        assert max(len(line.rstrip()) for line in lines) <= panel.content_size.width
 
 
 @pilot

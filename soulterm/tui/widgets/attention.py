@@ -28,7 +28,7 @@ from soulterm.tui.attention_recorder import HEADS, AttentionView
 LABEL_WIDTH = 10  # "18 " and 6 characters of the token, then a space before the numbers
 HEAD_CELL = 5  # "L0H0" plus a space, so the head names stay apart
 MATRIX_CELL = 3
-GAP = 2
+GAP = 1  # the head cells end in a space already
 
 
 def heat_style(weight: float, dim: bool = False) -> Style:
