@@ -117,7 +117,9 @@ async def test_epochs_field_takes_only_a_few_digits(program):
         field = screen.query_one("#epochs")
         field.focus()
         field.value = ""
-        await pilot_.press(*("1" * 30), "x")
+        field.insert_text_at_cursor("1" * 30 + "x")     # checked as a whole: refused at once
+        assert field.value == ""
+        await pilot_.press(*("1" * (EPOCHS_MAX_DIGITS + 1)), "x")
         assert field.value == "1" * EPOCHS_MAX_DIGITS
 
 
