@@ -450,6 +450,7 @@ async def test_layout_fits_every_size(program, size):
             await pilot.pause()
             shown = [name for name in names if app.query_one(f"#{name}").display]
             assert len(shown) <= 1
+            assert app.status_line.region.height >= 1                 # whatever the tab bar shows
             for name in shown:
                 region = app.query_one(f"#{name}").region
                 assert region.bottom == desk.bottom and region.right == width and region.height > 10

@@ -177,7 +177,12 @@ class SoultermApp(App):
     def _show_panels(self) -> None:
         everything = self.layout_mode == "dashboard"
         main = self.screen_stack[0] if self.screen_stack else self.screen
-        main.query_one("#machine").display = everything or self.layout_mode == "beside" or self.active_panel == "screen"
+        # Single layout with a panel chosen: the machine column shrinks to its status line,
+        # which always shows.
+        panel_chosen = self.layout_mode == "single" and self.active_panel != "screen"
+        main.set_class(panel_chosen, "-panel-chosen")
+        self.c64_screen.display = not panel_chosen
+        main.query_one("#key-help").display = not panel_chosen
         for name, _ in PANELS[1:]:
             main.query_one(f"#{name}").display = everything or self.active_panel == name
 
