@@ -143,6 +143,32 @@ async def test_continue_runs_and_typing_goes_to_the_c64(program):
 
 
 @pilot
+async def test_backspace_is_del_on_the_c64(program):
+    """hellx, Backspace, o types hello: the echoing program's CHROUT of DEL rubs out the x."""
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f9")
+        screen = app.query_one(C64Screen)
+        await wait_until(pilot, lambda: any("HELLO" in line for line in screen.text_lines()))
+        await pilot.press(*"hellx", "backspace", "o")
+        await wait_until(pilot, lambda: any("HELLOHELLO" in line for line in screen.text_lines()))
+        assert not any("X" in line for line in screen.text_lines())
+
+
+@pilot
+async def test_terminal_keys_press_the_c64_keys(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        typed: list[str] = []
+        app.host.type_text = typed.append
+        await pilot.press("insert", "home", "shift+home", "escape", "up", "down", "left", "right", "delete")
+        await pilot.pause()
+        # INST, HOME, CLR, RUN/STOP, the four cursor keys, DEL
+        assert [ord(t) for t in typed] == [0x94, 0x13, 0x93, 0x03, 0x91, 0x11, 0x9D, 0x1D, 0x14]
+        assert len(app.screen_stack) == 1                          # Esc opened or closed nothing
+
+
+@pilot
 async def test_screen_cells_use_colour_ram_background_and_reverse(program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:
@@ -237,9 +263,9 @@ async def test_memory_map_shows_regions_heat_and_routine(program):
         rendered = panel.render().plain
         assert "◆" in rendered and "code" in rendered and "attention" in rendered
         assert "PC $0828 work in code" in rendered
-        assert "reading code" in panel.border_subtitle                  # the busiest region, named
-        # Offsets: border 1 + padding 1, row labels 6; the header line, then row $0000.
-        await pilot.hover(MemoryMapPanel, offset=(2 + 6 + 32, 1 + 1))      # cell 32 of row 0 = $0800
+        assert "reading" in panel.border_subtitle                       # the busiest region, named
+        # Offsets: border 1 + padding 1, row labels 6; row $0000 first.
+        await pilot.hover(MemoryMapPanel, offset=(2 + 6 + 32, 1))          # cell 32 of row 0 = $0800
         assert panel.border_subtitle.startswith("$0800: code (code, $0801-$0830)")
 
 
@@ -264,10 +290,12 @@ async def test_attention_panel_follows_emulated_memory(program):
         # Heads 0-3 of layer 0 are done for position 2: 255:0:85 normalised is 75/0/25 %.
         # Layer 1 is being computed: nothing is shown for it yet.
         lines = [line.rstrip() for line in text.splitlines()]
-        assert lines[2].startswith(" 0 SEP     75   75   75   75" + " " * 20 + "   ")
-        assert lines[3] == " 1 hi       0    0    0    0"
-        assert lines[4] == " 2 there   25   25   25   25"
-        assert " 2 there 75  0 25" in text                          # the matrix row of L0H0
+        assert lines[1].split() == ["token", *(f"L{k // 4}H{k % 4}" for k in range(8)), "0", "1", "2"]
+        assert lines[2] == " 0 SEP      75   75   75   75"
+        assert lines[3] == " 1 hi        0    0    0    0"
+        # Row 2 carries the matrix row of L0H0 for position 2, beside the heads: labelled once.
+        assert lines[4] == " 2 there    25   25   25   25 " + " " * 20 + " 75  0 25"
+        assert text.count("there") == 1
         panel.focus()
         await pilot.press("right")
         assert panel.selected_head == 1
@@ -276,8 +304,30 @@ async def test_attention_panel_follows_emulated_memory(program):
         await pilot.press("3")
         assert panel.selected_head == 2
         region = panel.region
-        await pilot.click(AttentionPanel, offset=(1 + 9 + 5 * 6 + 1, 2))   # the L1H2 column
+        await pilot.click(AttentionPanel, offset=(1 + 10 + 5 * 6 + 1, 2))  # the L1H2 column
         assert panel.selected_head == 6, region
+
+
+@pilot
+async def test_attention_matrix_fits_a_full_context_at_160_columns(program):
+    from soulterm.soul.spec import CONTEXT
+
+    app = make_app(program)
+    async with app.run_test(size=(160, 50)) as pilot:
+        m, a = app.machine, ATTENTION
+        m.ram[a["context"]:a["context"] + CONTEXT] = bytes([1] + [5, 6] * ((CONTEXT - 1) // 2) + [5] * ((CONTEXT - 1) % 2))
+        m.ram[a["context_len"]] = CONTEXT
+        m.ram[a["weights"]:a["weights"] + CONTEXT] = bytes([0] * (CONTEXT - 1) + [255])   # all on the last token
+        m.ram[a["position"]], m.ram[a["layer"]], m.ram[a["head"]] = CONTEXT - 1, 0, 1   # L0H0 done
+        await pilot.press("f10")
+        app.refresh_panels()
+        await pilot.pause()
+        panel = app.query_one(AttentionPanel)
+        lines = panel.render().plain.splitlines()
+        assert len(lines) == 2 + CONTEXT
+        assert lines[1].split()[-1] == str(CONTEXT - 1)              # the last column is numbered
+        assert lines[-1].rstrip().endswith("99")                      # and the last row's weight shown
+        assert max(len(line.rstrip()) for line in lines) <= panel.content_size.width
 
 
 @pilot
@@ -364,20 +414,70 @@ async def test_train_without_torch_says_how_to_install(program, monkeypatch):
         assert any("pip install 'soulterm[train]'" in n.message for n in app._notifications)
 
 
+LAYOUT_SIZES = [(80, 24), (100, 30), (120, 40), (160, 50)]
+
+
+@pytest.mark.parametrize("size", LAYOUT_SIZES)
 @pilot
-async def test_small_terminal_collapses_panels_but_keeps_the_screen(program):
+async def test_layout_fits_every_size(program, size):
+    """The status line always shows; the whole screen where the rows allow; panels fill
+    their area to the bottom (no blank bands); every panel is reachable."""
+    from soulterm.tui.layout import choose_layout
+
+    width, height = size
     app = make_app(program)
-    async with app.run_test(size=(90, 32)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        assert app.query_one(C64Screen).display and app.query_one(C64Screen).size.width == 44
-        assert not app.query_one(AttentionPanel).display or app.query_one(AttentionPanel).size.width == 0
-        await pilot.resize_terminal(80, 28)                       # less than the screen's 27 rows + chrome
+        footer_top = height - 1
+        desk = app.query_one("#desk").region
+        assert app.status_line.display and 1 <= app.status_line.region.height
+        assert app.status_line.region.bottom <= footer_top
+        screen = app.query_one(C64Screen)
+        assert screen.region.height == min(27, height - 3)   # tab bar, status, footer at the least
+        assert screen.region.width == 44 and screen.region.right <= width
+        names = ["attention", "memory", "debugger"]
+        if choose_layout(width, height).mode == "dashboard":
+            for name in names:
+                assert app.query_one(f"#{name}").display
+            top_row = app.query_one("#machine").region
+            assert app.query_one("#attention").region.bottom == top_row.bottom
+            assert app.query_one("#memory").region.bottom == app.query_one("#debugger").region.bottom == desk.bottom
+            assert app.query_one("#memory").region.height == 20          # all 16 rows and the legend
+            return
+        seen = set()
+        for _ in range(len(names) + 1):
+            await pilot.press("f1")
+            await pilot.pause()
+            shown = [name for name in names if app.query_one(f"#{name}").display]
+            assert len(shown) <= 1
+            assert app.status_line.region.height >= 1                 # whatever the tab bar shows
+            for name in shown:
+                region = app.query_one(f"#{name}").region
+                assert region.bottom == desk.bottom and region.right == width and region.height > 10
+                seen.add(name)
+        assert seen == set(names)
+
+
+@pilot
+async def test_a_short_screen_follows_the_cursor(program):
+    app = make_app(program)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.query_one(C64Screen)
+        shown = screen.region.height
+        assert shown < 25
+        m = app.machine
+        for row in range(25):                      # row numbers as screen codes: "00".."24"
+            m.ram[0x0400 + row * 40:0x0400 + row * 40 + 2] = f"{row:02d}".encode()
+        m.ram[0xD6] = 24                           # the cursor on the bottom row
+        app.refresh_panels()
         await pilot.pause()
-        assert app.query_one(C64Screen).region.height == 27
-        assert not app.status_line.display
-        await pilot.resize_terminal(160, 50)
+        lines = screen.visible_text_lines()
+        assert len(lines) == shown and lines[-1].startswith("24") and lines[0].startswith(f"{25 - shown:02d}")
+        assert screen.render_line(shown - 1).text.strip().startswith("24")
+        m.ram[0xD6] = 2                            # back at the top: the top rows again
+        app.refresh_panels()
         await pilot.pause()
-        assert app.query_one(AttentionPanel).size.width > 60 and app.status_line.display
+        assert screen.visible_text_lines()[0].startswith("00")
 
 
 @pilot
@@ -394,3 +494,60 @@ async def test_command_palette_offers_the_menu(program):
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, InputDialog) or any(
             "nothing to export" in n.message for n in app._notifications))
+
+
+@pilot
+async def test_palette_lists_quit_once(program):
+    from soulterm.tui.commands import MENU
+
+    app = make_app(program)
+    async with app.run_test(size=SIZE):
+        titles = [command.title for command in app.get_system_commands(app.screen)] + [t for t, _, _ in MENU]
+        assert sum("quit" in title.lower() for title in titles) == 1, titles
+
+
+@pilot
+async def test_a_bad_disk_in_load_leaves_the_running_machine_alone(tmp_path, program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f9")
+        screen = app.query_one(C64Screen)
+        await wait_until(pilot, lambda: any("HELLO" in line for line in screen.text_lines()))
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: app.host.paused)
+        cycles = app.machine.cycles
+        for name, data in (("bad.d64", b"not a disk"), ("empty.prg", b"\x01")):
+            (tmp_path / name).write_bytes(data)
+            await answer(pilot, app, "f5", str(tmp_path / name))
+            assert any(name in n.message for n in app._notifications)
+        assert app.machine.cycles == cycles                      # no reset happened
+        assert any("HELLO" in line for line in screen.text_lines())
+        assert app.disk == program
+
+
+@pilot
+async def test_a_rom_bank_switch_is_not_a_write(program):
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot:
+        m = app.machine
+        app.refresh_panels()
+        m.memory.set_port(0x2F, 0x34)            # BASIC, I/O and KERNAL out: RAM shows there
+        app.refresh_panels()
+        assert not app._write_heat[0xA000 // 64:].any()
+        m.memory.set_port(0x2F, 0x37)
+        m.ram[0x3000] ^= 0xFF                    # a real RAM write
+        app.refresh_panels()
+        assert app._write_heat[0x3000 // 64] == 1.0 and not app._write_heat[0xA000 // 64:].any()
+        await pilot.pause()
+
+
+@pilot
+async def test_debugger_lines_fit_at_160_columns(program):
+    app = make_app(program)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await run_to(pilot, app, "wait")
+        app.update_debugger()
+        panel = app.query_one(DebuggerPanel)
+        lines = panel.plain().splitlines()
+        assert any("cycles" in line for line in lines) and any("test.s:7" in line for line in lines)
+        assert max(len(line) for line in lines) <= panel.content_size.width, lines

@@ -1,9 +1,9 @@
 """The scripted end-to-end run: `soulterm` in a real terminal (tmux).
 
 Starts the app on the shipped disk, waits for the soulplayer's "you> "
-prompt, types `hello` and Return, and looks on the captured screen for the
-reply the integer engine (soulterm.soul.engine, the ground truth) gives for
-the shipped soul. Skipped, with the reason, where tmux or the built disk is
+prompt, types `hellx`, Backspace (the C64's DEL), `o` and Return, and
+looks on the captured screen for the reply the integer engine
+(soulterm.soul.engine, the ground truth) gives the shipped soul for `hello`. Skipped, with the reason, where tmux or the built disk is
 missing.
 """
 
@@ -68,7 +68,7 @@ def test_soulterm_in_tmux_replies_like_the_integer_engine():
                    check=True, env=env)
     try:
         _wait_for(session, lambda s: PROMPT in s, BOOT_SECONDS)
-        subprocess.run(["tmux", "send-keys", "-t", session, "hello", "Enter"], check=True)
+        subprocess.run(["tmux", "send-keys", "-t", session, "hellx", "BSpace", "o", "Enter"], check=True)
         # The reply is done when the next prompt appears below the typed line.
         screen = _wait_for(session, lambda s: s.count(PROMPT) >= 2, REPLY_SECONDS)
         after = screen.split(PROMPT + " hello", 1)[-1].split(PROMPT)[0]

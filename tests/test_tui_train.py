@@ -3,11 +3,13 @@ training run in the background with its progress, and cancelling."""
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+from pathlib import Path
 
 import pytest
 
-from soulterm.tui.screens.train import TrainScreen
+from soulterm.tui.screens.train import EPOCHS_MAX_DIGITS, TrainScreen, cli_defaults
 
 from test_tui_app import SIZE, make_app, pilot, program, wait_until  # noqa: F401  (fixture)
 
@@ -34,7 +36,7 @@ async def test_train_checks_its_inputs(program, tmp_path):
         screen.query_one("#epochs").value = "0"
         screen.query_one("#start").press()
         await pilot_.pause()
-        assert any("positive whole number" in n.message for n in app._notifications)
+        assert any("whole number from 1" in n.message for n in app._notifications), [n.message for n in app._notifications]
         screen.query_one("#epochs").value = "5"
         screen.query_one("#corpus").value = str(tmp_path / "missing.txt")
         screen.query_one("#start").press()
@@ -105,3 +107,82 @@ async def test_train_can_be_cancelled(program, tmp_path):
         assert screen.query_one("#progress").progress < 100000
         log = "\n".join(str(line) for line in screen.query_one("#samples").lines)
         assert "stopped at epoch" in log
+
+
+@pilot
+async def test_epochs_field_takes_only_a_few_digits(program):
+    """30 digits and a letter: Input(type="integer") froze the UI on exactly this."""
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot_:
+        screen = await _open_train(pilot_, app)
+        field = screen.query_one("#epochs")
+        field.focus()
+        field.value = ""
+        field.insert_text_at_cursor("1" * 30 + "x")     # checked as a whole: refused at once
+        assert field.value == ""
+        await pilot_.press(*("1" * (EPOCHS_MAX_DIGITS + 1)), "x")
+        assert field.value == "1" * EPOCHS_MAX_DIGITS
+
+
+@pilot
+async def test_train_defaults_are_the_clis(program):
+    from soulterm.commands.train import configure
+
+    parser = argparse.ArgumentParser()
+    configure(parser)
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot_:
+        screen = await _open_train(pilot_, app)
+        epochs, eval_every, output = cli_defaults()
+        assert screen.query_one("#epochs").value == str(epochs)
+        assert screen.query_one("#output").value == str(output) == parser.get_default("output")
+
+
+@pilot
+async def test_train_without_torch_names_the_extra(program, monkeypatch):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real_find_spec(name, *a))
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot_:
+        await pilot_.press("f2")
+        await pilot_.pause()
+        hints = [n for n in app._notifications if "pip install" in n.message]
+        assert hints and "'soulterm[train]'" in hints[0].message and not hints[0].markup
+        assert not isinstance(app.screen, TrainScreen)
+
+
+@needs_torch
+@pilot
+async def test_closing_mid_training_saves_a_checkpoint_and_says_so(program, tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(CORPUS)
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot_:
+        screen = await _open_train(pilot_, app)
+        screen.query_one("#corpus").value = str(corpus)
+        screen.query_one("#epochs").value = "100000"
+        screen.query_one("#output").value = str(tmp_path / "trained")
+        screen.query_one("#start").press()
+        await wait_until(pilot_, lambda: screen.query_one("#progress").progress >= 1, timeout=60)
+        await pilot_.press("escape")
+        await wait_until(pilot_, lambda: not isinstance(app.screen, TrainScreen), timeout=120)
+        said = [n.message for n in app._notifications if "training stopped at epoch" in n.message]
+        assert said and "checkpoint saved in" in said[0], [n.message for n in app._notifications]
+        checkpoint = Path(said[0].split("checkpoint saved in ", 1)[1])
+        assert checkpoint.is_dir() and checkpoint.is_relative_to(tmp_path / "trained")
+
+
+@pilot
+async def test_build_dialog_builds_on_the_first_enter(program, tmp_path, monkeypatch):
+    from soulterm.tui.screens import build as build_screen
+
+    calls = []
+    monkeypatch.setattr(build_screen, "run_build", lambda *paths: calls.append(paths))
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot_:
+        await pilot_.press("f3")
+        await wait_until(pilot_, lambda: isinstance(app.screen, build_screen.BuildScreen))
+        app.screen.query_one("#output").value = str(tmp_path / "out")
+        await pilot_.press("enter")
+        await wait_until(pilot_, lambda: calls, timeout=10)
+        assert calls[0][2] == tmp_path / "out"

@@ -200,3 +200,58 @@ def test_recorder_starts_a_new_matrix_for_a_new_turn():
     view = recorder.view()
     assert sorted(view.rows[0]) == [0] and view.first_position == 0
     np.testing.assert_allclose(view.rows[0][0], [1.0])
+
+
+def test_status_speed_is_a_measurement_or_dashes_never_negative():
+    from soulterm.tui.widgets.status_line import NO_SPEED, speed_text
+
+    assert speed_text(985_248, running=True) == " 0.99"
+    assert speed_text(12_345_678, running=True) == "12.35"
+    assert speed_text(1_000, running=True) == "<0.01"        # not a misleading 0.00
+    for speed, running in ((-50_000.0, True), (0.0, True), (985_248, False)):
+        assert speed_text(speed, running) == NO_SPEED
+    assert NO_SPEED.strip() == "-.--"
+
+
+# -- memory map truth -----------------------------------------------------------------
+
+def test_writes_count_only_where_the_cpu_sees_ram():
+    from soulterm.tui.widgets.memory_map import CELL_BYTES, ram_cells
+
+    normal = ram_cells(0x2F, 0x37)                  # BASIC, I/O and KERNAL banked in
+    assert normal[0x0800 // CELL_BYTES] and normal[0x9FC0 // CELL_BYTES]
+    assert not normal[0xA000 // CELL_BYTES] and not normal[0xD020 // CELL_BYTES] and not normal[0xFFC0 // CELL_BYTES]
+    all_ram = ram_cells(0x2F, 0x34)                 # $01 = $34: RAM everywhere
+    assert all_ram.all()
+    io_only = ram_cells(0x2F, 0x35)                 # $35: RAM at $A000 and $E000, I/O at $D000
+    assert io_only[0xA000 // CELL_BYTES] and io_only[0xE000 // CELL_BYTES] and not io_only[0xD000 // CELL_BYTES]
+
+
+def test_pc_location_names_the_program_only_inside_it():
+    from soulterm.tui.widgets.memory_map import pc_location
+
+    build_map = BuildMap.from_dict({
+        "format": "soulterm-map-1", "load_address": 0x0801, "end_address": 0x2000,
+        "symbols": {"matvec": 0x1000}, "lines": [],
+        "regions": [{"name": "kernels", "kind": "code", "start": 0x0801, "end": 0x2000},
+                    {"name": "squares", "kind": "table", "start": 0xE000, "end": 0xF000}],
+    })
+    assert pc_location(build_map, 0x1004, 0x2F, 0x37) == "matvec+4 in kernels"
+    assert pc_location(build_map, 0xE100, 0x2F, 0x37) == "KERNAL"     # ROM over the table
+    assert pc_location(build_map, 0xA100, 0x2F, 0x37) == "BASIC"
+    assert pc_location(build_map, 0xD020, 0x2F, 0x37) == "I/O"
+    assert pc_location(build_map, 0x0400, 0x2F, 0x37) == "RAM"        # outside the program
+    assert pc_location(build_map, 0xE100, 0x2F, 0x35) == "RAM"        # KERNAL banked out
+
+
+def test_legend_colours_are_told_apart():
+    from rich.color import Color
+
+    from soulterm.tui.widgets.memory_map import KIND_COLOURS, MARK_COLOURS
+
+    colours = [Color.parse(c).triplet for c in [*KIND_COLOURS.values(), MARK_COLOURS["write"]]]
+    for i, a in enumerate(colours):
+        for b in colours[i + 1:]:
+            assert sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5 > 40, (a, b)
+    reds = [c for c in colours if c.red > 180 and c.green < 110 and c.blue < 110]
+    assert len(reds) <= 1

@@ -5,7 +5,8 @@
 - `screen_to_petscii(code)`: the reverse, as the line editor reads a line
   back from the screen;
 - `keys_for_text(text)`: the PETSCII codes a C64 keyboard produces when the
-  text is typed (a-z unshifted, A-Z shifted, RETURN for "\\n" / "\\r");
+  text is typed (a-z unshifted, A-Z shifted, RETURN for "\\n" / "\\r", and
+  the control keys in CONTROL_KEYS given as the character of their code);
 - `screen_code_to_text(code, lowercase)`: readable Unicode for one cell,
   letters as plain ASCII so tests and terminals can read them.
 """
@@ -50,12 +51,21 @@ def screen_to_petscii(code: int) -> int:
 # Keys on the C64 keyboard that produce these characters (unshifted or shifted).
 _SYMBOLS = " !\"#$%&'()*+,-./0123456789:;<=>?@[]"
 _EXTRA_KEYS = {"£": 0x5C, "↑": 0x5E, "←": 0x5F, "π": 0xFF}
+# Keys that type a control code rather than a character; a caller passes
+# chr(code), e.g. "\x14" for DEL (the TUI maps Backspace to it).
+CONTROL_KEYS = {
+    "run/stop": 0x03, "home": 0x13, "clr": 0x93, "del": 0x14, "inst": 0x94,
+    "cursor down": 0x11, "cursor up": 0x91, "cursor right": 0x1D, "cursor left": 0x9D,
+}
+_CONTROL_CODES = frozenset(CONTROL_KEYS.values())
 
 
 def key_for_char(char: str) -> int | None:
     """PETSCII code the keyboard produces for one character, None if no key makes it."""
     if char in ("\n", "\r"):
         return RETURN
+    if len(char) == 1 and ord(char) in _CONTROL_CODES:
+        return ord(char)
     if "a" <= char <= "z":
         return ord(char) - 0x20         # unshifted letter: $41-$5A
     if "A" <= char <= "Z":

@@ -1,8 +1,11 @@
 """The soulterm app: a C64 running the transformer, and panels that watch it.
 
-Layout: the C64 screen (with its $D020 border) and a status line on the
-left, the attention panel beside it; the memory map and the debugger below.
-The machine runs in its own thread (host.py); a timer samples it ~12 times a
+Layout (layout.py decides which fits): on a big terminal, the C64 screen
+(with its $D020 border) and a status line on the left, the attention panel
+beside it, the memory map and the debugger below; on smaller ones a tab bar
+(and F1) chooses the panel shown beside or instead of the screen. Every
+panel sits directly in the #desk container and is listed in PANELS, so a
+new panel is one entry there and one widget in compose. The machine runs in its own thread (host.py); a timer samples it ~12 times a
 second and hands each panel what it shows. Menu actions are key bindings
 (shown in the footer) and command palette entries; long work (train, build)
 runs in workers inside its dialog.
@@ -17,21 +20,23 @@ import numpy as np
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header
+from textual.containers import Container, Vertical
+from textual.widgets import Footer, Header, Static, Tab, Tabs
 
 from soulterm import paths
 from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT as REPO_ROOT
 from soulterm.tui.buildmap import BuildMap, MapError
 from soulterm.tui.commands import SoultermCommands
 from soulterm.tui.host import HEAT_CELLS, MachineHost
+from soulterm.tui.layout import choose_layout
+from soulterm.tui.program_check import check_loadable
 from soulterm.tui.screens.build import D64_NAME, MAP_NAME, BuildScreen
 from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
 from soulterm.tui.widgets.attention import AttentionPanel
-from soulterm.tui.widgets.c64_screen import C64Screen, ScreenFrame
+from soulterm.tui.widgets.c64_screen import KEY_HELP, C64Screen, ScreenFrame
 from soulterm.tui.widgets.debugger import DebuggerPanel, capture
-from soulterm.tui.widgets.memory_map import MemoryMapPanel
+from soulterm.tui.widgets.memory_map import SCALE_TITLE, MemoryMapPanel, pc_location, ram_cells
 from soulterm.tui.widgets.status_line import StatusLine
 
 DEFAULT_DISK = DEFAULT_D64
@@ -40,9 +45,10 @@ HEAT_FADE = 0.8           # per 1/12 s of emulated time: heat halves in about a 
 HEAT_FADE_CYCLES = 985_248 // REFRESH_HZ  # fading follows emulated time, so a paused map holds still
 DEBUGGER_EVERY = 4        # while running, the debugger repaints every 4th frame
 MEMORY_EVERY = 2          # the memory map and attention every 2nd (alternating): they cost CPU
-NARROW_WIDTH = 120        # below this the side panels collapse
-SHORT_HEIGHT = 42         # below this the bottom panels collapse
-TINY_HEIGHT = 31          # below this the header and status line go too, for the screen's 27 rows
+CURSOR_ROW = 0xD6         # TBLX: the screen editor's cursor row, which a short screen follows
+# (id, tab title) of everything the tab bar can show; "screen" is the C64 itself,
+# a tab only where nothing fits beside it.
+PANELS = (("screen", "C64"), ("attention", "Attention"), ("memory", "Memory map"), ("debugger", "Debugger"))
 
 
 class SoultermApp(App):
@@ -54,6 +60,7 @@ class SoultermApp(App):
     COMMANDS = App.COMMANDS | {SoultermCommands}
 
     BINDINGS = [
+        Binding("f1", "next_panel", "Panels"),
         Binding("f2", "train", "Train"),
         Binding("f3", "build", "Build"),
         Binding("f4", "export_d64", "Export D64"),
@@ -69,7 +76,7 @@ class SoultermApp(App):
         Binding("ctrl+n", "next_kernel", "Next kernel", show=False),
         Binding("ctrl+b", "breakpoint", "Breakpoint", show=False),
         Binding("ctrl+g", "hex_goto", "Hex view", show=False),
-        Binding("tab", "focus_next", "Next panel", show=False),
+        Binding("tab", "focus_next", "Next focus", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -99,6 +106,12 @@ class SoultermApp(App):
         self._frame_count = 0
         self._faded_at = 0
         self.hex_target = ""
+        self.active_panel = "screen"      # what the tab bar shows where not everything fits
+        self.layout_mode = ""
+
+    def notify(self, message: str, *, markup: bool = False, **options) -> None:
+        """Messages here carry paths and hints like 'soulterm[train]': plain text, not markup."""
+        super().notify(message, markup=markup, **options)
 
     # -- layout --------------------------------------------------------------
 
@@ -110,19 +123,20 @@ class SoultermApp(App):
         self.memory_panel = MemoryMapPanel(id="memory")
         self.debugger_panel = DebuggerPanel(id="debugger")
         yield Header(show_clock=False)
-        with Horizontal(id="top"):
-            with Vertical(id="left"):
+        with Container(id="desk"):
+            yield Tabs(*(Tab(title, id=f"tab-{name}") for name, title in PANELS), id="panel-tabs")
+            with Vertical(id="machine"):
                 yield self.c64_screen
                 yield self.status_line
+                yield Static(KEY_HELP, id="key-help")
             yield self.attention_panel
-        with Horizontal(id="bottom"):
             yield self.memory_panel
             yield self.debugger_panel
         yield Footer()
 
     def on_mount(self) -> None:
         self.attention_panel.border_title = "Attention"
-        self.memory_panel.border_title = "Memory map"
+        self.memory_panel.border_title = SCALE_TITLE
         self.debugger_panel.border_title = "Debugger"
         self._apply_size(self.size.width, self.size.height)
         self.c64_screen.focus()
@@ -144,11 +158,56 @@ class SoultermApp(App):
         self._apply_size(event.size.width, event.size.height)
 
     def _apply_size(self, width: int, height: int) -> None:
-        """Small terminals: side panels and bottom panels collapse; the screen stays."""
+        """Fit the layout to the terminal (layout.py) and show the panels it has room for."""
         main = self.screen_stack[0] if self.screen_stack else self.screen  # not a dialog on top
-        main.set_class(width < NARROW_WIDTH, "-narrow")
-        main.set_class(height < SHORT_HEIGHT, "-short")
-        main.set_class(height < TINY_HEIGHT, "-tiny")
+        layout = choose_layout(width, height)
+        self.layout_mode = layout.mode
+        for mode in ("dashboard", "beside", "single"):
+            main.set_class(layout.mode == mode, f"-{mode}")
+        main.query_one(Header).display = layout.header
+        self.status_line.styles.height = layout.status_rows
+        self.c64_screen.styles.height = layout.screen_rows
+        tabs = main.query_one("#panel-tabs", Tabs)
+        if layout.mode == "beside" and self.active_panel == "screen":
+            self.active_panel = "attention"       # the screen is always beside
+        screen_tab = tabs.query_one("#tab-screen", Tab)
+        screen_tab.display = layout.mode == "single"
+        if tabs.active != f"tab-{self.active_panel}":
+            tabs.active = f"tab-{self.active_panel}"
+        self._show_panels()
+
+    def _show_panels(self) -> None:
+        everything = self.layout_mode == "dashboard"
+        main = self.screen_stack[0] if self.screen_stack else self.screen
+        # Single layout with a panel chosen: the machine column shrinks to its status line,
+        # which always shows.
+        panel_chosen = self.layout_mode == "single" and self.active_panel != "screen"
+        main.set_class(panel_chosen, "-panel-chosen")
+        self.c64_screen.display = not panel_chosen
+        main.query_one("#key-help").display = not panel_chosen
+        for name, _ in PANELS[1:]:
+            main.query_one(f"#{name}").display = everything or self.active_panel == name
+
+    @on(Tabs.TabActivated, "#panel-tabs")
+    def _tab_chosen(self, event: Tabs.TabActivated) -> None:
+        name = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "attention"
+        if name == self.active_panel:
+            return
+        self.active_panel = name
+        self._show_panels()
+        widget = self.c64_screen if name == "screen" else self.query_one(f"#{name}")
+        if widget.focusable:
+            widget.focus()
+        self.refresh_panels()
+
+    def action_next_panel(self) -> None:
+        """F1: the next panel in the tab bar (on the dashboard: the next focusable panel)."""
+        if self.layout_mode == "dashboard":
+            self.action_focus_next()
+            return
+        names = [name for name, _ in PANELS if name != "screen" or self.layout_mode == "single"]
+        following = names[(names.index(self.active_panel) + 1) % len(names)] if self.active_panel in names else names[0]
+        self.query_one("#panel-tabs", Tabs).active = f"tab-{following}"
 
     # -- machine plumbing -------------------------------------------------------
 
@@ -173,6 +232,7 @@ class SoultermApp(App):
             self.notify(f"{path}: not found; Build (F3) makes it", title="Disk", severity="warning")
             return False
         try:
+            check_loadable(path)   # before the reset: a bad file must not wipe the running machine
             self.host.load(path)
         except Exception as exc:  # LoadError and friends: one line, never a traceback
             self.notify(f"{path}: {exc}", title="Load failed", severity="error")
@@ -196,7 +256,7 @@ class SoultermApp(App):
         if host.last_file is not None:
             self.c64_screen.show(ScreenFrame(
                 bytes(vic.screen_codes()), bytes(vic.colour_ram()), vic.border & 0x0F,
-                vic.background & 0x0F, bool(vic.lowercase)))
+                vic.background & 0x0F, bool(vic.lowercase), int(m.ram[CURSOR_ROW])))
         ram = bytes(m.ram)
         cycles = m.cycles
         fade = HEAT_FADE ** (max(0, cycles - self._faded_at) / HEAT_FADE_CYCLES)
@@ -205,17 +265,23 @@ class SoultermApp(App):
         counts = np.array(host.heat, dtype=np.float32)   # the host only ever adds to these
         self._access_heat = self._access_heat * fade + np.maximum(0.0, counts - self._access_counts)
         self._access_counts = counts
-        if self._previous_ram is not None:
-            changed = np.frombuffer(ram, np.uint8) != np.frombuffer(self._previous_ram, np.uint8)
-            self._write_heat[changed.reshape(HEAT_CELLS, -1).any(axis=1)] = 1.0
+        previous = self._previous_ram
+        if previous is not None:
+            changed = np.frombuffer(ram, np.uint8) != np.frombuffer(previous, np.uint8)
+            # RAM writes only: a ROM banked in or out, or an I/O register, changes
+            # what the CPU sees without a write to RAM.
+            written = changed.reshape(HEAT_CELLS, -1).any(axis=1)
+            written &= ram_cells(ram[0], ram[1]) & ram_cells(previous[0], previous[1])
+            self._write_heat[written] = 1.0
         self._previous_ram = ram
         pc = m.cpu.pc
         memory = self.memory_panel
         if memory.display and (host.paused or self._frame_count % MEMORY_EVERY == 0):
-            memory.show(self._access_heat, self._write_heat, pc)
+            memory.show(self._access_heat, self._write_heat, pc, ram[0], ram[1])
         self.status_line.show(
-            warp=host.warp, speed_hz=0.0 if host.paused else host.speed_hz(), cycles=m.cycles,
-            muted=self.muted, sound=self.sound, paused=host.paused, where=memory.routine_text())
+            warp=host.warp, speed_hz=host.speed_hz(), cycles=m.cycles, muted=self.muted, sound=self.sound,
+            paused=host.paused, waiting=bool(getattr(m, "waiting_for_input", False)),
+            where=f"PC ${pc:04X} {pc_location(self.build_map, pc, ram[0], ram[1])}")
         attention = self.attention_panel
         if host.attention is not None and (host.paused or self._frame_count % MEMORY_EVERY == 1):
             attention.show(host.attention.view(), self.build_map.vocab, "")
@@ -411,7 +477,7 @@ class SoultermApp(App):
         if importlib.util.find_spec("torch") is None:
             self.notify(TORCH_HINT, title="Train", severity="error")
             return
-        trained = await self.push_screen_wait(TrainScreen(paths.user_soul_dir()))
+        trained = await self.push_screen_wait(TrainScreen())
         if trained is not None:
             await self._build_and_boot(trained / "soul.bin", trained / "tokenizer.json", trained / "disk")
 

@@ -1,4 +1,5 @@
-"""The command palette provider: every menu action by name, fuzzy-matched."""
+"""The command palette provider: every menu action by name, fuzzy-matched.
+(Quit is not here: Textual's own system commands list it.)"""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ MENU = (
     ("Run to next kernel", "next_kernel", "run until the PC enters a kernel routine"),
     ("Breakpoint", "breakpoint", "set or clear a breakpoint by symbol or $address"),
     ("Hex view: follow symbol", "hex_goto", "show memory at a symbol or $address"),
-    ("Quit", "quit", "leave soulterm"),
 )
 
 

@@ -32,7 +32,7 @@ from soulterm.tui.buildmap import BuildMap
 PAL_CLOCK_HZ = 985_248
 HEAT_CELL_BYTES = 64          # the memory-map panel shows 1024 cells of 64 bytes
 HEAT_CELLS = 0x10000 // HEAT_CELL_BYTES
-WARP_SLICE_CYCLES = 20_000
+WARP_SLICE_CYCLES = 5_000     # each slice ends in one read sample for the memory map: ~200 a second
 REALTIME_SLICE_CYCLES = 2_000
 MAX_STEPS_PER_GOAL = 20_000_000  # a step-out that never returns gives up here
 

@@ -84,8 +84,11 @@ class BuildScreen(ModalScreen[Path | None]):
     def on_mount(self) -> None:
         self.query_one("#building").display = False
 
+    @on(Input.Submitted)
     @on(Button.Pressed, "#build")
     def start_build(self) -> None:
+        if self.query_one("#build", Button).disabled:   # already building
+            return
         self.query_one("#build", Button).disabled = True
         self.query_one("#building").display = True
         self.query_one("#build-summary", Static).update("building...")

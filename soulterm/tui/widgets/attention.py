@@ -5,8 +5,11 @@ per head, one row per context token, each cell the head's weight on that
 token as a percentage of the row (LUT weights normalised by their sum).
 Heads the 6502 has not finished yet for this position show last position's
 weights, dimmed. Right: for the selected head, the causal matrix of the
-turn so far (rows: positions computed this turn; columns: context tokens).
-Choose a head with Left/Right or 1-8, a layer with Up/Down, or a click.
+turn so far: row j is query position j (the token labelled on that row at
+the left, so rows are labelled once), column i the weight it gave token i
+(columns numbered like the rows). Where the panel is too narrow for the
+matrix, it shows the heads alone and says so. Choose a head with
+Left/Right or 1-8, a layer with Up/Down, or a click.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from textual.widget import Widget
 from soulterm.soul.spec import N_HEADS, N_LAYERS
 from soulterm.tui.attention_recorder import HEADS, AttentionView
 
-LABEL_WIDTH = 9
+LABEL_WIDTH = 10  # "18 " and 6 characters of the token, then a space before the numbers
 HEAD_CELL = 5  # "L0H0" plus a space, so the head names stay apart
 MATRIX_CELL = 3
-GAP = 3
+GAP = 1  # the head cells end in a space already
 
 
 def heat_style(weight: float, dim: bool = False) -> Style:
@@ -107,26 +110,35 @@ class AttentionPanel(Widget, can_focus=True):
     def _context_tokens(self) -> tuple[int, ...]:
         return self._view.context if self._view else ()
 
+    def matrix_width(self, tokens: int) -> int:
+        return GAP + MATRIX_CELL * tokens
+
     def render(self) -> Text:
         view = self._view
         if view is None:
             return Text(self._message or "waiting for the first attention head...", style="dim")
         text = Text(no_wrap=True, overflow="crop")
+        tokens = len(view.context)
+        with_matrix = LABEL_WIDTH + HEAD_CELL * HEADS + self.matrix_width(tokens) <= self.size.width
         state = "no head running" if view.idle else f"computing {head_name(view.current_head)}"
         text.append(f"position {view.position}  {state}  ", style="bold")
-        text.append(f"matrix: {head_name(self.selected_head)} (\u2190\u2192 head, \u2191\u2193 layer, 1-8)\n", style="dim")
-        # Header: head names, then the matrix's column labels.
-        text.append(" " * LABEL_WIDTH)
+        if with_matrix:
+            text.append(f"matrix: {head_name(self.selected_head)} (\u2190\u2192 head, \u2191\u2193 layer, 1-8)\n", style="dim")
+        else:
+            text.append("· widen for the matrix\n", style="dim")
+        # Header: head names, then the matrix's column numbers (the row numbers on the left).
+        text.append("token".ljust(LABEL_WIDTH), style="dim")
         for k in range(HEADS):
             selected = k == self.selected_head
             text.append(head_name(k).ljust(HEAD_CELL), style="reverse bold" if selected else "bold")
-        text.append(" " * GAP + " " * LABEL_WIDTH)
-        for j, token in enumerate(view.context):
-            text.append(label_for(self._label(token), MATRIX_CELL - 1) + " ", style="bold")
+        if with_matrix:
+            text.append(" " * GAP)
+            for column in range(tokens):
+                text.append(f"{column:>2} ", style="bold")
         text.append("\n")
-        matrix_rows = [(p, view.rows[self.selected_head].get(p)) for p in range(view.first_position, view.position + 1)]
+        matrix_rows = view.rows[self.selected_head]
         for j, token in enumerate(view.context):
-            text.append(label_for(self._label(token), LABEL_WIDTH, f"{j:>2} "))
+            text.append(label_for(self._label(token), LABEL_WIDTH - 1, f"{j:>2} ") + " ")
             for k in range(HEADS):
                 # This position's row when the head has finished it, else last position's, dimmed.
                 row = view.rows[k].get(view.position)
@@ -137,16 +149,14 @@ class AttentionPanel(Widget, can_focus=True):
                     text.append(" " * HEAD_CELL)
                     continue
                 text.append(f"{round(row[j] * 100):>{HEAD_CELL - 1}} ", style=heat_style(row[j], dim=stale))
-            text.append(" " * GAP)
-            if j < len(matrix_rows):
-                position, row = matrix_rows[j]
-                token_here = view.context[position] if position < len(view.context) else 0
-                text.append(label_for(self._label(token_here), LABEL_WIDTH, f"{position:>2} "))
-                for col in range(len(view.context)):
-                    if row is None or col >= len(row):
+            if with_matrix:
+                text.append(" " * GAP)
+                row = matrix_rows.get(j) if j >= view.first_position else None
+                for column in range(tokens):
+                    if row is None or column >= len(row):
                         text.append(" " * MATRIX_CELL)
                     else:
-                        text.append(f"{min(99, round(row[col] * 100)):>2} ", style=heat_style(row[col]))
+                        text.append(f"{min(99, round(row[column] * 100)):>2} ", style=heat_style(row[column]))
             text.append("\n")
         return text
 

@@ -3,8 +3,14 @@
 Cells take their foreground from colour RAM and their background from
 $D021; reverse video (screen codes >= 128) swaps the two. Glyphs come from
 the upper-case or lower-case character set as $D018 selects. While the
-panel has focus, printable keys, Return and Backspace are typed into the
-C64's keyboard buffer (posted as a message; the app forwards them).
+panel has focus, printable keys and the keys a C64 has (SPECIAL_KEYS:
+Backspace = DEL, Insert = INST, arrows = cursor keys, Home = HOME,
+Shift+Home = CLR, Esc = RUN/STOP) are typed into the C64's keyboard buffer
+(posted as a message; the app forwards them).
+
+Given fewer rows than the 27 it needs, the panel drops the border rows and
+then shows a window of text rows that follows the cursor ($D6), so the
+prompt and the latest output stay in sight on a short terminal.
 """
 
 from __future__ import annotations
@@ -18,15 +24,34 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from soulterm.c64.petscii import CONTROL_KEYS
 from soulterm.tui.charset import LOWERCASE_GLYPHS, UPPERCASE_GLYPHS
 from soulterm.tui.palette import cell_style, rich_colour
 
 COLUMNS, ROWS = 40, 25
 BORDER_X, BORDER_Y = 2, 1
+FULL_WIDTH, FULL_HEIGHT = COLUMNS + 2 * BORDER_X, ROWS + 2 * BORDER_Y
 
-# PETSCII for the keys that are not printable characters.
-SPECIAL_KEYS = {"enter": "\r", "backspace": "\x14", "delete": "\x14", "home": "\x13",
-                "up": "\x91", "down": "\x11", "left": "\x9d", "right": "\x1d"}
+# Terminal keys -> the C64 key they press (as the character of its PETSCII code).
+# Delete is DEL too: the C64 has one key for both. RESTORE is not here (the app binds it).
+_TERMINAL_TO_C64 = {
+    "backspace": "del", "delete": "del", "insert": "inst", "home": "home", "shift+home": "clr",
+    "escape": "run/stop", "up": "cursor up", "down": "cursor down", "left": "cursor left",
+    "right": "cursor right",
+}
+SPECIAL_KEYS = {"enter": "\r", **{key: chr(CONTROL_KEYS[c64]) for key, c64 in _TERMINAL_TO_C64.items()}}
+# The same mapping for people, shown under the screen where there is room.
+KEY_HELP = ("C64 keys: Esc RUN/STOP · Backspace DEL · Insert INST · Home HOME · "
+            "Shift+Home CLR · arrows move the cursor · F12 RUN/STOP+RESTORE")
+
+
+def visible_rows(height: int, cursor_row: int) -> tuple[bool, int, int]:
+    """(top border shown, first text row, text rows shown) for a panel `height` rows tall."""
+    if height >= ROWS + 1:
+        return True, 0, ROWS
+    shown = max(1, height)
+    first = min(max(0, cursor_row + 1 - shown), ROWS - shown)
+    return False, first, shown
 
 
 @dataclass(frozen=True)
@@ -38,6 +63,7 @@ class ScreenFrame:
     border: int
     background: int
     lowercase: bool
+    cursor_row: int = 0   # the screen editor's cursor row ($D6): a short panel follows it
 
     @classmethod
     def blank(cls) -> "ScreenFrame":
@@ -91,6 +117,11 @@ class C64Screen(Widget, can_focus=True):
             self._frame = frame
             self.refresh()
 
+    def visible_text_lines(self) -> list[str]:
+        """The text rows the panel shows at its current height (what the user sees)."""
+        _, first, shown = visible_rows(self.size.height, self._frame.cursor_row)
+        return self.text_lines()[first:first + shown]
+
     def text_lines(self) -> list[str]:
         """The screen as 25 plain strings (what a user would read)."""
         table = LOWERCASE_GLYPHS if self._frame.lowercase else UPPERCASE_GLYPHS
@@ -101,8 +132,9 @@ class C64Screen(Widget, can_focus=True):
         frame = self._frame
         width = self.size.width
         border = Style(bgcolor=rich_colour(frame.border))
-        row = y - BORDER_Y
-        if row < 0 or row >= ROWS:
+        top_border, first, shown = visible_rows(self.size.height, frame.cursor_row)
+        row = y - BORDER_Y if top_border else first + y
+        if row < 0 or row >= ROWS or row >= first + shown:
             return Strip([Segment(" " * width, border)], width)
         segments = [Segment(" " * BORDER_X, border)]
         segments.extend(self._row_segments(row))

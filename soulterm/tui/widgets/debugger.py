@@ -9,6 +9,7 @@ they show in the footer while the pane has focus.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from soulterm.tui.buildmap import BuildMap
 HEX_ROWS = 4
 FIXED_ROWS = 3 + HEX_ROWS   # status, stack, hex title + hex rows
 HEX_WIDTH = 8
+_SPACES = re.compile(r"\s{2,}")
 
 
 @dataclass
@@ -68,7 +70,8 @@ def capture(machine, build_map: BuildMap, breakpoints: set[int], hex_target: str
             file, number = source
             line = debugging.source_text(repo_root, file, number).rstrip()
             text.append(f" {Path(file).name}:{number:<4}", style="dim")
-            text.append(line.replace("\t", "    ")[:60], style="cyan")
+            # Indentation and column padding squeezed out, so the line fits beside the listing.
+            text.append(_SPACES.sub("  ", line.strip()), style="cyan")
         elif label:
             text.append(f" {label}:", style="cyan")
         text.append("\n")
