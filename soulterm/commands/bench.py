@@ -12,14 +12,17 @@ import sys
 from soulterm import paths
 from soulterm.cli import CommandError
 
-SECTIONS = ("engine", "machine", "kernels", "program", "tui")
+SECTIONS = ("engine", "machine", "kernels", "program", "profile", "tui")
 
 
 def configure(parser) -> None:
     for name in SECTIONS:
         parser.add_argument(f"--{name}", action="store_true", help=f"run the {name} benchmark")
-    parser.add_argument("--soul", default=None, help="soul.bin for the engine benchmark")
-    parser.add_argument("--tokenizer", default=None, help="tokenizer.json for the engine benchmark")
+    parser.add_argument("--soul", default=None, help="soul.bin for the engine and profile benchmarks")
+    parser.add_argument("--tokenizer", default=None,
+                        help="tokenizer.json for the engine and profile benchmarks")
+    parser.add_argument("--prompt", action="append", default=None,
+                        help="a prompt for --profile (repeatable; default: ten everyday prompts)")
 
 
 def run(args) -> int:
@@ -52,6 +55,15 @@ def _bench_script(name: str) -> str:
 
 def _bench_machine(args) -> str:
     return _bench_script("machine_speed")
+
+
+def _bench_profile(args) -> str:
+    from soulterm.player.bench import EVERYDAY_PROMPTS, profile_table
+
+    prompts = tuple(args.prompt) if args.prompt else EVERYDAY_PROMPTS
+    # The shipped soul by default: its speed is what a user of the floppy sees.
+    return profile_table(prompts, args.soul or paths.DEFAULT_SOUL,
+                         args.tokenizer or paths.DEFAULT_TOKENIZER)
 
 
 def _bench_tui(args) -> str:

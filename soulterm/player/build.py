@@ -31,6 +31,7 @@ D64_NAME = "soulplayer.d64"
 MAP_NAME = "soulplayer.map.json"
 MAIN_SOURCE = "soulplayer.s"
 LOAD_ADDRESS = 0x0801
+CODE_REGION = "program and kernels"   # the map region the profiler charges cycles to
 
 
 class BuildError(Exception):
@@ -194,7 +195,7 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("entry and prompt texts", "code", sym["main"], sym["exp_lut"]),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
         Region("multiply tables (quarter squares)", "table", sym["qsb_lo"], sym["tables_end"]),
-        Region("program and kernels", "code", sym["start"], sym["char_to_id"]),
+        Region(CODE_REGION, "code", sym["start"], sym["char_to_id"]),
         Region("tokenizer character map", "tokenizer", sym["char_to_id"], sym["code_end"]),
         Region("tokenizer merges and token texts", "tokenizer", sym["code_end"], sym["vocab_end"]),
     ]
