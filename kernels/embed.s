@@ -10,10 +10,8 @@
 ; Clobbers A, X, Y, em_*. Cycles: 13,228 at shifts 5 and 5 (exact,
 ; `soulterm bench --kernels`). Bytes: 131.
 
-EM_DIM  = 32
-
 embed:
-        ldy #EM_DIM - 1
+        ldy #EMBED_DIM - 1
 @dimension:
         lda (em_te),y           ; te term as 24 bits: v << 8
         ldx em_te_shift
@@ -45,7 +43,7 @@ embed:
         cmp em_sum+2
         bne @saturate
         lda em_sum+1
-        sta VEC_H+128,y
+        sta VEC_H+VEC_HIGH,y
         jmp @next
 @saturate:
         bit em_sum+2
@@ -53,13 +51,13 @@ embed:
         lda #$FF
         sta VEC_H,y
         lda #$7F
-        sta VEC_H+128,y
+        sta VEC_H+VEC_HIGH,y
         bne @next
 @low:
         lda #$00
         sta VEC_H,y
         lda #$80
-        sta VEC_H+128,y
+        sta VEC_H+VEC_HIGH,y
 @next:
         dey
         bpl @dimension

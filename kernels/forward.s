@@ -51,7 +51,6 @@ LD_PROJ = 8
 LD_N2   = 10
 LD_FC1  = 12
 LD_FC2  = 14
-N_HEADS = 4
 IDLE    = $FF
 
 forward_step:
@@ -321,18 +320,18 @@ fw_store_kv:
         adc #>(KEY_HI - KEY_LO)
         sta fw_ptr+1
         ldy fw_tmp
-        lda VEC_K+128,y
+        lda VEC_K+VEC_HIGH,y
         eor #$80
         ldy #0
         sta (fw_ptr),y
         inx
         inc fw_tmp
         lda fw_tmp
-        cmp #32
+        cmp #EMBED_DIM
         bne @key
         lda at_layer            ; value row of (layer*20 + t)
         beq @layer_0
-        lda #20
+        lda #CONTEXT
 @layer_0:
         clc
         adc at_t
@@ -353,7 +352,7 @@ fw_store_kv:
         sta fw_ptr+1
         ldy #31
 @value_high:
-        lda VEC_V+128,y
+        lda VEC_V+VEC_HIGH,y
         eor #$80
         sta (fw_ptr),y
         dey
@@ -369,20 +368,20 @@ layer_1:
         .word l1_proj_desc, l1_n2_desc, l1_fc1_desc, l1_fc2_desc
 
 l0_n1_desc:     norm_desc l0_n1, L0_N1_SHIFT, VEC_H, VEC_XN
-l0_q_desc:      matvec_desc l0_q, 32, 32, l0_q_rk, L0_Q_SHIFT + 1, VEC_XN, VEC_Q
-l0_k_desc:      matvec_desc l0_k, 32, 32, l0_k_rk, L0_K_SHIFT + 1, VEC_XN, VEC_K
-l0_v_desc:      matvec_desc l0_v, 32, 32, l0_v_rk, L0_V_SHIFT + 1, VEC_XN, VEC_V
-l0_proj_desc:   matvec_desc l0_proj, 32, 32, l0_proj_rk, L0_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
+l0_q_desc:      matvec_desc l0_q, EMBED_DIM, EMBED_DIM, l0_q_rk, L0_Q_SHIFT + 1, VEC_XN, VEC_Q
+l0_k_desc:      matvec_desc l0_k, EMBED_DIM, EMBED_DIM, l0_k_rk, L0_K_SHIFT + 1, VEC_XN, VEC_K
+l0_v_desc:      matvec_desc l0_v, EMBED_DIM, EMBED_DIM, l0_v_rk, L0_V_SHIFT + 1, VEC_XN, VEC_V
+l0_proj_desc:   matvec_desc l0_proj, EMBED_DIM, EMBED_DIM, l0_proj_rk, L0_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
 l0_n2_desc:     norm_desc l0_n2, L0_N2_SHIFT, VEC_H, VEC_XN
-l0_fc1_desc:    matvec_desc l0_fc1_w, 64, 32, l0_fc1_w_rk, L0_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
-l0_fc2_desc:    matvec_desc l0_fc2_w, 32, 64, l0_fc2_w_rk, L0_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
+l0_fc1_desc:    matvec_desc l0_fc1_w, FFN_DIM, EMBED_DIM, l0_fc1_w_rk, L0_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
+l0_fc2_desc:    matvec_desc l0_fc2_w, EMBED_DIM, FFN_DIM, l0_fc2_w_rk, L0_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
 l1_n1_desc:     norm_desc l1_n1, L1_N1_SHIFT, VEC_H, VEC_XN
-l1_q_desc:      matvec_desc l1_q, 32, 32, l1_q_rk, L1_Q_SHIFT + 1, VEC_XN, VEC_Q
-l1_k_desc:      matvec_desc l1_k, 32, 32, l1_k_rk, L1_K_SHIFT + 1, VEC_XN, VEC_K
-l1_v_desc:      matvec_desc l1_v, 32, 32, l1_v_rk, L1_V_SHIFT + 1, VEC_XN, VEC_V
-l1_proj_desc:   matvec_desc l1_proj, 32, 32, l1_proj_rk, L1_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
+l1_q_desc:      matvec_desc l1_q, EMBED_DIM, EMBED_DIM, l1_q_rk, L1_Q_SHIFT + 1, VEC_XN, VEC_Q
+l1_k_desc:      matvec_desc l1_k, EMBED_DIM, EMBED_DIM, l1_k_rk, L1_K_SHIFT + 1, VEC_XN, VEC_K
+l1_v_desc:      matvec_desc l1_v, EMBED_DIM, EMBED_DIM, l1_v_rk, L1_V_SHIFT + 1, VEC_XN, VEC_V
+l1_proj_desc:   matvec_desc l1_proj, EMBED_DIM, EMBED_DIM, l1_proj_rk, L1_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
 l1_n2_desc:     norm_desc l1_n2, L1_N2_SHIFT, VEC_H, VEC_XN
-l1_fc1_desc:    matvec_desc l1_fc1_w, 64, 32, l1_fc1_w_rk, L1_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
-l1_fc2_desc:    matvec_desc l1_fc2_w, 32, 64, l1_fc2_w_rk, L1_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
+l1_fc1_desc:    matvec_desc l1_fc1_w, FFN_DIM, EMBED_DIM, l1_fc1_w_rk, L1_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
+l1_fc2_desc:    matvec_desc l1_fc2_w, EMBED_DIM, FFN_DIM, l1_fc2_w_rk, L1_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
 final_norm:     norm_desc norm, NORM_SHIFT, VEC_H, VEC_XN
-logits_matvec:  matvec_desc out, 128, 32, out_rk, OUT_SHIFT, VEC_XN, VEC_LOGITS
+logits_matvec:  matvec_desc out, VOCAB_SIZE, EMBED_DIM, out_rk, OUT_SHIFT, VEC_XN, VEC_LOGITS

@@ -32,7 +32,8 @@
 ;   * |x| <= 127: a "small" slot, s(w+x) < 65536 in two bytes (26 bytes of
 ;     code, 29 cycles per multiply-accumulate).
 ;   * Other x in -1664..1663: a "short" slot, three bytes (29 bytes, ~37).
-;     The table holds s(n) for |n| <= 1792 (memory.inc), built at start-up.
+;     The table holds s(n) for -SQ_RANGE <= n < SQ_RANGE (memory.inc), built
+;     at start-up.
 ;   * Zero inputs take a small slot too: their s(w) is in the row constant.
 ;   * Wider inputs (under 1% in the vectors soul, ~25% of the normalised
 ;     inputs in models/soul.bin) are split, x = 512*xh + xl, and take
@@ -40,6 +41,7 @@
 ;     in a "wide" slot (67 bytes, ~89 cycles); beyond the 12 wide slots, a
 ;     column pass adds the same into 32-bit sums per row (WIDE_SUM_*,
 ;     ~115 cycles per row) before the rows run.
+; (SQ_RANGE = 1792, memory.inc: SQ_OFFSET = SQ_RANGE - 128 = 1664.)
 ; A row enters the small slots at the first filled one, then the short and
 ; the wide ones (each block filled from its end backwards), then finishes.
 ;
@@ -51,8 +53,8 @@
 ; finish, 29 / ~37 / ~89 per small / short / wide multiply-accumulate.
 ; Bytes: 5,584, of which 4,324 are the 64 + 64 + 12 unrolled slots.
 
-MV_MAX_COLS     = 64
-MV_MAX_ROWS     = 128
+MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
+MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
 
 ; mv_flags bits
 MV_HAS_WIDE     = $80           ; some column was too wide for a slot
@@ -78,6 +80,10 @@ WIDE_SLOT_T3_MID = 58
 WIDE_SLOT_SIZE  = 67
 MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
 
+; The row loop dispatches with JMP (ptr): the 6502 reads such a pointer's
+; high byte from the same page, so none may sit at $xxFF.
+        .assert <mv_small != $FF && <mv_short != $FF && <mv_wide != $FF, "JMP (ptr) with ptr at $xxFF"
+
         .assert <SQ_LO == 0 && <SQ_MID == 0 && <SQ_HI == 0, "squares tables must be page-aligned"
         .assert <SQ_RANGE == 0 && <SQ_OFFSET == $80, "SQ_RANGE: whole pages"
         .assert SQ_MID - SQ_LO >= 512 && SQ_HI - SQ_MID >= 2 * SQ_RANGE, "squares tables overlap"
@@ -94,9 +100,10 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
         lda $FFFF,y             ; high byte
         adc mv_acc2
         sta mv_acc2
-        bcc * + 5
+        bcc @no_carry
         inc mv_acc3
         clc
+@no_carry:
         .endmacro
 
 ; A wide input, x = 512*xh + xl: sum += s(w + xl) + 256 * (s(w + xh) -
@@ -109,8 +116,9 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
         lda $FFFF,y             ; middle byte
         adc mv_acc2
         sta mv_acc2
-        bcc * + 4
+        bcc @no_carry_2
         inc mv_acc3
+@no_carry_2:
         sec
         lda mv_acc1
         sbc SQ_LO,y             ; - s(w - xh), low byte
@@ -118,8 +126,9 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
         lda mv_acc2
         sbc $FFFF,y             ; middle byte
         sta mv_acc2
-        bcs * + 4
+        bcs @no_borrow
         dec mv_acc3
+@no_borrow:
         clc
         .endmacro
 
@@ -132,11 +141,13 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
         lda $FFFF,y             ; middle byte
         adc mv_acc1
         sta mv_acc1
-        bcc * + 9
+        bcc @no_carry
         inc mv_acc2
-        bne * + 4
+        bne @carried
         inc mv_acc3
+@carried:
         clc
+@no_carry:
         .endmacro
 
 matvec:
@@ -348,7 +359,7 @@ mv_prepare_rows:
         sta mv_finish_row@out_lo_2+1
         sta mv_finish_row@out_lo_3+1
         clc
-        adc #128
+        adc #VEC_HIGH
         sta mv_finish_row@out_hi_1+1
         sta mv_finish_row@out_hi_2+1
         sta mv_finish_row@out_hi_3+1
@@ -397,7 +408,7 @@ mv_patch_columns:
         sta mv_k+3
         clc
         lda mv_in
-        adc #128
+        adc #VEC_HIGH
         sta mv_in_hi
         lda mv_in+1
         adc #0

@@ -26,14 +26,12 @@
 ; PAL C64 (`soulterm bench --program`). Start-up builds matvec's squares
 ; table (292,727 cycles, 0.3 s). Bytes: 546 (this file's code and text).
 
+        .include "spec.inc"             ; generated from soulterm/soul/spec.py
         .include "c64.inc"
         .include "kernal.inc"
         .include "zeropage.inc"
         .include "memory.inc"
 
-CONTEXT_SIZE    = 20
-TOKEN_SEP       = 1
-TOKEN_END       = 3
 
         * = $0801
 basic_stub:                     ; 10 SYS2061
@@ -205,7 +203,7 @@ reply:
         jsr forward_step
 @next_token:
         lda CONTEXT_LEN
-        cmp #CONTEXT_SIZE
+        cmp #CONTEXT
         beq @finished
         jsr argmax
         cmp #TOKEN_END
@@ -217,7 +215,7 @@ reply:
         jsr show_token
         pla
         ldx CONTEXT_LEN
-        cpx #CONTEXT_SIZE
+        cpx #CONTEXT
         beq @finished           ; no room for another: skip its logits
         dex
         stx at_t

@@ -14,8 +14,6 @@
 ; Cycles (exact, with the vectors' 89 merges): 14,746 for "hello",
 ; 205,697 for an 80-character line. Bytes: 386 (256 of them the map).
 
-MAX_INPUT_IDS   = 16
-
 tokenize:
         ldy #0
         sty tk_count
