@@ -109,6 +109,43 @@ forward_prefill:
         sta NOW_HEAD
         rts
 
+; forward_first: position 0, which always holds SEP (soulplayer.s), so its
+; keys and values are constants of the soul: the build computes them with
+; the integer engine (layout.first_position_cache) and this copies them into
+; the cache instead of running the position. 256 bytes of table.
+forward_first:
+        ldx #N_LAYERS * EMBED_DIM - 1   ; key column layer*32 + d, position 0
+@key:
+        lda key_column_lo,x
+        sta fw_ptr
+        lda key_column_hi,x
+        sta fw_ptr+1
+        ldy #0
+        lda first_position_kv,x
+        sta (fw_ptr),y
+        lda fw_ptr+1            ; the high byte goes KEY_HI - KEY_LO further
+        clc
+        adc #>(KEY_HI - KEY_LO)
+        sta fw_ptr+1
+        lda first_position_kv + N_LAYERS * EMBED_DIM,x
+        sta (fw_ptr),y
+        dex
+        bpl @key
+        ldx #EMBED_DIM - 1      ; value rows (layer*20 + 0)
+@value:
+        lda first_position_kv + 2 * N_LAYERS * EMBED_DIM,x
+        sta VALUE_LO,x
+        lda first_position_kv + 3 * N_LAYERS * EMBED_DIM,x
+        sta VALUE_HI,x
+        lda first_position_kv + 2 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        sta VALUE_LO + CONTEXT * EMBED_DIM,x
+        lda first_position_kv + 3 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        sta VALUE_HI + CONTEXT * EMBED_DIM,x
+        dex
+        bpl @value
+        rts
+        .assert N_LAYERS == 2, "forward_first copies the value rows of two layers"
+
 ; h = embed(fw_token, at_t): te row = te + token*32, pe row = pe + t*32.
 fw_embed:
         lda #0
@@ -340,7 +377,7 @@ fw_store_kv:
         sta fw_ptr
         lda value_row_hi,x
         sta fw_ptr+1
-        ldy #31
+        ldy #EMBED_DIM - 1
 @value:
         lda VEC_V,y
         sta (fw_ptr),y
@@ -350,7 +387,7 @@ fw_store_kv:
         lda fw_ptr+1
         adc #>(VALUE_HI - VALUE_LO)
         sta fw_ptr+1
-        ldy #31
+        ldy #EMBED_DIM - 1
 @value_high:
         lda VEC_V+VEC_HIGH,y
         eor #$80

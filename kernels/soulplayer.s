@@ -187,7 +187,8 @@ reply:
         inx
         inx
         stx CONTEXT_LEN
-        lda #0
+        jsr forward_first       ; position 0 is SEP: its cache entries are built in
+        lda #1
         sta at_t
 @prefill:                       ; positions 0..len-2 of the prompt only fill
         ldx at_t                ; the cache; the last one needs its logits

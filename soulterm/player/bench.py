@@ -226,6 +226,7 @@ class TurnProfile:
     generated: int
     routines: dict
     files: dict
+    context: list       # the token ids in the C64's context after the turn
 
     @property
     def per_token(self) -> float:
@@ -255,9 +256,11 @@ def profile_turns(prompts=EVERYDAY_PROMPTS, soul_path=None, tokenizer_path=None)
         start = machine.cycles
         with counting_pcs(machine.cpu) as per_pc:
             machine.run(max_cycles=2_000_000_000, until_idle=True)
-        generated = machine.ram[built.symbols["CONTEXT_LEN"]] - len(tok.encode_turn(prompt))
-        turns.append(TurnProfile(prompt, machine.cycles - start, generated,
-                                 by_routine(per_pc, symbols), by_file(per_pc, symbols, built.lines)))
+        length = machine.ram[built.symbols["CONTEXT_LEN"]]
+        ids_at = built.symbols["CONTEXT_IDS"]
+        turns.append(TurnProfile(prompt, machine.cycles - start, length - len(tok.encode_turn(prompt)),
+                                 by_routine(per_pc, symbols), by_file(per_pc, symbols, built.lines),
+                                 list(machine.ram[ids_at:ids_at + length])))
     return turns
 
 
