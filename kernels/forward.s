@@ -12,14 +12,15 @@
 ; forward_step: A = token id, at_t = position (0..19); the cache must hold
 ;   positions 0..t-1 of this context. Output: VEC_LOGITS (128 int16).
 ; forward_position: the same without the logits; forward_logits: only them;
-; forward_prefill: only what later positions need (see there).
+; forward_prefill: only what later positions need (see there);
+; forward_first: position 0 (always SEP) copied from build-time constants.
 ; Keeps NOW_POSITION / NOW_LAYER / NOW_HEAD current for the TUI ($FF =
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
 ;   1,365,117 at context length 5, 1,471,247 at 10, 1,700,107 at 19
 ;   (models/soul.bin, whose normalised inputs are wider: 1,940,812 at 19).
-; Bytes: 740.
+; Bytes: 804.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and

@@ -48,6 +48,7 @@
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
 ;   32x32, inputs in -256..255: 47,849       32x32, 16-bit inputs: 124,929
 ;   128x32 logits: 166,714 / 461,759         64x32 fc1 + bias: 87,596 / 237,044
+;   32x64 fc2 + bias: 92,535 / 252,816
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
 ; finish, 29 / ~37 / ~89 per small / short / wide multiply-accumulate.

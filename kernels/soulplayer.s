@@ -24,7 +24,7 @@
 ; Cost: the "hello" turn of the vectors soul takes 19,100,027 cycles from
 ; RETURN to the next prompt for 10 tokens: 1,910,003 per token, 1.94 s on a
 ; PAL C64 (`soulterm bench --program`). Start-up builds matvec's squares
-; table (292,727 cycles, 0.3 s). Bytes: 546 (this file's code and text).
+; table (292,727 cycles, 0.3 s). Bytes: 549 (this file's code and text).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
         .include "c64.inc"
