@@ -21,10 +21,10 @@
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 19,100,027 cycles from
-; RETURN to the next prompt for 10 tokens: 1,910,003 per token, 1.94 s on a
-; PAL C64 (`soulterm bench --program`). Start-up builds matvec's squares
-; table (292,727 cycles, 0.3 s). Bytes: 549 (this file's code and text).
+; Cost: the "hello" turn of the vectors soul takes 20,205,127 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 2,020,513 a token, 2.05 s
+; (`soulterm bench --program`). Start-up builds matvec's squares table (292,727
+; 6502 cycles, 0.3 s). Bytes: 549 (this file's code and text).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
         .include "c64.inc"

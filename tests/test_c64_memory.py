@@ -178,13 +178,14 @@ skip:
 """
 
 
-def test_cpu_matches_bare_py65_cycle_for_cycle():
+def test_cpu_matches_bare_py65_cycle_for_cycle_with_the_screen_blanked():
     code = assemble(COMPUTE, 0xC000)
     rng = random.Random(64)
     tables = bytes(rng.randrange(256) for _ in range(0x300))
     m = C64()
     m.memory.write_ram(0x2000, tables)
     m.load_prg(bytes([0x00, 0xC0]) + code)
+    m.vic.write(0x11, 0x0B)                           # display off: no badline DMA (test_c64_badlines.py)
     ref = MPU(memory=bytearray(m.ram), pc=0xC000)     # same RAM, same start
     ref.sp, ref.p = m.cpu.sp, m.cpu.p
     for _ in range(20_000):

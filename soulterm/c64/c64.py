@@ -20,6 +20,13 @@ Running
     slice never passes `max_cycles`, so the run stops at the first
     instruction boundary at or after it, exactly.
 
+Time
+    `cycles` is real PAL time, badline DMA included: py65 counts the CPU's
+    own cycles, and `_account_dma` moves the count on by the cycles the
+    VIC stole since it last ran (vic.py), between slices and before any
+    I/O access whose answer depends on time. So raster, timers, the SID,
+    the jiffy clock and every cycle figure see the real machine's clock.
+
 Stop reasons (StopReason)
     idle        waiting for input with nothing left to type (until_idle), or
                 waiting with no cycle budget given
@@ -91,6 +98,7 @@ class C64:
         self.crashed = False                    # ... because the program crashed
         self.stop_message = ""                  # why the machine halted or crashed
         self.last_stop: StopReason | None = None
+        self._dma_accounted = 0                 # real cycle up to which badline DMA is counted
         self.sound_notice: str | None = None    # one line for the user when sound is off
         if sound:
             self.sid.audio, self.sound_notice = open_audio()
@@ -103,6 +111,8 @@ class C64:
         self.cpu.plain_below = self.memory.plain_below      # $01 may have changed the map
 
     def _io_write(self, addr: int, value: int) -> None:
+        if addr < 0xD800 or addr >= 0xDC00:
+            self._account_dma()                             # chips see the real time; $D011 may change DEN
         cycle = self.cpu.processorCycles
         if addr < 0xD400:
             self.vic.write(addr & 0x3F, value)
@@ -122,11 +132,26 @@ class C64:
         """Bring a time-dependent register up to date just before the CPU reads it."""
         if self.memory.areas[1] != "io":
             return
-        cycle = self.cpu.processorCycles + 3                # the read is the 4th cycle
         if 0xD000 <= addr < 0xD400 and addr & 0x3F in (0x11, 0x12, 0x19):
-            self.vic.advance(cycle)
+            self._account_dma()
+            self.vic.advance(self.cpu.processorCycles + 3)  # the read is the 4th cycle
         elif 0xDC00 <= addr < 0xDD00 and addr & 0x0F in (0x04, 0x05, 0x0D):
-            self.cia1.advance(cycle)
+            self._account_dma()
+            self.cia1.advance(self.cpu.processorCycles + 3)
+
+    def _account_dma(self) -> None:
+        """Add the cycles badline DMA took since the last call to the cycle count (vic.py)."""
+        cpu = self.cpu
+        now = cpu.processorCycles
+        if now != self._dma_accounted:
+            now = cpu.processorCycles = self.vic.cpu_time_to_real(self._dma_accounted, now)
+            self._dma_accounted = now
+
+    def _pass_time(self, cycle: int) -> None:
+        """Let real time pass to `cycle` with the CPU waiting (no DMA to add)."""
+        self._account_dma()
+        if cycle > self.cpu.processorCycles:
+            self.cpu.processorCycles = self._dma_accounted = cycle
 
     # -- power and programs --------------------------------------------------------
 
@@ -140,6 +165,7 @@ class C64:
         memory.set_port(DEFAULT_DDR, DEFAULT_PORT)
         cpu = self.cpu
         cpu.reset()
+        self._dma_accounted = 0
         cpu.plain_below = memory.plain_below
         cpu.sp = 0xFF
         cpu.p |= 0x04                                       # interrupts off until a program runs
@@ -269,13 +295,15 @@ class C64:
         watch = frozenset(breakpoints)
         if until_idle and self.waiting_for_input and not self.kernal.keys_left:
             return StopReason.IDLE
+        self._account_dma()
         while True:
             chunk = RASTER_SLICE if self.vic.regs[0x1A] & 1 else SLICE
             if target is not None:
-                remaining = target - cpu.processorCycles
-                if remaining <= 0:
+                now = cpu.processorCycles
+                if target <= now:
                     return StopReason.MAX_CYCLES
-                chunk = max(1, min(chunk, remaining // MAX_INSTRUCTION_CYCLES))
+                own = self.vic.cpu_cycles_between(now, target)   # what DMA leaves the CPU
+                chunk = max(1, min(chunk, own // MAX_INSTRUCTION_CYCLES))
             try:
                 if watch:
                     for _ in repeat(None, chunk):
@@ -300,7 +328,7 @@ class C64:
             if until_idle or target is None:
                 self._tick()
                 return StopReason.IDLE
-            self.cpu.processorCycles = max(self.cpu.processorCycles, target)   # time passes while it waits
+            self._pass_time(target)
             self._tick()
             return StopReason.MAX_CYCLES
         self.halted = True
@@ -311,6 +339,7 @@ class C64:
     def _tick(self) -> bool:
         """Bring the chips up to the current cycle and deliver interrupts; True if it halted."""
         cpu = self.cpu
+        self._account_dma()
         cycle = cpu.processorCycles
         raster_irq = self.vic.advance(cycle)
         self.cia1.advance(cycle)

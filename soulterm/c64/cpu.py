@@ -21,8 +21,9 @@ Emulates
 Not implemented
     - undocumented ("illegal") opcodes such as LAX or SAX: they stop the
       machine instead of running;
-    - the port's unused bits 3-7 (datasette) and the RDY line / VIC badlines:
-      no cycles are stolen by the VIC.
+    - the port's unused bits 3-7 (datasette) and the RDY line: py65 counts
+      the CPU's own cycles; the badline DMA the VIC steals is added between
+      slices by the machine (c64.py, vic.py).
 """
 
 from __future__ import annotations

@@ -13,12 +13,28 @@ Emulates
       (codes >= 128);
     - the raster counter and the raster interrupt, advanced from the cycle
       count by the machine between slices of instructions (PAL: 312 lines
-      of 63 cycles).
+      of 63 cycles);
+    - badline DMA: with the display enabled ($D011 bit 4), raster lines
+      $30-$F7 whose low 3 bits equal YSCROLL ($D011 bits 0-2) are badlines,
+      25 a frame. On each the VIC pulls BA low in cycle 12 and reads the 40
+      character pointers in cycles 15-54; the 6510 stops at its first read
+      cycle after BA falls and runs again in cycle 55. The CPU reads in
+      almost every cycle (at most 3 writes in a row, only in BRK/IRQ/JSR
+      pushes and read-modify-write ends), so soulterm takes the whole
+      window, cycles 12-54, BADLINE_STOLEN = 43 cycles a badline: 1,075 of
+      a frame's 19,656, leaving the CPU 18,581 (x1.0579 in real time; the
+      real machine ran the soulplayer 1.0578-1.0602x soulterm's count
+      before this was emulated). `cpu_time_to_real` does the accounting
+      for a stretch of instructions after the fact, so the CPU loop pays
+      nothing per instruction (c64.py calls it between slices and before
+      raster reads).
 
 Not implemented
-    - bitmap, multicolour and extended-colour modes, sprites, smooth
-      scrolling, badline cycle stealing: a program may set them; the
-      screen is still read as text.
+    - bitmap, multicolour and extended-colour modes, sprites (and their
+      DMA), smooth scrolling: a program may set them; the screen is still
+      read as text. The badline condition uses DEN as it is at each
+      badline (the real VIC latches it in line $30), and a write to $D011
+      takes effect at the start of the instruction that makes it.
 """
 
 from __future__ import annotations
@@ -26,6 +42,13 @@ from __future__ import annotations
 CYCLES_PER_LINE = 63             # PAL
 LINES_PER_FRAME = 312            # PAL
 CYCLES_PER_FRAME = CYCLES_PER_LINE * LINES_PER_FRAME
+
+FIRST_DMA_LINE, LAST_DMA_LINE = 0x30, 0xF7      # badlines can only fall in these lines
+BADLINES_PER_FRAME = 25                         # one per 8 lines of the 200 above, for any YSCROLL
+BADLINE_STALL_OFFSET = 11                       # cycle 12 of the line (line offsets count from 0)
+BADLINE_STOLEN = 43                             # cycles 12-54: 3 BA lead-in + 40 character reads
+STOLEN_PER_FRAME = BADLINES_PER_FRAME * BADLINE_STOLEN
+DEN = 0x10                                      # $D011: display enable
 
 COLUMNS, ROWS = 40, 25
 
@@ -111,6 +134,56 @@ class VIC:
         memory.set_io_byte(0xD011, control)
         memory.set_io_byte(0xD019, self._irq_register())
         return bool(self.irq_flags & self.regs[REG_IRQ_ENABLE] & 0x0F)
+
+    # -- badline DMA ------------------------------------------------------------
+
+    @property
+    def badlines_on(self) -> bool:
+        return bool(self.regs[REG_CONTROL1] & DEN)
+
+    def stolen_before(self, cycle: int) -> int:
+        """Cycles the VIC has taken from the CPU from cycle 0 to `cycle`, with today's $D011."""
+        if not self.regs[REG_CONTROL1] & DEN:
+            return 0
+        frames, offset = divmod(cycle, CYCLES_PER_FRAME)
+        line, position = divmod(offset, CYCLES_PER_LINE)
+        first = FIRST_DMA_LINE + (self.regs[REG_CONTROL1] & 7)
+        whole = 0 if line <= first else min(BADLINES_PER_FRAME, (line - first + 7) >> 3)
+        stolen = frames * STOLEN_PER_FRAME + whole * BADLINE_STOLEN
+        if first <= line <= LAST_DMA_LINE and not (line - first) & 7:
+            stolen += min(max(position - BADLINE_STALL_OFFSET, 0), BADLINE_STOLEN)
+        return stolen
+
+    def cpu_time_to_real(self, start: int, cpu_end: int) -> int:
+        """The cycle at which a CPU that was at cycle `start` has run `cpu_end - start` cycles of its own.
+
+        The least E with E - stolen(E) = cpu_end - stolen(start): the frame
+        is a run of plain lines, 25 groups of a badline and 7 plain lines
+        (461 CPU cycles in 504), and plain lines again, so E is found by
+        division rather than by walking the lines.
+        """
+        if cpu_end <= start or not self.regs[REG_CONTROL1] & DEN:
+            return cpu_end
+        cpu_cycles = cpu_end - self.stolen_before(start)       # CPU cycles since cycle 0
+        frames, wanted = divmod(cpu_cycles, CYCLES_PER_FRAME - STOLEN_PER_FRAME)
+        before = (FIRST_DMA_LINE + (self.regs[REG_CONTROL1] & 7)) * CYCLES_PER_LINE
+        group_real = 8 * CYCLES_PER_LINE
+        group_cpu = group_real - BADLINE_STOLEN
+        if wanted <= before:
+            offset = wanted
+        else:
+            group, inside = divmod(wanted - before, group_cpu)
+            if group >= BADLINES_PER_FRAME:
+                offset = wanted + STOLEN_PER_FRAME
+            else:
+                offset = before + group * group_real + inside
+                if inside > BADLINE_STALL_OFFSET:
+                    offset += BADLINE_STOLEN
+        return frames * CYCLES_PER_FRAME + offset
+
+    def cpu_cycles_between(self, start: int, end: int) -> int:
+        """How many cycles of [start, end) the CPU gets (the rest are badline DMA)."""
+        return end - start - (self.stolen_before(end) - self.stolen_before(start))
 
     # -- what is on the screen -----------------------------------------------
 
