@@ -217,6 +217,9 @@ EVERYDAY_PROMPTS = ("hello", "hi", "how are you", "what is your name", "good mor
                     "i am sad", "tell me a joke", "do you like music", "thank you", "bye")
 
 
+DMA_ROW = "(VIC badline DMA: the 6502 stopped)"
+
+
 @dataclass
 class TurnProfile:
     """One prompt's turn in the C64: cycles from RETURN to the next prompt, per routine and file."""
@@ -275,8 +278,10 @@ def profile_table(prompts=EVERYDAY_PROMPTS, soul_path=None, tokenizer_path=None)
     lines += ["", f"Soul: `{soul}`. Median {np.median(per_token):,.0f}, max {max(per_token):,.0f} "
               f"cycles per generated token ({len(per_token)} prompts).", ""]
     total = sum(t.cycles for t in turns)
+    # The VIC's badline DMA stops the 6502 between instructions: real time no routine ran in.
+    dma = total - sum(sum(t.files.values()) for t in turns)
     for title, key, limit in (("source file", "files", None), ("routine", "routines", 25)):
-        summed: dict[str, int] = {}
+        summed: dict[str, int] = {DMA_ROW: dma} if dma else {}
         for t in turns:
             for name, cycles in getattr(t, key).items():
                 summed[name] = summed.get(name, 0) + cycles
