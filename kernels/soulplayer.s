@@ -21,9 +21,9 @@
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 20,205,127 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 2,020,513 a token, 2.05 s
-; (`soulterm bench --program`). Start-up builds matvec's squares table (292,727
+; Cost: the "hello" turn of the vectors soul takes 19,262,465 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,926,246 a token, 1.96 s
+; (`soulterm bench --program`; `--profile` for ten prompts, per routine). Start-up builds matvec's squares table (292,727
 ; 6502 cycles, 0.3 s). Bytes: 549 (this file's code and text).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py

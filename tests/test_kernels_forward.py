@@ -28,7 +28,7 @@ def test_forward_reproduces_trace_at_every_position(bench, vectors_trace):
 
 def test_cycle_budget_per_token(bench):
     cycles = forward_cycles(bench, 19)
-    assert cycles <= 2_000_000, f"{cycles:,} cycles at context length 19"
+    assert cycles <= 1_700_000, f"{cycles:,} cycles at context length 19"   # 1,682,677 measured
 
 
 def test_prefill_fills_the_same_cache_and_gives_the_same_logits(bench, vectors_trace):
