@@ -48,3 +48,11 @@ def test_cycles_per_file_come_from_the_line_map():
     files = by_file(per_pc, symbols, lines)
     assert files == {"kernels/vecops.s": cycles - 6}
     assert "step" not in vars(bench.mpu)              # the CPU is given its own step back
+
+
+def test_bench_profile_names_a_missing_soul_in_one_line(tmp_path, capsys):
+    from soulterm.cli import main
+
+    assert main(["bench", "--profile", "--soul", str(tmp_path / "missing.bin")]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"soulterm bench: soul {tmp_path / 'missing.bin'}: no such file"

@@ -59,11 +59,15 @@ def _bench_machine(args) -> str:
 
 def _bench_profile(args) -> str:
     from soulterm.player.bench import EVERYDAY_PROMPTS, profile_table
+    from soulterm.player.build import BuildError
 
     prompts = tuple(args.prompt) if args.prompt else EVERYDAY_PROMPTS
-    # The shipped soul by default: its speed is what a user of the floppy sees.
-    return profile_table(prompts, args.soul or paths.DEFAULT_SOUL,
-                         args.tokenizer or paths.DEFAULT_TOKENIZER)
+    try:
+        # The shipped soul by default: its speed is what a user of the floppy sees.
+        return profile_table(prompts, args.soul or paths.DEFAULT_SOUL,
+                             args.tokenizer or paths.DEFAULT_TOKENIZER)
+    except BuildError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _bench_tui(args) -> str:
