@@ -13,14 +13,15 @@
 ;   positions 0..t-1 of this context. Output: VEC_LOGITS (128 int16).
 ; forward_position: the same without the logits; forward_logits: only them;
 ; forward_prefill: only what later positions need (see there);
-; forward_first: position 0 (always SEP) copied from build-time constants.
+; forward_first: position 0 (always SEP) copied from what forward_first_save
+; computed at start-up.
 ; Keeps NOW_POSITION / NOW_LAYER / NOW_HEAD current for the TUI ($FF =
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
 ;   1,347,475 at context length 5, 1,453,553 at 10, 1,682,677 at 19
 ;   (models/soul.bin, whose normalised inputs are wider: 1,890,009 at 19).
-; Bytes: 804.
+; Bytes: 872.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
@@ -111,41 +112,81 @@ forward_prefill:
         rts
 
 ; forward_first: position 0, which always holds SEP (soulplayer.s), so its
-; keys and values are constants of the soul: the build computes them with
-; the integer engine (layout.first_position_cache) and this copies them into
-; the cache instead of running the position. 256 bytes of table.
-forward_first:
+; keys and values are the same in every turn: forward_first_save computes
+; them once at start-up into FIRST_KV (memory.inc, under the KERNAL ROM) and
+; forward_first copies them into the cache instead of running the position.
+; FIRST_KV holds, each indexed by layer*EMBED_DIM + dim: key low bytes, key
+; high bytes, value low bytes, value high bytes (the cache's own bytes).
+forward_first_save:
+        lda #0
+        sta at_t
+        lda #TOKEN_SEP
+        jsr forward_prefill
         ldx #N_LAYERS * EMBED_DIM - 1   ; key column layer*32 + d, position 0
 @key:
-        lda key_column_lo,x
-        sta fw_ptr
-        lda key_column_hi,x
-        sta fw_ptr+1
-        ldy #0
-        lda first_position_kv,x
-        sta (fw_ptr),y
-        lda fw_ptr+1            ; the high byte goes KEY_HI - KEY_LO further
-        clc
-        adc #>(KEY_HI - KEY_LO)
-        sta fw_ptr+1
-        lda first_position_kv + N_LAYERS * EMBED_DIM,x
-        sta (fw_ptr),y
+        jsr fw_key_pointer
+        lda (fw_ptr),y
+        sta FIRST_KV,x
+        jsr fw_key_high
+        lda (fw_ptr),y
+        sta FIRST_KV + N_LAYERS * EMBED_DIM,x
         dex
         bpl @key
         ldx #EMBED_DIM - 1      ; value rows (layer*20 + 0)
 @value:
-        lda first_position_kv + 2 * N_LAYERS * EMBED_DIM,x
+        lda VALUE_LO,x
+        sta FIRST_KV + 2 * N_LAYERS * EMBED_DIM,x
+        lda VALUE_HI,x
+        sta FIRST_KV + 3 * N_LAYERS * EMBED_DIM,x
+        lda VALUE_LO + CONTEXT * EMBED_DIM,x
+        sta FIRST_KV + 2 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        lda VALUE_HI + CONTEXT * EMBED_DIM,x
+        sta FIRST_KV + 3 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        dex
+        bpl @value
+        rts
+
+forward_first:
+        ldx #N_LAYERS * EMBED_DIM - 1
+@key:
+        jsr fw_key_pointer
+        lda FIRST_KV,x
+        sta (fw_ptr),y
+        jsr fw_key_high
+        lda FIRST_KV + N_LAYERS * EMBED_DIM,x
+        sta (fw_ptr),y
+        dex
+        bpl @key
+        ldx #EMBED_DIM - 1
+@value:
+        lda FIRST_KV + 2 * N_LAYERS * EMBED_DIM,x
         sta VALUE_LO,x
-        lda first_position_kv + 3 * N_LAYERS * EMBED_DIM,x
+        lda FIRST_KV + 3 * N_LAYERS * EMBED_DIM,x
         sta VALUE_HI,x
-        lda first_position_kv + 2 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        lda FIRST_KV + 2 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
         sta VALUE_LO + CONTEXT * EMBED_DIM,x
-        lda first_position_kv + 3 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        lda FIRST_KV + 3 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
         sta VALUE_HI + CONTEXT * EMBED_DIM,x
         dex
         bpl @value
         rts
         .assert N_LAYERS == 2, "forward_first copies the value rows of two layers"
+
+; fw_ptr = position 0 of key column X (low bytes), Y = 0; fw_key_high moves it
+; to the high bytes.
+fw_key_pointer:
+        lda key_column_lo,x
+        sta fw_ptr
+        lda key_column_hi,x
+        sta fw_ptr+1
+        ldy #0
+        rts
+fw_key_high:
+        lda fw_ptr+1
+        clc
+        adc #>(KEY_HI - KEY_LO)
+        sta fw_ptr+1
+        rts
 
 ; h = embed(fw_token, at_t): te row = te + token*32, pe row = pe + t*32.
 fw_embed:

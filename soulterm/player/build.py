@@ -232,5 +232,7 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("I/O (VIC, SID, colour RAM, CIAs)", "io", 0xD000, 0xE000),
         Region("squares table (built at start-up, under the KERNAL ROM)", "table",
                sym["SQ_LO"], sym["SQ_END"]),
+        Region("position 0 (SEP) keys and values (saved at start-up, under the KERNAL ROM)",
+               "kv-cache", sym["FIRST_KV"], sym["FIRST_KV_END"]),
     ]
     return r
