@@ -16,6 +16,12 @@
 ; KERNAL out too ($01 = $35, interrupts off) for the squares table and sums
 ; under it (memory.inc), and banks it back in around every KERNAL call.
 ;
+; RESTORE: while it runs, the program's own NMI handler sits in $0318 (and in
+; the RAM vector at $FFFA, read while the KERNAL is out). RESTORE alone does
+; nothing; RUN/STOP+RESTORE gives everything back as `q` does and hands the
+; NMI to the KERNAL's handler, which warm-starts BASIC: READY. Keys typed
+; while it computes (interrupts off) are not scanned until interrupts are on.
+;
 ; Memory: this file, the tables, the kernels, the vocabulary (vocab.inc)
 ; and the weights (soul.inc) make the PRG from $0801; the sums, cache and
 ; buffers of memory.inc follow it, and the squares table lies under the
@@ -26,7 +32,7 @@
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
 ; Start-up builds matvec's squares table (292,727 6502 cycles, 0.3 s) and
 ; runs position 0 (SEP) once (657,935 with the vectors soul, 0.7 s), whose
-; keys and values every turn then copies (forward.s). Bytes: 564 (this
+; keys and values every turn then copies (forward.s). Bytes: 633 (this
 ; file's code and text).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
@@ -53,6 +59,8 @@ main:
 ; page boundary would otherwise be padding.
 saved_border:
         .byte 0
+saved_nmi:                      ; $0318 as the program found it
+        .word 0
 prompt_text:
         .byte PET_WHITE
         .petscii "you> ", 0
@@ -81,12 +89,20 @@ start:
         sta CONTEXT_LEN
         sta NOW_POSITION
         jsr sound_init
-        lda #<ignore_interrupt  ; the vectors the CPU reads while the
-        sta NMI_VECTOR          ; KERNAL is banked out (RESTORE, a stray
-        sta IRQ_VECTOR          ; BRK): return at once
+        lda #<ignore_interrupt  ; the vector the CPU reads for a stray BRK
+        sta IRQ_VECTOR          ; while the KERNAL is banked out: return
         lda #>ignore_interrupt
-        sta NMI_VECTOR+1
         sta IRQ_VECTOR+1
+        lda KERNAL_NMINV
+        sta saved_nmi
+        lda KERNAL_NMINV+1
+        sta saved_nmi+1
+        lda #<nmi               ; RESTORE comes here with the KERNAL in
+        sta NMI_VECTOR          ; ($FFFA, $0318) or out (the RAM vector)
+        sta KERNAL_NMINV
+        lda #>nmi
+        sta NMI_VECTOR+1
+        sta KERNAL_NMINV+1
         jsr mv_build_squares    ; writes go to the RAM under the KERNAL
         jsr kernal_out          ; position 0 (SEP) is the same in every turn:
         jsr forward_first_save  ; computed once, copied into each turn's cache
@@ -118,10 +134,38 @@ quit:
         ldx #<goodbye_text
         ldy #>goodbye_text
         jsr print
+        jmp leave               ; its RTS returns to BASIC
+
+; RESTORE: alone, ignored. With RUN/STOP down, give BASIC its machine back
+; and pass the NMI on to the handler the program found in $0318 (the
+; KERNAL's: it sees RUN/STOP too, resets I/O and warm-starts BASIC).
+nmi:
+        pha
+        lda #KEY_COLUMN_7
+        sta CIA1_COLUMNS
+        lda CIA1_ROWS
+        bpl @run_stop           ; row bit 7 low: RUN/STOP is down
+        pla
+        rti
+@run_stop:
+        pla
+        cld
+        jsr leave
+        jmp (KERNAL_NMINV)
+
+; Give BASIC back what the program took: border, sound, memory banking,
+; zero page, the NMI vector and BASIC's end-of-program pointers.
+leave:
         lda saved_border
         sta VIC_BORDER
+        lda #SID_TRIANGLE       ; gate off: a blip in flight fades
+        sta SID_V1_CONTROL
         lda #MEM_DEFAULT
         sta CPU_PORT
+        lda saved_nmi
+        sta KERNAL_NMINV
+        lda saved_nmi+1
+        sta KERNAL_NMINV+1
         ldx #0
 @restore_zero_page:
         lda ZP_SAVE_AREA,x
@@ -154,10 +198,11 @@ read_line:
         sta LINE_BUFFER,y
         inc tk_len
         bne @character
-@done:                          ; (the screen editor has already moved to
-        lda tk_len              ; the next line: the reply starts there)
+@done:                          ; CHRIN does not print the RETURN: the
+        lda tk_len              ; reply starts on the next line
         sta LINE_LEN
-        rts
+        lda #PET_RETURN
+        jmp CHROUT
 
 ; Generate the reply to TOKEN_BUFFER (tk_count ids): context = [SEP] + ids +
 ; [SEP]; its positions through forward_prefill, the last one through

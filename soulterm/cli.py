@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
+from soulterm import __version__
 from soulterm.errors import CommandError  # noqa: F401  (re-exported for subcommands)
 
 # name -> (module, one-line help)
@@ -30,7 +32,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     parser = argparse.ArgumentParser(
         prog="soulterm",
         description="A Commodore 64 in your terminal, running a real transformer in 6502 assembly.",
+        epilog="Without a command, `soulterm [PROGRAM]` opens the TUI (same as `soulterm tui`).",
     )
+    parser.add_argument("--version", action="version", version=f"soulterm {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parsers = {}
     for name, (_module, help_text) in SUBCOMMANDS.items():
@@ -43,7 +47,11 @@ def main(argv: list[str] | None = None) -> int:
     parser, parsers = build_parser()
     # Only the chosen subcommand's module is imported to add its options.
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    wants_help = chosen is None and any(a in ("-h", "--help") for a in argv)
+    wants_help = chosen is None and any(a in ("-h", "--help", "--version") for a in argv)
+    if chosen is not None and chosen not in SUBCOMMANDS and not _names_a_program(chosen):
+        print(f"soulterm: unknown command '{chosen}' (commands: {', '.join(SUBCOMMANDS)}; "
+              f"or give a .prg/.d64 file to boot)", file=sys.stderr)
+        return 2
     if chosen not in SUBCOMMANDS and not wants_help:
         # `soulterm`, `soulterm --mute` and `soulterm my.d64` all open the app.
         argv.insert(0, "tui")
@@ -70,6 +78,11 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _names_a_program(word: str) -> bool:
+    """`soulterm WORD` boots WORD when it is a file or looks like one, else it is a mistyped command."""
+    return Path(word).suffix.lower() in (".prg", ".d64") or Path(word).exists()
 
 
 if __name__ == "__main__":

@@ -166,3 +166,21 @@ def test_exponential_macro_recursion_stops():
     with pytest.raises(AsmError) as info:
         assemble(".macro b\n b\n b\n.endmacro\n b\n", filename="k.s")
     assert info.value.reason.startswith("macro 'b' expanded too deeply (does it call itself?)")
+
+
+@pytest.mark.parametrize("expression,reason", [
+    ("(" * 5000 + "1" + ")" * 5000, "nested more than"),
+    ("-" * 5000 + "1", "nested more than"),
+    ("< " * 3000 + "val", "nested more than"),
+    ("min(" * 2000 + "1" + ",1)" * 2000, "nested more than"),
+    ("+".join(["val"] * 5000), "operators in a chain"),
+], ids=["parentheses", "unary-minus", "low-byte", "calls", "long-chain"])
+def test_deeply_nested_expressions_are_a_line_error_not_a_recursion_error(expression, reason):
+    message = error_of(f"val = 1\n    .byte {expression}\n")
+    assert message.startswith("k.s:2: ") and reason in message
+    assert "\n" not in message
+
+
+def test_forty_nested_parentheses_still_assemble():
+    program = assemble("    .byte " + "(" * 40 + "7" + ")" * 40 + "\n", filename="k.s")
+    assert bytes(program.data) == b"\x07"

@@ -103,12 +103,49 @@ def test_cli_build_prints_map_and_errors_in_one_line(vectors_dir, tmp_path, caps
 
 
 def test_shipped_disk_is_up_to_date(tmp_path):
-    """disk/ must be what `soulterm build` makes from models/ and kernels/ now."""
+    """disk/ must be what `soulterm build --output disk` makes from models/ and kernels/ now."""
     if not paths.DEFAULT_SOUL.exists():
         pytest.skip("models/soul.bin is not there yet: nothing to ship")
     fresh = build_player(paths.DEFAULT_SOUL, paths.DEFAULT_TOKENIZER, tmp_path)
     for name in ("soulplayer.prg", "soulplayer.d64", "soulplayer.map.json"):
         shipped = paths.DISK_DIR / name
-        assert shipped.exists(), f"disk/{name} is missing: run `soulterm build`"
+        assert shipped.exists(), f"disk/{name} is missing: run `soulterm build --output disk`"
         assert shipped.read_bytes() == (tmp_path / name).read_bytes(), \
-            f"disk/{name} is out of date with models/ or kernels/: run `soulterm build`"
+            f"disk/{name} is out of date with models/ or kernels/: run `soulterm build --output disk`"
+
+
+def test_full_disk_during_build_leaves_the_previous_set_intact(tmp_path, monkeypatch):
+    import errno
+
+    import soulterm.soul.atomic as atomic
+    from conftest import random_soul
+
+    out = tmp_path / "disk"
+    first = build_player(paths.DEFAULT_SOUL, paths.DEFAULT_TOKENIZER, out)
+    before = {p.name: p.read_bytes() for p in (first.prg_path, first.d64_path, first.map_path)}
+    other_soul = tmp_path / "other.bin"
+    save_soul(random_soul(3), other_soul)
+    real_fsync, calls = atomic.os.fsync, []
+
+    def fsync_then_full(fd):
+        calls.append(fd)
+        if len(calls) == 2:                     # the PRG is written, the D64 finds the disk full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(atomic.os, "fsync", fsync_then_full)
+    with pytest.raises(BuildError, match="No space left on device"):
+        build_player(other_soul, paths.DEFAULT_TOKENIZER, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before     # same three files, no temporaries
+
+
+def test_cli_build_takes_the_tokenizer_beside_the_soul(project_vectors, tmp_path, capsys):
+    rc = cli.main(["build", "--soul", str(project_vectors.soul_path), "--output", str(tmp_path), "--quiet"])
+    assert rc == 0, capsys.readouterr().err
+    assert (tmp_path / "soulplayer.prg").read_bytes() == paths.DEFAULT_PRG.read_bytes()
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "soul.bin").write_bytes(project_vectors.soul_path.read_bytes())
+    assert cli.main(["build", "--soul", str(lone / "soul.bin"), "--output", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert str(lone / "tokenizer.json") in err and len(err.strip().splitlines()) == 1

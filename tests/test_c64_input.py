@@ -87,8 +87,8 @@ def test_chrin_echoes_and_returns_the_line_then_return():
     assert m.run(until_idle=True, max_cycles=1_000_000) == "idle"
     lines = m.screen_lines()
     row = next(r for r, line in enumerate(lines) if line.startswith(">"))
-    assert lines[row].startswith("> HELLO 42 ")               # echoed while typed
-    assert lines[row + 1].startswith("=HELLO 42")             # handed back by CHRIN
+    # echoed while typed; CHRIN does not print the RETURN, so "=" follows on the same row
+    assert lines[row].startswith("> HELLO 42=HELLO 42 ")
     assert bytes(m.ram[0xC200:0xC200 + m.ram[0xFB]]) == b"HELLO 42\r"
 
 
@@ -100,6 +100,14 @@ def test_line_editor_honours_delete_and_cursor_keys():
     m.type_text("c\r")
     m.run(until_idle=True, max_cycles=1_000_000)
     assert bytes(m.ram[0xC200:0xC200 + m.ram[0xFB]]) == b"ABC\r"
+
+
+def test_pi_is_read_back_as_ff_like_the_key_types_it():
+    m = started(ECHO_LINES)
+    m.run(until_idle=True, max_cycles=1_000_000)
+    m.type_line("2π")
+    m.run(until_idle=True, max_cycles=1_000_000)
+    assert bytes(m.ram[0xC200:0xC200 + m.ram[0xFB]]) == b"2\xff\r"
 
 
 def test_a_line_longer_than_the_screen_row_is_read_whole():
@@ -116,8 +124,8 @@ def test_two_typed_lines_are_read_in_order():
     m.type_line("two")
     m.run(until_idle=True, max_cycles=2_000_000)
     lines = [line.rstrip() for line in m.screen_lines()]
-    row = lines.index("> ONE")
-    assert lines[row:row + 5] == ["> ONE", "=ONE", "> TWO", "=TWO", ">"]
+    row = lines.index("> ONE=ONE")
+    assert lines[row:row + 3] == ["> ONE=ONE", "> TWO=TWO", ">"]
 
 
 def test_waiting_without_until_idle_uses_the_budget():
@@ -166,3 +174,81 @@ def test_a_getin_wait_loop_is_idle():
     m = started(COLLECT_KEYS)
     assert m.run(until_idle=True, max_cycles=500_000) == "idle"
     assert m.waiting_for_input and m.cycles < 1_000
+
+
+# The fidelity issue's program, whose screen was read off a real C64 with the
+# Commodore KERNAL: clear; a line; then print "> ", read a line with CHRIN
+# (keeping its RETURN), print RETURN, "GOT:" and the line.
+GOT_LINES = """
+    LDA #$93
+    JSR $FFD2
+    LDX #$00
+title:
+    LDA {text},X
+    BEQ {prompt}
+    JSR $FFD2
+    INX
+    BNE {title}
+prompt:
+    LDA #$3E
+    JSR $FFD2
+    LDA #$20
+    JSR $FFD2
+    LDX #$00
+read:
+    JSR $FFCF
+    STA $C200,X
+    INX
+    CMP #$0D
+    BNE {read}
+    STX $FB
+    LDA #$0D
+    JSR $FFD2
+    LDA #$47
+    JSR $FFD2
+    LDA #$4F
+    JSR $FFD2
+    LDA #$54
+    JSR $FFD2
+    LDA #$3A
+    JSR $FFD2
+    LDX #$00
+show:
+    LDA $C200,X
+    JSR $FFD2
+    INX
+    CPX $FB
+    BNE {show}
+    JMP {prompt}
+text:
+    .text "HELLO WORLD "
+    .byte $12
+    .text "REVERSED"
+    .byte $92, $0D, $0D, $00
+"""
+
+
+def test_chrin_leaves_the_return_to_the_program_as_the_real_kernal_does():
+    m = started(GOT_LINES)
+    m.type_line("abc")
+    m.type_line("hello there")
+    assert m.run(until_idle=True, max_cycles=2_000_000) == "idle"
+    assert [line.rstrip() for line in m.screen_lines()[:8]] == [
+        "HELLO WORLD REVERSED", "", "> ABC", "GOT:ABC", "> HELLO THERE", "GOT:HELLO THERE", ">", ""]
+    assert m.cursor == (6, 2)
+    assert m.vic.screen_codes()[12] == 0x12 | 0x80              # "R" of REVERSED in reverse video
+
+
+def test_an_empty_line_leaves_the_cursor_after_the_prompt():
+    m = started(GOT_LINES)
+    m.type_line("")
+    assert m.run(until_idle=True, max_cycles=2_000_000) == "idle"
+    assert [line.rstrip() for line in m.screen_lines()[2:5]] == [">", "GOT:", ">"]
+
+
+def test_printing_return_on_a_two_row_line_moves_past_both_rows():
+    m = started(GOT_LINES)
+    m.type_line("x" * 45)
+    assert m.run(until_idle=True, max_cycles=2_000_000) == "idle"
+    lines = [line.rstrip() for line in m.screen_lines()]
+    assert lines[2:7] == ["> " + "X" * 38, "X" * 7, "GOT:" + "X" * 36, "X" * 9, ">"]

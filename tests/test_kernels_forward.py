@@ -1,4 +1,4 @@
-"""The whole forward pass on the 6502 against shared/vectors/trace.json, exactly."""
+"""The whole forward pass on the 6502 against the reference trace.json (project and original), exactly."""
 
 from __future__ import annotations
 

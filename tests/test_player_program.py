@@ -2,7 +2,9 @@
 
 Prompts are typed through the keyboard buffer and replies read back from the
 screen and from the context in RAM. A reply costs ~20-40 million emulated
-cycles, so the full replies.json check is marked slow.
+cycles, so the full replies.json check is marked slow (CI runs it, on both
+vector sets). The program's own behaviour (bad input, quitting, banking) is
+checked on the shipped soul alone.
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ TURN_CYCLES = 1_000_000_000
 def vectors_build(vectors_dir, tmp_path_factory):
     return build_player(vectors_dir / "soul.bin", vectors_dir / "tokenizer.json",
                         tmp_path_factory.mktemp("player"))
+
+
+@pytest.fixture(scope="module")
+def project_build(project_vectors, tmp_path_factory):
+    return build_player(project_vectors.soul_path, project_vectors.tokenizer_path,
+                        tmp_path_factory.mktemp("project-player"))
 
 
 class Session:
@@ -55,7 +63,7 @@ class Session:
         return "".join(line.ljust(40) for line in self.machine.screen_lines())
 
 
-def test_hello_reply_blips_and_flashes(vectors_build, vectors_replies):
+def test_hello_reply_blips_and_flashes(vectors_build, vectors_replies, vector_set):
     hello = next(r for r in vectors_replies if r["text"] == "hello")
     session = Session(vectors_build)
     border = session.machine.vic.border
@@ -64,8 +72,9 @@ def test_hello_reply_blips_and_flashes(vectors_build, vectors_replies):
     start = session.machine.cycles
     assert session.say("hello") == hello["context"] + hello["reply_ids"]
     per_token = (session.machine.cycles - start) / len(hello["reply_ids"])
-    # real PAL cycles, badline DMA included (1,927,195 at the last measurement)
-    assert per_token <= 1_950_000, f"{per_token:,.0f} cycles per generated token"
+    if vector_set.name == "original":   # the README's budget: the whole turn over its 10 reply tokens
+        # real PAL cycles, badline DMA included (1,927,195 at the last measurement)
+        assert per_token <= 1_950_000, f"{per_token:,.0f} cycles per generated token"
     assert hello["reply"] in session.screen()
     assert session.machine.sid.gate_on_cycles[blips:] and \
         len(session.machine.sid.gate_on_cycles) - blips == len(hello["reply_ids"])
@@ -74,9 +83,10 @@ def test_hello_reply_blips_and_flashes(vectors_build, vectors_replies):
     assert session.screen().rstrip().endswith("you>")
 
 
-def test_bad_input_then_a_normal_prompt(vectors_build, vectors_replies, vectors_tokenizer):
+def test_bad_input_then_a_normal_prompt(project_build, project_vectors):
+    vectors_replies, vectors_tokenizer = project_vectors.replies, project_vectors.tokenizer
     hello = next(r for r in vectors_replies if r["text"] == "hello")
-    session = Session(vectors_build)
+    session = Session(project_build)
     empty = next(r for r in vectors_replies if r["text"] == "")
     assert session.say("") == empty["context"] + empty["reply_ids"]    # replied to, like the engine
     assert session.screen().rstrip().endswith("you>")
@@ -97,8 +107,8 @@ def test_bad_input_then_a_normal_prompt(vectors_build, vectors_replies, vectors_
     assert session.say("hello") == hello["context"] + hello["reply_ids"]
 
 
-def test_q_alone_quits_and_restores_the_machine(vectors_build):
-    session = Session(vectors_build)
+def test_q_alone_quits_and_restores_the_machine(project_build):
+    session = Session(project_build)
     session.say("hi")                                    # the kernels use zero page...
     session.machine.type_line("q")
     session.machine.run(max_cycles=5_000_000, until_idle=True)
@@ -111,9 +121,9 @@ def test_q_alone_quits_and_restores_the_machine(vectors_build):
     assert bytes(after) == session.zero_page_at_start    # ...and give the rest back
 
 
-def test_kernal_is_back_in_at_the_prompt(vectors_build):
+def test_kernal_is_back_in_at_the_prompt(project_build):
     """Replies run with the KERNAL banked out (squares under it); the prompt gets it back."""
-    session = Session(vectors_build)
+    session = Session(project_build)
     squares, zero = session.symbols["SQ_MID"], session.symbols["SQ_RANGE"]
     assert session.machine.memory.ram_at(squares + zero) == 0        # 0*0, built at start-up
     assert session.machine.memory.ram_at(squares + zero + 16) == 1   # 16*16 >> 8
@@ -132,32 +142,10 @@ def test_every_reply_of_the_vectors(vectors_build, vectors_replies):
         assert entry["reply"] in session.screen_text(), entry["text"]
 
 
-@pytest.mark.slow
-def test_shipped_soul_replies_like_the_integer_engine(tmp_path):
-    from soulterm import paths
-    from soulterm.soul.engine import Engine
-    from soulterm.soul.soulfile import load_soul
-    from soulterm.soul.tokenizer import Tokenizer
-
-    if not paths.DEFAULT_SOUL.exists():
-        pytest.skip("models/soul.bin is not there yet")
-    build = build_player(paths.DEFAULT_SOUL, paths.DEFAULT_TOKENIZER, tmp_path)
-    engine = Engine(load_soul(paths.DEFAULT_SOUL))
-    tok = Tokenizer.load(paths.DEFAULT_TOKENIZER)
-    prompts = ["hello", "how are you", "what is your name", "i love you", "tell me a story",
-               "good morning", "who are you", "are you happy", "what do you like", "thank you",
-               "good night", "do you dream", "what is love", "are you real", "i am sad",
-               "help me", "what time is it", "sing a song", "you are funny", "goodbye"]
-    session = Session(build)
-    for text in prompts:
-        reply = engine.reply(tok, text)
-        assert session.say(text) == list(reply.context) + list(reply.ids), text
-
-
-def test_the_d64_loads_by_name_and_runs(vectors_build):
+def test_the_d64_loads_by_name_and_runs(project_build):
     machine = C64(sound=False)
     machine.reset()
-    machine.load_file(vectors_build.d64_path, name="SOULPLAYER")
+    machine.load_file(project_build.d64_path, name="SOULPLAYER")
     machine.run(max_cycles=10_000_000, until_idle=True)
     screen = "\n".join(machine.screen_lines())
     assert "SOULPLAYER 64" in screen and "you>" in screen

@@ -1,10 +1,7 @@
 """The evaluator's batched greedy decoding and token accuracy against independent references:
-the shared test vectors and the engine's own KV-cached step path."""
+the reference vectors (project and original) and the engine's own KV-cached step path."""
 
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,18 +10,11 @@ from soulterm.soul import spec
 from soulterm.soul.corpus import fit_exchanges, parse_corpus
 from soulterm.soul.engine import Engine
 from soulterm.soul.evaluation import evaluate, greedy_replies, token_accuracy
-from soulterm.soul.soulfile import load_soul
-from soulterm.soul.tokenizer import Tokenizer
-
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
-if not VECTORS.is_dir():
-    VECTORS = Path("/work/shared/vectors")
 
 
 @pytest.fixture(scope="module")
-def reference():
-    return (Engine(load_soul(VECTORS / "soul.bin")), Tokenizer.load(VECTORS / "tokenizer.json"),
-            json.loads((VECTORS / "replies.json").read_text()))
+def reference(vector_set):
+    return Engine(vector_set.soul), vector_set.tokenizer, vector_set.replies
 
 
 def test_batched_greedy_replies_match_the_vectors(reference):
@@ -51,7 +41,8 @@ def step_by_step_accuracy(engine, exchanges):
 def test_token_accuracy_matches_the_step_engine(reference):
     engine, tokenizer, cases = reference
     lines = [f"<SEP>{c['text']}<SEP>{c['reply']}<SEP>" for c in cases[:12]]
-    lines += ["<SEP>hello<SEP>hello! you're wonderful!<SEP>", "<SEP>hi<SEP>a<SEP>"]
+    hello = next(c for c in cases if c["text"] == "hello")
+    lines += [f"<SEP>hello<SEP>{hello['reply']}<SEP>", "<SEP>hi<SEP>a<SEP>"]
     fitted, _ = fit_exchanges(parse_corpus("\n".join(lines)), tokenizer)
     assert len(fitted) >= 6
     assert token_accuracy(engine, fitted) == step_by_step_accuracy(engine, fitted)

@@ -1,6 +1,6 @@
 """The TUI's view of a real soulplayer run matches the integer engine.
 
-Builds the soulplayer from the reference soul (shared/vectors), runs it on
+Builds the soulplayer from the shipped soul (one soul is enough), runs it on
 the emulated C64 for the prompt "hello", and samples emulated memory the way
 the app does (between slices of cycles). Every attention row the panel would
 show must equal the integer engine's LUT weights for that position, layer
@@ -16,7 +16,6 @@ import pytest
 from soulterm.c64 import C64
 from soulterm.soul import spec
 from soulterm.soul.engine import Engine
-from soulterm.soul.tokenizer import Tokenizer
 from soulterm.tui.attention_recorder import HEADS, AttentionRecorder
 from soulterm.tui.buildmap import BuildMap
 from soulterm.tui.charset import decode_line
@@ -26,15 +25,15 @@ MAX_REPLY_CYCLES = 120_000_000
 
 
 @pytest.fixture(scope="module")
-def built(vectors_dir, tmp_path_factory):
+def built(project_vectors, tmp_path_factory):
     from soulterm.player.build import build_player
 
     out = tmp_path_factory.mktemp("disk")
-    build_player(vectors_dir / "soul.bin", vectors_dir / "tokenizer.json", out)
+    build_player(project_vectors.soul_path, project_vectors.tokenizer_path, out)
     return out
 
 
-def test_attention_rows_and_reply_match_the_integer_engine(built, vectors_soul, vectors_dir):
+def test_attention_rows_and_reply_match_the_integer_engine(built, project_vectors):
     build_map = BuildMap.load(built / "soulplayer.map.json")
     assert build_map.attention is not None
     machine = C64()
@@ -53,8 +52,8 @@ def test_attention_rows_and_reply_match_the_integer_engine(built, vectors_soul, 
     else:
         pytest.fail("no reply within the cycle budget")
 
-    tokenizer = Tokenizer.load(vectors_dir / "tokenizer.json")
-    engine = Engine(vectors_soul)
+    tokenizer = project_vectors.tokenizer
+    engine = Engine(project_vectors.soul)
     reply = engine.reply(tokenizer, "hello")
     positions = reply.context + reply.ids
     traces = engine.forward_full(positions)

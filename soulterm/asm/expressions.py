@@ -25,6 +25,11 @@ _LEVELS: list[tuple[str, ...]] = [
 ]
 _UNARY = ("-", "~", "!", "<", ">", "+")
 
+# Real sources nest a few levels; these bounds keep the recursive parser, fold and
+# evaluate far from Python's recursion limit (a parenthesis costs ~12 frames).
+MAX_NESTING = 40            # parentheses, unary operators and calls inside each other
+MAX_TREE_DEPTH = 400        # operators chained in one expression (a+b+c+...)
+
 _FUNCTION_ARITY = {
     "exp": 1, "round": 1, "floor": 1, "ceil": 1, "abs": 1,
     "min": 2, "max": 2, "clamp": 3,
@@ -45,6 +50,12 @@ class ExpressionParser:
     def __init__(self, tokens: list[Token]):
         self.tokens = tokens
         self.pos = 0
+        self.nesting = 0
+
+    def _nest(self) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise LineError(f"expression nested more than {MAX_NESTING} levels deep")
 
     def peek(self) -> Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -72,7 +83,9 @@ class ExpressionParser:
         tok = self.peek()
         if tok is not None and tok.kind == OP and tok.value in _UNARY:
             self.pos += 1
+            self._nest()
             operand = self._unary()
+            self.nesting -= 1
             if tok.value == "+":
                 return operand
             return fold(("u", tok.value, operand))
@@ -95,11 +108,13 @@ class ExpressionParser:
         if tok.is_op("*"):
             return ("pc",)
         if tok.is_op("("):
+            self._nest()
             node = self._binary(0)
             closing = self.peek()
             if closing is None or not closing.is_op(")"):
                 raise LineError("missing ')' in expression")
             self.pos += 1
+            self.nesting -= 1
             return node
         if tok.kind == STR:
             if len(tok.value) == 1:
@@ -109,6 +124,7 @@ class ExpressionParser:
 
     def _call(self, name: str):
         self.pos += 1  # "("
+        self._nest()
         args = []
         tok = self.peek()
         if tok is not None and tok.is_op(")"):
@@ -124,6 +140,7 @@ class ExpressionParser:
                     self.pos += 1
                     break
                 raise LineError(f"missing ')' after arguments of {name}()")
+        self.nesting -= 1
         if len(args) != _FUNCTION_ARITY[name]:
             raise LineError(f"{name}() takes {_FUNCTION_ARITY[name]} argument(s), got {len(args)}")
         return fold(("f", name, args))
@@ -135,7 +152,24 @@ def parse_expression(tokens: list[Token]):
         raise LineError("expression expected")
     if len(tokens) == 1 and tokens[0].kind == NUM:
         return ("n", tokens[0].value)
-    return ExpressionParser(tokens).parse()
+    tree = ExpressionParser(tokens).parse()
+    if _depth(tree) > MAX_TREE_DEPTH:
+        raise LineError(f"expression has more than {MAX_TREE_DEPTH} operators in a chain")
+    return tree
+
+
+def _depth(node) -> int:
+    """Depth of an expression tree, without recursion (the tree may be deep)."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if item[0] in ("u", "b"):
+            stack.extend((child, depth + 1) for child in item[2:])
+        elif item[0] == "f":
+            stack.extend((child, depth + 1) for child in item[2])
+    return deepest
 
 
 def fold(node):

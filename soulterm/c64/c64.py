@@ -12,6 +12,8 @@ Wiring (address decoding lives here and in memory.py only)
                         $02 traps into Python routines
     IRQ                 CIA1 timer A and the VIC raster interrupt, delivered
                         between slices of instructions
+    NMI                 the RESTORE key (`press_restore`), delivered at the
+                        next instruction boundary through $FFFA
 
 Running
     `run()` steps py65 in slices: within a slice nothing but `cpu.step` runs;
@@ -43,14 +45,17 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from itertools import repeat
 
 from .audio import open_audio
-from .cia import CIA1, CIA2
+from .cia import CIA1, CIA2, RUN_STOP
 from .cpu import CPU, MachineStop
-from .kernal import IDLE_POLL_CYCLES, Kernal, build_basic_rom, build_kernal_rom
-from .loader import Disk, LoadError, parse_prg, sys_address
-from .memory import DEFAULT_DDR, DEFAULT_PORT, Memory
+from .kernal import Kernal, build_basic_rom, build_kernal_rom
+from .kernal_ram import NDX
+from ..inputs import read_limited
+from .loader import MAX_PRG_BYTES, Disk, LoadError, parse_prg, sys_address
+from .memory import Memory
 from .petscii import keys_for_text, screen_code_to_text
 from .screen_editor import ScreenEditor
 from .sid import SID
@@ -62,6 +67,11 @@ MAX_INSTRUCTION_CYCLES = 7      # longest 6502 instruction, so a slice of n neve
 READY_RETURN = 0xA474 - 1       # what SYS leaves on the stack: RTS lands on BASIC's READY
 PROGRAM_STACK = 0xF6            # stack pointer a program started by RUN/SYS sees
 BANNER = "\x93\r        **** SOULTERM 64 ****\r\r HIGH-LEVEL KERNAL, NO BASIC\r\rREADY.\r"
+INTERNAL_ERROR = "internal error in soulterm's C64"      # a crash message that marks a soulterm bug
+RUN_STOP_HOLD_CYCLES = 98_525   # how long RUN/STOP stays down for RUN/STOP+RESTORE: 0.1 s
+# keys typed as {name} in type_text: the RESTORE key, alone or with RUN/STOP held
+RESTORE, RUN_STOP_RESTORE = -1, -2
+SPECIAL_KEYS = {"restore": RESTORE, "run/stop+restore": RUN_STOP_RESTORE}
 
 
 class StopReason(str, enum.Enum):
@@ -86,14 +96,13 @@ class C64:
         self.cia1 = CIA1(self.memory)
         self.cia2 = CIA2(self.memory, self.vic)
         self.editor = ScreenEditor(self.memory, self.vic)
-        self.cpu = None
-        self.kernal = Kernal(self)
+        self.kernal = Kernal(self.memory, self.editor, self.vic, self.cia1, self.cia2, self.sid,
+                             find_file=self.disk_file, disk_present=lambda: self.disk is not None)
         self.cpu = CPU(self.memory.view, self._bus_write, self.kernal.trap, self._io_read)
         self.kernal.attach(self.cpu)
         self.memory.io_write = self._io_write
         self.disk: Disk | None = None           # mounted D64, for the KERNAL's LOAD
-        self.waiting_for_input = False          # in CHRIN/GETIN with nothing to read
-        self.stop_when_waiting = False          # GETIN stops the run (until_idle)
+        self.run_stop_release = None            # cycle at which a held RUN/STOP goes up
         self.halted = False                     # run() returns 'halted' until a program is loaded
         self.crashed = False                    # ... because the program crashed
         self.stop_message = ""                  # why the machine halted or crashed
@@ -153,38 +162,37 @@ class C64:
         if cycle > self.cpu.processorCycles:
             self.cpu.processorCycles = self._dma_accounted = cycle
 
+    @property
+    def waiting_for_input(self) -> bool:
+        """In CHRIN/GETIN with nothing to read."""
+        return self.kernal.waiting_for_input
+
+    @waiting_for_input.setter
+    def waiting_for_input(self, value: bool) -> None:
+        self.kernal.waiting_for_input = value
+
     # -- power and programs --------------------------------------------------------
 
     def reset(self) -> None:
-        """Power on: RAM cleared, chips reset, KERNAL initialised, banner shown, halted at READY."""
-        memory = self.memory
-        memory.areas = ("ram", "ram", "ram")
-        memory.view[:] = bytes(0x10000)
-        memory.hidden_ram[:] = bytes(0x10000)
-        memory.io_state[:] = bytes(0x1000)
-        memory.set_port(DEFAULT_DDR, DEFAULT_PORT)
+        """Power on: every chip's own reset, the KERNAL's start-up, banner shown, halted at READY."""
+        self.memory.reset()
         cpu = self.cpu
         cpu.reset()
         self._dma_accounted = 0
-        cpu.plain_below = memory.plain_below
+        cpu.plain_below = self.memory.plain_below
         cpu.sp = 0xFF
         cpu.p |= 0x04                                       # interrupts off until a program runs
         self.vic.reset()
         self.sid.reset()
-        kernal = self.kernal
-        kernal.pending_keys.clear()
-        kernal.empty_polls = 0
-        kernal.last_empty_poll = -IDLE_POLL_CYCLES
-        kernal.jiffy_base = kernal.jiffy_cycle = 0
-        kernal.restore_vectors()
-        kernal.set_memory_bounds()
-        kernal.init_io()
-        kernal.init_screen()
+        self.cia1.reset()
+        self.cia2.reset()
+        self.editor.reset()
+        self.run_stop_release = None
+        self.kernal.reset()                                 # vectors, memory bounds, IOINIT, CINT
         for char in BANNER:
             self.editor.put(ord(char))
         self.vic.border_changes = 0
         cpu.pc = READY_RETURN + 1
-        self.waiting_for_input = False
         self.halted = True
         self.crashed = False
         self.stop_message = "no program is running"
@@ -200,7 +208,7 @@ class C64:
                                 "soulterm has no BASIC interpreter")
             start = load
         self.memory.write_ram(load, body)
-        end = load + len(body)
+        end = (load + len(body)) & 0xFFFF                    # a program ending at $FFFF leaves VARTAB $0000
         ram = self.memory.view
         ram[0x2D], ram[0x2E] = end & 0xFF, end >> 8          # VARTAB: end of program, as LOAD sets it
         ram[0xAE], ram[0xAF] = end & 0xFF, end >> 8
@@ -219,6 +227,7 @@ class C64:
         self.crashed = False
         self.stop_message = ""
         self.waiting_for_input = False
+        self.kernal.empty_polls = 0
 
     def load_file(self, path, name: str | None = None) -> int:
         """Load and start a .prg, or a file from a .d64 (the first PRG, or `name`)."""
@@ -236,11 +245,7 @@ class C64:
             return self.load_prg(file.data, f"{file.display_name} on {disk.path.name}")
         if name is not None:
             raise LoadError("a file name only chooses a program on a .d64 disk")
-        try:
-            with open(path, "rb") as handle:
-                data = handle.read(0x10001 + 2)
-        except OSError as exc:
-            raise LoadError(f"cannot read {path}: {exc.strerror}") from None
+        data = read_limited(path, MAX_PRG_BYTES, "program", LoadError)
         return self.load_prg(data, os.path.basename(path))
 
     def mount(self, path) -> Disk:
@@ -260,17 +265,60 @@ class C64:
     # -- the keyboard -------------------------------------------------------------------
 
     def type_text(self, text: str) -> None:
-        """Type `text` on the keyboard ("\\n" or "\\r" is RETURN); ValueError if a key does not exist."""
-        self.type_petscii(keys_for_text(text))
+        """Type `text` on the keyboard ("\\n" or "\\r" is RETURN); ValueError if a key does not exist.
+
+        `{restore}` and `{run/stop+restore}` press RESTORE (alone, or while
+        holding RUN/STOP) once the keys typed before them have been read.
+        """
+        codes = []
+        for position, part in enumerate(re.split(r"(\{[^}]*\})", text)):
+            if position % 2:
+                name = part[1:-1].strip().lower()
+                if name not in SPECIAL_KEYS:
+                    raise ValueError(f"unknown key {part}: the keys in braces are "
+                                     + " and ".join("{" + key + "}" for key in SPECIAL_KEYS))
+                codes.append(SPECIAL_KEYS[name])
+            else:
+                codes.extend(keys_for_text(part))
+        self.type_petscii(codes)
 
     def type_line(self, text: str) -> None:
         self.type_text(text + "\r")
 
     def type_petscii(self, codes) -> None:
-        """Queue raw PETSCII key codes (cursor keys, colours, ...) into the keyboard buffer."""
-        self.kernal.pending_keys.extend(code & 0xFF for code in codes)
-        self.kernal.feed_keyboard()
+        """Queue raw PETSCII key codes (cursor keys, colours, ...; RESTORE, RUN_STOP_RESTORE) to type."""
+        self.kernal.pending_keys.extend(code if code < 0 else code & 0xFF for code in codes)
+        if not self.cpu.p & 0x04:
+            self.kernal.feed_keyboard()                     # the 60 Hz scan would pick them up
         self.waiting_for_input = False
+
+    def press_restore(self, run_stop: bool = False) -> None:
+        """Press RESTORE now (NMI at the next instruction), optionally with RUN/STOP held down.
+
+        On a halted machine (at READY.) RUN/STOP+RESTORE does the KERNAL's
+        warm start at once: I/O defaults, a cleared screen, READY.
+        """
+        if run_stop:
+            self.cia1.keys_down.add(RUN_STOP)
+            self.cia1.scan_keyboard()
+            self.run_stop_release = self.cpu.processorCycles + RUN_STOP_HOLD_CYCLES
+        if self.halted:
+            if run_stop:
+                self.kernal.warm_start()
+                self.kernal.show_ready()
+                self.crashed = False
+                self.stop_message = "RUN/STOP+RESTORE: back at READY."
+            return
+        self.cpu.nmi()
+        self.waiting_for_input = False
+
+    def _restore_due(self) -> bool:
+        """Press a typed RESTORE once every key typed before it has been read; True if pressed."""
+        keys = self.kernal.pending_keys
+        if keys and keys[0] < 0 and self.memory.view[NDX] == 0 and self.editor.line is None:
+            self.press_restore(run_stop=keys.pop(0) == RUN_STOP_RESTORE)
+            return True
+        return False
 
     # -- running ----------------------------------------------------------------------
 
@@ -291,7 +339,7 @@ class C64:
         cpu = self.cpu
         step = cpu.step
         target = None if max_cycles is None else cpu.processorCycles + max(0, int(max_cycles))
-        self.stop_when_waiting = until_idle
+        self.kernal.stop_when_waiting = until_idle
         watch = frozenset(breakpoints)
         if until_idle and self.waiting_for_input and not self.kernal.keys_left:
             return StopReason.IDLE
@@ -317,9 +365,14 @@ class C64:
             except MachineStop as stop:
                 if stop.reason == "waiting":
                     self.kernal.feed_keyboard()
-                    if self.kernal.keys_left:
+                    if self._restore_due() or self.kernal.keys_left:
                         continue                    # more typed keys fitted into the buffer
                 return self._stopped(stop, target, until_idle)
+            except (IndexError, ValueError, KeyError, TypeError, OverflowError) as exc:
+                # A KERNAL routine met a state it does not handle: stop this program, keep the
+                # emulator alive, and say so (the fuzz tests assert this never happens).
+                return self._stopped(MachineStop("crashed", f"{INTERNAL_ERROR} at ${cpu.pc:04X}: "
+                                                 f"{type(exc).__name__}: {exc}"), target, until_idle)
             if self._tick():
                 return StopReason.HALTED
 
@@ -346,7 +399,14 @@ class C64:
         self.sid.advance(cycle)
         kernal = self.kernal
         kernal.update_clock()
-        kernal.feed_keyboard()
+        if self.run_stop_release is not None and cycle >= self.run_stop_release:
+            self.run_stop_release = None
+            self.cia1.keys_down.discard(RUN_STOP)
+            self.cia1.scan_keyboard()
+        if kernal.pending_keys and self._restore_due():
+            return False
+        if not cpu.p & 0x04:
+            kernal.feed_keyboard()                          # keys are scanned only with interrupts on
         if not cpu.p & 0x04 and (raster_irq or self.cia1.irq_pending):
             self.cia1.irq_pending = False
             cpu.irq()

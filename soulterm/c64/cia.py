@@ -24,6 +24,7 @@ Not implemented
 from __future__ import annotations
 
 PAL_JIFFY_LATCH = 0x4025            # the KERNAL's timer A value for 60 Hz on PAL
+RUN_STOP = (7, 7)                   # (column, row) of RUN/STOP in the keyboard matrix
 
 
 class CIA1:

@@ -19,12 +19,32 @@ Entry points (all return like RTS; C clear on success)
     usual RAM locations: input is always the keyboard, output the screen),
     CHRIN (screen line editor), CHROUT, GETIN, LOAD (from the mounted
     disk), SAVE (C set, "device not present"), SETTIM RDTIM UDTIM (jiffy
-    clock derived from the cycle count), STOP (never pressed), SCREEN,
+    clock derived from the cycle count), STOP (Z set while RUN/STOP is
+    down in the keyboard matrix; clears the key buffer then), SCREEN,
     PLOT, IOBASE, the serial-bus calls (no devices: ST = $80), and the
     screen-editor internals $E544 (clear), $E566 (home), $E716 (print A).
     CHROUT, CHRIN, GETIN, OPEN, CLOSE, CHKIN, CHKOUT, CLRCHN, CLALL, STOP,
     LOAD and SAVE go through their RAM vectors ($031A-$0333) as on the C64,
     so a program can hook them.
+
+RESTORE (the NMI)
+    $FFFA points at $FE43 (SEI, JMP ($0318)); $0318 holds $FE47, which
+    saves A/X/Y as the real handler does and asks the machine whether
+    RUN/STOP is down (CIA1's keyboard matrix). If it is: RESTOR, IOINIT
+    (CIAs, the 6510 port back to BASIC+KERNAL+I/O, SID volume 0), the
+    screen initialised and cleared, then BASIC's warm start: READY. (and
+    the machine halts, there being no BASIC). If not: registers restored,
+    RTI ($FEBC). A program can put its own handler in $0318.
+
+Keyboard
+    Typed keys wait in `pending_keys` and enter the 10-key buffer ($0277,
+    count $C6) when the KERNAL scans the keyboard: its interrupt handler,
+    SCNKEY, and CHRIN/GETIN when they find the buffer empty. The machine
+    also scans between slices while interrupts are enabled (the 60 Hz
+    interrupt would), never while they are off: a program that computes
+    with SEI sees no new keys, as on the C64. The keys are not lost,
+    though (a kindness: a real key released before the next scan is):
+    they arrive with the next scan.
 
 Waiting for input
     CHRIN with no key typed, and GETIN finding the buffer empty twice in a
@@ -37,7 +57,14 @@ Waiting for input
 from __future__ import annotations
 
 from .cpu import TRAP_OPCODE, MachineStop
-from .memory import ROM
+from .kernal_ram import (
+    CBINV, CINV, COLOR, DFLTN, DFLTO, EAL, FA, FNADR, FNLEN, HIBASE, ICHKIN, ICKOUT, ICLALL, ICLOSE, ICLRCH,
+    IBASIN, IBSOUT, IGETIN, ILOAD, IOPEN, ISAVE, ISTOP, KEYBOARD_BUFFER_SIZE, KEYD, LA, LDTND, MEMSIZ,
+    MEMSIZ_BASIC, MEMSTR, MEMUSS, MODE, MSGFLG, NDX, NMINV, QTSW, RVS, SA, STATUS, TIME, TXTTAB,
+    USRCMD, VERCK, XMAX,
+)
+from .cia import RUN_STOP
+from .memory import DEFAULT_DDR, DEFAULT_PORT, ROM
 
 CYCLES_PER_JIFFY = 16421            # PAL: 985248 Hz / 60
 JIFFIES_PER_DAY = 5184000
@@ -55,44 +82,42 @@ JUMP_TABLE = {
     0xFFAB: ("UNTLK", 0xEDEF, False), 0xFFAE: ("UNLSN", 0xEDFE, False),
     0xFFB1: ("LISTEN", 0xED0C, False), 0xFFB4: ("TALK", 0xED09, False),
     0xFFB7: ("READST", 0xFE07, False), 0xFFBA: ("SETLFS", 0xFE00, False),
-    0xFFBD: ("SETNAM", 0xFDF9, False), 0xFFC0: ("OPEN", 0x031A, True),
-    0xFFC3: ("CLOSE", 0x031C, True), 0xFFC6: ("CHKIN", 0x031E, True),
-    0xFFC9: ("CHKOUT", 0x0320, True), 0xFFCC: ("CLRCHN", 0x0322, True),
-    0xFFCF: ("CHRIN", 0x0324, True), 0xFFD2: ("CHROUT", 0x0326, True),
+    0xFFBD: ("SETNAM", 0xFDF9, False), 0xFFC0: ("OPEN", IOPEN, True),
+    0xFFC3: ("CLOSE", ICLOSE, True), 0xFFC6: ("CHKIN", ICHKIN, True),
+    0xFFC9: ("CHKOUT", ICKOUT, True), 0xFFCC: ("CLRCHN", ICLRCH, True),
+    0xFFCF: ("CHRIN", IBASIN, True), 0xFFD2: ("CHROUT", IBSOUT, True),
     0xFFD5: ("LOAD", 0xF49E, False), 0xFFD8: ("SAVE", 0xF5DD, False),
     0xFFDB: ("SETTIM", 0xF6E4, False), 0xFFDE: ("RDTIM", 0xF6DD, False),
-    0xFFE1: ("STOP", 0x0328, True), 0xFFE4: ("GETIN", 0x032A, True),
-    0xFFE7: ("CLALL", 0x032C, True), 0xFFEA: ("UDTIM", 0xF69B, False),
+    0xFFE1: ("STOP", ISTOP, True), 0xFFE4: ("GETIN", IGETIN, True),
+    0xFFE7: ("CLALL", ICLALL, True), 0xFFEA: ("UDTIM", 0xF69B, False),
     0xFFED: ("SCREEN", 0xE505, False), 0xFFF0: ("PLOT", 0xE50A, False),
     0xFFF3: ("IOBASE", 0xE500, False),
 }
 # Jump-table address by routine name (for debuggers and tests)
 ENTRY = {name: address for address, (name, _target, _indirect) in JUMP_TABLE.items()}
 
+IRQ_ENTRY = 0xFF48
+IRQ_EXIT = 0xEA81
+NMI_ENTRY = 0xFE43                  # SEI, JMP ($0318)
+NMI_HANDLER = 0xFE47                # $0318's ROM target: save registers, then the RUN/STOP check
+NMI_CHECK = 0xFE4C                  # (trapped)
+NMI_EXIT = 0xFEBC                   # PREND: restore registers, RTI
+RESET_ENTRY = 0xFCE2
+
 # RAM vectors RESTOR sets: address -> routine in ROM
 RAM_VECTORS = {
-    0x0314: 0xEA31, 0x0316: 0xFE66, 0x0318: 0xFE47, 0x031A: 0xF34A, 0x031C: 0xF291,
-    0x031E: 0xF20E, 0x0320: 0xF250, 0x0322: 0xF333, 0x0324: 0xF157, 0x0326: 0xF1CA,
-    0x0328: 0xF6ED, 0x032A: 0xF13E, 0x032C: 0xF32F, 0x032E: 0xFE66, 0x0330: 0xF4A5,
-    0x0332: 0xF5ED,
+    CINV: 0xEA31, CBINV: 0xFE66, NMINV: NMI_HANDLER, IOPEN: 0xF34A, ICLOSE: 0xF291,
+    ICHKIN: 0xF20E, ICKOUT: 0xF250, ICLRCH: 0xF333, IBASIN: 0xF157, IBSOUT: 0xF1CA,
+    ISTOP: 0xF6ED, IGETIN: 0xF13E, ICLALL: 0xF32F, USRCMD: 0xFE66, ILOAD: 0xF4A5,
+    ISAVE: 0xF5ED,
 }
 BASIC_VECTORS = {0x0300: 0xE38B, 0x0302: 0xA483, 0x0304: 0xA57C, 0x0306: 0xA71A,
                  0x0308: 0xA7E4, 0x030A: 0xAE86}
 
-IRQ_ENTRY = 0xFF48
-IRQ_EXIT = 0xEA81
-NMI_ENTRY = 0xFE43
-RESET_ENTRY = 0xFCE2
 BASIC_COLD, BASIC_WARM = 0xE394, 0xE37B
 READY_ENTRIES = (0xA474, 0xA483, BASIC_WARM, BASIC_COLD)
 STROUT, LINPRT = 0xAB1E, 0xBDCD
 
-# zero page and system area the routines keep up to date
-STATUS, VERCK, FNLEN, LA, SA, FA, FNADR = 0x90, 0x93, 0xB7, 0xB8, 0xB9, 0xBA, 0xBB
-DFLTN, DFLTO, MSGFLG, TIME = 0x99, 0x9A, 0x9D, 0xA0
-MEMUSS, EAL = 0xC3, 0xAE
-TXTTAB, MEMSIZ_BASIC = 0x2B, 0x37
-MEMSTR, MEMSIZ = 0x0281, 0x0283
 
 
 def build_kernal_rom() -> bytes:
@@ -108,8 +133,9 @@ def build_kernal_rom() -> bytes:
                           0xF0, 0x03, 0x6C, 0x16, 0x03, 0x6C, 0x14, 0x03]))
     # interrupt exit: PLA TAY PLA TAX PLA RTI
     put(IRQ_EXIT, bytes([0x68, 0xA8, 0x68, 0xAA, 0x68, 0x40]))
-    put(NMI_ENTRY, bytes([0x40]))                       # no NMIs are raised: RTI
-    put(0xFE47, bytes([0x40]))
+    put(NMI_ENTRY, bytes([0x78, 0x6C, NMINV & 0xFF, NMINV >> 8]))        # SEI, JMP ($0318)
+    put(NMI_HANDLER, bytes([0x48, 0x8A, 0x48, 0x98, 0x48]))              # PHA TXA PHA TYA PHA
+    put(NMI_EXIT, bytes([0x68, 0xA8, 0x68, 0xAA, 0x68, 0x40]))           # PLA TAY PLA TAX PLA RTI
     for vector, target in ((0xFFFA, NMI_ENTRY), (0xFFFC, RESET_ENTRY), (0xFFFE, IRQ_ENTRY)):
         put(vector, bytes([target & 0xFF, target >> 8]))
     return bytes(rom)
@@ -122,13 +148,24 @@ def build_basic_rom() -> bytes:
 
 
 class Kernal:
-    """Trap handlers for the ROM routines; `host` is the C64 that wires everything."""
+    """Trap handlers for the ROM routines.
 
-    def __init__(self, host):
-        self.host = host
+    It works on the memory, the screen editor and the chips it is given,
+    and asks the machine only two things, through callbacks: a file's
+    bytes from the mounted disk (`find_file(name)`, None if absent) and
+    whether a disk is mounted (`disk_present()`).
+    """
+
+    def __init__(self, memory, editor, vic, cia1, cia2, sid, *, find_file, disk_present):
+        self.memory = memory
+        self.editor = editor
+        self.vic, self.cia1, self.cia2, self.sid = vic, cia1, cia2, sid
+        self.find_file = find_file
+        self.disk_present = disk_present
         self.cpu = None                     # set by attach()
-        self.editor = host.editor
-        self.ram = host.memory.view
+        self.ram = memory.view
+        self.waiting_for_input = False      # in CHRIN/GETIN with nothing to read
+        self.stop_when_waiting = False      # GETIN stops the run (until_idle)
         self.pending_keys: list[int] = []   # typed keys not yet in the 10-key buffer
         self.empty_polls = 0                # consecutive GETINs that found nothing
         self.last_empty_poll = -IDLE_POLL_CYCLES    # cycle of the last one
@@ -138,6 +175,18 @@ class Kernal:
 
     def attach(self, cpu) -> None:
         self.cpu = cpu
+
+    def reset(self) -> None:
+        """Power on: no keys, clock at 0, then what the KERNAL's reset does (vectors, bounds, I/O, screen)."""
+        self.pending_keys.clear()
+        self.empty_polls = 0
+        self.last_empty_poll = -IDLE_POLL_CYCLES
+        self.jiffy_base = self.jiffy_cycle = 0
+        self.waiting_for_input = self.stop_when_waiting = False
+        self.restore_vectors()
+        self.set_memory_bounds()
+        self.init_io()
+        self.init_screen()
 
     def _trap_table(self) -> dict:
         named = {
@@ -156,9 +205,9 @@ class Kernal:
             if not indirect:
                 traps[target] = named[name]
         vectored = {
-            0x031A: self.open, 0x031C: self.close, 0x031E: self.chkin, 0x0320: self.chkout,
-            0x0322: self.clrchn, 0x0324: self.chrin, 0x0326: self.chrout, 0x0328: self.stop,
-            0x032A: self.getin, 0x032C: self.clall, 0x0330: self.load, 0x0332: self.save,
+            IOPEN: self.open, ICLOSE: self.close, ICHKIN: self.chkin, ICKOUT: self.chkout,
+            ICLRCH: self.clrchn, IBASIN: self.chrin, IBSOUT: self.chrout, ISTOP: self.stop,
+            IGETIN: self.getin, ICLALL: self.clall, ILOAD: self.load, ISAVE: self.save,
         }
         for vector, handler in vectored.items():
             traps[RAM_VECTORS[vector]] = handler
@@ -166,6 +215,7 @@ class Kernal:
         traps[0xEA7E] = self.irq_default
         traps[0xFE66] = self.brk
         traps[RESET_ENTRY] = self.reset_entry
+        traps[NMI_CHECK] = self.nmi_check
         traps[0xE544] = self.clear_screen
         traps[0xE566] = self.home
         traps[0xE716] = self.print_a
@@ -180,7 +230,7 @@ class Kernal:
     def trap(self, address: int) -> None:
         """Called by the CPU for opcode $02 at `address`."""
         handler = self.traps.get(address)
-        kind = self.host.memory.area_kind(address)
+        kind = self.memory.area_kind(address)
         if handler is None or kind != ROM:
             self.cpu.pc = address
             if kind == ROM:
@@ -200,23 +250,26 @@ class Kernal:
     # -- keyboard ---------------------------------------------------------------------
 
     def feed_keyboard(self) -> None:
-        """Move typed keys into the buffer while it has room, as the keyboard scan would."""
+        """Move typed keys into the buffer while it has room, as the keyboard scan would.
+
+        A RESTORE in the queue (a negative code) waits for the machine to press it.
+        """
         if not self.pending_keys:
             return
         ram = self.ram
-        room = min(ram[0x0289] or 10, 10) - ram[0xC6]
-        while room > 0 and self.pending_keys:
-            ram[0x0277 + ram[0xC6]] = self.pending_keys.pop(0)
-            ram[0xC6] += 1
+        room = min(ram[XMAX] or KEYBOARD_BUFFER_SIZE, KEYBOARD_BUFFER_SIZE) - ram[NDX]
+        while room > 0 and self.pending_keys and self.pending_keys[0] >= 0:
+            ram[KEYD + ram[NDX]] = self.pending_keys.pop(0)
+            ram[NDX] += 1
             room -= 1
 
     @property
     def keys_left(self) -> bool:
-        return bool(self.pending_keys) or self.ram[0xC6] > 0
+        return bool(self.pending_keys) or self.ram[NDX] > 0
 
     def _wait_for_input(self, address: int) -> None:
         """Nothing to read: block at `address` (the CPU re-enters the routine on resume)."""
-        self.host.waiting_for_input = True
+        self.waiting_for_input = True
         self.cpu.pc = address
         raise MachineStop("waiting")
 
@@ -233,8 +286,8 @@ class Kernal:
         self.feed_keyboard()
         char = self.editor.read_char()
         if char is None:
-            self._wait_for_input(RAM_VECTORS[0x0324])
-        self.host.waiting_for_input = False
+            self._wait_for_input(RAM_VECTORS[IBASIN])
+        self.waiting_for_input = False
         self.cpu.a = char
         self.cpu.set_zero(char == 0)
         self._ok()
@@ -248,14 +301,14 @@ class Kernal:
             self.empty_polls = self.empty_polls + 1 if now - self.last_empty_poll < IDLE_POLL_CYCLES else 1
             self.last_empty_poll = now
             if self.empty_polls >= 2:
-                self.host.waiting_for_input = True
-                if self.host.stop_when_waiting:
+                self.waiting_for_input = True
+                if self.stop_when_waiting:
                     self.empty_polls = 1
-                    self._wait_for_input(RAM_VECTORS[0x032A])
+                    self._wait_for_input(RAM_VECTORS[IGETIN])
             key = 0
         else:
             self.empty_polls = 0
-            self.host.waiting_for_input = False
+            self.waiting_for_input = False
         self.cpu.a = key
         self.cpu.set_zero(key == 0)
         self._ok()
@@ -264,9 +317,19 @@ class Kernal:
         self.feed_keyboard()
         self._return()
 
+    @property
+    def run_stop_down(self) -> bool:
+        return RUN_STOP in self.cia1.keys_down
+
     def stop(self) -> None:
-        self.cpu.set_zero(False)            # RUN/STOP is never down
-        self.cpu.a = 0xFF
+        if self.run_stop_down:
+            self.ram[DFLTN], self.ram[DFLTO] = 0, 3     # CLRCHN, and the key buffer is emptied
+            self.ram[NDX] = 0
+            self.cpu.a = 0x7F
+            self.cpu.set_zero(True)
+        else:
+            self.cpu.a = 0xFF
+            self.cpu.set_zero(False)
         self._ok()
 
     def screen(self) -> None:
@@ -300,7 +363,7 @@ class Kernal:
 
     def strout(self) -> None:
         address = self.cpu.a | (self.cpu.y << 8)
-        memory = self.host.memory
+        memory = self.memory
         for offset in range(256):
             code = memory.view[(address + offset) & 0xFFFF]
             if code == 0:
@@ -321,15 +384,15 @@ class Kernal:
 
     def init_screen(self) -> None:
         ram = self.ram
-        ram[0x0288] = 0x04                  # screen at $0400
-        ram[0x0286] = 14                    # light blue text
-        ram[0x0289] = 10                    # keyboard buffer size
-        ram[0xC6] = 0
-        ram[0xC7] = 0
-        ram[0xD4] = 0
-        ram[0x0291] = 0
+        ram[HIBASE] = 0x04                  # screen at $0400
+        ram[COLOR] = 14                     # light blue text
+        ram[XMAX] = KEYBOARD_BUFFER_SIZE
+        ram[NDX] = 0
+        ram[RVS] = 0
+        ram[QTSW] = 0
+        ram[MODE] = 0
         ram[DFLTN], ram[DFLTO] = 0, 3
-        vic = self.host.vic
+        vic = self.vic
         vic.write(0x11, 0x1B)
         vic.write(0x18, 0x15)
         vic.write(0x20, 14)
@@ -343,21 +406,29 @@ class Kernal:
         self._return()
 
     def init_io(self) -> None:
-        host = self.host
-        host.cia1.reset()
-        host.cia2.reset()
-        cycle = host.cpu.processorCycles if host.cpu else 0
-        host.cia1.write(0x04, CYCLES_PER_JIFFY & 0xFF, cycle)
-        host.cia1.write(0x05, CYCLES_PER_JIFFY >> 8, cycle)
-        host.cia1.write(0x0D, 0x81, cycle)
-        host.cia1.write(0x0E, 0x11, cycle)
+        """IOINIT: CIAs (60 Hz timer interrupt), the 6510 port, SID volume 0."""
+        held = set(self.cia1.keys_down)     # the keyboard is hardware, not CIA state
+        self.cia1.reset()
+        self.cia2.reset()
+        self.cia1.keys_down |= held
+        self.cia1.scan_keyboard()
+        cycle = self.cpu.processorCycles if self.cpu else 0
+        self.cia1.write(0x04, CYCLES_PER_JIFFY & 0xFF, cycle)
+        self.cia1.write(0x05, CYCLES_PER_JIFFY >> 8, cycle)
+        self.cia1.write(0x0D, 0x81, cycle)
+        self.cia1.write(0x0E, 0x11, cycle)
+        if self.sid.regs[0x18]:
+            self.sid.write(0x18, 0, cycle)      # volume 0 (already so at power-on: no write logged)
+        self.memory.set_port(DEFAULT_DDR, DEFAULT_PORT)
+        if self.cpu:
+            self.cpu.plain_below = self.memory.plain_below
 
     def ramtas(self) -> None:
         ram = self.ram
         ram[2:0x0100] = bytes(0xFE)
         ram[0x0200:0x0400] = bytes(0x200)
         self.set_memory_bounds()
-        ram[0x0288] = 0x04
+        ram[HIBASE] = 0x04
         self._return()
 
     def set_memory_bounds(self) -> None:
@@ -379,12 +450,12 @@ class Kernal:
     def vector(self) -> None:
         cpu, ram = self.cpu, self.ram
         table = cpu.x | (cpu.y << 8)
-        memory = self.host.memory
+        memory = self.memory
         for offset in range(0x20):
             if cpu.p & 1:       # C set: copy the vectors out to the user's table
-                memory.set_ram(table + offset, ram[0x0314 + offset])
+                memory.set_ram(table + offset, ram[CINV + offset])
             else:
-                ram[0x0314 + offset] = memory.view[(table + offset) & 0xFFFF]
+                ram[CINV + offset] = memory.view[(table + offset) & 0xFFFF]
         self._return()
 
     def setmsg(self) -> None:
@@ -439,7 +510,7 @@ class Kernal:
         self._return()
 
     def clall(self) -> None:
-        self.ram[0x98] = 0                  # no open files
+        self.ram[LDTND] = 0                 # no open files
         self.clrchn()
 
     def serial_bus(self) -> None:
@@ -452,29 +523,29 @@ class Kernal:
         cpu, ram = self.cpu, self.ram
         ram[MEMUSS], ram[MEMUSS + 1] = cpu.x, cpu.y
         ram[VERCK] = cpu.a
-        cpu.pc = ram[0x0330] | (ram[0x0331] << 8)
+        cpu.pc = ram[ILOAD] | (ram[ILOAD + 1] << 8)
 
     def load(self) -> None:
         """LOAD from the mounted disk: C clear and X/Y = end address + 1, or C set and A = error."""
-        cpu, ram, memory = self.cpu, self.ram, self.host.memory
-        name = bytes(memory.view[(ram[FNADR] | ram[FNADR + 1] << 8) + i] for i in range(ram[FNLEN]))
+        cpu, ram, memory = self.cpu, self.ram, self.memory
+        name_at = ram[FNADR] | ram[FNADR + 1] << 8
+        name = bytes(memory.view[(name_at + i) & 0xFFFF] for i in range(ram[FNLEN]))
         if not name:
             return self._fail(8)                            # MISSING FILE NAME
         if ram[FA] < 8:
             return self._fail(9)                            # ILLEGAL DEVICE NUMBER (tape)
-        data = self.host.disk_file(name)
+        data = self.find_file(name)
         if data is None:
-            ram[STATUS] = 0x80 if self.host.disk is None else 0x42
-            return self._fail(5 if self.host.disk is None else 4)
+            mounted = self.disk_present()
+            ram[STATUS] = 0x42 if mounted else 0x80
+            return self._fail(4 if mounted else 5)
         if len(data) < 2:
             return self._fail(4)
         start = data[0] | (data[1] << 8)
         if ram[SA] == 0:
             start = ram[MEMUSS] | (ram[MEMUSS + 1] << 8)
         body = data[2:]
-        end = start + len(body)
-        if end > 0x10000:
-            return self._fail(16)                           # OUT OF MEMORY
+        end = (start + len(body)) & 0xFFFF                  # the load pointer wraps at $FFFF, as on the hardware
         if ram[VERCK] == 0:
             memory.write_ram(start, body)
         ram[STATUS] = 0x40                                  # end of file
@@ -488,7 +559,7 @@ class Kernal:
         self._return()
 
     def save_entry(self) -> None:
-        self.cpu.pc = self.ram[0x0332] | (self.ram[0x0333] << 8)
+        self.cpu.pc = self.ram[ISAVE] | (self.ram[ISAVE + 1] << 8)
 
     def save(self) -> None:
         self._fail(5)                                       # DEVICE NOT PRESENT
@@ -496,7 +567,7 @@ class Kernal:
     # -- the clock ----------------------------------------------------------------------
 
     def jiffies(self) -> int:
-        cycles = self.host.cpu.processorCycles
+        cycles = self.cpu.processorCycles
         return (self.jiffy_base + (cycles - self.jiffy_cycle) // CYCLES_PER_JIFFY) % JIFFIES_PER_DAY
 
     def update_clock(self) -> None:
@@ -507,7 +578,7 @@ class Kernal:
 
     def set_clock(self, value: int) -> None:
         self.jiffy_base = value % JIFFIES_PER_DAY
-        self.jiffy_cycle = self.host.cpu.processorCycles
+        self.jiffy_cycle = self.cpu.processorCycles
         self.update_clock()
 
     def settim(self) -> None:
@@ -532,7 +603,7 @@ class Kernal:
         """$EA31: the KERNAL's interrupt work (keyboard, clock), then the register restore."""
         self.feed_keyboard()
         self.update_clock()
-        self.host.cia1.irq_pending = False
+        self.cia1.irq_pending = False
         self.cpu.pc = IRQ_EXIT
 
     def brk(self) -> None:
@@ -545,14 +616,32 @@ class Kernal:
         raise MachineStop("crashed", f"BRK at ${address:04X} (the program jumped into empty memory "
                           "or hit a breakpoint instruction)")
 
+    def nmi_check(self) -> None:
+        """$FE4C, inside the NMI handler: RUN/STOP+RESTORE warm-starts, RESTORE alone returns."""
+        if not self.run_stop_down:
+            self.cpu.pc = NMI_EXIT
+            return
+        self.warm_start()
+        self.cpu.pc = BASIC_WARM
+
+    def warm_start(self) -> None:
+        """What RUN/STOP+RESTORE does before BASIC's warm start: RESTOR, IOINIT, the screen cleared."""
+        self.restore_vectors()
+        self.init_io()
+        self.init_screen()
+        self.waiting_for_input = False
+
     def reset_entry(self) -> None:
         raise MachineStop("halted", "the program reset the machine")
 
     def ready(self) -> None:
         """BASIC's READY: the program has returned to BASIC, so the machine halts."""
+        self.show_ready()
+        raise MachineStop("halted", "the program returned to BASIC")
+
+    def show_ready(self) -> None:
         editor = self.editor
         if editor.column != 0:
             editor.put(0x0D)
         for char in b"READY.\r":
             editor.put(char)
-        raise MachineStop("halted", "the program returned to BASIC")

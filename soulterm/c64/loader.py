@@ -4,8 +4,9 @@
 - `sys_address(load, body)` finds the address of a BASIC `SYS nnnn` line
   in a program loaded at $0801, which is how RUN starts a machine-code
   program (there is no BASIC interpreter to run anything else);
-- `Disk` reads a D64 image with the `d64` package: directory listing and
-  files by name (with the DOS wildcards * and ?).
+- `Disk` reads a D64 image (floppy.py, every sector chain bounded):
+  directory listing and files by name (with the DOS wildcards * and ?),
+  each file read only when its `data` is first asked for.
 
 Every problem is a LoadError with a one-line message.
 """
@@ -13,11 +14,15 @@ Every problem is a LoadError with a one-line message.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..inputs import read_limited
+from .floppy import IMAGE_SIZES, Floppy, FloppyError
 
 BASIC_START = 0x0801
 SYS_TOKEN = 0x9E
-D64_SIZES = (174848, 175531, 196608, 197376)    # 35/40 tracks, without/with error bytes
+MAX_PRG_BYTES = 2 + 0x10000                     # load address + all of memory
 
 
 class LoadError(Exception):
@@ -97,38 +102,48 @@ class DiskFile:
     name: bytes             # PETSCII, as in the directory
     kind: str               # PRG, SEQ, USR, REL, DEL
     blocks: int
-    data: bytes
+    disk: "Disk" = field(repr=False)
+    start: tuple[int, int] = (0, 0)     # track, sector of the first block
+    _data: bytes | None = field(default=None, repr=False)
 
     @property
     def display_name(self) -> str:
         return self.name.decode("ascii", errors="replace")
 
+    @property
+    def data(self) -> bytes:
+        """The file's bytes (load address included), read on first use; LoadError if damaged."""
+        if self._data is None:
+            if self.kind == "REL":
+                self._data = b""            # relative files hold records, never a program
+            else:
+                self._data = self.disk.read(self)
+        return self._data
+
 
 class Disk:
-    """The files on a D64 image, read once when it is opened."""
+    """The directory of a D64 image; files are read when used (DiskFile.data)."""
 
     def __init__(self, path: str | os.PathLike):
-        from pathlib import Path
-
-        from d64 import DiskImage
-
         self.path = Path(path)
-        if not self.path.is_file():
+        if not self.path.exists():
             raise LoadError(f"no such file: {self.path}")
-        if self.path.stat().st_size not in D64_SIZES:
+        image = read_limited(self.path, max(IMAGE_SIZES), "D64 disk image", LoadError)
+        if len(image) not in IMAGE_SIZES:
             raise LoadError(f"{self.path.name} is not a D64 disk image "
-                            f"({self.path.stat().st_size} bytes; a D64 has 174848)")
+                            f"({len(image)} bytes; a D64 has 174848)")
+        self._floppy = Floppy(image)
         try:
-            with DiskImage(self.path) as image:
-                self.title = bytes(image.name).rstrip(b"\xa0")
-                self.files = []
-                for entry in image.iterdir():
-                    kind = entry.entry.file_type
-                    data = entry.open().read() if kind != "REL" else b""
-                    self.files.append(DiskFile(bytes(entry.name), kind, entry.size_blocks, data))
-        except LoadError:
-            raise
-        except Exception as exc:  # the d64 package raises many kinds on a damaged image
+            self.title = self._floppy.title
+            self.files = [DiskFile(name, kind, blocks, self, (track, sector))
+                          for name, kind, blocks, track, sector in self._floppy.entries()]
+        except FloppyError as exc:
+            raise LoadError(f"{self.path.name} is a damaged D64 image: {exc}") from None
+
+    def read(self, file: DiskFile) -> bytes:
+        try:
+            return self._floppy.file_bytes(file.name, *file.start)
+        except FloppyError as exc:
             raise LoadError(f"{self.path.name} is a damaged D64 image: {exc}") from None
 
     def find(self, name: str | bytes | None = None) -> DiskFile:

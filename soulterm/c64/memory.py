@@ -73,6 +73,14 @@ class Memory:
 
     # -- banking ------------------------------------------------------------
 
+    def reset(self) -> None:
+        """Power on: RAM cleared, I/O state cleared, the 6510 port at its power-on value."""
+        self.areas = (RAM, RAM, RAM)
+        self.view[:] = bytes(0x10000)
+        self.hidden_ram[:] = bytes(0x10000)
+        self.io_state[:] = bytes(0x1000)
+        self.set_port(DEFAULT_DDR, DEFAULT_PORT)
+
     def set_port(self, ddr: int, port: int) -> None:
         """Store $00/$01 and bank the areas they select into view."""
         self.view[0] = ddr & 0xFF
@@ -147,13 +155,19 @@ class Memory:
     # -- access for the chips, the KERNAL and the debugger -------------------
 
     def ram_at(self, addr: int) -> int:
-        """The RAM byte at `addr`, even where ROM or I/O is banked over it."""
+        """The RAM byte at `addr` (wrapping at 64K), even where ROM or I/O is banked over it."""
+        addr &= 0xFFFF
         if self.area_kind(addr) == RAM:
             return self.view[addr]
         return self.hidden_ram[addr]
 
     def ram_slice(self, start: int, end: int) -> bytes:
-        """RAM bytes start..end-1 (what the VIC-II sees; ROM/I/O ignored)."""
+        """RAM bytes start..end-1 (what the VIC-II sees; ROM/I/O ignored), wrapping at 64K."""
+        length = max(0, end - start)
+        start &= 0xFFFF
+        end = start + min(length, 0x10000)
+        if end > 0x10000:                      # a screen at $FE00 runs on into $0000, as on the hardware
+            return self.ram_slice(start, 0x10000) + self.ram_slice(0, end - 0x10000)
         out = bytearray(self.view[start:end])
         spans = ((BASIC_START, BASIC_END), (IO_START, IO_END), (KERNAL_START, KERNAL_END))
         for index, (a, b) in enumerate(spans):
@@ -163,17 +177,26 @@ class Memory:
         return bytes(out)
 
     def set_ram(self, addr: int, value: int) -> None:
-        """Store one byte in RAM, under ROM/I/O if those are banked in."""
+        """Store one byte in RAM (the address wraps at 64K), under ROM/I/O if those are banked in."""
+        addr &= 0xFFFF
+        value &= 0xFF
         if self.area_kind(addr) == RAM:
             self.view[addr] = value
         else:
             self.hidden_ram[addr] = value
 
     def write_ram(self, addr: int, data: bytes) -> None:
-        """Store `data` in RAM at `addr` (the loader's path; ROM/I/O untouched)."""
+        """Store `data` in RAM at `addr` (the loader's path; ROM/I/O untouched).
+
+        Like the 6502's address counter, a block running past $FFFF wraps to $0000.
+        """
+        addr &= 0xFFFF
         end = addr + len(data)
-        if addr < 0 or end > 0x10000:
-            raise ValueError("data runs past $FFFF")
+        if end > 0x10000:
+            split = 0x10000 - addr
+            self.write_ram(addr, data[:split])
+            self.write_ram(0, data[split:split + 0x10000])
+            return
         bounds = (0, BASIC_START, BASIC_END, IO_START, IO_END, 0x10000)
         for lo, hi in zip(bounds, bounds[1:]):
             lo, hi = max(lo, addr), min(hi, end)

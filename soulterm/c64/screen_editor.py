@@ -15,7 +15,16 @@ codes print as reversed symbols, as on the real machine.
 
 Lines: like the real editor, a line that runs past column 39 continues on
 the next screen row and the two rows form one logical line of up to 80
-characters; RETURN reads the whole logical line back from the screen.
+characters; RETURN reads the whole logical line back from the screen
+(from where input started, if that is on the same logical line; trailing
+spaces dropped), and printing RETURN moves to the row after the logical
+line.
+
+CHRIN from the keyboard, as the real KERNAL (its CLP2): the RETURN that
+ends a typed line is handed to the program but not printed while output
+goes to the screen: the cursor stays right after the typed text, so what
+the program prints next continues on that row. (With input from the
+screen, device 3, or output elsewhere, the KERNAL prints it.)
 
 Not implemented: insert-mode quoting after INST, the blinking cursor (the
 UI draws the cursor at $D6/$D3), the STOP key.
@@ -23,16 +32,15 @@ UI draws the cursor at $D6/$D3), the STOP key.
 
 from __future__ import annotations
 
+from .kernal_ram import (
+    COLOR, CRSW, DFLTN, DFLTO, HIBASE, KEYD, LXSP, MODE, NDX, PNT, PNTR, QTSW, RVS, TBLX, USER,
+)
 from .petscii import RETURN, petscii_to_screen, screen_to_petscii
 
 COLUMNS, ROWS = 40, 25
 COLOUR_RAM = 0xD800
 SPACE = 0x20
 
-PNTR, TBLX, PNT, USER = 0xD3, 0xD6, 0xD1, 0xF3
-COLOR, RVS, QTSW, HIBASE, CRSW = 0x0286, 0xC7, 0xD4, 0x0288, 0xD0
-LXSP = 0xC9
-NDX, KEYD, XMAX, MODE = 0xC6, 0x0277, 0x0289, 0x0291
 
 # PETSCII colour codes -> colour numbers 0-15
 COLOUR_CODES = {
@@ -51,6 +59,11 @@ class ScreenEditor:
         self.continued = [False] * ROWS     # row r continues the logical line of row r-1
         self.line: list[int] | None = None  # PETSCII of the line being returned by CHRIN
         self.input_active = False           # CHRIN is collecting keys
+
+    def reset(self) -> None:
+        self.continued = [False] * ROWS
+        self.line = None
+        self.input_active = False
 
     # -- cursor and screen memory ------------------------------------------------
 
@@ -72,7 +85,7 @@ class ScreenEditor:
         ram = self.ram
         ram[TBLX] = row
         ram[PNTR] = column
-        line = self.screen_base + row * COLUMNS
+        line = (self.screen_base + row * COLUMNS) & 0xFFFF     # a screen at $FE00 wraps, as on the hardware
         ram[PNT], ram[PNT + 1] = line & 0xFF, line >> 8
         colour = COLOUR_RAM + row * COLUMNS
         ram[USER], ram[USER + 1] = colour & 0xFF, colour >> 8
@@ -128,6 +141,10 @@ class ScreenEditor:
         if code in (RETURN, 0x8D):
             ram[RVS] = 0
             ram[QTSW] = 0
+            row = self.row                  # skip the rest of this logical line
+            while row + 1 < ROWS and self.continued[row + 1]:
+                row += 1
+            self.set_cursor(row, 0)
             self._next_row(continuing=False)
             return
         screen_code = petscii_to_screen(code)
@@ -240,7 +257,7 @@ class ScreenEditor:
         The first call starts line input: keys are echoed (cursor keys,
         DEL and colours work) until RETURN; then the logical line is read
         back from the screen and handed out one character per call, then
-        $0D, when the cursor moves to the next line.
+        $0D. The cursor waits after the line's text (module doc).
         """
         ram = self.ram
         if self.line is not None:
@@ -248,7 +265,8 @@ class ScreenEditor:
                 return self.line.pop(0)
             self.line = None
             ram[CRSW] = 0
-            self.put(RETURN)
+            if ram[DFLTN] == 3 or ram[DFLTO] != 3:
+                self.put(RETURN)
             return RETURN
         if not self.input_active:
             self.input_active = True
@@ -261,6 +279,7 @@ class ScreenEditor:
                 break
             self.put(key)
         self.input_active = False
+        ram[QTSW] = 0                       # RETURN ends quote mode (the KERNAL's LOOP3)
         self.line = self._read_logical_line()
         ram[CRSW] = 3
         return self.read_char()
@@ -281,5 +300,11 @@ class ScreenEditor:
                 codes.append(self._cell(r, c))
         while codes and codes[-1] == SPACE:
             codes.pop()
-        self.set_cursor(last, 0)
-        return [screen_to_petscii(code) for code in codes]
+        end = skip + len(codes)             # the cursor waits after the text
+        if end >= (last - first + 1) * COLUMNS:
+            self.set_cursor(last, COLUMNS - 1)
+            self._next_row(continuing=False)
+        else:
+            self.set_cursor(first + end // COLUMNS, end % COLUMNS)
+        # the screen's pi reads back as $DE; the KERNAL hands it out as $FF, the code the key types
+        return [0xFF if code == 0xDE else code for code in map(screen_to_petscii, codes)]

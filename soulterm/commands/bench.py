@@ -6,8 +6,7 @@ counts from the emulator are exact and repeatable.
 
 from __future__ import annotations
 
-import runpy
-import sys
+from pathlib import Path
 
 from soulterm import paths
 from soulterm.cli import CommandError
@@ -20,9 +19,20 @@ def configure(parser) -> None:
         parser.add_argument(f"--{name}", action="store_true", help=f"run the {name} benchmark")
     parser.add_argument("--soul", default=None, help="soul.bin for the engine and profile benchmarks")
     parser.add_argument("--tokenizer", default=None,
-                        help="tokenizer.json for the engine and profile benchmarks")
+                        help="tokenizer.json for the engine benchmark (default: the one beside --soul)")
     parser.add_argument("--prompt", action="append", default=None,
                         help="a prompt for --profile (repeatable; default: ten everyday prompts)")
+    machine = parser.add_argument_group("--machine")
+    machine.add_argument("--cycles", type=int, default=None, metavar="N",
+                         help="emulated cycles per run (default 10,000,000)")
+    machine.add_argument("--repeat", type=int, default=None, metavar="R", help="runs, best kept (default 5)")
+    tui = parser.add_argument_group("--tui")
+    tui.add_argument("--disk", type=Path, default=paths.DEFAULT_D64, metavar="PATH",
+                     help="the D64 the soulplayer boots from (default: the shipped disk)")
+    tui.add_argument("--seconds", type=float, default=None, metavar="S",
+                     help="seconds per measurement (default 5)")
+    tui.add_argument("--rounds", type=int, default=None, metavar="N",
+                     help="alternating headless/TUI rounds, median reported (default 3)")
 
 
 def run(args) -> int:
@@ -37,24 +47,21 @@ def run(args) -> int:
 def _bench_engine(args) -> str:
     from soulterm.commands.loading import load_soul_and_tokenizer
     from soulterm.soul.benchmark import engine_table
-    from pathlib import Path
 
     soul_path = Path(args.soul) if args.soul else paths.DEFAULT_SOUL
-    tok_path = Path(args.tokenizer) if args.tokenizer else paths.DEFAULT_TOKENIZER
+    tok_path = Path(args.tokenizer) if args.tokenizer else paths.tokenizer_beside(soul_path)
     soul, tokenizer = load_soul_and_tokenizer(soul_path, tok_path)
     return f"soul: {soul_path}\n\n" + engine_table(soul, tokenizer)
 
 
-def _bench_script(name: str) -> str:
-    script = paths.ROOT / "benchmarks" / f"{name}.py"
-    if not script.exists():
-        raise CommandError(f"benchmark script {script} is missing")
-    namespace = runpy.run_path(str(script))
-    return namespace["main"]() or ""
-
-
 def _bench_machine(args) -> str:
-    return _bench_script("machine_speed")
+    from soulterm.c64 import benchmark
+
+    try:
+        return benchmark.machine_speed_report(args.cycles or benchmark.DEFAULT_CYCLES,
+                                              args.repeat or benchmark.DEFAULT_REPEAT)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _bench_profile(args) -> str:
@@ -64,14 +71,23 @@ def _bench_profile(args) -> str:
     prompts = tuple(args.prompt) if args.prompt else EVERYDAY_PROMPTS
     try:
         # The shipped soul by default: its speed is what a user of the floppy sees.
-        return profile_table(prompts, args.soul or paths.DEFAULT_SOUL,
-                             args.tokenizer or paths.DEFAULT_TOKENIZER)
+        soul = Path(args.soul) if args.soul else paths.DEFAULT_SOUL
+        tokenizer = Path(args.tokenizer) if args.tokenizer else paths.tokenizer_beside(soul)
+        return profile_table(prompts, soul, tokenizer)
     except BuildError as exc:
         raise CommandError(str(exc)) from None
 
 
 def _bench_tui(args) -> str:
-    return _bench_script("tui_speed")
+    from soulterm.tui import benchmark
+
+    try:
+        benchmark.tui_speed_report(args.disk, args.seconds or benchmark.DEFAULT_SECONDS,
+                                   args.rounds or benchmark.DEFAULT_ROUNDS,
+                                   emit=lambda line: print(line, flush=True))
+    except (OSError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    return ""
 
 
 def _bench_kernels(args) -> str:
@@ -85,6 +101,3 @@ def _bench_program(args) -> str:
 
     return program_cycle_table()
 
-
-if __name__ == "__main__":
-    sys.exit(run(None))

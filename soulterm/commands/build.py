@@ -1,7 +1,8 @@
 """`soulterm build`: assemble the soulplayer PRG and D64 floppy from a soul.
 
-    soulterm build                                  # models/ -> disk/
-    soulterm build --soul my.bin --tokenizer my.json --output out/
+    soulterm build                                  # the shipped soul -> the per-user data folder
+    soulterm build --soul my.bin --output out/      # tokenizer.json beside my.bin
+    soulterm build --output disk                    # (in a checkout) refresh the shipped disk/
 
 Writes soulplayer.prg (LOAD"SOULPLAYER",8,1 then RUN), soulplayer.d64 and
 soulplayer.map.json (symbols, line map, memory regions for the TUI), then
@@ -18,11 +19,11 @@ from soulterm.cli import CommandError
 
 def configure(parser) -> None:
     parser.add_argument("--soul", default=str(paths.DEFAULT_SOUL), metavar="PATH",
-                        help="soul.bin to embed (default: models/soul.bin)")
-    parser.add_argument("--tokenizer", default=str(paths.DEFAULT_TOKENIZER), metavar="PATH",
-                        help="tokenizer.json (default: models/tokenizer.json)")
-    parser.add_argument("--output", default=str(paths.DISK_DIR), metavar="DIR",
-                        help="where the PRG, D64 and map go (default: disk/)")
+                        help="soul.bin to embed (default: the shipped models/soul.bin)")
+    parser.add_argument("--tokenizer", default=None, metavar="PATH",
+                        help="tokenizer.json (default: the one beside --soul)")
+    parser.add_argument("--output", default=None, metavar="DIR",
+                        help=f"where the PRG, D64 and map go (default: {paths.user_disk_dir()})")
     parser.add_argument("--quiet", action="store_true", help="do not print the memory map")
 
 
@@ -30,11 +31,15 @@ def run(args) -> int:
     from soulterm.player.build import BuildError, build_player
 
     try:
-        result = build_player(Path(args.soul), Path(args.tokenizer), Path(args.output))
+        soul = Path(args.soul)
+        tokenizer = Path(args.tokenizer) if args.tokenizer else paths.tokenizer_beside(soul)
+        output = Path(args.output) if args.output else paths.user_disk_dir()
+        result = build_player(soul, tokenizer, output)
     except BuildError as exc:
         raise CommandError(str(exc)) from None
     if not args.quiet:
         print(result.memory_map())
         print()
     print(f"wrote {result.prg_path} ({result.prg_size + 2} bytes), {result.d64_path}, {result.map_path}")
+    print(f"boot it: soulterm {result.d64_path}")
     return 0

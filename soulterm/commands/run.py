@@ -1,10 +1,14 @@
 """`soulterm run`: run a PRG or D64 on the headless C64 and print its screen.
 
-    soulterm run disk/soulplayer.d64 --type "hello" --until-idle
+    soulterm run --type "hello" --until-idle          # the shipped soulplayer disk
+    soulterm run my.d64 --type "hello" --until-idle
     soulterm run demo.prg --max-cycles 2000000 --json
 
 Each `--type` is one line typed on the keyboard followed by RETURN (a-z
-unshifted, A-Z shifted). The run stops when the program waits for input
+unshifted, A-Z shifted). `{restore}` and `{run/stop+restore}` in the text
+press RESTORE, alone or with RUN/STOP held, once the keys typed before
+them have been read (so `--type hello --type {run/stop+restore}` presses
+it while the reply to "hello" is computed). The run stops when the program waits for input
 with nothing left to type (`--until-idle`), returns to BASIC or ends in a
 `JMP *` loop ('halted'), or after `--max-cycles` (default 30 million,
 about 30 seconds of C64 time). The screen is printed as 25 lines, or with
@@ -20,6 +24,7 @@ from __future__ import annotations
 import json
 import sys
 
+from soulterm import paths
 from soulterm.cli import CommandError
 
 DEFAULT_MAX_CYCLES = 30_000_000
@@ -37,11 +42,13 @@ def _cycles(text: str) -> int:
 
 
 def configure(parser) -> None:
-    parser.add_argument("program", metavar="PROGRAM", help="a .prg file or a .d64 disk image")
+    parser.add_argument("program", metavar="PROGRAM", nargs="?", default=None,
+                        help="a .prg file or a .d64 disk image (default: the shipped soulplayer disk)")
     parser.add_argument("--name", metavar="FILE",
                         help="which program to load from a .d64 (default: the first PRG; * and ? match)")
     parser.add_argument("--type", dest="lines", action="append", default=[], metavar="TEXT",
-                        help="type TEXT and RETURN (repeatable, typed in order)")
+                        help="type TEXT and RETURN (repeatable, typed in order); "
+                             "{restore} and {run/stop+restore} press those keys")
     parser.add_argument("--max-cycles", type=_cycles, default=None, metavar="N",
                         help=f"stop after N emulated cycles (default {DEFAULT_MAX_CYCLES:,})")
     parser.add_argument("--until-idle", action="store_true",
@@ -59,7 +66,7 @@ def run(args) -> int:
         if machine.sound_notice:
             print(f"soulterm run: {machine.sound_notice}", file=sys.stderr)
         try:
-            machine.load_file(args.program, name=args.name)
+            machine.load_file(args.program or str(paths.DEFAULT_D64), name=args.name)
         except LoadError as exc:
             raise CommandError(str(exc)) from None
         for line in args.lines:

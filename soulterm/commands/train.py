@@ -7,13 +7,14 @@ Ctrl-C into "save a checkpoint and stop" (exit 130).
 
 from __future__ import annotations
 
+import atexit
 import signal
 import sys
 import time
 from pathlib import Path
 
+from soulterm import paths
 from soulterm.cli import CommandError
-from soulterm.paths import MODELS_DIR
 
 INSTALL_HINT = ("training needs PyTorch, which is not installed: "
                 "pip install 'soulterm[train]'  (or: pip install torch==2.13.0)")
@@ -25,9 +26,10 @@ def configure(parser) -> None:
                              "(default: the built-in models/corpus.txt)")
     parser.add_argument("--epochs", type=int, default=None, metavar="N",
                         help="train until this many epochs in total (default 1000)")
-    parser.add_argument("--output", default=str(MODELS_DIR), metavar="DIR",
-                        help="where soul.bin, tokenizer.json and checkpoints/ go "
-                             "(default: the project's models/)")
+    parser.add_argument("--output", default=None, metavar="DIR",
+                        help="where soul.bin, tokenizer.json and checkpoints/ go (default: "
+                             f"{paths.user_soul_dir()}; the shipped soul is replaced only "
+                             "when this names its folder)")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                         help="where to train: auto uses CUDA when present (default: auto)")
     parser.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default 1)")
@@ -47,6 +49,8 @@ def run(args) -> int:
     from soulterm.soul.corpus import CorpusError
     from soulterm.soul.trainer import TrainConfig, TrainingError, train
 
+    if args.output is None:
+        args.output = TrainConfig().output
     config = TrainConfig(corpus=args.corpus, output=args.output, device=args.device,
                          seed=args.seed, fresh=args.fresh, eval_every=args.eval_every)
     if args.epochs is not None:
@@ -74,6 +78,9 @@ def run(args) -> int:
         return 130
     finally:
         signal.signal(signal.SIGINT, previous)
+        if stop.requested:
+            # A second Ctrl-C that arrives while the process exits must not print a traceback.
+            atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
     display.finish_line()
     best = result.best
     if result.stopped and result.checkpoint is None:
@@ -88,6 +95,10 @@ def run(args) -> int:
           f"token accuracy {100 * best.get('token_accuracy', 0):.1f}% (integer engine).")
     for path in result.exported:
         print(f"wrote {path}")
+    soul = Path(args.output) / paths.SOUL_NAME
+    if soul.exists():
+        print(f"talk to it: soulterm chat --soul {soul}\n"
+              f"put it on a floppy: soulterm build --soul {soul}")
     return 0
 
 

@@ -28,10 +28,10 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError("the TUI needs a terminal; use `soulterm run` or `soulterm chat` for scripts")
     if args.disk is not None and not args.disk.exists():
         raise CommandError(f"{args.disk}: no such file")
-    from soulterm.paths import DEFAULT_D64
+    from soulterm.paths import DEFAULT_D64, MAP_NAME
 
     disk = args.disk or DEFAULT_D64
-    map_path = args.map_path or (disk.with_name("soulplayer.map.json") if disk.suffix.lower() == ".d64"
+    map_path = args.map_path or (disk.with_name(MAP_NAME) if disk.suffix.lower() == ".d64"
                                  else disk.with_suffix(".map.json"))
     sound = not args.mute
     options = dict(disk=disk, map_path=map_path, start_paused=args.paused, warp=not args.realtime)

@@ -208,7 +208,8 @@ def program_cycle_table() -> str:
         "|---|---:|---:|---:|---:|",
         f"| `{BENCH_PROMPT}` | {cycles:,} | {generated} | {per_token:,.0f} | {per_token / PAL_HZ:.2f} |",
         "",
-        f"Soul: `{soul}`. PAL C64: {PAL_HZ:,} cycles per second.",
+        f"Soul: `{soul}`. PAL C64: {PAL_HZ:,} cycles per second; the cycles are real PAL time, "
+        "badline DMA included (docs/timing.md).",
     ])
 
 

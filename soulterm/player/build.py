@@ -10,26 +10,22 @@ inputs always give the same bytes.
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from soulterm.asm import AsmError, assemble_file
-from soulterm.paths import KERNELS_DIR
+from soulterm.paths import D64_NAME, KERNELS_DIR, MAIN_KERNEL, MAP_NAME, PRG_NAME
 from soulterm.soul import spec
-from soulterm.soul.atomic import write_bytes_atomic
+from soulterm.soul.atomic import write_set_atomic
 from soulterm.soul.soulfile import SoulFormatError, load_soul
 from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from . import layout
-from .disk import write_d64
+from .disk import d64_image
 from .mapformat import MAP_FORMAT, Region
 
-PRG_NAME = "soulplayer.prg"
-D64_NAME = "soulplayer.d64"
-MAP_NAME = "soulplayer.map.json"
-MAIN_SOURCE = "soulplayer.s"
+MAIN_SOURCE = MAIN_KERNEL
 LOAD_ADDRESS = 0x0801
 CODE_REGION = "program and kernels"   # the map region the profiler charges cycles to
 
@@ -126,11 +122,13 @@ def build_player(soul_path, tokenizer_path, output_dir) -> BuildResult:
     try:
         out.mkdir(parents=True, exist_ok=True)
         prg_path, d64_path, map_path = out / PRG_NAME, out / D64_NAME, out / MAP_NAME
-        write_bytes_atomic(prg_path, built.prg)
-        write_d64(d64_path, "SOULPLAYER", built.prg)
-        write_bytes_atomic(map_path, map_json(built).encode())
-        for path in (prg_path, d64_path, map_path):
-            os.chmod(path, 0o644)   # shipped files: readable by everyone
+        # All three or none: a full disk must not leave a new PRG beside an old D64 and map.
+        write_set_atomic({prg_path: built.prg,
+                          d64_path: d64_image("SOULPLAYER", built.prg),
+                          map_path: map_json(built).encode()},
+                         mode=0o644)        # shipped files: readable by everyone
+    except ValueError as exc:               # a NUL byte in the folder's name
+        raise BuildError(f"cannot write to {str(out)!r}: {exc}") from None
     except OSError as exc:
         raise BuildError(f"cannot write to {out}: {exc.strerror or exc}") from None
     return BuildResult(prg_path, d64_path, map_path, built.regions, built.free_bytes,

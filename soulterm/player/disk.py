@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 
@@ -11,21 +10,15 @@ from d64 import DiskImage
 DISK_ID = b"64"
 
 
-def write_d64(path, name: str, prg: bytes) -> None:
-    """A fresh D64 named `name` holding `prg` (load address included) as PRG `name`."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        os.unlink(tmp)
-        DiskImage.create("d64", Path(tmp), name.encode(), DISK_ID)
-        with DiskImage(Path(tmp), mode="w") as image:
+def d64_image(name: str, prg: bytes) -> bytes:
+    """The bytes of a fresh D64 named `name` holding `prg` (load address included) as PRG `name`."""
+    with tempfile.TemporaryDirectory(prefix="soulterm-d64-") as folder:
+        path = Path(folder) / "disk.d64"
+        DiskImage.create("d64", path, name.encode(), DISK_ID)
+        with DiskImage(path, mode="w") as image:
             with image.path(name.encode()).open("w", ftype="prg") as f:
                 f.write(prg)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        return path.read_bytes()
 
 
 def read_prg(path, name: str) -> bytes:

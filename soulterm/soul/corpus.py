@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..inputs import read_limited
 from ..paths import DEFAULT_CORPUS
 from . import spec
 
@@ -81,17 +82,9 @@ class EncodedExchange:
 def read_corpus(path=None) -> Corpus:
     """Read and parse a corpus file; the built-in corpus when path is None."""
     path = Path(path) if path is not None else BUILTIN_CORPUS
-    try:
-        if path.is_dir():
-            raise CorpusError(f"{path}: is a directory, not a corpus file")
-        if path.stat().st_size > MAX_CORPUS_BYTES:
-            raise CorpusError(f"{path}: {path.stat().st_size} bytes is too large for a corpus "
-                              f"(limit {MAX_CORPUS_BYTES // (1024 * 1024)} MiB)")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CorpusError(f"{path}: no such corpus file") from None
-    except OSError as exc:
-        raise CorpusError(f"{path}: cannot read ({exc.strerror})") from None
+    if not path.exists():
+        raise CorpusError(f"{path}: no such corpus file")
+    raw = read_limited(path, MAX_CORPUS_BYTES, "corpus file", CorpusError)
     try:
         text = raw.decode("utf-8-sig")     # -sig: a byte-order mark from Windows editors is not text
     except UnicodeDecodeError as exc:

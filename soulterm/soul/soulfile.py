@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..inputs import read_limited
 from . import spec
 from .atomic import write_bytes_atomic
 
@@ -131,14 +132,8 @@ def parse_soul(data: bytes) -> Soul:
 
 def load_soul(path) -> Soul:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SoulFormatError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SoulFormatError(f"{path}: is a directory, not a soul.bin") from None
-    except OSError as exc:
-        raise SoulFormatError(f"{path}: cannot read ({exc.strerror})") from None
+    # A little more than a soul's size: a longer file still gets parse_soul's exact complaint.
+    data = read_limited(path, 2 * spec.SOUL_FILE_BYTES, "soul.bin", SoulFormatError)
     try:
         return parse_soul(data)
     except SoulFormatError as exc:

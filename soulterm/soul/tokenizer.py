@@ -11,8 +11,11 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from ..inputs import read_limited
 from . import spec
 from .atomic import write_text_atomic
+
+MAX_TOKENIZER_BYTES = 1024 * 1024      # a 128-token vocabulary and its merges take a few KB
 
 
 class TokenizerError(ValueError):
@@ -40,14 +43,15 @@ class Tokenizer:
     @classmethod
     def load(cls, path) -> "Tokenizer":
         path = Path(path)
+        data = read_limited(path, MAX_TOKENIZER_BYTES, "tokenizer.json", TokenizerError)
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise TokenizerError(f"{path}: no such file") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TokenizerError(f"{path}: cannot read ({exc})") from None
+            raw = json.loads(data.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise TokenizerError(f"{path}: not UTF-8 text (bad byte at offset {exc.start})") from None
         except json.JSONDecodeError as exc:
             raise TokenizerError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        except RecursionError:
+            raise TokenizerError(f"{path}: JSON nested too deeply to be a tokenizer") from None
         try:
             return cls.from_json(raw)
         except TokenizerError as exc:

@@ -35,13 +35,15 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..paths import MODELS_DIR
+from .. import paths
 from . import spec
-from .atomic import write_bytes_atomic, write_text_atomic
+from .atomic import write_set_atomic, write_text_atomic
+from .checkpoints import (CheckpointError, EpochSnapshot, interrupts_deferred, load_resume_state,
+                          recover_interrupted_writes, restore_state, write_failure)
 from .corpus import CorpusError, EncodedExchange, fit_exchanges, read_corpus, require_usable
 from .engine import Engine
 from .evaluation import EvalReport, evaluate, prompt_groups
-from .model import SoulModel, greedy_replies, load_model_state, sequence_batch, weighted_loss
+from .model import SoulModel, greedy_replies, sequence_batch, weighted_loss
 from .soulfile import Soul, save_soul
 from .tokenizer import Tokenizer, TokenizerError, train_bpe
 
@@ -58,7 +60,8 @@ class TrainConfig:
     """Everything a run depends on; saved with every checkpoint."""
 
     corpus: str | None = None          # None: the built-in models/corpus.txt
-    output: str = str(MODELS_DIR)
+    # The per-user data folder: training never replaces the shipped models/ unless told to.
+    output: str = field(default_factory=lambda: str(paths.user_soul_dir()))
     epochs: int = 1000
     eval_every: int = 500
     device: str = "auto"               # auto | cpu | cuda
@@ -203,11 +206,16 @@ class _Run:
         self.checkpoints.mkdir(parents=True, exist_ok=True)   # an unwritable DIR fails now, not later
         if cfg.fresh:
             _clear_checkpoints(self.checkpoints)
+        for note in recover_interrupted_writes(self.checkpoints):
+            self.emit(Message(f"{self.checkpoints}: {note}"))
         latest = _latest_checkpoint(self.checkpoints)
         saved = None
         tokenizer = None
         if latest is not None:
-            saved = load_model_state(latest / "model.pt", self.device)
+            try:
+                saved = load_resume_state(latest, self.device)
+            except CheckpointError as exc:
+                raise TrainingError(str(exc)) from None
             try:
                 tokenizer = Tokenizer.load(latest / "tokenizer.json")
             except TokenizerError as exc:
@@ -235,8 +243,10 @@ class _Run:
         start_epoch = 0
         self.best = None
         if saved is not None:
-            model.load_state_dict(saved["model"])
-            optimizer.load_state_dict(saved["optimizer"])
+            try:
+                restore_state(saved, model, optimizer, latest)
+            except CheckpointError as exc:
+                raise TrainingError(str(exc)) from None
             start_epoch = int(saved["epoch"])
             _restore_rng(saved.get("rng"))
             self.best = _read_best(self.checkpoints)
@@ -258,11 +268,13 @@ class _Run:
         started = time.monotonic()
         generator = torch.Generator()
         loss_value = float("nan")
+        snapshot = None
         try:
             while epoch < cfg.epochs:
                 if should_stop():
                     stopped = True
                     break
+                snapshot = EpochSnapshot(epoch, model, optimizer)
                 model.train()
                 model.exact_attention = epoch >= int(cfg.exact_attention_from * cfg.epochs)
                 lr = _learning_rate(cfg, epoch)
@@ -278,6 +290,12 @@ class _Run:
                     last_checkpoint = self._evaluate_and_save(epoch, loss_value)
         except KeyboardInterrupt:
             stopped = True
+            if snapshot is not None:        # abandon the partial epoch: the state is the last whole one
+                with interrupts_deferred():
+                    epoch = snapshot.restore(model, optimizer)
+                written = _latest_checkpoint(self.checkpoints)
+                if written is not None and _epoch_of(written) > epoch:   # it came just after a save
+                    epoch, last_checkpoint = _epoch_of(written), written
         train_seconds = time.monotonic() - started
         if stopped and epoch > start_epoch and (last_checkpoint is None
                                                  or _epoch_of(last_checkpoint) != epoch):
@@ -339,11 +357,15 @@ class _Run:
         metrics = {"epoch": epoch, "loss": loss, **report.to_json(), "float_valid_rate": float_rate,
                    "exact_attention": self.model.exact_attention}
         is_best = self.best is None or _score(metrics) > _score(self.best)
-        path = self._write_checkpoint(epoch, soul, metrics)
-        if is_best:
-            self.best = {**metrics, "checkpoint": path.name}
-            write_text_atomic(self.checkpoints / BEST_POINTER, json.dumps(self.best, indent=2) + "\n")
-        _prune(self.checkpoints, self.config.keep_checkpoints, self.best)
+        with interrupts_deferred():         # a Ctrl-C waits until the checkpoint set is consistent
+            path = self._write_checkpoint(epoch, soul, metrics)
+            if is_best:
+                self.best = {**metrics, "checkpoint": path.name}
+                try:
+                    write_text_atomic(self.checkpoints / BEST_POINTER, json.dumps(self.best, indent=2) + "\n")
+                except OSError as exc:
+                    raise TrainingError(str(write_failure(exc, self.checkpoints / BEST_POINTER, path))) from None
+            _prune(self.checkpoints, self.config.keep_checkpoints, self.best)
         self.emit(Evaluation(epoch, self.config.epochs, report, float_rate, samples, is_best, path))
         return path
 
@@ -372,6 +394,9 @@ class _Run:
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.rename(tmp, final)
+        except (OSError, RuntimeError) as exc:    # torch.save wraps a full disk in a RuntimeError
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise TrainingError(str(write_failure(exc, final, _latest_checkpoint(self.checkpoints)))) from None
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -379,11 +404,9 @@ class _Run:
 
     def _export_best(self) -> list[Path]:
         source = self.checkpoints / self.best["checkpoint"]
-        targets = []
-        for name in ("soul.bin", "tokenizer.json"):
-            target = self.output / name
-            write_bytes_atomic(target, (source / name).read_bytes())
-            targets.append(target)
+        targets = [self.output / name for name in ("soul.bin", "tokenizer.json")]
+        with interrupts_deferred():         # the soul and its tokenizer are replaced as a pair
+            write_set_atomic({target: (source / target.name).read_bytes() for target in targets})
         return targets
 
 

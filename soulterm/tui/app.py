@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header
 
+from soulterm import paths
 from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT as REPO_ROOT
 from soulterm.tui.buildmap import BuildMap, MapError
 from soulterm.tui.commands import SoultermCommands
@@ -63,7 +64,8 @@ class SoultermApp(App):
         Binding("f9", "toggle_pause", "Pause"),
         Binding("f10", "step", "Step"),
         Binding("f11", "step_over", "Over", show=False),
-        Binding("f12", "step_out", "Out", show=False),
+        Binding("shift+f11", "step_out", "Out", show=False),
+        Binding("f12", "restore", "RUN/STOP+RESTORE", show=False),
         Binding("ctrl+n", "next_kernel", "Next kernel", show=False),
         Binding("ctrl+b", "breakpoint", "Breakpoint", show=False),
         Binding("ctrl+g", "hex_goto", "Hex view", show=False),
@@ -270,6 +272,12 @@ class SoultermApp(App):
             self.host.step_out()
             self.refresh_panels()
 
+    def action_restore(self) -> None:
+        if self._require_host():
+            self.host.press_restore(run_stop=True)
+            self.notify("RUN/STOP+RESTORE")
+            self.refresh_panels()
+
     def action_next_kernel(self) -> None:
         if self._require_host():
             self.host.run_to_next_kernel()
@@ -384,7 +392,7 @@ class SoultermApp(App):
 
     @work
     async def action_build(self) -> None:
-        await self._build_and_boot(DEFAULT_SOUL, DEFAULT_TOKENIZER, self.disk.parent)
+        await self._build_and_boot(DEFAULT_SOUL, DEFAULT_TOKENIZER, paths.user_disk_dir())
 
     async def _build_and_boot(self, soul: Path, tokenizer: Path, output: Path) -> None:
         built = await self.push_screen_wait(BuildScreen(soul, tokenizer, output))
@@ -403,7 +411,7 @@ class SoultermApp(App):
         if importlib.util.find_spec("torch") is None:
             self.notify(TORCH_HINT, title="Train", severity="error")
             return
-        trained = await self.push_screen_wait(TrainScreen(Path.cwd() / "trained"))
+        trained = await self.push_screen_wait(TrainScreen(paths.user_soul_dir()))
         if trained is not None:
             await self._build_and_boot(trained / "soul.bin", trained / "tokenizer.json", trained / "disk")
 

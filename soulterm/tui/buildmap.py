@@ -13,7 +13,10 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from soulterm.inputs import read_limited
 from soulterm.player.mapformat import MAP_FORMAT, Region
+
+MAX_MAP_BYTES = 64 * 1024 * 1024       # a map lists at most every address and source line of one 64 KB program
 
 # Regions that are not in the build map but every C64 has.
 FIXED_REGIONS = (
@@ -71,12 +74,13 @@ class BuildMap:
     @classmethod
     def load(cls, path: str | Path) -> "BuildMap":
         path = Path(path)
+        if not path.exists():
+            raise MapError(f"{path}: no such file (run Build to make it)")
+        raw = read_limited(path, MAX_MAP_BYTES, "build map", MapError)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise MapError(f"{path}: no such file (run Build to make it)") from None
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise MapError(f"{path}: not a readable JSON map ({exc})") from None
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+            raise MapError(f"{path}: not a readable JSON map ({exc.__class__.__name__}: {exc})") from None
         try:
             built = cls.from_dict(data)
         except MapError as exc:

@@ -19,6 +19,7 @@ MENU = (
     ("Step into", "step", "execute one instruction"),
     ("Step over", "step_over", "execute one instruction, running a JSR's whole subroutine"),
     ("Step out", "step_out", "run until the current subroutine returns"),
+    ("RUN/STOP+RESTORE", "restore", "press RESTORE with RUN/STOP held: a program that allows it returns to BASIC"),
     ("Run to next kernel", "next_kernel", "run until the PC enters a kernel routine"),
     ("Breakpoint", "breakpoint", "set or clear a breakpoint by symbol or $address"),
     ("Hex view: follow symbol", "hex_goto", "show memory at a symbol or $address"),

@@ -123,6 +123,12 @@ class MachineHost:
             self.machine.type_text(text)
         self._wake.set()
 
+    def press_restore(self, run_stop: bool = True) -> None:
+        """RESTORE (with RUN/STOP held: back to BASIC), now, ahead of any keys still to be typed."""
+        with self.lock:
+            self.machine.press_restore(run_stop)
+        self._wake.set()
+
     def set_map(self, build_map: BuildMap) -> None:
         with self.lock:
             self.map = build_map

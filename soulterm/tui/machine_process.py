@@ -374,6 +374,9 @@ class ProcessHost:
     def type_text(self, text: str) -> None:
         self._call("type_text", text)
 
+    def press_restore(self, run_stop: bool = True) -> None:
+        self._call("press_restore", run_stop)
+
     def set_map(self, build_map: BuildMap) -> None:
         self.map = build_map
         self._call("set_map", str(build_map.path) if build_map.path else "")

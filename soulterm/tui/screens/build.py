@@ -17,9 +17,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
+from soulterm.paths import D64_NAME, MAP_NAME, PRG_NAME  # noqa: F401  (re-exported for the app)
 from soulterm.tui.buildmap import BuildMap, MapError
-
-PRG_NAME, D64_NAME, MAP_NAME = "soulplayer.prg", "soulplayer.d64", "soulplayer.map.json"
 
 
 def run_build(soul: Path, tokenizer: Path, output: Path) -> None:
