@@ -27,8 +27,8 @@
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 19,271,948 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 1,927,195 a token, 1.96 s
+; Cost: the "hello" turn of the vectors soul takes 19,250,932 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,925,093 a token, 1.95 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
 ; Start-up builds matvec's squares table (292,727 6502 cycles, 0.3 s) and
 ; runs position 0 (SEP) once (657,935 with the vectors soul, 0.7 s), whose
