@@ -176,7 +176,7 @@ dv_negate:
 ; divisor of 1..32767: floor division, the quotient clamped to -32768..32767,
 ; left in dv_num (low, high). Only 16 quotient bits are ever needed: when
 ; |num| >> 16 is already >= the divisor the quotient is >= 65536 and clamps.
-; Clobbers A, X, Y, dv_rem, dv_neg. ~700 cycles.
+; Clobbers A, X, Y, dv_rem, dv_neg. 870 cycles for -5,000,000 // 3000 (above).
 sdiv_sat16:
         lda dv_num+3
         sta dv_neg

@@ -9,7 +9,7 @@
 ; Outputs: VEC_ATT dims 8*head..+7, and ATT_WEIGHTS[(layer*4+head)*20 + j]
 ;   = w[j] for the TUI. Clobbers A, X, Y, at_*, dv_*.
 ; Cycles (exact, `soulterm bench --kernels`, random q, k, v in -3000..2999):
-; 25,279 at t = 4, 36,632 at t = 9, 53,194 at t = 18; more when many LUT
+; 25,278 at t = 4, 36,626 at t = 9, 53,179 at t = 18; more when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0).
 ; Bytes: 2,301 (1,120 of them the 8 score slots).
 ;
@@ -24,7 +24,6 @@
 
 SCORE_START_3   = $F8           ; -(2^27 + 2^34) as 40 bits: $FB_F800_0000
 SCORE_START_4   = $FB
-HEAD_DIM        = 8
 
 ; Point a product's four table operands at factor at_a: "plus" entries at
 ; plus_* + at_off, "minus" entries at qs_* + at_noff (see tables.s).
@@ -72,6 +71,9 @@ HEAD_DIM        = 8
         sta at_noff+1
         .endmacro
 
+; head*8 and layer*32 are computed with shifts, layer*20 by one add.
+        .assert HEAD_DIM == 8 && EMBED_DIM == 32 && N_LAYERS == 2, "shifts assume 8 dims, 32 columns, 2 layers"
+        .assert N_HEADS == 4, "(layer*4 + head) is built with two shifts"
 attention_head:
         jsr at_scores
         jsr at_weights
@@ -130,8 +132,9 @@ SLOT_QH_KH      = 59
         lda at_p1
         adc at_sum0+1
         sta at_sum0+1
-        bcc * + 4
+        bcc @sum0_done
         inc at_sum0+2
+@sum0_done:
         clc                     ; at_sum1 += qh*kl + 32768
         lda at_p2
         adc at_sum1
@@ -139,8 +142,9 @@ SLOT_QH_KH      = 59
         lda at_p3
         adc at_sum1+1
         sta at_sum1+1
-        bcc * + 4
+        bcc @sum1_done
         inc at_sum1+2
+@sum1_done:
         clc                     ; at_sum1 += ql*kh + 32768
         lda at_p4
         adc at_sum1
@@ -148,8 +152,9 @@ SLOT_QH_KH      = 59
         lda at_p5
         adc at_sum1+1
         sta at_sum1+1
-        bcc * + 4
+        bcc @sum1_done_2
         inc at_sum1+2
+@sum1_done_2:
         clc                     ; at_sum2 += qh*kh + 32768
         lda at_p6
         adc at_sum2
@@ -157,8 +162,9 @@ SLOT_QH_KH      = 59
         tya
         adc at_sum2+1
         sta at_sum2+1
-        bcc * + 4
+        bcc @sum2_done
         inc at_sum2+2
+@sum2_done:
         .endmacro
 
 at_scores:
@@ -263,7 +269,7 @@ at_patch_scores:
         ldy #SLOT_QL_KH
         jsr at_patch_pair
         ldx at_p0
-        lda VEC_Q+128,x         ; high byte of q[d]: a signed factor
+        lda VEC_Q+VEC_HIGH,x         ; high byte of q[d]: a signed factor
         sta at_a
         lda #0
         bit at_a
@@ -452,11 +458,11 @@ at_weighted_sum:
 @start:
         lda #0
         sta at_acc,x
-        sta at_acc+8,x
+        sta at_acc+HEAD_DIM,x
         lda at_p0
-        sta at_acc+16,x
+        sta at_acc+2*HEAD_DIM,x
         lda at_p1
-        sta at_acc+24,x
+        sta at_acc+3*HEAD_DIM,x
         dex
         bpl @start
 
@@ -477,7 +483,7 @@ at_weighted_sum:
         patch_pair at_value_row@f1, at_value_row@f2, at_value_row@f3, at_value_row@f4, qsb_lo, qsb_hi
         lda at_layer            ; row of position j: VALUE_LO + (layer*20 + j)*32 + head*8
         beq @layer_0
-        lda #20
+        lda #CONTEXT
 @layer_0:
         clc
         adc at_j
@@ -535,13 +541,13 @@ at_value_row:
         adc at_acc,x
         sta at_acc,x
         lda at_p1
-        adc at_acc+8,x
-        sta at_acc+8,x
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
         tya
-        adc at_acc+16,x
-        sta at_acc+16,x
+        adc at_acc+2*HEAD_DIM,x
+        sta at_acc+2*HEAD_DIM,x
         bcc @no_carry_2
-        inc at_acc+24,x
+        inc at_acc+3*HEAD_DIM,x
 @no_carry_2:
         dex
         bpl at_value_row
@@ -555,11 +561,11 @@ at_divide:
         ldx at_d
         lda at_acc,x
         sta dv_num
-        lda at_acc+8,x
+        lda at_acc+HEAD_DIM,x
         sta dv_num+1
-        lda at_acc+16,x
+        lda at_acc+2*HEAD_DIM,x
         sta dv_num+2
-        lda at_acc+24,x
+        lda at_acc+3*HEAD_DIM,x
         sta dv_num+3
         lda at_wsum
         sta dv_den
@@ -575,7 +581,7 @@ at_divide:
         lda dv_num
         sta VEC_ATT,y
         lda dv_num+1
-        sta VEC_ATT+128,y
+        sta VEC_ATT+VEC_HIGH,y
         inc at_d
         lda at_d
         cmp #HEAD_DIM
@@ -585,22 +591,22 @@ at_divide:
 ; Cache addresses, generated: the key column of (layer*32 + dim), the value
 ; row of (layer*20 + position), and where each head's LUT weights go.
 key_column_lo:
-        .repeat 64, i
-        .byte <(KEY_LO + i * 20)
+        .repeat N_LAYERS * EMBED_DIM, i
+        .byte <(KEY_LO + i * CONTEXT)
         .endrepeat
 key_column_hi:
-        .repeat 64, i
-        .byte >(KEY_LO + i * 20)
+        .repeat N_LAYERS * EMBED_DIM, i
+        .byte >(KEY_LO + i * CONTEXT)
         .endrepeat
 value_row_lo:
-        .repeat 40, i
-        .byte <(VALUE_LO + i * 32)
+        .repeat N_LAYERS * CONTEXT, i
+        .byte <(VALUE_LO + i * EMBED_DIM)
         .endrepeat
 value_row_hi:
-        .repeat 40, i
-        .byte >(VALUE_LO + i * 32)
+        .repeat N_LAYERS * CONTEXT, i
+        .byte >(VALUE_LO + i * EMBED_DIM)
         .endrepeat
 head_weights_offset:
-        .repeat 8, i
-        .byte <(ATT_WEIGHTS + i * 20)
+        .repeat N_LAYERS * N_HEADS, i
+        .byte <(ATT_WEIGHTS + i * CONTEXT)
         .endrepeat

@@ -7,13 +7,11 @@
 ; Inputs (zero page): em_te (2) -> the token's 32 int8 te values,
 ;   em_pe (2) -> the position's 32 int8 pe values, em_te_shift and
 ;   em_pe_shift (0..15). Output: VEC_H[0..31].
-; Clobbers A, X, Y, em_*. Cycles: 13,228 at shifts 5 and 5 (exact,
+; Clobbers A, X, Y, em_*. Cycles: 13,197 at shifts 5 and 5 (exact,
 ; `soulterm bench --kernels`). Bytes: 131.
 
-EM_DIM  = 32
-
 embed:
-        ldy #EM_DIM - 1
+        ldy #EMBED_DIM - 1
 @dimension:
         lda (em_te),y           ; te term as 24 bits: v << 8
         ldx em_te_shift
@@ -45,7 +43,7 @@ embed:
         cmp em_sum+2
         bne @saturate
         lda em_sum+1
-        sta VEC_H+128,y
+        sta VEC_H+VEC_HIGH,y
         jmp @next
 @saturate:
         bit em_sum+2
@@ -53,13 +51,13 @@ embed:
         lda #$FF
         sta VEC_H,y
         lda #$7F
-        sta VEC_H+128,y
+        sta VEC_H+VEC_HIGH,y
         bne @next
 @low:
         lda #$00
         sta VEC_H,y
         lda #$80
-        sta VEC_H+128,y
+        sta VEC_H+VEC_HIGH,y
 @next:
         dey
         bpl @dimension

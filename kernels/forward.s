@@ -12,14 +12,16 @@
 ; forward_step: A = token id, at_t = position (0..19); the cache must hold
 ;   positions 0..t-1 of this context. Output: VEC_LOGITS (128 int16).
 ; forward_position: the same without the logits; forward_logits: only them;
-; forward_prefill: only what later positions need (see there).
+; forward_prefill: only what later positions need (see there);
+; forward_first: position 0 (always SEP) copied from what forward_first_save
+; computed at start-up.
 ; Keeps NOW_POSITION / NOW_LAYER / NOW_HEAD current for the TUI ($FF =
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,365,117 at context length 5, 1,471,247 at 10, 1,700,107 at 19
-;   (models/soul.bin, whose normalised inputs are wider: 1,940,812 at 19).
-; Bytes: 740.
+;   1,347,475 at context length 5, 1,453,553 at 10, 1,682,677 at 19
+;   (models/soul.bin, whose normalised inputs are wider: 1,890,009 at 19).
+; Bytes: 872.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
@@ -51,7 +53,6 @@ LD_PROJ = 8
 LD_N2   = 10
 LD_FC1  = 12
 LD_FC2  = 14
-N_HEADS = 4
 IDLE    = $FF
 
 forward_step:
@@ -108,6 +109,83 @@ forward_prefill:
         lda #IDLE
         sta NOW_LAYER
         sta NOW_HEAD
+        rts
+
+; forward_first: position 0, which always holds SEP (soulplayer.s), so its
+; keys and values are the same in every turn: forward_first_save computes
+; them once at start-up into FIRST_KV (memory.inc, under the KERNAL ROM) and
+; forward_first copies them into the cache instead of running the position.
+; FIRST_KV holds, each indexed by layer*EMBED_DIM + dim: key low bytes, key
+; high bytes, value low bytes, value high bytes (the cache's own bytes).
+forward_first_save:
+        lda #0
+        sta at_t
+        lda #TOKEN_SEP
+        jsr forward_prefill
+        ldx #N_LAYERS * EMBED_DIM - 1   ; key column layer*32 + d, position 0
+@key:
+        jsr fw_key_pointer
+        lda (fw_ptr),y
+        sta FIRST_KV,x
+        jsr fw_key_high
+        lda (fw_ptr),y
+        sta FIRST_KV + N_LAYERS * EMBED_DIM,x
+        dex
+        bpl @key
+        ldx #EMBED_DIM - 1      ; value rows (layer*20 + 0)
+@value:
+        lda VALUE_LO,x
+        sta FIRST_KV + 2 * N_LAYERS * EMBED_DIM,x
+        lda VALUE_HI,x
+        sta FIRST_KV + 3 * N_LAYERS * EMBED_DIM,x
+        lda VALUE_LO + CONTEXT * EMBED_DIM,x
+        sta FIRST_KV + 2 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        lda VALUE_HI + CONTEXT * EMBED_DIM,x
+        sta FIRST_KV + 3 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        dex
+        bpl @value
+        rts
+
+forward_first:
+        ldx #N_LAYERS * EMBED_DIM - 1
+@key:
+        jsr fw_key_pointer
+        lda FIRST_KV,x
+        sta (fw_ptr),y
+        jsr fw_key_high
+        lda FIRST_KV + N_LAYERS * EMBED_DIM,x
+        sta (fw_ptr),y
+        dex
+        bpl @key
+        ldx #EMBED_DIM - 1
+@value:
+        lda FIRST_KV + 2 * N_LAYERS * EMBED_DIM,x
+        sta VALUE_LO,x
+        lda FIRST_KV + 3 * N_LAYERS * EMBED_DIM,x
+        sta VALUE_HI,x
+        lda FIRST_KV + 2 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        sta VALUE_LO + CONTEXT * EMBED_DIM,x
+        lda FIRST_KV + 3 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        sta VALUE_HI + CONTEXT * EMBED_DIM,x
+        dex
+        bpl @value
+        rts
+        .assert N_LAYERS == 2, "forward_first copies the value rows of two layers"
+
+; fw_ptr = position 0 of key column X (low bytes), Y = 0; fw_key_high moves it
+; to the high bytes.
+fw_key_pointer:
+        lda key_column_lo,x
+        sta fw_ptr
+        lda key_column_hi,x
+        sta fw_ptr+1
+        ldy #0
+        rts
+fw_key_high:
+        lda fw_ptr+1
+        clc
+        adc #>(KEY_HI - KEY_LO)
+        sta fw_ptr+1
         rts
 
 ; h = embed(fw_token, at_t): te row = te + token*32, pe row = pe + t*32.
@@ -321,18 +399,18 @@ fw_store_kv:
         adc #>(KEY_HI - KEY_LO)
         sta fw_ptr+1
         ldy fw_tmp
-        lda VEC_K+128,y
+        lda VEC_K+VEC_HIGH,y
         eor #$80
         ldy #0
         sta (fw_ptr),y
         inx
         inc fw_tmp
         lda fw_tmp
-        cmp #32
+        cmp #EMBED_DIM
         bne @key
         lda at_layer            ; value row of (layer*20 + t)
         beq @layer_0
-        lda #20
+        lda #CONTEXT
 @layer_0:
         clc
         adc at_t
@@ -341,7 +419,7 @@ fw_store_kv:
         sta fw_ptr
         lda value_row_hi,x
         sta fw_ptr+1
-        ldy #31
+        ldy #EMBED_DIM - 1
 @value:
         lda VEC_V,y
         sta (fw_ptr),y
@@ -351,9 +429,9 @@ fw_store_kv:
         lda fw_ptr+1
         adc #>(VALUE_HI - VALUE_LO)
         sta fw_ptr+1
-        ldy #31
+        ldy #EMBED_DIM - 1
 @value_high:
-        lda VEC_V+128,y
+        lda VEC_V+VEC_HIGH,y
         eor #$80
         sta (fw_ptr),y
         dey
@@ -369,20 +447,20 @@ layer_1:
         .word l1_proj_desc, l1_n2_desc, l1_fc1_desc, l1_fc2_desc
 
 l0_n1_desc:     norm_desc l0_n1, L0_N1_SHIFT, VEC_H, VEC_XN
-l0_q_desc:      matvec_desc l0_q, 32, 32, l0_q_rk, L0_Q_SHIFT + 1, VEC_XN, VEC_Q
-l0_k_desc:      matvec_desc l0_k, 32, 32, l0_k_rk, L0_K_SHIFT + 1, VEC_XN, VEC_K
-l0_v_desc:      matvec_desc l0_v, 32, 32, l0_v_rk, L0_V_SHIFT + 1, VEC_XN, VEC_V
-l0_proj_desc:   matvec_desc l0_proj, 32, 32, l0_proj_rk, L0_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
+l0_q_desc:      matvec_desc l0_q, EMBED_DIM, EMBED_DIM, l0_q_rk, L0_Q_SHIFT + 1, VEC_XN, VEC_Q
+l0_k_desc:      matvec_desc l0_k, EMBED_DIM, EMBED_DIM, l0_k_rk, L0_K_SHIFT + 1, VEC_XN, VEC_K
+l0_v_desc:      matvec_desc l0_v, EMBED_DIM, EMBED_DIM, l0_v_rk, L0_V_SHIFT + 1, VEC_XN, VEC_V
+l0_proj_desc:   matvec_desc l0_proj, EMBED_DIM, EMBED_DIM, l0_proj_rk, L0_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
 l0_n2_desc:     norm_desc l0_n2, L0_N2_SHIFT, VEC_H, VEC_XN
-l0_fc1_desc:    matvec_desc l0_fc1_w, 64, 32, l0_fc1_w_rk, L0_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
-l0_fc2_desc:    matvec_desc l0_fc2_w, 32, 64, l0_fc2_w_rk, L0_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
+l0_fc1_desc:    matvec_desc l0_fc1_w, FFN_DIM, EMBED_DIM, l0_fc1_w_rk, L0_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
+l0_fc2_desc:    matvec_desc l0_fc2_w, EMBED_DIM, FFN_DIM, l0_fc2_w_rk, L0_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
 l1_n1_desc:     norm_desc l1_n1, L1_N1_SHIFT, VEC_H, VEC_XN
-l1_q_desc:      matvec_desc l1_q, 32, 32, l1_q_rk, L1_Q_SHIFT + 1, VEC_XN, VEC_Q
-l1_k_desc:      matvec_desc l1_k, 32, 32, l1_k_rk, L1_K_SHIFT + 1, VEC_XN, VEC_K
-l1_v_desc:      matvec_desc l1_v, 32, 32, l1_v_rk, L1_V_SHIFT + 1, VEC_XN, VEC_V
-l1_proj_desc:   matvec_desc l1_proj, 32, 32, l1_proj_rk, L1_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
+l1_q_desc:      matvec_desc l1_q, EMBED_DIM, EMBED_DIM, l1_q_rk, L1_Q_SHIFT + 1, VEC_XN, VEC_Q
+l1_k_desc:      matvec_desc l1_k, EMBED_DIM, EMBED_DIM, l1_k_rk, L1_K_SHIFT + 1, VEC_XN, VEC_K
+l1_v_desc:      matvec_desc l1_v, EMBED_DIM, EMBED_DIM, l1_v_rk, L1_V_SHIFT + 1, VEC_XN, VEC_V
+l1_proj_desc:   matvec_desc l1_proj, EMBED_DIM, EMBED_DIM, l1_proj_rk, L1_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
 l1_n2_desc:     norm_desc l1_n2, L1_N2_SHIFT, VEC_H, VEC_XN
-l1_fc1_desc:    matvec_desc l1_fc1_w, 64, 32, l1_fc1_w_rk, L1_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
-l1_fc2_desc:    matvec_desc l1_fc2_w, 32, 64, l1_fc2_w_rk, L1_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
+l1_fc1_desc:    matvec_desc l1_fc1_w, FFN_DIM, EMBED_DIM, l1_fc1_w_rk, L1_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
+l1_fc2_desc:    matvec_desc l1_fc2_w, EMBED_DIM, FFN_DIM, l1_fc2_w_rk, L1_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
 final_norm:     norm_desc norm, NORM_SHIFT, VEC_H, VEC_XN
-logits_matvec:  matvec_desc out, 128, 32, out_rk, OUT_SHIFT, VEC_XN, VEC_LOGITS
+logits_matvec:  matvec_desc out, VOCAB_SIZE, EMBED_DIM, out_rk, OUT_SHIFT, VEC_XN, VEC_LOGITS

@@ -32,7 +32,8 @@
 ;   * |x| <= 127: a "small" slot, s(w+x) < 65536 in two bytes (26 bytes of
 ;     code, 29 cycles per multiply-accumulate).
 ;   * Other x in -1664..1663: a "short" slot, three bytes (29 bytes, ~37).
-;     The table holds s(n) for |n| <= 1792 (memory.inc), built at start-up.
+;     The table holds s(n) for -SQ_RANGE <= n < SQ_RANGE (memory.inc), built
+;     at start-up.
 ;   * Zero inputs take a small slot too: their s(w) is in the row constant.
 ;   * Wider inputs (under 1% in the vectors soul, ~25% of the normalised
 ;     inputs in models/soul.bin) are split, x = 512*xh + xl, and take
@@ -40,19 +41,22 @@
 ;     in a "wide" slot (67 bytes, ~89 cycles); beyond the 12 wide slots, a
 ;     column pass adds the same into 32-bit sums per row (WIDE_SUM_*,
 ;     ~115 cycles per row) before the rows run.
+; (SQ_RANGE = 1792, memory.inc: SQ_OFFSET = SQ_RANGE - 128 = 1664.)
 ; A row enters the small slots at the first filled one, then the short and
 ; the wide ones (each block filled from its end backwards), then finishes.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 47,849       32x32, 16-bit inputs: 124,929
-;   128x32 logits: 166,714 / 461,759         64x32 fc1 + bias: 87,596 / 237,044
+;   32x32, inputs in -256..255: 46,941       32x32, 16-bit inputs: 123,796
+;   128x32 logits: 162,880 / 456,797         64x32 fc1 + bias: 85,718 / 234,546
+;   32x64 fc2 + bias: 91,656 / 250,765
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
-; finish, 29 / ~37 / ~89 per small / short / wide multiply-accumulate.
-; Bytes: 5,584, of which 4,324 are the 64 + 64 + 12 unrolled slots.
+; finish (~70 on the fast finish, mv_finish_fast), 29 / ~37 / ~89 per small /
+; short / wide multiply-accumulate.
+; Bytes: 5,701, of which 4,324 are the 64 + 64 + 12 unrolled slots.
 
-MV_MAX_COLS     = 64
-MV_MAX_ROWS     = 128
+MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
+MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
 
 ; mv_flags bits
 MV_HAS_WIDE     = $80           ; some column was too wide for a slot
@@ -78,6 +82,10 @@ WIDE_SLOT_T3_MID = 58
 WIDE_SLOT_SIZE  = 67
 MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
 
+; The row loop dispatches with JMP (ptr): the 6502 reads such a pointer's
+; high byte from the same page, so none may sit at $xxFF.
+        .assert <mv_small != $FF && <mv_short != $FF && <mv_wide != $FF, "JMP (ptr) with ptr at $xxFF"
+
         .assert <SQ_LO == 0 && <SQ_MID == 0 && <SQ_HI == 0, "squares tables must be page-aligned"
         .assert <SQ_RANGE == 0 && <SQ_OFFSET == $80, "SQ_RANGE: whole pages"
         .assert SQ_MID - SQ_LO >= 512 && SQ_HI - SQ_MID >= 2 * SQ_RANGE, "squares tables overlap"
@@ -94,9 +102,10 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
         lda $FFFF,y             ; high byte
         adc mv_acc2
         sta mv_acc2
-        bcc * + 5
+        bcc @no_carry
         inc mv_acc3
         clc
+@no_carry:
         .endmacro
 
 ; A wide input, x = 512*xh + xl: sum += s(w + xl) + 256 * (s(w + xh) -
@@ -109,8 +118,9 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
         lda $FFFF,y             ; middle byte
         adc mv_acc2
         sta mv_acc2
-        bcc * + 4
+        bcc @no_carry_2
         inc mv_acc3
+@no_carry_2:
         sec
         lda mv_acc1
         sbc SQ_LO,y             ; - s(w - xh), low byte
@@ -118,8 +128,9 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
         lda mv_acc2
         sbc $FFFF,y             ; middle byte
         sta mv_acc2
-        bcs * + 4
+        bcs @no_borrow
         dec mv_acc3
+@no_borrow:
         clc
         .endmacro
 
@@ -132,11 +143,13 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
         lda $FFFF,y             ; middle byte
         adc mv_acc1
         sta mv_acc1
-        bcc * + 9
+        bcc @no_carry
         inc mv_acc2
-        bne * + 4
+        bne @carried
         inc mv_acc3
+@carried:
         clc
+@no_carry:
         .endmacro
 
 matvec:
@@ -210,6 +223,48 @@ mv_wide_slots:
         .endrepeat
 mv_wide_end:
         .assert mv_wide_end - mv_wide_slots == MV_WIDE_SLOTS * WIDE_SLOT_SIZE, "wide slot size"
+; The row's sum is complete. mv_prepare_shift patched the JMP: into
+; mv_finish_fast's shift chain when the shift is one whole byte and 0..4
+; bits (every soul's usual case), else to mv_finish_row.
+mv_row_end:
+        lda mv_acc3
+@finish:
+        jmp mv_finish_row
+
+; The sum >> (8 + n) for n = 0..4: bytes 1..3 shifted right n times with
+; the top byte in A (arithmetic: the sign enters on the left), then the
+; int16 range check on the top byte. MV_FAST_BITS steps; entered n from the end.
+MV_FAST_BITS    = 4
+MV_FAST_STEP    = 7             ; bytes of one step
+mv_finish_fast:
+        .repeat MV_FAST_BITS
+        cmp #$80
+        ror
+        ror mv_acc2
+        ror mv_acc1
+        .endrepeat
+mv_finish_fast_end:
+        .assert mv_finish_fast_end - mv_finish_fast == MV_FAST_BITS * MV_FAST_STEP, "fast step size"
+        tay                     ; in range when the top byte extends bit 15:
+        lda mv_acc2             ; top + (bit 15) is then 0 mod 256
+        asl
+        tya
+        adc #0
+        bne @saturate
+        lda mv_acc1
+@out_lo:
+        sta $FFFF,x
+        lda mv_acc2
+@out_hi:
+        sta $FFFF,x
+        dex
+        bmi @done
+        jmp mv_row
+@done:
+        rts
+@saturate:
+        sty mv_acc5             ; the sign, where mv_finish_row looks for it
+        jmp mv_finish_row@saturate
 
 ; The row's sum is complete: shift it, saturate it, store it.
 mv_finish_row:
@@ -289,6 +344,7 @@ mv_finish_row:
 
 ; Split mv_shift + 1 (the sums are doubled) into whole bytes and bits;
 ; shifts of 5..7 bits become a left shift by 8-n and one more whole byte.
+; One whole byte and 0..MV_FAST_BITS bits take mv_finish_fast.
 mv_prepare_shift:
         ldx mv_shift
         inx
@@ -315,7 +371,32 @@ mv_prepare_shift:
         pla
 @right:
         sta mv_bits
+        ldy #<mv_finish_row     ; where a finished row goes
+        ldx #>mv_finish_row
+        lda mv_flags
+        and #MV_SHIFT_LEFT
+        bne @patch
+        lda mv_bytes
+        cmp #1
+        bne @patch
+        ldx mv_bits             ; one byte and 0..4 bits: the fast chain
+        ldy mv_fast_entry_lo,x
+        lda mv_fast_entry_hi,x
+        tax
+@patch:
+        sty mv_row_end@finish+1
+        stx mv_row_end@finish+2
         rts
+
+; Entry into mv_finish_fast for n = 0..MV_FAST_BITS bits: n steps before its end.
+mv_fast_entry_lo:
+        .repeat MV_FAST_BITS + 1, n
+        .byte <(mv_finish_fast_end - n * MV_FAST_STEP)
+        .endrepeat
+mv_fast_entry_hi:
+        .repeat MV_FAST_BITS + 1, n
+        .byte >(mv_finish_fast_end - n * MV_FAST_STEP)
+        .endrepeat
 
 ; Point the self-modified operands at the row constants and the output.
 mv_prepare_rows:
@@ -347,19 +428,23 @@ mv_prepare_rows:
         sta mv_finish_row@out_lo_1+1
         sta mv_finish_row@out_lo_2+1
         sta mv_finish_row@out_lo_3+1
+        sta mv_finish_fast_end@out_lo+1
         clc
-        adc #128
+        adc #VEC_HIGH
         sta mv_finish_row@out_hi_1+1
         sta mv_finish_row@out_hi_2+1
         sta mv_finish_row@out_hi_3+1
+        sta mv_finish_fast_end@out_hi+1
         lda mv_out+1
         sta mv_finish_row@out_lo_1+2
         sta mv_finish_row@out_lo_2+2
         sta mv_finish_row@out_lo_3+2
+        sta mv_finish_fast_end@out_lo+2
         adc #0
         sta mv_finish_row@out_hi_1+2
         sta mv_finish_row@out_hi_2+2
         sta mv_finish_row@out_hi_3+2
+        sta mv_finish_fast_end@out_hi+2
         rts
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
@@ -397,7 +482,7 @@ mv_patch_columns:
         sta mv_k+3
         clc
         lda mv_in
-        adc #128
+        adc #VEC_HIGH
         sta mv_in_hi
         lda mv_in+1
         adc #0

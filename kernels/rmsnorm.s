@@ -5,7 +5,7 @@
 ; Inputs (zero page): rn_in, rn_out (vector pages, may be the same),
 ;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles: 32,225 for 32 values in -3000..2999 (exact, `soulterm bench
+; Cycles: 32,229 for 32 values in -3000..2999 (exact, `soulterm bench
 ; --kernels`); values of 4096 and more take a slower square. Bytes: 753.
 ;
 ; Speed: a square of |xs| < 256 is one table read, f(2*xs) = xs^2; the 32
@@ -13,19 +13,17 @@
 ; operands of rn_times_inv once per call and each product is four table
 ; differences indexed by the bytes of |x|.
 
-RN_DIM  = 32
-
 rmsnorm:
         clc                     ; high bytes of the vectors are 128 further
         lda rn_in
-        adc #128
+        adc #VEC_HIGH
         sta rn_in_hi
         lda rn_in+1
         adc #0
         sta rn_in_hi+1
         clc
         lda rn_out
-        adc #128
+        adc #VEC_HIGH
         sta rn_out_hi
         lda rn_out+1
         adc #0
@@ -33,7 +31,7 @@ rmsnorm:
         jsr rn_mean_square
         jsr rn_inverse_root
         jsr rn_patch_inv
-        ldy #RN_DIM - 1
+        ldy #EMBED_DIM - 1
 @element:
         sty rn_i
         jsr rn_scale
@@ -49,13 +47,13 @@ rn_mean_square:
         sta rn_sum+1
         sta rn_sum+2
         sta rn_sum+3
-        ldy #RN_DIM - 1
+        ldy #EMBED_DIM - 1
 @element:
         lda (rn_in_hi),y        ; xs = x >> 4, as |xs| (sign no longer matters)
         sta ar_a+1
         lda (rn_in),y
         sta ar_a
-        ldx #4
+        ldx #RMS_PRE_SHIFT
 @pre_shift:
         lda ar_a+1
         cmp #$80
@@ -127,8 +125,9 @@ rn_mean_square:
         rts
 
 ; rn_inv = min(32767, 2^19 // max(1, isqrt(max(1, rn_sum // 32)))).
+        .assert RMS_INV_NUMERATOR_LOG2 == 19, "the clamp below is for 2^19 // r"
 rn_inverse_root:
-        ldx #5                  ; m = sum // 32 (the sum is never negative)
+        ldx #EMBED_DIM_LOG2     ; m = sum // 32 (the sum is never negative)
 @mean:
         lsr rn_sum+3
         ror rn_sum+2

@@ -27,19 +27,20 @@
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 20,210,701 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 2,021,070 a token, 2.05 s
-; (`soulterm bench --program`). Start-up builds matvec's squares table (292,727
-; 6502 cycles, 0.3 s). Bytes: 615 (this file's code and text).
+; Cost: the "hello" turn of the vectors soul takes 19,250,932 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,925,093 a token, 1.95 s
+; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
+; Start-up builds matvec's squares table (292,727 6502 cycles, 0.3 s) and
+; runs position 0 (SEP) once (657,935 with the vectors soul, 0.7 s), whose
+; keys and values every turn then copies (forward.s). Bytes: 633 (this
+; file's code and text).
 
+        .include "spec.inc"             ; generated from soulterm/soul/spec.py
         .include "c64.inc"
         .include "kernal.inc"
         .include "zeropage.inc"
         .include "memory.inc"
 
-CONTEXT_SIZE    = 20
-TOKEN_SEP       = 1
-TOKEN_END       = 3
 
         * = $0801
 basic_stub:                     ; 10 SYS2061
@@ -103,6 +104,11 @@ start:
         sta NMI_VECTOR+1
         sta KERNAL_NMINV+1
         jsr mv_build_squares    ; writes go to the RAM under the KERNAL
+        jsr kernal_out          ; position 0 (SEP) is the same in every turn:
+        jsr forward_first_save  ; computed once, copied into each turn's cache
+        jsr kernal_in
+        lda saved_border
+        sta VIC_BORDER
         ldx #<banner_text
         ldy #>banner_text
         jsr print
@@ -234,7 +240,8 @@ reply:
         inx
         inx
         stx CONTEXT_LEN
-        lda #0
+        jsr forward_first       ; position 0 is SEP: its cache entries are built in
+        lda #1
         sta at_t
 @prefill:                       ; positions 0..len-2 of the prompt only fill
         ldx at_t                ; the cache; the last one needs its logits
@@ -250,7 +257,7 @@ reply:
         jsr forward_step
 @next_token:
         lda CONTEXT_LEN
-        cmp #CONTEXT_SIZE
+        cmp #CONTEXT
         beq @finished
         jsr argmax
         cmp #TOKEN_END
@@ -262,7 +269,7 @@ reply:
         jsr show_token
         pla
         ldx CONTEXT_LEN
-        cpx #CONTEXT_SIZE
+        cpx #CONTEXT
         beq @finished           ; no room for another: skip its logits
         dex
         stx at_t

@@ -1,7 +1,7 @@
 ; vecops.s - the small vector kernels: residual add, ReLU, argmax.
 ;
 ; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
-;   Clobbers A, X. 1,145 cycles (random values).
+;   Clobbers A, X. 1,176 cycles (random values).
 ; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63. Clobbers A, X.
 ;   1,199 cycles (random values).
 ; argmax: A = the id in 3..127 with the largest VEC_LOGITS value (signed),
@@ -16,10 +16,10 @@ residual_add:
         lda VEC_H,x
         adc VEC_TMP,x
         sta VEC_H,x
-        lda VEC_H+128,x
-        adc VEC_TMP+128,x
+        lda VEC_H+VEC_HIGH,x
+        adc VEC_TMP+VEC_HIGH,x
         bvs @overflow
-        sta VEC_H+128,x
+        sta VEC_H+VEC_HIGH,x
         dex
         bpl @element
         rts
@@ -28,7 +28,7 @@ residual_add:
         lda #$00                ; -32768
         sta VEC_H,x
         lda #$80
-        sta VEC_H+128,x
+        sta VEC_H+VEC_HIGH,x
         dex
         bpl @element
         rts
@@ -36,7 +36,7 @@ residual_add:
         lda #$FF                ; +32767
         sta VEC_H,x
         lda #$7F
-        sta VEC_H+128,x
+        sta VEC_H+VEC_HIGH,x
         dex
         bpl @element
         rts
@@ -44,29 +44,30 @@ residual_add:
 relu_z:
         ldx #63
 @element:
-        lda VEC_Z+128,x
+        lda VEC_Z+VEC_HIGH,x
         bpl @keep
         lda #0
         sta VEC_Z,x
-        sta VEC_Z+128,x
+        sta VEC_Z+VEC_HIGH,x
 @keep:
         dex
         bpl @element
         rts
 
+        .assert VOCAB_SIZE == 128, "argmax ends its loop when X reaches 128 (bpl)"
 argmax:
-        ldy #3                  ; best so far: id 3
-        lda VEC_LOGITS+3
+        ldy #FIRST_CHOOSABLE    ; best so far: the first id that may be chosen
+        lda VEC_LOGITS+FIRST_CHOOSABLE
         sta am_best
-        lda VEC_LOGITS+128+3
+        lda VEC_LOGITS+VEC_HIGH+FIRST_CHOOSABLE
         sta am_best+1
-        ldx #4
+        ldx #FIRST_CHOOSABLE + 1
 @candidate:
         sec                     ; best - logit < 0 (signed): strictly greater
         lda am_best
         sbc VEC_LOGITS,x
         lda am_best+1
-        sbc VEC_LOGITS+128,x
+        sbc VEC_LOGITS+VEC_HIGH,x
         bvc @no_overflow
         eor #$80
 @no_overflow:
@@ -75,7 +76,7 @@ argmax:
         tay
         lda VEC_LOGITS,x
         sta am_best
-        lda VEC_LOGITS+128,x
+        lda VEC_LOGITS+VEC_HIGH,x
         sta am_best+1
 @next:
         inx

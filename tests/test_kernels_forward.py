@@ -26,9 +26,13 @@ def test_forward_reproduces_trace_at_every_position(bench, vectors_trace):
         assert bench.memory[sym("NOW_LAYER")] == 0xFF and bench.memory[sym("NOW_HEAD")] == 0xFF
 
 
-def test_cycle_budget_per_token(bench):
+# Measured: 1,682,677 (original soul) and 1,889,062 (project soul, whose inputs are wider).
+CYCLE_BUDGET_AT_19 = {"original": 1_700_000, "project": 1_900_000}
+
+
+def test_cycle_budget_per_token(bench, vector_set):
     cycles = forward_cycles(bench, 19)
-    assert cycles <= 2_000_000, f"{cycles:,} cycles at context length 19"
+    assert cycles <= CYCLE_BUDGET_AT_19[vector_set.name], f"{cycles:,} cycles at context length 19"
 
 
 def test_prefill_fills_the_same_cache_and_gives_the_same_logits(bench, vectors_trace):

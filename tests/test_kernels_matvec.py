@@ -124,3 +124,19 @@ def test_same_input_repatches_only_the_weights(bench):
             if bias is None:
                 _, fresh_cycles = run_matvec(bench, w, x, None, shift)
                 assert cycles <= fresh_cycles
+
+
+@pytest.mark.parametrize("shift", range(6, 13))
+def test_every_shift_of_the_fast_finish_saturates_and_rounds_like_intmath(bench, shift):
+    """Shifts 7..11 (one whole byte and 0..4 bits of the doubled sum) take the fast finish:
+    rows near and past both int16 edges, and sums whose low bits decide the floor."""
+    rng = np.random.default_rng(shift)
+    x = rng.choice([-1, 1], 64) * rng.integers(20000, 32768, 64)
+    w = rng.integers(-127, 128, (32, 64))
+    w[:8] = 127 * np.sign(x)          # sums far past +32767 after the shift
+    w[8:16] = -127 * np.sign(x)       # and past -32768
+    bias = rng.integers(-32768, 32768, 32)
+    got, _ = run_matvec(bench, w, x, bias, shift)
+    want = intmath.matvec(w, shift, x, bias, post=0)
+    assert np.array_equal(got, want)
+    assert (want == 32767).any() and (want == -32768).any() and (np.abs(want) < 32767).any()

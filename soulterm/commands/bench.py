@@ -11,15 +11,17 @@ from pathlib import Path
 from soulterm import paths
 from soulterm.cli import CommandError
 
-SECTIONS = ("engine", "machine", "kernels", "program", "tui")
+SECTIONS = ("engine", "machine", "kernels", "program", "profile", "tui")
 
 
 def configure(parser) -> None:
     for name in SECTIONS:
         parser.add_argument(f"--{name}", action="store_true", help=f"run the {name} benchmark")
-    parser.add_argument("--soul", default=None, help="soul.bin for the engine benchmark")
+    parser.add_argument("--soul", default=None, help="soul.bin for the engine and profile benchmarks")
     parser.add_argument("--tokenizer", default=None,
                         help="tokenizer.json for the engine benchmark (default: the one beside --soul)")
+    parser.add_argument("--prompt", action="append", default=None,
+                        help="a prompt for --profile (repeatable; default: ten everyday prompts)")
     machine = parser.add_argument_group("--machine")
     machine.add_argument("--cycles", type=int, default=None, metavar="N",
                          help="emulated cycles per run (default 10,000,000)")
@@ -59,6 +61,20 @@ def _bench_machine(args) -> str:
         return benchmark.machine_speed_report(args.cycles or benchmark.DEFAULT_CYCLES,
                                               args.repeat or benchmark.DEFAULT_REPEAT)
     except ValueError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _bench_profile(args) -> str:
+    from soulterm.player.bench import EVERYDAY_PROMPTS, profile_table
+    from soulterm.player.build import BuildError
+
+    prompts = tuple(args.prompt) if args.prompt else EVERYDAY_PROMPTS
+    try:
+        # The shipped soul by default: its speed is what a user of the floppy sees.
+        soul = Path(args.soul) if args.soul else paths.DEFAULT_SOUL
+        tokenizer = Path(args.tokenizer) if args.tokenizer else paths.tokenizer_beside(soul)
+        return profile_table(prompts, soul, tokenizer)
+    except BuildError as exc:
         raise CommandError(str(exc)) from None
 
 

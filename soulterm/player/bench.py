@@ -13,13 +13,14 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT
 
-from .build import assemble_player, build_player
+from .build import CODE_REGION, assemble_player, build_player
 from .harness import KernelBench, run_matvec
 
 PAL_HZ = 985_248
@@ -210,3 +211,87 @@ def program_cycle_table() -> str:
         f"Soul: `{soul}`. PAL C64: {PAL_HZ:,} cycles per second; the cycles are real PAL time, "
         "badline DMA included (docs/timing.md).",
     ])
+
+
+# Everyday prompts for cycles per generated token: fixed, so figures compare across builds.
+EVERYDAY_PROMPTS = ("hello", "hi", "how are you", "what is your name", "good morning",
+                    "i am sad", "tell me a joke", "do you like music", "thank you", "bye")
+
+
+DMA_ROW = "(VIC badline DMA: the 6502 stopped)"
+
+
+@dataclass
+class TurnProfile:
+    """One prompt's turn in the C64: cycles from RETURN to the next prompt, per routine and file."""
+
+    prompt: str
+    cycles: int
+    generated: int
+    routines: dict
+    files: dict
+    context: list       # the token ids in the C64's context after the turn
+
+    @property
+    def per_token(self) -> float:
+        return self.cycles / max(1, self.generated)
+
+
+def profile_turns(prompts=EVERYDAY_PROMPTS, soul_path=None, tokenizer_path=None) -> list[TurnProfile]:
+    """Each prompt typed into one running soulplayer, with exact cycles per routine."""
+    from soulterm.c64 import C64
+    from soulterm.soul.tokenizer import Tokenizer
+
+    from .profile import CodeSymbols, by_file, by_routine, counting_pcs
+
+    soul_default, tok_default, _ = reference_files()
+    soul_path, tokenizer_path = soul_path or soul_default, tokenizer_path or tok_default
+    built = assemble_player(soul_path, tokenizer_path)
+    code = next(r for r in built.regions if r.name == CODE_REGION)
+    symbols = CodeSymbols(built.symbols, code.start, code.end)
+    tok = Tokenizer.load(tokenizer_path)
+    machine = C64(sound=False)
+    machine.reset()
+    machine.load_prg(built.prg)
+    machine.run(max_cycles=10_000_000, until_idle=True)
+    turns = []
+    for prompt in prompts:
+        machine.type_line(prompt)
+        start = machine.cycles
+        with counting_pcs(machine.cpu) as per_pc:
+            machine.run(max_cycles=2_000_000_000, until_idle=True)
+        length = machine.ram[built.symbols["CONTEXT_LEN"]]
+        ids_at = built.symbols["CONTEXT_IDS"]
+        turns.append(TurnProfile(prompt, machine.cycles - start, length - len(tok.encode_turn(prompt)),
+                                 by_routine(per_pc, symbols), by_file(per_pc, symbols, built.lines),
+                                 list(machine.ram[ids_at:ids_at + length])))
+    return turns
+
+
+def profile_table(prompts=EVERYDAY_PROMPTS, soul_path=None, tokenizer_path=None) -> str:
+    """Markdown: cycles per generated token per prompt (median, max), then where they go."""
+    turns = profile_turns(prompts, soul_path, tokenizer_path)
+    soul = soul_path or reference_files()[0]
+    per_token = [t.per_token for t in turns if t.generated]
+    lines = ["| prompt | tokens generated | cycles (RETURN to next prompt) | cycles per token |",
+             "|---|---:|---:|---:|"]
+    lines += [f"| `{t.prompt}` | {t.generated} | {t.cycles:,} | {t.per_token:,.0f} |" for t in turns]
+    lines += ["", f"Soul: `{soul}`. Median {np.median(per_token):,.0f}, max {max(per_token):,.0f} "
+              f"cycles per generated token ({len(per_token)} prompts).", ""]
+    total = sum(t.cycles for t in turns)
+    # The VIC's badline DMA stops the 6502 between instructions: real time no routine ran in.
+    dma = total - sum(sum(t.files.values()) for t in turns)
+    for title, key, limit in (("source file", "files", None), ("routine", "routines", 25)):
+        summed: dict[str, int] = {DMA_ROW: dma} if dma else {}
+        for t in turns:
+            for name, cycles in getattr(t, key).items():
+                summed[name] = summed.get(name, 0) + cycles
+        ranked = sorted(summed.items(), key=lambda item: -item[1])
+        lines += [f"| {title} | cycles | share |", "|---|---:|---:|"]
+        for name, cycles in ranked[:limit]:
+            lines.append(f"| `{name}` | {cycles:,} | {100 * cycles / total:.1f}% |")
+        if limit is not None and len(ranked) > limit:
+            rest = sum(c for _, c in ranked[limit:])
+            lines.append(f"| {len(ranked) - limit} others | {rest:,} | {100 * rest / total:.1f}% |")
+        lines.append("")
+    return "\n".join(lines)

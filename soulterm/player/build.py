@@ -27,6 +27,7 @@ from .mapformat import MAP_FORMAT, Region
 
 MAIN_SOURCE = MAIN_KERNEL
 LOAD_ADDRESS = 0x0801
+CODE_REGION = "program and kernels"   # the map region the profiler charges cycles to
 
 
 class BuildError(Exception):
@@ -91,6 +92,7 @@ def assemble_player(soul_path, tokenizer_path) -> Assembled:
         (gen / "soul.inc").write_text(soul_inc)
         (gen / layout.WEIGHTS_FILE).write_bytes(blob)
         (gen / "vocab.inc").write_text(vocab_inc)
+        (gen / layout.SPEC_INCLUDE).write_text(layout.spec_include())
         try:
             prog = assemble_file(str(KERNELS_DIR / MAIN_SOURCE),
                                  include_paths=[str(gen), str(KERNELS_DIR)])
@@ -192,7 +194,7 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("entry and prompt texts", "code", sym["main"], sym["exp_lut"]),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
         Region("multiply tables (quarter squares)", "table", sym["qsb_lo"], sym["tables_end"]),
-        Region("program and kernels", "code", sym["start"], sym["char_to_id"]),
+        Region(CODE_REGION, "code", sym["start"], sym["char_to_id"]),
         Region("tokenizer character map", "tokenizer", sym["char_to_id"], sym["code_end"]),
         Region("tokenizer merges and token texts", "tokenizer", sym["code_end"], sym["vocab_end"]),
     ]
@@ -206,25 +208,29 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("KV cache: values (low bytes)", "kv-cache", sym["VALUE_LO"], sym["VALUE_HI"]),
         Region("KV cache: values (high bytes)", "kv-cache", sym["VALUE_HI"], sym["KV_CACHE_END"]),
     ]
-    vectors = (("h (hidden state)", "VEC_H", 32), ("xn (normalised input)", "VEC_XN", 32),
-               ("q", "VEC_Q", 32), ("attention output", "VEC_ATT", 32),
-               ("proj/fc2 output", "VEC_TMP", 32), ("new key", "VEC_K", 32),
-               ("new value", "VEC_V", 32), ("z (feed-forward)", "VEC_Z", 64),
-               ("logits", "VEC_LOGITS", 128))
-    for name, label, count in vectors:   # low bytes at +0, high bytes at +128
+    e = spec.EMBED_DIM
+    vectors = (("h (hidden state)", "VEC_H", e), ("xn (normalised input)", "VEC_XN", e),
+               ("q", "VEC_Q", e), ("attention output", "VEC_ATT", e),
+               ("proj/fc2 output", "VEC_TMP", e), ("new key", "VEC_K", e),
+               ("new value", "VEC_V", e), ("z (feed-forward)", "VEC_Z", spec.FFN_DIM),
+               ("logits", "VEC_LOGITS", spec.VOCAB_SIZE))
+    high = sym["VEC_HIGH"]
+    for name, label, count in vectors:   # low bytes at +0, high bytes at +VEC_HIGH
         r.append(Region(f"{name}: low bytes", "activations", sym[label], sym[label] + count))
-        r.append(Region(f"{name}: high bytes", "activations", sym[label] + 128,
-                        sym[label] + 128 + count))
+        r.append(Region(f"{name}: high bytes", "activations", sym[label] + high,
+                        sym[label] + high + count))
     r += [
-        Region("attention weights", "attention", sym["ATT_WEIGHTS"], sym["ATT_WEIGHTS"] + 160),
+        Region("attention weights", "attention", sym["ATT_WEIGHTS"], sym["ATT_WEIGHTS_END"]),
         Region("context and live state", "attention", sym["CONTEXT_IDS"], sym["NOW_HEAD"] + 1),
-        Region("attention scores (bytes 0-2)", "buffer", sym["SCORE_0"], sym["SCORE_2"] + 20),
-        Region("attention scores (bytes 3-4)", "buffer", sym["SCORE_3"], sym["SCORE_4"] + 20),
+        Region("attention scores (bytes 0-2)", "buffer", sym["SCORE_0"], sym["SCORE_2"] + spec.CONTEXT),
+        Region("attention scores (bytes 3-4)", "buffer", sym["SCORE_3"], sym["SCORE_4"] + spec.CONTEXT),
         Region("line buffer (tokenised in place)", "buffer", sym["LINE_BUFFER"], sym["LINE_LEN"] + 1),
         Region("saved zero page", "buffer", sym["ZP_SAVE_AREA"],
                sym["ZP_SAVE_AREA"] + sym["ZP_SAVE_LAST"] - sym["ZP_SAVE_FIRST"] + 1),
         Region("I/O (VIC, SID, colour RAM, CIAs)", "io", 0xD000, 0xE000),
         Region("squares table (built at start-up, under the KERNAL ROM)", "table",
                sym["SQ_LO"], sym["SQ_END"]),
+        Region("position 0 (SEP) keys and values (saved at start-up, under the KERNAL ROM)",
+               "kv-cache", sym["FIRST_KV"], sym["FIRST_KV_END"]),
     ]
     return r

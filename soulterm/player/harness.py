@@ -21,7 +21,7 @@ from soulterm.asm import assemble
 from soulterm.paths import KERNELS_DIR
 from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
-from .layout import row_constants, vocab_include
+from .layout import SPEC_INCLUDE, row_constants, spec_include, vocab_include
 
 # Where the trap lives: a BRK at an address no kernel uses.
 TRAP_ADDRESS = 0xFFF0
@@ -36,7 +36,8 @@ class KernelTimeout(RuntimeError):
 
 def kernel_source(extra: str = "") -> str:
     """Assembly text of every kernel plus the multiply tables, at CODE_ORIGIN."""
-    lines = ['.include "c64.inc"', '.include "zeropage.inc"', '.include "memory.inc"',
+    lines = [f'.include "{SPEC_INCLUDE}"', '.include "c64.inc"', '.include "zeropage.inc"',
+             '.include "memory.inc"',
              f"* = ${CODE_ORIGIN:04X}"]
     lines += [f'.include "{name}"' for name in KERNEL_FILES]
     lines += ['.include "tables.s"', '.include "vocab.inc"', extra]
@@ -54,6 +55,7 @@ class KernelBench:
             tok = tokenizer or Tokenizer(base_vocab(), [])
             with tempfile.TemporaryDirectory(prefix="kernel-bench-") as gen:
                 (Path(gen) / "vocab.inc").write_text(vocab_include(tok))
+                (Path(gen) / SPEC_INCLUDE).write_text(spec_include())
                 prog = assemble(kernel_source(extra_source), filename="<kernel bench>",
                                 include_paths=[gen, str(KERNELS_DIR)])
             image, origin, symbols = prog.data, prog.origin, prog.symbols
