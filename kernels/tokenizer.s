@@ -3,13 +3,14 @@
 ;      every other character (digits, symbols, graphics) is dropped;
 ;   2. apply the BPE merges in order: for each (left, right) -> result, scan
 ;      the ids left to right and replace each adjacent pair, without overlap;
-;   3. keep at most the first MAX_INPUT_IDS ids: the tokenizer's prompt
-;      budget, 16 unless its tokenizer.json declares "prompt_ids".
+;   3. keep at most the first PROMPT_IDS ids: the tokenizer's prompt
+;      budget, MAX_INPUT_IDS (spec.inc) unless its tokenizer.json declares
+;      "prompt_ids".
 ;
 ; Inputs: LINE_BUFFER, tk_len (0..LINE_MAX). The merge table comes from the
 ;   build (merge_left/merge_right/merge_result, MERGE_COUNT entries, only
 ;   merges whose parts and result are all in the vocabulary) and so does
-;   MAX_INPUT_IDS (vocab.inc).
+;   PROMPT_IDS (vocab.inc).
 ; Output: TOKEN_BUFFER[0..tk_count-1], which is LINE_BUFFER itself: the
 ;   ids overwrite the characters in place (never more ids than characters).
 ; Clobbers A, X, Y, tk_*.
@@ -53,9 +54,10 @@ tokenize:
         jmp @merge
 @merged:
         lda tk_count
-        cmp #MAX_INPUT_IDS + 1
+        .assert PROMPT_IDS >= 1 && PROMPT_IDS <= MAX_INPUT_IDS, "the prompt budget is 1..MAX_INPUT_IDS ids"
+        cmp #PROMPT_IDS + 1
         bcc @done
-        lda #MAX_INPUT_IDS
+        lda #PROMPT_IDS
         sta tk_count
 @done:
         rts
