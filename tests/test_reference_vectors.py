@@ -21,10 +21,12 @@ def test_reference_vectors_cover_the_edge_cases():
     assert all(text == text.rstrip(" ") for text in reference.PROMPTS)
     cases = {case["text"]: case for case in PROJECT_VECTORS.replies}
     assert cases[""]["context"] == [spec.SEP, spec.SEP]
-    assert len(cases[reference.TRACE_PROMPT]["context"]) == spec.MAX_INPUT_IDS + 2
+    kept = PROJECT_VECTORS.tokenizer.prompt_ids        # the prompt budget: at most MAX_INPUT_IDS
+    assert len(cases[reference.TRACE_PROMPT]["context"]) == kept + 2 <= spec.MAX_INPUT_IDS + 2
     trace = PROJECT_VECTORS.trace
-    assert trace["tokens"][: spec.MAX_INPUT_IDS + 2] == cases[reference.TRACE_PROMPT]["context"]
-    assert len(trace["positions"]) == len(trace["tokens"]) >= 19
+    turn = cases[reference.TRACE_PROMPT]["context"] + cases[reference.TRACE_PROMPT]["reply_ids"]
+    assert trace["tokens"][: len(turn)] == turn
+    assert len(trace["positions"]) == len(trace["tokens"]) == spec.CONTEXT
 
 
 def test_generator_writes_both_files(tmp_path, capsys):

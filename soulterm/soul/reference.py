@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from soulterm import paths
+from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 
 # Everyday prompts, a few the corpus never saw, and the edge cases every
@@ -54,7 +55,7 @@ PROMPTS: tuple[str, ...] = (
     "zzzz qqqq xxxx",
     "tell me a story about the commodore sixty four and its sound chip please",
 )
-# The trace's prompt: cut to 16 tokens, so its turn reaches context length 19.
+# The trace's prompt: longer than any prompt budget, so the turn keeps the most it can.
 TRACE_PROMPT = PROMPTS[-1]
 REPLIES_FILE = "replies.json"
 TRACE_FILE = "trace.json"
@@ -71,13 +72,18 @@ def replies(engine: Engine, tokenizer, prompts=PROMPTS) -> list[dict]:
 
 
 def trace(engine: Engine, tokenizer, text: str = TRACE_PROMPT) -> dict:
-    """Every position of one turn (context, then the reply): embed, both layers, logits."""
+    """Every position of one turn (context, then the reply): embed, both layers, logits.
+
+    A turn that ends before the context is full goes on with the argmax token past
+    END, so the trace covers every position up to spec.CONTEXT."""
     reply = engine.reply(tokenizer, text)
     tokens = list(reply.context) + list(reply.ids)
     state = engine.new_state()
     positions = []
-    for token in tokens:
-        engine.step(state, token)
+    for index in range(spec.CONTEXT):
+        if index == len(tokens):
+            tokens.append(intmath.argmax_token(state.last.logits))
+        engine.step(state, tokens[index])
         last = state.last
         positions.append({"embed": last.embed.tolist(), "layer0": last.hidden[0].tolist(),
                           "layer1": last.hidden[1].tolist(), "logits": last.logits.tolist()})
