@@ -101,6 +101,16 @@ def test_relative_jumps_and_labels_resolve_forwards_and_backwards():
     assert program.line_map[0x9002] == ("<text>", 3)
 
 
+def test_labels_named_like_conditions_are_addresses_where_one_belongs():
+    program = assemble(" .org $9000\nm: djnz m\n jp p,m\n call m\n ld hl,m\n ret m\n", cpu="z80")
+    assert program.data == bytes.fromhex("10fe f20090 cd0090 210090 f8")
+
+
+def test_a_register_where_an_address_belongs_is_explained():
+    with pytest.raises(AsmError, match="'l' is a register, not an address"):
+        assemble(" jr l\n", cpu="z80")
+
+
 def test_six502_default_is_unchanged_by_the_z80_table():
     # `and` and `inc` exist on both CPUs: the 6502 meaning holds unless .cpu z80 is in force.
     assert assemble(" and #3\n inc $10\n").data == bytes.fromhex("2903 e610")

@@ -124,8 +124,8 @@ def parse_operand(tokens: list[Token]) -> Operand:
         if head in ("hl", "bc", "de", "sp") and len(inner) > 1:
             raise LineError(f"({head}) takes no offset (only (ix+d) and (iy+d) do)")
         return Operand("mem", "", parse_expression(inner))
-    if word in CONDITIONS:
-        return Operand("name", word)
+    if word in CONDITIONS:  # a condition, or a symbol of that name where a value belongs
+        return Operand("name", word, parse_expression(tokens))
     return Operand("imm", "", parse_expression(tokens))
 
 
@@ -158,6 +158,13 @@ def encode(mnemonic: str, operand_tokens: list[Token]) -> list:
         if operands:
             raise LineError(f"'{mnemonic}' takes no operand")
         return list(IMPLIED[mnemonic])
+    # A condition name is a condition only as the first of two jp/jr/call operands or ret's one.
+    keep = 1 if (mnemonic in ("jp", "jr", "call") and len(operands) == 2) or mnemonic == "ret" else 0
+    operands = operands[:keep] + [Operand("imm", "", op.expr) if op.kind == "name" else op
+                                  for op in operands[keep:]]
+    if mnemonic in ("jp", "jr", "djnz", "call") and operands and operands[-1].kind in ("r", "rp"):
+        raise LineError(f"'{operands[-1].name}' is a register, not an address "
+                        f"(a label cannot have a register's name)")
     handler = _HANDLERS[mnemonic]
     return handler(mnemonic, operands)
 
