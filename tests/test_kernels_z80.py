@@ -59,3 +59,84 @@ def test_matvec_t_states_are_what_the_header_says(bench):
             assert t_states == 325 * rows * cols + 492 * cols + 484 * rows + 265
     _, shifted = run_matvec(bench, np.zeros((32, 32)), np.zeros(32), None, 7)
     assert shifted - figures[(32, 32)] == 32 * (4 + 7 * 45 - 5 - 5)
+
+
+def words(bench, name, address, values):
+    bench.write_words(address, values)
+    bench.poke_word(bench.sym(name), address)
+
+
+def test_arith_routines_match_python(bench):
+    rng = np.random.default_rng(7)
+    cpu = bench.cpu
+
+    def signed32():
+        value = cpu.de << 16 | cpu.hl
+        return value - (1 << 32) if value >> 31 else value
+
+    for a, b in [(-32768, -32768), (32767, -32768), (0, 5)] + [tuple(rng.integers(-32768, 32768, 2)) for _ in range(60)]:
+        cpu.bc, cpu.de = int(a) & 0xFFFF, int(b) & 0xFFFF
+        bench.call("mul16s")
+        assert signed32() == int(a) * int(b)
+    for n, d in [(-1, 1), (-7, 2), (2**31 - 1, 1), (-2**31, 65535)] + \
+            [(int(rng.integers(-2**31, 2**31)), int(rng.integers(1, 65536))) for _ in range(60)]:
+        cpu.de, cpu.hl, cpu.bc = (n >> 16) & 0xFFFF, n & 0xFFFF, d
+        bench.call("div32s_floor")
+        assert signed32() == n // d, (n, d)
+    for m in [0, 1, 3, 4, 2**22, 2**24 - 1] + [int(v) for v in rng.integers(0, 2**24, 60)]:
+        bench.poke(bench.sym("isq_m"), m.to_bytes(4, "little"))
+        bench.call("isqrt24")
+        assert cpu.hl == intmath.isqrt(m), m
+
+
+def test_rmsnorm_matches_intmath(bench):
+    rng = np.random.default_rng(8)
+    for case in range(30):
+        scale = (15, 3000, 32767)[case % 3]
+        x = rng.integers(-scale - 1, scale + 1, 32) if case else np.zeros(32, dtype=np.int64)
+        gain = rng.integers(-128, 128, 32)
+        shift = int(rng.integers(0, 9))
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [shift])
+        bench.poke_word(bench.sym("rn_out"), 0xA200)
+        bench.call("rmsnorm")
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), case
+
+
+def test_vector_steps_match_intmath(bench):
+    rng = np.random.default_rng(9)
+    for case in range(20):
+        a, b = rng.integers(-32768, 32768, (2, 32))
+        words(bench, "va_a", 0xA000, a)
+        words(bench, "va_b", 0xA040, b)
+        bench.poke(bench.sym("va_n"), [32])
+        bench.call("vec_add_sat")
+        assert np.array_equal(bench.read_words(0xA000, 32), intmath.sat16(a + b))
+        bench.write_words(0xA000, a)
+        bench.call("vec_relu")
+        assert np.array_equal(bench.read_words(0xA000, 32), intmath.relu(a))
+        logits = rng.integers(-3, 3, 128) if case % 2 else rng.integers(-32768, 32768, 128)
+        words(bench, "am_logits", 0xA100, logits)
+        bench.call("argmax")
+        assert bench.cpu.a == intmath.argmax_token(logits)
+
+
+def test_embed_matches_intmath(bench):
+    rng = np.random.default_rng(10)
+    te, pe = rng.integers(-128, 128, (128, 32)), rng.integers(-128, 128, (20, 32))
+    bench.poke(0xB000, (te.reshape(-1) & 0xFF).astype(np.uint8).tobytes())
+    bench.poke(0xC000, (pe.reshape(-1) & 0xFF).astype(np.uint8).tobytes())
+    bench.poke_word(bench.sym("em_te"), 0xB000)
+    bench.poke_word(bench.sym("em_pe"), 0xC000)
+    bench.poke_word(bench.sym("em_out"), 0xA000)
+    for case in range(20):
+        token, position = int(rng.integers(0, 128)), int(rng.integers(0, 20))
+        te_shift, pe_shift = int(rng.integers(0, 16)), int(rng.integers(0, 16))
+        for name, value in (("em_token", token), ("em_pos", position), ("em_te_shift", te_shift),
+                            ("em_pe_shift", pe_shift)):
+            bench.poke(bench.sym(name), [value])
+        bench.call("embed")
+        want = intmath.embed(te[token], te_shift, pe[position], pe_shift)
+        assert np.array_equal(bench.read_words(0xA000, 32), want), case
