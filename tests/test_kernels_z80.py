@@ -140,3 +140,26 @@ def test_embed_matches_intmath(bench):
         bench.call("embed")
         want = intmath.embed(te[token], te_shift, pe[position], pe_shift)
         assert np.array_equal(bench.read_words(0xA000, 32), want), case
+
+
+def test_attention_head_matches_intmath(bench):
+    rng = np.random.default_rng(11)
+    assert list(bench.peek(bench.sym("exp_lut"), 128)) == list(intmath.EXP_LUT)
+    for case in range(30):
+        count = int(rng.integers(1, 21)) if case > 1 else (1, 20)[case]
+        scale = (300, 5000, 32767)[case % 3]
+        q = rng.integers(-scale - 1, scale + 1, 8)
+        keys = rng.integers(-scale - 1, scale + 1, (20, 4, 8))
+        values = rng.integers(-32768, 32768, (20, 4, 8))
+        head = int(rng.integers(0, 4))
+        bench.write_words(0xA000, q)
+        bench.write_words(0xB000, keys.reshape(-1))
+        bench.write_words(0xC000, values.reshape(-1))
+        for name, address in (("at_q", 0xA000), ("at_keys", 0xB000 + 16 * head),
+                              ("at_values", 0xC000 + 16 * head), ("at_out", 0xA100)):
+            bench.poke_word(bench.sym(name), address)
+        bench.poke(bench.sym("at_count"), [count])
+        bench.call("attend_head")
+        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+        assert np.array_equal(bench.read_words(0xA100, 8), want), case
+        assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case

@@ -16,7 +16,7 @@ from soulterm.asm import assemble
 from soulterm.paths import KERNELS_DIR
 
 Z80_KERNELS_DIR = KERNELS_DIR / "z80"
-KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "vecops.s")
+KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s")
 CODE_ORIGIN = 0x6000
 TRAP_ADDRESS = 0xFFF0
 STACK_TOP = 0xFFE0
