@@ -163,3 +163,26 @@ def test_attention_head_matches_intmath(bench):
         want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
         assert np.array_equal(bench.read_words(0xA100, 8), want), case
         assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
+
+
+def test_forward_step_gives_the_engines_logits_at_every_position():
+    """The whole soul on the Z80, token by token with the KV cache, against Engine.step (shipped soul)."""
+    from soulterm.paths import DEFAULT_SOUL
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.zx.soul_layout import soul_include
+
+    soul = load_soul(DEFAULT_SOUL)
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul))
+    engine = Engine(soul)
+    state = engine.new_state()
+    token = 1  # SEP, then the id 20, then whatever the soul chooses, through all 20 positions
+    for position in range(20):
+        want = engine.step(state, token)
+        forward.poke(forward.sym("fw_token"), [token])
+        forward.poke(forward.sym("fw_pos"), [position])
+        forward.call("forward_step", max_t_states=30_000_000)
+        assert np.array_equal(forward.read_words(forward.sym("fw_logits"), 128), want), position
+        assert np.array_equal(forward.read_words(forward.sym("fw_h"), 32), state.last.hidden[1])
+        assert forward.peek(forward.sym("fw_next"))[0] == engine.next_token(want)
+        token = engine.next_token(want) if position else 20
