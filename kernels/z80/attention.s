@@ -9,7 +9,7 @@
 ; (1..20), at_out (8 words). Output: at_out, and the LUT weights in
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them.
-; Clobbers AF, BC, DE, HL, IX, BC', HL'.
+; Clobbers AF, BC, DE, HL, IX, BC', HL' (keeps IY).
 ; T-states (kernel bench, random 16-bit inputs): 61,267 for one position,
 ; about 24,000 more for each further one (541,701 for 20); the 16x16
 ; multiplies (mul16s, ~1,200 each) are most of it.
@@ -34,6 +34,7 @@ at_index:       .byte 0
 at_d:           .byte 0
 
 attend_head:
+        push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
         ; ----- scores f[j] -----
         ld hl,(at_keys)
         ld (at_row),hl
@@ -218,6 +219,7 @@ attend_head:
         dec a
         ld (at_d),a
         jr nz,@dimension
+        pop iy
         ret
 
 at_dst:         .word 0

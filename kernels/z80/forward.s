@@ -8,7 +8,7 @@
 ;
 ; Inputs: fw_token (0..127), fw_pos (0..19; positions below it already in the
 ; cache). Outputs: fw_logits (128 words), fw_next (the chosen id), fw_h (the
-; hidden state), the cache, and at_lut of the last head run.
+; hidden state), the cache, and every head's LUT weights in att_weights.
 ; Needs the soul's data (soulterm.zx.soul_layout: soul_* labels and one
 ; descriptor per layer, in the FD_* order below) and the other kernels.
 ; Clobbers everything.
@@ -37,11 +37,14 @@ FD_KEYS         = 28            ; word: this layer's key cache
 FD_VALUES       = 30            ; word: this layer's value cache
 FD_SIZE         = 32
 
+; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").
+att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
+fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
+fw_head:        .byte $FF       ; the head being computed, $FF when idle
 fw_token:       .byte 0
 fw_pos:         .byte 0
 fw_next:        .byte 0
 fw_layer:       .word 0
-fw_head:        .byte 0
 fw_h:           .res 2 * FW_DIM
 fw_xn:          .res 2 * FW_DIM
 fw_q:           .res 2 * FW_DIM
@@ -68,10 +71,17 @@ forward_step:
         ld hl,fw_h
         ld (em_out),hl
         call embed
+        xor a
+        ld (fw_layer_index),a
         ld hl,soul_layer0
         call fw_layer_step
+        ld a,1
+        ld (fw_layer_index),a
         ld hl,soul_layer1
         call fw_layer_step
+        ld a,$FF
+        ld (fw_layer_index),a
+        ld (fw_head),a
         ld hl,soul_norm         ; logits = out . rmsnorm(h, norm), post shift 0
         ld a,soul_norm_shift
         call fw_norm
@@ -145,6 +155,28 @@ fw_layer_step:
         inc a
         ld (at_count),a
         call attend_head
+        ld a,(fw_layer_index)   ; keep this head's weights: att_weights + (layer*4 + head)*20
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        ld l,a
+        ld h,0
+        add hl,hl
+        add hl,hl
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,de               ; * 20
+        ld de,att_weights
+        add hl,de
+        ex de,hl
+        ld hl,at_lut
+        ld a,(at_count)
+        ld c,a
+        ld b,0
+        ldir
         ld a,(fw_head)
         inc a
         ld (fw_head),a

@@ -7,8 +7,8 @@
 ;   mv_bias   bias vector (mv_rows signed words), or 0 for none
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
 ;   mv_rows   1..255        mv_cols  1..MV_MAX_COLS     mv_shift  0..31
-; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX, IY and the
-; alternate set. Runs with interrupts off (SP walks a table) and restores
+; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
+; alternate set (IY is kept: the ROM's interrupt uses it). Runs with interrupts off (SP walks a table) and restores
 ; the interrupt state it found (IFF2, read with LD A,I).
 ;
 ; How: x = 256*xh + xl with xl = x & 255 (unsigned) and xh = x >> 8 (signed),
@@ -20,9 +20,9 @@
 ; and saturated.
 ;
 ; T-states (exact, tests/test_kernels_z80.py, CALL and RET included, shift 0):
-;   32x32: 364,297   64x32 + bias (fc1): 720,073   32x64 (fc2): 712,841
-;   128x32 (logits): 1,409,161
-; exactly 325*rows*cols + 492*cols + 484*rows + 265 without bias or shift
+;   32x32: 364,326   64x32 + bias (fc1): 720,102   32x64 (fc2): 712,870
+;   128x32 (logits): 1,409,190
+; exactly 325*rows*cols + 492*cols + 484*rows + 294 without bias or shift
 ; (325 a multiply-accumulate), plus 45*shift - 6 a row for a shift and ~110
 ; a row for a bias; a clipped row takes a few more. Nothing else depends on
 ; the values.
@@ -47,6 +47,7 @@ mv_acch:        .res 3          ; w*xh sums of the row (24-bit)
 mv_stream:      .res 8 * MV_MAX_COLS   ; per column: Q pointers at +2xl, -2xl, +2xh, -2xh
 
 matvec:
+        push iy                 ; IY is the ROM's ($5C3A) whenever interrupts are on
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
@@ -207,6 +208,7 @@ mv_column:
         dec (hl)
         jp nz,mv_row
         pop af
+        pop iy
         ret po                  ; interrupts were off: leave them off
         ei
         ret
