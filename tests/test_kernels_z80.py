@@ -189,3 +189,20 @@ def test_forward_step_gives_the_engines_logits_at_every_position():
         for layer in range(2):
             assert np.array_equal(weights[layer, :, :position + 1], state.last.attention_lut[layer])
         token = engine.next_token(want) if position else 20
+
+
+def test_tokenizer_matches_the_python_tokenizer():
+    from soulterm.paths import DEFAULT_TOKENIZER
+    from soulterm.soul.tokenizer import Tokenizer
+
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    bench = Z80Bench(tokenizer=tokenizer)
+    for text in ["hello", "Hello, World! How are you?", "", "zzz 123 ~~ what's up;", "a" * 64,
+                 "the the the thethe", "I'm FINE-ish... really?!"]:
+        data = text.encode("ascii")
+        bench.poke(0xA000, data)
+        bench.poke_word(bench.sym("tk_line"), 0xA000)
+        bench.poke(bench.sym("tk_len"), [len(data)])
+        bench.call("tokenize")
+        count = bench.peek(bench.sym("tk_count"))[0]
+        assert list(bench.peek(bench.sym("tk_ids"), count)) == tokenizer.encode(text), text

@@ -16,7 +16,7 @@ from soulterm.asm import assemble
 from soulterm.paths import KERNELS_DIR
 
 Z80_KERNELS_DIR = KERNELS_DIR / "z80"
-KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s")
+KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "tokenizer.s")
 CODE_ORIGIN = 0x6000
 TRAP_ADDRESS = 0xFFF0
 STACK_TOP = 0xFFE0
@@ -37,7 +37,14 @@ def kernel_source(extra: str = "") -> str:
 class Z80Bench:
     """One Z80 with the kernels loaded; call routines and count their T-states."""
 
-    def __init__(self, extra_source: str = ""):
+    def __init__(self, extra_source: str = "", tokenizer=None):
+        """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)."""
+        from soulterm.soul.tokenizer import Tokenizer, base_vocab
+
+        from .soul_layout import vocab_include
+
+        tokenizer = tokenizer or Tokenizer(base_vocab(), [])
+        extra_source = vocab_include(tokenizer) + extra_source
         program = assemble(kernel_source(extra_source), filename="<z80 kernel bench>",
                            include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
         self.program = program
