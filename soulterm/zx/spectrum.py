@@ -45,6 +45,7 @@ from .rom import ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM, MachineSt
 from .ula import CAPS_SHIFT, COLUMNS, ENTER, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA, cell_bytes
 
 T_STATES_PER_FRAME = 69_888      # 224 T-states a line, 312 lines
+INT_LENGTH = 32                  # the ULA holds /INT low this long: a late instruction boundary still takes it
 CLOCK_HZ = 3_500_000
 RAM_START = 0x4000
 _CORE_FRAME = 100_000            # the core's own frame counter wraps here (see _elapsed)
@@ -125,6 +126,7 @@ class Spectrum:
         self.typed_keys: list[frozenset[str]] = []
         self._keyboard_polls = 0
         self.waiting_for_input = False
+        self._interrupt_until: int | None = None   # /INT is low until this T-state
         self.crashed = False
         self.stop_message = ""
         self.last_stop: StopReason | None = None
@@ -302,13 +304,20 @@ class Spectrum:
         return None
 
     def _frame(self) -> None:
-        """The frame start: the ULA's interrupt."""
+        """The frame start: the ULA raises /INT for INT_LENGTH T-states."""
         self.frames += 1
         self.waiting_for_input = (not self.typed and not self.memory[SYSVARS["FLAGS"]] & KEY_READY
                                   and self._keyboard_polls > 0)
         self._keyboard_polls = 0
+        self._interrupt_until = self.frames * T_STATES_PER_FRAME + INT_LENGTH
+
+    def _take_interrupt(self) -> None:
+        """Accept /INT at this instruction boundary if the Z80 can (not after EI or a prefix)."""
         cpu = self.cpu
-        if cpu.iff1 and not cpu.int_disabled:
+        if self.cycles >= self._interrupt_until:
+            self._interrupt_until = None  # missed, as on the real machine (interrupts off for too long)
+        elif cpu.iff1 and not cpu.int_disabled:
+            self._interrupt_until = None
             before = cpu.frame_tick
             cpu.on_handle_active_int()
             self.cycles += self._elapsed(before)
@@ -327,8 +336,12 @@ class Spectrum:
         limit = None if max_cycles is None else self.cycles + max_cycles
         try:
             while True:
+                if self._interrupt_until is not None:
+                    self._take_interrupt()
                 next_frame = (self.frames + 1) * T_STATES_PER_FRAME
                 end = next_frame if limit is None else min(next_frame, limit)
+                if self._interrupt_until is not None:
+                    end = self.cycles + 1  # one instruction at a time while /INT waits
                 reason = self._slice(end - self.cycles, breakpoints)
                 if reason is not None:
                     return reason
