@@ -65,3 +65,14 @@ def test_build_command_writes_the_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx", "--output", str(tmp_path), "--quiet"]) == 0
     assert (tmp_path / TAP_NAME).read_bytes() == (DISK_DIR / TAP_NAME).read_bytes()
     assert "soulplayer.tap" in capsys.readouterr().out
+
+
+def test_run_until_idle_stops_when_the_player_waits_for_the_next_line(capsys):
+    assert main(["run", str(DISK_DIR / TAP_NAME), "--type", "hello", "--until-idle", "--json",
+                 "--max-cycles", "300000000"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    lines = [line.rstrip() for line in report["screen"] if line.strip()]
+    assert report["stopped"] == "idle"
+    assert lines[-3:] == ["you> hello", "hello, friend!", "you>"]
+    assert len(report["sid_gate_on"]) == 5          # one blip a reply token
+    assert 90_000_000 < report["cycles"] < 100_000_000  # ten positions at ~9.6M T-states each

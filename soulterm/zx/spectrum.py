@@ -20,8 +20,8 @@ Running
     boundary at or after the budget.
 
 Stop reasons: those of the C64 (soulterm.c64.StopReason), with the same meaning.
-    idle        the program polls the keyboard (FLAGS / LAST-K / KEY-SCAN)
-                with nothing left to type
+    idle        the program polls the keyboard (reads FLAGS, calls KEY-SCAN or
+                reads port $FE) during a frame with nothing typed or pending
     max-cycles  the budget is used up
     halted      the program returned to BASIC, or crashed (`crashed` True,
                 `stop_message` says why): an error report (RST $08), a jump
@@ -87,7 +87,6 @@ class Spectrum:
         self.cpu.set_write_callback(self._rom_write)
         self.cpu.mark_addrs(0, ROM_SIZE, self.cpu.WRITE_MARK)
         self.cpu.set_read_callback(self._watched_read)
-        self.cpu.mark_addrs(SYSVARS["LAST_K"], 1, self.cpu.READ_MARK)
         self.cpu.mark_addrs(SYSVARS["FLAGS"], 1, self.cpu.READ_MARK)
         self.cpu.set_input_callback(self._port_in)
         self.cpu.set_output_callback(self._port_out)
@@ -100,13 +99,18 @@ class Spectrum:
         pass  # the ROM is read-only
 
     def _watched_read(self, address: int) -> int:
-        self._keyboard_polls += 1
+        self._note_poll()
         return self.memory[address]
+
+    def _note_poll(self) -> None:
+        """A look at the keyboard: waiting for input if nothing is typed or pending."""
+        if not self.typed and not self.memory[SYSVARS["FLAGS"]] & KEY_READY:
+            self._keyboard_polls += 1
 
     def _port_in(self, port: int) -> int:
         if port & 1:
             return 0xFF  # nothing else on the bus (no Kempston joystick, no floating bus)
-        self._keyboard_polls += 1
+        self._note_poll()
         return self.ula.read_port(port)
 
     def _port_out(self, port: int, value: int) -> None:
@@ -246,7 +250,7 @@ class Spectrum:
 
     def keyboard_scan(self) -> tuple[int, int]:
         """(main key value, shift value) as KEY-SCAN returns them, $FF for none."""
-        self._keyboard_polls += 1
+        self._note_poll()
         main = shift = 0xFF
         for key in self.ula.pressed:
             row, bit = KEY_POSITION[key]
@@ -306,8 +310,7 @@ class Spectrum:
     def _frame(self) -> None:
         """The frame start: the ULA raises /INT for INT_LENGTH T-states."""
         self.frames += 1
-        self.waiting_for_input = (not self.typed and not self.memory[SYSVARS["FLAGS"]] & KEY_READY
-                                  and self._keyboard_polls > 0)
+        self.waiting_for_input = self._keyboard_polls > 0 and not self.typed
         self._keyboard_polls = 0
         self._interrupt_until = self.frames * T_STATES_PER_FRAME + INT_LENGTH
 
