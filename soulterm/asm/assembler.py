@@ -16,9 +16,10 @@ from .expressions import Unresolved, evaluate
 from .lexer import IDENT, LOCAL, Token
 from .opcodes import OPCODES
 from .program import ListingLine, Program
-from .statements import (IfBlock, MacroDefinition, RawLine, RepeatBlock, ScopeBlock, Statement,
+from .statements import (CPUS, IfBlock, MacroDefinition, RawLine, RepeatBlock, ScopeBlock, Statement,
                          build_tree, local_label_definitions, read_lines)
 from .textcodec import ascii_bytes, petscii_bytes
+from . import z80
 
 MAX_ERRORS = 50
 MAX_NESTING = 64          # macro expansions / includes inside each other
@@ -89,8 +90,9 @@ class _Pass:
     """One walk over the program. Also the resolver that expressions evaluate against."""
 
     def __init__(self, files: SourceFiles, defines: dict, final: bool, report: bool,
-                 previous: dict | None, decisions: dict):
+                 previous: dict | None, decisions: dict, cpu: str = "6502"):
         self.files = files
+        self.cpu = cpu                  # instruction set in force (.cpu switches it)
         self.final = final
         self.report = report            # collect diagnostics in this pass
         self.previous = previous or {}  # symbol values from the pass before
@@ -281,9 +283,28 @@ class _Pass:
             except LineError as exc:
                 self.record(st.raw, exc)
         try:
+            if self.cpu == "z80" and self.z80_instruction(st):
+                return
             getattr(self, "do_" + st.kind)(st)
         except LineError as exc:
             self.record(st.raw, exc)
+
+    def z80_instruction(self, st: Statement) -> bool:
+        """Assemble the line as a Z80 instruction if it is one (the parser only knows 6502 syntax)."""
+        if st.kind not in ("instr", "call", "bad") or st.raw.tokens is None:
+            return False
+        tokens = st.raw.tokens[2:] if st.label is not None else st.raw.tokens
+        if not tokens or tokens[0].kind != IDENT or tokens[0].value.lower() not in z80.MNEMONICS:
+            return False
+        if st.kind == "bad" and st.label is not None and st.label[0] == "global" \
+                and ("@" in st.label[1] or st.label[1].lower() in ("a", "x", "y")):
+            raise LineError(st.args[0])  # the label is bad, not a 6502 reading of the operand
+        template = z80.encode(tokens[0].value, tokens[1:])
+        self.emit(st.raw, z80.resolve(template, self.value, self.pc, self.final))
+        return True
+
+    def do_cpu(self, st: Statement) -> None:
+        self.cpu = st.args[0]
 
     def do_none(self, st: Statement) -> None:
         pass
@@ -620,25 +641,28 @@ def _check_defines(defines) -> dict:
     return checked
 
 
-def assemble_tree(tree: list, files: SourceFiles, defines) -> Program:
+def assemble_tree(tree: list, files: SourceFiles, defines, cpu: str = "6502") -> Program:
     """Run the passes over a statement tree and return the Program (AsmError on problems)."""
     defines = _check_defines(defines)
+    if cpu not in CPUS:
+        raise AsmError(Diagnostic("<arguments>", None, f"unknown CPU {cpu!r} (this assembler knows "
+                                                     f"{' and '.join(CPUS)})"))
     decisions: dict[int, str] = {}
-    first = _Pass(files, defines, final=False, report=True, previous=None, decisions=decisions)
+    first = _Pass(files, defines, final=False, report=True, previous=None, decisions=decisions, cpu=cpu)
     first.run(tree)
     previous = first.symbols
     unresolved = first.declared - set(first.symbols)
     for _ in range(MAX_EXTRA_PASSES):
         if not unresolved:
             break
-        extra = _Pass(files, defines, final=False, report=False, previous=previous, decisions=decisions)
+        extra = _Pass(files, defines, final=False, report=False, previous=previous, decisions=decisions, cpu=cpu)
         extra.run(tree)
         still = extra.declared - set(extra.symbols)
         previous = extra.symbols
         if still == unresolved:
             break
         unresolved = still
-    final = _Pass(files, defines, final=True, report=True, previous=previous, decisions=decisions)
+    final = _Pass(files, defines, final=True, report=True, previous=previous, decisions=decisions, cpu=cpu)
     final.run(tree)
     program = final.program()
     if first.errors or final.errors:
@@ -656,13 +680,16 @@ def assemble_tree(tree: list, files: SourceFiles, defines) -> Program:
     return program
 
 
-def assemble(text: str, filename: str = "<text>", defines=None, include_paths=None) -> Program:
-    """Assemble source text. Includes are looked up next to `filename`, then in include_paths."""
+def assemble(text: str, filename: str = "<text>", defines=None, include_paths=None, cpu: str = "6502") -> Program:
+    """Assemble source text. Includes are looked up next to `filename`, then in include_paths.
+
+    cpu: the instruction set at the start ("6502" or "z80"); `.cpu` in the source switches it.
+    """
     files = SourceFiles(include_paths)
-    return assemble_tree(build_tree(read_lines(filename, text)), files, defines)
+    return assemble_tree(build_tree(read_lines(filename, text)), files, defines, cpu)
 
 
-def assemble_file(path, defines=None, include_paths=None) -> Program:
+def assemble_file(path, defines=None, include_paths=None, cpu: str = "6502") -> Program:
     """Assemble a source file (AsmError `path: reason` if it cannot be read)."""
     path = str(path)
     files = SourceFiles(include_paths)
@@ -675,4 +702,4 @@ def assemble_file(path, defines=None, include_paths=None) -> Program:
         raise AsmError(Diagnostic(path, None, "not UTF-8 text")) from None
     except OSError as exc:
         raise AsmError(Diagnostic(path, None, f"cannot read: {exc.strerror or exc}")) from None
-    return assemble_tree(build_tree(read_lines(path, text)), files, defines)
+    return assemble_tree(build_tree(read_lines(path, text)), files, defines, cpu)

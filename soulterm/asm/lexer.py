@@ -26,6 +26,7 @@ _TOKEN_RE = re.compile(r"""
   |(?P<char>'(?:[^'\\]|\\.[^']*)')
   |(?P<dir>\.[A-Za-z_][A-Za-z0-9_]*)
   |(?P<local>@[A-Za-z0-9_]+)
+  |(?P<shadow>[Aa][Ff]'(?![A-Za-z0-9_']))
   |(?P<ident>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:@[A-Za-z0-9_]+)?)
   |(?P<op><<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&|^~!<>()=,:\#])
 """, re.VERBOSE)
@@ -152,7 +153,7 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(DIRECTIVE, lexeme[1:].lower()))
         elif kind == "local":
             tokens.append(Token(LOCAL, lexeme[1:]))
-        elif kind == "ident":
+        elif kind in ("ident", "shadow"):  # shadow: the Z80's af' register pair
             tokens.append(Token(IDENT, lexeme))
         else:
             tokens.append(Token(OP, lexeme))

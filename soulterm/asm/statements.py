@@ -11,6 +11,8 @@ from .expressions import parse_expression
 from .lexer import DIRECTIVE, IDENT, LOCAL, OP, STR, Token, tokenize
 from .opcodes import OPCODES
 
+CPUS = ("6502", "z80")  # instruction sets `.cpu` selects; the first is the default
+
 
 class RawLine:
     """One source line: where it is, its text and its tokens (or the lexing error)."""
@@ -436,4 +438,11 @@ def _directive(raw: RawLine, label, name: str, args: list[Token]) -> Statement:
         return Statement(raw, label, "assert", (parse_expression(parts[0]), parts[1][0].value))
     if name == "error":
         return Statement(raw, label, "error", (_one_string(args, name),))
+    if name == "cpu":
+        if len(args) != 1:
+            raise LineError("usage: .cpu 6502 | z80")
+        cpu = str(args[0].value).lower()
+        if cpu not in CPUS:
+            raise LineError(f"unknown CPU '{cpu}' (this assembler knows {' and '.join(CPUS)})")
+        return Statement(raw, label, "cpu", (cpu,))
     raise LineError(f"unknown directive '.{name}'")

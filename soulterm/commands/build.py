@@ -7,6 +7,10 @@
 Writes soulplayer.prg (LOAD"SOULPLAYER",8,1 then RUN), soulplayer.d64 and
 soulplayer.map.json (symbols, line map, memory regions for the TUI), then
 prints the memory map and the free bytes. The same inputs give the same bytes.
+
+    soulterm build --machine zx                     # the ZX Spectrum 48K player
+
+writes soulplayer.tap (LOAD "" runs it) and soulplayer-zx.map.json instead.
 """
 
 from __future__ import annotations
@@ -25,15 +29,19 @@ def configure(parser) -> None:
     parser.add_argument("--output", default=None, metavar="DIR",
                         help=f"where the PRG, D64 and map go (default: {paths.user_disk_dir()})")
     parser.add_argument("--quiet", action="store_true", help="do not print the memory map")
+    parser.add_argument("--machine", choices=("c64", "zx"), default="c64",
+                        help="c64: PRG + D64 (default); zx: a ZX Spectrum 48K .tap")
 
 
 def run(args) -> int:
+    soul = Path(args.soul)
+    tokenizer = Path(args.tokenizer) if args.tokenizer else paths.tokenizer_beside(soul)
+    output = Path(args.output) if args.output else paths.user_disk_dir()
+    if getattr(args, "machine", "c64") == "zx":
+        return _run_spectrum(soul, tokenizer, output, args.quiet)
     from soulterm.player.build import BuildError, build_player
 
     try:
-        soul = Path(args.soul)
-        tokenizer = Path(args.tokenizer) if args.tokenizer else paths.tokenizer_beside(soul)
-        output = Path(args.output) if args.output else paths.user_disk_dir()
         result = build_player(soul, tokenizer, output)
     except BuildError as exc:
         raise CommandError(str(exc)) from None
@@ -42,4 +50,20 @@ def run(args) -> int:
         print()
     print(f"wrote {result.prg_path} ({result.prg_size + 2} bytes), {result.d64_path}, {result.map_path}")
     print(f"boot it: soulterm {result.d64_path}")
+    return 0
+
+
+def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool) -> int:
+    from soulterm.zx.build import BuildError, build_spectrum_player
+
+    try:
+        tap_path, map_path, built = build_spectrum_player(soul, tokenizer, output)
+    except BuildError as exc:
+        raise CommandError(str(exc)) from None
+    if not quiet:
+        for region in built.regions:
+            print(f"${region.start:04X}-${region.end - 1:04X}  {region.size:6,}  {region.kind:11} {region.name}")
+        print(f"free below UDG: {built.free_bytes:,} bytes")
+        print()
+    print(f"wrote {tap_path} ({len(built.tape)} bytes), {map_path}")
     return 0

@@ -3,6 +3,7 @@
     soulterm run --type "hello" --until-idle          # the shipped soulplayer disk
     soulterm run my.d64 --type "hello" --until-idle
     soulterm run demo.prg --max-cycles 2000000 --json
+    soulterm run disk/soulplayer.tap --type "hello" --json   (ZX Spectrum 48K)
 
 Each `--type` is one line typed on the keyboard followed by RETURN (a-z
 unshifted, A-Z shifted). `{restore}` and `{run/stop+restore}` in the text
@@ -17,6 +18,10 @@ changes and the stop reason. A crash (BRK, JAM or undocumented opcode, a
 jump into ROM where there is no routine) stops as 'halted', prints the
 screen (with `--json`, an "error" member too), then the reason on stderr,
 and exits with status 1.
+
+A .tap runs on the ZX Spectrum 48K (soulterm.zx) the same way: cycles are
+T-states, 24 lines of 32 characters, and "sid_gate_on" lists the T-states
+where BEEPER calls began.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ def _cycles(text: str) -> int:
 
 def configure(parser) -> None:
     parser.add_argument("program", metavar="PROGRAM", nargs="?", default=None,
-                        help="a .prg file or a .d64 disk image (default: the shipped soulplayer disk)")
+                        help="a .prg file, a .d64 disk image or a ZX Spectrum .tap (default: the shipped soulplayer disk)")
     parser.add_argument("--name", metavar="FILE",
                         help="which program to load from a .d64 (default: the first PRG; * and ? match)")
     parser.add_argument("--type", dest="lines", action="append", default=[], metavar="TEXT",
@@ -59,6 +64,8 @@ def configure(parser) -> None:
 
 
 def run(args) -> int:
+    if str(args.program).lower().endswith(".tap"):
+        return _run_spectrum(args)
     from soulterm.c64 import C64, LoadError
 
     machine = C64(sound=not args.mute)
@@ -84,13 +91,42 @@ def run(args) -> int:
         machine.close()
 
 
+def _run_spectrum(args) -> int:
+    """A .tap on the ZX Spectrum: the same flow and report; cycles are T-states, beeps stand for SID notes."""
+    from soulterm.zx import Spectrum, TapError
+
+    if args.name:
+        raise CommandError("--name picks a file from a .d64; a .tap is loaded as LOAD \"\" loads it")
+    machine = Spectrum()
+    try:
+        machine.load_file(args.program)
+    except TapError as exc:
+        raise CommandError(str(exc)) from None
+    for line in args.lines:
+        try:
+            machine.type_line(line)
+        except ValueError as exc:
+            raise CommandError(f"--type {line!r}: {exc}") from None
+    reason = machine.run(max_cycles=args.max_cycles or DEFAULT_MAX_CYCLES, until_idle=args.until_idle)
+    _report(machine, reason, args.json)
+    if machine.crashed:
+        raise CommandError(f"the program crashed after {machine.cycles} T-states: {machine.stop_message}")
+    return 0
+
+
+def _gate_on_cycles(machine) -> list[int]:
+    if hasattr(machine, "sid"):
+        return [cycle for _voice, cycle in machine.sid.gate_on_cycles]
+    return [t_state for t_state, _hz, _seconds in machine.rom.beeps]  # the Spectrum's beeper
+
+
 def _report(machine, reason, as_json: bool) -> None:
     screen = machine.screen_lines()
     if as_json:
         report = {
             "screen": screen,
             "cycles": machine.cycles,
-            "sid_gate_on": [cycle for _voice, cycle in machine.sid.gate_on_cycles],
+            "sid_gate_on": _gate_on_cycles(machine),
             "border_changes": machine.border_changes,
             "stopped": str(reason),
         }

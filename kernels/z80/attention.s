@@ -1,0 +1,251 @@
+; attention.s - one attention head at one query position over the KV cache (Z80), SPEC:
+;
+;   f[j]   = (q . k[j]) >> 14                 for the positions j = 0..count-1
+;   lut[j] = EXP_LUT[min(127, max(f) - f[j])]
+;   out[d] = sat16(floor(sum_j lut[j] * v[j][d] / sum_j lut[j]))     d = 0..7
+;
+; Inputs (memory): at_q (8 signed words), at_keys / at_values (the head's
+; 8 words at position 0; position j is AT_STRIDE bytes further), at_count
+; (1..20), at_out (8 words). Output: at_out, and the LUT weights in
+; at_lut[0..count-1] (bytes, for the attention panel).
+; The dot products are summed in 40 bits, so no input can overflow them.
+; Clobbers AF, BC, DE, HL, IX, BC', HL' (keeps IY).
+; T-states (kernel bench, random 16-bit inputs): 61,267 for one position,
+; about 24,000 more for each further one (541,701 for 20); the 16x16
+; multiplies (mul16s, ~1,200 each) are most of it.
+
+AT_HEAD_DIM     = 8
+AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
+AT_MAX_POSITIONS = 20
+AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
+
+at_q:           .word 0
+at_keys:        .word 0
+at_values:      .word 0
+at_count:       .byte 0
+at_out:         .word 0
+at_lut:         .res AT_MAX_POSITIONS
+at_scores:      .res 4 * AT_MAX_POSITIONS
+at_sum40:       .res 5
+at_max:         .res 4
+at_lut_sum:     .word 0
+at_row:         .word 0
+at_index:       .byte 0
+at_d:           .byte 0
+
+attend_head:
+        push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
+        ; ----- scores f[j] -----
+        ld hl,(at_keys)
+        ld (at_row),hl
+        ld ix,at_scores
+        ld a,(at_count)
+        ld b,a
+@score:
+        push bc
+        xor a
+        ld hl,at_sum40
+        .repeat 5
+        ld (hl),a
+        inc hl
+        .endrepeat
+        ld hl,(at_q)
+        ld de,(at_row)
+        ld b,AT_HEAD_DIM
+@dot:
+        push bc
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        push hl
+        ex de,hl
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+        call mul16s             ; DEHL = q[d] * k[j][d]
+        call at_add40
+        pop de
+        pop hl
+        pop bc
+        djnz @dot
+        ; f = sum40 >> 14: bytes 1..4 (sum >> 8), then >> 6
+        ld hl,(at_sum40+1)
+        ld de,(at_sum40+3)
+        ld a,AT_SCORE_SHIFT - 8
+        call sra32
+        ld (ix+0),l
+        ld (ix+1),h
+        ld (ix+2),e
+        ld (ix+3),d
+        ld de,4
+        add ix,de
+        ld hl,(at_row)
+        ld de,AT_STRIDE
+        add hl,de
+        ld (at_row),hl
+        pop bc
+        djnz @score
+
+        ; ----- max f -----
+        ld hl,(at_scores)
+        ld (at_max),hl
+        ld hl,(at_scores+2)
+        ld (at_max+2),hl
+        ld ix,at_scores
+        ld a,(at_count)
+        ld b,a
+@max:
+        ; at_max - f[j] < 0 (signed)? then f[j] is the new max
+        ld hl,(at_max)
+        ld e,(ix+0)
+        ld d,(ix+1)
+        or a
+        sbc hl,de
+        ld hl,(at_max+2)
+        ld e,(ix+2)
+        ld d,(ix+3)
+        sbc hl,de               ; sign of (max - f), exact: both fit in 26 bits
+        jp p,@not_larger
+        ld l,(ix+0)
+        ld h,(ix+1)
+        ld (at_max),hl
+        ld l,(ix+2)
+        ld h,(ix+3)
+        ld (at_max+2),hl
+@not_larger:
+        ld de,4
+        add ix,de
+        djnz @max
+
+        ; ----- LUT weights and their sum -----
+        ld hl,0
+        ld (at_lut_sum),hl
+        ld ix,at_scores
+        ld iy,at_lut
+        ld a,(at_count)
+        ld b,a
+@weight:
+        ld hl,(at_max)          ; difference = max - f (>= 0)
+        ld e,(ix+0)
+        ld d,(ix+1)
+        or a
+        sbc hl,de
+        ld c,l                  ; low byte
+        ld a,h
+        ld hl,(at_max+2)
+        ld e,(ix+2)
+        ld d,(ix+3)
+        sbc hl,de
+        or h
+        or l                    ; any bit above the low byte?
+        ld a,c
+        jr nz,@far
+        cp 127
+        jr c,@near
+@far:
+        ld a,127
+@near:
+        ld e,a
+        ld d,0
+        ld hl,exp_lut
+        add hl,de
+        ld a,(hl)
+        ld (iy+0),a
+        inc iy
+        ld hl,(at_lut_sum)
+        ld e,a
+        add hl,de
+        ld (at_lut_sum),hl
+        ld de,4
+        add ix,de
+        djnz @weight
+
+        ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
+        ld hl,(at_values)
+        ld (at_row),hl          ; &v[0][d], d advancing
+        ld hl,(at_out)
+        ld (at_dst),hl
+        ld a,AT_HEAD_DIM
+        ld (at_d),a
+@dimension:
+        xor a
+        ld hl,at_sum40
+        .repeat 5
+        ld (hl),a
+        inc hl
+        .endrepeat
+        ld ix,at_lut
+        ld hl,(at_row)
+        ld a,(at_count)
+        ld (at_index),a
+@position:
+        ld e,(hl)
+        inc hl
+        ld d,(hl)               ; DE = v[j][d]
+        dec hl
+        push hl
+        ld c,(ix+0)
+        ld b,0                  ; BC = lut[j]
+        inc ix
+        call mul16s
+        call at_add40
+        pop hl
+        ld de,AT_STRIDE
+        add hl,de
+        ld a,(at_index)
+        dec a
+        ld (at_index),a
+        jr nz,@position
+        ld hl,(at_sum40)        ; |sum| < 2^29: the low 32 bits are the value
+        ld de,(at_sum40+2)
+        ld bc,(at_lut_sum)
+        call div32s_floor
+        call sat32to16
+        ex de,hl
+        ld hl,(at_dst)
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (at_dst),hl
+        ld hl,(at_row)
+        inc hl
+        inc hl
+        ld (at_row),hl
+        ld a,(at_d)
+        dec a
+        ld (at_d),a
+        jr nz,@dimension
+        pop iy
+        ret
+
+at_dst:         .word 0
+
+; at_add40 - at_sum40 += DEHL sign-extended to 40 bits. Clobbers AF, BC, HL.
+at_add40:
+        ld a,d
+        rla
+        sbc a,a
+        push af                 ; the fifth byte of DEHL
+        ld bc,(at_sum40)
+        add hl,bc
+        ld (at_sum40),hl
+        ld hl,(at_sum40+2)
+        adc hl,de
+        ld (at_sum40+2),hl
+        pop bc                  ; B = the fifth byte
+        ld a,(at_sum40+4)
+        adc a,b
+        ld (at_sum40+4),a
+        ret
+
+; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
+exp_lut:
+        .byte 255
+        .repeat 126, i
+        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
+        .endrepeat
+        .byte 0

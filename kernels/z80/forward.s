@@ -1,0 +1,312 @@
+; forward.s - one position through the whole soul with the KV cache (Z80), as Engine.step:
+;
+;   h = embed(token, pos)
+;   per layer: xn = rmsnorm(h, n1); q, k, v = W xn (k, v into the cache at pos)
+;              att = the 4 heads over positions 0..pos; h = sat16(h + proj att)
+;              yn = rmsnorm(h, n2); h = sat16(h + fc2 relu(fc1 yn + b1) + b2)
+;   logits = out rmsnorm(h, norm); fw_next = argmax(logits)
+;
+; Inputs: fw_token (0..127), fw_pos (0..19; positions below it already in the
+; cache). Outputs: fw_logits (128 words), fw_next (the chosen id), fw_h (the
+; hidden state), the cache, and every head's LUT weights in att_weights.
+; Needs the soul's data (soulterm.zx.soul_layout: soul_* labels and one
+; descriptor per layer, in the FD_* order below) and the other kernels.
+; Clobbers everything.
+; T-states: 8,741,587 at position 0, ~195,000 more for each further position
+; (10,515,974 at position 9); mean 9,631,699 a token for the reply to "hello"
+; (python benchmarks/z80_token.py): 2.75 s a token on a 3.5 MHz Spectrum.
+
+FW_DIM          = 32
+FW_HEADS        = 4
+FW_HEAD_BYTES   = 16            ; 8 words
+FW_FFN          = 64
+FW_VOCAB        = 128
+KV_POSITION_BYTES = 2 * FW_DIM
+KV_LAYER_BYTES  = 20 * KV_POSITION_BYTES
+
+; A layer descriptor (soul_layer0, soul_layer1).
+FD_N1           = 0             ; word: gains       +2 byte: shift
+FD_Q            = 3             ; word: matrix      +2 byte: shift + 1
+FD_K            = 6
+FD_V            = 9
+FD_PROJ         = 12
+FD_N2           = 15
+FD_FC1          = 18            ; word: matrix, word: bias, byte: shift + 1
+FD_FC2          = 23
+FD_KEYS         = 28            ; word: this layer's key cache
+FD_VALUES       = 30            ; word: this layer's value cache
+FD_SIZE         = 32
+
+; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").
+att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
+fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
+fw_head:        .byte $FF       ; the head being computed, $FF when idle
+fw_token:       .byte 0
+fw_pos:         .byte 0
+fw_next:        .byte 0
+fw_layer:       .word 0
+fw_h:           .res 2 * FW_DIM
+fw_xn:          .res 2 * FW_DIM
+fw_q:           .res 2 * FW_DIM
+fw_att:         .res 2 * FW_DIM
+fw_tmp:         .res 2 * FW_DIM
+fw_ffn:         .res 2 * FW_FFN
+fw_logits:      .res 2 * FW_VOCAB
+kv_keys:        .res 2 * KV_LAYER_BYTES
+kv_values:      .res 2 * KV_LAYER_BYTES
+
+forward_step:
+        ld hl,soul_te
+        ld (em_te),hl
+        ld hl,soul_pe
+        ld (em_pe),hl
+        ld a,soul_te_shift
+        ld (em_te_shift),a
+        ld a,soul_pe_shift
+        ld (em_pe_shift),a
+        ld a,(fw_token)
+        ld (em_token),a
+        ld a,(fw_pos)
+        ld (em_pos),a
+        ld hl,fw_h
+        ld (em_out),hl
+        call embed
+        xor a
+        ld (fw_layer_index),a
+        ld hl,soul_layer0
+        call fw_layer_step
+        ld a,1
+        ld (fw_layer_index),a
+        ld hl,soul_layer1
+        call fw_layer_step
+        ld a,$FF
+        ld (fw_layer_index),a
+        ld (fw_head),a
+        ld hl,soul_norm         ; logits = out . rmsnorm(h, norm), post shift 0
+        ld a,soul_norm_shift
+        call fw_norm
+        ld hl,soul_out
+        ld (mv_w),hl
+        ld a,soul_out_shift
+        ld (mv_shift),a
+        ld a,FW_VOCAB
+        ld hl,fw_logits
+        call fw_product_of_xn
+        ld hl,fw_logits
+        ld (am_logits),hl
+        call argmax
+        ld (fw_next),a
+        ret
+
+; fw_layer_step - one layer; HL = its descriptor.
+fw_layer_step:
+        ld (fw_layer),hl
+        push hl
+        pop ix
+        ld l,(ix+FD_N1)
+        ld h,(ix+FD_N1+1)
+        ld a,(ix+FD_N1+2)
+        call fw_norm            ; xn = rmsnorm(h, n1)
+        ld a,FD_Q
+        ld hl,fw_q
+        call fw_projection
+        call fw_cache_slot      ; HL = this position's slot in the key cache
+        push hl
+        ld a,FD_K
+        call fw_projection
+        pop hl
+        ld ix,(fw_layer)
+        ld e,(ix+FD_KEYS)
+        ld d,(ix+FD_KEYS+1)
+        or a
+        sbc hl,de               ; the slot's offset, the same in the value cache
+        ld e,(ix+FD_VALUES)
+        ld d,(ix+FD_VALUES+1)
+        add hl,de
+        ld a,FD_V
+        call fw_projection
+
+        xor a                   ; the four heads
+        ld (fw_head),a
+@head:
+        ld a,(fw_head)
+        add a,a
+        add a,a
+        add a,a
+        add a,a                 ; A = head * 16 bytes
+        ld e,a
+        ld d,0
+        ld hl,fw_q
+        add hl,de
+        ld (at_q),hl
+        ld hl,fw_att
+        add hl,de
+        ld (at_out),hl
+        ld ix,(fw_layer)
+        ld l,(ix+FD_KEYS)
+        ld h,(ix+FD_KEYS+1)
+        add hl,de
+        ld (at_keys),hl
+        ld l,(ix+FD_VALUES)
+        ld h,(ix+FD_VALUES+1)
+        add hl,de
+        ld (at_values),hl
+        ld a,(fw_pos)
+        inc a
+        ld (at_count),a
+        call attend_head
+        ld a,(fw_layer_index)   ; keep this head's weights: att_weights + (layer*4 + head)*20
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        ld l,a
+        ld h,0
+        add hl,hl
+        add hl,hl
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,de               ; * 20
+        ld de,att_weights
+        add hl,de
+        ex de,hl
+        ld hl,at_lut
+        ld a,(at_count)
+        ld c,a
+        ld b,0
+        ldir
+        ld a,(fw_head)
+        inc a
+        ld (fw_head),a
+        cp FW_HEADS
+        jr nz,@head
+
+        ld ix,(fw_layer)        ; h = sat16(h + proj att)
+        ld l,(ix+FD_PROJ)
+        ld h,(ix+FD_PROJ+1)
+        ld (mv_w),hl
+        ld a,(ix+FD_PROJ+2)
+        ld (mv_shift),a
+        ld hl,fw_att
+        ld (mv_x),hl
+        ld hl,0
+        ld (mv_bias),hl
+        ld a,FW_DIM
+        ld (mv_rows),a
+        ld (mv_cols),a
+        ld hl,fw_tmp
+        ld (mv_out),hl
+        call matvec
+        call fw_residual
+
+        ld ix,(fw_layer)        ; yn = rmsnorm(h, n2)
+        ld l,(ix+FD_N2)
+        ld h,(ix+FD_N2+1)
+        ld a,(ix+FD_N2+2)
+        call fw_norm
+        ld ix,(fw_layer)        ; z = relu(fc1 yn + b1)
+        ld l,(ix+FD_FC1)
+        ld h,(ix+FD_FC1+1)
+        ld (mv_w),hl
+        ld l,(ix+FD_FC1+2)
+        ld h,(ix+FD_FC1+3)
+        ld (mv_bias),hl
+        ld a,(ix+FD_FC1+4)
+        ld (mv_shift),a
+        ld hl,fw_xn
+        ld (mv_x),hl
+        ld a,FW_FFN
+        ld (mv_rows),a
+        ld a,FW_DIM
+        ld (mv_cols),a
+        ld hl,fw_ffn
+        ld (mv_out),hl
+        call matvec
+        ld hl,fw_ffn
+        ld (va_a),hl
+        ld a,FW_FFN
+        ld (va_n),a
+        call vec_relu
+        ld ix,(fw_layer)        ; h = sat16(h + fc2 z + b2)
+        ld l,(ix+FD_FC2)
+        ld h,(ix+FD_FC2+1)
+        ld (mv_w),hl
+        ld l,(ix+FD_FC2+2)
+        ld h,(ix+FD_FC2+3)
+        ld (mv_bias),hl
+        ld a,(ix+FD_FC2+4)
+        ld (mv_shift),a
+        ld hl,fw_ffn
+        ld (mv_x),hl
+        ld a,FW_DIM
+        ld (mv_rows),a
+        ld a,FW_FFN
+        ld (mv_cols),a
+        ld hl,fw_tmp
+        ld (mv_out),hl
+        call matvec
+        jp fw_residual
+
+; fw_norm - xn = rmsnorm(h) with the gains at HL and their shift in A.
+fw_norm:
+        ld (rn_gain),hl
+        ld (rn_shift),a
+        ld hl,fw_h
+        ld (rn_x),hl
+        ld hl,fw_xn
+        ld (rn_out),hl
+        jp rmsnorm
+
+; fw_residual - h = sat16(h + tmp).
+fw_residual:
+        ld hl,fw_h
+        ld (va_a),hl
+        ld hl,fw_tmp
+        ld (va_b),hl
+        ld a,FW_DIM
+        ld (va_n),a
+        jp vec_add_sat
+
+; fw_cache_slot - HL = this layer's key cache + pos * 64.
+fw_cache_slot:
+        ld a,(fw_pos)
+        ld l,a
+        ld h,0
+        .repeat 6
+        add hl,hl
+        .endrepeat
+        ld ix,(fw_layer)
+        ld e,(ix+FD_KEYS)
+        ld d,(ix+FD_KEYS+1)
+        add hl,de
+        ret
+
+; fw_projection - W xn into HL, for the 32x32 matrix at descriptor offset A.
+fw_projection:
+        ld (mv_out),hl
+        ld ix,(fw_layer)
+        ld e,a
+        ld d,0
+        add ix,de
+        ld l,(ix+0)
+        ld h,(ix+1)
+        ld (mv_w),hl
+        ld a,(ix+2)
+        ld (mv_shift),a
+        ld a,FW_DIM
+        ld hl,(mv_out)
+        ; fall through
+
+; fw_product_of_xn - matvec of mv_w (A rows x 32, no bias, mv_shift set) on xn into HL.
+fw_product_of_xn:
+        ld (mv_out),hl
+        ld (mv_rows),a
+        ld a,FW_DIM
+        ld (mv_cols),a
+        ld hl,fw_xn
+        ld (mv_x),hl
+        ld hl,0
+        ld (mv_bias),hl
+        jp matvec

@@ -1,0 +1,243 @@
+; soulplayer.s - the soulplayer on the ZX Spectrum 48K: chat with the soul (Z80).
+;
+; Prints a banner, then loops: a "you> " prompt, one line read from the
+; keyboard (LAST-K and FLAGS as the ROM's interrupt leaves them, echoed with
+; RST $10, DELETE rubs out), tokenised (tokenizer.s), and the reply generated
+; token by token with the KV cache (forward.s), each token printed the moment
+; it is chosen with a beeper blip. The border changes colour with every
+; position while the Z80 thinks and gets its colour back afterwards. "q"
+; alone quits to BASIC; an empty line gets a reply too (its context is
+; [SEP, SEP]), as in the integer engine.
+;
+; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
+; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
+; lives from $6000 up, above a `CLEAR 24575` (the stack stays below it).
+
+ROM_CHAN_OPEN   = $1601
+ROM_CLS         = $0D6B
+ROM_BEEPER      = $03B5
+LAST_K          = $5C08
+BORDCR          = $5C48
+FLAGS_FROM_IY   = 1             ; FLAGS = IY + 1 (IY = ERR-NR, $5C3A)
+KEY_READY_BIT   = 5
+UPPER_SCREEN    = 2             ; stream 2: the upper screen
+KEY_ENTER       = 13
+KEY_DELETE      = 12
+CURSOR_LEFT     = 8
+SEP_ID          = 1
+END_ID          = 3
+CONTEXT_SIZE    = 20
+MAX_INPUT_IDS   = 16
+BLIP_CYCLES     = 3             ; BEEPER: 3 cycles of ~1 kHz, about 3 ms
+BLIP_TIMING     = 407
+
+start:
+        exx
+        push hl                 ; H'L' must be intact when we return to BASIC
+        exx
+        call ROM_CLS
+        ld a,UPPER_SCREEN
+        call ROM_CHAN_OPEN
+        ld hl,banner_text
+        call print
+prompt:
+        ld hl,prompt_text
+        call print
+        call read_line
+        ld a,(tk_len)
+        cp 1
+        jr nz,@chat
+        ld a,(line_buffer)      ; "q" or "Q" alone quits
+        or $20
+        cp 'q'
+        jr z,quit
+@chat:
+        ld hl,line_buffer
+        ld (tk_line),hl
+        call tokenize
+        call reply
+        jr prompt
+
+quit:
+        ld hl,goodbye_text
+        call print
+        exx
+        pop hl
+        exx
+        ret
+
+; print - the zero-terminated text at HL through RST $10.
+print:
+        ld a,(hl)
+        or a
+        ret z
+        push hl
+        rst $10
+        pop hl
+        inc hl
+        jr print
+
+; read_line - a line into line_buffer / tk_len, echoed; ENTER ends it.
+read_line:
+        xor a
+        ld (tk_len),a
+@key:
+        bit KEY_READY_BIT,(iy+FLAGS_FROM_IY)
+        jr z,@key
+        res KEY_READY_BIT,(iy+FLAGS_FROM_IY)
+        ld a,(LAST_K)
+        cp KEY_ENTER
+        jr z,@done
+        cp KEY_DELETE
+        jr z,@delete
+        cp ' '
+        jr c,@key
+        cp 128
+        jr nc,@key
+        ld c,a
+        ld a,(tk_len)
+        cp TK_MAX
+        jr nc,@key              ; the line is full: further keys are not kept
+        ld e,a
+        ld d,0
+        ld hl,line_buffer
+        add hl,de
+        ld (hl),c
+        inc a
+        ld (tk_len),a
+        ld a,c
+        rst $10
+        jr @key
+@delete:
+        ld a,(tk_len)
+        or a
+        jr z,@key
+        dec a
+        ld (tk_len),a
+        ld a,CURSOR_LEFT
+        rst $10
+        ld a,' '
+        rst $10
+        ld a,CURSOR_LEFT
+        rst $10
+        jr @key
+@done:
+        ld a,KEY_ENTER
+        rst $10
+        ret
+
+; reply - context = [SEP] + the first PROMPT_IDS ids (the tokenizer's prompt
+; budget, at most MAX_INPUT_IDS) + [SEP] through forward_step, then
+; argmax, print, feed back, until END or a full context.
+reply:
+        ld hl,ctx_ids
+        ld (hl),SEP_ID
+        inc hl
+        ld a,(tk_count)
+        .assert PROMPT_IDS >= 1 && PROMPT_IDS <= MAX_INPUT_IDS, "the prompt budget is 1..MAX_INPUT_IDS ids"
+        cp PROMPT_IDS + 1
+        jr c,@fits
+        ld a,PROMPT_IDS
+@fits:
+        ld c,a
+        add a,2
+        ld (ctx_len),a
+        ld b,0
+        ld a,c
+        or a
+        jr z,@no_ids
+        ex de,hl
+        ld hl,tk_ids
+        ldir                    ; (BC counts down to 0)
+        ex de,hl
+@no_ids:
+        ld (hl),SEP_ID
+        xor a
+        ld (fw_pos),a
+@context:
+        ld a,(fw_pos)
+        ld e,a
+        ld d,0
+        ld hl,ctx_ids
+        add hl,de
+        ld a,(hl)
+        ld (fw_token),a
+        call think
+        ld a,(fw_pos)
+        inc a
+        ld (fw_pos),a
+        ld hl,ctx_len
+        cp (hl)
+        jr nz,@context
+@generate:
+        ld a,(fw_pos)
+        cp CONTEXT_SIZE
+        jr z,@end
+        ld a,(fw_next)
+        cp END_ID
+        jr z,@end
+        ld (fw_token),a
+        ld hl,ctx_ids           ; the context the attention panel shows grows with the reply
+        ld a,(fw_pos)
+        ld e,a
+        ld d,0
+        add hl,de
+        ld a,(fw_token)
+        ld (hl),a
+        ld a,(fw_pos)
+        inc a
+        ld (ctx_len),a
+        ld a,(fw_token)
+        call print_token
+        call think
+        ld a,(fw_pos)
+        inc a
+        ld (fw_pos),a
+        jr @generate
+@end:
+        ld a,(BORDCR)           ; the border's colour back (BORDCR bits 3-5)
+        rrca
+        rrca
+        rrca
+        and 7
+        out ($fe),a
+        ld a,KEY_ENTER
+        rst $10
+        ret
+
+; think - forward_step for fw_token at fw_pos, the border showing the position.
+think:
+        ld a,(fw_pos)
+        and 7
+        out ($fe),a
+        jp forward_step
+
+; print_token - the text of token A, and a blip.
+print_token:
+        ld l,a
+        ld h,0
+        add hl,hl
+        ld de,tk_texts
+        add hl,de
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        call print
+        ld hl,BLIP_TIMING
+        ld de,BLIP_CYCLES
+        jp ROM_BEEPER
+
+banner_text:                    ; (no colour codes: their parameter 0 would end the text)
+        .text "soulplayer 48", KEY_ENTER
+        .text "a 2-layer transformer in Z80", KEY_ENTER
+        .text "assembly. type a line and press", KEY_ENTER
+        .text "enter; q alone quits.", KEY_ENTER, KEY_ENTER, 0
+prompt_text:
+        .text "you> ", 0
+goodbye_text:
+        .text "bye.", KEY_ENTER, 0
+
+ctx_len:        .byte 0
+ctx_ids:        .res CONTEXT_SIZE
+line_buffer:    .res TK_MAX

@@ -1,0 +1,213 @@
+; vecops.s - the small vector steps of the forward pass (Z80).
+;
+; vec_add_sat  a[i] = sat16(a[i] + b[i]), i < va_n      (the residual adds)
+;              va_a, va_b: word vectors; va_n: 1..255. Clobbers AF, BC, DE, HL.
+; vec_relu     a[i] = max(0, a[i]) for va_n words at va_a. Clobbers AF, B, HL.
+; embed        em_out[i] = sat16(up(te[token][i], s_te) + up(pe[pos][i], s_pe)), 32 words,
+;              up(v, s) = v << (8 - s) for s <= 8, v >> (s - 8) above (s in 0..15).
+;              em_te/em_pe: row-major int8 tables; em_token, em_pos; em_te_shift,
+;              em_pe_shift. Clobbers AF, BC, DE, HL.
+; argmax       A = the id in 3..127 of the largest of 128 logits at am_logits (words),
+;              the lowest id on a tie (spec.FIRST_CHOOSABLE). Clobbers AF, BC, DE, HL.
+; T-states (kernel bench, random values): vec_add_sat 32 words 7,213;
+; vec_relu 32 words 2,136; argmax 22,905; embed 22,537.
+
+VEC_DIM         = 32
+VOCAB           = 128
+FIRST_CHOOSABLE = 3
+
+va_a:           .word 0
+va_b:           .word 0
+va_n:           .byte 0
+
+vec_add_sat:
+        ld hl,(va_a)
+        ld de,(va_b)
+        ld a,(va_n)
+        ld b,a
+@element:
+        push bc
+        ld a,(de)
+        ld c,a
+        inc de
+        ld a,(de)
+        ld b,a                  ; BC = b[i]
+        inc de
+        push de
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        push hl
+        ex de,hl
+        call add_sat16
+        ex de,hl
+        pop hl
+        ld (hl),d
+        dec hl
+        ld (hl),e
+        inc hl
+        inc hl
+        pop de
+        pop bc
+        djnz @element
+        ret
+
+; add_sat16 - HL = sat16(HL + BC). Clobbers AF.
+add_sat16:
+        or a
+        adc hl,bc               ; P/V: signed overflow
+        ret po
+        ld hl,$7FFF             ; overflowed: towards the sign of the addends
+        bit 7,b
+        ret z
+        ld hl,$8000
+        ret
+
+vec_relu:
+        ld hl,(va_a)
+        ld a,(va_n)
+        ld b,a
+@element:
+        inc hl
+        bit 7,(hl)
+        jr z,@keep
+        ld (hl),0
+        dec hl
+        ld (hl),0
+        inc hl
+@keep:
+        inc hl
+        djnz @element
+        ret
+
+em_te:          .word 0
+em_pe:          .word 0
+em_token:       .byte 0
+em_pos:         .byte 0
+em_te_shift:    .byte 0
+em_pe_shift:    .byte 0
+em_out:         .word 0
+em_te_row:      .word 0
+em_pe_row:      .word 0
+
+embed:
+        ld a,(em_token)         ; row addresses: table + 32 * index
+        ld l,a
+        ld h,0
+        .repeat 5
+        add hl,hl
+        .endrepeat
+        ld de,(em_te)
+        add hl,de
+        ld (em_te_row),hl
+        ld a,(em_pos)
+        ld l,a
+        ld h,0
+        .repeat 5
+        add hl,hl
+        .endrepeat
+        ld de,(em_pe)
+        add hl,de
+        ld (em_pe_row),hl
+        ld hl,(em_out)
+        ld b,VEC_DIM
+@element:
+        push bc
+        push hl
+        ld hl,(em_pe_row)
+        ld a,(hl)
+        inc hl
+        ld (em_pe_row),hl
+        ld hl,em_pe_shift
+        call up_q88
+        push hl
+        ld hl,(em_te_row)
+        ld a,(hl)
+        inc hl
+        ld (em_te_row),hl
+        ld hl,em_te_shift
+        call up_q88
+        pop bc
+        call add_sat16
+        ex de,hl
+        pop hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        pop bc
+        djnz @element
+        ret
+
+; up_q88 - HL = the int8 A brought to Q8.8 with the shift byte at (HL). Clobbers AF, B.
+up_q88:
+        ld b,(hl)
+        ld l,a
+        add a,a
+        sbc a,a
+        ld h,a                  ; HL = v
+        ld a,8
+        sub b
+        ret z
+        jr c,@right
+        ld b,a
+@left:
+        add hl,hl
+        djnz @left
+        ret
+@right:
+        neg
+        ld b,a
+@shift:
+        sra h
+        rr l
+        djnz @shift
+        ret
+
+am_logits:      .word 0
+
+argmax:
+        ld hl,(am_logits)
+        ld de,2 * FIRST_CHOOSABLE
+        add hl,de
+        ld c,FIRST_CHOOSABLE    ; C = candidate id
+        ld e,(hl)
+        inc hl
+        ld a,(hl)
+        inc hl
+        xor $80
+        ld d,a                  ; DE = best value, sign bit flipped (unsigned order)
+        ld b,c                  ; B = best id
+@next:
+        inc c
+        ld a,c
+        cp VOCAB
+        jr z,@done
+        push hl
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        ld a,h
+        xor $80
+        ld h,a                  ; HL = candidate, flipped
+        push hl
+        ex de,hl                ; HL = best, DE = candidate
+        or a
+        sbc hl,de               ; borrow when the candidate is larger
+        jr c,@better
+        add hl,de
+        ex de,hl                ; DE = best, unchanged
+        pop hl
+        jr @advance
+@better:
+        pop de                  ; the candidate is the new best
+        ld b,c
+@advance:
+        pop hl
+        inc hl
+        inc hl
+        jr @next
+@done:
+        ld a,b
+        ret

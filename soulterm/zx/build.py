@@ -1,0 +1,155 @@
+"""`soulterm build --machine zx`: the soulplayer for the ZX Spectrum 48K, a .tap and its map.
+
+The program (kernels/z80/soulplayer.s), the Z80 kernels, the tokenizer and
+the soul assemble into one CODE block at $6000; the tape holds a BASIC
+loader (CLEAR 24575: LOAD ""CODE: RANDOMIZE USR start) and that block, so
+`LOAD ""` runs it. The map has the C64 map's format (docs/CONTRACTS.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from soulterm.asm import AsmError, assemble
+from soulterm.player.build import _line_map
+from soulterm.player.mapformat import MAP_FORMAT, Region
+from soulterm.soul.atomic import write_bytes_atomic
+from soulterm.soul.soulfile import SoulFormatError, load_soul
+from soulterm.soul.tokenizer import Tokenizer, TokenizerError
+
+from . import tap
+from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR
+from .soul_layout import LayoutError, soul_include, vocab_include
+
+TAP_NAME = "soulplayer.tap"
+MAP_NAME = "soulplayer-zx.map.json"
+TAPE_NAME = "soulplayer"
+ORIGIN = 0x6000                  # above CLEAR 24575; the machine stack stays below
+TOP = 0xFF58                     # UDG: the code must end below the user-defined graphics
+
+
+class BuildError(Exception):
+    """The Spectrum player cannot be built; one line for the user."""
+
+
+@dataclass
+class SpectrumBuild:
+    program: object
+    tape: bytes
+    map_text: str
+    regions: list
+
+    @property
+    def free_bytes(self) -> int:
+        return TOP - self.program.end
+
+
+def player_source(soul, tokenizer) -> str:
+    lines = [".cpu z80", f".org ${ORIGIN:04X}"]
+    lines += [f'.include "{name}"' for name in KERNEL_FILES]
+    lines += ['.include "forward.s"', '.include "soulplayer.s"', vocab_include(tokenizer), soul_include(soul)]
+    return "\n".join(lines) + "\n"
+
+
+def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
+    try:
+        soul = load_soul(soul_path)
+    except (SoulFormatError, OSError) as exc:
+        raise BuildError(f"soul {soul_path}: {exc}") from None
+    try:
+        tokenizer = Tokenizer.load(tokenizer_path)
+    except (TokenizerError, OSError) as exc:
+        raise BuildError(f"tokenizer {tokenizer_path}: {exc}") from None
+    try:
+        program = assemble(player_source(soul, tokenizer), filename="<soulplayer zx>",
+                           include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+    except (AsmError, LayoutError) as exc:
+        raise BuildError(f"assembling the Spectrum player: {exc}") from None
+    if program.origin != ORIGIN or program.end > TOP:
+        raise BuildError(f"the Spectrum player runs to ${program.end - 1:04X}, past ${TOP - 1:04X} "
+                         f"({program.end - TOP} bytes too many)")
+    sym = program.symbols
+    tape = tap.write_tap(TAPE_NAME, program.data, ORIGIN, entry=sym["start"])
+    regions = _regions(sym, program.end)
+    return SpectrumBuild(program, tape, map_json(program, regions, tokenizer), regions)
+
+
+def build_spectrum_player(soul_path, tokenizer_path, output_dir) -> tuple[Path, Path, SpectrumBuild]:
+    built = assemble_spectrum_player(soul_path, tokenizer_path)
+    out = Path(output_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tap_path, map_path = out / TAP_NAME, out / MAP_NAME
+        write_bytes_atomic(tap_path, built.tape)
+        write_bytes_atomic(map_path, built.map_text.encode())
+        for path in (tap_path, map_path):
+            os.chmod(path, 0o644)
+    except OSError as exc:
+        raise BuildError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    return tap_path, map_path, built
+
+
+def map_json(program, regions, tokenizer) -> str:
+    sym = program.symbols
+    doc = {
+        "format": MAP_FORMAT,
+        "machine": "zx-spectrum-48k",
+        "load_address": ORIGIN,
+        "end_address": program.end,
+        "symbols": {name: int(value) for name, value in sorted(sym.items())
+                    if not name.startswith("tk_text_") and isinstance(value, int)},
+        "lines": _line_map(program.line_map),
+        "regions": [r.to_json() for r in regions],
+        "attention": {
+            "weights": sym["att_weights"],
+            "context": sym["ctx_ids"],
+            "context_len": sym["ctx_len"],
+            "position": sym["fw_pos"],
+            "layer": sym["fw_layer_index"],
+            "head": sym["fw_head"],
+        },
+        "vocab": [tokenizer.token_text(i) for i in range(128)],
+    }
+    return json.dumps(doc, separators=(",", ":")) + "\n"
+
+
+def _regions(sym: dict, end: int) -> list[Region]:
+    tensor_labels = sorted((value, name) for name, value in sym.items()
+                           if name.startswith("soul_") and not name.endswith("_shift")
+                           and not name.startswith("soul_layer"))
+    regions = [
+        Region("ROM (soulterm's high-level ROM, font at $3D00)", "code", 0x0000, 0x4000),
+        Region("screen: bitmap", "screen", 0x4000, 0x5800),
+        Region("screen: attributes", "screen", 0x5800, 0x5B00),
+        Region("system variables", "buffer", 0x5C00, 0x5CB6),
+        Region("tokenizer", "tokenizer", sym["tk_char_to_id"], tensor_labels[0][0]),
+        Region("matvec column table", "buffer", sym["mv_stream"], sym["mv_stream"] + 8 * 64),
+        Region("quarter squares", "table", sym["qsq_table"], sym["qsq_table"] + 2 * (2 * 384 + 1)),
+        Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
+        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym["kv_values"]),
+        Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + 2 * 1280),
+        Region("attention weights", "attention", sym["att_weights"], sym["att_weights"] + 160),
+        Region("h (hidden state)", "activations", sym["fw_h"], sym["fw_h"] + 64),
+        Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),
+        Region("q", "activations", sym["fw_q"], sym["fw_q"] + 64),
+        Region("attention output", "activations", sym["fw_att"], sym["fw_att"] + 64),
+        Region("proj/fc2 output", "activations", sym["fw_tmp"], sym["fw_tmp"] + 64),
+        Region("z (feed-forward)", "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
+        Region("logits", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
+    ]
+    bounds = [value for value, _ in tensor_labels] + [sym["soul_layer0"]]
+    for (start, name), stop in zip(tensor_labels, bounds[1:]):
+        kind = "bias" if name.endswith("_b") else "weights"
+        regions.append(Region(name[len("soul_"):].replace("_", ".", 1), kind, start, stop))
+    regions.append(Region("layer descriptors", "table", sym["soul_layer0"], end))
+    # What lies between the tables and buffers of the kernels' range is their code.
+    inner = sorted((r for r in regions if ORIGIN <= r.start < sym["tk_char_to_id"]), key=lambda r: r.start)
+    position = ORIGIN
+    for region in inner + [Region("", "", sym["tk_char_to_id"], sym["tk_char_to_id"])]:
+        if region.start > position:
+            regions.append(Region("kernels and program", "code", position, region.start))
+        position = max(position, region.end)
+    return sorted(regions, key=lambda r: r.start)

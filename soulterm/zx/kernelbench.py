@@ -1,0 +1,116 @@
+"""A bare-Z80 test bench for the Z80 kernels (kernels/z80/): the `z80` package's core, flat 64K RAM.
+
+`Z80Bench` assembles the kernel sources at CODE_ORIGIN, and calls one
+routine at a time: it pushes the address of a trap (a breakpoint) as the
+return address, runs until the routine's RET lands there, and reports the
+exact number of T-states the call took, CALL included (17 T-states, as if
+a program had called it). Inputs and outputs are plain memory.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import z80
+
+from soulterm.asm import assemble
+from soulterm.paths import KERNELS_DIR
+
+Z80_KERNELS_DIR = KERNELS_DIR / "z80"
+KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "tokenizer.s")
+CODE_ORIGIN = 0x6000
+TRAP_ADDRESS = 0xFFF0
+STACK_TOP = 0xFFE0
+CALL_T_STATES = 17
+_CORE_FRAME = 100_000   # the core's frame tick wraps here
+
+
+class KernelTimeout(RuntimeError):
+    """A routine did not return within its T-state allowance."""
+
+
+def kernel_source(extra: str = "") -> str:
+    lines = [".cpu z80", f".org ${CODE_ORIGIN:04X}"]
+    lines += [f'.include "{name}"' for name in KERNEL_FILES]
+    return "\n".join(lines + [extra]) + "\n"
+
+
+class Z80Bench:
+    """One Z80 with the kernels loaded; call routines and count their T-states."""
+
+    def __init__(self, extra_source: str = "", tokenizer=None):
+        """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)."""
+        from soulterm.soul.tokenizer import Tokenizer, base_vocab
+
+        from .soul_layout import vocab_include
+
+        tokenizer = tokenizer or Tokenizer(base_vocab(), [])
+        extra_source = vocab_include(tokenizer) + extra_source
+        program = assemble(kernel_source(extra_source), filename="<z80 kernel bench>",
+                           include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+        self.program = program
+        self.symbols = program.symbols
+        self.cpu = z80.Z80Machine()
+        self.memory = self.cpu.memory
+        self.memory[program.origin:program.end] = program.data
+        self.cpu.set_breakpoint(TRAP_ADDRESS)
+
+    def sym(self, name: str) -> int:
+        return self.symbols[name]
+
+    def poke(self, address: int, data) -> None:
+        data = bytes(data)
+        self.memory[address:address + len(data)] = data
+
+    def poke_word(self, address: int, value: int) -> None:
+        self.poke(address, (value & 0xFFFF).to_bytes(2, "little"))
+
+    def peek(self, address: int, count: int = 1) -> bytes:
+        return bytes(self.memory[address:address + count])
+
+    def write_words(self, address: int, values) -> None:
+        self.poke(address, b"".join(int(v & 0xFFFF).to_bytes(2, "little") for v in values))
+
+    def read_words(self, address: int, count: int) -> np.ndarray:
+        raw = np.frombuffer(self.peek(address, 2 * count), dtype="<i2")
+        return raw.astype(np.int64)
+
+    def call(self, routine, max_t_states: int = 50_000_000) -> int:
+        """Call `routine` (label or address) with interrupts off; returns its T-states, CALL included."""
+        address = self.sym(routine) if isinstance(routine, str) else routine
+        cpu = self.cpu
+        cpu.sp = STACK_TOP
+        self.poke_word(STACK_TOP - 2, TRAP_ADDRESS)
+        cpu.sp = STACK_TOP - 2
+        cpu.pc = address
+        cpu.iff1 = cpu.iff2 = 0
+        elapsed = 0
+        while cpu.pc != TRAP_ADDRESS:
+            if elapsed >= max_t_states:
+                raise KernelTimeout(f"{routine} ran past {max_t_states:,} T-states")
+            before = cpu.frame_tick
+            cpu.ticks_to_stop = min(50_000, max_t_states - elapsed)
+            cpu.run()
+            elapsed += (cpu.frame_tick - before) % _CORE_FRAME
+        return elapsed + CALL_T_STATES
+
+
+def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000) -> tuple[np.ndarray, int]:
+    """Lay W, x, bias out at `buffers`, call matvec; returns (out, T-states)."""
+    w = np.asarray(w, dtype=np.int64)
+    rows, cols = w.shape
+    weights = buffers
+    x_address = weights + rows * cols
+    bias_address = x_address + 2 * cols
+    out_address = bias_address + 2 * rows
+    bench.poke(weights, (w.reshape(-1) & 0xFF).astype(np.uint8).tobytes())
+    bench.write_words(x_address, np.asarray(x, dtype=np.int64))
+    if bias is not None:
+        bench.write_words(bias_address, np.asarray(bias, dtype=np.int64))
+    for name, value in (("mv_w", weights), ("mv_x", x_address), ("mv_out", out_address),
+                        ("mv_bias", bias_address if bias is not None else 0)):
+        bench.poke_word(bench.sym(name), value)
+    bench.poke(bench.sym("mv_rows"), [rows])
+    bench.poke(bench.sym("mv_cols"), [cols])
+    bench.poke(bench.sym("mv_shift"), [shift])
+    t_states = bench.call("matvec")
+    return bench.read_words(out_address, rows), t_states

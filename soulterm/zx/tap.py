@@ -1,0 +1,273 @@
+"""TAP tape images: reading, writing, and the BASIC loader a CODE block needs.
+
+A .tap file is a sequence of blocks exactly as the Spectrum ROM saves them:
+    2 bytes   block length N (little-endian): flag + data + checksum
+    1 byte    flag: $00 header, $FF data
+    N-2 bytes data
+    1 byte    checksum: XOR of the flag and every data byte
+A header's 17 data bytes: type (0 program, 1 number array, 2 character
+array, 3 code), a 10-character name padded with spaces, the length of the
+data block that follows, parameter 1 (program: autostart line, 32768 or
+more for none; code: load address) and parameter 2 (program: length
+without variables; code: 32768).
+
+A BASIC line is stored as its number (2 bytes, big-endian), its length (2
+bytes, little-endian, up to and including the final $0D), then the keyword
+tokens and text; a number literal is its digits followed by $0E and the
+5-byte form (small integers: 00, sign, low, high, 00).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HEADER_FLAG, DATA_FLAG = 0x00, 0xFF
+PROGRAM, NUMBER_ARRAY, CHARACTER_ARRAY, CODE = 0, 1, 2, 3
+HEADER_LENGTH = 17
+NAME_LENGTH = 10
+NO_AUTOSTART = 0x8000
+TYPE_NAMES = {PROGRAM: "Program", NUMBER_ARRAY: "Number array", CHARACTER_ARRAY: "Character array",
+              CODE: "Bytes"}
+
+# The keyword tokens a loader uses (the ROM's token table, codes $A5-$FF).
+TOKENS = {"CODE": 0xAF, "VAL": 0xB0, "USR": 0xC0, "INK": 0xD9, "PAPER": 0xDA, "BORDER": 0xE7,
+          "LOAD": 0xEF, "PRINT": 0xF5, "RANDOMIZE": 0xF9, "CLS": 0xFB, "CLEAR": 0xFD}
+TOKEN_NAMES = {code: name for name, code in TOKENS.items()}
+NUMBER_MARK = 0x0E       # precedes the hidden 5-byte form of a number literal
+END_OF_LINE = 0x0D
+
+
+class TapError(Exception):
+    """A .tap file that cannot be read or loaded, with a one-line reason."""
+
+
+@dataclass
+class Block:
+    """One tape block: its flag byte and data (checksum already verified or to be computed)."""
+
+    flag: int
+    data: bytes
+
+    @property
+    def is_header(self) -> bool:
+        return self.flag == HEADER_FLAG and len(self.data) == HEADER_LENGTH
+
+
+@dataclass
+class Header:
+    """A decoded 17-byte header block."""
+
+    kind: int
+    name: str
+    length: int
+    param1: int
+    param2: int
+
+    def to_bytes(self) -> bytes:
+        name = self.name.encode("ascii")[:NAME_LENGTH].ljust(NAME_LENGTH, b" ")
+        return (bytes([self.kind]) + name + self.length.to_bytes(2, "little")
+                + self.param1.to_bytes(2, "little") + self.param2.to_bytes(2, "little"))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Header":
+        name = data[1:1 + NAME_LENGTH].decode("latin-1").rstrip(" ")
+        return cls(data[0], name, int.from_bytes(data[11:13], "little"),
+                   int.from_bytes(data[13:15], "little"), int.from_bytes(data[15:17], "little"))
+
+
+def checksum(flag: int, data: bytes) -> int:
+    value = flag
+    for byte in data:
+        value ^= byte
+    return value
+
+
+def encode_blocks(blocks: list[Block]) -> bytes:
+    out = bytearray()
+    for block in blocks:
+        out += (len(block.data) + 2).to_bytes(2, "little")
+        out.append(block.flag)
+        out += block.data
+        out.append(checksum(block.flag, block.data))
+    return bytes(out)
+
+
+def decode_blocks(image: bytes, source: str = "tape") -> list[Block]:
+    """The blocks of a .tap image (TapError naming the block and the problem)."""
+    blocks = []
+    position = 0
+    while position < len(image):
+        number = len(blocks) + 1
+        if position + 2 > len(image):
+            raise TapError(f"{source}: block {number} is cut off in its length field")
+        length = int.from_bytes(image[position:position + 2], "little")
+        if length < 2:
+            raise TapError(f"{source}: block {number} has length {length} (at least 2: flag and checksum)")
+        body = image[position + 2:position + 2 + length]
+        if len(body) < length:
+            raise TapError(f"{source}: block {number} is cut off: {len(body)} of {length} bytes")
+        flag, data, stored = body[0], bytes(body[1:-1]), body[-1]
+        if checksum(flag, data) != stored:
+            raise TapError(f"{source}: block {number} has a bad checksum "
+                           f"(stored ${stored:02X}, computed ${checksum(flag, data):02X})")
+        blocks.append(Block(flag, data))
+        position += 2 + length
+    if not blocks:
+        raise TapError(f"{source}: no blocks (an empty tape)")
+    return blocks
+
+
+def basic_number(value: int) -> bytes:
+    """A number literal as BASIC stores it: digits, $0E and the 5-byte small-integer form."""
+    if not 0 <= value <= 0xFFFF:
+        raise ValueError(f"{value} does not fit BASIC's small-integer form")
+    return str(value).encode("ascii") + bytes([NUMBER_MARK, 0, 0, value & 0xFF, value >> 8, 0])
+
+
+def basic_line(number: int, body: bytes) -> bytes:
+    text = body + bytes([END_OF_LINE])
+    return number.to_bytes(2, "big") + len(text).to_bytes(2, "little") + text
+
+
+def loader_program(code_address: int, entry: int, clear: int | None = None) -> bytes:
+    """10 CLEAR c: LOAD ""CODE: RANDOMIZE USR entry -- the usual machine-code loader."""
+    clear = code_address - 1 if clear is None else clear
+    colon = b":"
+    body = (bytes([TOKENS["CLEAR"]]) + basic_number(clear) + colon
+            + bytes([TOKENS["LOAD"]]) + b'""' + bytes([TOKENS["CODE"]]) + colon
+            + bytes([TOKENS["RANDOMIZE"], TOKENS["USR"]]) + basic_number(entry))
+    return basic_line(10, body)
+
+
+def write_tap(name: str, code: bytes, code_address: int, entry: int | None = None) -> bytes:
+    """A tape with an autostarting BASIC loader and one CODE block: LOAD "" runs it."""
+    if not name or len(name) > NAME_LENGTH or not name.isascii():
+        raise ValueError(f"tape name {name!r} must be 1-{NAME_LENGTH} ASCII characters")
+    if not code or code_address + len(code) > 0x10000:
+        raise ValueError("the code block must be non-empty and end by $FFFF")
+    program = loader_program(code_address, code_address if entry is None else entry)
+    return encode_blocks([
+        Block(HEADER_FLAG, Header(PROGRAM, name, len(program), 10, len(program)).to_bytes()),
+        Block(DATA_FLAG, program),
+        Block(HEADER_FLAG, Header(CODE, name, len(code), code_address, 0x8000).to_bytes()),
+        Block(DATA_FLAG, code),
+    ])
+
+
+@dataclass
+class TapeFile:
+    """A header and the data block that follows it."""
+
+    header: Header
+    data: bytes
+
+
+def files(blocks: list[Block], source: str = "tape") -> list[TapeFile]:
+    """Pair each header with its data block (TapError if a header has none or lengths differ)."""
+    out = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index]
+        if not block.is_header:
+            index += 1  # headerless data (a turbo or custom loader's block): not a file
+            continue
+        header = Header.from_bytes(block.data)
+        if header.kind not in TYPE_NAMES:
+            raise TapError(f"{source}: block {index + 1} is a header of unknown type {header.kind}")
+        if index + 1 >= len(blocks) or blocks[index + 1].flag != DATA_FLAG:
+            raise TapError(f"{source}: header '{header.name}' (block {index + 1}) has no data block after it")
+        data = blocks[index + 1].data
+        if len(data) != header.length:
+            raise TapError(f"{source}: '{header.name}' is {len(data)} bytes but its header says {header.length}")
+        out.append(TapeFile(header, data))
+        index += 2
+    return out
+
+
+@dataclass
+class Statement:
+    """One statement of a BASIC line: keyword name and its argument (number or None)."""
+
+    keyword: str
+    argument: int | None
+
+
+def parse_basic(program: bytes) -> list[tuple[int, list[Statement]]]:
+    """Lines of a tokenised BASIC program as (number, statements), for the loader subset.
+
+    Understands CLEAR n, LOAD ""CODE [n], RANDOMIZE USR n, BORDER/PAPER/INK n,
+    CLS and PRINT-free loaders; numbers as literals or VAL "n".
+    Raises TapError on anything else (soulterm's ROM has no BASIC interpreter).
+    """
+    lines = []
+    position = 0
+    while position + 4 <= len(program):
+        number = int.from_bytes(program[position:position + 2], "big")
+        length = int.from_bytes(program[position + 2:position + 4], "little")
+        text = program[position + 4:position + 4 + length]
+        if len(text) != length or not text.endswith(bytes([END_OF_LINE])):
+            raise TapError(f"BASIC line {number} is cut off")
+        statements = []
+        for part in _split_statements(text[:-1]):
+            statements.append(_statement(number, part))
+        lines.append((number, statements))
+        position += 4 + length
+    return lines
+
+
+def _split_statements(text: bytes) -> list[bytes]:
+    parts, current, quoted, skip = [], bytearray(), False, 0
+    for byte in text:
+        if skip:
+            skip -= 1
+            current.append(byte)
+            continue
+        if byte == NUMBER_MARK and not quoted:
+            skip = 5
+        elif byte == ord('"'):
+            quoted = not quoted
+        elif byte == ord(":") and not quoted:
+            parts.append(bytes(current))
+            current = bytearray()
+            continue
+        current.append(byte)
+    parts.append(bytes(current))
+    return [part for part in parts if part.strip(b" ")]
+
+
+def _statement(line: int, part: bytes) -> Statement:
+    part = part.strip(b" ")
+    keyword = TOKEN_NAMES.get(part[0])
+    rest = part[1:].strip(b" ")
+    if keyword == "LOAD":
+        if not rest.startswith(b'""') or not rest[2:].strip(b" ").startswith(bytes([TOKENS["CODE"]])):
+            raise TapError(f"line {line}: only LOAD \"\" CODE is supported by soulterm's ROM")
+        after = rest[2:].strip(b" ")[1:].strip(b" ")
+        return Statement("LOAD CODE", _number(line, after) if after else None)
+    if keyword == "RANDOMIZE" and rest[:1] == bytes([TOKENS["USR"]]):
+        return Statement("USR", _number(line, rest[1:]))
+    if keyword in ("CLEAR", "BORDER", "PAPER", "INK"):
+        return Statement(keyword, _number(line, rest))
+    if keyword == "CLS" and not rest:
+        return Statement("CLS", None)
+    shown = keyword or repr(part[:12])
+    raise TapError(f"line {line}: {shown} is not a loader statement soulterm's ROM runs "
+                   f"(CLEAR, LOAD \"\" CODE, RANDOMIZE USR, BORDER, PAPER, INK, CLS)")
+
+
+def _number(line: int, text: bytes) -> int:
+    text = text.strip(b" ")
+    if text[:1] == bytes([TOKENS["VAL"]]):
+        literal = text[1:].strip(b" ")
+        if len(literal) >= 2 and literal[:1] == b'"' and literal[-1:] == b'"' and literal[1:-1].isdigit():
+            return int(literal[1:-1])
+    elif NUMBER_MARK in text:
+        mark = text.index(NUMBER_MARK)
+        form = text[mark + 1:mark + 6]
+        if len(form) == 5 and form[0] == 0 and form[4] == 0 and form[1] in (0, 0xFF):
+            value = form[2] | form[3] << 8
+            return value - 0x10000 if form[1] == 0xFF else value
+        digits = text[:mark].strip(b" ")
+        if digits.isdigit():
+            return int(digits)
+    raise TapError(f"line {line}: expected a number, found {text[:16]!r}")

@@ -1,0 +1,208 @@
+"""The Z80 kernels (kernels/z80/) against the integer engine's intmath, bit for bit, and their T-states."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soulterm.soul import intmath
+from soulterm.zx.kernelbench import Z80Bench, run_matvec
+
+SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return Z80Bench()
+
+
+def test_matvec_matches_intmath_on_random_cases(bench):
+    rng = np.random.default_rng(2026)
+    for case in range(60):
+        rows, cols = SHAPES[case % 4] if case % 5 else (int(rng.integers(1, 129)), int(rng.integers(1, 65)))
+        w = rng.integers(-128, 128, (rows, cols))
+        if case % 7 == 0:
+            w = rng.choice([-128, 127], (rows, cols))     # the extreme weights
+        scale = (127, 2047, 32767)[case % 3]
+        x = rng.integers(-scale - 1, scale + 1, cols)
+        bias = rng.integers(-32768, 32768, rows) if case % 2 else None
+        shift = int(rng.integers(0, 16))
+        got, _ = run_matvec(bench, w, x, bias, shift)
+        want = intmath.matvec(w, shift, x, bias, post=0)
+        assert np.array_equal(got, want), f"case {case}: {rows}x{cols} shift {shift}"
+
+
+def test_matvec_saturates_both_ways(bench):
+    w = np.full((32, 32), 127)
+    w[16:] = -128
+    got, _ = run_matvec(bench, w, np.full(32, 32767), None, 0)
+    assert list(got[:16]) == [32767] * 16 and list(got[16:]) == [-32768] * 16
+
+
+def test_matvec_floors_negative_sums(bench):
+    w = np.zeros((8, 4), dtype=np.int64)
+    w[:, 0] = -1
+    x = np.array([3, 0, 0, 0])                 # every row sums to -3; -3 >> 1 = -2
+    got, _ = run_matvec(bench, w, x, None, 1)
+    assert list(got) == [-2] * 8
+
+
+def test_matvec_t_states_are_what_the_header_says(bench):
+    """The header's figures: the same for any values, so measured once on zeros."""
+    figures = {}
+    for rows, cols, bias in ((32, 32, None), (64, 32, np.zeros(64)), (32, 64, None), (128, 32, None)):
+        _, figures[(rows, cols)] = run_matvec(bench, np.zeros((rows, cols)), np.zeros(cols), bias, 0)
+    assert figures == {(32, 32): 364_326, (64, 32): 720_102, (32, 64): 712_870, (128, 32): 1_409_190}
+    # The header's formula: 325 a product, 492 a column, 484 a row, 294 a call; 45 a bit of shift a row.
+    for (rows, cols), t_states in figures.items():
+        if (rows, cols) != (64, 32):
+            assert t_states == 325 * rows * cols + 492 * cols + 484 * rows + 294
+    _, shifted = run_matvec(bench, np.zeros((32, 32)), np.zeros(32), None, 7)
+    assert shifted - figures[(32, 32)] == 32 * (4 + 7 * 45 - 5 - 5)
+
+
+def words(bench, name, address, values):
+    bench.write_words(address, values)
+    bench.poke_word(bench.sym(name), address)
+
+
+def test_arith_routines_match_python(bench):
+    rng = np.random.default_rng(7)
+    cpu = bench.cpu
+
+    def signed32():
+        value = cpu.de << 16 | cpu.hl
+        return value - (1 << 32) if value >> 31 else value
+
+    for a, b in [(-32768, -32768), (32767, -32768), (0, 5)] + [tuple(rng.integers(-32768, 32768, 2)) for _ in range(60)]:
+        cpu.bc, cpu.de = int(a) & 0xFFFF, int(b) & 0xFFFF
+        bench.call("mul16s")
+        assert signed32() == int(a) * int(b)
+    for n, d in [(-1, 1), (-7, 2), (2**31 - 1, 1), (-2**31, 65535)] + \
+            [(int(rng.integers(-2**31, 2**31)), int(rng.integers(1, 65536))) for _ in range(60)]:
+        cpu.de, cpu.hl, cpu.bc = (n >> 16) & 0xFFFF, n & 0xFFFF, d
+        bench.call("div32s_floor")
+        assert signed32() == n // d, (n, d)
+    for m in [0, 1, 3, 4, 2**22, 2**24 - 1] + [int(v) for v in rng.integers(0, 2**24, 60)]:
+        bench.poke(bench.sym("isq_m"), m.to_bytes(4, "little"))
+        bench.call("isqrt24")
+        assert cpu.hl == intmath.isqrt(m), m
+
+
+def test_rmsnorm_matches_intmath(bench):
+    rng = np.random.default_rng(8)
+    for case in range(30):
+        scale = (15, 3000, 32767)[case % 3]
+        x = rng.integers(-scale - 1, scale + 1, 32) if case else np.zeros(32, dtype=np.int64)
+        gain = rng.integers(-128, 128, 32)
+        shift = int(rng.integers(0, 9))
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [shift])
+        bench.poke_word(bench.sym("rn_out"), 0xA200)
+        bench.call("rmsnorm")
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), case
+
+
+def test_vector_steps_match_intmath(bench):
+    rng = np.random.default_rng(9)
+    for case in range(20):
+        a, b = rng.integers(-32768, 32768, (2, 32))
+        words(bench, "va_a", 0xA000, a)
+        words(bench, "va_b", 0xA040, b)
+        bench.poke(bench.sym("va_n"), [32])
+        bench.call("vec_add_sat")
+        assert np.array_equal(bench.read_words(0xA000, 32), intmath.sat16(a + b))
+        bench.write_words(0xA000, a)
+        bench.call("vec_relu")
+        assert np.array_equal(bench.read_words(0xA000, 32), intmath.relu(a))
+        logits = rng.integers(-3, 3, 128) if case % 2 else rng.integers(-32768, 32768, 128)
+        words(bench, "am_logits", 0xA100, logits)
+        bench.call("argmax")
+        assert bench.cpu.a == intmath.argmax_token(logits)
+
+
+def test_embed_matches_intmath(bench):
+    rng = np.random.default_rng(10)
+    te, pe = rng.integers(-128, 128, (128, 32)), rng.integers(-128, 128, (20, 32))
+    bench.poke(0xB000, (te.reshape(-1) & 0xFF).astype(np.uint8).tobytes())
+    bench.poke(0xC000, (pe.reshape(-1) & 0xFF).astype(np.uint8).tobytes())
+    bench.poke_word(bench.sym("em_te"), 0xB000)
+    bench.poke_word(bench.sym("em_pe"), 0xC000)
+    bench.poke_word(bench.sym("em_out"), 0xA000)
+    for case in range(20):
+        token, position = int(rng.integers(0, 128)), int(rng.integers(0, 20))
+        te_shift, pe_shift = int(rng.integers(0, 16)), int(rng.integers(0, 16))
+        for name, value in (("em_token", token), ("em_pos", position), ("em_te_shift", te_shift),
+                            ("em_pe_shift", pe_shift)):
+            bench.poke(bench.sym(name), [value])
+        bench.call("embed")
+        want = intmath.embed(te[token], te_shift, pe[position], pe_shift)
+        assert np.array_equal(bench.read_words(0xA000, 32), want), case
+
+
+def test_attention_head_matches_intmath(bench):
+    rng = np.random.default_rng(11)
+    assert list(bench.peek(bench.sym("exp_lut"), 128)) == list(intmath.EXP_LUT)
+    for case in range(30):
+        count = int(rng.integers(1, 21)) if case > 1 else (1, 20)[case]
+        scale = (300, 5000, 32767)[case % 3]
+        q = rng.integers(-scale - 1, scale + 1, 8)
+        keys = rng.integers(-scale - 1, scale + 1, (20, 4, 8))
+        values = rng.integers(-32768, 32768, (20, 4, 8))
+        head = int(rng.integers(0, 4))
+        bench.write_words(0xA000, q)
+        bench.write_words(0xB000, keys.reshape(-1))
+        bench.write_words(0xC000, values.reshape(-1))
+        for name, address in (("at_q", 0xA000), ("at_keys", 0xB000 + 16 * head),
+                              ("at_values", 0xC000 + 16 * head), ("at_out", 0xA100)):
+            bench.poke_word(bench.sym(name), address)
+        bench.poke(bench.sym("at_count"), [count])
+        bench.call("attend_head")
+        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+        assert np.array_equal(bench.read_words(0xA100, 8), want), case
+        assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
+
+
+def test_forward_step_gives_the_engines_logits_at_every_position():
+    """The whole soul on the Z80, token by token with the KV cache, against Engine.step (shipped soul)."""
+    from soulterm.paths import DEFAULT_SOUL
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.zx.soul_layout import soul_include
+
+    soul = load_soul(DEFAULT_SOUL)
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul))
+    engine = Engine(soul)
+    state = engine.new_state()
+    token = 1  # SEP, then the id 20, then whatever the soul chooses, through all 20 positions
+    for position in range(20):
+        want = engine.step(state, token)
+        forward.poke(forward.sym("fw_token"), [token])
+        forward.poke(forward.sym("fw_pos"), [position])
+        forward.call("forward_step", max_t_states=30_000_000)
+        assert np.array_equal(forward.read_words(forward.sym("fw_logits"), 128), want), position
+        assert np.array_equal(forward.read_words(forward.sym("fw_h"), 32), state.last.hidden[1])
+        assert forward.peek(forward.sym("fw_next"))[0] == engine.next_token(want)
+        weights = np.frombuffer(forward.peek(forward.sym("att_weights"), 160), np.uint8).reshape(2, 4, 20)
+        for layer in range(2):
+            assert np.array_equal(weights[layer, :, :position + 1], state.last.attention_lut[layer])
+        token = engine.next_token(want) if position else 20
+
+
+def test_tokenizer_matches_the_python_tokenizer():
+    from soulterm.paths import DEFAULT_TOKENIZER
+    from soulterm.soul.tokenizer import Tokenizer
+
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    bench = Z80Bench(tokenizer=tokenizer)
+    for text in ["hello", "Hello, World! How are you?", "", "zzz 123 ~~ what's up;", "a" * 64,
+                 "the the the thethe", "I'm FINE-ish... really?!"]:
+        data = text.encode("ascii")
+        bench.poke(0xA000, data)
+        bench.poke_word(bench.sym("tk_line"), 0xA000)
+        bench.poke(bench.sym("tk_len"), [len(data)])
+        bench.call("tokenize")
+        count = bench.peek(bench.sym("tk_count"))[0]
+        assert list(bench.peek(bench.sym("tk_ids"), count)) == tokenizer.encode(text), text

@@ -1,0 +1,78 @@
+"""The Spectrum soulplayer: the shipped tape is current, it answers as the integer engine, its map."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from soulterm.cli import main
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, DISK_DIR
+from soulterm.player.mapformat import MAP_FORMAT
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx import Spectrum
+from soulterm.zx.build import MAP_NAME, TAP_NAME, assemble_spectrum_player
+
+
+@pytest.fixture(scope="module")
+def built():
+    return assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
+
+
+def test_the_shipped_tape_and_map_are_current(built):
+    assert (DISK_DIR / TAP_NAME).read_bytes() == built.tape, "run: soulterm build --machine zx"
+    assert (DISK_DIR / MAP_NAME).read_text() == built.map_text, "run: soulterm build --machine zx"
+
+
+def test_the_player_answers_as_the_integer_engine_and_quits(built):
+    engine = Engine(load_soul(DEFAULT_SOUL))
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    machine = Spectrum()
+    machine.load_tap(built.tape)
+    prompts = ["hello", "What's up?"]
+    for prompt in prompts:
+        machine.type_line(prompt)
+    machine.type_line("q")
+    assert machine.run(max_cycles=600_000_000) == "halted"
+    assert not machine.crashed, machine.stop_message
+    screen = [line.rstrip() for line in machine.screen_lines()]
+    assert screen[0] == "soulplayer 48"
+    first = screen.index("you> hello")
+    for index, prompt in enumerate(prompts):
+        assert screen[first + 2 * index] == f"you> {prompt}"
+        assert screen[first + 2 * index + 1] == engine.reply(tokenizer, prompt).text
+    assert screen[first + 4:first + 6] == ["you> q", "bye."]
+    assert len(machine.rom.beeps) == sum(len(engine.reply(tokenizer, p).ids) for p in prompts)
+
+
+def test_the_map_has_the_c64_maps_format(built):
+    doc = json.loads(built.map_text)
+    assert doc["format"] == MAP_FORMAT and doc["machine"] == "zx-spectrum-48k"
+    assert doc["load_address"] == 0x6000 and doc["end_address"] == built.program.end
+    assert set(doc["attention"]) == {"weights", "context", "context_len", "position", "layer", "head"}
+    assert doc["attention"]["weights"] == doc["symbols"]["att_weights"]
+    assert len(doc["vocab"]) == 128 and doc["vocab"][4] == " "
+    regions = doc["regions"]
+    for before, after in zip(regions, regions[1:]):
+        assert before["end"] <= after["start"], (before, after)
+    assert regions[-1]["end"] == built.program.end
+    assert {row[1] for row in doc["lines"]} >= {"kernels/z80/matvec.s", "kernels/z80/soulplayer.s"}
+
+
+def test_build_command_writes_the_tape(tmp_path, capsys):
+    assert main(["build", "--machine", "zx", "--output", str(tmp_path), "--quiet"]) == 0
+    assert (tmp_path / TAP_NAME).read_bytes() == (DISK_DIR / TAP_NAME).read_bytes()
+    assert "soulplayer.tap" in capsys.readouterr().out
+
+
+def test_run_until_idle_stops_when_the_player_waits_for_the_next_line(capsys):
+    assert main(["run", str(DISK_DIR / TAP_NAME), "--type", "hello", "--until-idle", "--json",
+                 "--max-cycles", "300000000"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    lines = [line.rstrip() for line in report["screen"] if line.strip()]
+    assert report["stopped"] == "idle"
+    assert lines[-3:] == ["you> hello", "hello, friend!", "you>"]
+    assert len(report["sid_gate_on"]) == 5          # one blip a reply token
+    assert 90_000_000 < report["cycles"] < 100_000_000  # ten positions at ~9.6M T-states each
