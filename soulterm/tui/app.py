@@ -10,6 +10,7 @@ runs in workers inside its dialog.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT as
 from soulterm.tui.buildmap import BuildMap, MapError
 from soulterm.tui.commands import SoultermCommands
 from soulterm.tui.host import HEAT_CELLS, MachineHost
+from soulterm.tui.machine_calls import MachineCalls
 from soulterm.tui.screens.build import D64_NAME, MAP_NAME, BuildScreen
 from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
@@ -97,6 +99,7 @@ class SoultermApp(App):
         self._frame_count = 0
         self._faded_at = 0
         self.hex_target = ""
+        self.calls: MachineCalls | None = None   # machine commands, run off the UI thread
 
     # -- layout --------------------------------------------------------------
 
@@ -132,6 +135,7 @@ class SoultermApp(App):
             return
         if self.host is None:
             self.host = MachineHost(self.machine, self.build_map, paused=self.start_paused, warp=self._warp)
+        self.calls = MachineCalls(self.host, asyncio.get_running_loop())
         self._load_map(quiet=True)
         self._boot(self.disk)
         self.host.start()
@@ -158,10 +162,32 @@ class SoultermApp(App):
             if not quiet or self.disk.exists():
                 self.notify(str(exc), title="Memory map", severity="warning")
         self.memory_panel.set_map(self.build_map)
-        if self.host is not None:
-            self.host.set_map(self.build_map)
+        if self.calls is not None:
+            self.calls.send("set_map", self.build_map, then=self._reported("Memory map"))
 
-    def _boot(self, path: Path) -> bool:
+    def machine_command(self, name: str, *args, refresh: bool = True) -> bool:
+        """Queue a machine command; its error becomes a notification, then the panels refresh."""
+        if not self._require_host():
+            return False
+        def done(_result, error) -> None:
+            if error is not None:
+                self.notify(_error_text(error), severity="error")
+            if refresh:
+                self.refresh_panels()
+        return self.calls.send(name, *args, then=done)
+
+    def _reported(self, title: str):
+        """A `then` for commands whose only news is an error."""
+        def done(_result, error) -> None:
+            if error is not None:
+                self.notify(_error_text(error), title=title, severity="error")
+        return done
+
+    def _dialog_open(self) -> bool:
+        """A dialog (or the command palette) is up: another one would stack on it."""
+        return len(self.screen_stack) > 1
+
+    def _boot(self, path: Path, then=None) -> bool:
         if not path.exists():
             self._show_message([
                 "NO DISK", "", *_wrap(f"{path} is missing.", 40), "",
@@ -170,13 +196,15 @@ class SoultermApp(App):
             ])
             self.notify(f"{path}: not found; Build (F3) makes it", title="Disk", severity="warning")
             return False
-        try:
-            self.host.load(path)
-        except Exception as exc:  # LoadError and friends: one line, never a traceback
-            self.notify(f"{path}: {exc}", title="Load failed", severity="error")
-            return False
-        self._previous_ram = None
-        return True
+        def loaded(_start, error) -> None:
+            if error is not None:  # LoadError and friends: one line, never a traceback
+                self.notify(f"{path}: {_error_text(error)}", title="Load failed", severity="error")
+                return
+            self._previous_ram = None
+            if then is not None:
+                then()
+            self.refresh_panels()
+        return self.calls.send("load", path, then=loaded)
 
     def _show_message(self, lines: list[str]) -> None:
         self._message_frame = ScreenFrame.with_text(lines)
@@ -188,8 +216,8 @@ class SoultermApp(App):
         if host is None:
             return
         self._frame_count += 1
-        for event in host.drain_events():
-            self.notify(event.text, severity="error" if event.kind == "error" else "information")
+        if self.calls is not None:
+            self.calls.send("drain_events", then=self._show_events)
         vic = m.vic
         if host.last_file is not None:
             self.c64_screen.show(ScreenFrame(
@@ -220,23 +248,27 @@ class SoultermApp(App):
         if host.paused or self._frame_count % DEBUGGER_EVERY == 0:
             self.update_debugger()
 
+    def _show_events(self, events, error) -> None:
+        for event in events or ():
+            self.notify(event.text, severity="error" if event.kind == "error" else "information")
+
     def update_debugger(self) -> None:
         if self.host is None:
             return
         panel = self.debugger_panel
         if panel.display:
-            with self.host.lock:
-                text = capture(self.machine, self.build_map, set(self.host.breakpoints), self.hex_target,
-                               REPO_ROOT, self.host.paused, panel.content_size.height)
+            # Read without the machine's lock: the UI never waits on the machine thread.
+            text = capture(self.machine, self.build_map, set(self.host.breakpoints), self.hex_target,
+                           REPO_ROOT, self.host.paused, panel.content_size.height)
             panel.show(text)
 
     @on(C64Screen.Typed)
     def _typed(self, message: C64Screen.Typed) -> None:
-        if self.host is not None:
-            try:
-                self.host.type_text(message.text)
-            except ValueError as exc:  # a key the C64 keyboard does not have
-                self.notify(str(exc), severity="warning")
+        if self.host is not None and self.calls is not None:
+            def typed(_result, error) -> None:
+                if error is not None:  # a key the C64 keyboard does not have
+                    self.notify(_error_text(error), severity="warning")
+            self.calls.send("type_text", message.text, then=typed)
 
     # -- debugger actions ---------------------------------------------------------
 
@@ -247,37 +279,24 @@ class SoultermApp(App):
         return True
 
     def action_toggle_pause(self) -> None:
-        if not self._require_host():
-            return
-        if self.host.paused:
-            self.host.resume()
-        else:
-            self.host.pause()
-        self.refresh_panels()
+        if self._require_host():
+            self.machine_command("resume" if self.host.paused else "pause")
 
     def action_step(self) -> None:
-        if self._require_host():
-            self.host.step()
-            self.refresh_panels()
+        self.machine_command("step")
 
     def action_step_over(self) -> None:
-        if self._require_host():
-            self.host.step_over()
-            self.refresh_panels()
+        self.machine_command("step_over")
 
     def action_step_out(self) -> None:
-        if self._require_host():
-            self.host.step_out()
-            self.refresh_panels()
+        self.machine_command("step_out")
 
     def action_next_kernel(self) -> None:
-        if self._require_host():
-            self.host.run_to_next_kernel()
-            self.refresh_panels()
+        self.machine_command("run_to_next_kernel")
 
     @work
     async def action_breakpoint(self) -> None:
-        if not self._require_host():
+        if not self._require_host() or self._dialog_open():
             return
         answer = await self.push_screen_wait(InputDialog(
             "Breakpoint", "Symbol or $address (prefix with - to clear it):", placeholder="matvec"))
@@ -290,16 +309,21 @@ class SoultermApp(App):
             self.notify(str(exc), severity="error")
             return
         name = self.build_map.describe(address)
-        if remove:
-            found = self.host.remove_breakpoint(address)
-            self.notify(f"breakpoint cleared at ${address:04X} {name}" if found else f"no breakpoint at ${address:04X}")
-        else:
-            self.host.add_breakpoint(address)
-            self.notify(f"breakpoint at ${address:04X} {name}")
-        self.update_debugger()
+
+        def done(found, error) -> None:
+            if error is not None:
+                self.notify(_error_text(error), severity="error")
+            elif remove:
+                self.notify(f"breakpoint cleared at ${address:04X} {name}" if found else f"no breakpoint at ${address:04X}")
+            else:
+                self.notify(f"breakpoint at ${address:04X} {name}")
+            self.update_debugger()
+        self.calls.send("remove_breakpoint" if remove else "add_breakpoint", address, then=done)
 
     @work
     async def action_hex_goto(self) -> None:
+        if self._dialog_open():
+            return
         answer = await self.push_screen_wait(InputDialog(
             "Hex view", "Follow a symbol or $address (empty: the PC):", self.hex_target, "kv_cache"))
         if answer is None:
@@ -317,9 +341,9 @@ class SoultermApp(App):
 
     def action_speed(self) -> None:
         if self._require_host():
-            self.host.set_warp(not self.host.warp)
-            self.notify("warp: as fast as this computer goes" if self.host.warp else "1 MHz: real C64 speed")
-            self.refresh_panels()
+            warp = not self.host.warp
+            self.machine_command("set_warp", warp)
+            self.notify("warp: as fast as this computer goes" if warp else "1 MHz: real C64 speed")
 
     def action_mute(self) -> None:
         if not self.sound:
@@ -327,19 +351,18 @@ class SoultermApp(App):
             return
         self.muted = not self.muted
         if self.host is not None:
-            self.host.set_muted(self.muted)
+            self.machine_command("set_muted", self.muted, refresh=False)
         self.notify("sound muted" if self.muted else "sound on")
 
     def action_reset(self) -> None:
         if self._require_host():
-            self.host.reset()
             self._previous_ram = None
-            self.notify("reset")
-            self.refresh_panels()
+            if self.machine_command("reset"):
+                self.notify("reset")
 
     @work
     async def action_load(self) -> None:
-        if not self._require_host():
+        if not self._require_host() or self._dialog_open():
             return
         answer = await self.push_screen_wait(InputDialog(
             "Load", "Path of a .prg or .d64 to reset and load:", str(self.disk), ok_label="Load"))
@@ -349,14 +372,17 @@ class SoultermApp(App):
         if path.suffix.lower() not in (".prg", ".d64"):
             self.notify(f"{path}: not a .prg or .d64 file", severity="error")
             return
-        if self._boot(path):
+        def loaded() -> None:
             self.disk = path
             self.map_path = path.with_name(MAP_NAME) if path.suffix.lower() == ".d64" else path.with_suffix(".map.json")
             self._load_map(quiet=True)
             self.notify(f"loaded {path}")
+        self._boot(path, then=loaded)
 
     @work
     async def action_export_d64(self) -> None:
+        if self._dialog_open():
+            return
         source = self.disk if self.disk.suffix.lower() == ".d64" else DEFAULT_DISK
         if not source.exists():
             self.notify(f"{source}: nothing to export yet; Build (F3) makes it", severity="error")
@@ -384,6 +410,8 @@ class SoultermApp(App):
 
     @work
     async def action_build(self) -> None:
+        if self._dialog_open():
+            return
         await self._build_and_boot(DEFAULT_SOUL, DEFAULT_TOKENIZER, self.disk.parent)
 
     async def _build_and_boot(self, soul: Path, tokenizer: Path, output: Path) -> None:
@@ -393,13 +421,14 @@ class SoultermApp(App):
         self.disk = built / D64_NAME
         self.map_path = built / MAP_NAME
         self._load_map()
-        if self._boot(self.disk):
-            self.notify(f"booted {self.disk}")
+        self._boot(self.disk, then=lambda: self.notify(f"booted {self.disk}"))
 
     @work
     async def action_train(self) -> None:
         import importlib.util
 
+        if self._dialog_open():
+            return
         if importlib.util.find_spec("torch") is None:
             self.notify(TORCH_HINT, title="Train", severity="error")
             return
@@ -408,13 +437,22 @@ class SoultermApp(App):
             await self._build_and_boot(trained / "soul.bin", trained / "tokenizer.json", trained / "disk")
 
     async def action_quit(self) -> None:
-        if self.host is not None:
-            self.host.stop()
+        self._stop_machine()
         self.exit()
 
     def on_unmount(self) -> None:
+        self._stop_machine()
+
+    def _stop_machine(self) -> None:
+        if self.calls is not None:
+            self.calls.close()
         if self.host is not None:
             self.host.stop()
+
+
+def _error_text(error: BaseException) -> str:
+    """A command's failure as one line (the exception's message, else its class)."""
+    return str(error) or error.__class__.__name__
 
 
 def _wrap(text: str, width: int) -> list[str]:
