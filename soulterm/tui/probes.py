@@ -94,7 +94,7 @@ class ProbeRecorder:
         self._lock = threading.Lock()
         self._view = ProbeView(missing=tuple(missing))
         self._position_started: int | None = None
-        self._turn_over = False
+        self._prelude: dict[str, int] = {}      # samples while no position runs
 
     @property
     def addresses(self) -> frozenset[int]:
@@ -104,7 +104,7 @@ class ProbeRecorder:
         with self._lock:
             self._view = ProbeView(missing=self._view.missing)
             self._position_started = None
-            self._turn_over = False
+            self._prelude = {}
 
     # -- called by the machine thread -----------------------------------------
 
@@ -147,35 +147,34 @@ class ProbeRecorder:
 
     def _start_position(self, t: int, cycles: int) -> None:
         v = self._view
-        if t < v.current:   # a new turn without an idle pause between: the cache starts again
-            self._view = v = ProbeView(missing=v.missing, samples={BEFORE_FIRST: v.samples.get(BEFORE_FIRST, {})})
-        elif v.current >= 0 and self._position_started is not None:
+        if t <= v.current or v.current < 0:
+            # A new turn (the cache starts again): what ran since the machine last
+            # waited for a key (reading the line, the tokenizer) is its prelude.
+            v = self._view = ProbeView(missing=v.missing, first_position=t,
+                                       samples={BEFORE_FIRST: self._prelude})
+            self._prelude = {}
+        elif self._position_started is not None:
             v.position_cycles[v.current] = cycles - self._position_started
-        if v.current < 0:
-            v.first_position = t
         v.current = t
         self._position_started = cycles
-        self._turn_over = False
 
     def finish(self, cycles: int) -> None:
-        """The machine went idle (waiting for a key): the turn's last position is over."""
+        """The machine waits for a key: the turn's last position (if any) is over."""
         with self._lock:
             v = self._view
             if v.current >= 0 and self._position_started is not None:
                 v.position_cycles[v.current] = cycles - self._position_started
-                self._position_started = None
-                self._turn_over = True
+            self._position_started = None
+            self._prelude = {}
 
     def sample(self, pc: int, sp: int, ram) -> None:
         """A PC sample, put down to a kernel and the position being computed."""
         kernel = self.attribution.kernel_of(pc, sp, ram)
         with self._lock:
-            if self._turn_over:   # the first sample after a finished turn starts the next one
-                self._view = ProbeView(missing=self._view.missing)
-                self._turn_over = False
-            v = self._view
-            position = v.current if self._position_started is not None else BEFORE_FIRST
-            counts = v.samples.setdefault(position, {})
+            if self._position_started is None:
+                counts = self._prelude
+            else:
+                counts = self._view.samples.setdefault(self._view.current, {})
             counts[kernel] = counts.get(kernel, 0) + 1
 
     def view(self) -> ProbeView:
