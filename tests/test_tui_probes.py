@@ -145,3 +145,80 @@ def test_cycles_per_position_are_exact_and_samples_are_attributed(run, engine_ru
     assert {"matvec q", "matvec k", "matvec v", "matvec o", "ffn", "logits", "rmsnorm"} <= kernels
     assert any(k.startswith("attention L1H") for k in kernels)
     assert "tokenizer" in view.samples.get(BEFORE_FIRST, {})
+
+
+# -- the panels show those numbers ---------------------------------------------------------
+
+def _panel(panel_class, run):
+    from soulterm.tui.widgets.insight import ProbesObserved
+
+    view, ram, build_map = run
+    panel = panel_class()
+    panel.on_probes_observed(ProbesObserved(view, build_map, bytearray(ram)))
+    return panel, panel.render().plain
+
+
+def test_next_token_panel_shows_the_engines_top_candidates(run, engine_run):
+    from soulterm.tui.widgets.next_token import CANDIDATES, NextTokenPanel
+
+    reply, tokens, expected, _engine = engine_run
+    panel, text = _panel(NextTokenPanel, run)
+    last = len(tokens) - (1 if reply.ended else 2)
+    assert text.startswith(f"position {last} ")
+    logits = expected["logits"][last]
+    best = sorted(range(spec.FIRST_CHOOSABLE, spec.VOCAB_SIZE), key=lambda i: (-logits[i], i))[:CANDIDATES]
+    rows = [line for line in text.splitlines()[2:2 + CANDIDATES]]
+    assert [int(line[10:17]) for line in rows] == [int(logits[i]) for i in best]
+    assert [line[:10].rstrip() for line in rows] == [panel.token_text(i)[:9] for i in best]
+    chosen = [line for line in rows if "◀ chosen" in line]
+    assert len(chosen) == 1 and chosen[0].startswith(panel.token_text(_engine.next_token(logits))[:9])
+    assert "SEP→" in text                           # the prompt's own next tokens
+
+
+def test_inside_layer_panel_shows_the_engines_units_and_lens(run, engine_run):
+    from soulterm.tui.widgets.inside_layer import InsideLayerPanel
+
+    reply, tokens, expected, engine = engine_run
+    panel, text = _panel(InsideLayerPanel, run)
+    last = len(tokens) - (1 if reply.ended else 2)
+    for layer in range(spec.N_LAYERS):
+        zeros = int((expected["ffn"][(last, layer)] == 0).sum())
+        assert f"FFN {layer} " in text and f"  {zeros}/{spec.FFN_DIM} zero" in text
+    for stage, name in enumerate(("embedding", "layer 0", "layer 1")):
+        pick = engine.next_token(engine.logits_of(expected["hidden"][(last, stage)]))
+        line = next(line for line in text.splitlines() if line.startswith(name))
+        assert f"   {panel.token_text(pick)[:10]:<10} {int(engine.logits_of(expected['hidden'][(last, stage)])[pick]):>6}" in line
+
+
+def test_score_panel_shows_the_engines_steps(run, engine_run):
+    from soulterm.tui.widgets.score_steps import ScoreStepsPanel
+
+    reply, tokens, expected, _engine = engine_run
+    panel, _text = _panel(ScoreStepsPanel, run)
+    last = len(tokens) - (1 if reply.ended else 2)
+    panel.action_head(6)                        # L1H2
+    panel.action_key(-3)                        # three keys before the query position
+    text = panel.render().plain
+    raw, shifted, lut = expected["scores"][(last, 1, 2)]
+    j = last - 3
+    lines = text.splitlines()
+    value = lambda step: next(line for line in lines if line.startswith(step))[11:27].strip()
+    assert f"query position {last} " in text and f"key position {j} " in text
+    assert value("q.k") == f"{int(raw[j]):,}" and value(">> 14") == f"{int(shifted[j]):,}"
+    assert value("weight") == str(int(lut[j]))
+    assert value("normalised") == f"{lut[j] / lut.sum() * 100:.1f}%"
+    assert "attention.s:" in text and "exp_lut" in text
+
+
+def test_cycles_panel_adds_up_to_the_exact_counts(run, engine_run):
+    from soulterm.tui.widgets.cycles import CyclesPanel
+
+    view = run[0]
+    _panel_, text = _panel(CyclesPanel, run)
+    last = max(view.position_cycles)
+    assert text.startswith(f"position {last}: {view.position_cycles[last]:,} cycles")
+    assert f"reply so far: {sum(view.position_cycles.values()):,} cycles over {len(view.position_cycles)}" in text
+    shown = [int(line[40:50].replace(",", "")) for line in text.splitlines()[1:]
+             if len(line) > 50 and line[15:16] in "█▏▎▍▌▋▊▉ " and line[40:50].strip().replace(",", "").isdigit()]
+    assert len(shown) >= 8                                               # the kernels' rows
+    assert abs(sum(shown) - view.position_cycles[last]) <= len(shown)   # rounding only

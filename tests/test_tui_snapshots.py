@@ -56,6 +56,7 @@ async def _settle(pilot) -> None:
     ram[ATTENTION["position"]], ram[ATTENTION["layer"]], ram[ATTENTION["head"]] = 2, 1, 1
     for _ in range(3):
         await pilot.press("f10")
+        await app.calls.settled()
     app.refresh_panels()
     await pilot.pause(0.1)
 

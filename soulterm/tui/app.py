@@ -19,7 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, TabbedContent, TabPane
 
 from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT as REPO_ROOT
 from soulterm.tui.buildmap import BuildMap, MapError
@@ -31,6 +31,11 @@ from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
 from soulterm.tui.widgets.attention import AttentionPanel
 from soulterm.tui.widgets.c64_screen import C64Screen, ScreenFrame
+from soulterm.tui.widgets.cycles import CyclesPanel
+from soulterm.tui.widgets.inside_layer import InsideLayerPanel
+from soulterm.tui.widgets.insight import InsightPanel, ProbesObserved
+from soulterm.tui.widgets.next_token import NextTokenPanel
+from soulterm.tui.widgets.score_steps import ScoreStepsPanel
 from soulterm.tui.widgets.debugger import DebuggerPanel, capture
 from soulterm.tui.widgets.memory_map import MemoryMapPanel
 from soulterm.tui.widgets.status_line import StatusLine
@@ -41,6 +46,7 @@ HEAT_FADE = 0.8           # per 1/12 s of emulated time: heat halves in about a 
 HEAT_FADE_CYCLES = 985_248 // REFRESH_HZ  # fading follows emulated time, so a paused map holds still
 DEBUGGER_EVERY = 4        # while running, the debugger repaints every 4th frame
 MEMORY_EVERY = 2          # the memory map and attention every 2nd (alternating): they cost CPU
+PROBES_EVERY = 3          # the inside-the-model panels ask the machine for its probes every 3rd frame
 NARROW_WIDTH = 120        # below this the side panels collapse
 SHORT_HEIGHT = 42         # below this the bottom panels collapse
 TINY_HEIGHT = 31          # below this the header and status line go too, for the screen's 27 rows
@@ -69,6 +75,8 @@ class SoultermApp(App):
         Binding("ctrl+n", "next_kernel", "Next kernel", show=False),
         Binding("ctrl+b", "breakpoint", "Breakpoint", show=False),
         Binding("ctrl+g", "hex_goto", "Hex view", show=False),
+        Binding("ctrl+t", "next_panel", "Panel"),
+        Binding("ctrl+o", "enlarge_panel", "Enlarge", show=False),
         Binding("tab", "focus_next", "Next panel", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -108,6 +116,9 @@ class SoultermApp(App):
         self.c64_screen = C64Screen(id="screen")
         self.status_line = StatusLine(id="status")
         self.attention_panel = AttentionPanel(id="attention")
+        self.insight_panels: list[InsightPanel] = [
+            NextTokenPanel(id="next-token"), InsideLayerPanel(id="inside-layer"),
+            CyclesPanel(id="cycles"), ScoreStepsPanel(id="score-steps")]
         self.memory_panel = MemoryMapPanel(id="memory")
         self.debugger_panel = DebuggerPanel(id="debugger")
         yield Header(show_clock=False)
@@ -115,7 +126,12 @@ class SoultermApp(App):
             with Vertical(id="left"):
                 yield self.c64_screen
                 yield self.status_line
-            yield self.attention_panel
+            with TabbedContent(id="insight"):
+                with TabPane("Attention", id="tab-attention"):
+                    yield self.attention_panel
+                for panel in self.insight_panels:
+                    with TabPane(panel.TAB, id=f"tab-{panel.id}"):
+                        yield panel
         with Horizontal(id="bottom"):
             yield self.memory_panel
             yield self.debugger_panel
@@ -123,6 +139,8 @@ class SoultermApp(App):
 
     def on_mount(self) -> None:
         self.attention_panel.border_title = "Attention"
+        self.attention_panel.tooltip = ("Each head's weights over the context for the token being computed, "
+                                        "and one head's matrix for the whole turn.")
         self.memory_panel.border_title = "Memory map"
         self.debugger_panel.border_title = "Debugger"
         self._apply_size(self.size.width, self.size.height)
@@ -247,6 +265,46 @@ class SoultermApp(App):
             attention.show(host.attention.view(), self.build_map.vocab, "")
         if host.paused or self._frame_count % DEBUGGER_EVERY == 0:
             self.update_debugger()
+        if self._frame_count % PROBES_EVERY == 0:
+            self.observe_probes()
+
+    def _active_insight(self) -> InsightPanel | None:
+        """The inside-the-model panel on show, if one is."""
+        tabs = self.query_one("#insight", TabbedContent)
+        if not tabs.display:
+            return None
+        active = tabs.active
+        return next((p for p in self.insight_panels if f"tab-{p.id}" == active), None)
+
+    def observe_probes(self) -> None:
+        """Ask the machine what its probes saw; the panel on show gets it as a message."""
+        panel = self._active_insight()
+        if panel is None or self.calls is None:
+            return
+
+        def observed(view, error) -> None:
+            if error is None and view is not None:
+                panel.post_message(ProbesObserved(view, self.build_map, self.machine.ram))
+        self.calls.send("observe_probes", then=observed)
+
+    @on(TabbedContent.TabActivated)
+    def _panel_chosen(self, _event) -> None:
+        self.observe_probes()
+
+    def action_next_panel(self) -> None:
+        tabs = self.query_one("#insight", TabbedContent)
+        panes = [pane.id for pane in tabs.query(TabPane)]
+        if tabs.active in panes:
+            tabs.active = panes[(panes.index(tabs.active) + 1) % len(panes)]
+
+    def action_enlarge_panel(self) -> None:
+        """The panel on show fills the screen, or goes back to its place."""
+        screen = self.screen_stack[0]
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        tabs = self.query_one("#insight", TabbedContent)
+        screen.maximize(tabs, container=False)
 
     def _show_events(self, events, error) -> None:
         for event in events or ():
