@@ -241,6 +241,7 @@ async def test_memory_map_shows_regions_heat_and_routine(program):
     async with app.run_test(size=SIZE) as pilot:
         await run_to(pilot, app, "work")
         app.refresh_panels()
+        await pilot.pause()                                         # the panel gets it as a message
         panel = app.query_one(MemoryMapPanel)
         assert panel.routine_text() == "PC $0828 work in code"
         assert app.host.heat[0x0828 // 64] > 0                     # sampled PC

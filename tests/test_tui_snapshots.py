@@ -14,6 +14,7 @@ import pytest
 
 from soulterm.c64 import C64
 from soulterm.tui.app import SoultermApp
+from soulterm.tui.heat import HeatTracker
 
 from test_tui_app import ATTENTION, CODE, LINE_ADDRESSES, SOURCE, STUB
 
@@ -47,6 +48,7 @@ async def _settle(pilot) -> None:
         if app.host.paused:
             break
         await pilot.pause(0.02)
+    await app.calls.settled()
     ram = app.machine.ram
     ram[ATTENTION["context"]:ATTENTION["context"] + 3] = bytes([1, 5, 6])
     ram[ATTENTION["context_len"]] = 3
@@ -54,6 +56,11 @@ async def _settle(pilot) -> None:
         base = ATTENTION["weights"] + k * 20
         ram[base:base + 3] = bytes([255 - 20 * k, 40 + 10 * k, 85])
     ram[ATTENTION["position"]], ram[ATTENTION["layer"]], ram[ATTENTION["head"]] = 2, 1, 1
+    # The memory map's heat from here on only: when the timer looked during the boot varies.
+    await pilot.pause(0.3)                   # looks taken before the edits above are processed
+    heat = HeatTracker()
+    heat.update(bytes(ram), app.host.heat, app.machine.cycles)
+    app.memory_panel.heat = heat
     for _ in range(3):
         await pilot.press("f10")
         await app.calls.settled()

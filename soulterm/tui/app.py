@@ -1,11 +1,15 @@
 """The soulterm app: a C64 running the transformer, and panels that watch it.
 
 Layout: the C64 screen (with its $D020 border) and a status line on the
-left, the attention panel beside it; the memory map and the debugger below.
-The machine runs in its own thread (host.py); a timer samples it ~12 times a
-second and hands each panel what it shows. Menu actions are key bindings
-(shown in the footer) and command palette entries; long work (train, build)
-runs in workers inside its dialog.
+left; beside it, in tabs, the attention panel and the panels that look
+inside the model (next token, a layer, cycles, one score); the memory map
+and the debugger below. The machine runs in its own thread or process
+behind the host protocol (host_protocol.py); every command to it goes
+through a queue off the UI thread (machine_calls.py), so the UI never waits
+on the machine. A timer samples it ~12 times a second and sends each panel
+its data as a message. Menu actions are key bindings (shown in the footer)
+and command palette entries; long work (train, build) runs in workers
+inside its dialog.
 """
 
 from __future__ import annotations
@@ -24,12 +28,12 @@ from textual.widgets import Footer, Header, TabbedContent, TabPane
 from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT as REPO_ROOT
 from soulterm.tui.buildmap import BuildMap, MapError
 from soulterm.tui.commands import SoultermCommands
-from soulterm.tui.host import HEAT_CELLS, MachineHost
+from soulterm.tui.host import MachineHost
 from soulterm.tui.machine_calls import MachineCalls
 from soulterm.tui.screens.build import D64_NAME, MAP_NAME, BuildScreen
 from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
-from soulterm.tui.widgets.attention import AttentionPanel
+from soulterm.tui.widgets.attention import AttentionObserved, AttentionPanel
 from soulterm.tui.widgets.c64_screen import C64Screen, ScreenFrame
 from soulterm.tui.widgets.cycles import CyclesPanel
 from soulterm.tui.widgets.inside_layer import InsideLayerPanel
@@ -37,13 +41,11 @@ from soulterm.tui.widgets.insight import InsightPanel, ProbesObserved
 from soulterm.tui.widgets.next_token import NextTokenPanel
 from soulterm.tui.widgets.score_steps import ScoreStepsPanel
 from soulterm.tui.widgets.debugger import DebuggerPanel, capture
-from soulterm.tui.widgets.memory_map import MemoryMapPanel
+from soulterm.tui.widgets.memory_map import MachineSampled, MemoryMapPanel
 from soulterm.tui.widgets.status_line import StatusLine
 
 DEFAULT_DISK = DEFAULT_D64
 REFRESH_HZ = 12
-HEAT_FADE = 0.8           # per 1/12 s of emulated time: heat halves in about a quarter second
-HEAT_FADE_CYCLES = 985_248 // REFRESH_HZ  # fading follows emulated time, so a paused map holds still
 DEBUGGER_EVERY = 4        # while running, the debugger repaints every 4th frame
 MEMORY_EVERY = 2          # the memory map and attention every 2nd (alternating): they cost CPU
 PROBES_EVERY = 3          # the inside-the-model panels ask the machine for its probes every 3rd frame
@@ -100,12 +102,8 @@ class SoultermApp(App):
         if host is not None:
             self.machine = host.machine
         self._warp = warp
-        self._previous_ram: bytes | None = None
-        self._write_heat = np.zeros(HEAT_CELLS, dtype=np.float32)
-        self._access_heat = np.zeros(HEAT_CELLS, dtype=np.float32)
-        self._access_counts = np.zeros(HEAT_CELLS, dtype=np.float32)
         self._frame_count = 0
-        self._faded_at = 0
+        self._program = 0          # counts loads and resets (the memory map's write heat restarts)
         self.hex_target = ""
         self.calls: MachineCalls | None = None   # machine commands, run off the UI thread
 
@@ -218,7 +216,7 @@ class SoultermApp(App):
             if error is not None:  # LoadError and friends: one line, never a traceback
                 self.notify(f"{path}: {_error_text(error)}", title="Load failed", severity="error")
                 return
-            self._previous_ram = None
+            self._program += 1
             if then is not None:
                 then()
             self.refresh_panels()
@@ -241,28 +239,17 @@ class SoultermApp(App):
             self.c64_screen.show(ScreenFrame(
                 bytes(vic.screen_codes()), bytes(vic.colour_ram()), vic.border & 0x0F,
                 vic.background & 0x0F, bool(vic.lowercase)))
-        ram = bytes(m.ram)
-        cycles = m.cycles
-        fade = HEAT_FADE ** (max(0, cycles - self._faded_at) / HEAT_FADE_CYCLES)
-        self._faded_at = cycles
-        self._write_heat *= fade
-        counts = np.array(host.heat, dtype=np.float32)   # the host only ever adds to these
-        self._access_heat = self._access_heat * fade + np.maximum(0.0, counts - self._access_counts)
-        self._access_counts = counts
-        if self._previous_ram is not None:
-            changed = np.frombuffer(ram, np.uint8) != np.frombuffer(self._previous_ram, np.uint8)
-            self._write_heat[changed.reshape(HEAT_CELLS, -1).any(axis=1)] = 1.0
-        self._previous_ram = ram
         pc = m.cpu.pc
         memory = self.memory_panel
         if memory.display and (host.paused or self._frame_count % MEMORY_EVERY == 0):
-            memory.show(self._access_heat, self._write_heat, pc)
+            memory.post_message(MachineSampled(bytes(m.ram), np.array(host.heat), m.cycles, pc,
+                                               self._program))
         self.status_line.show(
             warp=host.warp, speed_hz=0.0 if host.paused else host.speed_hz(), cycles=m.cycles,
             muted=self.muted, sound=self.sound, paused=host.paused, where=memory.routine_text())
         attention = self.attention_panel
         if host.attention is not None and (host.paused or self._frame_count % MEMORY_EVERY == 1):
-            attention.show(host.attention.view(), self.build_map.vocab, "")
+            attention.post_message(AttentionObserved(host.attention.view(), self.build_map.vocab))
         if host.paused or self._frame_count % DEBUGGER_EVERY == 0:
             self.update_debugger()
         if self._frame_count % PROBES_EVERY == 0:
@@ -414,7 +401,7 @@ class SoultermApp(App):
 
     def action_reset(self) -> None:
         if self._require_host():
-            self._previous_ram = None
+            self._program += 1
             if self.machine_command("reset"):
                 self.notify("reset")
 

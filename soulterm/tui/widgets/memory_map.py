@@ -19,9 +19,11 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.strip import Strip
+from textual.message import Message
 from textual.widget import Widget
 
 from soulterm.tui.buildmap import BuildMap
+from soulterm.tui.heat import HeatTracker
 
 CELL_BYTES = 64
 COLUMNS = 64
@@ -53,6 +55,15 @@ def _cell_style(kind: str | None, mark: str, hovered: bool) -> Style:
     return Style(color=colour, bgcolor=background, bold=mark == "pc", reverse=hovered)
 
 
+class MachineSampled(Message):
+    """A look at the machine for the memory map (posted by the app's refresh timer)."""
+
+    def __init__(self, ram: bytes, heat_counts, cycles: int, pc: int, program: int) -> None:
+        super().__init__()
+        self.ram, self.heat_counts, self.cycles, self.pc = ram, heat_counts, cycles, pc
+        self.program = program      # counts loads and resets: RAM from another program is no write
+
+
 class MemoryMapPanel(Widget):
     """64 KB at a glance: regions, heat, and where the PC is."""
 
@@ -70,7 +81,16 @@ class MemoryMapPanel(Widget):
         self._hover: int | None = None
         self._shown = np.zeros(0)
         self._legend_cache: list[list[Segment]] | None = None
+        self.heat = HeatTracker()
+        self._program = 0
         self.set_map(self._map)
+
+    def on_machine_sampled(self, message: MachineSampled) -> None:
+        if message.program != self._program:
+            self._program = message.program
+            self.heat.forget_ram()
+        self.heat.update(message.ram, message.heat_counts, message.cycles)
+        self.show(self.heat.reads, self.heat.writes, message.pc)
 
     def set_map(self, build_map: BuildMap) -> None:
         self._map = build_map
