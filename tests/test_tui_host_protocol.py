@@ -16,6 +16,7 @@ from soulterm.tui.host import MachineHost
 from soulterm.tui.host_protocol import COMMANDS, Host
 from soulterm.tui.machine_calls import MachineCalls
 from soulterm.tui.machine_process import CHILD_COMMANDS, ProcessHost
+from soulterm.tui.probes import ProbeView
 
 
 def test_both_hosts_implement_every_command():
@@ -33,6 +34,8 @@ def test_the_child_answers_only_its_command_table(program):
             host._call("stop_thread")
         start = host.load(program)                     # and the pipe is still in step afterwards
         assert start == 0x080D and host.machine.cpu.pc == 0x080D
+        view = host.observe_probes()                   # the probes' view crosses the pipe
+        assert isinstance(view, ProbeView) and "forward_position" in view.missing
     finally:
         host.stop()
 
