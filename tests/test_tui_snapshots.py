@@ -42,6 +42,7 @@ async def _settle(pilot) -> None:
     """Run to `work` (a deterministic stop), give the attention bytes something to
     show, and step so that every panel has content."""
     app = pilot.app
+    await app.calls.settled()                # the boot's load has run
     app.host.add_breakpoint(0x0828)
     app.host.resume()
     for _ in range(500):
@@ -57,9 +58,12 @@ async def _settle(pilot) -> None:
         ram[base:base + 3] = bytes([255 - 20 * k, 40 + 10 * k, 85])
     ram[ATTENTION["position"]], ram[ATTENTION["layer"]], ram[ATTENTION["head"]] = 2, 1, 1
     # The memory map's heat from here on only: when the timer looked during the boot varies.
-    await pilot.pause(0.3)                   # looks taken before the edits above are processed
+    await pilot.pause()                      # looks taken before the edits above are processed
+    await pilot.pause(0.3)
+    await pilot.pause()
     heat = HeatTracker()
     heat.update(bytes(ram), app.host.heat, app.machine.cycles)
+    heat.update = lambda *look: None         # and held there: a busy machine's timing cannot move it
     app.memory_panel.heat = heat
     for _ in range(3):
         await pilot.press("f10")
