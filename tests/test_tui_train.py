@@ -73,7 +73,7 @@ async def test_train_runs_in_the_background_and_offers_to_build(program, tmp_pat
         screen.query_one("#build").press()
         from soulterm.tui.screens.build import BuildScreen
 
-        await wait_until(pilot_, lambda: isinstance(app.screen, BuildScreen) and app.screen.query("#soul"))
+        await wait_until(pilot_, lambda: isinstance(app.screen, BuildScreen))
         build = app.screen
         assert build.query_one("#soul").value == str(out / "soul.bin")
         build.query_one("#build").press()
