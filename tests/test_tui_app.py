@@ -182,6 +182,7 @@ async def test_terminal_keys_press_the_c64_keys(program):
 async def test_screen_cells_use_colour_ram_background_and_reverse(program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:
+        await app.calls.settled()                  # the boot's load has run: RAM edits stay
         m = app.machine
         m.ram[0x0400] = 0x01          # 'A'
         m.ram[0x0401] = 0x81          # reverse 'A'
@@ -284,6 +285,7 @@ async def test_memory_map_shows_regions_heat_and_routine(program):
 async def test_attention_panel_follows_emulated_memory(program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:
+        await app.calls.settled()                  # the boot's load has run: RAM edits stay
         m = app.machine
         a = ATTENTION
         m.ram[a["context"]:a["context"] + 3] = bytes([1, 5, 6])    # <SEP> hi there
@@ -325,6 +327,7 @@ async def test_attention_matrix_fits_a_full_context_at_160_columns(program):
 
     app = make_app(program)
     async with app.run_test(size=(160, 50)) as pilot:
+        await app.calls.settled()                  # the boot's load has run: RAM edits stay
         m, a = app.machine, ATTENTION
         m.ram[a["context"]:a["context"] + CONTEXT] = bytes([1] + [5, 6] * ((CONTEXT - 1) // 2) + [5] * ((CONTEXT - 1) % 2))
         m.ram[a["context_len"]] = CONTEXT
@@ -474,6 +477,7 @@ async def test_layout_fits_every_size(program, size):
 async def test_a_short_screen_follows_the_cursor(program):
     app = make_app(program)
     async with app.run_test(size=(80, 24)) as pilot:
+        await app.calls.settled()                  # the boot's load has run: RAM edits stay
         screen = app.query_one(C64Screen)
         shown = screen.region.height
         assert shown < 25
