@@ -102,6 +102,15 @@ async def wait_until(pilot, condition, timeout: float = 10.0) -> None:
     raise AssertionError("condition not reached in time")
 
 
+async def press(pilot, app, *keys: str) -> None:
+    """Press keys, then wait until the machine commands they queued have run
+    (the app sends them off the UI thread)."""
+    for key in keys:
+        await pilot.press(key)
+        await app.calls.settled()
+    await pilot.pause()
+
+
 async def answer(pilot, app, key: str, text: str) -> None:
     """Open a dialog with `key`, fill in `text` and submit it (filling the field
     directly: typing into Pilot costs a full repaint per key)."""
@@ -110,6 +119,7 @@ async def answer(pilot, app, key: str, text: str) -> None:
     app.screen.query_one("#dialog-input").value = text
     await pilot.press("enter")
     await pilot.pause()
+    await app.calls.settled()
 
 
 async def run_to(pilot, app, symbol: str) -> None:
@@ -172,6 +182,7 @@ async def test_terminal_keys_press_the_c64_keys(program):
 async def test_screen_cells_use_colour_ram_background_and_reverse(program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:
+        await app.calls.settled()                  # the boot's load has run: RAM edits stay
         m = app.machine
         m.ram[0x0400] = 0x01          # 'A'
         m.ram[0x0401] = 0x81          # reverse 'A'
@@ -202,7 +213,7 @@ async def test_step_breakpoint_step_into_over_and_out(program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:
         m = app.machine
-        await pilot.press("f10")                                   # step: LDX #0
+        await press(pilot, app, "f10")                             # step: LDX #0
         assert m.cpu.pc == 0x080F and m.cpu.x == 0
         await run_to(pilot, app, "wait")
         assert 0x081A in app.host.breakpoints
@@ -212,9 +223,9 @@ async def test_step_breakpoint_step_into_over_and_out(program):
         await wait_until(pilot, lambda: app.host.paused and m.cpu.pc == 0x081D)
         assert m.vic.border == (border_before + 1) & 0xFF and m.cpu.sp == sp_before
         m.cpu.pc = 0x081A                                          # back to the JSR
-        await pilot.press("s")                                     # step into it
+        await press(pilot, app, "s")                               # step into it
         assert m.cpu.pc == 0x0828 and m.cpu.sp == (sp_before - 2) & 0xFF
-        await pilot.press("s", "s")                                # INC, LDY
+        await press(pilot, app, "s", "s")                          # INC, LDY
         await pilot.press("u")                                     # step out
         await wait_until(pilot, lambda: app.host.paused and m.cpu.pc == 0x081D)
         assert m.cpu.sp == sp_before
@@ -257,6 +268,7 @@ async def test_memory_map_shows_regions_heat_and_routine(program):
     async with app.run_test(size=SIZE) as pilot:
         await run_to(pilot, app, "work")
         app.refresh_panels()
+        await pilot.pause()                                         # the panel gets it as a message
         panel = app.query_one(MemoryMapPanel)
         assert panel.routine_text() == "PC $0828 work in code"
         assert app.host.heat[0x0828 // 64] > 0                     # sampled PC
@@ -273,6 +285,7 @@ async def test_memory_map_shows_regions_heat_and_routine(program):
 async def test_attention_panel_follows_emulated_memory(program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:
+        await app.calls.settled()                  # the boot's load has run: RAM edits stay
         m = app.machine
         a = ATTENTION
         m.ram[a["context"]:a["context"] + 3] = bytes([1, 5, 6])    # <SEP> hi there
@@ -280,7 +293,7 @@ async def test_attention_panel_follows_emulated_memory(program):
         for k in range(HEADS):
             m.ram[a["weights"] + k * 20:a["weights"] + k * 20 + 3] = bytes([255, 0, 85])
         m.ram[a["position"]], m.ram[a["layer"]], m.ram[a["head"]] = 2, 1, 0   # L1H0 in progress
-        await pilot.press("f10")                                   # a step samples the bytes
+        await press(pilot, app, "f10")                             # a step samples the bytes
         app.refresh_panels()
         await pilot.pause()
         panel = app.query_one(AttentionPanel)
@@ -314,6 +327,7 @@ async def test_attention_matrix_fits_a_full_context_at_160_columns(program):
 
     app = make_app(program)
     async with app.run_test(size=(160, 50)) as pilot:
+        await app.calls.settled()                  # the boot's load has run: RAM edits stay
         m, a = app.machine, ATTENTION
         m.ram[a["context"]:a["context"] + CONTEXT] = bytes([1] + [5, 6] * ((CONTEXT - 1) // 2) + [5] * ((CONTEXT - 1) % 2))
         m.ram[a["context_len"]] = CONTEXT
@@ -334,11 +348,11 @@ async def test_attention_matrix_fits_a_full_context_at_160_columns(program):
 async def test_reset_speed_and_mute(program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("f10", "f10")
-        await pilot.press("f6")                                    # reset boots the program again
+        await press(pilot, app, "f10", "f10")
+        await press(pilot, app, "f6")                              # reset boots the program again
         assert app.machine.cpu.pc == 0x080D
         assert app.host.warp
-        await pilot.press("f7")
+        await press(pilot, app, "f7")
         assert not app.host.warp
         await pilot.press("f8")                                    # no sound device in tests
         assert any("sound" in n.message for n in app._notifications)
@@ -435,11 +449,12 @@ async def test_layout_fits_every_size(program, size):
         screen = app.query_one(C64Screen)
         assert screen.region.height == min(27, height - 3)   # tab bar, status, footer at the least
         assert screen.region.width == 44 and screen.region.right <= width
-        names = ["attention", "memory", "debugger"]
+        names = ["insight", "memory", "debugger"]     # insight: the model panels' tabs (attention first)
         if choose_layout(width, height).mode == "dashboard":
             for name in names:
                 assert app.query_one(f"#{name}").display
             top_row = app.query_one("#machine").region
+            assert app.query_one("#insight").region.bottom == top_row.bottom
             assert app.query_one("#attention").region.bottom == top_row.bottom
             assert app.query_one("#memory").region.bottom == app.query_one("#debugger").region.bottom == desk.bottom
             assert app.query_one("#memory").region.height == 20          # all 16 rows and the legend
@@ -462,6 +477,7 @@ async def test_layout_fits_every_size(program, size):
 async def test_a_short_screen_follows_the_cursor(program):
     app = make_app(program)
     async with app.run_test(size=(80, 24)) as pilot:
+        await app.calls.settled()                  # the boot's load has run: RAM edits stay
         screen = app.query_one(C64Screen)
         shown = screen.region.height
         assert shown < 25
@@ -530,15 +546,19 @@ async def test_a_rom_bank_switch_is_not_a_write(program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:
         m = app.machine
+        writes = lambda: app.memory_panel.heat.writes    # noqa: E731
+        await app.calls.settled()                # the boot's load has run
         app.refresh_panels()
+        await pilot.pause()
         m.memory.set_port(0x2F, 0x34)            # BASIC, I/O and KERNAL out: RAM shows there
         app.refresh_panels()
-        assert not app._write_heat[0xA000 // 64:].any()
+        await pilot.pause()
+        assert not writes()[0xA000 // 64:].any()
         m.memory.set_port(0x2F, 0x37)
         m.ram[0x3000] ^= 0xFF                    # a real RAM write
         app.refresh_panels()
-        assert app._write_heat[0x3000 // 64] == 1.0 and not app._write_heat[0xA000 // 64:].any()
         await pilot.pause()
+        assert writes()[0x3000 // 64] == 1.0 and not writes()[0xA000 // 64:].any()
 
 
 @pilot

@@ -255,3 +255,21 @@ def test_legend_colours_are_told_apart():
             assert sum((x - y) ** 2 for x, y in zip(a, b)) ** 0.5 > 40, (a, b)
     reds = [c for c in colours if c.red > 180 and c.green < 110 and c.blue < 110]
     assert len(reds) <= 1
+
+
+def test_heat_fades_with_emulated_time_and_skips_stale_looks():
+    from soulterm.tui.heat import FADE, FADE_CYCLES, HeatTracker
+    from soulterm.tui.host import HEAT_CELLS
+
+    heat = HeatTracker()
+    ram = bytearray(0x10000)
+    counts = np.zeros(HEAT_CELLS, dtype=np.float32)
+    heat.update(bytes(ram), counts, 1000)
+    ram[0x0400] = 1                                  # a write in cell 16
+    counts[32] = 5                                   # five samples in cell 32
+    heat.update(bytes(ram), counts, 1000)
+    assert heat.writes[16] == 1.0 and heat.reads[32] == 5.0
+    heat.update(bytes(ram), counts, 1000 + FADE_CYCLES)   # one fade period, nothing new
+    assert heat.writes[16] == pytest.approx(FADE) and heat.reads[32] == pytest.approx(5 * FADE)
+    heat.update(bytes(bytearray(0x10000)), np.zeros(HEAT_CELLS), 1000)   # a stale look: ignored
+    assert heat.reads[32] == pytest.approx(5 * FADE) and heat.writes[16] == pytest.approx(FADE)

@@ -1,18 +1,25 @@
 """The soulterm app: a C64 running the transformer, and panels that watch it.
 
 Layout (layout.py decides which fits): on a big terminal, the C64 screen
-(with its $D020 border) and a status line on the left, the attention panel
-beside it, the memory map and the debugger below; on smaller ones a tab bar
-(and F1) chooses the panel shown beside or instead of the screen. Every
-panel sits directly in the #desk container and is listed in PANELS, so a
-new panel is one entry there and one widget in compose. The machine runs in its own thread (host.py); a timer samples it ~12 times a
-second and hands each panel what it shows. Menu actions are key bindings
-(shown in the footer) and command palette entries; long work (train, build)
-runs in workers inside its dialog.
+(with its $D020 border) and a status line on the left, the model panels
+beside it (#insight: attention, next token, a layer, cycles, one score, in
+tabs; Ctrl+T the next, Ctrl+O enlarges), the memory map and the debugger
+below; on smaller ones a tab bar (and F1) chooses the panel shown beside or
+instead of the screen. Every panel sits directly in the #desk container and
+is listed in PANELS, so a new panel is one entry there and one widget in
+compose.
+
+The machine runs in its own thread or process behind the host protocol
+(host_protocol.py); every command to it goes through a queue off the UI
+thread (machine_calls.py), so the UI never waits on the machine. A timer
+samples it ~12 times a second and sends each panel its data as a message.
+Menu actions are key bindings (shown in the footer) and command palette
+entries; long work (train, build) runs in workers inside its dialog.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -21,34 +28,38 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
-from textual.widgets import Footer, Header, Static, Tab, Tabs
+from textual.widgets import Footer, Header, Static, Tab, TabbedContent, Tabs, TabPane
 
 from soulterm import paths
 from soulterm.paths import DEFAULT_D64, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT as REPO_ROOT
 from soulterm.tui.buildmap import BuildMap, MapError
 from soulterm.tui.commands import SoultermCommands
-from soulterm.tui.host import HEAT_CELLS, MachineHost
+from soulterm.tui.host import MachineHost
 from soulterm.tui.layout import choose_layout
-from soulterm.tui.program_check import check_loadable
+from soulterm.tui.machine_calls import MachineCalls
 from soulterm.tui.screens.build import D64_NAME, MAP_NAME, BuildScreen
 from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
-from soulterm.tui.widgets.attention import AttentionPanel
+from soulterm.tui.widgets.attention import AttentionObserved, AttentionPanel
 from soulterm.tui.widgets.c64_screen import KEY_HELP, C64Screen, ScreenFrame
+from soulterm.tui.widgets.cycles import CyclesPanel
 from soulterm.tui.widgets.debugger import DebuggerPanel, capture
-from soulterm.tui.widgets.memory_map import SCALE_TITLE, MemoryMapPanel, pc_location, ram_cells
+from soulterm.tui.widgets.inside_layer import InsideLayerPanel
+from soulterm.tui.widgets.insight import InsightPanel, ProbesObserved
+from soulterm.tui.widgets.memory_map import SCALE_TITLE, MachineSampled, MemoryMapPanel, pc_location
+from soulterm.tui.widgets.next_token import NextTokenPanel
+from soulterm.tui.widgets.score_steps import ScoreStepsPanel
 from soulterm.tui.widgets.status_line import StatusLine
 
 DEFAULT_DISK = DEFAULT_D64
 REFRESH_HZ = 12
-HEAT_FADE = 0.8           # per 1/12 s of emulated time: heat halves in about a quarter second
-HEAT_FADE_CYCLES = 985_248 // REFRESH_HZ  # fading follows emulated time, so a paused map holds still
 DEBUGGER_EVERY = 4        # while running, the debugger repaints every 4th frame
 MEMORY_EVERY = 2          # the memory map and attention every 2nd (alternating): they cost CPU
+PROBES_EVERY = 3          # the inside-the-model panels ask the machine for its probes every 3rd frame
 CURSOR_ROW = 0xD6         # TBLX: the screen editor's cursor row, which a short screen follows
 # (id, tab title) of everything the tab bar can show; "screen" is the C64 itself,
-# a tab only where nothing fits beside it.
-PANELS = (("screen", "C64"), ("attention", "Attention"), ("memory", "Memory map"), ("debugger", "Debugger"))
+# a tab only where nothing fits beside it. "insight" holds the model panels, in tabs of their own.
+PANELS = (("screen", "C64"), ("insight", "Model"), ("memory", "Memory map"), ("debugger", "Debugger"))
 
 
 class SoultermApp(App):
@@ -76,6 +87,8 @@ class SoultermApp(App):
         Binding("ctrl+n", "next_kernel", "Next kernel", show=False),
         Binding("ctrl+b", "breakpoint", "Breakpoint", show=False),
         Binding("ctrl+g", "hex_goto", "Hex view", show=False),
+        Binding("ctrl+t", "next_model_tab", "Model tab"),
+        Binding("ctrl+o", "enlarge_panel", "Enlarge", show=False),
         Binding("tab", "focus_next", "Next focus", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -99,13 +112,10 @@ class SoultermApp(App):
         if host is not None:
             self.machine = host.machine
         self._warp = warp
-        self._previous_ram: bytes | None = None
-        self._write_heat = np.zeros(HEAT_CELLS, dtype=np.float32)
-        self._access_heat = np.zeros(HEAT_CELLS, dtype=np.float32)
-        self._access_counts = np.zeros(HEAT_CELLS, dtype=np.float32)
         self._frame_count = 0
-        self._faded_at = 0
+        self._program = 0          # counts loads and resets (the memory map's write heat restarts)
         self.hex_target = ""
+        self.calls: MachineCalls | None = None   # machine commands, run off the UI thread
         self.active_panel = "screen"      # what the tab bar shows where not everything fits
         self.layout_mode = ""
 
@@ -120,22 +130,32 @@ class SoultermApp(App):
         self.c64_screen = C64Screen(id="screen")
         self.status_line = StatusLine(id="status")
         self.attention_panel = AttentionPanel(id="attention")
+        self.insight_panels: list[InsightPanel] = [
+            NextTokenPanel(id="next-token"), InsideLayerPanel(id="inside-layer"),
+            CyclesPanel(id="cycles"), ScoreStepsPanel(id="score-steps")]
         self.memory_panel = MemoryMapPanel(id="memory")
         self.debugger_panel = DebuggerPanel(id="debugger")
         yield Header(show_clock=False)
         with Container(id="desk"):
-            yield Tabs(*(Tab(title, id=f"tab-{name}") for name, title in PANELS), id="panel-tabs")
+            yield Tabs(*(Tab(title, id=f"show-{name}") for name, title in PANELS), id="panel-tabs")
             with Vertical(id="machine"):
                 yield self.c64_screen
                 yield self.status_line
                 yield Static(KEY_HELP, id="key-help")
-            yield self.attention_panel
+            with TabbedContent(id="insight"):
+                with TabPane("Attention", id="tab-attention"):
+                    yield self.attention_panel
+                for panel in self.insight_panels:
+                    with TabPane(panel.TAB, id=f"tab-{panel.id}"):
+                        yield panel
             yield self.memory_panel
             yield self.debugger_panel
         yield Footer()
 
     def on_mount(self) -> None:
         self.attention_panel.border_title = "Attention"
+        self.attention_panel.tooltip = ("Each head's weights over the context for the token being computed, "
+                                        "and one head's matrix for the whole turn.")
         self.memory_panel.border_title = SCALE_TITLE
         self.debugger_panel.border_title = "Debugger"
         self._apply_size(self.size.width, self.size.height)
@@ -148,6 +168,7 @@ class SoultermApp(App):
             return
         if self.host is None:
             self.host = MachineHost(self.machine, self.build_map, paused=self.start_paused, warp=self._warp)
+        self.calls = MachineCalls(self.host, asyncio.get_running_loop())
         self._load_map(quiet=True)
         self._boot(self.disk)
         self.host.start()
@@ -169,11 +190,11 @@ class SoultermApp(App):
         self.c64_screen.styles.height = layout.screen_rows
         tabs = main.query_one("#panel-tabs", Tabs)
         if layout.mode == "beside" and self.active_panel == "screen":
-            self.active_panel = "attention"       # the screen is always beside
-        screen_tab = tabs.query_one("#tab-screen", Tab)
+            self.active_panel = "insight"         # the screen is always beside
+        screen_tab = tabs.query_one("#show-screen", Tab)
         screen_tab.display = layout.mode == "single"
-        if tabs.active != f"tab-{self.active_panel}":
-            tabs.active = f"tab-{self.active_panel}"
+        if tabs.active != f"show-{self.active_panel}":
+            tabs.active = f"show-{self.active_panel}"
         self._show_panels()
 
     def _show_panels(self) -> None:
@@ -190,14 +211,19 @@ class SoultermApp(App):
 
     @on(Tabs.TabActivated, "#panel-tabs")
     def _tab_chosen(self, event: Tabs.TabActivated) -> None:
-        name = event.tab.id.removeprefix("tab-") if event.tab and event.tab.id else "attention"
+        name = event.tab.id.removeprefix("show-") if event.tab and event.tab.id else "insight"
         if name == self.active_panel:
             return
         self.active_panel = name
         self._show_panels()
-        widget = self.c64_screen if name == "screen" else self.query_one(f"#{name}")
-        if widget.focusable:
-            widget.focus()
+        # Where the C64 screen stays in view and has the keys, it keeps them (typing goes on);
+        # where the chosen panel replaces it, the panel takes the focus.
+        if self.layout_mode == "single" or self.focused is not self.c64_screen:
+            widget = self.c64_screen if name == "screen" else self.query_one(f"#{name}")
+            if name == "insight":
+                widget = self._active_model_panel() or widget
+            if widget.focusable:
+                widget.focus()
         self.refresh_panels()
 
     def action_next_panel(self) -> None:
@@ -207,7 +233,7 @@ class SoultermApp(App):
             return
         names = [name for name, _ in PANELS if name != "screen" or self.layout_mode == "single"]
         following = names[(names.index(self.active_panel) + 1) % len(names)] if self.active_panel in names else names[0]
-        self.query_one("#panel-tabs", Tabs).active = f"tab-{following}"
+        self.query_one("#panel-tabs", Tabs).active = f"show-{following}"
 
     # -- machine plumbing -------------------------------------------------------
 
@@ -219,10 +245,35 @@ class SoultermApp(App):
             if not quiet or self.disk.exists():
                 self.notify(str(exc), title="Memory map", severity="warning")
         self.memory_panel.set_map(self.build_map)
-        if self.host is not None:
-            self.host.set_map(self.build_map)
+        if self.calls is not None:
+            self.calls.send("set_map", self.build_map, then=self._reported("Memory map"))
 
-    def _boot(self, path: Path) -> bool:
+    def machine_command(self, name: str, *args, refresh: bool = True, then=None) -> bool:
+        """Queue a machine command; its error becomes a notification, then the panels refresh
+        (and `then()` runs, after a success)."""
+        if not self._require_host():
+            return False
+        def done(_result, error) -> None:
+            if error is not None:
+                self.notify(_error_text(error), severity="error")
+            elif then is not None:
+                then()
+            if refresh:
+                self.refresh_panels()
+        return self.calls.send(name, *args, then=done)
+
+    def _reported(self, title: str):
+        """A `then` for commands whose only news is an error."""
+        def done(_result, error) -> None:
+            if error is not None:
+                self.notify(_error_text(error), title=title, severity="error")
+        return done
+
+    def _dialog_open(self) -> bool:
+        """A dialog (or the command palette) is up: another one would stack on it."""
+        return len(self.screen_stack) > 1
+
+    def _boot(self, path: Path, then=None) -> bool:
         if not path.exists():
             self._show_message([
                 "NO DISK", "", *_wrap(f"{path} is missing.", 40), "",
@@ -231,14 +282,17 @@ class SoultermApp(App):
             ])
             self.notify(f"{path}: not found; Build (F3) makes it", title="Disk", severity="warning")
             return False
-        try:
-            check_loadable(path)   # before the reset: a bad file must not wipe the running machine
-            self.host.load(path)
-        except Exception as exc:  # LoadError and friends: one line, never a traceback
-            self.notify(f"{path}: {exc}", title="Load failed", severity="error")
-            return False
-        self._previous_ram = None
-        return True
+        def loaded(_start, error) -> None:
+            # The host checks the file before its reset (program_check.py): a bad one
+            # leaves the running machine alone and comes back here as one line.
+            if error is not None:
+                self.notify(f"{path}: {_error_text(error)}", title="Load failed", severity="error")
+                return
+            self._program += 1
+            if then is not None:
+                then()
+            self.refresh_panels()
+        return self.calls.send("load", path, then=loaded)
 
     def _show_message(self, lines: list[str]) -> None:
         self._message_frame = ScreenFrame.with_text(lines)
@@ -250,61 +304,101 @@ class SoultermApp(App):
         if host is None:
             return
         self._frame_count += 1
-        for event in host.drain_events():
-            self.notify(event.text, severity="error" if event.kind == "error" else "information")
+        if self.calls is not None:
+            self.calls.send("drain_events", then=self._show_events)
         vic = m.vic
         if host.last_file is not None:
             self.c64_screen.show(ScreenFrame(
                 bytes(vic.screen_codes()), bytes(vic.colour_ram()), vic.border & 0x0F,
                 vic.background & 0x0F, bool(vic.lowercase), int(m.ram[CURSOR_ROW])))
-        ram = bytes(m.ram)
-        cycles = m.cycles
-        fade = HEAT_FADE ** (max(0, cycles - self._faded_at) / HEAT_FADE_CYCLES)
-        self._faded_at = cycles
-        self._write_heat *= fade
-        counts = np.array(host.heat, dtype=np.float32)   # the host only ever adds to these
-        self._access_heat = self._access_heat * fade + np.maximum(0.0, counts - self._access_counts)
-        self._access_counts = counts
-        previous = self._previous_ram
-        if previous is not None:
-            changed = np.frombuffer(ram, np.uint8) != np.frombuffer(previous, np.uint8)
-            # RAM writes only: a ROM banked in or out, or an I/O register, changes
-            # what the CPU sees without a write to RAM.
-            written = changed.reshape(HEAT_CELLS, -1).any(axis=1)
-            written &= ram_cells(ram[0], ram[1]) & ram_cells(previous[0], previous[1])
-            self._write_heat[written] = 1.0
-        self._previous_ram = ram
         pc = m.cpu.pc
+        ddr, port = int(m.ram[0]), int(m.ram[1])
         memory = self.memory_panel
         if memory.display and (host.paused or self._frame_count % MEMORY_EVERY == 0):
-            memory.show(self._access_heat, self._write_heat, pc, ram[0], ram[1])
+            memory.post_message(MachineSampled(bytes(m.ram), np.array(host.heat), m.cycles, pc,
+                                               self._program))
         self.status_line.show(
             warp=host.warp, speed_hz=host.speed_hz(), cycles=m.cycles, muted=self.muted, sound=self.sound,
             paused=host.paused, waiting=bool(getattr(m, "waiting_for_input", False)),
-            where=f"PC ${pc:04X} {pc_location(self.build_map, pc, ram[0], ram[1])}")
+            where=f"PC ${pc:04X} {pc_location(self.build_map, pc, ddr, port)}")
         attention = self.attention_panel
         if host.attention is not None and (host.paused or self._frame_count % MEMORY_EVERY == 1):
-            attention.show(host.attention.view(), self.build_map.vocab, "")
+            attention.post_message(AttentionObserved(host.attention.view(), self.build_map.vocab))
         if host.paused or self._frame_count % DEBUGGER_EVERY == 0:
             self.update_debugger()
+        if self._frame_count % PROBES_EVERY == 0:
+            self.observe_probes()
+
+    def _active_model_panel(self) -> InsightPanel | AttentionPanel | None:
+        """The model panel whose tab is chosen in #insight."""
+        active = self.query_one("#insight", TabbedContent).active
+        panels = [self.attention_panel, *self.insight_panels]
+        return next((p for p in panels if f"tab-{p.id}" == active), None)
+
+    def _active_insight(self) -> InsightPanel | None:
+        """The inside-the-model panel on show, if one is."""
+        if not self.query_one("#insight", TabbedContent).display:
+            return None
+        panel = self._active_model_panel()
+        return panel if isinstance(panel, InsightPanel) else None
+
+    def observe_probes(self) -> None:
+        """Ask the machine what its probes saw; the panel on show gets it as a message."""
+        panel = self._active_insight()
+        if panel is None or self.calls is None:
+            return
+
+        def observed(view, error) -> None:
+            if error is None and view is not None:
+                panel.post_message(ProbesObserved(view, self.build_map, self.machine.ram))
+        self.calls.send("observe_probes", then=observed)
+
+    @on(TabbedContent.TabActivated, "#insight")
+    def _model_tab_chosen(self, _event) -> None:
+        self.observe_probes()
+
+    def action_next_model_tab(self) -> None:
+        """Ctrl+T: the next model panel (attention, next token, a layer, cycles, one score),
+        bringing the model panels into view where the layout shows one thing at a time."""
+        if self.layout_mode != "dashboard" and self.active_panel != "insight":
+            self.query_one("#panel-tabs", Tabs).active = "show-insight"
+            return
+        tabs = self.query_one("#insight", TabbedContent)
+        panes = [pane.id for pane in tabs.query(TabPane)]
+        if tabs.active in panes:
+            tabs.active = panes[(panes.index(tabs.active) + 1) % len(panes)]
+
+    def action_enlarge_panel(self) -> None:
+        """Ctrl+O: the model panels fill the screen, or go back to their place."""
+        screen = self.screen_stack[0]
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        if self.layout_mode != "dashboard" and self.active_panel != "insight":
+            self.query_one("#panel-tabs", Tabs).active = "show-insight"
+        screen.maximize(self.query_one("#insight", TabbedContent), container=False)
+
+    def _show_events(self, events, error) -> None:
+        for event in events or ():
+            self.notify(event.text, severity="error" if event.kind == "error" else "information")
 
     def update_debugger(self) -> None:
         if self.host is None:
             return
         panel = self.debugger_panel
         if panel.display:
-            with self.host.lock:
-                text = capture(self.machine, self.build_map, set(self.host.breakpoints), self.hex_target,
-                               REPO_ROOT, self.host.paused, panel.content_size.height)
+            # Read without the machine's lock: the UI never waits on the machine thread.
+            text = capture(self.machine, self.build_map, set(self.host.breakpoints), self.hex_target,
+                           REPO_ROOT, self.host.paused, panel.content_size.height)
             panel.show(text)
 
     @on(C64Screen.Typed)
     def _typed(self, message: C64Screen.Typed) -> None:
-        if self.host is not None:
-            try:
-                self.host.type_text(message.text)
-            except ValueError as exc:  # a key the C64 keyboard does not have
-                self.notify(str(exc), severity="warning")
+        if self.host is not None and self.calls is not None:
+            def typed(_result, error) -> None:
+                if error is not None:  # a key the C64 keyboard does not have
+                    self.notify(_error_text(error), severity="warning")
+            self.calls.send("type_text", message.text, then=typed)
 
     # -- debugger actions ---------------------------------------------------------
 
@@ -315,43 +409,28 @@ class SoultermApp(App):
         return True
 
     def action_toggle_pause(self) -> None:
-        if not self._require_host():
-            return
-        if self.host.paused:
-            self.host.resume()
-        else:
-            self.host.pause()
-        self.refresh_panels()
+        if self._require_host():
+            self.machine_command("resume" if self.host.paused else "pause")
 
     def action_step(self) -> None:
-        if self._require_host():
-            self.host.step()
-            self.refresh_panels()
+        self.machine_command("step")
 
     def action_step_over(self) -> None:
-        if self._require_host():
-            self.host.step_over()
-            self.refresh_panels()
+        self.machine_command("step_over")
 
     def action_step_out(self) -> None:
-        if self._require_host():
-            self.host.step_out()
-            self.refresh_panels()
+        self.machine_command("step_out")
 
     def action_restore(self) -> None:
-        if self._require_host():
-            self.host.press_restore(run_stop=True)
-            self.notify("RUN/STOP+RESTORE")
-            self.refresh_panels()
+        """F12: RUN/STOP+RESTORE, the C64's way back to BASIC."""
+        self.machine_command("press_restore", True, then=lambda: self.notify("RUN/STOP+RESTORE"))
 
     def action_next_kernel(self) -> None:
-        if self._require_host():
-            self.host.run_to_next_kernel()
-            self.refresh_panels()
+        self.machine_command("run_to_next_kernel")
 
     @work
     async def action_breakpoint(self) -> None:
-        if not self._require_host():
+        if not self._require_host() or self._dialog_open():
             return
         answer = await self.push_screen_wait(InputDialog(
             "Breakpoint", "Symbol or $address (prefix with - to clear it):", placeholder="matvec"))
@@ -364,16 +443,21 @@ class SoultermApp(App):
             self.notify(str(exc), severity="error")
             return
         name = self.build_map.describe(address)
-        if remove:
-            found = self.host.remove_breakpoint(address)
-            self.notify(f"breakpoint cleared at ${address:04X} {name}" if found else f"no breakpoint at ${address:04X}")
-        else:
-            self.host.add_breakpoint(address)
-            self.notify(f"breakpoint at ${address:04X} {name}")
-        self.update_debugger()
+
+        def done(found, error) -> None:
+            if error is not None:
+                self.notify(_error_text(error), severity="error")
+            elif remove:
+                self.notify(f"breakpoint cleared at ${address:04X} {name}" if found else f"no breakpoint at ${address:04X}")
+            else:
+                self.notify(f"breakpoint at ${address:04X} {name}")
+            self.update_debugger()
+        self.calls.send("remove_breakpoint" if remove else "add_breakpoint", address, then=done)
 
     @work
     async def action_hex_goto(self) -> None:
+        if self._dialog_open():
+            return
         answer = await self.push_screen_wait(InputDialog(
             "Hex view", "Follow a symbol or $address (empty: the PC):", self.hex_target, "kv_cache"))
         if answer is None:
@@ -391,9 +475,9 @@ class SoultermApp(App):
 
     def action_speed(self) -> None:
         if self._require_host():
-            self.host.set_warp(not self.host.warp)
-            self.notify("warp: as fast as this computer goes" if self.host.warp else "1 MHz: real C64 speed")
-            self.refresh_panels()
+            warp = not self.host.warp
+            self.machine_command("set_warp", warp)
+            self.notify("warp: as fast as this computer goes" if warp else "1 MHz: real C64 speed")
 
     def action_mute(self) -> None:
         if not self.sound:
@@ -401,19 +485,18 @@ class SoultermApp(App):
             return
         self.muted = not self.muted
         if self.host is not None:
-            self.host.set_muted(self.muted)
+            self.machine_command("set_muted", self.muted, refresh=False)
         self.notify("sound muted" if self.muted else "sound on")
 
     def action_reset(self) -> None:
         if self._require_host():
-            self.host.reset()
-            self._previous_ram = None
-            self.notify("reset")
-            self.refresh_panels()
+            self._program += 1
+            if self.machine_command("reset"):
+                self.notify("reset")
 
     @work
     async def action_load(self) -> None:
-        if not self._require_host():
+        if not self._require_host() or self._dialog_open():
             return
         answer = await self.push_screen_wait(InputDialog(
             "Load", "Path of a .prg or .d64 to reset and load:", str(self.disk), ok_label="Load"))
@@ -423,14 +506,17 @@ class SoultermApp(App):
         if path.suffix.lower() not in (".prg", ".d64"):
             self.notify(f"{path}: not a .prg or .d64 file", severity="error")
             return
-        if self._boot(path):
+        def loaded() -> None:
             self.disk = path
             self.map_path = path.with_name(MAP_NAME) if path.suffix.lower() == ".d64" else path.with_suffix(".map.json")
             self._load_map(quiet=True)
             self.notify(f"loaded {path}")
+        self._boot(path, then=loaded)
 
     @work
     async def action_export_d64(self) -> None:
+        if self._dialog_open():
+            return
         source = self.disk if self.disk.suffix.lower() == ".d64" else DEFAULT_DISK
         if not source.exists():
             self.notify(f"{source}: nothing to export yet; Build (F3) makes it", severity="error")
@@ -458,6 +544,8 @@ class SoultermApp(App):
 
     @work
     async def action_build(self) -> None:
+        if self._dialog_open():
+            return
         await self._build_and_boot(DEFAULT_SOUL, DEFAULT_TOKENIZER, paths.user_disk_dir())
 
     async def _build_and_boot(self, soul: Path, tokenizer: Path, output: Path) -> None:
@@ -467,13 +555,14 @@ class SoultermApp(App):
         self.disk = built / D64_NAME
         self.map_path = built / MAP_NAME
         self._load_map()
-        if self._boot(self.disk):
-            self.notify(f"booted {self.disk}")
+        self._boot(self.disk, then=lambda: self.notify(f"booted {self.disk}"))
 
     @work
     async def action_train(self) -> None:
         import importlib.util
 
+        if self._dialog_open():
+            return
         if importlib.util.find_spec("torch") is None:
             self.notify(TORCH_HINT, title="Train", severity="error")
             return
@@ -482,13 +571,22 @@ class SoultermApp(App):
             await self._build_and_boot(trained / "soul.bin", trained / "tokenizer.json", trained / "disk")
 
     async def action_quit(self) -> None:
-        if self.host is not None:
-            self.host.stop()
+        self._stop_machine()
         self.exit()
 
     def on_unmount(self) -> None:
+        self._stop_machine()
+
+    def _stop_machine(self) -> None:
+        if self.calls is not None:
+            self.calls.close()
         if self.host is not None:
             self.host.stop()
+
+
+def _error_text(error: BaseException) -> str:
+    """A command's failure as one line (the exception's message, else its class)."""
+    return str(error) or error.__class__.__name__
 
 
 def _wrap(text: str, width: int) -> list[str]:

@@ -64,13 +64,13 @@ def tui_hz(disk: Path, seconds: float, warp: bool, process: bool) -> float:
             deadline = time.perf_counter() + 30
             while not app.machine.waiting_for_input and time.perf_counter() < deadline:
                 await pilot.pause(0.1)   # booting
-            app.host.type_text("hello\r")
+            app.calls.send("type_text", "hello\r")   # as a typed key would: through the queue
             await pilot.pause(1.0)       # settle (real-time pacing starts)
             start_cycles, start = app.machine.cycles, time.perf_counter()
             while time.perf_counter() - start < seconds:
                 await pilot.pause(0.1)
                 if app.machine.waiting_for_input:
-                    app.host.type_text("hello\r")
+                    app.calls.send("type_text", "hello\r")   # as a typed key would: through the queue
             return (app.machine.cycles - start_cycles) / (time.perf_counter() - start)
 
     try:

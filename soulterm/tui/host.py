@@ -25,9 +25,11 @@ from typing import Callable
 
 import numpy as np
 
-from soulterm.tui import debugging
+from soulterm.c64 import disassembly
 from soulterm.tui.attention_recorder import AttentionRecorder
 from soulterm.tui.buildmap import BuildMap
+from soulterm.tui.probes import SAMPLE_CYCLES, ProbeRecorder, ProbeView
+from soulterm.tui.program_check import check_loadable
 
 PAL_CLOCK_HZ = 985_248
 HEAT_CELL_BYTES = 64          # the memory-map panel shows 1024 cells of 64 bytes
@@ -58,6 +60,8 @@ class MachineHost:
         self.heat = np.zeros(HEAT_CELLS, dtype=np.float32)   # cumulative sample counts per cell
         self.events: deque[HostEvent] = deque(maxlen=50)
         self.attention = AttentionRecorder(self.map.attention) if self.map.attention else None
+        self.probes = ProbeRecorder(self.map.symbols)
+        self._next_sample = 0
         self.last_file: Path | None = None
         self._running = threading.Event()
         if not paused:
@@ -133,15 +137,23 @@ class MachineHost:
         with self.lock:
             self.map = build_map
             self.attention = AttentionRecorder(build_map.attention) if build_map.attention else None
+            self.probes = ProbeRecorder(build_map.symbols)
+
+    def observe_probes(self) -> ProbeView:
+        """What the probes saw this turn (a copy)."""
+        return self.probes.view()
 
     def load(self, path: Path) -> int:
-        """Reset and load a PRG/D64 (raises the machine's LoadError)."""
+        """Check a PRG/D64, then reset and load it (raises LoadError). The check comes
+        first: a file that cannot load must not wipe the running machine."""
+        check_loadable(Path(path))
         with self.lock:
             self.machine.reset()
             start = self.machine.load_file(str(path))
             self.last_file = Path(path)
             if self.attention:
                 self.attention.clear()
+            self.probes.clear()
         self._restart_if_halted()
         return start
 
@@ -154,6 +166,7 @@ class MachineHost:
             self.machine.reset()
             if self.attention:
                 self.attention.clear()
+            self.probes.clear()
         self._restart_if_halted()
 
     def _restart_if_halted(self) -> None:
@@ -187,7 +200,7 @@ class MachineHost:
         with self.lock:
             m = self.machine
             pc = m.cpu.pc
-            if m.peek(pc) != debugging.OPCODE_JSR:
+            if m.peek(pc) != disassembly.OPCODE_JSR:
                 m.step()
                 self._observe()
                 return
@@ -204,7 +217,7 @@ class MachineHost:
             entry_sp = m.cpu.sp
 
             def returned() -> bool:
-                return m.cpu.sp > entry_sp + 1 and self._last_opcode == debugging.OPCODE_RTS
+                return m.cpu.sp > entry_sp + 1 and self._last_opcode == disassembly.OPCODE_RTS
             self._set_goal("step out", returned, None)
         self._go()
 
@@ -297,10 +310,19 @@ class MachineHost:
                         budget = REALTIME_SLICE_CYCLES
                     budget = min(budget, REALTIME_SLICE_CYCLES)
                 with self.lock:
-                    reason = self.machine.run(max_cycles=budget, until_idle=True, breakpoints=self.breakpoints)
+                    m = self.machine
+                    budget = max(1, min(budget, self._next_sample - m.cycles))
+                    probes = self.probes.addresses
+                    stops = self.breakpoints | probes if probes else self.breakpoints
+                    reason = _reason_text(m.run(max_cycles=budget, until_idle=True, breakpoints=stops))
+                    if reason == "breakpoint" and m.cpu.pc in probes:
+                        self.probes.hit(m.cpu.pc, m.ram, m.cycles)
+                        if m.cpu.pc not in self.breakpoints:
+                            reason = "probe"      # the host's own stop: carry on
+                    elif reason == "idle":
+                        self.probes.finish(m.cycles)
                     self._observe()
                 self._speed_window.append((time.perf_counter(), self.machine.cycles))
-                reason = _reason_text(reason)
                 if reason == "breakpoint":
                     self._running.clear()
                     pc = self.machine.cpu.pc
@@ -340,9 +362,16 @@ class MachineHost:
                     self.events.append(HostEvent("error", f"{self._goal_name}: gave up after {MAX_STEPS_PER_GOAL} instructions"))
                 self._observe()
                 return
-            stops = self._goal_breakpoints | self.breakpoints
-            reason = _reason_text(m.run(max_cycles=WARP_SLICE_CYCLES, breakpoints=stops))
+            probes = self.probes.addresses
+            stops = self._goal_breakpoints | self.breakpoints | probes
+            reason = _reason_text(m.run(max_cycles=max(1, min(WARP_SLICE_CYCLES, self._next_sample - m.cycles)),
+                                        breakpoints=stops))
             self._observe()
+            pc = m.cpu.pc
+            if reason == "breakpoint" and pc in probes:
+                self.probes.hit(pc, m.ram, m.cycles)
+                if pc not in self.breakpoints and pc not in self._goal_breakpoints:
+                    return
             if reason == "breakpoint":
                 if goal():
                     self._finish_goal()
@@ -360,12 +389,17 @@ class MachineHost:
         self._speed_window.append((time.perf_counter(), self.machine.cycles))
 
     def _observe(self) -> None:
-        """Cheap sampling after each slice: PC and operand address heat, attention bytes."""
+        """Cheap sampling after each slice: PC and operand address heat, attention bytes,
+        and every SAMPLE_CYCLES a PC sample for the cycles panel."""
         m = self.machine
         pc = m.cpu.pc
+        if m.cycles >= self._next_sample:
+            self._next_sample = m.cycles + SAMPLE_CYCLES
+            if self.probes.entries:
+                self.probes.sample(pc, m.cpu.sp, m.ram)
         cell = pc // HEAT_CELL_BYTES
         self.heat[cell] += 1.0
-        target = debugging.effective_address(m.cpu, m.peek, pc)
+        target = disassembly.effective_address(m.cpu, m.peek, pc)
         if target is not None:
             self.heat[target // HEAT_CELL_BYTES] += 1.0
         if self.attention is not None:

@@ -13,7 +13,7 @@ thread; the UI process only reads and sends commands:
   a pipe          commands (type, pause, step..., load, reset, speed, mute)
                   and their replies, and the host's events.
 
-`ProcessHost` offers the same methods and attributes as MachineHost, and its
+`ProcessHost` implements the same protocol (host_protocol.Host), and its
 `machine` is a read-only stand-in with the C64 attributes the panels read.
 """
 
@@ -25,12 +25,13 @@ from multiprocessing import shared_memory
 from pathlib import Path
 
 import numpy as np
-from py65.devices.mpu6502 import MPU
 
+from soulterm.c64.disassembly import OPCODE_TABLE
 from soulterm.soul.spec import CONTEXT
 from soulterm.tui.attention_recorder import HEADS, AttentionView
 from soulterm.tui.buildmap import BuildMap
 from soulterm.tui.host import HEAT_CELLS, HostEvent, MachineHost
+from soulterm.tui.host_protocol import COMMANDS
 
 PUBLISH_SECONDS = 0.01
 START_TIMEOUT = 30.0
@@ -65,7 +66,31 @@ class _Views:
         self.rows = np.ndarray((HEADS, CONTEXT, CONTEXT), np.float64, buf, ROWS)
 
 
-# -- the child --------------------------------------------------------------------------
+# -- the child ---------------------------------------------------------------------------
+
+# What the child does for each command of the host protocol (host_protocol.COMMANDS):
+# arguments and results cross the pipe as plain values (a map as its path).
+CHILD_COMMANDS = {
+    "pause": lambda host: host.pause(),
+    "resume": lambda host: host.resume(),
+    "set_warp": lambda host, warp: host.set_warp(bool(warp)),
+    "set_muted": lambda host, muted: host.set_muted(bool(muted)),
+    "type_text": lambda host, text: host.type_text(str(text)),
+    "press_restore": lambda host, run_stop: host.press_restore(bool(run_stop)),
+    "set_map": lambda host, path: host.set_map(BuildMap.load(path) if path else BuildMap.empty()),
+    "load": lambda host, path: host.load(Path(path)),
+    "reset": lambda host: host.reset(),
+    "add_breakpoint": lambda host, address: host.add_breakpoint(int(address)),
+    "remove_breakpoint": lambda host, address: host.remove_breakpoint(int(address)),
+    "step": lambda host: host.step(),
+    "step_over": lambda host: host.step_over(),
+    "step_out": lambda host: host.step_out(),
+    "run_to_next_kernel": lambda host: host.run_to_next_kernel(),
+    "drain_events": lambda host: [(e.kind, e.text) for e in host.drain_events()],
+    "observe_probes": lambda host: host.observe_probes(),
+}
+assert set(CHILD_COMMANDS) == set(COMMANDS), "the child must answer exactly the protocol's commands"
+
 
 def _child_main(conn, shm_name: str, map_path: str | None, sound: bool, paused: bool, warp: bool) -> None:
     shm = shared_memory.SharedMemory(name=shm_name)
@@ -91,25 +116,21 @@ def _child_main(conn, shm_name: str, map_path: str | None, sound: bool, paused: 
     try:
         while True:
             try:
-                name, args = conn.recv()
+                serial, name, args = conn.recv()
             except (EOFError, OSError):
                 break
             if name == "stop":
                 break
             try:
-                if name == "set_map":
-                    result = host.set_map(BuildMap.load(args[0]) if args[0] else BuildMap.empty())
-                elif name == "drain_events":
-                    result = [(e.kind, e.text) for e in host.drain_events()]
-                else:
-                    result = getattr(host, name)(*args)
-                    if isinstance(result, (set, frozenset)):
-                        result = sorted(result)
+                command = CHILD_COMMANDS.get(name)
+                if command is None:
+                    raise ValueError(f"not a machine command: {name}")
+                result = command(host, *args)
                 publisher.publish()
-                conn.send(("ok", result))
+                conn.send(("ok", serial, result))
             except Exception as exc:
                 publisher.publish()
-                conn.send(("error", f"{exc.__class__.__name__}: {exc}" if not str(exc) else str(exc)))
+                conn.send(("error", serial, f"{exc.__class__.__name__}: {exc}" if not str(exc) else str(exc)))
     finally:
         publisher.stop()
         host.stop()
@@ -179,20 +200,10 @@ class _Publisher:
 
 # -- the UI side ---------------------------------------------------------------------------
 
-def _opcode_table() -> list:
-    """The machine's opcode table (it names the KERNAL trap opcode), else py65's."""
-    try:
-        from soulterm.c64.cpu import CPU
-
-        return CPU.disassemble
-    except (ImportError, AttributeError):
-        return MPU.disassemble
-
-
 class _RemoteCPU:
     """The registers, read from shared memory; `disassemble` is the opcode table."""
 
-    disassemble = _opcode_table()
+    disassemble = OPCODE_TABLE
 
     def __init__(self, regs: np.ndarray) -> None:
         self._regs = regs
@@ -271,7 +282,7 @@ class _RemoteAttention:
 
 
 class ProcessHost:
-    """MachineHost's interface, with the machine in a child process."""
+    """The host protocol (host_protocol.Host), with the machine in a child process."""
 
     def __init__(self, build_map: BuildMap | None = None, *, map_path: Path | None = None,
                  sound: bool = False, paused: bool = False, warp: bool = True) -> None:
@@ -295,6 +306,7 @@ class ProcessHost:
                   sound, paused, warp))
         self._process.start()
         self._call_lock = threading.Lock()
+        self._serial = 0
         if not self._conn.poll(START_TIMEOUT):
             self.stop()
             raise RuntimeError("the emulator process did not start")
@@ -307,13 +319,21 @@ class ProcessHost:
     # -- plumbing ----------------------------------------------------------------
 
     def _call(self, name: str, *args):
+        """Send a command and wait for its answer. Every request carries a serial
+        number and answers to earlier requests that timed out are skipped, so a
+        late answer is never taken for the next command's."""
         with self._call_lock:
             if not self._process.is_alive():
                 raise RuntimeError("the emulator process has stopped")
-            self._conn.send((name, args))
-            if not self._conn.poll(CALL_TIMEOUT):
-                raise RuntimeError(f"the emulator did not answer {name}")
-            status, payload = self._conn.recv()
+            self._serial += 1
+            serial = self._serial
+            self._conn.send((serial, name, args))
+            while True:
+                if not self._conn.poll(CALL_TIMEOUT):
+                    raise RuntimeError(f"the emulator did not answer {name} within {CALL_TIMEOUT:.0f} s")
+                status, answered, payload = self._conn.recv()
+                if answered == serial:
+                    break
         if status == "error":
             raise ValueError(payload)
         return payload
@@ -323,9 +343,13 @@ class ProcessHost:
 
     def stop(self) -> None:
         try:
-            if self._process.is_alive():
-                with self._call_lock:
-                    self._conn.send(("stop", ()))
+            # A command still waiting on the child holds the call lock: do not wait
+            # for it to say goodbye, the child is terminated below if it lingers.
+            if self._process.is_alive() and self._call_lock.acquire(timeout=1.0):
+                try:
+                    self._conn.send((0, "stop", ()))
+                finally:
+                    self._call_lock.release()
             self._process.join(timeout=3)
             if self._process.is_alive():
                 self._process.terminate()
@@ -409,3 +433,6 @@ class ProcessHost:
 
     def run_to_next_kernel(self) -> None:
         self._call("run_to_next_kernel")
+
+    def observe_probes(self):
+        return self._call("observe_probes")

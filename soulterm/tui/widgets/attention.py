@@ -19,6 +19,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -53,6 +54,14 @@ def head_name(index: int) -> str:
     return f"L{index // N_HEADS}H{index % N_HEADS}"
 
 
+class AttentionObserved(Message):
+    """The attention state for the panel (posted by the app's refresh timer)."""
+
+    def __init__(self, view: AttentionView | None, labels: list[str]) -> None:
+        super().__init__()
+        self.view, self.labels = view, labels
+
+
 class AttentionPanel(Widget, can_focus=True):
     """Live attention weights of all heads, and one head's causal matrix."""
 
@@ -74,6 +83,9 @@ class AttentionPanel(Widget, can_focus=True):
         self._view: AttentionView | None = None
         self._labels: list[str] = []
         self._message = "no build map: attention is shown once a built soulplayer runs"
+
+    def on_attention_observed(self, message: AttentionObserved) -> None:
+        self.show(message.view, message.labels, "")
 
     def show(self, view: AttentionView | None, labels: list[str], message: str = "") -> None:
         """New data from the machine; repaint only on change."""

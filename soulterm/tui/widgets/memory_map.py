@@ -22,13 +22,14 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
 from soulterm.c64.memory import BASIC_END, BASIC_START, IO, IO_END, IO_START, KERNAL_START, ROM, banking
 from soulterm.tui.buildmap import BuildMap
+from soulterm.tui.heat import CELL_BYTES, HeatTracker, ram_cells  # noqa: F401 (ram_cells: the map's truth, re-exported)
 
-CELL_BYTES = 64
 COLUMNS = 64
 ROWS = 16
 ROW_LABEL = 6
@@ -81,15 +82,13 @@ def pc_location(build_map: BuildMap, pc: int, ddr: int, port: int) -> str:
     return " ".join(part for part in (routine, f"in {region.name}" if region else "") if part) or "program"
 
 
-def ram_cells(ddr: int, port: int) -> np.ndarray:
-    """True for the heat cells where the CPU sees RAM under this banking (writes count there)."""
-    cells = np.ones(COLUMNS * ROWS, dtype=bool)
-    basic, middle, kernal = banking(port, ddr)
-    for (start, end), kind in (((BASIC_START, BASIC_END), basic), ((IO_START, IO_END), middle),
-                               ((KERNAL_START, 0x10000), kernal)):
-        if kind != "ram":
-            cells[start // CELL_BYTES:end // CELL_BYTES] = False
-    return cells
+class MachineSampled(Message):
+    """A look at the machine for the memory map (posted by the app's refresh timer)."""
+
+    def __init__(self, ram: bytes, heat_counts, cycles: int, pc: int, program: int) -> None:
+        super().__init__()
+        self.ram, self.heat_counts, self.cycles, self.pc = ram, heat_counts, cycles, pc
+        self.program = program      # counts loads and resets: RAM from another program is no write
 
 
 class MemoryMapPanel(Widget):
@@ -111,7 +110,16 @@ class MemoryMapPanel(Widget):
         self._shown = np.zeros(0)
         self._legend_cache: tuple[int, list[list[Segment]]] | None = None
         self._data_cells = np.zeros(COLUMNS * ROWS, dtype=bool)
+        self.heat = HeatTracker()
+        self._program = 0
         self.set_map(self._map)
+
+    def on_machine_sampled(self, message: MachineSampled) -> None:
+        if message.program != self._program:
+            self._program = message.program
+            self.heat.forget_ram()
+        self.heat.update(message.ram, message.heat_counts, message.cycles)
+        self.show(self.heat.reads, self.heat.writes, message.pc, message.ram[0], message.ram[1])
 
     def set_map(self, build_map: BuildMap) -> None:
         self._map = build_map

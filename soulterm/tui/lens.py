@@ -1,0 +1,50 @@
+"""The logit lens: what a layer's hidden state would pick if it were the last.
+
+Reads the shipped output weights from the C64's RAM (through the descriptors
+the kernels themselves use: `final_norm` and `logits_matvec` in forward.s)
+and applies the model's last two steps, RMSNorm and the output matvec, to
+any hidden state the probes snapshotted. For the last layer's state the
+result is exactly the logits the 6502 computed (a test checks it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from soulterm.soul.intmath import rmsnorm, sat16, shift_right
+from soulterm.soul.spec import EMBED_DIM, VOCAB_SIZE
+
+NORM_DESCRIPTOR = "final_norm"        # norm_desc: .word gains, .byte shift, ...
+MATVEC_DESCRIPTOR = "logits_matvec"   # matvec_desc: .word weights, .byte rows, cols, .word rowk, .byte shift
+WEIGHT_BIAS = 128                     # the kernels store each weight byte as W+128 (matvec.s)
+
+
+class LensUnavailable(Exception):
+    """This build lacks the descriptors, or they do not describe the model's shape."""
+
+
+class LogitLens:
+    def __init__(self, gains: np.ndarray, gain_shift: int, weights: np.ndarray, shift: int) -> None:
+        self.gains, self.gain_shift = gains, gain_shift
+        self.weights, self.shift = weights, shift      # weights: (VOCAB_SIZE, EMBED_DIM) int8 values
+
+    @classmethod
+    def from_ram(cls, ram, symbols: dict[str, int]) -> "LogitLens":
+        if NORM_DESCRIPTOR not in symbols or MATVEC_DESCRIPTOR not in symbols:
+            raise LensUnavailable(f"not in this build: {NORM_DESCRIPTOR} / {MATVEC_DESCRIPTOR}")
+        word = lambda a: ram[a] | ram[a + 1] << 8
+        norm = symbols[NORM_DESCRIPTOR]
+        gains_at, gain_shift = word(norm), ram[norm + 2]
+        mv = symbols[MATVEC_DESCRIPTOR]
+        weights_at, rows, cols, shift = word(mv), ram[mv + 2], ram[mv + 3], ram[mv + 6]
+        if (rows, cols) != (VOCAB_SIZE, EMBED_DIM):
+            raise LensUnavailable(f"{MATVEC_DESCRIPTOR} is {rows}x{cols}, not {VOCAB_SIZE}x{EMBED_DIM}")
+        gains = np.frombuffer(bytes(ram[gains_at:gains_at + EMBED_DIM]), np.int8).astype(np.int64)
+        columns = np.frombuffer(bytes(ram[weights_at:weights_at + rows * cols]), np.uint8).astype(np.int64)
+        weights = (columns.reshape(cols, rows) - WEIGHT_BIAS).T      # column-major in RAM
+        return cls(gains, gain_shift, weights, shift)
+
+    def logits(self, hidden) -> np.ndarray:
+        """The logits `hidden` (EMBED_DIM int16) would give as the last layer's output."""
+        xn = rmsnorm(np.asarray(hidden, dtype=np.int64), self.gains, self.gain_shift)
+        return sat16(shift_right(xn @ self.weights.T, self.shift))

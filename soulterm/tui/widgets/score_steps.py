@@ -1,0 +1,136 @@
+"""One attention score, step by step, as the 6502 computed it.
+
+Pick a head (1-8, or Up/Down for the layer) and a key position (Left/Right).
+For the latest position that head ran at, the numbers from RAM, in the
+order attention.s makes them: q.k as a 40-bit sum (SCORE_0..4, copied when
+`at_weights` starts), the same >> 14 and the row's largest (copied when
+`at_weighted_sum` starts), the exp-LUT index max - f clamped to 127, the LUT
+weight the kernel stored, and the normalised weight (weight / row sum: the
+divide in at_divide). Beside each step, the attention.s line that did it,
+found through the build map's symbols and line table.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+
+from soulterm.paths import ROOT as REPO_ROOT
+from soulterm.soul.spec import N_HEADS, N_LAYERS
+from soulterm.tui import debugging
+from soulterm.tui.probes import ProbeView
+from soulterm.tui.widgets.insight import InsightPanel
+
+HEADS = N_LAYERS * N_HEADS
+LUT_LAST = 127
+
+# step -> (the symbol its code starts at, a word of the line that does it)
+STEP_SOURCES = {
+    "q.k": ("at_score_slots_end", "score ="),
+    ">> 14": ("at_weights@shift", "asl"),
+    "max": ("at_weights@find_max", "sbc at_max"),
+    "index": ("at_weights@weight", "M - f"),
+    "weight": ("at_weights@near", "exp_lut"),
+    "normalised": ("at_divide", "sdiv_sat16"),
+}
+SOURCE_SEARCH_BYTES = 96      # how far past the symbol to look for that line
+
+
+class ScoreStepsPanel(InsightPanel):
+    TITLE = "One score, step by step"
+    TAB = "Score"
+    EXPLANATION = ("How one attention weight is made: q·k (40-bit), >> 14, distance to the row's max "
+                   "as an exp-table index, the table's weight, divided by the row's sum.")
+    BINDINGS = InsightPanel.BINDINGS + [
+        Binding("left", "key(-1)", "Key -", show=False),
+        Binding("right", "key(1)", "Key +", show=False),
+        Binding("up", "layer(-1)", "Layer", show=False),
+        Binding("down", "layer(1)", "Layer", show=False),
+    ] + [Binding(str(i + 1), f"head({i})", f"L{i // N_HEADS}H{i % N_HEADS}", show=False) for i in range(HEADS)]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.head = 0
+        self.key: int | None = None      # None: the query position itself (the diagonal)
+
+    def action_head(self, index: int) -> None:
+        self.head = index % HEADS
+        self.refresh()
+
+    def action_layer(self, delta: int) -> None:
+        layer, head = divmod(self.head, N_HEADS)
+        self.head = ((layer + delta) % N_LAYERS) * N_HEADS + head
+        self.refresh()
+
+    def action_key(self, delta: int) -> None:
+        found = self._snapshot()
+        if found is None:
+            return
+        t = found[0]
+        current = t if self.key is None else min(self.key, t)
+        self.key = max(0, min(t, current + delta))
+        self.refresh()
+
+    def _snapshot(self):
+        view = self._view
+        if view is None:
+            return None
+        layer, head = divmod(self.head, N_HEADS)
+        positions = [t for (t, lay, hd), s in view.scores.items() if (lay, hd) == (layer, head) and s.weights]
+        if not positions:
+            return None
+        t = max(positions)
+        return t, view.scores[(t, layer, head)]
+
+    def _source(self, step: str) -> str:
+        """The attention.s line that does `step`: the first line after its symbol
+        that contains its word (else the symbol's own line), as file:line and text."""
+        symbol, word = STEP_SOURCES[step]
+        start = self._map.symbols.get(symbol)
+        if start is None:
+            return "(not in this build)"
+        found = None
+        for address, file, line in self._map.lines:
+            if start <= address < start + SOURCE_SEARCH_BYTES:
+                source = debugging.source_text(REPO_ROOT, file, line)
+                if found is None:
+                    found = (file, line, source)
+                if word in source:
+                    found = (file, line, source)
+                    break
+        if found is None:
+            return "(no source line in the map)"
+        file, line, source = found
+        return f"{file.rsplit('/', 1)[-1]}:{line}  {source.strip()}"
+
+    def render_view(self, view: ProbeView) -> Text:
+        text = Text(no_wrap=True, overflow="crop")
+        layer, head = divmod(self.head, N_HEADS)
+        text.append(f"L{layer}H{head}", style="bold reverse")
+        text.append("  (1-8 head, ↑↓ layer, ←→ key position)\n", style="dim")
+        found = self._snapshot()
+        if found is None:
+            text.append("this head has not run yet this turn", style="dim")
+            return text
+        t, s = found
+        j = t if self.key is None else min(self.key, t)
+        context = self.context()
+        name = lambda p: self.token_text(context[p]) if p < len(context) else "?"
+        text.append(f"query position {t} ({name(t)}) · key position {j} ({name(j)})\n", style="bold")
+        raw, shifted = s.raw[j], s.shifted[j]
+        index = min(LUT_LAST, s.best - shifted)
+        share = s.weights[j] / s.weight_sum if s.weight_sum else 0.0
+        steps = (
+            ("q.k", f"{raw:,}", f"${raw & 0xFF_FFFF_FFFF:010X}  (40-bit)"),
+            (">> 14", f"{shifted:,}", "score f"),
+            ("max", f"{s.best:,}", "largest f of the row"),
+            ("index", f"{index}", f"min(127, {s.best:,} - {shifted:,})"),
+            ("weight", f"{s.weights[j]}", "exp_lut[index]"),
+            ("normalised", f"{share * 100:.1f}%", f"{s.weights[j]} / {s.weight_sum} (row sum)"),
+        )
+        for step, value, note in steps:
+            text.append(f"{step:<11}", style="bold")
+            text.append(f"{value:>16}  ", style="yellow")
+            text.append(f"{note}\n")
+            text.append(f"{'':<11}{self._source(step)}\n", style="dim")
+        return text
