@@ -137,9 +137,11 @@ def test_the_logit_lens_from_ram_equals_the_engine(run, engine_run):
 def test_cycles_per_position_are_exact_and_samples_are_attributed(run, engine_run):
     view, _ram, _map = run
     reply, tokens, _expected, _engine = engine_run
-    assert sorted(view.position_cycles) == list(range(len(tokens) - (0 if reply.ended else 1)))
+    # Position 0 (always SEP) is computed once at start-up; a turn computes from position 1 on.
+    assert view.first_position == 1
+    assert sorted(view.position_cycles) == list(range(1, len(tokens) - (0 if reply.ended else 1)))
     # A prefilled position skips layer 1's attention, FFN and the logits: it costs less.
-    prefill, full = view.position_cycles[0], view.position_cycles[len(reply.context)]
+    prefill, full = view.position_cycles[1], view.position_cycles[len(reply.context)]
     assert 100_000 < prefill < full
     kernels = set().union(*(counts for counts in view.samples.values()))
     assert {"matvec q", "matvec k", "matvec v", "matvec o", "ffn", "logits", "rmsnorm"} <= kernels

@@ -95,6 +95,7 @@ class ProbeRecorder:
         self._view = ProbeView(missing=tuple(missing))
         self._position_started: int | None = None
         self._prelude: dict[str, int] = {}      # samples while no position runs
+        self._turn_over = True                  # the machine waited for a key: the next position starts a turn
 
     @property
     def addresses(self) -> frozenset[int]:
@@ -105,6 +106,7 @@ class ProbeRecorder:
             self._view = ProbeView(missing=self._view.missing)
             self._position_started = None
             self._prelude = {}
+            self._turn_over = True
 
     # -- called by the machine thread -----------------------------------------
 
@@ -147,16 +149,25 @@ class ProbeRecorder:
 
     def _start_position(self, t: int, cycles: int) -> None:
         v = self._view
-        if t <= v.current or v.current < 0:
-            # A new turn (the cache starts again): what ran since the machine last
-            # waited for a key (reading the line, the tokenizer) is its prelude.
+        if self._turn_over or t <= v.current or v.current < 0:
+            # A new turn (the machine waited for a key since, or the cache starts again; its
+            # first position need not be 0, which start-up computes once): what ran since the
+            # machine last waited for a key (reading the line, the tokenizer) is its prelude.
+            previous = v
             v = self._view = ProbeView(missing=v.missing, first_position=t,
                                        samples={BEFORE_FIRST: self._prelude})
             self._prelude = {}
+            # Positions before t were computed earlier (start-up computes position 0, always
+            # SEP, once) and stay in the cache: the panels keep showing what they held.
+            v.hidden.update((k, x) for k, x in previous.hidden.items() if k[0] < t)
+            v.ffn.update((k, x) for k, x in previous.ffn.items() if k[0] < t)
+            v.logits.update((k, x) for k, x in previous.logits.items() if k < t)
+            v.scores.update((k, x) for k, x in previous.scores.items() if k[0] < t)
         elif self._position_started is not None:
             v.position_cycles[v.current] = cycles - self._position_started
         v.current = t
         self._position_started = cycles
+        self._turn_over = False
 
     def finish(self, cycles: int) -> None:
         """The machine waits for a key: the turn's last position (if any) is over."""
@@ -166,6 +177,7 @@ class ProbeRecorder:
                 v.position_cycles[v.current] = cycles - self._position_started
             self._position_started = None
             self._prelude = {}
+            self._turn_over = True
 
     def sample(self, pc: int, sp: int, ram) -> None:
         """A PC sample, put down to a kernel and the position being computed."""

@@ -95,8 +95,10 @@ class NextTokenPanel(InsightPanel):
                 text.append(bar(c.share, BAR_WIDTH), style="magenta")
                 text.append(f" {c.share * 100:5.1f}%")
                 text.append("  ◀ chosen\n" if mark else "\n", style="bold")
-        prompt_end = min(view.logits) if view.logits else len(context) - 1
-        pairs = [(p, context[p], context[p + 1]) for p in range(view.first_position, min(prompt_end, len(context) - 1))]
+        # The turn's first argmax ends the prompt (position 0 keeps the logits start-up computed).
+        chosen = [p for p in view.logits if p >= view.first_position]
+        prompt_end = min(chosen) if chosen else len(context) - 1
+        pairs = [(p, context[p], context[p + 1]) for p in range(min(prompt_end, len(context) - 1))]
         if pairs:
             text.append("\nprompt: the token that came next\n", style="dim")
             text.append("  ".join(f"{self.token_text(a)}→{self.token_text(b)}" for _, a, b in pairs))
