@@ -100,7 +100,7 @@ class TrainConfig:
     prompt_budget: int = 0
     # Checkpoints are chosen on this many generated wordings per prompt (another
     # seed than training's), by the share answered with their intent's reply.
-    dev_wordings: int = 1
+    dev_wordings: int = 2
     keep_checkpoints: int = 3          # newest kept, besides the best
     probes: tuple[str, ...] = ()       # prompts shown at each evaluation (default: from the corpus)
     # One thread: the tensors are small, and on a shared 2-core machine two
