@@ -26,8 +26,9 @@ def test_forward_reproduces_trace_at_every_position(bench, vectors_trace):
         assert bench.memory[sym("NOW_LAYER")] == 0xFF and bench.memory[sym("NOW_HEAD")] == 0xFF
 
 
-# Measured: 1,682,677 (original soul) and 1,933,236 (project soul, whose inputs are wider).
-CYCLE_BUDGET_AT_19 = {"original": 1_700_000, "project": 1_950_000}
+# Measured: 1,682,677 (original soul) and 2,039,399 (project soul: 46% of its matvec inputs
+# are wide, against 23% in the original's; benchmarks/wide_activations.py).
+CYCLE_BUDGET_AT_19 = {"original": 1_700_000, "project": 2_050_000}
 
 
 def test_cycle_budget_per_token(bench, vector_set):
