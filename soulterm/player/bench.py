@@ -114,19 +114,17 @@ def fill_attention(bench: KernelBench, rng, t: int, layer: int, head: int,
     return q, keys, values
 
 
-def context_tokens(length: int) -> list[int]:
-    """`length` tokens of a real conversation: the hello trace, repeated as needed."""
-    _, _, trace = reference_files()
-    if trace is not None:
-        tokens = json.loads(Path(trace).read_text())["tokens"]
-    else:
-        tokens = [1, 4, 5, 6, 7, 1]
-    return [tokens[i % len(tokens)] for i in range(length)]
+def context_tokens(length: int, conversation: list[int] | None = None) -> list[int]:
+    """`length` tokens of a real conversation (default: the hello trace), repeated as needed."""
+    if conversation is None:
+        _, _, trace = reference_files()
+        conversation = json.loads(Path(trace).read_text())["tokens"] if trace is not None else [1, 4, 5, 6, 7, 1]
+    return [conversation[i % len(conversation)] for i in range(length)]
 
 
-def forward_cycles(bench: KernelBench, length: int) -> int:
+def forward_cycles(bench: KernelBench, length: int, conversation: list[int] | None = None) -> int:
     """Cycles of forward_step for the last position of a `length`-token context."""
-    tokens = context_tokens(length)
+    tokens = context_tokens(length, conversation)
     sym = bench.sym
     for t, tok in enumerate(tokens[:-1]):
         bench.memory[sym("at_t")] = t
