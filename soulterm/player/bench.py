@@ -20,7 +20,7 @@ import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT
 
-from .build import CODE_REGION, assemble_player, build_player
+from .build import assemble_player, build_player
 from .harness import KernelBench, run_matvec
 
 PAL_HZ = 985_248
@@ -240,13 +240,12 @@ def profile_turns(prompts=EVERYDAY_PROMPTS, soul_path=None, tokenizer_path=None)
     from soulterm.c64 import C64
     from soulterm.soul.tokenizer import Tokenizer
 
-    from .profile import CodeSymbols, by_file, by_routine, counting_pcs
+    from .profile import by_file, by_routine, counting_pcs, program_code
 
     soul_default, tok_default, _ = reference_files()
     soul_path, tokenizer_path = soul_path or soul_default, tokenizer_path or tok_default
     built = assemble_player(soul_path, tokenizer_path)
-    code = next(r for r in built.regions if r.name == CODE_REGION)
-    symbols = CodeSymbols(built.symbols, code.start, code.end)
+    symbols = program_code(built.symbols)
     tok = Tokenizer.load(tokenizer_path)
     machine = C64(sound=False)
     machine.reset()

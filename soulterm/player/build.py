@@ -24,6 +24,7 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 from . import layout
 from .disk import d64_image
 from .mapformat import MAP_FORMAT, Region
+from .profile import program_code
 
 MAIN_SOURCE = MAIN_KERNEL
 LOAD_ADDRESS = 0x0801
@@ -188,13 +189,14 @@ def _line_map(line_map: dict) -> list:
 
 
 def _regions(sym: dict, placements, end: int) -> list[Region]:
+    code = program_code(sym)                # the range the profiler charges cycles to
     r = [
         Region("screen", "screen", 0x0400, 0x07E8),
         Region("BASIC stub", "code", sym["basic_stub"], sym["main"]),
         Region("entry and prompt texts", "code", sym["main"], sym["exp_lut"]),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
         Region("multiply tables (quarter squares)", "table", sym["qsb_lo"], sym["tables_end"]),
-        Region(CODE_REGION, "code", sym["start"], sym["char_to_id"]),
+        Region(CODE_REGION, "code", code.code_start, code.code_end),
         Region("tokenizer character map", "tokenizer", sym["char_to_id"], sym["code_end"]),
         Region("tokenizer merges and token texts", "tokenizer", sym["code_end"], sym["vocab_end"]),
     ]

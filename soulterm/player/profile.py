@@ -41,6 +41,11 @@ class CodeSymbols:
         return self.names[i] if i >= 0 else OUTSIDE
 
 
+def program_code(symbols: dict[str, int]) -> CodeSymbols:
+    """The soulplayer's routines: the build map's code region, `start` up to the tokenizer's tables."""
+    return CodeSymbols(symbols, symbols["start"], symbols["char_to_id"])
+
+
 @contextmanager
 def counting_pcs(cpu):
     """Count cycles per PC while the block runs: yields the {pc: cycles} dict it fills."""
