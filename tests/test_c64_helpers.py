@@ -11,6 +11,8 @@ from __future__ import annotations
 from py65.assembler import Assembler
 from py65.devices.mpu6502 import MPU
 
+from soulterm.c64 import C64
+
 _ASSEMBLER = Assembler(MPU())
 
 
@@ -57,6 +59,13 @@ def assemble(source: str, origin: int) -> bytes:
 def prg(source: str, origin: int = 0xC000) -> bytes:
     """A PRG file (load address + code) for `source`."""
     return bytes([origin & 0xFF, origin >> 8]) + assemble(source, origin)
+
+
+def started(source: str) -> C64:
+    """A fresh C64 with `source` loaded at $C000 as a PRG, ready to run."""
+    machine = C64()
+    machine.load_prg(prg(source))
+    return machine
 
 
 def basic_stub(sys_address: int) -> bytes:

@@ -6,7 +6,7 @@ import pytest
 
 from soulterm.c64 import C64
 
-from test_c64_helpers import prg
+from test_c64_helpers import started
 
 # Prompt "> ", read a line with CHRIN into $C200, print "=" and the line back, repeat.
 ECHO_LINES = """
@@ -47,12 +47,6 @@ wait:
     INC $FB
     JMP {wait}
 """
-
-
-def started(source: str) -> C64:
-    machine = C64()
-    machine.load_prg(prg(source))
-    return machine
 
 
 def test_typed_letters_arrive_as_a_c64_keyboard_makes_them():

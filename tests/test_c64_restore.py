@@ -6,7 +6,7 @@ import pytest
 
 from soulterm.c64 import C64
 
-from test_c64_helpers import prg
+from test_c64_helpers import started
 
 COUNT = """
     LDA #$11
@@ -16,12 +16,6 @@ loop:
     INC $FB
     JMP {loop}
 """
-
-
-def started(source: str) -> C64:
-    m = C64()
-    m.load_prg(prg(source))
-    return m
 
 
 def test_run_stop_restore_warm_starts_to_ready_on_a_cleared_screen():

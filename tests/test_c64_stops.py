@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from soulterm.c64 import C64, StopReason
+from soulterm.c64 import StopReason
 
-from test_c64_helpers import prg
+from test_c64_helpers import started
 
 SPIN = """
 loop:
     INC $FB
     JMP {loop}
 """
-
-
-def started(source: str) -> C64:
-    m = C64()
-    m.load_prg(prg(source))
-    return m
 
 
 def test_max_cycles_stops_at_the_first_instruction_boundary_after_the_budget():
