@@ -9,14 +9,13 @@ loader (CLEAR 24575: LOAD ""CODE: RANDOMIZE USR start) and that block, so
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from soulterm.asm import AsmError, assemble
 from soulterm.player.build import _line_map
 from soulterm.player.mapformat import MAP_FORMAT, Region
-from soulterm.soul.atomic import write_bytes_atomic
+from soulterm.soul.atomic import write_set_atomic
 from soulterm.soul.soulfile import SoulFormatError, load_soul
 from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
@@ -83,10 +82,11 @@ def build_spectrum_player(soul_path, tokenizer_path, output_dir) -> tuple[Path, 
     try:
         out.mkdir(parents=True, exist_ok=True)
         tap_path, map_path = out / TAP_NAME, out / MAP_NAME
-        write_bytes_atomic(tap_path, built.tape)
-        write_bytes_atomic(map_path, built.map_text.encode())
-        for path in (tap_path, map_path):
-            os.chmod(path, 0o644)
+        # Both or neither, as the C64 build: a new tape never sits beside an old map.
+        write_set_atomic({tap_path: built.tape, map_path: built.map_text.encode()},
+                         mode=0o644)        # shipped files: readable by everyone
+    except ValueError as exc:               # a NUL byte in the folder's name
+        raise BuildError(f"cannot write to {str(out)!r}: {exc}") from None
     except OSError as exc:
         raise BuildError(f"cannot write to {out}: {exc.strerror or exc}") from None
     return tap_path, map_path, built
