@@ -2,33 +2,45 @@
 ; vector on the Z80, the SPEC matvec (the caller folds `post` into mv_shift).
 ;
 ; Inputs (memory, words little-endian):
-;   mv_w      weights, row-major: row r is mv_cols signed bytes at mv_w + r*mv_cols
+;   mv_w      the matrix in the matvec layout (soulterm.zx.soul_layout.matvec_bytes):
+;             3*rows bytes of row constants K[r] = sum_c w[r][c]^2 (24-bit), then
+;             the weights row-major, each stored as w xor $80 (w + 128); mv_w
+;             points at the weights
 ;   mv_x      input vector: mv_cols signed words
 ;   mv_bias   bias vector (mv_rows signed words), or 0 for none
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
-;   mv_rows   1..255        mv_cols  1..MV_MAX_COLS     mv_shift  0..31
+;   mv_rows   1..255        mv_cols  1..MV_MAX_COLS     mv_shift  0..30
 ; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
-; alternate set (IY is kept: the ROM's interrupt uses it). Runs with interrupts off (SP walks a table) and restores
-; the interrupt state it found (IFF2, read with LD A,I).
+; alternate set (IY is kept: the ROM's interrupt uses it). Runs with
+; interrupts off (SP walks the weights) and restores the interrupt state it
+; found (IFF2, read with LD A,I). Uses the undocumented LD IXL/IYL,r (every
+; Z80 has them; the assembler takes them only as bytes).
 ;
-; How: x = 256*xh + xl with xl = x & 255 (unsigned) and xh = x >> 8 (signed),
-; and each 8x8 product by quarter squares: w*v = Q(v + w) - Q(v - w) with
-; Q(n) = floor(n*n/4) read from qsq_table (|n| <= 384). Per call, each column
-; gets four table pointers (Q at +xl, -xl, +xh, -xh); per row, SP pops them
-; while the weight walks the row, w*xl accumulates in B':IX and w*xh in C':IY
-; (24 bits each), and at the row's end sum = accL + 256*accH + bias, shifted
-; and saturated.
+; How: x = 256h + l with l in -127..128, and with S(n) = n*n,
+;   2 w l = S(w + l) - S(w) - S(l)   (and the same for h),
+; so each product costs one table read per piece and no subtraction:
+;   2 sum w x = sum S(w+l) - K - Cl + 256 (sum S(w+h) - K - Ch)
+; with the row's K from the build and Cl = sum S(l), Ch = sum S(h) once a call.
+; S(n) for n = -255..255 is a low-byte and a high-byte plane two pages apart;
+; IXL = IYL = w + 128 and the per-column displacement (patched into that
+; column's slot once a call) is the piece - 1, so `ld e,(ix+d)` /
+; `ld d,(iy+d)` read S(w + piece) with no address arithmetic. The slots are
+; unrolled, one per column; a row runs the last `cols` of them. An h of -128
+; (x <= -32640, no displacement for it) runs as -127 and the row's end adds
+; the missing -256 w for that column.
 ;
-; T-states (exact, tests/test_kernels_z80.py, CALL and RET included, shift 0):
-;   32x32: 364,326   64x32 + bias (fc1): 720,102   32x64 (fc2): 712,870
-;   128x32 (logits): 1,409,190
-; exactly 325*rows*cols + 492*cols + 484*rows + 294 without bias or shift
-; (325 a multiply-accumulate), plus 45*shift - 6 a row for a shift and ~110
-; a row for a bias; a clipped row takes a few more. Nothing else depends on
-; the values.
+; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
+;   32x32: 199,372   64x32 + bias: 380,556   32x64: 372,422   128x32 (logits): 722,380
+; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
+; every two; a carry into a sum's top byte costs 1 less), 776 a row
+; (+37 a bit of shift above 9) and 873 a column in the call's preparation;
+; a row with an x <= -32640 takes a few hundred more.
 
-MV_MAX_COLS     = 64
-QSQ_RANGE       = 384           ; the table holds Q(n) for -384 <= n <= 384
+MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
+MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
+MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
+MV_D_H1         = 17
+MV_D_H2         = 20
 
 mv_w:           .word 0
 mv_x:           .word 0
@@ -38,164 +50,162 @@ mv_rows:        .byte 0
 mv_cols:        .byte 0
 mv_shift:       .byte 0
 
-mv_saved_sp:    .word 0
-mv_out_ptr:     .word 0
-mv_bias_ptr:    .word 0
-mv_row_count:   .byte 0
-mv_accl:        .res 3          ; w*xl sums of the row (24-bit)
-mv_acch:        .res 3          ; w*xh sums of the row (24-bit)
-mv_stream:      .res 8 * MV_MAX_COLS   ; per column: Q pointers at +2xl, -2xl, +2xh, -2xh
-
 matvec:
         push iy                 ; IY is the ROM's ($5C3A) whenever interrupts are on
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
         call mv_prepare
-        ld hl,(mv_out)
-        ld (mv_out_ptr),hl
-        ld hl,(mv_bias)
-        ld (mv_bias_ptr),hl
-        ld a,(mv_rows)
-        ld (mv_row_count),a
+        ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
+        ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
-        exx
-        ld hl,(mv_w)            ; HL' walks the weights, row after row
-        exx
 mv_row:
-        ld sp,mv_stream
-        ld ix,0
-        ld iy,0
-        ld a,(mv_cols)
-        exx
-        ld bc,0                 ; B' = accL bits 16-23, C' = accH bits 16-23
-        ld e,a                  ; E' = columns left
-        exx
-mv_column:
-        exx
-        ld a,(hl)               ; w
-        inc hl
-        exx
-        add a,a
-        ld c,a
-        sbc a,a
-        ld b,a                  ; BC = 2w, sign-extended
-        pop hl                  ; &Q(xl)
-        add hl,bc
-        ld e,(hl)
-        inc hl
-        ld d,(hl)               ; DE = Q(xl + w)
-        pop hl                  ; &Q(-xl)
-        add hl,bc
-        ld a,e
-        sub (hl)
-        ld e,a
-        inc hl
-        ld a,d
-        sbc a,(hl)
-        ld d,a                  ; DE = Q(xl + w) - Q(w - xl) = w*xl
-        rla
-        sbc a,a                 ; A = its sign extension
-        add ix,de
-        exx
-        adc a,b
-        ld b,a
-        exx
-        pop hl                  ; &Q(xh)
-        add hl,bc
+        ld hl,(mv_k_ptr)        ; C:DE = K, the row's sum of w^2
         ld e,(hl)
         inc hl
         ld d,(hl)
-        pop hl                  ; &Q(-xh)
-        add hl,bc
-        ld a,e
-        sub (hl)
-        ld e,a
         inc hl
-        ld a,d
-        sbc a,(hl)
-        ld d,a                  ; DE = w*xh
-        rla
-        sbc a,a
-        add iy,de
-        exx
-        adc a,c
-        ld c,a
-        dec e
-        exx
-        jp nz,mv_column
-
-        ld sp,(mv_saved_sp)
-        ld (mv_accl),ix
-        ld (mv_acch),iy
-        exx
-        ld a,b
-        ld (mv_accl+2),a
-        ld a,c
-        ld (mv_acch+2),a
-        exx
-        ld hl,(mv_accl)         ; DEHL = accL, sign-extended to 32 bits
-        ld a,(mv_accl+2)
-        ld e,a
-        rla
-        sbc a,a
-        ld d,a
-        ld a,(mv_acch)          ; + accH << 8
-        add a,h
-        ld h,a
-        ld a,(mv_acch+1)
-        adc a,e
-        ld e,a
-        ld a,(mv_acch+2)
-        adc a,d
-        ld d,a
-        ld bc,(mv_bias_ptr)     ; + bias
-        ld a,b
-        or c
-        jr z,@shift
-        push de
-        ld a,(bc)
-        ld e,a
-        inc bc
-        ld a,(bc)
-        ld d,a
-        inc bc
-        ld (mv_bias_ptr),bc
-        rla
-        sbc a,a
-        ld c,a                  ; C = the bias's sign extension
-        add hl,de
-        pop de
-        ld a,e
-        adc a,c
-        ld e,a
-        ld a,d
-        adc a,c
-        ld d,a
-@shift:
-        ld a,(mv_shift)
+        ld c,(hl)
+        inc hl
+        ld (mv_k_ptr),hl
+        ld hl,(mv_nc_h)         ; the h sum starts at -Ch - K
+        ld a,(mv_nc_h+2)
         or a
+        sbc hl,de
+        sbc a,c
+        push hl
+        push af
+        ld hl,(mv_nc_l)         ; the l sum at -Cl - K + 2b
+        ld a,(mv_nc_l+2)
+        or a
+        sbc hl,de
+        sbc a,c
+        ld c,a
+        ld de,(mv_bias_ptr)
+        ld a,d
+        or e
+        jr z,@no_bias
+        ex de,hl
+        ld a,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        ld (mv_bias_ptr),hl
+        ex de,hl
+        ld e,a
+        ld d,b                  ; DE = b
+        ld a,b
+        rla
+        sbc a,a
+        ld b,a                  ; B = its sign extension
+        add hl,de
+        ld a,c
+        adc a,b
+        add hl,de
+        adc a,b
+        ld c,a
+@no_bias:
+        exx
+        pop af
+        ld c,a
+        pop hl                  ; C':HL' = the h sum
+        exx
+        ld a,c                  ; A:HL = the l sum
+        ex de,hl
+        ld hl,(mv_row_sp)       ; SP to the row's weights (an odd count preloads B)
+        ld sp,hl
+        ex de,hl
+        pop bc
+mv_jump:
+        jp mv_slots             ; patched: the first used slot
+
+; The slots: column pieces accumulate S(w + l) in A:HL and S(w + h) in C':HL'.
+        .macro mv_slot_body
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,0
+        exx
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        exx
+        .endmacro
+mv_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        mv_slot_body
+        .byte $DD,$68           ; ld ixl,b
+        .byte $FD,$68           ; ld iyl,b
+        mv_slot_body
+        .endrepeat
+        .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
+
+mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
+        ld sp,(mv_saved_sp)
+        ld b,l                  ; B = bits 0-7, for shifts below 8
+        ld l,h
+        ld h,a
+        rla
+        sbc a,a                 ; A = the sign of (A:HL >> 8)
+        push hl
+        exx
+        pop de
+        add hl,de
+        adc a,c
+        ld e,a                  ; E:H:L = V = (2 sum w x + 2b) >> 8
+        ld a,(mv_flag_count)
+        or a
+        call nz,mv_fixup
+        ld a,(mv_bit_shift)     ; V >> (shift + 1 - 8)
+        or a
+        jp m,@low_shift
         jr z,@saturate
         ld b,a
-@shift_bit:
-        sra d
-        rr e
+@bit:
+        sra e
         rr h
         rr l
-        djnz @shift_bit
+        djnz @bit
 @saturate:
-        ld a,h                  ; fits in 16 bits when D and E are H's sign extension
+        ld a,h                  ; fits in 16 bits when E is H's sign extension
         rla
         sbc a,a
         cp e
-        jr nz,@clip
-        cp d
         jr z,@store
 @clip:
-        bit 7,d
+        bit 7,e
         ld hl,$7FFF
         jr z,@store
         ld hl,$8000
+        jr @store
+@low_shift:                     ; shift + 1 < 8: (E:H:L and the low byte) >> (shift + 1)
+        add a,8
+        ld d,a
+        exx
+        ld a,b
+        exx
+        ld c,a
+@low_bit:
+        sra e
+        rr h
+        rr l
+        rr c
+        dec d
+        jr nz,@low_bit
+        ld a,l                  ; E:H:L:C fits in 16 bits when E and H are L's sign extension
+        rla
+        sbc a,a
+        cp h
+        jr nz,@clip
+        cp e
+        jr nz,@clip
+        ld h,l
+        ld l,c
 @store:
         ex de,hl
         ld hl,(mv_out_ptr)
@@ -204,6 +214,15 @@ mv_column:
         ld (hl),d
         inc hl
         ld (mv_out_ptr),hl
+        ld a,(mv_cols)          ; the next row's weights
+        ld e,a
+        ld d,0
+        ld hl,(mv_row_ptr)
+        add hl,de
+        ld (mv_row_ptr),hl
+        ld hl,(mv_row_sp)
+        add hl,de
+        ld (mv_row_sp),hl
         ld hl,mv_row_count
         dec (hl)
         jp nz,mv_row
@@ -213,52 +232,198 @@ mv_column:
         ei
         ret
 
-; mv_prepare - the four Q-table pointers of every column into mv_stream.
-; Clobbers AF, B, DE, HL, IX.
-mv_prepare:
-        ld hl,(mv_x)
-        ld ix,mv_stream
-        ld a,(mv_cols)
+; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
+; A = the count. Clobbers AF, BC, D.
+mv_fixup:
+        ld (mv_v),hl
         ld b,a
+        ld a,e
+        ld (mv_v+2),a
+        ld hl,mv_flag_list
 @column:
-        ld e,(hl)               ; xl, unsigned
-        inc hl
+        push hl
+        ld e,(hl)
         ld d,0
-        sla e
-        rl d                    ; DE = 2*xl
-        call mv_pointer_pair
-        ld a,(hl)               ; xh, signed
-        inc hl
+        ld hl,(mv_row_ptr)
+        add hl,de
+        ld a,(hl)
+        xor $80
         ld e,a
-        add a,a
+        rla
         sbc a,a
         ld d,a
-        sla e
-        rl d                    ; DE = 2*xh
-        call mv_pointer_pair
+        ld c,a                  ; C:DE = w, sign-extended
+        ld hl,(mv_v)
+        ld a,(mv_v+2)
+        and a
+        sbc hl,de
+        sbc a,c
+        and a
+        sbc hl,de
+        sbc a,c
+        ld (mv_v),hl
+        ld (mv_v+2),a
+        pop hl
+        inc hl
         djnz @column
+        ld hl,(mv_v)
+        ld e,a
         ret
 
-; mv_pointer_pair - store qsq_zero + DE and qsq_zero - DE at IX, IX += 4. Keeps B and HL.
-mv_pointer_pair:
-        push hl
-        ld hl,qsq_zero
-        add hl,de
-        ld (ix+0),l
-        ld (ix+1),h
-        ld hl,qsq_zero
+; mv_prepare - patch every used slot's displacements; the sums -Cl and -Ch,
+; the flagged columns, the row pointers and the shift. Clobbers everything
+; but IY (saved by matvec).
+mv_prepare:
+        ld hl,(mv_out)
+        ld (mv_out_ptr),hl
+        ld hl,(mv_bias)
+        ld (mv_bias_ptr),hl
+        ld a,(mv_rows)
+        ld (mv_row_count),a
+        ld hl,(mv_w)
+        ld (mv_row_ptr),hl
+        ld e,a                  ; the K rows: 3 * rows bytes before the weights
+        ld d,0
         or a
         sbc hl,de
-        ld (ix+2),l
-        ld (ix+3),h
-        ld de,4
+        sbc hl,de
+        sbc hl,de
+        ld (mv_k_ptr),hl
+        ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
+        sub 7
+        ld (mv_bit_shift),a
+        ld a,(mv_cols)
+        and 1                   ; even: SP starts 2 before the row (the first slot pops);
+        sub 2                   ; odd: 1 before, and the row's preload pop fills B
+        ld e,a
+        ld d,$FF
+        ld hl,(mv_w)
+        add hl,de
+        ld (mv_row_sp),hl
+        ld a,(mv_cols)          ; the first slot: MV_MAX_COLS - cols
+        neg
+        add a,MV_MAX_COLS
+        ld c,a
+        and 1
+        ld (mv_odd),a
+        ld a,c
+        srl a
+        ld b,a
+        ld hl,mv_slots
+        ld de,MV_SLOT_PAIR
+        jr z,@at_pair
+@pair:
+        add hl,de
+        djnz @pair
+@at_pair:
+        bit 0,c
+        jr z,@even
+        ld de,MV_SLOT_PAIR / 2 + 1
+        add hl,de               ; the odd slot
+        ld (mv_jump+1),hl
+        dec hl                  ; (its offsets count from one byte before it)
+        jr @slot_ready
+@even:
+        ld (mv_jump+1),hl
+@slot_ready:
+        push hl
+        pop ix                  ; IX: the slot being patched
+        xor a
+        ld (mv_flag_count),a
+        ld hl,0
+        ld (mv_nc_l),hl
+        ld (mv_nc_h),hl
+        ld (mv_nc_l+2),a
+        ld (mv_nc_h+2),a
+        ld hl,(mv_x)
+        ld b,0                  ; B = the column
+@column:
+        ld e,(hl)               ; E = x's low byte, D = its high byte
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+        ld a,e                  ; l = the low byte as -127..128, h = the high (+1 when l < 0)
+        cp 129
+        jr nc,@low_negative
+        ld a,d
+        cp $80
+        jr nz,@pieces
+        inc d                   ; h = -128: run as -127 and flag the column
+        ld hl,mv_flag_count
+        ld a,(hl)
+        inc (hl)
+        ld hl,mv_flag_list
+        add a,l
+        ld l,a
+        jr nc,* + 3
+        inc h
+        ld (hl),b
+        jr @pieces
+@low_negative:
+        inc d
+@pieces:
+        ld a,e
+        dec a
+        ld (ix+MV_D_L1),a
+        ld (ix+MV_D_L2),a
+        ld a,d
+        dec a
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+        ld a,e                  ; -Cl -= S(l)
+        cp 128
+        ld hl,mv_nc_l
+        call mv_subtract_square
+        ld a,d                  ; -Ch -= S(h)
+        cp 128
+        ld hl,mv_nc_h
+        call mv_subtract_square
+        ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
+        ld a,(mv_odd)
+        xor 1
+        ld (mv_odd),a
+        jr nz,@step
+        inc de
+@step:
         add ix,de
         pop hl
+        inc b
+        ld a,(mv_cols)
+        cp b
+        jr nz,@column
         ret
 
-; Q(n) = floor(n*n/4) for n = -384..384, one word each; qsq_zero is Q(0).
-qsq_table:
-        .repeat 2 * QSQ_RANGE + 1, i
-        .word ((i - QSQ_RANGE) * (i - QSQ_RANGE)) >> 2
-        .endrepeat
-qsq_zero = qsq_table + 2 * QSQ_RANGE
+; mv_subtract_square - the 24-bit sum at HL -= S(a), a the piece in A
+; (flags from `cp 128`: Z when a = 128, else A is the piece as a signed byte).
+; Keeps B, DE, IX.
+mv_subtract_square:
+        push de
+        push hl
+        ld e,a
+        ld d,0
+        jr z,@read              ; +128
+        rla
+        sbc a,a
+        ld d,a                  ; DE = a, sign-extended
+@read:
+        ld hl,mv_sq_lo + 255
+        add hl,de
+        ld e,(hl)
+        inc h
+        inc h
+        ld d,(hl)               ; DE = S(a)
+        pop hl
+        ld a,(hl)
+        sub e
+        ld (hl),a
+        inc hl
+        ld a,(hl)
+        sbc a,d
+        ld (hl),a
+        inc hl
+        ld a,(hl)
+        sbc a,0
+        ld (hl),a
+        pop de
+        ret

@@ -16,7 +16,7 @@ from soulterm.asm import assemble
 from soulterm.paths import KERNELS_DIR
 
 Z80_KERNELS_DIR = KERNELS_DIR / "z80"
-KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "tokenizer.s")
+KERNEL_FILES = ("squares.s", "arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "tokenizer.s")
 CODE_ORIGIN = 0x6000
 TRAP_ADDRESS = 0xFFF0
 STACK_TOP = 0xFFE0
@@ -95,14 +95,18 @@ class Z80Bench:
 
 
 def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000) -> tuple[np.ndarray, int]:
-    """Lay W, x, bias out at `buffers`, call matvec; returns (out, T-states)."""
+    """Lay W (in matvec's layout), x, bias out at `buffers`, call matvec; returns (out, T-states)."""
+    from .soul_layout import matvec_bytes
+
     w = np.asarray(w, dtype=np.int64)
     rows, cols = w.shape
-    weights = buffers
+    row_constants, weight_bytes = matvec_bytes(w)
+    weights = buffers + len(row_constants)
     x_address = weights + rows * cols
     bias_address = x_address + 2 * cols
     out_address = bias_address + 2 * rows
-    bench.poke(weights, (w.reshape(-1) & 0xFF).astype(np.uint8).tobytes())
+    bench.poke(buffers, row_constants)
+    bench.poke(weights, weight_bytes)
     bench.write_words(x_address, np.asarray(x, dtype=np.int64))
     if bias is not None:
         bench.write_words(bias_address, np.asarray(bias, dtype=np.int64))
