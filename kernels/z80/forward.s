@@ -55,22 +55,26 @@ fw_logits:      .res 2 * FW_VOCAB
 kv_keys:        .res 2 * KV_LAYER_BYTES
 kv_values:      .res 2 * KV_LAYER_BYTES
 
+; forward_prefill - a prompt position whose logits nobody reads: only what
+; later positions need, layer 0 whole and layer 1's keys and values (as
+; Engine.step leaves them in its cache). Inputs as forward_step; outputs: the
+; cache at fw_pos (fw_logits, fw_next and layer 1's att_weights untouched).
+forward_prefill:
+        call fw_embed
+        xor a
+        ld (fw_layer_index),a
+        ld hl,soul_layer0
+        call fw_layer_step
+        ld a,1
+        ld (fw_layer_index),a
+        ld hl,soul_layer1
+        call fw_layer_kv
+        ld a,$FF
+        ld (fw_layer_index),a
+        ret
+
 forward_step:
-        ld hl,soul_te
-        ld (em_te),hl
-        ld hl,soul_pe
-        ld (em_pe),hl
-        ld a,soul_te_shift
-        ld (em_te_shift),a
-        ld a,soul_pe_shift
-        ld (em_pe_shift),a
-        ld a,(fw_token)
-        ld (em_token),a
-        ld a,(fw_pos)
-        ld (em_pos),a
-        ld hl,fw_h
-        ld (em_out),hl
-        call embed
+        call fw_embed
         xor a
         ld (fw_layer_index),a
         ld hl,soul_layer0
@@ -98,8 +102,36 @@ forward_step:
         ld (fw_next),a
         ret
 
+; fw_embed - h = embed(fw_token, fw_pos).
+fw_embed:
+        ld hl,soul_te
+        ld (em_te),hl
+        ld hl,soul_pe
+        ld (em_pe),hl
+        ld a,soul_te_shift
+        ld (em_te_shift),a
+        ld a,soul_pe_shift
+        ld (em_pe_shift),a
+        ld a,(fw_token)
+        ld (em_token),a
+        ld a,(fw_pos)
+        ld (em_pos),a
+        ld hl,fw_h
+        ld (em_out),hl
+        call embed
+        jp embed
+
 ; fw_layer_step - one layer; HL = its descriptor.
 fw_layer_step:
+        call fw_layer_kv
+        ld a,FD_Q               ; q = Wq xn
+        ld hl,fw_q
+        call fw_projection
+        jp fw_attend
+
+; fw_layer_kv - xn = rmsnorm(h, n1), and the keys and values of this position
+; into the layer's cache; HL = the layer's descriptor.
+fw_layer_kv:
         ld (fw_layer),hl
         push hl
         pop ix
@@ -107,9 +139,6 @@ fw_layer_step:
         ld h,(ix+FD_N1+1)
         ld a,(ix+FD_N1+2)
         call fw_norm            ; xn = rmsnorm(h, n1)
-        ld a,FD_Q
-        ld hl,fw_q
-        call fw_projection
         call fw_cache_slot      ; HL = this position's slot in the key cache
         push hl
         ld a,FD_K
@@ -124,8 +153,10 @@ fw_layer_step:
         ld d,(ix+FD_VALUES+1)
         add hl,de
         ld a,FD_V
-        call fw_projection
+        jp fw_projection
 
+; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
+fw_attend:
         xor a                   ; the four heads
         ld (fw_head),a
 @head:

@@ -162,7 +162,7 @@ reply:
         add hl,de
         ld a,(hl)
         ld (fw_token),a
-        call think
+        call think_prompt
         ld a,(fw_pos)
         inc a
         ld (fw_pos),a
@@ -205,12 +205,37 @@ reply:
         rst $10
         ret
 
+; think_prompt - a prompt position: only the last one needs logits (forward_step);
+; the others need just the cache (forward_prefill). Position 0 is always SEP,
+; so its keys and values, left in the cache by the first turn, serve every turn.
+think_prompt:
+        ld a,(fw_pos)
+        or a
+        jr nz,@computed
+        ld a,(sep_cached)
+        or a
+        ret nz
+        inc a
+        ld (sep_cached),a
+@computed:
+        ld a,(fw_pos)
+        inc a
+        ld hl,ctx_len
+        cp (hl)
+        jr z,think
+        call show_position
+        jp forward_prefill
+
 ; think - forward_step for fw_token at fw_pos, the border showing the position.
 think:
+        call show_position
+        jp forward_step
+
+show_position:
         ld a,(fw_pos)
         and 7
         out ($fe),a
-        jp forward_step
+        ret
 
 ; print_token - the text of token A, and a blip.
 print_token:
@@ -238,6 +263,7 @@ prompt_text:
 goodbye_text:
         .text "bye.", KEY_ENTER, 0
 
+sep_cached:     .byte 0         ; 1 once position 0's keys and values are in the cache
 ctx_len:        .byte 0
 ctx_ids:        .res CONTEXT_SIZE
 line_buffer:    .res TK_MAX
