@@ -92,6 +92,18 @@ def test_arith_routines_match_python(bench):
         cpu.bc, cpu.de = int(a) & 0xFFFF, int(b) & 0xFFFF
         bench.call("mul16s")
         assert signed32() == int(a) * int(b)
+    for a, c in [(-32768, 255), (32767, 255), (-1, 1), (5, 0)] + [(int(rng.integers(-32768, 32768)), int(rng.integers(0, 256)))
+                                                                for _ in range(60)]:
+        cpu.de, cpu.bc = a & 0xFFFF, c
+        bench.call("mul16s8u")
+        assert signed32() == a * c, (a, c)
+    for n, d in [(-7, 2), (-2**29, 1), (2**29 - 1, 5100), (-1, 1)] + \
+            [(int(rng.integers(-2**29, 2**29)), int(rng.integers(1, 5101))) for _ in range(60)]:
+        if abs(n // d) >= 2**16:
+            continue
+        cpu.de, cpu.hl, cpu.bc = (n >> 16) & 0xFFFF, n & 0xFFFF, d
+        bench.call("div32s_floor_q16")
+        assert signed32() == n // d, (n, d)
     for n, d in [(-1, 1), (-7, 2), (2**31 - 1, 1), (-2**31, 65535)] + \
             [(int(rng.integers(-2**31, 2**31)), int(rng.integers(1, 65536))) for _ in range(60)]:
         cpu.de, cpu.hl, cpu.bc = (n >> 16) & 0xFFFF, n & 0xFFFF, d

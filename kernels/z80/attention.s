@@ -187,10 +187,9 @@ attend_head:
         ld d,(hl)               ; DE = v[j][d]
         dec hl
         push hl
-        ld c,(ix+0)
-        ld b,0                  ; BC = lut[j]
+        ld c,(ix+0)             ; C = lut[j]
         inc ix
-        call mul16s
+        call mul16s8u
         call at_add40
         pop hl
         ld de,AT_STRIDE
@@ -202,7 +201,7 @@ attend_head:
         ld hl,(at_sum40)        ; |sum| < 2^29: the low 32 bits are the value
         ld de,(at_sum40+2)
         ld bc,(at_lut_sum)
-        call div32s_floor
+        call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
         ld hl,(at_dst)

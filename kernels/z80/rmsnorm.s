@@ -22,6 +22,7 @@ rn_inv:         .word 0
 rn_src:         .word 0
 rn_gsrc:        .word 0
 rn_dst:         .word 0
+rn_ysign:       .byte 0
 
 rmsnorm:
         ld hl,0
@@ -103,15 +104,34 @@ rmsnorm:
         add hl,hl
         rl e
         rl d                    ; DE = (x * inv) >> 15
+        ld a,d                  ; y's sign byte, for a negative gain below
+        rla
+        sbc a,a
+        ld (rn_ysign),a
         ld hl,(rn_gsrc)
         ld a,(hl)
         inc hl
         ld (rn_gsrc),hl
         ld c,a
-        add a,a
-        sbc a,a
-        ld b,a                  ; BC = g
-        call mul16s
+        push af                 ; g's sign
+        push de
+        call mul16s8u           ; DEHL = y * (g & 255)
+        pop bc
+        pop af
+        or a
+        jp p,@gain_positive
+        ld a,h                  ; g < 0: y * g = y * (g & 255) - 256 y
+        sub c
+        ld h,a
+        ld a,e
+        sbc a,b
+        ld e,a
+        ld a,(rn_ysign)
+        ld c,a
+        ld a,d
+        sbc a,c
+        ld d,a
+@gain_positive:
         ld a,(rn_shift)
         call sra32
         call sat32to16
