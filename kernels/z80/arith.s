@@ -1,6 +1,6 @@
 ; arith.s - 16x16 multiplies, 32/16 division and the integer square root (Z80).
 ;
-; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. 16 unrolled rounds of shift-and-add.
+; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. 16 rounds of shift-and-add, unrolled by 8.
 ; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Clobbers AF, BC. 8 unrolled rounds.
 ; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
@@ -12,7 +12,9 @@
 
 mul16u:
         ld hl,0
-        .repeat 16              ; unrolled: no round counter
+        ld a,2
+@half:
+        .repeat 8               ; unrolled by 8 (by 16 the player would not fit)
         add hl,hl               ; DEHL <<= 1; the multiplier's top bit falls into carry
         rl e
         rl d
@@ -21,6 +23,8 @@ mul16u:
         jr nc,* + 3
         inc de
         .endrepeat
+        dec a
+        jr nz,@half
         ret
 
 ; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Clobbers AF, BC.

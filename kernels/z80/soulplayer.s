@@ -239,15 +239,17 @@ show_position:
 
 ; print_token - the text of token A, and a blip.
 print_token:
-        ld l,a
-        ld h,0
-        add hl,hl
-        ld de,tk_texts
-        add hl,de
+        ld hl,tk_texts          ; the texts lie in id order: skip A of them
+        or a
+        jr z,@found
+        ld b,a
+@skip:
         ld a,(hl)
         inc hl
-        ld h,(hl)
-        ld l,a
+        or a
+        jr nz,@skip             ; to the end of this text
+        djnz @skip
+@found:
         call print
         ld hl,BLIP_TIMING
         ld de,BLIP_CYCLES

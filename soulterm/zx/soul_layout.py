@@ -92,7 +92,7 @@ def vocab_include(tokenizer) -> str:
     tk_char_to_id: 128 bytes, ASCII code -> id of its lower-case letter in the
     alphabet, 0 to drop the character (as Tokenizer.char_ids)
     tk_merges: tk_merge_count triples (left id, right id, merged id)
-    tk_texts: 128 words, the address of each token's zero-terminated text
+    tk_texts: the 128 tokens' texts in id order, each ending with a 0
     """
     char_ids = {ch: tokenizer.vocab[ch] for ch in spec.ALPHABET}
     table = [char_ids.get(chr(code).lower(), 0) for code in range(128)]
@@ -104,11 +104,10 @@ def vocab_include(tokenizer) -> str:
     lines.append("tk_merges:")
     lines += [f"        .byte {a},{b},{m}" for a, b, m in merges] or ["        ; (no merges)"]
     lines.append("tk_texts:")
-    lines += [f"        .word tk_text_{i}" for i in range(spec.VOCAB_SIZE)]
     for i in range(spec.VOCAB_SIZE):
         text = tokenizer.token_text(i)
         codes = ",".join(str(ord(ch)) for ch in text)
-        lines.append(f"tk_text_{i}: .byte {codes + ',' if codes else ''}0")
+        lines.append(f"        .byte {codes + ',' if codes else ''}0   ; {i}")
     return "\n".join(lines) + "\n"
 
 
