@@ -41,6 +41,7 @@ FD_SIZE         = 32
 att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
 fw_head:        .byte $FF       ; the head being computed, $FF when idle
+fw_xn_patched:  .byte 0         ; 1 once a product of this xn ran (matvec_again serves the rest)
 fw_token:       .byte 0
 fw_pos:         .byte 0
 fw_next:        .byte 0
@@ -284,6 +285,8 @@ fw_attend:
 fw_norm:
         ld (rn_gain),hl
         ld (rn_shift),a
+        xor a
+        ld (fw_xn_patched),a
         ld hl,fw_h
         ld (rn_x),hl
         ld hl,fw_xn
@@ -340,4 +343,9 @@ fw_product_of_xn:
         ld (mv_x),hl
         ld hl,0
         ld (mv_bias),hl
-        jp matvec
+        ld hl,fw_xn_patched     ; the first product of an xn patches matvec's columns
+        ld a,(hl)
+        ld (hl),1
+        or a
+        jp z,matvec
+        jp matvec_again

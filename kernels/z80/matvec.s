@@ -30,17 +30,18 @@
 ; the missing -256 w for that column.
 ;
 ; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
-;   32x32: 199,372   64x32 + bias: 380,556   32x64: 372,422   128x32 (logits): 722,380
+;   32x32: 188,240   64x32 + bias: 369,424   32x64: 349,962   128x32 (logits): 711,248
 ; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
 ; every two; a carry into a sum's top byte costs 1 less), 776 a row
-; (+37 a bit of shift above 9) and 873 a column in the call's preparation;
-; a row with an x <= -32640 takes a few hundred more.
+; (+37 a bit of shift above 9) and ~380 a column in the call's preparation,
+; which matvec_again skips; a row with an x <= -32640 takes a few hundred more.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
 MV_D_H1         = 17
 MV_D_H2         = 20
+MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 
 mv_w:           .word 0
 mv_x:           .word 0
@@ -50,7 +51,16 @@ mv_rows:        .byte 0
 mv_cols:        .byte 0
 mv_shift:       .byte 0
 
+; matvec_again - matvec for the same x and mv_cols as the call before
+; (q, k and v of one xn): its column patches are kept, only the rows differ.
+matvec_again:
+        ld a,1
+        jr mv_start
+
 matvec:
+        xor a
+mv_start:
+        ld (mv_same_x),a
         push iy                 ; IY is the ROM's ($5C3A) whenever interrupts are on
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
@@ -270,9 +280,9 @@ mv_fixup:
         ld e,a
         ret
 
-; mv_prepare - patch every used slot's displacements; the sums -Cl and -Ch,
-; the flagged columns, the row pointers and the shift. Clobbers everything
-; but IY (saved by matvec).
+; mv_prepare - the row pointers and the shift; then (unless matvec_again)
+; every used slot's displacements, the sums -Cl and -Ch and the flagged
+; columns. Clobbers everything but IY (saved by matvec).
 mv_prepare:
         ld hl,(mv_out)
         ld (mv_out_ptr),hl
@@ -300,13 +310,13 @@ mv_prepare:
         ld hl,(mv_w)
         add hl,de
         ld (mv_row_sp),hl
+        ld a,(mv_same_x)
+        or a
+        ret nz
         ld a,(mv_cols)          ; the first slot: MV_MAX_COLS - cols
         neg
         add a,MV_MAX_COLS
         ld c,a
-        and 1
-        ld (mv_odd),a
-        ld a,c
         srl a
         ld b,a
         ld hl,mv_slots
@@ -328,21 +338,24 @@ mv_prepare:
 @slot_ready:
         push hl
         pop ix                  ; IX: the slot being patched
+        ld a,c
+        and 1
+        ld c,a                  ; C = that slot is odd
         xor a
         ld (mv_flag_count),a
-        ld hl,0
-        ld (mv_nc_l),hl
-        ld (mv_nc_h),hl
-        ld (mv_nc_l+2),a
-        ld (mv_nc_h+2),a
-        ld hl,(mv_x)
-        ld b,0                  ; B = the column
+        exx
+        ld hl,0                 ; B':HL' = Cl, C':DE' = Ch
+        ld d,h
+        ld e,l
+        ld b,h
+        ld c,l
+        exx
+        ld (mv_saved_sp),sp
+        ld sp,(mv_x)            ; SP walks x (interrupts are off)
+        ld a,(mv_cols)
+        ld b,a                  ; B = columns left
 @column:
-        ld e,(hl)               ; E = x's low byte, D = its high byte
-        inc hl
-        ld d,(hl)
-        inc hl
-        push hl
+        pop de                  ; E = x's low byte, D = its high byte
         ld a,e                  ; l = the low byte as -127..128, h = the high (+1 when l < 0)
         cp 129
         jr nc,@low_negative
@@ -353,12 +366,11 @@ mv_prepare:
         ld hl,mv_flag_count
         ld a,(hl)
         inc (hl)
-        ld hl,mv_flag_list
-        add a,l
-        ld l,a
-        jr nc,* + 3
-        inc h
-        ld (hl),b
+        add a,mv_flag_list & 255
+        ld l,a                  ; (the list is in the page of mv_vars)
+        ld a,(mv_cols)
+        sub b
+        ld (hl),a
         jr @pieces
 @low_negative:
         inc d
@@ -371,59 +383,73 @@ mv_prepare:
         dec a
         ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
-        ld a,e                  ; -Cl -= S(l)
-        cp 128
-        ld hl,mv_nc_l
-        call mv_subtract_square
-        ld a,d                  ; -Ch -= S(h)
-        cp 128
-        ld hl,mv_nc_h
-        call mv_subtract_square
-        ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
-        ld a,(mv_odd)
-        xor 1
-        ld (mv_odd),a
-        jr nz,@step
-        inc de
-@step:
-        add ix,de
-        pop hl
+        ld h,MV_SQ_PAGE         ; Cl += S(l): the page holds S(n) at n + 127
+        ld a,e
+        add a,127
+        ld l,a
+        ld a,(hl)
+        exx
+        add a,l
+        ld l,a
+        exx
+        inc h
+        inc h
+        ld a,(hl)
+        exx
+        adc a,h
+        ld h,a
+        jr nc,* + 3
         inc b
-        ld a,(mv_cols)
-        cp b
-        jr nz,@column
-        ret
-
-; mv_subtract_square - the 24-bit sum at HL -= S(a), a the piece in A
-; (flags from `cp 128`: Z when a = 128, else A is the piece as a signed byte).
-; Keeps B, DE, IX.
-mv_subtract_square:
-        push de
-        push hl
+        exx
+        dec h                   ; Ch += S(h)
+        dec h
+        ld a,d
+        add a,127
+        ld l,a
+        ld a,(hl)
+        exx
+        add a,e
         ld e,a
-        ld d,0
-        jr z,@read              ; +128
-        rla
-        sbc a,a
-        ld d,a                  ; DE = a, sign-extended
-@read:
-        ld hl,mv_sq_lo + 255
-        add hl,de
-        ld e,(hl)
+        exx
         inc h
         inc h
-        ld d,(hl)               ; DE = S(a)
-        pop hl
         ld a,(hl)
+        exx
+        adc a,d
+        ld d,a
+        jr nc,* + 3
+        inc c
+        exx
+        ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
+        bit 0,c
+        jr z,* + 3
+        inc de
+        add ix,de
+        ld a,c
+        xor 1
+        ld c,a
+        djnz @column
+        ld sp,(mv_saved_sp)
+        exx
+        xor a                   ; -Cl, -Ch
+        sub l
+        ld l,a
+        ld a,0
+        sbc a,h
+        ld h,a
+        ld a,0
+        sbc a,b
+        ld (mv_nc_l),hl
+        ld (mv_nc_l+2),a
+        xor a
         sub e
-        ld (hl),a
-        inc hl
-        ld a,(hl)
+        ld e,a
+        ld a,0
         sbc a,d
-        ld (hl),a
-        inc hl
-        ld a,(hl)
-        sbc a,0
-        ld (hl),a
-        pop de
+        ld d,a
+        ld a,0
+        sbc a,c
+        ld (mv_nc_h),de
+        ld (mv_nc_h+2),a
+        exx
         ret

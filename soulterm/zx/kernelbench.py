@@ -94,8 +94,9 @@ class Z80Bench:
         return elapsed + CALL_T_STATES
 
 
-def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000) -> tuple[np.ndarray, int]:
-    """Lay W (in matvec's layout), x, bias out at `buffers`, call matvec; returns (out, T-states)."""
+def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
+               routine: str = "matvec") -> tuple[np.ndarray, int]:
+    """Lay W (in matvec's layout), x, bias out at `buffers`, call `routine`; returns (out, T-states)."""
     from .soul_layout import matvec_bytes
 
     w = np.asarray(w, dtype=np.int64)
@@ -116,5 +117,5 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000) -
     bench.poke(bench.sym("mv_rows"), [rows])
     bench.poke(bench.sym("mv_cols"), [cols])
     bench.poke(bench.sym("mv_shift"), [shift])
-    t_states = bench.call("matvec")
+    t_states = bench.call(routine)
     return bench.read_words(out_address, rows), t_states
