@@ -12,7 +12,13 @@
 
 mul16u:
         ld hl,0
+        ld a,d
+        or a
         ld a,2
+        jr nz,@half
+        ld d,e                  ; a multiplier below 256: its first 8 rounds would only shift
+        ld e,h
+        dec a
 @half:
         .repeat 8               ; unrolled by 8 (by 16 the player would not fit)
         add hl,hl               ; DEHL <<= 1; the multiplier's top bit falls into carry
@@ -71,6 +77,16 @@ mul16s:
         sub d
         ld d,a                  ; DE = -DE
 @d_positive:
+        ld a,b                  ; the smaller one multiplies (a zero high byte halves the rounds)
+        cp d
+        jr nc,@ordered
+        ld a,c
+        ld c,e
+        ld e,a
+        ld a,b
+        ld b,d
+        ld d,a
+@ordered:
         call mul16u
         pop af
         ret p

@@ -11,7 +11,7 @@
 ;
 ; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
 ; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
-; lives from $6000 up, above a `CLEAR 24575` (the stack stays below it).
+; lives from $5E00 up, above a `CLEAR 24063` (the stack stays below it).
 
 ROM_CHAN_OPEN   = $1601
 ROM_CLS         = $0D6B

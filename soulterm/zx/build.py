@@ -1,8 +1,8 @@
 """`soulterm build --machine zx`: the soulplayer for the ZX Spectrum 48K, a .tap and its map.
 
 The program (kernels/z80/soulplayer.s), the Z80 kernels, the tokenizer and
-the soul assemble into one CODE block at $6000; the tape holds a BASIC
-loader (CLEAR 24575: LOAD ""CODE: RANDOMIZE USR start) and that block, so
+the soul assemble into one CODE block at $5E00; the tape holds a BASIC
+loader (CLEAR 24063: LOAD ""CODE: RANDOMIZE USR start) and that block, so
 `LOAD ""` runs it. The map has the C64 map's format (docs/CONTRACTS.md).
 """
 
@@ -27,7 +27,8 @@ from .soul_layout import LayoutError, soul_include, vocab_include
 TAP_NAME = "soulplayer.tap"
 MAP_NAME = "soulplayer-zx.map.json"
 TAPE_NAME = "soulplayer"
-ORIGIN = 0x6000                  # above CLEAR 24575; the machine stack stays below
+ORIGIN = 0x5E00                  # above CLEAR 24063: the loader and the machine stack fit below
+                                 # in the ~300 bytes from PROG ($5CCB); the player needs the RAM above
 TOP = 0xFF58                     # UDG: the code must end below the user-defined graphics
 
 
