@@ -119,3 +119,52 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
     bench.poke(bench.sym("mv_shift"), [shift])
     t_states = bench.call(routine)
     return bench.read_words(out_address, rows), t_states
+
+
+def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
+    """Both layers' keys and values at `position` in forward.s's cache: (layers, 2 [keys, values], 32)."""
+    from soulterm.soul import spec
+
+    layer_bytes = 2 * spec.CONTEXT * spec.EMBED_DIM
+    out = np.zeros((spec.N_LAYERS, 2, spec.EMBED_DIM), np.int64)
+    for layer in range(spec.N_LAYERS):
+        for kind, name in enumerate(("kv_keys", "kv_values")):
+            address = bench.sym(name) + layer * layer_bytes + position * 2 * spec.EMBED_DIM
+            out[layer, kind] = bench.read_words(address, spec.EMBED_DIM)
+    return out
+
+
+def forward_turn(bench: Z80Bench, engine, context: list[int]) -> tuple[list[tuple], list[int]]:
+    """One turn through forward.s as the Spectrum player runs it, checked against `engine` step by step.
+
+    The prompt positions but the last run forward_prefill (the cache must
+    equal the engine's), the last prompt position and every reply position
+    forward_step (the logits must equal the engine's), until END or a full
+    context. `bench` must include forward.s and the engine's soul. Returns
+    ([(position, token, routine, T-states)], the reply's ids); position 0
+    is computed here, as in the player's first turn.
+    """
+    from soulterm.soul import spec
+
+    state = engine.new_state()
+    tokens = list(context)
+    rows = []
+    for position in range(spec.CONTEXT):
+        if position == len(tokens):
+            break
+        want = engine.step(state, tokens[position])
+        routine = "forward_prefill" if position < len(context) - 1 else "forward_step"
+        bench.poke(bench.sym("fw_token"), [tokens[position]])
+        bench.poke(bench.sym("fw_pos"), [position])
+        t_states = bench.call(routine, max_t_states=40_000_000)
+        if routine == "forward_step":
+            got = bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)
+            assert np.array_equal(got, want), f"logits differ at position {position}"
+        cache = cache_at(bench, position)
+        assert np.array_equal(cache[:, 0], state.keys[:, position].reshape(spec.N_LAYERS, -1)), position
+        assert np.array_equal(cache[:, 1], state.values[:, position].reshape(spec.N_LAYERS, -1)), position
+        rows.append((position, tokens[position], routine, t_states))
+        chosen = engine.next_token(want)
+        if position + 1 == len(tokens) and chosen != spec.END:
+            tokens.append(chosen)
+    return rows, tokens[len(context):]
