@@ -30,11 +30,12 @@
 ; the missing -256 w for that column.
 ;
 ; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
-;   32x32: 188,240   64x32 + bias: 369,424   32x64: 349,962   128x32 (logits): 711,248
+;   32x32: 184,197   64x32 + bias: 362,698   32x64: 345,919   128x32 (logits): 694,341
 ; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
-; every two; a carry into a sum's top byte costs 1 less), 776 a row
-; (+37 a bit of shift above 9) and ~380 a column in the call's preparation,
-; which matvec_again skips; a row with an x <= -32640 takes a few hundred more.
+; every two; a carry into a sum's top byte costs 1 less), 642 a row
+; (+24 a bit of shift above 9, ~90 for a bias) and ~380 a column in the
+; call's preparation, which matvec_again skips; a row with an x <= -32640
+; takes a few hundred more.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -83,18 +84,18 @@ mv_row:
         or a
         sbc hl,de
         sbc a,c
-        push hl
-        push af
+        ld (mv_t),hl
+        ld (mv_t+2),a
         ld hl,(mv_nc_l)         ; the l sum at -Cl - K + 2b
         ld a,(mv_nc_l+2)
         or a
         sbc hl,de
         sbc a,c
+mv_bias_jump:
+        jp mv_no_bias           ; patched: mv_add_bias when there is a bias
+mv_add_bias:
         ld c,a
         ld de,(mv_bias_ptr)
-        ld a,d
-        or e
-        jr z,@no_bias
         ex de,hl
         ld a,(hl)
         inc hl
@@ -113,18 +114,12 @@ mv_row:
         adc a,b
         add hl,de
         adc a,b
-        ld c,a
-@no_bias:
+mv_no_bias:
         exx
-        pop af
-        ld c,a
-        pop hl                  ; C':HL' = the h sum
+        ld hl,(mv_t)            ; C':HL' = the h sum (B' is not used)
+        ld bc,(mv_t+2)
         exx
-        ld a,c                  ; A:HL = the l sum
-        ex de,hl
-        ld hl,(mv_row_sp)       ; SP to the row's weights (an odd count preloads B)
-        ld sp,hl
-        ex de,hl
+        ld sp,(mv_row_sp)       ; SP to the row's weights (an odd count preloads B)
         pop bc
 mv_jump:
         jp mv_slots             ; patched: the first used slot
@@ -156,44 +151,44 @@ mv_slots:
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
 
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
-        ld sp,(mv_saved_sp)
         ld b,l                  ; B = bits 0-7, for shifts below 8
         ld l,h
         ld h,a
         rla
         sbc a,a                 ; A = the sign of (A:HL >> 8)
-        push hl
+        ld (mv_t),hl
         exx
-        pop de
+        ld de,(mv_t)
         add hl,de
         adc a,c
         ld e,a                  ; E:H:L = V = (2 sum w x + 2b) >> 8
-        ld a,(mv_flag_count)
+mv_flag_check:
+        ld a,0                  ; patched: the flagged columns' count
         or a
-        call nz,mv_fixup
-        ld a,(mv_bit_shift)     ; V >> (shift + 1 - 8)
-        or a
-        jp m,@low_shift
-        jr z,@saturate
-        ld b,a
-@bit:
+        jr z,mv_shift_jump
+        ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
+        call mv_fixup
+mv_shift_jump:
+        jp mv_saturate          ; patched: into the chain below for shift + 1 - 8 bits, or mv_low_shift
+        .repeat 23
         sra e
         rr h
         rr l
-        djnz @bit
-@saturate:
+        .endrepeat
+mv_saturate:
         ld a,h                  ; fits in 16 bits when E is H's sign extension
         rla
         sbc a,a
         cp e
-        jr z,@store
-@clip:
+        jr z,mv_store
+mv_clip:
         bit 7,e
         ld hl,$7FFF
-        jr z,@store
+        jr z,mv_store
         ld hl,$8000
-        jr @store
-@low_shift:                     ; shift + 1 < 8: (E:H:L and the low byte) >> (shift + 1)
+        jr mv_store
+mv_low_shift:                   ; shift + 1 < 8: (E:H:L and the low byte) >> (shift + 1)
+        ld a,(mv_bit_shift)
         add a,8
         ld d,a
         exx
@@ -211,12 +206,12 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
         rla
         sbc a,a
         cp h
-        jr nz,@clip
+        jr nz,mv_clip
         cp e
-        jr nz,@clip
+        jr nz,mv_clip
         ld h,l
         ld l,c
-@store:
+mv_store:
         ex de,hl
         ld hl,(mv_out_ptr)
         ld (hl),e
@@ -224,18 +219,14 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
         ld (hl),d
         inc hl
         ld (mv_out_ptr),hl
-        ld a,(mv_cols)          ; the next row's weights
-        ld e,a
-        ld d,0
-        ld hl,(mv_row_ptr)
-        add hl,de
-        ld (mv_row_ptr),hl
-        ld hl,(mv_row_sp)
+        ld hl,(mv_row_sp)       ; the next row's weights
+        ld de,(mv_stride)
         add hl,de
         ld (mv_row_sp),hl
         ld hl,mv_row_count
         dec (hl)
         jp nz,mv_row
+        ld sp,(mv_saved_sp)
         pop af
         pop iy
         ret po                  ; interrupts were off: leave them off
@@ -249,6 +240,10 @@ mv_fixup:
         ld b,a
         ld a,e
         ld (mv_v+2),a
+        ld hl,(mv_row_sp)       ; the row's weights
+        ld de,(mv_sp_to_row)
+        add hl,de
+        ld (mv_row_ptr),hl
         ld hl,mv_flag_list
 @column:
         push hl
@@ -302,7 +297,31 @@ mv_prepare:
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
         sub 7
         ld (mv_bit_shift),a
+        ld hl,mv_low_shift
+        jr c,@shift_set
+        ld b,a                  ; into the chain: 6 bytes a bit before mv_saturate
+        add a,a
+        add a,b
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,mv_saturate
+        or a
+        sbc hl,de
+@shift_set:
+        ld (mv_shift_jump+1),hl
+        ld hl,(mv_bias)
+        ld a,h
+        or l
+        ld hl,mv_no_bias
+        jr z,@bias_set
+        ld hl,mv_add_bias
+@bias_set:
+        ld (mv_bias_jump+1),hl
         ld a,(mv_cols)
+        ld l,a
+        ld h,0
+        ld (mv_stride),hl
         and 1                   ; even: SP starts 2 before the row (the first slot pops);
         sub 2                   ; odd: 1 before, and the row's preload pop fills B
         ld e,a
@@ -310,6 +329,9 @@ mv_prepare:
         ld hl,(mv_w)
         add hl,de
         ld (mv_row_sp),hl
+        xor a
+        sub e
+        ld (mv_sp_to_row),a     ; (its high byte stays 0)
         ld a,(mv_same_x)
         or a
         ret nz
@@ -430,6 +452,8 @@ mv_prepare:
         ld c,a
         djnz @column
         ld sp,(mv_saved_sp)
+        ld a,(mv_flag_count)
+        ld (mv_flag_check+1),a
         exx
         xor a                   ; -Cl, -Ch
         sub l
