@@ -10,9 +10,10 @@
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them.
 ; Clobbers AF, BC, DE, HL, IX, BC', HL' (keeps IY).
-; T-states (kernel bench, random 16-bit inputs): 61,267 for one position,
-; about 24,000 more for each further one (541,701 for 20); the 16x16
-; multiplies (mul16s, ~1,200 each) are most of it.
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 38,016
+; for one position, about 17,000 more for each further one (366,506 for 20):
+; the scores' 16x16 multiplies (mul16s) and the means' 16x8 ones (mul16s8u),
+; each summed in 40 bits, and 8 divisions of 16 rounds.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)

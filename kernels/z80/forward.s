@@ -12,9 +12,12 @@
 ; Needs the soul's data (soulterm.zx.soul_layout: soul_* labels and one
 ; descriptor per layer, in the FD_* order below) and the other kernels.
 ; Clobbers everything.
-; T-states: 8,741,587 at position 0, ~195,000 more for each further position
-; (10,515,974 at position 9); mean 9,631,699 a token for the reply to "hello"
-; (python benchmarks/z80_token.py): 2.75 s a token on a 3.5 MHz Spectrum.
+; forward_prefill (below) is the same for a prompt position whose logits are
+; not needed: layer 0 and layer 1's keys and values only.
+; T-states: forward_step 4,393,043 and forward_prefill 2,258,832 at position 0
+; (python benchmarks/z80_kernels.py), each further position adds attention
+; (~120,000 a step, ~60,000 a prefill); the turn of "hello" as the player runs
+; it averages 3,422,059 a position (python benchmarks/z80_token.py).
 
 FW_DIM          = 32
 FW_HEADS        = 4

@@ -6,8 +6,8 @@
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
 ; Clobbers AF, BC, DE, HL, BC', HL' (arith.s routines).
-; T-states: 155,652 for 32 random values of up to 16 bits (the multiplies
-; take longer for more one bits), measured on the kernel bench.
+; T-states: 109,779 on average for 32 random words (python benchmarks/z80_kernels.py;
+; the multiplies take fewer rounds for values below 256, a little longer for more one bits).
 
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT

@@ -3,7 +3,9 @@
 ; Prints a banner, then loops: a "you> " prompt, one line read from the
 ; keyboard (LAST-K and FLAGS as the ROM's interrupt leaves them, echoed with
 ; RST $10, DELETE rubs out), tokenised (tokenizer.s), and the reply generated
-; token by token with the KV cache (forward.s), each token printed the moment
+; token by token with the KV cache (forward.s: the prompt's positions but the
+; last through forward_prefill, position 0 - always SEP - only in the first
+; turn, its keys and values kept in the cache), each token printed the moment
 ; it is chosen with a beeper blip. The border changes colour with every
 ; position while the Z80 thinks and gets its colour back afterwards. "q"
 ; alone quits to BASIC; an empty line gets a reply too (its context is
