@@ -1,7 +1,7 @@
 """T-states of the Z80 kernels other than matvec on the bare-Z80 bench (the figures in their headers).
 
 Random inputs of full 16-bit range (seeded); each result is checked against
-intmath. Prints RMSNorm, one attention head at 1 and 20 positions, mul16s,
+intmath. Prints RMSNorm (on random words and on residual-sized ones), one attention head at 1 and 20 positions, mul16s,
 div32s_floor and isqrt24 (means over the random cases), forward_step and
 forward_prefill at position 0 with the shipped soul.
 
@@ -23,17 +23,18 @@ def main() -> None:
     rng = np.random.default_rng(2026)
     bench = Z80Bench()
     cpu = bench.cpu
-    costs = []
-    for _ in range(20):
-        x, gain = rng.integers(-32768, 32768, 32), rng.integers(-128, 128, 32)
-        bench.write_words(0xA000, x)
-        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
-        for name, address in (("rn_x", 0xA000), ("rn_gain", 0xA100), ("rn_out", 0xA200)):
-            bench.poke_word(bench.sym(name), address)
-        bench.poke(bench.sym("rn_shift"), [3])
-        costs.append(bench.call("rmsnorm"))
-        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 3))
-    print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (32 random words)")
+    for scale, what in ((32768, "random words"), (1024, "words below 1024, the residual's usual size")):
+        costs = []
+        for _ in range(20):
+            x, gain = rng.integers(-scale, scale, 32), rng.integers(-128, 128, 32)
+            bench.write_words(0xA000, x)
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            for name, address in (("rn_x", 0xA000), ("rn_gain", 0xA100), ("rn_out", 0xA200)):
+                bench.poke_word(bench.sym(name), address)
+            bench.poke(bench.sym("rn_shift"), [3])
+            costs.append(bench.call("rmsnorm"))
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 3))
+        print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (32 {what})")
     for count in (1, 20):
         costs = []
         for _ in range(10):
