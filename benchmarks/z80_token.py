@@ -1,9 +1,14 @@
-"""T-states per token of the whole forward pass on the Z80 (kernels/z80/forward.s), shipped soul.
+"""T-states per token of the forward pass on the Z80 (kernels/z80/forward.s), shipped soul.
 
-Feeds the context of a turn ("hello" by default) and then the soul's own
-choices, one forward_step per position on the bare-Z80 bench, checks each
-step's logits against the integer engine bit for bit, and prints the
-T-states of each position and the mean.
+Runs a turn ("hello" by default) position by position as the Spectrum
+player does (kernels/z80/soulplayer.s, soulterm.zx.kernelbench.forward_turn):
+position 0 (always SEP) is computed by the first turn only and its keys and
+values stay in the cache; the other prompt positions but the last run
+forward_prefill (what later positions need); the last prompt position and
+every reply position run forward_step. Each step is checked against the
+integer engine bit for bit. Prints each position's T-states, the turn (with
+and without position 0) and the mean a position: the figure docs/spectrum.md
+quotes as "a token".
 
     python benchmarks/z80_token.py [TEXT]
 """
@@ -12,14 +17,11 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
-
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.soul import spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import Z80Bench
+from soulterm.zx.kernelbench import Z80Bench, forward_turn
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -30,27 +32,15 @@ def main() -> None:
     soul = load_soul(DEFAULT_SOUL)
     tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
     bench = Z80Bench('.include "forward.s"\n' + soul_include(soul))
-    engine = Engine(soul)
-    state = engine.new_state()
-    context = tokenizer.encode_turn(text)
-    tokens = list(context)
-    costs = []
-    position = 0
-    while position < len(tokens):
-        want = engine.step(state, tokens[position])
-        bench.poke(bench.sym("fw_token"), [tokens[position]])
-        bench.poke(bench.sym("fw_pos"), [position])
-        t_states = bench.call("forward_step", max_t_states=40_000_000)
-        assert np.array_equal(bench.read_words(bench.sym("fw_logits"), 128), want), position
-        costs.append(t_states)
-        print(f"position {position:2}  token {tokens[position]:3}  {t_states:>10,} T-states")
-        chosen = engine.next_token(want)
-        if position + 1 == len(tokens) and chosen != spec.END and len(tokens) < spec.CONTEXT:
-            tokens.append(chosen)
-        position += 1
-    mean = sum(costs) / len(costs)
-    print(f"mean {mean:,.0f} T-states a token = {mean / CLOCK_HZ:.2f} s on a 3.5 MHz Z80 "
-          f"({len(costs)} positions, reply {tokenizer.decode(tokens[len(context):])!r})")
+    rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn(text))
+    for position, token, routine, t_states in rows:
+        note = "  (first turn only: kept in the cache after)" if position == 0 else ""
+        print(f"position {position:2}  token {token:3}  {routine:15} {t_states:>10,} T-states{note}")
+    turn = sum(t for position, _, _, t in rows if position)
+    mean = turn / len(rows)
+    print(f"turn {turn:,} T-states ({turn + rows[0][3]:,} in a first turn), {len(rows)} positions, "
+          f"reply {tokenizer.decode(reply)!r}")
+    print(f"mean {mean:,.0f} T-states a token (a position) = {mean / CLOCK_HZ:.2f} s on a 3.5 MHz Z80")
 
 
 if __name__ == "__main__":

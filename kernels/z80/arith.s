@@ -1,27 +1,58 @@
 ; arith.s - 16x16 multiplies, 32/16 division and the integer square root (Z80).
 ;
-; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. 16 rounds of shift-and-add.
+; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. 16 rounds of shift-and-add, unrolled by 8.
+; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Clobbers AF, BC. 8 unrolled rounds.
 ; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
 ; div32s_floor: DEHL = floor(DEHL / BC) for a signed DEHL and BC >= 1.
+; div32u_q16, div32s_floor_q16: the same when the quotient fits 16 bits (16 rounds).
 ; isqrt24: HL = floor(sqrt(m)) for m < 2^24 at isq_m.
 ; sat32to16: HL = DEHL clamped to int16.   sra32: DEHL >>= A.
 ; T-states of each are measured in tests/test_kernels_z80.py.
 
 mul16u:
         ld hl,0
-        ld a,16
-@round:
+        ld a,d
+        or a
+        ld a,2
+        jr nz,@half
+        ld d,e                  ; a multiplier below 256: its first 8 rounds would only shift
+        ld e,h
+        dec a
+@half:
+        .repeat 8               ; unrolled by 8 (by 16 the player would not fit)
         add hl,hl               ; DEHL <<= 1; the multiplier's top bit falls into carry
         rl e
         rl d
-        jr nc,@next
+        jr nc,* + 6
         add hl,bc
-        jr nc,@next
+        jr nc,* + 3
         inc de
-@next:
+        .endrepeat
         dec a
-        jr nz,@round
+        jr nz,@half
+        ret
+
+; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Clobbers AF, BC.
+mul16s8u:
+        ld a,d
+        rla
+        sbc a,a
+        ld b,a                  ; B:DE = the multiplicand, 24 bits
+        ld hl,0
+        xor a                   ; A:HL = the product, 24 bits (|DE * C| < 2^23)
+        .repeat 8
+        add hl,hl
+        rla
+        sla c                   ; the multiplier's bits, top first
+        jr nc,* + 4
+        add hl,de
+        adc a,b
+        .endrepeat
+        ld e,a
+        rla
+        sbc a,a
+        ld d,a
         ret
 
 mul16s:
@@ -46,6 +77,16 @@ mul16s:
         sub d
         ld d,a                  ; DE = -DE
 @d_positive:
+        ld a,b                  ; the smaller one multiplies (a zero high byte halves the rounds)
+        cp d
+        jr nc,@ordered
+        ld a,c
+        ld c,e
+        ld e,a
+        ld a,b
+        ld b,d
+        ld d,a
+@ordered:
         call mul16u
         pop af
         ret p
@@ -74,7 +115,7 @@ div32u:
         ld hl,0                 ; HL' = running remainder
         exx
         ld a,32
-@round:
+div32u_rounds:
         add hl,hl               ; dividend <<= 1; its top bit into the remainder
         rl e
         rl d
@@ -95,15 +136,59 @@ div32u:
         inc l                   ; quotient bit 1 (the shift left a 0 there)
 @next:
         dec a
-        jr nz,@round
+        jr nz,div32u_rounds
         ret
+
+; div32u_q16 - DEHL = DEHL / BC (unsigned) when the quotient fits 16 bits
+; (DE < BC): 16 rounds instead of 32. Keeps BC; clobbers AF, BC', HL'.
+div32u_q16:
+        push bc
+        push de
+        exx
+        pop hl                  ; HL' = the high half: the running remainder
+        pop bc                  ; BC' = divisor
+        exx
+        ex de,hl                ; the low half shifts in from DE; quotient bits fill HL
+        ld hl,0
+        ld a,16
+        jr div32u_rounds
 
 ; div32s_floor - DEHL = floor(DEHL / BC), DEHL signed, BC >= 1 (as SPEC: floor, also below zero).
 ; Keeps BC; clobbers AF, BC', HL'.
 div32s_floor:
         bit 7,d
         jp z,div32u
-        call neg32              ; n < 0: floor(n / d) = -((-n - 1) / d) - 1 = ~((-n - 1) / d)
+        call div_negative_dividend
+        call div32u
+        jp cpl32
+
+; div32s_floor_q16 - the same when |quotient| < 2^16 (a weighted mean of words): 16 rounds.
+div32s_floor_q16:
+        bit 7,d
+        jp z,div32u_q16
+        call div_negative_dividend
+        call div32u_q16
+        ; fall through
+
+; cpl32 - DEHL = ~DEHL. Clobbers AF.
+cpl32:
+        ld a,l
+        cpl
+        ld l,a
+        ld a,h
+        cpl
+        ld h,a
+        ld a,e
+        cpl
+        ld e,a
+        ld a,d
+        cpl
+        ld d,a
+        ret
+
+; div_negative_dividend - DEHL = -DEHL - 1 (n < 0: floor(n / d) = ~((-n - 1) / d)). Clobbers AF.
+div_negative_dividend:
+        call neg32
         ld a,l
         sub 1
         ld l,a
@@ -116,63 +201,69 @@ div32s_floor:
         ld a,d
         sbc a,0
         ld d,a
-        call div32u
-        ld a,l
-        cpl
-        ld l,a
-        ld a,h
-        cpl
-        ld h,a
-        ld a,e
-        cpl
-        ld e,a
-        ld a,d
-        cpl
-        ld d,a
         ret
 
-; isqrt24 - HL = floor(sqrt(m)) for the 32-bit m at isq_m, m < 2^24 (a 12-bit root):
-; the root's bits from 2048 down, each kept when its square still fits.
-; Clobbers AF, BC, DE.
-isq_m:          .res 4
-isq_root:       .word 0
-isq_bit:        .word 0
+; isqrt24 - HL = floor(sqrt(m)) for the 32-bit m at isq_m, m < 2^24 (a 12-bit root),
+; digit by digit (no multiplies): 12 rounds of a 24-bit compare and subtract.
+; Leaves m - root^2 at isq_m. Clobbers AF, BC, DE.
+isq_m:          .res 4          ; (consumed: the remainder is left here)
+isq_root:       .res 3
+isq_bit:        .res 3
 
 isqrt24:
-        ld hl,0
+        ld hl,0                 ; root = 0, bit = 4^11 (the largest power of four below 2^24)
         ld (isq_root),hl
-        ld hl,$0800
         ld (isq_bit),hl
+        xor a
+        ld (isq_root+2),a
+        ld a,$40
+        ld (isq_bit+2),a
 @bit:
-        ld hl,(isq_root)
-        ld bc,(isq_bit)
-        ld a,l
-        or c
+        ld hl,(isq_root)        ; C:DE = root + bit
+        ld a,(isq_root+2)
         ld c,a
-        ld a,h
-        or b
-        ld b,a                  ; BC = candidate root
-        push bc
-        ld d,b
-        ld e,c
-        call mul16u             ; DEHL = candidate^2
-        ld a,(isq_m)            ; m - candidate^2: no borrow when it fits
-        sub l
-        ld a,(isq_m+1)
-        sbc a,h
+        ld de,(isq_bit)
+        add hl,de
+        ld a,(isq_bit+2)
+        adc a,c
+        ld c,a
+        ex de,hl
+        ld hl,(isq_m)           ; m - (root + bit): no borrow when it fits
+        or a
+        sbc hl,de
         ld a,(isq_m+2)
-        sbc a,e
-        ld a,(isq_m+3)
-        sbc a,d
-        pop bc
+        sbc a,c
         jr c,@too_big
-        ld (isq_root),bc
+        ld (isq_m),hl
+        ld (isq_m+2),a
+        ld hl,(isq_bit)         ; root = root + 2 bit
+        add hl,de
+        ex de,hl
+        ld a,(isq_bit+2)
+        adc a,c
+        ld c,a
+        jr @halve
 @too_big:
-        ld hl,(isq_bit)
-        srl h
+        ld de,(isq_root)
+        ld a,(isq_root+2)
+        ld c,a
+@halve:
+        srl c                   ; root >>= 1
+        rr d
+        rr e
+        ld (isq_root),de
+        ld a,c
+        ld (isq_root+2),a
+        ld hl,(isq_bit)         ; bit >>= 2
+        ld a,(isq_bit+2)
+        .repeat 2
+        srl a
+        rr h
         rr l
+        .endrepeat
         ld (isq_bit),hl
-        ld a,h
+        ld (isq_bit+2),a
+        or h
         or l
         jr nz,@bit
         ld hl,(isq_root)

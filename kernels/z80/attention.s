@@ -10,9 +10,10 @@
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them.
 ; Clobbers AF, BC, DE, HL, IX, BC', HL' (keeps IY).
-; T-states (kernel bench, random 16-bit inputs): 61,267 for one position,
-; about 24,000 more for each further one (541,701 for 20); the 16x16
-; multiplies (mul16s, ~1,200 each) are most of it.
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 38,016
+; for one position, about 17,000 more for each further one (366,506 for 20):
+; the scores' 16x16 multiplies (mul16s) and the means' 16x8 ones (mul16s8u),
+; each summed in 40 bits, and 8 divisions of 16 rounds.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -187,10 +188,9 @@ attend_head:
         ld d,(hl)               ; DE = v[j][d]
         dec hl
         push hl
-        ld c,(ix+0)
-        ld b,0                  ; BC = lut[j]
+        ld c,(ix+0)             ; C = lut[j]
         inc ix
-        call mul16s
+        call mul16s8u
         call at_add40
         pop hl
         ld de,AT_STRIDE
@@ -202,7 +202,7 @@ attend_head:
         ld hl,(at_sum40)        ; |sum| < 2^29: the low 32 bits are the value
         ld de,(at_sum40+2)
         ld bc,(at_lut_sum)
-        call div32s_floor
+        call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
         ld hl,(at_dst)

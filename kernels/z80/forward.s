@@ -12,9 +12,12 @@
 ; Needs the soul's data (soulterm.zx.soul_layout: soul_* labels and one
 ; descriptor per layer, in the FD_* order below) and the other kernels.
 ; Clobbers everything.
-; T-states: 8,741,587 at position 0, ~195,000 more for each further position
-; (10,515,974 at position 9); mean 9,631,699 a token for the reply to "hello"
-; (python benchmarks/z80_token.py): 2.75 s a token on a 3.5 MHz Spectrum.
+; forward_prefill (below) is the same for a prompt position whose logits are
+; not needed: layer 0 and layer 1's keys and values only.
+; T-states: forward_step 4,315,771 and forward_prefill 2,212,614 at position 0
+; (python benchmarks/z80_kernels.py), each further position adds attention
+; (~120,000 a step, ~60,000 a prefill); the turn of "hello" as the player runs
+; it averages 3,366,170 a position (python benchmarks/z80_token.py).
 
 FW_DIM          = 32
 FW_HEADS        = 4
@@ -41,6 +44,7 @@ FD_SIZE         = 32
 att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
 fw_head:        .byte $FF       ; the head being computed, $FF when idle
+fw_xn_patched:  .byte 0         ; 1 once a product of this xn ran (matvec_again serves the rest)
 fw_token:       .byte 0
 fw_pos:         .byte 0
 fw_next:        .byte 0
@@ -55,22 +59,26 @@ fw_logits:      .res 2 * FW_VOCAB
 kv_keys:        .res 2 * KV_LAYER_BYTES
 kv_values:      .res 2 * KV_LAYER_BYTES
 
+; forward_prefill - a prompt position whose logits nobody reads: only what
+; later positions need, layer 0 whole and layer 1's keys and values (as
+; Engine.step leaves them in its cache). Inputs as forward_step; outputs: the
+; cache at fw_pos (fw_logits, fw_next and layer 1's att_weights untouched).
+forward_prefill:
+        call fw_embed
+        xor a
+        ld (fw_layer_index),a
+        ld hl,soul_layer0
+        call fw_layer_step
+        ld a,1
+        ld (fw_layer_index),a
+        ld hl,soul_layer1
+        call fw_layer_kv
+        ld a,$FF
+        ld (fw_layer_index),a
+        ret
+
 forward_step:
-        ld hl,soul_te
-        ld (em_te),hl
-        ld hl,soul_pe
-        ld (em_pe),hl
-        ld a,soul_te_shift
-        ld (em_te_shift),a
-        ld a,soul_pe_shift
-        ld (em_pe_shift),a
-        ld a,(fw_token)
-        ld (em_token),a
-        ld a,(fw_pos)
-        ld (em_pos),a
-        ld hl,fw_h
-        ld (em_out),hl
-        call embed
+        call fw_embed
         xor a
         ld (fw_layer_index),a
         ld hl,soul_layer0
@@ -98,8 +106,36 @@ forward_step:
         ld (fw_next),a
         ret
 
+; fw_embed - h = embed(fw_token, fw_pos).
+fw_embed:
+        ld hl,soul_te
+        ld (em_te),hl
+        ld hl,soul_pe
+        ld (em_pe),hl
+        ld a,soul_te_shift
+        ld (em_te_shift),a
+        ld a,soul_pe_shift
+        ld (em_pe_shift),a
+        ld a,(fw_token)
+        ld (em_token),a
+        ld a,(fw_pos)
+        ld (em_pos),a
+        ld hl,fw_h
+        ld (em_out),hl
+        call embed
+        jp embed
+
 ; fw_layer_step - one layer; HL = its descriptor.
 fw_layer_step:
+        call fw_layer_kv
+        ld a,FD_Q               ; q = Wq xn
+        ld hl,fw_q
+        call fw_projection
+        jp fw_attend
+
+; fw_layer_kv - xn = rmsnorm(h, n1), and the keys and values of this position
+; into the layer's cache; HL = the layer's descriptor.
+fw_layer_kv:
         ld (fw_layer),hl
         push hl
         pop ix
@@ -107,9 +143,6 @@ fw_layer_step:
         ld h,(ix+FD_N1+1)
         ld a,(ix+FD_N1+2)
         call fw_norm            ; xn = rmsnorm(h, n1)
-        ld a,FD_Q
-        ld hl,fw_q
-        call fw_projection
         call fw_cache_slot      ; HL = this position's slot in the key cache
         push hl
         ld a,FD_K
@@ -124,8 +157,10 @@ fw_layer_step:
         ld d,(ix+FD_VALUES+1)
         add hl,de
         ld a,FD_V
-        call fw_projection
+        jp fw_projection
 
+; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
+fw_attend:
         xor a                   ; the four heads
         ld (fw_head),a
 @head:
@@ -253,6 +288,8 @@ fw_layer_step:
 fw_norm:
         ld (rn_gain),hl
         ld (rn_shift),a
+        xor a
+        ld (fw_xn_patched),a
         ld hl,fw_h
         ld (rn_x),hl
         ld hl,fw_xn
@@ -309,4 +346,9 @@ fw_product_of_xn:
         ld (mv_x),hl
         ld hl,0
         ld (mv_bias),hl
-        jp matvec
+        ld hl,fw_xn_patched     ; the first product of an xn patches matvec's columns
+        ld a,(hl)
+        ld (hl),1
+        or a
+        jp z,matvec
+        jp matvec_again

@@ -2,33 +2,47 @@
 ; vector on the Z80, the SPEC matvec (the caller folds `post` into mv_shift).
 ;
 ; Inputs (memory, words little-endian):
-;   mv_w      weights, row-major: row r is mv_cols signed bytes at mv_w + r*mv_cols
+;   mv_w      the matrix in the matvec layout (soulterm.zx.soul_layout.matvec_bytes):
+;             3*rows bytes of row constants K[r] = sum_c w[r][c]^2 (24-bit), then
+;             the weights row-major, each stored as w xor $80 (w + 128); mv_w
+;             points at the weights
 ;   mv_x      input vector: mv_cols signed words
 ;   mv_bias   bias vector (mv_rows signed words), or 0 for none
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
-;   mv_rows   1..255        mv_cols  1..MV_MAX_COLS     mv_shift  0..31
+;   mv_rows   1..255        mv_cols  1..MV_MAX_COLS     mv_shift  0..30
 ; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
-; alternate set (IY is kept: the ROM's interrupt uses it). Runs with interrupts off (SP walks a table) and restores
-; the interrupt state it found (IFF2, read with LD A,I).
+; alternate set (IY is kept: the ROM's interrupt uses it). Runs with
+; interrupts off (SP walks the weights) and restores the interrupt state it
+; found (IFF2, read with LD A,I). Uses the undocumented LD IXL/IYL,r (every
+; Z80 has them; the assembler takes them only as bytes).
 ;
-; How: x = 256*xh + xl with xl = x & 255 (unsigned) and xh = x >> 8 (signed),
-; and each 8x8 product by quarter squares: w*v = Q(v + w) - Q(v - w) with
-; Q(n) = floor(n*n/4) read from qsq_table (|n| <= 384). Per call, each column
-; gets four table pointers (Q at +xl, -xl, +xh, -xh); per row, SP pops them
-; while the weight walks the row, w*xl accumulates in B':IX and w*xh in C':IY
-; (24 bits each), and at the row's end sum = accL + 256*accH + bias, shifted
-; and saturated.
+; How: x = 256h + l with l in -127..128, and with S(n) = n*n,
+;   2 w l = S(w + l) - S(w) - S(l)   (and the same for h),
+; so each product costs one table read per piece and no subtraction:
+;   2 sum w x = sum S(w+l) - K - Cl + 256 (sum S(w+h) - K - Ch)
+; with the row's K from the build and Cl = sum S(l), Ch = sum S(h) once a call.
+; S(n) for n = -255..255 is a low-byte and a high-byte plane two pages apart;
+; IXL = IYL = w + 128 and the per-column displacement (patched into that
+; column's slot once a call) is the piece - 1, so `ld e,(ix+d)` /
+; `ld d,(iy+d)` read S(w + piece) with no address arithmetic. The slots are
+; unrolled, one per column; a row runs the last `cols` of them. An h of -128
+; (x <= -32640, no displacement for it) runs as -127 and the row's end adds
+; the missing -256 w for that column.
 ;
-; T-states (exact, tests/test_kernels_z80.py, CALL and RET included, shift 0):
-;   32x32: 364,326   64x32 + bias (fc1): 720,102   32x64 (fc2): 712,870
-;   128x32 (logits): 1,409,190
-; exactly 325*rows*cols + 492*cols + 484*rows + 294 without bias or shift
-; (325 a multiply-accumulate), plus 45*shift - 6 a row for a shift and ~110
-; a row for a bias; a clipped row takes a few more. Nothing else depends on
-; the values.
+; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
+;   32x32: 184,197   64x32 + bias: 362,698   32x64: 345,919   128x32 (logits): 694,341
+; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
+; every two; a carry into a sum's top byte costs 1 less), 642 a row
+; (+24 a bit of shift above 9, ~90 for a bias) and ~380 a column in the
+; call's preparation, which matvec_again skips; a row with an x <= -32640
+; takes a few hundred more.
 
-MV_MAX_COLS     = 64
-QSQ_RANGE       = 384           ; the table holds Q(n) for -384 <= n <= 384
+MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
+MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
+MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
+MV_D_H1         = 17
+MV_D_H2         = 20
+MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 
 mv_w:           .word 0
 mv_x:           .word 0
@@ -38,165 +52,166 @@ mv_rows:        .byte 0
 mv_cols:        .byte 0
 mv_shift:       .byte 0
 
-mv_saved_sp:    .word 0
-mv_out_ptr:     .word 0
-mv_bias_ptr:    .word 0
-mv_row_count:   .byte 0
-mv_accl:        .res 3          ; w*xl sums of the row (24-bit)
-mv_acch:        .res 3          ; w*xh sums of the row (24-bit)
-mv_stream:      .res 8 * MV_MAX_COLS   ; per column: Q pointers at +2xl, -2xl, +2xh, -2xh
+; matvec_again - matvec for the same x and mv_cols as the call before
+; (q, k and v of one xn): its column patches are kept, only the rows differ.
+matvec_again:
+        ld a,1
+        jr mv_start
 
 matvec:
+        xor a
+mv_start:
+        ld (mv_same_x),a
         push iy                 ; IY is the ROM's ($5C3A) whenever interrupts are on
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
         call mv_prepare
-        ld hl,(mv_out)
-        ld (mv_out_ptr),hl
-        ld hl,(mv_bias)
-        ld (mv_bias_ptr),hl
-        ld a,(mv_rows)
-        ld (mv_row_count),a
+        ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
+        ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
-        exx
-        ld hl,(mv_w)            ; HL' walks the weights, row after row
-        exx
 mv_row:
-        ld sp,mv_stream
-        ld ix,0
-        ld iy,0
-        ld a,(mv_cols)
-        exx
-        ld bc,0                 ; B' = accL bits 16-23, C' = accH bits 16-23
-        ld e,a                  ; E' = columns left
-        exx
-mv_column:
-        exx
-        ld a,(hl)               ; w
-        inc hl
-        exx
-        add a,a
-        ld c,a
-        sbc a,a
-        ld b,a                  ; BC = 2w, sign-extended
-        pop hl                  ; &Q(xl)
-        add hl,bc
-        ld e,(hl)
-        inc hl
-        ld d,(hl)               ; DE = Q(xl + w)
-        pop hl                  ; &Q(-xl)
-        add hl,bc
-        ld a,e
-        sub (hl)
-        ld e,a
-        inc hl
-        ld a,d
-        sbc a,(hl)
-        ld d,a                  ; DE = Q(xl + w) - Q(w - xl) = w*xl
-        rla
-        sbc a,a                 ; A = its sign extension
-        add ix,de
-        exx
-        adc a,b
-        ld b,a
-        exx
-        pop hl                  ; &Q(xh)
-        add hl,bc
+        ld hl,(mv_k_ptr)        ; C:DE = K, the row's sum of w^2
         ld e,(hl)
         inc hl
         ld d,(hl)
-        pop hl                  ; &Q(-xh)
-        add hl,bc
-        ld a,e
-        sub (hl)
-        ld e,a
         inc hl
-        ld a,d
-        sbc a,(hl)
-        ld d,a                  ; DE = w*xh
-        rla
-        sbc a,a
-        add iy,de
-        exx
-        adc a,c
-        ld c,a
-        dec e
-        exx
-        jp nz,mv_column
-
-        ld sp,(mv_saved_sp)
-        ld (mv_accl),ix
-        ld (mv_acch),iy
-        exx
-        ld a,b
-        ld (mv_accl+2),a
-        ld a,c
-        ld (mv_acch+2),a
-        exx
-        ld hl,(mv_accl)         ; DEHL = accL, sign-extended to 32 bits
-        ld a,(mv_accl+2)
-        ld e,a
-        rla
-        sbc a,a
-        ld d,a
-        ld a,(mv_acch)          ; + accH << 8
-        add a,h
-        ld h,a
-        ld a,(mv_acch+1)
-        adc a,e
-        ld e,a
-        ld a,(mv_acch+2)
-        adc a,d
-        ld d,a
-        ld bc,(mv_bias_ptr)     ; + bias
-        ld a,b
-        or c
-        jr z,@shift
-        push de
-        ld a,(bc)
-        ld e,a
-        inc bc
-        ld a,(bc)
-        ld d,a
-        inc bc
-        ld (mv_bias_ptr),bc
-        rla
-        sbc a,a
-        ld c,a                  ; C = the bias's sign extension
-        add hl,de
-        pop de
-        ld a,e
-        adc a,c
-        ld e,a
-        ld a,d
-        adc a,c
-        ld d,a
-@shift:
-        ld a,(mv_shift)
+        ld c,(hl)
+        inc hl
+        ld (mv_k_ptr),hl
+        ld hl,(mv_nc_h)         ; the h sum starts at -Ch - K
+        ld a,(mv_nc_h+2)
         or a
-        jr z,@saturate
-        ld b,a
-@shift_bit:
-        sra d
-        rr e
+        sbc hl,de
+        sbc a,c
+        ld (mv_t),hl
+        ld (mv_t+2),a
+        ld hl,(mv_nc_l)         ; the l sum at -Cl - K + 2b
+        ld a,(mv_nc_l+2)
+        or a
+        sbc hl,de
+        sbc a,c
+mv_bias_jump:
+        jp mv_no_bias           ; patched: mv_add_bias when there is a bias
+mv_add_bias:
+        ld c,a
+        ld de,(mv_bias_ptr)
+        ex de,hl
+        ld a,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        ld (mv_bias_ptr),hl
+        ex de,hl
+        ld e,a
+        ld d,b                  ; DE = b
+        ld a,b
+        rla
+        sbc a,a
+        ld b,a                  ; B = its sign extension
+        add hl,de
+        ld a,c
+        adc a,b
+        add hl,de
+        adc a,b
+mv_no_bias:
+        exx
+        ld hl,(mv_t)            ; C':HL' = the h sum (B' is not used)
+        ld bc,(mv_t+2)
+        exx
+        ld sp,(mv_row_sp)       ; SP to the row's weights (an odd count preloads B)
+        pop bc
+mv_jump:
+        jp mv_slots             ; patched: the first used slot
+
+; The slots: column pieces accumulate S(w + l) in A:HL and S(w + h) in C':HL'.
+        .macro mv_slot_body
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,0
+        exx
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        exx
+        .endmacro
+mv_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        mv_slot_body
+        .byte $DD,$68           ; ld ixl,b
+        .byte $FD,$68           ; ld iyl,b
+        mv_slot_body
+        .endrepeat
+        .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
+
+mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
+        ld b,l                  ; B = bits 0-7, for shifts below 8
+        ld l,h
+        ld h,a
+        rla
+        sbc a,a                 ; A = the sign of (A:HL >> 8)
+        ld (mv_t),hl
+        exx
+        ld de,(mv_t)
+        add hl,de
+        adc a,c
+        ld e,a                  ; E:H:L = V = (2 sum w x + 2b) >> 8
+mv_flag_check:
+        ld a,0                  ; patched: the flagged columns' count
+        or a
+        jr z,mv_shift_jump
+        ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
+        call mv_fixup
+mv_shift_jump:
+        jp mv_saturate          ; patched: into the chain below for shift + 1 - 8 bits, or mv_low_shift
+        .repeat 23
+        sra e
         rr h
         rr l
-        djnz @shift_bit
-@saturate:
-        ld a,h                  ; fits in 16 bits when D and E are H's sign extension
+        .endrepeat
+mv_saturate:
+        ld a,h                  ; fits in 16 bits when E is H's sign extension
         rla
         sbc a,a
         cp e
-        jr nz,@clip
-        cp d
-        jr z,@store
-@clip:
-        bit 7,d
+        jr z,mv_store
+mv_clip:
+        bit 7,e
         ld hl,$7FFF
-        jr z,@store
+        jr z,mv_store
         ld hl,$8000
-@store:
+        jr mv_store
+mv_low_shift:                   ; shift + 1 < 8: (E:H:L and the low byte) >> (shift + 1)
+        ld a,(mv_bit_shift)
+        add a,8
+        ld d,a
+        exx
+        ld a,b
+        exx
+        ld c,a
+@low_bit:
+        sra e
+        rr h
+        rr l
+        rr c
+        dec d
+        jr nz,@low_bit
+        ld a,l                  ; E:H:L:C fits in 16 bits when E and H are L's sign extension
+        rla
+        sbc a,a
+        cp h
+        jr nz,mv_clip
+        cp e
+        jr nz,mv_clip
+        ld h,l
+        ld l,c
+mv_store:
         ex de,hl
         ld hl,(mv_out_ptr)
         ld (hl),e
@@ -204,61 +219,261 @@ mv_column:
         ld (hl),d
         inc hl
         ld (mv_out_ptr),hl
+        ld hl,(mv_row_sp)       ; the next row's weights
+        ld de,(mv_stride)
+        add hl,de
+        ld (mv_row_sp),hl
         ld hl,mv_row_count
         dec (hl)
         jp nz,mv_row
+        ld sp,(mv_saved_sp)
         pop af
         pop iy
         ret po                  ; interrupts were off: leave them off
         ei
         ret
 
-; mv_prepare - the four Q-table pointers of every column into mv_stream.
-; Clobbers AF, B, DE, HL, IX.
-mv_prepare:
-        ld hl,(mv_x)
-        ld ix,mv_stream
-        ld a,(mv_cols)
+; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
+; A = the count. Clobbers AF, BC, D.
+mv_fixup:
+        ld (mv_v),hl
         ld b,a
+        ld a,e
+        ld (mv_v+2),a
+        ld hl,(mv_row_sp)       ; the row's weights
+        ld de,(mv_sp_to_row)
+        add hl,de
+        ld (mv_row_ptr),hl
+        ld hl,mv_flag_list
 @column:
-        ld e,(hl)               ; xl, unsigned
-        inc hl
+        push hl
+        ld e,(hl)
         ld d,0
-        sla e
-        rl d                    ; DE = 2*xl
-        call mv_pointer_pair
-        ld a,(hl)               ; xh, signed
-        inc hl
+        ld hl,(mv_row_ptr)
+        add hl,de
+        ld a,(hl)
+        xor $80
         ld e,a
-        add a,a
+        rla
         sbc a,a
         ld d,a
-        sla e
-        rl d                    ; DE = 2*xh
-        call mv_pointer_pair
+        ld c,a                  ; C:DE = w, sign-extended
+        ld hl,(mv_v)
+        ld a,(mv_v+2)
+        and a
+        sbc hl,de
+        sbc a,c
+        and a
+        sbc hl,de
+        sbc a,c
+        ld (mv_v),hl
+        ld (mv_v+2),a
+        pop hl
+        inc hl
         djnz @column
+        ld hl,(mv_v)
+        ld e,a
         ret
 
-; mv_pointer_pair - store qsq_zero + DE and qsq_zero - DE at IX, IX += 4. Keeps B and HL.
-mv_pointer_pair:
-        push hl
-        ld hl,qsq_zero
-        add hl,de
-        ld (ix+0),l
-        ld (ix+1),h
-        ld hl,qsq_zero
+; mv_prepare - the row pointers and the shift; then (unless matvec_again)
+; every used slot's displacements, the sums -Cl and -Ch and the flagged
+; columns. Clobbers everything but IY (saved by matvec).
+mv_prepare:
+        ld hl,(mv_out)
+        ld (mv_out_ptr),hl
+        ld hl,(mv_bias)
+        ld (mv_bias_ptr),hl
+        ld a,(mv_rows)
+        ld (mv_row_count),a
+        ld hl,(mv_w)
+        ld (mv_row_ptr),hl
+        ld e,a                  ; the K rows: 3 * rows bytes before the weights
+        ld d,0
         or a
         sbc hl,de
-        ld (ix+2),l
-        ld (ix+3),h
-        ld de,4
+        sbc hl,de
+        sbc hl,de
+        ld (mv_k_ptr),hl
+        ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
+        sub 7
+        ld (mv_bit_shift),a
+        ld hl,mv_low_shift
+        jr c,@shift_set
+        ld b,a                  ; into the chain: 6 bytes a bit before mv_saturate
+        add a,a
+        add a,b
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,mv_saturate
+        or a
+        sbc hl,de
+@shift_set:
+        ld (mv_shift_jump+1),hl
+        ld hl,(mv_bias)
+        ld a,h
+        or l
+        ld hl,mv_no_bias
+        jr z,@bias_set
+        ld hl,mv_add_bias
+@bias_set:
+        ld (mv_bias_jump+1),hl
+        ld a,(mv_cols)
+        ld l,a
+        ld h,0
+        ld (mv_stride),hl
+        and 1                   ; even: SP starts 2 before the row (the first slot pops);
+        sub 2                   ; odd: 1 before, and the row's preload pop fills B
+        ld e,a
+        ld d,$FF
+        ld hl,(mv_w)
+        add hl,de
+        ld (mv_row_sp),hl
+        xor a
+        sub e
+        ld (mv_sp_to_row),a     ; (its high byte stays 0)
+        ld a,(mv_same_x)
+        or a
+        ret nz
+        ld a,(mv_cols)          ; the first slot: MV_MAX_COLS - cols
+        neg
+        add a,MV_MAX_COLS
+        ld c,a
+        srl a
+        ld b,a
+        ld hl,mv_slots
+        ld de,MV_SLOT_PAIR
+        jr z,@at_pair
+@pair:
+        add hl,de
+        djnz @pair
+@at_pair:
+        bit 0,c
+        jr z,@even
+        ld de,MV_SLOT_PAIR / 2 + 1
+        add hl,de               ; the odd slot
+        ld (mv_jump+1),hl
+        dec hl                  ; (its offsets count from one byte before it)
+        jr @slot_ready
+@even:
+        ld (mv_jump+1),hl
+@slot_ready:
+        push hl
+        pop ix                  ; IX: the slot being patched
+        ld a,c
+        and 1
+        ld c,a                  ; C = that slot is odd
+        xor a
+        ld (mv_flag_count),a
+        exx
+        ld hl,0                 ; B':HL' = Cl, C':DE' = Ch
+        ld d,h
+        ld e,l
+        ld b,h
+        ld c,l
+        exx
+        ld (mv_saved_sp),sp
+        ld sp,(mv_x)            ; SP walks x (interrupts are off)
+        ld a,(mv_cols)
+        ld b,a                  ; B = columns left
+@column:
+        pop de                  ; E = x's low byte, D = its high byte
+        ld a,e                  ; l = the low byte as -127..128, h = the high (+1 when l < 0)
+        cp 129
+        jr nc,@low_negative
+        ld a,d
+        cp $80
+        jr nz,@pieces
+        inc d                   ; h = -128: run as -127 and flag the column
+        ld hl,mv_flag_count
+        ld a,(hl)
+        inc (hl)
+        add a,mv_flag_list & 255
+        ld l,a                  ; (the list is in the page of mv_vars)
+        ld a,(mv_cols)
+        sub b
+        ld (hl),a
+        jr @pieces
+@low_negative:
+        inc d
+@pieces:
+        ld a,e
+        dec a
+        ld (ix+MV_D_L1),a
+        ld (ix+MV_D_L2),a
+        ld a,d
+        dec a
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+        ld h,MV_SQ_PAGE         ; Cl += S(l): the page holds S(n) at n + 127
+        ld a,e
+        add a,127
+        ld l,a
+        ld a,(hl)
+        exx
+        add a,l
+        ld l,a
+        exx
+        inc h
+        inc h
+        ld a,(hl)
+        exx
+        adc a,h
+        ld h,a
+        jr nc,* + 3
+        inc b
+        exx
+        dec h                   ; Ch += S(h)
+        dec h
+        ld a,d
+        add a,127
+        ld l,a
+        ld a,(hl)
+        exx
+        add a,e
+        ld e,a
+        exx
+        inc h
+        inc h
+        ld a,(hl)
+        exx
+        adc a,d
+        ld d,a
+        jr nc,* + 3
+        inc c
+        exx
+        ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
+        bit 0,c
+        jr z,* + 3
+        inc de
         add ix,de
-        pop hl
+        ld a,c
+        xor 1
+        ld c,a
+        djnz @column
+        ld sp,(mv_saved_sp)
+        ld a,(mv_flag_count)
+        ld (mv_flag_check+1),a
+        exx
+        xor a                   ; -Cl, -Ch
+        sub l
+        ld l,a
+        ld a,0
+        sbc a,h
+        ld h,a
+        ld a,0
+        sbc a,b
+        ld (mv_nc_l),hl
+        ld (mv_nc_l+2),a
+        xor a
+        sub e
+        ld e,a
+        ld a,0
+        sbc a,d
+        ld d,a
+        ld a,0
+        sbc a,c
+        ld (mv_nc_h),de
+        ld (mv_nc_h+2),a
+        exx
         ret
-
-; Q(n) = floor(n*n/4) for n = -384..384, one word each; qsq_zero is Q(0).
-qsq_table:
-        .repeat 2 * QSQ_RANGE + 1, i
-        .word ((i - QSQ_RANGE) * (i - QSQ_RANGE)) >> 2
-        .endrepeat
-qsq_zero = qsq_table + 2 * QSQ_RANGE

@@ -3,7 +3,9 @@
 ; Prints a banner, then loops: a "you> " prompt, one line read from the
 ; keyboard (LAST-K and FLAGS as the ROM's interrupt leaves them, echoed with
 ; RST $10, DELETE rubs out), tokenised (tokenizer.s), and the reply generated
-; token by token with the KV cache (forward.s), each token printed the moment
+; token by token with the KV cache (forward.s: the prompt's positions but the
+; last through forward_prefill, position 0 - always SEP - only in the first
+; turn, its keys and values kept in the cache), each token printed the moment
 ; it is chosen with a beeper blip. The border changes colour with every
 ; position while the Z80 thinks and gets its colour back afterwards. "q"
 ; alone quits to BASIC; an empty line gets a reply too (its context is
@@ -11,7 +13,7 @@
 ;
 ; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
 ; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
-; lives from $6000 up, above a `CLEAR 24575` (the stack stays below it).
+; lives from $5E00 up, above a `CLEAR 24063` (the stack stays below it).
 
 ROM_CHAN_OPEN   = $1601
 ROM_CLS         = $0D6B
@@ -162,7 +164,7 @@ reply:
         add hl,de
         ld a,(hl)
         ld (fw_token),a
-        call think
+        call think_prompt
         ld a,(fw_pos)
         inc a
         ld (fw_pos),a
@@ -205,24 +207,51 @@ reply:
         rst $10
         ret
 
+; think_prompt - a prompt position: only the last one needs logits (forward_step);
+; the others need just the cache (forward_prefill). Position 0 is always SEP,
+; so its keys and values, left in the cache by the first turn, serve every turn.
+think_prompt:
+        ld a,(fw_pos)
+        or a
+        jr nz,@computed
+        ld a,(sep_cached)
+        or a
+        ret nz
+        inc a
+        ld (sep_cached),a
+@computed:
+        ld a,(fw_pos)
+        inc a
+        ld hl,ctx_len
+        cp (hl)
+        jr z,think
+        call show_position
+        jp forward_prefill
+
 ; think - forward_step for fw_token at fw_pos, the border showing the position.
 think:
+        call show_position
+        jp forward_step
+
+show_position:
         ld a,(fw_pos)
         and 7
         out ($fe),a
-        jp forward_step
+        ret
 
 ; print_token - the text of token A, and a blip.
 print_token:
-        ld l,a
-        ld h,0
-        add hl,hl
-        ld de,tk_texts
-        add hl,de
+        ld hl,tk_texts          ; the texts lie in id order: skip A of them
+        or a
+        jr z,@found
+        ld b,a
+@skip:
         ld a,(hl)
         inc hl
-        ld h,(hl)
-        ld l,a
+        or a
+        jr nz,@skip             ; to the end of this text
+        djnz @skip
+@found:
         call print
         ld hl,BLIP_TIMING
         ld de,BLIP_CYCLES
@@ -238,6 +267,7 @@ prompt_text:
 goodbye_text:
         .text "bye.", KEY_ENTER, 0
 
+sep_cached:     .byte 0         ; 1 once position 0's keys and values are in the cache
 ctx_len:        .byte 0
 ctx_ids:        .res CONTEXT_SIZE
 line_buffer:    .res TK_MAX

@@ -1,8 +1,8 @@
 """`soulterm build --machine zx`: the soulplayer for the ZX Spectrum 48K, a .tap and its map.
 
 The program (kernels/z80/soulplayer.s), the Z80 kernels, the tokenizer and
-the soul assemble into one CODE block at $6000; the tape holds a BASIC
-loader (CLEAR 24575: LOAD ""CODE: RANDOMIZE USR start) and that block, so
+the soul assemble into one CODE block at $5E00; the tape holds a BASIC
+loader (CLEAR 24063: LOAD ""CODE: RANDOMIZE USR start) and that block, so
 `LOAD ""` runs it. The map has the C64 map's format (docs/CONTRACTS.md).
 """
 
@@ -26,7 +26,8 @@ from .soul_layout import LayoutError, soul_include, vocab_include
 TAP_NAME = "soulplayer.tap"
 MAP_NAME = "soulplayer-zx.map.json"
 TAPE_NAME = "soulplayer"
-ORIGIN = 0x6000                  # above CLEAR 24575; the machine stack stays below
+ORIGIN = 0x5E00                  # above CLEAR 24063: the loader and the machine stack fit below
+                                 # in the ~300 bytes from PROG ($5CCB); the player needs the RAM above
 TOP = 0xFF58                     # UDG: the code must end below the user-defined graphics
 
 
@@ -126,8 +127,8 @@ def _regions(sym: dict, end: int) -> list[Region]:
         Region("screen: attributes", "screen", 0x5800, 0x5B00),
         Region("system variables", "buffer", 0x5C00, 0x5CB6),
         Region("tokenizer", "tokenizer", sym["tk_char_to_id"], tensor_labels[0][0]),
-        Region("matvec column table", "buffer", sym["mv_stream"], sym["mv_stream"] + 8 * 64),
-        Region("quarter squares", "table", sym["qsq_table"], sym["qsq_table"] + 2 * (2 * 384 + 1)),
+        Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
+        Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
         Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym["kv_values"]),
         Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + 2 * 1280),
@@ -142,8 +143,12 @@ def _regions(sym: dict, end: int) -> list[Region]:
     ]
     bounds = [value for value, _ in tensor_labels] + [sym["soul_layer0"]]
     for (start, name), stop in zip(tensor_labels, bounds[1:]):
+        label = name[len("soul_"):].replace("_", ".", 1)
+        if name.endswith("_sq"):   # a matrix's row constants for matvec (soul_layout.matvec_bytes)
+            regions.append(Region(label[:-len("_sq")] + " sums of squares", "table", start, stop))
+            continue
         kind = "bias" if name.endswith("_b") else "weights"
-        regions.append(Region(name[len("soul_"):].replace("_", ".", 1), kind, start, stop))
+        regions.append(Region(label, kind, start, stop))
     regions.append(Region("layer descriptors", "table", sym["soul_layer0"], end))
     # What lies between the tables and buffers of the kernels' range is their code.
     inner = sorted((r for r in regions if ORIGIN <= r.start < sym["tk_char_to_id"]), key=lambda r: r.start)

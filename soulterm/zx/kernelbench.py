@@ -16,7 +16,7 @@ from soulterm.asm import assemble
 from soulterm.paths import KERNELS_DIR
 
 Z80_KERNELS_DIR = KERNELS_DIR / "z80"
-KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "tokenizer.s")
+KERNEL_FILES = ("squares.s", "arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "tokenizer.s")
 CODE_ORIGIN = 0x6000
 TRAP_ADDRESS = 0xFFF0
 STACK_TOP = 0xFFE0
@@ -94,15 +94,20 @@ class Z80Bench:
         return elapsed + CALL_T_STATES
 
 
-def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000) -> tuple[np.ndarray, int]:
-    """Lay W, x, bias out at `buffers`, call matvec; returns (out, T-states)."""
+def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
+               routine: str = "matvec") -> tuple[np.ndarray, int]:
+    """Lay W (in matvec's layout), x, bias out at `buffers`, call `routine`; returns (out, T-states)."""
+    from .soul_layout import matvec_bytes
+
     w = np.asarray(w, dtype=np.int64)
     rows, cols = w.shape
-    weights = buffers
+    row_constants, weight_bytes = matvec_bytes(w)
+    weights = buffers + len(row_constants)
     x_address = weights + rows * cols
     bias_address = x_address + 2 * cols
     out_address = bias_address + 2 * rows
-    bench.poke(weights, (w.reshape(-1) & 0xFF).astype(np.uint8).tobytes())
+    bench.poke(buffers, row_constants)
+    bench.poke(weights, weight_bytes)
     bench.write_words(x_address, np.asarray(x, dtype=np.int64))
     if bias is not None:
         bench.write_words(bias_address, np.asarray(bias, dtype=np.int64))
@@ -112,5 +117,54 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000) -
     bench.poke(bench.sym("mv_rows"), [rows])
     bench.poke(bench.sym("mv_cols"), [cols])
     bench.poke(bench.sym("mv_shift"), [shift])
-    t_states = bench.call("matvec")
+    t_states = bench.call(routine)
     return bench.read_words(out_address, rows), t_states
+
+
+def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
+    """Both layers' keys and values at `position` in forward.s's cache: (layers, 2 [keys, values], 32)."""
+    from soulterm.soul import spec
+
+    layer_bytes = 2 * spec.CONTEXT * spec.EMBED_DIM
+    out = np.zeros((spec.N_LAYERS, 2, spec.EMBED_DIM), np.int64)
+    for layer in range(spec.N_LAYERS):
+        for kind, name in enumerate(("kv_keys", "kv_values")):
+            address = bench.sym(name) + layer * layer_bytes + position * 2 * spec.EMBED_DIM
+            out[layer, kind] = bench.read_words(address, spec.EMBED_DIM)
+    return out
+
+
+def forward_turn(bench: Z80Bench, engine, context: list[int]) -> tuple[list[tuple], list[int]]:
+    """One turn through forward.s as the Spectrum player runs it, checked against `engine` step by step.
+
+    The prompt positions but the last run forward_prefill (the cache must
+    equal the engine's), the last prompt position and every reply position
+    forward_step (the logits must equal the engine's), until END or a full
+    context. `bench` must include forward.s and the engine's soul. Returns
+    ([(position, token, routine, T-states)], the reply's ids); position 0
+    is computed here, as in the player's first turn.
+    """
+    from soulterm.soul import spec
+
+    state = engine.new_state()
+    tokens = list(context)
+    rows = []
+    for position in range(spec.CONTEXT):
+        if position == len(tokens):
+            break
+        want = engine.step(state, tokens[position])
+        routine = "forward_prefill" if position < len(context) - 1 else "forward_step"
+        bench.poke(bench.sym("fw_token"), [tokens[position]])
+        bench.poke(bench.sym("fw_pos"), [position])
+        t_states = bench.call(routine, max_t_states=40_000_000)
+        if routine == "forward_step":
+            got = bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)
+            assert np.array_equal(got, want), f"logits differ at position {position}"
+        cache = cache_at(bench, position)
+        assert np.array_equal(cache[:, 0], state.keys[:, position].reshape(spec.N_LAYERS, -1)), position
+        assert np.array_equal(cache[:, 1], state.values[:, position].reshape(spec.N_LAYERS, -1)), position
+        rows.append((position, tokens[position], routine, t_states))
+        chosen = engine.next_token(want)
+        if position + 1 == len(tokens) and chosen != spec.END:
+            tokens.append(chosen)
+    return rows, tokens[len(context):]

@@ -1,0 +1,71 @@
+"""T-states of the Z80 kernels other than matvec on the bare-Z80 bench (the figures in their headers).
+
+Random inputs of full 16-bit range (seeded); each result is checked against
+intmath. Prints RMSNorm (on random words and on residual-sized ones), one attention head at 1 and 20 positions, mul16s,
+div32s_floor and isqrt24 (means over the random cases), forward_step and
+forward_prefill at position 0 with the shipped soul.
+
+    python benchmarks/z80_kernels.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from soulterm.paths import DEFAULT_SOUL
+from soulterm.soul import intmath
+from soulterm.soul.soulfile import load_soul
+from soulterm.zx.kernelbench import Z80Bench
+from soulterm.zx.soul_layout import soul_include
+
+
+def main() -> None:
+    rng = np.random.default_rng(2026)
+    bench = Z80Bench()
+    cpu = bench.cpu
+    for scale, what in ((32768, "random words"), (1024, "words below 1024, the residual's usual size")):
+        costs = []
+        for _ in range(20):
+            x, gain = rng.integers(-scale, scale, 32), rng.integers(-128, 128, 32)
+            bench.write_words(0xA000, x)
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            for name, address in (("rn_x", 0xA000), ("rn_gain", 0xA100), ("rn_out", 0xA200)):
+                bench.poke_word(bench.sym(name), address)
+            bench.poke(bench.sym("rn_shift"), [3])
+            costs.append(bench.call("rmsnorm"))
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 3))
+        print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (32 {what})")
+    for count in (1, 20):
+        costs = []
+        for _ in range(10):
+            q, keys, values = (rng.integers(-32768, 32768, shape) for shape in (8, (20, 4, 8), (20, 4, 8)))
+            bench.write_words(0xA000, q)
+            bench.write_words(0xB000, keys.reshape(-1))
+            bench.write_words(0xC000, values.reshape(-1))
+            for name, address in (("at_q", 0xA000), ("at_keys", 0xB000), ("at_values", 0xC000), ("at_out", 0xA100)):
+                bench.poke_word(bench.sym(name), address)
+            bench.poke(bench.sym("at_count"), [count])
+            costs.append(bench.call("attend_head"))
+            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+            assert np.array_equal(bench.read_words(0xA100, 8), want)
+        print(f"attend_head at {count:2}  {np.mean(costs):>10,.0f} T-states")
+    costs = {"mul16s": [], "div32s_floor": [], "isqrt24": []}
+    for _ in range(50):
+        cpu.bc, cpu.de = (int(v) & 0xFFFF for v in rng.integers(-32768, 32768, 2))
+        costs["mul16s"].append(bench.call("mul16s"))
+        n, d = int(rng.integers(-2**31, 2**31)), int(rng.integers(1, 65536))
+        cpu.de, cpu.hl, cpu.bc = (n >> 16) & 0xFFFF, n & 0xFFFF, d
+        costs["div32s_floor"].append(bench.call("div32s_floor"))
+        bench.poke(bench.sym("isq_m"), int(rng.integers(0, 2**24)).to_bytes(4, "little"))
+        costs["isqrt24"].append(bench.call("isqrt24"))
+    for name, values in costs.items():
+        print(f"{name:18} {np.mean(values):>10,.0f} T-states (mean of 50)")
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)))
+    for routine in ("forward_step", "forward_prefill"):
+        forward.poke(forward.sym("fw_token"), [1])
+        forward.poke(forward.sym("fw_pos"), [0])
+        print(f"{routine:18} {forward.call(routine, max_t_states=40_000_000):>10,} T-states at position 0")
+
+
+if __name__ == "__main__":
+    main()

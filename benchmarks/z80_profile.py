@@ -1,0 +1,65 @@
+"""Where a position's T-states go on the Z80: a per-routine table from single-stepping forward.s.
+
+Runs the turn of "hello" (or TEXT) as the player does (kernelbench.forward_turn,
+checked against the engine), then steps one reply position (forward_step)
+and one prompt position (forward_prefill) again instruction by instruction,
+charging each instruction's T-states to the routine whose code holds its PC
+(the nearest global label at or below it). Exact; a few seconds.
+
+    python benchmarks/z80_profile.py [TEXT]
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import sys
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.kernelbench import _CORE_FRAME, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn
+from soulterm.zx.soul_layout import soul_include
+
+
+def routine_of(bench: Z80Bench):
+    """PC -> the name of the code label at or below it (data labels and soul tensors left out)."""
+    labels = sorted((value, name) for name, value in bench.symbols.items()
+                    if isinstance(value, int) and "@" not in name and name[:1].islower()
+                    and not name.startswith(("soul_", "tk_")) and bench.program.origin <= value < bench.program.end)
+    addresses = [address for address, _ in labels]
+    return lambda pc: labels[max(0, bisect.bisect_right(addresses, pc) - 1)][1]
+
+
+def profile_call(bench: Z80Bench, routine: str) -> collections.Counter:
+    cpu, name_of, counts = bench.cpu, routine_of(bench), collections.Counter()
+    bench.poke_word(STACK_TOP - 2, TRAP_ADDRESS)
+    cpu.sp, cpu.pc = STACK_TOP - 2, bench.sym(routine)
+    cpu.iff1 = cpu.iff2 = 0
+    while cpu.pc != TRAP_ADDRESS:
+        pc, before = cpu.pc, cpu.frame_tick
+        cpu.ticks_to_stop = 1
+        cpu.run()
+        counts[name_of(pc)] += (cpu.frame_tick - before) % _CORE_FRAME
+    return counts
+
+
+def main() -> None:
+    text = sys.argv[1] if len(sys.argv) > 1 else "hello"
+    soul = load_soul(DEFAULT_SOUL)
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul))
+    rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER).encode_turn(text))
+    for wanted in ("forward_step", "forward_prefill"):
+        position, token = next((p, t) for p, t, routine, _ in reversed(rows) if routine == wanted and p)
+        bench.poke(bench.sym("fw_token"), [token])
+        bench.poke(bench.sym("fw_pos"), [position])
+        counts = profile_call(bench, wanted)
+        total = sum(counts.values())
+        print(f"{wanted} at position {position}: {total:,} T-states")
+        for name, t_states in counts.most_common(16):
+            print(f"  {name:20} {t_states:>10,}  {100 * t_states / total:5.1f}%")
+
+
+if __name__ == "__main__":
+    main()

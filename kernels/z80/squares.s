@@ -1,0 +1,39 @@
+; squares.s - matvec's squares table S(n) = n*n and its working variables (Z80).
+; Included first, so that the page alignment the table needs costs nothing
+; at a page-aligned origin. See matvec.s.
+
+MV_MAX_COLS     = 64            ; the widest matrix matvec takes
+
+; The squares table and, in the 128 bytes before its page boundary, the working variables.
+        .align 256
+mv_vars:
+mv_saved_sp:    .word 0
+mv_out_ptr:     .word 0
+mv_bias_ptr:    .word 0
+mv_row_ptr:     .word 0
+mv_k_ptr:       .word 0
+mv_row_sp:      .word 0         ; the row's weights - 2 (even cols) or - 1 (odd)
+mv_v:           .res 3          ; V while the fixup adjusts it
+mv_same_x:      .byte 0         ; 1: matvec_again (the column patches stand)
+mv_t:           .res 4          ; a sum on its way between the register sets
+mv_stride:      .word 0         ; mv_cols as a word
+mv_sp_to_row:   .word 0         ; row weights - the row's SP: 2 (even cols) or 1 (odd)
+mv_nc_l:        .res 3          ; -sum S(l), 24-bit
+mv_nc_h:        .res 3          ; -sum S(h)
+mv_row_count:   .byte 0
+mv_bit_shift:   .byte 0
+mv_flag_count:  .byte 0
+mv_flag_list:   .res MV_MAX_COLS
+        .assert * - mv_vars <= 128, "matvec variables overflow the space before the squares table"
+        .res 128 - (* - mv_vars)
+; S(n) = n*n for n = -255..255: low bytes at mv_sq_lo + 255 + n, high bytes 512 bytes on.
+mv_sq_lo:
+        .repeat 511, i
+        .byte ((i - 255) * (i - 255)) & 255
+        .endrepeat
+        .byte 0
+mv_sq_hi:
+        .repeat 511, i
+        .byte ((i - 255) * (i - 255)) >> 8
+        .endrepeat
+        .assert mv_sq_hi - mv_sq_lo == 512 && (mv_sq_lo + 128) % 256 == 0, "squares table misplaced"

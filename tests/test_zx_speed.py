@@ -1,0 +1,49 @@
+"""The Z80 forward pass's speed: exact T-states on a fixed soul, and the shipped soul's budget.
+
+Emulated T-states are exact, so a kernel change that costs time fails here.
+When a change is meant to be faster or slower, measure again
+(python benchmarks/z80_token.py) and update these figures and docs/spectrum.md.
+"""
+
+from __future__ import annotations
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.kernelbench import Z80Bench, forward_turn
+from soulterm.zx.soul_layout import soul_include
+
+SHIPPED_MEAN_BUDGET = 3_400_000     # T-states a position over the turn of "hello" (docs/spectrum.md)
+EXACT_FIXED_SOUL = [("forward_prefill", 2_289_740), ("forward_prefill", 2_350_589), ("forward_prefill", 2_406_214),
+                    ("forward_step", 4_858_860), ("forward_step", 4_985_127)]
+
+
+def bench_for(soul) -> Z80Bench:
+    return Z80Bench('.include "forward.s"\n' + soul_include(soul))
+
+
+def test_a_turn_on_a_fixed_soul_takes_exactly_these_t_states():
+    from conftest import random_soul
+
+    soul = random_soul(16)
+    rows, reply = forward_turn(bench_for(soul), Engine(soul), [1, 20, 47, 1])
+    assert [(routine, t_states) for _, _, routine, t_states in rows[:5]] == EXACT_FIXED_SOUL
+
+
+def test_the_shipped_souls_turn_of_hello_fits_the_budget():
+    soul = load_soul(DEFAULT_SOUL)
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    rows, reply = forward_turn(bench_for(soul), Engine(soul), tokenizer.encode_turn("hello"))
+    turn = sum(t_states for position, _, _, t_states in rows if position)   # position 0 is kept
+    assert turn / len(rows) <= SHIPPED_MEAN_BUDGET
+
+
+def test_turns_on_random_souls_match_the_engine():
+    """forward_prefill and forward_step against Engine.step on other souls and prompts."""
+    from conftest import random_soul
+
+    for seed, context in ((1, [1, 1]), (2, [1, 5, 9, 33, 70, 1]), (3, [1] + list(range(40, 56)) + [1])):
+        soul = random_soul(seed)
+        rows, _ = forward_turn(bench_for(soul), Engine(soul), context)
+        assert rows[-1][2] == "forward_step"
