@@ -14,9 +14,9 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, forward_turn
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 3_400_000     # T-states a position over the turn of "hello" (docs/spectrum.md)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_289_740), ("forward_prefill", 2_350_589), ("forward_prefill", 2_406_214),
-                    ("forward_step", 4_858_860), ("forward_step", 4_985_127)]
+SHIPPED_MEAN_BUDGET = 3_330_000     # T-states a position over the turn of "hello" (docs/spectrum.md)
+EXACT_FIXED_SOUL = [("forward_prefill", 2_283_404), ("forward_prefill", 2_339_165), ("forward_prefill", 2_389_702),
+                    ("forward_step", 4_815_660), ("forward_step", 4_931_751)]
 
 
 def bench_for(soul) -> Z80Bench:

@@ -9,7 +9,7 @@
 ; (1..20), at_out (8 words). Output: at_out, and the LUT weights in
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them.
-; Clobbers AF, BC, DE, HL, IX, BC', HL' (keeps IY).
+; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
 ; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 38,016
 ; for one position, about 17,000 more for each further one (366,506 for 20):
 ; the scores' 16x16 multiplies (mul16s) and the means' 16x8 ones (mul16s8u),
@@ -44,12 +44,13 @@ attend_head:
         ld b,a
 @score:
         push bc
+        exx
+        ld hl,0                 ; D'E':H'L' = the low 32 bits of the dot product,
+        ld d,h                  ; at_sum40+4 its fifth byte
+        ld e,l
+        exx
         xor a
-        ld hl,at_sum40
-        .repeat 5
-        ld (hl),a
-        inc hl
-        .endrepeat
+        ld (at_sum40+4),a
         ld hl,(at_q)
         ld de,(at_row)
         ld b,AT_HEAD_DIM
@@ -67,11 +68,31 @@ attend_head:
         inc hl
         push hl
         call mul16s             ; DEHL = q[d] * k[j][d]
-        call at_add40
+        ld a,d
+        rla
+        sbc a,a
+        ld c,a                  ; C = its fifth byte
+        push de                 ; the sum += DEHL
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+        ex de,hl
+        exx
+        ld a,(at_sum40+4)
+        adc a,c
+        ld (at_sum40+4),a
         pop de
         pop hl
         pop bc
         djnz @dot
+        exx
+        ld (at_sum40),hl
+        ld (at_sum40+2),de
+        exx
         ; f = sum40 >> 14: bytes 1..4 (sum >> 8), then >> 6
         ld hl,(at_sum40+1)
         ld de,(at_sum40+3)
@@ -172,12 +193,11 @@ attend_head:
         ld a,AT_HEAD_DIM
         ld (at_d),a
 @dimension:
-        xor a
-        ld hl,at_sum40
-        .repeat 5
-        ld (hl),a
-        inc hl
-        .endrepeat
+        exx
+        ld hl,0                 ; D'E':H'L' = sum_j lut[j] * v[j][d]: |sum| < 2^29, so 32 bits
+        ld d,h
+        ld e,l
+        exx
         ld ix,at_lut
         ld hl,(at_row)
         ld a,(at_count)
@@ -186,21 +206,33 @@ attend_head:
         ld e,(hl)
         inc hl
         ld d,(hl)               ; DE = v[j][d]
-        dec hl
+        ld bc,AT_STRIDE - 1
+        add hl,bc
         push hl
         ld c,(ix+0)             ; C = lut[j]
         inc ix
         call mul16s8u
-        call at_add40
+        push de                 ; the sum += DEHL, in the other register set
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+        ex de,hl
+        exx
         pop hl
-        ld de,AT_STRIDE
-        add hl,de
         ld a,(at_index)
         dec a
         ld (at_index),a
         jr nz,@position
-        ld hl,(at_sum40)        ; |sum| < 2^29: the low 32 bits are the value
-        ld de,(at_sum40+2)
+        exx
+        push de
+        push hl
+        exx
+        pop hl
+        pop de
         ld bc,(at_lut_sum)
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
@@ -223,24 +255,6 @@ attend_head:
         ret
 
 at_dst:         .word 0
-
-; at_add40 - at_sum40 += DEHL sign-extended to 40 bits. Clobbers AF, BC, HL.
-at_add40:
-        ld a,d
-        rla
-        sbc a,a
-        push af                 ; the fifth byte of DEHL
-        ld bc,(at_sum40)
-        add hl,bc
-        ld (at_sum40),hl
-        ld hl,(at_sum40+2)
-        adc hl,de
-        ld (at_sum40+2),hl
-        pop bc                  ; B = the fifth byte
-        ld a,(at_sum40+4)
-        adc a,b
-        ld (at_sum40+4),a
-        ret
 
 ; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
 exp_lut:
