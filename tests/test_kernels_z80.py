@@ -108,11 +108,16 @@ def test_arith_routines_match_python(bench):
         cpu.bc, cpu.de = int(a) & 0xFFFF, int(b) & 0xFFFF
         bench.call("mul16s")
         assert signed32() == int(a) * int(b)
+    for a, b in [(65535, 65535), (65535, 255), (255, 65535), (0, 65535), (1, 256)] + \
+            [tuple(rng.integers(0, 65536, 2)) for _ in range(60)]:
+        cpu.bc, cpu.de = int(a), int(b)
+        bench.call("mul16u")
+        assert cpu.de << 16 | cpu.hl == int(a) * int(b) and cpu.bc == a, (a, b)
     for a, c in [(-32768, 255), (32767, 255), (-1, 1), (5, 0)] + [(int(rng.integers(-32768, 32768)), int(rng.integers(0, 256)))
                                                                 for _ in range(60)]:
         cpu.de, cpu.bc = a & 0xFFFF, c
         bench.call("mul16s8u")
-        assert signed32() == a * c, (a, c)
+        assert signed32() == a * c and cpu.bc == c, (a, c)
     for n, d in [(-7, 2), (-2**29, 1), (2**29 - 1, 5100), (-1, 1)] + \
             [(int(rng.integers(-2**29, 2**29)), int(rng.integers(1, 5101))) for _ in range(60)]:
         if abs(n // d) >= 2**16:

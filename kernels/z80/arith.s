@@ -1,7 +1,7 @@
 ; arith.s - 16x16 multiplies, 32/16 division and the integer square root (Z80).
 ;
-; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. 16 rounds of shift-and-add, unrolled by 8.
-; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Clobbers AF, BC. 8 unrolled rounds.
+; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E, then BC * D (none when D = 0), 8 rounds each.
+; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds.
 ; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
 ; div32s_floor: DEHL = floor(DEHL / BC) for a signed DEHL and BC >= 1.
@@ -10,46 +10,61 @@
 ; sat32to16: HL = DEHL clamped to int16.   sra32: DEHL >>= A.
 ; T-states of each are measured in tests/test_kernels_z80.py.
 
-mul16u:
-        ld hl,0
-        ld a,d
-        or a
-        ld a,2
-        jr nz,@half
-        ld d,e                  ; a multiplier below 256: its first 8 rounds would only shift
-        ld e,h
-        dec a
-@half:
-        .repeat 8               ; unrolled by 8 (by 16 the player would not fit)
-        add hl,hl               ; DEHL <<= 1; the multiplier's top bit falls into carry
-        rl e
-        rl d
-        jr nc,* + 6
-        add hl,bc
-        jr nc,* + 3
-        inc de
-        .endrepeat
-        dec a
-        jr nz,@half
-        ret
-
-; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Clobbers AF, BC.
-mul16s8u:
-        ld a,d
-        rla
-        sbc a,a
-        ld b,a                  ; B:DE = the multiplicand, 24 bits
-        ld hl,0
-        xor a                   ; A:HL = the product, 24 bits (|DE * C| < 2^23)
+; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
+; as the product's top byte shifts in below them.
+        .macro mul_bc_by_a
         .repeat 8
         add hl,hl
         rla
-        sla c                   ; the multiplier's bits, top first
-        jr nc,* + 4
-        add hl,de
-        adc a,b
+        jr nc,* + 5
+        add hl,bc
+        adc a,0
         .endrepeat
+        .endmacro
+
+mul16u:
+        ld a,e                  ; A:HL = BC * E, then (unless D = 0) BC * D added 8 bits up
+        ld hl,0
+        mul_bc_by_a
         ld e,a
+        ld a,d
+        or a
+        ret z                   ; a multiplier below 256: E:HL is the product
+        push hl
+        ld hl,0
+        mul_bc_by_a
+        ld d,a                  ; D:H:L = BC * D, the product's bytes 3..1
+        ex (sp),hl
+        ld a,h                  ; A = byte 1 of BC * E
+        ex (sp),hl
+        add a,l
+        ld l,a
+        ld a,h
+        adc a,e
+        ld e,a
+        jr nc,* + 3
+        inc d
+        ld a,l
+        pop hl                  ; L = byte 0 of BC * E
+        ld h,a
+        ret
+
+; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Keeps BC, clobbers AF.
+mul16s8u:
+        ld a,c
+        ld hl,0
+        .repeat 8               ; A:HL = DE * C with DE taken unsigned
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,de
+        adc a,0
+        .endrepeat
+        bit 7,d
+        jr z,@positive
+        sub c                   ; DE stood for DE + 65536: take C * 65536 back off
+@positive:
+        ld e,a                  ; |DE * C| < 2^23: A:HL holds it, sign-extend
         rla
         sbc a,a
         ld d,a
