@@ -31,7 +31,6 @@ at_sum40:       .res 5
 at_max:         .res 4
 at_lut_sum:     .word 0
 at_row:         .word 0
-at_index:       .byte 0
 at_d:           .byte 0
 
 attend_head:
@@ -201,13 +200,11 @@ attend_head:
         ld ix,at_lut
         ld hl,(at_row)
         ld a,(at_count)
-        ld (at_index),a
+        ld b,a                  ; B = positions left (mul16s8u keeps BC)
 @position:
         ld e,(hl)
         inc hl
         ld d,(hl)               ; DE = v[j][d]
-        ld bc,AT_STRIDE - 1
-        add hl,bc
         push hl
         ld c,(ix+0)             ; C = lut[j]
         inc ix
@@ -223,10 +220,9 @@ attend_head:
         ex de,hl
         exx
         pop hl
-        ld a,(at_index)
-        dec a
-        ld (at_index),a
-        jr nz,@position
+        ld de,AT_STRIDE - 1
+        add hl,de
+        djnz @position
         exx
         push de
         push hl
