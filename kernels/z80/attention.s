@@ -10,10 +10,10 @@
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them.
 ; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 38,016
-; for one position, about 17,000 more for each further one (366,506 for 20):
-; the scores' 16x16 multiplies (mul16s) and the means' 16x8 ones (mul16s8u),
-; each summed in 40 bits, and 8 divisions of 16 rounds.
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 34,656
+; for one position, about 14,100 more for each further one (302,363 for 20):
+; the scores' 16x16 multiplies (mul16s) summed in 40 bits, the means' 16x8
+; ones (mul16s8u) in 32, and 8 divisions of 16 rounds.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)

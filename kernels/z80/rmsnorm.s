@@ -6,8 +6,8 @@
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
 ; Clobbers AF, BC, DE, HL, BC', HL' (arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 108,392 on average for 32 random
-; words, 80,123 for words below 1024 (the residual's usual size: x >> 4 squares
+; T-states (python benchmarks/z80_kernels.py): 98,740 on average for 32 random
+; words, 74,162 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8 rounds).
 
 RN_DIM          = 32
