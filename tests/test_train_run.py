@@ -283,3 +283,71 @@ def test_chat_float_with_missing_checkpoint_is_one_line(trained, tmp_path, capsy
                "--float", str(tmp_path / "nothing")])
     assert rc == 1
     assert "not found" in capsys.readouterr().err
+
+
+def test_range_excess_measures_normalised_activations_beyond_the_limit():
+    """The activation-range penalty (issue 13) sees only what passes +-range_limit,
+    and its gradient shrinks the norm gains that push activations there."""
+    from soulterm.soul.model import SoulModel
+
+    torch.manual_seed(0)
+    model = SoulModel()
+    tokens = torch.tensor([[1, 10, 11, 12, 1]])
+    model.range_limit = 1000.0                  # nothing reaches it
+    model(tokens)
+    assert float(model.range_excess.detach()) == 0.0
+    for layer in model.layers:
+        layer.n1.data.fill_(8.0)                # |x / rms| * 8 passes 6 somewhere in every row
+    model.range_limit = 6.0
+    model(tokens)
+    excess = model.range_excess
+    assert float(excess.detach()) > 0
+    excess.backward()
+    assert all(float(layer.n1.grad.sum()) > 0 for layer in model.layers)
+
+
+
+def _widest_normalised_activation(out) -> int:
+    """The largest |RMSNorm output| the integer engine computes replying to the tiny prompts."""
+    from soulterm.soul import intmath
+
+    soul, tokenizer = load_soul(out / "soul.bin"), Tokenizer.load(out / "tokenizer.json")
+    seen = []
+    plain = intmath.rmsnorm
+
+    def recording(x, g, s_g):
+        y = plain(x, g, s_g)
+        seen.append(int(np.abs(y).max()))
+        return y
+
+    intmath.rmsnorm = recording
+    try:
+        for prompt in ("hello", "how are you", "who are you", "bye", "story"):
+            Engine(soul).reply(tokenizer, prompt)
+    finally:
+        intmath.rmsnorm = plain
+    return max(seen)
+
+
+def test_range_penalty_narrows_the_exported_soul(tmp_path):
+    """Trained with a strong penalty, the soul's normalised activations stay narrower."""
+    run_collecting(tiny_config(tmp_path / "free", epochs=40, eval_every=40))
+    run_collecting(tiny_config(tmp_path / "held", epochs=40, eval_every=40,
+                               range_penalty=1.0, range_limit=2.0))
+    held = _widest_normalised_activation(tmp_path / "held" / "out")
+    assert held < _widest_normalised_activation(tmp_path / "free" / "out")
+
+
+def test_typo_weights_set_how_many_typos_a_wording_gets():
+    import random
+
+    from soulterm.soul import wordings
+
+    known = {"tell", "me", "a", "story"}
+    for words in (wordings.LEADING_FILLERS, wordings.TRAILING_FILLERS, wordings.INTENSIFIERS):
+        known |= {part for w in words for part in w.split()}
+    rng = random.Random(3)
+    clean = [wordings.noisy_wording("tell me a story", rng, typo_weights=(1, 0, 0)) for _ in range(40)]
+    assert all(set(w.split()) <= known for w in clean)
+    slipped = [wordings.noisy_wording("tell me a story", rng, typo_weights=(0, 0, 1)) for _ in range(40)]
+    assert all(not set(w.split()) <= known for w in slipped)

@@ -41,7 +41,7 @@ def configure(parser) -> None:
                         help="peak learning rate (default 0.004)")
     parser.add_argument("--wordings", type=int, default=None, metavar="N",
                         help="noisy wordings (typos, fillers, ...) drawn per prompt to train on; "
-                             "0 trains on the corpus wordings only (default 16)")
+                             "0 trains on the corpus wordings only (default 32)")
 
 
 def run(args) -> int:

@@ -131,6 +131,11 @@ class SoulModel(nn.Module):
         self.norm = nn.Parameter(torch.ones(spec.EMBED_DIM))
         self.out = nn.Parameter(torch.randn(spec.VOCAB_SIZE, spec.EMBED_DIM) / math.sqrt(spec.EMBED_DIM))
         self.exact_attention = False
+        # Training only: when set, every forward pass sums in `range_excess` how far the
+        # normalised activations that feed a matvec reach beyond +-range_limit (real
+        # units), for the trainer's activation-range penalty (TrainConfig.range_penalty).
+        self.range_limit: float | None = None
+        self.range_excess = torch.zeros(())
 
     # soul.bin name -> parameter, in file order
     def soul_parameters(self) -> dict[str, nn.Parameter]:
@@ -162,6 +167,7 @@ class SoulModel(nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """tokens (B, T) with T <= 20 -> logits (B, T, 128) in real units (int16 / 256)."""
         _, length = tokens.shape
+        self.range_excess = torch.zeros((), device=tokens.device)
         te, pe = fake_quant_weight(self.te), fake_quant_weight(self.pe)
         h = q88(te[tokens] + pe[:length])                        # (B, T, 32)
         for layer in self.layers:
@@ -180,11 +186,14 @@ class SoulModel(nn.Module):
         z = torch.relu(_matvec(yn, layer.fc1_w, layer.fc1_b))   # (B, T, 64)
         return q88(h + _matvec(z, layer.fc2_w, layer.fc2_b))
 
-    @staticmethod
-    def _rmsnorm(x: torch.Tensor, gain: nn.Parameter) -> torch.Tensor:
+    def _rmsnorm(self, x: torch.Tensor, gain: nn.Parameter) -> torch.Tensor:
         rms = torch.sqrt((x * x).mean(dim=-1, keepdim=True) + 1e-12)   # eps: finite gradient at 0
         y = q88(x / torch.clamp(rms, min=1.0))                 # the 2^19/r inverse caps at 1
-        return q88(y * fake_quant_weight(gain))
+        out = q88(y * fake_quant_weight(gain))
+        if self.range_limit is not None:
+            # mean squared overshoot per activation (B, T, 32 -> scalar)
+            self.range_excess = self.range_excess + torch.relu(out.abs() - self.range_limit).pow(2).mean()
+        return out
 
     def _attention(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         batch, length, _ = q.shape

@@ -27,6 +27,8 @@ LEADING_FILLERS = ("hey", "hi", "so", "well", "um", "ok", "oh", "soul", "hey sou
 TRAILING_FILLERS = ("lol", "today", "please", "soul", "now", "haha", "right now", "again",
                     "though", "really", "friend", "ok", "pls", "tonight", "man")
 INTENSIFIERS = ("really", "so", "very", "just", "kinda", "a bit", "super", "totally")
+# Chances of 0, 1 and 2 typos in a noisy wording (the trainer may ask for others).
+TYPO_WEIGHTS = (0.45, 0.4, 0.15)
 
 
 def one_typo(text: str, rng: random.Random) -> str:
@@ -57,7 +59,7 @@ def _slip(word: str, rng: random.Random) -> str:
     return word[:j] + rng.choice(LETTERS) + word[j + 1:]     # any other letter
 
 
-def noisy_wording(text: str, rng: random.Random) -> str:
+def noisy_wording(text: str, rng: random.Random, typo_weights=TYPO_WEIGHTS) -> str:
     """One way a person might type text: a few of the noises, each by chance."""
     words = text.lower().split()
     if not words:
@@ -79,17 +81,17 @@ def noisy_wording(text: str, rng: random.Random) -> str:
     if rng.random() < 0.3:
         words.append(rng.choice(TRAILING_FILLERS))
     out = " ".join(words)
-    typos = rng.choices((0, 1, 2), weights=(0.45, 0.4, 0.15))[0]
+    typos = rng.choices((0, 1, 2), weights=typo_weights)[0]
     for _ in range(typos):
         out = one_typo(out, rng)
     return out
 
 
-def wordings(text: str, count: int, rng: random.Random) -> list[str]:
+def wordings(text: str, count: int, rng: random.Random, typo_weights=TYPO_WEIGHTS) -> list[str]:
     """Up to `count` distinct noisy wordings of text, never text itself."""
     seen, out = {text.lower()}, []
     for _ in range(count * 3):
-        w = noisy_wording(text, rng)
+        w = noisy_wording(text, rng, typo_weights)
         if w not in seen and any(ch in spec.ALPHABET[1:] for ch in w):
             seen.add(w)
             out.append(w)
