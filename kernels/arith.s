@@ -7,7 +7,7 @@
 ; Cycles (exact, measured on the kernel bench, JSR/RTS included):
 ;   umul8 93, mul16u 472 (1234 * 3000), sdiv_sat16 870 (-5,000,000 // 3000),
 ;   udiv32 1,436 (2^19 // 300), isqrt24 1,515 (4,000,000).
-; Bytes: 446.
+; Bytes: 420.
 
 ; umul8: unsigned A * Y -> A (high byte), ar_lo (low byte).
 ; Quarter squares: a*y = f(y+a) - f(y-a), both read from the qs_* tables
@@ -43,23 +43,6 @@ umul8_setup:
         sta ar_t1+1
         lda #>qs_hi + 2
         sta ar_t3+1
-        rts
-
-; ar_p = -ar_p (32-bit)
-ar_negate_p:
-        sec
-        lda #0
-        sbc ar_p
-        sta ar_p
-        lda #0
-        sbc ar_p+1
-        sta ar_p+1
-        lda #0
-        sbc ar_p+2
-        sta ar_p+2
-        lda #0
-        sbc ar_p+3
-        sta ar_p+3
         rts
 
 ; mul16u: unsigned ar_a * unsigned ar_b -> unsigned 32-bit ar_p.
