@@ -9,7 +9,7 @@
 ; Outputs: VEC_ATT dims 8*head..+7, and ATT_WEIGHTS[(layer*4+head)*20 + j]
 ;   = w[j] for the TUI. Clobbers A, X, Y, at_*, dv_*.
 ; Cycles (exact, `soulterm bench --kernels`, random q, k, v in -3000..2999):
-; 25,387 at t = 4, 36,725 at t = 9, 53,355 at t = 18; more when many LUT
+; 25,268 at t = 4, 36,623 at t = 9, 53,172 at t = 18; more when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0).
 ; Bytes: 2,301 (1,120 of them the 8 score slots).
 ;

@@ -46,9 +46,9 @@
 ; the wide ones (each block filled from its end backwards), then finishes.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 46,945       32x32, 16-bit inputs: 123,795
-;   128x32 logits: 162,884 / 456,880         64x32 fc1 + bias: 85,722 / 234,574
-;   32x64 fc2 + bias: 91,628 / 250,733
+;   32x32, inputs in -256..255: 46,954       32x32, 16-bit inputs: 123,794
+;   128x32 logits: 162,977 / 456,882         64x32 fc1 + bias: 85,756 / 234,572
+;   32x64 fc2 + bias: 91,619 / 250,734
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
 ; finish (~70 on the fast finish, mv_finish_fast), 29 / ~37 / ~89 per small /

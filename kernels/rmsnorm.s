@@ -5,9 +5,9 @@
 ; Inputs (zero page): rn_in, rn_out (vector pages, may be the same),
 ;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles: 24,068 for 32 values in -3000..2999 and s_g = 6 (exact,
+; Cycles: 24,100 for 32 values in -3000..2999 and s_g = 6 (exact,
 ; `soulterm bench --kernels`); values of 4096 and more take a slower square.
-; Bytes: 910.
+; Bytes: 906.
 ;
 ; Speed: a square of |xs| < 256 is one table read, f(2*xs) = xs^2; the 32
 ; products x*inv share one factor, so inv's bytes are patched into the table
@@ -251,32 +251,30 @@ rn_prepare_shift:
         lda rn_shift
         and #7
         cmp #4
-        bcs @left
-        tax                     ; r <= 3: r right steps before the chain's end
-        lda rn_right_entry,x
-        sta rn_scale@shift+1
-        lda #>rn_right_chain
-        sta rn_scale@shift+2
-        rts
-@left:
-        inc rn_bytes            ; 8 - r left steps, one byte more dropped
+        bcc @patch              ; r <= 3: r right steps before the chain's end
+        inc rn_bytes            ; r >= 4: 8 - r left steps, one byte more dropped
+@patch:
         tax
-        lda rn_left_entry-4,x
+        lda rn_shift_entry_lo,x
         sta rn_scale@shift+1
-        lda #>rn_left_chain
+        lda rn_shift_entry_hi,x
         sta rn_scale@shift+2
         rts
-        .assert >rn_right_chain == >rn_right_end, "the right-shift chain must lie within one page"
-        .assert >rn_left_chain == >rn_shifted, "the left-shift chain must lie within one page"
 
 ; Entries into the chains: r = 0..3 right steps, r = 4..7 left steps (8 - r).
-rn_right_entry:
+rn_shift_entry_lo:
         .repeat 4, r
         .byte <(rn_right_end - r * RN_RIGHT_STEP)
         .endrepeat
-rn_left_entry:
         .repeat 4, r
         .byte <(rn_shifted - (4 - r) * RN_LEFT_STEP)
+        .endrepeat
+rn_shift_entry_hi:
+        .repeat 4, r
+        .byte >(rn_right_end - r * RN_RIGHT_STEP)
+        .endrepeat
+        .repeat 4, r
+        .byte >(rn_shifted - (4 - r) * RN_LEFT_STEP)
         .endrepeat
 
 ; Element rn_i (in Y): out = sat16(floor(floor(x*inv / 2^15) * g / 2^s_g)),
