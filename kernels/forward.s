@@ -21,7 +21,7 @@
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
 ;   1,347,475 at context length 5, 1,453,553 at 10, 1,682,677 at 19
 ;   (models/soul.bin, whose normalised inputs are wider: 1,890,009 at 19).
-; Bytes: 884.
+; Bytes: 899.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
@@ -169,7 +169,12 @@ forward_first:
         sta VALUE_HI + CONTEXT * EMBED_DIM,x
         dex
         bpl @value
-        rts
+        lda #0                  ; and the keys' sums (attention.s)
+        sta at_t
+        sta at_layer
+        jsr at_key_sums
+        inc at_layer
+        jmp at_key_sums
         .assert N_LAYERS == 2, "forward_first copies the value rows of two layers"
 
 ; fw_ptr = position 0 of key column X (low bytes), Y = 0; fw_key_high moves it
@@ -446,7 +451,7 @@ fw_store_kv:
         sta (fw_ptr),y
         dey
         bpl @value_high
-        rts
+        jmp at_key_sums         ; the new key's sums for the fast scores
 
 ; --- what each layer runs, from soul.inc's tensors --------------------------
 layer_0:

@@ -365,4 +365,4 @@ code_end:
 vocab_end:
         .include "soul.inc"
 prg_end:
-        .assert prg_end <= PRG_LIMIT, "the PRG runs into the matvec sums and the KV cache (memory.inc)"
+        .assert prg_end <= PRG_LIMIT, "the PRG runs into the key sums, the matvec sums and the KV cache (memory.inc)"

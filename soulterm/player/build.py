@@ -64,7 +64,7 @@ class BuildResult:
         for r in sorted(self.regions, key=lambda r: (r.start, r.end)):
             rows.append(f"${r.start:04X}  ${r.end - 1:04X} {r.size:6d}  {r.kind:<11} {r.name}")
         rows.append(f"PRG ${LOAD_ADDRESS:04X}-${self.end_address - 1:04X} ({self.prg_size} bytes); "
-                    f"{self.free_bytes} bytes free before the matvec sums and the KV cache")
+                    f"{self.free_bytes} bytes free before the key sums, the matvec sums and the KV cache")
         return "\n".join(rows)
 
 
@@ -101,7 +101,7 @@ def assemble_player(soul_path, tokenizer_path) -> Assembled:
             text = str(exc).splitlines()[0] if str(exc) else "assembly failed"
             if "KV cache" in text:
                 raise BuildError("the soul and tokenizer do not fit in memory: "
-                                 "the program would run into the matvec sums and the KV cache") from None
+                                 "the program would run into the key sums, the matvec sums and the KV cache") from None
             raise BuildError(f"assembling the kernels failed: {text}") from None
 
     if prog.origin != LOAD_ADDRESS:
@@ -203,6 +203,7 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         start = sym[p.label]
         r.append(Region(p.name, p.kind, start, start + p.size))
     r += [
+        Region("attention key sums (attention.s)", "buffer", sym["KEY_SUMS"], sym["WIDE_SUM_0"]),
         Region("matvec sums of wide inputs", "buffer", sym["WIDE_SUM_0"], sym["WIDE_SUM_END"]),
         Region("KV cache: keys (low bytes)", "kv-cache", sym["KEY_LO"], sym["KEY_HI"]),
         Region("KV cache: keys (high bytes)", "kv-cache", sym["KEY_HI"], sym["VALUE_LO"]),
