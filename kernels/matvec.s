@@ -35,10 +35,10 @@
 ;     The table holds s(n) for -SQ_RANGE <= n < SQ_RANGE (memory.inc), built
 ;     at start-up.
 ;   * Zero inputs take a small slot too: their s(w) is in the row constant.
-;   * Wider inputs (under 1% in the vectors soul, ~25% of the normalised
-;     inputs in models/soul.bin) are split, x = 512*xh + xl, and take
+;   * Wider inputs (under 1% in the vectors soul, 46% of the normalised
+;     inputs in models/soul.bin, benchmarks/wide_activations.py) are split, x = 512*xh + xl, and take
 ;       s(w + xl) - s(xl) + 256 * (s(w + xh) - s(w - xh))   (= 2*w*x + s(w))
-;     in a "wide" slot (67 bytes, ~89 cycles); beyond the 12 wide slots, a
+;     in a "wide" slot (67 bytes, ~89 cycles); beyond the 32 wide slots, a
 ;     column pass adds the same into 32-bit sums per row (WIDE_SUM_*,
 ;     ~115 cycles per row) before the rows run.
 ; (SQ_RANGE = 1792, memory.inc: SQ_OFFSET = SQ_RANGE - 128 = 1664.)
@@ -46,14 +46,14 @@
 ; the wide ones (each block filled from its end backwards), then finishes.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 46,954       32x32, 16-bit inputs: 123,794
-;   128x32 logits: 162,977 / 456,882         64x32 fc1 + bias: 85,756 / 234,572
-;   32x64 fc2 + bias: 91,619 / 250,734
+;   32x32, inputs in -256..255: 46,954       32x32, 16-bit inputs: 108,662
+;   128x32 logits: 162,977 / 391,675         64x32 fc1 + bias: 85,756 / 202,889
+;   32x64 fc2 + bias: 91,619 / 236,618
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
 ; finish (~70 on the fast finish, mv_finish_fast), 29 / ~37 / ~89 per small /
 ; short / wide multiply-accumulate.
-; Bytes: 5,701, of which 4,324 are the 64 + 64 + 12 unrolled slots.
+; Bytes: 7,041, of which 5,664 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -80,7 +80,8 @@ WIDE_SLOT_T2_MID = 37
 WIDE_SLOT_T3_LO = 51            ; and s(w - xh)'s
 WIDE_SLOT_T3_MID = 58
 WIDE_SLOT_SIZE  = 67
-MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
+MV_WIDE_SLOTS   = 32            ; wide columns beyond these take the column pass
+        .assert MV_WIDE_SLOTS >= EMBED_DIM, "a normalised input's wide columns all get a slot"
 
 ; The row loop dispatches with JMP (ptr): the 6502 reads such a pointer's
 ; high byte from the same page, so none may sit at $xxFF.
