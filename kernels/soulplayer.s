@@ -29,11 +29,11 @@
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 17,441,652 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 1,744,165 a token, 1.77 s
+; Cost: the "hello" turn of the vectors soul takes 17,429,086 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,742,909 a token, 1.77 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
 ; Start-up builds matvec's squares table (292,727 6502 cycles, 0.3 s) and the
-; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (621,507
+; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (621,062
 ; with the vectors soul, 0.6 s), whose keys and values every turn then
 ; copies (forward.s). Bytes: 647 (this
 ; file's code and text).
