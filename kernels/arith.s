@@ -5,9 +5,10 @@
 ; (matvec, attention) inline their own multiplies.
 ;
 ; Cycles (exact, measured on the kernel bench, JSR/RTS included):
-;   umul8 93, mul16u 472 (1234 * 3000), sdiv_sat16 870 (-5,000,000 // 3000),
-;   udiv32 1,436 (2^19 // 300), isqrt24 1,515 (4,000,000).
-; Bytes: 446.
+;   umul8 93 (200 * 100), mul16u 472 (1234 * 3000), sdiv_sat16 870 (-5,000,000 // 3000),
+;   udiv32 1,438 (2^19 // 300), isqrt24 1,532 (4,000,000); qs_build 79,025
+;   (once, at start-up).
+; Bytes: 518.
 
 ; umul8: unsigned A * Y -> A (high byte), ar_lo (low byte).
 ; Quarter squares: a*y = f(y+a) - f(y-a), both read from the qs_* tables
@@ -45,21 +46,63 @@ umul8_setup:
         sta ar_t3+1
         rts
 
-; ar_p = -ar_p (32-bit)
-ar_negate_p:
-        sec
+; qs_build: the quarter-square tables (memory.inc), once at start-up with
+; I/O banked out. f(n+1) = f(n) + floor((n+1)/2), from f(-512) = 65536 = 0
+; mod 65536. Clobbers A, X, Y, ar_a, ar_b, ar_p, ar_t1..ar_t4.
+qs_build:
         lda #0
-        sbc ar_p
-        sta ar_p
-        lda #0
-        sbc ar_p+1
+        sta ar_p                ; f
         sta ar_p+1
-        lda #0
-        sbc ar_p+2
-        sta ar_p+2
-        lda #0
-        sbc ar_p+3
-        sta ar_p+3
+        sta ar_t1
+        sta ar_t2
+        sta ar_t3
+        sta ar_t4
+        lda #<-511              ; n + 1
+        sta ar_a
+        lda #>-511
+        sta ar_a+1
+        lda #>qsb_lo
+        sta ar_t1+1
+        lda #>qsb_hi
+        sta ar_t2+1
+        lda #>qs_lo
+        sta ar_t3+1
+        lda #>qs_hi
+        sta ar_t4+1
+        ldx #>1024              ; pages
+        ldy #0
+@entry:
+        lda ar_p                ; the plus table's low byte is the same
+        sta (ar_t1),y
+        sta (ar_t3),y
+        lda ar_p+1
+        sta (ar_t4),y
+        eor #$80
+        sta (ar_t2),y
+        lda ar_a+1              ; f += (n + 1) >> 1, arithmetic
+        cmp #$80
+        ror
+        sta ar_b+1
+        lda ar_a
+        ror
+        clc
+        adc ar_p
+        sta ar_p
+        lda ar_b+1
+        adc ar_p+1
+        sta ar_p+1
+        inc ar_a
+        bne @next
+        inc ar_a+1
+@next:
+        iny
+        bne @entry
+        inc ar_t1+1
+        inc ar_t2+1
+        inc ar_t3+1
+        inc ar_t4+1
+        dex
+        bne @entry
         rts
 
 ; mul16u: unsigned ar_a * unsigned ar_b -> unsigned 32-bit ar_p.

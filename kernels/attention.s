@@ -7,13 +7,19 @@
 ;   0..19). Reads VEC_Q (dims 8*head..8*head+7) and the cache (memory.inc),
 ;   whose entries for positions 0..t must be filled.
 ; Outputs: VEC_ATT dims 8*head..+7, and ATT_WEIGHTS[(layer*4+head)*20 + j]
-;   = w[j] for the TUI. Clobbers A, X, Y, at_*, dv_*.
-; Cycles (exact, `soulterm bench --kernels`, random q, k, v in -3000..2999):
-; 25,278 at t = 4, 36,626 at t = 9, 53,179 at t = 18; more when many LUT
-; weights are nonzero (the weighted sum skips positions whose weight is 0).
-; Bytes: 2,301 (1,120 of them the 8 score slots).
+;   = w[j] for the TUI. Clobbers A, X, Y, at_*, dv_*, fw_ptr.
+; Needs: matvec's squares table (memory.inc) and each cached key's sums
+;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
+; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
+; with every |q| < 1600 (the squares table, 1'. below): 16,582 at t = 4,
+; 20,987 at t = 9, 29,281 at t = 18; with q in -3000..2999 (some q too wide
+; for it: the four byte products, 1.): 25,360 at t = 4, 37,342 at t = 9,
+; 53,252 at t = 18; more when many LUT weights are nonzero (the weighted
+; sum skips positions whose weight is 0).
+; Bytes: 3,336 (1,120 of them the 8 four-product score slots, 496 the 8
+; squares-table ones).
 ;
-; The products use the quarter-square tables (tables.s) through
+; The products use the quarter-square tables (memory.inc) through
 ; self-modified operands, like matvec: the factor that stays fixed through a
 ; loop (a dimension of q; a weight w[j]) is patched into the operands, the
 ; cached key/value bytes index the tables in Y. A 16-bit q times a 16-bit
@@ -21,12 +27,14 @@
 ;   ql*kl (both unsigned, plain)   qh*kl, ql*kh, qh*kh (signed, +32768)
 ; and the 32768s of the signed ones are taken out by the value each score
 ; starts from, SCORE_START = -(8 dims x (2*32768*2^8 + 32768*2^16)).
+; When every q of the head is in -1664..1663, the scores take matvec's
+; squares table instead: two table reads per product (1'. below).
 
 SCORE_START_3   = $F8           ; -(2^27 + 2^34) as 40 bits: $FB_F800_0000
 SCORE_START_4   = $FB
 
 ; Point a product's four table operands at factor at_a: "plus" entries at
-; plus_* + at_off, "minus" entries at qs_* + at_noff (see tables.s).
+; plus_* + at_off, "minus" entries at qs_* + at_noff (see memory.inc).
         .macro patch_pair op_plus_lo, op_minus_lo, op_plus_hi, op_minus_hi, plus_lo, plus_hi
         lda at_off
         sta op_plus_lo+1
@@ -75,7 +83,10 @@ SCORE_START_4   = $FB
         .assert HEAD_DIM == 8 && EMBED_DIM == 32 && N_LAYERS == 2, "shifts assume 8 dims, 32 columns, 2 layers"
         .assert N_HEADS == 4, "(layer*4 + head) is built with two shifts"
 attention_head:
+        jsr at_fast_scores      ; C = 1: a q too wide for the squares table
+        bcc @scored
         jsr at_scores
+@scored:
         jsr at_weights
         jsr at_weighted_sum
         jmp at_divide
@@ -342,6 +353,376 @@ at_patch_pair:
         adc #>qs_hi
         sta (at_slot),y
         rts
+
+; --- 1'. scores through matvec's squares table ---------------------------------
+; With the key's bytes as matvec weights, wl = low byte - 128 and wh = the
+; signed high byte (k = 256*wh + wl + 128: the cache's bytes are wl + 128
+; and wh + 128, matvec's weight form), and 2*q*w = s(w + q) - s(w) - s(q):
+;   2*score = sum_d [s(wl + q) + 256*s(wh + q)]  - KS[j]
+;             - 257 * sum_d s(q) + 256 * sum_d q
+; KS[j] = sum_d [s(wl) + 256*s(wh)] is a constant of the key, summed when it
+; enters the cache (at_key_sums); the q terms are the head's constant (at_cq).
+; A product is two table reads of three bytes, like a matvec short slot:
+; every q[d] of the head must be in -1664..1663 (SQ_OFFSET, matvec.s), else
+; at_fast_scores returns C = 1 and the four-product slots above do the head.
+; The scores are stored halved: the same 40-bit q.k as at_scores'.
+FAST_SLOT_SIZE  = 62
+FS_KL           = 1             ; ldy key low bytes,x
+FS_LO_1         = 4             ; low byte of the "lda SQ_LO + offset,y" operand
+FS_MID_1        = 11            ; lda SQ_MID + offset,y
+FS_HI_1         = 18            ; lda SQ_HI + offset,y
+FS_KH           = 34            ; ldy key high bytes,x
+FS_LO_2         = 37            ; the same three for the high byte
+FS_MID_2        = 44
+FS_HI_2         = 51
+
+        .macro fast_score_slot
+        ldy $FFFF,x             ; wl + 128
+        lda SQ_LO,y             ; s(wl + q): three bytes at bit 0
+        adc at_facc
+        sta at_facc
+        lda $FFFF,y
+        adc at_facc+1
+        sta at_facc+1
+        lda $FFFF,y
+        adc at_facc+2
+        sta at_facc+2
+        bcc @carried
+        inc at_facc+3
+        bne @no_carry
+        inc at_facc+4
+@no_carry:
+        clc
+@carried:
+        ldy $FFFF,x             ; wh + 128
+        lda SQ_LO,y             ; s(wh + q): three bytes at bit 8
+        adc at_facc+1
+        sta at_facc+1
+        lda $FFFF,y
+        adc at_facc+2
+        sta at_facc+2
+        lda $FFFF,y
+        adc at_facc+3
+        sta at_facc+3
+        bcc @done
+        inc at_facc+4
+        clc
+@done:
+        .endmacro
+
+at_fast_scores:
+        jsr at_patch_fast
+        bcc @patched
+        rts                     ; (C = 1)
+@patched:
+        lda at_layer            ; at_ks = (layer*4 + head)*20: this head's key sums
+        asl
+        asl
+        ora at_head
+        tay
+        lda head_weights_offset,y
+        sta at_ks
+        ldx at_t
+at_fast_position:
+        txa                     ; acc = at_cq - KS[j]
+        clc
+        adc at_ks
+        tay
+        sec
+        lda at_cq
+        sbc KS_0,y
+        sta at_facc
+        lda at_cq+1
+        sbc KS_1,y
+        sta at_facc+1
+        lda at_cq+2
+        sbc KS_2,y
+        sta at_facc+2
+        lda at_cq+3
+        sbc KS_3,y
+        sta at_facc+3
+        lda at_cq+4
+        sbc #0
+        sta at_facc+4
+        clc
+at_fast_slots:
+        .repeat HEAD_DIM
+        fast_score_slot
+        .endrepeat
+at_fast_slots_end:
+        .assert at_fast_slots_end - at_fast_slots == HEAD_DIM * FAST_SLOT_SIZE, "fast score slot size"
+        lda at_facc+4           ; score = acc / 2 (acc is even)
+        cmp #$80
+        ror
+        sta SCORE_4,x
+        lda at_facc+3
+        ror
+        sta SCORE_3,x
+        lda at_facc+2
+        ror
+        sta SCORE_2,x
+        lda at_facc+1
+        ror
+        sta SCORE_1,x
+        lda at_facc
+        ror
+        sta SCORE_0,x
+        dex
+        bmi @done
+        jmp at_fast_position
+@done:
+        clc
+        rts
+
+; Patch the 8 fast slots for this head's q and key columns and sum the
+; head's constant at_cq = 256 * (sum q - sum s(q)) - sum s(q). Returns C = 1
+; (nothing else done) when a q is outside -1664..1663.
+at_patch_fast:
+        lda #<at_fast_slots
+        sta at_slot
+        lda #>at_fast_slots
+        sta at_slot+1
+        lda #0
+        sta at_sq
+        sta at_sq+1
+        sta at_sq+2
+        sta at_sq+3
+        sta at_qs
+        sta at_qs+1
+        sta at_d
+@dimension:
+        lda at_head             ; Y = head*8 + d: the q element
+        asl
+        asl
+        asl
+        ora at_d
+        tay
+        clc                     ; at_off = SQ_OFFSET + q
+        lda VEC_Q,y
+        adc #<SQ_OFFSET
+        sta at_off
+        lda VEC_Q+VEC_HIGH,y
+        adc #>SQ_OFFSET
+        cmp #SQ_LIMIT_PAGE
+        bcc @in_range
+        rts                     ; (C = 1)
+@in_range:
+        sta at_off+1
+        clc                     ; at_qs += q
+        lda VEC_Q,y
+        adc at_qs
+        sta at_qs
+        lda VEC_Q+VEC_HIGH,y
+        adc at_qs+1
+        sta at_qs+1
+        tya                     ; X = layer*32 + head*8 + d: the key column
+        sta at_p0
+        lda at_layer
+        lsr
+        ror
+        ror
+        ror
+        ora at_p0
+        tax
+        ldy #FS_KL
+        lda key_column_lo,x
+        sta (at_slot),y
+        ldy #FS_KH
+        sta (at_slot),y
+        ldy #FS_KL + 1
+        lda key_column_hi,x
+        sta (at_slot),y
+        clc
+        adc #>(KEY_HI - KEY_LO)
+        ldy #FS_KH + 1
+        sta (at_slot),y
+        lda at_off              ; the table operands
+        ldy #FS_LO_1
+        sta (at_slot),y
+        ldy #FS_MID_1
+        sta (at_slot),y
+        ldy #FS_HI_1
+        sta (at_slot),y
+        ldy #FS_LO_2
+        sta (at_slot),y
+        ldy #FS_MID_2
+        sta (at_slot),y
+        ldy #FS_HI_2
+        sta (at_slot),y
+        clc
+        lda at_off+1
+        adc #>SQ_MID
+        sta at_a                ; page of s(q + .) in SQ_MID
+        ldy #FS_MID_1 + 1
+        sta (at_slot),y
+        ldy #FS_MID_2 + 1
+        sta (at_slot),y
+        adc #>(SQ_HI - SQ_MID)
+        sta at_a+1              ; and in SQ_HI
+        ldy #FS_HI_1 + 1
+        sta (at_slot),y
+        ldy #FS_HI_2 + 1
+        sta (at_slot),y
+        lda at_off              ; at_sq += s(q), the entry 128 further on
+        sta at_noff
+        lda #>SQ_LO
+        sta at_noff+1
+        ldy #128
+        clc
+        lda (at_noff),y
+        adc at_sq
+        sta at_sq
+        lda at_a                ; (LDA and STA keep the carry)
+        sta at_noff+1
+        lda (at_noff),y
+        adc at_sq+1
+        sta at_sq+1
+        lda at_a+1
+        sta at_noff+1
+        lda (at_noff),y
+        adc at_sq+2
+        sta at_sq+2
+        bcc @next
+        inc at_sq+3
+@next:
+        clc
+        lda at_slot
+        adc #FAST_SLOT_SIZE
+        sta at_slot
+        bcc @same_page
+        inc at_slot+1
+@same_page:
+        inc at_d
+        lda at_d
+        cmp #HEAD_DIM
+        beq @constant
+        jmp @dimension
+@constant:                      ; at_cq = 256*(at_qs - at_sq) - at_sq
+        lda at_qs+1             ; T = at_qs (sign-extended) - at_sq, 32 bits
+        and #$80
+        beq @qs_positive
+        lda #$FF
+@qs_positive:
+        sta at_p0               ; sign extension of at_qs
+        sec
+        lda at_qs
+        sbc at_sq
+        sta at_cq+1
+        lda at_qs+1
+        sbc at_sq+1
+        sta at_cq+2
+        lda at_p0
+        sbc at_sq+2
+        sta at_cq+3
+        lda at_p0
+        sbc at_sq+3
+        sta at_cq+4
+        sec                     ; - at_sq at bit 0
+        lda #0
+        sbc at_sq
+        sta at_cq
+        lda at_cq+1
+        sbc at_sq+1
+        sta at_cq+1
+        lda at_cq+2
+        sbc at_sq+2
+        sta at_cq+2
+        lda at_cq+3
+        sbc at_sq+3
+        sta at_cq+3
+        lda at_cq+4
+        sbc #0
+        sta at_cq+4
+        clc
+        rts
+
+; at_key_sums: KS[j] of the 4 heads of layer at_layer at position at_t
+; (memory.inc), from the keys in the cache: sum over the head's 8 dims of
+; s(wl) + 256*s(wh), read from the squares table at offset SQ_OFFSET + 0
+; (each s(w) <= 16384: two bytes). Run whenever a key enters the cache.
+; Clobbers A, X, Y, at_facc, at_d, at_j, at_ks, fw_ptr.
+        .assert <ATT_WEIGHTS == 0, "head_weights_offset doubles as (layer*4 + head)*20"
+at_key_sums:
+        lda at_layer            ; first key column: layer*32
+        lsr
+        ror
+        ror
+        ror
+        sta at_d
+        lda at_layer            ; KS index of (layer, head 0, t)
+        asl
+        asl
+        tay
+        lda head_weights_offset,y
+        clc
+        adc at_t
+        sta at_ks
+@head:
+        lda #0
+        sta at_facc
+        sta at_facc+1
+        sta at_facc+2
+        sta at_facc+3
+        lda #HEAD_DIM
+        sta at_j
+@dimension:
+        ldx at_d
+        lda key_column_lo,x
+        sta fw_ptr
+        lda key_column_hi,x
+        sta fw_ptr+1
+        ldy at_t
+        lda (fw_ptr),y          ; wl + 128
+        tax
+        clc
+        lda SQ_LO + <SQ_OFFSET,x
+        adc at_facc
+        sta at_facc
+        lda SQ_MID + SQ_OFFSET,x
+        adc at_facc+1
+        sta at_facc+1
+        bcc @low_done
+        inc at_facc+2
+        bne @low_done
+        inc at_facc+3
+@low_done:
+        lda fw_ptr+1
+        clc
+        adc #>(KEY_HI - KEY_LO)
+        sta fw_ptr+1
+        lda (fw_ptr),y          ; wh + 128
+        tax
+        clc
+        lda SQ_LO + <SQ_OFFSET,x
+        adc at_facc+1
+        sta at_facc+1
+        lda SQ_MID + SQ_OFFSET,x
+        adc at_facc+2
+        sta at_facc+2
+        bcc @high_done
+        inc at_facc+3
+@high_done:
+        inc at_d
+        dec at_j
+        bne @dimension
+        ldy at_ks
+        lda at_facc
+        sta KS_0,y
+        lda at_facc+1
+        sta KS_1,y
+        lda at_facc+2
+        sta KS_2,y
+        lda at_facc+3
+        sta KS_3,y
+        tya
+        clc
+        adc #CONTEXT
+        sta at_ks
+        lda at_d
+        and #EMBED_DIM - 1
+        bne @head
+        rts
+        .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
 
 ; --- 2. LUT weights -----------------------------------------------------------
 ; f[j] = score >> 14 = bytes 2..4 of score << 2; M = max f;

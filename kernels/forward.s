@@ -19,9 +19,9 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,347,475 at context length 5, 1,453,553 at 10, 1,682,677 at 19
-;   (models/soul.bin, whose normalised inputs are wider: 1,890,009 at 19).
-; Bytes: 872.
+;   1,242,720 at context length 5, 1,307,838 at 10, 1,462,016 at 19
+;   (models/soul.bin, whose normalised inputs are wider: 1,755,290 at 19).
+; Bytes: 899.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
@@ -169,7 +169,12 @@ forward_first:
         sta VALUE_HI + CONTEXT * EMBED_DIM,x
         dex
         bpl @value
-        rts
+        lda #0                  ; and the keys' sums (attention.s)
+        sta at_t
+        sta at_layer
+        jsr at_key_sums
+        inc at_layer
+        jmp at_key_sums
         .assert N_LAYERS == 2, "forward_first copies the value rows of two layers"
 
 ; fw_ptr = position 0 of key column X (low bytes), Y = 0; fw_key_high moves it
@@ -246,7 +251,7 @@ fw_layer:
 @head:
         lda at_head
         sta NOW_HEAD
-        inc VIC_BORDER
+        jsr fw_border
         jsr attention_head
         inc at_head
         lda at_head
@@ -279,6 +284,16 @@ fw_layer_kv:
         ldy #LD_V
         jsr fw_matvec_same_input
         jmp fw_store_kv
+
+; Step the border colour: I/O is banked out while the kernels compute
+; (soulplayer.s), so it comes in for the one write.
+fw_border:
+        lda #MEM_ALL_RAM | MEM_IO_IN
+        sta CPU_PORT
+        inc VIC_BORDER
+        lda #MEM_ALL_RAM
+        sta CPU_PORT
+        rts
 
 ; Run the norm / matvec whose descriptor address is at offset Y of the layer table.
 fw_norm:
@@ -328,7 +343,7 @@ run_rmsnorm:
         iny
         lda (fw_desc),y
         sta rn_out+1
-        inc VIC_BORDER
+        jsr fw_border
         jmp rmsnorm
 
 ; matvec with the matvec descriptor at X/Y (mv_flags set by the caller).
@@ -368,7 +383,7 @@ run_matvec:
         iny
         lda (fw_desc),y
         sta mv_out+1
-        inc VIC_BORDER
+        jsr fw_border
         jmp matvec
 
 ; The new key and value go into the cache at position at_t, high bytes
@@ -436,7 +451,7 @@ fw_store_kv:
         sta (fw_ptr),y
         dey
         bpl @value_high
-        rts
+        jmp at_key_sums         ; the new key's sums for the fast scores
 
 ; --- what each layer runs, from soul.inc's tensors --------------------------
 layer_0:

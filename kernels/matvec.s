@@ -35,25 +35,28 @@
 ;     The table holds s(n) for -SQ_RANGE <= n < SQ_RANGE (memory.inc), built
 ;     at start-up.
 ;   * Zero inputs take a small slot too: their s(w) is in the row constant.
-;   * Wider inputs (under 1% in the vectors soul, ~25% of the normalised
-;     inputs in models/soul.bin) are split, x = 512*xh + xl, and take
-;       s(w + xl) - s(xl) + 256 * (s(w + xh) - s(w - xh))   (= 2*w*x + s(w))
-;     in a "wide" slot (67 bytes, ~89 cycles); beyond the 12 wide slots, a
-;     column pass adds the same into 32-bit sums per row (WIDE_SUM_*,
-;     ~115 cycles per row) before the rows run.
+;   * Wider inputs (under 1% in the vectors soul, 46% of the normalised
+;     inputs in models/soul.bin, benchmarks/wide_activations.py) are split,
+;     x = 128*xh + xl with xl in -64..63, and take
+;       s(w + xl) - s(xl) + 256 * (f(w + xh) - f(w - xh))   (= 2*w*x + s(w))
+;     with f the quarter squares (memory.inc: f(w + xh) - f(w - xh) = w*xh,
+;     no constant left over) in a "wide" slot (64 bytes, 77 cycles plus page
+;     crossings); beyond the 32 wide slots, a column pass adds the same into
+;     32-bit sums per row (WIDE_SUM_*, ~105 cycles per row) before the rows
+;     run.
 ; (SQ_RANGE = 1792, memory.inc: SQ_OFFSET = SQ_RANGE - 128 = 1664.)
 ; A row enters the small slots at the first filled one, then the short and
 ; the wide ones (each block filled from its end backwards), then finishes.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 46,941       32x32, 16-bit inputs: 123,796
-;   128x32 logits: 162,880 / 456,797         64x32 fc1 + bias: 85,718 / 234,546
-;   32x64 fc2 + bias: 91,656 / 250,765
+;   32x32, inputs in -256..255: 46,955       32x32, 16-bit inputs: 99,642
+;   128x32 logits: 162,978 / 354,403         64x32 fc1 + bias: 85,757 / 184,717
+;   32x64 fc2 + bias: 91,620 / 215,290
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
-; finish (~70 on the fast finish, mv_finish_fast), 29 / ~37 / ~89 per small /
+; finish (~70 on the fast finish, mv_finish_fast), 29 / ~37 / ~79 per small /
 ; short / wide multiply-accumulate.
-; Bytes: 5,701, of which 4,324 are the 64 + 64 + 12 unrolled slots.
+; Bytes: 6,956, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -75,12 +78,13 @@ SLOT_S1         = 11            ; lda SQ_MID + offset,y
 SLOT_S2         = 18            ; lda SQ_HI + offset,y
 SHORT_SLOT_SIZE = 29
 SMALL_SLOT_SIZE = 26            ; the same operands, without SLOT_S2
-WIDE_SLOT_T2_LO = 30            ; a short slot's operands, then s(w + xh)'s
-WIDE_SLOT_T2_MID = 37
-WIDE_SLOT_T3_LO = 51            ; and s(w - xh)'s
-WIDE_SLOT_T3_MID = 58
-WIDE_SLOT_SIZE  = 67
-MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
+WIDE_SLOT_T2_LO = 27            ; a small slot's operands, then f(w + xh)'s
+WIDE_SLOT_T2_HI = 34
+WIDE_SLOT_T3_LO = 48            ; and f(w - xh)'s
+WIDE_SLOT_T3_HI = 55
+WIDE_SLOT_SIZE  = 64
+MV_WIDE_SLOTS   = 32            ; wide columns beyond these take the column pass
+        .assert MV_WIDE_SLOTS >= EMBED_DIM, "a normalised input's wide columns all get a slot"
 
 ; The row loop dispatches with JMP (ptr): the 6502 reads such a pointer's
 ; high byte from the same page, so none may sit at $xxFF.
@@ -108,32 +112,6 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
 @no_carry:
         .endmacro
 
-; A wide input, x = 512*xh + xl: sum += s(w + xl) + 256 * (s(w + xh) -
-; s(w - xh)); its first 29 bytes are a short slot (for xl).
-        .macro wide_slot
-        short_slot
-        lda SQ_LO,y             ; s(w + xh), low byte (|w + xh| <= 192)
-        adc mv_acc1
-        sta mv_acc1
-        lda $FFFF,y             ; middle byte
-        adc mv_acc2
-        sta mv_acc2
-        bcc @no_carry_2
-        inc mv_acc3
-@no_carry_2:
-        sec
-        lda mv_acc1
-        sbc SQ_LO,y             ; - s(w - xh), low byte
-        sta mv_acc1
-        lda mv_acc2
-        sbc $FFFF,y             ; middle byte
-        sta mv_acc2
-        bcs @no_borrow
-        dec mv_acc3
-@no_borrow:
-        clc
-        .endmacro
-
 ; A short slot without its third byte, for |x| <= 127 (s(w+x) < 65536).
         .macro small_slot
         ldy $FFFF,x             ; weight of this row in this column
@@ -150,6 +128,33 @@ MV_WIDE_SLOTS   = 12            ; wide columns beyond these take the column pass
 @carried:
         clc
 @no_carry:
+        .endmacro
+
+; A wide input, x = 128*xh + xl (xl in -64..63): sum += s(w + xl) + 256 *
+; (f(w + xh) - f(w - xh)), f the quarter squares (memory.inc), whose
+; difference is exactly w*xh; its first 26 bytes are a small slot (for xl).
+        .macro wide_slot
+        small_slot
+        lda $FFFF,y             ; f(w + xh), low byte (|w +- xh| <= 384)
+        adc mv_acc1
+        sta mv_acc1
+        lda $FFFF,y             ; high byte
+        adc mv_acc2
+        sta mv_acc2
+        bcc @no_carry_2
+        inc mv_acc3
+@no_carry_2:
+        sec
+        lda mv_acc1
+        sbc $FFFF,y             ; - f(w - xh), low byte
+        sta mv_acc1
+        lda mv_acc2
+        sbc $FFFF,y             ; high byte
+        sta mv_acc2
+        bcs @no_borrow
+        dec mv_acc3
+@no_borrow:
+        clc
         .endmacro
 
 matvec:
@@ -683,12 +688,13 @@ mv_take_slot:
         sta (mv_slot),y
         rts
 
-; A wide column (mv_col, weights at mv_colbase): with x = 512*xh + xl,
-; xl in -256..255 and xh in -64..64,
-;   2*w*x + s(w) = s(w + xl) - s(xl) + 256 * (s(w + xh) - s(w - xh))
-; (s(a+b) - s(a-b) = 4ab). Every row's wide sum gets all but the -s(xl),
-; which the fresh walk subtracts from mv_k. The first wide column of a call
-; starts the sums from the row constants.
+; A wide column (mv_col, weights at mv_colbase): with x = 128*xh + xl,
+; xl in -64..63 and xh in -256..256,
+;   2*w*x + s(w) = s(w + xl) - s(xl) + 256 * (f(w + xh) - f(w - xh))
+; (f(a) - f(b) = (a*a - b*b) / 4 = w*xh exactly: a and b have one parity).
+; Every row's wide sum gets all but the -s(xl), which the fresh walk
+; subtracts from mv_k. The first wide column of a call starts the sums from
+; the row constants.
 mv_wide_column:
         bit mv_flags
         bmi @started
@@ -698,75 +704,83 @@ mv_wide_column:
         sta mv_wide_rows@weights+1
         lda mv_colbase+1
         sta mv_wide_rows@weights+2
-        lda mv_t2
-        sta mv_wide_rows@t2_lo+1
-        sta mv_wide_rows@t2_mid+1
-        lda mv_t2p
-        sta mv_wide_rows@t2_mid+2
-        lda mv_t3
-        sta mv_wide_rows@t3_lo+1
-        sta mv_wide_rows@t3_mid+1
-        lda mv_t3p
-        sta mv_wide_rows@t3_mid+2
         lda mv_off
         sta mv_wide_rows@t1_lo+1
         sta mv_wide_rows@t1_mid+1
-        sta mv_wide_rows@t1_hi+1
         lda mv_sq_mid
         sta mv_wide_rows@t1_mid+2
-        lda mv_sq_hi
-        sta mv_wide_rows@t1_hi+2
+        lda mv_t2
+        sta mv_wide_rows@t2_lo+1
+        sta mv_wide_rows@t2_hi+1
+        lda mv_t2p
+        sta mv_wide_rows@t2_lo+2
+        clc
+        adc #>(qs_hi - qs_lo)
+        sta mv_wide_rows@t2_hi+2
+        lda mv_t3
+        sta mv_wide_rows@t3_lo+1
+        sta mv_wide_rows@t3_hi+1
+        lda mv_t3p
+        sta mv_wide_rows@t3_lo+2
+        clc
+        adc #>(qs_hi - qs_lo)
+        sta mv_wide_rows@t3_hi+2
         jmp mv_wide_rows
 
-; The table operands of wide column mv_col, x = 512*xh + xl: s(w + xh) at
-; offset SQ_OFFSET + xh (mv_t2, page of its middle byte mv_t2p), s(w - xh)
-; likewise (mv_t3, mv_t3p), s(w + xl) like a slot's (mv_off, mv_sq_mid,
-; mv_sq_hi).
+; The table operands of wide column mv_col, x = 128*xh + xl: f(w + xh) at
+; qs_lo + 384 + xh (mv_t2 low byte, mv_t2p page; the high bytes 1024
+; further, memory.inc), f(w - xh) at qs_lo + 384 - xh (mv_t3, mv_t3p),
+; s(w + xl) like a small slot's (mv_off, mv_sq_mid, mv_sq_hi).
+; xh = (x + 64) >> 7, xl = ((x + 64) & 127) - 64.
+        .assert <qs_lo == 0, "the quarter squares must be page-aligned"
 mv_wide_offsets:
         ldy mv_col
-        lda (mv_in_hi),y        ; xh = (high byte asr 1) + its bit 0
-        cmp #$80
-        ror
-        adc #0
-        tax
-        and #$80                ; sign extension of xh
-        beq @xh_not_negative
-        lda #$FF
-@xh_not_negative:
-        sta mv_noff
-        txa                     ; s(w + xh): offset SQ_OFFSET + xh
-        clc
-        adc #<SQ_OFFSET
-        sta mv_t2
-        lda mv_noff
-        adc #>SQ_OFFSET + >SQ_MID
-        sta mv_t2p
-        stx mv_off              ; s(w - xh): offset SQ_OFFSET - xh
-        sec
-        lda #<SQ_OFFSET
-        sbc mv_off
-        sta mv_t3
-        lda #>SQ_OFFSET + >SQ_MID
-        sbc mv_noff
-        sta mv_t3p
-        lda (mv_in_hi),y        ; s(w + xl): offset SQ_OFFSET + xl, with
-        and #1                  ; xl = low byte - 256 * bit 0 of the high byte
-        eor #1
-        clc
-        adc #>SQ_OFFSET - 1
-        sta mv_off+1
-        lda (mv_in),y
-        clc
-        adc #<SQ_OFFSET
+        lda (mv_in),y           ; x + 64: low byte in mv_off, high byte
+        clc                     ; (a 9-bit signed number) in mv_noff
+        adc #64
         sta mv_off
-        lda mv_off+1
+        lda #0
+        sta mv_noff+1           ; its sign extension
+        lda (mv_in_hi),y
+        bpl @positive
+        dec mv_noff+1
+@positive:
         adc #0
+        sta mv_noff
+        bcc @no_carry
+        inc mv_noff+1
+@no_carry:
+        lda mv_off              ; xh = 2 * high + bit 7 of low
+        asl
+        rol mv_noff
+        rol mv_noff+1           ; mv_noff = xh (16-bit)
+        clc                     ; mv_t2 = qs_lo + 384 + xh
+        lda mv_noff
+        adc #<384
+        sta mv_t2
+        lda mv_noff+1
+        adc #>384 + >qs_lo
+        sta mv_t2p
+        sec                     ; mv_t3 = qs_lo + 384 - xh
+        lda #<384
+        sbc mv_noff
+        sta mv_t3
+        lda #>384 + >qs_lo
+        sbc mv_noff+1
+        sta mv_t3p
+        lda mv_off              ; s(w + xl): offset SQ_OFFSET + xl = $680 +
+        and #$7F                ; ((x + 64) & 127) - 64 = $640 + (x + 64) & 127
+        clc
+        adc #<(SQ_OFFSET - 64)
+        sta mv_off
+        lda #>(SQ_OFFSET - 64)
         sta mv_off+1
-        adc #>SQ_MID            ; (carry clear)
+        lda #>SQ_MID + >(SQ_OFFSET - 64)
         sta mv_sq_mid
-        adc #>(SQ_HI - SQ_MID)
+        lda #>SQ_HI + >(SQ_OFFSET - 64)
         sta mv_sq_hi
         rts
+        .assert >(SQ_OFFSET - 64) == >(SQ_OFFSET + 63), "xl's offsets share one page"
 
 ; mv_slot = the next wide slot (mv_wide_left > 0), its weight operand = the column.
 mv_take_wide_slot:
@@ -793,34 +807,38 @@ mv_patch_wide_slot:
         ldy #SLOT_S0
         lda mv_off
         sta (mv_slot),y
-        ldy #SLOT_S1
+        iny
+        lda #>SQ_LO
         sta (mv_slot),y
-        ldy #SLOT_S2
+        ldy #SLOT_S1
+        lda mv_off
         sta (mv_slot),y
         iny
-        lda mv_sq_hi
-        sta (mv_slot),y
-        ldy #SLOT_S1 + 1
         lda mv_sq_mid
-        sta (mv_slot),y
-        ldy #SLOT_S0 + 1
-        lda #>SQ_LO
         sta (mv_slot),y
         ldy #WIDE_SLOT_T2_LO
         lda mv_t2
         sta (mv_slot),y
-        ldy #WIDE_SLOT_T2_MID
-        sta (mv_slot),y
-        iny
-        lda mv_t2p
+        ldy #WIDE_SLOT_T2_HI
         sta (mv_slot),y
         ldy #WIDE_SLOT_T3_LO
         lda mv_t3
         sta (mv_slot),y
-        ldy #WIDE_SLOT_T3_MID
+        ldy #WIDE_SLOT_T3_HI
         sta (mv_slot),y
-        iny
+        ldy #WIDE_SLOT_T2_LO + 1
+        lda mv_t2p
+        sta (mv_slot),y
+        clc
+        adc #>(qs_hi - qs_lo)
+        ldy #WIDE_SLOT_T2_HI + 1
+        sta (mv_slot),y
+        ldy #WIDE_SLOT_T3_LO + 1
         lda mv_t3p
+        sta (mv_slot),y
+        clc
+        adc #>(qs_hi - qs_lo)
+        ldy #WIDE_SLOT_T3_HI + 1
         sta (mv_slot),y
         rts
 
@@ -851,7 +869,7 @@ mv_wide_start:
         bpl @row
         rts
 
-; One wide column down all rows: sum += s(w + xl) + 256 * (s(w + xh) - s(w - xh)).
+; One wide column down all rows: sum += s(w + xl) + 256 * (f(w + xh) - f(w - xh)).
 mv_wide_rows:
         ldx mv_rows
         dex
@@ -864,21 +882,21 @@ mv_wide_rows:
         adc WIDE_SUM_0,x
         sta WIDE_SUM_0,x
 @t1_mid:
-        lda $FFFF,y
+        lda $FFFF,y             ; (|w + xl| <= 192: two bytes)
         adc WIDE_SUM_1,x
         sta WIDE_SUM_1,x
-@t1_hi:
-        lda $FFFF,y
-        adc WIDE_SUM_2,x
-        sta WIDE_SUM_2,x
-        bcc @t2_lo
+        bcc @t2
+        inc WIDE_SUM_2,x
+        bne @carried
         inc WIDE_SUM_3,x
+@carried:
         clc
+@t2:
 @t2_lo:
-        lda SQ_LO,y             ; (|w + xh| <= 192: two bytes)
+        lda $FFFF,y             ; f(w + xh) at bit 8
         adc WIDE_SUM_1,x
         sta WIDE_SUM_1,x
-@t2_mid:
+@t2_hi:
         lda $FFFF,y
         adc WIDE_SUM_2,x
         sta WIDE_SUM_2,x
@@ -888,10 +906,10 @@ mv_wide_rows:
         sec
         lda WIDE_SUM_1,x
 @t3_lo:
-        sbc SQ_LO,y
+        sbc $FFFF,y             ; - f(w - xh)
         sta WIDE_SUM_1,x
         lda WIDE_SUM_2,x
-@t3_mid:
+@t3_hi:
         sbc $FFFF,y
         sta WIDE_SUM_2,x
         bcs @next

@@ -5,13 +5,16 @@
 ; Inputs (zero page): rn_in, rn_out (vector pages, may be the same),
 ;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles: 32,229 for 32 values in -3000..2999 (exact, `soulterm bench
-; --kernels`); values of 4096 and more take a slower square. Bytes: 753.
+; Cycles: 24,069 for 32 values in -3000..2999 and s_g = 6 (exact,
+; `soulterm bench --kernels`); values of 4096 and more take a slower square.
+; Bytes: 906.
 ;
 ; Speed: a square of |xs| < 256 is one table read, f(2*xs) = xs^2; the 32
 ; products x*inv share one factor, so inv's bytes are patched into the table
 ; operands of rn_times_inv once per call and each product is four table
-; differences indexed by the bytes of |x|.
+; differences indexed by the bytes of |x|. Everything after is done on
+; magnitudes (a negative value's floor is the ceiling of its magnitude), and
+; the gain shift is at most four unrolled steps of a chain chosen per call.
 
 rmsnorm:
         clc                     ; high bytes of the vectors are 128 further
@@ -31,6 +34,7 @@ rmsnorm:
         jsr rn_mean_square
         jsr rn_inverse_root
         jsr rn_patch_inv
+        jsr rn_prepare_shift
         ldy #EMBED_DIM - 1
 @element:
         sty rn_i
@@ -41,6 +45,7 @@ rmsnorm:
         rts
 
 ; rn_sum = sum over i of (x[i] >> 4)^2.
+        .assert RMS_PRE_SHIFT == 4, "rn_mean_square shifts by one nibble"
 rn_mean_square:
         lda #0
         sta rn_sum
@@ -49,28 +54,41 @@ rn_mean_square:
         sta rn_sum+3
         ldy #EMBED_DIM - 1
 @element:
-        lda (rn_in_hi),y        ; xs = x >> 4, as |xs| (sign no longer matters)
-        sta ar_a+1
-        lda (rn_in),y
+        lda (rn_in),y           ; xs = x >> 4: low byte from both bytes' nibbles
+        lsr
+        lsr
+        lsr
+        lsr
         sta ar_a
-        ldx #RMS_PRE_SHIFT
-@pre_shift:
-        lda ar_a+1
-        cmp #$80
-        ror ar_a+1
-        ror ar_a
-        dex
-        bne @pre_shift
-        lda ar_a+1
-        bpl @magnitude
+        lda (rn_in_hi),y
+        asl
+        asl
+        asl
+        asl
+        ora ar_a
+        sta ar_a
+        lda (rn_in_hi),y        ; high byte: the high byte's top nibble, signed
+        bmi @negative
+        lsr
+        lsr
+        lsr
+        lsr
+        jmp @magnitude
+@negative:
+        lsr
+        lsr
+        lsr
+        lsr
+        ora #$F0
+        sta ar_a+1              ; |xs| (the sign no longer matters)
         sec
         lda #0
         sbc ar_a
         sta ar_a
         lda #0
         sbc ar_a+1
-        sta ar_a+1
 @magnitude:
+        sta ar_a+1
         bne @wide               ; |xs| >= 256: a full 16x16 product
         lda ar_a                ; xs^2 = f(2*xs) = qs[512 + 2*xs]
         asl
@@ -205,102 +223,190 @@ rn_patch_inv:
         rn_patch_factor rn_inv+1, rn_times_inv@n1, rn_times_inv@n2, rn_times_inv@n3, rn_times_inv@n4
         rts
 
-; Element rn_i (in Y): out = sat16((((x*inv) >> 15) * g) >> s_g).
+; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
+; magnitude P >> s_g is P shifted right r bits (r <= 3) or left 8-r bits
+; (r >= 4, one byte more dropped), then read from byte rn_bytes on. Patches
+; rn_scale's jump into the matching chain; rn_round = 2^s_g - 1 turns the
+; floor of a magnitude into the ceiling a negative value needs.
+RN_RIGHT_STEP   = 6             ; bytes of one right-shift step
+RN_LEFT_STEP    = 8             ; bytes of one left-shift step
+rn_prepare_shift:
+        lda #0
+        sta rn_round
+        sta rn_round+1
+        ldx rn_shift
+        beq @round_done
+@round:
+        sec                     ; rn_round = 2 * rn_round + 1
+        rol rn_round
+        rol rn_round+1
+        dex
+        bne @round
+@round_done:
+        lda rn_shift
+        lsr
+        lsr
+        lsr
+        sta rn_bytes
+        lda rn_shift
+        and #7
+        cmp #4
+        bcc @patch              ; r <= 3: r right steps before the chain's end
+        inc rn_bytes            ; r >= 4: 8 - r left steps, one byte more dropped
+@patch:
+        tax
+        lda rn_shift_entry_lo,x
+        sta rn_scale@shift+1
+        lda rn_shift_entry_hi,x
+        sta rn_scale@shift+2
+        rts
+
+; Entries into the chains: r = 0..3 right steps, r = 4..7 left steps (8 - r).
+rn_shift_entry_lo:
+        .repeat 4, r
+        .byte <(rn_right_end - r * RN_RIGHT_STEP)
+        .endrepeat
+        .repeat 4, r
+        .byte <(rn_shifted - (4 - r) * RN_LEFT_STEP)
+        .endrepeat
+rn_shift_entry_hi:
+        .repeat 4, r
+        .byte >(rn_right_end - r * RN_RIGHT_STEP)
+        .endrepeat
+        .repeat 4, r
+        .byte >(rn_shifted - (4 - r) * RN_LEFT_STEP)
+        .endrepeat
+
+; Element rn_i (in Y): out = sat16(floor(floor(x*inv / 2^15) * g / 2^s_g)),
+; on magnitudes: |y| = floor or (x < 0) ceiling of |x|*inv / 2^15, P = |y|*|g|,
+; |out| = floor or (negative product) ceiling of P / 2^s_g.
 rn_scale:
         lda (rn_in_hi),y        ; |x| into ar_a, its sign into ar_sign
         sta ar_sign
-        sta ar_a+1
-        lda (rn_in),y
-        sta ar_a
-        bit ar_sign
         bpl @positive
         sec
         lda #0
-        sbc ar_a
+        sbc (rn_in),y
         sta ar_a
         lda #0
-        sbc ar_a+1
+        sbc (rn_in_hi),y
         sta ar_a+1
+        jmp @have_magnitude
 @positive:
-        jsr rn_times_inv        ; ar_p = |x| * inv
+        sta ar_a+1
+        lda (rn_in),y
+        sta ar_a
+@have_magnitude:
+        jsr rn_times_inv        ; ar_p = |x| * inv (< 2^30)
         bit ar_sign
-        bpl @shift
-        jsr ar_negate_p
-@shift:
-        asl ar_p+1              ; >> 15 = << 1, then bytes 2..3 (floor)
+        bpl @floor_y
+        clc                     ; x < 0: ceiling, + 2^15 - 1
+        lda ar_p
+        adc #$FF
+        lda ar_p+1
+        adc #$7F
+        sta ar_p+1
+        bcc @floor_y
+        inc ar_p+2
+        bne @floor_y
+        inc ar_p+3
+@floor_y:
+        lda ar_p+1              ; |y| = ar_p >> 15: bytes 2, 3 of ar_p << 1
+        asl
         rol ar_p+2
         rol ar_p+3
-        ldy rn_i                ; y * g: magnitudes, then the sign
-        lda (rn_gain),y
-        eor ar_p+3
+        ldy rn_i
+        lda (rn_gain),y         ; sign of the product, then |g|
+        eor ar_sign
         sta ar_sign
-        lda ar_p+3
-        bpl @y_positive
-        sec
-        lda #0
-        sbc ar_p+2
-        sta ar_p+2
-        lda #0
-        sbc ar_p+3
-        sta ar_p+3
-@y_positive:
         lda (rn_gain),y
         bpl @g_positive
         eor #$FF
         clc
         adc #1
 @g_positive:
-        jsr umul8_setup         ; |g| * |y|: two byte products
+        jsr umul8_setup         ; P = |y| * |g|: two byte products
         ldy ar_p+2
-        jsr umul8_again
-        sta ar_p+1
-        lda ar_lo
-        sta ar_p
+        sec
+        lda (ar_t1),y
+        sbc (ar_t2),y
+        sta rn_p
+        lda (ar_t3),y
+        sbc (ar_t4),y
+        sta rn_p+1
         ldy ar_p+3
-        jsr umul8_again
+        sec
+        lda (ar_t1),y
+        sbc (ar_t2),y
         tax
+        lda (ar_t3),y
+        sbc (ar_t4),y
+        sta rn_p+2
         clc
-        lda ar_lo
-        adc ar_p+1
-        sta ar_p+1
         txa
-        adc #0
-        sta ar_p+2
+        adc rn_p+1
+        sta rn_p+1
+        bcc @no_carry
+        inc rn_p+2
+@no_carry:
         lda #0
-        sta ar_p+3
+        sta rn_p+3
+        sta rn_p+4
         bit ar_sign
-        bpl @gain_shift_start
-        jsr ar_negate_p
-@gain_shift_start:
-        ldx rn_shift
-        beq @store
-@gain_shift:
-        lda ar_p+3
-        cmp #$80
-        ror ar_p+3
-        ror ar_p+2
-        ror ar_p+1
-        ror ar_p
-        dex
-        bne @gain_shift
-@store:
-        ldy rn_i                ; sat16: in range when bytes 2, 3 extend byte 1's sign
-        lda ar_p+1
-        asl
-        lda #0
-        adc #$FF
-        eor #$FF
-        cmp ar_p+2
+        bpl @shift
+        clc                     ; a negative product: ceiling, + 2^s_g - 1
+        lda rn_p
+        adc rn_round
+        sta rn_p
+        lda rn_p+1
+        adc rn_round+1
+        sta rn_p+1
+        bcc @shift
+        inc rn_p+2
+@shift:
+        jmp $FFFF               ; into rn_right_chain or rn_left_chain
+
+rn_right_chain:
+        .repeat 3
+        lsr rn_p+2
+        ror rn_p+1
+        ror rn_p
+        .endrepeat
+rn_right_end:
+        .assert rn_right_end - rn_right_chain == 3 * RN_RIGHT_STEP, "right step size"
+        jmp rn_shifted
+rn_left_chain:
+        .repeat 4
+        asl rn_p
+        rol rn_p+1
+        rol rn_p+2
+        rol rn_p+3
+        .endrepeat
+rn_shifted:
+        .assert rn_shifted - rn_left_chain == 4 * RN_LEFT_STEP, "left step size"
+        ldx rn_bytes            ; |out| = bytes X, X+1 (the ones above are 0
+        ldy rn_i                ; but byte X+2): sat16 by the sign
+        lda rn_p+2,x
         bne @saturate
-        cmp ar_p+3
-        bne @saturate
-        lda ar_p
+        lda rn_p+1,x
+        bmi @saturate
+        bit ar_sign
+        bmi @negative
+        sta (rn_out_hi),y
+        lda rn_p,x
         sta (rn_out),y
-        lda ar_p+1
+        rts
+@negative:
+        sec
+        lda #0
+        sbc rn_p,x
+        sta (rn_out),y
+        lda #0
+        sbc rn_p+1,x
         sta (rn_out_hi),y
         rts
 @saturate:
-        bit ar_p+3
+        bit ar_sign
         bmi @low
         lda #$FF
         sta (rn_out),y

@@ -13,8 +13,10 @@
 ; as in soulterm. While it runs, BASIC ROM is banked out ($01 = $36) so the
 ; weights and the cache can live under it, and zero page $02-$8F is saved;
 ; both are restored on the way out. While it computes a reply it banks the
-; KERNAL out too ($01 = $35, interrupts off) for the squares table and sums
-; under it (memory.inc), and banks it back in around every KERNAL call.
+; KERNAL and I/O out too ($01 = $34, interrupts off) for the squares table
+; and the key sums under them (memory.inc), and banks them back in around
+; every KERNAL call, SID write and border step. The NMI handler sees I/O
+; whatever the banking and gives the banking back.
 ;
 ; RESTORE: while it runs, the program's own NMI handler sits in $0318 (and in
 ; the RAM vector at $FFFA, read while the KERNAL is out). RESTORE alone does
@@ -27,12 +29,13 @@
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 19,250,932 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 1,925,093 a token, 1.95 s
+; Cost: the "hello" turn of the vectors soul takes 17,429,086 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,742,909 a token, 1.77 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
-; Start-up builds matvec's squares table (292,727 6502 cycles, 0.3 s) and
-; runs position 0 (SEP) once (657,935 with the vectors soul, 0.7 s), whose
-; keys and values every turn then copies (forward.s). Bytes: 633 (this
+; Start-up builds matvec's squares table (292,727 6502 cycles, 0.3 s) and the
+; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (621,062
+; with the vectors soul, 0.6 s), whose keys and values every turn then
+; copies (forward.s). Bytes: 647 (this
 ; file's code and text).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
@@ -55,8 +58,6 @@ main:
         .assert main == 2061, "the BASIC stub's SYS address must be main"
         jmp start
 
-; Small data first, then the page-aligned tables: what fits below the first
-; page boundary would otherwise be padding.
 saved_border:
         .byte 0
 saved_nmi:                      ; $0318 as the program found it
@@ -104,7 +105,9 @@ start:
         sta NMI_VECTOR+1
         sta KERNAL_NMINV+1
         jsr mv_build_squares    ; writes go to the RAM under the KERNAL
-        jsr kernal_out          ; position 0 (SEP) is the same in every turn:
+        jsr kernal_out
+        jsr qs_build            ; under the I/O area (memory.inc)
+                                ; position 0 (SEP) is the same in every turn:
         jsr forward_first_save  ; computed once, copied into each turn's cache
         jsr kernal_in
         lda saved_border
@@ -141,13 +144,20 @@ quit:
 ; KERNAL's: it sees RUN/STOP too, resets I/O and warm-starts BASIC).
 nmi:
         pha
+        lda CPU_PORT            ; the kernels compute with I/O banked out:
+        pha                     ; see it for the keyboard, then give the
+        ora #MEM_IO_IN          ; banking back
+        sta CPU_PORT
         lda #KEY_COLUMN_7
         sta CIA1_COLUMNS
         lda CIA1_ROWS
         bpl @run_stop           ; row bit 7 low: RUN/STOP is down
         pla
+        sta CPU_PORT
+        pla
         rti
 @run_stop:
+        pla
         pla
         cld
         jsr leave
@@ -208,10 +218,11 @@ read_line:
 ; [SEP]; its positions through forward_prefill, the last one through
 ; forward_step; then argmax, print, feed back, until END or a full context.
 ; Each turn starts again at position 0, so the cache holds only this turn.
-; The KERNAL out (compute) and back in (print, read), interrupts with it.
+; The KERNAL and I/O out (compute) and back in (print, read, sound),
+; interrupts with them: the kernels read tables under both (memory.inc).
 kernal_out:
         sei
-        lda #MEM_KERNAL_OUT
+        lda #MEM_ALL_RAM
         sta CPU_PORT
         rts
 kernal_in:
@@ -287,6 +298,7 @@ reply:
 ; Print token A's text and start its blip (pitch from the id).
 show_token:
         pha
+        jsr kernal_in           ; I/O for the SID, the KERNAL for CHROUT
         lda #SID_TRIANGLE       ; gate off, then on: retrigger the envelope
         sta SID_V1_CONTROL
         pla
@@ -303,7 +315,6 @@ show_token:
         lda token_text_lo,x
         ldy token_text_hi,x
         tax
-        jsr kernal_in
         jsr print
         jmp kernal_out
 
@@ -355,4 +366,4 @@ code_end:
 vocab_end:
         .include "soul.inc"
 prg_end:
-        .assert prg_end <= PRG_LIMIT, "the PRG runs into the matvec sums and the KV cache (memory.inc)"
+        .assert prg_end <= PRG_LIMIT, "the PRG runs into the key sums, the matvec sums and the KV cache (memory.inc)"

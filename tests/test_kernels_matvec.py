@@ -79,10 +79,11 @@ def test_slot_range_edges(bench):
 
 
 def test_wide_slots_then_the_column_pass(bench):
-    """The first 12 wide inputs take wide slots, the rest the column pass; k/v reuse both."""
+    """The first MV_WIDE_SLOTS wide inputs take wide slots, the rest the column pass; k/v reuse both."""
     rng = np.random.default_rng(11)
-    for wide in (11, 12, 13, 32, 64):
-        rows, cols = (32, 64) if wide == 64 else (64, 32)
+    slots = bench.sym("MV_WIDE_SLOTS")
+    for wide in (11, slots - 1, slots, slots + 1, 32, 64):
+        rows, cols = (32, 64) if wide > 32 else (64, 32)
         x = rng.integers(-300, 300, cols)
         picked = rng.choice(cols, min(wide, cols), replace=False)
         x[picked] = rng.choice([-1, 1], len(picked)) * rng.integers(1921, 32768, len(picked))

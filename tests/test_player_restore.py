@@ -53,7 +53,7 @@ def test_run_stop_restore_while_computing_leaves_to_basic(symbols):
     m, basic_zero_page = started()
     m.type_line("hello")
     m.run(max_cycles=1_500_000)                             # well into the first token
-    assert m.cpu.p & 0x04 and m.ram[0x01] == 0x35           # computing: interrupts off, KERNAL out
+    assert m.cpu.p & 0x04 and m.ram[0x01] == 0x34           # computing: interrupts off, KERNAL and I/O out
     assert m.ram[0xC6] == 0
     m.type_text("x")                                        # not scanned while it computes
     m.run(max_cycles=100_000)

@@ -224,3 +224,12 @@ def test_cycles_panel_adds_up_to_the_exact_counts(run, engine_run):
              if len(line) > 50 and line[15:16] in "█▏▎▍▌▋▊▉ " and line[40:50].strip().replace(",", "").isdigit()]
     assert len(shown) >= 8                                               # the kernels' rows
     assert abs(sum(shown) - view.position_cycles[last]) <= len(shown)   # rounding only
+
+
+def test_cycles_panel_folds_attention_outside_a_head_into_the_attention_row():
+    """at_key_sums runs while no head is on (NOW_HEAD idle): its samples join the heads' row."""
+    from soulterm.tui.widgets.cycles import merge_heads
+
+    rows = [("matvec q", 90, 9), ("attention L0H0", 50, 5), ("attention", 20, 2), ("attention L1H1", 30, 3)]
+    assert merge_heads(rows) == [("attention", 100, 10), ("matvec q", 90, 9)]
+    assert merge_heads([("attention", 20, 2), ("ffn", 10, 1)]) == [("attention", 20, 2), ("ffn", 10, 1)]

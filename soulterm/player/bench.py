@@ -73,6 +73,10 @@ def kernel_rows() -> list[tuple[str, str, int]]:
     for t in (4, 9, 18):
         fill_attention(bench, rng, t, layer=0, head=0)
         rows.append(("attention_head", f"query position {t} ({t + 1} keys)", bench.call("attention_head")))
+    for t in (4, 9, 18):        # every |q| <= 1663: the scores go through the squares table
+        fill_attention(bench, rng, t, layer=0, head=0, q=rng.integers(-1600, 1600, 8))
+        rows.append(("attention_head", f"query position {t} ({t + 1} keys), |q| < 1600",
+                     bench.call("attention_head")))
     bench.poke(0x4000, rng.integers(-127, 128, 64))
     bench.poke_word(sym("em_te"), 0x4000)
     bench.poke_word(sym("em_pe"), 0x4020)
@@ -108,8 +112,11 @@ def fill_attention(bench: KernelBench, rng, t: int, layer: int, head: int,
         v = values[j] & 0xFFFF
         bench.poke(sym("VALUE_LO") + row, v & 0xFF)
         bench.poke(sym("VALUE_HI") + row, (v >> 8) ^ 0x80)
-    bench.memory[sym("at_t")] = t
     bench.memory[sym("at_layer")] = layer
+    for j in range(t + 1):                  # a key's sums enter the cache with it (at_key_sums)
+        bench.memory[sym("at_t")] = j
+        bench.call("at_key_sums")
+    bench.memory[sym("at_t")] = t
     bench.memory[sym("at_head")] = head
     return q, keys, values
 

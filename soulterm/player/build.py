@@ -64,7 +64,7 @@ class BuildResult:
         for r in sorted(self.regions, key=lambda r: (r.start, r.end)):
             rows.append(f"${r.start:04X}  ${r.end - 1:04X} {r.size:6d}  {r.kind:<11} {r.name}")
         rows.append(f"PRG ${LOAD_ADDRESS:04X}-${self.end_address - 1:04X} ({self.prg_size} bytes); "
-                    f"{self.free_bytes} bytes free before the matvec sums and the KV cache")
+                    f"{self.free_bytes} bytes free before the key sums, the matvec sums and the KV cache")
         return "\n".join(rows)
 
 
@@ -101,7 +101,7 @@ def assemble_player(soul_path, tokenizer_path) -> Assembled:
             text = str(exc).splitlines()[0] if str(exc) else "assembly failed"
             if "KV cache" in text:
                 raise BuildError("the soul and tokenizer do not fit in memory: "
-                                 "the program would run into the matvec sums and the KV cache") from None
+                                 "the program would run into the key sums, the matvec sums and the KV cache") from None
             raise BuildError(f"assembling the kernels failed: {text}") from None
 
     if prog.origin != LOAD_ADDRESS:
@@ -195,7 +195,6 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("BASIC stub", "code", sym["basic_stub"], sym["main"]),
         Region("entry and prompt texts", "code", sym["main"], sym["exp_lut"]),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
-        Region("multiply tables (quarter squares)", "table", sym["qsb_lo"], sym["tables_end"]),
         Region(CODE_REGION, "code", code.code_start, code.code_end),
         Region("tokenizer character map", "tokenizer", sym["char_to_id"], sym["code_end"]),
         Region("tokenizer merges and token texts", "tokenizer", sym["code_end"], sym["vocab_end"]),
@@ -204,6 +203,7 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         start = sym[p.label]
         r.append(Region(p.name, p.kind, start, start + p.size))
     r += [
+        Region("attention key sums (attention.s)", "buffer", sym["KEY_SUMS"], sym["WIDE_SUM_0"]),
         Region("matvec sums of wide inputs", "buffer", sym["WIDE_SUM_0"], sym["WIDE_SUM_END"]),
         Region("KV cache: keys (low bytes)", "kv-cache", sym["KEY_LO"], sym["KEY_HI"]),
         Region("KV cache: keys (high bytes)", "kv-cache", sym["KEY_HI"], sym["VALUE_LO"]),
@@ -230,6 +230,8 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("saved zero page", "buffer", sym["ZP_SAVE_AREA"],
                sym["ZP_SAVE_AREA"] + sym["ZP_SAVE_LAST"] - sym["ZP_SAVE_FIRST"] + 1),
         Region("I/O (VIC, SID, colour RAM, CIAs)", "io", 0xD000, 0xE000),
+        Region("multiply tables (quarter squares, built at start-up, under the I/O area)", "table",
+               sym["QS_TABLES"], sym["QS_TABLES_END"]),
         Region("squares table (built at start-up, under the KERNAL ROM)", "table",
                sym["SQ_LO"], sym["SQ_END"]),
         Region("position 0 (SEP) keys and values (saved at start-up, under the KERNAL ROM)",

@@ -67,6 +67,8 @@ class KernelBench:
         self.mpu = MPU(memory=self.memory)
         if "mv_build_squares" in self.symbols:  # what the program does at start-up
             self.call("mv_build_squares")
+        if "qs_build" in self.symbols:
+            self.call("qs_build")
 
     # --- memory helpers -----------------------------------------------------
     def sym(self, name: str) -> int:

@@ -30,12 +30,13 @@ def estimated_cycles(total: int, samples: dict[str, int]) -> list[tuple[str, int
 
 
 def merge_heads(rows: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """The per-head attention rows as one "attention" row (the heads get their own line)."""
-    heads = [r for r in rows if r[0].startswith("attention L")]
-    if not heads:
+    """The per-head attention rows as one "attention" row (the heads get their own line),
+    with attention's work outside any head (the key sums of a new cache entry) in it."""
+    parts = [r for r in rows if r[0] == "attention" or r[0].startswith("attention L")]
+    if len(parts) < 2:
         return rows
-    merged = ("attention", sum(r[1] for r in heads), sum(r[2] for r in heads))
-    rest = [r for r in rows if not r[0].startswith("attention L")] + [merged]
+    merged = ("attention", sum(r[1] for r in parts), sum(r[2] for r in parts))
+    rest = [r for r in rows if r not in parts] + [merged]
     return sorted(rest, key=lambda r: (-r[1], r[0]))
 
 
