@@ -27,6 +27,9 @@ Stop reasons: those of the C64 (soulterm.c64.StopReason), with the same meaning.
                 `stop_message` says why): an error report (RST $08), a jump
                 into the ROM where there is no routine
     breakpoint  the PC reached one of the given addresses
+Sound: `Spectrum(sound=True)` plays the beeper through pygame (beeper.py);
+with no sound device `sound_notice` says why in one line and it stays silent.
+
 Not emulated: 128K paging, contended memory, tape loading in real time
 (a .tap is loaded at once, as with an emulator's "flash load").
 """
@@ -40,6 +43,7 @@ import z80
 from soulterm.c64.c64 import StopReason
 
 from . import tap
+from .beeper import open_beeper
 from .font import FIRST_CODE, FONT
 from .rom import ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM, MachineStop, rom_image
 from .ula import CAPS_SHIFT, COLUMNS, ENTER, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA, cell_bytes
@@ -79,10 +83,18 @@ def keys_for(character: str) -> tuple[int, frozenset[str]]:
 class Spectrum:
     """A ZX Spectrum 48K with soulterm's high-level ROM (module doc)."""
 
-    def __init__(self):
+    CPU = "z80"                  # which disassembler and debugger rules apply (soulterm.tui.cpus)
+
+    def __init__(self, sound: bool = False):
         self.cpu = z80.Z80Machine()
         self.memory = self.cpu.memory
         self.ula = ULA()
+        self.audio = None
+        self.sound_notice: str | None = None   # one line for the user when sound is off
+        if sound:
+            self.audio, self.sound_notice = open_beeper()
+            if self.audio is not None:
+                self.ula.listener = self.audio.edge
         self.rom = HighLevelROM(self)
         self.cpu.set_write_callback(self._rom_write)
         self.cpu.mark_addrs(0, ROM_SIZE, self.cpu.WRITE_MARK)
@@ -135,6 +147,8 @@ class Spectrum:
         self.stop_message = ""
         self.last_stop: StopReason | None = None
         self.rom.initialise()
+        if self.audio is not None:
+            self.audio.reset()
         ramtop = self.rom.peek16(SYSVARS["RAMTOP"])
         self.cpu.sp = ramtop + 1
         self.cpu.iy = SYSVARS["ERR_NR"]
@@ -346,6 +360,8 @@ class Spectrum:
                 if self._interrupt_until is not None:
                     end = self.cycles + 1  # one instruction at a time while /INT waits
                 reason = self._slice(end - self.cycles, breakpoints)
+                if self.audio is not None:
+                    self.audio.advance(self.cycles)
                 if reason is not None:
                     return reason
                 if self.cycles >= next_frame:
@@ -360,6 +376,25 @@ class Spectrum:
                     self.cpu.unmark_addr(address, _BREAKPOINT)
 
     # ----- observing -----
+
+    @property
+    def ram(self):
+        """The 64K as the Z80 sees it (ROM included), as the C64's `ram` for the panels."""
+        return self.memory
+
+    def peek(self, address: int) -> int:
+        return self.memory[address & 0xFFFF]
+
+    read = peek
+
+    def press_restore(self, run_stop: bool = True) -> None:
+        """The C64's RUN/STOP+RESTORE: the Spectrum has no such key (a one-line error for the user)."""
+        raise ValueError("the Spectrum has no RESTORE key: F6 resets it")
+
+    def set_muted(self, muted: bool) -> None:
+        """Silence the beeper (edges are still recorded)."""
+        if self.audio is not None:
+            self.audio.muted = muted
 
     @property
     def border_changes(self) -> int:
@@ -386,7 +421,11 @@ class Spectrum:
         return lines
 
     def close(self) -> None:
-        """Nothing to release (no sound device yet); here so callers treat both machines alike."""
+        """Release the sound device, if one was opened."""
+        if self.audio is not None:
+            self.audio.close()
+            self.audio = None
+            self.ula.listener = None
 
 
 _GLYPHS: dict[bytes, str] = {}
