@@ -5,7 +5,8 @@ block, the LUT weights of every head for the position being computed, the
 context tokens, and which position/layer/head it is on ($FF when idle).
 Heads run in order (layer 0 heads 0-3, then layer 1), so from one look at
 those bytes we know which heads already hold this position's weights and
-which still hold the previous position's. Sampling that often enough
+which still hold the previous position's. The same bytes work for the C64's
+6502 kernels and the Spectrum's Z80 kernels (their build maps name them). Sampling that often enough
 rebuilds, per head, the causal matrix of the whole turn.
 """
 
@@ -64,7 +65,10 @@ class AttentionRecorder:
         if position >= CONTEXT:
             return  # not started yet (or memory not initialised)
         idle = layer == IDLE or head == IDLE
-        current = HEADS if idle else min(HEADS, layer * N_HEADS + head)
+        # A head index of N_HEADS (the Z80 kernels leave it there after a layer's last head):
+        # that layer's heads are done and the next layer's not begun, none is running.
+        current = HEADS if idle else min(HEADS, layer * N_HEADS + min(head, N_HEADS))
+        running = not idle and head < N_HEADS and current < HEADS
         length = min(CONTEXT, ram[a["context_len"]])
         base = a["weights"]
         weights = np.frombuffer(bytes(ram[base:base + HEADS * CONTEXT]), dtype=np.uint8).reshape(HEADS, CONTEXT)
@@ -88,6 +92,7 @@ class AttentionRecorder:
             if not idle:
                 for k in range(current):
                     self._record(k, position, weights)
+            if running:
                 self._in_progress[current] = position
             self._latest = (context, position, current)
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from soulterm.c64.audio import SAMPLE_RATE, dummy_driver_notice, open_mixer, play_on, sound_off
 
-CLOCK_HZ = 3_500_000
+from .rom import CLOCK_HZ
 AMPLITUDE = 6_000                      # a quarter of full scale: the beeper is loud and square
 FLUSH_T_STATES = CLOCK_HZ // 20        # hand samples to the mixer every 50 ms of Spectrum time
 MAX_GAP_SAMPLES = SAMPLE_RATE          # a longer silence is skipped, not synthesised

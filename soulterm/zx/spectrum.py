@@ -45,12 +45,11 @@ from soulterm.c64.c64 import StopReason
 from . import tap
 from .beeper import open_beeper
 from .font import FIRST_CODE, FONT
-from .rom import ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM, MachineStop, rom_image
-from .ula import CAPS_SHIFT, COLUMNS, ENTER, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA, cell_bytes
+from .rom import CLOCK_HZ, ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM, MachineStop, rom_image
+from .ula import CAPS_SHIFT, COLUMNS, ENTER, FLASH_FRAMES, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA, cell_bytes
 
 T_STATES_PER_FRAME = 69_888      # 224 T-states a line, 312 lines
 INT_LENGTH = 32                  # the ULA holds /INT low this long: a late instruction boundary still takes it
-CLOCK_HZ = 3_500_000
 RAM_START = 0x4000
 _CORE_FRAME = 100_000            # the core's own frame counter wraps here (see _elapsed)
 _BREAKPOINT = 1                  # the core's breakpoint address mark
@@ -84,6 +83,7 @@ class Spectrum:
     """A ZX Spectrum 48K with soulterm's high-level ROM (module doc)."""
 
     CPU = "z80"                  # which disassembler and debugger rules apply (soulterm.tui.cpus)
+    CLOCK_HZ = CLOCK_HZ
 
     def __init__(self, sound: bool = False):
         self.cpu = z80.Z80Machine()
@@ -402,7 +402,7 @@ class Spectrum:
 
     @property
     def flash_on(self) -> bool:
-        return bool(self.frames // 16 % 2)
+        return bool(self.frames // FLASH_FRAMES % 2)
 
     def screen_lines(self) -> list[str]:
         """The 24 character lines as 32-character strings, read back from the bitmap.
@@ -410,14 +410,10 @@ class Spectrum:
         A cell showing one of soulterm's glyphs (or its inverse) reads as that
         character, a block graphic as its Unicode quadrant, anything else as ▒.
         """
-        glyphs = _glyph_table()
         lines = []
         for row in range(ROWS):
-            text = []
-            for column in range(COLUMNS):
-                cell = cell_bytes(self.memory, column, row)
-                text.append(glyphs.get(cell) or glyphs.get(bytes(b ^ 0xFF for b in cell)) or "▒")
-            lines.append("".join(text))
+            cells = (read_cell(cell_bytes(self.memory, column, row)) for column in range(COLUMNS))
+            lines.append("".join(cell[0] if cell else "▒" for cell in cells))
         return lines
 
     def close(self) -> None:
@@ -429,6 +425,17 @@ class Spectrum:
 
 
 _GLYPHS: dict[bytes, str] = {}
+
+
+def read_cell(cell: bytes) -> tuple[str, bool] | None:
+    """(character, inverse) for the 8 bitmap bytes of a cell showing one of soulterm's
+    glyphs or a block graphic, inverse when ink and paper are swapped; None for anything else."""
+    glyphs = _glyph_table()
+    character = glyphs.get(cell)
+    if character is not None:
+        return character, False
+    character = glyphs.get(bytes(b ^ 0xFF for b in cell))
+    return (character, True) if character is not None else None
 
 
 def _glyph_table() -> dict[bytes, str]:
