@@ -111,7 +111,8 @@ class Z80:
         for _ in range(count):
             try:
                 instruction, length = cls._decode(peek, address)
-                text = _HEX.sub(operand, str(instruction))
+                # As the sources write it: "ld a,(ix+$05)", not "ld a, (ix + 0x5)".
+                text = _HEX.sub(operand, str(instruction)).replace(", ", ",").replace(" + ", "+").replace(" - ", "-")
             except Exception:  # a byte sequence the decoder cannot name: show it as data
                 length, text = 1, f".byte ${peek(address):02X}"
             rows.append((address, length, text))

@@ -290,7 +290,10 @@ class Spectrum:
         pc = cpu.pc
         if pc < ROM_SIZE or pc in breakpoints:
             if pc < ROM_SIZE:
-                return self._trap(pc)
+                reason = self._trap(pc)
+                if reason is None and cpu.pc in breakpoints:
+                    return StopReason.BREAKPOINT   # the routine returned onto a breakpoint
+                return reason
             cpu.unmark_addr(pc, _BREAKPOINT)  # resume from a breakpoint: one instruction past it
             before = cpu.frame_tick
             cpu.ticks_to_stop = 1
