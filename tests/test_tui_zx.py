@@ -214,3 +214,35 @@ async def test_pixel_mode_draws_every_pixel_in_half_blocks(tape):
         white, black = Color.from_rgb(*PALETTE[7]), Color.from_rgb(*PALETTE[0])
         glyph_row = screen.frame.display[0x100]                            # pixel row 1 of cell (0, 0)
         assert colours == [black if glyph_row & (0x80 >> bit) else white for bit in range(8)]
+
+
+def test_the_spectrum_in_its_own_process(tape):
+    from soulterm.tui.machine_process import ProcessHost
+
+    from test_tui_process import _eventually
+
+    wait = assemble(SOURCE, cpu="z80").symbols["wait"]
+    host = ProcessHost(map_path=ZX_KIND.map_for(tape), paused=True, kind="zx")
+    try:
+        m = host.machine
+        assert host.kind == "zx" and m.CPU == "z80"
+        assert host.load(tape) == 0x8000 and m.cpu.pc == 0x8000
+        host.add_breakpoint(wait)                              # after the greeting
+        host.resume()
+        _eventually(lambda: host.paused and m.cpu.pc == wait)
+        widget = ZXScreen()
+        widget._frame = ZXScreen.frame_of(m)                   # from the shared memory
+        assert widget.frame.border == 2 and m.cpu.iy == 0x5C3A
+        assert widget.text_lines()[0].startswith("Hi there, Z80!")
+        host.remove_breakpoint(wait)
+        host.type_text("zx")
+        host.resume()
+
+        def echoed() -> bool:
+            widget._frame = ZXScreen.frame_of(m)
+            return widget.text_lines()[3].startswith("zx") and widget.frame.cursor_row == 3
+        _eventually(echoed)
+        with pytest.raises(ValueError, match="no key for"):
+            host.type_text("{")
+    finally:
+        host.stop()
