@@ -67,6 +67,7 @@ PROBES_EVERY = 3          # the inside-the-model panels ask the machine for its 
 # of their own.
 PANELS = (("screen", "C64"), ("insight", "Model"), ("memory", "Memory map"), ("debugger", "Debugger"))
 SCREENS = {"c64": C64Screen, "zx": ZXScreen}     # the screen widget of each machine kind
+SUB_TITLES = {"c64": "a transformer on a Commodore 64", "zx": "a transformer on a ZX Spectrum 48K"}
 
 
 class SoultermApp(App):
@@ -74,7 +75,7 @@ class SoultermApp(App):
 
     CSS_PATH = "soulterm.tcss"
     TITLE = "soulterm"
-    SUB_TITLE = "a transformer on a Commodore 64"
+    SUB_TITLE = SUB_TITLES["c64"]
     COMMANDS = App.COMMANDS | {SoultermCommands}
 
     BINDINGS = [
@@ -168,7 +169,7 @@ class SoultermApp(App):
         self.memory_panel.border_title = SCALE_TITLE
         self.debugger_panel.border_title = "Debugger"
         self._apply_size(self.size.width, self.size.height)
-        self.query_one("#show-screen", Tab).label = self.kind.title
+        self._name_machine()
         self.machine_screen.focus()
         if self.sound_notice:
             self.notify(self.sound_notice, title="Sound", severity="warning")
@@ -316,6 +317,11 @@ class SoultermApp(App):
         self._message_frame = frames[self.kind.name](lines)
         self.machine_screen.show(self._message_frame)
 
+    def _name_machine(self) -> None:
+        """The screen's tab and the header say which machine runs."""
+        self.query_one("#show-screen", Tab).label = self.kind.title
+        self.sub_title = SUB_TITLES[self.kind.name]
+
     async def _follow_machine(self) -> None:
         """The host runs another kind of machine now (a .tap loaded on the C64, or the
         reverse): its screen widget, key help and tab title follow."""
@@ -328,7 +334,7 @@ class SoultermApp(App):
             self.machine_screen = SCREENS[kind.name](id="screen")
             await self.query_one("#machine", Vertical).mount(self.machine_screen, before=0)
             self.query_one("#key-help", Static).update(self.machine_screen.KEY_HELP)
-            self.query_one("#show-screen", Tab).label = kind.title
+            self._name_machine()
             self._apply_size(self.size.width, self.size.height)
             if had_focus or self.focused is None:
                 self.machine_screen.focus()
