@@ -52,6 +52,7 @@ class AttentionRecorder:
         self.addresses = addresses
         self._lock = threading.Lock()
         self._rows: list[dict[int, np.ndarray]] = [dict() for _ in range(HEADS)]
+        self._raw: dict[tuple[int, int], bytes] = {}   # (head, position) -> the bytes its row came from
         self._in_progress: dict[int, int] = {}     # head -> position it was seen running at
         self._last_position = -1
         self._first_position = 0
@@ -76,6 +77,7 @@ class AttentionRecorder:
         with self._lock:
             if position < self._last_position:  # a new turn restarted the KV cache
                 self._rows = [dict() for _ in range(HEADS)]
+                self._raw.clear()
                 self._in_progress.clear()
                 self._first_position = position
             if self._last_position < 0:
@@ -99,7 +101,12 @@ class AttentionRecorder:
     def _record(self, head: int, position: int, weights: np.ndarray) -> None:
         if position < self._first_position:
             return
-        row = weights[head, :position + 1].astype(np.float64)
+        raw = weights[head, :position + 1]
+        key = raw.tobytes()
+        if self._raw.get((head, position)) == key:
+            return                     # recorded from these very bytes already (most samples)
+        self._raw[(head, position)] = key
+        row = raw.astype(np.float64)
         total = row.sum()
         if total > 0:
             self._rows[head][position] = row / total
@@ -120,6 +127,7 @@ class AttentionRecorder:
     def clear(self) -> None:
         with self._lock:
             self._rows = [dict() for _ in range(HEADS)]
+            self._raw.clear()
             self._in_progress.clear()
             self._last_position = -1
             self._latest = None

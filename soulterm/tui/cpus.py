@@ -77,16 +77,23 @@ class Z80:
     RETURNS = frozenset({0xC9, 0xC0, 0xC8, 0xD0, 0xD8, 0xE0, 0xE8, 0xF0, 0xF8})  # ret, ret cc
     ED_RETURNS = frozenset({0x45, 0x4D})                                         # retn, reti
     _builder = None
+    _decoded: dict = {}            # (address, bytes) -> (instruction, length): the host samples the same code
+    DECODED_LIMIT = 1 << 16
 
     @classmethod
     def _decode(cls, peek, address: int):
         """(instruction, length) at `address`."""
-        import z80
-
-        if cls._builder is None:
-            cls._builder = z80.Z80InstrBuilder()
         image = bytes(peek((address + i) & 0xFFFF) for i in range(4))
-        return cls._builder.build_instr(address, image)
+        found = cls._decoded.get((address, image))
+        if found is None:
+            if cls._builder is None:
+                import z80
+
+                cls._builder = z80.Z80InstrBuilder()
+            if len(cls._decoded) >= cls.DECODED_LIMIT:
+                cls._decoded.clear()
+            found = cls._decoded[(address, image)] = cls._builder.build_instr(address, image)
+        return found
 
     @classmethod
     def registers(cls, cpu) -> str:

@@ -39,6 +39,10 @@ HEAT_CELL_BYTES = 64          # the memory-map panel shows 1024 cells of 64 byte
 HEAT_CELLS = 0x10000 // HEAT_CELL_BYTES
 WARP_SLICE_CYCLES = 5_000     # each slice ends in one read sample for the memory map: ~200 a second
 REALTIME_SLICE_CYCLES = 2_000
+# Slices are of the machine's own time: these are the C64's, a faster clock scales them
+# (the Spectrum's 3.5 MHz: 17,760 and 7,104 T-states), so heat samples come as often per
+# emulated second; a machine whose core outruns py65 takes `warp_slices` times as long
+# ones in warp (machines.py), so the sampling after each does not eat its speed.
 MAX_STEPS_PER_GOAL = 20_000_000  # a step-out that never returns gives up here
 # Machines whose kernels the probes (probes.py: 6502 vector layout, its routine names) cannot read.
 NO_PROBES = {"zx": "not on the Spectrum: this panel reads the 6502 kernels' inner vectors "
@@ -60,8 +64,7 @@ class MachineHost:
                  warp: bool = True, sound: bool = False) -> None:
         self.machine = machine
         self.sound = sound            # a machine made when another kind is loaded gets sound too
-        self.cpu_rules = cpu_for(machine)
-        self.clock_hz = kind_of(machine).clock_hz
+        self._set_clock()
         self.map = build_map or BuildMap.empty()
         self.lock = threading.RLock()
         self.warp = warp
@@ -177,14 +180,20 @@ class MachineHost:
     def _swap_machine(self, machine) -> None:
         """Another kind of machine from now on (the lock is held); the old one's sound is released."""
         old, self.machine = self.machine, machine
-        self.cpu_rules = cpu_for(machine)
-        self.clock_hz = kind_of(machine).clock_hz
+        self._set_clock()
         self.breakpoints.clear()
         self.heat[:] = 0
         self._speed_window.clear()
         self.probes = self._probe_recorder()
         if hasattr(old, "close"):
             old.close()
+
+    def _set_clock(self) -> None:
+        """The CPU's rules and the slice lengths of this machine (see WARP_SLICE_CYCLES)."""
+        self.cpu_rules = cpu_for(self.machine)
+        self.clock_hz = kind_of(self.machine).clock_hz
+        self.warp_slice = WARP_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ * kind_of(self.machine).warp_slices
+        self.realtime_slice = REALTIME_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
 
     def _probe_recorder(self) -> ProbeRecorder:
         return ProbeRecorder(self.map.symbols, unavailable=NO_PROBES.get(self.kind, ""))
@@ -332,7 +341,7 @@ class MachineHost:
                 if self._goal is not None:
                     self._advance_goal()
                     continue
-                budget = WARP_SLICE_CYCLES
+                budget = self.warp_slice
                 if not self.warp:
                     now = time.perf_counter()
                     clock = self.clock_hz
@@ -342,11 +351,13 @@ class MachineHost:
                         continue
                     if budget > clock // 2:  # fell behind half a second (stopped, starved): do not sprint
                         pace_time, pace_cycles = now, self.machine.cycles
-                        budget = REALTIME_SLICE_CYCLES
-                    budget = min(budget, REALTIME_SLICE_CYCLES)
+                        budget = self.realtime_slice
+                    budget = min(budget, self.realtime_slice)
                 with self.lock:
                     m = self.machine
-                    budget = max(1, min(budget, self._next_sample - m.cycles))
+                    if self.probes.entries:   # a PC sample for the cycles panel is due
+                        budget = min(budget, self._next_sample - m.cycles)
+                    budget = max(1, budget)
                     probes = self.probes.addresses
                     stops = self.breakpoints | probes if probes else self.breakpoints
                     reason = _reason_text(m.run(max_cycles=budget, until_idle=True, breakpoints=stops))
@@ -399,7 +410,7 @@ class MachineHost:
                 return
             probes = self.probes.addresses
             stops = self._goal_breakpoints | self.breakpoints | probes
-            reason = _reason_text(m.run(max_cycles=max(1, min(WARP_SLICE_CYCLES, self._next_sample - m.cycles)),
+            reason = _reason_text(m.run(max_cycles=max(1, min(self.warp_slice, self._next_sample - m.cycles)),
                                         breakpoints=stops))
             self._observe()
             pc = m.cpu.pc
