@@ -41,8 +41,7 @@ WARP_SLICE_CYCLES = 5_000     # each slice ends in one read sample for the memor
 REALTIME_SLICE_CYCLES = 2_000
 # Slices are of the machine's own time: these are the C64's, a faster clock scales them
 # (the Spectrum's 3.5 MHz: 17,760 and 7,104 T-states), so heat samples come as often per
-# emulated second; a machine whose core outruns py65 takes `warp_slices` times as long
-# ones in warp (machines.py), so the sampling after each does not eat its speed.
+# emulated second.
 MAX_STEPS_PER_GOAL = 20_000_000  # a step-out that never returns gives up here
 # Machines whose kernels the probes (probes.py: 6502 vector layout, its routine names) cannot read.
 NO_PROBES = {"zx": "not on the Spectrum: this panel reads the 6502 kernels' inner vectors "
@@ -192,7 +191,7 @@ class MachineHost:
         """The CPU's rules and the slice lengths of this machine (see WARP_SLICE_CYCLES)."""
         self.cpu_rules = cpu_for(self.machine)
         self.clock_hz = kind_of(self.machine).clock_hz
-        self.warp_slice = WARP_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ * kind_of(self.machine).warp_slices
+        self.warp_slice = WARP_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
         self.realtime_slice = REALTIME_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
 
     def _probe_recorder(self) -> ProbeRecorder:

@@ -28,7 +28,6 @@ class MachineKind:
     default_disk: Path
     clock_hz: int             # the real machine's clock: the host's real-time pace
     clock_label: str          # the status line's name for real-time speed
-    warp_slices: int = 1      # warp slices this many times the clock-scaled length (host.py)
 
     def loads(self, path: Path) -> bool:
         return Path(path).suffix.lower() in self.suffixes
@@ -52,10 +51,7 @@ class MachineKind:
 
 
 C64_KIND = MachineKind("c64", "C64", (".prg", ".d64"), DEFAULT_D64, PAL_CLOCK_HZ, "1 MHz")
-# The Z80 core runs some 100x faster than py65: at 17,760 T-states a slice the host's
-# sampling after each (~30 us) held the TUI at 25-41% of headless, at 4x 44-56% (soulterm bench
-# --tui --disk disk/soulplayer.tap on the loaded 2-core machine).
-ZX_KIND = MachineKind("zx", "Spectrum", (".tap",), DISK_DIR / TAP_NAME, ZX_CLOCK_HZ, "3.5 MHz", warp_slices=4)
+ZX_KIND = MachineKind("zx", "Spectrum", (".tap",), DISK_DIR / TAP_NAME, ZX_CLOCK_HZ, "3.5 MHz")
 KINDS = {kind.name: kind for kind in (C64_KIND, ZX_KIND)}
 LOADABLE = tuple(suffix for kind in KINDS.values() for suffix in kind.suffixes)
 
