@@ -21,7 +21,7 @@ import pytest
 import soulterm
 from soulterm.tui.machines import ZX_KIND
 
-from test_tui_tmux import PROMPT, _capture, _wait_for, expected_reply
+from test_tui_tmux import PROMPT, _wait_for, expected_reply
 
 BOOT_SECONDS = 60
 REPLY_SECONDS = 120
