@@ -257,3 +257,20 @@ async def test_a_missing_tape_says_how_to_make_it(tmp_path):
         assert lines[0].startswith("NO TAPE") and any("build --machine zx" in line for line in lines)
         assert any("build --machine zx" in n.message for n in app._notifications)
         assert app.sub_title == "a transformer on a ZX Spectrum 48K"
+
+
+def test_a_swapped_in_machine_keeps_the_sound_setting(monkeypatch, tape, program):
+    from soulterm.c64 import C64
+    from soulterm.tui.host import MachineHost
+
+    monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")    # a mixer that plays to nowhere
+    host = MachineHost(C64(sound=True), paused=True, sound=True)
+    try:
+        host.set_muted(True)
+        host.load(tape)
+        assert host.kind == "zx" and host.machine.audio is not None and host.machine.audio.muted
+        host.set_muted(False)
+        host.load(program)
+        assert host.kind == "c64" and host.machine.sid.audio is not None and not host.machine.sid.audio.muted
+    finally:
+        host.machine.close()

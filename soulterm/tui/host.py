@@ -63,6 +63,7 @@ class MachineHost:
                  warp: bool = True, sound: bool = False) -> None:
         self.machine = machine
         self.sound = sound            # a machine made when another kind is loaded gets sound too
+        self.muted = False            # ... and the mute
         self._set_clock()
         self.map = build_map or BuildMap.empty()
         self.lock = threading.RLock()
@@ -129,7 +130,9 @@ class MachineHost:
         self._wake.set()
 
     def set_muted(self, muted: bool) -> None:
-        """Silence the SID output (the chip keeps running, so unmuting is seamless)."""
+        """Silence the SID or the beeper (the chip keeps running, so unmuting is seamless);
+        a machine swapped in later starts muted too."""
+        self.muted = muted
         if hasattr(self.machine, "set_muted"):
             self.machine.set_muted(muted)
             return
@@ -138,7 +141,7 @@ class MachineHost:
             audio.muted = muted
 
     def type_text(self, text: str) -> None:
-        """Queue keys; ValueError names a key the C64 does not have."""
+        """Queue keys; ValueError names a key the machine does not have."""
         with self.lock:
             self.machine.type_text(text)
         self._wake.set()
@@ -166,7 +169,7 @@ class MachineHost:
         with self.lock:
             kind = kind_for_path(Path(path))
             if kind != kind_of(self.machine):
-                self._swap_machine(kind.make(sound=self.sound))
+                self._swap_machine(kind)
             self.machine.reset()
             start = self.machine.load_file(str(path))
             self.last_file = Path(path)
@@ -176,16 +179,20 @@ class MachineHost:
         self._restart_if_halted()
         return start
 
-    def _swap_machine(self, machine) -> None:
-        """Another kind of machine from now on (the lock is held); the old one's sound is released."""
-        old, self.machine = self.machine, machine
+    def _swap_machine(self, kind) -> None:
+        """A machine of another kind from now on (the lock is held). The old one's sound is
+        released first: pygame has one mixer, and closing it would silence the new machine."""
+        if hasattr(self.machine, "close"):
+            self.machine.close()
+        self.machine = kind.make(sound=self.sound)
+        if self.muted:
+            self.set_muted(True)
         self._set_clock()
+        self._next_sample = 0
         self.breakpoints.clear()
         self.heat[:] = 0
         self._speed_window.clear()
         self.probes = self._probe_recorder()
-        if hasattr(old, "close"):
-            old.close()
 
     def _set_clock(self) -> None:
         """The CPU's rules and the slice lengths of this machine (see WARP_SLICE_CYCLES)."""
