@@ -319,12 +319,13 @@ class SoultermApp(App):
 
     def _name_machine(self) -> None:
         """The screen's tab and the header say which machine runs."""
-        self.query_one("#show-screen", Tab).label = self.kind.title
+        self.screen_stack[0].query_one("#show-screen", Tab).label = self.kind.title
         self.sub_title = SUB_TITLES[self.kind.name]
 
     async def _follow_machine(self) -> None:
         """The host runs another kind of machine now (a .tap loaded on the C64, or the
         reverse): its screen widget, key help and tab title follow."""
+        main = self.screen_stack[0]            # not a dialog that may be on top
         try:
             kind = KINDS[self.host.kind]
             old = self.machine_screen
@@ -332,8 +333,8 @@ class SoultermApp(App):
             await old.remove()
             self.kind = kind
             self.machine_screen = SCREENS[kind.name](id="screen")
-            await self.query_one("#machine", Vertical).mount(self.machine_screen, before=0)
-            self.query_one("#key-help", Static).update(self.machine_screen.KEY_HELP)
+            await main.query_one("#machine", Vertical).mount(self.machine_screen, before=0)
+            main.query_one("#key-help", Static).update(self.machine_screen.KEY_HELP)
             self._name_machine()
             self._apply_size(self.size.width, self.size.height)
             if had_focus or self.focused is None:
