@@ -274,3 +274,21 @@ def test_a_swapped_in_machine_keeps_the_sound_setting(monkeypatch, tape, program
         assert host.kind == "c64" and host.machine.sid.audio is not None and not host.machine.sid.audio.muted
     finally:
         host.machine.close()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--machine", "zx", "disk/soulplayer.d64"], "a C64 file, not for --machine zx"),
+    (["--machine", "c64", "disk/soulplayer.tap"], "a Spectrum file, not for --machine c64"),
+    (["--machine", "zx"], "the TUI needs a terminal"),          # --machine's value is no command
+    (["{notes}"], "not a .prg, .d64 or .tap file"),
+])
+def test_the_command_line_names_the_machine_or_says_what_is_wrong(tmp_path, capsys, argv, message):
+    from soulterm.cli import main
+    from soulterm.paths import ROOT
+
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello")
+    argv = [str(ROOT / a) if a.startswith("disk/") else a.format(notes=notes) for a in argv]
+    assert main(argv) == 1
+    error = capsys.readouterr().err.strip()
+    assert message in error and "\n" not in error

@@ -35,8 +35,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from soulterm.cli import CommandError
 
-    if not sys.stdout.isatty():
-        raise CommandError("the TUI needs a terminal; use `soulterm run` or `soulterm chat` for scripts")
     if args.disk is not None and not args.disk.exists():
         raise CommandError(f"{args.disk}: no such file")
     if args.disk is not None and args.disk.suffix.lower() not in LOADABLE:
@@ -44,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
     kind = kind_for_path(args.disk) if args.disk is not None else KINDS[args.machine or "c64"]
     if args.machine is not None and kind.name != args.machine:
         raise CommandError(f"{args.disk}: a {kind.title} file, not for --machine {args.machine}")
+    if not sys.stdout.isatty():
+        raise CommandError("the TUI needs a terminal; use `soulterm run` or `soulterm chat` for scripts")
     disk = args.disk or kind.default_disk
     map_path = args.map_path or kind.map_for(disk)
     sound = not args.mute
