@@ -76,6 +76,7 @@ class Z80:
     RESTARTS = frozenset(range(0xC7, 0x100, 8))                                 # rst n
     RETURNS = frozenset({0xC9, 0xC0, 0xC8, 0xD0, 0xD8, 0xE0, 0xE8, 0xF0, 0xF8})  # ret, ret cc
     ED_RETURNS = frozenset({0x45, 0x4D})                                         # retn, reti
+    NOT_MEMORY = frozenset({"IN", "OUT", "JP"})      # their parenthesised operand is no data address
     _builder = None
     _decoded: dict = {}            # (address, bytes) -> (instruction, length): the host samples the same code
     DECODED_LIMIT = 1 << 16
@@ -133,10 +134,13 @@ class Z80:
 
     @classmethod
     def effective_address(cls, cpu, peek, pc: int) -> int | None:
-        """The address of a memory operand: (nn), (hl), (bc), (de), (ix+d), (iy+d)."""
+        """The address of a memory operand: (nn), (hl), (bc), (de), (ix+d), (iy+d); not a port
+        (in, out) or a jump's target (jp (hl))."""
         try:
             instruction, _ = cls._decode(peek, pc)
         except Exception:
+            return None
+        if type(instruction).__name__ in cls.NOT_MEMORY:
             return None
         for op in getattr(instruction, "ops", ()):
             parts = getattr(op, "ops", None)
