@@ -44,6 +44,9 @@ def _run_in_tmux(width: int, height: int, then=lambda screen: True) -> tuple[str
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command],
                    check=True, env=dict(os.environ))
     try:
+        # Held at this size: other sessions on the same tmux server (a parallel test) must not resize it.
+        subprocess.run(["tmux", "set-option", "-t", session, "window-size", "manual"], check=True)
+        subprocess.run(["tmux", "resize-window", "-t", session, "-x", str(width), "-y", str(height)], check=True)
         _wait_for(session, lambda s: PROMPT in s, BOOT_SECONDS)
         subprocess.run(["tmux", "send-keys", "-t", session, "hellx", "BSpace", "o", "Enter"], check=True)
         screen = _wait_for(session, lambda s: s.count(PROMPT) >= 2, REPLY_SECONDS)

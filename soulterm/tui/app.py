@@ -31,6 +31,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Header, Static, Tab, TabbedContent, Tabs, TabPane
 
 from soulterm import paths
@@ -380,13 +381,16 @@ class SoultermApp(App):
 
     def _active_model_panel(self) -> InsightPanel | AttentionPanel | None:
         """The model panel whose tab is chosen in #insight."""
-        active = self.query_one("#insight", TabbedContent).active
+        active = self.screen_stack[0].query_one("#insight", TabbedContent).active
         panels = [self.attention_panel, *self.insight_panels]
         return next((p for p in panels if f"tab-{p.id}" == active), None)
 
     def _active_insight(self) -> InsightPanel | None:
-        """The inside-the-model panel on show, if one is."""
-        if not self.query_one("#insight", TabbedContent).display:
+        """The inside-the-model panel on show, if one is (none while the app is being torn down)."""
+        try:
+            if not self.screen_stack[0].query_one("#insight", TabbedContent).display:
+                return None
+        except (NoMatches, IndexError):
             return None
         panel = self._active_model_panel()
         return panel if isinstance(panel, InsightPanel) else None
