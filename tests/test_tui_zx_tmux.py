@@ -39,17 +39,22 @@ def _run_in_tmux(width: int, height: int, then=lambda screen: True) -> tuple[str
     session = f"soulterm-zx-{uuid.uuid4().hex[:8]}"
     root = Path(soulterm.__file__).resolve().parents[1]
     # This checkout's package, whatever the tmux server's environment holds.
-    command = (f"env PYTHONPATH={root} SDL_AUDIODRIVER=dummy TERM=xterm-256color "
+    # It starts a second after the session, once the window is held at its size (below).
+    command = (f"sleep 1; exec env PYTHONPATH={root} SDL_AUDIODRIVER=dummy TERM=xterm-256color "
                f"{sys.executable} -m soulterm --machine zx --mute")
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), command],
                    check=True, env=dict(os.environ))
     try:
-        # Held at this size: other sessions on the same tmux server (a parallel test) must not resize it.
+        # Held at this size: a session made at the same time on the same tmux server (a parallel
+        # test) sets the server's default size, which a new session's window may take instead.
         subprocess.run(["tmux", "set-option", "-t", session, "window-size", "manual"], check=True)
         subprocess.run(["tmux", "resize-window", "-t", session, "-x", str(width), "-y", str(height)], check=True)
         _wait_for(session, lambda s: PROMPT in s, BOOT_SECONDS)
         subprocess.run(["tmux", "send-keys", "-t", session, "hellx", "BSpace", "o", "Enter"], check=True)
         screen = _wait_for(session, lambda s: s.count(PROMPT) >= 2, REPLY_SECONDS)
+        size = subprocess.run(["tmux", "display", "-p", "-t", session, "#{window_width}x#{window_height}"],
+                              capture_output=True, text=True).stdout.strip()
+        assert size == f"{width}x{height}", size
         return reply, _wait_for(session, then, 10) if not then(screen) else screen
     finally:
         subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=False)
