@@ -231,9 +231,13 @@ def test_the_spectrum_in_its_own_process(tape):
         host.resume()
         _eventually(lambda: host.paused and m.cpu.pc == wait)
         widget = ZXScreen()
-        widget._frame = ZXScreen.frame_of(m)                   # from the shared memory
+
+        def greeted() -> bool:
+            # RAM and registers are published one after the other: the next look has both.
+            widget._frame = ZXScreen.frame_of(m)               # from the shared memory
+            return widget.text_lines()[0].startswith("Hi there, Z80!")
+        _eventually(greeted)
         assert widget.frame.border == 2 and m.cpu.iy == 0x5C3A
-        assert widget.text_lines()[0].startswith("Hi there, Z80!")
         host.remove_breakpoint(wait)
         host.type_text("zx")
         host.resume()
