@@ -18,7 +18,7 @@ from soulterm.errors import CommandError  # noqa: F401  (re-exported for subcomm
 
 # name -> (module, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "tui": ("soulterm.commands.tui", "open the C64 in the terminal (the default)"),
+    "tui": ("soulterm.commands.tui", "open the C64 (or the ZX Spectrum) in the terminal (the default)"),
     "chat": ("soulterm.commands.chat", "chat with a soul using the C64's integer math, instantly"),
     "train": ("soulterm.commands.train", "train a soul (quantization-aware) and export soul.bin + tokenizer.json"),
     "eval": ("soulterm.commands.evaluate", "score a soul on a corpus: valid-reply rate and token accuracy"),
@@ -46,11 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, parsers = build_parser()
     # Only the chosen subcommand's module is imported to add its options.
-    chosen = next((a for a in argv if not a.startswith("-")), None)
+    chosen = _first_word(argv)
     wants_help = chosen is None and any(a in ("-h", "--help", "--version") for a in argv)
     if chosen is not None and chosen not in SUBCOMMANDS and not _names_a_program(chosen):
         print(f"soulterm: unknown command '{chosen}' (commands: {', '.join(SUBCOMMANDS)}; "
-              f"or give a .prg/.d64 file to boot)", file=sys.stderr)
+              f"or give a .prg/.d64/.tap file to boot)", file=sys.stderr)
         return 2
     if chosen not in SUBCOMMANDS and not wants_help:
         # `soulterm`, `soulterm --mute` and `soulterm my.d64` all open the app.
@@ -82,7 +82,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def _names_a_program(word: str) -> bool:
     """`soulterm WORD` boots WORD when it is a file or looks like one, else it is a mistyped command."""
-    return Path(word).suffix.lower() in (".prg", ".d64") or Path(word).exists()
+    return Path(word).suffix.lower() in (".prg", ".d64", ".tap") or Path(word).exists()
+
+
+# The TUI's options that take a value: `soulterm --machine zx` opens the app, "zx" is no command.
+_TUI_VALUE_OPTIONS = ("--machine", "--map")
+
+
+def _first_word(argv: list[str]) -> str | None:
+    """The first argument that is neither an option nor the value of one of the TUI's options."""
+    words = iter(argv)
+    for word in words:
+        if word in _TUI_VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 if __name__ == "__main__":

@@ -409,7 +409,7 @@ async def test_load_rejects_a_wrong_file_and_loads_a_prg(tmp_path, program):
     app = make_app(program)
     async with app.run_test(size=SIZE) as pilot:
         await answer(pilot, app, "f5", str(tmp_path / "notes.txt"))
-        assert any("not a .prg or .d64" in n.message for n in app._notifications)
+        assert any("not a .prg, .d64 or .tap" in n.message for n in app._notifications)
         await pilot.press("f10")
         await answer(pilot, app, "f5", str(program))
         await wait_until(pilot, lambda: app.machine.cpu.pc == 0x080D)

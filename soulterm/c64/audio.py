@@ -95,17 +95,9 @@ class SidAudio:
         if cycle - self._last_flush < FLUSH_CYCLES:
             return
         self._last_flush = cycle
-        if not self._pending:
-            return
-        limit = int(MAX_AHEAD_SECONDS * SAMPLE_RATE) * 2 * self._channels
-        data = bytes(self._pending[-limit:])
-        self._pending.clear()
-        sound = self._pygame.mixer.Sound(buffer=data)
-        if not self._channel.get_busy():
-            self._channel.play(sound)
-        elif self._channel.get_queue() is None:
-            self._channel.queue(sound)
-        # else: the speakers are behind; drop this slice to stay in sync
+        if self._pending:
+            play_on(self._pygame, self._channel, bytes(self._pending), self._channels)
+            self._pending.clear()
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -119,16 +111,42 @@ def open_audio(mute: bool = False) -> tuple[SidAudio | None, str | None]:
         return None, None
     try:
         import pyresidfp
-        os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-        with _stderr_silenced():
-            import pygame
-            pygame.mixer.pre_init(frequency=SAMPLE_RATE, size=-16, channels=1, buffer=1024)
-            pygame.mixer.init()
-            channel = pygame.mixer.Channel(0)
+        pygame, channel = open_mixer()
         sid = pyresidfp.SoundInterfaceDevice(clock_frequency=PAL_CLOCK, sampling_frequency=SAMPLE_RATE)
     except Exception as exc:  # no device, no driver, no library: silence, never a crash
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return None, f"sound off: {reason}"
+        return None, sound_off(exc)
+    return SidAudio(pygame, sid, channel), dummy_driver_notice()
+
+
+def open_mixer():
+    """(pygame, its mixer channel 0), opened at SAMPLE_RATE, 16-bit; raises when there is no device."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    with _stderr_silenced():
+        import pygame
+        pygame.mixer.pre_init(frequency=SAMPLE_RATE, size=-16, channels=1, buffer=1024)
+        pygame.mixer.init()
+        return pygame, pygame.mixer.Channel(0)
+
+
+def sound_off(exc: BaseException) -> str:
+    """The one line that says why there is no sound."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"sound off: {reason}"
+
+
+def dummy_driver_notice() -> str | None:
+    """A mixer on SDL's dummy driver plays to nowhere: say so (None when a real device plays)."""
     if os.environ.get("SDL_AUDIODRIVER") == "dummy":
-        return SidAudio(pygame, sid, channel), "sound off: no sound device (SDL dummy driver)"
-    return SidAudio(pygame, sid, channel), None
+        return "sound off: no sound device (SDL dummy driver)"
+    return None
+
+
+def play_on(pygame_module, channel, data: bytes, channels: int) -> None:
+    """Queue 16-bit samples on `channel`, keeping the newest MAX_AHEAD_SECONDS; when the
+    speakers are a whole slice behind, this one is dropped to stay in sync with the picture."""
+    limit = int(MAX_AHEAD_SECONDS * SAMPLE_RATE) * 2 * channels
+    sound = pygame_module.mixer.Sound(buffer=data[-limit:])
+    if not channel.get_busy():
+        channel.play(sound)
+    elif channel.get_queue() is None:
+        channel.queue(sound)

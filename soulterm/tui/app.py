@@ -1,7 +1,7 @@
-"""The soulterm app: a C64 running the transformer, and panels that watch it.
+"""The soulterm app: a C64 or a ZX Spectrum running the transformer, and panels that watch it.
 
-Layout (layout.py decides which fits): on a big terminal, the C64 screen
-(with its $D020 border) and a status line on the left, the model panels
+Layout (layout.py decides which fits): on a big terminal, the machine's
+screen (with its border) and a status line on the left, the model panels
 beside it (#insight: attention, next token, a layer, cycles, one score, in
 tabs; Ctrl+T the next, Ctrl+O enlarges), the memory map and the debugger
 below; on smaller ones a tab bar (and F1) chooses the panel shown beside or
@@ -9,6 +9,9 @@ instead of the screen. Every panel sits directly in the #desk container and
 is listed in PANELS, so a new panel is one entry there and one widget in
 compose.
 
+The machine kind comes from the file booted (machines.py: a .tap is the
+Spectrum's, a .prg or .d64 the C64's); loading the other kind swaps the
+machine and the screen widget (C64Screen or ZXScreen, both MachineScreen).
 The machine runs in its own thread or process behind the host protocol
 (host_protocol.py); every command to it goes through a queue off the UI
 thread (machine_calls.py), so the UI never waits on the machine. A timer
@@ -28,6 +31,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Header, Static, Tab, TabbedContent, Tabs, TabPane
 
 from soulterm import paths
@@ -37,37 +41,42 @@ from soulterm.tui.commands import SoultermCommands
 from soulterm.tui.host import MachineHost
 from soulterm.tui.layout import choose_layout
 from soulterm.tui.machine_calls import MachineCalls
+from soulterm.tui.machines import KINDS, LOADABLE, ZX_KIND, kind_for_path
 from soulterm.tui.screens.build import D64_NAME, MAP_NAME, BuildScreen
 from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
 from soulterm.tui.widgets.attention import AttentionObserved, AttentionPanel
-from soulterm.tui.widgets.c64_screen import KEY_HELP, C64Screen, ScreenFrame
+from soulterm.tui.widgets.c64_screen import C64Screen, ScreenFrame
 from soulterm.tui.widgets.cycles import CyclesPanel
 from soulterm.tui.widgets.debugger import DebuggerPanel, capture
 from soulterm.tui.widgets.inside_layer import InsideLayerPanel
+from soulterm.tui.widgets.machine_screen import MachineScreen
 from soulterm.tui.widgets.insight import InsightPanel, ProbesObserved
 from soulterm.tui.widgets.memory_map import SCALE_TITLE, MachineSampled, MemoryMapPanel, pc_location
 from soulterm.tui.widgets.next_token import NextTokenPanel
 from soulterm.tui.widgets.score_steps import ScoreStepsPanel
 from soulterm.tui.widgets.status_line import StatusLine
+from soulterm.tui.widgets.zx_screen import ZXFrame, ZXScreen
 
 DEFAULT_DISK = DEFAULT_D64
 REFRESH_HZ = 12
 DEBUGGER_EVERY = 4        # while running, the debugger repaints every 4th frame
 MEMORY_EVERY = 2          # the memory map and attention every 2nd (alternating): they cost CPU
 PROBES_EVERY = 3          # the inside-the-model panels ask the machine for its probes every 3rd frame
-CURSOR_ROW = 0xD6         # TBLX: the screen editor's cursor row, which a short screen follows
-# (id, tab title) of everything the tab bar can show; "screen" is the C64 itself,
-# a tab only where nothing fits beside it. "insight" holds the model panels, in tabs of their own.
+# (id, tab title) of everything the tab bar can show; "screen" is the machine itself (titled
+# by its kind), a tab only where nothing fits beside it. "insight" holds the model panels, in tabs
+# of their own.
 PANELS = (("screen", "C64"), ("insight", "Model"), ("memory", "Memory map"), ("debugger", "Debugger"))
+SCREENS = {"c64": C64Screen, "zx": ZXScreen}     # the screen widget of each machine kind
+SUB_TITLES = {"c64": "a transformer on a Commodore 64", "zx": "a transformer on a ZX Spectrum 48K"}
 
 
 class SoultermApp(App):
-    """A Commodore 64 in the terminal, running a transformer in 6502 assembly."""
+    """A Commodore 64 (or a ZX Spectrum) in the terminal, running a transformer in assembly."""
 
     CSS_PATH = "soulterm.tcss"
     TITLE = "soulterm"
-    SUB_TITLE = "a transformer on a Commodore 64"
+    SUB_TITLE = SUB_TITLES["c64"]
     COMMANDS = App.COMMANDS | {SoultermCommands}
 
     BINDINGS = [
@@ -100,7 +109,8 @@ class SoultermApp(App):
         self.machine = machine
         self.machine_error = machine_error
         self.disk = Path(disk) if disk else DEFAULT_DISK
-        self.map_path = Path(map_path) if map_path else self.disk.with_name(MAP_NAME)
+        self.kind = kind_for_path(self.disk)
+        self.map_path = Path(map_path) if map_path else self.kind.map_for(self.disk)
         self.start_paused = start_paused
         self.sound = sound
         self.sound_notice = sound_notice
@@ -113,6 +123,7 @@ class SoultermApp(App):
             self.machine = host.machine
         self._warp = warp
         self._frame_count = 0
+        self._following = False    # the screen widget is being swapped for another machine's
         self._program = 0          # counts loads and resets (the memory map's write heat restarts)
         self.hex_target = ""
         self.calls: MachineCalls | None = None   # machine commands, run off the UI thread
@@ -127,7 +138,7 @@ class SoultermApp(App):
 
     def compose(self) -> ComposeResult:
         # Kept as attributes: the refresh timer must reach them while a dialog is on top.
-        self.c64_screen = C64Screen(id="screen")
+        self.machine_screen: MachineScreen = SCREENS[self.kind.name](id="screen")
         self.status_line = StatusLine(id="status")
         self.attention_panel = AttentionPanel(id="attention")
         self.insight_panels: list[InsightPanel] = [
@@ -139,9 +150,9 @@ class SoultermApp(App):
         with Container(id="desk"):
             yield Tabs(*(Tab(title, id=f"show-{name}") for name, title in PANELS), id="panel-tabs")
             with Vertical(id="machine"):
-                yield self.c64_screen
+                yield self.machine_screen
                 yield self.status_line
-                yield Static(KEY_HELP, id="key-help")
+                yield Static(self.machine_screen.KEY_HELP, id="key-help")
             with TabbedContent(id="insight"):
                 with TabPane("Attention", id="tab-attention"):
                     yield self.attention_panel
@@ -159,7 +170,8 @@ class SoultermApp(App):
         self.memory_panel.border_title = SCALE_TITLE
         self.debugger_panel.border_title = "Debugger"
         self._apply_size(self.size.width, self.size.height)
-        self.c64_screen.focus()
+        self._name_machine()
+        self.machine_screen.focus()
         if self.sound_notice:
             self.notify(self.sound_notice, title="Sound", severity="warning")
         if self.machine is None:
@@ -167,7 +179,8 @@ class SoultermApp(App):
             self.notify(self.machine_error or "the emulator is unavailable", severity="error")
             return
         if self.host is None:
-            self.host = MachineHost(self.machine, self.build_map, paused=self.start_paused, warp=self._warp)
+            self.host = MachineHost(self.machine, self.build_map, paused=self.start_paused, warp=self._warp,
+                                    sound=self.sound)
         self.calls = MachineCalls(self.host, asyncio.get_running_loop())
         self._load_map(quiet=True)
         self._boot(self.disk)
@@ -187,7 +200,7 @@ class SoultermApp(App):
             main.set_class(layout.mode == mode, f"-{mode}")
         main.query_one(Header).display = layout.header
         self.status_line.styles.height = layout.status_rows
-        self.c64_screen.styles.height = layout.screen_rows
+        self.machine_screen.styles.height = layout.screen_rows
         tabs = main.query_one("#panel-tabs", Tabs)
         if layout.mode == "beside" and self.active_panel == "screen":
             self.active_panel = "insight"         # the screen is always beside
@@ -204,7 +217,7 @@ class SoultermApp(App):
         # which always shows.
         panel_chosen = self.layout_mode == "single" and self.active_panel != "screen"
         main.set_class(panel_chosen, "-panel-chosen")
-        self.c64_screen.display = not panel_chosen
+        self.machine_screen.display = not panel_chosen
         main.query_one("#key-help").display = not panel_chosen
         for name, _ in PANELS[1:]:
             main.query_one(f"#{name}").display = everything or self.active_panel == name
@@ -216,10 +229,10 @@ class SoultermApp(App):
             return
         self.active_panel = name
         self._show_panels()
-        # Where the C64 screen stays in view and has the keys, it keeps them (typing goes on);
+        # Where the machine's screen stays in view and has the keys, it keeps them (typing goes on);
         # where the chosen panel replaces it, the panel takes the focus.
-        if self.layout_mode == "single" or self.focused is not self.c64_screen:
-            widget = self.c64_screen if name == "screen" else self.query_one(f"#{name}")
+        if self.layout_mode == "single" or self.focused is not self.machine_screen:
+            widget = self.machine_screen if name == "screen" else self.query_one(f"#{name}")
             if name == "insight":
                 widget = self._active_model_panel() or widget
             if widget.focusable:
@@ -241,7 +254,7 @@ class SoultermApp(App):
         try:
             self.build_map = BuildMap.load(self.map_path)
         except MapError as exc:
-            self.build_map = BuildMap.empty()
+            self.build_map = BuildMap.empty(kind_for_path(self.disk).name)
             if not quiet or self.disk.exists():
                 self.notify(str(exc), title="Memory map", severity="warning")
         self.memory_panel.set_map(self.build_map)
@@ -275,10 +288,16 @@ class SoultermApp(App):
 
     def _boot(self, path: Path, then=None) -> bool:
         if not path.exists():
+            if kind_for_path(path) is ZX_KIND:
+                self._show_message(["NO TAPE", "", *_wrap(f"{path} is missing.", 32), "",
+                                    "soulterm build --machine zx", "makes it; F5 loads another."])
+                self.notify(f"{path}: not found; `soulterm build --machine zx` makes it", title="Tape",
+                            severity="warning")
+                return False
             self._show_message([
                 "NO DISK", "", *_wrap(f"{path} is missing.", 40), "",
                 "PRESS F3 (BUILD) TO ASSEMBLE THE", "SOULPLAYER FLOPPY FROM MODELS/,",
-                "OR F5 TO LOAD A PRG OR D64.",
+                "OR F5 TO LOAD A PRG, D64 OR TAP.",
             ])
             self.notify(f"{path}: not found; Build (F3) makes it", title="Disk", severity="warning")
             return False
@@ -295,22 +314,52 @@ class SoultermApp(App):
         return self.calls.send("load", path, then=loaded)
 
     def _show_message(self, lines: list[str]) -> None:
-        self._message_frame = ScreenFrame.with_text(lines)
-        self.c64_screen.show(self._message_frame)
+        frames = {"c64": ScreenFrame.with_text, "zx": ZXFrame.with_text}
+        self._message_frame = frames[self.kind.name](lines)
+        self.machine_screen.show(self._message_frame)
+
+    def _name_machine(self) -> None:
+        """The screen's tab and the header say which machine runs."""
+        self.screen_stack[0].query_one("#show-screen", Tab).label = self.kind.title
+        self.sub_title = SUB_TITLES[self.kind.name]
+
+    async def _follow_machine(self) -> None:
+        """The host runs another kind of machine now (a .tap loaded on the C64, or the
+        reverse): its screen widget, key help and tab title follow."""
+        main = self.screen_stack[0]            # not a dialog that may be on top
+        try:
+            kind = KINDS[self.host.kind]
+            old = self.machine_screen
+            had_focus = self.focused is old
+            await old.remove()
+            self.kind = kind
+            self.machine_screen = SCREENS[kind.name](id="screen")
+            await main.query_one("#machine", Vertical).mount(self.machine_screen, before=0)
+            main.query_one("#key-help", Static).update(self.machine_screen.KEY_HELP)
+            self._name_machine()
+            self._apply_size(self.size.width, self.size.height)
+            if had_focus or self.focused is None:
+                self.machine_screen.focus()
+        finally:
+            self._following = False
+        self.refresh_panels()
 
     def refresh_panels(self) -> None:
         """Sample the machine and hand every panel its view (the refresh timer)."""
-        host, m = self.host, self.machine
+        host = self.host
         if host is None:
+            return
+        self.machine = m = host.machine      # a load of the other kind swaps it in the host
+        if host.kind != self.kind.name:
+            if not self._following:
+                self._following = True
+                self.run_worker(self._follow_machine(), group="follow-machine")
             return
         self._frame_count += 1
         if self.calls is not None:
             self.calls.send("drain_events", then=self._show_events)
-        vic = m.vic
         if host.last_file is not None:
-            self.c64_screen.show(ScreenFrame(
-                bytes(vic.screen_codes()), bytes(vic.colour_ram()), vic.border & 0x0F,
-                vic.background & 0x0F, bool(vic.lowercase), int(m.ram[CURSOR_ROW])))
+            self.machine_screen.show(type(self.machine_screen).frame_of(m))
         pc = m.cpu.pc
         ddr, port = int(m.ram[0]), int(m.ram[1])
         memory = self.memory_panel
@@ -319,6 +368,7 @@ class SoultermApp(App):
                                                self._program))
         self.status_line.show(
             warp=host.warp, speed_hz=host.speed_hz(), cycles=m.cycles, muted=self.muted, sound=self.sound,
+            clock_label=self.kind.clock_label,
             paused=host.paused, waiting=bool(getattr(m, "waiting_for_input", False)),
             where=f"PC ${pc:04X} {pc_location(self.build_map, pc, ddr, port)}")
         attention = self.attention_panel
@@ -331,13 +381,16 @@ class SoultermApp(App):
 
     def _active_model_panel(self) -> InsightPanel | AttentionPanel | None:
         """The model panel whose tab is chosen in #insight."""
-        active = self.query_one("#insight", TabbedContent).active
+        active = self.screen_stack[0].query_one("#insight", TabbedContent).active
         panels = [self.attention_panel, *self.insight_panels]
         return next((p for p in panels if f"tab-{p.id}" == active), None)
 
     def _active_insight(self) -> InsightPanel | None:
-        """The inside-the-model panel on show, if one is."""
-        if not self.query_one("#insight", TabbedContent).display:
+        """The inside-the-model panel on show, if one is (none while the app is being torn down)."""
+        try:
+            if not self.screen_stack[0].query_one("#insight", TabbedContent).display:
+                return None
+        except (NoMatches, IndexError):
             return None
         panel = self._active_model_panel()
         return panel if isinstance(panel, InsightPanel) else None
@@ -392,11 +445,11 @@ class SoultermApp(App):
                            REPO_ROOT, self.host.paused, panel.content_size.height)
             panel.show(text)
 
-    @on(C64Screen.Typed)
-    def _typed(self, message: C64Screen.Typed) -> None:
+    @on(MachineScreen.Typed)
+    def _typed(self, message: MachineScreen.Typed) -> None:
         if self.host is not None and self.calls is not None:
             def typed(_result, error) -> None:
-                if error is not None:  # a key the C64 keyboard does not have
+                if error is not None:  # a key the machine's keyboard does not have
                     self.notify(_error_text(error), severity="warning")
             self.calls.send("type_text", message.text, then=typed)
 
@@ -477,7 +530,8 @@ class SoultermApp(App):
         if self._require_host():
             warp = not self.host.warp
             self.machine_command("set_warp", warp)
-            self.notify("warp: as fast as this computer goes" if warp else "1 MHz: real C64 speed")
+            self.notify("warp: as fast as this computer goes" if warp
+                        else f"{self.kind.clock_label}: real {self.kind.title} speed")
 
     def action_mute(self) -> None:
         if not self.sound:
@@ -499,16 +553,17 @@ class SoultermApp(App):
         if not self._require_host() or self._dialog_open():
             return
         answer = await self.push_screen_wait(InputDialog(
-            "Load", "Path of a .prg or .d64 to reset and load:", str(self.disk), ok_label="Load"))
+            "Load", "Path of a .prg or .d64 (C64) or a .tap (Spectrum) to reset and load:", str(self.disk),
+            ok_label="Load"))
         if not answer:
             return
         path = Path(answer).expanduser()
-        if path.suffix.lower() not in (".prg", ".d64"):
-            self.notify(f"{path}: not a .prg or .d64 file", severity="error")
+        if path.suffix.lower() not in LOADABLE:
+            self.notify(f"{path}: not a .prg, .d64 or .tap file", severity="error")
             return
         def loaded() -> None:
             self.disk = path
-            self.map_path = path.with_name(MAP_NAME) if path.suffix.lower() == ".d64" else path.with_suffix(".map.json")
+            self.map_path = kind_for_path(path).map_for(path)
             self._load_map(quiet=True)
             self.notify(f"loaded {path}")
         self._boot(path, then=loaded)

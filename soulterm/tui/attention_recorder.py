@@ -5,7 +5,8 @@ block, the LUT weights of every head for the position being computed, the
 context tokens, and which position/layer/head it is on ($FF when idle).
 Heads run in order (layer 0 heads 0-3, then layer 1), so from one look at
 those bytes we know which heads already hold this position's weights and
-which still hold the previous position's. Sampling that often enough
+which still hold the previous position's. The same bytes work for the C64's
+6502 kernels and the Spectrum's Z80 kernels (their build maps name them). Sampling that often enough
 rebuilds, per head, the causal matrix of the whole turn.
 """
 
@@ -51,6 +52,7 @@ class AttentionRecorder:
         self.addresses = addresses
         self._lock = threading.Lock()
         self._rows: list[dict[int, np.ndarray]] = [dict() for _ in range(HEADS)]
+        self._raw: dict[tuple[int, int], bytes] = {}   # (head, position) -> the bytes its row came from
         self._in_progress: dict[int, int] = {}     # head -> position it was seen running at
         self._last_position = -1
         self._first_position = 0
@@ -64,7 +66,10 @@ class AttentionRecorder:
         if position >= CONTEXT:
             return  # not started yet (or memory not initialised)
         idle = layer == IDLE or head == IDLE
-        current = HEADS if idle else min(HEADS, layer * N_HEADS + head)
+        # A head index of N_HEADS (the Z80 kernels leave it there after a layer's last head):
+        # that layer's heads are done and the next layer's not begun, none is running.
+        current = HEADS if idle else min(HEADS, layer * N_HEADS + min(head, N_HEADS))
+        running = not idle and head < N_HEADS and current < HEADS
         length = min(CONTEXT, ram[a["context_len"]])
         base = a["weights"]
         weights = np.frombuffer(bytes(ram[base:base + HEADS * CONTEXT]), dtype=np.uint8).reshape(HEADS, CONTEXT)
@@ -72,6 +77,7 @@ class AttentionRecorder:
         with self._lock:
             if position < self._last_position:  # a new turn restarted the KV cache
                 self._rows = [dict() for _ in range(HEADS)]
+                self._raw.clear()
                 self._in_progress.clear()
                 self._first_position = position
             if self._last_position < 0:
@@ -88,13 +94,19 @@ class AttentionRecorder:
             if not idle:
                 for k in range(current):
                     self._record(k, position, weights)
+            if running:
                 self._in_progress[current] = position
             self._latest = (context, position, current)
 
     def _record(self, head: int, position: int, weights: np.ndarray) -> None:
         if position < self._first_position:
             return
-        row = weights[head, :position + 1].astype(np.float64)
+        raw = weights[head, :position + 1]
+        key = raw.tobytes()
+        if self._raw.get((head, position)) == key:
+            return                     # recorded from these very bytes already (most samples)
+        self._raw[(head, position)] = key
+        row = raw.astype(np.float64)
         total = row.sum()
         if total > 0:
             self._rows[head][position] = row / total
@@ -115,6 +127,7 @@ class AttentionRecorder:
     def clear(self) -> None:
         with self._lock:
             self._rows = [dict() for _ in range(HEADS)]
+            self._raw.clear()
             self._in_progress.clear()
             self._last_position = -1
             self._latest = None

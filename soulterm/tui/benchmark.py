@@ -1,10 +1,12 @@
-"""Benchmark: the emulated C64's speed inside the TUI vs headless.
+"""Benchmark: the emulated machine's speed inside the TUI vs headless.
 
 Measures, while the soulplayer computes a reply to "hello":
-  1. headless: `C64.run` flat out (what `soulterm run` does);
+  1. headless: `run` flat out (what `soulterm run` does);
   2. TUI at warp with every panel live (the app in Textual's headless
      driver at 160x50, which still lays out and renders every frame);
-  3. TUI at 1 MHz: the emulated clock against the wall clock.
+  3. TUI at the real clock (C64 1 MHz, Spectrum 3.5 MHz) against the wall clock.
+
+A .d64 or .prg is measured on the C64, a .tap on the ZX Spectrum.
 
     soulterm bench --tui [--disk PATH] [--seconds S] [--rounds N]
     python benchmarks/tui_speed.py [--disk PATH] [--seconds S] [--rounds N]   # the same
@@ -22,17 +24,17 @@ import statistics
 import time
 from pathlib import Path
 
-from soulterm.c64 import C64
 from soulterm.paths import DEFAULT_D64
-from soulterm.tui.host import PAL_CLOCK_HZ
+from soulterm.tui.machines import kind_for_path
 
-BOOT_CYCLES = 3_000_000
+BOOT_SECONDS = 3            # of the machine's own clock: the soulplayer is at its prompt by then
 
 
-def boot(disk: Path) -> C64:
-    machine = C64()
+def boot(disk: Path):
+    kind = kind_for_path(disk)
+    machine = kind.make()
     machine.load_file(str(disk))
-    machine.run(max_cycles=BOOT_CYCLES, until_idle=True)
+    machine.run(max_cycles=BOOT_SECONDS * kind.clock_hz, until_idle=True)
     machine.type_line("hello")
     return machine
 
@@ -51,13 +53,14 @@ def tui_hz(disk: Path, seconds: float, warp: bool, process: bool) -> float:
     from soulterm.tui.app import SoultermApp
     from soulterm.tui.machine_process import ProcessHost
 
-    map_path = disk.with_name("soulplayer.map.json")
+    kind = kind_for_path(disk)
+    map_path = kind.map_for(disk)
     if process:
-        host = ProcessHost(map_path=map_path, warp=warp)
+        host = ProcessHost(map_path=map_path, warp=warp, kind=kind.name)
         app = SoultermApp(host=host, disk=disk, map_path=map_path, warp=warp)
     else:
         host = None
-        app = SoultermApp(machine=C64(), disk=disk, map_path=map_path, warp=warp)
+        app = SoultermApp(machine=kind.make(), disk=disk, map_path=map_path, warp=warp)
 
     async def measure() -> float:
         async with app.run_test(size=(160, 50)) as pilot:
@@ -104,5 +107,6 @@ def tui_speed_report(disk: Path = DEFAULT_D64, seconds: float = DEFAULT_SECONDS,
     emit(f"for comparison, the machine in a thread of the UI process (--same-process): "
          f"{threaded / 1e6:.3f} MHz = {threaded / base:.0%} of headless {base / 1e6:.3f} MHz")
     real = tui_hz(disk, max(seconds, 8.0), warp=False, process=True)
-    emit(f"TUI 1 MHz mode: {real / 1e6:.4f} MHz = {real / PAL_CLOCK_HZ - 1:+.2%} vs the PAL clock "
-         f"{PAL_CLOCK_HZ / 1e6:.6f} MHz (target within 2%)")
+    kind = kind_for_path(disk)
+    emit(f"TUI {kind.clock_label} mode: {real / 1e6:.4f} MHz = {real / kind.clock_hz - 1:+.2%} vs the "
+         f"{kind.title}'s clock {kind.clock_hz / 1e6:.6f} MHz (target within 2%)")

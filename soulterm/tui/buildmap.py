@@ -18,14 +18,24 @@ from soulterm.player.mapformat import MAP_FORMAT, Region
 
 MAX_MAP_BYTES = 64 * 1024 * 1024       # a map lists at most every address and source line of one 64 KB program
 
-# Regions that are not in the build map but every C64 has.
-FIXED_REGIONS = (
-    ("zero page", "buffer", 0x0000, 0x0100),
-    ("stack", "buffer", 0x0100, 0x0200),
-    ("screen", "screen", 0x0400, 0x0800),
-    ("I/O", "io", 0xD000, 0xE000),
-    ("KERNAL (Python traps)", "code", 0xE000, 0x10000),
-)
+# Regions that are not in the build map but every machine of its kind has.
+FIXED_REGIONS = {
+    "c64": (
+        ("zero page", "buffer", 0x0000, 0x0100),
+        ("stack", "buffer", 0x0100, 0x0200),
+        ("screen", "screen", 0x0400, 0x0800),
+        ("I/O", "io", 0xD000, 0xE000),
+        ("KERNAL (Python traps)", "code", 0xE000, 0x10000),
+    ),
+    "zx": (
+        ("ROM (Python traps)", "code", 0x0000, 0x4000),
+        ("screen: bitmap", "screen", 0x4000, 0x5800),
+        ("screen: attributes", "screen", 0x5800, 0x5B00),
+        ("printer buffer", "buffer", 0x5B00, 0x5C00),
+        ("system variables", "buffer", 0x5C00, 0x5CB6),
+        ("user-defined graphics", "buffer", 0xFF58, 0x10000),
+    ),
+}
 
 ATTENTION_KEYS = ("weights", "context", "context_len", "position", "layer", "head")
 
@@ -43,6 +53,7 @@ class BuildMap:
     vocab: list[str]
     load_address: int = 0
     end_address: int = 0
+    machine: str = "c64"          # "c64" | "zx" (the map's "machine": zx-spectrum-48k is "zx")
     path: Path | None = None
     _symbol_addrs: list[int] = field(default_factory=list, repr=False)
     _symbol_names: list[str] = field(default_factory=list, repr=False)
@@ -61,15 +72,15 @@ class BuildMap:
         self._line_addrs = [a for a, _, _ in self.lines]
         self._by_name = {n.lower(): a for n, a in self.symbols.items()}
         present = {(r.start, r.end) for r in self.regions}
-        for name, kind, start, end in FIXED_REGIONS:
+        for name, kind, start, end in FIXED_REGIONS[self.machine]:
             if not any(r.start < end and start < r.end for r in self.regions) and (start, end) not in present:
                 self.regions.append(Region(name, kind, start, end))
         self.regions.sort(key=lambda r: (r.start, r.end))
 
     @classmethod
-    def empty(cls) -> "BuildMap":
-        """A map with only the fixed C64 regions, for when no build exists yet."""
-        return cls(symbols={}, regions=[], lines=[], attention=None, vocab=[])
+    def empty(cls, machine: str = "c64") -> "BuildMap":
+        """A map with only the machine's fixed regions, for when no build exists yet."""
+        return cls(symbols={}, regions=[], lines=[], attention=None, vocab=[], machine=machine)
 
     @classmethod
     def load(cls, path: str | Path) -> "BuildMap":
@@ -109,6 +120,7 @@ class BuildMap:
             symbols=symbols, regions=regions, lines=lines, attention=attention, vocab=vocab,
             load_address=_address(data.get("load_address", 0)),
             end_address=_address(data.get("end_address", 0), 0x10000),
+            machine="zx" if str(data.get("machine", "")).startswith("zx") else "c64",
         )
 
     # -- look-ups ---------------------------------------------------------

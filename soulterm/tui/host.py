@@ -1,4 +1,4 @@
-"""Runs the emulated C64 beside the UI and takes the UI's commands.
+"""Runs the emulated machine (a C64 or a ZX Spectrum) beside the UI and takes the UI's commands.
 
 The machine runs in a daemon thread in slices of a few thousand cycles, so
 a command (a key, pause, a breakpoint) waits at most one slice. The UI only
@@ -9,9 +9,12 @@ and the address the next instruction touches (memory-map heat) and the
 attention bytes (attention panel), so observation costs a few reads per
 slice rather than a hook on every memory access.
 
-Two speeds: warp (flat out) and real time (1 MHz: the PAL clock, paced
-against the wall clock). A paused host never runs on its own, which is what
-the Pilot tests rely on: they step the machine explicitly.
+Two speeds: warp (flat out) and real time (the machine's own clock: 1 MHz
+PAL for the C64, 3.5 MHz for the Spectrum, paced against the wall clock). A
+paused host never runs on its own, which is what the Pilot tests rely on:
+they step the machine explicitly. What differs between the CPUs (calls,
+returns, operand addresses) comes from cpus.py; loading a file of the other
+machine (machines.py: a .tap is the Spectrum's) swaps the machine.
 """
 
 from __future__ import annotations
@@ -25,18 +28,24 @@ from typing import Callable
 
 import numpy as np
 
-from soulterm.c64 import disassembly
 from soulterm.tui.attention_recorder import AttentionRecorder
 from soulterm.tui.buildmap import BuildMap
+from soulterm.tui.cpus import cpu_for
+from soulterm.tui.machines import PAL_CLOCK_HZ, kind_for_path, kind_of  # noqa: F401 (PAL_CLOCK_HZ: the panels' import)
 from soulterm.tui.probes import SAMPLE_CYCLES, ProbeRecorder, ProbeView
 from soulterm.tui.program_check import check_loadable
 
-PAL_CLOCK_HZ = 985_248
 HEAT_CELL_BYTES = 64          # the memory-map panel shows 1024 cells of 64 bytes
 HEAT_CELLS = 0x10000 // HEAT_CELL_BYTES
 WARP_SLICE_CYCLES = 5_000     # each slice ends in one read sample for the memory map: ~200 a second
 REALTIME_SLICE_CYCLES = 2_000
+# Slices are of the machine's own time: these are the C64's, a faster clock scales them
+# (the Spectrum's 3.5 MHz: 17,760 and 7,104 T-states), so heat samples come as often per
+# emulated second.
 MAX_STEPS_PER_GOAL = 20_000_000  # a step-out that never returns gives up here
+# Machines whose kernels the probes (probes.py: 6502 vector layout, its routine names) cannot read.
+NO_PROBES = {"zx": "not on the Spectrum: this panel reads the 6502 kernels' inner vectors "
+                   "(attention, memory map and debugger follow the Z80)"}
 
 
 @dataclass(frozen=True)
@@ -51,8 +60,11 @@ class MachineHost:
     """Owns the machine's thread; every method is safe to call from the UI thread."""
 
     def __init__(self, machine, build_map: BuildMap | None = None, *, paused: bool = False,
-                 warp: bool = True) -> None:
+                 warp: bool = True, sound: bool = False) -> None:
         self.machine = machine
+        self.sound = sound            # a machine made when another kind is loaded gets sound too
+        self.muted = False            # ... and the mute
+        self._set_clock()
         self.map = build_map or BuildMap.empty()
         self.lock = threading.RLock()
         self.warp = warp
@@ -60,7 +72,7 @@ class MachineHost:
         self.heat = np.zeros(HEAT_CELLS, dtype=np.float32)   # cumulative sample counts per cell
         self.events: deque[HostEvent] = deque(maxlen=50)
         self.attention = AttentionRecorder(self.map.attention) if self.map.attention else None
-        self.probes = ProbeRecorder(self.map.symbols)
+        self.probes = self._probe_recorder()
         self._next_sample = 0
         self.last_file: Path | None = None
         self._running = threading.Event()
@@ -94,6 +106,11 @@ class MachineHost:
     def paused(self) -> bool:
         return not self._running.is_set()
 
+    @property
+    def kind(self) -> str:
+        """The machine's kind (machines.py): "c64" or "zx"."""
+        return kind_of(self.machine).name
+
     # -- commands from the UI ---------------------------------------------
 
     def pause(self) -> None:
@@ -113,7 +130,9 @@ class MachineHost:
         self._wake.set()
 
     def set_muted(self, muted: bool) -> None:
-        """Silence the SID output (the chip keeps running, so unmuting is seamless)."""
+        """Silence the SID or the beeper (the chip keeps running, so unmuting is seamless);
+        a machine swapped in later starts muted too."""
+        self.muted = muted
         if hasattr(self.machine, "set_muted"):
             self.machine.set_muted(muted)
             return
@@ -122,7 +141,7 @@ class MachineHost:
             audio.muted = muted
 
     def type_text(self, text: str) -> None:
-        """Queue keys; ValueError names a key the C64 does not have."""
+        """Queue keys; ValueError names a key the machine does not have."""
         with self.lock:
             self.machine.type_text(text)
         self._wake.set()
@@ -137,7 +156,7 @@ class MachineHost:
         with self.lock:
             self.map = build_map
             self.attention = AttentionRecorder(build_map.attention) if build_map.attention else None
-            self.probes = ProbeRecorder(build_map.symbols)
+            self.probes = self._probe_recorder()
 
     def observe_probes(self) -> ProbeView:
         """What the probes saw this turn (a copy)."""
@@ -148,6 +167,9 @@ class MachineHost:
         first: a file that cannot load must not wipe the running machine."""
         check_loadable(Path(path))
         with self.lock:
+            kind = kind_for_path(Path(path))
+            if kind != kind_of(self.machine):
+                self._swap_machine(kind)
             self.machine.reset()
             start = self.machine.load_file(str(path))
             self.last_file = Path(path)
@@ -156,6 +178,31 @@ class MachineHost:
             self.probes.clear()
         self._restart_if_halted()
         return start
+
+    def _swap_machine(self, kind) -> None:
+        """A machine of another kind from now on (the lock is held). The old one's sound is
+        released first: pygame has one mixer, and closing it would silence the new machine."""
+        if hasattr(self.machine, "close"):
+            self.machine.close()
+        self.machine = kind.make(sound=self.sound)
+        if self.muted:
+            self.set_muted(True)
+        self._set_clock()
+        self._next_sample = 0
+        self.breakpoints.clear()
+        self.heat[:] = 0
+        self._speed_window.clear()
+        self.probes = self._probe_recorder()
+
+    def _set_clock(self) -> None:
+        """The CPU's rules and the slice lengths of this machine (see WARP_SLICE_CYCLES)."""
+        self.cpu_rules = cpu_for(self.machine)
+        self.clock_hz = kind_of(self.machine).clock_hz
+        self.warp_slice = WARP_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
+        self.realtime_slice = REALTIME_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
+
+    def _probe_recorder(self) -> ProbeRecorder:
+        return ProbeRecorder(self.map.symbols, unavailable=NO_PROBES.get(self.kind, ""))
 
     def reset(self) -> None:
         """Power-cycle, and boot the last loaded program again if there is one."""
@@ -195,29 +242,31 @@ class MachineHost:
             self._observe()
 
     def step_over(self) -> None:
-        """Like step, but a JSR runs its whole subroutine."""
+        """Like step, but a call (JSR; CALL or RST) runs its whole subroutine."""
         self.pause()
         with self.lock:
             m = self.machine
             pc = m.cpu.pc
-            if m.peek(pc) != disassembly.OPCODE_JSR:
+            length = self.cpu_rules.call_length(m.peek, pc)
+            if length is None:
                 m.step()
                 self._observe()
                 return
             sp = m.cpu.sp
-            after = (pc + 3) & 0xFFFF
+            after = (pc + length) & 0xFFFF
             self._set_goal("step over", lambda: m.cpu.pc == after and m.cpu.sp >= sp, frozenset({after}))
         self._go()
 
     def step_out(self) -> None:
-        """Run until the current subroutine returns (an RTS pops this frame)."""
+        """Run until the current subroutine returns (an RTS or RET pops this frame)."""
         self.pause()
         with self.lock:
             m = self.machine
             entry_sp = m.cpu.sp
+            rules = self.cpu_rules
 
             def returned() -> bool:
-                return m.cpu.sp > entry_sp + 1 and self._last_opcode == disassembly.OPCODE_RTS
+                return rules.returned(self._last_opcodes, m.cpu.sp, entry_sp)
             self._set_goal("step out", returned, None)
         self._go()
 
@@ -253,7 +302,7 @@ class MachineHost:
 
     # -- the machine thread -------------------------------------------------
 
-    _last_opcode = -1
+    _last_opcodes = (-1, -1)     # the first two bytes of the instruction stepped last
 
     def _set_goal(self, name: str, reached: Callable[[], bool], breakpoints: frozenset[int] | None) -> None:
         self._goal_name = name
@@ -266,7 +315,7 @@ class MachineHost:
         with self.lock:
             m = self.machine
             if m.cpu.pc in self.breakpoints or m.cpu.pc in self._goal_breakpoints:
-                self._last_opcode = m.peek(m.cpu.pc)
+                self._last_opcodes = self._opcodes_at(m.cpu.pc)
                 m.step()  # leave the breakpoint we are sitting on
                 if self._goal is not None and self._goal():
                     self._finish_goal()
@@ -298,20 +347,23 @@ class MachineHost:
                 if self._goal is not None:
                     self._advance_goal()
                     continue
-                budget = WARP_SLICE_CYCLES
+                budget = self.warp_slice
                 if not self.warp:
                     now = time.perf_counter()
-                    budget = int(pace_cycles + (now - pace_time) * PAL_CLOCK_HZ) - self.machine.cycles
+                    clock = self.clock_hz
+                    budget = int(pace_cycles + (now - pace_time) * clock) - self.machine.cycles
                     if budget <= 0:
-                        time.sleep(min(0.004, -budget / PAL_CLOCK_HZ))
+                        time.sleep(min(0.004, -budget / clock))
                         continue
-                    if budget > PAL_CLOCK_HZ // 2:  # fell behind half a second (stopped, starved): do not sprint
+                    if budget > clock // 2:  # fell behind half a second (stopped, starved): do not sprint
                         pace_time, pace_cycles = now, self.machine.cycles
-                        budget = REALTIME_SLICE_CYCLES
-                    budget = min(budget, REALTIME_SLICE_CYCLES)
+                        budget = self.realtime_slice
+                    budget = min(budget, self.realtime_slice)
                 with self.lock:
                     m = self.machine
-                    budget = max(1, min(budget, self._next_sample - m.cycles))
+                    if self.probes.entries:   # a PC sample for the cycles panel is due
+                        budget = min(budget, self._next_sample - m.cycles)
+                    budget = max(1, budget)
                     probes = self.probes.addresses
                     stops = self.breakpoints | probes if probes else self.breakpoints
                     reason = _reason_text(m.run(max_cycles=budget, until_idle=True, breakpoints=stops))
@@ -350,7 +402,7 @@ class MachineHost:
             m = self.machine
             if self._goal_steps:
                 for _ in range(2000):
-                    self._last_opcode = m.peek(m.cpu.pc)
+                    self._last_opcodes = self._opcodes_at(m.cpu.pc)
                     m.step()
                     self._steps_taken += 1
                     if goal():
@@ -364,7 +416,7 @@ class MachineHost:
                 return
             probes = self.probes.addresses
             stops = self._goal_breakpoints | self.breakpoints | probes
-            reason = _reason_text(m.run(max_cycles=max(1, min(WARP_SLICE_CYCLES, self._next_sample - m.cycles)),
+            reason = _reason_text(m.run(max_cycles=max(1, min(self.warp_slice, self._next_sample - m.cycles)),
                                         breakpoints=stops))
             self._observe()
             pc = m.cpu.pc
@@ -399,11 +451,16 @@ class MachineHost:
                 self.probes.sample(pc, m.cpu.sp, m.ram)
         cell = pc // HEAT_CELL_BYTES
         self.heat[cell] += 1.0
-        target = disassembly.effective_address(m.cpu, m.peek, pc)
+        target = self.cpu_rules.effective_address(m.cpu, m.peek, pc)
         if target is not None:
             self.heat[target // HEAT_CELL_BYTES] += 1.0
         if self.attention is not None:
             self.attention.sample(m.ram)
+
+
+    def _opcodes_at(self, pc: int) -> tuple[int, int]:
+        peek = self.machine.peek
+        return peek(pc), peek((pc + 1) & 0xFFFF)
 
 
 def _reason_text(reason) -> str:

@@ -1,7 +1,8 @@
 """The one interface the UI uses to drive a machine, whichever way it runs.
 
-`MachineHost` (host.py) runs the C64 in a thread of the UI's process;
-`ProcessHost` (machine_process.py) runs it in a child process. The UI only
+`MachineHost` (host.py) runs the machine (a C64 or a ZX Spectrum) in a
+thread of the UI's process; `ProcessHost` (machine_process.py) runs it in a
+child process. The UI only
 types against `Host`. Commands that change the machine are named in
 `COMMANDS`: the child process dispatches through that table (never by
 `getattr` on a name that came over a pipe), and the UI's command queue
@@ -21,12 +22,12 @@ from soulterm.tui.buildmap import BuildMap
 COMMANDS: dict[str, str] = {
     "pause": "stop the CPU",
     "resume": "let the CPU run",
-    "set_warp": "warp (True) or the PAL clock (False)",
-    "set_muted": "silence the SID (it keeps running)",
-    "type_text": "queue keys; ValueError names a key the C64 lacks",
-    "press_restore": "RESTORE now (with RUN/STOP held when asked: back to BASIC)",
+    "set_warp": "warp (True) or the machine's own clock (False)",
+    "set_muted": "silence the SID or the beeper (it keeps running)",
+    "type_text": "queue keys; ValueError names a key the machine lacks",
+    "press_restore": "RESTORE now (with RUN/STOP held when asked: back to BASIC); the Spectrum refuses",
     "set_map": "use another build map",
-    "load": "check a PRG/D64, then reset and load it; returns its start address",
+    "load": "check a PRG/D64/TAP, then reset and load it (a .tap on a Spectrum); returns its start address",
     "reset": "power-cycle, then boot the last loaded program again",
     "add_breakpoint": "stop when the PC reaches an address",
     "remove_breakpoint": "clear one; returns whether it was set",
@@ -44,7 +45,7 @@ class Host(Protocol):
     """What the UI reads and calls; every command above is a method here."""
 
     map: BuildMap
-    machine: object              # the C64, or a read-only stand-in with the attributes panels read
+    machine: object              # the C64 or Spectrum, or a read-only stand-in with what panels read
     breakpoints: set[int]
     last_file: Path | None
     heat: np.ndarray             # cumulative PC/operand samples per 64-byte cell
@@ -54,6 +55,9 @@ class Host(Protocol):
 
     @property
     def warp(self) -> bool: ...
+
+    @property
+    def kind(self) -> str: ...   # the machine's kind (machines.py): "c64" or "zx"
 
     @property
     def attention(self): ...     # an object with .view() -> AttentionView | None, or None

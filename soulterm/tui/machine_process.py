@@ -1,20 +1,23 @@
 """The machine in its own process, so the UI never competes with it for the GIL.
 
 py65 and Textual in one Python share one interpreter lock: every frame the UI
-draws is time the 6502 does not run. Here a child process owns the C64 (and
-its sound: the SID is clocked and played where it runs) and a MachineHost
-thread; the UI process only reads and sends commands:
+draws is time the 6502 does not run. Here a child process owns the machine,
+a C64 or a ZX Spectrum (and its sound: the SID or the beeper is played where
+it runs) and a MachineHost thread; the UI process only reads and sends
+commands:
 
-  shared memory   64 KB RAM as the CPU sees it, screen codes, colour RAM,
-                  CPU registers and VIC state, cycle counter, speed, the
-                  memory-map heat counters and the attention history,
-                  published by the child every few milliseconds and after
-                  every command;
+  shared memory   64 KB RAM as the CPU sees it (the Spectrum's screen is in
+                  it), the C64's screen codes and colour RAM, CPU registers
+                  (6502 or Z80), VIC or ULA state, which machine it is,
+                  cycle counter, speed, the memory-map heat counters and the
+                  attention history, published by the child every few
+                  milliseconds and after every command;
   a pipe          commands (type, pause, step..., load, reset, speed, mute)
                   and their replies, and the host's events.
 
 `ProcessHost` implements the same protocol (host_protocol.Host), and its
-`machine` is a read-only stand-in with the C64 attributes the panels read.
+`machine` is a read-only stand-in with the attributes the panels read of
+either machine.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from soulterm.tui.attention_recorder import HEADS, AttentionView
 from soulterm.tui.buildmap import BuildMap
 from soulterm.tui.host import HEAT_CELLS, HostEvent, MachineHost
 from soulterm.tui.host_protocol import COMMANDS
+from soulterm.tui.machines import KINDS
 
 PUBLISH_SECONDS = 0.01
 START_TIMEOUT = 30.0
@@ -44,7 +48,8 @@ COLOURS = SCREEN + 1000
 REGS = 67584                      # int64[32], 8-aligned
 REG_NAMES = ("cycles", "pc", "a", "x", "y", "sp", "p", "border", "background", "lowercase",
              "paused", "warp", "speed", "waiting", "attention", "position", "current", "first_position",
-             "context_len", "has_view")
+             "context_len", "has_view", "machine", "af", "bc", "de", "hl", "ix", "iy", "frames")
+MACHINE_CODES = {"c64": 0, "zx": 1}     # the "machine" register
 R = {name: i for i, name in enumerate(REG_NAMES)}
 HEAT = REGS + 32 * 8              # float32[1024]
 CONTEXT_IDS = HEAT + HEAT_CELLS * 4
@@ -92,13 +97,12 @@ CHILD_COMMANDS = {
 assert set(CHILD_COMMANDS) == set(COMMANDS), "the child must answer exactly the protocol's commands"
 
 
-def _child_main(conn, shm_name: str, map_path: str | None, sound: bool, paused: bool, warp: bool) -> None:
+def _child_main(conn, shm_name: str, map_path: str | None, sound: bool, paused: bool, warp: bool,
+                kind: str = "c64") -> None:
     shm = shared_memory.SharedMemory(name=shm_name)
     views = _Views(shm)
     try:
-        from soulterm.c64 import C64
-
-        machine = C64(sound=sound)
+        machine = KINDS[kind].make(sound=sound)
     except Exception as exc:  # report, do not die silently
         conn.send(("error", f"the emulator failed to start: {exc}"))
         return
@@ -108,7 +112,7 @@ def _child_main(conn, shm_name: str, map_path: str | None, sound: bool, paused: 
             build_map = BuildMap.load(map_path)
         except Exception:
             pass
-    host = MachineHost(machine, build_map, paused=paused, warp=warp)
+    host = MachineHost(machine, build_map, paused=paused, warp=warp, sound=sound)
     publisher = _Publisher(host, views)
     conn.send(("ready", getattr(machine, "sound_notice", None)))
     host.start()
@@ -134,8 +138,8 @@ def _child_main(conn, shm_name: str, map_path: str | None, sound: bool, paused: 
     finally:
         publisher.stop()
         host.stop()
-        if hasattr(machine, "close"):
-            machine.close()
+        if hasattr(host.machine, "close"):
+            host.machine.close()
         del views
         shm.close()
 
@@ -167,18 +171,26 @@ class _Publisher:
     def publish(self) -> None:
         with self._lock:
             host, v = self.host, self.views
-            m = host.machine
+            with host.lock:          # a load may swap the machine: publish one of them whole
+                m = host.machine
             v.ram[:] = np.frombuffer(bytes(m.ram), np.uint8)
-            vic = m.vic
-            v.screen[:] = np.frombuffer(bytes(vic.screen_codes()), np.uint8)[:1000]
-            v.colours[:] = np.frombuffer(bytes(vic.colour_ram()), np.uint8)[:1000]
             cpu = m.cpu
             regs = v.regs
             regs[R["cycles"]] = m.cycles
-            regs[R["pc"]], regs[R["a"]], regs[R["x"]] = cpu.pc, cpu.a, cpu.x
-            regs[R["y"]], regs[R["sp"]], regs[R["p"]] = cpu.y, cpu.sp, cpu.p
-            regs[R["border"]], regs[R["background"]] = vic.border & 0x0F, vic.background & 0x0F
-            regs[R["lowercase"]] = int(bool(vic.lowercase))
+            regs[R["machine"]] = MACHINE_CODES[host.kind]
+            regs[R["pc"]], regs[R["a"]], regs[R["sp"]] = cpu.pc, cpu.a, cpu.sp
+            if host.kind == "zx":
+                for name in ("af", "bc", "de", "hl", "ix", "iy"):
+                    regs[R[name]] = getattr(cpu, name)
+                regs[R["p"]] = cpu.f
+                regs[R["border"]], regs[R["frames"]] = m.ula.border, m.frames
+            else:
+                vic = m.vic
+                v.screen[:] = np.frombuffer(bytes(vic.screen_codes()), np.uint8)[:1000]
+                v.colours[:] = np.frombuffer(bytes(vic.colour_ram()), np.uint8)[:1000]
+                regs[R["x"]], regs[R["y"]], regs[R["p"]] = cpu.x, cpu.y, cpu.p
+                regs[R["border"]], regs[R["background"]] = vic.border & 0x0F, vic.background & 0x0F
+                regs[R["lowercase"]] = int(bool(vic.lowercase))
             regs[R["paused"]], regs[R["warp"]] = int(host.paused), int(host.warp)
             regs[R["speed"]] = int(host.speed_hz())
             regs[R["waiting"]] = int(bool(getattr(m, "waiting_for_input", False)))
@@ -201,7 +213,7 @@ class _Publisher:
 # -- the UI side ---------------------------------------------------------------------------
 
 class _RemoteCPU:
-    """The registers, read from shared memory; `disassemble` is the opcode table."""
+    """The registers (6502 or Z80), read from shared memory; `disassemble` is the 6502's opcode table."""
 
     disassemble = OPCODE_TABLE
 
@@ -214,6 +226,13 @@ class _RemoteCPU:
     y = property(lambda self: int(self._regs[R["y"]]))
     sp = property(lambda self: int(self._regs[R["sp"]]))
     p = property(lambda self: int(self._regs[R["p"]]))
+    f = p                                   # the Z80's flags travel in the 6502's P
+    af = property(lambda self: int(self._regs[R["af"]]))
+    bc = property(lambda self: int(self._regs[R["bc"]]))
+    de = property(lambda self: int(self._regs[R["de"]]))
+    hl = property(lambda self: int(self._regs[R["hl"]]))
+    ix = property(lambda self: int(self._regs[R["ix"]]))
+    iy = property(lambda self: int(self._regs[R["iy"]]))
 
 
 class _RemoteVIC:
@@ -231,13 +250,31 @@ class _RemoteVIC:
     lowercase = property(lambda self: bool(self._v.regs[R["lowercase"]]))
 
 
+class _RemoteULA:
+    def __init__(self, views: _Views) -> None:
+        self._v = views
+
+    border = property(lambda self: int(self._v.regs[R["border"]]))
+
+
 class RemoteMachine:
-    """What the panels read of the C64, from shared memory (read-only)."""
+    """What the panels read of the machine, from shared memory (read-only)."""
 
     def __init__(self, views: _Views) -> None:
         self._v = views
         self.cpu = _RemoteCPU(views.regs)
         self.vic = _RemoteVIC(views)
+        self.ula = _RemoteULA(views)
+
+    @property
+    def CPU(self) -> str:    # noqa: N802 (the machines' own attribute name: cpus.cpu_for reads it)
+        return "z80" if self._v.regs[R["machine"]] == MACHINE_CODES["zx"] else ""
+
+    @property
+    def flash_on(self) -> bool:
+        from soulterm.zx.ula import FLASH_FRAMES
+
+        return bool(int(self._v.regs[R["frames"]]) // FLASH_FRAMES % 2)
 
     @property
     def ram(self) -> np.ndarray:
@@ -285,7 +322,7 @@ class ProcessHost:
     """The host protocol (host_protocol.Host), with the machine in a child process."""
 
     def __init__(self, build_map: BuildMap | None = None, *, map_path: Path | None = None,
-                 sound: bool = False, paused: bool = False, warp: bool = True) -> None:
+                 sound: bool = False, paused: bool = False, warp: bool = True, kind: str = "c64") -> None:
         self.map = build_map or BuildMap.empty()
         self._map_path = map_path
         self.lock = threading.RLock()          # the panels take it; nothing to guard on this side
@@ -296,6 +333,7 @@ class ProcessHost:
         self._views.regs[:] = 0
         self._views.regs[R["paused"]] = int(paused)
         self._views.regs[R["warp"]] = int(warp)
+        self._views.regs[R["machine"]] = MACHINE_CODES[kind]
         self.machine = RemoteMachine(self._views)
         self.heat = self._views.heat
         context = multiprocessing.get_context("fork")
@@ -303,7 +341,7 @@ class ProcessHost:
         self._process = context.Process(
             target=_child_main, name="soulterm-c64", daemon=True,
             args=(child_conn, self._shm.name, str(map_path) if map_path and Path(map_path).exists() else None,
-                  sound, paused, warp))
+                  sound, paused, warp, kind))
         self._process.start()
         self._call_lock = threading.Lock()
         self._serial = 0
@@ -372,6 +410,11 @@ class ProcessHost:
     @property
     def warp(self) -> bool:
         return bool(self._views.regs[R["warp"]])
+
+    @property
+    def kind(self) -> str:
+        code = int(self._views.regs[R["machine"]])
+        return next(name for name, number in MACHINE_CODES.items() if number == code)
 
     @property
     def attention(self):

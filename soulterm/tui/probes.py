@@ -64,10 +64,11 @@ class ProbeView:
     samples: dict = field(default_factory=dict)                   # position -> {kernel: PC samples}
     current: int = BEFORE_FIRST                                   # position being computed
     first_position: int = 0
+    unavailable: str = ""                                         # why this machine has no probes at all
 
     @property
     def available(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.unavailable
 
 
 def read_vector(ram, address: int, length: int) -> tuple[int, ...]:
@@ -86,13 +87,14 @@ def _signed(value: int, bits: int) -> int:
 class ProbeRecorder:
     """Lives in the machine's thread; `view()` may be called from any thread."""
 
-    def __init__(self, symbols: dict[str, int]) -> None:
+    def __init__(self, symbols: dict[str, int], unavailable: str = "") -> None:
+        """`unavailable`: one line saying why this machine's kernels cannot be probed (then none are)."""
         self.symbols = symbols
         missing = [n for n in ENTRY_SYMBOLS + DATA_SYMBOLS if n not in symbols]
-        self.entries = {} if missing else {symbols[n]: n for n in ENTRY_SYMBOLS}
+        self.entries = {} if missing or unavailable else {symbols[n]: n for n in ENTRY_SYMBOLS}
         self.attribution = Attribution(symbols)
         self._lock = threading.Lock()
-        self._view = ProbeView(missing=tuple(missing))
+        self._view = ProbeView(missing=tuple(missing), unavailable=unavailable)
         self._position_started: int | None = None
         self._prelude: dict[str, int] = {}      # samples while no position runs
         self._turn_over = True                  # the machine waited for a key: the next position starts a turn
@@ -103,7 +105,7 @@ class ProbeRecorder:
 
     def clear(self) -> None:
         with self._lock:
-            self._view = ProbeView(missing=self._view.missing)
+            self._view = ProbeView(missing=self._view.missing, unavailable=self._view.unavailable)
             self._position_started = None
             self._prelude = {}
             self._turn_over = True
@@ -154,7 +156,7 @@ class ProbeRecorder:
             # first position need not be 0, which start-up computes once): what ran since the
             # machine last waited for a key (reading the line, the tokenizer) is its prelude.
             previous = v
-            v = self._view = ProbeView(missing=v.missing, first_position=t,
+            v = self._view = ProbeView(missing=v.missing, unavailable=v.unavailable, first_position=t,
                                        samples={BEFORE_FIRST: self._prelude})
             self._prelude = {}
             # Positions before t were computed earlier (start-up computes position 0, always
@@ -194,7 +196,7 @@ class ProbeRecorder:
         with self._lock:
             v = self._view
             return ProbeView(
-                missing=v.missing, hidden=dict(v.hidden), ffn=dict(v.ffn), logits=dict(v.logits),
+                missing=v.missing, unavailable=v.unavailable, hidden=dict(v.hidden), ffn=dict(v.ffn), logits=dict(v.logits),
                 scores=dict(v.scores), position_cycles=dict(v.position_cycles),
                 samples={p: dict(c) for p, c in v.samples.items()}, current=v.current,
                 first_position=v.first_position)

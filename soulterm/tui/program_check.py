@@ -1,9 +1,10 @@
-"""Check that a PRG or D64 can be loaded before the running machine is reset for it.
+"""Check that a PRG, D64 or TAP can be loaded before the running machine is reset for it.
 
 Loading resets the C64 first; a file that then fails to load would leave the
 user with a blank machine and their conversation gone. This reads the file
 the way `C64.load_file` does (the first PRG of a disk, its load address and
-size) without touching any machine.
+size) without touching any machine; a .tap is read as the Spectrum reads it
+(its blocks and checksums, a program or code file first).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from soulterm.c64.loader import Disk, LoadError, parse_prg
 
 MAX_PRG_READ = 0x10000 + 3   # a load address plus 64 KB, and one byte to notice more
+MAX_TAP_READ = 0x100000      # as Spectrum.load_file reads
 
 
 def check_loadable(path: Path) -> None:
@@ -21,6 +23,9 @@ def check_loadable(path: Path) -> None:
         raise LoadError(f"no such file: {path}")
     if not path.is_file():
         raise LoadError(f"{path} is not a regular file")
+    if path.suffix.lower() == ".tap":
+        _check_tape(path)
+        return
     if path.suffix.lower() == ".d64":
         disk = Disk(path)
         file = disk.find(None)
@@ -34,3 +39,18 @@ def check_loadable(path: Path) -> None:
     except OSError as exc:
         raise LoadError(f"cannot read {path}: {exc.strerror}") from None
     parse_prg(data, path.name)
+
+
+def _check_tape(path: Path) -> None:
+    from soulterm.zx import tap
+
+    try:
+        with open(path, "rb") as handle:
+            image = handle.read(MAX_TAP_READ)
+        files = tap.files(tap.decode_blocks(image, path.name), path.name)
+    except OSError as exc:
+        raise LoadError(f"cannot read {path}: {exc.strerror}") from None
+    except tap.TapError as exc:
+        raise LoadError(str(exc)) from None
+    if not files or files[0].header.kind not in (tap.PROGRAM, tap.CODE):
+        raise LoadError(f"{path.name}: no program or code file first on the tape")

@@ -18,8 +18,10 @@ would. Any other ROM address stops the machine as a crash.
                               into LAST-K with FLAGS bit 5 set (as KEYBOARD)
     $028E  KEY-SCAN           E = key value, D = shift value ($FF: none), Z set
     $03B5  BEEPER             DE = cycles, HL = timing: recorded as a beep
-                              (frequency 437500/(HL+30.125) Hz); the T-states
-                              it would take are counted
+                              (frequency 437500/(HL+30.125) Hz) and made as
+                              the real one's OUTs make it, 2*DE beeper edges
+                              4*(HL+30.125) T-states apart (the border is left
+                              alone); the T-states it would take are counted
     $0D6B  CLS                clear the whole screen with ATTR-P, print at 0,0
     $1601  CHAN-OPEN          A = stream: 0/1 K, 2 S, 3 P
     $2D2B  STACK-BC           where USR returns: back to "BASIC", which prints
@@ -315,7 +317,11 @@ class HighLevelROM:
         cycles, timing = cpu.de, cpu.hl
         frequency = 437500 / (timing + 30.125)
         seconds = cycles / frequency if frequency else 0.0
-        self.beeps.append((self.machine.cycles, frequency, seconds))
+        start = self.machine.cycles
+        self.beeps.append((start, frequency, seconds))
+        half_period = 4 * (timing + 30.125)          # T-states between two OUTs of the loop
+        for edge in range(2 * cycles):
+            self.machine.ula.toggle_beeper(start + round(edge * half_period))
         return round(seconds * CLOCK_HZ)
 
     def error_1(self):

@@ -27,6 +27,9 @@ Stop reasons: those of the C64 (soulterm.c64.StopReason), with the same meaning.
                 `stop_message` says why): an error report (RST $08), a jump
                 into the ROM where there is no routine
     breakpoint  the PC reached one of the given addresses
+Sound: `Spectrum(sound=True)` plays the beeper through pygame (beeper.py);
+with no sound device `sound_notice` says why in one line and it stays silent.
+
 Not emulated: 128K paging, contended memory, tape loading in real time
 (a .tap is loaded at once, as with an emulator's "flash load").
 """
@@ -40,13 +43,13 @@ import z80
 from soulterm.c64.c64 import StopReason
 
 from . import tap
+from .beeper import open_beeper
 from .font import FIRST_CODE, FONT
-from .rom import ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM, MachineStop, rom_image
-from .ula import CAPS_SHIFT, COLUMNS, ENTER, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA, cell_bytes
+from .rom import CLOCK_HZ, ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM, MachineStop, rom_image
+from .ula import CAPS_SHIFT, COLUMNS, ENTER, FLASH_FRAMES, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA, cell_bytes
 
 T_STATES_PER_FRAME = 69_888      # 224 T-states a line, 312 lines
 INT_LENGTH = 32                  # the ULA holds /INT low this long: a late instruction boundary still takes it
-CLOCK_HZ = 3_500_000
 RAM_START = 0x4000
 _CORE_FRAME = 100_000            # the core's own frame counter wraps here (see _elapsed)
 _BREAKPOINT = 1                  # the core's breakpoint address mark
@@ -79,10 +82,19 @@ def keys_for(character: str) -> tuple[int, frozenset[str]]:
 class Spectrum:
     """A ZX Spectrum 48K with soulterm's high-level ROM (module doc)."""
 
-    def __init__(self):
+    CPU = "z80"                  # which disassembler and debugger rules apply (soulterm.tui.cpus)
+    CLOCK_HZ = CLOCK_HZ
+
+    def __init__(self, sound: bool = False):
         self.cpu = z80.Z80Machine()
         self.memory = self.cpu.memory
         self.ula = ULA()
+        self.audio = None
+        self.sound_notice: str | None = None   # one line for the user when sound is off
+        if sound:
+            self.audio, self.sound_notice = open_beeper()
+            if self.audio is not None:
+                self.ula.listener = self.audio.edge
         self.rom = HighLevelROM(self)
         self.cpu.set_write_callback(self._rom_write)
         self.cpu.mark_addrs(0, ROM_SIZE, self.cpu.WRITE_MARK)
@@ -135,6 +147,8 @@ class Spectrum:
         self.stop_message = ""
         self.last_stop: StopReason | None = None
         self.rom.initialise()
+        if self.audio is not None:
+            self.audio.reset()
         ramtop = self.rom.peek16(SYSVARS["RAMTOP"])
         self.cpu.sp = ramtop + 1
         self.cpu.iy = SYSVARS["ERR_NR"]
@@ -276,7 +290,10 @@ class Spectrum:
         pc = cpu.pc
         if pc < ROM_SIZE or pc in breakpoints:
             if pc < ROM_SIZE:
-                return self._trap(pc)
+                reason = self._trap(pc)
+                if reason is None and cpu.pc in breakpoints:
+                    return StopReason.BREAKPOINT   # the routine returned onto a breakpoint
+                return reason
             cpu.unmark_addr(pc, _BREAKPOINT)  # resume from a breakpoint: one instruction past it
             before = cpu.frame_tick
             cpu.ticks_to_stop = 1
@@ -346,6 +363,8 @@ class Spectrum:
                 if self._interrupt_until is not None:
                     end = self.cycles + 1  # one instruction at a time while /INT waits
                 reason = self._slice(end - self.cycles, breakpoints)
+                if self.audio is not None:
+                    self.audio.advance(self.cycles)
                 if reason is not None:
                     return reason
                 if self.cycles >= next_frame:
@@ -362,12 +381,31 @@ class Spectrum:
     # ----- observing -----
 
     @property
+    def ram(self):
+        """The 64K as the Z80 sees it (ROM included), as the C64's `ram` for the panels."""
+        return self.memory
+
+    def peek(self, address: int) -> int:
+        return self.memory[address & 0xFFFF]
+
+    read = peek
+
+    def press_restore(self, run_stop: bool = True) -> None:
+        """The C64's RUN/STOP+RESTORE: the Spectrum has no such key (a one-line error for the user)."""
+        raise ValueError("the Spectrum has no RESTORE key: F6 resets it")
+
+    def set_muted(self, muted: bool) -> None:
+        """Silence the beeper (edges are still recorded)."""
+        if self.audio is not None:
+            self.audio.muted = muted
+
+    @property
     def border_changes(self) -> int:
         return len(self.ula.border_changes)
 
     @property
     def flash_on(self) -> bool:
-        return bool(self.frames // 16 % 2)
+        return bool(self.frames // FLASH_FRAMES % 2)
 
     def screen_lines(self) -> list[str]:
         """The 24 character lines as 32-character strings, read back from the bitmap.
@@ -375,21 +413,32 @@ class Spectrum:
         A cell showing one of soulterm's glyphs (or its inverse) reads as that
         character, a block graphic as its Unicode quadrant, anything else as ▒.
         """
-        glyphs = _glyph_table()
         lines = []
         for row in range(ROWS):
-            text = []
-            for column in range(COLUMNS):
-                cell = cell_bytes(self.memory, column, row)
-                text.append(glyphs.get(cell) or glyphs.get(bytes(b ^ 0xFF for b in cell)) or "▒")
-            lines.append("".join(text))
+            cells = (read_cell(cell_bytes(self.memory, column, row)) for column in range(COLUMNS))
+            lines.append("".join(cell[0] if cell else "▒" for cell in cells))
         return lines
 
     def close(self) -> None:
-        """Nothing to release (no sound device yet); here so callers treat both machines alike."""
+        """Release the sound device, if one was opened."""
+        if self.audio is not None:
+            self.audio.close()
+            self.audio = None
+            self.ula.listener = None
 
 
 _GLYPHS: dict[bytes, str] = {}
+
+
+def read_cell(cell: bytes) -> tuple[str, bool] | None:
+    """(character, inverse) for the 8 bitmap bytes of a cell showing one of soulterm's
+    glyphs or a block graphic, inverse when ink and paper are swapped; None for anything else."""
+    glyphs = _glyph_table()
+    character = glyphs.get(cell)
+    if character is not None:
+        return character, False
+    character = glyphs.get(bytes(b ^ 0xFF for b in cell))
+    return (character, True) if character is not None else None
 
 
 def _glyph_table() -> dict[bytes, str]:

@@ -73,9 +73,12 @@ class ULA:
         self.border_changes: list[tuple[int, int]] = []   # (T-state, colour)
         self.beeper_edges: list[int] = []                  # T-states where bit 4 changed
         self.pressed: set[str] = set()   # keys held down now (HALF_ROWS names)
+        self.listener = None             # called with the T-state of each beeper edge (the sound)
 
     def reset(self) -> None:
+        listener = self.listener
         self.__init__()
+        self.listener = listener
 
     def write_port(self, value: int, t_state: int) -> None:
         """An OUT to an even port: border and beeper."""
@@ -83,10 +86,15 @@ class ULA:
         if border != self.border:
             self.border = border
             self.border_changes.append((t_state, border))
-        level = value & BEEPER_BIT
-        if level != self.beeper:
-            self.beeper = level
-            self.beeper_edges.append(t_state)
+        if value & BEEPER_BIT != self.beeper:
+            self.toggle_beeper(t_state)
+
+    def toggle_beeper(self, t_state: int) -> None:
+        """An edge on the beeper line: bit 4 flips."""
+        self.beeper ^= BEEPER_BIT
+        self.beeper_edges.append(t_state)
+        if self.listener is not None:
+            self.listener(t_state)
 
     def read_port(self, port: int) -> int:
         """An IN from an even port: the keys of the half-rows selected by the high byte."""

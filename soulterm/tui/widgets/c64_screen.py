@@ -20,15 +20,15 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.message import Message
 from textual.strip import Strip
-from textual.widget import Widget
 
 from soulterm.c64.petscii import CONTROL_KEYS
 from soulterm.tui.charset import LOWERCASE_GLYPHS, UPPERCASE_GLYPHS
 from soulterm.tui.palette import cell_style, rich_colour
+from soulterm.tui.widgets.machine_screen import MachineScreen
 
 COLUMNS, ROWS = 40, 25
+CURSOR_ROW = 0xD6         # TBLX: the screen editor's cursor row, which a short screen follows
 BORDER_X, BORDER_Y = 2, 1
 FULL_WIDTH, FULL_HEIGHT = COLUMNS + 2 * BORDER_X, ROWS + 2 * BORDER_Y
 
@@ -88,19 +88,20 @@ def _ascii_to_screen_code(ch: str) -> int:
     return 0x20
 
 
-class C64Screen(Widget, can_focus=True):
+class C64Screen(MachineScreen):
     """The 40x25 screen with its border; typing goes to the C64 when focused."""
 
     DEFAULT_CSS = """
     C64Screen { width: 44; height: 27; }
     """
+    KEY_HELP = KEY_HELP
 
-    class Typed(Message):
-        """Text the user typed for the C64 (PETSCII controls as \\r, \\x14...)."""
-
-        def __init__(self, text: str) -> None:
-            self.text = text
-            super().__init__()
+    @staticmethod
+    def frame_of(machine) -> "ScreenFrame":
+        """What the VIC shows now (the machine or its read-only stand-in)."""
+        vic = machine.vic
+        return ScreenFrame(bytes(vic.screen_codes()), bytes(vic.colour_ram()), vic.border & 0x0F,
+                           vic.background & 0x0F, bool(vic.lowercase), int(machine.ram[CURSOR_ROW]))
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -176,5 +177,3 @@ class C64Screen(Widget, can_focus=True):
             event.prevent_default()
             self.post_message(self.Typed(text))
 
-    def on_click(self) -> None:
-        self.focus()

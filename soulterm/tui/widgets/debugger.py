@@ -1,6 +1,7 @@
 """The debugger pane: disassembly around the PC beside its kernels/*.s line,
 registers and flags, the cycle counter, the stack, breakpoints and a hex view
-that follows a symbol.
+that follows a symbol. 6502 or Z80, as the machine is (cpus.py); on the
+Spectrum the source lines are kernels/z80/*.s through its build map.
 
 The pane only reads the machine (through its side-effect-free peek); the
 commands (pause, step, breakpoints...) are app actions, bound here so that
@@ -19,6 +20,7 @@ from textual.widget import Widget
 
 from soulterm.tui import debugging
 from soulterm.tui.buildmap import BuildMap
+from soulterm.tui.cpus import cpu_for
 
 HEX_ROWS = 4
 FIXED_ROWS = 3 + HEX_ROWS   # status, stack, hex title + hex rows
@@ -40,31 +42,33 @@ def capture(machine, build_map: BuildMap, breakpoints: set[int], hex_target: str
     listing = max(3, height - FIXED_ROWS)
     before = listing // 3
     cpu = machine.cpu
+    rules = cpu_for(machine)
     peek = machine.peek
     pc = cpu.pc
     text = Text(no_wrap=True, overflow="crop")
     state = "PAUSED" if paused else "running"
     text.append(f"{state}  ", style="bold reverse" if paused else "bold")
-    text.append(f"A={cpu.a:02X} X={cpu.x:02X} Y={cpu.y:02X} SP={cpu.sp:02X} PC={pc:04X} ")
-    text.append(debugging.flags_text(cpu.p), style="bold")
+    registers, _, flags = rules.registers(cpu).rpartition(" ")
+    text.append(f"{registers} ")
+    text.append(flags, style="bold")
     text.append(f"  cycles {machine.cycles:,}\n")
-    stack = debugging.stack_bytes(peek, cpu.sp, 8)
     text.append("stack ", style="dim")
-    text.append(" ".join(f"{v:02X}" for _, v in stack) or "(empty)")
+    text.append(rules.stack_text(peek, cpu.sp) or "(empty)")
     if breakpoints:
         text.append("   breakpoints ", style="dim")
         text.append(", ".join(build_map.describe(a) for a in sorted(breakpoints)))
     text.append("\n")
     anchors = [a for a, _, _ in build_map.lines if pc - 48 <= a <= pc]
-    rows = debugging.disassemble_around(cpu, peek, pc, before, listing - before - 1, anchors,
-                                        build_map.address_labels())
+    rows = rules.disassemble_around(cpu, peek, pc, before, listing - before - 1, anchors,
+                                    build_map.address_labels())
+    raw_bytes = 4 if rules.name == "Z80" else 3       # the longest instruction's bytes
     labels = {a: n for n, a in build_map.symbols.items()}
     for address, length, instruction in rows:
         marker = "▶" if address == pc else ("●" if address in breakpoints else " ")
         style = "bold reverse" if address == pc else ("red" if address in breakpoints else "")
         label = labels.get(address, "")
-        raw = " ".join(f"{peek((address + i) & 0xFFFF):02X}" for i in range(min(length, 3)))
-        text.append(f"{marker}{address:04X} {raw:<8} {instruction:<18}", style=style)
+        raw = " ".join(f"{peek((address + i) & 0xFFFF):02X}" for i in range(min(length, raw_bytes)))
+        text.append(f"{marker}{address:04X} {raw:<{3 * raw_bytes - 1}} {instruction:<18}", style=style)
         source = build_map.source_line(address)
         if source is not None:
             file, number = source

@@ -84,6 +84,8 @@ class InsightPanel(Widget, can_focus=True):
         view = self._view
         if view is None:
             return Text("waiting for the soulplayer to run...", style="dim")
+        if view.unavailable:
+            return Text(view.unavailable, style="dim")
         if view.missing:
             return Text(f"not in this build: {', '.join(view.missing[:4])}"
                         f"{' ...' if len(view.missing) > 4 else ''}", style="dim")

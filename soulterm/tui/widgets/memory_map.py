@@ -8,7 +8,8 @@ the instruction there, so the weights light up while matvec reads them),
 yellow where RAM changed between frames (writes: RAM only, never I/O
 registers or a ROM banked in or out). The cell holding the PC is marked;
 the line below the map says where the PC is (a routine and region of the
-program only while the PC is inside it, else KERNAL, BASIC, I/O or RAM) and
+program only while the PC is inside it, else KERNAL, BASIC, I/O or RAM; on
+the Spectrum ROM or RAM) and
 the regions being read and written most. Hovering a cell names its region.
 """
 
@@ -54,6 +55,7 @@ KIND_COLOURS = {
     "io": "#a0cbe8",           # light blue
 }
 FREE_COLOUR = "#1a1a1a"
+ZX_RAM_START = 0x4000
 MARK_COLOURS = {"pc": "#ffffff", "read": "#ffffff", "write": "#ffe030"}
 _DIM = Style(dim=True)
 
@@ -66,14 +68,19 @@ def _cell_style(kind: str | None, mark: str, hovered: bool) -> Style:
 
 def pc_location(build_map: BuildMap, pc: int, ddr: int, port: int) -> str:
     """Where the PC is, in words: the program's routine (and region) only while the PC
-    is inside the program and RAM is banked in there; else the ROM or I/O it runs in."""
-    basic, middle, kernal = banking(port, ddr)
-    if BASIC_START <= pc < BASIC_END and basic == ROM:
-        return "BASIC"
-    if IO_START <= pc < IO_END and middle != "ram":
-        return "I/O" if middle == IO else "character ROM"
-    if pc >= KERNAL_START and kernal == ROM:
-        return "KERNAL"
+    is inside the program and RAM is banked in there; else the ROM or I/O it runs in
+    (on the Spectrum, whose map says so, the ROM is always below $4000)."""
+    if build_map.machine == "zx":
+        if pc < ZX_RAM_START:
+            return "ROM"
+    else:
+        basic, middle, kernal = banking(port, ddr)
+        if BASIC_START <= pc < BASIC_END and basic == ROM:
+            return "BASIC"
+        if IO_START <= pc < IO_END and middle != "ram":
+            return "I/O" if middle == IO else "character ROM"
+        if pc >= KERNAL_START and kernal == ROM:
+            return "KERNAL"
     if not build_map.load_address <= pc < build_map.end_address:
         return "RAM"
     routine = build_map.describe(pc)
@@ -123,6 +130,7 @@ class MemoryMapPanel(Widget):
 
     def set_map(self, build_map: BuildMap) -> None:
         self._map = build_map
+        self.heat.machine = build_map.machine
         kinds = []
         for cell in range(COLUMNS * ROWS):
             region = build_map.region_covering(cell * CELL_BYTES, (cell + 1) * CELL_BYTES)

@@ -1,4 +1,4 @@
-"""The status line under the C64 screen: speed mode, measured clock, cycles,
+"""The status line under the machine's screen: speed mode, measured clock, cycles,
 sound state, run state, and where the PC is.
 
 The clock shows a measurement only while the CPU is really running: paused,
@@ -43,9 +43,10 @@ class StatusLine(Widget):
         self._text = Text("")
 
     def show(self, *, warp: bool, speed_hz: float, cycles: int, muted: bool, sound: bool,
-             paused: bool, where: str, waiting: bool = False) -> None:
+             paused: bool, where: str, waiting: bool = False, clock_label: str = "1 MHz") -> None:
+        """`clock_label`: the machine's real clock, shown when not in warp."""
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(" WARP " if warp else " 1 MHz ", style="bold reverse")
+        text.append(" WARP " if warp else f" {clock_label} ", style="bold reverse")
         text.append(f" {speed_text(speed_hz, not paused and not waiting)} MHz  ")
         text.append(*run_state(paused, waiting))
         text.append("♪ off" if muted or not sound else "♪ on", style="dim" if muted or not sound else "")

@@ -1,0 +1,66 @@
+"""The two machines the app runs: a C64 (.prg, .d64) and a ZX Spectrum 48K (.tap).
+
+One record per machine says what differs outside the emulators themselves:
+which files it loads, its shipped program and map, its clock (the host paces
+real time with it), how to make one, and what the user is told about it. The
+file's suffix picks the machine, so booting or loading a .tap brings up the
+Spectrum and a .prg or .d64 the C64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from soulterm.paths import DEFAULT_D64, DISK_DIR, MAP_NAME
+from soulterm.zx.rom import CLOCK_HZ as ZX_CLOCK_HZ
+
+PAL_CLOCK_HZ = 985_248               # the C64's clock (PAL)
+TAP_NAME = "soulplayer.tap"          # what `soulterm build --machine zx` writes (soulterm.zx.build)
+ZX_MAP_SUFFIX = "-zx.map.json"       # ... and its map beside it: soulplayer-zx.map.json
+
+
+@dataclass(frozen=True)
+class MachineKind:
+    name: str                 # "c64" | "zx": the --machine choice and the host's report
+    title: str                # the screen's tab and the user's messages
+    suffixes: tuple[str, ...]
+    default_disk: Path
+    clock_hz: int             # the real machine's clock: the host's real-time pace
+    clock_label: str          # the status line's name for real-time speed
+
+    def loads(self, path: Path) -> bool:
+        return Path(path).suffix.lower() in self.suffixes
+
+    def map_for(self, disk: Path) -> Path:
+        """The build map that belongs to a program file."""
+        disk = Path(disk)
+        if self.name == "zx":
+            return disk.with_name(disk.stem + ZX_MAP_SUFFIX)
+        return disk.with_name(MAP_NAME) if disk.suffix.lower() == ".d64" else disk.with_suffix(".map.json")
+
+    def make(self, sound: bool = False):
+        """A new machine of this kind (sound through pygame when asked and possible)."""
+        if self.name == "zx":
+            from soulterm.zx import Spectrum
+
+            return Spectrum(sound=sound)
+        from soulterm.c64 import C64
+
+        return C64(sound=sound)
+
+
+C64_KIND = MachineKind("c64", "C64", (".prg", ".d64"), DEFAULT_D64, PAL_CLOCK_HZ, "1 MHz")
+ZX_KIND = MachineKind("zx", "Spectrum", (".tap",), DISK_DIR / TAP_NAME, ZX_CLOCK_HZ, "3.5 MHz")
+KINDS = {kind.name: kind for kind in (C64_KIND, ZX_KIND)}
+LOADABLE = tuple(suffix for kind in KINDS.values() for suffix in kind.suffixes)
+
+
+def kind_for_path(path: Path) -> MachineKind:
+    """The machine that loads this file (by its suffix; anything else is the C64's to refuse)."""
+    return ZX_KIND if ZX_KIND.loads(path) else C64_KIND
+
+
+def kind_of(machine) -> MachineKind:
+    """The kind of a machine or of its read-only stand-in (the Z80 machines are Spectrums)."""
+    return ZX_KIND if getattr(machine, "CPU", "") == "z80" else C64_KIND
