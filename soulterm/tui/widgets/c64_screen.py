@@ -95,6 +95,7 @@ class C64Screen(MachineScreen):
     C64Screen { width: 44; height: 27; }
     """
     KEY_HELP = KEY_HELP
+    FRAME = ScreenFrame
 
     @staticmethod
     def frame_of(machine) -> "ScreenFrame":
@@ -102,21 +103,6 @@ class C64Screen(MachineScreen):
         vic = machine.vic
         return ScreenFrame(bytes(vic.screen_codes()), bytes(vic.colour_ram()), vic.border & 0x0F,
                            vic.background & 0x0F, bool(vic.lowercase), int(machine.ram[CURSOR_ROW]))
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._frame = ScreenFrame.blank()
-        self._row_cache: dict[int, tuple[tuple, list[Segment]]] = {}
-
-    @property
-    def frame(self) -> ScreenFrame:
-        return self._frame
-
-    def show(self, frame: ScreenFrame) -> None:
-        """Display a new frame; repaints only when something changed."""
-        if frame != self._frame:
-            self._frame = frame
-            self.refresh()
 
     def visible_text_lines(self) -> list[str]:
         """The text rows the panel shows at its current height (what the user sees)."""

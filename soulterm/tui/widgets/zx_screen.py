@@ -128,6 +128,7 @@ class ZXScreen(MachineScreen):
     ZXScreen { width: 44; height: 27; }
     """
     KEY_HELP = KEY_HELP
+    FRAME = ZXFrame
 
     @staticmethod
     def frame_of(machine) -> ZXFrame:
@@ -139,19 +140,7 @@ class ZXScreen(MachineScreen):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._frame = ZXFrame.blank()
-        self._row_cache: dict[int, tuple[tuple, list[Segment]]] = {}
         self._pixels: tuple[ZXFrame, list] | None = None
-
-    @property
-    def frame(self) -> ZXFrame:
-        return self._frame
-
-    def show(self, frame: ZXFrame) -> None:
-        """Display a new frame; repaints only when something changed."""
-        if frame != self._frame:
-            self._frame = frame
-            self.refresh()
 
     @property
     def pixel_mode(self) -> bool:
