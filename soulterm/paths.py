@@ -31,6 +31,9 @@ CORPUS_NAME = "corpus.txt"
 D64_NAME = "soulplayer.d64"
 PRG_NAME = "soulplayer.prg"
 MAP_NAME = "soulplayer.map.json"
+TAP_NAME = "soulplayer.tap"                  # `soulterm build --machine zx` writes it...
+ZX_MAP_SUFFIX = "-zx.map.json"               # ...and its map beside it, named after the tape
+ZX_MAP_NAME = Path(TAP_NAME).stem + ZX_MAP_SUFFIX
 
 
 def _is_checkout(folder: Path) -> bool:
@@ -51,6 +54,7 @@ DEFAULT_CORPUS = MODELS_DIR / CORPUS_NAME
 DEFAULT_D64 = DISK_DIR / D64_NAME
 DEFAULT_PRG = DISK_DIR / PRG_NAME
 DEFAULT_MAP = DISK_DIR / MAP_NAME
+DEFAULT_TAP = DISK_DIR / TAP_NAME
 
 # Only in a checkout: the project's reference vectors (python -m soulterm.soul.reference).
 REFERENCE_DIR = CHECKOUT_DIR / "tests" / "reference"

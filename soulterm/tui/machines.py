@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from soulterm.paths import DEFAULT_D64, DISK_DIR, MAP_NAME
+from soulterm.paths import DEFAULT_D64, DEFAULT_TAP, MAP_NAME, ZX_MAP_SUFFIX
 from soulterm.zx.rom import CLOCK_HZ as ZX_CLOCK_HZ
 
 PAL_CLOCK_HZ = 985_248               # the C64's clock (PAL)
-TAP_NAME = "soulplayer.tap"          # what `soulterm build --machine zx` writes (soulterm.zx.build)
-ZX_MAP_SUFFIX = "-zx.map.json"       # ... and its map beside it: soulplayer-zx.map.json
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ class MachineKind:
 
 
 C64_KIND = MachineKind("c64", "C64", (".prg", ".d64"), DEFAULT_D64, PAL_CLOCK_HZ, "1 MHz")
-ZX_KIND = MachineKind("zx", "Spectrum", (".tap",), DISK_DIR / TAP_NAME, ZX_CLOCK_HZ, "3.5 MHz")
+ZX_KIND = MachineKind("zx", "Spectrum", (".tap",), DEFAULT_TAP, ZX_CLOCK_HZ, "3.5 MHz")
 KINDS = {kind.name: kind for kind in (C64_KIND, ZX_KIND)}
 LOADABLE = tuple(suffix for kind in KINDS.values() for suffix in kind.suffixes)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from soulterm.asm import AsmError, assemble
 from soulterm.player.build import _line_map
+from soulterm.paths import TAP_NAME, ZX_MAP_NAME as MAP_NAME
 from soulterm.player.mapformat import MAP_FORMAT, Region
 from soulterm.soul.atomic import write_set_atomic
 from soulterm.soul.soulfile import SoulFormatError, load_soul
@@ -23,8 +24,6 @@ from . import tap
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR
 from .soul_layout import LayoutError, soul_include, vocab_include
 
-TAP_NAME = "soulplayer.tap"
-MAP_NAME = "soulplayer-zx.map.json"
 TAPE_NAME = "soulplayer"
 ORIGIN = 0x5E00                  # above CLEAR 24063: the loader and the machine stack fit below
                                  # in the ~300 bytes from PROG ($5CCB); the player needs the RAM above
