@@ -125,7 +125,7 @@ def _explain_input(tokenizer, message: str) -> None:
     dropped = sorted({ch for ch in message.lower() if ch not in spec.ALPHABET and ch != NOT_UTF8})
     if dropped:
         print(f"  (not in the soul's alphabet, dropped: {' '.join(dropped)})")
-    ids = tokenizer.encode(message)
+    ids = tokenizer.encode_prompt(message)
     budget = tokenizer.prompt_ids
     if len(ids) > budget:
         kept = tokenizer.decode(ids[:budget])

@@ -163,7 +163,7 @@ def fit_exchanges(corpus: Corpus, tokenizer) -> tuple[list[EncodedExchange], lis
     """
     fitted, issues = [], []
     for ex in corpus.exchanges:
-        prompt_ids = tokenizer.encode(ex.prompt)
+        prompt_ids = tokenizer.encode_prompt(ex.prompt)
         response_ids = tokenizer.encode(ex.response)
         if len(prompt_ids) > spec.MAX_INPUT_IDS:
             issues.append(Issue(ex.line, f"input is {len(prompt_ids)} tokens, "

@@ -7,7 +7,9 @@ alphabet, then applies every merge in the order it was learned.
 A tokenizer may declare a prompt budget, "prompt_ids" (docs/SPEC.md,
 tokenizer format 2): a conversation turn keeps only that many prompt ids, so
 the reply always has room. Without the field (format 1, the original v3
-souls) a turn keeps 16.
+souls) a turn keeps 16. It may also carry a word list, "words" (format 3):
+a typed prompt's misspelt words are read as listed words before BPE
+(spelling.py). Replies are never corrected: only prompts are.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from ..inputs import read_limited
 from . import spec
 from .atomic import write_text_atomic
+from .spelling import Speller, word_list_problem
 
 MAX_TOKENIZER_BYTES = 1024 * 1024      # a 128-token vocabulary and its merges take a few KB
 
@@ -30,11 +33,16 @@ class TokenizerError(ValueError):
 
 class Tokenizer:
     def __init__(self, vocab: dict[str, int], merges: list[tuple[str, str]],
-                 prompt_ids: int = spec.MAX_INPUT_IDS):
+                 prompt_ids: int = spec.MAX_INPUT_IDS, words=()):
         _validate(vocab, merges)
         if not (isinstance(prompt_ids, int) and 1 <= prompt_ids <= spec.MAX_INPUT_IDS):
             raise TokenizerError(f'"prompt_ids" must be 1..{spec.MAX_INPUT_IDS}, found {prompt_ids!r}')
+        problem = word_list_problem(list(words))
+        if problem:
+            raise TokenizerError(problem)
         self.prompt_ids = prompt_ids
+        self.words = list(words)
+        self.speller = Speller(self.words)
         self.vocab = dict(vocab)
         self.merges = [tuple(m) for m in merges]
         self.id_to_token = [""] * spec.VOCAB_SIZE
@@ -84,7 +92,11 @@ class Tokenizer:
         prompt_ids = raw.get("prompt_ids", spec.MAX_INPUT_IDS)
         if isinstance(prompt_ids, bool) or not isinstance(prompt_ids, int):
             raise TokenizerError(f'"prompt_ids" must be an integer, found {prompt_ids!r}')
-        return cls(vocab, [tuple(m) for m in merges], prompt_ids)
+        words = raw.get("words", [])
+        problem = word_list_problem(words)
+        if problem:
+            raise TokenizerError(problem)
+        return cls(vocab, [tuple(m) for m in merges], prompt_ids, words)
 
     def to_json(self) -> dict:
         ordered = dict(sorted(self.vocab.items(), key=lambda kv: kv[1]))
@@ -92,11 +104,17 @@ class Tokenizer:
                "vocab_size": spec.VOCAB_SIZE}
         if self.prompt_ids != spec.MAX_INPUT_IDS:     # format 1 files stay byte-identical
             raw["prompt_ids"] = self.prompt_ids
+        if self.words:                               # format 3
+            raw["words"] = list(self.words)
         return raw
 
     def with_prompt_ids(self, prompt_ids: int) -> "Tokenizer":
-        """The same vocabulary and merges with another prompt budget."""
-        return Tokenizer(self.vocab, self.merges, prompt_ids)
+        """The same vocabulary, merges and word list with another prompt budget."""
+        return Tokenizer(self.vocab, self.merges, prompt_ids, self.words)
+
+    def with_words(self, words) -> "Tokenizer":
+        """The same vocabulary, merges and budget with another word list."""
+        return Tokenizer(self.vocab, self.merges, self.prompt_ids, words)
 
     def save(self, path) -> None:
         write_text_atomic(path, json.dumps(self.to_json(), indent=2) + "\n")
@@ -117,9 +135,19 @@ class Tokenizer:
             ids = _apply_merge(ids, left, right, merged)
         return ids
 
+    def spelled(self, text: str) -> str:
+        """A prompt as the soul reads it: lower-cased, cut to the alphabet,
+        its misspelt words replaced by listed words (spelling.py)."""
+        kept = "".join(ch for ch in text.lower() if ch in self._char_ids)
+        return self.speller.correct(kept)
+
+    def encode_prompt(self, text: str) -> list[int]:
+        """All ids of a typed prompt: its spelling corrected, then encoded."""
+        return self.encode(self.spelled(text)) if self.words else self.encode(text)
+
     def prompt(self, text: str) -> list[int]:
-        """The prompt ids a turn keeps: the first `prompt_ids` ids of text."""
-        return self.encode(text)[: self.prompt_ids]
+        """The prompt ids a turn keeps: the first `prompt_ids` ids of the prompt."""
+        return self.encode_prompt(text)[: self.prompt_ids]
 
     def encode_turn(self, text: str) -> list[int]:
         """The context of a conversation turn: [SEP] + the kept prompt ids + [SEP]."""
