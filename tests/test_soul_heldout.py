@@ -69,7 +69,8 @@ def test_eval_reports_heldout_figures_as_json(capsys):
     rc = main(["eval", "--json"])
     assert rc == 0
     figures = json.loads(capsys.readouterr().out)
-    assert set(figures["heldout"]) == {"short", "natural", "fresh", "off-topic", "one typo (seed 11)"}
+    assert set(figures["heldout"]) == {"short", "natural", "fresh", "typed typos", "off-topic",
+                                      "one typo (seed 11)"}
     corpus = read_corpus()
     natural = read_heldout(HELDOUT_DIR / HELDOUT_FILES["natural"], corpus)
     score = score_wordings(Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER),

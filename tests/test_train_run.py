@@ -351,3 +351,22 @@ def test_typo_weights_set_how_many_typos_a_wording_gets():
     assert all(set(w.split()) <= known for w in clean)
     slipped = [wordings.noisy_wording("tell me a story", rng, typo_weights=(0, 0, 1)) for _ in range(40)]
     assert all(not set(w.split()) <= known for w in slipped)
+
+
+def test_exported_tokenizer_carries_the_corpus_word_list(trained):
+    """The trainer lists the corpus prompts' words (tokenizer format 3), so a
+    misspelt prompt reads as its corpus wording and gets the same reply."""
+    from soulterm.soul.spelling import SHIPPED_SPELLING_CHARS
+
+    rc, corpus, out = trained
+    tokenizer = Tokenizer.load(out / "tokenizer.json")
+    assert "hello" in tokenizer.words and "story" in tokenizer.words
+    assert sum(map(len, tokenizer.words)) <= SHIPPED_SPELLING_CHARS
+    assert tokenizer.prompt("hellp") == tokenizer.prompt("hello")
+    engine = Engine(load_soul(out / "soul.bin"))
+    assert engine.reply(tokenizer, "hlelo").text == engine.reply(tokenizer, "hello").text
+
+
+def test_spelling_chars_zero_exports_no_word_list(tmp_path):
+    result, _ = run_collecting(tiny_config(tmp_path, epochs=2, eval_every=2, spelling_chars=0))
+    assert Tokenizer.load(tmp_path / "out" / "tokenizer.json").words == []

@@ -71,6 +71,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps({"soul": str(soul_path), "corpus": str(corpus.path),
                           "exchanges": len(fitted), "prompt_ids": tokenizer.prompt_ids,
+                          "listed_words": len(tokenizer.words),
                           **report.to_json(),
                           "heldout": {s.name: s.to_json() for s in sets}}, indent=2))
         return 0
@@ -80,8 +81,10 @@ def run(args) -> int:
           f"({report.valid_replies}/{report.prompts} prompts answered with one of their responses)")
     print(f"token accuracy:   {100 * report.token_accuracy:5.1f}%  "
           f"({report.correct_tokens}/{report.tokens} response tokens and ENDs, teacher forced)")
+    spelling = (f"; {len(tokenizer.words)} listed words read misspelt ones" if tokenizer.words
+                else "; no word list")
     print(f"unseen wordings (right: the reply meant for them; whole: any complete corpus reply; "
-          f"a turn keeps {tokenizer.prompt_ids} prompt tokens):")
+          f"a turn keeps {tokenizer.prompt_ids} prompt tokens{spelling}):")
     for s in sets:
         print(f"  {s.name + ':':20} right {100 * s.right_rate:5.1f}% ({s.right}/{s.total})   "
               f"whole {100 * s.whole_rate:5.1f}% ({s.whole}/{s.total})")

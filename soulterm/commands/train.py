@@ -42,6 +42,9 @@ def configure(parser) -> None:
     parser.add_argument("--wordings", type=int, default=None, metavar="N",
                         help="noisy wordings (typos, fillers, ...) drawn per prompt to train on; "
                              "0 trains on the corpus wordings only (default 32)")
+    parser.add_argument("--spelling-chars", type=int, default=None, metavar="N",
+                        help="characters of the word list that reads misspelt prompt words; "
+                             "0: no list (default: what the C64 and Spectrum programs hold)")
 
 
 def run(args) -> int:
@@ -66,6 +69,10 @@ def run(args) -> int:
         if args.wordings < 0:
             raise CommandError("--wordings must be 0 or more")
         config.wordings = args.wordings
+    if args.spelling_chars is not None:
+        if args.spelling_chars < 0:
+            raise CommandError("--spelling-chars must be 0 or more")
+        config.spelling_chars = args.spelling_chars
     display = ProgressDisplay(sys.stdout, config.eval_every)
     stop = StopFlag()
     previous = signal.signal(signal.SIGINT, stop.request)

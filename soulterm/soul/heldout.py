@@ -29,6 +29,7 @@ from .wordings import one_typo
 HELDOUT_DIR = DEFAULT_CORPUS.parent / "heldout"
 # set name -> file in HELDOUT_DIR
 HELDOUT_FILES = {"short": "short.txt", "natural": "natural.txt", "fresh": "fresh.txt",
+                 "typed typos": "typos.txt",
                  "off-topic": "offtopic.txt"}
 OFF_TOPIC_INTENT = "off-topic"
 TYPO_SEED = 11

@@ -16,6 +16,9 @@ import re
 MIN_CORRECTED = 3        # typed words shorter than this are never changed
 MIN_WORD = 3             # listed words are MIN_WORD..MAX_WORD characters
 MAX_WORD = 15
+# Characters of the shipped soul's list: what the C64 and the Spectrum programs
+# both hold (docs/soul.md has the typo figures for other sizes).
+SHIPPED_SPELLING_CHARS = 1800
 WORD_CHARACTERS = "abcdefghijklmnopqrstuvwxyz'"
 _WORD = re.compile(r"[a-z']+")
 
@@ -83,19 +86,34 @@ def word_list_problem(words) -> str | None:
     return None
 
 
-def words_of_prompts(prompts, max_bytes: int) -> list[str]:
-    """The trainer's word list: the prompts' words of MIN_WORD..MAX_WORD
-    characters, most frequent first (ties alphabetical), while their
-    characters total at most max_bytes (what a machine stores)."""
+def words_of_prompts(prompts, max_chars: int) -> list[str]:
+    """The trainer's word list, at most max_chars characters in all (what a
+    machine stores): the prompts' words of MIN_WORD..MAX_WORD characters, most
+    frequent first. A word joins with every prompt word one edit from it (and
+    theirs in turn): left out, those would be rewritten into it and the soul
+    would read its own corpus wrong. A word whose group does not fit is left
+    out and the next is tried. The list is in frequency order (ties
+    alphabetical): the first listed word within one edit wins."""
     counts: dict[str, int] = {}
     for prompt in prompts:
         for word in _WORD.findall(prompt.lower()):
             if MIN_WORD <= len(word) <= MAX_WORD:
                 counts[word] = counts.get(word, 0) + 1
-    chosen, used = [], 0
-    for word in sorted(counts, key=lambda w: (-counts[w], w)):
-        if used + len(word) > max_bytes:
-            break
-        chosen.append(word)
-        used += len(word)
-    return chosen
+    ranked = sorted(counts, key=lambda w: (-counts[w], w))
+    chosen: set[str] = set()
+    used = 0
+    for word in ranked:
+        if word in chosen:
+            continue
+        group, todo = {word}, [word]
+        while todo:
+            near = todo.pop()
+            for other in ranked:
+                if other not in group and other not in chosen and within_one_edit(other, near):
+                    group.add(other)
+                    todo.append(other)
+        size = sum(len(w) for w in group)
+        if used + size <= max_chars:
+            chosen |= group
+            used += size
+    return [w for w in ranked if w in chosen]

@@ -47,6 +47,7 @@ from .heldout import Wording, score_wordings
 from .wordings import TYPO_WEIGHTS, wordings
 from .model import SoulModel, greedy_replies, sequence_batch, weighted_loss
 from .soulfile import Soul, save_soul
+from .spelling import SHIPPED_SPELLING_CHARS, words_of_prompts
 from .tokenizer import Tokenizer, TokenizerError, train_bpe
 
 CHECKPOINTS = "checkpoints"
@@ -102,6 +103,11 @@ class TrainConfig:
     # Prompt ids a turn keeps (tokenizer.json "prompt_ids"); 0: 17 - the longest
     # reply, so every corpus reply fits after any prompt.
     prompt_budget: int = 0
+    # Characters of the tokenizer's word list (tokenizer.json "words", spelling.py):
+    # a typed prompt's misspelt words are read as listed words. The list is the
+    # corpus prompts' commonest words that fit this many characters, which both
+    # machines hold (kernels/tokenizer.s, kernels/z80/tokenizer.s); 0: no list.
+    spelling_chars: int = SHIPPED_SPELLING_CHARS
     # Checkpoints are chosen on this many generated wordings per prompt (another
     # seed than training's), by the share answered with their intent's reply.
     dev_wordings: int = 2
@@ -219,9 +225,14 @@ class _Run:
                                   within_words=self.config.word_merges)
             tokenizer = tokenizer.with_prompt_ids(
                 self.config.prompt_budget or prompt_budget(corpus, tokenizer))
+            tokenizer = tokenizer.with_words(words_of_prompts(
+                [ex.prompt for ex in corpus.exchanges], self.config.spelling_chars))
         fitted, issues = fit_exchanges(corpus, tokenizer)
         self.emit(Message(f"prompt budget: a turn keeps the first {tokenizer.prompt_ids} prompt "
                           f"tokens, so every reply fits"))
+        if tokenizer.words:
+            self.emit(Message(f"spelling: {len(tokenizer.words)} listed words "
+                              f"({sum(map(len, tokenizer.words))} characters) read misspelt prompt words"))
         for issue in issues:
             self.emit(Message(f"{corpus.path}: {issue} (skipped)", warning=True))
         require_usable(fitted, corpus)
