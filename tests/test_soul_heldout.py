@@ -82,3 +82,19 @@ def test_eval_with_a_missing_heldout_folder_is_one_line(tmp_path, capsys):
     rc = main(["eval", "--heldout", str(tmp_path / "nothing")])
     assert rc != 0
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_eval_with_a_word_list_reads_misspelt_prompts_better(capsys):
+    """--spelling-chars scores the corpus's own word list: with none the
+    hand-typed misspellings fare worse than with one, and the corpus rate is
+    the same (the list never rewrites a corpus prompt)."""
+    figures = {}
+    for chars in ("0", "1800"):
+        assert main(["eval", "--json", "--spelling-chars", chars]) == 0
+        figures[chars] = json.loads(capsys.readouterr().out)
+    assert figures["0"]["listed_words"] == 0 and figures["1800"]["listed_words"] > 300
+    assert figures["1800"]["valid_replies"] == figures["0"]["valid_replies"]
+    typed = {chars: f["heldout"]["typed typos"]["right"] for chars, f in figures.items()}
+    assert typed["1800"] > typed["0"]
+    one_typo = {chars: f["heldout"]["one typo (seed 11)"]["right"] for chars, f in figures.items()}
+    assert one_typo["1800"] > one_typo["0"]

@@ -33,6 +33,9 @@ def configure(parser) -> None:
                              "(default: the project's models/heldout/)")
     parser.add_argument("--typo-seed", type=int, default=None, metavar="N",
                         help="seed of the generated one-typo set (default 11)")
+    parser.add_argument("--spelling-chars", type=int, default=None, metavar="N",
+                        help="score with the word list the trainer would make from the corpus "
+                             "in N characters instead of the tokenizer's own (0: none)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -41,6 +44,7 @@ def run(args) -> int:
     from soulterm.soul.engine import Engine
     from soulterm.soul.evaluation import evaluate
     from soulterm.soul.heldout import TYPO_SEED, HeldoutError, heldout_scores
+    from soulterm.soul.spelling import words_of_prompts
 
     if args.failures < 0:
         raise CommandError("--failures must be 0 or more")
@@ -51,6 +55,11 @@ def run(args) -> int:
         corpus = read_corpus(args.corpus)
     except CorpusError as exc:
         raise CommandError(str(exc)) from None
+    if args.spelling_chars is not None:
+        if args.spelling_chars < 0:
+            raise CommandError("--spelling-chars must be 0 or more")
+        tokenizer = tokenizer.with_words(words_of_prompts(
+            [ex.prompt for ex in corpus.exchanges], args.spelling_chars))
     fitted, issues = fit_exchanges(corpus, tokenizer)
     for issue in corpus.issues + issues:
         print(f"warning: {corpus.path}: {issue} (skipped)", file=sys.stderr)
