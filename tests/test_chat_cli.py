@@ -162,3 +162,14 @@ def test_terminal_non_utf8_bytes_are_ignored_with_a_note(project_vectors):
     assert os.waitstatus_to_exitcode(status) == 0
     assert b"bytes that are not UTF-8 were ignored" in seen
     assert b"Exception" not in seen and b"Traceback" not in seen
+
+
+def test_a_misspelt_word_is_shown_as_the_soul_reads_it(capsys):
+    from soulterm.commands.chat import _explain_input
+    from soulterm.soul.tokenizer import Tokenizer, base_vocab
+
+    tokenizer = Tokenizer(base_vocab(), []).with_words(["angry"])
+    _explain_input(tokenizer, "I'm so NAGRY")
+    assert "(read as: \"i'm so angry\")" in capsys.readouterr().out
+    _explain_input(tokenizer, "i'm so angry")
+    assert "read as" not in capsys.readouterr().out

@@ -125,6 +125,10 @@ def _explain_input(tokenizer, message: str) -> None:
     dropped = sorted({ch for ch in message.lower() if ch not in spec.ALPHABET and ch != NOT_UTF8})
     if dropped:
         print(f"  (not in the soul's alphabet, dropped: {' '.join(dropped)})")
+    as_typed = "".join(ch for ch in message.lower() if ch in spec.ALPHABET)
+    spelled = tokenizer.spelled(message)
+    if spelled != as_typed:
+        print(f"  (read as: {spelled!r})")
     ids = tokenizer.encode_prompt(message)
     budget = tokenizer.prompt_ids
     if len(ids) > budget:
