@@ -122,6 +122,12 @@ async def answer(pilot, app, key: str, text: str) -> None:
     await app.calls.settled()
 
 
+def footer_labels(app) -> dict[str, str]:
+    """Key -> label of the bindings the footer shows on the main screen."""
+    return {key: active.binding.description for key, active in app.screen_stack[0].active_bindings.items()
+            if active.binding.show}
+
+
 async def run_to(pilot, app, symbol: str) -> None:
     """Set a breakpoint at `symbol` through the dialog, continue, and wait for the stop."""
     await answer(pilot, app, "ctrl+b", symbol)
@@ -393,6 +399,11 @@ async def test_export_d64_asks_before_overwriting(tmp_path, program):
     target.write_bytes(b"old")
     app = SoultermApp(machine=C64(), disk=disk, start_paused=True)
     async with app.run_test(size=SIZE) as pilot:
+        labels = footer_labels(app)
+        assert labels["f4"] == "Export D64" and "Export TAP" not in labels.values()
+        await answer(pilot, app, "f4", str(target.with_suffix(".tap")))   # a tape's name: refused
+        await wait_until(pilot, lambda: any("is a .d64 file" in n.message for n in app._notifications))
+        assert not target.with_suffix(".tap").exists()
         await answer(pilot, app, "f4", str(target))
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("n")

@@ -18,12 +18,14 @@ from soulterm.asm import assemble
 from soulterm.tui.app import SoultermApp
 from soulterm.tui.buildmap import BuildMap
 from soulterm.tui.machines import ZX_KIND, kind_for_path
+from soulterm.tui.screens.build import BuildScreen
+from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.widgets.c64_screen import C64Screen
 from soulterm.tui.widgets.zx_screen import PIXEL_SIZE, ZXFrame, ZXScreen, quadrant, visible_rows
 from soulterm.zx import Spectrum, tap
 from soulterm.zx.ula import BRIGHT_PALETTE, PALETTE, pixel_address
 
-from test_tui_app import SIZE, answer, pilot, press, program, wait_until  # noqa: F401  (fixture)
+from test_tui_app import SIZE, answer, footer_labels, pilot, press, program, wait_until  # noqa: F401  (fixture)
 
 SOURCE = """\
         .org $8000
@@ -165,13 +167,20 @@ async def test_loading_a_tape_on_the_c64_swaps_the_machine_and_back(program, tap
     app.machine = C64()
     async with app.run_test(size=SIZE) as pilot:
         assert app.query(C64Screen)
+        assert footer_labels(app)["f4"] == "Export D64"
         await answer(pilot, app, "f5", str(tape))
         await wait_until(pilot, lambda: (app.refresh_panels() or True) and bool(app.query(ZXScreen)))
         assert app.host.kind == "zx" and app.build_map.machine == "zx"
         assert str(app.query_one("#show-screen").label) == "Spectrum"
+        await wait_until(pilot, lambda: footer_labels(app)["f4"] == "Export TAP")
+        await pilot.press("f4")                                 # the tape now, not the C64's floppy
+        await wait_until(pilot, lambda: isinstance(app.screen, InputDialog))
+        assert app.screen.query_one("#dialog-input").value.endswith("echo.tap")
+        await pilot.press("escape")
         await answer(pilot, app, "f5", str(program))
         await wait_until(pilot, lambda: (app.refresh_panels() or True) and bool(app.query(C64Screen)))
         assert app.host.kind == "c64" and str(app.query_one("#show-screen").label) == "C64"
+        await wait_until(pilot, lambda: footer_labels(app)["f4"] == "Export D64")
 
 
 def test_flash_swaps_ink_and_paper_and_a_strange_cell_is_a_quadrant():
@@ -259,7 +268,84 @@ async def test_a_missing_tape_says_how_to_make_it(tmp_path):
         await pilot.pause()
         lines = app.query_one(ZXScreen).text_lines()
         assert lines[0].startswith("NO TAPE") and any("build --machine zx" in line for line in lines)
+        assert any("F3 (Build)" in line for line in lines)
         assert app.sub_title == "a transformer on a ZX Spectrum 48K"
+
+
+@pilot
+async def test_build_on_the_spectrum_builds_the_tape_and_boots_it(tape, tmp_path, monkeypatch):
+    from soulterm.paths import DEFAULT_TAP, TAP_NAME, ZX_MAP_NAME
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("SOULTERM_DATA_DIR", str(data))
+    app = spectrum_app(tape)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.query("#build"))
+        build = app.screen
+        assert build.machine is ZX_KIND and build.query_one("#output").value == str(data / "disk")
+        build.query_one("#build").press()
+        await wait_until(pilot, lambda: not build.query_one("#boot").disabled, timeout=60)
+        summary = str(build.query_one("#build-summary").render())
+        assert TAP_NAME in summary and ZX_MAP_NAME in summary and "program $5E00-" in summary
+        assert "KV cache: keys" in summary                                # the Spectrum map's regions
+        built = data / "disk" / TAP_NAME
+        assert built.read_bytes() == DEFAULT_TAP.read_bytes()               # the shipped soul's tape
+        build.query_one("#boot").press()
+        await wait_until(pilot, lambda: app.disk == built and app.host.last_file == built)
+        await app.calls.settled()
+        assert app.build_map.path == data / "disk" / ZX_MAP_NAME and app.build_map.attention is not None
+        assert app.machine.cpu.pc == app.build_map.resolve("start")        # booted: USR start
+        assert footer_labels(app)["f3"] == "Build" and footer_labels(app)["f4"] == "Export TAP"
+
+
+@pilot
+async def test_a_bad_soul_fails_the_spectrum_build_in_one_line(tape, tmp_path):
+    from soulterm.paths import DEFAULT_TOKENIZER
+
+    soul = tmp_path / "bad" / "soul.bin"
+    soul.parent.mkdir()
+    soul.write_bytes(b"not a soul")
+    (soul.parent / "tokenizer.json").write_bytes(DEFAULT_TOKENIZER.read_bytes())
+    app = spectrum_app(tape)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3")
+        await wait_until(pilot, lambda: isinstance(app.screen, BuildScreen) and app.screen.query("#build"))
+        build = app.screen
+        build.query_one("#soul").value = str(soul)
+        build.query_one("#tokenizer").value = str(soul.parent / "tokenizer.json")
+        build.query_one("#output").value = str(tmp_path / "out")
+        build.query_one("#build").press()
+        await wait_until(pilot, lambda: "build failed" in str(build.query_one("#build-summary").render()))
+        error = str(build.query_one("#build-summary").render()).strip()
+        assert error.startswith(f"build failed: soul {soul}") and "\n" not in error and "Traceback" not in error
+        assert build.query_one("#boot").disabled and not (tmp_path / "out").exists()
+
+
+@pilot
+async def test_export_on_the_spectrum_copies_the_tape(tape, tmp_path):
+    app = spectrum_app(tape)
+    target = tmp_path / "out" / "copy.tap"
+    async with app.run_test(size=SIZE) as pilot:
+        labels = footer_labels(app)
+        assert labels["f4"] == "Export TAP" and "Export D64" not in labels.values()
+        await pilot.press("f4")
+        await wait_until(pilot, lambda: isinstance(app.screen, InputDialog))
+        assert str(app.screen.query_one(".dialog-title").render()) == "Export TAP"
+        app.screen.query_one("#dialog-input").value = str(tmp_path / "out" / "copy.d64")
+        await pilot.press("enter")                              # a floppy's name: refused, nothing written
+        await wait_until(pilot, lambda: any("is a .tap file" in n.message for n in app._notifications))
+        assert not (tmp_path / "out").exists()
+        await answer(pilot, app, "f4", str(target))
+        await wait_until(pilot, lambda: target.exists() and target.read_bytes() == tape.read_bytes())
+        await answer(pilot, app, "f4", str(target.parent))      # a folder: the tape's own name in it
+        await wait_until(pilot, lambda: (target.parent / tape.name).exists())
+        target.write_bytes(b"old")
+        await answer(pilot, app, "f4", str(target))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("n")
+        await pilot.pause()
+        assert target.read_bytes() == b"old"
 
 
 def test_a_swapped_in_machine_keeps_the_sound_setting(monkeypatch, tape, program):
@@ -295,3 +381,12 @@ def test_the_command_line_names_the_machine_or_says_what_is_wrong(tmp_path, caps
     assert main(argv) == 1
     error = capsys.readouterr().err.strip()
     assert message in error and "\n" not in error
+
+
+def test_the_palette_names_the_image_of_the_machine_on_show():
+    from soulterm.tui.commands import menu
+    from soulterm.tui.machines import C64_KIND
+
+    spectrum, c64 = ({title: action for title, action, _ in menu(kind)} for kind in (ZX_KIND, C64_KIND))
+    assert spectrum["Export TAP"] == c64["Export D64"] == "export"
+    assert spectrum["Build the tape"] == c64["Build the floppy"] == "build"

@@ -17,7 +17,11 @@ The machine runs in its own thread or process behind the host protocol
 thread (machine_calls.py), so the UI never waits on the machine. A timer
 samples it ~12 times a second and sends each panel its data as a message.
 Menu actions are key bindings (shown in the footer) and command palette
-entries; long work (train, build) runs in workers inside its dialog.
+entries; long work (train, build) runs in workers inside its dialog. Build
+and Export act on the machine on show (its MachineKind says what it builds
+and which image is exported); F4 has one binding per machine, and
+check_action hides the other machine's, so the footer says "Export D64" or
+"Export TAP".
 """
 
 from __future__ import annotations
@@ -41,8 +45,8 @@ from soulterm.tui.commands import SoultermCommands
 from soulterm.tui.host import MachineHost
 from soulterm.tui.layout import choose_layout
 from soulterm.tui.machine_calls import MachineCalls
-from soulterm.tui.machines import KINDS, LOADABLE, ZX_KIND, kind_for_path
-from soulterm.tui.screens.build import D64_NAME, MAP_NAME, BuildScreen
+from soulterm.tui.machines import KINDS, LOADABLE, ZX_KIND, MachineKind, kind_for_path
+from soulterm.tui.screens.build import BuildScreen
 from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.screens.train import TORCH_HINT, TrainScreen
 from soulterm.tui.widgets.attention import AttentionObserved, AttentionPanel
@@ -83,7 +87,8 @@ class SoultermApp(App):
         Binding("f1", "next_panel", "Panels"),
         Binding("f2", "train", "Train"),
         Binding("f3", "build", "Build"),
-        Binding("f4", "export_d64", "Export D64"),
+        # One per machine; check_action shows the one for the machine on show.
+        *(Binding("f4", f"export('{kind.name}')", f"Export {kind.image_label}") for kind in KINDS.values()),
         Binding("f5", "load", "Load"),
         Binding("f6", "reset", "Reset"),
         Binding("f7", "speed", "Speed"),
@@ -129,6 +134,12 @@ class SoultermApp(App):
         self.calls: MachineCalls | None = None   # machine commands, run off the UI thread
         self.active_panel = "screen"      # what the tab bar shows where not everything fits
         self.layout_mode = ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An export binding belongs to one machine: hidden (and off) while the other runs."""
+        if action == "export" and parameters:
+            return parameters[0] == self.kind.name
+        return True
 
     def notify(self, message: str, *, markup: bool = False, **options) -> None:
         """Messages here carry paths and hints like 'soulterm[train]': plain text, not markup."""
@@ -290,9 +301,9 @@ class SoultermApp(App):
         if not path.exists():
             if kind_for_path(path) is ZX_KIND:
                 self._show_message(["NO TAPE", "", *_wrap(f"{path} is missing.", 32), "",
-                                    "soulterm build --machine zx", "makes it; F5 loads another."])
-                self.notify(f"{path}: not found; `soulterm build --machine zx` makes it", title="Tape",
-                            severity="warning")
+                                    "F3 (Build) makes it from", "models/, as does",
+                                    "soulterm build --machine zx;", "F5 loads another."])
+                self.notify(f"{path}: not found; Build (F3) makes it", title="Tape", severity="warning")
                 return False
             self._show_message([
                 "NO DISK", "", *_wrap(f"{path} is missing.", 40), "",
@@ -333,6 +344,7 @@ class SoultermApp(App):
             had_focus = self.focused is old
             await old.remove()
             self.kind = kind
+            main.refresh_bindings()              # the footer's Export names this machine's image
             self.machine_screen = SCREENS[kind.name](id="screen")
             await main.query_one("#machine", Vertical).mount(self.machine_screen, before=0)
             main.query_one("#key-help", Static).update(self.machine_screen.KEY_HELP)
@@ -569,25 +581,34 @@ class SoultermApp(App):
         self._boot(path, then=loaded)
 
     @work
-    async def action_export_d64(self) -> None:
+    async def action_export(self, machine: str = "") -> None:
+        """F4: copy the image of the machine on show (`machine` names it in the bindings)
+        to a path the user chooses: the C64's .d64, the Spectrum's .tap."""
         if self._dialog_open():
             return
-        source = self.disk if self.disk.suffix.lower() == ".d64" else DEFAULT_DISK
+        kind = KINDS[machine] if machine in KINDS else self.kind
+        title = f"Export {kind.image_label}"
+        # The image booted, else the shipped one (a .prg on the C64 is not its floppy).
+        source = self.disk if kind.is_image(self.disk) else kind.default_disk
         if not source.exists():
-            self.notify(f"{source}: nothing to export yet; Build (F3) makes it", severity="error")
+            self.notify(f"{source}: nothing to export yet; Build (F3) makes it", title=title, severity="error")
             return
         answer = await self.push_screen_wait(InputDialog(
-            "Export D64", f"Copy {source.name} to:", str(Path.cwd() / source.name), ok_label="Export"))
+            title, f"Copy {source.name} to:", str(Path.cwd() / source.name), ok_label="Export"))
         if not answer:
             return
         target = Path(answer).expanduser()
         if target.is_dir():
             target = target / source.name
+        if target.suffix.lower() in LOADABLE and not kind.is_image(target):
+            self.notify(f"{target.name}: the {kind.title}'s {kind.medium} is a {source.suffix} file",
+                        title=title, severity="error")
+            return
         if target.resolve() == source.resolve():
-            self.notify("that is the disk itself; choose another path", severity="warning")
+            self.notify(f"that is the {kind.medium} itself; choose another path", severity="warning")
             return
         if target.exists():
-            if not await self.push_screen_wait(ConfirmDialog("Export D64", f"{target} exists. Overwrite it?")):
+            if not await self.push_screen_wait(ConfirmDialog(title, f"{target} exists. Overwrite it?")):
                 return
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -604,11 +625,13 @@ class SoultermApp(App):
         await self._build_and_boot(DEFAULT_SOUL, DEFAULT_TOKENIZER, paths.user_disk_dir())
 
     async def _build_and_boot(self, soul: Path, tokenizer: Path, output: Path) -> None:
-        built = await self.push_screen_wait(BuildScreen(soul, tokenizer, output))
+        """The Build dialog for the machine on show; boots the image it built, with its map."""
+        kind: MachineKind = self.kind
+        built = await self.push_screen_wait(BuildScreen(soul, tokenizer, output, kind))
         if built is None or self.host is None:
             return
-        self.disk = built / D64_NAME
-        self.map_path = built / MAP_NAME
+        self.disk = built
+        self.map_path = kind.map_for(built)
         self._load_map()
         self._boot(self.disk, then=lambda: self.notify(f"booted {self.disk}"))
 

@@ -1,8 +1,10 @@
-"""The Build dialog: soul.bin + tokenizer.json -> soulplayer PRG, D64 and map.
+"""The Build dialog: soul.bin + tokenizer.json -> the soulplayer of the machine on show.
 
-Runs `soulterm.player.build.build_player` in a worker thread and then shows
+On the C64 the PRG, D64 and map (`soulterm.player.build`), on the Spectrum
+the .tap and its map (`soulterm.zx.build`): the machine's record
+(machines.py) says which. Runs the builder in a worker thread and then shows
 the sizes of what it wrote and the memory map's regions. Dismisses with the
-output folder when the user chooses to boot the result, else None.
+built image when the user chooses to boot it, else None.
 """
 
 from __future__ import annotations
@@ -17,33 +19,31 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
-from soulterm.paths import D64_NAME, MAP_NAME, PRG_NAME  # noqa: F401  (re-exported for the app)
 from soulterm.tui.buildmap import BuildMap, MapError
+from soulterm.tui.machines import C64_KIND, MachineKind
 
 
-def run_build(soul: Path, tokenizer: Path, output: Path) -> None:
-    """Call the player's builder; raises ValueError with a one-line reason on failure."""
+def run_build(soul: Path, tokenizer: Path, output: Path, machine: MachineKind = C64_KIND) -> Path:
+    """Call the machine's builder; returns the image, raises with a one-line reason on failure."""
     if not soul.is_file():
         raise ValueError(f"{soul}: no such soul file")
     if not tokenizer.is_file():
         raise ValueError(f"{tokenizer}: no such tokenizer file")
     try:
-        from soulterm.player.build import build_player
+        return machine.build(soul, tokenizer, output)
     except ImportError as exc:
         raise ValueError(f"the builder is not available in this install ({exc})") from None
-    output.mkdir(parents=True, exist_ok=True)
-    build_player(soul, tokenizer, output)
 
 
-def build_summary(output: Path) -> Text:
+def build_summary(output: Path, machine: MachineKind = C64_KIND) -> Text:
     """Sizes of the built files and the map's regions, as a table of text."""
     text = Text()
-    for name in (PRG_NAME, D64_NAME, MAP_NAME):
+    for name in machine.built_files:
         path = output / name
         size = f"{path.stat().st_size:,} bytes" if path.exists() else "missing"
-        text.append(f"{name:<22}{size}\n")
+        text.append(f"{name:<24}{size}\n")
     try:
-        build_map = BuildMap.load(output / MAP_NAME)
+        build_map = BuildMap.load(machine.map_for(output / machine.image_name))
     except MapError as exc:
         text.append(f"\n{exc}\n", style="red")
         return text
@@ -55,23 +55,24 @@ def build_summary(output: Path) -> Text:
 
 
 class BuildScreen(ModalScreen[Path | None]):
-    """Choose the soul and output folder, build, look at the result, boot it."""
+    """Choose the soul and output folder, build the machine's image, look at the result, boot it."""
 
     BINDINGS = [Binding("escape", "close", "Close")]
 
-    def __init__(self, soul: Path, tokenizer: Path, output: Path) -> None:
+    def __init__(self, soul: Path, tokenizer: Path, output: Path, machine: MachineKind = C64_KIND) -> None:
         super().__init__()
         self._soul, self._tokenizer, self._output = soul, tokenizer, output
-        self._built: Path | None = None
+        self.machine = machine
+        self._built: Path | None = None        # the image, once built
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
-            yield Label("Build the soulplayer floppy", classes="dialog-title")
+            yield Label(f"Build the {self.machine.title}'s soulplayer {self.machine.medium}", classes="dialog-title")
             yield Label("Soul (soul.bin)")
             yield Input(str(self._soul), id="soul")
             yield Label("Tokenizer (tokenizer.json)")
             yield Input(str(self._tokenizer), id="tokenizer")
-            yield Label("Output folder (PRG, D64 and map go here)")
+            yield Label(f"Output folder ({self.machine.built_kinds} go here)")
             yield Input(str(self._output), id="output")
             yield LoadingIndicator(id="building")
             with VerticalScroll(id="build-result"):
@@ -99,7 +100,7 @@ class BuildScreen(ModalScreen[Path | None]):
     @work(thread=True, exclusive=True, group="build")
     def _build(self, soul: Path, tokenizer: Path, output: Path) -> None:
         try:
-            run_build(soul, tokenizer, output)
+            run_build(soul, tokenizer, output, self.machine)
         except Exception as exc:  # the builder's own errors are user-facing
             message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
             self.app.call_from_thread(self._finished, None, f"build failed: {message}")
@@ -115,9 +116,10 @@ class BuildScreen(ModalScreen[Path | None]):
         if output is None:
             summary.update(Text(error, style="bold red"))
             return
-        self._built = output
-        summary.update(build_summary(output))
-        self.query_one("#boot", Button).disabled = not (output / D64_NAME).exists()
+        image = output / self.machine.image_name
+        self._built = image
+        summary.update(build_summary(output, self.machine))
+        self.query_one("#boot", Button).disabled = not image.exists()
 
     @on(Button.Pressed, "#boot")
     def boot(self) -> None:
