@@ -123,9 +123,17 @@ async def answer(pilot, app, key: str, text: str) -> None:
 
 
 def footer_labels(app) -> dict[str, str]:
-    """Key -> label of the bindings the footer shows on the main screen."""
-    return {key: active.binding.description for key, active in app.screen_stack[0].active_bindings.items()
-            if active.binding.show}
+    """Key -> label, as the footer of the main screen shows them."""
+    from textual.widgets._footer import FooterKey
+
+    return {key.key: key.description for key in app.screen_stack[0].query(FooterKey)}
+
+
+async def footer_shows(pilot, app, key: str, label: str) -> dict[str, str]:
+    """Wait until the footer (which composes its keys after a change) labels `key` so;
+    returns all its labels."""
+    await wait_until(pilot, lambda: footer_labels(app).get(key) == label)
+    return footer_labels(app)
 
 
 async def run_to(pilot, app, symbol: str) -> None:
@@ -399,8 +407,8 @@ async def test_export_d64_asks_before_overwriting(tmp_path, program):
     target.write_bytes(b"old")
     app = SoultermApp(machine=C64(), disk=disk, start_paused=True)
     async with app.run_test(size=SIZE) as pilot:
-        labels = footer_labels(app)
-        assert labels["f4"] == "Export D64" and "Export TAP" not in labels.values()
+        labels = await footer_shows(pilot, app, "f4", "Export D64")
+        assert "Export TAP" not in labels.values()
         await answer(pilot, app, "f4", str(target.with_suffix(".tap")))   # a tape's name: refused
         await wait_until(pilot, lambda: any("is a .d64 file" in n.message for n in app._notifications))
         assert not target.with_suffix(".tap").exists()

@@ -25,7 +25,7 @@ from soulterm.tui.widgets.zx_screen import PIXEL_SIZE, ZXFrame, ZXScreen, quadra
 from soulterm.zx import Spectrum, tap
 from soulterm.zx.ula import BRIGHT_PALETTE, PALETTE, pixel_address
 
-from test_tui_app import SIZE, answer, footer_labels, pilot, press, program, wait_until  # noqa: F401  (fixture)
+from test_tui_app import SIZE, answer, footer_shows, pilot, press, program, wait_until  # noqa: F401  (fixture)
 
 SOURCE = """\
         .org $8000
@@ -167,12 +167,13 @@ async def test_loading_a_tape_on_the_c64_swaps_the_machine_and_back(program, tap
     app.machine = C64()
     async with app.run_test(size=SIZE) as pilot:
         assert app.query(C64Screen)
-        assert footer_labels(app)["f4"] == "Export D64"
+        await footer_shows(pilot, app, "f4", "Export D64")
+        app.debugger_panel.focus()          # the swap moves no focus: the footer must follow anyway
         await answer(pilot, app, "f5", str(tape))
         await wait_until(pilot, lambda: (app.refresh_panels() or True) and bool(app.query(ZXScreen)))
         assert app.host.kind == "zx" and app.build_map.machine == "zx"
         assert str(app.query_one("#show-screen").label) == "Spectrum"
-        await wait_until(pilot, lambda: footer_labels(app)["f4"] == "Export TAP")
+        await footer_shows(pilot, app, "f4", "Export TAP")
         await pilot.press("f4")                                 # the tape now, not the C64's floppy
         await wait_until(pilot, lambda: isinstance(app.screen, InputDialog))
         assert app.screen.query_one("#dialog-input").value.endswith("echo.tap")
@@ -180,7 +181,7 @@ async def test_loading_a_tape_on_the_c64_swaps_the_machine_and_back(program, tap
         await answer(pilot, app, "f5", str(program))
         await wait_until(pilot, lambda: (app.refresh_panels() or True) and bool(app.query(C64Screen)))
         assert app.host.kind == "c64" and str(app.query_one("#show-screen").label) == "C64"
-        await wait_until(pilot, lambda: footer_labels(app)["f4"] == "Export D64")
+        await footer_shows(pilot, app, "f4", "Export D64")
 
 
 def test_flash_swaps_ink_and_paper_and_a_strange_cell_is_a_quadrant():
@@ -296,7 +297,7 @@ async def test_build_on_the_spectrum_builds_the_tape_and_boots_it(tape, tmp_path
         await app.calls.settled()
         assert app.build_map.path == data / "disk" / ZX_MAP_NAME and app.build_map.attention is not None
         assert app.machine.cpu.pc == app.build_map.resolve("start")        # booted: USR start
-        assert footer_labels(app)["f3"] == "Build" and footer_labels(app)["f4"] == "Export TAP"
+        assert (await footer_shows(pilot, app, "f4", "Export TAP"))["f3"] == "Build"
 
 
 @pilot
@@ -327,8 +328,8 @@ async def test_export_on_the_spectrum_copies_the_tape(tape, tmp_path):
     app = spectrum_app(tape)
     target = tmp_path / "out" / "copy.tap"
     async with app.run_test(size=SIZE) as pilot:
-        labels = footer_labels(app)
-        assert labels["f4"] == "Export TAP" and "Export D64" not in labels.values()
+        labels = await footer_shows(pilot, app, "f4", "Export TAP")
+        assert "Export D64" not in labels.values()
         await pilot.press("f4")
         await wait_until(pilot, lambda: isinstance(app.screen, InputDialog))
         assert str(app.screen.query_one(".dialog-title").render()) == "Export TAP"
