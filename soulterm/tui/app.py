@@ -601,7 +601,7 @@ class SoultermApp(App):
         if target.is_dir():
             target = target / source.name
         if target.suffix.lower() in LOADABLE and not kind.is_image(target):
-            self.notify(f"{target.name}: the {kind.title}'s {kind.medium} is a {source.suffix} file",
+            self.notify(f"{target.name}: the {kind.title}'s {kind.medium} is a {Path(kind.image_name).suffix} file",
                         title=title, severity="error")
             return
         if target.resolve() == source.resolve():
