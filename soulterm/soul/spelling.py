@@ -18,7 +18,7 @@ MIN_WORD = 3             # listed words are MIN_WORD..MAX_WORD characters
 MAX_WORD = 15
 # Characters of the shipped soul's list: what the C64 and the Spectrum programs
 # both hold (docs/soul.md has the typo figures for other sizes).
-SHIPPED_SPELLING_CHARS = 1800
+SHIPPED_SPELLING_CHARS = 1400
 WORD_CHARACTERS = "abcdefghijklmnopqrstuvwxyz'"
 _WORD = re.compile(r"[a-z']+")
 
@@ -88,32 +88,57 @@ def word_list_problem(words) -> str | None:
 
 def words_of_prompts(prompts, max_chars: int) -> list[str]:
     """The trainer's word list, at most max_chars characters in all (what a
-    machine stores): the prompts' words of MIN_WORD..MAX_WORD characters, most
-    frequent first. A word joins with every prompt word one edit from it (and
-    theirs in turn): left out, those would be rewritten into it and the soul
-    would read its own corpus wrong. A word whose group does not fit is left
-    out and the next is tried. The list is in frequency order (ties
-    alphabetical): the first listed word within one edit wins."""
+    machine stores), chosen from the prompts' words of MIN_WORD..MAX_WORD
+    characters.
+
+    Words one edit apart go in or out together (a connected group of such
+    words): with "sad" listed and "sand" not, a prompt's own "sand" would be
+    read as "sad", and the soul would read its corpus wrong. Groups are taken
+    by their worth per character while they fit; a word is worth the typos it
+    can catch, and a typo hits one of a prompt's words, so each distinct
+    prompt gives each of its n words 1/n. The list is in frequency order
+    (ties alphabetical): the first listed word within one edit wins, so the
+    commoner of two near words does.
+    """
     counts: dict[str, int] = {}
-    for prompt in prompts:
-        for word in _WORD.findall(prompt.lower()):
-            if MIN_WORD <= len(word) <= MAX_WORD:
-                counts[word] = counts.get(word, 0) + 1
-    ranked = sorted(counts, key=lambda w: (-counts[w], w))
+    worth: dict[str, float] = {}
+    for prompt in sorted({p.lower() for p in prompts}):
+        words = [w for w in _WORD.findall(prompt) if MIN_WORD <= len(w) <= MAX_WORD]
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+            worth[word] = worth.get(word, 0.0) + 1 / len(words)
+    groups = _one_edit_groups(sorted(counts))
+    groups.sort(key=lambda g: (-sum(worth[w] for w in g) / sum(map(len, g)), min(g)))
     chosen: set[str] = set()
     used = 0
-    for word in ranked:
-        if word in chosen:
-            continue
-        group, todo = {word}, [word]
-        while todo:
-            near = todo.pop()
-            for other in ranked:
-                if other not in group and other not in chosen and within_one_edit(other, near):
-                    group.add(other)
-                    todo.append(other)
-        size = sum(len(w) for w in group)
+    for group in groups:
+        size = sum(map(len, group))
         if used + size <= max_chars:
-            chosen |= group
+            chosen.update(group)
             used += size
-    return [w for w in ranked if w in chosen]
+    return sorted(chosen, key=lambda w: (-counts[w], w))
+
+
+def _one_edit_groups(words: list[str]) -> list[list[str]]:
+    """words split into groups joined by one-edit links (connected components)."""
+    leader = {w: w for w in words}
+
+    def find(w):
+        while leader[w] != w:
+            leader[w] = leader[leader[w]]
+            w = leader[w]
+        return w
+
+    by_length: dict[int, list[str]] = {}
+    for w in words:
+        by_length.setdefault(len(w), []).append(w)
+    for w in words:
+        for n in (len(w), len(w) + 1):
+            for other in by_length.get(n, ()):
+                if other > w or n > len(w):
+                    if within_one_edit(w, other):
+                        leader[find(w)] = find(other)
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(find(w), []).append(w)
+    return list(groups.values())
