@@ -241,21 +241,50 @@ show_position:
 
 ; print_token - the text of token A, and a blip.
 print_token:
-        ld hl,tk_texts          ; the texts lie in id order: skip A of them
-        or a
-        jr z,@found
-        ld b,a
-@skip:
-        ld a,(hl)
-        inc hl
-        or a
-        jr nz,@skip             ; to the end of this text
-        djnz @skip
-@found:
-        call print
+        call print_id
         ld hl,BLIP_TIMING
         ld de,BLIP_CYCLES
         jp ROM_BEEPER
+
+; print_id - the text of token A: nothing for a special, an alphabet id's
+; character, or the texts of the two ids the first merge to make A joins
+; (the build keeps no texts: this saves their bytes for the word list).
+print_id:
+        cp TK_FIRST_ALPHABET_ID
+        ret c
+        cp TK_FIRST_ALPHABET_ID + TK_ALPHABET_SIZE
+        jr nc,@merged
+        ld hl,tk_char_to_id + 127       ; the character: its highest code is the lower-case one
+@character:
+        cp (hl)
+        jr z,@print
+        dec hl
+        jr @character
+@print:
+        ld de,tk_char_to_id
+        or a
+        sbc hl,de
+        ld a,l
+        rst $10
+        ret
+@merged:
+        ld hl,tk_merges + 2 - 3
+        ld de,3
+        ld b,tk_merge_count + 1
+@find:
+        dec b
+        ret z                           ; no merge makes it: an unused id, no text
+        add hl,de
+        cp (hl)
+        jr nz,@find
+        dec hl
+        ld a,(hl)
+        dec hl
+        push af                         ; the right part after the left
+        ld a,(hl)
+        call print_id
+        pop af
+        jr print_id
 
 banner_text:                    ; (no colour codes: their parameter 0 would end the text)
         .text "soulplayer 48", KEY_ENTER
@@ -270,4 +299,7 @@ goodbye_text:
 sep_cached:     .byte 0         ; 1 once position 0's keys and values are in the cache
 ctx_len:        .byte 0
 ctx_ids:        .res CONTEXT_SIZE
-line_buffer:    .res TK_MAX
+; The typed line is read before the reply and tokenised before it starts, so it
+; lives in the key cache's position 1 of layer 0 (position 0 stays cached).
+line_buffer     = kv_keys + KV_POSITION_BYTES
+        .assert TK_MAX <= KV_LAYER_BYTES - KV_POSITION_BYTES, "the line must fit in the key cache"

@@ -22,7 +22,7 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from . import tap
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR
-from .soul_layout import LayoutError, soul_include, vocab_include
+from .soul_layout import LayoutError, soul_include, vocab_constants, vocab_include
 
 TAPE_NAME = "soulplayer"
 ORIGIN = 0x5E00                  # above CLEAR 24063: the loader and the machine stack fit below
@@ -47,7 +47,7 @@ class SpectrumBuild:
 
 
 def player_source(soul, tokenizer) -> str:
-    lines = [".cpu z80", f".org ${ORIGIN:04X}"]
+    lines = [".cpu z80", f".org ${ORIGIN:04X}", vocab_constants(tokenizer)]
     lines += [f'.include "{name}"' for name in KERNEL_FILES]
     lines += ['.include "forward.s"', '.include "soulplayer.s"', vocab_include(tokenizer), soul_include(soul)]
     return "\n".join(lines) + "\n"
