@@ -299,7 +299,10 @@ goodbye_text:
 sep_cached:     .byte 0         ; 1 once position 0's keys and values are in the cache
 ctx_len:        .byte 0
 ctx_ids:        .res CONTEXT_SIZE
-; The typed line is read before the reply and tokenised before it starts, so it
-; lives in the key cache's position 1 of layer 0 (position 0 stays cached).
+; The typed line and the tokenizer's ids are needed only until the reply
+; starts: they live in position 1 of layer 0's keys and values (the cache
+; keeps position 0, SEP, for every turn; position 1 is written after them).
 line_buffer     = kv_keys + KV_POSITION_BYTES
         .assert TK_MAX <= KV_LAYER_BYTES - KV_POSITION_BYTES, "the line must fit in the key cache"
+        .assert TK_SCRATCH == kv_values + KV_POSITION_BYTES, "TK_SCRATCH is position 1 of the value cache"
+        .assert TK_SCRATCH_BYTES <= KV_LAYER_BYTES - KV_POSITION_BYTES, "the tokenizer's scratch must fit in the value cache"

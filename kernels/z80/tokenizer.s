@@ -19,7 +19,35 @@ SP_GROWTH       = 0
 tk_line:        .word 0
 tk_len:         .byte 0
 tk_count:       .byte 0
-tk_ids:         .res TK_MAX + SP_GROWTH  ; the characters' ids land at tk_ids + SP_GROWTH for spell
+
+; The ids and spell's working memory are needed only until the next line is
+; tokenised: a program may lend them memory it does not need meanwhile by
+; defining TK_SCRATCH (the player: a position of the value cache).
+TK_IDS_BYTES    = TK_MAX + SP_GROWTH    ; the characters' ids land at tk_ids + SP_GROWTH for spell
+.if SP_WORD_COUNT
+TK_SCRATCH_BYTES = TK_IDS_BYTES + 2 * SP_MAX_WORD + 13
+.else
+TK_SCRATCH_BYTES = TK_IDS_BYTES
+.endif
+.ifndef TK_SCRATCH
+tk_scratch:     .res TK_SCRATCH_BYTES
+TK_SCRATCH      = tk_scratch
+.endif
+tk_ids          = TK_SCRATCH
+.if SP_WORD_COUNT
+sp_listed       = tk_ids + TK_IDS_BYTES         ; the listed word being compared
+sp_found        = sp_listed + SP_MAX_WORD       ; the first listed word within one edit
+sp_read         = sp_found + SP_MAX_WORD        ; word: the next id to read
+sp_write        = sp_read + 2                   ; word: where the next id goes
+sp_typed        = sp_write + 2                  ; word: the typed word being corrected
+sp_bit_ptr      = sp_typed + 2                  ; word: the word list's next byte
+sp_left         = sp_bit_ptr + 2                ; ids left to read
+sp_n            = sp_left + 1                   ; the typed word's length
+sp_m            = sp_n + 1                      ; the length of the listed word in sp_listed
+sp_found_len    = sp_m + 1                      ; 0, or the length of sp_found
+sp_bit_buf      = sp_found_len + 1              ; the list's bits not yet read, then a 1
+        .assert sp_bit_buf + 1 == TK_SCRATCH + TK_SCRATCH_BYTES, "spell's working memory miscounted"
+.endif
 
 tokenize:
         ld hl,(tk_line)
@@ -123,18 +151,6 @@ tk_apply_merge:
 ; The writes never overtake the reads: a word is read whole before its
 ; replacement is written, and the replacements grow by SP_GROWTH at most.
 ; Clobbers AF, BC, DE, HL.
-sp_read:        .word 0         ; the next id to read
-sp_write:       .word 0         ; where the next id goes
-sp_left:        .byte 0         ; ids left to read
-sp_typed:       .word 0         ; the typed word being corrected
-sp_n:           .byte 0         ; its length
-sp_m:           .byte 0         ; the length of the listed word in sp_listed
-sp_found_len:   .byte 0         ; 0, or the length of the first listed word within one edit
-sp_bit_ptr:     .word 0         ; the word list's next byte
-sp_bit_buf:     .byte 0         ; its bits not yet read, then a 1 (only the 1: read the next byte)
-sp_listed:      .res SP_MAX_WORD
-sp_found:       .res SP_MAX_WORD
-
 spell:
         ld hl,tk_ids + SP_GROWTH
         ld (sp_read),hl

@@ -22,11 +22,13 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from . import tap
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR
-from .soul_layout import LayoutError, soul_include, vocab_constants, vocab_include
+from .soul_layout import CHAR_MAP_BYTES, LayoutError, char_map_include, soul_include, vocab_constants, vocab_include
 
 TAPE_NAME = "soulplayer"
-ORIGIN = 0x5E00                  # above CLEAR 24063: the loader and the machine stack fit below
-                                 # in the ~300 bytes from PROG ($5CCB); the player needs the RAM above
+ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
+                                 # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
+                                 # The tokenizer's character map fills the 128 bytes up to the
+                                 # page boundary where squares.s begins ($5E00).
 TOP = 0xFF58                     # UDG: the code must end below the user-defined graphics
 
 
@@ -47,8 +49,11 @@ class SpectrumBuild:
 
 
 def player_source(soul, tokenizer) -> str:
-    lines = [".cpu z80", f".org ${ORIGIN:04X}", vocab_constants(tokenizer)]
+    lines = [".cpu z80", f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
+             "TK_SCRATCH = kv_values + KV_POSITION_BYTES   ; free between turns (soulplayer.s)",
+             char_map_include(tokenizer)]
     lines += [f'.include "{name}"' for name in KERNEL_FILES]
+    lines.append(f'.assert mv_vars == tk_char_to_id + {CHAR_MAP_BYTES}, "the character map must fill the bytes before squares.s"')
     lines += ['.include "forward.s"', '.include "soulplayer.s"', vocab_include(tokenizer), soul_include(soul)]
     return "\n".join(lines) + "\n"
 
@@ -65,6 +70,7 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
     try:
         program = assemble(player_source(soul, tokenizer), filename="<soulplayer zx>",
                            include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+        _check_word_list_fits(program)
     except (AsmError, LayoutError) as exc:
         raise BuildError(f"assembling the Spectrum player: {exc}") from None
     if program.origin != ORIGIN or program.end > TOP:
@@ -74,6 +80,16 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
     tape = tap.write_tap(TAPE_NAME, program.data, ORIGIN, entry=sym["start"])
     regions = _regions(sym, program.end)
     return SpectrumBuild(program, tape, map_json(program, regions, tokenizer), regions)
+
+
+def _check_word_list_fits(program) -> None:
+    """A LayoutError when the word list is what does not fit below the UDGs."""
+    sym = program.symbols
+    listed = sym["sp_words_end"] - sym["sp_words"]
+    over = program.end - TOP
+    if listed and over > 0:
+        raise LayoutError(f"the word list needs {listed:,} bytes and {max(0, listed - over):,} are free "
+                          f"below the UDGs (a shorter list, a smaller BUDGET)")
 
 
 def build_spectrum_player(soul_path, tokenizer_path, output_dir) -> tuple[Path, Path, SpectrumBuild]:
@@ -125,7 +141,9 @@ def _regions(sym: dict, end: int) -> list[Region]:
         Region("screen: bitmap", "screen", 0x4000, 0x5800),
         Region("screen: attributes", "screen", 0x5800, 0x5B00),
         Region("system variables", "buffer", 0x5C00, 0x5CB6),
-        Region("tokenizer", "tokenizer", sym["tk_char_to_id"], tensor_labels[0][0]),
+        Region("tokenizer: character map", "tokenizer", sym["tk_char_to_id"],
+               sym["tk_char_to_id"] + CHAR_MAP_BYTES),
+        Region("tokenizer: merges", "tokenizer", sym["tk_merges"], sym["sp_words"]),
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
@@ -150,9 +168,11 @@ def _regions(sym: dict, end: int) -> list[Region]:
         regions.append(Region(label, kind, start, stop))
     regions.append(Region("layer descriptors", "table", sym["soul_layer0"], end))
     # What lies between the tables and buffers of the kernels' range is their code.
-    inner = sorted((r for r in regions if ORIGIN <= r.start < sym["tk_char_to_id"]), key=lambda r: r.start)
+    if sym["sp_words_end"] > sym["sp_words"]:
+        regions.append(Region("word list (spelling rule)", "tokenizer", sym["sp_words"], sym["sp_words_end"]))
+    inner = sorted((r for r in regions if ORIGIN <= r.start < sym["tk_merges"]), key=lambda r: r.start)
     position = ORIGIN
-    for region in inner + [Region("", "", sym["tk_char_to_id"], sym["tk_char_to_id"])]:
+    for region in inner + [Region("", "", sym["tk_merges"], sym["tk_merges"])]:
         if region.start > position:
             regions.append(Region("kernels and program", "code", position, region.start))
         position = max(position, region.end)

@@ -41,10 +41,10 @@ class Z80Bench:
         """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)."""
         from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
-        from .soul_layout import vocab_constants, vocab_include
+        from .soul_layout import char_map_include, vocab_constants, vocab_include
 
         tokenizer = tokenizer or Tokenizer(base_vocab(), [])
-        extra_source = vocab_include(tokenizer) + extra_source
+        extra_source = char_map_include(tokenizer) + vocab_include(tokenizer) + extra_source
         program = assemble(kernel_source(extra_source, vocab_constants(tokenizer)), filename="<z80 kernel bench>",
                            include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
         self.program = program
