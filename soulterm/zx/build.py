@@ -22,7 +22,8 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from . import tap
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR
-from .soul_layout import CHAR_MAP_BYTES, LayoutError, char_map_include, soul_include, vocab_constants, vocab_include
+from .soul_layout import (CHAR_MAP_BYTES, LayoutError, char_map_include, soul_include, vocab_constants,
+                          vocab_include, word_list_bits)
 
 TAPE_NAME = "soulplayer"
 ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
@@ -48,13 +49,15 @@ class SpectrumBuild:
         return TOP - self.program.end
 
 
-def player_source(soul, tokenizer) -> str:
+def player_source(soul, tokenizer, word_list: bool = True) -> str:
+    """The player's source; without `word_list` the list's bytes are left out
+    (the spelling code stays), to measure the room the list has."""
     lines = [".cpu z80", f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_values + KV_POSITION_BYTES   ; free between turns (soulplayer.s)",
              char_map_include(tokenizer)]
     lines += [f'.include "{name}"' for name in KERNEL_FILES]
     lines.append(f'.assert mv_vars == tk_char_to_id + {CHAR_MAP_BYTES}, "the character map must fill the bytes before squares.s"')
-    lines += ['.include "forward.s"', '.include "soulplayer.s"', vocab_include(tokenizer), soul_include(soul)]
+    lines += ['.include "forward.s"', '.include "soulplayer.s"', vocab_include(tokenizer, word_list), soul_include(soul)]
     return "\n".join(lines) + "\n"
 
 
@@ -68,11 +71,16 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
     except (TokenizerError, OSError) as exc:
         raise BuildError(f"tokenizer {tokenizer_path}: {exc}") from None
     try:
-        program = assemble(player_source(soul, tokenizer), filename="<soulplayer zx>",
-                           include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
-        _check_word_list_fits(program)
+        program = _assemble(soul, tokenizer)
     except (AsmError, LayoutError) as exc:
-        raise BuildError(f"assembling the Spectrum player: {exc}") from None
+        if not tokenizer.words:
+            raise BuildError(f"assembling the Spectrum player: {exc}") from None
+        program = None                      # perhaps the list ran the code past $FFFF
+    if tokenizer.words and (program is None or program.end > TOP):
+        try:
+            _check_word_list_fits(soul, tokenizer)
+        except (AsmError, LayoutError) as exc:
+            raise BuildError(f"assembling the Spectrum player: {exc}") from None
     if program.origin != ORIGIN or program.end > TOP:
         raise BuildError(f"the Spectrum player runs to ${program.end - 1:04X}, past ${TOP - 1:04X} "
                          f"({program.end - TOP} bytes too many)")
@@ -82,14 +90,19 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
     return SpectrumBuild(program, tape, map_json(program, regions, tokenizer), regions)
 
 
-def _check_word_list_fits(program) -> None:
-    """A LayoutError when the word list is what does not fit below the UDGs."""
-    sym = program.symbols
-    listed = sym["sp_words_end"] - sym["sp_words"]
-    over = program.end - TOP
-    if listed and over > 0:
-        raise LayoutError(f"the word list needs {listed:,} bytes and {max(0, listed - over):,} are free "
-                          f"below the UDGs (a shorter list, a smaller BUDGET)")
+def _assemble(soul, tokenizer, word_list: bool = True):
+    return assemble(player_source(soul, tokenizer, word_list), filename="<soulplayer zx>",
+                    include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+
+
+def _check_word_list_fits(soul, tokenizer) -> None:
+    """A LayoutError naming the word list's bytes and the room it has, when it is
+    the list that does not fit below the UDGs."""
+    bare = _assemble(soul, tokenizer, word_list=False)
+    needed, free = len(word_list_bits(tokenizer)), TOP - bare.end
+    if needed > free:
+        raise LayoutError(f"the word list needs {needed:,} bytes and {max(0, free):,} are free "
+                          f"below the UDGs: a shorter list (a smaller BUDGET) fits")
 
 
 def build_spectrum_player(soul_path, tokenizer_path, output_dir) -> tuple[Path, Path, SpectrumBuild]:
