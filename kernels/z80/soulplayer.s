@@ -299,10 +299,17 @@ goodbye_text:
 sep_cached:     .byte 0         ; 1 once position 0's keys and values are in the cache
 ctx_len:        .byte 0
 ctx_ids:        .res CONTEXT_SIZE
-; The typed line and the tokenizer's ids are needed only until the reply
-; starts: they live in position 1 of layer 0's keys and values (the cache
-; keeps position 0, SEP, for every turn; position 1 is written after them).
+; The typed line, the tokenizer's ids and the spelling rule's working memory
+; are needed only until the reply starts, so they live in layer 0's KV cache
+; at positions 1.. (the cache keeps position 0, SEP, for every turn; the
+; reply writes position 1 after it has copied the ids): the line at
+; position 1 of the keys, TK_SCRATCH (the build sets it) from position 2 on,
+; the unpacked word list SP_CHARS from position 1 of the values.
 line_buffer     = kv_keys + KV_POSITION_BYTES
-        .assert TK_MAX <= KV_LAYER_BYTES - KV_POSITION_BYTES, "the line must fit in the key cache"
-        .assert TK_SCRATCH == kv_values + KV_POSITION_BYTES, "TK_SCRATCH is position 1 of the value cache"
-        .assert TK_SCRATCH_BYTES <= KV_LAYER_BYTES - KV_POSITION_BYTES, "the tokenizer's scratch must fit in the value cache"
+        .assert TK_MAX <= KV_POSITION_BYTES, "the line must fit in one position of the key cache"
+        .assert TK_SCRATCH == kv_keys + 2 * KV_POSITION_BYTES, "TK_SCRATCH is position 2 of the key cache"
+        .assert TK_SCRATCH_BYTES <= KV_LAYER_BYTES - 2 * KV_POSITION_BYTES, "the tokenizer's memory must fit in the key cache"
+.if SP_WORD_COUNT
+        .assert SP_CHARS == kv_values + KV_POSITION_BYTES, "SP_CHARS is position 1 of the value cache"
+        .assert SP_LIST_CHARS <= KV_LAYER_BYTES - KV_POSITION_BYTES, "the unpacked word list must fit in the value cache"
+.endif

@@ -1,11 +1,29 @@
-; tokenizer.s - SPEC tokenizer on the Z80: characters to ids, then every merge in order.
+; tokenizer.s - SPEC tokenizer on the Z80: characters to ids, the spelling rule, then every merge in order.
 ;
 ; tokenize     tk_ids[0..tk_count) = the ids of the tk_len ASCII characters at tk_line
-;              (lower-cased; characters outside the alphabet dropped), with each
-;              merge of tk_merges applied left to right without overlap, in order.
+;              (lower-cased; characters outside the alphabet dropped), with the
+;              spelling rule applied when the tokenizer has a word list (spell,
+;              below: as Tokenizer.encode_prompt), then each merge of tk_merges
+;              applied left to right without overlap, in order.
 ;              Clobbers AF, BC, DE, HL, IX.
-; Needs the tokenizer data (soulterm.zx.soul_layout.vocab_include).
-; T-states: measured in tests/test_kernels_z80.py.
+; Needs the tokenizer's numbers before this file (soulterm.zx.soul_layout.vocab_constants)
+; and its data (char_map_include, vocab_include).
+;
+; The word list (sp_words) is packed: per word its length in SP_LENGTH_BITS bits,
+; then each character's id - SP_FIRST_LETTER_ID in SP_CHAR_BITS bits, most
+; significant bit first; a length of 0 ends it (soul_layout.word_list_bits).
+; The first word a line needs checked unpacks it into borrowed memory
+; (SP_CHARS, sp_lengths); every word of 3..16 ids is then compared with the
+; listed words of its length and the lengths either side, in list order.
+;
+; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
+; tokenizer and a word list of BUDGET 1,040 characters (221 words, 760 bytes:
+; the largest list the Spectrum player holds):
+;   "hello"                 412,874   (without a word list: 42,710)
+;   "i'm so nagry"          497,256   (93,352): it reads "i'm so angry"
+;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
+;   and tierd of evrything!" 1,022,243 (419,034)
+; Unpacking the list takes ~370,000 of these; each word checked ~25,000-100,000.
 
 TK_MAX          = 64            ; characters of one line
 .if SP_WORD_COUNT
@@ -20,12 +38,13 @@ tk_line:        .word 0
 tk_len:         .byte 0
 tk_count:       .byte 0
 
-; The ids and spell's working memory are needed only until the next line is
-; tokenised: a program may lend them memory it does not need meanwhile by
-; defining TK_SCRATCH (the player: a position of the value cache).
+; The ids and spell's working memory are needed only until the reply
+; starts: a program may lend them memory it does not need meanwhile by
+; defining TK_SCRATCH (TK_SCRATCH_BYTES) and, with a word list, SP_CHARS
+; (SP_LIST_CHARS bytes) - the player lends positions of the KV cache.
 TK_IDS_BYTES    = TK_MAX + SP_GROWTH    ; the characters' ids land at tk_ids + SP_GROWTH for spell
 .if SP_WORD_COUNT
-TK_SCRATCH_BYTES = TK_IDS_BYTES + 2 * SP_MAX_WORD + 13
+TK_SCRATCH_BYTES = TK_IDS_BYTES + 15 + SP_WORD_COUNT + 1
 .else
 TK_SCRATCH_BYTES = TK_IDS_BYTES
 .endif
@@ -35,18 +54,23 @@ TK_SCRATCH      = tk_scratch
 .endif
 tk_ids          = TK_SCRATCH
 .if SP_WORD_COUNT
-sp_listed       = tk_ids + TK_IDS_BYTES         ; the listed word being compared
-sp_found        = sp_listed + SP_MAX_WORD       ; the first listed word within one edit
-sp_read         = sp_found + SP_MAX_WORD        ; word: the next id to read
+.ifndef SP_CHARS
+sp_chars_here:  .res SP_LIST_CHARS
+SP_CHARS        = sp_chars_here
+.endif
+sp_chars        = SP_CHARS                      ; the listed words' ids, one after another
+sp_read         = tk_ids + TK_IDS_BYTES         ; word: the next id to read
 sp_write        = sp_read + 2                   ; word: where the next id goes
 sp_typed        = sp_write + 2                  ; word: the typed word being corrected
-sp_bit_ptr      = sp_typed + 2                  ; word: the word list's next byte
-sp_left         = sp_bit_ptr + 2                ; ids left to read
+sp_listed       = sp_typed + 2                  ; word: the listed word being compared (in sp_chars)
+sp_found        = sp_listed + 2                 ; word: the first listed word within one edit
+sp_left         = sp_found + 2                  ; ids left to read
 sp_n            = sp_left + 1                   ; the typed word's length
-sp_m            = sp_n + 1                      ; the length of the listed word in sp_listed
-sp_found_len    = sp_m + 1                      ; 0, or the length of sp_found
-sp_bit_buf      = sp_found_len + 1              ; the list's bits not yet read, then a 1
-        .assert sp_bit_buf + 1 == TK_SCRATCH + TK_SCRATCH_BYTES, "spell's working memory miscounted"
+sp_m            = sp_n + 1                      ; the listed word's length
+sp_found_len    = sp_m + 1                      ; 0, or the length of the word at sp_found
+sp_decoded      = sp_found_len + 1              ; 1 once sp_chars and sp_lengths hold the list
+sp_lengths      = sp_decoded + 1                ; the listed words' lengths, then a 0
+        .assert sp_lengths + SP_WORD_COUNT + 1 == TK_SCRATCH + TK_SCRATCH_BYTES, "spell's working memory miscounted"
 .endif
 
 tokenize:
@@ -143,6 +167,7 @@ tk_apply_merge:
         ld (tk_count),a
         ret
 
+
 .if SP_WORD_COUNT
 ; spell - the spelling rule (soulterm.soul.spelling) on the tk_count ids at
 ; tk_ids + SP_GROWTH, written to tk_ids (tk_count updated): every word (a run of
@@ -150,7 +175,7 @@ tk_apply_merge:
 ; not in sp_words becomes the first listed word within one edit of it.
 ; The writes never overtake the reads: a word is read whole before its
 ; replacement is written, and the replacements grow by SP_GROWTH at most.
-; Clobbers AF, BC, DE, HL.
+; The first word to check unpacks the list (sp_decode). Clobbers AF, BC, DE, HL, IX.
 spell:
         ld hl,tk_ids + SP_GROWTH
         ld (sp_read),hl
@@ -158,6 +183,8 @@ spell:
         ld (sp_write),hl
         ld a,(tk_count)
         ld (sp_left),a
+        xor a
+        ld (sp_decoded),a
 @next:
         ld a,(sp_left)
         or a
@@ -186,29 +213,26 @@ spell:
         cp SP_MAX_WORD + 2      ; longer: no listed word is within one edit
         jr nc,@keep
         call sp_correct
-        or a
-        jr z,@keep_typed
-        ld b,0
-        ld c,a
-        ld hl,sp_found
-        ld de,(sp_write)
-        ldir
-        ld (sp_write),de
         ld a,(sp_n)
-        ld c,a
-        jr @advance
-@keep_typed:
-        ld a,(sp_n)
-        ld c,a
-@keep:                          ; C ids at sp_read stay as they are
-        ld b,0
+        ld c,a                  ; C = ids read
         ld hl,(sp_read)
+        ld a,(sp_found_len)
+        or a
+        jr z,@keep              ; none: the typed word stays
+        ld hl,(sp_found)
+        jr @copy
+@keep:                          ; the C ids at sp_read stay as they are
+        ld hl,(sp_read)
+        ld a,c
+@copy:                          ; A ids from HL to the output, C ids read
         ld de,(sp_write)
         push bc
+        ld c,a
+        ld b,0
         ldir
         pop bc
         ld (sp_write),de
-@advance:                       ; C ids read
+        ld b,0
         ld hl,(sp_read)
         add hl,bc
         ld (sp_read),hl
@@ -236,67 +260,79 @@ sp_is_word_id:
         cp SP_LAST_LETTER_ID + 1
         ret
 
-; sp_correct - A = the length of the first listed word within one edit of the
-; sp_n ids at (sp_typed), copied to sp_found; 0 when there is none or the
+; sp_correct - sp_found / sp_found_len = the first listed word within one edit
+; of the sp_n ids at (sp_typed); sp_found_len = 0 when there is none or the
 ; typed word is listed itself (it stays then).
 sp_correct:
-        ld hl,sp_words
-        ld (sp_bit_ptr),hl
-        ld a,$80                ; no bits left: the first read loads a byte
-        ld (sp_bit_buf),a
+        ld a,(sp_decoded)
+        or a
+        call z,sp_decode
         xor a
         ld (sp_found_len),a
-@next:
-        call sp_next_word
-        jr z,@done
-        ld a,(sp_n)
-        ld hl,sp_m
-        sub (hl)
-        jr z,@check             ; the same length: listed (stop) or one edit
-        ld a,(sp_found_len)     ; once one is found, only the typed word itself matters
+        ld hl,sp_lengths
+        ld de,sp_chars
+@next:                          ; HL = the next listed word's length, DE = its ids
+        ld a,(hl)
         or a
-        jr nz,@next
+        ret z                   ; the list's end
+        inc hl
+        ld (sp_m),a
+        ld c,a
         ld a,(sp_n)
-        sub (hl)
+        sub c
+        jr z,@check             ; the same length: listed (stop) or one edit
         inc a                   ; 0..2: n - m is -1..1
         cp 3
-        jr nc,@next
+        jr nc,@skip
+        ld a,(sp_found_len)     ; once one is found, only the typed word itself matters
+        or a
+        jr nz,@skip
 @check:
+        push hl
+        push de
+        ld (sp_listed),de
         call sp_one_edit
+        pop de
+        pop hl
         cp 2
         jr z,@listed
-        or a
-        jr z,@next
+        dec a
+        jr nz,@skip
         ld a,(sp_found_len)
         or a
-        jr nz,@next
+        jr nz,@skip
         ld a,(sp_m)
         ld (sp_found_len),a
-        ld c,a
-        ld b,0
-        ld hl,sp_listed
-        ld de,sp_found
-        ldir
+        ld (sp_found),de
+@skip:
+        ld a,(sp_m)
+        add a,e
+        ld e,a
+        adc a,d
+        sub e
+        ld d,a
         jr @next
 @listed:
         xor a
-        ret
-@done:
-        ld a,(sp_found_len)
+        ld (sp_found_len),a
         ret
 
-; sp_next_word - the next listed word's ids into sp_listed, its length into
-; sp_m and A; Z (A = 0) at the end of the list.
-sp_next_word:
-        ld hl,(sp_bit_ptr)
-        ld a,(sp_bit_buf)
-        ld c,a
+; sp_decode - the packed list (sp_words) to the ids of its words, one after
+; another at sp_chars, and their lengths at sp_lengths, then a 0.
+sp_decode:
+        ld a,1
+        ld (sp_decoded),a
+        ld hl,sp_words
+        ld c,$80                ; no bits left: the first read loads a byte
+        ld de,sp_chars
+        ld ix,sp_lengths
+@word:
         ld b,SP_LENGTH_BITS
         call sp_bits
-        ld (sp_m),a
+        ld (ix+0),a
+        inc ix
         or a
-        jr z,@end
-        ld de,sp_listed
+        ret z
 @character:
         push af                 ; A = characters left (C is the bit buffer)
         ld b,SP_CHAR_BITS
@@ -307,13 +343,7 @@ sp_next_word:
         pop af
         dec a
         jr nz,@character
-@end:
-        ld (sp_bit_ptr),hl
-        ld a,c
-        ld (sp_bit_buf),a
-        ld a,(sp_m)
-        or a
-        ret
+        jr @word
 
 ; sp_bits - A = the next B bits of the list (HL its next byte, C its bit buffer).
 sp_bits:
@@ -335,14 +365,13 @@ sp_bits:
 ; added, left out, or two neighbours swapped, else 0. sp_m is sp_n - 1..sp_n + 1.
 sp_one_edit:
         ld hl,(sp_typed)
-        ld de,sp_listed
+        ld de,(sp_listed)
         ld a,(sp_m)
         ld b,a
         ld a,(sp_n)
         cp b
-        jr nc,@shorter
+        jr nc,@prefix
         ld b,a                  ; B = the shorter length
-@shorter:
 @prefix:                        ; skip what both start with
         ld a,(de)
         cp (hl)

@@ -53,7 +53,8 @@ def player_source(soul, tokenizer, word_list: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has."""
     lines = [".cpu z80", f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
-             "TK_SCRATCH = kv_values + KV_POSITION_BYTES   ; free between turns (soulplayer.s)",
+             "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
+             "SP_CHARS = kv_values + KV_POSITION_BYTES",
              char_map_include(tokenizer)]
     lines += [f'.include "{name}"' for name in KERNEL_FILES]
     lines.append(f'.assert mv_vars == tk_char_to_id + {CHAR_MAP_BYTES}, "the character map must fill the bytes before squares.s"')
@@ -70,17 +71,18 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
         tokenizer = Tokenizer.load(tokenizer_path)
     except (TokenizerError, OSError) as exc:
         raise BuildError(f"tokenizer {tokenizer_path}: {exc}") from None
+    program = failure = None
     try:
         program = _assemble(soul, tokenizer)
     except (AsmError, LayoutError) as exc:
-        if not tokenizer.words:
-            raise BuildError(f"assembling the Spectrum player: {exc}") from None
-        program = None                      # perhaps the list ran the code past $FFFF
-    if tokenizer.words and (program is None or program.end > TOP):
-        try:
+        failure = exc                       # perhaps the word list ran the code past $FFFF
+    try:
+        if tokenizer.words and (program is None or program.end > TOP):
             _check_word_list_fits(soul, tokenizer)
-        except (AsmError, LayoutError) as exc:
-            raise BuildError(f"assembling the Spectrum player: {exc}") from None
+    except (AsmError, LayoutError) as exc:
+        failure = exc
+    if failure is not None:
+        raise BuildError(f"assembling the Spectrum player: {failure}") from None
     if program.origin != ORIGIN or program.end > TOP:
         raise BuildError(f"the Spectrum player runs to ${program.end - 1:04X}, past ${TOP - 1:04X} "
                          f"({program.end - TOP} bytes too many)")
@@ -98,7 +100,7 @@ def _assemble(soul, tokenizer, word_list: bool = True):
 def _check_word_list_fits(soul, tokenizer) -> None:
     """A LayoutError naming the word list's bytes and the room it has, when it is
     the list that does not fit below the UDGs."""
-    bare = _assemble(soul, tokenizer, word_list=False)
+    bare = _assemble(soul, tokenizer.with_words(tokenizer.words[:1]), word_list=False)   # the code, no list
     needed, free = len(word_list_bits(tokenizer)), TOP - bare.end
     if needed > free:
         raise LayoutError(f"the word list needs {needed:,} bytes and {max(0, free):,} are free "

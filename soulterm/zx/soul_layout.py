@@ -98,6 +98,7 @@ def vocab_constants(tokenizer) -> str:
         f"tk_merge_count = {len(tokenizer.merges)}",
         f"PROMPT_IDS = {tokenizer.prompt_ids}     ; a turn keeps the first this many prompt ids",
         f"SP_WORD_COUNT = {len(tokenizer.words)}     ; 0: no word list, no spelling rule",
+        f"SP_LIST_CHARS = {sum(map(len, tokenizer.words))}     ; the listed words' characters",
         f"SP_MIN_CORRECTED = {spelling.MIN_CORRECTED}     ; soulterm.soul.spelling",
         f"SP_MAX_WORD = {spelling.MAX_WORD}",
         f"SP_LENGTH_BITS = {LENGTH_BITS}",
