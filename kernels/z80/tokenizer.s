@@ -44,7 +44,7 @@ tk_count:       .byte 0
 ; (SP_LIST_CHARS bytes) - the player lends positions of the KV cache.
 TK_IDS_BYTES    = TK_MAX + SP_GROWTH    ; the characters' ids land at tk_ids + SP_GROWTH for spell
 .if SP_WORD_COUNT
-TK_SCRATCH_BYTES = TK_IDS_BYTES + 15 + SP_WORD_COUNT + 1
+TK_SCRATCH_BYTES = TK_IDS_BYTES + 12 + SP_WORD_COUNT + 1
 .else
 TK_SCRATCH_BYTES = TK_IDS_BYTES
 .endif
@@ -62,12 +62,10 @@ sp_chars        = SP_CHARS                      ; the listed words' ids, one aft
 sp_read         = tk_ids + TK_IDS_BYTES         ; word: the next id to read
 sp_write        = sp_read + 2                   ; word: where the next id goes
 sp_typed        = sp_write + 2                  ; word: the typed word being corrected
-sp_listed       = sp_typed + 2                  ; word: the listed word being compared (in sp_chars)
-sp_found        = sp_listed + 2                 ; word: the first listed word within one edit
+sp_found        = sp_typed + 2                  ; word: the first listed word within one edit (in sp_chars)
 sp_left         = sp_found + 2                  ; ids left to read
 sp_n            = sp_left + 1                   ; the typed word's length
-sp_m            = sp_n + 1                      ; the listed word's length
-sp_found_len    = sp_m + 1                      ; 0, or the length of the word at sp_found
+sp_found_len    = sp_n + 1                      ; 0, or the length of the word at sp_found
 sp_decoded      = sp_found_len + 1              ; 1 once sp_chars and sp_lengths hold the list
 sp_lengths      = sp_decoded + 1                ; the listed words' lengths, then a 0
         .assert sp_lengths + SP_WORD_COUNT + 1 == TK_SCRATCH + TK_SCRATCH_BYTES, "spell's working memory miscounted"
@@ -191,61 +189,49 @@ spell:
         jr z,@done
         ld b,a
         ld hl,(sp_read)
+        ld (sp_typed),hl
+        ld c,0                  ; C = the ids of this run
         ld a,(hl)
         call sp_is_word_id
-        ld c,1                  ; not a word character: it is copied alone
-        jr nc,@keep
-        ld c,0                  ; C = the word's length
+        jr c,@run
+        inc hl                  ; not a word character: it is copied alone
+        inc c
+        dec b
+        jr @read
 @run:
         ld a,(hl)
         call sp_is_word_id
-        jr nc,@ended
+        jr nc,@read
         inc hl
         inc c
         djnz @run
-@ended:
-        ld hl,(sp_read)
-        ld (sp_typed),hl
+@read:                          ; HL and B: after the run
+        ld (sp_read),hl
+        ld a,b
+        ld (sp_left),a
+        ld hl,(sp_typed)
         ld a,c
         ld (sp_n),a
         cp SP_MIN_CORRECTED
-        jr c,@keep
+        jr c,@copy
         cp SP_MAX_WORD + 2      ; longer: no listed word is within one edit
-        jr nc,@keep
+        jr nc,@copy
         call sp_correct
-        ld a,(sp_n)
-        ld c,a                  ; C = ids read
-        ld hl,(sp_read)
-        ld a,(sp_found_len)
-        or a
-        jr z,@keep              ; none: the typed word stays
         ld hl,(sp_found)
-        jr @copy
-@keep:                          ; the C ids at sp_read stay as they are
-        ld hl,(sp_read)
-        ld a,c
-@copy:                          ; A ids from HL to the output, C ids read
+        or a
+        jr nz,@copy
+        ld hl,(sp_typed)        ; none: the typed word stays
+        ld a,(sp_n)
+@copy:                          ; A ids (1..) from HL to the output
         ld de,(sp_write)
-        push bc
         ld c,a
         ld b,0
         ldir
-        pop bc
         ld (sp_write),de
-        ld b,0
-        ld hl,(sp_read)
-        add hl,bc
-        ld (sp_read),hl
-        ld a,(sp_left)
-        sub c
-        ld (sp_left),a
         jr @next
 @done:
-        ld hl,(sp_write)
-        ld de,tk_ids
-        or a
-        sbc hl,de
-        ld a,l
+        ld a,(sp_write)         ; (the ids are fewer than 256)
+        sub tk_ids & $FF
         ld (tk_count),a
         ret
 
@@ -260,9 +246,9 @@ sp_is_word_id:
         cp SP_LAST_LETTER_ID + 1
         ret
 
-; sp_correct - sp_found / sp_found_len = the first listed word within one edit
-; of the sp_n ids at (sp_typed); sp_found_len = 0 when there is none or the
-; typed word is listed itself (it stays then).
+; sp_correct - A = the length of the first listed word within one edit of the
+; sp_n ids at (sp_typed), sp_found = where it is; A = 0 when there is none or
+; the typed word is listed itself (it stays then).
 sp_correct:
         ld a,(sp_decoded)
         or a
@@ -274,10 +260,9 @@ sp_correct:
 @next:                          ; HL = the next listed word's length, DE = its ids
         ld a,(hl)
         or a
-        ret z                   ; the list's end
+        jr z,@end
         inc hl
-        ld (sp_m),a
-        ld c,a
+        ld c,a                  ; C = its length (sp_one_edit keeps it)
         ld a,(sp_n)
         sub c
         jr z,@check             ; the same length: listed (stop) or one edit
@@ -290,7 +275,6 @@ sp_correct:
 @check:
         push hl
         push de
-        ld (sp_listed),de
         call sp_one_edit
         pop de
         pop hl
@@ -301,29 +285,31 @@ sp_correct:
         ld a,(sp_found_len)
         or a
         jr nz,@skip
-        ld a,(sp_m)
+        ld a,c
         ld (sp_found_len),a
         ld (sp_found),de
 @skip:
-        ld a,(sp_m)
+        ld a,c
         add a,e
         ld e,a
         adc a,d
         sub e
         ld d,a
         jr @next
+@end:
+        ld a,(sp_found_len)
+        ret
 @listed:
         xor a
-        ld (sp_found_len),a
         ret
 
 ; sp_decode - the packed list (sp_words) to the ids of its words, one after
 ; another at sp_chars, and their lengths at sp_lengths, then a 0.
 sp_decode:
-        ld a,1
-        ld (sp_decoded),a
-        ld hl,sp_words
         ld c,$80                ; no bits left: the first read loads a byte
+        ld a,c
+        ld (sp_decoded),a       ; (not 0)
+        ld hl,sp_words
         ld de,sp_chars
         ld ix,sp_lengths
 @word:
@@ -360,14 +346,13 @@ sp_bits:
         djnz @bit
         ret
 
-; sp_one_edit - A = 2 when the listed word (sp_listed, sp_m ids) is the typed
-; word (sp_typed, sp_n ids), 1 when it is the typed word with one id changed,
-; added, left out, or two neighbours swapped, else 0. sp_m is sp_n - 1..sp_n + 1.
+; sp_one_edit - A = 2 when the listed word (C ids at DE) is the typed word
+; (sp_typed, sp_n ids), 1 when it is the typed word with one id changed,
+; added, left out, or two neighbours swapped, else 0. C is sp_n - 1..sp_n + 1
+; and is kept.
 sp_one_edit:
         ld hl,(sp_typed)
-        ld de,(sp_listed)
-        ld a,(sp_m)
-        ld b,a
+        ld b,c
         ld a,(sp_n)
         cp b
         jr nc,@prefix
@@ -380,8 +365,6 @@ sp_one_edit:
         inc de
         djnz @prefix
 @differ:                        ; B = ids of the shorter word from the first difference on
-        ld a,(sp_m)
-        ld c,a
         ld a,(sp_n)
         cp c
         jr z,@same_length
