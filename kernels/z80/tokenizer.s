@@ -17,13 +17,14 @@
 ; listed words of its length and the lengths either side, in list order.
 ;
 ; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
-; tokenizer and a word list of BUDGET 1,040 characters (221 words, 760 bytes:
+; tokenizer and a word list of BUDGET 1,101 characters (233 words, 803 bytes:
 ; the largest list the Spectrum player holds):
-;   "hello"                 412,874   (without a word list: 42,710)
-;   "i'm so nagry"          497,256   (93,352): it reads "i'm so angry"
+;   "hello"                 429,369   (without a word list: 42,710)
+;   "i'm so nagry"          508,668   (93,352): it reads "i'm so angry"
 ;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
-;   and tierd of evrything!" 1,022,243 (419,034)
-; Unpacking the list takes ~370,000 of these; each word checked ~25,000-100,000.
+;   and tierd of evrything!" 1,006,416 (419,034)
+; Unpacking the list takes 370,693 of these (sp_decode); a word checked
+; against all of it ~85,000 ("xyzzy": 497,314).
 
 TK_MAX          = 64            ; characters of one line
 .if SP_WORD_COUNT

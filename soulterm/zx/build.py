@@ -1,9 +1,11 @@
 """`soulterm build --machine zx`: the soulplayer for the ZX Spectrum 48K, a .tap and its map.
 
 The program (kernels/z80/soulplayer.s), the Z80 kernels, the tokenizer and
-the soul assemble into one CODE block at $5E00; the tape holds a BASIC
-loader (CLEAR 24063: LOAD ""CODE: RANDOMIZE USR start) and that block, so
-`LOAD ""` runs it. The map has the C64 map's format (docs/CONTRACTS.md).
+the soul assemble into one CODE block at $5D80; the tape holds a BASIC
+loader (CLEAR 23935: LOAD ""CODE: RANDOMIZE USR start) and that block, so
+`LOAD ""` runs it. The logits live in the printer buffer ($5B00). A word
+list that does not fit is a one-line LayoutError naming its bytes and the
+room. The map has the C64 map's format (docs/CONTRACTS.md).
 """
 
 from __future__ import annotations
@@ -171,7 +173,7 @@ def _regions(sym: dict, end: int) -> list[Region]:
         Region("attention output", "activations", sym["fw_att"], sym["fw_att"] + 64),
         Region("proj/fc2 output", "activations", sym["fw_tmp"], sym["fw_tmp"] + 64),
         Region("z (feed-forward)", "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
-        Region("logits", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
+        Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
     ]
     bounds = [value for value, _ in tensor_labels] + [sym["soul_layer0"]]
     for (start, name), stop in zip(tensor_labels, bounds[1:]):
