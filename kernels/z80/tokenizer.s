@@ -5,26 +5,28 @@
 ;              spelling rule applied when the tokenizer has a word list (spell,
 ;              below: as Tokenizer.encode_prompt), then each merge of tk_merges
 ;              applied left to right without overlap, in order.
-;              Clobbers AF, BC, DE, HL, IX.
+;              Clobbers AF, BC, DE, HL, IX (and B'C' with a word list).
 ; Needs the tokenizer's numbers before this file (soulterm.zx.soul_layout.vocab_constants)
 ; and its data (char_map_include, vocab_include).
 ;
-; The word list (sp_words) is packed: per word its length in SP_LENGTH_BITS bits,
-; then each character's id - SP_FIRST_LETTER_ID in SP_CHAR_BITS bits, most
-; significant bit first; a length of 0 ends it (soul_layout.word_list_bits).
+; The word list (sp_words) is packed (soul_layout.word_list_data): sp_char_ids
+; holds the ids of its characters, the most frequent first; sp_word_bits, most
+; significant bit first, per word its length - SP_MIN_WORD in SP_LENGTH_BITS
+; bits, then per character its rank in SP_SHORT_BITS bits when below
+; SP_SHORT_CODES, else a prefix SP_SHORT_CODES.. and SP_LONG_BITS more.
 ; The first word a line needs checked unpacks it into borrowed memory
 ; (SP_CHARS, sp_lengths); every word of 3..16 ids is then compared with the
 ; listed words of its length and the lengths either side, in list order.
 ;
 ; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
-; tokenizer and a word list of BUDGET 1,101 characters (233 words, 803 bytes:
+; tokenizer and a word list of BUDGET 1,171 characters (246 words, 772 bytes:
 ; the largest list the Spectrum player holds):
-;   "hello"                 429,369   (without a word list: 42,710)
-;   "i'm so nagry"          508,668   (93,352): it reads "i'm so angry"
+;   "hello"                 513,419   (without a word list: 42,710)
+;   "i'm so nagry"          595,598   (93,352): it reads "i'm so angry"
 ;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
-;   and tierd of evrything!" 1,006,416 (419,034)
-; Unpacking the list takes 370,693 of these (sp_decode); a word checked
-; against all of it ~85,000 ("xyzzy": 497,314).
+;   and tierd of evrything!" 1,099,728 (419,034)
+; Unpacking the list takes 454,756 of these (sp_decode); a word checked
+; against all of it ~85,000 ("xyzzy": 585,041).
 
 TK_MAX          = 64            ; characters of one line
 .if SP_WORD_COUNT
@@ -174,14 +176,14 @@ tk_apply_merge:
 ; not in sp_words becomes the first listed word within one edit of it.
 ; The writes never overtake the reads: a word is read whole before its
 ; replacement is written, and the replacements grow by SP_GROWTH at most.
-; The first word to check unpacks the list (sp_decode). Clobbers AF, BC, DE, HL, IX.
-spell:
+; The first word to check unpacks the list (sp_decode). Called with A = tk_count.
+; Clobbers AF, BC, DE, HL, IX, B'C'.
+spell:                          ; A = tk_count
+        ld (sp_left),a
         ld hl,tk_ids + SP_GROWTH
         ld (sp_read),hl
         ld hl,tk_ids
         ld (sp_write),hl
-        ld a,(tk_count)
-        ld (sp_left),a
         xor a
         ld (sp_decoded),a
 @next:
@@ -304,37 +306,63 @@ sp_correct:
         xor a
         ret
 
-; sp_decode - the packed list (sp_words) to the ids of its words, one after
-; another at sp_chars, and their lengths at sp_lengths, then a 0.
+; sp_decode - the packed list (sp_word_bits) to the ids of its words, one
+; after another at sp_chars, and their lengths at sp_lengths, then a 0.
+; B'C' counts the words (the player keeps only H'L' for BASIC).
 sp_decode:
         ld c,$80                ; no bits left: the first read loads a byte
         ld a,c
         ld (sp_decoded),a       ; (not 0)
-        ld hl,sp_words
+        exx
+        ld bc,SP_WORD_COUNT
+        exx
+        ld hl,sp_word_bits
         ld de,sp_chars
         ld ix,sp_lengths
 @word:
         ld b,SP_LENGTH_BITS
         call sp_bits
+        add a,SP_MIN_WORD
         ld (ix+0),a
         inc ix
-        or a
-        ret z
 @character:
         push af                 ; A = characters left (C is the bit buffer)
-        ld b,SP_CHAR_BITS
+        ld b,SP_SHORT_BITS
         call sp_bits
-        add a,SP_FIRST_LETTER_ID
+        cp SP_SHORT_CODES
+        jr c,@ranked
+        ld b,SP_LONG_BITS       ; a prefix: the rank's low bits follow
+        call sp_more_bits
+        sub (SP_SHORT_CODES << SP_LONG_BITS) - SP_SHORT_CODES
+@ranked:                        ; A = the character's rank
+        push hl
+        ld hl,sp_char_ids
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        ld a,(hl)
+        pop hl
         ld (de),a
         inc de
         pop af
         dec a
         jr nz,@character
-        jr @word
+        exx
+        dec bc
+        ld a,b
+        or c
+        exx
+        jr nz,@word
+        ld (ix+0),a             ; A = 0: the lengths end
+        ret
 
-; sp_bits - A = the next B bits of the list (HL its next byte, C its bit buffer).
+; sp_bits - A = the next B bits of the list (HL its next byte, C its bit
+; buffer); sp_more_bits: A = A shifted left by B, the next B bits below.
 sp_bits:
         xor a
+sp_more_bits:
 @bit:
         sla c
         jr nz,@have

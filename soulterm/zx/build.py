@@ -25,7 +25,7 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 from . import tap
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR
 from .soul_layout import (CHAR_MAP_BYTES, LayoutError, char_map_include, soul_include, vocab_constants,
-                          vocab_include, word_list_bits)
+                          vocab_include, word_list_bytes)
 
 TAPE_NAME = "soulplayer"
 ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
@@ -103,7 +103,7 @@ def _check_word_list_fits(soul, tokenizer) -> None:
     """A LayoutError naming the word list's bytes and the room it has, when it is
     the list that does not fit below the UDGs."""
     bare = _assemble(soul, tokenizer.with_words(tokenizer.words[:1]), word_list=False)   # the code, no list
-    needed, free = len(word_list_bits(tokenizer)), TOP - bare.end
+    needed, free = word_list_bytes(tokenizer), TOP - bare.end
     if needed > free:
         raise LayoutError(f"the word list needs {needed:,} bytes and {max(0, free):,} are free "
                           f"below the UDGs: a shorter list (a smaller BUDGET) fits")
