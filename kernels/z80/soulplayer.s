@@ -13,7 +13,10 @@
 ;
 ; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
 ; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
-; lives from $5E00 up, above a `CLEAR 24063` (the stack stays below it).
+; lives from $5D80 up, above a `CLEAR 23935` (the stack stays below it), with
+; its logits in the printer buffer and, between turns, the typed line and the
+; tokenizer's working memory in the KV cache (see line_buffer below). Token
+; texts are printed from the merges (print_id): the build keeps no texts.
 
 ROM_CHAN_OPEN   = $1601
 ROM_CLS         = $0D6B
