@@ -173,3 +173,21 @@ def test_a_word_list_too_large_fails_the_build_in_one_line(prompts, tmp_path):
         assemble_spectrum_player(DEFAULT_SOUL, path)
     message = str(error.value)
     assert "\n" not in message and "word list needs" in message and "free" in message
+
+
+def test_the_player_without_a_word_list_still_gives_the_vectors_replies(vector_set):
+    """A format 1 tokenizer: no spelling, and every token's text printed from its merges."""
+    built = assemble_spectrum_player(vector_set.soul_path, vector_set.tokenizer_path)
+    assert "spell" not in built.program.symbols
+    cases = vector_set.replies[:4]
+    machine = Spectrum()
+    machine.load_tap(built.tape)
+    for case in cases:
+        machine.type_line(case["text"])
+    machine.type_line("q")
+    assert machine.run(max_cycles=1_000_000_000) == "halted"
+    assert not machine.crashed, machine.stop_message
+    screen = [line.rstrip() for line in machine.screen_lines()]
+    for case in cases:
+        typed = screen.index(f"you> {case['text']}")
+        assert screen[typed + 1] == case["reply"], case["text"]
