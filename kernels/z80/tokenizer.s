@@ -69,7 +69,7 @@ sp_found        = sp_typed + 2                  ; word: the first listed word wi
 sp_left         = sp_found + 2                  ; ids left to read
 sp_n            = sp_left + 1                   ; the typed word's length
 sp_found_len    = sp_n + 1                      ; 0, or the length of the word at sp_found
-sp_decoded      = sp_found_len + 1              ; 1 once sp_chars and sp_lengths hold the list
+sp_decoded      = sp_found_len + 1              ; not 0 once sp_chars and sp_lengths hold the list
 sp_lengths      = sp_decoded + 1                ; the listed words' lengths, then a 0
         .assert sp_lengths + SP_WORD_COUNT + 1 == TK_SCRATCH + TK_SCRATCH_BYTES, "spell's working memory miscounted"
 .endif
