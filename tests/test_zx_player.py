@@ -13,7 +13,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum
-from soulterm.zx.build import MAP_NAME, TAP_NAME, assemble_spectrum_player
+from soulterm.zx.build import MAP_NAME, ORIGIN, TAP_NAME, assemble_spectrum_player
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_the_player_answers_as_the_integer_engine_and_quits(built):
 def test_the_map_has_the_c64_maps_format(built):
     doc = json.loads(built.map_text)
     assert doc["format"] == MAP_FORMAT and doc["machine"] == "zx-spectrum-48k"
-    assert doc["load_address"] == 0x5E00 and doc["end_address"] == built.program.end
+    assert doc["load_address"] == ORIGIN and doc["end_address"] == built.program.end
     assert set(doc["attention"]) == {"weights", "context", "context_len", "position", "layer", "head"}
     assert doc["attention"]["weights"] == doc["symbols"]["att_weights"]
     assert len(doc["vocab"]) == 128 and doc["vocab"][4] == " "

@@ -40,6 +40,11 @@ FD_KEYS         = 28            ; word: this layer's key cache
 FD_VALUES       = 30            ; word: this layer's value cache
 FD_SIZE         = 32
 
+; The logits live in the Spectrum's printer buffer ($5B00-$5BFF, free while
+; nothing is printed on a printer), to leave their bytes to the word list.
+fw_logits       = $5B00
+        .assert 2 * FW_VOCAB <= $100, "the logits must fit the printer buffer"
+
 ; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").
 att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
@@ -55,7 +60,6 @@ fw_q:           .res 2 * FW_DIM
 fw_att:         .res 2 * FW_DIM
 fw_tmp:         .res 2 * FW_DIM
 fw_ffn:         .res 2 * FW_FFN
-fw_logits:      .res 2 * FW_VOCAB
 kv_keys:        .res 2 * KV_LAYER_BYTES
 kv_values:      .res 2 * KV_LAYER_BYTES
 

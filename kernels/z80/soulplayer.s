@@ -13,7 +13,10 @@
 ;
 ; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
 ; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
-; lives from $5E00 up, above a `CLEAR 24063` (the stack stays below it).
+; lives from $5D80 up, above a `CLEAR 23935` (the stack stays below it), with
+; its logits in the printer buffer and, between turns, the typed line and the
+; tokenizer's working memory in the KV cache (see line_buffer below). Token
+; texts are printed from the merges (print_id): the build keeps no texts.
 
 ROM_CHAN_OPEN   = $1601
 ROM_CLS         = $0D6B
@@ -241,21 +244,50 @@ show_position:
 
 ; print_token - the text of token A, and a blip.
 print_token:
-        ld hl,tk_texts          ; the texts lie in id order: skip A of them
-        or a
-        jr z,@found
-        ld b,a
-@skip:
-        ld a,(hl)
-        inc hl
-        or a
-        jr nz,@skip             ; to the end of this text
-        djnz @skip
-@found:
-        call print
+        call print_id
         ld hl,BLIP_TIMING
         ld de,BLIP_CYCLES
         jp ROM_BEEPER
+
+; print_id - the text of token A: nothing for a special, an alphabet id's
+; character, or the texts of the two ids the first merge to make A joins
+; (the build keeps no texts: this saves their bytes for the word list).
+print_id:
+        cp TK_FIRST_ALPHABET_ID
+        ret c
+        cp TK_FIRST_ALPHABET_ID + TK_ALPHABET_SIZE
+        jr nc,@merged
+        ld hl,tk_char_to_id + 127       ; the character: its highest code is the lower-case one
+@character:
+        cp (hl)
+        jr z,@print
+        dec hl
+        jr @character
+@print:
+        ld de,tk_char_to_id
+        or a
+        sbc hl,de
+        ld a,l
+        rst $10
+        ret
+@merged:
+        ld hl,tk_merges + 2 - 3
+        ld de,3
+        ld b,tk_merge_count + 1
+@find:
+        dec b
+        ret z                           ; no merge makes it: an unused id, no text
+        add hl,de
+        cp (hl)
+        jr nz,@find
+        dec hl
+        ld a,(hl)
+        dec hl
+        push af                         ; the right part after the left
+        ld a,(hl)
+        call print_id
+        pop af
+        jr print_id
 
 banner_text:                    ; (no colour codes: their parameter 0 would end the text)
         .text "soulplayer 48", KEY_ENTER
@@ -270,4 +302,17 @@ goodbye_text:
 sep_cached:     .byte 0         ; 1 once position 0's keys and values are in the cache
 ctx_len:        .byte 0
 ctx_ids:        .res CONTEXT_SIZE
-line_buffer:    .res TK_MAX
+; The typed line, the tokenizer's ids and the spelling rule's working memory
+; are needed only until the reply starts, so they live in layer 0's KV cache
+; at positions 1.. (the cache keeps position 0, SEP, for every turn; the
+; reply writes position 1 after it has copied the ids): the line at
+; position 1 of the keys, TK_SCRATCH (the build sets it) from position 2 on,
+; the unpacked word list SP_CHARS from position 1 of the values.
+line_buffer     = kv_keys + KV_POSITION_BYTES
+        .assert TK_MAX <= KV_POSITION_BYTES, "the line must fit in one position of the key cache"
+        .assert TK_SCRATCH == kv_keys + 2 * KV_POSITION_BYTES, "TK_SCRATCH is position 2 of the key cache"
+        .assert TK_SCRATCH_BYTES <= KV_LAYER_BYTES - 2 * KV_POSITION_BYTES, "the tokenizer's memory must fit in the key cache"
+.if SP_WORD_COUNT
+        .assert SP_CHARS == kv_values + KV_POSITION_BYTES, "SP_CHARS is position 1 of the value cache"
+        .assert SP_LIST_CHARS <= KV_LAYER_BYTES - KV_POSITION_BYTES, "the unpacked word list must fit in the value cache"
+.endif

@@ -1,22 +1,82 @@
-; tokenizer.s - SPEC tokenizer on the Z80: characters to ids, then every merge in order.
+; tokenizer.s - SPEC tokenizer on the Z80: characters to ids, the spelling rule, then every merge in order.
 ;
 ; tokenize     tk_ids[0..tk_count) = the ids of the tk_len ASCII characters at tk_line
-;              (lower-cased; characters outside the alphabet dropped), with each
-;              merge of tk_merges applied left to right without overlap, in order.
-;              Clobbers AF, BC, DE, HL, IX.
-; Needs the tokenizer data (soulterm.zx.soul_layout.vocab_include).
-; T-states: measured in tests/test_kernels_z80.py.
+;              (lower-cased; characters outside the alphabet dropped), with the
+;              spelling rule applied when the tokenizer has a word list (spell,
+;              below: as Tokenizer.encode_prompt), then each merge of tk_merges
+;              applied left to right without overlap, in order.
+;              Clobbers AF, BC, DE, HL, IX (and B'C' with a word list).
+; Needs the tokenizer's numbers before this file (soulterm.zx.soul_layout.vocab_constants)
+; and its data (char_map_include, vocab_include).
+;
+; The word list (sp_words) is packed (soul_layout.word_list_data): sp_char_ids
+; holds the ids of its characters, the most frequent first; sp_word_bits, most
+; significant bit first, per word its length - SP_MIN_WORD in SP_LENGTH_BITS
+; bits, then per character its rank in SP_SHORT_BITS bits when below
+; SP_SHORT_CODES, else a prefix SP_SHORT_CODES.. and SP_LONG_BITS more.
+; The first word a line needs checked unpacks it into borrowed memory
+; (SP_CHARS, sp_lengths); every word of 3..16 ids is then compared with the
+; listed words of its length and the lengths either side, in list order.
+;
+; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
+; tokenizer and a word list of BUDGET 1,171 characters (246 words, 772 bytes:
+; the largest list the Spectrum player holds):
+;   "hello"                 513,419   (without a word list: 42,710)
+;   "i'm so nagry"          595,598   (93,352): it reads "i'm so angry"
+;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
+;   and tierd of evrything!" 1,099,728 (419,034)
+; Unpacking the list takes 454,756 of these (sp_decode); a word checked
+; against all of it ~85,000 ("xyzzy": 585,041).
 
-TK_MAX          = 64            ; characters (and ids) of one line
+TK_MAX          = 64            ; characters of one line
+.if SP_WORD_COUNT
+; Spelling can lengthen each word of SP_MIN_CORRECTED or more characters by one;
+; with a separator between words a line holds at most this many of them.
+SP_GROWTH       = (TK_MAX + 1) / (SP_MIN_CORRECTED + 1)
+.else
+SP_GROWTH       = 0
+.endif
 
 tk_line:        .word 0
 tk_len:         .byte 0
 tk_count:       .byte 0
-tk_ids:         .res TK_MAX
+
+; The ids and spell's working memory are needed only until the reply
+; starts: a program may lend them memory it does not need meanwhile by
+; defining TK_SCRATCH (TK_SCRATCH_BYTES) and, with a word list, SP_CHARS
+; (SP_LIST_CHARS bytes) - the player lends positions of the KV cache.
+TK_IDS_BYTES    = TK_MAX + SP_GROWTH    ; the characters' ids land at tk_ids + SP_GROWTH for spell
+.if SP_WORD_COUNT
+TK_SCRATCH_BYTES = TK_IDS_BYTES + 12 + SP_WORD_COUNT + 1
+.else
+TK_SCRATCH_BYTES = TK_IDS_BYTES
+.endif
+.ifndef TK_SCRATCH
+tk_scratch:     .res TK_SCRATCH_BYTES
+TK_SCRATCH      = tk_scratch
+.endif
+tk_ids          = TK_SCRATCH
+.if SP_WORD_COUNT
+.ifndef SP_CHARS
+sp_chars_here:  .res SP_LIST_CHARS
+SP_CHARS        = sp_chars_here
+.endif
+sp_chars        = SP_CHARS                      ; the listed words' ids, one after another
+sp_read         = tk_ids + TK_IDS_BYTES         ; word: the next id to read
+sp_write        = sp_read + 2                   ; word: where the next id goes
+sp_typed        = sp_write + 2                  ; word: the typed word being corrected
+sp_found        = sp_typed + 2                  ; word: the first listed word within one edit (in sp_chars)
+sp_left         = sp_found + 2                  ; ids left to read
+sp_n            = sp_left + 1                   ; the typed word's length
+sp_found_len    = sp_n + 1                      ; 0, or the length of the word at sp_found
+sp_decoded      = sp_found_len + 1              ; not 0 once sp_chars and sp_lengths hold the list
+sp_lengths      = sp_decoded + 1                ; the listed words' lengths, then a 0
+        .assert sp_lengths + SP_WORD_COUNT + 1 == TK_SCRATCH + TK_SCRATCH_BYTES, "spell's working memory miscounted"
+.endif
 
 tokenize:
         ld hl,(tk_line)
-        ld de,tk_ids
+        ld de,tk_ids + SP_GROWTH
         ld a,(tk_len)
         ld b,a
         ld c,0                  ; C = ids so far
@@ -45,6 +105,9 @@ tokenize:
 @mapped:
         ld a,c
         ld (tk_count),a
+.if SP_WORD_COUNT
+        call spell
+.endif
         ld ix,tk_merges
         ld b,tk_merge_count
         ld a,b
@@ -104,3 +167,283 @@ tk_apply_merge:
         ld a,b
         ld (tk_count),a
         ret
+
+
+.if SP_WORD_COUNT
+; spell - the spelling rule (soulterm.soul.spelling) on the tk_count ids at
+; tk_ids + SP_GROWTH, written to tk_ids (tk_count updated): every word (a run of
+; letter and apostrophe ids) of SP_MIN_CORRECTED..SP_MAX_WORD + 1 ids that is
+; not in sp_words becomes the first listed word within one edit of it.
+; The writes never overtake the reads: a word is read whole before its
+; replacement is written, and the replacements grow by SP_GROWTH at most.
+; The first word to check unpacks the list (sp_decode). Called with A = tk_count.
+; Clobbers AF, BC, DE, HL, IX, B'C'.
+spell:                          ; A = tk_count
+        ld (sp_left),a
+        ld hl,tk_ids + SP_GROWTH
+        ld (sp_read),hl
+        ld hl,tk_ids
+        ld (sp_write),hl
+        xor a
+        ld (sp_decoded),a
+@next:
+        ld a,(sp_left)
+        or a
+        jr z,@done
+        ld b,a
+        ld hl,(sp_read)
+        ld (sp_typed),hl
+        ld c,0                  ; C = the ids of this run
+        ld a,(hl)
+        call sp_is_word_id
+        jr c,@run
+        inc hl                  ; not a word character: it is copied alone
+        inc c
+        dec b
+        jr @read
+@run:
+        ld a,(hl)
+        call sp_is_word_id
+        jr nc,@read
+        inc hl
+        inc c
+        djnz @run
+@read:                          ; HL and B: after the run
+        ld (sp_read),hl
+        ld a,b
+        ld (sp_left),a
+        ld hl,(sp_typed)
+        ld a,c
+        ld (sp_n),a
+        cp SP_MIN_CORRECTED
+        jr c,@copy
+        cp SP_MAX_WORD + 2      ; longer: no listed word is within one edit
+        jr nc,@copy
+        call sp_correct
+        ld hl,(sp_found)
+        or a
+        jr nz,@copy
+        ld hl,(sp_typed)        ; none: the typed word stays
+        ld a,(sp_n)
+@copy:                          ; A ids (1..) from HL to the output
+        ld de,(sp_write)
+        ld c,a
+        ld b,0
+        ldir
+        ld (sp_write),de
+        jr @next
+@done:
+        ld a,(sp_write)         ; (the ids are fewer than 256)
+        sub tk_ids & $FF
+        ld (tk_count),a
+        ret
+
+; sp_is_word_id - carry when A is the id of a-z or the apostrophe; keeps A.
+sp_is_word_id:
+        cp SP_APOSTROPHE_ID
+        scf
+        ret z
+        cp SP_FIRST_LETTER_ID
+        ccf
+        ret nc
+        cp SP_LAST_LETTER_ID + 1
+        ret
+
+; sp_correct - A = the length of the first listed word within one edit of the
+; sp_n ids at (sp_typed), sp_found = where it is; A = 0 when there is none or
+; the typed word is listed itself (it stays then).
+sp_correct:
+        ld a,(sp_decoded)
+        or a
+        call z,sp_decode
+        xor a
+        ld (sp_found_len),a
+        ld hl,sp_lengths
+        ld de,sp_chars
+@next:                          ; HL = the next listed word's length, DE = its ids
+        ld a,(hl)
+        or a
+        jr z,@end
+        inc hl
+        ld c,a                  ; C = its length (sp_one_edit keeps it)
+        ld a,(sp_n)
+        sub c
+        jr z,@check             ; the same length: listed (stop) or one edit
+        inc a                   ; 0..2: n - m is -1..1
+        cp 3
+        jr nc,@skip
+        ld a,(sp_found_len)     ; once one is found, only the typed word itself matters
+        or a
+        jr nz,@skip
+@check:
+        push hl
+        push de
+        call sp_one_edit
+        pop de
+        pop hl
+        cp 2
+        jr z,@listed
+        dec a
+        jr nz,@skip
+        ld a,(sp_found_len)
+        or a
+        jr nz,@skip
+        ld a,c
+        ld (sp_found_len),a
+        ld (sp_found),de
+@skip:
+        ld a,c
+        add a,e
+        ld e,a
+        adc a,d
+        sub e
+        ld d,a
+        jr @next
+@end:
+        ld a,(sp_found_len)
+        ret
+@listed:
+        xor a
+        ret
+
+; sp_decode - the packed list (sp_word_bits) to the ids of its words, one
+; after another at sp_chars, and their lengths at sp_lengths, then a 0.
+; B'C' counts the words (the player keeps only H'L' for BASIC).
+sp_decode:
+        ld c,$80                ; no bits left: the first read loads a byte
+        ld a,c
+        ld (sp_decoded),a       ; (not 0)
+        exx
+        ld bc,SP_WORD_COUNT
+        exx
+        ld hl,sp_word_bits
+        ld de,sp_chars
+        ld ix,sp_lengths
+@word:
+        ld b,SP_LENGTH_BITS
+        call sp_bits
+        add a,SP_MIN_WORD
+        ld (ix+0),a
+        inc ix
+@character:
+        push af                 ; A = characters left (C is the bit buffer)
+        ld b,SP_SHORT_BITS
+        call sp_bits
+        cp SP_SHORT_CODES
+        jr c,@ranked
+        ld b,SP_LONG_BITS       ; a prefix: the rank's low bits follow
+        call sp_more_bits
+        sub (SP_SHORT_CODES << SP_LONG_BITS) - SP_SHORT_CODES
+@ranked:                        ; A = the character's rank
+        push hl
+        ld hl,sp_char_ids
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        ld a,(hl)
+        pop hl
+        ld (de),a
+        inc de
+        pop af
+        dec a
+        jr nz,@character
+        exx
+        dec bc
+        ld a,b
+        or c
+        exx
+        jr nz,@word
+        ld (ix+0),a             ; A = 0: the lengths end
+        ret
+
+; sp_bits - A = the next B bits of the list (HL its next byte, C its bit
+; buffer); sp_more_bits: A = A shifted left by B, the next B bits below.
+sp_bits:
+        xor a
+sp_more_bits:
+@bit:
+        sla c
+        jr nz,@have
+        ld c,(hl)               ; only the 1 was left: the next byte, a 1 behind its bits
+        inc hl
+        scf
+        rl c
+@have:
+        rla
+        djnz @bit
+        ret
+
+; sp_one_edit - A = 2 when the listed word (C ids at DE) is the typed word
+; (sp_typed, sp_n ids), 1 when it is the typed word with one id changed,
+; added, left out, or two neighbours swapped, else 0. C is sp_n - 1..sp_n + 1
+; and is kept.
+sp_one_edit:
+        ld hl,(sp_typed)
+        ld b,c
+        ld a,(sp_n)
+        cp b
+        jr nc,@prefix
+        ld b,a                  ; B = the shorter length
+@prefix:                        ; skip what both start with
+        ld a,(de)
+        cp (hl)
+        jr nz,@differ
+        inc hl
+        inc de
+        djnz @prefix
+@differ:                        ; B = ids of the shorter word from the first difference on
+        ld a,(sp_n)
+        cp c
+        jr z,@same_length
+        jr c,@listed_longer
+        inc hl                  ; the typed word has an id more: leave it out
+        jr @tail
+@listed_longer:
+        inc de                  ; the listed word has an id more: skip it
+        jr @tail
+@same_length:
+        ld a,b
+        or a
+        jr z,@equal
+        dec b                   ; B = ids after the first difference
+        jr z,@one               ; the last id changed
+        inc hl
+        inc de
+        ld a,(de)
+        cp (hl)
+        jr z,@tail              ; the next ones agree: one changed
+        dec hl                  ; two neighbours swapped?
+        cp (hl)                 ; listed[i + 1] = typed[i]
+        jr nz,@none
+        inc hl
+        dec de
+        ld a,(de)
+        cp (hl)                 ; listed[i] = typed[i + 1]
+        jr nz,@none
+        inc hl
+        inc de
+        inc de
+        dec b
+@tail:                          ; the B ids at HL and DE must agree
+        ld a,b
+        or a
+        jr z,@one
+@agree:
+        ld a,(de)
+        cp (hl)
+        jr nz,@none
+        inc hl
+        inc de
+        djnz @agree
+@one:
+        ld a,1
+        ret
+@none:
+        xor a
+        ret
+@equal:
+        ld a,2
+        ret
+.endif

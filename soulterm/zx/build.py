@@ -1,9 +1,11 @@
 """`soulterm build --machine zx`: the soulplayer for the ZX Spectrum 48K, a .tap and its map.
 
 The program (kernels/z80/soulplayer.s), the Z80 kernels, the tokenizer and
-the soul assemble into one CODE block at $5E00; the tape holds a BASIC
-loader (CLEAR 24063: LOAD ""CODE: RANDOMIZE USR start) and that block, so
-`LOAD ""` runs it. The map has the C64 map's format (docs/CONTRACTS.md).
+the soul assemble into one CODE block at $5D80; the tape holds a BASIC
+loader (CLEAR 23935: LOAD ""CODE: RANDOMIZE USR start) and that block, so
+`LOAD ""` runs it. The logits live in the printer buffer ($5B00). A word
+list that does not fit is a one-line LayoutError naming its bytes and the
+room. The map has the C64 map's format (docs/CONTRACTS.md).
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from . import tap
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR
-from .soul_layout import LayoutError, soul_include, vocab_include
+from .soul_layout import (CHAR_MAP_BYTES, LayoutError, char_map_include, soul_include, vocab_constants,
+                          vocab_include, word_list_bytes)
 
 TAPE_NAME = "soulplayer"
-ORIGIN = 0x5E00                  # above CLEAR 24063: the loader and the machine stack fit below
-                                 # in the ~300 bytes from PROG ($5CCB); the player needs the RAM above
+ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
+                                 # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
+                                 # The tokenizer's character map fills the 128 bytes up to the
+                                 # page boundary where squares.s begins ($5E00).
 TOP = 0xFF58                     # UDG: the code must end below the user-defined graphics
 
 
@@ -46,10 +51,16 @@ class SpectrumBuild:
         return TOP - self.program.end
 
 
-def player_source(soul, tokenizer) -> str:
-    lines = [".cpu z80", f".org ${ORIGIN:04X}"]
+def player_source(soul, tokenizer, word_list: bool = True) -> str:
+    """The player's source; without `word_list` the list's bytes are left out
+    (the spelling code stays), to measure the room the list has."""
+    lines = [".cpu z80", f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
+             "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
+             "SP_CHARS = kv_values + KV_POSITION_BYTES",
+             char_map_include(tokenizer)]
     lines += [f'.include "{name}"' for name in KERNEL_FILES]
-    lines += ['.include "forward.s"', '.include "soulplayer.s"', vocab_include(tokenizer), soul_include(soul)]
+    lines.append(f'.assert mv_vars == tk_char_to_id + {CHAR_MAP_BYTES}, "the character map must fill the bytes before squares.s"')
+    lines += ['.include "forward.s"', '.include "soulplayer.s"', vocab_include(tokenizer, word_list), soul_include(soul)]
     return "\n".join(lines) + "\n"
 
 
@@ -62,11 +73,18 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
         tokenizer = Tokenizer.load(tokenizer_path)
     except (TokenizerError, OSError) as exc:
         raise BuildError(f"tokenizer {tokenizer_path}: {exc}") from None
+    program = failure = None
     try:
-        program = assemble(player_source(soul, tokenizer), filename="<soulplayer zx>",
-                           include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+        program = _assemble(soul, tokenizer)
     except (AsmError, LayoutError) as exc:
-        raise BuildError(f"assembling the Spectrum player: {exc}") from None
+        failure = exc                       # perhaps the word list ran the code past $FFFF
+    try:
+        if tokenizer.words and (program is None or program.end > TOP):
+            _check_word_list_fits(soul, tokenizer)
+    except (AsmError, LayoutError) as exc:
+        failure = exc
+    if failure is not None:
+        raise BuildError(f"assembling the Spectrum player: {failure}") from None
     if program.origin != ORIGIN or program.end > TOP:
         raise BuildError(f"the Spectrum player runs to ${program.end - 1:04X}, past ${TOP - 1:04X} "
                          f"({program.end - TOP} bytes too many)")
@@ -74,6 +92,21 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
     tape = tap.write_tap(TAPE_NAME, program.data, ORIGIN, entry=sym["start"])
     regions = _regions(sym, program.end)
     return SpectrumBuild(program, tape, map_json(program, regions, tokenizer), regions)
+
+
+def _assemble(soul, tokenizer, word_list: bool = True):
+    return assemble(player_source(soul, tokenizer, word_list), filename="<soulplayer zx>",
+                    include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+
+
+def _check_word_list_fits(soul, tokenizer) -> None:
+    """A LayoutError naming the word list's bytes and the room it has, when it is
+    the list that does not fit below the UDGs."""
+    bare = _assemble(soul, tokenizer.with_words(tokenizer.words[:1]), word_list=False)   # the code, no list
+    needed, free = word_list_bytes(tokenizer), TOP - bare.end
+    if needed > free:
+        raise LayoutError(f"the word list needs {needed:,} bytes and {max(0, free):,} are free "
+                          f"below the UDGs: a shorter list (a smaller BUDGET) fits")
 
 
 def build_spectrum_player(soul_path, tokenizer_path, output_dir) -> tuple[Path, Path, SpectrumBuild]:
@@ -125,7 +158,9 @@ def _regions(sym: dict, end: int) -> list[Region]:
         Region("screen: bitmap", "screen", 0x4000, 0x5800),
         Region("screen: attributes", "screen", 0x5800, 0x5B00),
         Region("system variables", "buffer", 0x5C00, 0x5CB6),
-        Region("tokenizer", "tokenizer", sym["tk_char_to_id"], tensor_labels[0][0]),
+        Region("tokenizer: character map", "tokenizer", sym["tk_char_to_id"],
+               sym["tk_char_to_id"] + CHAR_MAP_BYTES),
+        Region("tokenizer: merges", "tokenizer", sym["tk_merges"], sym["sp_words"]),
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
@@ -138,7 +173,7 @@ def _regions(sym: dict, end: int) -> list[Region]:
         Region("attention output", "activations", sym["fw_att"], sym["fw_att"] + 64),
         Region("proj/fc2 output", "activations", sym["fw_tmp"], sym["fw_tmp"] + 64),
         Region("z (feed-forward)", "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
-        Region("logits", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
+        Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
     ]
     bounds = [value for value, _ in tensor_labels] + [sym["soul_layer0"]]
     for (start, name), stop in zip(tensor_labels, bounds[1:]):
@@ -150,9 +185,11 @@ def _regions(sym: dict, end: int) -> list[Region]:
         regions.append(Region(label, kind, start, stop))
     regions.append(Region("layer descriptors", "table", sym["soul_layer0"], end))
     # What lies between the tables and buffers of the kernels' range is their code.
-    inner = sorted((r for r in regions if ORIGIN <= r.start < sym["tk_char_to_id"]), key=lambda r: r.start)
+    if sym["sp_words_end"] > sym["sp_words"]:
+        regions.append(Region("word list (spelling rule)", "tokenizer", sym["sp_words"], sym["sp_words_end"]))
+    inner = sorted((r for r in regions if ORIGIN <= r.start < sym["tk_merges"]), key=lambda r: r.start)
     position = ORIGIN
-    for region in inner + [Region("", "", sym["tk_char_to_id"], sym["tk_char_to_id"])]:
+    for region in inner + [Region("", "", sym["tk_merges"], sym["tk_merges"])]:
         if region.start > position:
             regions.append(Region("kernels and program", "code", position, region.start))
         position = max(position, region.end)

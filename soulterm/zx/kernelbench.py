@@ -28,8 +28,8 @@ class KernelTimeout(RuntimeError):
     """A routine did not return within its T-state allowance."""
 
 
-def kernel_source(extra: str = "") -> str:
-    lines = [".cpu z80", f".org ${CODE_ORIGIN:04X}"]
+def kernel_source(extra: str = "", constants: str = "") -> str:
+    lines = [".cpu z80", f".org ${CODE_ORIGIN:04X}", constants]
     lines += [f'.include "{name}"' for name in KERNEL_FILES]
     return "\n".join(lines + [extra]) + "\n"
 
@@ -41,11 +41,11 @@ class Z80Bench:
         """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)."""
         from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
-        from .soul_layout import vocab_include
+        from .soul_layout import char_map_include, vocab_constants, vocab_include
 
         tokenizer = tokenizer or Tokenizer(base_vocab(), [])
-        extra_source = vocab_include(tokenizer) + extra_source
-        program = assemble(kernel_source(extra_source), filename="<z80 kernel bench>",
+        extra_source = char_map_include(tokenizer) + vocab_include(tokenizer) + extra_source
+        program = assemble(kernel_source(extra_source, vocab_constants(tokenizer)), filename="<z80 kernel bench>",
                            include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
         self.program = program
         self.symbols = program.symbols

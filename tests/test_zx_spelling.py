@@ -1,0 +1,193 @@
+"""The spelling rule on the Spectrum (kernels/z80/tokenizer.s, spell) against Tokenizer.prompt, bit for bit."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.soul.corpus import read_corpus
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.spec import ALPHABET
+from soulterm.soul.spelling import words_of_prompts
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.wordings import noisy_wording, one_typo
+from soulterm.zx import Spectrum
+from soulterm.zx.build import BuildError, assemble_spectrum_player
+from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench
+
+BUDGET = 1171           # the largest list the Spectrum player holds (docs/spectrum.md)
+LINE_MAX = 64           # tokenizer.s's TK_MAX: the player keeps 64 characters of a line
+JUNK = "abcdefghijklmnopqrstuvwxyz'''   .,!?;:-ABCXYZ019~#"
+
+
+@pytest.fixture(scope="module")
+def prompts():
+    return [e.prompt for e in read_corpus("models/corpus.txt").exchanges]
+
+
+@pytest.fixture(scope="module")
+def listed(prompts):
+    return Tokenizer.load(DEFAULT_TOKENIZER).with_words(words_of_prompts(prompts, BUDGET))
+
+
+@pytest.fixture(scope="module")
+def bench(listed):
+    return Z80Bench(tokenizer=listed)
+
+
+def tokenize(bench, text: str) -> tuple[list[int], int]:
+    """The ids tokenize leaves for text, and its T-states."""
+    data = text.encode("ascii")
+    bench.poke(0xA000, data)
+    bench.poke_word(bench.sym("tk_line"), 0xA000)
+    bench.poke(bench.sym("tk_len"), [len(data)])
+    t_states = bench.call("tokenize")
+    count = bench.peek(bench.sym("tk_count"))[0]
+    return list(bench.peek(bench.sym("tk_ids"), count)), t_states
+
+
+def junk_line(rng: random.Random) -> str:
+    """Words of 1..20 characters of letters, apostrophes and marks, up to a full line."""
+    words = ["".join(rng.choice(JUNK) for _ in range(rng.randint(1, 20)))
+             for _ in range(rng.randint(1, 8))]
+    return " ".join(words)[:LINE_MAX]
+
+
+def typed_lines(prompts, count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    lines = []
+    for case in range(count):
+        prompt = rng.choice(prompts)
+        kind = case % 4
+        if kind == 0:
+            line = one_typo(prompt, rng)
+        elif kind == 1:
+            line = noisy_wording(prompt, rng)
+        elif kind == 2:
+            line = junk_line(rng)
+        else:                                       # a full line of typo'd prompts
+            line = ""
+            while len(line) < LINE_MAX:
+                line += one_typo(rng.choice(prompts), rng) + " "
+        lines.append(line[:LINE_MAX])
+    return lines
+
+
+def check_lines(bench, tokenizer, lines) -> None:
+    for line in lines:
+        got, _ = tokenize(bench, line)
+        assert got == tokenizer.encode_prompt(line), (line, tokenizer.spelled(line))
+        assert got[:tokenizer.prompt_ids] == tokenizer.prompt(line), line
+
+
+def test_spell_reads_typed_prompts_as_the_tokenizer_does(bench, listed, prompts):
+    lines = typed_lines(prompts, 400, seed=2026)
+    kept = ["".join(ch for ch in line.lower() if ch in ALPHABET) for line in lines]
+    assert sum(listed.spelled(line) != text for line, text in zip(lines, kept)) > 50   # many are corrected
+    check_lines(bench, listed, lines)
+
+
+@pytest.mark.slow
+def test_spell_reads_many_more_typed_prompts_as_the_tokenizer_does(bench, listed, prompts):
+    check_lines(bench, listed, typed_lines(prompts, 5000, seed=7))
+
+
+def test_every_edit_the_first_listed_word_and_the_edges():
+    words = ["sad", "sand", "sea", "angry", "you're", "abcdefghijklmno", "dont", "don't"]
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER).with_words(words)
+    bench = Z80Bench(tokenizer=tokenizer)
+    cases = ["sda", "saa", "sadn", "sea", "xyz", "sd", "so sda, and saa!", "nagry", "angyr", "agry",
+             "anngry", "bangry", "angrys", "youre", "you'er", "your'e", "'sad", "sad'", "sa'd",
+             "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmn", "bcdefghijklmno",
+             "abcdefghijklmnoz", "dont", "don't", "dnt", "SAD SDA Sda", "s-a-d sa.d", "sa d",
+             "sad" * 21, "sda " * 16, "sda." * 16, "'''", "''''", "a'b", "...", ""]
+    assert tokenizer.spelled("so sda, and saa!") == "so sad, sand sad!"
+    check_lines(bench, tokenizer, [case[:LINE_MAX] for case in cases])
+
+
+@pytest.mark.parametrize("words", [
+    ["aaa", "aab"],                                        # two characters, lengths in one bit
+    ["qqq'", "zzzjjj", "xxx", "abcdefghijklmno", "pqrstuvwxyz'", "vvvkk", "eee"],  # all 27, rare ones first
+])
+def test_the_packing_edges(words):
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER).with_words(words)
+    bench = Z80Bench(tokenizer=tokenizer)
+    rng = random.Random(len(words))
+    lines = [" ".join(words)]
+    for _ in range(200):
+        lines.append(" ".join(one_typo(rng.choice(words) + " " + rng.choice(words), rng).split())[:LINE_MAX])
+    check_lines(bench, tokenizer, lines)
+
+
+def test_without_a_word_list_the_tokenizer_has_no_spell_and_its_cycles():
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    bench = Z80Bench(tokenizer=tokenizer)
+    assert "spell" not in bench.symbols
+    ids, t_states = tokenize(bench, "hello")
+    assert ids == tokenizer.encode("hello")
+    assert f"(without a word list: {t_states:,})" in (Z80_KERNELS_DIR / "tokenizer.s").read_text()
+
+
+def test_spell_t_states_are_the_headers(bench, listed):
+    """The figures kernels/z80/tokenizer.s states for the list of BUDGET characters."""
+    line = "hi how are you doing today? i'm so nagry and tierd of evrything!"
+    assert len(line) == LINE_MAX
+    header = (Z80_KERNELS_DIR / "tokenizer.s").read_text()
+    assert f"BUDGET {BUDGET:,} characters ({len(listed.words)} words" in header
+    for text in ("hello", "i'm so nagry", line, "xyzzy"):
+        ids, t_states = tokenize(bench, text)
+        assert ids == listed.encode_prompt(text)
+        assert f"{t_states:,}" in header, (text, t_states)
+    assert f"{bench.call('sp_decode'):,} of these (sp_decode)" in header
+
+
+def test_the_player_answers_a_typo_as_the_engine_with_the_word_list(listed, tmp_path):
+    text = "i'm so nagry"
+    assert listed.spelled(text) == "i'm so angry"
+    path = tmp_path / "tokenizer.json"
+    listed.save(path)
+    built = assemble_spectrum_player(DEFAULT_SOUL, path)
+    regions = {r.name: r for r in built.regions}
+    words = regions["word list (spelling rule)"]
+    assert (words.start, words.end) == (built.program.symbols["sp_words"], built.program.symbols["sp_words_end"])
+    assert "word list (spelling rule)" in {r["name"] for r in json.loads(built.map_text)["regions"]}
+    machine = Spectrum()
+    machine.load_tap(built.tape)
+    machine.type_line(text)
+    machine.type_line("q")
+    assert machine.run(max_cycles=400_000_000) == "halted"
+    assert not machine.crashed, machine.stop_message
+    screen = [line.rstrip() for line in machine.screen_lines()]
+    first = screen.index(f"you> {text}")
+    assert screen[first + 1] == Engine(load_soul(DEFAULT_SOUL)).reply(listed, text).text
+
+
+def test_a_word_list_too_large_fails_the_build_in_one_line(prompts, tmp_path):
+    path = tmp_path / "tokenizer.json"
+    Tokenizer.load(DEFAULT_TOKENIZER).with_words(words_of_prompts(prompts, 4649)).save(path)
+    with pytest.raises(BuildError) as error:
+        assemble_spectrum_player(DEFAULT_SOUL, path)
+    message = str(error.value)
+    assert "\n" not in message and "word list needs" in message and "free" in message
+
+
+def test_the_player_without_a_word_list_still_gives_the_vectors_replies(vector_set):
+    """A format 1 tokenizer: no spelling, and every token's text printed from its merges."""
+    built = assemble_spectrum_player(vector_set.soul_path, vector_set.tokenizer_path)
+    assert "spell" not in built.program.symbols
+    cases = vector_set.replies[:4]
+    machine = Spectrum()
+    machine.load_tap(built.tape)
+    for case in cases:
+        machine.type_line(case["text"])
+    machine.type_line("q")
+    assert machine.run(max_cycles=1_000_000_000) == "halted"
+    assert not machine.crashed, machine.stop_message
+    screen = [line.rstrip() for line in machine.screen_lines()]
+    for case in cases:
+        typed = screen.index(f"you> {case['text']}")
+        assert screen[typed + 1] == case["reply"], case["text"]
