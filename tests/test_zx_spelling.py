@@ -12,14 +12,14 @@ from soulterm.soul.corpus import read_corpus
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.spec import ALPHABET
-from soulterm.soul.spelling import words_of_prompts
+from soulterm.soul.spelling import SHIPPED_SPELLING_CHARS, words_of_prompts
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.soul.wordings import noisy_wording, one_typo
 from soulterm.zx import Spectrum
 from soulterm.zx.build import BuildError, assemble_spectrum_player
 from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench
 
-BUDGET = 1171           # the largest list the Spectrum player holds (docs/spectrum.md)
+BUDGET = SHIPPED_SPELLING_CHARS   # the shipped list: the largest the Spectrum player holds (docs/spectrum.md)
 LINE_MAX = 64           # tokenizer.s's TK_MAX: the player keeps 64 characters of a line
 JUNK = "abcdefghijklmnopqrstuvwxyz'''   .,!?;:-ABCXYZ019~#"
 

@@ -59,7 +59,19 @@ prompt:
 @chat:
         ld hl,line_buffer
         ld (tk_line),hl
+.if SP_WORD_COUNT
+        ld hl,kv_values + KV_LAYER_BYTES        ; layer 1's SEP values: the unpacked
+        ld de,fw_ffn                            ; list runs over them (below), so they
+        ld bc,KV_POSITION_BYTES                 ; wait in the FFN buffer meanwhile
+        ldir
+.endif
         call tokenize
+.if SP_WORD_COUNT
+        ld hl,fw_ffn
+        ld de,kv_values + KV_LAYER_BYTES
+        ld bc,KV_POSITION_BYTES
+        ldir
+.endif
         call reply
         jr prompt
 
@@ -307,12 +319,14 @@ ctx_ids:        .res CONTEXT_SIZE
 ; at positions 1.. (the cache keeps position 0, SEP, for every turn; the
 ; reply writes position 1 after it has copied the ids): the line at
 ; position 1 of the keys, TK_SCRATCH (the build sets it) from position 2 on,
-; the unpacked word list SP_CHARS from position 1 of the values.
+; the unpacked word list SP_CHARS from position 1 of layer 0's values on,
+; through layer 1's (whose position 0 waits in fw_ffn while the line is read).
 line_buffer     = kv_keys + KV_POSITION_BYTES
         .assert TK_MAX <= KV_POSITION_BYTES, "the line must fit in one position of the key cache"
         .assert TK_SCRATCH == kv_keys + 2 * KV_POSITION_BYTES, "TK_SCRATCH is position 2 of the key cache"
         .assert TK_SCRATCH_BYTES <= KV_LAYER_BYTES - 2 * KV_POSITION_BYTES, "the tokenizer's memory must fit in the key cache"
 .if SP_WORD_COUNT
         .assert SP_CHARS == kv_values + KV_POSITION_BYTES, "SP_CHARS is position 1 of the value cache"
-        .assert SP_LIST_CHARS <= KV_LAYER_BYTES - KV_POSITION_BYTES, "the unpacked word list must fit in the value cache"
+        .assert SP_LIST_CHARS <= 2 * KV_LAYER_BYTES - KV_POSITION_BYTES, "the unpacked word list must fit in the value cache"
+        .assert 2 * FW_FFN >= KV_POSITION_BYTES, "layer 1's SEP values must fit in the FFN buffer"
 .endif

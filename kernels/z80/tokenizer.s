@@ -19,14 +19,14 @@
 ; listed words of its length and the lengths either side, in list order.
 ;
 ; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
-; tokenizer and a word list of BUDGET 1,171 characters (246 words, 772 bytes:
-; the largest list the Spectrum player holds):
-;   "hello"                 513,419   (without a word list: 42,710)
-;   "i'm so nagry"          595,598   (93,352): it reads "i'm so angry"
+; tokenizer and a word list of BUDGET 1,365 characters (335 words, 916 bytes:
+; the shipped list, the largest the Spectrum player holds):
+;   "hello"                 600,645   (without a word list: 42,710)
+;   "i'm so nagry"          698,422   (93,352): it reads "i'm so angry"
 ;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
-;   and tierd of evrything!" 1,099,728 (419,034)
-; Unpacking the list takes 454,756 of these (sp_decode); a word checked
-; against all of it ~85,000 ("xyzzy": 585,041).
+;   and tierd of evrything!" 1,216,996 (419,034)
+; Unpacking the list takes 542,491 of these (sp_decode); a word checked
+; against all of it ~100,000 ("xyzzy": 699,471).
 
 TK_MAX          = 64            ; characters of one line
 .if SP_WORD_COUNT

@@ -32,7 +32,8 @@ ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine
                                  # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
                                  # The tokenizer's character map fills the 128 bytes up to the
                                  # page boundary where squares.s begins ($5E00).
-TOP = 0xFF58                     # UDG: the code must end below the user-defined graphics
+TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
+                                 # so the UDG area ($FF58-$FFFF) holds the end of the word list
 
 
 class BuildError(Exception):
@@ -101,12 +102,12 @@ def _assemble(soul, tokenizer, word_list: bool = True):
 
 def _check_word_list_fits(soul, tokenizer) -> None:
     """A LayoutError naming the word list's bytes and the room it has, when it is
-    the list that does not fit below the UDGs."""
+    the list that does not fit below the top of RAM."""
     bare = _assemble(soul, tokenizer.with_words(tokenizer.words[:1]), word_list=False)   # the code, no list
     needed, free = word_list_bytes(tokenizer), TOP - bare.end
     if needed > free:
         raise LayoutError(f"the word list needs {needed:,} bytes and {max(0, free):,} are free "
-                          f"below the UDGs: a shorter list (a smaller BUDGET) fits")
+                          f"in the Spectrum's RAM: a shorter list (a smaller BUDGET) fits")
 
 
 def build_spectrum_player(soul_path, tokenizer_path, output_dir) -> tuple[Path, Path, SpectrumBuild]:
