@@ -23,6 +23,7 @@ from soulterm.tui.screens.dialogs import ConfirmDialog, InputDialog
 from soulterm.tui.widgets.c64_screen import C64Screen
 from soulterm.tui.widgets.zx_screen import PIXEL_SIZE, ZXFrame, ZXScreen, quadrant, visible_rows
 from soulterm.zx import Spectrum, tap
+from soulterm.zx.build import ORIGIN
 from soulterm.zx.ula import BRIGHT_PALETTE, PALETTE, pixel_address
 
 from test_tui_app import SIZE, answer, footer_shows, pilot, press, program, wait_until  # noqa: F401  (fixture)
@@ -288,7 +289,7 @@ async def test_build_on_the_spectrum_builds_the_tape_and_boots_it(tape, tmp_path
         build.query_one("#build").press()
         await wait_until(pilot, lambda: not build.query_one("#boot").disabled, timeout=60)
         summary = str(build.query_one("#build-summary").render())
-        assert TAP_NAME in summary and ZX_MAP_NAME in summary and "program $5E00-" in summary
+        assert TAP_NAME in summary and ZX_MAP_NAME in summary and f"program ${ORIGIN:04X}-" in summary
         assert "KV cache: keys" in summary                                # the Spectrum map's regions
         built = data / "disk" / TAP_NAME
         assert built.read_bytes() == DEFAULT_TAP.read_bytes()               # the shipped soul's tape
