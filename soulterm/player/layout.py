@@ -8,7 +8,8 @@ the biases there; the plain biases stay for the map); gains and embeddings as
 plain int8. `soul_include` returns
 the text of `soul.inc` (labels, shifts, `.incbin` lines) and the bytes of
 the binary it includes; `vocab_include` returns `vocab.inc` (the merge
-table and the PETSCII text of every token). Both are deterministic.
+table, the PETSCII text of every token and the spelling word list, see
+`word_list_bytes`). Both are deterministic.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from soulterm.soul import spec
+from soulterm.soul import spec, spelling
 from soulterm.soul.soulfile import Soul
 from soulterm.soul.tokenizer import Tokenizer
 
@@ -165,8 +166,70 @@ def merge_table(tok: Tokenizer) -> list[tuple[int, int, int]]:
             if a in vocab and b in vocab and a + b in vocab]
 
 
+# The word list's nibble code (kernels/tokenizer.s, spell): the DIRECT_CODES
+# commonest characters of the list are one nibble each, the others the
+# escape nibble and then a second one. A word is a nibble of its length less
+# MIN_WORD, then its characters; a length nibble of WORD_LIST_END ends the list.
+NIBBLE_ESCAPE = 15
+DIRECT_CODES = NIBBLE_ESCAPE
+WORD_LIST_END = 15
+assert spelling.MAX_WORD - spelling.MIN_WORD < WORD_LIST_END, "a word's length must fit its nibble"
+assert len(spelling.WORD_CHARACTERS) <= DIRECT_CODES + 16, "every character needs a code"
+
+
+def word_codes(words) -> str:
+    """The word characters by code: the list's commonest first (ties in alphabet order)."""
+    counts = {ch: 0 for ch in spelling.WORD_CHARACTERS}
+    for word in words:
+        for ch in word:
+            counts[ch] += 1
+    return "".join(sorted(spelling.WORD_CHARACTERS,
+                          key=lambda ch: (-counts[ch], spelling.WORD_CHARACTERS.index(ch))))
+
+
+def word_list_bytes(words) -> bytes:
+    """The nibble stream of a word list, in list order (high nibble first)."""
+    code_of = {ch: i for i, ch in enumerate(word_codes(words))}
+    nibbles = []
+    for word in words:
+        nibbles.append(len(word) - spelling.MIN_WORD)
+        for ch in word:
+            code = code_of[ch]
+            nibbles += [code] if code < DIRECT_CODES else [NIBBLE_ESCAPE, code - DIRECT_CODES]
+    nibbles.append(WORD_LIST_END)
+    if len(nibbles) % 2:
+        nibbles.append(0)
+    return bytes(nibbles[i] << 4 | nibbles[i + 1] for i in range(0, len(nibbles), 2))
+
+
+def word_list_lines(tok: Tokenizer) -> list[str]:
+    """vocab.inc's spelling part: the rule's numbers (spelling.py), the code table, the list."""
+    codes = word_codes(tok.words)
+    data = word_list_bytes(tok.words)
+    lines = [f"WORDS_LISTED = {int(bool(tok.words))}      ; 0: no word list, prompts are not spelt",
+             f"WORD_COUNT = {len(tok.words)}",
+             f"MIN_CORRECTED = {spelling.MIN_CORRECTED}      ; typed words shorter than this stay",
+             f"MIN_WORD = {spelling.MIN_WORD}           ; listed words are MIN_WORD..MAX_WORD characters",
+             f"MAX_WORD = {spelling.MAX_WORD}",
+             f"WORD_ID_A = {spec.FIRST_ALPHABET_ID + spec.ALPHABET.index('a')}          ; the ids of a word's characters",
+             f"WORD_ID_Z = {spec.FIRST_ALPHABET_ID + spec.ALPHABET.index('z')}",
+             f"WORD_ID_APOSTROPHE = {spec.FIRST_ALPHABET_ID + spec.ALPHABET.index(chr(39))}",
+             f"NIBBLE_ESCAPE = {NIBBLE_ESCAPE}      ; a character code >= this takes a second nibble",
+             f"WORD_LIST_END = {WORD_LIST_END}      ; the length nibble that ends the list",
+             "word_list:",
+             "word_letters:                  ; code -> alphabet id",
+             "        .byte " + ", ".join(
+                 f"${spec.FIRST_ALPHABET_ID + spec.ALPHABET.index(ch):02X}" for ch in codes)
+             + f"    ; {codes}",
+             f"word_nibbles:                  ; {len(tok.words)} words, {sum(map(len, tok.words))} characters"]
+    for i in range(0, len(data), 16):
+        lines.append("        .byte " + ", ".join(f"${v:02X}" for v in data[i:i + 16]))
+    lines.append("word_list_end:")
+    return lines
+
+
 def vocab_include(tok: Tokenizer) -> str:
-    """vocab.inc: MERGE_COUNT, the merge table, and every token's PETSCII text."""
+    """vocab.inc: MERGE_COUNT, the merge table, every token's PETSCII text, the word list."""
     if len(tok.id_to_token) > spec.VOCAB_SIZE:
         raise LayoutError(f"tokenizer has {len(tok.id_to_token)} tokens; the soul has {spec.VOCAB_SIZE}")
     merges = merge_table(tok)
@@ -191,6 +254,7 @@ def vocab_include(tok: Tokenizer) -> str:
         codes = petscii_of(text) + [0]
         lines.append(f"token_{i}:" + " " * max(1, 12 - len(str(i))) + ".byte "
                      + ", ".join(f"${c:02X}" for c in codes) + f"    ; {text!r}")
+    lines += word_list_lines(tok)
     return "\n".join(lines) + "\n"
 
 
