@@ -26,7 +26,17 @@ tokenize:
 @character:
         cpy tk_len
         beq @mapped
-        ldx LINE_BUFFER,y
+        lda LINE_BUFFER,y
+        bpl @unshifted
+        cmp #PET_SHIFTED_A      ; a shifted letter reads as the letter;
+        bcc @drop               ; every other code from $80 is dropped
+        cmp #PET_SHIFTED_Z + 1
+        bcs @drop
+        and #$7F
+@unshifted:
+        cmp #CHAR_MAP_SIZE
+        bcs @drop
+        tax
         lda char_to_id,x
         beq @drop
         ldx tk_count
@@ -372,10 +382,14 @@ sp_nibble:
         rts
 
 ; PETSCII -> alphabet id (SPEC: " abcdefghijklmnopqrstuvwxyz.'!?,;:-" are
-; ids 4..38), 0 = not in the alphabet. With the lower-case character set an
-; unshifted letter is $41-$5A and a shifted one $C1-$DA; both map to the
-; lower-case letter, since SPEC lower-cases the text.
+; ids 4..38), 0 = not in the alphabet, for the codes below CHAR_MAP_SIZE.
+; With the lower-case character set an unshifted letter is $41-$5A and a
+; shifted one $C1-$DA; both map to the lower-case letter, since SPEC
+; lower-cases the text (the code above folds $C1-$DA onto $41-$5A).
+PET_SHIFTED_A   = $C1
+PET_SHIFTED_Z   = $DA
+CHAR_MAP_SIZE   = $5B           ; every character of the alphabet is below 'Z' + 1
 char_to_id:
-        .repeat 256, c
-        .byte (c == ' ') * 4 + (c >= $41 && c <= $5A) * (c - $41 + 5) + (c >= $C1 && c <= $DA) * (c - $C1 + 5) + (c == '.') * 31 + (c == $27) * 32 + (c == '!') * 33 + (c == '?') * 34 + (c == ',') * 35 + (c == ';') * 36 + (c == ':') * 37 + (c == '-') * 38
+        .repeat CHAR_MAP_SIZE, c
+        .byte (c == ' ') * 4 + (c >= $41 && c <= $5A) * (c - $41 + 5) + (c == '.') * 31 + (c == $27) * 32 + (c == '!') * 33 + (c == '?') * 34 + (c == ',') * 35 + (c == ';') * 36 + (c == ':') * 37 + (c == '-') * 38
         .endrepeat

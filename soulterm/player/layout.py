@@ -3,9 +3,9 @@
 soul.bin's order is a file format; the kernels want another layout:
 matrices column-major with every byte stored as W+128 (the index form of the
 multiply tables, see kernels/matvec.s), aligned so no column crosses a page;
-after the matrices their row constants 2*bias - sum of w^2 (matvec.s reads
-the biases there; the plain biases stay for the map); gains and embeddings as
-plain int8. `soul_include` returns
+after the matrices their row constants 2*bias - sum of w^2 (the biases live
+only there: the map names them on their matrix's row constants); gains and
+embeddings as plain int8. `soul_include` returns
 the text of `soul.inc` (labels, shifts, `.incbin` lines) and the bytes of
 the binary it includes; `vocab_include` returns `vocab.inc` (the merge
 table, the PETSCII text of every token and the spelling word list, see
@@ -76,11 +76,6 @@ def _int8_bytes(values: np.ndarray) -> bytes:
     return (values.astype(np.int64) & 0xFF).astype(np.uint8).reshape(-1).tobytes()
 
 
-def _bias_bytes(values: np.ndarray) -> bytes:
-    v = values.astype(np.int64) & 0xFFFF
-    return (v & 0xFF).astype(np.uint8).tobytes() + (v >> 8).astype(np.uint8).tobytes()
-
-
 def row_constants(values: np.ndarray, bias: np.ndarray | None = None) -> bytes:
     """matvec.s's row constants of a matrix (rows, cols): 2*bias[r] - sum_c w[r][c]^2.
 
@@ -116,10 +111,6 @@ def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
         _check_shift(name, t.shift, 0, GAIN_SHIFT_RANGE, "gain shift")
         consts.append(f"{label_of(name).upper()}_SHIFT = {t.shift}")
         place(name, _int8_bytes(t.values), "weights", 1)
-    # The plain biases are for the map and the debugger; the kernels read them
-    # folded into the row constants.
-    for name in BIAS_OF_MATRIX.values():
-        place(name, _bias_bytes(soul[name].values), "bias", 1)
     for name in MATRICES:
         t = soul[name]
         post = 0 if name == "out" else 1
@@ -143,6 +134,13 @@ def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
             lines.append(f"        .align {p.align}")
         lines.append(f'{p.label}:')
         lines.append(f'        .incbin "{WEIGHTS_FILE}", {p.offset}, {p.size}')
+    # The biases are not stored apart: the kernels read them folded into their
+    # matrix's row constants, and the map shows them there (their 384 bytes
+    # hold the spelling word list instead).
+    for matrix, bias in BIAS_OF_MATRIX.items():
+        constants = next(p for p in placements if p.label == label_of(matrix) + "_rk")
+        placements.append(TensorPlacement(bias, constants.label, constants.offset, constants.size,
+                                          "bias", 1))
     return "\n".join(lines) + "\n", bytes(blob), placements
 
 
