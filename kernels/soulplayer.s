@@ -24,8 +24,9 @@
 ; NMI to the KERNAL's handler, which warm-starts BASIC: READY. Keys typed
 ; while it computes (interrupts off) are not scanned until interrupts are on.
 ;
-; Memory: this file, the tables, the kernels, the vocabulary (vocab.inc)
-; and the weights (soul.inc) make the PRG from $0801; the sums, cache and
+; Memory: this file, the tables, the kernels, the vocabulary and the
+; spelling word list (vocab.inc) and the weights (soul.inc) make the PRG
+; from $0801; the sums, cache and
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;

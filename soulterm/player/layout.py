@@ -8,8 +8,8 @@ only there: the map names them on their matrix's row constants); gains and
 embeddings as plain int8. `soul_include` returns
 the text of `soul.inc` (labels, shifts, `.incbin` lines) and the bytes of
 the binary it includes; `vocab_include` returns `vocab.inc` (the merge
-table, the PETSCII text of every token and the spelling word list, see
-`word_list_bytes`). Both are deterministic.
+table, the PETSCII text of every token and the spelling word list,
+nibble-coded: `word_list_bytes`). Both are deterministic.
 """
 
 from __future__ import annotations
@@ -200,11 +200,19 @@ def word_list_bytes(words) -> bytes:
     return bytes(nibbles[i] << 4 | nibbles[i + 1] for i in range(0, len(nibbles), 2))
 
 
+def word_list_include_bytes(tok: Tokenizer) -> bytes:
+    """What the word list puts in the PRG: the code table, then the nibble stream."""
+    codes = word_codes(tok.words)
+    table = bytes(spec.FIRST_ALPHABET_ID + spec.ALPHABET.index(ch) for ch in codes)
+    return table + word_list_bytes(tok.words)
+
+
 def word_list_lines(tok: Tokenizer) -> list[str]:
     """vocab.inc's spelling part: the rule's numbers (spelling.py), the code table, the list."""
     codes = word_codes(tok.words)
     data = word_list_bytes(tok.words)
-    lines = [f"WORDS_LISTED = {int(bool(tok.words))}      ; 0: no word list, prompts are not spelt",
+    lines = ["; The spelling word list (tokenizer format 3), nibble-coded (soulterm/player/layout.py).",
+             f"WORDS_LISTED = {int(bool(tok.words))}      ; 0: no word list, prompts are not spelt",
              f"WORD_COUNT = {len(tok.words)}",
              f"MIN_CORRECTED = {spelling.MIN_CORRECTED}      ; typed words shorter than this stay",
              f"MIN_WORD = {spelling.MIN_WORD}           ; listed words are MIN_WORD..MAX_WORD characters",
