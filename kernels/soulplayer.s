@@ -296,7 +296,9 @@ reply:
         lda #PET_RETURN
         jmp CHROUT
 
-; Print token A's text and start its blip (pitch from the id).
+; Print token A's text and start its blip (pitch from the id). The texts
+; have no address table (its 256 bytes hold the spelling word list): the
+; count through them costs 15 cycles a byte, about 5,000 a token.
 show_token:
         pha
         jsr kernal_in           ; I/O for the SID, the KERNAL for CHROUT
@@ -312,10 +314,32 @@ show_token:
         lda #SID_TRIANGLE | SID_GATE
         sta SID_V1_CONTROL
         pla
+        tax                     ; token_texts holds every text in id order,
+        lda #<token_texts       ; each ending in 0: skip X of them
+        sta pr_ptr
+        lda #>token_texts
+        sta pr_ptr+1
+        ldy #0
+@find:
+        dex
+        bmi @found
+@skip:
+        lda (pr_ptr),y
+        iny
+        bne @same_page
+        inc pr_ptr+1
+@same_page:
+        cmp #0
+        bne @skip
+        beq @find
+@found:
+        tya
+        clc
+        adc pr_ptr
         tax
-        lda token_text_lo,x
-        ldy token_text_hi,x
-        tax
+        lda pr_ptr+1
+        adc #0
+        tay
         jsr print
         jmp kernal_out
 

@@ -252,10 +252,9 @@ def vocab_include(tok: Tokenizer) -> str:
     byte_rows("merge_right", [m[1] for m in merges])
     byte_rows("merge_result", [m[2] for m in merges])
     texts = [tok.token_text(i) if i < len(tok.id_to_token) else "" for i in range(spec.VOCAB_SIZE)]
-    lines.append("token_text_lo:")
-    lines += [f"        .byte <token_{i}" for i in range(spec.VOCAB_SIZE)]
-    lines.append("token_text_hi:")
-    lines += [f"        .byte >token_{i}" for i in range(spec.VOCAB_SIZE)]
+    # No table of addresses: the printer counts its way to a text
+    # (soulplayer.s, show_token), a few thousand cycles a token.
+    lines.append("token_texts:")
     for i, text in enumerate(texts):
         codes = petscii_of(text) + [0]
         lines.append(f"token_{i}:" + " " * max(1, 12 - len(str(i))) + ".byte "
