@@ -151,3 +151,25 @@ def test_the_d64_loads_by_name_and_runs(project_build):
     screen = "\n".join(machine.screen_lines())
     assert "SOULPLAYER 64" in screen and "you>" in screen
     assert machine.waiting_for_input
+
+
+def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
+    """With a word list (tokenizer format 3) the PRG spells a typed prompt before
+    the merges, exactly as the integer engine's Engine.reply does."""
+    from soulterm import paths
+    from soulterm.soul.corpus import read_corpus
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.soul.spelling import words_of_prompts
+    from soulterm.soul.tokenizer import Tokenizer
+
+    prompts = [e.prompt for e in read_corpus(paths.DEFAULT_CORPUS).exchanges]
+    tokenizer = Tokenizer.load(paths.DEFAULT_TOKENIZER).with_words(words_of_prompts(prompts, 2000))
+    folder = tmp_path_factory.mktemp("spelt-player")
+    tokenizer.save(folder / "tokenizer.json")
+    build = build_player(paths.DEFAULT_SOUL, folder / "tokenizer.json", folder)
+    text = "i'm so nagry, my frend"
+    assert tokenizer.spelled(text) == "i'm so angry, my friend"
+    reply = Engine(load_soul(paths.DEFAULT_SOUL)).reply(tokenizer, text)
+    assert reply.context != tokenizer.with_words([]).encode_turn(text)     # the words matter
+    assert Session(build).say(text) == reply.context + reply.ids
