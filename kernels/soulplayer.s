@@ -296,9 +296,7 @@ reply:
         lda #PET_RETURN
         jmp CHROUT
 
-; Print token A's text and start its blip (pitch from the id). The texts
-; have no address table (its 256 bytes hold the spelling word list): the
-; count through them costs 15 cycles a byte, about 5,000 a token.
+; Print token A's text and start its blip (pitch from the id).
 show_token:
         pha
         jsr kernal_in           ; I/O for the SID, the KERNAL for CHROUT
@@ -314,34 +312,72 @@ show_token:
         lda #SID_TRIANGLE | SID_GATE
         sta SID_V1_CONTROL
         pla
-        tax                     ; token_texts holds every text in id order,
-        lda #<token_texts       ; each ending in 0: skip X of them
-        sta pr_ptr
-        lda #>token_texts
-        sta pr_ptr+1
-        ldy #0
-@find:
-        dex
-        bmi @found
-@skip:
-        lda (pr_ptr),y
-        iny
-        bne @same_page
-        inc pr_ptr+1
-@same_page:
-        cmp #0
-        bne @skip
-        beq @find
-@found:
-        tya
-        clc
-        adc pr_ptr
-        tax
-        lda pr_ptr+1
-        adc #0
-        tay
-        jsr print
+        jsr print_token
         jmp kernal_out
+
+; Print token A's text with CHROUT (the KERNAL in). An alphabet id is one
+; character; a token a merge makes is the texts of the merge's two parts,
+; left then right (so vocab.inc keeps no text for it: those bytes hold the
+; spelling word list); any other token's text is in token_texts.
+print_token:
+        cmp #FIRST_ALPHABET_ID
+        bcc @done               ; the specials have no text
+        cmp #ALPHABET_END
+        bcs @merged
+        tax
+        lda alphabet_petscii - FIRST_ALPHABET_ID,x
+        jmp CHROUT
+@merged:
+        ldx #0
+@find:
+        cpx #MERGE_COUNT
+        beq @listed
+        cmp merge_result,x
+        beq @found
+        inx
+        bne @find
+@found:
+        lda merge_right,x
+        pha
+        lda merge_left,x
+        jsr print_token
+        pla
+        jmp print_token
+@listed:                        ; records of id, text, 0; $FF ends them
+        tax
+        lda #<token_texts
+        ldy #>token_texts
+@record:
+        sta pr_ptr
+        sty pr_ptr+1
+        ldy #0
+        txa
+        cmp (pr_ptr),y
+        beq @print_record
+        lda (pr_ptr),y
+        cmp #$FF
+        beq @done
+@skip:
+        iny
+        lda (pr_ptr),y
+        bne @skip
+        tya                     ; the next record: pr_ptr + Y + 1
+        sec
+        adc pr_ptr
+        ldy pr_ptr+1
+        bcc @record
+        iny
+        bne @record
+@print_record:
+        ldx pr_ptr
+        ldy pr_ptr+1
+        inx
+        bne @text
+        iny
+@text:
+        jmp print
+@done:
+        rts
 
 sound_init:
         lda #$0F

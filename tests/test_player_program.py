@@ -173,3 +173,30 @@ def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
     reply = Engine(load_soul(paths.DEFAULT_SOUL)).reply(tokenizer, text)
     assert reply.context != tokenizer.with_words([]).encode_turn(text)     # the words matter
     assert Session(build).say(text) == reply.context + reply.ids
+
+
+@pytest.mark.parametrize("dropped_merges", [0, 3])
+def test_every_token_prints_its_text(project_vectors, tmp_path, dropped_merges):
+    """print_token builds a merged token's text from its merge's parts; a token
+    no merge makes (here: the last merges dropped from the file) is printed
+    from its stored text."""
+    from soulterm.player.build import assemble_player
+    from soulterm.player.harness import KernelBench
+    from soulterm.player.layout import petscii_of
+    from soulterm.soul.tokenizer import Tokenizer
+
+    full = project_vectors.tokenizer
+    tokenizer = Tokenizer(full.vocab, full.merges[: len(full.merges) - dropped_merges], full.prompt_ids)
+    tokenizer.save(tmp_path / "tokenizer.json")
+    built = assemble_player(project_vectors.soul_path, tmp_path / "tokenizer.json")
+    bench = KernelBench(image=built.prg[2:], origin=0x0801, symbols=built.symbols)
+    printed_at, count_at, stub = 0xC100, 0xC0F0, 0xC000
+    # CHROUT's address runs a stub that appends A to a buffer
+    bench.poke(bench.sym("CHROUT"), [0x4C, stub & 0xFF, stub >> 8])
+    bench.poke(stub, [0xAE, count_at & 0xFF, count_at >> 8, 0x9D, printed_at & 0xFF, printed_at >> 8,
+                      0xEE, count_at & 0xFF, count_at >> 8, 0x60])     # ldx n; sta buf,x; inc n; rts
+    for token in range(spec.VOCAB_SIZE):
+        bench.memory[count_at] = 0
+        bench.call("print_token", a=token)
+        printed = bench.peek(printed_at, bench.memory[count_at])
+        assert printed == bytes(petscii_of(tokenizer.token_text(token))), token

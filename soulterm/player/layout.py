@@ -8,7 +8,8 @@ only there: the map names them on their matrix's row constants); gains and
 embeddings as plain int8. `soul_include` returns
 the text of `soul.inc` (labels, shifts, `.incbin` lines) and the bytes of
 the binary it includes; `vocab_include` returns `vocab.inc` (the merge
-table, the PETSCII text of every token and the spelling word list,
+table, the alphabet's PETSCII, the texts of tokens no merge makes and the
+spelling word list,
 nibble-coded: `word_list_bytes`). Both are deterministic.
 """
 
@@ -235,7 +236,8 @@ def word_list_lines(tok: Tokenizer) -> list[str]:
 
 
 def vocab_include(tok: Tokenizer) -> str:
-    """vocab.inc: MERGE_COUNT, the merge table, every token's PETSCII text, the word list."""
+    """vocab.inc: MERGE_COUNT, the merge table, what the printer needs for every
+    token's text, and the word list."""
     if len(tok.id_to_token) > spec.VOCAB_SIZE:
         raise LayoutError(f"tokenizer has {len(tok.id_to_token)} tokens; the soul has {spec.VOCAB_SIZE}")
     merges = merge_table(tok)
@@ -251,14 +253,19 @@ def vocab_include(tok: Tokenizer) -> str:
     byte_rows("merge_left", [m[0] for m in merges])
     byte_rows("merge_right", [m[1] for m in merges])
     byte_rows("merge_result", [m[2] for m in merges])
-    texts = [tok.token_text(i) if i < len(tok.id_to_token) else "" for i in range(spec.VOCAB_SIZE)]
-    # No table of addresses: the printer counts its way to a text
-    # (soulplayer.s, show_token), a few thousand cycles a token.
+    # No token texts where a merge makes the token: the printer prints the
+    # merge's two parts (soulplayer.s, print_token). The alphabet's characters,
+    # then the texts of any other token (id, text, 0; $FF ends them).
+    lines.append(f"ALPHABET_END = {spec.FIRST_ALPHABET_ID + len(spec.ALPHABET)}      ; the first id after the alphabet")
+    byte_rows("alphabet_petscii", petscii_of(spec.ALPHABET))
+    made = {m[2] for m in merges}
     lines.append("token_texts:")
-    for i, text in enumerate(texts):
-        codes = petscii_of(text) + [0]
-        lines.append(f"token_{i}:" + " " * max(1, 12 - len(str(i))) + ".byte "
-                     + ", ".join(f"${c:02X}" for c in codes) + f"    ; {text!r}")
+    for i in range(spec.FIRST_ALPHABET_ID + len(spec.ALPHABET), len(tok.id_to_token)):
+        text = tok.token_text(i)
+        if text and i not in made:
+            lines.append(f"        .byte ${i:02X}, " + ", ".join(f"${c:02X}" for c in petscii_of(text) + [0])
+                         + f"    ; {text!r}")
+    lines.append("        .byte $FF")
     lines += word_list_lines(tok)
     return "\n".join(lines) + "\n"
 
