@@ -132,9 +132,10 @@ def _assemble(soul_inc: str, blob: bytes, vocab_inc: str):
 def _word_list_error(tok: Tokenizer, soul_inc: str, blob: bytes, placements) -> layout.LayoutError:
     """Why the word list does not fit: its bytes against those free for it.
 
-    The list ends vocab.inc, just before soul.inc, whose matrices start on a
-    MATRIX_ALIGN boundary: a list first fills that padding, then moves the
-    matrices and everything after them on by whole MATRIX_ALIGN steps.
+    The list ends vocab.inc, just before soul.inc. After the embeddings the
+    gains fill the gap before the aligned matrices in GAIN_BYTES steps
+    (layout.soul_include), so a list's bytes move the PRG's end on in those
+    steps: the room is what an empty list leaves, to a whole step.
     """
     empty = tok.with_words([])
     try:
@@ -144,12 +145,11 @@ def _word_list_error(tok: Tokenizer, soul_inc: str, blob: bytes, placements) -> 
                                   "the spelling word list")
     sym = prog.symbols
     end = prog.origin + len(prog.data)
-    first_aligned = min((p for p in placements if p.align > 1), key=lambda p: p.offset)
-    unaligned_end = max(sym[p.label] + p.size for p in placements
-                        if p.align == 1 and p.offset < first_aligned.offset)
-    padding = sym[first_aligned.label] - unaligned_end
-    step = first_aligned.align
-    free = (sym["word_list_end"] - sym["word_list"]) + padding + (sym["PRG_LIMIT"] - end) // step * step
+    pe = next(p for p in placements if p.name == "pe")
+    gains_at = sym[pe.label] + pe.size                 # where the gap-filling starts
+    step = layout.GAIN_BYTES
+    room = sym["PRG_LIMIT"] - end + (-gains_at) % step
+    free = (sym["word_list_end"] - sym["word_list"]) + (gains_at + room) // step * step - gains_at
     needed = len(layout.word_list_include_bytes(tok))
     return layout.LayoutError(f"the spelling word list ({len(tok.words)} words) needs {needed:,} bytes; "
                               f"{free:,} are free for it")

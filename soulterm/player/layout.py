@@ -37,6 +37,7 @@ MATRICES = [f"l{layer}.{name}" for layer in range(spec.N_LAYERS)
 # row count divides 256, so aligning each matrix to the largest is enough.
 MATRIX_ALIGN = max(spec.TENSOR_BY_NAME[name].rows for name in MATRICES)
 GAINS = [f"l{layer}.{name}" for layer in range(spec.N_LAYERS) for name in ("n1", "n2")] + ["norm"]
+GAIN_BYTES = spec.EMBED_DIM          # one int8 per dimension
 BIAS_OF_MATRIX = {f"l{layer}.{name}_w": f"l{layer}.{name}_b"
                   for layer in range(spec.N_LAYERS) for name in ("fc1", "fc2")}
 
@@ -130,11 +131,30 @@ def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
              "; row constants (2*bias - sum of w^2) are 24-bit: low, middle, high bytes;",
              "; gains and embeddings are int8.",
              "", *consts, ""]
-    for p in placements:
+
+    def emit(p: TensorPlacement) -> None:
         if p.align > 1:
             lines.append(f"        .align {p.align}")
         lines.append(f'{p.label}:')
         lines.append(f'        .incbin "{WEIGHTS_FILE}", {p.offset}, {p.size}')
+
+    # The gains fill what they can of the gap before the aligned matrices (at
+    # most GAIN_BYTES are lost there); the others follow the row constants.
+    gains = [p for p in placements if p.name in GAINS]
+    others = [p for p in placements if p.name not in GAINS]
+    for p in others[:2]:                                # te, pe
+        emit(p)
+    lines.append(f"GAINS_BEFORE = ((-*) & {MATRIX_ALIGN - 1}) / {GAIN_BYTES}")
+    for i, p in enumerate(gains):
+        lines.append(f"        .if GAINS_BEFORE > {i}")
+        emit(p)
+        lines.append("        .endif")
+    for p in others[2:]:                                # matrices, row constants
+        emit(p)
+    for i, p in enumerate(gains):
+        lines.append(f"        .if GAINS_BEFORE <= {i}")
+        emit(p)
+        lines.append("        .endif")
     # The biases are not stored apart: the kernels read them folded into their
     # matrix's row constants, and the map shows them there (their 384 bytes
     # hold the spelling word list instead).
