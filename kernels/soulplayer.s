@@ -36,7 +36,7 @@
 ; Start-up builds matvec's squares table (292,727 6502 cycles, 0.3 s) and the
 ; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (621,062
 ; with the vectors soul, 0.6 s), whose keys and values every turn then
-; copies (forward.s). Bytes: 647 (this
+; copies (forward.s). Bytes: 732 (this
 ; file's code and text).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py

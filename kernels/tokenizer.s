@@ -1,21 +1,45 @@
 ; tokenizer.s - SPEC encoding of a typed line, on the 6502:
 ;   1. map each PETSCII character to its alphabet id (char_to_id below);
 ;      every other character (digits, symbols, graphics) is dropped;
-;   2. apply the BPE merges in order: for each (left, right) -> result, scan
+;   2. with a word list (tokenizer format 3, vocab.inc), spell the prompt
+;      (spell below): each word - a run of letters and apostrophes - of at
+;      least MIN_CORRECTED characters that is not listed becomes the first
+;      listed word (in list order) within one edit of it: one character
+;      changed, left out or added, or two neighbours swapped; no such word:
+;      it stays. The spelt ids go to SPELL_IDS (a word may gain a character);
+;   3. apply the BPE merges in order: for each (left, right) -> result, scan
 ;      the ids left to right and replace each adjacent pair, without overlap;
-;   3. keep at most the first PROMPT_IDS ids: the tokenizer's prompt
+;   4. keep at most the first PROMPT_IDS ids: the tokenizer's prompt
 ;      budget, MAX_INPUT_IDS (spec.inc) unless its tokenizer.json declares
 ;      "prompt_ids".
 ;
 ; Inputs: LINE_BUFFER, tk_len (0..LINE_MAX). The merge table comes from the
 ;   build (merge_left/merge_right/merge_result, MERGE_COUNT entries, only
-;   merges whose parts and result are all in the vocabulary) and so does
-;   PROMPT_IDS (vocab.inc).
-; Output: TOKEN_BUFFER[0..tk_count-1], which is LINE_BUFFER itself: the
-;   ids overwrite the characters in place (never more ids than characters).
-; Clobbers A, X, Y, tk_*.
-; Cycles (exact, with the vectors' 89 merges): 14,746 for "hello",
-; 205,697 for an 80-character line. Bytes: 386 (256 of them the map).
+;   merges whose parts and result are all in the vocabulary) and so do
+;   PROMPT_IDS and the word list with the rule's numbers (MIN_CORRECTED,
+;   MIN_WORD, MAX_WORD from soulterm/soul/spelling.py), all in vocab.inc.
+; The list: a code table (word_letters, the list's 15 commonest characters
+;   first) and a nibble stream in list order (word_nibbles): per word a
+;   nibble of its length less MIN_WORD, then a nibble per character, two
+;   (NIBBLE_ESCAPE, then code - 15) for the rarer ones; WORD_LIST_END ends it.
+;   A look-up decodes every listed word and compares those one length apart
+;   or of equal length by their common prefix and suffix.
+; Output: TOKEN_BUFFER[0..tk_count-1], which is LINE_BUFFER itself: without
+;   a word list the ids overwrite the characters in place (never more ids
+;   than characters); with one they are merged in SPELL_IDS and the kept
+;   ones copied back.
+; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
+; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
+; merges): without a word list 14,656 for "hello", 29,589 for "i'm so
+; nagry", 149,240 for the 80-character "hi soul, i am feeling so sda and
+; lonley today, can you tell me a funy joke pleas" (the vectors' merges:
+; 14,803 for "hello", was 14,726 before the spelling rule and the smaller
+; map). With the largest list the C64 holds beside the shipped soul (the
+; corpus prompts' 2,715-character budget: 531 words, 2,710 characters,
+; 1,850 bytes): 36,606 for "hello", 260,813 for "i'm so nagry" (0.26 s),
+; 1,268,735 for that 80-character line (1.3 s: twelve words to look up,
+; four of them not listed, so scanned to the end of the list). Bytes: 659 (91 of them the map, 398 the
+; spelling rule).
 
 ; The ids the merges work on: the line itself, or the spelled ids.
 TK_IDS          = TOKEN_BUFFER + WORDS_LISTED * (SPELL_IDS - TOKEN_BUFFER)
