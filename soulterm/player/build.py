@@ -236,7 +236,8 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
         Region(CODE_REGION, "code", code.code_start, code.code_end),
         Region("tokenizer character map", "tokenizer", sym["char_to_id"], sym["code_end"]),
-        Region("tokenizer merges and token texts", "tokenizer", sym["code_end"], sym["vocab_end"]),
+        Region("tokenizer merges, alphabet and unmerged token texts", "tokenizer", sym["code_end"],
+               sym["word_list"]),
         Region(f"spelling word list ({sym['WORD_COUNT']} words, nibble-coded)", "tokenizer",
                sym["word_list"], sym["word_list_end"]),
     ]

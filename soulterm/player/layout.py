@@ -223,9 +223,12 @@ def word_list_bytes(words) -> bytes:
 
 def word_list_include_bytes(tok: Tokenizer) -> bytes:
     """What the word list puts in the PRG: the code table, then the nibble stream."""
-    codes = word_codes(tok.words)
-    table = bytes(spec.FIRST_ALPHABET_ID + spec.ALPHABET.index(ch) for ch in codes)
-    return table + word_list_bytes(tok.words)
+    return bytes(_letter_ids(tok.words)) + word_list_bytes(tok.words)
+
+
+def _letter_ids(words) -> list[int]:
+    """The code table: code -> alphabet id (empty without words: nothing to decode)."""
+    return [spec.FIRST_ALPHABET_ID + spec.ALPHABET.index(ch) for ch in word_codes(words)] if words else []
 
 
 def word_list_lines(tok: Tokenizer) -> list[str]:
@@ -245,9 +248,8 @@ def word_list_lines(tok: Tokenizer) -> list[str]:
              f"WORD_LIST_END = {WORD_LIST_END}      ; the length nibble that ends the list",
              "word_list:",
              "word_letters:                  ; code -> alphabet id",
-             "        .byte " + ", ".join(
-                 f"${spec.FIRST_ALPHABET_ID + spec.ALPHABET.index(ch):02X}" for ch in codes)
-             + f"    ; {codes}",
+             *(["        .byte " + ", ".join(f"${v:02X}" for v in _letter_ids(tok.words))
+                + f"    ; {codes}"] if tok.words else []),
              f"word_nibbles:                  ; {len(tok.words)} words, {sum(map(len, tok.words))} characters"]
     for i in range(0, len(data), 16):
         lines.append("        .byte " + ", ".join(f"${v:02X}" for v in data[i:i + 16]))
