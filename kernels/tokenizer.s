@@ -30,16 +30,16 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 14,656 for "hello", 29,589 for "i'm so
-; nagry", 149,240 for the 80-character "hi soul, i am feeling so sda and
-; lonley today, can you tell me a funy joke pleas" (the vectors' merges:
-; 14,803 for "hello", was 14,726 before the spelling rule and the smaller
-; map). With the largest list the C64 holds beside the shipped soul (the
-; corpus prompts' 2,715-character budget: 531 words, 2,710 characters,
-; 1,850 bytes): 36,606 for "hello", 260,813 for "i'm so nagry" (0.26 s),
-; 1,268,735 for that 80-character line (1.3 s: twelve words to look up,
-; four of them not listed, so scanned to the end of the list). Bytes: 659 (91 of them the map, 398 the
-; spelling rule).
+; merges): without a word list 14,650 for "hello", 29,583 for "i'm so
+; nagry", 149,234 for the 80-character "hi soul, i am feeling so sda and
+; lonley today, can you tell me a funy joke pleas" (with the vectors'
+; merges 14,797 for "hello", 14,726 before the spelling rule and the
+; smaller map). With the largest list the C64 holds beside the shipped
+; soul (the corpus prompts' words for a 2,725-character budget: 533 words,
+; 2,719 characters, 1,856 bytes): 36,869 for "hello", 264,044 for "i'm so
+; nagry" (0.27 s), 1,283,725 for that 80-character line (1.3 s: twelve
+; words to look up, four of them not listed, so compared with every
+; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 
 ; The ids the merges work on: the line itself, or the spelled ids.
 TK_IDS          = TOKEN_BUFFER + WORDS_LISTED * (SPELL_IDS - TOKEN_BUFFER)
@@ -368,20 +368,16 @@ sp_suffix_equal:
         ldx sp_n
         ldy sp_m
 @next:
-        lda sp_c
-        beq @equal
+        sec
+        dec sp_c
+        bmi @done               ; all compared (A <= MAX_WORD + 1): C = 1
         dex
         dey
         lda SPELL_TYPED,x
         cmp SPELL_CANDIDATE,y
-        bne @differ
-        dec sp_c
-        jmp @next
-@equal:
-        sec
-        rts
-@differ:
+        beq @next
         clc
+@done:
         rts
 
 ; A = the next nibble of the word list (high nibble first). Keeps X.
