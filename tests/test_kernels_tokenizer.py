@@ -80,9 +80,6 @@ def test_a_declared_prompt_budget_cuts_the_line_like_python(vectors_tokenizer):
 
 # --- the spelling rule (tokenizer format 3) ------------------------------------
 
-WORD_BUDGET = 2000          # characters of the word list: what the C64 holds with the shipped soul
-
-
 @pytest.fixture(scope="module")
 def corpus_prompts():
     from soulterm.paths import DEFAULT_CORPUS
@@ -92,12 +89,11 @@ def corpus_prompts():
 
 
 @pytest.fixture(scope="module")
-def spelt_tokenizer(corpus_prompts):
-    from soulterm.paths import DEFAULT_TOKENIZER
-    from soulterm.soul.spelling import words_of_prompts
-    from soulterm.soul.tokenizer import Tokenizer
+def spelt_tokenizer():
+    """The shipped tokenizer with the largest word list the C64 holds beside the shipped soul."""
+    from soulterm.player.bench import spelling_tokenizer
 
-    return Tokenizer.load(DEFAULT_TOKENIZER).with_words(words_of_prompts(corpus_prompts, WORD_BUDGET))
+    return spelling_tokenizer()
 
 
 @pytest.fixture(scope="module")
