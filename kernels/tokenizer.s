@@ -147,9 +147,8 @@ tk_apply_merge:
         rts
 
 ; --- the spelling rule ---------------------------------------------------------
-        .assert SPELL_MAX >= LINE_MAX + (LINE_MAX + 1) / (MIN_CORRECTED + 1), "SPELL_IDS must hold a line whose every word gains a character"
-        .assert SPELL_WORD_MAX >= MAX_WORD + 1, "a typed word one longer than the longest listed one can still change"
         .assert MIN_CORRECTED >= 1 && MIN_WORD >= 1, "the rule's lengths"
+        .assert SPELL_MAX <= 255 && SPELL_WORD_MAX <= 128, "the spelling indexes ids and words by one byte"
 
 ; LINE_BUFFER[0..tk_count-1] (alphabet ids) -> SPELL_IDS[0..tk_count-1]:
 ; each word (a run of letters and apostrophes) of MIN_CORRECTED..MAX_WORD+1
