@@ -186,3 +186,22 @@ def test_a_line_whose_every_word_gains_a_character():
     line = ("snd " * 20)[:79]
     assert len(tokenizer.spelled(line)) == 99
     assert encode_on_6502(bench, line) == tokenizer.prompt(line)
+
+
+def test_the_word_list_nibbles_decode_back_to_the_list(spelt_tokenizer):
+    """layout.word_list_bytes, read the way sp_look_up reads it."""
+    from soulterm.player.layout import NIBBLE_ESCAPE, WORD_LIST_END, word_codes, word_list_bytes
+    from soulterm.soul.spelling import MIN_WORD
+
+    words = spelt_tokenizer.words
+    nibbles = iter(n for byte in word_list_bytes(words) for n in (byte >> 4, byte & 15))
+    codes, decoded = word_codes(words), []
+    for length in nibbles:
+        if length == WORD_LIST_END:
+            break
+        word = ""
+        for _ in range(length + MIN_WORD):
+            code = next(nibbles)
+            word += codes[code if code < NIBBLE_ESCAPE else NIBBLE_ESCAPE + next(nibbles)]
+        decoded.append(word)
+    assert decoded == words
