@@ -165,11 +165,13 @@ def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
     folder = tmp_path_factory.mktemp("spelt-player")
     tokenizer.save(folder / "tokenizer.json")
     build = build_player(paths.DEFAULT_SOUL, folder / "tokenizer.json", folder)
-    text = "i'm so nagry, my frend"
-    assert tokenizer.spelled(text) == "i'm so angry, my friend"
-    reply = Engine(load_soul(paths.DEFAULT_SOUL)).reply(tokenizer, text)
-    assert reply.context != tokenizer.with_words([]).encode_turn(text)     # the words matter
-    assert Session(build).say(text) == reply.context + reply.ids
+    engine, session = Engine(load_soul(paths.DEFAULT_SOUL)), Session(build)
+    for text, read in (("i'm so nagry, my frend", "i'm so angry, my friend"),      # two turns: the
+                       ("tell me a joek", "tell me a joke")):                     # spelling's scratch
+        assert tokenizer.spelled(text) == read                                    # is not the kernels'
+        reply = engine.reply(tokenizer, text)
+        assert reply.context != tokenizer.with_words([]).encode_turn(text)     # the words matter
+        assert session.say(text) == reply.context + reply.ids
 
 
 @pytest.mark.parametrize("dropped_merges", [0, 3])
