@@ -177,3 +177,7 @@ def test_a_word_list_too_long_for_memory_fails_naming_its_bytes(tmp_path):
               if r["name"].startswith("spelling word list")]
     assert len(listed) == 1 and listed[0]["end"] - listed[0]["start"] == len(word_list_include_bytes(fits))
     assert f"({len(fits.words)} words" in listed[0]["name"]
+    from soulterm.tui.buildmap import BuildMap
+
+    seen = BuildMap.load(built.map_path).region_at(listed[0]["start"] + 5)    # the TUI's memory map
+    assert seen is not None and seen.name == listed[0]["name"] and seen.kind == "tokenizer"
