@@ -41,7 +41,7 @@
 ; words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 
-; The ids the merges work on: the line itself, or the spelled ids.
+; The ids the merges work on: the line itself, or the spelt ids.
 TK_IDS          = TOKEN_BUFFER + WORDS_LISTED * (SPELL_IDS - TOKEN_BUFFER)
 
 tokenize:
