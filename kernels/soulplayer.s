@@ -24,18 +24,19 @@
 ; NMI to the KERNAL's handler, which warm-starts BASIC: READY. Keys typed
 ; while it computes (interrupts off) are not scanned until interrupts are on.
 ;
-; Memory: this file, the tables, the kernels, the vocabulary (vocab.inc)
-; and the weights (soul.inc) make the PRG from $0801; the sums, cache and
+; Memory: this file, the tables, the kernels, the vocabulary and the
+; spelling word list (vocab.inc) and the weights (soul.inc) make the PRG
+; from $0801; the sums, cache and
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 17,429,086 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 1,742,909 a token, 1.77 s
+; Cost: the "hello" turn of the vectors soul takes 17,444,698 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,744,470 a token, 1.77 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
 ; Start-up builds matvec's squares table (292,727 6502 cycles, 0.3 s) and the
 ; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (621,062
 ; with the vectors soul, 0.6 s), whose keys and values every turn then
-; copies (forward.s). Bytes: 647 (this
+; copies (forward.s). Bytes: 732 (this
 ; file's code and text).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
@@ -311,12 +312,72 @@ show_token:
         lda #SID_TRIANGLE | SID_GATE
         sta SID_V1_CONTROL
         pla
-        tax
-        lda token_text_lo,x
-        ldy token_text_hi,x
-        tax
-        jsr print
+        jsr print_token
         jmp kernal_out
+
+; Print token A's text with CHROUT (the KERNAL in). An alphabet id is one
+; character; a token a merge makes is the texts of the merge's two parts,
+; left then right (so vocab.inc keeps no text for it: those bytes hold the
+; spelling word list); any other token's text is in token_texts.
+print_token:
+        cmp #FIRST_ALPHABET_ID
+        bcc @done               ; the specials have no text
+        cmp #ALPHABET_END
+        bcs @merged
+        tax
+        lda alphabet_petscii - FIRST_ALPHABET_ID,x
+        jmp CHROUT
+@merged:
+        ldx #0
+@find:
+        cpx #MERGE_COUNT
+        beq @listed
+        cmp merge_result,x
+        beq @found
+        inx
+        bne @find
+@found:
+        lda merge_right,x
+        pha
+        lda merge_left,x
+        jsr print_token
+        pla
+        jmp print_token
+@listed:                        ; records of id, text, 0; $FF ends them
+        tax
+        lda #<token_texts
+        ldy #>token_texts
+@record:
+        sta pr_ptr
+        sty pr_ptr+1
+        ldy #0
+        txa
+        cmp (pr_ptr),y
+        beq @print_record
+        lda (pr_ptr),y
+        cmp #$FF
+        beq @done
+@skip:
+        iny
+        lda (pr_ptr),y
+        bne @skip
+        tya                     ; the next record: pr_ptr + Y + 1
+        sec
+        adc pr_ptr
+        ldy pr_ptr+1
+        bcc @record
+        iny
+        bne @record
+@print_record:
+        ldx pr_ptr
+        ldy pr_ptr+1
+        inx
+        bne @text
+        iny
+@text:
+        jmp print
+@done:
+        rts
 
 sound_init:
         lda #$0F

@@ -149,3 +149,35 @@ def test_cli_build_takes_the_tokenizer_beside_the_soul(project_vectors, tmp_path
     assert cli.main(["build", "--soul", str(lone / "soul.bin"), "--output", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
     assert str(lone / "tokenizer.json") in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_word_list_too_long_for_memory_fails_naming_its_bytes(tmp_path):
+    """The whole corpus vocabulary (4,649 characters) does not fit beside the shipped soul."""
+    from soulterm.player.layout import word_list_include_bytes
+    from soulterm.soul.corpus import read_corpus
+    from soulterm.soul.spelling import words_of_prompts
+    from soulterm.soul.tokenizer import Tokenizer
+
+    prompts = [e.prompt for e in read_corpus(paths.DEFAULT_CORPUS).exchanges]
+    words = words_of_prompts(prompts, 100_000)
+    tokenizer = Tokenizer.load(paths.DEFAULT_TOKENIZER).with_words(words)
+    tokenizer.save(tmp_path / "tokenizer.json")
+    with pytest.raises(BuildError) as caught:
+        build_player(paths.DEFAULT_SOUL, tmp_path / "tokenizer.json", tmp_path / "out")
+    message = str(caught.value)
+    needed = len(word_list_include_bytes(tokenizer))
+    assert len(message.splitlines()) == 1 and f"needs {needed:,} bytes" in message
+    free = int(message.split("; ")[1].split(" are free")[0].replace(",", ""))
+    assert free < needed
+    fits = Tokenizer.load(paths.DEFAULT_TOKENIZER).with_words(words[: len(words) // 3])
+    fits.save(tmp_path / "fits.json")
+    built = build_player(paths.DEFAULT_SOUL, tmp_path / "fits.json", tmp_path / "out")
+    assert len(word_list_include_bytes(fits)) <= free
+    listed = [r for r in json.loads(built.map_path.read_text())["regions"]
+              if r["name"].startswith("spelling word list")]
+    assert len(listed) == 1 and listed[0]["end"] - listed[0]["start"] == len(word_list_include_bytes(fits))
+    assert f"({len(fits.words)} words" in listed[0]["name"]
+    from soulterm.tui.buildmap import BuildMap
+
+    seen = BuildMap.load(built.map_path).region_at(listed[0]["start"] + 5)    # the TUI's memory map
+    assert seen is not None and seen.name == listed[0]["name"] and seen.kind == "tokenizer"

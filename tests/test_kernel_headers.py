@@ -12,7 +12,7 @@ import re
 import pytest
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, KERNELS_DIR
-from soulterm.player.bench import kernel_rows, source_sizes
+from soulterm.player.bench import kernel_rows, source_sizes, tokenizer_rows
 from soulterm.player.build import assemble_player
 
 FILE_OF_KERNEL = {"matvec": "matvec.s", "rmsnorm": "rmsnorm.s", "attention_head": "attention.s",
@@ -51,3 +51,10 @@ def test_every_measured_kernel_figure_is_in_its_header():
     for kernel, case, cycles in kernel_rows():
         text = header(FILE_OF_KERNEL[kernel])
         assert f"{cycles:,}" in text, f"{kernel} ({case}): {cycles:,} cycles, not in its header"
+
+
+def test_the_tokenizer_header_states_its_measured_cycles():
+    """tokenize's figures without and with the largest word list (bench.tokenizer_rows)."""
+    text = header("tokenizer.s")
+    for words, line, cycles in tokenizer_rows():
+        assert f"{cycles:,}" in text, f"tokenize ({words}, {line!r}): {cycles:,} cycles, not in its header"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,132 @@ def test_a_declared_prompt_budget_cuts_the_line_like_python(vectors_tokenizer):
         ids = encode_on_6502(bench, text)
         assert ids == budgeted.prompt(text) == vectors_tokenizer.encode(text)[:5]
     assert len(encode_on_6502(bench, "how are you doing today my wonderful friend")) == 5
+
+
+# --- the spelling rule (tokenizer format 3) ------------------------------------
+
+@pytest.fixture(scope="module")
+def corpus_prompts():
+    from soulterm.paths import DEFAULT_CORPUS
+    from soulterm.soul.corpus import read_corpus
+
+    return [e.prompt for e in read_corpus(DEFAULT_CORPUS).exchanges]
+
+
+@pytest.fixture(scope="module")
+def spelt_tokenizer():
+    """The shipped tokenizer with the largest word list the C64 holds beside the shipped soul."""
+    from soulterm.player.bench import spelling_tokenizer
+
+    return spelling_tokenizer()
+
+
+@pytest.fixture(scope="module")
+def spelt_bench(spelt_tokenizer):
+    return KernelBench(tokenizer=spelt_tokenizer)
+
+
+def junk_line(rng: random.Random) -> str:
+    """Words of 1..20 characters, apostrophes, punctuation and other characters, up to 80."""
+    pieces = []
+    for _ in range(rng.randrange(1, 16)):
+        word = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz'" + "etaoin" * 3)
+                       for _ in range(rng.randrange(1, 21)))
+        if rng.random() < 0.2:
+            word = word.upper()
+        pieces.append(word + rng.choice(["", "", " ", ".", "!", "?", ",", "-", "'", "3", "@"]))
+    return " ".join(pieces)[: rng.choice([80, 80, rng.randrange(1, 81)])]
+
+
+def assert_spelt_like_python(bench, tokenizer, text: str) -> None:
+    want = tokenizer.prompt(petscii_text(text))
+    assert encode_on_6502(bench, text) == want, (text, tokenizer.spelled(text))
+
+
+def petscii_text(text: str) -> str:
+    """The line as the 6502 keeps it (LINE_MAX characters)."""
+    return text[:80]
+
+
+def test_spelling_matches_python_on_prompts_with_typos(spelt_bench, spelt_tokenizer, corpus_prompts):
+    from soulterm.soul.wordings import noisy_wording, one_typo
+
+    rng = random.Random(64)
+    for case in range(30):
+        prompt = rng.choice(corpus_prompts)
+        text = one_typo(prompt, rng) if case % 2 else noisy_wording(prompt, rng)
+        assert_spelt_like_python(spelt_bench, spelt_tokenizer, text)
+
+
+def test_spelling_matches_python_on_junk_lines(spelt_bench, spelt_tokenizer):
+    rng = random.Random(65)
+    for _ in range(12):
+        assert_spelt_like_python(spelt_bench, spelt_tokenizer, junk_line(rng))
+
+
+@pytest.mark.slow
+def test_spelling_matches_python_on_many_lines(spelt_bench, spelt_tokenizer, corpus_prompts):
+    from soulterm.soul.wordings import noisy_wording, one_typo
+
+    rng = random.Random(66)
+    for case in range(400):
+        if case % 3 == 0:
+            text = junk_line(rng)
+        else:
+            prompt = rng.choice(corpus_prompts)
+            text = one_typo(prompt, rng) if case % 3 == 1 else noisy_wording(prompt, rng)
+        assert_spelt_like_python(spelt_bench, spelt_tokenizer, text)
+
+
+def test_spelling_edges_follow_the_rule():
+    """Each kind of edit, list order, listed words, lengths at the limits, word boundaries."""
+    from soulterm.soul.tokenizer import Tokenizer, base_vocab
+
+    long_word = "abcdefghijklmno"                                # MAX_WORD characters
+    words = ["sad", "sand", "sea", "angry", "you're", long_word, "ab'c"]
+    tokenizer = Tokenizer(base_vocab(), []).with_words(words)
+    bench = KernelBench(tokenizer=tokenizer)
+    cases = {
+        "sda": "sad", "saa": "sad", "sadn": "sad", "sea": "sea", "and": "sand",
+        "nagry": "angry", "angy": "angry", "angrry": "angry", "agnry": "angry",
+        "youre": "you're", "you'er": "you're", "xyz": "xyz", "sd": "sd",
+        long_word + "p": long_word, "x" + long_word: long_word, long_word[:-1]: long_word,
+        long_word + "pq": long_word + "pq", "ab'": "ab'c", "abc'": "ab'c", "'abc": "'abc",
+    }
+    for typed, read in cases.items():
+        assert tokenizer.spelled(typed) == read, typed                # the rule, as Python has it
+        assert encode_on_6502(bench, typed) == tokenizer.prompt(typed), typed
+    line = "SDA,nagry!sd and-youre'sea 123 angyr"
+    assert tokenizer.spelled(line) != line.lower()
+    assert encode_on_6502(bench, line) == tokenizer.prompt(line)
+    assert encode_on_6502(bench, ("sda " * 20)[:80]) == tokenizer.prompt("sda " * 20)
+
+
+def test_a_line_whose_every_word_gains_a_character():
+    """20 three-letter words in 80 characters become 20 four-letter ones: 100 ids before the merges."""
+    from soulterm.soul.tokenizer import Tokenizer, base_vocab
+
+    tokenizer = Tokenizer(base_vocab(), []).with_words(["sand"]).with_prompt_ids(spec.MAX_INPUT_IDS)
+    bench = KernelBench(tokenizer=tokenizer)
+    line = ("snd " * 20)[:79]
+    assert len(tokenizer.spelled(line)) == 99
+    assert encode_on_6502(bench, line) == tokenizer.prompt(line)
+
+
+def test_the_word_list_nibbles_decode_back_to_the_list(spelt_tokenizer):
+    """layout.word_list_bytes, read the way sp_look_up reads it."""
+    from soulterm.player.layout import NIBBLE_ESCAPE, WORD_LIST_END, word_codes, word_list_bytes
+    from soulterm.soul.spelling import MIN_WORD
+
+    words = spelt_tokenizer.words
+    nibbles = iter(n for byte in word_list_bytes(words) for n in (byte >> 4, byte & 15))
+    codes, decoded = word_codes(words), []
+    for length in nibbles:
+        if length == WORD_LIST_END:
+            break
+        word = ""
+        for _ in range(length + MIN_WORD):
+            code = next(nibbles)
+            word += codes[code if code < NIBBLE_ESCAPE else NIBBLE_ESCAPE + next(nibbles)]
+        decoded.append(word)
+    assert decoded == words

@@ -73,7 +73,7 @@ def test_hello_reply_blips_and_flashes(vectors_build, vectors_replies, vector_se
     assert session.say("hello") == hello["context"] + hello["reply_ids"]
     per_token = (session.machine.cycles - start) / len(hello["reply_ids"])
     if vector_set.name == "original":   # the README's budget: the whole turn over its 10 reply tokens
-        # real PAL cycles, badline DMA included (1,742,909 at the last measurement)
+        # real PAL cycles, badline DMA included (1,744,470 at the last measurement)
         assert per_token <= 1_760_000, f"{per_token:,.0f} cycles per generated token"
     assert hello["reply"] in session.screen()
     assert session.machine.sid.gate_on_cycles[blips:] and \
@@ -151,3 +151,51 @@ def test_the_d64_loads_by_name_and_runs(project_build):
     screen = "\n".join(machine.screen_lines())
     assert "SOULPLAYER 64" in screen and "you>" in screen
     assert machine.waiting_for_input
+
+
+def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
+    """With a word list (tokenizer format 3) the PRG spells a typed prompt before
+    the merges, exactly as the integer engine's Engine.reply does."""
+    from soulterm import paths
+    from soulterm.player.bench import spelling_tokenizer
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+
+    tokenizer = spelling_tokenizer()            # the largest list that fits beside the shipped soul
+    folder = tmp_path_factory.mktemp("spelt-player")
+    tokenizer.save(folder / "tokenizer.json")
+    build = build_player(paths.DEFAULT_SOUL, folder / "tokenizer.json", folder)
+    engine, session = Engine(load_soul(paths.DEFAULT_SOUL)), Session(build)
+    for text, read in (("i'm so nagry, my frend", "i'm so angry, my friend"),      # two turns: the
+                       ("tell me a joek", "tell me a joke")):                     # spelling's scratch
+        assert tokenizer.spelled(text) == read                                    # is not the kernels'
+        reply = engine.reply(tokenizer, text)
+        assert reply.context != tokenizer.with_words([]).encode_turn(text)     # the words matter
+        assert session.say(text) == reply.context + reply.ids
+
+
+@pytest.mark.parametrize("dropped_merges", [0, 3])
+def test_every_token_prints_its_text(project_vectors, tmp_path, dropped_merges):
+    """print_token builds a merged token's text from its merge's parts; a token
+    no merge makes (here: the last merges dropped from the file) is printed
+    from its stored text."""
+    from soulterm.player.build import assemble_player
+    from soulterm.player.harness import KernelBench
+    from soulterm.player.layout import petscii_of
+    from soulterm.soul.tokenizer import Tokenizer
+
+    full = project_vectors.tokenizer
+    tokenizer = Tokenizer(full.vocab, full.merges[: len(full.merges) - dropped_merges], full.prompt_ids)
+    tokenizer.save(tmp_path / "tokenizer.json")
+    built = assemble_player(project_vectors.soul_path, tmp_path / "tokenizer.json")
+    bench = KernelBench(image=built.prg[2:], origin=0x0801, symbols=built.symbols)
+    printed_at, count_at, stub = 0xC100, 0xC0F0, 0xC000
+    # CHROUT's address runs a stub that appends A to a buffer
+    bench.poke(bench.sym("CHROUT"), [0x4C, stub & 0xFF, stub >> 8])
+    bench.poke(stub, [0xAE, count_at & 0xFF, count_at >> 8, 0x9D, printed_at & 0xFF, printed_at >> 8,
+                      0xEE, count_at & 0xFF, count_at >> 8, 0x60])     # ldx n; sta buf,x; inc n; rts
+    for token in range(spec.VOCAB_SIZE):
+        bench.memory[count_at] = 0
+        bench.call("print_token", a=token)
+        printed = bench.peek(printed_at, bench.memory[count_at])
+        assert printed == bytes(petscii_of(tokenizer.token_text(token))), token

@@ -26,7 +26,7 @@ PREFIX_KINDS = (
     (("residual_add",), "residual"),
     (("embed", "em_", "fw_embed"), "embed"),
     (("argmax",), "logits"),
-    (("tokenize", "tk_", "char_to_id"), "tokenizer"),
+    (("tokenize", "tk_", "char_to_id", "spell", "sp_"), "tokenizer"),
     (("show_token", "print", "kernal_out", "kernal_in", "sound_init"), "printing"),
     (("umul8", "mul16u", "udiv32", "sdiv_sat16", "isqrt24", "ar_", "dv_"), "helper"),
     (("forward", "fw_", "reply", "layer_"), "control"),

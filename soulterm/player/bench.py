@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT
+from soulterm.paths import DEFAULT_CORPUS, DEFAULT_SOUL, DEFAULT_TOKENIZER, ROOT
 
 from .build import assemble_player, build_player
 from .harness import KernelBench, run_matvec
@@ -151,6 +151,45 @@ def source_sizes(built) -> dict[str, int]:
     return sizes
 
 
+# The spelling rule's figures (kernels/tokenizer.s): the shipped tokenizer
+# with the corpus prompts' word list of SPELLING_BUDGET characters, the
+# largest that fits beside the shipped soul (533 words, 2,719 characters).
+SPELLING_BUDGET = 2725
+SPELLING_LINES = ("hello", "i'm so nagry",
+                  "hi soul, i am feeling so sda and lonley today, can you tell me a funy joke pleas")
+
+
+def spelling_tokenizer(budget: int = SPELLING_BUDGET):
+    """The shipped tokenizer with the word list the trainer makes for `budget` characters."""
+    from soulterm.soul.corpus import read_corpus
+    from soulterm.soul.spelling import words_of_prompts
+    from soulterm.soul.tokenizer import Tokenizer
+
+    prompts = [e.prompt for e in read_corpus(DEFAULT_CORPUS).exchanges]
+    return Tokenizer.load(DEFAULT_TOKENIZER).with_words(words_of_prompts(prompts, budget))
+
+
+def tokenizer_rows() -> list[tuple[str, str, int]]:
+    """(word list, line, cycles) of `tokenize` for SPELLING_LINES, without and with the list."""
+    from .layout import petscii_of
+
+    spelt = spelling_tokenizer()
+    rows = []
+    for name, tokenizer in (("none", spelt.with_words([])),
+                            (f"{len(spelt.words)} words", spelt)):
+        bench = KernelBench(tokenizer=tokenizer)
+        for line in SPELLING_LINES:
+            data = petscii_of(line)
+            bench.poke(bench.sym("LINE_BUFFER"), data)
+            bench.memory[bench.sym("tk_len")] = len(data)
+            cycles = bench.call("tokenize")
+            ids = list(bench.peek(bench.sym("TOKEN_BUFFER"), bench.memory[bench.sym("tk_count")]))
+            if ids != tokenizer.prompt(line):
+                raise AssertionError(f"tokenize gave {ids} for {line!r}, not {tokenizer.prompt(line)}")
+            rows.append((name, line, cycles))
+    return rows
+
+
 def kernel_cycle_table() -> str:
     """Markdown: cycles per kernel call and per token (both layers + logits), bytes per file."""
     lines = ["| kernel | case | cycles |", "|---|---|---:|"]
@@ -161,15 +200,18 @@ def kernel_cycle_table() -> str:
         cycles = forward_cycles(bench, length)
         lines.append(f"| `forward_step` | one token at context length {length} "
                      f"(both layers + logits) | {cycles:,} |")
+    for words, line, cycles in tokenizer_rows():
+        lines.append(f"| `tokenize` | word list: {words}; {line!r} | {cycles:,} |")
     soul, tok, _ = reference_files()
     lines.append("")
-    lines.append(f"Soul: `{soul}`. Exact emulated cycles (py65), JSR and RTS included.")
+    lines.append(f"Soul: `{soul}`. Exact emulated cycles (py65), JSR and RTS included. `tokenize`: "
+                 f"the shipped tokenizer, its word list the corpus prompts' {SPELLING_BUDGET:,} characters.")
     built = assemble_player(soul, tok)
     lines += ["", "| source | bytes in the PRG |", "|---|---:|"]
     for file, size in sorted(source_sizes(built).items()):
         lines.append(f"| `{file}` | {size:,} |")
     rest = built.end_address - 0x0801 - sum(source_sizes(built).values())
-    lines.append("| vocabulary (vocab.inc), weights, row constants, biases and gains (soul.inc), "
+    lines.append("| vocabulary and word list (vocab.inc), weights, row constants and gains (soul.inc), "
                  f"padding | {rest:,} |")
     return "\n".join(lines)
 

@@ -87,22 +87,13 @@ def assemble_player(soul_path, tokenizer_path) -> Assembled:
         vocab_inc = layout.vocab_include(tok)
     except layout.LayoutError as exc:
         raise BuildError(str(exc)) from None
-
-    with tempfile.TemporaryDirectory(prefix="soulplayer-") as tmp:
-        gen = Path(tmp)
-        (gen / "soul.inc").write_text(soul_inc)
-        (gen / layout.WEIGHTS_FILE).write_bytes(blob)
-        (gen / "vocab.inc").write_text(vocab_inc)
-        (gen / layout.SPEC_INCLUDE).write_text(layout.spec_include())
-        try:
-            prog = assemble_file(str(KERNELS_DIR / MAIN_SOURCE),
-                                 include_paths=[str(gen), str(KERNELS_DIR)])
-        except AsmError as exc:
-            text = str(exc).splitlines()[0] if str(exc) else "assembly failed"
-            if "KV cache" in text:
-                raise BuildError("the soul and tokenizer do not fit in memory: "
-                                 "the program would run into the key sums, the matvec sums and the KV cache") from None
-            raise BuildError(f"assembling the kernels failed: {text}") from None
+    try:
+        prog = _assemble(soul_inc, blob, vocab_inc)
+    except _NoRoom:
+        if not tok.words:
+            raise BuildError("the soul and tokenizer do not fit in memory: "
+                             "the program would run into the key sums, the matvec sums and the KV cache") from None
+        raise BuildError(str(_word_list_error(tok, soul_inc, blob, placements))) from None
 
     if prog.origin != LOAD_ADDRESS:
         raise BuildError(f"the program starts at ${prog.origin:04X}, not ${LOAD_ADDRESS:04X}")
@@ -114,6 +105,54 @@ def assemble_player(soul_path, tokenizer_path) -> Assembled:
     return Assembled(prg=prg, symbols=_public_symbols(sym), lines=_line_map(prog.line_map),
                      regions=regions, vocab=vocab, free_bytes=sym["PRG_LIMIT"] - end,
                      end_address=end)
+
+
+class _NoRoom(Exception):
+    """The PRG would run past PRG_LIMIT."""
+
+
+def _assemble(soul_inc: str, blob: bytes, vocab_inc: str):
+    """Assemble the program from its generated includes; _NoRoom when it does not fit."""
+    with tempfile.TemporaryDirectory(prefix="soulplayer-") as tmp:
+        gen = Path(tmp)
+        (gen / "soul.inc").write_text(soul_inc)
+        (gen / layout.WEIGHTS_FILE).write_bytes(blob)
+        (gen / "vocab.inc").write_text(vocab_inc)
+        (gen / layout.SPEC_INCLUDE).write_text(layout.spec_include())
+        try:
+            return assemble_file(str(KERNELS_DIR / MAIN_SOURCE),
+                                 include_paths=[str(gen), str(KERNELS_DIR)])
+        except AsmError as exc:
+            text = str(exc).splitlines()[0] if str(exc) else "assembly failed"
+            if "KV cache" in text:
+                raise _NoRoom() from None
+            raise BuildError(f"assembling the kernels failed: {text}") from None
+
+
+def _word_list_error(tok: Tokenizer, soul_inc: str, blob: bytes, placements) -> layout.LayoutError:
+    """Why the word list does not fit: its bytes against those free for it.
+
+    The list ends vocab.inc, just before soul.inc. After the embeddings the
+    gains fill the gap before the aligned matrices in GAIN_BYTES steps
+    (layout.soul_include), so a list's bytes move the PRG's end on in those
+    steps: the room is what an empty list leaves, to a whole step.
+    """
+    empty = tok.with_words([])
+    try:
+        prog = _assemble(soul_inc, blob, layout.vocab_include(empty))
+    except _NoRoom:
+        return layout.LayoutError("the soul and tokenizer do not fit in memory even without "
+                                  "the spelling word list")
+    sym = prog.symbols
+    end = prog.origin + len(prog.data)
+    pe = next(p for p in placements if p.name == "pe")
+    gains_at = sym[pe.label] + pe.size                 # where the gap-filling starts
+    step = layout.GAIN_BYTES
+    room = sym["PRG_LIMIT"] - end + (-gains_at) % step
+    free = (sym["word_list_end"] - sym["word_list"]) + (gains_at + room) // step * step - gains_at
+    needed = len(layout.word_list_include_bytes(tok))
+    return layout.LayoutError(f"the spelling word list ({len(tok.words)} words) needs {needed:,} bytes; "
+                              f"{free:,} are free for it")
 
 
 def build_player(soul_path, tokenizer_path, output_dir) -> BuildResult:
@@ -197,7 +236,10 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
         Region(CODE_REGION, "code", code.code_start, code.code_end),
         Region("tokenizer character map", "tokenizer", sym["char_to_id"], sym["code_end"]),
-        Region("tokenizer merges and token texts", "tokenizer", sym["code_end"], sym["vocab_end"]),
+        Region("tokenizer merges, alphabet and unmerged token texts", "tokenizer", sym["code_end"],
+               sym["word_list"]),
+        Region(f"spelling word list ({sym['WORD_COUNT']} words, nibble-coded)", "tokenizer",
+               sym["word_list"], sym["word_list_end"]),
     ]
     for p in placements:
         start = sym[p.label]
@@ -205,6 +247,8 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
     r += [
         Region("attention key sums (attention.s)", "buffer", sym["KEY_SUMS"], sym["WIDE_SUM_0"]),
         Region("matvec sums of wide inputs", "buffer", sym["WIDE_SUM_0"], sym["WIDE_SUM_END"]),
+        Region("spelling scratch: spelt ids and words (between replies)", "buffer",
+               sym["SPELL_IDS"], sym["SPELL_BEST"] + sym["SPELL_WORD_MAX"]),
         Region("KV cache: keys (low bytes)", "kv-cache", sym["KEY_LO"], sym["KEY_HI"]),
         Region("KV cache: keys (high bytes)", "kv-cache", sym["KEY_HI"], sym["VALUE_LO"]),
         Region("KV cache: values (low bytes)", "kv-cache", sym["VALUE_LO"], sym["VALUE_HI"]),

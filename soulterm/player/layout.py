@@ -3,12 +3,14 @@
 soul.bin's order is a file format; the kernels want another layout:
 matrices column-major with every byte stored as W+128 (the index form of the
 multiply tables, see kernels/matvec.s), aligned so no column crosses a page;
-after the matrices their row constants 2*bias - sum of w^2 (matvec.s reads
-the biases there; the plain biases stay for the map); gains and embeddings as
-plain int8. `soul_include` returns
+after the matrices their row constants 2*bias - sum of w^2 (the biases live
+only there: the map names them on their matrix's row constants); gains and
+embeddings as plain int8. `soul_include` returns
 the text of `soul.inc` (labels, shifts, `.incbin` lines) and the bytes of
 the binary it includes; `vocab_include` returns `vocab.inc` (the merge
-table and the PETSCII text of every token). Both are deterministic.
+table, the alphabet's PETSCII, the texts of tokens no merge makes and the
+spelling word list,
+nibble-coded: `word_list_bytes`). Both are deterministic.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from soulterm.soul import spec
+from soulterm.soul import spec, spelling
 from soulterm.soul.soulfile import Soul
 from soulterm.soul.tokenizer import Tokenizer
 
@@ -35,6 +37,7 @@ MATRICES = [f"l{layer}.{name}" for layer in range(spec.N_LAYERS)
 # row count divides 256, so aligning each matrix to the largest is enough.
 MATRIX_ALIGN = max(spec.TENSOR_BY_NAME[name].rows for name in MATRICES)
 GAINS = [f"l{layer}.{name}" for layer in range(spec.N_LAYERS) for name in ("n1", "n2")] + ["norm"]
+GAIN_BYTES = spec.EMBED_DIM          # one int8 per dimension
 BIAS_OF_MATRIX = {f"l{layer}.{name}_w": f"l{layer}.{name}_b"
                   for layer in range(spec.N_LAYERS) for name in ("fc1", "fc2")}
 
@@ -75,11 +78,6 @@ def _int8_bytes(values: np.ndarray) -> bytes:
     return (values.astype(np.int64) & 0xFF).astype(np.uint8).reshape(-1).tobytes()
 
 
-def _bias_bytes(values: np.ndarray) -> bytes:
-    v = values.astype(np.int64) & 0xFFFF
-    return (v & 0xFF).astype(np.uint8).tobytes() + (v >> 8).astype(np.uint8).tobytes()
-
-
 def row_constants(values: np.ndarray, bias: np.ndarray | None = None) -> bytes:
     """matvec.s's row constants of a matrix (rows, cols): 2*bias[r] - sum_c w[r][c]^2.
 
@@ -115,10 +113,6 @@ def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
         _check_shift(name, t.shift, 0, GAIN_SHIFT_RANGE, "gain shift")
         consts.append(f"{label_of(name).upper()}_SHIFT = {t.shift}")
         place(name, _int8_bytes(t.values), "weights", 1)
-    # The plain biases are for the map and the debugger; the kernels read them
-    # folded into the row constants.
-    for name in BIAS_OF_MATRIX.values():
-        place(name, _bias_bytes(soul[name].values), "bias", 1)
     for name in MATRICES:
         t = soul[name]
         post = 0 if name == "out" else 1
@@ -137,11 +131,37 @@ def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
              "; row constants (2*bias - sum of w^2) are 24-bit: low, middle, high bytes;",
              "; gains and embeddings are int8.",
              "", *consts, ""]
-    for p in placements:
+
+    def emit(p: TensorPlacement) -> None:
         if p.align > 1:
             lines.append(f"        .align {p.align}")
         lines.append(f'{p.label}:')
         lines.append(f'        .incbin "{WEIGHTS_FILE}", {p.offset}, {p.size}')
+
+    # The gains fill what they can of the gap before the aligned matrices (at
+    # most GAIN_BYTES are lost there); the others follow the row constants.
+    gains = [p for p in placements if p.name in GAINS]
+    others = [p for p in placements if p.name not in GAINS]
+    for p in others[:2]:                                # te, pe
+        emit(p)
+    lines.append(f"GAINS_BEFORE = ((-*) & {MATRIX_ALIGN - 1}) / {GAIN_BYTES}")
+    for i, p in enumerate(gains):
+        lines.append(f"        .if GAINS_BEFORE > {i}")
+        emit(p)
+        lines.append("        .endif")
+    for p in others[2:]:                                # matrices, row constants
+        emit(p)
+    for i, p in enumerate(gains):
+        lines.append(f"        .if GAINS_BEFORE <= {i}")
+        emit(p)
+        lines.append("        .endif")
+    # The biases are not stored apart: the kernels read them folded into their
+    # matrix's row constants, and the map shows them there (their 384 bytes
+    # hold the spelling word list instead).
+    for matrix, bias in BIAS_OF_MATRIX.items():
+        constants = next(p for p in placements if p.label == label_of(matrix) + "_rk")
+        placements.append(TensorPlacement(bias, constants.label, constants.offset, constants.size,
+                                          "bias", 1))
     return "\n".join(lines) + "\n", bytes(blob), placements
 
 
@@ -165,8 +185,81 @@ def merge_table(tok: Tokenizer) -> list[tuple[int, int, int]]:
             if a in vocab and b in vocab and a + b in vocab]
 
 
+# The word list's nibble code (kernels/tokenizer.s, spell): the DIRECT_CODES
+# commonest characters of the list are one nibble each, the others the
+# escape nibble and then a second one. A word is a nibble of its length less
+# MIN_WORD, then its characters; a length nibble of WORD_LIST_END ends the list.
+NIBBLE_ESCAPE = 15
+DIRECT_CODES = NIBBLE_ESCAPE
+WORD_LIST_END = 15
+assert spelling.MAX_WORD - spelling.MIN_WORD < WORD_LIST_END, "a word's length must fit its nibble"
+assert len(spelling.WORD_CHARACTERS) <= DIRECT_CODES + 16, "every character needs a code"
+
+
+def word_codes(words) -> str:
+    """The word characters by code: the list's commonest first (ties in alphabet order)."""
+    counts = {ch: 0 for ch in spelling.WORD_CHARACTERS}
+    for word in words:
+        for ch in word:
+            counts[ch] += 1
+    return "".join(sorted(spelling.WORD_CHARACTERS,
+                          key=lambda ch: (-counts[ch], spelling.WORD_CHARACTERS.index(ch))))
+
+
+def word_list_bytes(words) -> bytes:
+    """The nibble stream of a word list, in list order (high nibble first)."""
+    code_of = {ch: i for i, ch in enumerate(word_codes(words))}
+    nibbles = []
+    for word in words:
+        nibbles.append(len(word) - spelling.MIN_WORD)
+        for ch in word:
+            code = code_of[ch]
+            nibbles += [code] if code < DIRECT_CODES else [NIBBLE_ESCAPE, code - DIRECT_CODES]
+    nibbles.append(WORD_LIST_END)
+    if len(nibbles) % 2:
+        nibbles.append(0)
+    return bytes(nibbles[i] << 4 | nibbles[i + 1] for i in range(0, len(nibbles), 2))
+
+
+def word_list_include_bytes(tok: Tokenizer) -> bytes:
+    """What the word list puts in the PRG: the code table, then the nibble stream."""
+    return bytes(_letter_ids(tok.words)) + word_list_bytes(tok.words)
+
+
+def _letter_ids(words) -> list[int]:
+    """The code table: code -> alphabet id (empty without words: nothing to decode)."""
+    return [spec.FIRST_ALPHABET_ID + spec.ALPHABET.index(ch) for ch in word_codes(words)] if words else []
+
+
+def word_list_lines(tok: Tokenizer) -> list[str]:
+    """vocab.inc's spelling part: the rule's numbers (spelling.py), the code table, the list."""
+    codes = word_codes(tok.words)
+    data = word_list_bytes(tok.words)
+    lines = ["; The spelling word list (tokenizer format 3), nibble-coded (soulterm/player/layout.py).",
+             f"WORDS_LISTED = {int(bool(tok.words))}      ; 0: no word list, prompts are not spelt",
+             f"WORD_COUNT = {len(tok.words)}",
+             f"MIN_CORRECTED = {spelling.MIN_CORRECTED}      ; typed words shorter than this stay",
+             f"MIN_WORD = {spelling.MIN_WORD}           ; listed words are MIN_WORD..MAX_WORD characters",
+             f"MAX_WORD = {spelling.MAX_WORD}",
+             f"WORD_ID_A = {spec.FIRST_ALPHABET_ID + spec.ALPHABET.index('a')}          ; the ids of a word's characters",
+             f"WORD_ID_Z = {spec.FIRST_ALPHABET_ID + spec.ALPHABET.index('z')}",
+             f"WORD_ID_APOSTROPHE = {spec.FIRST_ALPHABET_ID + spec.ALPHABET.index(chr(39))}",
+             f"NIBBLE_ESCAPE = {NIBBLE_ESCAPE}      ; a character code >= this takes a second nibble",
+             f"WORD_LIST_END = {WORD_LIST_END}      ; the length nibble that ends the list",
+             "word_list:",
+             "word_letters:                  ; code -> alphabet id",
+             *(["        .byte " + ", ".join(f"${v:02X}" for v in _letter_ids(tok.words))
+                + f"    ; {codes}"] if tok.words else []),
+             f"word_nibbles:                  ; {len(tok.words)} words, {sum(map(len, tok.words))} characters"]
+    for i in range(0, len(data), 16):
+        lines.append("        .byte " + ", ".join(f"${v:02X}" for v in data[i:i + 16]))
+    lines.append("word_list_end:")
+    return lines
+
+
 def vocab_include(tok: Tokenizer) -> str:
-    """vocab.inc: MERGE_COUNT, the merge table, and every token's PETSCII text."""
+    """vocab.inc: MERGE_COUNT, the merge table, what the printer needs for every
+    token's text, and the word list."""
     if len(tok.id_to_token) > spec.VOCAB_SIZE:
         raise LayoutError(f"tokenizer has {len(tok.id_to_token)} tokens; the soul has {spec.VOCAB_SIZE}")
     merges = merge_table(tok)
@@ -182,15 +275,20 @@ def vocab_include(tok: Tokenizer) -> str:
     byte_rows("merge_left", [m[0] for m in merges])
     byte_rows("merge_right", [m[1] for m in merges])
     byte_rows("merge_result", [m[2] for m in merges])
-    texts = [tok.token_text(i) if i < len(tok.id_to_token) else "" for i in range(spec.VOCAB_SIZE)]
-    lines.append("token_text_lo:")
-    lines += [f"        .byte <token_{i}" for i in range(spec.VOCAB_SIZE)]
-    lines.append("token_text_hi:")
-    lines += [f"        .byte >token_{i}" for i in range(spec.VOCAB_SIZE)]
-    for i, text in enumerate(texts):
-        codes = petscii_of(text) + [0]
-        lines.append(f"token_{i}:" + " " * max(1, 12 - len(str(i))) + ".byte "
-                     + ", ".join(f"${c:02X}" for c in codes) + f"    ; {text!r}")
+    # No token texts where a merge makes the token: the printer prints the
+    # merge's two parts (soulplayer.s, print_token). The alphabet's characters,
+    # then the texts of any other token (id, text, 0; $FF ends them).
+    lines.append(f"ALPHABET_END = {spec.FIRST_ALPHABET_ID + len(spec.ALPHABET)}      ; the first id after the alphabet")
+    byte_rows("alphabet_petscii", petscii_of(spec.ALPHABET))
+    made = {m[2] for m in merges}
+    lines.append("token_texts:")
+    for i in range(spec.FIRST_ALPHABET_ID + len(spec.ALPHABET), len(tok.id_to_token)):
+        text = tok.token_text(i)
+        if text and i not in made:
+            lines.append(f"        .byte ${i:02X}, " + ", ".join(f"${c:02X}" for c in petscii_of(text) + [0])
+                         + f"    ; {text!r}")
+    lines.append("        .byte $FF")
+    lines += word_list_lines(tok)
     return "\n".join(lines) + "\n"
 
 
