@@ -35,9 +35,9 @@
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,797 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the largest list the C64 holds beside the shipped
-; soul (the corpus prompts' words for a 2,725-character budget: 533 words,
-; 2,719 characters, 1,856 bytes): 36,869 for "hello", 264,044 for "i'm so
-; nagry" (0.27 s), 1,283,725 for that 80-character line (1.3 s: twelve
+; soul (the corpus prompts' words for a 2,687-character budget: 576 words,
+; 2,685 characters, 1,857 bytes): 36,620 for "hello", 265,236 for "i'm so
+; nagry" (0.27 s), 1,284,155 for that 80-character line (1.3 s: twelve
 ; words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 

@@ -63,7 +63,7 @@ def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool) -> int
     if not quiet:
         for region in built.regions:
             print(f"${region.start:04X}-${region.end - 1:04X}  {region.size:6,}  {region.kind:11} {region.name}")
-        print(f"free below UDG: {built.free_bytes:,} bytes")
+        print(f"free at the top of RAM: {built.free_bytes:,} bytes")
         print()
     print(f"wrote {tap_path} ({len(built.tape)} bytes), {map_path}")
     return 0

@@ -153,8 +153,8 @@ def source_sizes(built) -> dict[str, int]:
 
 # The spelling rule's figures (kernels/tokenizer.s): the shipped tokenizer
 # with the corpus prompts' word list of SPELLING_BUDGET characters, the
-# largest that fits beside the shipped soul (533 words, 2,719 characters).
-SPELLING_BUDGET = 2725
+# largest that fits beside the shipped soul (576 words, 2,685 characters).
+SPELLING_BUDGET = 2687
 SPELLING_LINES = ("hello", "i'm so nagry",
                   "hi soul, i am feeling so sda and lonley today, can you tell me a funy joke pleas")
 
