@@ -54,7 +54,7 @@ def test_every_measured_kernel_figure_is_in_its_header():
 
 
 def test_the_tokenizer_header_states_its_measured_cycles():
-    """tokenize's figures without and with the largest word list (bench.tokenizer_rows)."""
+    """tokenize's figures without a word list, with the shipped one and with the largest (bench.tokenizer_rows)."""
     text = header("tokenizer.s")
     for words, line, cycles in tokenizer_rows():
         assert f"{cycles:,}" in text, f"tokenize ({words}, {line!r}): {cycles:,} cycles, not in its header"
