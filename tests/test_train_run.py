@@ -338,6 +338,27 @@ def test_range_penalty_narrows_the_exported_soul(tmp_path):
     assert held < _widest_normalised_activation(tmp_path / "free" / "out")
 
 
+def test_fixed_norm_gains_keep_every_normalised_activation_within_the_short_range(tmp_path):
+    """norm_gain: the exported gains are exactly the fixed value, and with 1.0 every RMSNorm
+    output is within matvec.s's short slots (|x| <= 1,663: sqrt(32) = 1,448 in Q8.8, up to
+    1,550 with the integer square root's floor)."""
+    run_collecting(tiny_config(tmp_path / "fixed", epochs=40, eval_every=40, norm_gain=1.0))
+    out = tmp_path / "fixed" / "out"
+    soul = load_soul(out / "soul.bin")
+    for name in ("l0.n1", "l0.n2", "l1.n1", "l1.n2", "norm"):
+        values, shift = soul.tensors[name].values, soul.tensors[name].shift
+        assert np.all(values == 1 << shift) and shift > 0, name
+    assert _widest_normalised_activation(out) <= 1663
+
+
+@pytest.mark.parametrize("gain", ["-1", "0.001", "500"])
+def test_cli_refuses_a_norm_gain_no_int8_gain_holds(tmp_path, capsys, gain):
+    rc = main(["train", "--norm-gain", gain, "--epochs", "1", "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert rc != 0 and "--norm-gain" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "soul.bin").exists()
+
+
 def test_typo_weights_set_how_many_typos_a_wording_gets():
     import random
 

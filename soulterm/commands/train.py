@@ -45,6 +45,10 @@ def configure(parser) -> None:
     parser.add_argument("--spelling-chars", type=int, default=None, metavar="N",
                         help="characters of the word list that reads misspelt prompt words; "
                              "0: no list (default: what the C64 and Spectrum programs hold)")
+    parser.add_argument("--norm-gain", type=float, default=None, metavar="G",
+                        help="hold every RMSNorm gain at G instead of learning it, which keeps "
+                             "the matmuls' inputs narrow (faster on the C64 and the Spectrum); "
+                             "0: learned gains")
 
 
 def run(args) -> int:
@@ -73,6 +77,10 @@ def run(args) -> int:
         if args.spelling_chars < 0:
             raise CommandError("--spelling-chars must be 0 or more")
         config.spelling_chars = args.spelling_chars
+    if args.norm_gain is not None:
+        if not (args.norm_gain == 0 or 0.01 <= args.norm_gain <= 127):   # an int8 gain, shift 0..13
+            raise CommandError("--norm-gain must be 0 (learned gains) or from 0.01 to 127")
+        config.norm_gain = args.norm_gain
     display = ProgressDisplay(sys.stdout, config.eval_every)
     stop = StopFlag()
     previous = signal.signal(signal.SIGINT, stop.request)

@@ -137,6 +137,16 @@ class SoulModel(nn.Module):
         self.range_limit: float | None = None
         self.range_excess = torch.zeros(())
 
+    def fix_norm_gains(self, value: float) -> None:
+        """Hold every RMSNorm gain at `value` (not learned): TrainConfig.norm_gain."""
+        for gain in self.norm_gains():
+            with torch.no_grad():
+                gain.fill_(value)
+            gain.requires_grad_(False)
+
+    def norm_gains(self) -> list[nn.Parameter]:
+        return [g for layer in self.layers for g in (layer.n1, layer.n2)] + [self.norm]
+
     # soul.bin name -> parameter, in file order
     def soul_parameters(self) -> dict[str, nn.Parameter]:
         named = {"te": self.te, "pe": self.pe}
