@@ -136,13 +136,25 @@ class SoulModel(nn.Module):
         # units), for the trainer's activation-range penalty (TrainConfig.range_penalty).
         self.range_limit: float | None = None
         self.range_excess = torch.zeros(())
+        # With fixed norm gains (fix_norm_gains), the matrices a norm feeds (q, k, v, fc1
+        # and out) are used, and exported, as this multiple of their parameters: the
+        # scale learned gains would give (10-16 in the shipped souls) lives in the matrix,
+        # whose per-tensor shift absorbs it, while weight decay and Adam's steps see the
+        # parameters at their usual size.
+        self.matrix_scale = 1.0
 
-    def fix_norm_gains(self, value: float) -> None:
-        """Hold every RMSNorm gain at `value` (not learned): TrainConfig.norm_gain."""
+    def fix_norm_gains(self, value: float, matrix_scale: float = 1.0) -> None:
+        """Hold every RMSNorm gain at `value` (not learned) and scale the matrices the
+        norms feed by `matrix_scale`: TrainConfig.norm_gain and norm_gain_scale."""
         for gain in self.norm_gains():
             with torch.no_grad():
                 gain.fill_(value)
             gain.requires_grad_(False)
+        self.matrix_scale = matrix_scale
+
+    def _after_norm(self, name: str, weight: torch.Tensor) -> torch.Tensor:
+        """The matrix as used: scaled when it takes a norm's output (matrix_scale)."""
+        return weight * self.matrix_scale if name.split(".")[-1] in _NORM_FED else weight
 
     def norm_gains(self) -> list[nn.Parameter]:
         return [g for layer in self.layers for g in (layer.n1, layer.n2)] + [self.norm]
@@ -159,7 +171,8 @@ class SoulModel(nn.Module):
 
     def export_arrays(self) -> dict[str, tuple[np.ndarray, int]]:
         """{soul tensor name: (int values, shift)} exactly as SPEC.md's exporter makes them."""
-        params = {name: p.detach().cpu().double().numpy() for name, p in self.soul_parameters().items()}
+        params = {name: self._after_norm(name, p.detach()).cpu().double().numpy()
+                  for name, p in self.soul_parameters().items()}
         arrays = {}
         for t in spec.TENSORS:
             if t.kind == spec.KIND_BIAS:
@@ -183,17 +196,17 @@ class SoulModel(nn.Module):
         for layer in self.layers:
             h = self._block(layer, h)
         xn = self._rmsnorm(h, self.norm)
-        return q88(xn @ fake_quant_weight(self.out).T)           # post = 0
+        return q88(xn @ fake_quant_weight(self._after_norm("out", self.out)).T)   # post = 0
 
     def _block(self, layer: Block, h: torch.Tensor) -> torch.Tensor:
         xn = self._rmsnorm(h, layer.n1)
-        q = _matvec(xn, layer.q)
-        k = _matvec(xn, layer.k)
-        v = _matvec(xn, layer.v)
+        q = _matvec(xn, self._after_norm("q", layer.q))
+        k = _matvec(xn, self._after_norm("k", layer.k))
+        v = _matvec(xn, self._after_norm("v", layer.v))
         att = self._attention(q, k, v)                           # (B, T, 32)
         h = q88(h + _matvec(att, layer.proj))
         yn = self._rmsnorm(h, layer.n2)
-        z = torch.relu(_matvec(yn, layer.fc1_w, layer.fc1_b))   # (B, T, 64)
+        z = torch.relu(_matvec(yn, self._after_norm("fc1_w", layer.fc1_w), layer.fc1_b))   # (B, T, 64)
         return q88(h + _matvec(z, layer.fc2_w, layer.fc2_b))
 
     def _rmsnorm(self, x: torch.Tensor, gain: nn.Parameter) -> torch.Tensor:
@@ -228,7 +241,10 @@ class SoulModel(nn.Module):
         return q88(out.transpose(1, 2).reshape(batch, length, heads * dim))
 
 
-def _matvec(x: torch.Tensor, w: nn.Parameter, b: nn.Parameter | None = None) -> torch.Tensor:
+_NORM_FED = ("q", "k", "v", "fc1_w", "out")     # the matrices whose input is a norm's output
+
+
+def _matvec(x: torch.Tensor, w: torch.Tensor, b: nn.Parameter | None = None) -> torch.Tensor:
     """A post = 1 matmul: (W x + b) >> (s_w + 1), i.e. half of W x + b in real units."""
     acc = x @ fake_quant_weight(w).T
     if b is not None:
@@ -320,6 +336,9 @@ def load_float_replier(checkpoint_path) -> FloatReplier:
     except (KeyError, TypeError, RuntimeError) as exc:
         raise ValueError(f"{model_file}: weights do not match the soul's shape ({exc})") from None
     model.exact_attention = bool(saved.get("exact_attention", False))
+    config = saved.get("config") if isinstance(saved.get("config"), dict) else {}
+    if config.get("norm_gain", 0) > 0:
+        model.fix_norm_gains(config["norm_gain"], config.get("norm_gain_scale", 1.0))
     try:
         tokenizer = Tokenizer.load(model_file.parent / "tokenizer.json")
     except TokenizerError as exc:

@@ -125,6 +125,9 @@ class TrainConfig:
     # RMS of 1 at most): with 1.0 no input of q/k/v, fc1 or the logits is ever "wide".
     # The matrix after a norm learns the per-channel scale instead. 0: learned gains.
     norm_gain: float = 0.0
+    # ... and the matrices those norms feed (q, k, v, fc1, out) are trained and exported
+    # as this multiple of their parameters, the scale learned gains reach (model.py).
+    norm_gain_scale: float = 8.0
     # One thread: the tensors are small, and on a shared 2-core machine two
     # spinning OpenMP threads measured 10x slower per epoch than one.
     threads: int = 1                   # torch CPU threads; 0: torch's default
@@ -288,7 +291,7 @@ class _Run:
         _seed_everything(cfg.seed)
         model = SoulModel().to(self.device)
         if cfg.norm_gain > 0:
-            model.fix_norm_gains(cfg.norm_gain)
+            model.fix_norm_gains(cfg.norm_gain, cfg.norm_gain_scale)
         decay, no_decay = _parameter_groups(model)
         optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": cfg.weight_decay},
