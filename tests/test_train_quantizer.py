@@ -107,3 +107,32 @@ def test_float_model_tracks_the_integer_engine():
     assert np.abs(float_logits - int_logits).mean() < 0.05 * scale
     agree = (float_logits[..., 3:].argmax(-1) == int_logits[..., 3:].argmax(-1)).mean()
     assert agree > 0.9
+
+
+def test_fixed_norm_gains_export_the_scaled_matrices_and_track_the_engine():
+    """fix_norm_gains(1.0, 8): the norms export as exactly 1.0, the matrices they feed as
+    8 x their parameters, and the float model still computes what the engine does."""
+    torch.manual_seed(5)
+    model = SoulModel()
+    with torch.no_grad():      # the used matrices as a fresh model's, so attention stays as soft
+        for name, param in model.soul_parameters().items():
+            if name.split(".")[-1] in ("q", "k", "v", "fc1_w", "out"):
+                param /= 8.0
+    model.fix_norm_gains(1.0, 8.0)
+    model.exact_attention = True
+    arrays = model.export_arrays()
+    for name, param in model.soul_parameters().items():
+        values, shift = arrays[name]
+        if name.split(".")[-1] in ("n1", "n2", "norm"):
+            assert np.all(values == 1 << shift), name
+        elif name.split(".")[-1] in ("q", "k", "v", "fc1_w", "out"):
+            expected, expected_shift = quantize_weight(8.0 * param.detach().double().numpy())
+            assert shift == expected_shift and np.array_equal(values, expected.reshape(values.shape)), name
+    engine = Engine(Soul.from_arrays(arrays))
+    rng = np.random.default_rng(5)
+    tokens = rng.integers(4, spec.VOCAB_SIZE, size=(6, spec.CONTEXT))
+    tokens[:, 0] = spec.SEP
+    with torch.no_grad():
+        float_logits = model(torch.tensor(tokens)).numpy() * 256
+    int_logits = engine.batch_logits(tokens)
+    assert np.abs(float_logits - int_logits).mean() < 0.05 * np.abs(int_logits).mean()
