@@ -43,9 +43,6 @@ REALTIME_SLICE_CYCLES = 2_000
 # (the Spectrum's 3.5 MHz: 17,760 and 7,104 T-states), so heat samples come as often per
 # emulated second.
 MAX_STEPS_PER_GOAL = 20_000_000  # a step-out that never returns gives up here
-# Machines whose kernels the probes (probes.py: 6502 vector layout, its routine names) cannot read.
-NO_PROBES = {"zx": "not on the Spectrum: this panel reads the 6502 kernels' inner vectors "
-                   "(attention, memory map and debugger follow the Z80)"}
 
 
 @dataclass(frozen=True)
@@ -202,7 +199,7 @@ class MachineHost:
         self.realtime_slice = REALTIME_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
 
     def _probe_recorder(self) -> ProbeRecorder:
-        return ProbeRecorder(self.map.symbols, unavailable=NO_PROBES.get(self.kind, ""))
+        return ProbeRecorder(self.map.symbols, self.kind)     # the machine's own ProbeLayout
 
     def reset(self) -> None:
         """Power-cycle, and boot the last loaded program again if there is one."""
