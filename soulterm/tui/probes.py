@@ -103,7 +103,7 @@ class ProbeLayout:
     best: Numbers                       # the largest shifted score
     weights: Numbers                    # the exp-LUT weight per key
     weight_sum: Numbers
-    raw_key: tuple[str, str, int] | None = None   # one key at a time: key j = (word at [0] - word at [1]) // [2]
+    raw_key: tuple[str, str, str] | None = None   # one key at a time: j = (word at [0] - word at [1]) // the constant [2]
 
     @property
     def entry_symbols(self) -> tuple[str, ...]:
@@ -114,7 +114,7 @@ class ProbeLayout:
     def data_symbols(self) -> tuple[str, ...]:
         numbers = (self.hidden, self.ffn, self.logits, self.raw, self.shifted, self.best, self.weights,
                    self.weight_sum)
-        key = self.raw_key[:2] if self.raw_key else ()
+        key = self.raw_key or ()
         return tuple(dict.fromkeys((self.position, self.layer, self.head, *key,
                                     *(s for n in numbers for s in n.symbols))))
 
@@ -141,7 +141,7 @@ PROBE_LAYOUTS = {
         raw=Numbers(tuple(("at_sum40", n) for n in range(5)), 0),
         shifted=packed("at_scores", 4), best=packed("at_max", 4),
         weights=packed("at_lut", 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
-        raw_key=("at_row", "at_keys", 64),                            # attention.s: AT_STRIDE
+        raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
     ),
 }
 
@@ -242,7 +242,7 @@ class ProbeRecorder:
             else:   # one key's sum: key j follows the keys before it
                 word = lambda name: ram[s[name]] | ram[s[name] + 1] << 8   # noqa: E731
                 at, first, stride = lay.raw_key
-                j = (word(at) - word(first)) // stride
+                j = (word(at) - word(first)) // s[stride]
                 before = v.scores.get(key)
                 earlier = before.raw if before else ()
                 if not 0 <= j <= t or len(earlier) < j:
