@@ -197,6 +197,9 @@ class MachineHost:
         self.clock_hz = kind_of(self.machine).clock_hz
         self.warp_slice = WARP_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
         self.realtime_slice = REALTIME_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
+        # PC samples as often per emulated second too (the Spectrum's: every 17,759 T-states);
+        # kept odd, so no kernel loop of an even length beats with it.
+        self.sample_cycles = SAMPLE_CYCLES * self.clock_hz // PAL_CLOCK_HZ | 1
 
     def _probe_recorder(self) -> ProbeRecorder:
         return ProbeRecorder(self.map.symbols, self.kind)     # the machine's own ProbeLayout
@@ -439,11 +442,11 @@ class MachineHost:
 
     def _observe(self) -> None:
         """Cheap sampling after each slice: PC and operand address heat, attention bytes,
-        and every SAMPLE_CYCLES a PC sample for the cycles panel."""
+        and every `sample_cycles` a PC sample for the cycles panel."""
         m = self.machine
         pc = m.cpu.pc
         if m.cycles >= self._next_sample:
-            self._next_sample = m.cycles + SAMPLE_CYCLES
+            self._next_sample = m.cycles + self.sample_cycles
             if self.probes.entries:
                 self.probes.sample(pc, m.cpu.sp, m.ram)
         cell = pc // HEAT_CELL_BYTES

@@ -24,7 +24,8 @@ bytes together, and sums one key's q.k (at_sum40) at a time, so its raw
 score is copied key by key. The numbers are the kernels' own: the 6502's
 q.k >> 14 in 24 bits, the Z80's in 32.
 
-Between those stops the host samples the PC every SAMPLE_CYCLES; each sample
+Between those stops the host samples the PC every SAMPLE_CYCLES (the C64's;
+a faster clock scales it, as the host's slices); each sample
 is put down to a kernel (soulterm.player.attribution, with the machine's
 rules) and to the position being computed, and each position's exact cycle
 count comes from the cycle counter at the position probes. All of it is
@@ -39,7 +40,7 @@ from dataclasses import dataclass, field
 from soulterm.player.attribution import RULES, Attribution
 from soulterm.soul.spec import CONTEXT, EMBED_DIM as E, FFN_DIM, N_LAYERS, VOCAB_SIZE
 
-SAMPLE_CYCLES = 4_999       # PC sample period (odd: no beat with the kernels' even loop lengths)
+SAMPLE_CYCLES = 4_999       # PC sample period on the C64 (odd: no beat with the kernels' even loop lengths)
 BEFORE_FIRST = -1           # position key for what runs before a turn's first position (tokenizer)
 VECTOR_HIGH = 128           # kernels/memory.inc: a 6502 vector's high bytes sit 128 after its low bytes
 
