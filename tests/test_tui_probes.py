@@ -66,6 +66,11 @@ def engine_run(vectors_soul, vectors_dir):
     engine = Engine(vectors_soul)
     reply = engine.reply(Tokenizer.load(vectors_dir / "tokenizer.json"), PROMPT)
     tokens = reply.context + reply.ids
+    return reply, tokens, engine_expectations(engine, tokens), engine
+
+
+def engine_expectations(engine: Engine, tokens) -> dict:
+    """Per position, layer and head, the integer engine's numbers that the probes copy out of RAM."""
     expected = {"hidden": {}, "ffn": {}, "scores": {}, "logits": {}}
     state = engine.new_state()
     for t, token in enumerate(tokens[:spec.CONTEXT]):
@@ -89,7 +94,7 @@ def engine_run(vectors_soul, vectors_dir):
             h = layer.feed_forward(h_att)
             expected["hidden"][(t, li + 1)] = h
         expected["logits"][t] = engine.logits_of(h)
-    return reply, tokens, expected, engine
+    return expected
 
 
 def test_hidden_states_ffn_units_and_logits_equal_the_engine(run, engine_run):

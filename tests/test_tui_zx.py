@@ -157,7 +157,39 @@ async def test_the_panels_follow_the_z80_through_the_map(tape):
         assert any("no RESTORE key" in n.message for n in app._notifications)
         await press(pilot, app, "ctrl+t")
         await press(pilot, app, "ctrl+t")                                    # the next-token tab
-        await wait_until(pilot, lambda: "not on the Spectrum" in str(app.insight_panels[0].render()))
+        # This program is no soulplayer: the panel names the Z80 kernels' symbols it lacks.
+        await wait_until(pilot, lambda: "not in this build: forward_step" in str(app.insight_panels[0].render()))
+
+
+@pilot
+async def test_the_model_panels_show_the_z80s_numbers(tmp_path):
+    """The soulplayer's own tape (built here: its map names the probe points) answers a line;
+    each model panel then shows what the probes copied from the Z80's RAM."""
+    from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+    from soulterm.soul.spec import FIRST_CHOOSABLE
+    from soulterm.zx.build import build_spectrum_player
+
+    player, _map_path, _built = build_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, tmp_path)
+    app = spectrum_app(player)
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(ZXScreen).focus()
+        await press(pilot, app, "h", "i", "enter", "f9")
+
+        def replied() -> bool:
+            lines = [line.rstrip() for line in app.machine.screen_lines()]
+            return "you> hi" in lines and "you>" in lines[lines.index("you> hi"):]
+        await wait_until(pilot, replied, timeout=60)
+        view = app.host.observe_probes()
+        position = max(view.logits)
+        shows = {"next-token": f"position {position} ", "inside-layer": "logit lens",
+                 "cycles": "T-states", "score-steps": "at_sum40"}
+        for panel in app.insight_panels:
+            app.query_one("#insight").active = f"tab-{panel.id}"
+            await wait_until(pilot, lambda: shows[panel.id] in str(panel.render()))
+            assert "not on the Spectrum" not in str(panel.render())
+        next_token = str(app.insight_panels[0].render()).splitlines()
+        assert "(following the Z80)" in next_token[0]
+        assert int(next_token[2][10:17]) == max(view.logits[position][FIRST_CHOOSABLE:])   # the Z80's best logit
 
 
 @pilot

@@ -92,6 +92,7 @@ attend_head:
         ld (at_sum40),hl
         ld (at_sum40+2),de
         exx
+@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
         ; f = sum40 >> 14: bytes 1..4 (sum >> 8), then >> 6
         ld hl,(at_sum40+1)
         ld de,(at_sum40+3)
@@ -185,6 +186,7 @@ attend_head:
         djnz @weight
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
+@means:                         ; at_scores, at_max, at_lut and at_lut_sum are complete (a TUI probe)
         ld hl,(at_values)
         ld (at_row),hl          ; &v[0][d], d advancing
         ld hl,(at_out)

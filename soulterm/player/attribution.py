@@ -1,84 +1,165 @@
-"""Which part of the transformer a 6502 PC belongs to, from the build map's symbols.
+"""Which part of the transformer a sampled PC belongs to, from the build map's symbols.
 
 `kernel_of` names the work a sampled PC is doing, in the words a reader of
 the model uses: "matvec q", "attention L1H2", "rmsnorm", "ffn", "logits",
 "tokenizer", "printing". Shared routines are resolved through the machine's
-state: a matvec by the descriptor it runs (the `fw_desc` pointer), an
-attention routine by the layer and head the program is on (NOW_LAYER /
-NOW_HEAD), an arithmetic helper by the routine that called it (the return
-address on the stack). Symbols are looked up by name; a build without one of
-them just attributes less finely ("other").
+state: a matvec by the matrix it runs (the 6502's `fw_desc` descriptor
+pointer, the Z80's `mv_w` weights pointer), an attention routine by the layer
+and head the program is on, an arithmetic helper by the routine that called
+it (a return address on the stack). Each machine's kernels have their own
+names and stack, so a Rules record per machine says them (RULES). Symbols
+are looked up by name; a build without one of them just attributes less
+finely ("other").
 """
 
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 
-KERNAL_START = 0xE000       # the KERNAL ROM: printing, reading keys
-HELPER_DEPTH = 3            # return addresses to look through for a helper's caller
+from soulterm.soul.spec import N_HEADS, N_LAYERS
 
-# Routine name prefixes -> kind; the first match wins.
-PREFIX_KINDS = (
-    (("matvec", "mv_", "run_matvec", "fw_matvec", "fw_run_matvec"), "matvec"),
-    (("attention_head", "at_"), "attention"),
-    (("rmsnorm", "rn_", "run_rmsnorm", "fw_norm"), "rmsnorm"),
-    (("relu_z",), "ffn"),
-    (("residual_add",), "residual"),
-    (("embed", "em_", "fw_embed"), "embed"),
-    (("argmax",), "logits"),
-    (("tokenize", "tk_", "char_to_id", "spell", "sp_"), "tokenizer"),
-    (("show_token", "print", "kernal_out", "kernal_in", "sound_init"), "printing"),
-    (("umul8", "mul16u", "udiv32", "sdiv_sat16", "isqrt24", "ar_", "dv_"), "helper"),
-    (("forward", "fw_", "reply", "layer_"), "control"),
+HELPER_DEPTH = 3            # 6502: return addresses to look through for a helper's caller
+Z80_STACK_WORDS = 12        # Z80: stack words to look through (helpers push their registers)
+Z80_CALLS = frozenset({0xCD, 0xC4, 0xCC, 0xD4, 0xDC, 0xE4, 0xEC, 0xF4, 0xFC})   # CALL nn, CALL cc,nn
+
+
+@dataclass(frozen=True)
+class Rules:
+    """One machine's kernels as the attribution sees them."""
+
+    prefix_kinds: tuple[tuple[tuple[str, ...], str], ...]   # routine name prefixes -> kind; the first match wins
+    rom: tuple[int, int, str]            # the ROM's addresses and what work they are
+    stack: str                           # "6502" | "z80": how return addresses sit on the stack
+    matrix_pointer: str                  # the variable that points at the running matvec's matrix
+    matrix_prefix: str                   # the labels it may point at start so ...
+    matrix_kinds: tuple[tuple[str, str], ...]   # ... and their suffix says their part in the model
+    layer: str                           # the byte that names the layer being computed
+    head: str                            # ... and the head
+
+
+C64_RULES = Rules(
+    prefix_kinds=(
+        (("matvec", "mv_", "run_matvec", "fw_matvec", "fw_run_matvec"), "matvec"),
+        (("attention_head", "at_"), "attention"),
+        (("rmsnorm", "rn_", "run_rmsnorm", "fw_norm"), "rmsnorm"),
+        (("relu_z",), "ffn"),
+        (("residual_add",), "residual"),
+        (("embed", "em_", "fw_embed"), "embed"),
+        (("argmax",), "logits"),
+        (("tokenize", "tk_", "char_to_id", "spell", "sp_"), "tokenizer"),
+        (("show_token", "print", "kernal_out", "kernal_in", "sound_init"), "printing"),
+        (("umul8", "mul16u", "udiv32", "sdiv_sat16", "isqrt24", "ar_", "dv_"), "helper"),
+        (("forward", "fw_", "reply", "layer_"), "control"),
+    ),
+    rom=(0xE000, 0x10000, "printing"),   # the KERNAL: printing, reading keys
+    stack="6502",
+    matrix_pointer="fw_desc",
+    matrix_prefix="",
+    matrix_kinds=(("_q_desc", "matvec q"), ("_k_desc", "matvec k"), ("_v_desc", "matvec v"),
+                  ("_proj_desc", "matvec o"), ("_fc1_desc", "ffn"), ("_fc2_desc", "ffn"),
+                  ("logits_matvec", "logits")),
+    layer="NOW_LAYER", head="NOW_HEAD",
 )
-# Matvec descriptor label suffix -> the matrix's part in the model.
-DESCRIPTOR_KINDS = (("_q_desc", "matvec q"), ("_k_desc", "matvec k"), ("_v_desc", "matvec v"),
-                    ("_proj_desc", "matvec o"), ("_fc1_desc", "ffn"), ("_fc2_desc", "ffn"),
-                    ("logits_matvec", "logits"))
+
+Z80_RULES = Rules(
+    prefix_kinds=(
+        (("matvec", "mv_"), "matvec"),
+        (("attend_head", "at_"), "attention"),
+        (("rmsnorm", "rn_", "fw_norm"), "rmsnorm"),
+        (("vec_relu",), "ffn"),
+        (("vec_add_sat", "fw_residual"), "residual"),
+        (("embed", "em_", "fw_embed"), "embed"),
+        (("argmax", "am_"), "logits"),
+        (("tokenize", "tk_", "spell", "sp_"), "tokenizer"),
+        (("print", "read_line"), "printing"),
+        (("mul16", "neg32", "div32", "cpl32", "div_negative", "isq", "sat32to16", "sra32", "up_q88",
+          "add_sat16"), "helper"),
+        (("forward", "fw_", "reply", "think", "show_position", "prompt", "start", "quit"),
+         "control"),
+    ),
+    rom=(0x0000, 0x4000, "ROM"),         # soulterm's ROM: printing, the beeper, the frame interrupt
+    stack="z80",
+    matrix_pointer="mv_w",
+    matrix_prefix="soul_",
+    matrix_kinds=(("_q", "matvec q"), ("_k", "matvec k"), ("_v", "matvec v"), ("_proj", "matvec o"),
+                  ("_fc1_w", "ffn"), ("_fc2_w", "ffn"), ("soul_out", "logits")),
+    layer="fw_layer_index", head="fw_head",
+)
+
+RULES = {"c64": C64_RULES, "zx": Z80_RULES}
 
 
 class Attribution:
     """Built once per map: sorted code labels for fast PC -> routine look-ups."""
 
-    def __init__(self, symbols: dict[str, int]) -> None:
+    def __init__(self, symbols: dict[str, int], rules: Rules = C64_RULES) -> None:
+        self.rules = rules
         labels = sorted((a, n) for n, a in symbols.items()
                         if a >= 0x0200 and not n.isupper() and "@" not in n)
         self._addresses = [a for a, _ in labels]
         self._names = [n for _, n in labels]
-        self._descriptors = {a: n for n, a in symbols.items() if n.endswith("_desc") or n == "logits_matvec"}
-        self._fw_desc = symbols.get("fw_desc")
-        self._layer = symbols.get("NOW_LAYER")
-        self._head = symbols.get("NOW_HEAD")
+        suffixes = tuple(suffix for suffix, _ in rules.matrix_kinds)
+        self._matrices = {a: n for n, a in symbols.items() if n.startswith(rules.matrix_prefix) and n.endswith(suffixes)}
+        self._matrix_pointer = symbols.get(rules.matrix_pointer)
+        self._layer = symbols.get(rules.layer)
+        self._head = symbols.get(rules.head)
 
     def routine_at(self, pc: int) -> str:
         i = bisect.bisect_right(self._addresses, pc) - 1
         return self._names[i] if i >= 0 else ""
 
     def kind_of_routine(self, name: str) -> str:
-        for prefixes, kind in PREFIX_KINDS:
+        for prefixes, kind in self.rules.prefix_kinds:
             if name.startswith(prefixes):
                 return kind
         return "other"
 
     def kernel_of(self, pc: int, sp: int, ram) -> str:
         """The work the PC at `pc` is doing (stack pointer `sp`, live `ram`)."""
-        if pc >= KERNAL_START:
-            return "printing"
+        rom_start, rom_end, rom_kind = self.rules.rom
+        if rom_start <= pc < rom_end:
+            return rom_kind
         kind = self.kind_of_routine(self.routine_at(pc))
-        depth = 0
-        while kind == "helper" and depth < HELPER_DEPTH:   # whose arithmetic is it?
-            slot = 0x100 + ((sp + 1 + 2 * depth) & 0xFF)
-            caller = (ram[slot] | ram[0x100 + ((sp + 2 + 2 * depth) & 0xFF)] << 8) + 1
-            kind = self.kind_of_routine(self.routine_at(caller & 0xFFFF))
-            depth += 1
-        if kind == "matvec" and self._fw_desc is not None:
-            descriptor = ram[self._fw_desc] | ram[self._fw_desc + 1] << 8
-            name = self._descriptors.get(descriptor, "")
-            for suffix, part in DESCRIPTOR_KINDS:
+        if kind == "helper":   # whose arithmetic is it?
+            kind = self._caller_6502(sp, ram) if self.rules.stack == "6502" else self._caller_z80(sp, ram)
+        if kind == "matvec" and self._matrix_pointer is not None:
+            matrix = ram[self._matrix_pointer] | ram[self._matrix_pointer + 1] << 8
+            name = self._matrices.get(matrix, "")
+            for suffix, part in self.rules.matrix_kinds:
                 if name.endswith(suffix):
                     return part
         if kind == "attention" and self._layer is not None and self._head is not None:
             layer, head = ram[self._layer], ram[self._head]
-            if layer != 0xFF and head != 0xFF:
+            if layer < N_LAYERS and head < N_HEADS:
                 return f"attention L{layer}H{head}"
         return kind
+
+    def _caller_6502(self, sp: int, ram) -> str:
+        """The first caller that is no helper: helpers push nothing, so the return
+        addresses (each one less than the address after its JSR) follow each other."""
+        kind = "helper"
+        for depth in range(HELPER_DEPTH):
+            low = 0x100 + ((sp + 1 + 2 * depth) & 0xFF)
+            high = 0x100 + ((sp + 2 + 2 * depth) & 0xFF)
+            kind = self.kind_of_routine(self.routine_at(((ram[low] | ram[high] << 8) + 1) & 0xFFFF))
+            if kind != "helper":
+                break
+        return kind
+
+    def _caller_z80(self, sp: int, ram) -> str:
+        """Z80 helpers push registers, so the stack is searched: the first word that
+        returns after a CALL of a helper into a routine that is no helper is the caller."""
+        for depth in range(Z80_STACK_WORDS):
+            slot = (sp + 2 * depth) & 0xFFFF
+            back = ram[slot] | ram[(slot + 1) & 0xFFFF] << 8
+            call = (back - 3) & 0xFFFF
+            if ram[call] not in Z80_CALLS:
+                continue
+            target = ram[(call + 1) & 0xFFFF] | ram[(call + 2) & 0xFFFF] << 8
+            if self.kind_of_routine(self.routine_at(target)) != "helper":
+                continue
+            kind = self.kind_of_routine(self.routine_at(back))
+            if kind != "helper":
+                return kind
+        return "helper"

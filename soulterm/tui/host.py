@@ -43,9 +43,6 @@ REALTIME_SLICE_CYCLES = 2_000
 # (the Spectrum's 3.5 MHz: 17,760 and 7,104 T-states), so heat samples come as often per
 # emulated second.
 MAX_STEPS_PER_GOAL = 20_000_000  # a step-out that never returns gives up here
-# Machines whose kernels the probes (probes.py: 6502 vector layout, its routine names) cannot read.
-NO_PROBES = {"zx": "not on the Spectrum: this panel reads the 6502 kernels' inner vectors "
-                   "(attention, memory map and debugger follow the Z80)"}
 
 
 @dataclass(frozen=True)
@@ -200,9 +197,12 @@ class MachineHost:
         self.clock_hz = kind_of(self.machine).clock_hz
         self.warp_slice = WARP_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
         self.realtime_slice = REALTIME_SLICE_CYCLES * self.clock_hz // PAL_CLOCK_HZ
+        # PC samples as often per emulated second too (the Spectrum's: every 17,759 T-states);
+        # kept odd, so no kernel loop of an even length beats with it.
+        self.sample_cycles = SAMPLE_CYCLES * self.clock_hz // PAL_CLOCK_HZ | 1
 
     def _probe_recorder(self) -> ProbeRecorder:
-        return ProbeRecorder(self.map.symbols, unavailable=NO_PROBES.get(self.kind, ""))
+        return ProbeRecorder(self.map.symbols, self.kind)     # the machine's own ProbeLayout
 
     def reset(self) -> None:
         """Power-cycle, and boot the last loaded program again if there is one."""
@@ -442,11 +442,11 @@ class MachineHost:
 
     def _observe(self) -> None:
         """Cheap sampling after each slice: PC and operand address heat, attention bytes,
-        and every SAMPLE_CYCLES a PC sample for the cycles panel."""
+        and every `sample_cycles` a PC sample for the cycles panel."""
         m = self.machine
         pc = m.cpu.pc
         if m.cycles >= self._next_sample:
-            self._next_sample = m.cycles + SAMPLE_CYCLES
+            self._next_sample = m.cycles + self.sample_cycles
             if self.probes.entries:
                 self.probes.sample(pc, m.cpu.sp, m.ram)
         cell = pc // HEAT_CELL_BYTES

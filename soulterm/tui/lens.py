@@ -1,10 +1,13 @@
 """The logit lens: what a layer's hidden state would pick if it were the last.
 
-Reads the shipped output weights from the C64's RAM (through the descriptors
-the kernels themselves use: `final_norm` and `logits_matvec` in forward.s)
-and applies the model's last two steps, RMSNorm and the output matvec, to
-any hidden state the probes snapshotted. For the last layer's state the
-result is exactly the logits the 6502 computed (a test checks it).
+Reads the shipped output weights from the machine's RAM and applies the
+model's last two steps, RMSNorm and the output matvec, to any hidden state
+the probes snapshotted. On the C64 they are found through the descriptors
+the kernels themselves use (`final_norm` and `logits_matvec` in forward.s);
+on the Spectrum at the soul's labels (`soul_norm`, `soul_out`: soulterm.zx.
+soul_layout), with the shifts the assembler put into forward.s's code (the
+map's `soul_norm_shift`, `soul_out_shift`). For the last layer's state the
+result is exactly the logits the CPU computed (a test checks it, per machine).
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from soulterm.soul.spec import EMBED_DIM, VOCAB_SIZE
 
 NORM_DESCRIPTOR = "final_norm"        # norm_desc: .word gains, .byte shift, ...
 MATVEC_DESCRIPTOR = "logits_matvec"   # matvec_desc: .word weights, .byte rows, cols, .word rowk, .byte shift
-WEIGHT_BIAS = 128                     # the kernels store each weight byte as W+128 (matvec.s)
+WEIGHT_BIAS = 128                     # the kernels store each weight byte as W+128 (both matvec.s)
+ZX_GAINS, ZX_WEIGHTS = "soul_norm", "soul_out"          # the Spectrum's labels (soul_layout)
+ZX_GAIN_SHIFT, ZX_SHIFT = "soul_norm_shift", "soul_out_shift"
 
 
 class LensUnavailable(Exception):
@@ -29,7 +34,9 @@ class LogitLens:
         self.weights, self.shift = weights, shift      # weights: (VOCAB_SIZE, EMBED_DIM) int8 values
 
     @classmethod
-    def from_ram(cls, ram, symbols: dict[str, int]) -> "LogitLens":
+    def from_ram(cls, ram, symbols: dict[str, int], machine: str = "c64") -> "LogitLens":
+        if machine == "zx":
+            return cls._from_spectrum(ram, symbols)
         if NORM_DESCRIPTOR not in symbols or MATVEC_DESCRIPTOR not in symbols:
             raise LensUnavailable(f"not in this build: {NORM_DESCRIPTOR} / {MATVEC_DESCRIPTOR}")
         word = lambda a: ram[a] | ram[a + 1] << 8
@@ -43,6 +50,17 @@ class LogitLens:
         columns = np.frombuffer(bytes(ram[weights_at:weights_at + rows * cols]), np.uint8).astype(np.int64)
         weights = (columns.reshape(cols, rows) - WEIGHT_BIAS).T      # column-major in RAM
         return cls(gains, gain_shift, weights, shift)
+
+    @classmethod
+    def _from_spectrum(cls, ram, symbols: dict[str, int]) -> "LogitLens":
+        names = (ZX_GAINS, ZX_WEIGHTS, ZX_GAIN_SHIFT, ZX_SHIFT)
+        if not all(name in symbols for name in names):
+            raise LensUnavailable(f"not in this build: {' / '.join(names)}")
+        gains_at, weights_at = symbols[ZX_GAINS], symbols[ZX_WEIGHTS]
+        gains = np.frombuffer(bytes(ram[gains_at:gains_at + EMBED_DIM]), np.int8).astype(np.int64)
+        rows = np.frombuffer(bytes(ram[weights_at:weights_at + VOCAB_SIZE * EMBED_DIM]), np.uint8).astype(np.int64)
+        weights = rows.reshape(VOCAB_SIZE, EMBED_DIM) - WEIGHT_BIAS    # row-major in RAM
+        return cls(gains, symbols[ZX_GAIN_SHIFT], weights, symbols[ZX_SHIFT])
 
     def logits(self, hidden) -> np.ndarray:
         """The logits `hidden` (EMBED_DIM int16) would give as the last layer's output."""

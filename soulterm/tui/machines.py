@@ -30,6 +30,9 @@ class MachineKind:
     image_name: str           # the image the build writes and Export copies (its suffix names it)
     medium: str               # what that image is, in the user's words
     built_files: tuple[str, ...]   # everything the build writes into its output folder
+    cpu: str                  # the processor's name, as the model panels say whose numbers they show
+    cycle_unit: str           # what its clock counts: "cycles", "T-states"
+    clock_owner: str          # the machine a count of them is timed on, in words
 
     @property
     def image_label(self) -> str:
@@ -80,9 +83,9 @@ class MachineKind:
 
 
 C64_KIND = MachineKind("c64", "C64", (".prg", ".d64"), DEFAULT_D64, PAL_CLOCK_HZ, "1 MHz",
-                       D64_NAME, "floppy", (PRG_NAME, D64_NAME, MAP_NAME))
+                       D64_NAME, "floppy", (PRG_NAME, D64_NAME, MAP_NAME), "6502", "cycles", "a PAL C64")
 ZX_KIND = MachineKind("zx", "Spectrum", (".tap",), DEFAULT_TAP, ZX_CLOCK_HZ, "3.5 MHz",
-                      TAP_NAME, "tape", (TAP_NAME, ZX_MAP_NAME))
+                      TAP_NAME, "tape", (TAP_NAME, ZX_MAP_NAME), "Z80", "T-states", "a Spectrum 48K")
 KINDS = {kind.name: kind for kind in (C64_KIND, ZX_KIND)}
 LOADABLE = tuple(suffix for kind in KINDS.values() for suffix in kind.suffixes)
 

@@ -1,54 +1,161 @@
 """Snapshots of the transformer's inner values, taken at the kernels' own symbols.
 
-Some values live in RAM only for a moment: VEC_H is overwritten by every
-layer, the 40-bit scores of a head by the next head. The host therefore stops
+Some values live in RAM only for a moment: the hidden state is overwritten
+by every layer, a head's scores by the next head. The host therefore stops
 the CPU (a breakpoint it keeps to itself) at a few routine entries named in
-the build map and copies what the panels need, then lets it go on:
+the build map and copies what the panels need, then lets it go on. Each
+machine's kernels have their own names and memory layout; a ProbeLayout says,
+per machine, which symbols to stop at for each moment and where each value
+lives and how its bytes are laid out (Numbers), so one recorder serves both:
 
-  forward_position / forward_prefill   a new position starts (at_t): its cycles begin
-  fw_layer / fw_layer_kv               VEC_H = the input of layer at_layer, and from
-                                       layer 1 on VEC_Z = the previous layer's FFN units
-  forward_logits                       VEC_H / VEC_Z after the last layer
-  argmax                               VEC_LOGITS, the logits of position at_t
-  at_weights                           SCORE_0..4: the 40-bit q.k of head at_head
-  at_weighted_sum                      SCORE_2..4 = q.k >> 14, at_max, the LUT weights
+  moment       C64 (6502, kernels/)        Spectrum (Z80, kernels/z80/)
+  position     forward_position/_prefill   forward_step/forward_prefill   a new position (its cycles begin)
+  layer        fw_layer / fw_layer_kv      fw_layer_kv                    h = layer L's input; from L = 1
+                                                                          on, z = the previous layer's FFN units
+  output       forward_logits              argmax                         h / z after the last layer
+  logits       argmax                      argmax                         the logits of the position
+  raw score    at_weights (every key j)    attend_head@summed (key j)     q.k in 40 bits
+  weights      at_weighted_sum             attend_head@means              q.k >> 14, the row's max, the
+                                                                          exp-LUT weights and their sum
 
-Between those stops the host samples the PC every SAMPLE_CYCLES; each sample
-is put down to a kernel (soulterm.player.attribution) and to the position
-being computed, and each position's exact cycle count comes from the
-cycle counter at the position probes. All of it is plain data (ProbeView),
-so the machine process can send it to the UI.
+The 6502 keeps a vector's low bytes and high bytes 128 apart and a score's
+five bytes in five planes; the Z80 keeps little-endian words and a score's
+bytes together, and sums one key's q.k (at_sum40) at a time, so its raw
+score is copied key by key. The numbers are the kernels' own: the 6502's
+q.k >> 14 in 24 bits, the Z80's in 32.
+
+Between those stops the host samples the PC every SAMPLE_CYCLES (the C64's;
+a faster clock scales it, as the host's slices); each sample
+is put down to a kernel (soulterm.player.attribution, with the machine's
+rules) and to the position being computed, and each position's exact cycle
+count comes from the cycle counter at the position probes. All of it is
+plain data (ProbeView), so the machine process can send it to the UI.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 
-from soulterm.player.attribution import Attribution
+from soulterm.player.attribution import RULES, Attribution
 from soulterm.soul.spec import CONTEXT, EMBED_DIM as E, FFN_DIM, N_LAYERS, VOCAB_SIZE
 
-SAMPLE_CYCLES = 4_999       # PC sample period (odd: no beat with the kernels' even loop lengths)
+SAMPLE_CYCLES = 4_999       # PC sample period on the C64 (odd: no beat with the kernels' even loop lengths)
 BEFORE_FIRST = -1           # position key for what runs before a turn's first position (tokenizer)
+VECTOR_HIGH = 128           # kernels/memory.inc: a 6502 vector's high bytes sit 128 after its low bytes
 
-# Symbols the probes stop at, and the RAM they read; a build without one says so.
-ENTRY_SYMBOLS = ("forward_position", "forward_prefill", "fw_layer", "fw_layer_kv", "forward_logits",
-                 "argmax", "at_weights", "at_weighted_sum")
-DATA_SYMBOLS = ("VEC_H", "VEC_Z", "VEC_LOGITS", "SCORE_0", "SCORE_1", "SCORE_2", "SCORE_3", "SCORE_4",
-                "at_t", "at_layer", "at_head", "at_max", "at_wsum", "ATT_WEIGHTS", "exp_lut")
-VECTOR_HIGH = 128           # kernels/memory.inc: a vector's high bytes sit 128 after its low bytes
+
+@dataclass(frozen=True)
+class Numbers:
+    """Where a run of integers lives in RAM: byte n (least significant first) of
+    number i is at `planes[n]` (a symbol and an offset from it) + i * `stride`."""
+
+    planes: tuple[tuple[str, int], ...]
+    stride: int
+    signed: bool = True
+
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for name, _ in self.planes))
+
+    def read(self, ram, symbols: dict[str, int], count: int, first: int = 0) -> tuple[int, ...]:
+        bases = [symbols[name] + offset for name, offset in self.planes]
+        top = 1 << (8 * len(bases) - 1)
+        out = []
+        for i in range(first, first + count):
+            value = 0
+            for n, base in enumerate(bases):
+                value |= ram[(base + i * self.stride) & 0xFFFF] << (8 * n)
+            out.append(value - 2 * top if self.signed and value & top else value)
+        return tuple(out)
+
+    def one(self, ram, symbols: dict[str, int]) -> int:
+        return self.read(ram, symbols, 1)[0]
+
+
+def split_vector(symbol: str) -> Numbers:
+    """A 6502 vector of int16: low bytes at the symbol, high bytes VECTOR_HIGH later."""
+    return Numbers(((symbol, 0), (symbol, VECTOR_HIGH)), 1)
+
+
+def packed(symbol: str, width: int, signed: bool = True) -> Numbers:
+    """Little-endian numbers of `width` bytes one after the other (the Z80's words)."""
+    return Numbers(tuple((symbol, n) for n in range(width)), width, signed)
+
+
+@dataclass(frozen=True)
+class ProbeLayout:
+    """What the probes stop at and read on one machine's kernels (see the module doc)."""
+
+    position_entries: tuple[str, ...]   # a position starts
+    layer_entries: tuple[str, ...]      # h = the input of layer `layer`
+    output_entry: str                   # h = the last layer's output
+    logits_entry: str                   # the logits are complete
+    raw_entry: str                      # the q.k sums are complete (all keys, or key `raw_key`)
+    weights_entry: str                  # the shifted scores, the max and the LUT weights are complete
+    position: str                       # byte: the position being computed
+    layer: str                          # byte: the layer being computed
+    head: str                           # byte: the head being computed
+    hidden: Numbers                     # EMBED_DIM int16
+    ffn: Numbers                        # FFN_DIM int16, after ReLU
+    logits: Numbers                     # VOCAB_SIZE int16
+    raw: Numbers                        # q.k per key (40 bits)
+    shifted: Numbers                    # q.k >> 14 per key
+    best: Numbers                       # the largest shifted score
+    weights: Numbers                    # the exp-LUT weight per key
+    weight_sum: Numbers
+    raw_key: tuple[str, str, str] | None = None   # one key at a time: j = (word at [0] - word at [1]) // the constant [2]
+
+    @property
+    def entry_symbols(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.position_entries + self.layer_entries + (
+            self.output_entry, self.logits_entry, self.raw_entry, self.weights_entry)))
+
+    @property
+    def data_symbols(self) -> tuple[str, ...]:
+        numbers = (self.hidden, self.ffn, self.logits, self.raw, self.shifted, self.best, self.weights,
+                   self.weight_sum)
+        key = self.raw_key or ()
+        return tuple(dict.fromkeys((self.position, self.layer, self.head, *key,
+                                    *(s for n in numbers for s in n.symbols))))
+
+
+PROBE_LAYOUTS = {
+    "c64": ProbeLayout(
+        position_entries=("forward_position", "forward_prefill"), layer_entries=("fw_layer", "fw_layer_kv"),
+        output_entry="forward_logits", logits_entry="argmax",
+        raw_entry="at_weights", weights_entry="at_weighted_sum",
+        position="at_t", layer="at_layer", head="at_head",
+        hidden=split_vector("VEC_H"), ffn=split_vector("VEC_Z"), logits=split_vector("VEC_LOGITS"),
+        raw=Numbers(tuple((f"SCORE_{n}", 0) for n in range(5)), 1),
+        shifted=Numbers(tuple((f"SCORE_{n}", 0) for n in (2, 3, 4)), 1),
+        best=Numbers((("at_max", 0), ("at_max", 1), ("at_max", 2)), 0),
+        weights=Numbers((("SCORE_0", 0),), 1, signed=False),        # at_weights keeps w there
+        weight_sum=packed("at_wsum", 2, signed=False),
+    ),
+    "zx": ProbeLayout(
+        position_entries=("forward_step", "forward_prefill"), layer_entries=("fw_layer_kv",),
+        output_entry="argmax", logits_entry="argmax",                 # fw_h and fw_ffn stay put for the logits
+        raw_entry="attend_head@summed", weights_entry="attend_head@means",
+        position="fw_pos", layer="fw_layer_index", head="fw_head",
+        hidden=packed("fw_h", 2), ffn=packed("fw_ffn", 2), logits=packed("fw_logits", 2),
+        raw=Numbers(tuple(("at_sum40", n) for n in range(5)), 0),
+        shifted=packed("at_scores", 4), best=packed("at_max", 4),
+        weights=packed("at_lut", 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
+        raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
+    ),
+}
 
 
 @dataclass(frozen=True)
 class ScoreSnapshot:
-    """One head's scores at one position, as the 6502 had them."""
+    """One head's scores at one position, as the CPU had them."""
 
     raw: tuple[int, ...]        # q.k per key position j (40-bit, signed)
-    shifted: tuple[int, ...]    # q.k >> 14 (24-bit, signed), as at_weights left it
-    best: int                   # at_max: the largest shifted score
+    shifted: tuple[int, ...]    # q.k >> 14, as the kernel keeps it (6502: 24-bit, Z80: 32-bit)
+    best: int                   # the largest shifted score
     weights: tuple[int, ...]    # the exp-LUT weight of every key position
-    weight_sum: int             # at_wsum
+    weight_sum: int             # their sum
 
 
 @dataclass
@@ -64,37 +171,27 @@ class ProbeView:
     samples: dict = field(default_factory=dict)                   # position -> {kernel: PC samples}
     current: int = BEFORE_FIRST                                   # position being computed
     first_position: int = 0
-    unavailable: str = ""                                         # why this machine has no probes at all
 
     @property
     def available(self) -> bool:
-        return not self.missing and not self.unavailable
-
-
-def read_vector(ram, address: int, length: int) -> tuple[int, ...]:
-    """`length` int16 values of a kernels vector (low bytes at +i, high at +128+i)."""
-    out = []
-    for i in range(length):
-        value = ram[address + i] | ram[address + VECTOR_HIGH + i] << 8
-        out.append(value - 0x10000 if value & 0x8000 else value)
-    return tuple(out)
-
-
-def _signed(value: int, bits: int) -> int:
-    return value - (1 << bits) if value & (1 << (bits - 1)) else value
+        return not self.missing
 
 
 class ProbeRecorder:
     """Lives in the machine's thread; `view()` may be called from any thread."""
 
-    def __init__(self, symbols: dict[str, int], unavailable: str = "") -> None:
-        """`unavailable`: one line saying why this machine's kernels cannot be probed (then none are)."""
+    def __init__(self, symbols: dict[str, int], machine: str = "c64") -> None:
+        """`machine`: the kind whose kernels run ("c64" | "zx"), for its ProbeLayout."""
         self.symbols = symbols
-        missing = [n for n in ENTRY_SYMBOLS + DATA_SYMBOLS if n not in symbols]
-        self.entries = {} if missing or unavailable else {symbols[n]: n for n in ENTRY_SYMBOLS}
-        self.attribution = Attribution(symbols)
+        self.layout = layout = PROBE_LAYOUTS[machine]
+        missing = [n for n in layout.entry_symbols + layout.data_symbols if n not in symbols]
+        self.entries: dict[int, list[str]] = {}      # address -> the moments there
+        if not missing:
+            for name in layout.entry_symbols:
+                self.entries.setdefault(symbols[name], []).append(name)
+        self.attribution = Attribution(symbols, RULES[machine])
         self._lock = threading.Lock()
-        self._view = ProbeView(missing=tuple(missing), unavailable=unavailable)
+        self._view = ProbeView(missing=tuple(missing))
         self._position_started: int | None = None
         self._prelude: dict[str, int] = {}      # samples while no position runs
         self._turn_over = True                  # the machine waited for a key: the next position starts a turn
@@ -105,7 +202,7 @@ class ProbeRecorder:
 
     def clear(self) -> None:
         with self._lock:
-            self._view = ProbeView(missing=self._view.missing, unavailable=self._view.unavailable)
+            self._view = ProbeView(missing=self._view.missing)
             self._position_started = None
             self._prelude = {}
             self._turn_over = True
@@ -114,40 +211,51 @@ class ProbeRecorder:
 
     def hit(self, pc: int, ram, cycles: int) -> None:
         """The CPU is at probe address `pc` (before that instruction runs)."""
-        name = self.entries.get(pc)
-        if name is None:
+        names = self.entries.get(pc)
+        if names is None:
             return
-        s = self.symbols
+        s, lay = self.symbols, self.layout
         with self._lock:
-            v = self._view
-            t = ram[s["at_t"]]
+            t = ram[s[lay.position]]
             if t >= CONTEXT:
                 return
-            if name in ("forward_position", "forward_prefill"):
-                self._start_position(t, cycles)
-            elif name in ("fw_layer", "fw_layer_kv", "forward_logits"):
-                stage = N_LAYERS if name == "forward_logits" else ram[s["at_layer"]]
-                if stage > N_LAYERS:
-                    return
-                v.hidden[(t, stage)] = read_vector(ram, s["VEC_H"], E)
-                if stage > 0:
-                    v.ffn[(t, stage - 1)] = tuple(max(0, x) for x in read_vector(ram, s["VEC_Z"], FFN_DIM))
-            elif name == "argmax":
-                v.logits[t] = read_vector(ram, s["VEC_LOGITS"], VOCAB_SIZE)
-            elif name == "at_weights":
-                key = (t, ram[s["at_layer"]], ram[s["at_head"]])
-                raw = tuple(_signed(sum(ram[s[f"SCORE_{n}"] + j] << (8 * n) for n in range(5)), 40)
-                            for j in range(t + 1))
-                v.scores[key] = ScoreSnapshot(raw, (), 0, (), 0)
-            elif name == "at_weighted_sum":
-                key = (t, ram[s["at_layer"]], ram[s["at_head"]])
+            for name in names:
+                self._moment(name, t, ram, cycles)
+
+    def _moment(self, name: str, t: int, ram, cycles: int) -> None:
+        s, lay = self.symbols, self.layout
+        if name in lay.position_entries:
+            self._start_position(t, cycles)
+        v = self._view
+        if name in lay.layer_entries or name == lay.output_entry:
+            stage = N_LAYERS if name == lay.output_entry else ram[s[lay.layer]]
+            if stage > N_LAYERS:
+                return
+            v.hidden[(t, stage)] = lay.hidden.read(ram, s, E)
+            if stage > 0:
+                v.ffn[(t, stage - 1)] = lay.ffn.read(ram, s, FFN_DIM)
+        if name == lay.logits_entry:
+            v.logits[t] = lay.logits.read(ram, s, VOCAB_SIZE)
+        if name == lay.raw_entry:
+            key = (t, ram[s[lay.layer]], ram[s[lay.head]])
+            if lay.raw_key is None:
+                raw = lay.raw.read(ram, s, t + 1)
+            else:   # one key's sum: key j follows the keys before it
+                word = lambda name: ram[s[name]] | ram[s[name] + 1] << 8   # noqa: E731
+                at, first, stride = lay.raw_key
+                j = (word(at) - word(first)) // s[stride]
                 before = v.scores.get(key)
-                shifted = tuple(_signed(sum(ram[s[f"SCORE_{n}"] + j] << (8 * (n - 2)) for n in (2, 3, 4)), 24)
-                                for j in range(t + 1))
-                best = _signed(ram[s["at_max"]] | ram[s["at_max"] + 1] << 8 | ram[s["at_max"] + 2] << 16, 24)
-                weights = tuple(ram[s["SCORE_0"] + j] for j in range(t + 1))   # at_weights keeps w there
-                v.scores[key] = ScoreSnapshot(before.raw if before else (), shifted, best, weights,
-                                              ram[s["at_wsum"]] | ram[s["at_wsum"] + 1] << 8)
+                earlier = before.raw if before else ()
+                if not 0 <= j <= t or len(earlier) < j:
+                    return                  # the probes came in after this head's first keys
+                raw = earlier[:j] + (lay.raw.one(ram, s),)
+            v.scores[key] = ScoreSnapshot(raw, (), 0, (), 0)
+        if name == lay.weights_entry:
+            key = (t, ram[s[lay.layer]], ram[s[lay.head]])
+            before = v.scores.get(key)
+            v.scores[key] = ScoreSnapshot(before.raw if before else (), lay.shifted.read(ram, s, t + 1),
+                                          lay.best.one(ram, s), lay.weights.read(ram, s, t + 1),
+                                          lay.weight_sum.one(ram, s))
 
     def _start_position(self, t: int, cycles: int) -> None:
         v = self._view
@@ -156,7 +264,7 @@ class ProbeRecorder:
             # first position need not be 0, which start-up computes once): what ran since the
             # machine last waited for a key (reading the line, the tokenizer) is its prelude.
             previous = v
-            v = self._view = ProbeView(missing=v.missing, unavailable=v.unavailable, first_position=t,
+            v = self._view = ProbeView(missing=v.missing, first_position=t,
                                        samples={BEFORE_FIRST: self._prelude})
             self._prelude = {}
             # Positions before t were computed earlier (start-up computes position 0, always
@@ -196,7 +304,7 @@ class ProbeRecorder:
         with self._lock:
             v = self._view
             return ProbeView(
-                missing=v.missing, unavailable=v.unavailable, hidden=dict(v.hidden), ffn=dict(v.ffn), logits=dict(v.logits),
+                missing=v.missing, hidden=dict(v.hidden), ffn=dict(v.ffn), logits=dict(v.logits),
                 scores=dict(v.scores), position_cycles=dict(v.position_cycles),
                 samples={p: dict(c) for p, c in v.samples.items()}, current=v.current,
                 first_position=v.first_position)

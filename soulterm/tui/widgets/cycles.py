@@ -1,9 +1,10 @@
-"""Where the cycles go: per token, the 6502's cycles by kernel.
+"""Where the cycles go: per token, the CPU's cycles (the 6502's, the Z80's T-states) by kernel.
 
 Each position's cycle count is exact (the cycle counter when the position
 started and ended). How it splits between kernels comes from PC samples
 taken every few thousand cycles, each put down to a kernel by the build
-map's symbols (soulterm.player.attribution): a kernel's bar is its share of
+map's symbols and the machine's rules (soulterm.player.attribution: the
+6502's and the Z80's routine names differ): a kernel's bar is its share of
 the samples times the exact count. Also: totals for the reply, and the
 cycles per token over the turn as a small plot.
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from soulterm.tui.host import PAL_CLOCK_HZ
 from soulterm.tui.probes import BEFORE_FIRST, ProbeView
 from soulterm.tui.widgets.insight import InsightPanel, bar, sparkline
 
@@ -52,12 +52,13 @@ class CyclesPanel(InsightPanel):
         if not done:
             text.append("no position finished yet this turn", style="dim")
             return text
+        kind = self.machine_kind()
         position = done[-1]
         total = view.position_cycles[position]
         rows = estimated_cycles(total, view.samples.get(position, {}))
         samples = sum(n for _, _, n in rows)
-        text.append(f"position {position}: {total:,} cycles", style="bold")
-        text.append(f" ({total / PAL_CLOCK_HZ:.2f} s on a PAL C64, {samples} PC samples)\n", style="dim")
+        text.append(f"position {position}: {total:,} {kind.cycle_unit}", style="bold")
+        text.append(f" ({total / kind.clock_hz:.2f} s on {kind.clock_owner}, {samples} PC samples)\n", style="dim")
         heads = [(k.split()[-1], c) for k, c, _ in rows if k.startswith("attention L")]
         rows = merge_heads(rows)
         top = rows[0][1] if rows else 1
@@ -72,13 +73,13 @@ class CyclesPanel(InsightPanel):
             text.append("  ".join(f"{name} {cycles // 1000}k" for name, cycles in sorted(heads)))
             text.append("\n")
         turn = sum(view.position_cycles.values())
-        text.append(f"\nreply so far: {turn:,} cycles over {len(done)} positions", style="bold")
-        text.append(f" ({turn / PAL_CLOCK_HZ:.1f} s at 1 MHz)\n", style="dim")
+        text.append(f"\nreply so far: {turn:,} {kind.cycle_unit} over {len(done)} positions", style="bold")
+        text.append(f" ({turn / kind.clock_hz:.1f} s at {kind.clock_label})\n", style="dim")
         prelude = sum(view.samples.get(BEFORE_FIRST, {}).values())
         if prelude:
             text.append(f"before the first position (line, tokenizer): {prelude} samples\n", style="dim")
         per_token = [view.position_cycles[p] for p in done]
-        text.append("cycles/token ", style="dim")
+        text.append(f"{kind.cycle_unit}/token ", style="dim")
         text.append(sparkline(per_token), style="yellow")
         text.append(f"  {min(per_token):,}..{max(per_token):,}\n")
         return text

@@ -5,7 +5,8 @@ units after ReLU as a strip (height = activation, blank = zero) with how
 many are zero (sparsity); the residual stream's size (RMS, in Q8.8 units)
 after the embedding and after each layer; and the logit lens: the token
 each of those hidden states would pick if it were the last layer's (RMSNorm
-and the output matrix applied to it, with the weights read from RAM).
+and the output matrix applied to it, with the weights read from RAM). The
+numbers are the CPU's: the 6502's VEC_H and VEC_Z, the Z80's fw_h and fw_ffn.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class InsideLayerPanel(InsightPanel):
     def lens(self) -> LogitLens | None:
         if self._lens is None and not self._lens_error and self._ram is not None:
             try:
-                self._lens = LogitLens.from_ram(self._ram, self._map.symbols)
+                self._lens = LogitLens.from_ram(self._ram, self._map.symbols, self._map.machine)
             except LensUnavailable as exc:
                 self._lens_error = str(exc)
         return self._lens

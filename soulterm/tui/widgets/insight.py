@@ -15,6 +15,7 @@ from textual.widget import Widget
 
 from soulterm.soul.spec import CONTEXT
 from soulterm.tui.buildmap import BuildMap
+from soulterm.tui.machines import KINDS, MachineKind
 from soulterm.tui.probes import ProbeView
 
 BAR_CELLS = " ▏▎▍▌▋▊▉█"      # eighths of a cell, for bars
@@ -84,8 +85,6 @@ class InsightPanel(Widget, can_focus=True):
         view = self._view
         if view is None:
             return Text("waiting for the soulplayer to run...", style="dim")
-        if view.unavailable:
-            return Text(view.unavailable, style="dim")
         if view.missing:
             return Text(f"not in this build: {', '.join(view.missing[:4])}"
                         f"{' ...' if len(view.missing) > 4 else ''}", style="dim")
@@ -93,6 +92,10 @@ class InsightPanel(Widget, can_focus=True):
 
     def render_view(self, view: ProbeView) -> Text:
         raise NotImplementedError
+
+    def machine_kind(self) -> MachineKind:
+        """The machine whose kernels the numbers come from (the build map's)."""
+        return KINDS[self._map.machine]
 
     def token_text(self, token: int) -> str:
         """A token as shown in the panels: spaces visible, specials named."""

@@ -1,10 +1,10 @@
 """Next token: the soul's top candidates after the logits kernel.
 
-For the latest position whose logits the 6502 computed (VEC_LOGITS, copied
-by the probes when `argmax` starts), the 8 highest-scoring tokens among
-those the soulplayer may choose (ids 3..127), with their logit (Q8.8) and
-softmax share as a bar; the chosen one (the 6502's argmax, the token that
-came next in the context) is marked. Below, for the prompt positions,
+For the latest position whose logits the CPU computed (the 6502's
+VEC_LOGITS, the Z80's fw_logits, copied by the probes when `argmax` starts),
+the 8 highest-scoring tokens among those the soulplayer may choose (ids
+3..127), with their logit (Q8.8) and softmax share as a bar; the chosen one
+(the kernels' argmax, the token that came next in the context) is marked. Below, for the prompt positions,
 which token came next. Left/Right walk back through the turn's positions.
 """
 
@@ -28,7 +28,7 @@ BAR_WIDTH = 20
 @dataclass(frozen=True)
 class Candidate:
     token: int
-    logit: int           # as the 6502 computed it (Q8.8)
+    logit: int           # as the CPU computed it (Q8.8)
     share: float         # softmax probability over the choosable tokens
     chosen: bool
 
@@ -58,7 +58,7 @@ class NextTokenPanel(InsightPanel):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.back = 0            # positions back from the latest (0: follow the 6502)
+        self.back = 0            # positions back from the latest (0: follow the CPU)
 
     def action_position(self, delta: int) -> None:
         if self._view is None or not self._view.logits:
@@ -82,7 +82,7 @@ class NextTokenPanel(InsightPanel):
             here = self.token_text(context[position]) if position < len(context) else "?"
             text.append(f"position {position} ", style="bold")
             text.append(f"after {here!s}", style="bold")
-            text.append("   (following the 6502)" if self.back == 0 else f"   ({self.back} back, → to follow)",
+            text.append(f"   (following the {self.machine_kind().cpu})" if self.back == 0 else f"   ({self.back} back, → to follow)",
                         style="dim")
             text.append("\n")
             text.append(f"{'token':<10}{'logit':>7}{'  Q8.8':>8}  share\n", style="dim")

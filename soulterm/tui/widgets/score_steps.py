@@ -1,13 +1,15 @@
-"""One attention score, step by step, as the 6502 computed it.
+"""One attention score, step by step, as the CPU computed it.
 
 Pick a head (1-8, or Up/Down for the layer) and a key position (Left/Right).
 For the latest position that head ran at, the numbers from RAM, in the
-order attention.s makes them: q.k as a 40-bit sum (SCORE_0..4, copied when
-`at_weights` starts), the same >> 14 and the row's largest (copied when
-`at_weighted_sum` starts), the exp-LUT index max - f clamped to 127, the LUT
-weight the kernel stored, and the normalised weight (weight / row sum: the
-divide in at_divide). Beside each step, the attention.s line that did it,
-found through the build map's symbols and line table.
+order the kernel makes them: q.k as a 40-bit sum, the same >> 14 and the
+row's largest, the exp-LUT index max - f clamped to 127, the LUT weight the
+kernel stored, and the normalised weight (weight / row sum: the divide the
+kernel does in its weighted mean). On the C64 the 40-bit sums are SCORE_0..4
+(copied when `at_weights` starts) and f is kept in 24 bits; the Z80 sums
+one key at a time in at_sum40 (copied at attend_head@summed, key by key) and
+keeps f in 32 bits (at_scores). Beside each step, the attention.s line that
+did it, found through the build map's symbols and line table.
 """
 
 from __future__ import annotations
@@ -24,14 +26,29 @@ from soulterm.tui.widgets.insight import InsightPanel
 HEADS = N_LAYERS * N_HEADS
 LUT_LAST = 127
 
-# step -> (the symbol its code starts at, a word of the line that does it)
+# Per machine: step -> (the symbol its code starts at, a word of the line that does it)
 STEP_SOURCES = {
-    "q.k": ("at_score_slots_end", "score ="),
-    ">> 14": ("at_weights@shift", "asl"),
-    "max": ("at_weights@find_max", "sbc at_max"),
-    "index": ("at_weights@weight", "M - f"),
-    "weight": ("at_weights@near", "exp_lut"),
-    "normalised": ("at_divide", "sdiv_sat16"),
+    "c64": {
+        "q.k": ("at_score_slots_end", "score ="),
+        ">> 14": ("at_weights@shift", "asl"),
+        "max": ("at_weights@find_max", "sbc at_max"),
+        "index": ("at_weights@weight", "M - f"),
+        "weight": ("at_weights@near", "exp_lut"),
+        "normalised": ("at_divide", "sdiv_sat16"),
+    },
+    "zx": {
+        "q.k": ("attend_head@dot", "mul16s"),
+        ">> 14": ("attend_head@summed", "sra32"),
+        "max": ("attend_head@max", "sign of"),
+        "index": ("attend_head@weight", "difference"),
+        "weight": ("attend_head@near", "exp_lut"),
+        "normalised": ("attend_head@dimension", "div32s_floor_q16"),
+    },
+}
+# Per machine: what the q.k and >> 14 rows say about where their numbers are kept.
+STEP_NOTES = {
+    "c64": ("(40-bit)", "score f"),
+    "zx": ("(40-bit at_sum40)", "score f (32-bit at_scores)"),
 }
 SOURCE_SEARCH_BYTES = 96      # how far past the symbol to look for that line
 
@@ -85,7 +102,7 @@ class ScoreStepsPanel(InsightPanel):
     def _source(self, step: str) -> str:
         """The attention.s line that does `step`: the first line after its symbol
         that contains its word (else the symbol's own line), as file:line and text."""
-        symbol, word = STEP_SOURCES[step]
+        symbol, word = STEP_SOURCES[self._map.machine][step]
         start = self._map.symbols.get(symbol)
         if start is None:
             return "(not in this build)"
@@ -117,12 +134,18 @@ class ScoreStepsPanel(InsightPanel):
         context = self.context()
         name = lambda p: self.token_text(context[p]) if p < len(context) else "?"
         text.append(f"query position {t} ({name(t)}) · key position {j} ({name(j)})\n", style="bold")
-        raw, shifted = s.raw[j], s.shifted[j]
+        shifted = s.shifted[j]
         index = min(LUT_LAST, s.best - shifted)
         share = s.weights[j] / s.weight_sum if s.weight_sum else 0.0
+        raw_note, shifted_note = STEP_NOTES[self._map.machine]
+        if j < len(s.raw):
+            raw = s.raw[j]
+            q_k = (f"{raw:,}", f"${raw & 0xFF_FFFF_FFFF:010X}  {raw_note}")
+        else:           # the probes began after this head had summed key j
+            q_k = ("not seen", "the probes came in after this sum")
         steps = (
-            ("q.k", f"{raw:,}", f"${raw & 0xFF_FFFF_FFFF:010X}  (40-bit)"),
-            (">> 14", f"{shifted:,}", "score f"),
+            ("q.k", *q_k),
+            (">> 14", f"{shifted:,}", shifted_note),
             ("max", f"{s.best:,}", "largest f of the row"),
             ("index", f"{index}", f"min(127, {s.best:,} - {shifted:,})"),
             ("weight", f"{s.weights[j]}", "exp_lut[index]"),

@@ -1,0 +1,246 @@
+"""On the Spectrum the probes copy the Z80's own numbers, and they equal the integer engine's.
+
+Builds the Spectrum player from the shipped soul (the map must name the
+probe points: attend_head@summed and @means), boots its tape on a
+MachineHost the way the app does and types a short prompt. The host stops
+at the Z80 kernels' symbols (ProbeLayout "zx") and copies fw_h, fw_ffn,
+fw_logits, at_sum40, at_scores, at_max, at_lut and at_lut_sum out of
+emulated RAM; every one is compared with the engine's value for the same
+position, layer and head, as test_tui_probes.py does for the 6502. Then the
+four model panels are fed that view and must show those numbers.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.player.attribution import RULES, Attribution
+from soulterm.soul import spec
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.tui.buildmap import BuildMap
+from soulterm.tui.host import MachineHost
+from soulterm.tui.lens import LogitLens
+from soulterm.tui.probes import BEFORE_FIRST
+from soulterm.zx import Spectrum
+from soulterm.zx.build import build_spectrum_player
+from soulterm.zx.rom import CLOCK_HZ
+
+from test_tui_probes import engine_expectations
+
+PROMPT = "hello"
+REPLY_SECONDS = 120       # a hang guard only: the Z80's reply takes a few seconds
+
+
+@pytest.fixture(scope="module")
+def spectrum_build(tmp_path_factory):
+    """(tape, map path) of the player built from the shipped soul."""
+    tap_path, map_path, _built = build_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER,
+                                                       tmp_path_factory.mktemp("zx"))
+    return tap_path, map_path
+
+
+@pytest.fixture(scope="module")
+def run(spectrum_build):
+    """(probe view, RAM copy, map) after the reply to PROMPT, the first turn after boot."""
+    tap_path, map_path = spectrum_build
+    build_map = BuildMap.load(map_path)
+    machine = Spectrum()
+    host = MachineHost(machine, build_map)
+    host.load(tap_path)
+    host.start()
+    try:
+        _wait(lambda: machine.waiting_for_input)
+        host.type_text(PROMPT + "\r")
+        _wait(lambda: not machine.waiting_for_input)
+        _wait(lambda: machine.waiting_for_input)
+        view = host.observe_probes()
+        ram = bytes(machine.ram)
+    finally:
+        host.stop()
+    return view, ram, build_map
+
+
+def _wait(condition) -> None:
+    deadline = time.monotonic() + REPLY_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, "the Spectrum's soulplayer did not get there"
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def engine_run():
+    engine = Engine(load_soul(DEFAULT_SOUL))
+    reply = engine.reply(Tokenizer.load(DEFAULT_TOKENIZER), PROMPT)
+    tokens = reply.context + reply.ids
+    return reply, tokens, engine_expectations(engine, tokens), engine
+
+
+def _computed(reply, tokens) -> list[int]:
+    """The positions whose logits the player computed (the last prompt position on)."""
+    return list(range(len(reply.context) - 1, len(tokens) - (0 if reply.ended else 1)))
+
+
+def test_hidden_states_ffn_units_and_logits_are_the_z80s_and_equal_the_engine(run, engine_run):
+    view, _ram, _map = run
+    reply, tokens, expected, _engine = engine_run
+    assert view.available, view.missing
+    for t in range(len(reply.context)):            # every position: the embedding and layer 0
+        np.testing.assert_array_equal(view.hidden[(t, 0)], expected["hidden"][(t, 0)], err_msg=f"embed {t}")
+        np.testing.assert_array_equal(view.hidden[(t, 1)], expected["hidden"][(t, 1)], err_msg=f"layer 0 {t}")
+        np.testing.assert_array_equal(view.ffn[(t, 0)], expected["ffn"][(t, 0)], err_msg=f"ffn 0 {t}")
+    computed = _computed(reply, tokens)
+    assert sorted(view.logits) == computed
+    assert not [t for t in range(len(reply.context) - 1) if (t, spec.N_LAYERS) in view.hidden]   # prefilled
+    for t in computed:
+        np.testing.assert_array_equal(view.hidden[(t, 2)], expected["hidden"][(t, 2)], err_msg=f"layer 1 {t}")
+        np.testing.assert_array_equal(view.ffn[(t, 1)], expected["ffn"][(t, 1)], err_msg=f"ffn 1 {t}")
+        np.testing.assert_array_equal(view.logits[t], expected["logits"][t], err_msg=f"logits {t}")
+
+
+def test_every_score_step_is_the_z80s_and_equals_the_engine(run, engine_run):
+    view, _ram, _map = run
+    reply, tokens, expected, _engine = engine_run
+    prefilled = len(reply.context) - 1                # layer 0's heads only
+    assert len(view.scores) == prefilled * spec.N_HEADS + len(_computed(reply, tokens)) * 2 * spec.N_HEADS
+    for key, snapshot in view.scores.items():
+        raw, shifted, lut = expected["scores"][key]
+        assert list(snapshot.raw) == list(raw), key              # at_sum40, key by key
+        assert list(snapshot.shifted) == list(shifted), key      # at_scores (32-bit)
+        assert snapshot.best == max(shifted), key
+        assert list(snapshot.weights) == list(lut), key          # at_lut
+        assert snapshot.weight_sum == int(lut.sum()), key
+
+
+def test_the_logit_lens_from_the_spectrums_ram_equals_the_engine(run, engine_run):
+    view, ram, build_map = run
+    _reply, _tokens, expected, engine = engine_run
+    lens = LogitLens.from_ram(ram, build_map.symbols, "zx")
+    for (t, stage), hidden in view.hidden.items():
+        np.testing.assert_array_equal(lens.logits(hidden), engine.logits_of(expected["hidden"][(t, stage)]))
+    for t, logits in view.logits.items():
+        np.testing.assert_array_equal(lens.logits(view.hidden[(t, spec.N_LAYERS)]), logits)
+
+
+def test_t_states_per_position_and_the_samples_by_z80_kernel(run, engine_run):
+    view, _ram, _map = run
+    reply, tokens, _expected, _engine = engine_run
+    # The first turn after boot computes position 0 (SEP) too; later turns keep it in the cache.
+    assert view.first_position == 0
+    assert sorted(view.position_cycles) == list(range(0, len(tokens) - (0 if reply.ended else 1)))
+    prefill, full = view.position_cycles[1], view.position_cycles[len(reply.context)]
+    assert 1_000_000 < prefill < full              # forward_prefill skips layer 1's attention, FFN, logits
+    kernels = set().union(*(counts for counts in view.samples.values()))
+    assert {"matvec q", "matvec k", "matvec v", "matvec o", "ffn", "logits", "rmsnorm", "embed"} <= kernels
+    assert {f"attention L{layer}H{head}" for layer in range(2) for head in range(4)} <= kernels
+    assert not kernels & {"helper", "other"}        # every helper's samples go to its caller
+    assert "tokenizer" in view.samples[BEFORE_FIRST]
+
+
+def test_a_z80_helper_is_put_down_to_the_routine_that_called_it(run):
+    _view, ram, build_map = run
+    s = build_map.symbols
+    attribution = Attribution(s, RULES["zx"])
+    memory = bytearray(ram)
+    stack = 0xFF00
+    # In mul16s, called from attend_head's dot product with three words pushed before the call.
+    call = next(a for a in range(s["attend_head@dot"], s["attend_head@max"])
+                if memory[a] == 0xCD and memory[a + 1] | memory[a + 2] << 8 == s["mul16s"])
+    words = [0x1234, call + 3, 0x0002, 0x8000]       # mul16s's own push, the return, the caller's pushes
+    for i, word in enumerate(words):
+        memory[stack + 2 * i], memory[stack + 2 * i + 1] = word & 0xFF, word >> 8
+    memory[s["fw_layer_index"]], memory[s["fw_head"]] = 1, 2
+    assert attribution.kernel_of(s["mul16s"] + 3, stack, memory) == "attention L1H2"
+    memory[s["fw_layer_index"]] = 0xFF                # no head running: the kind alone
+    assert attribution.kernel_of(s["mul16s"] + 3, stack, memory) == "attention"
+    memory[s["mv_w"]], memory[s["mv_w"] + 1] = s["soul_l1_proj"] & 0xFF, s["soul_l1_proj"] >> 8
+    assert attribution.kernel_of(s["mv_row"], stack, memory) == "matvec o"
+    assert attribution.kernel_of(0x0038, stack, memory) == "ROM"
+
+
+# -- the panels show the Z80's numbers ----------------------------------------------------
+
+def _panel(panel_class, run):
+    from soulterm.tui.widgets.insight import ProbesObserved
+
+    view, ram, build_map = run
+    panel = panel_class()
+    panel.on_probes_observed(ProbesObserved(view, build_map, bytearray(ram)))
+    return panel, panel.render().plain
+
+
+def test_next_token_panel_shows_the_z80s_logits(run, engine_run):
+    from soulterm.tui.widgets.next_token import CANDIDATES, NextTokenPanel
+
+    reply, tokens, expected, engine = engine_run
+    panel, text = _panel(NextTokenPanel, run)
+    last = _computed(reply, tokens)[-1]
+    assert text.startswith(f"position {last} ") and "(following the Z80)" in text
+    logits = expected["logits"][last]
+    best = sorted(range(spec.FIRST_CHOOSABLE, spec.VOCAB_SIZE), key=lambda i: (-logits[i], i))[:CANDIDATES]
+    rows = text.splitlines()[2:2 + CANDIDATES]
+    assert [int(line[10:17]) for line in rows] == [int(logits[i]) for i in best]
+    chosen = [line for line in rows if "◀ chosen" in line]
+    assert len(chosen) == 1 and chosen[0].startswith(panel.token_text(engine.next_token(logits))[:9])
+
+
+def test_inside_layer_panel_shows_the_z80s_units_and_lens(run, engine_run):
+    from soulterm.tui.widgets.inside_layer import InsideLayerPanel
+
+    reply, tokens, expected, engine = engine_run
+    panel, text = _panel(InsideLayerPanel, run)
+    last = _computed(reply, tokens)[-1]
+    assert text.startswith(f"position {last}, ")
+    for layer in range(spec.N_LAYERS):
+        zeros = int((expected["ffn"][(last, layer)] == 0).sum())
+        assert f"FFN {layer} " in text and f"  {zeros}/{spec.FFN_DIM} zero" in text
+    for stage, name in enumerate(("embedding", "layer 0", "layer 1")):
+        logits = engine.logits_of(expected["hidden"][(last, stage)])
+        pick = engine.next_token(logits)
+        line = next(line for line in text.splitlines() if line.startswith(name))
+        assert f"   {panel.token_text(pick)[:10]:<10} {int(logits[pick]):>6}" in line
+
+
+def test_score_panel_shows_the_z80s_steps_and_their_lines(run, engine_run):
+    from soulterm.tui.widgets.score_steps import ScoreStepsPanel
+
+    reply, tokens, expected, _engine = engine_run
+    panel, _text = _panel(ScoreStepsPanel, run)
+    last = _computed(reply, tokens)[-1]
+    panel.action_head(5)                        # L1H1
+    panel.action_key(-2)
+    text = panel.render().plain
+    raw, shifted, lut = expected["scores"][(last, 1, 1)]
+    j = last - 2
+    lines = text.splitlines()
+    value = lambda step: next(line for line in lines if line.startswith(step))[11:27].strip()  # noqa: E731
+    assert f"query position {last} " in text and f"key position {j} " in text
+    assert value("q.k") == f"{int(raw[j]):,}" and value(">> 14") == f"{int(shifted[j]):,}"
+    assert value("max") == f"{int(shifted.max()):,}" and value("weight") == str(int(lut[j]))
+    assert value("normalised") == f"{lut[j] / lut.sum() * 100:.1f}%"
+    assert "at_sum40" in text and "32-bit at_scores" in text
+    for source in ("call mul16s", "call sra32", "sign of", "difference", "ld hl,exp_lut", "call div32s_floor_q16"):
+        assert any(line.lstrip().startswith("attention.s:") and source in line for line in lines), source
+
+
+def test_cycles_panel_counts_the_z80s_t_states(run):
+    from soulterm.tui.widgets.cycles import CyclesPanel
+
+    view = run[0]
+    _panel_, text = _panel(CyclesPanel, run)
+    last = max(view.position_cycles)
+    total = view.position_cycles[last]
+    assert text.startswith(f"position {last}: {total:,} T-states ({total / CLOCK_HZ:.2f} s on a Spectrum 48K")
+    turn = sum(view.position_cycles.values())
+    assert f"reply so far: {turn:,} T-states over {len(view.position_cycles)} positions" in text
+    assert f"({turn / CLOCK_HZ:.1f} s at 3.5 MHz)" in text
+    shown = [int(line[40:50].replace(",", "")) for line in text.splitlines()[1:]
+             if len(line) > 50 and line[15:16] in "█▏▎▍▌▋▊▉ " and line[40:50].strip().replace(",", "").isdigit()]
+    assert len(shown) >= 8
+    assert abs(sum(shown) - total) <= len(shown)    # rounding only
+    assert "attention by head " in text and "L1H3" in text
