@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 
 from soulterm.soul import spec  # noqa: E402
 from soulterm.soul.engine import Engine  # noqa: E402
-from soulterm.soul.model import (SoulModel, fake_quant_weight, quantize_bias,  # noqa: E402
+from soulterm.soul.model import (NORM_SCALE, SoulModel, fake_quant_weight, quantize_bias,  # noqa: E402
                                  quantize_weight)
 from soulterm.soul.soulfile import Soul  # noqa: E402
 
@@ -110,15 +110,16 @@ def test_float_model_tracks_the_integer_engine():
 
 
 def test_fixed_norm_gains_export_the_scaled_matrices_and_track_the_engine():
-    """fix_norm_gains(1.0, 8): the norms export as exactly 1.0, the matrices they feed as
-    8 x their parameters, and the float model still computes what the engine does."""
+    """fix_norm_gains(1.0): the norms export as exactly 1.0, the matrices they feed as
+    NORM_SCALE (8) x their parameters, and the float model still computes what the engine does."""
     torch.manual_seed(5)
     model = SoulModel()
     with torch.no_grad():      # the used matrices as a fresh model's, so attention stays as soft
         for name, param in model.soul_parameters().items():
             if name.split(".")[-1] in ("q", "k", "v", "fc1_w", "out"):
                 param /= 8.0
-    model.fix_norm_gains(1.0, 8.0)
+    model.fix_norm_gains(1.0)
+    assert model.matrix_scale == NORM_SCALE == 8.0
     model.exact_attention = True
     arrays = model.export_arrays()
     for name, param in model.soul_parameters().items():

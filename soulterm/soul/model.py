@@ -138,19 +138,19 @@ class SoulModel(nn.Module):
         self.range_excess = torch.zeros(())
         # With fixed norm gains (fix_norm_gains), the matrices a norm feeds (q, k, v, fc1
         # and out) are used, and exported, as this multiple of their parameters: the
-        # scale learned gains would give (10-16 in the shipped souls) lives in the matrix,
-        # whose per-tensor shift absorbs it, while weight decay and Adam's steps see the
-        # parameters at their usual size.
+        # scale learned gains would give lives in the matrix, whose per-tensor shift
+        # absorbs it, while weight decay and Adam's steps see the parameters at their
+        # usual size.
         self.matrix_scale = 1.0
 
-    def fix_norm_gains(self, value: float, matrix_scale: float = 1.0) -> None:
-        """Hold every RMSNorm gain at `value` (not learned) and scale the matrices the
-        norms feed by `matrix_scale`: TrainConfig.norm_gain and norm_gain_scale."""
+    def fix_norm_gains(self, value: float) -> None:
+        """Hold every RMSNorm gain at `value` (not learned, TrainConfig.norm_gain) and use
+        the matrices the norms feed as NORM_SCALE / value times their parameters."""
         for gain in self.norm_gains():
             with torch.no_grad():
                 gain.fill_(value)
             gain.requires_grad_(False)
-        self.matrix_scale = matrix_scale
+        self.matrix_scale = NORM_SCALE / value
 
     def _after_norm(self, name: str, weight: torch.Tensor) -> torch.Tensor:
         """The matrix as used: scaled when it takes a norm's output (matrix_scale)."""
@@ -242,6 +242,10 @@ class SoulModel(nn.Module):
 
 
 _NORM_FED = ("q", "k", "v", "fc1_w", "out")     # the matrices whose input is a norm's output
+# With fixed norm gains, gain x matrix scale: about what learned gains grow to on the
+# built-in corpus (10-16), so weight decay and Adam see the matrices' parameters at
+# their usual size (docs/soul.md, fifth round).
+NORM_SCALE = 8.0
 
 
 def _matvec(x: torch.Tensor, w: torch.Tensor, b: nn.Parameter | None = None) -> torch.Tensor:
@@ -338,7 +342,7 @@ def load_float_replier(checkpoint_path) -> FloatReplier:
     model.exact_attention = bool(saved.get("exact_attention", False))
     config = saved.get("config") if isinstance(saved.get("config"), dict) else {}
     if config.get("norm_gain", 0) > 0:
-        model.fix_norm_gains(config["norm_gain"], config.get("norm_gain_scale", 1.0))
+        model.fix_norm_gains(config["norm_gain"])
     try:
         tokenizer = Tokenizer.load(model_file.parent / "tokenizer.json")
     except TokenizerError as exc:

@@ -122,12 +122,11 @@ class TrainConfig:
     range_limit: float = 6.0
     # Fixed RMSNorm gains (issue 13): > 0 holds every norm's gains at this value instead
     # of learning them, so a normalised activation is at most sqrt(32) x norm_gain (an
-    # RMS of 1 at most): with 1.0 no input of q/k/v, fc1 or the logits is ever "wide".
-    # The matrix after a norm learns the per-channel scale instead. 0: learned gains.
+    # RMS of 1 at most): with 1.0 no input of q/k/v, fc1 or the logits is ever "wide",
+    # with 0.5 most are "small". The matrices those norms feed (q, k, v, fc1, out) are
+    # used and exported as NORM_SCALE / norm_gain times their parameters, so the scale
+    # learned gains reach lives in them (model.fix_norm_gains). 0: learned gains.
     norm_gain: float = 0.0
-    # ... and the matrices those norms feed (q, k, v, fc1, out) are trained and exported
-    # as this multiple of their parameters, the scale learned gains reach (model.py).
-    norm_gain_scale: float = 8.0
     # One thread: the tensors are small, and on a shared 2-core machine two
     # spinning OpenMP threads measured 10x slower per epoch than one.
     threads: int = 1                   # torch CPU threads; 0: torch's default
@@ -291,7 +290,7 @@ class _Run:
         _seed_everything(cfg.seed)
         model = SoulModel().to(self.device)
         if cfg.norm_gain > 0:
-            model.fix_norm_gains(cfg.norm_gain, cfg.norm_gain_scale)
+            model.fix_norm_gains(cfg.norm_gain)
         decay, no_decay = _parameter_groups(model)
         optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": cfg.weight_decay},
