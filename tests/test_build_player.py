@@ -167,6 +167,7 @@ def test_a_word_list_too_long_for_memory_fails_naming_its_bytes(tmp_path):
     message = str(caught.value)
     needed = len(word_list_include_bytes(tokenizer))
     assert len(message.splitlines()) == 1 and f"needs {needed:,} bytes" in message
+    assert "--spelling-chars" in message                    # what to do about it
     free = int(message.split("; ")[1].split(" are free")[0].replace(",", ""))
     assert free < needed
     fits = Tokenizer.load(paths.DEFAULT_TOKENIZER).with_words(words[: len(words) // 3])

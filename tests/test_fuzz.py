@@ -147,10 +147,15 @@ def test_corrupt_tokenizers(tmp_path):
 
     def reshaped(rng):
         raw = json.loads(json.dumps(structure))
-        target = rng.choice(("vocab", "merges", "vocab_size", "root"))
+        target = rng.choice(("vocab", "merges", "vocab_size", "words", "root"))
         junk = rng.choice((None, 7, -1, 1e300, "x", [], {}, [[["deep"]]], "[" * 5, True))
         if target == "root":
             return json.dumps(junk).encode()
+        if target == "words" and rng.random() < 0.7:     # the spelling list: one odd entry
+            odd = rng.choice((junk, "ang3y", "Angry", "ab", "a" * rng.randrange(16, 40), "'''",
+                              "an gry", rng.choice(raw["words"]), "\u00e9t\u00e9"))
+            raw["words"].insert(rng.randrange(len(raw["words"]) + 1), odd)
+            return json.dumps(raw).encode()
         if target == "vocab" and raw["vocab"] and rng.random() < 0.5:
             key = rng.choice(sorted(raw["vocab"]))
             raw["vocab"][key] = junk
@@ -178,6 +183,7 @@ def test_corrupt_tokenizers(tmp_path):
             return
         ids = tokenizer.encode(random_text(rng))
         tokenizer.decode(ids)
+        tokenizer.decode(tokenizer.encode_prompt(random_text(rng)))    # through the word list
 
     run_cases("tokenizer", 60, case)
 

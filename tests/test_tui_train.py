@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from textual.widgets import Button, Label
+
+from soulterm.tui.screens.build import BuildScreen
+from soulterm.tui.screens.dialogs import InputDialog
 from soulterm.tui.screens.train import EPOCHS_MAX_DIGITS, TrainScreen, cli_defaults
 
 from test_tui_app import SIZE, make_app, pilot, program, wait_until  # noqa: F401  (fixture)
@@ -73,7 +77,6 @@ async def test_train_runs_in_the_background_and_offers_to_build(program, tmp_pat
         assert (out / "soul.bin").exists() and (out / "tokenizer.json").exists()
         # Build and boot: the Build dialog opens on the trained soul, builds, shows the result.
         screen.query_one("#build").press()
-        from soulterm.tui.screens.build import BuildScreen
 
         # The dialog is the screen before its buttons are mounted: wait for those too.
         await wait_until(pilot_, lambda: isinstance(app.screen, BuildScreen) and app.screen.query("#build"))
@@ -190,3 +193,46 @@ async def test_build_dialog_builds_on_the_first_enter(program, tmp_path, monkeyp
         await pilot_.press("enter")
         await wait_until(pilot_, lambda: calls, timeout=10)
         assert calls[0][2] == tmp_path / "out"
+
+
+SMALL_TERMINAL = (80, 24)           # the smallest size docs/tui.md lays out
+
+
+@pytest.mark.parametrize("key, dialog", [pytest.param("f2", TrainScreen, marks=needs_torch), ("f3", BuildScreen)])
+@pilot
+async def test_every_dialog_button_can_be_seen_and_clicked_at_80x24(program, key, dialog):
+    """Train and Build are wider and taller than 80x24 at their full size: there they
+    shrink, so their buttons stay on the screen (not cut off below or beside it)."""
+    app = make_app(program)
+    async with app.run_test(size=SMALL_TERMINAL) as pilot_:
+        await pilot_.press(key)
+        await wait_until(pilot_, lambda: isinstance(app.screen, dialog))
+        await pilot_.pause()
+        screen = app.screen
+        frame = screen.query_one(".dialog")
+        assert frame.region.right <= SMALL_TERMINAL[0], frame.region        # the right border shows
+        def every_button_shows():
+            for button in screen.query(Button):
+                centre = button.region.center
+                assert screen.get_widget_at(*centre)[0] is button, (button.id, button.region)
+
+        every_button_shows()
+        if dialog is BuildScreen:                       # a build's long summary scrolls inside
+            screen.query_one("#build-summary").update("\n".join(f"region {n}" for n in range(40)))
+            await pilot_.pause()
+            every_button_shows()
+
+
+@pilot
+async def test_a_dialog_prompt_wraps_instead_of_being_cut(program):
+    """Load's prompt is longer than its dialog is wide: it wraps, every word shows."""
+    app = make_app(program)
+    async with app.run_test(size=SIZE) as pilot_:
+        await pilot_.press("f5")
+        await wait_until(pilot_, lambda: isinstance(app.screen, InputDialog))
+        await pilot_.pause()
+        frame = app.screen.query_one(".dialog")
+        prompt = app.screen.query(Label)[1]
+        assert prompt.region.right <= frame.content_region.right, (prompt.region, frame.content_region)
+        shown = " ".join(strip.text.strip() for strip in prompt.render_lines(prompt.region.reset_offset))
+        assert shown.endswith("to reset and load:"), shown

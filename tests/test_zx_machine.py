@@ -57,6 +57,22 @@ def test_cycle_budget_stops_at_the_first_instruction_boundary_after_it():
     assert machine.cycles == 4 + 12 * 8
 
 
+def test_a_step_or_a_stop_never_ends_between_an_index_prefix_and_its_instruction():
+    """The core takes a DD/FD prefix as a step of its own; the debugger must never see
+    the PC inside `bit 5,(iy+1)` (it would disassemble `rlc c`)."""
+    machine = machine_with(" .org $8000\n di\n bit 5,(iy+1)\n ld ix,0\n nop\nloop: jr loop\n")
+    machine.step()
+    assert machine.cpu.pc == 0x8001
+    machine.step()
+    assert (machine.cpu.pc, machine.cycles) == (0x8005, 4 + 20)
+    machine.step()
+    assert (machine.cpu.pc, machine.cycles) == (0x8009, 4 + 20 + 14)
+    for budget in range(1, 40):                 # a budget that ends inside the prefix
+        machine = machine_with(" .org $8000\n di\nloop: bit 5,(iy+1)\n jr loop\n")
+        machine.run(max_cycles=budget)
+        assert machine.cpu.pc in (0x8001, 0x8005), (budget, hex(machine.cpu.pc))
+
+
 def test_print_and_typed_keys_through_last_k():
     machine = machine_with(ECHO)
     machine.type_line("hello World")

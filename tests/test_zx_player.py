@@ -68,6 +68,16 @@ def test_build_command_writes_the_tape(tmp_path, capsys):
     assert "soulplayer.tap" in capsys.readouterr().out
 
 
+def test_run_without_max_cycles_lets_a_typo_prompt_finish_its_reply(capsys):
+    """The default budget is the Spectrum's 30 s, not the C64's 30M cycles (a few Z80 tokens)."""
+    prompt = "i'm so nagry"
+    assert main(["run", str(DISK_DIR / TAP_NAME), "--type", prompt, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    lines = [line.rstrip() for line in report["screen"] if line.strip()]
+    expected = Engine(load_soul(DEFAULT_SOUL)).reply(Tokenizer.load(DEFAULT_TOKENIZER), prompt)
+    assert lines[-3:] == [f"you> {prompt}", expected.text, "you>"]
+
+
 def test_run_until_idle_stops_when_the_player_waits_for_the_next_line(capsys):
     assert main(["run", str(DISK_DIR / TAP_NAME), "--type", "hello", "--until-idle", "--json",
                  "--max-cycles", "300000000"]) == 0

@@ -173,6 +173,20 @@ def test_a_word_list_too_large_fails_the_build_in_one_line(prompts, tmp_path):
         assemble_spectrum_player(DEFAULT_SOUL, path)
     message = str(error.value)
     assert "\n" not in message and "word list needs" in message and "free" in message
+    assert "--spelling-chars" in message                    # what to do about it, in the CLI's words
+
+
+def test_a_bad_soul_or_tokenizer_names_its_file_once(tmp_path):
+    soul, tokenizer = tmp_path / "soul.bin", tmp_path / "tokenizer.json"
+    soul.write_bytes(DEFAULT_SOUL.read_bytes()[:20000])
+    with pytest.raises(BuildError) as error:
+        assemble_spectrum_player(soul, DEFAULT_TOKENIZER)
+    assert str(error.value).count(str(soul)) == 1, str(error.value)
+    raw = json.loads(DEFAULT_TOKENIZER.read_text())
+    tokenizer.write_text(json.dumps(dict(raw, words=raw["words"] + ["ang3y"])))
+    with pytest.raises(BuildError) as error:
+        assemble_spectrum_player(DEFAULT_SOUL, tokenizer)
+    assert str(error.value).count(str(tokenizer)) == 1 and "'ang3y'" in str(error.value), str(error.value)
 
 
 def test_the_player_without_a_word_list_still_gives_the_vectors_replies(vector_set, tmp_path):

@@ -12,7 +12,8 @@ them have been read (so `--type hello --type {run/stop+restore}` presses
 it while the reply to "hello" is computed). The run stops when the program waits for input
 with nothing left to type (`--until-idle`), returns to BASIC or ends in a
 `JMP *` loop ('halted'), or after `--max-cycles` (default 30 million,
-about 30 seconds of C64 time). The screen is printed as 25 lines, or with
+about 30 seconds of C64 time; on the Spectrum 105 million T-states, its 30
+seconds). The screen is printed as 25 lines, or with
 `--json` as one object with the screen, cycles, SID gate-on cycles, border
 changes and the stop reason. A crash (BRK, JAM or undocumented opcode, a
 jump into ROM where there is no routine) stops as 'halted', prints the
@@ -32,7 +33,10 @@ import sys
 from soulterm import paths
 from soulterm.cli import CommandError
 
-DEFAULT_MAX_CYCLES = 30_000_000
+DEFAULT_MAX_CYCLES = 30_000_000        # about 30 s of the C64's time (PAL, 985,248 Hz)
+# The Spectrum's own 30 s (3.5 MHz): a reply token takes ~3.3M T-states, so
+# the C64's figure would stop a reply of the shipped soul after a few tokens.
+DEFAULT_MAX_T_STATES = 105_000_000
 
 
 def _cycles(text: str) -> int:
@@ -55,7 +59,8 @@ def configure(parser) -> None:
                         help="type TEXT and RETURN (repeatable, typed in order); "
                              "{restore} and {run/stop+restore} press those keys")
     parser.add_argument("--max-cycles", type=_cycles, default=None, metavar="N",
-                        help=f"stop after N emulated cycles (default {DEFAULT_MAX_CYCLES:,})")
+                        help=f"stop after N emulated cycles (default {DEFAULT_MAX_CYCLES:,}; "
+                             f"on the Spectrum {DEFAULT_MAX_T_STATES:,} T-states)")
     parser.add_argument("--until-idle", action="store_true",
                         help="stop when the program waits for input and nothing is left to type")
     parser.add_argument("--json", action="store_true",
@@ -107,7 +112,7 @@ def _run_spectrum(args) -> int:
             machine.type_line(line)
         except ValueError as exc:
             raise CommandError(f"--type {line!r}: {exc}") from None
-    reason = machine.run(max_cycles=args.max_cycles or DEFAULT_MAX_CYCLES, until_idle=args.until_idle)
+    reason = machine.run(max_cycles=args.max_cycles or DEFAULT_MAX_T_STATES, until_idle=args.until_idle)
     _report(machine, reason, args.json)
     if machine.crashed:
         raise CommandError(f"the program crashed after {machine.cycles} T-states: {machine.stop_message}")

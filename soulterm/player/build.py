@@ -152,7 +152,8 @@ def _word_list_error(tok: Tokenizer, soul_inc: str, blob: bytes, placements) -> 
     free = (sym["word_list_end"] - sym["word_list"]) + (gains_at + room) // step * step - gains_at
     needed = len(layout.word_list_include_bytes(tok))
     return layout.LayoutError(f"the spelling word list ({len(tok.words)} words) needs {needed:,} bytes; "
-                              f"{free:,} are free for it")
+                              f"{free:,} are free for it: train with a smaller --spelling-chars "
+                              "for a shorter list")
 
 
 def build_player(soul_path, tokenizer_path, output_dir) -> BuildResult:

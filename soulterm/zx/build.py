@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from soulterm.asm import AsmError, assemble
-from soulterm.player.build import _line_map
+from soulterm.player.build import _line_map, _naming
 from soulterm.paths import TAP_NAME, ZX_MAP_NAME as MAP_NAME
 from soulterm.player.mapformat import MAP_FORMAT, Region
 from soulterm.soul.atomic import write_set_atomic
@@ -69,11 +69,11 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
     try:
         soul = load_soul(soul_path)
     except (SoulFormatError, OSError) as exc:
-        raise BuildError(f"soul {soul_path}: {exc}") from None
+        raise BuildError(_naming(f"soul {soul_path}", exc, soul_path)) from None
     try:
         tokenizer = Tokenizer.load(tokenizer_path)
     except (TokenizerError, OSError) as exc:
-        raise BuildError(f"tokenizer {tokenizer_path}: {exc}") from None
+        raise BuildError(_naming(f"tokenizer {tokenizer_path}", exc, tokenizer_path)) from None
     program = failure = None
     try:
         program = _assemble(soul, tokenizer)
@@ -107,7 +107,7 @@ def _check_word_list_fits(soul, tokenizer) -> None:
     needed, free = word_list_bytes(tokenizer), TOP - bare.end
     if needed > free:
         raise LayoutError(f"the word list needs {needed:,} bytes and {max(0, free):,} are free "
-                          f"in the Spectrum's RAM: a shorter list (a smaller BUDGET) fits")
+                          f"in the Spectrum's RAM: train with a smaller --spelling-chars for a shorter list")
 
 
 def build_spectrum_player(soul_path, tokenizer_path, output_dir) -> tuple[Path, Path, SpectrumBuild]:

@@ -53,6 +53,7 @@ INT_LENGTH = 32                  # the ULA holds /INT low this long: a late inst
 RAM_START = 0x4000
 _CORE_FRAME = 100_000            # the core's own frame counter wraps here (see _elapsed)
 _BREAKPOINT = 1                  # the core's breakpoint address mark
+_LONGEST_PREFIX_RUN = 16           # DD/FD prefixes run on in one go (a longer chain goes on next slice)
 
 # What the ROM's keyboard routine puts in LAST-K for each key, and the keys that make it.
 _SYMBOLS = {"!": "1", "@": "2", "#": "3", "$": "4", "%": "5", "&": "6", "'": "7", "(": "8", ")": "9",
@@ -298,16 +299,29 @@ class Spectrum:
             before = cpu.frame_tick
             cpu.ticks_to_stop = 1
             cpu.run()
+            self._finish_prefixed()
             cpu.mark_addr(pc, _BREAKPOINT)
             self.cycles += self._elapsed(before)
             return None
         before = cpu.frame_tick
         cpu.ticks_to_stop = max(1, ticks)
         cpu.run()
+        self._finish_prefixed()
         self.cycles += self._elapsed(before)
         if cpu.pc in breakpoints:
             return StopReason.BREAKPOINT
         return None
+
+    def _finish_prefixed(self) -> None:
+        """The core takes a DD/FD prefix as a step of its own: run on to the end of
+        the instruction, so a step, a pause or a budget never leaves the PC inside
+        one (the debugger would disassemble `bit 5,(iy+1)` from its second byte)."""
+        cpu = self.cpu
+        for _ in range(_LONGEST_PREFIX_RUN):
+            if str(cpu.index_rp_kind) == "hl":     # no DD/FD prefix pending
+                return
+            cpu.ticks_to_stop = 1
+            cpu.run()
 
     def _trap(self, pc: int) -> StopReason | None:
         routine = self.rom.routines.get(pc)

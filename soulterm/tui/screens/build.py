@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 
 from soulterm.tui.buildmap import BuildMap, MapError
 from soulterm.tui.machines import C64_KIND, MachineKind
+from soulterm.tui.screens.dialogs import SHORT_DIALOG_BREAKPOINTS
 
 
 def run_build(soul: Path, tokenizer: Path, output: Path, machine: MachineKind = C64_KIND) -> Path:
@@ -58,6 +59,7 @@ class BuildScreen(ModalScreen[Path | None]):
     """Choose the soul and output folder, build the machine's image, look at the result, boot it."""
 
     BINDINGS = [Binding("escape", "close", "Close")]
+    VERTICAL_BREAKPOINTS = SHORT_DIALOG_BREAKPOINTS
 
     def __init__(self, soul: Path, tokenizer: Path, output: Path, machine: MachineKind = C64_KIND) -> None:
         super().__init__()

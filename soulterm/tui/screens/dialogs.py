@@ -9,6 +9,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
+# The Build and Train dialogs are laid out for 30 rows or more; on a shorter
+# terminal (80x24) the screen takes the class "-short" and soulterm.tcss drops
+# their spacing, so their buttons stay on the screen.
+SHORT_DIALOG_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+
 
 class InputDialog(ModalScreen[str | None]):
     """Ask for one value (a path, a symbol); dismisses with the text or None."""

@@ -23,6 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Log, ProgressBar, Sparkline
 
 from soulterm import paths
+from soulterm.tui.screens.dialogs import SHORT_DIALOG_BREAKPOINTS
 
 TORCH_HINT = "training needs PyTorch: pip install 'soulterm[train]'"
 LOSS_POINTS = 120  # the plot keeps the latest points
@@ -62,6 +63,7 @@ class TrainScreen(ModalScreen[Path | None]):
     """Corpus and epochs in, soul.bin + tokenizer.json out."""
 
     BINDINGS = [Binding("escape", "close", "Close")]
+    VERTICAL_BREAKPOINTS = SHORT_DIALOG_BREAKPOINTS
 
     def __init__(self, output: Path | None = None) -> None:
         super().__init__()
