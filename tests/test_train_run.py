@@ -391,3 +391,18 @@ def test_exported_tokenizer_carries_the_corpus_word_list(trained):
 def test_spelling_chars_zero_exports_no_word_list(tmp_path):
     result, _ = run_collecting(tiny_config(tmp_path, epochs=2, eval_every=2, spelling_chars=0))
     assert Tokenizer.load(tmp_path / "out" / "tokenizer.json").words == []
+
+
+def test_cli_notes_a_word_list_the_spectrum_may_not_hold(tmp_path, capsys):
+    """Over SHIPPED_SPELLING_CHARS characters the list may not fit the Spectrum: one note, then training."""
+    from soulterm.soul.spelling import SHIPPED_SPELLING_CHARS
+
+    tiny = tmp_path / "tiny.txt"
+    tiny.write_text(TINY)
+    rc = main(["train", str(tiny), "--epochs", "1", "--wordings", "0",
+               "--spelling-chars", str(SHIPPED_SPELLING_CHARS + 1), "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert rc == 0 and "may not fit the Spectrum" in err and (tmp_path / "out" / "soul.bin").exists()
+    main(["train", str(tiny), "--epochs", "1", "--wordings", "0", "--fresh",
+          "--spelling-chars", str(SHIPPED_SPELLING_CHARS), "--output", str(tmp_path / "out")])
+    assert "may not fit" not in capsys.readouterr().err

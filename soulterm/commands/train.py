@@ -57,6 +57,7 @@ def run(args) -> int:
     except (ImportError, OSError):      # OSError: a torch whose native libraries fail to load
         raise CommandError(INSTALL_HINT) from None
     from soulterm.soul.corpus import CorpusError
+    from soulterm.soul.spelling import SHIPPED_SPELLING_CHARS
     from soulterm.soul.trainer import TrainConfig, TrainingError, train
 
     if args.output is None:
@@ -76,6 +77,9 @@ def run(args) -> int:
     if args.spelling_chars is not None:
         if args.spelling_chars < 0:
             raise CommandError("--spelling-chars must be 0 or more")
+        if args.spelling_chars > SHIPPED_SPELLING_CHARS:
+            print(f"note: a word list over {SHIPPED_SPELLING_CHARS:,} characters may not fit the "
+                  "Spectrum player (soulterm build says so; the C64 holds more)", file=sys.stderr)
         config.spelling_chars = args.spelling_chars
     if args.norm_gain is not None:
         if not (args.norm_gain == 0 or 0.01 <= args.norm_gain <= 127):   # an int8 gain, shift 0..13
