@@ -54,9 +54,12 @@
 ;   32x64 fc2 + bias: 91,620 / 215,290
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
-; finish (~70 on the fast finish, mv_finish_fast), 29 / ~37 / ~79 per small /
-; short / wide multiply-accumulate.
-; Bytes: 6,956, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+; finish (~70 on the fast finishes), 29 / ~37 / ~79 per small / short / wide
+; multiply-accumulate. A row's finish from mv_row_end on, in range: 42 + 14n
+; for a shift of 8 + n bits, n = 0..4 (mv_finish_fast); 61 / 73 / 82 for 7 /
+; 6 / 5 bits (mv_finish_left); 204 for 4 bits (mv_finish_row, which takes
+; every other shift).
+; Bytes: 7,085, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -230,7 +233,8 @@ mv_wide_end:
         .assert mv_wide_end - mv_wide_slots == MV_WIDE_SLOTS * WIDE_SLOT_SIZE, "wide slot size"
 ; The row's sum is complete. mv_prepare_shift patched the JMP: into
 ; mv_finish_fast's shift chain when the shift is one whole byte and 0..4
-; bits (every soul's usual case), else to mv_finish_row.
+; bits (every soul's usual case), into mv_finish_left when it is 5..7 bits
+; (the souls with fixed norm gains), else to mv_finish_row.
 mv_row_end:
         lda mv_acc3
 @finish:
@@ -268,6 +272,54 @@ mv_finish_fast_end:
 @done:
         rts
 @saturate:
+        sty mv_acc5             ; the sign, where mv_finish_row looks for it
+        jmp mv_finish_row@saturate
+
+; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits), with A = byte 3
+; and C clear (every slot leaves it so). The result is in int16 range
+; exactly when sum + 2^(23-k) lies in 0..2^(24-k)-1: byte 2 plus 2^(7-k)
+; has bits 8-k..7 clear and byte 3 plus its carry is 0 (true of any 32-bit
+; sum: no bound on the sum is needed, and the bits a left shift would push
+; out of byte 3 are never shifted). Then bytes 0..2 shift left k times
+; (byte 2 in A) and bytes 1..2 are the result. One block per k, entered by
+; mv_row_end's JMP (mv_prepare_shift).
+        .macro left_finish k
+        tay                     ; byte 3: its sign is the saturation's
+        lda mv_acc2
+        adc #1 << (7 - k)
+        and #<($FF << (8 - k))
+        bne mv_finish_left_saturate
+        tya
+        adc #0
+        bne mv_finish_left_saturate
+        lda mv_acc2
+        .repeat k
+        asl mv_acc0
+        rol mv_acc1
+        rol
+        .endrepeat
+        .endmacro
+
+mv_finish_left_1:
+        left_finish 1
+        jmp mv_finish_left_end
+mv_finish_left_2:
+        left_finish 2
+        jmp mv_finish_left_end
+mv_finish_left_3:
+        left_finish 3
+mv_finish_left_end:
+@out_hi:
+        sta $FFFF,x
+        lda mv_acc1
+@out_lo:
+        sta $FFFF,x
+        dex
+        bmi @done
+        jmp mv_row
+@done:
+        rts
+mv_finish_left_saturate:
         sty mv_acc5             ; the sign, where mv_finish_row looks for it
         jmp mv_finish_row@saturate
 
@@ -378,15 +430,20 @@ mv_prepare_shift:
         sta mv_bits
         ldy #<mv_finish_row     ; where a finished row goes
         ldx #>mv_finish_row
-        lda mv_flags
-        and #MV_SHIFT_LEFT
-        bne @patch
         lda mv_bytes
         cmp #1
         bne @patch
-        ldx mv_bits             ; one byte and 0..4 bits: the fast chain
-        ldy mv_fast_entry_lo,x
+        ldx mv_bits
+        bit mv_flags            ; V = MV_SHIFT_LEFT
+        bvs @left
+        ldy mv_fast_entry_lo,x  ; one byte and 0..4 bits: the fast chain
         lda mv_fast_entry_hi,x
+        tax
+        bne @patch              ; (always: the chain is not in page 0)
+        .assert >mv_finish_fast > 0 && >mv_finish_fast_end > 0, "the fast chain in page 0"
+@left:                          ; 5..7 bits: left by k = mv_bits = 1..3
+        ldy mv_left_entry_lo-1,x
+        lda mv_left_entry_hi-1,x
         tax
 @patch:
         sty mv_row_end@finish+1
@@ -402,6 +459,12 @@ mv_fast_entry_hi:
         .repeat MV_FAST_BITS + 1, n
         .byte >(mv_finish_fast_end - n * MV_FAST_STEP)
         .endrepeat
+
+; Entry into mv_finish_left for k = 1..3.
+mv_left_entry_lo:
+        .byte <mv_finish_left_1, <mv_finish_left_2, <mv_finish_left_3
+mv_left_entry_hi:
+        .byte >mv_finish_left_1, >mv_finish_left_2, >mv_finish_left_3
 
 ; Point the self-modified operands at the row constants and the output.
 mv_prepare_rows:
@@ -434,22 +497,26 @@ mv_prepare_rows:
         sta mv_finish_row@out_lo_2+1
         sta mv_finish_row@out_lo_3+1
         sta mv_finish_fast_end@out_lo+1
+        sta mv_finish_left_end@out_lo+1
         clc
         adc #VEC_HIGH
         sta mv_finish_row@out_hi_1+1
         sta mv_finish_row@out_hi_2+1
         sta mv_finish_row@out_hi_3+1
         sta mv_finish_fast_end@out_hi+1
+        sta mv_finish_left_end@out_hi+1
         lda mv_out+1
         sta mv_finish_row@out_lo_1+2
         sta mv_finish_row@out_lo_2+2
         sta mv_finish_row@out_lo_3+2
         sta mv_finish_fast_end@out_lo+2
+        sta mv_finish_left_end@out_lo+2
         adc #0
         sta mv_finish_row@out_hi_1+2
         sta mv_finish_row@out_hi_2+2
         sta mv_finish_row@out_hi_3+2
         sta mv_finish_fast_end@out_hi+2
+        sta mv_finish_left_end@out_hi+2
         rts
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
