@@ -49,9 +49,9 @@
 ; the wide ones (each block filled from its end backwards), then finishes.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 46,955       32x32, 16-bit inputs: 99,642
-;   128x32 logits: 162,978 / 354,403         64x32 fc1 + bias: 85,757 / 184,717
-;   32x64 fc2 + bias: 91,620 / 215,290
+;   32x32, inputs in -256..255: 46,972       32x32, 16-bit inputs: 99,659
+;   128x32 logits: 162,995 / 354,420         64x32 fc1 + bias: 85,774 / 184,734
+;   32x64 fc2 + bias: 91,637 / 215,307
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
 ; finish (~70 on the fast finishes), 29 / ~37 / ~79 per small / short / wide
@@ -275,54 +275,6 @@ mv_finish_fast_end:
         sty mv_acc5             ; the sign, where mv_finish_row looks for it
         jmp mv_finish_row@saturate
 
-; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits), with A = byte 3
-; and C clear (every slot leaves it so). The result is in int16 range
-; exactly when sum + 2^(23-k) lies in 0..2^(24-k)-1: byte 2 plus 2^(7-k)
-; has bits 8-k..7 clear and byte 3 plus its carry is 0 (true of any 32-bit
-; sum: no bound on the sum is needed, and the bits a left shift would push
-; out of byte 3 are never shifted). Then bytes 0..2 shift left k times
-; (byte 2 in A) and bytes 1..2 are the result. One block per k, entered by
-; mv_row_end's JMP (mv_prepare_shift).
-        .macro left_finish k
-        tay                     ; byte 3: its sign is the saturation's
-        lda mv_acc2
-        adc #1 << (7 - k)
-        and #<($FF << (8 - k))
-        bne mv_finish_left_saturate
-        tya
-        adc #0
-        bne mv_finish_left_saturate
-        lda mv_acc2
-        .repeat k
-        asl mv_acc0
-        rol mv_acc1
-        rol
-        .endrepeat
-        .endmacro
-
-mv_finish_left_1:
-        left_finish 1
-        jmp mv_finish_left_end
-mv_finish_left_2:
-        left_finish 2
-        jmp mv_finish_left_end
-mv_finish_left_3:
-        left_finish 3
-mv_finish_left_end:
-@out_hi:
-        sta $FFFF,x
-        lda mv_acc1
-@out_lo:
-        sta $FFFF,x
-        dex
-        bmi @done
-        jmp mv_row
-@done:
-        rts
-mv_finish_left_saturate:
-        sty mv_acc5             ; the sign, where mv_finish_row looks for it
-        jmp mv_finish_row@saturate
-
 ; The row's sum is complete: shift it, saturate it, store it.
 mv_finish_row:
         lda #0                  ; bytes 4 and 5 = sign extension
@@ -401,7 +353,8 @@ mv_finish_row:
 
 ; Split mv_shift + 1 (the sums are doubled) into whole bytes and bits;
 ; shifts of 5..7 bits become a left shift by 8-n and one more whole byte.
-; One whole byte and 0..MV_FAST_BITS bits take mv_finish_fast.
+; One whole byte and 0..MV_FAST_BITS bits take mv_finish_fast, 5..7 bits
+; (the left shift by 1..3, one byte) mv_finish_left, the rest mv_finish_row.
 mv_prepare_shift:
         ldx mv_shift
         inx
@@ -459,12 +412,6 @@ mv_fast_entry_hi:
         .repeat MV_FAST_BITS + 1, n
         .byte >(mv_finish_fast_end - n * MV_FAST_STEP)
         .endrepeat
-
-; Entry into mv_finish_left for k = 1..3.
-mv_left_entry_lo:
-        .byte <mv_finish_left_1, <mv_finish_left_2, <mv_finish_left_3
-mv_left_entry_hi:
-        .byte >mv_finish_left_1, >mv_finish_left_2, >mv_finish_left_3
 
 ; Point the self-modified operands at the row constants and the output.
 mv_prepare_rows:
@@ -1064,3 +1011,58 @@ mv_build_squares:
         dex
         bne @entry
         rts
+
+; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits), with A = byte 3
+; and C clear (every slot leaves it so). The result is in int16 range
+; exactly when sum + 2^(23-k) lies in 0..2^(24-k)-1: byte 2 plus 2^(7-k)
+; has bits 8-k..7 clear and byte 3 plus its carry is 0 (true of any 32-bit
+; sum: no bound on the sum is needed, and the bits a left shift would push
+; out of byte 3 are never shifted). Then bytes 0..2 shift left k times
+; (byte 2 in A) and bytes 1..2 are the result. One block per k, entered by
+; mv_row_end's JMP (mv_prepare_shift). At the end of the file, so that
+; the code before it (mv_wide_rows' loop above all) keeps its place.
+        .macro left_finish k
+        tay                     ; byte 3: its sign is the saturation's
+        lda mv_acc2
+        adc #1 << (7 - k)
+        and #<($FF << (8 - k))
+        bne mv_finish_left_saturate
+        tya
+        adc #0
+        bne mv_finish_left_saturate
+        lda mv_acc2
+        .repeat k
+        asl mv_acc0
+        rol mv_acc1
+        rol
+        .endrepeat
+        .endmacro
+
+mv_finish_left_1:
+        left_finish 1
+        jmp mv_finish_left_end
+mv_finish_left_2:
+        left_finish 2
+        jmp mv_finish_left_end
+mv_finish_left_3:
+        left_finish 3
+mv_finish_left_end:
+@out_hi:
+        sta $FFFF,x
+        lda mv_acc1
+@out_lo:
+        sta $FFFF,x
+        dex
+        bmi @done
+        jmp mv_row
+@done:
+        rts
+mv_finish_left_saturate:
+        sty mv_acc5             ; the sign, where mv_finish_row looks for it
+        jmp mv_finish_row@saturate
+
+; Entry into mv_finish_left for k = 1..3.
+mv_left_entry_lo:
+        .byte <mv_finish_left_1, <mv_finish_left_2, <mv_finish_left_3
+mv_left_entry_hi:
+        .byte >mv_finish_left_1, >mv_finish_left_2, >mv_finish_left_3
