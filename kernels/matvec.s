@@ -49,17 +49,18 @@
 ; the wide ones (each block filled from its end backwards), then finishes.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 46,972       32x32, 16-bit inputs: 99,659
-;   128x32 logits: 162,995 / 354,420         64x32 fc1 + bias: 85,774 / 184,734
-;   32x64 fc2 + bias: 91,637 / 215,307
+;   32x32, inputs in -256..255: 46,911       32x32, 16-bit inputs: 100,000
+;   128x32 logits: 162,934 / 355,729         64x32 fc1 + bias: 85,713 / 185,294
+;   32x64 fc2 + bias: 91,576 / 215,653
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
 ; finish (~70 on the fast finishes), 29 / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on, in range: 42 + 14n
-; for a shift of 8 + n bits, n = 0..4 (mv_finish_fast); 61 / 73 / 82 for 7 /
+; for a shift of 8 + n bits, n = 0..4 (mv_finish_fast); 58 / 75 / 92 for 7 /
 ; 6 / 5 bits (mv_finish_left); 204 for 4 bits (mv_finish_row, which takes
-; every other shift).
-; Bytes: 7,085, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+; every other shift); a saturated row ends in mv_finish_row's saturation,
+; which stores through the fast finish's tail.
+; Bytes: 6,943, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -259,7 +260,8 @@ mv_finish_fast_end:
         asl
         tya
         adc #0
-        bne @saturate
+        bne mv_finish_saturate
+@store:
         lda mv_acc1
 @out_lo:
         sta $FFFF,x
@@ -271,7 +273,34 @@ mv_finish_fast_end:
         jmp mv_row
 @done:
         rts
-@saturate:
+
+; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits): bytes 0..3 shift
+; left k times (byte 3 in A, from mv_row_end), then bytes 1..2 are the
+; result. Entered k steps from the end. It is in int16 range when the last
+; bit out of byte 3 (C), byte 3 and bit 7 of byte 2 agree: those are the
+; sum's bits 23-k..32-k, and bits 30 and 31 are the sign, for no sum reaches
+; 2^30 - 2^20 (the assert below; with k = 3 a sum whose bits 20..29 all
+; differ from the sign would be at least that far out).
+MV_LEFT_BITS    = 3
+MV_LEFT_STEP    = 7             ; bytes of one step
+mv_finish_left:
+        .repeat MV_LEFT_BITS
+        asl mv_acc0
+        rol mv_acc1
+        rol mv_acc2
+        rol
+        .endrepeat
+mv_finish_left_end:
+        .assert mv_finish_left_end - mv_finish_left == MV_LEFT_BITS * MV_LEFT_STEP, "left step size"
+        .assert 2 * MV_MAX_COLS * 128 * 32768 + (1 << 24) < (1 << 30) - (1 << 20), "a sum near 2^30"
+        adc #0                  ; byte 3 + C is 0 when they agree, C = the sign
+        bne @out_of_range
+        ror                     ; the sign in bit 7,
+        eor mv_acc2             ; against bit 7 of byte 2
+        bpl mv_finish_fast_end@store
+@out_of_range:
+        ldy mv_acc3             ; the sum's own sign (the shift lost it)
+mv_finish_saturate:
         sty mv_acc5             ; the sign, where mv_finish_row looks for it
         jmp mv_finish_row@saturate
 
@@ -326,28 +355,15 @@ mv_finish_row:
         dex
         bmi @done
         jmp mv_row
-@saturate:
-        lda mv_acc5
-        bmi @saturate_low
-        lda #$FF                ; +32767
-@out_lo_2:
-        sta $FFFF,x
-        lda #$7F
-@out_hi_2:
-        sta $FFFF,x
-        dex
-        bmi @done
-        jmp mv_row
-@saturate_low:
-        lda #$00                ; -32768
-@out_lo_3:
-        sta $FFFF,x
-        lda #$80
-@out_hi_3:
-        sta $FFFF,x
-        dex
-        bmi @done
-        jmp mv_row
+@saturate:                      ; +32767 ($7FFF) or -32768 ($8000) by the
+        lda mv_acc5             ; sign (bit 7), through the fast finish's
+        asl                     ; store
+        lda #$FF
+        adc #0
+        sta mv_acc1
+        eor #$80
+        sta mv_acc2
+        jmp mv_finish_fast_end@store
 @done:
         rts
 
@@ -368,6 +384,7 @@ mv_prepare_shift:
         sta mv_flags
         txa
         and #7
+        tay                     ; n: the fast finishes' entry
         cmp #5
         bcc @right
         eor #$FF                ; 8 - n
@@ -381,36 +398,40 @@ mv_prepare_shift:
         pla
 @right:
         sta mv_bits
-        ldy #<mv_finish_row     ; where a finished row goes
+        ldx mv_bytes            ; one byte (a left shift's included): a fast finish
+        dex
+        bne @general
+        lda mv_fast_entry_lo,y
+        ldx mv_fast_entry_hi,y
+        bne @patch              ; (always: the finishes are not in page 0)
+        .assert >mv_finish_fast > 0 && >mv_finish_left > 0, "a fast finish in page 0"
+@general:
+        lda #<mv_finish_row
         ldx #>mv_finish_row
-        lda mv_bytes
-        cmp #1
-        bne @patch
-        ldx mv_bits
-        bit mv_flags            ; V = MV_SHIFT_LEFT
-        bvs @left
-        ldy mv_fast_entry_lo,x  ; one byte and 0..4 bits: the fast chain
-        lda mv_fast_entry_hi,x
-        tax
-        bne @patch              ; (always: the chain is not in page 0)
-        .assert >mv_finish_fast > 0 && >mv_finish_fast_end > 0, "the fast chain in page 0"
-@left:                          ; 5..7 bits: left by k = mv_bits = 1..3
-        ldy mv_left_entry_lo-1,x
-        lda mv_left_entry_hi-1,x
-        tax
 @patch:
-        sty mv_row_end@finish+1
+        sta mv_row_end@finish+1
         stx mv_row_end@finish+2
         rts
 
-; Entry into mv_finish_fast for n = 0..MV_FAST_BITS bits: n steps before its end.
+; Entry into the fast finishes for a shift of 8 + n bits, n = 0..MV_FAST_BITS
+; (n steps before mv_finish_fast's end), or of n = 5..7 bits (8 - n steps
+; before mv_finish_left's end).
+        .assert MV_FAST_BITS == 4 && MV_LEFT_BITS == 3, "an entry for every n"
 mv_fast_entry_lo:
-        .repeat MV_FAST_BITS + 1, n
+        .repeat 8, n
+        .if n <= MV_FAST_BITS
         .byte <(mv_finish_fast_end - n * MV_FAST_STEP)
+        .else
+        .byte <(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
+        .endif
         .endrepeat
 mv_fast_entry_hi:
-        .repeat MV_FAST_BITS + 1, n
+        .repeat 8, n
+        .if n <= MV_FAST_BITS
         .byte >(mv_finish_fast_end - n * MV_FAST_STEP)
+        .else
+        .byte >(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
+        .endif
         .endrepeat
 
 ; Point the self-modified operands at the row constants and the output.
@@ -441,29 +462,17 @@ mv_prepare_rows:
         sta mv_wide_start@rowk_hi+2
         lda mv_out
         sta mv_finish_row@out_lo_1+1
-        sta mv_finish_row@out_lo_2+1
-        sta mv_finish_row@out_lo_3+1
         sta mv_finish_fast_end@out_lo+1
-        sta mv_finish_left_end@out_lo+1
         clc
         adc #VEC_HIGH
         sta mv_finish_row@out_hi_1+1
-        sta mv_finish_row@out_hi_2+1
-        sta mv_finish_row@out_hi_3+1
         sta mv_finish_fast_end@out_hi+1
-        sta mv_finish_left_end@out_hi+1
         lda mv_out+1
         sta mv_finish_row@out_lo_1+2
-        sta mv_finish_row@out_lo_2+2
-        sta mv_finish_row@out_lo_3+2
         sta mv_finish_fast_end@out_lo+2
-        sta mv_finish_left_end@out_lo+2
         adc #0
         sta mv_finish_row@out_hi_1+2
-        sta mv_finish_row@out_hi_2+2
-        sta mv_finish_row@out_hi_3+2
         sta mv_finish_fast_end@out_hi+2
-        sta mv_finish_left_end@out_hi+2
         rts
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
@@ -1011,58 +1020,3 @@ mv_build_squares:
         dex
         bne @entry
         rts
-
-; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits), with A = byte 3
-; and C clear (every slot leaves it so). The result is in int16 range
-; exactly when sum + 2^(23-k) lies in 0..2^(24-k)-1: byte 2 plus 2^(7-k)
-; has bits 8-k..7 clear and byte 3 plus its carry is 0 (true of any 32-bit
-; sum: no bound on the sum is needed, and the bits a left shift would push
-; out of byte 3 are never shifted). Then bytes 0..2 shift left k times
-; (byte 2 in A) and bytes 1..2 are the result. One block per k, entered by
-; mv_row_end's JMP (mv_prepare_shift). At the end of the file, so that
-; the code before it (mv_wide_rows' loop above all) keeps its place.
-        .macro left_finish k
-        tay                     ; byte 3: its sign is the saturation's
-        lda mv_acc2
-        adc #1 << (7 - k)
-        and #<($FF << (8 - k))
-        bne mv_finish_left_saturate
-        tya
-        adc #0
-        bne mv_finish_left_saturate
-        lda mv_acc2
-        .repeat k
-        asl mv_acc0
-        rol mv_acc1
-        rol
-        .endrepeat
-        .endmacro
-
-mv_finish_left_1:
-        left_finish 1
-        jmp mv_finish_left_end
-mv_finish_left_2:
-        left_finish 2
-        jmp mv_finish_left_end
-mv_finish_left_3:
-        left_finish 3
-mv_finish_left_end:
-@out_hi:
-        sta $FFFF,x
-        lda mv_acc1
-@out_lo:
-        sta $FFFF,x
-        dex
-        bmi @done
-        jmp mv_row
-@done:
-        rts
-mv_finish_left_saturate:
-        sty mv_acc5             ; the sign, where mv_finish_row looks for it
-        jmp mv_finish_row@saturate
-
-; Entry into mv_finish_left for k = 1..3.
-mv_left_entry_lo:
-        .byte <mv_finish_left_1, <mv_finish_left_2, <mv_finish_left_3
-mv_left_entry_hi:
-        .byte >mv_finish_left_1, >mv_finish_left_2, >mv_finish_left_3
