@@ -49,14 +49,18 @@
 ; the wide ones (each block filled from its end backwards), then finishes.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 46,955       32x32, 16-bit inputs: 99,642
-;   128x32 logits: 162,978 / 354,403         64x32 fc1 + bias: 85,757 / 184,717
-;   32x64 fc2 + bias: 91,620 / 215,290
+;   32x32, inputs in -256..255: 46,911       32x32, 16-bit inputs: 100,000
+;   128x32 logits: 162,934 / 355,729         64x32 fc1 + bias: 85,713 / 185,294
+;   32x64 fc2 + bias: 91,576 / 215,653
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
-; finish (~70 on the fast finish, mv_finish_fast), 29 / ~37 / ~79 per small /
-; short / wide multiply-accumulate.
-; Bytes: 6,956, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+; finish (~70 on the fast finishes), 29 / ~37 / ~79 per small / short / wide
+; multiply-accumulate. A row's finish from mv_row_end on, in range: 42 + 14n
+; for a shift of 8 + n bits, n = 0..4 (mv_finish_fast); 58 / 75 / 92 for 7 /
+; 6 / 5 bits (mv_finish_left); 204 for 4 bits (mv_finish_row, which takes
+; every other shift); a saturated row ends in mv_finish_row's saturation,
+; which stores through the fast finish's tail.
+; Bytes: 6,943, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -230,7 +234,8 @@ mv_wide_end:
         .assert mv_wide_end - mv_wide_slots == MV_WIDE_SLOTS * WIDE_SLOT_SIZE, "wide slot size"
 ; The row's sum is complete. mv_prepare_shift patched the JMP: into
 ; mv_finish_fast's shift chain when the shift is one whole byte and 0..4
-; bits (every soul's usual case), else to mv_finish_row.
+; bits (every soul's usual case), into mv_finish_left when it is 5..7 bits
+; (the souls with fixed norm gains), else to mv_finish_row.
 mv_row_end:
         lda mv_acc3
 @finish:
@@ -255,7 +260,8 @@ mv_finish_fast_end:
         asl
         tya
         adc #0
-        bne @saturate
+        bne mv_finish_saturate
+@store:
         lda mv_acc1
 @out_lo:
         sta $FFFF,x
@@ -267,7 +273,34 @@ mv_finish_fast_end:
         jmp mv_row
 @done:
         rts
-@saturate:
+
+; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits): bytes 0..3 shift
+; left k times (byte 3 in A, from mv_row_end), then bytes 1..2 are the
+; result. Entered k steps from the end. It is in int16 range when the last
+; bit out of byte 3 (C), byte 3 and bit 7 of byte 2 agree: those are the
+; sum's bits 23-k..32-k, and bits 30 and 31 are the sign, for no sum reaches
+; 2^30 - 2^20 (the assert below; with k = 3 a sum whose bits 20..29 all
+; differ from the sign would be at least that far out).
+MV_LEFT_BITS    = 3
+MV_LEFT_STEP    = 7             ; bytes of one step
+mv_finish_left:
+        .repeat MV_LEFT_BITS
+        asl mv_acc0
+        rol mv_acc1
+        rol mv_acc2
+        rol
+        .endrepeat
+mv_finish_left_end:
+        .assert mv_finish_left_end - mv_finish_left == MV_LEFT_BITS * MV_LEFT_STEP, "left step size"
+        .assert 2 * MV_MAX_COLS * 128 * 32768 + (1 << 24) < (1 << 30) - (1 << 20), "a sum near 2^30"
+        adc #0                  ; byte 3 + C is 0 when they agree, C = the sign
+        bne @out_of_range
+        ror                     ; the sign in bit 7,
+        eor mv_acc2             ; against bit 7 of byte 2
+        bpl mv_finish_fast_end@store
+@out_of_range:
+        ldy mv_acc3             ; the sum's own sign (the shift lost it)
+mv_finish_saturate:
         sty mv_acc5             ; the sign, where mv_finish_row looks for it
         jmp mv_finish_row@saturate
 
@@ -322,34 +355,22 @@ mv_finish_row:
         dex
         bmi @done
         jmp mv_row
-@saturate:
-        lda mv_acc5
-        bmi @saturate_low
-        lda #$FF                ; +32767
-@out_lo_2:
-        sta $FFFF,x
-        lda #$7F
-@out_hi_2:
-        sta $FFFF,x
-        dex
-        bmi @done
-        jmp mv_row
-@saturate_low:
-        lda #$00                ; -32768
-@out_lo_3:
-        sta $FFFF,x
-        lda #$80
-@out_hi_3:
-        sta $FFFF,x
-        dex
-        bmi @done
-        jmp mv_row
+@saturate:                      ; +32767 ($7FFF) or -32768 ($8000) by the
+        lda mv_acc5             ; sign (bit 7), through the fast finish's
+        asl                     ; store
+        lda #$FF
+        adc #0
+        sta mv_acc1
+        eor #$80
+        sta mv_acc2
+        jmp mv_finish_fast_end@store
 @done:
         rts
 
 ; Split mv_shift + 1 (the sums are doubled) into whole bytes and bits;
 ; shifts of 5..7 bits become a left shift by 8-n and one more whole byte.
-; One whole byte and 0..MV_FAST_BITS bits take mv_finish_fast.
+; One whole byte and 0..MV_FAST_BITS bits take mv_finish_fast, 5..7 bits
+; (the left shift by 1..3, one byte) mv_finish_left, the rest mv_finish_row.
 mv_prepare_shift:
         ldx mv_shift
         inx
@@ -363,6 +384,7 @@ mv_prepare_shift:
         sta mv_flags
         txa
         and #7
+        tay                     ; n: the fast finishes' entry
         cmp #5
         bcc @right
         eor #$FF                ; 8 - n
@@ -376,31 +398,40 @@ mv_prepare_shift:
         pla
 @right:
         sta mv_bits
-        ldy #<mv_finish_row     ; where a finished row goes
+        ldx mv_bytes            ; one byte (a left shift's included): a fast finish
+        dex
+        bne @general
+        lda mv_fast_entry_lo,y
+        ldx mv_fast_entry_hi,y
+        bne @patch              ; (always: the finishes are not in page 0)
+        .assert >mv_finish_fast > 0 && >mv_finish_left > 0, "a fast finish in page 0"
+@general:
+        lda #<mv_finish_row
         ldx #>mv_finish_row
-        lda mv_flags
-        and #MV_SHIFT_LEFT
-        bne @patch
-        lda mv_bytes
-        cmp #1
-        bne @patch
-        ldx mv_bits             ; one byte and 0..4 bits: the fast chain
-        ldy mv_fast_entry_lo,x
-        lda mv_fast_entry_hi,x
-        tax
 @patch:
-        sty mv_row_end@finish+1
+        sta mv_row_end@finish+1
         stx mv_row_end@finish+2
         rts
 
-; Entry into mv_finish_fast for n = 0..MV_FAST_BITS bits: n steps before its end.
+; Entry into the fast finishes for a shift of 8 + n bits, n = 0..MV_FAST_BITS
+; (n steps before mv_finish_fast's end), or of n = 5..7 bits (8 - n steps
+; before mv_finish_left's end).
+        .assert MV_FAST_BITS == 4 && MV_LEFT_BITS == 3, "an entry for every n"
 mv_fast_entry_lo:
-        .repeat MV_FAST_BITS + 1, n
+        .repeat 8, n
+        .if n <= MV_FAST_BITS
         .byte <(mv_finish_fast_end - n * MV_FAST_STEP)
+        .else
+        .byte <(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
+        .endif
         .endrepeat
 mv_fast_entry_hi:
-        .repeat MV_FAST_BITS + 1, n
+        .repeat 8, n
+        .if n <= MV_FAST_BITS
         .byte >(mv_finish_fast_end - n * MV_FAST_STEP)
+        .else
+        .byte >(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
+        .endif
         .endrepeat
 
 ; Point the self-modified operands at the row constants and the output.
@@ -431,24 +462,16 @@ mv_prepare_rows:
         sta mv_wide_start@rowk_hi+2
         lda mv_out
         sta mv_finish_row@out_lo_1+1
-        sta mv_finish_row@out_lo_2+1
-        sta mv_finish_row@out_lo_3+1
         sta mv_finish_fast_end@out_lo+1
         clc
         adc #VEC_HIGH
         sta mv_finish_row@out_hi_1+1
-        sta mv_finish_row@out_hi_2+1
-        sta mv_finish_row@out_hi_3+1
         sta mv_finish_fast_end@out_hi+1
         lda mv_out+1
         sta mv_finish_row@out_lo_1+2
-        sta mv_finish_row@out_lo_2+2
-        sta mv_finish_row@out_lo_3+2
         sta mv_finish_fast_end@out_lo+2
         adc #0
         sta mv_finish_row@out_hi_1+2
-        sta mv_finish_row@out_hi_2+2
-        sta mv_finish_row@out_hi_3+2
         sta mv_finish_fast_end@out_hi+2
         rts
 

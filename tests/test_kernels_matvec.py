@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from soulterm.paths import KERNELS_DIR
 from soulterm.player.harness import KernelBench, edge_vector, run_matvec
 from soulterm.soul import intmath
 
@@ -127,10 +128,12 @@ def test_same_input_repatches_only_the_weights(bench):
                 assert cycles <= fresh_cycles
 
 
-@pytest.mark.parametrize("shift", range(6, 13))
+@pytest.mark.parametrize("shift", range(3, 13))
 def test_every_shift_of_the_fast_finish_saturates_and_rounds_like_intmath(bench, shift):
-    """Shifts 7..11 (one whole byte and 0..4 bits of the doubled sum) take the fast finish:
-    rows near and past both int16 edges, and sums whose low bits decide the floor."""
+    """Shifts 7..11 (one whole byte and 0..4 bits of the doubled sum) take the fast chain,
+    4..6 (5..7 bits) the fast left finish, 3 and 12 the general one on either side: rows
+    near and past both int16 edges, sums whose low bits decide the floor, and the widest
+    sums 64 columns make (x = -32768 with w = -128 and -127, both signs)."""
     rng = np.random.default_rng(shift)
     x = rng.choice([-1, 1], 64) * rng.integers(20000, 32768, 64)
     w = rng.integers(-127, 128, (32, 64))
@@ -140,4 +143,53 @@ def test_every_shift_of_the_fast_finish_saturates_and_rounds_like_intmath(bench,
     got, _ = run_matvec(bench, w, x, bias, shift)
     want = intmath.matvec(w, shift, x, bias, post=0)
     assert np.array_equal(got, want)
-    assert (want == 32767).any() and (want == -32768).any() and (np.abs(want) < 32767).any()
+    assert (want == 32767).any() and (want == -32768).any()
+
+    widest = np.full(64, -32768)
+    w = np.zeros((32, 64), dtype=np.int64)
+    w[:4], w[4:8], w[8:12], w[12:16] = -128, -127, 127, 1
+    bias = np.resize([32767, -32768, 0, 1], 32)
+    got, _ = run_matvec(bench, w, widest, bias, shift)
+    assert np.array_equal(got, intmath.matvec(w, shift, widest, bias, post=0))
+
+    # The sums at the int16 edges and one either side, whose shifted-out low bits
+    # are all ones or all zeros: sum = 32767 * (the row's weights) + bias.
+    edge, unit = 32768 << shift, 1 << shift
+    targets = [edge - 1, edge, edge + 1, -edge - 1, -edge, -edge + 1,
+               unit - 1, unit, -unit, -unit - 1, -1, 0, 1]
+    w = np.zeros((16, 64), dtype=np.int64)
+    bias = np.zeros(16, dtype=np.int64)
+    for row, target in enumerate(targets):
+        total = round(target / 32767)
+        q, r = divmod(total, 64)
+        w[row] = q + (np.arange(64) < r)
+        bias[row] = target - 32767 * total
+    x = np.full(64, 32767)
+    assert np.abs(w).max() <= 127 and np.abs(bias).max() < 32768
+    assert list(w @ x + bias)[:len(targets)] == targets
+    got, _ = run_matvec(bench, w, x, bias, shift)
+    want = intmath.matvec(w, shift, x, bias, post=0)
+    assert np.array_equal(got, want)
+    assert list(want[:6]) == [32767, 32767, 32767, -32768, -32768, -32768]
+    assert list(want[6:len(targets)]) == [0, 1, -1, -2, -1, 0, 0]
+
+
+def test_the_row_finishes_cost_what_the_header_says(bench):
+    """Per row, in range: the fast chain 42 + 14n (8 + n bits), the left finish for 7 / 6 / 5
+    bits, the general one for 4; measured as the growth from 64 to 128 rows at each shift,
+    against the chain's shortest entry (8 bits: 42 cycles, counted by hand)."""
+    x = np.random.default_rng(5).integers(-100, 100, 32)
+
+    def per_row(shift):
+        cycles = [run_matvec(bench, np.zeros((rows, 32), dtype=np.int64), x, None, shift)[1]
+                  for rows in (64, 128)]
+        return (cycles[1] - cycles[0]) / 64
+
+    base = per_row(7)                              # 8 bits: the chain's shortest entry
+    finish = {bits: int(42 + per_row(bits - 1) - base) for bits in (4, 5, 6, 7, 12)}
+    lines = (KERNELS_DIR / "matvec.s").read_text().splitlines()
+    text = " ".join(line.lstrip("; ") for line in lines[:lines.index("")])
+    assert finish[12] == 42 + 4 * 14 and "42 + 14n" in text
+    assert f"{finish[7]} / {finish[6]} / {finish[5]} for 7 / 6 / 5 bits" in text
+    assert f"{finish[4]} for 4 bits" in text
+    assert max(finish[5], finish[6], finish[7]) < finish[4] / 2
