@@ -406,3 +406,10 @@ def test_cli_notes_a_word_list_the_spectrum_may_not_hold(tmp_path, capsys):
     main(["train", str(tiny), "--epochs", "1", "--wordings", "0", "--fresh",
           "--spelling-chars", str(SHIPPED_SPELLING_CHARS), "--output", str(tmp_path / "out")])
     assert "may not fit" not in capsys.readouterr().err
+
+
+def test_a_run_resumes_only_with_the_norm_gain_it_was_trained_with(tmp_path):
+    run_collecting(tiny_config(tmp_path, epochs=2, eval_every=2))
+    with pytest.raises(TrainingError, match="--norm-gain 0, not 0.5"):
+        run_collecting(tiny_config(tmp_path, epochs=4, eval_every=2, norm_gain=0.5))
+    run_collecting(tiny_config(tmp_path, epochs=4, eval_every=2, norm_gain=0.5, fresh=True))

@@ -47,7 +47,7 @@ def configure(parser) -> None:
                              "0: no list (default: what the C64 and Spectrum programs hold)")
     parser.add_argument("--norm-gain", type=float, default=None, metavar="G",
                         help="hold every RMSNorm gain at G instead of learning it, which keeps "
-                             "the matmuls' inputs narrow (faster on the C64 and the Spectrum); "
+                             "the matmuls' inputs narrow (faster on the C64); "
                              "0: learned gains")
 
 

@@ -274,6 +274,10 @@ class _Run:
         if saved is not None and saved.get("corpus_fingerprint") != fingerprint:
             raise TrainingError(f"the checkpoint in {latest} was trained on a different corpus "
                                 "(or tokenizer); use --fresh to start over")
+        saved_gain = saved.get("config", {}).get("norm_gain", 0.0) if saved is not None else None
+        if saved_gain is not None and saved_gain != cfg.norm_gain:
+            raise TrainingError(f"the checkpoint in {latest} was trained with --norm-gain {saved_gain:g}, "
+                                f"not {cfg.norm_gain:g}; use --fresh to start over")
 
         self.tokenizer = tokenizer
         self.fitted = fitted
