@@ -91,18 +91,23 @@ def test_model_export_has_every_tensor_and_loads_as_a_soul():
             assert shift == expected_shift and np.array_equal(values, expected.reshape(values.shape))
 
 
+def float_and_engine_logits(model, arrays, seed: int):
+    """The float model's and the engine (on the exported arrays)'s logits, Q8.8, for six
+    random [SEP]-led sequences of the whole context."""
+    engine = Engine(Soul.from_arrays(arrays))
+    tokens = np.random.default_rng(seed).integers(4, spec.VOCAB_SIZE, size=(6, spec.CONTEXT))
+    tokens[:, 0] = spec.SEP
+    with torch.no_grad():
+        float_logits = model(torch.tensor(tokens)).numpy() * 256
+    return float_logits, engine.batch_logits(tokens)
+
+
 def test_float_model_tracks_the_integer_engine():
     """Same weights: the float model (exact attention) and the engine agree closely."""
     torch.manual_seed(3)
     model = SoulModel()
     model.exact_attention = True
-    engine = Engine(Soul.from_arrays(model.export_arrays()))
-    rng = np.random.default_rng(3)
-    tokens = rng.integers(4, spec.VOCAB_SIZE, size=(6, spec.CONTEXT))
-    tokens[:, 0] = spec.SEP
-    with torch.no_grad():
-        float_logits = model(torch.tensor(tokens)).numpy() * 256
-    int_logits = engine.batch_logits(tokens)
+    float_logits, int_logits = float_and_engine_logits(model, model.export_arrays(), seed=3)
     scale = np.abs(int_logits).mean()
     assert np.abs(float_logits - int_logits).mean() < 0.05 * scale
     agree = (float_logits[..., 3:].argmax(-1) == int_logits[..., 3:].argmax(-1)).mean()
@@ -129,11 +134,5 @@ def test_fixed_norm_gains_export_the_scaled_matrices_and_track_the_engine():
         elif name.split(".")[-1] in ("q", "k", "v", "fc1_w", "out"):
             expected, expected_shift = quantize_weight(8.0 * param.detach().double().numpy())
             assert shift == expected_shift and np.array_equal(values, expected.reshape(values.shape)), name
-    engine = Engine(Soul.from_arrays(arrays))
-    rng = np.random.default_rng(5)
-    tokens = rng.integers(4, spec.VOCAB_SIZE, size=(6, spec.CONTEXT))
-    tokens[:, 0] = spec.SEP
-    with torch.no_grad():
-        float_logits = model(torch.tensor(tokens)).numpy() * 256
-    int_logits = engine.batch_logits(tokens)
+    float_logits, int_logits = float_and_engine_logits(model, arrays, seed=5)
     assert np.abs(float_logits - int_logits).mean() < 0.05 * np.abs(int_logits).mean()

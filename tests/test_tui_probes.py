@@ -37,24 +37,27 @@ def run(vectors_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("disk")
     build_player(vectors_dir / "soul.bin", vectors_dir / "tokenizer.json", out)
     build_map = BuildMap.load(out / "soulplayer.map.json")
-    machine = C64()
-    host = MachineHost(machine, build_map)
-    host.load(out / "soulplayer.d64")
-    host.start()
-    try:
-        _wait(lambda: machine.waiting_for_input)
-        host.type_text(PROMPT + "\r")
-        _wait(lambda: not machine.waiting_for_input)
-        _wait(lambda: machine.waiting_for_input)
-        view = host.observe_probes()
-        ram = bytes(machine.ram)
-    finally:
-        host.stop()
+    view, ram = probe_one_reply(C64(), build_map, out / "soulplayer.d64", PROMPT, REPLY_SECONDS)
     return view, ram, build_map
 
 
-def _wait(condition) -> None:
-    deadline = time.monotonic() + REPLY_SECONDS
+def probe_one_reply(machine, build_map, image, prompt: str, seconds: float):
+    """(probe view, RAM copy) after the machine boots `image` and replies to `prompt`."""
+    host = MachineHost(machine, build_map)
+    host.load(image)
+    host.start()
+    try:
+        _wait(lambda: machine.waiting_for_input, seconds)
+        host.type_text(prompt + "\r")
+        _wait(lambda: not machine.waiting_for_input, seconds)
+        _wait(lambda: machine.waiting_for_input, seconds)
+        return host.observe_probes(), bytes(machine.ram)
+    finally:
+        host.stop()
+
+
+def _wait(condition, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "the soulplayer did not get there"
         time.sleep(0.02)

@@ -12,7 +12,6 @@ four model panels are fed that view and must show those numbers.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -24,14 +23,13 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.tui.buildmap import BuildMap
-from soulterm.tui.host import MachineHost
 from soulterm.tui.lens import LogitLens
 from soulterm.tui.probes import BEFORE_FIRST
 from soulterm.zx import Spectrum
 from soulterm.zx.build import build_spectrum_player
 from soulterm.zx.rom import CLOCK_HZ
 
-from test_tui_probes import engine_expectations
+from test_tui_probes import engine_expectations, probe_one_reply
 
 PROMPT = "hello"
 REPLY_SECONDS = 120       # a hang guard only: the Z80's reply takes a few seconds
@@ -50,27 +48,8 @@ def run(spectrum_build):
     """(probe view, RAM copy, map) after the reply to PROMPT, the first turn after boot."""
     tap_path, map_path = spectrum_build
     build_map = BuildMap.load(map_path)
-    machine = Spectrum()
-    host = MachineHost(machine, build_map)
-    host.load(tap_path)
-    host.start()
-    try:
-        _wait(lambda: machine.waiting_for_input)
-        host.type_text(PROMPT + "\r")
-        _wait(lambda: not machine.waiting_for_input)
-        _wait(lambda: machine.waiting_for_input)
-        view = host.observe_probes()
-        ram = bytes(machine.ram)
-    finally:
-        host.stop()
+    view, ram = probe_one_reply(Spectrum(), build_map, tap_path, PROMPT, REPLY_SECONDS)
     return view, ram, build_map
-
-
-def _wait(condition) -> None:
-    deadline = time.monotonic() + REPLY_SECONDS
-    while not condition():
-        assert time.monotonic() < deadline, "the Spectrum's soulplayer did not get there"
-        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")
