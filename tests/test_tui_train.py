@@ -138,11 +138,23 @@ async def test_train_defaults_are_the_clis(program):
         screen = await _open_train(pilot_, app)
         epochs, eval_every, output = cli_defaults()
         assert screen.query_one("#epochs").value == str(epochs)
-        from soulterm.soul.trainer import TrainConfig
+        from soulterm.soul.train_config import TrainConfig
 
         cli_output = parser.get_default("output") or TrainConfig().output   # what `soulterm train` uses
         assert parser.get_default("epochs") in (None, epochs)
         assert screen.query_one("#output").value == str(output) == cli_output
+
+
+def test_the_train_dialogs_defaults_do_not_import_torch():
+    """F2 opens at once: its defaults come from train_config.py, not the trainer,
+    whose torch import takes seconds (and blocked the TUI while it ran)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from soulterm.tui.screens.train import cli_defaults; cli_defaults(); "
+            "print('torch' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "False"
 
 
 @pilot

@@ -22,7 +22,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Log, ProgressBar, Sparkline
 
-from soulterm import paths
 from soulterm.tui.screens.dialogs import SHORT_DIALOG_BREAKPOINTS
 
 TORCH_HINT = "training needs PyTorch: pip install 'soulterm[train]'"
@@ -50,11 +49,9 @@ def cli_defaults() -> tuple[int, int, Path]:
 
 
 def _train_config_defaults() -> dict:
-    """TrainConfig's field defaults, read without importing torch (the trainer needs it)."""
-    try:
-        from soulterm.soul.trainer import TrainConfig
-    except ImportError:
-        return {"epochs": 1200, "eval_every": 500, "output": str(paths.user_soul_dir())}
+    """TrainConfig's field defaults, read without importing torch (train_config.py)."""
+    from soulterm.soul.train_config import TrainConfig
+
     config = TrainConfig()
     return {"epochs": config.epochs, "eval_every": config.eval_every, "output": config.output}
 
