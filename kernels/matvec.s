@@ -10,8 +10,9 @@
 ;   mv_out    output vector, same layout (may not be mv_in)
 ;   mv_rowk   the matrix's row constants: 2*b[r] - sum_c W[r][c]^2 as a
 ;             signed 24-bit number per row, low bytes at +r, middle bytes at
-;             +rows+r, high bytes at +2*rows+r (layout.py computes them; the
-;             bias is folded in, so a matrix without one simply has b = 0)
+;             +rows+r, high bytes + 128 at +2*rows+r (layout.py computes
+;             them; the bias is folded in, so a matrix without one simply has
+;             b = 0)
 ;   mv_shift  arithmetic right shift of every sum, 0..15
 ;   mv_flags  MV_SAME_INPUT when mv_in, its values, mv_cols and mv_rows are
 ;             those of the previous call (q, k and v share xn): the slots
@@ -265,9 +266,10 @@ mv_finish_saturate:
         sty mv_acc5             ; the sign, where mv_finish_row looks for it
         jmp mv_finish_row@saturate
 
-; A row's sum starts as its row constant (24 bits, sign-extended) + mv_k,
-; whose bytes mv_link_rows wrote into the immediates, and goes on in the
-; first filled slot (or in mv_add_wide first).
+; A row's sum starts as its row constant + mv_k - 128 * 65536: the constant's
+; high byte is stored + 128, so it adds unsigned, and mv_link_rows wrote the
+; bytes of mv_k - 128 * 65536 into the immediates. Then the first filled
+; slot (or mv_add_wide first).
 mv_row:
         clc
 @rowk_lo:
@@ -280,17 +282,13 @@ mv_row:
 @k1:
         adc #0
         sta mv_acc1
-        ldy #0
 @rowk_hi:
         lda $FFFF,x
-        bpl @positive
-        dey
-@positive:
 @k2:
         adc #0
         sta mv_acc2
-        tya
 @k3:
+        lda #0
         adc #0
         sta mv_acc3
         clc
@@ -782,9 +780,12 @@ mv_link_rows:
         sta mv_row@k0+1
         lda mv_k+1
         sta mv_row@k1+1
+        sec
         lda mv_k+2
+        sbc #$80
         sta mv_row@k2+1
         lda mv_k+3
+        sbc #0
         sta mv_row@k3+1
         ldx mv_rows
         dex
