@@ -508,23 +508,20 @@ mv_patch_columns:
         lda mv_small
         sbc #SMALL_SLOT_SIZE
         sta mv_small
-        sta mv_slot
         bcs @small_page
         dec mv_small+1
 @small_page:
-        lda mv_small+1
-        sta mv_slot+1
         txa
         ldy #SLOT_S0
-        sta (mv_slot),y
+        sta (mv_small),y
         ldy #SLOT_S1
-        sta (mv_slot),y
+        sta (mv_small),y
         ldy #SLOT_WEIGHTS
         lda mv_colbase
-        sta (mv_slot),y
+        sta (mv_small),y
         iny
         lda mv_colbase+1
-        sta (mv_slot),y
+        sta (mv_small),y
 @subtract_small:                ; mv_k -= s(x), |x| <= 127: the entries 128
         sec                     ; past the offset's, X its low byte
         lda mv_k
@@ -566,33 +563,30 @@ mv_patch_columns:
         lda mv_short
         sbc #SHORT_SLOT_SIZE
         sta mv_short
-        sta mv_slot
         bcs @short_page
         dec mv_short+1
 @short_page:
-        lda mv_short+1
-        sta mv_slot+1
         txa
         ldy #SLOT_S0
-        sta (mv_slot),y
+        sta (mv_short),y
         ldy #SLOT_S1
-        sta (mv_slot),y
+        sta (mv_short),y
         ldy #SLOT_S2
-        sta (mv_slot),y
+        sta (mv_short),y
         lda mv_noff+1
         ldy #SLOT_S1+1
-        sta (mv_slot),y
+        sta (mv_short),y
         clc
         adc #>(SQ_HI - SQ_MID)
         ldy #SLOT_S2+1
-        sta (mv_slot),y
+        sta (mv_short),y
         sta mv_sq_hi
         ldy #SLOT_WEIGHTS
         lda mv_colbase
-        sta (mv_slot),y
+        sta (mv_short),y
         iny
         lda mv_colbase+1
-        sta (mv_slot),y
+        sta (mv_short),y
         sec                     ; mv_k -= s(x): the entries 128 past the
         lda mv_k                ; offset's
         sbc SQ_LO+128,x
@@ -657,47 +651,45 @@ mv_patch_columns:
         lda mv_wide
         sbc #WIDE_SLOT_SIZE
         sta mv_wide
-        sta mv_slot
-        lda mv_wide+1
-        sbc #0
-        sta mv_wide+1
-        sta mv_slot+1
+        bcs @wide_page
+        dec mv_wide+1
+@wide_page:
         ldy #SLOT_WEIGHTS
         lda mv_colbase
-        sta (mv_slot),y
+        sta (mv_wide),y
         iny
         lda mv_colbase+1
-        sta (mv_slot),y
+        sta (mv_wide),y
         ; and its table operands
         ldy #SLOT_S0
         lda mv_off
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #SLOT_S1
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T2_LO
         lda mv_t2
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T2_HI
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T3_LO
         lda mv_t3
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T3_HI
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T2_LO + 1
         lda mv_t2p
-        sta (mv_slot),y
+        sta (mv_wide),y
         clc
         adc #>(qs_hi - qs_lo)
         ldy #WIDE_SLOT_T2_HI + 1
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T3_LO + 1
         lda mv_t3p
-        sta (mv_slot),y
+        sta (mv_wide),y
         clc
         adc #>(qs_hi - qs_lo)
         ldy #WIDE_SLOT_T3_HI + 1
-        sta (mv_slot),y
+        sta (mv_wide),y
         jmp @wide_done
 @wide_pass:                     ; no wide slot left: the column pass (below)
         bit mv_flags
