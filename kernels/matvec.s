@@ -48,8 +48,9 @@
 ;     run.
 ; (SQ_RANGE = 1792, memory.inc: SQ_OFFSET = SQ_RANGE - 128 = 1664.)
 ; Each block of slots is filled from its end backwards; a row starts at the
-; first filled slot, each block's end jumps to the next filled one (an
-; empty block is skipped) and the last one to the finish. Operand pages that
+; first filled slot and runs through the small, wide and short blocks: a
+; block's end jumps to the next filled one (an empty block is skipped), the
+; short block runs into the row's end. Operand pages that
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
@@ -95,8 +96,9 @@ WIDE_SLOT_SIZE  = 64
 MV_WIDE_SLOTS   = 32            ; wide columns beyond these take the column pass
         .assert MV_WIDE_SLOTS >= EMBED_DIM, "a normalised input's wide columns all get a slot"
 
-; A block of slots is empty when its entry is its end: entries are end -
-; size * k for k = 0..MV_MAX_COLS, and only k = 0 makes that a multiple of 256.
+; A small or short block is empty when its entry is its end: entries are
+; end - size * k for k = 0..MV_MAX_COLS, and only k = 0 makes that a
+; multiple of 256 (the wide block is empty when mv_wide_left is whole).
         .assert MV_MAX_COLS < 128 && (SMALL_SLOT_SIZE & 3) != 0 && (SHORT_SLOT_SIZE & 3) != 0, "an empty block by its entry's low byte"
 
         .assert <SQ_LO == 0 && <SQ_MID == 0 && <SQ_HI == 0, "squares tables must be page-aligned"
@@ -179,15 +181,7 @@ mv_small_slots:
         .endrepeat
 mv_small_end:
         .assert mv_small_end - mv_small_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "small slot size"
-        jmp $FFFF               ; mv_link_rows: the first filled short or wide slot, or mv_row_end
-
-mv_short_slots:
-        .repeat MV_MAX_COLS
-        short_slot
-        .endrepeat
-mv_short_end:
-        .assert mv_short_end - mv_short_slots == MV_MAX_COLS * SHORT_SLOT_SIZE, "short slot size"
-        jmp $FFFF               ; mv_link_rows: the first filled wide slot, or mv_row_end
+        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, or mv_row_end
 
 mv_wide_slots:
         .repeat MV_WIDE_SLOTS
@@ -195,6 +189,15 @@ mv_wide_slots:
         .endrepeat
 mv_wide_end:
         .assert mv_wide_end - mv_wide_slots == MV_WIDE_SLOTS * WIDE_SLOT_SIZE, "wide slot size"
+        jmp $FFFF               ; mv_link_rows: the first filled short slot, or mv_row_end
+
+; The short slots come last: they run into the row's end.
+mv_short_slots:
+        .repeat MV_MAX_COLS
+        short_slot
+        .endrepeat
+mv_short_end:
+        .assert mv_short_end - mv_short_slots == MV_MAX_COLS * SHORT_SLOT_SIZE, "short slot size"
 ; The row's sum is complete. mv_prepare_shift patched the JMP: into
 ; mv_finish_fast's shift chain when the shift is one whole byte and 0..4
 ; bits (every soul's usual case), into mv_finish_left when it is 5..7 bits
@@ -741,17 +744,17 @@ mv_patch_columns:
 ; Link the filled blocks of slots (skipping an empty one), write mv_k into
 ; the row start and pick the row start.
 mv_link_rows:
-        lda mv_wide             ; short slots, then the wide ones
+        lda mv_short            ; wide slots, then the short ones (or the
+        ldy mv_short+1          ; row's end, where the short slots end)
+        sta mv_wide_end+1
+        sty mv_wide_end+2
+        ldx mv_wide_left
+        cpx #MV_WIDE_SLOTS
+        beq @no_wide
+        lda mv_wide
         ldy mv_wide+1
-        sta mv_short_end+1
-        sty mv_short_end+2
-        ldx mv_short
-        cpx #<mv_short_end
-        beq @no_short
-        txa
-        ldy mv_short+1
-@no_short:
-        sta mv_small_end+1      ; small slots, then the short (or wide) ones
+@no_wide:
+        sta mv_small_end+1      ; small slots, then the wide (or short) ones
         sty mv_small_end+2
         ldx mv_small
         cpx #<mv_small_end
