@@ -54,9 +54,9 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 43,677       32x32, 16-bit inputs: 95,227
-;   128x32 logits: 157,492 / 348,422         64x32 fc1 + bias: 81,742 / 179,670
-;   32x64 fc2 + bias: 86,103 / 209,217
+;   32x32, inputs in -256..255: 43,609       32x32, 16-bit inputs: 95,061
+;   128x32 logits: 157,231 / 347,790         64x32 fc1 + bias: 81,610 / 179,154
+;   32x64 fc2 + bias: 86,035 / 208,938
 ; i.e. to patch an input column ~134 cycles (small), ~206 (short), ~339
 ; (wide slot; the column pass ~360 plus ~105 a row), ~60 a filled slot when
 ; q's input is reused; ~41 per row to start; 29 / ~37 / ~79 per small /
@@ -66,7 +66,7 @@
 ; for 4 bits (mv_finish_row, which takes every other shift); every row is
 ; stored by the fast finish's tail, a saturated one from mv_finish_row's
 ; saturation.
-; Bytes: 6,908, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+; Bytes: 6,909, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
