@@ -741,8 +741,9 @@ mv_patch_columns:
         .assert <qs_lo == 0, "the quarter squares must be page-aligned"
         .assert >(SQ_OFFSET - 64) == >SQ_OFFSET && >(SQ_OFFSET + 63) == >SQ_OFFSET, "xl's offsets in the small slots' page"
 
-; Link the filled blocks of slots (skipping an empty one), write mv_k into
-; the row start and pick the row start.
+; Link the filled blocks of slots (skipping an empty one), write mv_k -
+; 128 * 65536 into the row start, send the rows through mv_add_wide when
+; the column pass ran, and run the rows from the last one down.
 mv_link_rows:
         lda mv_short            ; wide slots, then the short ones (or the
         ldy mv_short+1          ; row's end, where the short slots end)
