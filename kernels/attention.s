@@ -11,10 +11,10 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (the squares table, 1'. below): 16,577 at t = 4,
-; 20,977 at t = 9, 29,262 at t = 18; with q in -3000..2999 (some q too wide
-; for it: the four byte products, 1.): 25,361 at t = 4, 37,347 at t = 9,
-; 53,257 at t = 18; more when many LUT weights are nonzero (the weighted
+; with every |q| < 1600 (the squares table, 1'. below): 16,585 at t = 4,
+; 20,990 at t = 9, 29,284 at t = 18; with q in -3000..2999 (some q too wide
+; for it: the four byte products, 1.): 25,368 at t = 4, 37,355 at t = 9,
+; 53,274 at t = 18; more when many LUT weights are nonzero (the weighted
 ; sum skips positions whose weight is 0).
 ; Bytes: 3,336 (1,120 of them the 8 four-product score slots, 496 the 8
 ; squares-table ones).

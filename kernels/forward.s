@@ -19,8 +19,8 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,242,720 at context length 5, 1,307,838 at 10, 1,462,016 at 19
-;   (models/soul.bin, whose normalised inputs are wider: 1,755,290 at 19).
+;   1,185,468 at context length 5, 1,249,833 at 10, 1,404,157 at 19
+;   (models/soul.bin, whose normalised inputs are wider: 1,652,340 at 19).
 ; Bytes: 899.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from

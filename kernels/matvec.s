@@ -10,12 +10,14 @@
 ;   mv_out    output vector, same layout (may not be mv_in)
 ;   mv_rowk   the matrix's row constants: 2*b[r] - sum_c W[r][c]^2 as a
 ;             signed 24-bit number per row, low bytes at +r, middle bytes at
-;             +rows+r, high bytes at +2*rows+r (layout.py computes them; the
-;             bias is folded in, so a matrix without one simply has b = 0)
+;             +rows+r, high bytes + 128 at +2*rows+r (layout.py computes
+;             them; the bias is folded in, so a matrix without one simply has
+;             b = 0)
 ;   mv_shift  arithmetic right shift of every sum, 0..15
-;   mv_flags  MV_SAME_INPUT when mv_in, its values and mv_cols are those of
-;             the previous call (q, k and v share xn): only the weight
-;             operands are patched again; otherwise 0
+;   mv_flags  MV_SAME_INPUT when mv_in, its values, mv_cols and mv_rows are
+;             those of the previous call (q, k and v share xn): the slots
+;             keep their table operands and only their weight operands
+;             move; otherwise 0
 ; Needs: the squares table (SQ_LO/MID/HI, memory.inc) built once by
 ; mv_build_squares. Output: mv_out[0..rows-1]. Clobbers A, X, Y, every
 ; mv_* byte and the wide-column sums (WIDE_SUM_*).
@@ -45,22 +47,26 @@
 ;     32-bit sums per row (WIDE_SUM_*, ~105 cycles per row) before the rows
 ;     run.
 ; (SQ_RANGE = 1792, memory.inc: SQ_OFFSET = SQ_RANGE - 128 = 1664.)
-; A row enters the small slots at the first filled one, then the short and
-; the wide ones (each block filled from its end backwards), then finishes.
+; Each block of slots is filled from its end backwards; a row starts at the
+; first filled slot and runs through the small, wide and short blocks: a
+; block's end jumps to the next filled one (an empty block is skipped), the
+; short block runs into the row's end. Operand pages that
+; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 46,911       32x32, 16-bit inputs: 100,000
-;   128x32 logits: 162,934 / 355,729         64x32 fc1 + bias: 85,713 / 185,294
-;   32x64 fc2 + bias: 91,576 / 215,653
-; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
-; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
-; finish (~70 on the fast finishes), 29 / ~37 / ~79 per small / short / wide
-; multiply-accumulate. A row's finish from mv_row_end on, in range: 42 + 14n
-; for a shift of 8 + n bits, n = 0..4 (mv_finish_fast); 58 / 75 / 92 for 7 /
-; 6 / 5 bits (mv_finish_left); 204 for 4 bits (mv_finish_row, which takes
-; every other shift); a saturated row ends in mv_finish_row's saturation,
-; which stores through the fast finish's tail.
-; Bytes: 6,943, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+;   32x32, inputs in -256..255: 43,609       32x32, 16-bit inputs: 95,061
+;   128x32 logits: 157,231 / 347,790         64x32 fc1 + bias: 81,610 / 179,154
+;   32x64 fc2 + bias: 86,035 / 208,938
+; i.e. to patch an input column ~134 cycles (small), ~206 (short), ~339
+; (wide slot; the column pass ~360 plus ~105 a row), ~60 a filled slot when
+; q's input is reused; ~41 per row to start; 29 / ~37 / ~79 per small /
+; short / wide multiply-accumulate. A row's finish from mv_row_end on to the
+; next row, in range: 40 + 14n for a shift of 8 + n bits, n = 0..4
+; (mv_finish_fast); 57 / 74 / 91 for 7 / 6 / 5 bits (mv_finish_left); 224
+; for 4 bits (mv_finish_row, which takes every other shift); every row is
+; stored by the fast finish's tail, a saturated one from mv_finish_row's
+; saturation.
+; Bytes: 6,909, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -90,18 +96,26 @@ WIDE_SLOT_SIZE  = 64
 MV_WIDE_SLOTS   = 32            ; wide columns beyond these take the column pass
         .assert MV_WIDE_SLOTS >= EMBED_DIM, "a normalised input's wide columns all get a slot"
 
-; The row loop dispatches with JMP (ptr): the 6502 reads such a pointer's
-; high byte from the same page, so none may sit at $xxFF.
-        .assert <mv_small != $FF && <mv_short != $FF && <mv_wide != $FF, "JMP (ptr) with ptr at $xxFF"
+; A small or short block is empty when its entry is its end: entries are
+; end - size * k for k = 0..MV_MAX_COLS, and only k = 0 makes that a
+; multiple of 256 (the wide block is empty when mv_wide_left is whole).
+        .assert MV_MAX_COLS < 128 && (SMALL_SLOT_SIZE & 3) != 0 && (SHORT_SLOT_SIZE & 3) != 0, "an empty block by its entry's low byte"
 
         .assert <SQ_LO == 0 && <SQ_MID == 0 && <SQ_HI == 0, "squares tables must be page-aligned"
         .assert <SQ_RANGE == 0 && <SQ_OFFSET == $80, "SQ_RANGE: whole pages"
         .assert SQ_MID - SQ_LO >= 512 && SQ_HI - SQ_MID >= 2 * SQ_RANGE, "squares tables overlap"
 
+; Operand pages that never change, so patching writes only the low bytes:
+; every slot's low byte of s(w + x) at SQ_LO + offset mod 256, and a small
+; slot's (and a wide slot's xl) middle byte, whose offsets SQ_OFFSET - 127 ..
+; SQ_OFFSET + 127 lie in one page, SQ_SMALL_MID's.
+SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
+        .assert >(SQ_OFFSET - 127) == >SQ_OFFSET && >(SQ_OFFSET + 127) == >SQ_OFFSET, "small offsets in one page"
+
 ; One multiply-accumulate: sum += s(w + x). Carry clear on entry and exit.
         .macro short_slot
         ldy $FFFF,x             ; weight of this row in this column
-        lda $FFFF,y             ; s(w+x), low byte
+        lda SQ_LO,y             ; s(w+x), low byte
         adc mv_acc0
         sta mv_acc0
         lda $FFFF,y             ; middle byte
@@ -119,10 +133,10 @@ MV_WIDE_SLOTS   = 32            ; wide columns beyond these take the column pass
 ; A short slot without its third byte, for |x| <= 127 (s(w+x) < 65536).
         .macro small_slot
         ldy $FFFF,x             ; weight of this row in this column
-        lda $FFFF,y             ; s(w+x), low byte
+        lda SQ_LO,y             ; s(w+x), low byte
         adc mv_acc0
         sta mv_acc0
-        lda $FFFF,y             ; middle byte
+        lda SQ_SMALL_MID,y      ; middle byte
         adc mv_acc1
         sta mv_acc1
         bcc @no_carry
@@ -161,70 +175,13 @@ MV_WIDE_SLOTS   = 32            ; wide columns beyond these take the column pass
         clc
         .endmacro
 
-matvec:
-        jsr mv_prepare_shift
-        jsr mv_prepare_rows
-        jsr mv_patch_columns
-
-        ldx mv_rows
-        dex
-mv_row:
-        bit mv_flags
-        bmi @from_wide_sums
-        clc                     ; sum = row constant (sign-extended) + mv_k
-@rowk_lo:
-        lda $FFFF,x
-        adc mv_k
-        sta mv_acc0
-@rowk_mid:
-        lda $FFFF,x
-        adc mv_k+1
-        sta mv_acc1
-        ldy #0
-@rowk_hi:
-        lda $FFFF,x
-        bpl @positive
-        dey
-@positive:
-        adc mv_k+2
-        sta mv_acc2
-        tya
-        adc mv_k+3
-        sta mv_acc3
-        clc
-        jmp (mv_small)
-@from_wide_sums:                ; sum = the row's wide sum (from the row
-        clc                     ; constant on) + mv_k
-        lda WIDE_SUM_0,x
-        adc mv_k
-        sta mv_acc0
-        lda WIDE_SUM_1,x
-        adc mv_k+1
-        sta mv_acc1
-        lda WIDE_SUM_2,x
-        adc mv_k+2
-        sta mv_acc2
-        lda WIDE_SUM_3,x
-        adc mv_k+3
-        sta mv_acc3
-        clc
-        jmp (mv_small)
-
 mv_small_slots:
         .repeat MV_MAX_COLS
         small_slot
         .endrepeat
 mv_small_end:
         .assert mv_small_end - mv_small_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "small slot size"
-        jmp (mv_short)
-
-mv_short_slots:
-        .repeat MV_MAX_COLS
-        short_slot
-        .endrepeat
-mv_short_end:
-        .assert mv_short_end - mv_short_slots == MV_MAX_COLS * SHORT_SLOT_SIZE, "short slot size"
-        jmp (mv_wide)
+        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, or mv_row_end
 
 mv_wide_slots:
         .repeat MV_WIDE_SLOTS
@@ -232,6 +189,15 @@ mv_wide_slots:
         .endrepeat
 mv_wide_end:
         .assert mv_wide_end - mv_wide_slots == MV_WIDE_SLOTS * WIDE_SLOT_SIZE, "wide slot size"
+        jmp $FFFF               ; mv_link_rows: the first filled short slot, or mv_row_end
+
+; The short slots come last: they run into the row's end.
+mv_short_slots:
+        .repeat MV_MAX_COLS
+        short_slot
+        .endrepeat
+mv_short_end:
+        .assert mv_short_end - mv_short_slots == MV_MAX_COLS * SHORT_SLOT_SIZE, "short slot size"
 ; The row's sum is complete. mv_prepare_shift patched the JMP: into
 ; mv_finish_fast's shift chain when the shift is one whole byte and 0..4
 ; bits (every soul's usual case), into mv_finish_left when it is 5..7 bits
@@ -261,7 +227,7 @@ mv_finish_fast_end:
         tya
         adc #0
         bne mv_finish_saturate
-@store:
+@store:                         ; every row ends here: bytes 1, 2 are the result
         lda mv_acc1
 @out_lo:
         sta $FFFF,x
@@ -269,9 +235,8 @@ mv_finish_fast_end:
 @out_hi:
         sta $FFFF,x
         dex
-        bmi @done
-        jmp mv_row
-@done:
+mv_next_row:
+        bpl mv_row
         rts
 
 ; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits): bytes 0..3 shift
@@ -303,6 +268,52 @@ mv_finish_left_end:
 mv_finish_saturate:
         sty mv_acc5             ; the sign, where mv_finish_row looks for it
         jmp mv_finish_row@saturate
+
+; A row's sum starts as its row constant + mv_k - 128 * 65536: the constant's
+; high byte is stored + 128, so it adds unsigned, and mv_link_rows wrote the
+; bytes of mv_k - 128 * 65536 into the immediates. Then the first filled
+; slot (or mv_add_wide first).
+mv_row:
+        clc
+@rowk_lo:
+        lda $FFFF,x
+@k0:
+        adc #0
+        sta mv_acc0
+@rowk_mid:
+        lda $FFFF,x
+@k1:
+        adc #0
+        sta mv_acc1
+@rowk_hi:
+        lda $FFFF,x
+@k2:
+        adc #0
+        sta mv_acc2
+@k3:
+        lda #0
+        adc #0
+        sta mv_acc3
+        clc
+@first:
+        jmp $FFFF
+; With wide columns beyond the slots: the column pass's sum of the row too.
+mv_add_wide:
+        lda WIDE_SUM_0,x
+        adc mv_acc0
+        sta mv_acc0
+        lda WIDE_SUM_1,x
+        adc mv_acc1
+        sta mv_acc1
+        lda WIDE_SUM_2,x
+        adc mv_acc2
+        sta mv_acc2
+        lda WIDE_SUM_3,x
+        adc mv_acc3
+        sta mv_acc3
+        clc
+@first:
+        jmp $FFFF
 
 ; The row's sum is complete: shift it, saturate it, store it.
 mv_finish_row:
@@ -346,15 +357,13 @@ mv_finish_row:
         bne @saturate
         cmp mv_acc3,y
         bne @saturate
-        lda mv_acc0,y
-@out_lo_1:
-        sta $FFFF,x
+        lda mv_acc0,y           ; bytes y, y+1 into bytes 1, 2 for the
+        pha                     ; fast finish's store
         lda mv_acc1,y
-@out_hi_1:
-        sta $FFFF,x
-        dex
-        bmi @done
-        jmp mv_row
+        sta mv_acc2
+        pla
+        sta mv_acc1
+        jmp mv_finish_fast_end@store
 @saturate:                      ; +32767 ($7FFF) or -32768 ($8000) by the
         lda mv_acc5             ; sign (bit 7), through the fast finish's
         asl                     ; store
@@ -364,9 +373,10 @@ mv_finish_row:
         eor #$80
         sta mv_acc2
         jmp mv_finish_fast_end@store
-@done:
-        rts
 
+; The call: prepare the shift, the rows and the columns, link the slots,
+; then run the rows from the last one down.
+matvec:
 ; Split mv_shift + 1 (the sums are doubled) into whole bytes and bits;
 ; shifts of 5..7 bits become a left shift by 8-n and one more whole byte.
 ; One whole byte and 0..MV_FAST_BITS bits take mv_finish_fast, 5..7 bits
@@ -411,74 +421,56 @@ mv_prepare_shift:
 @patch:
         sta mv_row_end@finish+1
         stx mv_row_end@finish+2
-        rts
-
-; Entry into the fast finishes for a shift of 8 + n bits, n = 0..MV_FAST_BITS
-; (n steps before mv_finish_fast's end), or of n = 5..7 bits (8 - n steps
-; before mv_finish_left's end).
-        .assert MV_FAST_BITS == 4 && MV_LEFT_BITS == 3, "an entry for every n"
-mv_fast_entry_lo:
-        .repeat 8, n
-        .if n <= MV_FAST_BITS
-        .byte <(mv_finish_fast_end - n * MV_FAST_STEP)
-        .else
-        .byte <(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
-        .endif
-        .endrepeat
-mv_fast_entry_hi:
-        .repeat 8, n
-        .if n <= MV_FAST_BITS
-        .byte >(mv_finish_fast_end - n * MV_FAST_STEP)
-        .else
-        .byte >(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
-        .endif
-        .endrepeat
 
 ; Point the self-modified operands at the row constants and the output.
 mv_prepare_rows:
         lda mv_rowk
         sta mv_row@rowk_lo+1
-        sta mv_wide_start@rowk_lo+1
         lda mv_rowk+1
         sta mv_row@rowk_lo+2
-        sta mv_wide_start@rowk_lo+2
         clc
         lda mv_rowk
         adc mv_rows
         sta mv_row@rowk_mid+1
-        sta mv_wide_start@rowk_mid+1
         lda mv_rowk+1
         adc #0
         sta mv_row@rowk_mid+2
-        sta mv_wide_start@rowk_mid+2
         clc
         lda mv_row@rowk_mid+1
         adc mv_rows
         sta mv_row@rowk_hi+1
-        sta mv_wide_start@rowk_hi+1
         lda mv_row@rowk_mid+2
         adc #0
         sta mv_row@rowk_hi+2
-        sta mv_wide_start@rowk_hi+2
         lda mv_out
-        sta mv_finish_row@out_lo_1+1
         sta mv_finish_fast_end@out_lo+1
         clc
         adc #VEC_HIGH
-        sta mv_finish_row@out_hi_1+1
         sta mv_finish_fast_end@out_hi+1
         lda mv_out+1
-        sta mv_finish_row@out_lo_1+2
         sta mv_finish_fast_end@out_lo+2
         adc #0
-        sta mv_finish_row@out_hi_1+2
         sta mv_finish_fast_end@out_hi+2
-        rts
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
 ; one at once; mv_k = -(sum of s(x) over the slots) - (sum of s(xl) over the
-; wide columns).
+; wide columns). Leaves mv_colbase = mv_w for the next call's repatch.
 mv_patch_columns:
+        lda mv_flags
+        and #MV_SAME_INPUT
+        beq @fresh
+        lda mv_wide_left        ; the column pass ran (negative): walk
+        bmi @walk               ; again (mv_in_hi holds)
+        jmp mv_repatch_weights
+@fresh:
+        clc
+        lda mv_in
+        adc #VEC_HIGH
+        sta mv_in_hi
+        lda mv_in+1
+        adc #0
+        sta mv_in_hi+1
+@walk:
         lda #<mv_wide_end
         sta mv_wide
         lda #>mv_wide_end
@@ -498,117 +490,115 @@ mv_patch_columns:
         lda mv_w+1
         sta mv_colbase+1
         lda #0
-        sta mv_col
-        lda mv_flags
-        and #MV_SAME_INPUT
-        beq @fresh
-        jmp mv_repatch_weights
-@fresh:
-        sta mv_k                ; (A = 0)
+        sta mv_k
         sta mv_k+1
         sta mv_k+2
         sta mv_k+3
+        tay                     ; (Y = 0: the first column)
+@column:                        ; Y = mv_col
+        sty mv_col
+        lda (mv_in),y           ; the table offset SQ_OFFSET + x:
         clc
-        lda mv_in
-        adc #VEC_HIGH
-        sta mv_in_hi
-        lda mv_in+1
-        adc #0
-        sta mv_in_hi+1
-@column:                        ; (mv_take_slot, inline)
-        ldy mv_col
-        clc
-        lda (mv_in),y
         adc #<SQ_OFFSET
-        sta mv_off
-        sta mv_noff
+        tax                     ; low byte in X,
         lda (mv_in_hi),y
-        adc #>SQ_OFFSET
-        cmp #SQ_LIMIT_PAGE
-        bcs @wide
-        sta mv_off+1
-        adc #>SQ_MID            ; (carry clear) the pages of s(x + .)
-        sta mv_sq_mid
-        adc #>(SQ_HI - SQ_MID)
-        sta mv_sq_hi
-        lda mv_off+1
+        adc #>SQ_OFFSET         ; page in A
         cmp #>SQ_OFFSET
-        bne @short
-        lda mv_off
-        beq @short
+        bne @not_small
+        cpx #0
+        beq @not_small          ; (x = -128)
         sec                     ; |x| <= 127: the next small slot
         lda mv_small
         sbc #SMALL_SLOT_SIZE
         sta mv_small
-        sta mv_slot
         bcs @small_page
         dec mv_small+1
 @small_page:
-        lda mv_small+1
-        sta mv_slot+1
-        jmp @patch
-@wide:
-        jsr mv_wide_offsets     ; xl's offset and pages like a slot's
-        lda mv_wide_left
-        beq @wide_pass
-        jsr mv_take_wide_slot
-        jsr mv_patch_wide_slot
-        jmp @subtract
-@wide_pass:                     ; no wide slot left: the column pass
-        jsr mv_wide_column
-        jmp @subtract
-@short:
-        sec                     ; the next short slot, and its third byte
+        txa
+        ldy #SLOT_S0
+        sta (mv_small),y
+        ldy #SLOT_S1
+        sta (mv_small),y
+        ldy #SLOT_WEIGHTS
+        lda mv_colbase
+        sta (mv_small),y
+        iny
+        lda mv_colbase+1
+        sta (mv_small),y
+@subtract_small:                ; mv_k -= s(x), |x| <= 127: the entries 128
+        sec                     ; past the offset's, X its low byte
+        lda mv_k
+        sbc SQ_LO+128,x
+        sta mv_k
+        lda mv_k+1
+        sbc SQ_SMALL_MID+128,x
+        sta mv_k+1
+        bcs @next
+        lda mv_k+2
+        bne @no_wrap
+        dec mv_k+3
+@no_wrap:
+        dec mv_k+2
+@next:
+        clc
+        lda mv_colbase
+        adc mv_rows
+        sta mv_colbase
+        bcc @same_page
+        inc mv_colbase+1
+@same_page:
+        ldy mv_col
+        iny
+        cpy mv_cols
+        bne @column
+        lda mv_w
+        sta mv_colbase
+        lda mv_w+1
+        sta mv_colbase+1
+        jmp mv_link_rows
+@not_small:                     ; A = the offset's page
+        cmp #SQ_LIMIT_PAGE
+        bcs @wide
+        stx mv_noff             ; (mv_noff) + 128: s(x)'s middle byte
+        adc #>SQ_MID            ; (carry clear)
+        sta mv_noff+1
+        sec                     ; the next short slot
         lda mv_short
         sbc #SHORT_SLOT_SIZE
         sta mv_short
-        sta mv_slot
         bcs @short_page
         dec mv_short+1
 @short_page:
-        lda mv_short+1
-        sta mv_slot+1
+        txa
+        ldy #SLOT_S0
+        sta (mv_short),y
+        ldy #SLOT_S1
+        sta (mv_short),y
         ldy #SLOT_S2
-        lda mv_off
-        sta (mv_slot),y
-        iny
-        lda mv_sq_hi
-        sta (mv_slot),y
-@patch:
+        sta (mv_short),y
+        lda mv_noff+1
+        ldy #SLOT_S1+1
+        sta (mv_short),y
+        clc
+        adc #>(SQ_HI - SQ_MID)
+        ldy #SLOT_S2+1
+        sta (mv_short),y
+        sta mv_sq_hi
         ldy #SLOT_WEIGHTS
         lda mv_colbase
-        sta (mv_slot),y
+        sta (mv_short),y
         iny
         lda mv_colbase+1
-        sta (mv_slot),y
-        ldy #SLOT_S0
-        lda mv_off
-        sta (mv_slot),y
-        iny
-        lda #>SQ_LO             ; (the low bytes repeat every 256 entries)
-        sta (mv_slot),y
-        ldy #SLOT_S1
-        lda mv_off
-        sta (mv_slot),y
-        iny
-        lda mv_sq_mid
-        sta (mv_slot),y
-@subtract:                      ; mv_k -= s(x), the entry 128 further on
-        lda mv_off
-        sta mv_noff
-        lda #>SQ_LO
-        sta mv_noff+1
-        ldy #128
-        sec
-        lda mv_k
-        sbc (mv_noff),y
+        sta (mv_short),y
+        sec                     ; mv_k -= s(x): the entries 128 past the
+        lda mv_k                ; offset's
+        sbc SQ_LO+128,x
         sta mv_k
-        lda mv_sq_mid           ; (LDA and STA keep the borrow)
-        sta mv_noff+1
+        ldy #128
         lda mv_k+1
         sbc (mv_noff),y
         sta mv_k+1
-        lda mv_sq_hi
+        lda mv_sq_hi            ; (LDA and STA keep the borrow)
         sta mv_noff+1
         lda mv_k+2
         sbc (mv_noff),y
@@ -616,147 +606,8 @@ mv_patch_columns:
         lda mv_k+3
         sbc #0
         sta mv_k+3
-@next:
-        clc
-        lda mv_colbase
-        adc mv_rows
-        sta mv_colbase
-        bcc @same_page
-        inc mv_colbase+1
-@same_page:
-        inc mv_col
-        lda mv_col
-        cmp mv_cols
-        beq @done
-        jmp @column
-@done:
-        rts
-
-; Same input as the previous call: the slots already hold its table
-; operands and mv_k its corrections; walk the columns the same way, give
-; each slot its new weight column and do the wide columns again.
-mv_repatch_weights:
-@column:
-        ldy mv_col
-        clc
-        lda (mv_in),y
-        adc #<SQ_OFFSET
-        sta mv_off
-        lda (mv_in_hi),y
-        adc #>SQ_OFFSET
-        cmp #SQ_LIMIT_PAGE
-        bcs @wide
-        sta mv_off+1
-        jsr mv_take_slot
         jmp @next
-@wide:
-        lda mv_wide_left
-        beq @wide_pass
-        jsr mv_take_wide_slot
-        jmp @next
-@wide_pass:
-        jsr mv_wide_offsets
-        jsr mv_wide_column
-@next:
-        clc
-        lda mv_colbase
-        adc mv_rows
-        sta mv_colbase
-        bcc @same_page
-        inc mv_colbase+1
-@same_page:
-        inc mv_col
-        lda mv_col
-        cmp mv_cols
-        bne @column
-        rts
-
-; mv_slot = the next free slot for the column whose table offset 896 + x is
-; in mv_off: a small one when |x| <= 127 (offsets $301..$3FF), else a short
-; one; its weight operand = the column. Returns C = 1 for a short slot.
-mv_take_slot:
-        lda mv_off+1
-        cmp #>SQ_OFFSET
-        bne @short
-        lda mv_off
-        beq @short
-        sec
-        lda mv_small
-        sbc #SMALL_SLOT_SIZE
-        sta mv_small
-        sta mv_slot
-        lda mv_small+1
-        sbc #0
-        sta mv_small+1
-        sta mv_slot+1
-        clc
-        bcc @weights
-@short:
-        sec
-        lda mv_short
-        sbc #SHORT_SLOT_SIZE
-        sta mv_short
-        sta mv_slot
-        lda mv_short+1
-        sbc #0
-        sta mv_short+1
-        sta mv_slot+1
-        sec
-@weights:                       ; (nothing below changes C)
-        ldy #SLOT_WEIGHTS
-        lda mv_colbase
-        sta (mv_slot),y
-        iny
-        lda mv_colbase+1
-        sta (mv_slot),y
-        rts
-
-; A wide column (mv_col, weights at mv_colbase): with x = 128*xh + xl,
-; xl in -64..63 and xh in -256..256,
-;   2*w*x + s(w) = s(w + xl) - s(xl) + 256 * (f(w + xh) - f(w - xh))
-; (f(a) - f(b) = (a*a - b*b) / 4 = w*xh exactly: a and b have one parity).
-; Every row's wide sum gets all but the -s(xl), which the fresh walk
-; subtracts from mv_k. The first wide column of a call starts the sums from
-; the row constants.
-mv_wide_column:
-        bit mv_flags
-        bmi @started
-        jsr mv_wide_start
-@started:
-        lda mv_colbase
-        sta mv_wide_rows@weights+1
-        lda mv_colbase+1
-        sta mv_wide_rows@weights+2
-        lda mv_off
-        sta mv_wide_rows@t1_lo+1
-        sta mv_wide_rows@t1_mid+1
-        lda mv_sq_mid
-        sta mv_wide_rows@t1_mid+2
-        lda mv_t2
-        sta mv_wide_rows@t2_lo+1
-        sta mv_wide_rows@t2_hi+1
-        lda mv_t2p
-        sta mv_wide_rows@t2_lo+2
-        clc
-        adc #>(qs_hi - qs_lo)
-        sta mv_wide_rows@t2_hi+2
-        lda mv_t3
-        sta mv_wide_rows@t3_lo+1
-        sta mv_wide_rows@t3_hi+1
-        lda mv_t3p
-        sta mv_wide_rows@t3_lo+2
-        clc
-        adc #>(qs_hi - qs_lo)
-        sta mv_wide_rows@t3_hi+2
-        jmp mv_wide_rows
-
-; The table operands of wide column mv_col, x = 128*xh + xl: f(w + xh) at
-; qs_lo + 384 + xh (mv_t2 low byte, mv_t2p page; the high bytes 1024
-; further, memory.inc), f(w - xh) at qs_lo + 384 - xh (mv_t3, mv_t3p),
-; s(w + xl) like a small slot's (mv_off, mv_sq_mid, mv_sq_hi).
-; xh = (x + 64) >> 7, xl = ((x + 64) & 127) - 64.
-        .assert <qs_lo == 0, "the quarter squares must be page-aligned"
-mv_wide_offsets:
+@wide:                          ; a wide column's table operands (below)
         ldy mv_col
         lda (mv_in),y           ; x + 64: low byte in mv_off, high byte
         clc                     ; (a 9-bit signed number) in mv_noff
@@ -796,97 +647,246 @@ mv_wide_offsets:
         clc
         adc #<(SQ_OFFSET - 64)
         sta mv_off
-        lda #>(SQ_OFFSET - 64)
-        sta mv_off+1
-        lda #>SQ_MID + >(SQ_OFFSET - 64)
-        sta mv_sq_mid
-        lda #>SQ_HI + >(SQ_OFFSET - 64)
-        sta mv_sq_hi
-        rts
-        .assert >(SQ_OFFSET - 64) == >(SQ_OFFSET + 63), "xl's offsets share one page"
-
-; mv_slot = the next wide slot (mv_wide_left > 0), its weight operand = the column.
-mv_take_wide_slot:
-        dec mv_wide_left
+        dec mv_wide_left        ; none left (negative from then on: the
+        bmi @wide_pass          ; next call's repatch sees the pass ran)
+        ; the next wide slot, its weight operand = the column
         sec
         lda mv_wide
         sbc #WIDE_SLOT_SIZE
         sta mv_wide
-        sta mv_slot
-        lda mv_wide+1
-        sbc #0
-        sta mv_wide+1
-        sta mv_slot+1
+        bcs @wide_page
+        dec mv_wide+1
+@wide_page:
         ldy #SLOT_WEIGHTS
         lda mv_colbase
-        sta (mv_slot),y
+        sta (mv_wide),y
         iny
         lda mv_colbase+1
-        sta (mv_slot),y
-        rts
-
-; Point the wide slot at mv_slot at the operands mv_wide_offsets found.
-mv_patch_wide_slot:
+        sta (mv_wide),y
+        ; and its table operands
         ldy #SLOT_S0
         lda mv_off
-        sta (mv_slot),y
-        iny
-        lda #>SQ_LO
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #SLOT_S1
-        lda mv_off
-        sta (mv_slot),y
-        iny
-        lda mv_sq_mid
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T2_LO
         lda mv_t2
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T2_HI
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T3_LO
         lda mv_t3
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T3_HI
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T2_LO + 1
         lda mv_t2p
-        sta (mv_slot),y
+        sta (mv_wide),y
         clc
         adc #>(qs_hi - qs_lo)
         ldy #WIDE_SLOT_T2_HI + 1
-        sta (mv_slot),y
+        sta (mv_wide),y
         ldy #WIDE_SLOT_T3_LO + 1
         lda mv_t3p
-        sta (mv_slot),y
+        sta (mv_wide),y
         clc
         adc #>(qs_hi - qs_lo)
         ldy #WIDE_SLOT_T3_HI + 1
-        sta (mv_slot),y
-        rts
+        sta (mv_wide),y
+        jmp @wide_done
+@wide_pass:                     ; no wide slot left: the column pass (below)
+        bit mv_flags
+        bmi @started
+        jsr mv_wide_start
+@started:
+        lda mv_colbase
+        sta mv_wide_rows@weights+1
+        lda mv_colbase+1
+        sta mv_wide_rows@weights+2
+        lda mv_off
+        sta mv_wide_rows@t1_lo+1
+        sta mv_wide_rows@t1_mid+1
+        lda mv_t2
+        sta mv_wide_rows@t2_lo+1
+        sta mv_wide_rows@t2_hi+1
+        lda mv_t2p
+        sta mv_wide_rows@t2_lo+2
+        clc
+        adc #>(qs_hi - qs_lo)
+        sta mv_wide_rows@t2_hi+2
+        lda mv_t3
+        sta mv_wide_rows@t3_lo+1
+        sta mv_wide_rows@t3_hi+1
+        lda mv_t3p
+        sta mv_wide_rows@t3_lo+2
+        clc
+        adc #>(qs_hi - qs_lo)
+        sta mv_wide_rows@t3_hi+2
+        jsr mv_wide_rows
+@wide_done:
+        ldx mv_off              ; s(xl) from mv_k
+        jmp @subtract_small
 
-; Wide sums = the row constants, sign-extended to 32 bits.
+; A wide column in the walk (mv_col, weights at mv_colbase): x = 128*xh +
+; xl with xl in -64..63 and xh in -256..256, xh = (x + 64) >> 7 and xl =
+; ((x + 64) & 127) - 64, and
+;   2*w*x + s(w) = s(w + xl) - s(xl) + 256 * (f(w + xh) - f(w - xh))
+; (f(a) - f(b) = (a*a - b*b) / 4 = w*xh exactly: a and b have one parity).
+; Its table operands: f(w + xh) at qs_lo + 384 + xh (mv_t2 low byte, mv_t2p
+; page; the high bytes 1024 further, memory.inc), f(w - xh) at qs_lo + 384
+; - xh (mv_t3, mv_t3p), s(w + xl) like a small slot's (mv_off, the low byte
+; of the offset). A wide slot or, beyond them, the column pass (every row's
+; wide sum, from 0 at the call's first such column) takes all but the
+; -s(xl), which the walk subtracts from mv_k.
+        .assert <qs_lo == 0, "the quarter squares must be page-aligned"
+        .assert >(SQ_OFFSET - 64) == >SQ_OFFSET && >(SQ_OFFSET + 63) == >SQ_OFFSET, "xl's offsets in the small slots' page"
+
+; Link the filled blocks of slots (skipping an empty one), write mv_k -
+; 128 * 65536 into the row start, send the rows through mv_add_wide when
+; the column pass ran, and run the rows from the last one down.
+mv_link_rows:
+        lda mv_short            ; wide slots, then the short ones (or the
+        ldy mv_short+1          ; row's end, where the short slots end)
+        sta mv_wide_end+1
+        sty mv_wide_end+2
+        ldx mv_wide_left
+        cpx #MV_WIDE_SLOTS
+        beq @no_wide
+        lda mv_wide
+        ldy mv_wide+1
+@no_wide:
+        sta mv_small_end+1      ; small slots, then the wide (or short) ones
+        sty mv_small_end+2
+        ldx mv_small
+        cpx #<mv_small_end
+        beq @no_small
+        txa
+        ldy mv_small+1
+@no_small:
+        bit mv_flags            ; (N: MV_HAS_WIDE) by way of mv_add_wide
+        bpl @narrow
+        sta mv_add_wide@first+1
+        sty mv_add_wide@first+2
+        lda #<mv_add_wide
+        ldy #>mv_add_wide
+@narrow:
+        sta mv_row@first+1
+        sty mv_row@first+2
+        lda mv_k
+        sta mv_row@k0+1
+        lda mv_k+1
+        sta mv_row@k1+1
+        sec
+        lda mv_k+2
+        sbc #$80
+        sta mv_row@k2+1
+        lda mv_k+3
+        sbc #0
+        sta mv_row@k3+1
+        ldx mv_rows
+        dex
+        jmp mv_next_row         ; (X >= 0: N clear, the branch is taken)
+
+; Entry into the fast finishes for a shift of 8 + n bits, n = 0..MV_FAST_BITS
+; (n steps before mv_finish_fast's end), or of n = 5..7 bits (8 - n steps
+; before mv_finish_left's end).
+        .assert MV_FAST_BITS == 4 && MV_LEFT_BITS == 3, "an entry for every n"
+mv_fast_entry_lo:
+        .repeat 8, n
+        .if n <= MV_FAST_BITS
+        .byte <(mv_finish_fast_end - n * MV_FAST_STEP)
+        .else
+        .byte <(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
+        .endif
+        .endrepeat
+mv_fast_entry_hi:
+        .repeat 8, n
+        .if n <= MV_FAST_BITS
+        .byte >(mv_finish_fast_end - n * MV_FAST_STEP)
+        .else
+        .byte >(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
+        .endif
+        .endrepeat
+
+; Same input, columns and rows as the previous call: its slots keep their
+; table operands and mv_k its corrections. Column c's weights are at
+; mv_w + c*mv_rows in both matrices, so every filled slot's weight operand
+; moves by mv_w - the previous mv_w (mv_colbase).
+mv_repatch_weights:
+        sec
+        lda mv_w
+        sbc mv_colbase
+        sta mv_off
+        lda mv_w+1
+        sbc mv_colbase+1
+        sta mv_off+1
+        lda mv_w
+        sta mv_colbase
+        lda mv_w+1
+        sta mv_colbase+1
+        lda mv_small
+        ldy mv_small+1
+        ldx #0
+        jsr mv_move_block
+        lda mv_short
+        ldy mv_short+1
+        ldx #1
+        jsr mv_move_block
+        lda mv_wide
+        ldy mv_wide+1
+        ldx #2
+        jsr mv_move_block
+        jmp mv_link_rows
+
+; The weight operands of block X's filled slots (0 small, 1 short, 2 wide)
+; += mv_off: from the block's entry (A low byte, Y page) to its end.
+mv_move_block:
+        sta mv_slot
+        sty mv_slot+1
+@test:
+        cmp mv_block_end_lo,x
+        bne @slot
+        lda mv_slot+1
+        cmp mv_block_end_hi,x
+        beq @done
+@slot:
+        ldy #SLOT_WEIGHTS
+        clc
+        lda (mv_slot),y
+        adc mv_off
+        sta (mv_slot),y
+        iny
+        lda (mv_slot),y
+        adc mv_off+1
+        sta (mv_slot),y
+        clc
+        lda mv_slot
+        adc mv_block_size,x
+        sta mv_slot
+        bcc @test
+        inc mv_slot+1
+        bcs @test               ; (always)
+@done:
+        rts
+mv_block_end_lo:
+        .byte <mv_small_end, <mv_short_end, <mv_wide_end
+mv_block_end_hi:
+        .byte >mv_small_end, >mv_short_end, >mv_wide_end
+mv_block_size:
+        .byte SMALL_SLOT_SIZE, SHORT_SLOT_SIZE, WIDE_SLOT_SIZE
+
+; Wide sums = 0 (mv_add_wide adds them to the row starts).
 mv_wide_start:
         lda mv_flags
         ora #MV_HAS_WIDE
         sta mv_flags
         ldx mv_rows
         dex
+        lda #0
 @row:
-@rowk_lo:
-        lda $FFFF,x
         sta WIDE_SUM_0,x
-@rowk_mid:
-        lda $FFFF,x
         sta WIDE_SUM_1,x
-        ldy #0
-@rowk_hi:
-        lda $FFFF,x
         sta WIDE_SUM_2,x
-        bpl @positive
-        dey
-@positive:
-        tya
         sta WIDE_SUM_3,x
         dex
         bpl @row
@@ -905,7 +905,7 @@ mv_wide_rows:
         adc WIDE_SUM_0,x
         sta WIDE_SUM_0,x
 @t1_mid:
-        lda $FFFF,y             ; (|w + xl| <= 192: two bytes)
+        lda SQ_SMALL_MID,y      ; (|w + xl| <= 192: two bytes)
         adc WIDE_SUM_1,x
         sta WIDE_SUM_1,x
         bcc @t2

@@ -33,7 +33,7 @@ def test_the_unchanged_sources_assemble(tmp_path):
     ("memory.inc", "KV_CACHE        = $B700", "KV_CACHE        = $B710", "activations"),
     ("memory.inc", "SCORE_3         = $CDC0", "SCORE_3         = $CDF0", "VEC_Z's page"),
     ("memory.inc", "SCORE_0         = $CD40", "SCORE_0         = $CD30", "overlap z"),
-    ("zeropage.inc", "mv_small        = $1E", "mv_small        = $FF", "xxFF"),
+    ("matvec.s", "MV_MAX_COLS     = FFN_DIM", "MV_MAX_COLS     = 128", "empty block by its entry's low byte"),
 ])
 def test_a_broken_layout_stops_the_assembler(tmp_path, file, old, new, message):
     with pytest.raises(AsmError, match=message):

@@ -151,17 +151,20 @@ def edge_vector(rng, n: int, kind: int) -> np.ndarray:
 
 
 def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
-               same_input: bool = False) -> tuple[np.ndarray, int]:
+               same_input: bool = False, weights_at: int = WEIGHTS_AT) -> tuple[np.ndarray, int]:
     """out, cycles of matvec on the bench for weights w (rows, cols), input x, bias or None.
 
-    same_input: tell matvec that x and the column count are the previous call's.
+    same_input: tell matvec that x and the row and column counts are the previous call's.
+    weights_at: where the weights go (a multiple of the row count, below ROW_CONSTANTS_AT).
     """
     rows, cols = w.shape
     sym = bench.sym
-    bench.poke(WEIGHTS_AT, (np.asarray(w).T.reshape(-1) + 128))
+    if weights_at % rows or weights_at + w.size > ROW_CONSTANTS_AT:
+        raise ValueError(f"weights at ${weights_at:04X} for a {rows}x{cols} matrix")
+    bench.poke(weights_at, (np.asarray(w).T.reshape(-1) + 128))
     x_at, out_at = sym("VEC_XN"), sym("VEC_LOGITS")
     bench.write_vector(x_at, x)
-    bench.poke_word(sym("mv_w"), WEIGHTS_AT)
+    bench.poke_word(sym("mv_w"), weights_at)
     bench.memory[sym("mv_rows")] = rows
     bench.memory[sym("mv_cols")] = cols
     bench.poke_word(sym("mv_in"), x_at)
