@@ -40,39 +40,39 @@ rmsnorm:
         jsr rn_patch_inv
         jsr rn_prepare_scale    ; then rn_scale, below
 
-; Element i (Y, rn_i): out = sat16(floor(floor(x*inv / 2^15) * g / 2^s_g)),
-; on magnitudes: |y| = floor or (x < 0) ceiling of |x|*inv / 2^15, P = |y|*|g|,
-; |out| = floor or (negative product) ceiling of P / 2^s_g.
+; Element i (Y, rn_i): out = sat16(floor(floor(x*inv / 2^15) * g / 2^s_g)).
+; The products take 2*inv, so y is bytes 2, 3 of the product with no shift:
+; for x >= 0, y = (x * 2inv) >> 16; for x < 0, with ~x = |x| - 1 (no
+; negation), y = ~F and |y| = F + 1 where F = (~x * 2inv + 2inv - 1) >> 16
+; (-y = ceil(|x| * 2inv / 2^16)). A gain of 2^s_g gives out = y; any other
+; is scaled on magnitudes: P = |y|*|g|, |out| = floor or (negative product)
+; ceiling of P / 2^s_g.
 rn_scale:
         ldy #EMBED_DIM - 1
 @element:
         sty rn_i
-        lda (rn_in_hi),y        ; |x| into Y (low byte) and ar_a+1, its sign
-        sta ar_sign             ; into ar_sign
+        lda (rn_in_hi),y        ; x's sign into ar_sign, |x| or ~x into Y
+        sta ar_sign             ; (low byte) and ar_a+1
         bmi @negative_x
         sta ar_a+1
         lda (rn_in),y
         tay
         jmp @times_inv
 @negative_x:
-        sec
-        lda #0
-        sbc (rn_in),y
-        tax
-        lda #0
-        sbc (rn_in_hi),y
+        eor #$FF
         sta ar_a+1
-        txa
+        lda (rn_in),y
+        eor #$FF
         tay
-@times_inv:                     ; ar_p = |x| * inv (< 2^30) through the
+@times_inv:                     ; ar_p = that * 2inv (< 2^31) through the
         sec                     ; operands patched by rn_patch_inv
-@l1:    lda qs_lo + 512,y             ; xl * inv_lo -> bytes 0, 1
+@l1:    lda qs_lo + 512,y       ; xl * 2inv_lo -> bytes 0, 1
 @l2:    sbc qs_lo + 256,y
         sta ar_p
 @l3:    lda qs_hi + 512,y
 @l4:    sbc qs_hi + 256,y
         sta ar_p+1
-        sec                     ; xl * inv_hi -> bytes 1, 2
+        sec                     ; xl * 2inv_hi -> bytes 1, 2
 @h1:    lda qs_lo + 512,y
 @h2:    sbc qs_lo + 256,y
         tax
@@ -84,13 +84,13 @@ rn_scale:
         adc ar_p+1
         sta ar_p+1
         bcc @low_done
-        inc ar_p+2              ; xl * inv_hi < 2^15: no carry beyond byte 2
+        inc ar_p+2              ; xl * 2inv_hi < 255 * 256: no carry beyond byte 2
 @low_done:
         lda #0
         sta ar_p+3
         ldy ar_a+1
         beq @have_product       ; |x| < 256: two products
-        sec                     ; xh * inv_lo -> bytes 1, 2
+        sec                     ; xh * 2inv_lo -> bytes 1, 2
 @m1:    lda qs_lo + 512,y
 @m2:    sbc qs_lo + 256,y
         tax
@@ -107,7 +107,7 @@ rn_scale:
         bcc @no_carry
         inc ar_p+3
 @no_carry:
-        sec                     ; xh * inv_hi -> bytes 2, 3
+        sec                     ; xh * 2inv_hi -> bytes 2, 3
 @n1:    lda qs_lo + 512,y
 @n2:    sbc qs_lo + 256,y
         tax
@@ -123,30 +123,24 @@ rn_scale:
         sta ar_p+3
 @have_product:
         bit ar_sign
-        bpl @floor_y
-        clc                     ; x < 0: ceiling, + 2^15 - 1
+        bpl @gain
+        clc                     ; x < 0: + 2inv - 1, for F
         lda ar_p
-        adc #$FF
+        adc rn_ceil
         lda ar_p+1
-        adc #$7F
-        sta ar_p+1
-        bcc @floor_y
+        adc rn_ceil+1
+        bcc @gain
         inc ar_p+2
-        bne @floor_y
+        bne @gain
         inc ar_p+3
-@floor_y:
-        lda ar_p+1              ; |y| = ar_p >> 15: bytes 2, 3 of ar_p << 1
-        asl
-        rol ar_p+2
-        rol ar_p+3
+@gain:
         ldy rn_i
-        lda (rn_gain),y         ; |g| into A, the product's sign into ar_sign
+        lda (rn_gain),y
         bmi @negative_gain
         beq @zero_gain
         cmp rn_unit
-        bne @multiply
-@unit:                          ; |g| = 2^s_g: out = +-|y| (|y| < 2^15)
-        bit ar_sign
+        bne @positive_multiply
+        bit ar_sign             ; g = 2^s_g: out = y (|y| < 2^15)
         bmi @unit_negative
         lda ar_p+2
         sta (rn_out),y
@@ -155,13 +149,12 @@ rn_scale:
         dey
         bmi @done
         jmp @element
-@unit_negative:
-        sec
-        lda #0
-        sbc ar_p+2
+@unit_negative:                 ; y = ~F
+        lda ar_p+2
+        eor #$FF
         sta (rn_out),y
-        lda #0
-        sbc ar_p+3
+        lda ar_p+3
+        eor #$FF
         sta (rn_out_hi),y
         dey
         bmi @done
@@ -176,16 +169,13 @@ rn_scale:
 @done:
         rts
 @negative_gain:
-        eor #$FF
+        eor #$FF                ; |g|, with the gain's sign in X
         clc
         adc #1
-        tax
-        lda ar_sign
-        eor #$80
-        sta ar_sign
-        txa
-        cmp rn_unit
-        beq @unit
+        ldx #$80
+        bne @multiply
+@positive_multiply:
+        ldx #0
 @multiply:                      ; P = |y| * |g| (|g| = 1..128): table
         sta ar_t1               ; pointers at qs + 512 +- |g| (their pages
         sta ar_t3               ; are set per call, rn_prepare_scale)
@@ -194,6 +184,15 @@ rn_scale:
         adc #1
         sta ar_t2
         sta ar_t4
+        txa                     ; the product's sign into ar_sign, and
+        eor ar_sign             ; |y| = F + 1 for x < 0
+        bit ar_sign
+        sta ar_sign
+        bpl @have_magnitude
+        inc ar_p+2
+        bne @have_magnitude
+        inc ar_p+3
+@have_magnitude:
         ldy ar_p+2              ; |y|'s low byte * |g| -> bytes 0, 1
         sec
         lda (ar_t1),y
@@ -502,7 +501,7 @@ rn_inverse_root:
         sta rn_inv+1
         rts
 
-; Patch inv's low and high bytes into rn_scale's table operands, each
+; Patch 2*inv's low and high bytes into rn_scale's table operands, each
 ; byte into the operands of both products it is a factor of: "plus"
 ; operands at qs + 512 + b (their pages are fixed), "minus" ones at
 ; qs + 512 - b.
@@ -530,6 +529,15 @@ rn_inverse_root:
 
         .assert <qs_lo == 0 && <qs_hi == 0, "a patched low byte is the whole offset from qs + 512"
 rn_patch_inv:
+        asl rn_inv              ; 2*inv (< 2^16), and 2*inv - 1 for the
+        rol rn_inv+1            ; ceilings
+        sec
+        lda rn_inv
+        sbc #1
+        sta rn_ceil
+        lda rn_inv+1
+        sbc #0
+        sta rn_ceil+1
         rn_patch_factor rn_inv, rn_scale@l1, rn_scale@l2, rn_scale@l3, rn_scale@l4, rn_scale@m1, rn_scale@m2, rn_scale@m3, rn_scale@m4
         rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
         rts
@@ -539,7 +547,8 @@ rn_patch_inv:
 ; (r >= 4, one byte more dropped), then read from byte rn_bytes on. Patches
 ; rn_scale's jump into the matching chain; rn_round = 2^s_g - 1 turns the
 ; floor of a magnitude into the ceiling a negative value needs. rn_unit =
-; 2^s_g as a byte (s_g <= 7), else 0 (a zero gain never reaches the test).
+; 2^s_g as a byte (s_g <= 7; no positive gain is 128), else 0 (a zero gain
+; never reaches the test).
 ; The gain products' table pages are the same for every |g| of 1..255.
 RN_RIGHT_STEP   = 6             ; bytes of one right-shift step
 RN_LEFT_STEP    = 8             ; bytes of one left-shift step
