@@ -1,14 +1,14 @@
-; arith.s - the general-purpose arithmetic of the kernels: an 8x8 table
-; multiply, an unsigned 16x16 multiply, unsigned division, floor division
-; saturated to int16, and an integer square root. RMSNorm uses the
-; multiplies, udiv32 and isqrt24; attention uses sdiv_sat16. The hot loops
-; (matvec, attention) inline their own multiplies.
+; arith.s - the general-purpose arithmetic of the kernels: the quarter-square
+; tables' start-up build, unsigned division, floor division saturated to
+; int16, and an integer square root. RMSNorm takes udiv32 and isqrt24 for
+; means of 2^16 and more (its usual root and division are its own);
+; attention uses sdiv_sat16. The hot loops (matvec, attention, rmsnorm)
+; inline their own multiplies.
 ;
 ; Cycles (exact, measured on the kernel bench, JSR/RTS included):
-;   umul8 93 (200 * 100), mul16u 472 (1234 * 3000), sdiv_sat16 870 (-5,000,000 // 3000),
-;   udiv32 1,438 (2^19 // 300), isqrt24 1,532 (4,000,000); qs_build 79,025
-;   (once, at start-up).
-; Bytes: 518.
+;   sdiv_sat16 870 (-5,000,000 // 3000), udiv32 1,436 (2^19 // 300),
+;   isqrt24 1,515 (4,000,000); qs_build 79,025 (once, at start-up).
+; Bytes: 395.
 
 ; qs_build: the quarter-square tables (memory.inc), once at start-up with
 ; I/O banked out. f(n+1) = f(n) + floor((n+1)/2), from f(-512) = 65536 = 0
