@@ -1,50 +1,14 @@
-; arith.s - the general-purpose arithmetic of the kernels: an 8x8 table
-; multiply, an unsigned 16x16 multiply, unsigned division, floor division
-; saturated to int16, and an integer square root. RMSNorm uses the
-; multiplies, udiv32 and isqrt24; attention uses sdiv_sat16. The hot loops
-; (matvec, attention) inline their own multiplies.
+; arith.s - the general-purpose arithmetic of the kernels: the quarter-square
+; tables' start-up build, unsigned division, floor division saturated to
+; int16, and an integer square root. RMSNorm takes udiv32 and isqrt24 for
+; means of 2^16 and more (its usual root and division are its own);
+; attention uses sdiv_sat16. The hot loops (matvec, attention, rmsnorm)
+; inline their own multiplies.
 ;
 ; Cycles (exact, measured on the kernel bench, JSR/RTS included):
-;   umul8 93 (200 * 100), mul16u 472 (1234 * 3000), sdiv_sat16 870 (-5,000,000 // 3000),
-;   udiv32 1,438 (2^19 // 300), isqrt24 1,532 (4,000,000); qs_build 79,025
-;   (once, at start-up).
-; Bytes: 518.
-
-; umul8: unsigned A * Y -> A (high byte), ar_lo (low byte).
-; Quarter squares: a*y = f(y+a) - f(y-a), both read from the qs_* tables
-; through zero-page pointers set to qs + 512 +- a. Clobbers ar_t1..ar_t4.
-; umul8_setup + umul8_again multiply several Y by the same A.
-umul8:
-        jsr umul8_setup
-umul8_again:
-        sec
-        lda (ar_t1),y
-        sbc (ar_t2),y
-        sta ar_lo
-        lda (ar_t3),y
-        sbc (ar_t4),y
-        rts
-
-; Point ar_t1..ar_t4 at qs + 512 + A and qs + 512 - A.
-umul8_setup:
-        sta ar_t1
-        sta ar_t3
-        eor #$FF                ; -a: the low byte of 512 - a
-        clc
-        adc #1
-        sta ar_t2
-        sta ar_t4
-        lda #>qs_lo + 1         ; 512 - a is in the page after +256, or
-        adc #0                  ; exactly +512 when a = 0 (carry set)
-        sta ar_t2+1
-        clc
-        adc #>qs_hi - >qs_lo
-        sta ar_t4+1
-        lda #>qs_lo + 2
-        sta ar_t1+1
-        lda #>qs_hi + 2
-        sta ar_t3+1
-        rts
+;   sdiv_sat16 870 (-5,000,000 // 3000), udiv32 1,436 (2^19 // 300),
+;   isqrt24 1,515 (4,000,000); qs_build 79,025 (once, at start-up).
+; Bytes: 395.
 
 ; qs_build: the quarter-square tables (memory.inc), once at start-up with
 ; I/O banked out. f(n+1) = f(n) + floor((n+1)/2), from f(-512) = 65536 = 0
@@ -103,50 +67,6 @@ qs_build:
         inc ar_t4+1
         dex
         bne @entry
-        rts
-
-; mul16u: unsigned ar_a * unsigned ar_b -> unsigned 32-bit ar_p.
-mul16u:
-        lda ar_a                ; al * bl -> bytes 0, 1
-        ldy ar_b
-        jsr umul8
-        sta ar_p+1
-        lda ar_lo
-        sta ar_p
-        lda ar_a+1              ; ah * bh -> bytes 2, 3
-        ldy ar_b+1
-        jsr umul8
-        sta ar_p+3
-        lda ar_lo
-        sta ar_p+2
-        lda ar_a                ; al * bh -> bytes 1, 2
-        ldy ar_b+1
-        jsr umul8
-        tax
-        clc
-        lda ar_lo
-        adc ar_p+1
-        sta ar_p+1
-        txa
-        adc ar_p+2
-        sta ar_p+2
-        bcc @cross_2
-        inc ar_p+3
-@cross_2:
-        lda ar_a+1              ; ah * bl -> bytes 1, 2
-        ldy ar_b
-        jsr umul8
-        tax
-        clc
-        lda ar_lo
-        adc ar_p+1
-        sta ar_p+1
-        txa
-        adc ar_p+2
-        sta ar_p+2
-        bcc @done
-        inc ar_p+3
-@done:
         rts
 
 ; udiv32: unsigned dv_num (32-bit) / dv_den (1..32767) -> quotient in

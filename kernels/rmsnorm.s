@@ -5,16 +5,22 @@
 ; Inputs (zero page): rn_in, rn_out (vector pages, may be the same),
 ;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles: 24,068 for 32 values in -3000..2999 and s_g = 6 (exact,
-; `soulterm bench --kernels`); values of 4096 and more take a slower square.
-; Bytes: 906.
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,047 for 32 values
+; in -3000..2999 and gains of 60..126; 9,943 for values in -700..699 and
+; every gain 64 = 2^s_g (a fixed-gain soul's norm). Values of 4096 and more
+; (-3841 and less) take a slower square, means of 2^16 and more a slower
+; root and division.
+; Bytes: 1,030.
 ;
-; Speed: a square of |xs| < 256 is one table read, f(2*xs) = xs^2; the 32
-; products x*inv share one factor, so inv's bytes are patched into the table
-; operands of rn_times_inv once per call and each product is four table
-; differences indexed by the bytes of |x|. Everything after is done on
-; magnitudes (a negative value's floor is the ceiling of its magnitude), and
-; the gain shift is at most four unrolled steps of a chain chosen per call.
+; Speed: the square of xs for x in -3840..4095 (xs is one byte) is two
+; reads of matvec's squares table; a mean below 2^16 has its root found bit
+; by bit in that table and divided into 2^19 a byte at a time. The 32
+; products x*2inv share one factor, so its bytes are patched into the table
+; operands once per call and each product is two or (|x| >= 256) four table
+; differences indexed by the bytes of |x| (or ~x); y is then bytes 2 and 3,
+; with no shift. A gain of 2^s_g (fixed norm gains) gives out = y with no
+; product; any other is scaled on magnitudes: one or two byte products and a
+; gain shift of at most four unrolled steps of a chain chosen per call.
 
 rmsnorm:
         clc                     ; high bytes of the vectors are 128 further
@@ -34,299 +40,162 @@ rmsnorm:
         jsr rn_mean_square
         jsr rn_inverse_root
         jsr rn_patch_inv
-        jsr rn_prepare_shift
-        ldy #EMBED_DIM - 1
-@element:
-        sty rn_i
-        jsr rn_scale
-        ldy rn_i
-        dey
-        bpl @element
-        rts
+        jsr rn_prepare_scale    ; then rn_scale, below
 
-; rn_sum = sum over i of (x[i] >> 4)^2.
-        .assert RMS_PRE_SHIFT == 4, "rn_mean_square shifts by one nibble"
-rn_mean_square:
-        lda #0
-        sta rn_sum
-        sta rn_sum+1
-        sta rn_sum+2
-        sta rn_sum+3
+; Element i (Y, rn_i): out = sat16(floor(floor(x*inv / 2^15) * g / 2^s_g)).
+; The products take 2*inv, so y is bytes 2, 3 of the product with no shift:
+; for x >= 0, y = (x * 2inv) >> 16; for x < 0, with ~x = |x| - 1 (no
+; negation), y = ~F and |y| = F + 1 where F = (~x * 2inv + 2inv - 1) >> 16
+; (-y = ceil(|x| * 2inv / 2^16)). A gain of 2^s_g gives out = y; any other
+; is scaled on magnitudes: P = |y|*|g|, |out| = floor or (negative product)
+; ceiling of P / 2^s_g.
+rn_scale:
         ldy #EMBED_DIM - 1
 @element:
-        lda (rn_in),y           ; xs = x >> 4: low byte from both bytes' nibbles
-        lsr
-        lsr
-        lsr
-        lsr
-        sta ar_a
-        lda (rn_in_hi),y
-        asl
-        asl
-        asl
-        asl
-        ora ar_a
-        sta ar_a
-        lda (rn_in_hi),y        ; high byte: the high byte's top nibble, signed
-        bmi @negative
-        lsr
-        lsr
-        lsr
-        lsr
-        jmp @magnitude
-@negative:
-        lsr
-        lsr
-        lsr
-        lsr
-        ora #$F0
-        sta ar_a+1              ; |xs| (the sign no longer matters)
-        sec
-        lda #0
-        sbc ar_a
-        sta ar_a
-        lda #0
-        sbc ar_a+1
-@magnitude:
-        sta ar_a+1
-        bne @wide               ; |xs| >= 256: a full 16x16 product
-        lda ar_a                ; xs^2 = f(2*xs) = qs[512 + 2*xs]
-        asl
-        tax
-        bcs @upper_page
-        clc
-        lda qs_lo+512,x
-        adc rn_sum
-        sta rn_sum
-        lda qs_hi+512,x
-        jmp @add_high
-@upper_page:
-        clc
-        lda qs_lo+768,x
-        adc rn_sum
-        sta rn_sum
-        lda qs_hi+768,x
-@add_high:
-        adc rn_sum+1
-        sta rn_sum+1
-        bcc @next
-        inc rn_sum+2
-        bne @next
-        inc rn_sum+3
-        jmp @next
-@wide:
         sty rn_i
-        lda ar_a
-        sta ar_b
-        lda ar_a+1
-        sta ar_b+1
-        jsr mul16u
-        ldy rn_i
+        lda (rn_in_hi),y        ; x's sign into ar_sign, |x| or ~x into Y
+        sta ar_sign             ; (low byte) and ar_a+1
+        bmi @negative_x
+        sta ar_a+1
+        lda (rn_in),y
+        tay
+        jmp @times_inv
+@negative_x:
+        eor #$FF
+        sta ar_a+1
+        lda (rn_in),y
+        eor #$FF
+        tay
+@times_inv:                     ; ar_p = that * 2inv (< 2^31) through the
+        sec                     ; operands patched by rn_patch_inv
+@l1:    lda qs_lo + 512,y       ; xl * 2inv_lo -> bytes 0, 1
+@l2:    sbc qs_lo + 256,y
+        sta ar_p
+@l3:    lda qs_hi + 512,y
+@l4:    sbc qs_hi + 256,y
+        sta ar_p+1
+        sec                     ; xl * 2inv_hi -> bytes 1, 2
+@h1:    lda qs_lo + 512,y
+@h2:    sbc qs_lo + 256,y
+        tax
+@h3:    lda qs_hi + 512,y
+@h4:    sbc qs_hi + 256,y
+        sta ar_p+2
         clc
+        txa
+        adc ar_p+1
+        sta ar_p+1
+        bcc @low_done
+        inc ar_p+2              ; xl * 2inv_hi < 255 * 256: no carry beyond byte 2
+@low_done:
+        lda #0
+        sta ar_p+3
+        ldy ar_a+1
+        beq @have_product       ; |x| < 256: two products
+        sec                     ; xh * 2inv_lo -> bytes 1, 2
+@m1:    lda qs_lo + 512,y
+@m2:    sbc qs_lo + 256,y
+        tax
+@m3:    lda qs_hi + 512,y
+@m4:    sbc qs_hi + 256,y
+        sta ar_lo
+        clc
+        txa
+        adc ar_p+1
+        sta ar_p+1
+        lda ar_lo
+        adc ar_p+2
+        sta ar_p+2
+        bcc @no_carry
+        inc ar_p+3
+@no_carry:
+        sec                     ; xh * 2inv_hi -> bytes 2, 3
+@n1:    lda qs_lo + 512,y
+@n2:    sbc qs_lo + 256,y
+        tax
+@n3:    lda qs_hi + 512,y
+@n4:    sbc qs_hi + 256,y
+        sta ar_lo
+        clc
+        txa
+        adc ar_p+2
+        sta ar_p+2
+        lda ar_lo
+        adc ar_p+3
+        sta ar_p+3
+@have_product:
+        bit ar_sign
+        bpl @gain
+        clc                     ; x < 0: + 2inv - 1, for F
         lda ar_p
-        adc rn_sum
-        sta rn_sum
+        adc rn_ceil
         lda ar_p+1
-        adc rn_sum+1
-        sta rn_sum+1
+        adc rn_ceil+1
+        bcc @gain
+        inc ar_p+2
+        bne @gain
+        inc ar_p+3
+@gain:
+        ldy rn_i
+        lda (rn_gain),y
+        bmi @negative_gain
+        beq @zero_gain
+        cmp rn_unit
+        bne @positive_multiply
+        bit ar_sign             ; g = 2^s_g: out = y (|y| < 2^15)
+        bmi @unit_negative
         lda ar_p+2
-        adc rn_sum+2
-        sta rn_sum+2
+        sta (rn_out),y
         lda ar_p+3
-        adc rn_sum+3
-        sta rn_sum+3
+        sta (rn_out_hi),y
+        dey
+        bmi @done
+        jmp @element
+@unit_negative:                 ; y = ~F
+        lda ar_p+2
+        eor #$FF
+        sta (rn_out),y
+        lda ar_p+3
+        eor #$FF
+        sta (rn_out_hi),y
+        dey
+        bmi @done
+        jmp @element
+@zero_gain:                     ; A = 0
+        sta (rn_out),y
+        sta (rn_out_hi),y
 @next:
         dey
         bmi @done
         jmp @element
 @done:
         rts
-
-; rn_inv = min(32767, 2^19 // max(1, isqrt(max(1, rn_sum // 32)))).
-        .assert RMS_INV_NUMERATOR_LOG2 == 19, "the clamp below is for 2^19 // r"
-rn_inverse_root:
-        ldx #EMBED_DIM_LOG2     ; m = sum // 32 (the sum is never negative)
-@mean:
-        lsr rn_sum+3
-        ror rn_sum+2
-        ror rn_sum+1
-        ror rn_sum
-        dex
-        bne @mean
-        lda rn_sum              ; at most 2^22: three bytes
-        sta sq_num
-        lda rn_sum+1
-        sta sq_num+1
-        lda rn_sum+2
-        sta sq_num+2
-        ora rn_sum+1
-        ora rn_sum
-        bne @have_mean
-        inc sq_num              ; m = max(1, m)
-@have_mean:
-        jsr isqrt24             ; r >= 1 because m >= 1
-        lda sq_root+1           ; r <= 16 gives 2^19 // r >= 32768: clamp
-        bne @divide
-        lda sq_root
-        cmp #17
-        bcs @divide
-        lda #$FF
-        sta rn_inv
-        lda #$7F
-        sta rn_inv+1
-        rts
-@divide:
-        lda #0
-        sta dv_num
-        sta dv_num+1
-        sta dv_num+3
-        lda #$08                ; 2^19
-        sta dv_num+2
-        lda sq_root
-        sta dv_den
-        lda sq_root+1
-        sta dv_den+1
-        jsr udiv32
-        lda dv_num
-        sta rn_inv
-        lda dv_num+1
-        sta rn_inv+1
-        rts
-
-; Patch inv's low and high bytes into rn_times_inv's table operands:
-; "plus" operands at qs + 512 + b, "minus" ones at qs + 512 - b.
-        .macro rn_patch_factor factor, plus_lo, minus_lo, plus_hi, minus_hi
-        lda #>qs_lo + 2
-        sta plus_lo+2
-        lda #>qs_hi + 2
-        sta plus_hi+2
-        lda factor
-        sta plus_lo+1
-        sta plus_hi+1
+@negative_gain:
+        eor #$FF                ; |g|, with the gain's sign in X
+        clc
+        adc #1
+        ldx #$80
+        bne @multiply
+@positive_multiply:
+        ldx #0
+@multiply:                      ; P = |y| * |g| (|g| = 1..128): table
+        sta ar_t1               ; pointers at qs + 512 +- |g| (their pages
+        sta ar_t3               ; are set per call, rn_prepare_scale)
         eor #$FF
         clc
         adc #1
-        sta minus_lo+1
-        sta minus_hi+1
-        lda #>qs_lo + 1
-        adc #0
-        sta minus_lo+2
-        clc
-        adc #>qs_hi - >qs_lo
-        sta minus_hi+2
-        .endmacro
-
-rn_patch_inv:
-        rn_patch_factor rn_inv, rn_times_inv@l1, rn_times_inv@l2, rn_times_inv@l3, rn_times_inv@l4
-        rn_patch_factor rn_inv+1, rn_times_inv@h1, rn_times_inv@h2, rn_times_inv@h3, rn_times_inv@h4
-        rn_patch_factor rn_inv, rn_times_inv@m1, rn_times_inv@m2, rn_times_inv@m3, rn_times_inv@m4
-        rn_patch_factor rn_inv+1, rn_times_inv@n1, rn_times_inv@n2, rn_times_inv@n3, rn_times_inv@n4
-        rts
-
-; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
-; magnitude P >> s_g is P shifted right r bits (r <= 3) or left 8-r bits
-; (r >= 4, one byte more dropped), then read from byte rn_bytes on. Patches
-; rn_scale's jump into the matching chain; rn_round = 2^s_g - 1 turns the
-; floor of a magnitude into the ceiling a negative value needs.
-RN_RIGHT_STEP   = 6             ; bytes of one right-shift step
-RN_LEFT_STEP    = 8             ; bytes of one left-shift step
-rn_prepare_shift:
-        lda #0
-        sta rn_round
-        sta rn_round+1
-        ldx rn_shift
-        beq @round_done
-@round:
-        sec                     ; rn_round = 2 * rn_round + 1
-        rol rn_round
-        rol rn_round+1
-        dex
-        bne @round
-@round_done:
-        lda rn_shift
-        lsr
-        lsr
-        lsr
-        sta rn_bytes
-        lda rn_shift
-        and #7
-        cmp #4
-        bcc @patch              ; r <= 3: r right steps before the chain's end
-        inc rn_bytes            ; r >= 4: 8 - r left steps, one byte more dropped
-@patch:
-        tax
-        lda rn_shift_entry_lo,x
-        sta rn_scale@shift+1
-        lda rn_shift_entry_hi,x
-        sta rn_scale@shift+2
-        rts
-
-; Entries into the chains: r = 0..3 right steps, r = 4..7 left steps (8 - r).
-rn_shift_entry_lo:
-        .repeat 4, r
-        .byte <(rn_right_end - r * RN_RIGHT_STEP)
-        .endrepeat
-        .repeat 4, r
-        .byte <(rn_shifted - (4 - r) * RN_LEFT_STEP)
-        .endrepeat
-rn_shift_entry_hi:
-        .repeat 4, r
-        .byte >(rn_right_end - r * RN_RIGHT_STEP)
-        .endrepeat
-        .repeat 4, r
-        .byte >(rn_shifted - (4 - r) * RN_LEFT_STEP)
-        .endrepeat
-
-; Element rn_i (in Y): out = sat16(floor(floor(x*inv / 2^15) * g / 2^s_g)),
-; on magnitudes: |y| = floor or (x < 0) ceiling of |x|*inv / 2^15, P = |y|*|g|,
-; |out| = floor or (negative product) ceiling of P / 2^s_g.
-rn_scale:
-        lda (rn_in_hi),y        ; |x| into ar_a, its sign into ar_sign
-        sta ar_sign
-        bpl @positive
-        sec
-        lda #0
-        sbc (rn_in),y
-        sta ar_a
-        lda #0
-        sbc (rn_in_hi),y
-        sta ar_a+1
-        jmp @have_magnitude
-@positive:
-        sta ar_a+1
-        lda (rn_in),y
-        sta ar_a
-@have_magnitude:
-        jsr rn_times_inv        ; ar_p = |x| * inv (< 2^30)
+        sta ar_t2
+        sta ar_t4
+        txa                     ; the product's sign into ar_sign, and
+        eor ar_sign             ; |y| = F + 1 for x < 0
         bit ar_sign
-        bpl @floor_y
-        clc                     ; x < 0: ceiling, + 2^15 - 1
-        lda ar_p
-        adc #$FF
-        lda ar_p+1
-        adc #$7F
-        sta ar_p+1
-        bcc @floor_y
-        inc ar_p+2
-        bne @floor_y
-        inc ar_p+3
-@floor_y:
-        lda ar_p+1              ; |y| = ar_p >> 15: bytes 2, 3 of ar_p << 1
-        asl
-        rol ar_p+2
-        rol ar_p+3
-        ldy rn_i
-        lda (rn_gain),y         ; sign of the product, then |g|
-        eor ar_sign
         sta ar_sign
-        lda (rn_gain),y
-        bpl @g_positive
-        eor #$FF
-        clc
-        adc #1
-@g_positive:
-        jsr umul8_setup         ; P = |y| * |g|: two byte products
-        ldy ar_p+2
+        bpl @have_magnitude
+        inc ar_p+2
+        bne @have_magnitude
+        inc ar_p+3
+@have_magnitude:
+        ldy ar_p+2              ; |y|'s low byte * |g| -> bytes 0, 1
         sec
         lda (ar_t1),y
         sbc (ar_t2),y
@@ -334,7 +203,11 @@ rn_scale:
         lda (ar_t3),y
         sbc (ar_t4),y
         sta rn_p+1
-        ldy ar_p+3
+        lda #0
+        sta rn_p+2
+        sta rn_p+3
+        ldy ar_p+3              ; |y|'s high byte * |g| -> bytes 1, 2
+        beq @rounding
         sec
         lda (ar_t1),y
         sbc (ar_t2),y
@@ -346,12 +219,9 @@ rn_scale:
         txa
         adc rn_p+1
         sta rn_p+1
-        bcc @no_carry
-        inc rn_p+2
-@no_carry:
-        lda #0
-        sta rn_p+3
-        sta rn_p+4
+        bcc @rounding
+        inc rn_p+2              ; < 2^15 * 128 in all: no carry beyond
+@rounding:
         bit ar_sign
         bpl @shift
         clc                     ; a negative product: ceiling, + 2^s_g - 1
@@ -385,7 +255,7 @@ rn_left_chain:
 rn_shifted:
         .assert rn_shifted - rn_left_chain == 4 * RN_LEFT_STEP, "left step size"
         ldx rn_bytes            ; |out| = bytes X, X+1 (the ones above are 0
-        ldy rn_i                ; but byte X+2): sat16 by the sign
+        ldy rn_i                ; but byte X+2; rn_p+4 is 0): sat16 by the sign
         lda rn_p+2,x
         bne @saturate
         lda rn_p+1,x
@@ -395,7 +265,7 @@ rn_shifted:
         sta (rn_out_hi),y
         lda rn_p,x
         sta (rn_out),y
-        rts
+        jmp rn_scale@next
 @negative:
         sec
         lda #0
@@ -404,7 +274,7 @@ rn_shifted:
         lda #0
         sbc rn_p+1,x
         sta (rn_out_hi),y
-        rts
+        jmp rn_scale@next
 @saturate:
         bit ar_sign
         bmi @low
@@ -412,72 +282,333 @@ rn_shifted:
         sta (rn_out),y
         lda #$7F
         sta (rn_out_hi),y
-        rts
+        jmp rn_scale@next
 @low:
         lda #$00
         sta (rn_out),y
         lda #$80
         sta (rn_out_hi),y
+        jmp rn_scale@next
+
+; rn_sum = sum over i of (x[i] >> 4)^2. For x in -3840..4095, xs is one
+; byte and xs^2 < 2^16 is bytes 0 and 1 of matvec's squares table
+; (memory.inc): SQ_LO + (xs & 255) and SQ_MID + SQ_RANGE + xs. Wider values
+; take a 16x16 multiply of |xs|.
+        .assert RMS_PRE_SHIFT == 4, "rn_mean_square shifts by one nibble"
+        .assert <SQ_RANGE == 0 && SQ_RANGE >= 256, "rn_mean_square reads SQ_MID by page"
+rn_mean_square:
+        lda #0
+        sta rn_sum
+        sta rn_sum+1
+        sta rn_sum+2
+        sta rn_sum+3
+        ldy #EMBED_DIM - 1
+@element:
+        lda (rn_in_hi),y
+        bmi @negative
+        cmp #>4096              ; xs = x >> 4 in 0..255
+        bcs @wide
+        tax
+        lda (rn_in),y
+        lsr
+        lsr
+        lsr
+        lsr
+        ora rn_nibble_up,x
+        tax
+        clc
+        lda SQ_LO,x
+        adc rn_sum
+        sta rn_sum
+        lda SQ_MID + SQ_RANGE,x
+        jmp @add_high
+@negative:
+        cmp #$F1                ; x >= -3840: xs in -240..-1 (xs = -256
+        bcc @wide               ; would need a third byte)
+        tax
+        lda (rn_in),y
+        lsr
+        lsr
+        lsr
+        lsr
+        ora rn_nibble_up - $F0,x
+        tax                     ; xs + 256
+        clc
+        lda SQ_LO,x
+        adc rn_sum
+        sta rn_sum
+        lda SQ_MID + SQ_RANGE - 256,x
+@add_high:
+        adc rn_sum+1
+        sta rn_sum+1
+        bcc @next
+        inc rn_sum+2
+        bne @next
+        inc rn_sum+3
+@next:
+        dey
+        bpl @element
+        rts
+@wide:                          ; |xs| >= 241: shifted and squared here
+        lda (rn_in),y
+        sta ar_a
+        lda (rn_in_hi),y
+        ldx #RMS_PRE_SHIFT
+@pre_shift:
+        cmp #$80                ; xs = x >> 4, arithmetic
+        ror
+        ror ar_a
+        dex
+        bne @pre_shift
+        tax
+        bpl @magnitude
+        sec                     ; |xs|
+        lda #0
+        sbc ar_a
+        sta ar_a
+        txa
+        eor #$FF
+        adc #0
+@magnitude:                     ; rn_sum += |xs| * |xs| (|xs| <= 2048), one
+        sta ar_b+1              ; bit of the multiplier ar_b at a time, with
+        sta ar_p+1              ; |xs| << bit in ar_p (three bytes)
+        lda ar_a
+        sta ar_b
+        sta ar_p
+        lda #0
+        sta ar_p+2
+@add_bit:
+        lsr ar_b+1
+        ror ar_b
+        bcc @shift_up
+        clc
+        lda ar_p
+        adc rn_sum
+        sta rn_sum
+        lda ar_p+1
+        adc rn_sum+1
+        sta rn_sum+1
+        lda ar_p+2
+        adc rn_sum+2
+        sta rn_sum+2
+        bcc @shift_up
+        inc rn_sum+3
+@shift_up:
+        asl ar_p
+        rol ar_p+1
+        rol ar_p+2
+        lda ar_b
+        ora ar_b+1
+        bne @add_bit
+        jmp @next
+
+; n << 4 for n = 0..15: the high nibble of xs from x's high byte.
+rn_nibble_up:
+        .repeat 16, n
+        .byte n << 4
+        .endrepeat
+
+; rn_inv = min(32767, 2^19 // max(1, isqrt(max(1, rn_sum // 32)))). A mean
+; m below 2^16 has a root r below 256, found bit by bit with r^2 from the
+; squares table, and 2^19 // r is a 16-step division with the remainder in
+; A; a wider mean takes isqrt24 and udiv32.
+        .assert RMS_INV_NUMERATOR_LOG2 == 19, "the clamp below is for 2^19 // r"
+        .assert EMBED_DIM_LOG2 <= 8, "m = (sum << (8 - 5)) >> 8"
+RN_CLAMP_ROOT   = 17            ; r below this: 2^19 // r >= 32768, clamped
+        .assert (1 << 19) / RN_CLAMP_ROOT < 32768 && (1 << 19) / (RN_CLAMP_ROOT - 1) >= 32768, "the clamp's root"
+rn_inverse_root:
+        ldx #8 - EMBED_DIM_LOG2 ; m = sum // 32: bytes 1..3 of sum << 3
+@mean:
+        asl rn_sum
+        rol rn_sum+1
+        rol rn_sum+2
+        rol rn_sum+3
+        dex
+        bne @mean
+        lda rn_sum+3            ; m at most 2^22
+        bne @wide
+        lda rn_sum+1
+        ora rn_sum+2
+        bne @root
+        inc rn_sum+1            ; m = max(1, m)
+@root:
+        lda #0                  ; r = the largest r < 256 with r^2 <= m
+        sta sq_root
+        lda #$80
+@try:
+        sta sq_test             ; the bit being tried
+        ora sq_root
+        tax
+        lda rn_sum+1
+        cmp SQ_LO,x
+        lda rn_sum+2
+        sbc SQ_MID + SQ_RANGE,x
+        bcc @too_big
+        stx sq_root
+@too_big:
+        lda sq_test
+        lsr
+        bne @try
+        lda sq_root             ; r >= 1 because m >= 1
+        cmp #RN_CLAMP_ROOT
+        bcc @clamp
+        lda #1                  ; the quotient, its 1 a sentinel that leaves
+        sta rn_inv              ; after 16 bits
+        lda #0
+        sta rn_inv+1
+        lda #1 << (19 - 16)     ; 2^19 >> 16 < r: the remainder so far
+@step:
+        asl                     ; bring down a 0 bit
+        bcs @subtract_wide      ; 256 and more exceeds r
+        cmp sq_root
+        bcc @bit                ; quotient bit 0
+        sbc sq_root             ; quotient bit 1 (carry stays set)
+        bcs @bit
+@subtract_wide:
+        sbc sq_root             ; 2*rem - 256 - r, mod 256 = 2*rem - r
+        sec                     ; quotient bit 1
+@bit:
+        rol rn_inv
+        rol rn_inv+1
+        bcc @step
+        rts
+@clamp:
+        lda #$FF
+        sta rn_inv
+        lda #$7F
+        sta rn_inv+1
+        rts
+@wide:
+        lda rn_sum+1
+        sta sq_num
+        lda rn_sum+2
+        sta sq_num+1
+        lda rn_sum+3
+        sta sq_num+2
+        jsr isqrt24             ; r >= 256: no clamp
+        lda #0
+        sta dv_num
+        sta dv_num+1
+        sta dv_num+3
+        lda #1 << (19 - 16)     ; 2^19
+        sta dv_num+2
+        lda sq_root
+        sta dv_den
+        lda sq_root+1
+        sta dv_den+1
+        jsr udiv32
+        lda dv_num
+        sta rn_inv
+        lda dv_num+1
+        sta rn_inv+1
         rts
 
-; ar_p = |x| * inv (ar_a = |x|, both unsigned 16-bit): four byte products
-; through the operands patched by rn_patch_inv.
-rn_times_inv:
-        ldy ar_a
-        sec                     ; xl * inv_lo -> bytes 0, 1
-@l1:    lda $FFFF,y
-@l2:    sbc $FFFF,y
-        sta ar_p
-@l3:    lda $FFFF,y
-@l4:    sbc $FFFF,y
-        sta ar_p+1
-        sec                     ; xl * inv_hi -> bytes 1, 2
-@h1:    lda $FFFF,y
-@h2:    sbc $FFFF,y
-        tax
-@h3:    lda $FFFF,y
-@h4:    sbc $FFFF,y
-        sta ar_p+2
+; Patch 2*inv's low and high bytes into rn_scale's table operands, each
+; byte into the operands of both products it is a factor of: "plus"
+; operands at qs + 512 + b (their pages are fixed), "minus" ones at
+; qs + 512 - b.
+        .macro rn_patch_factor factor, plus_lo, minus_lo, plus_hi, minus_hi, plus_lo2, minus_lo2, plus_hi2, minus_hi2
+        lda factor
+        sta plus_lo+1
+        sta plus_hi+1
+        sta plus_lo2+1
+        sta plus_hi2+1
+        eor #$FF
         clc
-        txa
-        adc ar_p+1
-        sta ar_p+1
-        lda #0
-        adc ar_p+2
-        sta ar_p+2
-        lda #0
-        rol
-        sta ar_p+3
-        ldy ar_a+1
-        sec                     ; xh * inv_lo -> bytes 1, 2
-@m1:    lda $FFFF,y
-@m2:    sbc $FFFF,y
-        tax
-@m3:    lda $FFFF,y
-@m4:    sbc $FFFF,y
-        sta ar_lo
-        clc
-        txa
-        adc ar_p+1
-        sta ar_p+1
-        lda ar_lo
-        adc ar_p+2
-        sta ar_p+2
-        bcc @no_carry
-        inc ar_p+3
-@no_carry:
-        sec                     ; xh * inv_hi -> bytes 2, 3
-@n1:    lda $FFFF,y
-@n2:    sbc $FFFF,y
-        tax
-@n3:    lda $FFFF,y
-@n4:    sbc $FFFF,y
-        sta ar_lo
-        clc
-        txa
-        adc ar_p+2
-        sta ar_p+2
-        lda ar_lo
-        adc ar_p+3
-        sta ar_p+3
+        adc #1
+        sta minus_lo+1
+        sta minus_hi+1
+        sta minus_lo2+1
+        sta minus_hi2+1
+        lda #>qs_lo + 1         ; 512 - b is in the page after +256, or
+        adc #0                  ; exactly +512 when b = 0 (carry set)
+        sta minus_lo+2
+        sta minus_lo2+2
+        adc #>qs_hi - >qs_lo    ; (no carry from the page above)
+        sta minus_hi+2
+        sta minus_hi2+2
+        .endmacro
+
+        .assert <qs_lo == 0 && <qs_hi == 0, "a patched low byte is the whole offset from qs + 512"
+rn_patch_inv:
+        asl rn_inv              ; 2*inv (< 2^16), and 2*inv - 1 for the
+        rol rn_inv+1            ; ceilings
+        sec
+        lda rn_inv
+        sbc #1
+        sta rn_ceil
+        lda rn_inv+1
+        sbc #0
+        sta rn_ceil+1
+        rn_patch_factor rn_inv, rn_scale@l1, rn_scale@l2, rn_scale@l3, rn_scale@l4, rn_scale@m1, rn_scale@m2, rn_scale@m3, rn_scale@m4
+        rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
         rts
+
+; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
+; magnitude P >> s_g is P shifted right r bits (r <= 3) or left 8-r bits
+; (r >= 4, one byte more dropped), then read from byte rn_bytes on. Patches
+; rn_scale's jump into the matching chain; rn_round = 2^s_g - 1 turns the
+; floor of a magnitude into the ceiling a negative value needs. rn_unit =
+; 2^s_g as a byte (s_g <= 7; no positive gain is 128), else 0 (a zero gain
+; never reaches the test).
+; The gain products' table pages are the same for every |g| of 1..255.
+RN_RIGHT_STEP   = 6             ; bytes of one right-shift step
+RN_LEFT_STEP    = 8             ; bytes of one left-shift step
+rn_prepare_scale:
+        lda #0
+        sta rn_round
+        sta rn_round+1
+        sta rn_p+4
+        ldx rn_shift
+        beq @round_done
+@round:
+        sec                     ; rn_round = 2 * rn_round + 1
+        rol rn_round
+        rol rn_round+1
+        dex
+        bne @round
+@round_done:
+        ldx rn_round
+        inx
+        stx rn_unit
+        lda #>qs_lo + 2
+        sta ar_t1+1
+        lda #>qs_hi + 2
+        sta ar_t3+1
+        lda #>qs_lo + 1
+        sta ar_t2+1
+        lda #>qs_hi + 1
+        sta ar_t4+1
+        lda rn_shift
+        lsr
+        lsr
+        lsr
+        sta rn_bytes
+        lda rn_shift
+        and #7
+        cmp #4
+        bcc @patch              ; r <= 3: r right steps before the chain's end
+        inc rn_bytes            ; r >= 4: 8 - r left steps, one byte more dropped
+@patch:
+        tax
+        lda rn_shift_entry_lo,x
+        sta rn_scale@shift+1
+        lda rn_shift_entry_hi,x
+        sta rn_scale@shift+2
+        rts
+
+; Entries into the chains: r = 0..3 right steps, r = 4..7 left steps (8 - r).
+rn_shift_entry_lo:
+        .repeat 4, r
+        .byte <(rn_right_end - r * RN_RIGHT_STEP)
+        .endrepeat
+        .repeat 4, r
+        .byte <(rn_shifted - (4 - r) * RN_LEFT_STEP)
+        .endrepeat
+rn_shift_entry_hi:
+        .repeat 4, r
+        .byte >(rn_right_end - r * RN_RIGHT_STEP)
+        .endrepeat
+        .repeat 4, r
+        .byte >(rn_shifted - (4 - r) * RN_LEFT_STEP)
+        .endrepeat

@@ -55,16 +55,75 @@ def test_rmsnorm_in_place(bench):
     assert np.array_equal(bench.read_vector(sym("VEC_H"), 32), intmath.rmsnorm(x, np.full(32, 100), 6))
 
 
-def test_mul16u_matches_python(bench):
-    rng = np.random.default_rng(3)
-    sym = bench.sym
-    pairs = [(65535, 65535), (0, 65535), (1, 1), (255, 256), (32768, 32768)]
-    pairs += [tuple(int(v) for v in rng.integers(0, 65536, 2)) for _ in range(200)]
-    for a, b in pairs:
-        bench.poke_word(sym("ar_a"), a)
-        bench.poke_word(sym("ar_b"), b)
-        bench.call("mul16u")
-        assert int.from_bytes(bench.peek(sym("ar_p"), 4), "little") == a * b, (a, b)
+def test_rmsnorm_gains_of_plus_minus_two_to_the_shift_and_zero(bench):
+    """A gain of +-2^s_g scales by +-1 without a product, a zero gain gives 0; every shift, beside other gains."""
+    rng = np.random.default_rng(11)
+    for shift in range(16):
+        unit = 1 << shift
+        choices = [0, -128, 127, 1, -1, int(rng.integers(-127, 128))]
+        if unit <= 127:
+            choices += [unit, -unit, unit - 1, unit + 1]
+        for kind in range(6):
+            x = edge_vector(rng, 32, kind)
+            g = rng.choice(choices, 32)
+            got, _ = run_rmsnorm(bench, x, g, shift)
+            assert np.array_equal(got, intmath.rmsnorm(x, g, shift)), (shift, kind)
+
+
+def test_rmsnorm_squares_at_the_edges_of_the_table_read(bench):
+    """x >> 4 fits the table read for x in -3840..4095; the values around both ends and -4096 (xs = -256)."""
+    rng = np.random.default_rng(12)
+    edges = [4095, 4096, 4080, 4111, -3840, -3841, -3585, -4080, -4081, -4096, -4097, -1, 0, 15, 16, -16, -17,
+             255, 256, -255, -256, 28671, 28672, -28672, -28673, 32767, -32768]
+    for case in range(60):
+        x = rng.choice(edges, 32)
+        g = rng.integers(-128, 128, 32)
+        got, _ = run_rmsnorm(bench, x, g, case % 16)
+        assert np.array_equal(got, intmath.rmsnorm(x, g, case % 16)), case
+
+
+def _vector_with_mean_square(rng, m: int) -> np.ndarray:
+    """32 int16 values whose (x >> 4)^2 sum to 32*m: 28 equal ones and four squares for the rest (Lagrange)."""
+    if m == 2**22:
+        return np.full(32, -32768)          # the only way: every x >> 4 = -2048
+    target, top = 32 * m, 2047
+    base = min(top, math.isqrt(m))
+    while True:
+        rest = target - 28 * base * base
+        for a in range(min(top, math.isqrt(rest)), -1, -1):
+            for b in range(min(a, math.isqrt(rest - a * a)), -1, -1):
+                left = rest - a * a - b * b
+                for c in range(min(b, math.isqrt(left)), -1, -1):
+                    d = math.isqrt(left - c * c)
+                    if d <= c and d * d == left - c * c:
+                        xs = np.array([base] * 28 + [a, b, c, d]) * rng.choice([-1, 1], 32)
+                        return xs * 16 + rng.integers(0, 16, 32)
+        base -= 1
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 255, 256, 288, 289, 290, 16383, 16384, 65024, 65025, 65535, 65536,
+                               66048, 1_000_000, 2**22])
+def test_rmsnorm_roots_around_the_fast_range(bench, m):
+    """Means whose roots are the clamp's 16/17, 127/128 and 255/256 (the end of the one-byte root)."""
+    rng = np.random.default_rng(m)
+    x = _vector_with_mean_square(rng, m)
+    assert max(1, int((x >> 4) @ (x >> 4)) // 32) == m
+    g = rng.integers(-128, 128, 32)
+    got, _ = run_rmsnorm(bench, x, g, 7)
+    assert np.array_equal(got, intmath.rmsnorm(x, g, 7))
+
+
+def test_rmsnorm_every_one_byte_root(bench):
+    """Every root 1..255 (and one below each square) through the search and the one-byte division."""
+    rng = np.random.default_rng(13)
+    g = rng.integers(-128, 128, 32)
+    for r in range(1, 256):
+        for m in (r * r, r * r - 1):
+            if m == 0:
+                continue
+            x = _vector_with_mean_square(rng, m)
+            got, _ = run_rmsnorm(bench, x, g, 6)
+            assert np.array_equal(got, intmath.rmsnorm(x, g, 6)), m
 
 
 def test_sdiv_sat16_floors_and_saturates(bench):
