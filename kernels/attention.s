@@ -726,8 +726,7 @@ at_key_sums:
 
 ; --- 2. LUT weights -----------------------------------------------------------
 ; f[j] = score >> 14 = bytes 2..4 of score << 2; M = max f;
-; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w,
-; at_n = how many w are nonzero.
+; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w.
 at_weights:
         ldx at_t
 @shift:
@@ -783,7 +782,6 @@ at_weights:
         lda #0
         sta at_wsum
         sta at_wsum+1
-        sta at_n
         ldx at_t
 @weight:
         sec                     ; M - f[j] >= 0
@@ -807,7 +805,6 @@ at_weights:
         sta ATT_WEIGHTS,x       ; low byte patched: this head's 20 bytes
         sta SCORE_0,x           ; (f is no longer needed: keep w here)
         beq @zero
-        inc at_n
         clc
         adc at_wsum
         sta at_wsum
@@ -819,70 +816,93 @@ at_weights:
         rts
 
 ; --- 3. weighted sum of values ---------------------------------------------------
-; acc[d] = sum_j w[j] * v[j][d], each product read as w*vl + (w*vh + 32768) << 8;
-; acc starts at -at_n * 2^23 to cancel the 32768s.
+; acc[d] = sum_j w[j] * v[j][d]. The cache keeps v as vl and vb = vh + 128,
+; v = vl + 256*vb - 32768, so a product is two unsigned byte products,
+; w*vl + 256*w*vb (the plain tables at 512 +- w: for w in 1..255 their pages
+; are fixed, only the operands' low bytes w and -w change), and the 32768s
+; come out once: acc starts at -32768 * wsum. A weight of 1 (a fifth of
+; them in the narrow soul, 0 the most common, 255 next) just adds vl + 256*vb.
+        .assert <(qs_lo + 512) == 0 && <(qs_hi + 512) == 0, "value products patch only the operands' low bytes"
+        .assert VALUE_LO % EMBED_DIM == 0, "a head's 8 values never cross a page"
 at_weighted_sum:
-        lda at_n                ; at_n * 2^23: bits 7.. of the high word
+        lda at_wsum+1           ; -(wsum << 15): bytes 1..3 (byte 0 is 0)
         lsr
+        sta at_p2
+        lda at_wsum
+        ror
         sta at_p1
         lda #0
         ror
         sta at_p0
-        sec                     ; negate the 16-bit high word
+        sec
         lda #0
         sbc at_p0
         sta at_p0
         lda #0
         sbc at_p1
         sta at_p1
+        lda #0
+        sbc at_p2
+        sta at_p2
         ldx #HEAD_DIM - 1
 @start:
         lda #0
         sta at_acc,x
-        sta at_acc+HEAD_DIM,x
         lda at_p0
-        sta at_acc+2*HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
         lda at_p1
+        sta at_acc+2*HEAD_DIM,x
+        lda at_p2
         sta at_acc+3*HEAD_DIM,x
         dex
         bpl @start
 
+        lda at_head             ; a row's values: value_row_*[layer*20 + j] + head*8
+        asl
+        asl
+        asl
+        sta at_a+1
+        lda at_layer
+        beq @layer_0
+        lda #CONTEXT
+@layer_0:
+        sta at_a
         lda at_t
         sta at_j
 @position:
         ldx at_j
         lda SCORE_0,x           ; w[j]
-        bne @patch
-        jmp @next
-@patch:
-        sta at_a
-        lda #0
-        sta at_a+1
-        offsets 512
-        patch_pair at_value_row@e1, at_value_row@e2, at_value_row@e3, at_value_row@e4, qs_lo, qs_hi
-        offsets 384
-        patch_pair at_value_row@f1, at_value_row@f2, at_value_row@f3, at_value_row@f4, qsb_lo, qsb_hi
-        lda at_layer            ; row of position j: VALUE_LO + (layer*20 + j)*32 + head*8
-        beq @layer_0
-        lda #CONTEXT
-@layer_0:
+        beq @next
+        tay
+        txa
         clc
-        adc at_j
+        adc at_a
         tax
-        lda at_head
-        asl
-        asl
-        asl
-        clc
-        adc value_row_lo,x
-        sta at_value_row@vl+1
-        sta at_value_row@vh+1
+        lda value_row_lo,x
+        ora at_a+1
+        sta at_off
         lda value_row_hi,x
-        adc #0
+        cpy #1
+        beq @weight_one
         sta at_value_row@vl+2
         clc
         adc #>(VALUE_HI - VALUE_LO)
         sta at_value_row@vh+2
+        lda at_off
+        sta at_value_row@vl+1
+        sta at_value_row@vh+1
+        tya                     ; w: the plus operands' low bytes
+        sta at_value_row@e1+1
+        sta at_value_row@e3+1
+        sta at_value_row@f1+1
+        sta at_value_row@f3+1
+        eor #$FF                ; -w: the minus operands' (512 - w, page 1)
+        clc
+        adc #1
+        sta at_value_row@e2+1
+        sta at_value_row@e4+1
+        sta at_value_row@f2+1
+        sta at_value_row@f4+1
         ldx #HEAD_DIM - 1
         jsr at_value_row
 @next:
@@ -891,26 +911,53 @@ at_weighted_sum:
         jmp @position
 @done:
         rts
+@weight_one:
+        sta @one_vl+2
+        clc
+        adc #>(VALUE_HI - VALUE_LO)
+        sta @one_vh+2
+        lda at_off
+        sta @one_vl+1
+        sta @one_vh+1
+        ldx #HEAD_DIM - 1
+@one_dimension:                 ; acc[d] += vl + 256*vb
+        clc
+@one_vl:
+        lda $FFFF,x
+        adc at_acc,x
+        sta at_acc,x
+@one_vh:
+        lda $FFFF,x
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
+        bcc @one_carried
+        inc at_acc+2*HEAD_DIM,x
+        bne @one_carried
+        inc at_acc+3*HEAD_DIM,x
+@one_carried:
+        dex
+        bpl @one_dimension
+        jmp @next
 
-; acc[d] += w * v[j][d] for d = X down to 0 (operands patched above).
+; acc[d] += w*vl + 256*w*vb for d = X down to 0 (operands patched above).
 at_value_row:
-@vl:    ldy $FFFF,x             ; value low byte, unsigned
+@vl:    ldy $FFFF,x             ; vl
         sec
-@e1:    lda $FFFF,y             ; w*vl
-@e2:    sbc $FFFF,y
+@e1:    lda qs_lo + 512,y       ; w*vl
+@e2:    sbc qs_lo + 256,y
         sta at_p0
-@e3:    lda $FFFF,y
-@e4:    sbc $FFFF,y
+@e3:    lda qs_hi + 512,y
+@e4:    sbc qs_hi + 256,y
         sta at_p1
-@vh:    ldy $FFFF,x             ; value high byte + 128
+@vh:    ldy $FFFF,x             ; vb = vh + 128
         sec
-@f1:    lda $FFFF,y             ; w*vh + 32768
-@f2:    sbc $FFFF,y
+@f1:    lda qs_lo + 512,y       ; w*vb
+@f2:    sbc qs_lo + 256,y
         sta at_p2
-@f3:    lda $FFFF,y
-@f4:    sbc $FFFF,y
+@f3:    lda qs_hi + 512,y
+@f4:    sbc qs_hi + 256,y
         tay
-        clc                     ; middle byte: (w*vl) high + (w*vh) low
+        clc                     ; middle byte: (w*vl) high + (w*vb) low
         lda at_p1
         adc at_p2
         sta at_p1
@@ -935,39 +982,146 @@ at_value_row:
         rts
 
 ; --- 4. out[d] = sat16(acc[d] // wsum) ----------------------------------------
+; Floor division by D = wsum, 255..5100 (the max's weight is LUT[0] = 255,
+; CONTEXT weights at most), patched into the steps' immediates once per
+; head. acc[d] is a weighted sum of int16 values, so the quotient (their
+; weighted mean, floored) is already in -32768..32767: sat16 has nothing to
+; clamp. A negative acc is divided as its complement, floor(n/D) =
+; ~floor(~n/D) with ~n = -n - 1 >= 0. m (n or ~n) < 2^15 * D: the quotient
+; has 15 bits, the remainder starts as m >> 15 (< D), and each restoring
+; step shifts in the next bit of m from `bits`, which takes the quotient
+; bits in as they come. rem hi is in A (< 2D < 2^14: it shifts a 0 into C),
+; rem lo in at_rem; most steps decide on rem hi alone. When m >> 8 < D the
+; quotient's high byte is 0 (half the time in a narrow soul): only the low 8
+; steps run, from rem = m >> 8.
+DIVIDE_STEP_SIZE = 42
+DS_HI_1         = 6             ; the immediates that hold D hi
+DS_HI_2         = 18
+DS_HI_3         = 38
+DS_LO_1         = 14            ; and D lo
+DS_LO_2         = 22
+DS_LO_3         = 33
+
+        .macro divide_steps bits
+@step:
+        rol bits                ; the next bit of m out, the last quotient bit in
+        rol at_rem
+        rol
+        cmp #$FF                ; D hi
+        bcc @next               ; rem < D: quotient bit 0 (C)
+        bne @subtract
+        lda at_rem              ; rem hi = D hi: the low bytes decide
+        cmp #$FF                ; D lo
+        bcs @equal
+        lda #$FF                ; D hi: A back; C = 0
+        bcc @next
+@equal: sbc #$FF                ; D lo
+        sta at_rem
+        lda #0                  ; rem hi - D hi; C = 1
+        beq @next
+@subtract:
+        tax
+        lda at_rem
+        sbc #$FF                ; D lo
+        sta at_rem
+        txa
+        sbc #$FF                ; D hi; C = 1: quotient bit 1
+@next:
+        dey
+        bne @step
+        .endmacro
+
+        .assert >(VEC_ATT + VEC_HIGH) == >(VEC_ATT + VEC_HIGH + EMBED_DIM - 1), "VEC_ATT's stores patch only the low byte"
+        .assert >VEC_ATT == >(VEC_ATT + EMBED_DIM - 1) && <VEC_ATT + VEC_HIGH < 256, "VEC_ATT's stores patch only the low byte"
 at_divide:
-        lda #0
-        sta at_d
-@dimension:
-        ldx at_d
-        lda at_acc,x
-        sta dv_num
-        lda at_acc+HEAD_DIM,x
-        sta dv_num+1
-        lda at_acc+2*HEAD_DIM,x
-        sta dv_num+2
-        lda at_acc+3*HEAD_DIM,x
-        sta dv_num+3
-        lda at_wsum
-        sta dv_den
+        lda at_wsum             ; the divisor D into the steps
+        sta @high_steps + DS_LO_1
+        sta @high_steps + DS_LO_2
+        sta @high_steps + DS_LO_3
+        sta @low_steps + DS_LO_1
+        sta @low_steps + DS_LO_2
+        sta @low_steps + DS_LO_3
         lda at_wsum+1
-        sta dv_den+1
-        jsr sdiv_sat16
-        lda at_head             ; Y = head*8 + d
+        sta @high_steps + DS_HI_1
+        sta @high_steps + DS_HI_2
+        sta @high_steps + DS_HI_3
+        sta @low_steps + DS_HI_1
+        sta @low_steps + DS_HI_2
+        sta @low_steps + DS_HI_3
+        lda at_head             ; this head's outputs: VEC_ATT + head*8
         asl
         asl
         asl
-        ora at_d
+        adc #<VEC_ATT
+        sta @store_lo+1
+        adc #VEC_HIGH
+        sta @store_hi+1
+        ldx #HEAD_DIM - 1
+@dimension:
+        stx at_d
+        ldy #0                  ; at_sign = $FF when acc < 0, else 0
+        lda at_acc+3*HEAD_DIM,x
+        bpl @positive
+        dey
+@positive:
+        sty at_sign
+        lda at_acc,x            ; m = acc or ~acc: bits 7..0
+        eor at_sign
+        sta at_low
+        lda at_acc+3*HEAD_DIM,x
+        eor at_sign
+        bne @long               ; m >= 2^24: the quotient is over 255
+        lda at_acc+HEAD_DIM,x   ; m >> 8 < D: the quotient's high byte is 0
+        eor at_sign
+        sta at_rem
+        cmp at_wsum
+        lda at_acc+2*HEAD_DIM,x
+        eor at_sign
         tay
-        lda dv_num
-        sta VEC_ATT,y
-        lda dv_num+1
-        sta VEC_ATT+VEC_HIGH,y
-        inc at_d
-        lda at_d
-        cmp #HEAD_DIM
-        bne @dimension
+        sbc at_wsum+1
+        bcs @long
+        tya                     ; rem = m >> 8: m2 in A, m1 in at_rem
+        ldy #0
+        sty at_bits
+        beq @low_byte           ; (always)
+@long:
+        lda at_acc+HEAD_DIM,x   ; rem = m >> 15; bits 14..8 to shift in
+        eor at_sign
+        asl
+        sta at_bits
+        lda at_acc+2*HEAD_DIM,x
+        eor at_sign
+        rol
+        sta at_rem
+        lda at_acc+3*HEAD_DIM,x
+        eor at_sign
+        rol
+        ldy #7
+@high_steps:
+        divide_steps at_bits
+        rol at_bits             ; quotient bits 15..8 (15 is 0)
+@low_byte:
+        ldy #8
+@low_steps:
+        divide_steps at_low
+@low_steps_end:
+        rol at_low              ; quotient bits 7..0
+        ldx at_d
+        lda at_low
+        eor at_sign
+@store_lo:
+        sta VEC_ATT,x           ; low byte patched: this head's 8
+        lda at_bits
+        eor at_sign
+@store_hi:
+        sta VEC_ATT+VEC_HIGH,x
+        dex
+        bmi @done
+        jmp @dimension
+@done:
         rts
+        .assert @low_steps_end - @low_steps == DIVIDE_STEP_SIZE, "divide step size"
+        .assert @low_steps - @high_steps == DIVIDE_STEP_SIZE + 4, "divide step size"
 
 ; Cache addresses, generated: the key column of (layer*32 + dim), the value
 ; row of (layer*20 + position), and where each head's LUT weights go.

@@ -60,3 +60,30 @@ def test_attention_cost_grows_with_position(bench):
     cycles = [run_head(bench, rng, t, 0, 0)[4] for t in (0, 9, 19)]
     assert cycles[0] < cycles[1] < cycles[2]
     assert cycles[2] <= 90_000      # exact budget for one head at the last position
+
+
+def test_division_floors_every_weighted_mean(bench):
+    """at_divide alone: floor(acc / wsum) for every divisor a head can have
+    (255..5100) and dividends at the edges of what int16 values allow
+    (-32768*D .. 32767*D + D-1), across the quotient's high byte (256*D)."""
+    rng = np.random.default_rng(14)
+    sym = bench.sym
+    divisors = [255, 256, 257, 511, 512, 767, 4096, 5100] + [int(d) for d in rng.integers(255, 5101, 40)]
+    for case, den in enumerate(divisors):
+        edges = [-32768 * den, -32768 * den + 1, -256 * den - 1, -256 * den, -256 * den + 1, -den - 1, -den,
+                 -1, 0, 1, den - 1, den, 256 * den - 1, 256 * den, 2**24 - 1, 32767 * den, 32767 * den + den - 1]
+        edges = [n for n in edges if -32768 * den <= n <= 32767 * den + den - 1]
+        nums = edges + [int(n) for n in rng.integers(-32768 * den, 32768 * den, 24)]
+        head = case % 4
+        for first in range(0, len(nums), 8):
+            batch = (nums[first:first + 8] + [0] * 8)[:8]
+            acc = bytearray(32)
+            for d, n in enumerate(batch):
+                for byte, value in enumerate((n & 0xFFFFFFFF).to_bytes(4, "little")):
+                    acc[8 * byte + d] = value
+            bench.poke(sym("at_acc"), bytes(acc))
+            bench.poke_word(sym("at_wsum"), den)
+            bench.memory[sym("at_head")] = head
+            bench.call("at_divide")
+            got = bench.read_vector(sym("VEC_ATT") + head * 8, 8)
+            assert list(got) == [n // den for n in batch], (den, batch)
