@@ -366,17 +366,21 @@ at_patch_pair:
 ; every q[d] of the head must be in -1664..1663 (SQ_OFFSET, matvec.s), else
 ; at_fast_scores returns C = 1 and the four-product slots above do the head.
 ; The scores are stored halved: the same 40-bit q.k as at_scores'.
-FAST_SLOT_SIZE  = 62
-FS_KL           = 1             ; ldy key low bytes,x
-FS_LO_1         = 4             ; low byte of the "lda SQ_LO + offset,y" operand
-FS_MID_1        = 11            ; lda SQ_MID + offset,y
-FS_HI_1         = 18            ; lda SQ_HI + offset,y
-FS_KH           = 34            ; ldy key high bytes,x
-FS_LO_2         = 37            ; the same three for the high byte
-FS_MID_2        = 44
-FS_HI_2         = 51
+; A dimension's two reads are two groups, one per key byte, and the 8
+; low-byte groups run before the 8 high-byte ones (a sum's order is free):
+; so the patching reaches every group's operands at base + X with X = d *
+; its size, under 256.
+FAST_LOW_SIZE   = 33            ; a group for s(wl + q), at bit 0
+FAST_HIGH_SIZE  = 29            ; and for s(wh + q), at bit 8
+FAST_HIGH       = at_fast_slots + HEAD_DIM * FAST_LOW_SIZE
+FS_KEY          = 1             ; ldy key bytes,x (both kinds of group)
+FS_LO           = 4             ; low byte of the "lda SQ_LO + offset,y" operand
+FS_MID          = 11            ; lda SQ_MID + offset,y
+FS_HI           = 18            ; lda SQ_HI + offset,y
+        .assert (HEAD_DIM - 1) * FAST_LOW_SIZE < 256, "low groups patched through X"
+        .assert (HEAD_DIM - 1) * FAST_HIGH_SIZE < 256, "high groups patched through Y"
 
-        .macro fast_score_slot
+        .macro fast_low_group
         ldy $FFFF,x             ; wl + 128
         lda SQ_LO,y             ; s(wl + q): three bytes at bit 0
         adc at_facc
@@ -394,6 +398,9 @@ FS_HI_2         = 51
 @no_carry:
         clc
 @carried:
+        .endmacro
+
+        .macro fast_high_group
         ldy $FFFF,x             ; wh + 128
         lda SQ_LO,y             ; s(wh + q): three bytes at bit 8
         adc at_facc+1
@@ -447,10 +454,15 @@ at_fast_position:
         clc
 at_fast_slots:
         .repeat HEAD_DIM
-        fast_score_slot
+        fast_low_group
+        .endrepeat
+@high:
+        .repeat HEAD_DIM
+        fast_high_group
         .endrepeat
 at_fast_slots_end:
-        .assert at_fast_slots_end - at_fast_slots == HEAD_DIM * FAST_SLOT_SIZE, "fast score slot size"
+        .assert at_fast_slots@high == FAST_HIGH, "fast low group size"
+        .assert at_fast_slots_end - FAST_HIGH == HEAD_DIM * FAST_HIGH_SIZE, "fast high group size"
         lda at_facc+4           ; score = acc / 2 (acc is even)
         cmp #$80
         ror
@@ -474,14 +486,12 @@ at_fast_slots_end:
         clc
         rts
 
-; Patch the 8 fast slots for this head's q and key columns and sum the
+; Patch the 16 fast groups for this head's q and key columns and sum the
 ; head's constant at_cq = 256 * (sum q - sum s(q)) - sum s(q). Returns C = 1
 ; (nothing else done) when a q is outside -1664..1663.
+; at_p0: q index (head*8 + d), at_p1: key column (layer*32 + head*8 + d),
+; at_p2 / at_p3: the dimension's low / high group, d * their size.
 at_patch_fast:
-        lda #<at_fast_slots
-        sta at_slot
-        lda #>at_fast_slots
-        sta at_slot+1
         lda #0
         sta at_sq
         sta at_sq+1
@@ -489,14 +499,24 @@ at_patch_fast:
         sta at_sq+3
         sta at_qs
         sta at_qs+1
+        sta at_p2
+        sta at_p3
+        lda at_head
+        asl
+        asl
+        asl
+        sta at_p0
+        lda at_layer
+        lsr
+        ror
+        ror
+        ror
+        ora at_p0
+        sta at_p1
+        lda #HEAD_DIM
         sta at_d
 @dimension:
-        lda at_head             ; Y = head*8 + d: the q element
-        asl
-        asl
-        asl
-        ora at_d
-        tay
+        ldy at_p0
         clc                     ; at_off = SQ_OFFSET + q
         lda VEC_Q,y
         adc #<SQ_OFFSET
@@ -515,54 +535,42 @@ at_patch_fast:
         lda VEC_Q+VEC_HIGH,y
         adc at_qs+1
         sta at_qs+1
-        tya                     ; X = layer*32 + head*8 + d: the key column
-        sta at_p0
-        lda at_layer
-        lsr
-        ror
-        ror
-        ror
-        ora at_p0
-        tax
-        ldy #FS_KL
-        lda key_column_lo,x
-        sta (at_slot),y
-        ldy #FS_KH
-        sta (at_slot),y
-        ldy #FS_KL + 1
+        ldx at_p1               ; the key column's operands
         lda key_column_hi,x
-        sta (at_slot),y
+        ldx at_p2
+        ldy at_p3
+        sta at_fast_slots + FS_KEY + 1,x
         clc
         adc #>(KEY_HI - KEY_LO)
-        ldy #FS_KH + 1
-        sta (at_slot),y
+        sta FAST_HIGH + FS_KEY + 1,y
+        ldx at_p1
+        lda key_column_lo,x
+        ldx at_p2
+        sta at_fast_slots + FS_KEY,x
+        sta FAST_HIGH + FS_KEY,y
         lda at_off              ; the table operands
-        ldy #FS_LO_1
-        sta (at_slot),y
-        ldy #FS_MID_1
-        sta (at_slot),y
-        ldy #FS_HI_1
-        sta (at_slot),y
-        ldy #FS_LO_2
-        sta (at_slot),y
-        ldy #FS_MID_2
-        sta (at_slot),y
-        ldy #FS_HI_2
-        sta (at_slot),y
+        sta at_fast_slots + FS_LO,x
+        sta at_fast_slots + FS_MID,x
+        sta at_fast_slots + FS_HI,x
+        sta FAST_HIGH + FS_LO,y
+        sta FAST_HIGH + FS_MID,y
+        sta FAST_HIGH + FS_HI,y
         clc
         lda at_off+1
         adc #>SQ_MID
         sta at_a                ; page of s(q + .) in SQ_MID
-        ldy #FS_MID_1 + 1
-        sta (at_slot),y
-        ldy #FS_MID_2 + 1
-        sta (at_slot),y
+        sta at_fast_slots + FS_MID + 1,x
+        sta FAST_HIGH + FS_MID + 1,y
         adc #>(SQ_HI - SQ_MID)
         sta at_a+1              ; and in SQ_HI
-        ldy #FS_HI_1 + 1
-        sta (at_slot),y
-        ldy #FS_HI_2 + 1
-        sta (at_slot),y
+        sta at_fast_slots + FS_HI + 1,x
+        sta FAST_HIGH + FS_HI + 1,y
+        txa                     ; the next dimension's groups
+        adc #FAST_LOW_SIZE      ; (C = 0: no page crossed above)
+        sta at_p2
+        tya
+        adc #FAST_HIGH_SIZE
+        sta at_p3
         lda at_off              ; at_sq += s(q), the entry 128 further on
         sta at_noff
         lda #>SQ_LO
@@ -585,16 +593,9 @@ at_patch_fast:
         bcc @next
         inc at_sq+3
 @next:
-        clc
-        lda at_slot
-        adc #FAST_SLOT_SIZE
-        sta at_slot
-        bcc @same_page
-        inc at_slot+1
-@same_page:
-        inc at_d
-        lda at_d
-        cmp #HEAD_DIM
+        inc at_p0
+        inc at_p1
+        dec at_d
         beq @constant
         jmp @dimension
 @constant:                      ; at_cq = 256*(at_qs - at_sq) - at_sq
@@ -729,14 +730,13 @@ at_key_sums:
 ; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w.
 at_weights:
         ldx at_t
-@shift:
-        asl SCORE_0,x
-        rol SCORE_1,x
+@shift:                         ; (bytes 0, 1 are not needed again)
+        lda SCORE_1,x
+        asl
         rol SCORE_2,x
         rol SCORE_3,x
         rol SCORE_4,x
-        asl SCORE_0,x
-        rol SCORE_1,x
+        asl
         rol SCORE_2,x
         rol SCORE_3,x
         rol SCORE_4,x
@@ -820,8 +820,10 @@ at_weights:
 ; v = vl + 256*vb - 32768, so a product is two unsigned byte products,
 ; w*vl + 256*w*vb (the plain tables at 512 +- w: for w in 1..255 their pages
 ; are fixed, only the operands' low bytes w and -w change), and the 32768s
-; come out once: acc starts at -32768 * wsum. A weight of 1 (a fifth of
-; them in the narrow soul, 0 the most common, 255 next) just adds vl + 256*vb.
+; come out once: acc starts at -32768 * wsum. The two commonest nonzero
+; weights take no products (a narrow soul's weights: 1 a fifth of them,
+; 0 a sixth, 255 - the max's, LUT[0] - a seventh): w = 1 adds
+; x = vl + 256*vb, w = 255 adds 256*x and takes x away.
         .assert <(qs_lo + 512) == 0 && <(qs_hi + 512) == 0, "value products patch only the operands' low bytes"
         .assert VALUE_LO % EMBED_DIM == 0, "a head's 8 values never cross a page"
 at_weighted_sum:
@@ -884,6 +886,8 @@ at_weighted_sum:
         lda value_row_hi,x
         cpy #1
         beq @weight_one
+        cpy #255
+        beq @weight_max
         sta at_value_row@vl+2
         clc
         adc #>(VALUE_HI - VALUE_LO)
@@ -937,6 +941,51 @@ at_weighted_sum:
 @one_carried:
         dex
         bpl @one_dimension
+        jmp @next
+@weight_max:
+        sta @max_vl_1+2
+        sta @max_vl_2+2
+        clc
+        adc #>(VALUE_HI - VALUE_LO)
+        sta @max_vb_1+2
+        sta @max_vb_2+2
+        lda at_off
+        sta @max_vl_1+1
+        sta @max_vl_2+1
+        sta @max_vb_1+1
+        sta @max_vb_2+1
+        ldx #HEAD_DIM - 1
+@max_dimension:                 ; acc[d] += 256*x - x, x = vl + 256*vb
+        clc
+@max_vl_1:
+        lda $FFFF,x
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
+@max_vb_1:
+        lda $FFFF,x
+        adc at_acc+2*HEAD_DIM,x
+        sta at_acc+2*HEAD_DIM,x
+        bcc @max_added
+        inc at_acc+3*HEAD_DIM,x
+@max_added:
+        sec
+        lda at_acc,x
+@max_vl_2:
+        sbc $FFFF,x
+        sta at_acc,x
+        lda at_acc+HEAD_DIM,x
+@max_vb_2:
+        sbc $FFFF,x
+        sta at_acc+HEAD_DIM,x
+        bcs @max_done
+        lda at_acc+2*HEAD_DIM,x ; the borrow out of bytes 2..3
+        bne @max_no_wrap
+        dec at_acc+3*HEAD_DIM,x
+@max_no_wrap:
+        dec at_acc+2*HEAD_DIM,x
+@max_done:
+        dex
+        bpl @max_dimension
         jmp @next
 
 ; acc[d] += w*vl + 256*w*vb for d = X down to 0 (operands patched above).

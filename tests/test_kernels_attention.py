@@ -46,6 +46,30 @@ def test_attention_matches_intmath_on_200_random_heads(bench):
         assert np.array_equal(out, want_out), f"case {case}: output"
 
 
+
+def test_attention_matches_intmath_for_every_lut_weight(bench):
+    """Keys whose scores are exact multiples of 2^14 pick each position's
+    LUT weight: 255 (the max), 1 and 0 (the commonest, which the weighted
+    sum takes without products) and everything between, with q wide (the
+    four-product scores) and narrow (the squares table)."""
+    rng = np.random.default_rng(15)
+    gap_choices = [0, 0, 1, 2, 60, 80, 90, 99, 100, 101, 126, 127] + list(range(3, 60))
+    for case in range(40):
+        t = int(rng.integers(0, 20))
+        layer, head = case % 2, (case // 2) % 4
+        gaps = rng.choice(gap_choices, t + 1)
+        gaps[rng.integers(0, t + 1)] = 0
+        scale = 16384 if case % 2 else 1024       # q[0] * k[0] >> 14 = k[0] or k[0] >> 4
+        q = np.zeros(8, dtype=np.int64)
+        q[0] = scale
+        k = rng.integers(-3000, 3000, (t + 1, 8))
+        k[:, 0] = (200 - gaps) * (16384 // scale)
+        k[:, 1:] = 0
+        v = rng.integers(-32768, 32768, (t + 1, 8))
+        out, weights, want_out, want_weights = run_head(bench, rng, t, layer, head, q, k, v)[:4]
+        assert np.array_equal(weights, want_weights), f"case {case}: LUT weights"
+        assert np.array_equal(out, want_out), f"case {case}: output"
+
 def test_attention_leaves_other_heads_alone(bench):
     rng = np.random.default_rng(12)
     sym = bench.sym
