@@ -372,7 +372,6 @@ at_patch_pair:
 ; its size, under 256.
 FAST_LOW_SIZE   = 33            ; a group for s(wl + q), at bit 0
 FAST_HIGH_SIZE  = 29            ; and for s(wh + q), at bit 8
-FAST_HIGH       = at_fast_slots + HEAD_DIM * FAST_LOW_SIZE
 FS_KEY          = 1             ; ldy key bytes,x (both kinds of group)
 FS_LO           = 4             ; low byte of the "lda SQ_LO + offset,y" operand
 FS_MID          = 11            ; lda SQ_MID + offset,y
@@ -461,8 +460,8 @@ at_fast_slots:
         fast_high_group
         .endrepeat
 at_fast_slots_end:
-        .assert at_fast_slots@high == FAST_HIGH, "fast low group size"
-        .assert at_fast_slots_end - FAST_HIGH == HEAD_DIM * FAST_HIGH_SIZE, "fast high group size"
+        .assert at_fast_slots@high - at_fast_slots == HEAD_DIM * FAST_LOW_SIZE, "fast low group size"
+        .assert at_fast_slots_end - at_fast_slots@high == HEAD_DIM * FAST_HIGH_SIZE, "fast high group size"
         lda at_facc+4           ; score = acc / 2 (acc is even)
         cmp #$80
         ror
@@ -542,29 +541,29 @@ at_patch_fast:
         sta at_fast_slots + FS_KEY + 1,x
         clc
         adc #>(KEY_HI - KEY_LO)
-        sta FAST_HIGH + FS_KEY + 1,y
+        sta at_fast_slots@high + FS_KEY + 1,y
         ldx at_p1
         lda key_column_lo,x
         ldx at_p2
         sta at_fast_slots + FS_KEY,x
-        sta FAST_HIGH + FS_KEY,y
+        sta at_fast_slots@high + FS_KEY,y
         lda at_off              ; the table operands
         sta at_fast_slots + FS_LO,x
         sta at_fast_slots + FS_MID,x
         sta at_fast_slots + FS_HI,x
-        sta FAST_HIGH + FS_LO,y
-        sta FAST_HIGH + FS_MID,y
-        sta FAST_HIGH + FS_HI,y
+        sta at_fast_slots@high + FS_LO,y
+        sta at_fast_slots@high + FS_MID,y
+        sta at_fast_slots@high + FS_HI,y
         clc
         lda at_off+1
         adc #>SQ_MID
         sta at_a                ; page of s(q + .) in SQ_MID
         sta at_fast_slots + FS_MID + 1,x
-        sta FAST_HIGH + FS_MID + 1,y
+        sta at_fast_slots@high + FS_MID + 1,y
         adc #>(SQ_HI - SQ_MID)
         sta at_a+1              ; and in SQ_HI
         sta at_fast_slots + FS_HI + 1,x
-        sta FAST_HIGH + FS_HI + 1,y
+        sta at_fast_slots@high + FS_HI + 1,y
         txa                     ; the next dimension's groups
         adc #FAST_LOW_SIZE      ; (C = 0: no page crossed above)
         sta at_p2
@@ -1084,19 +1083,13 @@ DS_LO_3         = 33
         .assert >VEC_ATT == >(VEC_ATT + EMBED_DIM - 1) && <VEC_ATT + VEC_HIGH < 256, "VEC_ATT's stores patch only the low byte"
 at_divide:
         lda at_wsum             ; the divisor D into the steps
-        sta @high_steps + DS_LO_1
-        sta @high_steps + DS_LO_2
-        sta @high_steps + DS_LO_3
-        sta @low_steps + DS_LO_1
-        sta @low_steps + DS_LO_2
-        sta @low_steps + DS_LO_3
+        sta @steps + DS_LO_1
+        sta @steps + DS_LO_2
+        sta @steps + DS_LO_3
         lda at_wsum+1
-        sta @high_steps + DS_HI_1
-        sta @high_steps + DS_HI_2
-        sta @high_steps + DS_HI_3
-        sta @low_steps + DS_HI_1
-        sta @low_steps + DS_HI_2
-        sta @low_steps + DS_HI_3
+        sta @steps + DS_HI_1
+        sta @steps + DS_HI_2
+        sta @steps + DS_HI_3
         lda at_head             ; this head's outputs: VEC_ATT + head*8
         asl
         asl
@@ -1116,7 +1109,7 @@ at_divide:
         sty at_sign
         lda at_acc,x            ; m = acc or ~acc: bits 7..0
         eor at_sign
-        sta at_low
+        sta at_bits
         lda at_acc+3*HEAD_DIM,x
         eor at_sign
         bne @long               ; m >= 2^24: the quotient is over 255
@@ -1131,9 +1124,13 @@ at_divide:
         bcs @long
         tya                     ; rem = m >> 8: m2 in A, m1 in at_rem
         ldy #0
-        sty at_bits
-        beq @low_byte           ; (always)
+        sty at_low
+        ldy #8
+        sec                     ; (the low pass: see below)
+        bcs @steps
 @long:
+        lda at_bits             ; bits 7..0 wait in at_low
+        sta at_low
         lda at_acc+HEAD_DIM,x   ; rem = m >> 15; bits 14..8 to shift in
         eor at_sign
         asl
@@ -1144,23 +1141,27 @@ at_divide:
         sta at_rem
         lda at_acc+3*HEAD_DIM,x
         eor at_sign
-        rol
+        rol                     ; (C = 0: the high pass)
         ldy #7
-@high_steps:
+@steps:
         divide_steps at_bits
-        rol at_bits             ; quotient bits 15..8 (15 is 0)
-@low_byte:
+@steps_end:
+        rol at_bits             ; a quotient byte, and out comes the bit that
+        bcs @quotient           ; was in C when its pass began: 1 for the low
+        ldx at_bits             ; pass, 0 for the high one (asl's 0, bit 15)
+        ldy at_low              ; the high byte done: bits 7..0 next
+        sty at_bits
+        stx at_low
         ldy #8
-@low_steps:
-        divide_steps at_low
-@low_steps_end:
-        rol at_low              ; quotient bits 7..0
+        sec
+        bcs @steps
+@quotient:                      ; low byte in at_bits, high byte in at_low
         ldx at_d
-        lda at_low
+        lda at_bits
         eor at_sign
 @store_lo:
         sta VEC_ATT,x           ; low byte patched: this head's 8
-        lda at_bits
+        lda at_low
         eor at_sign
 @store_hi:
         sta VEC_ATT+VEC_HIGH,x
@@ -1169,8 +1170,7 @@ at_divide:
         jmp @dimension
 @done:
         rts
-        .assert @low_steps_end - @low_steps == DIVIDE_STEP_SIZE, "divide step size"
-        .assert @low_steps - @high_steps == DIVIDE_STEP_SIZE + 4, "divide step size"
+        .assert @steps_end - @steps == DIVIDE_STEP_SIZE, "divide step size"
 
 ; Cache addresses, generated: the key column of (layer*32 + dim), the value
 ; row of (layer*20 + position), and where each head's LUT weights go.
