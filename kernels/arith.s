@@ -7,7 +7,7 @@
 ;   umul8 93 (200 * 100), mul16u 472 (1234 * 3000), udiv32 1,438
 ;   (2^19 // 300), isqrt24 1,532 (4,000,000); qs_build 79,025 (once, at
 ;   start-up).
-; Bytes: 518.
+; Bytes: 363.
 
 ; umul8: unsigned A * Y -> A (high byte), ar_lo (low byte).
 ; Quarter squares: a*y = f(y+a) - f(y-a), both read from the qs_* tables

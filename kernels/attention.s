@@ -7,17 +7,19 @@
 ;   0..19). Reads VEC_Q (dims 8*head..8*head+7) and the cache (memory.inc),
 ;   whose entries for positions 0..t must be filled.
 ; Outputs: VEC_ATT dims 8*head..+7, and ATT_WEIGHTS[(layer*4+head)*20 + j]
-;   = w[j] for the TUI. Clobbers A, X, Y, at_*, dv_*, fw_ptr.
+;   = w[j] for the TUI. Clobbers A, X, Y, at_*, fw_ptr.
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (the squares table, 1'. below): 16,577 at t = 4,
-; 20,977 at t = 9, 29,262 at t = 18; with q in -3000..2999 (some q too wide
-; for it: the four byte products, 1.): 25,361 at t = 4, 37,347 at t = 9,
-; 53,257 at t = 18; more when many LUT weights are nonzero (the weighted
-; sum skips positions whose weight is 0).
-; Bytes: 3,336 (1,120 of them the 8 four-product score slots, 496 the 8
-; squares-table ones).
+; with every |q| < 1600 (the squares table, 1'. below): 13,416 at t = 4,
+; 17,867 at t = 9, 25,884 at t = 18; with q in -3000..2999 (some q too wide
+; for it: the four byte products, 1.): 23,244 at t = 4, 33,591 at t = 9,
+; 49,941 at t = 18; more when many LUT weights are nonzero (the weighted
+; sum skips positions whose weight is 0, and weights of 1 and 255 take no
+; products). The division (4.) is the head's own: about 380 cycles a
+; dimension when the quotient is under 256, 600 otherwise (random sums).
+; Bytes: 3,484 (1,120 of them the 8 four-product score slots, 496 the 16
+; squares-table groups).
 ;
 ; The products use the quarter-square tables (memory.inc) through
 ; self-modified operands, like matvec: the factor that stays fixed through a
@@ -997,8 +999,7 @@ at_value_row:
 @e3:    lda qs_hi + 512,y
 @e4:    sbc qs_hi + 256,y
         sta at_p1
-@vh:    ldy $FFFF,x             ; vb = vh + 128
-        sec
+@vh:    ldy $FFFF,x             ; vb = vh + 128 (C = 1: w*vl <= 65025 left no borrow)
 @f1:    lda qs_lo + 512,y       ; w*vb
 @f2:    sbc qs_lo + 256,y
         sta at_p2

@@ -49,9 +49,9 @@
 ; the wide ones (each block filled from its end backwards), then finishes.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 46,911       32x32, 16-bit inputs: 100,000
-;   128x32 logits: 162,934 / 355,729         64x32 fc1 + bias: 85,713 / 185,294
-;   32x64 fc2 + bias: 91,576 / 215,653
+;   32x32, inputs in -256..255: 46,885       32x32, 16-bit inputs: 99,934
+;   128x32 logits: 162,824 / 355,567         64x32 fc1 + bias: 85,662 / 185,196
+;   32x64 fc2 + bias: 91,602 / 216,426
 ; i.e. ~250 cycles per input column to patch (~130 when q's input is reused;
 ; ~450 for a wide slot, ~360 for the column pass), ~150 per row to start and
 ; finish (~70 on the fast finishes), 29 / ~37 / ~79 per small / short / wide

@@ -5,7 +5,7 @@
 ; Inputs (zero page): rn_in, rn_out (vector pages, may be the same),
 ;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles: 24,077 for 32 values in -3000..2999 and s_g = 6 (exact,
+; Cycles: 24,050 for 32 values in -3000..2999 and s_g = 6 (exact,
 ; `soulterm bench --kernels`); values of 4096 and more take a slower square.
 ; Bytes: 906.
 ;
