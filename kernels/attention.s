@@ -18,7 +18,7 @@
 ; sum skips positions whose weight is 0, and weights of 1 and 255 take no
 ; products). The division (4.) is the head's own: about 380 cycles a
 ; dimension when the quotient is under 256, 600 otherwise (random sums).
-; Bytes: 3,484 (1,120 of them the 8 four-product score slots, 496 the 16
+; Bytes: 3,487 (1,120 of them the 8 four-product score slots, 496 the 16
 ; squares-table groups).
 ;
 ; The products use the quarter-square tables (memory.inc) through
@@ -821,10 +821,10 @@ at_weights:
 ; v = vl + 256*vb - 32768, so a product is two unsigned byte products,
 ; w*vl + 256*w*vb (the plain tables at 512 +- w: for w in 1..255 their pages
 ; are fixed, only the operands' low bytes w and -w change), and the 32768s
-; come out once: acc starts at -32768 * wsum. The two commonest nonzero
+; come out once: acc starts at -32768 * wsum. The commonest nonzero
 ; weights take no products (a narrow soul's weights: 1 a fifth of them,
-; 0 a sixth, 255 - the max's, LUT[0] - a seventh): w = 1 adds
-; x = vl + 256*vb, w = 255 adds 256*x and takes x away.
+; 0 a sixth, 255 - the max's, LUT[0] - a seventh, 2 a sixteenth): w = 1
+; or 2 adds x = vl + 256*vb w times, w = 255 adds 256*x and takes x away.
         .assert <(qs_lo + 512) == 0 && <(qs_hi + 512) == 0, "value products patch only the operands' low bytes"
         .assert VALUE_LO % EMBED_DIM == 0, "a head's 8 values never cross a page"
 at_weighted_sum:
@@ -885,8 +885,8 @@ at_weighted_sum:
         ora at_a+1
         sta at_off
         lda value_row_hi,x
-        cpy #1
-        beq @weight_one
+        cpy #3
+        bcc @weight_small
         cpy #255
         beq @weight_max
         sta at_value_row@vl+2
@@ -916,7 +916,7 @@ at_weighted_sum:
         jmp @position
 @done:
         rts
-@weight_one:
+@weight_small:                  ; w = 1 or 2: x added w times
         sta @one_vl+2
         clc
         adc #>(VALUE_HI - VALUE_LO)
@@ -924,6 +924,7 @@ at_weighted_sum:
         lda at_off
         sta @one_vl+1
         sta @one_vh+1
+@one_pass:
         ldx #HEAD_DIM - 1
 @one_dimension:                 ; acc[d] += vl + 256*vb
         clc
@@ -942,6 +943,8 @@ at_weighted_sum:
 @one_carried:
         dex
         bpl @one_dimension
+        dey
+        bne @one_pass
         jmp @next
 @weight_max:
         sta @max_vl_1+2
