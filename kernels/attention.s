@@ -11,14 +11,14 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (the squares table, 1'. below): 13,416 at t = 4,
-; 17,867 at t = 9, 25,884 at t = 18; with q in -3000..2999 (some q too wide
-; for it: the four byte products, 1.): 23,244 at t = 4, 33,591 at t = 9,
-; 49,941 at t = 18; more when many LUT weights are nonzero (the weighted
+; with every |q| < 1600 (the squares table, 1'. below): 13,412 at t = 4,
+; 17,858 at t = 9, 25,866 at t = 18; with q in -3000..2999 (some q too wide
+; for it: the four byte products, 1.): 23,240 at t = 4, 33,583 at t = 9,
+; 49,923 at t = 18; more when many LUT weights are nonzero (the weighted
 ; sum skips positions whose weight is 0, and weights of 1 and 255 take no
 ; products). The division (4.) is the head's own: about 380 cycles a
 ; dimension when the quotient is under 256, 600 otherwise (random sums).
-; Bytes: 3,487 (1,120 of them the 8 four-product score slots, 496 the 16
+; Bytes: 3,503 (1,120 of them the 8 four-product score slots, 496 the 16
 ; squares-table groups).
 ;
 ; The products use the quarter-square tables (memory.inc) through
@@ -642,8 +642,11 @@ at_patch_fast:
 ; (memory.inc), from the keys in the cache: sum over the head's 8 dims of
 ; s(wl) + 256*s(wh), read from the squares table at offset SQ_OFFSET + 0
 ; (each s(w) <= 16384: two bytes). Run whenever a key enters the cache.
-; Clobbers A, X, Y, at_facc, at_d, at_j, at_ks, fw_ptr.
+; A head's 8 key columns are CONTEXT bytes apart: its two reads are patched
+; to the first column at position t once, and Y steps through the columns.
+; Clobbers A, X, Y, at_facc, at_d, at_ks.
         .assert <ATT_WEIGHTS == 0, "head_weights_offset doubles as (layer*4 + head)*20"
+        .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
 at_key_sums:
         lda at_layer            ; first key column: layer*32
         lsr
@@ -660,21 +663,25 @@ at_key_sums:
         adc at_t
         sta at_ks
 @head:
+        ldx at_d                ; the head's first column at position t
+        clc
+        lda key_column_lo,x
+        adc at_t
+        sta @low+1
+        sta @high+1
+        lda key_column_hi,x
+        adc #0
+        sta @low+2
+        adc #>(KEY_HI - KEY_LO) ; (C = 0)
+        sta @high+2
         lda #0
         sta at_facc
         sta at_facc+1
         sta at_facc+2
         sta at_facc+3
-        lda #HEAD_DIM
-        sta at_j
+        tay
 @dimension:
-        ldx at_d
-        lda key_column_lo,x
-        sta fw_ptr
-        lda key_column_hi,x
-        sta fw_ptr+1
-        ldy at_t
-        lda (fw_ptr),y          ; wl + 128
+@low:   lda $FFFF,y             ; wl + 128
         tax
         clc
         lda SQ_LO + <SQ_OFFSET,x
@@ -688,11 +695,7 @@ at_key_sums:
         bne @low_done
         inc at_facc+3
 @low_done:
-        lda fw_ptr+1
-        clc
-        adc #>(KEY_HI - KEY_LO)
-        sta fw_ptr+1
-        lda (fw_ptr),y          ; wh + 128
+@high:  lda $FFFF,y             ; wh + 128
         tax
         clc
         lda SQ_LO + <SQ_OFFSET,x
@@ -704,8 +707,11 @@ at_key_sums:
         bcc @high_done
         inc at_facc+3
 @high_done:
-        inc at_d
-        dec at_j
+        tya                     ; the next column
+        clc
+        adc #CONTEXT
+        tay
+        cpy #HEAD_DIM * CONTEXT
         bne @dimension
         ldy at_ks
         lda at_facc
@@ -720,9 +726,14 @@ at_key_sums:
         clc
         adc #CONTEXT
         sta at_ks
-        lda at_d
+        lda at_d                ; the next head's columns
+        clc
+        adc #HEAD_DIM
+        sta at_d
         and #EMBED_DIM - 1
-        bne @head
+        beq @done
+        jmp @head
+@done:
         rts
         .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
 
