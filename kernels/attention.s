@@ -35,33 +35,6 @@
 SCORE_START_3   = $F8           ; -(2^27 + 2^34) as 40 bits: $FB_F800_0000
 SCORE_START_4   = $FB
 
-; Point a product's four table operands at factor at_a: "plus" entries at
-; plus_* + at_off, "minus" entries at qs_* + at_noff (see memory.inc).
-        .macro patch_pair op_plus_lo, op_minus_lo, op_plus_hi, op_minus_hi, plus_lo, plus_hi
-        lda at_off
-        sta op_plus_lo+1
-        sta op_plus_hi+1
-        lda at_off+1
-        clc
-        adc #>plus_lo
-        sta op_plus_lo+2
-        lda at_off+1
-        clc
-        adc #>plus_hi
-        sta op_plus_hi+2
-        lda at_noff
-        sta op_minus_lo+1
-        sta op_minus_hi+1
-        lda at_noff+1
-        clc
-        adc #>qs_lo
-        sta op_minus_lo+2
-        lda at_noff+1
-        clc
-        adc #>qs_hi
-        sta op_minus_hi+2
-        .endmacro
-
 ; at_off = center + at_a, at_noff = center - at_a (16-bit). center is 384
 ; when Y will hold a signed byte + 128, 512 when Y holds an unsigned byte.
         .macro offsets center
@@ -1094,6 +1067,7 @@ DS_LO_3         = 33
         bne @step
         .endmacro
 
+        .assert 255 * CONTEXT < 32768, "the divisor (LUT weights of at most 255) keeps 2*rem under 2^16 and rem hi's top bit 0"
         .assert >(VEC_ATT + VEC_HIGH) == >(VEC_ATT + VEC_HIGH + EMBED_DIM - 1), "VEC_ATT's stores patch only the low byte"
         .assert >VEC_ATT == >(VEC_ATT + EMBED_DIM - 1) && <VEC_ATT + VEC_HIGH < 256, "VEC_ATT's stores patch only the low byte"
 at_divide:
