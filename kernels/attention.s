@@ -7,7 +7,7 @@
 ;   0..19). Reads VEC_Q (dims 8*head..8*head+7) and the cache (memory.inc),
 ;   whose entries for positions 0..t must be filled.
 ; Outputs: VEC_ATT dims 8*head..+7, and ATT_WEIGHTS[(layer*4+head)*20 + j]
-;   = w[j] for the TUI. Clobbers A, X, Y, at_*, fw_ptr.
+;   = w[j] for the TUI. Clobbers A, X, Y, at_*.
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
@@ -15,8 +15,8 @@
 ; 17,858 at t = 9, 25,866 at t = 18; with q in -3000..2999 (some q too wide
 ; for it: the four byte products, 1.): 23,240 at t = 4, 33,583 at t = 9,
 ; 49,923 at t = 18; more when many LUT weights are nonzero (the weighted
-; sum skips positions whose weight is 0, and weights of 1 and 255 take no
-; products). The division (4.) is the head's own: about 380 cycles a
+; sum skips positions whose weight is 0, and weights of 1, 2 and 255 take
+; no products). The division (4.) is the head's own: about 380 cycles a
 ; dimension when the quotient is under 256, 600 otherwise (random sums).
 ; Bytes: 3,503 (1,120 of them the 8 four-product score slots, 496 the 16
 ; squares-table groups).
