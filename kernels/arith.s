@@ -1,13 +1,12 @@
 ; arith.s - the general-purpose arithmetic of the kernels: the quarter-square
-; tables' start-up build, unsigned division, floor division saturated to
-; int16, and an integer square root. RMSNorm takes udiv32 and isqrt24 for
-; means of 2^16 and more (its usual root and division are its own);
-; attention uses sdiv_sat16. The hot loops (matvec, attention, rmsnorm)
-; inline their own multiplies.
+; tables' start-up build, unsigned division and an integer square root.
+; RMSNorm takes udiv32 and isqrt24 for means of 2^16 and more (its usual
+; root and division are its own). The hot loops (matvec, attention, rmsnorm)
+; inline their own multiplies, and attention its own division (at_divide).
 ;
 ; Cycles (exact, measured on the kernel bench, JSR/RTS included):
-;   sdiv_sat16 870 (-5,000,000 // 3000), udiv32 1,436 (2^19 // 300),
-;   isqrt24 1,515 (4,000,000); qs_build 79,025 (once, at start-up).
+;   udiv32 1,436 (2^19 // 300), isqrt24 1,515 (4,000,000); qs_build
+;   79,025 (once, at start-up).
 ; Bytes: 395.
 
 ; qs_build: the quarter-square tables (memory.inc), once at start-up with
@@ -116,108 +115,6 @@ udiv32:
 @no_subtract:
         dex
         bne @loop
-        rts
-
-; dv_num = -dv_num
-dv_negate:
-        sec
-        lda #0
-        sbc dv_num
-        sta dv_num
-        lda #0
-        sbc dv_num+1
-        sta dv_num+1
-        lda #0
-        sbc dv_num+2
-        sta dv_num+2
-        lda #0
-        sbc dv_num+3
-        sta dv_num+3
-        rts
-
-; sdiv_sat16: sat16(dv_num // dv_den) for a signed 32-bit dv_num and a
-; divisor of 1..32767: floor division, the quotient clamped to -32768..32767,
-; left in dv_num (low, high). Only 16 quotient bits are ever needed: when
-; |num| >> 16 is already >= the divisor the quotient is >= 65536 and clamps.
-; Clobbers A, X, Y, dv_rem, dv_neg. 870 cycles for -5,000,000 // 3000 (above).
-sdiv_sat16:
-        lda dv_num+3
-        sta dv_neg
-        bpl @magnitude
-        jsr dv_negate
-@magnitude:
-        lda dv_num+2            ; remainder starts as the top 16 bits
-        sta dv_rem
-        lda dv_num+3
-        sta dv_rem+1
-        lda dv_rem              ; top >= divisor: the quotient does not fit
-        cmp dv_den
-        lda dv_rem+1
-        sbc dv_den+1
-        bcs @clamp
-        ldx #16
-@step:
-        asl dv_num
-        rol dv_num+1
-        rol dv_rem
-        rol dv_rem+1
-        lda dv_rem
-        sec
-        sbc dv_den
-        tay
-        lda dv_rem+1
-        sbc dv_den+1
-        bcc @no_subtract
-        sta dv_rem+1
-        sty dv_rem
-        inc dv_num
-@no_subtract:
-        dex
-        bne @step
-        bit dv_neg
-        bmi @negative
-        lda dv_num+1            ; 0..65535: clamp above 32767
-        bmi @clamp_high
-        rts
-@negative:                      ; -(q) when exact, -(q) - 1 = ~q otherwise
-        lda dv_rem
-        ora dv_rem+1
-        bne @round_down
-        sec
-        lda #0
-        sbc dv_num
-        sta dv_num
-        lda #0
-        sbc dv_num+1
-        sta dv_num+1
-        bcs @zero               ; q was 0: the result is 0
-        bpl @clamp_low          ; below -32768
-        rts
-@zero:
-        rts
-@round_down:
-        lda dv_num+1            ; ~q >= -32768 needs q <= 32767
-        bmi @clamp_low
-        eor #$FF
-        sta dv_num+1
-        lda dv_num
-        eor #$FF
-        sta dv_num
-        rts
-@clamp:
-        bit dv_neg
-        bmi @clamp_low
-@clamp_high:
-        lda #$FF
-        sta dv_num
-        lda #$7F
-        sta dv_num+1
-        rts
-@clamp_low:
-        lda #$00
-        sta dv_num
-        lda #$80
-        sta dv_num+1
         rts
 
 ; isqrt24: sq_root = floor(sqrt(sq_num)) for a 24-bit sq_num, the classic

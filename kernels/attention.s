@@ -7,17 +7,19 @@
 ;   0..19). Reads VEC_Q (dims 8*head..8*head+7) and the cache (memory.inc),
 ;   whose entries for positions 0..t must be filled.
 ; Outputs: VEC_ATT dims 8*head..+7, and ATT_WEIGHTS[(layer*4+head)*20 + j]
-;   = w[j] for the TUI. Clobbers A, X, Y, at_*, dv_*, fw_ptr.
+;   = w[j] for the TUI. Clobbers A, X, Y, at_*.
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (the squares table, 1'. below): 16,585 at t = 4,
-; 20,990 at t = 9, 29,284 at t = 18; with q in -3000..2999 (some q too wide
-; for it: the four byte products, 1.): 25,368 at t = 4, 37,355 at t = 9,
-; 53,274 at t = 18; more when many LUT weights are nonzero (the weighted
-; sum skips positions whose weight is 0).
-; Bytes: 3,336 (1,120 of them the 8 four-product score slots, 496 the 8
-; squares-table ones).
+; with every |q| < 1600 (the squares table, 1'. below): 13,412 at t = 4,
+; 17,858 at t = 9, 25,866 at t = 18; with q in -3000..2999 (some q too wide
+; for it: the four byte products, 1.): 23,240 at t = 4, 33,583 at t = 9,
+; 49,923 at t = 18; more when many LUT weights are nonzero (the weighted
+; sum skips positions whose weight is 0, and weights of 1, 2 and 255 take
+; no products). The division (4.) is the head's own: about 380 cycles a
+; dimension when the quotient is under 256, 600 otherwise (random sums).
+; Bytes: 3,503 (1,120 of them the 8 four-product score slots, 496 the 16
+; squares-table groups).
 ;
 ; The products use the quarter-square tables (memory.inc) through
 ; self-modified operands, like matvec: the factor that stays fixed through a
@@ -32,33 +34,6 @@
 
 SCORE_START_3   = $F8           ; -(2^27 + 2^34) as 40 bits: $FB_F800_0000
 SCORE_START_4   = $FB
-
-; Point a product's four table operands at factor at_a: "plus" entries at
-; plus_* + at_off, "minus" entries at qs_* + at_noff (see memory.inc).
-        .macro patch_pair op_plus_lo, op_minus_lo, op_plus_hi, op_minus_hi, plus_lo, plus_hi
-        lda at_off
-        sta op_plus_lo+1
-        sta op_plus_hi+1
-        lda at_off+1
-        clc
-        adc #>plus_lo
-        sta op_plus_lo+2
-        lda at_off+1
-        clc
-        adc #>plus_hi
-        sta op_plus_hi+2
-        lda at_noff
-        sta op_minus_lo+1
-        sta op_minus_hi+1
-        lda at_noff+1
-        clc
-        adc #>qs_lo
-        sta op_minus_lo+2
-        lda at_noff+1
-        clc
-        adc #>qs_hi
-        sta op_minus_hi+2
-        .endmacro
 
 ; at_off = center + at_a, at_noff = center - at_a (16-bit). center is 384
 ; when Y will hold a signed byte + 128, 512 when Y holds an unsigned byte.
@@ -366,17 +341,20 @@ at_patch_pair:
 ; every q[d] of the head must be in -1664..1663 (SQ_OFFSET, matvec.s), else
 ; at_fast_scores returns C = 1 and the four-product slots above do the head.
 ; The scores are stored halved: the same 40-bit q.k as at_scores'.
-FAST_SLOT_SIZE  = 62
-FS_KL           = 1             ; ldy key low bytes,x
-FS_LO_1         = 4             ; low byte of the "lda SQ_LO + offset,y" operand
-FS_MID_1        = 11            ; lda SQ_MID + offset,y
-FS_HI_1         = 18            ; lda SQ_HI + offset,y
-FS_KH           = 34            ; ldy key high bytes,x
-FS_LO_2         = 37            ; the same three for the high byte
-FS_MID_2        = 44
-FS_HI_2         = 51
+; A dimension's two reads are two groups, one per key byte, and the 8
+; low-byte groups run before the 8 high-byte ones (a sum's order is free):
+; so the patching reaches every group's operands at base + X with X = d *
+; its size, under 256.
+FAST_LOW_SIZE   = 33            ; a group for s(wl + q), at bit 0
+FAST_HIGH_SIZE  = 29            ; and for s(wh + q), at bit 8
+FS_KEY          = 1             ; ldy key bytes,x (both kinds of group)
+FS_LO           = 4             ; low byte of the "lda SQ_LO + offset,y" operand
+FS_MID          = 11            ; lda SQ_MID + offset,y
+FS_HI           = 18            ; lda SQ_HI + offset,y
+        .assert (HEAD_DIM - 1) * FAST_LOW_SIZE < 256, "low groups patched through X"
+        .assert (HEAD_DIM - 1) * FAST_HIGH_SIZE < 256, "high groups patched through Y"
 
-        .macro fast_score_slot
+        .macro fast_low_group
         ldy $FFFF,x             ; wl + 128
         lda SQ_LO,y             ; s(wl + q): three bytes at bit 0
         adc at_facc
@@ -394,6 +372,9 @@ FS_HI_2         = 51
 @no_carry:
         clc
 @carried:
+        .endmacro
+
+        .macro fast_high_group
         ldy $FFFF,x             ; wh + 128
         lda SQ_LO,y             ; s(wh + q): three bytes at bit 8
         adc at_facc+1
@@ -447,10 +428,15 @@ at_fast_position:
         clc
 at_fast_slots:
         .repeat HEAD_DIM
-        fast_score_slot
+        fast_low_group
+        .endrepeat
+@high:
+        .repeat HEAD_DIM
+        fast_high_group
         .endrepeat
 at_fast_slots_end:
-        .assert at_fast_slots_end - at_fast_slots == HEAD_DIM * FAST_SLOT_SIZE, "fast score slot size"
+        .assert at_fast_slots@high - at_fast_slots == HEAD_DIM * FAST_LOW_SIZE, "fast low group size"
+        .assert at_fast_slots_end - at_fast_slots@high == HEAD_DIM * FAST_HIGH_SIZE, "fast high group size"
         lda at_facc+4           ; score = acc / 2 (acc is even)
         cmp #$80
         ror
@@ -474,14 +460,12 @@ at_fast_slots_end:
         clc
         rts
 
-; Patch the 8 fast slots for this head's q and key columns and sum the
+; Patch the 16 fast groups for this head's q and key columns and sum the
 ; head's constant at_cq = 256 * (sum q - sum s(q)) - sum s(q). Returns C = 1
 ; (nothing else done) when a q is outside -1664..1663.
+; at_p0: q index (head*8 + d), at_p1: key column (layer*32 + head*8 + d),
+; at_p2 / at_p3: the dimension's low / high group, d * their size.
 at_patch_fast:
-        lda #<at_fast_slots
-        sta at_slot
-        lda #>at_fast_slots
-        sta at_slot+1
         lda #0
         sta at_sq
         sta at_sq+1
@@ -489,14 +473,24 @@ at_patch_fast:
         sta at_sq+3
         sta at_qs
         sta at_qs+1
+        sta at_p2
+        sta at_p3
+        lda at_head
+        asl
+        asl
+        asl
+        sta at_p0
+        lda at_layer
+        lsr
+        ror
+        ror
+        ror
+        ora at_p0
+        sta at_p1
+        lda #HEAD_DIM
         sta at_d
 @dimension:
-        lda at_head             ; Y = head*8 + d: the q element
-        asl
-        asl
-        asl
-        ora at_d
-        tay
+        ldy at_p0
         clc                     ; at_off = SQ_OFFSET + q
         lda VEC_Q,y
         adc #<SQ_OFFSET
@@ -515,54 +509,42 @@ at_patch_fast:
         lda VEC_Q+VEC_HIGH,y
         adc at_qs+1
         sta at_qs+1
-        tya                     ; X = layer*32 + head*8 + d: the key column
-        sta at_p0
-        lda at_layer
-        lsr
-        ror
-        ror
-        ror
-        ora at_p0
-        tax
-        ldy #FS_KL
-        lda key_column_lo,x
-        sta (at_slot),y
-        ldy #FS_KH
-        sta (at_slot),y
-        ldy #FS_KL + 1
+        ldx at_p1               ; the key column's operands
         lda key_column_hi,x
-        sta (at_slot),y
+        ldx at_p2
+        ldy at_p3
+        sta at_fast_slots + FS_KEY + 1,x
         clc
         adc #>(KEY_HI - KEY_LO)
-        ldy #FS_KH + 1
-        sta (at_slot),y
+        sta at_fast_slots@high + FS_KEY + 1,y
+        ldx at_p1
+        lda key_column_lo,x
+        ldx at_p2
+        sta at_fast_slots + FS_KEY,x
+        sta at_fast_slots@high + FS_KEY,y
         lda at_off              ; the table operands
-        ldy #FS_LO_1
-        sta (at_slot),y
-        ldy #FS_MID_1
-        sta (at_slot),y
-        ldy #FS_HI_1
-        sta (at_slot),y
-        ldy #FS_LO_2
-        sta (at_slot),y
-        ldy #FS_MID_2
-        sta (at_slot),y
-        ldy #FS_HI_2
-        sta (at_slot),y
+        sta at_fast_slots + FS_LO,x
+        sta at_fast_slots + FS_MID,x
+        sta at_fast_slots + FS_HI,x
+        sta at_fast_slots@high + FS_LO,y
+        sta at_fast_slots@high + FS_MID,y
+        sta at_fast_slots@high + FS_HI,y
         clc
         lda at_off+1
         adc #>SQ_MID
         sta at_a                ; page of s(q + .) in SQ_MID
-        ldy #FS_MID_1 + 1
-        sta (at_slot),y
-        ldy #FS_MID_2 + 1
-        sta (at_slot),y
+        sta at_fast_slots + FS_MID + 1,x
+        sta at_fast_slots@high + FS_MID + 1,y
         adc #>(SQ_HI - SQ_MID)
         sta at_a+1              ; and in SQ_HI
-        ldy #FS_HI_1 + 1
-        sta (at_slot),y
-        ldy #FS_HI_2 + 1
-        sta (at_slot),y
+        sta at_fast_slots + FS_HI + 1,x
+        sta at_fast_slots@high + FS_HI + 1,y
+        txa                     ; the next dimension's groups
+        adc #FAST_LOW_SIZE      ; (C = 0: no page crossed above)
+        sta at_p2
+        tya
+        adc #FAST_HIGH_SIZE
+        sta at_p3
         lda at_off              ; at_sq += s(q), the entry 128 further on
         sta at_noff
         lda #>SQ_LO
@@ -585,16 +567,9 @@ at_patch_fast:
         bcc @next
         inc at_sq+3
 @next:
-        clc
-        lda at_slot
-        adc #FAST_SLOT_SIZE
-        sta at_slot
-        bcc @same_page
-        inc at_slot+1
-@same_page:
-        inc at_d
-        lda at_d
-        cmp #HEAD_DIM
+        inc at_p0
+        inc at_p1
+        dec at_d
         beq @constant
         jmp @dimension
 @constant:                      ; at_cq = 256*(at_qs - at_sq) - at_sq
@@ -640,8 +615,11 @@ at_patch_fast:
 ; (memory.inc), from the keys in the cache: sum over the head's 8 dims of
 ; s(wl) + 256*s(wh), read from the squares table at offset SQ_OFFSET + 0
 ; (each s(w) <= 16384: two bytes). Run whenever a key enters the cache.
-; Clobbers A, X, Y, at_facc, at_d, at_j, at_ks, fw_ptr.
+; A head's 8 key columns are CONTEXT bytes apart: its two reads are patched
+; to the first column at position t once, and Y steps through the columns.
+; Clobbers A, X, Y, at_facc, at_d, at_ks.
         .assert <ATT_WEIGHTS == 0, "head_weights_offset doubles as (layer*4 + head)*20"
+        .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
 at_key_sums:
         lda at_layer            ; first key column: layer*32
         lsr
@@ -658,21 +636,25 @@ at_key_sums:
         adc at_t
         sta at_ks
 @head:
+        ldx at_d                ; the head's first column at position t
+        clc
+        lda key_column_lo,x
+        adc at_t
+        sta @low+1
+        sta @high+1
+        lda key_column_hi,x
+        adc #0
+        sta @low+2
+        adc #>(KEY_HI - KEY_LO) ; (C = 0)
+        sta @high+2
         lda #0
         sta at_facc
         sta at_facc+1
         sta at_facc+2
         sta at_facc+3
-        lda #HEAD_DIM
-        sta at_j
+        tay
 @dimension:
-        ldx at_d
-        lda key_column_lo,x
-        sta fw_ptr
-        lda key_column_hi,x
-        sta fw_ptr+1
-        ldy at_t
-        lda (fw_ptr),y          ; wl + 128
+@low:   lda $FFFF,y             ; wl + 128
         tax
         clc
         lda SQ_LO + <SQ_OFFSET,x
@@ -686,11 +668,7 @@ at_key_sums:
         bne @low_done
         inc at_facc+3
 @low_done:
-        lda fw_ptr+1
-        clc
-        adc #>(KEY_HI - KEY_LO)
-        sta fw_ptr+1
-        lda (fw_ptr),y          ; wh + 128
+@high:  lda $FFFF,y             ; wh + 128
         tax
         clc
         lda SQ_LO + <SQ_OFFSET,x
@@ -702,8 +680,11 @@ at_key_sums:
         bcc @high_done
         inc at_facc+3
 @high_done:
-        inc at_d
-        dec at_j
+        tya                     ; the next column
+        clc
+        adc #CONTEXT
+        tay
+        cpy #HEAD_DIM * CONTEXT
         bne @dimension
         ldy at_ks
         lda at_facc
@@ -718,26 +699,29 @@ at_key_sums:
         clc
         adc #CONTEXT
         sta at_ks
-        lda at_d
+        lda at_d                ; the next head's columns
+        clc
+        adc #HEAD_DIM
+        sta at_d
         and #EMBED_DIM - 1
-        bne @head
+        beq @done
+        jmp @head
+@done:
         rts
         .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
 
 ; --- 2. LUT weights -----------------------------------------------------------
 ; f[j] = score >> 14 = bytes 2..4 of score << 2; M = max f;
-; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w,
-; at_n = how many w are nonzero.
+; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w.
 at_weights:
         ldx at_t
-@shift:
-        asl SCORE_0,x
-        rol SCORE_1,x
+@shift:                         ; (bytes 0, 1 are not needed again)
+        lda SCORE_1,x
+        asl
         rol SCORE_2,x
         rol SCORE_3,x
         rol SCORE_4,x
-        asl SCORE_0,x
-        rol SCORE_1,x
+        asl
         rol SCORE_2,x
         rol SCORE_3,x
         rol SCORE_4,x
@@ -783,7 +767,6 @@ at_weights:
         lda #0
         sta at_wsum
         sta at_wsum+1
-        sta at_n
         ldx at_t
 @weight:
         sec                     ; M - f[j] >= 0
@@ -807,7 +790,6 @@ at_weights:
         sta ATT_WEIGHTS,x       ; low byte patched: this head's 20 bytes
         sta SCORE_0,x           ; (f is no longer needed: keep w here)
         beq @zero
-        inc at_n
         clc
         adc at_wsum
         sta at_wsum
@@ -819,70 +801,97 @@ at_weights:
         rts
 
 ; --- 3. weighted sum of values ---------------------------------------------------
-; acc[d] = sum_j w[j] * v[j][d], each product read as w*vl + (w*vh + 32768) << 8;
-; acc starts at -at_n * 2^23 to cancel the 32768s.
+; acc[d] = sum_j w[j] * v[j][d]. The cache keeps v as vl and vb = vh + 128,
+; v = vl + 256*vb - 32768, so a product is two unsigned byte products,
+; w*vl + 256*w*vb (the plain tables at 512 +- w: for w in 1..255 their pages
+; are fixed, only the operands' low bytes w and -w change), and the 32768s
+; come out once: acc starts at -32768 * wsum. The commonest nonzero
+; weights take no products (a narrow soul's weights: 1 a fifth of them,
+; 0 a sixth, 255 - the max's, LUT[0] - a seventh, 2 a sixteenth): w = 1
+; or 2 adds x = vl + 256*vb w times, w = 255 adds 256*x and takes x away.
+        .assert <(qs_lo + 512) == 0 && <(qs_hi + 512) == 0, "value products patch only the operands' low bytes"
+        .assert VALUE_LO % EMBED_DIM == 0, "a head's 8 values never cross a page"
 at_weighted_sum:
-        lda at_n                ; at_n * 2^23: bits 7.. of the high word
+        lda at_wsum+1           ; -(wsum << 15): bytes 1..3 (byte 0 is 0)
         lsr
+        sta at_p2
+        lda at_wsum
+        ror
         sta at_p1
         lda #0
         ror
         sta at_p0
-        sec                     ; negate the 16-bit high word
+        sec
         lda #0
         sbc at_p0
         sta at_p0
         lda #0
         sbc at_p1
         sta at_p1
+        lda #0
+        sbc at_p2
+        sta at_p2
         ldx #HEAD_DIM - 1
 @start:
         lda #0
         sta at_acc,x
-        sta at_acc+HEAD_DIM,x
         lda at_p0
-        sta at_acc+2*HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
         lda at_p1
+        sta at_acc+2*HEAD_DIM,x
+        lda at_p2
         sta at_acc+3*HEAD_DIM,x
         dex
         bpl @start
 
+        lda at_head             ; a row's values: value_row_*[layer*20 + j] + head*8
+        asl
+        asl
+        asl
+        sta at_a+1
+        lda at_layer
+        beq @layer_0
+        lda #CONTEXT
+@layer_0:
+        sta at_a
         lda at_t
         sta at_j
 @position:
         ldx at_j
         lda SCORE_0,x           ; w[j]
-        bne @patch
-        jmp @next
-@patch:
-        sta at_a
-        lda #0
-        sta at_a+1
-        offsets 512
-        patch_pair at_value_row@e1, at_value_row@e2, at_value_row@e3, at_value_row@e4, qs_lo, qs_hi
-        offsets 384
-        patch_pair at_value_row@f1, at_value_row@f2, at_value_row@f3, at_value_row@f4, qsb_lo, qsb_hi
-        lda at_layer            ; row of position j: VALUE_LO + (layer*20 + j)*32 + head*8
-        beq @layer_0
-        lda #CONTEXT
-@layer_0:
+        beq @next
+        tay
+        txa
         clc
-        adc at_j
+        adc at_a
         tax
-        lda at_head
-        asl
-        asl
-        asl
-        clc
-        adc value_row_lo,x
-        sta at_value_row@vl+1
-        sta at_value_row@vh+1
+        lda value_row_lo,x
+        ora at_a+1
+        sta at_off
         lda value_row_hi,x
-        adc #0
+        cpy #3
+        bcc @weight_small
+        cpy #255
+        beq @weight_max
         sta at_value_row@vl+2
         clc
         adc #>(VALUE_HI - VALUE_LO)
         sta at_value_row@vh+2
+        lda at_off
+        sta at_value_row@vl+1
+        sta at_value_row@vh+1
+        tya                     ; w: the plus operands' low bytes
+        sta at_value_row@e1+1
+        sta at_value_row@e3+1
+        sta at_value_row@f1+1
+        sta at_value_row@f3+1
+        eor #$FF                ; -w: the minus operands' (512 - w, page 1)
+        clc
+        adc #1
+        sta at_value_row@e2+1
+        sta at_value_row@e4+1
+        sta at_value_row@f2+1
+        sta at_value_row@f4+1
         ldx #HEAD_DIM - 1
         jsr at_value_row
 @next:
@@ -891,26 +900,100 @@ at_weighted_sum:
         jmp @position
 @done:
         rts
+@weight_small:                  ; w = 1 or 2: x added w times
+        sta @one_vl+2
+        clc
+        adc #>(VALUE_HI - VALUE_LO)
+        sta @one_vh+2
+        lda at_off
+        sta @one_vl+1
+        sta @one_vh+1
+@one_pass:
+        ldx #HEAD_DIM - 1
+@one_dimension:                 ; acc[d] += vl + 256*vb
+        clc
+@one_vl:
+        lda $FFFF,x
+        adc at_acc,x
+        sta at_acc,x
+@one_vh:
+        lda $FFFF,x
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
+        bcc @one_carried
+        inc at_acc+2*HEAD_DIM,x
+        bne @one_carried
+        inc at_acc+3*HEAD_DIM,x
+@one_carried:
+        dex
+        bpl @one_dimension
+        dey
+        bne @one_pass
+        jmp @next
+@weight_max:
+        sta @max_vl_1+2
+        sta @max_vl_2+2
+        clc
+        adc #>(VALUE_HI - VALUE_LO)
+        sta @max_vb_1+2
+        sta @max_vb_2+2
+        lda at_off
+        sta @max_vl_1+1
+        sta @max_vl_2+1
+        sta @max_vb_1+1
+        sta @max_vb_2+1
+        ldx #HEAD_DIM - 1
+@max_dimension:                 ; acc[d] += 256*x - x, x = vl + 256*vb
+        clc
+@max_vl_1:
+        lda $FFFF,x
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
+@max_vb_1:
+        lda $FFFF,x
+        adc at_acc+2*HEAD_DIM,x
+        sta at_acc+2*HEAD_DIM,x
+        bcc @max_added
+        inc at_acc+3*HEAD_DIM,x
+@max_added:
+        sec
+        lda at_acc,x
+@max_vl_2:
+        sbc $FFFF,x
+        sta at_acc,x
+        lda at_acc+HEAD_DIM,x
+@max_vb_2:
+        sbc $FFFF,x
+        sta at_acc+HEAD_DIM,x
+        bcs @max_done
+        lda at_acc+2*HEAD_DIM,x ; the borrow out of bytes 2..3
+        bne @max_no_wrap
+        dec at_acc+3*HEAD_DIM,x
+@max_no_wrap:
+        dec at_acc+2*HEAD_DIM,x
+@max_done:
+        dex
+        bpl @max_dimension
+        jmp @next
 
-; acc[d] += w * v[j][d] for d = X down to 0 (operands patched above).
+; acc[d] += w*vl + 256*w*vb for d = X down to 0 (operands patched above).
 at_value_row:
-@vl:    ldy $FFFF,x             ; value low byte, unsigned
+@vl:    ldy $FFFF,x             ; vl
         sec
-@e1:    lda $FFFF,y             ; w*vl
-@e2:    sbc $FFFF,y
+@e1:    lda qs_lo + 512,y       ; w*vl
+@e2:    sbc qs_lo + 256,y
         sta at_p0
-@e3:    lda $FFFF,y
-@e4:    sbc $FFFF,y
+@e3:    lda qs_hi + 512,y
+@e4:    sbc qs_hi + 256,y
         sta at_p1
-@vh:    ldy $FFFF,x             ; value high byte + 128
-        sec
-@f1:    lda $FFFF,y             ; w*vh + 32768
-@f2:    sbc $FFFF,y
+@vh:    ldy $FFFF,x             ; vb = vh + 128 (C = 1: w*vl <= 65025 left no borrow)
+@f1:    lda qs_lo + 512,y       ; w*vb
+@f2:    sbc qs_lo + 256,y
         sta at_p2
-@f3:    lda $FFFF,y
-@f4:    sbc $FFFF,y
+@f3:    lda qs_hi + 512,y
+@f4:    sbc qs_hi + 256,y
         tay
-        clc                     ; middle byte: (w*vl) high + (w*vh) low
+        clc                     ; middle byte: (w*vl) high + (w*vb) low
         lda at_p1
         adc at_p2
         sta at_p1
@@ -935,39 +1018,148 @@ at_value_row:
         rts
 
 ; --- 4. out[d] = sat16(acc[d] // wsum) ----------------------------------------
+; Floor division by D = wsum, 255..5100 (the max's weight is LUT[0] = 255,
+; CONTEXT weights at most), patched into the steps' immediates once per
+; head. acc[d] is a weighted sum of int16 values, so the quotient (their
+; weighted mean, floored) is already in -32768..32767: sat16 has nothing to
+; clamp. A negative acc is divided as its complement, floor(n/D) =
+; ~floor(~n/D) with ~n = -n - 1 >= 0. m (n or ~n) < 2^15 * D: the quotient
+; has 15 bits, the remainder starts as m >> 15 (< D), and each restoring
+; step shifts in the next bit of m from `bits`, which takes the quotient
+; bits in as they come. rem hi is in A (< 2D < 2^14: it shifts a 0 into C),
+; rem lo in at_rem; most steps decide on rem hi alone. When m >> 8 < D the
+; quotient's high byte is 0 (half the time in a narrow soul): only the low 8
+; steps run, from rem = m >> 8.
+DIVIDE_STEP_SIZE = 42
+DS_HI_1         = 6             ; the immediates that hold D hi
+DS_HI_2         = 18
+DS_HI_3         = 38
+DS_LO_1         = 14            ; and D lo
+DS_LO_2         = 22
+DS_LO_3         = 33
+
+        .macro divide_steps bits
+@step:
+        rol bits                ; the next bit of m out, the last quotient bit in
+        rol at_rem
+        rol
+        cmp #$FF                ; D hi
+        bcc @next               ; rem < D: quotient bit 0 (C)
+        bne @subtract
+        lda at_rem              ; rem hi = D hi: the low bytes decide
+        cmp #$FF                ; D lo
+        bcs @equal
+        lda #$FF                ; D hi: A back; C = 0
+        bcc @next
+@equal: sbc #$FF                ; D lo
+        sta at_rem
+        lda #0                  ; rem hi - D hi; C = 1
+        beq @next
+@subtract:
+        tax
+        lda at_rem
+        sbc #$FF                ; D lo
+        sta at_rem
+        txa
+        sbc #$FF                ; D hi; C = 1: quotient bit 1
+@next:
+        dey
+        bne @step
+        .endmacro
+
+        .assert 255 * CONTEXT < 32768, "the divisor (LUT weights of at most 255) keeps 2*rem under 2^16 and rem hi's top bit 0"
+        .assert >(VEC_ATT + VEC_HIGH) == >(VEC_ATT + VEC_HIGH + EMBED_DIM - 1), "VEC_ATT's stores patch only the low byte"
+        .assert >VEC_ATT == >(VEC_ATT + EMBED_DIM - 1) && <VEC_ATT + VEC_HIGH < 256, "VEC_ATT's stores patch only the low byte"
 at_divide:
-        lda #0
-        sta at_d
-@dimension:
-        ldx at_d
-        lda at_acc,x
-        sta dv_num
-        lda at_acc+HEAD_DIM,x
-        sta dv_num+1
-        lda at_acc+2*HEAD_DIM,x
-        sta dv_num+2
-        lda at_acc+3*HEAD_DIM,x
-        sta dv_num+3
-        lda at_wsum
-        sta dv_den
+        lda at_wsum             ; the divisor D into the steps
+        sta @steps + DS_LO_1
+        sta @steps + DS_LO_2
+        sta @steps + DS_LO_3
         lda at_wsum+1
-        sta dv_den+1
-        jsr sdiv_sat16
-        lda at_head             ; Y = head*8 + d
+        sta @steps + DS_HI_1
+        sta @steps + DS_HI_2
+        sta @steps + DS_HI_3
+        lda at_head             ; this head's outputs: VEC_ATT + head*8
         asl
         asl
         asl
-        ora at_d
+        adc #<VEC_ATT
+        sta @store_lo+1
+        adc #VEC_HIGH
+        sta @store_hi+1
+        ldx #HEAD_DIM - 1
+@dimension:
+        stx at_d
+        ldy #0                  ; at_sign = $FF when acc < 0, else 0
+        lda at_acc+3*HEAD_DIM,x
+        bpl @positive
+        dey
+@positive:
+        sty at_sign
+        lda at_acc,x            ; m = acc or ~acc: bits 7..0
+        eor at_sign
+        sta at_bits
+        lda at_acc+3*HEAD_DIM,x
+        eor at_sign
+        bne @long               ; m >= 2^24: the quotient is over 255
+        lda at_acc+HEAD_DIM,x   ; m >> 8 < D: the quotient's high byte is 0
+        eor at_sign
+        sta at_rem
+        cmp at_wsum
+        lda at_acc+2*HEAD_DIM,x
+        eor at_sign
         tay
-        lda dv_num
-        sta VEC_ATT,y
-        lda dv_num+1
-        sta VEC_ATT+VEC_HIGH,y
-        inc at_d
-        lda at_d
-        cmp #HEAD_DIM
-        bne @dimension
+        sbc at_wsum+1
+        bcs @long
+        tya                     ; rem = m >> 8: m2 in A, m1 in at_rem
+        ldy #0
+        sty at_low
+        ldy #8
+        sec                     ; (the low pass: see below)
+        bcs @steps
+@long:
+        lda at_bits             ; bits 7..0 wait in at_low
+        sta at_low
+        lda at_acc+HEAD_DIM,x   ; rem = m >> 15; bits 14..8 to shift in
+        eor at_sign
+        asl
+        sta at_bits
+        lda at_acc+2*HEAD_DIM,x
+        eor at_sign
+        rol
+        sta at_rem
+        lda at_acc+3*HEAD_DIM,x
+        eor at_sign
+        rol                     ; (C = 0: the high pass)
+        ldy #7
+@steps:
+        divide_steps at_bits
+@steps_end:
+        rol at_bits             ; a quotient byte, and out comes the bit that
+        bcs @quotient           ; was in C when its pass began: 1 for the low
+        ldx at_bits             ; pass, 0 for the high one (asl's 0, bit 15)
+        ldy at_low              ; the high byte done: bits 7..0 next
+        sty at_bits
+        stx at_low
+        ldy #8
+        sec
+        bcs @steps
+@quotient:                      ; low byte in at_bits, high byte in at_low
+        ldx at_d
+        lda at_bits
+        eor at_sign
+@store_lo:
+        sta VEC_ATT,x           ; low byte patched: this head's 8
+        lda at_low
+        eor at_sign
+@store_hi:
+        sta VEC_ATT+VEC_HIGH,x
+        dex
+        bmi @done
+        jmp @dimension
+@done:
         rts
+        .assert @steps_end - @steps == DIVIDE_STEP_SIZE, "divide step size"
 
 ; Cache addresses, generated: the key column of (layer*32 + dim), the value
 ; row of (layer*20 + position), and where each head's LUT weights go.

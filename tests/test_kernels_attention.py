@@ -46,6 +46,30 @@ def test_attention_matches_intmath_on_200_random_heads(bench):
         assert np.array_equal(out, want_out), f"case {case}: output"
 
 
+
+def test_attention_matches_intmath_for_every_lut_weight(bench):
+    """Keys whose scores are exact multiples of 2^14 pick each position's
+    LUT weight: 255 (the max), 1 and 0 (the commonest, which the weighted
+    sum takes without products) and everything between, with q wide (the
+    four-product scores) and narrow (the squares table)."""
+    rng = np.random.default_rng(15)
+    gap_choices = [0, 0, 1, 2, 60, 80, 90, 99, 100, 101, 126, 127] + list(range(3, 60))
+    for case in range(40):
+        t = int(rng.integers(0, 20))
+        layer, head = case % 2, (case // 2) % 4
+        gaps = rng.choice(gap_choices, t + 1)
+        gaps[rng.integers(0, t + 1)] = 0
+        scale = 16384 if case % 2 else 1024       # q[0] * k[0] >> 14 = k[0] or k[0] >> 4
+        q = np.zeros(8, dtype=np.int64)
+        q[0] = scale
+        k = rng.integers(-3000, 3000, (t + 1, 8))
+        k[:, 0] = (200 - gaps) * (16384 // scale)
+        k[:, 1:] = 0
+        v = rng.integers(-32768, 32768, (t + 1, 8))
+        out, weights, want_out, want_weights = run_head(bench, rng, t, layer, head, q, k, v)[:4]
+        assert np.array_equal(weights, want_weights), f"case {case}: LUT weights"
+        assert np.array_equal(out, want_out), f"case {case}: output"
+
 def test_attention_leaves_other_heads_alone(bench):
     rng = np.random.default_rng(12)
     sym = bench.sym
@@ -60,3 +84,30 @@ def test_attention_cost_grows_with_position(bench):
     cycles = [run_head(bench, rng, t, 0, 0)[4] for t in (0, 9, 19)]
     assert cycles[0] < cycles[1] < cycles[2]
     assert cycles[2] <= 90_000      # exact budget for one head at the last position
+
+
+def test_division_floors_every_weighted_mean(bench):
+    """at_divide alone: floor(acc / wsum) for every divisor a head can have
+    (255..5100) and dividends at the edges of what int16 values allow
+    (-32768*D .. 32767*D + D-1), across the quotient's high byte (256*D)."""
+    rng = np.random.default_rng(14)
+    sym = bench.sym
+    divisors = [255, 256, 257, 511, 512, 767, 4096, 5100] + [int(d) for d in rng.integers(255, 5101, 40)]
+    for case, den in enumerate(divisors):
+        edges = [-32768 * den, -32768 * den + 1, -256 * den - 1, -256 * den, -256 * den + 1, -den - 1, -den,
+                 -1, 0, 1, den - 1, den, 256 * den - 1, 256 * den, 2**24 - 1, 32767 * den, 32767 * den + den - 1]
+        edges = [n for n in edges if -32768 * den <= n <= 32767 * den + den - 1]
+        nums = edges + [int(n) for n in rng.integers(-32768 * den, 32768 * den, 24)]
+        head = case % 4
+        for first in range(0, len(nums), 8):
+            batch = (nums[first:first + 8] + [0] * 8)[:8]
+            acc = bytearray(32)
+            for d, n in enumerate(batch):
+                for byte, value in enumerate((n & 0xFFFFFFFF).to_bytes(4, "little")):
+                    acc[8 * byte + d] = value
+            bench.poke(sym("at_acc"), bytes(acc))
+            bench.poke_word(sym("at_wsum"), den)
+            bench.memory[sym("at_head")] = head
+            bench.call("at_divide")
+            got = bench.read_vector(sym("VEC_ATT") + head * 8, 8)
+            assert list(got) == [n // den for n in batch], (den, batch)

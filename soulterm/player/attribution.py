@@ -49,7 +49,7 @@ C64_RULES = Rules(
         (("argmax",), "logits"),
         (("tokenize", "tk_", "char_to_id", "spell", "sp_"), "tokenizer"),
         (("show_token", "print", "kernal_out", "kernal_in", "sound_init"), "printing"),
-        (("udiv32", "sdiv_sat16", "isqrt24", "ar_", "dv_"), "helper"),
+        (("udiv32", "isqrt24", "ar_", "dv_"), "helper"),
         (("forward", "fw_", "reply", "layer_"), "control"),
     ),
     rom=(0xE000, 0x10000, "printing"),   # the KERNAL: printing, reading keys

@@ -34,7 +34,7 @@ STEP_SOURCES = {
         "max": ("at_weights@find_max", "sbc at_max"),
         "index": ("at_weights@weight", "M - f"),
         "weight": ("at_weights@near", "exp_lut"),
-        "normalised": ("at_divide", "sdiv_sat16"),
+        "normalised": ("at_divide", "divisor"),
     },
     "zx": {
         "q.k": ("attend_head@dot", "mul16s"),
