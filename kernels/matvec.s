@@ -54,9 +54,9 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 43,609       32x32, 16-bit inputs: 95,061
-;   128x32 logits: 157,231 / 347,790         64x32 fc1 + bias: 81,610 / 179,154
-;   32x64 fc2 + bias: 86,035 / 208,938
+;   32x32, inputs in -256..255: 43,598       32x32, 16-bit inputs: 95,095
+;   128x32 logits: 157,224 / 347,920         64x32 fc1 + bias: 81,600 / 179,220
+;   32x64 fc2 + bias: 86,002 / 208,939
 ; i.e. to patch an input column ~134 cycles (small), ~206 (short), ~339
 ; (wide slot; the column pass ~360 plus ~105 a row), ~60 a filled slot when
 ; q's input is reused; ~41 per row to start; 29 / ~37 / ~79 per small /

@@ -5,8 +5,8 @@
 ; Inputs (zero page): rn_in, rn_out (vector pages, may be the same),
 ;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,047 for 32 values
-; in -3000..2999 and gains of 60..126; 9,943 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,063 for 32 values
+; in -3000..2999 and gains of 60..126; 9,986 for values in -700..699 and
 ; every gain 64 = 2^s_g (a fixed-gain soul's norm). Values of 4096 and more
 ; (-3841 and less) take a slower square, means of 2^16 and more a slower
 ; root and division.

@@ -30,16 +30,16 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 14,692 for "hello", 29,622 for "i'm so
-; nagry", 149,257 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 14,615 for "hello", 29,545 for "i'm so
+; nagry", 149,180 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,797 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,487 for "hello", 154,244 for "i'm so nagry", 896,070 for that
+; bytes): 35,411 for "hello", 154,168 for "i'm so nagry", 895,998 for that
 ; line. With the largest list the C64 holds beside the shipped
 ; soul (the corpus prompts' words for a 2,687-character budget: 576 words,
-; 2,685 characters, 1,857 bytes): 36,685 for "hello", 265,464 for "i'm so
-; nagry" (0.27 s), 1,285,079 for that 80-character line (1.3 s: twelve
+; 2,685 characters, 1,857 bytes): 36,609 for "hello", 265,388 for "i'm so
+; nagry" (0.27 s), 1,285,007 for that 80-character line (1.3 s: twelve
 ; words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 
