@@ -331,18 +331,22 @@ def _widest_normalised_activation(out) -> int:
 
 def test_range_penalty_narrows_the_exported_soul(tmp_path):
     """Trained with a strong penalty, the soul's normalised activations stay narrower."""
-    run_collecting(tiny_config(tmp_path / "free", epochs=40, eval_every=40))
-    run_collecting(tiny_config(tmp_path / "held", epochs=40, eval_every=40,
+    # learned gains (norm_gain 0): the penalty narrows them; fixed ones give it nothing to move
+    run_collecting(tiny_config(tmp_path / "free", epochs=40, eval_every=40, norm_gain=0.0))
+    run_collecting(tiny_config(tmp_path / "held", epochs=40, eval_every=40, norm_gain=0.0,
                                range_penalty=1.0, range_limit=2.0))
     held = _widest_normalised_activation(tmp_path / "held" / "out")
     assert held < _widest_normalised_activation(tmp_path / "free" / "out")
 
 
 def test_fixed_norm_gains_keep_every_normalised_activation_within_the_short_range(tmp_path):
-    """norm_gain: the exported gains are exactly the fixed value, and with 1.0 every RMSNorm
-    output is within matvec.s's short slots (|x| <= 1,663: sqrt(32) = 1,448 in Q8.8, up to
-    1,550 with the integer square root's floor)."""
-    run_collecting(tiny_config(tmp_path / "fixed", epochs=40, eval_every=40, norm_gain=1.0))
+    """norm_gain (1.0 by default): the exported gains are exactly the fixed value, and every
+    RMSNorm output is within matvec.s's short slots (|x| <= 1,663: sqrt(32) = 1,448 in Q8.8,
+    up to 1,550 with the integer square root's floor)."""
+    from soulterm.soul.train_config import TrainConfig
+
+    assert TrainConfig().norm_gain == 1.0
+    run_collecting(tiny_config(tmp_path / "fixed", epochs=40, eval_every=40))
     out = tmp_path / "fixed" / "out"
     soul = load_soul(out / "soul.bin")
     for name in ("l0.n1", "l0.n2", "l1.n1", "l1.n2", "norm"):
@@ -409,7 +413,7 @@ def test_cli_notes_a_word_list_the_spectrum_may_not_hold(tmp_path, capsys):
 
 
 def test_a_run_resumes_only_with_the_norm_gain_it_was_trained_with(tmp_path):
-    run_collecting(tiny_config(tmp_path, epochs=2, eval_every=2))
-    with pytest.raises(TrainingError, match="--norm-gain 0, not 0.5"):
+    run_collecting(tiny_config(tmp_path, epochs=2, eval_every=2))      # the default: 1.0
+    with pytest.raises(TrainingError, match="--norm-gain 1, not 0.5"):
         run_collecting(tiny_config(tmp_path, epochs=4, eval_every=2, norm_gain=0.5))
     run_collecting(tiny_config(tmp_path, epochs=4, eval_every=2, norm_gain=0.5, fresh=True))

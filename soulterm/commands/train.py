@@ -48,7 +48,7 @@ def configure(parser) -> None:
     parser.add_argument("--norm-gain", type=float, default=None, metavar="G",
                         help="hold every RMSNorm gain at G instead of learning it, which keeps "
                              "the matmuls' inputs narrow (faster on the C64); "
-                             "0: learned gains")
+                             "0: learned gains (default 1.0)")
 
 
 def run(args) -> int:

@@ -80,7 +80,9 @@ class TrainConfig:
     # with 0.5 most are "small". The matrices those norms feed (q, k, v, fc1, out) are
     # used and exported as NORM_SCALE / norm_gain times their parameters, so the scale
     # learned gains reach lives in them (model.fix_norm_gains). 0: learned gains.
-    norm_gain: float = 0.0
+    # 1.0 is the default since the shipped soul (docs/soul.md, sixth round): as good
+    # held out, 35% faster on the C64, and a gain of 2^s that RMSNorm applies for free.
+    norm_gain: float = 1.0
     # One thread: the tensors are small, and on a shared 2-core machine two
     # spinning OpenMP threads measured 10x slower per epoch than one.
     threads: int = 1                   # torch CPU threads; 0: torch's default
