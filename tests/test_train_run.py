@@ -77,6 +77,21 @@ def test_cli_trains_and_exports_a_soul_the_engine_answers_with(trained, capsys):
     assert (out / "soul.bin").read_bytes() == (checkpoints / best["checkpoint"] / "soul.bin").read_bytes()
 
 
+def test_the_export_narrows_the_trained_models_activations(trained):
+    """soul.bin is the checkpoint's model exported and then narrowed (narrowing.py)."""
+    from soulterm.soul.narrowing import narrow_as_far_as_fits
+    from soulterm.soul.soulfile import Soul
+
+    _, _, out = trained
+    best = json.loads((out / "checkpoints" / "best.json").read_text())
+    model = load_float_replier(out / "checkpoints" / best["checkpoint"]).model
+    config = TrainConfig()
+    arrays, norm_bits, activation_bits = narrow_as_far_as_fits(
+        model.export_arrays(), config.narrow_norm_bits, config.narrow_activation_bits)
+    assert (norm_bits, activation_bits) != (0, 0)
+    assert Soul.from_arrays(arrays).to_bytes() == (out / "soul.bin").read_bytes()
+
+
 def test_export_load_engine_reproduces_the_trainers_evaluation(trained):
     _, corpus, out = trained
     for checkpoint in sorted((out / "checkpoints").glob("epoch-*")):

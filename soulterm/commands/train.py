@@ -15,6 +15,7 @@ from pathlib import Path
 
 from soulterm import paths
 from soulterm.cli import CommandError
+from soulterm.soul.narrowing import MAX_SHIFT
 
 INSTALL_HINT = ("training needs PyTorch, which is not installed: "
                 "pip install 'soulterm[train]'  (or: pip install torch==2.13.0)")
@@ -49,6 +50,12 @@ def configure(parser) -> None:
                         help="hold every RMSNorm gain at G instead of learning it, which keeps "
                              "the matmuls' inputs narrow (faster on the C64); "
                              "0: learned gains (default 1.0)")
+    parser.add_argument("--norm-bits", type=int, default=None, metavar="N",
+                        help="export the norms' outputs 2^N smaller, the matrices that read them "
+                             "shifting N less (faster on the C64; default 2; 0: as trained)")
+    parser.add_argument("--activation-bits", type=int, default=None, metavar="A",
+                        help="export v's and fc1's outputs 2^A smaller, proj and fc2 shifting "
+                             "A less (faster on the C64; default 3; 0: as trained)")
 
 
 def run(args) -> int:
@@ -85,6 +92,13 @@ def run(args) -> int:
         if not (args.norm_gain == 0 or 0.01 <= args.norm_gain <= 127):   # an int8 gain, shift 0..13
             raise CommandError("--norm-gain must be 0 (learned gains) or from 0.01 to 127")
         config.norm_gain = args.norm_gain
+    for flag, value in (("--norm-bits", args.norm_bits), ("--activation-bits", args.activation_bits)):
+        if value is not None and not 0 <= value <= MAX_SHIFT:
+            raise CommandError(f"{flag} must be from 0 to {MAX_SHIFT}")
+    if args.norm_bits is not None:
+        config.narrow_norm_bits = args.norm_bits
+    if args.activation_bits is not None:
+        config.narrow_activation_bits = args.activation_bits
     display = ProgressDisplay(sys.stdout, config.eval_every)
     stop = StopFlag()
     previous = signal.signal(signal.SIGINT, stop.request)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import paths
+from .narrowing import ACTIVATION_BITS, NORM_BITS
 from .spelling import SHIPPED_SPELLING_CHARS
 
 
@@ -83,6 +84,13 @@ class TrainConfig:
     # 1.0 is the default since the shipped soul (docs/soul.md, sixth round): as good
     # held out, 35% faster on the C64, and a gain of 2^s that RMSNorm applies for free.
     norm_gain: float = 1.0
+    # Narrow activations at export (narrowing.py, issue 13): the norms' outputs are
+    # carried 2^narrow_norm_bits smaller and v's and fc1's 2^narrow_activation_bits
+    # smaller, the matrices that read them shifting as much less, so that nearly every
+    # matmul input takes matvec.s's 29-cycle slot; as good held out (docs/soul.md,
+    # seventh round). Fewer bits are used where a shift would leave 0..15; 0, 0: none.
+    narrow_norm_bits: int = NORM_BITS
+    narrow_activation_bits: int = ACTIVATION_BITS
     # One thread: the tensors are small, and on a shared 2-core machine two
     # spinning OpenMP threads measured 10x slower per epoch than one.
     threads: int = 1                   # torch CPU threads; 0: torch's default

@@ -45,6 +45,7 @@ from .evaluation import EvalReport, evaluate, prompt_groups
 from .heldout import Wording, score_wordings
 from .wordings import TYPO_WEIGHTS, wordings
 from .model import SoulModel, greedy_replies, sequence_batch, weighted_loss
+from .narrowing import narrow_as_far_as_fits
 from .soulfile import Soul, save_soul
 from .spelling import words_of_prompts
 from .tokenizer import Tokenizer, TokenizerError, train_bpe
@@ -330,7 +331,9 @@ class _Run:
     # -- evaluation and checkpoints --
 
     def export_soul(self) -> Soul:
-        return Soul.from_arrays(self.model.export_arrays())
+        arrays, _, _ = narrow_as_far_as_fits(self.model.export_arrays(), self.config.narrow_norm_bits,
+                                             self.config.narrow_activation_bits)
+        return Soul.from_arrays(arrays)
 
     def _evaluate_and_save(self, epoch: int, loss: float) -> Path:
         soul = self.export_soul()
