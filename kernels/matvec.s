@@ -54,19 +54,19 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 43,598       32x32, 16-bit inputs: 95,095
-;   128x32 logits: 157,224 / 347,920         64x32 fc1 + bias: 81,600 / 179,220
-;   32x64 fc2 + bias: 86,002 / 208,939
+;   32x32, inputs in -256..255: 43,648       32x32, 16-bit inputs: 95,130
+;   128x32 logits: 157,274 / 347,955         64x32 fc1 + bias: 81,650 / 179,255
+;   32x64 fc2 + bias: 86,106 / 209,036
 ; i.e. to patch an input column ~134 cycles (small), ~206 (short), ~339
 ; (wide slot; the column pass ~360 plus ~105 a row), ~60 a filled slot when
 ; q's input is reused; ~41 per row to start; 29 / ~37 / ~79 per small /
 ; short / wide multiply-accumulate. A row's finish from mv_row_end on to the
 ; next row, in range: 40 + 14n for a shift of 8 + n bits, n = 0..4
-; (mv_finish_fast); 57 / 74 / 91 for 7 / 6 / 5 bits (mv_finish_left); 224
-; for 4 bits (mv_finish_row, which takes every other shift); every row is
-; stored by the fast finish's tail, a saturated one from mv_finish_row's
-; saturation.
-; Bytes: 6,909, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+; (mv_finish_fast); 57 / 74 / 91 for 7 / 6 / 5 bits (mv_finish_left);
+; 144 / 125 / 106 / 87 for 4 / 3 / 2 / 1 bits (mv_finish_low); 192 for 13
+; bits (mv_finish_row, which takes 13 and more); every row is stored by the
+; fast finish's tail, a saturated one from mv_finish_row's saturation.
+; Bytes: 6,994, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -201,7 +201,8 @@ mv_short_end:
 ; The row's sum is complete. mv_prepare_shift patched the JMP: into
 ; mv_finish_fast's shift chain when the shift is one whole byte and 0..4
 ; bits (every soul's usual case), into mv_finish_left when it is 5..7 bits
-; (the souls with fixed norm gains), else to mv_finish_row.
+; (the souls with fixed norm gains), into mv_finish_low when it is 1..4
+; bits (a narrowed soul's logits), else to mv_finish_row.
 mv_row_end:
         lda mv_acc3
 @finish:
@@ -268,6 +269,40 @@ mv_finish_left_end:
 mv_finish_saturate:
         sty mv_acc5             ; the sign, where mv_finish_row looks for it
         jmp mv_finish_row@saturate
+
+; The sum >> n for n = 1..4 and no whole byte (an output matrix, post = 0,
+; with a shift of 0..3: a narrowed soul's logits take 3): bytes 0..3 shift
+; right n times with byte 3 in A (arithmetic: the sign enters on the left),
+; then bytes 0, 1 are the result, in int16 range when bytes 2 and 3 both
+; extend bit 15. Entered n steps from the end.
+MV_LOW_BITS     = 4
+MV_LOW_STEP     = 9             ; bytes of one step
+mv_finish_low:
+        .repeat MV_LOW_BITS
+        cmp #$80
+        ror
+        ror mv_acc2
+        ror mv_acc1
+        ror mv_acc0
+        .endrepeat
+mv_finish_low_end:
+        .assert mv_finish_low_end - mv_finish_low == MV_LOW_BITS * MV_LOW_STEP, "low step size"
+        tay                     ; byte 3: the sign, should it saturate
+        lda mv_acc1             ; bit 15 into C,
+        asl
+        lda #0                  ; and its extension, $00 or $FF
+        adc #$FF
+        eor #$FF
+        cmp mv_acc2
+        bne mv_finish_saturate
+        sta mv_acc3
+        cpy mv_acc3
+        bne mv_finish_saturate
+        lda mv_acc1             ; bytes 0, 1 into bytes 1, 2 for the store
+        sta mv_acc2
+        lda mv_acc0
+        sta mv_acc1
+        jmp mv_finish_fast_end@store
 
 ; A row's sum starts as its row constant + mv_k - 128 * 65536: the constant's
 ; high byte is stored + 128, so it adds unsigned, and mv_link_rows wrote the
@@ -380,7 +415,8 @@ matvec:
 ; Split mv_shift + 1 (the sums are doubled) into whole bytes and bits;
 ; shifts of 5..7 bits become a left shift by 8-n and one more whole byte.
 ; One whole byte and 0..MV_FAST_BITS bits take mv_finish_fast, 5..7 bits
-; (the left shift by 1..3, one byte) mv_finish_left, the rest mv_finish_row.
+; (the left shift by 1..3, one byte) mv_finish_left, 1..4 bits with no
+; whole byte mv_finish_low, the rest mv_finish_row.
 mv_prepare_shift:
         ldx mv_shift
         inx
@@ -409,12 +445,18 @@ mv_prepare_shift:
 @right:
         sta mv_bits
         ldx mv_bytes            ; one byte (a left shift's included): a fast finish
+        beq @low
         dex
         bne @general
         lda mv_fast_entry_lo,y
         ldx mv_fast_entry_hi,y
         bne @patch              ; (always: the finishes are not in page 0)
         .assert >mv_finish_fast > 0 && >mv_finish_left > 0, "a fast finish in page 0"
+@low:                           ; no whole byte: n = 1..4 bits
+        lda mv_low_entry_lo - 1,y
+        ldx mv_low_entry_hi - 1,y
+        bne @patch
+        .assert >mv_finish_low > 0, "a low finish in page 0"
 @general:
         lda #<mv_finish_row
         ldx #>mv_finish_row
@@ -798,6 +840,14 @@ mv_fast_entry_lo:
         .else
         .byte <(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
         .endif
+        .endrepeat
+mv_low_entry_lo:
+        .repeat MV_LOW_BITS, i
+        .byte <(mv_finish_low_end - (i + 1) * MV_LOW_STEP)
+        .endrepeat
+mv_low_entry_hi:
+        .repeat MV_LOW_BITS, i
+        .byte >(mv_finish_low_end - (i + 1) * MV_LOW_STEP)
         .endrepeat
 mv_fast_entry_hi:
         .repeat 8, n

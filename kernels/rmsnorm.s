@@ -5,12 +5,13 @@
 ; Inputs (zero page): rn_in, rn_out (vector pages, may be the same),
 ;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,063 for 32 values
-; in -3000..2999 and gains of 60..126; 9,986 for values in -700..699 and
-; every gain 64 = 2^s_g (a fixed-gain soul's norm). Values of 4096 and more
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,159 for 32 values
+; in -3000..2999 and gains of 60..126; 10,188 for values in -700..699 and
+; every gain 64 = 2^s_g (a fixed-gain soul's norm); 10,858 for those with
+; s_g = 8 (a narrowed soul's norm: out = y >> 2). Values of 4096 and more
 ; (-3841 and less) take a slower square, means of 2^16 and more a slower
 ; root and division.
-; Bytes: 1,030.
+; Bytes: 1,120.
 ;
 ; Speed: the square of xs for x in -3840..4095 (xs is one byte) is two
 ; reads of matvec's squares table; a mean below 2^16 has its root found bit
@@ -21,6 +22,9 @@
 ; with no shift. A gain of 2^s_g (fixed norm gains) gives out = y with no
 ; product; any other is scaled on magnitudes: one or two byte products and a
 ; gain shift of at most four unrolled steps of a chain chosen per call.
+
+RN_UNIT_BITS    = 7             ; rn_scale's unit chain: a power-of-two gain's shift
+RN_UNIT_STEP    = 4             ; bytes of one step (lsr zp, ror zp)
 
 rmsnorm:
         clc                     ; high bytes of the vectors are 128 further
@@ -142,7 +146,15 @@ rn_scale:
         beq @zero_gain
         cmp rn_unit
         bne @positive_multiply
-        bit ar_sign             ; g = 2^s_g: out = y (|y| < 2^15)
+@unit:                          ; g = 2^a: out = y >> d, d = s_g - a (|y| < 2^15):
+        jmp $FFFF               ; F >> d, and for x < 0 (y = ~F) ~(F >> d);
+        .repeat RN_UNIT_BITS    ; patched d steps before @unit_end
+        lsr ar_p+3
+        ror ar_p+2
+        .endrepeat
+@unit_end:
+        .assert @unit_end - @unit - 3 == RN_UNIT_BITS * RN_UNIT_STEP, "unit step size"
+        bit ar_sign
         bmi @unit_negative
         lda ar_p+2
         sta (rn_out),y
@@ -571,6 +583,7 @@ rn_prepare_scale:
         ldx rn_round
         inx
         stx rn_unit
+        jsr rn_prepare_unit
         lda #>qs_lo + 2
         sta ar_t1+1
         lda #>qs_hi + 2
@@ -595,6 +608,49 @@ rn_prepare_scale:
         sta rn_scale@shift+1
         lda rn_shift_entry_hi,x
         sta rn_scale@shift+2
+        rts
+
+; rn_unit, the gain rn_scale applies as a shift with no product: the first
+; element's gain when it is 2^a with a <= s_g and d = s_g - a <= RN_UNIT_BITS
+; (a narrowed soul's norms, soulterm/soul/narrowing.py: 64 with s_g = 8,
+; d = 2), else 2^s_g (d = 0) as rn_prepare_scale set it. Patches the jump
+; into rn_scale's unit chain, d steps before its end.
+rn_prepare_unit:
+        ldy #0
+        lda (rn_gain),y
+        beq @entry              ; (d = 0 from here on: A = 0)
+        bmi @default
+        ldx #$FF                ; X = the lowest set bit's place
+@lowest_bit:
+        inx
+        lsr
+        bcc @lowest_bit
+        bne @default            ; more bits above it: not a power of two
+        txa                     ; d = s_g - a
+        eor #$FF
+        sec
+        adc rn_shift
+        cmp #RN_UNIT_BITS + 1   ; (a > s_g wraps to 128 and more)
+        bcs @default
+        tax
+        lda (rn_gain),y
+        sta rn_unit
+        txa
+        asl
+        asl                     ; d * RN_UNIT_STEP
+        .assert RN_UNIT_STEP == 4, "rn_prepare_unit multiplies by four"
+        bcc @entry              ; (always: d <= 7)
+@default:
+        lda #0
+@entry:
+        sta rn_i                ; (rn_scale sets rn_i afresh)
+        sec
+        lda #<rn_scale@unit_end
+        sbc rn_i
+        sta rn_scale@unit+1
+        lda #>rn_scale@unit_end
+        sbc #0
+        sta rn_scale@unit+2
         rts
 
 ; Entries into the chains: r = 0..3 right steps, r = 4..7 left steps (8 - r).

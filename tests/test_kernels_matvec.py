@@ -138,10 +138,11 @@ def test_same_input_repatches_only_the_weights(bench):
                 assert cycles <= fresh_cycles
 
 
-@pytest.mark.parametrize("shift", range(3, 13))
+@pytest.mark.parametrize("shift", range(0, 13))
 def test_every_shift_of_the_fast_finish_saturates_and_rounds_like_intmath(bench, shift):
     """Shifts 7..11 (one whole byte and 0..4 bits of the doubled sum) take the fast chain,
-    4..6 (5..7 bits) the fast left finish, 3 and 12 the general one on either side: rows
+    4..6 (5..7 bits) the fast left finish, 0..3 (1..4 bits, no whole byte) the low finish,
+    12 the general one: rows
     near and past both int16 edges, sums whose low bits decide the floor, and the widest
     sums 64 columns make (x = -32768 with w = -128 and -127, both signs)."""
     rng = np.random.default_rng(shift)
@@ -180,14 +181,18 @@ def test_every_shift_of_the_fast_finish_saturates_and_rounds_like_intmath(bench,
     got, _ = run_matvec(bench, w, x, bias, shift)
     want = intmath.matvec(w, shift, x, bias, post=0)
     assert np.array_equal(got, want)
-    assert list(want[:6]) == [32767, 32767, 32767, -32768, -32768, -32768]
-    assert list(want[6:len(targets)]) == [0, 1, -1, -2, -1, 0, 0]
+    if shift == 0:                      # nothing shifted out: the sums themselves, clipped
+        assert list(want[:len(targets)]) == [int(np.clip(t, -32768, 32767)) for t in targets]
+    else:
+        assert list(want[:6]) == [32767, 32767, 32767, -32768, -32768, -32768]
+        assert list(want[6:len(targets)]) == [0, 1, -1, -2, -1, 0, 0]
 
 
 def test_the_row_finishes_cost_what_the_header_says(bench):
     """Per row, in range: the fast chain 40 + 14n (8 + n bits), the left finish for 7 / 6 / 5
-    bits, the general one for 4; measured as the growth from 64 to 128 rows at each shift,
-    against the chain's shortest entry (8 bits: 40 cycles, counted by hand)."""
+    bits, the low one for 4..1, the general one for 13; measured as the growth from 64 to
+    128 rows at each shift, against the chain's shortest entry (8 bits: 40 cycles, counted
+    by hand)."""
     x = np.random.default_rng(5).integers(-100, 100, 32)
 
     def per_row(shift):
@@ -196,10 +201,12 @@ def test_the_row_finishes_cost_what_the_header_says(bench):
         return (cycles[1] - cycles[0]) / 64
 
     base = per_row(7)                              # 8 bits: the chain's shortest entry
-    finish = {bits: int(40 + per_row(bits - 1) - base) for bits in (4, 5, 6, 7, 12)}
+    finish = {bits: int(40 + per_row(bits - 1) - base) for bits in (1, 2, 3, 4, 5, 6, 7, 12, 13)}
     lines = (KERNELS_DIR / "matvec.s").read_text().splitlines()
     text = " ".join(line.lstrip("; ") for line in lines[:lines.index("")])
     assert finish[12] == 40 + 4 * 14 and "40 + 14n" in text
     assert f"{finish[7]} / {finish[6]} / {finish[5]} for 7 / 6 / 5 bits" in text
-    assert f"{finish[4]} for 4 bits" in text
-    assert max(finish[5], finish[6], finish[7]) < finish[4] / 2
+    assert f"{finish[4]} / {finish[3]} / {finish[2]} / {finish[1]} for 4 / 3 / 2 / 1 bits" in text
+    assert f"{finish[13]} for 13 bits" in text
+    assert max(finish[5], finish[6], finish[7]) < finish[13] / 2
+    assert finish[4] < finish[13]

@@ -134,3 +134,26 @@ def test_isqrt24_is_floor_sqrt(bench):
         bench.poke(sym("sq_num"), m.to_bytes(3, "little"))
         bench.call("isqrt24")
         assert bench.read_signed(sym("sq_root"), 2) == math.isqrt(m), m
+
+
+def test_rmsnorm_power_of_two_gains_below_one_shift_without_a_product(bench):
+    """A first gain of 2^a with a <= s_g (a narrowed soul's: 64 with s_g = 8) makes every
+    gain equal to it a shift by s_g - a; other gains beside it still multiply."""
+    rng = np.random.default_rng(13)
+    for a in range(7):
+        power = 1 << a
+        for shift in range(16):
+            for kind in range(6):
+                x = edge_vector(rng, 32, kind)
+                g = rng.choice([power, power, power, -power, power + 1, 0, int(rng.integers(-127, 128))], 32)
+                g[0] = power
+                got, _ = run_rmsnorm(bench, x, g, shift)
+                assert np.array_equal(got, intmath.rmsnorm(x, g, shift)), (a, shift, kind)
+
+
+def test_a_narrowed_norm_costs_about_what_a_unit_gain_does(bench):
+    x = np.arange(-16, 16) * 40
+    _, unit = run_rmsnorm(bench, x, [64] * 32, 6)
+    _, narrowed = run_rmsnorm(bench, x, [64] * 32, 8)
+    _, multiplied = run_rmsnorm(bench, x, [65] * 32, 8)
+    assert narrowed <= unit + 32 * 25 < multiplied
