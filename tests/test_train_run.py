@@ -355,19 +355,21 @@ def test_range_penalty_narrows_the_exported_soul(tmp_path):
 
 
 def test_fixed_norm_gains_keep_every_normalised_activation_within_the_short_range(tmp_path):
-    """norm_gain (1.0 by default): the exported gains are exactly the fixed value, and every
-    RMSNorm output is within matvec.s's short slots (|x| <= 1,663: sqrt(32) = 1,448 in Q8.8,
-    up to 1,550 with the integer square root's floor)."""
+    """norm_gain (1.0 by default): the exported gains are exactly the fixed value, narrowed
+    by the export's norm bits (narrowing.py: 2^-2 by default), and every RMSNorm output is
+    within matvec.s's short slots (|x| <= 1,663: sqrt(32) = 1,448 in Q8.8, up to 1,550 with
+    the integer square root's floor, before the narrowing's quarter)."""
     from soulterm.soul.train_config import TrainConfig
 
-    assert TrainConfig().norm_gain == 1.0
+    config = TrainConfig()
+    assert config.norm_gain == 1.0 and config.narrow_norm_bits == 2
     run_collecting(tiny_config(tmp_path / "fixed", epochs=40, eval_every=40))
     out = tmp_path / "fixed" / "out"
     soul = load_soul(out / "soul.bin")
     for name in ("l0.n1", "l0.n2", "l1.n1", "l1.n2", "norm"):
         values, shift = soul.tensors[name].values, soul.tensors[name].shift
-        assert np.all(values == 1 << shift) and shift > 0, name
-    assert _widest_normalised_activation(out) <= 1663
+        assert np.all(values << config.narrow_norm_bits == 1 << shift) and shift > 0, name
+    assert _widest_normalised_activation(out) <= 1663 >> config.narrow_norm_bits
 
 
 @pytest.mark.parametrize("gain", ["-1", "0.001", "500"])
