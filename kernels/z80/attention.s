@@ -26,7 +26,10 @@ at_values:      .word 0
 at_count:       .byte 0
 at_out:         .word 0
 at_lut:         .res AT_MAX_POSITIONS
-at_scores:      .res 4 * AT_MAX_POSITIONS
+; The scores share matvec's column flags (squares.s): attention runs between
+; matrix products, and no matvec_again follows it (proj starts afresh).
+at_scores       = mv_flag_list
+        .assert mv_sq_lo - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit beside matvec's column flags"
 at_sum40:       .res 5
 at_max:         .res 4
 at_lut_sum:     .word 0

@@ -42,6 +42,7 @@ MV_D_L1         = 7             ; displacements in a slot (an odd slot is one by
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
 MV_D_H1         = 17
 MV_D_H2         = 20
+MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 
 mv_w:           .word 0
@@ -169,8 +170,22 @@ mv_flag_check:
         ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
         call mv_fixup
 mv_shift_jump:
-        jp mv_saturate          ; patched: into the chain below for shift + 1 - 8 bits, or mv_low_shift
-        .repeat 23
+        jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
+; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
+mv_right_bytes:
+        ld d,0                  ; patched: the whole bytes to move (1..2)
+@move:
+        ld l,h
+        ld h,e
+        ld a,e
+        rla
+        sbc a,a
+        ld e,a
+        dec d
+        jr nz,@move
+mv_chain_jump:
+        jp mv_saturate          ; patched: into the chain below
+        .repeat MV_CHAIN_BITS
         sra e
         rr h
         rr l
@@ -187,30 +202,24 @@ mv_clip:
         jr z,mv_store
         ld hl,$8000
         jr mv_store
-mv_low_shift:                   ; shift + 1 < 8: (E:H:L and the low byte) >> (shift + 1)
-        ld a,(mv_bit_shift)
-        add a,8
-        ld d,a
-        exx
-        ld a,b
-        exx
-        ld c,a
-@low_bit:
-        sra e
-        rr h
-        rr l
-        rr c
-        dec d
-        jr nz,@low_bit
-        ld a,l                  ; E:H:L:C fits in 16 bits when E and H are L's sign extension
+; shift + 1 < 8: (E:H:L:low byte) >> (shift + 1) is H:L:low byte << (7 - shift),
+; which fits in 16 bits when V does and no shift step overflows.
+mv_low_shift:
+        ld a,h
         rla
         sbc a,a
-        cp h
-        jr nz,mv_clip
         cp e
         jr nz,mv_clip
-        ld h,l
-        ld l,c
+        exx
+        ld a,b                  ; the low byte (in the other register set)
+        exx
+mv_left_jump:
+        jp mv_store             ; patched: into the chain below
+        .repeat MV_CHAIN_BITS
+        add a,a
+        adc hl,hl
+        jp pe,mv_clip           ; the sign changed: out of range (E still has V's sign)
+        .endrepeat
 mv_store:
         ex de,hl
         ld hl,(mv_out_ptr)
@@ -275,6 +284,19 @@ mv_fixup:
         ld e,a
         ret
 
+; mv_chain_entry - HL = DE - A * MV_CHAIN_STEP: the entry A steps before the end of a chain. Clobbers AF, B.
+mv_chain_entry:
+        ld b,a
+        add a,a
+        add a,b
+        add a,a                 ; 6 bytes a step
+        ld l,a
+        ld h,0
+        ex de,hl
+        or a
+        sbc hl,de
+        ret
+
 ; mv_prepare - the row pointers and the shift; then (unless matvec_again)
 ; every used slot's displacements, the sums -Cl and -Ch and the flagged
 ; columns. Clobbers everything but IY (saved by matvec).
@@ -295,19 +317,28 @@ mv_prepare:
         sbc hl,de
         ld (mv_k_ptr),hl
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
-        sub 7
-        ld (mv_bit_shift),a
+        sub MV_CHAIN_BITS
+        jr nc,@shift_right
+        neg                     ; left by 7 - shift
+        ld de,mv_store
+        call mv_chain_entry
+        ld (mv_left_jump+1),hl
         ld hl,mv_low_shift
-        jr c,@shift_set
-        ld b,a                  ; into the chain: 6 bytes a bit before mv_saturate
-        add a,a
-        add a,b
-        add a,a
-        ld e,a
-        ld d,0
-        ld hl,mv_saturate
-        or a
-        sbc hl,de
+        jr @shift_set
+@shift_right:
+        ld c,a
+        and MV_CHAIN_BITS
+        ld de,mv_saturate
+        call mv_chain_entry
+        ld (mv_chain_jump+1),hl
+        ld a,c
+        rrca
+        rrca
+        rrca
+        and 3                   ; the whole bytes
+        jr z,@shift_set         ; none: straight into the chain
+        ld (mv_right_bytes+1),a
+        ld hl,mv_right_bytes
 @shift_set:
         ld (mv_shift_jump+1),hl
         ld hl,(mv_bias)

@@ -21,9 +21,8 @@ mv_sp_to_row:   .word 0         ; row weights - the row's SP: 2 (even cols) or 1
 mv_nc_l:        .res 3          ; -sum S(l), 24-bit
 mv_nc_h:        .res 3          ; -sum S(h)
 mv_row_count:   .byte 0
-mv_bit_shift:   .byte 0
 mv_flag_count:  .byte 0
-mv_flag_list:   .res MV_MAX_COLS
+mv_flag_list:   .res MV_MAX_COLS    ; with the room after it, also attention.s's at_scores
         .assert * - mv_vars <= 128, "matvec variables overflow the space before the squares table"
         .res 128 - (* - mv_vars)
 ; S(n) = n*n for n = -255..255: low bytes at mv_sq_lo + 255 + n, high bytes 512 bytes on.
