@@ -154,6 +154,34 @@ def test_rmsnorm_matches_intmath(bench):
         assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), case
 
 
+
+def test_rmsnorm_fixed_gains_take_the_short_path_and_match_intmath(bench):
+    """Gains all 2^shift (a fixed-gain soul's norms) skip the gain product; any other gain does not."""
+    rng = np.random.default_rng(10)
+
+    def run(x, gain, shift, out=0xA200):
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [shift])
+        bench.poke_word(bench.sym("rn_out"), out)
+        return bench.call("rmsnorm")
+
+    for case in range(24):
+        shift = case % 9
+        x = rng.integers(-32768, 32768, 32) if case % 2 else rng.integers(-1000, 1000, 32)
+        gain = np.full(32, (1 << shift) if shift < 7 else -128)
+        unit = run(x, gain, shift)
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), case
+        gain[int(rng.integers(0, 32))] ^= 1                 # one gain off 2^shift: the general path
+        general = run(x, gain, shift)
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), case
+        if shift < 7:
+            assert unit < general - 32 * 300, case
+    x = rng.integers(-32768, 32768, 32)
+    run(x, np.full(32, 64), 6, out=0xA000)                  # in place
+    assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 6))
+
 def test_vector_steps_match_intmath(bench):
     rng = np.random.default_rng(9)
     for case in range(20):

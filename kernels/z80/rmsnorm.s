@@ -13,6 +13,7 @@
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
+RN_UNIT_GAIN_SHIFTS = 7         ; shifts 0..6 have a gain 2^shift that is a signed byte
 
 rn_x:           .word 0
 rn_gain:        .word 0
@@ -24,6 +25,7 @@ rn_src:         .word 0
 rn_gsrc:        .word 0
 rn_dst:         .word 0
 rn_ysign:       .byte 0
+rn_left:        .byte 0         ; elements left (the fixed-gain loop)
 
 rmsnorm:
         ld hl,0
@@ -104,6 +106,61 @@ rmsnorm:
 @inv_ok:
         ld (rn_inv),hl
 
+        ld a,(rn_shift)         ; every gain 2^shift (fixed gains)? then out = y
+        cp RN_UNIT_GAIN_SHIFTS
+        jr nc,@general          ; (2^7 and above do not fit a signed byte)
+        ld b,a
+        inc b
+        xor a
+        scf
+@power:
+        rla
+        djnz @power
+        ld c,a                  ; C = 2^shift
+        ld hl,(rn_gain)
+        ld b,RN_DIM
+@check:
+        ld a,(hl)
+        cp c
+        jr nz,@general
+        inc hl
+        djnz @check
+        exx
+        ld hl,(rn_x)            ; HL' = x, DE' = out (mul16s keeps the other set)
+        ld de,(rn_out)
+        exx
+        ld a,RN_DIM
+        ld (rn_left),a
+@unit:
+        exx
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        push bc
+        exx
+        pop de
+        ld bc,(rn_inv)
+        call mul16s             ; DEHL = x * inv
+        add hl,hl
+        rl e
+        rl d                    ; DE = y = (x * inv) >> 15, always within int16
+        push de
+        exx
+        pop bc
+        ld a,c
+        ld (de),a
+        inc de
+        ld a,b
+        ld (de),a
+        inc de
+        exx
+        ld hl,rn_left
+        dec (hl)
+        jr nz,@unit
+        ret
+
+@general:
         ld hl,(rn_x)
         ld (rn_src),hl
         ld hl,(rn_gain)
