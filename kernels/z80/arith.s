@@ -137,8 +137,7 @@ div32u_rounds:
         exx
         adc hl,hl
         jr c,@over              ; the remainder passed 16 bits: it is >= BC' for sure
-        or a                    ; (A is the round counter: OR A keeps it)
-        sbc hl,bc
+        sbc hl,bc               ; (no carry here)
         jr nc,@one
         add hl,bc               ; too small: put it back, quotient bit 0
         exx
@@ -155,7 +154,8 @@ div32u_rounds:
         ret
 
 ; div32u_q16 - DEHL = DEHL / BC (unsigned) when the quotient fits 16 bits
-; (DE < BC): 16 rounds instead of 32. Keeps BC; clobbers AF, BC', HL'.
+; (DE < BC): 16 rounds instead of 32, and the low half shifts out of HL as the
+; quotient bits shift into it. Keeps BC; clobbers AF, BC', HL'.
 div32u_q16:
         push bc
         push de
@@ -163,10 +163,31 @@ div32u_q16:
         pop hl                  ; HL' = the high half: the running remainder
         pop bc                  ; BC' = divisor
         exx
-        ex de,hl                ; the low half shifts in from DE; quotient bits fill HL
-        ld hl,0
         ld a,16
-        jr div32u_rounds
+@round:
+        add hl,hl
+        exx
+        adc hl,hl
+        jr c,@over              ; the remainder passed 16 bits: it is >= BC' for sure
+        sbc hl,bc               ; (no carry here)
+        jr nc,@one
+        add hl,bc               ; too small: put it back, quotient bit 0
+        exx
+        dec a
+        jr nz,@round
+        jr @done
+@over:
+        or a
+        sbc hl,bc
+@one:
+        exx
+        inc l                   ; quotient bit 1
+        dec a
+        jr nz,@round
+@done:
+        ld d,a                  ; (A = 0) the quotient's high half
+        ld e,a
+        ret
 
 ; div32s_floor - DEHL = floor(DEHL / BC), DEHL signed, BC >= 1 (as SPEC: floor, also below zero).
 ; Keeps BC; clobbers AF, BC', HL'.
