@@ -72,21 +72,28 @@ mv_start:
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
 mv_row:
-        ld hl,(mv_k_ptr)        ; C:DE = K, the row's sum of w^2
+        exx                     ; in the other set: B:DE = K, the row's sum of w^2
+        ld hl,(mv_k_ptr)
         ld e,(hl)
         inc hl
         ld d,(hl)
         inc hl
-        ld c,(hl)
+        ld b,(hl)
         inc hl
         ld (mv_k_ptr),hl
-        ld hl,(mv_nc_h)         ; the h sum starts at -Ch - K
+        ld hl,(mv_nc_h)         ; the h sum starts at -Ch - K, in C:HL there
         ld a,(mv_nc_h+2)
         or a
         sbc hl,de
-        sbc a,c
-        ld (mv_t),hl
-        ld (mv_t+2),a
+        sbc a,b
+        ld c,a
+        .byte $DD,$6B           ; ld ixl,e: K to this set through IXL, IYL and A
+        .byte $FD,$6A           ; ld iyl,d  (SP is on the weights: no push)
+        ld a,b
+        exx
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $FD,$55           ; ld d,iyl
+        ld c,a                  ; C:DE = K
         ld hl,(mv_nc_l)         ; the l sum at -Cl - K + 2b
         ld a,(mv_nc_l+2)
         or a
@@ -116,12 +123,10 @@ mv_add_bias:
         add hl,de
         adc a,b
 mv_no_bias:
-        exx
-        ld hl,(mv_t)            ; C':HL' = the h sum (B' is not used)
-        ld bc,(mv_t+2)
-        exx
-        ld sp,(mv_row_sp)       ; SP to the row's weights (an odd count preloads B)
-        pop bc
+        ld sp,(mv_row_sp)       ; SP to the row's weights
+mv_preload:
+        nop                     ; patched for an odd count: dec sp, pop bc (B = the first weight)
+        nop
 mv_jump:
         jp mv_slots             ; patched: the first used slot
 
@@ -152,6 +157,7 @@ mv_slots:
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
 
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
+        ld (mv_row_sp),sp       ; the next row's weights
         ld b,l                  ; B = bits 0-7, for shifts below 8
         ld l,h
         ld h,a
@@ -228,10 +234,6 @@ mv_store:
         ld (hl),d
         inc hl
         ld (mv_out_ptr),hl
-        ld hl,(mv_row_sp)       ; the next row's weights
-        ld de,(mv_stride)
-        add hl,de
-        ld (mv_row_sp),hl
         ld hl,mv_row_count
         dec (hl)
         jp nz,mv_row
@@ -249,9 +251,10 @@ mv_fixup:
         ld b,a
         ld a,e
         ld (mv_v+2),a
-        ld hl,(mv_row_sp)       ; the row's weights
-        ld de,(mv_sp_to_row)
-        add hl,de
+        ld hl,(mv_row_sp)       ; the row's weights: the next row's - cols
+        ld de,(mv_stride)
+        or a
+        sbc hl,de
         ld (mv_row_ptr),hl
         ld hl,mv_flag_list
 @column:
@@ -308,7 +311,7 @@ mv_prepare:
         ld a,(mv_rows)
         ld (mv_row_count),a
         ld hl,(mv_w)
-        ld (mv_row_ptr),hl
+        ld (mv_row_sp),hl
         ld e,a                  ; the K rows: 3 * rows bytes before the weights
         ld d,0
         or a
@@ -353,16 +356,12 @@ mv_prepare:
         ld l,a
         ld h,0
         ld (mv_stride),hl
-        and 1                   ; even: SP starts 2 before the row (the first slot pops);
-        sub 2                   ; odd: 1 before, and the row's preload pop fills B
-        ld e,a
-        ld d,$FF
-        ld hl,(mv_w)
-        add hl,de
-        ld (mv_row_sp),hl
-        xor a
-        sub e
-        ld (mv_sp_to_row),a     ; (its high byte stays 0)
+        and 1                   ; even: the first slot pops; odd: the row's preload
+        ld hl,0                 ; fills B from one byte before the row (nop, nop)
+        jr z,@preload_set
+        ld hl,$C13B             ; dec sp, pop bc
+@preload_set:
+        ld (mv_preload),hl
         ld a,(mv_same_x)
         or a
         ret nz
