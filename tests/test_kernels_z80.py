@@ -222,6 +222,7 @@ def test_embed_matches_intmath(bench):
 def test_attention_head_matches_intmath(bench):
     rng = np.random.default_rng(11)
     assert list(bench.peek(bench.sym("exp_lut"), 128)) == list(intmath.EXP_LUT)
+    seen = set()
     for case in range(30):
         count = int(rng.integers(1, 21)) if case > 1 else (1, 20)[case]
         scale = (300, 5000, 32767)[case % 3]
@@ -240,6 +241,8 @@ def test_attention_head_matches_intmath(bench):
         want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
         assert np.array_equal(bench.read_words(0xA100, 8), want), case
         assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
+        seen.update(int(weight) for weight in weights)
+    assert {0, 1, 255} < seen          # the weights the means take without a multiply, and others
 
 
 def test_forward_step_gives_the_engines_logits_at_every_position():

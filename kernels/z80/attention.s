@@ -211,9 +211,17 @@ attend_head:
         inc hl
         ld d,(hl)               ; DE = v[j][d]
         push hl
-        ld c,(ix+0)             ; C = lut[j]
+        ld a,(ix+0)             ; A = lut[j]: 255, 1 and 0 (the most frequent) need no multiply
         inc ix
+        inc a
+        jr z,@weight_255
+        dec a
+        jr z,@next              ; 0: nothing to add
+        ld c,a
+        dec a
+        jr z,@weight_1
         call mul16s8u
+@add:
         push de                 ; the sum += DEHL, in the other register set
         push hl
         exx
@@ -224,6 +232,7 @@ attend_head:
         adc hl,bc
         ex de,hl
         exx
+@next:
         pop hl
         ld de,AT_STRIDE - 1
         add hl,de
@@ -254,6 +263,34 @@ attend_head:
         jr nz,@dimension
         pop iy
         ret
+
+@weight_255:                    ; DEHL = 256 v - v
+        ld a,d
+        rla
+        sbc a,a
+        ld c,a                  ; C = v's sign byte
+        xor a
+        sub e
+        ld l,a
+        ld a,e
+        sbc a,d
+        ld h,a
+        ld a,d
+        sbc a,c
+        ld e,a
+        ld a,c
+        sbc a,c
+        ld d,a
+        jr @add
+@weight_1:                      ; DEHL = v
+        ld l,e
+        ld h,d
+        ld a,d
+        rla
+        sbc a,a
+        ld e,a
+        ld d,a
+        jr @add
 
 at_dst:         .word 0
 
