@@ -30,22 +30,17 @@ mul16u:
         ld a,d
         or a
         ret z                   ; a multiplier below 256: E:HL is the product
-        push hl
+        ld d,e
+        ld e,h                  ; DE = (BC * E) >> 8
+        push hl                 ; L = its byte 0
         ld hl,0
         mul_bc_by_a
-        ld d,a                  ; D:H:L = BC * D, the product's bytes 3..1
-        ex (sp),hl
-        ld a,h                  ; A = byte 1 of BC * E
-        ex (sp),hl
-        add a,l
-        ld l,a
-        ld a,h
-        adc a,e
-        ld e,a
-        jr nc,* + 3
-        inc d
+        add hl,de               ; A:HL = BC * D + (BC * E) >> 8 (< 2^24)
+        adc a,0
+        ld d,a
+        ld e,h
         ld a,l
-        pop hl                  ; L = byte 0 of BC * E
+        pop hl
         ld h,a
         ret
 
