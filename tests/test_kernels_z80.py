@@ -228,6 +228,12 @@ def test_attention_head_matches_intmath(bench):
         scale = (300, 5000, 32767)[case % 3]
         q = rng.integers(-scale - 1, scale + 1, 8)
         keys = rng.integers(-scale - 1, scale + 1, (20, 4, 8))
+        if case in (2, 3):     # q.k far past 32 bits either way: the sum wraps several times
+            q, keys[:] = np.full(8, 32767), (-1) ** case * rng.integers(32000, 32768, (20, 4, 8))
+        if case == 4:          # f = k[j][0]: max - f of 0, 100, 200 and 5 give weights 255, 1, 0 and another
+            q, keys[:] = np.array([16384, 0, 0, 0, 0, 0, 0, 0]), 0
+            keys[:, :, 0] = np.resize([1000, 900, 800, 995], (4, 20)).T
+            count = max(count, 4)
         values = rng.integers(-32768, 32768, (20, 4, 8))
         head = int(rng.integers(0, 4))
         bench.write_words(0xA000, q)

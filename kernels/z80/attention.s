@@ -48,7 +48,7 @@ attend_head:
         push bc
         exx
         ld hl,0                 ; D'E':H'L' = the low 32 bits of the dot product,
-        ld d,h                  ; at_sum40+4 its fifth byte
+        ld d,h                  ; at_sum40+4 counts its wraps past 32 bits
         ld e,l
         exx
         xor a
@@ -70,10 +70,6 @@ attend_head:
         inc hl
         push hl
         call mul16s             ; DEHL = q[d] * k[j][d]
-        ld a,d
-        rla
-        sbc a,a
-        ld c,a                  ; C = its fifth byte
         push de                 ; the sum += DEHL
         push hl
         exx
@@ -84,9 +80,8 @@ attend_head:
         adc hl,bc
         ex de,hl
         exx
-        ld a,(at_sum40+4)
-        adc a,c
-        ld (at_sum40+4),a
+        jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
+@added:
         pop de
         pop hl
         pop bc
@@ -94,7 +89,13 @@ attend_head:
         exx
         ld (at_sum40),hl
         ld (at_sum40+2),de
+        ld a,d                  ; the fifth byte: the 32 bits' sign extension + the wraps
         exx
+        rla
+        sbc a,a
+        ld hl,at_sum40+4
+        add a,(hl)
+        ld (hl),a
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
         ; f = sum40 >> 14: bytes 1..4 (sum >> 8), then >> 6
         ld hl,(at_sum40+1)
@@ -264,6 +265,15 @@ attend_head:
         pop iy
         ret
 
+@wrap:                          ; +1 past 2^31 - 1 (a positive product), -1 below -2^31
+        ld hl,at_sum40+4
+        bit 7,d
+        jr nz,@wrap_down
+        inc (hl)
+        jp @added
+@wrap_down:
+        dec (hl)
+        jp @added
 @weight_255:                    ; DEHL = 256 v - v
         ld a,d
         rla
