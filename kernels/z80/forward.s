@@ -127,7 +127,6 @@ fw_embed:
         ld (em_pos),a
         ld hl,fw_h
         ld (em_out),hl
-        call embed
         jp embed
 
 ; fw_layer_step - one layer; HL = its descriptor.
