@@ -5,7 +5,7 @@
 ;
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
-; Clobbers AF, BC, DE, HL, BC', HL' (arith.s routines).
+; Clobbers AF, BC, DE, HL and BC', DE', HL' (the sum of squares, arith.s routines).
 ; T-states (python benchmarks/z80_kernels.py): 98,740 on average for 32 random
 ; words, 74,162 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8 rounds).
@@ -19,7 +19,6 @@ rn_x:           .word 0
 rn_gain:        .word 0
 rn_shift:       .byte 0
 rn_out:         .word 0
-rn_sum:         .res 4
 rn_inv:         .word 0
 rn_src:         .word 0
 rn_gsrc:        .word 0
@@ -28,9 +27,11 @@ rn_ysign:       .byte 0
 rn_left:        .byte 0         ; elements left (the fixed-gain loop)
 
 rmsnorm:
-        ld hl,0
-        ld (rn_sum),hl
-        ld (rn_sum+2),hl
+        exx
+        ld hl,0                 ; D'E':H'L' = the sum of squares (mul16s keeps that set)
+        ld d,h
+        ld e,l
+        exx
         ld hl,(rn_x)
         ld b,RN_DIM
 @square:
@@ -54,31 +55,37 @@ rmsnorm:
 @table:
         ld hl,mv_sq_lo + 255
         add hl,de
-        ld e,(hl)
+        ld c,(hl)
         inc h
         inc h
-        ld d,(hl)
-        ex de,hl
-        ld de,0                 ; DEHL = xs*xs
-        jr @sum
+        ld b,(hl)               ; BC = xs*xs
+        push bc
+        exx
+        pop bc
+        add hl,bc
+        jr nc,@added
+        inc de
+        jr @added
 @multiply:
         ld b,d
         ld c,e
         call mul16s             ; DEHL = xs*xs
-@sum:
-        ld bc,(rn_sum)
+        push de
+        push hl
+        exx
+        pop bc
         add hl,bc
-        ld (rn_sum),hl
-        ld bc,(rn_sum+2)
+        pop bc
         ex de,hl
         adc hl,bc
-        ld (rn_sum+2),hl
+        ex de,hl
+@added:
+        exx
         pop hl
         pop bc
         djnz @square
 
-        ld hl,(rn_sum)          ; m = max(1, sum >> 5)
-        ld de,(rn_sum+2)
+        exx                     ; m = max(1, sum >> 5)
         ld a,RN_MEAN_SHIFT
         call sra32
         ld a,h
