@@ -170,9 +170,9 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
         adc a,c
         ld e,a                  ; E:H:L = V = (2 sum w x + 2b) >> 8
 mv_flag_check:
-        ld a,0                  ; patched: the flagged columns' count
-        or a
-        jr z,mv_shift_jump
+        jp mv_shift_jump        ; patched: mv_flagged when a column is flagged, else the shift's target
+mv_flagged:
+        ld a,(mv_flag_count)
         ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
         call mv_fixup
 mv_shift_jump:
@@ -364,7 +364,7 @@ mv_prepare:
         ld (mv_preload),hl
         ld a,(mv_same_x)
         or a
-        ret nz
+        jp nz,@flag_jump
         ld a,(mv_cols)          ; the first slot: MV_MAX_COLS - cols
         neg
         add a,MV_MAX_COLS
@@ -482,8 +482,6 @@ mv_prepare:
         ld c,a
         djnz @column
         ld sp,(mv_saved_sp)
-        ld a,(mv_flag_count)
-        ld (mv_flag_check+1),a
         exx
         xor a                   ; -Cl, -Ch
         sub l
@@ -506,4 +504,12 @@ mv_prepare:
         ld (mv_nc_h),de
         ld (mv_nc_h+2),a
         exx
+@flag_jump:                     ; (matvec_again: the columns, and their flags, stand)
+        ld hl,(mv_shift_jump+1)
+        ld a,(mv_flag_count)
+        or a
+        jr z,@flag_set
+        ld hl,mv_flagged
+@flag_set:
+        ld (mv_flag_check+1),hl
         ret
