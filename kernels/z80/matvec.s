@@ -30,12 +30,14 @@
 ; the missing -256 w for that column.
 ;
 ; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
-;   32x32: 184,197   64x32 + bias: 362,698   32x64: 345,919   128x32 (logits): 694,341
+;   32x32: 181,420   64x32 + bias: 357,073   32x64: 343,142   128x32 (logits): 683,020
 ; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
-; every two; a carry into a sum's top byte costs 1 less), 642 a row
-; (+24 a bit of shift above 9, ~90 for a bias) and ~380 a column in the
-; call's preparation, which matvec_again skips; a row with an x <= -32640
-; takes a few hundred more.
+; every two; a carry into a sum's top byte costs 1 less), 553 a row at
+; shift 9 (+24 a bit of right shift above 9, -24 a bit below; 505 at shift 7;
+; below that the row's end shifts left instead, 29 a bit: 551 at shift 6,
+; 725 at shift 0; 8 or more bits of right shift move whole bytes first),
+; ~130 for a bias and ~380 a column in the call's preparation, which
+; matvec_again skips; a row with an x <= -32640 takes a few hundred more.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
