@@ -126,6 +126,14 @@ def test_arith_routines_match_python(bench):
         cpu.de, cpu.hl, cpu.bc = (n >> 16) & 0xFFFF, n & 0xFFFF, d
         bench.call("div32s_floor_q16")
         assert signed32() == n // d, (n, d)
+    # quotients either side of 256 (below it, 8 rounds), as the attention means mostly have
+    for d in [1, 2, 255, 256, 257, 5100] + [int(v) for v in rng.integers(1, 32768, 12)]:
+        for n in sorted({255 * d, 256 * d - 1, 256 * d, 256 * d + 1, int(rng.integers(0, 256 * d)),
+                         int(rng.integers(256 * d, min(65536 * d, 2**31)))}):
+            for value in (n, -n, -n - 1):
+                cpu.de, cpu.hl, cpu.bc = (value >> 16) & 0xFFFF, value & 0xFFFF, d
+                bench.call("div32s_floor_q16")
+                assert signed32() == value // d, (value, d)
     for n, d in [(-1, 1), (-7, 2), (2**31 - 1, 1), (-2**31, 65535)] + \
             [(int(rng.integers(-2**31, 2**31)), int(rng.integers(1, 65536))) for _ in range(60)]:
         cpu.de, cpu.hl, cpu.bc = (n >> 16) & 0xFFFF, n & 0xFFFF, d

@@ -149,16 +149,33 @@ div32u_rounds:
         ret
 
 ; div32u_q16 - DEHL = DEHL / BC (unsigned) when the quotient fits 16 bits
-; (DE < BC): 16 rounds instead of 32, and the low half shifts out of HL as the
-; quotient bits shift into it. Keeps BC; clobbers AF, BC', HL'.
+; (DE < BC): 16 rounds instead of 32 (8 when it fits 8 bits), and the low
+; half shifts out of HL as the quotient bits shift into it. Keeps BC;
+; clobbers AF, BC', HL'.
 div32u_q16:
+        ld a,d                  ; a quotient below 256 (DEHL >> 8 < BC): its first 8 rounds
+        or a                    ; would only shift, so move bytes and run 8
+        jr nz,@sixteen
+        ld a,h
+        sub c
+        ld a,e
+        sbc a,b
+        jr nc,@sixteen
+        ld d,e
+        ld e,h                  ; DE = DEHL >> 8, the remainder after 8 rounds
+        ld h,l
+        ld l,0                  ; the low byte still to shift in
+        ld a,8
+        jr @start
+@sixteen:
+        ld a,16
+@start:
         push bc
         push de
         exx
         pop hl                  ; HL' = the high half: the running remainder
         pop bc                  ; BC' = divisor
         exx
-        ld a,16
 @round:
         add hl,hl
         exx
