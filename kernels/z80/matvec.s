@@ -30,7 +30,7 @@
 ; the missing -256 w for that column.
 ;
 ; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
-;   32x32: 181,420   64x32 + bias: 357,073   32x64: 343,142   128x32 (logits): 683,020
+;   32x32: 180,696   64x32 + bias: 356,349   32x64: 341,682   128x32 (logits): 682,296
 ; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
 ; every two; a carry into a sum's top byte costs 1 less), 553 a row at
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below; 505 at shift 7;
@@ -392,9 +392,10 @@ mv_prepare:
 @slot_ready:
         push hl
         pop ix                  ; IX: the slot being patched
-        ld a,c
-        and 1
-        ld c,a                  ; C = that slot is odd
+        bit 0,c
+        ld c,$AA                ; C: the slots' parities (1: odd), one a bit, rotated out a column at a time
+        jr z,* + 4
+        ld c,$55
         xor a
         ld (mv_flag_count),a
         exx
@@ -429,17 +430,12 @@ mv_prepare:
 @low_negative:
         inc d
 @pieces:
+        ld h,MV_SQ_PAGE         ; the page holds S(n) at n + 127 = (n - 1) xor $80
         ld a,e
         dec a
         ld (ix+MV_D_L1),a
         ld (ix+MV_D_L2),a
-        ld a,d
-        dec a
-        ld (ix+MV_D_H1),a
-        ld (ix+MV_D_H2),a
-        ld h,MV_SQ_PAGE         ; Cl += S(l): the page holds S(n) at n + 127
-        ld a,e
-        add a,127
+        xor $80                 ; Cl += S(l)
         ld l,a
         ld a,(hl)
         exx
@@ -455,10 +451,13 @@ mv_prepare:
         jr nc,* + 3
         inc b
         exx
-        dec h                   ; Ch += S(h)
+        dec h
         dec h
         ld a,d
-        add a,127
+        dec a
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+        xor $80                 ; Ch += S(h)
         ld l,a
         ld a,(hl)
         exx
@@ -475,13 +474,10 @@ mv_prepare:
         inc c
         exx
         ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
-        bit 0,c
-        jr z,* + 3
+        rrc c
+        jr nc,* + 3
         inc de
         add ix,de
-        ld a,c
-        xor 1
-        ld c,a
         djnz @column
         ld sp,(mv_saved_sp)
         exx
