@@ -30,14 +30,15 @@
 ; the missing -256 w for that column.
 ;
 ; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
-;   32x32: 180,696   64x32 + bias: 356,349   32x64: 341,682   128x32 (logits): 682,296
+;   32x32: 180,056   64x32 + bias: 355,069   32x64: 341,042   128x32 (logits): 679,736
 ; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
-; every two; a carry into a sum's top byte costs 1 less), 553 a row at
-; shift 9 (+24 a bit of right shift above 9, -24 a bit below; 505 at shift 7;
-; below that the row's end shifts left instead, 29 a bit: 551 at shift 6,
-; 725 at shift 0; 8 or more bits of right shift move whole bytes first),
-; ~130 for a bias and ~380 a column in the call's preparation, which
-; matvec_again skips; a row with an x <= -32640 takes a few hundred more.
+; every two; a carry into a sum's top byte costs 1 less), 533 a row at
+; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
+; 7; below that the row's end shifts left instead, 29 a bit: 531 at shift
+; 6, 705 at shift 0; 8 or more bits of right shift move a whole byte first:
+; 561 at shift 16), 132 more for a bias and ~360 a column in the call's
+; preparation, which matvec_again skips; a row with an x <= -32640 takes a
+; few hundred more.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -161,13 +162,13 @@ mv_slots:
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
         ld (mv_row_sp),sp       ; the next row's weights
         ld b,l                  ; B = bits 0-7, for shifts below 8
-        ld l,h
-        ld h,a
+        ld c,h                  ; A:H = (A:HL >> 8) to the other set through A and IXL
+        .byte $DD,$69           ; ld ixl,c (with the prefix, an H or L operand would be IXH or IXL)
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (A:HL >> 8)
-        ld (mv_t),hl
-        exx
-        ld de,(mv_t)
         add hl,de
         adc a,c
         ld e,a                  ; E:H:L = V = (2 sum w x + 2b) >> 8

@@ -15,7 +15,6 @@ mv_k_ptr:       .word 0
 mv_row_sp:      .word 0         ; the row's weights (where SP ends the row before)
 mv_v:           .res 3          ; V while the fixup adjusts it
 mv_same_x:      .byte 0         ; 1: matvec_again (the column patches stand)
-mv_t:           .word 0         ; a sum on its way between the register sets
 mv_stride:      .word 0         ; mv_cols as a word
 mv_nc_l:        .res 3          ; -sum S(l), 24-bit
 mv_nc_h:        .res 3          ; -sum S(h)
