@@ -30,13 +30,13 @@
 ; the missing -256 w for that column.
 ;
 ; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
-;   32x32: 180,056   64x32 + bias: 355,069   32x64: 341,042   128x32 (logits): 679,736
+;   32x32: 180,056   64x32 + bias: 353,277   32x64: 341,042   128x32 (logits): 679,736
 ; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
 ; every two; a carry into a sum's top byte costs 1 less), 533 a row at
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
 ; 7; below that the row's end shifts left instead, 29 a bit: 531 at shift
 ; 6, 705 at shift 0; 8 or more bits of right shift move a whole byte first:
-; 561 at shift 16), 132 more for a bias and ~360 a column in the call's
+; 561 at shift 16), 104 more for a bias and ~360 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more.
 
@@ -106,17 +106,10 @@ mv_bias_jump:
         jp mv_no_bias           ; patched: mv_add_bias when there is a bias
 mv_add_bias:
         ld c,a
-        ld de,(mv_bias_ptr)
-        ex de,hl
-        ld a,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-        ld (mv_bias_ptr),hl
-        ex de,hl
-        ld e,a
-        ld d,b                  ; DE = b
-        ld a,b
+        ld sp,(mv_bias_ptr)     ; (SP is free: it walks the weights from mv_no_bias on)
+        pop de                  ; DE = b
+        ld (mv_bias_ptr),sp
+        ld a,d
         rla
         sbc a,a
         ld b,a                  ; B = its sign extension
