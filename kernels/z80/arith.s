@@ -252,69 +252,45 @@ div_negative_dividend:
         ret
 
 ; isqrt24 - HL = floor(sqrt(m)) for the 32-bit m at isq_m, m < 2^24 (a 12-bit root),
-; digit by digit (no multiplies): 12 rounds of a 24-bit compare and subtract.
-; Leaves m - root^2 at isq_m. Clobbers AF, BC, DE.
-isq_m:          .res 4          ; (consumed: the remainder is left here)
-isq_root:       .res 3
-isq_bit:        .res 3
+; digit by digit (no multiplies): 12 rounds, each bringing down two bits of m
+; into the remainder and trying the next root bit, all in registers.
+; Clobbers AF, B, DE.
+isq_m:          .res 4
 
 isqrt24:
-        ld hl,0                 ; root = 0, bit = 4^11 (the largest power of four below 2^24)
-        ld (isq_root),hl
-        ld (isq_bit),hl
-        xor a
-        ld (isq_root+2),a
-        ld a,$40
-        ld (isq_bit+2),a
-@bit:
-        ld hl,(isq_root)        ; C:DE = root + bit
-        ld a,(isq_root+2)
-        ld c,a
-        ld de,(isq_bit)
-        add hl,de
-        ld a,(isq_bit+2)
-        adc a,c
-        ld c,a
-        ex de,hl
-        ld hl,(isq_m)           ; m - (root + bit): no borrow when it fits
-        or a
-        sbc hl,de
+        ld hl,0                 ; HL = the remainder, DE = 2 * the root so far
+        ld d,h
+        ld e,l
         ld a,(isq_m+2)
-        sbc a,c
-        jr c,@too_big
-        ld (isq_m),hl
-        ld (isq_m+2),a
-        ld hl,(isq_bit)         ; root = root + 2 bit
-        add hl,de
-        ex de,hl
-        ld a,(isq_bit+2)
-        adc a,c
-        ld c,a
-        jr @halve
-@too_big:
-        ld de,(isq_root)
-        ld a,(isq_root+2)
-        ld c,a
-@halve:
-        srl c                   ; root >>= 1
-        rr d
+        call @byte
+        ld a,(isq_m+1)
+        call @byte
+        ld a,(isq_m)
+        call @byte
+        srl d
         rr e
-        ld (isq_root),de
-        ld a,c
-        ld (isq_root+2),a
-        ld hl,(isq_bit)         ; bit >>= 2
-        ld a,(isq_bit+2)
-        .repeat 2
-        srl a
-        rr h
-        rr l
-        .endrepeat
-        ld (isq_bit),hl
-        ld (isq_bit+2),a
-        or h
-        or l
-        jr nz,@bit
-        ld hl,(isq_root)
+        ex de,hl
+        ret
+@byte:                          ; four rounds on the bits of A
+        ld b,4
+@round:
+        add a,a                 ; remainder = 4 * remainder + the next two bits
+        adc hl,hl
+        add a,a
+        adc hl,hl
+        sla e                   ; the root doubles: DE = 2 * root
+        rl d
+        scf                     ; the remainder >= 2 * root + 1? then the root's new bit is 1
+        sbc hl,de
+        jr c,@restore
+        inc de
+        inc de
+        djnz @round
+        ret
+@restore:
+        add hl,de
+        inc hl
+        djnz @round
         ret
 
 ; sat32to16 - HL = DEHL clamped to -32768..32767. Clobbers AF.
