@@ -191,6 +191,7 @@ def test_rmsnorm_fixed_gains_take_the_short_path_and_match_intmath(bench):
     run(x, np.full(32, 64), 6, out=0xA000)                  # in place
     assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 6))
 
+
 def test_vector_steps_match_intmath(bench):
     rng = np.random.default_rng(9)
     for case in range(20):

@@ -26,31 +26,32 @@ vec_add_sat:
         ld a,(va_n)
         ld b,a
 @element:
-        push bc
-        ld a,(de)
+        ld a,(de)               ; the low bytes
+        add a,(hl)
         ld c,a
         inc de
-        ld a,(de)
-        ld b,a                  ; BC = b[i]
-        inc de
-        push de
-        ld e,(hl)
         inc hl
-        ld d,(hl)
-        push hl
-        ex de,hl
-        call add_sat16
-        ex de,hl
-        pop hl
-        ld (hl),d
+        ld a,(de)               ; the high bytes: P/V on a signed overflow
+        adc a,(hl)
+        jp pe,@saturate
+@store:
+        ld (hl),a
         dec hl
-        ld (hl),e
+        ld (hl),c
         inc hl
         inc hl
-        pop de
-        pop bc
+        inc de
         djnz @element
         ret
+@saturate:                      ; towards the addends' sign (b's)
+        ld a,(de)
+        rla
+        ld a,$7F
+        ld c,$FF
+        jr nc,@store
+        inc a                   ; $8000
+        inc c
+        jr @store
 
 ; add_sat16 - HL = sat16(HL + BC). Clobbers AF.
 add_sat16:
