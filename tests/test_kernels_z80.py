@@ -208,6 +208,11 @@ def test_vector_steps_match_intmath(bench):
         words(bench, "am_logits", 0xA100, logits)
         bench.call("argmax")
         assert bench.cpu.a == intmath.argmax_token(logits)
+    for case in range(20):     # high bytes shared by many logits: the low bytes decide
+        logits = rng.integers(-300, 300, 128) if case % 2 else rng.choice([-32768, -32767, -1, 0, 255, 256, 32767], 128)
+        words(bench, "am_logits", 0xA100, logits)
+        bench.call("argmax")
+        assert bench.cpu.a == intmath.argmax_token(logits), case
 
 
 def test_embed_matches_intmath(bench):

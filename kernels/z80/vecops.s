@@ -175,39 +175,36 @@ argmax:
         ld e,(hl)
         inc hl
         ld a,(hl)
-        inc hl
         xor $80
         ld d,a                  ; DE = best value, sign bit flipped (unsigned order)
-        ld b,c                  ; B = best id
+        ld b,c                  ; B = best id; HL at the candidate's high byte
 @next:
+        inc hl                  ; the next candidate's low byte
         inc c
         ld a,c
         cp VOCAB
         jr z,@done
-        push hl
-        ld a,(hl)
         inc hl
-        ld h,(hl)
-        ld l,a
-        ld a,h
+        ld a,(hl)               ; its high byte, flipped, against the best's (mostly lower)
         xor $80
-        ld h,a                  ; HL = candidate, flipped
-        push hl
-        ex de,hl                ; HL = best, DE = candidate
-        or a
-        sbc hl,de               ; borrow when the candidate is larger
-        jr c,@better
-        add hl,de
-        ex de,hl                ; DE = best, unchanged
-        pop hl
-        jr @advance
-@better:
-        pop de                  ; the candidate is the new best
+        cp d
+        jr c,@next
+        jr nz,@better
+        dec hl
+        ld a,(hl)               ; the same high byte: the low bytes decide (a tie keeps the lower id)
+        inc hl
+        cp e
+        jr c,@next
+        jr z,@next
+        ld e,a
         ld b,c
-@advance:
-        pop hl
+        jr @next
+@better:
+        ld d,a
+        dec hl
+        ld e,(hl)
         inc hl
-        inc hl
+        ld b,c
         jr @next
 @done:
         ld a,b
