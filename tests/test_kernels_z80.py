@@ -192,6 +192,21 @@ def test_rmsnorm_fixed_gains_take_the_short_path_and_match_intmath(bench):
     assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 6))
 
 
+
+def test_rmsnorm_roots_either_side_of_the_clamp(bench):
+    """x = +-16r gives a root r: up to 8, 2^19 / r needs 17 bits (inv clamps to 32767); above, 16 rounds."""
+    rng = np.random.default_rng(12)
+    for root in range(1, 40):
+        x = 16 * root * rng.choice([-1, 1], 32)
+        gain = rng.integers(-128, 128, 32)
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [7])
+        bench.poke_word(bench.sym("rn_out"), 0xA200)
+        bench.call("rmsnorm")
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 7)), root
+
 def test_vector_steps_match_intmath(bench):
     rng = np.random.default_rng(9)
     for case in range(20):

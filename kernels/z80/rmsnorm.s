@@ -13,6 +13,7 @@
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
+RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
 RN_UNIT_GAIN_SHIFTS = 7         ; shifts 0..6 have a gain 2^shift that is a signed byte
 
 rn_x:           .word 0
@@ -100,12 +101,16 @@ rmsnorm:
         call isqrt24            ; m <= 2^22, so the root fits
         ld b,h
         ld c,l
-        ld de,$0008             ; DEHL = 2^19 (spec.RMS_INV_NUMERATOR)
-        ld hl,$0000
-        call div32u
-        ld a,d
-        or e
-        jr nz,@clamp
+        ld a,h
+        or a
+        jr nz,@divide
+        ld a,l
+        cp RN_INV_NUMERATOR_HIGH + 1
+        jr c,@clamp             ; 2^19 / a root of 8 or less needs 17 bits: clamped
+@divide:
+        ld de,RN_INV_NUMERATOR_HIGH
+        ld hl,$0000             ; DEHL = 2^19 (spec.RMS_INV_NUMERATOR)
+        call div32u_q16         ; the quotient fits 16 bits: DE < the root
         bit 7,h
         jr z,@inv_ok
 @clamp:
