@@ -97,11 +97,20 @@ attend_head:
         add a,(hl)
         ld (hl),a
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
-        ; f = sum40 >> 14: bytes 1..4 (sum >> 8), then >> 6
-        ld hl,(at_sum40+1)
-        ld de,(at_sum40+3)
-        ld a,AT_SCORE_SHIFT - 8
-        call sra32
+        .assert AT_SCORE_SHIFT == 14, "f is (sum >> 16) << 2 here"
+        ld a,(at_sum40+4)
+        ld e,a
+        rla
+        sbc a,a
+        ld d,a
+        ld hl,(at_sum40+2)      ; D:E:H:L = sum >> 16
+        ld a,(at_sum40+1)
+        .repeat 2
+        add a,a                 ; f = sum >> 14: (sum >> 16) << 2 and byte 1's top two bits
+        adc hl,hl
+        rl e
+        rl d
+        .endrepeat
         ld (ix+0),l
         ld (ix+1),h
         ld (ix+2),e
@@ -113,7 +122,8 @@ attend_head:
         add hl,de
         ld (at_row),hl
         pop bc
-        djnz @score
+        dec b
+        jp nz,@score
 
         ; ----- max f -----
         ld hl,(at_scores)
