@@ -1,7 +1,7 @@
 ; arith.s - 16x16 multiplies, 32/16 division and the integer square root (Z80).
 ;
 ; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E, then BC * D (none when D = 0), 8 rounds each.
-; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds.
+; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds (4 for C < 16).
 ; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
 ; div32s_floor: DEHL = floor(DEHL / BC) for a signed DEHL and BC >= 1.
@@ -48,7 +48,23 @@ mul16u:
 mul16s8u:
         ld a,c
         ld hl,0
-        .repeat 8               ; A:HL = DE * C with DE taken unsigned
+        cp 16
+        jr nc,@eight
+        rlca                    ; C < 16 (most attention weights): its top 4 rounds would only shift
+        rlca
+        rlca
+        rlca
+        jr @four
+@eight:
+        .repeat 4               ; A:HL = DE * C with DE taken unsigned
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,de
+        adc a,0
+        .endrepeat
+@four:
+        .repeat 4
         add hl,hl
         rla
         jr nc,* + 5
