@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import Z80Bench, run_matvec
+from soulterm.zx.build import assemble_spectrum_player
+from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench, run_matvec
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
 
@@ -322,3 +326,23 @@ def test_tokenizer_matches_the_python_tokenizer():
         bench.call("tokenize")
         count = bench.peek(bench.sym("tk_count"))[0]
         assert list(bench.peek(bench.sym("tk_ids"), count)) == tokenizer.encode(text), text
+
+
+def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player():
+    sizes: dict[str, int] = {}
+    for row in assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER).program.listing_lines:
+        if "kernels/z80/" in row.file:
+            name = row.file.rsplit("/", 1)[-1]
+            sizes[name] = sizes.get(name, 0) + len(row.data)
+    checked = 0
+    for file in sorted(Z80_KERNELS_DIR.glob("*.s")):
+        header = []
+        for line in file.read_text().splitlines():
+            if not line.startswith(";"):
+                break
+            header.append(line)
+        match = re.search(r"Bytes: ([\d,]+)", " ".join(header))
+        if match:
+            assert int(match.group(1).replace(",", "")) == sizes[file.name], file.name
+            checked += 1
+    assert checked >= 7

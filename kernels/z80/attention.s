@@ -8,12 +8,16 @@
 ; 8 words at position 0; position j is AT_STRIDE bytes further), at_count
 ; (1..20), at_out (8 words). Output: at_out, and the LUT weights in
 ; at_lut[0..count-1] (bytes, for the attention panel).
-; The dot products are summed in 40 bits, so no input can overflow them.
+; The dot products are summed in 40 bits, so no input can overflow them: a
+; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
 ; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 34,656
-; for one position, about 14,100 more for each further one (302,363 for 20):
-; the scores' 16x16 multiplies (mul16s) summed in 40 bits, the means' 16x8
-; ones (mul16s8u) in 32, and 8 divisions of 16 rounds.
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,330
+; for one position, about 10,500 more for each further one (227,302 for 20):
+; the scores' 16x16 multiplies (mul16s), f = (sum >> 16) << 2 with two bits
+; of byte 1, the means' 16x8 ones (mul16s8u; none for the LUT weights 255, 1
+; and 0) in 32 bits, and 8 divisions of 16 rounds (8 for a mean below 256).
+; The scores live in matvec's column flags (squares.s), free while a head runs.
+; Bytes: 637 (in the player, code, the exp LUT and variables).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)

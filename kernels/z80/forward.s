@@ -14,10 +14,12 @@
 ; Clobbers everything.
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
-; T-states: forward_step 4,259,459 and forward_prefill 2,181,600 at position 0
+; T-states: forward_step 3,919,993 and forward_prefill 1,988,547 at position 0
 ; (python benchmarks/z80_kernels.py), each further position adds attention
-; (~120,000 a step, ~60,000 a prefill); the turn of "hello" as the player runs
-; it averages 3,249,897 a position (python benchmarks/z80_token.py).
+; (~65,000 a step, ~42,000 a prefill); the turn of "hello" as the player runs
+; it averages 2,973,335 a position (python benchmarks/z80_token.py).
+; Bytes: 6,332 (in the player: code, the activations, att_weights and the
+; 5,120-byte KV cache).
 
 FW_DIM          = 32
 FW_HEADS        = 4

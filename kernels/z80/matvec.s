@@ -39,6 +39,7 @@
 ; 561 at shift 16), 104 more for a bias and ~360 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more.
+; Bytes: 2,378 (in the player; the 32 slot pairs take 1,632).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter

@@ -6,9 +6,12 @@
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
 ; Clobbers AF, BC, DE, HL and BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 98,740 on average for 32 random
-; words, 74,162 for words below 1024 (the residual's usual size: x >> 4 squares
-; through matvec's squares table, and multiplies by values below 256 take 8 rounds).
+; T-states (python benchmarks/z80_kernels.py): 90,133 on average for 32 random
+; words, 65,672 for words below 1024 (the residual's usual size: x >> 4 squares
+; through matvec's squares table, and multiplies by values below 256 take 8
+; rounds), 42,736 for those when every gain is 2^shift (a fixed-gain soul's
+; norms: out = y, checked once a call, with no gain product, shift or saturation).
+; Bytes: 335 (in the player, code and variables).
 
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT

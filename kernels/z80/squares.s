@@ -1,6 +1,7 @@
 ; squares.s - matvec's squares table S(n) = n*n and its working variables (Z80).
 ; Included first, so that the page alignment the table needs costs nothing
 ; at a page-aligned origin. See matvec.s.
+; Bytes: 1,151 (the variables' 128 and the table's 1,023).
 
 MV_MAX_COLS     = 64            ; the widest matrix matvec takes
 
