@@ -287,7 +287,6 @@ def test_attention_head_matches_intmath(bench):
 
 def test_forward_step_gives_the_engines_logits_at_every_position():
     """The whole soul on the Z80, token by token with the KV cache, against Engine.step (shipped soul)."""
-    from soulterm.paths import DEFAULT_SOUL
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
     from soulterm.zx.soul_layout import soul_include
