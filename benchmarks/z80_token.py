@@ -10,11 +10,12 @@ integer engine bit for bit. Prints each position's T-states, the turn (with
 and without position 0) and the mean a position: the figure docs/spectrum.md
 quotes as "a token".
 
-    python benchmarks/z80_token.py [TEXT]
+    python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
@@ -28,9 +29,17 @@ CLOCK_HZ = 3_500_000
 
 
 def main() -> None:
-    text = sys.argv[1] if len(sys.argv) > 1 else "hello"
-    soul = load_soul(DEFAULT_SOUL)
-    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("text", nargs="?", default="hello")
+    parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
+    parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
+    args = parser.parse_args()
+    try:
+        soul = load_soul(args.soul)
+        tokenizer = Tokenizer.load(args.tokenizer)
+    except (OSError, ValueError) as error:
+        sys.exit(f"z80_token: {error}")
+    text = args.text
     bench = Z80Bench('.include "forward.s"\n' + soul_include(soul))
     rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn(text))
     for position, token, routine, t_states in rows:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import Z80Bench, run_matvec
+from soulterm.zx.build import assemble_spectrum_player
+from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench, run_matvec
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
 
@@ -85,9 +89,10 @@ def test_matvec_t_states_are_what_the_header_says(bench):
 
     figures = {(32, 32): t_states(32, 32), (64, 32): t_states(64, 32, bias=np.zeros(64)),
                (32, 64): t_states(32, 64), (128, 32): t_states(128, 32)}
-    assert figures == {(32, 32): 184_197, (64, 32): 362_698, (32, 64): 345_919, (128, 32): 694_341}
-    # One more product: 141 in its slot and a whole 10 T-state pop (half of that on average).
-    assert t_states(2, 2) - t_states(2, 1) - t_states(1, 2) + t_states(1, 1) == 151
+    assert figures == {(32, 32): 180_056, (64, 32): 353_277, (32, 64): 341_042, (128, 32): 679_736}
+    # One more product: 141 in its slot and a whole 10 T-state pop (half of that on average),
+    # less the 8 by which an odd count's preload (dec sp, pop bc) outcosts an even count's two NOPs.
+    assert t_states(2, 2) - t_states(2, 1) - t_states(1, 2) + t_states(1, 1) == 143
     assert t_states(32, 32, shift=10) - figures[(32, 32)] == 32 * 24      # a bit of shift a row
 
 
@@ -125,6 +130,14 @@ def test_arith_routines_match_python(bench):
         cpu.de, cpu.hl, cpu.bc = (n >> 16) & 0xFFFF, n & 0xFFFF, d
         bench.call("div32s_floor_q16")
         assert signed32() == n // d, (n, d)
+    # quotients either side of 256 (below it, 8 rounds), as the attention means mostly have
+    for d in [1, 2, 255, 256, 257, 5100] + [int(v) for v in rng.integers(1, 32768, 12)]:
+        for n in sorted({255 * d, 256 * d - 1, 256 * d, 256 * d + 1, int(rng.integers(0, 256 * d)),
+                         int(rng.integers(256 * d, min(65536 * d, 2**31)))}):
+            for value in (n, -n, -n - 1):
+                cpu.de, cpu.hl, cpu.bc = (value >> 16) & 0xFFFF, value & 0xFFFF, d
+                bench.call("div32s_floor_q16")
+                assert signed32() == value // d, (value, d)
     for n, d in [(-1, 1), (-7, 2), (2**31 - 1, 1), (-2**31, 65535)] + \
             [(int(rng.integers(-2**31, 2**31)), int(rng.integers(1, 65536))) for _ in range(60)]:
         cpu.de, cpu.hl, cpu.bc = (n >> 16) & 0xFFFF, n & 0xFFFF, d
@@ -154,6 +167,50 @@ def test_rmsnorm_matches_intmath(bench):
         assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), case
 
 
+
+def test_rmsnorm_fixed_gains_take_the_short_path_and_match_intmath(bench):
+    """Gains all 2^shift (a fixed-gain soul's norms) skip the gain product; any other gain does not."""
+    rng = np.random.default_rng(10)
+
+    def run(x, gain, shift, out=0xA200):
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [shift])
+        bench.poke_word(bench.sym("rn_out"), out)
+        return bench.call("rmsnorm")
+
+    for case in range(24):
+        shift = case % 9
+        x = rng.integers(-32768, 32768, 32) if case % 2 else rng.integers(-1000, 1000, 32)
+        gain = np.full(32, (1 << shift) if shift < 7 else -128)
+        unit = run(x, gain, shift)
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), case
+        gain[int(rng.integers(0, 32))] ^= 1                 # one gain off 2^shift: the general path
+        general = run(x, gain, shift)
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), case
+        if shift < 7:
+            assert unit < general - 32 * 300, case
+    x = rng.integers(-32768, 32768, 32)
+    run(x, np.full(32, 64), 6, out=0xA000)                  # in place
+    assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 6))
+
+
+
+def test_rmsnorm_roots_either_side_of_the_clamp(bench):
+    """x = +-16r gives a root r: up to 8, 2^19 / r needs 17 bits (inv clamps to 32767); above, 16 rounds."""
+    rng = np.random.default_rng(12)
+    for root in range(1, 40):
+        x = 16 * root * rng.choice([-1, 1], 32)
+        gain = rng.integers(-128, 128, 32)
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [7])
+        bench.poke_word(bench.sym("rn_out"), 0xA200)
+        bench.call("rmsnorm")
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 7)), root
+
 def test_vector_steps_match_intmath(bench):
     rng = np.random.default_rng(9)
     for case in range(20):
@@ -170,6 +227,11 @@ def test_vector_steps_match_intmath(bench):
         words(bench, "am_logits", 0xA100, logits)
         bench.call("argmax")
         assert bench.cpu.a == intmath.argmax_token(logits)
+    for case in range(20):     # high bytes shared by many logits: the low bytes decide
+        logits = rng.integers(-300, 300, 128) if case % 2 else rng.choice([-32768, -32767, -1, 0, 255, 256, 32767], 128)
+        words(bench, "am_logits", 0xA100, logits)
+        bench.call("argmax")
+        assert bench.cpu.a == intmath.argmax_token(logits), case
 
 
 def test_embed_matches_intmath(bench):
@@ -194,11 +256,18 @@ def test_embed_matches_intmath(bench):
 def test_attention_head_matches_intmath(bench):
     rng = np.random.default_rng(11)
     assert list(bench.peek(bench.sym("exp_lut"), 128)) == list(intmath.EXP_LUT)
+    seen = set()
     for case in range(30):
         count = int(rng.integers(1, 21)) if case > 1 else (1, 20)[case]
         scale = (300, 5000, 32767)[case % 3]
         q = rng.integers(-scale - 1, scale + 1, 8)
         keys = rng.integers(-scale - 1, scale + 1, (20, 4, 8))
+        if case in (2, 3):     # q.k far past 32 bits either way: the sum wraps several times
+            q, keys[:] = np.full(8, 32767), (-1) ** case * rng.integers(32000, 32768, (20, 4, 8))
+        if case == 4:          # f = k[j][0]: max - f of 0, 100, 200 and 5 give weights 255, 1, 0 and another
+            q, keys[:] = np.array([16384, 0, 0, 0, 0, 0, 0, 0]), 0
+            keys[:, :, 0] = np.resize([1000, 900, 800, 995], (4, 20)).T
+            count = max(count, 4)
         values = rng.integers(-32768, 32768, (20, 4, 8))
         head = int(rng.integers(0, 4))
         bench.write_words(0xA000, q)
@@ -212,11 +281,12 @@ def test_attention_head_matches_intmath(bench):
         want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
         assert np.array_equal(bench.read_words(0xA100, 8), want), case
         assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
+        seen.update(int(weight) for weight in weights)
+    assert {0, 1, 255} < seen          # the weights the means take without a multiply, and others
 
 
 def test_forward_step_gives_the_engines_logits_at_every_position():
     """The whole soul on the Z80, token by token with the KV cache, against Engine.step (shipped soul)."""
-    from soulterm.paths import DEFAULT_SOUL
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
     from soulterm.zx.soul_layout import soul_include
@@ -255,3 +325,23 @@ def test_tokenizer_matches_the_python_tokenizer():
         bench.call("tokenize")
         count = bench.peek(bench.sym("tk_count"))[0]
         assert list(bench.peek(bench.sym("tk_ids"), count)) == tokenizer.encode(text), text
+
+
+def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player():
+    sizes: dict[str, int] = {}
+    for row in assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER).program.listing_lines:
+        if "kernels/z80/" in row.file:
+            name = row.file.rsplit("/", 1)[-1]
+            sizes[name] = sizes.get(name, 0) + len(row.data)
+    checked = 0
+    for file in sorted(Z80_KERNELS_DIR.glob("*.s")):
+        header = []
+        for line in file.read_text().splitlines():
+            if not line.startswith(";"):
+                break
+            header.append(line)
+        match = re.search(r"Bytes: ([\d,]+)", " ".join(header))
+        if match:
+            assert int(match.group(1).replace(",", "")) == sizes[file.name], file.name
+            checked += 1
+    assert checked >= 7

@@ -1,14 +1,16 @@
 ; arith.s - 16x16 multiplies, 32/16 division and the integer square root (Z80).
 ;
 ; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E, then BC * D (none when D = 0), 8 rounds each.
-; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds.
+; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds (4 for C < 16).
 ; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
 ; div32s_floor: DEHL = floor(DEHL / BC) for a signed DEHL and BC >= 1.
-; div32u_q16, div32s_floor_q16: the same when the quotient fits 16 bits (16 rounds).
-; isqrt24: HL = floor(sqrt(m)) for m < 2^24 at isq_m.
+; div32u_q16, div32s_floor_q16: the same when the quotient fits 16 bits (16 rounds, 8 below 256).
+; isqrt24: HL = floor(sqrt(m)) for m < 2^24 at isq_m (12 rounds in registers).
 ; sat32to16: HL = DEHL clamped to int16.   sra32: DEHL >>= A.
-; T-states of each are measured in tests/test_kernels_z80.py.
+; T-states (python benchmarks/z80_kernels.py, means on random inputs): mul16s
+; 835, div32s_floor 3,871, isqrt24 1,506; each is checked in tests/test_kernels_z80.py.
+; Bytes: 510 (in the player, code and variables).
 
 ; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
 ; as the product's top byte shifts in below them.
@@ -30,22 +32,17 @@ mul16u:
         ld a,d
         or a
         ret z                   ; a multiplier below 256: E:HL is the product
-        push hl
+        ld d,e
+        ld e,h                  ; DE = (BC * E) >> 8
+        push hl                 ; L = its byte 0
         ld hl,0
         mul_bc_by_a
-        ld d,a                  ; D:H:L = BC * D, the product's bytes 3..1
-        ex (sp),hl
-        ld a,h                  ; A = byte 1 of BC * E
-        ex (sp),hl
-        add a,l
-        ld l,a
-        ld a,h
-        adc a,e
-        ld e,a
-        jr nc,* + 3
-        inc d
+        add hl,de               ; A:HL = BC * D + (BC * E) >> 8 (< 2^24)
+        adc a,0
+        ld d,a
+        ld e,h
         ld a,l
-        pop hl                  ; L = byte 0 of BC * E
+        pop hl
         ld h,a
         ret
 
@@ -53,7 +50,23 @@ mul16u:
 mul16s8u:
         ld a,c
         ld hl,0
-        .repeat 8               ; A:HL = DE * C with DE taken unsigned
+        cp 16
+        jr nc,@eight
+        rlca                    ; C < 16 (most attention weights): its top 4 rounds would only shift
+        rlca
+        rlca
+        rlca
+        jr @four
+@eight:
+        .repeat 4               ; A:HL = DE * C with DE taken unsigned
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,de
+        adc a,0
+        .endrepeat
+@four:
+        .repeat 4
         add hl,hl
         rla
         jr nc,* + 5
@@ -137,8 +150,7 @@ div32u_rounds:
         exx
         adc hl,hl
         jr c,@over              ; the remainder passed 16 bits: it is >= BC' for sure
-        or a                    ; (A is the round counter: OR A keeps it)
-        sbc hl,bc
+        sbc hl,bc               ; (no carry here)
         jr nc,@one
         add hl,bc               ; too small: put it back, quotient bit 0
         exx
@@ -155,18 +167,57 @@ div32u_rounds:
         ret
 
 ; div32u_q16 - DEHL = DEHL / BC (unsigned) when the quotient fits 16 bits
-; (DE < BC): 16 rounds instead of 32. Keeps BC; clobbers AF, BC', HL'.
+; (DE < BC): 16 rounds instead of 32 (8 when it fits 8 bits), and the low
+; half shifts out of HL as the quotient bits shift into it. Keeps BC;
+; clobbers AF, BC', HL'.
 div32u_q16:
+        ld a,d                  ; a quotient below 256 (DEHL >> 8 < BC): its first 8 rounds
+        or a                    ; would only shift, so move bytes and run 8
+        jr nz,@sixteen
+        ld a,h
+        sub c
+        ld a,e
+        sbc a,b
+        jr nc,@sixteen
+        ld d,e
+        ld e,h                  ; DE = DEHL >> 8, the remainder after 8 rounds
+        ld h,l
+        ld l,0                  ; the low byte still to shift in
+        ld a,8
+        jr @start
+@sixteen:
+        ld a,16
+@start:
         push bc
         push de
         exx
         pop hl                  ; HL' = the high half: the running remainder
         pop bc                  ; BC' = divisor
         exx
-        ex de,hl                ; the low half shifts in from DE; quotient bits fill HL
-        ld hl,0
-        ld a,16
-        jr div32u_rounds
+@round:
+        add hl,hl
+        exx
+        adc hl,hl
+        jr c,@over              ; the remainder passed 16 bits: it is >= BC' for sure
+        sbc hl,bc               ; (no carry here)
+        jr nc,@one
+        add hl,bc               ; too small: put it back, quotient bit 0
+        exx
+        dec a
+        jr nz,@round
+        jr @done
+@over:
+        or a
+        sbc hl,bc
+@one:
+        exx
+        inc l                   ; quotient bit 1
+        dec a
+        jr nz,@round
+@done:
+        ld d,a                  ; (A = 0) the quotient's high half
+        ld e,a
+        ret
 
 ; div32s_floor - DEHL = floor(DEHL / BC), DEHL signed, BC >= 1 (as SPEC: floor, also below zero).
 ; Keeps BC; clobbers AF, BC', HL'.
@@ -219,69 +270,45 @@ div_negative_dividend:
         ret
 
 ; isqrt24 - HL = floor(sqrt(m)) for the 32-bit m at isq_m, m < 2^24 (a 12-bit root),
-; digit by digit (no multiplies): 12 rounds of a 24-bit compare and subtract.
-; Leaves m - root^2 at isq_m. Clobbers AF, BC, DE.
-isq_m:          .res 4          ; (consumed: the remainder is left here)
-isq_root:       .res 3
-isq_bit:        .res 3
+; digit by digit (no multiplies): 12 rounds, each bringing down two bits of m
+; into the remainder and trying the next root bit, all in registers.
+; Clobbers AF, B, DE.
+isq_m:          .res 4
 
 isqrt24:
-        ld hl,0                 ; root = 0, bit = 4^11 (the largest power of four below 2^24)
-        ld (isq_root),hl
-        ld (isq_bit),hl
-        xor a
-        ld (isq_root+2),a
-        ld a,$40
-        ld (isq_bit+2),a
-@bit:
-        ld hl,(isq_root)        ; C:DE = root + bit
-        ld a,(isq_root+2)
-        ld c,a
-        ld de,(isq_bit)
-        add hl,de
-        ld a,(isq_bit+2)
-        adc a,c
-        ld c,a
-        ex de,hl
-        ld hl,(isq_m)           ; m - (root + bit): no borrow when it fits
-        or a
-        sbc hl,de
+        ld hl,0                 ; HL = the remainder, DE = 2 * the root so far
+        ld d,h
+        ld e,l
         ld a,(isq_m+2)
-        sbc a,c
-        jr c,@too_big
-        ld (isq_m),hl
-        ld (isq_m+2),a
-        ld hl,(isq_bit)         ; root = root + 2 bit
-        add hl,de
-        ex de,hl
-        ld a,(isq_bit+2)
-        adc a,c
-        ld c,a
-        jr @halve
-@too_big:
-        ld de,(isq_root)
-        ld a,(isq_root+2)
-        ld c,a
-@halve:
-        srl c                   ; root >>= 1
-        rr d
+        call @byte
+        ld a,(isq_m+1)
+        call @byte
+        ld a,(isq_m)
+        call @byte
+        srl d
         rr e
-        ld (isq_root),de
-        ld a,c
-        ld (isq_root+2),a
-        ld hl,(isq_bit)         ; bit >>= 2
-        ld a,(isq_bit+2)
-        .repeat 2
-        srl a
-        rr h
-        rr l
-        .endrepeat
-        ld (isq_bit),hl
-        ld (isq_bit+2),a
-        or h
-        or l
-        jr nz,@bit
-        ld hl,(isq_root)
+        ex de,hl
+        ret
+@byte:                          ; four rounds on the bits of A
+        ld b,4
+@round:
+        add a,a                 ; remainder = 4 * remainder + the next two bits
+        adc hl,hl
+        add a,a
+        adc hl,hl
+        sla e                   ; the root doubles: DE = 2 * root
+        rl d
+        scf                     ; the remainder >= 2 * root + 1? then the root's new bit is 1
+        sbc hl,de
+        jr c,@restore
+        inc de
+        inc de
+        djnz @round
+        ret
+@restore:
+        add hl,de
+        inc hl
+        djnz @round
         ret
 
 ; sat32to16 - HL = DEHL clamped to -32768..32767. Clobbers AF.

@@ -8,12 +8,16 @@
 ; 8 words at position 0; position j is AT_STRIDE bytes further), at_count
 ; (1..20), at_out (8 words). Output: at_out, and the LUT weights in
 ; at_lut[0..count-1] (bytes, for the attention panel).
-; The dot products are summed in 40 bits, so no input can overflow them.
+; The dot products are summed in 40 bits, so no input can overflow them: a
+; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
 ; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 34,656
-; for one position, about 14,100 more for each further one (302,363 for 20):
-; the scores' 16x16 multiplies (mul16s) summed in 40 bits, the means' 16x8
-; ones (mul16s8u) in 32, and 8 divisions of 16 rounds.
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,330
+; for one position, about 10,500 more for each further one (227,302 for 20):
+; the scores' 16x16 multiplies (mul16s), f = (sum >> 16) << 2 with two bits
+; of byte 1, the means' 16x8 ones (mul16s8u; none for the LUT weights 255, 1
+; and 0) in 32 bits, and 8 divisions of 16 rounds (8 for a mean below 256).
+; The scores live in matvec's column flags (squares.s), free while a head runs.
+; Bytes: 637 (in the player, code, the exp LUT and variables).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -26,7 +30,10 @@ at_values:      .word 0
 at_count:       .byte 0
 at_out:         .word 0
 at_lut:         .res AT_MAX_POSITIONS
-at_scores:      .res 4 * AT_MAX_POSITIONS
+; The scores share matvec's column flags (squares.s): attention runs between
+; matrix products, and no matvec_again follows it (proj starts afresh).
+at_scores       = mv_flag_list
+        .assert mv_sq_lo - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit beside matvec's column flags"
 at_sum40:       .res 5
 at_max:         .res 4
 at_lut_sum:     .word 0
@@ -45,7 +52,7 @@ attend_head:
         push bc
         exx
         ld hl,0                 ; D'E':H'L' = the low 32 bits of the dot product,
-        ld d,h                  ; at_sum40+4 its fifth byte
+        ld d,h                  ; at_sum40+4 counts its wraps past 32 bits
         ld e,l
         exx
         xor a
@@ -67,10 +74,6 @@ attend_head:
         inc hl
         push hl
         call mul16s             ; DEHL = q[d] * k[j][d]
-        ld a,d
-        rla
-        sbc a,a
-        ld c,a                  ; C = its fifth byte
         push de                 ; the sum += DEHL
         push hl
         exx
@@ -81,9 +84,8 @@ attend_head:
         adc hl,bc
         ex de,hl
         exx
-        ld a,(at_sum40+4)
-        adc a,c
-        ld (at_sum40+4),a
+        jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
+@added:
         pop de
         pop hl
         pop bc
@@ -91,13 +93,28 @@ attend_head:
         exx
         ld (at_sum40),hl
         ld (at_sum40+2),de
+        ld a,d                  ; the fifth byte: the 32 bits' sign extension + the wraps
         exx
+        rla
+        sbc a,a
+        ld hl,at_sum40+4
+        add a,(hl)
+        ld (hl),a
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
-        ; f = sum40 >> 14: bytes 1..4 (sum >> 8), then >> 6
-        ld hl,(at_sum40+1)
-        ld de,(at_sum40+3)
-        ld a,AT_SCORE_SHIFT - 8
-        call sra32
+        .assert AT_SCORE_SHIFT == 14, "f is (sum >> 16) << 2 here"
+        ld a,(at_sum40+4)
+        ld e,a
+        rla
+        sbc a,a
+        ld d,a
+        ld hl,(at_sum40+2)      ; D:E:H:L = sum >> 16
+        ld a,(at_sum40+1)
+        .repeat 2
+        add a,a                 ; f = sum >> 14: (sum >> 16) << 2 and byte 1's top two bits
+        adc hl,hl
+        rl e
+        rl d
+        .endrepeat
         ld (ix+0),l
         ld (ix+1),h
         ld (ix+2),e
@@ -109,7 +126,8 @@ attend_head:
         add hl,de
         ld (at_row),hl
         pop bc
-        djnz @score
+        dec b
+        jp nz,@score
 
         ; ----- max f -----
         ld hl,(at_scores)
@@ -208,9 +226,17 @@ attend_head:
         inc hl
         ld d,(hl)               ; DE = v[j][d]
         push hl
-        ld c,(ix+0)             ; C = lut[j]
+        ld a,(ix+0)             ; A = lut[j]: 255, 1 and 0 (the most frequent) need no multiply
         inc ix
+        inc a
+        jr z,@weight_255
+        dec a
+        jr z,@next              ; 0: nothing to add
+        ld c,a
+        dec a
+        jr z,@weight_1
         call mul16s8u
+@add:
         push de                 ; the sum += DEHL, in the other register set
         push hl
         exx
@@ -221,6 +247,7 @@ attend_head:
         adc hl,bc
         ex de,hl
         exx
+@next:
         pop hl
         ld de,AT_STRIDE - 1
         add hl,de
@@ -251,6 +278,43 @@ attend_head:
         jr nz,@dimension
         pop iy
         ret
+
+@wrap:                          ; +1 past 2^31 - 1 (a positive product), -1 below -2^31
+        ld hl,at_sum40+4
+        bit 7,d
+        jr nz,@wrap_down
+        inc (hl)
+        jp @added
+@wrap_down:
+        dec (hl)
+        jp @added
+@weight_255:                    ; DEHL = 256 v - v
+        ld a,d
+        rla
+        sbc a,a
+        ld c,a                  ; C = v's sign byte
+        xor a
+        sub e
+        ld l,a
+        ld a,e
+        sbc a,d
+        ld h,a
+        ld a,d
+        sbc a,c
+        ld e,a
+        ld a,c
+        sbc a,c
+        ld d,a
+        jr @add
+@weight_1:                      ; DEHL = v
+        ld l,e
+        ld h,d
+        ld a,d
+        rla
+        sbc a,a
+        ld e,a
+        ld d,a
+        jr @add
 
 at_dst:         .word 0
 

@@ -14,10 +14,12 @@
 ; Clobbers everything.
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
-; T-states: forward_step 4,259,459 and forward_prefill 2,181,600 at position 0
+; T-states: forward_step 3,919,993 and forward_prefill 1,988,547 at position 0
 ; (python benchmarks/z80_kernels.py), each further position adds attention
-; (~120,000 a step, ~60,000 a prefill); the turn of "hello" as the player runs
-; it averages 3,249,897 a position (python benchmarks/z80_token.py).
+; (~65,000 a step, ~42,000 a prefill); the turn of "hello" as the player runs
+; it averages 2,973,335 a position (python benchmarks/z80_token.py).
+; Bytes: 6,332 (in the player: code, the activations, att_weights and the
+; 5,120-byte KV cache).
 
 FW_DIM          = 32
 FW_HEADS        = 4
@@ -39,6 +41,7 @@ FD_FC2          = 23
 FD_KEYS         = 28            ; word: this layer's key cache
 FD_VALUES       = 30            ; word: this layer's value cache
 FD_SIZE         = 32
+FW_BIASED       = $80           ; fw_dense: the entry has a bias word
 
 ; The logits live in the Spectrum's printer buffer ($5B00-$5BFF, free while
 ; nothing is printed on a printer), to leave their bytes to the word list.
@@ -126,7 +129,6 @@ fw_embed:
         ld (em_pos),a
         ld hl,fw_h
         ld (em_out),hl
-        call embed
         jp embed
 
 ; fw_layer_step - one layer; HL = its descriptor.
@@ -222,22 +224,11 @@ fw_attend:
         cp FW_HEADS
         jr nz,@head
 
-        ld ix,(fw_layer)        ; h = sat16(h + proj att)
-        ld l,(ix+FD_PROJ)
-        ld h,(ix+FD_PROJ+1)
-        ld (mv_w),hl
-        ld a,(ix+FD_PROJ+2)
-        ld (mv_shift),a
+        ld a,FD_PROJ            ; h = sat16(h + proj att)
         ld hl,fw_att
-        ld (mv_x),hl
-        ld hl,0
-        ld (mv_bias),hl
-        ld a,FW_DIM
-        ld (mv_rows),a
-        ld (mv_cols),a
-        ld hl,fw_tmp
-        ld (mv_out),hl
-        call matvec
+        ld de,fw_tmp
+        ld bc,FW_DIM * 256 + FW_DIM
+        call fw_dense
         call fw_residual
 
         ld ix,(fw_layer)        ; yn = rmsnorm(h, n2)
@@ -245,48 +236,52 @@ fw_attend:
         ld h,(ix+FD_N2+1)
         ld a,(ix+FD_N2+2)
         call fw_norm
-        ld ix,(fw_layer)        ; z = relu(fc1 yn + b1)
-        ld l,(ix+FD_FC1)
-        ld h,(ix+FD_FC1+1)
-        ld (mv_w),hl
-        ld l,(ix+FD_FC1+2)
-        ld h,(ix+FD_FC1+3)
-        ld (mv_bias),hl
-        ld a,(ix+FD_FC1+4)
-        ld (mv_shift),a
+        ld a,FD_FC1 + FW_BIASED ; z = relu(fc1 yn + b1)
         ld hl,fw_xn
-        ld (mv_x),hl
-        ld a,FW_FFN
-        ld (mv_rows),a
-        ld a,FW_DIM
-        ld (mv_cols),a
-        ld hl,fw_ffn
-        ld (mv_out),hl
-        call matvec
+        ld de,fw_ffn
+        ld bc,FW_DIM * 256 + FW_FFN
+        call fw_dense
         ld hl,fw_ffn
         ld (va_a),hl
         ld a,FW_FFN
         ld (va_n),a
         call vec_relu
-        ld ix,(fw_layer)        ; h = sat16(h + fc2 z + b2)
-        ld l,(ix+FD_FC2)
-        ld h,(ix+FD_FC2+1)
-        ld (mv_w),hl
-        ld l,(ix+FD_FC2+2)
-        ld h,(ix+FD_FC2+3)
-        ld (mv_bias),hl
-        ld a,(ix+FD_FC2+4)
-        ld (mv_shift),a
+        ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
-        ld (mv_x),hl
-        ld a,FW_DIM
-        ld (mv_rows),a
-        ld a,FW_FFN
-        ld (mv_cols),a
-        ld hl,fw_tmp
-        ld (mv_out),hl
-        call matvec
+        ld de,fw_tmp
+        ld bc,FW_FFN * 256 + FW_DIM
+        call fw_dense
         jp fw_residual
+
+; fw_dense - matvec of the layer's matrix at descriptor offset A (+ FW_BIASED:
+; a bias word follows the matrix, as fc1 and fc2 have; then the shift + 1) on
+; the vector at HL into DE, C rows x B columns.
+fw_dense:
+        ld (mv_x),hl
+        ld (mv_out),de
+        ld (mv_rows),bc
+        .assert mv_cols == mv_rows + 1, "fw_dense stores the rows and columns as one word"
+        ld ix,(fw_layer)
+        ld c,a
+        and FW_BIASED - 1
+        ld e,a
+        ld d,0
+        add ix,de
+        ld l,(ix+0)
+        ld h,(ix+1)
+        ld (mv_w),hl
+        ld hl,0
+        bit 7,c
+        jr z,@bias_set
+        ld l,(ix+2)
+        ld h,(ix+3)
+        inc ix
+        inc ix
+@bias_set:
+        ld (mv_bias),hl
+        ld a,(ix+2)
+        ld (mv_shift),a
+        jp matvec
 
 ; fw_norm - xn = rmsnorm(h) with the gains at HL and their shift in A.
 fw_norm:

@@ -30,18 +30,23 @@
 ; the missing -256 w for that column.
 ;
 ; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
-;   32x32: 184,197   64x32 + bias: 362,698   32x64: 345,919   128x32 (logits): 694,341
+;   32x32: 180,056   64x32 + bias: 353,277   32x64: 341,042   128x32 (logits): 679,736
 ; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
-; every two; a carry into a sum's top byte costs 1 less), 642 a row
-; (+24 a bit of shift above 9, ~90 for a bias) and ~380 a column in the
-; call's preparation, which matvec_again skips; a row with an x <= -32640
-; takes a few hundred more.
+; every two; a carry into a sum's top byte costs 1 less), 533 a row at
+; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
+; 7; below that the row's end shifts left instead, 29 a bit: 531 at shift
+; 6, 705 at shift 0; 8 or more bits of right shift move a whole byte first:
+; 561 at shift 16), 104 more for a bias and ~360 a column in the call's
+; preparation, which matvec_again skips; a row with an x <= -32640 takes a
+; few hundred more.
+; Bytes: 2,378 (in the player; the 32 slot pairs take 1,632).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
 MV_D_H1         = 17
 MV_D_H2         = 20
+MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 
 mv_w:           .word 0
@@ -71,21 +76,28 @@ mv_start:
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
 mv_row:
-        ld hl,(mv_k_ptr)        ; C:DE = K, the row's sum of w^2
+        exx                     ; in the other set: B:DE = K, the row's sum of w^2
+        ld hl,(mv_k_ptr)
         ld e,(hl)
         inc hl
         ld d,(hl)
         inc hl
-        ld c,(hl)
+        ld b,(hl)
         inc hl
         ld (mv_k_ptr),hl
-        ld hl,(mv_nc_h)         ; the h sum starts at -Ch - K
+        ld hl,(mv_nc_h)         ; the h sum starts at -Ch - K, in C:HL there
         ld a,(mv_nc_h+2)
         or a
         sbc hl,de
-        sbc a,c
-        ld (mv_t),hl
-        ld (mv_t+2),a
+        sbc a,b
+        ld c,a
+        .byte $DD,$6B           ; ld ixl,e: K to this set through IXL, IYL and A
+        .byte $FD,$6A           ; ld iyl,d  (SP is on the weights: no push)
+        ld a,b
+        exx
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $FD,$55           ; ld d,iyl
+        ld c,a                  ; C:DE = K
         ld hl,(mv_nc_l)         ; the l sum at -Cl - K + 2b
         ld a,(mv_nc_l+2)
         or a
@@ -95,17 +107,10 @@ mv_bias_jump:
         jp mv_no_bias           ; patched: mv_add_bias when there is a bias
 mv_add_bias:
         ld c,a
-        ld de,(mv_bias_ptr)
-        ex de,hl
-        ld a,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-        ld (mv_bias_ptr),hl
-        ex de,hl
-        ld e,a
-        ld d,b                  ; DE = b
-        ld a,b
+        ld sp,(mv_bias_ptr)     ; (SP is free: it walks the weights from mv_no_bias on)
+        pop de                  ; DE = b
+        ld (mv_bias_ptr),sp
+        ld a,d
         rla
         sbc a,a
         ld b,a                  ; B = its sign extension
@@ -115,12 +120,10 @@ mv_add_bias:
         add hl,de
         adc a,b
 mv_no_bias:
-        exx
-        ld hl,(mv_t)            ; C':HL' = the h sum (B' is not used)
-        ld bc,(mv_t+2)
-        exx
-        ld sp,(mv_row_sp)       ; SP to the row's weights (an odd count preloads B)
-        pop bc
+        ld sp,(mv_row_sp)       ; SP to the row's weights
+mv_preload:
+        nop                     ; patched for an odd count: dec sp, pop bc (B = the first weight)
+        nop
 mv_jump:
         jp mv_slots             ; patched: the first used slot
 
@@ -151,26 +154,41 @@ mv_slots:
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
 
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
+        ld (mv_row_sp),sp       ; the next row's weights
         ld b,l                  ; B = bits 0-7, for shifts below 8
-        ld l,h
-        ld h,a
+        ld c,h                  ; A:H = (A:HL >> 8) to the other set through A and IXL
+        .byte $DD,$69           ; ld ixl,c (with the prefix, an H or L operand would be IXH or IXL)
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (A:HL >> 8)
-        ld (mv_t),hl
-        exx
-        ld de,(mv_t)
         add hl,de
         adc a,c
         ld e,a                  ; E:H:L = V = (2 sum w x + 2b) >> 8
 mv_flag_check:
-        ld a,0                  ; patched: the flagged columns' count
-        or a
-        jr z,mv_shift_jump
+        jp mv_shift_jump        ; patched: mv_flagged when a column is flagged, else the shift's target
+mv_flagged:
+        ld a,(mv_flag_count)
         ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
         call mv_fixup
 mv_shift_jump:
-        jp mv_saturate          ; patched: into the chain below for shift + 1 - 8 bits, or mv_low_shift
-        .repeat 23
+        jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
+; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
+mv_right_bytes:
+        ld d,0                  ; patched: the whole bytes to move (1..2)
+@move:
+        ld l,h
+        ld h,e
+        ld a,e
+        rla
+        sbc a,a
+        ld e,a
+        dec d
+        jr nz,@move
+mv_chain_jump:
+        jp mv_saturate          ; patched: into the chain below
+        .repeat MV_CHAIN_BITS
         sra e
         rr h
         rr l
@@ -187,30 +205,24 @@ mv_clip:
         jr z,mv_store
         ld hl,$8000
         jr mv_store
-mv_low_shift:                   ; shift + 1 < 8: (E:H:L and the low byte) >> (shift + 1)
-        ld a,(mv_bit_shift)
-        add a,8
-        ld d,a
-        exx
-        ld a,b
-        exx
-        ld c,a
-@low_bit:
-        sra e
-        rr h
-        rr l
-        rr c
-        dec d
-        jr nz,@low_bit
-        ld a,l                  ; E:H:L:C fits in 16 bits when E and H are L's sign extension
+; shift + 1 < 8: (E:H:L:low byte) >> (shift + 1) is H:L:low byte << (7 - shift),
+; which fits in 16 bits when V does and no shift step overflows.
+mv_low_shift:
+        ld a,h
         rla
         sbc a,a
-        cp h
-        jr nz,mv_clip
         cp e
         jr nz,mv_clip
-        ld h,l
-        ld l,c
+        exx
+        ld a,b                  ; the low byte (in the other register set)
+        exx
+mv_left_jump:
+        jp mv_store             ; patched: into the chain below
+        .repeat MV_CHAIN_BITS
+        add a,a
+        adc hl,hl
+        jp pe,mv_clip           ; the sign changed: out of range (E still has V's sign)
+        .endrepeat
 mv_store:
         ex de,hl
         ld hl,(mv_out_ptr)
@@ -219,10 +231,6 @@ mv_store:
         ld (hl),d
         inc hl
         ld (mv_out_ptr),hl
-        ld hl,(mv_row_sp)       ; the next row's weights
-        ld de,(mv_stride)
-        add hl,de
-        ld (mv_row_sp),hl
         ld hl,mv_row_count
         dec (hl)
         jp nz,mv_row
@@ -240,9 +248,10 @@ mv_fixup:
         ld b,a
         ld a,e
         ld (mv_v+2),a
-        ld hl,(mv_row_sp)       ; the row's weights
-        ld de,(mv_sp_to_row)
-        add hl,de
+        ld hl,(mv_row_sp)       ; the row's weights: the next row's - cols
+        ld de,(mv_stride)
+        or a
+        sbc hl,de
         ld (mv_row_ptr),hl
         ld hl,mv_flag_list
 @column:
@@ -275,6 +284,19 @@ mv_fixup:
         ld e,a
         ret
 
+; mv_chain_entry - HL = DE - A * MV_CHAIN_STEP: the entry A steps before the end of a chain. Clobbers AF, B.
+mv_chain_entry:
+        ld b,a
+        add a,a
+        add a,b
+        add a,a                 ; 6 bytes a step
+        ld l,a
+        ld h,0
+        ex de,hl
+        or a
+        sbc hl,de
+        ret
+
 ; mv_prepare - the row pointers and the shift; then (unless matvec_again)
 ; every used slot's displacements, the sums -Cl and -Ch and the flagged
 ; columns. Clobbers everything but IY (saved by matvec).
@@ -286,7 +308,7 @@ mv_prepare:
         ld a,(mv_rows)
         ld (mv_row_count),a
         ld hl,(mv_w)
-        ld (mv_row_ptr),hl
+        ld (mv_row_sp),hl
         ld e,a                  ; the K rows: 3 * rows bytes before the weights
         ld d,0
         or a
@@ -295,19 +317,28 @@ mv_prepare:
         sbc hl,de
         ld (mv_k_ptr),hl
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
-        sub 7
-        ld (mv_bit_shift),a
+        sub MV_CHAIN_BITS
+        jr nc,@shift_right
+        neg                     ; left by 7 - shift
+        ld de,mv_store
+        call mv_chain_entry
+        ld (mv_left_jump+1),hl
         ld hl,mv_low_shift
-        jr c,@shift_set
-        ld b,a                  ; into the chain: 6 bytes a bit before mv_saturate
-        add a,a
-        add a,b
-        add a,a
-        ld e,a
-        ld d,0
-        ld hl,mv_saturate
-        or a
-        sbc hl,de
+        jr @shift_set
+@shift_right:
+        ld c,a
+        and MV_CHAIN_BITS
+        ld de,mv_saturate
+        call mv_chain_entry
+        ld (mv_chain_jump+1),hl
+        ld a,c
+        rrca
+        rrca
+        rrca
+        and 3                   ; the whole bytes
+        jr z,@shift_set         ; none: straight into the chain
+        ld (mv_right_bytes+1),a
+        ld hl,mv_right_bytes
 @shift_set:
         ld (mv_shift_jump+1),hl
         ld hl,(mv_bias)
@@ -322,19 +353,15 @@ mv_prepare:
         ld l,a
         ld h,0
         ld (mv_stride),hl
-        and 1                   ; even: SP starts 2 before the row (the first slot pops);
-        sub 2                   ; odd: 1 before, and the row's preload pop fills B
-        ld e,a
-        ld d,$FF
-        ld hl,(mv_w)
-        add hl,de
-        ld (mv_row_sp),hl
-        xor a
-        sub e
-        ld (mv_sp_to_row),a     ; (its high byte stays 0)
+        and 1                   ; even: the first slot pops; odd: the row's preload
+        ld hl,0                 ; fills B from one byte before the row (nop, nop)
+        jr z,@preload_set
+        ld hl,$C13B             ; dec sp, pop bc
+@preload_set:
+        ld (mv_preload),hl
         ld a,(mv_same_x)
         or a
-        ret nz
+        jp nz,@flag_jump
         ld a,(mv_cols)          ; the first slot: MV_MAX_COLS - cols
         neg
         add a,MV_MAX_COLS
@@ -360,9 +387,10 @@ mv_prepare:
 @slot_ready:
         push hl
         pop ix                  ; IX: the slot being patched
-        ld a,c
-        and 1
-        ld c,a                  ; C = that slot is odd
+        bit 0,c
+        ld c,$AA                ; C: the slots' parities (1: odd), one a bit, rotated out a column at a time
+        jr z,* + 4
+        ld c,$55
         xor a
         ld (mv_flag_count),a
         exx
@@ -397,17 +425,12 @@ mv_prepare:
 @low_negative:
         inc d
 @pieces:
+        ld h,MV_SQ_PAGE         ; the page holds S(n) at n + 127 = (n - 1) xor $80
         ld a,e
         dec a
         ld (ix+MV_D_L1),a
         ld (ix+MV_D_L2),a
-        ld a,d
-        dec a
-        ld (ix+MV_D_H1),a
-        ld (ix+MV_D_H2),a
-        ld h,MV_SQ_PAGE         ; Cl += S(l): the page holds S(n) at n + 127
-        ld a,e
-        add a,127
+        xor $80                 ; Cl += S(l)
         ld l,a
         ld a,(hl)
         exx
@@ -423,10 +446,13 @@ mv_prepare:
         jr nc,* + 3
         inc b
         exx
-        dec h                   ; Ch += S(h)
+        dec h
         dec h
         ld a,d
-        add a,127
+        dec a
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+        xor $80                 ; Ch += S(h)
         ld l,a
         ld a,(hl)
         exx
@@ -443,17 +469,12 @@ mv_prepare:
         inc c
         exx
         ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
-        bit 0,c
-        jr z,* + 3
+        rrc c
+        jr nc,* + 3
         inc de
         add ix,de
-        ld a,c
-        xor 1
-        ld c,a
         djnz @column
         ld sp,(mv_saved_sp)
-        ld a,(mv_flag_count)
-        ld (mv_flag_check+1),a
         exx
         xor a                   ; -Cl, -Ch
         sub l
@@ -476,4 +497,12 @@ mv_prepare:
         ld (mv_nc_h),de
         ld (mv_nc_h+2),a
         exx
+@flag_jump:                     ; (matvec_again: the columns, and their flags, stand)
+        ld hl,(mv_shift_jump+1)
+        ld a,(mv_flag_count)
+        or a
+        jr z,@flag_set
+        ld hl,mv_flagged
+@flag_set:
+        ld (mv_flag_check+1),hl
         ret

@@ -5,30 +5,37 @@
 ;
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
-; Clobbers AF, BC, DE, HL, BC', HL' (arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 98,740 on average for 32 random
-; words, 74,162 for words below 1024 (the residual's usual size: x >> 4 squares
-; through matvec's squares table, and multiplies by values below 256 take 8 rounds).
+; Clobbers AF, BC, DE, HL and BC', DE', HL' (the sum of squares, arith.s routines).
+; T-states (python benchmarks/z80_kernels.py): 90,133 on average for 32 random
+; words, 65,672 for words below 1024 (the residual's usual size: x >> 4 squares
+; through matvec's squares table, and multiplies by values below 256 take 8
+; rounds), 42,736 for those when every gain is 2^shift (a fixed-gain soul's
+; norms: out = y, checked once a call, with no gain product, shift or saturation).
+; Bytes: 335 (in the player, code and variables).
 
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
+RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
+RN_UNIT_GAIN_SHIFTS = 7         ; shifts 0..6 have a gain 2^shift that is a signed byte
 
 rn_x:           .word 0
 rn_gain:        .word 0
 rn_shift:       .byte 0
 rn_out:         .word 0
-rn_sum:         .res 4
 rn_inv:         .word 0
 rn_src:         .word 0
 rn_gsrc:        .word 0
 rn_dst:         .word 0
 rn_ysign:       .byte 0
+rn_left:        .byte 0         ; elements left (the fixed-gain loop)
 
 rmsnorm:
-        ld hl,0
-        ld (rn_sum),hl
-        ld (rn_sum+2),hl
+        exx
+        ld hl,0                 ; D'E':H'L' = the sum of squares (mul16s keeps that set)
+        ld d,h
+        ld e,l
+        exx
         ld hl,(rn_x)
         ld b,RN_DIM
 @square:
@@ -52,31 +59,37 @@ rmsnorm:
 @table:
         ld hl,mv_sq_lo + 255
         add hl,de
-        ld e,(hl)
+        ld c,(hl)
         inc h
         inc h
-        ld d,(hl)
-        ex de,hl
-        ld de,0                 ; DEHL = xs*xs
-        jr @sum
+        ld b,(hl)               ; BC = xs*xs
+        push bc
+        exx
+        pop bc
+        add hl,bc
+        jr nc,@added
+        inc de
+        jr @added
 @multiply:
         ld b,d
         ld c,e
         call mul16s             ; DEHL = xs*xs
-@sum:
-        ld bc,(rn_sum)
+        push de
+        push hl
+        exx
+        pop bc
         add hl,bc
-        ld (rn_sum),hl
-        ld bc,(rn_sum+2)
+        pop bc
         ex de,hl
         adc hl,bc
-        ld (rn_sum+2),hl
+        ex de,hl
+@added:
+        exx
         pop hl
         pop bc
         djnz @square
 
-        ld hl,(rn_sum)          ; m = max(1, sum >> 5)
-        ld de,(rn_sum+2)
+        exx                     ; m = max(1, sum >> 5)
         ld a,RN_MEAN_SHIFT
         call sra32
         ld a,h
@@ -91,12 +104,16 @@ rmsnorm:
         call isqrt24            ; m <= 2^22, so the root fits
         ld b,h
         ld c,l
-        ld de,$0008             ; DEHL = 2^19 (spec.RMS_INV_NUMERATOR)
-        ld hl,$0000
-        call div32u
-        ld a,d
-        or e
-        jr nz,@clamp
+        ld a,h
+        or a
+        jr nz,@divide
+        ld a,l
+        cp RN_INV_NUMERATOR_HIGH + 1
+        jr c,@clamp             ; 2^19 / a root of 8 or less needs 17 bits: clamped
+@divide:
+        ld de,RN_INV_NUMERATOR_HIGH
+        ld hl,$0000             ; DEHL = 2^19 (spec.RMS_INV_NUMERATOR)
+        call div32u_q16         ; the quotient fits 16 bits: DE < the root
         bit 7,h
         jr z,@inv_ok
 @clamp:
@@ -104,6 +121,61 @@ rmsnorm:
 @inv_ok:
         ld (rn_inv),hl
 
+        ld a,(rn_shift)         ; every gain 2^shift (fixed gains)? then out = y
+        cp RN_UNIT_GAIN_SHIFTS
+        jr nc,@general          ; (2^7 and above do not fit a signed byte)
+        ld b,a
+        inc b
+        xor a
+        scf
+@power:
+        rla
+        djnz @power
+        ld c,a                  ; C = 2^shift
+        ld hl,(rn_gain)
+        ld b,RN_DIM
+@check:
+        ld a,(hl)
+        cp c
+        jr nz,@general
+        inc hl
+        djnz @check
+        exx
+        ld hl,(rn_x)            ; HL' = x, DE' = out (mul16s keeps the other set)
+        ld de,(rn_out)
+        exx
+        ld a,RN_DIM
+        ld (rn_left),a
+@unit:
+        exx
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        push bc
+        exx
+        pop de
+        ld bc,(rn_inv)
+        call mul16s             ; DEHL = x * inv
+        add hl,hl
+        rl e
+        rl d                    ; DE = y = (x * inv) >> 15, always within int16
+        push de
+        exx
+        pop bc
+        ld a,c
+        ld (de),a
+        inc de
+        ld a,b
+        ld (de),a
+        inc de
+        exx
+        ld hl,rn_left
+        dec (hl)
+        jr nz,@unit
+        ret
+
+@general:
         ld hl,(rn_x)
         ld (rn_src),hl
         ld hl,(rn_gain)

@@ -20,7 +20,7 @@
 ;
 ; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
 ; tokenizer and a word list of BUDGET 1,365 characters (335 words, 916 bytes:
-; the shipped list; the Spectrum player has 3 bytes to spare beside it):
+; the shipped list; the Spectrum player has 58 bytes to spare beside it):
 ;   "hello"                 600,645   (without a word list: 42,710)
 ;   "i'm so nagry"          698,422   (93,352): it reads "i'm so angry"
 ;   a full line of 64 characters, "hi how are you doing today? i'm so nagry

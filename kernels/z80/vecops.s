@@ -9,8 +9,10 @@
 ;              em_pe_shift. Clobbers AF, BC, DE, HL.
 ; argmax       A = the id in 3..127 of the largest of 128 logits at am_logits (words),
 ;              the lowest id on a tie (spec.FIRST_CHOOSABLE). Clobbers AF, BC, DE, HL.
-; T-states (kernel bench, random values): vec_add_sat 32 words 7,213;
-; vec_relu 32 words 2,136; argmax 22,905; embed 22,537.
+; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
+; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
+; (a logit's high byte decides unless it ties the best's); embed 22,537.
+; Bytes: 266 (in the player, code and variables).
 
 VEC_DIM         = 32
 VOCAB           = 128
@@ -26,31 +28,32 @@ vec_add_sat:
         ld a,(va_n)
         ld b,a
 @element:
-        push bc
-        ld a,(de)
+        ld a,(de)               ; the low bytes
+        add a,(hl)
         ld c,a
         inc de
-        ld a,(de)
-        ld b,a                  ; BC = b[i]
-        inc de
-        push de
-        ld e,(hl)
         inc hl
-        ld d,(hl)
-        push hl
-        ex de,hl
-        call add_sat16
-        ex de,hl
-        pop hl
-        ld (hl),d
+        ld a,(de)               ; the high bytes: P/V on a signed overflow
+        adc a,(hl)
+        jp pe,@saturate
+@store:
+        ld (hl),a
         dec hl
-        ld (hl),e
+        ld (hl),c
         inc hl
         inc hl
-        pop de
-        pop bc
+        inc de
         djnz @element
         ret
+@saturate:                      ; towards the addends' sign (b's)
+        ld a,(de)
+        rla
+        ld a,$7F
+        ld c,$FF
+        jr nc,@store
+        inc a                   ; $8000
+        inc c
+        jr @store
 
 ; add_sat16 - HL = sat16(HL + BC). Clobbers AF.
 add_sat16:
@@ -174,39 +177,36 @@ argmax:
         ld e,(hl)
         inc hl
         ld a,(hl)
-        inc hl
         xor $80
         ld d,a                  ; DE = best value, sign bit flipped (unsigned order)
-        ld b,c                  ; B = best id
+        ld b,c                  ; B = best id; HL at the candidate's high byte
 @next:
+        inc hl                  ; the next candidate's low byte
         inc c
         ld a,c
         cp VOCAB
         jr z,@done
-        push hl
-        ld a,(hl)
         inc hl
-        ld h,(hl)
-        ld l,a
-        ld a,h
+        ld a,(hl)               ; its high byte, flipped, against the best's (mostly lower)
         xor $80
-        ld h,a                  ; HL = candidate, flipped
-        push hl
-        ex de,hl                ; HL = best, DE = candidate
-        or a
-        sbc hl,de               ; borrow when the candidate is larger
-        jr c,@better
-        add hl,de
-        ex de,hl                ; DE = best, unchanged
-        pop hl
-        jr @advance
-@better:
-        pop de                  ; the candidate is the new best
+        cp d
+        jr c,@next
+        jr nz,@better
+        dec hl
+        ld a,(hl)               ; the same high byte: the low bytes decide (a tie keeps the lower id)
+        inc hl
+        cp e
+        jr c,@next
+        jr z,@next
+        ld e,a
         ld b,c
-@advance:
-        pop hl
+        jr @next
+@better:
+        ld d,a
+        dec hl
+        ld e,(hl)
         inc hl
-        inc hl
+        ld b,c
         jr @next
 @done:
         ld a,b

@@ -38,7 +38,7 @@ STEP_SOURCES = {
     },
     "zx": {
         "q.k": ("attend_head@dot", "mul16s"),
-        ">> 14": ("attend_head@summed", "sra32"),
+        ">> 14": ("attend_head@summed", "sum >> 14"),
         "max": ("attend_head@max", "sign of"),
         "index": ("attend_head@weight", "difference"),
         "weight": ("attend_head@near", "exp_lut"),
