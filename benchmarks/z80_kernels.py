@@ -44,6 +44,15 @@ def main() -> None:
         costs.append(bench.call("rmsnorm"))
         assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 6))
     print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (32 words below 1024, every gain 2^6 = fixed gains)")
+    narrowed_rng, costs = np.random.default_rng(2027), []  # narrowed (narrowing.py): gains 2^6, shift 8
+    for _ in range(20):
+        x, gain = narrowed_rng.integers(-1024, 1024, 32), np.full(32, 64)
+        bench.write_words(0xA000, x)
+        bench.poke(0xA100, bytes(gain.astype(np.uint8)))
+        bench.poke(bench.sym("rn_shift"), [8])
+        costs.append(bench.call("rmsnorm"))
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 8))
+    print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (the same, shift 8: a narrowed soul's norms)")
     for count in (1, 20):
         costs = []
         for _ in range(10):

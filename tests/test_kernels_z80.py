@@ -197,6 +197,28 @@ def test_rmsnorm_fixed_gains_take_the_short_path_and_match_intmath(bench):
 
 
 
+def test_rmsnorm_power_of_two_gains_below_one_shift_without_a_product(bench):
+    """Gains all 2^a with a < shift (a narrowed soul's norms: 64 with shift 8) are a right
+    shift of y by shift - a, floored like intmath; one gain off takes the general path."""
+    rng = np.random.default_rng(12)
+    for a in range(7):
+        for shift in range(a, 16):
+            x = rng.integers(-32768, 32768, 32) if shift % 2 else rng.integers(-1000, 1000, 32)
+            gain = np.full(32, 1 << a)
+            words(bench, "rn_x", 0xA000, x)
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            bench.poke_word(bench.sym("rn_gain"), 0xA100)
+            bench.poke(bench.sym("rn_shift"), [shift])
+            bench.poke_word(bench.sym("rn_out"), 0xA200)
+            shifted = bench.call("rmsnorm")
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), (a, shift)
+            gain[5] += 1
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            general = bench.call("rmsnorm")
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), (a, shift)
+            assert shifted < general - 32 * 300, (a, shift)
+
+
 def test_rmsnorm_roots_either_side_of_the_clamp(bench):
     """x = +-16r gives a root r: up to 8, 2^19 / r needs 17 bits (inv clamps to 32767); above, 16 rounds."""
     rng = np.random.default_rng(12)

@@ -14,9 +14,9 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, forward_turn
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 3_000_000     # T-states a position over the turn of "hello": 2,973,335 measured (docs/spectrum.md), 0.9% margin
-EXACT_FIXED_SOUL = [("forward_prefill", 2_080_521), ("forward_prefill", 2_122_301), ("forward_prefill", 2_161_028),
-                    ("forward_step", 4_351_620), ("forward_step", 4_416_124)]
+SHIPPED_MEAN_BUDGET = 3_000_000     # T-states a position over the turn of "hello": 2,971,791 measured (docs/spectrum.md), 0.9% margin
+EXACT_FIXED_SOUL = [("forward_prefill", 2_080_367), ("forward_prefill", 2_122_147), ("forward_prefill", 2_160_874),
+                    ("forward_step", 4_351_473), ("forward_step", 4_415_977)]
 
 
 def bench_for(soul) -> Z80Bench:

@@ -6,18 +6,19 @@
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
 ; Clobbers AF, BC, DE, HL and BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 90,133 on average for 32 random
-; words, 65,672 for words below 1024 (the residual's usual size: x >> 4 squares
+; T-states (python benchmarks/z80_kernels.py): 90,061 on average for 32 random
+; words, 65,597 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
-; rounds), 42,736 for those when every gain is 2^shift (a fixed-gain soul's
-; norms: out = y, checked once a call, with no gain product, shift or saturation).
-; Bytes: 335 (in the player, code and variables).
+; rounds), 43,725 for those when every gain is 2^shift (a fixed-gain soul's
+; norms: out = y, checked once a call, with no gain product, shift or
+; saturation) and 45,389 when every gain is 2^(shift - 2) (a narrowed soul's,
+; soulterm/soul/narrowing.py: out = y >> 2).
+; Bytes: 360 (in the player, code and variables).
 
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
 RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
-RN_UNIT_GAIN_SHIFTS = 7         ; shifts 0..6 have a gain 2^shift that is a signed byte
 
 rn_x:           .word 0
 rn_gain:        .word 0
@@ -29,6 +30,7 @@ rn_gsrc:        .word 0
 rn_dst:         .word 0
 rn_ysign:       .byte 0
 rn_left:        .byte 0         ; elements left (the fixed-gain loop)
+rn_unit_shift:  .byte 0         ; shift - a for gains of 2^a (the fixed-gain loop)
 
 rmsnorm:
         exx
@@ -121,18 +123,23 @@ rmsnorm:
 @inv_ok:
         ld (rn_inv),hl
 
-        ld a,(rn_shift)         ; every gain 2^shift (fixed gains)? then out = y
-        cp RN_UNIT_GAIN_SHIFTS
-        jr nc,@general          ; (2^7 and above do not fit a signed byte)
-        ld b,a
+        ld hl,(rn_gain)         ; every gain one 2^a with a <= shift (fixed gains, narrowed
+        ld a,(hl)               ; or not)? then out = y >> (shift - a), no gain product
+        ld c,a                  ; C = the first gain
+        or a                    ; (and carry clear for the rotations)
+        jp m,@general
+        jr z,@general
+        ld b,$FF                ; B = a, the place of its lowest set bit
+@lowest_bit:
         inc b
-        xor a
-        scf
-@power:
-        rla
-        djnz @power
-        ld c,a                  ; C = 2^shift
-        ld hl,(rn_gain)
+        rra
+        jr nc,@lowest_bit
+        or a
+        jr nz,@general          ; bits above it: not a power of two
+        ld a,(rn_shift)
+        sub b
+        jr c,@general           ; a > shift: a gain above one
+        ld (rn_unit_shift),a
         ld b,RN_DIM
 @check:
         ld a,(hl)
@@ -160,6 +167,15 @@ rmsnorm:
         add hl,hl
         rl e
         rl d                    ; DE = y = (x * inv) >> 15, always within int16
+        ld a,(rn_unit_shift)    ; y * 2^a >> shift = y >> (shift - a), floored
+        or a
+        jr z,@unit_store
+        ld b,a
+@unit_shift:
+        sra d
+        rr e
+        djnz @unit_shift
+@unit_store:
         push de
         exx
         pop bc
