@@ -387,42 +387,51 @@ run_matvec:
         jmp matvec
 
 ; The new key and value go into the cache at position at_t, high bytes
-; flipped (memory.inc): key dim d at its column + t, values in row t.
+; flipped (memory.inc): key dim d at its column + t, values in row t. A
+; head's 8 key columns are CONTEXT bytes apart: the stores are patched to
+; its first column at position t and Y steps through the columns.
+        .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
 fw_store_kv:
-        lda at_layer            ; X = layer*32: first key column of the layer
+        lda at_layer            ; the layer's first key column: layer*32
         lsr
         ror
         ror
         ror
-        tax
-        lda #0
-        sta fw_tmp              ; dimension
-@key:
-        lda key_column_lo,x
+        sta fw_tmp              ; (the head's first key column)
+        ldx #0                  ; X = dimension
+@head:
+        ldy fw_tmp
         clc
+        lda key_column_lo,y
         adc at_t
-        sta fw_ptr
-        lda key_column_hi,x
+        sta @key_lo+1
+        sta @key_hi+1
+        lda key_column_hi,y
         adc #0
-        sta fw_ptr+1
-        ldy fw_tmp
-        lda VEC_K,y
+        sta @key_lo+2
+        adc #>(KEY_HI - KEY_LO) ; (C = 0)
+        sta @key_hi+2
         ldy #0
-        sta (fw_ptr),y
-        lda fw_ptr+1            ; the high byte goes KEY_HI - KEY_LO further
-        clc
-        adc #>(KEY_HI - KEY_LO)
-        sta fw_ptr+1
-        ldy fw_tmp
-        lda VEC_K+VEC_HIGH,y
+@key:
+        lda VEC_K,x
+@key_lo:
+        sta $FFFF,y
+        lda VEC_K+VEC_HIGH,x
         eor #$80
-        ldy #0
-        sta (fw_ptr),y
+@key_hi:
+        sta $FFFF,y
         inx
-        inc fw_tmp
-        lda fw_tmp
-        cmp #EMBED_DIM
+        tya
+        clc
+        adc #CONTEXT
+        tay
+        cpy #HEAD_DIM * CONTEXT
         bne @key
+        lda fw_tmp              ; (C = 1 from the compare)
+        adc #HEAD_DIM - 1
+        sta fw_tmp
+        cpx #EMBED_DIM
+        bne @head
         lda at_layer            ; value row of (layer*20 + t)
         beq @layer_0
         lda #CONTEXT
@@ -431,26 +440,24 @@ fw_store_kv:
         adc at_t
         tax
         lda value_row_lo,x
-        sta fw_ptr
+        sta @value_lo+1
+        sta @value_hi+1
         lda value_row_hi,x
-        sta fw_ptr+1
+        sta @value_lo+2
+        clc
+        adc #>(VALUE_HI - VALUE_LO)
+        sta @value_hi+2
         ldy #EMBED_DIM - 1
 @value:
         lda VEC_V,y
-        sta (fw_ptr),y
-        dey
-        bpl @value
-        clc
-        lda fw_ptr+1
-        adc #>(VALUE_HI - VALUE_LO)
-        sta fw_ptr+1
-        ldy #EMBED_DIM - 1
-@value_high:
+@value_lo:
+        sta $FFFF,y
         lda VEC_V+VEC_HIGH,y
         eor #$80
-        sta (fw_ptr),y
+@value_hi:
+        sta $FFFF,y
         dey
-        bpl @value_high
+        bpl @value
         jmp at_key_sums         ; the new key's sums for the fast scores
 
 ; --- what each layer runs, from soul.inc's tensors --------------------------
