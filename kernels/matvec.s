@@ -619,9 +619,8 @@ mv_patch_columns:
         lda mv_k+2
         sbc (mv_off),y
         sta mv_k+2
-        lda mv_k+3
-        sbc #0
-        sta mv_k+3
+        bcs @next
+        dec mv_k+3
         jmp @next
 @wide:                          ; a wide column's table operands (below)
         stx mv_col

@@ -50,8 +50,8 @@ def test_attention_matches_intmath_on_200_random_heads(bench):
 def test_attention_matches_intmath_for_every_lut_weight(bench):
     """Keys whose scores are exact multiples of 2^14 pick each position's
     LUT weight: 255 (the max), 1 and 0 (the commonest, which the weighted
-    sum takes without products) and everything between, with q wide (the
-    four-product scores) and narrow (the squares table)."""
+    sum takes without products) and everything between, with q wide (taken
+    by the squares table in parts) and narrow (in one pass)."""
     rng = np.random.default_rng(15)
     gap_choices = [0, 0, 1, 2, 60, 80, 90, 99, 100, 101, 126, 127] + list(range(3, 60))
     for case in range(40):
