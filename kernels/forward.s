@@ -38,10 +38,11 @@
         .endmacro
 
 ; An RMSNorm: gains, gain shift, in, out.
-        .macro norm_desc gains, shift, input, output
+        .macro norm_desc gains, shift, unit, input, output
         .word gains
         .byte shift
         .word input, output
+        .byte unit << 7         ; rn_unit_gains: every gain is 2^shift
         .endmacro
 
 ; Offsets of the descriptors in a layer's table.
@@ -343,6 +344,9 @@ run_rmsnorm:
         iny
         lda (fw_desc),y
         sta rn_out+1
+        iny
+        lda (fw_desc),y
+        sta rn_unit_gains
         jsr fw_border
         jmp rmsnorm
 
@@ -468,21 +472,21 @@ layer_1:
         .word l1_n1_desc, l1_q_desc, l1_k_desc, l1_v_desc
         .word l1_proj_desc, l1_n2_desc, l1_fc1_desc, l1_fc2_desc
 
-l0_n1_desc:     norm_desc l0_n1, L0_N1_SHIFT, VEC_H, VEC_XN
+l0_n1_desc:     norm_desc l0_n1, L0_N1_SHIFT, L0_N1_UNIT, VEC_H, VEC_XN
 l0_q_desc:      matvec_desc l0_q, EMBED_DIM, EMBED_DIM, l0_q_rk, L0_Q_SHIFT + 1, VEC_XN, VEC_Q
 l0_k_desc:      matvec_desc l0_k, EMBED_DIM, EMBED_DIM, l0_k_rk, L0_K_SHIFT + 1, VEC_XN, VEC_K
 l0_v_desc:      matvec_desc l0_v, EMBED_DIM, EMBED_DIM, l0_v_rk, L0_V_SHIFT + 1, VEC_XN, VEC_V
 l0_proj_desc:   matvec_desc l0_proj, EMBED_DIM, EMBED_DIM, l0_proj_rk, L0_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
-l0_n2_desc:     norm_desc l0_n2, L0_N2_SHIFT, VEC_H, VEC_XN
+l0_n2_desc:     norm_desc l0_n2, L0_N2_SHIFT, L0_N2_UNIT, VEC_H, VEC_XN
 l0_fc1_desc:    matvec_desc l0_fc1_w, FFN_DIM, EMBED_DIM, l0_fc1_w_rk, L0_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
 l0_fc2_desc:    matvec_desc l0_fc2_w, EMBED_DIM, FFN_DIM, l0_fc2_w_rk, L0_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
-l1_n1_desc:     norm_desc l1_n1, L1_N1_SHIFT, VEC_H, VEC_XN
+l1_n1_desc:     norm_desc l1_n1, L1_N1_SHIFT, L1_N1_UNIT, VEC_H, VEC_XN
 l1_q_desc:      matvec_desc l1_q, EMBED_DIM, EMBED_DIM, l1_q_rk, L1_Q_SHIFT + 1, VEC_XN, VEC_Q
 l1_k_desc:      matvec_desc l1_k, EMBED_DIM, EMBED_DIM, l1_k_rk, L1_K_SHIFT + 1, VEC_XN, VEC_K
 l1_v_desc:      matvec_desc l1_v, EMBED_DIM, EMBED_DIM, l1_v_rk, L1_V_SHIFT + 1, VEC_XN, VEC_V
 l1_proj_desc:   matvec_desc l1_proj, EMBED_DIM, EMBED_DIM, l1_proj_rk, L1_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
-l1_n2_desc:     norm_desc l1_n2, L1_N2_SHIFT, VEC_H, VEC_XN
+l1_n2_desc:     norm_desc l1_n2, L1_N2_SHIFT, L1_N2_UNIT, VEC_H, VEC_XN
 l1_fc1_desc:    matvec_desc l1_fc1_w, FFN_DIM, EMBED_DIM, l1_fc1_w_rk, L1_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
 l1_fc2_desc:    matvec_desc l1_fc2_w, EMBED_DIM, FFN_DIM, l1_fc2_w_rk, L1_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
-final_norm:     norm_desc norm, NORM_SHIFT, VEC_H, VEC_XN
+final_norm:     norm_desc norm, NORM_SHIFT, NORM_UNIT, VEC_H, VEC_XN
 logits_matvec:  matvec_desc out, VOCAB_SIZE, EMBED_DIM, out_rk, OUT_SHIFT, VEC_XN, VEC_LOGITS

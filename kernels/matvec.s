@@ -856,10 +856,14 @@ mv_repatch_weights:
         jmp mv_link_rows
 
 ; The weight operands of block X's filled slots (0 small, 1 short, 2 wide)
-; += mv_off: from the block's entry (A low byte, Y page) to its end.
+; += mv_off: from the block's entry (A low byte, Y page) to its end. A
+; distance of whole pages (q, k and v lie 1,024 bytes apart) moves the
+; operands' pages alone.
 mv_move_block:
         sta mv_slot
         sty mv_slot+1
+        ldy mv_off
+        beq @page_test
 @test:
         cmp mv_block_end_lo,x
         bne @slot
@@ -884,6 +888,25 @@ mv_move_block:
         inc mv_slot+1
         bcs @test               ; (always)
 @done:
+        rts
+@page_slot:
+        ldy #SLOT_WEIGHTS + 1
+        clc
+        lda (mv_slot),y
+        adc mv_off+1
+        sta (mv_slot),y
+        clc
+        lda mv_slot
+        adc mv_block_size,x
+        sta mv_slot
+        bcc @page_test
+        inc mv_slot+1
+@page_test:
+        cmp mv_block_end_lo,x
+        bne @page_slot
+        lda mv_slot+1
+        cmp mv_block_end_hi,x
+        bne @page_slot
         rts
 mv_block_end_lo:
         .byte <mv_small_end, <mv_short_end, <mv_wide_end

@@ -40,6 +40,10 @@ rmsnorm:
         jsr rn_mean_square
         jsr rn_inverse_root
         jsr rn_patch_inv
+        bit rn_unit_gains
+        bpl @gains
+        jmp rn_scale_unit
+@gains:
         jsr rn_prepare_scale    ; then rn_scale, below
 
 ; Element i (Y, rn_i): out = sat16(floor(floor(x*inv / 2^15) * g / 2^s_g)).
@@ -289,6 +293,117 @@ rn_shifted:
         lda #$80
         sta (rn_out_hi),y
         jmp rn_scale@next
+
+; Every gain 2^s_g (rn_unit_gains; a fixed-gain soul's norms): out = y,
+; bytes 2 and 3 of the product (~F for x < 0, as in rn_scale), with no gain
+; step. Element i in X: the vectors' reads and stores and 2*inv's bytes are
+; patched in (rn_patch_inv), so Y indexes the tables alone.
+rn_scale_unit:
+        ldx #EMBED_DIM - 1
+@element:
+@in_lo:
+        ldy $FFFF,x             ; |x| or ~x: low byte in Y, high byte in
+@in_hi:
+        lda $FFFF,x             ; ar_a+1, x's sign in ar_sign
+        sta ar_sign
+        bpl @positive_x
+        tya
+        eor #$FF
+        tay
+        lda ar_sign
+        eor #$FF
+@positive_x:
+        sta ar_a+1
+        sec                     ; xl * 2inv_lo -> bytes 0, 1
+@l1:    lda qs_lo + 512,y
+@l2:    sbc qs_lo + 256,y
+        sta ar_p
+@l3:    lda qs_hi + 512,y
+@l4:    sbc qs_hi + 256,y
+        sta ar_p+1
+        sec                     ; xl * 2inv_hi -> bytes 1, 2
+@h1:    lda qs_lo + 512,y
+@h2:    sbc qs_lo + 256,y
+        sta ar_lo
+@h3:    lda qs_hi + 512,y
+@h4:    sbc qs_hi + 256,y
+        sta ar_p+2
+        clc
+        lda ar_lo
+        adc ar_p+1
+        sta ar_p+1
+        bcc @low_done
+        inc ar_p+2              ; xl * 2inv_hi < 255 * 256: no carry beyond byte 2
+@low_done:
+        lda #0
+        sta ar_p+3
+        ldy ar_a+1
+        bne @wide               ; |x| >= 256: two products more
+@have_product:
+        bit ar_sign
+        bmi @negative
+        lda ar_p+2              ; y
+@out_lo:
+        sta $FFFF,x
+        lda ar_p+3
+@out_hi:
+        sta $FFFF,x
+        dex
+        bpl @element
+        rts
+@negative:                      ; + 2inv - 1 for F; y = ~F
+        clc
+        lda ar_p
+        adc rn_ceil
+        lda ar_p+1
+        adc rn_ceil+1
+        lda ar_p+2
+        adc #0
+        eor #$FF
+@out_lo_2:
+        sta $FFFF,x
+        lda ar_p+3
+        adc #0
+        eor #$FF
+@out_hi_2:
+        sta $FFFF,x
+        dex
+        bpl @element
+        rts
+@wide:
+        sec                     ; xh * 2inv_lo -> bytes 1, 2
+@m1:    lda qs_lo + 512,y
+@m2:    sbc qs_lo + 256,y
+        sta ar_lo
+@m3:    lda qs_hi + 512,y
+@m4:    sbc qs_hi + 256,y
+        tay
+        clc
+        lda ar_lo
+        adc ar_p+1
+        sta ar_p+1
+        tya
+        adc ar_p+2
+        sta ar_p+2
+        bcc @no_carry
+        inc ar_p+3
+@no_carry:
+        ldy ar_a+1
+        sec                     ; xh * 2inv_hi -> bytes 2, 3
+@n1:    lda qs_lo + 512,y
+@n2:    sbc qs_lo + 256,y
+        sta ar_lo
+@n3:    lda qs_hi + 512,y
+@n4:    sbc qs_hi + 256,y
+        tay
+        clc
+        lda ar_lo
+        adc ar_p+2
+        sta ar_p+2
+        tya
+        adc ar_p+3
+        sta ar_p+3
+        jmp @have_product
 
 ; rn_sum = sum over i of (x[i] >> 4)^2. For x in -3840..4095, xs is one
 ; byte and xs^2 < 2^16 is bytes 0 and 1 of matvec's squares table
@@ -540,8 +655,34 @@ rn_patch_inv:
         lda rn_inv+1
         sbc #0
         sta rn_ceil+1
+        bit rn_unit_gains
+        bmi @unit
         rn_patch_factor rn_inv, rn_scale@l1, rn_scale@l2, rn_scale@l3, rn_scale@l4, rn_scale@m1, rn_scale@m2, rn_scale@m3, rn_scale@m4
         rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
+        rts
+@unit:                          ; rn_scale_unit's operands, and its vectors
+        rn_patch_factor rn_inv, rn_scale_unit@l1, rn_scale_unit@l2, rn_scale_unit@l3, rn_scale_unit@l4, rn_scale_unit@m1, rn_scale_unit@m2, rn_scale_unit@m3, rn_scale_unit@m4
+        rn_patch_factor rn_inv+1, rn_scale_unit@h1, rn_scale_unit@h2, rn_scale_unit@h3, rn_scale_unit@h4, rn_scale_unit@n1, rn_scale_unit@n2, rn_scale_unit@n3, rn_scale_unit@n4
+        lda rn_in
+        sta rn_scale_unit@in_lo+1
+        lda rn_in+1
+        sta rn_scale_unit@in_lo+2
+        lda rn_in_hi
+        sta rn_scale_unit@in_hi+1
+        lda rn_in_hi+1
+        sta rn_scale_unit@in_hi+2
+        lda rn_out
+        sta rn_scale_unit@out_lo+1
+        sta rn_scale_unit@out_lo_2+1
+        lda rn_out+1
+        sta rn_scale_unit@out_lo+2
+        sta rn_scale_unit@out_lo_2+2
+        lda rn_out_hi
+        sta rn_scale_unit@out_hi+1
+        sta rn_scale_unit@out_hi_2+1
+        lda rn_out_hi+1
+        sta rn_scale_unit@out_hi+2
+        sta rn_scale_unit@out_hi_2+2
         rts
 
 ; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a

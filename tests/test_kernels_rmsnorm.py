@@ -15,16 +15,34 @@ def bench():
     return KernelBench()
 
 
-def run_rmsnorm(bench, x, g, shift):
+def run_rmsnorm(bench, x, g, shift, unit=False, out="VEC_XN"):
+    """unit: tell the kernel every gain is 2^shift (rn_unit_gains, as layout.py does for such a norm)."""
     sym = bench.sym
     bench.write_vector(sym("VEC_H"), x)
     bench.poke(GAINS_AT, np.asarray(g) & 0xFF)
     bench.poke_word(sym("rn_in"), sym("VEC_H"))
-    bench.poke_word(sym("rn_out"), sym("VEC_XN"))
+    bench.poke_word(sym("rn_out"), sym(out))
     bench.poke_word(sym("rn_gain"), GAINS_AT)
     bench.memory[sym("rn_shift")] = shift
+    bench.memory[sym("rn_unit_gains")] = 0x80 if unit else 0
     cycles = bench.call("rmsnorm")
-    return bench.read_vector(sym("VEC_XN"), 32), cycles
+    return bench.read_vector(sym(out), 32), cycles
+
+
+def test_rmsnorm_with_unit_gains_takes_the_short_loop_and_matches_intmath(bench):
+    """Every gain 2^s_g (a fixed-gain soul's norms) with rn_unit_gains set: the same
+    outputs as intmath for values of every kind, in place too, and fewer cycles
+    than the general loop on the same input."""
+    rng = np.random.default_rng(17)
+    for shift in range(7):
+        g = np.full(32, 1 << shift)
+        for case in range(24):
+            x = edge_vector(rng, 32, case % 6) if case % 4 else rng.integers(-700, 700, 32)
+            want = intmath.rmsnorm(x, g, shift)
+            got, cycles = run_rmsnorm(bench, x, g, shift, unit=True, out="VEC_H" if case % 3 == 0 else "VEC_XN")
+            assert np.array_equal(got, want), (shift, case)
+            general, general_cycles = run_rmsnorm(bench, x, g, shift)
+            assert np.array_equal(general, want) and cycles < general_cycles, (shift, case)
 
 
 def test_rmsnorm_matches_intmath_on_200_random_vectors(bench):

@@ -69,11 +69,14 @@ def kernel_rows() -> list[tuple[str, str, int]]:
     bench.poke_word(sym("rn_out"), sym("VEC_XN"))
     bench.poke_word(sym("rn_gain"), 0x4000)
     bench.memory[sym("rn_shift")] = 6
+    bench.memory[sym("rn_unit_gains")] = 0
     rows.append(("rmsnorm", "32 values in -3000..2999", bench.call("rmsnorm")))
-    # A fixed-gain soul's norm (train --norm-gain): every gain 2^s_g. Its own
+    # A fixed-gain soul's norm (train --norm-gain): every gain 2^s_g, which
+    # the program tells the kernel (layout.py's <NORM>_UNIT). Its own
     # generator, so the rows below keep their inputs.
     bench.write_vector(sym("VEC_H"), np.random.default_rng(6).integers(-700, 700, 32))
     bench.poke(0x4000, [1 << 6] * 32)
+    bench.memory[sym("rn_unit_gains")] = 0x80
     rows.append(("rmsnorm", "32 values in -700..699, every gain 2^s_g", bench.call("rmsnorm")))
     for t in (4, 9, 18):
         fill_attention(bench, rng, t, layer=0, head=0)

@@ -94,6 +94,11 @@ def row_constants(values: np.ndarray, bias: np.ndarray | None = None) -> bytes:
     return b"".join(((k >> (8 * i)) & 0xFF).astype(np.uint8).tobytes() for i in range(3))
 
 
+def unit_gains(gains, shift: int) -> bool:
+    """True when every gain is 2^shift (an int8, so shift <= 6): the norm's scale by g >> shift is 1."""
+    return 1 << shift <= 127 and bool(np.all(np.asarray(gains) == 1 << shift))
+
+
 def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
     """(soul.inc text, binary, placements) for one soul."""
     blob = bytearray()
@@ -113,6 +118,8 @@ def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
         t = soul[name]
         _check_shift(name, t.shift, 0, GAIN_SHIFT_RANGE, "gain shift")
         consts.append(f"{label_of(name).upper()}_SHIFT = {t.shift}")
+        # Every gain 2^shift scales by 1: rmsnorm's rn_scale_unit then takes the norm.
+        consts.append(f"{label_of(name).upper()}_UNIT = {int(unit_gains(t.values, t.shift))}")
         place(name, _int8_bytes(t.values), "weights", 1)
     for name in MATRICES:
         t = soul[name]
