@@ -11,15 +11,15 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (the squares table, 1'. below): 13,429 at t = 4,
-; 17,885 at t = 9, 25,911 at t = 18; with q in -3000..2999 (some q too wide
-; for it: the four byte products, 1.): 23,249 at t = 4, 33,603 at t = 9,
-; 49,960 at t = 18; more when many LUT weights are nonzero (the weighted
-; sum skips positions whose weight is 0, and weights of 1, 2 and 255 take
-; no products). The division (4.) is the head's own: about 380 cycles a
-; dimension when the quotient is under 256, 600 otherwise (random sums).
-; Bytes: 3,503 (1,120 of them the 8 four-product score slots, 496 the 16
-; squares-table groups).
+; with every |q| < 1600 (one pass of the squares table, 1. below): 13,484
+; at t = 4, 17,960 at t = 9, 26,022 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 20,559 at t = 4,
+; 29,225 at t = 9, 43,687 at t = 18; more when many LUT weights are nonzero
+; (the weighted sum skips positions whose weight is 0, and weights of 1, 2
+; and 255 take no products). The division (4.) is the head's own: about
+; 380 cycles a dimension when the quotient is under 256, 600 otherwise
+; (random sums).
+; Bytes: 2,195 (496 of them the 16 squares-table groups).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
 ; product, 1. below); a q outside its range is taken in parts that are. The

@@ -19,9 +19,9 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,185,468 at context length 5, 1,249,833 at 10, 1,404,157 at 19
-;   (models/soul.bin, whose normalised inputs are wider: 1,652,340 at 19).
-; Bytes: 899.
+;   1,080,967 at context length 5, 1,128,966 at 10, 1,243,480 at 19
+;   (`SOULTERM_VECTORS`); models/soul.bin: 1,025,415, 1,104,015, 1,166,203.
+; Bytes: 921.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and

@@ -54,19 +54,19 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 43,598       32x32, 16-bit inputs: 95,095
-;   128x32 logits: 157,224 / 347,920         64x32 fc1 + bias: 81,600 / 179,220
-;   32x64 fc2 + bias: 86,002 / 208,939
-; i.e. to patch an input column ~134 cycles (small), ~206 (short), ~339
-; (wide slot; the column pass ~360 plus ~105 a row), ~60 a filled slot when
-; q's input is reused; ~41 per row to start; 29 / ~37 / ~79 per small /
-; short / wide multiply-accumulate. A row's finish from mv_row_end on to the
-; next row, in range: 40 + 14n for a shift of 8 + n bits, n = 0..4
-; (mv_finish_fast); 57 / 74 / 91 for 7 / 6 / 5 bits (mv_finish_left); 224
-; for 4 bits (mv_finish_row, which takes every other shift); every row is
-; stored by the fast finish's tail, a saturated one from mv_finish_row's
-; saturation.
-; Bytes: 6,909, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+;   32x32, inputs in -256..255: 43,095       32x32, 16-bit inputs: 95,119
+;   128x32 logits: 156,721 / 347,944         64x32 fc1 + bias: 81,097 / 179,244
+;   32x64 fc2 + bias: 84,794 / 208,928
+; i.e. to patch an input column ~126 cycles (small), ~178 (short), ~345
+; (wide slot; the column pass ~365 plus ~105 a row), ~44 a filled slot when
+; q's input is reused from a matrix whole pages away (~60 otherwise); ~41
+; per row to start; 29 / ~37 / ~79 per small / short / wide
+; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
+; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
+; 57 / 74 / 91 for 7 / 6 / 5 bits (mv_finish_left); 224 for 4 bits
+; (mv_finish_row, which takes every other shift); every row is stored by
+; the fast finish's tail, a saturated one from mv_finish_row's saturation.
+; Bytes: 7,006, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)

@@ -3,14 +3,15 @@
 ;   inv = min(32767, 2^19 // r);  y = (x*inv) >> 15;  out = sat16((y*g) >> s_g)
 ;
 ; Inputs (zero page): rn_in, rn_out (vector pages, may be the same),
-;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15).
+;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15), rn_unit_gains (bit 7
+;   set only when every gain is 2^s_g: the descriptor's flag, layout.py).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,063 for 32 values
-; in -3000..2999 and gains of 60..126; 9,986 for values in -700..699 and
-; every gain 64 = 2^s_g (a fixed-gain soul's norm). Values of 4096 and more
-; (-3841 and less) take a slower square, means of 2^16 and more a slower
-; root and division.
-; Bytes: 1,030.
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,044 for 32 values
+; in -3000..2999 and gains of 60..126; 8,887 for values in -700..699 and
+; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm).
+; Values of 4096 and more (-3841 and less) take a slower square, means of
+; 2^16 and more a slower root and division.
+; Bytes: 1,381.
 ;
 ; Speed: the square of xs for x in -3840..4095 (xs is one byte) is two
 ; reads of matvec's squares table; a mean below 2^16 has its root found bit
@@ -18,9 +19,11 @@
 ; products x*2inv share one factor, so its bytes are patched into the table
 ; operands once per call and each product is two or (|x| >= 256) four table
 ; differences indexed by the bytes of |x| (or ~x); y is then bytes 2 and 3,
-; with no shift. A gain of 2^s_g (fixed norm gains) gives out = y with no
-; product; any other is scaled on magnitudes: one or two byte products and a
-; gain shift of at most four unrolled steps of a chain chosen per call.
+; with no shift. Gains that are all 2^s_g (fixed norm gains) take
+; rn_scale_unit: out = y, no gain step, the element in X and the vectors
+; patched in. Otherwise a gain of 2^s_g gives out = y with no product; any
+; other is scaled on magnitudes: one or two byte products and a gain shift
+; of at most four unrolled steps of a chain chosen per call.
 
 rmsnorm:
         clc                     ; high bytes of the vectors are 128 further

@@ -30,16 +30,16 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 14,615 for "hello", 29,545 for "i'm so
-; nagry", 149,180 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 14,643 for "hello", 29,569 for "i'm so
+; nagry", 149,152 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
-; merges 14,797 for "hello", 14,726 before the spelling rule and the
+; merges 14,790 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,411 for "hello", 154,168 for "i'm so nagry", 895,998 for that
+; bytes): 35,257 for "hello", 152,895 for "i'm so nagry", 888,468 for that
 ; line. With the largest list the C64 holds beside the shipped
 ; soul (the corpus prompts' words for a 2,687-character budget: 576 words,
-; 2,685 characters, 1,857 bytes): 36,609 for "hello", 265,388 for "i'm so
-; nagry" (0.27 s), 1,285,007 for that 80-character line (1.3 s: twelve
+; 2,685 characters, 1,857 bytes): 36,444 for "hello", 262,846 for "i'm so
+; nagry" (0.27 s), 1,272,900 for that 80-character line (1.3 s: twelve
 ; words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 

@@ -6,7 +6,7 @@
 ;   1,144 cycles (random values).
 ; argmax: A = the id in 3..127 with the largest VEC_LOGITS value (signed),
 ;   the lowest id on a tie (SPEC's next-token rule). Clobbers A, X, Y,
-;   am_best. 3,553 cycles (random logits).
+;   am_best. 3,430 cycles (random logits).
 ; Cycles exact, `soulterm bench --kernels`. Bytes: 124.
 
 residual_add:
