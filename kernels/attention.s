@@ -101,6 +101,17 @@ FS_HI           = 18            ; lda SQ_HI + offset,y
 @done:
         .endmacro
 
+; A group's branch to another page would cost a cycle each time it is
+; taken (16 groups at every position of every head): at_fast_scores, entered
+; by JSR only, starts after up to 7 bytes of padding that put every group's
+; branch (a low group's BCC from offset 26 to 33 and BNE from 30 to 32, a
+; high group's BCC from 26 to 29) within one page.
+AT_FAST_LEAD    = 85            ; at_fast_slots - at_fast_scores
+        .repeat 7
+        .if ((* + AT_FAST_LEAD + 0 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 0 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 33 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 33 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 66 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 66 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 99 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 99 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 132 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 132 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 165 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 165 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 198 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 198 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 231 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 231 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 264 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 293 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 322 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 351 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 380 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 409 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 438 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 467 + 26) & $FF) >= 253
+        .byte 0
+        .endif
+        .endrepeat
         .assert <VEC_Q + VEC_HIGH + EMBED_DIM <= 256, "the head's q in one page"
 at_fast_scores:
         lda at_head             ; the first pass reads the head's q
@@ -159,6 +170,8 @@ at_fast_slots:
 at_fast_slots_end:
         .assert at_fast_slots@high - at_fast_slots == HEAD_DIM * FAST_LOW_SIZE, "fast low group size"
         .assert at_fast_slots_end - at_fast_slots@high == HEAD_DIM * FAST_HIGH_SIZE, "fast high group size"
+        .assert at_fast_slots - at_fast_scores == AT_FAST_LEAD, "AT_FAST_LEAD"
+        .assert FAST_LOW_SIZE == 33 && FAST_HIGH_SIZE == 29, "the padding's branch offsets"
         bit at_adding
         bmi @add
         lda at_facc+4           ; score = acc / 2 (acc is even)
