@@ -11,325 +11,32 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (the squares table, 1'. below): 13,417 at t = 4,
-; 17,869 at t = 9, 25,886 at t = 18; with q in -3000..2999 (some q too wide
-; for it: the four byte products, 1.): 23,249 at t = 4, 33,591 at t = 9,
-; 49,946 at t = 18; more when many LUT weights are nonzero (the weighted
-; sum skips positions whose weight is 0, and weights of 1, 2 and 255 take
-; no products). The division (4.) is the head's own: about 380 cycles a
-; dimension when the quotient is under 256, 600 otherwise (random sums).
-; Bytes: 3,503 (1,120 of them the 8 four-product score slots, 496 the 16
-; squares-table groups).
+; with every |q| < 1600 (one pass of the squares table, 1. below): 13,625
+; at t = 4, 18,109 at t = 9, 26,181 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 20,711 at t = 4,
+; 29,466 at t = 9, 43,853 at t = 18; more when many LUT weights are nonzero
+; (the weighted sum skips positions whose weight is 0, and weights of 1, 2
+; and 255 take no products). The division (4.) is the head's own: about
+; 380 cycles a dimension when the quotient is under 256, 600 otherwise
+; (random sums).
+; Bytes: 2,195 (496 of them the 16 squares-table groups).
 ;
-; The products use the quarter-square tables (memory.inc) through
-; self-modified operands, like matvec: the factor that stays fixed through a
-; loop (a dimension of q; a weight w[j]) is patched into the operands, the
-; cached key/value bytes index the tables in Y. A 16-bit q times a 16-bit
-; key is four byte products:
-;   ql*kl (both unsigned, plain)   qh*kl, ql*kh, qh*kh (signed, +32768)
-; and the 32768s of the signed ones are taken out by the value each score
-; starts from, SCORE_START = -(8 dims x (2*32768*2^8 + 32768*2^16)).
-; When every q of the head is in -1664..1663, the scores take matvec's
-; squares table instead: two table reads per product (1'. below).
-
-SCORE_START_3   = $F8           ; -(2^27 + 2^34) as 40 bits: $FB_F800_0000
-SCORE_START_4   = $FB
-
-; at_off = center + at_a, at_noff = center - at_a (16-bit). center is 384
-; when Y will hold a signed byte + 128, 512 when Y holds an unsigned byte.
-        .macro offsets center
-        clc
-        lda #<(center)
-        adc at_a
-        sta at_off
-        lda #>(center)
-        adc at_a+1
-        sta at_off+1
-        sec
-        lda #<(center)
-        sbc at_a
-        sta at_noff
-        lda #>(center)
-        sbc at_a+1
-        sta at_noff+1
-        .endmacro
+; The scores use matvec's squares table (two reads of three bytes a
+; product, 1. below); a q outside its range is taken in parts that are. The
+; weighted sum uses the quarter-square tables (memory.inc) through
+; self-modified operands, like matvec: the weight w[j] is patched into the
+; operands, the cached value bytes index the tables in Y.
 
 ; head*8 and layer*32 are computed with shifts, layer*20 by one add.
         .assert HEAD_DIM == 8 && EMBED_DIM == 32 && N_LAYERS == 2, "shifts assume 8 dims, 32 columns, 2 layers"
         .assert N_HEADS == 4, "(layer*4 + head) is built with two shifts"
 attention_head:
-        jsr at_fast_scores      ; C = 1: a q too wide for the squares table
-        bcc @scored
-        jsr at_scores
-@scored:
+        jsr at_fast_scores
         jsr at_weights
         jsr at_weighted_sum
         jmp at_divide
 
-; --- 1. scores ------------------------------------------------------------
-; One unrolled slot per dimension d, its operands patched for q[d] once per
-; head; the position loop runs the 8 slots for each j = t..0. A slot sums the
-; four byte products of q[d]*k[j][d] into three 24-bit sums by weight:
-;   at_sum0 += ql*kl   at_sum1 += qh*kl + ql*kh   at_sum2 += qh*kh
-; and score[j] = at_sum0 + at_sum1 << 8 + at_sum2 << 16 + SCORE_START.
-SCORE_SLOT_SIZE = 140
-SLOT_KL         = 1             ; ldy key low bytes,x
-SLOT_KH         = 38            ; ldy key high bytes,x
-SLOT_QL_KL      = 5             ; first operand of each product's pair
-SLOT_QH_KL      = 22
-SLOT_QL_KH      = 42
-SLOT_QH_KH      = 59
-
-        .macro score_slot
-        ldy $FFFF,x             ; key low byte, unsigned
-        sec
-        lda $FFFF,y             ; ql*kl
-        sbc $FFFF,y
-        sta at_p0
-        lda $FFFF,y
-        sbc $FFFF,y
-        sta at_p1
-        sec
-        lda $FFFF,y             ; qh*kl + 32768
-        sbc $FFFF,y
-        sta at_p2
-        lda $FFFF,y
-        sbc $FFFF,y
-        sta at_p3
-        ldy $FFFF,x             ; key high byte + 128
-        sec
-        lda $FFFF,y             ; ql*kh + 32768
-        sbc $FFFF,y
-        sta at_p4
-        lda $FFFF,y
-        sbc $FFFF,y
-        sta at_p5
-        sec
-        lda $FFFF,y             ; qh*kh + 32768
-        sbc $FFFF,y
-        sta at_p6
-        lda $FFFF,y
-        sbc $FFFF,y
-        tay
-        clc                     ; at_sum0 += ql*kl
-        lda at_p0
-        adc at_sum0
-        sta at_sum0
-        lda at_p1
-        adc at_sum0+1
-        sta at_sum0+1
-        bcc @sum0_done
-        inc at_sum0+2
-@sum0_done:
-        clc                     ; at_sum1 += qh*kl + 32768
-        lda at_p2
-        adc at_sum1
-        sta at_sum1
-        lda at_p3
-        adc at_sum1+1
-        sta at_sum1+1
-        bcc @sum1_done
-        inc at_sum1+2
-@sum1_done:
-        clc                     ; at_sum1 += ql*kh + 32768
-        lda at_p4
-        adc at_sum1
-        sta at_sum1
-        lda at_p5
-        adc at_sum1+1
-        sta at_sum1+1
-        bcc @sum1_done_2
-        inc at_sum1+2
-@sum1_done_2:
-        clc                     ; at_sum2 += qh*kh + 32768
-        lda at_p6
-        adc at_sum2
-        sta at_sum2
-        tya
-        adc at_sum2+1
-        sta at_sum2+1
-        bcc @sum2_done
-        inc at_sum2+2
-@sum2_done:
-        .endmacro
-
-at_scores:
-        jsr at_patch_scores
-        ldx at_t
-at_score_position:
-        lda #0
-        sta at_sum0
-        sta at_sum0+1
-        sta at_sum0+2
-        sta at_sum1
-        sta at_sum1+1
-        sta at_sum1+2
-        sta at_sum2
-        sta at_sum2+1
-        sta at_sum2+2
-at_score_slots:
-        .repeat HEAD_DIM
-        score_slot
-        .endrepeat
-at_score_slots_end:
-        .assert at_score_slots_end - at_score_slots == HEAD_DIM * SCORE_SLOT_SIZE, "score slot size"
-        lda at_sum0             ; score = sum0 + sum1 << 8 + sum2 << 16 + start
-        sta SCORE_0,x
-        clc
-        lda at_sum0+1
-        adc at_sum1
-        sta SCORE_1,x
-        lda at_sum0+2
-        adc at_sum1+1
-        sta at_p0
-        lda at_sum1+2
-        adc #SCORE_START_3
-        sta at_p1
-        lda #SCORE_START_4
-        adc #0
-        sta at_p2
-        clc
-        lda at_p0
-        adc at_sum2
-        sta SCORE_2,x
-        lda at_p1
-        adc at_sum2+1
-        sta SCORE_3,x
-        lda at_p2
-        adc at_sum2+2
-        sta SCORE_4,x
-        dex
-        bmi @done
-        jmp at_score_position
-@done:
-        rts
-
-; Patch the 8 score slots for this head's q and key columns.
-at_patch_scores:
-        lda #<at_score_slots
-        sta at_slot
-        lda #>at_score_slots
-        sta at_slot+1
-        lda #0
-        sta at_d
-@dimension:
-        lda at_head             ; Y = head*8 + d: the q element
-        asl
-        asl
-        asl
-        ora at_d
-        sta at_p0
-        lda at_layer            ; X = layer*32 + head*8 + d: the key column
-        lsr
-        ror
-        ror
-        ror
-        ora at_p0
-        tax
-        ldy #SLOT_KL
-        lda key_column_lo,x
-        sta (at_slot),y
-        ldy #SLOT_KH
-        sta (at_slot),y
-        ldy #SLOT_KL + 1
-        lda key_column_hi,x
-        sta (at_slot),y
-        clc
-        adc #>(KEY_HI - KEY_LO)
-        ldy #SLOT_KH + 1
-        sta (at_slot),y
-
-        ldx at_p0
-        lda VEC_Q,x             ; low byte of q[d]: an unsigned factor
-        sta at_a
-        lda #0
-        sta at_a+1
-        offsets 512
-        lda #>qs_lo             ; unsigned x unsigned: the plain table
-        sta at_plus
-        ldy #SLOT_QL_KL
-        jsr at_patch_pair
-        offsets 384
-        lda #>qsb_lo
-        sta at_plus
-        ldy #SLOT_QL_KH
-        jsr at_patch_pair
-        ldx at_p0
-        lda VEC_Q+VEC_HIGH,x         ; high byte of q[d]: a signed factor
-        sta at_a
-        lda #0
-        bit at_a
-        bpl @positive
-        lda #$FF
-@positive:
-        sta at_a+1
-        offsets 512
-        ldy #SLOT_QH_KL
-        jsr at_patch_pair
-        offsets 384
-        ldy #SLOT_QH_KH
-        jsr at_patch_pair
-
-        clc
-        lda at_slot
-        adc #SCORE_SLOT_SIZE
-        sta at_slot
-        bcc @same_page
-        inc at_slot+1
-@same_page:
-        inc at_d
-        lda at_d
-        cmp #HEAD_DIM
-        beq @done
-        jmp @dimension
-@done:
-        rts
-
-; Y = offset of a pair's first operand in the slot at at_slot; at_off and
-; at_noff the table offsets of the plus and minus entries (offsets macro);
-; at_plus the page of the plus table's low bytes (qs_lo or qsb_lo). High
-; bytes are 1024 bytes (4 pages) after low bytes in every table.
-at_patch_pair:
-        lda at_off              ; +0, +1: plus, low bytes
-        sta (at_slot),y
-        iny
-        lda at_off+1
-        clc
-        adc at_plus
-        sta (at_slot),y
-        iny
-        iny
-        lda at_noff             ; +3, +4: minus, low bytes
-        sta (at_slot),y
-        iny
-        lda at_noff+1
-        clc
-        adc #>qs_lo
-        sta (at_slot),y
-        tya
-        clc
-        adc #4
-        tay
-        lda at_off              ; +8, +9: plus, high bytes
-        sta (at_slot),y
-        iny
-        lda at_off+1
-        clc
-        adc at_plus
-        adc #4
-        sta (at_slot),y
-        iny
-        iny
-        lda at_noff             ; +11, +12: minus, high bytes
-        sta (at_slot),y
-        iny
-        lda at_noff+1
-        clc
-        adc #>qs_hi
-        sta (at_slot),y
-        rts
-
-; --- 1'. scores through matvec's squares table ---------------------------------
+; --- 1. scores through matvec's squares table ----------------------------------
 ; With the key's bytes as matvec weights, wl = low byte - 128 and wh = the
 ; signed high byte (k = 256*wh + wl + 128: the cache's bytes are wl + 128
 ; and wh + 128, matvec's weight form), and 2*q*w = s(w + q) - s(w) - s(q):
@@ -337,10 +44,13 @@ at_patch_pair:
 ;             - 257 * sum_d s(q) + 256 * sum_d q
 ; KS[j] = sum_d [s(wl) + 256*s(wh)] is a constant of the key, summed when it
 ; enters the cache (at_key_sums); the q terms are the head's constant (at_cq).
-; A product is two table reads of three bytes, like a matvec short slot:
-; every q[d] of the head must be in -1664..1663 (SQ_OFFSET, matvec.s), else
-; at_fast_scores returns C = 1 and the four-product slots above do the head.
-; The scores are stored halved: the same 40-bit q.k as at_scores'.
+; A product is two table reads of three bytes, like a matvec short slot,
+; for q[d] in -1664..1663 (SQ_OFFSET, matvec.s). A wider q is taken in
+; parts: each pass of the position loop takes every q's part in that range
+; (the q itself, or the range's end nearer it), at_rest keeps what is left,
+; and the passes' scores add up (q.k = the sum of the parts' products; none
+; of the shipped souls' heads needs a second pass, the vectors soul's few).
+; The scores are stored halved: the 40-bit q.k.
 ; A dimension's two reads are two groups, one per key byte, and the 8
 ; low-byte groups run before the 8 high-byte ones (a sum's order is free):
 ; so the patching reaches every group's operands at base + X with X = d *
@@ -391,11 +101,34 @@ FS_HI           = 18            ; lda SQ_HI + offset,y
 @done:
         .endmacro
 
+; A group's branch to another page would cost a cycle each time it is
+; taken (16 groups at every position of every head): at_fast_scores, entered
+; by JSR only, starts after up to 7 bytes of padding that put every group's
+; branch (a low group's BCC from offset 26 to 33 and BNE from 30 to 32, a
+; high group's BCC from 26 to 29) within one page.
+AT_FAST_LEAD    = 85            ; at_fast_slots - at_fast_scores
+        .repeat 7
+        .if ((* + AT_FAST_LEAD + 0 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 0 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 33 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 33 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 66 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 66 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 99 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 99 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 132 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 132 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 165 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 165 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 198 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 198 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 231 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 231 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 264 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 293 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 322 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 351 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 380 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 409 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 438 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 467 + 26) & $FF) >= 253
+        .byte 0
+        .endif
+        .endrepeat
+        .assert <VEC_Q + VEC_HIGH + EMBED_DIM <= 256, "the head's q in one page"
 at_fast_scores:
+        lda at_head             ; the first pass reads the head's q
+        asl
+        asl
+        asl
+        adc #<VEC_Q             ; (C = 0)
+        sta at_patch_fast@q_lo+1
+        adc #VEC_HIGH
+        sta at_patch_fast@q_hi+1
+        lda #>VEC_Q
+        sta at_patch_fast@q_lo+2
+        sta at_patch_fast@q_hi+2
+        lda #0
+        sta at_adding           ; (the first pass stores the scores)
+@pass:
         jsr at_patch_fast
-        bcc @patched
-        rts                     ; (C = 1)
-@patched:
         lda at_layer            ; at_ks = (layer*4 + head)*20: this head's key sums
         asl
         asl
@@ -437,6 +170,10 @@ at_fast_slots:
 at_fast_slots_end:
         .assert at_fast_slots@high - at_fast_slots == HEAD_DIM * FAST_LOW_SIZE, "fast low group size"
         .assert at_fast_slots_end - at_fast_slots@high == HEAD_DIM * FAST_HIGH_SIZE, "fast high group size"
+        .assert at_fast_slots - at_fast_scores == AT_FAST_LEAD, "AT_FAST_LEAD"
+        .assert FAST_LOW_SIZE == 33 && FAST_HIGH_SIZE == 29, "the padding's branch offsets"
+        bit at_adding
+        bmi @add
         lda at_facc+4           ; score = acc / 2 (acc is even)
         cmp #$80
         ror
@@ -453,18 +190,67 @@ at_fast_slots_end:
         lda at_facc
         ror
         sta SCORE_0,x
+@next:
         dex
         bmi @done
         jmp at_fast_position
 @done:
-        clc
+        bit at_more             ; parts left: another pass, adding, which
+        bpl @scored             ; reads the rests
+        ldx #2 * HEAD_DIM - 1
+@rests:
+        lda at_rest,x
+        sta at_rest_read,x
+        dex
+        bpl @rests
+        lda #<at_rest_read
+        sta at_patch_fast@q_lo+1
+        lda #<(at_rest_read + HEAD_DIM)
+        sta at_patch_fast@q_hi+1
+        lda #>at_rest_read
+        sta at_patch_fast@q_lo+2
+        sta at_patch_fast@q_hi+2
+        sec
+        ror at_adding
+        jmp at_fast_scores@pass
+@scored:
         rts
+@add:                           ; a later pass: score += acc / 2
+        lda at_facc+4
+        cmp #$80
+        ror at_facc+4
+        ror at_facc+3
+        ror at_facc+2
+        ror at_facc+1
+        ror at_facc
+        clc
+        lda SCORE_0,x
+        adc at_facc
+        sta SCORE_0,x
+        lda SCORE_1,x
+        adc at_facc+1
+        sta SCORE_1,x
+        lda SCORE_2,x
+        adc at_facc+2
+        sta SCORE_2,x
+        lda SCORE_3,x
+        adc at_facc+3
+        sta SCORE_3,x
+        lda SCORE_4,x
+        adc at_facc+4
+        sta SCORE_4,x
+        jmp @next
 
-; Patch the 16 fast groups for this head's q and key columns and sum the
-; head's constant at_cq = 256 * (sum q - sum s(q)) - sum s(q). Returns C = 1
-; (nothing else done) when a q is outside -1664..1663.
-; at_p0: q index (head*8 + d), at_p1: key column (layer*32 + head*8 + d),
+; Patch the 16 fast groups for the parts of this head's q and its key
+; columns, and sum the pass's constant at_cq = 256 * (sum q - sum s(q)) -
+; sum s(q) over the parts. A pass reads each q (the first pass) or its rest
+; (at_fast_scores points @q_lo and @q_hi there); its part is all of it when
+; in -1664..1663, else the end of that range nearer it: then at_rest keeps
+; the difference (every other rest is 0) and at_more's bit 7 is set.
+; at_p0: dimension d, at_p1: key column (layer*32 + head*8 + d),
 ; at_p2 / at_p3: the dimension's low / high group, d * their size.
+AT_PART_TOP     = SQ_OFFSET + SQ_OFFSET - 1     ; the offset of a part of 1663
+        .assert >AT_PART_TOP < SQ_LIMIT_PAGE && >AT_PART_TOP != 0, "a part of 1663 takes the squares table"
 at_patch_fast:
         lda #0
         sta at_sq
@@ -473,40 +259,79 @@ at_patch_fast:
         sta at_sq+3
         sta at_qs
         sta at_qs+1
+        sta at_more
+        sta at_p0
         sta at_p2
         sta at_p3
         lda at_head
         asl
         asl
         asl
-        sta at_p0
+        sta at_p1
         lda at_layer
         lsr
         ror
         ror
         ror
-        ora at_p0
+        ora at_p1
         sta at_p1
         lda #HEAD_DIM
         sta at_d
+        bne @dimension          ; (always)
+@out_of_range:                  ; A = the offset's page, C = 1, V: it
+        sta at_a                ; overflowed (the q > 32767 - SQ_OFFSET)
+        lda at_more
+        bmi @resting
+        ldx #2 * HEAD_DIM - 1   ; the pass's first part left: every rest
+        lda #0                  ; starts at 0
+@zero:
+        sta at_rest,x
+        dex
+        bpl @zero
+        lda #$80
+        sta at_more
+@resting:
+        lda at_a
+        bvs @above
+        bmi @below
+@above:                         ; the part 1663, the rest - 1663 left
+        tax
+        lda at_off
+        sbc #<AT_PART_TOP
+        sta at_rest,y
+        txa
+        sbc #>AT_PART_TOP
+        sta at_rest+HEAD_DIM,y
+        lda #<AT_PART_TOP
+        sta at_off
+        lda #>AT_PART_TOP
+        jmp @have_part
+@below:                         ; the part -1664 (offset 0), the rest + 1664 left
+        sta at_rest+HEAD_DIM,y
+        lda at_off
+        sta at_rest,y
+        lda #0
+        sta at_off
+        jmp @have_part
 @dimension:
         ldy at_p0
-        clc                     ; at_off = SQ_OFFSET + q
-        lda VEC_Q,y
+        clc                     ; at_off = SQ_OFFSET + q (or its rest)
+@q_lo:
+        lda $FFFF,y
         adc #<SQ_OFFSET
         sta at_off
-        lda VEC_Q+VEC_HIGH,y
+@q_hi:
+        lda $FFFF,y
         adc #>SQ_OFFSET
         cmp #SQ_LIMIT_PAGE
-        bcc @in_range
-        rts                     ; (C = 1)
-@in_range:
+        bcs @out_of_range
+@have_part:                     ; A = the offset's page
         sta at_off+1
-        clc                     ; at_qs += q
-        lda VEC_Q,y
+        clc                     ; at_qs += the offset (SQ_OFFSET + the part)
+        lda at_off
         adc at_qs
         sta at_qs
-        lda VEC_Q+VEC_HIGH,y
+        lda at_off+1
         adc at_qs+1
         sta at_qs+1
         ldx at_p1               ; the key column's operands
@@ -573,6 +398,13 @@ at_patch_fast:
         beq @constant
         jmp @dimension
 @constant:                      ; at_cq = 256*(at_qs - at_sq) - at_sq
+        sec                     ; (at_qs summed the offsets)
+        lda at_qs
+        sbc #<(HEAD_DIM * SQ_OFFSET)
+        sta at_qs
+        lda at_qs+1
+        sbc #>(HEAD_DIM * SQ_OFFSET)
+        sta at_qs+1
         lda at_qs+1             ; T = at_qs (sign-extended) - at_sq, 32 bits
         and #$80
         beq @qs_positive
@@ -608,7 +440,6 @@ at_patch_fast:
         lda at_cq+4
         sbc #0
         sta at_cq+4
-        clc
         rts
 
 ; at_key_sums: KS[j] of the 4 heads of layer at_layer at position at_t

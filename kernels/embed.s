@@ -2,86 +2,62 @@
 ;   h[d] = sat16(up(te[token][d], s_te) + up(pe[pos][d], s_pe)),
 ;   up(v, s) = v << (8 - s) for s <= 8, v >> (s - 8) otherwise.
 ; Both cases are (v << 8) >> s, an arithmetic shift of v placed in the
-; middle byte of a 24-bit number, which is how it is computed.
+; high byte of a 16-bit number, which is how it is computed: each term fits
+; int16, so their sum saturates exactly when the 16-bit add overflows (V).
 ;
 ; Inputs (zero page): em_te (2) -> the token's 32 int8 te values,
 ;   em_pe (2) -> the position's 32 int8 pe values, em_te_shift and
 ;   em_pe_shift (0..15). Output: VEC_H[0..31].
-; Clobbers A, X, Y, em_*. Cycles: 13,228 at shifts 5 and 5 (exact,
-; `soulterm bench --kernels`). Bytes: 131.
+; Clobbers A, X, Y, em_*. Cycles: 6,509 at shifts 5 and 5 (exact,
+; `soulterm bench --kernels`). Bytes: 78.
 
 embed:
         ldy #EMBED_DIM - 1
 @dimension:
-        lda (em_te),y           ; te term as 24 bits: v << 8
+        lda #0                  ; te term: v in the high byte (A), 0 in the
+        sta em_term             ; low byte, shifted right s_te times
+        lda (em_te),y
         ldx em_te_shift
-        jsr em_up
-        lda em_sum
-        sta em_term
-        lda em_sum+1
+        beq @te_done
+@te_shift:
+        cmp #$80                ; (arithmetic: the sign enters on the left)
+        ror
+        ror em_term
+        dex
+        bne @te_shift
+@te_done:
         sta em_term+1
-        lda em_sum+2
-        sta em_term+2
-        lda (em_pe),y           ; pe term
+        lda #0                  ; pe term, the same way
+        sta em_sum
+        lda (em_pe),y
         ldx em_pe_shift
-        jsr em_up
-        clc                     ; sum, then saturate to int16
+        beq @pe_done
+@pe_shift:
+        cmp #$80
+        ror
+        ror em_sum
+        dex
+        bne @pe_shift
+@pe_done:
+        tax                     ; (its high byte)
+        clc
         lda em_sum
         adc em_term
         sta VEC_H,y
-        lda em_sum+1
+        txa
         adc em_term+1
-        sta em_sum+1
-        lda em_sum+2
-        adc em_term+2
-        sta em_sum+2
-        lda em_sum+1            ; in range when byte 2 extends byte 1's sign
-        asl
-        lda #0
-        adc #$FF
-        eor #$FF
-        cmp em_sum+2
-        bne @saturate
-        lda em_sum+1
-        sta VEC_H+VEC_HIGH,y
-        jmp @next
-@saturate:
-        bit em_sum+2
-        bmi @low
-        lda #$FF
-        sta VEC_H,y
-        lda #$7F
-        sta VEC_H+VEC_HIGH,y
-        bne @next
-@low:
-        lda #$00
-        sta VEC_H,y
-        lda #$80
+        bvs @saturate
         sta VEC_H+VEC_HIGH,y
 @next:
         dey
         bpl @dimension
         rts
-
-; em_sum (24-bit) = (A as int8 << 8) >> X, arithmetic.
-em_up:
-        sta em_sum+1
-        lda #0
-        sta em_sum
-        bit em_sum+1
-        bpl @positive
+@saturate:                      ; A's bit 7 is the true sum's sign flipped:
+        eor #$80                ; +32767 ($7FFF) or -32768 ($8000) by the sign
+        asl
         lda #$FF
-@positive:
-        sta em_sum+2
-        cpx #0
-        beq @done
-@shift:
-        lda em_sum+2
-        cmp #$80
-        ror em_sum+2
-        ror em_sum+1
-        ror em_sum
-        dex
-        bne @shift
-@done:
-        rts
+        adc #0
+        sta VEC_H,y
+        eor #$80
+        sta VEC_H+VEC_HIGH,y
+        bne @next               ; (always: $7F or $80)

@@ -19,9 +19,9 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,185,468 at context length 5, 1,249,833 at 10, 1,404,157 at 19
-;   (models/soul.bin, whose normalised inputs are wider: 1,652,340 at 19).
-; Bytes: 899.
+;   1,080,967 at context length 5, 1,128,966 at 10, 1,243,480 at 19
+;   (`SOULTERM_VECTORS`); models/soul.bin: 1,025,415, 1,104,015, 1,166,203.
+; Bytes: 921.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
@@ -38,10 +38,12 @@
         .endmacro
 
 ; An RMSNorm: gains, gain shift, in, out.
-        .macro norm_desc gains, shift, input, output
+        .macro norm_desc gains, shift, unit, input, output
         .word gains
         .byte shift
         .word input, output
+        .byte unit              ; rn_unit_gains: every gain 2^(shift - d), d in bits 0-2 (layout.py)
+        .assert (unit & $7F) <= RN_UNIT_MAX_SHIFT, "a norm's shift beyond rn_scale_unit's chain"
         .endmacro
 
 ; Offsets of the descriptors in a layer's table.
@@ -343,6 +345,9 @@ run_rmsnorm:
         iny
         lda (fw_desc),y
         sta rn_out+1
+        iny
+        lda (fw_desc),y
+        sta rn_unit_gains
         jsr fw_border
         jmp rmsnorm
 
@@ -387,42 +392,51 @@ run_matvec:
         jmp matvec
 
 ; The new key and value go into the cache at position at_t, high bytes
-; flipped (memory.inc): key dim d at its column + t, values in row t.
+; flipped (memory.inc): key dim d at its column + t, values in row t. A
+; head's 8 key columns are CONTEXT bytes apart: the stores are patched to
+; its first column at position t and Y steps through the columns.
+        .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
 fw_store_kv:
-        lda at_layer            ; X = layer*32: first key column of the layer
+        lda at_layer            ; the layer's first key column: layer*32
         lsr
         ror
         ror
         ror
-        tax
-        lda #0
-        sta fw_tmp              ; dimension
-@key:
-        lda key_column_lo,x
+        sta fw_tmp              ; (the head's first key column)
+        ldx #0                  ; X = dimension
+@head:
+        ldy fw_tmp
         clc
+        lda key_column_lo,y
         adc at_t
-        sta fw_ptr
-        lda key_column_hi,x
+        sta @key_lo+1
+        sta @key_hi+1
+        lda key_column_hi,y
         adc #0
-        sta fw_ptr+1
-        ldy fw_tmp
-        lda VEC_K,y
+        sta @key_lo+2
+        adc #>(KEY_HI - KEY_LO) ; (C = 0)
+        sta @key_hi+2
         ldy #0
-        sta (fw_ptr),y
-        lda fw_ptr+1            ; the high byte goes KEY_HI - KEY_LO further
-        clc
-        adc #>(KEY_HI - KEY_LO)
-        sta fw_ptr+1
-        ldy fw_tmp
-        lda VEC_K+VEC_HIGH,y
+@key:
+        lda VEC_K,x
+@key_lo:
+        sta $FFFF,y
+        lda VEC_K+VEC_HIGH,x
         eor #$80
-        ldy #0
-        sta (fw_ptr),y
+@key_hi:
+        sta $FFFF,y
         inx
-        inc fw_tmp
-        lda fw_tmp
-        cmp #EMBED_DIM
+        tya
+        clc
+        adc #CONTEXT
+        tay
+        cpy #HEAD_DIM * CONTEXT
         bne @key
+        lda fw_tmp              ; (C = 1 from the compare)
+        adc #HEAD_DIM - 1
+        sta fw_tmp
+        cpx #EMBED_DIM
+        bne @head
         lda at_layer            ; value row of (layer*20 + t)
         beq @layer_0
         lda #CONTEXT
@@ -431,26 +445,24 @@ fw_store_kv:
         adc at_t
         tax
         lda value_row_lo,x
-        sta fw_ptr
+        sta @value_lo+1
+        sta @value_hi+1
         lda value_row_hi,x
-        sta fw_ptr+1
+        sta @value_lo+2
+        clc
+        adc #>(VALUE_HI - VALUE_LO)
+        sta @value_hi+2
         ldy #EMBED_DIM - 1
 @value:
         lda VEC_V,y
-        sta (fw_ptr),y
-        dey
-        bpl @value
-        clc
-        lda fw_ptr+1
-        adc #>(VALUE_HI - VALUE_LO)
-        sta fw_ptr+1
-        ldy #EMBED_DIM - 1
-@value_high:
+@value_lo:
+        sta $FFFF,y
         lda VEC_V+VEC_HIGH,y
         eor #$80
-        sta (fw_ptr),y
+@value_hi:
+        sta $FFFF,y
         dey
-        bpl @value_high
+        bpl @value
         jmp at_key_sums         ; the new key's sums for the fast scores
 
 ; --- what each layer runs, from soul.inc's tensors --------------------------
@@ -461,21 +473,21 @@ layer_1:
         .word l1_n1_desc, l1_q_desc, l1_k_desc, l1_v_desc
         .word l1_proj_desc, l1_n2_desc, l1_fc1_desc, l1_fc2_desc
 
-l0_n1_desc:     norm_desc l0_n1, L0_N1_SHIFT, VEC_H, VEC_XN
+l0_n1_desc:     norm_desc l0_n1, L0_N1_SHIFT, L0_N1_UNIT, VEC_H, VEC_XN
 l0_q_desc:      matvec_desc l0_q, EMBED_DIM, EMBED_DIM, l0_q_rk, L0_Q_SHIFT + 1, VEC_XN, VEC_Q
 l0_k_desc:      matvec_desc l0_k, EMBED_DIM, EMBED_DIM, l0_k_rk, L0_K_SHIFT + 1, VEC_XN, VEC_K
 l0_v_desc:      matvec_desc l0_v, EMBED_DIM, EMBED_DIM, l0_v_rk, L0_V_SHIFT + 1, VEC_XN, VEC_V
 l0_proj_desc:   matvec_desc l0_proj, EMBED_DIM, EMBED_DIM, l0_proj_rk, L0_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
-l0_n2_desc:     norm_desc l0_n2, L0_N2_SHIFT, VEC_H, VEC_XN
+l0_n2_desc:     norm_desc l0_n2, L0_N2_SHIFT, L0_N2_UNIT, VEC_H, VEC_XN
 l0_fc1_desc:    matvec_desc l0_fc1_w, FFN_DIM, EMBED_DIM, l0_fc1_w_rk, L0_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
 l0_fc2_desc:    matvec_desc l0_fc2_w, EMBED_DIM, FFN_DIM, l0_fc2_w_rk, L0_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
-l1_n1_desc:     norm_desc l1_n1, L1_N1_SHIFT, VEC_H, VEC_XN
+l1_n1_desc:     norm_desc l1_n1, L1_N1_SHIFT, L1_N1_UNIT, VEC_H, VEC_XN
 l1_q_desc:      matvec_desc l1_q, EMBED_DIM, EMBED_DIM, l1_q_rk, L1_Q_SHIFT + 1, VEC_XN, VEC_Q
 l1_k_desc:      matvec_desc l1_k, EMBED_DIM, EMBED_DIM, l1_k_rk, L1_K_SHIFT + 1, VEC_XN, VEC_K
 l1_v_desc:      matvec_desc l1_v, EMBED_DIM, EMBED_DIM, l1_v_rk, L1_V_SHIFT + 1, VEC_XN, VEC_V
 l1_proj_desc:   matvec_desc l1_proj, EMBED_DIM, EMBED_DIM, l1_proj_rk, L1_PROJ_SHIFT + 1, VEC_ATT, VEC_TMP
-l1_n2_desc:     norm_desc l1_n2, L1_N2_SHIFT, VEC_H, VEC_XN
+l1_n2_desc:     norm_desc l1_n2, L1_N2_SHIFT, L1_N2_UNIT, VEC_H, VEC_XN
 l1_fc1_desc:    matvec_desc l1_fc1_w, FFN_DIM, EMBED_DIM, l1_fc1_w_rk, L1_FC1_W_SHIFT + 1, VEC_XN, VEC_Z
 l1_fc2_desc:    matvec_desc l1_fc2_w, EMBED_DIM, FFN_DIM, l1_fc2_w_rk, L1_FC2_W_SHIFT + 1, VEC_Z, VEC_TMP
-final_norm:     norm_desc norm, NORM_SHIFT, VEC_H, VEC_XN
+final_norm:     norm_desc norm, NORM_SHIFT, NORM_UNIT, VEC_H, VEC_XN
 logits_matvec:  matvec_desc out, VOCAB_SIZE, EMBED_DIM, out_rk, OUT_SHIFT, VEC_XN, VEC_LOGITS

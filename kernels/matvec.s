@@ -54,19 +54,20 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 43,648       32x32, 16-bit inputs: 95,130
-;   128x32 logits: 157,274 / 347,955         64x32 fc1 + bias: 81,650 / 179,255
-;   32x64 fc2 + bias: 86,106 / 209,036
-; i.e. to patch an input column ~134 cycles (small), ~206 (short), ~339
-; (wide slot; the column pass ~360 plus ~105 a row), ~60 a filled slot when
-; q's input is reused; ~41 per row to start; 29 / ~37 / ~79 per small /
-; short / wide multiply-accumulate. A row's finish from mv_row_end on to the
-; next row, in range: 40 + 14n for a shift of 8 + n bits, n = 0..4
-; (mv_finish_fast); 57 / 74 / 91 for 7 / 6 / 5 bits (mv_finish_left);
-; 144 / 125 / 106 / 87 for 4 / 3 / 2 / 1 bits (mv_finish_low); 192 for 13
-; bits (mv_finish_row, which takes 13 and more); every row is stored by the
-; fast finish's tail, a saturated one from mv_finish_row's saturation.
-; Bytes: 6,994, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+;   32x32, inputs in -256..255: 43,124       32x32, 16-bit inputs: 95,150
+;   128x32 logits: 156,750 / 347,975         64x32 fc1 + bias: 81,126 / 179,275
+;   32x64 fc2 + bias: 84,842 / 209,858
+; i.e. to patch an input column ~126 cycles (small), ~178 (short), ~345
+; (wide slot; the column pass ~365 plus ~105 a row), ~44 a filled slot when
+; q's input is reused from a matrix whole pages away (~60 otherwise); ~41
+; per row to start; 29 / ~37 / ~79 per small / short / wide
+; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
+; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
+; 57 / 74 / 91 for 7 / 6 / 5 bits (mv_finish_left); 144 / 125 / 106 / 87
+; for 4 / 3 / 2 / 1 bits (mv_finish_low); 192 for 13 bits (mv_finish_row,
+; which takes 13 and more); every row is stored by the fast finish's tail, a
+; saturated one from mv_finish_row's saturation.
+; Bytes: 7,091, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -497,21 +498,29 @@ mv_prepare_rows:
 ; Walk the input columns, give each slot-sized one a slot and do each wide
 ; one at once; mv_k = -(sum of s(x) over the slots) - (sum of s(xl) over the
 ; wide columns). Leaves mv_colbase = mv_w for the next call's repatch.
+; X is the column; the slot being filled is reached by STA abs,Y with Y its
+; address's low byte and the stores' pages (mv_small_pages, mv_short_pages)
+; set whenever the block's entry moves to another page.
 mv_patch_columns:
         lda mv_flags
         and #MV_SAME_INPUT
         beq @fresh
         lda mv_wide_left        ; the column pass ran (negative): walk
-        bmi @walk               ; again (mv_in_hi holds)
+        bmi @walk               ; again (mv_in_hi and the reads hold)
         jmp mv_repatch_weights
 @fresh:
+        lda mv_in               ; the input's reads
+        sta @in_lo+1
+        ldx mv_in+1
+        stx @in_lo+2
         clc
-        lda mv_in
         adc #VEC_HIGH
         sta mv_in_hi
-        lda mv_in+1
+        sta @in_hi+1
+        txa
         adc #0
         sta mv_in_hi+1
+        sta @in_hi+2
 @walk:
         lda #<mv_wide_end
         sta mv_wide
@@ -523,10 +532,12 @@ mv_patch_columns:
         sta mv_small
         lda #>mv_small_end
         sta mv_small+1
+        jsr mv_small_pages
         lda #<mv_short_end
         sta mv_short
         lda #>mv_short_end
         sta mv_short+1
+        jsr mv_short_pages
         lda mv_w
         sta mv_colbase
         lda mv_w+1
@@ -536,44 +547,48 @@ mv_patch_columns:
         sta mv_k+1
         sta mv_k+2
         sta mv_k+3
-        tay                     ; (Y = 0: the first column)
-@column:                        ; Y = mv_col
-        sty mv_col
-        lda (mv_in),y           ; the table offset SQ_OFFSET + x:
+        tax                     ; (X = 0: the first column)
+@column:
+@in_lo:
+        lda $FFFF,x             ; the table offset SQ_OFFSET + x:
         clc
         adc #<SQ_OFFSET
-        tax                     ; low byte in X,
-        lda (mv_in_hi),y
+        sta mv_off              ; low byte in mv_off,
+@in_hi:
+        lda $FFFF,x
         adc #>SQ_OFFSET         ; page in A
         cmp #>SQ_OFFSET
         bne @not_small
-        cpx #0
+        ldy mv_off
         beq @not_small          ; (x = -128)
-        sec                     ; |x| <= 127: the next small slot
-        lda mv_small
-        sbc #SMALL_SLOT_SIZE
+        lda mv_small            ; |x| <= 127: the next small slot (C = 1
+        sbc #SMALL_SLOT_SIZE    ; from the compare)
         sta mv_small
+        tay
         bcs @small_page
         dec mv_small+1
+        lda mv_small+1
+        jsr mv_small_pages
 @small_page:
-        txa
-        ldy #SLOT_S0
-        sta (mv_small),y
-        ldy #SLOT_S1
-        sta (mv_small),y
-        ldy #SLOT_WEIGHTS
+        lda mv_off
+@small_s0:
+        sta $FF00 + SLOT_S0,y
+@small_s1:
+        sta $FF00 + SLOT_S1,y
         lda mv_colbase
-        sta (mv_small),y
-        iny
+@small_w0:
+        sta $FF00 + SLOT_WEIGHTS,y
         lda mv_colbase+1
-        sta (mv_small),y
+@small_w1:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
 @subtract_small:                ; mv_k -= s(x), |x| <= 127: the entries 128
-        sec                     ; past the offset's, X its low byte
+        ldy mv_off              ; past the offset's
+        sec
         lda mv_k
-        sbc SQ_LO+128,x
+        sbc SQ_LO+128,y
         sta mv_k
         lda mv_k+1
-        sbc SQ_SMALL_MID+128,x
+        sbc SQ_SMALL_MID+128,y
         sta mv_k+1
         bcs @next
         lda mv_k+2
@@ -589,9 +604,8 @@ mv_patch_columns:
         bcc @same_page
         inc mv_colbase+1
 @same_page:
-        ldy mv_col
-        iny
-        cpy mv_cols
+        inx
+        cpx mv_cols
         bne @column
         lda mv_w
         sta mv_colbase
@@ -601,56 +615,60 @@ mv_patch_columns:
 @not_small:                     ; A = the offset's page
         cmp #SQ_LIMIT_PAGE
         bcs @wide
-        stx mv_noff             ; (mv_noff) + 128: s(x)'s middle byte
-        adc #>SQ_MID            ; (carry clear)
-        sta mv_noff+1
+        adc #>SQ_MID            ; (carry clear) (mv_off) + 128: s(x)'s
+        sta mv_off+1            ; middle byte
         sec                     ; the next short slot
         lda mv_short
         sbc #SHORT_SLOT_SIZE
         sta mv_short
+        tay
         bcs @short_page
         dec mv_short+1
+        lda mv_short+1
+        jsr mv_short_pages
 @short_page:
-        txa
-        ldy #SLOT_S0
-        sta (mv_short),y
-        ldy #SLOT_S1
-        sta (mv_short),y
-        ldy #SLOT_S2
-        sta (mv_short),y
-        lda mv_noff+1
-        ldy #SLOT_S1+1
-        sta (mv_short),y
+        lda mv_off
+@short_s0:
+        sta $FF00 + SLOT_S0,y
+@short_s1:
+        sta $FF00 + SLOT_S1,y
+@short_s2:
+        sta $FF00 + SLOT_S2,y
+        lda mv_off+1
+@short_s1_page:
+        sta $FF00 + SLOT_S1 + 1,y
         clc
         adc #>(SQ_HI - SQ_MID)
-        ldy #SLOT_S2+1
-        sta (mv_short),y
+@short_s2_page:
+        sta $FF00 + SLOT_S2 + 1,y
         sta mv_sq_hi
-        ldy #SLOT_WEIGHTS
         lda mv_colbase
-        sta (mv_short),y
-        iny
+@short_w0:
+        sta $FF00 + SLOT_WEIGHTS,y
         lda mv_colbase+1
-        sta (mv_short),y
-        sec                     ; mv_k -= s(x): the entries 128 past the
-        lda mv_k                ; offset's
-        sbc SQ_LO+128,x
+@short_w1:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+        ldy mv_off              ; mv_k -= s(x): the entries 128 past the
+        sec                     ; offset's
+        lda mv_k
+        sbc SQ_LO+128,y
         sta mv_k
         ldy #128
         lda mv_k+1
-        sbc (mv_noff),y
+        sbc (mv_off),y
         sta mv_k+1
         lda mv_sq_hi            ; (LDA and STA keep the borrow)
-        sta mv_noff+1
+        sta mv_off+1
         lda mv_k+2
-        sbc (mv_noff),y
+        sbc (mv_off),y
         sta mv_k+2
-        lda mv_k+3
-        sbc #0
-        sta mv_k+3
+        bcs @next
+        dec mv_k+3
         jmp @next
 @wide:                          ; a wide column's table operands (below)
-        ldy mv_col
+        stx mv_col
+        txa
+        tay
         lda (mv_in),y           ; x + 64: low byte in mv_off, high byte
         clc                     ; (a 9-bit signed number) in mv_noff
         adc #64
@@ -766,7 +784,7 @@ mv_patch_columns:
         sta mv_wide_rows@t3_hi+2
         jsr mv_wide_rows
 @wide_done:
-        ldx mv_off              ; s(xl) from mv_k
+        ldx mv_col              ; s(xl) from mv_k (X: mv_wide_rows took it)
         jmp @subtract_small
 
 ; A wide column in the walk (mv_col, weights at mv_colbase): x = 128*xh +
@@ -889,10 +907,14 @@ mv_repatch_weights:
         jmp mv_link_rows
 
 ; The weight operands of block X's filled slots (0 small, 1 short, 2 wide)
-; += mv_off: from the block's entry (A low byte, Y page) to its end.
+; += mv_off: from the block's entry (A low byte, Y page) to its end. A
+; distance of whole pages (q, k and v lie 1,024 bytes apart) moves the
+; operands' pages alone.
 mv_move_block:
         sta mv_slot
         sty mv_slot+1
+        ldy mv_off
+        beq @page_test
 @test:
         cmp mv_block_end_lo,x
         bne @slot
@@ -918,12 +940,49 @@ mv_move_block:
         bcs @test               ; (always)
 @done:
         rts
+@page_slot:
+        ldy #SLOT_WEIGHTS + 1
+        clc
+        lda (mv_slot),y
+        adc mv_off+1
+        sta (mv_slot),y
+        clc
+        lda mv_slot
+        adc mv_block_size,x
+        sta mv_slot
+        bcc @page_test
+        inc mv_slot+1
+@page_test:
+        cmp mv_block_end_lo,x
+        bne @page_slot
+        lda mv_slot+1
+        cmp mv_block_end_hi,x
+        bne @page_slot
+        rts
 mv_block_end_lo:
         .byte <mv_small_end, <mv_short_end, <mv_wide_end
 mv_block_end_hi:
         .byte >mv_small_end, >mv_short_end, >mv_wide_end
 mv_block_size:
         .byte SMALL_SLOT_SIZE, SHORT_SLOT_SIZE, WIDE_SLOT_SIZE
+
+; The pages of the walk's stores into a small (short) slot: A = the page of
+; the block's entry.
+mv_small_pages:
+        sta mv_patch_columns@small_s0+2
+        sta mv_patch_columns@small_s1+2
+        sta mv_patch_columns@small_w0+2
+        sta mv_patch_columns@small_w1+2
+        rts
+mv_short_pages:
+        sta mv_patch_columns@short_s0+2
+        sta mv_patch_columns@short_s1+2
+        sta mv_patch_columns@short_s2+2
+        sta mv_patch_columns@short_s1_page+2
+        sta mv_patch_columns@short_s2_page+2
+        sta mv_patch_columns@short_w0+2
+        sta mv_patch_columns@short_w1+2
+        rts
 
 ; Wide sums = 0 (mv_add_wide adds them to the row starts).
 mv_wide_start:

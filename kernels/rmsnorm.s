@@ -3,15 +3,18 @@
 ;   inv = min(32767, 2^19 // r);  y = (x*inv) >> 15;  out = sat16((y*g) >> s_g)
 ;
 ; Inputs (zero page): rn_in, rn_out (vector pages, may be the same),
-;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15).
+;   rn_gain (32 int8 gains), rn_shift (s_g, 0..15), rn_unit_gains (bit 7
+;   set only when every gain is 2^(s_g - d), d in bits 0-2: the
+;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
+;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,159 for 32 values
-; in -3000..2999 and gains of 60..126; 10,188 for values in -700..699 and
-; every gain 64 = 2^s_g (a fixed-gain soul's norm); 10,858 for those with
-; s_g = 8 (a narrowed soul's norm: out = y >> 2). Values of 4096 and more
-; (-3841 and less) take a slower square, means of 2^16 and more a slower
-; root and division.
-; Bytes: 1,120.
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,058 for 32 values
+; in -3000..2999 and gains of 60..126; 9,013 for values in -700..699 and
+; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
+; 10,250 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2).
+; Values of 4096 and more (-3841 and less) take a slower square, means of
+; 2^16 and more a slower root and division.
+; Bytes: 1,504.
 ;
 ; Speed: the square of xs for x in -3840..4095 (xs is one byte) is two
 ; reads of matvec's squares table; a mean below 2^16 has its root found bit
@@ -19,12 +22,15 @@
 ; products x*2inv share one factor, so its bytes are patched into the table
 ; operands once per call and each product is two or (|x| >= 256) four table
 ; differences indexed by the bytes of |x| (or ~x); y is then bytes 2 and 3,
-; with no shift. A gain of 2^s_g (fixed norm gains) gives out = y with no
-; product; any other is scaled on magnitudes: one or two byte products and a
-; gain shift of at most four unrolled steps of a chain chosen per call.
+; with no shift. Gains that are all 2^s_g (fixed norm gains) take
+; rn_scale_unit: out = y, no gain step, the element in X and the vectors
+; patched in; all 2^(s_g - d) (narrowed, d = 1..7), out = y >> d there. Otherwise a gain of 2^s_g gives out = y with no product; any
+; other is scaled on magnitudes: one or two byte products and a gain shift
+; of at most four unrolled steps of a chain chosen per call.
 
-RN_UNIT_BITS    = 7             ; rn_scale's unit chain: a power-of-two gain's shift
-RN_UNIT_STEP    = 4             ; bytes of one step (lsr zp, ror zp)
+RN_UNIT_MAX_SHIFT = 7           ; rn_unit_gains' bits 0-2: d, a narrowed norm's shift (layout.py)
+        .assert (RN_UNIT_MAX_SHIFT & (RN_UNIT_MAX_SHIFT + 1)) == 0, "d is read through a mask"
+RN_UNIT_STEP    = 4             ; bytes of one step of rn_scale_unit's shift (lsr zp, ror zp)
 
 rmsnorm:
         clc                     ; high bytes of the vectors are 128 further
@@ -44,6 +50,10 @@ rmsnorm:
         jsr rn_mean_square
         jsr rn_inverse_root
         jsr rn_patch_inv
+        bit rn_unit_gains
+        bpl @gains
+        jmp rn_scale_unit
+@gains:
         jsr rn_prepare_scale    ; then rn_scale, below
 
 ; Element i (Y, rn_i): out = sat16(floor(floor(x*inv / 2^15) * g / 2^s_g)).
@@ -146,15 +156,7 @@ rn_scale:
         beq @zero_gain
         cmp rn_unit
         bne @positive_multiply
-@unit:                          ; g = 2^a: out = y >> d, d = s_g - a (|y| < 2^15):
-        jmp $FFFF               ; F >> d, and for x < 0 (y = ~F) ~(F >> d);
-        .repeat RN_UNIT_BITS    ; patched d steps before @unit_end
-        lsr ar_p+3
-        ror ar_p+2
-        .endrepeat
-@unit_end:
-        .assert @unit_end - @unit - 3 == RN_UNIT_BITS * RN_UNIT_STEP, "unit step size"
-        bit ar_sign
+        bit ar_sign             ; g = 2^s_g: out = y (|y| < 2^15)
         bmi @unit_negative
         lda ar_p+2
         sta (rn_out),y
@@ -301,6 +303,152 @@ rn_shifted:
         lda #$80
         sta (rn_out_hi),y
         jmp rn_scale@next
+
+; Every gain 2^s_g (rn_unit_gains; a fixed-gain soul's norms): out = y,
+; bytes 2 and 3 of the product (~F for x < 0, as in rn_scale), with no gain
+; step. Element i in X: the vectors' reads and stores and 2*inv's bytes are
+; patched in (rn_patch_inv), so Y indexes the tables alone.
+rn_scale_unit:
+        ldx #EMBED_DIM - 1
+@element:
+@in_lo:
+        ldy $FFFF,x             ; |x| or ~x: low byte in Y, high byte in
+@in_hi:
+        lda $FFFF,x             ; ar_a+1, x's sign in ar_sign
+        sta ar_sign
+        bpl @positive_x
+        tya
+        eor #$FF
+        tay
+        lda ar_sign
+        eor #$FF
+@positive_x:
+        sta ar_a+1
+        sec                     ; xl * 2inv_lo -> bytes 0, 1
+@l1:    lda qs_lo + 512,y
+@l2:    sbc qs_lo + 256,y
+        sta ar_p
+@l3:    lda qs_hi + 512,y
+@l4:    sbc qs_hi + 256,y
+        sta ar_p+1
+        sec                     ; xl * 2inv_hi -> bytes 1, 2
+@h1:    lda qs_lo + 512,y
+@h2:    sbc qs_lo + 256,y
+        sta ar_lo
+@h3:    lda qs_hi + 512,y
+@h4:    sbc qs_hi + 256,y
+        sta ar_p+2
+        clc
+        lda ar_lo
+        adc ar_p+1
+        sta ar_p+1
+        bcc @low_done
+        inc ar_p+2              ; xl * 2inv_hi < 255 * 256: no carry beyond byte 2
+@low_done:
+        lda #0
+        sta ar_p+3
+        ldy ar_a+1
+        bne @wide               ; |x| >= 256: two products more
+@have_product:
+@shift_jump:
+        jmp @unshifted          ; patched: @narrowed for gains of 2^(s_g - d), d > 0
+@unshifted:
+        bit ar_sign
+        bmi @negative
+@store_y:
+        lda ar_p+2              ; y
+@out_lo:
+        sta $FFFF,x
+        lda ar_p+3
+@out_hi:
+        sta $FFFF,x
+        dex
+        bpl @element
+        rts
+@negative:                      ; + 2inv - 1 for F; y = ~F
+        clc
+        lda ar_p
+        adc rn_ceil
+        lda ar_p+1
+        adc rn_ceil+1
+        lda ar_p+2
+        adc #0
+        eor #$FF
+@out_lo_2:
+        sta $FFFF,x
+        lda ar_p+3
+        adc #0
+        eor #$FF
+@out_hi_2:
+        sta $FFFF,x
+        dex
+        bpl @element
+        rts
+@wide:
+        sec                     ; xh * 2inv_lo -> bytes 1, 2
+@m1:    lda qs_lo + 512,y
+@m2:    sbc qs_lo + 256,y
+        sta ar_lo
+@m3:    lda qs_hi + 512,y
+@m4:    sbc qs_hi + 256,y
+        tay
+        clc
+        lda ar_lo
+        adc ar_p+1
+        sta ar_p+1
+        tya
+        adc ar_p+2
+        sta ar_p+2
+        bcc @no_carry
+        inc ar_p+3
+@no_carry:
+        ldy ar_a+1
+        sec                     ; xh * 2inv_hi -> bytes 2, 3
+@n1:    lda qs_lo + 512,y
+@n2:    sbc qs_lo + 256,y
+        sta ar_lo
+@n3:    lda qs_hi + 512,y
+@n4:    sbc qs_hi + 256,y
+        tay
+        clc
+        lda ar_lo
+        adc ar_p+2
+        sta ar_p+2
+        tya
+        adc ar_p+3
+        sta ar_p+3
+        jmp @have_product
+@narrowed:                      ; out = y >> d (a narrowed soul's norm,
+        bit ar_sign             ; soulterm/soul/narrowing.py): F first for
+        bpl @shift              ; x < 0, then ~(F >> d) (y = ~F)
+        clc
+        lda ar_p
+        adc rn_ceil
+        lda ar_p+1
+        adc rn_ceil+1
+        bcc @shift
+        inc ar_p+2
+        bne @shift
+        inc ar_p+3
+@shift:
+        jmp $FFFF               ; patched: d steps before @shifted
+        .repeat RN_UNIT_MAX_SHIFT
+        lsr ar_p+3
+        ror ar_p+2
+        .endrepeat
+@shifted:
+        .assert @shifted - @shift - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP, "unit step size"
+        bit ar_sign
+        bmi @invert
+        jmp @store_y
+@invert:
+        lda ar_p+2
+        eor #$FF
+        sta ar_p+2
+        lda ar_p+3
+        eor #$FF
+        sta ar_p+3
+        jmp @store_y
 
 ; rn_sum = sum over i of (x[i] >> 4)^2. For x in -3840..4095, xs is one
 ; byte and xs^2 < 2^16 is bytes 0 and 1 of matvec's squares table
@@ -552,8 +700,58 @@ rn_patch_inv:
         lda rn_inv+1
         sbc #0
         sta rn_ceil+1
+        bit rn_unit_gains
+        bmi @unit
         rn_patch_factor rn_inv, rn_scale@l1, rn_scale@l2, rn_scale@l3, rn_scale@l4, rn_scale@m1, rn_scale@m2, rn_scale@m3, rn_scale@m4
         rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
+        rts
+@unit:                          ; rn_scale_unit's operands, and its vectors
+        rn_patch_factor rn_inv, rn_scale_unit@l1, rn_scale_unit@l2, rn_scale_unit@l3, rn_scale_unit@l4, rn_scale_unit@m1, rn_scale_unit@m2, rn_scale_unit@m3, rn_scale_unit@m4
+        rn_patch_factor rn_inv+1, rn_scale_unit@h1, rn_scale_unit@h2, rn_scale_unit@h3, rn_scale_unit@h4, rn_scale_unit@n1, rn_scale_unit@n2, rn_scale_unit@n3, rn_scale_unit@n4
+        lda rn_in
+        sta rn_scale_unit@in_lo+1
+        lda rn_in+1
+        sta rn_scale_unit@in_lo+2
+        lda rn_in_hi
+        sta rn_scale_unit@in_hi+1
+        lda rn_in_hi+1
+        sta rn_scale_unit@in_hi+2
+        lda rn_out
+        sta rn_scale_unit@out_lo+1
+        sta rn_scale_unit@out_lo_2+1
+        lda rn_out+1
+        sta rn_scale_unit@out_lo+2
+        sta rn_scale_unit@out_lo_2+2
+        lda rn_out_hi
+        sta rn_scale_unit@out_hi+1
+        sta rn_scale_unit@out_hi_2+1
+        lda rn_out_hi+1
+        sta rn_scale_unit@out_hi+2
+        sta rn_scale_unit@out_hi_2+2
+        lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift
+        and #RN_UNIT_MAX_SHIFT
+        bne @narrowed
+        lda #<rn_scale_unit@unshifted
+        sta rn_scale_unit@shift_jump+1
+        lda #>rn_scale_unit@unshifted
+        sta rn_scale_unit@shift_jump+2
+        rts
+@narrowed:
+        asl
+        asl                     ; d * RN_UNIT_STEP
+        .assert RN_UNIT_STEP == 4, "rn_patch_inv multiplies by four"
+        sta rn_i                ; (rn_scale_unit keeps its element in X)
+        sec
+        lda #<rn_scale_unit@shifted
+        sbc rn_i
+        sta rn_scale_unit@shift+1
+        lda #>rn_scale_unit@shifted
+        sbc #0
+        sta rn_scale_unit@shift+2
+        lda #<rn_scale_unit@narrowed
+        sta rn_scale_unit@shift_jump+1
+        lda #>rn_scale_unit@narrowed
+        sta rn_scale_unit@shift_jump+2
         rts
 
 ; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
@@ -583,7 +781,6 @@ rn_prepare_scale:
         ldx rn_round
         inx
         stx rn_unit
-        jsr rn_prepare_unit
         lda #>qs_lo + 2
         sta ar_t1+1
         lda #>qs_hi + 2
@@ -608,49 +805,6 @@ rn_prepare_scale:
         sta rn_scale@shift+1
         lda rn_shift_entry_hi,x
         sta rn_scale@shift+2
-        rts
-
-; rn_unit, the gain rn_scale applies as a shift with no product: the first
-; element's gain when it is 2^a with a <= s_g and d = s_g - a <= RN_UNIT_BITS
-; (a narrowed soul's norms, soulterm/soul/narrowing.py: 64 with s_g = 8,
-; d = 2), else 2^s_g (d = 0) as rn_prepare_scale set it. Patches the jump
-; into rn_scale's unit chain, d steps before its end.
-rn_prepare_unit:
-        ldy #0
-        lda (rn_gain),y
-        beq @entry              ; (d = 0 from here on: A = 0)
-        bmi @default
-        ldx #$FF                ; X = the lowest set bit's place
-@lowest_bit:
-        inx
-        lsr
-        bcc @lowest_bit
-        bne @default            ; more bits above it: not a power of two
-        txa                     ; d = s_g - a
-        eor #$FF
-        sec
-        adc rn_shift
-        cmp #RN_UNIT_BITS + 1   ; (a > s_g wraps to 128 and more)
-        bcs @default
-        tax
-        lda (rn_gain),y
-        sta rn_unit
-        txa
-        asl
-        asl                     ; d * RN_UNIT_STEP
-        .assert RN_UNIT_STEP == 4, "rn_prepare_unit multiplies by four"
-        bcc @entry              ; (always: d <= 7)
-@default:
-        lda #0
-@entry:
-        sta rn_i                ; (rn_scale sets rn_i afresh)
-        sec
-        lda #<rn_scale@unit_end
-        sbc rn_i
-        sta rn_scale@unit+1
-        lda #>rn_scale@unit_end
-        sbc #0
-        sta rn_scale@unit+2
         rts
 
 ; Entries into the chains: r = 0..3 right steps, r = 4..7 left steps (8 - r).

@@ -182,3 +182,15 @@ def test_a_word_list_too_long_for_memory_fails_naming_its_bytes(tmp_path):
 
     seen = BuildMap.load(built.map_path).region_at(listed[0]["start"] + 5)    # the TUI's memory map
     assert seen is not None and seen.name == listed[0]["name"] and seen.kind == "tokenizer"
+
+
+def test_a_norm_whose_gains_are_all_two_to_its_shift_is_flagged_for_rmsnorm():
+    """layout.py's <NORM>_UNIT (rmsnorm's rn_unit_gains): set only when every gain is 2^shift."""
+    from soulterm.player.layout import soul_include, unit_gains
+    from soulterm.soul.soulfile import load_soul
+
+    assert unit_gains([64] * spec.EMBED_DIM, 6) and unit_gains([1] * spec.EMBED_DIM, 0)
+    assert not unit_gains([64] * (spec.EMBED_DIM - 1) + [-64], 6)
+    assert not unit_gains([64] * spec.EMBED_DIM, 5)
+    text = soul_include(load_soul(paths.DEFAULT_SOUL))[0]       # the shipped soul: fixed gains
+    assert "L0_N1_UNIT = 1" in text and "NORM_UNIT = 1" in text

@@ -50,8 +50,8 @@ def test_attention_matches_intmath_on_200_random_heads(bench):
 def test_attention_matches_intmath_for_every_lut_weight(bench):
     """Keys whose scores are exact multiples of 2^14 pick each position's
     LUT weight: 255 (the max), 1 and 0 (the commonest, which the weighted
-    sum takes without products) and everything between, with q wide (the
-    four-product scores) and narrow (the squares table)."""
+    sum takes without products) and everything between, with q wide (taken
+    by the squares table in parts) and narrow (in one pass)."""
     rng = np.random.default_rng(15)
     gap_choices = [0, 0, 1, 2, 60, 80, 90, 99, 100, 101, 126, 127] + list(range(3, 60))
     for case in range(40):
@@ -69,6 +69,30 @@ def test_attention_matches_intmath_for_every_lut_weight(bench):
         out, weights, want_out, want_weights = run_head(bench, rng, t, layer, head, q, k, v)[:4]
         assert np.array_equal(weights, want_weights), f"case {case}: LUT weights"
         assert np.array_equal(out, want_out), f"case {case}: output"
+
+def test_attention_with_q_beyond_the_squares_table_takes_it_in_parts(bench):
+    """A q outside -1664..1663 (the range's edges, twice it, the int16 edges):
+    the passes' parts add up to the exact 40-bit scores."""
+    rng = np.random.default_rng(16)
+    edges = [-3328, -3327, -1665, -1664, 1663, 1664, 3326, 3327, 0, -1, 1]
+    for case in range(60):
+        t = int(rng.integers(0, 20))
+        layer, head = case % 2, (case // 2) % 4
+        q = rng.choice(edges, 8) if case % 3 == 0 else rng.integers(-3328, 3328, 8)
+        q[int(rng.integers(8))] = rng.choice([-1665, 1664, -3328, 3327])   # at least one beyond the table
+        if case % 4 == 3:
+            q[int(rng.integers(8))] = rng.choice([-3329, 3328, -32768, 32767])   # parts
+        k, v = rng.integers(-32768, 32768, (t + 1, 8)), rng.integers(-3000, 3000, (t + 1, 8))
+        fill_attention(bench, rng, t, layer, head, q, k, v)
+        bench.call("at_fast_scores")                   # the exact 40-bit scores, before at_weights
+        planes = [np.frombuffer(bench.peek(bench.sym(f"SCORE_{n}"), t + 1), np.uint8).astype(np.int64)
+                  for n in range(5)]
+        got = sum(plane << (8 * n) for n, plane in enumerate(planes))
+        assert np.array_equal(got, (k @ q) % (1 << 40)), f"case {case}: scores"
+        out, weights, want_out, want_weights = run_head(bench, rng, t, layer, head, q, k, v)[:4]
+        assert np.array_equal(weights, want_weights), f"case {case}: LUT weights"
+        assert np.array_equal(out, want_out), f"case {case}: output"
+
 
 def test_attention_leaves_other_heads_alone(bench):
     rng = np.random.default_rng(12)

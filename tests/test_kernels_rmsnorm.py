@@ -15,16 +15,35 @@ def bench():
     return KernelBench()
 
 
-def run_rmsnorm(bench, x, g, shift):
+def run_rmsnorm(bench, x, g, shift, unit=False, out="VEC_XN"):
+    """unit: tell the kernel every gain is 2^shift (rn_unit_gains, as layout.py does for such a
+    norm), or, an int d, that every gain is 2^(shift - d) (a narrowed norm)."""
     sym = bench.sym
     bench.write_vector(sym("VEC_H"), x)
     bench.poke(GAINS_AT, np.asarray(g) & 0xFF)
     bench.poke_word(sym("rn_in"), sym("VEC_H"))
-    bench.poke_word(sym("rn_out"), sym("VEC_XN"))
+    bench.poke_word(sym("rn_out"), sym(out))
     bench.poke_word(sym("rn_gain"), GAINS_AT)
     bench.memory[sym("rn_shift")] = shift
+    bench.memory[sym("rn_unit_gains")] = 0 if unit is False else 0x80 if unit is True else 0x80 + unit
     cycles = bench.call("rmsnorm")
-    return bench.read_vector(sym("VEC_XN"), 32), cycles
+    return bench.read_vector(sym(out), 32), cycles
+
+
+def test_rmsnorm_with_unit_gains_takes_the_short_loop_and_matches_intmath(bench):
+    """Every gain 2^s_g (a fixed-gain soul's norms) with rn_unit_gains set: the same
+    outputs as intmath for values of every kind, in place too, and fewer cycles
+    than the general loop on the same input."""
+    rng = np.random.default_rng(17)
+    for shift in range(7):
+        g = np.full(32, 1 << shift)
+        for case in range(24):
+            x = edge_vector(rng, 32, case % 6) if case % 4 else rng.integers(-700, 700, 32)
+            want = intmath.rmsnorm(x, g, shift)
+            got, cycles = run_rmsnorm(bench, x, g, shift, unit=True, out="VEC_H" if case % 3 == 0 else "VEC_XN")
+            assert np.array_equal(got, want), (shift, case)
+            general, general_cycles = run_rmsnorm(bench, x, g, shift)
+            assert np.array_equal(general, want) and cycles < general_cycles, (shift, case)
 
 
 def test_rmsnorm_matches_intmath_on_200_random_vectors(bench):
@@ -137,23 +156,25 @@ def test_isqrt24_is_floor_sqrt(bench):
 
 
 def test_rmsnorm_power_of_two_gains_below_one_shift_without_a_product(bench):
-    """A first gain of 2^a with a <= s_g (a narrowed soul's: 64 with s_g = 8) makes every
-    gain equal to it a shift by s_g - a; other gains beside it still multiply."""
+    """Every gain 2^a with a <= s_g and d = s_g - a <= 7 flagged (a narrowed soul's norms: 64
+    with s_g = 8, d = 2): out = y >> d with no gain step, floored like intmath, in place too."""
+    from soulterm.player.layout import unit_gains
+
     rng = np.random.default_rng(13)
     for a in range(7):
-        power = 1 << a
-        for shift in range(16):
+        for d in range(8):
+            shift = a + d
+            g = np.full(32, 1 << a)
+            assert unit_gains(g, shift) == 0x80 + d
             for kind in range(6):
                 x = edge_vector(rng, 32, kind)
-                g = rng.choice([power, power, power, -power, power + 1, 0, int(rng.integers(-127, 128))], 32)
-                g[0] = power
-                got, _ = run_rmsnorm(bench, x, g, shift)
-                assert np.array_equal(got, intmath.rmsnorm(x, g, shift)), (a, shift, kind)
+                got, _ = run_rmsnorm(bench, x, g, shift, unit=d, out="VEC_H" if kind == 0 else "VEC_XN")
+                assert np.array_equal(got, intmath.rmsnorm(x, g, shift)), (a, d, kind)
 
 
 def test_a_narrowed_norm_costs_about_what_a_unit_gain_does(bench):
     x = np.arange(-16, 16) * 40
-    _, unit = run_rmsnorm(bench, x, [64] * 32, 6)
-    _, narrowed = run_rmsnorm(bench, x, [64] * 32, 8)
-    _, multiplied = run_rmsnorm(bench, x, [65] * 32, 8)
-    assert narrowed <= unit + 32 * 25 < multiplied
+    _, unit = run_rmsnorm(bench, x, [64] * 32, 6, unit=True)
+    _, narrowed = run_rmsnorm(bench, x, [64] * 32, 8, unit=2)
+    _, multiplied = run_rmsnorm(bench, x, [64] * 32, 8)
+    assert narrowed <= unit + 32 * 40 < multiplied

@@ -161,7 +161,7 @@ def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
 
-    tokenizer = spelling_tokenizer()            # the largest list that fits beside the shipped soul
+    tokenizer = spelling_tokenizer()            # a long list (SPELLING_BUDGET), beside the shipped soul
     folder = tmp_path_factory.mktemp("spelt-player")
     tokenizer.save(folder / "tokenizer.json")
     build = build_player(paths.DEFAULT_SOUL, folder / "tokenizer.json", folder)

@@ -94,6 +94,22 @@ def row_constants(values: np.ndarray, bias: np.ndarray | None = None) -> bytes:
     return b"".join(((k >> (8 * i)) & 0xFF).astype(np.uint8).tobytes() for i in range(3))
 
 
+UNIT_GAINS_MAX_SHIFT = 7   # kernels/rmsnorm.s RN_UNIT_MAX_SHIFT: rn_scale_unit's shift chain
+
+
+def unit_gains(gains, shift: int) -> int:
+    """rmsnorm.s's rn_unit_gains for a norm: $80 + d when every gain is 2^(shift - d) with
+    0 <= d <= 7 (an int8 gain, so shift - d <= 6: d = 0 for a fixed-gain soul's norm, 2 for
+    a narrowed one, soulterm/soul/narrowing.py), which the kernel applies as y >> d with no
+    gain step; else 0."""
+    gains = np.asarray(gains)
+    power = int(gains.flat[0]) if gains.size else 0
+    if power <= 0 or power & (power - 1) or not np.all(gains == power):
+        return 0
+    d = shift - (power.bit_length() - 1)
+    return 0x80 + d if 0 <= d <= UNIT_GAINS_MAX_SHIFT else 0
+
+
 def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
     """(soul.inc text, binary, placements) for one soul."""
     blob = bytearray()
@@ -113,6 +129,8 @@ def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
         t = soul[name]
         _check_shift(name, t.shift, 0, GAIN_SHIFT_RANGE, "gain shift")
         consts.append(f"{label_of(name).upper()}_SHIFT = {t.shift}")
+        # Every gain 2^shift scales by 1: rmsnorm's rn_scale_unit then takes the norm.
+        consts.append(f"{label_of(name).upper()}_UNIT = {unit_gains(t.values, t.shift)}")
         place(name, _int8_bytes(t.values), "weights", 1)
     for name in MATRICES:
         t = soul[name]

@@ -29,7 +29,7 @@ LUT_LAST = 127
 # Per machine: step -> (the symbol its code starts at, a word of the line that does it)
 STEP_SOURCES = {
     "c64": {
-        "q.k": ("at_score_slots_end", "score ="),
+        "q.k": ("at_fast_slots_end", "score ="),
         ">> 14": ("at_weights@shift", "asl"),
         "max": ("at_weights@find_max", "sbc at_max"),
         "index": ("at_weights@weight", "M - f"),
