@@ -73,8 +73,8 @@ def test_hello_reply_blips_and_flashes(vectors_build, vectors_replies, vector_se
     assert session.say("hello") == hello["context"] + hello["reply_ids"]
     per_token = (session.machine.cycles - start) / len(hello["reply_ids"])
     if vector_set.name == "original":   # the README's budget: the whole turn over its 10 reply tokens
-        # real PAL cycles, badline DMA included (1,531,386 at the last measurement)
-        assert per_token <= 1_580_000, f"{per_token:,.0f} cycles per generated token"
+        # real PAL cycles, badline DMA included (1,507,306 at the last measurement)
+        assert per_token <= 1_550_000, f"{per_token:,.0f} cycles per generated token"
     assert hello["reply"] in session.screen()
     assert session.machine.sid.gate_on_cycles[blips:] and \
         len(session.machine.sid.gate_on_cycles) - blips == len(hello["reply_ids"])
