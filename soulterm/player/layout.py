@@ -134,7 +134,7 @@ def soul_include(soul: Soul) -> tuple[str, bytes, list[TensorPlacement]]:
         place(name, _int8_bytes(t.values), "weights", 1)
     for name in MATRICES:
         t = soul[name]
-        post = 0 if name == "out" else 1
+        post = spec.matmul_post(name)
         _check_shift(name, t.shift, post, MATVEC_SHIFT_RANGE, "matvec shift (s_w + post)")
         consts.append(f"{label_of(name).upper()}_SHIFT = {t.shift}")
         place(name, _matrix_bytes(t.values), "weights", MATRIX_ALIGN)

@@ -37,7 +37,6 @@ from . import spec
 NORM_BITS = 2             # the shipped soul's (docs/soul.md, "Seventh round")
 ACTIVATION_BITS = 3
 MAX_SHIFT = 15            # the kernels' matvec and RMSNorm shifts (s + post) are 0..15
-_POST = {"out": 0}        # SPEC: post is 1 for every matrix but the output one
 
 
 class NarrowingError(ValueError):
@@ -80,8 +79,8 @@ def narrow(arrays: dict, norm_bits: int = NORM_BITS,
         values, shift = arrays[name]
         new_shift = int(shift) + change
         kind = spec.TENSOR_BY_NAME[name].kind
-        post = 0 if kind == spec.KIND_BIAS or name.split(".")[-1] in ("n1", "n2", "norm") \
-            else _POST.get(name, 1)
+        is_matrix = kind == spec.KIND_WEIGHT and name.split(".")[-1] not in ("n1", "n2", "norm")
+        post = spec.matmul_post(name) if is_matrix else 0
         if not (0 <= new_shift and new_shift + post <= MAX_SHIFT):
             raise NarrowingError(f"tensor {name}: shift {shift} would become {new_shift}, "
                                  f"outside what the kernels take (0..{MAX_SHIFT - post})")

@@ -81,6 +81,11 @@ SOUL_FILE_BYTES = sum(HEADER_BYTES + t.payload_bytes for t in TENSORS)
 assert SOUL_FILE_BYTES == 25904, SOUL_FILE_BYTES
 
 
+def matmul_post(name: str) -> int:
+    """A matrix's post shift (SPEC: W x + b >> s + post): 0 for the output matrix, else 1."""
+    return 0 if name == "out" else 1
+
+
 def exp_lut() -> list[int]:
     """The 128-entry attention exp table: LUT[i] ~ 255 * exp(-i/16)."""
     import math
