@@ -35,24 +35,18 @@ def main() -> None:
             costs.append(bench.call("rmsnorm"))
             assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 3))
         print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (32 {what})")
-    fixed_rng, costs = np.random.default_rng(2027), []     # the shipped soul's norms: every gain 2^6, shift 6
-    for _ in range(20):
-        x, gain = fixed_rng.integers(-1024, 1024, 32), np.full(32, 64)
-        bench.write_words(0xA000, x)
-        bench.poke(0xA100, bytes(gain.astype(np.uint8)))
-        bench.poke(bench.sym("rn_shift"), [6])
-        costs.append(bench.call("rmsnorm"))
-        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 6))
-    print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (32 words below 1024, every gain 2^6 = fixed gains)")
-    narrowed_rng, costs = np.random.default_rng(2027), []  # narrowed (narrowing.py): gains 2^6, shift 8
-    for _ in range(20):
-        x, gain = narrowed_rng.integers(-1024, 1024, 32), np.full(32, 64)
-        bench.write_words(0xA000, x)
-        bench.poke(0xA100, bytes(gain.astype(np.uint8)))
-        bench.poke(bench.sym("rn_shift"), [8])
-        costs.append(bench.call("rmsnorm"))
-        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 8))
-    print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (the same, shift 8: a narrowed soul's norms)")
+    # the shipped souls' norms: every gain 2^6, with shift 6 (fixed gains) or 8 (narrowed, narrowing.py)
+    for shift, what in ((6, "32 words below 1024, every gain 2^6 = fixed gains"),
+                        (8, "the same, shift 8: a narrowed soul's norms")):
+        fixed_rng, costs = np.random.default_rng(2027), []
+        for _ in range(20):
+            x, gain = fixed_rng.integers(-1024, 1024, 32), np.full(32, 64)
+            bench.write_words(0xA000, x)
+            bench.poke(0xA100, bytes(gain.astype(np.uint8)))
+            bench.poke(bench.sym("rn_shift"), [shift])
+            costs.append(bench.call("rmsnorm"))
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift))
+        print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states ({what})")
     for count in (1, 20):
         costs = []
         for _ in range(10):
