@@ -13,42 +13,39 @@ def bench():
     return KernelBench()
 
 
+def run_embed(bench, te, s_te, pe, s_pe) -> np.ndarray:
+    """embed of te and pe (32 int8 each) at their shifts; returns VEC_H."""
+    sym = bench.sym
+    bench.poke(WEIGHTS_AT, te & 0xFF)
+    bench.poke(WEIGHTS_AT + 32, pe & 0xFF)
+    bench.poke_word(sym("em_te"), WEIGHTS_AT)
+    bench.poke_word(sym("em_pe"), WEIGHTS_AT + 32)
+    bench.memory[sym("em_te_shift")] = s_te
+    bench.memory[sym("em_pe_shift")] = s_pe
+    bench.call("embed")
+    return bench.read_vector(sym("VEC_H"), 32)
+
+
 def test_embed_matches_intmath(bench):
     rng = np.random.default_rng(21)
-    sym = bench.sym
     for case in range(200):
         te = rng.integers(-127, 128, 32) if case % 5 else rng.choice([-128, 127], 32)
         pe = rng.integers(-127, 128, 32)
         s_te, s_pe = int(rng.integers(0, 16)), int(rng.integers(0, 16))
-        bench.poke(WEIGHTS_AT, te & 0xFF)
-        bench.poke(WEIGHTS_AT + 32, pe & 0xFF)
-        bench.poke_word(sym("em_te"), WEIGHTS_AT)
-        bench.poke_word(sym("em_pe"), WEIGHTS_AT + 32)
-        bench.memory[sym("em_te_shift")] = s_te
-        bench.memory[sym("em_pe_shift")] = s_pe
-        bench.call("embed")
-        got = bench.read_vector(sym("VEC_H"), 32)
+        got = run_embed(bench, te, s_te, pe, s_pe)
         assert np.array_equal(got, intmath.embed(te, s_te, pe, s_pe)), f"case {case}"
 
 
 def test_embed_saturates_both_ways(bench):
     """Terms at shift 0 and 1 whose sum leaves int16 either way (and some that just fit)."""
-    sym = bench.sym
     rng = np.random.default_rng(23)
     saturated = set()
     for s_te, s_pe in ((0, 0), (0, 1), (1, 0), (1, 1)):
         te = rng.choice([-128, -127, -64, 63, 126, 127], 32)
         pe = rng.choice([-128, -127, -65, 64, 126, 127], 32)
-        bench.poke(WEIGHTS_AT, te & 0xFF)
-        bench.poke(WEIGHTS_AT + 32, pe & 0xFF)
-        bench.poke_word(sym("em_te"), WEIGHTS_AT)
-        bench.poke_word(sym("em_pe"), WEIGHTS_AT + 32)
-        bench.memory[sym("em_te_shift")] = s_te
-        bench.memory[sym("em_pe_shift")] = s_pe
-        bench.call("embed")
         want = intmath.embed(te, s_te, pe, s_pe)
         saturated |= set(want[np.abs(want) >= 32767].tolist())
-        assert np.array_equal(bench.read_vector(sym("VEC_H"), 32), want), (s_te, s_pe)
+        assert np.array_equal(run_embed(bench, te, s_te, pe, s_pe), want), (s_te, s_pe)
     assert saturated == {32767, -32768}
 
 def test_residual_add_saturates(bench):

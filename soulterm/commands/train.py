@@ -15,7 +15,7 @@ from pathlib import Path
 
 from soulterm import paths
 from soulterm.cli import CommandError
-from soulterm.soul.narrowing import MAX_SHIFT
+from soulterm.soul.narrowing import ACTIVATION_BITS, MAX_SHIFT, NORM_BITS
 
 INSTALL_HINT = ("training needs PyTorch, which is not installed: "
                 "pip install 'soulterm[train]'  (or: pip install torch==2.13.0)")
@@ -52,10 +52,10 @@ def configure(parser) -> None:
                              "0: learned gains (default 1.0)")
     parser.add_argument("--norm-bits", type=int, default=None, metavar="N",
                         help="export the norms' outputs 2^N smaller, the matrices that read them "
-                             "shifting N less (faster on the C64; default 2; 0: as trained)")
+                             f"shifting N less (faster on the C64; default {NORM_BITS}; 0: as trained)")
     parser.add_argument("--activation-bits", type=int, default=None, metavar="A",
                         help="export v's and fc1's outputs 2^A smaller, proj and fc2 shifting "
-                             "A less (faster on the C64; default 3; 0: as trained)")
+                             f"A less (faster on the C64; default {ACTIVATION_BITS}; 0: as trained)")
 
 
 def run(args) -> int:
