@@ -46,6 +46,13 @@ MV_D_L1         = 7             ; displacements in a slot (an odd slot is one by
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
 MV_D_H1         = 17
 MV_D_H2         = 20
+MV_H_EXX        = 14            ; the high piece's first byte (exx) in a slot
+MV_SLOT_END     = MV_SLOT_PAIR / 2 + 1  ; the next slot, counted as the offsets
+MV_H_SKIP       = MV_SLOT_END - MV_H_EXX - 2    ; jr from the high piece to the next slot
+MV_NARROW       = 1             ; mv_mode: high pieces only in the wide columns' slots
+MV_KEEP         = 2             ; a call's first part: each row's sums into mv_carry
+MV_RESUME       = 4             ; its second part: each row's sums from mv_carry
+MV_CARRY_ROWS   = 32            ; the most rows of a call with more than MV_MAX_COLS columns
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 
@@ -71,10 +78,65 @@ mv_start:
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
+        ld hl,mv_mode           ; (MV_NARROW stands for matvec_again)
+        ld a,(hl)
+        and MV_NARROW
+        ld (hl),a
+        ld a,(mv_cols)
+        cp MV_MAX_COLS + 1
+        jr c,@whole
+; More columns than slots: the first cols - MV_MAX_COLS columns, each row's
+; sums kept in mv_carry, then the last MV_MAX_COLS from those sums.
+        ld hl,(mv_x)
+        push hl
+        push af
+        sub MV_MAX_COLS
+        ld (mv_cols),a
+        ld l,a
+        ld h,0
+        ld (mv_skip),hl         ; the second part's rows start past the first part's columns
+        add hl,hl
+        ld de,(mv_x)
+        add hl,de
+        push hl                 ; the second part's x
+        ld hl,mv_carry
+        ld (mv_carry_ptr),hl
+        ld hl,mv_mode
+        set 1,(hl)              ; MV_KEEP
+        call mv_part
+        ld hl,mv_carry
+        ld (mv_carry_ptr),hl
+        ld hl,mv_mode
+        ld a,(hl)
+        xor MV_KEEP | MV_RESUME
+        ld (hl),a
+        pop hl
+        ld (mv_x),hl
+        ld a,MV_MAX_COLS
+        ld (mv_cols),a
+        call mv_part
+        pop af
+        ld (mv_cols),a
+        pop hl
+        ld (mv_x),hl
+        jr @done
+@whole:
+        call mv_part
+@done:
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+
+; mv_part - the rows over the columns of mv_cols and mv_x (mv_mode says which part).
+mv_part:
         call mv_prepare
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
+mv_first_row:
+        jp mv_row               ; patched: mv_row_any in narrow mode or a second part
 mv_row:
         exx                     ; in the other set: B:DE = K, the row's sum of w^2
         ld hl,(mv_k_ptr)
@@ -98,6 +160,7 @@ mv_row:
         .byte $DD,$5D           ; ld e,ixl
         .byte $FD,$55           ; ld d,iyl
         ld c,a                  ; C:DE = K
+mv_l_from_k:
         ld hl,(mv_nc_l)         ; the l sum at -Cl - K + 2b
         ld a,(mv_nc_l+2)
         or a
@@ -231,14 +294,134 @@ mv_store:
         ld (hl),d
         inc hl
         ld (mv_out_ptr),hl
+mv_next_row:
         ld hl,mv_row_count
         dec (hl)
-        jp nz,mv_row
+mv_row_jump:
+        jp nz,mv_row            ; patched as mv_first_row
         ld sp,(mv_saved_sp)
-        pop af
-        pop iy
-        ret po                  ; interrupts were off: leave them off
-        ei
+        ret
+
+; mv_keep - a first part's row end: its sums 256 V + the low byte into mv_carry
+; (the other set: E:H:L = V; B = the low byte), and the next row's weights.
+mv_keep:
+        ld c,e
+        ex de,hl                ; C:D:E = V
+        exx
+        ld a,b
+        exx
+        ld hl,(mv_carry_ptr)
+        ld (hl),a
+        inc hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (hl),c
+        inc hl
+        ld (mv_carry_ptr),hl
+        ld hl,(mv_row_sp)       ; past the second part's columns
+        ld de,MV_MAX_COLS
+        add hl,de
+        ld (mv_row_sp),hl
+        jp mv_next_row
+
+; mv_row_any - a row's start in narrow mode or in a second part (mv_mode):
+; the h sum at -Ch, + the first part's V (second part), - S(w) of each wide
+; column (narrow: the other columns skip their high piece, so K does not
+; serve); the l sum at -Cl - K + 2b, or -Cl + the first part's low byte.
+mv_row_any:
+        ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
+        ld hl,mv_mode
+        bit 2,(hl)              ; MV_RESUME
+        exx
+        ld hl,(mv_nc_h)
+        ld a,(mv_nc_h+2)
+        ld c,a                  ; C:HL = -Ch
+        exx
+        jr z,@h_base
+        ld hl,(mv_row_sp)       ; past the first part's columns
+        ld de,(mv_skip)
+        add hl,de
+        ld (mv_row_sp),hl
+        ld hl,(mv_carry_ptr)
+        inc hl                  ; (the low byte first)
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,(hl)               ; A:DE = V
+        .byte $DD,$6B           ; ld ixl,e: to the other set through IXL, IYL and A
+        .byte $FD,$6A           ; ld iyl,d
+        exx
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $FD,$55           ; ld d,iyl
+        add hl,de
+        adc a,c
+        ld c,a                  ; C:HL = -Ch + V
+        exx
+@h_base:
+        ld a,(mv_mode)
+        and MV_NARROW
+        call nz,mv_wide_sum
+        ld hl,mv_mode
+        bit 2,(hl)              ; MV_RESUME
+        jr z,@l_from_k
+        ld hl,(mv_carry_ptr)
+        ld a,(hl)               ; the first part's low byte
+        inc hl
+        inc hl
+        inc hl
+        inc hl
+        ld (mv_carry_ptr),hl
+        ld hl,(mv_nc_l)         ; A:HL = -Cl + it (a second part has no bias)
+        add a,l
+        ld l,a
+        ld a,(mv_nc_l+2)
+        jp nc,mv_no_bias
+        inc h
+        jp nz,mv_no_bias
+        inc a
+        jp mv_no_bias
+@l_from_k:
+        ld hl,(mv_k_ptr)        ; C:DE = K
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld c,(hl)
+        inc hl
+        ld (mv_k_ptr),hl
+        jp mv_l_from_k
+
+; mv_wide_sum - C':H':L' -= S(w) for each of the row's wide columns. Clobbers
+; AF, B, DE, HL, IXL, IYL and D'E'.
+mv_wide_sum:
+        ld a,(mv_wide_count)
+        or a
+        ret z
+        ld b,a
+        ld hl,(mv_row_sp)       ; the row's weights
+        ld de,mv_wide_list      ; (in the page of mv_vars)
+@column:
+        ld a,(de)               ; the distance from the wide column before
+        inc e
+        add a,l
+        ld l,a
+        jr nc,* + 3
+        inc h
+        ld a,(hl)               ; w + 128
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)             ; S(w)
+        ld d,(iy-1)
+        or a
+        sbc hl,de
+        jr nc,* + 3
+        dec c
+        exx
+        djnz @column
         ret
 
 ; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
@@ -340,6 +523,10 @@ mv_prepare:
         ld (mv_right_bytes+1),a
         ld hl,mv_right_bytes
 @shift_set:
+        ld a,(mv_mode)
+        and MV_KEEP
+        jr z,* + 5
+        ld hl,mv_keep           ; a first part keeps its sums instead
         ld (mv_shift_jump+1),hl
         ld hl,(mv_bias)
         ld a,h
@@ -385,14 +572,18 @@ mv_prepare:
 @even:
         ld (mv_jump+1),hl
 @slot_ready:
+        ld (mv_first_slot),hl
         push hl
         pop ix                  ; IX: the slot being patched
         bit 0,c
         ld c,$AA                ; C: the slots' parities (1: odd), one a bit, rotated out a column at a time
         jr z,* + 4
         ld c,$55
-        xor a
-        ld (mv_flag_count),a
+        ld a,c
+        ld (mv_first_parity),a
+        ld hl,0
+        ld (mv_flag_count),hl
+        .assert mv_narrow_count == mv_flag_count + 1, "the two counts are cleared as one word"
         exx
         ld hl,0                 ; B':HL' = Cl, C':DE' = Ch
         ld d,h
@@ -452,6 +643,8 @@ mv_prepare:
         dec a
         ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
+        cp $FF
+        jr z,@one_piece         ; h = 0: S(0) adds nothing to Ch
         xor $80                 ; Ch += S(h)
         ld l,a
         ld a,(hl)
@@ -468,12 +661,19 @@ mv_prepare:
         jr nc,* + 3
         inc c
         exx
+@next_slot:
         ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
         rrc c
         jr nc,* + 3
         inc de
         add ix,de
         djnz @column
+        jr @columns_done
+@one_piece:
+        ld hl,mv_narrow_count
+        inc (hl)
+        jr @next_slot
+@columns_done:
         ld sp,(mv_saved_sp)
         exx
         xor a                   ; -Cl, -Ch
@@ -497,7 +697,32 @@ mv_prepare:
         ld (mv_nc_h),de
         ld (mv_nc_h+2),a
         exx
-@flag_jump:                     ; (matvec_again: the columns, and their flags, stand)
+        ld a,(mv_narrow_count)  ; narrow mode when at most a quarter of the columns are wide
+        ld c,a
+        ld a,(mv_cols)
+        ld b,a
+        sub c
+        ld (mv_wide_count),a
+        srl b
+        srl b
+        inc b
+        ld hl,mv_mode
+        bit 2,(hl)              ; MV_RESUME: a second part runs in its first part's mode
+        jr nz,@mode_set
+        res 0,(hl)              ; MV_NARROW
+        cp b
+        jr nc,@mode_set
+        set 0,(hl)
+@mode_set:
+        bit 0,(hl)
+        jr z,@full
+        call mv_skip_high
+        jr @flag_jump
+@full:
+        ld a,(mv_h_skipped)
+        or a
+        call nz,mv_restore_high
+@flag_jump:                     ; (matvec_again: the columns, their flags and the mode stand)
         ld hl,(mv_shift_jump+1)
         ld a,(mv_flag_count)
         or a
@@ -505,4 +730,73 @@ mv_prepare:
         ld hl,mv_flagged
 @flag_set:
         ld (mv_flag_check+1),hl
+        ld hl,mv_row
+        ld a,(mv_mode)
+        and MV_NARROW | MV_RESUME
+        jr z,* + 5
+        ld hl,mv_row_any
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl
         ret
+
+; mv_skip_high - narrow mode: a jr over the high piece in the slot of each
+; column with h = 0 (its displacement $FF), the high piece back in the
+; others' (exx), and the list of the others for mv_wide_sum.
+mv_skip_high:
+        ld a,1
+        ld (mv_h_skipped),a
+        ld ix,(mv_first_slot)
+        ld a,(mv_first_parity)
+        ld c,a
+        ld a,(mv_cols)
+        ld b,a
+        exx
+        ld hl,mv_wide_list      ; H'L': the list, D': this column, E': the last wide one
+        ld de,0
+        exx
+@column:
+        ld a,(ix+MV_D_H1)
+        inc a
+        jr nz,@wide
+        ld (ix+MV_H_EXX),$18    ; jr over the high piece
+        ld (ix+MV_H_EXX+1),MV_H_SKIP
+        jr @next
+@wide:
+        ld (ix+MV_H_EXX),$D9    ; exx, ld e,(ix+d): the high piece runs
+        ld (ix+MV_H_EXX+1),$DD
+        exx
+        ld a,d
+        sub e
+        ld (hl),a
+        inc l
+        ld e,d
+        exx
+@next:
+        exx
+        inc d
+        exx
+        ld de,MV_SLOT_PAIR / 2
+        rrc c
+        jr nc,* + 3
+        inc de
+        add ix,de
+        djnz @column
+        ret
+
+; mv_restore_high - every slot's high piece back, after a narrow call.
+mv_restore_high:
+        xor a
+        ld (mv_h_skipped),a
+        ld ix,mv_slots
+        ld de,MV_SLOT_PAIR
+        ld b,MV_MAX_COLS / 2
+@pair:
+        ld (ix+MV_H_EXX),$D9
+        ld (ix+MV_H_EXX+1),$DD
+        ld (ix+MV_SLOT_PAIR / 2 + MV_H_EXX),$D9
+        ld (ix+MV_SLOT_PAIR / 2 + MV_H_EXX+1),$DD
+        add ix,de
+        djnz @pair
+        ret
+
+mv_carry:       .res 4 * MV_CARRY_ROWS  ; a first part's row sums: the low byte, then V (24-bit)
