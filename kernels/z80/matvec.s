@@ -9,7 +9,8 @@
 ;   mv_x      input vector: mv_cols signed words
 ;   mv_bias   bias vector (mv_rows signed words), or 0 for none
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
-;   mv_rows   1..255        mv_cols  1..MV_MAX_COLS     mv_shift  0..30
+;   mv_rows   1..255        mv_cols  1..2*MV_MAX_COLS (64)     mv_shift  0..30
+;   (more than MV_MAX_COLS columns: at most MV_CARRY_ROWS rows, and no matvec_again)
 ; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY is kept: the ROM's interrupt uses it). Runs with
 ; interrupts off (SP walks the weights) and restores the interrupt state it
@@ -28,18 +29,32 @@
 ; unrolled, one per column; a row runs the last `cols` of them. An h of -128
 ; (x <= -32640, no displacement for it) runs as -127 and the row's end adds
 ; the missing -256 w for that column.
+; Narrow mode, when at most a quarter of the columns have h != 0 ("wide";
+; a narrowed soul's activations are nearly all in -127..128): each other
+; column's slot starts its high piece with a jr to the next slot (written
+; over the exx and the next byte: no slot grows), and each row's h sum starts
+; at -Ch - sum S(w) over the wide columns only (mv_wide_sum, from a list of
+; them) instead of -Ch - K. A call with more columns than the MV_MAX_COLS
+; slots (fc2's 64) runs in two parts: the first cols - 32 columns keep each
+; row's 256 V + low byte in mv_carry, the last 32 start their sums there;
+; the second part takes the first part's mode.
 ;
-; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
-;   32x32: 180,056   64x32 + bias: 353,277   32x64: 341,042   128x32 (logits): 679,736
-; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
-; every two; a carry into a sum's top byte costs 1 less), 533 a row at
+; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
+; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
+;   32x32: 180,540 / 129,091   64x32 + bias: 353,729 / 247,144
+;   32x64: 368,537 / 263,544   128x32 (logits): 680,124 / 463,267
+; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
+; pop every two; a carry into a sum's top byte costs 1 less), 533 a row at
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
 ; 7; below that the row's end shifts left instead, 29 a bit: 531 at shift
 ; 6, 705 at shift 0; 8 or more bits of right shift move a whole byte first:
 ; 561 at shift 16), 104 more for a bias and ~360 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more.
-; Bytes: 2,378 (in the player; the 32 slot pairs take 1,632).
+; few hundred more. Narrow: 89 a one-piece product (57 less), ~200 more a
+; row for each wide column (its S(w)), ~100 more a row; the first full call
+; after a narrow one restores every slot (~3,300). Two parts: ~850 more a
+; row than one.
+; Bytes: 2,172 (in the player; the 16 slot pairs take 816, mv_carry 128).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
