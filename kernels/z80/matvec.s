@@ -41,8 +41,8 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 180,540 / 129,091   64x32 + bias: 353,729 / 247,144
-;   32x64: 368,537 / 263,544   128x32 (logits): 680,124 / 463,267
+;   32x32: 180,566 / 129,083   64x32 + bias: 353,755 / 247,136
+;   32x64: 362,115 / 263,336   128x32 (logits): 680,150 / 463,259
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
 ; pop every two; a carry into a sum's top byte costs 1 less), 533 a row at
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
@@ -52,9 +52,9 @@
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 89 a one-piece product (57 less), ~200 more a
 ; row for each wide column (its S(w)), ~100 more a row; the first full call
-; after a narrow one restores every slot (~3,300). Two parts: ~850 more a
+; after a narrow one restores every slot (~3,300). Two parts: ~650 more a
 ; row than one.
-; Bytes: 2,172 (in the player; the 16 slot pairs take 816, mv_carry 128).
+; Bytes: 2,230 (in the player; the 16 slot pairs take 816, mv_carry 128).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -151,7 +151,7 @@ mv_part:
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
 mv_first_row:
-        jp mv_row               ; patched: mv_row_any in narrow mode or a second part
+        jp mv_row               ; patched: mv_row_any in narrow mode, mv_row_resume in a second part
 mv_row:
         exx                     ; in the other set: B:DE = K, the row's sum of w^2
         ld hl,(mv_k_ptr)
@@ -320,19 +320,19 @@ mv_row_jump:
 ; mv_keep - a first part's row end: its sums 256 V + the low byte into mv_carry
 ; (the other set: E:H:L = V; B = the low byte), and the next row's weights.
 mv_keep:
-        ld c,e
-        ex de,hl                ; C:D:E = V
+        ex de,hl                ; L:D:E = V
+        ld c,l
         exx
         ld a,b
         exx
         ld hl,(mv_carry_ptr)
-        ld (hl),a
-        inc hl
         ld (hl),e
         inc hl
         ld (hl),d
         inc hl
         ld (hl),c
+        inc hl
+        ld (hl),a
         inc hl
         ld (mv_carry_ptr),hl
         ld hl,(mv_row_sp)       ; past the second part's columns
@@ -360,7 +360,6 @@ mv_row_any:
         add hl,de
         ld (mv_row_sp),hl
         ld hl,(mv_carry_ptr)
-        inc hl                  ; (the low byte first)
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -383,10 +382,10 @@ mv_row_any:
         bit 2,(hl)              ; MV_RESUME
         jr z,@l_from_k
         ld hl,(mv_carry_ptr)
+        inc hl
+        inc hl
+        inc hl
         ld a,(hl)               ; the first part's low byte
-        inc hl
-        inc hl
-        inc hl
         inc hl
         ld (mv_carry_ptr),hl
         ld hl,(mv_nc_l)         ; A:HL = -Cl + it (a second part has no bias)
@@ -408,6 +407,34 @@ mv_row_any:
         inc hl
         ld (mv_k_ptr),hl
         jp mv_l_from_k
+
+; mv_row_resume - a second part's row start in full mode: mv_row_any's, shorter.
+mv_row_resume:
+        ld hl,(mv_row_sp)       ; past the first part's columns
+        ld de,(mv_skip)
+        add hl,de
+        ld (mv_row_sp),hl
+        exx
+        ld sp,(mv_carry_ptr)    ; (SP is free until mv_no_bias)
+        pop hl                  ; V's low word
+        pop bc                  ; C = V's top byte, B = the low byte
+        ld (mv_carry_ptr),sp
+        ld de,(mv_nc_h)
+        add hl,de
+        ld a,(mv_nc_h+2)
+        adc a,c
+        ld c,a                  ; C:HL = -Ch + V
+        ld a,b
+        exx
+        ld hl,(mv_nc_l)         ; A:HL = -Cl + the low byte
+        add a,l
+        ld l,a
+        ld a,(mv_nc_l+2)
+        jp nc,mv_no_bias
+        inc h
+        jp nz,mv_no_bias
+        inc a
+        jp mv_no_bias
 
 ; mv_wide_sum - C':H':L' -= S(w) for each of the row's wide columns. Clobbers
 ; AF, B, DE, HL, IXL, IYL and D'E'.
@@ -745,11 +772,15 @@ mv_prepare:
         ld hl,mv_flagged
 @flag_set:
         ld (mv_flag_check+1),hl
-        ld hl,mv_row
-        ld a,(mv_mode)
-        and MV_NARROW | MV_RESUME
-        jr z,* + 5
         ld hl,mv_row_any
+        ld a,(mv_mode)
+        rra                     ; MV_NARROW
+        jr c,@row_set
+        ld hl,mv_row_resume
+        and MV_RESUME / 2
+        jr nz,@row_set
+        ld hl,mv_row
+@row_set:
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
         ret
@@ -814,4 +845,4 @@ mv_restore_high:
         djnz @pair
         ret
 
-mv_carry:       .res 4 * MV_CARRY_ROWS  ; a first part's row sums: the low byte, then V (24-bit)
+mv_carry:       .res 4 * MV_CARRY_ROWS  ; a first part's row sums: V (24-bit), then the low byte
