@@ -41,8 +41,8 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 180,566 / 129,083   64x32 + bias: 353,755 / 247,136
-;   32x64: 362,115 / 263,336   128x32 (logits): 680,150 / 463,259
+;   32x32: 180,533 / 124,353   64x32 + bias: 353,722 / 238,438
+;   32x64: 362,197 / 257,823   128x32 (logits): 680,117 / 446,625
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
 ; pop every two; a carry into a sum's top byte costs 1 less), 533 a row at
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
@@ -50,11 +50,11 @@
 ; 6, 705 at shift 0; 8 or more bits of right shift move a whole byte first:
 ; 561 at shift 16), 104 more for a bias and ~360 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 89 a one-piece product (57 less), ~200 more a
-; row for each wide column (its S(w)), ~100 more a row; the first full call
-; after a narrow one restores every slot (~3,300). Two parts: ~650 more a
-; row than one.
-; Bytes: 2,230 (in the player; the 16 slot pairs take 816, mv_carry 128).
+; few hundred more. Narrow: 89 a one-piece product (57 less), ~510 a row
+; and ~200 more for each wide column (its S(w)), ~430 a column in the
+; preparation; the first full call after a narrow one restores every slot
+; (~1,700). Two parts: ~650 more a row than one.
+; Bytes: 2,306 (in the player; the 16 slot pairs take 816, mv_carry 128).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -151,7 +151,7 @@ mv_part:
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
 mv_first_row:
-        jp mv_row               ; patched: mv_row_any in narrow mode, mv_row_resume in a second part
+        jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:
         exx                     ; in the other set: B:DE = K, the row's sum of w^2
         ld hl,(mv_k_ptr)
@@ -341,7 +341,7 @@ mv_keep:
         ld (mv_row_sp),hl
         jp mv_next_row
 
-; mv_row_any - a row's start in narrow mode or in a second part (mv_mode):
+; mv_row_any - a row's start in a second part in narrow mode (mv_mode):
 ; the h sum at -Ch, + the first part's V (second part), - S(w) of each wide
 ; column (narrow: the other columns skip their high piece, so K does not
 ; serve); the l sum at -Cl - K + 2b, or -Cl + the first part's low byte.
@@ -398,6 +398,50 @@ mv_row_any:
         inc a
         jp mv_no_bias
 @l_from_k:
+        ld hl,(mv_k_ptr)        ; C:DE = K
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld c,(hl)
+        inc hl
+        ld (mv_k_ptr),hl
+        jp mv_l_from_k
+
+; mv_row_narrow - a row's start in narrow mode (a whole call or a first part):
+; mv_row_any's, with mv_wide_sum inline.
+mv_row_narrow:
+        exx
+        ld hl,(mv_nc_h)
+        ld a,(mv_nc_h+2)
+        ld c,a                  ; C:HL = -Ch
+        exx
+        ld a,(mv_wide_count)
+        or a
+        jr z,@k
+        ld b,a
+        ld hl,(mv_row_sp)       ; the row's weights
+        ld de,mv_wide_list      ; (in the page of mv_vars)
+@column:
+        ld a,(de)               ; the distance from the wide column before
+        inc e
+        add a,l
+        ld l,a
+        jr nc,* + 3
+        inc h
+        ld a,(hl)               ; w + 128
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)             ; C:HL -= S(w)
+        ld d,(iy-1)
+        or a
+        sbc hl,de
+        jr nc,* + 3
+        dec c
+        exx
+        djnz @column
+@k:
         ld hl,(mv_k_ptr)        ; C:DE = K
         ld e,(hl)
         inc hl
@@ -623,9 +667,9 @@ mv_prepare:
         ld c,$55
         ld a,c
         ld (mv_first_parity),a
-        ld hl,0
-        ld (mv_flag_count),hl
-        .assert mv_narrow_count == mv_flag_count + 1, "the two counts are cleared as one word"
+        xor a
+        ld (mv_flag_count),a
+        ld iy,0                 ; IYL: the one-piece columns (matvec sets IY after this)
         exx
         ld hl,0                 ; B':HL' = Cl, C':DE' = Ch
         ld d,h
@@ -712,8 +756,7 @@ mv_prepare:
         djnz @column
         jr @columns_done
 @one_piece:
-        ld hl,mv_narrow_count
-        inc (hl)
+        .byte $FD,$2C           ; inc iyl
         jr @next_slot
 @columns_done:
         ld sp,(mv_saved_sp)
@@ -739,8 +782,7 @@ mv_prepare:
         ld (mv_nc_h),de
         ld (mv_nc_h+2),a
         exx
-        ld a,(mv_narrow_count)  ; narrow mode when at most a quarter of the columns are wide
-        ld c,a
+        .byte $FD,$4D           ; ld c,iyl: narrow mode when at most a quarter of the columns are wide
         ld a,(mv_cols)
         ld b,a
         sub c
@@ -772,8 +814,14 @@ mv_prepare:
         ld hl,mv_flagged
 @flag_set:
         ld (mv_flag_check+1),hl
-        ld hl,mv_row_any
         ld a,(mv_mode)
+        ld hl,mv_row            ; (the full path's rows first: the cheapest test)
+        or a
+        jr z,@row_set
+        ld hl,mv_row_any
+        cp MV_NARROW | MV_RESUME
+        jr z,@row_set
+        ld hl,mv_row_narrow
         rra                     ; MV_NARROW
         jr c,@row_set
         ld hl,mv_row_resume
@@ -797,8 +845,8 @@ mv_skip_high:
         ld a,(mv_cols)
         ld b,a
         exx
-        ld hl,mv_wide_list      ; H'L': the list, D': this column, E': the last wide one
-        ld de,0
+        ld hl,mv_wide_list      ; H'L': the list, E': the last wide column
+        ld e,0
         exx
 @column:
         ld a,(ix+MV_D_H1)
@@ -810,17 +858,16 @@ mv_skip_high:
 @wide:
         ld (ix+MV_H_EXX),$D9    ; exx, ld e,(ix+d): the high piece runs
         ld (ix+MV_H_EXX+1),$DD
+        ld a,(mv_cols)
+        sub b                   ; this column
         exx
-        ld a,d
+        ld d,a
         sub e
         ld (hl),a
         inc l
         ld e,d
         exx
 @next:
-        exx
-        inc d
-        exx
         ld de,MV_SLOT_PAIR / 2
         rrc c
         jr nc,* + 3

@@ -21,7 +21,6 @@ mv_nc_l:        .res 3          ; -sum S(l), 24-bit
 mv_nc_h:        .res 3          ; -sum S(h)
 mv_row_count:   .byte 0
 mv_flag_count:  .byte 0
-mv_narrow_count: .byte 0        ; the columns with h = 0 (one piece)
 mv_wide_count:  .byte 0         ; the others: mv_wide_list's length
 mv_mode:        .byte 0         ; MV_NARROW, MV_KEEP, MV_RESUME (matvec.s)
 mv_h_skipped:   .byte 0         ; 1: a slot may still hold a jr over its high piece
