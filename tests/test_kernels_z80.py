@@ -24,8 +24,6 @@ def test_matvec_matches_intmath_on_random_cases(bench):
     rng = np.random.default_rng(2026)
     for case in range(60):
         rows, cols = SHAPES[case % 4] if case % 5 else (int(rng.integers(1, 129)), int(rng.integers(1, 65)))
-        if cols > bench.sym("MV_MAX_COLS"):
-            rows = min(rows, bench.sym("MV_CARRY_ROWS"))   # a call in two parts carries its rows' sums
         w = rng.integers(-128, 128, (rows, cols))
         if case % 7 == 0:
             w = rng.choice([-128, 127], (rows, cols))     # the extreme weights
@@ -59,7 +57,7 @@ def test_matvec_takes_every_split_edge(bench):
     edges = [-32768, -32767, -32641, -32640, -32639, -32513, -129, -128, -127, -1, 0, 1, 127, 128, 129,
              255, 256, 32639, 32640, 32641, 32767]
     for case in range(24):
-        rows, cols = int(rng.integers(1, bench.sym("MV_CARRY_ROWS") + 1)), int(rng.integers(1, 65))
+        rows, cols = int(rng.integers(1, 40)), int(rng.integers(1, 65))
         w = rng.integers(-128, 128, (rows, cols))
         x = rng.choice(edges, cols)
         bias = rng.integers(-32768, 32768, rows) if case % 2 else None
@@ -97,7 +95,7 @@ def test_matvec_narrow_mode_matches_intmath_across_mode_changes(bench):
     rng = np.random.default_rng(2029)
     for case in range(40):
         cols = int(rng.choice([32, 64, 9, 1, 20, 33]))
-        rows = int(rng.integers(1, bench.sym("MV_CARRY_ROWS") + 1))
+        rows = int(rng.integers(1, 70))
         wide = (0, cols // 4, cols // 4 + 1, cols, int(rng.integers(0, cols + 1)))[case % 5]
         x = one_piece_inputs(rng, cols, wide)
         w = rng.integers(-128, 128, (rows, cols))
@@ -132,13 +130,13 @@ def test_matvec_t_states_are_what_the_header_says(bench):
 
     t_states(1, 1, x=256)
     full = figures(256)
-    assert full == {(32, 32): 180_533, (64, 32): 353_722, (32, 64): 362_197, (128, 32): 680_117}
+    assert full == {(32, 32): 180_533, (64, 32): 353_722, (32, 64): 362_209, (128, 32): 680_117}
     # One more product: 141 in its slot and a whole 10 T-state pop (half of that on average),
     # less the 8 by which an odd count's preload (dec sp, pop bc) outcosts an even count's two NOPs.
     assert t_states(2, 2, x=256) - t_states(2, 1, x=256) - t_states(1, 2, x=256) + t_states(1, 1, x=256) == 143
     assert t_states(32, 32, shift=10, x=256) - full[(32, 32)] == 32 * 24      # a bit of shift a row
     narrow = figures(0)
-    assert narrow == {(32, 32): 124_353, (64, 32): 238_438, (32, 64): 257_823, (128, 32): 446_625}
+    assert narrow == {(32, 32): 124_353, (64, 32): 238_438, (32, 64): 257_835, (128, 32): 446_625}
     # A one-piece product: its high piece is a 12 T-state jr, not 69.
     assert t_states(2, 2) - t_states(2, 1) - t_states(1, 2) + t_states(1, 1) == 143 - 57
 

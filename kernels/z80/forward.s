@@ -18,7 +18,7 @@
 ; (python benchmarks/z80_kernels.py), each further position adds attention
 ; (~65,000 a step, ~42,000 a prefill); the turn of "hello" as the player runs
 ; it averages 2,973,335 a position (python benchmarks/z80_token.py).
-; Bytes: 6,332 (in the player: code, the activations, att_weights and the
+; Bytes: 6,338 (in the player: code, the activations, att_weights and the
 ; 5,120-byte KV cache).
 
 FW_DIM          = 32
@@ -246,6 +246,9 @@ fw_attend:
         ld a,FW_FFN
         ld (va_n),a
         call vec_relu
+        ld hl,fw_xn             ; fc2's 64 columns run in two parts: the first part's
+        ld (mv_carry),hl        ; row sums wait in xn and q (free once fc1 has run)
+        .assert fw_q == fw_xn + 2 * FW_DIM, "fc2's row sums take xn and q"
         ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
         ld de,fw_tmp

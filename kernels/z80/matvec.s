@@ -9,8 +9,10 @@
 ;   mv_x      input vector: mv_cols signed words
 ;   mv_bias   bias vector (mv_rows signed words), or 0 for none
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
+;   mv_carry  4*rows bytes of scratch when mv_cols > MV_MAX_COLS (the first part's
+;             row sums), overlapping none of the others
 ;   mv_rows   1..255        mv_cols  1..2*MV_MAX_COLS (64)     mv_shift  0..30
-;   (more than MV_MAX_COLS columns: at most MV_CARRY_ROWS rows, and no matvec_again)
+;   (more than MV_MAX_COLS columns: no matvec_again)
 ; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY is kept: the ROM's interrupt uses it). Runs with
 ; interrupts off (SP walks the weights) and restores the interrupt state it
@@ -42,7 +44,7 @@
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
 ;   32x32: 180,533 / 124,353   64x32 + bias: 353,722 / 238,438
-;   32x64: 362,197 / 257,823   128x32 (logits): 680,117 / 446,625
+;   32x64: 362,209 / 257,835   128x32 (logits): 680,117 / 446,625
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
 ; pop every two; a carry into a sum's top byte costs 1 less), 533 a row at
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
@@ -54,7 +56,7 @@
 ; and ~200 more for each wide column (its S(w)), ~430 a column in the
 ; preparation; the first full call after a narrow one restores every slot
 ; (~1,700). Two parts: ~650 more a row than one.
-; Bytes: 2,306 (in the player; the 16 slot pairs take 816, mv_carry 128).
+; Bytes: 2,180 (in the player; the 16 slot pairs take 816).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -67,7 +69,6 @@ MV_H_SKIP       = MV_SLOT_END - MV_H_EXX - 2    ; jr from the high piece to the 
 MV_NARROW       = 1             ; mv_mode: high pieces only in the wide columns' slots
 MV_KEEP         = 2             ; a call's first part: each row's sums into mv_carry
 MV_RESUME       = 4             ; its second part: each row's sums from mv_carry
-MV_CARRY_ROWS   = 32            ; the most rows of a call with more than MV_MAX_COLS columns
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 
@@ -75,6 +76,7 @@ mv_w:           .word 0
 mv_x:           .word 0
 mv_bias:        .word 0
 mv_out:         .word 0
+mv_carry:       .word 0
 mv_rows:        .byte 0
 mv_cols:        .byte 0
 mv_shift:       .byte 0
@@ -114,12 +116,12 @@ mv_start:
         ld de,(mv_x)
         add hl,de
         push hl                 ; the second part's x
-        ld hl,mv_carry
+        ld hl,(mv_carry)
         ld (mv_carry_ptr),hl
         ld hl,mv_mode
         set 1,(hl)              ; MV_KEEP
         call mv_part
-        ld hl,mv_carry
+        ld hl,(mv_carry)
         ld (mv_carry_ptr),hl
         ld hl,mv_mode
         ld a,(hl)
@@ -891,5 +893,3 @@ mv_restore_high:
         add ix,de
         djnz @pair
         ret
-
-mv_carry:       .res 4 * MV_CARRY_ROWS  ; a first part's row sums: V (24-bit), then the low byte
