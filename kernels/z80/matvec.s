@@ -43,20 +43,22 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 180,533 / 124,353   64x32 + bias: 353,722 / 238,438
-;   32x64: 362,209 / 257,835   128x32 (logits): 680,117 / 446,625
+;   32x32: 180,664 / 124,481   64x32 + bias: 353,853 / 234,430
+;   32x64: 362,471 / 249,635   128x32 (logits): 680,248 / 442,525
+; (each after a call of the same mode; the preparation patches the slots for
+; the mode of the call before, and a call of the other mode patches them
+; again: ~4,200 to narrow mode, ~6,300-7,800 back to the full path).
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
 ; pop every two; a carry into a sum's top byte costs 1 less), 533 a row at
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
 ; 7; below that the row's end shifts left instead, 29 a bit: 531 at shift
 ; 6, 705 at shift 0; 8 or more bits of right shift move a whole byte first:
-; 561 at shift 16), 104 more for a bias and ~360 a column in the call's
+; 561 at shift 16), 104 more for a bias and ~410 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 89 a one-piece product (57 less), ~510 a row
-; and ~200 more for each wide column (its S(w)), ~430 a column in the
-; preparation; the first full call after a narrow one restores every slot
-; (~1,700). Two parts: ~650 more a row than one.
-; Bytes: 2,180 (in the player; the 16 slot pairs take 816).
+; and ~200 more for each wide column (its S(w)), ~390 a column in the
+; preparation. Two parts: ~650 more a row than one.
+; Bytes: 2,330 (in the player; the 16 slot pairs take 816).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -671,7 +673,34 @@ mv_prepare:
         ld (mv_first_parity),a
         xor a
         ld (mv_flag_count),a
-        ld iy,0                 ; IYL: the one-piece columns (matvec sets IY after this)
+        ld iy,0                 ; IYL: the one-piece columns, IYH: the last wide one (matvec sets IY after this)
+        ld a,mv_wide_list & 255
+        ld (mv_wide_end),a
+        ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
+        and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
+        ld a,(@dh)
+        jr z,@expect_full
+        cp $C3
+        jr z,@expected          ; (patched so already)
+        ld a,$C3                ; jp: a jr over a one-piece column's high piece, and the
+        ld (@dh),a              ; wide columns listed
+        ld (@h2_store),a
+        ld hl,@skip
+        ld (@dh+1),hl
+        ld hl,@record
+        ld (@h2_store+1),hl
+        jr @expected
+@expect_full:
+        cp $DD
+        jr z,@expected
+        ld hl,$77DD             ; ld (ix+d),a: the displacements only
+        ld (@dh),hl
+        ld (@h2_store),hl
+        ld a,MV_D_H1
+        ld (@dh+2),a
+        ld a,MV_D_H2
+        ld (@h2_store+2),a
+@expected:
         exx
         ld hl,0                 ; B':HL' = Cl, C':DE' = Ch
         ld d,h
@@ -729,10 +758,12 @@ mv_prepare:
         dec h
         ld a,d
         dec a
-        ld (ix+MV_D_H1),a
-        ld (ix+MV_D_H2),a
         cp $FF
         jr z,@one_piece         ; h = 0: S(0) adds nothing to Ch
+        ld (ix+MV_D_H1),a
+@h2_store:
+        ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
+@ch:
         xor $80                 ; Ch += S(h)
         ld l,a
         ld a,(hl)
@@ -759,7 +790,34 @@ mv_prepare:
         jr @columns_done
 @one_piece:
         .byte $FD,$2C           ; inc iyl
+@dh:
+        ld (ix+MV_D_H1),a       ; A = $FF: S(w + 0), for the full path (patched: jp @skip)
+        ld (ix+MV_D_H2),a
         jr @next_slot
+@skip:
+        ld (ix+MV_H_EXX),$18    ; jr over the high piece
+        ld (ix+MV_H_EXX+1),MV_H_SKIP
+        jr @next_slot
+@record:                        ; a wide column when narrow mode is expected: A = h - 1
+        ld (ix+MV_D_H2),a
+        ld e,a
+        ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jr)
+        ld (ix+MV_H_EXX+1),$DD
+        ld a,(mv_cols)
+        sub b                   ; this column
+        ld d,a
+        .byte $FD,$94           ; sub iyh: its distance from the wide one before
+        ld hl,mv_wide_end
+        ld l,(hl)               ; (the list is in the page of mv_vars)
+        ld (hl),a
+        inc l
+        ld a,l
+        ld (mv_wide_end),a
+        ld a,d
+        .byte $FD,$67           ; ld iyh,a
+        ld h,MV_SQ_PAGE
+        ld a,e
+        jr @ch
 @columns_done:
         ld sp,(mv_saved_sp)
         exx
@@ -800,14 +858,25 @@ mv_prepare:
         jr nc,@mode_set
         set 0,(hl)
 @mode_set:
+        ld a,(@dh)              ; jp: the columns were patched for narrow mode
+        sub $C3
         bit 0,(hl)
         jr z,@full
-        call mv_skip_high
+        or a
+        call nz,mv_skip_high
+        ld a,1
+        ld (mv_h_skipped),a
         jr @flag_jump
 @full:
+        ld c,$FF
+        or a
+        jr z,@restore           ; the one-piece columns got a jr, not their displacements
+        ld c,0
         ld a,(mv_h_skipped)
         or a
-        call nz,mv_restore_high
+        jr z,@flag_jump
+@restore:
+        call mv_restore_high
 @flag_jump:                     ; (matvec_again: the columns, their flags and the mode stand)
         ld hl,(mv_shift_jump+1)
         ld a,(mv_flag_count)
@@ -878,18 +947,29 @@ mv_skip_high:
         djnz @column
         ret
 
-; mv_restore_high - every slot's high piece back, after a narrow call.
+; mv_restore_high - every slot's high piece back, after a narrow call; and,
+; with C = $FF, the displacements of S(w + 0) where a jr was.
 mv_restore_high:
         xor a
         ld (mv_h_skipped),a
         ld ix,mv_slots
-        ld de,MV_SLOT_PAIR
-        ld b,MV_MAX_COLS / 2
-@pair:
+        ld b,MV_MAX_COLS
+        ld de,MV_SLOT_PAIR / 2  ; to the odd slot (counted from one byte early), then 26 to the even
+@slot:
+        ld a,(ix+MV_H_EXX)
+        cp $18
+        jr nz,@next
         ld (ix+MV_H_EXX),$D9
         ld (ix+MV_H_EXX+1),$DD
-        ld (ix+MV_SLOT_PAIR / 2 + MV_H_EXX),$D9
-        ld (ix+MV_SLOT_PAIR / 2 + MV_H_EXX+1),$DD
+        ld a,c
+        or a
+        jr z,@next
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+@next:
         add ix,de
-        djnz @pair
+        ld a,e
+        xor (MV_SLOT_PAIR / 2) ^ (MV_SLOT_PAIR / 2 + 1)
+        ld e,a
+        djnz @slot
         ret

@@ -22,6 +22,7 @@ mv_nc_h:        .res 3          ; -sum S(h)
 mv_row_count:   .byte 0
 mv_flag_count:  .byte 0
 mv_wide_count:  .byte 0         ; the others: mv_wide_list's length
+mv_wide_end:    .byte 0         ; the list's end (its low byte) while mv_prepare writes it
 mv_mode:        .byte 0         ; MV_NARROW, MV_KEEP, MV_RESUME (matvec.s)
 mv_h_skipped:   .byte 0         ; 1: a slot may still hold a jr over its high piece
 mv_first_slot:  .word 0         ; the first used slot (an odd one counted from one byte early)
