@@ -35,7 +35,7 @@
 ; a narrowed soul's activations are nearly all in -127..128): each other
 ; column's slot starts its high piece with a jr to the next slot (written
 ; over the exx and the next byte: no slot grows), and each row's h sum starts
-; at -Ch - sum S(w) over the wide columns only (mv_wide_sum, from a list of
+; at -Ch - sum S(w) over the wide columns only (mv_row_narrow, from a list of
 ; them) instead of -Ch - K. A call with more columns than the MV_MAX_COLS
 ; slots (fc2's 64) runs in two parts: the first cols - 32 columns keep each
 ; row's 256 V + low byte in mv_carry, the last 32 start their sums there;
