@@ -103,10 +103,9 @@ def test_matvec_narrow_mode_matches_intmath_across_mode_changes(bench):
         shift = int(rng.integers(0, 16))
         got, _ = run_matvec(bench, w, x, bias, shift)
         assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), case
-        if cols <= bench.sym("MV_MAX_COLS"):
-            w2 = rng.integers(-128, 128, (rows, cols))
-            got, _ = run_matvec(bench, w2, x, None, shift, routine="matvec_again")
-            assert np.array_equal(got, intmath.matvec(w2, shift, x, None, post=0)), case
+        w2 = rng.integers(-128, 128, (rows, cols))      # (more columns than slots: runs as matvec)
+        got, _ = run_matvec(bench, w2, x, None, shift, routine="matvec_again")
+        assert np.array_equal(got, intmath.matvec(w2, shift, x, None, post=0)), case
 
 
 def test_matvec_narrow_mode_is_cheaper(bench):
@@ -130,13 +129,13 @@ def test_matvec_t_states_are_what_the_header_says(bench):
 
     t_states(1, 1, x=256)
     full = figures(256)
-    assert full == {(32, 32): 180_664, (64, 32): 353_853, (32, 64): 362_471, (128, 32): 680_248}
+    assert full == {(32, 32): 180_664, (64, 32): 353_853, (32, 64): 362_491, (128, 32): 680_248}
     # One more product: 141 in its slot and a whole 10 T-state pop (half of that on average),
     # less the 8 by which an odd count's preload (dec sp, pop bc) outcosts an even count's two NOPs.
     assert t_states(2, 2, x=256) - t_states(2, 1, x=256) - t_states(1, 2, x=256) + t_states(1, 1, x=256) == 143
     assert t_states(32, 32, shift=10, x=256) - full[(32, 32)] == 32 * 24      # a bit of shift a row
     narrow = figures(0)
-    assert narrow == {(32, 32): 124_481, (64, 32): 234_430, (32, 64): 249_635, (128, 32): 442_525}
+    assert narrow == {(32, 32): 124_481, (64, 32): 234_430, (32, 64): 249_655, (128, 32): 442_525}
     # A one-piece product: its high piece is a 12 T-state jr, not 69.
     assert t_states(2, 2) - t_states(2, 1) - t_states(1, 2) + t_states(1, 1) == 143 - 57
 

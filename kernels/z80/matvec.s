@@ -12,7 +12,7 @@
 ;   mv_carry  4*rows bytes of scratch when mv_cols > MV_MAX_COLS (the first part's
 ;             row sums), overlapping none of the others
 ;   mv_rows   1..255        mv_cols  1..2*MV_MAX_COLS (64)     mv_shift  0..30
-;   (more than MV_MAX_COLS columns: no matvec_again)
+;   (more than MV_MAX_COLS columns: matvec_again runs as matvec)
 ; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY is kept: the ROM's interrupt uses it). Runs with
 ; interrupts off (SP walks the weights) and restores the interrupt state it
@@ -44,7 +44,7 @@
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
 ;   32x32: 180,664 / 124,481   64x32 + bias: 353,853 / 234,430
-;   32x64: 362,471 / 249,635   128x32 (logits): 680,248 / 442,525
+;   32x64: 362,491 / 249,655   128x32 (logits): 680,248 / 442,525
 ; (each after a call of the same mode; the preparation patches the slots for
 ; the mode of the call before, and a call of the other mode patches them
 ; again: ~4,200 to narrow mode, ~6,300-7,800 back to the full path).
@@ -58,7 +58,7 @@
 ; few hundred more. Narrow: 89 a one-piece product (57 less), ~510 a row
 ; and ~200 more for each wide column (its S(w)), ~390 a column in the
 ; preparation. Two parts: ~650 more a row than one.
-; Bytes: 2,330 (in the player; the 16 slot pairs take 816).
+; Bytes: 2,335 (in the player; the 16 slot pairs take 816).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -68,9 +68,12 @@ MV_D_H2         = 20
 MV_H_EXX        = 14            ; the high piece's first byte (exx) in a slot
 MV_SLOT_END     = MV_SLOT_PAIR / 2 + 1  ; the next slot, counted as the offsets
 MV_H_SKIP       = MV_SLOT_END - MV_H_EXX - 2    ; jr from the high piece to the next slot
-MV_NARROW       = 1             ; mv_mode: high pieces only in the wide columns' slots
-MV_KEEP         = 2             ; a call's first part: each row's sums into mv_carry
-MV_RESUME       = 4             ; its second part: each row's sums from mv_carry
+MV_NARROW_BIT   = 0             ; mv_mode: high pieces only in the wide columns' slots
+MV_KEEP_BIT     = 1             ; a call's first part: each row's sums into mv_carry
+MV_RESUME_BIT   = 2             ; its second part: each row's sums from mv_carry
+MV_NARROW       = 1 << MV_NARROW_BIT
+MV_KEEP         = 1 << MV_KEEP_BIT
+MV_RESUME       = 1 << MV_RESUME_BIT
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 
@@ -106,6 +109,8 @@ mv_start:
         jr c,@whole
 ; More columns than slots: the first cols - MV_MAX_COLS columns, each row's
 ; sums kept in mv_carry, then the last MV_MAX_COLS from those sums.
+        ld hl,mv_same_x
+        ld (hl),0               ; (each part patches its columns, matvec_again or not)
         ld hl,(mv_x)
         push hl
         push af
@@ -121,7 +126,7 @@ mv_start:
         ld hl,(mv_carry)
         ld (mv_carry_ptr),hl
         ld hl,mv_mode
-        set 1,(hl)              ; MV_KEEP
+        set MV_KEEP_BIT,(hl)
         call mv_part
         ld hl,(mv_carry)
         ld (mv_carry_ptr),hl
@@ -352,7 +357,7 @@ mv_keep:
 mv_row_any:
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
         ld hl,mv_mode
-        bit 2,(hl)              ; MV_RESUME
+        bit MV_RESUME_BIT,(hl)
         exx
         ld hl,(mv_nc_h)
         ld a,(mv_nc_h+2)
@@ -383,7 +388,7 @@ mv_row_any:
         and MV_NARROW
         call nz,mv_wide_sum
         ld hl,mv_mode
-        bit 2,(hl)              ; MV_RESUME
+        bit MV_RESUME_BIT,(hl)
         jr z,@l_from_k
         ld hl,(mv_carry_ptr)
         inc hl
@@ -851,16 +856,16 @@ mv_prepare:
         srl b
         inc b
         ld hl,mv_mode
-        bit 2,(hl)              ; MV_RESUME: a second part runs in its first part's mode
+        bit MV_RESUME_BIT,(hl)  ; a second part runs in its first part's mode
         jr nz,@mode_set
-        res 0,(hl)              ; MV_NARROW
+        res MV_NARROW_BIT,(hl)
         cp b
         jr nc,@mode_set
-        set 0,(hl)
+        set MV_NARROW_BIT,(hl)
 @mode_set:
         ld a,(@dh)              ; jp: the columns were patched for narrow mode
         sub $C3
-        bit 0,(hl)
+        bit MV_NARROW_BIT,(hl)
         jr z,@full
         or a
         call nz,mv_skip_high
@@ -894,6 +899,7 @@ mv_prepare:
         jr z,@row_set
         ld hl,mv_row_narrow
         rra                     ; MV_NARROW
+        .assert MV_NARROW_BIT == 0, "the row start's choice rotates MV_NARROW out first"
         jr c,@row_set
         ld hl,mv_row_resume
         and MV_RESUME / 2
