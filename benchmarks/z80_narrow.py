@@ -1,8 +1,8 @@
 """How many of the shipped soul's matvec products have a one-piece x (-127..128).
 
 The Z80 matvec splits each x into 256h + l; a column whose x lies in
--127..128 has h = 0 and could skip its high piece. This runs the turn of
-"hello" (and the reply) on the integer engine and counts, for each matvec
+-127..128 has h = 0 and skips its high piece in matvec's narrow mode. This
+runs the turn of "hello" (and the reply) on the integer engine and counts, for each matvec
 input, the share of such columns, weighted by the rows that multiply them.
 
     python benchmarks/z80_narrow.py [TEXT]

@@ -14,9 +14,11 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, forward_turn
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 3_000_000     # T-states a position over the turn of "hello": 2,971,791 measured (docs/spectrum.md), 0.9% margin
-EXACT_FIXED_SOUL = [("forward_prefill", 2_080_367), ("forward_prefill", 2_122_147), ("forward_prefill", 2_160_874),
-                    ("forward_step", 4_351_473), ("forward_step", 4_415_977)]
+SHIPPED_MEAN_BUDGET = 2_320_000     # T-states a position over the turn of "hello": 2,294,219 measured (docs/spectrum.md), 1.1% margin
+# (The prefills are ~21,000 more than before matvec's narrow mode: fc2 runs in two parts now, and
+# this soul's fc2 inputs are mostly wide; its forward_steps gained more in narrow calls.)
+EXACT_FIXED_SOUL = [("forward_prefill", 2_101_431), ("forward_prefill", 2_143_262), ("forward_prefill", 2_181_514),
+                    ("forward_step", 4_275_149), ("forward_step", 4_275_264)]
 
 
 def bench_for(soul) -> Z80Bench:

@@ -14,11 +14,11 @@
 ; Clobbers everything.
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
-; T-states: forward_step 3,919,993 and forward_prefill 1,988,547 at position 0
+; T-states: forward_step 2,938,659 and forward_prefill 1,484,922 at position 0
 ; (python benchmarks/z80_kernels.py), each further position adds attention
 ; (~65,000 a step, ~42,000 a prefill); the turn of "hello" as the player runs
-; it averages 2,973,335 a position (python benchmarks/z80_token.py).
-; Bytes: 6,332 (in the player: code, the activations, att_weights and the
+; it averages 2,294,219 a position (python benchmarks/z80_token.py).
+; Bytes: 6,338 (in the player: code, the activations, att_weights and the
 ; 5,120-byte KV cache).
 
 FW_DIM          = 32
@@ -246,6 +246,9 @@ fw_attend:
         ld a,FW_FFN
         ld (va_n),a
         call vec_relu
+        ld hl,fw_xn             ; fc2's 64 columns run in two parts: the first part's
+        ld (mv_carry),hl        ; row sums wait in xn and q (free once fc1 has run)
+        .assert fw_q == fw_xn + 2 * FW_DIM, "fc2's row sums take xn and q"
         ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
         ld de,fw_tmp

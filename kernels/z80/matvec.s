@@ -9,7 +9,10 @@
 ;   mv_x      input vector: mv_cols signed words
 ;   mv_bias   bias vector (mv_rows signed words), or 0 for none
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
-;   mv_rows   1..255        mv_cols  1..MV_MAX_COLS     mv_shift  0..30
+;   mv_carry  4*rows bytes of scratch when mv_cols > MV_MAX_COLS (the first part's
+;             row sums), overlapping none of the others
+;   mv_rows   1..255        mv_cols  1..2*MV_MAX_COLS (64)     mv_shift  0..30
+;   (more than MV_MAX_COLS columns: matvec_again runs as matvec)
 ; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
 ; alternate set (IY is kept: the ROM's interrupt uses it). Runs with
 ; interrupts off (SP walks the weights) and restores the interrupt state it
@@ -28,24 +31,49 @@
 ; unrolled, one per column; a row runs the last `cols` of them. An h of -128
 ; (x <= -32640, no displacement for it) runs as -127 and the row's end adds
 ; the missing -256 w for that column.
+; Narrow mode, when at most a quarter of the columns have h != 0 ("wide";
+; a narrowed soul's activations are nearly all in -127..128): each other
+; column's slot starts its high piece with a jr to the next slot (written
+; over the exx and the next byte: no slot grows), and each row's h sum starts
+; at -Ch - sum S(w) over the wide columns only (mv_row_narrow, from a list of
+; them) instead of -Ch - K. A call with more columns than the MV_MAX_COLS
+; slots (fc2's 64) runs in two parts: the first cols - 32 columns keep each
+; row's 256 V + low byte in mv_carry, the last 32 start their sums there;
+; the second part takes the first part's mode.
 ;
-; T-states (exact on zeros, tests/test_kernels_z80.py, CALL and RET included, shift 9):
-;   32x32: 180,056   64x32 + bias: 353,277   32x64: 341,042   128x32 (logits): 679,736
-; 146 a multiply-accumulate on average (141 in its slot, a 10 T-state pop
-; every two; a carry into a sum's top byte costs 1 less), 533 a row at
+; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
+; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
+;   32x32: 180,664 / 124,481   64x32 + bias: 353,853 / 234,430
+;   32x64: 362,491 / 249,655   128x32 (logits): 680,248 / 442,525
+; (each after a call of the same mode; the preparation patches the slots for
+; the mode of the call before, and a call of the other mode patches them
+; again: ~4,200 to narrow mode, ~6,300-7,800 back to the full path).
+; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
+; pop every two; a carry into a sum's top byte costs 1 less), 533 a row at
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
 ; 7; below that the row's end shifts left instead, 29 a bit: 531 at shift
 ; 6, 705 at shift 0; 8 or more bits of right shift move a whole byte first:
-; 561 at shift 16), 104 more for a bias and ~360 a column in the call's
+; 561 at shift 16), 104 more for a bias and ~410 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more.
-; Bytes: 2,378 (in the player; the 32 slot pairs take 1,632).
+; few hundred more. Narrow: 89 a one-piece product (57 less), ~510 a row
+; and ~200 more for each wide column (its S(w)), ~390 a column in the
+; preparation. Two parts: ~650 more a row than one.
+; Bytes: 2,335 (in the player; the 16 slot pairs take 816).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
 MV_D_H1         = 17
 MV_D_H2         = 20
+MV_H_EXX        = 14            ; the high piece's first byte (exx) in a slot
+MV_SLOT_END     = MV_SLOT_PAIR / 2 + 1  ; the next slot, counted as the offsets
+MV_H_SKIP       = MV_SLOT_END - MV_H_EXX - 2    ; jr from the high piece to the next slot
+MV_NARROW_BIT   = 0             ; mv_mode: high pieces only in the wide columns' slots
+MV_KEEP_BIT     = 1             ; a call's first part: each row's sums into mv_carry
+MV_RESUME_BIT   = 2             ; its second part: each row's sums from mv_carry
+MV_NARROW       = 1 << MV_NARROW_BIT
+MV_KEEP         = 1 << MV_KEEP_BIT
+MV_RESUME       = 1 << MV_RESUME_BIT
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 
@@ -53,6 +81,7 @@ mv_w:           .word 0
 mv_x:           .word 0
 mv_bias:        .word 0
 mv_out:         .word 0
+mv_carry:       .word 0
 mv_rows:        .byte 0
 mv_cols:        .byte 0
 mv_shift:       .byte 0
@@ -71,10 +100,67 @@ mv_start:
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
+        ld hl,mv_mode           ; (MV_NARROW stands for matvec_again)
+        ld a,(hl)
+        and MV_NARROW
+        ld (hl),a
+        ld a,(mv_cols)
+        cp MV_MAX_COLS + 1
+        jr c,@whole
+; More columns than slots: the first cols - MV_MAX_COLS columns, each row's
+; sums kept in mv_carry, then the last MV_MAX_COLS from those sums.
+        ld hl,mv_same_x
+        ld (hl),0               ; (each part patches its columns, matvec_again or not)
+        ld hl,(mv_x)
+        push hl
+        push af
+        sub MV_MAX_COLS
+        ld (mv_cols),a
+        ld l,a
+        ld h,0
+        ld (mv_skip),hl         ; the second part's rows start past the first part's columns
+        add hl,hl
+        ld de,(mv_x)
+        add hl,de
+        push hl                 ; the second part's x
+        ld hl,(mv_carry)
+        ld (mv_carry_ptr),hl
+        ld hl,mv_mode
+        set MV_KEEP_BIT,(hl)
+        call mv_part
+        ld hl,(mv_carry)
+        ld (mv_carry_ptr),hl
+        ld hl,mv_mode
+        ld a,(hl)
+        xor MV_KEEP | MV_RESUME
+        ld (hl),a
+        pop hl
+        ld (mv_x),hl
+        ld a,MV_MAX_COLS
+        ld (mv_cols),a
+        call mv_part
+        pop af
+        ld (mv_cols),a
+        pop hl
+        ld (mv_x),hl
+        jr @done
+@whole:
+        call mv_part
+@done:
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+
+; mv_part - the rows over the columns of mv_cols and mv_x (mv_mode says which part).
+mv_part:
         call mv_prepare
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
+mv_first_row:
+        jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:
         exx                     ; in the other set: B:DE = K, the row's sum of w^2
         ld hl,(mv_k_ptr)
@@ -98,6 +184,7 @@ mv_row:
         .byte $DD,$5D           ; ld e,ixl
         .byte $FD,$55           ; ld d,iyl
         ld c,a                  ; C:DE = K
+mv_l_from_k:
         ld hl,(mv_nc_l)         ; the l sum at -Cl - K + 2b
         ld a,(mv_nc_l+2)
         or a
@@ -231,14 +318,205 @@ mv_store:
         ld (hl),d
         inc hl
         ld (mv_out_ptr),hl
+mv_next_row:
         ld hl,mv_row_count
         dec (hl)
-        jp nz,mv_row
+mv_row_jump:
+        jp nz,mv_row            ; patched as mv_first_row
         ld sp,(mv_saved_sp)
-        pop af
-        pop iy
-        ret po                  ; interrupts were off: leave them off
-        ei
+        ret
+
+; mv_keep - a first part's row end: its sums 256 V + the low byte into mv_carry
+; (the other set: E:H:L = V; B = the low byte), and the next row's weights.
+mv_keep:
+        ex de,hl                ; L:D:E = V
+        ld c,l
+        exx
+        ld a,b
+        exx
+        ld hl,(mv_carry_ptr)
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (hl),c
+        inc hl
+        ld (hl),a
+        inc hl
+        ld (mv_carry_ptr),hl
+        ld hl,(mv_row_sp)       ; past the second part's columns
+        ld de,MV_MAX_COLS
+        add hl,de
+        ld (mv_row_sp),hl
+        jp mv_next_row
+
+; mv_row_any - a row's start in a second part in narrow mode (mv_mode):
+; the h sum at -Ch, + the first part's V (second part), - S(w) of each wide
+; column (narrow: the other columns skip their high piece, so K does not
+; serve); the l sum at -Cl - K + 2b, or -Cl + the first part's low byte.
+mv_row_any:
+        ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
+        ld hl,mv_mode
+        bit MV_RESUME_BIT,(hl)
+        exx
+        ld hl,(mv_nc_h)
+        ld a,(mv_nc_h+2)
+        ld c,a                  ; C:HL = -Ch
+        exx
+        jr z,@h_base
+        ld hl,(mv_row_sp)       ; past the first part's columns
+        ld de,(mv_skip)
+        add hl,de
+        ld (mv_row_sp),hl
+        ld hl,(mv_carry_ptr)
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,(hl)               ; A:DE = V
+        .byte $DD,$6B           ; ld ixl,e: to the other set through IXL, IYL and A
+        .byte $FD,$6A           ; ld iyl,d
+        exx
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $FD,$55           ; ld d,iyl
+        add hl,de
+        adc a,c
+        ld c,a                  ; C:HL = -Ch + V
+        exx
+@h_base:
+        ld a,(mv_mode)
+        and MV_NARROW
+        call nz,mv_wide_sum
+        ld hl,mv_mode
+        bit MV_RESUME_BIT,(hl)
+        jr z,@l_from_k
+        ld hl,(mv_carry_ptr)
+        inc hl
+        inc hl
+        inc hl
+        ld a,(hl)               ; the first part's low byte
+        inc hl
+        ld (mv_carry_ptr),hl
+        ld hl,(mv_nc_l)         ; A:HL = -Cl + it (a second part has no bias)
+        add a,l
+        ld l,a
+        ld a,(mv_nc_l+2)
+        jp nc,mv_no_bias
+        inc h
+        jp nz,mv_no_bias
+        inc a
+        jp mv_no_bias
+@l_from_k:
+        ld hl,(mv_k_ptr)        ; C:DE = K
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld c,(hl)
+        inc hl
+        ld (mv_k_ptr),hl
+        jp mv_l_from_k
+
+; mv_row_narrow - a row's start in narrow mode (a whole call or a first part):
+; mv_row_any's, with mv_wide_sum inline.
+mv_row_narrow:
+        exx
+        ld hl,(mv_nc_h)
+        ld a,(mv_nc_h+2)
+        ld c,a                  ; C:HL = -Ch
+        exx
+        ld a,(mv_wide_count)
+        or a
+        jr z,@k
+        ld b,a
+        ld hl,(mv_row_sp)       ; the row's weights
+        ld de,mv_wide_list      ; (in the page of mv_vars)
+@column:
+        ld a,(de)               ; the distance from the wide column before
+        inc e
+        add a,l
+        ld l,a
+        jr nc,* + 3
+        inc h
+        ld a,(hl)               ; w + 128
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)             ; C:HL -= S(w)
+        ld d,(iy-1)
+        or a
+        sbc hl,de
+        jr nc,* + 3
+        dec c
+        exx
+        djnz @column
+@k:
+        ld hl,(mv_k_ptr)        ; C:DE = K
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld c,(hl)
+        inc hl
+        ld (mv_k_ptr),hl
+        jp mv_l_from_k
+
+; mv_row_resume - a second part's row start in full mode: mv_row_any's, shorter.
+mv_row_resume:
+        ld hl,(mv_row_sp)       ; past the first part's columns
+        ld de,(mv_skip)
+        add hl,de
+        ld (mv_row_sp),hl
+        exx
+        ld sp,(mv_carry_ptr)    ; (SP is free until mv_no_bias)
+        pop hl                  ; V's low word
+        pop bc                  ; C = V's top byte, B = the low byte
+        ld (mv_carry_ptr),sp
+        ld de,(mv_nc_h)
+        add hl,de
+        ld a,(mv_nc_h+2)
+        adc a,c
+        ld c,a                  ; C:HL = -Ch + V
+        ld a,b
+        exx
+        ld hl,(mv_nc_l)         ; A:HL = -Cl + the low byte
+        add a,l
+        ld l,a
+        ld a,(mv_nc_l+2)
+        jp nc,mv_no_bias
+        inc h
+        jp nz,mv_no_bias
+        inc a
+        jp mv_no_bias
+
+; mv_wide_sum - C':H':L' -= S(w) for each of the row's wide columns. Clobbers
+; AF, B, DE, HL, IXL, IYL and D'E'.
+mv_wide_sum:
+        ld a,(mv_wide_count)
+        or a
+        ret z
+        ld b,a
+        ld hl,(mv_row_sp)       ; the row's weights
+        ld de,mv_wide_list      ; (in the page of mv_vars)
+@column:
+        ld a,(de)               ; the distance from the wide column before
+        inc e
+        add a,l
+        ld l,a
+        jr nc,* + 3
+        inc h
+        ld a,(hl)               ; w + 128
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)             ; S(w)
+        ld d,(iy-1)
+        or a
+        sbc hl,de
+        jr nc,* + 3
+        dec c
+        exx
+        djnz @column
         ret
 
 ; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
@@ -340,6 +618,10 @@ mv_prepare:
         ld (mv_right_bytes+1),a
         ld hl,mv_right_bytes
 @shift_set:
+        ld a,(mv_mode)
+        and MV_KEEP
+        jr z,* + 5
+        ld hl,mv_keep           ; a first part keeps its sums instead
         ld (mv_shift_jump+1),hl
         ld hl,(mv_bias)
         ld a,h
@@ -385,14 +667,45 @@ mv_prepare:
 @even:
         ld (mv_jump+1),hl
 @slot_ready:
+        ld (mv_first_slot),hl
         push hl
         pop ix                  ; IX: the slot being patched
         bit 0,c
         ld c,$AA                ; C: the slots' parities (1: odd), one a bit, rotated out a column at a time
         jr z,* + 4
         ld c,$55
+        ld a,c
+        ld (mv_first_parity),a
         xor a
         ld (mv_flag_count),a
+        ld iy,0                 ; IYL: the one-piece columns, IYH: the last wide one (matvec sets IY after this)
+        ld a,mv_wide_list & 255
+        ld (mv_wide_end),a
+        ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
+        and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
+        ld a,(@dh)
+        jr z,@expect_full
+        cp $C3
+        jr z,@expected          ; (patched so already)
+        ld a,$C3                ; jp: a jr over a one-piece column's high piece, and the
+        ld (@dh),a              ; wide columns listed
+        ld (@h2_store),a
+        ld hl,@skip
+        ld (@dh+1),hl
+        ld hl,@record
+        ld (@h2_store+1),hl
+        jr @expected
+@expect_full:
+        cp $DD
+        jr z,@expected
+        ld hl,$77DD             ; ld (ix+d),a: the displacements only
+        ld (@dh),hl
+        ld (@h2_store),hl
+        ld a,MV_D_H1
+        ld (@dh+2),a
+        ld a,MV_D_H2
+        ld (@h2_store+2),a
+@expected:
         exx
         ld hl,0                 ; B':HL' = Cl, C':DE' = Ch
         ld d,h
@@ -450,8 +763,12 @@ mv_prepare:
         dec h
         ld a,d
         dec a
+        cp $FF
+        jr z,@one_piece         ; h = 0: S(0) adds nothing to Ch
         ld (ix+MV_D_H1),a
-        ld (ix+MV_D_H2),a
+@h2_store:
+        ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
+@ch:
         xor $80                 ; Ch += S(h)
         ld l,a
         ld a,(hl)
@@ -468,12 +785,45 @@ mv_prepare:
         jr nc,* + 3
         inc c
         exx
+@next_slot:
         ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
         rrc c
         jr nc,* + 3
         inc de
         add ix,de
         djnz @column
+        jr @columns_done
+@one_piece:
+        .byte $FD,$2C           ; inc iyl
+@dh:
+        ld (ix+MV_D_H1),a       ; A = $FF: S(w + 0), for the full path (patched: jp @skip)
+        ld (ix+MV_D_H2),a
+        jr @next_slot
+@skip:
+        ld (ix+MV_H_EXX),$18    ; jr over the high piece
+        ld (ix+MV_H_EXX+1),MV_H_SKIP
+        jr @next_slot
+@record:                        ; a wide column when narrow mode is expected: A = h - 1
+        ld (ix+MV_D_H2),a
+        ld e,a
+        ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jr)
+        ld (ix+MV_H_EXX+1),$DD
+        ld a,(mv_cols)
+        sub b                   ; this column
+        ld d,a
+        .byte $FD,$94           ; sub iyh: its distance from the wide one before
+        ld hl,mv_wide_end
+        ld l,(hl)               ; (the list is in the page of mv_vars)
+        ld (hl),a
+        inc l
+        ld a,l
+        ld (mv_wide_end),a
+        ld a,d
+        .byte $FD,$67           ; ld iyh,a
+        ld h,MV_SQ_PAGE
+        ld a,e
+        jr @ch
+@columns_done:
         ld sp,(mv_saved_sp)
         exx
         xor a                   ; -Cl, -Ch
@@ -497,7 +847,42 @@ mv_prepare:
         ld (mv_nc_h),de
         ld (mv_nc_h+2),a
         exx
-@flag_jump:                     ; (matvec_again: the columns, and their flags, stand)
+        .byte $FD,$4D           ; ld c,iyl: narrow mode when at most a quarter of the columns are wide
+        ld a,(mv_cols)
+        ld b,a
+        sub c
+        ld (mv_wide_count),a
+        srl b
+        srl b
+        inc b
+        ld hl,mv_mode
+        bit MV_RESUME_BIT,(hl)  ; a second part runs in its first part's mode
+        jr nz,@mode_set
+        res MV_NARROW_BIT,(hl)
+        cp b
+        jr nc,@mode_set
+        set MV_NARROW_BIT,(hl)
+@mode_set:
+        ld a,(@dh)              ; jp: the columns were patched for narrow mode
+        sub $C3
+        bit MV_NARROW_BIT,(hl)
+        jr z,@full
+        or a
+        call nz,mv_skip_high
+        ld a,1
+        ld (mv_h_skipped),a
+        jr @flag_jump
+@full:
+        ld c,$FF
+        or a
+        jr z,@restore           ; the one-piece columns got a jr, not their displacements
+        ld c,0
+        ld a,(mv_h_skipped)
+        or a
+        jr z,@flag_jump
+@restore:
+        call mv_restore_high
+@flag_jump:                     ; (matvec_again: the columns, their flags and the mode stand)
         ld hl,(mv_shift_jump+1)
         ld a,(mv_flag_count)
         or a
@@ -505,4 +890,92 @@ mv_prepare:
         ld hl,mv_flagged
 @flag_set:
         ld (mv_flag_check+1),hl
+        ld a,(mv_mode)
+        ld hl,mv_row            ; (the full path's rows first: the cheapest test)
+        or a
+        jr z,@row_set
+        ld hl,mv_row_any
+        cp MV_NARROW | MV_RESUME
+        jr z,@row_set
+        ld hl,mv_row_narrow
+        rra                     ; MV_NARROW
+        .assert MV_NARROW_BIT == 0, "the row start's choice rotates MV_NARROW out first"
+        jr c,@row_set
+        ld hl,mv_row_resume
+        and MV_RESUME / 2
+        jr nz,@row_set
+        ld hl,mv_row
+@row_set:
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl
+        ret
+
+; mv_skip_high - narrow mode: a jr over the high piece in the slot of each
+; column with h = 0 (its displacement $FF), the high piece back in the
+; others' (exx), and the list of the others for mv_wide_sum.
+mv_skip_high:
+        ld a,1
+        ld (mv_h_skipped),a
+        ld ix,(mv_first_slot)
+        ld a,(mv_first_parity)
+        ld c,a
+        ld a,(mv_cols)
+        ld b,a
+        exx
+        ld hl,mv_wide_list      ; H'L': the list, E': the last wide column
+        ld e,0
+        exx
+@column:
+        ld a,(ix+MV_D_H1)
+        inc a
+        jr nz,@wide
+        ld (ix+MV_H_EXX),$18    ; jr over the high piece
+        ld (ix+MV_H_EXX+1),MV_H_SKIP
+        jr @next
+@wide:
+        ld (ix+MV_H_EXX),$D9    ; exx, ld e,(ix+d): the high piece runs
+        ld (ix+MV_H_EXX+1),$DD
+        ld a,(mv_cols)
+        sub b                   ; this column
+        exx
+        ld d,a
+        sub e
+        ld (hl),a
+        inc l
+        ld e,d
+        exx
+@next:
+        ld de,MV_SLOT_PAIR / 2
+        rrc c
+        jr nc,* + 3
+        inc de
+        add ix,de
+        djnz @column
+        ret
+
+; mv_restore_high - every slot's high piece back, after a narrow call; and,
+; with C = $FF, the displacements of S(w + 0) where a jr was.
+mv_restore_high:
+        xor a
+        ld (mv_h_skipped),a
+        ld ix,mv_slots
+        ld b,MV_MAX_COLS
+        ld de,MV_SLOT_PAIR / 2  ; to the odd slot (counted from one byte early), then 26 to the even
+@slot:
+        ld a,(ix+MV_H_EXX)
+        cp $18
+        jr nz,@next
+        ld (ix+MV_H_EXX),$D9
+        ld (ix+MV_H_EXX+1),$DD
+        ld a,c
+        or a
+        jr z,@next
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+@next:
+        add ix,de
+        ld a,e
+        xor (MV_SLOT_PAIR / 2) ^ (MV_SLOT_PAIR / 2 + 1)
+        ld e,a
+        djnz @slot
         ret

@@ -3,7 +3,7 @@
 ; at a page-aligned origin. See matvec.s.
 ; Bytes: 1,151 (the variables' 128 and the table's 1,023).
 
-MV_MAX_COLS     = 64            ; the widest matrix matvec takes
+MV_MAX_COLS     = 32            ; the most columns matvec's slots take at once (64 run as two parts)
 
 ; The squares table and, in the 128 bytes before its page boundary, the working variables.
         .align 256
@@ -21,7 +21,16 @@ mv_nc_l:        .res 3          ; -sum S(l), 24-bit
 mv_nc_h:        .res 3          ; -sum S(h)
 mv_row_count:   .byte 0
 mv_flag_count:  .byte 0
+mv_wide_count:  .byte 0         ; the others: mv_wide_list's length
+mv_wide_end:    .byte 0         ; the list's end (its low byte) while mv_prepare writes it
+mv_mode:        .byte 0         ; MV_NARROW, MV_KEEP, MV_RESUME (matvec.s)
+mv_h_skipped:   .byte 0         ; 1: a slot may still hold a jr over its high piece
+mv_first_slot:  .word 0         ; the first used slot (an odd one counted from one byte early)
+mv_first_parity: .byte 0        ; its parity pattern ($AA even, $55 odd)
+mv_carry_ptr:   .word 0         ; the next row's sums in mv_carry
+mv_skip:        .word 0         ; the second part's row start: past the first part's columns
 mv_flag_list:   .res MV_MAX_COLS    ; with the room after it, also attention.s's at_scores
+mv_wide_list:   .res MV_MAX_COLS    ; the wide columns, each as its distance from the one before
         .assert * - mv_vars <= 128, "matvec variables overflow the space before the squares table"
         .res 128 - (* - mv_vars)
 ; S(n) = n*n for n = -255..255: low bytes at mv_sq_lo + 255 + n, high bytes 512 bytes on.

@@ -111,8 +111,9 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
     bench.write_words(x_address, np.asarray(x, dtype=np.int64))
     if bias is not None:
         bench.write_words(bias_address, np.asarray(bias, dtype=np.int64))
+    carry_address = out_address + 2 * rows      # 4 * rows bytes, for more columns than matvec's slots
     for name, value in (("mv_w", weights), ("mv_x", x_address), ("mv_out", out_address),
-                        ("mv_bias", bias_address if bias is not None else 0)):
+                        ("mv_bias", bias_address if bias is not None else 0), ("mv_carry", carry_address)):
         bench.poke_word(bench.sym(name), value)
     bench.poke(bench.sym("mv_rows"), [rows])
     bench.poke(bench.sym("mv_cols"), [cols])
