@@ -598,6 +598,8 @@ at_weights:
         lda #0
         sta at_wsum
         sta at_wsum+1
+        sta at_wfix
+        sta at_wfix+1
         ldx at_t
 @weight:
         sec                     ; M - f[j] >= 0
@@ -621,6 +623,20 @@ at_weights:
         sta ATT_WEIGHTS,x       ; low byte patched: this head's 20 bytes
         sta SCORE_0,x           ; (f is no longer needed: keep w here)
         beq @zero
+        tay
+        cpy #3                  ; w = 1, 2 or 255 (the weighted sum's
+        bcc @fixed              ; paths without products): into at_wfix too
+        cpy #255
+        bne @sum
+@fixed:
+        clc
+        adc at_wfix
+        sta at_wfix
+        bcc @fixed_done
+        inc at_wfix+1
+@fixed_done:
+        tya
+@sum:
         clc
         adc at_wsum
         sta at_wsum
@@ -632,21 +648,24 @@ at_weights:
         rts
 
 ; --- 3. weighted sum of values ---------------------------------------------------
-; acc[d] = sum_j w[j] * v[j][d]. The cache keeps v as vl and vb = vh + 128,
-; v = vl + 256*vb - 32768, so a product is two unsigned byte products,
-; w*vl + 256*w*vb (the plain tables at 512 +- w: for w in 1..255 their pages
-; are fixed, only the operands' low bytes w and -w change), and the 32768s
-; come out once: acc starts at -32768 * wsum. The commonest nonzero
-; weights take no products (a narrow soul's weights: 1 a fifth of them,
-; 0 a sixth, 255 - the max's, LUT[0] - a seventh, 2 a sixteenth): w = 1
-; or 2 adds x = vl + 256*vb w times, w = 255 adds 256*x and takes x away.
+; acc[d] = sum_j w[j] * v[j][d]. The cache keeps v as vl and vb = vh + 128
+; (v = vl + 256*vh). The commonest nonzero weights take no products (the
+; shipped soul's weights: 1 a fifth of them, 0 a sixth, 255 - the max's,
+; LUT[0] - a seventh, 2 a twentieth): w = 1 or 2 adds x = vl + 256*vb w
+; times, w = 255 adds 256*x and takes x away; x = v + 32768, so those
+; 32768s come out once: acc starts at -32768 * at_wfix, the sum of those
+; weights (at_weights). A product row (at_value_row) takes w*vl, one
+; unsigned byte product (the plain tables at 512 +- w: for w in 1..255
+; their pages are fixed, only the operands' low bytes w and -w change), and
+; 256*w*vh: nothing for vh = 0, w taken off byte 1 for vh = -1 (a narrowed
+; soul's v: all but a few in a thousand), a second product for any other vh.
         .assert <(qs_lo + 512) == 0 && <(qs_hi + 512) == 0, "value products patch only the operands' low bytes"
         .assert VALUE_LO % EMBED_DIM == 0, "a head's 8 values never cross a page"
 at_weighted_sum:
-        lda at_wsum+1           ; -(wsum << 15): bytes 1..3 (byte 0 is 0)
+        lda at_wfix+1           ; -(wfix << 15): bytes 1..3 (byte 0 is 0)
         lsr
         sta at_p2
-        lda at_wsum
+        lda at_wfix
         ror
         sta at_p1
         lda #0
@@ -714,15 +733,14 @@ at_weighted_sum:
         tya                     ; w: the plus operands' low bytes
         sta at_value_row@e1+1
         sta at_value_row@e3+1
-        sta at_value_row@f1+1
-        sta at_value_row@f3+1
+        tax
+        inx
+        stx at_value_row@w_1+1  ; w + 1 (w <= 254 here)
         eor #$FF                ; -w: the minus operands' (512 - w, page 1)
         clc
         adc #1
         sta at_value_row@e2+1
         sta at_value_row@e4+1
-        sta at_value_row@f2+1
-        sta at_value_row@f4+1
         ldx #HEAD_DIM - 1
         jsr at_value_row
 @next:
@@ -807,7 +825,9 @@ at_weighted_sum:
         bpl @max_dimension
         jmp @next
 
-; acc[d] += w*vl + 256*w*vb for d = X down to 0 (operands patched above).
+; acc[d] += w*vl + 256*w*vh for d = X down to 0 (operands patched above):
+; the product w*vl (<= 65025) into bytes 0..1, then vh decides what byte 1
+; gets besides. Cycles a dimension: ~66 for vh = 0, ~86 for vh = -1.
 at_value_row:
 @vl:    ldy $FFFF,x             ; vl
         sec
@@ -816,37 +836,106 @@ at_value_row:
         sta at_p0
 @e3:    lda qs_hi + 512,y
 @e4:    sbc qs_hi + 256,y
-        sta at_p1
-@vh:    ldy $FFFF,x             ; vb = vh + 128 (C = 1: w*vl <= 65025 left no borrow)
-@f1:    lda qs_lo + 512,y       ; w*vb
-@f2:    sbc qs_lo + 256,y
-        sta at_p2
-@f3:    lda qs_hi + 512,y
-@f4:    sbc qs_hi + 256,y
-        tay
-        clc                     ; middle byte: (w*vl) high + (w*vb) low
-        lda at_p1
-        adc at_p2
-        sta at_p1
-        bcc @no_carry_1
-        iny                     ; at most 254 + 1: no overflow
-@no_carry_1:
+        tay                     ; its high byte, <= 254
         clc
         lda at_p0
         adc at_acc,x
         sta at_acc,x
-        lda at_p1
+@vh:    lda $FFFF,x             ; vb = vh + 128
+        eor #$80                ; vh (the carry out of byte 0 kept)
+        bne @vh_not_0
+        tya
         adc at_acc+HEAD_DIM,x
         sta at_acc+HEAD_DIM,x
-        tya
-        adc at_acc+2*HEAD_DIM,x
-        sta at_acc+2*HEAD_DIM,x
-        bcc @no_carry_2
+        bcc @next
+@carry:
+        inc at_acc+2*HEAD_DIM,x
+        bne @next
         inc at_acc+3*HEAD_DIM,x
-@no_carry_2:
+@next:
         dex
         bpl at_value_row
         rts
+@vh_not_0:                      ; A = vh, C = byte 0's carry, Y = the high byte
+        sta at_p1
+        tya                     ; h = the high byte + the carry, <= 255
+        adc #0                  ; (C = 0)
+        ldy at_p1
+        iny
+        bne @vh_other
+        sec                     ; vh = -1: byte 1 gets h - w
+@w_1:   sbc #$FF                ; w + 1: A = h - w - 1, C = 1 when h - w >= 1
+        bcc @below
+        adc at_acc+HEAD_DIM,x   ; (C adds the 1 back)
+        sta at_acc+HEAD_DIM,x
+        bcs @carry
+        bcc @next
+@below:                         ; h - w <= 0: add h - w + 256, take the 256 off
+        sec
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
+        bcs @next               ; (the carry is the 256)
+@borrow:
+        lda at_acc+2*HEAD_DIM,x
+        bne @borrow_2
+        dec at_acc+3*HEAD_DIM,x
+@borrow_2:
+        dec at_acc+2*HEAD_DIM,x
+        jmp @next
+@vh_other:                      ; any other vh: byte 1 gets h + w*vh, where
+        sta at_p0               ; w*vh = w*vb - 128*w (w*vh in -32640..32385)
+        tya                     ; vb = vh + 128 = Y + 127
+        clc
+        adc #127
+        tay
+        lda @e1+1               ; the same tables for w*vb
+        sta @f1+1
+        sta @f3+1
+        lda @e2+1
+        sta @f2+1
+        sta @f4+1
+        sec
+@f1:    lda qs_lo + 512,y
+@f2:    sbc qs_lo + 256,y
+        sta at_p1
+@f3:    lda qs_hi + 512,y
+@f4:    sbc qs_hi + 256,y
+        sta at_p2               ; (at_p1, at_p2) = w*vb
+        lda @e1+1               ; 128*w = (w >> 1) * 256 + (w & 1) * 128
+        lsr
+        sta at_p3
+        lda #0
+        ror
+        eor #$FF                ; w*vb - 128*w + h, 16-bit: ~(128*w) + 1 + ...
+        sec
+        adc at_p1
+        sta at_p1
+        lda at_p3
+        eor #$FF
+        adc at_p2
+        sta at_p2
+        clc
+        lda at_p1
+        adc at_p0
+        sta at_p1
+        lda at_p2
+        adc #0                  ; h + w*vh in -32640..32640: no overflow
+        sta at_p2
+        clc                     ; add it at byte 1, sign-extended
+        lda at_p1
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
+        lda at_p2
+        adc at_acc+2*HEAD_DIM,x
+        sta at_acc+2*HEAD_DIM,x
+        lda at_p2
+        and #$80
+        beq @positive
+        lda #$FF
+@positive:
+        adc at_acc+3*HEAD_DIM,x
+        sta at_acc+3*HEAD_DIM,x
+        jmp @next
 
 ; --- 4. out[d] = sat16(acc[d] // wsum) ----------------------------------------
 ; Floor division by D = wsum, 255..5100 (the max's weight is LUT[0] = 255,
