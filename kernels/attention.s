@@ -628,6 +628,7 @@ at_weights:
         bcc @fixed              ; paths without products): into at_wfix too
         cpy #255
         bne @sum
+        stx at_jmax             ; a position of the max: the weighted sum starts from its row
 @fixed:
         clc
         adc at_wfix
@@ -681,19 +682,6 @@ at_weighted_sum:
         lda #0
         sbc at_p2
         sta at_p2
-        ldx #HEAD_DIM - 1
-@start:
-        lda #0
-        sta at_acc,x
-        lda at_p0
-        sta at_acc+HEAD_DIM,x
-        lda at_p1
-        sta at_acc+2*HEAD_DIM,x
-        lda at_p2
-        sta at_acc+3*HEAD_DIM,x
-        dex
-        bpl @start
-
         lda at_head             ; a row's values: value_row_*[layer*20 + j] + head*8
         asl
         asl
@@ -704,6 +692,55 @@ at_weighted_sum:
         lda #CONTEXT
 @layer_0:
         sta at_a
+        ldx at_jmax             ; the max's row (w = 255) is the start: its
+        lda #0                  ; w leaves SCORE_0, which the probes read at
+        sta SCORE_0,x           ; the entry, so the rows below skip it
+        txa
+        clc
+        adc at_a
+        tax
+        lda value_row_lo,x
+        ora at_a+1
+        sta @start_vl_1+1
+        sta @start_vl_2+1
+        sta @start_vb_1+1
+        sta @start_vb_2+1
+        lda value_row_hi,x
+        sta @start_vl_1+2
+        sta @start_vl_2+2
+        clc
+        adc #>(VALUE_HI - VALUE_LO)
+        sta @start_vb_1+2
+        sta @start_vb_2+2
+        ldx #HEAD_DIM - 1
+@start:                         ; acc = 256*x - x - (wfix << 15), x = vl + 256*vb
+        sec
+        lda #0
+@start_vl_1:
+        sbc $FFFF,x             ; byte 0 of 255*x: -vl
+        sta at_acc,x
+@start_vl_2:
+        lda $FFFF,x             ; byte 1: vl - vb
+@start_vb_1:
+        sbc $FFFF,x
+        tay
+@start_vb_2:
+        lda $FFFF,x             ; byte 2: vb (255*x < 2^24: no borrow out)
+        sbc #0
+        sta at_p3
+        clc
+        tya
+        adc at_p0
+        sta at_acc+HEAD_DIM,x
+        lda at_p3
+        adc at_p1
+        sta at_acc+2*HEAD_DIM,x
+        lda at_p2
+        adc #0
+        sta at_acc+3*HEAD_DIM,x
+        dex
+        bpl @start
+
         lda at_t
         sta at_j
 @position:
@@ -990,6 +1027,13 @@ DS_LO_3         = 33
         .assert 255 * CONTEXT < 32768, "the divisor (LUT weights of at most 255) keeps 2*rem under 2^16 and rem hi's top bit 0"
         .assert >(VEC_ATT + VEC_HIGH) == >(VEC_ATT + VEC_HIGH + EMBED_DIM - 1), "VEC_ATT's stores patch only the low byte"
         .assert >VEC_ATT == >(VEC_ATT + EMBED_DIM - 1) && <VEC_ATT + VEC_HIGH < 256, "VEC_ATT's stores patch only the low byte"
+; The steps' branches (taken at every step of every dimension) cost a cycle
+; more when they cross a page: up to DIVIDE_STEP_SIZE - 1 bytes of padding
+; keep the steps within one.
+AT_DIVIDE_LEAD  = 114           ; at_divide@steps - at_divide
+        .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEP_SIZE
+        .res 256 - ((* + AT_DIVIDE_LEAD) & $FF), 0
+        .endif
 at_divide:
         lda at_wsum             ; the divisor D into the steps
         sta @steps + DS_LO_1
@@ -1080,6 +1124,8 @@ at_divide:
 @done:
         rts
         .assert @steps_end - @steps == DIVIDE_STEP_SIZE, "divide step size"
+        .assert @steps - at_divide == AT_DIVIDE_LEAD, "AT_DIVIDE_LEAD"
+        .assert >@steps == >(@steps_end - 1), "the divide steps within one page"
 
 ; Cache addresses, generated: the key column of (layer*32 + dim), the value
 ; row of (layer*20 + position), and where each head's LUT weights go.
