@@ -247,8 +247,11 @@ at_fast_slots_end:
 ; (at_fast_scores points @q_lo and @q_hi there); its part is all of it when
 ; in -1664..1663, else the end of that range nearer it: then at_rest keeps
 ; the difference (every other rest is 0) and at_more's bit 7 is set.
-; at_p0: dimension d, at_p1: key column (layer*32 + head*8 + d),
-; at_p2 / at_p3: the dimension's low / high group, d * their size.
+; at_p0: dimension d, at_key: its key column's address (the head's
+; first, layer*32 + head*8, then CONTEXT bytes on a dimension), at_p2 /
+; at_p3: the dimension's low / high group, d * their size. s(q) is read
+; through at_sq_mid / at_sq_hi, whose low bytes stay 128 (the entry 128 on
+; from the groups' operands) and whose pages are the groups'.
 AT_PART_TOP     = SQ_OFFSET + SQ_OFFSET - 1     ; the offset of a part of 1663
         .assert >AT_PART_TOP < SQ_LIMIT_PAGE && >AT_PART_TOP != 0, "a part of 1663 takes the squares table"
 at_patch_fast:
@@ -263,18 +266,25 @@ at_patch_fast:
         sta at_p0
         sta at_p2
         sta at_p3
+        lda #128
+        sta at_sq_mid
+        sta at_sq_hi
         lda at_head
         asl
         asl
         asl
-        sta at_p1
+        sta at_key
         lda at_layer
         lsr
         ror
         ror
         ror
-        ora at_p1
-        sta at_p1
+        ora at_key
+        tax
+        lda key_column_lo,x
+        sta at_key
+        lda key_column_hi,x
+        sta at_key+1
         lda #HEAD_DIM
         sta at_d
         bne @dimension          ; (always)
@@ -327,73 +337,65 @@ at_patch_fast:
         bcs @out_of_range
 @have_part:                     ; A = the offset's page
         sta at_off+1
-        clc                     ; at_qs += the offset (SQ_OFFSET + the part)
-        lda at_off
-        adc at_qs
-        sta at_qs
-        lda at_off+1
-        adc at_qs+1
-        sta at_qs+1
-        ldx at_p1               ; the key column's operands
-        lda key_column_hi,x
-        ldx at_p2
+        ldx at_p2               ; the dimension's groups
         ldy at_p3
-        sta at_fast_slots + FS_KEY + 1,x
-        clc
-        adc #>(KEY_HI - KEY_LO)
-        sta at_fast_slots@high + FS_KEY + 1,y
-        ldx at_p1
-        lda key_column_lo,x
-        ldx at_p2
-        sta at_fast_slots + FS_KEY,x
-        sta at_fast_slots@high + FS_KEY,y
-        lda at_off              ; the table operands
+        clc                     ; the table operands' pages
+        adc #>SQ_MID
+        sta at_fast_slots + FS_MID + 1,x
+        sta at_fast_slots@high + FS_MID + 1,y
+        sta at_sq_mid+1
+        adc #>(SQ_HI - SQ_MID)
+        sta at_fast_slots + FS_HI + 1,x
+        sta at_fast_slots@high + FS_HI + 1,y
+        sta at_sq_hi+1
+        lda at_off              ; and low bytes
         sta at_fast_slots + FS_LO,x
         sta at_fast_slots + FS_MID,x
         sta at_fast_slots + FS_HI,x
         sta at_fast_slots@high + FS_LO,y
         sta at_fast_slots@high + FS_MID,y
         sta at_fast_slots@high + FS_HI,y
-        clc
-        lda at_off+1
-        adc #>SQ_MID
-        sta at_a                ; page of s(q + .) in SQ_MID
-        sta at_fast_slots + FS_MID + 1,x
-        sta at_fast_slots@high + FS_MID + 1,y
-        adc #>(SQ_HI - SQ_MID)
-        sta at_a+1              ; and in SQ_HI
-        sta at_fast_slots + FS_HI + 1,x
-        sta at_fast_slots@high + FS_HI + 1,y
+        lda at_key              ; the key column's operands
+        sta at_fast_slots + FS_KEY,x
+        sta at_fast_slots@high + FS_KEY,y
+        lda at_key+1
+        sta at_fast_slots + FS_KEY + 1,x
+        adc #>(KEY_HI - KEY_LO) ; (C = 0: no page crossed above)
+        sta at_fast_slots@high + FS_KEY + 1,y
         txa                     ; the next dimension's groups
-        adc #FAST_LOW_SIZE      ; (C = 0: no page crossed above)
+        adc #FAST_LOW_SIZE
         sta at_p2
         tya
         adc #FAST_HIGH_SIZE
         sta at_p3
-        lda at_off              ; at_sq += s(q), the entry 128 further on
-        sta at_noff
-        lda #>SQ_LO
-        sta at_noff+1
-        ldy #128
+        lda at_key              ; and key column
+        adc #CONTEXT
+        sta at_key
+        bcc @key_same_page
+        inc at_key+1
         clc
-        lda (at_noff),y
+@key_same_page:
+        ldy at_off              ; at_sq += s(q), the entry 128 on
+        lda SQ_LO + 128,y
         adc at_sq
         sta at_sq
-        lda at_a                ; (LDA and STA keep the carry)
-        sta at_noff+1
-        lda (at_noff),y
+        lda (at_sq_mid),y
         adc at_sq+1
         sta at_sq+1
-        lda at_a+1
-        sta at_noff+1
-        lda (at_noff),y
+        lda (at_sq_hi),y
         adc at_sq+2
         sta at_sq+2
-        bcc @next
+        bcc @sq_summed
         inc at_sq+3
-@next:
+        clc
+@sq_summed:                     ; at_qs += the offset (SQ_OFFSET + the part)
+        lda at_off
+        adc at_qs
+        sta at_qs
+        lda at_off+1
+        adc at_qs+1
+        sta at_qs+1
         inc at_p0
-        inc at_p1
         dec at_d
         beq @constant
         jmp @dimension
