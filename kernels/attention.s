@@ -866,7 +866,13 @@ at_weighted_sum:
 
 ; acc[d] += w*vl + 256*w*vh for d = X down to 0 (operands patched above):
 ; the product w*vl (<= 65025) into bytes 0..1, then vh decides what byte 1
-; gets besides. Cycles a dimension: ~66 for vh = 0, ~86 for vh = -1.
+; gets besides. Cycles a dimension: ~66 for vh = 0, ~86 for vh = -1. Up to
+; AT_VALUE_FAST - 1 bytes of padding keep the vh = 0 path's branches (every
+; dimension of every product row) within one page.
+AT_VALUE_FAST   = 50            ; at_value_row@vh_not_0 - at_value_row
+        .if (* & $FF) > 256 - AT_VALUE_FAST
+        .res 256 - (* & $FF), 0
+        .endif
 at_value_row:
 @vl:    ldy $FFFF,x             ; vl
         sec
@@ -895,6 +901,8 @@ at_value_row:
         dex
         bpl at_value_row
         rts
+        .assert * - at_value_row == AT_VALUE_FAST, "AT_VALUE_FAST"
+        .assert >at_value_row == >(* - 1), "the vh = 0 path within one page"
 @vh_not_0:                      ; A = vh, C = byte 0's carry, Y = the high byte
         sta at_p1
         tya                     ; h = the high byte + the carry, <= 255
