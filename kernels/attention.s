@@ -661,7 +661,9 @@ at_weights:
 ; unsigned byte product (the plain tables at 512 +- w: for w in 1..255
 ; their pages are fixed, only the operands' low bytes w and -w change), and
 ; 256*w*vh: nothing for vh = 0, w taken off byte 1 for vh = -1 (a narrowed
-; soul's v: all but a few in a thousand), a second product for any other vh.
+; soul's v: all but a few in a thousand), and for any other vh, w added to
+; byte 1 vh times (or taken off -vh times: the vectors soul's vh are in
+; -4..3, a wider v costs ~21 cycles a unit of vh).
         .assert <(qs_lo + 512) == 0 && <(qs_hi + 512) == 0, "value products patch only the operands' low bytes"
         .assert VALUE_LO % EMBED_DIM == 0, "a head's 8 values never cross a page"
 at_weighted_sum:
@@ -772,6 +774,7 @@ at_weighted_sum:
         tya                     ; w: the plus operands' low bytes
         sta at_value_row@e1+1
         sta at_value_row@e3+1
+        sta at_p2               ; (for a vh other than 0 and -1)
         tax
         inx
         stx at_value_row@w_1+1  ; w + 1 (w <= 254 here)
@@ -929,59 +932,43 @@ at_value_row:
 @borrow_2:
         dec at_acc+2*HEAD_DIM,x
         jmp @next
-@vh_other:                      ; any other vh: byte 1 gets h + w*vh, where
-        sta at_p0               ; w*vh = w*vb - 128*w (w*vh in -32640..32385)
-        tya                     ; vb = vh + 128 = Y + 127
+@vh_other:                      ; any other vh (Y = vh + 1): byte 1 gets h,
+        adc at_acc+HEAD_DIM,x   ; then w added vh times or taken off -vh
+        sta at_acc+HEAD_DIM,x   ; times (C = 0 here)
+        bcc @h_added
+        inc at_acc+2*HEAD_DIM,x
+        bne @h_added
+        inc at_acc+3*HEAD_DIM,x
+@h_added:
+        dey                     ; vh
+        bmi @take_w
+@add_w:
         clc
-        adc #127
-        tay
-        lda @e1+1               ; the same tables for w*vb
-        sta @f1+1
-        sta @f3+1
-        lda @e2+1
-        sta @f2+1
-        sta @f4+1
-        sec
-@f1:    lda qs_lo + 512,y
-@f2:    sbc qs_lo + 256,y
-        sta at_p1
-@f3:    lda qs_hi + 512,y
-@f4:    sbc qs_hi + 256,y
-        sta at_p2               ; (at_p1, at_p2) = w*vb
-        lda @e1+1               ; 128*w = (w >> 1) * 256 + (w & 1) * 128
-        lsr
-        sta at_p3
-        lda #0
-        ror
-        eor #$FF                ; w*vb - 128*w + h, 16-bit: ~(128*w) + 1 + ...
-        sec
-        adc at_p1
-        sta at_p1
-        lda at_p3
-        eor #$FF
-        adc at_p2
-        sta at_p2
-        clc
-        lda at_p1
-        adc at_p0
-        sta at_p1
-        lda at_p2
-        adc #0                  ; h + w*vh in -32640..32640: no overflow
-        sta at_p2
-        clc                     ; add it at byte 1, sign-extended
-        lda at_p1
-        adc at_acc+HEAD_DIM,x
+        lda at_acc+HEAD_DIM,x
+        adc at_p2               ; w
         sta at_acc+HEAD_DIM,x
-        lda at_p2
-        adc at_acc+2*HEAD_DIM,x
-        sta at_acc+2*HEAD_DIM,x
-        lda at_p2
-        and #$80
-        beq @positive
-        lda #$FF
-@positive:
-        adc at_acc+3*HEAD_DIM,x
-        sta at_acc+3*HEAD_DIM,x
+        bcc @w_added
+        inc at_acc+2*HEAD_DIM,x
+        bne @w_added
+        inc at_acc+3*HEAD_DIM,x
+@w_added:
+        dey
+        bne @add_w
+        jmp @next
+@take_w:
+        sec
+        lda at_acc+HEAD_DIM,x
+        sbc at_p2
+        sta at_acc+HEAD_DIM,x
+        bcs @w_taken
+        lda at_acc+2*HEAD_DIM,x
+        bne @w_borrow
+        dec at_acc+3*HEAD_DIM,x
+@w_borrow:
+        dec at_acc+2*HEAD_DIM,x
+@w_taken:
+        iny
+        bne @take_w
         jmp @next
 
 ; --- 4. out[d] = sat16(acc[d] // wsum) ----------------------------------------
