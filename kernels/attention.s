@@ -11,15 +11,18 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 13,625
-; at t = 4, 18,109 at t = 9, 26,181 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 20,711 at t = 4,
-; 29,466 at t = 9, 43,853 at t = 18; more when many LUT weights are nonzero
-; (the weighted sum skips positions whose weight is 0, and weights of 1, 2
-; and 255 take no products). The division (4.) is the head's own: about
-; 380 cycles a dimension when the quotient is under 256, 600 otherwise
-; (random sums).
-; Bytes: 2,195 (496 of them the 16 squares-table groups).
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,945
+; at t = 4, 17,457 at t = 9, 25,463 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,735 at t = 4,
+; 29,510 at t = 9, 42,908 at t = 18; a narrowed soul's values (|q|, |k| <
+; 1600, |v| < 300, whose products take one byte product, 3. below):
+; 11,758 at t = 4, 16,153 at t = 9, 23,669 at t = 18. More when many LUT
+; weights are nonzero (the weighted sum skips positions whose weight is 0,
+; and weights of 1, 2 and 255 take no products). The division (4.) is the
+; head's own: about 380 cycles a dimension when the quotient is under 256,
+; 600 otherwise (random sums).
+; Bytes: 2,359 (496 of them the 16 squares-table groups; up to 97 of padding
+; that keeps the hot loops' branches within a page).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
 ; product, 1. below); a q outside its range is taken in parts that are. The
