@@ -11,15 +11,18 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 13,625
-; at t = 4, 18,109 at t = 9, 26,181 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 20,711 at t = 4,
-; 29,466 at t = 9, 43,853 at t = 18; more when many LUT weights are nonzero
-; (the weighted sum skips positions whose weight is 0, and weights of 1, 2
-; and 255 take no products). The division (4.) is the head's own: about
-; 380 cycles a dimension when the quotient is under 256, 600 otherwise
-; (random sums).
-; Bytes: 2,195 (496 of them the 16 squares-table groups).
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,945
+; at t = 4, 17,457 at t = 9, 25,463 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,735 at t = 4,
+; 29,510 at t = 9, 42,908 at t = 18; a narrowed soul's values (|q|, |k| <
+; 1600, |v| < 300, whose products take one byte product, 3. below):
+; 11,758 at t = 4, 16,153 at t = 9, 23,669 at t = 18. More when many LUT
+; weights are nonzero (the weighted sum skips positions whose weight is 0,
+; and weights of 1, 2 and 255 take no products). The division (4.) is the
+; head's own: about 380 cycles a dimension when the quotient is under 256,
+; 600 otherwise (random sums).
+; Bytes: 2,359 (496 of them the 16 squares-table groups; up to 97 of padding
+; that keeps the hot loops' branches within a page).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
 ; product, 1. below); a q outside its range is taken in parts that are. The
@@ -247,8 +250,11 @@ at_fast_slots_end:
 ; (at_fast_scores points @q_lo and @q_hi there); its part is all of it when
 ; in -1664..1663, else the end of that range nearer it: then at_rest keeps
 ; the difference (every other rest is 0) and at_more's bit 7 is set.
-; at_p0: dimension d, at_p1: key column (layer*32 + head*8 + d),
-; at_p2 / at_p3: the dimension's low / high group, d * their size.
+; at_p0: dimension d, at_key: its key column's address (the head's
+; first, layer*32 + head*8, then CONTEXT bytes on a dimension), at_p2 /
+; at_p3: the dimension's low / high group, d * their size. s(q) is read
+; through at_sq_mid / at_sq_hi, whose low bytes stay 128 (the entry 128 on
+; from the groups' operands) and whose pages are the groups'.
 AT_PART_TOP     = SQ_OFFSET + SQ_OFFSET - 1     ; the offset of a part of 1663
         .assert >AT_PART_TOP < SQ_LIMIT_PAGE && >AT_PART_TOP != 0, "a part of 1663 takes the squares table"
 at_patch_fast:
@@ -263,18 +269,25 @@ at_patch_fast:
         sta at_p0
         sta at_p2
         sta at_p3
+        lda #128
+        sta at_sq_mid
+        sta at_sq_hi
         lda at_head
         asl
         asl
         asl
-        sta at_p1
+        sta at_key
         lda at_layer
         lsr
         ror
         ror
         ror
-        ora at_p1
-        sta at_p1
+        ora at_key
+        tax
+        lda key_column_lo,x
+        sta at_key
+        lda key_column_hi,x
+        sta at_key+1
         lda #HEAD_DIM
         sta at_d
         bne @dimension          ; (always)
@@ -327,73 +340,65 @@ at_patch_fast:
         bcs @out_of_range
 @have_part:                     ; A = the offset's page
         sta at_off+1
-        clc                     ; at_qs += the offset (SQ_OFFSET + the part)
-        lda at_off
-        adc at_qs
-        sta at_qs
-        lda at_off+1
-        adc at_qs+1
-        sta at_qs+1
-        ldx at_p1               ; the key column's operands
-        lda key_column_hi,x
-        ldx at_p2
+        ldx at_p2               ; the dimension's groups
         ldy at_p3
-        sta at_fast_slots + FS_KEY + 1,x
-        clc
-        adc #>(KEY_HI - KEY_LO)
-        sta at_fast_slots@high + FS_KEY + 1,y
-        ldx at_p1
-        lda key_column_lo,x
-        ldx at_p2
-        sta at_fast_slots + FS_KEY,x
-        sta at_fast_slots@high + FS_KEY,y
-        lda at_off              ; the table operands
+        clc                     ; the table operands' pages
+        adc #>SQ_MID
+        sta at_fast_slots + FS_MID + 1,x
+        sta at_fast_slots@high + FS_MID + 1,y
+        sta at_sq_mid+1
+        adc #>(SQ_HI - SQ_MID)
+        sta at_fast_slots + FS_HI + 1,x
+        sta at_fast_slots@high + FS_HI + 1,y
+        sta at_sq_hi+1
+        lda at_off              ; and low bytes
         sta at_fast_slots + FS_LO,x
         sta at_fast_slots + FS_MID,x
         sta at_fast_slots + FS_HI,x
         sta at_fast_slots@high + FS_LO,y
         sta at_fast_slots@high + FS_MID,y
         sta at_fast_slots@high + FS_HI,y
-        clc
-        lda at_off+1
-        adc #>SQ_MID
-        sta at_a                ; page of s(q + .) in SQ_MID
-        sta at_fast_slots + FS_MID + 1,x
-        sta at_fast_slots@high + FS_MID + 1,y
-        adc #>(SQ_HI - SQ_MID)
-        sta at_a+1              ; and in SQ_HI
-        sta at_fast_slots + FS_HI + 1,x
-        sta at_fast_slots@high + FS_HI + 1,y
+        lda at_key              ; the key column's operands
+        sta at_fast_slots + FS_KEY,x
+        sta at_fast_slots@high + FS_KEY,y
+        lda at_key+1
+        sta at_fast_slots + FS_KEY + 1,x
+        adc #>(KEY_HI - KEY_LO) ; (C = 0: no page crossed above)
+        sta at_fast_slots@high + FS_KEY + 1,y
         txa                     ; the next dimension's groups
-        adc #FAST_LOW_SIZE      ; (C = 0: no page crossed above)
+        adc #FAST_LOW_SIZE
         sta at_p2
         tya
         adc #FAST_HIGH_SIZE
         sta at_p3
-        lda at_off              ; at_sq += s(q), the entry 128 further on
-        sta at_noff
-        lda #>SQ_LO
-        sta at_noff+1
-        ldy #128
+        lda at_key              ; and key column
+        adc #CONTEXT
+        sta at_key
+        bcc @key_same_page
+        inc at_key+1
         clc
-        lda (at_noff),y
+@key_same_page:
+        ldy at_off              ; at_sq += s(q), the entry 128 on
+        lda SQ_LO + 128,y
         adc at_sq
         sta at_sq
-        lda at_a                ; (LDA and STA keep the carry)
-        sta at_noff+1
-        lda (at_noff),y
+        lda (at_sq_mid),y
         adc at_sq+1
         sta at_sq+1
-        lda at_a+1
-        sta at_noff+1
-        lda (at_noff),y
+        lda (at_sq_hi),y
         adc at_sq+2
         sta at_sq+2
-        bcc @next
+        bcc @sq_summed
         inc at_sq+3
-@next:
+        clc
+@sq_summed:                     ; at_qs += the offset (SQ_OFFSET + the part)
+        lda at_off
+        adc at_qs
+        sta at_qs
+        lda at_off+1
+        adc at_qs+1
+        sta at_qs+1
         inc at_p0
-        inc at_p1
         dec at_d
         beq @constant
         jmp @dimension
@@ -598,6 +603,8 @@ at_weights:
         lda #0
         sta at_wsum
         sta at_wsum+1
+        sta at_wfix
+        sta at_wfix+1
         ldx at_t
 @weight:
         sec                     ; M - f[j] >= 0
@@ -621,6 +628,21 @@ at_weights:
         sta ATT_WEIGHTS,x       ; low byte patched: this head's 20 bytes
         sta SCORE_0,x           ; (f is no longer needed: keep w here)
         beq @zero
+        tay
+        cpy #3                  ; w = 1, 2 or 255 (the weighted sum's
+        bcc @fixed              ; paths without products): into at_wfix too
+        cpy #255
+        bne @sum
+        stx at_jmax             ; a position of the max: the weighted sum starts from its row
+@fixed:
+        clc
+        adc at_wfix
+        sta at_wfix
+        bcc @fixed_done
+        inc at_wfix+1
+@fixed_done:
+        tya
+@sum:
         clc
         adc at_wsum
         sta at_wsum
@@ -632,21 +654,26 @@ at_weights:
         rts
 
 ; --- 3. weighted sum of values ---------------------------------------------------
-; acc[d] = sum_j w[j] * v[j][d]. The cache keeps v as vl and vb = vh + 128,
-; v = vl + 256*vb - 32768, so a product is two unsigned byte products,
-; w*vl + 256*w*vb (the plain tables at 512 +- w: for w in 1..255 their pages
-; are fixed, only the operands' low bytes w and -w change), and the 32768s
-; come out once: acc starts at -32768 * wsum. The commonest nonzero
-; weights take no products (a narrow soul's weights: 1 a fifth of them,
-; 0 a sixth, 255 - the max's, LUT[0] - a seventh, 2 a sixteenth): w = 1
-; or 2 adds x = vl + 256*vb w times, w = 255 adds 256*x and takes x away.
+; acc[d] = sum_j w[j] * v[j][d]. The cache keeps v as vl and vb = vh + 128
+; (v = vl + 256*vh). The commonest nonzero weights take no products (the
+; shipped soul's weights: 1 a fifth of them, 0 a sixth, 255 - the max's,
+; LUT[0] - a seventh, 2 a twentieth): w = 1 or 2 adds x = vl + 256*vb w
+; times, w = 255 adds 256*x and takes x away; x = v + 32768, so those
+; 32768s come out once: acc starts at -32768 * at_wfix, the sum of those
+; weights (at_weights). A product row (at_value_row) takes w*vl, one
+; unsigned byte product (the plain tables at 512 +- w: for w in 1..255
+; their pages are fixed, only the operands' low bytes w and -w change), and
+; 256*w*vh: nothing for vh = 0, w taken off byte 1 for vh = -1 (a narrowed
+; soul's v: all but a few in a thousand), and for any other vh, w added to
+; byte 1 vh times (or taken off -vh times: the vectors soul's vh are in
+; -4..3, a wider v costs ~21 cycles a unit of vh).
         .assert <(qs_lo + 512) == 0 && <(qs_hi + 512) == 0, "value products patch only the operands' low bytes"
         .assert VALUE_LO % EMBED_DIM == 0, "a head's 8 values never cross a page"
 at_weighted_sum:
-        lda at_wsum+1           ; -(wsum << 15): bytes 1..3 (byte 0 is 0)
+        lda at_wfix+1           ; -(wfix << 15): bytes 1..3 (byte 0 is 0)
         lsr
         sta at_p2
-        lda at_wsum
+        lda at_wfix
         ror
         sta at_p1
         lda #0
@@ -662,19 +689,6 @@ at_weighted_sum:
         lda #0
         sbc at_p2
         sta at_p2
-        ldx #HEAD_DIM - 1
-@start:
-        lda #0
-        sta at_acc,x
-        lda at_p0
-        sta at_acc+HEAD_DIM,x
-        lda at_p1
-        sta at_acc+2*HEAD_DIM,x
-        lda at_p2
-        sta at_acc+3*HEAD_DIM,x
-        dex
-        bpl @start
-
         lda at_head             ; a row's values: value_row_*[layer*20 + j] + head*8
         asl
         asl
@@ -685,6 +699,55 @@ at_weighted_sum:
         lda #CONTEXT
 @layer_0:
         sta at_a
+        ldx at_jmax             ; the max's row (w = 255) is the start: its
+        lda #0                  ; w leaves SCORE_0, which the probes read at
+        sta SCORE_0,x           ; the entry, so the rows below skip it
+        txa
+        clc
+        adc at_a
+        tax
+        lda value_row_lo,x
+        ora at_a+1
+        sta @start_vl_1+1
+        sta @start_vl_2+1
+        sta @start_vb_1+1
+        sta @start_vb_2+1
+        lda value_row_hi,x
+        sta @start_vl_1+2
+        sta @start_vl_2+2
+        clc
+        adc #>(VALUE_HI - VALUE_LO)
+        sta @start_vb_1+2
+        sta @start_vb_2+2
+        ldx #HEAD_DIM - 1
+@start:                         ; acc = 256*x - x - (wfix << 15), x = vl + 256*vb
+        sec
+        lda #0
+@start_vl_1:
+        sbc $FFFF,x             ; byte 0 of 255*x: -vl
+        sta at_acc,x
+@start_vl_2:
+        lda $FFFF,x             ; byte 1: vl - vb
+@start_vb_1:
+        sbc $FFFF,x
+        tay
+@start_vb_2:
+        lda $FFFF,x             ; byte 2: vb (255*x < 2^24: no borrow out)
+        sbc #0
+        sta at_p3
+        clc
+        tya
+        adc at_p0
+        sta at_acc+HEAD_DIM,x
+        lda at_p3
+        adc at_p1
+        sta at_acc+2*HEAD_DIM,x
+        lda at_p2
+        adc #0
+        sta at_acc+3*HEAD_DIM,x
+        dex
+        bpl @start
+
         lda at_t
         sta at_j
 @position:
@@ -714,15 +777,15 @@ at_weighted_sum:
         tya                     ; w: the plus operands' low bytes
         sta at_value_row@e1+1
         sta at_value_row@e3+1
-        sta at_value_row@f1+1
-        sta at_value_row@f3+1
+        sta at_p2               ; (for a vh other than 0 and -1)
+        tax
+        inx
+        stx at_value_row@w_1+1  ; w + 1 (w <= 254 here)
         eor #$FF                ; -w: the minus operands' (512 - w, page 1)
         clc
         adc #1
         sta at_value_row@e2+1
         sta at_value_row@e4+1
-        sta at_value_row@f2+1
-        sta at_value_row@f4+1
         ldx #HEAD_DIM - 1
         jsr at_value_row
 @next:
@@ -807,7 +870,15 @@ at_weighted_sum:
         bpl @max_dimension
         jmp @next
 
-; acc[d] += w*vl + 256*w*vb for d = X down to 0 (operands patched above).
+; acc[d] += w*vl + 256*w*vh for d = X down to 0 (operands patched above):
+; the product w*vl (<= 65025) into bytes 0..1, then vh decides what byte 1
+; gets besides. Cycles a dimension: ~66 for vh = 0, ~86 for vh = -1. Up to
+; AT_VALUE_FAST - 1 bytes of padding keep the vh = 0 path's branches (every
+; dimension of every product row) within one page.
+AT_VALUE_FAST   = 50            ; at_value_row@vh_not_0 - at_value_row
+        .if (* & $FF) > 256 - AT_VALUE_FAST
+        .res 256 - (* & $FF), 0
+        .endif
 at_value_row:
 @vl:    ldy $FFFF,x             ; vl
         sec
@@ -816,37 +887,92 @@ at_value_row:
         sta at_p0
 @e3:    lda qs_hi + 512,y
 @e4:    sbc qs_hi + 256,y
-        sta at_p1
-@vh:    ldy $FFFF,x             ; vb = vh + 128 (C = 1: w*vl <= 65025 left no borrow)
-@f1:    lda qs_lo + 512,y       ; w*vb
-@f2:    sbc qs_lo + 256,y
-        sta at_p2
-@f3:    lda qs_hi + 512,y
-@f4:    sbc qs_hi + 256,y
-        tay
-        clc                     ; middle byte: (w*vl) high + (w*vb) low
-        lda at_p1
-        adc at_p2
-        sta at_p1
-        bcc @no_carry_1
-        iny                     ; at most 254 + 1: no overflow
-@no_carry_1:
+        tay                     ; its high byte, <= 254
         clc
         lda at_p0
         adc at_acc,x
         sta at_acc,x
-        lda at_p1
+@vh:    lda $FFFF,x             ; vb = vh + 128
+        eor #$80                ; vh (the carry out of byte 0 kept)
+        bne @vh_not_0
+        tya
         adc at_acc+HEAD_DIM,x
         sta at_acc+HEAD_DIM,x
-        tya
-        adc at_acc+2*HEAD_DIM,x
-        sta at_acc+2*HEAD_DIM,x
-        bcc @no_carry_2
+        bcc @next
+@carry:
+        inc at_acc+2*HEAD_DIM,x
+        bne @next
         inc at_acc+3*HEAD_DIM,x
-@no_carry_2:
+@next:
         dex
         bpl at_value_row
         rts
+        .assert * - at_value_row == AT_VALUE_FAST, "AT_VALUE_FAST"
+        .assert >at_value_row == >(* - 1), "the vh = 0 path within one page"
+@vh_not_0:                      ; A = vh, C = byte 0's carry, Y = the high byte
+        sta at_p1
+        tya                     ; h = the high byte + the carry, <= 255
+        adc #0                  ; (C = 0)
+        ldy at_p1
+        iny
+        bne @vh_other
+        sec                     ; vh = -1: byte 1 gets h - w
+@w_1:   sbc #$FF                ; w + 1: A = h - w - 1, C = 1 when h - w >= 1
+        bcc @below
+        adc at_acc+HEAD_DIM,x   ; (C adds the 1 back)
+        sta at_acc+HEAD_DIM,x
+        bcs @carry
+        bcc @next
+@below:                         ; h - w <= 0: add h - w + 256, take the 256 off
+        sec
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
+        bcs @next               ; (the carry is the 256)
+@borrow:
+        lda at_acc+2*HEAD_DIM,x
+        bne @borrow_2
+        dec at_acc+3*HEAD_DIM,x
+@borrow_2:
+        dec at_acc+2*HEAD_DIM,x
+        jmp @next
+@vh_other:                      ; any other vh (Y = vh + 1): byte 1 gets h,
+        adc at_acc+HEAD_DIM,x   ; then w added vh times or taken off -vh
+        sta at_acc+HEAD_DIM,x   ; times (C = 0 here)
+        bcc @h_added
+        inc at_acc+2*HEAD_DIM,x
+        bne @h_added
+        inc at_acc+3*HEAD_DIM,x
+@h_added:
+        dey                     ; vh
+        bmi @take_w
+@add_w:
+        clc
+        lda at_acc+HEAD_DIM,x
+        adc at_p2               ; w
+        sta at_acc+HEAD_DIM,x
+        bcc @w_added
+        inc at_acc+2*HEAD_DIM,x
+        bne @w_added
+        inc at_acc+3*HEAD_DIM,x
+@w_added:
+        dey
+        bne @add_w
+        jmp @next
+@take_w:
+        sec
+        lda at_acc+HEAD_DIM,x
+        sbc at_p2
+        sta at_acc+HEAD_DIM,x
+        bcs @w_taken
+        lda at_acc+2*HEAD_DIM,x
+        bne @w_borrow
+        dec at_acc+3*HEAD_DIM,x
+@w_borrow:
+        dec at_acc+2*HEAD_DIM,x
+@w_taken:
+        iny
+        bne @take_w
+        jmp @next
 
 ; --- 4. out[d] = sat16(acc[d] // wsum) ----------------------------------------
 ; Floor division by D = wsum, 255..5100 (the max's weight is LUT[0] = 255,
@@ -901,6 +1027,13 @@ DS_LO_3         = 33
         .assert 255 * CONTEXT < 32768, "the divisor (LUT weights of at most 255) keeps 2*rem under 2^16 and rem hi's top bit 0"
         .assert >(VEC_ATT + VEC_HIGH) == >(VEC_ATT + VEC_HIGH + EMBED_DIM - 1), "VEC_ATT's stores patch only the low byte"
         .assert >VEC_ATT == >(VEC_ATT + EMBED_DIM - 1) && <VEC_ATT + VEC_HIGH < 256, "VEC_ATT's stores patch only the low byte"
+; The steps' branches (taken at every step of every dimension) cost a cycle
+; more when they cross a page: up to DIVIDE_STEP_SIZE - 1 bytes of padding
+; keep the steps within one.
+AT_DIVIDE_LEAD  = 114           ; at_divide@steps - at_divide
+        .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEP_SIZE
+        .res 256 - ((* + AT_DIVIDE_LEAD) & $FF), 0
+        .endif
 at_divide:
         lda at_wsum             ; the divisor D into the steps
         sta @steps + DS_LO_1
@@ -991,6 +1124,8 @@ at_divide:
 @done:
         rts
         .assert @steps_end - @steps == DIVIDE_STEP_SIZE, "divide step size"
+        .assert @steps - at_divide == AT_DIVIDE_LEAD, "AT_DIVIDE_LEAD"
+        .assert >@steps == >(@steps_end - 1), "the divide steps within one page"
 
 ; Cache addresses, generated: the key column of (layer*32 + dim), the value
 ; row of (layer*20 + position), and where each head's LUT weights go.

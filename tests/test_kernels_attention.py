@@ -94,6 +94,24 @@ def test_attention_with_q_beyond_the_squares_table_takes_it_in_parts(bench):
         assert np.array_equal(out, want_out), f"case {case}: output"
 
 
+def test_attention_matches_intmath_for_narrow_values_and_their_high_bytes(bench):
+    """A narrowed soul's v (|v| < 300: high byte 0 or -1, the product rows'
+    fast paths) and the edges around them (high bytes -2, 1 and beyond, taken
+    by adding or taking off w per unit), with keys that spread the weights
+    over the whole LUT."""
+    rng = np.random.default_rng(17)
+    edges = [-32768, -513, -512, -257, -256, -255, -129, -128, -1, 0, 1, 127, 128, 255, 256, 257, 511, 512, 32767]
+    for case in range(60):
+        t = int(rng.integers(0, 20))
+        layer, head = case % 2, (case // 2) % 4
+        q = rng.integers(-1600, 1600, 8)
+        k = rng.integers(-300, 300, (t + 1, 8))
+        v = rng.integers(-300, 300, (t + 1, 8)) if case % 3 else rng.choice(edges, (t + 1, 8))
+        out, weights, want_out, want_weights = run_head(bench, rng, t, layer, head, q, k, v)[:4]
+        assert np.array_equal(weights, want_weights), f"case {case}: LUT weights"
+        assert np.array_equal(out, want_out), f"case {case}: output"
+
+
 def test_attention_leaves_other_heads_alone(bench):
     rng = np.random.default_rng(12)
     sym = bench.sym
