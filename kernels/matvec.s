@@ -63,7 +63,7 @@
 ; per row to start; 29 / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
-; 57 / 74 / 91 for 7 / 6 / 5 bits (mv_finish_left); 144 / 125 / 106 / 87
+; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 92 / 80 / 68 / 56
 ; for 4 / 3 / 2 / 1 bits (mv_finish_low); 192 for 13 bits (mv_finish_row,
 ; which takes 13 and more); every row is stored by the fast finish's tail, a
 ; saturated one from mv_finish_row's saturation.
@@ -203,8 +203,11 @@ mv_short_end:
 ; mv_finish_fast's shift chain when the shift is one whole byte and 0..4
 ; bits (every soul's usual case), into mv_finish_left when it is 5..7 bits
 ; (the souls with fixed norm gains), into mv_finish_low when it is 1..4
-; bits (a narrowed soul's logits), else to mv_finish_row.
+; bits (a narrowed soul's logits), else to mv_finish_row; and the byte A
+; carries in: byte 3 for the fast and general finishes, byte 2 for the
+; left and low ones.
 mv_row_end:
+@byte:
         lda mv_acc3
 @finish:
         jmp mv_finish_row
@@ -241,69 +244,80 @@ mv_next_row:
         bpl mv_row
         rts
 
-; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits): bytes 0..3 shift
-; left k times (byte 3 in A, from mv_row_end), then bytes 1..2 are the
-; result. Entered k steps from the end. It is in int16 range when the last
-; bit out of byte 3 (C), byte 3 and bit 7 of byte 2 agree: those are the
-; sum's bits 23-k..32-k, and bits 30 and 31 are the sign, for no sum reaches
-; 2^30 - 2^20 (the assert below; with k = 3 a sum whose bits 20..29 all
-; differ from the sign would be at least that far out).
+; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits): bytes 0, 1 and
+; byte 2 in A (from mv_row_end) shift left k times, then byte 1 and A are
+; the result. Entered k steps from the end. In int16 range when the sum's
+; bits 23-k..31 agree, i.e. (byte 3, byte 2) + 2^(7-k) is below 2^(8-k)
+; (bytes 2 and 3 themselves are not shifted; mv_prepare_shift patched
+; 2^(7-k) and the mask of the bits above).
 MV_LEFT_BITS    = 3
-MV_LEFT_STEP    = 7             ; bytes of one step
+MV_LEFT_STEP    = 5             ; bytes of one step
 mv_finish_left:
         .repeat MV_LEFT_BITS
         asl mv_acc0
         rol mv_acc1
-        rol mv_acc2
         rol
         .endrepeat
 mv_finish_left_end:
         .assert mv_finish_left_end - mv_finish_left == MV_LEFT_BITS * MV_LEFT_STEP, "left step size"
-        .assert 2 * MV_MAX_COLS * 128 * 32768 + (1 << 24) < (1 << 30) - (1 << 20), "a sum near 2^30"
-        adc #0                  ; byte 3 + C is 0 when they agree, C = the sign
-        bne @out_of_range
-        ror                     ; the sign in bit 7,
-        eor mv_acc2             ; against bit 7 of byte 2
-        bpl mv_finish_fast_end@store
-@out_of_range:
-        ldy mv_acc3             ; the sum's own sign (the shift lost it)
-mv_finish_saturate:
-        sty mv_acc5             ; the sign, where mv_finish_row looks for it
-        jmp mv_finish_row@saturate
+@out_hi:
+        sta $FFFF,x             ; (a saturated row is stored again)
+        clc                     ; in range?
+        lda mv_acc2
+@half:
+        adc #0                  ; 2^(bit - 16): patched (mv_prepare_shift)
+@mask:
+        and #0                  ; and the bits above: patched
+        bne mv_finish_out_of_range
+        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees
+        adc #0
+        bne mv_finish_out_of_range
+        lda mv_acc1
+@out_lo:
+        sta $FFFF,x
+        dex
+        bpl mv_row
+        rts
 
 ; The sum >> n for n = 1..4 and no whole byte (an output matrix, post = 0,
-; with a shift of 0..3: a narrowed soul's logits take 3): bytes 0..3 shift
-; right n times with byte 3 in A (arithmetic: the sign enters on the left),
-; then bytes 0, 1 are the result, in int16 range when bytes 2 and 3 both
-; extend bit 15. Entered n steps from the end.
+; with a shift of 0..3: a narrowed soul's logits take 3): bytes 0, 1 and
+; byte 2 in A (from mv_row_end) shift right n times, then bytes 0, 1 are
+; the result, in int16 range when the sum's bits 15+n..31 agree, i.e.
+; (byte 3, byte 2) + 2^(n-1) is below 2^n. Entered n steps from the end.
 MV_LOW_BITS     = 4
-MV_LOW_STEP     = 9             ; bytes of one step
+MV_LOW_STEP     = 5             ; bytes of one step
 mv_finish_low:
         .repeat MV_LOW_BITS
-        cmp #$80
-        ror
-        ror mv_acc2
+        lsr
         ror mv_acc1
         ror mv_acc0
         .endrepeat
 mv_finish_low_end:
         .assert mv_finish_low_end - mv_finish_low == MV_LOW_BITS * MV_LOW_STEP, "low step size"
-        tay                     ; byte 3: the sign, should it saturate
-        lda mv_acc1             ; bit 15 into C,
-        asl
-        lda #0                  ; and its extension, $00 or $FF
-        adc #$FF
-        eor #$FF
-        cmp mv_acc2
-        bne mv_finish_saturate
-        sta mv_acc3
-        cpy mv_acc3
-        bne mv_finish_saturate
-        lda mv_acc1             ; bytes 0, 1 into bytes 1, 2 for the store
-        sta mv_acc2
+        clc                     ; in range?
+        lda mv_acc2
+@half:
+        adc #0                  ; 2^(bit - 16): patched (mv_prepare_shift)
+@mask:
+        and #0                  ; and the bits above: patched
+        bne mv_finish_out_of_range
+        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees
+        adc #0
+        bne mv_finish_out_of_range
         lda mv_acc0
-        sta mv_acc1
-        jmp mv_finish_fast_end@store
+@out_lo:
+        sta $FFFF,x
+        lda mv_acc1
+@out_hi:
+        sta $FFFF,x
+        dex
+        bpl mv_row
+        rts
+mv_finish_out_of_range:
+        ldy mv_acc3             ; the sum's sign
+mv_finish_saturate:
+        sty mv_acc5             ; where mv_finish_row looks for it
+        jmp mv_finish_row@saturate
 
 ; A row's sum starts as its row constant + mv_k - 128 * 65536: the constant's
 ; high byte is stored + 128, so it adds unsigned, and mv_link_rows wrote the
@@ -451,19 +465,33 @@ mv_prepare_shift:
         bne @general
         lda mv_fast_entry_lo,y
         ldx mv_fast_entry_hi,y
-        bne @patch              ; (always: the finishes are not in page 0)
-        .assert >mv_finish_fast > 0 && >mv_finish_left > 0, "a fast finish in page 0"
+        cpy #MV_FAST_BITS + 1
+        bcs @range              ; n = 5..7: the left finish
+        bcc @patch              ; (always)
 @low:                           ; no whole byte: n = 1..4 bits
         lda mv_low_entry_lo - 1,y
         ldx mv_low_entry_hi - 1,y
-        bne @patch
-        .assert >mv_finish_low > 0, "a low finish in page 0"
+@range:                         ; the left and low finishes: byte 2 in A,
+        sta mv_row_end@finish+1 ; and their range check's constants for n
+        stx mv_row_end@finish+2
+        lda mv_range_half - 1,y
+        sta mv_finish_left_end@half+1
+        sta mv_finish_low_end@half+1
+        lda mv_range_mask - 1,y
+        sta mv_finish_left_end@mask+1
+        sta mv_finish_low_end@mask+1
+        lda #mv_acc2
+        bne @byte               ; (always: mv_acc2 is not 0)
+        .assert mv_acc2 != 0, "mv_acc2 at zero page 0"
 @general:
         lda #<mv_finish_row
         ldx #>mv_finish_row
 @patch:
         sta mv_row_end@finish+1
         stx mv_row_end@finish+2
+        lda #mv_acc3
+@byte:
+        sta mv_row_end@byte+1
 
 ; Point the self-modified operands at the row constants and the output.
 mv_prepare_rows:
@@ -485,15 +513,23 @@ mv_prepare_rows:
         lda mv_row@rowk_mid+2
         adc #0
         sta mv_row@rowk_hi+2
-        lda mv_out
+        lda mv_out              ; every finish's stores
         sta mv_finish_fast_end@out_lo+1
+        sta mv_finish_left_end@out_lo+1
+        sta mv_finish_low_end@out_lo+1
         clc
         adc #VEC_HIGH
         sta mv_finish_fast_end@out_hi+1
+        sta mv_finish_left_end@out_hi+1
+        sta mv_finish_low_end@out_hi+1
         lda mv_out+1
         sta mv_finish_fast_end@out_lo+2
+        sta mv_finish_left_end@out_lo+2
+        sta mv_finish_low_end@out_lo+2
         adc #0
         sta mv_finish_fast_end@out_hi+2
+        sta mv_finish_left_end@out_hi+2
+        sta mv_finish_low_end@out_hi+2
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
 ; one at once; mv_k = -(sum of s(x) over the slots) - (sum of s(xl) over the
@@ -866,6 +902,16 @@ mv_low_entry_lo:
 mv_low_entry_hi:
         .repeat MV_LOW_BITS, i
         .byte >(mv_finish_low_end - (i + 1) * MV_LOW_STEP)
+        .endrepeat
+; The left and low finishes' range check for n bits (1..7): 2^(n-1), and
+; the mask of the bits from n up.
+mv_range_half:
+        .repeat 7, i
+        .byte 1 << i
+        .endrepeat
+mv_range_mask:
+        .repeat 7, i
+        .byte (256 - (2 << i)) & $FF
         .endrepeat
 mv_fast_entry_hi:
         .repeat 8, n
