@@ -63,7 +63,7 @@
 ; per row to start; 29 / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
-; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 92 / 80 / 68 / 56
+; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
 ; for 4 / 3 / 2 / 1 bits (mv_finish_low); 192 for 13 bits (mv_finish_row,
 ; which takes 13 and more); every row is stored by the fast finish's tail, a
 ; saturated one from mv_finish_row's saturation.
@@ -260,19 +260,20 @@ mv_finish_left:
         .endrepeat
 mv_finish_left_end:
         .assert mv_finish_left_end - mv_finish_left == MV_LEFT_BITS * MV_LEFT_STEP, "left step size"
-@out_hi:
-        sta $FFFF,x             ; (a saturated row is stored again)
-        clc                     ; in range?
+@out_hi:                        ; (the low finish joins here)
+        sta $FFFF,x             ; the result's high byte (a saturated row
+        clc                     ; is stored again); in range?
         lda mv_acc2
 @half:
-        adc #0                  ; 2^(bit - 16): patched (mv_prepare_shift)
+        adc #0                  ; 2^(n - 1): patched (mv_prepare_shift)
 @mask:
-        and #0                  ; and the bits above: patched
+        and #0                  ; and the bits from n up: patched
         bne mv_finish_out_of_range
         lda mv_acc3             ; byte 3 + the carry: 0 when it agrees
         adc #0
         bne mv_finish_out_of_range
-        lda mv_acc1
+@low_byte:
+        lda mv_acc1             ; the low byte: patched, byte 0 for the low finish
 @out_lo:
         sta $FFFF,x
         dex
@@ -283,7 +284,8 @@ mv_finish_left_end:
 ; with a shift of 0..3: a narrowed soul's logits take 3): bytes 0, 1 and
 ; byte 2 in A (from mv_row_end) shift right n times, then bytes 0, 1 are
 ; the result, in int16 range when the sum's bits 15+n..31 agree, i.e.
-; (byte 3, byte 2) + 2^(n-1) is below 2^n. Entered n steps from the end.
+; (byte 3, byte 2) + 2^(n-1) is below 2^n: the left finish's check and
+; stores. Entered n steps from the end.
 MV_LOW_BITS     = 4
 MV_LOW_STEP     = 5             ; bytes of one step
 mv_finish_low:
@@ -294,30 +296,19 @@ mv_finish_low:
         .endrepeat
 mv_finish_low_end:
         .assert mv_finish_low_end - mv_finish_low == MV_LOW_BITS * MV_LOW_STEP, "low step size"
-        clc                     ; in range?
-        lda mv_acc2
-@half:
-        adc #0                  ; 2^(bit - 16): patched (mv_prepare_shift)
-@mask:
-        and #0                  ; and the bits above: patched
-        bne mv_finish_out_of_range
-        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees
-        adc #0
-        bne mv_finish_out_of_range
-        lda mv_acc0
-@out_lo:
-        sta $FFFF,x
         lda mv_acc1
-@out_hi:
-        sta $FFFF,x
-        dex
-        bpl mv_row
-        rts
+        jmp mv_finish_left_end@out_hi
 mv_finish_out_of_range:
         ldy mv_acc3             ; the sum's sign
-mv_finish_saturate:
-        sty mv_acc5             ; where mv_finish_row looks for it
-        jmp mv_finish_row@saturate
+mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
+        tya                     ; sign (Y's bit 7), through the fast
+        asl                     ; finish's store
+        lda #$FF
+        adc #0
+        sta mv_acc1
+        eor #$80
+        sta mv_acc2
+        jmp mv_finish_fast_end@store
 
 ; A row's sum starts as its row constant + mv_k - 128 * 65536: the constant's
 ; high byte is stored + 128, so it adds unsigned, and mv_link_rows wrote the
@@ -414,15 +405,9 @@ mv_finish_row:
         pla
         sta mv_acc1
         jmp mv_finish_fast_end@store
-@saturate:                      ; +32767 ($7FFF) or -32768 ($8000) by the
-        lda mv_acc5             ; sign (bit 7), through the fast finish's
-        asl                     ; store
-        lda #$FF
-        adc #0
-        sta mv_acc1
-        eor #$80
-        sta mv_acc2
-        jmp mv_finish_fast_end@store
+@saturate:
+        ldy mv_acc5             ; the sign
+        jmp mv_finish_saturate
 
 ; The call: prepare the shift, the rows and the columns, link the slots,
 ; then run the rows from the last one down.
@@ -460,38 +445,39 @@ mv_prepare_shift:
 @right:
         sta mv_bits
         ldx mv_bytes            ; one byte (a left shift's included): a fast finish
-        beq @low
+        bne @bytes
+        lda mv_low_entry_lo - 1,y
+        ldx mv_low_entry_hi - 1,y
+        bne @low                ; (always: the finishes are not in page 0)
+        .assert >mv_finish_low > 0, "a low finish in page 0"
+@bytes:
         dex
         bne @general
         lda mv_fast_entry_lo,y
         ldx mv_fast_entry_hi,y
         cpy #MV_FAST_BITS + 1
-        bcs @range              ; n = 5..7: the left finish
-        bcc @patch              ; (always)
-@low:                           ; no whole byte: n = 1..4 bits
-        lda mv_low_entry_lo - 1,y
-        ldx mv_low_entry_hi - 1,y
-@range:                         ; the left and low finishes: byte 2 in A,
-        sta mv_row_end@finish+1 ; and their range check's constants for n
-        stx mv_row_end@finish+2
-        lda mv_range_half - 1,y
+        bcc @patch              ; n = 0..4: the fast chain, 5..7 the left finish
+@low:                           ; (and with no whole byte, n = 1..4: the low one)
+        pha                     ; the left and low finishes: their range
+        lda mv_range_half - 1,y ; check's constants for n, byte 2 in A
         sta mv_finish_left_end@half+1
-        sta mv_finish_low_end@half+1
         lda mv_range_mask - 1,y
         sta mv_finish_left_end@mask+1
-        sta mv_finish_low_end@mask+1
-        lda #mv_acc2
-        bne @byte               ; (always: mv_acc2 is not 0)
+        lda mv_range_low_byte - 1,y
+        sta mv_finish_left_end@low_byte+1
+        pla
+        ldy #mv_acc2
+        bne @patch_byte         ; (always: mv_acc2 is not 0)
         .assert mv_acc2 != 0, "mv_acc2 at zero page 0"
 @general:
         lda #<mv_finish_row
         ldx #>mv_finish_row
 @patch:
+        ldy #mv_acc3            ; byte 3 in A
+@patch_byte:
         sta mv_row_end@finish+1
         stx mv_row_end@finish+2
-        lda #mv_acc3
-@byte:
-        sta mv_row_end@byte+1
+        sty mv_row_end@byte+1
 
 ; Point the self-modified operands at the row constants and the output.
 mv_prepare_rows:
@@ -516,20 +502,16 @@ mv_prepare_rows:
         lda mv_out              ; every finish's stores
         sta mv_finish_fast_end@out_lo+1
         sta mv_finish_left_end@out_lo+1
-        sta mv_finish_low_end@out_lo+1
         clc
         adc #VEC_HIGH
         sta mv_finish_fast_end@out_hi+1
         sta mv_finish_left_end@out_hi+1
-        sta mv_finish_low_end@out_hi+1
         lda mv_out+1
         sta mv_finish_fast_end@out_lo+2
         sta mv_finish_left_end@out_lo+2
-        sta mv_finish_low_end@out_lo+2
         adc #0
         sta mv_finish_fast_end@out_hi+2
         sta mv_finish_left_end@out_hi+2
-        sta mv_finish_low_end@out_hi+2
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
 ; one at once; mv_k = -(sum of s(x) over the slots) - (sum of s(xl) over the
@@ -904,7 +886,7 @@ mv_low_entry_hi:
         .byte >(mv_finish_low_end - (i + 1) * MV_LOW_STEP)
         .endrepeat
 ; The left and low finishes' range check for n bits (1..7): 2^(n-1), and
-; the mask of the bits from n up.
+; the mask of the bits from n up; and where the result's low byte is.
 mv_range_half:
         .repeat 7, i
         .byte 1 << i
@@ -912,6 +894,14 @@ mv_range_half:
 mv_range_mask:
         .repeat 7, i
         .byte (256 - (2 << i)) & $FF
+        .endrepeat
+mv_range_low_byte:               ; the result's low byte: byte 0 after a
+        .repeat 7, i            ; right shift (n = 1..4), byte 1 after a left one
+        .if i < MV_LOW_BITS
+        .byte mv_acc0
+        .else
+        .byte mv_acc1
+        .endif
         .endrepeat
 mv_fast_entry_hi:
         .repeat 8, n
@@ -1102,32 +1092,19 @@ mv_wide_rows:
 ; SQ_LO + j = byte 0 of j^2 for j = 0..511 (byte 0 of n^2 depends only on n
 ; mod 256, and SQ_RANGE is a multiple of 256, so an operand SQ_LO + (offset
 ; mod 256) reads the same bytes as SQ + offset would). Adds 2n + 1 at each
-; step: 292,727 cycles. Clobbers A, X, Y, mv_* scratch.
+; step, and writes byte 0 of each into SQ_LO at n mod 256 (every page of n
+; writes the same 256 bytes again: fewer bytes of code than a loop of
+; their own): 269,255 cycles. Clobbers A, X, Y, mv_* scratch.
 mv_build_squares:
-        lda #0                  ; the low bytes: j^2 mod 256
-        sta mv_acc0
-        tay
-        lda #1                  ; 2j + 1 (mod 256)
-        sta mv_acc1
-@low_byte:
-        lda mv_acc0
-        sta SQ_LO,y
-        sta SQ_LO+256,y
-        clc
-        adc mv_acc1
-        sta mv_acc0
-        clc
-        lda mv_acc1
-        adc #2
-        sta mv_acc1
+        ldy #0                  ; s = (-SQ_RANGE)^2 (its low bytes are 0)
+        sty mv_acc0
+        sty mv_acc1
+        .assert (SQ_RANGE * SQ_RANGE & $FFFF) == 0, "(-SQ_RANGE)^2's low bytes"
+        sty mv_noff
+        sty mv_off
+        dey                     ; d's sign extension, $FF while d < 0
+        sty mv_k+2
         iny
-        bne @low_byte
-        lda #0                  ; s = (-SQ_RANGE)^2 (its low byte is 0)
-        sta mv_acc0
-        sta mv_noff
-        sta mv_off
-        lda #<(SQ_RANGE * SQ_RANGE >> 8)
-        sta mv_acc1
         lda #SQ_RANGE * SQ_RANGE >> 16
         sta mv_acc2
         lda #<((1 - 2 * SQ_RANGE) & $FFFF)  ; d = 2n + 1
@@ -1139,20 +1116,15 @@ mv_build_squares:
         lda #>SQ_HI
         sta mv_off+1
         ldx #>(2 * SQ_RANGE)    ; pages
-        ldy #0
 @entry:
         lda mv_acc1
         sta (mv_noff),y
         lda mv_acc2
         sta (mv_off),y
-        lda mv_k+1              ; sign extension of d
-        asl
-        lda #0
-        adc #$FF
-        eor #$FF
-        sta mv_k+2
         clc                     ; s += d
         lda mv_acc0
+        sta SQ_LO,y             ; (n mod 256 = Y: SQ_RANGE is whole pages)
+        sta SQ_LO+256,y
         adc mv_k
         sta mv_acc0
         lda mv_acc1
@@ -1167,6 +1139,8 @@ mv_build_squares:
         sta mv_k
         bcc @d_done
         inc mv_k+1
+        bne @d_done
+        inc mv_k+2              ; d went from -1 to 1: its sign extension 0
 @d_done:
         iny
         bne @entry
