@@ -529,14 +529,26 @@ rn_mean_square:
         sta rn_sum+1
         sta rn_sum+2
         sta rn_sum+3
+        lda rn_in               ; x's reads, patched
+        sta @lo_positive+1
+        sta @lo_negative+1
+        lda rn_in+1
+        sta @lo_positive+2
+        sta @lo_negative+2
+        lda rn_in_hi
+        sta @hi+1
+        lda rn_in_hi+1
+        sta @hi+2
         ldy #EMBED_DIM - 1
 @element:
-        lda (rn_in_hi),y
+@hi:
+        lda $FFFF,y
         bmi @negative
         cmp #>4096              ; xs = x >> 4 in 0..255
         bcs @wide
         tax
-        lda (rn_in),y
+@lo_positive:
+        lda $FFFF,y
         lsr
         lsr
         lsr
@@ -548,12 +560,22 @@ rn_mean_square:
         adc rn_sum
         sta rn_sum
         lda SQ_MID + SQ_RANGE,x
-        jmp @add_high
+        adc rn_sum+1
+        sta rn_sum+1
+        bcc @next
+        inc rn_sum+2
+        bne @next
+        inc rn_sum+3
+@next:
+        dey
+        bpl @element
+        rts
 @negative:
         cmp #$F1                ; x >= -3840: xs in -240..-1 (xs = -256
         bcc @wide               ; would need a third byte)
         tax
-        lda (rn_in),y
+@lo_negative:
+        lda $FFFF,y
         lsr
         lsr
         lsr
@@ -565,17 +587,13 @@ rn_mean_square:
         adc rn_sum
         sta rn_sum
         lda SQ_MID + SQ_RANGE - 256,x
-@add_high:
         adc rn_sum+1
         sta rn_sum+1
         bcc @next
         inc rn_sum+2
         bne @next
         inc rn_sum+3
-@next:
-        dey
-        bpl @element
-        rts
+        jmp @next
 @wide:                          ; |xs| >= 241: shifted and squared here
         lda (rn_in),y
         sta ar_a
