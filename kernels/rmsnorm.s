@@ -467,7 +467,16 @@ rn_scale_unit:
         adc ar_p+3
         sta ar_p+3
         bit ar_sign
-        bmi @wide_negative
+        bpl @wide_shift
+        clc                     ; x < 0: + 2inv - 1 for F
+        lda ar_p
+        adc rn_ceil
+        lda ar_p+1
+        adc rn_ceil+1
+        bcc @wide_shift
+        inc ar_p+2
+        bne @wide_shift
+        inc ar_p+3
 @wide_shift:
         jmp $FFFF               ; patched: d steps before @wide_shifted
         .repeat RN_UNIT_MAX_SHIFT
@@ -475,34 +484,18 @@ rn_scale_unit:
         ror ar_p+2
         .endrepeat
 @wide_shifted:
+        .assert @wide_shifted - @wide_shift - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP, "unit step size"
+        .assert @positive_shifted - @positive_shift - 3 == RN_UNIT_MAX_SHIFT && @negative_shifted - @negative_shift - 3 == RN_UNIT_MAX_SHIFT, "one byte an 8-bit step"
+        bit ar_sign
+        bmi @wide_invert
         lda ar_p+2              ; out = y >> d
 @out_lo_3:
         sta $FFFF,x
         lda ar_p+3
 @out_hi_3:
         sta $FFFF,x
-        dex
-        bmi @done
-        jmp @element
-@wide_negative:
-        clc                     ; x < 0: + 2inv - 1 for F
-        lda ar_p
-        adc rn_ceil
-        lda ar_p+1
-        adc rn_ceil+1
-        bcc @wide_negative_shift
-        inc ar_p+2
-        bne @wide_negative_shift
-        inc ar_p+3
-@wide_negative_shift:
-        jmp $FFFF               ; patched: d steps before @wide_negative_shifted
-        .repeat RN_UNIT_MAX_SHIFT
-        lsr ar_p+3
-        ror ar_p+2
-        .endrepeat
-@wide_negative_shifted:
-        .assert @wide_shifted - @wide_shift - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP && @wide_negative_shifted - @wide_negative_shift - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP, "unit step size"
-        .assert @positive_shifted - @positive_shift - 3 == RN_UNIT_MAX_SHIFT && @negative_shifted - @negative_shift - 3 == RN_UNIT_MAX_SHIFT, "one byte an 8-bit step"
+        jmp @wide_next
+@wide_invert:
         lda ar_p+2              ; out = ~(F >> d)
         eor #$FF
 @out_lo_4:
@@ -511,6 +504,7 @@ rn_scale_unit:
         eor #$FF
 @out_hi_4:
         sta $FFFF,x
+@wide_next:
         dex
         bmi @done
         jmp @element
@@ -529,20 +523,15 @@ rn_mean_square:
         sta rn_sum+1
         sta rn_sum+2
         sta rn_sum+3
-        lda rn_in               ; x's reads, patched
+        lda rn_in               ; x's low bytes' reads, patched
         sta @lo_positive+1
         sta @lo_negative+1
         lda rn_in+1
         sta @lo_positive+2
         sta @lo_negative+2
-        lda rn_in_hi
-        sta @hi+1
-        lda rn_in_hi+1
-        sta @hi+2
         ldy #EMBED_DIM - 1
 @element:
-@hi:
-        lda $FFFF,y
+        lda (rn_in_hi),y
         bmi @negative
         cmp #>4096              ; xs = x >> 4 in 0..255
         bcs @wide
@@ -791,14 +780,72 @@ rn_patch_inv:
         rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
         rts
 @unit:                          ; rn_scale_unit's operands, and its vectors
-        rn_patch_factor rn_inv, rn_scale_unit@pl1, rn_scale_unit@pl2, rn_scale_unit@pl3, rn_scale_unit@pl4, rn_scale_unit@nl1, rn_scale_unit@nl2, rn_scale_unit@nl3, rn_scale_unit@nl4
-        rn_patch_factor rn_inv, rn_scale_unit@l1, rn_scale_unit@l2, rn_scale_unit@l3, rn_scale_unit@l4, rn_scale_unit@m1, rn_scale_unit@m2, rn_scale_unit@m3, rn_scale_unit@m4
-        rn_patch_factor rn_inv+1, rn_scale_unit@ph1, rn_scale_unit@ph2, rn_scale_unit@ph3, rn_scale_unit@ph4, rn_scale_unit@nh1, rn_scale_unit@nh2, rn_scale_unit@nh3, rn_scale_unit@nh4
-        rn_patch_factor rn_inv+1, rn_scale_unit@h1, rn_scale_unit@h2, rn_scale_unit@h3, rn_scale_unit@h4, rn_scale_unit@n1, rn_scale_unit@n2, rn_scale_unit@n3, rn_scale_unit@n4
-        lda rn_ceil             ; the narrow negative path's carry test:
-        eor #$FF                ; 256 - (2inv - 1)'s low byte, odd (2inv
-        clc                     ; is even), so never 0 mod 256
+        ; each byte of 2*inv into the four products it is a factor of
+        lda rn_inv
+        sta rn_scale_unit@pl1+1
+        sta rn_scale_unit@nl1+1
+        sta rn_scale_unit@l1+1
+        sta rn_scale_unit@m1+1
+        sta rn_scale_unit@pl3+1
+        sta rn_scale_unit@nl3+1
+        sta rn_scale_unit@l3+1
+        sta rn_scale_unit@m3+1
+        eor #$FF
+        clc
         adc #1
+        sta rn_scale_unit@pl2+1
+        sta rn_scale_unit@nl2+1
+        sta rn_scale_unit@l2+1
+        sta rn_scale_unit@m2+1
+        sta rn_scale_unit@pl4+1
+        sta rn_scale_unit@nl4+1
+        sta rn_scale_unit@l4+1
+        sta rn_scale_unit@m4+1
+        lda #>qs_lo + 1         ; (as rn_patch_factor)
+        adc #0
+        sta rn_scale_unit@pl2+2
+        sta rn_scale_unit@nl2+2
+        sta rn_scale_unit@l2+2
+        sta rn_scale_unit@m2+2
+        adc #>qs_hi - >qs_lo
+        sta rn_scale_unit@pl4+2
+        sta rn_scale_unit@nl4+2
+        sta rn_scale_unit@l4+2
+        sta rn_scale_unit@m4+2
+        lda rn_inv+1
+        sta rn_scale_unit@ph1+1
+        sta rn_scale_unit@nh1+1
+        sta rn_scale_unit@h1+1
+        sta rn_scale_unit@n1+1
+        sta rn_scale_unit@ph3+1
+        sta rn_scale_unit@nh3+1
+        sta rn_scale_unit@h3+1
+        sta rn_scale_unit@n3+1
+        eor #$FF
+        clc
+        adc #1
+        sta rn_scale_unit@ph2+1
+        sta rn_scale_unit@nh2+1
+        sta rn_scale_unit@h2+1
+        sta rn_scale_unit@n2+1
+        sta rn_scale_unit@ph4+1
+        sta rn_scale_unit@nh4+1
+        sta rn_scale_unit@h4+1
+        sta rn_scale_unit@n4+1
+        lda #>qs_lo + 1         ; (as rn_patch_factor)
+        adc #0
+        sta rn_scale_unit@ph2+2
+        sta rn_scale_unit@nh2+2
+        sta rn_scale_unit@h2+2
+        sta rn_scale_unit@n2+2
+        adc #>qs_hi - >qs_lo
+        sta rn_scale_unit@ph4+2
+        sta rn_scale_unit@nh4+2
+        sta rn_scale_unit@h4+2
+        sta rn_scale_unit@n4+2
+        lda #1                  ; the narrow negative path's carry test:
+        sec                     ; 256 - (2inv - 1)'s low byte = 1 - 2inv's,
+        sbc rn_inv              ; never 0 (2inv is even)
         sta rn_scale_unit@ceil_lo+1
         lda rn_ceil+1
         sta rn_scale_unit@ceil_hi+1
@@ -859,13 +906,6 @@ rn_patch_inv:
         lda #>rn_scale_unit@wide_shifted
         sbc #0
         sta rn_scale_unit@wide_shift+2
-        sec
-        lda #<rn_scale_unit@wide_negative_shifted
-        sbc rn_i
-        sta rn_scale_unit@wide_negative_shift+1
-        lda #>rn_scale_unit@wide_negative_shifted
-        sbc #0
-        sta rn_scale_unit@wide_negative_shift+2
         rts
 
 ; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
