@@ -54,9 +54,9 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 43,124       32x32, 16-bit inputs: 95,150
-;   128x32 logits: 156,750 / 347,975         64x32 fc1 + bias: 81,126 / 179,275
-;   32x64 fc2 + bias: 84,842 / 209,858
+;   32x32, inputs in -256..255: 43,137       32x32, 16-bit inputs: 95,015
+;   128x32 logits: 156,763 / 347,434         64x32 fc1 + bias: 81,139 / 179,049
+;   32x64 fc2 + bias: 84,846 / 209,709
 ; i.e. to patch an input column ~126 cycles (small), ~178 (short), ~345
 ; (wide slot; the column pass ~365 plus ~105 a row), ~44 a filled slot when
 ; q's input is reused from a matrix whole pages away (~60 otherwise); ~41
@@ -64,9 +64,10 @@
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
 ; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
-; for 4 / 3 / 2 / 1 bits (mv_finish_low); 192 for 13 bits (mv_finish_row,
-; which takes 13 and more); every row is stored by the fast finish's tail, a
-; saturated one from mv_finish_row's saturation.
+; for 4 / 3 / 2 / 1 bits (mv_finish_low, through the left finish's range
+; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
+; more); the other rows are stored by the fast finish's tail, a saturated
+; one from mv_finish_saturate.
 ; Bytes: 7,091, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)

@@ -8,13 +8,13 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,058 for 32 values
-; in -3000..2999 and gains of 60..126; 9,013 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,000 for 32 values
+; in -3000..2999 and gains of 60..126; 8,733 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 10,250 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2).
+; 9,101 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2).
 ; Values of 4096 and more (-3841 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,504.
+; Bytes: 1,760.
 ;
 ; Speed: the square of xs for x in -3840..4095 (xs is one byte) is two
 ; reads of matvec's squares table; a mean below 2^16 has its root found bit
@@ -22,9 +22,10 @@
 ; products x*2inv share one factor, so its bytes are patched into the table
 ; operands once per call and each product is two or (|x| >= 256) four table
 ; differences indexed by the bytes of |x| (or ~x); y is then bytes 2 and 3,
-; with no shift. Gains that are all 2^s_g (fixed norm gains) take
-; rn_scale_unit: out = y, no gain step, the element in X and the vectors
-; patched in; all 2^(s_g - d) (narrowed, d = 1..7), out = y >> d there. Otherwise a gain of 2^s_g gives out = y with no product; any
+; with no shift. Gains that are all 2^(s_g - d) (fixed norm gains, d = 0;
+; narrowed ones, d = 1..7) take rn_scale_unit: out = y >> d, no gain
+; step, the element in X and the vectors patched in, x in -256..255 with
+; two products and the shift in A. Otherwise a gain of 2^s_g gives out = y with no product; any
 ; other is scaled on magnitudes: one or two byte products and a gain shift
 ; of at most four unrolled steps of a chain chosen per call.
 
