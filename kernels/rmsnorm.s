@@ -310,9 +310,9 @@ rn_shifted:
 ; x < 0, as in rn_scale), with no gain step. Element i in X; the input's
 ; reads, the narrow paths' stores, 2*inv's bytes and the ceiling's are
 ; patched in (rn_patch_inv), so Y indexes the tables alone. x in 0..255
-; (about two thirds of the norms' inputs) needs bytes 1 and 2 of two
-; products, y < 256 and the shift in A; x in -256..-1 the same with the
-; ceiling; the rest four products and a 16-bit shift.
+; needs bytes 1 and 2 of two products, y < 256 and the shift in A; x in
+; -256..-1 the same with the ceiling; the rest four products and a 16-bit
+; shift (a third of the shipped soul's norm inputs each).
 rn_scale_unit:
         ldx #EMBED_DIM - 1
         jmp @element
