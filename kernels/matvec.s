@@ -54,19 +54,20 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 43,124       32x32, 16-bit inputs: 95,150
-;   128x32 logits: 156,750 / 347,975         64x32 fc1 + bias: 81,126 / 179,275
-;   32x64 fc2 + bias: 84,842 / 209,858
+;   32x32, inputs in -256..255: 43,137       32x32, 16-bit inputs: 95,015
+;   128x32 logits: 156,763 / 347,434         64x32 fc1 + bias: 81,139 / 179,049
+;   32x64 fc2 + bias: 84,846 / 209,709
 ; i.e. to patch an input column ~126 cycles (small), ~178 (short), ~345
 ; (wide slot; the column pass ~365 plus ~105 a row), ~44 a filled slot when
 ; q's input is reused from a matrix whole pages away (~60 otherwise); ~41
 ; per row to start; 29 / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
-; 57 / 74 / 91 for 7 / 6 / 5 bits (mv_finish_left); 144 / 125 / 106 / 87
-; for 4 / 3 / 2 / 1 bits (mv_finish_low); 192 for 13 bits (mv_finish_row,
-; which takes 13 and more); every row is stored by the fast finish's tail, a
-; saturated one from mv_finish_row's saturation.
+; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
+; for 4 / 3 / 2 / 1 bits (mv_finish_low, through the left finish's range
+; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
+; more); the other rows are stored by the fast finish's tail, a saturated
+; one from mv_finish_saturate.
 ; Bytes: 7,091, of which 5,568 are the 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
@@ -203,8 +204,11 @@ mv_short_end:
 ; mv_finish_fast's shift chain when the shift is one whole byte and 0..4
 ; bits (every soul's usual case), into mv_finish_left when it is 5..7 bits
 ; (the souls with fixed norm gains), into mv_finish_low when it is 1..4
-; bits (a narrowed soul's logits), else to mv_finish_row.
+; bits (a narrowed soul's logits), else to mv_finish_row; and the byte A
+; carries in: byte 3 for the fast and general finishes, byte 2 for the
+; left and low ones.
 mv_row_end:
+@byte:
         lda mv_acc3
 @finish:
         jmp mv_finish_row
@@ -241,68 +245,70 @@ mv_next_row:
         bpl mv_row
         rts
 
-; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits): bytes 0..3 shift
-; left k times (byte 3 in A, from mv_row_end), then bytes 1..2 are the
-; result. Entered k steps from the end. It is in int16 range when the last
-; bit out of byte 3 (C), byte 3 and bit 7 of byte 2 agree: those are the
-; sum's bits 23-k..32-k, and bits 30 and 31 are the sign, for no sum reaches
-; 2^30 - 2^20 (the assert below; with k = 3 a sum whose bits 20..29 all
-; differ from the sign would be at least that far out).
+; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits): bytes 0, 1 and
+; byte 2 in A (from mv_row_end) shift left k times, then byte 1 and A are
+; the result. Entered k steps from the end. In int16 range when the sum's
+; bits 23-k..31 agree, i.e. (byte 3, byte 2) + 2^(7-k) is below 2^(8-k)
+; (bytes 2 and 3 themselves are not shifted; mv_prepare_shift patched
+; 2^(7-k) and the mask of the bits above).
 MV_LEFT_BITS    = 3
-MV_LEFT_STEP    = 7             ; bytes of one step
+MV_LEFT_STEP    = 5             ; bytes of one step
 mv_finish_left:
         .repeat MV_LEFT_BITS
         asl mv_acc0
         rol mv_acc1
-        rol mv_acc2
         rol
         .endrepeat
 mv_finish_left_end:
         .assert mv_finish_left_end - mv_finish_left == MV_LEFT_BITS * MV_LEFT_STEP, "left step size"
-        .assert 2 * MV_MAX_COLS * 128 * 32768 + (1 << 24) < (1 << 30) - (1 << 20), "a sum near 2^30"
-        adc #0                  ; byte 3 + C is 0 when they agree, C = the sign
-        bne @out_of_range
-        ror                     ; the sign in bit 7,
-        eor mv_acc2             ; against bit 7 of byte 2
-        bpl mv_finish_fast_end@store
-@out_of_range:
-        ldy mv_acc3             ; the sum's own sign (the shift lost it)
-mv_finish_saturate:
-        sty mv_acc5             ; the sign, where mv_finish_row looks for it
-        jmp mv_finish_row@saturate
+@out_hi:                        ; (the low finish joins here)
+        sta $FFFF,x             ; the result's high byte (a saturated row
+        clc                     ; is stored again); in range?
+        lda mv_acc2
+@half:
+        adc #0                  ; 2^(n - 1): patched (mv_prepare_shift)
+@mask:
+        and #0                  ; and the bits from n up: patched
+        bne mv_finish_out_of_range
+        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees
+        adc #0
+        bne mv_finish_out_of_range
+@low_byte:
+        lda mv_acc1             ; the low byte: patched, byte 0 for the low finish
+@out_lo:
+        sta $FFFF,x
+        dex
+        bpl mv_row
+        rts
 
 ; The sum >> n for n = 1..4 and no whole byte (an output matrix, post = 0,
-; with a shift of 0..3: a narrowed soul's logits take 3): bytes 0..3 shift
-; right n times with byte 3 in A (arithmetic: the sign enters on the left),
-; then bytes 0, 1 are the result, in int16 range when bytes 2 and 3 both
-; extend bit 15. Entered n steps from the end.
+; with a shift of 0..3: a narrowed soul's logits take 3): bytes 0, 1 and
+; byte 2 in A (from mv_row_end) shift right n times, then bytes 0, 1 are
+; the result, in int16 range when the sum's bits 15+n..31 agree, i.e.
+; (byte 3, byte 2) + 2^(n-1) is below 2^n: the left finish's check and
+; stores. Entered n steps from the end.
 MV_LOW_BITS     = 4
-MV_LOW_STEP     = 9             ; bytes of one step
+MV_LOW_STEP     = 5             ; bytes of one step
 mv_finish_low:
         .repeat MV_LOW_BITS
-        cmp #$80
-        ror
-        ror mv_acc2
+        lsr
         ror mv_acc1
         ror mv_acc0
         .endrepeat
 mv_finish_low_end:
         .assert mv_finish_low_end - mv_finish_low == MV_LOW_BITS * MV_LOW_STEP, "low step size"
-        tay                     ; byte 3: the sign, should it saturate
-        lda mv_acc1             ; bit 15 into C,
-        asl
-        lda #0                  ; and its extension, $00 or $FF
-        adc #$FF
-        eor #$FF
-        cmp mv_acc2
-        bne mv_finish_saturate
-        sta mv_acc3
-        cpy mv_acc3
-        bne mv_finish_saturate
-        lda mv_acc1             ; bytes 0, 1 into bytes 1, 2 for the store
-        sta mv_acc2
-        lda mv_acc0
+        lda mv_acc1
+        jmp mv_finish_left_end@out_hi
+mv_finish_out_of_range:
+        ldy mv_acc3             ; the sum's sign
+mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
+        tya                     ; sign (Y's bit 7), through the fast
+        asl                     ; finish's store
+        lda #$FF
+        adc #0
         sta mv_acc1
+        eor #$80
+        sta mv_acc2
         jmp mv_finish_fast_end@store
 
 ; A row's sum starts as its row constant + mv_k - 128 * 65536: the constant's
@@ -400,15 +406,9 @@ mv_finish_row:
         pla
         sta mv_acc1
         jmp mv_finish_fast_end@store
-@saturate:                      ; +32767 ($7FFF) or -32768 ($8000) by the
-        lda mv_acc5             ; sign (bit 7), through the fast finish's
-        asl                     ; store
-        lda #$FF
-        adc #0
-        sta mv_acc1
-        eor #$80
-        sta mv_acc2
-        jmp mv_finish_fast_end@store
+@saturate:
+        ldy mv_acc5             ; the sign
+        jmp mv_finish_saturate
 
 ; The call: prepare the shift, the rows and the columns, link the slots,
 ; then run the rows from the last one down.
@@ -446,24 +446,39 @@ mv_prepare_shift:
 @right:
         sta mv_bits
         ldx mv_bytes            ; one byte (a left shift's included): a fast finish
-        beq @low
+        bne @bytes
+        lda mv_low_entry_lo - 1,y
+        ldx mv_low_entry_hi - 1,y
+        bne @low                ; (always: the finishes are not in page 0)
+        .assert >mv_finish_low > 0, "a low finish in page 0"
+@bytes:
         dex
         bne @general
         lda mv_fast_entry_lo,y
         ldx mv_fast_entry_hi,y
-        bne @patch              ; (always: the finishes are not in page 0)
-        .assert >mv_finish_fast > 0 && >mv_finish_left > 0, "a fast finish in page 0"
-@low:                           ; no whole byte: n = 1..4 bits
-        lda mv_low_entry_lo - 1,y
-        ldx mv_low_entry_hi - 1,y
-        bne @patch
-        .assert >mv_finish_low > 0, "a low finish in page 0"
+        cpy #MV_FAST_BITS + 1
+        bcc @patch              ; n = 0..4: the fast chain, 5..7 the left finish
+@low:                           ; (and with no whole byte, n = 1..4: the low one)
+        pha                     ; the left and low finishes: their range
+        lda mv_range_half - 1,y ; check's constants for n, byte 2 in A
+        sta mv_finish_left_end@half+1
+        lda mv_range_mask - 1,y
+        sta mv_finish_left_end@mask+1
+        lda mv_range_low_byte - 1,y
+        sta mv_finish_left_end@low_byte+1
+        pla
+        ldy #mv_acc2
+        bne @patch_byte         ; (always: mv_acc2 is not 0)
+        .assert mv_acc2 != 0, "mv_acc2 at zero page 0"
 @general:
         lda #<mv_finish_row
         ldx #>mv_finish_row
 @patch:
+        ldy #mv_acc3            ; byte 3 in A
+@patch_byte:
         sta mv_row_end@finish+1
         stx mv_row_end@finish+2
+        sty mv_row_end@byte+1
 
 ; Point the self-modified operands at the row constants and the output.
 mv_prepare_rows:
@@ -485,15 +500,19 @@ mv_prepare_rows:
         lda mv_row@rowk_mid+2
         adc #0
         sta mv_row@rowk_hi+2
-        lda mv_out
+        lda mv_out              ; every finish's stores
         sta mv_finish_fast_end@out_lo+1
+        sta mv_finish_left_end@out_lo+1
         clc
         adc #VEC_HIGH
         sta mv_finish_fast_end@out_hi+1
+        sta mv_finish_left_end@out_hi+1
         lda mv_out+1
         sta mv_finish_fast_end@out_lo+2
+        sta mv_finish_left_end@out_lo+2
         adc #0
         sta mv_finish_fast_end@out_hi+2
+        sta mv_finish_left_end@out_hi+2
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
 ; one at once; mv_k = -(sum of s(x) over the slots) - (sum of s(xl) over the
@@ -867,6 +886,24 @@ mv_low_entry_hi:
         .repeat MV_LOW_BITS, i
         .byte >(mv_finish_low_end - (i + 1) * MV_LOW_STEP)
         .endrepeat
+; The left and low finishes' range check for n bits (1..7): 2^(n-1), and
+; the mask of the bits from n up; and where the result's low byte is.
+mv_range_half:
+        .repeat 7, i
+        .byte 1 << i
+        .endrepeat
+mv_range_mask:
+        .repeat 7, i
+        .byte (256 - (2 << i)) & $FF
+        .endrepeat
+mv_range_low_byte:               ; the result's low byte: byte 0 after a
+        .repeat 7, i            ; right shift (n = 1..4), byte 1 after a left one
+        .if i < MV_LOW_BITS
+        .byte mv_acc0
+        .else
+        .byte mv_acc1
+        .endif
+        .endrepeat
 mv_fast_entry_hi:
         .repeat 8, n
         .if n <= MV_FAST_BITS
@@ -1056,32 +1093,19 @@ mv_wide_rows:
 ; SQ_LO + j = byte 0 of j^2 for j = 0..511 (byte 0 of n^2 depends only on n
 ; mod 256, and SQ_RANGE is a multiple of 256, so an operand SQ_LO + (offset
 ; mod 256) reads the same bytes as SQ + offset would). Adds 2n + 1 at each
-; step: 292,727 cycles. Clobbers A, X, Y, mv_* scratch.
+; step, and writes byte 0 of each into SQ_LO at n mod 256 (every page of n
+; writes the same 256 bytes again: fewer bytes of code than a loop of
+; their own): 269,255 cycles. Clobbers A, X, Y, mv_* scratch.
 mv_build_squares:
-        lda #0                  ; the low bytes: j^2 mod 256
-        sta mv_acc0
-        tay
-        lda #1                  ; 2j + 1 (mod 256)
-        sta mv_acc1
-@low_byte:
-        lda mv_acc0
-        sta SQ_LO,y
-        sta SQ_LO+256,y
-        clc
-        adc mv_acc1
-        sta mv_acc0
-        clc
-        lda mv_acc1
-        adc #2
-        sta mv_acc1
+        ldy #0                  ; s = (-SQ_RANGE)^2 (its low bytes are 0)
+        sty mv_acc0
+        sty mv_acc1
+        .assert (SQ_RANGE * SQ_RANGE & $FFFF) == 0, "(-SQ_RANGE)^2's low bytes"
+        sty mv_noff
+        sty mv_off
+        dey                     ; d's sign extension, $FF while d < 0
+        sty mv_k+2
         iny
-        bne @low_byte
-        lda #0                  ; s = (-SQ_RANGE)^2 (its low byte is 0)
-        sta mv_acc0
-        sta mv_noff
-        sta mv_off
-        lda #<(SQ_RANGE * SQ_RANGE >> 8)
-        sta mv_acc1
         lda #SQ_RANGE * SQ_RANGE >> 16
         sta mv_acc2
         lda #<((1 - 2 * SQ_RANGE) & $FFFF)  ; d = 2n + 1
@@ -1093,20 +1117,15 @@ mv_build_squares:
         lda #>SQ_HI
         sta mv_off+1
         ldx #>(2 * SQ_RANGE)    ; pages
-        ldy #0
 @entry:
         lda mv_acc1
         sta (mv_noff),y
         lda mv_acc2
         sta (mv_off),y
-        lda mv_k+1              ; sign extension of d
-        asl
-        lda #0
-        adc #$FF
-        eor #$FF
-        sta mv_k+2
         clc                     ; s += d
         lda mv_acc0
+        sta SQ_LO,y             ; (n mod 256 = Y: SQ_RANGE is whole pages)
+        sta SQ_LO+256,y
         adc mv_k
         sta mv_acc0
         lda mv_acc1
@@ -1121,6 +1140,8 @@ mv_build_squares:
         sta mv_k
         bcc @d_done
         inc mv_k+1
+        bne @d_done
+        inc mv_k+2              ; d went from -1 to 1: its sign extension 0
 @d_done:
         iny
         bne @entry

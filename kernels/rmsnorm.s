@@ -8,13 +8,13 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,058 for 32 values
-; in -3000..2999 and gains of 60..126; 9,013 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,000 for 32 values
+; in -3000..2999 and gains of 60..126; 8,733 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 10,250 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2).
+; 9,101 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2).
 ; Values of 4096 and more (-3841 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,504.
+; Bytes: 1,760.
 ;
 ; Speed: the square of xs for x in -3840..4095 (xs is one byte) is two
 ; reads of matvec's squares table; a mean below 2^16 has its root found bit
@@ -22,9 +22,10 @@
 ; products x*2inv share one factor, so its bytes are patched into the table
 ; operands once per call and each product is two or (|x| >= 256) four table
 ; differences indexed by the bytes of |x| (or ~x); y is then bytes 2 and 3,
-; with no shift. Gains that are all 2^s_g (fixed norm gains) take
-; rn_scale_unit: out = y, no gain step, the element in X and the vectors
-; patched in; all 2^(s_g - d) (narrowed, d = 1..7), out = y >> d there. Otherwise a gain of 2^s_g gives out = y with no product; any
+; with no shift. Gains that are all 2^(s_g - d) (fixed norm gains, d = 0;
+; narrowed ones, d = 1..7) take rn_scale_unit: out = y >> d, no gain
+; step, the element in X and the vectors patched in, x in -256..255 with
+; two products and the shift in A. Otherwise a gain of 2^s_g gives out = y with no product; any
 ; other is scaled on magnitudes: one or two byte products and a gain shift
 ; of at most four unrolled steps of a chain chosen per call.
 
@@ -304,19 +305,107 @@ rn_shifted:
         sta (rn_out_hi),y
         jmp rn_scale@next
 
-; Every gain 2^s_g (rn_unit_gains; a fixed-gain soul's norms): out = y,
-; bytes 2 and 3 of the product (~F for x < 0, as in rn_scale), with no gain
-; step. Element i in X: the vectors' reads and stores and 2*inv's bytes are
-; patched in (rn_patch_inv), so Y indexes the tables alone.
+; Every gain 2^(s_g - d) (rn_unit_gains; d = 0 for a fixed-gain soul, 2 for
+; a narrowed one): out = y >> d, y bytes 2 and 3 of the product (~F for
+; x < 0, as in rn_scale), with no gain step. Element i in X; the input's
+; reads, the narrow paths' stores, 2*inv's bytes and the ceiling's are
+; patched in (rn_patch_inv), so Y indexes the tables alone. x in 0..255
+; needs bytes 1 and 2 of two products, y < 256 and the shift in A; x in
+; -256..-1 the same with the ceiling; the rest four products and a 16-bit
+; shift (a third of the shipped soul's norm inputs each).
 rn_scale_unit:
         ldx #EMBED_DIM - 1
-@element:
+        jmp @element
+@positive:
+        sec                     ; 0 <= x < 256: xl * 2inv_lo -> bytes 0, 1
+@pl1:   lda qs_lo + 512,y
+@pl2:   sbc qs_lo + 256,y       ; (byte 0 only for its borrow)
+@pl3:   lda qs_hi + 512,y
+@pl4:   sbc qs_hi + 256,y
+        sta ar_p+1
+        sec                     ; xl * 2inv_hi -> bytes 1, 2
+@ph1:   lda qs_lo + 512,y
+@ph2:   sbc qs_lo + 256,y
+        sta ar_lo
+@ph3:   lda qs_hi + 512,y
+@ph4:   sbc qs_hi + 256,y
+        tay
+        clc                     ; y = byte 2 (byte 3 is 0: x * 2inv < 2^24)
+        lda ar_lo
+        adc ar_p+1
+        tya
+        adc #0
+@positive_shift:
+        jmp $FFFF               ; patched: d steps before @positive_shifted
+        .repeat RN_UNIT_MAX_SHIFT
+        lsr
+        .endrepeat
+@positive_shifted:
+@out_lo:
+        sta $FFFF,x
+        lda #0
+@out_hi:
+        sta $FFFF,x
+        dex
+        bpl @element
+        rts
+@element:                       ; (between the narrow paths: both branch back)
 @in_lo:
-        ldy $FFFF,x             ; |x| or ~x: low byte in Y, high byte in
+        ldy $FFFF,x             ; x's low byte
 @in_hi:
-        lda $FFFF,x             ; ar_a+1, x's sign in ar_sign
-        sta ar_sign
-        bpl @positive_x
+        lda $FFFF,x             ; and high byte
+        beq @positive
+        cmp #$FF
+        bne @wide
+        tya                     ; -256 <= x < 0: ~x = |x| - 1 in 0..255
+        eor #$FF
+        tay
+        sec                     ; ~x * 2inv_lo -> bytes 0, 1
+@nl1:   lda qs_lo + 512,y
+@nl2:   sbc qs_lo + 256,y
+        sta ar_p
+@nl3:   lda qs_hi + 512,y
+@nl4:   sbc qs_hi + 256,y
+        sta ar_p+1
+        sec                     ; ~x * 2inv_hi -> bytes 1, 2
+@nh1:   lda qs_lo + 512,y
+@nh2:   sbc qs_lo + 256,y
+        sta ar_lo
+@nh3:   lda qs_hi + 512,y
+@nh4:   sbc qs_hi + 256,y
+        tay
+        lda ar_p                ; F = (P + 2inv - 1) >> 16 (< 2^24: one
+@ceil_lo:                       ; byte): the carry out of byte 0 is byte
+        cmp #0                  ; 0 >= 256 - (2inv - 1)'s low byte (odd,
+        lda ar_p+1              ; so never 0: rn_patch_inv)
+@ceil_hi:
+        adc #0
+        bcc @no_carry_1
+        iny
+@no_carry_1:
+        clc
+        adc ar_lo
+        tya
+        adc #0
+@negative_shift:
+        jmp $FFFF               ; patched: d steps before @negative_shifted
+        .repeat RN_UNIT_MAX_SHIFT
+        lsr
+        .endrepeat
+@negative_shifted:
+        eor #$FF                ; out = ~(F >> d)
+@out_lo_2:
+        sta $FFFF,x
+        lda #$FF
+@out_hi_2:
+        sta $FFFF,x
+        dex
+        bpl @element
+        rts
+@wide:                          ; x >= 256 or x < -256: |x| or ~x low
+        sta ar_sign             ; byte in Y, high byte in ar_a+1
+        cmp #$80
+        bcc @positive_x
         tya
         eor #$FF
         tay
@@ -345,46 +434,7 @@ rn_scale_unit:
         bcc @low_done
         inc ar_p+2              ; xl * 2inv_hi < 255 * 256: no carry beyond byte 2
 @low_done:
-        lda #0
-        sta ar_p+3
         ldy ar_a+1
-        bne @wide               ; |x| >= 256: two products more
-@have_product:
-@shift_jump:
-        jmp @unshifted          ; patched: @narrowed for gains of 2^(s_g - d), d > 0
-@unshifted:
-        bit ar_sign
-        bmi @negative
-@store_y:
-        lda ar_p+2              ; y
-@out_lo:
-        sta $FFFF,x
-        lda ar_p+3
-@out_hi:
-        sta $FFFF,x
-        dex
-        bpl @element
-        rts
-@negative:                      ; + 2inv - 1 for F; y = ~F
-        clc
-        lda ar_p
-        adc rn_ceil
-        lda ar_p+1
-        adc rn_ceil+1
-        lda ar_p+2
-        adc #0
-        eor #$FF
-@out_lo_2:
-        sta $FFFF,x
-        lda ar_p+3
-        adc #0
-        eor #$FF
-@out_hi_2:
-        sta $FFFF,x
-        dex
-        bpl @element
-        rts
-@wide:
         sec                     ; xh * 2inv_lo -> bytes 1, 2
 @m1:    lda qs_lo + 512,y
 @m2:    sbc qs_lo + 256,y
@@ -399,9 +449,9 @@ rn_scale_unit:
         tya
         adc ar_p+2
         sta ar_p+2
-        bcc @no_carry
-        inc ar_p+3
-@no_carry:
+        lda #0
+        rol
+        sta ar_p+3
         ldy ar_a+1
         sec                     ; xh * 2inv_hi -> bytes 2, 3
 @n1:    lda qs_lo + 512,y
@@ -417,38 +467,50 @@ rn_scale_unit:
         tya
         adc ar_p+3
         sta ar_p+3
-        jmp @have_product
-@narrowed:                      ; out = y >> d (a narrowed soul's norm,
-        bit ar_sign             ; soulterm/soul/narrowing.py): F first for
-        bpl @shift              ; x < 0, then ~(F >> d) (y = ~F)
-        clc
+        bit ar_sign
+        bpl @wide_shift
+        clc                     ; x < 0: + 2inv - 1 for F
         lda ar_p
         adc rn_ceil
         lda ar_p+1
         adc rn_ceil+1
-        bcc @shift
+        bcc @wide_shift
         inc ar_p+2
-        bne @shift
+        bne @wide_shift
         inc ar_p+3
-@shift:
-        jmp $FFFF               ; patched: d steps before @shifted
+@wide_shift:
+        jmp $FFFF               ; patched: d steps before @wide_shifted
         .repeat RN_UNIT_MAX_SHIFT
         lsr ar_p+3
         ror ar_p+2
         .endrepeat
-@shifted:
-        .assert @shifted - @shift - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP, "unit step size"
+@wide_shifted:
+        .assert @wide_shifted - @wide_shift - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP, "unit step size"
+        .assert @positive_shifted - @positive_shift - 3 == RN_UNIT_MAX_SHIFT && @negative_shifted - @negative_shift - 3 == RN_UNIT_MAX_SHIFT, "one byte an 8-bit step"
         bit ar_sign
-        bmi @invert
-        jmp @store_y
-@invert:
-        lda ar_p+2
+        bmi @wide_invert
+        lda ar_p+2              ; out = y >> d
+@out_lo_3:
+        sta $FFFF,x
+        lda ar_p+3
+@out_hi_3:
+        sta $FFFF,x
+        jmp @wide_next
+@wide_invert:
+        lda ar_p+2              ; out = ~(F >> d)
         eor #$FF
-        sta ar_p+2
+@out_lo_4:
+        sta $FFFF,x
         lda ar_p+3
         eor #$FF
-        sta ar_p+3
-        jmp @store_y
+@out_hi_4:
+        sta $FFFF,x
+@wide_next:
+        dex
+        bmi @done
+        jmp @element
+@done:
+        rts
 
 ; rn_sum = sum over i of (x[i] >> 4)^2. For x in -3840..4095, xs is one
 ; byte and xs^2 < 2^16 is bytes 0 and 1 of matvec's squares table
@@ -462,6 +524,12 @@ rn_mean_square:
         sta rn_sum+1
         sta rn_sum+2
         sta rn_sum+3
+        lda rn_in               ; x's low bytes' reads, patched
+        sta @lo_positive+1
+        sta @lo_negative+1
+        lda rn_in+1
+        sta @lo_positive+2
+        sta @lo_negative+2
         ldy #EMBED_DIM - 1
 @element:
         lda (rn_in_hi),y
@@ -469,7 +537,8 @@ rn_mean_square:
         cmp #>4096              ; xs = x >> 4 in 0..255
         bcs @wide
         tax
-        lda (rn_in),y
+@lo_positive:
+        lda $FFFF,y
         lsr
         lsr
         lsr
@@ -481,12 +550,22 @@ rn_mean_square:
         adc rn_sum
         sta rn_sum
         lda SQ_MID + SQ_RANGE,x
-        jmp @add_high
+        adc rn_sum+1
+        sta rn_sum+1
+        bcc @next
+        inc rn_sum+2
+        bne @next
+        inc rn_sum+3
+@next:
+        dey
+        bpl @element
+        rts
 @negative:
         cmp #$F1                ; x >= -3840: xs in -240..-1 (xs = -256
         bcc @wide               ; would need a third byte)
         tax
-        lda (rn_in),y
+@lo_negative:
+        lda $FFFF,y
         lsr
         lsr
         lsr
@@ -498,17 +577,13 @@ rn_mean_square:
         adc rn_sum
         sta rn_sum
         lda SQ_MID + SQ_RANGE - 256,x
-@add_high:
         adc rn_sum+1
         sta rn_sum+1
         bcc @next
         inc rn_sum+2
         bne @next
         inc rn_sum+3
-@next:
-        dey
-        bpl @element
-        rts
+        jmp @next
 @wide:                          ; |xs| >= 241: shifted and squared here
         lda (rn_in),y
         sta ar_a
@@ -706,8 +781,75 @@ rn_patch_inv:
         rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
         rts
 @unit:                          ; rn_scale_unit's operands, and its vectors
-        rn_patch_factor rn_inv, rn_scale_unit@l1, rn_scale_unit@l2, rn_scale_unit@l3, rn_scale_unit@l4, rn_scale_unit@m1, rn_scale_unit@m2, rn_scale_unit@m3, rn_scale_unit@m4
-        rn_patch_factor rn_inv+1, rn_scale_unit@h1, rn_scale_unit@h2, rn_scale_unit@h3, rn_scale_unit@h4, rn_scale_unit@n1, rn_scale_unit@n2, rn_scale_unit@n3, rn_scale_unit@n4
+        ; each byte of 2*inv into the four products it is a factor of
+        lda rn_inv
+        sta rn_scale_unit@pl1+1
+        sta rn_scale_unit@nl1+1
+        sta rn_scale_unit@l1+1
+        sta rn_scale_unit@m1+1
+        sta rn_scale_unit@pl3+1
+        sta rn_scale_unit@nl3+1
+        sta rn_scale_unit@l3+1
+        sta rn_scale_unit@m3+1
+        eor #$FF
+        clc
+        adc #1
+        sta rn_scale_unit@pl2+1
+        sta rn_scale_unit@nl2+1
+        sta rn_scale_unit@l2+1
+        sta rn_scale_unit@m2+1
+        sta rn_scale_unit@pl4+1
+        sta rn_scale_unit@nl4+1
+        sta rn_scale_unit@l4+1
+        sta rn_scale_unit@m4+1
+        lda #>qs_lo + 1         ; (as rn_patch_factor)
+        adc #0
+        sta rn_scale_unit@pl2+2
+        sta rn_scale_unit@nl2+2
+        sta rn_scale_unit@l2+2
+        sta rn_scale_unit@m2+2
+        adc #>qs_hi - >qs_lo
+        sta rn_scale_unit@pl4+2
+        sta rn_scale_unit@nl4+2
+        sta rn_scale_unit@l4+2
+        sta rn_scale_unit@m4+2
+        lda rn_inv+1
+        sta rn_scale_unit@ph1+1
+        sta rn_scale_unit@nh1+1
+        sta rn_scale_unit@h1+1
+        sta rn_scale_unit@n1+1
+        sta rn_scale_unit@ph3+1
+        sta rn_scale_unit@nh3+1
+        sta rn_scale_unit@h3+1
+        sta rn_scale_unit@n3+1
+        eor #$FF
+        clc
+        adc #1
+        sta rn_scale_unit@ph2+1
+        sta rn_scale_unit@nh2+1
+        sta rn_scale_unit@h2+1
+        sta rn_scale_unit@n2+1
+        sta rn_scale_unit@ph4+1
+        sta rn_scale_unit@nh4+1
+        sta rn_scale_unit@h4+1
+        sta rn_scale_unit@n4+1
+        lda #>qs_lo + 1         ; (as rn_patch_factor)
+        adc #0
+        sta rn_scale_unit@ph2+2
+        sta rn_scale_unit@nh2+2
+        sta rn_scale_unit@h2+2
+        sta rn_scale_unit@n2+2
+        adc #>qs_hi - >qs_lo
+        sta rn_scale_unit@ph4+2
+        sta rn_scale_unit@nh4+2
+        sta rn_scale_unit@h4+2
+        sta rn_scale_unit@n4+2
+        lda #1                  ; the narrow negative path's carry test:
+        sec                     ; 256 - (2inv - 1)'s low byte = 1 - 2inv's,
+        sbc rn_inv              ; never 0 (2inv is even)
+        sta rn_scale_unit@ceil_lo+1
+        lda rn_ceil+1
+        sta rn_scale_unit@ceil_hi+1
         lda rn_in
         sta rn_scale_unit@in_lo+1
         lda rn_in+1
@@ -719,39 +861,52 @@ rn_patch_inv:
         lda rn_out
         sta rn_scale_unit@out_lo+1
         sta rn_scale_unit@out_lo_2+1
+        sta rn_scale_unit@out_lo_3+1
+        sta rn_scale_unit@out_lo_4+1
         lda rn_out+1
         sta rn_scale_unit@out_lo+2
         sta rn_scale_unit@out_lo_2+2
+        sta rn_scale_unit@out_lo_3+2
+        sta rn_scale_unit@out_lo_4+2
         lda rn_out_hi
         sta rn_scale_unit@out_hi+1
         sta rn_scale_unit@out_hi_2+1
+        sta rn_scale_unit@out_hi_3+1
+        sta rn_scale_unit@out_hi_4+1
         lda rn_out_hi+1
         sta rn_scale_unit@out_hi+2
         sta rn_scale_unit@out_hi_2+2
-        lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift
-        and #RN_UNIT_MAX_SHIFT
-        bne @narrowed
-        lda #<rn_scale_unit@unshifted
-        sta rn_scale_unit@shift_jump+1
-        lda #>rn_scale_unit@unshifted
-        sta rn_scale_unit@shift_jump+2
-        rts
-@narrowed:
+        sta rn_scale_unit@out_hi_3+2
+        sta rn_scale_unit@out_hi_4+2
+        lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift:
+        and #RN_UNIT_MAX_SHIFT  ; each chain entered d steps before its end
+        sta rn_i                ; (rn_scale_unit keeps its element in X)
+        sec
+        lda #<rn_scale_unit@positive_shifted
+        sbc rn_i
+        sta rn_scale_unit@positive_shift+1
+        lda #>rn_scale_unit@positive_shifted
+        sbc #0
+        sta rn_scale_unit@positive_shift+2
+        sec
+        lda #<rn_scale_unit@negative_shifted
+        sbc rn_i
+        sta rn_scale_unit@negative_shift+1
+        lda #>rn_scale_unit@negative_shifted
+        sbc #0
+        sta rn_scale_unit@negative_shift+2
+        lda rn_i
         asl
         asl                     ; d * RN_UNIT_STEP
         .assert RN_UNIT_STEP == 4, "rn_patch_inv multiplies by four"
-        sta rn_i                ; (rn_scale_unit keeps its element in X)
+        sta rn_i
         sec
-        lda #<rn_scale_unit@shifted
+        lda #<rn_scale_unit@wide_shifted
         sbc rn_i
-        sta rn_scale_unit@shift+1
-        lda #>rn_scale_unit@shifted
+        sta rn_scale_unit@wide_shift+1
+        lda #>rn_scale_unit@wide_shifted
         sbc #0
-        sta rn_scale_unit@shift+2
-        lda #<rn_scale_unit@narrowed
-        sta rn_scale_unit@shift_jump+1
-        lda #>rn_scale_unit@narrowed
-        sta rn_scale_unit@shift_jump+2
+        sta rn_scale_unit@wide_shift+2
         rts
 
 ; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a

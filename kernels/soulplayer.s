@@ -30,10 +30,10 @@
 ; buffers of memory.inc follow it, and the squares table lies under the
 ; KERNAL ROM (not in the file). `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 17,444,698 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 1,744,470 a token, 1.77 s
+; Cost: the "hello" turn of the vectors soul takes 15,066,748 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,506,675 a token, 1.53 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
-; Start-up builds matvec's squares table (292,727 6502 cycles, 0.3 s) and the
+; Start-up builds matvec's squares table (269,255 6502 cycles, 0.3 s) and the
 ; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (621,062
 ; with the vectors soul, 0.6 s), whose keys and values every turn then
 ; copies (forward.s). Bytes: 732 (this
