@@ -11,8 +11,11 @@
 ; The dot products are summed in 40 bits, so no input can overflow them: a
 ; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
 ; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,330
-; for one position, about 10,500 more for each further one (227,302 for 20):
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,543
+; for one position, about 10,700 more for each further one (231,427 for 20;
+; 28,330 and 227,302 before mul16u's short second passes, which random inputs
+; seldom take: the shipped soul's q and k are mostly below 1024, and its
+; reply position 7 of "hello" gained 39,736, 3,594,368 -> 3,554,632):
 ; the scores' 16x16 multiplies (mul16s), f = (sum >> 16) << 2 with two bits
 ; of byte 1, the means' 16x8 ones (mul16s8u; none for the LUT weights 255, 1
 ; and 0) in 32 bits, and 8 divisions of 16 rounds (8 for a mean below 256).
