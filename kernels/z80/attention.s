@@ -26,6 +26,7 @@ AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
 AT_MAX_POSITIONS = 20
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
+AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^28
 
 at_q:           .word 0
 at_keys:        .word 0
@@ -45,9 +46,11 @@ at_d:           .byte 0
 
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
-        ; ----- scores f[j] -----
+        ; ----- scores f[j] and their max -----
         ld hl,(at_keys)
         ld (at_row),hl
+        ld hl,AT_NO_MAX
+        ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
@@ -102,10 +105,9 @@ attend_head:
         sbc a,a
         ld hl,at_sum40+4
         add a,(hl)
-        ld (hl),a
+        ld (hl),a               ; (A = the fifth byte)
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
         .assert AT_SCORE_SHIFT == 14, "f is (sum >> 16) << 2 here"
-        ld a,(at_sum40+4)
         ld e,a
         rla
         sbc a,a
@@ -122,6 +124,20 @@ attend_head:
         ld (ix+1),h
         ld (ix+2),e
         ld (ix+3),d
+        ld bc,(at_max)          ; f - max f so far < 0 (signed)? exact: |f| <= 2^19, max >= -2^28
+        or a
+        sbc hl,bc
+        ex de,hl
+        ld bc,(at_max+2)
+        sbc hl,bc
+        jp m,@not_larger
+        ld l,(ix+0)             ; f is the new max
+        ld h,(ix+1)
+        ld (at_max),hl
+        ld l,(ix+2)
+        ld h,(ix+3)
+        ld (at_max+2),hl
+@not_larger:
         ld de,4
         add ix,de
         ld hl,(at_row)
@@ -131,37 +147,6 @@ attend_head:
         pop bc
         dec b
         jp nz,@score
-
-        ; ----- max f -----
-        ld hl,(at_scores)
-        ld (at_max),hl
-        ld hl,(at_scores+2)
-        ld (at_max+2),hl
-        ld ix,at_scores
-        ld a,(at_count)
-        ld b,a
-@max:
-        ; at_max - f[j] < 0 (signed)? then f[j] is the new max
-        ld hl,(at_max)
-        ld e,(ix+0)
-        ld d,(ix+1)
-        or a
-        sbc hl,de
-        ld hl,(at_max+2)
-        ld e,(ix+2)
-        ld d,(ix+3)
-        sbc hl,de               ; sign of (max - f), exact: both fit in 26 bits
-        jp p,@not_larger
-        ld l,(ix+0)
-        ld h,(ix+1)
-        ld (at_max),hl
-        ld l,(ix+2)
-        ld h,(ix+3)
-        ld (at_max+2),hl
-@not_larger:
-        ld de,4
-        add ix,de
-        djnz @max
 
         ; ----- LUT weights and their sum -----
         ld hl,0
