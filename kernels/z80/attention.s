@@ -11,16 +11,19 @@
 ; The dot products are summed in 40 bits, so no input can overflow them: a
 ; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
 ; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,543
-; for one position, about 10,700 more for each further one (231,427 for 20;
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,472
+; for one position, about 10,600 more for each further one (229,171 for 20;
 ; 28,330 and 227,302 before mul16u's short second passes, which random inputs
-; seldom take: the shipped soul's q and k are mostly below 1024, and its
-; reply position 7 of "hello" gained 39,736, 3,594,368 -> 3,554,632):
+; seldom take and pay 33 T-states a product for: the shipped soul's q and k
+; are mostly below 1024, and its reply position 7 of "hello" went 3,594,368 ->
+; 3,547,599 in python benchmarks/z80_profile.py):
 ; the scores' 16x16 multiplies (mul16s), f = (sum >> 16) << 2 with two bits
-; of byte 1, the means' 16x8 ones (mul16s8u; none for the LUT weights 255, 1
-; and 0) in 32 bits, and 8 divisions of 16 rounds (8 for a mean below 256).
+; of byte 1 and max f kept as they come, the means' 16x8 ones (mul16s8u; none
+; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
+; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 637 (in the player, code, the exp LUT and variables).
+; Bytes: 604 (in the player, code, the exp LUT and variables; 637 before max f
+; was kept with the scores).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -124,12 +127,13 @@ attend_head:
         ld (ix+1),h
         ld (ix+2),e
         ld (ix+3),d
-        ld bc,(at_max)          ; f - max f so far < 0 (signed)? exact: |f| <= 2^19, max >= -2^28
+@max:                           ; f - max f so far < 0? then max stays
+        ld bc,(at_max)
         or a
         sbc hl,bc
         ex de,hl
         ld bc,(at_max+2)
-        sbc hl,bc
+        sbc hl,bc               ; sign of (f - max), exact: |f| <= 2^19, max >= -2^28
         jp m,@not_larger
         ld l,(ix+0)             ; f is the new max
         ld h,(ix+1)
