@@ -157,8 +157,10 @@ def test_arith_routines_match_python(bench):
         cpu.bc, cpu.de = int(a) & 0xFFFF, int(b) & 0xFFFF
         bench.call("mul16s")
         assert signed32() == int(a) * int(b)
-    for a, b in [(65535, 65535), (65535, 255), (255, 65535), (0, 65535), (1, 256)] + \
-            [tuple(rng.integers(0, 65536, 2)) for _ in range(60)]:
+    # multipliers of 256..1023 take mul16u's short second passes (a high byte of 1, or 2..3)
+    for a, b in [(65535, 65535), (65535, 255), (255, 65535), (0, 65535), (1, 256), (65535, 511), (65535, 512),
+                 (65535, 1023), (65535, 1024)] + [tuple(rng.integers(0, 65536, 2)) for _ in range(60)] + \
+            [(int(rng.integers(0, 65536)), int(rng.integers(256, 1024))) for _ in range(60)]:
         cpu.bc, cpu.de = int(a), int(b)
         bench.call("mul16u")
         assert cpu.de << 16 | cpu.hl == int(a) * int(b) and cpu.bc == a, (a, b)

@@ -1,6 +1,7 @@
 ; arith.s - 16x16 multiplies, 32/16 division and the integer square root (Z80).
 ;
-; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E, then BC * D (none when D = 0), 8 rounds each.
+; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E in 8 rounds, then BC * D:
+; none when D = 0, BC itself when D = 1, 2 rounds when D = 2..3, else 8.
 ; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds (4 for C < 16).
 ; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
@@ -9,8 +10,9 @@
 ; isqrt24: HL = floor(sqrt(m)) for m < 2^24 at isq_m (12 rounds in registers).
 ; sat32to16: HL = DEHL clamped to int16.   sra32: DEHL >>= A.
 ; T-states (python benchmarks/z80_kernels.py, means on random inputs): mul16s
-; 835, div32s_floor 3,871, isqrt24 1,506; each is checked in tests/test_kernels_z80.py.
-; Bytes: 510 (in the player, code and variables).
+; 865 (835 before the short second passes, which cost random inputs 33 and save
+; attention's scores ~60-100 each), div32s_floor 3,871, isqrt24 1,506; each is checked in tests/test_kernels_z80.py.
+; Bytes: 527 (in the player, code and variables).
 
 ; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
 ; as the product's top byte shifts in below them.
@@ -36,7 +38,30 @@ mul16u:
         ld e,h                  ; DE = (BC * E) >> 8
         push hl                 ; L = its byte 0
         ld hl,0
-        mul_bc_by_a
+        cp 2
+        jr c,@high1             ; D = 1 (a quarter of attention's scores): BC * D is BC
+        cp 4                    ; D below 4 (most of the others): its 6 leading zeros
+        jr nc,@high8            ; would only shift A (HL stays 0), so run 2 rounds
+        rrca
+        rrca
+        jr @high2
+@high8:
+        .repeat 6
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,bc
+        adc a,0
+        .endrepeat
+@high2:
+        .repeat 2
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,bc
+        adc a,0
+        .endrepeat
+@high_done:
         add hl,de               ; A:HL = BC * D + (BC * E) >> 8 (< 2^24)
         adc a,0
         ld d,a
@@ -45,6 +70,11 @@ mul16u:
         pop hl
         ld h,a
         ret
+@high1:
+        ld h,b
+        ld l,c
+        xor a
+        jr @high_done
 
 ; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Keeps BC, clobbers AF.
 mul16s8u:

@@ -11,18 +11,25 @@
 ; The dot products are summed in 40 bits, so no input can overflow them: a
 ; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
 ; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,330
-; for one position, about 10,500 more for each further one (227,302 for 20):
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,472
+; for one position, about 10,600 more for each further one (229,171 for 20;
+; 28,330 and 227,302 before mul16u's short second passes, which random inputs
+; seldom take and pay 33 T-states a product for: the shipped soul's q and k
+; are mostly below 1024, and its reply position 7 of "hello" went 3,594,368 ->
+; 3,547,599 in python benchmarks/z80_profile.py):
 ; the scores' 16x16 multiplies (mul16s), f = (sum >> 16) << 2 with two bits
-; of byte 1, the means' 16x8 ones (mul16s8u; none for the LUT weights 255, 1
-; and 0) in 32 bits, and 8 divisions of 16 rounds (8 for a mean below 256).
+; of byte 1 and max f kept as they come, the means' 16x8 ones (mul16s8u; none
+; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
+; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 637 (in the player, code, the exp LUT and variables).
+; Bytes: 604 (in the player, code, the exp LUT and variables; 637 before max f
+; was kept with the scores).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
 AT_MAX_POSITIONS = 20
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
+AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^28
 
 at_q:           .word 0
 at_keys:        .word 0
@@ -42,9 +49,11 @@ at_d:           .byte 0
 
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
-        ; ----- scores f[j] -----
+        ; ----- scores f[j] and their max -----
         ld hl,(at_keys)
         ld (at_row),hl
+        ld hl,AT_NO_MAX
+        ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
@@ -99,10 +108,9 @@ attend_head:
         sbc a,a
         ld hl,at_sum40+4
         add a,(hl)
-        ld (hl),a
+        ld (hl),a               ; (A = the fifth byte)
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
         .assert AT_SCORE_SHIFT == 14, "f is (sum >> 16) << 2 here"
-        ld a,(at_sum40+4)
         ld e,a
         rla
         sbc a,a
@@ -119,6 +127,21 @@ attend_head:
         ld (ix+1),h
         ld (ix+2),e
         ld (ix+3),d
+@max:                           ; f - max f so far < 0? then max stays
+        ld bc,(at_max)
+        or a
+        sbc hl,bc
+        ex de,hl
+        ld bc,(at_max+2)
+        sbc hl,bc               ; sign of (f - max), exact: |f| <= 2^19, max >= -2^28
+        jp m,@not_larger
+        ld l,(ix+0)             ; f is the new max
+        ld h,(ix+1)
+        ld (at_max),hl
+        ld l,(ix+2)
+        ld h,(ix+3)
+        ld (at_max+2),hl
+@not_larger:
         ld de,4
         add ix,de
         ld hl,(at_row)
@@ -128,37 +151,6 @@ attend_head:
         pop bc
         dec b
         jp nz,@score
-
-        ; ----- max f -----
-        ld hl,(at_scores)
-        ld (at_max),hl
-        ld hl,(at_scores+2)
-        ld (at_max+2),hl
-        ld ix,at_scores
-        ld a,(at_count)
-        ld b,a
-@max:
-        ; at_max - f[j] < 0 (signed)? then f[j] is the new max
-        ld hl,(at_max)
-        ld e,(ix+0)
-        ld d,(ix+1)
-        or a
-        sbc hl,de
-        ld hl,(at_max+2)
-        ld e,(ix+2)
-        ld d,(ix+3)
-        sbc hl,de               ; sign of (max - f), exact: both fit in 26 bits
-        jp p,@not_larger
-        ld l,(ix+0)
-        ld h,(ix+1)
-        ld (at_max),hl
-        ld l,(ix+2)
-        ld h,(ix+3)
-        ld (at_max+2),hl
-@not_larger:
-        ld de,4
-        add ix,de
-        djnz @max
 
         ; ----- LUT weights and their sum -----
         ld hl,0

@@ -14,10 +14,10 @@
 ; Clobbers everything.
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
-; T-states: forward_step 2,938,659 and forward_prefill 1,484,922 at position 0
+; T-states: forward_step 2,921,072 and forward_prefill 1,475,473 at position 0
 ; (python benchmarks/z80_kernels.py), each further position adds attention
 ; (~65,000 a step, ~42,000 a prefill); the turn of "hello" as the player runs
-; it averages 2,294,219 a position (python benchmarks/z80_token.py).
+; it averages 2,270,200 a position (python benchmarks/z80_token.py).
 ; Bytes: 6,338 (in the player: code, the activations, att_weights and the
 ; 5,120-byte KV cache).
 

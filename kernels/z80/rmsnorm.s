@@ -6,12 +6,12 @@
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
 ; Clobbers AF, BC, DE, HL and BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 90,061 on average for 32 random
-; words, 65,597 for words below 1024 (the residual's usual size: x >> 4 squares
+; T-states (python benchmarks/z80_kernels.py): 83,422 on average for 32 random
+; words, 62,227 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
-; rounds), 43,725 for those when every gain is 2^shift (a fixed-gain soul's
+; rounds), 40,387 for those when every gain is 2^shift (a fixed-gain soul's
 ; norms: out = y, checked once a call, with no gain product, shift or
-; saturation) and 45,389 when every gain is 2^(shift - 2) (a narrowed soul's,
+; saturation) and 42,051 when every gain is 2^(shift - 2) (a narrowed soul's,
 ; soulterm/soul/narrowing.py: out = y >> 2).
 ; Bytes: 360 (in the player, code and variables).
 
