@@ -11,19 +11,22 @@
 ; The dot products are summed in 40 bits, so no input can overflow them: a
 ; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
 ; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,472
-; for one position, about 10,600 more for each further one (229,171 for 20;
-; 28,330 and 227,302 before mul16u's short second passes, which random inputs
-; seldom take and pay 33 T-states a product for: the shipped soul's q and k
-; are mostly below 1024, and its reply position 7 of "hello" went 3,594,368 ->
-; 3,547,599 in python benchmarks/z80_profile.py):
-; the scores' 16x16 multiplies (mul16s), f = (sum >> 16) << 2 with two bits
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,908
+; for one position, about 10,000 more for each further one (217,992 for 20;
+; 28,472 and 229,171 before the scores' products came as magnitudes, added or
+; subtracted by their sign; 28,330 and 227,302 before mul16u's short second
+; passes, which random inputs seldom take: the shipped soul's q and k are mostly
+; below 1024). The shipped soul's reply position 7 of "hello" takes 3,510,328 in
+; python benchmarks/z80_profile.py (3,547,599 before the magnitudes, 3,594,368
+; before the short second passes):
+; the scores' 16x16 multiplies (mul16s_magnitude: |q[d] * k[j][d]| and its sign,
+; no negation), f = (sum >> 16) << 2 with two bits
 ; of byte 1 and max f kept as they come, the means' 16x8 ones (mul16s8u; none
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 604 (in the player, code, the exp LUT and variables; 637 before max f
-; was kept with the scores).
+; Bytes: 617 (in the player, code, the exp LUT and variables; 604 before the
+; magnitudes, 637 before max f was kept with the scores).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -54,6 +57,9 @@ attend_head:
         ld (at_row),hl
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
+        ld a,(at_q)
+        add a,2 * AT_HEAD_DIM
+        ld (@dot_end + 1),a     ; the dot ends when q's pointer reaches this low byte
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
@@ -68,9 +74,7 @@ attend_head:
         ld (at_sum40+4),a
         ld hl,(at_q)
         ld de,(at_row)
-        ld b,AT_HEAD_DIM
 @dot:
-        push bc
         ld c,(hl)
         inc hl
         ld b,(hl)
@@ -82,23 +86,28 @@ attend_head:
         ld d,(hl)
         inc hl
         push hl
-        call mul16s             ; DEHL = q[d] * k[j][d]
-        push de                 ; the sum += DEHL
+        call mul16s_magnitude   ; DEHL = |q[d] * k[j][d]|, its sign in F'
+        push de                 ; the sum += or -= DEHL, in the other register set
         push hl
         exx
         pop bc
+        ex af,af'
+        jp m,@subtract
         add hl,bc
         pop bc
         ex de,hl
         adc hl,bc
+@summed_up:
         ex de,hl
-        exx
         jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
+        exx
 @added:
         pop de
         pop hl
-        pop bc
-        djnz @dot
+        ld a,l
+@dot_end:
+        cp 0                    ; (patched: q's end)
+        jp nz,@dot
         exx
         ld (at_sum40),hl
         ld (at_sum40+2),de
@@ -129,18 +138,18 @@ attend_head:
         ld (ix+3),d
 @max:                           ; f - max f so far < 0? then max stays
         ld bc,(at_max)
-        or a
-        sbc hl,bc
-        ex de,hl
+        ld a,l
+        sub c
+        ld a,h
+        sbc a,b
         ld bc,(at_max+2)
-        sbc hl,bc               ; sign of (f - max), exact: |f| <= 2^19, max >= -2^28
+        ld a,e
+        sbc a,c
+        ld a,d
+        sbc a,b                 ; sign of (f - max), exact: |f| <= 2^19, max >= -2^28
         jp m,@not_larger
-        ld l,(ix+0)             ; f is the new max
-        ld h,(ix+1)
-        ld (at_max),hl
-        ld l,(ix+2)
-        ld h,(ix+3)
-        ld (at_max+2),hl
+        ld (at_max),hl          ; f is the new max
+        ld (at_max+2),de
 @not_larger:
         ld de,4
         add ix,de
@@ -271,10 +280,17 @@ attend_head:
         pop iy
         ret
 
-@wrap:                          ; +1 past 2^31 - 1 (a positive product), -1 below -2^31
-        ld hl,at_sum40+4
+@subtract:                      ; a negative product: its magnitude comes off
+        sbc hl,bc               ; (no carry: F' is from mul16s_magnitude's xor)
+        pop bc
+        ex de,hl
+        sbc hl,bc
+        jp @summed_up
+@wrap:                          ; past 2^31 - 1 (the sum now reads negative): +1; below -2^31: -1
         bit 7,d
-        jr nz,@wrap_down
+        exx
+        ld hl,at_sum40+4
+        jr z,@wrap_down
         inc (hl)
         jp @added
 @wrap_down:
