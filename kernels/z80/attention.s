@@ -11,21 +11,21 @@
 ; The dot products are summed in 40 bits, so no input can overflow them: a
 ; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
 ; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,908
-; for one position, about 10,000 more for each further one (217,992 for 20;
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,788
+; for one position, about 10,000 more for each further one (216,884 for 20;
 ; 28,472 and 229,171 before the scores' products came as magnitudes, added or
 ; subtracted by their sign; 28,330 and 227,302 before mul16u's short second
 ; passes, which random inputs seldom take: the shipped soul's q and k are mostly
-; below 1024). The shipped soul's reply position 7 of "hello" takes 3,510,328 in
+; below 1024). The shipped soul's reply position 7 of "hello" takes 3,506,384 in
 ; python benchmarks/z80_profile.py (3,547,599 before the magnitudes, 3,594,368
 ; before the short second passes):
 ; the scores' 16x16 multiplies (mul16s_magnitude: |q[d] * k[j][d]| and its sign,
-; no negation), f = (sum >> 16) << 2 with two bits
+; nothing negated), f = (sum >> 16) << 2 with two bits
 ; of byte 1 and max f kept as they come, the means' 16x8 ones (mul16s8u; none
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 617 (in the player, code, the exp LUT and variables; 604 before the
+; Bytes: 601 (in the player, code, the exp LUT and variables; 604 before the
 ; magnitudes, 637 before max f was kept with the scores).
 
 AT_HEAD_DIM     = 8
@@ -48,7 +48,6 @@ at_sum40:       .res 5
 at_max:         .res 4
 at_lut_sum:     .word 0
 at_row:         .word 0
-at_d:           .byte 0
 
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
@@ -169,20 +168,15 @@ attend_head:
         ld a,(at_count)
         ld b,a
 @weight:
-        ld hl,(at_max)          ; difference = max - f (>= 0)
+        ld hl,(at_max)          ; difference = max - f: 0..2^20 (|f| <= 2^19), so three bytes
         ld e,(ix+0)
         ld d,(ix+1)
         or a
         sbc hl,de
-        ld c,l                  ; low byte
-        ld a,h
-        ld hl,(at_max+2)
-        ld e,(ix+2)
-        ld d,(ix+3)
-        sbc hl,de
-        or h
-        or l                    ; any bit above the low byte?
-        ld a,c
+        ld a,(at_max+2)
+        sbc a,(ix+2)
+        or h                    ; any bit above the low byte?
+        ld a,l
         jr nz,@far
         cp 127
         jr c,@near
@@ -200,7 +194,7 @@ attend_head:
         ld e,a
         add hl,de
         ld (at_lut_sum),hl
-        ld de,4
+        ld e,4                  ; (D = 0)
         add ix,de
         djnz @weight
 
@@ -210,8 +204,6 @@ attend_head:
         ld (at_row),hl          ; &v[0][d], d advancing
         ld hl,(at_out)
         ld (at_dst),hl
-        ld a,AT_HEAD_DIM
-        ld (at_d),a
 @dimension:
         exx
         ld hl,0                 ; D'E':H'L' = sum_j lut[j] * v[j][d]: |sum| < 2^29, so 32 bits
@@ -273,9 +265,9 @@ attend_head:
         inc hl
         inc hl
         ld (at_row),hl
-        ld a,(at_d)
-        dec a
-        ld (at_d),a
+        ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
+        add a,2 * AT_HEAD_DIM
+        cp l
         jr nz,@dimension
         pop iy
         ret
