@@ -3,7 +3,7 @@
 ; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E in 8 rounds, then BC * D:
 ; none when D = 0, BC itself when D = 1, 2 rounds when D = 2..3, else 8.
 ; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds (4 for C < 16).
-; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC.
+; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC, AF'.
 ; mul16s_magnitude: DEHL = |BC * DE| (signed BC, DE), the product's sign in F' (S). Clobbers AF, BC, and swaps AF'.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
 ; div32s_floor: DEHL = floor(DEHL / BC) for a signed DEHL and BC >= 1.

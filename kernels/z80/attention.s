@@ -10,7 +10,9 @@
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them: a
 ; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
-; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
+; Each product comes as a magnitude and a sign (mul16s_magnitude) and is added
+; or subtracted; the dot's end (q's last word) is patched into its code once a call.
+; Clobbers AF, BC, DE, HL, IX, AF', BC', DE', HL' (keeps IY).
 ; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,788
 ; for one position, about 10,000 more for each further one (216,884 for 20;
 ; 28,472 and 229,171 before the scores' products came as magnitudes, added or
@@ -279,7 +281,7 @@ attend_head:
         sbc hl,bc
         jp @summed_up
 @wrap:                          ; past 2^31 - 1 (the sum now reads negative): +1; below -2^31: -1
-        bit 7,d
+        bit 7,d                 ; (the other register set: D = the sum's top byte)
         exx
         ld hl,at_sum40+4
         jr z,@wrap_down
