@@ -127,16 +127,16 @@ def test_a_z80_helper_is_put_down_to_the_routine_that_called_it(run):
     attribution = Attribution(s, RULES["zx"])
     memory = bytearray(ram)
     stack = 0xFF00
-    # In mul16s, called from attend_head's dot product with three words pushed before the call.
+    # In mul16u (through mul16s_magnitude), called from attend_head's dot product with two words pushed before the call.
     call = next(a for a in range(s["attend_head@dot"], s["attend_head@max"])
-                if memory[a] == 0xCD and memory[a + 1] | memory[a + 2] << 8 == s["mul16s"])
-    words = [0x1234, call + 3, 0x0002, 0x8000]       # mul16s's own push, the return, the caller's pushes
+                if memory[a] == 0xCD and memory[a + 1] | memory[a + 2] << 8 == s["mul16s_magnitude"])
+    words = [0x1234, call + 3, 0x0002, 0x8000]       # mul16u's own push, the return, the caller's pushes
     for i, word in enumerate(words):
         memory[stack + 2 * i], memory[stack + 2 * i + 1] = word & 0xFF, word >> 8
     memory[s["fw_layer_index"]], memory[s["fw_head"]] = 1, 2
-    assert attribution.kernel_of(s["mul16s"] + 3, stack, memory) == "attention L1H2"
+    assert attribution.kernel_of(s["mul16u"] + 3, stack, memory) == "attention L1H2"
     memory[s["fw_layer_index"]] = 0xFF                # no head running: the kind alone
-    assert attribution.kernel_of(s["mul16s"] + 3, stack, memory) == "attention"
+    assert attribution.kernel_of(s["mul16u"] + 3, stack, memory) == "attention"
     memory[s["mv_w"]], memory[s["mv_w"] + 1] = s["soul_l1_proj"] & 0xFF, s["soul_l1_proj"] >> 8
     assert attribution.kernel_of(s["mv_row"], stack, memory) == "matvec o"
     assert attribution.kernel_of(0x0038, stack, memory) == "ROM"

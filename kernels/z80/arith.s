@@ -3,16 +3,18 @@
 ; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E in 8 rounds, then BC * D:
 ; none when D = 0, BC itself when D = 1, 2 rounds when D = 2..3, else 8.
 ; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds (4 for C < 16).
-; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC.
+; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC, AF'.
+; mul16s_magnitude: DEHL = |BC * DE| (signed BC, DE), the product's sign in F' (S). Clobbers AF, BC, and swaps AF'.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
 ; div32s_floor: DEHL = floor(DEHL / BC) for a signed DEHL and BC >= 1.
 ; div32u_q16, div32s_floor_q16: the same when the quotient fits 16 bits (16 rounds, 8 below 256).
 ; isqrt24: HL = floor(sqrt(m)) for m < 2^24 at isq_m (12 rounds in registers).
 ; sat32to16: HL = DEHL clamped to int16.   sra32: DEHL >>= A.
 ; T-states (python benchmarks/z80_kernels.py, means on random inputs): mul16s
-; 865 (835 before the short second passes, which cost random inputs 33 and save
-; attention's scores ~60-100 each), div32s_floor 3,871, isqrt24 1,506; each is checked in tests/test_kernels_z80.py.
-; Bytes: 527 (in the player, code and variables).
+; 856 (865 before it ran as mul16s_magnitude returning to a negation; 835 before
+; the short second passes, which cost random inputs 33 and save attention's
+; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,506; each is checked in tests/test_kernels_z80.py.
+; Bytes: 528 (in the player, code and variables).
 
 ; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
 ; as the product's top byte shifts in below them.
@@ -26,6 +28,82 @@
         .endrepeat
         .endmacro
 
+; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Keeps BC, clobbers AF.
+mul16s8u:
+        ld a,c
+        ld hl,0
+        cp 16
+        jr nc,@eight
+        rlca                    ; C < 16 (most attention weights): its top 4 rounds would only shift
+        rlca
+        rlca
+        rlca
+        jr @four
+@eight:
+        .repeat 4               ; A:HL = DE * C with DE taken unsigned
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,de
+        adc a,0
+        .endrepeat
+@four:
+        .repeat 4
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,de
+        adc a,0
+        .endrepeat
+        bit 7,d
+        jr z,@positive
+        sub c                   ; DE stood for DE + 65536: take C * 65536 back off
+@positive:
+        ld e,a                  ; |DE * C| < 2^23: A:HL holds it, sign-extend
+        rla
+        sbc a,a
+        ld d,a
+        ret
+
+mul16s:
+        ld hl,mul16s_sign       ; mul16s_magnitude (through mul16u) returns there
+        push hl
+        ; fall through
+; mul16s_magnitude - DEHL = |BC * DE| for signed BC and DE, and the product's
+; sign as S in F' (AF and AF' swapped over: the scores add or subtract it).
+; Clobbers AF, BC. The smaller operand multiplies (a zero high byte halves the rounds).
+mul16s_magnitude:
+        ld a,b                  ; the product's sign: bit 7 of B xor D
+        xor d
+        ex af,af'
+        bit 7,b
+        jr z,@b_positive
+        xor a
+        sub c
+        ld c,a
+        sbc a,a
+        sub b
+        ld b,a                  ; BC = -BC
+@b_positive:
+        bit 7,d
+        jr z,@d_positive
+        xor a
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a                  ; DE = -DE
+@d_positive:
+        ld a,b
+        cp d
+        jr nc,mul16u
+        ld a,c
+        ld c,e
+        ld e,a
+        ld a,b
+        ld b,d
+        ld d,a
+        ; fall through
 mul16u:
         ld a,e                  ; A:HL = BC * E, then (unless D = 0) BC * D added 8 bits up
         ld hl,0
@@ -76,77 +154,8 @@ mul16u:
         xor a
         jr @high_done
 
-; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Keeps BC, clobbers AF.
-mul16s8u:
-        ld a,c
-        ld hl,0
-        cp 16
-        jr nc,@eight
-        rlca                    ; C < 16 (most attention weights): its top 4 rounds would only shift
-        rlca
-        rlca
-        rlca
-        jr @four
-@eight:
-        .repeat 4               ; A:HL = DE * C with DE taken unsigned
-        add hl,hl
-        rla
-        jr nc,* + 5
-        add hl,de
-        adc a,0
-        .endrepeat
-@four:
-        .repeat 4
-        add hl,hl
-        rla
-        jr nc,* + 5
-        add hl,de
-        adc a,0
-        .endrepeat
-        bit 7,d
-        jr z,@positive
-        sub c                   ; DE stood for DE + 65536: take C * 65536 back off
-@positive:
-        ld e,a                  ; |DE * C| < 2^23: A:HL holds it, sign-extend
-        rla
-        sbc a,a
-        ld d,a
-        ret
-
-mul16s:
-        ld a,b                  ; the product's sign: bit 7 of B xor D
-        xor d
-        push af
-        bit 7,b
-        jr z,@b_positive
-        xor a
-        sub c
-        ld c,a
-        sbc a,a
-        sub b
-        ld b,a                  ; BC = -BC
-@b_positive:
-        bit 7,d
-        jr z,@d_positive
-        xor a
-        sub e
-        ld e,a
-        sbc a,a
-        sub d
-        ld d,a                  ; DE = -DE
-@d_positive:
-        ld a,b                  ; the smaller one multiplies (a zero high byte halves the rounds)
-        cp d
-        jr nc,@ordered
-        ld a,c
-        ld c,e
-        ld e,a
-        ld a,b
-        ld b,d
-        ld d,a
-@ordered:
-        call mul16u
-        pop af
+mul16s_sign:                  ; mul16s: DEHL = the magnitude, negated for a negative product
+        ex af,af'
         ret p
         ; fall through: negate DEHL
 neg32:

@@ -10,20 +10,25 @@
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them: a
 ; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
-; Clobbers AF, BC, DE, HL, IX, BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 28,472
-; for one position, about 10,600 more for each further one (229,171 for 20;
-; 28,330 and 227,302 before mul16u's short second passes, which random inputs
-; seldom take and pay 33 T-states a product for: the shipped soul's q and k
-; are mostly below 1024, and its reply position 7 of "hello" went 3,594,368 ->
-; 3,547,599 in python benchmarks/z80_profile.py):
-; the scores' 16x16 multiplies (mul16s), f = (sum >> 16) << 2 with two bits
+; Each product comes as a magnitude and a sign (mul16s_magnitude) and is added
+; or subtracted; the dot's end (q's last word) is patched into its code once a call.
+; Clobbers AF, BC, DE, HL, IX, AF', BC', DE', HL' (keeps IY).
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,788
+; for one position, about 10,000 more for each further one (216,884 for 20;
+; 28,472 and 229,171 before the scores' products came as magnitudes, added or
+; subtracted by their sign; 28,330 and 227,302 before mul16u's short second
+; passes, which random inputs seldom take: the shipped soul's q and k are mostly
+; below 1024). The shipped soul's reply position 7 of "hello" takes 3,506,384 in
+; python benchmarks/z80_profile.py (3,547,599 before the magnitudes, 3,594,368
+; before the short second passes):
+; the scores' 16x16 multiplies (mul16s_magnitude: |q[d] * k[j][d]| and its sign,
+; nothing negated), f = (sum >> 16) << 2 with two bits
 ; of byte 1 and max f kept as they come, the means' 16x8 ones (mul16s8u; none
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 604 (in the player, code, the exp LUT and variables; 637 before max f
-; was kept with the scores).
+; Bytes: 601 (in the player, code, the exp LUT and variables; 604 before the
+; magnitudes, 637 before max f was kept with the scores).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -45,7 +50,6 @@ at_sum40:       .res 5
 at_max:         .res 4
 at_lut_sum:     .word 0
 at_row:         .word 0
-at_d:           .byte 0
 
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
@@ -54,6 +58,9 @@ attend_head:
         ld (at_row),hl
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
+        ld a,(at_q)
+        add a,2 * AT_HEAD_DIM
+        ld (@dot_end + 1),a     ; the dot ends when q's pointer reaches this low byte
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
@@ -68,9 +75,7 @@ attend_head:
         ld (at_sum40+4),a
         ld hl,(at_q)
         ld de,(at_row)
-        ld b,AT_HEAD_DIM
 @dot:
-        push bc
         ld c,(hl)
         inc hl
         ld b,(hl)
@@ -82,23 +87,28 @@ attend_head:
         ld d,(hl)
         inc hl
         push hl
-        call mul16s             ; DEHL = q[d] * k[j][d]
-        push de                 ; the sum += DEHL
+        call mul16s_magnitude   ; DEHL = |q[d] * k[j][d]|, its sign in F'
+        push de                 ; the sum += or -= DEHL, in the other register set
         push hl
         exx
         pop bc
+        ex af,af'
+        jp m,@subtract
         add hl,bc
         pop bc
         ex de,hl
         adc hl,bc
+@summed_up:
         ex de,hl
-        exx
         jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
+        exx
 @added:
         pop de
         pop hl
-        pop bc
-        djnz @dot
+        ld a,l
+@dot_end:
+        cp 0                    ; (patched: q's end)
+        jp nz,@dot
         exx
         ld (at_sum40),hl
         ld (at_sum40+2),de
@@ -129,18 +139,18 @@ attend_head:
         ld (ix+3),d
 @max:                           ; f - max f so far < 0? then max stays
         ld bc,(at_max)
-        or a
-        sbc hl,bc
-        ex de,hl
+        ld a,l
+        sub c
+        ld a,h
+        sbc a,b
         ld bc,(at_max+2)
-        sbc hl,bc               ; sign of (f - max), exact: |f| <= 2^19, max >= -2^28
+        ld a,e
+        sbc a,c
+        ld a,d
+        sbc a,b                 ; sign of (f - max), exact: |f| <= 2^19, max >= -2^28
         jp m,@not_larger
-        ld l,(ix+0)             ; f is the new max
-        ld h,(ix+1)
-        ld (at_max),hl
-        ld l,(ix+2)
-        ld h,(ix+3)
-        ld (at_max+2),hl
+        ld (at_max),hl          ; f is the new max
+        ld (at_max+2),de
 @not_larger:
         ld de,4
         add ix,de
@@ -160,20 +170,15 @@ attend_head:
         ld a,(at_count)
         ld b,a
 @weight:
-        ld hl,(at_max)          ; difference = max - f (>= 0)
+        ld hl,(at_max)          ; difference = max - f: 0..2^20 (|f| <= 2^19), so three bytes
         ld e,(ix+0)
         ld d,(ix+1)
         or a
         sbc hl,de
-        ld c,l                  ; low byte
-        ld a,h
-        ld hl,(at_max+2)
-        ld e,(ix+2)
-        ld d,(ix+3)
-        sbc hl,de
-        or h
-        or l                    ; any bit above the low byte?
-        ld a,c
+        ld a,(at_max+2)
+        sbc a,(ix+2)
+        or h                    ; any bit above the low byte?
+        ld a,l
         jr nz,@far
         cp 127
         jr c,@near
@@ -191,7 +196,7 @@ attend_head:
         ld e,a
         add hl,de
         ld (at_lut_sum),hl
-        ld de,4
+        ld e,4                  ; (D = 0)
         add ix,de
         djnz @weight
 
@@ -201,8 +206,6 @@ attend_head:
         ld (at_row),hl          ; &v[0][d], d advancing
         ld hl,(at_out)
         ld (at_dst),hl
-        ld a,AT_HEAD_DIM
-        ld (at_d),a
 @dimension:
         exx
         ld hl,0                 ; D'E':H'L' = sum_j lut[j] * v[j][d]: |sum| < 2^29, so 32 bits
@@ -264,17 +267,24 @@ attend_head:
         inc hl
         inc hl
         ld (at_row),hl
-        ld a,(at_d)
-        dec a
-        ld (at_d),a
+        ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
+        add a,2 * AT_HEAD_DIM
+        cp l
         jr nz,@dimension
         pop iy
         ret
 
-@wrap:                          ; +1 past 2^31 - 1 (a positive product), -1 below -2^31
+@subtract:                      ; a negative product: its magnitude comes off
+        sbc hl,bc               ; (no carry: F' is from mul16s_magnitude's xor)
+        pop bc
+        ex de,hl
+        sbc hl,bc
+        jp @summed_up
+@wrap:                          ; past 2^31 - 1 (the sum now reads negative): +1; below -2^31: -1
+        bit 7,d                 ; (the other register set: D = the sum's top byte)
+        exx
         ld hl,at_sum40+4
-        bit 7,d
-        jr nz,@wrap_down
+        jr z,@wrap_down
         inc (hl)
         jp @added
 @wrap_down:

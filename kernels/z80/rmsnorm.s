@@ -5,7 +5,7 @@
 ;
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
-; Clobbers AF, BC, DE, HL and BC', DE', HL' (the sum of squares, arith.s routines).
+; Clobbers AF, BC, DE, HL and AF', BC', DE', HL' (the sum of squares, arith.s routines).
 ; T-states (python benchmarks/z80_kernels.py): 83,422 on average for 32 random
 ; words, 62,227 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
