@@ -89,8 +89,10 @@ SLOT_S0         = 4             ; lda SQ_LO + offset mod 256,y
 SLOT_S1         = 11            ; lda SQ_MID + offset,y
 SLOT_S2         = 18            ; lda SQ_HI + offset,y
 SHORT_SLOT_SIZE = 29
-SMALL_SLOT_SIZE = 26            ; the same operands, without SLOT_S2
-WIDE_SLOT_T2_LO = 27            ; a small slot's operands, then f(w + xh)'s
+XL_SLOT_SIZE    = 26            ; the same operands, without SLOT_S2
+SMALL_SLOT_SIZE = 10            ; a pass's slot: SLOT_WEIGHTS, its table at SLOT_S0
+MV_PASS_DISTANCE = 3 * 256      ; pass 2's slots after pass 1's (whole pages)
+WIDE_SLOT_T2_LO = 27            ; an xl slot's operands, then f(w + xh)'s
 WIDE_SLOT_T2_HI = 34
 WIDE_SLOT_T3_LO = 48            ; and f(w - xh)'s
 WIDE_SLOT_T3_HI = 55
@@ -132,8 +134,9 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
 @no_carry:
         .endmacro
 
-; A short slot without its third byte, for |x| <= 127 (s(w+x) < 65536).
-        .macro small_slot
+; A short slot without its third byte, for |x| <= 127 (s(w+x) < 65536):
+; a wide slot's xl.
+        .macro xl_slot
         ldy $FFFF,x             ; weight of this row in this column
         lda SQ_LO,y             ; s(w+x), low byte
         adc mv_acc0
@@ -152,9 +155,9 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
 
 ; A wide input, x = 128*xh + xl (xl in -64..63): sum += s(w + xl) + 256 *
 ; (f(w + xh) - f(w - xh)), f the quarter squares (memory.inc), whose
-; difference is exactly w*xh; its first 26 bytes are a small slot (for xl).
+; difference is exactly w*xh; its first 26 bytes are an xl slot.
         .macro wide_slot
-        small_slot
+        xl_slot
         lda $FFFF,y             ; f(w + xh), low byte (|w +- xh| <= 384)
         adc mv_acc1
         sta mv_acc1
@@ -177,14 +180,121 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
         clc
         .endmacro
 
-mv_small_slots:
+; The small columns' two passes over a row. Pass 1 adds the low bytes of
+; s(w + x) in A; a carry out is counted in mv_carries0 and left in C, so the
+; next ADC takes it in as 1 (no CLC): after n adds, the low bytes' sum is
+; A + C + 255 * (the count), which mv_small_end turns into byte 0 and
+; pass 2's start (the row start makes up for its -255 and pass 2's; see
+; mv_link_rows). Pass 2 adds the middle bytes the same way (mv_carries1).
+; A pass-1 slot and its pass-2 twin lie MV_PASS_DISTANCE (whole pages) apart,
+; so the walk fills both with one Y.
+        .macro low_slot
+        ldy $FFFF,x             ; weight of this row in this column
+        adc SQ_LO,y             ; + s(w+x)'s low byte (SQ_LO + offset mod 256)
+        bcc @no_carry
+        inc mv_carries0
+@no_carry:
+        .endmacro
+        .macro mid_slot
+        ldy $FFFF,x             ; weight of this row in this column
+        adc SQ_SMALL_MID,y      ; + s(w+x)'s middle byte
+        bcc @no_carry
+        inc mv_carries1
+@no_carry:
+        .endmacro
+
+mv_small_slots:                 ; pass 1
         .repeat MV_MAX_COLS
-        small_slot
+        low_slot
         .endrepeat
 mv_small_end:
         .assert mv_small_end - mv_small_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "small slot size"
-        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, or mv_row_end
+; Pass 1 is done: A + C + 255 * mv_carries0 is the row's byte 0 with the low
+; bytes (less 255: the row start added 255 more). Byte 0 = A + C -
+; mv_carries0 - 1 (SBC), and what is left, mv_carries0 less the borrow,
+; starts pass 2 on byte 1 with the row start's; that add's carry is pass
+; 2's first (counted, and taken in by its first ADC).
+        sbc mv_carries0
+        sta mv_acc0
+        lda mv_carries0
+        adc mv_acc1
+        bcc @pass2
+        inc mv_carries1
+@pass2:
+        jmp $FFFF               ; mv_link_rows: pass 2's entry (its end when empty)
 
+; (Code that may lie anywhere fills the gap up to pass 2's slots.)
+; No small column (and no column pass): the row start's byte 0 (A, its
+; carry in C) as it is; mv_link_rows left the passes' 65535 out.
+mv_no_small:
+        sta mv_acc0
+        bcc @next
+        inc mv_acc1
+        bne @carried
+        inc mv_acc2
+        bne @carried
+        inc mv_acc3
+@carried:
+        clc
+@next:
+        jmp $FFFF               ; mv_link_rows: as pass 2's end
+
+; With wide columns beyond the slots: the column pass's sum of the row too,
+; bytes 1..3 into the row start's, byte 0 as one more add of pass 1's (A
+; and C: the row start's byte 0 and its counted carry).
+mv_add_wide:
+        tay
+        php
+        clc
+        lda WIDE_SUM_1,x
+        adc mv_acc1
+        sta mv_acc1
+        lda WIDE_SUM_2,x
+        adc mv_acc2
+        sta mv_acc2
+        lda WIDE_SUM_3,x
+        adc mv_acc3
+        sta mv_acc3
+        plp
+        tya
+        adc WIDE_SUM_0,x
+        bcc @first
+        inc mv_carries0
+@first:
+        jmp $FFFF
+
+; The pages of the walk's stores into a small (short) slot: A = the page of
+; the pass-1 block's entry (pass 2's is MV_PASS_DISTANCE on).
+mv_small_pages:
+        sta mv_patch_columns@small_s0+2
+        sta mv_patch_columns@small_w0+2
+        sta mv_patch_columns@small_w1+2
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta mv_patch_columns@mid_s0+2
+        sta mv_patch_columns@mid_w0+2
+        sta mv_patch_columns@mid_w1+2
+        rts
+        .res MV_PASS_DISTANCE - (* - mv_small_slots)    ; (padding)
+
+mv_mid_slots:                   ; pass 2
+        .repeat MV_MAX_COLS
+        mid_slot
+        .endrepeat
+mv_mid_end:
+        .assert mv_mid_slots - mv_small_slots == MV_PASS_DISTANCE && <MV_PASS_DISTANCE == 0, "pass 2's slots whole pages after pass 1's"
+        .assert mv_mid_end - mv_mid_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "pass 2 slot size"
+; Pass 2 is done: byte 1 and what is left into byte 2, as at pass 1's end.
+        sbc mv_carries1
+        sta mv_acc1
+        lda mv_carries1
+        adc mv_acc2
+        sta mv_acc2
+        bcc @next
+        inc mv_acc3
+        clc
+@next:
+        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, or mv_row_end
 mv_wide_slots:
         .repeat MV_WIDE_SLOTS
         wide_slot
@@ -311,17 +421,14 @@ mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
         sta mv_acc2
         jmp mv_finish_fast_end@store
 
-; A row's sum starts as its row constant + mv_k - 128 * 65536: the constant's
-; high byte is stored + 128, so it adds unsigned, and mv_link_rows wrote the
-; bytes of mv_k - 128 * 65536 into the immediates. Then the first filled
-; slot (or mv_add_wide first).
+; A row's sum starts as its row constant + mv_k - 128 * 65536 - 65535 (the
+; constant's high byte is stored + 128, so it adds unsigned; the 65535 makes
+; up for the passes' ends, mv_small_end; mv_link_rows wrote the bytes into
+; the immediates): bytes 1..3 into mv_acc1..3, byte 0 in A as the first
+; add of pass 1 (its carry counted in mv_carries0 and left in C), then pass
+; 1's first filled slot (or mv_add_wide first).
 mv_row:
         clc
-@rowk_lo:
-        lda $FFFF,x
-@k0:
-        adc #0
-        sta mv_acc0
 @rowk_mid:
         lda $FFFF,x
 @k1:
@@ -336,24 +443,16 @@ mv_row:
         lda #0
         adc #0
         sta mv_acc3
+        lda #0
+        sta mv_carries0
+        sta mv_carries1
         clc
-@first:
-        jmp $FFFF
-; With wide columns beyond the slots: the column pass's sum of the row too.
-mv_add_wide:
-        lda WIDE_SUM_0,x
-        adc mv_acc0
-        sta mv_acc0
-        lda WIDE_SUM_1,x
-        adc mv_acc1
-        sta mv_acc1
-        lda WIDE_SUM_2,x
-        adc mv_acc2
-        sta mv_acc2
-        lda WIDE_SUM_3,x
-        adc mv_acc3
-        sta mv_acc3
-        clc
+@rowk_lo:
+        lda $FFFF,x
+@k0:
+        adc #0
+        bcc @first
+        inc mv_carries0
 @first:
         jmp $FFFF
 
@@ -588,17 +687,21 @@ mv_patch_columns:
         dec mv_small+1
         lda mv_small+1
         jsr mv_small_pages
-@small_page:
+@small_page:                    ; pass 1's slot and its pass-2 twin
         lda mv_off
 @small_s0:
         sta $FF00 + SLOT_S0,y
-@small_s1:
-        sta $FF00 + SLOT_S1,y
+@mid_s0:
+        sta $FF00 + SLOT_S0,y
         lda mv_colbase
 @small_w0:
         sta $FF00 + SLOT_WEIGHTS,y
+@mid_w0:
+        sta $FF00 + SLOT_WEIGHTS,y
         lda mv_colbase+1
 @small_w1:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+@mid_w1:
         sta $FF00 + SLOT_WEIGHTS + 1,y
 @subtract_small:                ; mv_k -= s(x), |x| <= 127: the entries 128
         ldy mv_off              ; past the offset's
@@ -820,9 +923,11 @@ mv_patch_columns:
         .assert <qs_lo == 0, "the quarter squares must be page-aligned"
         .assert >(SQ_OFFSET - 64) == >SQ_OFFSET && >(SQ_OFFSET + 63) == >SQ_OFFSET, "xl's offsets in the small slots' page"
 
-; Link the filled blocks of slots (skipping an empty one), write mv_k -
-; 128 * 65536 into the row start, send the rows through mv_add_wide when
-; the column pass ran, and run the rows from the last one down.
+; Link the blocks of slots (the two passes when a column is small or the
+; column pass ran, the wide and short ones when filled), write mv_k - 128 *
+; 65536 (- 65535 with the passes) into the row start, send the rows through
+; mv_add_wide when the column pass ran, and run the rows from the last one
+; down.
 mv_link_rows:
         lda mv_short            ; wide slots, then the short ones (or the
         ldy mv_short+1          ; row's end, where the short slots end)
@@ -834,28 +939,47 @@ mv_link_rows:
         lda mv_wide
         ldy mv_wide+1
 @no_wide:
-        sta mv_small_end+1      ; small slots, then the wide (or short) ones
-        sty mv_small_end+2
-        ldx mv_small
-        cpx #<mv_small_end
-        beq @no_small
-        txa
+        sta mv_mid_end@next+1   ; the passes (or none), then the wide (or
+        sty mv_mid_end@next+2   ; short) slots
+        sta mv_no_small@next+1
+        sty mv_no_small@next+2
+        bit mv_flags            ; (N: MV_HAS_WIDE, whose byte 0 is one of pass 1's adds)
+        bmi @passes
+        lda mv_small
+        cmp #<mv_small_end
+        bne @passes
+        ldx #0                  ; no small column: no passes, no 65535
+        lda #<mv_no_small
+        ldy #>mv_no_small
+        bne @first              ; (always: not in page 0)
+        .assert >mv_no_small > 0, "mv_no_small in page 0"
+@passes:
+        lda mv_small            ; pass 1, then pass 2 (as many slots)
+        sta mv_small_end@pass2+1
+        lda mv_small+1
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta mv_small_end@pass2+2
+        ldx #$FF                ; the passes' ends' 65535 (mv_small_end)
+        lda mv_small
         ldy mv_small+1
-@no_small:
         bit mv_flags            ; (N: MV_HAS_WIDE) by way of mv_add_wide
-        bpl @narrow
+        bpl @first
         sta mv_add_wide@first+1
         sty mv_add_wide@first+2
         lda #<mv_add_wide
         ldy #>mv_add_wide
-@narrow:
+@first:
         sta mv_row@first+1
         sty mv_row@first+2
+        stx mv_off              ; (scratch now) 0 or $FF in bytes 0 and 1
+        sec
         lda mv_k
+        sbc mv_off
         sta mv_row@k0+1
         lda mv_k+1
+        sbc mv_off
         sta mv_row@k1+1
-        sec
         lda mv_k+2
         sbc #$80
         sta mv_row@k2+1
@@ -933,6 +1057,13 @@ mv_repatch_weights:
         ldy mv_small+1
         ldx #0
         jsr mv_move_block
+        clc                     ; pass 2's twins
+        lda mv_small+1
+        adc #>MV_PASS_DISTANCE
+        tay
+        lda mv_small
+        ldx #3
+        jsr mv_move_block
         lda mv_short
         ldy mv_short+1
         ldx #1
@@ -943,7 +1074,8 @@ mv_repatch_weights:
         jsr mv_move_block
         jmp mv_link_rows
 
-; The weight operands of block X's filled slots (0 small, 1 short, 2 wide)
+; The weight operands of block X's filled slots (0 small pass 1, 1 short,
+; 2 wide, 3 small pass 2)
 ; += mv_off: from the block's entry (A low byte, Y page) to its end. A
 ; distance of whole pages (q, k and v lie 1,024 bytes apart) moves the
 ; operands' pages alone.
@@ -997,20 +1129,14 @@ mv_move_block:
         bne @page_slot
         rts
 mv_block_end_lo:
-        .byte <mv_small_end, <mv_short_end, <mv_wide_end
+        .byte <mv_small_end, <mv_short_end, <mv_wide_end, <mv_mid_end
 mv_block_end_hi:
-        .byte >mv_small_end, >mv_short_end, >mv_wide_end
+        .byte >mv_small_end, >mv_short_end, >mv_wide_end, >mv_mid_end
 mv_block_size:
-        .byte SMALL_SLOT_SIZE, SHORT_SLOT_SIZE, WIDE_SLOT_SIZE
+        .byte SMALL_SLOT_SIZE, SHORT_SLOT_SIZE, WIDE_SLOT_SIZE, SMALL_SLOT_SIZE
 
-; The pages of the walk's stores into a small (short) slot: A = the page of
-; the block's entry.
-mv_small_pages:
-        sta mv_patch_columns@small_s0+2
-        sta mv_patch_columns@small_s1+2
-        sta mv_patch_columns@small_w0+2
-        sta mv_patch_columns@small_w1+2
-        rts
+; The pages of the walk's stores into a short slot: A = the page of the
+; block's entry.
 mv_short_pages:
         sta mv_patch_columns@short_s0+2
         sta mv_patch_columns@short_s1+2
