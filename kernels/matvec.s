@@ -293,8 +293,8 @@ mv_mid_end:
         bcc @next
         inc mv_acc3
         clc
-@next:
-        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, or mv_row_end
+@next:                          ; (A = byte 2)
+        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, mv_row_end or its finish
 mv_wide_slots:
         .repeat MV_WIDE_SLOTS
         wide_slot
@@ -939,10 +939,20 @@ mv_link_rows:
         lda mv_wide
         ldy mv_wide+1
 @no_wide:
-        sta mv_mid_end@next+1   ; the passes (or none), then the wide (or
-        sty mv_mid_end@next+2   ; short) slots
-        sta mv_no_small@next+1
-        sty mv_no_small@next+2
+        sta mv_no_small@next+1  ; the passes (or none), then the wide (or
+        sty mv_no_small@next+2  ; short) slots
+        cmp #<mv_row_end        ; none: pass 2's end leaves byte 2 in A,
+        bne @pass2_next         ; so a finish that takes byte 2 (the left
+        cpy #>mv_row_end        ; and low ones) is entered at once
+        bne @pass2_next
+        ldx mv_row_end@byte+1
+        cpx #mv_acc2
+        bne @pass2_next
+        lda mv_row_end@finish+1
+        ldy mv_row_end@finish+2
+@pass2_next:
+        sta mv_mid_end@next+1
+        sty mv_mid_end@next+2
         bit mv_flags            ; (N: MV_HAS_WIDE, whose byte 0 is one of pass 1's adds)
         bmi @passes
         lda mv_small
@@ -1053,6 +1063,11 @@ mv_repatch_weights:
         sta mv_colbase
         lda mv_w+1
         sta mv_colbase+1
+        lda mv_off              ; whole pages (q, k and v): both passes' slots
+        bne @small_bytes        ; at once
+        jsr mv_move_small
+        jmp @short
+@small_bytes:
         lda mv_small
         ldy mv_small+1
         ldx #0
@@ -1064,6 +1079,7 @@ mv_repatch_weights:
         lda mv_small
         ldx #3
         jsr mv_move_block
+@short:
         lda mv_short
         ldy mv_short+1
         ldx #1
@@ -1128,6 +1144,42 @@ mv_move_block:
         cmp mv_block_end_hi,x
         bne @page_slot
         rts
+; A move of whole pages (mv_off = 0) for the small passes: each pass-1
+; slot's weight operand page += mv_off+1, written to its pass-2 twin too; Y
+; is the slot's low byte and the pages are patched in (the walk's way).
+mv_move_small:
+        lda mv_small+1
+        sta @read+2
+        sta @write1+2
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta @write2+2
+        ldy mv_small
+        jmp @test
+@slot:
+        clc
+@read:
+        lda $FF00 + SLOT_WEIGHTS + 1,y
+        adc mv_off+1
+@write1:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+@write2:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+        tya
+        clc
+        adc #SMALL_SLOT_SIZE
+        tay
+        bcs @page
+@test:
+        cpy #<mv_small_end      ; (the end by its low byte: see the block sizes' assert)
+        bne @slot
+        rts
+@page:
+        inc @read+2
+        inc @write1+2
+        inc @write2+2
+        bcs @test               ; (always)
+
 mv_block_end_lo:
         .byte <mv_small_end, <mv_short_end, <mv_wide_end, <mv_mid_end
 mv_block_end_hi:
