@@ -218,34 +218,27 @@ mv_small_end:
         sta mv_acc0
         lda mv_carries0
         adc mv_acc1
+        ldy #0                  ; (the counts start at 0: pass 2's here, the
+        sty mv_carries0         ; next row's pass 1's for it)
+        sty mv_carries1
         bcc @pass2
         inc mv_carries1
 @pass2:
         jmp $FFFF               ; mv_link_rows: pass 2's entry (its end when empty)
 
 ; (Code that may lie anywhere fills the gap up to pass 2's slots.)
-; No small column (and no column pass): the row start's byte 0 (A, its
-; carry in C) as it is; mv_link_rows left the passes' 65535 out.
+; No small column: the row start's byte 0 (A) as it is (mv_link_rows left
+; the passes' 65535 out).
 mv_no_small:
         sta mv_acc0
-        bcc @next
-        inc mv_acc1
-        bne @carried
-        inc mv_acc2
-        bne @carried
-        inc mv_acc3
-@carried:
-        clc
 @next:
         jmp $FFFF               ; mv_link_rows: as pass 2's end
 
-; With wide columns beyond the slots: the column pass's sum of the row too,
-; bytes 1..3 into the row start's, byte 0 as one more add of pass 1's (A
-; and C: the row start's byte 0 and its counted carry).
+; With wide columns beyond the slots: the column pass's sum of the row too
+; (byte 0 in A, as the row start leaves it).
 mv_add_wide:
+        adc WIDE_SUM_0,x
         tay
-        php
-        clc
         lda WIDE_SUM_1,x
         adc mv_acc1
         sta mv_acc1
@@ -255,11 +248,8 @@ mv_add_wide:
         lda WIDE_SUM_3,x
         adc mv_acc3
         sta mv_acc3
-        plp
         tya
-        adc WIDE_SUM_0,x
-        bcc @first
-        inc mv_carries0
+        clc
 @first:
         jmp $FFFF
 
@@ -421,14 +411,18 @@ mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
         sta mv_acc2
         jmp mv_finish_fast_end@store
 
-; A row's sum starts as its row constant + mv_k - 128 * 65536 - 65535 (the
-; constant's high byte is stored + 128, so it adds unsigned; the 65535 makes
-; up for the passes' ends, mv_small_end; mv_link_rows wrote the bytes into
-; the immediates): bytes 1..3 into mv_acc1..3, byte 0 in A as the first
-; add of pass 1 (its carry counted in mv_carries0 and left in C), then pass
-; 1's first filled slot (or mv_add_wide first).
+; A row's sum starts as its row constant + mv_k - 128 * 65536 (- 65535
+; with the passes: their ends', mv_small_end): the constant's high byte is
+; stored + 128, so it adds unsigned, and mv_link_rows wrote the bytes of
+; the rest into the immediates. Bytes 1..3 go to mv_acc1..3, byte 0 stays in
+; A for pass 1 (or mv_add_wide first, or mv_no_small).
 mv_row:
         clc
+@rowk_lo:
+        lda $FFFF,x
+@k0:
+        adc #0
+        tay
 @rowk_mid:
         lda $FFFF,x
 @k1:
@@ -443,16 +437,8 @@ mv_row:
         lda #0
         adc #0
         sta mv_acc3
-        lda #0
-        sta mv_carries0
-        sta mv_carries1
+        tya
         clc
-@rowk_lo:
-        lda $FFFF,x
-@k0:
-        adc #0
-        bcc @first
-        inc mv_carries0
 @first:
         jmp $FFFF
 
@@ -953,15 +939,14 @@ mv_link_rows:
 @pass2_next:
         sta mv_mid_end@next+1
         sty mv_mid_end@next+2
-        bit mv_flags            ; (N: MV_HAS_WIDE, whose byte 0 is one of pass 1's adds)
-        bmi @passes
+        ldx #0                  ; pass 1's count starts at 0
+        stx mv_carries0
         lda mv_small
         cmp #<mv_small_end
         bne @passes
-        ldx #0                  ; no small column: no passes, no 65535
-        lda #<mv_no_small
+        lda #<mv_no_small       ; no small column: no passes, no 65535
         ldy #>mv_no_small
-        bne @first              ; (always: not in page 0)
+        bne @wide_first         ; (always: not in page 0)
         .assert >mv_no_small > 0, "mv_no_small in page 0"
 @passes:
         lda mv_small            ; pass 1, then pass 2 (as many slots)
@@ -973,6 +958,7 @@ mv_link_rows:
         ldx #$FF                ; the passes' ends' 65535 (mv_small_end)
         lda mv_small
         ldy mv_small+1
+@wide_first:
         bit mv_flags            ; (N: MV_HAS_WIDE) by way of mv_add_wide
         bpl @first
         sta mv_add_wide@first+1
