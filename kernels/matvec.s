@@ -31,8 +31,11 @@
 ; "slot" of code whose table operands point at s(x + .), so the row loop
 ; only loads the weight into Y and indexes the table with it. The sum is
 ; twice the SPEC sum: the shift is one more.
-;   * |x| <= 127: a "small" slot, s(w+x) < 65536 in two bytes (26 bytes of
-;     code, 29 cycles per multiply-accumulate).
+;   * |x| <= 127: s(w+x) < 65536 in two bytes, taken in two passes over
+;     the row's small columns: pass 1 sums the low bytes in A, counting its
+;     carries, pass 2 the middle bytes from that count (a "small" slot in
+;     each, 10 bytes; ~25 cycles per multiply-accumulate for the two, 29
+;     for a single slot of both bytes, plus ~45 a row for the passes' ends).
 ;   * Other x in -1664..1663: a "short" slot, three bytes (29 bytes, ~37).
 ;     The table holds s(n) for -SQ_RANGE <= n < SQ_RANGE (memory.inc), built
 ;     at start-up.
@@ -48,27 +51,32 @@
 ;     run.
 ; (SQ_RANGE = 1792, memory.inc: SQ_OFFSET = SQ_RANGE - 128 = 1664.)
 ; Each block of slots is filled from its end backwards; a row starts at the
-; first filled slot and runs through the small, wide and short blocks: a
-; block's end jumps to the next filled one (an empty block is skipped), the
-; short block runs into the row's end. Operand pages that
+; first filled slot of pass 1 and runs through pass 2, the wide and the
+; short blocks: a block's end jumps to the next filled one (an empty wide
+; or short block is skipped; with no small column, mv_no_small stands for
+; the passes), the short block runs into the row's end. Operand pages that
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 43,137       32x32, 16-bit inputs: 95,015
-;   128x32 logits: 156,763 / 347,434         64x32 fc1 + bias: 81,139 / 179,049
-;   32x64 fc2 + bias: 84,846 / 209,709
-; i.e. to patch an input column ~126 cycles (small), ~178 (short), ~345
-; (wide slot; the column pass ~365 plus ~105 a row), ~44 a filled slot when
-; q's input is reused from a matrix whole pages away (~60 otherwise); ~41
-; per row to start; 29 / ~37 / ~79 per small / short / wide
+;   32x32, inputs in -256..255: 42,845       32x32, 16-bit inputs: 95,490
+;   128x32 logits: 154,783 / 349,218         64x32 fc1 + bias: 80,207 / 179,958
+;   32x64 fc2 + bias: 83,283 / 209,314
+; i.e. to patch an input column ~133 cycles (small: both passes' slots),
+; ~178 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~35
+; a small column's two slots when q's input is reused from a matrix whole
+; pages away (~44 a short or wide slot; ~60 a slot otherwise); ~42 per row
+; to start, ~47 more for the passes' ends (mv_small_end, mv_mid_end; ~6 for
+; mv_no_small); ~25 (two passes) / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
-; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
+; 47 / 59 / 71 for 7 / 6 / 5 bits (mv_finish_left); 89 / 77 / 65 / 53
 ; for 4 / 3 / 2 / 1 bits (mv_finish_low, through the left finish's range
-; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
-; more); the other rows are stored by the fast finish's tail, a saturated
-; one from mv_finish_saturate.
-; Bytes: 7,091, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+; check and stores) when pass 2's end enters them (no short or wide slot;
+; 6 more through mv_row_end); 192 for 13 bits (mv_finish_row, which takes
+; 13 and more); the other rows are stored by the fast finish's tail, a
+; saturated one from mv_finish_saturate.
+; Bytes: 6,901, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots (and
+; 1 of padding between the passes).
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -264,6 +272,34 @@ mv_small_pages:
         sta mv_patch_columns@mid_s0+2
         sta mv_patch_columns@mid_w0+2
         sta mv_patch_columns@mid_w1+2
+        rts
+; The pages of the walk's stores into a short slot: A = the page of the
+; block's entry.
+mv_short_pages:
+        sta mv_patch_columns@short_s0+2
+        sta mv_patch_columns@short_s1+2
+        sta mv_patch_columns@short_s2+2
+        sta mv_patch_columns@short_s1_page+2
+        sta mv_patch_columns@short_s2_page+2
+        sta mv_patch_columns@short_w0+2
+        sta mv_patch_columns@short_w1+2
+        rts
+
+; Wide sums = 0 (mv_add_wide adds them to the row starts).
+mv_wide_start:
+        lda mv_flags
+        ora #MV_HAS_WIDE
+        sta mv_flags
+        ldx mv_rows
+        dex
+        lda #0
+@row:
+        sta WIDE_SUM_0,x
+        sta WIDE_SUM_1,x
+        sta WIDE_SUM_2,x
+        sta WIDE_SUM_3,x
+        dex
+        bpl @row
         rts
         .res MV_PASS_DISTANCE - (* - mv_small_slots)    ; (padding)
 
@@ -1173,34 +1209,7 @@ mv_block_end_hi:
 mv_block_size:
         .byte SMALL_SLOT_SIZE, SHORT_SLOT_SIZE, WIDE_SLOT_SIZE, SMALL_SLOT_SIZE
 
-; The pages of the walk's stores into a short slot: A = the page of the
-; block's entry.
-mv_short_pages:
-        sta mv_patch_columns@short_s0+2
-        sta mv_patch_columns@short_s1+2
-        sta mv_patch_columns@short_s2+2
-        sta mv_patch_columns@short_s1_page+2
-        sta mv_patch_columns@short_s2_page+2
-        sta mv_patch_columns@short_w0+2
-        sta mv_patch_columns@short_w1+2
-        rts
 
-; Wide sums = 0 (mv_add_wide adds them to the row starts).
-mv_wide_start:
-        lda mv_flags
-        ora #MV_HAS_WIDE
-        sta mv_flags
-        ldx mv_rows
-        dex
-        lda #0
-@row:
-        sta WIDE_SUM_0,x
-        sta WIDE_SUM_1,x
-        sta WIDE_SUM_2,x
-        sta WIDE_SUM_3,x
-        dex
-        bpl @row
-        rts
 
 ; One wide column down all rows: sum += s(w + xl) + 256 * (f(w + xh) - f(w - xh)).
 mv_wide_rows:
