@@ -35,7 +35,7 @@
 ;     the row's small columns: pass 1 sums the low bytes in A, counting its
 ;     carries, pass 2 the middle bytes from that count (a "small" slot in
 ;     each, 10 bytes; ~25 cycles per multiply-accumulate for the two, 29
-;     for a single slot of both bytes, plus ~45 a row for the passes' ends).
+;     for a single slot of both bytes, plus ~47 a row for the passes' ends).
 ;   * Other x in -1664..1663: a "short" slot, three bytes (29 bytes, ~37).
 ;     The table holds s(n) for -SQ_RANGE <= n < SQ_RANGE (memory.inc), built
 ;     at start-up.
@@ -190,25 +190,33 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
 
 ; The small columns' two passes over a row. Pass 1 adds the low bytes of
 ; s(w + x) in A; a carry out is counted in mv_carries0 and left in C, so the
-; next ADC takes it in as 1 (no CLC): after n adds, the low bytes' sum is
-; A + C + 255 * (the count), which mv_small_end turns into byte 0 and
-; pass 2's start (the row start makes up for its -255 and pass 2's; see
-; mv_link_rows). Pass 2 adds the middle bytes the same way (mv_carries1).
+; next ADC takes it in as 1 (no CLC): the pass's sum (the row start's byte
+; 0 and the low bytes) is A + C + 255 * the count, which mv_small_end turns
+; into byte 0 and pass 2's start. Pass 2 adds the middle bytes the same way
+; (mv_carries1) and mv_mid_end makes bytes 1 and 2. The ends' bytes come to
+; 255 (pass 1) and 255 * 256 (pass 2) more than the sums: the row start is
+; 65535 less (mv_link_rows).
 ; A pass-1 slot and its pass-2 twin lie MV_PASS_DISTANCE (whole pages) apart,
 ; so the walk fills both with one Y.
         .macro low_slot
+@start:
         ldy $FFFF,x             ; weight of this row in this column
+        .assert * - @start == SLOT_S0 - 1, "a pass slot's table operand at SLOT_S0"
         adc SQ_LO,y             ; + s(w+x)'s low byte (SQ_LO + offset mod 256)
         bcc @no_carry
         inc mv_carries0
 @no_carry:
+        .assert * - @start == SMALL_SLOT_SIZE, "a pass slot's size"
         .endmacro
         .macro mid_slot
+@start:
         ldy $FFFF,x             ; weight of this row in this column
+        .assert * - @start == SLOT_S0 - 1, "a pass slot's table operand at SLOT_S0"
         adc SQ_SMALL_MID,y      ; + s(w+x)'s middle byte
         bcc @no_carry
         inc mv_carries1
 @no_carry:
+        .assert * - @start == SMALL_SLOT_SIZE, "a pass slot's size"
         .endmacro
 
 mv_small_slots:                 ; pass 1
@@ -217,11 +225,10 @@ mv_small_slots:                 ; pass 1
         .endrepeat
 mv_small_end:
         .assert mv_small_end - mv_small_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "small slot size"
-; Pass 1 is done: A + C + 255 * mv_carries0 is the row's byte 0 with the low
-; bytes (less 255: the row start added 255 more). Byte 0 = A + C -
-; mv_carries0 - 1 (SBC), and what is left, mv_carries0 less the borrow,
-; starts pass 2 on byte 1 with the row start's; that add's carry is pass
-; 2's first (counted, and taken in by its first ADC).
+; Pass 1 is done: A + C + 255 * mv_carries0 + 255 = (A + C - mv_carries0 -
+; 1) + 256 * mv_carries0 + 256: byte 0 by SBC, and mv_carries0 + its carry
+; (1 without a borrow) added to the row start's byte 1 start pass 2; that
+; add's carry is pass 2's first (counted, and taken in by its first ADC).
         sbc mv_carries0
         sta mv_acc0
         lda mv_carries0
