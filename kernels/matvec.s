@@ -31,8 +31,11 @@
 ; "slot" of code whose table operands point at s(x + .), so the row loop
 ; only loads the weight into Y and indexes the table with it. The sum is
 ; twice the SPEC sum: the shift is one more.
-;   * |x| <= 127: a "small" slot, s(w+x) < 65536 in two bytes (26 bytes of
-;     code, 29 cycles per multiply-accumulate).
+;   * |x| <= 127: s(w+x) < 65536 in two bytes, taken in two passes over
+;     the row's small columns: pass 1 sums the low bytes in A, counting its
+;     carries, pass 2 the middle bytes from that count (a "small" slot in
+;     each, 10 bytes; ~25 cycles per multiply-accumulate for the two, 29
+;     for a single slot of both bytes, plus ~47 a row for the passes' ends).
 ;   * Other x in -1664..1663: a "short" slot, three bytes (29 bytes, ~37).
 ;     The table holds s(n) for -SQ_RANGE <= n < SQ_RANGE (memory.inc), built
 ;     at start-up.
@@ -48,27 +51,32 @@
 ;     run.
 ; (SQ_RANGE = 1792, memory.inc: SQ_OFFSET = SQ_RANGE - 128 = 1664.)
 ; Each block of slots is filled from its end backwards; a row starts at the
-; first filled slot and runs through the small, wide and short blocks: a
-; block's end jumps to the next filled one (an empty block is skipped), the
-; short block runs into the row's end. Operand pages that
+; first filled slot of pass 1 and runs through pass 2, the wide and the
+; short blocks: a block's end jumps to the next filled one (an empty wide
+; or short block is skipped; with no small column, mv_no_small stands for
+; the passes), the short block runs into the row's end. Operand pages that
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 43,137       32x32, 16-bit inputs: 95,015
-;   128x32 logits: 156,763 / 347,434         64x32 fc1 + bias: 81,139 / 179,049
-;   32x64 fc2 + bias: 84,846 / 209,709
-; i.e. to patch an input column ~126 cycles (small), ~178 (short), ~345
-; (wide slot; the column pass ~365 plus ~105 a row), ~44 a filled slot when
-; q's input is reused from a matrix whole pages away (~60 otherwise); ~41
-; per row to start; 29 / ~37 / ~79 per small / short / wide
+;   32x32, inputs in -256..255: 42,845       32x32, 16-bit inputs: 95,490
+;   128x32 logits: 154,783 / 349,218         64x32 fc1 + bias: 80,207 / 179,958
+;   32x64 fc2 + bias: 83,283 / 209,314
+; i.e. to patch an input column ~133 cycles (small: both passes' slots),
+; ~178 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~35
+; a small column's two slots when q's input is reused from a matrix whole
+; pages away (~44 a short or wide slot; ~60 a slot otherwise); ~42 per row
+; to start, ~47 more for the passes' ends (mv_small_end, mv_mid_end; ~6 for
+; mv_no_small); ~25 (two passes) / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
-; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
+; 47 / 59 / 71 for 7 / 6 / 5 bits (mv_finish_left); 89 / 77 / 65 / 53
 ; for 4 / 3 / 2 / 1 bits (mv_finish_low, through the left finish's range
-; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
-; more); the other rows are stored by the fast finish's tail, a saturated
-; one from mv_finish_saturate.
-; Bytes: 7,091, of which 5,568 are the 64 + 64 + 32 unrolled slots.
+; check and stores) when pass 2's end enters them (no short or wide slot;
+; 6 more through mv_row_end); 192 for 13 bits (mv_finish_row, which takes
+; 13 and more); the other rows are stored by the fast finish's tail, a
+; saturated one from mv_finish_saturate.
+; Bytes: 6,901, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots (and
+; 1 of padding between the passes).
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -89,8 +97,10 @@ SLOT_S0         = 4             ; lda SQ_LO + offset mod 256,y
 SLOT_S1         = 11            ; lda SQ_MID + offset,y
 SLOT_S2         = 18            ; lda SQ_HI + offset,y
 SHORT_SLOT_SIZE = 29
-SMALL_SLOT_SIZE = 26            ; the same operands, without SLOT_S2
-WIDE_SLOT_T2_LO = 27            ; a small slot's operands, then f(w + xh)'s
+XL_SLOT_SIZE    = 26            ; the same operands, without SLOT_S2
+SMALL_SLOT_SIZE = 10            ; a pass's slot: SLOT_WEIGHTS, its table at SLOT_S0
+MV_PASS_DISTANCE = 3 * 256      ; pass 2's slots after pass 1's (whole pages)
+WIDE_SLOT_T2_LO = 27            ; an xl slot's operands, then f(w + xh)'s
 WIDE_SLOT_T2_HI = 34
 WIDE_SLOT_T3_LO = 48            ; and f(w - xh)'s
 WIDE_SLOT_T3_HI = 55
@@ -132,8 +142,9 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
 @no_carry:
         .endmacro
 
-; A short slot without its third byte, for |x| <= 127 (s(w+x) < 65536).
-        .macro small_slot
+; A short slot without its third byte, for |x| <= 127 (s(w+x) < 65536):
+; a wide slot's xl.
+        .macro xl_slot
         ldy $FFFF,x             ; weight of this row in this column
         lda SQ_LO,y             ; s(w+x), low byte
         adc mv_acc0
@@ -152,9 +163,9 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
 
 ; A wide input, x = 128*xh + xl (xl in -64..63): sum += s(w + xl) + 256 *
 ; (f(w + xh) - f(w - xh)), f the quarter squares (memory.inc), whose
-; difference is exactly w*xh; its first 26 bytes are a small slot (for xl).
+; difference is exactly w*xh; its first 26 bytes are an xl slot.
         .macro wide_slot
-        small_slot
+        xl_slot
         lda $FFFF,y             ; f(w + xh), low byte (|w +- xh| <= 384)
         adc mv_acc1
         sta mv_acc1
@@ -177,14 +188,146 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
         clc
         .endmacro
 
-mv_small_slots:
+; The small columns' two passes over a row. Pass 1 adds the low bytes of
+; s(w + x) in A; a carry out is counted in mv_carries0 and left in C, so the
+; next ADC takes it in as 1 (no CLC): the pass's sum (the row start's byte
+; 0 and the low bytes) is A + C + 255 * the count, which mv_small_end turns
+; into byte 0 and pass 2's start. Pass 2 adds the middle bytes the same way
+; (mv_carries1) and mv_mid_end makes bytes 1 and 2. The ends' bytes come to
+; 255 (pass 1) and 255 * 256 (pass 2) more than the sums: the row start is
+; 65535 less (mv_link_rows).
+; A pass-1 slot and its pass-2 twin lie MV_PASS_DISTANCE (whole pages) apart,
+; so the walk fills both with one Y.
+        .macro low_slot
+@start:
+        ldy $FFFF,x             ; weight of this row in this column
+        .assert * - @start == SLOT_S0 - 1, "a pass slot's table operand at SLOT_S0"
+        adc SQ_LO,y             ; + s(w+x)'s low byte (SQ_LO + offset mod 256)
+        bcc @no_carry
+        inc mv_carries0
+@no_carry:
+        .assert * - @start == SMALL_SLOT_SIZE, "a pass slot's size"
+        .endmacro
+        .macro mid_slot
+@start:
+        ldy $FFFF,x             ; weight of this row in this column
+        .assert * - @start == SLOT_S0 - 1, "a pass slot's table operand at SLOT_S0"
+        adc SQ_SMALL_MID,y      ; + s(w+x)'s middle byte
+        bcc @no_carry
+        inc mv_carries1
+@no_carry:
+        .assert * - @start == SMALL_SLOT_SIZE, "a pass slot's size"
+        .endmacro
+
+mv_small_slots:                 ; pass 1
         .repeat MV_MAX_COLS
-        small_slot
+        low_slot
         .endrepeat
 mv_small_end:
         .assert mv_small_end - mv_small_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "small slot size"
-        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, or mv_row_end
+; Pass 1 is done: A + C + 255 * mv_carries0 + 255 = (A + C - mv_carries0 -
+; 1) + 256 * mv_carries0 + 256: byte 0 by SBC, and mv_carries0 + its carry
+; (1 without a borrow) added to the row start's byte 1 start pass 2; that
+; add's carry is pass 2's first (counted, and taken in by its first ADC).
+        sbc mv_carries0
+        sta mv_acc0
+        lda mv_carries0
+        adc mv_acc1
+        ldy #0                  ; (the counts start at 0: pass 2's here, the
+        sty mv_carries0         ; next row's pass 1's for it)
+        sty mv_carries1
+        bcc @pass2
+        inc mv_carries1
+@pass2:
+        jmp $FFFF               ; mv_link_rows: pass 2's entry (its end when empty)
 
+; (Code that may lie anywhere fills the gap up to pass 2's slots.)
+; No small column: the row start's byte 0 (A) as it is (mv_link_rows left
+; the passes' 65535 out).
+mv_no_small:
+        sta mv_acc0
+@next:
+        jmp $FFFF               ; mv_link_rows: as pass 2's end
+
+; With wide columns beyond the slots: the column pass's sum of the row too
+; (byte 0 in A, as the row start leaves it).
+mv_add_wide:
+        adc WIDE_SUM_0,x
+        tay
+        lda WIDE_SUM_1,x
+        adc mv_acc1
+        sta mv_acc1
+        lda WIDE_SUM_2,x
+        adc mv_acc2
+        sta mv_acc2
+        lda WIDE_SUM_3,x
+        adc mv_acc3
+        sta mv_acc3
+        tya
+        clc
+@first:
+        jmp $FFFF
+
+; The pages of the walk's stores into a small (short) slot: A = the page of
+; the pass-1 block's entry (pass 2's is MV_PASS_DISTANCE on).
+mv_small_pages:
+        sta mv_patch_columns@small_s0+2
+        sta mv_patch_columns@small_w0+2
+        sta mv_patch_columns@small_w1+2
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta mv_patch_columns@mid_s0+2
+        sta mv_patch_columns@mid_w0+2
+        sta mv_patch_columns@mid_w1+2
+        rts
+; The pages of the walk's stores into a short slot: A = the page of the
+; block's entry.
+mv_short_pages:
+        sta mv_patch_columns@short_s0+2
+        sta mv_patch_columns@short_s1+2
+        sta mv_patch_columns@short_s2+2
+        sta mv_patch_columns@short_s1_page+2
+        sta mv_patch_columns@short_s2_page+2
+        sta mv_patch_columns@short_w0+2
+        sta mv_patch_columns@short_w1+2
+        rts
+
+; Wide sums = 0 (mv_add_wide adds them to the row starts).
+mv_wide_start:
+        lda mv_flags
+        ora #MV_HAS_WIDE
+        sta mv_flags
+        ldx mv_rows
+        dex
+        lda #0
+@row:
+        sta WIDE_SUM_0,x
+        sta WIDE_SUM_1,x
+        sta WIDE_SUM_2,x
+        sta WIDE_SUM_3,x
+        dex
+        bpl @row
+        rts
+        .res MV_PASS_DISTANCE - (* - mv_small_slots)    ; (padding)
+
+mv_mid_slots:                   ; pass 2
+        .repeat MV_MAX_COLS
+        mid_slot
+        .endrepeat
+mv_mid_end:
+        .assert mv_mid_slots - mv_small_slots == MV_PASS_DISTANCE && <MV_PASS_DISTANCE == 0, "pass 2's slots whole pages after pass 1's"
+        .assert mv_mid_end - mv_mid_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "pass 2 slot size"
+; Pass 2 is done: byte 1 and what is left into byte 2, as at pass 1's end.
+        sbc mv_carries1
+        sta mv_acc1
+        lda mv_carries1
+        adc mv_acc2
+        sta mv_acc2
+        bcc @next
+        inc mv_acc3
+        clc
+@next:                          ; (A = byte 2)
+        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, mv_row_end or its finish
 mv_wide_slots:
         .repeat MV_WIDE_SLOTS
         wide_slot
@@ -311,17 +454,18 @@ mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
         sta mv_acc2
         jmp mv_finish_fast_end@store
 
-; A row's sum starts as its row constant + mv_k - 128 * 65536: the constant's
-; high byte is stored + 128, so it adds unsigned, and mv_link_rows wrote the
-; bytes of mv_k - 128 * 65536 into the immediates. Then the first filled
-; slot (or mv_add_wide first).
+; A row's sum starts as its row constant + mv_k - 128 * 65536 (- 65535
+; with the passes: their ends', mv_small_end): the constant's high byte is
+; stored + 128, so it adds unsigned, and mv_link_rows wrote the bytes of
+; the rest into the immediates. Bytes 1..3 go to mv_acc1..3, byte 0 stays in
+; A for pass 1 (or mv_add_wide first, or mv_no_small).
 mv_row:
         clc
 @rowk_lo:
         lda $FFFF,x
 @k0:
         adc #0
-        sta mv_acc0
+        tay
 @rowk_mid:
         lda $FFFF,x
 @k1:
@@ -336,23 +480,7 @@ mv_row:
         lda #0
         adc #0
         sta mv_acc3
-        clc
-@first:
-        jmp $FFFF
-; With wide columns beyond the slots: the column pass's sum of the row too.
-mv_add_wide:
-        lda WIDE_SUM_0,x
-        adc mv_acc0
-        sta mv_acc0
-        lda WIDE_SUM_1,x
-        adc mv_acc1
-        sta mv_acc1
-        lda WIDE_SUM_2,x
-        adc mv_acc2
-        sta mv_acc2
-        lda WIDE_SUM_3,x
-        adc mv_acc3
-        sta mv_acc3
+        tya
         clc
 @first:
         jmp $FFFF
@@ -588,17 +716,21 @@ mv_patch_columns:
         dec mv_small+1
         lda mv_small+1
         jsr mv_small_pages
-@small_page:
+@small_page:                    ; pass 1's slot and its pass-2 twin
         lda mv_off
 @small_s0:
         sta $FF00 + SLOT_S0,y
-@small_s1:
-        sta $FF00 + SLOT_S1,y
+@mid_s0:
+        sta $FF00 + SLOT_S0,y
         lda mv_colbase
 @small_w0:
         sta $FF00 + SLOT_WEIGHTS,y
+@mid_w0:
+        sta $FF00 + SLOT_WEIGHTS,y
         lda mv_colbase+1
 @small_w1:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+@mid_w1:
         sta $FF00 + SLOT_WEIGHTS + 1,y
 @subtract_small:                ; mv_k -= s(x), |x| <= 127: the entries 128
         ldy mv_off              ; past the offset's
@@ -820,9 +952,11 @@ mv_patch_columns:
         .assert <qs_lo == 0, "the quarter squares must be page-aligned"
         .assert >(SQ_OFFSET - 64) == >SQ_OFFSET && >(SQ_OFFSET + 63) == >SQ_OFFSET, "xl's offsets in the small slots' page"
 
-; Link the filled blocks of slots (skipping an empty one), write mv_k -
-; 128 * 65536 into the row start, send the rows through mv_add_wide when
-; the column pass ran, and run the rows from the last one down.
+; Link the blocks of slots (the two passes when a column is small or the
+; column pass ran, the wide and short ones when filled), write mv_k - 128 *
+; 65536 (- 65535 with the passes) into the row start, send the rows through
+; mv_add_wide when the column pass ran, and run the rows from the last one
+; down.
 mv_link_rows:
         lda mv_short            ; wide slots, then the short ones (or the
         ldy mv_short+1          ; row's end, where the short slots end)
@@ -834,28 +968,57 @@ mv_link_rows:
         lda mv_wide
         ldy mv_wide+1
 @no_wide:
-        sta mv_small_end+1      ; small slots, then the wide (or short) ones
-        sty mv_small_end+2
-        ldx mv_small
-        cpx #<mv_small_end
-        beq @no_small
-        txa
+        sta mv_no_small@next+1  ; the passes (or none), then the wide (or
+        sty mv_no_small@next+2  ; short) slots
+        cmp #<mv_row_end        ; none: pass 2's end leaves byte 2 in A,
+        bne @pass2_next         ; so a finish that takes byte 2 (the left
+        cpy #>mv_row_end        ; and low ones) is entered at once
+        bne @pass2_next
+        ldx mv_row_end@byte+1
+        cpx #mv_acc2
+        bne @pass2_next
+        lda mv_row_end@finish+1
+        ldy mv_row_end@finish+2
+@pass2_next:
+        sta mv_mid_end@next+1
+        sty mv_mid_end@next+2
+        ldx #0                  ; pass 1's count starts at 0
+        stx mv_carries0
+        lda mv_small
+        cmp #<mv_small_end
+        bne @passes
+        lda #<mv_no_small       ; no small column: no passes, no 65535
+        ldy #>mv_no_small
+        bne @wide_first         ; (always: not in page 0)
+        .assert >mv_no_small > 0, "mv_no_small in page 0"
+@passes:
+        lda mv_small            ; pass 1, then pass 2 (as many slots)
+        sta mv_small_end@pass2+1
+        lda mv_small+1
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta mv_small_end@pass2+2
+        ldx #$FF                ; the passes' ends' 65535 (mv_small_end)
+        lda mv_small
         ldy mv_small+1
-@no_small:
+@wide_first:
         bit mv_flags            ; (N: MV_HAS_WIDE) by way of mv_add_wide
-        bpl @narrow
+        bpl @first
         sta mv_add_wide@first+1
         sty mv_add_wide@first+2
         lda #<mv_add_wide
         ldy #>mv_add_wide
-@narrow:
+@first:
         sta mv_row@first+1
         sty mv_row@first+2
+        stx mv_off              ; (scratch now) 0 or $FF in bytes 0 and 1
+        sec
         lda mv_k
+        sbc mv_off
         sta mv_row@k0+1
         lda mv_k+1
+        sbc mv_off
         sta mv_row@k1+1
-        sec
         lda mv_k+2
         sbc #$80
         sta mv_row@k2+1
@@ -929,10 +1092,23 @@ mv_repatch_weights:
         sta mv_colbase
         lda mv_w+1
         sta mv_colbase+1
+        lda mv_off              ; whole pages (q, k and v): both passes' slots
+        bne @small_bytes        ; at once
+        jsr mv_move_small
+        jmp @short
+@small_bytes:
         lda mv_small
         ldy mv_small+1
         ldx #0
         jsr mv_move_block
+        clc                     ; pass 2's twins
+        lda mv_small+1
+        adc #>MV_PASS_DISTANCE
+        tay
+        lda mv_small
+        ldx #3
+        jsr mv_move_block
+@short:
         lda mv_short
         ldy mv_short+1
         ldx #1
@@ -943,7 +1119,8 @@ mv_repatch_weights:
         jsr mv_move_block
         jmp mv_link_rows
 
-; The weight operands of block X's filled slots (0 small, 1 short, 2 wide)
+; The weight operands of block X's filled slots (0 small pass 1, 1 short,
+; 2 wide, 3 small pass 2)
 ; += mv_off: from the block's entry (A low byte, Y page) to its end. A
 ; distance of whole pages (q, k and v lie 1,024 bytes apart) moves the
 ; operands' pages alone.
@@ -996,47 +1173,50 @@ mv_move_block:
         cmp mv_block_end_hi,x
         bne @page_slot
         rts
+; A move of whole pages (mv_off = 0) for the small passes: each pass-1
+; slot's weight operand page += mv_off+1, written to its pass-2 twin too; Y
+; is the slot's low byte and the pages are patched in (the walk's way).
+mv_move_small:
+        lda mv_small+1
+        sta @read+2
+        sta @write1+2
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta @write2+2
+        ldy mv_small
+        jmp @test
+@slot:
+        clc
+@read:
+        lda $FF00 + SLOT_WEIGHTS + 1,y
+        adc mv_off+1
+@write1:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+@write2:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+        tya
+        clc
+        adc #SMALL_SLOT_SIZE
+        tay
+        bcs @page
+@test:
+        cpy #<mv_small_end      ; (the end by its low byte: see the block sizes' assert)
+        bne @slot
+        rts
+@page:
+        inc @read+2
+        inc @write1+2
+        inc @write2+2
+        bcs @test               ; (always)
+
 mv_block_end_lo:
-        .byte <mv_small_end, <mv_short_end, <mv_wide_end
+        .byte <mv_small_end, <mv_short_end, <mv_wide_end, <mv_mid_end
 mv_block_end_hi:
-        .byte >mv_small_end, >mv_short_end, >mv_wide_end
+        .byte >mv_small_end, >mv_short_end, >mv_wide_end, >mv_mid_end
 mv_block_size:
-        .byte SMALL_SLOT_SIZE, SHORT_SLOT_SIZE, WIDE_SLOT_SIZE
+        .byte SMALL_SLOT_SIZE, SHORT_SLOT_SIZE, WIDE_SLOT_SIZE, SMALL_SLOT_SIZE
 
-; The pages of the walk's stores into a small (short) slot: A = the page of
-; the block's entry.
-mv_small_pages:
-        sta mv_patch_columns@small_s0+2
-        sta mv_patch_columns@small_s1+2
-        sta mv_patch_columns@small_w0+2
-        sta mv_patch_columns@small_w1+2
-        rts
-mv_short_pages:
-        sta mv_patch_columns@short_s0+2
-        sta mv_patch_columns@short_s1+2
-        sta mv_patch_columns@short_s2+2
-        sta mv_patch_columns@short_s1_page+2
-        sta mv_patch_columns@short_s2_page+2
-        sta mv_patch_columns@short_w0+2
-        sta mv_patch_columns@short_w1+2
-        rts
 
-; Wide sums = 0 (mv_add_wide adds them to the row starts).
-mv_wide_start:
-        lda mv_flags
-        ora #MV_HAS_WIDE
-        sta mv_flags
-        ldx mv_rows
-        dex
-        lda #0
-@row:
-        sta WIDE_SUM_0,x
-        sta WIDE_SUM_1,x
-        sta WIDE_SUM_2,x
-        sta WIDE_SUM_3,x
-        dex
-        bpl @row
-        rts
 
 ; One wide column down all rows: sum += s(w + xl) + 256 * (f(w + xh) - f(w - xh)).
 mv_wide_rows:

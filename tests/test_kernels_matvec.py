@@ -52,19 +52,20 @@ def test_matvec_floors_negative_sums(bench):
 
 
 def test_slot_and_wide_inputs_cost_what_the_header_says(bench):
-    """Inputs in -1664..1663 (zero included) take one table slot; wider ones the column pass."""
+    """Inputs in -127..127 (zero included) take the small passes' slots, up to 1663 a short
+    slot, wider ones a wide slot."""
     w = np.ones((32, 32), dtype=np.int64)
-    _, zero_cycles = run_matvec(bench, w, np.zeros(32), None, 7)
-    _, small_cycles = run_matvec(bench, w, np.full(32, 5), None, 7)
-    _, edge_cycles = run_matvec(bench, w, np.full(32, 1663), None, 7)
-    _, wide_cycles = run_matvec(bench, w, np.full(32, 5000), None, 7)
-    # The same table pages are crossed; only mv_k's one borrow past its low 16 bits
-    # (0 - s(5)) costs a small input 14 cycles more.
-    assert small_cycles - zero_cycles == 14
-    assert max(small_cycles, edge_cycles) < wide_cycles
+    sym = bench.sym
+    pass_entry = sym("mv_small_end") - 32 * sym("SMALL_SLOT_SIZE")
+    cycles = {}
+    for name, value in (("zero", 0), ("small", 5), ("edge", 1663), ("wide", 5000)):
+        _, cycles[name] = run_matvec(bench, w, np.full(32, value), None, 7)
+        entry = int.from_bytes(bench.peek(sym("mv_small"), 2), "little")
+        assert (entry == pass_entry) == (name in ("zero", "small")), name
+    assert max(cycles["small"], cycles["edge"]) < cycles["wide"]
     # Exact budgets (cycles are deterministic): per multiply-accumulate all in.
-    assert max(small_cycles, edge_cycles) / 1024 <= 55
-    assert wide_cycles / 1024 <= 140
+    assert max(cycles["small"], cycles["edge"]) / 1024 <= 55
+    assert cycles["wide"] / 1024 <= 140
 
 
 def test_slot_range_edges(bench):
@@ -210,3 +211,20 @@ def test_the_row_finishes_cost_what_the_header_says(bench):
     assert f"{finish[13]} for 13 bits" in text
     assert max(finish[5], finish[6], finish[7]) < finish[13] / 2
     assert finish[4] < finish[13]
+
+
+def test_rows_without_small_columns(bench):
+    """No input in -127..127: the rows skip both small passes (short, wide or both kinds)."""
+    rng = np.random.default_rng(31)
+    sym = bench.sym
+    for case in range(6):
+        rows, cols = SHAPES[case % 4]
+        magnitudes = rng.integers(128, 1664, cols) if case % 3 == 0 else rng.integers(128, 9000, cols)
+        if case % 3 == 2:
+            magnitudes = rng.integers(1921, 32768, cols)
+        x = rng.choice([-1, 1], cols) * magnitudes
+        w = rng.integers(-128, 128, (rows, cols))
+        bias = rng.integers(-32768, 32768, rows) if case % 2 else None
+        got, _ = run_matvec(bench, w, x, bias, 8 + case % 5)
+        assert np.array_equal(got, intmath.matvec(w, 8 + case % 5, x, bias, post=0)), f"case {case}"
+        assert int.from_bytes(bench.peek(sym("mv_small"), 2), "little") == sym("mv_small_end")
