@@ -159,34 +159,41 @@ mv_part:
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
+        ld a,(mv_rows)
+        exx                     ; every row starts in the h sum's set (the store's)
+        ld b,a                  ; B counts the rows there (the other set's B takes weights)
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
-mv_row:
-        exx                     ; in the other set: B:DE = K, the row's sum of w^2
+mv_row:                         ; in the h sum's set: C:DE = K, the row's sum of w^2
         ld hl,(mv_k_ptr)
         ld e,(hl)
         inc hl
         ld d,(hl)
         inc hl
-        ld b,(hl)
+        ld c,(hl)
         inc hl
         ld (mv_k_ptr),hl
-        ld hl,(mv_nc_h)         ; the h sum starts at -Ch - K, in C:HL there
-        ld a,(mv_nc_h+2)
+mv_full_nc_h:
+        ld hl,0                 ; patched: -Ch (the h sum starts at -Ch - K, in C:HL there)
+mv_full_nc_h_top:
+        ld a,0
         or a
         sbc hl,de
-        sbc a,b
-        ld c,a
+        sbc a,c
         .byte $DD,$6B           ; ld ixl,e: K to this set through IXL, IYL and A
         .byte $FD,$6A           ; ld iyl,d  (SP is on the weights: no push)
-        ld a,b
+        ld d,c
+        ld c,a
+        ld a,d
         exx
         .byte $DD,$5D           ; ld e,ixl
         .byte $FD,$55           ; ld d,iyl
         ld c,a                  ; C:DE = K
 mv_l_from_k:
-        ld hl,(mv_nc_l)         ; the l sum at -Cl - K + 2b
-        ld a,(mv_nc_l+2)
+mv_nc_l:
+        ld hl,0                 ; patched: -Cl (the l sum at -Cl - K + 2b)
+mv_nc_l_top:
+        ld a,0
         or a
         sbc hl,de
         sbc a,c
@@ -258,7 +265,9 @@ mv_flag_check:
 mv_flagged:
         ld a,(mv_flag_count)
         ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
+        push bc                 ; B = the rows left
         call mv_fixup
+        pop bc
 mv_shift_jump:
         jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
 ; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
@@ -319,8 +328,7 @@ mv_store:
         inc hl
         ld (mv_out_ptr),hl
 mv_next_row:
-        ld hl,mv_row_count
-        dec (hl)
+        dec b                   ; (in the h sum's set: the rows left)
 mv_row_jump:
         jp nz,mv_row            ; patched as mv_first_row
         ld sp,(mv_saved_sp)
@@ -355,12 +363,13 @@ mv_keep:
 ; column (narrow: the other columns skip their high piece, so K does not
 ; serve); the l sum at -Cl - K + 2b, or -Cl + the first part's low byte.
 mv_row_any:
+        exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
         ld hl,mv_mode
         bit MV_RESUME_BIT,(hl)
         exx
-        ld hl,(mv_nc_h)
-        ld a,(mv_nc_h+2)
+        ld hl,(mv_full_nc_h+1)
+        ld a,(mv_full_nc_h_top+1)
         ld c,a                  ; C:HL = -Ch
         exx
         jr z,@h_base
@@ -397,10 +406,10 @@ mv_row_any:
         ld a,(hl)               ; the first part's low byte
         inc hl
         ld (mv_carry_ptr),hl
-        ld hl,(mv_nc_l)         ; A:HL = -Cl + it (a second part has no bias)
+        ld hl,(mv_nc_l+1)       ; A:HL = -Cl + it (a second part has no bias)
         add a,l
         ld l,a
-        ld a,(mv_nc_l+2)
+        ld a,(mv_nc_l_top+1)
         jp nc,mv_no_bias
         inc h
         jp nz,mv_no_bias
@@ -419,11 +428,11 @@ mv_row_any:
 
 ; mv_row_narrow - a row's start in narrow mode (a whole call or a first part):
 ; mv_row_any's, with mv_wide_sum inline.
-mv_row_narrow:
-        exx
-        ld hl,(mv_nc_h)
-        ld a,(mv_nc_h+2)
-        ld c,a                  ; C:HL = -Ch
+mv_row_narrow:                  ; (in the h sum's set)
+mv_narrow_nc_h:
+        ld hl,0                 ; patched: C:HL = -Ch
+mv_narrow_nc_h_top:
+        ld c,0
         exx
         ld a,(mv_wide_count)
         or a
@@ -463,6 +472,7 @@ mv_row_narrow:
 
 ; mv_row_resume - a second part's row start in full mode: mv_row_any's, shorter.
 mv_row_resume:
+        exx                     ; (from the h sum's set)
         ld hl,(mv_row_sp)       ; past the first part's columns
         ld de,(mv_skip)
         add hl,de
@@ -470,19 +480,22 @@ mv_row_resume:
         exx
         ld sp,(mv_carry_ptr)    ; (SP is free until mv_no_bias)
         pop hl                  ; V's low word
-        pop bc                  ; C = V's top byte, B = the low byte
+        pop de                  ; E = V's top byte, D = the low byte
         ld (mv_carry_ptr),sp
-        ld de,(mv_nc_h)
+        ld c,e
+        ld a,d
+        .byte $DD,$6F           ; ld ixl,a (this set's B counts the rows)
+        ld de,(mv_full_nc_h+1)
         add hl,de
-        ld a,(mv_nc_h+2)
+        ld a,(mv_full_nc_h_top+1)
         adc a,c
         ld c,a                  ; C:HL = -Ch + V
-        ld a,b
+        .byte $DD,$7D           ; ld a,ixl: the low byte
         exx
-        ld hl,(mv_nc_l)         ; A:HL = -Cl + the low byte
+        ld hl,(mv_nc_l+1)       ; A:HL = -Cl + the low byte
         add a,l
         ld l,a
-        ld a,(mv_nc_l+2)
+        ld a,(mv_nc_l_top+1)
         jp nc,mv_no_bias
         inc h
         jp nz,mv_no_bias
@@ -584,7 +597,6 @@ mv_prepare:
         ld hl,(mv_bias)
         ld (mv_bias_ptr),hl
         ld a,(mv_rows)
-        ld (mv_row_count),a
         ld hl,(mv_w)
         ld (mv_row_sp),hl
         ld e,a                  ; the K rows: 3 * rows bytes before the weights
@@ -834,8 +846,8 @@ mv_prepare:
         ld h,a
         ld a,0
         sbc a,b
-        ld (mv_nc_l),hl
-        ld (mv_nc_l+2),a
+        ld (mv_nc_l+1),hl
+        ld (mv_nc_l_top+1),a
         xor a
         sub e
         ld e,a
@@ -844,8 +856,10 @@ mv_prepare:
         ld d,a
         ld a,0
         sbc a,c
-        ld (mv_nc_h),de
-        ld (mv_nc_h+2),a
+        ld (mv_full_nc_h+1),de
+        ld (mv_full_nc_h_top+1),a
+        ld (mv_narrow_nc_h+1),de
+        ld (mv_narrow_nc_h_top+1),a
         exx
         .byte $FD,$4D           ; ld c,iyl: narrow mode when at most a quarter of the columns are wide
         ld a,(mv_cols)
