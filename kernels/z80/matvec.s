@@ -43,22 +43,22 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 180,664 / 124,481   64x32 + bias: 353,853 / 234,430
-;   32x64: 362,491 / 249,655   128x32 (logits): 680,248 / 442,525
+;   32x32: 179,393 / 122,954   64x32 + bias: 351,270 / 231,335
+;   32x64: 360,845 / 247,753   128x32 (logits): 675,041 / 436,294
 ; (each after a call of the same mode; the preparation patches the slots for
 ; the mode of the call before, and a call of the other mode patches them
 ; again: ~4,200 to narrow mode, ~6,300-7,800 back to the full path).
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 533 a row at
-; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
-; 7; below that the row's end shifts left instead, 29 a bit: 531 at shift
-; 6, 705 at shift 0; 8 or more bits of right shift move a whole byte first:
-; 561 at shift 16), 104 more for a bias and ~410 a column in the call's
+; pop every two; a carry into a sum's top byte costs 1 less), 493 a row at
+; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 445 at shift
+; 7; below that the row's end shifts left instead, 29 a bit: 491 at shift
+; 6, 665 at shift 0; 8 or more bits of right shift move a whole byte first:
+; 521 at shift 16), 104 more for a bias and ~410 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 89 a one-piece product (57 less), ~510 a row
-; and ~200 more for each wide column (its S(w)), ~390 a column in the
+; few hundred more. Narrow: 89 a one-piece product (57 less), ~460 a row
+; and ~190 more for each wide column (its S(w)), ~390 a column in the
 ; preparation. Two parts: ~650 more a row than one.
-; Bytes: 2,335 (in the player; the 16 slot pairs take 816).
+; Bytes: 2,344 (in the player; the 16 slot pairs take 816).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -173,10 +173,10 @@ mv_row:                         ; in the h sum's set: C:DE = K, the row's sum of
         ld c,(hl)
         inc hl
         ld (mv_k_ptr),hl
-mv_full_nc_h:
         ld hl,0                 ; patched: -Ch (the h sum starts at -Ch - K, in C:HL there)
-mv_full_nc_h_top:
         ld a,0
+MV_FULL_NC_H    = * - 4         ; (-Ch and -Cl live in the row starts' operands, not in memory
+MV_FULL_NC_H_TOP = * - 1        ; variables: a row reads them 12 to 16 T-states cheaper)
         or a
         sbc hl,de
         sbc a,c
@@ -190,10 +190,10 @@ mv_full_nc_h_top:
         .byte $FD,$55           ; ld d,iyl
         ld c,a                  ; C:DE = K
 mv_l_from_k:
-mv_nc_l:
         ld hl,0                 ; patched: -Cl (the l sum at -Cl - K + 2b)
-mv_nc_l_top:
         ld a,0
+MV_NC_L         = * - 4
+MV_NC_L_TOP     = * - 1
         or a
         sbc hl,de
         sbc a,c
@@ -368,8 +368,8 @@ mv_row_any:
         ld hl,mv_mode
         bit MV_RESUME_BIT,(hl)
         exx
-        ld hl,(mv_full_nc_h+1)
-        ld a,(mv_full_nc_h_top+1)
+        ld hl,(MV_FULL_NC_H)
+        ld a,(MV_FULL_NC_H_TOP)
         ld c,a                  ; C:HL = -Ch
         exx
         jr z,@h_base
@@ -406,10 +406,10 @@ mv_row_any:
         ld a,(hl)               ; the first part's low byte
         inc hl
         ld (mv_carry_ptr),hl
-        ld hl,(mv_nc_l+1)       ; A:HL = -Cl + it (a second part has no bias)
+        ld hl,(MV_NC_L)         ; A:HL = -Cl + it (a second part has no bias)
         add a,l
         ld l,a
-        ld a,(mv_nc_l_top+1)
+        ld a,(MV_NC_L_TOP)
         jp nc,mv_no_bias
         inc h
         jp nz,mv_no_bias
@@ -429,10 +429,10 @@ mv_row_any:
 ; mv_row_narrow - a row's start in narrow mode (a whole call or a first part):
 ; mv_row_any's, with mv_wide_sum inline.
 mv_row_narrow:                  ; (in the h sum's set)
-mv_narrow_nc_h:
         ld hl,0                 ; patched: C:HL = -Ch
-mv_narrow_nc_h_top:
         ld c,0
+MV_NARROW_NC_H  = * - 4
+MV_NARROW_NC_H_TOP = * - 1
         exx
         ld a,(mv_wide_count)
         or a
@@ -445,15 +445,14 @@ mv_narrow_nc_h_top:
         inc e
         add a,l
         ld l,a
-        jr nc,* + 3
-        inc h
+        jr c,@next_page         ; (no carry for the sbc below)
+@weight:
         ld a,(hl)               ; w + 128
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
         ld e,(ix-1)             ; C:HL -= S(w)
         ld d,(iy-1)
-        or a
         sbc hl,de
         jr nc,* + 3
         dec c
@@ -469,6 +468,10 @@ mv_narrow_nc_h_top:
         inc hl
         ld (mv_k_ptr),hl
         jp mv_l_from_k
+@next_page:
+        inc h
+        or a
+        jr @weight
 
 ; mv_row_resume - a second part's row start in full mode: mv_row_any's, shorter.
 mv_row_resume:
@@ -480,22 +483,19 @@ mv_row_resume:
         exx
         ld sp,(mv_carry_ptr)    ; (SP is free until mv_no_bias)
         pop hl                  ; V's low word
-        pop de                  ; E = V's top byte, D = the low byte
-        ld (mv_carry_ptr),sp
-        ld c,e
-        ld a,d
-        .byte $DD,$6F           ; ld ixl,a (this set's B counts the rows)
-        ld de,(mv_full_nc_h+1)
+        ld de,(MV_FULL_NC_H)
         add hl,de
-        ld a,(mv_full_nc_h_top+1)
-        adc a,c
+        pop de                  ; E = V's top byte, D = the low byte (this set's B counts the rows)
+        ld (mv_carry_ptr),sp
+        ld a,(MV_FULL_NC_H_TOP)
+        adc a,e                 ; (the add's carry: pop and the loads keep the flags)
         ld c,a                  ; C:HL = -Ch + V
-        .byte $DD,$7D           ; ld a,ixl: the low byte
+        ld a,d
         exx
-        ld hl,(mv_nc_l+1)       ; A:HL = -Cl + the low byte
+        ld hl,(MV_NC_L)         ; A:HL = -Cl + the low byte
         add a,l
         ld l,a
-        ld a,(mv_nc_l_top+1)
+        ld a,(MV_NC_L_TOP)
         jp nc,mv_no_bias
         inc h
         jp nz,mv_no_bias
@@ -516,21 +516,24 @@ mv_wide_sum:
         inc e
         add a,l
         ld l,a
-        jr nc,* + 3
-        inc h
+        jr c,@next_page         ; (no carry for the sbc below)
+@weight:
         ld a,(hl)               ; w + 128
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
         ld e,(ix-1)             ; S(w)
         ld d,(iy-1)
-        or a
         sbc hl,de
         jr nc,* + 3
         dec c
         exx
         djnz @column
         ret
+@next_page:
+        inc h
+        or a
+        jr @weight
 
 ; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
 ; A = the count. Clobbers AF, BC, D.
@@ -846,8 +849,8 @@ mv_prepare:
         ld h,a
         ld a,0
         sbc a,b
-        ld (mv_nc_l+1),hl
-        ld (mv_nc_l_top+1),a
+        ld (MV_NC_L),hl
+        ld (MV_NC_L_TOP),a
         xor a
         sub e
         ld e,a
@@ -856,10 +859,10 @@ mv_prepare:
         ld d,a
         ld a,0
         sbc a,c
-        ld (mv_full_nc_h+1),de
-        ld (mv_full_nc_h_top+1),a
-        ld (mv_narrow_nc_h+1),de
-        ld (mv_narrow_nc_h_top+1),a
+        ld (MV_FULL_NC_H),de
+        ld (MV_FULL_NC_H_TOP),a
+        ld (MV_NARROW_NC_H),de
+        ld (MV_NARROW_NC_H_TOP),a
         exx
         .byte $FD,$4D           ; ld c,iyl: narrow mode when at most a quarter of the columns are wide
         ld a,(mv_cols)
