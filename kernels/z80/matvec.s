@@ -39,7 +39,9 @@
 ; them) instead of -Ch - K. A call with more columns than the MV_MAX_COLS
 ; slots (fc2's 64) runs in two parts: the first cols - 32 columns keep each
 ; row's 256 V + low byte in mv_carry, the last 32 start their sums there;
-; the second part takes the first part's mode.
+; the second part takes the first part's mode. A row starts and ends in the
+; register set of its h sum, whose B counts the rows (the other set's B takes
+; weights); -Cl and -Ch are operands of the row starts, patched once a call.
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
