@@ -45,8 +45,8 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 179,393 / 122,954   64x32 + bias: 351,270 / 231,335
-;   32x64: 360,845 / 247,753   128x32 (logits): 675,041 / 436,294
+;   32x32: 179,265 / 122,570   64x32 + bias: 351,142 / 230,951
+;   32x64: 360,589 / 246,985   128x32 (logits): 674,913 / 435,910
 ; (each after a call of the same mode; the preparation patches the slots for
 ; the mode of the call before, and a call of the other mode patches them
 ; again: ~4,200 to narrow mode, ~6,300-7,800 back to the full path).
@@ -55,12 +55,12 @@
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 445 at shift
 ; 7; below that the row's end shifts left instead, 29 a bit: 491 at shift
 ; 6, 665 at shift 0; 8 or more bits of right shift move a whole byte first:
-; 521 at shift 16), 104 more for a bias and ~410 a column in the call's
+; 521 at shift 16), 104 more for a bias and ~406 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 89 a one-piece product (57 less), ~460 a row
-; and ~190 more for each wide column (its S(w)), ~390 a column in the
+; and ~190 more for each wide column (its S(w)), ~378 a column in the
 ; preparation. Two parts: ~650 more a row than one.
-; Bytes: 2,344 (in the player; the 16 slot pairs take 816).
+; Bytes: 2,343 (in the player; the 16 slot pairs take 816).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -776,15 +776,14 @@ mv_prepare:
         jr nc,* + 3
         inc b
         exx
-        dec h
-        dec h
         ld a,d
-        dec a
-        cp $FF
-        jr z,@one_piece         ; h = 0: S(0) adds nothing to Ch
+        sub 1                   ; A = h - 1, a carry for h = 0
+        jr c,@one_piece         ; h = 0: S(0) adds nothing to Ch
         ld (ix+MV_D_H1),a
 @h2_store:
         ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
+        dec h                   ; (H back to the low plane only where Ch needs it;
+        dec h                   ; @record sets it, and the next column does)
 @ch:
         xor $80                 ; Ch += S(h)
         ld l,a
