@@ -39,26 +39,28 @@
 ; them) instead of -Ch - K. A call with more columns than the MV_MAX_COLS
 ; slots (fc2's 64) runs in two parts: the first cols - 32 columns keep each
 ; row's 256 V + low byte in mv_carry, the last 32 start their sums there;
-; the second part takes the first part's mode.
+; the second part takes the first part's mode. A row starts and ends in the
+; register set of its h sum, whose B counts the rows (the other set's B takes
+; weights); -Cl and -Ch are operands of the row starts, patched once a call.
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 180,664 / 124,481   64x32 + bias: 353,853 / 234,430
-;   32x64: 362,491 / 249,655   128x32 (logits): 680,248 / 442,525
+;   32x32: 179,265 / 122,570   64x32 + bias: 351,142 / 230,951
+;   32x64: 360,589 / 246,985   128x32 (logits): 674,913 / 435,910
 ; (each after a call of the same mode; the preparation patches the slots for
 ; the mode of the call before, and a call of the other mode patches them
 ; again: ~4,200 to narrow mode, ~6,300-7,800 back to the full path).
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 533 a row at
-; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 485 at shift
-; 7; below that the row's end shifts left instead, 29 a bit: 531 at shift
-; 6, 705 at shift 0; 8 or more bits of right shift move a whole byte first:
-; 561 at shift 16), 104 more for a bias and ~410 a column in the call's
+; pop every two; a carry into a sum's top byte costs 1 less), 493 a row at
+; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 445 at shift
+; 7; below that the row's end shifts left instead, 29 a bit: 491 at shift
+; 6, 665 at shift 0; 8 or more bits of right shift move a whole byte first:
+; 521 at shift 16), 104 more for a bias and ~406 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 89 a one-piece product (57 less), ~510 a row
-; and ~200 more for each wide column (its S(w)), ~390 a column in the
+; few hundred more. Narrow: 89 a one-piece product (57 less), ~460 a row
+; and ~190 more for each wide column (its S(w)), ~378 a column in the
 ; preparation. Two parts: ~650 more a row than one.
-; Bytes: 2,335 (in the player; the 16 slot pairs take 816).
+; Bytes: 2,343 (in the player; the 16 slot pairs take 816).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -159,34 +161,41 @@ mv_part:
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
+        ld a,(mv_rows)
+        exx                     ; every row starts in the h sum's set (the store's)
+        ld b,a                  ; B counts the rows there (the other set's B takes weights)
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
-mv_row:
-        exx                     ; in the other set: B:DE = K, the row's sum of w^2
+mv_row:                         ; in the h sum's set: C:DE = K, the row's sum of w^2
         ld hl,(mv_k_ptr)
         ld e,(hl)
         inc hl
         ld d,(hl)
         inc hl
-        ld b,(hl)
+        ld c,(hl)
         inc hl
         ld (mv_k_ptr),hl
-        ld hl,(mv_nc_h)         ; the h sum starts at -Ch - K, in C:HL there
-        ld a,(mv_nc_h+2)
+        ld hl,0                 ; patched: -Ch (the h sum starts at -Ch - K, in C:HL there)
+        ld a,0
+MV_FULL_NC_H    = * - 4         ; (-Ch and -Cl live in the row starts' operands, not in memory
+MV_FULL_NC_H_TOP = * - 1        ; variables: a row reads them 12 to 16 T-states cheaper)
         or a
         sbc hl,de
-        sbc a,b
-        ld c,a
+        sbc a,c
         .byte $DD,$6B           ; ld ixl,e: K to this set through IXL, IYL and A
         .byte $FD,$6A           ; ld iyl,d  (SP is on the weights: no push)
-        ld a,b
+        ld d,c
+        ld c,a
+        ld a,d
         exx
         .byte $DD,$5D           ; ld e,ixl
         .byte $FD,$55           ; ld d,iyl
         ld c,a                  ; C:DE = K
 mv_l_from_k:
-        ld hl,(mv_nc_l)         ; the l sum at -Cl - K + 2b
-        ld a,(mv_nc_l+2)
+        ld hl,0                 ; patched: -Cl (the l sum at -Cl - K + 2b)
+        ld a,0
+MV_NC_L         = * - 4
+MV_NC_L_TOP     = * - 1
         or a
         sbc hl,de
         sbc a,c
@@ -258,7 +267,9 @@ mv_flag_check:
 mv_flagged:
         ld a,(mv_flag_count)
         ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
+        push bc                 ; B = the rows left
         call mv_fixup
+        pop bc
 mv_shift_jump:
         jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
 ; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
@@ -319,8 +330,7 @@ mv_store:
         inc hl
         ld (mv_out_ptr),hl
 mv_next_row:
-        ld hl,mv_row_count
-        dec (hl)
+        dec b                   ; (in the h sum's set: the rows left)
 mv_row_jump:
         jp nz,mv_row            ; patched as mv_first_row
         ld sp,(mv_saved_sp)
@@ -355,12 +365,13 @@ mv_keep:
 ; column (narrow: the other columns skip their high piece, so K does not
 ; serve); the l sum at -Cl - K + 2b, or -Cl + the first part's low byte.
 mv_row_any:
+        exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
         ld hl,mv_mode
         bit MV_RESUME_BIT,(hl)
         exx
-        ld hl,(mv_nc_h)
-        ld a,(mv_nc_h+2)
+        ld hl,(MV_FULL_NC_H)
+        ld a,(MV_FULL_NC_H_TOP)
         ld c,a                  ; C:HL = -Ch
         exx
         jr z,@h_base
@@ -397,10 +408,10 @@ mv_row_any:
         ld a,(hl)               ; the first part's low byte
         inc hl
         ld (mv_carry_ptr),hl
-        ld hl,(mv_nc_l)         ; A:HL = -Cl + it (a second part has no bias)
+        ld hl,(MV_NC_L)         ; A:HL = -Cl + it (a second part has no bias)
         add a,l
         ld l,a
-        ld a,(mv_nc_l+2)
+        ld a,(MV_NC_L_TOP)
         jp nc,mv_no_bias
         inc h
         jp nz,mv_no_bias
@@ -419,11 +430,11 @@ mv_row_any:
 
 ; mv_row_narrow - a row's start in narrow mode (a whole call or a first part):
 ; mv_row_any's, with mv_wide_sum inline.
-mv_row_narrow:
-        exx
-        ld hl,(mv_nc_h)
-        ld a,(mv_nc_h+2)
-        ld c,a                  ; C:HL = -Ch
+mv_row_narrow:                  ; (in the h sum's set)
+        ld hl,0                 ; patched: C:HL = -Ch
+        ld c,0
+MV_NARROW_NC_H  = * - 4
+MV_NARROW_NC_H_TOP = * - 1
         exx
         ld a,(mv_wide_count)
         or a
@@ -436,15 +447,14 @@ mv_row_narrow:
         inc e
         add a,l
         ld l,a
-        jr nc,* + 3
-        inc h
+        jr c,@next_page         ; (no carry for the sbc below)
+@weight:
         ld a,(hl)               ; w + 128
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
         ld e,(ix-1)             ; C:HL -= S(w)
         ld d,(iy-1)
-        or a
         sbc hl,de
         jr nc,* + 3
         dec c
@@ -460,9 +470,14 @@ mv_row_narrow:
         inc hl
         ld (mv_k_ptr),hl
         jp mv_l_from_k
+@next_page:
+        inc h
+        or a
+        jr @weight
 
 ; mv_row_resume - a second part's row start in full mode: mv_row_any's, shorter.
 mv_row_resume:
+        exx                     ; (from the h sum's set)
         ld hl,(mv_row_sp)       ; past the first part's columns
         ld de,(mv_skip)
         add hl,de
@@ -470,19 +485,19 @@ mv_row_resume:
         exx
         ld sp,(mv_carry_ptr)    ; (SP is free until mv_no_bias)
         pop hl                  ; V's low word
-        pop bc                  ; C = V's top byte, B = the low byte
-        ld (mv_carry_ptr),sp
-        ld de,(mv_nc_h)
+        ld de,(MV_FULL_NC_H)
         add hl,de
-        ld a,(mv_nc_h+2)
-        adc a,c
+        pop de                  ; E = V's top byte, D = the low byte (this set's B counts the rows)
+        ld (mv_carry_ptr),sp
+        ld a,(MV_FULL_NC_H_TOP)
+        adc a,e                 ; (the add's carry: pop and the loads keep the flags)
         ld c,a                  ; C:HL = -Ch + V
-        ld a,b
+        ld a,d
         exx
-        ld hl,(mv_nc_l)         ; A:HL = -Cl + the low byte
+        ld hl,(MV_NC_L)         ; A:HL = -Cl + the low byte
         add a,l
         ld l,a
-        ld a,(mv_nc_l+2)
+        ld a,(MV_NC_L_TOP)
         jp nc,mv_no_bias
         inc h
         jp nz,mv_no_bias
@@ -503,21 +518,24 @@ mv_wide_sum:
         inc e
         add a,l
         ld l,a
-        jr nc,* + 3
-        inc h
+        jr c,@next_page         ; (no carry for the sbc below)
+@weight:
         ld a,(hl)               ; w + 128
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
         ld e,(ix-1)             ; S(w)
         ld d,(iy-1)
-        or a
         sbc hl,de
         jr nc,* + 3
         dec c
         exx
         djnz @column
         ret
+@next_page:
+        inc h
+        or a
+        jr @weight
 
 ; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
 ; A = the count. Clobbers AF, BC, D.
@@ -584,7 +602,6 @@ mv_prepare:
         ld hl,(mv_bias)
         ld (mv_bias_ptr),hl
         ld a,(mv_rows)
-        ld (mv_row_count),a
         ld hl,(mv_w)
         ld (mv_row_sp),hl
         ld e,a                  ; the K rows: 3 * rows bytes before the weights
@@ -759,15 +776,14 @@ mv_prepare:
         jr nc,* + 3
         inc b
         exx
-        dec h
-        dec h
         ld a,d
-        dec a
-        cp $FF
-        jr z,@one_piece         ; h = 0: S(0) adds nothing to Ch
+        sub 1                   ; A = h - 1, a carry for h = 0
+        jr c,@one_piece         ; h = 0: S(0) adds nothing to Ch
         ld (ix+MV_D_H1),a
 @h2_store:
         ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
+        dec h                   ; (H back to the low plane only where Ch needs it;
+        dec h                   ; @record sets it, and the next column does)
 @ch:
         xor $80                 ; Ch += S(h)
         ld l,a
@@ -834,8 +850,8 @@ mv_prepare:
         ld h,a
         ld a,0
         sbc a,b
-        ld (mv_nc_l),hl
-        ld (mv_nc_l+2),a
+        ld (MV_NC_L),hl
+        ld (MV_NC_L_TOP),a
         xor a
         sub e
         ld e,a
@@ -844,8 +860,10 @@ mv_prepare:
         ld d,a
         ld a,0
         sbc a,c
-        ld (mv_nc_h),de
-        ld (mv_nc_h+2),a
+        ld (MV_FULL_NC_H),de
+        ld (MV_FULL_NC_H_TOP),a
+        ld (MV_NARROW_NC_H),de
+        ld (MV_NARROW_NC_H_TOP),a
         exx
         .byte $FD,$4D           ; ld c,iyl: narrow mode when at most a quarter of the columns are wide
         ld a,(mv_cols)

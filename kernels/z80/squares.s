@@ -17,9 +17,6 @@ mv_row_sp:      .word 0         ; the row's weights (where SP ends the row befor
 mv_v:           .res 3          ; V while the fixup adjusts it
 mv_same_x:      .byte 0         ; 1: matvec_again (the column patches stand)
 mv_stride:      .word 0         ; mv_cols as a word
-mv_nc_l:        .res 3          ; -sum S(l), 24-bit
-mv_nc_h:        .res 3          ; -sum S(h)
-mv_row_count:   .byte 0
 mv_flag_count:  .byte 0
 mv_wide_count:  .byte 0         ; the others: mv_wide_list's length
 mv_wide_end:    .byte 0         ; the list's end (its low byte) while mv_prepare writes it
