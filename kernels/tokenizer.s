@@ -38,7 +38,7 @@
 ; bytes): 35,228 for "hello", 152,870 for "i'm so nagry", 888,380 for that
 ; line. With a long list (the corpus prompts' words for a 2,687-character
 ; budget: 576 words, 2,685 characters, 1,857 bytes; the C64 holds up to
-; 3,521 characters beside the shipped soul): 36,415 for "hello", 262,820
+; 3,381 characters beside the shipped soul): 36,415 for "hello", 262,820
 ; for "i'm so nagry" (0.27 s), 1,272,801 for that 80-character line (1.3 s:
 ; twelve words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
