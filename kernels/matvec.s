@@ -58,10 +58,10 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 42,845       32x32, 16-bit inputs: 95,490
-;   128x32 logits: 154,783 / 349,218         64x32 fc1 + bias: 80,207 / 179,958
-;   32x64 fc2 + bias: 83,283 / 209,314
-; i.e. to patch an input column ~133 cycles (small: both passes' slots),
+;   32x32, inputs in -256..255: 42,611       32x32, 16-bit inputs: 96,239
+;   128x32 logits: 154,549 / 349,967         64x32 fc1 + bias: 79,973 / 180,707
+;   32x64 fc2 + bias: 82,826 / 210,820
+; i.e. to patch an input column ~122 cycles (small: both passes' slots),
 ; ~178 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~35
 ; a small column's two slots when q's input is reused from a matrix whole
 ; pages away (~44 a short or wide slot; ~60 a slot otherwise); ~42 per row
@@ -75,8 +75,7 @@
 ; 6 more through mv_row_end); 192 for 13 bits (mv_finish_row, which takes
 ; 13 and more); the other rows are stored by the fast finish's tail, a
 ; saturated one from mv_finish_saturate.
-; Bytes: 6,901, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots (and
-; 1 of padding between the passes).
+; Bytes: 6,916, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -279,6 +278,7 @@ mv_small_pages:
         sta mv_patch_columns@mid_s0+2
         sta mv_patch_columns@mid_w0+2
         sta mv_patch_columns@mid_w1+2
+        sec                     ; (the walk's small column keeps C = 1)
         rts
 ; The pages of the walk's stores into a short slot: A = the page of the
 ; block's entry.
@@ -689,16 +689,19 @@ mv_patch_columns:
         sta mv_colbase
         lda mv_w+1
         sta mv_colbase+1
+        ldx mv_rows             ; the next column's weights: C = 1 there,
+        dex                     ; so the add is rows - 1
+        stx @rows_less_one+1
         lda #0
         sta mv_k
         sta mv_k+1
         sta mv_k+2
         sta mv_k+3
         tax                     ; (X = 0: the first column)
+        clc                     ; (C = 0 at every column: CPX below)
 @column:
 @in_lo:
         lda $FFFF,x             ; the table offset SQ_OFFSET + x:
-        clc
         adc #<SQ_OFFSET
         sta mv_off              ; low byte in mv_off,
 @in_hi:
@@ -708,8 +711,16 @@ mv_patch_columns:
         bne @not_small
         ldy mv_off
         beq @not_small          ; (x = -128)
-        lda mv_small            ; |x| <= 127: the next small slot (C = 1
-        sbc #SMALL_SLOT_SIZE    ; from the compare)
+        lda mv_k                ; |x| <= 127: mv_k -= s(x), the entries
+        sbc SQ_LO+128,y         ; 128 past the offset's (C = 1 from the
+        sta mv_k                ; compare)
+        lda mv_k+1
+        sbc SQ_SMALL_MID+128,y
+        sta mv_k+1
+        bcc @small_borrow
+@small_slot:
+        lda mv_small            ; the next small slot (C = 1)
+        sbc #SMALL_SLOT_SIZE
         sta mv_small
         tay
         bcs @small_page
@@ -732,25 +743,10 @@ mv_patch_columns:
         sta $FF00 + SLOT_WEIGHTS + 1,y
 @mid_w1:
         sta $FF00 + SLOT_WEIGHTS + 1,y
-@subtract_small:                ; mv_k -= s(x), |x| <= 127: the entries 128
-        ldy mv_off              ; past the offset's
-        sec
-        lda mv_k
-        sbc SQ_LO+128,y
-        sta mv_k
-        lda mv_k+1
-        sbc SQ_SMALL_MID+128,y
-        sta mv_k+1
-        bcs @next
-        lda mv_k+2
-        bne @no_wrap
-        dec mv_k+3
-@no_wrap:
-        dec mv_k+2
-@next:
-        clc
+@next:                          ; (C = 1: the stores keep it)
         lda mv_colbase
-        adc mv_rows
+@rows_less_one:
+        adc #0                  ; mv_rows - 1: patched
         sta mv_colbase
         bcc @same_page
         inc mv_colbase+1
@@ -763,6 +759,14 @@ mv_patch_columns:
         lda mv_w+1
         sta mv_colbase+1
         jmp mv_link_rows
+@small_borrow:                  ; (rare) mv_k's low 16 bits wrapped
+        lda mv_k+2
+        bne @no_wrap
+        dec mv_k+3
+@no_wrap:
+        dec mv_k+2
+        sec
+        jmp @small_slot
 @not_small:                     ; A = the offset's page
         cmp #SQ_LIMIT_PAGE
         bcs @wide
@@ -799,6 +803,7 @@ mv_patch_columns:
         lda mv_colbase+1
 @short_w1:
         sta $FF00 + SLOT_WEIGHTS + 1,y
+@subtract_short:
         ldy mv_off              ; mv_k -= s(x): the entries 128 past the
         sec                     ; offset's
         lda mv_k
@@ -815,6 +820,7 @@ mv_patch_columns:
         sta mv_k+2
         bcs @next
         dec mv_k+3
+        sec
         jmp @next
 @wide:                          ; a wide column's table operands (below)
         stx mv_col
@@ -935,8 +941,12 @@ mv_patch_columns:
         sta mv_wide_rows@t3_hi+2
         jsr mv_wide_rows
 @wide_done:
-        ldx mv_col              ; s(xl) from mv_k (X: mv_wide_rows took it)
-        jmp @subtract_small
+        ldx mv_col              ; (X: mv_wide_rows took it) mv_k -= s(xl)
+        lda #>SQ_SMALL_MID      ; as a short column's s(x): xl's offset
+        sta mv_off+1            ; lies in the small slots' page
+        lda #>(SQ_SMALL_MID + SQ_HI - SQ_MID)
+        sta mv_sq_hi
+        jmp @subtract_short
 
 ; A wide column in the walk (mv_col, weights at mv_colbase): x = 128*xh +
 ; xl with xl in -64..63 and xh in -256..256, xh = (x + 64) >> 7 and xl =
