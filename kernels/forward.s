@@ -19,8 +19,9 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,080,967 at context length 5, 1,128,966 at 10, 1,243,480 at 19
-;   (`SOULTERM_VECTORS`); models/soul.bin: 1,025,415, 1,104,015, 1,166,203.
+;   1,078,021 at context length 5, 1,118,885 at 10, 1,233,674 at 19
+;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 841,721,
+;   900,213, 971,474.
 ; Bytes: 921.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
