@@ -34,8 +34,8 @@
 ; included, from RETURN to the next prompt for 10 tokens: 1,506,675 a token, 1.53 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
 ; Start-up builds matvec's squares table (269,255 6502 cycles, 0.3 s) and the
-; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (621,062
-; with the vectors soul, 0.6 s), whose keys and values every turn then
+; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (533,415
+; with the vectors soul, 0.5 s), whose keys and values every turn then
 ; copies (forward.s). Bytes: 732 (this
 ; file's code and text).
 
