@@ -89,6 +89,16 @@ def one_piece_inputs(rng, cols, wide):
     return x
 
 
+def assert_call_then_again(bench, rng, w, x, bias, shift, case, again):
+    """matvec of (w, x) against intmath; with `again`, then matvec_again of new weights on the same x."""
+    got, _ = run_matvec(bench, w, x, bias, shift)
+    assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), case
+    if again:
+        w2 = rng.integers(-128, 128, w.shape)
+        got, _ = run_matvec(bench, w2, x, None, shift, routine="matvec_again")
+        assert np.array_equal(got, intmath.matvec(w2, shift, x, None, post=0)), case
+
+
 def test_matvec_narrow_mode_matches_intmath_across_mode_changes(bench):
     """At most a quarter of the columns wide: the others skip their high piece. Calls alternate
     narrow and full, and widths, so slots a narrow call patched run in later calls."""
@@ -101,11 +111,8 @@ def test_matvec_narrow_mode_matches_intmath_across_mode_changes(bench):
         w = rng.integers(-128, 128, (rows, cols))
         bias = rng.integers(-32768, 32768, rows) if case % 2 else None
         shift = int(rng.integers(0, 16))
-        got, _ = run_matvec(bench, w, x, bias, shift)
-        assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), case
-        w2 = rng.integers(-128, 128, (rows, cols))      # (more columns than slots: runs as matvec)
-        got, _ = run_matvec(bench, w2, x, None, shift, routine="matvec_again")
-        assert np.array_equal(got, intmath.matvec(w2, shift, x, None, post=0)), case
+        # (matvec_again with more columns than slots runs as matvec)
+        assert_call_then_again(bench, rng, w, x, bias, shift, case, again=True)
 
 
 def test_matvec_counts_up_to_255_rows_in_every_mode(bench):
@@ -120,12 +127,7 @@ def test_matvec_counts_up_to_255_rows_in_every_mode(bench):
         w = rng.integers(-128, 128, (rows, cols))
         bias = rng.integers(-32768, 32768, rows) if case % 3 else None
         shift = int(rng.integers(0, 31))
-        got, _ = run_matvec(bench, w, x, bias, shift)
-        assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), case
-        if case % 4 == 1:
-            w2 = rng.integers(-128, 128, (rows, cols))
-            got, _ = run_matvec(bench, w2, x, None, shift, routine="matvec_again")
-            assert np.array_equal(got, intmath.matvec(w2, shift, x, None, post=0)), case
+        assert_call_then_again(bench, rng, w, x, bias, shift, case, again=case % 4 == 1)
 
 
 def test_matvec_narrow_mode_is_cheaper(bench):
