@@ -6,7 +6,9 @@ prompt's last position and every generated token fed back through
 forward_step (both layers and the logits: 20,480), and copies position 0
 (SEP) from start-up (kernels/soulplayer.s). This counts those positions with
 the integer engine's replies and prints the products per generated token and
-what they cost at matvec's cheapest slot (29 cycles, real PAL x1.0579).
+what they cost at the small product's cycles in its two passes' slots
+(~25: 24.88 measured, docs/speed.md "Small products in two passes"; real
+PAL x1.0579).
 
     python benchmarks/multiply_count.py [--soul PATH] [--tokenizer PATH]
 """
@@ -27,7 +29,7 @@ E, F, V, L = spec.EMBED_DIM, spec.FFN_DIM, spec.VOCAB_SIZE, spec.N_LAYERS
 LAYER_PRODUCTS = 4 * E * E + 2 * E * F                      # q, k, v, proj, fc1, fc2
 FULL_POSITION = L * LAYER_PRODUCTS + V * E                  # both layers and the logits
 PROMPT_POSITION = LAYER_PRODUCTS + 2 * E * E                # layer 0, layer 1's k and v
-SMALL_SLOT_CYCLES = 29
+SMALL_SLOT_CYCLES = 25                                      # two passes, 24.88 measured
 PAL_DMA_FACTOR = 1.0579                                     # docs/timing.md
 
 
