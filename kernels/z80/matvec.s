@@ -69,7 +69,8 @@ MV_D_H1         = 17
 MV_D_H2         = 20
 MV_H_EXX        = 14            ; the high piece's first byte (exx) in a slot
 MV_SLOT_END     = MV_SLOT_PAIR / 2 + 1  ; the next slot, counted as the offsets
-MV_H_SKIP       = MV_SLOT_END - MV_H_EXX - 2    ; jr from the high piece to the next slot
+MV_H_JP         = $C3           ; jp: over exx and ld e,(ix+d)'s two opcode bytes to the next slot
+MV_H_RUN_2      = $5E           ; (ld e,(ix+d): $DD, $5E; the jp's operand takes both)
 MV_NARROW_BIT   = 0             ; mv_mode: high pieces only in the wide columns' slots
 MV_KEEP_BIT     = 1             ; a call's first part: each row's sums into mv_carry
 MV_RESUME_BIT   = 2             ; its second part: each row's sums from mv_carry
@@ -815,15 +816,24 @@ mv_prepare:
         ld (ix+MV_D_H1),a       ; A = $FF: S(w + 0), for the full path (patched: jp @skip)
         ld (ix+MV_D_H2),a
         jr @next_slot
-@skip:
-        ld (ix+MV_H_EXX),$18    ; jr over the high piece
-        ld (ix+MV_H_EXX+1),MV_H_SKIP
+@skip:                          ; (SP walks x here: no push, no call)
+        ld a,(ix+MV_H_EXX)
+        cp MV_H_JP
+        jr z,@next_slot         ; the slot skips its high piece already
+        ld (ix+MV_H_EXX),MV_H_JP    ; jp over the high piece, to the next slot at IX + MV_SLOT_END
+        .byte $DD,$7D           ; ld a,ixl
+        add a,MV_SLOT_END
+        ld (ix+MV_H_EXX+1),a
+        .byte $DD,$7C           ; ld a,ixh
+        adc a,0
+        ld (ix+MV_H_EXX+2),a
         jr @next_slot
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
         ld (ix+MV_D_H2),a
         ld e,a
-        ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jr)
+        ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jp)
         ld (ix+MV_H_EXX+1),$DD
+        ld (ix+MV_H_EXX+2),MV_H_RUN_2
         ld a,(mv_cols)
         sub b                   ; this column
         ld d,a
@@ -947,12 +957,18 @@ mv_skip_high:
         ld a,(ix+MV_D_H1)
         inc a
         jr nz,@wide
-        ld (ix+MV_H_EXX),$18    ; jr over the high piece
-        ld (ix+MV_H_EXX+1),MV_H_SKIP
+        ld (ix+MV_H_EXX),MV_H_JP    ; jp over the high piece, to the next slot
+        push ix
+        pop hl
+        ld de,MV_SLOT_END
+        add hl,de
+        ld (ix+MV_H_EXX+1),l
+        ld (ix+MV_H_EXX+2),h
         jr @next
 @wide:
         ld (ix+MV_H_EXX),$D9    ; exx, ld e,(ix+d): the high piece runs
         ld (ix+MV_H_EXX+1),$DD
+        ld (ix+MV_H_EXX+2),MV_H_RUN_2
         ld a,(mv_cols)
         sub b                   ; this column
         exx
@@ -981,10 +997,11 @@ mv_restore_high:
         ld de,MV_SLOT_PAIR / 2  ; to the odd slot (counted from one byte early), then 26 to the even
 @slot:
         ld a,(ix+MV_H_EXX)
-        cp $18
+        cp MV_H_JP
         jr nz,@next
         ld (ix+MV_H_EXX),$D9
         ld (ix+MV_H_EXX+1),$DD
+        ld (ix+MV_H_EXX+2),MV_H_RUN_2
         ld a,c
         or a
         jr z,@next
