@@ -45,7 +45,7 @@ at_lut:         .res AT_MAX_POSITIONS
 ; The scores share matvec's column flags (squares.s): attention runs between
 ; matrix products, and no matvec_again follows it (proj starts afresh).
 at_scores       = mv_flag_list
-        .assert mv_sq_lo - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit beside matvec's column flags"
+        .assert rn_vars - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit between matvec's column flags and rmsnorm's variables"
 at_sum40:       .res 5
 at_max:         .res 4
 at_lut_sum:     .word 0

@@ -33,8 +33,9 @@
 ; the missing -256 w for that column.
 ; Narrow mode, when at most a quarter of the columns have h != 0 ("wide";
 ; a narrowed soul's activations are nearly all in -127..128): each other
-; column's slot starts its high piece with a jr to the next slot (written
-; over the exx and the next byte: no slot grows), and each row's h sum starts
+; column's slot starts its high piece with a jp to the next slot (written
+; over the exx and the next two bytes, only where the slot does not have it
+; already: no slot grows), and each row's h sum starts
 ; at -Ch - sum S(w) over the wide columns only (mv_row_narrow, from a list of
 ; them) instead of -Ch - K. A call with more columns than the MV_MAX_COLS
 ; slots (fc2's 64) runs in two parts: the first cols - 32 columns keep each
@@ -45,11 +46,14 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 179,265 / 122,570   64x32 + bias: 351,142 / 230,951
-;   32x64: 360,589 / 246,985   128x32 (logits): 674,913 / 435,910
-; (each after a call of the same mode; the preparation patches the slots for
-; the mode of the call before, and a call of the other mode patches them
-; again: ~4,200 to narrow mode, ~6,300-7,800 back to the full path).
+;   32x32: 179,265 / 122,922   64x32 + bias: 351,142 / 226,158
+;   32x64: 360,589 / 241,481   128x32 (logits): 674,913 / 427,014
+; (in this order, narrow after full: the first narrow call, 32x32, pays for
+; the switch; the preparation patches the slots for the mode of the call
+; before, and a call of the other mode patches them again: 7,233 to narrow
+; mode, 8,043 back to the full path for 32 columns of 32 rows, against
+; 115,689 and 179,352 after a call of the same mode. Before the jp: narrow
+; 122,570 / 230,951 / 246,985 / 435,910, switches 4,136 and 7,445.)
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
 ; pop every two; a carry into a sum's top byte costs 1 less), 493 a row at
 ; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 445 at shift
@@ -57,10 +61,11 @@
 ; 6, 665 at shift 0; 8 or more bits of right shift move a whole byte first:
 ; 521 at shift 16), 104 more for a bias and ~406 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 89 a one-piece product (57 less), ~460 a row
-; and ~190 more for each wide column (its S(w)), ~378 a column in the
-; preparation. Two parts: ~650 more a row than one.
-; Bytes: 2,343 (in the player; the 16 slot pairs take 816).
+; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with a jr
+; before), ~460 a row and ~190 more for each wide column (its S(w)), ~355 a
+; one-piece column in the preparation (~378 before the jp, written only
+; where missing). Two parts: ~650 more a row than one.
+; Bytes: 2,386 (in the player; the 16 slot pairs take 816; 2,343 before the jp).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -168,7 +173,9 @@ mv_part:
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:                         ; in the h sum's set: C:DE = K, the row's sum of w^2
-        ld hl,(mv_k_ptr)
+        ld hl,0                 ; patched: the row's K (mv_prepare, then each row)
+mv_k_ptr        = * - 2         ; (the pointers a row reads live in its operands: 6 to 10
+                                ; T-states cheaper than a memory variable, and no bytes)
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -204,7 +211,8 @@ mv_bias_jump:
         jp mv_no_bias           ; patched: mv_add_bias when there is a bias
 mv_add_bias:
         ld c,a
-        ld sp,(mv_bias_ptr)     ; (SP is free: it walks the weights from mv_no_bias on)
+        ld sp,0                 ; patched: the row's bias (SP is free: it walks the weights from mv_no_bias on)
+mv_bias_ptr     = * - 2
         pop de                  ; DE = b
         ld (mv_bias_ptr),sp
         ld a,d
@@ -217,7 +225,8 @@ mv_add_bias:
         add hl,de
         adc a,b
 mv_no_bias:
-        ld sp,(mv_row_sp)       ; SP to the row's weights
+        ld sp,0                 ; patched: SP to the row's weights (where the row before ended)
+mv_row_sp       = * - 2
 mv_preload:
         nop                     ; patched for an odd count: dec sp, pop bc (B = the first weight)
         nop
@@ -324,7 +333,8 @@ mv_left_jump:
         .endrepeat
 mv_store:
         ex de,hl
-        ld hl,(mv_out_ptr)
+        ld hl,0                 ; patched: the row's output
+mv_out_ptr      = * - 2
         ld (hl),e
         inc hl
         ld (hl),d
@@ -362,20 +372,12 @@ mv_keep:
         jp mv_next_row
 
 ; mv_row_any - a row's start in a second part in narrow mode (mv_mode):
-; the h sum at -Ch, + the first part's V (second part), - S(w) of each wide
-; column (narrow: the other columns skip their high piece, so K does not
-; serve); the l sum at -Cl - K + 2b, or -Cl + the first part's low byte.
+; the h sum at -Ch + the first part's V - S(w) of each wide column (narrow:
+; the other columns skip their high piece, so K does not serve), the l sum
+; at -Cl + the first part's low byte (a second part has no bias).
 mv_row_any:
         exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
-        ld hl,mv_mode
-        bit MV_RESUME_BIT,(hl)
-        exx
-        ld hl,(MV_FULL_NC_H)
-        ld a,(MV_FULL_NC_H_TOP)
-        ld c,a                  ; C:HL = -Ch
-        exx
-        jr z,@h_base
         ld hl,(mv_row_sp)       ; past the first part's columns
         ld de,(mv_skip)
         add hl,de
@@ -386,30 +388,25 @@ mv_row_any:
         ld d,(hl)
         inc hl
         ld a,(hl)               ; A:DE = V
+        inc hl
+        ld c,(hl)               ; C = the first part's low byte (mv_wide_sum keeps C)
+        inc hl
+        ld (mv_carry_ptr),hl
         .byte $DD,$6B           ; ld ixl,e: to the other set through IXL, IYL and A
         .byte $FD,$6A           ; ld iyl,d
         exx
+        ld hl,(MV_FULL_NC_H)
+        ld c,a
         .byte $DD,$5D           ; ld e,ixl
         .byte $FD,$55           ; ld d,iyl
         add hl,de
+        ld a,(MV_FULL_NC_H_TOP) ; (the loads keep the add's carry)
         adc a,c
         ld c,a                  ; C:HL = -Ch + V
         exx
-@h_base:
-        ld a,(mv_mode)
-        and MV_NARROW
-        call nz,mv_wide_sum
-        ld hl,mv_mode
-        bit MV_RESUME_BIT,(hl)
-        jr z,@l_from_k
-        ld hl,(mv_carry_ptr)
-        inc hl
-        inc hl
-        inc hl
-        ld a,(hl)               ; the first part's low byte
-        inc hl
-        ld (mv_carry_ptr),hl
-        ld hl,(MV_NC_L)         ; A:HL = -Cl + it (a second part has no bias)
+        call mv_wide_sum
+        ld a,c
+        ld hl,(MV_NC_L)         ; A:HL = -Cl + the low byte
         add a,l
         ld l,a
         ld a,(MV_NC_L_TOP)
@@ -418,16 +415,6 @@ mv_row_any:
         jp nz,mv_no_bias
         inc a
         jp mv_no_bias
-@l_from_k:
-        ld hl,(mv_k_ptr)        ; C:DE = K
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        ld c,(hl)
-        inc hl
-        ld (mv_k_ptr),hl
-        jp mv_l_from_k
 
 ; mv_row_narrow - a row's start in narrow mode (a whole call or a first part):
 ; mv_row_any's, with mv_wide_sum inline.
@@ -462,14 +449,15 @@ MV_NARROW_NC_H_TOP = * - 1
         exx
         djnz @column
 @k:
-        ld hl,(mv_k_ptr)        ; C:DE = K
+        ld hl,0                 ; patched: the row's K, C:DE = K
+mv_narrow_k_ptr = * - 2
         ld e,(hl)
         inc hl
         ld d,(hl)
         inc hl
         ld c,(hl)
         inc hl
-        ld (mv_k_ptr),hl
+        ld (mv_narrow_k_ptr),hl
         jp mv_l_from_k
 @next_page:
         inc h
@@ -612,6 +600,7 @@ mv_prepare:
         sbc hl,de
         sbc hl,de
         ld (mv_k_ptr),hl
+        ld (mv_narrow_k_ptr),hl
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
         sub MV_CHAIN_BITS
         jr nc,@shift_right
@@ -703,24 +692,26 @@ mv_prepare:
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
         ld a,(@dh)
         jr z,@expect_full
-        cp $C3
+        cp $DD
         jr z,@expected          ; (patched so already)
-        ld a,$C3                ; jp: a jr over a one-piece column's high piece, and the
-        ld (@dh),a              ; wide columns listed
+        ld hl,$7EDD             ; ld a,(ix+MV_H_EXX): a jp over a one-piece column's high
+        ld (@dh),hl             ; piece, and the wide columns listed
+        ld a,MV_H_EXX
+        ld (@dh+2),a
+        ld a,$C3
         ld (@h2_store),a
-        ld hl,@skip
-        ld (@dh+1),hl
         ld hl,@record
         ld (@h2_store+1),hl
         jr @expected
 @expect_full:
-        cp $DD
+        cp $C3
         jr z,@expected
-        ld hl,$77DD             ; ld (ix+d),a: the displacements only
-        ld (@dh),hl
+        ld a,$C3                ; jp @full_dh: the displacements only
+        ld (@dh),a
+        ld hl,@full_dh
+        ld (@dh+1),hl
+        ld hl,$77DD             ; ld (ix+MV_D_H2),a
         ld (@h2_store),hl
-        ld a,MV_D_H1
-        ld (@dh+2),a
         ld a,MV_D_H2
         ld (@h2_store+2),a
 @expected:
@@ -812,12 +803,8 @@ mv_prepare:
         jr @columns_done
 @one_piece:
         .byte $FD,$2C           ; inc iyl
-@dh:
-        ld (ix+MV_D_H1),a       ; A = $FF: S(w + 0), for the full path (patched: jp @skip)
-        ld (ix+MV_D_H2),a
-        jr @next_slot
-@skip:                          ; (SP walks x here: no push, no call)
-        ld a,(ix+MV_H_EXX)
+@dh:                            ; (SP walks x here: no push, no call)
+        jp @full_dh             ; patched: ld a,(ix+MV_H_EXX) when narrow mode is expected
         cp MV_H_JP
         jr z,@next_slot         ; the slot skips its high piece already
         ld (ix+MV_H_EXX),MV_H_JP    ; jp over the high piece, to the next slot at IX + MV_SLOT_END
@@ -827,6 +814,10 @@ mv_prepare:
         .byte $DD,$7C           ; ld a,ixh
         adc a,0
         ld (ix+MV_H_EXX+2),a
+        jr @next_slot
+@full_dh:
+        ld (ix+MV_D_H1),a       ; A = $FF: S(w + 0), for the full path
+        ld (ix+MV_D_H2),a
         jr @next_slot
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
         ld (ix+MV_D_H2),a
@@ -891,8 +882,8 @@ mv_prepare:
         jr nc,@mode_set
         set MV_NARROW_BIT,(hl)
 @mode_set:
-        ld a,(@dh)              ; jp: the columns were patched for narrow mode
-        sub $C3
+        ld a,(@dh)              ; ld a,(ix+d): the columns were patched for narrow mode
+        sub $DD
         bit MV_NARROW_BIT,(hl)
         jr z,@full
         or a
@@ -938,7 +929,7 @@ mv_prepare:
         ld (mv_row_jump+1),hl
         ret
 
-; mv_skip_high - narrow mode: a jr over the high piece in the slot of each
+; mv_skip_high - narrow mode: a jp over the high piece in the slot of each
 ; column with h = 0 (its displacement $FF), the high piece back in the
 ; others' (exx), and the list of the others for mv_wide_sum.
 mv_skip_high:
@@ -988,7 +979,7 @@ mv_skip_high:
         ret
 
 ; mv_restore_high - every slot's high piece back, after a narrow call; and,
-; with C = $FF, the displacements of S(w + 0) where a jr was.
+; with C = $FF, the displacements of S(w + 0) where a jp was.
 mv_restore_high:
         xor a
         ld (mv_h_skipped),a

@@ -13,24 +13,32 @@
 ; norms: out = y, checked once a call, with no gain product, shift or
 ; saturation) and 42,051 when every gain is 2^(shift - 2) (a narrowed soul's,
 ; soulterm/soul/narrowing.py: out = y >> 2).
-; Bytes: 360 (in the player, code and variables).
+; Bytes: 342 (in the player: code; its variables are in matvec's page, below;
+; 360 with them before).
 
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
 RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
 
-rn_x:           .word 0
-rn_gain:        .word 0
-rn_shift:       .byte 0
-rn_out:         .word 0
-rn_inv:         .word 0
-rn_src:         .word 0
-rn_gsrc:        .word 0
-rn_dst:         .word 0
-rn_ysign:       .byte 0
-rn_left:        .byte 0         ; elements left (the fixed-gain loop)
-rn_unit_shift:  .byte 0         ; shift - a for gains of 2^a (the fixed-gain loop)
+; The variables live in the last bytes of matvec's variable page (squares.s),
+; after attention's scores: neither matvec nor attention runs while rmsnorm
+; does, and every call sets them afresh (18 bytes fewer in the player).
+RN_VAR_BYTES    = 18
+rn_vars         = mv_sq_lo - RN_VAR_BYTES
+rn_x            = rn_vars       ; words unless marked
+rn_gain         = rn_vars + 2
+rn_shift        = rn_vars + 4   ; byte
+rn_out          = rn_vars + 5
+rn_inv          = rn_vars + 7
+rn_src          = rn_vars + 9
+rn_gsrc         = rn_vars + 11
+rn_dst          = rn_vars + 13
+rn_ysign        = rn_vars + 15  ; byte
+rn_left         = rn_vars + 16  ; byte: elements left (the fixed-gain loop)
+rn_unit_shift   = rn_vars + 17  ; byte: shift - a for gains of 2^a (the fixed-gain loop)
+        .assert rn_unit_shift + 1 == mv_sq_lo, "rmsnorm's variables must end at the squares table"
+        .assert rn_vars >= mv_wide_list + MV_MAX_COLS, "rmsnorm's variables overlap matvec's"
 
 rmsnorm:
         exx

@@ -5,15 +5,12 @@
 
 MV_MAX_COLS     = 32            ; the most columns matvec's slots take at once (64 run as two parts)
 
-; The squares table and, in the 128 bytes before its page boundary, the working variables.
+; The squares table and, in the 128 bytes before its page boundary, the working variables
+; (attention.s's scores overlay mv_flag_list on; rmsnorm.s's variables take the last 18 bytes).
         .align 256
 mv_vars:
 mv_saved_sp:    .word 0
-mv_out_ptr:     .word 0
-mv_bias_ptr:    .word 0
 mv_row_ptr:     .word 0
-mv_k_ptr:       .word 0
-mv_row_sp:      .word 0         ; the row's weights (where SP ends the row before)
 mv_v:           .res 3          ; V while the fixup adjusts it
 mv_same_x:      .byte 0         ; 1: matvec_again (the column patches stand)
 mv_stride:      .word 0         ; mv_cols as a word
@@ -21,7 +18,7 @@ mv_flag_count:  .byte 0
 mv_wide_count:  .byte 0         ; the others: mv_wide_list's length
 mv_wide_end:    .byte 0         ; the list's end (its low byte) while mv_prepare writes it
 mv_mode:        .byte 0         ; MV_NARROW, MV_KEEP, MV_RESUME (matvec.s)
-mv_h_skipped:   .byte 0         ; 1: a slot may still hold a jr over its high piece
+mv_h_skipped:   .byte 0         ; 1: a slot may still hold a jp over its high piece
 mv_first_slot:  .word 0         ; the first used slot (an odd one counted from one byte early)
 mv_first_parity: .byte 0        ; its parity pattern ($AA even, $55 odd)
 mv_carry_ptr:   .word 0         ; the next row's sums in mv_carry
