@@ -355,7 +355,8 @@ mv_keep:
         exx
         ld a,b
         exx
-        ld hl,(mv_carry_ptr)
+        ld hl,0                 ; patched: the row's place in mv_carry
+mv_carry_ptr    = * - 2
         ld (hl),e
         inc hl
         ld (hl),d
@@ -424,7 +425,8 @@ mv_row_narrow:                  ; (in the h sum's set)
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
-        ld a,(mv_wide_count)
+        ld a,0                  ; patched: mv_wide_list's length
+mv_wide_count   = * - 1
         or a
         jr z,@k
         ld b,a

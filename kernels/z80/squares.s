@@ -15,13 +15,11 @@ mv_v:           .res 3          ; V while the fixup adjusts it
 mv_same_x:      .byte 0         ; 1: matvec_again (the column patches stand)
 mv_stride:      .word 0         ; mv_cols as a word
 mv_flag_count:  .byte 0
-mv_wide_count:  .byte 0         ; the others: mv_wide_list's length
 mv_wide_end:    .byte 0         ; the list's end (its low byte) while mv_prepare writes it
 mv_mode:        .byte 0         ; MV_NARROW, MV_KEEP, MV_RESUME (matvec.s)
 mv_h_skipped:   .byte 0         ; 1: a slot may still hold a jp over its high piece
 mv_first_slot:  .word 0         ; the first used slot (an odd one counted from one byte early)
 mv_first_parity: .byte 0        ; its parity pattern ($AA even, $55 odd)
-mv_carry_ptr:   .word 0         ; the next row's sums in mv_carry
 mv_skip:        .word 0         ; the second part's row start: past the first part's columns
 mv_flag_list:   .res MV_MAX_COLS    ; with the room after it, also attention.s's at_scores
 mv_wide_list:   .res MV_MAX_COLS    ; the wide columns, each as its distance from the one before
