@@ -46,26 +46,29 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 179,265 / 122,922   64x32 + bias: 351,142 / 226,158
-;   32x64: 360,589 / 241,481   128x32 (logits): 674,913 / 427,014
+;   32x32: 178,577 / 122,042   64x32 + bias: 349,110 / 223,742
+;   32x64: 359,405 / 236,585   128x32 (logits): 672,113 / 423,446
 ; (in this order, narrow after full: the first narrow call, 32x32, pays for
 ; the switch; the preparation patches the slots for the mode of the call
-; before, and a call of the other mode patches them again: 7,233 to narrow
+; before, and a call of the other mode patches them again: 7,320 to narrow
 ; mode, 8,043 back to the full path for 32 columns of 32 rows, against
-; 115,689 and 179,352 after a call of the same mode. Before the jp: narrow
-; 122,570 / 230,951 / 246,985 / 435,910, switches 4,136 and 7,445.)
+; 114,809 and 178,664 after a call of the same mode. Before this round's
+; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
+; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 493 a row at
-; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 445 at shift
-; 7; below that the row's end shifts left instead, 29 a bit: 491 at shift
-; 6, 665 at shift 0; 8 or more bits of right shift move a whole byte first:
-; 521 at shift 16), 104 more for a bias and ~406 a column in the call's
+; pop every two; a carry into a sum's top byte costs 1 less), 471 a row at
+; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 423 at shift
+; 7; below that the row's end shifts left instead, 29 a bit: 469 at shift
+; 6, 643 at shift 0; 8 or more bits of right shift move a whole byte first:
+; 499 at shift 16), 94 more for a bias and ~406 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with a jr
-; before), ~460 a row and ~190 more for each wide column (its S(w)), ~355 a
-; one-piece column in the preparation (~378 before the jp, written only
-; where missing). Two parts: ~650 more a row than one.
-; Bytes: 2,386 (in the player; the 16 slot pairs take 816; 2,343 before the jp).
+; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
+; before), ~530 a row (~550 before) and ~190 more for each wide column (its
+; S(w)), ~355 a one-piece column in the preparation (~378 before the jp,
+; written only where missing). Two parts: ~650 more a row than one. (A row:
+; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
+; before the row pointers moved into the row code's operands.)
+; Bytes: 2,346 (in the player; the 16 slot pairs take 816; 2,343 before this round).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -132,12 +135,12 @@ mv_start:
         add hl,de
         push hl                 ; the second part's x
         ld hl,(mv_carry)
-        ld (mv_carry_ptr),hl
+        ld (MV_CARRY_PTR),hl
         ld hl,mv_mode
         set MV_KEEP_BIT,(hl)
         call mv_part
         ld hl,(mv_carry)
-        ld (mv_carry_ptr),hl
+        ld (MV_CARRY_PTR),hl
         ld hl,mv_mode
         ld a,(hl)
         xor MV_KEEP | MV_RESUME
@@ -174,7 +177,7 @@ mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:                         ; in the h sum's set: C:DE = K, the row's sum of w^2
         ld hl,0                 ; patched: the row's K (mv_prepare, then each row)
-mv_k_ptr        = * - 2         ; (the pointers a row reads live in its operands: 6 to 10
+MV_K_PTR        = * - 2         ; (the pointers a row reads live in its operands: 6 to 10
                                 ; T-states cheaper than a memory variable, and no bytes)
         ld e,(hl)
         inc hl
@@ -182,7 +185,7 @@ mv_k_ptr        = * - 2         ; (the pointers a row reads live in its operands
         inc hl
         ld c,(hl)
         inc hl
-        ld (mv_k_ptr),hl
+        ld (MV_K_PTR),hl
         ld hl,0                 ; patched: -Ch (the h sum starts at -Ch - K, in C:HL there)
         ld a,0
 MV_FULL_NC_H    = * - 4         ; (-Ch and -Cl live in the row starts' operands, not in memory
@@ -212,9 +215,9 @@ mv_bias_jump:
 mv_add_bias:
         ld c,a
         ld sp,0                 ; patched: the row's bias (SP is free: it walks the weights from mv_no_bias on)
-mv_bias_ptr     = * - 2
+MV_BIAS_PTR     = * - 2
         pop de                  ; DE = b
-        ld (mv_bias_ptr),sp
+        ld (MV_BIAS_PTR),sp
         ld a,d
         rla
         sbc a,a
@@ -226,7 +229,7 @@ mv_bias_ptr     = * - 2
         adc a,b
 mv_no_bias:
         ld sp,0                 ; patched: SP to the row's weights (where the row before ended)
-mv_row_sp       = * - 2
+MV_ROW_SP       = * - 2
 mv_preload:
         nop                     ; patched for an odd count: dec sp, pop bc (B = the first weight)
         nop
@@ -260,7 +263,7 @@ mv_slots:
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
 
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
-        ld (mv_row_sp),sp       ; the next row's weights
+        ld (MV_ROW_SP),sp       ; the next row's weights
         ld b,l                  ; B = bits 0-7, for shifts below 8
         ld c,h                  ; A:H = (A:HL >> 8) to the other set through A and IXL
         .byte $DD,$69           ; ld ixl,c (with the prefix, an H or L operand would be IXH or IXL)
@@ -334,12 +337,12 @@ mv_left_jump:
 mv_store:
         ex de,hl
         ld hl,0                 ; patched: the row's output
-mv_out_ptr      = * - 2
+MV_OUT_PTR      = * - 2
         ld (hl),e
         inc hl
         ld (hl),d
         inc hl
-        ld (mv_out_ptr),hl
+        ld (MV_OUT_PTR),hl
 mv_next_row:
         dec b                   ; (in the h sum's set: the rows left)
 mv_row_jump:
@@ -356,7 +359,7 @@ mv_keep:
         ld a,b
         exx
         ld hl,0                 ; patched: the row's place in mv_carry
-mv_carry_ptr    = * - 2
+MV_CARRY_PTR    = * - 2
         ld (hl),e
         inc hl
         ld (hl),d
@@ -365,11 +368,11 @@ mv_carry_ptr    = * - 2
         inc hl
         ld (hl),a
         inc hl
-        ld (mv_carry_ptr),hl
-        ld hl,(mv_row_sp)       ; past the second part's columns
+        ld (MV_CARRY_PTR),hl
+        ld hl,(MV_ROW_SP)       ; past the second part's columns
         ld de,MV_MAX_COLS
         add hl,de
-        ld (mv_row_sp),hl
+        ld (MV_ROW_SP),hl
         jp mv_next_row
 
 ; mv_row_any - a row's start in a second part in narrow mode (mv_mode):
@@ -379,11 +382,11 @@ mv_carry_ptr    = * - 2
 mv_row_any:
         exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
-        ld hl,(mv_row_sp)       ; past the first part's columns
+        ld hl,(MV_ROW_SP)       ; past the first part's columns
         ld de,(mv_skip)
         add hl,de
-        ld (mv_row_sp),hl
-        ld hl,(mv_carry_ptr)
+        ld (MV_ROW_SP),hl
+        ld hl,(MV_CARRY_PTR)
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -392,7 +395,7 @@ mv_row_any:
         inc hl
         ld c,(hl)               ; C = the first part's low byte (mv_wide_sum keeps C)
         inc hl
-        ld (mv_carry_ptr),hl
+        ld (MV_CARRY_PTR),hl
         .byte $DD,$6B           ; ld ixl,e: to the other set through IXL, IYL and A
         .byte $FD,$6A           ; ld iyl,d
         exx
@@ -426,11 +429,11 @@ MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
         ld a,0                  ; patched: mv_wide_list's length
-mv_wide_count   = * - 1
+MV_WIDE_COUNT   = * - 1
         or a
         jr z,@k
         ld b,a
-        ld hl,(mv_row_sp)       ; the row's weights
+        ld hl,(MV_ROW_SP)       ; the row's weights
         ld de,mv_wide_list      ; (in the page of mv_vars)
 @column:
         ld a,(de)               ; the distance from the wide column before
@@ -452,14 +455,14 @@ mv_wide_count   = * - 1
         djnz @column
 @k:
         ld hl,0                 ; patched: the row's K, C:DE = K
-mv_narrow_k_ptr = * - 2
+MV_NARROW_K_PTR = * - 2
         ld e,(hl)
         inc hl
         ld d,(hl)
         inc hl
         ld c,(hl)
         inc hl
-        ld (mv_narrow_k_ptr),hl
+        ld (MV_NARROW_K_PTR),hl
         jp mv_l_from_k
 @next_page:
         inc h
@@ -469,17 +472,17 @@ mv_narrow_k_ptr = * - 2
 ; mv_row_resume - a second part's row start in full mode: mv_row_any's, shorter.
 mv_row_resume:
         exx                     ; (from the h sum's set)
-        ld hl,(mv_row_sp)       ; past the first part's columns
+        ld hl,(MV_ROW_SP)       ; past the first part's columns
         ld de,(mv_skip)
         add hl,de
-        ld (mv_row_sp),hl
+        ld (MV_ROW_SP),hl
         exx
-        ld sp,(mv_carry_ptr)    ; (SP is free until mv_no_bias)
+        ld sp,(MV_CARRY_PTR)    ; (SP is free until mv_no_bias)
         pop hl                  ; V's low word
         ld de,(MV_FULL_NC_H)
         add hl,de
         pop de                  ; E = V's top byte, D = the low byte (this set's B counts the rows)
-        ld (mv_carry_ptr),sp
+        ld (MV_CARRY_PTR),sp
         ld a,(MV_FULL_NC_H_TOP)
         adc a,e                 ; (the add's carry: pop and the loads keep the flags)
         ld c,a                  ; C:HL = -Ch + V
@@ -498,11 +501,11 @@ mv_row_resume:
 ; mv_wide_sum - C':H':L' -= S(w) for each of the row's wide columns. Clobbers
 ; AF, B, DE, HL, IXL, IYL and D'E'.
 mv_wide_sum:
-        ld a,(mv_wide_count)
+        ld a,(MV_WIDE_COUNT)
         or a
         ret z
         ld b,a
-        ld hl,(mv_row_sp)       ; the row's weights
+        ld hl,(MV_ROW_SP)       ; the row's weights
         ld de,mv_wide_list      ; (in the page of mv_vars)
 @column:
         ld a,(de)               ; the distance from the wide column before
@@ -535,7 +538,7 @@ mv_fixup:
         ld b,a
         ld a,e
         ld (mv_v+2),a
-        ld hl,(mv_row_sp)       ; the row's weights: the next row's - cols
+        ld hl,(MV_ROW_SP)       ; the row's weights: the next row's - cols
         ld de,(mv_stride)
         or a
         sbc hl,de
@@ -589,20 +592,20 @@ mv_chain_entry:
 ; columns. Clobbers everything but IY (saved by matvec).
 mv_prepare:
         ld hl,(mv_out)
-        ld (mv_out_ptr),hl
+        ld (MV_OUT_PTR),hl
         ld hl,(mv_bias)
-        ld (mv_bias_ptr),hl
+        ld (MV_BIAS_PTR),hl
         ld a,(mv_rows)
         ld hl,(mv_w)
-        ld (mv_row_sp),hl
+        ld (MV_ROW_SP),hl
         ld e,a                  ; the K rows: 3 * rows bytes before the weights
         ld d,0
         or a
         sbc hl,de
         sbc hl,de
         sbc hl,de
-        ld (mv_k_ptr),hl
-        ld (mv_narrow_k_ptr),hl
+        ld (MV_K_PTR),hl
+        ld (MV_NARROW_K_PTR),hl
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
         sub MV_CHAIN_BITS
         jr nc,@shift_right
@@ -872,7 +875,7 @@ mv_prepare:
         ld a,(mv_cols)
         ld b,a
         sub c
-        ld (mv_wide_count),a
+        ld (MV_WIDE_COUNT),a
         srl b
         srl b
         inc b
