@@ -14,11 +14,11 @@
 ; Clobbers everything.
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
-; T-states: forward_step 2,807,474 and forward_prefill 1,416,648 at position 0
+; T-states: forward_step 2,801,873 and forward_prefill 1,413,986 at position 0
 ; (python benchmarks/z80_kernels.py; 2,875,766 and 1,453,007 before matvec's
 ; jp over a high piece and its row pointers in the row code), each further
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
-; "hello" as the player runs it averages 2,174,034 a position (python
+; "hello" as the player runs it averages 2,169,686 a position (python
 ; benchmarks/z80_token.py; 2,222,645 before).
 ; Bytes: 6,338 (in the player: code, the activations, att_weights and the
 ; 5,120-byte KV cache).

@@ -46,13 +46,13 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 178,577 / 122,042   64x32 + bias: 349,110 / 223,742
-;   32x64: 359,405 / 236,585   128x32 (logits): 672,113 / 423,446
+;   32x32: 178,622 / 121,767   64x32 + bias: 349,155 / 223,147
+;   32x64: 359,495 / 236,355   128x32 (logits): 672,158 / 422,211
 ; (in this order, narrow after full: the first narrow call, 32x32, pays for
 ; the switch; the preparation patches the slots for the mode of the call
 ; before, and a call of the other mode patches them again: 7,320 to narrow
 ; mode, 8,043 back to the full path for 32 columns of 32 rows, against
-; 114,809 and 178,664 after a call of the same mode. Before this round's
+; 114,534 and 178,709 after a call of the same mode. Before this round's
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
@@ -63,12 +63,13 @@
 ; 499 at shift 16), 94 more for a bias and ~406 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
-; before), ~530 a row (~550 before) and ~190 more for each wide column (its
+; before), ~520 a row (~550 before) and ~190 more for each wide column (its
 ; S(w)), ~355 a one-piece column in the preparation (~378 before the jp,
 ; written only where missing). Two parts: ~650 more a row than one. (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
-; before the row pointers moved into the row code's operands.)
-; Bytes: 2,346 (in the player; the 16 slot pairs take 816; 2,343 before this round).
+; before the row pointers moved into the row code's operands and a narrow
+; row start took its own copy of mv_l_from_k.)
+; Bytes: 2,364 (in the player; the 16 slot pairs take 816; 2,343 before this round).
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -463,7 +464,15 @@ MV_NARROW_K_PTR = * - 2
         ld c,(hl)
         inc hl
         ld (MV_NARROW_K_PTR),hl
-        jp mv_l_from_k
+        ld hl,0                 ; mv_l_from_k's, here again: no jp a narrow row
+        ld a,0
+MV_NARROW_NC_L  = * - 4
+MV_NARROW_NC_L_TOP = * - 1
+        or a
+        sbc hl,de
+        sbc a,c
+@bias_jump:
+        jp mv_no_bias           ; patched as mv_bias_jump
 @next_page:
         inc h
         or a
@@ -643,6 +652,7 @@ mv_prepare:
         ld hl,mv_add_bias
 @bias_set:
         ld (mv_bias_jump+1),hl
+        ld (mv_row_narrow@bias_jump+1),hl
         ld a,(mv_cols)
         ld l,a
         ld h,0
@@ -858,6 +868,8 @@ mv_prepare:
         sbc a,b
         ld (MV_NC_L),hl
         ld (MV_NC_L_TOP),a
+        ld (MV_NARROW_NC_L),hl
+        ld (MV_NARROW_NC_L_TOP),a
         xor a
         sub e
         ld e,a
