@@ -17,7 +17,15 @@
 ;   mv_flags  MV_SAME_INPUT when mv_in, its values, mv_cols and mv_rows are
 ;             those of the previous call (q, k and v share xn): the slots
 ;             keep their table operands and only their weight operands
-;             move; otherwise 0
+;             move; otherwise 0. Two uses beyond that (forward.s, the
+;             logits' argmax): MV_COARSE leaves pass 1 out of every row, so
+;             each output is sat16((2S - L) >> (shift + 1)), 2S the doubled
+;             sum below and L its small products' low bytes (0..255 each):
+;             a lower bound, within (255 * cols + 2^(shift+1) - 1) >>
+;             (shift + 1) of the exact output; and MV_SAME_INPUT with mv_rows = 1 and
+;             mv_w moved r bytes on computes row r of the previous call's
+;             matrix alone (mv_rowk then points at that row's three bytes,
+;             consecutive; no column pass: every column has a slot)
 ; Needs: the squares table (SQ_LO/MID/HI, memory.inc) built once by
 ; mv_build_squares. Output: mv_out[0..rows-1]. Clobbers A, X, Y, every
 ; mv_* byte and the wide-column sums (WIDE_SUM_*).
@@ -84,6 +92,7 @@ MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
 MV_HAS_WIDE     = $80           ; some column was too wide for a slot
 MV_SHIFT_LEFT   = $40           ; set by mv_prepare_shift
 MV_SAME_INPUT   = $20           ; set by the caller
+MV_COARSE       = $10           ; set by the caller: no pass 1 (a lower bound)
 
 ; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
 ; so that |w + x| <= 1792 (SQ_RANGE, memory.inc).
@@ -555,7 +564,7 @@ mv_prepare_shift:
         lsr
         sta mv_bytes
         lda mv_flags
-        and #MV_SAME_INPUT
+        and #MV_SAME_INPUT | MV_COARSE
         sta mv_flags
         txa
         and #7
@@ -1009,6 +1018,9 @@ mv_link_rows:
         adc #>MV_PASS_DISTANCE
         sta mv_small_end@pass2+2
         ldx #$FF                ; the passes' ends' 65535 (mv_small_end)
+        lda #MV_COARSE
+        bit mv_flags
+        bne @coarse
         lda mv_small
         ldy mv_small+1
 @wide_first:
@@ -1038,6 +1050,11 @@ mv_link_rows:
         ldx mv_rows
         dex
         jmp mv_next_row         ; (X >= 0: N clear, the branch is taken)
+@coarse:                        ; pass 1 left out: the rows start at its
+        lda #<mv_small_end      ; end, as if it had no slot (its 255 too)
+        ldy #>mv_small_end
+        bne @wide_first         ; (always: not in page 0)
+        .assert >mv_small_end > 0, "mv_small_end in page 0"
 
 ; Entry into the fast finishes for a shift of 8 + n bits, n = 0..MV_FAST_BITS
 ; (n steps before mv_finish_fast's end), or of n = 5..7 bits (8 - n steps
