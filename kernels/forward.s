@@ -66,7 +66,7 @@ forward_step:
 ; lo_r <= logit_r <= lo_r + LOGITS_SLACK; with T the largest lo_r of ids
 ; 3..127, a row with lo_r + LOGITS_SLACK < T lies strictly below the
 ; winner, so it can neither win nor tie. The other rows of 3..127 (one to
-; three in most positions) are computed exactly, one row a call, and set
+; three in most positions) are computed again, exactly (mv_exact_row), and set
 ; their bit in logits_exact (bit r & 7 of byte r >> 3). VEC_LOGITS then
 ; holds the exact logit of every row marked there and the lower bound lo_r
 ; of every other row (rows 0..2 included), each below the largest exact
@@ -81,39 +81,45 @@ forward_logits_of_xn:           ; (the same from VEC_XN: the tests' entry)
         ldx #<logits_matvec
         ldy #>logits_matvec
         jsr run_matvec
-        ldx #FIRST_CHOOSABLE    ; am_best = T, the largest lower bound
+        lda mv_flags            ; too few small columns for pass 1 to
+        and #MV_COARSE          ; pay: matvec made the call exact
+        beq @all_exact
+; am_best = T, the largest lower bound of ids 3..127, as an unsigned number
+; T + 32768 (the high byte's sign bit flipped): high bytes first.
+        ldx #FIRST_CHOOSABLE
+        lda VEC_LOGITS+VEC_HIGH,x
+        eor #$80
+        sta am_best+1
         lda VEC_LOGITS,x
         sta am_best
-        lda VEC_LOGITS+VEC_HIGH,x
-        sta am_best+1
 @largest:
         inx
         bmi @threshold
-        sec                     ; T - lo_r < 0 (signed): a larger one
-        lda am_best
-        sbc VEC_LOGITS,x
-        lda am_best+1
-        sbc VEC_LOGITS+VEC_HIGH,x
-        bvc @no_overflow
+        lda VEC_LOGITS+VEC_HIGH,x
         eor #$80
-@no_overflow:
-        bpl @largest
+        cmp am_best+1
+        bcc @largest
+        bne @larger
+        ldy VEC_LOGITS,x        ; the same high byte: the low bytes
+        cpy am_best
+        bcc @largest
+        sty am_best
+        jmp @largest
+@larger:
+        sta am_best+1
         lda VEC_LOGITS,x
         sta am_best
-        lda VEC_LOGITS+VEC_HIGH,x
-        sta am_best+1
         jmp @largest
-@threshold:                     ; am_best = T - LOGITS_SLACK, or -32768
-        sec                     ; below that
+@threshold:                     ; am_best = T - LOGITS_SLACK (+ 32768), 0
+        sec                     ; (-32768) below that
         lda am_best
         sbc #<LOGITS_SLACK
         sta am_best
         lda am_best+1
         sbc #>LOGITS_SLACK
-        bvc @in_range
+        bcs @in_range
         lda #0
         sta am_best
-        lda #$80
 @in_range:
         sta am_best+1
         ldx #LOGITS_EXACT_BYTES - 1
@@ -123,15 +129,16 @@ forward_logits_of_xn:           ; (the same from VEC_XN: the tests' entry)
         dex
         bpl @clear
         ldx #FIRST_CHOOSABLE
-@row:                           ; lo_r >= am_best (signed): computed exactly
+@row:                           ; lo_r >= am_best (both + 32768): exactly
+        lda VEC_LOGITS+VEC_HIGH,x
+        eor #$80
+        cmp am_best+1
+        bcc @next_row
+        bne @exact
         lda VEC_LOGITS,x
         cmp am_best
-        lda VEC_LOGITS+VEC_HIGH,x
-        sbc am_best+1
-        bvc @same_sign
-        eor #$80
-@same_sign:
-        bmi @next_row
+        bcc @next_row
+@exact:
         stx fw_tmp
         jsr fw_exact_logit
         ldx fw_tmp
@@ -139,18 +146,28 @@ forward_logits_of_xn:           ; (the same from VEC_XN: the tests' entry)
         inx
         bpl @row
         rts
+@all_exact:                     ; ids 3..127
+        ldx #LOGITS_EXACT_BYTES - 1
+        lda #$FF
+@mark:
+        sta logits_exact,x
+        dex
+        bne @mark
+        lda #$100 - (1 << FIRST_CHOOSABLE)
+        sta logits_exact
+        rts
+        .assert FIRST_CHOOSABLE < 8, "the ids never chosen in logits_exact's first byte"
         .assert VOCAB_SIZE == 128, "forward_logits ends its loops when X reaches 128 (bmi, bpl)"
 
 ; The coarse bound: the low bytes of at most EMBED_DIM small products (0..255
 ; each) in the doubled sum, and the shift's rounding.
 LOGITS_SLACK    = ((2 << OUT_SHIFT) - 1 + 255 * EMBED_DIM) / (2 << OUT_SHIFT)
         .assert LOGITS_SLACK < 32768, "the argmax's threshold in 16 bits"
+        .assert EMBED_DIM <= MV_WIDE_SLOTS, "mv_exact_row: every logits column in a slot"
 LOGITS_EXACT_BYTES = VOCAB_SIZE / 8
 
-; Logit X (= fw_tmp) exactly into VEC_LOGITS, marked in logits_exact: row X
-; of the logits' matrix alone, a matvec of one row on the coarse call's
-; slots (MV_SAME_INPUT with mv_rows = 1, matvec.s), with the row's three
-; constant bytes copied side by side.
+; Logit X (= fw_tmp) exactly into VEC_LOGITS (mv_exact_row, matvec.s: the
+; row again with pass 1), marked in logits_exact.
 fw_exact_logit:
         txa
         lsr
@@ -164,47 +181,9 @@ fw_exact_logit:
         ora logits_exact,y
         sta logits_exact,y
         ldx fw_tmp
-        lda out_rk,x
-        sta fw_row_k
-        lda out_rk+VOCAB_SIZE,x
-        sta fw_row_k+1
-        lda out_rk+2*VOCAB_SIZE,x
-        sta fw_row_k+2
-        txa
-        clc
-        adc #<out
-        sta mv_w
-        lda #>out
-        adc #0
-        sta mv_w+1
-        txa
-        clc
-        adc #<VEC_LOGITS
-        sta mv_out
-        lda #>VEC_LOGITS
-        adc #0
-        sta mv_out+1
-        lda #<fw_row_k
-        sta mv_rowk
-        lda #>fw_row_k
-        sta mv_rowk+1
-        lda #1
-        sta mv_rows
-        lda #EMBED_DIM
-        sta mv_cols
-        lda #OUT_SHIFT
-        sta mv_shift
-        lda #<VEC_XN
-        sta mv_in
-        lda #>VEC_XN
-        sta mv_in+1
-        lda #MV_SAME_INPUT
-        sta mv_flags
-        jmp matvec
+        jmp mv_exact_row
 fw_bits:
         .byte 1, 2, 4, 8, 16, 32, 64, 128
-fw_row_k:
-        .res 3
 logits_exact:                   ; bit r & 7 of byte r >> 3: logit r is exact
         .res LOGITS_EXACT_BYTES
 

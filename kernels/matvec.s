@@ -22,10 +22,10 @@
 ;             each output is sat16((2S - L) >> (shift + 1)), 2S the doubled
 ;             sum below and L its small products' low bytes (0..255 each):
 ;             a lower bound, within (255 * cols + 2^(shift+1) - 1) >>
-;             (shift + 1) of the exact output; and MV_SAME_INPUT with mv_rows = 1 and
-;             mv_w moved r bytes on computes row r of the previous call's
-;             matrix alone (mv_rowk then points at that row's three bytes,
-;             consecutive; no column pass: every column has a slot)
+;             (shift + 1) of the exact output; mv_exact_row (at the end)
+;             then computes any row again, exactly. With fewer than
+;             MV_COARSE_MIN_SMALL small columns the call is exact and
+;             clears MV_COARSE (the caller sees which it was)
 ; Needs: the squares table (SQ_LO/MID/HI, memory.inc) built once by
 ; mv_build_squares. Output: mv_out[0..rows-1]. Clobbers A, X, Y, every
 ; mv_* byte and the wide-column sums (WIDE_SUM_*).
@@ -93,6 +93,11 @@ MV_HAS_WIDE     = $80           ; some column was too wide for a slot
 MV_SHIFT_LEFT   = $40           ; set by mv_prepare_shift
 MV_SAME_INPUT   = $20           ; set by the caller
 MV_COARSE       = $10           ; set by the caller: no pass 1 (a lower bound)
+; Pass 1 saves ~12 cycles a row and small column; fewer small columns than
+; this save less than the logits' bound costs (forward.s), so such a call
+; stays exact and clears MV_COARSE.
+MV_COARSE_MIN_SMALL = 6
+MV_COARSE_FEWEST = mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1
 
 ; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
 ; so that |w + x| <= 1792 (SQ_RANGE, memory.inc).
@@ -1051,10 +1056,22 @@ mv_link_rows:
         dex
         jmp mv_next_row         ; (X >= 0: N clear, the branch is taken)
 @coarse:                        ; pass 1 left out: the rows start at its
-        lda #<mv_small_end      ; end, as if it had no slot (its 255 too)
+        lda mv_small            ; end, as if it had no slot (its 255 too),
+        cmp #<MV_COARSE_FEWEST  ; when MV_COARSE_MIN_SMALL columns or more
+        lda mv_small+1          ; are small (mv_small at or before
+        sbc #>MV_COARSE_FEWEST  ; MV_COARSE_FEWEST)
+        bcs @not_coarse
+        lda #<mv_small_end
         ldy #>mv_small_end
         bne @wide_first         ; (always: not in page 0)
         .assert >mv_small_end > 0, "mv_small_end in page 0"
+@not_coarse:                    ; fewer: the call is exact, MV_COARSE cleared
+        lda mv_flags
+        and #$FF - MV_COARSE
+        sta mv_flags
+        lda mv_small
+        ldy mv_small+1
+        jmp @wide_first
 
 ; Entry into the fast finishes for a shift of 8 + n bits, n = 0..MV_FAST_BITS
 ; (n steps before mv_finish_fast's end), or of n = 5..7 bits (8 - n steps
@@ -1356,4 +1373,32 @@ mv_build_squares:
         inc mv_off+1
         dex
         bne @entry
+        rts
+
+; After an MV_COARSE call: row X (0..mv_rows-1) again with pass 1, i.e. its
+; exact output, into the call's output; the other rows keep theirs. The
+; rows run from X down as in the call, but the next row's start finds
+; mv_exact_gate, which returns (after row 0 the loop ends by itself).
+; With no small column the coarse call was exact already. With the column
+; pass (mv_add_wide) the row would not start at pass 1: the walk gives a
+; call of MV_WIDE_SLOTS columns or fewer a slot for each wide one.
+; Clobbers A, X, Y, mv_acc*, mv_col. ~45 cycles more than the row itself.
+mv_exact_row:
+        lda mv_small
+        cmp #<mv_small_end      ; (an empty block by its entry's low byte)
+        beq @exact
+        stx mv_col
+        lda #<mv_exact_gate
+        sta mv_row@first+1
+        lda #>mv_exact_gate
+        sta mv_row@first+2
+        jmp mv_row
+@exact:
+        rts
+mv_exact_gate:
+        cpx mv_col
+        bne @next_row
+        clc                     ; (as the row start leaves it)
+        jmp (mv_small)          ; pass 1's first filled slot
+@next_row:
         rts
