@@ -1011,7 +1011,10 @@ mv_link_rows:
         lda mv_small
         cmp #<mv_small_end
         bne @passes
-        lda #<mv_no_small       ; no small column: no passes, no 65535
+        lda mv_flags            ; no small column: no passes, no 65535,
+        and #$FF - MV_COARSE    ; an exact call
+        sta mv_flags
+        lda #<mv_no_small
         ldy #>mv_no_small
         bne @wide_first         ; (always: not in page 0)
         .assert >mv_no_small > 0, "mv_no_small in page 0"
