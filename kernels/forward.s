@@ -1,5 +1,6 @@
 ; forward.s - one new position through both layers, with the KV cache:
-; the SPEC forward pass for position t, leaving the 128 logits in VEC_LOGITS.
+; the SPEC forward pass for position t, leaving in VEC_LOGITS the logits the
+; argmax needs (forward_logits: exact where logits_exact says, bounds elsewhere).
 ;
 ;   h = embed(token, t)
 ;   per layer: xn = rmsnorm(h, n1); q, k, v = matvec(q|k|v, xn)
@@ -10,7 +11,8 @@
 ;   logits = matvec(out, rmsnorm(h, norm))     (post shift 0)
 ;
 ; forward_step: A = token id, at_t = position (0..19); the cache must hold
-;   positions 0..t-1 of this context. Output: VEC_LOGITS (128 int16).
+;   positions 0..t-1 of this context. Output: VEC_LOGITS (128 int16) and
+;   logits_exact (forward_logits).
 ; forward_position: the same without the logits; forward_logits: only them;
 ; forward_prefill: only what later positions need (see there);
 ; forward_first: position 0 (always SEP) copied from what forward_first_save
@@ -19,10 +21,12 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,078,021 at context length 5, 1,118,885 at 10, 1,233,674 at 19
-;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 841,721,
-;   900,213, 971,474.
-; Bytes: 921.
+;   1,075,349 at context length 5, 1,105,804 at 10, 1,235,140 at 19
+;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 801,524,
+;   848,470, 947,228 (841,721, 900,213, 971,474 with every logit exact: the
+;   argmax's bound, forward_logits, takes ~50,000 off the shipped soul's
+;   logits, ~0..15,000 off the vectors soul's, whose inputs are mostly short).
+; Bytes: 1,100.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
