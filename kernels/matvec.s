@@ -97,7 +97,6 @@ MV_COARSE       = $10           ; set by the caller: no pass 1 (a lower bound)
 ; this save less than the logits' bound costs (forward.s), so such a call
 ; stays exact and clears MV_COARSE.
 MV_COARSE_MIN_SMALL = 6
-MV_COARSE_FEWEST = mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1
 
 ; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
 ; so that |w + x| <= 1792 (SQ_RANGE, memory.inc).
@@ -1060,10 +1059,11 @@ mv_link_rows:
         jmp mv_next_row         ; (X >= 0: N clear, the branch is taken)
 @coarse:                        ; pass 1 left out: the rows start at its
         lda mv_small            ; end, as if it had no slot (its 255 too),
-        cmp #<MV_COARSE_FEWEST  ; when MV_COARSE_MIN_SMALL columns or more
-        lda mv_small+1          ; are small (mv_small at or before
-        sbc #>MV_COARSE_FEWEST  ; MV_COARSE_FEWEST)
-        bcs @not_coarse
+        cmp #<(mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1)
+        lda mv_small+1          ; when MV_COARSE_MIN_SMALL columns or more
+        sbc #>(mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1)
+        bcs @not_coarse         ; are small (no address-like constant: the
+                                ; profile would name code after it)
         lda #<mv_small_end
         ldy #>mv_small_end
         bne @wide_first         ; (always: not in page 0)
