@@ -1381,16 +1381,25 @@ mv_build_squares:
 ; After an MV_COARSE call: row X (0..mv_rows-1) again with pass 1, i.e. its
 ; exact output, into the call's output; the other rows keep theirs. The
 ; rows run from X down as in the call, but the next row's start finds
-; mv_exact_gate, which returns (after row 0 the loop ends by itself).
-; With no small column the coarse call was exact already. With the column
-; pass (mv_add_wide) the row would not start at pass 1: the walk gives a
-; call of MV_WIDE_SLOTS columns or fewer a slot for each wide one.
-; Clobbers A, X, Y, mv_acc*, mv_col. ~45 cycles more than the row itself.
+; mv_exact_gate, which returns (after row 0 the loop ends by itself), or
+; goes on to pass 1's first filled slot (through mv_add_wide when the
+; column pass ran). With no small column the coarse call was exact already.
+; Clobbers A, X, Y, mv_acc*, mv_col. ~50 cycles more than the row itself.
 mv_exact_row:
         lda mv_small
         cmp #<mv_small_end      ; (an empty block by its entry's low byte)
         beq @exact
         stx mv_col
+        ldy mv_small+1
+        bit mv_flags            ; (N: MV_HAS_WIDE)
+        bpl @gate
+        sta mv_add_wide@first+1
+        sty mv_add_wide@first+2
+        lda #<mv_add_wide
+        ldy #>mv_add_wide
+@gate:
+        sta mv_exact_gate@first+1
+        sty mv_exact_gate@first+2
         lda #<mv_exact_gate
         sta mv_row@first+1
         lda #>mv_exact_gate
@@ -1402,6 +1411,7 @@ mv_exact_gate:
         cpx mv_col
         bne @next_row
         clc                     ; (as the row start leaves it)
-        jmp (mv_small)          ; pass 1's first filled slot
+@first:
+        jmp $FFFF               ; pass 1 (or mv_add_wide first): patched
 @next_row:
         rts

@@ -47,6 +47,8 @@ def test_coarse_rows_are_lower_bounds_and_mv_exact_row_makes_them_exact(bench):
         rows, cols = SHAPES[case % 4]
         w = rng.integers(-128, 128, (rows, cols)) if case % 5 else rng.choice([-128, 127], (rows, cols))
         x = rng.integers(-127, 128, cols) if case % 3 else edge_vector(rng, cols, case % 6)
+        if case % 10 == 2:                 # 32x64: more wide columns than slots, the column pass
+            x = np.where(np.arange(cols) < 40, rng.integers(2000, 30000, cols), rng.integers(-127, 128, cols))
         bias = rng.integers(-32768, 32768, rows) if case % 2 else None
         shift = int(rng.integers(0, 16))
         got, _ = run_matvec(bench, w, x, bias, shift, coarse=True)
@@ -60,6 +62,8 @@ def test_coarse_rows_are_lower_bounds_and_mv_exact_row_makes_them_exact(bench):
         assert small >= sym("MV_COARSE_MIN_SMALL"), f"case {case}"
         slack = coarse_slack(cols, shift)
         assert (got <= want).all() and (got >= want - slack).all(), f"case {case}: {rows}x{cols} shift {shift}"
+        if case % 10 == 2:
+            assert bench.memory[sym("mv_flags")] & sym("MV_HAS_WIDE"), f"case {case}: no column pass"
         chosen = sorted(set(rng.integers(0, rows, 3).tolist()) | {0, rows - 1})
         for r in reversed(chosen) if case % 2 else chosen:
             bench.call("mv_exact_row", x=r)
