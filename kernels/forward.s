@@ -167,7 +167,6 @@ forward_logits_of_xn:           ; (the same from VEC_XN: the tests' entry)
 ; each) in the doubled sum, and the shift's rounding.
 LOGITS_SLACK    = ((2 << OUT_SHIFT) - 1 + 255 * EMBED_DIM) / (2 << OUT_SHIFT)
         .assert LOGITS_SLACK < 32768, "the argmax's threshold in 16 bits"
-        .assert EMBED_DIM <= MV_WIDE_SLOTS, "mv_exact_row: every logits column in a slot"
 LOGITS_EXACT_BYTES = VOCAB_SIZE / 8
 
 ; Logit X (= fw_tmp) exactly into VEC_LOGITS (mv_exact_row, matvec.s: the
