@@ -38,7 +38,7 @@ def test_forward_reproduces_trace_at_every_position(bench, vectors_trace):
 # (project soul: 55% of its matvec inputs are wide, against 23% in the original's;
 # benchmarks/wide_activations.py).
 # 1,233,674 and 971,474 measured (kernels/forward.s; the project soul narrowed, small
-# products in two passes); 1,235,140 and 929,607 with the logits' argmax bound
+# products in two passes); 1,235,510 and 929,878 with the logits' argmax bound
 # (forward_logits), ~3% margin for kernel moves
 CYCLE_BUDGET_AT_19 = {"original": 1_271_000, "project": 958_000}
 
