@@ -1,5 +1,6 @@
 ; forward.s - one new position through both layers, with the KV cache:
-; the SPEC forward pass for position t, leaving the 128 logits in VEC_LOGITS.
+; the SPEC forward pass for position t, leaving in VEC_LOGITS the logits the
+; argmax needs (forward_logits: exact where logits_exact says, bounds elsewhere).
 ;
 ;   h = embed(token, t)
 ;   per layer: xn = rmsnorm(h, n1); q, k, v = matvec(q|k|v, xn)
@@ -10,7 +11,8 @@
 ;   logits = matvec(out, rmsnorm(h, norm))     (post shift 0)
 ;
 ; forward_step: A = token id, at_t = position (0..19); the cache must hold
-;   positions 0..t-1 of this context. Output: VEC_LOGITS (128 int16).
+;   positions 0..t-1 of this context. Output: VEC_LOGITS (128 int16) and
+;   logits_exact (forward_logits).
 ; forward_position: the same without the logits; forward_logits: only them;
 ; forward_prefill: only what later positions need (see there);
 ; forward_first: position 0 (always SEP) copied from what forward_first_save
@@ -19,10 +21,12 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,078,021 at context length 5, 1,118,885 at 10, 1,233,674 at 19
-;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 841,721,
-;   900,213, 971,474.
-; Bytes: 921.
+;   1,075,600 at context length 5, 1,106,106 at 10, 1,235,510 at 19
+;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 801,654,
+;   848,612, 947,503 (841,721, 900,213, 971,474 with every logit exact: the
+;   argmax's bound, forward_logits, takes ~50,000 off the shipped soul's
+;   logits, ~0..15,000 off the vectors soul's, whose inputs are mostly short).
+; Bytes: 1,100.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
@@ -60,15 +64,131 @@ IDLE    = $FF
 
 forward_step:
         jsr forward_position
-forward_logits:                 ; the logits of the position just computed
+; forward_logits: the logits of the position just computed, as far as the
+; argmax needs them (SPEC: ids 3..127, the lowest id on a tie). A coarse
+; matvec (MV_COARSE, matvec.s: no pass 1) gives every row r a lower bound
+; lo_r <= logit_r <= lo_r + LOGITS_SLACK; with T the largest lo_r of ids
+; 3..127, a row with lo_r + LOGITS_SLACK < T lies strictly below the
+; winner, so it can neither win nor tie. The other rows of 3..127 (one to
+; three in most positions) are computed again, exactly (mv_exact_row), and set
+; their bit in logits_exact (bit r & 7 of byte r >> 3). VEC_LOGITS then
+; holds the exact logit of every row marked there and the lower bound lo_r
+; of every other row (rows 0..2 included), each below the largest exact
+; one: argmax over all 128 picks SPEC's token.
+forward_logits:
         ldx #<final_norm
         ldy #>final_norm
         jsr run_rmsnorm
-        lda #0
+forward_logits_of_xn:           ; (the same from VEC_XN: the tests' entry)
+        lda #MV_COARSE
         sta mv_flags
         ldx #<logits_matvec
         ldy #>logits_matvec
-        jmp run_matvec
+        jsr run_matvec
+        lda mv_flags            ; too few small columns for pass 1 to
+        and #MV_COARSE          ; pay: matvec made the call exact
+        beq @all_exact
+; am_best = T, the largest lower bound of ids 3..127, as an unsigned number
+; T + 32768 (the high byte's sign bit flipped): high bytes first.
+        ldx #FIRST_CHOOSABLE
+        lda VEC_LOGITS+VEC_HIGH,x
+        eor #$80
+        sta am_best+1
+        lda VEC_LOGITS,x
+        sta am_best
+@largest:
+        inx
+        bmi @threshold
+        lda VEC_LOGITS+VEC_HIGH,x
+        eor #$80
+        cmp am_best+1
+        bcc @largest
+        bne @larger
+        ldy VEC_LOGITS,x        ; the same high byte: the low bytes
+        cpy am_best
+        bcc @largest
+        sty am_best
+        jmp @largest
+@larger:
+        sta am_best+1
+        lda VEC_LOGITS,x
+        sta am_best
+        jmp @largest
+@threshold:                     ; am_best = T - LOGITS_SLACK (+ 32768), 0
+        sec                     ; (-32768) below that
+        lda am_best
+        sbc #<LOGITS_SLACK
+        sta am_best
+        lda am_best+1
+        sbc #>LOGITS_SLACK
+        bcs @in_range
+        lda #0
+        sta am_best
+@in_range:
+        sta am_best+1
+        ldx #LOGITS_EXACT_BYTES - 1
+        lda #0
+@clear:
+        sta logits_exact,x
+        dex
+        bpl @clear
+        ldx #FIRST_CHOOSABLE
+@row:                           ; lo_r >= am_best (both + 32768): exactly
+        lda VEC_LOGITS+VEC_HIGH,x
+        eor #$80
+        cmp am_best+1
+        bcc @next_row
+        bne @exact
+        lda VEC_LOGITS,x
+        cmp am_best
+        bcc @next_row
+@exact:
+        stx fw_tmp
+        jsr fw_exact_logit
+        ldx fw_tmp
+@next_row:
+        inx
+        bpl @row
+        rts
+@all_exact:                     ; ids 3..127
+        ldx #LOGITS_EXACT_BYTES - 1
+        lda #$FF
+@mark:
+        sta logits_exact,x
+        dex
+        bne @mark
+        lda #$100 - (1 << FIRST_CHOOSABLE)
+        sta logits_exact
+        rts
+        .assert FIRST_CHOOSABLE < 8, "the ids never chosen in logits_exact's first byte"
+        .assert VOCAB_SIZE == 128, "forward_logits ends its loops when X reaches 128 (bmi, bpl)"
+
+; The coarse bound: the low bytes of at most EMBED_DIM small products (0..255
+; each) in the doubled sum, and the shift's rounding.
+LOGITS_SLACK    = ((2 << OUT_SHIFT) - 1 + 255 * EMBED_DIM) / (2 << OUT_SHIFT)
+        .assert LOGITS_SLACK < 32768, "the argmax's threshold in 16 bits"
+LOGITS_EXACT_BYTES = VOCAB_SIZE / 8
+
+; Logit X (= fw_tmp) exactly into VEC_LOGITS (mv_exact_row, matvec.s: the
+; row again with pass 1), marked in logits_exact.
+fw_exact_logit:
+        txa
+        lsr
+        lsr
+        lsr
+        tay
+        txa
+        and #7
+        tax
+        lda fw_bits,x
+        ora logits_exact,y
+        sta logits_exact,y
+        ldx fw_tmp
+        jmp mv_exact_row
+fw_bits:
+        .byte 1, 2, 4, 8, 16, 32, 64, 128
+logits_exact:                   ; bit r & 7 of byte r >> 3: logit r is exact
+        .res LOGITS_EXACT_BYTES
 
 ; forward_position: both layers for token A at position at_t, filling the
 ; cache, without the logits (a prompt needs logits only at its last position).

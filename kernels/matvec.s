@@ -17,7 +17,15 @@
 ;   mv_flags  MV_SAME_INPUT when mv_in, its values, mv_cols and mv_rows are
 ;             those of the previous call (q, k and v share xn): the slots
 ;             keep their table operands and only their weight operands
-;             move; otherwise 0
+;             move; otherwise 0. Two uses beyond that (forward.s, the
+;             logits' argmax): MV_COARSE leaves pass 1 out of every row, so
+;             each output is sat16((2S - L) >> (shift + 1)), 2S the doubled
+;             sum below and L its small products' low bytes (0..255 each):
+;             a lower bound, within (255 * cols + 2^(shift+1) - 1) >>
+;             (shift + 1) of the exact output; mv_exact_row (at the end)
+;             then computes any row again, exactly. With fewer than
+;             MV_COARSE_MIN_SMALL small columns the call is exact and
+;             clears MV_COARSE (the caller sees which it was)
 ; Needs: the squares table (SQ_LO/MID/HI, memory.inc) built once by
 ; mv_build_squares. Output: mv_out[0..rows-1]. Clobbers A, X, Y, every
 ; mv_* byte and the wide-column sums (WIDE_SUM_*).
@@ -58,9 +66,9 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 42,611       32x32, 16-bit inputs: 96,239
-;   128x32 logits: 154,549 / 349,967         64x32 fc1 + bias: 79,973 / 180,707
-;   32x64 fc2 + bias: 82,826 / 210,820
+;   32x32, inputs in -256..255: 42,617       32x32, 16-bit inputs: 96,247
+;   128x32 logits: 154,555 / 349,975         64x32 fc1 + bias: 79,979 / 180,715
+;   32x64 fc2 + bias: 82,832 / 210,829
 ; i.e. to patch an input column ~122 cycles (small: both passes' slots),
 ; ~178 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~35
 ; a small column's two slots when q's input is reused from a matrix whole
@@ -75,7 +83,7 @@
 ; 6 more through mv_row_end); 192 for 13 bits (mv_finish_row, which takes
 ; 13 and more); the other rows are stored by the fast finish's tail, a
 ; saturated one from mv_finish_saturate.
-; Bytes: 6,916, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
+; Bytes: 7,010, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -84,6 +92,11 @@ MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
 MV_HAS_WIDE     = $80           ; some column was too wide for a slot
 MV_SHIFT_LEFT   = $40           ; set by mv_prepare_shift
 MV_SAME_INPUT   = $20           ; set by the caller
+MV_COARSE       = $10           ; set by the caller: no pass 1 (a lower bound)
+; Pass 1 saves ~12 cycles a row and small column; fewer small columns than
+; this save less than the logits' bound costs (forward.s), so such a call
+; stays exact and clears MV_COARSE.
+MV_COARSE_MIN_SMALL = 6
 
 ; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
 ; so that |w + x| <= 1792 (SQ_RANGE, memory.inc).
@@ -555,7 +568,7 @@ mv_prepare_shift:
         lsr
         sta mv_bytes
         lda mv_flags
-        and #MV_SAME_INPUT
+        and #MV_SAME_INPUT | MV_COARSE
         sta mv_flags
         txa
         and #7
@@ -997,7 +1010,10 @@ mv_link_rows:
         lda mv_small
         cmp #<mv_small_end
         bne @passes
-        lda #<mv_no_small       ; no small column: no passes, no 65535
+        lda mv_flags            ; no small column: no passes, no 65535,
+        and #$FF - MV_COARSE    ; an exact call
+        sta mv_flags
+        lda #<mv_no_small
         ldy #>mv_no_small
         bne @wide_first         ; (always: not in page 0)
         .assert >mv_no_small > 0, "mv_no_small in page 0"
@@ -1009,6 +1025,9 @@ mv_link_rows:
         adc #>MV_PASS_DISTANCE
         sta mv_small_end@pass2+2
         ldx #$FF                ; the passes' ends' 65535 (mv_small_end)
+        lda #MV_COARSE
+        bit mv_flags
+        bne @coarse
         lda mv_small
         ldy mv_small+1
 @wide_first:
@@ -1038,6 +1057,24 @@ mv_link_rows:
         ldx mv_rows
         dex
         jmp mv_next_row         ; (X >= 0: N clear, the branch is taken)
+@coarse:                        ; pass 1 left out: the rows start at its
+        lda mv_small            ; end, as if it had no slot (its 255 too),
+        cmp #<(mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1)
+        lda mv_small+1          ; when MV_COARSE_MIN_SMALL columns or more
+        sbc #>(mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1)
+        bcs @not_coarse         ; are small (no address-like constant: the
+                                ; profile would name code after it)
+        lda #<mv_small_end
+        ldy #>mv_small_end
+        bne @wide_first         ; (always: not in page 0)
+        .assert >mv_small_end > 0, "mv_small_end in page 0"
+@not_coarse:                    ; fewer: the call is exact, MV_COARSE cleared
+        lda mv_flags
+        and #$FF - MV_COARSE
+        sta mv_flags
+        lda mv_small
+        ldy mv_small+1
+        jmp @wide_first
 
 ; Entry into the fast finishes for a shift of 8 + n bits, n = 0..MV_FAST_BITS
 ; (n steps before mv_finish_fast's end), or of n = 5..7 bits (8 - n steps
@@ -1339,4 +1376,42 @@ mv_build_squares:
         inc mv_off+1
         dex
         bne @entry
+        rts
+
+; After an MV_COARSE call: row X (0..mv_rows-1) again with pass 1, i.e. its
+; exact output, into the call's output; the other rows keep theirs. The
+; rows run from X down as in the call, but the next row's start finds
+; mv_exact_gate, which returns (after row 0 the loop ends by itself), or
+; goes on to pass 1's first filled slot (through mv_add_wide when the
+; column pass ran). With no small column the coarse call was exact already.
+; Clobbers A, X, Y, mv_acc*, mv_col. ~50 cycles more than the row itself.
+mv_exact_row:
+        lda mv_small
+        cmp #<mv_small_end      ; (an empty block by its entry's low byte)
+        beq @exact
+        stx mv_col
+        ldy mv_small+1
+        bit mv_flags            ; (N: MV_HAS_WIDE)
+        bpl @gate
+        sta mv_add_wide@first+1
+        sty mv_add_wide@first+2
+        lda #<mv_add_wide
+        ldy #>mv_add_wide
+@gate:
+        sta mv_exact_gate@first+1
+        sty mv_exact_gate@first+2
+        lda #<mv_exact_gate
+        sta mv_row@first+1
+        lda #>mv_exact_gate
+        sta mv_row@first+2
+        jmp mv_row
+@exact:
+        rts
+mv_exact_gate:
+        cpx mv_col
+        bne @next_row
+        clc                     ; (as the row start leaves it)
+@first:
+        jmp $FFFF               ; pass 1 (or mv_add_wide first): patched
+@next_row:
         rts

@@ -34,6 +34,46 @@ def test_matvec_matches_intmath_on_200_random_cases(bench):
         assert np.array_equal(got, want), f"case {case}: {rows}x{cols} shift {shift}"
 
 
+def coarse_slack(cols: int, shift: int) -> int:
+    """How far below its exact output a coarse row may lie (matvec.s: MV_COARSE)."""
+    return (255 * cols + (2 << shift) - 1) >> (shift + 1)
+
+
+def test_coarse_rows_are_lower_bounds_and_mv_exact_row_makes_them_exact(bench):
+    rng = np.random.default_rng(77)
+    sym = bench.sym
+    coarse_calls = 0
+    for case in range(60):
+        rows, cols = SHAPES[case % 4]
+        w = rng.integers(-128, 128, (rows, cols)) if case % 5 else rng.choice([-128, 127], (rows, cols))
+        x = rng.integers(-127, 128, cols) if case % 3 else edge_vector(rng, cols, case % 6)
+        if case % 10 == 2:                 # 32x64: more wide columns than slots, the column pass
+            x = np.where(np.arange(cols) < 40, rng.integers(2000, 30000, cols), rng.integers(-127, 128, cols))
+        bias = rng.integers(-32768, 32768, rows) if case % 2 else None
+        shift = int(rng.integers(0, 16))
+        got, _ = run_matvec(bench, w, x, bias, shift, coarse=True)
+        want = intmath.matvec(w, shift, x, bias, post=0)
+        small = int((np.abs(x) <= 127).sum())
+        if not bench.memory[sym("mv_flags")] & sym("MV_COARSE"):   # it stayed exact
+            assert small < sym("MV_COARSE_MIN_SMALL"), f"case {case}: {small} small columns, not coarse"
+            assert np.array_equal(got, want), f"case {case}: an exact call"
+            continue
+        coarse_calls += 1
+        assert small >= sym("MV_COARSE_MIN_SMALL"), f"case {case}"
+        slack = coarse_slack(cols, shift)
+        assert (got <= want).all() and (got >= want - slack).all(), f"case {case}: {rows}x{cols} shift {shift}"
+        if case % 10 == 2:
+            assert bench.memory[sym("mv_flags")] & sym("MV_HAS_WIDE"), f"case {case}: no column pass"
+        chosen = sorted(set(rng.integers(0, rows, 3).tolist()) | {0, rows - 1})
+        for r in reversed(chosen) if case % 2 else chosen:
+            bench.call("mv_exact_row", x=r)
+        now = bench.read_vector(sym("VEC_LOGITS"), rows)
+        expected = got.copy()
+        expected[chosen] = want[chosen]
+        assert np.array_equal(now, expected), f"case {case}: rows {chosen} again"
+    assert coarse_calls >= 30
+
+
 def test_matvec_saturates_both_ways(bench):
     w = np.full((32, 32), 127)
     w[16:] = -127

@@ -46,7 +46,7 @@ C64_RULES = Rules(
         (("relu_z",), "ffn"),
         (("residual_add",), "residual"),
         (("embed", "em_", "fw_embed"), "embed"),
-        (("argmax",), "logits"),
+        (("argmax", "forward_logits", "fw_exact_logit"), "logits"),     # the argmax's bound and scans
         (("tokenize", "tk_", "char_to_id", "spell", "sp_"), "tokenizer"),
         (("show_token", "print", "kernal_out", "kernal_in", "sound_init"), "printing"),
         (("udiv32", "isqrt24", "ar_", "dv_"), "helper"),

@@ -260,7 +260,8 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
                ("q", "VEC_Q", e), ("attention output", "VEC_ATT", e),
                ("proj/fc2 output", "VEC_TMP", e), ("new key", "VEC_K", e),
                ("new value", "VEC_V", e), ("z (feed-forward)", "VEC_Z", spec.FFN_DIM),
-               ("logits", "VEC_LOGITS", spec.VOCAB_SIZE))
+               ("logits (exact in the rows logits_exact marks, bounds elsewhere)", "VEC_LOGITS",
+                spec.VOCAB_SIZE))
     high = sym["VEC_HIGH"]
     for name, label, count in vectors:   # low bytes at +0, high bytes at +VEC_HIGH
         r.append(Region(f"{name}: low bytes", "activations", sym[label], sym[label] + count))

@@ -19,6 +19,7 @@ from py65.devices.mpu6502 import MPU
 
 from soulterm.asm import assemble
 from soulterm.paths import KERNELS_DIR
+from soulterm.soul import intmath, spec
 from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
 from .layout import SPEC_INCLUDE, row_constants, spec_include, vocab_include
@@ -151,10 +152,13 @@ def edge_vector(rng, n: int, kind: int) -> np.ndarray:
 
 
 def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
-               same_input: bool = False, weights_at: int = WEIGHTS_AT) -> tuple[np.ndarray, int]:
+               same_input: bool = False, weights_at: int = WEIGHTS_AT,
+               coarse: bool = False) -> tuple[np.ndarray, int]:
     """out, cycles of matvec on the bench for weights w (rows, cols), input x, bias or None.
 
     same_input: tell matvec that x and the row and column counts are the previous call's.
+    coarse: MV_COARSE, lower bounds without pass 1 (matvec.s; it clears the flag when the
+    call stayed exact).
     weights_at: where the weights go (a multiple of the row count, below ROW_CONSTANTS_AT).
     """
     rows, cols = w.shape
@@ -172,6 +176,38 @@ def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
     bench.poke(ROW_CONSTANTS_AT, row_constants(w, bias))
     bench.poke_word(sym("mv_rowk"), ROW_CONSTANTS_AT)
     bench.memory[sym("mv_shift")] = shift
-    bench.memory[sym("mv_flags")] = sym("MV_SAME_INPUT") if same_input else 0
+    bench.memory[sym("mv_flags")] = ((sym("MV_SAME_INPUT") if same_input else 0)
+                                     | (sym("MV_COARSE") if coarse else 0))
     cycles = bench.call("matvec")
     return bench.read_vector(out_at, rows), cycles
+
+
+# --- the logits forward_logits leaves (kernels/forward.s) ----------------------
+
+def exact_logit_rows(bench: "KernelBench") -> np.ndarray:
+    """Which VEC_LOGITS entries forward_logits computed exactly (its logits_exact bits), (128,) bool."""
+    bits = np.frombuffer(bench.peek(bench.sym("logits_exact"), spec.VOCAB_SIZE // 8), dtype=np.uint8)
+    return np.unpackbits(bits, bitorder="little").astype(bool)
+
+
+def logits_mismatch(got, exact, want, slack: int) -> str | None:
+    """What is wrong with forward_logits' VEC_LOGITS (`got`, rows `exact` marked exact)
+    against the SPEC logits `want`, or None: the marked rows equal, the others lower
+    bounds within `slack`, the SPEC argmax among the marked rows and argmax's pick."""
+    got, want, exact = np.asarray(got), np.asarray(want), np.asarray(exact, dtype=bool)
+    chosen = intmath.argmax_token(want)
+    if exact[:spec.FIRST_CHOOSABLE].any():
+        return "a row that is never chosen marked exact"
+    if not exact[chosen]:
+        return f"the SPEC argmax {chosen} is not among the exact rows {np.nonzero(exact)[0].tolist()}"
+    wrong = np.nonzero(exact & (got != want))[0]
+    if wrong.size:
+        r = int(wrong[0])
+        return f"exact row {r}: {int(got[r])}, SPEC {int(want[r])}"
+    loose = np.nonzero(~exact & ((got > want) | (got < want - slack)))[0]
+    if loose.size:
+        r = int(loose[0])
+        return f"row {r}: bound {int(got[r])} for SPEC {int(want[r])} (slack {slack})"
+    if intmath.argmax_token(got) != chosen:
+        return f"argmax over VEC_LOGITS {intmath.argmax_token(got)}, SPEC {chosen}"
+    return None

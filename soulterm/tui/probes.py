@@ -13,7 +13,10 @@ lives and how its bytes are laid out (Numbers), so one recorder serves both:
   layer        fw_layer / fw_layer_kv      fw_layer_kv                    h = layer L's input; from L = 1
                                                                           on, z = the previous layer's FFN units
   output       forward_logits              argmax                         h / z after the last layer
-  logits       argmax                      argmax                         the logits of the position
+  logits       argmax                      argmax                         the logits of the position, from
+                                                                          the output h by the LogitLens (the
+                                                                          kernels compute only the rows that
+                                                                          may win exactly: forward.s)
   raw score    at_weights (every key j)    attend_head@summed (key j)     q.k in 40 bits
   weights      at_weighted_sum             attend_head@means              q.k >> 14, the row's max, the
                                                                           exp-LUT weights and their sum
@@ -38,6 +41,7 @@ import threading
 from dataclasses import dataclass, field
 
 from soulterm.player.attribution import RULES, Attribution
+from soulterm.tui.lens import LensUnavailable, LogitLens
 from soulterm.soul.spec import CONTEXT, EMBED_DIM as E, FFN_DIM, N_LAYERS, VOCAB_SIZE
 
 SAMPLE_CYCLES = 4_999       # PC sample period on the C64 (odd: no beat with the kernels' even loop lengths)
@@ -183,7 +187,9 @@ class ProbeRecorder:
     def __init__(self, symbols: dict[str, int], machine: str = "c64") -> None:
         """`machine`: the kind whose kernels run ("c64" | "zx"), for its ProbeLayout."""
         self.symbols = symbols
+        self.machine = machine
         self.layout = layout = PROBE_LAYOUTS[machine]
+        self._lens: LogitLens | None = None     # read from RAM at the first logits
         missing = [n for n in layout.entry_symbols + layout.data_symbols if n not in symbols]
         self.entries: dict[int, list[str]] = {}      # address -> the moments there
         if not missing:
@@ -235,7 +241,7 @@ class ProbeRecorder:
             if stage > 0:
                 v.ffn[(t, stage - 1)] = lay.ffn.read(ram, s, FFN_DIM)
         if name == lay.logits_entry:
-            v.logits[t] = lay.logits.read(ram, s, VOCAB_SIZE)
+            v.logits[t] = self._logits(t, ram)
         if name == lay.raw_entry:
             key = (t, ram[s[lay.layer]], ram[s[lay.head]])
             if lay.raw_key is None:
@@ -256,6 +262,20 @@ class ProbeRecorder:
             v.scores[key] = ScoreSnapshot(before.raw if before else (), lay.shifted.read(ram, s, t + 1),
                                           lay.best.one(ram, s), lay.weights.read(ram, s, t + 1),
                                           lay.weight_sum.one(ram, s))
+
+    def _logits(self, t: int, ram):
+        """Position t's 128 logits, exact: the kernels keep only the rows that may win
+        exactly (the others are bounds), so they come from the output h by the lens; the
+        logits vector itself only in a build without the lens's symbols."""
+        hidden = self._view.hidden.get((t, N_LAYERS))
+        if hidden is not None and self._lens is None:
+            try:
+                self._lens = LogitLens.from_ram(ram, self.symbols, self.machine)
+            except LensUnavailable:
+                pass
+        if hidden is None or self._lens is None:
+            return self.layout.logits.read(ram, self.symbols, VOCAB_SIZE)
+        return tuple(int(x) for x in self._lens.logits(hidden))
 
     def _start_position(self, t: int, cycles: int) -> None:
         v = self._view

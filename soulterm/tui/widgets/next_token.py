@@ -1,8 +1,8 @@
 """Next token: the soul's top candidates after the logits kernel.
 
-For the latest position whose logits the CPU computed (the 6502's
-VEC_LOGITS, the Z80's fw_logits, copied by the probes when `argmax` starts),
-the 8 highest-scoring tokens among those the soulplayer may choose (ids
+For the latest position whose logits the CPU computed (the probes compute
+them exactly from its final hidden state with the LogitLens when `argmax`
+starts: the kernels keep exact values only for the rows that may win), the 8 highest-scoring tokens among those the soulplayer may choose (ids
 3..127), with their logit (Q8.8) and softmax share as a bar; the chosen one
 (the kernels' argmax, the token that came next in the context) is marked. Below, for the prompt positions,
 which token came next. Left/Right walk back through the turn's positions.
