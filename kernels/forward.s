@@ -387,8 +387,8 @@ fw_layer:
         jsr residual_add
         ldy #LD_N2
         jsr fw_norm
-        ldy #LD_FC1
-        jsr fw_matvec
+        ldy #LD_FC1             ; rows ReLU certainly makes 0 store 0
+        jsr fw_matvec_relu      ; without pass 1 (matvec.s: MV_RELU)
         jsr relu_z
         ldy #LD_FC2
         jsr fw_matvec
@@ -430,6 +430,10 @@ fw_matvec:
         lda #0
         sta mv_flags
         beq fw_run_matvec
+fw_matvec_relu:                 ; outputs that go through ReLU
+        lda #MV_RELU
+        sta mv_flags
+        bne fw_run_matvec
 fw_matvec_same_input:           ; the input of the previous matvec again
         lda #MV_SAME_INPUT
         sta mv_flags

@@ -93,9 +93,11 @@ MV_HAS_WIDE     = $80           ; some column was too wide for a slot
 MV_SHIFT_LEFT   = $40           ; set by mv_prepare_shift
 MV_SAME_INPUT   = $20           ; set by the caller
 MV_COARSE       = $10           ; set by the caller: no pass 1 (a lower bound)
+MV_RELU         = $08           ; set by the caller: rows ReLU makes 0 may store 0
 ; Pass 1 saves ~12 cycles a row and small column; fewer small columns than
-; this save less than the logits' bound costs (forward.s), so such a call
-; stays exact and clears MV_COARSE.
+; this save less than the logits' bound costs (forward.s), or than MV_RELU's
+; gate costs the rows it lets through, so such a call stays exact and
+; clears MV_COARSE and MV_RELU.
 MV_COARSE_MIN_SMALL = 6
 
 ; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
@@ -568,7 +570,7 @@ mv_prepare_shift:
         lsr
         sta mv_bytes
         lda mv_flags
-        and #MV_SAME_INPUT | MV_COARSE
+        and #MV_SAME_INPUT | MV_COARSE | MV_RELU
         sta mv_flags
         txa
         and #7
@@ -1011,7 +1013,7 @@ mv_link_rows:
         cmp #<mv_small_end
         bne @passes
         lda mv_flags            ; no small column: no passes, no 65535,
-        and #$FF - MV_COARSE    ; an exact call
+        and #$FF - MV_COARSE - MV_RELU  ; an exact call
         sta mv_flags
         lda #<mv_no_small
         ldy #>mv_no_small
@@ -1025,7 +1027,7 @@ mv_link_rows:
         adc #>MV_PASS_DISTANCE
         sta mv_small_end@pass2+2
         ldx #$FF                ; the passes' ends' 65535 (mv_small_end)
-        lda #MV_COARSE
+        lda #MV_COARSE | MV_RELU
         bit mv_flags
         bne @coarse
         lda mv_small
@@ -1064,13 +1066,18 @@ mv_link_rows:
         sbc #>(mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1)
         bcs @not_coarse         ; are small (no address-like constant: the
                                 ; profile would name code after it)
+        lda #MV_RELU
+        bit mv_flags
+        beq @coarse_rows
+        jmp mv_relu_link        ; (X = $FF kept)
+@coarse_rows:
         lda #<mv_small_end
         ldy #>mv_small_end
         bne @wide_first         ; (always: not in page 0)
         .assert >mv_small_end > 0, "mv_small_end in page 0"
-@not_coarse:                    ; fewer: the call is exact, MV_COARSE cleared
+@not_coarse:                    ; fewer: the call is exact, MV_COARSE and MV_RELU cleared
         lda mv_flags
-        and #$FF - MV_COARSE
+        and #$FF - MV_COARSE - MV_RELU
         sta mv_flags
         lda mv_small
         ldy mv_small+1
@@ -1415,3 +1422,143 @@ mv_exact_gate:
         jmp $FFFF               ; pass 1 (or mv_add_wide first): patched
 @next_row:
         rts
+
+; MV_RELU (fc1, whose outputs go through ReLU: forward.s): a row whose exact
+; output is certainly <= 0 stores 0 without pass 1 and its finish. Each row
+; runs pass 2 first (mv_relu_first), then the wide and short slots; at
+; mv_row_end its sum is G = 2S - L - 255, with 2S the exact doubled sum, L
+; pass 1's low bytes (0..255 a small column) and 255 pass 1's end's (the
+; row start holds the 65535 of both ends). ReLU's output is 0 exactly when
+; 2S >> (mv_shift + 1) <= 0, i.e. 2S < 2^(mv_shift + 1), which holds
+; whenever G < T = 2^(mv_shift + 1) - 255 * (mv_cols + 1) (L <= 255 *
+; mv_cols): mv_relu_gate stores 0 then (relu_z makes the rest of the rows'
+; negative outputs 0, so the vector after ReLU is SPEC's). Any other row
+; goes on to pass 1 with its byte 0, and pass 1's end (mv_relu_late_end)
+; adds its bytes 1.. into the sum pass 2 left, then takes the call's finish:
+; its exact output. A sum is below 2^30 in magnitude (64 columns of at most
+; 2 * 128 * 32768, the bias), so the gate's 32-bit compare cannot overflow.
+; Costs a row ~12 cycles a small column less when it stores 0, ~56 more
+; when it goes on.
+
+; Entered from mv_link_rows@coarse with X = $FF (the passes' 65535).
+mv_relu_link:
+        lda mv_small_end@pass2+1        ; pass 2 runs first, from the row start
+        sta mv_relu_first@pass2+1
+        lda mv_small_end@pass2+2
+        sta mv_relu_first@pass2+2
+        lda #<mv_relu_late_end          ; and pass 1 last
+        sta mv_small_end@pass2+1
+        lda #>mv_relu_late_end
+        sta mv_small_end@pass2+2
+        lda mv_small
+        sta mv_relu_gate@pass1+1
+        lda mv_small+1
+        sta mv_relu_gate@pass1+2
+        lda mv_row_end@byte+1           ; the finish, after pass 1's end
+        sta mv_relu_late_end@byte+1
+        lda mv_row_end@finish+1
+        ldy mv_row_end@finish+2
+        sta mv_relu_late_end@finish+1
+        sty mv_relu_late_end@finish+2
+        cmp mv_mid_end@next+1           ; pass 2's end may enter the finish
+        bne @gate                       ; at once (mv_link_rows): the gate
+        cpy mv_mid_end@next+2           ; instead
+        bne @gate
+        lda #<mv_relu_gate
+        sta mv_mid_end@next+1
+        lda #>mv_relu_gate
+        sta mv_mid_end@next+2
+@gate:
+        lda #<mv_relu_gate
+        sta mv_row_end@finish+1
+        lda #>mv_relu_gate
+        sta mv_row_end@finish+2
+        lda #0                          ; T = 2^(mv_shift + 1) - 255 * (mv_cols
+        sta mv_carries1                 ; + 1) into the gate's immediates
+        sta mv_acc0                     ; (pass 2 counts from 0: the rows
+        sta mv_acc1                     ; reset it at their ends)
+        sta mv_acc2
+        ldy mv_shift
+        iny
+        sec
+@power:                                 ; 2^(mv_shift + 1) in mv_acc0..2
+        rol mv_acc0
+        rol mv_acc1
+        rol mv_acc2
+        dey
+        bpl @power
+        ldy mv_cols                     ; 255 * (c + 1) = 256 * (c + 1) - (c + 1)
+        iny
+        sty mv_off
+        tya
+        clc
+        adc mv_acc0
+        sta mv_relu_gate@t0+1
+        lda mv_acc1
+        adc #0
+        sta mv_acc1
+        lda mv_acc2
+        adc #0
+        sta mv_acc2
+        sec
+        lda mv_acc1
+        sbc mv_off
+        sta mv_relu_gate@t1+1
+        lda mv_acc2
+        sbc #0
+        sta mv_relu_gate@t2+1
+        lda #0
+        sbc #0
+        sta mv_relu_gate@t3+1
+        lda #<mv_relu_first             ; the rows start with pass 2 (through
+        ldy #>mv_relu_first             ; mv_add_wide when the column pass ran)
+        jmp mv_link_rows@wide_first
+
+; A row's start: byte 0 (A) kept for pass 1, pass 2 from byte 1. C = 0.
+mv_relu_first:
+        sta mv_acc0
+        lda mv_acc1
+@pass2:
+        jmp $FFFF                       ; pass 2's entry: patched
+
+; From mv_row_end: G = the sum so far (bytes 0..3) against T (patched).
+mv_relu_gate:
+        lda mv_acc0
+@t0:
+        cmp #0
+        lda mv_acc1
+@t1:
+        sbc #0
+        lda mv_acc2
+@t2:
+        sbc #0
+        lda mv_acc3
+@t3:
+        sbc #0
+        bmi @zero                       ; G < T: ReLU makes the row 0
+        lda mv_acc0
+        clc
+@pass1:
+        jmp $FFFF                       ; pass 1's entry: patched
+@zero:
+        lda #0
+        sta mv_carries1                 ; (the next row's pass 2 counts from 0)
+        sta mv_acc1
+        sta mv_acc2
+        jmp mv_finish_fast_end@store
+
+; Pass 1's end (mv_small_end) comes here with byte 1 in A and its carry in
+; C (also counted in mv_carries1, which the next row's pass 2 needs at 0):
+; byte 1 stored, the carry into bytes 2 and 3, then the call's finish.
+mv_relu_late_end:
+        sta mv_acc1
+        lda #0
+        sta mv_carries1
+        bcc @byte
+        inc mv_acc2
+        bne @byte
+        inc mv_acc3
+@byte:
+        lda mv_acc3                     ; the finish's byte: patched
+@finish:
+        jmp $FFFF                       ; the call's finish: patched

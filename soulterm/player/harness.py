@@ -153,12 +153,14 @@ def edge_vector(rng, n: int, kind: int) -> np.ndarray:
 
 def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
                same_input: bool = False, weights_at: int = WEIGHTS_AT,
-               coarse: bool = False) -> tuple[np.ndarray, int]:
+               coarse: bool = False, relu: bool = False) -> tuple[np.ndarray, int]:
     """out, cycles of matvec on the bench for weights w (rows, cols), input x, bias or None.
 
     same_input: tell matvec that x and the row and column counts are the previous call's.
     coarse: MV_COARSE, lower bounds without pass 1 (matvec.s; it clears the flag when the
     call stayed exact).
+    relu: MV_RELU, rows whose output is certainly <= 0 may hold 0 instead (matvec.s; it
+    clears the flag when the call has too few small columns for it).
     weights_at: where the weights go (a multiple of the row count, below ROW_CONSTANTS_AT).
     """
     rows, cols = w.shape
@@ -177,7 +179,8 @@ def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
     bench.poke_word(sym("mv_rowk"), ROW_CONSTANTS_AT)
     bench.memory[sym("mv_shift")] = shift
     bench.memory[sym("mv_flags")] = ((sym("MV_SAME_INPUT") if same_input else 0)
-                                     | (sym("MV_COARSE") if coarse else 0))
+                                     | (sym("MV_COARSE") if coarse else 0)
+                                     | (sym("MV_RELU") if relu else 0))
     cycles = bench.call("matvec")
     return bench.read_vector(out_at, rows), cycles
 
