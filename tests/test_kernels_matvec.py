@@ -74,6 +74,41 @@ def test_coarse_rows_are_lower_bounds_and_mv_exact_row_makes_them_exact(bench):
     assert coarse_calls >= 30
 
 
+def test_relu_rows_store_zero_only_when_relu_makes_them_zero(bench):
+    """MV_RELU: a row whose output is certainly <= 0 may store 0 instead; after ReLU the
+    vector is intmath's, every other row is exact. Biases put many sums near 0 (the gate's
+    edge); shapes with the column pass, short slots, too few or no small columns, and
+    shifts of every finish (pass 2's end straight into a left or low finish too)."""
+    rng = np.random.default_rng(13)
+    sym = bench.sym
+    gated = relu_calls = 0
+    for case in range(90):
+        rows, cols = SHAPES[case % 4]
+        w = rng.integers(-128, 128, (rows, cols)) if case % 5 else rng.choice([-128, 127], (rows, cols))
+        x = rng.integers(-127, 128, cols) if case % 3 else edge_vector(rng, cols, case % 6)
+        if case % 10 == 2:                 # 32x64: more wide columns than slots, the column pass
+            x = np.where(np.arange(cols) < 40, rng.integers(2000, 30000, cols), rng.integers(-127, 128, cols))
+        if case % 10 == 4:                 # fewer small columns than MV_COARSE_MIN_SMALL
+            x = np.where(np.arange(cols) < sym("MV_COARSE_MIN_SMALL") - 1, 5, 1000)
+        shift = int(rng.integers(0, 16))
+        near = rng.integers(-3 << (shift + 1), 3 << (shift + 1), rows)
+        bias = np.clip(near - w @ x, -32768, 32767) if case % 2 else rng.integers(-32768, 32768, rows)
+        got, _ = run_matvec(bench, w, x, bias, shift, relu=True)
+        want = intmath.matvec(w, shift, x, bias, post=0)
+        small = int((np.abs(x) <= 127).sum())
+        assert bool(bench.memory[sym("mv_flags")] & sym("MV_RELU")) == (small >= sym("MV_COARSE_MIN_SMALL")), \
+            f"case {case}: {small} small columns"
+        changed = got != want
+        assert (got[changed] == 0).all() and (want[changed] < 0).all(), f"case {case}: {rows}x{cols} shift {shift}"
+        assert np.array_equal(intmath.relu(got), intmath.relu(want)), f"case {case}"
+        gated += int(changed.sum())
+        relu_calls += bool(bench.memory[sym("mv_flags")] & sym("MV_RELU"))
+        if case % 9 == 0:                  # the next call, without the flag, is exact again
+            got, _ = run_matvec(bench, w, x, bias, shift)
+            assert np.array_equal(got, want), f"case {case}: the call after"
+    assert relu_calls >= 50 and gated >= 500
+
+
 def test_matvec_saturates_both_ways(bench):
     w = np.full((32, 32), 127)
     w[16:] = -127
