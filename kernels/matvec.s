@@ -25,7 +25,11 @@
 ;             (shift + 1) of the exact output; mv_exact_row (at the end)
 ;             then computes any row again, exactly. With fewer than
 ;             MV_COARSE_MIN_SMALL small columns the call is exact and
-;             clears MV_COARSE (the caller sees which it was)
+;             clears MV_COARSE (the caller sees which it was). MV_RELU
+;             (forward.s, fc1: its outputs go through ReLU): a row whose
+;             output is certainly <= 0 stores 0 without pass 1 and its
+;             finish, the others their exact output (mv_relu_link, at the
+;             end); cleared with too few small columns, as MV_COARSE
 ; Needs: the squares table (SQ_LO/MID/HI, memory.inc) built once by
 ; mv_build_squares. Output: mv_out[0..rows-1]. Clobbers A, X, Y, every
 ; mv_* byte and the wide-column sums (WIDE_SUM_*).
@@ -69,6 +73,7 @@
 ;   32x32, inputs in -256..255: 42,617       32x32, 16-bit inputs: 96,247
 ;   128x32 logits: 154,555 / 349,975         64x32 fc1 + bias: 79,979 / 180,715
 ;   32x64 fc2 + bias: 82,832 / 210,829
+;   64x32 fc1 + bias, inputs in -128..127: 64,989, with MV_RELU 53,389
 ; i.e. to patch an input column ~122 cycles (small: both passes' slots),
 ; ~178 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~35
 ; a small column's two slots when q's input is reused from a matrix whole
@@ -83,7 +88,7 @@
 ; 6 more through mv_row_end); 192 for 13 bits (mv_finish_row, which takes
 ; 13 and more); the other rows are stored by the fast finish's tail, a
 ; saturated one from mv_finish_saturate.
-; Bytes: 7,010, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
+; Bytes: 7,236, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -1430,8 +1435,10 @@ mv_exact_gate:
 ; pass 1's low bytes (0..255 a small column) and 255 pass 1's end's (the
 ; row start holds the 65535 of both ends). ReLU's output is 0 exactly when
 ; 2S >> (mv_shift + 1) <= 0, i.e. 2S < 2^(mv_shift + 1), which holds
-; whenever G < T = 2^(mv_shift + 1) - 255 * (mv_cols + 1) (L <= 255 *
-; mv_cols): mv_relu_gate stores 0 then (relu_z makes the rest of the rows'
+; whenever G < 2^(mv_shift + 1) - 255 * (mv_cols + 1) (L <= 255 * mv_cols),
+; so whenever G < T = -256 * (mv_cols + 1), a bound one byte patches (it
+; lets ~1% of fc1's rows through that the exact one would store 0 for,
+; benchmarks/relu_bound.py): mv_relu_gate stores 0 then (relu_z makes the rest of the rows'
 ; negative outputs 0, so the vector after ReLU is SPEC's). Any other row
 ; goes on to pass 1 with its byte 0, and pass 1's end (mv_relu_late_end)
 ; adds its bytes 1.. into the sum pass 2 left, then takes the call's finish:
@@ -1473,43 +1480,11 @@ mv_relu_link:
         sta mv_row_end@finish+1
         lda #>mv_relu_gate
         sta mv_row_end@finish+2
-        lda #0                          ; T = 2^(mv_shift + 1) - 255 * (mv_cols
-        sta mv_carries1                 ; + 1) into the gate's immediates
-        sta mv_acc0                     ; (pass 2 counts from 0: the rows
-        sta mv_acc1                     ; reset it at their ends)
-        sta mv_acc2
-        ldy mv_shift
-        iny
-        sec
-@power:                                 ; 2^(mv_shift + 1) in mv_acc0..2
-        rol mv_acc0
-        rol mv_acc1
-        rol mv_acc2
-        dey
-        bpl @power
-        ldy mv_cols                     ; 255 * (c + 1) = 256 * (c + 1) - (c + 1)
-        iny
-        sty mv_off
-        tya
-        clc
-        adc mv_acc0
-        sta mv_relu_gate@t0+1
-        lda mv_acc1
-        adc #0
-        sta mv_acc1
-        lda mv_acc2
-        adc #0
-        sta mv_acc2
-        sec
-        lda mv_acc1
-        sbc mv_off
+        lda mv_cols                     ; T's byte 1: -(mv_cols + 1)
+        eor #$FF
         sta mv_relu_gate@t1+1
-        lda mv_acc2
-        sbc #0
-        sta mv_relu_gate@t2+1
-        lda #0
-        sbc #0
-        sta mv_relu_gate@t3+1
+        lda #0                          ; pass 2 counts from 0 (the rows
+        sta mv_carries1                 ; reset it at their ends)
         lda #<mv_relu_first             ; the rows start with pass 2 (through
         ldy #>mv_relu_first             ; mv_add_wide when the column pass ran)
         jmp mv_link_rows@wide_first
@@ -1521,20 +1496,17 @@ mv_relu_first:
 @pass2:
         jmp $FFFF                       ; pass 2's entry: patched
 
-; From mv_row_end: G = the sum so far (bytes 0..3) against T (patched).
+; From mv_row_end: G = the sum so far (bytes 0..3) against T = -256 *
+; (mv_cols + 1), whose byte 0 is 0 and bytes 2, 3 $FF: bytes 1..3 decide.
 mv_relu_gate:
-        lda mv_acc0
-@t0:
-        cmp #0
+        sec
         lda mv_acc1
 @t1:
-        sbc #0
+        sbc #0                          ; -(mv_cols + 1): patched
         lda mv_acc2
-@t2:
-        sbc #0
+        sbc #$FF
         lda mv_acc3
-@t3:
-        sbc #0
+        sbc #$FF
         bmi @zero                       ; G < T: ReLU makes the row 0
         lda mv_acc0
         clc

@@ -43,11 +43,11 @@ def program_bench(soul_path=None, tokenizer_path=None) -> KernelBench:
     return KernelBench(image=built.prg[2:], origin=0x0801, symbols=built.symbols)
 
 
-def _matvec_cycles(bench: KernelBench, rows: int, cols: int, x, bias: bool) -> int:
+def _matvec_cycles(bench: KernelBench, rows: int, cols: int, x, bias: bool, relu: bool = False) -> int:
     rng = np.random.default_rng(rows * 1000 + cols)
     w = rng.integers(-127, 128, (rows, cols))
     b = rng.integers(-32768, 32768, rows) if bias else None
-    return run_matvec(bench, w, x, b, 7)[1]
+    return run_matvec(bench, w, x, b, 7, relu=relu)[1]
 
 
 def kernel_rows() -> list[tuple[str, str, int]]:
@@ -62,6 +62,11 @@ def kernel_rows() -> list[tuple[str, str, int]]:
                              (32, 64, True, "fc2 32x64 + bias"), (128, 32, False, "logits 128x32")):
         rows.append(("matvec", f"{name}, inputs in -256..255", _matvec_cycles(bench, r, c, small[:c], bias)))
         rows.append(("matvec", f"{name}, 16-bit inputs", _matvec_cycles(bench, r, c, wide[:c], bias)))
+    # fc1 as forward.s calls it: MV_RELU, rows ReLU certainly makes 0 store 0 without pass 1.
+    rows.append(("matvec", "fc1 64x32 + bias, inputs in -128..127, MV_RELU",
+                 _matvec_cycles(bench, 64, 32, small[:32] // 2, True, relu=True)))
+    rows.append(("matvec", "fc1 64x32 + bias, inputs in -128..127",
+                 _matvec_cycles(bench, 64, 32, small[:32] // 2, True)))
     x = rng.integers(-3000, 3000, 32)
     bench.write_vector(sym("VEC_H"), x)
     bench.poke(0x4000, rng.integers(60, 127, 32))
