@@ -69,12 +69,16 @@
 ; mv_no_small); ~25 (two passes) / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
-; 47 / 59 / 71 for 7 / 6 / 5 bits (mv_finish_left); 89 / 77 / 65 / 53
+; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
 ; for 4 / 3 / 2 / 1 bits (mv_finish_low, through the left finish's range
-; check and stores) when pass 2's end enters them (no short or wide slot;
-; 6 more through mv_row_end); 192 for 13 bits (mv_finish_row, which takes
-; 13 and more); the other rows are stored by the fast finish's tail, a
-; saturated one from mv_finish_saturate.
+; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
+; more); the other rows are stored by the fast finish's tail, a saturated
+; one from mv_finish_saturate. A narrow call (MV_NARROW_SQUARES below: every
+; row's sum fits 24 bits, so byte 3 needs no test) with no short slot
+; enters the finish from pass 2's end, narrow: 18 for 8 bits, 43 / 55 / 67
+; for 7 / 6 / 5, 85 / 73 / 61 / 49 for 4 / 3 / 2 / 1 (8 bits: bytes 1 and
+; 2 stored as they are; 5..1 bits: the left and low finishes without
+; byte 3's test; 6 more each through mv_row_end after short slots).
 ; Bytes: 6,916, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
@@ -84,6 +88,16 @@ MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
 MV_HAS_WIDE     = $80           ; some column was too wide for a slot
 MV_SHIFT_LEFT   = $40           ; set by mv_prepare_shift
 MV_SAME_INPUT   = $20           ; set by the caller
+
+; A narrow call: no wide column and sum_c s(x[c]) <= MV_NARROW_SQUARES (the
+; mv_k of the slots), so |2(Wx + b)| <= 2 sqrt(sum w^2 * sum x^2) + 2 * 32768
+; < 2^23 (Cauchy-Schwarz; |w| <= 128, int16 biases): byte 3 of every row's
+; sum is byte 2's sign, and the finishes need not test it (mv_link_rows).
+MV_NARROW_SQUARES = $F80000
+        .assert (MV_NARROW_SQUARES & $FFFF) == 0, "narrow by mv_k's top two bytes"
+        .assert 4 * MV_MAX_COLS * 128 * 128 * MV_NARROW_SQUARES < ($800000 - 2 * 32768) * ($800000 - 2 * 32768), "a narrow sum fits 24 bits"
+OP_LDA_ZP       = $A5           ; opcodes mv_link_rows writes
+OP_BEQ          = $F0
 
 ; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
 ; so that |w + x| <= 1792 (SQ_RANGE, memory.inc).
@@ -377,11 +391,12 @@ mv_finish_fast_end:
         adc #0
         bne mv_finish_saturate
 @store:                         ; every row ends here: bytes 1, 2 are the result
+        lda mv_acc2
+@store_high:                    ; (a narrow sum's 8-bit finish: byte 2 in A)
+@out_hi:
+        sta $FFFF,x
         lda mv_acc1
 @out_lo:
-        sta $FFFF,x
-        lda mv_acc2
-@out_hi:
         sta $FFFF,x
         dex
 mv_next_row:
@@ -413,9 +428,10 @@ mv_finish_left_end:
 @mask:
         and #0                  ; and the bits from n up: patched
         bne mv_finish_out_of_range
-        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees
-        adc #0
-        bne mv_finish_out_of_range
+@byte3:
+        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees (a
+        adc #0                  ; narrow sum's agrees: mv_link_rows patches
+        bne mv_finish_out_of_range      ; a BEQ over the test)
 @low_byte:
         lda mv_acc1             ; the low byte: patched, byte 0 for the low finish
 @out_lo:
@@ -968,6 +984,34 @@ mv_patch_columns:
 ; mv_add_wide when the column pass ran, and run the rows from the last one
 ; down.
 mv_link_rows:
+        ldx #OP_LDA_ZP          ; (full: the left and low finishes test byte 3)
+        ldy #mv_acc3
+        lda mv_wide_left        ; narrow: no wide column and sum s(x) <=
+        cmp #MV_WIDE_SLOTS      ; MV_NARROW_SQUARES, i.e. mv_k >= -that
+        bne @full
+        lda mv_k+3
+        cmp #$FF
+        bne @full
+        lda mv_k+2
+        cmp #<(-(MV_NARROW_SQUARES >> 16))
+        bcc @full
+        ldx #OP_BEQ             ; a BEQ over byte 3's test (Z = 1 there)
+        ldy #mv_finish_left_end@low_byte - (mv_finish_left_end@byte3 + 2)
+        lda mv_row_end@finish+1 ; the 8-bit fast finish (the chain's entry
+        cmp #<mv_finish_fast_end        ; for 0 bits) is a plain store
+        bne @full
+        lda mv_row_end@finish+2
+        cmp #>mv_finish_fast_end
+        bne @full
+        lda #<mv_finish_fast_end@store_high
+        sta mv_row_end@finish+1
+        lda #>mv_finish_fast_end@store_high
+        sta mv_row_end@finish+2
+        lda #mv_acc2            ; (byte 2 in A: pass 2's end enters it)
+        sta mv_row_end@byte+1
+@full:
+        stx mv_finish_left_end@byte3
+        sty mv_finish_left_end@byte3+1
         lda mv_short            ; wide slots, then the short ones (or the
         ldy mv_short+1          ; row's end, where the short slots end)
         sta mv_wide_end+1
