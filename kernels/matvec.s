@@ -98,6 +98,12 @@ MV_NARROW_SQUARES = $F80000
         .assert 4 * MV_MAX_COLS * 128 * 128 * MV_NARROW_SQUARES < ($800000 - 2 * 32768) * ($800000 - 2 * 32768), "a narrow sum fits 24 bits"
 OP_LDA_ZP       = $A5           ; opcodes mv_link_rows writes
 OP_BEQ          = $F0
+OP_LDA_IMM      = $A9
+OP_ADC_IMM      = $69
+OP_STA_ZP       = $85
+OP_TYA          = $98
+OP_CLC          = $18
+OP_JMP          = $4C
 
 ; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
 ; so that |w + x| <= 1792 (SQ_RANGE, memory.inc).
@@ -492,10 +498,11 @@ mv_row:
 @k2:
         adc #0
         sta mv_acc2
-@k3:
-        lda #0
+@k3:                            ; (a narrow call's rows: "tya, clc, jmp
+        lda #0                  ; first" here, mv_link_rows)
         adc #0
         sta mv_acc3
+        .assert * - @k3 == 6, "byte 3's step: lda #, adc #, sta zp"
         tya
         clc
 @first:
@@ -1078,7 +1085,37 @@ mv_link_rows:
         sta mv_row@k2+1
         lda mv_k+3
         sbc #0
+        ldy mv_finish_left_end@byte3
+        cpy #OP_BEQ             ; narrow, and a finish that never reads byte
+        bne @byte3              ; 3 (byte 2 in A: the left and low ones, the
+        ldy mv_row_end@byte+1   ; narrow 8-bit store): the row start leaves
+        cpy #mv_acc2            ; byte 3 out, "tya, clc, jmp" the first slot
+        bne @byte3              ; written over its "lda #k3, adc #0"
+        lda #OP_TYA
+        sta mv_row@k3
+        lda #OP_CLC
         sta mv_row@k3+1
+        lda #OP_JMP
+        sta mv_row@k3+2
+        lda mv_row@first+1
+        sta mv_row@k3+3
+        lda mv_row@first+2
+        sta mv_row@k3+4
+        lda #mv_acc2            ; and a saturated row's sign is byte 2's
+        bne @sign               ; (always: mv_acc2 is not 0)
+@byte3:
+        sta mv_row@k3+1
+        lda #OP_LDA_IMM
+        sta mv_row@k3
+        lda #OP_ADC_IMM
+        sta mv_row@k3+2
+        lda #0
+        sta mv_row@k3+3
+        lda #OP_STA_ZP
+        sta mv_row@k3+4
+        lda #mv_acc3
+@sign:
+        sta mv_finish_out_of_range+1
         ldx mv_rows
         dex
         jmp mv_next_row         ; (X >= 0: N clear, the branch is taken)
