@@ -756,18 +756,17 @@ mv_patch_columns:
         sta $FF00 + SLOT_S0,y
 @mid_s0:
         sta $FF00 + SLOT_S0,y
-        lda mv_colbase
-@small_w0:
-        sta $FF00 + SLOT_WEIGHTS,y
-@mid_w0:
-        sta $FF00 + SLOT_WEIGHTS,y
         lda mv_colbase+1
 @small_w1:
         sta $FF00 + SLOT_WEIGHTS + 1,y
 @mid_w1:
         sta $FF00 + SLOT_WEIGHTS + 1,y
-@next:                          ; (C = 1: the stores keep it)
-        lda mv_colbase
+        lda mv_colbase          ; (A = the column's low byte for the next's)
+@small_w0:
+        sta $FF00 + SLOT_WEIGHTS,y
+@mid_w0:
+        sta $FF00 + SLOT_WEIGHTS,y
+@next:                          ; (C = 1: the stores keep it; A = mv_colbase)
 @rows_less_one:
         adc #0                  ; mv_rows - 1: patched
         sta mv_colbase
@@ -841,6 +840,7 @@ mv_patch_columns:
         lda mv_k+2
         sbc (mv_off),y
         sta mv_k+2
+        lda mv_colbase          ; (LDA keeps the borrow)
         bcs @next
         dec mv_k+3
         sec
