@@ -465,7 +465,7 @@ mv_finish_low_end:
         lda mv_acc1
         jmp mv_finish_left_end@out_hi
 mv_finish_out_of_range:
-        ldy mv_acc3             ; the sum's sign
+        ldy mv_acc3             ; the sum's sign (byte 2's when narrow: patched)
 mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
         tya                     ; sign (Y's bit 7), through the fast
         asl                     ; finish's store
@@ -991,34 +991,40 @@ mv_patch_columns:
 ; mv_add_wide when the column pass ran, and run the rows from the last one
 ; down.
 mv_link_rows:
-        ldx #OP_LDA_ZP          ; (full: the left and low finishes test byte 3)
-        ldy #mv_acc3
+        ldx #OP_LDA_ZP          ; full: the left and low finishes test byte 3,
+        ldy #mv_acc3            ; whose sign a saturated row takes
         lda mv_wide_left        ; narrow: no wide column and sum s(x) <=
-        cmp #MV_WIDE_SLOTS      ; MV_NARROW_SQUARES, i.e. mv_k >= -that
-        bne @full
+        cmp #MV_WIDE_SLOTS      ; MV_NARROW_SQUARES (mv_k >= -that), with a
+        bne @full               ; finish that reads byte 2 alone
         lda mv_k+3
         cmp #$FF
         bne @full
         lda mv_k+2
         cmp #<(-(MV_NARROW_SQUARES >> 16))
         bcc @full
-        ldx #OP_BEQ             ; a BEQ over byte 3's test (Z = 1 there)
-        ldy #mv_finish_left_end@low_byte - (mv_finish_left_end@byte3 + 2)
         lda mv_row_end@finish+1 ; the 8-bit fast finish (the chain's entry
-        cmp #<mv_finish_fast_end        ; for 0 bits) is a plain store
-        bne @full
+        cmp #<mv_finish_fast_end        ; for 0 bits) is a plain store of
+        bne @byte2              ; bytes 1 and 2
         lda mv_row_end@finish+2
         cmp #>mv_finish_fast_end
-        bne @full
+        bne @byte2
         lda #<mv_finish_fast_end@store_high
         sta mv_row_end@finish+1
         lda #>mv_finish_fast_end@store_high
         sta mv_row_end@finish+2
         lda #mv_acc2            ; (byte 2 in A: pass 2's end enters it)
         sta mv_row_end@byte+1
+@byte2:
+        lda mv_row_end@byte+1   ; byte 2 in A: the left and low finishes,
+        cmp #mv_acc2            ; the plain store
+        bne @full
+        ldx #OP_BEQ             ; a BEQ over byte 3's test (Z = 1 there),
+        ldy #mv_acc2            ; the sign from byte 2
+        .assert mv_acc2 == mv_finish_left_end@low_byte - (mv_finish_left_end@byte3 + 2), "the BEQ's offset is mv_acc2"
 @full:
         stx mv_finish_left_end@byte3
         sty mv_finish_left_end@byte3+1
+        sty mv_finish_out_of_range+1
         lda mv_short            ; wide slots, then the short ones (or the
         ldy mv_short+1          ; row's end, where the short slots end)
         sta mv_wide_end+1
@@ -1086,12 +1092,9 @@ mv_link_rows:
         lda mv_k+3
         sbc #0
         ldy mv_finish_left_end@byte3
-        cpy #OP_BEQ             ; narrow, and a finish that never reads byte
-        bne @byte3              ; 3 (byte 2 in A: the left and low ones, the
-        ldy mv_row_end@byte+1   ; narrow 8-bit store): the row start leaves
-        cpy #mv_acc2            ; byte 3 out, "tya, clc, jmp" the first slot
-        bne @byte3              ; written over its "lda #k3, adc #0"
-        lda #OP_TYA
+        cpy #OP_BEQ             ; narrow: the row start leaves byte 3 out,
+        bne @byte3              ; "tya, clc, jmp" the first slot written
+        lda #OP_TYA             ; over its "lda #k3, adc #0"
         sta mv_row@k3
         lda #OP_CLC
         sta mv_row@k3+1
@@ -1101,8 +1104,7 @@ mv_link_rows:
         sta mv_row@k3+3
         lda mv_row@first+2
         sta mv_row@k3+4
-        lda #mv_acc2            ; and a saturated row's sign is byte 2's
-        bne @sign               ; (always: mv_acc2 is not 0)
+        bne @rows               ; (always: the slots are not in page 0)
 @byte3:
         sta mv_row@k3+1
         lda #OP_LDA_IMM
@@ -1113,9 +1115,7 @@ mv_link_rows:
         sta mv_row@k3+3
         lda #OP_STA_ZP
         sta mv_row@k3+4
-        lda #mv_acc3
-@sign:
-        sta mv_finish_out_of_range+1
+@rows:
         ldx mv_rows
         dex
         jmp mv_next_row         ; (X >= 0: N clear, the branch is taken)
