@@ -75,10 +75,11 @@
 ; more); the other rows are stored by the fast finish's tail, a saturated
 ; one from mv_finish_saturate. A narrow call (MV_NARROW_SQUARES below: every
 ; row's sum fits 24 bits, so byte 3 needs no test) with no short slot
-; enters the finish from pass 2's end, narrow: 18 for 8 bits, 43 / 55 / 67
+; enters the finish from pass 2's end, narrow: 16 for 8 bits, 43 / 55 / 67
 ; for 7 / 6 / 5, 85 / 73 / 61 / 49 for 4 / 3 / 2 / 1 (8 bits: bytes 1 and
-; 2 stored as they are; 5..1 bits: the left and low finishes without
-; byte 3's test; 6 more each through mv_row_end after short slots).
+; 2 stored as they are, 18, and the next row's start without its CLC; 5..1
+; bits: the left and low finishes without byte 3's test; 6 more each
+; through mv_row_end after short slots).
 ; Bytes: 6,916, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
@@ -397,16 +398,17 @@ mv_finish_fast_end:
         adc #0
         bne mv_finish_saturate
 @store:                         ; every row ends here: bytes 1, 2 are the result
+        clc                     ; (the next row's start needs C = 0)
         lda mv_acc2
-@store_high:                    ; (a narrow sum's 8-bit finish: byte 2 in A)
-@out_hi:
+@store_high:                    ; (a narrow sum's 8-bit finish: byte 2 in A,
+@out_hi:                        ; C = 0 from pass 2's end or a short slot)
         sta $FFFF,x
         lda mv_acc1
 @out_lo:
         sta $FFFF,x
         dex
 mv_next_row:
-        bpl mv_row
+        bpl mv_row@carry_clear
         rts
 
 ; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits): bytes 0, 1 and
@@ -483,6 +485,7 @@ mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
 ; A for pass 1 (or mv_add_wide first, or mv_no_small).
 mv_row:
         clc
+@carry_clear:
 @rowk_lo:
         lda $FFFF,x
 @k0:
@@ -1118,6 +1121,7 @@ mv_link_rows:
 @rows:
         ldx mv_rows
         dex
+        clc
         jmp mv_next_row         ; (X >= 0: N clear, the branch is taken)
 
 ; Entry into the fast finishes for a shift of 8 + n bits, n = 0..MV_FAST_BITS
