@@ -1278,10 +1278,16 @@ mv_move_small:
         clc
         adc #>MV_PASS_DISTANCE
         sta @write2+2
-        ldy mv_small
-        jmp @test
-@slot:
+        lda #$7F                ; the weights' page + a negative distance
+        cmp mv_off+1            ; carries out at every slot: the step to
+        lda #SMALL_SLOT_SIZE - 1        ; the next slot takes that carry off
+        adc #0
+        sta @step+1
+        lda mv_small
+        tay
         clc
+        bcc @test               ; (always)
+@slot:                          ; (C = 0)
 @read:
         lda $FF00 + SLOT_WEIGHTS + 1,y
         adc mv_off+1
@@ -1290,19 +1296,21 @@ mv_move_small:
 @write2:
         sta $FF00 + SLOT_WEIGHTS + 1,y
         tya
-        clc
-        adc #SMALL_SLOT_SIZE
+@step:
+        adc #SMALL_SLOT_SIZE    ; (less the carry of the add above: patched)
         tay
         bcs @page
 @test:
-        cpy #<mv_small_end      ; (the end by its low byte: see the block sizes' assert)
-        bne @slot
+        eor #<mv_small_end      ; (the end by its low byte: see the block
+        bne @slot               ; sizes' assert; EOR keeps C = 0)
         rts
 @page:
         inc @read+2
         inc @write1+2
         inc @write2+2
-        bcs @test               ; (always)
+        clc
+        tya
+        bcc @test               ; (always)
 
 mv_block_end_lo:
         .byte <mv_small_end, <mv_short_end, <mv_wide_end, <mv_mid_end
