@@ -74,12 +74,14 @@
 ; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
 ; more); the other rows are stored by the fast finish's tail, a saturated
 ; one from mv_finish_saturate. A narrow call (MV_NARROW_SQUARES below: every
-; row's sum fits 24 bits, so byte 3 needs no test) with no short slot
-; enters the finish from pass 2's end, narrow: 16 for 8 bits, 43 / 55 / 67
-; for 7 / 6 / 5, 85 / 73 / 61 / 49 for 4 / 3 / 2 / 1 (8 bits: bytes 1 and
-; 2 stored as they are, 18, and the next row's start without its CLC; 5..1
-; bits: the left and low finishes without byte 3's test; 6 more each
-; through mv_row_end after short slots).
+; row's sum fits 24 bits, so it needs no range test of byte 3, nor any for
+; 8..12 bits) with no short slot enters the finish from pass 2's end,
+; narrow: 16 for 8 bits, 30 / 39 / 48 / 57 for 9 / 10 / 11 / 12, 43 / 55 /
+; 67 for 7 / 6 / 5, 85 / 73 / 61 / 49 for 4 / 3 / 2 / 1 (8 bits: bytes 1
+; and 2 stored as they are, 18, and the next row's start without its CLC;
+; 9..12: mv_finish_narrow's shifts first; 5..1 bits: the left and low
+; finishes without byte 3's test; 6 more each through mv_row_end after
+; short slots).
 ; Bytes: 6,916, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
@@ -466,6 +468,21 @@ mv_finish_low_end:
         .assert mv_finish_low_end - mv_finish_low == MV_LOW_BITS * MV_LOW_STEP, "low step size"
         lda mv_acc1
         jmp mv_finish_left_end@out_hi
+
+; A narrow call's sum >> (8 + n), n = 1..4: byte 2 (in A) and byte 1 shifted
+; right n times (arithmetic), then stored as they are (a narrow sum's result
+; is in range). Entered n steps from the end; n = 0 stores at once.
+MV_NARROW_STEP  = 5             ; bytes of one step
+mv_finish_narrow:
+        .repeat MV_FAST_BITS
+        cmp #$80
+        ror
+        ror mv_acc1
+        .endrepeat
+mv_finish_narrow_end:
+        .assert mv_finish_narrow_end - mv_finish_narrow == MV_FAST_BITS * MV_NARROW_STEP, "narrow step size"
+        clc                     ; (the next row's start needs C = 0)
+        jmp mv_finish_fast_end@store_high
 mv_finish_out_of_range:
         ldy mv_acc3             ; the sum's sign (byte 2's when narrow: patched)
 mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
@@ -611,7 +628,7 @@ mv_prepare_shift:
         lda mv_fast_entry_lo,y
         ldx mv_fast_entry_hi,y
         cpy #MV_FAST_BITS + 1
-        bcc @patch              ; n = 0..4: the fast chain, 5..7 the left finish
+        bcc @fast               ; n = 0..4: the fast chain, 5..7 the left finish
 @low:                           ; (and with no whole byte, n = 1..4: the low one)
         pha                     ; the left and low finishes: their range
         lda mv_range_half - 1,y ; check's constants for n, byte 2 in A
@@ -622,11 +639,23 @@ mv_prepare_shift:
         sta mv_finish_left_end@low_byte+1
         pla
         ldy #mv_acc2
+        sta mv_link_rows@narrow_lo+1    ; (a narrow call's is the same)
+        stx mv_link_rows@narrow_hi+1
         bne @patch_byte         ; (always: mv_acc2 is not 0)
         .assert mv_acc2 != 0, "mv_acc2 at zero page 0"
 @general:
+        lda #0                  ; (no narrow finish: a narrow call is full)
+        sta mv_link_rows@narrow_hi+1
         lda #<mv_finish_row
         ldx #>mv_finish_row
+        bne @patch              ; (always: not in page 0)
+@fast:                          ; a narrow call's: mv_finish_narrow
+        pha
+        lda mv_narrow_entry_lo,y
+        sta mv_link_rows@narrow_lo+1
+        lda mv_narrow_entry_hi,y
+        sta mv_link_rows@narrow_hi+1
+        pla
 @patch:
         ldy #mv_acc3            ; byte 3 in A
 @patch_byte:
@@ -994,37 +1023,32 @@ mv_patch_columns:
 ; mv_add_wide when the column pass ran, and run the rows from the last one
 ; down.
 mv_link_rows:
-        ldx #OP_LDA_ZP          ; full: the left and low finishes test byte 3,
-        ldy #mv_acc3            ; whose sign a saturated row takes
         lda mv_wide_left        ; narrow: no wide column and sum s(x) <=
-        cmp #MV_WIDE_SLOTS      ; MV_NARROW_SQUARES (mv_k >= -that), with a
-        bne @full               ; finish that reads byte 2 alone
+        cmp #MV_WIDE_SLOTS      ; MV_NARROW_SQUARES (mv_k >= -that)
+        bne @full
         lda mv_k+3
         cmp #$FF
         bne @full
         lda mv_k+2
         cmp #<(-(MV_NARROW_SQUARES >> 16))
         bcc @full
-        lda mv_row_end@finish+1 ; the 8-bit fast finish (the chain's entry
-        cmp #<mv_finish_fast_end        ; for 0 bits) is a plain store of
-        bne @byte2              ; bytes 1 and 2
-        lda mv_row_end@finish+2
-        cmp #>mv_finish_fast_end
-        bne @byte2
-        lda #<mv_finish_fast_end@store_high
-        sta mv_row_end@finish+1
-        lda #>mv_finish_fast_end@store_high
+@narrow_hi:
+        lda #0                  ; the finish for a narrow sum (mv_prepare_shift;
+        beq @full               ; page 0: none, the general one), byte 2 in A
         sta mv_row_end@finish+2
-        lda #mv_acc2            ; (byte 2 in A: pass 2's end enters it)
+@narrow_lo:
+        lda #0
+        sta mv_row_end@finish+1
+        lda #mv_acc2
         sta mv_row_end@byte+1
-@byte2:
-        lda mv_row_end@byte+1   ; byte 2 in A: the left and low finishes,
-        cmp #mv_acc2            ; the plain store
-        bne @full
         ldx #OP_BEQ             ; a BEQ over byte 3's test (Z = 1 there),
         ldy #mv_acc2            ; the sign from byte 2
         .assert mv_acc2 == mv_finish_left_end@low_byte - (mv_finish_left_end@byte3 + 2), "the BEQ's offset is mv_acc2"
+        bne @mode               ; (always)
 @full:
+        ldx #OP_LDA_ZP          ; full: the left and low finishes test byte 3,
+        ldy #mv_acc3            ; whose sign a saturated row takes
+@mode:
         stx mv_finish_left_end@byte3
         sty mv_finish_left_end@byte3+1
         sty mv_finish_out_of_range+1
@@ -1135,6 +1159,16 @@ mv_fast_entry_lo:
         .else
         .byte <(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
         .endif
+        .endrepeat
+mv_narrow_entry_lo:
+        .byte <mv_finish_fast_end@store_high
+        .repeat MV_FAST_BITS, i
+        .byte <(mv_finish_narrow_end - (i + 1) * MV_NARROW_STEP)
+        .endrepeat
+mv_narrow_entry_hi:
+        .byte >mv_finish_fast_end@store_high
+        .repeat MV_FAST_BITS, i
+        .byte >(mv_finish_narrow_end - (i + 1) * MV_NARROW_STEP)
         .endrepeat
 mv_low_entry_lo:
         .repeat MV_LOW_BITS, i

@@ -210,8 +210,8 @@ def test_the_row_finishes_cost_what_the_header_says(bench):
         at_8 = per_row(x, 7)
         return {bits: int(base + per_row(x, bits - 1) - at_8) for bits in bits_list}
 
-    full = finishes(wide_enough, 40, (1, 2, 3, 4, 5, 6, 7, 12, 13))
-    narrow = finishes(small, 16, (1, 2, 3, 4, 5, 6, 7))
+    full = finishes(wide_enough, 40, (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13))
+    narrow = finishes(small, 16, (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12))
     lines = (KERNELS_DIR / "matvec.s").read_text().splitlines()
     text = " ".join(line.lstrip("; ") for line in lines[:lines.index("")])
     assert full[12] == 40 + 4 * 14 and "40 + 14n" in text
@@ -220,9 +220,10 @@ def test_the_row_finishes_cost_what_the_header_says(bench):
     assert f"{full[13]} for 13 bits" in text
     assert max(full[5], full[6], full[7]) < full[13] / 2
     assert full[4] < full[13]
-    assert (f"narrow: 16 for 8 bits, {narrow[7]} / {narrow[6]} / {narrow[5]} for 7 / 6 / 5, "
+    assert (f"narrow: 16 for 8 bits, {narrow[9]} / {narrow[10]} / {narrow[11]} / {narrow[12]} for "
+            f"9 / 10 / 11 / 12, {narrow[7]} / {narrow[6]} / {narrow[5]} for 7 / 6 / 5, "
             f"{narrow[4]} / {narrow[3]} / {narrow[2]} / {narrow[1]} for 4 / 3 / 2 / 1") in text
-    assert all(narrow[bits] < full[bits] for bits in (1, 2, 3, 4, 5, 6, 7))
+    assert all(narrow[bits] < full[bits] for bits in (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12))
 
 
 @pytest.mark.parametrize("magnitude", [503, 504])
@@ -234,13 +235,13 @@ def test_narrow_calls_at_their_bound(bench, magnitude):
     rng = np.random.default_rng(magnitude)
     narrow = 64 * magnitude * magnitude <= sym("MV_NARROW_SQUARES")
     assert narrow == (magnitude == 503)
-    for case in range(8):
+    for case in range(12):
         x = rng.choice([-1, 1], 64) * magnitude
         w = np.where(x > 0, -128, 127) * np.ones((32, 1), dtype=np.int64)
         w[case % 2::2] *= -1
         w = np.clip(w, -128, 127)
         bias = np.resize([-32768, 32767], 32)
-        shift = (7, 6, 4, 3, 2, 0, 5, 1)[case]
+        shift = (7, 6, 4, 3, 2, 0, 5, 1, 8, 9, 10, 11)[case]
         got, _ = run_matvec(bench, w, x, bias, shift)
         assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), f"case {case}"
         test_opcode = bench.peek(sym("mv_finish_left_end@byte3"), 1)[0]
