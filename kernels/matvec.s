@@ -825,17 +825,18 @@ mv_patch_columns:
         cmp #SQ_LIMIT_PAGE
         bcs @wide
         adc #>SQ_MID            ; (carry clear) (mv_off) + 128: s(x)'s
-        sta mv_off+1            ; middle byte
-        sec                     ; the next short slot
-        lda mv_short
-        sbc #SHORT_SLOT_SIZE
+        sta mv_off+1            ; middle byte (no carry out: C = 0)
+        .assert >SQ_MID + SQ_LIMIT_PAGE + >(SQ_HI - SQ_MID) < 256, "a short column's pages carry out"
+        lda mv_short            ; the next short slot
+        sbc #SHORT_SLOT_SIZE - 1        ; (C = 0: the size)
         sta mv_short
         tay
         bcs @short_page
         dec mv_short+1
         lda mv_short+1
         jsr mv_short_pages
-@short_page:
+        sec
+@short_page:                    ; (C = 1)
         lda mv_off
 @short_s0:
         sta $FF00 + SLOT_S0,y
@@ -846,8 +847,7 @@ mv_patch_columns:
         lda mv_off+1
 @short_s1_page:
         sta $FF00 + SLOT_S1 + 1,y
-        clc
-        adc #>(SQ_HI - SQ_MID)
+        adc #>(SQ_HI - SQ_MID) - 1      ; (C = 1)
 @short_s2_page:
         sta $FF00 + SLOT_S2 + 1,y
         sta mv_sq_hi
