@@ -80,8 +80,8 @@
 ; 67 for 7 / 6 / 5, 85 / 73 / 61 / 49 for 4 / 3 / 2 / 1 (8 bits: bytes 1
 ; and 2 stored as they are, 18, and the next row's start without its CLC;
 ; 9..12: mv_finish_narrow's shifts first; 5..1 bits: the left and low
-; finishes without byte 3's test; 6 more each through mv_row_end after
-; short slots).
+; finishes without byte 3's test; after short slots, 3 more each for
+; mv_row_end's JMP).
 ; Bytes: 6,916, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
@@ -375,9 +375,10 @@ mv_short_end:
 ; left and low ones.
 mv_row_end:
 @byte:
-        lda mv_acc3
-@finish:
+        lda mv_acc3             ; (a narrow call: "jmp finish" here, as byte 2
+@finish:                        ; is in A already: mv_link_rows)
         jmp mv_finish_row
+        .assert @finish - @byte == 2, "the finish's JMP right after the byte's LDA"
 
 ; The sum >> (8 + n) for n = 0..4: bytes 1..3 shifted right n times with
 ; the top byte in A (arithmetic: the sign enters on the left), then the
@@ -1127,11 +1128,16 @@ mv_link_rows:
         sta mv_row@k3+1
         lda #OP_JMP
         sta mv_row@k3+2
-        lda mv_row@first+1
+        sta mv_row_end@byte     ; and the rows' end jumps to the finish at
+        lda mv_row@first+1      ; once (byte 2 is in A after a short slot)
         sta mv_row@k3+3
         lda mv_row@first+2
         sta mv_row@k3+4
-        bne @rows               ; (always: the slots are not in page 0)
+        lda mv_row_end@finish+1
+        sta mv_row_end@byte+1
+        lda mv_row_end@finish+2
+        sta mv_row_end@byte+2
+        bne @rows               ; (always: the finishes are not in page 0)
 @byte3:
         sta mv_row@k3+1
         lda #OP_LDA_IMM
@@ -1142,6 +1148,10 @@ mv_link_rows:
         sta mv_row@k3+3
         lda #OP_STA_ZP
         sta mv_row@k3+4
+        lda #OP_LDA_ZP          ; (the byte for the finish: mv_prepare_shift)
+        sta mv_row_end@byte
+        lda #OP_JMP
+        sta mv_row_end@byte+2
 @rows:
         ldx mv_rows
         dex
