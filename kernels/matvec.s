@@ -1415,6 +1415,12 @@ mv_wide_rows:
         bpl @row
         rts
 
+; (Padding: the narrow calls' code made matvec.s 209 bytes longer; 47 more
+; move everything after it by exactly one page, so every later routine keeps
+; its page offsets and its cycles. The 128-aligned matrices after the code
+; took 256 bytes more either way.)
+        .res 47
+
 ; Build the squares table once (the program at start-up, not in the PRG):
 ; SQ_MID/HI + i = bytes 1, 2 of (i - SQ_RANGE)^2 for i = 0..2*SQ_RANGE-1,
 ; SQ_LO + j = byte 0 of j^2 for j = 0..511 (byte 0 of n^2 depends only on n
