@@ -12,7 +12,7 @@
 ;             signed 24-bit number per row, low bytes at +r, middle bytes at
 ;             +rows+r, high bytes + 128 at +2*rows+r (layout.py computes
 ;             them; the bias is folded in, so a matrix without one simply has
-;             b = 0)
+;             b = 0; b in int16, as in soul.bin: a narrow call's bound)
 ;   mv_shift  arithmetic right shift of every sum, 0..15
 ;   mv_flags  MV_SAME_INPUT when mv_in, its values, mv_cols and mv_rows are
 ;             those of the previous call (q, k and v share xn): the slots
@@ -58,15 +58,16 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 42,611       32x32, 16-bit inputs: 96,239
-;   128x32 logits: 154,549 / 349,967         64x32 fc1 + bias: 79,973 / 180,707
-;   32x64 fc2 + bias: 82,826 / 210,820
-; i.e. to patch an input column ~122 cycles (small: both passes' slots),
-; ~178 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~35
+;   32x32, inputs in -256..255: 41,703       32x32, 16-bit inputs: 96,261
+;   128x32 logits: 150,953 / 349,989         64x32 fc1 + bias: 78,169 / 180,729
+;   32x64 fc2 + bias: 81,750 / 210,743
+; i.e. to patch an input column ~119 cycles (small: both passes' slots),
+; ~174 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~31
 ; a small column's two slots when q's input is reused from a matrix whole
 ; pages away (~44 a short or wide slot; ~60 a slot otherwise); ~42 per row
-; to start, ~47 more for the passes' ends (mv_small_end, mv_mid_end; ~6 for
-; mv_no_small); ~25 (two passes) / ~37 / ~79 per small / short / wide
+; to start (~35 in a narrow call, below: no byte 3), ~47 more for the
+; passes' ends (mv_small_end, mv_mid_end; ~6 for mv_no_small); ~25 (two
+; passes) / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
 ; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
@@ -82,7 +83,8 @@
 ; 9..12: mv_finish_narrow's shifts first; 5..1 bits: the left and low
 ; finishes without byte 3's test; after short slots, 3 more each for
 ; mv_row_end's JMP).
-; Bytes: 6,916, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
+; Bytes: 7,172, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots
+; and 47 padding (before mv_build_squares).
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
