@@ -249,17 +249,22 @@ def test_narrow_calls_at_their_bound(bench, magnitude):
 
 
 def test_rows_without_small_columns(bench):
-    """No input in -127..127: the rows skip both small passes (short, wide or both kinds)."""
+    """No input in -127..127: the rows skip both small passes (short, wide or both kinds;
+    the last two calls short and narrow)."""
     rng = np.random.default_rng(31)
     sym = bench.sym
-    for case in range(6):
+    for case in range(8):
         rows, cols = SHAPES[case % 4]
         magnitudes = rng.integers(128, 1664, cols) if case % 3 == 0 else rng.integers(128, 9000, cols)
         if case % 3 == 2:
             magnitudes = rng.integers(1921, 32768, cols)
+        if case >= 6:
+            magnitudes = rng.integers(128, 400, cols)
         x = rng.choice([-1, 1], cols) * magnitudes
         w = rng.integers(-128, 128, (rows, cols))
         bias = rng.integers(-32768, 32768, rows) if case % 2 else None
         got, _ = run_matvec(bench, w, x, bias, 8 + case % 5)
         assert np.array_equal(got, intmath.matvec(w, 8 + case % 5, x, bias, post=0)), f"case {case}"
         assert int.from_bytes(bench.peek(sym("mv_small"), 2), "little") == sym("mv_small_end")
+        narrow = bench.peek(sym("mv_finish_left_end@byte3"), 1)[0] == sym("OP_BEQ")
+        assert narrow == (case >= 6), f"case {case}"
