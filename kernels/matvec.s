@@ -58,14 +58,15 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,703       32x32, 16-bit inputs: 96,261
-;   128x32 logits: 150,953 / 349,989         64x32 fc1 + bias: 78,169 / 180,729
-;   32x64 fc2 + bias: 81,750 / 210,743
+;   32x32, inputs in -256..255: 41,770       32x32, 16-bit inputs: 96,328
+;   128x32 logits: 151,020 / 350,056         64x32 fc1 + bias: 78,236 / 180,796
+;   32x64 fc2 + bias: 81,817 / 210,810
 ; i.e. to patch an input column ~119 cycles (small: both passes' slots),
 ; ~174 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~31
 ; a small column's two slots when q's input is reused from a matrix whole
 ; pages away (~44 a short or wide slot; ~60 a slot otherwise); ~42 per row
-; to start (~35 in a narrow call, below: no byte 3), ~47 more for the
+; to start (~35 in a narrow call, below: no byte 3; a call narrow where
+; the last was not, or the other way, ~70 more to patch), ~47 more for the
 ; passes' ends (mv_small_end, mv_mid_end; ~6 for mv_no_small); ~25 (two
 ; passes) / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
@@ -77,14 +78,14 @@
 ; one from mv_finish_saturate. A narrow call (MV_NARROW_SQUARES below: every
 ; row's sum fits 24 bits, so it needs no range test of byte 3, nor any for
 ; 8..12 bits) with no short slot enters the finish from pass 2's end,
-; narrow: 16 for 8 bits, 30 / 39 / 48 / 57 for 9 / 10 / 11 / 12, 43 / 55 /
-; 67 for 7 / 6 / 5, 85 / 73 / 61 / 49 for 4 / 3 / 2 / 1 (8 bits: bytes 1
+; narrow: 16 for 8 bits, 30 / 39 / 48 / 57 for 9 / 10 / 11 / 12, 40 / 52 /
+; 64 for 7 / 6 / 5, 82 / 70 / 58 / 46 for 4 / 3 / 2 / 1 (8 bits: bytes 1
 ; and 2 stored as they are, 18, and the next row's start without its CLC;
 ; 9..12: mv_finish_narrow's shifts first; 5..1 bits: the left and low
 ; finishes without byte 3's test; after short slots, 3 more each for
 ; mv_row_end's JMP).
 ; Bytes: 7,172, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots
-; and 47 padding (before mv_build_squares).
+; and 23 padding (before mv_build_squares).
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -102,13 +103,15 @@ MV_NARROW_SQUARES = $F80000
         .assert (MV_NARROW_SQUARES & $FFFF) == 0, "narrow by mv_k's top two bytes"
         .assert 4 * MV_MAX_COLS * 128 * 128 * MV_NARROW_SQUARES < ($800000 - 2 * 32768) * ($800000 - 2 * 32768), "a narrow sum fits 24 bits"
 OP_LDA_ZP       = $A5           ; opcodes mv_link_rows writes
-OP_BEQ          = $F0
 OP_LDA_IMM      = $A9
 OP_ADC_IMM      = $69
 OP_STA_ZP       = $85
 OP_TYA          = $98
 OP_CLC          = $18
 OP_JMP          = $4C
+OP_DEX          = $CA
+OP_BPL          = $10
+OP_RTS          = $60
 
 ; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
 ; so that |w + x| <= 1792 (SQ_RANGE, memory.inc).
@@ -441,14 +444,15 @@ mv_finish_left_end:
 @mask:
         and #0                  ; and the bits from n up: patched
         bne mv_finish_out_of_range
-@byte3:
-        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees (a
-        adc #0                  ; narrow sum's agrees: mv_link_rows patches
-        bne mv_finish_out_of_range      ; a BEQ over the test)
 @low_byte:
         lda mv_acc1             ; the low byte: patched, byte 0 for the low finish
 @out_lo:
         sta $FFFF,x
+@byte3:                         ; (LDA and STA keep the carry)
+        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees (a
+        adc #0                  ; narrow sum's agrees: mv_link_rows writes
+        .assert * - @byte3 == MV_MODE_SIZE - 1, "the bytes a narrow call writes"
+        bne mv_finish_out_of_range      ; "dex, bpl mv_row, rts" over LDA, ADC)
         dex
         bpl mv_row
         rts
@@ -1044,17 +1048,25 @@ mv_link_rows:
         sta mv_row_end@finish+1
         lda #mv_acc2
         sta mv_row_end@byte+1
-        ldx #OP_BEQ             ; a BEQ over byte 3's test (Z = 1 there),
-        ldy #mv_acc2            ; the sign from byte 2
-        .assert mv_acc2 == mv_finish_left_end@low_byte - (mv_finish_left_end@byte3 + 2), "the BEQ's offset is mv_acc2"
+        lda #OP_DEX             ; (narrow like the last call: written)
+        ldy #MV_MODE_NARROW + MV_MODE_SIZE - 1
         bne @mode               ; (always)
 @full:
-        ldx #OP_LDA_ZP          ; full: the left and low finishes test byte 3,
-        ldy #mv_acc3            ; whose sign a saturated row takes
-@mode:
-        stx mv_finish_left_end@byte3
-        sty mv_finish_left_end@byte3+1
-        sty mv_finish_out_of_range+1
+        lda #OP_LDA_ZP
+        ldy #MV_MODE_FULL + MV_MODE_SIZE - 1
+@mode:                          ; the left and low finishes' byte 3 test,
+        cmp mv_finish_left_end@byte3    ; and a saturated row's sign
+        beq @mode_written
+        ldx #MV_MODE_SIZE - 2
+@mode_byte:
+        lda mv_mode_bytes,y
+        sta mv_finish_left_end@byte3,x
+        dey
+        dex
+        bpl @mode_byte
+        lda mv_mode_bytes,y
+        sta mv_finish_out_of_range+1
+@mode_written:
         lda mv_short            ; wide slots, then the short ones (or the
         ldy mv_short+1          ; row's end, where the short slots end)
         sta mv_wide_end+1
@@ -1122,7 +1134,7 @@ mv_link_rows:
         lda mv_k+3
         sbc #0
         ldy mv_finish_left_end@byte3
-        cpy #OP_BEQ             ; narrow: the row start leaves byte 3 out,
+        cpy #OP_DEX             ; narrow: the row start leaves byte 3 out,
         bne @byte3              ; "tya, clc, jmp" the first slot written
         lda #OP_TYA             ; over its "lda #k3, adc #0"
         sta mv_row@k3
@@ -1172,6 +1184,15 @@ mv_fast_entry_lo:
         .byte <(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
         .endif
         .endrepeat
+; A full call's and a narrow call's bytes at mv_finish_left_end@byte3 (byte
+; 3's test; the row's end), after the saturated rows' sign byte.
+MV_MODE_SIZE    = 5
+mv_mode_bytes:
+MV_MODE_FULL    = * - mv_mode_bytes
+        .byte mv_acc3, OP_LDA_ZP, mv_acc3, OP_ADC_IMM, 0
+MV_MODE_NARROW  = * - mv_mode_bytes
+        .byte mv_acc2, OP_DEX, OP_BPL, <(mv_row - (mv_finish_left_end@byte3 + 3)), OP_RTS
+        .assert mv_row - (mv_finish_left_end@byte3 + 3) >= -128 && mv_row - (mv_finish_left_end@byte3 + 3) <= 127, "a narrow row's end reaches mv_row"
 mv_narrow_entry_lo:
         .byte <mv_finish_fast_end@store_high
         .repeat MV_FAST_BITS, i
@@ -1417,11 +1438,11 @@ mv_wide_rows:
         bpl @row
         rts
 
-; (Padding: the narrow calls' code made matvec.s 209 bytes longer; 47 more
+; (Padding: the narrow calls' code made matvec.s 233 bytes longer; 23 more
 ; move everything after it by exactly one page, so every later routine keeps
 ; its page offsets and its cycles. The 128-aligned matrices after the code
 ; took 256 bytes more either way.)
-        .res 47
+        .res 23
 
 ; Build the squares table once (the program at start-up, not in the PRG):
 ; SQ_MID/HI + i = bytes 1, 2 of (i - SQ_RANGE)^2 for i = 0..2*SQ_RANGE-1,
