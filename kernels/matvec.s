@@ -1281,6 +1281,50 @@ mv_repatch_weights:
         jsr mv_move_block
         jmp mv_link_rows
 
+; A move of whole pages (mv_off = 0) for the small passes: each pass-1
+; slot's weight operand page += mv_off+1, written to its pass-2 twin too; Y
+; is the slot's low byte and the pages are patched in (the walk's way).
+mv_move_small:
+        lda mv_small+1
+        sta @read+2
+        sta @write1+2
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta @write2+2
+        lda #$7F                ; the weights' page + a negative distance
+        cmp mv_off+1            ; carries out at every slot: the step to
+        lda #SMALL_SLOT_SIZE - 1        ; the next slot takes that carry off
+        adc #0
+        sta @step+1
+        lda mv_small
+        tay
+        clc
+        bcc @test               ; (always)
+@slot:                          ; (C = 0)
+@read:
+        lda $FF00 + SLOT_WEIGHTS + 1,y
+        adc mv_off+1
+@write1:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+@write2:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+        tya
+@step:
+        adc #SMALL_SLOT_SIZE    ; (less the carry of the add above: patched)
+        tay
+        bcs @page
+@test:
+        eor #<mv_small_end      ; (the end by its low byte: see the block
+        bne @slot               ; sizes' assert; EOR keeps C = 0)
+        rts
+@page:
+        inc @read+2
+        inc @write1+2
+        inc @write2+2
+        clc
+        tya
+        bcc @test               ; (always)
+
 ; The weight operands of block X's filled slots (0 small pass 1, 1 short,
 ; 2 wide, 3 small pass 2)
 ; += mv_off: from the block's entry (A low byte, Y page) to its end. A
@@ -1335,50 +1379,6 @@ mv_move_block:
         cmp mv_block_end_hi,x
         bne @page_slot
         rts
-; A move of whole pages (mv_off = 0) for the small passes: each pass-1
-; slot's weight operand page += mv_off+1, written to its pass-2 twin too; Y
-; is the slot's low byte and the pages are patched in (the walk's way).
-mv_move_small:
-        lda mv_small+1
-        sta @read+2
-        sta @write1+2
-        clc
-        adc #>MV_PASS_DISTANCE
-        sta @write2+2
-        lda #$7F                ; the weights' page + a negative distance
-        cmp mv_off+1            ; carries out at every slot: the step to
-        lda #SMALL_SLOT_SIZE - 1        ; the next slot takes that carry off
-        adc #0
-        sta @step+1
-        lda mv_small
-        tay
-        clc
-        bcc @test               ; (always)
-@slot:                          ; (C = 0)
-@read:
-        lda $FF00 + SLOT_WEIGHTS + 1,y
-        adc mv_off+1
-@write1:
-        sta $FF00 + SLOT_WEIGHTS + 1,y
-@write2:
-        sta $FF00 + SLOT_WEIGHTS + 1,y
-        tya
-@step:
-        adc #SMALL_SLOT_SIZE    ; (less the carry of the add above: patched)
-        tay
-        bcs @page
-@test:
-        eor #<mv_small_end      ; (the end by its low byte: see the block
-        bne @slot               ; sizes' assert; EOR keeps C = 0)
-        rts
-@page:
-        inc @read+2
-        inc @write1+2
-        inc @write2+2
-        clc
-        tya
-        bcc @test               ; (always)
-
 mv_block_end_lo:
         .byte <mv_small_end, <mv_short_end, <mv_wide_end, <mv_mid_end
 mv_block_end_hi:
