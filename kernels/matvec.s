@@ -1048,8 +1048,8 @@ mv_link_rows:
         sta mv_row_end@finish+1
         lda #mv_acc2
         sta mv_row_end@byte+1
-        lda #OP_DEX             ; (narrow like the last call: written)
-        ldy #MV_MODE_NARROW + MV_MODE_SIZE - 1
+        lda #OP_DEX             ; (the mode's first byte: a call in the last
+        ldy #MV_MODE_NARROW + MV_MODE_SIZE - 1  ; call's mode writes nothing)
         bne @mode               ; (always)
 @full:
         lda #OP_LDA_ZP
