@@ -8,7 +8,7 @@
 ; Inputs (zero page): em_te (2) -> the token's 32 int8 te values,
 ;   em_pe (2) -> the position's 32 int8 pe values, em_te_shift and
 ;   em_pe_shift (0..15). Output: VEC_H[0..31].
-; Clobbers A, X, Y, em_*. Cycles: 6,540 at shifts 5 and 5 (exact,
+; Clobbers A, X, Y, em_*. Cycles: 6,668 at shifts 5 and 5 (exact,
 ; `soulterm bench --kernels`). Bytes: 78.
 
 embed:

@@ -21,9 +21,10 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,075,600 at context length 5, 1,106,106 at 10, 1,235,510 at 19
-;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 801,654,
-;   848,612, 947,503 (841,721, 900,213, 971,474 with every logit exact: the
+;   1,061,667 at context length 5, 1,092,156 at 10, 1,221,416 at 19
+;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 790,909,
+;   837,923, 936,563 (before this round's argmax bound and matvec's narrow calls
+;   841,721, 900,213, 971,474; the
 ;   argmax's bound, forward_logits, takes ~50,000 off the shipped soul's
 ;   logits, ~0..15,000 off the vectors soul's, whose inputs are mostly short).
 ; Bytes: 1,100.

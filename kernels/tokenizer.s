@@ -30,16 +30,16 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 14,678 for "hello", 29,604 for "i'm so
-; nagry", 149,187 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 14,667 for "hello", 29,593 for "i'm so
+; nagry", 149,176 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,790 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,295 for "hello", 152,941 for "i'm so nagry", 888,530 for that
-; line. With a long list (the corpus prompts' words for a 2,687-character
-; budget: 576 words, 2,685 characters, 1,857 bytes; the C64 holds up to
-; 2,973 characters beside the shipped soul): 36,482 for "hello", 262,891
-; for "i'm so nagry" (0.27 s), 1,272,955 for that 80-character line (1.3 s:
+; bytes): 35,281 for "hello", 152,922 for "i'm so nagry", 888,470 for that
+; line. With a long list (the corpus prompts' words for a 2,612-character
+; budget: 566 words, 2,610 characters, 1,810 bytes, the most the C64 holds
+; beside the shipped soul): 36,468 for "hello", 257,088
+; for "i'm so nagry" (0.26 s), 1,247,989 for that 80-character line (1.3 s:
 ; twelve words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 
