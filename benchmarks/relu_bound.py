@@ -16,9 +16,9 @@ from which it prints what fc1 would cost
 - at best with only pass 1 for the rows left: the exact call's pass-1 share
   (exact - coarse cycles, a row's part) per row left, nothing for storing,
   testing or finishing the coarse sums (a lower bound of any such design), and
-- as built, MV_RELU (matvec.s): each row's pass 2 first, then a gate that
-  stores 0 when G < 2^(shift+1) - 255 * (cols + 1), or else pass 1 and the
-  finish (its outputs checked: SPEC's after ReLU).
+- as built, MV_RELU (matvec.s): in a narrow call each row's pass 2 first,
+  then a gate that stores 0 when the sum so far is below -256 * (cols + 1),
+  or else pass 1 and the finish (its outputs checked: SPEC's after ReLU).
 
     python benchmarks/relu_bound.py [--soul PATH] [--tokenizer PATH] [--sample N]
 """

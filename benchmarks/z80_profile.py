@@ -4,7 +4,9 @@ Runs the turn of "hello" (or TEXT) as the player does (kernelbench.forward_turn,
 checked against the engine), then steps one reply position (forward_step)
 and one prompt position (forward_prefill) again instruction by instruction,
 charging each instruction's T-states to the routine whose code holds its PC
-(the nearest global label at or below it). Exact; a few seconds.
+(the nearest global label at or below it). Exact; a few seconds. Then
+attention alone, in its two phases with the arithmetic helpers each calls:
+the scores (q.k, f, max f and the LUT weights) and the means.
 
     python benchmarks/z80_profile.py [TEXT]
 """
@@ -32,17 +34,37 @@ def routine_of(bench: Z80Bench):
     return lambda pc: labels[max(0, bisect.bisect_right(addresses, pc) - 1)][1]
 
 
-def profile_call(bench: Z80Bench, routine: str) -> collections.Counter:
-    cpu, name_of, counts = bench.cpu, routine_of(bench), collections.Counter()
+# attention.s's helpers (arith.s): charged to the attention phase that calls them
+ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u", "mul16s_sign", "neg32", "mul16s8u",
+              "div32u", "div32u_rounds", "div32s_floor", "div32u_q16", "div32s_floor_q16",
+              "sat32to16", "sra32"}
+
+
+def profile_call(bench: Z80Bench, routine: str) -> tuple[collections.Counter, collections.Counter]:
+    """T-states by routine, and attention's by (phase, routine): 'scores' from
+    attend_head's entry, 'means' from attend_head@means, until a routine other
+    than attend_head and its arithmetic runs."""
+    cpu, name_of = bench.cpu, routine_of(bench)
+    counts, phases = collections.Counter(), collections.Counter()
+    head, means = bench.sym("attend_head"), bench.sym("attend_head@means")
+    phase = None
     bench.poke_word(STACK_TOP - 2, TRAP_ADDRESS)
     cpu.sp, cpu.pc = STACK_TOP - 2, bench.sym(routine)
     cpu.iff1 = cpu.iff2 = 0
     while cpu.pc != TRAP_ADDRESS:
         pc, before = cpu.pc, cpu.frame_tick
+        name = name_of(pc)
+        if pc in (head, means):
+            phase = "scores" if pc == head else "means"
+        elif name != "attend_head" and name not in ARITHMETIC:
+            phase = None
         cpu.ticks_to_stop = 1
         cpu.run()
-        counts[name_of(pc)] += (cpu.frame_tick - before) % _CORE_FRAME
-    return counts
+        t_states = (cpu.frame_tick - before) % _CORE_FRAME
+        counts[name] += t_states
+        if phase:
+            phases[phase, name] += t_states
+    return counts, phases
 
 
 def main() -> None:
@@ -54,11 +76,16 @@ def main() -> None:
         position, token = next((p, t) for p, t, routine, _ in reversed(rows) if routine == wanted and p)
         bench.poke(bench.sym("fw_token"), [token])
         bench.poke(bench.sym("fw_pos"), [position])
-        counts = profile_call(bench, wanted)
+        counts, phases = profile_call(bench, wanted)
         total = sum(counts.values())
         print(f"{wanted} at position {position}: {total:,} T-states")
         for name, t_states in counts.most_common(16):
             print(f"  {name:20} {t_states:>10,}  {100 * t_states / total:5.1f}%")
+        for phase in ("scores", "means"):
+            parts = {name: t for (p, name), t in phases.items() if p == phase}
+            print(f"  attention's {phase}: {sum(parts.values()):,} T-states, "
+                  f"{100 * sum(parts.values()) / total:.1f}% (" +
+                  ", ".join(f"{name} {t:,}" for name, t in sorted(parts.items(), key=lambda item: -item[1])) + ")")
 
 
 if __name__ == "__main__":

@@ -21,14 +21,15 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,071,954 at context length 5, 1,102,221 at 10, 1,231,742 at 19
-;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 779,088,
-;   829,489, 923,059 (841,721, 900,213, 971,474 with every logit exact and
-;   fc1 without MV_RELU: the argmax's bound, forward_logits, takes ~50,000
-;   off the shipped soul's logits, ~0..15,000 off the vectors soul's, whose
-;   inputs are mostly short; fc1's MV_RELU, which stores 0 for the rows ReLU
-;   certainly zeroes without their pass 1, ~20,000 off the shipped soul's
-;   two fc1 calls, ~3,500 off the vectors soul's).
+;   1,056,026 at context length 5, 1,088,001 at 10, 1,217,730 at 19
+;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 768,422,
+;   818,664, 912,206 (before this round's argmax bound, matvec's narrow calls
+;   and fc1's MV_RELU 841,721, 900,213, 971,474; the argmax's bound,
+;   forward_logits, takes ~50,000 off the shipped soul's logits, ~0..15,000
+;   off the vectors soul's, whose inputs are mostly short; fc1's MV_RELU,
+;   which stores 0 for the rows ReLU certainly zeroes without their pass 1,
+;   ~20,000 off the shipped soul's two fc1 calls, ~4,500 off the vectors
+;   soul's).
 ; Bytes: 1,106.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from

@@ -12,7 +12,7 @@
 ;             signed 24-bit number per row, low bytes at +r, middle bytes at
 ;             +rows+r, high bytes + 128 at +2*rows+r (layout.py computes
 ;             them; the bias is folded in, so a matrix without one simply has
-;             b = 0)
+;             b = 0; b in int16, as in soul.bin: a narrow call's bound)
 ;   mv_shift  arithmetic right shift of every sum, 0..15
 ;   mv_flags  MV_SAME_INPUT when mv_in, its values, mv_cols and mv_rows are
 ;             those of the previous call (q, k and v share xn): the slots
@@ -26,10 +26,11 @@
 ;             then computes any row again, exactly. With fewer than
 ;             MV_COARSE_MIN_SMALL small columns the call is exact and
 ;             clears MV_COARSE (the caller sees which it was). MV_RELU
-;             (forward.s, fc1: its outputs go through ReLU): a row whose
-;             output is certainly <= 0 stores 0 without pass 1 and its
-;             finish, the others their exact output (mv_relu_link, at the
-;             end); cleared with too few small columns, as MV_COARSE
+;             (forward.s, fc1: its outputs go through ReLU): in a narrow
+;             call (below) with small columns a row whose output is
+;             certainly <= 0 stores 0 without pass 1 and its finish, the
+;             others their exact output (mv_relu_link, at the end); any
+;             other call is exact
 ; Needs: the squares table (SQ_LO/MID/HI, memory.inc) built once by
 ; mv_build_squares. Output: mv_out[0..rows-1]. Clobbers A, X, Y, every
 ; mv_* byte and the wide-column sums (WIDE_SUM_*).
@@ -70,25 +71,34 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 42,617       32x32, 16-bit inputs: 96,247
-;   128x32 logits: 154,555 / 349,975         64x32 fc1 + bias: 79,979 / 180,715
-;   32x64 fc2 + bias: 82,832 / 210,829
-;   64x32 fc1 + bias, inputs in -128..127: 64,989, with MV_RELU 52,947
-; i.e. to patch an input column ~122 cycles (small: both passes' slots),
-; ~178 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~35
+;   32x32, inputs in -256..255: 41,784       32x32, 16-bit inputs: 96,336
+;   128x32 logits: 151,034 / 350,064         64x32 fc1 + bias: 78,250 / 180,804
+;   32x64 fc2 + bias: 81,831 / 210,818
+;   64x32 fc1 + bias, inputs in -128..127: 63,033, with MV_RELU 51,198
+; i.e. to patch an input column ~119 cycles (small: both passes' slots),
+; ~174 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~31
 ; a small column's two slots when q's input is reused from a matrix whole
 ; pages away (~44 a short or wide slot; ~60 a slot otherwise); ~42 per row
-; to start, ~47 more for the passes' ends (mv_small_end, mv_mid_end; ~6 for
-; mv_no_small); ~25 (two passes) / ~37 / ~79 per small / short / wide
+; to start (~35 in a narrow call, below: no byte 3; a call narrow where
+; the last was not, or the other way, ~70 more to patch), ~47 more for the
+; passes' ends (mv_small_end, mv_mid_end; ~6 for mv_no_small); ~25 (two
+; passes) / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
-; 47 / 59 / 71 for 7 / 6 / 5 bits (mv_finish_left); 89 / 77 / 65 / 53
+; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
 ; for 4 / 3 / 2 / 1 bits (mv_finish_low, through the left finish's range
-; check and stores) when pass 2's end enters them (no short or wide slot;
-; 6 more through mv_row_end); 192 for 13 bits (mv_finish_row, which takes
-; 13 and more); the other rows are stored by the fast finish's tail, a
-; saturated one from mv_finish_saturate.
-; Bytes: 7,175, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
+; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
+; more); the other rows are stored by the fast finish's tail, a saturated
+; one from mv_finish_saturate. A narrow call (MV_NARROW_SQUARES below: every
+; row's sum fits 24 bits, so it needs no range test of byte 3, nor any for
+; 8..12 bits) with no short slot enters the finish from pass 2's end,
+; narrow: 16 for 8 bits, 30 / 39 / 48 / 57 for 9 / 10 / 11 / 12, 40 / 52 /
+; 64 for 7 / 6 / 5, 82 / 70 / 58 / 46 for 4 / 3 / 2 / 1 (8 bits: bytes 1
+; and 2 stored as they are, 18, and the next row's start without its CLC;
+; 9..12: mv_finish_narrow's shifts first; 5..1 bits: the left and low
+; finishes without byte 3's test; after short slots, 3 more each for
+; mv_row_end's JMP).
+; Bytes: 7,381, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -100,10 +110,27 @@ MV_SAME_INPUT   = $20           ; set by the caller
 MV_COARSE       = $10           ; set by the caller: no pass 1 (a lower bound)
 MV_RELU         = $08           ; set by the caller: rows ReLU makes 0 may store 0
 ; Pass 1 saves ~12 cycles a row and small column; fewer small columns than
-; this save less than the logits' bound costs (forward.s), or than MV_RELU's
-; gate costs the rows it lets through, so such a call stays exact and
-; clears MV_COARSE and MV_RELU.
+; this save less than the logits' bound costs (forward.s), so such a call
+; stays exact and clears MV_COARSE.
 MV_COARSE_MIN_SMALL = 6
+
+; A narrow call: no wide column and sum_c s(x[c]) <= MV_NARROW_SQUARES (the
+; mv_k of the slots), so |2(Wx + b)| <= 2 sqrt(sum w^2 * sum x^2) + 2 * 32768
+; < 2^23 (Cauchy-Schwarz; |w| <= 128, int16 biases): byte 3 of every row's
+; sum is byte 2's sign, and the finishes need not test it (mv_link_rows).
+MV_NARROW_SQUARES = $F80000
+        .assert (MV_NARROW_SQUARES & $FFFF) == 0, "narrow by mv_k's top two bytes"
+        .assert 4 * MV_MAX_COLS * 128 * 128 * MV_NARROW_SQUARES < ($800000 - 2 * 32768) * ($800000 - 2 * 32768), "a narrow sum fits 24 bits"
+OP_LDA_ZP       = $A5           ; opcodes mv_link_rows writes
+OP_LDA_IMM      = $A9
+OP_ADC_IMM      = $69
+OP_STA_ZP       = $85
+OP_TYA          = $98
+OP_CLC          = $18
+OP_JMP          = $4C
+OP_DEX          = $CA
+OP_BPL          = $10
+OP_RTS          = $60
 
 ; The slot's inputs: x in -1664..1663 is table offset 1664 + x (0..$CFF),
 ; so that |w + x| <= 1792 (SQ_RANGE, memory.inc).
@@ -372,9 +399,10 @@ mv_short_end:
 ; left and low ones.
 mv_row_end:
 @byte:
-        lda mv_acc3
-@finish:
+        lda mv_acc3             ; (a narrow call: "jmp finish" here, as byte 2
+@finish:                        ; is in A already: mv_link_rows)
         jmp mv_finish_row
+        .assert @finish - @byte == 2, "the finish's JMP right after the byte's LDA"
 
 ; The sum >> (8 + n) for n = 0..4: bytes 1..3 shifted right n times with
 ; the top byte in A (arithmetic: the sign enters on the left), then the
@@ -397,15 +425,17 @@ mv_finish_fast_end:
         adc #0
         bne mv_finish_saturate
 @store:                         ; every row ends here: bytes 1, 2 are the result
+        clc                     ; (the next row's start needs C = 0)
+        lda mv_acc2
+@store_high:                    ; (a narrow sum's 8-bit finish: byte 2 in A,
+@out_hi:                        ; C = 0 from pass 2's end or a short slot)
+        sta $FFFF,x
         lda mv_acc1
 @out_lo:
         sta $FFFF,x
-        lda mv_acc2
-@out_hi:
-        sta $FFFF,x
         dex
 mv_next_row:
-        bpl mv_row
+        bpl mv_row@carry_clear
         rts
 
 ; The sum >> (8 - k) for k = 1..3 (shifts of 5..7 bits): bytes 0, 1 and
@@ -433,13 +463,15 @@ mv_finish_left_end:
 @mask:
         and #0                  ; and the bits from n up: patched
         bne mv_finish_out_of_range
-        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees
-        adc #0
-        bne mv_finish_out_of_range
 @low_byte:
         lda mv_acc1             ; the low byte: patched, byte 0 for the low finish
 @out_lo:
         sta $FFFF,x
+@byte3:                         ; (LDA and STA keep the carry)
+        lda mv_acc3             ; byte 3 + the carry: 0 when it agrees (a
+        adc #0                  ; narrow sum's agrees: mv_link_rows writes
+        .assert * - @byte3 == MV_MODE_SIZE - 1, "the bytes a narrow call writes"
+        bne mv_finish_out_of_range      ; "dex, bpl mv_row, rts" over LDA, ADC)
         dex
         bpl mv_row
         rts
@@ -462,8 +494,23 @@ mv_finish_low_end:
         .assert mv_finish_low_end - mv_finish_low == MV_LOW_BITS * MV_LOW_STEP, "low step size"
         lda mv_acc1
         jmp mv_finish_left_end@out_hi
+
+; A narrow call's sum >> (8 + n), n = 1..4: byte 2 (in A) and byte 1 shifted
+; right n times (arithmetic), then stored as they are (a narrow sum's result
+; is in range). Entered n steps from the end; n = 0 stores at once.
+MV_NARROW_STEP  = 5             ; bytes of one step
+mv_finish_narrow:
+        .repeat MV_FAST_BITS
+        cmp #$80
+        ror
+        ror mv_acc1
+        .endrepeat
+mv_finish_narrow_end:
+        .assert mv_finish_narrow_end - mv_finish_narrow == MV_FAST_BITS * MV_NARROW_STEP, "narrow step size"
+        clc                     ; (the next row's start needs C = 0)
+        jmp mv_finish_fast_end@store_high
 mv_finish_out_of_range:
-        ldy mv_acc3             ; the sum's sign
+        ldy mv_acc3             ; the sum's sign (byte 2's when narrow: patched)
 mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
         tya                     ; sign (Y's bit 7), through the fast
         asl                     ; finish's store
@@ -481,6 +528,7 @@ mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
 ; A for pass 1 (or mv_add_wide first, or mv_no_small).
 mv_row:
         clc
+@carry_clear:
 @rowk_lo:
         lda $FFFF,x
 @k0:
@@ -496,10 +544,11 @@ mv_row:
 @k2:
         adc #0
         sta mv_acc2
-@k3:
-        lda #0
+@k3:                            ; (a narrow call's rows: "tya, clc, jmp
+        lda #0                  ; first" here, mv_link_rows)
         adc #0
         sta mv_acc3
+        .assert * - @k3 == 6, "byte 3's step: lda #, adc #, sta zp"
         tya
         clc
 @first:
@@ -605,7 +654,7 @@ mv_prepare_shift:
         lda mv_fast_entry_lo,y
         ldx mv_fast_entry_hi,y
         cpy #MV_FAST_BITS + 1
-        bcc @patch              ; n = 0..4: the fast chain, 5..7 the left finish
+        bcc @fast               ; n = 0..4: the fast chain, 5..7 the left finish
 @low:                           ; (and with no whole byte, n = 1..4: the low one)
         pha                     ; the left and low finishes: their range
         lda mv_range_half - 1,y ; check's constants for n, byte 2 in A
@@ -616,11 +665,23 @@ mv_prepare_shift:
         sta mv_finish_left_end@low_byte+1
         pla
         ldy #mv_acc2
+        sta mv_link_rows@narrow_lo+1    ; (a narrow call's is the same)
+        stx mv_link_rows@narrow_hi+1
         bne @patch_byte         ; (always: mv_acc2 is not 0)
         .assert mv_acc2 != 0, "mv_acc2 at zero page 0"
 @general:
+        lda #0                  ; (no narrow finish: a narrow call is full)
+        sta mv_link_rows@narrow_hi+1
         lda #<mv_finish_row
         ldx #>mv_finish_row
+        bne @patch              ; (always: not in page 0)
+@fast:                          ; a narrow call's: mv_finish_narrow
+        pha
+        lda mv_narrow_entry_lo,y
+        sta mv_link_rows@narrow_lo+1
+        lda mv_narrow_entry_hi,y
+        sta mv_link_rows@narrow_hi+1
+        pla
 @patch:
         ldy #mv_acc3            ; byte 3 in A
 @patch_byte:
@@ -753,18 +814,17 @@ mv_patch_columns:
         sta $FF00 + SLOT_S0,y
 @mid_s0:
         sta $FF00 + SLOT_S0,y
-        lda mv_colbase
-@small_w0:
-        sta $FF00 + SLOT_WEIGHTS,y
-@mid_w0:
-        sta $FF00 + SLOT_WEIGHTS,y
         lda mv_colbase+1
 @small_w1:
         sta $FF00 + SLOT_WEIGHTS + 1,y
 @mid_w1:
         sta $FF00 + SLOT_WEIGHTS + 1,y
-@next:                          ; (C = 1: the stores keep it)
-        lda mv_colbase
+        lda mv_colbase          ; (A = the column's low byte for the next's)
+@small_w0:
+        sta $FF00 + SLOT_WEIGHTS,y
+@mid_w0:
+        sta $FF00 + SLOT_WEIGHTS,y
+@next:                          ; (C = 1: the stores keep it; A = mv_colbase)
 @rows_less_one:
         adc #0                  ; mv_rows - 1: patched
         sta mv_colbase
@@ -791,17 +851,18 @@ mv_patch_columns:
         cmp #SQ_LIMIT_PAGE
         bcs @wide
         adc #>SQ_MID            ; (carry clear) (mv_off) + 128: s(x)'s
-        sta mv_off+1            ; middle byte
-        sec                     ; the next short slot
-        lda mv_short
-        sbc #SHORT_SLOT_SIZE
+        sta mv_off+1            ; middle byte (no carry out: C = 0)
+        .assert >SQ_MID + SQ_LIMIT_PAGE + >(SQ_HI - SQ_MID) < 256, "a short column's pages carry out"
+        lda mv_short            ; the next short slot
+        sbc #SHORT_SLOT_SIZE - 1        ; (C = 0: the size)
         sta mv_short
         tay
         bcs @short_page
         dec mv_short+1
         lda mv_short+1
         jsr mv_short_pages
-@short_page:
+        sec
+@short_page:                    ; (C = 1)
         lda mv_off
 @short_s0:
         sta $FF00 + SLOT_S0,y
@@ -812,8 +873,7 @@ mv_patch_columns:
         lda mv_off+1
 @short_s1_page:
         sta $FF00 + SLOT_S1 + 1,y
-        clc
-        adc #>(SQ_HI - SQ_MID)
+        adc #>(SQ_HI - SQ_MID) - 1      ; (C = 1)
 @short_s2_page:
         sta $FF00 + SLOT_S2 + 1,y
         sta mv_sq_hi
@@ -838,6 +898,7 @@ mv_patch_columns:
         lda mv_k+2
         sbc (mv_off),y
         sta mv_k+2
+        lda mv_colbase          ; (LDA keeps the borrow)
         bcs @next
         dec mv_k+3
         sec
@@ -988,6 +1049,43 @@ mv_patch_columns:
 ; mv_add_wide when the column pass ran, and run the rows from the last one
 ; down.
 mv_link_rows:
+        lda mv_wide_left        ; narrow: no wide column and sum s(x) <=
+        cmp #MV_WIDE_SLOTS      ; MV_NARROW_SQUARES (mv_k >= -that)
+        bne @full
+        lda mv_k+3
+        cmp #$FF
+        bne @full
+        lda mv_k+2
+        cmp #<(-(MV_NARROW_SQUARES >> 16))
+        bcc @full
+@narrow_hi:
+        lda #0                  ; the finish for a narrow sum (mv_prepare_shift;
+        beq @full               ; page 0: none, the general one), byte 2 in A
+        sta mv_row_end@finish+2
+@narrow_lo:
+        lda #0
+        sta mv_row_end@finish+1
+        lda #mv_acc2
+        sta mv_row_end@byte+1
+        lda #OP_DEX             ; (the mode's first byte: a call in the last
+        ldy #MV_MODE_NARROW + MV_MODE_SIZE - 1  ; call's mode writes nothing)
+        bne @mode               ; (always)
+@full:
+        lda #OP_LDA_ZP
+        ldy #MV_MODE_FULL + MV_MODE_SIZE - 1
+@mode:                          ; the left and low finishes' byte 3 test,
+        cmp mv_finish_left_end@byte3    ; and a saturated row's sign
+        beq @mode_written
+        ldx #MV_MODE_SIZE - 2
+@mode_byte:
+        lda mv_mode_bytes,y
+        sta mv_finish_left_end@byte3,x
+        dey
+        dex
+        bpl @mode_byte
+        lda mv_mode_bytes,y
+        sta mv_finish_out_of_range+1
+@mode_written:
         lda mv_short            ; wide slots, then the short ones (or the
         ldy mv_short+1          ; row's end, where the short slots end)
         sta mv_wide_end+1
@@ -1032,9 +1130,25 @@ mv_link_rows:
         adc #>MV_PASS_DISTANCE
         sta mv_small_end@pass2+2
         ldx #$FF                ; the passes' ends' 65535 (mv_small_end)
-        lda #MV_COARSE | MV_RELU
+        lda #MV_COARSE
         bit mv_flags
-        bne @coarse
+        beq @exact
+                                ; pass 1 left out: the rows start at its
+        lda mv_small            ; end, as if it had no slot (its 255 too),
+        cmp #<(mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1)
+        lda mv_small+1          ; when MV_COARSE_MIN_SMALL columns or more
+        sbc #>(mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1)
+        bcs @not_coarse         ; are small (no address-like constant: the
+                                ; profile would name code after it)
+        lda #<mv_small_end
+        ldy #>mv_small_end
+        bne @wide_first         ; (always: not in page 0)
+        .assert >mv_small_end > 0, "mv_small_end in page 0"
+@not_coarse:                    ; fewer: the call is exact, MV_COARSE cleared
+        lda mv_flags
+        and #$FF - MV_COARSE
+        sta mv_flags
+@exact:
         lda mv_small
         ldy mv_small+1
 @wide_first:
@@ -1060,33 +1174,47 @@ mv_link_rows:
         sta mv_row@k2+1
         lda mv_k+3
         sbc #0
+        ldy mv_finish_left_end@byte3
+        cpy #OP_DEX             ; narrow: the row start leaves byte 3 out,
+        bne @byte3              ; "tya, clc, jmp" the first slot written
+        lda #OP_TYA             ; over its "lda #k3, adc #0"
+        sta mv_row@k3
+        lda #OP_CLC
         sta mv_row@k3+1
+        lda #OP_JMP
+        sta mv_row@k3+2
+        sta mv_row_end@byte     ; and the rows' end jumps to the finish at
+        lda mv_row@first+1      ; once (byte 2 is in A after a short slot)
+        sta mv_row@k3+3
+        lda mv_row@first+2
+        sta mv_row@k3+4
+        lda mv_row_end@finish+1
+        sta mv_row_end@byte+1
+        lda mv_row_end@finish+2
+        sta mv_row_end@byte+2
+        lda #MV_RELU            ; (MV_RELU, narrow: the rows relinked)
+        bit mv_flags
+        beq @rows
+        jmp mv_relu_link
+@byte3:
+        sta mv_row@k3+1
+        lda #OP_LDA_IMM
+        sta mv_row@k3
+        lda #OP_ADC_IMM
+        sta mv_row@k3+2
+        lda #0
+        sta mv_row@k3+3
+        lda #OP_STA_ZP
+        sta mv_row@k3+4
+        lda #OP_LDA_ZP          ; (the byte for the finish: mv_prepare_shift)
+        sta mv_row_end@byte
+        lda #OP_JMP
+        sta mv_row_end@byte+2
+@rows:
         ldx mv_rows
         dex
+        clc
         jmp mv_next_row         ; (X >= 0: N clear, the branch is taken)
-@coarse:                        ; pass 1 left out: the rows start at its
-        lda mv_small            ; end, as if it had no slot (its 255 too),
-        cmp #<(mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1)
-        lda mv_small+1          ; when MV_COARSE_MIN_SMALL columns or more
-        sbc #>(mv_small_end - MV_COARSE_MIN_SMALL * SMALL_SLOT_SIZE + 1)
-        bcs @not_coarse         ; are small (no address-like constant: the
-                                ; profile would name code after it)
-        lda #MV_RELU
-        bit mv_flags
-        beq @coarse_rows
-        jmp mv_relu_link        ; (X = $FF kept)
-@coarse_rows:
-        lda #<mv_small_end
-        ldy #>mv_small_end
-        bne @wide_first         ; (always: not in page 0)
-        .assert >mv_small_end > 0, "mv_small_end in page 0"
-@not_coarse:                    ; fewer: the call is exact, MV_COARSE and MV_RELU cleared
-        lda mv_flags
-        and #$FF - MV_COARSE - MV_RELU
-        sta mv_flags
-        lda mv_small
-        ldy mv_small+1
-        jmp @wide_first
 
 ; Entry into the fast finishes for a shift of 8 + n bits, n = 0..MV_FAST_BITS
 ; (n steps before mv_finish_fast's end), or of n = 5..7 bits (8 - n steps
@@ -1099,6 +1227,25 @@ mv_fast_entry_lo:
         .else
         .byte <(mv_finish_left_end - (8 - n) * MV_LEFT_STEP)
         .endif
+        .endrepeat
+; A full call's and a narrow call's bytes at mv_finish_left_end@byte3 (byte
+; 3's test; the row's end), after the saturated rows' sign byte.
+MV_MODE_SIZE    = 5
+mv_mode_bytes:
+MV_MODE_FULL    = * - mv_mode_bytes
+        .byte mv_acc3, OP_LDA_ZP, mv_acc3, OP_ADC_IMM, 0
+MV_MODE_NARROW  = * - mv_mode_bytes
+        .byte mv_acc2, OP_DEX, OP_BPL, <(mv_row - (mv_finish_left_end@byte3 + 3)), OP_RTS
+        .assert mv_row - (mv_finish_left_end@byte3 + 3) >= -128 && mv_row - (mv_finish_left_end@byte3 + 3) <= 127, "a narrow row's end reaches mv_row"
+mv_narrow_entry_lo:
+        .byte <mv_finish_fast_end@store_high
+        .repeat MV_FAST_BITS, i
+        .byte <(mv_finish_narrow_end - (i + 1) * MV_NARROW_STEP)
+        .endrepeat
+mv_narrow_entry_hi:
+        .byte >mv_finish_fast_end@store_high
+        .repeat MV_FAST_BITS, i
+        .byte >(mv_finish_narrow_end - (i + 1) * MV_NARROW_STEP)
         .endrepeat
 mv_low_entry_lo:
         .repeat MV_LOW_BITS, i
@@ -1178,6 +1325,50 @@ mv_repatch_weights:
         jsr mv_move_block
         jmp mv_link_rows
 
+; A move of whole pages (mv_off = 0) for the small passes: each pass-1
+; slot's weight operand page += mv_off+1, written to its pass-2 twin too; Y
+; is the slot's low byte and the pages are patched in (the walk's way).
+mv_move_small:
+        lda mv_small+1
+        sta @read+2
+        sta @write1+2
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta @write2+2
+        lda #$7F                ; the weights' page + a negative distance
+        cmp mv_off+1            ; carries out at every slot: the step to
+        lda #SMALL_SLOT_SIZE - 1        ; the next slot takes that carry off
+        adc #0
+        sta @step+1
+        lda mv_small
+        tay
+        clc
+        bcc @test               ; (always)
+@slot:                          ; (C = 0)
+@read:
+        lda $FF00 + SLOT_WEIGHTS + 1,y
+        adc mv_off+1
+@write1:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+@write2:
+        sta $FF00 + SLOT_WEIGHTS + 1,y
+        tya
+@step:
+        adc #SMALL_SLOT_SIZE    ; (less the carry of the add above: patched)
+        tay
+        bcs @page
+@test:
+        eor #<mv_small_end      ; (the end by its low byte: see the block
+        bne @slot               ; sizes' assert; EOR keeps C = 0)
+        rts
+@page:
+        inc @read+2
+        inc @write1+2
+        inc @write2+2
+        clc
+        tya
+        bcc @test               ; (always)
+
 ; The weight operands of block X's filled slots (0 small pass 1, 1 short,
 ; 2 wide, 3 small pass 2)
 ; += mv_off: from the block's entry (A low byte, Y page) to its end. A
@@ -1232,42 +1423,6 @@ mv_move_block:
         cmp mv_block_end_hi,x
         bne @page_slot
         rts
-; A move of whole pages (mv_off = 0) for the small passes: each pass-1
-; slot's weight operand page += mv_off+1, written to its pass-2 twin too; Y
-; is the slot's low byte and the pages are patched in (the walk's way).
-mv_move_small:
-        lda mv_small+1
-        sta @read+2
-        sta @write1+2
-        clc
-        adc #>MV_PASS_DISTANCE
-        sta @write2+2
-        ldy mv_small
-        jmp @test
-@slot:
-        clc
-@read:
-        lda $FF00 + SLOT_WEIGHTS + 1,y
-        adc mv_off+1
-@write1:
-        sta $FF00 + SLOT_WEIGHTS + 1,y
-@write2:
-        sta $FF00 + SLOT_WEIGHTS + 1,y
-        tya
-        clc
-        adc #SMALL_SLOT_SIZE
-        tay
-        bcs @page
-@test:
-        cpy #<mv_small_end      ; (the end by its low byte: see the block sizes' assert)
-        bne @slot
-        rts
-@page:
-        inc @read+2
-        inc @write1+2
-        inc @write2+2
-        bcs @test               ; (always)
-
 mv_block_end_lo:
         .byte <mv_small_end, <mv_short_end, <mv_wide_end, <mv_mid_end
 mv_block_end_hi:
@@ -1396,7 +1551,7 @@ mv_build_squares:
 ; mv_exact_gate, which returns (after row 0 the loop ends by itself), or
 ; goes on to pass 1's first filled slot (through mv_add_wide when the
 ; column pass ran). With no small column the coarse call was exact already.
-; Clobbers A, X, Y, mv_acc*, mv_col. ~50 cycles more than the row itself.
+; Clobbers A, X, Y, mv_acc*, mv_col. ~60 cycles more than the row itself.
 mv_exact_row:
         lda mv_small
         cmp #<mv_small_end      ; (an empty block by its entry's low byte)
@@ -1416,6 +1571,15 @@ mv_exact_row:
         sta mv_row@first+1
         lda #>mv_exact_gate
         sta mv_row@first+2
+        lda mv_row@k3           ; a narrow call's rows jump to their first
+        cmp #OP_TYA             ; slot from byte 3's step (mv_link_rows):
+        bne @run                ; the gate there too
+        lda #<mv_exact_gate
+        sta mv_row@k3+3
+        lda #>mv_exact_gate
+        sta mv_row@k3+4
+@run:
+        ldx mv_col
         jmp mv_row
 @exact:
         rts
@@ -1428,27 +1592,36 @@ mv_exact_gate:
 @next_row:
         rts
 
-; MV_RELU (fc1, whose outputs go through ReLU: forward.s): a row whose exact
-; output is certainly <= 0 stores 0 without pass 1 and its finish. Each row
-; runs pass 2 first (mv_relu_first), then the wide and short slots; at
-; mv_row_end its sum is G = 2S - L - 255, with 2S the exact doubled sum, L
-; pass 1's low bytes (0..255 a small column) and 255 pass 1's end's (the
-; row start holds the 65535 of both ends). ReLU's output is 0 exactly when
-; 2S >> (mv_shift + 1) <= 0, i.e. 2S < 2^(mv_shift + 1), which holds
-; whenever G < 2^(mv_shift + 1) - 255 * (mv_cols + 1) (L <= 255 * mv_cols),
-; so whenever G < T = -256 * (mv_cols + 1), a bound one byte patches (it
-; lets ~1% of fc1's rows through that the exact one would store 0 for,
-; benchmarks/relu_bound.py): mv_relu_gate stores 0 then (relu_z makes the rest of the rows'
-; negative outputs 0, so the vector after ReLU is SPEC's). Any other row
-; goes on to pass 1 with its byte 0, and pass 1's end (mv_relu_late_end)
-; adds its bytes 1.. into the sum pass 2 left, then takes the call's finish:
-; its exact output. A sum is below 2^30 in magnitude (64 columns of at most
-; 2 * 128 * 32768, the bias), so the gate's 32-bit compare cannot overflow.
-; Costs a row ~12 cycles a small column less when it stores 0, ~56 more
+; MV_RELU (fc1, whose outputs go through ReLU: forward.s), in a narrow call
+; (every row's sum fits 24 bits): a row whose exact output is certainly
+; <= 0 stores 0 without pass 1 and its finish. Each row runs pass 2 first
+; (mv_relu_first), then the short slots; where it would enter its finish
+; its sum is G = 2S - L - 255, with 2S the exact doubled sum, L pass 1's
+; low bytes (0..255 a small column) and 255 pass 1's end's (the row start
+; holds the 65535 of both ends). ReLU's output is 0 exactly when 2S >>
+; (mv_shift + 1) <= 0, i.e. 2S < 2^(mv_shift + 1), which holds whenever G <
+; 2^(mv_shift + 1) - 255 * (mv_cols + 1) (L <= 255 * mv_cols), so whenever
+; G < -256 * (mv_cols + 1), a bound of G's bytes 1 and 2 alone (it lets ~1%
+; of fc1's rows through that the exact one would store 0 for,
+; benchmarks/relu_bound.py): mv_relu_gate stores 0 then (relu_z makes the
+; rest of the rows' negative outputs 0, so the vector after ReLU is
+; SPEC's). Any other row goes on to pass 1 with its byte 0, and pass 1's
+; end (mv_relu_late_end) adds its bytes 1.. into the sum pass 2 left, then
+; takes the call's finish: its exact output. A narrow G is 2S < 2^23 less
+; at most 255 * 65: one below -2^23 wraps to a positive byte 2 and only
+; goes on (bytes 0..2 of its exact sum stay right).
+; Costs a row ~12 cycles a small column less when it stores 0, ~45 more
 ; when it goes on.
 
-; Entered from mv_link_rows@coarse with X = $FF (the passes' 65535).
+; From mv_link_rows, a narrow call with small columns, after an exact
+; call's links: the rows' first jump (byte 3's step) to pass 2, pass 2's
+; end to the short slots or the row's end, and that to the gate, pass 1's
+; end to mv_relu_late_end; then the rows.
 mv_relu_link:
+        lda #<mv_relu_first
+        sta mv_row@k3+3
+        lda #>mv_relu_first
+        sta mv_row@k3+4
         lda mv_small_end@pass2+1        ; pass 2 runs first, from the row start
         sta mv_relu_first@pass2+1
         lda mv_small_end@pass2+2
@@ -1457,37 +1630,20 @@ mv_relu_link:
         sta mv_small_end@pass2+1
         lda #>mv_relu_late_end
         sta mv_small_end@pass2+2
-        lda mv_small
-        sta mv_relu_gate@pass1+1
-        lda mv_small+1
-        sta mv_relu_gate@pass1+2
-        lda mv_row_end@byte+1           ; the finish, after pass 1's end
-        sta mv_relu_late_end@byte+1
-        lda mv_row_end@finish+1
-        ldy mv_row_end@finish+2
-        sta mv_relu_late_end@finish+1
-        sty mv_relu_late_end@finish+2
-        cmp mv_mid_end@next+1           ; pass 2's end may enter the finish
-        bne @gate                       ; at once (mv_link_rows): the gate
-        cpy mv_mid_end@next+2           ; instead
-        bne @gate
+        lda mv_short                    ; pass 2's end: the short slots or
+        sta mv_mid_end@next+1           ; the row's end (not the finish at
+        lda mv_short+1                  ; once), and the row's end ("jmp
+        sta mv_mid_end@next+2           ; finish", narrow) the gate
         lda #<mv_relu_gate
-        sta mv_mid_end@next+1
+        sta mv_row_end@byte+1
         lda #>mv_relu_gate
-        sta mv_mid_end@next+2
-@gate:
-        lda #<mv_relu_gate
-        sta mv_row_end@finish+1
-        lda #>mv_relu_gate
-        sta mv_row_end@finish+2
-        lda mv_cols                     ; T's byte 1: -(mv_cols + 1)
+        sta mv_row_end@byte+2
+        lda mv_cols                     ; -(mv_cols + 1)'s low byte
         eor #$FF
-        sta mv_relu_gate@t1+1
+        sta mv_relu_gate@low+1
         lda #0                          ; pass 2 counts from 0 (the rows
         sta mv_carries1                 ; reset it at their ends)
-        lda #<mv_relu_first             ; the rows start with pass 2 (through
-        ldy #>mv_relu_first             ; mv_add_wide when the column pass ran)
-        jmp mv_link_rows@wide_first
+        jmp mv_link_rows@rows
 
 ; A row's start: byte 0 (A) kept for pass 1, pass 2 from byte 1. C = 0.
 mv_relu_first:
@@ -1496,41 +1652,44 @@ mv_relu_first:
 @pass2:
         jmp $FFFF                       ; pass 2's entry: patched
 
-; From mv_row_end: G = the sum so far (bytes 0..3) against T = -256 *
-; (mv_cols + 1), whose byte 0 is 0 and bytes 2, 3 $FF: bytes 1..3 decide.
+; G (bytes 0..2, narrow) against -256 * (mv_cols + 1): G >> 8 (bytes 1, 2)
+; below -(mv_cols + 1), i.e. byte 2 negative and either not $FF or byte 1
+; below -(mv_cols + 1)'s low byte.
 mv_relu_gate:
-        sec
-        lda mv_acc1
-@t1:
-        sbc #0                          ; -(mv_cols + 1): patched
         lda mv_acc2
-        sbc #$FF
-        lda mv_acc3
-        sbc #$FF
-        bmi @zero                       ; G < T: ReLU makes the row 0
+        bpl @go_on
+        cmp #$FF
+        bne @zero
+        lda mv_acc1
+@low:
+        cmp #0                          ; -(mv_cols + 1)'s low byte: patched
+        bcc @zero
+@go_on:
         lda mv_acc0
         clc
-@pass1:
-        jmp $FFFF                       ; pass 1's entry: patched
-@zero:
+        jmp (mv_row@first+1)            ; pass 1's entry (a narrow call's
+                                        ; rows skip that JMP: its operand stays)
+        .assert <(mv_row@first + 1) != $FF, "JMP (ind) within a page"
+@zero:                                  ; ReLU makes the row 0
         lda #0
         sta mv_carries1                 ; (the next row's pass 2 counts from 0)
         sta mv_acc1
-        sta mv_acc2
-        jmp mv_finish_fast_end@store
+        clc                             ; (the next row's start needs C = 0)
+        jmp mv_finish_fast_end@store_high
 
 ; Pass 1's end (mv_small_end) comes here with byte 1 in A and its carry in
 ; C (also counted in mv_carries1, which the next row's pass 2 needs at 0):
-; byte 1 stored, the carry into bytes 2 and 3, then the call's finish.
+; byte 1 stored, the carry into byte 2, then the call's narrow finish with
+; byte 2 in A and C = 0.
 mv_relu_late_end:
         sta mv_acc1
         lda #0
         sta mv_carries1
-        bcc @byte
+        bcc @byte2
         inc mv_acc2
-        bne @byte
-        inc mv_acc3
-@byte:
-        lda mv_acc3                     ; the finish's byte: patched
-@finish:
-        jmp $FFFF                       ; the call's finish: patched
+@byte2:
+        lda mv_acc2
+        clc
+        jmp (mv_row_end@finish+1)       ; the call's finish (a narrow call's
+                                        ; row end skips that JMP: its operand stays)
+        .assert <(mv_row_end@finish + 1) != $FF, "JMP (ind) within a page"

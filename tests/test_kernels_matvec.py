@@ -75,38 +75,41 @@ def test_coarse_rows_are_lower_bounds_and_mv_exact_row_makes_them_exact(bench):
 
 
 def test_relu_rows_store_zero_only_when_relu_makes_them_zero(bench):
-    """MV_RELU: a row whose output is certainly <= 0 may store 0 instead; after ReLU the
-    vector is intmath's, every other row is exact. Biases put many sums near 0 (the gate's
-    edge); shapes with the column pass, short slots, too few or no small columns, and
+    """MV_RELU: in a narrow call a row whose output is certainly <= 0 may store 0 instead;
+    after ReLU the vector is intmath's, every other row is exact (a call that is not
+    narrow, or has no small column, is exact). Biases put many sums near 0 (the gate's
+    edge); shapes with the column pass, short slots, a few or no small columns, and
     shifts of every finish (pass 2's end straight into a left or low finish too)."""
     rng = np.random.default_rng(13)
     sym = bench.sym
-    gated = relu_calls = 0
+    gated = relu_calls = narrow_calls = 0
     for case in range(90):
         rows, cols = SHAPES[case % 4]
         w = rng.integers(-128, 128, (rows, cols)) if case % 5 else rng.choice([-128, 127], (rows, cols))
         x = rng.integers(-127, 128, cols) if case % 3 else edge_vector(rng, cols, case % 6)
         if case % 10 == 2:                 # 32x64: more wide columns than slots, the column pass
             x = np.where(np.arange(cols) < 40, rng.integers(2000, 30000, cols), rng.integers(-127, 128, cols))
-        if case % 10 == 4:                 # fewer small columns than MV_COARSE_MIN_SMALL
-            x = np.where(np.arange(cols) < sym("MV_COARSE_MIN_SMALL") - 1, 5, 1000)
-        shift = int(rng.integers(0, 16))
+        if case % 10 == 4:                 # a few small columns or none, the rest short (narrow)
+            x = np.where(np.arange(cols) < case % 6, 5, 300)
+        shift = int(rng.integers(0, 12 if case % 4 else 16))     # mostly shifts with a narrow finish
         near = rng.integers(-3 << (shift + 1), 3 << (shift + 1), rows)
         bias = np.clip(near - w @ x, -32768, 32767) if case % 2 else rng.integers(-32768, 32768, rows)
         got, _ = run_matvec(bench, w, x, bias, shift, relu=True)
         want = intmath.matvec(w, shift, x, bias, post=0)
         small = int((np.abs(x) <= 127).sum())
-        assert bool(bench.memory[sym("mv_flags")] & sym("MV_RELU")) == (small >= sym("MV_COARSE_MIN_SMALL")), \
-            f"case {case}: {small} small columns"
+        narrow = bench.peek(sym("mv_finish_left_end@byte3"), 1)[0] == sym("OP_DEX")
+        narrow_calls += narrow
         changed = got != want
+        if not (narrow and small):
+            assert not changed.any(), f"case {case}: {small} small columns, narrow {narrow}: exact"
         assert (got[changed] == 0).all() and (want[changed] < 0).all(), f"case {case}: {rows}x{cols} shift {shift}"
         assert np.array_equal(intmath.relu(got), intmath.relu(want)), f"case {case}"
         gated += int(changed.sum())
-        relu_calls += bool(bench.memory[sym("mv_flags")] & sym("MV_RELU"))
+        relu_calls += bool(narrow and small)
         if case % 9 == 0:                  # the next call, without the flag, is exact again
             got, _ = run_matvec(bench, w, x, bias, shift)
             assert np.array_equal(got, want), f"case {case}: the call after"
-    assert relu_calls >= 50 and gated >= 500
+    assert relu_calls >= 35 and gated >= 500 and narrow_calls < 90
 
 
 def test_matvec_saturates_both_ways(bench):
@@ -266,40 +269,81 @@ def test_every_shift_of_the_fast_finish_saturates_and_rounds_like_intmath(bench,
 
 def test_the_row_finishes_cost_what_the_header_says(bench):
     """Per row, in range: the fast chain 40 + 14n (8 + n bits), the left finish for 7 / 6 / 5
-    bits, the low one for 4..1, the general one for 13; measured as the growth from 64 to
-    128 rows at each shift, against the chain's shortest entry (8 bits: 40 cycles, counted
-    by hand)."""
-    x = np.random.default_rng(5).integers(-100, 100, 32)
+    bits, the low one for 4..1, the general one for 13, from mv_row_end on (short slots: a
+    full call); a narrow call's rows with small columns only, from pass 2's end: a plain
+    store for 8 bits, the left and low finishes without byte 3's test. Measured as the growth
+    from 64 to 128 rows at each shift, against a hand count (the fast chain's 40 from
+    mv_row_end; a narrow store's 16: 18, and the next row start's CLC left out)."""
+    rng = np.random.default_rng(5)
+    small = rng.integers(-100, 100, 32)
+    wide_enough = small.copy()
+    wide_enough[:8] = 1500                          # sum of s(x) over MV_NARROW_SQUARES: full
 
-    def per_row(shift):
+    def per_row(x, shift):
+        run_matvec(bench, np.zeros((64, 32), dtype=np.int64), x, None, shift)    # the call's mode set
         cycles = [run_matvec(bench, np.zeros((rows, 32), dtype=np.int64), x, None, shift)[1]
                   for rows in (64, 128)]
         return (cycles[1] - cycles[0]) / 64
 
-    base = per_row(7)                              # 8 bits: the chain's shortest entry
-    finish = {bits: int(40 + per_row(bits - 1) - base) for bits in (1, 2, 3, 4, 5, 6, 7, 12, 13)}
+    def finishes(x, base, bits_list):
+        at_8 = per_row(x, 7)
+        return {bits: int(base + per_row(x, bits - 1) - at_8) for bits in bits_list}
+
+    full = finishes(wide_enough, 40, (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13))
+    narrow = finishes(small, 16, (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12))
     lines = (KERNELS_DIR / "matvec.s").read_text().splitlines()
     text = " ".join(line.lstrip("; ") for line in lines[:lines.index("")])
-    assert finish[12] == 40 + 4 * 14 and "40 + 14n" in text
-    assert f"{finish[7]} / {finish[6]} / {finish[5]} for 7 / 6 / 5 bits" in text
-    assert f"{finish[4]} / {finish[3]} / {finish[2]} / {finish[1]} for 4 / 3 / 2 / 1 bits" in text
-    assert f"{finish[13]} for 13 bits" in text
-    assert max(finish[5], finish[6], finish[7]) < finish[13] / 2
-    assert finish[4] < finish[13]
+    assert full[12] == 40 + 4 * 14 and "40 + 14n" in text
+    assert f"{full[7]} / {full[6]} / {full[5]} for 7 / 6 / 5 bits" in text
+    assert f"{full[4]} / {full[3]} / {full[2]} / {full[1]} for 4 / 3 / 2 / 1 bits" in text
+    assert f"{full[13]} for 13 bits" in text
+    assert max(full[5], full[6], full[7]) < full[13] / 2
+    assert full[4] < full[13]
+    assert (f"narrow: 16 for 8 bits, {narrow[9]} / {narrow[10]} / {narrow[11]} / {narrow[12]} for "
+            f"9 / 10 / 11 / 12, {narrow[7]} / {narrow[6]} / {narrow[5]} for 7 / 6 / 5, "
+            f"{narrow[4]} / {narrow[3]} / {narrow[2]} / {narrow[1]} for 4 / 3 / 2 / 1") in text
+    assert all(narrow[bits] < full[bits] for bits in (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12))
+
+
+@pytest.mark.parametrize("magnitude", [503, 504])
+def test_narrow_calls_at_their_bound(bench, magnitude):
+    """sum s(x) up to MV_NARROW_SQUARES is narrow (no test of byte 3): the widest such sums,
+    every weight -128 or 127 against x's sign and the extreme biases, still come out exact;
+    one more and the call is full."""
+    sym = bench.sym
+    rng = np.random.default_rng(magnitude)
+    narrow = 64 * magnitude * magnitude <= sym("MV_NARROW_SQUARES")
+    assert narrow == (magnitude == 503)
+    for case in range(12):
+        x = rng.choice([-1, 1], 64) * magnitude
+        w = np.where(x > 0, -128, 127) * np.ones((32, 1), dtype=np.int64)
+        w[case % 2::2] *= -1
+        w = np.clip(w, -128, 127)
+        bias = np.resize([-32768, 32767], 32)
+        shift = (7, 6, 4, 3, 2, 0, 5, 1, 8, 9, 10, 11)[case]
+        got, _ = run_matvec(bench, w, x, bias, shift)
+        assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), f"case {case}"
+        test_opcode = bench.peek(sym("mv_finish_left_end@byte3"), 1)[0]
+        assert test_opcode == (sym("OP_DEX") if narrow else sym("OP_LDA_ZP"))
 
 
 def test_rows_without_small_columns(bench):
-    """No input in -127..127: the rows skip both small passes (short, wide or both kinds)."""
+    """No input in -127..127: the rows skip both small passes (short, wide or both kinds;
+    the last two calls short and narrow)."""
     rng = np.random.default_rng(31)
     sym = bench.sym
-    for case in range(6):
+    for case in range(8):
         rows, cols = SHAPES[case % 4]
         magnitudes = rng.integers(128, 1664, cols) if case % 3 == 0 else rng.integers(128, 9000, cols)
         if case % 3 == 2:
             magnitudes = rng.integers(1921, 32768, cols)
+        if case >= 6:
+            magnitudes = rng.integers(128, 400, cols)
         x = rng.choice([-1, 1], cols) * magnitudes
         w = rng.integers(-128, 128, (rows, cols))
         bias = rng.integers(-32768, 32768, rows) if case % 2 else None
         got, _ = run_matvec(bench, w, x, bias, 8 + case % 5)
         assert np.array_equal(got, intmath.matvec(w, 8 + case % 5, x, bias, post=0)), f"case {case}"
         assert int.from_bytes(bench.peek(sym("mv_small"), 2), "little") == sym("mv_small_end")
+        narrow = bench.peek(sym("mv_finish_left_end@byte3"), 1)[0] == sym("OP_DEX")
+        assert narrow == (case >= 6), f"case {case}"

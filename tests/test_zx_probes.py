@@ -100,6 +100,9 @@ def test_the_logit_lens_from_the_spectrums_ram_equals_the_engine(run, engine_run
     view, ram, build_map = run
     _reply, _tokens, expected, engine = engine_run
     lens = LogitLens.from_ram(ram, build_map.symbols, "zx")
+    as_shared = LogitLens.from_ram(np.frombuffer(bytes(ram), np.uint8), build_map.symbols, "zx")   # the machine process's RAM
+    np.testing.assert_array_equal(as_shared.weights, lens.weights)
+    np.testing.assert_array_equal(as_shared.gains, lens.gains)
     for (t, stage), hidden in view.hidden.items():
         np.testing.assert_array_equal(lens.logits(hidden), engine.logits_of(expected["hidden"][(t, stage)]))
     for t, logits in view.logits.items():

@@ -35,6 +35,9 @@ class LogitLens:
 
     @classmethod
     def from_ram(cls, ram, symbols: dict[str, int], machine: str = "c64") -> "LogitLens":
+        """`ram`: 64K as bytes, a bytearray or the machine process's numpy uint8 array
+        (read as bytes first: a uint8 element shifted left by 8 would lose its bits)."""
+        ram = bytes(ram)
         if machine == "zx":
             return cls._from_spectrum(ram, symbols)
         if NORM_DESCRIPTOR not in symbols or MATVEC_DESCRIPTOR not in symbols:
