@@ -208,9 +208,11 @@ def map_json(built: Assembled) -> str:
 
 
 def _public_symbols(symbols: dict) -> dict:
-    """Labels and constants, without the per-token text labels."""
+    """Labels and constants, without the per-token text labels; only values that fit an
+    address (the map's readers take every symbol as one: a wider constant such as
+    MV_NARROW_SQUARES is no place in memory)."""
     return {name: int(value) for name, value in sorted(symbols.items())
-            if not name.startswith("token_") and isinstance(value, int)}
+            if not name.startswith("token_") and isinstance(value, int) and 0 <= value <= 0xFFFF}
 
 
 def _line_map(line_map: dict) -> list:

@@ -134,7 +134,8 @@ def map_json(program, regions, tokenizer) -> str:
         "load_address": ORIGIN,
         "end_address": program.end,
         "symbols": {name: int(value) for name, value in sorted(sym.items())
-                    if not name.startswith("tk_text_") and isinstance(value, int)},
+                    if not name.startswith("tk_text_") and isinstance(value, int)
+                    and 0 <= value <= 0xFFFF},      # (as the C64's map: addresses and byte/word constants)
         "lines": _line_map(program.line_map),
         "regions": [r.to_json() for r in regions],
         "attention": {
