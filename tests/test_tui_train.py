@@ -176,6 +176,9 @@ async def test_closing_mid_training_saves_a_checkpoint_and_says_so(program, tmp_
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(CORPUS)
     app = make_app(program)
+    notified = []           # every message, even one whose toast timed out on a loaded machine
+    show = app.notify
+    app.notify = lambda message, *args, **kwargs: (notified.append(str(message)), show(message, *args, **kwargs))[1]
     async with app.run_test(size=SIZE) as pilot_:
         screen = await _open_train(pilot_, app)
         screen.query_one("#corpus").value = str(corpus)
@@ -185,8 +188,8 @@ async def test_closing_mid_training_saves_a_checkpoint_and_says_so(program, tmp_
         await wait_until(pilot_, lambda: screen.query_one("#progress").progress >= 1, timeout=60)
         await pilot_.press("escape")
         await wait_until(pilot_, lambda: not isinstance(app.screen, TrainScreen), timeout=120)
-        said = [n.message for n in app._notifications if "training stopped at epoch" in n.message]
-        assert said and "checkpoint saved in" in said[0], [n.message for n in app._notifications]
+        said = [m for m in notified if "training stopped at epoch" in m]
+        assert said and "checkpoint saved in" in said[0], notified
         checkpoint = Path(said[0].split("checkpoint saved in ", 1)[1])
         assert checkpoint.is_dir() and checkpoint.is_relative_to(tmp_path / "trained")
 

@@ -26,6 +26,7 @@ from soulterm.tui.screens.dialogs import SHORT_DIALOG_BREAKPOINTS
 
 TORCH_HINT = "training needs PyTorch: pip install 'soulterm[train]'"
 LOSS_POINTS = 120  # the plot keeps the latest points
+READ_A_PATH_SECONDS = 15  # a closed run's summary names its checkpoint folder: time to read it
 # Epochs: digits only, at most 7 (10 million epochs is years of training). Our own
 # restriction: Input(type="integer")'s regular expression backtracks exponentially
 # on a long run of digits followed by a letter and freezes the UI.
@@ -174,7 +175,7 @@ class TrainScreen(ModalScreen[Path | None]):
         if not self.is_attached or self._close_when_stopped:
             # Closed mid-run: say what happened where the user now is.
             self.app.notify(message, title="Train", severity="error" if output is None else "information",
-                            markup=False)
+                            markup=False, timeout=READ_A_PATH_SECONDS)
             if self.is_attached:
                 self.dismiss(None)
             return
