@@ -34,6 +34,18 @@ def test_matvec_matches_intmath_on_200_random_cases(bench):
         assert np.array_equal(got, want), f"case {case}: {rows}x{cols} shift {shift}"
 
 
+def mostly_small_case(rng, case: int):
+    """A shape, weights (every 5th case only -128 and 127) and an input that is mostly
+    small (|x| <= 127; every 3rd an edge vector; every 10th from case 2 a 32x64 with
+    more wide columns than slots, so the column pass runs), for the coarse and ReLU modes."""
+    rows, cols = SHAPES[case % 4]
+    w = rng.integers(-128, 128, (rows, cols)) if case % 5 else rng.choice([-128, 127], (rows, cols))
+    x = rng.integers(-127, 128, cols) if case % 3 else edge_vector(rng, cols, case % 6)
+    if case % 10 == 2:
+        x = np.where(np.arange(cols) < 40, rng.integers(2000, 30000, cols), rng.integers(-127, 128, cols))
+    return rows, cols, w, x
+
+
 def coarse_slack(cols: int, shift: int) -> int:
     """How far below its exact output a coarse row may lie (matvec.s: MV_COARSE)."""
     return (255 * cols + (2 << shift) - 1) >> (shift + 1)
@@ -44,11 +56,7 @@ def test_coarse_rows_are_lower_bounds_and_mv_exact_row_makes_them_exact(bench):
     sym = bench.sym
     coarse_calls = 0
     for case in range(60):
-        rows, cols = SHAPES[case % 4]
-        w = rng.integers(-128, 128, (rows, cols)) if case % 5 else rng.choice([-128, 127], (rows, cols))
-        x = rng.integers(-127, 128, cols) if case % 3 else edge_vector(rng, cols, case % 6)
-        if case % 10 == 2:                 # 32x64: more wide columns than slots, the column pass
-            x = np.where(np.arange(cols) < 40, rng.integers(2000, 30000, cols), rng.integers(-127, 128, cols))
+        rows, cols, w, x = mostly_small_case(rng, case)
         bias = rng.integers(-32768, 32768, rows) if case % 2 else None
         shift = int(rng.integers(0, 16))
         got, _ = run_matvec(bench, w, x, bias, shift, coarse=True)
@@ -84,11 +92,7 @@ def test_relu_rows_store_zero_only_when_relu_makes_them_zero(bench):
     sym = bench.sym
     gated = relu_calls = narrow_calls = 0
     for case in range(90):
-        rows, cols = SHAPES[case % 4]
-        w = rng.integers(-128, 128, (rows, cols)) if case % 5 else rng.choice([-128, 127], (rows, cols))
-        x = rng.integers(-127, 128, cols) if case % 3 else edge_vector(rng, cols, case % 6)
-        if case % 10 == 2:                 # 32x64: more wide columns than slots, the column pass
-            x = np.where(np.arange(cols) < 40, rng.integers(2000, 30000, cols), rng.integers(-127, 128, cols))
+        rows, cols, w, x = mostly_small_case(rng, case)
         if case % 10 == 4:                 # a few small columns or none, the rest short (narrow)
             x = np.where(np.arange(cols) < case % 6, 5, 300)
         shift = int(rng.integers(0, 12 if case % 4 else 16))     # mostly shifts with a narrow finish
