@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL
+from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.player.bench import EVERYDAY_PROMPTS
 from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--tokenizer", default=None)
     args = parser.parse_args()
     soul_path = Path(args.soul)
-    tokenizer = Tokenizer.load(args.tokenizer or soul_path.parent / "tokenizer.json")
+    tokenizer = Tokenizer.load(args.tokenizer or tokenizer_beside(soul_path))
     engine = Engine(load_soul(soul_path))
     vectors = final_vectors(engine, tokenizer)
     w = engine.soul["out"].values.astype(np.int64)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from soulterm.paths import DEFAULT_SOUL
+from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.player.bench import EVERYDAY_PROMPTS
 from soulterm.soul import spec
 from soulterm.soul.engine import Engine
@@ -39,7 +39,7 @@ def main() -> None:
     parser.add_argument("--tokenizer", default=None)
     args = parser.parse_args()
     soul_path = Path(args.soul)
-    tokenizer = Tokenizer.load(args.tokenizer or soul_path.parent / "tokenizer.json")
+    tokenizer = Tokenizer.load(args.tokenizer or tokenizer_beside(soul_path))
     engine = Engine(load_soul(soul_path))
     full = prompt = generated = 0
     for text in EVERYDAY_PROMPTS:

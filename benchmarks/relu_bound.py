@@ -30,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL
+from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.player.bench import EVERYDAY_PROMPTS
 from soulterm.player.harness import KernelBench, run_matvec
-from soulterm.soul import intmath, spec
+from soulterm.soul import intmath
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
@@ -72,7 +72,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=40, help="fc1 calls per layer to emulate")
     args = parser.parse_args()
     soul_path = Path(args.soul)
-    tokenizer = Tokenizer.load(args.tokenizer or soul_path.parent / "tokenizer.json")
+    tokenizer = Tokenizer.load(args.tokenizer or tokenizer_beside(soul_path))
     engine = Engine(load_soul(soul_path))
     inputs = fc1_inputs(engine, tokenizer)
     bench = KernelBench()

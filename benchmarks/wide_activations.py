@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL
+from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.soul import intmath
 from soulterm.soul.corpus import read_corpus
 from soulterm.soul.engine import Engine
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--corpus", default=None)
     args = parser.parse_args()
     soul_path = Path(args.soul)
-    tokenizer = Tokenizer.load(args.tokenizer or soul_path.parent / "tokenizer.json")
+    tokenizer = Tokenizer.load(args.tokenizer or tokenizer_beside(soul_path))
     engine = Engine(load_soul(soul_path))
     prompts = sorted({ex.prompt for ex in read_corpus(args.corpus).exchanges})
     counts = {"small": 0, "short": 0, "wide": 0, "all": 0}

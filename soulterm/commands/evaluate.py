@@ -16,7 +16,7 @@ from pathlib import Path
 
 from soulterm.cli import CommandError
 from soulterm.commands.loading import load_soul_and_tokenizer
-from soulterm.paths import DEFAULT_SOUL
+from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 
 
 def configure(parser) -> None:
@@ -49,7 +49,7 @@ def run(args) -> int:
     if args.failures < 0:
         raise CommandError("--failures must be 0 or more")
     soul_path = Path(args.soul)
-    tokenizer_path = Path(args.tokenizer) if args.tokenizer else soul_path.parent / "tokenizer.json"
+    tokenizer_path = Path(args.tokenizer) if args.tokenizer else tokenizer_beside(soul_path)
     soul, tokenizer = load_soul_and_tokenizer(soul_path, tokenizer_path)
     try:
         corpus = read_corpus(args.corpus)

@@ -28,6 +28,8 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
+from soulterm.paths import tokenizer_beside
+
 from . import spec
 
 Q88 = 256.0                     # Q8.8: real value x 256
@@ -344,7 +346,7 @@ def load_float_replier(checkpoint_path) -> FloatReplier:
     if config.get("norm_gain", 0) > 0:
         model.fix_norm_gains(config["norm_gain"])
     try:
-        tokenizer = Tokenizer.load(model_file.parent / "tokenizer.json")
+        tokenizer = Tokenizer.load(tokenizer_beside(model_file))
     except TokenizerError as exc:
         raise ValueError(str(exc)) from None
     return FloatReplier(model, tokenizer)
