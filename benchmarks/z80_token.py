@@ -10,7 +10,14 @@ integer engine bit for bit. Prints each position's T-states, the turn (with
 and without position 0) and the mean a position: the figure docs/spectrum.md
 quotes as "a token".
 
-    python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json]
+It runs the player's own program at its own addresses (kernelbench.player_bench:
+the build's layout, the stack below $5D80) and counts, a position, the memory
+cycles in contended RAM ($4000-$7FFF) and the wait the 48K's ULA would add to
+them (soulterm/zx/contention.py: the core cannot add them itself, so the
+T-states above are a real 48K's without that wait). `--kernel-bench` runs
+the kernels' test bench instead (kernels at $6000, as tests/test_zx_speed.py).
+
+    python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import Z80Bench, forward_turn
+from soulterm.zx.contention import ContendedAccessCounter
+from soulterm.zx.kernelbench import Z80Bench, forward_turn, player_bench
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -33,6 +41,8 @@ def main() -> None:
     parser.add_argument("text", nargs="?", default="hello")
     parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
     parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
+    parser.add_argument("--kernel-bench", action="store_true",
+                        help="the kernels' test bench (kernels at $6000) instead of the player's layout")
     args = parser.parse_args()
     try:
         soul = load_soul(args.soul)
@@ -40,16 +50,34 @@ def main() -> None:
     except (OSError, ValueError) as error:
         sys.exit(f"z80_token: {error}")
     text = args.text
-    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul))
-    rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn(text))
-    for position, token, routine, t_states in rows:
+    if args.kernel_bench:
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul))
+    else:
+        bench = player_bench(soul, tokenizer)
+    counter = ContendedAccessCounter(bench.cpu, bench.clock)
+    contention, before = [], (0, 0)
+
+    def count_position(position: int) -> None:
+        nonlocal before
+        now = (counter.accesses, counter.wait_states)
+        contention.append((now[0] - before[0], now[1] - before[1]))
+        before = now
+
+    rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn(text), after_step=count_position)
+    for (position, token, routine, t_states), (accesses, waits) in zip(rows, contention):
         note = "  (first turn only: kept in the cache after)" if position == 0 else ""
-        print(f"position {position:2}  token {token:3}  {routine:15} {t_states:>10,} T-states{note}")
+        print(f"position {position:2}  token {token:3}  {routine:15} {t_states:>10,} T-states, "
+              f"{accesses:>9,} contended cycles, +{waits:,} wait{note}")
     turn = sum(t for position, _, _, t in rows if position)
     mean = turn / len(rows)
     print(f"turn {turn:,} T-states ({turn + rows[0][3]:,} in a first turn), {len(rows)} positions, "
           f"reply {tokenizer.decode(reply)!r}")
     print(f"mean {mean:,.0f} T-states a token (a position) = {mean / CLOCK_HZ:.2f} s on a 3.5 MHz Z80")
+    accesses = sum(a for (position, *_), (a, _) in zip(rows, contention) if position) / len(rows)
+    waits = sum(w for (position, *_), (_, w) in zip(rows, contention) if position) / len(rows)
+    where = "the kernels' bench" if args.kernel_bench else "the player's layout"
+    print(f"contended RAM ($4000-$7FFF, {where}): {accesses:,.0f} memory cycles a position, "
+          f"a real 48K's ULA adds ~{waits:,.0f} T-states to them ({100 * waits / mean:.2f}%)")
 
 
 if __name__ == "__main__":

@@ -76,7 +76,7 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
         raise BuildError(_naming(f"tokenizer {tokenizer_path}", exc, tokenizer_path)) from None
     program = failure = None
     try:
-        program = _assemble(soul, tokenizer)
+        program = assemble_player(soul, tokenizer)
     except (AsmError, LayoutError) as exc:
         failure = exc                       # perhaps the word list ran the code past $FFFF
     try:
@@ -95,7 +95,7 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
     return SpectrumBuild(program, tape, map_json(program, regions, tokenizer), regions)
 
 
-def _assemble(soul, tokenizer, word_list: bool = True):
+def assemble_player(soul, tokenizer, word_list: bool = True):
     return assemble(player_source(soul, tokenizer, word_list), filename="<soulplayer zx>",
                     include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
 
@@ -103,7 +103,7 @@ def _assemble(soul, tokenizer, word_list: bool = True):
 def _check_word_list_fits(soul, tokenizer) -> None:
     """A LayoutError naming the word list's bytes and the room it has, when it is
     the list that does not fit below the top of RAM."""
-    bare = _assemble(soul, tokenizer.with_words(tokenizer.words[:1]), word_list=False)   # the code, no list
+    bare = assemble_player(soul, tokenizer.with_words(tokenizer.words[:1]), word_list=False)   # the code, no list
     needed, free = word_list_bytes(tokenizer), TOP - bare.end
     if needed > free:
         raise LayoutError(f"the word list needs {needed:,} bytes and {max(0, free):,} are free "

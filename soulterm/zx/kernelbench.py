@@ -37,22 +37,29 @@ def kernel_source(extra: str = "", constants: str = "") -> str:
 class Z80Bench:
     """One Z80 with the kernels loaded; call routines and count their T-states."""
 
-    def __init__(self, extra_source: str = "", tokenizer=None):
-        """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)."""
+    def __init__(self, extra_source: str = "", tokenizer=None, program=None,
+                 stack_top: int = STACK_TOP, trap: int = TRAP_ADDRESS):
+        """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges),
+        or load an assembled `program` (`player_bench`), with the stack below `stack_top`
+        and the return trap at `trap`."""
         from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
         from .soul_layout import char_map_include, vocab_constants, vocab_include
 
-        tokenizer = tokenizer or Tokenizer(base_vocab(), [])
-        extra_source = char_map_include(tokenizer) + vocab_include(tokenizer) + extra_source
-        program = assemble(kernel_source(extra_source, vocab_constants(tokenizer)), filename="<z80 kernel bench>",
-                           include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+        if program is None:
+            tokenizer = tokenizer or Tokenizer(base_vocab(), [])
+            extra_source = char_map_include(tokenizer) + vocab_include(tokenizer) + extra_source
+            program = assemble(kernel_source(extra_source, vocab_constants(tokenizer)),
+                               filename="<z80 kernel bench>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
         self.program = program
         self.symbols = program.symbols
+        self.stack_top, self.trap = stack_top, trap
         self.cpu = z80.Z80Machine()
         self.memory = self.cpu.memory
         self.memory[program.origin:program.end] = program.data
-        self.cpu.set_breakpoint(TRAP_ADDRESS)
+        self.cpu.set_breakpoint(trap)
+        self.t_states = 0               # every call's T-states so far: the bench's clock
+        self._slice_tick = 0            # the core's frame tick where the running slice began
 
     def sym(self, name: str) -> int:
         return self.symbols[name]
@@ -78,20 +85,36 @@ class Z80Bench:
         """Call `routine` (label or address) with interrupts off; returns its T-states, CALL included."""
         address = self.sym(routine) if isinstance(routine, str) else routine
         cpu = self.cpu
-        cpu.sp = STACK_TOP
-        self.poke_word(STACK_TOP - 2, TRAP_ADDRESS)
-        cpu.sp = STACK_TOP - 2
+        self.poke_word(self.stack_top - 2, self.trap)
+        cpu.sp = self.stack_top - 2
         cpu.pc = address
         cpu.iff1 = cpu.iff2 = 0
-        elapsed = 0
-        while cpu.pc != TRAP_ADDRESS:
+        self.t_states += CALL_T_STATES
+        start = self.t_states
+        while cpu.pc != self.trap:
+            elapsed = self.t_states - start
             if elapsed >= max_t_states:
                 raise KernelTimeout(f"{routine} ran past {max_t_states:,} T-states")
-            before = cpu.frame_tick
+            self._slice_tick = cpu.frame_tick
             cpu.ticks_to_stop = min(50_000, max_t_states - elapsed)
             cpu.run()
-            elapsed += (cpu.frame_tick - before) % _CORE_FRAME
-        return elapsed + CALL_T_STATES
+            self.t_states += (cpu.frame_tick - self._slice_tick) % _CORE_FRAME
+        return self.t_states - start + CALL_T_STATES
+
+    def clock(self) -> int:
+        """The T-state the bench has reached, also in the middle of a call (for contention.py)."""
+        return self.t_states + (self.cpu.frame_tick - self._slice_tick) % _CORE_FRAME
+
+
+PLAYER_TRAP = 0x5C00             # KSTATE, a system variable: never executed
+
+
+def player_bench(soul, tokenizer) -> Z80Bench:
+    """A bench on the Spectrum player's own program (`soulterm build --machine zx`): the
+    kernels at the player's addresses, the stack where the loader leaves it (below ORIGIN)."""
+    from .build import ORIGIN, assemble_player
+
+    return Z80Bench(program=assemble_player(soul, tokenizer), stack_top=ORIGIN, trap=PLAYER_TRAP)
 
 
 def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
@@ -135,7 +158,7 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
     return out
 
 
-def forward_turn(bench: Z80Bench, engine, context: list[int]) -> tuple[list[tuple], list[int]]:
+def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None) -> tuple[list[tuple], list[int]]:
     """One turn through forward.s as the Spectrum player runs it, checked against `engine` step by step.
 
     The prompt positions but the last run forward_prefill (the cache must
@@ -143,7 +166,8 @@ def forward_turn(bench: Z80Bench, engine, context: list[int]) -> tuple[list[tupl
     forward_step (the logits must equal the engine's), until END or a full
     context. `bench` must include forward.s and the engine's soul. Returns
     ([(position, token, routine, T-states)], the reply's ids); position 0
-    is computed here, as in the player's first turn.
+    is computed here, as in the player's first turn. `after_step(position)`, if
+    given, runs after each position's call (a counter's bookkeeping).
     """
     from soulterm.soul import spec
 
@@ -158,6 +182,8 @@ def forward_turn(bench: Z80Bench, engine, context: list[int]) -> tuple[list[tupl
         bench.poke(bench.sym("fw_token"), [tokens[position]])
         bench.poke(bench.sym("fw_pos"), [position])
         t_states = bench.call(routine, max_t_states=40_000_000)
+        if after_step is not None:
+            after_step(position)
         if routine == "forward_step":
             got = bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)
             assert np.array_equal(got, want), f"logits differ at position {position}"
