@@ -65,7 +65,12 @@ fw_q:           .res 2 * FW_DIM
 fw_att:         .res 2 * FW_DIM
 fw_tmp:         .res 2 * FW_DIM
 fw_ffn:         .res 2 * FW_FFN
+; The key cache may be placed by the program (the Spectrum player keeps it
+; below $8000, where the screen contends for memory: it is read ~0.2 times
+; a byte a position, soulterm/zx/build.py); the value cache stays here.
+.ifndef kv_keys
 kv_keys:        .res 2 * KV_LAYER_BYTES
+.endif
 kv_values:      .res 2 * KV_LAYER_BYTES
 
 ; forward_prefill - a prompt position whose logits nobody reads: only what

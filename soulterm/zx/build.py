@@ -19,19 +19,24 @@ from soulterm.player.build import _line_map, _naming
 from soulterm.paths import TAP_NAME, ZX_MAP_NAME as MAP_NAME
 from soulterm.player.mapformat import MAP_FORMAT, Region
 from soulterm.soul.atomic import write_set_atomic
+from soulterm.soul import spec
 from soulterm.soul.soulfile import SoulFormatError, load_soul
 from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from . import tap
+from .contention import CONTENDED_END
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR
-from .soul_layout import (CHAR_MAP_BYTES, LayoutError, char_map_include, soul_include, vocab_constants,
-                          vocab_include, word_list_bytes)
+from .soul_layout import (CHAR_MAP_BYTES, LayoutError, char_map_include, merges_include, soul_include,
+                          vocab_constants, word_list_bytes, word_list_include)
 
 TAPE_NAME = "soulplayer"
 ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
                                  # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
                                  # The tokenizer's character map fills the 128 bytes up to the
                                  # page boundary where squares.s begins ($5E00).
+UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
+COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
+KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
 
@@ -54,14 +59,35 @@ class SpectrumBuild:
 
 def player_source(soul, tokenizer, word_list: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
-    (the spelling code stays), to measure the room the list has."""
+    (the spelling code stays), to measure the room the list has.
+
+    Below UNCONTENDED ($8000), where a real 48K's screen slows every memory
+    cycle (soulterm/zx/contention.py), lies only what runs or is read once a
+    position or less: the tokenizer and the player's own code, the merges, the
+    embeddings and the layer descriptors, and the key cache (read ~0.2 times
+    a byte a position). From UNCONTENDED on: matvec's squares table and
+    variables at the page boundary itself, the other kernels, the activations,
+    the value cache, the matrices and, last, the word list (cold, but of any
+    size: the room left at the top of RAM is its room).
+    """
+    cold_files = [name for name in KERNEL_FILES if name in COLD_KERNEL_FILES]
+    hot_files = [name for name in KERNEL_FILES if name not in COLD_KERNEL_FILES]
     lines = [".cpu z80", f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
              "SP_CHARS = kv_values + KV_POSITION_BYTES",
              char_map_include(tokenizer)]
-    lines += [f'.include "{name}"' for name in KERNEL_FILES]
-    lines.append(f'.assert mv_vars == tk_char_to_id + {CHAR_MAP_BYTES}, "the character map must fill the bytes before squares.s"')
-    lines += ['.include "forward.s"', '.include "soulplayer.s"', vocab_include(tokenizer, word_list), soul_include(soul)]
+    lines += [f'.include "{name}"' for name in cold_files]
+    lines += ['.include "soulplayer.s"', merges_include(tokenizer), soul_include(soul, "embeddings"),
+              f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program",
+              f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
+              f'move something of it above (soulterm/zx/build.py)"',
+              # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
+              f".res (* < ${UNCONTENDED:04X}) * (${UNCONTENDED:04X} - *)"]
+    lines += [f'.include "{name}"' for name in hot_files]
+    lines.append(f'.assert mv_vars == ${UNCONTENDED:04X}, "squares.s must open the uncontended RAM"')
+    lines += ['.include "forward.s"',
+              f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"',
+              soul_include(soul, "matrices"), word_list_include(tokenizer, word_list)]
     return "\n".join(lines) + "\n"
 
 
@@ -152,9 +178,6 @@ def map_json(program, regions, tokenizer) -> str:
 
 
 def _regions(sym: dict, end: int) -> list[Region]:
-    tensor_labels = sorted((value, name) for name, value in sym.items()
-                           if name.startswith("soul_") and not name.endswith("_shift")
-                           and not name.startswith("soul_layer"))
     regions = [
         Region("ROM (soulterm's high-level ROM, font at $3D00)", "code", 0x0000, 0x4000),
         Region("screen: bitmap", "screen", 0x4000, 0x5800),
@@ -162,12 +185,12 @@ def _regions(sym: dict, end: int) -> list[Region]:
         Region("system variables", "buffer", 0x5C00, 0x5CB6),
         Region("tokenizer: character map", "tokenizer", sym["tk_char_to_id"],
                sym["tk_char_to_id"] + CHAR_MAP_BYTES),
-        Region("tokenizer: merges", "tokenizer", sym["tk_merges"], sym["sp_words"]),
+        Region("tokenizer: merges", "tokenizer", sym["tk_merges"], sym["tk_merges"] + 3 * sym["tk_merge_count"]),
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
-        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym["kv_values"]),
-        Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + 2 * 1280),
+        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym["kv_keys"] + KEY_CACHE_BYTES),
+        Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES),
         Region("attention weights", "attention", sym["att_weights"], sym["att_weights"] + 160),
         Region("h (hidden state)", "activations", sym["fw_h"], sym["fw_h"] + 64),
         Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),
@@ -176,23 +199,25 @@ def _regions(sym: dict, end: int) -> list[Region]:
         Region("proj/fc2 output", "activations", sym["fw_tmp"], sym["fw_tmp"] + 64),
         Region("z (feed-forward)", "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
         Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
+        Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
-    bounds = [value for value, _ in tensor_labels] + [sym["soul_layer0"]]
-    for (start, name), stop in zip(tensor_labels, bounds[1:]):
-        label = name[len("soul_"):].replace("_", ".", 1)
-        if name.endswith("_sq"):   # a matrix's row constants for matvec (soul_layout.matvec_bytes)
-            regions.append(Region(label[:-len("_sq")] + " sums of squares", "table", start, stop))
-            continue
-        kind = "bias" if name.endswith("_b") else "weights"
-        regions.append(Region(label, kind, start, stop))
-    regions.append(Region("layer descriptors", "table", sym["soul_layer0"], end))
-    # What lies between the tables and buffers of the kernels' range is their code.
+    for tensor in spec.TENSORS:
+        label = "soul_" + tensor.name.replace(".", "_")
+        if label + "_sq" in sym:    # a matrix's row constants for matvec (soul_layout.matvec_bytes)
+            regions.append(Region(tensor.name + " sums of squares", "table", sym[label + "_sq"], sym[label]))
+        kind = "bias" if tensor.kind == spec.KIND_BIAS else "weights"
+        regions.append(Region(tensor.name, kind, sym[label], sym[label] + tensor.payload_bytes))
+    cold_end = sym["kv_keys"] + KEY_CACHE_BYTES
+    if cold_end < sym["mv_vars"]:
+        regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))
     if sym["sp_words_end"] > sym["sp_words"]:
         regions.append(Region("word list (spelling rule)", "tokenizer", sym["sp_words"], sym["sp_words_end"]))
-    inner = sorted((r for r in regions if ORIGIN <= r.start < sym["tk_merges"]), key=lambda r: r.start)
+    # What lies between the tables and buffers is code: the program and tokenizer below
+    # UNCONTENDED (with the bytes the cold part leaves before it), the kernels above.
     position = ORIGIN
-    for region in inner + [Region("", "", sym["tk_merges"], sym["tk_merges"])]:
-        if region.start > position:
-            regions.append(Region("kernels and program", "code", position, region.start))
+    for region in sorted(regions, key=lambda r: r.start) + [Region("", "", end, end)]:
+        if region.start > position and position >= ORIGIN:
+            name = "program and tokenizer" if position < UNCONTENDED else "kernels"
+            regions.append(Region(name, "code", position, region.start))
         position = max(position, region.end)
     return sorted(regions, key=lambda r: r.start)
