@@ -1,0 +1,83 @@
+"""Contended memory (soulterm/zx/contention.py): the 48K ULA's timing, the counter, and the
+player's layout, which keeps what the forward pass runs and reads per product above $8000."""
+
+from __future__ import annotations
+
+import pytest
+import z80
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.build import ORIGIN, UNCONTENDED
+from soulterm.zx.contention import (FIRST_CONTENDED_T_STATE, FRAME_T_STATES, LINE_T_STATES,
+                                    ContendedAccessCounter, ula_delay)
+from soulterm.zx.kernelbench import player_bench
+
+LD_A_FROM_6000 = bytes([0x3A, 0x00, 0x60])   # ld a,($6000): its data read begins 10 T-states in
+NOP = 0x00
+
+
+@pytest.mark.parametrize("t_state, delay", [
+    (FIRST_CONTENDED_T_STATE - 1, 0), (FIRST_CONTENDED_T_STATE, 6), (FIRST_CONTENDED_T_STATE + 1, 5),
+    (FIRST_CONTENDED_T_STATE + 5, 1), (FIRST_CONTENDED_T_STATE + 6, 0), (FIRST_CONTENDED_T_STATE + 8, 6),
+    (FIRST_CONTENDED_T_STATE + 127, 0), (FIRST_CONTENDED_T_STATE + 128, 0),     # the right border
+    (FIRST_CONTENDED_T_STATE + LINE_T_STATES + 3, 3),                            # the next line
+    (FIRST_CONTENDED_T_STATE + 191 * LINE_T_STATES, 6),                          # the last screen line
+    (FIRST_CONTENDED_T_STATE + 192 * LINE_T_STATES, 0),                          # the lower border
+    (FRAME_T_STATES + FIRST_CONTENDED_T_STATE + 2, 4),                           # the next frame
+])
+def test_the_ula_delays_a_cycle_by_the_48k_pattern(t_state, delay):
+    assert ula_delay(t_state) == delay
+
+
+def _run(code: bytes, address: int, frame_phase: int, t_states: int) -> ContendedAccessCounter:
+    cpu = z80.Z80Machine()
+    cpu.memory[address:address + len(code)] = code
+    counter = ContendedAccessCounter(cpu, lambda: cpu.frame_tick, frame_phase)
+    cpu.pc, cpu.ticks_to_stop = address, t_states
+    cpu.run()
+    return counter
+
+
+def test_a_contended_data_read_waits_by_the_t_state_it_begins_at():
+    # from uncontended code, only the data read is counted
+    on_the_first_contended_t_state = _run(LD_A_FROM_6000, 0x8000, FIRST_CONTENDED_T_STATE - 10, 13)
+    assert (on_the_first_contended_t_state.accesses, on_the_first_contended_t_state.wait_states) == (1, 6)
+    six_later = _run(LD_A_FROM_6000, 0x8000, FIRST_CONTENDED_T_STATE - 10 + 6, 13)
+    assert (six_later.accesses, six_later.wait_states) == (1, 0)
+    in_the_border = _run(LD_A_FROM_6000, 0x8000, 0, 13)
+    assert (in_the_border.accesses, in_the_border.wait_states) == (1, 0)
+
+
+def test_nops_in_contended_memory_take_eight_t_states_each_on_the_screen():
+    # the first waits 6 (it begins on the first contended T-state); each later one begins 2
+    # into a group of 8 after the wait before it, waits 4, and so on: 4 + 4 a NOP
+    counter = _run(bytes([NOP] * 4), 0x6000, FIRST_CONTENDED_T_STATE, 16)
+    assert counter.accesses == 4 and counter.wait_states == 6 + 4 + 4 + 4
+    assert set(counter.by_address) == {0x6000, 0x6001, 0x6002, 0x6003}
+
+
+def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_data():
+    """Below $8000 a position reads only the embeddings, the layer descriptors, the
+    key cache, the logits (the printer buffer) and the loader's stack: no code."""
+    from soulterm.soul.engine import Engine
+    from soulterm.zx.kernelbench import forward_turn
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    bench = player_bench(soul, tokenizer)
+    sym = bench.symbols
+    assert sym["mv_vars"] == UNCONTENDED
+    for hot in ("mv_sq_lo", "matvec", "mv_slots", "mv_prepare", "rmsnorm", "attend_head", "mul16u",
+                "forward_step", "exp_lut", "fw_h", "kv_values", "soul_l0_q_sq", "soul_out", "soul_l1_fc2_b"):
+        assert sym[hot] >= UNCONTENDED, hot
+    cold = [(sym["soul_te"], sym["soul_layer1"] + sym["FD_SIZE"]),      # te, pe, the descriptors
+            (sym["kv_keys"], sym["kv_keys"] + 2 * sym["KV_LAYER_BYTES"]),
+            (sym["fw_logits"], sym["fw_logits"] + 256),
+            (ORIGIN - 64, ORIGIN)]                                       # the stack
+    counter = ContendedAccessCounter(bench.cpu, bench.clock)
+    rows, _ = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hi"))
+    assert counter.accesses
+    outside = sorted(a for a in counter.by_address if not any(lo <= a < hi for lo, hi in cold))
+    assert not outside, [f"${a:04X}" for a in outside[:8]]
+    assert counter.accesses < 20_000 * len(rows)      # ~473,000 a position with the kernels below $8000
