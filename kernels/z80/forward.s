@@ -20,8 +20,9 @@
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
 ; "hello" as the player runs it averages 2,169,686 a position (python
 ; benchmarks/z80_token.py; 2,222,645 before).
-; Bytes: 6,338 (in the player: code, the activations, att_weights and the
-; 5,120-byte KV cache).
+; Bytes: 3,778 (in the player: code, the activations, att_weights and the
+; 2,560-byte value cache; the player places the key cache below $8000 itself,
+; 6,338 with it).
 
 FW_DIM          = 32
 FW_HEADS        = 4
