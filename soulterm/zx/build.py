@@ -1,7 +1,9 @@
 """`soulterm build --machine zx`: the soulplayer for the ZX Spectrum 48K, a .tap and its map.
 
 The program (kernels/z80/soulplayer.s), the Z80 kernels, the tokenizer and
-the soul assemble into one CODE block at $5D80; the tape holds a BASIC
+the soul assemble into one CODE block at $5D80, what the forward pass runs
+and reads per product from $8000 up (player_source says what lies where);
+the tape holds a BASIC
 loader (CLEAR 23935: LOAD ""CODE: RANDOMIZE USR start) and that block, so
 `LOAD ""` runs it. The logits live in the printer buffer ($5B00). A word
 list that does not fit is a one-line LayoutError naming its bytes and the
@@ -32,8 +34,6 @@ from .soul_layout import (CHAR_MAP_BYTES, LayoutError, char_map_include, merges_
 TAPE_NAME = "soulplayer"
 ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
                                  # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
-                                 # The tokenizer's character map fills the 128 bytes up to the
-                                 # page boundary where squares.s begins ($5E00).
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
 COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys

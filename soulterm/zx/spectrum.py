@@ -30,7 +30,8 @@ Stop reasons: those of the C64 (soulterm.c64.StopReason), with the same meaning.
 Sound: `Spectrum(sound=True)` plays the beeper through pygame (beeper.py);
 with no sound device `sound_notice` says why in one line and it stays silent.
 
-Not emulated: 128K paging, contended memory, tape loading in real time
+Not emulated: 128K paging, contended memory (the core cannot add wait
+states: contention.py counts them instead), tape loading in real time
 (a .tap is loaded at once, as with an emulator's "flash load").
 """
 

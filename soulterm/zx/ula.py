@@ -10,7 +10,8 @@ Emulated
               half-rows whose line in A8-A15 is low (0 = pressed), bit 6 EAR
               in (reads 1: no tape signal), bits 5 and 7 read 1.
 Not emulated
-    contended memory and I/O (the ULA's wait states on $4000-$7FFF), the
+    contended memory and I/O (the ULA's wait states on $4000-$7FFF: the
+    core cannot add them; contention.py counts them in the benches), the
     floating bus, the border's exact timing within a frame (changes are
     recorded with their T-state instead), tape input.
 """
