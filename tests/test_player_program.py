@@ -122,6 +122,27 @@ def test_q_alone_quits_and_restores_the_machine(project_build):
     assert bytes(after) == session.zero_page_at_start    # ...and give the rest back
 
 
+@pytest.mark.parametrize("way_back", ["q", "{run/stop+restore}"])
+def test_a_second_run_needs_no_start_up_part(project_build, way_back):
+    """RUN again after `q` or RUN/STOP+RESTORE: the tables under the I/O area and the
+    KERNAL are still there, the start-up part (banner, table builders) is not once a
+    long word list puts it past PRG_LIMIT (position 0 writes the key sums over it).
+    Here it is overwritten with BRKs: a second RUN that went into it would crash."""
+    session = Session(project_build)
+    machine, symbols = session.machine, session.symbols
+    first = session.say("hello")
+    machine.type_text(way_back + ("\r" if way_back == "q" else ""))
+    assert machine.run(max_cycles=5_000_000, until_idle=True) == "halted" and not machine.crashed
+    start_up_part = symbols["start_up_part"]
+    machine.memory.write_ram(start_up_part, bytes(project_build.end_address - start_up_part))
+    assert machine.run_again() == symbols["main"]
+    assert str(machine.run(max_cycles=10_000_000, until_idle=True)).endswith("idle"), machine.stop_message
+    assert session.screen().rstrip().endswith("you>")
+    assert machine.vic.regs[0x18] & 0x02                    # lower case (RUN/STOP+RESTORE set upper)
+    assert machine.sid.regs[0x18] & 0x0F == 0x0F            # the volume (RUN/STOP+RESTORE set 0)
+    assert session.say("hello") == first
+
+
 def test_kernal_is_back_in_at_the_prompt(project_build):
     """Replies run with the KERNAL banked out (squares under it); the prompt gets it back."""
     session = Session(project_build)
