@@ -115,13 +115,13 @@ start:
         sta NMI_VECTOR+1
         sta KERNAL_NMINV+1
         lda tables_built        ; a second RUN (after `q` or RUN/STOP+
-        bne @tables_built       ; RESTORE): the tables are still there, under
-        jsr start_up            ; the I/O area and the KERNAL, start_up not
-        inc tables_built        ; (position 0 writes over it)
-@tables_built:
-        jsr kernal_out          ; position 0 (SEP) is the same in every turn:
-        jsr forward_first_save  ; computed once a RUN, copied into each turn's
-        jsr kernal_in           ; cache
+        bne @tables_built       ; RESTORE, not loaded again) finds the tables
+        jsr start_up            ; under the I/O area and the KERNAL, but not
+        inc tables_built        ; start_up: position 0 writes over it
+@tables_built:                  ; position 0 (SEP) is the same in every turn:
+        jsr kernal_out          ; computed once a RUN (a RESTORE may have cut
+        jsr forward_first_save  ; the last RUN's short), copied into each
+        jsr kernal_in           ; turn's cache
         lda saved_border
         sta VIC_BORDER
 
@@ -428,6 +428,7 @@ vocab_end:
         .include "soul.inc"
 resident_end:
         .assert resident_end <= PRG_LIMIT, "the PRG runs into the key sums, the matvec sums and the KV cache (memory.inc)"
+        .assert prompt <= BASIC_ROM, "start must lie below the BASIC ROM: it runs with BASIC in until it banks BASIC out"
 
 ; The start-up part: what only the first RUN after LOAD needs. It follows
 ; the resident part in the file and may run past PRG_LIMIT, into RAM that

@@ -193,6 +193,16 @@ def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
         reply = engine.reply(tokenizer, text)
         assert reply.context != tokenizer.with_words([]).encode_turn(text)     # the words matter
         assert session.say(text) == reply.context + reply.ids
+    # The longest list puts the start-up part past PRG_LIMIT: the key sums are written
+    # over it, and a second RUN must do without it.
+    machine, start_up_part = session.machine, session.symbols["start_up_part"]
+    assert start_up_part >= session.symbols["PRG_LIMIT"]
+    machine.type_line("q")
+    assert machine.run(max_cycles=5_000_000, until_idle=True) == "halted" and not machine.crashed
+    loaded = build.prg_path.read_bytes()[2 + start_up_part - 0x0801:]
+    assert bytes(machine.ram[start_up_part:build.end_address]) != loaded
+    machine.run_again()
+    assert session.say(text) == reply.context + reply.ids
 
 
 @pytest.mark.parametrize("dropped_merges", [0, 3])

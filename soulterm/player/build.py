@@ -244,8 +244,9 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
                sym["word_list"]),
         Region(f"spelling word list ({sym['WORD_COUNT']} words, nibble-coded)", "tokenizer",
                sym["word_list"], sym["word_list_end"]),
-        Region("start-up part: banner and table builders (the first RUN only; "
-               "the key sums and the cache take over its RAM)", "code", sym["start_up_part"], end),
+        Region("start-up part: banner and table builders (the first RUN after LOAD; past "
+               f"${sym['PRG_LIMIT']:04X} the key sums and the cache take its RAM over)", "code",
+               sym["start_up_part"], end),
     ]
     for p in placements:
         start = sym[p.label]
