@@ -28,11 +28,10 @@
 ; spelling word list (vocab.inc) and the weights (soul.inc) make the PRG's
 ; resident part from $0801 up to PRG_LIMIT; the start-up part (the banner
 ; and the table builders of matvec.s and arith.s, run once) follows it in
-; the file, past
-; PRG_LIMIT where it must, in RAM the sums and cache of memory.inc take
-; over once position 0 runs. The squares and quarter squares lie under the
-; KERNAL ROM and the I/O area (not in the file). `soulterm build` prints
-; the map.
+; the file, past PRG_LIMIT where it must, in RAM the sums and cache of
+; memory.inc take over once position 0 runs. The squares and quarter
+; squares lie under the KERNAL ROM and the I/O area (not in the file).
+; `soulterm build` prints the map.
 ;
 ; Cost: the "hello" turn of the vectors soul takes 15,066,748 PAL cycles, badlines
 ; included, from RETURN to the next prompt for 10 tokens: 1,506,675 a token, 1.53 s
