@@ -178,6 +178,7 @@ def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
     """With a word list (tokenizer format 3) the PRG spells a typed prompt before
     the merges, exactly as the integer engine's Engine.reply does."""
     from soulterm import paths
+    from soulterm.c64.loader import Disk
     from soulterm.player.bench import spelling_tokenizer
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
@@ -195,12 +196,13 @@ def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
         assert session.say(text) == reply.context + reply.ids
     # The longest list puts the start-up part past PRG_LIMIT: the key sums are written
     # over it, and a second RUN must do without it.
-    machine, start_up_part = session.machine, session.symbols["start_up_part"]
-    assert start_up_part >= session.symbols["PRG_LIMIT"]
+    machine, limit = session.machine, session.symbols["PRG_LIMIT"]
+    assert build.end_address > limit
+    assert Disk(build.d64_path).find("SOULPLAYER").data == build.prg_path.read_bytes()
     machine.type_line("q")
     assert machine.run(max_cycles=5_000_000, until_idle=True) == "halted" and not machine.crashed
-    loaded = build.prg_path.read_bytes()[2 + start_up_part - 0x0801:]
-    assert bytes(machine.ram[start_up_part:build.end_address]) != loaded
+    loaded = build.prg_path.read_bytes()[2 + limit - 0x0801:]
+    assert bytes(machine.ram[limit:build.end_address]) != loaded
     machine.run_again()
     assert session.say(text) == reply.context + reply.ids
 
