@@ -11,7 +11,10 @@
 
 ; qs_build: the quarter-square tables (memory.inc), once at start-up with
 ; I/O banked out. f(n+1) = f(n) + floor((n+1)/2), from f(-512) = 65536 = 0
-; mod 65536. Clobbers A, X, Y, ar_a, ar_b, ar_p, ar_t1..ar_t4.
+; mod 65536. Clobbers A, X, Y, ar_a, ar_b, ar_p, ar_t1..ar_t4. A macro: the
+; soulplayer assembles it in its start-up part (soulplayer.s,
+; START_UP_APART), other programs here.
+        .macro qs_build_routine
 qs_build:
         lda #0
         sta ar_p                ; f
@@ -67,6 +70,10 @@ qs_build:
         dex
         bne @entry
         rts
+        .endmacro
+        .ifndef START_UP_APART
+        qs_build_routine
+        .endif
 
 ; udiv32: unsigned dv_num (32-bit) / dv_den (1..32767) -> quotient in
 ; dv_num, remainder in dv_rem. Restoring division, one quotient bit per

@@ -1490,6 +1490,9 @@ mv_wide_rows:
 ; step, and writes byte 0 of each into SQ_LO at n mod 256 (every page of n
 ; writes the same 256 bytes again: fewer bytes of code than a loop of
 ; their own): 269,255 cycles. Clobbers A, X, Y, mv_* scratch.
+; A macro: the soulplayer assembles it in its start-up part (soulplayer.s,
+; START_UP_APART), other programs here.
+        .macro mv_build_squares_routine
 mv_build_squares:
         ldy #0                  ; s = (-SQ_RANGE)^2 (its low bytes are 0)
         sty mv_acc0
@@ -1544,6 +1547,10 @@ mv_build_squares:
         dex
         bne @entry
         rts
+        .endmacro
+        .ifndef START_UP_APART
+        mv_build_squares_routine
+        .endif
 
 ; After an MV_COARSE call: row X (0..mv_rows-1) again with pass 1, i.e. its
 ; exact output, into the call's output; the other rows keep theirs. The

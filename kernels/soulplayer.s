@@ -25,10 +25,13 @@
 ; while it computes (interrupts off) are not scanned until interrupts are on.
 ;
 ; Memory: this file, the tables, the kernels, the vocabulary and the
-; spelling word list (vocab.inc) and the weights (soul.inc) make the PRG
-; from $0801; the sums, cache and
-; buffers of memory.inc follow it, and the squares table lies under the
-; KERNAL ROM (not in the file). `soulterm build` prints the map.
+; spelling word list (vocab.inc) and the weights (soul.inc) make the PRG's
+; resident part from $0801 up to PRG_LIMIT; the start-up part (the banner
+; and the table builders of matvec.s and arith.s, run once) follows it in
+; the file, past PRG_LIMIT where it must, in RAM the sums and cache of
+; memory.inc take over once position 0 runs. The squares and quarter
+; squares lie under the KERNAL ROM and the I/O area (not in the file).
+; `soulterm build` prints the map.
 ;
 ; Cost: the "hello" turn of the vectors soul takes 15,066,748 PAL cycles, badlines
 ; included, from RETURN to the next prompt for 10 tokens: 1,506,675 a token, 1.53 s
@@ -36,14 +39,17 @@
 ; Start-up builds matvec's squares table (269,255 6502 cycles, 0.3 s) and the
 ; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (533,415
 ; with the vectors soul, 0.5 s), whose keys and values every turn then
-; copies (forward.s). Bytes: 732 (this
-; file's code and text).
+; copies (forward.s). A second RUN (after `q` or RUN/STOP+RESTORE, the PRG
+; not loaded again) finds the tables and runs position 0 alone, without
+; the banner. Bytes: 751 (this file's code and text: 616 resident, 135 in
+; the start-up part).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
         .include "c64.inc"
         .include "kernal.inc"
         .include "zeropage.inc"
         .include "memory.inc"
+START_UP_APART  = 1             ; the table builders go in the start-up part (below)
 
 
         * = $0801
@@ -63,8 +69,10 @@ saved_border:
         .byte 0
 saved_nmi:                      ; $0318 as the program found it
         .word 0
-prompt_text:
-        .byte PET_WHITE
+tables_built:                   ; 0 until the first RUN after LOAD has run start_up
+        .byte 0
+prompt_text:                    ; (lower case each time: a second RUN after
+        .byte PET_LOWERCASE, PET_WHITE  ; RUN/STOP+RESTORE prints no banner)
         .petscii "you> ", 0
 goodbye_text:
         .petscii "bye.", 13, 0
@@ -80,8 +88,8 @@ start:
         inx
         cpx #ZP_SAVE_LAST - ZP_SAVE_FIRST + 1
         bne @save_zero_page
-        lda #MEM_BASIC_OUT
-        sta CPU_PORT
+        lda #MEM_BASIC_OUT      ; BASIC out: the start-up part and the
+        sta CPU_PORT            ; weights lie under its ROM
         lda VIC_BORDER
         sta saved_border
         lda #IDLE
@@ -105,17 +113,16 @@ start:
         lda #>nmi
         sta NMI_VECTOR+1
         sta KERNAL_NMINV+1
-        jsr mv_build_squares    ; writes go to the RAM under the KERNAL
-        jsr kernal_out
-        jsr qs_build            ; under the I/O area (memory.inc)
-                                ; position 0 (SEP) is the same in every turn:
-        jsr forward_first_save  ; computed once, copied into each turn's cache
-        jsr kernal_in
+        lda tables_built        ; a second RUN (after `q` or RUN/STOP+
+        bne @tables_built       ; RESTORE, not loaded again) finds the tables
+        jsr start_up            ; under the I/O area and the KERNAL, but not
+        inc tables_built        ; start_up: position 0 writes over it
+@tables_built:                  ; position 0 (SEP) is the same in every turn:
+        jsr kernal_out          ; computed once a RUN (a RESTORE may have cut
+        jsr forward_first_save  ; the last RUN's short), copied into each
+        jsr kernal_in           ; turn's cache
         lda saved_border
         sta VIC_BORDER
-        ldx #<banner_text
-        ldy #>banner_text
-        jsr print
 
 prompt:
         ldx #<prompt_text
@@ -406,14 +413,6 @@ print:
 @done:
         rts
 
-banner_text:
-        .byte PET_LOWERCASE, PET_CLEAR, PET_LIGHT_GREEN
-        .petscii "**** SOULPLAYER 64 ****", 13, 13
-        .byte PET_LIGHT_BLUE
-        .petscii "a 2-layer transformer in 6502 assembly.", 13
-        .petscii "type a line and press return;", 13
-        .petscii "q alone quits.", 13, 13, 0
-
         .include "forward.s"
         .include "matvec.s"
         .include "attention.s"
@@ -426,5 +425,37 @@ code_end:
         .include "vocab.inc"
 vocab_end:
         .include "soul.inc"
+resident_end:
+        .assert resident_end <= PRG_LIMIT, "the PRG runs into the key sums, the matvec sums and the KV cache (memory.inc)"
+        .assert prompt <= BASIC_ROM, "start must lie below the BASIC ROM: it runs with BASIC in until it banks BASIC out"
+
+; The start-up part: what only the first RUN after LOAD needs. It follows
+; the resident part in the file and may run past PRG_LIMIT, into RAM that
+; nothing writes before position 0 (memory.inc, STARTUP_LIMIT); start
+; banks BASIC out before it calls in here, under the BASIC ROM.
+start_up_part:
+
+; start_up: the banner, then the tables the kernels multiply with
+; (memory.inc). Returns before position 0 runs, which writes the key sums
+; and the cache over this code.
+start_up:
+        ldx #<banner_text
+        ldy #>banner_text
+        jsr print
+        jsr mv_build_squares    ; writes go to the RAM under the KERNAL
+        jsr kernal_out
+        jsr qs_build            ; under the I/O area (memory.inc)
+        jmp kernal_in
+
+banner_text:
+        .byte PET_LOWERCASE, PET_CLEAR, PET_LIGHT_GREEN
+        .petscii "**** SOULPLAYER 64 ****", 13, 13
+        .byte PET_LIGHT_BLUE
+        .petscii "a 2-layer transformer in 6502 assembly.", 13
+        .petscii "type a line and press return;", 13
+        .petscii "q alone quits.", 13, 13, 0
+
+        mv_build_squares_routine        ; (matvec.s)
+        qs_build_routine                ; (arith.s)
 prg_end:
-        .assert prg_end <= PRG_LIMIT, "the PRG runs into the key sums, the matvec sums and the KV cache (memory.inc)"
+        .assert prg_end <= STARTUP_LIMIT, "the start-up part runs into the activations (memory.inc, STARTUP_LIMIT): the KV cache"

@@ -47,6 +47,18 @@ def test_basic_sys_stub_is_found_and_started_as_run_would():
     assert (m.ram[0x2D] | m.ram[0x2E] << 8) == end          # VARTAB after the program
 
 
+def test_run_again_starts_the_program_in_memory_at_its_sys_line():
+    m = C64()
+    m.load_prg(stub_program(SAY_HI))
+    assert m.run(max_cycles=10_000) == "halted"             # back at READY
+    assert m.run_again() == 2064
+    assert m.run(max_cycles=10_000) == "halted"
+    assert sum(line.startswith("HI") for line in m.screen_lines()) == 2
+    m.ram[0x0801:0x0803] = bytes(2)                         # NEW: no program line left
+    with pytest.raises(LoadError, match="no SYS line"):
+        m.run_again()
+
+
 def test_machine_code_prg_starts_at_its_load_address(tmp_path):
     path = tmp_path / "hi.prg"
     path.write_bytes(prg(SAY_HI, 0xC000))

@@ -33,6 +33,8 @@ def test_the_unchanged_sources_assemble(tmp_path):
     ("memory.inc", "KV_CACHE        = $B700", "KV_CACHE        = $B710", "activations"),
     ("memory.inc", "SCORE_3         = $CDC0", "SCORE_3         = $CDF0", "VEC_Z's page"),
     ("memory.inc", "SCORE_0         = $CD40", "SCORE_0         = $CD30", "overlap z"),
+    ("memory.inc", "STARTUP_LIMIT   = VEC_H", "STARTUP_LIMIT   = $CC80", "live state"),
+    ("memory.inc", "STARTUP_LIMIT   = VEC_H", "STARTUP_LIMIT   = $D100", "I/O area"),
     ("matvec.s", "MV_MAX_COLS     = FFN_DIM", "MV_MAX_COLS     = 128", "empty block by its entry's low byte"),
 ])
 def test_a_broken_layout_stops_the_assembler(tmp_path, file, old, new, message):

@@ -122,6 +122,27 @@ def test_q_alone_quits_and_restores_the_machine(project_build):
     assert bytes(after) == session.zero_page_at_start    # ...and give the rest back
 
 
+@pytest.mark.parametrize("way_back", ["q", "{run/stop+restore}"])
+def test_a_second_run_needs_no_start_up_part(project_build, way_back):
+    """RUN again after `q` or RUN/STOP+RESTORE: the tables under the I/O area and the
+    KERNAL are still there, the start-up part (banner, table builders) is not once a
+    long word list puts it past PRG_LIMIT (position 0 writes the key sums over it).
+    Here it is overwritten with BRKs: a second RUN that went into it would crash."""
+    session = Session(project_build)
+    machine, symbols = session.machine, session.symbols
+    first = session.say("hello")
+    machine.type_text(way_back + ("\r" if way_back == "q" else ""))
+    assert machine.run(max_cycles=5_000_000, until_idle=True) == "halted" and not machine.crashed
+    start_up_part = symbols["start_up_part"]
+    machine.memory.write_ram(start_up_part, bytes(project_build.end_address - start_up_part))
+    assert machine.run_again() == symbols["main"]
+    assert str(machine.run(max_cycles=10_000_000, until_idle=True)).endswith("idle"), machine.stop_message
+    assert session.screen().rstrip().endswith("you>")
+    assert machine.vic.regs[0x18] & 0x02                    # lower case (RUN/STOP+RESTORE set upper)
+    assert machine.sid.regs[0x18] & 0x0F == 0x0F            # the volume (RUN/STOP+RESTORE set 0)
+    assert session.say("hello") == first
+
+
 def test_kernal_is_back_in_at_the_prompt(project_build):
     """Replies run with the KERNAL banked out (squares under it); the prompt gets it back."""
     session = Session(project_build)
@@ -157,6 +178,7 @@ def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
     """With a word list (tokenizer format 3) the PRG spells a typed prompt before
     the merges, exactly as the integer engine's Engine.reply does."""
     from soulterm import paths
+    from soulterm.c64.loader import Disk
     from soulterm.player.bench import spelling_tokenizer
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
@@ -172,6 +194,17 @@ def test_a_typo_is_read_as_the_engine_reads_it(tmp_path_factory):
         reply = engine.reply(tokenizer, text)
         assert reply.context != tokenizer.with_words([]).encode_turn(text)     # the words matter
         assert session.say(text) == reply.context + reply.ids
+    # The longest list puts the start-up part past PRG_LIMIT: the key sums are written
+    # over it, and a second RUN must do without it.
+    machine, limit = session.machine, session.symbols["PRG_LIMIT"]
+    assert build.end_address > limit
+    assert Disk(build.d64_path).find("SOULPLAYER").data == build.prg_path.read_bytes()
+    machine.type_line("q")
+    assert machine.run(max_cycles=5_000_000, until_idle=True) == "halted" and not machine.crashed
+    loaded = build.prg_path.read_bytes()[2 + limit - 0x0801:]
+    assert bytes(machine.ram[limit:build.end_address]) != loaded
+    machine.run_again()
+    assert session.say(text) == reply.context + reply.ids
 
 
 @pytest.mark.parametrize("dropped_merges", [0, 3])

@@ -54,7 +54,7 @@ from .cpu import CPU, MachineStop
 from .kernal import Kernal, build_basic_rom, build_kernal_rom
 from .kernal_ram import NDX
 from ..inputs import read_limited
-from .loader import MAX_PRG_BYTES, Disk, LoadError, parse_prg, sys_address
+from .loader import BASIC_START, MAX_PRG_BYTES, Disk, LoadError, parse_prg, sys_address
 from .memory import Memory
 from .petscii import keys_for_text, screen_code_to_text
 from .screen_editor import ScreenEditor
@@ -212,6 +212,19 @@ class C64:
         ram = self.memory.view
         ram[0x2D], ram[0x2E] = end & 0xFF, end >> 8          # VARTAB: end of program, as LOAD sets it
         ram[0xAE], ram[0xAF] = end & 0xFF, end >> 8
+        self._start(start)
+        return start
+
+    def run_again(self) -> int:
+        """RUN typed at READY: start the BASIC program in memory (from $0801 up to
+        VARTAB, whatever the last program left there) at its SYS line, as LOAD and RUN
+        did; returns the start address. LoadError when the program has no SYS line."""
+        ram = self.memory.view
+        end = ram[0x2D] | ram[0x2E] << 8                     # VARTAB: the program's end
+        body = bytes(ram[BASIC_START:max(end, BASIC_START)])
+        start = sys_address(BASIC_START, body)
+        if start is None:
+            raise LoadError("the BASIC program in memory has no SYS line; soulterm has no BASIC interpreter")
         self._start(start)
         return start
 

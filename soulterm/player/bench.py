@@ -164,21 +164,24 @@ def forward_cycles(bench: KernelBench, length: int, conversation: list[int] | No
 
 
 def source_sizes(built) -> dict[str, int]:
-    """Bytes of code and data each kernels/ source file puts in the PRG (from the line map)."""
+    """Bytes of code and data each kernels/ source file puts in the PRG (from the line map):
+    the resident part's, up to the generated vocab.inc and soul.inc, and the start-up part's."""
     sizes: dict[str, int] = {}
     rows = built.lines
-    kernels_end = built.symbols["code_end"]      # generated vocab.inc and soul.inc follow
-    for (address, file, _line), following in zip(rows, rows[1:] + [[kernels_end, "", 0]]):
-        if address < kernels_end:
-            sizes[file] = sizes.get(file, 0) + min(following[0], kernels_end) - address
+    sym = built.symbols
+    parts = ((0, sym["code_end"]), (sym["start_up_part"], built.end_address))
+    for (address, file, _line), following in zip(rows, rows[1:] + [[0x10000, "", 0]]):
+        for start, end in parts:
+            if start <= address < end:
+                sizes[file] = sizes.get(file, 0) + min(following[0], end) - address
     return sizes
 
 
 # The spelling rule's figures (kernels/tokenizer.s): the shipped tokenizer
 # with the corpus prompts' word list of SPELLING_BUDGET characters, a long
-# one of 533 words, 2,411 characters: the most the C64 holds beside the
+# one of 609 words, 2,879 characters: the most the C64 holds beside the
 # shipped soul (`soulterm build` says when one does not fit).
-SPELLING_BUDGET = 2411
+SPELLING_BUDGET = 2879
 SPELLING_LINES = ("hello", "i'm so nagry",
                   "hi soul, i am feeling so sda and lonley today, can you tell me a funy joke pleas")
 

@@ -44,8 +44,8 @@ class Assembled:
     lines: list
     regions: list[Region]
     vocab: list[str]
-    free_bytes: int
-    end_address: int
+    free_bytes: int         # before PRG_LIMIT, after the resident part
+    end_address: int        # the file's end: the start-up part's
 
 
 @dataclass
@@ -63,8 +63,9 @@ class BuildResult:
         rows = [f"{'start':>6} {'end':>6} {'bytes':>6}  {'kind':<11} region"]
         for r in sorted(self.regions, key=lambda r: (r.start, r.end)):
             rows.append(f"${r.start:04X}  ${r.end - 1:04X} {r.size:6d}  {r.kind:<11} {r.name}")
-        rows.append(f"PRG ${LOAD_ADDRESS:04X}-${self.end_address - 1:04X} ({self.prg_size} bytes); "
-                    f"{self.free_bytes} bytes free before the key sums, the matvec sums and the KV cache")
+        rows.append(f"PRG ${LOAD_ADDRESS:04X}-${self.end_address - 1:04X} ({self.prg_size} bytes, "
+                    f"the start-up part included); {self.free_bytes} bytes free after the resident part, "
+                    "before the key sums, the matvec sums and the KV cache")
         return "\n".join(rows)
 
 
@@ -103,12 +104,12 @@ def assemble_player(soul_path, tokenizer_path) -> Assembled:
     regions = _regions(sym, placements, end)
     vocab = [tok.token_text(i) if i < len(tok.id_to_token) else "" for i in range(spec.VOCAB_SIZE)]
     return Assembled(prg=prg, symbols=_public_symbols(sym), lines=_line_map(prog.line_map),
-                     regions=regions, vocab=vocab, free_bytes=sym["PRG_LIMIT"] - end,
+                     regions=regions, vocab=vocab, free_bytes=sym["PRG_LIMIT"] - sym["resident_end"],
                      end_address=end)
 
 
 class _NoRoom(Exception):
-    """The PRG would run past PRG_LIMIT."""
+    """The PRG would run past PRG_LIMIT (its resident part) or STARTUP_LIMIT (its start-up part)."""
 
 
 def _assemble(soul_inc: str, blob: bytes, vocab_inc: str):
@@ -144,7 +145,7 @@ def _word_list_error(tok: Tokenizer, soul_inc: str, blob: bytes, placements) -> 
         return layout.LayoutError("the soul and tokenizer do not fit in memory even without "
                                   "the spelling word list")
     sym = prog.symbols
-    end = prog.origin + len(prog.data)
+    end = sym["resident_end"]               # the start-up part follows; it does not limit the list
     pe = next(p for p in placements if p.name == "pe")
     gains_at = sym[pe.label] + pe.size                 # where the gap-filling starts
     step = layout.GAIN_BYTES
@@ -243,6 +244,9 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
                sym["word_list"]),
         Region(f"spelling word list ({sym['WORD_COUNT']} words, nibble-coded)", "tokenizer",
                sym["word_list"], sym["word_list_end"]),
+        Region("start-up part: banner and table builders (the first RUN after LOAD; past "
+               f"${sym['PRG_LIMIT']:04X} the key sums and the cache take its RAM over)", "code",
+               sym["start_up_part"], end),
     ]
     for p in placements:
         start = sym[p.label]
