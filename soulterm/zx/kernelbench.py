@@ -110,12 +110,13 @@ class Z80Bench:
 PLAYER_TRAP = 0x5C00             # KSTATE, a system variable: never executed
 
 
-def player_bench(soul, tokenizer) -> Z80Bench:
-    """A bench on the Spectrum player's own program (`soulterm build --machine zx`): the
-    kernels at the player's addresses, the stack where the loader leaves it (below ORIGIN)."""
+def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
+    """A bench on the Spectrum player's own program (`soulterm build --machine zx`, or zx128
+    for model "128k": its main block; the forward pass pages no bank): the kernels at the
+    player's addresses, the stack where the loader leaves it (below ORIGIN)."""
     from .build import ORIGIN, assemble_player
 
-    return Z80Bench(program=assemble_player(soul, tokenizer), stack_top=ORIGIN, trap=PLAYER_TRAP)
+    return Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP)
 
 
 def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
