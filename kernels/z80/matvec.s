@@ -262,6 +262,26 @@ mv_slots:
         mv_slot_body
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
+.ifdef MV_LOW_SLOTS
+        jp mv_row_end           ; (the low slots, below, run on into it: they run more rows)
+mv_low_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,0
+        .byte $DD,$68           ; ld ixl,b
+        .byte $FD,$68           ; ld iyl,b
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,0
+        .endrepeat
+        .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
+.endif
 
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
         ld (MV_ROW_SP),sp       ; the next row's weights
@@ -1037,18 +1057,20 @@ mv_restore_high:
 ; displacement from mv_slots (where the column pass put it) and turns a wide
 ; column's `ld e,(ix+d)` into a jp to a block of its own that runs both pieces
 ; (as a mv_slots slot) and jumps back to the slot's end: 20 T-states more a
-; wide product. The copy costs ~120 T-states a column once a call
-; (matvec_again keeps it), a row 10 more (the jp to mv_row_end): a 32x32
-; call of zeros takes 108,709 T-states against 114,717, with one wide
-; column 116,382 against 121,283, with 8 (more than MV_LOW_WIDE_MAX)
-; it would take 194,115 against 187,948.
+; wide product. The copy costs ~95 T-states a column once a call
+; (matvec_again keeps it). The low slots lie before mv_row_end, so a row
+; of the main slots takes 10 T-states more (their jp to it). A 32x32 call
+; after one of the same x (tests/test_kernels_z80.py's bench), against the
+; same call without MV_LOW_SLOTS: no wide column 107,511 / 114,281, one
+; 116,188 / 121,332, four 140,381 / 140,596; more wide columns run the main
+; slots, +320 (eight: 166,768 / 166,418; all 32: 178,524 / 178,204).
 ; Size: 842 bytes more (432 of slots and 3 for the jp to mv_row_end, 96 of
 ; blocks, 16 of variables, 295 of code with the call in mv_prepare).
 MV_LOW_PAIR     = 27            ; bytes of an even and an odd low slot
 MV_LOW_ODD      = 13            ; the odd slot, counted from one byte before it (as in mv_slots)
 MV_LOW_END      = 14            ; a slot's end, counted as the offsets
 MV_LOW_LD_E     = 5             ; its ld e,(ix+d): a jp to the block for a wide column
-MV_LOW_WIDE_MAX = 4             ; more wide columns cost more than the low slots save (32x32, 8 wide: +6,167)
+MV_LOW_WIDE_MAX = 4             ; about where the blocks' detours eat the gain (32x32: -215 at 4 wide)
 MV_LOW_BLOCK    = 24            ; bytes of a wide column's block
 MV_LOW_B_L1     = 2             ; the displacements and the way back in a block
 MV_LOW_B_L2     = 5
@@ -1056,24 +1078,6 @@ MV_LOW_B_H1     = 12
 MV_LOW_B_H2     = 15
 MV_LOW_B_BACK   = 22
 
-mv_low_slots:
-        .repeat MV_MAX_COLS / 2
-        pop bc
-        .byte $DD,$69           ; ld ixl,c
-        .byte $FD,$69           ; ld iyl,c
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        adc a,0
-        .byte $DD,$68           ; ld ixl,b
-        .byte $FD,$68           ; ld iyl,b
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        adc a,0
-        .endrepeat
-        .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
-        jp mv_row_end
 
 ; A wide column's block: its slot's body from mv_slots, then back to the slot's end.
 mv_low_wide:
