@@ -14,7 +14,7 @@ Wiring
     port $7FFD          128K only (`model="128k"`, paging.py): the bank at $C000.
                         The core holds 64K, so a page change swaps the bank's
                         16K: the old one's bytes out of $C000, the new one's in
-                        (~2 microseconds of copying)
+                        (~6 microseconds in Python, copying included)
 
 Running
     `run()` lets the core run in slices that end at the next frame start
@@ -165,7 +165,7 @@ class Spectrum:
         """A write to port $7FFD (128K): swap the bank at $C000; ignored once bit 5 has locked it."""
         if self.paging & paging.LOCK:
             return
-        self.paging = value & 0x3F
+        self.paging = value & 0x3F           # (bits 6 and 7 are not latched)
         bank = value & paging.BANK_BITS
         if bank == self.paged_bank:
             return
