@@ -17,7 +17,11 @@ them (soulterm/zx/contention.py: the core cannot add them itself, so the
 T-states above are a real 48K's without that wait). `--kernel-bench` runs
 the kernels' test bench instead (kernels at $6000, as tests/test_zx_speed.py).
 
+`--model 128k` runs the 128K player's program (`soulterm build --machine zx128`:
+the word list in a bank, matvec's low slots in its room).
+
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
+                                   [--model 48k|128k]
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import Z80Bench, forward_turn, player_bench
+from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, Z80Bench, forward_turn, player_bench
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -43,6 +47,8 @@ def main() -> None:
     parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
     parser.add_argument("--kernel-bench", action="store_true",
                         help="the kernels' test bench (kernels at $6000) instead of the player's layout")
+    parser.add_argument("--model", choices=("48k", "128k"), default="48k",
+                        help="the 48K player (default) or the 128K player's program")
     args = parser.parse_args()
     try:
         soul = load_soul(args.soul)
@@ -51,9 +57,10 @@ def main() -> None:
         sys.exit(f"z80_token: {error}")
     text = args.text
     if args.kernel_bench:
-        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul))
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
+                         options=LOW_SLOTS_OPTION if args.model == "128k" else "")
     else:
-        bench = player_bench(soul, tokenizer)
+        bench = player_bench(soul, tokenizer, args.model)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)
     contention, before = [], (0, 0)
 

@@ -32,6 +32,7 @@ D64_NAME = "soulplayer.d64"
 PRG_NAME = "soulplayer.prg"
 MAP_NAME = "soulplayer.map.json"
 TAP_NAME = "soulplayer.tap"                  # `soulterm build --machine zx` writes it...
+TAP_NAME_128K = "soulplayer128.tap"          # (`--machine zx128`: the 128K player)
 ZX_MAP_SUFFIX = "-zx.map.json"               # ...and its map beside it, named after the tape
 ZX_MAP_NAME = Path(TAP_NAME).stem + ZX_MAP_SUFFIX
 

@@ -10,7 +10,7 @@ import pytest
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
-from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench, run_matvec
+from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, Z80_KERNELS_DIR, Z80Bench, run_matvec
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
 
@@ -160,6 +160,49 @@ def test_matvec_t_states_are_what_the_header_says(bench):
     assert narrow == {(32, 32): 121_767, (64, 32): 223_147, (32, 64): 236_355, (128, 32): 422_211}
     # A one-piece product: its high piece is a 10 T-state jp, not 69.
     assert t_states(2, 2) - t_states(2, 1) - t_states(1, 2) + t_states(1, 1) == 143 - 59
+
+
+@pytest.fixture(scope="module")
+def low_bench():
+    return Z80Bench(options=LOW_SLOTS_OPTION)
+
+
+def test_matvec_with_low_slots_matches_intmath_in_every_mode(low_bench):
+    """The 128K player's matvec (MV_LOW_SLOTS): every matvec test above on its bench, so narrow
+    calls with 0..MV_LOW_WIDE_MAX wide columns run the low slots (and a wide column's block)
+    between full calls, matvec_again, two-part calls and the split's edges."""
+    test_matvec_matches_intmath_on_random_cases(low_bench)
+    test_matvec_saturates_both_ways(low_bench)
+    test_matvec_floors_negative_sums(low_bench)
+    test_matvec_takes_every_split_edge(low_bench)
+    test_matvec_again_reuses_the_columns_of_the_call_before(low_bench)
+    test_matvec_narrow_mode_matches_intmath_across_mode_changes(low_bench)
+    test_matvec_counts_up_to_255_rows_in_every_mode(low_bench)
+    rng = np.random.default_rng(2032)
+    for case in range(40):                          # few wide columns, in every place, each call new
+        cols = int(rng.choice([64, 63, 33, 32, 31, 9, 2, 1]))
+        wide = int(rng.integers(0, min(cols, low_bench.sym("MV_LOW_WIDE_MAX") + 2) + 1))
+        x = one_piece_inputs(rng, cols, wide)
+        w = rng.integers(-128, 128, (int(rng.integers(1, 50)), cols))
+        bias = rng.integers(-32768, 32768, w.shape[0]) if case % 2 else None
+        assert_call_then_again(low_bench, rng, w, x, bias, int(rng.integers(0, 16)), case, again=case % 3 == 0)
+
+
+def test_low_slots_make_a_one_piece_product_cheaper(bench, low_bench):
+    """A one-piece product in a low slot: no jp over a high piece (10 T-states less); and a
+    narrow call of few wide columns is cheaper than without the low slots."""
+    def t_states(on, rows, cols):
+        return run_matvec(on, np.zeros((rows, cols)), np.zeros(cols), None, 9)[1]
+
+    def product(on):
+        return t_states(on, 2, 2) - t_states(on, 2, 1) - t_states(on, 1, 2) + t_states(on, 1, 1)
+
+    assert product(bench) - product(low_bench) == 10
+    rng = np.random.default_rng(2033)
+    w = rng.integers(-128, 128, (64, 32))
+    for wide in range(low_bench.sym("MV_LOW_WIDE_MAX") + 1):
+        x = one_piece_inputs(rng, 32, wide)
+        assert run_matvec(low_bench, w, x, None, 9)[1] < run_matvec(bench, w, x, None, 9)[1], wide
 
 
 def words(bench, name, address, values):

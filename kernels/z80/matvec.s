@@ -262,6 +262,26 @@ mv_slots:
         mv_slot_body
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
+.ifdef MV_LOW_SLOTS
+        jp mv_row_end           ; (the low slots, below, run on into it: they run more rows)
+mv_low_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,0
+        .byte $DD,$68           ; ld ixl,b
+        .byte $FD,$68           ; ld iyl,b
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,0
+        .endrepeat
+        .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
+.endif
 
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
         ld (MV_ROW_SP),sp       ; the next row's weights
@@ -907,6 +927,11 @@ mv_prepare:
         call nz,mv_skip_high
         ld a,1
         ld (mv_h_skipped),a
+.ifdef MV_LOW_SLOTS
+        ld a,(MV_WIDE_COUNT)
+        cp MV_LOW_WIDE_MAX + 1
+        call c,mv_low_prepare   ; (a second part's narrow mode may have more wide columns)
+.endif
         jr @flag_jump
 @full:
         ld c,$FF
@@ -1022,3 +1047,232 @@ mv_restore_high:
         ld e,a
         djnz @slot
         ret
+
+.ifdef MV_LOW_SLOTS
+; The low slots (MV_LOW_SLOTS: the 128K player, which has the room): narrow
+; mode's slots without a high piece, 77 T-states a one-piece product against
+; the 87 of mv_slots' jp over it. A narrow call with at most MV_LOW_WIDE_MAX
+; wide columns (every whole narrow call, and a second part that has no more)
+; runs its rows through them: mv_low_prepare copies each used column's low
+; displacement from mv_slots (where the column pass put it) and turns a wide
+; column's `ld e,(ix+d)` into a jp to a block of its own that runs both pieces
+; (as a mv_slots slot) and jumps back to the slot's end: 20 T-states more a
+; wide product. The copy costs ~95 T-states a column once a call
+; (matvec_again keeps it). The low slots lie before mv_row_end, so a row
+; of the main slots takes 10 T-states more (their jp to it). A 32x32 call
+; after one of the same x (tests/test_kernels_z80.py's bench), against the
+; same call without MV_LOW_SLOTS: no wide column 107,511 / 114,281, one
+; 116,188 / 121,332, four 140,381 / 140,596; more wide columns run the main
+; slots, +320 (eight: 166,768 / 166,418; all 32: 178,524 / 178,204).
+; Size: 842 bytes more (432 of slots and 3 for the jp to mv_row_end, 96 of
+; blocks, 16 of variables, 295 of code with the call in mv_prepare).
+MV_LOW_PAIR     = 27            ; bytes of an even and an odd low slot
+MV_LOW_ODD      = 13            ; the odd slot, counted from one byte before it (as in mv_slots)
+MV_LOW_END      = 14            ; a slot's end, counted as the offsets
+MV_LOW_LD_E     = 5             ; its ld e,(ix+d): a jp to the block for a wide column
+MV_LOW_WIDE_MAX = 4             ; about where the blocks' detours eat the gain (32x32: -215 at 4 wide)
+MV_LOW_BLOCK    = 24            ; bytes of a wide column's block
+MV_LOW_B_L1     = 2             ; the displacements and the way back in a block
+MV_LOW_B_L2     = 5
+MV_LOW_B_H1     = 12
+MV_LOW_B_H2     = 15
+MV_LOW_B_BACK   = 22
+
+
+; A wide column's block: its slot's body from mv_slots, then back to the slot's end.
+mv_low_wide:
+        .repeat MV_LOW_WIDE_MAX
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,0
+        exx
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        exx
+        jp 0
+        .endrepeat
+        .assert * - mv_low_wide == MV_LOW_WIDE_MAX * MV_LOW_BLOCK, "block size does not match MV_LOW_BLOCK"
+
+mv_low_patched: .res 2 * MV_LOW_WIDE_MAX    ; the slots the call before sent to a block
+mv_low_patched_count: .byte 0
+mv_low_patched_ptr: .word 0
+mv_low_block:   .word 0         ; the next free block
+mv_low_list:    .word 0         ; the next distance in mv_wide_list
+mv_low_wide_left: .byte 0       ; the wide columns not reached yet
+
+; mv_low_prepare - the low slots for this call (mv_prepare, narrow mode, at
+; most MV_LOW_WIDE_MAX wide columns, mv_wide_list written): the used
+; columns' low displacements from mv_slots, a block for each wide column, and
+; mv_jump to the first used low slot. Clobbers everything but SP.
+mv_low_prepare:
+        ld a,(mv_low_patched_count)     ; the call before's wide slots: ld e,(ix+d) back
+        or a
+        jr z,@restored
+        ld b,a
+        ld hl,mv_low_patched
+@restore:
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,$DD
+        ld (de),a
+        inc de
+        ld a,$5E
+        ld (de),a
+        djnz @restore
+@restored:
+        xor a
+        ld (mv_low_patched_count),a
+        ld hl,mv_low_patched
+        ld (mv_low_patched_ptr),hl
+        ld hl,mv_low_wide
+        ld (mv_low_block),hl
+        ld a,(mv_cols)          ; the first used slot: MV_MAX_COLS - cols, in its pair
+        neg
+        add a,MV_MAX_COLS
+        ld c,a                  ; (bit 0: an odd first slot)
+        srl a
+        ld b,a
+        ld ix,mv_slots
+        ld iy,mv_low_slots
+        ld de,MV_SLOT_PAIR      ; DE steps IX, DE' IY
+        exx
+        ld de,MV_LOW_PAIR
+        exx
+        inc b
+        jr @pair_count
+@pair_skip:
+        add ix,de
+        exx
+        add iy,de
+        exx
+@pair_count:
+        djnz @pair_skip
+        push iy
+        pop hl
+        bit 0,c
+        jr z,@even_first
+        ld de,MV_LOW_ODD + 1
+        add hl,de
+@even_first:
+        ld (mv_jump+1),hl
+        ld a,c                  ; the pairs to walk: MV_MAX_COLS / 2 - (first slot >> 1)
+        srl a
+        neg
+        add a,MV_MAX_COLS / 2
+        ld l,a
+        ld a,(MV_WIDE_COUNT)    ; H counts down to the next wide column (0: none)
+        ld (mv_low_wide_left),a
+        ld h,0
+        or a
+        jr z,@countdown_set
+        ld a,(mv_wide_list)     ; (the first distance is the column's index)
+        inc a
+        ld h,a
+        ld de,mv_wide_list + 1
+        ld (mv_low_list),de
+@countdown_set:
+        ld de,MV_SLOT_PAIR      ; DE steps IX, DE' (MV_LOW_PAIR) IY
+        bit 0,c
+        jr nz,@odd
+@even:
+        ld a,(ix+MV_D_L1)
+        ld (iy+MV_D_L1),a
+        ld (iy+MV_D_L2),a
+        dec h
+        jr z,@wide_even
+@odd:
+        ld a,(ix+MV_SLOT_PAIR / 2 + MV_D_L1)
+        ld (iy+MV_LOW_ODD + MV_D_L1),a
+        ld (iy+MV_LOW_ODD + MV_D_L2),a
+        dec h
+        jr z,@wide_odd
+@pair_done:
+        add ix,de
+        exx
+        add iy,de
+        exx
+        dec l
+        jr nz,@even
+        ret
+@wide_even:
+        exx
+        ld c,a
+        ld b,(ix+MV_D_H1)
+        push iy
+        pop hl
+        call mv_low_block_in
+        exx
+        ld h,a
+        jr @odd
+@wide_odd:
+        exx
+        ld c,a
+        ld b,(ix+MV_SLOT_PAIR / 2 + MV_D_H1)
+        push iy
+        pop hl
+        ld a,MV_LOW_ODD
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        call mv_low_block_in
+        exx
+        ld h,a
+        jr @pair_done
+
+; mv_low_block_in - the next block for a wide column: C = its low displacement, B =
+; its high one, HL = its low slot (counted as the offsets). Returns A = the
+; countdown to the next wide column (0: none). Keeps DE, IX, IY; clobbers BC, HL.
+mv_low_block_in:
+        push de
+        push ix
+        ld ix,(mv_low_block)
+        ld (ix+MV_LOW_B_L1),c
+        ld (ix+MV_LOW_B_L2),c
+        ld (ix+MV_LOW_B_H1),b
+        ld (ix+MV_LOW_B_H2),b
+        ld de,MV_LOW_LD_E
+        add hl,de
+        ld de,MV_LOW_END - MV_LOW_LD_E
+        ex de,hl
+        add hl,de               ; HL: the slot's end, DE: its ld e,(ix+d)
+        ld (ix+MV_LOW_B_BACK),l
+        ld (ix+MV_LOW_B_BACK+1),h
+        ld hl,(mv_low_patched_ptr)      ; (restored by the next call)
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (mv_low_patched_ptr),hl
+        ex de,hl
+        ld (hl),$C3             ; jp to the block
+        inc hl
+        .byte $DD,$7D           ; ld a,ixl
+        ld (hl),a
+        inc hl
+        .byte $DD,$7C           ; ld a,ixh
+        ld (hl),a
+        ld hl,mv_low_patched_count
+        inc (hl)
+        ld de,MV_LOW_BLOCK
+        add ix,de
+        ld (mv_low_block),ix
+        pop ix
+        ld hl,mv_low_wide_left
+        dec (hl)
+        ld a,0
+        pop de
+        ret z
+        ld hl,(mv_low_list)
+        ld a,(hl)
+        inc hl
+        ld (mv_low_list),hl
+        ret
+.endif

@@ -1,4 +1,4 @@
-; soulplayer.s - the soulplayer on the ZX Spectrum 48K: chat with the soul (Z80).
+; soulplayer.s - the soulplayer on the ZX Spectrum 48K (and 128K, PLAYER_128K): chat with the soul (Z80).
 ;
 ; Prints a banner, then loops: a "you> " prompt, one line read from the
 ; keyboard (LAST-K and FLAGS as the ROM's interrupt leaves them, echoed with
@@ -302,7 +302,11 @@ print_id:
         jr print_id
 
 banner_text:                    ; (no colour codes: their parameter 0 would end the text)
+.ifdef PLAYER_128K
+        .text "soulplayer 128", KEY_ENTER
+.else
         .text "soulplayer 48", KEY_ENTER
+.endif
         .text "a 2-layer transformer in Z80", KEY_ENTER
         .text "assembly. type a line and press", KEY_ENTER
         .text "enter; q alone quits.", KEY_ENTER, KEY_ENTER, 0

@@ -9,8 +9,10 @@ soulplayer.map.json (symbols, line map, memory regions for the TUI), then
 prints the memory map and the free bytes. The same inputs give the same bytes.
 
     soulterm build --machine zx                     # the ZX Spectrum 48K player
+    soulterm build --machine zx128                  # the 128K player (faster)
 
-writes soulplayer.tap (LOAD "" runs it) and soulplayer-zx.map.json instead.
+writes soulplayer.tap (LOAD "" runs it) and soulplayer-zx.map.json instead
+(zx128: soulplayer128.tap and soulplayer128-zx.map.json).
 """
 
 from __future__ import annotations
@@ -29,16 +31,18 @@ def configure(parser) -> None:
     parser.add_argument("--output", default=None, metavar="DIR",
                         help=f"where the PRG, D64 and map go (default: {paths.user_disk_dir()})")
     parser.add_argument("--quiet", action="store_true", help="do not print the memory map")
-    parser.add_argument("--machine", choices=("c64", "zx"), default="c64",
-                        help="c64: PRG + D64 (default); zx: a ZX Spectrum 48K .tap")
+    parser.add_argument("--machine", choices=("c64", "zx", "zx128"), default="c64",
+                        help="c64: PRG + D64 (default); zx: a ZX Spectrum 48K .tap; zx128: a 128K .tap "
+                             "(the word list in a bank, faster matrix products in its room)")
 
 
 def run(args) -> int:
     soul = Path(args.soul)
     tokenizer = Path(args.tokenizer) if args.tokenizer else paths.tokenizer_beside(soul)
     output = Path(args.output) if args.output else paths.user_disk_dir()
-    if getattr(args, "machine", "c64") == "zx":
-        return _run_spectrum(soul, tokenizer, output, args.quiet)
+    machine = getattr(args, "machine", "c64")
+    if machine in ("zx", "zx128"):
+        return _run_spectrum(soul, tokenizer, output, args.quiet, machine)
     from soulterm.player.build import BuildError, build_player
 
     try:
@@ -53,17 +57,19 @@ def run(args) -> int:
     return 0
 
 
-def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool) -> int:
-    from soulterm.zx.build import BuildError, build_spectrum_player
+def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machine: str = "zx") -> int:
+    from soulterm.zx.build import MODELS, BuildError, build_spectrum_player
 
     try:
-        tap_path, map_path, built = build_spectrum_player(soul, tokenizer, output)
+        tap_path, map_path, built = build_spectrum_player(soul, tokenizer, output, MODELS[machine])
     except BuildError as exc:
         raise CommandError(str(exc)) from None
     if not quiet:
         for region in built.regions:
             print(f"${region.start:04X}-${region.end - 1:04X}  {region.size:6,}  {region.kind:11} {region.name}")
         print(f"free at the top of RAM: {built.free_bytes:,} bytes")
+        for bank, data in built.banks:
+            print(f"bank {bank} at $C000: the word list, {len(data):,} bytes")
         print()
     print(f"wrote {tap_path} ({len(built.tape)} bytes), {map_path}")
     return 0

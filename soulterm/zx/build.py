@@ -1,4 +1,5 @@
-"""`soulterm build --machine zx`: the soulplayer for the ZX Spectrum 48K, a .tap and its map.
+"""`soulterm build --machine zx`: the soulplayer for the ZX Spectrum 48K, a .tap and its map
+(`--machine zx128`: the 128K player, below).
 
 The program (kernels/z80/soulplayer.s), the Z80 kernels, the tokenizer and
 the soul assemble into one CODE block at $5D80, what the forward pass runs
@@ -8,6 +9,13 @@ loader (CLEAR 23935: LOAD ""CODE: RANDOMIZE USR start) and that block, so
 `LOAD ""` runs it. The logits live in the printer buffer ($5B00). A word
 list that does not fit is a one-line LayoutError naming its bytes and the
 room. The map has the C64 map's format (docs/CONTRACTS.md).
+
+The 128K player (model "128k", soulplayer128.tap) is the same program with
+the word list in bank WORDS_BANK (a CODE block the loader pages in at $C000
+before the main block; tokenizer.s's sp_decode pages it in while it
+unpacks the list) and, in the room the list leaves, matvec.s's low slots
+(MV_LOW_SLOTS). Its loader's OUT 32765 makes `soulterm run` and the TUI
+load it on a 128K (spectrum.py).
 """
 
 from __future__ import annotations
@@ -18,20 +26,27 @@ from pathlib import Path
 
 from soulterm.asm import AsmError, assemble
 from soulterm.player.build import _line_map, _naming
-from soulterm.paths import TAP_NAME, ZX_MAP_NAME as MAP_NAME
+from soulterm.paths import TAP_NAME, TAP_NAME_128K, ZX_MAP_NAME as MAP_NAME  # noqa: F401 (the 48K map's name)
 from soulterm.player.mapformat import MAP_FORMAT, Region
 from soulterm.soul.atomic import write_set_atomic
 from soulterm.soul import spec
 from soulterm.soul.soulfile import SoulFormatError, load_soul
 from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
-from . import tap
+from soulterm.paths import ZX_MAP_SUFFIX
+
+from . import paging, tap
 from .contention import CONTENDED_END
-from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR
+from .kernelbench import KERNEL_FILES, LOW_SLOTS_OPTION, Z80_KERNELS_DIR
 from .soul_layout import (CHAR_MAP_BYTES, LayoutError, char_map_include, merges_include, soul_include,
                           vocab_constants, word_list_bytes, word_list_include)
 
 TAPE_NAME = "soulplayer"
+TAPE_NAMES = {"48k": TAPE_NAME, "128k": "soulpl128"}   # the tape headers' names (10 characters at most)
+TAP_NAMES = {"48k": TAP_NAME, "128k": TAP_NAME_128K}
+MODELS = {"zx": "48k", "zx128": "128k"}     # `soulterm build --machine` -> the player's model
+WORDS_BANK = 4                   # the 128K player's word list: a bank the ULA does not contend
+WORD_LIST_SYMBOLS = ("sp_words", "sp_char_ids", "sp_word_bits", "sp_words_end")
 ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
                                  # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
@@ -51,15 +66,33 @@ class SpectrumBuild:
     tape: bytes
     map_text: str
     regions: list
+    model: str = "48k"
+    banks: tuple = ()            # (bank, data) the 128K loader pages in at $C000
 
     @property
     def free_bytes(self) -> int:
         return TOP - self.program.end
 
 
-def player_source(soul, tokenizer, word_list: bool = True) -> str:
+def word_list_bank(tokenizer):
+    """The 128K player's bank block: the packed word list assembled at $C000."""
+    source = f".cpu z80\n.org ${paging.PAGED_START:04X}\n" + word_list_include(tokenizer)
+    program = assemble(source, filename="<soulplayer zx128 word list>", cpu="z80")
+    if program.end > paging.PAGED_START + paging.BANK_SIZE:
+        raise LayoutError(f"the word list needs {program.end - paging.PAGED_START:,} bytes and a 128K bank "
+                          f"holds {paging.BANK_SIZE:,}: train with a smaller --spelling-chars")
+    return program
+
+
+def _words_in_bank(tokenizer, word_list: bool, model: str) -> bool:
+    return model == "128k" and bool(tokenizer.words) and word_list
+
+
+def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k") -> str:
     """The player's source; without `word_list` the list's bytes are left out
-    (the spelling code stays), to measure the room the list has.
+    (the spelling code stays), to measure the room the list has. Model "128k":
+    the word list's symbols point into its bank (word_list_bank), and matvec
+    has its low slots.
 
     Below UNCONTENDED ($8000), where a real 48K's screen slows every memory
     cycle (soulterm/zx/contention.py), lies only what runs or is read once a
@@ -72,7 +105,12 @@ def player_source(soul, tokenizer, word_list: bool = True) -> str:
     """
     cold_files = [name for name in KERNEL_FILES if name in COLD_KERNEL_FILES]
     hot_files = [name for name in KERNEL_FILES if name not in COLD_KERNEL_FILES]
-    lines = [".cpu z80", f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
+    in_bank = _words_in_bank(tokenizer, word_list, model)
+    options = [LOW_SLOTS_OPTION, "PLAYER_128K = 1"] if model == "128k" else []
+    if in_bank:
+        options += [f"SP_WORDS_BANK = {WORDS_BANK}", f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}",
+                    f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
+    lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
              "SP_CHARS = kv_values + KV_POSITION_BYTES",
              char_map_include(tokenizer)]
@@ -85,13 +123,22 @@ def player_source(soul, tokenizer, word_list: bool = True) -> str:
               f".res (* < ${UNCONTENDED:04X}) * (${UNCONTENDED:04X} - *)"]
     lines += [f'.include "{name}"' for name in hot_files]
     lines.append(f'.assert mv_vars == ${UNCONTENDED:04X}, "squares.s must open the uncontended RAM"')
+    if in_bank:
+        lines.append('.include "paging128.s"')
     lines += ['.include "forward.s"',
               f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"',
-              soul_include(soul, "matrices"), word_list_include(tokenizer, word_list)]
+              soul_include(soul, "matrices")]
+    if in_bank:
+        bank_symbols = word_list_bank(tokenizer).symbols
+        lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {WORDS_BANK}" for name in WORD_LIST_SYMBOLS]
+        lines.append(f'.assert SP_CHARS + SP_LIST_CHARS <= ${paging.PAGED_START:04X}, '
+                     f'"sp_decode writes the list below the bank it pages in"')
+    else:
+        lines.append(word_list_include(tokenizer, word_list))
     return "\n".join(lines) + "\n"
 
 
-def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
+def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> SpectrumBuild:
     try:
         soul = load_soul(soul_path)
     except (SoulFormatError, OSError) as exc:
@@ -101,12 +148,15 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
     except (TokenizerError, OSError) as exc:
         raise BuildError(_naming(f"tokenizer {tokenizer_path}", exc, tokenizer_path)) from None
     program = failure = None
+    banks = ()
     try:
-        program = assemble_player(soul, tokenizer)
+        program = assemble_player(soul, tokenizer, model=model)
+        if _words_in_bank(tokenizer, True, model):
+            banks = ((WORDS_BANK, word_list_bank(tokenizer).data),)
     except (AsmError, LayoutError) as exc:
         failure = exc                       # perhaps the word list ran the code past $FFFF
     try:
-        if tokenizer.words and (program is None or program.end > TOP):
+        if model == "48k" and tokenizer.words and (program is None or program.end > TOP):
             _check_word_list_fits(soul, tokenizer)
     except (AsmError, LayoutError) as exc:
         failure = exc
@@ -116,13 +166,13 @@ def assemble_spectrum_player(soul_path, tokenizer_path) -> SpectrumBuild:
         raise BuildError(f"the Spectrum player runs to ${program.end - 1:04X}, past ${TOP - 1:04X} "
                          f"({program.end - TOP} bytes too many)")
     sym = program.symbols
-    tape = tap.write_tap(TAPE_NAME, program.data, ORIGIN, entry=sym["start"])
-    regions = _regions(sym, program.end)
-    return SpectrumBuild(program, tape, map_json(program, regions, tokenizer), regions)
+    tape = tap.write_tap(TAPE_NAMES[model], program.data, ORIGIN, entry=sym["start"], banks=banks)
+    regions = _regions(sym, program.end, word_list_here=not banks)
+    return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model), regions, model, banks)
 
 
-def assemble_player(soul, tokenizer, word_list: bool = True):
-    return assemble(player_source(soul, tokenizer, word_list), filename="<soulplayer zx>",
+def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k"):
+    return assemble(player_source(soul, tokenizer, word_list, model), filename="<soulplayer zx>",
                     include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
 
 
@@ -136,12 +186,14 @@ def _check_word_list_fits(soul, tokenizer) -> None:
                           f"in the Spectrum's RAM: train with a smaller --spelling-chars for a shorter list")
 
 
-def build_spectrum_player(soul_path, tokenizer_path, output_dir) -> tuple[Path, Path, SpectrumBuild]:
-    built = assemble_spectrum_player(soul_path, tokenizer_path)
+def build_spectrum_player(soul_path, tokenizer_path, output_dir,
+                          model: str = "48k") -> tuple[Path, Path, SpectrumBuild]:
+    built = assemble_spectrum_player(soul_path, tokenizer_path, model)
     out = Path(output_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        tap_path, map_path = out / TAP_NAME, out / MAP_NAME
+        tap_path = out / TAP_NAMES[model]
+        map_path = tap_path.with_name(tap_path.stem + ZX_MAP_SUFFIX)
         # Both or neither, as the C64 build: a new tape never sits beside an old map.
         write_set_atomic({tap_path: built.tape, map_path: built.map_text.encode()},
                          mode=0o644)        # shipped files: readable by everyone
@@ -152,11 +204,11 @@ def build_spectrum_player(soul_path, tokenizer_path, output_dir) -> tuple[Path, 
     return tap_path, map_path, built
 
 
-def map_json(program, regions, tokenizer) -> str:
+def map_json(program, regions, tokenizer, model: str = "48k") -> str:
     sym = program.symbols
     doc = {
         "format": MAP_FORMAT,
-        "machine": "zx-spectrum-48k",
+        "machine": f"zx-spectrum-{model}",
         "load_address": ORIGIN,
         "end_address": program.end,
         "symbols": {name: int(value) for name, value in sorted(sym.items())
@@ -177,7 +229,7 @@ def map_json(program, regions, tokenizer) -> str:
     return json.dumps(doc, separators=(",", ":")) + "\n"
 
 
-def _regions(sym: dict, end: int) -> list[Region]:
+def _regions(sym: dict, end: int, word_list_here: bool = True) -> list[Region]:
     regions = [
         Region("ROM (soulterm's high-level ROM, font at $3D00)", "code", 0x0000, 0x4000),
         Region("screen: bitmap", "screen", 0x4000, 0x5800),
@@ -210,7 +262,7 @@ def _regions(sym: dict, end: int) -> list[Region]:
     cold_end = sym["kv_keys"] + KEY_CACHE_BYTES
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))
-    if sym["sp_words_end"] > sym["sp_words"]:
+    if word_list_here and sym["sp_words_end"] > sym["sp_words"]:
         regions.append(Region("word list (spelling rule)", "tokenizer", sym["sp_words"], sym["sp_words_end"]))
     # What lies between the tables and buffers is code: the program and tokenizer below
     # UNCONTENDED (with the bytes the cold part leaves before it), the kernels above.

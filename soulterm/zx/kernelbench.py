@@ -21,6 +21,7 @@ CODE_ORIGIN = 0x6000
 TRAP_ADDRESS = 0xFFF0
 STACK_TOP = 0xFFE0
 CALL_T_STATES = 17
+LOW_SLOTS_OPTION = "MV_LOW_SLOTS = 1"   # matvec.s's low slots (the 128K player's room)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
 
@@ -38,10 +39,10 @@ class Z80Bench:
     """One Z80 with the kernels loaded; call routines and count their T-states."""
 
     def __init__(self, extra_source: str = "", tokenizer=None, program=None,
-                 stack_top: int = STACK_TOP, trap: int = TRAP_ADDRESS):
-        """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges),
-        or load an assembled `program` (`player_bench`), with the stack below `stack_top`
-        and the return trap at `trap`."""
+                 stack_top: int = STACK_TOP, trap: int = TRAP_ADDRESS, options: str = ""):
+        """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)
+        and `options` (e.g. LOW_SLOTS_OPTION) before them, or load an assembled `program`
+        (`player_bench`), with the stack below `stack_top` and the return trap at `trap`."""
         from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
         from .soul_layout import char_map_include, vocab_constants, vocab_include
@@ -49,7 +50,7 @@ class Z80Bench:
         if program is None:
             tokenizer = tokenizer or Tokenizer(base_vocab(), [])
             extra_source = char_map_include(tokenizer) + vocab_include(tokenizer) + extra_source
-            program = assemble(kernel_source(extra_source, vocab_constants(tokenizer)),
+            program = assemble(kernel_source(extra_source, options + "\n" + vocab_constants(tokenizer)),
                                filename="<z80 kernel bench>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
         self.program = program
         self.symbols = program.symbols
@@ -109,12 +110,13 @@ class Z80Bench:
 PLAYER_TRAP = 0x5C00             # KSTATE, a system variable: never executed
 
 
-def player_bench(soul, tokenizer) -> Z80Bench:
-    """A bench on the Spectrum player's own program (`soulterm build --machine zx`): the
-    kernels at the player's addresses, the stack where the loader leaves it (below ORIGIN)."""
+def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
+    """A bench on the Spectrum player's own program (`soulterm build --machine zx`, or zx128
+    for model "128k": its main block; the forward pass pages no bank): the kernels at the
+    player's addresses, the stack where the loader leaves it (below ORIGIN)."""
     from .build import ORIGIN, assemble_player
 
-    return Z80Bench(program=assemble_player(soul, tokenizer), stack_top=ORIGIN, trap=PLAYER_TRAP)
+    return Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP)
 
 
 def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,

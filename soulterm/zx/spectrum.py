@@ -1,4 +1,4 @@
-"""The ZX Spectrum 48K: the one module that wires the Z80, memory, ULA and ROM together.
+"""The ZX Spectrum 48K and 128K: the one module that wires the Z80, memory, ULA and ROM together.
 
 Wiring
     Z80 (the `z80` package's C++ core)  owns the 64K memory image; this
@@ -9,8 +9,12 @@ Wiring
     $4000-$5AFF         the screen (ula.py draws it from memory on demand)
     $5B00-$FFFF         RAM: system variables at $5C00, BASIC, machine code
     even ports          the ULA: border, beeper, keyboard half-rows (ula.py)
-    interrupt           once a frame (69,888 T-states), IM 1 -> $0038 (rom.py),
-                        delivered when interrupts are enabled
+    interrupt           once a frame (69,888 T-states; 70,908 on a 128K), IM 1 ->
+                        $0038 (rom.py), delivered when interrupts are enabled
+    port $7FFD          128K only (`model="128k"`, paging.py): the bank at $C000.
+                        The core holds 64K, so a page change swaps the bank's
+                        16K: the old one's bytes out of $C000, the new one's in
+                        (~6 microseconds in Python, copying included)
 
 Running
     `run()` lets the core run in slices that end at the next frame start
@@ -30,9 +34,18 @@ Stop reasons: those of the C64 (soulterm.c64.StopReason), with the same meaning.
 Sound: `Spectrum(sound=True)` plays the beeper through pygame (beeper.py);
 with no sound device `sound_notice` says why in one line and it stays silent.
 
-Not emulated: 128K paging, contended memory (the core cannot add wait
-states: contention.py counts them instead), tape loading in real time
-(a .tap is loaded at once, as with an emulator's "flash load").
+Models: `Spectrum(model="48k")` (the default) or "128k". Loading a tape
+whose BASIC loader pages banks (an OUT to $7FFD, `tap.loader_pages_banks`)
+turns the machine into a 128K, as an emulator's automatic model choice
+would; any other tape runs on the model the machine was made as.
+
+Not emulated: contended memory (the core cannot add wait states:
+contention.py counts the 48K's instead), tape loading in real time (a .tap
+is loaded at once, as with an emulator's "flash load"); on a 128K, the
+shadow screen (bit 3 is kept in `paging`, but the ULA shows bank 5), the
+128 editor ROM (bit 4 is kept; soulterm's ROM stands for the 48 BASIC ROM
+either way), and bank 5 or 2 paged at $C000 as the same memory as at
+$4000 or $8000 (it is a copy there, written back when paged out).
 """
 
 from __future__ import annotations
@@ -43,13 +56,14 @@ import z80
 
 from soulterm.c64.c64 import StopReason
 
-from . import tap
+from . import paging, tap
 from .beeper import open_beeper
 from .font import FIRST_CODE, FONT
 from .rom import CLOCK_HZ, ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM, MachineStop, rom_image
 from .ula import CAPS_SHIFT, COLUMNS, ENTER, FLASH_FRAMES, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA, cell_bytes
 
 T_STATES_PER_FRAME = 69_888      # 224 T-states a line, 312 lines
+MODELS = {"48k": T_STATES_PER_FRAME, "128k": paging.FRAME_T_STATES_128K}   # model -> T-states a frame
 INT_LENGTH = 32                  # the ULA holds /INT low this long: a late instruction boundary still takes it
 RAM_START = 0x4000
 _CORE_FRAME = 100_000            # the core's own frame counter wraps here (see _elapsed)
@@ -82,12 +96,16 @@ def keys_for(character: str) -> tuple[int, frozenset[str]]:
 
 
 class Spectrum:
-    """A ZX Spectrum 48K with soulterm's high-level ROM (module doc)."""
+    """A ZX Spectrum 48K or 128K with soulterm's high-level ROM (module doc)."""
 
     CPU = "z80"                  # which disassembler and debugger rules apply (soulterm.tui.cpus)
     CLOCK_HZ = CLOCK_HZ
 
-    def __init__(self, sound: bool = False):
+    def __init__(self, sound: bool = False, model: str = "48k"):
+        if model not in MODELS:
+            raise ValueError(f"no Spectrum model {model!r} (there are {', '.join(MODELS)})")
+        self.made_as = model             # the model a tape that pages no banks runs on
+        self._set_model(model)
         self.cpu = z80.Z80Machine()
         self.memory = self.cpu.memory
         self.ula = ULA()
@@ -130,6 +148,45 @@ class Spectrum:
     def _port_out(self, port: int, value: int) -> None:
         if not port & 1:
             self.ula.write_port(value, self.cycles)
+        if self.banks is not None and paging.is_paging_port(port):
+            self.page(value)
+
+    # ----- 128K paging -----
+
+    def _set_model(self, model: str) -> None:
+        self.model = model
+        self.frame_t_states = MODELS[model]
+        self.banks = ([bytearray(paging.BANK_SIZE) for _ in range(paging.BANKS)]
+                      if model == "128k" else None)     # a bank's bytes while it is paged out
+        self.paging = 0                  # the last value written to $7FFD
+        self.paged_bank = 0
+
+    def page(self, value: int) -> None:
+        """A write to port $7FFD (128K): swap the bank at $C000; ignored once bit 5 has locked it."""
+        if self.paging & paging.LOCK:
+            return
+        self.paging = value & 0x3F           # (bits 6 and 7 are not latched)
+        bank = value & paging.BANK_BITS
+        if bank == self.paged_bank:
+            return
+        top = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
+        self._bank_view(self.paged_bank)[:] = self.memory[top]
+        self.memory[top] = bytes(self._bank_view(bank))
+        self.paged_bank = bank
+
+    def _bank_view(self, bank: int):
+        """Where `bank`'s bytes are kept while it is not at $C000: its fixed place in the
+        64K for banks 5 and 2, else its own buffer."""
+        if bank in paging.FIXED_BANKS:
+            start = paging.FIXED_BANKS[bank]
+            return memoryview(self.memory)[start:start + paging.BANK_SIZE]
+        return self.banks[bank]
+
+    def bank(self, number: int) -> bytes:
+        """A 128K bank's 16K as they are now, wherever it sits."""
+        if number == self.paged_bank:
+            return bytes(self.memory[paging.PAGED_START:paging.PAGED_START + paging.BANK_SIZE])
+        return bytes(self._bank_view(number))
 
     # ----- state -----
 
@@ -137,6 +194,7 @@ class Spectrum:
         """Power on: clear RAM, the ROM and system variables, a clear screen, interrupts on."""
         self.memory[0:0x10000] = bytes(0x10000)
         self.memory[0:ROM_SIZE] = rom_image()
+        self._set_model(self.model)
         self.ula.reset()
         self.cycles = 0
         self.frames = 0
@@ -209,6 +267,10 @@ class Spectrum:
             lines = tap.parse_basic(first.data)
         except tap.TapError as exc:
             raise tap.TapError(f"{source}: {exc}") from None
+        model = "128k" if tap.loader_pages_banks(lines) else self.made_as
+        if model != self.model:
+            self.model = model
+            self.reset()
         return self._run_loader(lines, code_files, source)
 
     def _run_loader(self, lines, code_files, source: str) -> int:
@@ -241,6 +303,13 @@ class Spectrum:
                     self.rom.set_sysvar("ATTR_P", self.rom.sysvar("ATTR_P") & ~(7 << shift) | (value & 7) << shift)
                 elif keyword == "CLS":
                     self.rom.cls()
+                elif keyword == "POKE":
+                    if not RAM_START <= value <= 0xFFFF or not 0 <= statement.value <= 255:
+                        raise tap.TapError(f"{source}: line {number}: POKE {value},{statement.value} "
+                                           f"is not a byte into the RAM")
+                    self.memory[value] = statement.value
+                elif keyword == "OUT":
+                    self._port_out(value & 0xFFFF, statement.value & 0xFF)
         raise tap.TapError(f"{source}: the BASIC loader never calls RANDOMIZE USR: nothing to run")
 
     # ----- keyboard -----
@@ -344,7 +413,7 @@ class Spectrum:
         self.frames += 1
         self.waiting_for_input = self._keyboard_polls > 0 and not self.typed
         self._keyboard_polls = 0
-        self._interrupt_until = self.frames * T_STATES_PER_FRAME + INT_LENGTH
+        self._interrupt_until = self.frames * self.frame_t_states + INT_LENGTH
 
     def _take_interrupt(self) -> None:
         """Accept /INT at this instruction boundary if the Z80 can (not after EI or a prefix)."""
@@ -373,7 +442,7 @@ class Spectrum:
             while True:
                 if self._interrupt_until is not None:
                     self._take_interrupt()
-                next_frame = (self.frames + 1) * T_STATES_PER_FRAME
+                next_frame = (self.frames + 1) * self.frame_t_states
                 end = next_frame if limit is None else min(next_frame, limit)
                 if self._interrupt_until is not None:
                     end = self.cycles + 1  # one instruction at a time while /INT waits

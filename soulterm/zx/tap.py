@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import paging
+
 HEADER_FLAG, DATA_FLAG = 0x00, 0xFF
 PROGRAM, NUMBER_ARRAY, CHARACTER_ARRAY, CODE = 0, 1, 2, 3
 HEADER_LENGTH = 17
@@ -30,8 +32,8 @@ TYPE_NAMES = {PROGRAM: "Program", NUMBER_ARRAY: "Number array", CHARACTER_ARRAY:
               CODE: "Bytes"}
 
 # The keyword tokens a loader uses (the ROM's token table, codes $A5-$FF).
-TOKENS = {"CODE": 0xAF, "VAL": 0xB0, "USR": 0xC0, "INK": 0xD9, "PAPER": 0xDA, "BORDER": 0xE7,
-          "LOAD": 0xEF, "PRINT": 0xF5, "RANDOMIZE": 0xF9, "CLS": 0xFB, "CLEAR": 0xFD}
+TOKENS = {"CODE": 0xAF, "VAL": 0xB0, "USR": 0xC0, "INK": 0xD9, "PAPER": 0xDA, "OUT": 0xDF, "BORDER": 0xE7,
+          "LOAD": 0xEF, "POKE": 0xF4, "PRINT": 0xF5, "RANDOMIZE": 0xF9, "CLS": 0xFB, "CLEAR": 0xFD}
 TOKEN_NAMES = {code: name for name, code in TOKENS.items()}
 NUMBER_MARK = 0x0E       # precedes the hidden 5-byte form of a number literal
 END_OF_LINE = 0x0D
@@ -129,29 +131,58 @@ def basic_line(number: int, body: bytes) -> bytes:
     return number.to_bytes(2, "big") + len(text).to_bytes(2, "little") + text
 
 
-def loader_program(code_address: int, entry: int, clear: int | None = None) -> bytes:
-    """10 CLEAR c: LOAD ""CODE: RANDOMIZE USR entry -- the usual machine-code loader."""
+def _page_statements(bank: int) -> bytes:
+    """POKE 23388,v: OUT 32765,v -- bank `bank` at $C000 with the 48 BASIC ROM, BANKM kept
+    up to date as a loader in 128 BASIC must (paging.py)."""
+    value = paging.ROM_48 | bank
+    return (bytes([TOKENS["POKE"]]) + basic_number(paging.BANKM) + b"," + basic_number(value) + b":"
+            + bytes([TOKENS["OUT"]]) + basic_number(paging.PAGING_PORT) + b"," + basic_number(value) + b":")
+
+
+def loader_program(code_address: int, entry: int, clear: int | None = None, banks=()) -> bytes:
+    """10 CLEAR c: LOAD ""CODE: RANDOMIZE USR entry -- the usual machine-code loader. With
+    `banks` (128K bank numbers), each bank's CODE block first, loaded with that bank paged
+    at $C000, then bank 0 back for the main block."""
     clear = code_address - 1 if clear is None else clear
     colon = b":"
-    body = (bytes([TOKENS["CLEAR"]]) + basic_number(clear) + colon
-            + bytes([TOKENS["LOAD"]]) + b'""' + bytes([TOKENS["CODE"]]) + colon
-            + bytes([TOKENS["RANDOMIZE"], TOKENS["USR"]]) + basic_number(entry))
+    load = bytes([TOKENS["LOAD"]]) + b'""' + bytes([TOKENS["CODE"]]) + colon
+    body = bytes([TOKENS["CLEAR"]]) + basic_number(clear) + colon
+    for bank in banks:
+        body += _page_statements(bank) + load
+    if banks:
+        body += _page_statements(0)
+    body += load + bytes([TOKENS["RANDOMIZE"], TOKENS["USR"]]) + basic_number(entry)
     return basic_line(10, body)
 
 
-def write_tap(name: str, code: bytes, code_address: int, entry: int | None = None) -> bytes:
-    """A tape with an autostarting BASIC loader and one CODE block: LOAD "" runs it."""
+def write_tap(name: str, code: bytes, code_address: int, entry: int | None = None, banks=()) -> bytes:
+    """A tape with an autostarting BASIC loader and one CODE block: LOAD "" runs it.
+    `banks`: (bank, data) pairs for a 128K, each a CODE block loaded at $C000 with its
+    bank paged there before the main block (loader_program)."""
     if not name or len(name) > NAME_LENGTH or not name.isascii():
         raise ValueError(f"tape name {name!r} must be 1-{NAME_LENGTH} ASCII characters")
     if not code or code_address + len(code) > 0x10000:
         raise ValueError("the code block must be non-empty and end by $FFFF")
-    program = loader_program(code_address, code_address if entry is None else entry)
-    return encode_blocks([
-        Block(HEADER_FLAG, Header(PROGRAM, name, len(program), 10, len(program)).to_bytes()),
-        Block(DATA_FLAG, program),
-        Block(HEADER_FLAG, Header(CODE, name, len(code), code_address, 0x8000).to_bytes()),
-        Block(DATA_FLAG, code),
-    ])
+    for bank, data in banks:
+        if not 0 <= bank < paging.BANKS or bank in paging.FIXED_BANKS or not 0 < len(data) <= paging.BANK_SIZE:
+            raise ValueError(f"bank {bank}: a pageable bank (not 2 or 5) of 1-{paging.BANK_SIZE} bytes")
+    program = loader_program(code_address, code_address if entry is None else entry,
+                             banks=[bank for bank, _ in banks])
+    blocks = [Block(HEADER_FLAG, Header(PROGRAM, name, len(program), 10, len(program)).to_bytes()),
+              Block(DATA_FLAG, program)]
+    for bank, data in banks:
+        bank_name = f"{name[:NAME_LENGTH - 2]}.{bank}"
+        blocks += [Block(HEADER_FLAG, Header(CODE, bank_name, len(data), paging.PAGED_START, 0x8000).to_bytes()),
+                   Block(DATA_FLAG, data)]
+    blocks += [Block(HEADER_FLAG, Header(CODE, name, len(code), code_address, 0x8000).to_bytes()),
+               Block(DATA_FLAG, code)]
+    return encode_blocks(blocks)
+
+
+def loader_pages_banks(lines) -> bool:
+    """True when a parsed loader (parse_basic) writes the 128K's paging port: a 128K tape."""
+    return any(statement.keyword == "OUT" and paging.is_paging_port(statement.argument)
+               for _, statements in lines for statement in statements)
 
 
 @dataclass
@@ -190,13 +221,14 @@ class Statement:
 
     keyword: str
     argument: int | None
+    value: int | None = None     # OUT and POKE: the byte written
 
 
 def parse_basic(program: bytes) -> list[tuple[int, list[Statement]]]:
     """Lines of a tokenised BASIC program as (number, statements), for the loader subset.
 
     Understands CLEAR n, LOAD ""CODE [n], RANDOMIZE USR n, BORDER/PAPER/INK n,
-    CLS and PRINT-free loaders; numbers as literals or VAL "n".
+    POKE a,v, OUT p,v, CLS and PRINT-free loaders; numbers as literals or VAL "n".
     Raises TapError on anything else (soulterm's ROM has no BASIC interpreter).
     """
     lines = []
@@ -250,9 +282,27 @@ def _statement(line: int, part: bytes) -> Statement:
         return Statement(keyword, _number(line, rest))
     if keyword == "CLS" and not rest:
         return Statement("CLS", None)
+    if keyword in ("POKE", "OUT"):
+        first, second = _operand_pair(line, rest)
+        return Statement(keyword, _number(line, first), _number(line, second))
     shown = keyword or repr(part[:12])
     raise TapError(f"line {line}: {shown} is not a loader statement soulterm's ROM runs "
-                   f"(CLEAR, LOAD \"\" CODE, RANDOMIZE USR, BORDER, PAPER, INK, CLS)")
+                   f"(CLEAR, LOAD \"\" CODE, RANDOMIZE USR, BORDER, PAPER, INK, POKE, OUT, CLS)")
+
+
+def _operand_pair(line: int, text: bytes) -> tuple[bytes, bytes]:
+    """`a,b` split at its comma (not one inside a number's hidden 5-byte form or quotes)."""
+    quoted, skip = False, 0
+    for index, byte in enumerate(text):
+        if skip:
+            skip -= 1
+        elif byte == NUMBER_MARK and not quoted:
+            skip = 5
+        elif byte == ord('"'):
+            quoted = not quoted
+        elif byte == ord(",") and not quoted:
+            return text[:index], text[index + 1:]
+    raise TapError(f"line {line}: expected two numbers with a comma, found {text[:16]!r}")
 
 
 def _number(line: int, text: bytes) -> int:

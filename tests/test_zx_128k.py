@@ -1,0 +1,137 @@
+"""The 128K Spectrum: port $7FFD paging, its frame, tapes whose loader pages banks, and the
+128K player (`soulterm build --machine zx128`) answering as the integer engine."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from soulterm.asm import assemble
+from soulterm.cli import main
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx import Spectrum, paging, tap
+from soulterm.zx.build import ORIGIN, WORDS_BANK, assemble_spectrum_player
+from soulterm.zx.kernelbench import forward_turn, player_bench
+
+TOP = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
+
+
+def run_code(machine, source: str) -> None:
+    """Assemble `source` at $8000 and call it with the stack below $C000 (a page change
+    swaps RAMTOP's stack out with bank 0); it returns to BASIC."""
+    program = assemble(".cpu z80\n.org $8000\n" + source + "\n ret\n", filename="<test>", cpu="z80")
+    machine.cpu.sp = ORIGIN
+    machine.load_code(0x8000, program.data)
+    assert machine.run(max_cycles=100_000) == "halted", machine.stop_message
+    assert machine.stop_message.startswith("the program returned to BASIC"), machine.stop_message
+    machine.stop_message = ""
+
+
+def test_out_to_7ffd_swaps_the_bank_at_c000_and_keeps_every_banks_bytes():
+    machine = Spectrum(model="128k")
+    for bank in (0, 1, 3, 4, 6, 7):     # a mark in each pageable bank, through the Z80's own OUT
+        run_code(machine, f" ld a,{paging.ROM_48 | bank}\n ld bc,$7FFD\n out (c),a\n ld a,{100 + bank}\n"
+                          f" ld ($C000),a\n ld ($FFFF),a")
+    assert machine.paged_bank == 7 and machine.paging == paging.ROM_48 | 7
+    for bank in (0, 1, 3, 4, 6, 7):
+        assert machine.bank(bank)[0] == machine.bank(bank)[-1] == 100 + bank
+        run_code(machine, f" ld a,{bank}\n ld bc,$7FFD\n out (c),a\n ld a,($FFFF)\n ld ($8100),a")
+        assert machine.memory[0x8100] == 100 + bank
+    run_code(machine, " ld a,5\n ld bc,$7FFD\n out (c),a")   # bank 5, the screen, at $C000 too
+    assert machine.memory[0xC000:0xC010] == machine.memory[0x4000:0x4010]
+    run_code(machine, " ld a,$20\n ld bc,$7FFD\n out (c),a\n ld a,3\n out (c),a")   # bit 5 locks paging
+    assert machine.paged_bank == 0 and machine.paging == 0x20
+    machine.reset()
+    assert machine.paging == 0 and machine.bank(7)[0] == 0
+
+
+def test_a_48k_ignores_port_7ffd_and_a_128k_frame_is_70908_t_states():
+    machine = Spectrum()
+    run_code(machine, " ld a,3\n ld bc,$7FFD\n out (c),a\n ld a,9\n ld ($C000),a")
+    assert machine.banks is None and machine.memory[0xC000] == 9
+    frames = {}
+    for model in ("48k", "128k"):
+        machine = Spectrum(model=model)
+        machine.load_code(0x8000, bytes([0xFB, 0x76, 0x18, 0xFD]))     # ei: halt: jr back to the halt
+        assert machine.run(max_cycles=100 * paging.FRAME_T_STATES_128K + 10) == "max-cycles"
+        frames[model] = machine.frames
+    assert frames == {"48k": 101, "128k": 100}
+    with pytest.raises(ValueError, match="no Spectrum model"):
+        Spectrum(model="+3")
+
+
+def test_a_loader_that_pages_banks_loads_on_a_128k_and_others_on_the_model_made():
+    image = tap.write_tap("banked", bytes([0xC9]), 0x8000, banks=[(4, b"four"), (1, b"one")])
+    lines = tap.parse_basic(tap.files(tap.decode_blocks(image))[0].data)
+    statements = [(s.keyword, s.argument, s.value) for s in lines[0][1]]
+    assert ("OUT", paging.PAGING_PORT, paging.ROM_48 | 4) in statements
+    assert ("POKE", paging.BANKM, paging.ROM_48 | 4) in statements and tap.loader_pages_banks(lines)
+    machine = Spectrum()
+    assert machine.load_tap(image) == 0x8000 and machine.model == "128k"
+    assert machine.bank(4)[:4] == b"four" and machine.bank(1)[:3] == b"one"
+    assert machine.paged_bank == 0 and machine.memory[0x8000] == 0xC9 and machine.frame_t_states == 70_908
+    machine.load_tap(tap.write_tap("plain", bytes([0xC9]), 0x8000))
+    assert machine.model == "48k" and machine.banks is None
+    made_128k = Spectrum(model="128k")
+    made_128k.load_tap(tap.write_tap("plain", bytes([0xC9]), 0x8000))
+    assert made_128k.model == "128k"
+    # OUT and POKE operands whose hidden 5-byte form holds a comma (44)
+    body = bytes([tap.TOKENS["OUT"]]) + tap.basic_number(44) + b"," + tap.basic_number(44)
+    assert tap.parse_basic(tap.basic_line(10, body))[0][1][0].value == 44
+    with pytest.raises(tap.TapError, match="two numbers"):
+        tap.parse_basic(tap.basic_line(10, bytes([tap.TOKENS["OUT"]]) + tap.basic_number(5)))
+
+
+@pytest.fixture(scope="module")
+def built():
+    return assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k")
+
+
+def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine(built):
+    engine = Engine(load_soul(DEFAULT_SOUL))
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    assert [bank for bank, _ in built.banks] == [WORDS_BANK] and built.program.end <= 0x10000
+    assert json.loads(built.map_text)["machine"] == "zx-spectrum-128k"
+    machine = Spectrum()
+    machine.load_tap(built.tape)
+    assert machine.model == "128k"
+    prompts = ["hello", "helo hwo are yuo", "What's up?"]     # typos: the list is unpacked from its bank
+    assert tokenizer.spelled(prompts[1]) != prompts[1]
+    for prompt in prompts:
+        machine.type_line(prompt)
+    machine.type_line("q")
+    assert machine.run(max_cycles=600_000_000) == "halted"
+    assert not machine.crashed, machine.stop_message
+    screen = [line.rstrip() for line in machine.screen_lines()]
+    assert screen[0] == "soulplayer 128"
+    first = screen.index("you> hello")
+    for index, prompt in enumerate(prompts):
+        assert screen[first + 2 * index] == f"you> {prompt}"
+        assert screen[first + 2 * index + 1] == engine.reply(tokenizer, prompt).text
+    assert machine.paged_bank == 0
+
+
+def test_the_128k_players_forward_pass_is_the_engines_and_faster_than_the_48ks():
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    context = tokenizer.encode_turn("hello")
+    turns = {}
+    for model in ("48k", "128k"):      # forward_turn checks every step against the engine
+        rows, _ = forward_turn(player_bench(soul, tokenizer, model), Engine(soul), context)
+        turns[model] = sum(t for position, _, _, t in rows if position)
+    assert turns["128k"] < 0.97 * turns["48k"], turns
+
+
+def test_build_command_writes_the_128k_tape(tmp_path, capsys):
+    assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"bank {WORDS_BANK} at $C000: the word list" in out
+    image = (tmp_path / "soulplayer128.tap").read_bytes()
+    assert (tmp_path / "soulplayer128-zx.map.json").is_file()
+    assert tap.files(tap.decode_blocks(image))[-1].header.param1 == ORIGIN
+    assert np.array_equal(np.frombuffer(image, np.uint8), np.frombuffer(
+        assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").tape, np.uint8))
