@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from soulterm.asm import assemble
 from soulterm.cli import main
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, DISK_DIR, TAP_NAME_128K, ZX_MAP_SUFFIX
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
@@ -133,5 +134,8 @@ def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()
     assert tap.files(tap.decode_blocks(image))[-1].header.param1 == ORIGIN
-    assert np.array_equal(np.frombuffer(image, np.uint8), np.frombuffer(
-        assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").tape, np.uint8))
+    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k")
+    assert np.array_equal(np.frombuffer(image, np.uint8), np.frombuffer(built.tape, np.uint8))
+    # the 128K tape shipped beside the 48K one is the current build
+    assert (DISK_DIR / TAP_NAME_128K).read_bytes() == built.tape, "run: soulterm build --machine zx128 --output disk"
+    assert (DISK_DIR / (Path(TAP_NAME_128K).stem + ZX_MAP_SUFFIX)).read_text() == built.map_text
