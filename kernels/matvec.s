@@ -97,7 +97,9 @@
 ; and 2 stored as they are, 18, and the next row's start without its CLC;
 ; 9..12: mv_finish_narrow's shifts first; 5..1 bits: the left and low
 ; finishes without byte 3's test; after short slots, 3 more each for
-; mv_row_end's JMP).
+; mv_row_end's JMP); free: 29 / 41 / 53 for 7 / 6 / 5 (a narrow call whose
+; sum of s(x) is within MV_FREE_UNITS_n below, so that every output is in
+; range: mv_finish_free, the left finish without its range test).
 ; Bytes: 7,381, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
@@ -121,6 +123,19 @@ MV_COARSE_MIN_SMALL = 6
 MV_NARROW_SQUARES = $F80000
         .assert (MV_NARROW_SQUARES & $FFFF) == 0, "narrow by mv_k's top two bytes"
         .assert 4 * MV_MAX_COLS * 128 * 128 * MV_NARROW_SQUARES < ($800000 - 2 * 32768) * ($800000 - 2 * 32768), "a narrow sum fits 24 bits"
+; A free left finish (5..7 bits, mv_finish_free: no range test): in a
+; narrow call with sum_c s(x[c]) = Q <= 65536 * MV_FREE_UNITS_n, every row's
+; |2(Wx + b)| <= 2 sqrt(Q * MV_MAX_COLS * 128^2) + 2 * 32768 stays, with
+; 32768 to spare (a coarse call's 2S - L: L <= 255 * cols), under 2^(15 +
+; n), so its output sat16(2S >> n) needs no saturation. Q is taken in units
+; of 65536 from mv_k's byte 2 (mv_k = -Q): Q <= 65536 * MV_FREE_UNITS_n
+; when 2^38 * units < (2^(15 + n) - 98304)^2, i.e. with M = 2^(n + 3) - 24
+; (that less 98304, over 4096), 2^14 * units < M^2 (32-bit sums).
+        .assert MV_MAX_COLS * 128 * 128 == 1 << 20, "the free bound's sum of w^2"
+MV_FREE_UNITS_5 = (((1 << 8) - 24) * ((1 << 8) - 24) - 1) / 16384     ; 3
+MV_FREE_UNITS_6 = (((1 << 9) - 24) * ((1 << 9) - 24) - 1) / 16384     ; 14
+MV_FREE_UNITS_7 = (((1 << 10) - 24) * ((1 << 10) - 24) - 1) / 16384   ; 61
+        .assert MV_FREE_UNITS_5 > 0 && MV_FREE_UNITS_7 * 65536 < MV_NARROW_SQUARES, "free calls are narrow"
 OP_LDA_ZP       = $A5           ; opcodes mv_link_rows writes
 OP_LDA_IMM      = $A9
 OP_ADC_IMM      = $69
@@ -554,6 +569,29 @@ mv_row:
 @first:
         jmp $FFFF
 
+; The left finish (5..7 bits) of a narrow call whose every output is in
+; int16 range (mv_link_rows: sum s(x) at most 65536 * MV_FREE_UNITS_n): the same
+; k steps, then byte 1 and A stored with no range check (11 cycles a row
+; less). Entered k steps from the end, MV_FREE_DISTANCE after the left
+; finish's entry.
+mv_finish_free:
+        .repeat MV_LEFT_BITS
+        asl mv_acc0
+        rol mv_acc1
+        rol
+        .endrepeat
+mv_finish_free_end:
+        .assert mv_finish_free_end - mv_finish_free == MV_LEFT_BITS * MV_LEFT_STEP, "free step size"
+@out_hi:
+        sta $FFFF,x
+        lda mv_acc1
+@out_lo:
+        sta $FFFF,x
+        dex
+        bpl mv_row
+        rts
+MV_FREE_DISTANCE = mv_finish_free - mv_finish_left
+
 ; The row's sum is complete: shift it, saturate it, store it.
 mv_finish_row:
         lda #0                  ; bytes 4 and 5 = sign extension
@@ -663,6 +701,8 @@ mv_prepare_shift:
         sta mv_finish_left_end@mask+1
         lda mv_range_low_byte - 1,y
         sta mv_finish_left_end@low_byte+1
+        lda mv_free_limit - 1,y         ; (0 for the low finish: none free)
+        sta mv_link_rows@free_limit+1
         pla
         ldy #mv_acc2
         sta mv_link_rows@narrow_lo+1    ; (a narrow call's is the same)
@@ -677,6 +717,8 @@ mv_prepare_shift:
         bne @patch              ; (always: not in page 0)
 @fast:                          ; a narrow call's: mv_finish_narrow
         pha
+        lda #0                  ; (no free finish: the narrow one has no test)
+        sta mv_link_rows@free_limit+1
         lda mv_narrow_entry_lo,y
         sta mv_link_rows@narrow_lo+1
         lda mv_narrow_entry_hi,y
@@ -712,16 +754,20 @@ mv_prepare_rows:
         lda mv_out              ; every finish's stores
         sta mv_finish_fast_end@out_lo+1
         sta mv_finish_left_end@out_lo+1
+        sta mv_finish_free_end@out_lo+1
         clc
         adc #VEC_HIGH
         sta mv_finish_fast_end@out_hi+1
         sta mv_finish_left_end@out_hi+1
+        sta mv_finish_free_end@out_hi+1
         lda mv_out+1
         sta mv_finish_fast_end@out_lo+2
         sta mv_finish_left_end@out_lo+2
+        sta mv_finish_free_end@out_lo+2
         adc #0
         sta mv_finish_fast_end@out_hi+2
         sta mv_finish_left_end@out_hi+2
+        sta mv_finish_free_end@out_hi+2
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
 ; one at once; mv_k = -(sum of s(x) over the slots) - (sum of s(xl) over the
@@ -1065,6 +1111,17 @@ mv_link_rows:
 @narrow_lo:
         lda #0
         sta mv_row_end@finish+1
+@free_limit:                    ; a left finish's every output in range:
+        ldy #0                  ; mv_k's byte 2 above this (mv_prepare_shift:
+        beq @checked            ; 255 - MV_FREE_UNITS_n, 0 for none)
+        cpy mv_k+2
+        bcs @checked
+        adc #<MV_FREE_DISTANCE  ; (C = 0) the free finish, its range test left out
+        sta mv_row_end@finish+1
+        lda mv_row_end@finish+2
+        adc #>MV_FREE_DISTANCE
+        sta mv_row_end@finish+2
+@checked:
         lda #mv_acc2
         sta mv_row_end@byte+1
         lda #OP_DEX             ; (the mode's first byte: a call in the last
@@ -1273,6 +1330,10 @@ mv_range_low_byte:               ; the result's low byte: byte 0 after a
         .byte mv_acc1
         .endif
         .endrepeat
+mv_free_limit:                  ; n = 1..7: 255 - MV_FREE_UNITS_n for
+        .res 4, 0               ; the left finishes (5..7), 0 for the low ones
+        .assert MV_LEFT_BITS == 3 && MV_LOW_BITS == 4, "a limit for every n"
+        .byte 255 - MV_FREE_UNITS_5, 255 - MV_FREE_UNITS_6, 255 - MV_FREE_UNITS_7
 mv_fast_entry_hi:
         .repeat 8, n
         .if n <= MV_FAST_BITS
