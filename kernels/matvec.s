@@ -85,19 +85,19 @@
 ; passes) / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
 ; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
-; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
+; 54 / 66 / 78 for 7 / 6 / 5 bits (mv_finish_left); 96 / 84 / 72 / 60
 ; for 4 / 3 / 2 / 1 bits (mv_finish_low, through the left finish's range
 ; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
 ; more); the other rows are stored by the fast finish's tail, a saturated
 ; one from mv_finish_saturate. A narrow call (MV_NARROW_SQUARES below: every
 ; row's sum fits 24 bits, so it needs no range test of byte 3, nor any for
 ; 8..12 bits) with no short slot enters the finish from pass 2's end,
-; narrow: 16 for 8 bits, 30 / 39 / 48 / 57 for 9 / 10 / 11 / 12, 40 / 52 /
-; 64 for 7 / 6 / 5, 82 / 70 / 58 / 46 for 4 / 3 / 2 / 1 (8 bits: bytes 1
+; narrow: 16 for 8 bits, 30 / 39 / 48 / 57 for 9 / 10 / 11 / 12, 41 / 53 /
+; 65 for 7 / 6 / 5, 83 / 71 / 59 / 47 for 4 / 3 / 2 / 1 (8 bits: bytes 1
 ; and 2 stored as they are, 18, and the next row's start without its CLC;
 ; 9..12: mv_finish_narrow's shifts first; 5..1 bits: the left and low
 ; finishes without byte 3's test; after short slots, 3 more each for
-; mv_row_end's JMP); free: 29 / 41 / 53 for 7 / 6 / 5 (a narrow call whose
+; mv_row_end's JMP); free: 33 / 45 / 57 for 7 / 6 / 5 (a narrow call whose
 ; sum of s(x) is within MV_FREE_UNITS_n below, so that every output is in
 ; range: mv_finish_free, the left finish without its range test).
 ; Bytes: 7,381, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
@@ -419,6 +419,39 @@ mv_row_end:
         jmp mv_finish_row
         .assert @finish - @byte == 2, "the finish's JMP right after the byte's LDA"
 
+; A row's sum starts as its row constant + mv_k - 128 * 65536 (- 65535
+; with the passes: their ends', mv_small_end): the constant's high byte is
+; stored + 128, so it adds unsigned, and mv_link_rows wrote the bytes of
+; the rest into the immediates. Bytes 1..3 go to mv_acc1..3, byte 0 stays in
+; A for pass 1 (or mv_add_wide first, or mv_no_small).
+mv_row:
+        clc
+@carry_clear:
+@rowk_lo:
+        lda $FFFF,x
+@k0:
+        adc #0
+        tay
+@rowk_mid:
+        lda $FFFF,x
+@k1:
+        adc #0
+        sta mv_acc1
+@rowk_hi:
+        lda $FFFF,x
+@k2:
+        adc #0
+        sta mv_acc2
+@k3:                            ; (a narrow call's rows: "tya, clc, jmp
+        lda #0                  ; first" here, mv_link_rows)
+        adc #0
+        sta mv_acc3
+        .assert * - @k3 == 6, "byte 3's step: lda #, adc #, sta zp"
+        tya
+        clc
+@first:
+        jmp $FFFF
+
 ; The sum >> (8 + n) for n = 0..4: bytes 1..3 shifted right n times with
 ; the top byte in A (arithmetic: the sign enters on the left), then the
 ; int16 range check on the top byte. MV_FAST_BITS steps; entered n from the end.
@@ -536,43 +569,10 @@ mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
         sta mv_acc2
         jmp mv_finish_fast_end@store
 
-; A row's sum starts as its row constant + mv_k - 128 * 65536 (- 65535
-; with the passes: their ends', mv_small_end): the constant's high byte is
-; stored + 128, so it adds unsigned, and mv_link_rows wrote the bytes of
-; the rest into the immediates. Bytes 1..3 go to mv_acc1..3, byte 0 stays in
-; A for pass 1 (or mv_add_wide first, or mv_no_small).
-mv_row:
-        clc
-@carry_clear:
-@rowk_lo:
-        lda $FFFF,x
-@k0:
-        adc #0
-        tay
-@rowk_mid:
-        lda $FFFF,x
-@k1:
-        adc #0
-        sta mv_acc1
-@rowk_hi:
-        lda $FFFF,x
-@k2:
-        adc #0
-        sta mv_acc2
-@k3:                            ; (a narrow call's rows: "tya, clc, jmp
-        lda #0                  ; first" here, mv_link_rows)
-        adc #0
-        sta mv_acc3
-        .assert * - @k3 == 6, "byte 3's step: lda #, adc #, sta zp"
-        tya
-        clc
-@first:
-        jmp $FFFF
-
 ; The left finish (5..7 bits) of a narrow call whose every output is in
 ; int16 range (mv_link_rows: sum s(x) at most 65536 * MV_FREE_UNITS_n): the same
-; k steps, then byte 1 and A stored with no range check (11 cycles a row
-; less). Entered k steps from the end, MV_FREE_DISTANCE after the left
+; k steps, then A and byte 1 stored by the narrow 8-bit finish's tail, with
+; no range check (8 cycles a row less). Entered k steps from the end, MV_FREE_DISTANCE after the left
 ; finish's entry.
 mv_finish_free:
         .repeat MV_LEFT_BITS
@@ -582,14 +582,8 @@ mv_finish_free:
         .endrepeat
 mv_finish_free_end:
         .assert mv_finish_free_end - mv_finish_free == MV_LEFT_BITS * MV_LEFT_STEP, "free step size"
-@out_hi:
-        sta $FFFF,x
-        lda mv_acc1
-@out_lo:
-        sta $FFFF,x
-        dex
-        bpl mv_row
-        rts
+        clc                     ; (the next row's start needs C = 0)
+        jmp mv_finish_fast_end@store_high
 MV_FREE_DISTANCE = mv_finish_free - mv_finish_left
 
 ; The row's sum is complete: shift it, saturate it, store it.
@@ -754,20 +748,16 @@ mv_prepare_rows:
         lda mv_out              ; every finish's stores
         sta mv_finish_fast_end@out_lo+1
         sta mv_finish_left_end@out_lo+1
-        sta mv_finish_free_end@out_lo+1
         clc
         adc #VEC_HIGH
         sta mv_finish_fast_end@out_hi+1
         sta mv_finish_left_end@out_hi+1
-        sta mv_finish_free_end@out_hi+1
         lda mv_out+1
         sta mv_finish_fast_end@out_lo+2
         sta mv_finish_left_end@out_lo+2
-        sta mv_finish_free_end@out_lo+2
         adc #0
         sta mv_finish_fast_end@out_hi+2
         sta mv_finish_left_end@out_hi+2
-        sta mv_finish_free_end@out_hi+2
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
 ; one at once; mv_k = -(sum of s(x) over the slots) - (sum of s(xl) over the
