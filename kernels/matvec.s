@@ -84,10 +84,10 @@
 ; passes' ends (mv_small_end, mv_mid_end; ~6 for mv_no_small); ~25 (two
 ; passes) / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
-; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
+; range: 43 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
 ; 54 / 66 / 78 for 7 / 6 / 5 bits (mv_finish_left); 96 / 84 / 72 / 60
 ; for 4 / 3 / 2 / 1 bits (mv_finish_low, through the left finish's range
-; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
+; check and stores); 195 for 13 bits (mv_finish_row, which takes 13 and
 ; more); the other rows are stored by the fast finish's tail, a saturated
 ; one from mv_finish_saturate. A narrow call (MV_NARROW_SQUARES below: every
 ; row's sum fits 24 bits, so it needs no range test of byte 3, nor any for
@@ -97,7 +97,7 @@
 ; and 2 stored as they are, 18, and the next row's start without its CLC;
 ; 9..12: mv_finish_narrow's shifts first; 5..1 bits: the left and low
 ; finishes without byte 3's test; after short slots, 3 more each for
-; mv_row_end's JMP); free: 33 / 45 / 57 for 7 / 6 / 5 (a narrow call whose
+; mv_row_end's JMP); free: 30 / 42 / 54 for 7 / 6 / 5 (a narrow call whose
 ; sum of s(x) is within MV_FREE_UNITS_n below, so that every output is in
 ; range: mv_finish_free, the left finish without its range test).
 ; Bytes: 7,381, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
@@ -452,31 +452,34 @@ mv_row:
 @first:
         jmp $FFFF
 
-; The sum >> (8 + n) for n = 0..4: bytes 1..3 shifted right n times with
-; the top byte in A (arithmetic: the sign enters on the left), then the
-; int16 range check on the top byte. MV_FAST_BITS steps; entered n from the end.
-MV_FAST_BITS    = 4
-MV_FAST_STEP    = 7             ; bytes of one step
-mv_finish_fast:
-        .repeat MV_FAST_BITS
-        cmp #$80
-        ror
-        ror mv_acc2
-        ror mv_acc1
+; The finishes that end most rows (free, the store, the left one) follow
+; mv_row, so that their loop-back branches stay in its page where the code
+; lies as now (a cycle a row otherwise); the fast one, for full calls, after.
+MV_FAST_BITS    = 4             ; the fast finishes' steps (below)
+MV_LEFT_BITS    = 3             ; the left finishes' steps (below)
+MV_LEFT_STEP    = 5             ; bytes of one
+
+; The left finish (5..7 bits) of a narrow call whose every output is in
+; int16 range (mv_link_rows: sum s(x) at most 65536 * MV_FREE_UNITS_n):
+; the same k steps, then A and byte 1 stored by mv_finish_store with no
+; range check. Entered k steps from the end, MV_FREE_DISTANCE after the
+; left finish's entry.
+mv_finish_free:
+        .repeat MV_LEFT_BITS
+        asl mv_acc0
+        rol mv_acc1
+        rol
         .endrepeat
-mv_finish_fast_end:
-        .assert mv_finish_fast_end - mv_finish_fast == MV_FAST_BITS * MV_FAST_STEP, "fast step size"
-        tay                     ; in range when the top byte extends bit 15:
-        lda mv_acc2             ; top + (bit 15) is then 0 mod 256
-        asl
-        tya
-        adc #0
-        bne mv_finish_saturate
-@store:                         ; every row ends here: bytes 1, 2 are the result
+mv_finish_free_end:
+        .assert mv_finish_free_end - mv_finish_free == MV_LEFT_BITS * MV_LEFT_STEP, "free step size"
         clc                     ; (the next row's start needs C = 0)
-        lda mv_acc2
-@store_high:                    ; (a narrow sum's 8-bit finish: byte 2 in A,
-@out_hi:                        ; C = 0 from pass 2's end or a short slot)
+MV_FREE_DISTANCE = mv_finish_free - mv_finish_left
+
+; The result's bytes stored (A high, mv_acc1 low), then the next row. Also a
+; narrow sum's 8-bit finish: byte 2 in A, C = 0 from pass 2's end or a short
+; slot.
+mv_finish_store:
+@out_hi:
         sta $FFFF,x
         lda mv_acc1
 @out_lo:
@@ -492,8 +495,6 @@ mv_next_row:
 ; bits 23-k..31 agree, i.e. (byte 3, byte 2) + 2^(7-k) is below 2^(8-k)
 ; (bytes 2 and 3 themselves are not shifted; mv_prepare_shift patched
 ; 2^(7-k) and the mask of the bits above).
-MV_LEFT_BITS    = 3
-MV_LEFT_STEP    = 5             ; bytes of one step
 mv_finish_left:
         .repeat MV_LEFT_BITS
         asl mv_acc0
@@ -523,6 +524,30 @@ mv_finish_left_end:
         dex
         bpl mv_row
         rts
+
+; The sum >> (8 + n) for n = 0..4: bytes 1..3 shifted right n times with
+; the top byte in A (arithmetic: the sign enters on the left), then the
+; int16 range check on the top byte. MV_FAST_BITS steps; entered n from the end.
+MV_FAST_STEP    = 7             ; bytes of one step
+mv_finish_fast:
+        .repeat MV_FAST_BITS
+        cmp #$80
+        ror
+        ror mv_acc2
+        ror mv_acc1
+        .endrepeat
+mv_finish_fast_end:
+        .assert mv_finish_fast_end - mv_finish_fast == MV_FAST_BITS * MV_FAST_STEP, "fast step size"
+        tay                     ; in range when the top byte extends bit 15:
+        lda mv_acc2             ; top + (bit 15) is then 0 mod 256
+        asl
+        tya
+        adc #0
+        bne mv_finish_saturate
+@store:                         ; every row ends here: bytes 1, 2 are the result
+        clc                     ; (the next row's start needs C = 0)
+        lda mv_acc2
+        jmp mv_finish_store
 
 ; The sum >> n for n = 1..4 and no whole byte (an output matrix, post = 0,
 ; with a shift of 0..3: a narrowed soul's logits take 3): bytes 0, 1 and
@@ -556,7 +581,7 @@ mv_finish_narrow:
 mv_finish_narrow_end:
         .assert mv_finish_narrow_end - mv_finish_narrow == MV_FAST_BITS * MV_NARROW_STEP, "narrow step size"
         clc                     ; (the next row's start needs C = 0)
-        jmp mv_finish_fast_end@store_high
+        jmp mv_finish_store
 mv_finish_out_of_range:
         ldy mv_acc3             ; the sum's sign (byte 2's when narrow: patched)
 mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
@@ -568,23 +593,6 @@ mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
         eor #$80
         sta mv_acc2
         jmp mv_finish_fast_end@store
-
-; The left finish (5..7 bits) of a narrow call whose every output is in
-; int16 range (mv_link_rows: sum s(x) at most 65536 * MV_FREE_UNITS_n): the same
-; k steps, then A and byte 1 stored by the narrow 8-bit finish's tail, with
-; no range check (8 cycles a row less). Entered k steps from the end, MV_FREE_DISTANCE after the left
-; finish's entry.
-mv_finish_free:
-        .repeat MV_LEFT_BITS
-        asl mv_acc0
-        rol mv_acc1
-        rol
-        .endrepeat
-mv_finish_free_end:
-        .assert mv_finish_free_end - mv_finish_free == MV_LEFT_BITS * MV_LEFT_STEP, "free step size"
-        clc                     ; (the next row's start needs C = 0)
-        jmp mv_finish_fast_end@store_high
-MV_FREE_DISTANCE = mv_finish_free - mv_finish_left
 
 ; The row's sum is complete: shift it, saturate it, store it.
 mv_finish_row:
@@ -695,7 +703,7 @@ mv_prepare_shift:
         sta mv_finish_left_end@mask+1
         lda mv_range_low_byte - 1,y
         sta mv_finish_left_end@low_byte+1
-        lda mv_free_limit - 1,y         ; (0 for the low finish: none free)
+        lda mv_free_limit - 1,y         ; ($FF for the low finish: none free)
         sta mv_link_rows@free_limit+1
         pla
         ldy #mv_acc2
@@ -711,7 +719,7 @@ mv_prepare_shift:
         bne @patch              ; (always: not in page 0)
 @fast:                          ; a narrow call's: mv_finish_narrow
         pha
-        lda #0                  ; (no free finish: the narrow one has no test)
+        lda #$FF                ; (no free finish: the narrow one has no test)
         sta mv_link_rows@free_limit+1
         lda mv_narrow_entry_lo,y
         sta mv_link_rows@narrow_lo+1
@@ -746,17 +754,17 @@ mv_prepare_rows:
         adc #0
         sta mv_row@rowk_hi+2
         lda mv_out              ; every finish's stores
-        sta mv_finish_fast_end@out_lo+1
+        sta mv_finish_store@out_lo+1
         sta mv_finish_left_end@out_lo+1
         clc
         adc #VEC_HIGH
-        sta mv_finish_fast_end@out_hi+1
+        sta mv_finish_store@out_hi+1
         sta mv_finish_left_end@out_hi+1
         lda mv_out+1
-        sta mv_finish_fast_end@out_lo+2
+        sta mv_finish_store@out_lo+2
         sta mv_finish_left_end@out_lo+2
         adc #0
-        sta mv_finish_fast_end@out_hi+2
+        sta mv_finish_store@out_hi+2
         sta mv_finish_left_end@out_hi+2
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
@@ -1102,9 +1110,8 @@ mv_link_rows:
         lda #0
         sta mv_row_end@finish+1
 @free_limit:                    ; a left finish's every output in range:
-        ldy #0                  ; mv_k's byte 2 above this (mv_prepare_shift:
-        beq @checked            ; 255 - MV_FREE_UNITS_n, 0 for none)
-        cpy mv_k+2
+        ldy #$FF                ; mv_k's byte 2 above this (mv_prepare_shift:
+        cpy mv_k+2              ; 255 - MV_FREE_UNITS_n, $FF for none)
         bcs @checked
         adc #<MV_FREE_DISTANCE  ; (C = 0) the free finish, its range test left out
         sta mv_row_end@finish+1
@@ -1285,12 +1292,12 @@ MV_MODE_NARROW  = * - mv_mode_bytes
         .byte mv_acc2, OP_DEX, OP_BPL, <(mv_row - (mv_finish_left_end@byte3 + 3)), OP_RTS
         .assert mv_row - (mv_finish_left_end@byte3 + 3) >= -128 && mv_row - (mv_finish_left_end@byte3 + 3) <= 127, "a narrow row's end reaches mv_row"
 mv_narrow_entry_lo:
-        .byte <mv_finish_fast_end@store_high
+        .byte <mv_finish_store
         .repeat MV_FAST_BITS, i
         .byte <(mv_finish_narrow_end - (i + 1) * MV_NARROW_STEP)
         .endrepeat
 mv_narrow_entry_hi:
-        .byte >mv_finish_fast_end@store_high
+        .byte >mv_finish_store
         .repeat MV_FAST_BITS, i
         .byte >(mv_finish_narrow_end - (i + 1) * MV_NARROW_STEP)
         .endrepeat
@@ -1321,7 +1328,7 @@ mv_range_low_byte:               ; the result's low byte: byte 0 after a
         .endif
         .endrepeat
 mv_free_limit:                  ; n = 1..7: 255 - MV_FREE_UNITS_n for
-        .res 4, 0               ; the left finishes (5..7), 0 for the low ones
+        .res 4, $FF             ; the left finishes (5..7), $FF for the low ones
         .assert MV_LEFT_BITS == 3 && MV_LOW_BITS == 4, "a limit for every n"
         .byte 255 - MV_FREE_UNITS_5, 255 - MV_FREE_UNITS_6, 255 - MV_FREE_UNITS_7
 mv_fast_entry_hi:
@@ -1726,7 +1733,7 @@ mv_relu_gate:
         sta mv_carries1                 ; (the next row's pass 2 counts from 0)
         sta mv_acc1
         clc                             ; (the next row's start needs C = 0)
-        jmp mv_finish_fast_end@store_high
+        jmp mv_finish_store
 
 ; Pass 1's end (mv_small_end) comes here with byte 1 in A and its carry in
 ; C (also counted in mv_carries1, which the next row's pass 2 needs at 0):
