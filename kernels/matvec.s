@@ -71,10 +71,10 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,784       32x32, 16-bit inputs: 96,336
-;   128x32 logits: 151,034 / 350,064         64x32 fc1 + bias: 78,250 / 180,804
-;   32x64 fc2 + bias: 81,831 / 210,818
-;   64x32 fc1 + bias, inputs in -128..127: 63,033, with MV_RELU 51,198
+;   32x32, inputs in -256..255: 41,796       32x32, 16-bit inputs: 96,446
+;   128x32 logits: 151,046 / 350,404         64x32 fc1 + bias: 78,262 / 180,997
+;   32x64 fc2 + bias: 81,843 / 210,960
+;   64x32 fc1 + bias, inputs in -128..127: 63,045, with MV_RELU 51,211
 ; i.e. to patch an input column ~119 cycles (small: both passes' slots),
 ; ~174 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~31
 ; a small column's two slots when q's input is reused from a matrix whole
@@ -100,7 +100,7 @@
 ; mv_row_end's JMP); free: 30 / 42 / 54 for 7 / 6 / 5 (a narrow call whose
 ; sum of s(x) is within MV_FREE_UNITS_n below, so that every output is in
 ; range: mv_finish_free, the left finish without its range test).
-; Bytes: 7,381, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
+; Bytes: 7,437, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)

@@ -30,16 +30,16 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 14,621 for "hello", 29,551 for "i'm so
-; nagry", 149,188 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 14,623 for "hello", 29,549 for "i'm so
+; nagry", 149,132 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,790 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,269 for "hello", 153,146 for "i'm so nagry", 889,980 for that
-; line. With a long list (the corpus prompts' words for a 2,411-character
-; budget: 533 words, 2,411 characters, 1,678 bytes, the most the C64 holds
-; beside the shipped soul): 36,458 for "hello", 240,941
-; for "i'm so nagry" (0.24 s), 1,181,315 for that 80-character line (1.2 s:
+; bytes): 35,228 for "hello", 152,870 for "i'm so nagry", 888,380 for that
+; line. With a long list (the corpus prompts' words for a 2,325-character
+; budget: 516 words, 2,323 characters, 1,620 bytes, the most the C64 holds
+; beside the shipped soul): 36,415 for "hello", 233,003
+; for "i'm so nagry" (0.24 s), 1,149,155 for that 80-character line (1.2 s:
 ; twelve words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 
