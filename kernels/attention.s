@@ -11,17 +11,17 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,945
-; at t = 4, 17,457 at t = 9, 25,463 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,736 at t = 4,
-; 29,464 at t = 9, 42,909 at t = 18; a narrowed soul's values (|q|, |k| <
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,954
+; at t = 4, 17,465 at t = 9, 25,470 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,739 at t = 4,
+; 29,457 at t = 9, 42,898 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,758 at t = 4, 16,153 at t = 9, 23,669 at t = 18. More when many LUT
+; 11,769 at t = 4, 16,163 at t = 9, 23,683 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
 ; head's own: about 380 cycles a dimension when the quotient is under 256,
 ; 600 otherwise (random sums).
-; Bytes: 2,360 (496 of them the 16 squares-table groups; up to 97 of padding
+; Bytes: 2,362 (496 of them the 16 squares-table groups; up to 97 of padding
 ; that keeps the hot loops' branches within a page).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a

@@ -71,10 +71,10 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,784       32x32, 16-bit inputs: 96,336
-;   128x32 logits: 151,034 / 350,064         64x32 fc1 + bias: 78,250 / 180,804
-;   32x64 fc2 + bias: 81,831 / 210,818
-;   64x32 fc1 + bias, inputs in -128..127: 63,033, with MV_RELU 51,198
+;   32x32, inputs in -256..255: 41,796       32x32, 16-bit inputs: 96,446
+;   128x32 logits: 151,046 / 350,404         64x32 fc1 + bias: 78,262 / 180,997
+;   32x64 fc2 + bias: 81,843 / 210,960
+;   64x32 fc1 + bias, inputs in -128..127: 63,045, with MV_RELU 51,211
 ; i.e. to patch an input column ~119 cycles (small: both passes' slots),
 ; ~174 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~31
 ; a small column's two slots when q's input is reused from a matrix whole
@@ -84,21 +84,23 @@
 ; passes' ends (mv_small_end, mv_mid_end; ~6 for mv_no_small); ~25 (two
 ; passes) / ~37 / ~79 per small / short / wide
 ; multiply-accumulate. A row's finish from mv_row_end on to the next row, in
-; range: 40 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
-; 53 / 65 / 77 for 7 / 6 / 5 bits (mv_finish_left); 95 / 83 / 71 / 59
+; range: 43 + 14n for a shift of 8 + n bits, n = 0..4 (mv_finish_fast);
+; 54 / 66 / 78 for 7 / 6 / 5 bits (mv_finish_left); 96 / 84 / 72 / 60
 ; for 4 / 3 / 2 / 1 bits (mv_finish_low, through the left finish's range
-; check and stores); 192 for 13 bits (mv_finish_row, which takes 13 and
+; check and stores); 195 for 13 bits (mv_finish_row, which takes 13 and
 ; more); the other rows are stored by the fast finish's tail, a saturated
 ; one from mv_finish_saturate. A narrow call (MV_NARROW_SQUARES below: every
 ; row's sum fits 24 bits, so it needs no range test of byte 3, nor any for
 ; 8..12 bits) with no short slot enters the finish from pass 2's end,
-; narrow: 16 for 8 bits, 30 / 39 / 48 / 57 for 9 / 10 / 11 / 12, 40 / 52 /
-; 64 for 7 / 6 / 5, 82 / 70 / 58 / 46 for 4 / 3 / 2 / 1 (8 bits: bytes 1
+; narrow: 16 for 8 bits, 30 / 39 / 48 / 57 for 9 / 10 / 11 / 12, 41 / 53 /
+; 65 for 7 / 6 / 5, 83 / 71 / 59 / 47 for 4 / 3 / 2 / 1 (8 bits: bytes 1
 ; and 2 stored as they are, 18, and the next row's start without its CLC;
 ; 9..12: mv_finish_narrow's shifts first; 5..1 bits: the left and low
 ; finishes without byte 3's test; after short slots, 3 more each for
-; mv_row_end's JMP).
-; Bytes: 7,381, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
+; mv_row_end's JMP); free: 30 / 42 / 54 for 7 / 6 / 5 (a narrow call whose
+; sum of s(x) is within MV_FREE_UNITS_n below, so that every output is in
+; range: mv_finish_free, the left finish without its range test).
+; Bytes: 7,437, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -121,6 +123,19 @@ MV_COARSE_MIN_SMALL = 6
 MV_NARROW_SQUARES = $F80000
         .assert (MV_NARROW_SQUARES & $FFFF) == 0, "narrow by mv_k's top two bytes"
         .assert 4 * MV_MAX_COLS * 128 * 128 * MV_NARROW_SQUARES < ($800000 - 2 * 32768) * ($800000 - 2 * 32768), "a narrow sum fits 24 bits"
+; A free left finish (5..7 bits, mv_finish_free: no range test): in a
+; narrow call with sum_c s(x[c]) = Q <= 65536 * MV_FREE_UNITS_n, every row's
+; |2(Wx + b)| <= 2 sqrt(Q * MV_MAX_COLS * 128^2) + 2 * 32768 stays, with
+; 32768 to spare (a coarse call's 2S - L: L <= 255 * cols), under 2^(15 +
+; n), so its output sat16(2S >> n) needs no saturation. Q is taken in units
+; of 65536 from mv_k's byte 2 (mv_k = -Q): Q <= 65536 * MV_FREE_UNITS_n
+; when 2^38 * units < (2^(15 + n) - 98304)^2, i.e. with M = 2^(n + 3) - 24
+; (that less 98304, over 4096), 2^14 * units < M^2 (32-bit sums).
+        .assert MV_MAX_COLS * 128 * 128 == 1 << 20, "the free bound's sum of w^2"
+MV_FREE_UNITS_5 = (((1 << 8) - 24) * ((1 << 8) - 24) - 1) / 16384     ; 3
+MV_FREE_UNITS_6 = (((1 << 9) - 24) * ((1 << 9) - 24) - 1) / 16384     ; 14
+MV_FREE_UNITS_7 = (((1 << 10) - 24) * ((1 << 10) - 24) - 1) / 16384   ; 61
+        .assert MV_FREE_UNITS_5 > 0 && MV_FREE_UNITS_7 * 65536 < MV_NARROW_SQUARES, "free calls are narrow"
 OP_LDA_ZP       = $A5           ; opcodes mv_link_rows writes
 OP_LDA_IMM      = $A9
 OP_ADC_IMM      = $69
@@ -404,31 +419,67 @@ mv_row_end:
         jmp mv_finish_row
         .assert @finish - @byte == 2, "the finish's JMP right after the byte's LDA"
 
-; The sum >> (8 + n) for n = 0..4: bytes 1..3 shifted right n times with
-; the top byte in A (arithmetic: the sign enters on the left), then the
-; int16 range check on the top byte. MV_FAST_BITS steps; entered n from the end.
-MV_FAST_BITS    = 4
-MV_FAST_STEP    = 7             ; bytes of one step
-mv_finish_fast:
-        .repeat MV_FAST_BITS
-        cmp #$80
-        ror
-        ror mv_acc2
-        ror mv_acc1
-        .endrepeat
-mv_finish_fast_end:
-        .assert mv_finish_fast_end - mv_finish_fast == MV_FAST_BITS * MV_FAST_STEP, "fast step size"
-        tay                     ; in range when the top byte extends bit 15:
-        lda mv_acc2             ; top + (bit 15) is then 0 mod 256
-        asl
-        tya
+; A row's sum starts as its row constant + mv_k - 128 * 65536 (- 65535
+; with the passes: their ends', mv_small_end): the constant's high byte is
+; stored + 128, so it adds unsigned, and mv_link_rows wrote the bytes of
+; the rest into the immediates. Bytes 1..3 go to mv_acc1..3, byte 0 stays in
+; A for pass 1 (or mv_add_wide first, or mv_no_small).
+mv_row:
+        clc
+@carry_clear:
+@rowk_lo:
+        lda $FFFF,x
+@k0:
         adc #0
-        bne mv_finish_saturate
-@store:                         ; every row ends here: bytes 1, 2 are the result
+        tay
+@rowk_mid:
+        lda $FFFF,x
+@k1:
+        adc #0
+        sta mv_acc1
+@rowk_hi:
+        lda $FFFF,x
+@k2:
+        adc #0
+        sta mv_acc2
+@k3:                            ; (a narrow call's rows: "tya, clc, jmp
+        lda #0                  ; first" here, mv_link_rows)
+        adc #0
+        sta mv_acc3
+        .assert * - @k3 == 6, "byte 3's step: lda #, adc #, sta zp"
+        tya
+        clc
+@first:
+        jmp $FFFF
+
+; The finishes that end most rows (free, the store, the left one) follow
+; mv_row, so that their loop-back branches stay in its page where the code
+; lies as now (a cycle a row otherwise); the fast one, for full calls, after.
+MV_FAST_BITS    = 4             ; the fast finishes' steps (below)
+MV_LEFT_BITS    = 3             ; the left finishes' steps (below)
+MV_LEFT_STEP    = 5             ; bytes of one
+
+; The left finish (5..7 bits) of a narrow call whose every output is in
+; int16 range (mv_link_rows: sum s(x) at most 65536 * MV_FREE_UNITS_n):
+; the same k steps, then A and byte 1 stored by mv_finish_store with no
+; range check. Entered k steps from the end, MV_FREE_DISTANCE after the
+; left finish's entry.
+mv_finish_free:
+        .repeat MV_LEFT_BITS
+        asl mv_acc0
+        rol mv_acc1
+        rol
+        .endrepeat
+mv_finish_free_end:
+        .assert mv_finish_free_end - mv_finish_free == MV_LEFT_BITS * MV_LEFT_STEP, "free step size"
         clc                     ; (the next row's start needs C = 0)
-        lda mv_acc2
-@store_high:                    ; (a narrow sum's 8-bit finish: byte 2 in A,
-@out_hi:                        ; C = 0 from pass 2's end or a short slot)
+MV_FREE_DISTANCE = mv_finish_free - mv_finish_left
+
+; The result's bytes stored (A high, mv_acc1 low), then the next row. Also a
+; narrow sum's 8-bit finish: byte 2 in A, C = 0 from pass 2's end or a short
+; slot.
+mv_finish_store:
+@out_hi:
         sta $FFFF,x
         lda mv_acc1
 @out_lo:
@@ -444,8 +495,6 @@ mv_next_row:
 ; bits 23-k..31 agree, i.e. (byte 3, byte 2) + 2^(7-k) is below 2^(8-k)
 ; (bytes 2 and 3 themselves are not shifted; mv_prepare_shift patched
 ; 2^(7-k) and the mask of the bits above).
-MV_LEFT_BITS    = 3
-MV_LEFT_STEP    = 5             ; bytes of one step
 mv_finish_left:
         .repeat MV_LEFT_BITS
         asl mv_acc0
@@ -475,6 +524,30 @@ mv_finish_left_end:
         dex
         bpl mv_row
         rts
+
+; The sum >> (8 + n) for n = 0..4: bytes 1..3 shifted right n times with
+; the top byte in A (arithmetic: the sign enters on the left), then the
+; int16 range check on the top byte. MV_FAST_BITS steps; entered n from the end.
+MV_FAST_STEP    = 7             ; bytes of one step
+mv_finish_fast:
+        .repeat MV_FAST_BITS
+        cmp #$80
+        ror
+        ror mv_acc2
+        ror mv_acc1
+        .endrepeat
+mv_finish_fast_end:
+        .assert mv_finish_fast_end - mv_finish_fast == MV_FAST_BITS * MV_FAST_STEP, "fast step size"
+        tay                     ; in range when the top byte extends bit 15:
+        lda mv_acc2             ; top + (bit 15) is then 0 mod 256
+        asl
+        tya
+        adc #0
+        bne mv_finish_saturate
+@store:                         ; every row ends here: bytes 1, 2 are the result
+        clc                     ; (the next row's start needs C = 0)
+        lda mv_acc2
+        jmp mv_finish_store
 
 ; The sum >> n for n = 1..4 and no whole byte (an output matrix, post = 0,
 ; with a shift of 0..3: a narrowed soul's logits take 3): bytes 0, 1 and
@@ -508,7 +581,7 @@ mv_finish_narrow:
 mv_finish_narrow_end:
         .assert mv_finish_narrow_end - mv_finish_narrow == MV_FAST_BITS * MV_NARROW_STEP, "narrow step size"
         clc                     ; (the next row's start needs C = 0)
-        jmp mv_finish_fast_end@store_high
+        jmp mv_finish_store
 mv_finish_out_of_range:
         ldy mv_acc3             ; the sum's sign (byte 2's when narrow: patched)
 mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
@@ -520,39 +593,6 @@ mv_finish_saturate:             ; +32767 ($7FFF) or -32768 ($8000) by the
         eor #$80
         sta mv_acc2
         jmp mv_finish_fast_end@store
-
-; A row's sum starts as its row constant + mv_k - 128 * 65536 (- 65535
-; with the passes: their ends', mv_small_end): the constant's high byte is
-; stored + 128, so it adds unsigned, and mv_link_rows wrote the bytes of
-; the rest into the immediates. Bytes 1..3 go to mv_acc1..3, byte 0 stays in
-; A for pass 1 (or mv_add_wide first, or mv_no_small).
-mv_row:
-        clc
-@carry_clear:
-@rowk_lo:
-        lda $FFFF,x
-@k0:
-        adc #0
-        tay
-@rowk_mid:
-        lda $FFFF,x
-@k1:
-        adc #0
-        sta mv_acc1
-@rowk_hi:
-        lda $FFFF,x
-@k2:
-        adc #0
-        sta mv_acc2
-@k3:                            ; (a narrow call's rows: "tya, clc, jmp
-        lda #0                  ; first" here, mv_link_rows)
-        adc #0
-        sta mv_acc3
-        .assert * - @k3 == 6, "byte 3's step: lda #, adc #, sta zp"
-        tya
-        clc
-@first:
-        jmp $FFFF
 
 ; The row's sum is complete: shift it, saturate it, store it.
 mv_finish_row:
@@ -663,6 +703,8 @@ mv_prepare_shift:
         sta mv_finish_left_end@mask+1
         lda mv_range_low_byte - 1,y
         sta mv_finish_left_end@low_byte+1
+        lda mv_free_limit - 1,y         ; ($FF for the low finish: none free)
+        sta mv_link_rows@free_limit+1
         pla
         ldy #mv_acc2
         sta mv_link_rows@narrow_lo+1    ; (a narrow call's is the same)
@@ -677,6 +719,8 @@ mv_prepare_shift:
         bne @patch              ; (always: not in page 0)
 @fast:                          ; a narrow call's: mv_finish_narrow
         pha
+        lda #$FF                ; (no free finish: the narrow one has no test)
+        sta mv_link_rows@free_limit+1
         lda mv_narrow_entry_lo,y
         sta mv_link_rows@narrow_lo+1
         lda mv_narrow_entry_hi,y
@@ -710,17 +754,17 @@ mv_prepare_rows:
         adc #0
         sta mv_row@rowk_hi+2
         lda mv_out              ; every finish's stores
-        sta mv_finish_fast_end@out_lo+1
+        sta mv_finish_store@out_lo+1
         sta mv_finish_left_end@out_lo+1
         clc
         adc #VEC_HIGH
-        sta mv_finish_fast_end@out_hi+1
+        sta mv_finish_store@out_hi+1
         sta mv_finish_left_end@out_hi+1
         lda mv_out+1
-        sta mv_finish_fast_end@out_lo+2
+        sta mv_finish_store@out_lo+2
         sta mv_finish_left_end@out_lo+2
         adc #0
-        sta mv_finish_fast_end@out_hi+2
+        sta mv_finish_store@out_hi+2
         sta mv_finish_left_end@out_hi+2
 
 ; Walk the input columns, give each slot-sized one a slot and do each wide
@@ -1065,6 +1109,16 @@ mv_link_rows:
 @narrow_lo:
         lda #0
         sta mv_row_end@finish+1
+@free_limit:                    ; a left finish's every output in range:
+        ldy #$FF                ; mv_k's byte 2 above this (mv_prepare_shift:
+        cpy mv_k+2              ; 255 - MV_FREE_UNITS_n, $FF for none)
+        bcs @checked
+        adc #<MV_FREE_DISTANCE  ; (C = 0) the free finish, its range test left out
+        sta mv_row_end@finish+1
+        lda mv_row_end@finish+2
+        adc #>MV_FREE_DISTANCE
+        sta mv_row_end@finish+2
+@checked:
         lda #mv_acc2
         sta mv_row_end@byte+1
         lda #OP_DEX             ; (the mode's first byte: a call in the last
@@ -1238,12 +1292,12 @@ MV_MODE_NARROW  = * - mv_mode_bytes
         .byte mv_acc2, OP_DEX, OP_BPL, <(mv_row - (mv_finish_left_end@byte3 + 3)), OP_RTS
         .assert mv_row - (mv_finish_left_end@byte3 + 3) >= -128 && mv_row - (mv_finish_left_end@byte3 + 3) <= 127, "a narrow row's end reaches mv_row"
 mv_narrow_entry_lo:
-        .byte <mv_finish_fast_end@store_high
+        .byte <mv_finish_store
         .repeat MV_FAST_BITS, i
         .byte <(mv_finish_narrow_end - (i + 1) * MV_NARROW_STEP)
         .endrepeat
 mv_narrow_entry_hi:
-        .byte >mv_finish_fast_end@store_high
+        .byte >mv_finish_store
         .repeat MV_FAST_BITS, i
         .byte >(mv_finish_narrow_end - (i + 1) * MV_NARROW_STEP)
         .endrepeat
@@ -1273,6 +1327,10 @@ mv_range_low_byte:               ; the result's low byte: byte 0 after a
         .byte mv_acc1
         .endif
         .endrepeat
+mv_free_limit:                  ; n = 1..7: 255 - MV_FREE_UNITS_n for
+        .res 4, $FF             ; the left finishes (5..7), $FF for the low ones
+        .assert MV_LEFT_BITS == 3 && MV_LOW_BITS == 4, "a limit for every n"
+        .byte 255 - MV_FREE_UNITS_5, 255 - MV_FREE_UNITS_6, 255 - MV_FREE_UNITS_7
 mv_fast_entry_hi:
         .repeat 8, n
         .if n <= MV_FAST_BITS
@@ -1682,7 +1740,7 @@ mv_relu_gate:
         sta mv_carries1                 ; (the next row's pass 2 counts from 0)
         sta mv_acc1
         clc                             ; (the next row's start needs C = 0)
-        jmp mv_finish_fast_end@store_high
+        jmp mv_finish_store
 
 ; Pass 1's end (mv_small_end) comes here with byte 1 in A and its carry in
 ; C (also counted in mv_carries1, which the next row's pass 2 needs at 0):

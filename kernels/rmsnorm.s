@@ -8,10 +8,10 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 16,975 for 32 values
-; in -3000..2999 and gains of 60..126; 8,719 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,001 for 32 values
+; in -3000..2999 and gains of 60..126; 8,721 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 9,087 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2).
+; 9,089 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2).
 ; Values of 4096 and more (-3841 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
 ; Bytes: 1,760.

@@ -272,16 +272,19 @@ def test_every_shift_of_the_fast_finish_saturates_and_rounds_like_intmath(bench,
 
 
 def test_the_row_finishes_cost_what_the_header_says(bench):
-    """Per row, in range: the fast chain 40 + 14n (8 + n bits), the left finish for 7 / 6 / 5
+    """Per row, in range: the fast chain 43 + 14n (8 + n bits), the left finish for 7 / 6 / 5
     bits, the low one for 4..1, the general one for 13, from mv_row_end on (short slots: a
     full call); a narrow call's rows with small columns only, from pass 2's end: a plain
-    store for 8 bits, the left and low finishes without byte 3's test. Measured as the growth
-    from 64 to 128 rows at each shift, against a hand count (the fast chain's 40 from
+    store for 8 bits, the left and low finishes without byte 3's test, and for 5..7 bits
+    with a small enough sum of s(x) without the range test (free; the checked narrow left
+    finish measured with short columns, whose extra JMP cancels out). Measured as the growth
+    from 64 to 128 rows at each shift, against a hand count (the fast chain's 43 from
     mv_row_end; a narrow store's 16: 18, and the next row start's CLC left out)."""
     rng = np.random.default_rng(5)
     small = rng.integers(-100, 100, 32)
     wide_enough = small.copy()
     wide_enough[:8] = 1500                          # sum of s(x) over MV_NARROW_SQUARES: full
+    over_free = rng.choice([-1, 1], 32) * 400       # narrow, but over every free bound
 
     def per_row(x, shift):
         run_matvec(bench, np.zeros((64, 32), dtype=np.int64), x, None, shift)    # the call's mode set
@@ -293,20 +296,23 @@ def test_the_row_finishes_cost_what_the_header_says(bench):
         at_8 = per_row(x, 7)
         return {bits: int(base + per_row(x, bits - 1) - at_8) for bits in bits_list}
 
-    full = finishes(wide_enough, 40, (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13))
+    full = finishes(wide_enough, 43, (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13))
     narrow = finishes(small, 16, (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12))
+    checked = finishes(over_free, 16, (5, 6, 7))
     lines = (KERNELS_DIR / "matvec.s").read_text().splitlines()
     text = " ".join(line.lstrip("; ") for line in lines[:lines.index("")])
-    assert full[12] == 40 + 4 * 14 and "40 + 14n" in text
+    assert full[12] == 43 + 4 * 14 and "43 + 14n" in text
     assert f"{full[7]} / {full[6]} / {full[5]} for 7 / 6 / 5 bits" in text
     assert f"{full[4]} / {full[3]} / {full[2]} / {full[1]} for 4 / 3 / 2 / 1 bits" in text
     assert f"{full[13]} for 13 bits" in text
     assert max(full[5], full[6], full[7]) < full[13] / 2
     assert full[4] < full[13]
     assert (f"narrow: 16 for 8 bits, {narrow[9]} / {narrow[10]} / {narrow[11]} / {narrow[12]} for "
-            f"9 / 10 / 11 / 12, {narrow[7]} / {narrow[6]} / {narrow[5]} for 7 / 6 / 5, "
+            f"9 / 10 / 11 / 12, {checked[7]} / {checked[6]} / {checked[5]} for 7 / 6 / 5, "
             f"{narrow[4]} / {narrow[3]} / {narrow[2]} / {narrow[1]} for 4 / 3 / 2 / 1") in text
+    assert f"free: {narrow[7]} / {narrow[6]} / {narrow[5]} for 7 / 6 / 5" in text
     assert all(narrow[bits] < full[bits] for bits in (1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12))
+    assert all(narrow[bits] < checked[bits] < full[bits] for bits in (5, 6, 7))
 
 
 @pytest.mark.parametrize("magnitude", [503, 504])
@@ -329,6 +335,34 @@ def test_narrow_calls_at_their_bound(bench, magnitude):
         assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), f"case {case}"
         test_opcode = bench.peek(sym("mv_finish_left_end@byte3"), 1)[0]
         assert test_opcode == (sym("OP_DEX") if narrow else sym("OP_LDA_ZP"))
+
+
+@pytest.mark.parametrize("bits, free, checked", [(5, 55, 64), (6, 119, 120), (7, 249, 250)])
+def test_free_left_finishes_at_their_bound(bench, bits, free, checked):
+    """A narrow call with a left finish (5..7 bits) and sum s(x) <= 65536 * MV_FREE_UNITS_n
+    stores its rows without the range test (mv_finish_free): at the widest such sums (64
+    columns of |x| = free, every weight -128 or 127 with x's sign or against it, the extreme
+    biases) every output is still exact; one more in |x| and the rows take the checked
+    finish, where for 5 bits they saturate (so a looser bound would store them wrong)."""
+    sym = bench.sym
+    units = sym(f"MV_FREE_UNITS_{bits}")
+    assert 64 * free * free <= 65536 * units < 64 * checked * checked
+    rng = np.random.default_rng(bits)
+    for magnitude in (free, checked):
+        for case in range(4):
+            x = rng.choice([-1, 1], 64) * magnitude
+            w = np.where(x > 0, 127, -128) * np.ones((32, 1), dtype=np.int64)
+            against = np.arange(32) % 2 == case % 2           # these rows' sums negative
+            w[against] = np.where(x > 0, -128, 127)
+            bias = np.where(against == (case < 2), -32768, 32767)  # with the sum, then against it
+            got, _ = run_matvec(bench, w, x, bias, bits - 1)
+            want = intmath.matvec(w, bits - 1, x, bias, post=0)
+            assert np.array_equal(got, want), f"|x| = {magnitude}, case {case}"
+            finish = int.from_bytes(bench.peek(sym("mv_row_end@finish") + 1, 2), "little")
+            is_free = sym("mv_finish_free") <= finish < sym("mv_finish_free_end")
+            assert is_free == (magnitude == free), f"|x| = {magnitude}, finish ${finish:04X}"
+            if bits == 5 and magnitude == checked and case < 2:
+                assert set(want.tolist()) == {32767, -32768}
 
 
 def test_rows_without_small_columns(bench):
