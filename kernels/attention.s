@@ -778,9 +778,7 @@ at_weighted_sum:
         sta at_value_row@e1+1
         sta at_value_row@e3+1
         sta at_p2               ; (for a vh other than 0 and -1)
-        tax
-        inx
-        stx at_value_row@w_1+1  ; w + 1 (w <= 254 here)
+        sta at_value_row@w+1    ; (for vh = -1)
         eor #$FF                ; -w: the minus operands' (512 - w, page 1)
         clc
         adc #1
@@ -910,24 +908,14 @@ at_value_row:
         .assert * - at_value_row == AT_VALUE_FAST, "AT_VALUE_FAST"
         .assert >at_value_row == >(* - 1), "the vh = 0 path within one page"
 @vh_not_0:                      ; A = vh, C = byte 0's carry, Y = the high byte
-        sta at_p1
-        tya                     ; h = the high byte + the carry, <= 255
-        adc #0                  ; (C = 0)
-        ldy at_p1
-        iny
+        eor #$FF                ; 0 for vh = -1 (C kept)
         bne @vh_other
-        sec                     ; vh = -1: byte 1 gets h - w
-@w_1:   sbc #$FF                ; w + 1: A = h - w - 1, C = 1 when h - w >= 1
-        bcc @below
-        adc at_acc+HEAD_DIM,x   ; (C adds the 1 back)
-        sta at_acc+HEAD_DIM,x
-        bcs @carry
-        bcc @next
-@below:                         ; h - w <= 0: add h - w + 256, take the 256 off
-        sec
-        adc at_acc+HEAD_DIM,x
-        sta at_acc+HEAD_DIM,x
-        bcs @next               ; (the carry is the 256)
+        tya                     ; vh = -1: byte 1 gets r = hi + C - w, and
+@w:     sbc #$FF                ; w*vl < 256*w makes hi <= w - 1, so r <= 0:
+        sec                     ; A = r - 1 (C = 0), and adding it with C set
+        adc at_acc+HEAD_DIM,x   ; adds r + 256; the carry out is that 256,
+        sta at_acc+HEAD_DIM,x   ; else a borrow from bytes 2..3
+        bcs @next
 @borrow:
         lda at_acc+2*HEAD_DIM,x
         bne @borrow_2
@@ -935,9 +923,15 @@ at_value_row:
 @borrow_2:
         dec at_acc+2*HEAD_DIM,x
         jmp @next
-@vh_other:                      ; any other vh (Y = vh + 1): byte 1 gets h,
-        adc at_acc+HEAD_DIM,x   ; then w added vh times or taken off -vh
-        sta at_acc+HEAD_DIM,x   ; times (C = 0 here)
+@vh_other:                      ; any other vh (A = ~vh): byte 1 gets h =
+        eor #$FF                ; the high byte + the carry, then w added vh
+        sta at_p1               ; times or taken off -vh times
+        tya
+        adc #0                  ; (h <= 255: C = 0)
+        ldy at_p1
+        iny                     ; (vh + 1: see @h_added)
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
         bcc @h_added
         inc at_acc+2*HEAD_DIM,x
         bne @h_added
