@@ -109,7 +109,7 @@ FS_HI           = 18            ; lda SQ_HI + offset,y
 ; by JSR only, starts after up to 7 bytes of padding that put every group's
 ; branch (a low group's BCC from offset 26 to 33 and BNE from 30 to 32, a
 ; high group's BCC from 26 to 29) within one page.
-AT_FAST_LEAD    = 85            ; at_fast_slots - at_fast_scores
+AT_FAST_LEAD    = 86            ; at_fast_slots - at_fast_scores
         .repeat 7
         .if ((* + AT_FAST_LEAD + 0 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 0 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 33 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 33 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 66 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 66 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 99 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 99 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 132 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 132 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 165 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 165 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 198 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 198 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 231 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 231 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 264 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 293 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 322 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 351 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 380 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 409 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 438 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 467 + 26) & $FF) >= 253
         .byte 0
@@ -132,33 +132,33 @@ at_fast_scores:
         sta at_adding           ; (the first pass stores the scores)
 @pass:
         jsr at_patch_fast
-        lda at_layer            ; at_ks = (layer*4 + head)*20: this head's key sums
+        lda at_layer            ; (layer*4 + head)*20: this head's key sums
         asl
         asl
         ora at_head
         tay
         lda head_weights_offset,y
-        sta at_ks
+        sta at_fast_position@ks+1
         ldx at_t
 at_fast_position:
         txa                     ; acc = at_cq - KS[j]
         clc
-        adc at_ks
+@ks:    adc #0                  ; (patched: this head's key sums)
         tay
-        sec
-        lda at_cq
+        sec                     ; (at_cq's bytes are patched in: @cq_0..4)
+@cq_0:  lda #0
         sbc KS_0,y
         sta at_facc
-        lda at_cq+1
+@cq_1:  lda #0
         sbc KS_1,y
         sta at_facc+1
-        lda at_cq+2
+@cq_2:  lda #0
         sbc KS_2,y
         sta at_facc+2
-        lda at_cq+3
+@cq_3:  lda #0
         sbc KS_3,y
         sta at_facc+3
-        lda at_cq+4
+@cq_4:  lda #0
         sbc #0
         sta at_facc+4
         clc
@@ -429,22 +429,22 @@ at_patch_fast:
         lda at_p0
         sbc at_sq+3
         sta at_cq+4
-        sec                     ; - at_sq at bit 0
-        lda #0
+        sec                     ; - at_sq at bit 0, into the position
+        lda #0                  ; loop's immediates
         sbc at_sq
-        sta at_cq
+        sta at_fast_position@cq_0+1
         lda at_cq+1
         sbc at_sq+1
-        sta at_cq+1
+        sta at_fast_position@cq_1+1
         lda at_cq+2
         sbc at_sq+2
-        sta at_cq+2
+        sta at_fast_position@cq_2+1
         lda at_cq+3
         sbc at_sq+3
-        sta at_cq+3
+        sta at_fast_position@cq_3+1
         lda at_cq+4
         sbc #0
-        sta at_cq+4
+        sta at_fast_position@cq_4+1
         rts
 
 ; at_key_sums: KS[j] of the 4 heads of layer at_layer at position at_t
