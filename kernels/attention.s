@@ -176,7 +176,18 @@ at_fast_slots_end:
         .assert at_fast_slots - at_fast_scores == AT_FAST_LEAD, "AT_FAST_LEAD"
         .assert FAST_LOW_SIZE == 33 && FAST_HIGH_SIZE == 29, "the padding's branch offsets"
         bit at_adding
-        bmi @add
+        bmi @to_add
+        lda at_facc+1           ; f = score >> 14 = acc >> 15 (24 bits)
+        asl
+        lda at_facc+2
+        rol
+        sta SHIFTED_0,x
+        lda at_facc+3
+        rol
+        sta SHIFTED_1,x
+        lda at_facc+4
+        rol
+        sta SHIFTED_2,x
         lda at_facc+4           ; score = acc / 2 (acc is even)
         cmp #$80
         ror
@@ -197,6 +208,8 @@ at_fast_slots_end:
         dex
         bmi @done
         jmp at_fast_position
+@to_add:
+        jmp @add
 @done:
         bit at_more             ; parts left: another pass, adding, which
         bpl @scored             ; reads the rests
@@ -217,6 +230,33 @@ at_fast_slots_end:
         ror at_adding
         jmp at_fast_scores@pass
 @scored:
+        bit at_adding           ; a head with later passes: f from the
+        bpl @shifted            ; summed scores, two shifts
+        ldx at_t
+@shift:
+        lda SCORE_1,x
+        asl
+        sta at_facc
+        lda SCORE_2,x
+        rol
+        sta at_facc+1
+        lda SCORE_3,x
+        rol
+        sta at_facc+2
+        lda SCORE_4,x
+        rol
+        asl at_facc
+        rol at_facc+1
+        rol at_facc+2
+        rol
+        sta SHIFTED_2,x
+        lda at_facc+2
+        sta SHIFTED_1,x
+        lda at_facc+1
+        sta SHIFTED_0,x
+        dex
+        bpl @shift
+@shifted:
         rts
 @add:                           ; a later pass: score += acc / 2
         lda at_facc+4
@@ -547,49 +587,35 @@ at_key_sums:
         .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
 
 ; --- 2. LUT weights -----------------------------------------------------------
-; f[j] = score >> 14 = bytes 2..4 of score << 2; M = max f;
+; f[j] = score >> 14 (SHIFTED_*, at_fast_scores); M = max f;
 ; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w.
 at_weights:
-        ldx at_t
-@shift:                         ; (bytes 0, 1 are not needed again)
-        lda SCORE_1,x
-        asl
-        rol SCORE_2,x
-        rol SCORE_3,x
-        rol SCORE_4,x
-        asl
-        rol SCORE_2,x
-        rol SCORE_3,x
-        rol SCORE_4,x
-        dex
-        bpl @shift
-
         ldx at_t                ; M = f[t], then the larger of the others
-        lda SCORE_2,x
+        lda SHIFTED_0,x
         sta at_max
-        lda SCORE_3,x
+        lda SHIFTED_1,x
         sta at_max+1
-        lda SCORE_4,x
+        lda SHIFTED_2,x
         sta at_max+2
 @find_max:
         dex
         bmi @have_max
         sec                     ; f[j] - M, signed 24-bit: greater when N^V = 0
-        lda SCORE_2,x
+        lda SHIFTED_0,x
         sbc at_max
-        lda SCORE_3,x
+        lda SHIFTED_1,x
         sbc at_max+1
-        lda SCORE_4,x
+        lda SHIFTED_2,x
         sbc at_max+2
         bvc @no_overflow
         eor #$80
 @no_overflow:
         bmi @find_max           ; f[j] >= M: take it (equal changes nothing)
-        lda SCORE_2,x
+        lda SHIFTED_0,x
         sta at_max
-        lda SCORE_3,x
+        lda SHIFTED_1,x
         sta at_max+1
-        lda SCORE_4,x
+        lda SHIFTED_2,x
         sta at_max+2
         jmp @find_max
 @have_max:
@@ -609,13 +635,13 @@ at_weights:
 @weight:
         sec                     ; M - f[j] >= 0
         lda at_max
-        sbc SCORE_2,x
+        sbc SHIFTED_0,x
         tay
         lda at_max+1
-        sbc SCORE_3,x
+        sbc SHIFTED_1,x
         sta at_p0
         lda at_max+2
-        sbc SCORE_4,x
+        sbc SHIFTED_2,x
         ora at_p0
         bne @far
         cpy #127
@@ -626,7 +652,7 @@ at_weights:
         lda exp_lut,y
 @store:
         sta ATT_WEIGHTS,x       ; low byte patched: this head's 20 bytes
-        sta SCORE_0,x           ; (f is no longer needed: keep w here)
+        sta SCORE_0,x           ; (the raw score is read: keep w here)
         beq @zero
         tay
         cpy #3                  ; w = 1, 2 or 255 (the weighted sum's
