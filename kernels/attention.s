@@ -176,7 +176,8 @@ at_fast_slots_end:
         .assert at_fast_slots - at_fast_scores == AT_FAST_LEAD, "AT_FAST_LEAD"
         .assert FAST_LOW_SIZE == 33 && FAST_HIGH_SIZE == 29, "the padding's branch offsets"
         bit at_adding
-        bmi @to_add
+        bmi @add
+@store:
         lda at_facc+1           ; f = score >> 14 = acc >> 15 (24 bits)
         asl
         lda at_facc+2
@@ -208,8 +209,28 @@ at_fast_slots_end:
         dex
         bmi @done
         jmp at_fast_position
-@to_add:
-        jmp @add
+@add:                           ; a later pass: acc += 2 * the score so far,
+        ldy #2                  ; stored as a first pass's
+@twice:
+        clc
+        lda at_facc
+        adc SCORE_0,x
+        sta at_facc
+        lda at_facc+1
+        adc SCORE_1,x
+        sta at_facc+1
+        lda at_facc+2
+        adc SCORE_2,x
+        sta at_facc+2
+        lda at_facc+3
+        adc SCORE_3,x
+        sta at_facc+3
+        lda at_facc+4
+        adc SCORE_4,x
+        sta at_facc+4
+        dey
+        bne @twice
+        beq @store              ; (always)
 @done:
         bit at_more             ; parts left: another pass, adding, which
         bpl @scored             ; reads the rests
@@ -230,59 +251,7 @@ at_fast_slots_end:
         ror at_adding
         jmp at_fast_scores@pass
 @scored:
-        bit at_adding           ; a head with later passes: f from the
-        bpl @shifted            ; summed scores, two shifts
-        ldx at_t
-@shift:
-        lda SCORE_1,x
-        asl
-        sta at_facc
-        lda SCORE_2,x
-        rol
-        sta at_facc+1
-        lda SCORE_3,x
-        rol
-        sta at_facc+2
-        lda SCORE_4,x
-        rol
-        asl at_facc
-        rol at_facc+1
-        rol at_facc+2
-        rol
-        sta SHIFTED_2,x
-        lda at_facc+2
-        sta SHIFTED_1,x
-        lda at_facc+1
-        sta SHIFTED_0,x
-        dex
-        bpl @shift
-@shifted:
         rts
-@add:                           ; a later pass: score += acc / 2
-        lda at_facc+4
-        cmp #$80
-        ror at_facc+4
-        ror at_facc+3
-        ror at_facc+2
-        ror at_facc+1
-        ror at_facc
-        clc
-        lda SCORE_0,x
-        adc at_facc
-        sta SCORE_0,x
-        lda SCORE_1,x
-        adc at_facc+1
-        sta SCORE_1,x
-        lda SCORE_2,x
-        adc at_facc+2
-        sta SCORE_2,x
-        lda SCORE_3,x
-        adc at_facc+3
-        sta SCORE_3,x
-        lda SCORE_4,x
-        adc at_facc+4
-        sta SCORE_4,x
-        jmp @next
 
 ; Patch the 16 fast groups for the parts of this head's q and its key
 ; columns, and sum the pass's constant at_cq = 256 * (sum q - sum s(q)) -
