@@ -976,7 +976,8 @@ at_value_row:
 ; rem lo in at_rem; most steps decide on rem hi alone. When m >> 8 < D the
 ; quotient's high byte is 0 (half the time in a narrow soul): only the low 8
 ; steps run, from rem = m >> 8.
-DIVIDE_STEP_SIZE = 42
+DIVIDE_STEP_SIZE = 39          ; one step; the loop runs two a turn
+DIVIDE_STEPS_BYTES = 2 * DIVIDE_STEP_SIZE + 3   ; and its dey, bne
 DS_HI_1         = 6             ; the immediates that hold D hi
 DS_HI_2         = 18
 DS_HI_3         = 38
@@ -984,8 +985,7 @@ DS_LO_1         = 14            ; and D lo
 DS_LO_2         = 22
 DS_LO_3         = 33
 
-        .macro divide_steps bits
-@step:
+        .macro divide_step bits
         rol bits                ; the next bit of m out, the last quotient bit in
         rol at_rem
         rol
@@ -1009,29 +1009,31 @@ DS_LO_3         = 33
         txa
         sbc #$FF                ; D hi; C = 1: quotient bit 1
 @next:
-        dey
-        bne @step
         .endmacro
 
         .assert 255 * CONTEXT < 32768, "the divisor (LUT weights of at most 255) keeps 2*rem under 2^16 and rem hi's top bit 0"
         .assert >(VEC_ATT + VEC_HIGH) == >(VEC_ATT + VEC_HIGH + EMBED_DIM - 1), "VEC_ATT's stores patch only the low byte"
         .assert >VEC_ATT == >(VEC_ATT + EMBED_DIM - 1) && <VEC_ATT + VEC_HIGH < 256, "VEC_ATT's stores patch only the low byte"
 ; The steps' branches (taken at every step of every dimension) cost a cycle
-; more when they cross a page: up to DIVIDE_STEP_SIZE - 1 bytes of padding
+; more when they cross a page: up to DIVIDE_STEPS_BYTES - 1 bytes of padding
 ; keep the steps within one.
-AT_DIVIDE_LEAD  = 114           ; at_divide@steps - at_divide
-        .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEP_SIZE
+AT_DIVIDE_LEAD  = 134           ; at_divide@steps - at_divide
+        .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEPS_BYTES
         .res 256 - ((* + AT_DIVIDE_LEAD) & $FF), 0
         .endif
 at_divide:
-        lda at_wsum             ; the divisor D into the steps
-        sta @steps + DS_LO_1
-        sta @steps + DS_LO_2
-        sta @steps + DS_LO_3
+        lda at_wsum             ; the divisor D into both steps
+        .repeat 2, step
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_LO_1
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_LO_2
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_LO_3
+        .endrepeat
         lda at_wsum+1
-        sta @steps + DS_HI_1
-        sta @steps + DS_HI_2
-        sta @steps + DS_HI_3
+        .repeat 2, step
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_HI_1
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_HI_2
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_HI_3
+        .endrepeat
         lda at_head             ; this head's outputs: VEC_ATT + head*8
         asl
         asl
@@ -1067,7 +1069,7 @@ at_divide:
         tya                     ; rem = m >> 8: m2 in A, m1 in at_rem
         ldy #0
         sty at_low
-        ldy #8
+        ldy #8 / 2              ; (two steps a turn)
         sec                     ; (the low pass: see below)
         bcs @steps
 @long:
@@ -1084,9 +1086,14 @@ at_divide:
         lda at_acc+3*HEAD_DIM,x
         eor at_sign
         rol                     ; (C = 0: the high pass)
-        ldy #7
+        ldy #(7 + 1) / 2        ; 7 steps: the first turn's second only
+        bcc @steps_second
 @steps:
-        divide_steps at_bits
+        divide_step at_bits
+@steps_second:
+        divide_step at_bits
+        dey
+        bne @steps
 @steps_end:
         rol at_bits             ; a quotient byte, and out comes the bit that
         bcs @quotient           ; was in C when its pass began: 1 for the low
@@ -1094,7 +1101,7 @@ at_divide:
         ldy at_low              ; the high byte done: bits 7..0 next
         sty at_bits
         stx at_low
-        ldy #8
+        ldy #8 / 2
         sec
         bcs @steps
 @quotient:                      ; low byte in at_bits, high byte in at_low
@@ -1112,7 +1119,8 @@ at_divide:
         jmp @dimension
 @done:
         rts
-        .assert @steps_end - @steps == DIVIDE_STEP_SIZE, "divide step size"
+        .assert @steps_second - @steps == DIVIDE_STEP_SIZE, "divide step size"
+        .assert @steps_end - @steps == DIVIDE_STEPS_BYTES, "DIVIDE_STEPS_BYTES"
         .assert @steps - at_divide == AT_DIVIDE_LEAD, "AT_DIVIDE_LEAD"
         .assert >@steps == >(@steps_end - 1), "the divide steps within one page"
 
