@@ -183,12 +183,30 @@ at_fast_slots_end:
         lda at_facc+2
         rol
         sta SHIFTED_0,x
+        tay
         lda at_facc+3
         rol
         sta SHIFTED_1,x
         lda at_facc+4
         rol
         sta SHIFTED_2,x
+        tya                     ; f - M (the pass's largest f so far), signed
+        sec                     ; 24-bit: f is the new M when N^V = 0
+        sbc at_max
+        lda SHIFTED_1,x
+        sbc at_max+1
+        lda SHIFTED_2,x
+        sbc at_max+2
+        bvc @no_overflow
+        eor #$80
+@no_overflow:
+        bmi @halve              ; f >= M: take it (equal changes nothing)
+        sty at_max
+        lda SHIFTED_1,x
+        sta at_max+1
+        lda SHIFTED_2,x
+        sta at_max+2
+@halve:
         lda at_facc+4           ; score = acc / 2 (acc is even)
         cmp #$80
         ror
@@ -230,7 +248,7 @@ at_fast_slots_end:
         sta at_facc+4
         dey
         bne @twice
-        beq @store              ; (always)
+        jmp @store
 @done:
         bit at_more             ; parts left: another pass, adding, which
         bpl @scored             ; reads the rests
@@ -261,7 +279,8 @@ at_fast_slots_end:
 ; the difference (every other rest is 0) and at_more's bit 7 is set.
 ; at_p0: dimension d, at_key: its key column's address (the head's
 ; first, layer*32 + head*8, then CONTEXT bytes on a dimension), at_p2 /
-; at_p3: the dimension's low / high group, d * their size. s(q) is read
+; at_p3: the dimension's low / high group, d * their size (at_max: the pass's
+; largest f, at_fast_slots_end, starts below every f). s(q) is read
 ; through at_sq_mid / at_sq_hi, whose low bytes stay 128 (the entry 128 on
 ; from the groups' operands) and whose pages are the groups'.
 AT_PART_TOP     = SQ_OFFSET + SQ_OFFSET - 1     ; the offset of a part of 1663
@@ -278,7 +297,10 @@ at_patch_fast:
         sta at_p0
         sta at_p2
         sta at_p3
+        sta at_max              ; (and the pass's M = -2^23, below every f)
+        sta at_max+1
         lda #128
+        sta at_max+2
         sta at_sq_mid
         sta at_sq_hi
         lda at_head
@@ -556,38 +578,9 @@ at_key_sums:
         .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
 
 ; --- 2. LUT weights -----------------------------------------------------------
-; f[j] = score >> 14 (SHIFTED_*, at_fast_scores); M = max f;
+; f[j] = score >> 14 (SHIFTED_*) and M = max f come from at_fast_scores;
 ; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w.
 at_weights:
-        ldx at_t                ; M = f[t], then the larger of the others
-        lda SHIFTED_0,x
-        sta at_max
-        lda SHIFTED_1,x
-        sta at_max+1
-        lda SHIFTED_2,x
-        sta at_max+2
-@find_max:
-        dex
-        bmi @have_max
-        sec                     ; f[j] - M, signed 24-bit: greater when N^V = 0
-        lda SHIFTED_0,x
-        sbc at_max
-        lda SHIFTED_1,x
-        sbc at_max+1
-        lda SHIFTED_2,x
-        sbc at_max+2
-        bvc @no_overflow
-        eor #$80
-@no_overflow:
-        bmi @find_max           ; f[j] >= M: take it (equal changes nothing)
-        lda SHIFTED_0,x
-        sta at_max
-        lda SHIFTED_1,x
-        sta at_max+1
-        lda SHIFTED_2,x
-        sta at_max+2
-        jmp @find_max
-@have_max:
         lda at_layer            ; Y = (layer*4 + head) * 20: this head's weights
         asl
         asl

@@ -31,7 +31,7 @@ STEP_SOURCES = {
     "c64": {
         "q.k": ("at_fast_slots_end", "score ="),
         ">> 14": ("at_fast_slots_end", ">> 14"),
-        "max": ("at_weights@find_max", "sbc at_max"),
+        "max": ("at_fast_slots_end", "sbc at_max"),
         "index": ("at_weights@weight", "M - f"),
         "weight": ("at_weights@near", "exp_lut"),
         "normalised": ("at_divide", "divisor"),
