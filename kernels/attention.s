@@ -595,16 +595,15 @@ at_weights:
         sta at_wfix+1
         ldx at_t
 @weight:
-        sec                     ; M - f[j] >= 0
-        lda at_max
+        sec                     ; M - f[j] >= 0: under 127 only when its
+        lda at_max              ; bytes 1 and 2 are 0
         sbc SHIFTED_0,x
         tay
         lda at_max+1
         sbc SHIFTED_1,x
-        sta at_p0
+        bne @far
         lda at_max+2
         sbc SHIFTED_2,x
-        ora at_p0
         bne @far
         cpy #127
         bcc @near
@@ -616,13 +615,13 @@ at_weights:
         sta ATT_WEIGHTS,x       ; low byte patched: this head's 20 bytes
         sta SCORE_0,x           ; (the raw score is read: keep w here)
         beq @zero
-        tay
-        cpy #3                  ; w = 1, 2 or 255 (the weighted sum's
+        cmp #3                  ; w = 1, 2 or 255 (the weighted sum's
         bcc @fixed              ; paths without products): into at_wfix too
-        cpy #255
+        cmp #255
         bne @sum
         stx at_jmax             ; a position of the max: the weighted sum starts from its row
 @fixed:
+        tay
         clc
         adc at_wfix
         sta at_wfix
