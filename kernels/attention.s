@@ -520,24 +520,22 @@ at_key_sums:
         sta at_facc+2
         sta at_facc+3
         tay
+        clc                     ; (C = 0 at every add: a carry clears it)
 @dimension:
-@low:   lda $FFFF,y             ; wl + 128
-        tax
-        clc
+@low:   ldx $FFFF,y             ; wl + 128
         lda SQ_LO + <SQ_OFFSET,x
         adc at_facc
         sta at_facc
         lda SQ_MID + SQ_OFFSET,x
         adc at_facc+1
         sta at_facc+1
-        bcc @low_done
+        bcc @high
         inc at_facc+2
-        bne @low_done
+        bne @low_carried
         inc at_facc+3
-@low_done:
-@high:  lda $FFFF,y             ; wh + 128
-        tax
+@low_carried:
         clc
+@high:  ldx $FFFF,y             ; wh + 128
         lda SQ_LO + <SQ_OFFSET,x
         adc at_facc+1
         sta at_facc+1
@@ -546,12 +544,12 @@ at_key_sums:
         sta at_facc+2
         bcc @high_done
         inc at_facc+3
+        clc
 @high_done:
         tya                     ; the next column
-        clc
         adc #CONTEXT
         tay
-        cpy #HEAD_DIM * CONTEXT
+        cpy #HEAD_DIM * CONTEXT ; (C = 0 while below)
         bne @dimension
         ldy at_ks
         lda at_facc
