@@ -278,8 +278,8 @@ at_fast_slots_end:
 ; in -1664..1663, else the end of that range nearer it: then at_rest keeps
 ; the difference (every other rest is 0) and at_more's bit 7 is set.
 ; at_p0: dimension d, at_key: its key column's address (the head's
-; first, layer*32 + head*8, then CONTEXT bytes on a dimension), at_p2 /
-; at_p3: the dimension's low / high group, d * their size (at_max: the pass's
+; first, layer*32 + head*8, then CONTEXT bytes on a dimension), X / at_p3:
+; the dimension's low / high group, d * their size (at_max: the pass's
 ; largest f, at_fast_slots_end, starts below every f). s(q) is read
 ; through at_sq_mid / at_sq_hi, whose low bytes stay 128 (the entry 128 on
 ; from the groups' operands) and whose pages are the groups'.
@@ -295,7 +295,6 @@ at_patch_fast:
         sta at_qs+1
         sta at_more
         sta at_p0
-        sta at_p2
         sta at_p3
         sta at_max              ; (and the pass's M = -2^23, below every f)
         sta at_max+1
@@ -319,11 +318,12 @@ at_patch_fast:
         sta at_key
         lda key_column_hi,x
         sta at_key+1
-        lda #HEAD_DIM
-        sta at_d
-        bne @dimension          ; (always)
+        ldx #0                  ; X: the dimension's low group, d * its size
+        ldy #0                  ; Y: d
+        beq @dimension          ; (always)
 @out_of_range:                  ; A = the offset's page, C = 1, V: it
         sta at_a                ; overflowed (the q > 32767 - SQ_OFFSET)
+        stx at_p2               ; (X back at @have_part)
         lda at_more
         bmi @resting
         ldx #2 * HEAD_DIM - 1   ; the pass's first part left: every rest
@@ -348,17 +348,18 @@ at_patch_fast:
         sta at_rest+HEAD_DIM,y
         lda #<AT_PART_TOP
         sta at_off
+        ldx at_p2
         lda #>AT_PART_TOP
         jmp @have_part
 @below:                         ; the part -1664 (offset 0), the rest + 1664 left
         sta at_rest+HEAD_DIM,y
         lda at_off
         sta at_rest,y
+        ldx at_p2
         lda #0
         sta at_off
         jmp @have_part
-@dimension:
-        ldy at_p0
+@dimension:                     ; (Y = d)
         clc                     ; at_off = SQ_OFFSET + q (or its rest)
 @q_lo:
         lda $FFFF,y
@@ -371,8 +372,7 @@ at_patch_fast:
         bcs @out_of_range
 @have_part:                     ; A = the offset's page
         sta at_off+1
-        ldx at_p2               ; the dimension's groups
-        ldy at_p3
+        ldy at_p3               ; the dimension's high group
         clc                     ; the table operands' pages
         adc #>SQ_MID
         sta at_fast_slots + FS_MID + 1,x
@@ -398,7 +398,7 @@ at_patch_fast:
         sta at_fast_slots@high + FS_KEY + 1,y
         txa                     ; the next dimension's groups
         adc #FAST_LOW_SIZE
-        sta at_p2
+        tax
         tya
         adc #FAST_HIGH_SIZE
         sta at_p3
@@ -429,8 +429,10 @@ at_patch_fast:
         lda at_off+1
         adc at_qs+1
         sta at_qs+1
-        inc at_p0
-        dec at_d
+        ldy at_p0               ; the next dimension
+        iny
+        sty at_p0
+        cpy #HEAD_DIM
         beq @constant
         jmp @dimension
 @constant:                      ; at_cq = 256*(at_qs - at_sq) - at_sq
