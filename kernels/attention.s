@@ -11,18 +11,18 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,945
-; at t = 4, 17,457 at t = 9, 25,463 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,736 at t = 4,
-; 29,464 at t = 9, 42,909 at t = 18; a narrowed soul's values (|q|, |k| <
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,490
+; at t = 4, 16,797 at t = 9, 24,392 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,946 at t = 4,
+; 30,225 at t = 9, 44,396 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,758 at t = 4, 16,153 at t = 9, 23,669 at t = 18. More when many LUT
+; 11,328 at t = 4, 15,536 at t = 9, 22,668 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
-; head's own: about 380 cycles a dimension when the quotient is under 256,
-; 600 otherwise (random sums).
-; Bytes: 2,360 (496 of them the 16 squares-table groups; up to 97 of padding
-; that keeps the hot loops' branches within a page).
+; head's own: about 360 cycles a dimension when the quotient is under 256,
+; 570 otherwise (random sums).
+; Bytes: 2,364 (496 of them the 16 squares-table groups; up to 136 of
+; padding that keeps the hot loops' branches within a page).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
 ; product, 1. below); a q outside its range is taken in parts that are. The
@@ -521,9 +521,8 @@ at_key_sums:
         sta at_facc+1
         sta at_facc+2
         sta at_facc+3
-        tay
-        clc                     ; (C = 0 at every add: a carry clears it)
-@dimension:
+        tay                     ; (C = 0 from the page's add, and at every
+@dimension:                     ; add below: a carry clears it)
 @low:   ldx $FFFF,y             ; wl + 128
         lda SQ_LO + <SQ_OFFSET,x
         adc at_facc
@@ -581,12 +580,7 @@ at_key_sums:
 ; f[j] = score >> 14 (SHIFTED_*) and M = max f come from at_fast_scores;
 ; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w.
 at_weights:
-        lda at_layer            ; Y = (layer*4 + head) * 20: this head's weights
-        asl
-        asl
-        ora at_head
-        tay
-        lda head_weights_offset,y
+        lda at_fast_position@ks+1       ; (layer*4 + head) * 20: this head's weights
         sta at_weights@store+1
         lda #0
         sta at_wsum
@@ -857,7 +851,7 @@ at_weighted_sum:
 
 ; acc[d] += w*vl + 256*w*vh for d = X down to 0 (operands patched above):
 ; the product w*vl (<= 65025) into bytes 0..1, then vh decides what byte 1
-; gets besides. Cycles a dimension: ~66 for vh = 0, ~86 for vh = -1. Up to
+; gets besides. Cycles a dimension: ~66 for vh = 0, ~75 for vh = -1. Up to
 ; AT_VALUE_FAST - 1 bytes of padding keep the vh = 0 path's branches (every
 ; dimension of every product row) within one page.
 AT_VALUE_FAST   = 50            ; at_value_row@vh_not_0 - at_value_row
