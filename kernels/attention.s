@@ -11,17 +11,17 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,490
-; at t = 4, 16,797 at t = 9, 24,392 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,946 at t = 4,
-; 30,225 at t = 9, 44,396 at t = 18; a narrowed soul's values (|q|, |k| <
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,454
+; at t = 4, 16,746 at t = 9, 24,314 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,879 at t = 4,
+; 30,044 at t = 9, 44,203 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,328 at t = 4, 15,536 at t = 9, 22,668 at t = 18. More when many LUT
+; 11,287 at t = 4, 15,485 at t = 9, 22,590 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
 ; head's own: about 360 cycles a dimension when the quotient is under 256,
 ; 570 otherwise (random sums).
-; Bytes: 2,364 (496 of them the 16 squares-table groups; up to 136 of
+; Bytes: 2,359 (496 of them the 16 squares-table groups; up to 136 of
 ; padding that keeps the hot loops' branches within a page).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
@@ -58,6 +58,8 @@ attention_head:
 ; low-byte groups run before the 8 high-byte ones (a sum's order is free):
 ; so the patching reaches every group's operands at base + X with X = d *
 ; its size, under 256.
+OPCODE_BIT_ABS  = $2C           ; at_fast_slots_end's first byte: the first pass
+OPCODE_JMP_ABS  = $4C           ; reads its operand, a later pass jumps there
 FAST_LOW_SIZE   = 33            ; a group for s(wl + q), at bit 0
 FAST_HIGH_SIZE  = 29            ; and for s(wh + q), at bit 8
 FS_KEY          = 1             ; ldy key bytes,x (both kinds of group)
@@ -128,12 +130,12 @@ at_fast_scores:
         lda #>VEC_Q
         sta at_patch_fast@q_lo+2
         sta at_patch_fast@q_hi+2
-        lda #0
-        sta at_adding           ; (the first pass stores the scores)
+        lda #OPCODE_BIT_ABS     ; (the first pass stores the scores: see
+        sta at_fast_slots_end   ; at_fast_slots_end)
 @pass:
         jsr at_patch_fast
         lda at_layer            ; (layer*4 + head)*20: this head's key sums
-        asl
+        asl                     ; (and weights)
         asl
         ora at_head
         tay
@@ -141,9 +143,8 @@ at_fast_scores:
         sta at_fast_position@ks+1
         ldx at_t
 at_fast_position:
-        txa                     ; acc = at_cq - KS[j]
-        clc
-@ks:    adc #0                  ; (patched: this head's key sums)
+        txa                     ; acc = at_cq - KS[j] (C = 0: after at_layer's
+@ks:    adc #0                  ; shifts, or the halving of an even acc)                  ; (patched: this head's key sums)
         tay
         sec                     ; (at_cq's bytes are patched in: @cq_0..4)
 @cq_0:  lda #0
@@ -175,9 +176,8 @@ at_fast_slots_end:
         .assert at_fast_slots_end - at_fast_slots@high == HEAD_DIM * FAST_HIGH_SIZE, "fast high group size"
         .assert at_fast_slots - at_fast_scores == AT_FAST_LEAD, "AT_FAST_LEAD"
         .assert FAST_LOW_SIZE == 33 && FAST_HIGH_SIZE == 29, "the padding's branch offsets"
-        bit at_adding
-        bmi @add
-@store:
+        jmp @add                ; a later pass: to @add; the first pass
+@store:                         ; makes this a BIT (4 cycles, no effect)
         lda at_facc+1           ; f = score >> 14 = acc >> 15 (24 bits)
         asl
         lda at_facc+2
@@ -265,8 +265,8 @@ at_fast_slots_end:
         lda #>at_rest_read
         sta at_patch_fast@q_lo+2
         sta at_patch_fast@q_hi+2
-        sec
-        ror at_adding
+        lda #OPCODE_JMP_ABS
+        sta at_fast_slots_end
         jmp at_fast_scores@pass
 @scored:
         rts
@@ -651,25 +651,21 @@ at_weights:
         .assert <(qs_lo + 512) == 0 && <(qs_hi + 512) == 0, "value products patch only the operands' low bytes"
         .assert VALUE_LO % EMBED_DIM == 0, "a head's 8 values never cross a page"
 at_weighted_sum:
-        lda at_wfix+1           ; -(wfix << 15): bytes 1..3 (byte 0 is 0)
-        lsr
-        sta at_p2
-        lda at_wfix
-        ror
-        sta at_p1
+        sec                     ; -(wfix << 15) = (-wfix) << 15: bytes 1..3
+        lda #0                  ; (byte 0 is 0); -wfix < 0 (wfix >= 255,
+        sbc at_wfix             ; the max's), so its shift fills with 1s
+        tax
         lda #0
-        ror
-        sta at_p0
+        sbc at_wfix+1
         sec
-        lda #0
-        sbc at_p0
-        sta at_p0
-        lda #0
-        sbc at_p1
+        ror
+        sta at_p2
+        txa
+        ror
         sta at_p1
         lda #0
-        sbc at_p2
-        sta at_p2
+        ror
+        sta at_p0
         lda at_head             ; a row's values: value_row_*[layer*20 + j] + head*8
         asl
         asl
@@ -910,7 +906,6 @@ at_value_row:
         tya
         adc #0                  ; (h <= 255: C = 0)
         ldy at_p1
-        iny                     ; (vh + 1: see @h_added)
         adc at_acc+HEAD_DIM,x
         sta at_acc+HEAD_DIM,x
         bcc @h_added
@@ -918,7 +913,7 @@ at_value_row:
         bne @h_added
         inc at_acc+3*HEAD_DIM,x
 @h_added:
-        dey                     ; vh
+        tya                     ; vh
         bmi @take_w
 @add_w:
         clc
@@ -1003,18 +998,20 @@ DS_LO_3         = 33
 ; The steps' branches (taken at every step of every dimension) cost a cycle
 ; more when they cross a page: up to DIVIDE_STEPS_BYTES - 1 bytes of padding
 ; keep the steps within one.
-AT_DIVIDE_LEAD  = 134           ; at_divide@steps - at_divide
+AT_DIVIDE_LEAD  = 140           ; at_divide@steps - at_divide
         .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEPS_BYTES
         .res 256 - ((* + AT_DIVIDE_LEAD) & $FF), 0
         .endif
 at_divide:
-        lda at_wsum             ; the divisor D into both steps
+        lda at_wsum             ; the divisor D into both steps and the
+        sta @d_lo+1             ; short pass's test
         .repeat 2, step
         sta @steps + step * DIVIDE_STEP_SIZE + DS_LO_1
         sta @steps + step * DIVIDE_STEP_SIZE + DS_LO_2
         sta @steps + step * DIVIDE_STEP_SIZE + DS_LO_3
         .endrepeat
         lda at_wsum+1
+        sta @d_hi+1
         .repeat 2, step
         sta @steps + step * DIVIDE_STEP_SIZE + DS_HI_1
         sta @steps + step * DIVIDE_STEP_SIZE + DS_HI_2
@@ -1046,11 +1043,11 @@ at_divide:
         lda at_acc+HEAD_DIM,x   ; m >> 8 < D: the quotient's high byte is 0
         eor at_sign
         sta at_rem
-        cmp at_wsum
+@d_lo:  cmp #$FF                ; D lo
         lda at_acc+2*HEAD_DIM,x
         eor at_sign
         tay
-        sbc at_wsum+1
+@d_hi:  sbc #$FF                ; D hi
         bcs @long
         tya                     ; rem = m >> 8: m2 in A, m1 in at_rem
         ldy #0
