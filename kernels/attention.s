@@ -11,18 +11,18 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,954
-; at t = 4, 17,465 at t = 9, 25,470 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,739 at t = 4,
-; 29,457 at t = 9, 42,898 at t = 18; a narrowed soul's values (|q|, |k| <
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,454
+; at t = 4, 16,746 at t = 9, 24,314 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,879 at t = 4,
+; 30,044 at t = 9, 44,203 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,769 at t = 4, 16,163 at t = 9, 23,683 at t = 18. More when many LUT
+; 11,287 at t = 4, 15,485 at t = 9, 22,590 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
-; head's own: about 380 cycles a dimension when the quotient is under 256,
-; 600 otherwise (random sums).
-; Bytes: 2,362 (496 of them the 16 squares-table groups; up to 97 of padding
-; that keeps the hot loops' branches within a page).
+; head's own: about 360 cycles a dimension when the quotient is under 256,
+; 570 otherwise (random sums).
+; Bytes: 2,359 (496 of them the 16 squares-table groups; up to 136 of
+; padding that keeps the hot loops' branches within a page).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
 ; product, 1. below); a q outside its range is taken in parts that are. The
@@ -58,6 +58,8 @@ attention_head:
 ; low-byte groups run before the 8 high-byte ones (a sum's order is free):
 ; so the patching reaches every group's operands at base + X with X = d *
 ; its size, under 256.
+OPCODE_BIT_ABS  = $2C           ; at_fast_slots_end's first byte: the first pass
+OPCODE_JMP_ABS  = $4C           ; reads its operand, a later pass jumps there
 FAST_LOW_SIZE   = 33            ; a group for s(wl + q), at bit 0
 FAST_HIGH_SIZE  = 29            ; and for s(wh + q), at bit 8
 FS_KEY          = 1             ; ldy key bytes,x (both kinds of group)
@@ -109,7 +111,7 @@ FS_HI           = 18            ; lda SQ_HI + offset,y
 ; by JSR only, starts after up to 7 bytes of padding that put every group's
 ; branch (a low group's BCC from offset 26 to 33 and BNE from 30 to 32, a
 ; high group's BCC from 26 to 29) within one page.
-AT_FAST_LEAD    = 85            ; at_fast_slots - at_fast_scores
+AT_FAST_LEAD    = 86            ; at_fast_slots - at_fast_scores
         .repeat 7
         .if ((* + AT_FAST_LEAD + 0 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 0 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 33 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 33 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 66 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 66 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 99 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 99 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 132 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 132 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 165 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 165 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 198 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 198 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 231 + 26) & $FF) >= 249 || ((* + AT_FAST_LEAD + 231 + 30) & $FF) >= 254 || ((* + AT_FAST_LEAD + 264 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 293 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 322 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 351 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 380 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 409 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 438 + 26) & $FF) >= 253 || ((* + AT_FAST_LEAD + 467 + 26) & $FF) >= 253
         .byte 0
@@ -128,37 +130,36 @@ at_fast_scores:
         lda #>VEC_Q
         sta at_patch_fast@q_lo+2
         sta at_patch_fast@q_hi+2
-        lda #0
-        sta at_adding           ; (the first pass stores the scores)
+        lda #OPCODE_BIT_ABS     ; (the first pass stores the scores: see
+        sta at_fast_slots_end   ; at_fast_slots_end)
 @pass:
         jsr at_patch_fast
-        lda at_layer            ; at_ks = (layer*4 + head)*20: this head's key sums
-        asl
+        lda at_layer            ; (layer*4 + head)*20: this head's key sums
+        asl                     ; (and weights)
         asl
         ora at_head
         tay
         lda head_weights_offset,y
-        sta at_ks
+        sta at_fast_position@ks+1
         ldx at_t
 at_fast_position:
-        txa                     ; acc = at_cq - KS[j]
-        clc
-        adc at_ks
+        txa                     ; acc = at_cq - KS[j] (C = 0: after at_layer's
+@ks:    adc #0                  ; shifts, or the halving of an even acc)                  ; (patched: this head's key sums)
         tay
-        sec
-        lda at_cq
+        sec                     ; (at_cq's bytes are patched in: @cq_0..4)
+@cq_0:  lda #0
         sbc KS_0,y
         sta at_facc
-        lda at_cq+1
+@cq_1:  lda #0
         sbc KS_1,y
         sta at_facc+1
-        lda at_cq+2
+@cq_2:  lda #0
         sbc KS_2,y
         sta at_facc+2
-        lda at_cq+3
+@cq_3:  lda #0
         sbc KS_3,y
         sta at_facc+3
-        lda at_cq+4
+@cq_4:  lda #0
         sbc #0
         sta at_facc+4
         clc
@@ -175,8 +176,37 @@ at_fast_slots_end:
         .assert at_fast_slots_end - at_fast_slots@high == HEAD_DIM * FAST_HIGH_SIZE, "fast high group size"
         .assert at_fast_slots - at_fast_scores == AT_FAST_LEAD, "AT_FAST_LEAD"
         .assert FAST_LOW_SIZE == 33 && FAST_HIGH_SIZE == 29, "the padding's branch offsets"
-        bit at_adding
-        bmi @add
+        jmp @add                ; a later pass: to @add; the first pass
+@store:                         ; makes this a BIT (4 cycles, no effect)
+        lda at_facc+1           ; f = score >> 14 = acc >> 15 (24 bits)
+        asl
+        lda at_facc+2
+        rol
+        sta SHIFTED_0,x
+        tay
+        lda at_facc+3
+        rol
+        sta SHIFTED_1,x
+        lda at_facc+4
+        rol
+        sta SHIFTED_2,x
+        tya                     ; f - M (the pass's largest f so far), signed
+        sec                     ; 24-bit: f is the new M when N^V = 0
+        sbc at_max
+        lda SHIFTED_1,x
+        sbc at_max+1
+        lda SHIFTED_2,x
+        sbc at_max+2
+        bvc @no_overflow
+        eor #$80
+@no_overflow:
+        bmi @halve              ; f >= M: take it (equal changes nothing)
+        sty at_max
+        lda SHIFTED_1,x
+        sta at_max+1
+        lda SHIFTED_2,x
+        sta at_max+2
+@halve:
         lda at_facc+4           ; score = acc / 2 (acc is even)
         cmp #$80
         ror
@@ -197,6 +227,28 @@ at_fast_slots_end:
         dex
         bmi @done
         jmp at_fast_position
+@add:                           ; a later pass: acc += 2 * the score so far,
+        ldy #2                  ; stored as a first pass's
+@twice:
+        clc
+        lda at_facc
+        adc SCORE_0,x
+        sta at_facc
+        lda at_facc+1
+        adc SCORE_1,x
+        sta at_facc+1
+        lda at_facc+2
+        adc SCORE_2,x
+        sta at_facc+2
+        lda at_facc+3
+        adc SCORE_3,x
+        sta at_facc+3
+        lda at_facc+4
+        adc SCORE_4,x
+        sta at_facc+4
+        dey
+        bne @twice
+        jmp @store
 @done:
         bit at_more             ; parts left: another pass, adding, which
         bpl @scored             ; reads the rests
@@ -213,36 +265,11 @@ at_fast_slots_end:
         lda #>at_rest_read
         sta at_patch_fast@q_lo+2
         sta at_patch_fast@q_hi+2
-        sec
-        ror at_adding
+        lda #OPCODE_JMP_ABS
+        sta at_fast_slots_end
         jmp at_fast_scores@pass
 @scored:
         rts
-@add:                           ; a later pass: score += acc / 2
-        lda at_facc+4
-        cmp #$80
-        ror at_facc+4
-        ror at_facc+3
-        ror at_facc+2
-        ror at_facc+1
-        ror at_facc
-        clc
-        lda SCORE_0,x
-        adc at_facc
-        sta SCORE_0,x
-        lda SCORE_1,x
-        adc at_facc+1
-        sta SCORE_1,x
-        lda SCORE_2,x
-        adc at_facc+2
-        sta SCORE_2,x
-        lda SCORE_3,x
-        adc at_facc+3
-        sta SCORE_3,x
-        lda SCORE_4,x
-        adc at_facc+4
-        sta SCORE_4,x
-        jmp @next
 
 ; Patch the 16 fast groups for the parts of this head's q and its key
 ; columns, and sum the pass's constant at_cq = 256 * (sum q - sum s(q)) -
@@ -251,8 +278,9 @@ at_fast_slots_end:
 ; in -1664..1663, else the end of that range nearer it: then at_rest keeps
 ; the difference (every other rest is 0) and at_more's bit 7 is set.
 ; at_p0: dimension d, at_key: its key column's address (the head's
-; first, layer*32 + head*8, then CONTEXT bytes on a dimension), at_p2 /
-; at_p3: the dimension's low / high group, d * their size. s(q) is read
+; first, layer*32 + head*8, then CONTEXT bytes on a dimension), X / at_p3:
+; the dimension's low / high group, d * their size (at_max: the pass's
+; largest f, at_fast_slots_end, starts below every f). s(q) is read
 ; through at_sq_mid / at_sq_hi, whose low bytes stay 128 (the entry 128 on
 ; from the groups' operands) and whose pages are the groups'.
 AT_PART_TOP     = SQ_OFFSET + SQ_OFFSET - 1     ; the offset of a part of 1663
@@ -267,9 +295,11 @@ at_patch_fast:
         sta at_qs+1
         sta at_more
         sta at_p0
-        sta at_p2
         sta at_p3
+        sta at_max              ; (and the pass's M = -2^23, below every f)
+        sta at_max+1
         lda #128
+        sta at_max+2
         sta at_sq_mid
         sta at_sq_hi
         lda at_head
@@ -288,11 +318,12 @@ at_patch_fast:
         sta at_key
         lda key_column_hi,x
         sta at_key+1
-        lda #HEAD_DIM
-        sta at_d
-        bne @dimension          ; (always)
+        ldx #0                  ; X: the dimension's low group, d * its size
+        ldy #0                  ; Y: d
+        beq @dimension          ; (always)
 @out_of_range:                  ; A = the offset's page, C = 1, V: it
         sta at_a                ; overflowed (the q > 32767 - SQ_OFFSET)
+        stx at_p2               ; (X back at @have_part)
         lda at_more
         bmi @resting
         ldx #2 * HEAD_DIM - 1   ; the pass's first part left: every rest
@@ -317,17 +348,18 @@ at_patch_fast:
         sta at_rest+HEAD_DIM,y
         lda #<AT_PART_TOP
         sta at_off
+        ldx at_p2
         lda #>AT_PART_TOP
         jmp @have_part
 @below:                         ; the part -1664 (offset 0), the rest + 1664 left
         sta at_rest+HEAD_DIM,y
         lda at_off
         sta at_rest,y
+        ldx at_p2
         lda #0
         sta at_off
         jmp @have_part
-@dimension:
-        ldy at_p0
+@dimension:                     ; (Y = d)
         clc                     ; at_off = SQ_OFFSET + q (or its rest)
 @q_lo:
         lda $FFFF,y
@@ -340,8 +372,7 @@ at_patch_fast:
         bcs @out_of_range
 @have_part:                     ; A = the offset's page
         sta at_off+1
-        ldx at_p2               ; the dimension's groups
-        ldy at_p3
+        ldy at_p3               ; the dimension's high group
         clc                     ; the table operands' pages
         adc #>SQ_MID
         sta at_fast_slots + FS_MID + 1,x
@@ -367,7 +398,7 @@ at_patch_fast:
         sta at_fast_slots@high + FS_KEY + 1,y
         txa                     ; the next dimension's groups
         adc #FAST_LOW_SIZE
-        sta at_p2
+        tax
         tya
         adc #FAST_HIGH_SIZE
         sta at_p3
@@ -398,8 +429,10 @@ at_patch_fast:
         lda at_off+1
         adc at_qs+1
         sta at_qs+1
-        inc at_p0
-        dec at_d
+        ldy at_p0               ; the next dimension
+        iny
+        sty at_p0
+        cpy #HEAD_DIM
         beq @constant
         jmp @dimension
 @constant:                      ; at_cq = 256*(at_qs - at_sq) - at_sq
@@ -429,22 +462,22 @@ at_patch_fast:
         lda at_p0
         sbc at_sq+3
         sta at_cq+4
-        sec                     ; - at_sq at bit 0
-        lda #0
+        sec                     ; - at_sq at bit 0, into the position
+        lda #0                  ; loop's immediates
         sbc at_sq
-        sta at_cq
+        sta at_fast_position@cq_0+1
         lda at_cq+1
         sbc at_sq+1
-        sta at_cq+1
+        sta at_fast_position@cq_1+1
         lda at_cq+2
         sbc at_sq+2
-        sta at_cq+2
+        sta at_fast_position@cq_2+1
         lda at_cq+3
         sbc at_sq+3
-        sta at_cq+3
+        sta at_fast_position@cq_3+1
         lda at_cq+4
         sbc #0
-        sta at_cq+4
+        sta at_fast_position@cq_4+1
         rts
 
 ; at_key_sums: KS[j] of the 4 heads of layer at_layer at position at_t
@@ -488,25 +521,22 @@ at_key_sums:
         sta at_facc+1
         sta at_facc+2
         sta at_facc+3
-        tay
-@dimension:
-@low:   lda $FFFF,y             ; wl + 128
-        tax
-        clc
+        tay                     ; (C = 0 from the page's add, and at every
+@dimension:                     ; add below: a carry clears it)
+@low:   ldx $FFFF,y             ; wl + 128
         lda SQ_LO + <SQ_OFFSET,x
         adc at_facc
         sta at_facc
         lda SQ_MID + SQ_OFFSET,x
         adc at_facc+1
         sta at_facc+1
-        bcc @low_done
+        bcc @high
         inc at_facc+2
-        bne @low_done
+        bne @low_carried
         inc at_facc+3
-@low_done:
-@high:  lda $FFFF,y             ; wh + 128
-        tax
+@low_carried:
         clc
+@high:  ldx $FFFF,y             ; wh + 128
         lda SQ_LO + <SQ_OFFSET,x
         adc at_facc+1
         sta at_facc+1
@@ -515,12 +545,12 @@ at_key_sums:
         sta at_facc+2
         bcc @high_done
         inc at_facc+3
+        clc
 @high_done:
         tya                     ; the next column
-        clc
         adc #CONTEXT
         tay
-        cpy #HEAD_DIM * CONTEXT
+        cpy #HEAD_DIM * CONTEXT ; (C = 0 while below)
         bne @dimension
         ldy at_ks
         lda at_facc
@@ -547,58 +577,10 @@ at_key_sums:
         .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
 
 ; --- 2. LUT weights -----------------------------------------------------------
-; f[j] = score >> 14 = bytes 2..4 of score << 2; M = max f;
+; f[j] = score >> 14 (SHIFTED_*) and M = max f come from at_fast_scores;
 ; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w.
 at_weights:
-        ldx at_t
-@shift:                         ; (bytes 0, 1 are not needed again)
-        lda SCORE_1,x
-        asl
-        rol SCORE_2,x
-        rol SCORE_3,x
-        rol SCORE_4,x
-        asl
-        rol SCORE_2,x
-        rol SCORE_3,x
-        rol SCORE_4,x
-        dex
-        bpl @shift
-
-        ldx at_t                ; M = f[t], then the larger of the others
-        lda SCORE_2,x
-        sta at_max
-        lda SCORE_3,x
-        sta at_max+1
-        lda SCORE_4,x
-        sta at_max+2
-@find_max:
-        dex
-        bmi @have_max
-        sec                     ; f[j] - M, signed 24-bit: greater when N^V = 0
-        lda SCORE_2,x
-        sbc at_max
-        lda SCORE_3,x
-        sbc at_max+1
-        lda SCORE_4,x
-        sbc at_max+2
-        bvc @no_overflow
-        eor #$80
-@no_overflow:
-        bmi @find_max           ; f[j] >= M: take it (equal changes nothing)
-        lda SCORE_2,x
-        sta at_max
-        lda SCORE_3,x
-        sta at_max+1
-        lda SCORE_4,x
-        sta at_max+2
-        jmp @find_max
-@have_max:
-        lda at_layer            ; Y = (layer*4 + head) * 20: this head's weights
-        asl
-        asl
-        ora at_head
-        tay
-        lda head_weights_offset,y
+        lda at_fast_position@ks+1       ; (layer*4 + head) * 20: this head's weights
         sta at_weights@store+1
         lda #0
         sta at_wsum
@@ -607,16 +589,15 @@ at_weights:
         sta at_wfix+1
         ldx at_t
 @weight:
-        sec                     ; M - f[j] >= 0
-        lda at_max
-        sbc SCORE_2,x
+        sec                     ; M - f[j] >= 0: under 127 only when its
+        lda at_max              ; bytes 1 and 2 are 0
+        sbc SHIFTED_0,x
         tay
         lda at_max+1
-        sbc SCORE_3,x
-        sta at_p0
+        sbc SHIFTED_1,x
+        bne @far
         lda at_max+2
-        sbc SCORE_4,x
-        ora at_p0
+        sbc SHIFTED_2,x
         bne @far
         cpy #127
         bcc @near
@@ -626,15 +607,15 @@ at_weights:
         lda exp_lut,y
 @store:
         sta ATT_WEIGHTS,x       ; low byte patched: this head's 20 bytes
-        sta SCORE_0,x           ; (f is no longer needed: keep w here)
+        sta SCORE_0,x           ; (the raw score is read: keep w here)
         beq @zero
-        tay
-        cpy #3                  ; w = 1, 2 or 255 (the weighted sum's
+        cmp #3                  ; w = 1, 2 or 255 (the weighted sum's
         bcc @fixed              ; paths without products): into at_wfix too
-        cpy #255
+        cmp #255
         bne @sum
         stx at_jmax             ; a position of the max: the weighted sum starts from its row
 @fixed:
+        tay
         clc
         adc at_wfix
         sta at_wfix
@@ -670,25 +651,21 @@ at_weights:
         .assert <(qs_lo + 512) == 0 && <(qs_hi + 512) == 0, "value products patch only the operands' low bytes"
         .assert VALUE_LO % EMBED_DIM == 0, "a head's 8 values never cross a page"
 at_weighted_sum:
-        lda at_wfix+1           ; -(wfix << 15): bytes 1..3 (byte 0 is 0)
-        lsr
-        sta at_p2
-        lda at_wfix
-        ror
-        sta at_p1
+        sec                     ; -(wfix << 15) = (-wfix) << 15: bytes 1..3
+        lda #0                  ; (byte 0 is 0); -wfix < 0 (wfix >= 255,
+        sbc at_wfix             ; the max's), so its shift fills with 1s
+        tax
         lda #0
-        ror
-        sta at_p0
+        sbc at_wfix+1
         sec
-        lda #0
-        sbc at_p0
-        sta at_p0
-        lda #0
-        sbc at_p1
+        ror
+        sta at_p2
+        txa
+        ror
         sta at_p1
         lda #0
-        sbc at_p2
-        sta at_p2
+        ror
+        sta at_p0
         lda at_head             ; a row's values: value_row_*[layer*20 + j] + head*8
         asl
         asl
@@ -778,9 +755,7 @@ at_weighted_sum:
         sta at_value_row@e1+1
         sta at_value_row@e3+1
         sta at_p2               ; (for a vh other than 0 and -1)
-        tax
-        inx
-        stx at_value_row@w_1+1  ; w + 1 (w <= 254 here)
+        sta at_value_row@w+1    ; (for vh = -1)
         eor #$FF                ; -w: the minus operands' (512 - w, page 1)
         clc
         adc #1
@@ -872,7 +847,7 @@ at_weighted_sum:
 
 ; acc[d] += w*vl + 256*w*vh for d = X down to 0 (operands patched above):
 ; the product w*vl (<= 65025) into bytes 0..1, then vh decides what byte 1
-; gets besides. Cycles a dimension: ~66 for vh = 0, ~86 for vh = -1. Up to
+; gets besides. Cycles a dimension: ~66 for vh = 0, ~75 for vh = -1. Up to
 ; AT_VALUE_FAST - 1 bytes of padding keep the vh = 0 path's branches (every
 ; dimension of every product row) within one page.
 AT_VALUE_FAST   = 50            ; at_value_row@vh_not_0 - at_value_row
@@ -910,24 +885,14 @@ at_value_row:
         .assert * - at_value_row == AT_VALUE_FAST, "AT_VALUE_FAST"
         .assert >at_value_row == >(* - 1), "the vh = 0 path within one page"
 @vh_not_0:                      ; A = vh, C = byte 0's carry, Y = the high byte
-        sta at_p1
-        tya                     ; h = the high byte + the carry, <= 255
-        adc #0                  ; (C = 0)
-        ldy at_p1
-        iny
+        eor #$FF                ; 0 for vh = -1 (C kept)
         bne @vh_other
-        sec                     ; vh = -1: byte 1 gets h - w
-@w_1:   sbc #$FF                ; w + 1: A = h - w - 1, C = 1 when h - w >= 1
-        bcc @below
-        adc at_acc+HEAD_DIM,x   ; (C adds the 1 back)
-        sta at_acc+HEAD_DIM,x
-        bcs @carry
-        bcc @next
-@below:                         ; h - w <= 0: add h - w + 256, take the 256 off
-        sec
-        adc at_acc+HEAD_DIM,x
-        sta at_acc+HEAD_DIM,x
-        bcs @next               ; (the carry is the 256)
+        tya                     ; vh = -1: byte 1 gets r = hi + C - w, and
+@w:     sbc #$FF                ; w*vl < 256*w makes hi <= w - 1, so r <= 0:
+        sec                     ; A = r - 1 (C = 0), and adding it with C set
+        adc at_acc+HEAD_DIM,x   ; adds r + 256; the carry out is that 256,
+        sta at_acc+HEAD_DIM,x   ; else a borrow from bytes 2..3
+        bcs @next
 @borrow:
         lda at_acc+2*HEAD_DIM,x
         bne @borrow_2
@@ -935,15 +900,20 @@ at_value_row:
 @borrow_2:
         dec at_acc+2*HEAD_DIM,x
         jmp @next
-@vh_other:                      ; any other vh (Y = vh + 1): byte 1 gets h,
-        adc at_acc+HEAD_DIM,x   ; then w added vh times or taken off -vh
-        sta at_acc+HEAD_DIM,x   ; times (C = 0 here)
+@vh_other:                      ; any other vh (A = ~vh): byte 1 gets h =
+        eor #$FF                ; the high byte + the carry, then w added vh
+        sta at_p1               ; times or taken off -vh times
+        tya
+        adc #0                  ; (h <= 255: C = 0)
+        ldy at_p1
+        adc at_acc+HEAD_DIM,x
+        sta at_acc+HEAD_DIM,x
         bcc @h_added
         inc at_acc+2*HEAD_DIM,x
         bne @h_added
         inc at_acc+3*HEAD_DIM,x
 @h_added:
-        dey                     ; vh
+        tya                     ; vh
         bmi @take_w
 @add_w:
         clc
@@ -987,7 +957,8 @@ at_value_row:
 ; rem lo in at_rem; most steps decide on rem hi alone. When m >> 8 < D the
 ; quotient's high byte is 0 (half the time in a narrow soul): only the low 8
 ; steps run, from rem = m >> 8.
-DIVIDE_STEP_SIZE = 42
+DIVIDE_STEP_SIZE = 39          ; one step; the loop runs two a turn
+DIVIDE_STEPS_BYTES = 2 * DIVIDE_STEP_SIZE + 3   ; and its dey, bne
 DS_HI_1         = 6             ; the immediates that hold D hi
 DS_HI_2         = 18
 DS_HI_3         = 38
@@ -995,8 +966,7 @@ DS_LO_1         = 14            ; and D lo
 DS_LO_2         = 22
 DS_LO_3         = 33
 
-        .macro divide_steps bits
-@step:
+        .macro divide_step bits
         rol bits                ; the next bit of m out, the last quotient bit in
         rol at_rem
         rol
@@ -1020,29 +990,33 @@ DS_LO_3         = 33
         txa
         sbc #$FF                ; D hi; C = 1: quotient bit 1
 @next:
-        dey
-        bne @step
         .endmacro
 
         .assert 255 * CONTEXT < 32768, "the divisor (LUT weights of at most 255) keeps 2*rem under 2^16 and rem hi's top bit 0"
         .assert >(VEC_ATT + VEC_HIGH) == >(VEC_ATT + VEC_HIGH + EMBED_DIM - 1), "VEC_ATT's stores patch only the low byte"
         .assert >VEC_ATT == >(VEC_ATT + EMBED_DIM - 1) && <VEC_ATT + VEC_HIGH < 256, "VEC_ATT's stores patch only the low byte"
 ; The steps' branches (taken at every step of every dimension) cost a cycle
-; more when they cross a page: up to DIVIDE_STEP_SIZE - 1 bytes of padding
+; more when they cross a page: up to DIVIDE_STEPS_BYTES - 1 bytes of padding
 ; keep the steps within one.
-AT_DIVIDE_LEAD  = 114           ; at_divide@steps - at_divide
-        .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEP_SIZE
+AT_DIVIDE_LEAD  = 140           ; at_divide@steps - at_divide
+        .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEPS_BYTES
         .res 256 - ((* + AT_DIVIDE_LEAD) & $FF), 0
         .endif
 at_divide:
-        lda at_wsum             ; the divisor D into the steps
-        sta @steps + DS_LO_1
-        sta @steps + DS_LO_2
-        sta @steps + DS_LO_3
+        lda at_wsum             ; the divisor D into both steps and the
+        sta @d_lo+1             ; short pass's test
+        .repeat 2, step
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_LO_1
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_LO_2
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_LO_3
+        .endrepeat
         lda at_wsum+1
-        sta @steps + DS_HI_1
-        sta @steps + DS_HI_2
-        sta @steps + DS_HI_3
+        sta @d_hi+1
+        .repeat 2, step
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_HI_1
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_HI_2
+        sta @steps + step * DIVIDE_STEP_SIZE + DS_HI_3
+        .endrepeat
         lda at_head             ; this head's outputs: VEC_ATT + head*8
         asl
         asl
@@ -1069,16 +1043,16 @@ at_divide:
         lda at_acc+HEAD_DIM,x   ; m >> 8 < D: the quotient's high byte is 0
         eor at_sign
         sta at_rem
-        cmp at_wsum
+@d_lo:  cmp #$FF                ; D lo
         lda at_acc+2*HEAD_DIM,x
         eor at_sign
         tay
-        sbc at_wsum+1
+@d_hi:  sbc #$FF                ; D hi
         bcs @long
         tya                     ; rem = m >> 8: m2 in A, m1 in at_rem
         ldy #0
         sty at_low
-        ldy #8
+        ldy #8 / 2              ; (two steps a turn)
         sec                     ; (the low pass: see below)
         bcs @steps
 @long:
@@ -1095,9 +1069,14 @@ at_divide:
         lda at_acc+3*HEAD_DIM,x
         eor at_sign
         rol                     ; (C = 0: the high pass)
-        ldy #7
+        ldy #(7 + 1) / 2        ; 7 steps: the first turn's second only
+        bcc @steps_second
 @steps:
-        divide_steps at_bits
+        divide_step at_bits
+@steps_second:
+        divide_step at_bits
+        dey
+        bne @steps
 @steps_end:
         rol at_bits             ; a quotient byte, and out comes the bit that
         bcs @quotient           ; was in C when its pass began: 1 for the low
@@ -1105,7 +1084,7 @@ at_divide:
         ldy at_low              ; the high byte done: bits 7..0 next
         sty at_bits
         stx at_low
-        ldy #8
+        ldy #8 / 2
         sec
         bcs @steps
 @quotient:                      ; low byte in at_bits, high byte in at_low
@@ -1123,7 +1102,8 @@ at_divide:
         jmp @dimension
 @done:
         rts
-        .assert @steps_end - @steps == DIVIDE_STEP_SIZE, "divide step size"
+        .assert @steps_second - @steps == DIVIDE_STEP_SIZE, "divide step size"
+        .assert @steps_end - @steps == DIVIDE_STEPS_BYTES, "DIVIDE_STEPS_BYTES"
         .assert @steps - at_divide == AT_DIVIDE_LEAD, "AT_DIVIDE_LEAD"
         .assert >@steps == >(@steps_end - 1), "the divide steps within one page"
 

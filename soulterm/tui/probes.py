@@ -132,7 +132,7 @@ PROBE_LAYOUTS = {
         position="at_t", layer="at_layer", head="at_head",
         hidden=split_vector("VEC_H"), ffn=split_vector("VEC_Z"), logits=split_vector("VEC_LOGITS"),
         raw=Numbers(tuple((f"SCORE_{n}", 0) for n in range(5)), 1),
-        shifted=Numbers(tuple((f"SCORE_{n}", 0) for n in (2, 3, 4)), 1),
+        shifted=Numbers(tuple((f"SHIFTED_{n}", 0) for n in range(3)), 1),
         best=Numbers((("at_max", 0), ("at_max", 1), ("at_max", 2)), 0),
         weights=Numbers((("SCORE_0", 0),), 1, signed=False),        # at_weights keeps w there
         weight_sum=packed("at_wsum", 2, signed=False),

@@ -6,7 +6,7 @@ order the kernel makes them: q.k as a 40-bit sum, the same >> 14 and the
 row's largest, the exp-LUT index max - f clamped to 127, the LUT weight the
 kernel stored, and the normalised weight (weight / row sum: the divide the
 kernel does in its weighted mean). On the C64 the 40-bit sums are SCORE_0..4
-(copied when `at_weights` starts) and f is kept in 24 bits; the Z80 sums
+(copied when `at_weights` starts) and f is kept in 24 bits (SHIFTED_0..2); the Z80 sums
 one key at a time in at_sum40 (copied at attend_head@summed, key by key) and
 keeps f in 32 bits (at_scores). Beside each step, the attention.s line that
 did it, found through the build map's symbols and line table.
@@ -30,8 +30,8 @@ LUT_LAST = 127
 STEP_SOURCES = {
     "c64": {
         "q.k": ("at_fast_slots_end", "score ="),
-        ">> 14": ("at_weights@shift", "asl"),
-        "max": ("at_weights@find_max", "sbc at_max"),
+        ">> 14": ("at_fast_slots_end", ">> 14"),
+        "max": ("at_fast_slots_end", "sbc at_max"),
         "index": ("at_weights@weight", "M - f"),
         "weight": ("at_weights@near", "exp_lut"),
         "normalised": ("at_divide", "divisor"),
