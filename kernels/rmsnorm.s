@@ -349,16 +349,50 @@ rn_scale_unit:
         dex
         bpl @element
         rts
+; inv clamped (rn_inverse_root: r < RN_CLAMP_ROOT): x * 2inv = x * 2^16 - 2x,
+; so y = x - 1 for x > 0 and y = x for x <= 0, with no product (x = -32768,
+; where y = x + 1, never has a clamped root: its square alone makes r 362);
+; the element paths above jump here and the paths' tails store y >> d.
+@clamped_positive:              ; 0 <= x < 256 (A = 0): y = x - 1, or 0
+        tya
+        beq @clamped_zero
+        dey
+        tya
+@clamped_zero:
+        jmp @positive_shift
+@clamped_wide:                  ; |x| >= 256, A = high byte, Y = low byte
+        sta ar_sign
+        bmi @clamped_wide_negative
+        sta ar_p+3              ; y = x - 1 (x >= 256: a borrow when the
+        tya                     ; low byte is 0)
+        bne @clamped_no_borrow
+        dec ar_p+3
+@clamped_no_borrow:
+        dey
+        sty ar_p+2
+        jmp @wide_shift
+@clamped_wide_negative:         ; F = ~y = ~x
+        eor #$FF
+        sta ar_p+3
+        tya
+        eor #$FF
+        sta ar_p+2
+        jmp @wide_shift
 @element:                       ; (between the narrow paths: both branch back)
 @in_lo:
         ldy $FFFF,x             ; x's low byte
 @in_hi:
         lda $FFFF,x             ; and high byte
-        beq @positive
+@to_positive:
+        beq @positive           ; (patched: @clamped_positive)
         cmp #$FF
-        bne @wide
+@to_wide:
+        bne @wide               ; (patched: @clamped_wide)
         tya                     ; -256 <= x < 0: ~x = |x| - 1 in 0..255
-        eor #$FF
+        eor #$FF                ; (clamped: F = ~y = ~x, the shift next)
+@to_negative:
+        jmp @negative_products  ; (patched: @negative_shift's chain entry)
+@negative_products:
         tay
         sec                     ; ~x * 2inv_lo -> bytes 0, 1
 @nl1:   lda qs_lo + 512,y
@@ -780,7 +814,77 @@ rn_patch_inv:
         rn_patch_factor rn_inv, rn_scale@l1, rn_scale@l2, rn_scale@l3, rn_scale@l4, rn_scale@m1, rn_scale@m2, rn_scale@m3, rn_scale@m4
         rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
         rts
-@unit:                          ; rn_scale_unit's operands, and its vectors
+@unit:                          ; rn_scale_unit's vectors, shifts and operands
+        lda rn_in
+        sta rn_scale_unit@in_lo+1
+        lda rn_in+1
+        sta rn_scale_unit@in_lo+2
+        lda rn_in_hi
+        sta rn_scale_unit@in_hi+1
+        lda rn_in_hi+1
+        sta rn_scale_unit@in_hi+2
+        lda rn_out
+        sta rn_scale_unit@out_lo+1
+        sta rn_scale_unit@out_lo_2+1
+        sta rn_scale_unit@out_lo_3+1
+        sta rn_scale_unit@out_lo_4+1
+        lda rn_out+1
+        sta rn_scale_unit@out_lo+2
+        sta rn_scale_unit@out_lo_2+2
+        sta rn_scale_unit@out_lo_3+2
+        sta rn_scale_unit@out_lo_4+2
+        lda rn_out_hi
+        sta rn_scale_unit@out_hi+1
+        sta rn_scale_unit@out_hi_2+1
+        sta rn_scale_unit@out_hi_3+1
+        sta rn_scale_unit@out_hi_4+1
+        lda rn_out_hi+1
+        sta rn_scale_unit@out_hi+2
+        sta rn_scale_unit@out_hi_2+2
+        sta rn_scale_unit@out_hi_3+2
+        sta rn_scale_unit@out_hi_4+2
+        lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift:
+        and #RN_UNIT_MAX_SHIFT  ; each chain entered d steps before its end
+        sta rn_i                ; (rn_scale_unit keeps its element in X)
+        sec
+        lda #<rn_scale_unit@positive_shifted
+        sbc rn_i
+        sta rn_scale_unit@positive_shift+1
+        lda #>rn_scale_unit@positive_shifted
+        sbc #0
+        sta rn_scale_unit@positive_shift+2
+        sec
+        lda #<rn_scale_unit@negative_shifted
+        sbc rn_i
+        sta rn_scale_unit@negative_shift+1
+        lda #>rn_scale_unit@negative_shifted
+        sbc #0
+        sta rn_scale_unit@negative_shift+2
+        lda rn_i
+        asl
+        asl                     ; d * RN_UNIT_STEP
+        .assert RN_UNIT_STEP == 4, "rn_patch_inv multiplies by four"
+        sta rn_i
+        sec
+        lda #<rn_scale_unit@wide_shifted
+        sbc rn_i
+        sta rn_scale_unit@wide_shift+1
+        lda #>rn_scale_unit@wide_shifted
+        sbc #0
+        sta rn_scale_unit@wide_shift+2
+        lda rn_inv+1            ; 2*inv >= $FF00 only when inv is clamped
+        cmp #$FF
+        bne @products
+        jmp @clamped
+@products:
+        lda #RN_PRODUCTS_POSITIVE   ; the element paths take the products
+        sta rn_scale_unit@to_positive+1
+        lda #RN_PRODUCTS_WIDE
+        sta rn_scale_unit@to_wide+1
+        lda #<rn_scale_unit@negative_products
+        sta rn_scale_unit@to_negative+1
+        lda #>rn_scale_unit@negative_products
+        sta rn_scale_unit@to_negative+2
         ; each byte of 2*inv into the four products it is a factor of
         lda rn_inv
         sta rn_scale_unit@pl1+1
@@ -850,64 +954,25 @@ rn_patch_inv:
         sta rn_scale_unit@ceil_lo+1
         lda rn_ceil+1
         sta rn_scale_unit@ceil_hi+1
-        lda rn_in
-        sta rn_scale_unit@in_lo+1
-        lda rn_in+1
-        sta rn_scale_unit@in_lo+2
-        lda rn_in_hi
-        sta rn_scale_unit@in_hi+1
-        lda rn_in_hi+1
-        sta rn_scale_unit@in_hi+2
-        lda rn_out
-        sta rn_scale_unit@out_lo+1
-        sta rn_scale_unit@out_lo_2+1
-        sta rn_scale_unit@out_lo_3+1
-        sta rn_scale_unit@out_lo_4+1
-        lda rn_out+1
-        sta rn_scale_unit@out_lo+2
-        sta rn_scale_unit@out_lo_2+2
-        sta rn_scale_unit@out_lo_3+2
-        sta rn_scale_unit@out_lo_4+2
-        lda rn_out_hi
-        sta rn_scale_unit@out_hi+1
-        sta rn_scale_unit@out_hi_2+1
-        sta rn_scale_unit@out_hi_3+1
-        sta rn_scale_unit@out_hi_4+1
-        lda rn_out_hi+1
-        sta rn_scale_unit@out_hi+2
-        sta rn_scale_unit@out_hi_2+2
-        sta rn_scale_unit@out_hi_3+2
-        sta rn_scale_unit@out_hi_4+2
-        lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift:
-        and #RN_UNIT_MAX_SHIFT  ; each chain entered d steps before its end
-        sta rn_i                ; (rn_scale_unit keeps its element in X)
-        sec
-        lda #<rn_scale_unit@positive_shifted
-        sbc rn_i
-        sta rn_scale_unit@positive_shift+1
-        lda #>rn_scale_unit@positive_shifted
-        sbc #0
-        sta rn_scale_unit@positive_shift+2
-        sec
-        lda #<rn_scale_unit@negative_shifted
-        sbc rn_i
-        sta rn_scale_unit@negative_shift+1
-        lda #>rn_scale_unit@negative_shifted
-        sbc #0
-        sta rn_scale_unit@negative_shift+2
-        lda rn_i
-        asl
-        asl                     ; d * RN_UNIT_STEP
-        .assert RN_UNIT_STEP == 4, "rn_patch_inv multiplies by four"
-        sta rn_i
-        sec
-        lda #<rn_scale_unit@wide_shifted
-        sbc rn_i
-        sta rn_scale_unit@wide_shift+1
-        lda #>rn_scale_unit@wide_shifted
-        sbc #0
-        sta rn_scale_unit@wide_shift+2
         rts
+@clamped:                       ; the element paths skip the products
+        lda #RN_CLAMPED_POSITIVE
+        sta rn_scale_unit@to_positive+1
+        lda #RN_CLAMPED_WIDE
+        sta rn_scale_unit@to_wide+1
+        lda rn_scale_unit@negative_shift+1
+        sta rn_scale_unit@to_negative+1
+        lda rn_scale_unit@negative_shift+2
+        sta rn_scale_unit@to_negative+2
+        rts
+; Branch offsets of rn_scale_unit's element paths, to the products or past them.
+RN_PRODUCTS_POSITIVE = rn_scale_unit@positive - (rn_scale_unit@to_positive + 2)
+RN_PRODUCTS_WIDE = rn_scale_unit@wide - (rn_scale_unit@to_wide + 2)
+RN_CLAMPED_POSITIVE = rn_scale_unit@clamped_positive - (rn_scale_unit@to_positive + 2)
+RN_CLAMPED_WIDE = rn_scale_unit@clamped_wide - (rn_scale_unit@to_wide + 2)
+        .assert RN_PRODUCTS_POSITIVE >= -128 && RN_CLAMPED_POSITIVE >= -128 && RN_PRODUCTS_POSITIVE <= 127 && RN_CLAMPED_POSITIVE <= 127, "rn_scale_unit's positive branch reaches both paths"
+        .assert RN_PRODUCTS_WIDE >= -128 && RN_CLAMPED_WIDE >= -128 && RN_PRODUCTS_WIDE <= 127 && RN_CLAMPED_WIDE <= 127, "rn_scale_unit's wide branch reaches both paths"
+        .assert (1 << 19) / RN_CLAMP_ROOT * 2 < $FF00, "an unclamped 2*inv's high byte is below $FF"
 
 ; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
 ; magnitude P >> s_g is P shifted right r bits (r <= 3) or left 8-r bits

@@ -178,3 +178,26 @@ def test_a_narrowed_norm_costs_about_what_a_unit_gain_does(bench):
     _, narrowed = run_rmsnorm(bench, x, [64] * 32, 8, unit=2)
     _, multiplied = run_rmsnorm(bench, x, [64] * 32, 8)
     assert narrowed <= unit + 32 * 40 < multiplied
+
+
+def test_rmsnorm_with_a_clamped_inverse_skips_the_products(bench):
+    """Unit and narrowed gains (d = 0..7) when inv is clamped to 32767 (a root below 17, about
+    half of the shipped soul's norms): y = x - 1 for x > 0, x otherwise, with no product,
+    through every element path (0..255, -256..-1, wider), in place too; cheaper than the same
+    values scaled so the root is not clamped."""
+    rng = np.random.default_rng(19)
+    for d in range(8):
+        g = np.full(32, 64)
+        shift = 6 + d
+        for case in range(12):
+            x = rng.integers(-(40, 255, 300, 40)[case % 4], (40, 255, 300, 40)[case % 4] + 1, 32)
+            if case % 4 == 3:   # two wide values: x in +-(256..1000)
+                x[-2:] = rng.integers(256, 1001, 2) * rng.choice([-1, 1], 2)
+            if case % 3 == 0:
+                x[:8] = (0, 1, -1, 255, 256, -256, -257, 257)
+            xs = x >> 4
+            assert max(1, int(xs @ xs) // 32) < 17 * 17, "the root must be clamped"
+            got, cycles = run_rmsnorm(bench, x, g, shift, unit=d, out="VEC_H" if case % 2 else "VEC_XN")
+            assert np.array_equal(got, intmath.rmsnorm(x, g, shift)), (d, case)
+            _, unclamped_cycles = run_rmsnorm(bench, x * 4, g, shift, unit=d)
+            assert cycles < unclamped_cycles, (d, case)
