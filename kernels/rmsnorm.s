@@ -546,27 +546,77 @@ rn_scale_unit:
 @done:
         rts
 
-; rn_sum = sum over i of (x[i] >> 4)^2. For x in -3840..4095, xs is one
-; byte and xs^2 < 2^16 is bytes 0 and 1 of matvec's squares table
-; (memory.inc): SQ_LO + (xs & 255) and SQ_MID + SQ_RANGE + xs. Wider values
-; take a 16x16 multiply of |xs|.
+; rn_sum = sum over i of (x[i] >> 4)^2. x in -256..255 (hi byte 0 or $FF,
+; two thirds of the norms' inputs): xs^2 is bytes 1 and 2 of (x & -16)^2 =
+; 256 * xs^2, read from matvec's squares table (memory.inc) at index x & -16
+; with the low nibble masked off, no shift; for x in 0..255, xs^2 <= 225 is
+; byte 1 alone. Other x in -3840..4095: xs is one byte and xs^2 < 2^16 is
+; bytes 0 and 1 of the table, SQ_LO + (xs & 255) and SQ_MID + SQ_RANGE + xs.
+; Wider values take a 16x16 multiply of |xs|.
         .assert RMS_PRE_SHIFT == 4, "rn_mean_square shifts by one nibble"
-        .assert <SQ_RANGE == 0 && SQ_RANGE >= 256, "rn_mean_square reads SQ_MID by page"
+        .assert <SQ_RANGE == 0 && SQ_RANGE >= 256, "rn_mean_square reads SQ_MID and SQ_HI by page"
 rn_mean_square:
         lda #0
         sta rn_sum
         sta rn_sum+1
         sta rn_sum+2
         sta rn_sum+3
-        lda rn_in               ; x's low bytes' reads, patched
+        lda rn_in               ; x's bytes' reads, patched
+        sta @lo_small+1
+        sta @lo_minus+1
         sta @lo_positive+1
         sta @lo_negative+1
         lda rn_in+1
+        sta @lo_small+2
+        sta @lo_minus+2
         sta @lo_positive+2
         sta @lo_negative+2
+        lda rn_in_hi
+        sta @hi+1
+        lda rn_in_hi+1
+        sta @hi+2
         ldy #EMBED_DIM - 1
 @element:
-        lda (rn_in_hi),y
+@hi:    lda $FFFF,y
+        bne @not_small
+@lo_small:                      ; 0 <= x < 256: xs^2 = byte 1 of (x & $F0)^2
+        lda $FFFF,y
+        and #$F0
+        tax
+        clc
+        lda SQ_MID + SQ_RANGE,x
+        adc rn_sum
+        sta rn_sum
+        bcc @next
+        inc rn_sum+1
+        bne @next
+        inc rn_sum+2
+        bne @next
+        inc rn_sum+3
+@next:
+        dey
+        bpl @element
+        rts
+@not_small:
+        cmp #$FF
+        bne @other
+@lo_minus:                      ; -256 <= x < 0: xs^2 (1..256) = bytes 1, 2
+        lda $FFFF,y             ; of ((x & $F0) - 256)^2
+        and #$F0
+        tax
+        clc
+        lda SQ_MID + SQ_RANGE - 256,x
+        adc rn_sum
+        sta rn_sum
+        lda SQ_HI + SQ_RANGE - 256,x
+        adc rn_sum+1
+        sta rn_sum+1
+        bcc @next
+        inc rn_sum+2
+        bne @next
+        inc rn_sum+3
+        jmp @next
+@other:
         bmi @negative
         cmp #>4096              ; xs = x >> 4 in 0..255
         bcs @wide
@@ -590,10 +640,7 @@ rn_mean_square:
         inc rn_sum+2
         bne @next
         inc rn_sum+3
-@next:
-        dey
-        bpl @element
-        rts
+        jmp @next
 @negative:
         cmp #$F1                ; x >= -3840: xs in -240..-1 (xs = -256
         bcc @wide               ; would need a third byte)
