@@ -546,45 +546,46 @@ rn_scale_unit:
 @done:
         rts
 
-; rn_sum = sum over i of (x[i] >> 4)^2. x in -256..255 (hi byte 0 or $FF,
-; two thirds of the norms' inputs): xs^2 is bytes 1 and 2 of (x & -16)^2 =
-; 256 * xs^2, read from matvec's squares table (memory.inc) at index x & -16
-; with the low nibble masked off, no shift; for x in 0..255, xs^2 <= 225 is
-; byte 1 alone. Other x in -3840..4095: xs is one byte and xs^2 < 2^16 is
-; bytes 0 and 1 of the table, SQ_LO + (xs & 255) and SQ_MID + SQ_RANGE + xs.
-; Wider values take a 16x16 multiply of |xs|.
-        .assert RMS_PRE_SHIFT == 4, "rn_mean_square shifts by one nibble"
+; rn_sum = sum over i of (x[i] >> 4)^2. The table of squares (memory.inc)
+; holds bytes 1 and 2 of n^2 at SQ_MID/SQ_HI + SQ_RANGE + n, and (x & -16)^2
+; = 256 * xs^2, so xs^2 is those bytes at n = x & -16 (the low nibble masked
+; off, no shift): x in -256..255 (two thirds of the norms' inputs) read them
+; by the page of n's sign, x in 0..255 with xs^2 <= 225 in one byte; the rest
+; of -1792..1791 through two pointers to n's page. Wider values take a
+; 16x16 multiply of |xs|. Element i in X; x's reads are patched.
+        .assert RMS_PRE_SHIFT == 4, "rn_mean_square masks off one nibble"
         .assert <SQ_RANGE == 0 && SQ_RANGE >= 256, "rn_mean_square reads SQ_MID and SQ_HI by page"
+        .assert <SQ_MID == 0 && <SQ_HI == 0 && <(SQ_HI - SQ_MID) == 0, "rn_mean_square's pointers are to whole pages"
 rn_mean_square:
         lda #0
         sta rn_sum
         sta rn_sum+1
         sta rn_sum+2
         sta rn_sum+3
-        lda rn_in               ; x's bytes' reads, patched
+        sta ar_t1               ; (the pointers' low bytes)
+        sta ar_t2
+        lda rn_in
         sta @lo_small+1
         sta @lo_minus+1
-        sta @lo_positive+1
-        sta @lo_negative+1
+        sta @lo_paged+1
         lda rn_in+1
         sta @lo_small+2
         sta @lo_minus+2
-        sta @lo_positive+2
-        sta @lo_negative+2
+        sta @lo_paged+2
         lda rn_in_hi
         sta @hi+1
         lda rn_in_hi+1
         sta @hi+2
-        ldy #EMBED_DIM - 1
+        ldx #EMBED_DIM - 1
 @element:
-@hi:    lda $FFFF,y
+@hi:    lda $FFFF,x
         bne @not_small
 @lo_small:                      ; 0 <= x < 256: xs^2 = byte 1 of (x & $F0)^2
-        lda $FFFF,y
+        lda $FFFF,x
         and #$F0
-        tax
+        tay
         clc
-        lda SQ_MID + SQ_RANGE,x
+        lda SQ_MID + SQ_RANGE,y
         adc rn_sum
         sta rn_sum
         bcc @next
@@ -594,21 +595,21 @@ rn_mean_square:
         bne @next
         inc rn_sum+3
 @next:
-        dey
+        dex
         bpl @element
         rts
 @not_small:
         cmp #$FF
-        bne @other
+        bne @paged
 @lo_minus:                      ; -256 <= x < 0: xs^2 (1..256) = bytes 1, 2
-        lda $FFFF,y             ; of ((x & $F0) - 256)^2
+        lda $FFFF,x             ; of ((x & $F0) - 256)^2
         and #$F0
-        tax
+        tay
         clc
-        lda SQ_MID + SQ_RANGE - 256,x
+        lda SQ_MID + SQ_RANGE - 256,y
         adc rn_sum
         sta rn_sum
-        lda SQ_HI + SQ_RANGE - 256,x
+        lda SQ_HI + SQ_RANGE - 256,y
         adc rn_sum+1
         sta rn_sum+1
         bcc @next
@@ -616,24 +617,24 @@ rn_mean_square:
         bne @next
         inc rn_sum+3
         jmp @next
-@other:
-        bmi @negative
-        cmp #>4096              ; xs = x >> 4 in 0..255
+@paged:                         ; -1792 <= x < 1792: n's page is x's high
+        clc                     ; byte + 7 pages into the table
+        adc #>SQ_RANGE
+        cmp #2 * >SQ_RANGE
         bcs @wide
-        tax
-@lo_positive:
-        lda $FFFF,y
-        lsr
-        lsr
-        lsr
-        lsr
-        ora rn_nibble_up,x
-        tax
-        clc
-        lda SQ_LO,x
+        adc #>SQ_MID            ; (C = 0)
+        sta ar_t1+1
+        adc #>(SQ_HI - SQ_MID)
+        sta ar_t2+1
+@lo_paged:
+        lda $FFFF,x
+        and #$F0
+        tay
+        clc                     ; xs^2 < 2^14: bytes 1, 2 of (x & -16)^2
+        lda (ar_t1),y
         adc rn_sum
         sta rn_sum
-        lda SQ_MID + SQ_RANGE,x
+        lda (ar_t2),y
         adc rn_sum+1
         sta rn_sum+1
         bcc @next
@@ -641,48 +642,26 @@ rn_mean_square:
         bne @next
         inc rn_sum+3
         jmp @next
-@negative:
-        cmp #$F1                ; x >= -3840: xs in -240..-1 (xs = -256
-        bcc @wide               ; would need a third byte)
-        tax
-@lo_negative:
-        lda $FFFF,y
-        lsr
-        lsr
-        lsr
-        lsr
-        ora rn_nibble_up - $F0,x
-        tax                     ; xs + 256
-        clc
-        lda SQ_LO,x
-        adc rn_sum
-        sta rn_sum
-        lda SQ_MID + SQ_RANGE - 256,x
-        adc rn_sum+1
-        sta rn_sum+1
-        bcc @next
-        inc rn_sum+2
-        bne @next
-        inc rn_sum+3
-        jmp @next
-@wide:                          ; |xs| >= 241: shifted and squared here
+@wide:                          ; |xs| >= 112: shifted and squared here
+        txa
+        tay
         lda (rn_in),y
         sta ar_a
         lda (rn_in_hi),y
-        ldx #RMS_PRE_SHIFT
+        ldy #RMS_PRE_SHIFT
 @pre_shift:
         cmp #$80                ; xs = x >> 4, arithmetic
         ror
         ror ar_a
-        dex
+        dey
         bne @pre_shift
-        tax
+        tay
         bpl @magnitude
         sec                     ; |xs|
         lda #0
         sbc ar_a
         sta ar_a
-        txa
+        tya
         eor #$FF
         adc #0
 @magnitude:                     ; rn_sum += |xs| * |xs| (|xs| <= 2048), one
@@ -717,12 +696,6 @@ rn_mean_square:
         ora ar_b+1
         bne @add_bit
         jmp @next
-
-; n << 4 for n = 0..15: the high nibble of xs from x's high byte.
-rn_nibble_up:
-        .repeat 16, n
-        .byte n << 4
-        .endrepeat
 
 ; rn_inv = min(32767, 2^19 // max(1, isqrt(max(1, rn_sum // 32)))). A mean
 ; m below 2^16 has a root r below 256, found bit by bit with r^2 from the

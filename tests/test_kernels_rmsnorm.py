@@ -90,10 +90,12 @@ def test_rmsnorm_gains_of_plus_minus_two_to_the_shift_and_zero(bench):
 
 
 def test_rmsnorm_squares_at_the_edges_of_the_table_read(bench):
-    """x >> 4 fits the table read for x in -3840..4095; the values around both ends and -4096 (xs = -256)."""
+    """xs^2 is a read of the squares table for x in -1792..1791 (by page for -256..255); the values
+    around the ends of those, and wide ones that take the multiply."""
     rng = np.random.default_rng(12)
     edges = [4095, 4096, 4080, 4111, -3840, -3841, -3585, -4080, -4081, -4096, -4097, -1, 0, 15, 16, -16, -17,
-             255, 256, -255, -256, 28671, 28672, -28672, -28673, 32767, -32768]
+             255, 256, -255, -256, -257, 1775, 1776, 1791, 1792, -1792, -1793, -1776, -1777,
+             28671, 28672, -28672, -28673, 32767, -32768]
     for case in range(60):
         x = rng.choice(edges, 32)
         g = rng.integers(-128, 128, 32)
