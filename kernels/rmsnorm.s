@@ -391,7 +391,7 @@ rn_scale_unit:
         tya                     ; -256 <= x < 0: ~x = |x| - 1 in 0..255
         eor #$FF                ; (clamped: F = ~y = ~x, the shift next)
 @to_negative:
-        jmp @negative_products  ; (patched: @negative_shift's chain entry)
+        bcs @negative_products  ; (C = 1 from the compare; patched: @negative_shift)
 @negative_products:
         tay
         sec                     ; ~x * 2inv_lo -> bytes 0, 1
@@ -892,19 +892,22 @@ rn_patch_inv:
         lda #>rn_scale_unit@wide_shifted
         sbc #0
         sta rn_scale_unit@wide_shift+2
-        lda rn_inv+1            ; 2*inv >= $FF00 only when inv is clamped
-        cmp #$FF
-        bne @products
-        jmp @clamped
-@products:
-        lda #RN_PRODUCTS_POSITIVE   ; the element paths take the products
+        ldx #0                  ; the element paths take the products, or
+        lda rn_inv+1            ; skip them when inv is clamped (2*inv >=
+        cmp #$FF                ; $FF00 only then)
+        bne @paths
+        ldx #RN_PATHS
+@paths:
+        lda rn_path_offsets,x
         sta rn_scale_unit@to_positive+1
-        lda #RN_PRODUCTS_WIDE
+        lda rn_path_offsets+1,x
         sta rn_scale_unit@to_wide+1
-        lda #<rn_scale_unit@negative_products
+        lda rn_path_offsets+2,x
         sta rn_scale_unit@to_negative+1
-        lda #>rn_scale_unit@negative_products
-        sta rn_scale_unit@to_negative+2
+        txa
+        beq @products
+        rts
+@products:
         ; each byte of 2*inv into the four products it is a factor of
         lda rn_inv
         sta rn_scale_unit@pl1+1
@@ -975,23 +978,22 @@ rn_patch_inv:
         lda rn_ceil+1
         sta rn_scale_unit@ceil_hi+1
         rts
-@clamped:                       ; the element paths skip the products
-        lda #RN_CLAMPED_POSITIVE
-        sta rn_scale_unit@to_positive+1
-        lda #RN_CLAMPED_WIDE
-        sta rn_scale_unit@to_wide+1
-        lda rn_scale_unit@negative_shift+1
-        sta rn_scale_unit@to_negative+1
-        lda rn_scale_unit@negative_shift+2
-        sta rn_scale_unit@to_negative+2
-        rts
-; Branch offsets of rn_scale_unit's element paths, to the products or past them.
+RN_PATHS        = 3             ; bytes of a row of rn_path_offsets
+; The branch offsets of rn_scale_unit's element paths (x in 0..255, wider,
+; -256..-1): to the products, or past them when inv is clamped.
+rn_path_offsets:
+        .byte RN_PRODUCTS_POSITIVE, RN_PRODUCTS_WIDE, RN_PRODUCTS_NEGATIVE
+        .byte RN_CLAMPED_POSITIVE, RN_CLAMPED_WIDE, RN_CLAMPED_NEGATIVE
+        .assert * - rn_path_offsets == 2 * RN_PATHS, "rn_path_offsets' rows"
 RN_PRODUCTS_POSITIVE = rn_scale_unit@positive - (rn_scale_unit@to_positive + 2)
 RN_PRODUCTS_WIDE = rn_scale_unit@wide - (rn_scale_unit@to_wide + 2)
+RN_PRODUCTS_NEGATIVE = rn_scale_unit@negative_products - (rn_scale_unit@to_negative + 2)
 RN_CLAMPED_POSITIVE = rn_scale_unit@clamped_positive - (rn_scale_unit@to_positive + 2)
 RN_CLAMPED_WIDE = rn_scale_unit@clamped_wide - (rn_scale_unit@to_wide + 2)
-        .assert RN_PRODUCTS_POSITIVE >= -128 && RN_CLAMPED_POSITIVE >= -128 && RN_PRODUCTS_POSITIVE <= 127 && RN_CLAMPED_POSITIVE <= 127, "rn_scale_unit's positive branch reaches both paths"
-        .assert RN_PRODUCTS_WIDE >= -128 && RN_CLAMPED_WIDE >= -128 && RN_PRODUCTS_WIDE <= 127 && RN_CLAMPED_WIDE <= 127, "rn_scale_unit's wide branch reaches both paths"
+RN_CLAMPED_NEGATIVE = rn_scale_unit@negative_shift - (rn_scale_unit@to_negative + 2)
+        .assert RN_PRODUCTS_POSITIVE >= -128 && RN_PRODUCTS_POSITIVE < 128 && RN_CLAMPED_POSITIVE >= -128 && RN_CLAMPED_POSITIVE < 128, "rn_scale_unit's positive branch reaches both paths"
+        .assert RN_PRODUCTS_WIDE >= -128 && RN_PRODUCTS_WIDE < 128 && RN_CLAMPED_WIDE >= -128 && RN_CLAMPED_WIDE < 128, "rn_scale_unit's wide branch reaches both paths"
+        .assert RN_PRODUCTS_NEGATIVE >= -128 && RN_PRODUCTS_NEGATIVE < 128 && RN_CLAMPED_NEGATIVE >= -128 && RN_CLAMPED_NEGATIVE < 128, "rn_scale_unit's negative branch reaches both paths"
         .assert (1 << 19) / RN_CLAMP_ROOT * 2 < $FF00, "an unclamped 2*inv's high byte is below $FF"
 
 ; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
