@@ -523,16 +523,18 @@ run_matvec:
 ; The new key and value go into the cache at position at_t, high bytes
 ; flipped (memory.inc): key dim d at its column + t, values in row t. A
 ; head's 8 key columns are CONTEXT bytes apart: the stores are patched to
-; its first column at position t and Y steps through the columns.
+; its first column at position t and Y steps down through the columns, the
+; heads and dimensions from the last.
         .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
 fw_store_kv:
-        lda at_layer            ; the layer's first key column: layer*32
-        lsr
+        lda at_layer            ; the layer's last head's first key column:
+        lsr                     ; layer*32 + 24
         ror
         ror
         ror
+        ora #EMBED_DIM - HEAD_DIM
         sta fw_tmp              ; (the head's first key column)
-        ldx #0                  ; X = dimension
+        ldx #EMBED_DIM - 1      ; X = dimension
 @head:
         ldy fw_tmp
         clc
@@ -545,7 +547,8 @@ fw_store_kv:
         sta @key_lo+2
         adc #>(KEY_HI - KEY_LO) ; (C = 0)
         sta @key_hi+2
-        ldy #0
+        ldy #(HEAD_DIM - 1) * CONTEXT
+        sec
 @key:
         lda VEC_K,x
 @key_lo:
@@ -554,18 +557,17 @@ fw_store_kv:
         eor #$80
 @key_hi:
         sta $FFFF,y
-        inx
-        tya
-        clc
-        adc #CONTEXT
+        dex
+        tya                     ; the column before (C = 1 until Y
+        sbc #CONTEXT            ; passes 0)
         tay
-        cpy #HEAD_DIM * CONTEXT
-        bne @key
-        lda fw_tmp              ; (C = 1 from the compare)
-        adc #HEAD_DIM - 1
+        bcs @key
+        lda fw_tmp              ; (C = 0: 8 columns back)
+        sbc #HEAD_DIM - 1
         sta fw_tmp
-        cpx #EMBED_DIM
-        bne @head
+        txa
+        bpl @head
+        .assert EMBED_DIM % HEAD_DIM == 0 && EMBED_DIM <= 128, "fw_store_kv's heads end when X passes 0"
         lda at_layer            ; value row of (layer*20 + t)
         beq @layer_0
         lda #CONTEXT
