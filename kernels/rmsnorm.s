@@ -704,6 +704,8 @@ rn_mean_square:
         .assert RMS_INV_NUMERATOR_LOG2 == 19, "the clamp below is for 2^19 // r"
         .assert EMBED_DIM_LOG2 <= 8, "m = (sum << (8 - 5)) >> 8"
 RN_CLAMP_ROOT   = 17            ; r below this: 2^19 // r >= 32768, clamped
+RN_CLAMP_SQUARE = RN_CLAMP_ROOT * RN_CLAMP_ROOT
+        .assert RN_CLAMP_SQUARE < 65536, "the clamp's test reads m's two low bytes"
         .assert (1 << 19) / RN_CLAMP_ROOT < 32768 && (1 << 19) / (RN_CLAMP_ROOT - 1) >= 32768, "the clamp's root"
 rn_inverse_root:
         ldx #8 - EMBED_DIM_LOG2 ; m = sum // 32: bytes 1..3 of sum << 3
@@ -716,10 +718,13 @@ rn_inverse_root:
         bne @mean
         lda rn_sum+3            ; m at most 2^22
         bne @wide
-        lda rn_sum+1
-        ora rn_sum+2
+        lda rn_sum+2            ; m < 17^2 (0 included): r < 17, clamped
+        cmp #>RN_CLAMP_SQUARE   ; without the root
+        bcc @clamp
         bne @root
-        inc rn_sum+1            ; m = max(1, m)
+        lda rn_sum+1
+        cmp #<RN_CLAMP_SQUARE
+        bcc @clamp
 @root:
         lda #0                  ; r = the largest r < 256 with r^2 <= m
         sta sq_root
@@ -738,14 +743,11 @@ rn_inverse_root:
         lda sq_test
         lsr
         bne @try
-        lda sq_root             ; r >= 1 because m >= 1
-        cmp #RN_CLAMP_ROOT
-        bcc @clamp
         lda #1                  ; the quotient, its 1 a sentinel that leaves
         sta rn_inv              ; after 16 bits
         lda #0
         sta rn_inv+1
-        lda #1 << (19 - 16)     ; 2^19 >> 16 < r: the remainder so far
+        lda #1 << (19 - 16)     ; 2^19 >> 16 < r (r >= 17): the remainder so far
 @step:
         asl                     ; bring down a 0 bit
         bcs @subtract_wide      ; 256 and more exceeds r

@@ -186,7 +186,7 @@ def test_rmsnorm_with_a_clamped_inverse_skips_the_products(bench):
     """Unit and narrowed gains (d = 0..7) when inv is clamped to 32767 (a root below 17, about
     half of the shipped soul's norms): y = x - 1 for x > 0, x otherwise, with no product,
     through every element path (0..255, -256..-1, wider), in place too; cheaper than the same
-    values scaled so the root is not clamped."""
+    values times 16, whose root is not clamped."""
     rng = np.random.default_rng(19)
     for d in range(8):
         g = np.full(32, 64)
@@ -201,5 +201,6 @@ def test_rmsnorm_with_a_clamped_inverse_skips_the_products(bench):
             assert max(1, int(xs @ xs) // 32) < 17 * 17, "the root must be clamped"
             got, cycles = run_rmsnorm(bench, x, g, shift, unit=d, out="VEC_H" if case % 2 else "VEC_XN")
             assert np.array_equal(got, intmath.rmsnorm(x, g, shift)), (d, case)
-            _, unclamped_cycles = run_rmsnorm(bench, x * 4, g, shift, unit=d)
+            assert max(1, int(x @ x) // 32) >= 17 * 17, "x * 16 must have an unclamped root"
+            _, unclamped_cycles = run_rmsnorm(bench, x * 16, g, shift, unit=d)
             assert cycles < unclamped_cycles, (d, case)
