@@ -12,6 +12,59 @@
 ; `soulterm bench --kernels`). Bytes: 78.
 
 embed:
+        ldx em_te_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):
+        beq @general            ; only left shifts, te << a and pe << b with
+        lda em_pe_shift         ; a = 8 - s_te >= b = 8 - s_pe, and no sum
+        cmp #9                  ; leaves int16 (each term is within
+        bcs @general            ; +-2^14): h = ((te << (a - b)) + pe) << b
+        sec
+        sbc em_te_shift
+        bcc @general
+        sta em_sum              ; a - b
+        lda #8
+        sbc em_pe_shift         ; (C = 1)
+        sta em_sum+1            ; b
+        ldy #EMBED_DIM - 1
+@left:
+        lda (em_te),y           ; te: low byte in em_term, high byte (its
+        sta em_term             ; sign) in A
+        asl
+        lda #0
+        adc #$FF
+        eor #$FF
+        ldx em_sum
+        beq @te_lefted
+@te_left:
+        asl em_term
+        rol
+        dex
+        bne @te_left
+@te_lefted:
+        sta em_term+1
+        lda (em_pe),y           ; + pe (a negative one: its byte - 256)
+        bpl @pe_positive
+        dec em_term+1
+@pe_positive:
+        clc
+        adc em_term
+        sta em_term
+        lda em_term+1
+        adc #0
+        ldx em_sum+1
+        beq @sum_shifted
+@sum_shift:
+        asl em_term
+        rol
+        dex
+        bne @sum_shift
+@sum_shifted:
+        sta VEC_H+VEC_HIGH,y
+        lda em_term
+        sta VEC_H,y
+        dey
+        bpl @left
+        rts
+@general:
         ldy #EMBED_DIM - 1
 @dimension:
         lda #0                  ; te term: v in the high byte (A), 0 in the
