@@ -290,18 +290,13 @@ rn_shifted:
         sbc rn_p+1,x
         sta (rn_out_hi),y
         jmp rn_scale@next
-@saturate:
-        bit ar_sign
-        bmi @low
+@saturate:                      ; +32767 ($7FFF) or -32768 ($8000) by the sign
+        lda ar_sign
+        asl
         lda #$FF
+        adc #0
         sta (rn_out),y
-        lda #$7F
-        sta (rn_out_hi),y
-        jmp rn_scale@next
-@low:
-        lda #$00
-        sta (rn_out),y
-        lda #$80
+        eor #$80
         sta (rn_out_hi),y
         jmp rn_scale@next
 

@@ -23,19 +23,13 @@ residual_add:
         dex
         bpl @element
         rts
-@overflow:                      ; the sum's sign bit is wrong: clamp the other way
-        bmi @positive
-        lda #$00                ; -32768
+@overflow:                      ; A's bit 7 is the true sum's sign flipped:
+        eor #$80                ; +32767 ($7FFF) or -32768 ($8000) by the sign
+        asl
+        lda #$FF
+        adc #0
         sta VEC_H,x
-        lda #$80
-        sta VEC_H+VEC_HIGH,x
-        dex
-        bpl @element
-        rts
-@positive:
-        lda #$FF                ; +32767
-        sta VEC_H,x
-        lda #$7F
+        eor #$80
         sta VEC_H+VEC_HIGH,x
         dex
         bpl @element
