@@ -8,8 +8,14 @@
 ; Inputs (zero page): em_te (2) -> the token's 32 int8 te values,
 ;   em_pe (2) -> the position's 32 int8 pe values, em_te_shift and
 ;   em_pe_shift (0..15). Output: VEC_H[0..31].
-; Clobbers A, X, Y, em_*. Cycles: 6,509 at shifts 5 and 5 (exact,
-; `soulterm bench --kernels`). Bytes: 78.
+; Shifts 1 <= s_te <= s_pe <= 8 (both souls': 4 and 5, 5 and 5) are left
+; shifts only, te << a and pe << b with a = 8 - s_te >= b = 8 - s_pe, each
+; term within +-2^14 so the sum never saturates: h = ((te << (a - b)) + pe)
+; << b, b + (a - b) steps instead of s_te + s_pe; other shifts take the
+; right shifts of each term.
+;
+; Clobbers A, X, Y, em_*. Cycles: 3,466 at shifts 5 and 5 (exact,
+; `soulterm bench --kernels`; 6,509 before the left shifts). Bytes: 163.
 
 embed:
         ldx em_te_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):

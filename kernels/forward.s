@@ -565,9 +565,9 @@ fw_store_kv:
         lda fw_tmp              ; (C = 0: 8 columns back)
         sbc #HEAD_DIM - 1
         sta fw_tmp
-        txa
-        bpl @head
-        .assert EMBED_DIM % HEAD_DIM == 0 && EMBED_DIM <= 128, "fw_store_kv's heads end when X passes 0"
+        cpx #$FF                ; until X passes 0
+        bne @head
+        .assert EMBED_DIM % HEAD_DIM == 0, "fw_store_kv's heads end when X passes 0"
         lda at_layer            ; value row of (layer*20 + t)
         beq @layer_0
         lda #CONTEXT

@@ -8,26 +8,30 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 16,975 for 32 values
-; in -3000..2999 and gains of 60..126; 8,719 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,825 for 32 values
+; in -3000..2999 and gains of 60..126; 8,615 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 9,087 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2).
-; Values of 4096 and more (-3841 and less) take a slower square, means of
+; 8,983 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,785
+; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv.
+; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,760.
+; Bytes: 1,860.
 ;
-; Speed: the square of xs for x in -3840..4095 (xs is one byte) is two
-; reads of matvec's squares table; a mean below 2^16 has its root found bit
-; by bit in that table and divided into 2^19 a byte at a time. The 32
+; Speed: xs^2 for x in -1792..1791 is read from matvec's squares table at
+; x & -16 (256 * xs^2, so no shift), by page for x in -256..255; a mean
+; below 17^2 clamps inv at once, any other below 2^16 has its root found
+; bit by bit in that table and divided into 2^19 a byte at a time. The 32
 ; products x*2inv share one factor, so its bytes are patched into the table
 ; operands once per call and each product is two or (|x| >= 256) four table
 ; differences indexed by the bytes of |x| (or ~x); y is then bytes 2 and 3,
 ; with no shift. Gains that are all 2^(s_g - d) (fixed norm gains, d = 0;
 ; narrowed ones, d = 1..7) take rn_scale_unit: out = y >> d, no gain
 ; step, the element in X and the vectors patched in, x in -256..255 with
-; two products and the shift in A. Otherwise a gain of 2^s_g gives out = y with no product; any
-; other is scaled on magnitudes: one or two byte products and a gain shift
-; of at most four unrolled steps of a chain chosen per call.
+; two products and the shift in A; a clamped inv (2*inv = 2^16 - 2) needs
+; no product at all: y = x - 1 for x > 0, else x. Otherwise a gain of 2^s_g
+; gives out = y with no product; any other is scaled on magnitudes: one or
+; two byte products and a gain shift of at most four unrolled steps of a
+; chain chosen per call.
 
 RN_UNIT_MAX_SHIFT = 7           ; rn_unit_gains' bits 0-2: d, a narrowed norm's shift (layout.py)
         .assert (RN_UNIT_MAX_SHIFT & (RN_UNIT_MAX_SHIFT + 1)) == 0, "d is read through a mask"

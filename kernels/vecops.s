@@ -1,13 +1,13 @@
 ; vecops.s - the small vector kernels: residual add, ReLU, argmax.
 ;
 ; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
-;   Clobbers A, X. 1,146 cycles (random values).
+;   Clobbers A, X. 1,149 cycles (random values).
 ; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63. Clobbers A, X.
 ;   1,144 cycles (random values).
 ; argmax: A = the id in 3..127 with the largest VEC_LOGITS value (signed),
 ;   the lowest id on a tie (SPEC's next-token rule). Clobbers A, X, Y,
 ;   am_best. 3,430 cycles (random logits).
-; Cycles exact, `soulterm bench --kernels`. Bytes: 124.
+; Cycles exact, `soulterm bench --kernels`. Bytes: 113.
 
 residual_add:
         ldx #31
