@@ -14,30 +14,30 @@
 ; << b, b + (a - b) steps instead of s_te + s_pe; other shifts take the
 ; right shifts of each term.
 ;
-; Clobbers A, X, Y, em_*. Cycles: 3,466 at shifts 5 and 5 (exact,
-; `soulterm bench --kernels`; 6,509 before the left shifts). Bytes: 163.
+; Clobbers A, X, Y, em_*. Cycles: 3,448 at shifts 5 and 5 (exact,
+; `soulterm bench --kernels`; 6,509 before the left shifts). Bytes: 160.
 
 embed:
-        ldx em_te_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):
-        beq @general            ; only left shifts, te << a and pe << b with
-        lda em_pe_shift         ; a = 8 - s_te >= b = 8 - s_pe, and no sum
-        cmp #9                  ; leaves int16 (each term is within
-        bcs @general            ; +-2^14): h = ((te << (a - b)) + pe) << b
-        sec
-        sbc em_te_shift
-        bcc @general
-        sta em_sum              ; a - b
-        lda #8
+        lda em_pe_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):
+        sec                     ; only left shifts, te << a and pe << b with
+        sbc em_te_shift         ; a = 8 - s_te >= b = 8 - s_pe, and no sum
+        bcc @general            ; leaves int16 (each term is within
+        sta em_sum              ; +-2^14): h = ((te << (a - b)) + pe) << b
+        lda #8                  ; (em_sum: a - b)
         sbc em_pe_shift         ; (C = 1)
+        bcc @general            ; s_pe > 8
         sta em_sum+1            ; b
+        lda em_te_shift
+        beq @general
         ldy #EMBED_DIM - 1
 @left:
-        lda (em_te),y           ; te: low byte in em_term, high byte (its
-        sta em_term             ; sign) in A
-        asl
-        lda #0
-        adc #$FF
-        eor #$FF
+        ldx #0                  ; te: low byte in em_term, high byte (its
+        lda (em_te),y           ; sign) in A
+        sta em_term
+        bpl @te_positive
+        dex
+@te_positive:
+        txa
         ldx em_sum
         beq @te_lefted
 @te_left:

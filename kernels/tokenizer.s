@@ -30,16 +30,16 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 14,622 for "hello", 29,548 for "i'm so
-; nagry", 149,131 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 14,619 for "hello", 29,545 for "i'm so
+; nagry", 149,128 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,790 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,245 for "hello", 152,996 for "i'm so nagry", 889,214 for that
+; bytes): 35,234 for "hello", 152,928 for "i'm so nagry", 888,785 for that
 ; line. With a long list (the corpus prompts' words for a 2,147-character
 ; budget: 486 words, 2,145 characters, 1,504 bytes, the most the C64 holds
-; beside the shipped soul): 36,432 for "hello", 218,955
-; for "i'm so nagry" (0.22 s), 1,087,118 for that 80-character line (1.1 s:
+; beside the shipped soul): 36,421 for "hello", 218,853
+; for "i'm so nagry" (0.22 s), 1,086,566 for that 80-character line (1.1 s:
 ; twelve words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 
