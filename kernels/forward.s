@@ -21,15 +21,17 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,056,026 at context length 5, 1,088,001 at 10, 1,217,730 at 19
-;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 768,422,
-;   818,664, 912,206 (before this round's argmax bound, matvec's narrow calls
-;   and fc1's MV_RELU 841,721, 900,213, 971,474; the argmax's bound,
-;   forward_logits, takes ~50,000 off the shipped soul's logits, ~0..15,000
-;   off the vectors soul's, whose inputs are mostly short; fc1's MV_RELU,
-;   which stores 0 for the rows ReLU certainly zeroes without their pass 1,
-;   ~20,000 off the shipped soul's two fc1 calls, ~4,500 off the vectors
-;   soul's).
+;   1,051,952 at context length 5, 1,081,986 at 10, 1,212,608 at 19
+;   (`SOULTERM_VECTORS`); models/soul.bin (tests/reference/trace.json's
+;   turn, `bench.forward_cycles`): 752,921, 799,324, 884,182 (763,868,
+;   822,125, 894,181 before the clamped norms, the mean square by pages and
+;   the embedding's left shifts; before the argmax bound, matvec's narrow
+;   calls and fc1's MV_RELU 841,721, 900,213, 971,474 on its own turn; the
+;   argmax's bound, forward_logits, takes ~50,000 off the shipped soul's
+;   logits, ~0..15,000 off the vectors soul's, whose inputs are mostly
+;   short; fc1's MV_RELU, which stores 0 for the rows ReLU certainly zeroes
+;   without their pass 1, ~20,000 off the shipped soul's two fc1 calls,
+;   ~4,500 off the vectors soul's).
 ; Bytes: 1,106.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
