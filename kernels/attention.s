@@ -11,12 +11,12 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,945
-; at t = 4, 17,457 at t = 9, 25,463 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,728 at t = 4,
-; 29,443 at t = 9, 42,889 at t = 18; a narrowed soul's values (|q|, |k| <
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,948
+; at t = 4, 17,455 at t = 9, 25,452 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,731 at t = 4,
+; 29,441 at t = 9, 42,878 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,762 at t = 4, 16,157 at t = 9, 23,675 at t = 18. More when many LUT
+; 11,765 at t = 4, 16,155 at t = 9, 23,664 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
 ; head's own: about 380 cycles a dimension when the quotient is under 256,

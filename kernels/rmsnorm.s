@@ -8,14 +8,14 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,825 for 32 values
-; in -3000..2999 and gains of 60..126; 8,615 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,820 for 32 values
+; in -3000..2999 and gains of 60..126; 8,638 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 8,983 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,785
+; 9,006 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,807
 ; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv.
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,860.
+; Bytes: 1,843.
 ;
 ; Speed: xs^2 for x in -1792..1791 is read from matvec's squares table at
 ; x & -16 (256 * xs^2, so no shift), by page for x in -256..255; a mean
@@ -587,16 +587,19 @@ rn_mean_square:
         lda SQ_MID + SQ_RANGE,y
         adc rn_sum
         sta rn_sum
-        bcc @next
-        inc rn_sum+1
-        bne @next
-        inc rn_sum+2
-        bne @next
-        inc rn_sum+3
+        bcs @carry_1
 @next:
         dex
         bpl @element
         rts
+@carry_1:                       ; the carries on into bytes 1..3
+        inc rn_sum+1
+        bne @next
+@carry_2:
+        inc rn_sum+2
+        bne @next
+        inc rn_sum+3
+        bne @next               ; (always: the sum stays below 2^28)
 @not_small:
         cmp #$FF
         bne @paged
@@ -609,13 +612,7 @@ rn_mean_square:
         adc rn_sum
         sta rn_sum
         lda SQ_HI + SQ_RANGE - 256,y
-        adc rn_sum+1
-        sta rn_sum+1
-        bcc @next
-        inc rn_sum+2
-        bne @next
-        inc rn_sum+3
-        jmp @next
+        jmp @high_byte
 @paged:                         ; -1792 <= x < 1792: n's page is x's high
         clc                     ; byte + 7 pages into the table
         adc #>SQ_RANGE
@@ -634,13 +631,11 @@ rn_mean_square:
         adc rn_sum
         sta rn_sum
         lda (ar_t2),y
+@high_byte:
         adc rn_sum+1
         sta rn_sum+1
         bcc @next
-        inc rn_sum+2
-        bne @next
-        inc rn_sum+3
-        jmp @next
+        bcs @carry_2            ; (always)
 @wide:                          ; |xs| >= 112: shifted and squared here
         txa
         tay

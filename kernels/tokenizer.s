@@ -30,16 +30,16 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 14,619 for "hello", 29,545 for "i'm so
-; nagry", 149,128 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 14,605 for "hello", 29,531 for "i'm so
+; nagry", 149,114 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,790 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,234 for "hello", 152,928 for "i'm so nagry", 888,785 for that
-; line. With a long list (the corpus prompts' words for a 2,151-character
-; budget: 487 words, 2,151 characters, 1,507 bytes, the most the C64 holds
-; beside the shipped soul): 36,421 for "hello", 219,254
-; for "i'm so nagry" (0.22 s), 1,088,675 for that 80-character line (1.1 s:
+; bytes): 35,222 for "hello", 152,868 for "i'm so nagry", 888,460 for that
+; line. With a long list (the corpus prompts' words for a 2,176-character
+; budget: 492 words, 2,176 characters, 1,524 bytes, the most the C64 holds
+; beside the shipped soul): 36,409 for "hello", 221,226
+; for "i'm so nagry" (0.22 s), 1,097,314 for that 80-character line (1.1 s:
 ; twelve words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 
