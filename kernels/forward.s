@@ -21,9 +21,9 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,051,952 at context length 5, 1,081,986 at 10, 1,212,608 at 19
+;   1,052,131 at context length 5, 1,082,145 at 10, 1,212,731 at 19
 ;   (`SOULTERM_VECTORS`); models/soul.bin (tests/reference/trace.json's
-;   turn, `bench.forward_cycles`): 752,921, 799,324, 884,182 (763,868,
+;   turn, `bench.forward_cycles`): 752,991, 799,417, 884,214 (763,868,
 ;   822,125, 894,181 before the clamped norms, the mean square by pages and
 ;   the embedding's left shifts; before the argmax bound, matvec's narrow
 ;   calls and fc1's MV_RELU 841,721, 900,213, 971,474 on its own turn; the
