@@ -8,10 +8,69 @@
 ; Inputs (zero page): em_te (2) -> the token's 32 int8 te values,
 ;   em_pe (2) -> the position's 32 int8 pe values, em_te_shift and
 ;   em_pe_shift (0..15). Output: VEC_H[0..31].
-; Clobbers A, X, Y, em_*. Cycles: 6,509 at shifts 5 and 5 (exact,
-; `soulterm bench --kernels`). Bytes: 78.
+; Shifts 1 <= s_te <= s_pe <= 8 (both souls': 4 and 5, 5 and 5) are left
+; shifts only, te << a and pe << b with a = 8 - s_te >= b = 8 - s_pe, each
+; term within +-2^14 so the sum never saturates: h = ((te << (a - b)) + pe)
+; << b, b + (a - b) steps instead of s_te + s_pe; other shifts take the
+; right shifts of each term.
+;
+; Clobbers A, X, Y, em_*. Cycles: 3,417 at shifts 5 and 5 (exact,
+; `soulterm bench --kernels`; 6,509 before the left shifts). Bytes: 160.
 
 embed:
+        lda em_pe_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):
+        sec                     ; only left shifts, te << a and pe << b with
+        sbc em_te_shift         ; a = 8 - s_te >= b = 8 - s_pe, and no sum
+        bcc @general            ; leaves int16 (each term is within
+        sta em_sum              ; +-2^14): h = ((te << (a - b)) + pe) << b
+        lda #8                  ; (em_sum: a - b)
+        sbc em_pe_shift         ; (C = 1)
+        bcc @general            ; s_pe > 8
+        sta em_sum+1            ; b
+        lda em_te_shift
+        beq @general
+        ldy #EMBED_DIM - 1
+@left:
+        ldx #0                  ; te: low byte in em_term, high byte (its
+        lda (em_te),y           ; sign) in A
+        sta em_term
+        bpl @te_positive
+        dex
+@te_positive:
+        txa
+        ldx em_sum
+        beq @te_lefted
+@te_left:
+        asl em_term
+        rol
+        dex
+        bne @te_left
+@te_lefted:
+        sta em_term+1
+        lda (em_pe),y           ; + pe (a negative one: its byte - 256)
+        bpl @pe_positive
+        dec em_term+1
+@pe_positive:
+        clc
+        adc em_term
+        sta em_term
+        lda em_term+1
+        adc #0
+        ldx em_sum+1
+        beq @sum_shifted
+@sum_shift:
+        asl em_term
+        rol
+        dex
+        bne @sum_shift
+@sum_shifted:
+        sta VEC_H+VEC_HIGH,y
+        lda em_term
+        sta VEC_H,y
+        dey
+        bpl @left
+        rts
+@general:
         ldy #EMBED_DIM - 1
 @dimension:
         lda #0                  ; te term: v in the high byte (A), 0 in the

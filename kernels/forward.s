@@ -21,15 +21,17 @@
 ; idle) and steps the border colour once per kernel, so a computing C64
 ; flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,056,026 at context length 5, 1,088,001 at 10, 1,217,730 at 19
-;   (`SOULTERM_VECTORS`); models/soul.bin (its own reference turn): 768,422,
-;   818,664, 912,206 (before this round's argmax bound, matvec's narrow calls
-;   and fc1's MV_RELU 841,721, 900,213, 971,474; the argmax's bound,
-;   forward_logits, takes ~50,000 off the shipped soul's logits, ~0..15,000
-;   off the vectors soul's, whose inputs are mostly short; fc1's MV_RELU,
-;   which stores 0 for the rows ReLU certainly zeroes without their pass 1,
-;   ~20,000 off the shipped soul's two fc1 calls, ~4,500 off the vectors
-;   soul's).
+;   1,052,131 at context length 5, 1,082,145 at 10, 1,212,731 at 19
+;   (`SOULTERM_VECTORS`); models/soul.bin (tests/reference/trace.json's
+;   turn, `bench.forward_cycles`): 752,991, 799,417, 884,214 (763,868,
+;   822,125, 894,181 before the clamped norms, the mean square by pages and
+;   the embedding's left shifts; before the argmax bound, matvec's narrow
+;   calls and fc1's MV_RELU 841,721, 900,213, 971,474 on its own turn; the
+;   argmax's bound, forward_logits, takes ~50,000 off the shipped soul's
+;   logits, ~0..15,000 off the vectors soul's, whose inputs are mostly
+;   short; fc1's MV_RELU, which stores 0 for the rows ReLU certainly zeroes
+;   without their pass 1, ~20,000 off the shipped soul's two fc1 calls,
+;   ~4,500 off the vectors soul's).
 ; Bytes: 1,106.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
@@ -523,16 +525,18 @@ run_matvec:
 ; The new key and value go into the cache at position at_t, high bytes
 ; flipped (memory.inc): key dim d at its column + t, values in row t. A
 ; head's 8 key columns are CONTEXT bytes apart: the stores are patched to
-; its first column at position t and Y steps through the columns.
+; its first column at position t and Y steps down through the columns, the
+; heads and dimensions from the last.
         .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
 fw_store_kv:
-        lda at_layer            ; the layer's first key column: layer*32
-        lsr
+        lda at_layer            ; the layer's last head's first key column:
+        lsr                     ; layer*32 + 24
         ror
         ror
         ror
+        ora #EMBED_DIM - HEAD_DIM
         sta fw_tmp              ; (the head's first key column)
-        ldx #0                  ; X = dimension
+        ldx #EMBED_DIM - 1      ; X = dimension
 @head:
         ldy fw_tmp
         clc
@@ -545,7 +549,8 @@ fw_store_kv:
         sta @key_lo+2
         adc #>(KEY_HI - KEY_LO) ; (C = 0)
         sta @key_hi+2
-        ldy #0
+        ldy #(HEAD_DIM - 1) * CONTEXT
+        sec
 @key:
         lda VEC_K,x
 @key_lo:
@@ -554,18 +559,17 @@ fw_store_kv:
         eor #$80
 @key_hi:
         sta $FFFF,y
-        inx
-        tya
-        clc
-        adc #CONTEXT
+        dex
+        tya                     ; the column before (C = 1 until Y
+        sbc #CONTEXT            ; passes 0)
         tay
-        cpy #HEAD_DIM * CONTEXT
-        bne @key
-        lda fw_tmp              ; (C = 1 from the compare)
-        adc #HEAD_DIM - 1
+        bcs @key
+        lda fw_tmp              ; (C = 0: 8 columns back)
+        sbc #HEAD_DIM - 1
         sta fw_tmp
-        cpx #EMBED_DIM
+        cpx #$FF                ; until X passes 0
         bne @head
+        .assert EMBED_DIM % HEAD_DIM == 0, "fw_store_kv's heads end when X passes 0"
         lda at_layer            ; value row of (layer*20 + t)
         beq @layer_0
         lda #CONTEXT

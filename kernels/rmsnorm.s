@@ -8,26 +8,30 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 17,001 for 32 values
-; in -3000..2999 and gains of 60..126; 8,721 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,820 for 32 values
+; in -3000..2999 and gains of 60..126; 8,638 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 9,089 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2).
-; Values of 4096 and more (-3841 and less) take a slower square, means of
+; 9,006 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,807
+; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv.
+; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,760.
+; Bytes: 1,843.
 ;
-; Speed: the square of xs for x in -3840..4095 (xs is one byte) is two
-; reads of matvec's squares table; a mean below 2^16 has its root found bit
-; by bit in that table and divided into 2^19 a byte at a time. The 32
+; Speed: xs^2 for x in -1792..1791 is read from matvec's squares table at
+; x & -16 (256 * xs^2, so no shift), by page for x in -256..255; a mean
+; below 17^2 clamps inv at once, any other below 2^16 has its root found
+; bit by bit in that table and divided into 2^19 a byte at a time. The 32
 ; products x*2inv share one factor, so its bytes are patched into the table
 ; operands once per call and each product is two or (|x| >= 256) four table
 ; differences indexed by the bytes of |x| (or ~x); y is then bytes 2 and 3,
 ; with no shift. Gains that are all 2^(s_g - d) (fixed norm gains, d = 0;
 ; narrowed ones, d = 1..7) take rn_scale_unit: out = y >> d, no gain
 ; step, the element in X and the vectors patched in, x in -256..255 with
-; two products and the shift in A. Otherwise a gain of 2^s_g gives out = y with no product; any
-; other is scaled on magnitudes: one or two byte products and a gain shift
-; of at most four unrolled steps of a chain chosen per call.
+; two products and the shift in A; a clamped inv (2*inv = 2^16 - 2) needs
+; no product at all: y = x - 1 for x > 0, else x. Otherwise a gain of 2^s_g
+; gives out = y with no product; any other is scaled on magnitudes: one or
+; two byte products and a gain shift of at most four unrolled steps of a
+; chain chosen per call.
 
 RN_UNIT_MAX_SHIFT = 7           ; rn_unit_gains' bits 0-2: d, a narrowed norm's shift (layout.py)
         .assert (RN_UNIT_MAX_SHIFT & (RN_UNIT_MAX_SHIFT + 1)) == 0, "d is read through a mask"
@@ -290,18 +294,13 @@ rn_shifted:
         sbc rn_p+1,x
         sta (rn_out_hi),y
         jmp rn_scale@next
-@saturate:
-        bit ar_sign
-        bmi @low
+@saturate:                      ; +32767 ($7FFF) or -32768 ($8000) by the sign
+        lda ar_sign
+        asl
         lda #$FF
+        adc #0
         sta (rn_out),y
-        lda #$7F
-        sta (rn_out_hi),y
-        jmp rn_scale@next
-@low:
-        lda #$00
-        sta (rn_out),y
-        lda #$80
+        eor #$80
         sta (rn_out_hi),y
         jmp rn_scale@next
 
@@ -349,16 +348,50 @@ rn_scale_unit:
         dex
         bpl @element
         rts
+; inv clamped (rn_inverse_root: r < RN_CLAMP_ROOT): x * 2inv = x * 2^16 - 2x,
+; so y = x - 1 for x > 0 and y = x for x <= 0, with no product (x = -32768,
+; where y = x + 1, never has a clamped root: its square alone makes r 362);
+; the element paths above jump here and the paths' tails store y >> d.
+@clamped_positive:              ; 0 <= x < 256 (A = 0): y = x - 1, or 0
+        tya
+        beq @clamped_zero
+        dey
+        tya
+@clamped_zero:
+        jmp @positive_shift
+@clamped_wide:                  ; |x| >= 256, A = high byte, Y = low byte
+        sta ar_sign
+        bmi @clamped_wide_negative
+        sta ar_p+3              ; y = x - 1 (x >= 256: a borrow when the
+        tya                     ; low byte is 0)
+        bne @clamped_no_borrow
+        dec ar_p+3
+@clamped_no_borrow:
+        dey
+        sty ar_p+2
+        jmp @wide_shift
+@clamped_wide_negative:         ; F = ~y = ~x
+        eor #$FF
+        sta ar_p+3
+        tya
+        eor #$FF
+        sta ar_p+2
+        jmp @wide_shift
 @element:                       ; (between the narrow paths: both branch back)
 @in_lo:
         ldy $FFFF,x             ; x's low byte
 @in_hi:
         lda $FFFF,x             ; and high byte
-        beq @positive
+@to_positive:
+        beq @positive           ; (patched: @clamped_positive)
         cmp #$FF
-        bne @wide
+@to_wide:
+        bne @wide               ; (patched: @clamped_wide)
         tya                     ; -256 <= x < 0: ~x = |x| - 1 in 0..255
-        eor #$FF
+        eor #$FF                ; (clamped: F = ~y = ~x, the shift next)
+@to_negative:
+        bcs @negative_products  ; (C = 1 from the compare; patched: @negative_shift)
+@negative_products:
         tay
         sec                     ; ~x * 2inv_lo -> bytes 0, 1
 @nl1:   lda qs_lo + 512,y
@@ -512,96 +545,117 @@ rn_scale_unit:
 @done:
         rts
 
-; rn_sum = sum over i of (x[i] >> 4)^2. For x in -3840..4095, xs is one
-; byte and xs^2 < 2^16 is bytes 0 and 1 of matvec's squares table
-; (memory.inc): SQ_LO + (xs & 255) and SQ_MID + SQ_RANGE + xs. Wider values
-; take a 16x16 multiply of |xs|.
-        .assert RMS_PRE_SHIFT == 4, "rn_mean_square shifts by one nibble"
-        .assert <SQ_RANGE == 0 && SQ_RANGE >= 256, "rn_mean_square reads SQ_MID by page"
+; rn_sum = sum over i of (x[i] >> 4)^2. The table of squares (memory.inc)
+; holds bytes 1 and 2 of n^2 at SQ_MID/SQ_HI + SQ_RANGE + n, and (x & -16)^2
+; = 256 * xs^2, so xs^2 is those bytes at n = x & -16 (the low nibble masked
+; off, no shift): x in -256..255 (two thirds of the norms' inputs) read them
+; by the page of n's sign, x in 0..255 with xs^2 <= 225 in one byte; the rest
+; of -1792..1791 through two pointers to n's page. Wider values take a
+; 16x16 multiply of |xs|. Element i in X; x's reads are patched.
+        .assert RMS_PRE_SHIFT == 4, "rn_mean_square masks off one nibble"
+        .assert <SQ_RANGE == 0 && SQ_RANGE >= 256, "rn_mean_square reads SQ_MID and SQ_HI by page"
+        .assert <SQ_MID == 0 && <SQ_HI == 0 && <(SQ_HI - SQ_MID) == 0, "rn_mean_square's pointers are to whole pages"
 rn_mean_square:
         lda #0
         sta rn_sum
         sta rn_sum+1
         sta rn_sum+2
         sta rn_sum+3
-        lda rn_in               ; x's low bytes' reads, patched
-        sta @lo_positive+1
-        sta @lo_negative+1
+        sta ar_t1               ; (the pointers' low bytes)
+        sta ar_t2
+        lda rn_in
+        sta @lo_small+1
+        sta @lo_minus+1
+        sta @lo_paged+1
         lda rn_in+1
-        sta @lo_positive+2
-        sta @lo_negative+2
-        ldy #EMBED_DIM - 1
+        sta @lo_small+2
+        sta @lo_minus+2
+        sta @lo_paged+2
+        lda rn_in_hi
+        sta @hi+1
+        lda rn_in_hi+1
+        sta @hi+2
+        ldx #EMBED_DIM - 1
 @element:
-        lda (rn_in_hi),y
-        bmi @negative
-        cmp #>4096              ; xs = x >> 4 in 0..255
-        bcs @wide
-        tax
-@lo_positive:
-        lda $FFFF,y
-        lsr
-        lsr
-        lsr
-        lsr
-        ora rn_nibble_up,x
-        tax
+@hi:    lda $FFFF,x
+        bne @not_small
+@lo_small:                      ; 0 <= x < 256: xs^2 = byte 1 of (x & $F0)^2
+        lda $FFFF,x
+        and #$F0
+        tay
         clc
-        lda SQ_LO,x
+        lda SQ_MID + SQ_RANGE,y
         adc rn_sum
         sta rn_sum
-        lda SQ_MID + SQ_RANGE,x
-        adc rn_sum+1
-        sta rn_sum+1
-        bcc @next
-        inc rn_sum+2
-        bne @next
-        inc rn_sum+3
+        bcs @carry_1
 @next:
-        dey
+        dex
         bpl @element
         rts
-@negative:
-        cmp #$F1                ; x >= -3840: xs in -240..-1 (xs = -256
-        bcc @wide               ; would need a third byte)
-        tax
-@lo_negative:
-        lda $FFFF,y
-        lsr
-        lsr
-        lsr
-        lsr
-        ora rn_nibble_up - $F0,x
-        tax                     ; xs + 256
-        clc
-        lda SQ_LO,x
-        adc rn_sum
-        sta rn_sum
-        lda SQ_MID + SQ_RANGE - 256,x
-        adc rn_sum+1
-        sta rn_sum+1
-        bcc @next
+@carry_1:                       ; the carries on into bytes 1..3
+        inc rn_sum+1
+        bne @next
+@carry_2:
         inc rn_sum+2
         bne @next
         inc rn_sum+3
-        jmp @next
-@wide:                          ; |xs| >= 241: shifted and squared here
+        bne @next               ; (always: the sum stays below 2^28)
+@not_small:
+        cmp #$FF
+        bne @paged
+@lo_minus:                      ; -256 <= x < 0: xs^2 (1..256) = bytes 1, 2
+        lda $FFFF,x             ; of ((x & $F0) - 256)^2
+        and #$F0
+        tay
+        clc
+        lda SQ_MID + SQ_RANGE - 256,y
+        adc rn_sum
+        sta rn_sum
+        lda SQ_HI + SQ_RANGE - 256,y
+        jmp @high_byte
+@paged:                         ; -1792 <= x < 1792: n's page is x's high
+        clc                     ; byte + 7 pages into the table
+        adc #>SQ_RANGE
+        cmp #2 * >SQ_RANGE
+        bcs @wide
+        adc #>SQ_MID            ; (C = 0)
+        sta ar_t1+1
+        adc #>(SQ_HI - SQ_MID)
+        sta ar_t2+1
+@lo_paged:
+        lda $FFFF,x
+        and #$F0
+        tay
+        clc                     ; xs^2 < 2^14: bytes 1, 2 of (x & -16)^2
+        lda (ar_t1),y
+        adc rn_sum
+        sta rn_sum
+        lda (ar_t2),y
+@high_byte:
+        adc rn_sum+1
+        sta rn_sum+1
+        bcc @next
+        bcs @carry_2            ; (always)
+@wide:                          ; |xs| >= 112: shifted and squared here
+        txa
+        tay
         lda (rn_in),y
         sta ar_a
         lda (rn_in_hi),y
-        ldx #RMS_PRE_SHIFT
+        ldy #RMS_PRE_SHIFT
 @pre_shift:
         cmp #$80                ; xs = x >> 4, arithmetic
         ror
         ror ar_a
-        dex
+        dey
         bne @pre_shift
-        tax
+        tay
         bpl @magnitude
         sec                     ; |xs|
         lda #0
         sbc ar_a
         sta ar_a
-        txa
+        tya
         eor #$FF
         adc #0
 @magnitude:                     ; rn_sum += |xs| * |xs| (|xs| <= 2048), one
@@ -637,12 +691,6 @@ rn_mean_square:
         bne @add_bit
         jmp @next
 
-; n << 4 for n = 0..15: the high nibble of xs from x's high byte.
-rn_nibble_up:
-        .repeat 16, n
-        .byte n << 4
-        .endrepeat
-
 ; rn_inv = min(32767, 2^19 // max(1, isqrt(max(1, rn_sum // 32)))). A mean
 ; m below 2^16 has a root r below 256, found bit by bit with r^2 from the
 ; squares table, and 2^19 // r is a 16-step division with the remainder in
@@ -650,6 +698,8 @@ rn_nibble_up:
         .assert RMS_INV_NUMERATOR_LOG2 == 19, "the clamp below is for 2^19 // r"
         .assert EMBED_DIM_LOG2 <= 8, "m = (sum << (8 - 5)) >> 8"
 RN_CLAMP_ROOT   = 17            ; r below this: 2^19 // r >= 32768, clamped
+RN_CLAMP_SQUARE = RN_CLAMP_ROOT * RN_CLAMP_ROOT
+        .assert RN_CLAMP_SQUARE < 65536, "the clamp's test reads m's two low bytes"
         .assert (1 << 19) / RN_CLAMP_ROOT < 32768 && (1 << 19) / (RN_CLAMP_ROOT - 1) >= 32768, "the clamp's root"
 rn_inverse_root:
         ldx #8 - EMBED_DIM_LOG2 ; m = sum // 32: bytes 1..3 of sum << 3
@@ -662,10 +712,13 @@ rn_inverse_root:
         bne @mean
         lda rn_sum+3            ; m at most 2^22
         bne @wide
-        lda rn_sum+1
-        ora rn_sum+2
+        lda rn_sum+2            ; m < 17^2 (0 included): r < 17, clamped
+        cmp #>RN_CLAMP_SQUARE   ; without the root
+        bcc @clamp
         bne @root
-        inc rn_sum+1            ; m = max(1, m)
+        lda rn_sum+1
+        cmp #<RN_CLAMP_SQUARE
+        bcc @clamp
 @root:
         lda #0                  ; r = the largest r < 256 with r^2 <= m
         sta sq_root
@@ -684,14 +737,11 @@ rn_inverse_root:
         lda sq_test
         lsr
         bne @try
-        lda sq_root             ; r >= 1 because m >= 1
-        cmp #RN_CLAMP_ROOT
-        bcc @clamp
         lda #1                  ; the quotient, its 1 a sentinel that leaves
         sta rn_inv              ; after 16 bits
         lda #0
         sta rn_inv+1
-        lda #1 << (19 - 16)     ; 2^19 >> 16 < r: the remainder so far
+        lda #1 << (19 - 16)     ; 2^19 >> 16 < r (r >= 17): the remainder so far
 @step:
         asl                     ; bring down a 0 bit
         bcs @subtract_wide      ; 256 and more exceeds r
@@ -780,7 +830,80 @@ rn_patch_inv:
         rn_patch_factor rn_inv, rn_scale@l1, rn_scale@l2, rn_scale@l3, rn_scale@l4, rn_scale@m1, rn_scale@m2, rn_scale@m3, rn_scale@m4
         rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
         rts
-@unit:                          ; rn_scale_unit's operands, and its vectors
+@unit:                          ; rn_scale_unit's vectors, shifts and operands
+        lda rn_in
+        sta rn_scale_unit@in_lo+1
+        lda rn_in+1
+        sta rn_scale_unit@in_lo+2
+        lda rn_in_hi
+        sta rn_scale_unit@in_hi+1
+        lda rn_in_hi+1
+        sta rn_scale_unit@in_hi+2
+        lda rn_out
+        sta rn_scale_unit@out_lo+1
+        sta rn_scale_unit@out_lo_2+1
+        sta rn_scale_unit@out_lo_3+1
+        sta rn_scale_unit@out_lo_4+1
+        lda rn_out+1
+        sta rn_scale_unit@out_lo+2
+        sta rn_scale_unit@out_lo_2+2
+        sta rn_scale_unit@out_lo_3+2
+        sta rn_scale_unit@out_lo_4+2
+        lda rn_out_hi
+        sta rn_scale_unit@out_hi+1
+        sta rn_scale_unit@out_hi_2+1
+        sta rn_scale_unit@out_hi_3+1
+        sta rn_scale_unit@out_hi_4+1
+        lda rn_out_hi+1
+        sta rn_scale_unit@out_hi+2
+        sta rn_scale_unit@out_hi_2+2
+        sta rn_scale_unit@out_hi_3+2
+        sta rn_scale_unit@out_hi_4+2
+        lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift:
+        and #RN_UNIT_MAX_SHIFT  ; each chain entered d steps before its end
+        sta rn_i                ; (rn_scale_unit keeps its element in X)
+        sec
+        lda #<rn_scale_unit@positive_shifted
+        sbc rn_i
+        sta rn_scale_unit@positive_shift+1
+        lda #>rn_scale_unit@positive_shifted
+        sbc #0
+        sta rn_scale_unit@positive_shift+2
+        sec
+        lda #<rn_scale_unit@negative_shifted
+        sbc rn_i
+        sta rn_scale_unit@negative_shift+1
+        lda #>rn_scale_unit@negative_shifted
+        sbc #0
+        sta rn_scale_unit@negative_shift+2
+        lda rn_i
+        asl
+        asl                     ; d * RN_UNIT_STEP
+        .assert RN_UNIT_STEP == 4, "rn_patch_inv multiplies by four"
+        sta rn_i
+        sec
+        lda #<rn_scale_unit@wide_shifted
+        sbc rn_i
+        sta rn_scale_unit@wide_shift+1
+        lda #>rn_scale_unit@wide_shifted
+        sbc #0
+        sta rn_scale_unit@wide_shift+2
+        ldx #0                  ; the element paths take the products, or
+        lda rn_inv+1            ; skip them when inv is clamped (2*inv >=
+        cmp #$FF                ; $FF00 only then)
+        bne @paths
+        ldx #RN_PATHS
+@paths:
+        lda rn_path_offsets,x
+        sta rn_scale_unit@to_positive+1
+        lda rn_path_offsets+1,x
+        sta rn_scale_unit@to_wide+1
+        lda rn_path_offsets+2,x
+        sta rn_scale_unit@to_negative+1
+        txa
+        beq @products
+        rts
+@products:
         ; each byte of 2*inv into the four products it is a factor of
         lda rn_inv
         sta rn_scale_unit@pl1+1
@@ -850,64 +973,24 @@ rn_patch_inv:
         sta rn_scale_unit@ceil_lo+1
         lda rn_ceil+1
         sta rn_scale_unit@ceil_hi+1
-        lda rn_in
-        sta rn_scale_unit@in_lo+1
-        lda rn_in+1
-        sta rn_scale_unit@in_lo+2
-        lda rn_in_hi
-        sta rn_scale_unit@in_hi+1
-        lda rn_in_hi+1
-        sta rn_scale_unit@in_hi+2
-        lda rn_out
-        sta rn_scale_unit@out_lo+1
-        sta rn_scale_unit@out_lo_2+1
-        sta rn_scale_unit@out_lo_3+1
-        sta rn_scale_unit@out_lo_4+1
-        lda rn_out+1
-        sta rn_scale_unit@out_lo+2
-        sta rn_scale_unit@out_lo_2+2
-        sta rn_scale_unit@out_lo_3+2
-        sta rn_scale_unit@out_lo_4+2
-        lda rn_out_hi
-        sta rn_scale_unit@out_hi+1
-        sta rn_scale_unit@out_hi_2+1
-        sta rn_scale_unit@out_hi_3+1
-        sta rn_scale_unit@out_hi_4+1
-        lda rn_out_hi+1
-        sta rn_scale_unit@out_hi+2
-        sta rn_scale_unit@out_hi_2+2
-        sta rn_scale_unit@out_hi_3+2
-        sta rn_scale_unit@out_hi_4+2
-        lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift:
-        and #RN_UNIT_MAX_SHIFT  ; each chain entered d steps before its end
-        sta rn_i                ; (rn_scale_unit keeps its element in X)
-        sec
-        lda #<rn_scale_unit@positive_shifted
-        sbc rn_i
-        sta rn_scale_unit@positive_shift+1
-        lda #>rn_scale_unit@positive_shifted
-        sbc #0
-        sta rn_scale_unit@positive_shift+2
-        sec
-        lda #<rn_scale_unit@negative_shifted
-        sbc rn_i
-        sta rn_scale_unit@negative_shift+1
-        lda #>rn_scale_unit@negative_shifted
-        sbc #0
-        sta rn_scale_unit@negative_shift+2
-        lda rn_i
-        asl
-        asl                     ; d * RN_UNIT_STEP
-        .assert RN_UNIT_STEP == 4, "rn_patch_inv multiplies by four"
-        sta rn_i
-        sec
-        lda #<rn_scale_unit@wide_shifted
-        sbc rn_i
-        sta rn_scale_unit@wide_shift+1
-        lda #>rn_scale_unit@wide_shifted
-        sbc #0
-        sta rn_scale_unit@wide_shift+2
         rts
+RN_PATHS        = 3             ; bytes of a row of rn_path_offsets
+; The branch offsets of rn_scale_unit's element paths (x in 0..255, wider,
+; -256..-1): to the products, or past them when inv is clamped.
+rn_path_offsets:
+        .byte RN_PRODUCTS_POSITIVE, RN_PRODUCTS_WIDE, RN_PRODUCTS_NEGATIVE
+        .byte RN_CLAMPED_POSITIVE, RN_CLAMPED_WIDE, RN_CLAMPED_NEGATIVE
+        .assert * - rn_path_offsets == 2 * RN_PATHS, "rn_path_offsets' rows"
+RN_PRODUCTS_POSITIVE = rn_scale_unit@positive - (rn_scale_unit@to_positive + 2)
+RN_PRODUCTS_WIDE = rn_scale_unit@wide - (rn_scale_unit@to_wide + 2)
+RN_PRODUCTS_NEGATIVE = rn_scale_unit@negative_products - (rn_scale_unit@to_negative + 2)
+RN_CLAMPED_POSITIVE = rn_scale_unit@clamped_positive - (rn_scale_unit@to_positive + 2)
+RN_CLAMPED_WIDE = rn_scale_unit@clamped_wide - (rn_scale_unit@to_wide + 2)
+RN_CLAMPED_NEGATIVE = rn_scale_unit@negative_shift - (rn_scale_unit@to_negative + 2)
+        .assert RN_PRODUCTS_POSITIVE >= -128 && RN_PRODUCTS_POSITIVE < 128 && RN_CLAMPED_POSITIVE >= -128 && RN_CLAMPED_POSITIVE < 128, "rn_scale_unit's positive branch reaches both paths"
+        .assert RN_PRODUCTS_WIDE >= -128 && RN_PRODUCTS_WIDE < 128 && RN_CLAMPED_WIDE >= -128 && RN_CLAMPED_WIDE < 128, "rn_scale_unit's wide branch reaches both paths"
+        .assert RN_PRODUCTS_NEGATIVE >= -128 && RN_PRODUCTS_NEGATIVE < 128 && RN_CLAMPED_NEGATIVE >= -128 && RN_CLAMPED_NEGATIVE < 128, "rn_scale_unit's negative branch reaches both paths"
+        .assert (1 << 19) / RN_CLAMP_ROOT * 2 < $FF00, "an unclamped 2*inv's high byte is below $FF"
 
 ; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
 ; magnitude P >> s_g is P shifted right r bits (r <= 3) or left 8-r bits

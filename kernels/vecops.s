@@ -1,13 +1,13 @@
 ; vecops.s - the small vector kernels: residual add, ReLU, argmax.
 ;
 ; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
-;   Clobbers A, X. 1,145 cycles (random values).
+;   Clobbers A, X. 1,149 cycles (random values).
 ; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63. Clobbers A, X.
 ;   1,144 cycles (random values).
 ; argmax: A = the id in 3..127 with the largest VEC_LOGITS value (signed),
 ;   the lowest id on a tie (SPEC's next-token rule). Clobbers A, X, Y,
 ;   am_best. 3,430 cycles (random logits).
-; Cycles exact, `soulterm bench --kernels`. Bytes: 124.
+; Cycles exact, `soulterm bench --kernels`. Bytes: 113.
 
 residual_add:
         ldx #31
@@ -23,19 +23,13 @@ residual_add:
         dex
         bpl @element
         rts
-@overflow:                      ; the sum's sign bit is wrong: clamp the other way
-        bmi @positive
-        lda #$00                ; -32768
+@overflow:                      ; A's bit 7 is the true sum's sign flipped:
+        eor #$80                ; +32767 ($7FFF) or -32768 ($8000) by the sign
+        asl
+        lda #$FF
+        adc #0
         sta VEC_H,x
-        lda #$80
-        sta VEC_H+VEC_HIGH,x
-        dex
-        bpl @element
-        rts
-@positive:
-        lda #$FF                ; +32767
-        sta VEC_H,x
-        lda #$7F
+        eor #$80
         sta VEC_H+VEC_HIGH,x
         dex
         bpl @element

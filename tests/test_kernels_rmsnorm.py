@@ -90,10 +90,12 @@ def test_rmsnorm_gains_of_plus_minus_two_to_the_shift_and_zero(bench):
 
 
 def test_rmsnorm_squares_at_the_edges_of_the_table_read(bench):
-    """x >> 4 fits the table read for x in -3840..4095; the values around both ends and -4096 (xs = -256)."""
+    """xs^2 is a read of the squares table for x in -1792..1791 (by page for -256..255); the values
+    around the ends of those, and wide ones that take the multiply."""
     rng = np.random.default_rng(12)
     edges = [4095, 4096, 4080, 4111, -3840, -3841, -3585, -4080, -4081, -4096, -4097, -1, 0, 15, 16, -16, -17,
-             255, 256, -255, -256, 28671, 28672, -28672, -28673, 32767, -32768]
+             255, 256, -255, -256, -257, 1775, 1776, 1791, 1792, -1792, -1793, -1776, -1777,
+             28671, 28672, -28672, -28673, 32767, -32768]
     for case in range(60):
         x = rng.choice(edges, 32)
         g = rng.integers(-128, 128, 32)
@@ -178,3 +180,27 @@ def test_a_narrowed_norm_costs_about_what_a_unit_gain_does(bench):
     _, narrowed = run_rmsnorm(bench, x, [64] * 32, 8, unit=2)
     _, multiplied = run_rmsnorm(bench, x, [64] * 32, 8)
     assert narrowed <= unit + 32 * 40 < multiplied
+
+
+def test_rmsnorm_with_a_clamped_inverse_skips_the_products(bench):
+    """Unit and narrowed gains (d = 0..7) when inv is clamped to 32767 (a root below 17, about
+    half of the shipped soul's norms): y = x - 1 for x > 0, x otherwise, with no product,
+    through every element path (0..255, -256..-1, wider), in place too; cheaper than the same
+    values times 16, whose root is not clamped."""
+    rng = np.random.default_rng(19)
+    for d in range(8):
+        g = np.full(32, 64)
+        shift = 6 + d
+        for case in range(12):
+            x = rng.integers(-(40, 255, 300, 40)[case % 4], (40, 255, 300, 40)[case % 4] + 1, 32)
+            if case % 4 == 3:   # two wide values: x in +-(256..1000)
+                x[-2:] = rng.integers(256, 1001, 2) * rng.choice([-1, 1], 2)
+            if case % 3 == 0:
+                x[:8] = (0, 1, -1, 255, 256, -256, -257, 257)
+            xs = x >> 4
+            assert max(1, int(xs @ xs) // 32) < 17 * 17, "the root must be clamped"
+            got, cycles = run_rmsnorm(bench, x, g, shift, unit=d, out="VEC_H" if case % 2 else "VEC_XN")
+            assert np.array_equal(got, intmath.rmsnorm(x, g, shift)), (d, case)
+            assert max(1, int(x @ x) // 32) >= 17 * 17, "x * 16 must have an unclamped root"
+            _, unclamped_cycles = run_rmsnorm(bench, x * 16, g, shift, unit=d)
+            assert cycles < unclamped_cycles, (d, case)

@@ -81,6 +81,10 @@ def kernel_rows() -> list[tuple[str, str, int]]:
     bench.memory[sym("rn_shift")] = 8       # a narrowed soul's norm (narrowing.py): 64 with s_g = 8
     bench.memory[sym("rn_unit_gains")] = 0x82
     rows.append(("rmsnorm", "the same, every gain 2^(s_g - 2)", bench.call("rmsnorm")))
+    # A root below 17 clamps inv (about half of the shipped soul's norms): no products.
+    bench.write_vector(sym("VEC_H"), np.random.default_rng(6).integers(-300, 300, 32))
+    rows.append(("rmsnorm", "32 values in -300..299 (inv clamped), every gain 2^(s_g - 2)",
+                 bench.call("rmsnorm")))
     for t in (4, 9, 18):
         fill_attention(bench, rng, t, layer=0, head=0)
         rows.append(("attention_head", f"query position {t} ({t + 1} keys)", bench.call("attention_head")))
