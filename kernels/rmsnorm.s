@@ -8,10 +8,10 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,867 for 32 values
-; in -3000..2999 and gains of 60..126; 8,651 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,923 for 32 values
+; in -3000..2999 and gains of 60..126; 8,705 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 9,019 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,782
+; 9,073 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,814
 ; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv.
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
@@ -545,6 +545,61 @@ rn_scale_unit:
 @done:
         rts
 
+; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
+; magnitude P >> s_g is P shifted right r bits (r <= 3) or left 8-r bits
+; (r >= 4, one byte more dropped), then read from byte rn_bytes on. Patches
+; rn_scale's jump into the matching chain; rn_round = 2^s_g - 1 turns the
+; floor of a magnitude into the ceiling a negative value needs. rn_unit =
+; 2^s_g as a byte (s_g <= 7; no positive gain is 128), else 0 (a zero gain
+; never reaches the test).
+; The gain products' table pages are the same for every |g| of 1..255.
+; (It lies before rn_mean_square, not after the tables: in the PRG that puts
+; the mean square's element loop in one page; tests/test_kernel_pages.py.)
+RN_RIGHT_STEP   = 6             ; bytes of one right-shift step
+RN_LEFT_STEP    = 8             ; bytes of one left-shift step
+rn_prepare_scale:
+        lda #0
+        sta rn_round
+        sta rn_round+1
+        sta rn_p+4
+        ldx rn_shift
+        beq @round_done
+@round:
+        sec                     ; rn_round = 2 * rn_round + 1
+        rol rn_round
+        rol rn_round+1
+        dex
+        bne @round
+@round_done:
+        ldx rn_round
+        inx
+        stx rn_unit
+        lda #>qs_lo + 2
+        sta ar_t1+1
+        lda #>qs_hi + 2
+        sta ar_t3+1
+        lda #>qs_lo + 1
+        sta ar_t2+1
+        lda #>qs_hi + 1
+        sta ar_t4+1
+        lda rn_shift
+        lsr
+        lsr
+        lsr
+        sta rn_bytes
+        lda rn_shift
+        and #7
+        cmp #4
+        bcc @patch              ; r <= 3: r right steps before the chain's end
+        inc rn_bytes            ; r >= 4: 8 - r left steps, one byte more dropped
+@patch:
+        tax
+        lda rn_shift_entry_lo,x
+        sta rn_scale@shift+1
+        lda rn_shift_entry_hi,x
+        sta rn_scale@shift+2
+        rts
+
 ; rn_sum = sum over i of (x[i] >> 4)^2. The table of squares (memory.inc)
 ; holds bytes 1 and 2 of n^2 at SQ_MID/SQ_HI + SQ_RANGE + n, and (x & -16)^2
 ; = 256 * xs^2, so xs^2 is those bytes at n = x & -16 (the low nibble masked
@@ -991,59 +1046,6 @@ RN_CLAMPED_NEGATIVE = rn_scale_unit@negative_shift - (rn_scale_unit@to_negative 
         .assert RN_PRODUCTS_WIDE >= -128 && RN_PRODUCTS_WIDE < 128 && RN_CLAMPED_WIDE >= -128 && RN_CLAMPED_WIDE < 128, "rn_scale_unit's wide branch reaches both paths"
         .assert RN_PRODUCTS_NEGATIVE >= -128 && RN_PRODUCTS_NEGATIVE < 128 && RN_CLAMPED_NEGATIVE >= -128 && RN_CLAMPED_NEGATIVE < 128, "rn_scale_unit's negative branch reaches both paths"
         .assert (1 << 19) / RN_CLAMP_ROOT * 2 < $FF00, "an unclamped 2*inv's high byte is below $FF"
-
-; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
-; magnitude P >> s_g is P shifted right r bits (r <= 3) or left 8-r bits
-; (r >= 4, one byte more dropped), then read from byte rn_bytes on. Patches
-; rn_scale's jump into the matching chain; rn_round = 2^s_g - 1 turns the
-; floor of a magnitude into the ceiling a negative value needs. rn_unit =
-; 2^s_g as a byte (s_g <= 7; no positive gain is 128), else 0 (a zero gain
-; never reaches the test).
-; The gain products' table pages are the same for every |g| of 1..255.
-RN_RIGHT_STEP   = 6             ; bytes of one right-shift step
-RN_LEFT_STEP    = 8             ; bytes of one left-shift step
-rn_prepare_scale:
-        lda #0
-        sta rn_round
-        sta rn_round+1
-        sta rn_p+4
-        ldx rn_shift
-        beq @round_done
-@round:
-        sec                     ; rn_round = 2 * rn_round + 1
-        rol rn_round
-        rol rn_round+1
-        dex
-        bne @round
-@round_done:
-        ldx rn_round
-        inx
-        stx rn_unit
-        lda #>qs_lo + 2
-        sta ar_t1+1
-        lda #>qs_hi + 2
-        sta ar_t3+1
-        lda #>qs_lo + 1
-        sta ar_t2+1
-        lda #>qs_hi + 1
-        sta ar_t4+1
-        lda rn_shift
-        lsr
-        lsr
-        lsr
-        sta rn_bytes
-        lda rn_shift
-        and #7
-        cmp #4
-        bcc @patch              ; r <= 3: r right steps before the chain's end
-        inc rn_bytes            ; r >= 4: 8 - r left steps, one byte more dropped
-@patch:
-        tax
-        lda rn_shift_entry_lo,x
-        sta rn_scale@shift+1
-        lda rn_shift_entry_hi,x
-        sta rn_scale@shift+2
-        rts
 
 ; Entries into the chains: r = 0..3 right steps, r = 4..7 left steps (8 - r).
 rn_shift_entry_lo:
