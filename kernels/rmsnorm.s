@@ -8,14 +8,14 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,923 for 32 values
-; in -3000..2999 and gains of 60..126; 8,705 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,913 for 32 values
+; in -3000..2999 and gains of 60..126; 8,752 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 9,073 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,814
+; 8,958 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,846
 ; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv.
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,843.
+; Bytes: 1,866.
 ;
 ; Speed: xs^2 for x in -1792..1791 is read from matvec's squares table at
 ; x & -16 (256 * xs^2, so no shift), by page for x in -256..255; a mean
@@ -316,24 +316,29 @@ rn_scale_unit:
         ldx #EMBED_DIM - 1
         jmp @element
 @positive:
-        sec                     ; 0 <= x < 256: xl * 2inv_lo -> bytes 0, 1
-@pl1:   lda qs_lo + 512,y
-@pl2:   sbc qs_lo + 256,y       ; (byte 0 only for its borrow)
-@pl3:   lda qs_hi + 512,y
-@pl4:   sbc qs_hi + 256,y
-        sta ar_p+1
-        sec                     ; xl * 2inv_hi -> bytes 1, 2
+        sec                     ; 0 <= x < 256: xl * 2inv_hi -> bytes 1, 2
 @ph1:   lda qs_lo + 512,y
 @ph2:   sbc qs_lo + 256,y
         sta ar_lo
 @ph3:   lda qs_hi + 512,y
 @ph4:   sbc qs_hi + 256,y
-        tay
-        clc                     ; y = byte 2 (byte 3 is 0: x * 2inv < 2^24)
-        lda ar_lo
-        adc ar_p+1
-        tya
-        adc #0
+        sta ar_p+2              ; y but for the carry out of byte 1 (byte 3
+@carry_bits:                    ; is 0: x * 2inv < 2^24, so y < 256)
+        and #$FF                ; patched: 2^d - 1. A carry changes y >> d
+@carry_bits_2:                  ; only when y's low d bits are all 1:
+        eor #$FF                ; patched: 2^d - 1 (0 then)
+        bne @carry_dropped      ; otherwise no low product at all
+        sec                     ; xl * 2inv_lo -> bytes 0, 1
+@pl1:   lda qs_lo + 512,y
+@pl2:   sbc qs_lo + 256,y       ; (byte 0 only for its borrow)
+@pl3:   lda qs_hi + 512,y
+@pl4:   sbc qs_hi + 256,y
+        clc
+        adc ar_lo
+        bcc @carry_dropped
+        inc ar_p+2              ; (y < 256: no wrap)
+@carry_dropped:
+        lda ar_p+2
 @positive_shift:
         jmp $FFFF               ; patched: d steps before @positive_shifted
         .repeat RN_UNIT_MAX_SHIFT
@@ -917,6 +922,17 @@ rn_patch_inv:
         lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift:
         and #RN_UNIT_MAX_SHIFT  ; each chain entered d steps before its end
         sta rn_i                ; (rn_scale_unit keeps its element in X)
+        lda #0                  ; 2^d - 1 into the positive path's carry test
+        ldx rn_i
+        beq @carry_bits
+@carry_bit:
+        sec
+        rol
+        dex
+        bne @carry_bit
+@carry_bits:
+        sta rn_scale_unit@carry_bits+1
+        sta rn_scale_unit@carry_bits_2+1
         sec
         lda #<rn_scale_unit@positive_shifted
         sbc rn_i
