@@ -11,17 +11,17 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,454
-; at t = 4, 16,746 at t = 9, 24,314 at t = 18; with q in -3000..2999 (two
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,446
+; at t = 4, 16,713 at t = 9, 24,236 at t = 18; with q in -3000..2999 (two
 ; passes for a head with some q too wide for the table): 19,879 at t = 4,
-; 30,044 at t = 9, 44,203 at t = 18; a narrowed soul's values (|q|, |k| <
+; 30,028 at t = 9, 44,137 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,287 at t = 4, 15,485 at t = 9, 22,590 at t = 18. More when many LUT
+; 11,259 at t = 4, 15,432 at t = 9, 22,482 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
 ; head's own: about 360 cycles a dimension when the quotient is under 256,
 ; 570 otherwise (random sums).
-; Bytes: 2,359 (496 of them the 16 squares-table groups; up to 136 of
+; Bytes: 2,408 (496 of them the 16 squares-table groups; up to 136 of
 ; padding that keeps the hot loops' branches within a page).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
@@ -727,10 +727,15 @@ at_weighted_sum:
 
         lda at_t
         sta at_j
-@position:
-        ldx at_j
-        lda SCORE_0,x           ; w[j]
-        beq @next
+@position:                      ; (the loop's test sits in its middle: a
+        ldx at_j                ; zero weight, the commonest, takes no
+        lda SCORE_0,x           ; branch out of the loop's page)
+        bne @weighted           ; w[j]
+@next:
+        dec at_j
+        bpl @position
+        rts
+@weighted:
         tay
         txa
         clc
@@ -763,12 +768,7 @@ at_weighted_sum:
         sta at_value_row@e4+1
         ldx #HEAD_DIM - 1
         jsr at_value_row
-@next:
-        dec at_j
-        bmi @done
-        jmp @position
-@done:
-        rts
+        jmp @next
 @weight_small:                  ; w = 1 or 2: x added w times
         sta @one_vl+2
         clc
@@ -1026,6 +1026,24 @@ at_divide:
         adc #VEC_HIGH
         sta @store_hi+1
         ldx #HEAD_DIM - 1
+        bpl @dimension          ; (always: the long pass sits here so that the
+                                ; short one falls into the steps)
+@long:
+        lda at_bits             ; bits 7..0 wait in at_low
+        sta at_low
+        lda at_acc+HEAD_DIM,x   ; rem = m >> 15; bits 14..8 to shift in
+        eor at_sign
+        asl
+        sta at_bits
+        lda at_acc+2*HEAD_DIM,x
+        eor at_sign
+        rol
+        sta at_rem
+        lda at_acc+3*HEAD_DIM,x
+        eor at_sign
+        rol                     ; (C = 0: the high pass)
+        ldy #(7 + 1) / 2        ; 7 steps: the first turn's second only
+        bcc @steps_second
 @dimension:
         stx at_d
         ldy #0                  ; at_sign = $FF when acc < 0, else 0
@@ -1053,24 +1071,7 @@ at_divide:
         ldy #0
         sty at_low
         ldy #8 / 2              ; (two steps a turn)
-        sec                     ; (the low pass: see below)
-        bcs @steps
-@long:
-        lda at_bits             ; bits 7..0 wait in at_low
-        sta at_low
-        lda at_acc+HEAD_DIM,x   ; rem = m >> 15; bits 14..8 to shift in
-        eor at_sign
-        asl
-        sta at_bits
-        lda at_acc+2*HEAD_DIM,x
-        eor at_sign
-        rol
-        sta at_rem
-        lda at_acc+3*HEAD_DIM,x
-        eor at_sign
-        rol                     ; (C = 0: the high pass)
-        ldy #(7 + 1) / 2        ; 7 steps: the first turn's second only
-        bcc @steps_second
+        sec                     ; (the low pass: see below), into the steps
 @steps:
         divide_step at_bits
 @steps_second:

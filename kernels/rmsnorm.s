@@ -8,14 +8,14 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,820 for 32 values
-; in -3000..2999 and gains of 60..126; 8,638 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,913 for 32 values
+; in -3000..2999 and gains of 60..126; 8,752 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 9,006 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,807
+; 8,958 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,846
 ; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv.
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,843.
+; Bytes: 1,866.
 ;
 ; Speed: xs^2 for x in -1792..1791 is read from matvec's squares table at
 ; x & -16 (256 * xs^2, so no shift), by page for x in -256..255; a mean
@@ -316,24 +316,29 @@ rn_scale_unit:
         ldx #EMBED_DIM - 1
         jmp @element
 @positive:
-        sec                     ; 0 <= x < 256: xl * 2inv_lo -> bytes 0, 1
-@pl1:   lda qs_lo + 512,y
-@pl2:   sbc qs_lo + 256,y       ; (byte 0 only for its borrow)
-@pl3:   lda qs_hi + 512,y
-@pl4:   sbc qs_hi + 256,y
-        sta ar_p+1
-        sec                     ; xl * 2inv_hi -> bytes 1, 2
+        sec                     ; 0 <= x < 256: xl * 2inv_hi -> bytes 1, 2
 @ph1:   lda qs_lo + 512,y
 @ph2:   sbc qs_lo + 256,y
         sta ar_lo
 @ph3:   lda qs_hi + 512,y
 @ph4:   sbc qs_hi + 256,y
-        tay
-        clc                     ; y = byte 2 (byte 3 is 0: x * 2inv < 2^24)
-        lda ar_lo
-        adc ar_p+1
-        tya
-        adc #0
+        sta ar_p+2              ; y but for the carry out of byte 1 (byte 3
+@carry_bits:                    ; is 0: x * 2inv < 2^24, so y < 256)
+        and #$FF                ; patched: 2^d - 1. A carry changes y >> d
+@carry_bits_2:                  ; only when y's low d bits are all 1:
+        eor #$FF                ; patched: 2^d - 1 (0 then)
+        bne @carry_dropped      ; otherwise no low product at all
+        sec                     ; xl * 2inv_lo -> bytes 0, 1
+@pl1:   lda qs_lo + 512,y
+@pl2:   sbc qs_lo + 256,y       ; (byte 0 only for its borrow)
+@pl3:   lda qs_hi + 512,y
+@pl4:   sbc qs_hi + 256,y
+        clc
+        adc ar_lo
+        bcc @carry_dropped
+        inc ar_p+2              ; (y < 256: no wrap)
+@carry_dropped:
+        lda ar_p+2
 @positive_shift:
         jmp $FFFF               ; patched: d steps before @positive_shifted
         .repeat RN_UNIT_MAX_SHIFT
@@ -543,6 +548,61 @@ rn_scale_unit:
         bmi @done
         jmp @element
 @done:
+        rts
+
+; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
+; magnitude P >> s_g is P shifted right r bits (r <= 3) or left 8-r bits
+; (r >= 4, one byte more dropped), then read from byte rn_bytes on. Patches
+; rn_scale's jump into the matching chain; rn_round = 2^s_g - 1 turns the
+; floor of a magnitude into the ceiling a negative value needs. rn_unit =
+; 2^s_g as a byte (s_g <= 7; no positive gain is 128), else 0 (a zero gain
+; never reaches the test).
+; The gain products' table pages are the same for every |g| of 1..255.
+; (It lies before rn_mean_square, not after the tables: in the PRG that puts
+; the mean square's element loop in one page; tests/test_kernel_pages.py.)
+RN_RIGHT_STEP   = 6             ; bytes of one right-shift step
+RN_LEFT_STEP    = 8             ; bytes of one left-shift step
+rn_prepare_scale:
+        lda #0
+        sta rn_round
+        sta rn_round+1
+        sta rn_p+4
+        ldx rn_shift
+        beq @round_done
+@round:
+        sec                     ; rn_round = 2 * rn_round + 1
+        rol rn_round
+        rol rn_round+1
+        dex
+        bne @round
+@round_done:
+        ldx rn_round
+        inx
+        stx rn_unit
+        lda #>qs_lo + 2
+        sta ar_t1+1
+        lda #>qs_hi + 2
+        sta ar_t3+1
+        lda #>qs_lo + 1
+        sta ar_t2+1
+        lda #>qs_hi + 1
+        sta ar_t4+1
+        lda rn_shift
+        lsr
+        lsr
+        lsr
+        sta rn_bytes
+        lda rn_shift
+        and #7
+        cmp #4
+        bcc @patch              ; r <= 3: r right steps before the chain's end
+        inc rn_bytes            ; r >= 4: 8 - r left steps, one byte more dropped
+@patch:
+        tax
+        lda rn_shift_entry_lo,x
+        sta rn_scale@shift+1
+        lda rn_shift_entry_hi,x
+        sta rn_scale@shift+2
         rts
 
 ; rn_sum = sum over i of (x[i] >> 4)^2. The table of squares (memory.inc)
@@ -862,6 +922,17 @@ rn_patch_inv:
         lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift:
         and #RN_UNIT_MAX_SHIFT  ; each chain entered d steps before its end
         sta rn_i                ; (rn_scale_unit keeps its element in X)
+        lda #0                  ; 2^d - 1 into the positive path's carry test
+        ldx rn_i
+        beq @carry_bits
+@carry_bit:
+        sec
+        rol
+        dex
+        bne @carry_bit
+@carry_bits:
+        sta rn_scale_unit@carry_bits+1
+        sta rn_scale_unit@carry_bits_2+1
         sec
         lda #<rn_scale_unit@positive_shifted
         sbc rn_i
@@ -991,59 +1062,6 @@ RN_CLAMPED_NEGATIVE = rn_scale_unit@negative_shift - (rn_scale_unit@to_negative 
         .assert RN_PRODUCTS_WIDE >= -128 && RN_PRODUCTS_WIDE < 128 && RN_CLAMPED_WIDE >= -128 && RN_CLAMPED_WIDE < 128, "rn_scale_unit's wide branch reaches both paths"
         .assert RN_PRODUCTS_NEGATIVE >= -128 && RN_PRODUCTS_NEGATIVE < 128 && RN_CLAMPED_NEGATIVE >= -128 && RN_CLAMPED_NEGATIVE < 128, "rn_scale_unit's negative branch reaches both paths"
         .assert (1 << 19) / RN_CLAMP_ROOT * 2 < $FF00, "an unclamped 2*inv's high byte is below $FF"
-
-; The gain shift s_g of this call, split like matvec's: s_g = 8*B + r; a
-; magnitude P >> s_g is P shifted right r bits (r <= 3) or left 8-r bits
-; (r >= 4, one byte more dropped), then read from byte rn_bytes on. Patches
-; rn_scale's jump into the matching chain; rn_round = 2^s_g - 1 turns the
-; floor of a magnitude into the ceiling a negative value needs. rn_unit =
-; 2^s_g as a byte (s_g <= 7; no positive gain is 128), else 0 (a zero gain
-; never reaches the test).
-; The gain products' table pages are the same for every |g| of 1..255.
-RN_RIGHT_STEP   = 6             ; bytes of one right-shift step
-RN_LEFT_STEP    = 8             ; bytes of one left-shift step
-rn_prepare_scale:
-        lda #0
-        sta rn_round
-        sta rn_round+1
-        sta rn_p+4
-        ldx rn_shift
-        beq @round_done
-@round:
-        sec                     ; rn_round = 2 * rn_round + 1
-        rol rn_round
-        rol rn_round+1
-        dex
-        bne @round
-@round_done:
-        ldx rn_round
-        inx
-        stx rn_unit
-        lda #>qs_lo + 2
-        sta ar_t1+1
-        lda #>qs_hi + 2
-        sta ar_t3+1
-        lda #>qs_lo + 1
-        sta ar_t2+1
-        lda #>qs_hi + 1
-        sta ar_t4+1
-        lda rn_shift
-        lsr
-        lsr
-        lsr
-        sta rn_bytes
-        lda rn_shift
-        and #7
-        cmp #4
-        bcc @patch              ; r <= 3: r right steps before the chain's end
-        inc rn_bytes            ; r >= 4: 8 - r left steps, one byte more dropped
-@patch:
-        tax
-        lda rn_shift_entry_lo,x
-        sta rn_scale@shift+1
-        lda rn_shift_entry_hi,x
-        sta rn_scale@shift+2
-        rts
 
 ; Entries into the chains: r = 0..3 right steps, r = 4..7 left steps (8 - r).
 rn_shift_entry_lo:

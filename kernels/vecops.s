@@ -35,19 +35,6 @@ residual_add:
         bpl @element
         rts
 
-relu_z:
-        ldx #63
-@element:
-        lda VEC_Z+VEC_HIGH,x
-        bpl @keep
-        lda #0
-        sta VEC_Z,x
-        sta VEC_Z+VEC_HIGH,x
-@keep:
-        dex
-        bpl @element
-        rts
-
         .assert VOCAB_SIZE == 128, "argmax ends its loop when X reaches 128 (bpl)"
 argmax:
         ldy #FIRST_CHOOSABLE    ; best so far: the first id that may be chosen
@@ -76,4 +63,19 @@ argmax:
         inx
         bpl @candidate
         tya
+        rts
+
+; (relu_z after argmax: in the PRG that keeps both loops within a page;
+; tests/test_kernel_pages.py.)
+relu_z:
+        ldx #63
+@element:
+        lda VEC_Z+VEC_HIGH,x
+        bpl @keep
+        lda #0
+        sta VEC_Z,x
+        sta VEC_Z+VEC_HIGH,x
+@keep:
+        dex
+        bpl @element
         rts
