@@ -166,3 +166,30 @@ def random_soul(seed: int):
             weight_shift = arrays[t.name.replace("_b", "_w")][1]
             arrays[t.name] = (rng.integers(-3000, 3000, size=t.count), weight_shift)
     return Soul.from_arrays(arrays)
+
+
+def play_zx_prompts(tape: bytes, prompts: list[str], banner: str):
+    """Load a Spectrum player's tape, type `prompts` and "q", run it to the end and check
+    its banner and that each prompt's reply is the integer engine's (the shipped soul);
+    returns the machine and the screen's lines from the first prompt on."""
+    from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.soul.tokenizer import Tokenizer
+    from soulterm.zx import Spectrum
+
+    engine, tokenizer = Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
+    machine = Spectrum()
+    machine.load_tap(tape)
+    for prompt in prompts:
+        machine.type_line(prompt)
+    machine.type_line("q")
+    assert machine.run(max_cycles=600_000_000) == "halted"
+    assert not machine.crashed, machine.stop_message
+    screen = [line.rstrip() for line in machine.screen_lines()]
+    assert screen[0] == banner
+    turns = screen[screen.index(f"you> {prompts[0]}"):]
+    for index, prompt in enumerate(prompts):
+        assert turns[2 * index] == f"you> {prompt}"
+        assert turns[2 * index + 1] == engine.reply(tokenizer, prompt).text
+    return machine, turns

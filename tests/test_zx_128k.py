@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import play_zx_prompts
 from soulterm.asm import assemble
 from soulterm.cli import main
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, DISK_DIR, TAP_NAME_128K, ZX_MAP_SUFFIX
@@ -94,26 +95,13 @@ def built():
 
 
 def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine(built):
-    engine = Engine(load_soul(DEFAULT_SOUL))
     tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
     assert [bank for bank, _ in built.banks] == [WORDS_BANK] and built.program.end <= 0x10000
     assert json.loads(built.map_text)["machine"] == "zx-spectrum-128k"
-    machine = Spectrum()
-    machine.load_tap(built.tape)
-    assert machine.model == "128k"
     prompts = ["hello", "helo hwo are yuo", "What's up?"]     # typos: the list is unpacked from its bank
     assert tokenizer.spelled(prompts[1]) != prompts[1]
-    for prompt in prompts:
-        machine.type_line(prompt)
-    machine.type_line("q")
-    assert machine.run(max_cycles=600_000_000) == "halted"
-    assert not machine.crashed, machine.stop_message
-    screen = [line.rstrip() for line in machine.screen_lines()]
-    assert screen[0] == "soulplayer 128"
-    first = screen.index("you> hello")
-    for index, prompt in enumerate(prompts):
-        assert screen[first + 2 * index] == f"you> {prompt}"
-        assert screen[first + 2 * index + 1] == engine.reply(tokenizer, prompt).text
+    machine, _ = play_zx_prompts(built.tape, prompts, "soulplayer 128")
+    assert machine.model == "128k"
     assert machine.paged_bank == 0
 
 

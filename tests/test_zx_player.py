@@ -6,13 +6,13 @@ import json
 
 import pytest
 
+from conftest import play_zx_prompts
 from soulterm.cli import main
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, DISK_DIR
 from soulterm.player.mapformat import MAP_FORMAT
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx import Spectrum
 from soulterm.zx.build import MAP_NAME, ORIGIN, TAP_NAME, assemble_spectrum_player
 
 
@@ -29,22 +29,10 @@ def test_the_shipped_tape_and_map_are_current(built):
 def test_the_player_answers_as_the_integer_engine_and_quits(built):
     engine = Engine(load_soul(DEFAULT_SOUL))
     tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
-    machine = Spectrum()
-    machine.load_tap(built.tape)
     prompts = ["hello", "What's up?", "hi how are you doing today"]   # the last is over the prompt budget
     assert len(tokenizer.encode(prompts[-1])) > tokenizer.prompt_ids
-    for prompt in prompts:
-        machine.type_line(prompt)
-    machine.type_line("q")
-    assert machine.run(max_cycles=600_000_000) == "halted"
-    assert not machine.crashed, machine.stop_message
-    screen = [line.rstrip() for line in machine.screen_lines()]
-    assert screen[0] == "soulplayer 48"
-    first = screen.index("you> hello")
-    for index, prompt in enumerate(prompts):
-        assert screen[first + 2 * index] == f"you> {prompt}"
-        assert screen[first + 2 * index + 1] == engine.reply(tokenizer, prompt).text
-    assert screen[first + 2 * len(prompts):first + 2 * len(prompts) + 2] == ["you> q", "bye."]
+    machine, turns = play_zx_prompts(built.tape, prompts, "soulplayer 48")
+    assert turns[2 * len(prompts):2 * len(prompts) + 2] == ["you> q", "bye."]
     assert len(machine.rom.beeps) == sum(len(engine.reply(tokenizer, p).ids) for p in prompts)
 
 
