@@ -1082,17 +1082,7 @@ MV_LOW_B_BACK   = 22
 ; A wide column's block: its slot's body from mv_slots, then back to the slot's end.
 mv_low_wide:
         .repeat MV_LOW_WIDE_MAX
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        adc a,0
-        exx
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        jr nc,* + 3
-        inc c
-        exx
+        mv_slot_body
         jp 0
         .endrepeat
         .assert * - mv_low_wide == MV_LOW_WIDE_MAX * MV_LOW_BLOCK, "block size does not match MV_LOW_BLOCK"
