@@ -32,7 +32,7 @@
 ;   short; fc1's MV_RELU, which stores 0 for the rows ReLU certainly zeroes
 ;   without their pass 1, ~20,000 off the shipped soul's two fc1 calls,
 ;   ~4,500 off the vectors soul's).
-; Bytes: 1,106.
+; Bytes: 1,348.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
@@ -67,6 +67,11 @@ LD_N2   = 10
 LD_FC1  = 12
 LD_FC2  = 14
 IDLE    = $FF
+; fc2 takes MV_SPARSE (two slots a nonzero input, none a zero one, matvec.s)
+; with at most this many nonzero inputs, where it costs less than a full call
+; (one slot an input): measured, docs/speed.md.
+FW_SPARSE_MAX = 30
+        .assert FW_SPARSE_MAX <= MV_SPARSE_SLOTS, "more nonzero inputs than sub slots"
 
 forward_step:
         jsr forward_position
@@ -396,8 +401,8 @@ fw_layer:
         ldy #LD_FC1             ; rows ReLU certainly makes 0 store 0
         jsr fw_matvec_relu      ; without pass 1 (matvec.s: MV_RELU)
         jsr relu_z
-        ldy #LD_FC2
-        jsr fw_matvec
+        ldy #LD_FC2             ; only the nonzero inputs' columns, when
+        jsr fw_matvec_sparse    ; few (matvec.s: MV_SPARSE)
         jmp residual_add
 
 ; Only a layer's key and value, into the cache; X/Y = its descriptor table.
@@ -440,6 +445,24 @@ fw_matvec_relu:                 ; outputs that go through ReLU
         lda #MV_RELU
         sta mv_flags
         bne fw_run_matvec
+fw_matvec_sparse:               ; ReLU's output: sparse when relu_z counted at
+        lda #0                  ; most FW_SPARSE_MAX nonzero values, with the
+        ldx relu_nonzero        ; layer's sparse row constants
+        cpx #FW_SPARSE_MAX + 1
+        bcs @full
+        lda #<SPARSE_ROWK
+        ldx at_layer
+        beq @layer_0
+        lda #<(SPARSE_ROWK + 3 * EMBED_DIM)
+        .assert N_LAYERS == 2, "fw_matvec_sparse picks one of two layers' constants"
+@layer_0:
+        sta mv_sparse_rowk
+        lda #>SPARSE_ROWK
+        sta mv_sparse_rowk+1
+        lda #MV_SPARSE
+@full:
+        sta mv_flags
+        jmp fw_run_matvec
 fw_matvec_same_input:           ; the input of the previous matvec again
         lda #MV_SAME_INPUT
         sta mv_flags
@@ -597,6 +620,129 @@ fw_store_kv:
         dey
         bpl @value
         jmp at_key_sums         ; the new key's sums for the fast scores
+
+; SPARSE_ROWK (memory.inc): each layer's fc2 row constants for MV_SPARSE
+; calls, 2 * bias - 65535 * MV_SPARSE_SLOTS (matvec.s), from the matrix's own
+; 2 * bias - sum of w^2: each row's w^2 added back (the squares table's s(w),
+; x = 0's entries, under the KERNAL: the caller banks it out), the passes'
+; start counts taken off. Start-up only (~270,000 cycles): a macro the
+; soulplayer places in its start-up part. Clobbers A, X, Y, mv_acc0..2,
+; mv_off, mv_colbase, mv_col.
+FW_SPARSE_OFFSET = 65535 * MV_SPARSE_SLOTS
+        .macro fw_build_sparse_rowk_routine
+fw_build_sparse_rowk:
+        ldx #0
+        jsr @layer
+        ldx #1
+@layer:                         ; layer X: its constants, weights and output
+        txa                     ; the constants' three planes: 6X..6X+5
+        asl
+        sta mv_col
+        asl
+        adc mv_col
+        tay
+        lda fw_sparse_k,y
+        sta @k0+1
+        lda fw_sparse_k+1,y
+        sta @k0+2
+        lda fw_sparse_k+2,y
+        sta @k1+1
+        lda fw_sparse_k+3,y
+        sta @k1+2
+        lda fw_sparse_k+4,y
+        sta @k2+1
+        lda fw_sparse_k+5,y
+        sta @k2+2
+        lda fw_sparse_w_lo,x
+        sta mv_colbase
+        lda fw_sparse_w_hi,x
+        sta mv_colbase+1
+        lda fw_sparse_out,x
+        sta @out0+1
+        clc
+        adc #EMBED_DIM
+        sta @out1+1
+        adc #EMBED_DIM
+        sta @out2+1
+        ldx #0                  ; row X
+@row:
+        lda #FFN_DIM
+        sta mv_col              ; columns left
+        lda mv_colbase          ; the row's first weight
+        sta mv_off
+        lda mv_colbase+1
+        sta mv_off+1
+        lda #0
+        sta mv_acc0
+        sta mv_acc1
+        sta mv_acc2
+@column:
+        ldy #0
+        lda (mv_off),y          ; w + 128
+        tay
+        clc
+        lda SQ_LO + <SQ_OFFSET,y        ; + s(w)
+        adc mv_acc0
+        sta mv_acc0
+        lda SQ_SMALL_MID + <SQ_OFFSET,y
+        adc mv_acc1
+        sta mv_acc1
+        bcc @next
+        inc mv_acc2
+@next:
+        clc                     ; the next column's weight
+        lda mv_off
+        adc #EMBED_DIM
+        sta mv_off
+        bcc @same_page
+        inc mv_off+1
+@same_page:
+        dec mv_col
+        bne @column
+        clc                     ; + the row constant (high byte + 128 stays so)
+@k0:
+        lda $FFFF,x
+        adc mv_acc0
+        sta mv_acc0
+@k1:
+        lda $FFFF,x
+        adc mv_acc1
+        sta mv_acc1
+@k2:
+        lda $FFFF,x
+        adc mv_acc2
+        sta mv_acc2
+        sec                     ; - the passes' start counts
+        lda mv_acc0
+        sbc #<FW_SPARSE_OFFSET
+@out0:
+        sta SPARSE_ROWK,x
+        lda mv_acc1
+        sbc #>FW_SPARSE_OFFSET
+@out1:
+        sta SPARSE_ROWK,x
+        lda mv_acc2
+        sbc #(FW_SPARSE_OFFSET >> 16) & $FF
+@out2:
+        sta SPARSE_ROWK,x
+        inc mv_colbase          ; the next row's first weight
+        bne @same_column
+        inc mv_colbase+1
+@same_column:
+        inx
+        cpx #EMBED_DIM
+        bne @row
+        rts
+fw_sparse_k:                    ; each layer's fc2 row constants: low, middle, high planes
+        .word l0_fc2_w_rk, l0_fc2_w_rk + EMBED_DIM, l0_fc2_w_rk + 2 * EMBED_DIM
+        .word l1_fc2_w_rk, l1_fc2_w_rk + EMBED_DIM, l1_fc2_w_rk + 2 * EMBED_DIM
+fw_sparse_w_lo:
+        .byte <l0_fc2_w, <l1_fc2_w
+fw_sparse_w_hi:
+        .byte >l0_fc2_w, >l1_fc2_w
+fw_sparse_out:
+        .byte <SPARSE_ROWK, <(SPARSE_ROWK + 3 * EMBED_DIM)
+        .endmacro
 
 ; --- what each layer runs, from soul.inc's tensors --------------------------
 layer_0:

@@ -71,10 +71,12 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,796       32x32, 16-bit inputs: 96,446
-;   128x32 logits: 151,046 / 350,404         64x32 fc1 + bias: 78,262 / 180,997
-;   32x64 fc2 + bias: 81,843 / 210,960
-;   64x32 fc1 + bias, inputs in -128..127: 63,045, with MV_RELU 51,211
+;   32x32, inputs in -256..255: 41,910       32x32, 16-bit inputs: 96,307
+;   128x32 logits: 151,064 / 349,532         64x32 fc1 + bias: 78,344 / 180,616
+;   32x64 fc2 + bias: 82,182 / 210,837
+;   64x32 fc1 + bias, inputs in -128..127: 63,040, with MV_RELU 51,206
+;   32x64 fc2, inputs in 0..127, 8 of them nonzero: ~22,000 with MV_SPARSE,
+;   ~64,000 without (16: ~36,400; 30: ~61,600; tests/test_kernels_matvec_sparse.py)
 ; i.e. to patch an input column ~119 cycles (small: both passes' slots),
 ; ~174 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~31
 ; a small column's two slots when q's input is reused from a matrix whole
@@ -100,7 +102,8 @@
 ; mv_row_end's JMP); free: 30 / 42 / 54 for 7 / 6 / 5 (a narrow call whose
 ; sum of s(x) is within MV_FREE_UNITS_n below, so that every output is in
 ; range: mv_finish_free, the left finish without its range test).
-; Bytes: 7,437, of which 5,184 are the 64 + 64 + 64 + 32 unrolled slots.
+; Bytes: 7,851, of which 5,366 are the unrolled slots: 64 small ones in each
+; pass, 32 sub slots in each (and their two JMPs), 48 short and 32 wide ones.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
 MV_MAX_ROWS     = VOCAB_SIZE      ; the most rows (the logits)
@@ -111,6 +114,7 @@ MV_SHIFT_LEFT   = $40           ; set by mv_prepare_shift
 MV_SAME_INPUT   = $20           ; set by the caller
 MV_COARSE       = $10           ; set by the caller: no pass 1 (a lower bound)
 MV_RELU         = $08           ; set by the caller: rows ReLU makes 0 may store 0
+MV_SPARSE       = $04           ; set by the caller: zero inputs take no slot (below)
 ; Pass 1 saves ~12 cycles a row and small column; fewer small columns than
 ; this save less than the logits' bound costs (forward.s), so such a call
 ; stays exact and clears MV_COARSE.
@@ -138,6 +142,7 @@ MV_FREE_UNITS_7 = (((1 << 10) - 24) * ((1 << 10) - 24) - 1) / 16384   ; 61
         .assert MV_FREE_UNITS_5 > 0 && MV_FREE_UNITS_7 * 65536 < MV_NARROW_SQUARES, "free calls are narrow"
 OP_LDA_ZP       = $A5           ; opcodes mv_link_rows writes
 OP_LDA_IMM      = $A9
+OP_LDA_ABS_X    = $BD
 OP_ADC_IMM      = $69
 OP_STA_ZP       = $85
 OP_TYA          = $98
@@ -160,13 +165,15 @@ SLOT_S2         = 18            ; lda SQ_HI + offset,y
 SHORT_SLOT_SIZE = 29
 XL_SLOT_SIZE    = 26            ; the same operands, without SLOT_S2
 SMALL_SLOT_SIZE = 10            ; a pass's slot: SLOT_WEIGHTS, its table at SLOT_S0
-MV_PASS_DISTANCE = 3 * 256      ; pass 2's slots after pass 1's (whole pages)
+MV_PASS_DISTANCE = 4 * 256      ; pass 2's slots after pass 1's (whole pages)
 WIDE_SLOT_T2_LO = 27            ; an xl slot's operands, then f(w + xh)'s
 WIDE_SLOT_T2_HI = 34
 WIDE_SLOT_T3_LO = 48            ; and f(w - xh)'s
 WIDE_SLOT_T3_HI = 55
 WIDE_SLOT_SIZE  = 64
 MV_WIDE_SLOTS   = 32            ; wide columns beyond these take the column pass
+MV_SHORT_SLOTS  = 48            ; short columns beyond these are taken as wide ones
+        .assert MV_SHORT_SLOTS >= EMBED_DIM && MV_SHORT_SLOTS < 128, "a normalised input's short columns all get a slot"
         .assert MV_WIDE_SLOTS >= EMBED_DIM, "a normalised input's wide columns all get a slot"
 
 ; A small or short block is empty when its entry is its end: entries are
@@ -280,6 +287,40 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
         .assert * - @start == SMALL_SLOT_SIZE, "a pass slot's size"
         .endmacro
 
+; An MV_SPARSE call's "sub" slots: - s(w), with x = 0's operands (fixed),
+; one for each nonzero column, run in each pass before its small slots.
+; SBC takes the carry as "no borrow", so the pass's state (A, C, count)
+; reads A - (1 - C) + 255 * count here, exactly 1 less than the small
+; slots' A + C + 255 * count: the value moves by exactly -s(w) (or +s(w+x))
+; across either kind of slot and across the jump between the blocks, and
+; the pass's end reads it as ever. A borrow counts -1: the counts start at
+; MV_SPARSE_SLOTS (never below 0), which the sparse row constants take off.
+        .macro sub_low_slot
+@start:
+        ldy $FFFF,x             ; weight of this row in this column
+        sbc SQ_LO + <SQ_OFFSET,y        ; - s(w)'s low byte
+        bcs @no_borrow
+        dec mv_carries0
+@no_borrow:
+        .assert * - @start == SMALL_SLOT_SIZE, "a sub slot's size"
+        .endmacro
+        .macro sub_mid_slot
+@start:
+        ldy $FFFF,x             ; weight of this row in this column
+        sbc SQ_SMALL_MID + <SQ_OFFSET,y ; - s(w)'s middle byte
+        bcs @no_borrow
+        dec mv_carries1
+@no_borrow:
+        .assert * - @start == SMALL_SLOT_SIZE, "a sub slot's size"
+        .endmacro
+
+mv_sub_slots:                   ; pass 1's sub slots (MV_SPARSE)
+        .repeat MV_SPARSE_SLOTS
+        sub_low_slot
+        .endrepeat
+mv_sub_end:
+        jmp $FFFF               ; mv_sparse_link: pass 1's first filled small slot (or its end)
+
 mv_small_slots:                 ; pass 1
         .repeat MV_MAX_COLS
         low_slot
@@ -294,9 +335,10 @@ mv_small_end:
         sta mv_acc0
         lda mv_carries0
         adc mv_acc1
-        ldy #0                  ; (the counts start at 0: pass 2's here, the
-        sty mv_carries0         ; next row's pass 1's for it)
-        sty mv_carries1
+@count:
+        ldy #0                  ; (the counts start at 0, MV_SPARSE_SLOTS when
+        sty mv_carries0         ; sparse: pass 2's here, the next row's pass
+        sty mv_carries1         ; 1's for it)
         bcc @pass2
         inc mv_carries1
 @pass2:
@@ -309,6 +351,54 @@ mv_no_small:
         sta mv_acc0
 @next:
         jmp $FFFF               ; mv_link_rows: as pass 2's end
+
+; The pages of the walk's stores into a short slot: A = the page of the
+; block's entry.
+mv_short_pages:
+        sta mv_patch_columns@short_s0+2
+        sta mv_patch_columns@short_s1+2
+        sta mv_patch_columns@short_s2+2
+        sta mv_patch_columns@short_s1_page+2
+        sta mv_patch_columns@short_s2_page+2
+        sta mv_patch_columns@short_w0+2
+        sta mv_patch_columns@short_w1+2
+        rts
+
+        .res MV_PASS_DISTANCE - (* - mv_small_slots) - (mv_small_slots - mv_sub_slots)    ; (padding)
+
+mv_sub2_slots:                  ; pass 2's sub slots (MV_SPARSE)
+        .repeat MV_SPARSE_SLOTS
+        sub_mid_slot
+        .endrepeat
+mv_sub2_end:
+        jmp $FFFF               ; mv_sparse_link: pass 2's first filled small slot (or its end)
+        .assert mv_sub2_slots - mv_sub_slots == MV_PASS_DISTANCE, "a sub slot's pass-2 twin"
+
+mv_mid_slots:                   ; pass 2
+        .repeat MV_MAX_COLS
+        mid_slot
+        .endrepeat
+mv_mid_end:
+        .assert mv_mid_slots - mv_small_slots == MV_PASS_DISTANCE && <MV_PASS_DISTANCE == 0, "pass 2's slots whole pages after pass 1's"
+        .assert mv_mid_end - mv_mid_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "pass 2 slot size"
+; Pass 2 is done: byte 1 and what is left into byte 2, as at pass 1's end.
+        sbc mv_carries1
+        sta mv_acc1
+        lda mv_carries1
+        adc mv_acc2
+        sta mv_acc2
+        bcc @next
+        inc mv_acc3
+        clc
+@next:                          ; (A = byte 2)
+        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, mv_row_end or its finish
+mv_wide_slots:
+        .repeat MV_WIDE_SLOTS
+        wide_slot
+        .endrepeat
+mv_wide_end:
+        .assert mv_wide_end - mv_wide_slots == MV_WIDE_SLOTS * WIDE_SLOT_SIZE, "wide slot size"
+        jmp $FFFF               ; mv_link_rows: the first filled short slot, or mv_row_end
 
 ; With wide columns beyond the slots: the column pass's sum of the row too
 ; (byte 0 in A, as the row start leaves it).
@@ -342,18 +432,6 @@ mv_small_pages:
         sta mv_patch_columns@mid_w1+2
         sec                     ; (the walk's small column keeps C = 1)
         rts
-; The pages of the walk's stores into a short slot: A = the page of the
-; block's entry.
-mv_short_pages:
-        sta mv_patch_columns@short_s0+2
-        sta mv_patch_columns@short_s1+2
-        sta mv_patch_columns@short_s2+2
-        sta mv_patch_columns@short_s1_page+2
-        sta mv_patch_columns@short_s2_page+2
-        sta mv_patch_columns@short_w0+2
-        sta mv_patch_columns@short_w1+2
-        rts
-
 ; Wide sums = 0 (mv_add_wide adds them to the row starts).
 mv_wide_start:
         lda mv_flags
@@ -370,41 +448,14 @@ mv_wide_start:
         dex
         bpl @row
         rts
-        .res MV_PASS_DISTANCE - (* - mv_small_slots)    ; (padding)
-
-mv_mid_slots:                   ; pass 2
-        .repeat MV_MAX_COLS
-        mid_slot
-        .endrepeat
-mv_mid_end:
-        .assert mv_mid_slots - mv_small_slots == MV_PASS_DISTANCE && <MV_PASS_DISTANCE == 0, "pass 2's slots whole pages after pass 1's"
-        .assert mv_mid_end - mv_mid_slots == MV_MAX_COLS * SMALL_SLOT_SIZE, "pass 2 slot size"
-; Pass 2 is done: byte 1 and what is left into byte 2, as at pass 1's end.
-        sbc mv_carries1
-        sta mv_acc1
-        lda mv_carries1
-        adc mv_acc2
-        sta mv_acc2
-        bcc @next
-        inc mv_acc3
-        clc
-@next:                          ; (A = byte 2)
-        jmp $FFFF               ; mv_link_rows: the first filled wide or short slot, mv_row_end or its finish
-mv_wide_slots:
-        .repeat MV_WIDE_SLOTS
-        wide_slot
-        .endrepeat
-mv_wide_end:
-        .assert mv_wide_end - mv_wide_slots == MV_WIDE_SLOTS * WIDE_SLOT_SIZE, "wide slot size"
-        jmp $FFFF               ; mv_link_rows: the first filled short slot, or mv_row_end
 
 ; The short slots come last: they run into the row's end.
 mv_short_slots:
-        .repeat MV_MAX_COLS
+        .repeat MV_SHORT_SLOTS
         short_slot
         .endrepeat
 mv_short_end:
-        .assert mv_short_end - mv_short_slots == MV_MAX_COLS * SHORT_SLOT_SIZE, "short slot size"
+        .assert mv_short_end - mv_short_slots == MV_SHORT_SLOTS * SHORT_SLOT_SIZE, "short slot size"
 ; The row's sum is complete. mv_prepare_shift patched the JMP: into
 ; mv_finish_fast's shift chain when the shift is one whole byte and 0..4
 ; bits (every soul's usual case), into mv_finish_left when it is 5..7 bits
@@ -664,7 +715,7 @@ mv_prepare_shift:
         lsr
         sta mv_bytes
         lda mv_flags
-        and #MV_SAME_INPUT | MV_COARSE | MV_RELU
+        and #MV_SAME_INPUT | MV_COARSE | MV_RELU | MV_SPARSE
         sta mv_flags
         txa
         and #7
@@ -733,8 +784,14 @@ mv_prepare_shift:
         stx mv_row_end@finish+2
         sty mv_row_end@byte+1
 
-; Point the self-modified operands at the row constants and the output.
+; Point the self-modified operands at the row constants (a sparse call's
+; own) and the output.
 mv_prepare_rows:
+        lda mv_flags
+        and #MV_SPARSE
+        beq @rowk
+        jsr mv_swap_rowk
+@rowk:
         lda mv_rowk
         sta mv_row@rowk_lo+1
         lda mv_rowk+1
@@ -783,16 +840,39 @@ mv_patch_columns:
 @fresh:
         lda mv_in               ; the input's reads
         sta @in_lo+1
+        sta MV_SPARSE_X_LO
         ldx mv_in+1
         stx @in_lo+2
+        stx MV_SPARSE_X_LO+1
         clc
         adc #VEC_HIGH
         sta mv_in_hi
         sta @in_hi+1
+        sta MV_SPARSE_X_HI
         txa
         adc #0
         sta mv_in_hi+1
         sta @in_hi+2
+        sta MV_SPARSE_X_HI+1
+        lda mv_flags            ; every column from @in_lo on, or (MV_SPARSE)
+        and #MV_SPARSE          ; each from mv_sparse_column
+        beq @dense
+        lda #<mv_sub_end        ; the sub slots: none filled yet
+        sta mv_sub
+        lda #>mv_sub_end
+        sta mv_sub+1
+        lda #MV_SPARSE_SLOTS
+        sta mv_sub_left
+        lda #<mv_sparse_column
+        sta @in_lo+1
+        lda #>mv_sparse_column
+        sta @in_lo+2
+        lda #OP_JMP
+        bne @first_op           ; (always)
+@dense:
+        lda #OP_LDA_ABS_X
+@first_op:
+        sta @in_lo
 @walk:
         lda #<mv_wide_end
         sta mv_wide
@@ -810,6 +890,8 @@ mv_patch_columns:
         lda #>mv_short_end
         sta mv_short+1
         jsr mv_short_pages
+        lda #MV_SHORT_SLOTS
+        sta mv_short_left
         lda mv_w
         sta mv_colbase
         lda mv_w+1
@@ -824,6 +906,15 @@ mv_patch_columns:
         sta mv_k+3
         tax                     ; (X = 0: the first column)
         clc                     ; (C = 0 at every column: CPX below)
+        bcc @column             ; (always)
+@small_borrow:                  ; (rare) mv_k's low 16 bits wrapped
+        lda mv_k+2
+        bne @no_wrap
+        dec mv_k+3
+@no_wrap:
+        dec mv_k+2
+        sec
+        jmp @small_slot
 @column:
 @in_lo:
         lda $FFFF,x             ; the table offset SQ_OFFSET + x:
@@ -883,17 +974,11 @@ mv_patch_columns:
         lda mv_w+1
         sta mv_colbase+1
         jmp mv_link_rows
-@small_borrow:                  ; (rare) mv_k's low 16 bits wrapped
-        lda mv_k+2
-        bne @no_wrap
-        dec mv_k+3
-@no_wrap:
-        dec mv_k+2
-        sec
-        jmp @small_slot
 @not_small:                     ; A = the offset's page
         cmp #SQ_LIMIT_PAGE
         bcs @wide
+        dec mv_short_left       ; (C = 0 stays)
+        bmi @wide               ; no short slot left: as a wide column
         adc #>SQ_MID            ; (carry clear) (mv_off) + 128: s(x)'s
         sta mv_off+1            ; middle byte (no carry out: C = 0)
         .assert >SQ_MID + SQ_LIMIT_PAGE + >(SQ_HI - SQ_MID) < 256, "a short column's pages carry out"
@@ -1164,8 +1249,14 @@ mv_link_rows:
 @pass2_next:
         sta mv_mid_end@next+1
         sty mv_mid_end@next+2
-        ldx #0                  ; pass 1's count starts at 0
-        stx mv_carries0
+        lda mv_flags
+        and #MV_SPARSE
+        beq @dense
+        jmp mv_sparse_link
+@dense:                         ; (A = 0) pass 1's count starts at 0
+        tax                     ; (X = 0: no 65535 unless the passes run)
+        sta mv_carries0
+        sta mv_small_end@count+1
         lda mv_small
         cmp #<mv_small_end
         bne @passes
@@ -1489,6 +1580,106 @@ mv_block_size:
         .byte SMALL_SLOT_SIZE, SHORT_SLOT_SIZE, WIDE_SLOT_SIZE, SMALL_SLOT_SIZE
 
 
+
+; The sparse calls' walk and links (below) may lie apart from the rest: the
+; soulplayer places them after the other kernels (MV_SPARSE_APART), so that
+; the hot loops after matvec keep their pages (tests/test_kernel_pages.py).
+MV_SPARSE_X_LO  = mv_sparse_column + 1  ; the column's reads in mv_sparse_column
+MV_SPARSE_X_HI  = mv_sparse_column + 6
+        .macro mv_sparse_routines
+; MV_SPARSE: the walk's column X (C = 0), from @in_lo's "jmp" (the input's
+; reads are patched in here). A zero column takes no slot. Any other one
+; takes the next sub slot of each pass (its weights), then the walk's own
+; slot for x. One nonzero column more than the sub slots makes the call a
+; full one: MV_SPARSE cleared, the matrix's own row constants, the call
+; again from the start.
+mv_sparse_column:
+        lda $FFFF,x             ; x's low byte (MV_SPARSE_X_LO: patched)
+        sta mv_t2               ; (kept for the walk: a wide column's mv_t2 comes later)
+        ora $FFFF,x             ; | its high byte (MV_SPARSE_X_HI: patched)
+        .assert * - mv_sparse_column == MV_SPARSE_X_HI + 2 - mv_sparse_column, "mv_sparse_column's reads"
+        beq @zero
+        dec mv_sub_left
+        bmi @too_many
+        lda mv_sub              ; the next sub slot (C = 0: the size)
+        sbc #SMALL_SLOT_SIZE - 1
+        sta mv_sub
+        bcs @page
+        dec mv_sub+1
+@page:
+        ldy #SLOT_WEIGHTS
+        lda mv_colbase
+        sta (mv_sub),y
+        iny
+        lda mv_colbase+1
+        sta (mv_sub),y
+        lda mv_sub+1            ; and its pass-2 twin
+        pha
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta mv_sub+1
+        lda mv_colbase+1
+        sta (mv_sub),y
+        dey
+        lda mv_colbase
+        sta (mv_sub),y
+        pla
+        sta mv_sub+1
+        clc
+        lda mv_t2               ; x's low byte, for the walk's own slot
+        jmp mv_patch_columns@in_lo + 3
+@zero:                          ; no slot: on to the next column's weights
+        sec
+        lda mv_colbase
+        jmp mv_patch_columns@next
+@too_many:
+        lda mv_flags
+        and #$FF - MV_SPARSE
+        sta mv_flags
+        jsr mv_swap_rowk        ; (the matrix's own constants back)
+        jmp matvec
+
+; mv_rowk <-> mv_sparse_rowk (a sparse call's row constants, and back).
+mv_swap_rowk:
+        ldx #1
+@byte:
+        lda mv_rowk,x
+        ldy mv_sparse_rowk,x
+        sta mv_sparse_rowk,x
+        sty mv_rowk,x
+        dex
+        bpl @byte
+        rts
+
+; MV_SPARSE's links (from mv_link_rows): in each pass the sub slots from the
+; walk's last, then the small slots (or the pass's end); the counts start
+; at MV_SPARSE_SLOTS, which the sparse row constants take off again (65535
+; each). Then the rest of mv_link_rows, as for a call with small columns.
+mv_sparse_link:
+        lda #MV_SPARSE_SLOTS
+        sta mv_carries0
+        sta mv_small_end@count+1
+        lda mv_small
+        sta mv_sub_end+1
+        sta mv_sub2_end+1
+        lda mv_small+1
+        sta mv_sub_end+2
+        clc
+        adc #>MV_PASS_DISTANCE
+        sta mv_sub2_end+2
+        lda mv_sub
+        sta mv_small_end@pass2+1
+        lda mv_sub+1
+        adc #>MV_PASS_DISTANCE  ; (C = 0)
+        sta mv_small_end@pass2+2
+        ldx #$FF                ; the passes' ends' 65535
+        lda mv_sub
+        ldy mv_sub+1
+        jmp mv_link_rows@wide_first
+        .endmacro
+        .ifndef MV_SPARSE_APART
+        mv_sparse_routines
+        .endif
 
 ; One wide column down all rows: sum += s(w + xl) + 256 * (f(w + xh) - f(w - xh)).
 mv_wide_rows:

@@ -41,7 +41,7 @@
 ; with the vectors soul, 0.5 s), whose keys and values every turn then
 ; copies (forward.s). A second RUN (after `q` or RUN/STOP+RESTORE, the PRG
 ; not loaded again) finds the tables and runs position 0 alone, without
-; the banner. Bytes: 751 (this file's code and text: 616 resident, 135 in
+; the banner. Bytes: 754 (this file's code and text: 616 resident, 138 in
 ; the start-up part).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
@@ -50,6 +50,7 @@
         .include "zeropage.inc"
         .include "memory.inc"
 START_UP_APART  = 1             ; the table builders go in the start-up part (below)
+MV_SPARSE_APART = 1             ; matvec's sparse walk after the kernels (below)
 
 
         * = $0801
@@ -421,6 +422,7 @@ print:
         .include "embed.s"
         .include "vecops.s"
         .include "tokenizer.s"
+        mv_sparse_routines              ; (matvec.s)
 code_end:
         .include "vocab.inc"
 vocab_end:
@@ -445,6 +447,7 @@ start_up:
         jsr mv_build_squares    ; writes go to the RAM under the KERNAL
         jsr kernal_out
         jsr qs_build            ; under the I/O area (memory.inc)
+        jsr fw_build_sparse_rowk        ; under the KERNAL, from the squares
         jmp kernal_in
 
 banner_text:
@@ -457,5 +460,6 @@ banner_text:
 
         mv_build_squares_routine        ; (matvec.s)
         qs_build_routine                ; (arith.s)
+        fw_build_sparse_rowk_routine    ; (forward.s)
 prg_end:
         .assert prg_end <= STARTUP_LIMIT, "the start-up part runs into the activations (memory.inc, STARTUP_LIMIT): the KV cache"

@@ -2,12 +2,13 @@
 ;
 ; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
 ;   Clobbers A, X. 1,149 cycles (random values).
-; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63. Clobbers A, X.
-;   1,144 cycles (random values).
+; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63, and relu_nonzero = how
+;   many are not 0 (fc2's MV_SPARSE, forward.s). Clobbers A, X, Y.
+;   1,498 cycles (random values; 1,144 before it counted).
 ; argmax: A = the id in 3..127 with the largest VEC_LOGITS value (signed),
 ;   the lowest id on a tie (SPEC's next-token rule). Clobbers A, X, Y,
 ;   am_best. 3,430 cycles (random logits).
-; Cycles exact, `soulterm bench --kernels`. Bytes: 113.
+; Cycles exact, `soulterm bench --kernels`. Bytes: 125.
 
 residual_add:
         ldx #31
@@ -68,14 +69,21 @@ argmax:
 ; (relu_z after argmax: in the PRG that keeps both loops within a page;
 ; tests/test_kernel_pages.py.)
 relu_z:
-        ldx #63
+        ldx #FFN_DIM - 1
+        ldy #0
 @element:
         lda VEC_Z+VEC_HIGH,x
-        bpl @keep
+        bmi @negative
+        ora VEC_Z,x
+        beq @next
+        iny                     ; a nonzero value
+@next:
+        dex
+        bpl @element
+        sty relu_nonzero
+        rts
+@negative:
         lda #0
         sta VEC_Z,x
         sta VEC_Z+VEC_HIGH,x
-@keep:
-        dex
-        bpl @element
-        rts
+        beq @next               ; (always)

@@ -27,7 +27,7 @@ HOT_LOOPS = [
     ("embed@left", "embed@general", 0),
     # the small vector kernels, every element
     ("residual_add@element", "residual_add@overflow", 0),
-    ("relu_z@element", "relu_z@keep", 3),
+    ("relu_z@element", "relu_z@negative", 9),
     ("argmax@candidate", "argmax@next", 3),
 ]
 

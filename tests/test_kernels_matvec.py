@@ -315,17 +315,23 @@ def test_the_row_finishes_cost_what_the_header_says(bench):
     assert all(narrow[bits] < checked[bits] < full[bits] for bits in (5, 6, 7))
 
 
-@pytest.mark.parametrize("magnitude", [503, 504])
-def test_narrow_calls_at_their_bound(bench, magnitude):
+@pytest.mark.parametrize("beyond", [0, 1])
+def test_narrow_calls_at_their_bound(bench, beyond):
     """sum s(x) up to MV_NARROW_SQUARES is narrow (no test of byte 3): the widest such sums,
     every weight -128 or 127 against x's sign and the extreme biases, still come out exact;
-    one more and the call is full."""
+    one more and the call is full. The widest: as many short columns as there are short
+    slots, at the largest magnitude that stays narrow, the other columns at 127."""
     sym = bench.sym
+    short, cols = sym("MV_SHORT_SLOTS"), sym("MV_MAX_COLS")
+    room = sym("MV_NARROW_SQUARES") - (cols - short) * 127 * 127
+    magnitude = int(np.sqrt(room / short)) + beyond
+    while short * magnitude * magnitude > room and not beyond:
+        magnitude -= 1
+    narrow = short * magnitude * magnitude <= room
+    assert narrow == (beyond == 0) and 127 < magnitude < 1664
     rng = np.random.default_rng(magnitude)
-    narrow = 64 * magnitude * magnitude <= sym("MV_NARROW_SQUARES")
-    assert narrow == (magnitude == 503)
     for case in range(12):
-        x = rng.choice([-1, 1], 64) * magnitude
+        x = rng.choice([-1, 1], cols) * np.where(np.arange(cols) < short, magnitude, 127)
         w = np.where(x > 0, -128, 127) * np.ones((32, 1), dtype=np.int64)
         w[case % 2::2] *= -1
         w = np.clip(w, -128, 127)
@@ -337,20 +343,26 @@ def test_narrow_calls_at_their_bound(bench, magnitude):
         assert test_opcode == (sym("OP_DEX") if narrow else sym("OP_LDA_ZP"))
 
 
-@pytest.mark.parametrize("bits, free, checked", [(5, 55, 64), (6, 119, 120), (7, 249, 250)])
+@pytest.mark.parametrize("bits, free, checked", [(5, 55, 64), (6, 119, 120), (7, 279, 280)])
 def test_free_left_finishes_at_their_bound(bench, bits, free, checked):
     """A narrow call with a left finish (5..7 bits) and sum s(x) <= 65536 * MV_FREE_UNITS_n
     stores its rows without the range test (mv_finish_free): at the widest such sums (64
-    columns of |x| = free, every weight -128 or 127 with x's sign or against it, the extreme
-    biases) every output is still exact; one more in |x| and the rows take the checked
-    finish, where for 5 bits they saturate (so a looser bound would store them wrong)."""
+    columns of |x| = free, or as many as there are short slots and the rest 127 when free
+    is short, every weight -128 or 127 with x's sign or against it, the extreme biases)
+    every output is still exact; one more in |x| and the rows take the checked finish,
+    where for 5 bits they saturate (so a looser bound would store them wrong)."""
     sym = bench.sym
     units = sym(f"MV_FREE_UNITS_{bits}")
-    assert 64 * free * free <= 65536 * units < 64 * checked * checked
+
+    def magnitudes(magnitude):
+        short = (np.arange(64) < sym("MV_SHORT_SLOTS")) | (magnitude <= 127)
+        return np.where(short, magnitude, 127)
+
+    assert (magnitudes(free) ** 2).sum() <= 65536 * units < (magnitudes(checked) ** 2).sum()
     rng = np.random.default_rng(bits)
     for magnitude in (free, checked):
         for case in range(4):
-            x = rng.choice([-1, 1], 64) * magnitude
+            x = rng.choice([-1, 1], 64) * magnitudes(magnitude)
             w = np.where(x > 0, 127, -128) * np.ones((32, 1), dtype=np.int64)
             against = np.arange(32) % 2 == case % 2           # these rows' sums negative
             w[against] = np.where(x > 0, -128, 127)
@@ -367,11 +379,11 @@ def test_free_left_finishes_at_their_bound(bench, bits, free, checked):
 
 def test_rows_without_small_columns(bench):
     """No input in -127..127: the rows skip both small passes (short, wide or both kinds;
-    the last two calls short and narrow)."""
+    the last two calls short, at most MV_SHORT_SLOTS columns, and narrow)."""
     rng = np.random.default_rng(31)
     sym = bench.sym
     for case in range(8):
-        rows, cols = SHAPES[case % 4]
+        rows, cols = SHAPES[case % 4] if case != 6 else (64, 32)
         magnitudes = rng.integers(128, 1664, cols) if case % 3 == 0 else rng.integers(128, 9000, cols)
         if case % 3 == 2:
             magnitudes = rng.integers(1921, 32768, cols)

@@ -56,6 +56,9 @@ def configure(parser) -> None:
     parser.add_argument("--activation-bits", type=int, default=None, metavar="A",
                         help="export v's and fc1's outputs 2^A smaller, proj and fc2 shifting "
                              f"A less (faster on the C64; default {ACTIVATION_BITS}; 0: as trained)")
+    parser.add_argument("--ffn-sparsity", type=float, default=None, metavar="L",
+                        help="add L x the mean ReLU output to the loss, so that more of fc2's "
+                             "inputs are 0 (faster on the C64; default 0: off)")
 
 
 def run(args) -> int:
@@ -99,6 +102,10 @@ def run(args) -> int:
         config.narrow_norm_bits = args.norm_bits
     if args.activation_bits is not None:
         config.narrow_activation_bits = args.activation_bits
+    if args.ffn_sparsity is not None:
+        if not args.ffn_sparsity >= 0:
+            raise CommandError("--ffn-sparsity must be 0 or more")
+        config.ffn_sparsity = args.ffn_sparsity
     display = ProgressDisplay(sys.stdout, config.eval_every)
     stop = StopFlag()
     previous = signal.signal(signal.SIGINT, stop.request)

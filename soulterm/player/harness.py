@@ -70,6 +70,8 @@ class KernelBench:
             self.call("mv_build_squares")
         if "qs_build" in self.symbols:
             self.call("qs_build")
+        if "fw_build_sparse_rowk" in self.symbols:     # the player's: from the squares
+            self.call("fw_build_sparse_rowk")
 
     # --- memory helpers -----------------------------------------------------
     def sym(self, name: str) -> int:
@@ -153,7 +155,7 @@ def edge_vector(rng, n: int, kind: int) -> np.ndarray:
 
 def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
                same_input: bool = False, weights_at: int = WEIGHTS_AT,
-               coarse: bool = False, relu: bool = False) -> tuple[np.ndarray, int]:
+               coarse: bool = False, relu: bool = False, sparse: bool = False) -> tuple[np.ndarray, int]:
     """out, cycles of matvec on the bench for weights w (rows, cols), input x, bias or None.
 
     same_input: tell matvec that x and the row and column counts are the previous call's.
@@ -161,6 +163,9 @@ def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
     call stayed exact).
     relu: MV_RELU, rows whose output is certainly <= 0 may hold 0 instead (matvec.s; it
     clears the flag when the call has too few small columns for it).
+    sparse: MV_SPARSE, slots for the nonzero inputs only, with the sparse row constants
+    (layout.row_constants(sparse=True)) after the matrix's own (matvec.s; with more than
+    MV_SPARSE_SLOTS nonzero inputs it clears the flag and runs a full call).
     weights_at: where the weights go (a multiple of the row count, below ROW_CONSTANTS_AT).
     """
     rows, cols = w.shape
@@ -177,10 +182,14 @@ def run_matvec(bench: "KernelBench", w, x, bias, shift: int,
     bench.poke_word(sym("mv_out"), out_at)
     bench.poke(ROW_CONSTANTS_AT, row_constants(w, bias))
     bench.poke_word(sym("mv_rowk"), ROW_CONSTANTS_AT)
+    if sparse:
+        bench.poke(ROW_CONSTANTS_AT + 3 * rows, row_constants(w, bias, sparse=True))
+        bench.poke_word(sym("mv_sparse_rowk"), ROW_CONSTANTS_AT + 3 * rows)
     bench.memory[sym("mv_shift")] = shift
     bench.memory[sym("mv_flags")] = ((sym("MV_SAME_INPUT") if same_input else 0)
                                      | (sym("MV_COARSE") if coarse else 0)
-                                     | (sym("MV_RELU") if relu else 0))
+                                     | (sym("MV_RELU") if relu else 0)
+                                     | (sym("MV_SPARSE") if sparse else 0))
     cycles = bench.call("matvec")
     return bench.read_vector(out_at, rows), cycles
 

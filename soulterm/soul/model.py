@@ -138,6 +138,10 @@ class SoulModel(nn.Module):
         # units), for the trainer's activation-range penalty (TrainConfig.range_penalty).
         self.range_limit: float | None = None
         self.range_excess = torch.zeros(())
+        # Training only: when set, every forward pass sums in `ffn_activity` the mean ReLU
+        # output of each layer (real units), for TrainConfig.ffn_sparsity's L1 penalty.
+        self.track_ffn = False
+        self.ffn_activity = torch.zeros(())
         # With fixed norm gains (fix_norm_gains), the matrices a norm feeds (q, k, v, fc1
         # and out) are used, and exported, as this multiple of their parameters: the
         # scale learned gains would give lives in the matrix, whose per-tensor shift
@@ -193,6 +197,7 @@ class SoulModel(nn.Module):
         """tokens (B, T) with T <= 20 -> logits (B, T, 128) in real units (int16 / 256)."""
         _, length = tokens.shape
         self.range_excess = torch.zeros((), device=tokens.device)
+        self.ffn_activity = torch.zeros((), device=tokens.device)
         te, pe = fake_quant_weight(self.te), fake_quant_weight(self.pe)
         h = q88(te[tokens] + pe[:length])                        # (B, T, 32)
         for layer in self.layers:
@@ -209,6 +214,8 @@ class SoulModel(nn.Module):
         h = q88(h + _matvec(att, layer.proj))
         yn = self._rmsnorm(h, layer.n2)
         z = torch.relu(_matvec(yn, self._after_norm("fc1_w", layer.fc1_w), layer.fc1_b))   # (B, T, 64)
+        if self.track_ffn:
+            self.ffn_activity = self.ffn_activity + z.mean()
         return q88(h + _matvec(z, layer.fc2_w, layer.fc2_b))
 
     def _rmsnorm(self, x: torch.Tensor, gain: nn.Parameter) -> torch.Tensor:

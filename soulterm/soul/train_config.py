@@ -75,6 +75,10 @@ class TrainConfig:
     # below 1663). 0 turns it off. Only the training changes: the engines' numerics do not.
     range_penalty: float = 0.0
     range_limit: float = 6.0
+    # FFN sparsity (issue 13): the loss adds ffn_sparsity x the mean ReLU output (real
+    # units, both layers), an L1 push that leaves more of fc2's inputs exactly 0, which
+    # kernels/matvec.s's sparse calls skip. 0 turns it off; the numerics do not change.
+    ffn_sparsity: float = 0.0
     # Fixed RMSNorm gains (issue 13): > 0 holds every norm's gains at this value instead
     # of learning them, so a normalised activation is at most sqrt(32) x norm_gain (an
     # RMS of 1 at most): with 1.0 no input of q/k/v, fc1 or the logits is ever "wide",

@@ -314,12 +314,15 @@ class _Run:
             inputs = torch.where(noisy, random_ids, inputs)
         total, count = 0.0, 0
         self.model.range_limit = cfg.range_limit if cfg.range_penalty > 0 else None
+        self.model.track_ffn = cfg.ffn_sparsity > 0
         for start in range(0, n, size):
             rows = order[start: start + size] if order is not None else slice(None)
             logits = self.model(inputs[rows])
             loss = weighted_loss(logits, targets[rows], weights[rows], cfg.label_smoothing)
             if cfg.range_penalty > 0:
                 loss = loss + cfg.range_penalty * self.model.range_excess
+            if cfg.ffn_sparsity > 0:
+                loss = loss + cfg.ffn_sparsity * self.model.ffn_activity
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
