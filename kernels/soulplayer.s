@@ -421,8 +421,8 @@ print:
         .include "arith.s"
         .include "embed.s"
         .include "vecops.s"
-        .include "tokenizer.s"
         mv_sparse_routines              ; (matvec.s)
+        .include "tokenizer.s"
 code_end:
         .include "vocab.inc"
 vocab_end:

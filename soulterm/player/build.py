@@ -288,5 +288,7 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
                sym["SQ_LO"], sym["SQ_END"]),
         Region("position 0 (SEP) keys and values (saved at start-up, under the KERNAL ROM)",
                "kv-cache", sym["FIRST_KV"], sym["FIRST_KV_END"]),
+        Region("fc2's sparse row constants (computed at start-up, under the KERNAL ROM)",
+               "bias", sym["SPARSE_ROWK"], sym["SPARSE_ROWK_END"]),
     ]
     return r
