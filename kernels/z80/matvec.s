@@ -70,6 +70,17 @@
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
 ; Bytes: 2,364 (in the player; the 16 slot pairs take 816; 2,343 before this round).
+;
+; Sparse calls (MV_SPARSE, an option: neither player has its 212 bytes yet;
+; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
+; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
+; runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
+; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
+; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
+; the l sum instead (mv_sparse_piece); the first part's rows start without K
+; (mv_row_sparse). 32 rows x 64 columns: 113,071 T-states with every x 0, ~4,600
+; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
+; is not sparse (the look at x). The next call puts the slots back.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
