@@ -99,12 +99,14 @@ MV_KEEP         = 1 << MV_KEEP_BIT
 MV_RESUME       = 1 << MV_RESUME_BIT
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
+.ifdef MV_SPARSE
 MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
                                 ; a row more than in narrow mode and ~700 of patches, a zero one ~70 less a row)
 MV_SPARSE_AT    = 1             ; a zero column's jr to the next slot, over its ld ixl (after an even slot's pop)
 MV_SPARSE_SKIP  = (MV_SLOT_END - MV_SPARSE_AT - 2) * 256 + $18
 MV_SPARSE_LD_IXL = $68 * 256 + $DD      ; ld ixl,b (an odd slot's; an even slot's, ld ixl,c, is $69: or 1)
 MV_SPARSE_PIECE = MV_SLOT_END - MV_H_EXX                ; the bytes of a high piece, from its exx to the next slot
+.endif
 
 mv_w:           .word 0
 mv_x:           .word 0
