@@ -18,10 +18,12 @@ T-states above are a real 48K's without that wait). `--kernel-bench` runs
 the kernels' test bench instead (kernels at $6000, as tests/test_zx_speed.py).
 
 `--model 128k` runs the 128K player's program (`soulterm build --machine zx128`:
-the word list in a bank, matvec's low slots in its room).
+the word list in a bank, matvec's low slots in its room). `--sparse` (with
+`--kernel-bench`) assembles matvec's sparse calls (MV_SPARSE), which neither
+player has the room for yet (docs/spectrum.md, "Sparse fc2").
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
-                                   [--model 48k|128k]
+                                   [--model 48k|128k] [--sparse]
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, Z80Bench, forward_turn, player_bench
+from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -49,7 +51,11 @@ def main() -> None:
                         help="the kernels' test bench (kernels at $6000) instead of the player's layout")
     parser.add_argument("--model", choices=("48k", "128k"), default="48k",
                         help="the 48K player (default) or the 128K player's program")
+    parser.add_argument("--sparse", action="store_true",
+                        help="matvec's sparse calls (MV_SPARSE; the kernels' bench only)")
     args = parser.parse_args()
+    if args.sparse and not args.kernel_bench:
+        sys.exit("z80_token: --sparse runs on the kernels' bench only (--kernel-bench): no player has its bytes")
     try:
         soul = load_soul(args.soul)
         tokenizer = Tokenizer.load(args.tokenizer)
@@ -58,7 +64,7 @@ def main() -> None:
     text = args.text
     if args.kernel_bench:
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
-                         options=LOW_SLOTS_OPTION if args.model == "128k" else "")
+                         options="\n".join([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * args.sparse))
     else:
         bench = player_bench(soul, tokenizer, args.model)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)

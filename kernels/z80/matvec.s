@@ -70,6 +70,17 @@
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
 ; Bytes: 2,364 (in the player; the 16 slot pairs take 816; 2,343 before this round).
+;
+; Sparse calls (MV_SPARSE, an option: neither player has its 212 bytes yet;
+; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
+; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
+; runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
+; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
+; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
+; the l sum instead (mv_sparse_piece); the first part's rows start without K
+; (mv_row_sparse). 32 rows x 64 columns: 113,071 T-states with every x 0, ~4,600
+; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
+; is not sparse (the look at x). The next call puts the slots back.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -88,6 +99,14 @@ MV_KEEP         = 1 << MV_KEEP_BIT
 MV_RESUME       = 1 << MV_RESUME_BIT
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
+.ifdef MV_SPARSE
+MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
+                                ; a row more than in narrow mode and ~700 of patches, a zero one ~70 less a row)
+MV_SPARSE_AT    = 1             ; a zero column's jr to the next slot, over its ld ixl (after an even slot's pop)
+MV_SPARSE_SKIP  = (MV_SLOT_END - MV_SPARSE_AT - 2) * 256 + $18
+MV_SPARSE_LD_IXL = $68 * 256 + $DD      ; ld ixl,b (an odd slot's; an even slot's, ld ixl,c, is $69: or 1)
+MV_SPARSE_PIECE = MV_SLOT_END - MV_H_EXX                ; the bytes of a high piece, from its exx to the next slot
+.endif
 
 mv_w:           .word 0
 mv_x:           .word 0
@@ -108,6 +127,27 @@ matvec:
         xor a
 mv_start:
         ld (mv_same_x),a
+.ifdef MV_SPARSE
+        or a
+        jr nz,@sparse_known     ; (matvec_again: the same x)
+; Sparse: a call in two parts (fc2's, on ReLU's output), each part sparse or
+; neither (the first part's row start subtracts K for both parts' columns or none).
+        ld a,(mv_cols)
+        cp MV_MAX_COLS + 1
+        jr c,@dense             ; (C: not sparse)
+        sub MV_MAX_COLS
+        ld b,a
+        ld hl,(mv_x)
+        call mv_sparse_part
+        jr c,@dense
+        ld b,MV_MAX_COLS
+        call mv_sparse_part
+@dense:
+        ccf
+        sbc a,a
+        ld (mv_sparse_on),a
+@sparse_known:
+.endif
         push iy                 ; IY is the ROM's ($5C3A) whenever interrupts are on
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
@@ -167,6 +207,9 @@ mv_start:
 
 ; mv_part - the rows over the columns of mv_cols and mv_x (mv_mode says which part).
 mv_part:
+.ifdef MV_SPARSE
+        call mv_sparse_undo     ; (a sparse call before: its slots back)
+.endif
         call mv_prepare
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
@@ -203,7 +246,7 @@ MV_FULL_NC_H_TOP = * - 1        ; variables: a row reads them 12 to 16 T-states 
         .byte $DD,$5D           ; ld e,ixl
         .byte $FD,$55           ; ld d,iyl
         ld c,a                  ; C:DE = K
-mv_l_from_k:
+mv_l_from_k:                    ; (C:DE = 0 from mv_row_sparse)
         ld hl,0                 ; patched: -Cl (the l sum at -Cl - K + 2b)
         ld a,0
 MV_NC_L         = * - 4
@@ -497,6 +540,19 @@ MV_NARROW_NC_L_TOP = * - 1
         inc h
         or a
         jr @weight
+
+.ifdef MV_SPARSE
+; mv_row_sparse - a sparse call's row start (a whole call or a first part): no K,
+; as the slots subtract each nonzero column's S(w) themselves and skip the others;
+; the h sum at 0 (Ch = 0: every column is one piece).
+mv_row_sparse:                  ; (in the h sum's set)
+        ld hl,0
+        ld c,l
+        exx
+        ld de,0
+        ld c,e
+        jp mv_l_from_k
+.endif
 
 ; mv_row_resume - a second part's row start in full mode: mv_row_any's, shorter.
 mv_row_resume:
@@ -928,6 +984,11 @@ mv_prepare:
         ld a,1
         ld (mv_h_skipped),a
 .ifdef MV_LOW_SLOTS
+.ifdef MV_SPARSE
+        ld a,(mv_sparse_on)     ; (a sparse call runs the main slots)
+        or a
+        jr nz,@flag_jump
+.endif
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         call c,mv_low_prepare   ; (a second part's narrow mode may have more wide columns)
@@ -969,7 +1030,130 @@ mv_prepare:
 @row_set:
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
+.ifdef MV_SPARSE
+; Sparse (every column one piece, at most MV_SPARSE_MAX of them nonzero): a jr over
+; each zero column's slot, and each nonzero column's high piece turned into A:HL -= S(w),
+; so that 2 sum w x = sum S(w + l) - sum S(w) - Cl over the nonzero columns, no K.
+        ld a,(mv_sparse_on)     ; (matvec looked at x)
+        or a
+        ret z
+        ld a,(mv_cols)
+        ld (mv_sparse_cols),a
+        ld b,a
+        ld de,MV_SPARSE_SKIP
+        ld hl,mv_sparse_piece
+        call mv_sparse_walk
+        ld a,(mv_mode)
+        and MV_RESUME
+        ret nz                  ; a second part's row start: no K there already
+        ld hl,mv_row_sparse
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl
+.endif
         ret
+
+.ifdef MV_SPARSE
+; mv_sparse_part - NC when each of the B words at HL is in -127..128 (one piece)
+; and at most MV_SPARSE_MAX are nonzero. HL ends past them. Clobbers AF, BC, DE.
+mv_sparse_part:
+        ld c,MV_SPARSE_MAX + 1
+@column:
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,e
+        or d
+        jr z,@next
+        ld a,e                  ; x + 127 < 256
+        add a,127
+        ld a,d
+        adc a,0
+        scf
+        ret nz
+        dec c
+        ret z
+@next:
+        djnz @column
+        or a
+        ret
+
+; mv_sparse_undo - a sparse call's slots back as a full call leaves them (a narrow
+; call's next column pass writes its jps again; matvec_again after a sparse call
+; patches them for sparse again at mv_prepare's end).
+mv_sparse_undo:
+        ld hl,mv_sparse_cols
+        ld a,(hl)
+        or a
+        ret z
+        ld (hl),0
+        ld b,a
+        ld de,MV_SPARSE_LD_IXL
+        ld hl,mv_sparse_full
+; mv_sparse_walk - B used slots from mv_first_slot: DE into a zero column's
+; ld ixl,b or ld ixl,c (D or 1 in an even slot), the MV_SPARSE_PIECE bytes at HL
+; over another's high piece.
+mv_sparse_walk:
+        ld (MV_SPARSE_FROM),hl
+        ld ix,(mv_first_slot)
+        ld a,(mv_first_parity)
+        ld c,a
+@slot:
+        ld a,(ix+MV_D_L1)
+        inc a
+        jr nz,@nonzero          ; (x = 0: a low displacement of $FF, and h = 0)
+        ld (ix+MV_SPARSE_AT),e
+        ld a,d
+        bit 0,c
+        jr nz,* + 4             ; an odd slot (the jr's offset is odd too)
+        or 1
+        ld (ix+MV_SPARSE_AT+1),a
+        jr @next
+@nonzero:
+        push bc
+        push de
+        push ix
+        pop hl
+        ld de,MV_H_EXX
+        add hl,de
+        ex de,hl
+        ld hl,0                 ; patched: the piece
+MV_SPARSE_FROM  = * - 2
+        ld bc,MV_SPARSE_PIECE
+        ldir
+        pop de
+        pop bc
+@next:
+        push de
+        ld de,MV_SLOT_PAIR / 2
+        rrc c
+        jr nc,* + 3
+        inc de
+        add ix,de
+        pop de
+        djnz @slot
+        ret
+
+; A nonzero column's high piece in a sparse call (A:HL -= S(w) in the l sum's set),
+; and the high piece as mv_slot_body has it, on S(w + 0).
+mv_sparse_piece:
+        or a
+        ld e,(ix-1)
+        ld d,(iy-1)
+        sbc hl,de
+        sbc a,0
+        nop
+        .assert * - mv_sparse_piece == MV_SPARSE_PIECE, "the sparse piece does not fill a high piece"
+mv_sparse_full:
+        exx
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        exx
+        .assert * - mv_sparse_full == MV_SPARSE_PIECE, "the high piece's copy does not match MV_SPARSE_PIECE"
+.endif
 
 ; mv_skip_high - narrow mode: a jp over the high piece in the slot of each
 ; column with h = 0 (its displacement $FF), the high piece back in the

@@ -21,6 +21,10 @@ mv_h_skipped:   .byte 0         ; 1: a slot may still hold a jp over its high pi
 mv_first_slot:  .word 0         ; the first used slot (an odd one counted from one byte early)
 mv_first_parity: .byte 0        ; its parity pattern ($AA even, $55 odd)
 mv_skip:        .word 0         ; the second part's row start: past the first part's columns
+.ifdef MV_SPARSE
+mv_sparse_cols: .byte 0         ; the slots a sparse call patched (0: none)
+mv_sparse_on:   .byte 0         ; $FF: the call (each of its parts) runs sparse
+.endif
 mv_flag_list:   .res MV_MAX_COLS    ; with the room after it, also attention.s's at_scores
 mv_wide_list:   .res MV_MAX_COLS    ; the wide columns, each as its distance from the one before
         .assert * - mv_vars <= 128, "matvec variables overflow the space before the squares table"

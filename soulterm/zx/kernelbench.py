@@ -22,6 +22,7 @@ TRAP_ADDRESS = 0xFFF0
 STACK_TOP = 0xFFE0
 CALL_T_STATES = 17
 LOW_SLOTS_OPTION = "MV_LOW_SLOTS = 1"   # matvec.s's low slots (the 128K player's room)
+SPARSE_OPTION = "MV_SPARSE = 1"         # matvec.s's sparse calls (a zero column skips its slot)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
 

@@ -1,0 +1,138 @@
+"""matvec.s's sparse calls (MV_SPARSE, kernels/z80/matvec.s): fc2's two parts on ReLU's output,
+where a zero column skips its slot and a nonzero one subtracts its S(w) in the slot; bit-exact
+against intmath, and cheaper than the same call without them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soulterm.paths import DEFAULT_SOUL
+from soulterm.soul import intmath
+from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, run_matvec
+
+import test_kernels_z80 as dense_tests
+
+
+@pytest.fixture(scope="module")
+def sparse_bench():
+    return Z80Bench(options=SPARSE_OPTION)
+
+
+@pytest.fixture(scope="module")
+def sparse_low_bench():
+    return Z80Bench(options=LOW_SLOTS_OPTION + "\n" + SPARSE_OPTION)
+
+
+def relu_like(rng, cols, nonzero):
+    """x as ReLU leaves it: `nonzero` values in 1..128 (one piece) at random places, zeros elsewhere."""
+    x = np.zeros(cols, dtype=np.int64)
+    x[rng.choice(cols, nonzero, replace=False)] = rng.integers(1, 129, nonzero)
+    return x
+
+
+def sparse_on(bench) -> bool:
+    return bench.peek(bench.sym("mv_sparse_on"))[0] == 0xFF
+
+
+def assert_exact(bench, w, x, bias, shift, note):
+    got, t_states = run_matvec(bench, w, x, bias, shift)
+    assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), note
+    return t_states
+
+
+@pytest.mark.parametrize("bench_name", ["sparse_bench", "sparse_low_bench"])
+def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
+    """Sparse two-part calls (few nonzero inputs in each part, any rows, a bias or none, any
+    shift) in a random order with calls that must not run sparse: a part with one nonzero too
+    many, an x above 128 or below 0 (two pieces: h != 0), whole calls, narrow and full calls,
+    and matvec_again; every one exact, and sparse exactly when the inputs allow it."""
+    bench = request.getfixturevalue(bench_name)
+    most = bench.sym("MV_SPARSE_MAX")
+    rng = np.random.default_rng(2040)
+    for case in range(48):
+        kind = case % 6
+        cols = int(rng.choice([64, 63, 40, 33])) if kind != 4 else int(rng.choice([32, 17, 1]))
+        first = cols - 32 if cols > 32 else cols
+        parts = (min(first, int(rng.integers(0, most + 1))), int(rng.integers(0, most + 1)))
+        if kind == 1:                                   # one part one nonzero too many
+            parts = (min(first, most + 1), parts[1]) if case % 4 else (parts[0], most + 1)
+        x = np.concatenate([relu_like(rng, first, parts[0]), relu_like(rng, cols - first, parts[1])]) \
+            if cols > 32 else relu_like(rng, cols, min(cols, parts[1]))
+        if kind == 2:                                   # a two-piece x: 129 or more, or below -127
+            x[int(rng.integers(0, cols))] = int(rng.choice([129, 256, 1000, -128, -32768]))
+        if kind == 3:                                   # negative one-piece inputs are one piece too
+            x[x > 0] = -rng.integers(1, 128, int((x > 0).sum()))
+        if kind == 5:                                   # a dense call: narrow or full
+            x = dense_tests.one_piece_inputs(rng, cols, int(rng.choice([0, cols // 4, cols])))
+        rows = int(rng.integers(1, 70)) if case % 5 else int(rng.integers(129, 256))
+        w = rng.integers(-128, 128, (rows, cols))
+        if case % 7 == 0:
+            w = rng.choice([-128, 127], (rows, cols))
+        bias = rng.integers(-32768, 32768, rows) if case % 2 else None
+        shift = int(rng.integers(0, 31))
+        assert_exact(bench, w, x, bias, shift, case)
+        x_first, x_last = (x[:first], x[first:]) if cols > 32 else (x, x[:0])
+        allowed = cols > 32 and all(np.all((-127 <= part) & (part <= 128)) and np.count_nonzero(part) <= most
+                                    for part in (x_first, x_last))
+        assert sparse_on(bench) == allowed, case
+        if case % 3 == 0:                               # matvec_again on the same x (a two-part call: as matvec)
+            w2 = rng.integers(-128, 128, w.shape)
+            got, _ = run_matvec(bench, w2, x, None, shift, routine="matvec_again")
+            assert np.array_equal(got, intmath.matvec(w2, shift, x, None, post=0)), case
+
+
+def test_every_matvec_test_holds_with_sparse_calls(sparse_bench, sparse_low_bench):
+    """The dense tests of test_kernels_z80 on benches with MV_SPARSE (their slots are patched
+    and put back around each sparse call, so a dense call after one must not see it)."""
+    for bench in (sparse_bench, sparse_low_bench):
+        dense_tests.test_matvec_matches_intmath_on_random_cases(bench)
+        dense_tests.test_matvec_saturates_both_ways(bench)
+        dense_tests.test_matvec_floors_negative_sums(bench)
+        dense_tests.test_matvec_takes_every_split_edge(bench)
+        dense_tests.test_matvec_again_reuses_the_columns_of_the_call_before(bench)
+        dense_tests.test_matvec_narrow_mode_matches_intmath_across_mode_changes(bench)
+        dense_tests.test_matvec_counts_up_to_255_rows_in_every_mode(bench)
+
+
+def test_a_sparse_call_costs_less_than_the_same_call_without_it(sparse_bench):
+    """fc2's shape, 32 rows x 64 columns, after a dense call as in forward.s: with few nonzero
+    inputs the sparse call is cheaper than the narrow call the bench without MV_SPARSE runs,
+    and each nonzero input costs more than a zero one."""
+    plain = dense_tests.Z80Bench()
+    rng = np.random.default_rng(2041)
+    w = rng.integers(-128, 128, (32, 64))
+    dense_x = dense_tests.one_piece_inputs(rng, 64, 0)
+
+    def t_states(bench, x):
+        assert_exact(bench, w, dense_x, None, 9, "dense before")
+        return assert_exact(bench, w, x, None, 9, "the call")
+
+    costs = []
+    for nonzero in (0, 4, 8):
+        x = np.concatenate([relu_like(rng, 32, nonzero // 2), relu_like(rng, 32, nonzero - nonzero // 2)])
+        costs.append(t_states(sparse_bench, x))
+        assert sparse_on(sparse_bench)
+        assert costs[-1] < 0.8 * t_states(plain, x), nonzero
+    assert costs[0] < costs[1] < costs[2]
+
+
+def test_forward_step_with_sparse_calls_gives_the_engines_logits():
+    """The shipped soul through forward.s on a bench with MV_SPARSE: fc2's calls go sparse where
+    ReLU leaves few nonzero values, and every position's logits equal Engine.step's."""
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.zx.soul_layout import soul_include
+
+    soul = load_soul(DEFAULT_SOUL)
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=SPARSE_OPTION)
+    engine = Engine(soul)
+    state = engine.new_state()
+    token = 1
+    for position in range(8):
+        want = engine.step(state, token)
+        forward.poke(forward.sym("fw_token"), [token])
+        forward.poke(forward.sym("fw_pos"), [position])
+        forward.call("forward_step", max_t_states=30_000_000)
+        assert np.array_equal(forward.read_words(forward.sym("fw_logits"), 128), want), position
+        token = engine.next_token(want) if position else 20
