@@ -30,7 +30,12 @@
 ;             call (below) with small columns a row whose output is
 ;             certainly <= 0 stores 0 without pass 1 and its finish, the
 ;             others their exact output (mv_relu_link, at the end); any
-;             other call is exact
+;             other call is exact. MV_SPARSE (forward.s, fc2: ReLU's
+;             output): zero inputs take no slot and the row constants
+;             are mv_sparse_rowk's (layout.row_constants(sparse=True));
+;             with more than MV_SPARSE_SLOTS nonzero inputs the call
+;             clears it and runs as a full one (mv_sparse_column, at the
+;             end); never with MV_SAME_INPUT, nor before it
 ; Needs: the squares table (SQ_LO/MID/HI, memory.inc) built once by
 ; mv_build_squares. Output: mv_out[0..rows-1]. Clobbers A, X, Y, every
 ; mv_* byte and the wide-column sums (WIDE_SUM_*).
