@@ -625,7 +625,7 @@ fw_store_kv:
 ; calls, 2 * bias - 65535 * MV_SPARSE_SLOTS (matvec.s), from the matrix's own
 ; 2 * bias - sum of w^2: each row's w^2 added back (the squares table's s(w),
 ; x = 0's entries, under the KERNAL: the caller banks it out), the passes'
-; start counts taken off. Start-up only (~270,000 cycles): a macro the
+; start counts taken off. Start-up only (238,676 cycles, the kernel bench): a macro the
 ; soulplayer places in its start-up part. Clobbers A, X, Y, mv_acc0..2,
 ; mv_off, mv_colbase, mv_col.
 FW_SPARSE_OFFSET = 65535 * MV_SPARSE_SLOTS
