@@ -193,3 +193,21 @@ def play_zx_prompts(tape: bytes, prompts: list[str], banner: str):
         assert turns[2 * index] == f"you> {prompt}"
         assert turns[2 * index + 1] == engine.reply(tokenizer, prompt).text
     return machine, turns
+
+
+def step_z80_forward(forward, engine, positions: int):
+    """Feed SEP, then the id 20, then whatever the soul chooses through a Z80 bench's
+    forward_step (kernels/z80/forward.s), `positions` positions; after each, check its
+    logits equal Engine.step's and yield (position, those logits, the engine's state)."""
+    import numpy as np
+
+    state = engine.new_state()
+    token = 1
+    for position in range(positions):
+        want = engine.step(state, token)
+        forward.poke(forward.sym("fw_token"), [token])
+        forward.poke(forward.sym("fw_pos"), [position])
+        forward.call("forward_step", max_t_states=30_000_000)
+        assert np.array_equal(forward.read_words(forward.sym("fw_logits"), 128), want), position
+        yield position, want, state
+        token = engine.next_token(want) if position else 20

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
@@ -430,20 +431,12 @@ def test_forward_step_gives_the_engines_logits_at_every_position():
     soul = load_soul(DEFAULT_SOUL)
     forward = Z80Bench('.include "forward.s"\n' + soul_include(soul))
     engine = Engine(soul)
-    state = engine.new_state()
-    token = 1  # SEP, then the id 20, then whatever the soul chooses, through all 20 positions
-    for position in range(20):
-        want = engine.step(state, token)
-        forward.poke(forward.sym("fw_token"), [token])
-        forward.poke(forward.sym("fw_pos"), [position])
-        forward.call("forward_step", max_t_states=30_000_000)
-        assert np.array_equal(forward.read_words(forward.sym("fw_logits"), 128), want), position
+    for position, want, state in step_z80_forward(forward, engine, 20):  # all 20 positions
         assert np.array_equal(forward.read_words(forward.sym("fw_h"), 32), state.last.hidden[1])
         assert forward.peek(forward.sym("fw_next"))[0] == engine.next_token(want)
         weights = np.frombuffer(forward.peek(forward.sym("att_weights"), 160), np.uint8).reshape(2, 4, 20)
         for layer in range(2):
             assert np.array_equal(weights[layer, :, :position + 1], state.last.attention_lut[layer])
-        token = engine.next_token(want) if position else 20
 
 
 def test_tokenizer_matches_the_python_tokenizer():

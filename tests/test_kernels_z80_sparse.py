@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, run_matvec
@@ -126,13 +127,5 @@ def test_forward_step_with_sparse_calls_gives_the_engines_logits():
 
     soul = load_soul(DEFAULT_SOUL)
     forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=SPARSE_OPTION)
-    engine = Engine(soul)
-    state = engine.new_state()
-    token = 1
-    for position in range(8):
-        want = engine.step(state, token)
-        forward.poke(forward.sym("fw_token"), [token])
-        forward.poke(forward.sym("fw_pos"), [position])
-        forward.call("forward_step", max_t_states=30_000_000)
-        assert np.array_equal(forward.read_words(forward.sym("fw_logits"), 128), want), position
-        token = engine.next_token(want) if position else 20
+    steps = list(step_z80_forward(forward, Engine(soul), 8))   # each checked against Engine.step
+    assert len(steps) == 8
