@@ -120,6 +120,10 @@ mv_shift:       .byte 0
 ; matvec_again - matvec for the same x and mv_cols as the call before
 ; (q, k and v of one xn): its column patches are kept, only the rows differ.
 matvec_again:
+.ifdef MV_COARSE
+        xor a                   ; (a coarse call needs the column pass: matvec_again runs exact)
+        ld (mv_coarse_on),a
+.endif
         ld a,1
         jr mv_start
 
@@ -195,10 +199,10 @@ mv_start:
         ld (mv_cols),a
         pop hl
         ld (mv_x),hl
-        jr @done
+        jr mv_finish
 @whole:
         call mv_part
-@done:
+mv_finish:                      ; (mv_exact_row's end too)
         pop af
         pop iy
         ret po                  ; interrupts were off: leave them off
@@ -211,10 +215,11 @@ mv_part:
         call mv_sparse_undo     ; (a sparse call before: its slots back)
 .endif
         call mv_prepare
+        ld a,(mv_rows)
+mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_row's one)
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
-        ld a,(mv_rows)
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
 mv_first_row:
@@ -987,14 +992,22 @@ mv_prepare:
 .ifdef MV_SPARSE
         ld a,(mv_sparse_on)     ; (a sparse call runs the main slots)
         or a
-        jr nz,@flag_jump
+        jr nz,@low_set
 .endif
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         call c,mv_low_prepare   ; (a second part's narrow mode may have more wide columns)
+@low_set:
+.endif
+.ifdef MV_COARSE
+        call mv_coarse_prepare  ; (after the exact slots' mv_jump is set)
 .endif
         jr @flag_jump
 @full:
+.ifdef MV_COARSE
+        ld hl,mv_coarse_on      ; a full-path call runs exact
+        ld (hl),0
+.endif
         ld c,$FF
         or a
         jr z,@restore           ; the one-piece columns got a jr, not their displacements
@@ -1449,4 +1462,153 @@ mv_low_block_in:
         inc hl
         ld (mv_low_list),hl
         ret
+.endif
+
+.ifdef MV_COARSE
+; Coarse calls (MV_COARSE, an option: the 128K player's logits, forward.s's
+; fw_logits_bound): a call asked for with mv_coarse_on = 1 whose columns are all
+; one piece (x in -127..128: h = 0), whole (at most MV_MAX_COLS columns) and
+; even in count runs its rows through slots of their own, which add only the
+; high byte of S(w + l): a row's doubled sum 2 sum w x + 2b then lacks each
+; product's low byte (0..255), so its output is a lower bound of the exact one
+; within (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is
+; monotone and moves by at most what its argument moves). 43 T-states a
+; product (a pop every two, ld iyl, ld e,(iy+d), add hl,de), against 77 in
+; the low slots and 87 in mv_slots' narrow mode. matvec leaves mv_coarse_on 1
+; when the call ran coarse, 0 when it ran exact (a full-path call, a wide
+; column, an odd count, two parts, matvec_again); the caller clears it after.
+; mv_exact_row then computes a row of it again, exactly.
+MV_COARSE_PAIR  = 13            ; bytes of an even and an odd coarse slot
+MV_COARSE_D1    = 5             ; their displacements, from the pair's start
+MV_COARSE_D2    = 11
+
+mv_coarse_on:   .byte 0
+mv_exact_jump:  .word 0         ; the exact slots' first (mv_jump's target before the coarse call)
+
+; The coarse rows: mv_row_narrow starts them (no wide column: the h sum at 0),
+; mv_jump comes here with A:HL = -Cl - K + 2b. The slots add into H:L = its top
+; two bytes (D = 0, E = S(w + l)'s high byte: no carry into a third byte),
+; with A = its low byte, and A:HL comes back for mv_row_end.
+mv_coarse_entry:
+        ld e,l
+        ld l,h
+        ld h,a
+        ld a,e
+        ld d,0
+        jp mv_coarse_slots      ; patched: the first used slot
+MV_COARSE_FIRST = * - 2
+mv_coarse_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $FD,$69           ; ld iyl,c
+        ld e,(iy+0)             ; S(w + l)'s high byte
+        add hl,de
+        .byte $FD,$68           ; ld iyl,b
+        ld e,(iy+0)
+        add hl,de
+        .endrepeat
+        .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
+        ld e,a
+        ld a,h
+        ld h,l
+        ld l,e
+        jp mv_row_end
+
+; mv_coarse_prepare - (mv_prepare, narrow mode, after mv_jump is set) a call that
+; asked for coarse runs coarse if it can (above): the exact slots' entry kept for
+; mv_exact_row, each used column's l - 1 (= x - 1: h = 0) into its coarse slot,
+; mv_jump to mv_coarse_entry; else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
+mv_coarse_prepare:
+        ld hl,mv_coarse_on
+        ld a,(hl)
+        or a
+        ret z
+        ld a,(mv_mode)          ; MV_NARROW alone: a whole call
+        xor MV_NARROW
+        ld c,a
+        ld a,(MV_WIDE_COUNT)
+        or c
+        ld c,a
+        ld a,(mv_cols)
+        ld b,a
+        and 1
+        or c
+        jr z,@coarse
+        ld (hl),0
+        ret
+@coarse:
+        ld hl,(mv_jump+1)
+        ld (mv_exact_jump),hl
+        ld hl,mv_coarse_entry
+        ld (mv_jump+1),hl
+        ld l,b                  ; HL: past x's last column
+        ld h,0
+        add hl,hl
+        ld de,(mv_x)
+        add hl,de
+        ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
+        ld de,-MV_COARSE_PAIR
+        srl b                   ; the pairs, from the last one down
+@pair:
+        add ix,de
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D2),a
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a
+        djnz @pair
+        ld (MV_COARSE_FIRST),ix
+        ret
+
+; mv_exact_row - row A of the coarse call before again, exactly, into its word
+; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
+; row runs from its own K, weights and output through the exact slots. Clobbers
+; as matvec.
+mv_exact_row:
+        ld c,a
+        ld hl,(mv_exact_jump)
+        ld (mv_jump+1),hl
+        ld b,0
+        ld hl,(mv_out)
+        add hl,bc
+        add hl,bc
+        ld (MV_OUT_PTR),hl
+        ld hl,(mv_bias)         ; (read only when there is one)
+        add hl,bc
+        add hl,bc
+        ld (MV_BIAS_PTR),hl
+        ld a,(mv_rows)          ; K: 3 (rows - r) bytes before the weights
+        sub c
+        ld e,a
+        ld d,b
+        ld hl,(mv_w)
+        sbc hl,de               ; (no carry: rows > r)
+        sbc hl,de
+        sbc hl,de
+        ld (MV_NARROW_K_PTR),hl
+        ld a,(mv_cols)          ; the weights: mv_w + r * cols
+        ld e,a
+        ld hl,0
+        ld b,8
+@times:
+        add hl,hl
+        rlc c
+        jr nc,* + 3
+        add hl,de
+        djnz @times
+        ld de,(mv_w)
+        add hl,de
+        ld (MV_ROW_SP),hl
+        push iy
+        ld a,i                  ; P/V = IFF2, as matvec
+        push af
+        di
+        ld a,1
+        call mv_rows_run
+        jp mv_finish
 .endif

@@ -23,6 +23,7 @@ STACK_TOP = 0xFFE0
 CALL_T_STATES = 17
 LOW_SLOTS_OPTION = "MV_LOW_SLOTS = 1"   # matvec.s's low slots (the 128K player's room)
 SPARSE_OPTION = "MV_SPARSE = 1"         # matvec.s's sparse calls (a zero column skips its slot)
+COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
 
