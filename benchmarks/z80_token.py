@@ -15,15 +15,19 @@ the build's layout, the stack below $5D80) and counts, a position, the memory
 cycles in contended RAM ($4000-$7FFF) and the wait the 48K's ULA would add to
 them (soulterm/zx/contention.py: the core cannot add them itself, so the
 T-states above are a real 48K's without that wait). `--kernel-bench` runs
-the kernels' test bench instead (kernels at $6000, as tests/test_zx_speed.py).
+the kernels' test bench instead (kernels at $6000, as tests/test_zx_speed.py; the
+stack below them, as the player's: the 128K's kernels with MV_COARSE reach $FFDF).
 
 `--model 128k` runs the 128K player's program (`soulterm build --machine zx128`:
 the word list in a bank, matvec's low slots in its room). `--sparse` (with
 `--kernel-bench`) assembles matvec's sparse calls (MV_SPARSE), which neither
-player has the room for yet (docs/spectrum.md, "Sparse fc2").
+player has the room for yet (docs/spectrum.md, "Sparse fc2"), `--coarse` (with
+`--kernel-bench`) the logits' argmax bound on matvec's coarse slots (MV_COARSE,
+docs/spectrum.md, "The 128K player"); each step's logits are then checked as
+the bound leaves them (kernelbench.bound_logits) and its argmax as the engine's.
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
-                                   [--model 48k|128k] [--sparse]
+                                   [--model 48k|128k] [--sparse] [--coarse]
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
+from soulterm.zx.kernelbench import CODE_ORIGIN, COARSE_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -53,9 +57,12 @@ def main() -> None:
                         help="the 48K player (default) or the 128K player's program")
     parser.add_argument("--sparse", action="store_true",
                         help="matvec's sparse calls (MV_SPARSE; the kernels' bench only)")
+    parser.add_argument("--coarse", action="store_true",
+                        help="the logits' argmax bound on coarse slots (MV_COARSE; the kernels' bench only)")
     args = parser.parse_args()
-    if args.sparse and not args.kernel_bench:
-        sys.exit("z80_token: --sparse runs on the kernels' bench only (--kernel-bench): no player has its bytes")
+    if (args.sparse or args.coarse) and not args.kernel_bench:
+        sys.exit("z80_token: --sparse and --coarse run on the kernels' bench only (--kernel-bench): "
+                 "no player has their bytes")
     try:
         soul = load_soul(args.soul)
         tokenizer = Tokenizer.load(args.tokenizer)
@@ -63,8 +70,9 @@ def main() -> None:
         sys.exit(f"z80_token: {error}")
     text = args.text
     if args.kernel_bench:
-        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
-                         options="\n".join([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * args.sparse))
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
+                         options="\n".join([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * args.sparse
+                                           + [COARSE_OPTION] * args.coarse))
     else:
         bench = player_bench(soul, tokenizer, args.model)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)

@@ -999,15 +999,8 @@ mv_prepare:
         call c,mv_low_prepare   ; (a second part's narrow mode may have more wide columns)
 @low_set:
 .endif
-.ifdef MV_COARSE
-        call mv_coarse_prepare  ; (after the exact slots' mv_jump is set)
-.endif
         jr @flag_jump
 @full:
-.ifdef MV_COARSE
-        ld hl,mv_coarse_on      ; a full-path call runs exact
-        ld (hl),0
-.endif
         ld c,$FF
         or a
         jr z,@restore           ; the one-piece columns got a jr, not their displacements
@@ -1043,6 +1036,9 @@ mv_prepare:
 @row_set:
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
+.ifdef MV_COARSE
+        call mv_coarse_prepare  ; (with mv_jump and the row start set for an exact call)
+.endif
 .ifdef MV_SPARSE
 ; Sparse (every column one piece, at most MV_SPARSE_MAX of them nonzero): a jr over
 ; each zero column's slot, and each nonzero column's high piece turned into A:HL -= S(w),
@@ -1466,29 +1462,33 @@ mv_low_block_in:
 
 .ifdef MV_COARSE
 ; Coarse calls (MV_COARSE, an option: the 128K player's logits, forward.s's
-; fw_logits_bound): a call asked for with mv_coarse_on = 1 whose columns are all
-; one piece (x in -127..128: h = 0), whole (at most MV_MAX_COLS columns) and
-; even in count runs its rows through slots of their own, which add only the
-; high byte of S(w + l): a row's doubled sum 2 sum w x + 2b then lacks each
-; product's low byte (0..255), so its output is a lower bound of the exact one
-; within (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is
-; monotone and moves by at most what its argument moves). 43 T-states a
-; product (a pop every two, ld iyl, ld e,(iy+d), add hl,de), against 77 in
-; the low slots and 87 in mv_slots' narrow mode. matvec leaves mv_coarse_on 1
-; when the call ran coarse, 0 when it ran exact (a full-path call, a wide
-; column, an odd count, two parts, matvec_again); the caller clears it after.
-; mv_exact_row then computes a row of it again, exactly.
+; fw_logits_bound): a call asked for with mv_coarse_on = 1 that runs in narrow
+; mode, whole (at most MV_MAX_COLS columns), of an even count and with no x <=
+; -32640 runs its rows through slots of their own, which add only the high byte
+; of S(w + l): each row's doubled sum 2 sum w x + 2b then lacks each product's
+; low byte (0..255), so its output is a lower bound of the exact one within
+; (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is monotone
+; and moves by at most what its argument moves). 43 T-states a product (a pop
+; every two, ld iyl, ld e,(iy+d), add hl,de) against 77 in the low slots and 87
+; in mv_slots' narrow mode. A wide column's high piece is added whole by the
+; row's start (mv_row_coarse), with the S(w) mv_row_narrow subtracts. matvec
+; leaves mv_coarse_on 1 when the call ran coarse, 0 when it ran exact (the
+; full path, more than 8 wide columns, an odd count, two parts, an x <= -32640,
+; matvec_again); the caller clears it after. mv_exact_row then computes a row
+; of the call again, exactly.
 MV_COARSE_PAIR  = 13            ; bytes of an even and an odd coarse slot
 MV_COARSE_D1    = 5             ; their displacements, from the pair's start
 MV_COARSE_D2    = 11
 
 mv_coarse_on:   .byte 0
 mv_exact_jump:  .word 0         ; the exact slots' first (mv_jump's target before the coarse call)
+mv_coarse_list: .res MV_MAX_COLS / 2    ; each wide column's distance from the one before and its h - 1
+                                        ; (narrow mode: at most a quarter of the columns)
 
-; The coarse rows: mv_row_narrow starts them (no wide column: the h sum at 0),
-; mv_jump comes here with A:HL = -Cl - K + 2b. The slots add into H:L = its top
-; two bytes (D = 0, E = S(w + l)'s high byte: no carry into a third byte),
-; with A = its low byte, and A:HL comes back for mv_row_end.
+; The coarse rows: mv_row_narrow or mv_row_coarse starts them, mv_jump comes
+; here with A:HL = -Cl - K + 2b. The slots add into H:L = its top two bytes (D =
+; 0, E = S(w + l)'s high byte: no carry into a third byte), with A = its low
+; byte, and A:HL goes back for mv_row_end.
 mv_coarse_entry:
         ld e,l
         ld l,h
@@ -1514,19 +1514,64 @@ mv_coarse_slots:
         ld l,e
         jp mv_row_end
 
-; mv_coarse_prepare - (mv_prepare, narrow mode, after mv_jump is set) a call that
-; asked for coarse runs coarse if it can (above): the exact slots' entry kept for
-; mv_exact_row, each used column's l - 1 (= x - 1: h = 0) into its coarse slot,
-; mv_jump to mv_coarse_entry; else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
+; mv_row_coarse - a coarse row's start when the call has wide columns: the h sum
+; at -Ch plus each wide column's S(w + h) - S(w) (its high piece, whole: the
+; slots run only the low pieces), then mv_row_narrow's K and -Cl.
+mv_row_coarse:                  ; (in the h sum's set)
+        ld hl,(MV_NARROW_NC_H)  ; C:HL = -Ch
+        ld a,(MV_NARROW_NC_H_TOP)
+        ld c,a
+        exx
+        ld a,(MV_WIDE_COUNT)
+        ld b,a
+        ld hl,(MV_ROW_SP)       ; the row's weights
+        ld de,mv_coarse_list
+@column:
+        ld a,(de)               ; the distance from the wide column before
+        inc de
+        add a,l
+        ld l,a
+        jr nc,* + 3
+        inc h
+        ld a,(hl)               ; w + 128
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        ld a,(de)               ; h - 1, into the reads of S(w + h) below
+        inc de
+        ld (@high_low+2),a
+        ld (@high_high+2),a
+        exx
+        ld e,(ix-1)             ; C:HL -= S(w)
+        ld d,(iy-1)
+        or a
+        sbc hl,de
+        jr nc,* + 3
+        dec c
+@high_low:
+        ld e,(ix+0)             ; C:HL += S(w + h)
+@high_high:
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        exx
+        djnz @column
+        jp mv_row_narrow@k
+
+; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
+; coarse if it can (above): the exact slots' entry kept for mv_exact_row, each
+; used column's l - 1 (its low byte - 1) into its coarse slot, mv_jump to
+; mv_coarse_entry, and with wide columns their list and mv_row_coarse; else
+; mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
 mv_coarse_prepare:
         ld hl,mv_coarse_on
         ld a,(hl)
         or a
         ret z
-        ld a,(mv_mode)          ; MV_NARROW alone: a whole call
+        ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
         xor MV_NARROW
         ld c,a
-        ld a,(MV_WIDE_COUNT)
+        ld a,(mv_flag_count)
         or c
         ld c,a
         ld a,(mv_cols)
@@ -1563,16 +1608,47 @@ mv_coarse_prepare:
         ld (ix+MV_COARSE_D1),a
         djnz @pair
         ld (MV_COARSE_FIRST),ix
+        ld a,(MV_WIDE_COUNT)
+        or a
+        ret z                   ; (mv_row_narrow starts the rows)
+        ld b,a
+        ld hl,mv_row_coarse
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl
+        ld hl,mv_wide_list
+        ld de,mv_coarse_list
+        ld ix,(mv_x)
+@wide:
+        ld a,(hl)               ; the distance (the first: the column's index)
+        inc hl
+        ld (de),a
+        inc de
+        push de
+        add a,a
+        ld e,a
+        ld d,0
+        add ix,de               ; IX: the column's x
+        pop de
+        ld a,(ix+0)
+        cp 129                  ; (l < 0: h is one more than the high byte)
+        ld a,(ix+1)
+        sbc a,0
+        ld (de),a               ; h - 1
+        inc de
+        djnz @wide
         ret
 
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
-; row runs from its own K, weights and output through the exact slots. Clobbers
-; as matvec.
+; row runs from its own K, weights and output through the exact slots, which
+; stay set (matvec_again after a coarse call needs one mv_exact_row first).
+; Clobbers as matvec.
 mv_exact_row:
         ld c,a
-        ld hl,(mv_exact_jump)
+        ld hl,(mv_exact_jump)   ; the exact slots and row start (a coarse call is narrow) back
         ld (mv_jump+1),hl
+        ld hl,mv_row_narrow
+        ld (mv_first_row+1),hl
         ld b,0
         ld hl,(mv_out)
         add hl,bc
