@@ -114,6 +114,7 @@ forward_step:
         ld (mv_shift),a
 .ifdef MV_COARSE
         call fw_logits_bound
+        jr c,@chosen            ; (one exact row: T's, the token)
 .else
         ld a,FW_VOCAB
         ld hl,fw_logits
@@ -122,6 +123,7 @@ forward_step:
         ld hl,fw_logits
         ld (am_logits),hl
         call argmax
+@chosen:
         ld (fw_next),a
         ret
 
@@ -142,7 +144,9 @@ FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift 
         .assert FW_LOGITS_SLACK < 32768, "the bound's threshold in 16 bits"
         .assert (fw_logits & 255) == 0, "the bound's scan walks the logits in one page"
 
-; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift set).
+; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift
+; set). Returns C with A = the argmax when T's row was the only one computed
+; again (it is then the largest logit: every other lies below T), else NC.
 fw_logits_bound:
         ld a,1                  ; coarse if matvec can
         ld (mv_coarse_on),a
@@ -157,6 +161,7 @@ fw_logits_bound:
         ld hl,fw_logits
         ld (am_logits),hl
         call argmax             ; T, the largest bound
+        ld (fw_next),a
         add a,a
         ld l,a
         ld h,fw_logits >> 8
@@ -175,7 +180,7 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
-        ld b,FW_VOCAB - FIRST_CHOOSABLE
+        ld bc,(FW_VOCAB - FIRST_CHOOSABLE) * 256    ; B: the rows left, C: the exact ones
 @row:
         ld a,(hl)               ; the row's high byte, flipped (mostly below the threshold's)
         xor $80
@@ -188,6 +193,7 @@ fw_logits_bound:
         cp e
         jr c,@next
 @exact:
+        inc c
         push bc
         push de
         push hl
@@ -201,6 +207,9 @@ fw_logits_bound:
         inc l
         inc l
         djnz @row
+        ld a,c
+        cp 2
+        ld a,(fw_next)
         ret
 .endif
 

@@ -1482,8 +1482,9 @@ MV_COARSE_D2    = 11
 
 mv_coarse_on:   .byte 0
 mv_exact_jump:  .word 0         ; the exact slots' first (mv_jump's target before the coarse call)
-mv_coarse_list: .res MV_MAX_COLS / 2    ; each wide column's distance from the one before and its h - 1
-                                        ; (narrow mode: at most a quarter of the columns)
+mv_coarse_list  = mv_flag_list   ; each wide column's distance from the one before and its h - 1 (at
+                                ; most a quarter of the columns: 16 bytes; a coarse call has no flagged column)
+        .assert MV_MAX_COLS / 2 <= MV_MAX_COLS, "the coarse list fits mv_flag_list"
 
 ; The coarse rows: mv_row_narrow or mv_row_coarse starts them, mv_jump comes
 ; here with A:HL = -Cl - K + 2b. The slots add into H:L = its top two bytes (D =
