@@ -110,6 +110,9 @@ forward_step:
         call fw_norm
         ld hl,soul_out
         ld (mv_w),hl
+; fw_next_token - fw_logits = mv_w xn >> soul_out_shift (the out matrix's, or one of its
+; shape: the bound's slack is the soul's) and fw_next = their argmax.
+fw_next_token:
         ld a,soul_out_shift
         ld (mv_shift),a
 .ifdef MV_COARSE
@@ -145,7 +148,7 @@ FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift 
         .assert (fw_logits & 255) == 0, "the bound's scan walks the logits in one page"
 
 ; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift
-; set). Returns C with A = the argmax when T's row was the only one computed
+; = soul_out_shift set). Returns C with A = the argmax when T's row was the only one computed
 ; again (it is then the largest logit: every other lies below T), else NC.
 fw_logits_bound:
         ld a,1                  ; coarse if matvec can
@@ -180,7 +183,7 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
-        ld bc,(FW_VOCAB - FIRST_CHOOSABLE) * 256    ; B: the rows left, C: the exact ones
+        ld bc,256 * (FW_VOCAB - FIRST_CHOOSABLE)    ; B: the rows left, C: the exact ones
 @row:
         ld a,(hl)               ; the row's high byte, flipped (mostly below the threshold's)
         xor $80

@@ -168,9 +168,9 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
     return out
 
 
-def coarse_logits(w, x, shift: int) -> np.ndarray:
-    """A coarse matvec's rows (MV_COARSE, matvec.s), no bias: with x = 256h + l (l in
-    -127..128), sat16((2 W x less the low byte of each product's S(w + l)) >> (shift + 1))."""
+def coarse_logits(w, x, shift: int, bias=None) -> np.ndarray:
+    """A coarse matvec's rows (MV_COARSE, matvec.s): with x = 256h + l (l in -127..128),
+    sat16((2 (W x + b) less the low byte of each product's S(w + l)) >> (shift + 1))."""
     w = np.asarray(w, dtype=np.int64)
     x = np.asarray(x, dtype=np.int64)
     low = ((x + 127) & 0xFF) - 127
@@ -178,6 +178,8 @@ def coarse_logits(w, x, shift: int) -> np.ndarray:
     pieces = w + low[None, :]
     doubled = ((pieces * pieces & ~0xFF).sum(axis=1) - (w * w).sum(axis=1) - (low * low).sum()
                + 512 * (w * high[None, :]).sum(axis=1))
+    if bias is not None:
+        doubled = doubled + 2 * np.asarray(bias, dtype=np.int64)
     return np.clip(doubled >> (shift + 1), -32768, 32767)
 
 
