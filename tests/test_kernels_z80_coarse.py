@@ -247,3 +247,24 @@ def test_the_vectors_soul_keeps_its_reply_with_the_bound():
     engine = Engine(soul)
     rows, reply = forward_turn(bench, engine, tokenizer.encode_turn("hello"))
     assert tokenizer.decode(reply) == engine.reply(tokenizer, "hello").text
+
+
+def test_coarse_t_states_are_what_the_header_says():
+    """matvec.s's header figures for MV_COARSE on the 128K's bench (low slots), shift 9, zero
+    weights, in this order: a 128x32 call coarse then exact, with 0, 1 and 4 wide columns (x =
+    256), each after the call before, and one row again by mv_exact_row."""
+    bench = Z80Bench(EXACT_ROW_STUB, options=LOW_SLOTS_OPTION + "\n" + COARSE_OPTION)
+
+    def t_states(coarse, wide=0):
+        x = np.zeros(32)
+        x[:wide] = 256
+        bench.poke(bench.sym("mv_coarse_on"), [int(coarse)])
+        took = run_matvec(bench, np.zeros((128, 32)), x, None, 9)[1]
+        assert ran_coarse(bench) == coarse
+        return took
+
+    t_states(True)                                  # (the first narrow call patches the slots for it)
+    figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
+    assert figures == [(255_215, 384_748), (292_797, 416_762), (390_365, 505_559)]
+    t_states(True)
+    assert exact_row(bench, 5) == 3_849

@@ -1037,7 +1037,9 @@ mv_prepare:
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
 .ifdef MV_COARSE
-        call mv_coarse_prepare  ; (with mv_jump and the row start set for an exact call)
+        ld a,(mv_coarse_on)
+        or a
+        call nz,mv_coarse_prepare       ; (with mv_jump and the row start set for an exact call)
 .endif
 .ifdef MV_SPARSE
 ; Sparse (every column one piece, at most MV_SPARSE_MAX of them nonzero): a jr over
@@ -1566,9 +1568,6 @@ mv_row_coarse:                  ; (in the h sum's set)
 ; mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
 mv_coarse_prepare:
         ld hl,mv_coarse_on
-        ld a,(hl)
-        or a
-        ret z
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
         xor MV_NARROW
         ld c,a
