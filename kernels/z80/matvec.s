@@ -81,6 +81,18 @@
 ; (mv_row_sparse). 32 rows x 64 columns: 113,071 T-states with every x 0, ~4,600
 ; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
 ; is not sparse (the look at x). The next call puts the slots back.
+;
+; Coarse calls (MV_COARSE, an option for the 128K's logits: the player has not
+; its 622 bytes yet, 523 here and 99 in forward.s; docs/spectrum.md, "The 128K
+; player"): a narrow whole call of an even count, asked for with mv_coarse_on,
+; adds only the high byte of each S(w + l) in slots of its own (43 T-states a
+; product; a wide column's high piece whole in the row start), so each row is a
+; lower bound within (255 * cols + 2^(shift+1) - 1) >> (shift + 1), and
+; mv_exact_row computes a row of it again exactly. 128x32 on zeros at shift 9
+; on the low slots' bench (tests/test_kernels_z80_coarse.py, each after the one
+; before): 255,215 coarse against 384,748 exact, with one wide column 292,797
+; against 416,762, with four 390,365 against 505,559; a row again 3,849. A call
+; that does not ask pays 27 T-states for the look at mv_coarse_on.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
