@@ -227,11 +227,16 @@ mv_part:
         call mv_sparse_undo     ; (a sparse call before: its slots back)
 .endif
         call mv_prepare
+.ifdef MV_COARSE
         ld a,(mv_rows)
 mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_row's one)
+.endif
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
+.ifndef MV_COARSE
+        ld a,(mv_rows)          ; (the players without MV_COARSE keep their bytes where they were)
+.endif
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
 mv_first_row:
