@@ -20,10 +20,12 @@ the kernels' test bench instead (kernels at $6000, as tests/test_zx_speed.py).
 `--model 128k` runs the 128K player's program (`soulterm build --machine zx128`:
 the word list in a bank, matvec's low slots in its room). `--sparse` (with
 `--kernel-bench`) assembles matvec's sparse calls (MV_SPARSE), which neither
-player has the room for yet (docs/spectrum.md, "Sparse fc2").
+player has the room for yet (docs/spectrum.md, "Sparse fc2"); `--fast-scores`
+(with `--kernel-bench`) attention's scores through the squares table
+(AT_FAST_SCORES, docs/spectrum.md "Speed"), which neither has the room for either.
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
-                                   [--model 48k|128k] [--sparse]
+                                   [--model 48k|128k] [--sparse] [--fast-scores]
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
+from soulterm.zx.kernelbench import FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -53,9 +55,13 @@ def main() -> None:
                         help="the 48K player (default) or the 128K player's program")
     parser.add_argument("--sparse", action="store_true",
                         help="matvec's sparse calls (MV_SPARSE; the kernels' bench only)")
+    parser.add_argument("--fast-scores", action="store_true",
+                        help="attention's scores through the squares table (AT_FAST_SCORES; the kernels' bench only)")
     args = parser.parse_args()
     if args.sparse and not args.kernel_bench:
         sys.exit("z80_token: --sparse runs on the kernels' bench only (--kernel-bench): no player has its bytes")
+    if args.fast_scores and not args.kernel_bench:
+        sys.exit("z80_token: --fast-scores runs on the kernels' bench only (--kernel-bench): no player has its bytes")
     try:
         soul = load_soul(args.soul)
         tokenizer = Tokenizer.load(args.tokenizer)
@@ -64,7 +70,8 @@ def main() -> None:
     text = args.text
     if args.kernel_bench:
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
-                         options="\n".join([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * args.sparse))
+                         options="\n".join([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * args.sparse
+                                           + [FAST_SCORES_OPTION] * args.fast_scores))
     else:
         bench = player_bench(soul, tokenizer, args.model)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)

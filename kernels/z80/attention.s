@@ -53,11 +53,23 @@ at_row:         .word 0
 
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
+.ifdef AT_FAST_SCORES
+        ld a,i                  ; P/V = IFF2: were interrupts on? (the fast scores walk the keys with SP)
+        push af
+        di
+.endif
         ; ----- scores f[j] and their max -----
         ld hl,(at_keys)
         ld (at_row),hl
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
+.ifdef AT_FAST_SCORES
+        ld hl,(at_q)
+        call at_fast_prepare    ; C: every q fits the squares table's scores
+        jp c,@fast
+        ld hl,@score            ; the old dot for this head
+        ld (@next_key + 1),hl
+.endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
         ld (@dot_end + 1),a     ; the dot ends when q's pointer reaches this low byte
@@ -160,7 +172,8 @@ attend_head:
         ld (at_row),hl
         pop bc
         dec b
-        jp nz,@score
+@next_key:
+        jp nz,@score            ; (AT_FAST_SCORES patches it: @score or @fast_key)
 
         ; ----- LUT weights and their sum -----
         ld hl,0
@@ -271,8 +284,16 @@ attend_head:
         add a,2 * AT_HEAD_DIM
         cp l
         jr nz,@dimension
+.ifdef AT_FAST_SCORES
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+.else
         pop iy
         ret
+.endif
 
 @subtract:                      ; a negative product: its magnitude comes off
         sbc hl,bc               ; (no carry: F' is from mul16s_magnitude's xor)
@@ -317,6 +338,330 @@ attend_head:
         ld e,a
         ld d,a
         jr @add
+
+
+.ifdef AT_FAST_SCORES
+@fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
+        ld hl,@fast_key
+        ld (@next_key + 1),hl
+        ld hl,(at_sums)
+        ld (at_sums_row),hl
+        ld ix,at_scores
+        ld a,(at_count)
+        ld b,a
+@fast_key:
+        push bc
+        ld (at_fast_ix),ix
+        ld hl,(at_sums_row)     ; X = -Cq - KS[j]: the dims' sums start at it
+        ld a,(at_ncq)
+        sub (hl)
+        ld e,a
+        inc hl
+        ld a,(at_ncq+1)
+        sbc a,(hl)
+        ld c,a
+        inc hl
+        ld a,(at_ncq+2)
+        sbc a,(hl)
+        ld b,a
+        inc hl
+        ld a,(at_ncq+3)
+        sbc a,(hl)
+        push bc
+        exx
+        pop hl                  ; C':H':L' = X >> 8 (the sum at bit 8)
+        ld c,a
+        exx
+        ld bc,AT_SUMS_STRIDE - 3
+        add hl,bc
+        ld (at_sums_row),hl
+        ld l,e                  ; A':H:L = X & 255 (the sum at bit 0)
+        ld h,0
+        xor a
+        ex af,af'
+        call at_dims_run        ; D:E:H:L = 2 q.k
+        sra d
+        rr e
+        rr h
+        rr l
+        ld (at_sum40),hl
+        ld (at_sum40+2),de
+        ld a,d
+        rla
+        sbc a,a
+        ld (at_sum40+4),a       ; (A = the fifth byte)
+        ld ix,(at_fast_ix)
+        jp @summed
+.endif
+.ifdef AT_FAST_SCORES
+; ----- the scores through matvec's squares table (the option AT_FAST_SCORES) -----
+; With q = 256 qh + ql (ql in -127..128, as matvec's x) and the key's bytes as
+; matvec weights, wl = its low byte - 128 and wh = its high byte (k = 256 wh +
+; wl + 128), and 2 a b = S(a + b) - S(a) - S(b):
+;   2 q.k = sum_d [S(wl + ql) + 256 (S(wl + qh) + S(wh + ql)) + 65536 S(wh + qh)]
+;           - KS[j] - Cq,
+;   KS[j] = 257 sum_d [S(wl) + 256 S(wh)]            (the key's, when it enters the cache)
+;   Cq    = 257 sum_d [S(ql) + 256 S(qh)] - 256 sum_d q   (the head's, at_fast_prepare)
+; A dimension is four reads of the squares table (IXL = IYL = the key's byte,
+; q's pieces - 1 patched in as the displacements). For |q| <= 4095, |2 q.k| <
+; 2^31: the sums are taken mod 2^32, the one at bit 0 in 24 bits, the one at
+; bit 8 in 24 (the bit-16 reads' low 16 bits are added into it at its bit 8).
+; A head with a q outside -3840..4095 (the check is q's high byte in -15..15)
+; takes the old dot.
+AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
+AT_FAST_Q_TOP   = 15            ; q's high byte in -15..15
+AT_DIM_SIZE     = 55            ; bytes of a dimension's reads (at_dims)
+AT_DIM_L1       = 8             ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 11
+AT_DIM_L3       = 36
+AT_DIM_L4       = 39
+AT_DIM_H1       = 22
+AT_DIM_H2       = 25
+AT_DIM_H3       = 47
+AT_DIM_H4       = 52
+
+at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
+at_sums_row:    .word 0
+at_ncq:         .res 4          ; -Cq (mod 2^32)
+at_fast_sp:     .word 0
+at_fast_ix:     .word 0
+at_zero_q:      .res 2 * AT_HEAD_DIM    ; q = 0: the dims' sum is the key's own KS
+
+; at_fast_prepare - HL = a head's q (8 words). C: every q fits (high byte in
+; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not.
+; Runs with interrupts off (SP walks q).
+at_fast_prepare:
+        ld (at_fast_sp),sp
+        ld sp,hl
+        ld hl,0
+        ld b,AT_HEAD_DIM
+@check:
+        pop de
+        add hl,de               ; sum q: |sum| <= 8 * 4095
+        ld a,d
+        add a,AT_FAST_Q_TOP
+        cp 2 * AT_FAST_Q_TOP + 1
+        jr nc,@too_wide         ; (NC)
+        djnz @check
+        ld (at_ncq),hl          ; (sum q, until -Cq takes its place)
+        jr @fits
+@too_wide:
+        ld sp,(at_fast_sp)
+        ret
+@fits:
+        ld hl,-2 * AT_HEAD_DIM
+        add hl,sp
+        ld sp,hl
+        ld ix,at_dims
+        exx
+        ld hl,0                 ; B':C':H':L' = U = sum_d [S(ql) + 256 S(qh)]
+        ld b,h
+        ld c,l
+        exx
+        ld b,AT_HEAD_DIM
+@piece:
+        pop de                  ; q = 256 qh + ql, ql in -127..128
+        ld a,e
+        dec a                   ; ql - 1 (q's low byte - 1)
+        ld (ix+AT_DIM_L1),a
+        ld (ix+AT_DIM_L2),a
+        ld (ix+AT_DIM_L3),a
+        ld (ix+AT_DIM_L4),a
+        xor $80                 ; S(n) at MV_SQ_PAGE * 256 + n + 127
+        exx
+        ld e,a
+        ld d,MV_SQ_PAGE
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr nc,@low_added
+        inc bc
+@low_added:
+        exx
+        ld a,e
+        add a,127
+        ld a,d
+        adc a,0                 ; qh = (q + 127) >> 8
+        dec a
+        ld (ix+AT_DIM_H1),a
+        ld (ix+AT_DIM_H2),a
+        ld (ix+AT_DIM_H3),a
+        ld (ix+AT_DIM_H4),a
+        xor $80
+        exx
+        ld e,a
+        ld d,MV_SQ_PAGE
+        ld a,(de)
+        add a,h
+        ld h,a
+        inc d
+        inc d
+        ld a,(de)
+        adc a,c
+        ld c,a
+        jr nc,@high_added
+        inc b
+@high_added:
+        exx
+        ld de,AT_DIM_SIZE
+        add ix,de
+        dec b
+        jp nz,@piece
+        ld sp,(at_fast_sp)
+        exx                     ; -Cq = 256 sum q - 257 U
+        ld de,(at_ncq)
+        ld a,l
+        ld (at_ncq),a           ; 257 U into at_ncq
+        add a,h
+        ld (at_ncq+1),a
+        ld a,h
+        adc a,c
+        ld (at_ncq+2),a
+        ld a,c
+        adc a,b
+        ld (at_ncq+3),a
+        ld a,d
+        rla
+        sbc a,a
+        ld b,a                  ; sum q's sign byte
+        ld hl,at_ncq            ; at_ncq = (sum q << 8) - 257 U
+        xor a
+        sub (hl)
+        ld (hl),a
+        inc hl
+        ld a,e
+        sbc a,(hl)
+        ld (hl),a
+        inc hl
+        ld a,d
+        sbc a,(hl)
+        ld (hl),a
+        inc hl
+        ld a,b
+        sbc a,(hl)
+        ld (hl),a
+        exx
+        scf
+        ret
+
+; at_dims_run - the 8 dimensions' reads for the key at at_row, SP walking it:
+; A':H:L (bit 0) and C':H':L' (bit 8) come in with their starts and the
+; total 2 q.k (mod 2^32) goes out in D:E:H:L. Interrupts off.
+at_dims_run:
+        ld (at_fast_sp),sp
+        ld sp,(at_row)
+        ld ix,MV_SQ_PAGE * 256
+        ld iy,(MV_SQ_PAGE + 2) * 256
+at_dims:
+        .repeat AT_HEAD_DIM
+        pop bc                  ; C = wl + 128, B = wh (the key's bytes)
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ex af,af'
+        ld e,(ix+0)             ; (L1: ql - 1)
+        ld d,(iy+0)             ; (L2) S(wl + ql) at bit 0
+        add hl,de
+        adc a,0
+        ex af,af'
+        ld a,b
+        xor $80                 ; wh + 128
+        exx
+        ld e,(ix+0)             ; (H1: qh - 1)
+        ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
+        add hl,de
+        jr nc,* + 3
+        inc c
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        ld e,(ix+0)             ; (L3)
+        ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
+        add hl,de
+        jr nc,* + 3
+        inc c
+        ld a,h
+        add a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
+        ld h,a
+        ld a,c
+        adc a,(iy+0)            ; (H4)
+        ld c,a
+        exx
+        .endrepeat
+        .assert * - at_dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
+        ld sp,(at_fast_sp)
+        ex af,af'               ; total = A':H:L + 256 C':H':L'
+        exx
+        push hl
+        push bc
+        exx
+        pop bc
+        pop de
+        ld b,a
+        ld a,h
+        add a,e
+        ld h,a
+        ld a,b
+        adc a,d
+        ld e,a
+        ld a,c
+        adc a,0
+        ld d,a
+        ret
+
+; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
+; DE (4 x 4 bytes, mod 2^32): the dims with q = 0, whose sum is KS itself.
+; Clobbers AF, BC, DE, HL, IX, the alternate set and at_row.
+at_key_sums:
+        push iy
+        ld a,i
+        push af
+        di
+        ld (at_row),hl
+        push de
+        ld hl,at_zero_q
+        call at_fast_prepare
+        pop de
+        ld b,4
+@head:
+        push bc
+        push de
+        exx
+        ld hl,0
+        ld c,l
+        exx
+        ld hl,0
+        xor a
+        ex af,af'
+        call at_dims_run        ; D:E:H:L = KS
+        ld b,d
+        ld c,e
+        pop de
+        ex de,hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (hl),c
+        inc hl
+        ld (hl),b
+        inc hl
+        ex de,hl
+        ld hl,(at_row)
+        ld bc,2 * AT_HEAD_DIM
+        add hl,bc
+        ld (at_row),hl
+        pop bc
+        djnz @head
+        pop af
+        pop iy
+        ret po
+        ei
+        ret
+.endif
 
 at_dst:         .word 0
 
