@@ -425,42 +425,27 @@ at_sums_row:    .word 0
 at_ncq:         .res 4          ; -Cq (mod 2^32)
 at_fast_sp:     .word 0
 at_fast_ix:     .word 0
-at_zero_q:      .res 2 * AT_HEAD_DIM    ; q = 0: the dims' sum is the key's own KS
 
 ; at_fast_prepare - HL = a head's q (8 words). C: every q fits (high byte in
-; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not.
-; Runs with interrupts off (SP walks q).
+; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not
+; (the dims partly patched). Runs with interrupts off (SP walks q).
 at_fast_prepare:
         ld (at_fast_sp),sp
         ld sp,hl
-        ld hl,0
+        ld ix,at_dims
+        exx
+        ld hl,0                 ; C':H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
+        ld c,l
+        exx
+        ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
         ld b,AT_HEAD_DIM
-@check:
-        pop de
-        add hl,de               ; sum q: |sum| <= 8 * 4095
+@piece:
+        pop de                  ; q = 256 qh + ql, ql in -127..128
+        add hl,de
         ld a,d
         add a,AT_FAST_Q_TOP
         cp 2 * AT_FAST_Q_TOP + 1
         jr nc,@too_wide         ; (NC)
-        djnz @check
-        ld (at_ncq),hl          ; (sum q, until -Cq takes its place)
-        jr @fits
-@too_wide:
-        ld sp,(at_fast_sp)
-        ret
-@fits:
-        ld hl,-2 * AT_HEAD_DIM
-        add hl,sp
-        ld sp,hl
-        ld ix,at_dims
-        exx
-        ld hl,0                 ; B':C':H':L' = U = sum_d [S(ql) + 256 S(qh)]
-        ld b,h
-        ld c,l
-        exx
-        ld b,AT_HEAD_DIM
-@piece:
-        pop de                  ; q = 256 qh + ql, ql in -127..128
         ld a,e
         dec a                   ; ql - 1 (q's low byte - 1)
         ld (ix+AT_DIM_L1),a
@@ -480,7 +465,7 @@ at_fast_prepare:
         adc a,h
         ld h,a
         jr nc,@low_added
-        inc bc
+        inc c
 @low_added:
         exx
         ld a,e
@@ -504,17 +489,14 @@ at_fast_prepare:
         ld a,(de)
         adc a,c
         ld c,a
-        jr nc,@high_added
-        inc b
-@high_added:
         exx
         ld de,AT_DIM_SIZE
         add ix,de
         dec b
         jp nz,@piece
         ld sp,(at_fast_sp)
+        ex de,hl                ; D:E = sum q
         exx                     ; -Cq = 256 sum q - 257 U
-        ld de,(at_ncq)
         ld a,l
         ld (at_ncq),a           ; 257 U into at_ncq
         add a,h
@@ -523,8 +505,9 @@ at_fast_prepare:
         adc a,c
         ld (at_ncq+2),a
         ld a,c
-        adc a,b
+        adc a,0
         ld (at_ncq+3),a
+        exx
         ld a,d
         rla
         sbc a,a
@@ -545,8 +528,10 @@ at_fast_prepare:
         ld a,b
         sbc a,(hl)
         ld (hl),a
-        exx
         scf
+        ret
+@too_wide:
+        ld sp,(at_fast_sp)
         ret
 
 ; at_dims_run - the 8 dimensions' reads for the key at at_row, SP walking it:
@@ -613,49 +598,94 @@ at_dims:
         ret
 
 ; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
-; DE (4 x 4 bytes, mod 2^32): the dims with q = 0, whose sum is KS itself.
-; Clobbers AF, BC, DE, HL, IX, the alternate set and at_row.
+; DE (4 x 4 bytes): KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
+; reads a dimension, as matvec's with a piece of 0). Clobbers AF, BC, DE, HL,
+; IX, the alternate set, at_sums_row and at_fast_ix.
 at_key_sums:
         push iy
-        ld a,i
+        ld a,i                  ; P/V = IFF2 (SP walks the keys)
         push af
         di
-        ld (at_row),hl
-        push de
-        ld hl,at_zero_q
-        call at_fast_prepare
-        pop de
-        ld b,4
+        ld (at_sums_row),de
+        ld (at_fast_sp),sp
+        ld sp,hl
+        ld ix,MV_SQ_PAGE * 256
+        ld iy,(MV_SQ_PAGE + 2) * 256
+        ld a,4
+        ld (at_fast_ix),a       ; the heads left
 @head:
-        push bc
-        push de
+        ld hl,0                 ; C':H:L = sum S(wl)
         exx
-        ld hl,0
-        ld c,l
+        ld hl,0                 ; B':H':L' = sum S(wh)
+        ld b,h
+        ld c,h
         exx
-        ld hl,0
-        xor a
+        ld a,AT_HEAD_DIM        ; (the dimensions left, in A')
+@dim:
         ex af,af'
-        call at_dims_run        ; D:E:H:L = KS
-        ld b,d
-        ld c,e
-        pop de
-        ex de,hl
-        ld (hl),e
-        inc hl
-        ld (hl),d
-        inc hl
-        ld (hl),c
-        inc hl
-        ld (hl),b
-        inc hl
-        ex de,hl
-        ld hl,(at_row)
-        ld bc,2 * AT_HEAD_DIM
-        add hl,bc
-        ld (at_row),hl
-        pop bc
-        djnz @head
+        pop bc                  ; C = wl + 128, B = wh
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jr nc,@low_added
+        exx
+        inc c
+        exx
+@low_added:
+        ld a,b
+        xor $80
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jr nc,@high_added
+        inc b
+@high_added:
+        exx
+        ex af,af'
+        dec a
+        jp nz,@dim
+        ld a,h                  ; KN = C':H:L + 256 B':H':L': k0 = L, k1..k3 into L', H', B'
+        exx
+        add a,l
+        ld l,a
+        ld a,c
+        adc a,h
+        ld h,a
+        ld a,b
+        adc a,0
+        ld b,a
+        exx
+        ld de,(at_sums_row)     ; KS = KN + 256 KN
+        ld a,l
+        ld (de),a
+        inc de
+        exx
+        add a,l
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,l
+        adc a,h
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,h
+        adc a,b
+        exx
+        ld (de),a
+        inc de
+        ld (at_sums_row),de
+        ld hl,at_fast_ix
+        dec (hl)
+        jp nz,@head
+        ld sp,(at_fast_sp)
         pop af
         pop iy
         ret po
