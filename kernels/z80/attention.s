@@ -172,8 +172,10 @@ attend_head:
         ld (at_row),hl
         pop bc
         dec b
-@next_key:
-        jp nz,@score            ; (AT_FAST_SCORES patches it: @score or @fast_key)
+.ifdef AT_FAST_SCORES
+@next_key:                      ; (patched: @score or @fast_key)
+.endif
+        jp nz,@score
 
         ; ----- LUT weights and their sum -----
         ld hl,0
