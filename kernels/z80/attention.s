@@ -29,6 +29,18 @@
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
 ; Bytes: 601 (in the player, code, the exp LUT and variables; 604 before the
 ; magnitudes, 637 before max f was kept with the scores).
+;
+; AT_FAST_SCORES (an assembler option, in neither player: docs/spectrum.md,
+; "Attention's scores through the squares table") takes a head's scores
+; through matvec's squares table when every q is in -3840..4095 (section at
+; at_fast_prepare below): four table reads a dimension, each key's sums kept
+; by forward.s as the key enters the cache (at_key_sums, input at_sums).
+; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
+; -2048..2047): 25,756 for one position, 117,178 for 20 (25,928 and 189,280
+; without the option); at_key_sums 7,809 for a position's 4 heads. It takes
+; 909 bytes more here (the dims 440, their run and total 39, at_fast_prepare
+; 159, at_key_sums 139, the head's fast loop 98 and its entry 22, variables
+; 12), 61 in forward.s and the key sums' 640.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
