@@ -133,3 +133,56 @@ def test_forward_step_with_fast_scores_gives_the_engines_logits():
         weights = np.frombuffer(forward.peek(forward.sym("att_weights"), 160), np.uint8).reshape(2, 4, 20)
         for layer in range(2):
             assert np.array_equal(weights[layer, :, :position + 1], state.last.attention_lut[layer])
+
+
+def call_with_probes(bench, routine: str, recorder) -> None:
+    """Call `routine` on the bench, stopping at the TUI's probe points as the app's host does."""
+    cpu = bench.cpu
+    bench.poke_word(bench.stack_top - 2, bench.trap)
+    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym(routine)
+    cpu.iff1 = cpu.iff2 = 0
+    for address in recorder.addresses:
+        cpu.set_breakpoint(address)
+    try:
+        while cpu.pc != bench.trap:
+            if cpu.pc in recorder.addresses:
+                recorder.hit(cpu.pc, cpu.memory, 0)
+                cpu.step_over_breakpoint()
+            else:
+                cpu.ticks_to_stop = 50_000
+                cpu.run()
+    finally:
+        for address in recorder.addresses:
+            cpu.clear_breakpoint(address)
+
+
+def test_the_tuis_score_probes_read_the_fast_scores():
+    """soulterm/tui/probes.py's "zx" layout on forward.s with AT_FAST_SCORES: each key's raw q.k
+    (at_sum40 at attend_head@summed), the shifted scores and the LUT weights equal the engine's."""
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.tui.probes import ProbeRecorder
+    from soulterm.zx.soul_layout import soul_include
+
+    from test_tui_probes import engine_expectations
+
+    soul = load_soul(DEFAULT_SOUL)
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=FAST_SCORES_OPTION)
+    engine = Engine(soul)
+    state, tokens, token = engine.new_state(), [], 1
+    for position in range(6):
+        tokens.append(token)
+        want = engine.step(state, token)
+        token = engine.next_token(want) if position else 20
+    recorder = ProbeRecorder(forward.symbols, "zx")
+    assert recorder.view().available
+    for position, token in enumerate(tokens):
+        forward.poke(forward.sym("fw_token"), [token])
+        forward.poke(forward.sym("fw_pos"), [position])
+        call_with_probes(forward, "forward_step", recorder)
+    scores = recorder.view().scores
+    for (position, layer, head), (raw, shifted, lut) in engine_expectations(engine, tokens)["scores"].items():
+        seen = scores[(position, layer, head)]
+        assert seen.raw == tuple(int(x) for x in raw), (position, layer, head)
+        assert seen.shifted == tuple(int(x) for x in shifted), (position, layer, head)
+        assert seen.weights == tuple(int(x) for x in lut), (position, layer, head)
