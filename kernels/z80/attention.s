@@ -353,7 +353,6 @@ attend_head:
         ld d,a
         jr @add
 
-
 .ifdef AT_FAST_SCORES
 @fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
         ld hl,@fast_key
@@ -365,7 +364,7 @@ attend_head:
         ld b,a
 @fast_key:
         push bc
-        ld (at_fast_ix),ix
+        ld (at_fast_keep),ix
         ld hl,(at_sums_row)     ; X = -Cq - KS[j]: the dims' sums start at it
         ld a,(at_ncq)
         sub (hl)
@@ -404,10 +403,9 @@ attend_head:
         rla
         sbc a,a
         ld (at_sum40+4),a       ; (A = the fifth byte)
-        ld ix,(at_fast_ix)
+        ld ix,(at_fast_keep)
         jp @summed
-.endif
-.ifdef AT_FAST_SCORES
+
 ; ----- the scores through matvec's squares table (the option AT_FAST_SCORES) -----
 ; With q = 256 qh + ql (ql in -127..128, as matvec's x) and the key's bytes as
 ; matvec weights, wl = its low byte - 128 and wh = its high byte (k = 256 wh +
@@ -438,7 +436,7 @@ at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key
 at_sums_row:    .word 0
 at_ncq:         .res 4          ; -Cq (mod 2^32)
 at_fast_sp:     .word 0
-at_fast_ix:     .word 0
+at_fast_keep:     .word 0
 
 ; at_fast_prepare - HL = a head's q (8 words). C: every q fits (high byte in
 ; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not
@@ -614,7 +612,7 @@ at_dims:
 ; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
 ; DE (4 x 4 bytes): KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
 ; reads a dimension, as matvec's with a piece of 0). Clobbers AF, BC, DE, HL,
-; IX, the alternate set, at_sums_row and at_fast_ix.
+; IX, the alternate set, at_sums_row and at_fast_keep.
 at_key_sums:
         push iy
         ld a,i                  ; P/V = IFF2 (SP walks the keys)
@@ -626,7 +624,7 @@ at_key_sums:
         ld ix,MV_SQ_PAGE * 256
         ld iy,(MV_SQ_PAGE + 2) * 256
         ld a,4
-        ld (at_fast_ix),a       ; the heads left
+        ld (at_fast_keep),a       ; the heads left
 @head:
         ld hl,0                 ; C':H:L = sum S(wl)
         exx
@@ -696,7 +694,7 @@ at_key_sums:
         ld (de),a
         inc de
         ld (at_sums_row),de
-        ld hl,at_fast_ix
+        ld hl,at_fast_keep
         dec (hl)
         jp nz,@head
         ld sp,(at_fast_sp)
