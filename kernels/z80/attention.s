@@ -436,7 +436,7 @@ at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key
 at_sums_row:    .word 0
 at_ncq:         .res 4          ; -Cq (mod 2^32)
 at_fast_sp:     .word 0
-at_fast_keep:     .word 0
+at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at_key_sums: the heads left)
 
 ; at_fast_prepare - HL = a head's q (8 words). C: every q fits (high byte in
 ; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not
@@ -624,7 +624,7 @@ at_key_sums:
         ld ix,MV_SQ_PAGE * 256
         ld iy,(MV_SQ_PAGE + 2) * 256
         ld a,4
-        ld (at_fast_keep),a       ; the heads left
+        ld (at_fast_keep),a     ; the heads left
 @head:
         ld hl,0                 ; C':H:L = sum S(wl)
         exx
