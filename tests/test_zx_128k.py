@@ -17,7 +17,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
-from soulterm.zx.build import ORIGIN, WORDS_BANK, assemble_spectrum_player
+from soulterm.zx.build import BANK_CONTENTS, DATA_BANK, ORIGIN, assemble_spectrum_player
 from soulterm.zx.kernelbench import forward_turn, player_bench
 
 TOP = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
@@ -96,7 +96,7 @@ def built():
 
 def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine(built):
     tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
-    assert [bank for bank, _ in built.banks] == [WORDS_BANK] and built.program.end <= 0x10000
+    assert [bank for bank, _ in built.banks] == [DATA_BANK] and built.program.end <= 0x10000
     assert json.loads(built.map_text)["machine"] == "zx-spectrum-128k"
     prompts = ["hello", "helo hwo are yuo", "What's up?"]     # typos: the list is unpacked from its bank
     assert tokenizer.spelled(prompts[1]) != prompts[1]
@@ -118,7 +118,7 @@ def test_the_128k_players_forward_pass_is_the_engines_and_faster_than_the_48ks()
 def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert f"bank {WORDS_BANK} at $C000: the word list" in out
+    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()
     assert tap.files(tap.decode_blocks(image))[-1].header.param1 == ORIGIN

@@ -309,12 +309,12 @@ sp_correct:
 ; sp_decode - the packed list (sp_word_bits) to the ids of its words, one
 ; after another at sp_chars, and their lengths at sp_lengths, then a 0.
 ; B'C' counts the words (the player keeps only H'L' for BASIC). With
-; SP_WORDS_BANK (the 128K player) the list lies in that bank at $C000:
+; ZX_DATA_BANK (the 128K player) the list lies in that bank at $C000:
 ; paged in here and bank 0 back at the end (paging128.s; sp_chars and
 ; sp_lengths, this code and the stack lie below $C000: build.py asserts it).
 sp_decode:
-.ifdef SP_WORDS_BANK
-        call sp_page_words      ; (paging128.s, above $8000: 6 bytes here, the cold part's room)
+.ifdef ZX_DATA_BANK
+        call zx_page_data       ; (paging128.s, above $8000: 6 bytes here, the cold part's room)
 .endif
         ld c,$80                ; no bits left: the first read loads a byte
         ld a,c
@@ -362,8 +362,8 @@ sp_decode:
         exx
         jr nz,@word
         ld (ix+0),a             ; A = 0: the lengths end
-.ifdef SP_WORDS_BANK
-        jp sp_page_top          ; bank 0 back: the player's top 16K
+.ifdef ZX_DATA_BANK
+        jp zx_page_top          ; bank 0 back: the player's top 16K
 .else
         ret
 .endif

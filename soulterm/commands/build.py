@@ -58,7 +58,7 @@ def run(args) -> int:
 
 
 def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machine: str = "zx") -> int:
-    from soulterm.zx.build import MODELS, BuildError, build_spectrum_player
+    from soulterm.zx.build import BANK_CONTENTS, MODELS, BuildError, build_spectrum_player
 
     try:
         tap_path, map_path, built = build_spectrum_player(soul, tokenizer, output, MODELS[machine])
@@ -69,7 +69,7 @@ def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machin
             print(f"${region.start:04X}-${region.end - 1:04X}  {region.size:6,}  {region.kind:11} {region.name}")
         print(f"free at the top of RAM: {built.free_bytes:,} bytes")
         for bank, data in built.banks:
-            print(f"bank {bank} at $C000: the word list, {len(data):,} bytes")
+            print(f"bank {bank} at $C000: {BANK_CONTENTS}, {len(data):,} bytes")
         print()
     print(f"wrote {tap_path} ({len(built.tape)} bytes), {map_path}")
     return 0

@@ -11,11 +11,12 @@ list that does not fit is a one-line LayoutError naming its bytes and the
 room. The map has the C64 map's format (docs/CONTRACTS.md).
 
 The 128K player (model "128k", soulplayer128.tap) is the same program with
-the word list in bank WORDS_BANK (a CODE block the loader pages in at $C000
-before the main block; tokenizer.s's sp_decode pages it in while it
-unpacks the list) and, in the room the list leaves, matvec.s's low slots
-(MV_LOW_SLOTS). Its loader's OUT 32765 makes `soulterm run` and the TUI
-load it on a 128K (spectrum.py).
+layer 1's tensors and the word list in bank DATA_BANK (a CODE block the
+loader pages in at $C000 before the main block; forward.s pages it in for
+layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
+they leave, matvec.s's low slots (MV_LOW_SLOTS) and sparse calls (MV_SPARSE).
+Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
+(spectrum.py).
 """
 
 from __future__ import annotations
@@ -37,15 +38,17 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .kernelbench import KERNEL_FILES, LOW_SLOTS_OPTION, Z80_KERNELS_DIR
+from .kernelbench import KERNEL_FILES, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80_KERNELS_DIR
 from .soul_layout import (CHAR_MAP_BYTES, LayoutError, char_map_include, merges_include, soul_include,
-                          vocab_constants, word_list_bytes, word_list_include)
+                          tensor_labels, tensors_include, vocab_constants, word_list_bytes, word_list_include)
 
 TAPE_NAME = "soulplayer"
 TAPE_NAMES = {"48k": TAPE_NAME, "128k": "soulpl128"}   # the tape headers' names (10 characters at most)
 TAP_NAMES = {"48k": TAP_NAME, "128k": TAP_NAME_128K}
 MODELS = {"zx": "48k", "zx128": "128k"}     # `soulterm build --machine` -> the player's model
-WORDS_BANK = 4                   # the 128K player's word list: a bank the ULA does not contend
+DATA_BANK = 4                    # the 128K player's bank: one the ULA does not contend
+BANK_TENSORS = "l1."             # in it, the tensors whose names start so: layer 1's (forward.s pages it in)
+BANK_CONTENTS = "layer 1's tensors and the word list"
 WORD_LIST_SYMBOLS = ("sp_words", "sp_char_ids", "sp_word_bits", "sp_words_end")
 ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
                                  # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
@@ -74,13 +77,17 @@ class SpectrumBuild:
         return TOP - self.program.end
 
 
-def word_list_bank(tokenizer):
-    """The 128K player's bank block: the packed word list assembled at $C000."""
-    source = f".cpu z80\n.org ${paging.PAGED_START:04X}\n" + word_list_include(tokenizer)
-    program = assemble(source, filename="<soulplayer zx128 word list>", cpu="z80")
+def data_bank(soul, tokenizer, word_list: bool = True):
+    """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
+    packed word list (none without `word_list`)."""
+    source = (f".cpu z80\n.org ${paging.PAGED_START:04X}\n" + tensors_include(soul, BANK_TENSORS)
+              + word_list_include(tokenizer, word_list))
+    program = assemble(source, filename="<soulplayer zx128 bank>", cpu="z80")
     if program.end > paging.PAGED_START + paging.BANK_SIZE:
-        raise LayoutError(f"the word list needs {program.end - paging.PAGED_START:,} bytes and a 128K bank "
-                          f"holds {paging.BANK_SIZE:,}: train with a smaller --spelling-chars")
+        words = program.symbols["sp_words_end"] - program.symbols["sp_words"]
+        raise LayoutError(f"layer 1's tensors and the word list need {program.end - paging.PAGED_START:,} bytes "
+                          f"({words:,} the list) and a 128K bank holds {paging.BANK_SIZE:,}: "
+                          f"train with a smaller --spelling-chars")
     return program
 
 
@@ -91,8 +98,8 @@ def _words_in_bank(tokenizer, word_list: bool, model: str) -> bool:
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k") -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
-    the word list's symbols point into its bank (word_list_bank), and matvec
-    has its low slots.
+    the symbols of layer 1's tensors and of the word list point into the bank
+    (data_bank), and matvec has its low slots and sparse calls.
 
     Below UNCONTENDED ($8000), where a real 48K's screen slows every memory
     cycle (soulterm/zx/contention.py), lies only what runs or is read once a
@@ -106,10 +113,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k") -
     cold_files = [name for name in KERNEL_FILES if name in COLD_KERNEL_FILES]
     hot_files = [name for name in KERNEL_FILES if name not in COLD_KERNEL_FILES]
     in_bank = _words_in_bank(tokenizer, word_list, model)
-    options = [LOW_SLOTS_OPTION, "PLAYER_128K = 1"] if model == "128k" else []
-    if in_bank:
-        options += [f"SP_WORDS_BANK = {WORDS_BANK}", f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}",
-                    f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
+    banked = model == "128k"
+    options = []
+    if banked:
+        options += [LOW_SLOTS_OPTION, SPARSE_OPTION, "PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
+                    f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
              "SP_CHARS = kv_values + KV_POSITION_BYTES",
@@ -123,14 +131,20 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k") -
               f".res (* < ${UNCONTENDED:04X}) * (${UNCONTENDED:04X} - *)"]
     lines += [f'.include "{name}"' for name in hot_files]
     lines.append(f'.assert mv_vars == ${UNCONTENDED:04X}, "squares.s must open the uncontended RAM"')
-    if in_bank:
+    if banked:
         lines.append('.include "paging128.s"')
     lines += ['.include "forward.s"',
-              f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"',
-              soul_include(soul, "matrices")]
+              f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
+    if not banked:
+        lines.append(soul_include(soul, "matrices"))
+    else:
+        lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
+                  f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
+                  soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
+        bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
+        names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
+        lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
     if in_bank:
-        bank_symbols = word_list_bank(tokenizer).symbols
-        lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {WORDS_BANK}" for name in WORD_LIST_SYMBOLS]
         lines.append(f'.assert SP_CHARS + SP_LIST_CHARS <= ${paging.PAGED_START:04X}, '
                      f'"sp_decode writes the list below the bank it pages in"')
     else:
@@ -151,8 +165,8 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
     banks = ()
     try:
         program = assemble_player(soul, tokenizer, model=model)
-        if _words_in_bank(tokenizer, True, model):
-            banks = ((WORDS_BANK, word_list_bank(tokenizer).data),)
+        if model == "128k":
+            banks = ((DATA_BANK, data_bank(soul, tokenizer).data),)
     except (AsmError, LayoutError) as exc:
         failure = exc                       # perhaps the word list ran the code past $FFFF
     try:
@@ -167,7 +181,7 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
                          f"({program.end - TOP} bytes too many)")
     sym = program.symbols
     tape = tap.write_tap(TAPE_NAMES[model], program.data, ORIGIN, entry=sym["start"], banks=banks)
-    regions = _regions(sym, program.end, word_list_here=not banks)
+    regions = _regions(sym, program.end, banked=bool(banks))
     return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model), regions, model, banks)
 
 
@@ -229,7 +243,9 @@ def map_json(program, regions, tokenizer, model: str = "48k") -> str:
     return json.dumps(doc, separators=(",", ":")) + "\n"
 
 
-def _regions(sym: dict, end: int, word_list_here: bool = True) -> list[Region]:
+def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
+    """The map's regions: the 64K as bank 0 has it (`banked`: the 128K player,
+    whose bank holds layer 1's tensors and the word list at $C000, left out)."""
     regions = [
         Region("ROM (soulterm's high-level ROM, font at $3D00)", "code", 0x0000, 0x4000),
         Region("screen: bitmap", "screen", 0x4000, 0x5800),
@@ -254,6 +270,8 @@ def _regions(sym: dict, end: int, word_list_here: bool = True) -> list[Region]:
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
     for tensor in spec.TENSORS:
+        if banked and tensor.name.startswith(BANK_TENSORS):
+            continue
         label = "soul_" + tensor.name.replace(".", "_")
         if label + "_sq" in sym:    # a matrix's row constants for matvec (soul_layout.matvec_bytes)
             regions.append(Region(tensor.name + " sums of squares", "table", sym[label + "_sq"], sym[label]))
@@ -262,7 +280,7 @@ def _regions(sym: dict, end: int, word_list_here: bool = True) -> list[Region]:
     cold_end = sym["kv_keys"] + KEY_CACHE_BYTES
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))
-    if word_list_here and sym["sp_words_end"] > sym["sp_words"]:
+    if not banked and sym["sp_words_end"] > sym["sp_words"]:
         regions.append(Region("word list (spelling rule)", "tokenizer", sym["sp_words"], sym["sp_words_end"]))
     # What lies between the tables and buffers is code: the program and tokenizer below
     # UNCONTENDED (with the bytes the cold part leaves before it), the kernels above.
