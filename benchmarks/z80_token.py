@@ -18,9 +18,11 @@ T-states above are a real 48K's without that wait). `--kernel-bench` runs
 the kernels' test bench instead (kernels at $6000, as tests/test_zx_speed.py).
 
 `--model 128k` runs the 128K player's program (`soulterm build --machine zx128`:
-the word list in a bank, matvec's low slots in its room). `--sparse` (with
-`--kernel-bench`) assembles matvec's sparse calls (MV_SPARSE), which neither
-player has the room for yet (docs/spectrum.md, "Sparse fc2").
+layer 1's tensors and the word list in a bank, matvec's low slots and sparse
+calls, MV_SPARSE, in the room they leave; with `--kernel-bench`, those
+kernels). `--sparse` gives the 48K's kernels MV_SPARSE on the kernels' bench
+(`--kernel-bench`): the 48K player has not the bytes for it (docs/spectrum.md,
+"Sparse fc2"); the 128K has it either way.
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
                                    [--model 48k|128k] [--sparse]
@@ -52,10 +54,12 @@ def main() -> None:
     parser.add_argument("--model", choices=("48k", "128k"), default="48k",
                         help="the 48K player (default) or the 128K player's program")
     parser.add_argument("--sparse", action="store_true",
-                        help="matvec's sparse calls (MV_SPARSE; the kernels' bench only)")
+                        help="matvec's sparse calls (MV_SPARSE) for the 48K's kernels, on the kernels' bench only "
+                             "(the 128K player has them always)")
     args = parser.parse_args()
-    if args.sparse and not args.kernel_bench:
-        sys.exit("z80_token: --sparse runs on the kernels' bench only (--kernel-bench): no player has its bytes")
+    if args.sparse and args.model == "48k" and not args.kernel_bench:
+        sys.exit("z80_token: --sparse runs the 48K's kernels on the kernels' bench only (--kernel-bench): "
+                 "the 48K player has not the bytes for MV_SPARSE (the 128K player has it)")
     try:
         soul = load_soul(args.soul)
         tokenizer = Tokenizer.load(args.tokenizer)
@@ -63,8 +67,10 @@ def main() -> None:
         sys.exit(f"z80_token: {error}")
     text = args.text
     if args.kernel_bench:
+        player_128k = args.model == "128k"      # its kernels: the low slots and the sparse calls
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
-                         options="\n".join([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * args.sparse))
+                         options="\n".join([LOW_SLOTS_OPTION] * player_128k
+                                            + [SPARSE_OPTION] * (args.sparse or player_128k)))
     else:
         bench = player_bench(soul, tokenizer, args.model)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)
