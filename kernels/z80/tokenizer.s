@@ -86,17 +86,21 @@ tokenize:
         ld a,(hl)
         inc hl
         and $7F
+        cp $40
+        jr c,@lower
+        or $20                  ; upper case to lower (the alphabet has none of $40-$7F's others)
+@lower:
         push hl
-        ld hl,tk_char_to_id
-        add a,l
-        ld l,a
-        adc a,h
-        sub l
-        ld h,a
-        ld a,(hl)
+        push bc
+        ld hl,tk_alphabet       ; character i of the alphabet has id TK_FIRST_ALPHABET_ID + i
+        ld bc,TK_ALPHABET_SIZE
+        cpir
+        ld a,c                  ; (the loads keep cpir's Z: found)
+        pop bc
         pop hl
-        or a
-        jr z,@dropped
+        jr nz,@dropped
+        cpl
+        add a,TK_FIRST_ALPHABET_ID + TK_ALPHABET_SIZE   ; = the last id - the characters after it
         ld (de),a
         inc de
         inc c
@@ -114,15 +118,18 @@ tokenize:
         or a
         ret z
 @merge:
+        ld a,TK_FIRST_MERGE_ID + tk_merge_count
+        sub b
+        ld (TK_MERGED_ID),a     ; merge i makes id TK_FIRST_MERGE_ID + i
         push bc
         call tk_apply_merge
-        ld de,3
-        add ix,de
+        inc ix
+        inc ix
         pop bc
         djnz @merge
         ret
 
-; tk_apply_merge - replace each (IX+0, IX+1) pair of tk_ids by IX+2, scanning left to right.
+; tk_apply_merge - replace each (IX+0, IX+1) pair of tk_ids by TK_MERGED_ID, scanning left to right.
 tk_apply_merge:
         ld hl,tk_ids            ; HL reads, DE writes (never ahead of HL)
         ld d,h
@@ -145,7 +152,8 @@ tk_apply_merge:
         dec hl
         cp (ix+1)
         jr nz,@copy_again
-        ld a,(ix+2)             ; the pair: one merged id
+        ld a,0                  ; the pair: one merged id (the merge's, patched in)
+TK_MERGED_ID    = * - 1
         ld (de),a
         inc de
         inc b
@@ -377,13 +385,20 @@ sp_more_bits:
         sla c
         jr nz,@have
         ld c,(hl)               ; only the 1 was left: the next byte, a 1 behind its bits
-        inc hl
+        inc l
+        jr z,@page
+@loaded:
         scf
         rl c
 @have:
         rla
         djnz @bit
         ret
+@page:
+        inc h
+        jr nz,@loaded
+        ld hl,sp_word_bits_rest ; past $FFFF: the list goes on below (the 48K player's top part ends there)
+        jr @loaded
 
 ; sp_one_edit - A = 2 when the listed word (C ids at DE) is the typed word
 ; (sp_typed, sp_n ids), 1 when it is the typed word with one id changed,
