@@ -118,7 +118,7 @@ def test_the_128k_players_forward_pass_is_the_engines_and_faster_than_the_48ks()
     for model in ("48k", "128k"):      # forward_turn checks every step against the engine
         rows, _ = forward_turn(player_bench(soul, tokenizer, model), Engine(soul), context)
         means[model] = sum(t for position, _, _, t in rows if position) / len(rows)
-    assert means["128k"] < 0.95 * means["48k"], means
+    assert means["128k"] < 0.97 * means["48k"], means
     assert means["128k"] <= PLAYER_128K_MEAN_BUDGET, means
 
 

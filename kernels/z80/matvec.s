@@ -69,7 +69,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,364 (in the player; the 16 slot pairs take 816; 2,343 before this round).
+; Bytes: 2,576 (in the 48K player, MV_SPARSE's 212 included; the 16 slot pairs
+; take 816; 2,364 without MV_SPARSE; 2,343 before the jp round).
 ;
 ; Sparse calls (MV_SPARSE, an option: the 128K player has it, the 48K player
 ; not the 212 bytes it takes; docs/spectrum.md, "Sparse fc2"): a two-part call

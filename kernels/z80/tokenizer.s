@@ -20,13 +20,16 @@
 ;
 ; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
 ; tokenizer and a word list of BUDGET 1,365 characters (335 words, 916 bytes:
-; the shipped list; the Spectrum player has 58 bytes to spare beside it):
-;   "hello"                 600,645   (without a word list: 42,710)
-;   "i'm so nagry"          698,422   (93,352): it reads "i'm so angry"
+; the shipped list, which the 48K player splits between the top of RAM and
+; the cold part's end, sp_bits):
+;   "hello"                 608,198   (without a word list: 45,729)
+;   "i'm so nagry"          708,322   (98,730): it reads "i'm so angry"
 ;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
-;   and tierd of evrything!" 1,216,996 (419,034)
-; Unpacking the list takes 542,491 of these (sp_decode); a word checked
-; against all of it ~100,000 ("xyzzy": 699,471).
+;   and tierd of evrything!" 1,240,757 (438,285)
+; Unpacking the list takes 547,025 of these (sp_decode); a word checked
+; against all of it ~100,000 ("xyzzy": 708,602). (Before the alphabet's
+; search replaced a 128-byte character map and sp_bits learnt the split:
+; 600,645 (42,710), 698,422 (93,352), 1,216,996 (419,034), 542,491, 699,471.)
 
 TK_MAX          = 64            ; characters of one line
 .if SP_WORD_COUNT
