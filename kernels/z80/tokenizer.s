@@ -7,7 +7,8 @@
 ;              applied left to right without overlap, in order.
 ;              Clobbers AF, BC, DE, HL, IX (and B'C' with a word list).
 ; Needs the tokenizer's numbers before this file (soulterm.zx.soul_layout.vocab_constants)
-; and its data (char_map_include, vocab_include).
+; and its data (alphabet_include: tk_alphabet; vocab_include: tk_merges, merge i making
+; id TK_FIRST_MERGE_ID + i, and the word list).
 ;
 ; The word list (sp_words) is packed (soul_layout.word_list_data): sp_char_ids
 ; holds the ids of its characters, the most frequent first; sp_word_bits, most
