@@ -136,3 +136,17 @@ def test_a_tokenizer_whose_merges_make_ids_out_of_order_fails_the_build_in_one_l
             assemble_spectrum_player(DEFAULT_SOUL, path, model)
         message = str(error.value)
         assert "\n" not in message and f"merge 0 ({shipped.merges[0][0]!r} + {shipped.merges[0][1]!r})" in message
+
+
+def test_a_word_list_split_short_of_ffff_stops_the_assembly():
+    """sp_bits goes on below $8000 only when its pointer wraps past $FFFF: build.py's .assert."""
+    from soulterm.asm import AsmError, assemble
+    from soulterm.zx.build import player_source
+    from soulterm.zx.kernelbench import Z80_KERNELS_DIR
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    fitting = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER).program
+    top_bytes = fitting.end - fitting.symbols["sp_words"]
+    with pytest.raises(AsmError, match="the word list's top part must end at \\$FFFF"):
+        assemble(player_source(soul, tokenizer, top_bytes=top_bytes - 1), filename="<split>",
+                 include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
