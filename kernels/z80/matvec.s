@@ -72,10 +72,10 @@
 ; Bytes: 2,576 (in the 48K player, MV_SPARSE's 212 included; the 16 slot pairs
 ; take 816; 2,364 without MV_SPARSE; 2,343 before the jp round).
 ;
-; Sparse calls (MV_SPARSE, an option: the 128K player has it, the 48K player
-; not the 212 bytes it takes; docs/spectrum.md, "Sparse fc2"): a two-part call
-; (fc2's, on ReLU's output) whose parts each have every x in -127..128 and at
-; most MV_SPARSE_MAX nonzero runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
+; Sparse calls (MV_SPARSE, an option both players have, 212 bytes;
+; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
+; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
+; runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
