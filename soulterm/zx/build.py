@@ -14,7 +14,8 @@ The 128K player (model "128k", soulplayer128.tap) is the same program with
 layer 1's tensors and the word list in bank DATA_BANK (a CODE block the
 loader pages in at $C000 before the main block; forward.s pages it in for
 layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
-they leave, matvec.s's low slots (MV_LOW_SLOTS) and sparse calls (MV_SPARSE).
+they leave, matvec.s's low slots (MV_LOW_SLOTS). Both have matvec.s's sparse
+calls (MV_SPARSE).
 Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 (spectrum.py).
 """
@@ -114,7 +115,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
-    (data_bank), and matvec has its low slots and sparse calls. Model "48k":
+    (data_bank), and matvec has its low slots. Both models' matvec has its
+    sparse calls (MV_SPARSE). Model "48k":
     the word list's first `top_bytes` bytes of bits end the program, the rest
     of it (its characters' ids and the rest of the bits) ends the cold part;
     when the list is split so, its top part ends at $FFFF (assemble_player
