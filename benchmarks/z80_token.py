@@ -15,17 +15,21 @@ the build's layout, the stack below $5D80) and counts, a position, the memory
 cycles in contended RAM ($4000-$7FFF) and the wait the 48K's ULA would add to
 them (soulterm/zx/contention.py: the core cannot add them itself, so the
 T-states above are a real 48K's without that wait). `--kernel-bench` runs
-the kernels' test bench instead (kernels at $6000, as tests/test_zx_speed.py).
+the player's kernels on the kernels' test bench instead (kernels at $6000,
+as tests/test_zx_speed.py).
 
 `--model 128k` runs the 128K player's program (`soulterm build --machine zx128`:
-the word list in a bank, matvec's low slots in its room). `--sparse` (with
-`--kernel-bench`) assembles matvec's sparse calls (MV_SPARSE), which neither
-player has the room for yet (docs/spectrum.md, "Sparse fc2"); `--fast-scores`
-(with `--kernel-bench`) attention's scores through the squares table
-(AT_FAST_SCORES, docs/spectrum.md "Speed"), which neither has the room for either.
+layer 1's tensors and the word list in a bank, matvec's low slots in the
+room they leave; with `--kernel-bench`, its kernels). Both players have
+matvec's sparse calls (MV_SPARSE, docs/spectrum.md, "Sparse fc2");
+`--dense` leaves them out, on the kernels' bench only (`--kernel-bench`), to
+measure what they save. `--fast-scores` (with `--kernel-bench`) assembles
+attention's scores through the squares table (AT_FAST_SCORES, docs/spectrum.md
+"Attention's scores through the squares table"), which neither player has the
+room for yet.
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
-                                   [--model 48k|128k] [--sparse] [--fast-scores]
+                                   [--model 48k|128k] [--dense] [--fast-scores]
 """
 
 from __future__ import annotations
@@ -53,13 +57,15 @@ def main() -> None:
                         help="the kernels' test bench (kernels at $6000) instead of the player's layout")
     parser.add_argument("--model", choices=("48k", "128k"), default="48k",
                         help="the 48K player (default) or the 128K player's program")
-    parser.add_argument("--sparse", action="store_true",
-                        help="matvec's sparse calls (MV_SPARSE; the kernels' bench only)")
+    parser.add_argument("--dense", action="store_true",
+                        help="matvec without its sparse calls (MV_SPARSE), which both players have: "
+                             "the kernels' bench only")
     parser.add_argument("--fast-scores", action="store_true",
                         help="attention's scores through the squares table (AT_FAST_SCORES; the kernels' bench only)")
     args = parser.parse_args()
-    if args.sparse and not args.kernel_bench:
-        sys.exit("z80_token: --sparse runs on the kernels' bench only (--kernel-bench): no player has its bytes")
+    if args.dense and not args.kernel_bench:
+        sys.exit("z80_token: --dense runs on the kernels' bench only (--kernel-bench): "
+                 "both players have matvec's sparse calls (MV_SPARSE)")
     if args.fast_scores and not args.kernel_bench:
         sys.exit("z80_token: --fast-scores runs on the kernels' bench only (--kernel-bench): no player has its bytes")
     try:
@@ -69,9 +75,9 @@ def main() -> None:
         sys.exit(f"z80_token: {error}")
     text = args.text
     if args.kernel_bench:
-        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
-                         options="\n".join([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * args.sparse
-                                           + [FAST_SCORES_OPTION] * args.fast_scores))
+        options = ([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * (not args.dense)
+                   + [FAST_SCORES_OPTION] * args.fast_scores)
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options="\n".join(options))
     else:
         bench = player_bench(soul, tokenizer, args.model)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)

@@ -11,7 +11,9 @@
 ; hidden state), the cache, and every head's LUT weights in att_weights.
 ; Needs the soul's data (soulterm.zx.soul_layout: soul_* labels and one
 ; descriptor per layer, in the FD_* order below) and the other kernels.
-; Clobbers everything.
+; Clobbers everything. With ZX_DATA_BANK (the 128K player) layer 1's tensors
+; lie in that bank at $C000, paged in for layer 1 (paging128.s): whatever
+; else a layer reads or writes must lie below $C000 (build.py asserts it).
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
 ; T-states: forward_step 2,801,873 and forward_prefill 1,413,986 at position 0
@@ -97,8 +99,14 @@ forward_prefill:
         call fw_layer_step
         ld a,1
         ld (fw_layer_index),a
+.ifdef ZX_DATA_BANK
+        call zx_page_data       ; layer 1's tensors lie in that bank (the 128K player)
+.endif
         ld hl,soul_layer1
         call fw_layer_kv
+.ifdef ZX_DATA_BANK
+        call zx_page_top
+.endif
         ld a,$FF
         ld (fw_layer_index),a
         ret
@@ -111,8 +119,14 @@ forward_step:
         call fw_layer_step
         ld a,1
         ld (fw_layer_index),a
+.ifdef ZX_DATA_BANK
+        call zx_page_data
+.endif
         ld hl,soul_layer1
         call fw_layer_step
+.ifdef ZX_DATA_BANK
+        call zx_page_top        ; norm and out lie in bank 0 (the logit lens reads them there)
+.endif
         ld a,$FF
         ld (fw_layer_index),a
         ld (fw_head),a
