@@ -27,12 +27,12 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 601 (in the player, code, the exp LUT and variables; 604 before the
-; magnitudes, 637 before max f was kept with the scores).
+; Bytes: 601 (in the 48K player, code, the exp LUT and variables; 604 before
+; the magnitudes, 637 before max f was kept with the scores).
 ;
-; AT_FAST_SCORES (an assembler option, in neither player: docs/spectrum.md,
-; "Attention's scores through the squares table") takes a head's scores
-; through matvec's squares table when every q is in -3840..4095 (section at
+; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
+; docs/spectrum.md, "Attention's scores through the squares table") takes a
+; head's scores through matvec's squares table when every q is in -3840..4095 (section at
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in

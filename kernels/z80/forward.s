@@ -25,11 +25,12 @@
 ; Bytes: 3,778 (in the player: code, the activations, att_weights and the
 ; 2,560-byte value cache; the player places the key cache below $8000 itself,
 ; 6,338 with it).
-; With AT_FAST_SCORES (attention.s's option): each position's key sums
+; With AT_FAST_SCORES (attention.s's option, the 128K player's): each position's key sums
 ; (fw_key_sums, 640 bytes for the cache in kv_key_sums, which the program may
-; place) and attention's at_sums; forward_step 2,834,655 and forward_prefill
-; 1,445,147 at position 0 (python benchmarks/z80_kernels.py --fast-scores),
-; 61 bytes more of code.
+; place) and attention's at_sums; forward_step 2,834,255 and forward_prefill
+; 1,444,747 at position 0 (python benchmarks/z80_kernels.py --fast-scores;
+; 2,812,189 and 1,425,935 without the option on the same tree), 61 bytes more
+; of code.
 
 FW_DIM          = 32
 FW_HEADS        = 4
