@@ -19,14 +19,18 @@ the player's kernels on the kernels' test bench instead (kernels at $6000,
 as tests/test_zx_speed.py).
 
 `--model 128k` runs the 128K player's program (`soulterm build --machine zx128`:
-layer 1's tensors and the word list in a bank, matvec's low slots in the
-room they leave; with `--kernel-bench`, its kernels). Both players have
-matvec's sparse calls (MV_SPARSE, docs/spectrum.md, "Sparse fc2");
-`--dense` leaves them out, on the kernels' bench only (`--kernel-bench`), to
-measure what they save.
+layer 1's tensors and the word list in a bank, matvec's low slots and
+attention's scores through the squares table in the room they leave; with
+`--kernel-bench`, its kernels). Both players have matvec's sparse calls
+(MV_SPARSE, docs/spectrum.md, "Sparse fc2"); `--dense` leaves them out, on
+the kernels' bench only (`--kernel-bench`), to measure what they save. On the
+kernels' bench too, `--fast-scores` gives the 48K's kernels the 128K's scores
+through the squares table (AT_FAST_SCORES, docs/spectrum.md "Attention's
+scores through the squares table"), which the 48K player has no room for, and
+`--dot-scores` leaves them out of the 128K's.
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
-                                   [--model 48k|128k] [--dense]
+                                   [--model 48k|128k] [--dense] [--fast-scores | --dot-scores]
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
+from soulterm.zx.kernelbench import FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -57,10 +61,18 @@ def main() -> None:
     parser.add_argument("--dense", action="store_true",
                         help="matvec without its sparse calls (MV_SPARSE), which both players have: "
                              "the kernels' bench only")
+    parser.add_argument("--fast-scores", action="store_true",
+                        help="the 48K's kernels with attention's scores through the squares table (AT_FAST_SCORES, "
+                             "the 128K player's): the kernels' bench only")
+    parser.add_argument("--dot-scores", action="store_true",
+                        help="the 128K's kernels without AT_FAST_SCORES: the kernels' bench only")
     args = parser.parse_args()
     if args.dense and not args.kernel_bench:
         sys.exit("z80_token: --dense runs on the kernels' bench only (--kernel-bench): "
                  "both players have matvec's sparse calls (MV_SPARSE)")
+    if (args.fast_scores or args.dot_scores) and not args.kernel_bench:
+        sys.exit("z80_token: --fast-scores and --dot-scores run on the kernels' bench only (--kernel-bench): "
+                 "the 128K player has AT_FAST_SCORES, the 48K not")
     try:
         soul = load_soul(args.soul)
         tokenizer = Tokenizer.load(args.tokenizer)
@@ -68,7 +80,8 @@ def main() -> None:
         sys.exit(f"z80_token: {error}")
     text = args.text
     if args.kernel_bench:
-        options = [LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * (not args.dense)
+        options = ([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * (not args.dense)
+                   + [FAST_SCORES_OPTION] * ((args.model == "128k" or args.fast_scores) and not args.dot_scores))
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options="\n".join(options))
     else:
         bench = player_bench(soul, tokenizer, args.model)

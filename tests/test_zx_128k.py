@@ -126,6 +126,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
     assert "mv_sparse_part" in sym and "mv_low_slots" in sym       # MV_SPARSE and MV_LOW_SLOTS
+    assert "at_key_sums" in sym and "at_dims" in sym                # AT_FAST_SCORES
     (bank, data), = built.banks
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name):
@@ -136,7 +137,8 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
         assert np.array_equal(stored ^ 0x80, tensor.values.reshape(-1) & 0xFF), name
     assert bank == DATA_BANK and len(data) == sym["sp_words_end"] - paging.PAGED_START
     # everything layer 1 runs, reads and writes but its tensors lies below the bank it pages in
-    assert max(sym["zx_page_end"], sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"]) <= paging.PAGED_START
+    assert max(sym["zx_page_end"], sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"],
+               sym["kv_key_sums"] + 2 * sym["KV_SUMS_LAYER_BYTES"]) <= paging.PAGED_START
     names = {region.name for region in built.regions}
     assert "l0.q" in names and "l1.q" not in names and "word list (spelling rule)" not in names
 

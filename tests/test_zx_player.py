@@ -82,6 +82,7 @@ def test_run_until_idle_stops_when_the_player_waits_for_the_next_line(capsys):
 def test_the_48k_player_has_the_sparse_calls_and_splits_its_word_list(built):
     sym = built.program.symbols
     assert "mv_sparse_part" in sym                          # MV_SPARSE
+    assert "at_key_sums" not in sym                         # AT_FAST_SCORES: 1,610 bytes, the 48K has 33
     # the list's bits fill the top of RAM to $FFFF and go on at the cold part's end
     assert sym["sp_words_end"] == 0x10000 == built.program.end
     assert sym["sp_words_low"] < sym["sp_word_bits_rest"] < sym["sp_words_low_end"] <= 0x8000

@@ -25,6 +25,10 @@ STACK_TOP = 0xFFE0
 CALL_T_STATES = 17
 LOW_SLOTS_OPTION = "MV_LOW_SLOTS = 1"   # matvec.s's low slots (the 128K player's room)
 SPARSE_OPTION = "MV_SPARSE = 1"         # matvec.s's sparse calls (a zero column skips its slot)
+FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the squares table (the 128K player's)
+# on the bench, the key cache and each key's sums (640 bytes) below its code, which the option's
+# code would otherwise push past $FFFF (with the low slots)
+FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
 
