@@ -11,6 +11,10 @@ generated token), this counts the rows of ids 3..127 that survive two kinds of b
   byte left out, so a row lies at most LOGITS_SLACK (~510 for a shift of 3)
   above its bound (the kernel keeps a call with fewer than 6 small columns
   exact instead, not counted here).
+- a rank-r part of the matrix (its largest singular values, r columns of
+  products a call and r a row, in floating point: at its most favourable)
+  and each row's distance from it times |x|; and Cauchy-Schwarz alone
+  (|w| * |x|, no products at all).
 A row survives when its upper bound reaches the largest lower bound. Prints
 mean / median / max survivors per position; every count is checked to keep the
 SPEC argmax.
@@ -81,6 +85,17 @@ def coarse_counts(w, vectors, shift: int) -> list[int]:
     return counts
 
 
+def low_rank_counts(w, vectors, rank: int) -> list[int]:
+    u, sv, vt = np.linalg.svd(w.astype(float), full_matrices=False)
+    part = (u[:, :rank] * sv[:rank]) @ vt[:rank]
+    distance = np.linalg.norm(w - part, axis=1)
+    counts = []
+    for x in vectors:
+        approx, bound = part @ x, distance * np.linalg.norm(x)
+        counts.append(survivors(approx - bound, approx + bound, w @ x))
+    return counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--soul", default=str(DEFAULT_SOUL))
@@ -99,6 +114,9 @@ def main() -> None:
         for k in (8, 16, 24):
             for norm in ("L1", "Cauchy-Schwarz"):
                 rows.append((f"first {k} columns {name}, {norm}", column_bound_counts(w, vectors, order, k, norm)))
+    for rank in (8, 16, 24):
+        rows.append((f"rank {rank} part, its distance times |x|", low_rank_counts(w, vectors, rank)))
+    rows.append(("Cauchy-Schwarz alone", low_rank_counts(w, vectors, 0)))
     rows.append(("matvec without pass 1 (MV_COARSE)", coarse_counts(w, vectors, engine.s_out)))
     for name, counts in rows:
         print(f"  {name:48s} survivors mean {np.mean(counts):6.2f}, median {np.median(counts):5.1f}, "

@@ -19,6 +19,12 @@ from which it prints what fc1 would cost
 - as built, MV_RELU (matvec.s): in a narrow call each row's pass 2 first,
   then a gate that stores 0 when the sum so far is below -256 * (cols + 1),
   or else pass 1 and the finish (its outputs checked: SPEC's after ReLU).
+Then two ways to prove a row 0 before its pass 2 ends, each at its most
+favourable (the rows they prove, checked; not built):
+- pass 2 over the k columns of largest |x| only, the other 32 - k bounded by
+  Cauchy-Schwarz with that call's own sum of w^2 over them;
+- a pass cheaper than pass 2: s(w + x) >> b summed in one byte with no carry
+  to count (b = 13 fits 32 columns), the dropped bits as slack.
 
     python benchmarks/relu_bound.py [--soul PATH] [--tokenizer PATH] [--sample N]
 """
@@ -65,6 +71,26 @@ def coarse_rows(w, bias, x, mv_shift: int):
     return exact, lower, slack
 
 
+def split_bound_proofs(w, bias, x, mv_shift: int, k: int) -> int:
+    """Rows proved 0 by the k largest |x| columns exactly and Cauchy-Schwarz on the rest."""
+    order = np.argsort(-np.abs(x), kind="stable")
+    first, rest = order[:k], order[k:]
+    upper = w[:, first] @ x[first] + bias + np.sqrt((w[:, rest] ** 2).sum(axis=1) * float(x[rest] @ x[rest]))
+    proved = upper < (1 << mv_shift)                # (W x + b) >> shift <= 0
+    assert ((w @ x + bias)[proved] < (1 << mv_shift)).all(), "the split bound called a positive row 0"
+    return int(proved.sum())
+
+
+def shifted_square_proofs(w, bias, x, mv_shift: int, bits: int) -> int:
+    """Rows proved 0 by sum_c (s(w + x) >> bits) alone: 2(Wx + b) = S - sum w^2 - sum x^2 + 2b."""
+    squares = (w + x) ** 2
+    upper_s = ((squares >> bits).sum(axis=1) << bits) + x.size * ((1 << bits) - 1)
+    upper = upper_s - (w * w).sum(axis=1) - int(x @ x) + 2 * bias
+    proved = upper < (2 << mv_shift)
+    assert ((w @ x + bias)[proved] < (1 << mv_shift)).all(), "the shifted bound called a positive row 0"
+    return int(proved.sum())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--soul", default=str(DEFAULT_SOUL))
@@ -90,6 +116,11 @@ def main() -> None:
             zero += int((exact <= 0).sum())
             proved += int(certain.sum())
         calls = len(inputs[index])
+        earlier = {f"pass 2 on the {k} largest |x|, Cauchy-Schwarz on the rest":
+                   sum(split_bound_proofs(w, bias, x, mv_shift, k) for x in inputs[index]) for k in (8, 16, 24)}
+        earlier.update({f"one byte of s(w + x) >> {b}, no carries":
+                        sum(shifted_square_proofs(w, bias, x, mv_shift, b) for x in inputs[index])
+                        for b in (11, 12, 13)})
         step = max(1, calls // args.sample)
         today = coarse = exact_row = survivors = sampled = relu = 0
         for x in inputs[index][::step]:
@@ -119,6 +150,8 @@ def main() -> None:
               f"{(coarse + exact_row) / sampled:,.0f}; with pass 1 only for them at best "
               f"{(coarse + survivors * pass1_share) / sampled:,.0f} ({pass1_share:,.0f} a row); "
               f"MV_RELU as built {relu / sampled:,.0f}")
+        for name, count in earlier.items():
+            print(f"    proved 0 before pass 2 ends, {name}: {count / (calls * rows):.1%}")
         totals["rows"] += calls * rows
         totals["zero"] += zero
         totals["proved"] += proved

@@ -3,23 +3,66 @@
 Random inputs of full 16-bit range (seeded); each result is checked against
 intmath. Prints RMSNorm (on random words and on residual-sized ones), one attention head at 1 and 20 positions, mul16s,
 div32s_floor and isqrt24 (means over the random cases), forward_step and
-forward_prefill at position 0 with the shipped soul.
+forward_prefill at position 0 with the shipped soul. `--fast-scores` prints
+instead attention with AT_FAST_SCORES (its scores through the squares table)
+against the old dot on q and k in -2048..2047 (the fast path's; random words
+mostly take the old dot), its key sums and its forward_step / forward_prefill.
 
-    python benchmarks/z80_kernels.py
+    python benchmarks/z80_kernels.py [--fast-scores]
 """
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
-from soulterm.zx.kernelbench import Z80Bench
+from soulterm.zx.kernelbench import FAST_SCORES_OPTION, Z80Bench
 from soulterm.zx.soul_layout import soul_include
 
 
+def fast_scores() -> None:
+    """AT_FAST_SCORES's figures (attention.s's header): a head on the bench with and without it."""
+    rng = np.random.default_rng(2028)
+    fast, plain = Z80Bench(options=FAST_SCORES_OPTION), Z80Bench()
+    for count in (1, 20):
+        costs = {"fast": [], "plain": []}
+        for _ in range(10):
+            q, keys, values = (rng.integers(-2048, 2048, shape) for shape in (8, (20, 4, 8), (20, 4, 8)))
+            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+            for name, bench in (("fast", fast), ("plain", plain)):
+                bench.write_words(0xA000, q)
+                bench.write_words(0xB000, keys.reshape(-1))
+                bench.write_words(0xC000, values.reshape(-1))
+                if name == "fast":
+                    for position in range(count):
+                        bench.cpu.hl, bench.cpu.de = 0xB000 + 64 * position, 0xA200 + 16 * position
+                        key_sums = bench.call("at_key_sums")
+                    bench.poke_word(bench.sym("at_sums"), 0xA200)
+                for symbol, address in (("at_q", 0xA000), ("at_keys", 0xB000), ("at_values", 0xC000),
+                                        ("at_out", 0xA100)):
+                    bench.poke_word(bench.sym(symbol), address)
+                bench.poke(bench.sym("at_count"), [count])
+                costs[name].append(bench.call("attend_head"))
+                assert np.array_equal(bench.read_words(0xA100, 8), want)
+        print(f"attend_head at {count:2}  {np.mean(costs['fast']):>10,.0f} T-states with AT_FAST_SCORES, "
+              f"{np.mean(costs['plain']):,.0f} without (q, k, v in -2048..2047)")
+    print(f"at_key_sums        {key_sums:>10,} T-states (a position's 4 heads)")
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=FAST_SCORES_OPTION)
+    for routine in ("forward_step", "forward_prefill"):
+        forward.poke(forward.sym("fw_token"), [1])
+        forward.poke(forward.sym("fw_pos"), [0])
+        print(f"{routine:18} {forward.call(routine, max_t_states=40_000_000):>10,} T-states at position 0 "
+              "with AT_FAST_SCORES")
+
+
 def main() -> None:
+    if "--fast-scores" in sys.argv[1:]:
+        fast_scores()
+        return
     rng = np.random.default_rng(2026)
     bench = Z80Bench()
     cpu = bench.cpu

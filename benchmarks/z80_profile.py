@@ -7,8 +7,10 @@ charging each instruction's T-states to the routine whose code holds its PC
 (the nearest global label at or below it). Exact; a few seconds. Then
 attention alone, in its two phases with the arithmetic helpers each calls:
 the scores (q.k, f, max f and the LUT weights) and the means.
+`--fast-scores` assembles attention's scores through the squares table
+(AT_FAST_SCORES; its key sums, at_key_sums, are charged to themselves).
 
-    python benchmarks/z80_profile.py [TEXT]
+    python benchmarks/z80_profile.py [TEXT] [--fast-scores]
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import _CORE_FRAME, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn
+from soulterm.zx.kernelbench import _CORE_FRAME, FAST_SCORES_OPTION, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -37,7 +39,8 @@ def routine_of(bench: Z80Bench):
 # attention.s's helpers (arith.s): charged to the attention phase that calls them
 ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u", "mul16s_sign", "neg32", "mul16s8u",
               "div32u", "div32u_rounds", "div32s_floor", "div32u_q16", "div32s_floor_q16",
-              "sat32to16", "sra32"}
+              "sat32to16", "sra32",
+              "at_fast_prepare", "at_dims_run", "at_dims"}     # AT_FAST_SCORES's scores
 
 
 def profile_call(bench: Z80Bench, routine: str) -> tuple[collections.Counter, collections.Counter]:
@@ -68,9 +71,11 @@ def profile_call(bench: Z80Bench, routine: str) -> tuple[collections.Counter, co
 
 
 def main() -> None:
-    text = sys.argv[1] if len(sys.argv) > 1 else "hello"
+    arguments = [argument for argument in sys.argv[1:] if argument != "--fast-scores"]
+    text = arguments[0] if arguments else "hello"
     soul = load_soul(DEFAULT_SOUL)
-    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul))
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
+                     options=FAST_SCORES_OPTION if "--fast-scores" in sys.argv[1:] else "")
     rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER).encode_turn(text))
     for wanted in ("forward_step", "forward_prefill"):
         position, token = next((p, t) for p, t, routine, _ in reversed(rows) if routine == wanted and p)

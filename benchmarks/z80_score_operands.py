@@ -46,7 +46,8 @@ def main() -> None:
         reply = engine.reply(tokenizer, args.text)
     finally:
         engine_module._attend = attend
-    q, k = np.abs(np.concatenate(qs)), np.abs(np.concatenate(ks))
+    signed_q = np.concatenate(qs)
+    q, k = np.abs(signed_q), np.abs(np.concatenate(ks))
     difference = np.abs(np.concatenate(qs) - np.concatenate(ks))
     smaller, larger = np.minimum(q, k), np.maximum(q, k)
     print(f"turn of {args.text!r}, reply {reply.text!r}: {q.size:,} products q[d] * k[j][d]")
@@ -55,7 +56,9 @@ def main() -> None:
                         ("both |operands| < 256", larger < 256),
                         ("|k| < 256 (S(|k|): one read)", k < 256),
                         ("|q - k| < 256 (S(|q - k|): one read)", difference < 256),
-                        ("|q|, |k| < 2048 (high bytes -8..7)", larger < 2048)):
+                        ("|q|, |k| < 2048 (high bytes -8..7)", larger < 2048),
+                        ("q in -127..128 (one piece of matvec's x)", (signed_q >= -127) & (signed_q <= 128)),
+                        ("q in -3840..4095 (AT_FAST_SCORES's range)", (signed_q >= -3840) & (signed_q <= 4095))):
         print(f"  {name:44} {share.mean():6.1%}")
     print(f"  largest |q| {q.max():,}, |k| {k.max():,}")
 

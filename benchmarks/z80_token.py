@@ -15,19 +15,28 @@ the build's layout, the stack below $5D80) and counts, a position, the memory
 cycles in contended RAM ($4000-$7FFF) and the wait the 48K's ULA would add to
 them (soulterm/zx/contention.py: the core cannot add them itself, so the
 T-states above are a real 48K's without that wait). `--kernel-bench` runs
-the kernels' test bench instead (kernels at $6000, as tests/test_zx_speed.py; the
-stack below them, as the player's: the 128K's kernels with MV_COARSE reach $FFDF).
+the player's kernels on the kernels' test bench instead (kernels at $6000,
+as tests/test_zx_speed.py).
 
 `--model 128k` runs the 128K player's program (`soulterm build --machine zx128`:
-the word list in a bank, matvec's low slots in its room). `--sparse` (with
-`--kernel-bench`) assembles matvec's sparse calls (MV_SPARSE), which neither
-player has the room for yet (docs/spectrum.md, "Sparse fc2"), `--coarse` (with
-`--kernel-bench`) the logits' argmax bound on matvec's coarse slots (MV_COARSE,
-docs/spectrum.md, "The 128K player"); each step's logits are then checked as
-the bound leaves them (kernelbench.bound_logits) and its argmax as the engine's.
+layer 1's tensors and the word list in a bank, matvec's low slots and
+attention's scores through the squares table in the room they leave; with
+`--kernel-bench`, its kernels). Both players have matvec's sparse calls
+(MV_SPARSE, docs/spectrum.md, "Sparse fc2"); `--dense` leaves them out, on
+the kernels' bench only (`--kernel-bench`), to measure what they save. On the
+kernels' bench too, `--fast-scores` gives the 48K's kernels the 128K's scores
+through the squares table (AT_FAST_SCORES, docs/spectrum.md "Attention's
+scores through the squares table"), which the 48K player has no room for, and
+`--dot-scores` leaves them out of the 128K's; `--coarse` gives the 48K's kernels
+the 128K's argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md
+"The logits' argmax bound on coarse slots"), `--exact-logits` leaves it out of
+the 128K's. With the bound, each step's logits are checked as it leaves them
+(kernelbench.bound_logits: exact where a row may win) and its argmax as the
+engine's.
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
-                                   [--model 48k|128k] [--sparse] [--coarse]
+                                   [--model 48k|128k] [--dense] [--fast-scores | --dot-scores]
+                                   [--coarse | --exact-logits]
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import CODE_ORIGIN, COARSE_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
+from soulterm.zx.kernelbench import COARSE_OPTION, FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -55,14 +64,29 @@ def main() -> None:
                         help="the kernels' test bench (kernels at $6000) instead of the player's layout")
     parser.add_argument("--model", choices=("48k", "128k"), default="48k",
                         help="the 48K player (default) or the 128K player's program")
-    parser.add_argument("--sparse", action="store_true",
-                        help="matvec's sparse calls (MV_SPARSE; the kernels' bench only)")
+    parser.add_argument("--dense", action="store_true",
+                        help="matvec without its sparse calls (MV_SPARSE), which both players have: "
+                             "the kernels' bench only")
+    parser.add_argument("--fast-scores", action="store_true",
+                        help="the 48K's kernels with attention's scores through the squares table (AT_FAST_SCORES, "
+                             "the 128K player's): the kernels' bench only")
+    parser.add_argument("--dot-scores", action="store_true",
+                        help="the 128K's kernels without AT_FAST_SCORES: the kernels' bench only")
     parser.add_argument("--coarse", action="store_true",
-                        help="the logits' argmax bound on coarse slots (MV_COARSE; the kernels' bench only)")
+                        help="the 48K's kernels with the logits' argmax bound (MV_COARSE, the 128K player's): "
+                             "the kernels' bench only")
+    parser.add_argument("--exact-logits", action="store_true",
+                        help="the 128K's kernels without MV_COARSE: the kernels' bench only")
     args = parser.parse_args()
-    if (args.sparse or args.coarse) and not args.kernel_bench:
-        sys.exit("z80_token: --sparse and --coarse run on the kernels' bench only (--kernel-bench): "
-                 "no player has their bytes")
+    if (args.coarse or args.exact_logits) and not args.kernel_bench:
+        sys.exit("z80_token: --coarse and --exact-logits run on the kernels' bench only (--kernel-bench): "
+                 "the 128K player has MV_COARSE, the 48K not")
+    if args.dense and not args.kernel_bench:
+        sys.exit("z80_token: --dense runs on the kernels' bench only (--kernel-bench): "
+                 "both players have matvec's sparse calls (MV_SPARSE)")
+    if (args.fast_scores or args.dot_scores) and not args.kernel_bench:
+        sys.exit("z80_token: --fast-scores and --dot-scores run on the kernels' bench only (--kernel-bench): "
+                 "the 128K player has AT_FAST_SCORES, the 48K not")
     try:
         soul = load_soul(args.soul)
         tokenizer = Tokenizer.load(args.tokenizer)
@@ -70,9 +94,10 @@ def main() -> None:
         sys.exit(f"z80_token: {error}")
     text = args.text
     if args.kernel_bench:
-        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
-                         options="\n".join([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * args.sparse
-                                           + [COARSE_OPTION] * args.coarse))
+        options = ([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * (not args.dense)
+                   + [FAST_SCORES_OPTION] * ((args.model == "128k" or args.fast_scores) and not args.dot_scores)
+                   + [COARSE_OPTION] * ((args.model == "128k" or args.coarse) and not args.exact_logits))
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options="\n".join(options))
     else:
         bench = player_bench(soul, tokenizer, args.model)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)

@@ -446,7 +446,8 @@ def test_tokenizer_matches_the_python_tokenizer():
     tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
     bench = Z80Bench(tokenizer=tokenizer)
     for text in ["hello", "Hello, World! How are you?", "", "zzz 123 ~~ what's up;", "a" * 64,
-                 "the the the thethe", "I'm FINE-ish... really?!"]:
+                 "the the the thethe", "I'm FINE-ish... really?!",
+                 "".join(map(chr, range(64))), "".join(map(chr, range(64, 128)))]:   # every 7-bit code
         data = text.encode("ascii")
         bench.poke(0xA000, data)
         bench.poke_word(bench.sym("tk_line"), 0xA000)

@@ -15,8 +15,9 @@ from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import (CODE_ORIGIN, COARSE_OPTION, LOW_SLOTS_OPTION, Z80Bench, bound_logits,
-                                     coarse_logits, forward_turn, logits_slack, run_matvec, runs_coarse)
+from soulterm.zx.kernelbench import (CODE_ORIGIN, COARSE_OPTION, FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION,
+                                     Z80Bench, bound_logits, coarse_logits, forward_turn, logits_slack, run_matvec,
+                                     runs_coarse)
 from soulterm.zx.soul_layout import matvec_bytes, soul_include
 
 import test_kernels_z80 as dense_tests
@@ -28,10 +29,11 @@ exact_row_of:                   ; mv_exact_row with A from memory (the bench set
         jp mv_exact_row
 exact_row_arg: .byte 0
 """
-BOTH = (COARSE_OPTION, LOW_SLOTS_OPTION + "\n" + COARSE_OPTION)
+BOTH = (COARSE_OPTION, "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, COARSE_OPTION]))
+PLAYER_128K = "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, FAST_SCORES_OPTION, COARSE_OPTION])   # its kernels' options
 
 
-@pytest.fixture(scope="module", params=BOTH, ids=["coarse", "low_slots_coarse"])
+@pytest.fixture(scope="module", params=BOTH, ids=["coarse", "128k_matvec"])
 def coarse_bench(request):
     return Z80Bench(EXACT_ROW_STUB, options=request.param)
 
@@ -128,7 +130,7 @@ def test_a_coarse_product_costs_43_t_states():
     """A one-piece product in a coarse slot: pop every two, ld iyl, ld e,(iy+d), add hl,de (43
     T-states, against the low slots' 77); a 128x32 call (the logits' shape) with no wide column,
     after a call of another x, costs less than two thirds of the exact call."""
-    bench = Z80Bench(options=LOW_SLOTS_OPTION + "\n" + COARSE_OPTION)
+    bench = Z80Bench(options=PLAYER_128K)
     rng = np.random.default_rng(2052)
 
     def t_states(w, x, coarse=True):
@@ -148,9 +150,17 @@ def test_a_coarse_product_costs_43_t_states():
 
 @pytest.fixture(scope="module")
 def logits_bench():
+    """forward.s with the low slots and the bound (the key cache in the code, not at $4000 as
+    with AT_FAST_SCORES: the test matrices go there; no MV_SPARSE, whose bytes would run the
+    code past $FFFF), the stack below the kernels."""
     soul = load_soul(DEFAULT_SOUL)
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
-                    options=LOW_SLOTS_OPTION + "\n" + COARSE_OPTION)
+                    options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION]))
+
+
+@pytest.fixture(scope="module")
+def player_128k_bench():
+    return Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLAYER_128K)
 
 
 MATRIX_AT = 0x4000              # below the stack (CODE_ORIGIN) and the logits ($5B00)
@@ -214,10 +224,11 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
     assert min(exact_counts) <= 2 and max(exact_counts) == rows - 3
 
 
-def test_real_turns_keep_the_engines_replies_with_the_bound(logits_bench):
-    """Real turns of the shipped soul through forward.s with the bound: forward_turn checks every
-    step's logits as the bound leaves them and the argmax against the engine; the logits run
-    coarse at most steps (their inputs have at most a quarter of them wide)."""
+def test_real_turns_keep_the_engines_replies_with_the_bound(player_128k_bench):
+    """Real turns of the shipped soul through the 128K's kernels (the bound among them):
+    forward_turn checks every step's logits as the bound leaves them and the argmax against the
+    engine; the logits run coarse at most steps (their inputs have at most a quarter wide)."""
+    logits_bench = player_128k_bench
     soul = load_soul(DEFAULT_SOUL)
     engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
     steps = coarse = 0
@@ -242,18 +253,17 @@ def test_the_vectors_soul_keeps_its_reply_with_the_bound():
     the bound: every step checked as above."""
     soul = load_soul(VECTORS / "soul.bin")
     tokenizer = Tokenizer.load(VECTORS / "tokenizer.json")
-    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
-                     options=LOW_SLOTS_OPTION + "\n" + COARSE_OPTION)
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=PLAYER_128K)
     engine = Engine(soul)
     rows, reply = forward_turn(bench, engine, tokenizer.encode_turn("hello"))
     assert tokenizer.decode(reply) == engine.reply(tokenizer, "hello").text
 
 
 def test_coarse_t_states_are_what_the_header_says():
-    """matvec.s's header figures for MV_COARSE on the 128K's bench (low slots), shift 9, zero
+    """matvec.s's header figures for MV_COARSE on the 128K's kernels (its options), shift 9, zero
     weights, in this order: a 128x32 call coarse then exact, with 0, 1 and 4 wide columns (x =
     256), each after the call before, and one row again by mv_exact_row."""
-    bench = Z80Bench(EXACT_ROW_STUB, options=LOW_SLOTS_OPTION + "\n" + COARSE_OPTION)
+    bench = Z80Bench(EXACT_ROW_STUB, options=PLAYER_128K)
 
     def t_states(coarse, wide=0):
         x = np.zeros(32)
@@ -265,6 +275,6 @@ def test_coarse_t_states_are_what_the_header_says():
 
     t_states(True)                                  # (the first narrow call patches the slots for it)
     figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
-    assert figures == [(255_215, 384_748), (292_797, 416_762), (390_365, 505_559)]
+    assert figures == [(255_370, 384_903), (292_952, 416_917), (390_520, 505_714)]
     t_states(True)
     assert exact_row(bench, 5) == 3_849

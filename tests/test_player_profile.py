@@ -56,3 +56,27 @@ def test_bench_profile_names_a_missing_soul_in_one_line(tmp_path, capsys):
     assert main(["bench", "--profile", "--soul", str(tmp_path / "missing.bin")]) == 1
     err = capsys.readouterr().err
     assert err.strip() == f"soulterm bench: soul {tmp_path / 'missing.bin'}: no such file"
+
+
+def test_bench_profile_reads_a_prompts_file_in_one_line_errors(tmp_path, capsys):
+    from soulterm.cli import main
+
+    assert main(["bench", "--profile", "--prompts", str(tmp_path / "none.txt")]) == 1
+    assert capsys.readouterr().err.strip() == f"soulterm bench: prompts {tmp_path / 'none.txt'}: no such file"
+    only_comments = tmp_path / "empty.txt"
+    only_comments.write_text("# nothing here\n\n")
+    assert main(["bench", "--profile", "--prompts", str(only_comments)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"soulterm bench: prompts {only_comments}: no prompts") and "\n" not in err
+
+
+def test_bench_profile_takes_prompts_from_a_file_then_the_command_line(tmp_path, capsys):
+    from soulterm.cli import main
+
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("# two turns\nhi\n\n  bye  \n")
+    assert main(["bench", "--profile", "--prompts", str(prompts), "--prompt", "thank you"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split("|")[1].strip() for line in out.splitlines() if line.startswith("| `")]
+    assert rows[:3] == ["`hi`", "`bye`", "`thank you`"]
+    assert "(3 prompts)" in out

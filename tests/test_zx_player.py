@@ -77,3 +77,77 @@ def test_run_until_idle_stops_when_the_player_waits_for_the_next_line(capsys):
     assert len(report["sid_gate_on"]) == len(expected.ids)      # one blip a reply token
     positions = len(expected.context) + len(expected.ids)
     assert report["cycles"] < 6_200_000 * positions   # the turn's budget, boot and typing included
+
+
+def test_the_48k_player_has_the_sparse_calls_and_splits_its_word_list(built):
+    sym = built.program.symbols
+    assert "mv_sparse_part" in sym                          # MV_SPARSE
+    assert "at_key_sums" not in sym                         # AT_FAST_SCORES: 1,610 bytes, the 48K has 33
+    # the list's bits fill the top of RAM to $FFFF and go on at the cold part's end
+    assert sym["sp_words_end"] == 0x10000 == built.program.end
+    assert sym["sp_words_low"] < sym["sp_word_bits_rest"] < sym["sp_words_low_end"] <= 0x8000
+    names = {region.name for region in built.regions}
+    assert {"word list (spelling rule)", "word list: its characters' ids and last bits"} <= names
+
+
+def test_print_id_prints_every_tokens_text_from_the_alphabet_and_the_merges(built):
+    """Each id 0..127 through soulplayer.s's print_id, against the tokenizer's own text."""
+    from soulterm.asm import assemble
+    from soulterm.zx import Spectrum
+
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    for first in range(0, 128, 32):
+        driver = assemble(f""".cpu z80
+        .org $5B00                  ; (the printer buffer: the logits', free here)
+        ld a,2
+        call $1601                  ; CHAN-OPEN: the upper screen
+        ld b,{first}
+next:   push bc
+        ld a,b
+        call {built.program.symbols["print_id"]}
+        ld a,'|'
+        rst $10
+        pop bc
+        inc b
+        ld a,b
+        cp {first + 32}
+        jr nz,next
+        ret
+""", cpu="z80")
+        machine = Spectrum()
+        machine.memory[ORIGIN:built.program.end] = built.program.data
+        machine.load_code(0x5B00, driver.data)
+        assert machine.run(max_cycles=5_000_000) == "halted", machine.stop_message
+        printed = "".join(machine.screen_lines()[:22]).rstrip()     # (not the lower screen's "0 OK")
+        texts = [tokenizer.decode([i]) if i >= 4 else "" for i in range(first, first + 32)]
+        assert printed == "".join(text + "|" for text in texts), first
+
+
+def test_a_tokenizer_whose_merges_make_ids_out_of_order_fails_the_build_in_one_line(tmp_path):
+    """print_id and tokenize take merge i's id as TK_FIRST_MERGE_ID + i: the build checks it."""
+    from soulterm.zx.build import BuildError
+
+    shipped = Tokenizer.load(DEFAULT_TOKENIZER)
+    first, second = ("".join(pair) for pair in shipped.merges[:2])
+    vocab = dict(shipped.vocab, **{first: shipped.vocab[second], second: shipped.vocab[first]})
+    path = tmp_path / "tokenizer.json"
+    Tokenizer(vocab, shipped.merges, shipped.prompt_ids, shipped.words).save(path)
+    for model in ("48k", "128k"):
+        with pytest.raises(BuildError) as error:
+            assemble_spectrum_player(DEFAULT_SOUL, path, model)
+        message = str(error.value)
+        assert "\n" not in message and f"merge 0 ({shipped.merges[0][0]!r} + {shipped.merges[0][1]!r})" in message
+
+
+def test_a_word_list_split_short_of_ffff_stops_the_assembly():
+    """sp_bits goes on below $8000 only when its pointer wraps past $FFFF: build.py's .assert."""
+    from soulterm.asm import AsmError, assemble
+    from soulterm.zx.build import player_source
+    from soulterm.zx.kernelbench import Z80_KERNELS_DIR
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    fitting = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER).program
+    top_bytes = fitting.end - fitting.symbols["sp_words"]
+    with pytest.raises(AsmError, match="the word list's top part must end at \\$FFFF"):
+        assemble(player_source(soul, tokenizer, top_bytes=top_bytes - 1), filename="<split>",
+                 include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")

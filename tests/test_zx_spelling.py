@@ -19,7 +19,7 @@ from soulterm.zx import Spectrum
 from soulterm.zx.build import BuildError, assemble_spectrum_player
 from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench
 
-BUDGET = SHIPPED_SPELLING_CHARS   # the shipped list; it fits the Spectrum player with 70 bytes to spare (docs/spectrum.md)
+BUDGET = SHIPPED_SPELLING_CHARS   # the shipped list; it fits the 48K Spectrum player with 33 bytes to spare (docs/spectrum.md)
 LINE_MAX = 64           # tokenizer.s's TK_MAX: the player keeps 64 characters of a line
 JUNK = "abcdefghijklmnopqrstuvwxyz'''   .,!?;:-ABCXYZ019~#"
 

@@ -27,8 +27,20 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 601 (in the player, code, the exp LUT and variables; 604 before the
-; magnitudes, 637 before max f was kept with the scores).
+; Bytes: 601 (in the 48K player, code, the exp LUT and variables; 604 before
+; the magnitudes, 637 before max f was kept with the scores).
+;
+; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
+; docs/spectrum.md, "Attention's scores through the squares table") takes a
+; head's scores through matvec's squares table when every q is in -3840..4095 (section at
+; at_fast_prepare below): four table reads a dimension, each key's sums kept
+; by forward.s as the key enters the cache (at_key_sums, input at_sums).
+; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
+; -2048..2047): 25,756 for one position, 117,178 for 20 (25,928 and 189,280
+; without the option); at_key_sums 7,809 for a position's 4 heads. It takes
+; 909 bytes more here (the dims 440, their run and total 39, at_fast_prepare
+; 159, at_key_sums 139, the head's fast loop 98 and its entry 22, variables
+; 12), 61 in forward.s and the key sums' 640.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -53,11 +65,23 @@ at_row:         .word 0
 
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
+.ifdef AT_FAST_SCORES
+        ld a,i                  ; P/V = IFF2: were interrupts on? (the fast scores walk the keys with SP)
+        push af
+        di
+.endif
         ; ----- scores f[j] and their max -----
         ld hl,(at_keys)
         ld (at_row),hl
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
+.ifdef AT_FAST_SCORES
+        ld hl,(at_q)
+        call at_fast_prepare    ; C: every q fits the squares table's scores
+        jp c,@fast
+        ld hl,@score            ; the old dot for this head
+        ld (@next_key + 1),hl
+.endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
         ld (@dot_end + 1),a     ; the dot ends when q's pointer reaches this low byte
@@ -160,6 +184,9 @@ attend_head:
         ld (at_row),hl
         pop bc
         dec b
+.ifdef AT_FAST_SCORES
+@next_key:                      ; (patched: @score or @fast_key)
+.endif
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
@@ -271,8 +298,16 @@ attend_head:
         add a,2 * AT_HEAD_DIM
         cp l
         jr nz,@dimension
+.ifdef AT_FAST_SCORES
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+.else
         pop iy
         ret
+.endif
 
 @subtract:                      ; a negative product: its magnitude comes off
         sbc hl,bc               ; (no carry: F' is from mul16s_magnitude's xor)
@@ -317,6 +352,358 @@ attend_head:
         ld e,a
         ld d,a
         jr @add
+
+.ifdef AT_FAST_SCORES
+@fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
+        ld hl,@fast_key
+        ld (@next_key + 1),hl
+        ld hl,(at_sums)
+        ld (at_sums_row),hl
+        ld ix,at_scores
+        ld a,(at_count)
+        ld b,a
+@fast_key:
+        push bc
+        ld (at_fast_keep),ix
+        ld hl,(at_sums_row)     ; X = -Cq - KS[j]: the dims' sums start at it
+        ld a,(at_ncq)
+        sub (hl)
+        ld e,a
+        inc hl
+        ld a,(at_ncq+1)
+        sbc a,(hl)
+        ld c,a
+        inc hl
+        ld a,(at_ncq+2)
+        sbc a,(hl)
+        ld b,a
+        inc hl
+        ld a,(at_ncq+3)
+        sbc a,(hl)
+        push bc
+        exx
+        pop hl                  ; C':H':L' = X >> 8 (the sum at bit 8)
+        ld c,a
+        exx
+        ld bc,AT_SUMS_STRIDE - 3
+        add hl,bc
+        ld (at_sums_row),hl
+        ld l,e                  ; A':H:L = X & 255 (the sum at bit 0)
+        ld h,0
+        xor a
+        ex af,af'
+        call at_dims_run        ; D:E:H:L = 2 q.k
+        sra d
+        rr e
+        rr h
+        rr l
+        ld (at_sum40),hl
+        ld (at_sum40+2),de
+        ld a,d
+        rla
+        sbc a,a
+        ld (at_sum40+4),a       ; (A = the fifth byte)
+        ld ix,(at_fast_keep)
+        jp @summed
+
+; ----- the scores through matvec's squares table (the option AT_FAST_SCORES) -----
+; With q = 256 qh + ql (ql in -127..128, as matvec's x) and the key's bytes as
+; matvec weights, wl = its low byte - 128 and wh = its high byte (k = 256 wh +
+; wl + 128), and 2 a b = S(a + b) - S(a) - S(b):
+;   2 q.k = sum_d [S(wl + ql) + 256 (S(wl + qh) + S(wh + ql)) + 65536 S(wh + qh)]
+;           - KS[j] - Cq,
+;   KS[j] = 257 sum_d [S(wl) + 256 S(wh)]            (the key's, when it enters the cache)
+;   Cq    = 257 sum_d [S(ql) + 256 S(qh)] - 256 sum_d q   (the head's, at_fast_prepare)
+; A dimension is four reads of the squares table (IXL = IYL = the key's byte,
+; q's pieces - 1 patched in as the displacements). For |q| <= 4095, |2 q.k| <
+; 2^31: the sums are taken mod 2^32, the one at bit 0 in 24 bits, the one at
+; bit 8 in 24 (the bit-16 reads' low 16 bits are added into it at its bit 8).
+; A head with a q outside -3840..4095 (the check is q's high byte in -15..15)
+; takes the old dot.
+AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
+AT_FAST_Q_TOP   = 15            ; q's high byte in -15..15
+AT_DIM_SIZE     = 55            ; bytes of a dimension's reads (at_dims)
+AT_DIM_L1       = 8             ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 11
+AT_DIM_L3       = 36
+AT_DIM_L4       = 39
+AT_DIM_H1       = 22
+AT_DIM_H2       = 25
+AT_DIM_H3       = 47
+AT_DIM_H4       = 52
+
+at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
+at_sums_row:    .word 0
+at_ncq:         .res 4          ; -Cq (mod 2^32)
+at_fast_sp:     .word 0
+at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at_key_sums: the heads left)
+
+; at_fast_prepare - HL = a head's q (8 words). C: every q fits (high byte in
+; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not
+; (the dims partly patched). Runs with interrupts off (SP walks q).
+at_fast_prepare:
+        ld (at_fast_sp),sp
+        ld sp,hl
+        ld ix,at_dims
+        exx
+        ld hl,0                 ; C':H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
+        ld c,l
+        exx
+        ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
+        ld b,AT_HEAD_DIM
+@piece:
+        pop de                  ; q = 256 qh + ql, ql in -127..128
+        add hl,de
+        ld a,d
+        add a,AT_FAST_Q_TOP
+        cp 2 * AT_FAST_Q_TOP + 1
+        jr nc,@too_wide         ; (NC)
+        ld a,e
+        dec a                   ; ql - 1 (q's low byte - 1)
+        ld (ix+AT_DIM_L1),a
+        ld (ix+AT_DIM_L2),a
+        ld (ix+AT_DIM_L3),a
+        ld (ix+AT_DIM_L4),a
+        xor $80                 ; S(n) at MV_SQ_PAGE * 256 + n + 127
+        exx
+        ld e,a
+        ld d,MV_SQ_PAGE
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr nc,@low_added
+        inc c
+@low_added:
+        exx
+        ld a,e
+        add a,127
+        ld a,d
+        adc a,0                 ; qh = (q + 127) >> 8
+        dec a
+        ld (ix+AT_DIM_H1),a
+        ld (ix+AT_DIM_H2),a
+        ld (ix+AT_DIM_H3),a
+        ld (ix+AT_DIM_H4),a
+        xor $80
+        exx
+        ld e,a
+        ld d,MV_SQ_PAGE
+        ld a,(de)
+        add a,h
+        ld h,a
+        inc d
+        inc d
+        ld a,(de)
+        adc a,c
+        ld c,a
+        exx
+        ld de,AT_DIM_SIZE
+        add ix,de
+        dec b
+        jp nz,@piece
+        ld sp,(at_fast_sp)
+        ex de,hl                ; D:E = sum q
+        exx                     ; -Cq = 256 sum q - 257 U
+        ld a,l
+        ld (at_ncq),a           ; 257 U into at_ncq
+        add a,h
+        ld (at_ncq+1),a
+        ld a,h
+        adc a,c
+        ld (at_ncq+2),a
+        ld a,c
+        adc a,0
+        ld (at_ncq+3),a
+        exx
+        ld a,d
+        rla
+        sbc a,a
+        ld b,a                  ; sum q's sign byte
+        ld hl,at_ncq            ; at_ncq = (sum q << 8) - 257 U
+        xor a
+        sub (hl)
+        ld (hl),a
+        inc hl
+        ld a,e
+        sbc a,(hl)
+        ld (hl),a
+        inc hl
+        ld a,d
+        sbc a,(hl)
+        ld (hl),a
+        inc hl
+        ld a,b
+        sbc a,(hl)
+        ld (hl),a
+        scf
+        ret
+@too_wide:
+        ld sp,(at_fast_sp)
+        ret
+
+; at_dims_run - the 8 dimensions' reads for the key at at_row, SP walking it:
+; A':H:L (bit 0) and C':H':L' (bit 8) come in with their starts and the
+; total 2 q.k (mod 2^32) goes out in D:E:H:L. Interrupts off.
+at_dims_run:
+        ld (at_fast_sp),sp
+        ld sp,(at_row)
+        ld ix,MV_SQ_PAGE * 256
+        ld iy,(MV_SQ_PAGE + 2) * 256
+at_dims:
+        .repeat AT_HEAD_DIM
+        pop bc                  ; C = wl + 128, B = wh (the key's bytes)
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ex af,af'
+        ld e,(ix+0)             ; (L1: ql - 1)
+        ld d,(iy+0)             ; (L2) S(wl + ql) at bit 0
+        add hl,de
+        adc a,0
+        ex af,af'
+        ld a,b
+        xor $80                 ; wh + 128
+        exx
+        ld e,(ix+0)             ; (H1: qh - 1)
+        ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
+        add hl,de
+        jr nc,* + 3
+        inc c
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        ld e,(ix+0)             ; (L3)
+        ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
+        add hl,de
+        jr nc,* + 3
+        inc c
+        ld a,h
+        add a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
+        ld h,a
+        ld a,c
+        adc a,(iy+0)            ; (H4)
+        ld c,a
+        exx
+        .endrepeat
+        .assert * - at_dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
+        ld sp,(at_fast_sp)
+        ex af,af'               ; total = A':H:L + 256 C':H':L'
+        exx
+        push hl
+        push bc
+        exx
+        pop bc
+        pop de
+        ld b,a
+        ld a,h
+        add a,e
+        ld h,a
+        ld a,b
+        adc a,d
+        ld e,a
+        ld a,c
+        adc a,0
+        ld d,a
+        ret
+
+; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
+; DE (4 x 4 bytes): KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
+; reads a dimension, as matvec's with a piece of 0). Clobbers AF, BC, DE, HL,
+; IX, the alternate set, at_sums_row and at_fast_keep.
+at_key_sums:
+        push iy
+        ld a,i                  ; P/V = IFF2 (SP walks the keys)
+        push af
+        di
+        ld (at_sums_row),de
+        ld (at_fast_sp),sp
+        ld sp,hl
+        ld ix,MV_SQ_PAGE * 256
+        ld iy,(MV_SQ_PAGE + 2) * 256
+        ld a,4
+        ld (at_fast_keep),a     ; the heads left
+@head:
+        ld hl,0                 ; C':H:L = sum S(wl)
+        exx
+        ld hl,0                 ; B':H':L' = sum S(wh)
+        ld b,h
+        ld c,h
+        exx
+        ld a,AT_HEAD_DIM        ; (the dimensions left, in A')
+@dim:
+        ex af,af'
+        pop bc                  ; C = wl + 128, B = wh
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jr nc,@low_added
+        exx
+        inc c
+        exx
+@low_added:
+        ld a,b
+        xor $80
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jr nc,@high_added
+        inc b
+@high_added:
+        exx
+        ex af,af'
+        dec a
+        jp nz,@dim
+        ld a,h                  ; KN = C':H:L + 256 B':H':L': k0 = L, k1..k3 into L', H', B'
+        exx
+        add a,l
+        ld l,a
+        ld a,c
+        adc a,h
+        ld h,a
+        ld a,b
+        adc a,0
+        ld b,a
+        exx
+        ld de,(at_sums_row)     ; KS = KN + 256 KN
+        ld a,l
+        ld (de),a
+        inc de
+        exx
+        add a,l
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,l
+        adc a,h
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,h
+        adc a,b
+        exx
+        ld (de),a
+        inc de
+        ld (at_sums_row),de
+        ld hl,at_fast_keep
+        dec (hl)
+        jp nz,@head
+        ld sp,(at_fast_sp)
+        pop af
+        pop iy
+        ret po
+        ei
+        ret
+.endif
 
 at_dst:         .word 0
 

@@ -11,7 +11,9 @@
 ; hidden state), the cache, and every head's LUT weights in att_weights.
 ; Needs the soul's data (soulterm.zx.soul_layout: soul_* labels and one
 ; descriptor per layer, in the FD_* order below) and the other kernels.
-; Clobbers everything.
+; Clobbers everything. With ZX_DATA_BANK (the 128K player) layer 1's tensors
+; lie in that bank at $C000, paged in for layer 1 (paging128.s): whatever
+; else a layer reads or writes must lie below $C000 (build.py asserts it).
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
 ; T-states: forward_step 2,801,873 and forward_prefill 1,413,986 at position 0
@@ -23,13 +25,18 @@
 ; Bytes: 3,778 (in the player: code, the activations, att_weights and the
 ; 2,560-byte value cache; the player places the key cache below $8000 itself,
 ; 6,338 with it).
-; With MV_COARSE (matvec.s's coarse calls, an option no player has the room for
-; yet): the logits' argmax bound, fw_logits_bound (99 bytes more here, 523 in
-; matvec.s): a coarse call bounds every logit and only the rows that may win are
-; computed again, one in each of the shipped soul's 65 logits of ten prompts.
-; The turn of "hello" on the 128K's kernels' bench (python benchmarks/z80_token.py
-; --model 128k --kernel-bench --coarse) 1,981,842 T-states a position against
-; 2,039,038 without it; a step -110,019 to -118,524.
+; With AT_FAST_SCORES (attention.s's option, the 128K player's): each position's key sums
+; (fw_key_sums, 640 bytes for the cache in kv_key_sums, which the program may
+; place) and attention's at_sums; forward_step 2,834,255 and forward_prefill
+; 1,444,747 at position 0 (python benchmarks/z80_kernels.py --fast-scores;
+; 2,812,189 and 1,425,935 without the option on the same tree), 61 bytes more
+; of code.
+; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
+; bound, fw_logits_bound (99 bytes more here, 523 in matvec.s): a coarse call
+; bounds every logit and only the rows that may win are computed again, one in
+; each of the shipped soul's 65 logits of ten prompts. The turn of "hello" on the
+; 128K player (python benchmarks/z80_token.py --model 128k) 1,873,737 T-states a
+; position against 1,931,002 without it; a step -109,920 to -118,476.
 
 FW_DIM          = 32
 FW_HEADS        = 4
@@ -80,6 +87,12 @@ fw_ffn:         .res 2 * FW_FFN
 kv_keys:        .res 2 * KV_LAYER_BYTES
 .endif
 kv_values:      .res 2 * KV_LAYER_BYTES
+.ifdef AT_FAST_SCORES
+KV_SUMS_LAYER_BYTES = 20 * AT_SUMS_STRIDE
+.ifndef kv_key_sums             ; (the program may place them, as the key cache)
+kv_key_sums:    .res 2 * KV_SUMS_LAYER_BYTES    ; each key's KS (attention.s), [layer][position][head]
+.endif
+.endif
 
 ; forward_prefill - a prompt position whose logits nobody reads: only what
 ; later positions need, layer 0 whole and layer 1's keys and values (as
@@ -93,8 +106,14 @@ forward_prefill:
         call fw_layer_step
         ld a,1
         ld (fw_layer_index),a
+.ifdef ZX_DATA_BANK
+        call zx_page_data       ; layer 1's tensors lie in that bank (the 128K player)
+.endif
         ld hl,soul_layer1
         call fw_layer_kv
+.ifdef ZX_DATA_BANK
+        call zx_page_top
+.endif
         ld a,$FF
         ld (fw_layer_index),a
         ret
@@ -107,8 +126,14 @@ forward_step:
         call fw_layer_step
         ld a,1
         ld (fw_layer_index),a
+.ifdef ZX_DATA_BANK
+        call zx_page_data
+.endif
         ld hl,soul_layer1
         call fw_layer_step
+.ifdef ZX_DATA_BANK
+        call zx_page_top        ; norm and out lie in bank 0 (the logit lens reads them there)
+.endif
         ld a,$FF
         ld (fw_layer_index),a
         ld (fw_head),a
@@ -263,6 +288,9 @@ fw_layer_kv:
         push hl
         ld a,FD_K
         call fw_projection
+.ifdef AT_FAST_SCORES
+        call fw_key_sums
+.endif
         pop hl
         ld ix,(fw_layer)
         ld e,(ix+FD_KEYS)
@@ -305,6 +333,13 @@ fw_attend:
         ld a,(fw_pos)
         inc a
         ld (at_count),a
+.ifdef AT_FAST_SCORES
+        ld a,(fw_head)          ; at_sums = kv_key_sums + layer * 320 + head * 4
+        add a,a
+        add a,a
+        call fw_sums_of_layer
+        ld (at_sums),hl
+.endif
         call attend_head
         ld a,(fw_layer_index)   ; keep this head's weights: att_weights + (layer*4 + head)*20
         add a,a
@@ -417,6 +452,46 @@ fw_residual:
         ld a,FW_DIM
         ld (va_n),a
         jp vec_add_sat
+
+.ifdef AT_FAST_SCORES
+; fw_key_sums - the key sums (KS, attention.s) of the 4 heads of the keys just
+; stored at this position: the slot at the stack's second word.
+fw_key_sums:
+        ld a,(fw_pos)
+        add a,a
+        add a,a                 ; pos * 4 (the sums' position stride is 16: four times this)
+        ld l,a
+        ld h,0
+        add hl,hl
+        add hl,hl
+        ld a,l                  ; (A = its low byte, H its high: fw_sums_of_layer adds the rest)
+        ld c,h
+        call fw_sums_of_layer
+        ld a,c
+        add a,h
+        ld h,a
+        ex de,hl
+        ld hl,2
+        add hl,sp
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a                  ; HL = the slot
+        jp at_key_sums
+
+; fw_sums_of_layer - HL = kv_key_sums + the layer's 320 bytes (fw_layer_index) + A.
+fw_sums_of_layer:
+        ld l,a
+        ld h,0
+        ld de,kv_key_sums
+        add hl,de
+        ld a,(fw_layer_index)
+        or a
+        ret z
+        ld de,KV_SUMS_LAYER_BYTES
+        add hl,de
+        ret
+.endif
 
 ; fw_cache_slot - HL = this layer's key cache + pos * 64.
 fw_cache_slot:

@@ -69,9 +69,10 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,364 (in the player; the 16 slot pairs take 816; 2,343 before this round).
+; Bytes: 2,576 (in the 48K player, MV_SPARSE's 212 included; the 16 slot pairs
+; take 816; 2,364 without MV_SPARSE; 2,343 before the jp round).
 ;
-; Sparse calls (MV_SPARSE, an option: neither player has its 212 bytes yet;
+; Sparse calls (MV_SPARSE, an option both players have, 212 bytes;
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
 ; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
 ; runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
@@ -82,16 +83,16 @@
 ; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
 ; is not sparse (the look at x). The next call puts the slots back.
 ;
-; Coarse calls (MV_COARSE, an option for the 128K's logits: the player has not
-; its 622 bytes yet, 523 here and 99 in forward.s; docs/spectrum.md, "The 128K
-; player"): a narrow whole call of an even count, asked for with mv_coarse_on,
+; Coarse calls (MV_COARSE, the 128K player's, for its logits: 523 bytes here and
+; 99 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
+; slots"): a narrow whole call of an even count, asked for with mv_coarse_on,
 ; adds only the high byte of each S(w + l) in slots of its own (43 T-states a
 ; product; a wide column's high piece whole in the row start), so each row is a
 ; lower bound within (255 * cols + 2^(shift+1) - 1) >> (shift + 1), and
 ; mv_exact_row computes a row of it again exactly. 128x32 on zeros at shift 9
-; on the low slots' bench (tests/test_kernels_z80_coarse.py, each after the one
-; before): 255,215 coarse against 384,748 exact, with one wide column 292,797
-; against 416,762, with four 390,365 against 505,559; a row again 3,849. A call
+; with the 128K's options (tests/test_kernels_z80_coarse.py, each after the one
+; before): 255,370 coarse against 384,903 exact, with one wide column 292,952
+; against 416,917, with four 390,520 against 505,714; a row again 3,849. A call
 ; that does not ask pays 27 T-states for the look at mv_coarse_on.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
@@ -1480,7 +1481,7 @@ mv_low_block_in:
 .endif
 
 .ifdef MV_COARSE
-; Coarse calls (MV_COARSE, an option: the 128K player's logits, forward.s's
+; Coarse calls (MV_COARSE: the 128K player's logits, forward.s's
 ; fw_logits_bound): a call asked for with mv_coarse_on = 1 that runs in narrow
 ; mode, whole (at most MV_MAX_COLS columns), of an even count and with no x <=
 ; -32640 runs its rows through slots of their own, which add only the high byte

@@ -262,37 +262,29 @@ print_token:
         jp ROM_BEEPER
 
 ; print_id - the text of token A: nothing for a special, an alphabet id's
-; character, or the texts of the two ids the first merge to make A joins
+; character, or the texts of the two ids merge A - TK_FIRST_MERGE_ID joins
 ; (the build keeps no texts: this saves their bytes for the word list).
 print_id:
         cp TK_FIRST_ALPHABET_ID
         ret c
-        cp TK_FIRST_ALPHABET_ID + TK_ALPHABET_SIZE
+        cp TK_FIRST_MERGE_ID
         jr nc,@merged
-        ld hl,tk_char_to_id + 127       ; the character: its highest code is the lower-case one
-@character:
-        cp (hl)
-        jr z,@print
-        dec hl
-        jr @character
-@print:
-        ld de,tk_char_to_id
-        or a
-        sbc hl,de
-        ld a,l
+        ld hl,tk_alphabet - TK_FIRST_ALPHABET_ID
+        ld e,a
+        ld d,0
+        add hl,de
+        ld a,(hl)
         rst $10
         ret
 @merged:
-        ld hl,tk_merges + 2 - 3
-        ld de,3
-        ld b,tk_merge_count + 1
-@find:
-        dec b
-        ret z                           ; no merge makes it: an unused id, no text
+        sub TK_FIRST_MERGE_ID
+        cp tk_merge_count
+        ret nc                          ; no merge makes it: an unused id, no text
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,tk_merges + 1
         add hl,de
-        cp (hl)
-        jr nz,@find
-        dec hl
         ld a,(hl)
         dec hl
         push af                         ; the right part after the left

@@ -7,7 +7,8 @@
 ;              applied left to right without overlap, in order.
 ;              Clobbers AF, BC, DE, HL, IX (and B'C' with a word list).
 ; Needs the tokenizer's numbers before this file (soulterm.zx.soul_layout.vocab_constants)
-; and its data (char_map_include, vocab_include).
+; and its data (alphabet_include: tk_alphabet; vocab_include: tk_merges, merge i making
+; id TK_FIRST_MERGE_ID + i, and the word list).
 ;
 ; The word list (sp_words) is packed (soul_layout.word_list_data): sp_char_ids
 ; holds the ids of its characters, the most frequent first; sp_word_bits, most
@@ -20,13 +21,16 @@
 ;
 ; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
 ; tokenizer and a word list of BUDGET 1,365 characters (335 words, 916 bytes:
-; the shipped list; the Spectrum player has 58 bytes to spare beside it):
-;   "hello"                 600,645   (without a word list: 42,710)
-;   "i'm so nagry"          698,422   (93,352): it reads "i'm so angry"
+; the shipped list, which the 48K player splits between the top of RAM and
+; the cold part's end, sp_bits):
+;   "hello"                 608,198   (without a word list: 45,729)
+;   "i'm so nagry"          708,322   (98,730): it reads "i'm so angry"
 ;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
-;   and tierd of evrything!" 1,216,996 (419,034)
-; Unpacking the list takes 542,491 of these (sp_decode); a word checked
-; against all of it ~100,000 ("xyzzy": 699,471).
+;   and tierd of evrything!" 1,240,757 (438,285)
+; Unpacking the list takes 547,025 of these (sp_decode); a word checked
+; against all of it ~100,000 ("xyzzy": 708,602). (Before the alphabet's
+; search replaced a 128-byte character map and sp_bits learnt the split:
+; 600,645 (42,710), 698,422 (93,352), 1,216,996 (419,034), 542,491, 699,471.)
 
 TK_MAX          = 64            ; characters of one line
 .if SP_WORD_COUNT
@@ -86,17 +90,21 @@ tokenize:
         ld a,(hl)
         inc hl
         and $7F
+        cp $40
+        jr c,@lower
+        or $20                  ; upper case to lower (the alphabet has none of $40-$7F's others)
+@lower:
         push hl
-        ld hl,tk_char_to_id
-        add a,l
-        ld l,a
-        adc a,h
-        sub l
-        ld h,a
-        ld a,(hl)
+        push bc
+        ld hl,tk_alphabet       ; character i of the alphabet has id TK_FIRST_ALPHABET_ID + i
+        ld bc,TK_ALPHABET_SIZE
+        cpir
+        ld a,c                  ; (the loads keep cpir's Z: found)
+        pop bc
         pop hl
-        or a
-        jr z,@dropped
+        jr nz,@dropped
+        cpl
+        add a,TK_FIRST_ALPHABET_ID + TK_ALPHABET_SIZE   ; = the last id - the characters after it
         ld (de),a
         inc de
         inc c
@@ -114,15 +122,18 @@ tokenize:
         or a
         ret z
 @merge:
+        ld a,TK_FIRST_MERGE_ID + tk_merge_count
+        sub b
+        ld (TK_MERGED_ID),a     ; merge i makes id TK_FIRST_MERGE_ID + i
         push bc
         call tk_apply_merge
-        ld de,3
-        add ix,de
+        inc ix
+        inc ix
         pop bc
         djnz @merge
         ret
 
-; tk_apply_merge - replace each (IX+0, IX+1) pair of tk_ids by IX+2, scanning left to right.
+; tk_apply_merge - replace each (IX+0, IX+1) pair of tk_ids by TK_MERGED_ID, scanning left to right.
 tk_apply_merge:
         ld hl,tk_ids            ; HL reads, DE writes (never ahead of HL)
         ld d,h
@@ -145,7 +156,8 @@ tk_apply_merge:
         dec hl
         cp (ix+1)
         jr nz,@copy_again
-        ld a,(ix+2)             ; the pair: one merged id
+        ld a,0                  ; the pair: one merged id (the merge's, patched in)
+TK_MERGED_ID    = * - 1
         ld (de),a
         inc de
         inc b
@@ -309,12 +321,12 @@ sp_correct:
 ; sp_decode - the packed list (sp_word_bits) to the ids of its words, one
 ; after another at sp_chars, and their lengths at sp_lengths, then a 0.
 ; B'C' counts the words (the player keeps only H'L' for BASIC). With
-; SP_WORDS_BANK (the 128K player) the list lies in that bank at $C000:
+; ZX_DATA_BANK (the 128K player) the list lies in that bank at $C000:
 ; paged in here and bank 0 back at the end (paging128.s; sp_chars and
 ; sp_lengths, this code and the stack lie below $C000: build.py asserts it).
 sp_decode:
-.ifdef SP_WORDS_BANK
-        call sp_page_words      ; (paging128.s, above $8000: 6 bytes here, the cold part's room)
+.ifdef ZX_DATA_BANK
+        call zx_page_data       ; (paging128.s, above $8000: 6 bytes here, the cold part's room)
 .endif
         ld c,$80                ; no bits left: the first read loads a byte
         ld a,c
@@ -362,8 +374,8 @@ sp_decode:
         exx
         jr nz,@word
         ld (ix+0),a             ; A = 0: the lengths end
-.ifdef SP_WORDS_BANK
-        jp sp_page_top          ; bank 0 back: the player's top 16K
+.ifdef ZX_DATA_BANK
+        jp zx_page_top          ; bank 0 back: the player's top 16K
 .else
         ret
 .endif
@@ -377,13 +389,20 @@ sp_more_bits:
         sla c
         jr nz,@have
         ld c,(hl)               ; only the 1 was left: the next byte, a 1 behind its bits
-        inc hl
+        inc l
+        jr z,@page
+@loaded:
         scf
         rl c
 @have:
         rla
         djnz @bit
         ret
+@page:
+        inc h
+        jr nz,@loaded
+        ld hl,sp_word_bits_rest ; past $FFFF: the list goes on below (the 48K player's top part ends there)
+        jr @loaded
 
 ; sp_one_edit - A = 2 when the listed word (C ids at DE) is the typed word
 ; (sp_typed, sp_n ids), 1 when it is the typed word with one id changed,

@@ -22,6 +22,9 @@ def configure(parser) -> None:
                         help="tokenizer.json for the engine benchmark (default: the one beside --soul)")
     parser.add_argument("--prompt", action="append", default=None,
                         help="a prompt for --profile (repeatable; default: ten everyday prompts)")
+    parser.add_argument("--prompts", type=Path, default=None, metavar="FILE",
+                        help="prompts for --profile from a file, one a line (# comments and blank lines "
+                             "skipped; with --prompt, those come after)")
     machine = parser.add_argument_group("--machine")
     machine.add_argument("--cycles", type=int, default=None, metavar="N",
                          help="emulated cycles per run (default 10,000,000)")
@@ -68,14 +71,30 @@ def _bench_profile(args) -> str:
     from soulterm.player.bench import EVERYDAY_PROMPTS, profile_table
     from soulterm.player.build import BuildError
 
-    prompts = tuple(args.prompt) if args.prompt else EVERYDAY_PROMPTS
+    prompts = _profile_prompts(args.prompts) + tuple(args.prompt or ())
     try:
         # The shipped soul by default: its speed is what a user of the floppy sees.
         soul = Path(args.soul) if args.soul else paths.DEFAULT_SOUL
         tokenizer = Path(args.tokenizer) if args.tokenizer else paths.tokenizer_beside(soul)
-        return profile_table(prompts, soul, tokenizer)
+        return profile_table(prompts or EVERYDAY_PROMPTS, soul, tokenizer)
     except BuildError as exc:
         raise CommandError(str(exc)) from None
+
+
+def _profile_prompts(path: Path | None) -> tuple[str, ...]:
+    """The prompts of a --prompts file: one a line, # comments and blank lines skipped."""
+    if path is None:
+        return ()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise CommandError(f"prompts {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"prompts {path}: cannot read ({exc.__class__.__name__})") from None
+    prompts = tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+    if not prompts:
+        raise CommandError(f"prompts {path}: no prompts (one a line; # starts a comment)")
+    return prompts
 
 
 def _bench_tui(args) -> str:

@@ -58,7 +58,7 @@ def run(args) -> int:
 
 
 def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machine: str = "zx") -> int:
-    from soulterm.zx.build import MODELS, BuildError, build_spectrum_player
+    from soulterm.zx.build import BANK_CONTENTS, MODELS, BuildError, build_spectrum_player
 
     try:
         tap_path, map_path, built = build_spectrum_player(soul, tokenizer, output, MODELS[machine])
@@ -67,9 +67,10 @@ def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machin
     if not quiet:
         for region in built.regions:
             print(f"${region.start:04X}-${region.end - 1:04X}  {region.size:6,}  {region.kind:11} {region.name}")
-        print(f"free at the top of RAM: {built.free_bytes:,} bytes")
+        print(f"free: {built.free_bytes:,} bytes ({built.free_top:,} at the top of RAM, "
+              f"{built.free_cold:,} below $8000)")
         for bank, data in built.banks:
-            print(f"bank {bank} at $C000: the word list, {len(data):,} bytes")
+            print(f"bank {bank} at $C000: {BANK_CONTENTS}, {len(data):,} bytes")
         print()
     print(f"wrote {tap_path} ({len(built.tape)} bytes), {map_path}")
     return 0

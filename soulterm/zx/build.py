@@ -11,11 +11,15 @@ list that does not fit is a one-line LayoutError naming its bytes and the
 room. The map has the C64 map's format (docs/CONTRACTS.md).
 
 The 128K player (model "128k", soulplayer128.tap) is the same program with
-the word list in bank WORDS_BANK (a CODE block the loader pages in at $C000
-before the main block; tokenizer.s's sp_decode pages it in while it
-unpacks the list) and, in the room the list leaves, matvec.s's low slots
-(MV_LOW_SLOTS). Its loader's OUT 32765 makes `soulterm run` and the TUI
-load it on a 128K (spectrum.py).
+layer 1's tensors and the word list in bank DATA_BANK (a CODE block the
+loader pages in at $C000 before the main block; forward.s pages it in for
+layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
+they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
+through the squares table (AT_FAST_SCORES, with each key's sums beside the
+caches) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
+Both have matvec.s's sparse calls (MV_SPARSE).
+Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
+(spectrum.py).
 """
 
 from __future__ import annotations
@@ -37,16 +41,18 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .kernelbench import KERNEL_FILES, LOW_SLOTS_OPTION, Z80_KERNELS_DIR
-from .soul_layout import (CHAR_MAP_BYTES, LayoutError, char_map_include, merges_include, soul_include,
-                          vocab_constants, word_list_bytes, word_list_include)
+from .kernelbench import COARSE_OPTION, FAST_SCORES, KERNEL_FILES, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80_KERNELS_DIR
+from .soul_layout import (LayoutError, alphabet_include, merges_include, soul_include, tensor_labels,
+                          tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
 TAPE_NAMES = {"48k": TAPE_NAME, "128k": "soulpl128"}   # the tape headers' names (10 characters at most)
 TAP_NAMES = {"48k": TAP_NAME, "128k": TAP_NAME_128K}
 MODELS = {"zx": "48k", "zx128": "128k"}     # `soulterm build --machine` -> the player's model
-WORDS_BANK = 4                   # the 128K player's word list: a bank the ULA does not contend
-WORD_LIST_SYMBOLS = ("sp_words", "sp_char_ids", "sp_word_bits", "sp_words_end")
+DATA_BANK = 4                    # the 128K player's bank: one the ULA does not contend
+BANK_TENSORS = "l1."             # in it, the tensors whose names start so: layer 1's (forward.s pages it in)
+BANK_CONTENTS = "layer 1's tensors and the word list"
+WORD_LIST_SYMBOLS = ("sp_words", "sp_char_ids", "sp_word_bits", "sp_word_bits_rest", "sp_words_end")
 ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
                                  # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
@@ -70,17 +76,36 @@ class SpectrumBuild:
     banks: tuple = ()            # (bank, data) the 128K loader pages in at $C000
 
     @property
-    def free_bytes(self) -> int:
+    def free_top(self) -> int:
+        """The bytes left at the top of RAM."""
         return TOP - self.program.end
 
+    @property
+    def free_cold(self) -> int:
+        """The bytes the cold part leaves below UNCONTENDED."""
+        return UNCONTENDED - _cold_end(self.program.symbols)
 
-def word_list_bank(tokenizer):
-    """The 128K player's bank block: the packed word list assembled at $C000."""
-    source = f".cpu z80\n.org ${paging.PAGED_START:04X}\n" + word_list_include(tokenizer)
-    program = assemble(source, filename="<soulplayer zx128 word list>", cpu="z80")
+    @property
+    def free_bytes(self) -> int:
+        return self.free_top + self.free_cold
+
+
+def _cold_end(sym: dict) -> int:
+    """Where the cold part ends: the 48K's word list's low part, else the key cache."""
+    return sym.get("sp_words_low_end", sym["kv_keys"] + KEY_CACHE_BYTES)
+
+
+def data_bank(soul, tokenizer, word_list: bool = True):
+    """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
+    packed word list (none without `word_list`)."""
+    source = (f".cpu z80\n.org ${paging.PAGED_START:04X}\n" + tensors_include(soul, BANK_TENSORS)
+              + word_list_include(tokenizer, word_list))
+    program = assemble(source, filename="<soulplayer zx128 bank>", cpu="z80")
     if program.end > paging.PAGED_START + paging.BANK_SIZE:
-        raise LayoutError(f"the word list needs {program.end - paging.PAGED_START:,} bytes and a 128K bank "
-                          f"holds {paging.BANK_SIZE:,}: train with a smaller --spelling-chars")
+        words = program.symbols["sp_words_end"] - program.symbols["sp_words"]
+        raise LayoutError(f"layer 1's tensors and the word list need {program.end - paging.PAGED_START:,} bytes "
+                          f"({words:,} the list) and a 128K bank holds {paging.BANK_SIZE:,}: "
+                          f"train with a smaller --spelling-chars")
     return program
 
 
@@ -88,11 +113,18 @@ def _words_in_bank(tokenizer, word_list: bool, model: str) -> bool:
     return model == "128k" and bool(tokenizer.words) and word_list
 
 
-def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k") -> str:
+def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
-    the word list's symbols point into its bank (word_list_bank), and matvec
-    has its low slots.
+    the symbols of layer 1's tensors and of the word list point into the bank
+    (data_bank), matvec has its low slots and attention its scores through
+    the squares table (AT_FAST_SCORES). Both models' matvec has its
+    sparse calls (MV_SPARSE). Model "48k":
+    the word list's first `top_bytes` bytes of bits end the program, the rest
+    of it (its characters' ids and the rest of the bits) ends the cold part;
+    when the list is split so, its top part ends at $FFFF (assemble_player
+    chooses `top_bytes` so: tokenizer.s's sp_bits goes on below when its
+    pointer wraps).
 
     Below UNCONTENDED ($8000), where a real 48K's screen slows every memory
     cycle (soulterm/zx/contention.py), lies only what runs or is read once a
@@ -101,40 +133,52 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k") -
     a byte a position). From UNCONTENDED on: matvec's squares table and
     variables at the page boundary itself, the other kernels, the activations,
     the value cache, the matrices and, last, the word list (cold, but of any
-    size: the room left at the top of RAM is its room).
+    size: the room left at the top of RAM, and what the cold part leaves, is
+    its room).
     """
     cold_files = [name for name in KERNEL_FILES if name in COLD_KERNEL_FILES]
     hot_files = [name for name in KERNEL_FILES if name not in COLD_KERNEL_FILES]
     in_bank = _words_in_bank(tokenizer, word_list, model)
-    options = [LOW_SLOTS_OPTION, "PLAYER_128K = 1"] if model == "128k" else []
-    if in_bank:
-        options += [f"SP_WORDS_BANK = {WORDS_BANK}", f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}",
-                    f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
+    banked = model == "128k"
+    options = [SPARSE_OPTION]
+    if banked:
+        options += [LOW_SLOTS_OPTION, FAST_SCORES, COARSE_OPTION, "PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
+                    f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
              "SP_CHARS = kv_values + KV_POSITION_BYTES",
-             char_map_include(tokenizer)]
+             alphabet_include(tokenizer)]
     lines += [f'.include "{name}"' for name in cold_files]
+    words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank)
     lines += ['.include "soulplayer.s"', merges_include(tokenizer), soul_include(soul, "embeddings"),
-              f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program",
-              f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
+              f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
+    if not in_bank:
+        lines.append(words_low)
+    lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
               # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
               f".res (* < ${UNCONTENDED:04X}) * (${UNCONTENDED:04X} - *)"]
     lines += [f'.include "{name}"' for name in hot_files]
     lines.append(f'.assert mv_vars == ${UNCONTENDED:04X}, "squares.s must open the uncontended RAM"')
-    if in_bank:
+    if banked:
         lines.append('.include "paging128.s"')
     lines += ['.include "forward.s"',
-              f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"',
-              soul_include(soul, "matrices")]
+              f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
+    if not banked:
+        lines.append(soul_include(soul, "matrices"))
+    else:
+        lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
+                  f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
+                  soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
+        bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
+        names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
+        lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
     if in_bank:
-        bank_symbols = word_list_bank(tokenizer).symbols
-        lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {WORDS_BANK}" for name in WORD_LIST_SYMBOLS]
         lines.append(f'.assert SP_CHARS + SP_LIST_CHARS <= ${paging.PAGED_START:04X}, '
                      f'"sp_decode writes the list below the bank it pages in"')
     else:
-        lines.append(word_list_include(tokenizer, word_list))
+        lines += [words_top, f'.assert sp_words_end == ${TOP:04X} || sp_word_bits_rest == sp_words_low_end, '
+                             f'"the word list\'s top part must end at ${TOP - 1:04X}: sp_bits goes on below there"']
     return "\n".join(lines) + "\n"
 
 
@@ -151,8 +195,8 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
     banks = ()
     try:
         program = assemble_player(soul, tokenizer, model=model)
-        if _words_in_bank(tokenizer, True, model):
-            banks = ((WORDS_BANK, word_list_bank(tokenizer).data),)
+        if model == "128k":
+            banks = ((DATA_BANK, data_bank(soul, tokenizer).data),)
     except (AsmError, LayoutError) as exc:
         failure = exc                       # perhaps the word list ran the code past $FFFF
     try:
@@ -167,20 +211,30 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
                          f"({program.end - TOP} bytes too many)")
     sym = program.symbols
     tape = tap.write_tap(TAPE_NAMES[model], program.data, ORIGIN, entry=sym["start"], banks=banks)
-    regions = _regions(sym, program.end, word_list_here=not banks)
+    regions = _regions(sym, program.end, banked=bool(banks))
     return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model), regions, model, banks)
 
 
 def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k"):
-    return assemble(player_source(soul, tokenizer, word_list, model), filename="<soulplayer zx>",
-                    include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+    """The player's program; the 48K's word list fills the top of RAM and goes on
+    at the cold part's end (player_source), its split found from the program
+    without it."""
+    top_bytes = TOP
+    if model == "48k" and tokenizer.words and word_list:
+        top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, model)).end)
+    return _assemble(player_source(soul, tokenizer, word_list, model, top_bytes))
+
+
+def _assemble(source: str):
+    return assemble(source, filename="<soulplayer zx>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
 
 
 def _check_word_list_fits(soul, tokenizer) -> None:
     """A LayoutError naming the word list's bytes and the room it has, when it is
     the list that does not fit below the top of RAM."""
     bare = assemble_player(soul, tokenizer.with_words(tokenizer.words[:1]), word_list=False)   # the code, no list
-    needed, free = word_list_bytes(tokenizer), TOP - bare.end
+    needed = word_list_bytes(tokenizer)
+    free = TOP - bare.end + UNCONTENDED - _cold_end(bare.symbols)     # the top and the cold part's end
     if needed > free:
         raise LayoutError(f"the word list needs {needed:,} bytes and {max(0, free):,} are free "
                           f"in the Spectrum's RAM: train with a smaller --spelling-chars for a shorter list")
@@ -229,15 +283,16 @@ def map_json(program, regions, tokenizer, model: str = "48k") -> str:
     return json.dumps(doc, separators=(",", ":")) + "\n"
 
 
-def _regions(sym: dict, end: int, word_list_here: bool = True) -> list[Region]:
+def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
+    """The map's regions: the 64K as bank 0 has it (`banked`: the 128K player,
+    whose bank holds layer 1's tensors and the word list at $C000, left out)."""
     regions = [
         Region("ROM (soulterm's high-level ROM, font at $3D00)", "code", 0x0000, 0x4000),
         Region("screen: bitmap", "screen", 0x4000, 0x5800),
         Region("screen: attributes", "screen", 0x5800, 0x5B00),
         Region("system variables", "buffer", 0x5C00, 0x5CB6),
-        Region("tokenizer: character map", "tokenizer", sym["tk_char_to_id"],
-               sym["tk_char_to_id"] + CHAR_MAP_BYTES),
-        Region("tokenizer: merges", "tokenizer", sym["tk_merges"], sym["tk_merges"] + 3 * sym["tk_merge_count"]),
+        Region("tokenizer: alphabet", "tokenizer", sym["tk_alphabet"], sym["tk_alphabet"] + len(spec.ALPHABET)),
+        Region("tokenizer: merges", "tokenizer", sym["tk_merges"], sym["tk_merges"] + 2 * sym["tk_merge_count"]),
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
@@ -254,16 +309,21 @@ def _regions(sym: dict, end: int, word_list_here: bool = True) -> list[Region]:
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
     for tensor in spec.TENSORS:
+        if banked and tensor.name.startswith(BANK_TENSORS):
+            continue
         label = "soul_" + tensor.name.replace(".", "_")
         if label + "_sq" in sym:    # a matrix's row constants for matvec (soul_layout.matvec_bytes)
             regions.append(Region(tensor.name + " sums of squares", "table", sym[label + "_sq"], sym[label]))
         kind = "bias" if tensor.kind == spec.KIND_BIAS else "weights"
         regions.append(Region(tensor.name, kind, sym[label], sym[label] + tensor.payload_bytes))
-    cold_end = sym["kv_keys"] + KEY_CACHE_BYTES
+    cold_end = _cold_end(sym)
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))
-    if word_list_here and sym["sp_words_end"] > sym["sp_words"]:
+    if not banked and sym["sp_words_end"] > sym["sp_words"]:
         regions.append(Region("word list (spelling rule)", "tokenizer", sym["sp_words"], sym["sp_words_end"]))
+    if not banked and sym["sp_words_low_end"] > sym["sp_words_low"]:
+        regions.append(Region("word list: its characters' ids and last bits", "tokenizer",
+                              sym["sp_words_low"], sym["sp_words_low_end"]))
     # What lies between the tables and buffers is code: the program and tokenizer below
     # UNCONTENDED (with the bytes the cold part leaves before it), the kernels above.
     position = ORIGIN

@@ -15,6 +15,8 @@ import z80
 from soulterm.asm import assemble
 from soulterm.paths import KERNELS_DIR
 
+from . import paging
+
 Z80_KERNELS_DIR = KERNELS_DIR / "z80"
 KERNEL_FILES = ("squares.s", "arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "tokenizer.s")
 CODE_ORIGIN = 0x6000
@@ -24,6 +26,10 @@ CALL_T_STATES = 17
 STACK_ROOM = 64                  # the most the kernels push below the stack's top (forward_step: ~40 bytes)
 LOW_SLOTS_OPTION = "MV_LOW_SLOTS = 1"   # matvec.s's low slots (the 128K player's room)
 SPARSE_OPTION = "MV_SPARSE = 1"         # matvec.s's sparse calls (a zero column skips its slot)
+FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the squares table (the 128K player's)
+# on the bench, the key cache and each key's sums (640 bytes) below its code, which the option's
+# code would otherwise push past $FFFF (with the low slots)
+FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
@@ -42,17 +48,19 @@ class Z80Bench:
     """One Z80 with the kernels loaded; call routines and count their T-states."""
 
     def __init__(self, extra_source: str = "", tokenizer=None, program=None,
-                 stack_top: int = STACK_TOP, trap: int = TRAP_ADDRESS, options: str = ""):
+                 stack_top: int = STACK_TOP, trap: int = TRAP_ADDRESS, options: str = "", banks=()):
         """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)
         and `options` (e.g. LOW_SLOTS_OPTION) before them, or load an assembled `program`
-        (`player_bench`), with the stack below `stack_top` and the return trap at `trap`."""
+        (`player_bench`), with the stack below `stack_top` and the return trap at `trap`.
+        `banks`: (bank, data) a 128K's port $7FFD pages in at $C000 (the 128K player's);
+        the 64K's own $C000-$FFFF are bank 0."""
         from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
-        from .soul_layout import char_map_include, vocab_constants, vocab_include
+        from .soul_layout import alphabet_include, vocab_constants, vocab_include
 
         if program is None:
             tokenizer = tokenizer or Tokenizer(base_vocab(), [])
-            extra_source = char_map_include(tokenizer) + vocab_include(tokenizer) + extra_source
+            extra_source = alphabet_include(tokenizer) + vocab_include(tokenizer) + extra_source
             program = assemble(kernel_source(extra_source, options + "\n" + vocab_constants(tokenizer)),
                                filename="<z80 kernel bench>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
         if program.origin <= trap < program.end:
@@ -67,8 +75,25 @@ class Z80Bench:
         self.memory = self.cpu.memory
         self.memory[program.origin:program.end] = program.data
         self.cpu.set_breakpoint(trap)
+        self.banks = {0: bytearray(paging.BANK_SIZE)}       # a bank's bytes while it is paged out
+        for bank, data in banks:
+            self.banks[bank] = bytearray(data) + bytearray(paging.BANK_SIZE - len(data))
+        self.paged_bank = 0
+        if banks:
+            self.cpu.set_output_callback(self._port_out)
         self.t_states = 0               # every call's T-states so far: the bench's clock
         self._slice_tick = 0            # the core's frame tick where the running slice began
+
+    def _port_out(self, port: int, value: int) -> None:
+        """Port $7FFD: the bank its low bits name to $C000 (as Spectrum.page; its other bits
+        are not modelled here)."""
+        bank = value & paging.BANK_BITS
+        if not paging.is_paging_port(port) or bank == self.paged_bank:
+            return
+        top = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
+        self.banks[self.paged_bank][:] = self.memory[top]
+        self.memory[top] = bytes(self.banks[bank])
+        self.paged_bank = bank
 
     def sym(self, name: str) -> int:
         return self.symbols[name]
@@ -120,11 +145,14 @@ PLAYER_TRAP = 0x5C00             # KSTATE, a system variable: never executed
 
 def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
     """A bench on the Spectrum player's own program (`soulterm build --machine zx`, or zx128
-    for model "128k": its main block; the forward pass pages no bank): the kernels at the
-    player's addresses, the stack where the loader leaves it (below ORIGIN)."""
-    from .build import ORIGIN, assemble_player
+    for model "128k": its main block, and its bank, which the forward pass pages in for
+    layer 1): the kernels at the player's addresses, the stack where the loader leaves it
+    (below ORIGIN)."""
+    from .build import DATA_BANK, ORIGIN, assemble_player, data_bank
 
-    return Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP)
+    banks = [(DATA_BANK, data_bank(soul, tokenizer).data)] if model == "128k" else []
+    return Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP,
+                    banks=banks)
 
 
 def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,

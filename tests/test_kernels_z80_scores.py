@@ -1,0 +1,212 @@
+"""attention.s's scores through matvec's squares table (AT_FAST_SCORES, kernels/z80/attention.s):
+the key's bytes as weights, q's pieces patched into the dims, each key's sums (KS) kept when the
+key enters the cache; a head with a q outside -3840..4095 takes the old dot. Bit-exact against
+intmath and Engine.step, and cheaper than the old dot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import step_z80_forward
+from soulterm.paths import DEFAULT_SOUL
+from soulterm.soul import intmath
+from soulterm.zx.kernelbench import FAST_SCORES_OPTION, Z80Bench
+
+Q, KEYS, VALUES, OUT, SUMS = 0xA000, 0xB000, 0xC000, 0xA100, 0xA200
+
+
+@pytest.fixture(scope="module")
+def fast_bench():
+    return Z80Bench(options=FAST_SCORES_OPTION)
+
+
+@pytest.fixture(scope="module")
+def plain_bench():
+    return Z80Bench()
+
+
+def squares_key_sum(key) -> int:
+    """KS of one head's key: 257 sum_d [S(wl) + 256 S(wh)] mod 2^32, wl = its low byte - 128, wh its high byte."""
+    words = np.asarray(key, dtype=np.int64)
+    low, high = (words & 0xFF) - 128, words >> 8
+    return int(257 * (low * low + 256 * high * high).sum()) % 2**32
+
+
+def store_keys(bench, keys, count) -> None:
+    """The keys (20 positions x 4 heads x 8 words) and each position's 4 key sums, as forward.s keeps them."""
+    bench.write_words(KEYS, keys.reshape(-1))
+    for position in range(count):
+        bench.cpu.hl, bench.cpu.de = KEYS + 64 * position, SUMS + 16 * position
+        bench.call("at_key_sums")
+
+
+def run_head(bench, q, keys, values, count, head, sums=True):
+    bench.write_words(Q, q)
+    if sums:
+        store_keys(bench, keys, count)
+    else:
+        bench.write_words(KEYS, keys.reshape(-1))
+    bench.write_words(VALUES, values.reshape(-1))
+    for name, address in (("at_q", Q), ("at_keys", KEYS + 16 * head), ("at_values", VALUES + 16 * head),
+                          ("at_out", OUT), ("at_sums", SUMS + 4 * head)):
+        if name in bench.symbols:
+            bench.poke_word(bench.sym(name), address)
+    bench.poke(bench.sym("at_count"), [count])
+    return bench.call("attend_head")
+
+
+def test_key_sums_are_each_heads_squares(fast_bench):
+    rng = np.random.default_rng(5)
+    keys = rng.integers(-32768, 32768, (20, 4, 8))
+    keys[0] = -32768                       # the largest S(wh) and S(wl): 257 * 8 * 16384 * 257 wraps 2^32
+    keys[1] = 32767
+    keys[2] = 0
+    store_keys(fast_bench, keys, 20)
+    for position in range(20):
+        sums = fast_bench.peek(SUMS + 16 * position, 16)
+        for head in range(4):
+            got = int.from_bytes(sums[4 * head:4 * head + 4], "little")
+            assert got == squares_key_sum(keys[position, head]), (position, head)
+
+
+def test_fast_scores_match_intmath(fast_bench):
+    """Random heads of every width (q past -3840..4095 takes the old dot), and the fast path's edges:
+    q at -3840 and 4095 (its high piece 16) with the keys at -32768 and 32767, where 2 q.k nears 2^31."""
+    rng = np.random.default_rng(17)
+    seen = set()
+    for case in range(36):
+        count = int(rng.integers(1, 21)) if case > 1 else (1, 20)[case]
+        scale = (300, 2000, 4095, 5000, 32767)[case % 5]
+        q = rng.integers(-scale, scale + 1, 8)
+        keys = rng.integers(-scale - 1, scale + 1, (20, 4, 8))
+        if case in (2, 3, 4, 5):            # |2 q.k| up to 2 * 8 * 4095 * 32768 < 2^31, either sign
+            q = np.full(8, (4095, -3840, 4095, -3840)[case - 2])
+            keys[:] = (-32768, 32767, 32767, -32768)[case - 2]
+            keys[:, :, 3] = rng.integers(-32768, 32768, (20, 4))   # scores that differ: LUT weights other than 255
+        if case == 6:                       # every piece's edge: ql of 128 and -127, qh of 16, -15 and 0
+            q = np.array([128, 129, -127, -128, 3968, 3969, -3840, 0])
+        if case == 7:                       # one q a step too wide: the old dot
+            q[5] = -3841
+        if case == 8:                       # f = k[j][0]: max - f of 0, 100, 200 and 5 give weights 255, 1, 0, another
+            q, keys[:] = np.array([16384 // 8, 0, 0, 0, 0, 0, 0, 0]), 0
+            keys[:, :, 0] = np.resize([1000, 900, 800, 995], (4, 20)).T * 8
+            count = max(count, 4)
+        values = rng.integers(-32768, 32768, (20, 4, 8))
+        head = int(rng.integers(0, 4))
+        run_head(fast_bench, q, keys, values, count, head)
+        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+        assert np.array_equal(fast_bench.read_words(OUT, 8), want), case
+        assert list(fast_bench.peek(fast_bench.sym("at_lut"), count)) == list(weights), case
+        sum40 = int.from_bytes(fast_bench.peek(fast_bench.sym("at_sum40"), 5), "little", signed=True)
+        assert sum40 == int(keys[count - 1, head] @ q), case       # the last key's q.k (the TUI's probe)
+        seen.update(int(weight) for weight in weights)
+    assert {0, 1, 255} < seen
+
+
+def test_fast_scores_are_cheaper_than_the_old_dot(fast_bench, plain_bench):
+    rng = np.random.default_rng(3)
+    q = rng.integers(-1500, 1501, 8)
+    keys = rng.integers(-1500, 1501, (20, 4, 8))
+    values = rng.integers(-3000, 3001, (20, 4, 8))
+    fast = run_head(fast_bench, q, keys, values, 20, 1)
+    plain = run_head(plain_bench, q, keys, values, 20, 1, sums=False)
+    assert np.array_equal(fast_bench.read_words(OUT, 8), plain_bench.read_words(OUT, 8))
+    assert fast < 0.7 * plain, (fast, plain)        # (the means, the same in both, take ~1,800 a key)
+    q[2] = 4096                             # too wide: the old dot, at the old cost and a little more
+    wide = run_head(fast_bench, q, keys, values, 20, 1)
+    plain_wide = run_head(plain_bench, q, keys, values, 20, 1, sums=False)
+    assert plain_wide < wide < plain_wide + 4000, (wide, plain_wide)   # (the pieces' loop up to the wide q)
+
+
+def test_forward_step_with_fast_scores_gives_the_engines_logits():
+    """The shipped soul through forward.s with AT_FAST_SCORES (each key's sums stored as the key
+    enters the cache), all 20 positions, against Engine.step."""
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.zx.soul_layout import soul_include
+
+    soul = load_soul(DEFAULT_SOUL)
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=FAST_SCORES_OPTION)
+    engine = Engine(soul)
+    for position, want, state in step_z80_forward(forward, engine, 20):
+        weights = np.frombuffer(forward.peek(forward.sym("att_weights"), 160), np.uint8).reshape(2, 4, 20)
+        for layer in range(2):
+            assert np.array_equal(weights[layer, :, :position + 1], state.last.attention_lut[layer])
+
+
+def call_with_probes(bench, routine: str, recorder) -> None:
+    """Call `routine` on the bench, stopping at the TUI's probe points as the app's host does."""
+    cpu = bench.cpu
+    bench.poke_word(bench.stack_top - 2, bench.trap)
+    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym(routine)
+    cpu.iff1 = cpu.iff2 = 0
+    for address in recorder.addresses:
+        cpu.set_breakpoint(address)
+    try:
+        while cpu.pc != bench.trap:
+            if cpu.pc in recorder.addresses:
+                recorder.hit(cpu.pc, cpu.memory, 0)
+                cpu.step_over_breakpoint()
+            else:
+                cpu.ticks_to_stop = 50_000
+                cpu.run()
+    finally:
+        for address in recorder.addresses:
+            cpu.clear_breakpoint(address)
+
+
+def test_the_tuis_score_probes_read_the_fast_scores():
+    """soulterm/tui/probes.py's "zx" layout on forward.s with AT_FAST_SCORES: each key's raw q.k
+    (at_sum40 at attend_head@summed), the shifted scores and the LUT weights equal the engine's."""
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.tui.probes import ProbeRecorder
+    from soulterm.zx.soul_layout import soul_include
+
+    from test_tui_probes import engine_expectations
+
+    soul = load_soul(DEFAULT_SOUL)
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=FAST_SCORES_OPTION)
+    engine = Engine(soul)
+    state, tokens, token = engine.new_state(), [], 1
+    for position in range(6):
+        tokens.append(token)
+        want = engine.step(state, token)
+        token = engine.next_token(want) if position else 20
+    recorder = ProbeRecorder(forward.symbols, "zx")
+    assert recorder.view().available
+    for position, token in enumerate(tokens):
+        forward.poke(forward.sym("fw_token"), [token])
+        forward.poke(forward.sym("fw_pos"), [position])
+        call_with_probes(forward, "forward_step", recorder)
+    scores = recorder.view().scores
+    for (position, layer, head), (raw, shifted, lut) in engine_expectations(engine, tokens)["scores"].items():
+        seen = scores[(position, layer, head)]
+        assert seen.raw == tuple(int(x) for x in raw), (position, layer, head)
+        assert seen.shifted == tuple(int(x) for x in shifted), (position, layer, head)
+        assert seen.weights == tuple(int(x) for x in lut), (position, layer, head)
+
+
+def test_the_fast_scores_leave_interrupts_as_they_found_them(fast_bench):
+    """attend_head and at_key_sums run with interrupts off (SP walks q and the keys, IY reads the
+    table) and turn them back on only if they were on: the players run with the ROM's interrupt."""
+    rng = np.random.default_rng(8)
+    q, keys, values = (rng.integers(-1500, 1501, shape) for shape in (8, (20, 4, 8), (20, 4, 8)))
+    run_head(fast_bench, q, keys, values, 20, 2)
+    cpu = fast_bench.cpu
+    for routine in ("at_key_sums", "attend_head"):
+        for enabled in (True, False):
+            fast_bench.poke_word(fast_bench.stack_top - 2, fast_bench.trap)
+            cpu.sp, cpu.pc = fast_bench.stack_top - 2, fast_bench.sym(routine)
+            cpu.hl, cpu.de, cpu.iy = KEYS, SUMS, 0x5C3A      # IY as the ROM's interrupt needs it
+            cpu.iff1 = cpu.iff2 = enabled
+            for _ in range(100):            # (the bench raises no interrupt)
+                if cpu.pc == fast_bench.trap:
+                    break
+                cpu.ticks_to_stop = 50_000
+                cpu.run()
+            assert cpu.pc == fast_bench.trap and cpu.iff1 == cpu.iff2 == enabled, (routine, enabled)
+            assert cpu.iy == 0x5C3A, routine
+    want, _ = intmath.attention_head(q, keys[:20, 2], values[:20, 2])
+    assert np.array_equal(fast_bench.read_words(OUT, 8), want)
