@@ -226,3 +226,20 @@ def test_cycles_panel_counts_the_z80s_t_states(run):
     assert len(shown) >= 8
     assert abs(sum(shown) - total) <= len(shown)    # rounding only
     assert "attention by head " in text and "L1H3" in text
+
+
+def test_score_panel_names_the_line_each_player_computes_q_k_with():
+    """The 128K player computes q.k through the squares table (AT_FAST_SCORES), the 48K with
+    mul16s: the panel's q.k line follows the build it reads (the shipped maps)."""
+    from pathlib import Path
+
+    from soulterm.paths import DISK_DIR, TAP_NAME, TAP_NAME_128K, ZX_MAP_SUFFIX
+    from soulterm.tui.widgets.score_steps import ScoreStepsPanel
+
+    lines = {}
+    for tape in (TAP_NAME, TAP_NAME_128K):
+        panel = ScoreStepsPanel()
+        panel._map = BuildMap.load(DISK_DIR / (Path(tape).stem + ZX_MAP_SUFFIX))
+        lines[tape] = panel._source("q.k")
+    assert lines[TAP_NAME].startswith("attention.s:") and "call mul16s" in lines[TAP_NAME]
+    assert lines[TAP_NAME_128K].startswith("attention.s:") and "call at_dims_run" in lines[TAP_NAME_128K]

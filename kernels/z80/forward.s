@@ -16,12 +16,13 @@
 ; else a layer reads or writes must lie below $C000 (build.py asserts it).
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
-; T-states: forward_step 2,801,873 and forward_prefill 1,413,986 at position 0
-; (python benchmarks/z80_kernels.py; 2,875,766 and 1,453,007 before matvec's
+; T-states: forward_step 2,812,189 and forward_prefill 1,425,935 at position 0
+; (python benchmarks/z80_kernels.py, the 48K player's kernels with MV_SPARSE;
+; 2,801,873 and 1,413,986 before it, 2,875,766 and 1,453,007 before matvec's
 ; jp over a high piece and its row pointers in the row code), each further
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
-; "hello" as the player runs it averages 2,169,686 a position (python
-; benchmarks/z80_token.py; 2,222,645 before).
+; "hello" as the 48K player runs it averages 2,068,976 a position (python
+; benchmarks/z80_token.py; 2,140,927 before MV_SPARSE).
 ; Bytes: 3,778 (in the player: code, the activations, att_weights and the
 ; 2,560-byte value cache; the player places the key cache below $8000 itself,
 ; 6,338 with it).

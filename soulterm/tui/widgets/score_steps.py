@@ -26,7 +26,8 @@ from soulterm.tui.widgets.insight import InsightPanel
 HEADS = N_LAYERS * N_HEADS
 LUT_LAST = 127
 
-# Per machine: step -> (the symbol its code starts at, a word of the line that does it)
+# Per machine: step -> (the symbol its code starts at, a word of the line that does it), or
+# several such pairs, the first whose symbol the build has winning (a build option's path first)
 STEP_SOURCES = {
     "c64": {
         "q.k": ("at_fast_slots_end", "score ="),
@@ -37,7 +38,8 @@ STEP_SOURCES = {
         "normalised": ("at_divide", "divisor"),
     },
     "zx": {
-        "q.k": ("attend_head@dot", "mul16s"),
+        "q.k": (("attend_head@fast_key", "at_dims_run"),     # AT_FAST_SCORES (the 128K player)
+                ("attend_head@dot", "mul16s")),
         ">> 14": ("attend_head@summed", "sum >> 14"),
         "max": ("attend_head@max", "sign of"),
         "index": ("attend_head@weight", "difference"),
@@ -102,10 +104,14 @@ class ScoreStepsPanel(InsightPanel):
     def _source(self, step: str) -> str:
         """The attention.s line that does `step`: the first line after its symbol
         that contains its word (else the symbol's own line), as file:line and text."""
-        symbol, word = STEP_SOURCES[self._map.machine][step]
-        start = self._map.symbols.get(symbol)
-        if start is None:
+        sources = STEP_SOURCES[self._map.machine][step]
+        if isinstance(sources[0], str):
+            sources = (sources,)
+        found_symbol = next(((self._map.symbols[symbol], word) for symbol, word in sources
+                             if symbol in self._map.symbols), None)
+        if found_symbol is None:
             return "(not in this build)"
+        start, word = found_symbol
         found = None
         for address, file, line in self._map.lines:
             if start <= address < start + SOURCE_SEARCH_BYTES:
