@@ -1493,8 +1493,8 @@ mv_low_block_in:
 ; in mv_slots' narrow mode. A wide column's high piece is added whole by the
 ; row's start (mv_row_coarse), with the S(w) mv_row_narrow subtracts. matvec
 ; leaves mv_coarse_on 1 when the call ran coarse, 0 when it ran exact (the
-; full path, more than 8 wide columns, an odd count, two parts, an x <= -32640,
-; matvec_again); the caller clears it after. mv_exact_row then computes a row
+; full path: more than a quarter of the columns wide; an odd count, two parts,
+; an x <= -32640, matvec_again); the caller clears it after. mv_exact_row then computes a row
 ; of the call again, exactly.
 MV_COARSE_PAIR  = 13            ; bytes of an even and an odd coarse slot
 MV_COARSE_D1    = 5             ; their displacements, from the pair's start
@@ -1502,9 +1502,9 @@ MV_COARSE_D2    = 11
 
 mv_coarse_on:   .byte 0
 mv_exact_jump:  .word 0         ; the exact slots' first (mv_jump's target before the coarse call)
-mv_coarse_list  = mv_flag_list   ; each wide column's distance from the one before and its h - 1 (at
-                                ; most a quarter of the columns: 16 bytes; a coarse call has no flagged column)
-        .assert MV_MAX_COLS / 2 <= MV_MAX_COLS, "the coarse list fits mv_flag_list"
+mv_coarse_list  = mv_flag_list  ; each wide column's distance from the one before and its h - 1
+                                ; (a coarse call has no flagged column, and attention does not run in it)
+        .assert 2 * (MV_MAX_COLS / 4) <= MV_MAX_COLS, "the coarse list (2 bytes a wide column, a quarter at most) fits mv_flag_list"
 
 ; The coarse rows: mv_row_narrow or mv_row_coarse starts them, mv_jump comes
 ; here with A:HL = -Cl - K + 2b. The slots add into H:L = its top two bytes (D =
