@@ -27,10 +27,16 @@ the kernels' bench only (`--kernel-bench`), to measure what they save. On the
 kernels' bench too, `--fast-scores` gives the 48K's kernels the 128K's scores
 through the squares table (AT_FAST_SCORES, docs/spectrum.md "Attention's
 scores through the squares table"), which the 48K player has no room for, and
-`--dot-scores` leaves them out of the 128K's.
+`--dot-scores` leaves them out of the 128K's; `--coarse` gives the 48K's kernels
+the 128K's argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md
+"The logits' argmax bound on coarse slots"), `--exact-logits` leaves it out of
+the 128K's. With the bound, each step's logits are checked as it leaves them
+(kernelbench.bound_logits: exact where a row may win) and its argmax as the
+engine's.
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
                                    [--model 48k|128k] [--dense] [--fast-scores | --dot-scores]
+                                   [--coarse | --exact-logits]
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
+from soulterm.zx.kernelbench import COARSE_OPTION, FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -66,7 +72,15 @@ def main() -> None:
                              "the 128K player's): the kernels' bench only")
     parser.add_argument("--dot-scores", action="store_true",
                         help="the 128K's kernels without AT_FAST_SCORES: the kernels' bench only")
+    parser.add_argument("--coarse", action="store_true",
+                        help="the 48K's kernels with the logits' argmax bound (MV_COARSE, the 128K player's): "
+                             "the kernels' bench only")
+    parser.add_argument("--exact-logits", action="store_true",
+                        help="the 128K's kernels without MV_COARSE: the kernels' bench only")
     args = parser.parse_args()
+    if (args.coarse or args.exact_logits) and not args.kernel_bench:
+        sys.exit("z80_token: --coarse and --exact-logits run on the kernels' bench only (--kernel-bench): "
+                 "the 128K player has MV_COARSE, the 48K not")
     if args.dense and not args.kernel_bench:
         sys.exit("z80_token: --dense runs on the kernels' bench only (--kernel-bench): "
                  "both players have matvec's sparse calls (MV_SPARSE)")
@@ -81,7 +95,8 @@ def main() -> None:
     text = args.text
     if args.kernel_bench:
         options = ([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * (not args.dense)
-                   + [FAST_SCORES_OPTION] * ((args.model == "128k" or args.fast_scores) and not args.dot_scores))
+                   + [FAST_SCORES_OPTION] * ((args.model == "128k" or args.fast_scores) and not args.dot_scores)
+                   + [COARSE_OPTION] * ((args.model == "128k" or args.coarse) and not args.exact_logits))
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options="\n".join(options))
     else:
         bench = player_bench(soul, tokenizer, args.model)

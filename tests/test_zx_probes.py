@@ -243,3 +243,20 @@ def test_score_panel_names_the_line_each_player_computes_q_k_with():
         lines[tape] = panel._source("q.k")
     assert lines[TAP_NAME].startswith("attention.s:") and "call mul16s" in lines[TAP_NAME]
     assert lines[TAP_NAME_128K].startswith("attention.s:") and "call at_dims_run" in lines[TAP_NAME_128K]
+
+
+def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tmp_path, engine_run):
+    """The 128K player leaves bounds in fw_logits where a row cannot win (MV_COARSE); the
+    probes' logits of every computed position still equal the engine's (the lens, from fw_h),
+    and the bound's work is counted as logits in the cycles panel."""
+    reply, tokens, expected, _engine = engine_run
+    tap_path, map_path, built = build_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, tmp_path, model="128k")
+    assert "fw_logits_bound" in built.program.symbols
+    view, _ram = probe_one_reply(Spectrum(model="128k"), BuildMap.load(map_path), tap_path, PROMPT, REPLY_SECONDS)
+    computed = _computed(reply, tokens)
+    assert sorted(view.logits) == computed
+    for t in computed:
+        np.testing.assert_array_equal(view.logits[t], expected["logits"][t], err_msg=f"logits {t}")
+    attribution = Attribution(built.program.symbols, RULES["zx"])
+    bound = attribution.routine_at(built.program.symbols["fw_logits_bound"] + 3)
+    assert bound == "fw_logits_bound" and attribution.kind_of_routine(bound) == "logits"

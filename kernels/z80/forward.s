@@ -32,6 +32,12 @@
 ; 1,444,747 at position 0 (python benchmarks/z80_kernels.py --fast-scores;
 ; 2,812,189 and 1,425,935 without the option on the same tree), 61 bytes more
 ; of code.
+; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
+; bound, fw_logits_bound (99 bytes more here, 523 in matvec.s): a coarse call
+; bounds every logit and only the rows that may win are computed again, one in
+; each of the shipped soul's 65 logits of ten prompts. The turn of "hello" on the
+; 128K player (python benchmarks/z80_token.py --model 128k) 1,873,737 T-states a
+; position against 1,931,002 without it; a step -109,920 to -118,476.
 
 FW_DIM          = 32
 FW_HEADS        = 4
@@ -137,16 +143,111 @@ forward_step:
         call fw_norm
         ld hl,soul_out
         ld (mv_w),hl
+; fw_next_token - fw_logits = mv_w xn >> soul_out_shift (the out matrix's, or one of its
+; shape: the bound's slack is the soul's) and fw_next = their argmax.
+fw_next_token:
         ld a,soul_out_shift
         ld (mv_shift),a
+.ifdef MV_COARSE
+        call fw_logits_bound
+        jr c,@chosen            ; (one exact row: T's, the token)
+.else
         ld a,FW_VOCAB
         ld hl,fw_logits
         call fw_product_of_xn
+.endif
         ld hl,fw_logits
         ld (am_logits),hl
         call argmax
+@chosen:
         ld (fw_next),a
         ret
+
+.ifdef MV_COARSE
+; The logits' argmax bound (the C64's, docs/speed.md "The logits' argmax
+; bound"): the logits only decide the argmax (SPEC: ids 3..127, the lowest id
+; on a tie). A coarse matvec (MV_COARSE, matvec.s) gives every row r a lower
+; bound lo_r <= logit_r <= lo_r + FW_LOGITS_SLACK; with T the largest lo_r of
+; ids 3..127, a row with lo_r + FW_LOGITS_SLACK < T lies strictly below the
+; winner (T <= the logit of T's row), so it can neither win nor tie. The other
+; rows of 3..127 (T's among them) are computed again, exactly (mv_exact_row).
+; fw_logits then holds the exact logit of each of those and the lower bound
+; lo_r of every other row (rows 0..2 included), each below the largest exact
+; one: argmax over all 128 picks SPEC's token. A call matvec runs exact (a wide
+; column) leaves every logit exact. The TUI's logits come from the logit lens
+; (soulterm/tui/lens.py), not from fw_logits.
+FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift + 1)
+        .assert FW_LOGITS_SLACK < 32768, "the bound's threshold in 16 bits"
+        .assert (fw_logits & 255) == 0, "the bound's scan walks the logits in one page"
+
+; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift
+; = soul_out_shift set). Returns C with A = the argmax when T's row was the only one computed
+; again (it is then the largest logit: every other lies below T), else NC.
+fw_logits_bound:
+        ld a,1                  ; coarse if matvec can
+        ld (mv_coarse_on),a
+        ld a,FW_VOCAB
+        ld hl,fw_logits
+        call fw_product_of_xn   ; (the norm's first product: matvec, not matvec_again)
+        ld hl,mv_coarse_on
+        ld a,(hl)
+        ld (hl),0
+        or a
+        ret z                   ; exact
+        ld hl,fw_logits
+        ld (am_logits),hl
+        call argmax             ; T, the largest bound
+        ld (fw_next),a
+        add a,a
+        ld l,a
+        ld h,fw_logits >> 8
+        ld e,(hl)
+        inc l
+        ld d,(hl)
+        ex de,hl
+        ld de,FW_LOGITS_SLACK
+        or a
+        sbc hl,de               ; the threshold T - slack, or -32768 below that
+        jp po,@in_range
+        ld hl,$8000
+@in_range:
+        ld a,h
+        xor $80
+        ld d,a
+        ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
+        ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
+        ld bc,256 * (FW_VOCAB - FIRST_CHOOSABLE)    ; B: the rows left, C: the exact ones
+@row:
+        ld a,(hl)               ; the row's high byte, flipped (mostly below the threshold's)
+        xor $80
+        cp d
+        jr c,@next
+        jr nz,@exact
+        dec l
+        ld a,(hl)
+        inc l
+        cp e
+        jr c,@next
+@exact:
+        inc c
+        push bc
+        push de
+        push hl
+        ld a,l
+        srl a                   ; the row (HL = fw_logits + 2r + 1)
+        call mv_exact_row
+        pop hl
+        pop de
+        pop bc
+@next:
+        inc l
+        inc l
+        djnz @row
+        ld a,c
+        cp 2
+        ld a,(fw_next)
+        ret
+.endif
 
 ; fw_embed - h = embed(fw_token, fw_pos).
 fw_embed:

@@ -82,6 +82,18 @@
 ; (mv_row_sparse). 32 rows x 64 columns: 113,071 T-states with every x 0, ~4,600
 ; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
 ; is not sparse (the look at x). The next call puts the slots back.
+;
+; Coarse calls (MV_COARSE, the 128K player's, for its logits: 523 bytes here and
+; 99 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
+; slots"): a narrow whole call of an even count, asked for with mv_coarse_on,
+; adds only the high byte of each S(w + l) in slots of its own (43 T-states a
+; product; a wide column's high piece whole in the row start), so each row is a
+; lower bound within (255 * cols + 2^(shift+1) - 1) >> (shift + 1), and
+; mv_exact_row computes a row of it again exactly. 128x32 on zeros at shift 9
+; with the 128K's options (tests/test_kernels_z80_coarse.py, each after the one
+; before): 255,370 coarse against 384,903 exact, with one wide column 292,952
+; against 416,917, with four 390,520 against 505,714; a row again 3,849. A call
+; that does not ask pays 27 T-states for the look at mv_coarse_on.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -121,6 +133,10 @@ mv_shift:       .byte 0
 ; matvec_again - matvec for the same x and mv_cols as the call before
 ; (q, k and v of one xn): its column patches are kept, only the rows differ.
 matvec_again:
+.ifdef MV_COARSE
+        xor a                   ; (a coarse call needs the column pass: matvec_again runs exact)
+        ld (mv_coarse_on),a
+.endif
         ld a,1
         jr mv_start
 
@@ -196,10 +212,10 @@ mv_start:
         ld (mv_cols),a
         pop hl
         ld (mv_x),hl
-        jr @done
+        jr mv_finish
 @whole:
         call mv_part
-@done:
+mv_finish:                      ; (mv_exact_row's end too)
         pop af
         pop iy
         ret po                  ; interrupts were off: leave them off
@@ -212,10 +228,16 @@ mv_part:
         call mv_sparse_undo     ; (a sparse call before: its slots back)
 .endif
         call mv_prepare
+.ifdef MV_COARSE
+        ld a,(mv_rows)
+mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_row's one)
+.endif
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
-        ld a,(mv_rows)
+.ifndef MV_COARSE
+        ld a,(mv_rows)          ; (the players without MV_COARSE keep their bytes where they were)
+.endif
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
 mv_first_row:
@@ -988,11 +1010,12 @@ mv_prepare:
 .ifdef MV_SPARSE
         ld a,(mv_sparse_on)     ; (a sparse call runs the main slots)
         or a
-        jr nz,@flag_jump
+        jr nz,@low_set
 .endif
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         call c,mv_low_prepare   ; (a second part's narrow mode may have more wide columns)
+@low_set:
 .endif
         jr @flag_jump
 @full:
@@ -1031,6 +1054,11 @@ mv_prepare:
 @row_set:
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
+.ifdef MV_COARSE
+        ld a,(mv_coarse_on)
+        or a
+        call nz,mv_coarse_prepare       ; (with mv_jump and the row start set for an exact call)
+.endif
 .ifdef MV_SPARSE
 ; Sparse (every column one piece, at most MV_SPARSE_MAX of them nonzero): a jr over
 ; each zero column's slot, and each nonzero column's high piece turned into A:HL -= S(w),
@@ -1450,4 +1478,231 @@ mv_low_block_in:
         inc hl
         ld (mv_low_list),hl
         ret
+.endif
+
+.ifdef MV_COARSE
+; Coarse calls (MV_COARSE: the 128K player's logits, forward.s's
+; fw_logits_bound): a call asked for with mv_coarse_on = 1 that runs in narrow
+; mode, whole (at most MV_MAX_COLS columns), of an even count and with no x <=
+; -32640 runs its rows through slots of their own, which add only the high byte
+; of S(w + l): each row's doubled sum 2 sum w x + 2b then lacks each product's
+; low byte (0..255), so its output is a lower bound of the exact one within
+; (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is monotone
+; and moves by at most what its argument moves). 43 T-states a product (a pop
+; every two, ld iyl, ld e,(iy+d), add hl,de) against 77 in the low slots and 87
+; in mv_slots' narrow mode. A wide column's high piece is added whole by the
+; row's start (mv_row_coarse), with the S(w) mv_row_narrow subtracts. matvec
+; leaves mv_coarse_on 1 when the call ran coarse, 0 when it ran exact (the
+; full path: more than a quarter of the columns wide; an odd count, two parts,
+; an x <= -32640, matvec_again); the caller clears it after. mv_exact_row then computes a row
+; of the call again, exactly.
+MV_COARSE_PAIR  = 13            ; bytes of an even and an odd coarse slot
+MV_COARSE_D1    = 5             ; their displacements, from the pair's start
+MV_COARSE_D2    = 11
+
+mv_coarse_on:   .byte 0
+mv_exact_jump:  .word 0         ; the exact slots' first (mv_jump's target before the coarse call)
+mv_coarse_list  = mv_flag_list  ; each wide column's distance from the one before and its h - 1
+                                ; (a coarse call has no flagged column, and attention does not run in it)
+        .assert 2 * (MV_MAX_COLS / 4) <= MV_MAX_COLS, "the coarse list (2 bytes a wide column, a quarter at most) fits mv_flag_list"
+
+; The coarse rows: mv_row_narrow or mv_row_coarse starts them, mv_jump comes
+; here with A:HL = -Cl - K + 2b. The slots add into H:L = its top two bytes (D =
+; 0, E = S(w + l)'s high byte: no carry into a third byte), with A = its low
+; byte, and A:HL goes back for mv_row_end.
+mv_coarse_entry:
+        ld e,l
+        ld l,h
+        ld h,a
+        ld a,e
+        ld d,0
+        jp mv_coarse_slots      ; patched: the first used slot
+MV_COARSE_FIRST = * - 2
+mv_coarse_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $FD,$69           ; ld iyl,c
+        ld e,(iy+0)             ; S(w + l)'s high byte
+        add hl,de
+        .byte $FD,$68           ; ld iyl,b
+        ld e,(iy+0)
+        add hl,de
+        .endrepeat
+        .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
+        ld e,a
+        ld a,h
+        ld h,l
+        ld l,e
+        jp mv_row_end
+
+; mv_row_coarse - a coarse row's start when the call has wide columns: the h sum
+; at -Ch plus each wide column's S(w + h) - S(w) (its high piece, whole: the
+; slots run only the low pieces), then mv_row_narrow's K and -Cl.
+mv_row_coarse:                  ; (in the h sum's set)
+        ld hl,(MV_NARROW_NC_H)  ; C:HL = -Ch
+        ld a,(MV_NARROW_NC_H_TOP)
+        ld c,a
+        exx
+        ld a,(MV_WIDE_COUNT)
+        ld b,a
+        ld hl,(MV_ROW_SP)       ; the row's weights
+        ld de,mv_coarse_list
+@column:
+        ld a,(de)               ; the distance from the wide column before
+        inc de
+        add a,l
+        ld l,a
+        jr nc,* + 3
+        inc h
+        ld a,(hl)               ; w + 128
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        ld a,(de)               ; h - 1, into the reads of S(w + h) below
+        inc de
+        ld (@high_low+2),a
+        ld (@high_high+2),a
+        exx
+        ld e,(ix-1)             ; C:HL -= S(w)
+        ld d,(iy-1)
+        or a
+        sbc hl,de
+        jr nc,* + 3
+        dec c
+@high_low:
+        ld e,(ix+0)             ; C:HL += S(w + h)
+@high_high:
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        exx
+        djnz @column
+        jp mv_row_narrow@k
+
+; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
+; coarse if it can (above): the exact slots' entry kept for mv_exact_row, each
+; used column's l - 1 (its low byte - 1) into its coarse slot, mv_jump to
+; mv_coarse_entry, and with wide columns their list and mv_row_coarse; else
+; mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
+mv_coarse_prepare:
+        ld hl,mv_coarse_on
+        ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
+        xor MV_NARROW
+        ld c,a
+        ld a,(mv_flag_count)
+        or c
+        ld c,a
+        ld a,(mv_cols)
+        ld b,a
+        and 1
+        or c
+        jr z,@coarse
+        ld (hl),0
+        ret
+@coarse:
+        ld hl,(mv_jump+1)
+        ld (mv_exact_jump),hl
+        ld hl,mv_coarse_entry
+        ld (mv_jump+1),hl
+        ld l,b                  ; HL: past x's last column
+        ld h,0
+        add hl,hl
+        ld de,(mv_x)
+        add hl,de
+        ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
+        ld de,-MV_COARSE_PAIR
+        srl b                   ; the pairs, from the last one down
+@pair:
+        add ix,de
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D2),a
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a
+        djnz @pair
+        ld (MV_COARSE_FIRST),ix
+        ld a,(MV_WIDE_COUNT)
+        or a
+        ret z                   ; (mv_row_narrow starts the rows)
+        ld b,a
+        ld hl,mv_row_coarse
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl
+        ld hl,mv_wide_list
+        ld de,mv_coarse_list
+        ld ix,(mv_x)
+@wide:
+        ld a,(hl)               ; the distance (the first: the column's index)
+        inc hl
+        ld (de),a
+        inc de
+        push de
+        add a,a
+        ld e,a
+        ld d,0
+        add ix,de               ; IX: the column's x
+        pop de
+        ld a,(ix+0)
+        cp 129                  ; (l < 0: h is one more than the high byte)
+        ld a,(ix+1)
+        sbc a,0
+        ld (de),a               ; h - 1
+        inc de
+        djnz @wide
+        ret
+
+; mv_exact_row - row A of the coarse call before again, exactly, into its word
+; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
+; row runs from its own K, weights and output through the exact slots, which
+; stay set (matvec_again after a coarse call needs one mv_exact_row first).
+; Clobbers as matvec.
+mv_exact_row:
+        ld c,a
+        ld hl,(mv_exact_jump)   ; the exact slots and row start (a coarse call is narrow) back
+        ld (mv_jump+1),hl
+        ld hl,mv_row_narrow
+        ld (mv_first_row+1),hl
+        ld b,0
+        ld hl,(mv_out)
+        add hl,bc
+        add hl,bc
+        ld (MV_OUT_PTR),hl
+        ld hl,(mv_bias)         ; (read only when there is one)
+        add hl,bc
+        add hl,bc
+        ld (MV_BIAS_PTR),hl
+        ld a,(mv_rows)          ; K: 3 (rows - r) bytes before the weights
+        sub c
+        ld e,a
+        ld d,b
+        ld hl,(mv_w)
+        sbc hl,de               ; (no carry: rows > r)
+        sbc hl,de
+        sbc hl,de
+        ld (MV_NARROW_K_PTR),hl
+        ld a,(mv_cols)          ; the weights: mv_w + r * cols
+        ld e,a
+        ld hl,0
+        ld b,8
+@times:
+        add hl,hl
+        rlc c
+        jr nc,* + 3
+        add hl,de
+        djnz @times
+        ld de,(mv_w)
+        add hl,de
+        ld (MV_ROW_SP),hl
+        push iy
+        ld a,i                  ; P/V = IFF2, as matvec
+        push af
+        di
+        ld a,1
+        call mv_rows_run
+        jp mv_finish
 .endif

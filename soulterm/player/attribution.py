@@ -70,7 +70,7 @@ Z80_RULES = Rules(
         (("vec_relu",), "ffn"),
         (("vec_add_sat", "fw_residual"), "residual"),
         (("embed", "em_", "fw_embed"), "embed"),
-        (("argmax", "am_"), "logits"),
+        (("argmax", "am_", "fw_logits_bound"), "logits"),     # the argmax and its bound's scan (MV_COARSE)
         (("tokenize", "tk_", "spell", "sp_"), "tokenizer"),
         (("print", "read_line"), "printing"),
         (("mul16", "neg32", "div32", "cpl32", "div_negative", "isq", "sat32to16", "sra32", "up_q88",

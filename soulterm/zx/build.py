@@ -14,9 +14,10 @@ The 128K player (model "128k", soulplayer128.tap) is the same program with
 layer 1's tensors and the word list in bank DATA_BANK (a CODE block the
 loader pages in at $C000 before the main block; forward.s pages it in for
 layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
-they leave, matvec.s's low slots (MV_LOW_SLOTS) and attention.s's scores
+they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
 through the squares table (AT_FAST_SCORES, with each key's sums beside the
-caches). Both have matvec.s's sparse calls (MV_SPARSE).
+caches) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
+Both have matvec.s's sparse calls (MV_SPARSE).
 Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 (spectrum.py).
 """
@@ -40,7 +41,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .kernelbench import FAST_SCORES, KERNEL_FILES, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80_KERNELS_DIR
+from .kernelbench import COARSE_OPTION, FAST_SCORES, KERNEL_FILES, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80_KERNELS_DIR
 from .soul_layout import (LayoutError, alphabet_include, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
@@ -141,7 +142,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     banked = model == "128k"
     options = [SPARSE_OPTION]
     if banked:
-        options += [LOW_SLOTS_OPTION, FAST_SCORES, "PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
+        options += [LOW_SLOTS_OPTION, FAST_SCORES, COARSE_OPTION, "PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",

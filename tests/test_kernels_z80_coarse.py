@@ -1,0 +1,280 @@
+"""matvec.s's coarse calls and forward.s's argmax bound (MV_COARSE): a coarse call adds only the
+high byte of each product's S(w + l), so every row is a lower bound within the slack; mv_exact_row
+computes a row again exactly; the logits keep exact only the rows that may win, and the argmax is
+the engine's (SPEC: ids 3..127, the lowest id on a tie)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.soul import intmath, spec
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.kernelbench import (CODE_ORIGIN, COARSE_OPTION, FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION,
+                                     Z80Bench, bound_logits, coarse_logits, forward_turn, logits_slack, run_matvec,
+                                     runs_coarse)
+from soulterm.zx.soul_layout import matvec_bytes, soul_include
+
+import test_kernels_z80 as dense_tests
+
+VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
+EXACT_ROW_STUB = """
+exact_row_of:                   ; mv_exact_row with A from memory (the bench sets no registers)
+        ld a,(exact_row_arg)
+        jp mv_exact_row
+exact_row_arg: .byte 0
+"""
+BOTH = (COARSE_OPTION, "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, COARSE_OPTION]))
+PLAYER_128K = "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, FAST_SCORES_OPTION, COARSE_OPTION])   # its kernels' options
+
+
+@pytest.fixture(scope="module", params=BOTH, ids=["coarse", "128k_matvec"])
+def coarse_bench(request):
+    return Z80Bench(EXACT_ROW_STUB, options=request.param)
+
+
+def ask_coarse(bench) -> None:
+    bench.poke(bench.sym("mv_coarse_on"), [1])
+
+
+def ran_coarse(bench) -> bool:
+    return bench.peek(bench.sym("mv_coarse_on"))[0] == 1
+
+
+def exact_row(bench, row: int) -> int:
+    bench.poke(bench.sym("exact_row_arg"), [row])
+    return bench.call("exact_row_of")
+
+
+def inputs(rng, cols: int, wide: int) -> np.ndarray:
+    """x with `wide` two-piece values (h != 0, some at the edges) among one-piece ones."""
+    x = rng.integers(-127, 129, cols)
+    for column in rng.choice(cols, min(wide, cols), replace=False):
+        x[column] = int(rng.choice([129, -128, 255, -255, 256, 32767, -32639, int(rng.integers(-32639, 32768))]))
+        while -127 <= x[column] <= 128:
+            x[column] = int(rng.integers(-32639, 32768))
+    return x
+
+
+def test_coarse_calls_are_their_bound_and_exact_rows_are_exact(coarse_bench):
+    """Random calls asked to run coarse: narrow whole calls of an even count run coarse, each row
+    exactly the bound (coarse_logits: bias, wide columns' high pieces, saturation and any shift
+    included), within the slack of intmath's; the others (full path, odd counts, two parts, an x
+    <= -32640) run exact and say so. Rows computed again by mv_exact_row are intmath's, the others
+    stay; matvec_again after them runs exact."""
+    bench = coarse_bench
+    rng = np.random.default_rng(2050)
+    seen = {True: 0, False: 0}
+    for case in range(70):
+        cols = int(rng.choice([32, 32, 32, 30, 16, 8, 2, 31, 9, 64, 40]))
+        wide = int(rng.choice([0, 0, 1, 2, 3, 4, 5, 8, 9, cols]))
+        x = inputs(rng, cols, wide)
+        if case % 11 == 5:
+            x[int(rng.integers(0, cols))] = int(rng.choice([-32768, -32640, -32700]))   # h = -128: flagged
+        rows = int(rng.integers(1, 129)) if case % 9 else int(rng.integers(129, 256))
+        w = rng.integers(-128, 128, (rows, cols))
+        if case % 7 == 0:
+            w = rng.choice([-128, 127], (rows, cols))
+        bias = rng.integers(-32768, 32768, rows) if case % 3 == 0 else None
+        shift = int(rng.integers(0, 16))
+        exact = intmath.matvec(w, shift, x, bias, post=0)
+        ask_coarse(bench)
+        got, _ = run_matvec(bench, w, x, bias, shift)
+        coarse = runs_coarse(x)
+        assert ran_coarse(bench) == coarse, case
+        seen[coarse] += 1
+        if not coarse:
+            assert np.array_equal(got, exact), case
+            continue
+        bounds = coarse_logits(w, x, shift, bias)
+        assert np.array_equal(got, bounds), case
+        assert (bounds <= exact).all() and (exact - bounds <= logits_slack(cols, shift)).all(), case
+        out = bench.peek(bench.sym("mv_out"), 2)
+        again = sorted(rng.choice(rows, min(rows, 4), replace=False))
+        for row in again:
+            exact_row(bench, int(row))
+        want = bounds.copy()
+        want[again] = exact[again]
+        assert np.array_equal(bench.read_words(int.from_bytes(out, "little"), rows), want), case
+        ask_coarse(bench)
+        got, _ = run_matvec(bench, w, x, bias, shift, routine="matvec_again")
+        assert np.array_equal(got, exact) and not ran_coarse(bench), case
+    assert seen[True] >= 20 and seen[False] >= 20
+
+
+def test_every_matvec_test_holds_with_coarse_calls(coarse_bench):
+    """The dense tests of test_kernels_z80 on benches with MV_COARSE and no call asking for it,
+    after a coarse call has patched its own slots and rows (they must not leak into these)."""
+    rng = np.random.default_rng(2051)
+    w, x = rng.integers(-128, 128, (40, 32)), inputs(rng, 32, 3)
+    ask_coarse(coarse_bench)
+    run_matvec(coarse_bench, w, x, None, 5)
+    assert ran_coarse(coarse_bench)
+    exact_row(coarse_bench, 7)
+    coarse_bench.poke(coarse_bench.sym("mv_coarse_on"), [0])
+    dense_tests.test_matvec_matches_intmath_on_random_cases(coarse_bench)
+    dense_tests.test_matvec_saturates_both_ways(coarse_bench)
+    dense_tests.test_matvec_floors_negative_sums(coarse_bench)
+    dense_tests.test_matvec_takes_every_split_edge(coarse_bench)
+    dense_tests.test_matvec_again_reuses_the_columns_of_the_call_before(coarse_bench)
+    dense_tests.test_matvec_narrow_mode_matches_intmath_across_mode_changes(coarse_bench)
+    dense_tests.test_matvec_counts_up_to_255_rows_in_every_mode(coarse_bench)
+
+
+def test_a_coarse_product_costs_43_t_states():
+    """A one-piece product in a coarse slot: pop every two, ld iyl, ld e,(iy+d), add hl,de (43
+    T-states, against the low slots' 77); a 128x32 call (the logits' shape) with no wide column,
+    after a call of another x, costs less than two thirds of the exact call."""
+    bench = Z80Bench(options=PLAYER_128K)
+    rng = np.random.default_rng(2052)
+
+    def t_states(w, x, coarse=True):
+        bench.poke(bench.sym("mv_coarse_on"), [int(coarse)])
+        took = run_matvec(bench, w, x, None, 9)[1]
+        assert ran_coarse(bench) == coarse
+        return took
+
+    def row(cols):
+        return t_states(np.zeros((3, cols)), np.zeros(cols)) - t_states(np.zeros((2, cols)), np.zeros(cols))
+
+    row(32)                                         # (the first narrow call patches the slots for it)
+    assert row(32) - row(30) == 2 * 43
+    w, x = rng.integers(-128, 128, (128, 32)), inputs(rng, 32, 0)
+    assert t_states(w, x) < 2 / 3 * t_states(w, x, coarse=False)
+
+
+@pytest.fixture(scope="module")
+def logits_bench():
+    """forward.s with the low slots and the bound (the key cache in the code, not at $4000 as
+    with AT_FAST_SCORES: the test matrices go there; no MV_SPARSE, whose bytes would run the
+    code past $FFFF), the stack below the kernels."""
+    soul = load_soul(DEFAULT_SOUL)
+    return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
+                    options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION]))
+
+
+@pytest.fixture(scope="module")
+def player_128k_bench():
+    return Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLAYER_128K)
+
+
+MATRIX_AT = 0x4000              # below the stack (CODE_ORIGIN) and the logits ($5B00)
+
+
+def next_token_of(bench, w, xn):
+    """forward.s's fw_next_token on matrix `w` (128 x 32, the soul's shift) and xn: (fw_logits, fw_next)."""
+    constants, weights = matvec_bytes(w)
+    bench.poke(MATRIX_AT, constants + weights)
+    bench.poke_word(bench.sym("mv_w"), MATRIX_AT + len(constants))
+    bench.write_words(bench.sym("fw_xn"), xn)
+    bench.poke(bench.sym("fw_xn_patched"), [0])
+    bench.call("fw_next_token")
+    return bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE), bench.peek(bench.sym("fw_next"))[0]
+
+
+def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench):
+    """fw_next_token on matrices made to trip the bound: ties at the top (the lowest id wins),
+    every row equal (all of 3..127 computed again), rows saturating at 32767 or -32768, extreme
+    weights, rows 0..2 the largest (never chosen), a zero input, a threshold below -32768, wide
+    inputs (a few: coarse with their high pieces whole; many: exact). fw_logits is exactly what
+    bound_logits says (exact rows where a row may win, bounds elsewhere) and fw_next the SPEC
+    argmax of the exact logits."""
+    bench = logits_bench
+    rng = np.random.default_rng(2053)
+    rows, cols = spec.VOCAB_SIZE, spec.EMBED_DIM
+    shift = bench.sym("soul_out_shift")         # the bound's slack is the soul's
+    exact_counts = []
+    for case in range(24):
+        kind = case % 8
+        w = rng.integers(-128, 128, (rows, cols))
+        xn = inputs(rng, cols, int(rng.choice([0, 1, 2, 4])))
+        if kind == 0:                                   # ties at the top: copies of one row
+            w[rng.choice(np.arange(3, rows), 5, replace=False)] = w[int(rng.integers(3, rows))]
+            w[10] += 0 if case % 2 else 1
+        elif kind == 1:                                 # every row equal
+            w[:] = w[0]
+        elif kind == 2:                                 # saturating both ways (through wide inputs)
+            w = rng.choice([-128, 127], (rows, cols))
+            xn = rng.choice([-127, 128], cols)
+            xn[:8] = rng.choice([-32639, 32767], 8)
+        elif kind == 3:                                 # rows 0..2 the largest, others close together
+            w = rng.integers(-3, 4, (rows, cols))
+            w[:3] = 127
+            xn = np.full(cols, 100)
+        elif kind == 4:                                 # a zero input: every logit 0
+            xn = np.zeros(cols, np.int64)
+        elif kind == 5:                                 # everything low: T - slack below -32768
+            w = np.full((rows, cols), -128)
+            w[:, :4] = rng.integers(-128, -100, (rows, 4))
+            xn = np.full(cols, 128)
+            xn[:8] = 32767
+        elif kind == 6:                                 # too many wide inputs: exact
+            xn = inputs(rng, cols, 9)
+        exact = intmath.matvec(w, shift, xn, None, post=0)
+        logits, chosen = next_token_of(bench, w, xn)
+        assert np.array_equal(logits, bound_logits(w, shift, xn, exact)), case
+        assert chosen == intmath.argmax_token(exact), case
+        assert runs_coarse(xn) == (kind != 6), case
+        exact_counts.append(int((logits[3:] == exact[3:]).sum()))
+    assert min(exact_counts) <= 2 and max(exact_counts) == rows - 3
+
+
+def test_real_turns_keep_the_engines_replies_with_the_bound(player_128k_bench):
+    """Real turns of the shipped soul through the 128K's kernels (the bound among them):
+    forward_turn checks every step's logits as the bound leaves them and the argmax against the
+    engine; the logits run coarse at most steps (their inputs have at most a quarter wide)."""
+    logits_bench = player_128k_bench
+    soul = load_soul(DEFAULT_SOUL)
+    engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
+    steps = coarse = 0
+    for text in ("hello", "what is your name"):
+        inputs_at = {}
+
+        def keep_xn(position):
+            inputs_at[position] = logits_bench.read_words(logits_bench.sym("fw_xn"), spec.EMBED_DIM)
+
+        rows, reply = forward_turn(logits_bench, engine, tokenizer.encode_turn(text), after_step=keep_xn)
+        assert tokenizer.decode(reply) == engine.reply(tokenizer, text).text
+        for position, _, routine, _ in rows:
+            if routine == "forward_step":
+                steps += 1
+                coarse += runs_coarse(inputs_at[position])
+    assert coarse >= steps * 3 // 4
+
+
+@pytest.mark.skipif(not (VECTORS / "soul.bin").exists(), reason="the vectors soul is not here")
+def test_the_vectors_soul_keeps_its_reply_with_the_bound():
+    """The vectors soul (its normalised inputs mostly wide: its logits run exact) on a bench with
+    the bound: every step checked as above."""
+    soul = load_soul(VECTORS / "soul.bin")
+    tokenizer = Tokenizer.load(VECTORS / "tokenizer.json")
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=PLAYER_128K)
+    engine = Engine(soul)
+    rows, reply = forward_turn(bench, engine, tokenizer.encode_turn("hello"))
+    assert tokenizer.decode(reply) == engine.reply(tokenizer, "hello").text
+
+
+def test_coarse_t_states_are_what_the_header_says():
+    """matvec.s's header figures for MV_COARSE on the 128K's kernels (its options), shift 9, zero
+    weights, in this order: a 128x32 call coarse then exact, with 0, 1 and 4 wide columns (x =
+    256), each after the call before, and one row again by mv_exact_row."""
+    bench = Z80Bench(EXACT_ROW_STUB, options=PLAYER_128K)
+
+    def t_states(coarse, wide=0):
+        x = np.zeros(32)
+        x[:wide] = 256
+        bench.poke(bench.sym("mv_coarse_on"), [int(coarse)])
+        took = run_matvec(bench, np.zeros((128, 32)), x, None, 9)[1]
+        assert ran_coarse(bench) == coarse
+        return took
+
+    t_states(True)                                  # (the first narrow call patches the slots for it)
+    figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
+    assert figures == [(255_370, 384_903), (292_952, 416_917), (390_520, 505_714)]
+    t_states(True)
+    assert exact_row(bench, 5) == 3_849
