@@ -25,16 +25,14 @@ SPEC argmax.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.player.bench import EVERYDAY_PROMPTS
 from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer
 
 FIRST = spec.FIRST_CHOOSABLE
 
@@ -98,12 +96,10 @@ def low_rank_counts(w, vectors, rank: int) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--soul", default=str(DEFAULT_SOUL))
-    parser.add_argument("--tokenizer", default=None)
+    add_soul_arguments(parser)
     args = parser.parse_args()
-    soul_path = Path(args.soul)
-    tokenizer = Tokenizer.load(args.tokenizer or tokenizer_beside(soul_path))
-    engine = Engine(load_soul(soul_path))
+    soul_path = args.soul
+    engine, tokenizer = engine_and_tokenizer(args)
     vectors = final_vectors(engine, tokenizer)
     w = engine.soul["out"].values.astype(np.int64)
     small = (np.abs(vectors) <= 127).sum(axis=1)

@@ -13,18 +13,16 @@ kernel bench with random weights, it times a 32x64 call with 0..32 nonzero input
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, tokenizer_beside
 from soulterm.player.bench import EVERYDAY_PROMPTS
 from soulterm.player.build import assemble_player
 from soulterm.player.harness import KernelBench, run_matvec
 from soulterm.soul import intmath
 from soulterm.soul.engine import Engine, sat16, shift_right
-from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer, soul_files
 
 
 def fc2_inputs(engine: Engine, tokenizer: Tokenizer) -> list[tuple[int, np.ndarray]]:
@@ -44,12 +42,11 @@ def fc2_inputs(engine: Engine, tokenizer: Tokenizer) -> list[tuple[int, np.ndarr
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--soul", type=Path, default=DEFAULT_SOUL)
-    parser.add_argument("--tokenizer", type=Path, default=None)
+    add_soul_arguments(parser)
     parser.add_argument("--no-cycles", action="store_true", help="leave out the kernel timings")
     args = parser.parse_args()
-    tokenizer_path = args.tokenizer or tokenizer_beside(args.soul)
-    calls = fc2_inputs(Engine(load_soul(args.soul)), Tokenizer.load(tokenizer_path))
+    _, tokenizer_path = soul_files(args)
+    calls = fc2_inputs(*engine_and_tokenizer(args))
     limit = assemble_player(args.soul, tokenizer_path).symbols["FW_SPARSE_MAX"]
     nonzero = np.array([np.count_nonzero(z) for _, z in calls])
     print(f"soul {args.soul}: {len(calls)} fc2 calls in the ten turns")

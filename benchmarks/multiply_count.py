@@ -16,14 +16,10 @@ PAL x1.0579).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.player.bench import EVERYDAY_PROMPTS
 from soulterm.soul import spec
-from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
-from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer
 
 E, F, V, L = spec.EMBED_DIM, spec.FFN_DIM, spec.VOCAB_SIZE, spec.N_LAYERS
 LAYER_PRODUCTS = 4 * E * E + 2 * E * F                      # q, k, v, proj, fc1, fc2
@@ -35,12 +31,10 @@ PAL_DMA_FACTOR = 1.0579                                     # docs/timing.md
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--soul", default=str(DEFAULT_SOUL))
-    parser.add_argument("--tokenizer", default=None)
+    add_soul_arguments(parser)
     args = parser.parse_args()
-    soul_path = Path(args.soul)
-    tokenizer = Tokenizer.load(args.tokenizer or tokenizer_beside(soul_path))
-    engine = Engine(load_soul(soul_path))
+    soul_path = args.soul
+    engine, tokenizer = engine_and_tokenizer(args)
     full = prompt = generated = 0
     for text in EVERYDAY_PROMPTS:
         context = tokenizer.encode_turn(text)

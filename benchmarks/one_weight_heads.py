@@ -13,26 +13,19 @@ positions run layer 0's attention only, position 0 is kept from start-up).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.player.bench import EVERYDAY_PROMPTS
 from soulterm.soul import spec
-from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
-from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--soul", default=str(DEFAULT_SOUL))
-    parser.add_argument("--tokenizer", default=None)
+    add_soul_arguments(parser)
     args = parser.parse_args()
-    soul_path = Path(args.soul)
-    tokenizer = Tokenizer.load(args.tokenizer or tokenizer_beside(soul_path))
-    engine = Engine(load_soul(soul_path))
+    engine, tokenizer = engine_and_tokenizer(args)
     heads = np.zeros(spec.N_LAYERS, int)
     single = np.zeros(spec.N_LAYERS, int)
     for text in EVERYDAY_PROMPTS:

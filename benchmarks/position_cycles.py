@@ -18,25 +18,19 @@ leaves the cache as the player has it).
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.player.bench import program_bench
-from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
-from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer, soul_files
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("text", nargs="?", default="see you later")
-    parser.add_argument("--soul", default=str(DEFAULT_SOUL))
-    parser.add_argument("--tokenizer", default=None)
+    add_soul_arguments(parser)
     args = parser.parse_args()
-    soul_path = Path(args.soul)
-    tokenizer_path = Path(args.tokenizer) if args.tokenizer else tokenizer_beside(soul_path)
-    tokenizer = Tokenizer.load(tokenizer_path)
-    reply = Engine(load_soul(soul_path)).reply(tokenizer, args.text)
+    soul_path, tokenizer_path = soul_files(args)
+    engine, tokenizer = engine_and_tokenizer(args)
+    reply = engine.reply(tokenizer, args.text)
     bench = program_bench(soul_path, tokenizer_path)
     at_t = bench.sym("at_t")
     tokens = reply.context + reply.ids

@@ -32,17 +32,15 @@ favourable (the rows they prove, checked; not built):
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.player.bench import EVERYDAY_PROMPTS
 from soulterm.player.harness import KernelBench, run_matvec
 from soulterm.soul import intmath
 from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer
 
 
 def fc1_inputs(engine: Engine, tokenizer: Tokenizer) -> list[list[np.ndarray]]:
@@ -93,13 +91,11 @@ def shifted_square_proofs(w, bias, x, mv_shift: int, bits: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--soul", default=str(DEFAULT_SOUL))
-    parser.add_argument("--tokenizer", default=None)
+    add_soul_arguments(parser)
     parser.add_argument("--sample", type=int, default=40, help="fc1 calls per layer to emulate")
     args = parser.parse_args()
-    soul_path = Path(args.soul)
-    tokenizer = Tokenizer.load(args.tokenizer or tokenizer_beside(soul_path))
-    engine = Engine(load_soul(soul_path))
+    soul_path = args.soul
+    engine, tokenizer = engine_and_tokenizer(args)
     inputs = fc1_inputs(engine, tokenizer)
     bench = KernelBench()
     totals = dict(rows=0, zero=0, proved=0, today=0, coarse=0, exact_rows=0, pass1_only=0, relu=0)

@@ -12,27 +12,21 @@ and the final one) into those three bands.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, tokenizer_beside
 from soulterm.soul import intmath
 from soulterm.soul.corpus import read_corpus
-from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
-from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--soul", default=str(DEFAULT_SOUL))
-    parser.add_argument("--tokenizer", default=None)
+    add_soul_arguments(parser)
     parser.add_argument("--corpus", default=None)
     args = parser.parse_args()
-    soul_path = Path(args.soul)
-    tokenizer = Tokenizer.load(args.tokenizer or tokenizer_beside(soul_path))
-    engine = Engine(load_soul(soul_path))
+    soul_path = args.soul
+    engine, tokenizer = engine_and_tokenizer(args)
     prompts = sorted({ex.prompt for ex in read_corpus(args.corpus).exchanges})
     counts = {"small": 0, "short": 0, "wide": 0, "all": 0}
     plain = intmath.rmsnorm

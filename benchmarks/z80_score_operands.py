@@ -18,20 +18,16 @@ import argparse
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import engine as engine_module
-from soulterm.soul.soulfile import load_soul
-from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("text", nargs="?", default="hello")
-    parser.add_argument("--soul", default=str(DEFAULT_SOUL))
-    parser.add_argument("--tokenizer", default=str(DEFAULT_TOKENIZER))
+    add_soul_arguments(parser)
     args = parser.parse_args()
-    engine = engine_module.Engine(load_soul(args.soul))
-    tokenizer = Tokenizer.load(args.tokenizer)
+    engine, tokenizer = engine_and_tokenizer(args)
     qs, ks = [], []
     attend = engine_module._attend
 

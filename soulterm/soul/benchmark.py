@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
+from soulterm import paths
+
 from . import spec
 from .engine import Engine
+from .soulfile import load_soul
+from .tokenizer import Tokenizer
 
 PROMPTS = ("hello", "how are you", "i feel sad today", "tell me a joke",
            "what are you", "good night", "i love you", "thank you so much")
+
+
+def add_soul_arguments(parser) -> None:
+    """A benchmark script's --soul and --tokenizer (the shipped soul, the tokenizer beside a soul)."""
+    parser.add_argument("--soul", type=Path, default=paths.DEFAULT_SOUL, help="soul.bin (default: the shipped soul)")
+    parser.add_argument("--tokenizer", type=Path, default=None,
+                        help="its tokenizer.json (default: the one beside the soul)")
+
+
+def soul_files(args) -> tuple[Path, Path]:
+    """(soul, tokenizer) from add_soul_arguments' options."""
+    return args.soul, args.tokenizer or paths.tokenizer_beside(args.soul)
+
+
+def engine_and_tokenizer(args) -> tuple[Engine, Tokenizer]:
+    """The integer engine and the tokenizer of add_soul_arguments' options."""
+    soul, tokenizer = soul_files(args)
+    return Engine(load_soul(soul)), Tokenizer.load(tokenizer)
 
 
 def engine_speed(soul, tokenizer, seconds: float = 2.0) -> dict:
