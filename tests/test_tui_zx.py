@@ -424,3 +424,17 @@ def test_the_palette_names_the_image_of_the_machine_on_show():
     spectrum, c64 = ({title: action for title, action, _ in menu(kind)} for kind in (ZX_KIND, C64_KIND))
     assert spectrum["Export TAP"] == c64["Export D64"] == "export"
     assert spectrum["Build the tape"] == c64["Build the floppy"] == "build"
+
+
+@pilot
+async def test_the_header_names_a_128k_for_the_128k_tape():
+    from soulterm.paths import DEFAULT_TAP, DISK_DIR, TAP_NAME_128K
+
+    app = SoultermApp(machine=Spectrum(), disk=DISK_DIR / TAP_NAME_128K, start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.sub_title == "a transformer on a ZX Spectrum 128K"
+    app = SoultermApp(machine=Spectrum(), disk=DEFAULT_TAP, start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.sub_title == "a transformer on a ZX Spectrum 48K"

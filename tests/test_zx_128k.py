@@ -156,3 +156,11 @@ def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     # the 128K tape shipped beside the 48K one is the current build
     assert (DISK_DIR / TAP_NAME_128K).read_bytes() == built.tape, "run: soulterm build --machine zx128 --output disk"
     assert (DISK_DIR / (Path(TAP_NAME_128K).stem + ZX_MAP_SUFFIX)).read_text() == built.map_text
+
+
+def test_is_128k_tape_tells_the_tapes_apart():
+    banked = tap.write_tap("banked", bytes([0xC9]), 0x8000, banks=[(4, b"four")])
+    plain = tap.write_tap("plain", bytes([0xC9]), 0x8000)
+    assert tap.is_128k_tape(banked) and tap.is_128k_tape((DISK_DIR / TAP_NAME_128K).read_bytes())
+    assert not tap.is_128k_tape(plain)
+    assert not tap.is_128k_tape(b"no tape at all") and not tap.is_128k_tape(b"")

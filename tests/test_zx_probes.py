@@ -217,7 +217,7 @@ def test_cycles_panel_counts_the_z80s_t_states(run):
     _panel_, text = _panel(CyclesPanel, run)
     last = max(view.position_cycles)
     total = view.position_cycles[last]
-    assert text.startswith(f"position {last}: {total:,} T-states ({total / CLOCK_HZ:.2f} s on a Spectrum 48K")
+    assert text.startswith(f"position {last}: {total:,} T-states ({total / CLOCK_HZ:.2f} s on a 3.5 MHz Spectrum")
     turn = sum(view.position_cycles.values())
     assert f"reply so far: {turn:,} T-states over {len(view.position_cycles)} positions" in text
     assert f"({turn / CLOCK_HZ:.1f} s at 3.5 MHz)" in text

@@ -72,7 +72,8 @@ PROBES_EVERY = 3          # the inside-the-model panels ask the machine for its 
 # of their own.
 PANELS = (("screen", "C64"), ("insight", "Model"), ("memory", "Memory map"), ("debugger", "Debugger"))
 SCREENS = {"c64": C64Screen, "zx": ZXScreen}     # the screen widget of each machine kind
-SUB_TITLES = {"c64": "a transformer on a Commodore 64", "zx": "a transformer on a ZX Spectrum 48K"}
+SUB_TITLES = {"c64": "a transformer on a Commodore 64", "zx": "a transformer on a ZX Spectrum 48K",
+              "zx128": "a transformer on a ZX Spectrum 128K"}     # (a tape that pages banks makes it a 128K)
 
 
 class SoultermApp(App):
@@ -330,9 +331,9 @@ class SoultermApp(App):
         self.machine_screen.show(self._message_frame)
 
     def _name_machine(self) -> None:
-        """The screen's tab and the header say which machine runs."""
+        """The screen's tab and the header say which machine runs (a 128K after a tape that pages banks)."""
         self.screen_stack[0].query_one("#show-screen", Tab).label = self.kind.title
-        self.sub_title = SUB_TITLES[self.kind.name]
+        self.sub_title = SUB_TITLES["zx128" if self.kind is ZX_KIND and _is_128k_tape(self.disk) else self.kind.name]
 
     async def _follow_machine(self) -> None:
         """The host runs another kind of machine now (a .tap loaded on the C64, or the
@@ -577,6 +578,7 @@ class SoultermApp(App):
             self.disk = path
             self.map_path = kind_for_path(path).map_for(path)
             self._load_map(quiet=True)
+            self._name_machine()
             self.notify(f"loaded {path}")
         self._boot(path, then=loaded)
 
@@ -633,7 +635,11 @@ class SoultermApp(App):
         self.disk = built
         self.map_path = kind.map_for(built)
         self._load_map()
-        self._boot(self.disk, then=lambda: self.notify(f"booted {self.disk}"))
+
+        def booted() -> None:
+            self._name_machine()
+            self.notify(f"booted {self.disk}")
+        self._boot(self.disk, then=booted)
 
     @work
     async def action_train(self) -> None:
@@ -684,3 +690,13 @@ def _wrap(text: str, width: int) -> list[str]:
     if line:
         lines.append(line)
     return lines
+
+
+def _is_128k_tape(path: Path) -> bool:
+    """Whether `path` is a tape that makes the Spectrum a 128K (unreadable: no)."""
+    from soulterm.zx.tap import is_128k_tape
+
+    try:
+        return path.suffix.lower() == ".tap" and is_128k_tape(path.read_bytes())
+    except OSError:
+        return False

@@ -1,4 +1,4 @@
-"""The two machines the app runs: a C64 (.prg, .d64) and a ZX Spectrum 48K (.tap).
+"""The two machines the app runs: a C64 (.prg, .d64) and a ZX Spectrum (.tap: a 48K, or a 128K for a tape that pages banks).
 
 One record per machine says what differs outside the emulators themselves:
 which files it loads, its shipped program and map, its clock (the host paces
@@ -85,7 +85,7 @@ class MachineKind:
 C64_KIND = MachineKind("c64", "C64", (".prg", ".d64"), DEFAULT_D64, PAL_CLOCK_HZ, "1 MHz",
                        D64_NAME, "floppy", (PRG_NAME, D64_NAME, MAP_NAME), "6502", "cycles", "a PAL C64")
 ZX_KIND = MachineKind("zx", "Spectrum", (".tap",), DEFAULT_TAP, ZX_CLOCK_HZ, "3.5 MHz",
-                      TAP_NAME, "tape", (TAP_NAME, ZX_MAP_NAME), "Z80", "T-states", "a Spectrum 48K")
+                      TAP_NAME, "tape", (TAP_NAME, ZX_MAP_NAME), "Z80", "T-states", "a 3.5 MHz Spectrum")
 KINDS = {kind.name: kind for kind in (C64_KIND, ZX_KIND)}
 LOADABLE = tuple(suffix for kind in KINDS.values() for suffix in kind.suffixes)
 

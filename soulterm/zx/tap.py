@@ -185,6 +185,17 @@ def loader_pages_banks(lines) -> bool:
                for _, statements in lines for statement in statements)
 
 
+def is_128k_tape(image: bytes) -> bool:
+    """True for a tape whose first file is a BASIC loader that pages the 128K's banks (the
+    Spectrum turns into a 128K loading it: Spectrum.load_tap); False for any other tape,
+    or bytes that are no tape."""
+    try:
+        found = files(decode_blocks(image))
+        return bool(found) and found[0].header.kind == PROGRAM and loader_pages_banks(parse_basic(found[0].data))
+    except TapError:
+        return False
+
+
 @dataclass
 class TapeFile:
     """A header and the data block that follows it."""
