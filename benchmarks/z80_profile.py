@@ -7,23 +7,26 @@ charging each instruction's T-states to the routine whose code holds its PC
 (the nearest global label at or below it). Exact; a few seconds. Then
 attention alone, in its two phases with the arithmetic helpers each calls:
 the scores (q.k, f, max f and the LUT weights) and the means.
-`--fast-scores` assembles attention's scores through the squares table
-(AT_FAST_SCORES; its key sums, at_key_sums, are charged to themselves).
+The kernels are the 48K player's (MV_SPARSE) or with `--model 128k` the
+128K player's (the low slots, MV_SPARSE, AT_FAST_SCORES and MV_COARSE), as
+z80_token.py's --kernel-bench has them; `--fast-scores` gives the 48K's
+kernels attention's scores through the squares table (AT_FAST_SCORES; its
+key sums, at_key_sums, are charged to themselves).
 
-    python benchmarks/z80_profile.py [TEXT] [--fast-scores]
+    python benchmarks/z80_profile.py [TEXT] [--model 48k|128k] [--fast-scores]
 """
 
 from __future__ import annotations
 
+import argparse
 import bisect
 import collections
-import sys
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import _CORE_FRAME, FAST_SCORES_OPTION, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn
+from soulterm.zx.kernelbench import _CORE_FRAME, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -71,11 +74,16 @@ def profile_call(bench: Z80Bench, routine: str) -> tuple[collections.Counter, co
 
 
 def main() -> None:
-    arguments = [argument for argument in sys.argv[1:] if argument != "--fast-scores"]
-    text = arguments[0] if arguments else "hello"
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("text", nargs="?", default="hello")
+    parser.add_argument("--model", choices=("48k", "128k"), default="48k", help="whose kernels (default: the 48K's)")
+    parser.add_argument("--fast-scores", action="store_true",
+                        help="the 48K's kernels with AT_FAST_SCORES (the 128K's have it)")
+    args = parser.parse_args()
+    text = args.text
     soul = load_soul(DEFAULT_SOUL)
     bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
-                     options=FAST_SCORES_OPTION if "--fast-scores" in sys.argv[1:] else "")
+                     options=player_kernel_options(args.model, fast_scores=True if args.fast_scores else None))
     rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER).encode_turn(text))
     for wanted in ("forward_step", "forward_prefill"):
         position, token = next((p, t) for p, t, routine, _ in reversed(rows) if routine == wanted and p)

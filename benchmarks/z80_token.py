@@ -49,7 +49,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import COARSE_OPTION, FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, forward_turn, player_bench
+from soulterm.zx.kernelbench import Z80Bench, forward_turn, player_bench, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -94,10 +94,11 @@ def main() -> None:
         sys.exit(f"z80_token: {error}")
     text = args.text
     if args.kernel_bench:
-        options = ([LOW_SLOTS_OPTION] * (args.model == "128k") + [SPARSE_OPTION] * (not args.dense)
-                   + [FAST_SCORES_OPTION] * ((args.model == "128k" or args.fast_scores) and not args.dot_scores)
-                   + [COARSE_OPTION] * ((args.model == "128k" or args.coarse) and not args.exact_logits))
-        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options="\n".join(options))
+        options = player_kernel_options(
+            args.model, sparse=not args.dense,
+            fast_scores=False if args.dot_scores else (True if args.fast_scores else None),
+            coarse=False if args.exact_logits else (True if args.coarse else None))
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     else:
         bench = player_bench(soul, tokenizer, args.model)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)

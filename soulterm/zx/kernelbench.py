@@ -31,6 +31,19 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 # code would otherwise push past $FFFF (with the low slots)
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
+
+
+def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
+                          coarse: bool | None = None) -> str:
+    """The options of a player's kernels for the kernels' bench (build.py gives the players
+    the same): both have MV_SPARSE, the 128K the low slots, AT_FAST_SCORES and MV_COARSE too.
+    `sparse`, `fast_scores` and `coarse` (None: the player's own choice) turn one on or off."""
+    is_128k = model == "128k"
+    fast_scores = is_128k if fast_scores is None else fast_scores
+    coarse = is_128k if coarse is None else coarse
+    options = ([LOW_SLOTS_OPTION] * is_128k + [SPARSE_OPTION] * sparse
+               + [FAST_SCORES_OPTION] * fast_scores + [COARSE_OPTION] * coarse)
+    return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
 
