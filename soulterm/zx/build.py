@@ -41,7 +41,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .kernelbench import COARSE_OPTION, FAST_SCORES, KERNEL_FILES, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80_KERNELS_DIR
+from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR, player_kernel_options
 from .soul_layout import (LayoutError, alphabet_include, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
@@ -140,9 +140,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     hot_files = [name for name in KERNEL_FILES if name not in COLD_KERNEL_FILES]
     in_bank = _words_in_bank(tokenizer, word_list, model)
     banked = model == "128k"
-    options = [SPARSE_OPTION]
+    options = [player_kernel_options(model, bench=False)]
     if banked:
-        options += [LOW_SLOTS_OPTION, FAST_SCORES, COARSE_OPTION, "PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
+        options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",

@@ -34,15 +34,17 @@ COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s'
 
 
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
-                          coarse: bool | None = None) -> str:
-    """The options of a player's kernels for the kernels' bench (build.py gives the players
-    the same): both have MV_SPARSE, the 128K the low slots, AT_FAST_SCORES and MV_COARSE too.
-    `sparse`, `fast_scores` and `coarse` (None: the player's own choice) turn one on or off."""
+                          coarse: bool | None = None, bench: bool = True) -> str:
+    """The options of a player's kernels, the one place that says which player has which
+    (build.py's players and the kernels' bench): both have MV_SPARSE, the 128K the low
+    slots, AT_FAST_SCORES and MV_COARSE too. `sparse`, `fast_scores` and `coarse` (None:
+    the player's own choice) turn one on or off; `bench` places AT_FAST_SCORES's caches
+    for the kernels' bench (a player places them itself)."""
     is_128k = model == "128k"
     fast_scores = is_128k if fast_scores is None else fast_scores
     coarse = is_128k if coarse is None else coarse
     options = ([LOW_SLOTS_OPTION] * is_128k + [SPARSE_OPTION] * sparse
-               + [FAST_SCORES_OPTION] * fast_scores + [COARSE_OPTION] * coarse)
+               + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse)
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
