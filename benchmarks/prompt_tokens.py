@@ -18,7 +18,7 @@ from pathlib import Path
 from statistics import mean
 
 from soulterm.paths import CHECKOUT_DIR, DEFAULT_CORPUS, DEFAULT_TOKENIZER
-from soulterm.player.bench import EVERYDAY_PROMPTS
+from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
 from soulterm.soul.corpus import read_corpus
 from soulterm.soul.tokenizer import Tokenizer, train_bpe
 
@@ -33,8 +33,7 @@ def main() -> None:
     corpus = read_corpus(Path(args.corpus))
     prompts = [ex.prompt for ex in corpus.exchanges]
     replies = [ex.response for ex in corpus.exchanges]
-    more = [line.strip() for line in MORE_PROMPTS.read_text().splitlines()
-            if line.strip() and not line.startswith("#")]
+    more = list(prompts_in(MORE_PROMPTS))
     sets = {"ten everyday prompts": list(EVERYDAY_PROMPTS), "forty more (everyday_more.txt)": more,
             "corpus prompts": prompts, "corpus replies": replies}
     tokenizers = {"shipped": Tokenizer.load(Path(args.tokenizer)),

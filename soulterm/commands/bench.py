@@ -83,15 +83,16 @@ def _bench_profile(args) -> str:
 
 def _profile_prompts(path: Path | None) -> tuple[str, ...]:
     """The prompts of a --prompts file: one a line, # comments and blank lines skipped."""
+    from soulterm.player.bench import prompts_in
+
     if path is None:
         return ()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        prompts = prompts_in(path)
     except FileNotFoundError:
         raise CommandError(f"prompts {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"prompts {path}: cannot read ({exc.__class__.__name__})") from None
-    prompts = tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
     if not prompts:
         raise CommandError(f"prompts {path}: no prompts (one a line; # starts a comment)")
     return prompts

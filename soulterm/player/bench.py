@@ -304,6 +304,14 @@ EVERYDAY_PROMPTS = ("hello", "hi", "how are you", "what is your name", "good mor
                     "i am sad", "tell me a joke", "do you like music", "thank you", "bye")
 
 
+def prompts_in(path: Path) -> tuple[str, ...]:
+    """The prompts of a prompts file (benchmarks/everyday_more.txt, `bench --profile --prompts`):
+    one a line, # comments and blank lines skipped. OSError or UnicodeDecodeError when it
+    cannot be read."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
 DMA_ROW = "(VIC badline DMA: the 6502 stopped)"
 
 
