@@ -11,7 +11,7 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import SPARSE_OPTION, Z80Bench, forward_turn
+from soulterm.zx.kernelbench import Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
 SHIPPED_MEAN_BUDGET = 2_088_000     # T-states a position over the turn of "hello": 2,068,776 measured here, 2,068,976
@@ -25,7 +25,7 @@ EXACT_FIXED_SOUL = [("forward_prefill", 2_069_681), ("forward_prefill", 2_105_51
 
 def bench_for(soul) -> Z80Bench:
     """The 48K player's kernels (MV_SPARSE among them) on the kernels' bench."""
-    return Z80Bench('.include "forward.s"\n' + soul_include(soul), options=SPARSE_OPTION)
+    return Z80Bench('.include "forward.s"\n' + soul_include(soul), options=player_kernel_options("48k"))
 
 
 def test_a_turn_on_a_fixed_soul_takes_exactly_these_t_states():
