@@ -18,8 +18,8 @@
 ; forward_first: position 0 (always SEP) copied from what forward_first_save
 ; computed at start-up.
 ; Keeps NOW_POSITION / NOW_LAYER / NOW_HEAD current for the TUI ($FF =
-; idle) and steps the border colour once per kernel, so a computing C64
-; flashes its border. Clobbers A, X, Y and every kernel's zero page.
+; idle) and steps the border colour once a layer and once for the logits,
+; so a computing C64 flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
 ;   1,052,131 at context length 5, 1,082,145 at 10, 1,212,731 at 19
 ;   (`SOULTERM_VECTORS`); models/soul.bin (tests/reference/trace.json's
@@ -87,6 +87,7 @@ forward_step:
 ; of every other row (rows 0..2 included), each below the largest exact
 ; one: argmax over all 128 picks SPEC's token.
 forward_logits:
+        jsr fw_border
         ldx #<final_norm
         ldy #>final_norm
         jsr run_rmsnorm
@@ -199,7 +200,7 @@ fw_exact_logit:
 fw_bits:
         .byte 1, 2, 4, 8, 16, 32, 64, 128
 logits_exact:                   ; bit r & 7 of byte r >> 3: logit r is exact
-        .res LOGITS_EXACT_BYTES
+        .res LOGITS_EXACT_BYTES ; (argmax, vecops.s, reads only these rows)
 
 ; forward_position: both layers for token A at position at_t, filling the
 ; cache, without the logits (a prompt needs logits only at its last position).
@@ -369,6 +370,7 @@ fw_embed:
 fw_layer:
         stx fw_layer_desc
         sty fw_layer_desc+1
+        jsr fw_border
         lda at_layer
         sta NOW_LAYER
         ldy #LD_N1
@@ -385,7 +387,6 @@ fw_layer:
 @head:
         lda at_head
         sta NOW_HEAD
-        jsr fw_border
         jsr attention_head
         inc at_head
         lda at_head
@@ -409,6 +410,7 @@ fw_layer:
 fw_layer_kv:
         stx fw_layer_desc
         sty fw_layer_desc+1
+        jsr fw_border
         lda at_layer
         sta NOW_LAYER
         ldy #LD_N1
@@ -419,7 +421,9 @@ fw_layer_kv:
         jsr fw_matvec_same_input
         jmp fw_store_kv
 
-; Step the border colour: I/O is banked out while the kernels compute
+; Step the border colour, once a layer and once for the logits (three steps
+; a generated token: still a visible flash, ~100 cycles a token where a
+; step a kernel took ~900): I/O is banked out while the kernels compute
 ; (soulplayer.s), so it comes in for the one write.
 fw_border:
         lda #MEM_ALL_RAM | MEM_IO_IN
@@ -502,7 +506,6 @@ run_rmsnorm:
         iny
         lda (fw_desc),y
         sta rn_unit_gains
-        jsr fw_border
         jmp rmsnorm
 
 ; matvec with the matvec descriptor at X/Y (mv_flags set by the caller).
@@ -542,7 +545,6 @@ run_matvec:
         iny
         lda (fw_desc),y
         sta mv_out+1
-        jsr fw_border
         jmp matvec
 
 ; The new key and value go into the cache at position at_t, high bytes

@@ -5,9 +5,11 @@
 ; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63, and relu_nonzero = how
 ;   many are not 0 (fc2's MV_SPARSE, forward.s). Clobbers A, X, Y.
 ;   1,498 cycles (random values; 1,144 before it counted).
-; argmax: A = the id in 3..127 with the largest VEC_LOGITS value (signed),
-;   the lowest id on a tie (SPEC's next-token rule). Clobbers A, X, Y,
-;   am_best. 3,430 cycles (random logits).
+; argmax: A = the id with the largest VEC_LOGITS value (signed) among the
+;   rows logits_exact marks (forward.s: ids 3..127 that can still win), the
+;   lowest id on a tie (SPEC's next-token rule). Clobbers A, X, Y, am_*.
+;   TODO cycles (random logits, every row 3..127 marked; 3,430 before it
+;   read the marks), TODO with one row marked.
 ; Cycles exact, `soulterm bench --kernels`. Bytes: 125.
 
 residual_add:
@@ -36,35 +38,59 @@ residual_add:
         bpl @element
         rts
 
-        .assert VOCAB_SIZE == 128, "argmax ends its loop when X reaches 128 (bpl)"
+; argmax reads only the rows logits_exact (forward.s) marks: forward_logits
+; leaves every other row a lower bound below the largest exact logit, so
+; those cannot win. A group of 8 rows with no mark costs one byte's test;
+; the marks are read from the last row down and a row equal to the best
+; so far replaces it, so the lowest id wins a tie.
 argmax:
-        ldy #FIRST_CHOOSABLE    ; best so far: the first id that may be chosen
-        lda VEC_LOGITS+FIRST_CHOOSABLE
-        sta am_best
-        lda VEC_LOGITS+VEC_HIGH+FIRST_CHOOSABLE
+        lda #0                  ; best so far: -32768 (any marked row is
+        sta am_best             ; at least that)
+        lda #$80
         sta am_best+1
-        ldx #FIRST_CHOOSABLE + 1
-@candidate:
-        sec                     ; best - logit < 0 (signed): strictly greater
-        lda am_best
-        sbc VEC_LOGITS,x
-        lda am_best+1
-        sbc VEC_LOGITS+VEC_HIGH,x
+        ldy #LOGITS_EXACT_BYTES - 1
+@group:
+        lda logits_exact,y
+        beq @next_group
+        sta am_bits
+        tya                     ; X = the group's last row
+        asl
+        asl
+        asl
+        ora #7
+        tax
+@row:
+        asl am_bits             ; row X's mark
+        bcc @unmarked
+        sec                     ; logit - best >= 0 (signed): at least as
+        lda VEC_LOGITS,x        ; large
+        sbc am_best
+        lda VEC_LOGITS+VEC_HIGH,x
+        sbc am_best+1
         bvc @no_overflow
         eor #$80
 @no_overflow:
-        bpl @next
-        txa
-        tay
+        bmi @unmarked
         lda VEC_LOGITS,x
         sta am_best
         lda VEC_LOGITS+VEC_HIGH,x
         sta am_best+1
-@next:
-        inx
-        bpl @candidate
-        tya
+        stx am_row
+@unmarked:
+        dex
+        lda am_bits             ; until the group has no mark left
+        bne @row
+@next_group:
+        dey
+        bpl @group
+        lda am_row
         rts
+
+        .ifndef logits_exact    ; the kernel bench, which has no forward.s
+LOGITS_EXACT_BYTES = VOCAB_SIZE / 8
+logits_exact:
+        .res LOGITS_EXACT_BYTES
+        .endif
 
 ; (relu_z after argmax: in the PRG that keeps both loops within a page;
 ; tests/test_kernel_pages.py.)

@@ -28,7 +28,7 @@ HOT_LOOPS = [
     # the small vector kernels, every element
     ("residual_add@element", "residual_add@overflow", 0),
     ("relu_z@element", "relu_z@negative", 9),
-    ("argmax@candidate", "argmax@next", 3),
+    ("argmax@group", "argmax@next_group", 3),
 ]
 
 

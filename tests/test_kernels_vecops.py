@@ -80,10 +80,31 @@ def test_argmax_rule(bench):
     tie[[40, 90]] = 5000                      # a tie: the lower id wins
     cases.append(tie)
     cases += [edge_vector(rng, 128, i % 6) for i in range(200)]
+    bench.poke(sym("logits_exact"), [0xF8] + [0xFF] * 15)    # rows 3..127, as forward_logits marks them
     for logits in cases:
         bench.write_vector(sym("VEC_LOGITS"), logits)
         bench.call("argmax")
         assert bench.mpu.a == intmath.argmax_token(np.asarray(logits))
+
+
+def test_argmax_reads_only_the_marked_rows(bench):
+    """forward_logits marks the rows it computed exactly (logits_exact); the rest hold lower
+    bounds that cannot win, so argmax passes over them, whatever they hold."""
+    rng = np.random.default_rng(25)
+    sym = bench.sym
+    for case in range(200):
+        logits = edge_vector(rng, 128, case % 6)
+        marked = rng.random(128) < rng.choice([0.01, 0.05, 0.3, 1.0])
+        marked[:3] = False
+        marked[rng.integers(3, 128)] = True
+        if case % 4 == 0:                     # a tie among the marked rows: the lower id wins
+            rows = np.flatnonzero(marked)
+            logits[rows] = logits[rows].min()
+        bench.write_vector(sym("VEC_LOGITS"), logits)
+        bench.poke(sym("logits_exact"), np.packbits(marked, bitorder="little"))
+        bench.call("argmax")
+        expected = np.flatnonzero(marked)[np.argmax(np.asarray(logits)[marked])]
+        assert bench.mpu.a == expected, case
 
 
 def test_embed_left_shifts_only_for_shifts_of_1_to_8_in_order(bench):
