@@ -35,7 +35,7 @@
 
 RN_UNIT_MAX_SHIFT = 7           ; rn_unit_gains' bits 0-2: d, a narrowed norm's shift (layout.py)
         .assert (RN_UNIT_MAX_SHIFT & (RN_UNIT_MAX_SHIFT + 1)) == 0, "d is read through a mask"
-RN_UNIT_STEP    = 4             ; bytes of one step of rn_scale_unit's shift (lsr zp, ror zp)
+RN_UNIT_STEP    = 3             ; bytes of one step of rn_scale_unit's wide shift (lsr, ror zp)
 
 rmsnorm:
         clc                     ; high bytes of the vectors are 128 further
@@ -367,21 +367,18 @@ rn_scale_unit:
 @clamped_wide:                  ; |x| >= 256, A = high byte, Y = low byte
         sta ar_sign
         bmi @clamped_wide_negative
-        sta ar_p+3              ; y = x - 1 (x >= 256: a borrow when the
-        tya                     ; low byte is 0)
-        bne @clamped_no_borrow
-        dec ar_p+3
-@clamped_no_borrow:
+        cpy #1                  ; y = x - 1 (x >= 256: a borrow, C = 0,
+        sbc #0                  ; when the low byte is 0)
         dey
         sty ar_p+2
-        jmp @wide_shift
+        jmp @wide_shift_jump    ; (A: y's high byte)
 @clamped_wide_negative:         ; F = ~y = ~x
-        eor #$FF
-        sta ar_p+3
         tya
         eor #$FF
         sta ar_p+2
-        jmp @wide_shift
+        lda ar_sign
+        eor #$FF
+        jmp @wide_shift_jump
 @element:                       ; (between the narrow paths: both branch back)
 @in_lo:
         ldy $FFFF,x             ; x's low byte
@@ -517,31 +514,31 @@ rn_scale_unit:
         bne @wide_shift
         inc ar_p+3
 @wide_shift:
+        lda ar_p+3              ; (the high byte shifts in A)
+@wide_shift_jump:
         jmp $FFFF               ; patched: d steps before @wide_shifted
         .repeat RN_UNIT_MAX_SHIFT
-        lsr ar_p+3
+        lsr
         ror ar_p+2
         .endrepeat
 @wide_shifted:
-        .assert @wide_shifted - @wide_shift - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP, "unit step size"
+        .assert @wide_shifted - @wide_shift_jump - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP, "unit step size"
         .assert @positive_shifted - @positive_shift - 3 == RN_UNIT_MAX_SHIFT && @negative_shifted - @negative_shift - 3 == RN_UNIT_MAX_SHIFT, "one byte an 8-bit step"
-        bit ar_sign
+        bit ar_sign             ; (A: the high byte)
         bmi @wide_invert
-        lda ar_p+2              ; out = y >> d
-@out_lo_3:
+@out_hi_3:                      ; out = y >> d
         sta $FFFF,x
-        lda ar_p+3
-@out_hi_3:
+        lda ar_p+2
+@out_lo_3:
         sta $FFFF,x
         jmp @wide_next
 @wide_invert:
-        lda ar_p+2              ; out = ~(F >> d)
+        eor #$FF                ; out = ~(F >> d)
+@out_hi_4:
+        sta $FFFF,x
+        lda ar_p+2
         eor #$FF
 @out_lo_4:
-        sta $FFFF,x
-        lda ar_p+3
-        eor #$FF
-@out_hi_4:
         sta $FFFF,x
 @wide_next:
         dex
@@ -948,17 +945,17 @@ rn_patch_inv:
         sbc #0
         sta rn_scale_unit@negative_shift+2
         lda rn_i
-        asl
-        asl                     ; d * RN_UNIT_STEP
-        .assert RN_UNIT_STEP == 4, "rn_patch_inv multiplies by four"
+        asl                     ; d * RN_UNIT_STEP (C = 0: d <= 7)
+        adc rn_i
+        .assert RN_UNIT_STEP == 3, "rn_patch_inv multiplies by three"
         sta rn_i
         sec
         lda #<rn_scale_unit@wide_shifted
         sbc rn_i
-        sta rn_scale_unit@wide_shift+1
+        sta rn_scale_unit@wide_shift_jump+1
         lda #>rn_scale_unit@wide_shifted
         sbc #0
-        sta rn_scale_unit@wide_shift+2
+        sta rn_scale_unit@wide_shift_jump+2
         ldx #0                  ; the element paths take the products, or
         lda rn_inv+1            ; skip them when inv is clamped (2*inv >=
         cmp #$FF                ; $FF00 only then)

@@ -94,7 +94,8 @@ tokenize:
         sta tk_result
         jsr tk_apply_merge
         inc tk_merge
-        jmp @merge
+        bne @merge              ; (always: MERGE_COUNT < 256)
+        .assert MERGE_COUNT < 256, "tokenize's merge loop branches on tk_merge's increment"
 @merged:
         lda tk_count
         .assert PROMPT_IDS >= 1 && PROMPT_IDS <= MAX_INPUT_IDS, "the prompt budget is 1..MAX_INPUT_IDS ids"
@@ -135,7 +136,7 @@ tk_apply_merge:
         sta TK_IDS,x
         inx
         iny
-        jmp @scan
+        bne @scan               ; (always: Y <= LINE_MAX)
 @not_pair:
         dey
         lda TK_IDS,y
@@ -143,7 +144,7 @@ tk_apply_merge:
         sta TK_IDS,x
         inx
         iny
-        jmp @scan
+        bne @scan               ; (always)
 @scanned:
         stx tk_count
         rts
@@ -292,7 +293,7 @@ sp_look_up:
         cmp #$FF
         bne @word
         lda sp_m                ; one shorter: listed = typed less one
-        jmp @one_apart          ; character
+        bne @one_apart          ; character (always: sp_m >= MIN_WORD)
 @longer:
         lda sp_n                ; one longer: listed = typed plus one
 @one_apart:

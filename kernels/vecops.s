@@ -23,6 +23,7 @@ residual_add:
         adc VEC_TMP+VEC_HIGH,x
         bvs @overflow
         sta VEC_H+VEC_HIGH,x
+@next:
         dex
         bpl @element
         rts
@@ -34,9 +35,7 @@ residual_add:
         sta VEC_H,x
         eor #$80
         sta VEC_H+VEC_HIGH,x
-        dex
-        bpl @element
-        rts
+        bne @next               ; (always: $7F or $80)
 
 ; argmax reads only the rows logits_exact (forward.s) marks: forward_logits
 ; leaves every other row a lower bound below the largest exact logit, so
@@ -45,9 +44,8 @@ residual_add:
 ; so far replaces it, so the lowest id wins a tie.
 argmax:
         lda #0                  ; best so far: -32768 (any marked row is
-        sta am_best             ; at least that)
-        lda #$80
-        sta am_best+1
+        sta am_best             ; at least that), its high byte's sign bit
+        sta am_best+1           ; flipped (an unsigned compare)
         ldy #LOGITS_EXACT_BYTES - 1
 @group:
         lda logits_exact,y
@@ -62,18 +60,16 @@ argmax:
 @row:
         asl am_bits             ; row X's mark
         bcc @unmarked
-        sec                     ; logit - best >= 0 (signed): at least as
-        lda VEC_LOGITS,x        ; large
-        sbc am_best
+        lda VEC_LOGITS,x        ; logit >= best: no borrow, the high bytes'
+        cmp am_best             ; sign bits flipped
         lda VEC_LOGITS+VEC_HIGH,x
-        sbc am_best+1
-        bvc @no_overflow
         eor #$80
-@no_overflow:
-        bmi @unmarked
+        sbc am_best+1
+        bcc @unmarked
         lda VEC_LOGITS,x
         sta am_best
         lda VEC_LOGITS+VEC_HIGH,x
+        eor #$80
         sta am_best+1
         stx am_row
 @unmarked:

@@ -109,7 +109,12 @@ def kernel_rows() -> list[tuple[str, str, int]]:
     bench.write_vector(sym("VEC_Z"), rng.integers(-1000, 1000, 64))
     rows.append(("relu_z", "64 values", bench.call("relu_z")))
     bench.write_vector(sym("VEC_LOGITS"), rng.integers(-5000, 5000, 128))
-    rows.append(("argmax", "ids 3..127", bench.call("argmax")))
+    # argmax reads the rows forward_logits marks in logits_exact: every choosable row (an
+    # exact logits call), then one (a coarse call's usual count)
+    bench.poke(sym("logits_exact"), [0xF8] + [0xFF] * 15)
+    rows.append(("argmax", "ids 3..127, all marked", bench.call("argmax")))
+    bench.poke(sym("logits_exact"), [0] * 9 + [0x10] + [0] * 6)
+    rows.append(("argmax", "ids 3..127, one marked", bench.call("argmax")))
     # fc1 as forward.s calls it: MV_RELU, rows ReLU certainly makes 0 store 0 without pass 1
     # (last: the other rows' state stays as before).
     rows.append(("matvec", "fc1 64x32 + bias, inputs in -128..127, MV_RELU",
