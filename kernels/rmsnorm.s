@@ -663,13 +663,14 @@ rn_mean_square:
 @lo_minus:                      ; -256 <= x < 0: xs^2 (1..256) = bytes 1, 2
         lda $FFFF,x             ; of ((x & $F0) - 256)^2
         and #$F0
+        beq @carry_1            ; -256 <= x < -240: xs^2 = 256, one in byte 1
         tay
-        clc
+        clc                     ; else xs^2 < 256: byte 1 alone
         lda SQ_MID + SQ_RANGE - 256,y
         adc rn_sum
         sta rn_sum
-        lda SQ_HI + SQ_RANGE - 256,y
-        jmp @high_byte
+        bcs @carry_1
+        bcc @next               ; (always)
 @paged:                         ; -1792 <= x < 1792: n's page is x's high
         clc                     ; byte + 7 pages into the table
         adc #>SQ_RANGE
