@@ -20,10 +20,13 @@
 ; Keeps NOW_POSITION / NOW_LAYER / NOW_HEAD current for the TUI ($FF =
 ; idle) and steps the border colour once a layer and once for the logits,
 ; so a computing C64 flashes its border. Clobbers A, X, Y and every kernel's zero page.
-; Cycles of forward_step (exact, `soulterm bench --kernels`, vectors soul):
-;   1,052,131 at context length 5, 1,082,145 at 10, 1,212,731 at 19
-;   (`SOULTERM_VECTORS`); models/soul.bin (tests/reference/trace.json's
-;   turn, `bench.forward_cycles`): 752,991, 799,417, 884,214 (763,868,
+; Cycles of forward_step (exact, `bench.forward_cycles` on each soul's
+;   trace turn): vectors soul 1,027,090 at context length 5, 1,075,539 at
+;   10, 1,201,550 at 19; models/soul.bin (tests/reference/trace.json's
+;   turn) 610,804, 733,468, 824,757 (1,028,113 / 1,076,667 / 1,202,609 and
+;   612,316 / 735,161 / 826,366 before the border's step a layer and the
+;   thirteenth round's norms; before the sparse soul and fc2's sparse calls
+;   1,052,131 / 1,082,145 / 1,212,731 and 752,991, 799,417, 884,214; 763,868,
 ;   822,125, 894,181 before the clamped norms, the mean square by pages and
 ;   the embedding's left shifts; before the argmax bound, matvec's narrow
 ;   calls and fc1's MV_RELU 841,721, 900,213, 971,474 on its own turn; the

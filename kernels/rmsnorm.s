@@ -8,14 +8,16 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,819 for 32 values
-; in -3000..2999 and gains of 60..126; 8,702 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,852 for 32 values
+; in -3000..2999 and gains of 60..126; 8,615 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 8,902 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,820
-; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv.
+; 8,725 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,673
+; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv
+; (23,819 / 8,702 / 8,902 / 3,820 before the wide shift in A and the mean
+; square's byte-1 negatives, with the bench's layout of then).
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,866.
+; Bytes: 1,855.
 ;
 ; Speed: xs^2 for x in -1792..1791 is read from matvec's squares table at
 ; x & -16 (256 * xs^2, so no shift), by page for x in -256..255; a mean
@@ -502,8 +504,8 @@ rn_scale_unit:
         tya
         adc ar_p+3
         sta ar_p+3
-        bit ar_sign
-        bpl @wide_shift
+        bit ar_sign             ; (A: byte 3)
+        bpl @wide_shift_jump
         clc                     ; x < 0: + 2inv - 1 for F
         lda ar_p
         adc rn_ceil

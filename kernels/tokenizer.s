@@ -30,18 +30,18 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 15,026 for "hello", 30,463 for "i'm so
-; nagry", 154,194 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 14,681 for "hello", 29,610 for "i'm so
+; nagry", 149,235 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,834 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,664 for "hello", 153,794 for "i'm so nagry", 894,164 for that
+; bytes): 35,330 for "hello", 153,205 for "i'm so nagry", 890,026 for that
 ; line. With a long list (the corpus prompts' words for a 1,515-character
 ; budget: 367 words, 1,513 characters, the most the C64 holds beside the
-; shipped soul): 36,256 for "hello", 166,691
-; for "i'm so nagry" (0.17 s), 967,577 for that 80-character line (1.0 s:
+; shipped soul): 35,922 for "hello", 166,121
+; for "i'm so nagry" (0.17 s), 963,543 for that 80-character line (1.0 s:
 ; twelve words to look up, four of them not listed, so compared with every
-; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
+; listed word). Bytes: 649 (91 of them the map, 391 the spelling rule).
 
 ; The ids the merges work on: the line itself, or the spelt ids.
 TK_IDS          = TOKEN_BUFFER + WORDS_LISTED * (SPELL_IDS - TOKEN_BUFFER)

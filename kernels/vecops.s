@@ -1,16 +1,18 @@
 ; vecops.s - the small vector kernels: residual add, ReLU, argmax.
 ;
 ; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
-;   Clobbers A, X. 1,149 cycles (random values).
+;   Clobbers A, X. 1,152 cycles (random values; a saturated sum takes 3
+;   more than before, whose path was 4 bytes longer: 1,149).
 ; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63, and relu_nonzero = how
 ;   many are not 0 (fc2's MV_SPARSE, forward.s). Clobbers A, X, Y.
 ;   1,498 cycles (random values; 1,144 before it counted).
 ; argmax: A = the id with the largest VEC_LOGITS value (signed) among the
 ;   rows logits_exact marks (forward.s: ids 3..127 that can still win), the
 ;   lowest id on a tie (SPEC's next-token rule). Clobbers A, X, Y, am_*.
-;   TODO cycles (random logits, every row 3..127 marked; 3,430 before it
-;   read the marks), TODO with one row marked.
-; Cycles exact, `soulterm bench --kernels`. Bytes: 125.
+;   4,764 cycles with every row 3..127 marked (an exact logits call; 3,430
+;   before it read the marks), 329 with one marked (a coarse call's usual
+;   count: the shipped soul's ten turns 219,510 -> 21,680 cycles).
+; Cycles exact, `soulterm bench --kernels`. Bytes: 140.
 
 residual_add:
         ldx #31
