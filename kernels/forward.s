@@ -425,9 +425,9 @@ fw_layer_kv:
         jmp fw_store_kv
 
 ; Step the border colour, once a layer and once for the logits (three steps
-; a generated token: still a visible flash, ~100 cycles a token where a
-; step a kernel took ~900): I/O is banked out while the kernels compute
-; (soulplayer.s), so it comes in for the one write.
+; a generated token: still a visible flash, 84 cycles a token with the JSRs
+; where a step a kernel took 728): I/O is banked out while the kernels
+; compute (soulplayer.s), so it comes in for the one write.
 fw_border:
         lda #MEM_ALL_RAM | MEM_IO_IN
         sta CPU_PORT
