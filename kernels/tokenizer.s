@@ -35,13 +35,17 @@
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,834 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,330 for "hello", 153,205 for "i'm so nagry", 890,026 for that
+; bytes): 34,660 for "hello", 148,445 for "i'm so nagry", 862,280 for that
 ; line. With a long list (the corpus prompts' words for a 1,515-character
 ; budget: 367 words, 1,513 characters, the most the C64 holds beside the
-; shipped soul): 35,922 for "hello", 166,121
-; for "i'm so nagry" (0.17 s), 963,543 for that 80-character line (1.0 s:
+; shipped soul): 35,230 for "hello", 160,848
+; for "i'm so nagry" (0.16 s), 932,890 for that 80-character line (0.95 s:
 ; twelve words to look up, four of them not listed, so compared with every
-; listed word). Bytes: 649 (91 of them the map, 391 the spelling rule).
+; listed word). Before the thirteenth round (sp_nibble's read through a
+; patched operand, the loops' branches): 15,026 / 30,463 / 154,194 without
+; a list, 35,664 / 153,794 / 894,164 with the shipped one, 36,256 /
+; 166,691 / 967,577 with the long one. Bytes: 649 (91 of them the map,
+; 391 the spelling rule).
 
 ; The ids the merges work on: the line itself, or the spelt ids.
 TK_IDS          = TOKEN_BUFFER + WORDS_LISTED * (SPELL_IDS - TOKEN_BUFFER)
@@ -217,7 +221,7 @@ spell:
         cpx sp_best
         bne @copy_best
         sty sp_out
-        jmp @next
+        beq @next               ; (always: Z from the compare)
 @as_typed:
         ldx sp_start
         ldy sp_out
@@ -229,7 +233,7 @@ spell:
         cpx sp_in
         bne @copy_run
         sty sp_out
-        jmp @next
+        beq @next               ; (always: Z from the compare)
 
 ; C = 1 when id A is a letter or the apostrophe. Keeps A, X, Y.
 sp_word_character:
@@ -253,9 +257,9 @@ sp_look_up:
         sta sp_best
         sta sp_half
         lda #<word_nibbles
-        sta sp_ptr
+        sta sp_nibble@byte+1
         lda #>word_nibbles
-        sta sp_ptr+1
+        sta sp_nibble@byte+2
 @word:
         jsr sp_nibble           ; its length less MIN_WORD
         cmp #WORD_LIST_END
@@ -343,7 +347,7 @@ sp_look_up:
         sbc sp_k
         jsr sp_suffix_equal
         bcs @hold
-        jmp @next_word
+        bcc @next_word          ; (always)
 @listed:
         clc
         rts
@@ -382,10 +386,11 @@ sp_suffix_equal:
 @done:
         rts
 
-; A = the next nibble of the word list (high nibble first). Keeps X.
+; A = the next nibble of the word list (high nibble first), its byte's
+; address in the read's operand (sp_look_up sets it). Keeps X and Y.
 sp_nibble:
-        ldy #0
-        lda (sp_ptr),y
+@byte:
+        lda $FFFF
         bit sp_half
         bmi @low
         lsr
@@ -397,9 +402,9 @@ sp_nibble:
 @low:
         and #$0F
         inc sp_half
-        inc sp_ptr
+        inc @byte+1
         bne @done
-        inc sp_ptr+1
+        inc @byte+2
 @done:
         rts
 
