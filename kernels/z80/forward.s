@@ -382,11 +382,19 @@ fw_attend:
         ld h,(ix+FD_N2+1)
         ld a,(ix+FD_N2+2)
         call fw_norm
+.ifdef MV_COARSE
+        ld a,MV_COARSE_GATE     ; fc1 coarse where ReLU zeroes a row anyway (matvec.s's mv_gate)
+        ld (mv_coarse_on),a
+.endif
         ld a,FD_FC1 + FW_BIASED ; z = relu(fc1 yn + b1)
         ld hl,fw_xn
         ld de,fw_ffn
         ld bc,FW_DIM * 256 + FW_FFN
         call fw_dense
+.ifdef MV_COARSE
+        xor a
+        ld (mv_coarse_on),a
+.endif
         ld hl,fw_ffn
         ld (va_a),hl
         ld a,FW_FFN

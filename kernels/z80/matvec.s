@@ -1501,6 +1501,7 @@ MV_COARSE_D1    = 5             ; their displacements, from the pair's start
 MV_COARSE_D2    = 11
 
 mv_coarse_on:   .byte 0
+MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU follows (mv_gate)
 mv_exact_jump:  .word 0         ; the exact slots' first (mv_jump's target before the coarse call)
 mv_coarse_list  = mv_flag_list  ; each wide column's distance from the one before and its h - 1
                                 ; (a coarse call has no flagged column, and attention does not run in it)
@@ -1600,6 +1601,12 @@ mv_coarse_prepare:
         ld (hl),0
         ret
 @coarse:
+        ld a,(hl)
+        cp MV_COARSE_GATE
+        jr nz,@ungated
+        call mv_gate_prepare
+        ret nz                  ; (a gate for a shift of 30: the call runs exact)
+@ungated:
         ld hl,(mv_jump+1)
         ld (mv_exact_jump),hl
         ld hl,mv_coarse_entry
@@ -1610,22 +1617,27 @@ mv_coarse_prepare:
         ld de,(mv_x)
         add hl,de
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
+        ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
 @pair:
         add ix,de
+        add iy,de
         dec hl
         dec hl
         ld a,(hl)
         dec a
         ld (ix+MV_COARSE_D2),a
+        ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
         dec hl
         dec hl
         ld a,(hl)
         dec a
         ld (ix+MV_COARSE_D1),a
+        ld (iy+MV_COARSE_D1),a
         djnz @pair
         ld (MV_COARSE_FIRST),ix
+        ld (MV_GATE_FIRST),iy
         ld a,(MV_WIDE_COUNT)
         or a
         ret z                   ; (mv_row_narrow starts the rows)
@@ -1655,6 +1667,105 @@ mv_coarse_prepare:
         inc de
         djnz @wide
         ret
+
+; mv_gate_prepare - (mv_coarse_prepare, a call asked for with MV_COARSE_GATE) the
+; gate's threshold Tv = floor((2^(shift+1) - 255 cols) / 256) = 2^(shift-7) - cols
+; (0 - cols below shift 7: cols <= 255 leaves the floor there) into mv_gate's
+; operands, its step back over a row's weights (-cols) and mv_flag_check to it.
+; NZ (and mv_coarse_on 0) for a shift of 30 (its 2^23 does not fit V's 24 bits): the
+; call runs exact. Clobbers AF, C, DE; keeps B and HL.
+mv_gate_prepare:
+        ld a,(mv_shift)
+        cp 30
+        jr c,@fits
+        ld (hl),0
+        ret
+@fits:
+        push hl
+        ld hl,0
+        ld c,l
+        sub 7
+        jr c,@ones
+        inc l                   ; C:HL = 2^(shift-7)
+        or a
+        jr z,@ones
+@double:
+        add hl,hl
+        rl c
+        dec a
+        jr nz,@double
+@ones:
+        ld a,b                  ; less cols
+        neg
+        ld e,a
+        ld d,$FF
+        ld (MV_GATE_BACK),de
+        add hl,de
+        ld a,c
+        adc a,d
+        ld (MV_GATE_T2),a       ; (three operands of mv_gate's compare, a byte each)
+        ld a,h
+        ld (MV_GATE_T1),a
+        ld a,l
+        ld (MV_GATE_T0),a
+        ld hl,mv_gate
+        ld (mv_flag_check+1),hl
+        pop hl
+        xor a                   ; Z
+        ret
+
+; mv_gate - a gated coarse row's end (fc1's, forward.s: ReLU follows): the row's
+; doubled sum D = 256 V + the low byte lacks each product's low byte (0..255), so
+; D <= exact D <= D + 255 cols. When D + 255 cols < 2^(shift+1) (V < Tv, which
+; implies it) the exact output is <= 0 and so is the coarse one: ReLU zeroes the
+; row either way, and the coarse output stands. Else the row's low bytes are
+; summed by slots of their own over its weights again (43 T-states a product)
+; and added: D is exact, and the row ends as an exact one.
+mv_gate:                        ; (the h sum's set) E:H:L = V, the other set's B = D's low byte
+        ld a,l
+        sub 0                   ; patched: Tv
+MV_GATE_T0 = * - 1
+        ld a,h
+        sbc a,0
+MV_GATE_T1 = * - 1
+        ld a,e
+        sbc a,0
+MV_GATE_T2 = * - 1
+        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row
+        exx
+        ld hl,0                 ; patched: -cols, SP back to the row's weights
+MV_GATE_BACK = * - 2
+        add hl,sp
+        ld sp,hl
+        ld hl,0
+        ld d,h
+        ld a,b
+        jp mv_gate_slots        ; patched: the first used pair
+MV_GATE_FIRST = * - 2
+mv_gate_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $DD,$69           ; ld ixl,c
+        ld e,(ix+0)             ; S(w + l)'s low byte
+        add hl,de
+        .byte $DD,$68           ; ld ixl,b
+        ld e,(ix+0)
+        add hl,de
+        .endrepeat
+        .assert * - mv_gate_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "the gate's slots are laid out as the coarse slots"
+        add a,l                 ; D += the low bytes' sum (below 2^16)
+        ld b,a
+        ld a,h
+        adc a,0
+        exx
+        add a,l
+        ld l,a
+        jr nc,@added
+        inc h
+        jr nz,@added
+        inc e
+@added:
+        jp mv_shift_jump
 
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
