@@ -16,8 +16,8 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import (CODE_ORIGIN, COARSE_OPTION, FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION,
-                                     Z80Bench, bound_logits, coarse_logits, forward_turn, logits_slack, run_matvec,
-                                     runs_coarse)
+                                     Z80Bench, bound_logits, coarse_doubled, coarse_logits, forward_turn, gated_rows,
+                                     logits_slack, run_matvec, runs_coarse)
 from soulterm.zx.soul_layout import matvec_bytes, soul_include
 
 import test_kernels_z80 as dense_tests
@@ -105,6 +105,70 @@ def test_coarse_calls_are_their_bound_and_exact_rows_are_exact(coarse_bench):
         got, _ = run_matvec(bench, w, x, bias, shift, routine="matvec_again")
         assert np.array_equal(got, exact) and not ran_coarse(bench), case
     assert seen[True] >= 20 and seen[False] >= 20
+
+
+def test_gated_calls_keep_relu_of_every_row(coarse_bench):
+    """Calls asked for with MV_COARSE_GATE (fc1's, forward.s: ReLU follows), biased so that many
+    rows lie near the gate's threshold: a call that can run coarse (and has a shift below 30)
+    leaves every row as gated_rows says, the coarse output where D >> 8 < Tv and the exact one
+    elsewhere, so ReLU of each row is intmath's; the others run exact and say so. The dense
+    tests hold after them (the gate's row end must not leak into an ungated call)."""
+    bench = coarse_bench
+    gate = bench.symbols["MV_COARSE_GATE"]
+    rng = np.random.default_rng(2053)
+    seen = {"gated": 0, "again": 0, "exact": 0}
+    for case in range(60):
+        cols = int(rng.choice([32, 32, 32, 30, 16, 8, 2, 31, 64]))
+        wide = int(rng.choice([0, 0, 1, 2, 3, 8, 9, cols]))
+        x = inputs(rng, cols, wide)
+        rows = int(rng.integers(1, 129))
+        w = rng.integers(-128, 128, (rows, cols))
+        shift = int(rng.choice([0, 3, 6, 6, 7, 8, 9, 12, 15, 29, 30]))
+        exact_sums = w @ x
+        bias = np.clip(-exact_sums + rng.integers(-(3 << shift), 3 << shift, rows), -32768, 32767)
+        bench.poke(bench.sym("mv_coarse_on"), [gate])
+        got, _ = run_matvec(bench, w, x, bias, shift)
+        exact = intmath.matvec(w, shift, x, bias, post=0)
+        coarse = runs_coarse(x) and shift < 30
+        assert bench.peek(bench.sym("mv_coarse_on"))[0] == (gate if coarse else 0), case
+        assert np.array_equal(np.maximum(got, 0), np.maximum(exact, 0)), case
+        if not coarse:
+            assert np.array_equal(got, exact), case
+            seen["exact"] += 1
+            continue
+        assert np.array_equal(got, gated_rows(w, x, shift, bias)), case
+        seen["gated"] += int((got != exact).sum())
+        seen["again"] += int((got == exact).sum())
+    assert min(seen.values()) >= 20, seen
+    bench.poke(bench.sym("mv_coarse_on"), [0])
+    dense_tests.test_matvec_matches_intmath_on_random_cases(bench)
+    dense_tests.test_matvec_again_reuses_the_columns_of_the_call_before(bench)
+
+
+def test_the_gate_decides_at_its_threshold():
+    """Rows whose coarse doubled sum D sits at the gate's edge, D >> 8 = Tv - 1 (gated: the coarse
+    output stands, and it and the exact one are <= 0) and Tv (computed exactly), at fc1's shapes."""
+    bench = Z80Bench(options=PLAYER_128K)
+    gate = bench.symbols["MV_COARSE_GATE"]
+    rng = np.random.default_rng(2054)
+    for shift in (6, 7, 9):
+        w = rng.integers(-6, 7, (64, 32))         # (small sums: the biases that move them stay in 16 bits)
+        x = inputs(rng, 32, 0)
+        x[5] = 300                              # a wide column
+        threshold = ((1 << (shift + 1)) - 255 * 32) >> 8
+        doubled = coarse_doubled(w, x)
+        target = 256 * (threshold - 1 + np.arange(64) % 2) + rng.integers(0, 256, 64)
+        bias = (target - doubled) // 2           # D moves by 2b
+        assert (np.abs(bias) < 32768).all()
+        bench.poke(bench.sym("mv_coarse_on"), [gate])
+        got, _ = run_matvec(bench, w, x, bias, shift)
+        d = coarse_doubled(w, x, bias)
+        assert set(d >> 8) <= {threshold - 1, threshold, threshold - 2}
+        exact = intmath.matvec(w, shift, x, bias, post=0)
+        gated = (d >> 8) < threshold
+        assert gated.any() and (~gated).any()
+        assert np.array_equal(got[~gated], exact[~gated]) and (exact[gated] <= 0).all() and (got[gated] <= 0).all()
+        assert np.array_equal(got, gated_rows(w, x, shift, bias))
 
 
 def test_every_matvec_test_holds_with_coarse_calls(coarse_bench):

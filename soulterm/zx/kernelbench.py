@@ -214,6 +214,25 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
 def coarse_logits(w, x, shift: int, bias=None) -> np.ndarray:
     """A coarse matvec's rows (MV_COARSE, matvec.s): with x = 256h + l (l in -127..128),
     sat16((2 (W x + b) less the low byte of each product's S(w + l)) >> (shift + 1))."""
+    return np.clip(coarse_doubled(w, x, bias) >> (shift + 1), -32768, 32767)
+
+
+def gated_rows(w, x, shift: int, bias=None) -> np.ndarray:
+    """A coarse call asked for with MV_COARSE_GATE (fc1's, ReLU follows: matvec.s's mv_gate):
+    a row whose coarse doubled sum D has D >> 8 below Tv = floor((2^(shift+1) - 255 cols) / 256)
+    (so D + 255 cols < 2^(shift+1): the exact output is <= 0) keeps its coarse output, every
+    other row is exact. Only for a call that runs coarse (runs_coarse) with a shift below 30."""
+    from soulterm.soul import intmath
+
+    doubled = coarse_doubled(w, x, bias)
+    cols = np.asarray(w).shape[1]
+    threshold = ((1 << (shift + 1)) - 255 * cols) >> 8
+    exact = intmath.matvec(np.asarray(w, dtype=np.int64), shift, np.asarray(x, dtype=np.int64), bias, post=0)
+    return np.where(doubled >> 8 < threshold, np.clip(doubled >> (shift + 1), -32768, 32767), exact)
+
+
+def coarse_doubled(w, x, bias=None) -> np.ndarray:
+    """A coarse call's rows before the shift: 2 (W x + b) less each product's low byte of S(w + l)."""
     w = np.asarray(w, dtype=np.int64)
     x = np.asarray(x, dtype=np.int64)
     low = ((x + 127) & 0xFF) - 127
@@ -223,7 +242,7 @@ def coarse_logits(w, x, shift: int, bias=None) -> np.ndarray:
                + 512 * (w * high[None, :]).sum(axis=1))
     if bias is not None:
         doubled = doubled + 2 * np.asarray(bias, dtype=np.int64)
-    return np.clip(doubled >> (shift + 1), -32768, 32767)
+    return doubled
 
 
 def runs_coarse(x) -> bool:
