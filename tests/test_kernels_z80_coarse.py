@@ -214,12 +214,12 @@ def test_a_coarse_product_costs_43_t_states():
 
 @pytest.fixture(scope="module")
 def logits_bench():
-    """forward.s with the low slots and the bound (the key cache in the code, not at $4000 as
-    with AT_FAST_SCORES: the test matrices go there; no MV_SPARSE, whose bytes would run the
-    code past $FFFF), the stack below the kernels."""
+    """forward.s with the low slots and the bound (the key cache below $4000, in the bench's flat
+    RAM: the test matrices go at $4000 and the code with its bytes would run past $FFFF; no
+    MV_SPARSE, for the same reason), the stack below the kernels."""
     soul = load_soul(DEFAULT_SOUL)
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
-                    options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION]))
+                    options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION, "kv_keys = $1000"]))
 
 
 @pytest.fixture(scope="module")
@@ -339,6 +339,26 @@ def test_coarse_t_states_are_what_the_header_says():
 
     t_states(True)                                  # (the first narrow call patches the slots for it)
     figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
-    assert figures == [(255_370, 384_903), (292_952, 416_917), (390_520, 505_714)]
+    assert figures == [(255_423, 384_903), (293_005, 416_917), (390_573, 505_714)]
     t_states(True)
     assert exact_row(bench, 5) == 3_849
+
+
+def test_gated_t_states_are_what_the_header_says():
+    """matvec.s's header figures for a gated coarse call (fc1's shape, 64x32 at shift 6, zero
+    weights and x): every row gated (bias -32768), every row summed again (bias 0), and the same
+    call exact, each after the one before; with 0 and 1 wide columns (x = 256)."""
+    bench = Z80Bench(options=PLAYER_128K)
+    gate = bench.symbols["MV_COARSE_GATE"]
+
+    def t_states(ask, bias, wide):
+        x = np.zeros(32)
+        x[:wide] = 256
+        bench.poke(bench.sym("mv_coarse_on"), [ask])
+        took = run_matvec(bench, np.zeros((64, 32)), x, np.full(64, bias), 6)[1]
+        assert bench.peek(bench.sym("mv_coarse_on"))[0] == ask
+        return took
+
+    t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
+    figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
+    assert figures == [(146_985, 242_118, 206_071), (166_263, 261_572, 222_533)]

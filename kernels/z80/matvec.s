@@ -1604,40 +1604,33 @@ mv_coarse_prepare:
         ld a,(hl)
         cp MV_COARSE_GATE
         jr nz,@ungated
-        call mv_gate_prepare
+        call mv_gate_prepare    ; (the gate's slots too)
         ret nz                  ; (a gate for a shift of 30: the call runs exact)
+        jr @slots_set
 @ungated:
-        ld hl,(mv_jump+1)
-        ld (mv_exact_jump),hl
-        ld hl,mv_coarse_entry
-        ld (mv_jump+1),hl
-        ld l,b                  ; HL: past x's last column
-        ld h,0
-        add hl,hl
-        ld de,(mv_x)
-        add hl,de
+        call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
-        ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
 @pair:
         add ix,de
-        add iy,de
         dec hl
         dec hl
         ld a,(hl)
         dec a
         ld (ix+MV_COARSE_D2),a
-        ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
         dec hl
         dec hl
         ld a,(hl)
         dec a
         ld (ix+MV_COARSE_D1),a
-        ld (iy+MV_COARSE_D1),a
         djnz @pair
+@slots_set:
         ld (MV_COARSE_FIRST),ix
-        ld (MV_GATE_FIRST),iy
+        ld hl,(mv_jump+1)
+        ld (mv_exact_jump),hl
+        ld hl,mv_coarse_entry
+        ld (mv_jump+1),hl
         ld a,(MV_WIDE_COUNT)
         or a
         ret z                   ; (mv_row_narrow starts the rows)
@@ -1673,12 +1666,14 @@ mv_coarse_prepare:
 ; (0 - cols below shift 7: cols <= 255 leaves the floor there) into mv_gate's
 ; operands, its step back over a row's weights (-cols) and mv_flag_check to it.
 ; NZ (and mv_coarse_on 0) for a shift of 30 (its 2^23 does not fit V's 24 bits): the
-; call runs exact. Clobbers AF, C, DE; keeps B and HL.
+; call runs exact. Then the coarse slots' and the gate's displacements, IX at the
+; first used coarse pair. Clobbers AF, BC, DE, IX, IY; keeps HL.
 mv_gate_prepare:
         ld a,(mv_shift)
         cp 30
         jr c,@fits
         ld (hl),0
+        or a                    ; NZ
         ret
 @fits:
         push hl
@@ -1710,8 +1705,39 @@ mv_gate_prepare:
         ld (MV_GATE_T0),a
         ld hl,mv_gate
         ld (mv_flag_check+1),hl
+        call mv_x_end
+        ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
+        ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
+        ld de,-MV_COARSE_PAIR
+        srl b                   ; the pairs, from the last one down
+@pair:
+        add ix,de
+        add iy,de
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D2),a
+        ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a
+        ld (iy+MV_COARSE_D1),a
+        djnz @pair
+        ld (MV_GATE_FIRST),iy
         pop hl
         xor a                   ; Z
+        ret
+
+; mv_x_end - HL = past x's last column (B of them). Clobbers DE.
+mv_x_end:
+        ld l,b
+        ld h,0
+        add hl,hl
+        ld de,(mv_x)
+        add hl,de
         ret
 
 ; mv_gate - a gated coarse row's end (fc1's, forward.s: ReLU follows): the row's
