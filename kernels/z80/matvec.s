@@ -1503,9 +1503,6 @@ MV_COARSE_D2    = 11
 mv_coarse_on:   .byte 0
 MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU follows (mv_gate)
 mv_exact_jump:  .word 0         ; the exact slots' first (mv_jump's target before the coarse call)
-mv_coarse_list  = mv_flag_list  ; each wide column's distance from the one before and its h - 1
-                                ; (a coarse call has no flagged column, and attention does not run in it)
-        .assert 2 * (MV_MAX_COLS / 4) <= MV_MAX_COLS, "the coarse list (2 bytes a wide column, a quarter at most) fits mv_flag_list"
 
 ; The coarse rows: mv_row_narrow or mv_row_coarse starts them, mv_jump comes
 ; here with A:HL = -Cl - K + 2b. The slots add into H:L = its top two bytes (D =
@@ -1538,30 +1535,30 @@ mv_coarse_slots:
 
 ; mv_row_coarse - a coarse row's start when the call has wide columns: the h sum
 ; at -Ch plus each wide column's S(w + h) - S(w) (its high piece, whole: the
-; slots run only the low pieces), then mv_row_narrow's K and -Cl.
+; slots run only the low pieces), then mv_row_narrow's K and -Cl. Each wide
+; column has a block of its own, its distance from the one before and its h - 1
+; patched in once a call (mv_coarse_prepare): ~180 T-states a wide column, ~75 a
+; row around them (a walk of a list with the h - 1 patched a row took ~265 and ~90).
+MV_COARSE_WIDE_MAX = MV_MAX_COLS / 4    ; a coarse call is narrow: at most a quarter wide
+MV_CW_BLOCK     = 33            ; bytes of a wide column's block
+MV_CW_DIST      = 1             ; its distance (ld de,n's low byte)
+MV_CW_H1        = 24            ; its h - 1, twice
+MV_CW_H2        = 27
 mv_row_coarse:                  ; (in the h sum's set)
         ld hl,(MV_NARROW_NC_H)  ; C:HL = -Ch
         ld a,(MV_NARROW_NC_H_TOP)
         ld c,a
         exx
-        ld a,(MV_WIDE_COUNT)
-        ld b,a
         ld hl,(MV_ROW_SP)       ; the row's weights
-        ld de,mv_coarse_list
-@column:
-        ld a,(de)               ; the distance from the wide column before
-        inc de
-        add a,l
-        ld l,a
-        jr nc,* + 3
-        inc h
+        jp mv_coarse_wide       ; patched: the first wide column's block
+MV_CW_FIRST     = * - 2
+mv_coarse_wide:
+        .repeat MV_COARSE_WIDE_MAX
+        ld de,0                 ; patched: the distance from the wide column before (the first: its index)
+        add hl,de
         ld a,(hl)               ; w + 128
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
-        ld a,(de)               ; h - 1, into the reads of S(w + h) below
-        inc de
-        ld (@high_low+2),a
-        ld (@high_high+2),a
         exx
         ld e,(ix-1)             ; C:HL -= S(w)
         ld d,(iy-1)
@@ -1569,15 +1566,14 @@ mv_row_coarse:                  ; (in the h sum's set)
         sbc hl,de
         jr nc,* + 3
         dec c
-@high_low:
-        ld e,(ix+0)             ; C:HL += S(w + h)
-@high_high:
+        ld e,(ix+0)             ; patched: C:HL += S(w + h)
         ld d,(iy+0)
         add hl,de
         jr nc,* + 3
         inc c
         exx
-        djnz @column
+        .endrepeat
+        .assert * - mv_coarse_wide == MV_COARSE_WIDE_MAX * MV_CW_BLOCK, "wide block size does not match MV_CW_BLOCK"
         jp mv_row_narrow@k
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
@@ -1638,26 +1634,31 @@ mv_coarse_prepare:
         ld hl,mv_row_coarse
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
+        ld iy,mv_coarse_wide + MV_COARSE_WIDE_MAX * MV_CW_BLOCK
+        ld de,-MV_CW_BLOCK
+@block:
+        add iy,de               ; the first wide column's block: the last B blocks run
+        dec a
+        jr nz,@block
+        ld (MV_CW_FIRST),iy
         ld hl,mv_wide_list
-        ld de,mv_coarse_list
         ld ix,(mv_x)
 @wide:
         ld a,(hl)               ; the distance (the first: the column's index)
         inc hl
-        ld (de),a
-        inc de
-        push de
+        ld (iy+MV_CW_DIST),a
         add a,a
         ld e,a
         ld d,0
         add ix,de               ; IX: the column's x
-        pop de
         ld a,(ix+0)
         cp 129                  ; (l < 0: h is one more than the high byte)
         ld a,(ix+1)
         sbc a,0
-        ld (de),a               ; h - 1
-        inc de
+        ld (iy+MV_CW_H1),a      ; h - 1
+        ld (iy+MV_CW_H2),a
+        ld de,MV_CW_BLOCK
+        add iy,de
         djnz @wide
         ret
 
