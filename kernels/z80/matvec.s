@@ -83,17 +83,23 @@
 ; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
 ; is not sparse (the look at x). The next call puts the slots back.
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits: 523 bytes here and
-; 99 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
-; slots"): a narrow whole call of an even count, asked for with mv_coarse_on,
-; adds only the high byte of each S(w + l) in slots of its own (43 T-states a
-; product; a wide column's high piece whole in the row start), so each row is a
-; lower bound within (255 * cols + 2^(shift+1) - 1) >> (shift + 1), and
-; mv_exact_row computes a row of it again exactly. 128x32 on zeros at shift 9
-; with the 128K's options (tests/test_kernels_z80_coarse.py, each after the one
-; before): 255,370 coarse against 384,903 exact, with one wide column 292,952
-; against 416,917, with four 390,520 against 505,714; a row again 3,849. A call
-; that does not ask pays 27 T-states for the look at mv_coarse_on.
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,133 bytes
+; here and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
+; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
+; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
+; (43 T-states a product; a wide column's high piece whole in the row start, a
+; block of its own a wide column), so each row is a lower bound within (255 * cols
+; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
+; exactly. 128x32 on zeros at shift 9 with the 128K's options
+; (tests/test_kernels_z80_coarse.py, each after the one before): 255,423 coarse
+; against 384,903 exact, with one wide column 283,372 against 416,917, with four
+; 356,562 against 505,714 (255,370, 292,952 and 390,520 before the gate and the
+; wide columns' blocks); a row again 3,849. A call asked for with MV_COARSE_GATE
+; (fc1's: ReLU follows) has each row's end (mv_gate) keep the coarse output where
+; ReLU zeroes the exact one anyway and add the row's low bytes through slots of
+; their own elsewhere (exact): 64x32 at shift 6 on zeros, every row gated 146,985,
+; every row summed again 242,118, exact 206,071 (one wide column 161,494, 256,803,
+; 222,533). A call that does not ask pays 27 T-states for the look at mv_coarse_on.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
