@@ -83,7 +83,7 @@
 ; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
 ; is not sparse (the look at x). The next call puts the slots back.
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,133 bytes
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,153 bytes
 ; here and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
 ; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
@@ -91,15 +91,15 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 255,423 coarse
-; against 384,903 exact, with one wide column 283,372 against 416,917, with four
-; 356,562 against 505,714 (255,370, 292,952 and 390,520 before the gate and the
-; wide columns' blocks); a row again 3,849. A call asked for with MV_COARSE_GATE
-; (fc1's: ReLU follows) has each row's end (mv_gate) keep the coarse output where
-; ReLU zeroes the exact one anyway and add the row's low bytes through slots of
-; their own elsewhere (exact): 64x32 at shift 6 on zeros, every row gated 146,985,
-; every row summed again 242,118, exact 206,071 (one wide column 161,494, 256,803,
-; 222,533). A call that does not ask pays 27 T-states for the look at mv_coarse_on.
+; (tests/test_kernels_z80_coarse.py, each after the one before): 252,639 coarse
+; against 384,903 exact, with one wide column 280,588 against 416,917, with four
+; 353,778 against 505,714 (255,370, 292,952 and 390,520 before the gate, the
+; wide columns' blocks and the coarse row end); a row again 3,849. A call asked
+; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
+; the coarse output where ReLU zeroes the exact one anyway and add the row's low
+; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
+; every row gated 145,609, every row summed again 240,742, exact 206,071 (one wide
+; column 160,118, 255,427, 222,533). A call that does not ask pays 27 T-states for the look at mv_coarse_on.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -1533,11 +1533,23 @@ mv_coarse_slots:
         add hl,de
         .endrepeat
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
-        ld e,a
+; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
+; T-states a row less than turning it back and running them there.
+        ld (MV_ROW_SP),sp       ; the next row's weights
+        ld b,a                  ; B = bits 0-7
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
         ld a,h
-        ld h,l
-        ld l,e
-        jp mv_row_end
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
+        rla
+        sbc a,a                 ; A = the sign of (the sum >> 8)
+        add hl,de
+        adc a,c
+        ld e,a                  ; E:H:L = V
+mv_coarse_check:
+        jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
 
 ; mv_row_coarse - a coarse row's start when the call has wide columns: the h sum
 ; at -Ch plus each wide column's S(w + h) - S(w) (its high piece, whole: the
@@ -1629,6 +1641,8 @@ mv_coarse_prepare:
         djnz @pair
 @slots_set:
         ld (MV_COARSE_FIRST),ix
+        ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
+        ld (mv_coarse_check+1),hl
         ld hl,(mv_jump+1)
         ld (mv_exact_jump),hl
         ld hl,mv_coarse_entry
