@@ -29,8 +29,8 @@ through the squares table (AT_FAST_SCORES, docs/spectrum.md "Attention's
 scores through the squares table"), which the 48K player has no room for, and
 `--dot-scores` leaves them out of the 128K's; `--coarse` gives the 48K's kernels
 the 128K's argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md
-"The logits' argmax bound on coarse slots"), `--exact-logits` leaves it out of
-the 128K's. With the bound, each step's logits are checked as it leaves them
+"The logits' argmax bound on coarse slots", with fc1's ReLU gate on them,
+"Thirteenth round"), `--exact-logits` leaves both out of the 128K's. With the bound, each step's logits are checked as it leaves them
 (kernelbench.bound_logits: exact where a row may win) and its argmax as the
 engine's.
 
@@ -73,10 +73,10 @@ def main() -> None:
     parser.add_argument("--dot-scores", action="store_true",
                         help="the 128K's kernels without AT_FAST_SCORES: the kernels' bench only")
     parser.add_argument("--coarse", action="store_true",
-                        help="the 48K's kernels with the logits' argmax bound (MV_COARSE, the 128K player's): "
+                        help="the 48K's kernels with the logits' argmax bound and fc1's gate (MV_COARSE, the 128K player's): "
                              "the kernels' bench only")
     parser.add_argument("--exact-logits", action="store_true",
-                        help="the 128K's kernels without MV_COARSE: the kernels' bench only")
+                        help="the 128K's kernels without MV_COARSE (the bound and fc1's gate): the kernels' bench only")
     args = parser.parse_args()
     if (args.coarse or args.exact_logits) and not args.kernel_bench:
         sys.exit("z80_token: --coarse and --exact-logits run on the kernels' bench only (--kernel-bench): "
