@@ -33,12 +33,12 @@
 ; 2,812,189 and 1,425,935 without the option on the same tree), 61 bytes more
 ; of code.
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
-; bound, fw_logits_bound (108 bytes more here, 1,153 in matvec.s): a coarse call
+; bound, fw_logits_bound (108 bytes more here, 1,183 in matvec.s): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
 ; each of the shipped soul's 65 logits of ten prompts; and fc1 asks for a gated
 ; coarse call (MV_COARSE_GATE: the rows ReLU zeroes anyway stay coarse, the others
 ; exact). The turn of "hello" on the 128K player (python benchmarks/z80_token.py
-; --model 128k) 1,817,128 T-states a position (1,873,737 before fc1's gate and the
+; --model 128k) 1,809,814 T-states a position (1,873,737 before fc1's gate and the
 ; coarse rows' wide blocks) against 1,931,002 without MV_COARSE.
 
 FW_DIM          = 32

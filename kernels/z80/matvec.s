@@ -83,7 +83,7 @@
 ; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
 ; is not sparse (the look at x). The next call puts the slots back.
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,153 bytes
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,183 bytes
 ; here and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
 ; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
@@ -91,15 +91,16 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 252,639 coarse
-; against 384,903 exact, with one wide column 280,588 against 416,917, with four
-; 353,778 against 505,714 (255,370, 292,952 and 390,520 before the gate, the
-; wide columns' blocks and the coarse row end); a row again 3,849. A call asked
+; (tests/test_kernels_z80_coarse.py, each after the one before): 249,198 coarse
+; against 384,927 exact, with one wide column 276,558 against 416,864, with four
+; 347,841 against 505,519 (255,370, 292,952 and 390,520 before the gate, the
+; wide columns' blocks, the coarse row end and the low slots left alone); a row
+; again 4,179 (the main slots' narrow mode: 3,849 on the low slots). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 145,609, every row summed again 240,742, exact 206,071 (one wide
-; column 160,118, 255,427, 222,533). A call that does not ask pays 27 T-states for the look at mv_coarse_on.
+; every row gated 142,163, every row summed again 237,296, exact 206,095 (one wide
+; column 156,083, 251,315, 222,480). A call that does not ask pays 27 T-states for the look at mv_coarse_on.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -1018,6 +1019,11 @@ mv_prepare:
         or a
         jr nz,@low_set
 .endif
+.ifdef MV_COARSE
+        ld a,(mv_coarse_on)     ; (a call that asks for coarse: mv_coarse_prepare copies
+        or a                    ; to the low slots only if it runs exact, mv_low_deferred)
+        jr nz,@low_set
+.endif
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         call c,mv_low_prepare   ; (a second part's narrow mode may have more wide columns)
@@ -1613,14 +1619,22 @@ mv_coarse_prepare:
         or c
         jr z,@coarse
         ld (hl),0
+.ifdef MV_LOW_SLOTS
+        jp mv_low_deferred
+.else
         ret
+.endif
 @coarse:
         ld a,(hl)
         cp MV_COARSE_GATE
         jr nz,@ungated
         call mv_gate_prepare    ; (the gate's slots too)
-        ret nz                  ; (a gate for a shift of 30: the call runs exact)
-        jr @slots_set
+        jr z,@slots_set
+.ifdef MV_LOW_SLOTS
+        jp mv_low_deferred      ; (a gate for a shift of 30: the call runs exact)
+.else
+        ret
+.endif
 @ungated:
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
@@ -1681,6 +1695,27 @@ mv_coarse_prepare:
         add iy,de
         djnz @wide
         ret
+
+.ifdef MV_LOW_SLOTS
+; mv_low_deferred - a call that asked for coarse and runs exact: the low slots as
+; mv_prepare would have prepared them (narrow, at most MV_LOW_WIDE_MAX wide columns,
+; not sparse). A coarse call leaves them alone (~3,000 T-states a call): its rows
+; run the coarse slots, and mv_exact_row's rows the main slots (10 T-states a
+; product more than the low slots). Clobbers everything but SP.
+mv_low_deferred:
+.ifdef MV_SPARSE
+        ld a,(mv_sparse_on)
+        or a
+        ret nz
+.endif
+        ld a,(mv_mode)
+        and MV_NARROW
+        ret z
+        ld a,(MV_WIDE_COUNT)
+        cp MV_LOW_WIDE_MAX + 1
+        ret nc
+        jp mv_low_prepare
+.endif
 
 ; mv_gate_prepare - (mv_coarse_prepare, a call asked for with MV_COARSE_GATE) the
 ; gate's threshold Tv = floor((2^(shift+1) - 255 cols) / 256) = 2^(shift-7) - cols
