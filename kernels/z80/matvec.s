@@ -1719,7 +1719,7 @@ mv_low_deferred:
 
 ; mv_gate_prepare - (mv_coarse_prepare, a call asked for with MV_COARSE_GATE) the
 ; gate's threshold Tv = floor((2^(shift+1) - 255 cols) / 256) = 2^(shift-7) - cols
-; (0 - cols below shift 7: cols <= 255 leaves the floor there) into mv_gate's
+; (0 - cols below shift 7: a coarse call's cols <= 32 leaves the floor there) into mv_gate's
 ; operands, its step back over a row's weights (-cols) and mv_flag_check to it.
 ; NZ (and mv_coarse_on 0) for a shift of 30 (its 2^23 does not fit V's 24 bits): the
 ; call runs exact. Then the coarse slots' and the gate's displacements, IX at the
