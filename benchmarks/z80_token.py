@@ -36,7 +36,7 @@ engine's.
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
                                    [--model 48k|128k] [--dense] [--fast-scores | --dot-scores]
-                                   [--coarse | --exact-logits]
+                                   [--coarse | --exact-logits] [--narrow-jump]
 """
 
 from __future__ import annotations
@@ -77,7 +77,13 @@ def main() -> None:
                              "the kernels' bench only")
     parser.add_argument("--exact-logits", action="store_true",
                         help="the 128K's kernels without MV_COARSE (the bound and fc1's gate): the kernels' bench only")
+    parser.add_argument("--narrow-jump", action="store_true",
+                        help="the 48K's kernels with matvec's narrow row start jumping past the wide walk "
+                             "(MV_NARROW_JUMP, the 128K player's; 14 bytes): the kernels' bench only")
     args = parser.parse_args()
+    if args.narrow_jump and not args.kernel_bench:
+        sys.exit("z80_token: --narrow-jump runs on the kernels' bench only (--kernel-bench): "
+                 "the 128K player has MV_NARROW_JUMP, the 48K not")
     if (args.coarse or args.exact_logits) and not args.kernel_bench:
         sys.exit("z80_token: --coarse and --exact-logits run on the kernels' bench only (--kernel-bench): "
                  "the 128K player has MV_COARSE, the 48K not")
@@ -97,7 +103,8 @@ def main() -> None:
         options = player_kernel_options(
             args.model, sparse=not args.dense,
             fast_scores=False if args.dot_scores else (True if args.fast_scores else None),
-            coarse=False if args.exact_logits else (True if args.coarse else None))
+            coarse=False if args.exact_logits else (True if args.coarse else None),
+            narrow_jump=True if args.narrow_jump else None)
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     else:
         bench = player_bench(soul, tokenizer, args.model)

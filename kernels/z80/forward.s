@@ -38,7 +38,7 @@
 ; each of the shipped soul's 65 logits of ten prompts; and fc1 asks for a gated
 ; coarse call (MV_COARSE_GATE: the rows ReLU zeroes anyway stay coarse, the others
 ; exact). The turn of "hello" on the 128K player (python benchmarks/z80_token.py
-; --model 128k) 1,809,814 T-states a position (1,873,737 before fc1's gate and the
+; --model 128k) 1,807,589 T-states a position (1,873,737 before fc1's gate and the
 ; coarse rows' wide blocks) against 1,931,002 without MV_COARSE.
 
 FW_DIM          = 32

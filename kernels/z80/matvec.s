@@ -91,16 +91,24 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 249,198 coarse
-; against 384,927 exact, with one wide column 276,558 against 416,864, with four
-; 347,841 against 505,519 (255,370, 292,952 and 390,520 before the gate, the
-; wide columns' blocks, the coarse row end and the low slots left alone); a row
-; again 4,179 (the main slots' narrow mode: 3,849 on the low slots). A call asked
+; (tests/test_kernels_z80_coarse.py, each after the one before): 247,589 coarse
+; against 383,318 exact, with one wide column 276,618 against 416,284, with four
+; 347,901 against 504,939 (255,370 / 384,903, 292,952 / 416,917 and 390,520 /
+; 505,714 before the gate, the wide columns' blocks, the coarse row end, the low
+; slots left alone and MV_NARROW_JUMP); a row again 4,166 (the main slots' narrow
+; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 142,163, every row summed again 237,296, exact 206,095 (one wide
-; column 156,083, 251,315, 222,480). A call that does not ask pays 27 T-states for the look at mv_coarse_on.
+; every row gated 141,386, every row summed again 236,519, exact 205,318 (one wide
+; column 156,143, 251,375, 222,220). A call that does not ask pays 27 T-states for
+; the look at mv_coarse_on.
+;
+; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
+; narrow row's start jumps straight to K when the call has no wide column and
+; to the wide walk with its count in an operand otherwise (the jp patched once
+; a narrow call), not the count's load, test and branch: 13 T-states less a row
+; with no wide column, 5 with some.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -522,11 +530,19 @@ mv_row_narrow:                  ; (in the h sum's set)
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
+.ifdef MV_NARROW_JUMP
+        jp @k                   ; patched: @walk when the call has wide columns (mv_prepare)
+MV_NARROW_WALK  = * - 2
+@walk:
+        ld b,0                  ; patched: mv_wide_list's length
+MV_WIDE_COUNT   = * - 1
+.else
         ld a,0                  ; patched: mv_wide_list's length
 MV_WIDE_COUNT   = * - 1
         or a
         jr z,@k
         ld b,a
+.endif
         ld hl,(MV_ROW_SP)       ; the row's weights
         ld de,mv_wide_list      ; (in the page of mv_vars)
 @column:
@@ -1013,6 +1029,14 @@ mv_prepare:
         call nz,mv_skip_high
         ld a,1
         ld (mv_h_skipped),a
+.ifdef MV_NARROW_JUMP
+        ld hl,mv_row_narrow@k   ; a narrow row walks the wide columns only when there are some
+        ld a,(MV_WIDE_COUNT)
+        or a
+        jr z,* + 5
+        ld hl,mv_row_narrow@walk
+        ld (MV_NARROW_WALK),hl
+.endif
 .ifdef MV_LOW_SLOTS
 .ifdef MV_SPARSE
         ld a,(mv_sparse_on)     ; (a sparse call runs the main slots)
