@@ -30,9 +30,10 @@ scores through the squares table"), which the 48K player has no room for, and
 `--dot-scores` leaves them out of the 128K's; `--coarse` gives the 48K's kernels
 the 128K's argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md
 "The logits' argmax bound on coarse slots", with fc1's ReLU gate on them,
-"Thirteenth round"), `--exact-logits` leaves both out of the 128K's. With the bound, each step's logits are checked as it leaves them
-(kernelbench.bound_logits: exact where a row may win) and its argmax as the
-engine's.
+"Thirteenth round"), `--exact-logits` leaves both out of the 128K's. With the
+bound, each step's logits are checked as it leaves them (kernelbench.bound_logits:
+exact where a row may win) and its argmax as the engine's. `--narrow-jump` gives
+the 48K's kernels the 128K's MV_NARROW_JUMP (14 bytes, "Thirteenth round").
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
                                    [--model 48k|128k] [--dense] [--fast-scores | --dot-scores]
@@ -73,8 +74,8 @@ def main() -> None:
     parser.add_argument("--dot-scores", action="store_true",
                         help="the 128K's kernels without AT_FAST_SCORES: the kernels' bench only")
     parser.add_argument("--coarse", action="store_true",
-                        help="the 48K's kernels with the logits' argmax bound and fc1's gate (MV_COARSE, the 128K player's): "
-                             "the kernels' bench only")
+                        help="the 48K's kernels with the logits' argmax bound and fc1's gate (MV_COARSE, "
+                             "the 128K player's): the kernels' bench only")
     parser.add_argument("--exact-logits", action="store_true",
                         help="the 128K's kernels without MV_COARSE (the bound and fc1's gate): the kernels' bench only")
     parser.add_argument("--narrow-jump", action="store_true",

@@ -15,9 +15,10 @@ from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import (CODE_ORIGIN, COARSE_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION,
-                                     Z80Bench, bound_logits, coarse_doubled, coarse_logits, forward_turn, gated_rows,
-                                     logits_slack, player_kernel_options, run_matvec, runs_coarse)
+from soulterm.zx.kernelbench import (CODE_ORIGIN, COARSE_OPTION, LOW_SLOTS_OPTION, NARROW_JUMP_OPTION,
+                                     SPARSE_OPTION, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
+                                     forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
+                                     runs_coarse)
 from soulterm.zx.soul_layout import matvec_bytes, soul_include
 
 import test_kernels_z80 as dense_tests
@@ -29,7 +30,7 @@ exact_row_of:                   ; mv_exact_row with A from memory (the bench set
         jp mv_exact_row
 exact_row_arg: .byte 0
 """
-BOTH = (COARSE_OPTION, "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, COARSE_OPTION]))
+BOTH = (COARSE_OPTION, "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, COARSE_OPTION, NARROW_JUMP_OPTION]))
 PLAYER_128K = player_kernel_options("128k")     # its kernels' options (on the kernels' bench)
 
 
