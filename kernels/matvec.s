@@ -735,8 +735,7 @@ mv_prepare_shift:
         tay                     ; n: the fast finishes' entry
         cmp #5
         bcc @right
-        eor #$FF                ; 8 - n
-        sec
+        eor #$FF                ; 8 - n (C = 1 from the compare)
         adc #8
         inc mv_bytes
         pha
@@ -919,14 +918,8 @@ mv_patch_columns:
         tax                     ; (X = 0: the first column)
         clc                     ; (C = 0 at every column: CPX below)
         bcc @column             ; (always)
-@small_borrow:                  ; (rare) mv_k's low 16 bits wrapped
-        lda mv_k+2
-        bne @no_wrap
-        dec mv_k+3
-@no_wrap:
-        dec mv_k+2
-        sec
-        bcs @small_slot         ; (always)
+; A small column's path, from @column to the BNE back to it, lies in one
+; page (tests/test_kernel_pages.py); its rare branches leave it.
 @column:
 @in_lo:
         lda $FFFF,x             ; the table offset SQ_OFFSET + x:
@@ -951,10 +944,7 @@ mv_patch_columns:
         sbc #SMALL_SLOT_SIZE
         sta mv_small
         tay
-        bcs @small_page
-        dec mv_small+1
-        lda mv_small+1
-        jsr mv_small_pages
+        bcc @small_page_down    ; (rare) the block's entry on the page below
 @small_page:                    ; pass 1's slot and its pass-2 twin
         lda mv_off
 @mid_s0:
@@ -976,8 +966,7 @@ mv_patch_columns:
 @rows_less_one:
         adc #0                  ; mv_rows - 1: patched
         sta mv_colbase
-        bcc @same_page
-        inc mv_colbase+1
+        bcs @colbase_page       ; (rare) the next column on the next page
 @same_page:
         inx
         cpx mv_cols
@@ -987,6 +976,22 @@ mv_patch_columns:
         lda mv_w+1
         sta mv_colbase+1
         jmp mv_link_rows
+@colbase_page:
+        inc mv_colbase+1
+        bcs @same_page          ; (always)
+@small_page_down:
+        dec mv_small+1
+        lda mv_small+1
+        jsr mv_small_pages
+        bcs @small_page         ; (always: mv_small_pages leaves C = 1)
+@small_borrow:                  ; (rare) mv_k's low 16 bits wrapped
+        lda mv_k+2
+        bne @no_wrap
+        dec mv_k+3
+@no_wrap:
+        dec mv_k+2
+        sec
+        bcs @small_slot         ; (always)
 @not_small:                     ; A = the offset's page
         cmp #SQ_LIMIT_PAGE
         bcs @wide
@@ -1042,10 +1047,11 @@ mv_patch_columns:
         sbc (mv_off),y
         sta mv_k+2
         lda mv_colbase          ; (LDA keeps the borrow)
-        bcs @next
+        bcs @short_done
         dec mv_k+3
         sec
-        bcs @next               ; (always)
+@short_done:
+        jmp @next
 @wide:                          ; a wide column's table operands (below)
         stx mv_col
         txa
@@ -1840,15 +1846,13 @@ mv_exact_row:
         sty mv_exact_gate@first+2
         lda #<mv_exact_gate
         sta mv_row@first+1
-        lda #>mv_exact_gate
-        sta mv_row@first+2
-        lda mv_row@k3           ; a narrow call's rows jump to their first
-        cmp #OP_TYA             ; slot from byte 3's step (mv_link_rows):
+        ldy #>mv_exact_gate
+        sty mv_row@first+2
+        ldx mv_row@k3           ; a narrow call's rows jump to their first
+        cpx #OP_TYA             ; slot from byte 3's step (mv_link_rows):
         bne @run                ; the gate there too
-        lda #<mv_exact_gate
         sta mv_row@k3+3
-        lda #>mv_exact_gate
-        sta mv_row@k3+4
+        sty mv_row@k3+4
 @run:
         ldx mv_col
         jmp mv_row

@@ -29,6 +29,9 @@ HOT_LOOPS = [
     ("residual_add@element", "residual_add@overflow", 0),
     ("relu_z@element", "relu_z@negative", 9),
     ("argmax@candidate", "argmax@next", 3),
+    # every small column of every matvec walk: from the slot's fill back to
+    # the next column (its rare branches to other paths left out)
+    ("mv_patch_columns@small_slot", "mv_patch_columns@same_page", 5),
 ]
 
 
