@@ -919,7 +919,8 @@ mv_patch_columns:
         clc                     ; (C = 0 at every column: CPX below)
         bcc @column             ; (always)
 ; A small column's path, from @column to the BNE back to it, lies in one
-; page (tests/test_kernel_pages.py); its rare branches leave it.
+; page (tests/test_kernel_pages.py: the BNE); its branches out of it are
+; taken rarely.
 @column:
 @in_lo:
         lda $FFFF,x             ; the table offset SQ_OFFSET + x:
