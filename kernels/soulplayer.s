@@ -37,12 +37,17 @@
 ; included, from RETURN to the next prompt for 10 tokens: 1,506,675 a token, 1.53 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
 ; Start-up builds matvec's squares table (269,255 6502 cycles, 0.3 s) and the
-; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (533,415
-; with the vectors soul, 0.5 s), whose keys and values every turn then
-; copies (forward.s). A second RUN (after `q` or RUN/STOP+RESTORE, the PRG
-; not loaded again) finds the tables and runs position 0 alone, without
-; the banner. Bytes: 754 (this file's code and text: 616 resident, 138 in
-; the start-up part).
+; quarter squares (qs_build, 64,633), copies the exp table under the I/O
+; area and runs position 0 (SEP) once (forward_first_save: 512,224 with the
+; vectors soul, 325,270 with the shipped one), whose keys and values every
+; turn then copies, then position 1 after each opener (forward.s,
+; forward_openers_save: 1,707,150 for the shipped soul's five, 1.7 s;
+; 2,588,400 for the vectors soul's), whose keys and values a turn that
+; opens with one copies (12,623 cycles instead of the position). A second
+; RUN (after `q` or RUN/STOP+RESTORE, the PRG not loaded again) finds the
+; tables and the openers' records and runs position 0 alone, without the
+; banner. (The kernel bench's cycles: no badlines.) Bytes: 776 (this file's
+; code and text: 627 resident, 149 in the start-up part).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
         .include "c64.inc"
