@@ -41,8 +41,8 @@
 ; area and runs position 0 (SEP) once (forward_first_save: 512,224 with the
 ; vectors soul, 325,270 with the shipped one), whose keys and values every
 ; turn then copies, then position 1 after each opener (forward.s,
-; forward_openers_save: 1,707,150 for the shipped soul's five, 1.7 s;
-; 2,588,400 for the vectors soul's), whose keys and values a turn that
+; forward_openers_save: 2,377,741 for the shipped soul's seven, 2.4 s;
+; 3,625,787 for the vectors soul's), whose keys and values a turn that
 ; opens with one copies (12,623 cycles instead of the position). A second
 ; RUN (after `q` or RUN/STOP+RESTORE, the PRG not loaded again) finds the
 ; tables and the openers' records and runs position 0 alone, without the
