@@ -76,9 +76,9 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,677       32x32, 16-bit inputs: 96,312
-;   128x32 logits: 150,080 / 349,501         64x32 fc1 + bias: 77,893 / 180,605
-;   32x64 fc2 + bias: 81,809 / 210,861
+;   32x32, inputs in -256..255: 41,677       32x32, 16-bit inputs: 96,284
+;   128x32 logits: 150,080 / 349,473         64x32 fc1 + bias: 77,893 / 180,577
+;   32x64 fc2 + bias: 81,809 / 210,883
 ;   64x32 fc1 + bias, inputs in -128..127: 62,496, with MV_RELU 50,949
 ;   32x64 fc2, inputs in 0..127, 8 of them nonzero: ~22,000 with MV_SPARSE,
 ;   ~64,000 without (16: ~36,400; 30: ~61,600; tests/test_kernels_matvec_sparse.py)
