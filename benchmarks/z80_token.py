@@ -29,14 +29,15 @@ through the squares table (AT_FAST_SCORES, docs/spectrum.md "Attention's
 scores through the squares table"), which the 48K player has no room for, and
 `--dot-scores` leaves them out of the 128K's; `--coarse` gives the 48K's kernels
 the 128K's argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md
-"The logits' argmax bound on coarse slots"), `--exact-logits` leaves it out of
-the 128K's. With the bound, each step's logits are checked as it leaves them
-(kernelbench.bound_logits: exact where a row may win) and its argmax as the
-engine's.
+"The logits' argmax bound on coarse slots", with fc1's ReLU gate on them,
+"Thirteenth round"), `--exact-logits` leaves both out of the 128K's. With the
+bound, each step's logits are checked as it leaves them (kernelbench.bound_logits:
+exact where a row may win) and its argmax as the engine's. `--narrow-jump` gives
+the 48K's kernels the 128K's MV_NARROW_JUMP (14 bytes, "Thirteenth round").
 
     python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
                                    [--model 48k|128k] [--dense] [--fast-scores | --dot-scores]
-                                   [--coarse | --exact-logits]
+                                   [--coarse | --exact-logits] [--narrow-jump]
 """
 
 from __future__ import annotations
@@ -73,11 +74,17 @@ def main() -> None:
     parser.add_argument("--dot-scores", action="store_true",
                         help="the 128K's kernels without AT_FAST_SCORES: the kernels' bench only")
     parser.add_argument("--coarse", action="store_true",
-                        help="the 48K's kernels with the logits' argmax bound (MV_COARSE, the 128K player's): "
-                             "the kernels' bench only")
+                        help="the 48K's kernels with the logits' argmax bound and fc1's gate (MV_COARSE, "
+                             "the 128K player's): the kernels' bench only")
     parser.add_argument("--exact-logits", action="store_true",
-                        help="the 128K's kernels without MV_COARSE: the kernels' bench only")
+                        help="the 128K's kernels without MV_COARSE (the bound and fc1's gate): the kernels' bench only")
+    parser.add_argument("--narrow-jump", action="store_true",
+                        help="the 48K's kernels with matvec's narrow row start jumping past the wide walk "
+                             "(MV_NARROW_JUMP, the 128K player's; 14 bytes): the kernels' bench only")
     args = parser.parse_args()
+    if args.narrow_jump and not args.kernel_bench:
+        sys.exit("z80_token: --narrow-jump runs on the kernels' bench only (--kernel-bench): "
+                 "the 128K player has MV_NARROW_JUMP, the 48K not")
     if (args.coarse or args.exact_logits) and not args.kernel_bench:
         sys.exit("z80_token: --coarse and --exact-logits run on the kernels' bench only (--kernel-bench): "
                  "the 128K player has MV_COARSE, the 48K not")
@@ -97,7 +104,8 @@ def main() -> None:
         options = player_kernel_options(
             args.model, sparse=not args.dense,
             fast_scores=False if args.dot_scores else (True if args.fast_scores else None),
-            coarse=False if args.exact_logits else (True if args.coarse else None))
+            coarse=False if args.exact_logits else (True if args.coarse else None),
+            narrow_jump=True if args.narrow_jump else None)
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     else:
         bench = player_bench(soul, tokenizer, args.model)

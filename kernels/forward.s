@@ -35,7 +35,7 @@
 ;   short; fc1's MV_RELU, which stores 0 for the rows ReLU certainly zeroes
 ;   without their pass 1, ~20,000 off the shipped soul's two fc1 calls,
 ;   ~4,500 off the vectors soul's).
-; Bytes: 1,348.
+; Bytes: 1,400.
 ;
 ; The weights and shifts come from soul.inc, which the build generates from
 ; soul.bin: matrices column-major with bytes W+128 (matvec.s), gains and
@@ -240,10 +240,12 @@ forward_prefill:
         ldx #<layer_0
         ldy #>layer_0
         jsr fw_layer
+        jsr fw_keep_kv
         inc at_layer
         ldx #<layer_1
         ldy #>layer_1
         jsr fw_layer_kv
+        jsr fw_keep_kv
         lda #IDLE
         sta NOW_LAYER
         sta NOW_HEAD
@@ -251,85 +253,146 @@ forward_prefill:
 
 ; forward_first: position 0, which always holds SEP (soulplayer.s), so its
 ; keys and values are the same in every turn: forward_first_save computes
-; them once at start-up into FIRST_KV (memory.inc, under the KERNAL ROM) and
-; forward_first copies them into the cache instead of running the position.
-; FIRST_KV holds, each indexed by layer*EMBED_DIM + dim: key low bytes, key
-; high bytes, value low bytes, value high bytes (the cache's own bytes).
+; them once a RUN into the record FIRST_KV (memory.inc, under the KERNAL ROM)
+; and forward_first copies them into the cache instead of running the
+; position. Position 1 of a prompt that opens with one of opener_ids (vocab.inc:
+; the first ids of the commonest English first words) depends only on that
+; id, so forward_openers_save computes it once a LOAD into that opener's
+; record (OPENER_KV, memory.inc, under the I/O area), and forward_opener
+; copies it into the cache instead of running the position.
+; A record is one page, each layer's half (layer*128) in VEC_K's form: the
+; key's and the value's low bytes (VEC_V follows VEC_K), then their high
+; bytes 64 further. fw_keep_kv writes it from VEC_K and VEC_V as a position
+; runs; fw_record_load gives them back to fw_store_kv.
+        .assert VEC_V == VEC_K + EMBED_DIM, "a record's halves copy VEC_K and VEC_V as one"
+        .assert 4 * N_LAYERS * EMBED_DIM == 256 && N_LAYERS == 2, "a record is one page: two halves"
 forward_first_save:
+        lda #>FIRST_KV
+        sta fw_keep
         lda #0
         sta at_t
         lda #TOKEN_SEP
         jsr forward_prefill
-        ldx #N_LAYERS * EMBED_DIM - 1   ; key column layer*32 + d, position 0
-@key:
-        jsr fw_key_pointer
-        lda (fw_ptr),y
-        sta FIRST_KV,x
-        jsr fw_key_high
-        lda (fw_ptr),y
-        sta FIRST_KV + N_LAYERS * EMBED_DIM,x
+        lda #0                  ; (a turn's positions keep nothing)
+        sta fw_keep
+        rts
+
+; forward_openers_save: each opener's position 1 (after position 0, which
+; forward_first_save leaves in the cache) into its record, once a LOAD:
+; openers_saved (soulplayer.s) stays 0 if a RESTORE cuts it short, and the
+; next RUN starts it again. Clobbers what forward_prefill clobbers.
+forward_openers_save:
+        lda openers_saved
+        bne @done
+        ldx #OPENERS - 1
+@opener:
+        stx fw_opener
+        txa
+        clc
+        adc #>OPENER_KV
+        sta fw_keep
+        lda #1
+        sta at_t
+        lda opener_ids,x
+        jsr forward_prefill
+        ldx fw_opener
         dex
-        bpl @key
-        ldx #EMBED_DIM - 1      ; value rows (layer*20 + 0)
-@value:
-        lda VALUE_LO,x
-        sta FIRST_KV + 2 * N_LAYERS * EMBED_DIM,x
-        lda VALUE_HI,x
-        sta FIRST_KV + 3 * N_LAYERS * EMBED_DIM,x
-        lda VALUE_LO + CONTEXT * EMBED_DIM,x
-        sta FIRST_KV + 2 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
-        lda VALUE_HI + CONTEXT * EMBED_DIM,x
-        sta FIRST_KV + 3 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
+        bpl @opener
+        inc openers_saved
+        lda #0
+        sta fw_keep
+@done:
+        rts
+
+; forward_opener: when position 1 holds an opener whose record is saved, the
+; cache's position 1 from it, and at_t = 2 (else nothing changes: at_t = 1).
+forward_opener:
+        lda openers_saved
+        beq @none
+        lda CONTEXT_IDS+1
+        ldx #OPENERS - 1
+@find:
+        cmp opener_ids,x
+        beq @found
         dex
-        bpl @value
+        bpl @find
+@none:
+        rts
+@found:
+        txa
+        clc
+        adc #>OPENER_KV
+        jsr fw_record_load      ; (at_t = 1)
+        inc at_t
         rts
 
 forward_first:
-        ldx #N_LAYERS * EMBED_DIM - 1
-@key:
-        jsr fw_key_pointer
-        lda FIRST_KV,x
-        sta (fw_ptr),y
-        jsr fw_key_high
-        lda FIRST_KV + N_LAYERS * EMBED_DIM,x
-        sta (fw_ptr),y
-        dex
-        bpl @key
-        ldx #EMBED_DIM - 1
-@value:
-        lda FIRST_KV + 2 * N_LAYERS * EMBED_DIM,x
-        sta VALUE_LO,x
-        lda FIRST_KV + 3 * N_LAYERS * EMBED_DIM,x
-        sta VALUE_HI,x
-        lda FIRST_KV + 2 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
-        sta VALUE_LO + CONTEXT * EMBED_DIM,x
-        lda FIRST_KV + 3 * N_LAYERS * EMBED_DIM + EMBED_DIM,x
-        sta VALUE_HI + CONTEXT * EMBED_DIM,x
-        dex
-        bpl @value
-        lda #0                  ; and the keys' sums (attention.s)
+        lda #0
         sta at_t
+        lda #>FIRST_KV
+        ; (falls through)
+; fw_record_load: the cache's position at_t from the record in page A, with
+; the keys' sums (fw_store_kv). Clobbers A, X, Y, at_layer and what
+; fw_store_kv clobbers.
+fw_record_load:
+        sta @low+2
+        sta @high+2
+        lda #0
         sta at_layer
-        jsr at_key_sums
+@layer:
+        lda at_layer            ; this layer's half
+        lsr
+        ror
+        sta @low+1
+        ora #2 * EMBED_DIM
+        sta @high+1
+        ldx #2 * EMBED_DIM - 1
+@copy:
+@low:
+        lda $FF00,x
+        sta VEC_K,x
+@high:
+        lda $FF00,x
+        sta VEC_K+VEC_HIGH,x
+        dex
+        bpl @copy
+        jsr fw_store_kv
         inc at_layer
-        jmp at_key_sums
-        .assert N_LAYERS == 2, "forward_first copies the value rows of two layers"
+        lda at_layer
+        cmp #N_LAYERS
+        bne @layer
+        rts
 
-; fw_ptr = position 0 of key column X (low bytes), Y = 0; fw_key_high moves it
-; to the high bytes.
-fw_key_pointer:
-        lda key_column_lo,x
-        sta fw_ptr
-        lda key_column_hi,x
-        sta fw_ptr+1
-        ldy #0
+; fw_keep_kv: after a layer's key and value went into the cache, the same
+; into layer at_layer's half of the record in page fw_keep (0: none).
+; Clobbers A, X.
+fw_keep_kv:
+        lda fw_keep
+        beq @none
+        sta @low+2
+        sta @high+2
+        lda at_layer
+        lsr
+        ror
+        sta @low+1
+        ora #2 * EMBED_DIM
+        sta @high+1
+        ldx #2 * EMBED_DIM - 1
+@copy:
+        lda VEC_K,x
+@low:
+        sta $FF00,x
+        lda VEC_K+VEC_HIGH,x
+@high:
+        sta $FF00,x
+        dex
+        bpl @copy
+@none:
         rts
-fw_key_high:
-        lda fw_ptr+1
-        clc
-        adc #>(KEY_HI - KEY_LO)
-        sta fw_ptr+1
-        rts
+fw_keep:                        ; the page of the record positions are kept in (0: none)
+        .byte 0
+fw_opener:                      ; forward_openers_save's opener
+        .byte 0
 
 ; h = embed(fw_token, at_t): te row = te + token*32, pe row = pe + t*32.
 fw_embed:

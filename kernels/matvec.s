@@ -76,10 +76,10 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,910       32x32, 16-bit inputs: 96,307
-;   128x32 logits: 151,064 / 349,532         64x32 fc1 + bias: 78,344 / 180,616
-;   32x64 fc2 + bias: 82,182 / 210,837
-;   64x32 fc1 + bias, inputs in -128..127: 63,040, with MV_RELU 51,206
+;   32x32, inputs in -256..255: 41,677       32x32, 16-bit inputs: 96,284
+;   128x32 logits: 150,080 / 349,473         64x32 fc1 + bias: 77,893 / 180,577
+;   32x64 fc2 + bias: 81,809 / 210,883
+;   64x32 fc1 + bias, inputs in -128..127: 62,496, with MV_RELU 50,949
 ;   32x64 fc2, inputs in 0..127, 8 of them nonzero: ~22,000 with MV_SPARSE,
 ;   ~64,000 without (16: ~36,400; 30: ~61,600; tests/test_kernels_matvec_sparse.py)
 ; i.e. to patch an input column ~119 cycles (small: both passes' slots),
@@ -164,7 +164,7 @@ SQ_LIMIT_PAGE   = >(SQ_OFFSET + SQ_RANGE - 128)   ; offsets from $D00 on are wid
 
 ; Layout of a slot: operand addresses relative to the slot start.
 SLOT_WEIGHTS    = 1             ; ldy column,x
-SLOT_S0         = 4             ; lda SQ_LO + offset mod 256,y
+SLOT_S0         = 4             ; lda SQ_LO + x mod 128,y
 SLOT_S1         = 11            ; lda SQ_MID + offset,y
 SLOT_S2         = 18            ; lda SQ_HI + offset,y
 SHORT_SLOT_SIZE = 29
@@ -191,16 +191,24 @@ MV_SHORT_SLOTS  = 48            ; short columns beyond these are taken as wide o
         .assert SQ_MID - SQ_LO >= 512 && SQ_HI - SQ_MID >= 2 * SQ_RANGE, "squares tables overlap"
 
 ; Operand pages that never change, so patching writes only the low bytes:
-; every slot's low byte of s(w + x) at SQ_LO + offset mod 256, and a small
+; every slot's low byte of s(w + x) at SQ_LO + x mod 128, and a small
 ; slot's (and a wide slot's xl) middle byte, whose offsets SQ_OFFSET - 127 ..
 ; SQ_OFFSET + 127 lie in one page, SQ_SMALL_MID's.
+; Byte 0 of n*n repeats every 128 ((n + 128)^2 = n^2 + 256 * (n + 64)), so
+; SQ_LO + j holds byte 0 of s(j - 128) as well, and SQ_LO + x mod 128
+; indexed by Y = w + 128 reads byte 0 of s(w + x) for any x. The lowest
+; such operand is the cheapest: an indexed read costs a cycle more when it
+; crosses a page, here only when x mod 128 + w >= 128 (never for x = 0, a
+; sub slot's; rarely for a small x >= 0), where SQ_LO + offset mod 256
+; crossed whenever x + w >= 0. (xl's operand stays 128 + xl: wide slots.)
+        .assert 127 + 255 < SQ_MID - SQ_LO, "SQ_LO + x mod 128 + Y within SQ_LO"
 SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
         .assert >(SQ_OFFSET - 127) == >SQ_OFFSET && >(SQ_OFFSET + 127) == >SQ_OFFSET, "small offsets in one page"
 
 ; One multiply-accumulate: sum += s(w + x). Carry clear on entry and exit.
         .macro short_slot
         ldy $FFFF,x             ; weight of this row in this column
-        lda SQ_LO,y             ; s(w+x), low byte
+        lda SQ_LO,y             ; s(w+x), low byte (SQ_LO + x mod 128)
         adc mv_acc0
         sta mv_acc0
         lda $FFFF,y             ; middle byte
@@ -275,7 +283,7 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
 @start:
         ldy $FFFF,x             ; weight of this row in this column
         .assert * - @start == SLOT_S0 - 1, "a pass slot's table operand at SLOT_S0"
-        adc SQ_LO,y             ; + s(w+x)'s low byte (SQ_LO + offset mod 256)
+        adc SQ_LO,y             ; + s(w+x)'s low byte (SQ_LO + x mod 128)
         bcc @no_carry
         inc mv_carries0
 @no_carry:
@@ -303,7 +311,7 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
         .macro sub_low_slot
 @start:
         ldy $FFFF,x             ; weight of this row in this column
-        sbc SQ_LO + <SQ_OFFSET,y        ; - s(w)'s low byte
+        sbc SQ_LO,y             ; - s(w)'s low byte (x = 0: SQ_LO + 0)
         bcs @no_borrow
         dec mv_carries0
 @no_borrow:
@@ -727,8 +735,7 @@ mv_prepare_shift:
         tay                     ; n: the fast finishes' entry
         cmp #5
         bcc @right
-        eor #$FF                ; 8 - n
-        sec
+        eor #$FF                ; 8 - n (C = 1 from the compare)
         adc #8
         inc mv_bytes
         pha
@@ -806,9 +813,8 @@ mv_prepare_rows:
         adc mv_rows
         sta mv_row@rowk_mid+1
         lda mv_rowk+1
-        adc #0
-        sta mv_row@rowk_mid+2
-        clc
+        adc #0                  ; (no carry out: rowk + rows is an address
+        sta mv_row@rowk_mid+2   ; within the constants)
         lda mv_row@rowk_mid+1
         adc mv_rows
         sta mv_row@rowk_hi+1
@@ -912,14 +918,9 @@ mv_patch_columns:
         tax                     ; (X = 0: the first column)
         clc                     ; (C = 0 at every column: CPX below)
         bcc @column             ; (always)
-@small_borrow:                  ; (rare) mv_k's low 16 bits wrapped
-        lda mv_k+2
-        bne @no_wrap
-        dec mv_k+3
-@no_wrap:
-        dec mv_k+2
-        sec
-        jmp @small_slot
+; A small column's path, from @column to the BNE back to it, lies in one
+; page (tests/test_kernel_pages.py: the BNE); its branches out of it are
+; taken rarely.
 @column:
 @in_lo:
         lda $FFFF,x             ; the table offset SQ_OFFSET + x:
@@ -933,8 +934,8 @@ mv_patch_columns:
         ldy mv_off
         beq @not_small          ; (x = -128)
         lda mv_k                ; |x| <= 127: mv_k -= s(x), the entries
-        sbc SQ_LO+128,y         ; 128 past the offset's (C = 1 from the
-        sta mv_k                ; compare)
+        sbc SQ_LO,y             ; 128 past the offset's (C = 1 from the
+        sta mv_k                ; compare; byte 0 repeats every 128)
         lda mv_k+1
         sbc SQ_SMALL_MID+128,y
         sta mv_k+1
@@ -944,15 +945,13 @@ mv_patch_columns:
         sbc #SMALL_SLOT_SIZE
         sta mv_small
         tay
-        bcs @small_page
-        dec mv_small+1
-        lda mv_small+1
-        jsr mv_small_pages
+        bcc @small_page_down    ; (rare) the block's entry on the page below
 @small_page:                    ; pass 1's slot and its pass-2 twin
         lda mv_off
-@small_s0:
-        sta $FF00 + SLOT_S0,y
 @mid_s0:
+        sta $FF00 + SLOT_S0,y
+        and #$7F                ; x mod 128: pass 1's read crosses no page
+@small_s0:                      ; unless x mod 128 + w >= 128 (SQ_LO, above)
         sta $FF00 + SLOT_S0,y
         lda mv_colbase+1
 @small_w1:
@@ -968,8 +967,7 @@ mv_patch_columns:
 @rows_less_one:
         adc #0                  ; mv_rows - 1: patched
         sta mv_colbase
-        bcc @same_page
-        inc mv_colbase+1
+        bcs @colbase_page       ; (rare) the next column on the next page
 @same_page:
         inx
         cpx mv_cols
@@ -979,6 +977,22 @@ mv_patch_columns:
         lda mv_w+1
         sta mv_colbase+1
         jmp mv_link_rows
+@colbase_page:
+        inc mv_colbase+1
+        bcs @same_page          ; (always)
+@small_page_down:
+        dec mv_small+1
+        lda mv_small+1
+        jsr mv_small_pages
+        bcs @small_page         ; (always: mv_small_pages leaves C = 1)
+@small_borrow:                  ; (rare) mv_k's low 16 bits wrapped
+        lda mv_k+2
+        bne @no_wrap
+        dec mv_k+3
+@no_wrap:
+        dec mv_k+2
+        sec
+        bcs @small_slot         ; (always)
 @not_small:                     ; A = the offset's page
         cmp #SQ_LIMIT_PAGE
         bcs @wide
@@ -998,12 +1012,13 @@ mv_patch_columns:
         sec
 @short_page:                    ; (C = 1)
         lda mv_off
-@short_s0:
-        sta $FF00 + SLOT_S0,y
 @short_s1:
         sta $FF00 + SLOT_S1,y
 @short_s2:
         sta $FF00 + SLOT_S2,y
+        and #$7F                ; byte 0 at SQ_LO + x mod 128 (SQ_LO, above)
+@short_s0:
+        sta $FF00 + SLOT_S0,y
         lda mv_off+1
 @short_s1_page:
         sta $FF00 + SLOT_S1 + 1,y
@@ -1019,9 +1034,9 @@ mv_patch_columns:
         sta $FF00 + SLOT_WEIGHTS + 1,y
 @subtract_short:
         ldy mv_off              ; mv_k -= s(x): the entries 128 past the
-        sec                     ; offset's
+        sec                     ; offset's (byte 0 repeats every 128)
         lda mv_k
-        sbc SQ_LO+128,y
+        sbc SQ_LO,y
         sta mv_k
         ldy #128
         lda mv_k+1
@@ -1033,9 +1048,10 @@ mv_patch_columns:
         sbc (mv_off),y
         sta mv_k+2
         lda mv_colbase          ; (LDA keeps the borrow)
-        bcs @next
+        bcs @short_done
         dec mv_k+3
         sec
+@short_done:
         jmp @next
 @wide:                          ; a wide column's table operands (below)
         stx mv_col
@@ -1125,7 +1141,8 @@ mv_patch_columns:
         adc #>(qs_hi - qs_lo)
         ldy #WIDE_SLOT_T3_HI + 1
         sta (mv_wide),y
-        jmp @wide_done
+        bcc @wide_done          ; (always: no page of the quarter squares carries out)
+        .assert >(qs_lo + 384 + 256) + >(qs_hi - qs_lo) < 256, "a wide slot's pages carry out"
 @wide_pass:                     ; no wide slot left: the column pass (below)
         bit mv_flags
         bmi @started
@@ -1830,15 +1847,13 @@ mv_exact_row:
         sty mv_exact_gate@first+2
         lda #<mv_exact_gate
         sta mv_row@first+1
-        lda #>mv_exact_gate
-        sta mv_row@first+2
-        lda mv_row@k3           ; a narrow call's rows jump to their first
-        cmp #OP_TYA             ; slot from byte 3's step (mv_link_rows):
+        ldy #>mv_exact_gate
+        sty mv_row@first+2
+        ldx mv_row@k3           ; a narrow call's rows jump to their first
+        cpx #OP_TYA             ; slot from byte 3's step (mv_link_rows):
         bne @run                ; the gate there too
-        lda #<mv_exact_gate
         sta mv_row@k3+3
-        lda #>mv_exact_gate
-        sta mv_row@k3+4
+        sty mv_row@k3+4
 @run:
         ldx mv_col
         jmp mv_row

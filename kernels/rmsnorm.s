@@ -8,13 +8,13 @@
 ;   descriptor's flag, layout.py; d = 0 for a fixed-gain soul, 2 for a
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
-; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,852 for 32 values
-; in -3000..2999 and gains of 60..126; 8,615 for values in -700..699 and
+; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,795 for 32 values
+; in -3000..2999 and gains of 60..126; 8,611 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 8,725 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,673
+; 8,721 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,671
 ; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv
-; (23,819 / 8,702 / 8,902 / 3,820 before the wide shift in A and the mean
-; square's byte-1 negatives, with the bench's layout of then).
+; (23,811 / 8,697 / 8,897 / 3,818 before the wide shift in A and the mean
+; square's byte-1 negatives).
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
 ; Bytes: 1,855.

@@ -37,12 +37,17 @@
 ; included, from RETURN to the next prompt for 10 tokens: 1,506,675 a token, 1.53 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
 ; Start-up builds matvec's squares table (269,255 6502 cycles, 0.3 s) and the
-; quarter squares (qs_build, 79,025) and runs position 0 (SEP) once (533,415
-; with the vectors soul, 0.5 s), whose keys and values every turn then
-; copies (forward.s). A second RUN (after `q` or RUN/STOP+RESTORE, the PRG
-; not loaded again) finds the tables and runs position 0 alone, without
-; the banner. Bytes: 754 (this file's code and text: 616 resident, 138 in
-; the start-up part).
+; quarter squares (qs_build, 64,633), copies the exp table under the I/O
+; area and runs position 0 (SEP) once (forward_first_save: 512,224 with the
+; vectors soul, 325,270 with the shipped one), whose keys and values every
+; turn then copies, then position 1 after each opener (forward.s,
+; forward_openers_save: 2,377,741 for the shipped soul's seven, 2.4 s;
+; 3,625,787 for the vectors soul's), whose keys and values a turn that
+; opens with one copies (12,623 cycles instead of the position). A second
+; RUN (after `q` or RUN/STOP+RESTORE, the PRG not loaded again) finds the
+; tables and the openers' records and runs position 0 alone, without the
+; banner. (The kernel bench's cycles: no badlines.) Bytes: 776 (this file's
+; code and text: 627 resident, 149 in the start-up part).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
         .include "c64.inc"
@@ -72,6 +77,8 @@ saved_nmi:                      ; $0318 as the program found it
         .word 0
 tables_built:                   ; 0 until the first RUN after LOAD has run start_up
         .byte 0
+openers_saved:                  ; 0 until a RUN after LOAD has saved the openers'
+        .byte 0                 ; position 1 (forward.s, forward_openers_save)
 prompt_text:                    ; (lower case each time: a second RUN after
         .byte PET_LOWERCASE, PET_WHITE  ; RUN/STOP+RESTORE prints no banner)
         .petscii "you> ", 0
@@ -121,7 +128,8 @@ start:
 @tables_built:                  ; position 0 (SEP) is the same in every turn:
         jsr kernal_out          ; computed once a RUN (a RESTORE may have cut
         jsr forward_first_save  ; the last RUN's short), copied into each
-        jsr kernal_in           ; turn's cache
+        jsr forward_openers_save        ; turn's cache; position 1 of each
+        jsr kernal_in           ; opener once a LOAD
         lda saved_border
         sta VIC_BORDER
 
@@ -263,6 +271,9 @@ reply:
         jsr forward_first       ; position 0 is SEP: its cache entries are built in
         lda #1
         sta at_t
+        lda tk_count            ; position 1 from its opener's record, if
+        beq @prefill            ; it is a prompt id and an opener (at_t = 2)
+        jsr forward_opener
 @prefill:                       ; positions 0..len-2 of the prompt only fill
         ldx at_t                ; the cache; the last one needs its logits
         inx
@@ -446,6 +457,12 @@ start_up:
         jsr print
         jsr mv_build_squares    ; writes go to the RAM under the KERNAL
         jsr kernal_out
+        ldx #127                ; the exp table under the I/O area (tables.s)
+@exp_lut:
+        lda exp_lut_image,x
+        sta EXP_LUT,x
+        dex
+        bpl @exp_lut
         jsr qs_build            ; under the I/O area (memory.inc)
         jsr fw_build_sparse_rowk        ; under the KERNAL, from the squares
         jmp kernal_in
@@ -458,6 +475,8 @@ banner_text:
         .petscii "type a line and press return;", 13
         .petscii "q alone quits.", 13, 13, 0
 
+exp_lut_image:                  ; (tables.s: start_up copies it to EXP_LUT)
+        exp_lut_bytes
         mv_build_squares_routine        ; (matvec.s)
         qs_build_routine                ; (arith.s)
         fw_build_sparse_rowk_routine    ; (forward.s)

@@ -1,8 +1,9 @@
 ; vecops.s - the small vector kernels: residual add, ReLU, argmax.
 ;
 ; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
-;   Clobbers A, X. 1,152 cycles (random values; a saturated sum takes 3
-;   more than before, whose path was 4 bytes longer: 1,149).
+;   Clobbers A, X. 1,183 cycles (random values; 1,149 before a saturated
+;   sum went back into the loop, 3 cycles more and 4 bytes fewer, and
+;   before the bench's layout moved its loop across a page).
 ; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63, and relu_nonzero = how
 ;   many are not 0 (fc2's MV_SPARSE, forward.s). Clobbers A, X, Y.
 ;   1,498 cycles (random values; 1,144 before it counted).

@@ -29,6 +29,9 @@ HOT_LOOPS = [
     ("residual_add@element", "residual_add@overflow", 0),
     ("relu_z@element", "relu_z@negative", 9),
     ("argmax@group", "argmax@next_group", 3),
+    # every column of every matvec walk: the BNE back to the next column (a
+    # small column's other branches are not taken)
+    ("mv_patch_columns@same_page", "mv_patch_columns@same_page", 5),
 ]
 
 

@@ -15,8 +15,9 @@ from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import (CODE_ORIGIN, COARSE_OPTION, FAST_SCORES_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION,
-                                     Z80Bench, bound_logits, coarse_logits, forward_turn, logits_slack, run_matvec,
+from soulterm.zx.kernelbench import (CODE_ORIGIN, COARSE_OPTION, LOW_SLOTS_OPTION, NARROW_JUMP_OPTION,
+                                     SPARSE_OPTION, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
+                                     forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
 from soulterm.zx.soul_layout import matvec_bytes, soul_include
 
@@ -29,8 +30,8 @@ exact_row_of:                   ; mv_exact_row with A from memory (the bench set
         jp mv_exact_row
 exact_row_arg: .byte 0
 """
-BOTH = (COARSE_OPTION, "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, COARSE_OPTION]))
-PLAYER_128K = "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, FAST_SCORES_OPTION, COARSE_OPTION])   # its kernels' options
+BOTH = (COARSE_OPTION, "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, COARSE_OPTION, NARROW_JUMP_OPTION]))
+PLAYER_128K = player_kernel_options("128k")     # its kernels' options (on the kernels' bench)
 
 
 @pytest.fixture(scope="module", params=BOTH, ids=["coarse", "128k_matvec"])
@@ -107,6 +108,70 @@ def test_coarse_calls_are_their_bound_and_exact_rows_are_exact(coarse_bench):
     assert seen[True] >= 20 and seen[False] >= 20
 
 
+def test_gated_calls_keep_relu_of_every_row(coarse_bench):
+    """Calls asked for with MV_COARSE_GATE (fc1's, forward.s: ReLU follows), biased so that many
+    rows lie near the gate's threshold: a call that can run coarse (and has a shift below 30)
+    leaves every row as gated_rows says, the coarse output where D >> 8 < Tv and the exact one
+    elsewhere, so ReLU of each row is intmath's; the others run exact and say so. The dense
+    tests hold after them (the gate's row end must not leak into an ungated call)."""
+    bench = coarse_bench
+    gate = bench.symbols["MV_COARSE_GATE"]
+    rng = np.random.default_rng(2053)
+    seen = {"gated": 0, "again": 0, "exact": 0}
+    for case in range(60):
+        cols = int(rng.choice([32, 32, 32, 30, 16, 8, 2, 31, 64]))
+        wide = int(rng.choice([0, 0, 1, 2, 3, 8, 9, cols]))
+        x = inputs(rng, cols, wide)
+        rows = int(rng.integers(1, 129))
+        w = rng.integers(-128, 128, (rows, cols))
+        shift = int(rng.choice([0, 3, 6, 6, 7, 8, 9, 12, 15, 29, 30]))
+        exact_sums = w @ x
+        bias = np.clip(-exact_sums + rng.integers(-(3 << shift), 3 << shift, rows), -32768, 32767)
+        bench.poke(bench.sym("mv_coarse_on"), [gate])
+        got, _ = run_matvec(bench, w, x, bias, shift)
+        exact = intmath.matvec(w, shift, x, bias, post=0)
+        coarse = runs_coarse(x) and shift < 30
+        assert bench.peek(bench.sym("mv_coarse_on"))[0] == (gate if coarse else 0), case
+        assert np.array_equal(np.maximum(got, 0), np.maximum(exact, 0)), case
+        if not coarse:
+            assert np.array_equal(got, exact), case
+            seen["exact"] += 1
+            continue
+        assert np.array_equal(got, gated_rows(w, x, shift, bias)), case
+        seen["gated"] += int((got != exact).sum())
+        seen["again"] += int((got == exact).sum())
+    assert min(seen.values()) >= 20, seen
+    bench.poke(bench.sym("mv_coarse_on"), [0])
+    dense_tests.test_matvec_matches_intmath_on_random_cases(bench)
+    dense_tests.test_matvec_again_reuses_the_columns_of_the_call_before(bench)
+
+
+def test_the_gate_decides_at_its_threshold():
+    """Rows whose coarse doubled sum D sits at the gate's edge, D >> 8 = Tv - 1 (gated: the coarse
+    output stands, and it and the exact one are <= 0) and Tv (computed exactly), at fc1's shapes."""
+    bench = Z80Bench(options=PLAYER_128K)
+    gate = bench.symbols["MV_COARSE_GATE"]
+    rng = np.random.default_rng(2054)
+    for shift in (6, 7, 9):
+        w = rng.integers(-6, 7, (64, 32))         # (small sums: the biases that move them stay in 16 bits)
+        x = inputs(rng, 32, 0)
+        x[5] = 300                              # a wide column
+        threshold = ((1 << (shift + 1)) - 255 * 32) >> 8
+        doubled = coarse_doubled(w, x)
+        target = 256 * (threshold - 1 + np.arange(64) % 2) + rng.integers(0, 256, 64)
+        bias = (target - doubled) // 2           # D moves by 2b
+        assert (np.abs(bias) < 32768).all()
+        bench.poke(bench.sym("mv_coarse_on"), [gate])
+        got, _ = run_matvec(bench, w, x, bias, shift)
+        d = coarse_doubled(w, x, bias)
+        assert set(d >> 8) <= {threshold - 1, threshold, threshold - 2}
+        exact = intmath.matvec(w, shift, x, bias, post=0)
+        gated = (d >> 8) < threshold
+        assert gated.any() and (~gated).any()
+        assert np.array_equal(got[~gated], exact[~gated]) and (exact[gated] <= 0).all() and (got[gated] <= 0).all()
+        assert np.array_equal(got, gated_rows(w, x, shift, bias))
+
+
 def test_every_matvec_test_holds_with_coarse_calls(coarse_bench):
     """The dense tests of test_kernels_z80 on benches with MV_COARSE and no call asking for it,
     after a coarse call has patched its own slots and rows (they must not leak into these)."""
@@ -150,12 +215,12 @@ def test_a_coarse_product_costs_43_t_states():
 
 @pytest.fixture(scope="module")
 def logits_bench():
-    """forward.s with the low slots and the bound (the key cache in the code, not at $4000 as
-    with AT_FAST_SCORES: the test matrices go there; no MV_SPARSE, whose bytes would run the
-    code past $FFFF), the stack below the kernels."""
+    """forward.s with the low slots and the bound (the key cache below $4000, in the bench's flat
+    RAM: the test matrices go at $4000 and the code with its bytes would run past $FFFF; no
+    MV_SPARSE, for the same reason), the stack below the kernels."""
     soul = load_soul(DEFAULT_SOUL)
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
-                    options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION]))
+                    options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION, "kv_keys = $1000"]))
 
 
 @pytest.fixture(scope="module")
@@ -275,6 +340,26 @@ def test_coarse_t_states_are_what_the_header_says():
 
     t_states(True)                                  # (the first narrow call patches the slots for it)
     figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
-    assert figures == [(255_370, 384_903), (292_952, 416_917), (390_520, 505_714)]
+    assert figures == [(247_589, 383_318), (276_618, 416_284), (347_901, 504_939)]
     t_states(True)
-    assert exact_row(bench, 5) == 3_849
+    assert exact_row(bench, 5) == 4_166
+
+
+def test_gated_t_states_are_what_the_header_says():
+    """matvec.s's header figures for a gated coarse call (fc1's shape, 64x32 at shift 6, zero
+    weights and x): every row gated (bias -32768), every row summed again (bias 0), and the same
+    call exact, each after the one before; with 0 and 1 wide columns (x = 256)."""
+    bench = Z80Bench(options=PLAYER_128K)
+    gate = bench.symbols["MV_COARSE_GATE"]
+
+    def t_states(ask, bias, wide):
+        x = np.zeros(32)
+        x[:wide] = 256
+        bench.poke(bench.sym("mv_coarse_on"), [ask])
+        took = run_matvec(bench, np.zeros((64, 32)), x, np.full(64, bias), 6)[1]
+        assert bench.peek(bench.sym("mv_coarse_on"))[0] == ask
+        return took
+
+    t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
+    figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
+    assert figures == [(141_386, 236_519, 205_318), (156_143, 251_375, 222_220)]

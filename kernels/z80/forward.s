@@ -33,11 +33,13 @@
 ; 2,812,189 and 1,425,935 without the option on the same tree), 61 bytes more
 ; of code.
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
-; bound, fw_logits_bound (99 bytes more here, 523 in matvec.s): a coarse call
+; bound, fw_logits_bound (108 bytes more here, 1,183 in matvec.s): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
-; each of the shipped soul's 65 logits of ten prompts. The turn of "hello" on the
-; 128K player (python benchmarks/z80_token.py --model 128k) 1,873,737 T-states a
-; position against 1,931,002 without it; a step -109,920 to -118,476.
+; each of the shipped soul's 65 logits of ten prompts; and fc1 asks for a gated
+; coarse call (MV_COARSE_GATE: the rows ReLU zeroes anyway stay coarse, the others
+; exact). The turn of "hello" on the 128K player (python benchmarks/z80_token.py
+; --model 128k) 1,807,589 T-states a position (1,873,737 before fc1's gate and the
+; coarse rows' wide blocks) against 1,931,002 without MV_COARSE.
 
 FW_DIM          = 32
 FW_HEADS        = 4
@@ -382,11 +384,19 @@ fw_attend:
         ld h,(ix+FD_N2+1)
         ld a,(ix+FD_N2+2)
         call fw_norm
+.ifdef MV_COARSE
+        ld a,MV_COARSE_GATE     ; fc1 coarse where ReLU zeroes a row anyway (matvec.s's mv_gate)
+        ld (mv_coarse_on),a
+.endif
         ld a,FD_FC1 + FW_BIASED ; z = relu(fc1 yn + b1)
         ld hl,fw_xn
         ld de,fw_ffn
         ld bc,FW_DIM * 256 + FW_FFN
         call fw_dense
+.ifdef MV_COARSE
+        xor a
+        ld (mv_coarse_on),a
+.endif
         ld hl,fw_ffn
         ld (va_a),hl
         ld a,FW_FFN

@@ -83,17 +83,32 @@
 ; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
 ; is not sparse (the look at x). The next call puts the slots back.
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits: 523 bytes here and
-; 99 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
-; slots"): a narrow whole call of an even count, asked for with mv_coarse_on,
-; adds only the high byte of each S(w + l) in slots of its own (43 T-states a
-; product; a wide column's high piece whole in the row start), so each row is a
-; lower bound within (255 * cols + 2^(shift+1) - 1) >> (shift + 1), and
-; mv_exact_row computes a row of it again exactly. 128x32 on zeros at shift 9
-; with the 128K's options (tests/test_kernels_z80_coarse.py, each after the one
-; before): 255,370 coarse against 384,903 exact, with one wide column 292,952
-; against 416,917, with four 390,520 against 505,714; a row again 3,849. A call
-; that does not ask pays 27 T-states for the look at mv_coarse_on.
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,183 bytes
+; here and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
+; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
+; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
+; (43 T-states a product; a wide column's high piece whole in the row start, a
+; block of its own a wide column), so each row is a lower bound within (255 * cols
+; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
+; exactly. 128x32 on zeros at shift 9 with the 128K's options
+; (tests/test_kernels_z80_coarse.py, each after the one before): 247,589 coarse
+; against 383,318 exact, with one wide column 276,618 against 416,284, with four
+; 347,901 against 504,939 (255,370 / 384,903, 292,952 / 416,917 and 390,520 /
+; 505,714 before the gate, the wide columns' blocks, the coarse row end, the low
+; slots left alone and MV_NARROW_JUMP); a row again 4,166 (the main slots' narrow
+; mode: 3,849 on the low slots before). A call asked
+; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
+; the coarse output where ReLU zeroes the exact one anyway and add the row's low
+; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
+; every row gated 141,386, every row summed again 236,519, exact 205,318 (one wide
+; column 156,143, 251,375, 222,220). A call that does not ask pays 27 T-states for
+; the look at mv_coarse_on.
+;
+; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
+; narrow row's start jumps straight to K when the call has no wide column and
+; to the wide walk with its count in an operand otherwise (the jp patched once
+; a narrow call), not the count's load, test and branch: 13 T-states less a row
+; with no wide column, 5 with some.
 
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -515,11 +530,19 @@ mv_row_narrow:                  ; (in the h sum's set)
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
+.ifdef MV_NARROW_JUMP
+        jp @k                   ; patched: @walk when the call has wide columns (mv_prepare)
+MV_NARROW_WALK  = * - 2
+@walk:
+        ld b,0                  ; patched: mv_wide_list's length
+MV_WIDE_COUNT   = * - 1
+.else
         ld a,0                  ; patched: mv_wide_list's length
 MV_WIDE_COUNT   = * - 1
         or a
         jr z,@k
         ld b,a
+.endif
         ld hl,(MV_ROW_SP)       ; the row's weights
         ld de,mv_wide_list      ; (in the page of mv_vars)
 @column:
@@ -1006,10 +1029,23 @@ mv_prepare:
         call nz,mv_skip_high
         ld a,1
         ld (mv_h_skipped),a
+.ifdef MV_NARROW_JUMP
+        ld hl,mv_row_narrow@k   ; a narrow row walks the wide columns only when there are some
+        ld a,(MV_WIDE_COUNT)
+        or a
+        jr z,* + 5
+        ld hl,mv_row_narrow@walk
+        ld (MV_NARROW_WALK),hl
+.endif
 .ifdef MV_LOW_SLOTS
 .ifdef MV_SPARSE
         ld a,(mv_sparse_on)     ; (a sparse call runs the main slots)
         or a
+        jr nz,@low_set
+.endif
+.ifdef MV_COARSE
+        ld a,(mv_coarse_on)     ; (a call that asks for coarse: mv_coarse_prepare copies
+        or a                    ; to the low slots only if it runs exact, mv_low_deferred)
         jr nz,@low_set
 .endif
         ld a,(MV_WIDE_COUNT)
@@ -1501,10 +1537,8 @@ MV_COARSE_D1    = 5             ; their displacements, from the pair's start
 MV_COARSE_D2    = 11
 
 mv_coarse_on:   .byte 0
+MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU follows (mv_gate)
 mv_exact_jump:  .word 0         ; the exact slots' first (mv_jump's target before the coarse call)
-mv_coarse_list  = mv_flag_list  ; each wide column's distance from the one before and its h - 1
-                                ; (a coarse call has no flagged column, and attention does not run in it)
-        .assert 2 * (MV_MAX_COLS / 4) <= MV_MAX_COLS, "the coarse list (2 bytes a wide column, a quarter at most) fits mv_flag_list"
 
 ; The coarse rows: mv_row_narrow or mv_row_coarse starts them, mv_jump comes
 ; here with A:HL = -Cl - K + 2b. The slots add into H:L = its top two bytes (D =
@@ -1529,38 +1563,50 @@ mv_coarse_slots:
         add hl,de
         .endrepeat
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
-        ld e,a
+; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
+; T-states a row less than turning it back and running them there.
+        ld (MV_ROW_SP),sp       ; the next row's weights
+        ld b,a                  ; B = bits 0-7
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
         ld a,h
-        ld h,l
-        ld l,e
-        jp mv_row_end
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
+        rla
+        sbc a,a                 ; A = the sign of (the sum >> 8)
+        add hl,de
+        adc a,c
+        ld e,a                  ; E:H:L = V
+mv_coarse_check:
+        jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
 
 ; mv_row_coarse - a coarse row's start when the call has wide columns: the h sum
 ; at -Ch plus each wide column's S(w + h) - S(w) (its high piece, whole: the
-; slots run only the low pieces), then mv_row_narrow's K and -Cl.
+; slots run only the low pieces), then mv_row_narrow's K and -Cl. Each wide
+; column has a block of its own, its distance from the one before and its h - 1
+; patched in once a call (mv_coarse_prepare): ~180 T-states a wide column, ~75 a
+; row around them (a walk of a list with the h - 1 patched a row took ~265 and ~90).
+MV_COARSE_WIDE_MAX = MV_MAX_COLS / 4    ; a coarse call is narrow: at most a quarter wide
+MV_CW_BLOCK     = 33            ; bytes of a wide column's block
+MV_CW_DIST      = 1             ; its distance (ld de,n's low byte)
+MV_CW_H1        = 24            ; its h - 1, twice
+MV_CW_H2        = 27
 mv_row_coarse:                  ; (in the h sum's set)
         ld hl,(MV_NARROW_NC_H)  ; C:HL = -Ch
         ld a,(MV_NARROW_NC_H_TOP)
         ld c,a
         exx
-        ld a,(MV_WIDE_COUNT)
-        ld b,a
         ld hl,(MV_ROW_SP)       ; the row's weights
-        ld de,mv_coarse_list
-@column:
-        ld a,(de)               ; the distance from the wide column before
-        inc de
-        add a,l
-        ld l,a
-        jr nc,* + 3
-        inc h
+        jp mv_coarse_wide       ; patched: the first wide column's block
+MV_CW_FIRST     = * - 2
+mv_coarse_wide:
+        .repeat MV_COARSE_WIDE_MAX
+        ld de,0                 ; patched: the distance from the wide column before (the first: its index)
+        add hl,de
         ld a,(hl)               ; w + 128
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
-        ld a,(de)               ; h - 1, into the reads of S(w + h) below
-        inc de
-        ld (@high_low+2),a
-        ld (@high_high+2),a
         exx
         ld e,(ix-1)             ; C:HL -= S(w)
         ld d,(iy-1)
@@ -1568,15 +1614,14 @@ mv_row_coarse:                  ; (in the h sum's set)
         sbc hl,de
         jr nc,* + 3
         dec c
-@high_low:
-        ld e,(ix+0)             ; C:HL += S(w + h)
-@high_high:
+        ld e,(ix+0)             ; patched: C:HL += S(w + h)
         ld d,(iy+0)
         add hl,de
         jr nc,* + 3
         inc c
         exx
-        djnz @column
+        .endrepeat
+        .assert * - mv_coarse_wide == MV_COARSE_WIDE_MAX * MV_CW_BLOCK, "wide block size does not match MV_CW_BLOCK"
         jp mv_row_narrow@k
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
@@ -1598,17 +1643,24 @@ mv_coarse_prepare:
         or c
         jr z,@coarse
         ld (hl),0
+.ifdef MV_LOW_SLOTS
+        jp mv_low_deferred
+.else
         ret
+.endif
 @coarse:
-        ld hl,(mv_jump+1)
-        ld (mv_exact_jump),hl
-        ld hl,mv_coarse_entry
-        ld (mv_jump+1),hl
-        ld l,b                  ; HL: past x's last column
-        ld h,0
-        add hl,hl
-        ld de,(mv_x)
-        add hl,de
+        ld a,(hl)
+        cp MV_COARSE_GATE
+        jr nz,@ungated
+        call mv_gate_prepare    ; (the gate's slots too)
+        jr z,@slots_set
+.ifdef MV_LOW_SLOTS
+        jp mv_low_deferred      ; (a gate for a shift of 30: the call runs exact)
+.else
+        ret
+.endif
+@ungated:
+        call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
@@ -1625,7 +1677,14 @@ mv_coarse_prepare:
         dec a
         ld (ix+MV_COARSE_D1),a
         djnz @pair
+@slots_set:
         ld (MV_COARSE_FIRST),ix
+        ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
+        ld (mv_coarse_check+1),hl
+        ld hl,(mv_jump+1)
+        ld (mv_exact_jump),hl
+        ld hl,mv_coarse_entry
+        ld (mv_jump+1),hl
         ld a,(MV_WIDE_COUNT)
         or a
         ret z                   ; (mv_row_narrow starts the rows)
@@ -1633,28 +1692,186 @@ mv_coarse_prepare:
         ld hl,mv_row_coarse
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
+        ld iy,mv_coarse_wide + MV_COARSE_WIDE_MAX * MV_CW_BLOCK
+        ld de,-MV_CW_BLOCK
+@block:
+        add iy,de               ; the first wide column's block: the last B blocks run
+        dec a
+        jr nz,@block
+        ld (MV_CW_FIRST),iy
         ld hl,mv_wide_list
-        ld de,mv_coarse_list
         ld ix,(mv_x)
 @wide:
         ld a,(hl)               ; the distance (the first: the column's index)
         inc hl
-        ld (de),a
-        inc de
-        push de
+        ld (iy+MV_CW_DIST),a
         add a,a
         ld e,a
         ld d,0
         add ix,de               ; IX: the column's x
-        pop de
         ld a,(ix+0)
         cp 129                  ; (l < 0: h is one more than the high byte)
         ld a,(ix+1)
         sbc a,0
-        ld (de),a               ; h - 1
-        inc de
+        ld (iy+MV_CW_H1),a      ; h - 1
+        ld (iy+MV_CW_H2),a
+        ld de,MV_CW_BLOCK
+        add iy,de
         djnz @wide
         ret
+
+.ifdef MV_LOW_SLOTS
+; mv_low_deferred - a call that asked for coarse and runs exact: the low slots as
+; mv_prepare would have prepared them (narrow, at most MV_LOW_WIDE_MAX wide columns,
+; not sparse). A coarse call leaves them alone (~3,000 T-states a call): its rows
+; run the coarse slots, and mv_exact_row's rows the main slots (10 T-states a
+; product more than the low slots). Clobbers everything but SP.
+mv_low_deferred:
+.ifdef MV_SPARSE
+        ld a,(mv_sparse_on)
+        or a
+        ret nz
+.endif
+        ld a,(mv_mode)
+        and MV_NARROW
+        ret z
+        ld a,(MV_WIDE_COUNT)
+        cp MV_LOW_WIDE_MAX + 1
+        ret nc
+        jp mv_low_prepare
+.endif
+
+; mv_gate_prepare - (mv_coarse_prepare, a call asked for with MV_COARSE_GATE) the
+; gate's threshold Tv = floor((2^(shift+1) - 255 cols) / 256) = 2^(shift-7) - cols
+; (0 - cols below shift 7: a coarse call's cols <= 32 leaves the floor there) into mv_gate's
+; operands, its step back over a row's weights (-cols) and mv_flag_check to it.
+; NZ (and mv_coarse_on 0) for a shift of 30 (its 2^23 does not fit V's 24 bits): the
+; call runs exact. Then the coarse slots' and the gate's displacements, IX at the
+; first used coarse pair. Clobbers AF, BC, DE, IX, IY; keeps HL.
+mv_gate_prepare:
+        ld a,(mv_shift)
+        cp 30
+        jr c,@fits
+        ld (hl),0
+        or a                    ; NZ
+        ret
+@fits:
+        push hl
+        ld hl,0
+        ld c,l
+        sub 7
+        jr c,@ones
+        inc l                   ; C:HL = 2^(shift-7)
+        or a
+        jr z,@ones
+@double:
+        add hl,hl
+        rl c
+        dec a
+        jr nz,@double
+@ones:
+        ld a,b                  ; less cols
+        neg
+        ld e,a
+        ld d,$FF
+        ld (MV_GATE_BACK),de
+        add hl,de
+        ld a,c
+        adc a,d
+        ld (MV_GATE_T2),a       ; (three operands of mv_gate's compare, a byte each)
+        ld a,h
+        ld (MV_GATE_T1),a
+        ld a,l
+        ld (MV_GATE_T0),a
+        ld hl,mv_gate
+        ld (mv_flag_check+1),hl
+        call mv_x_end
+        ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
+        ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
+        ld de,-MV_COARSE_PAIR
+        srl b                   ; the pairs, from the last one down
+@pair:
+        add ix,de
+        add iy,de
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D2),a
+        ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a
+        ld (iy+MV_COARSE_D1),a
+        djnz @pair
+        ld (MV_GATE_FIRST),iy
+        pop hl
+        xor a                   ; Z
+        ret
+
+; mv_x_end - HL = past x's last column (B of them). Clobbers DE.
+mv_x_end:
+        ld l,b
+        ld h,0
+        add hl,hl
+        ld de,(mv_x)
+        add hl,de
+        ret
+
+; mv_gate - a gated coarse row's end (fc1's, forward.s: ReLU follows): the row's
+; doubled sum D = 256 V + the low byte lacks each product's low byte (0..255), so
+; D <= exact D <= D + 255 cols. When D + 255 cols < 2^(shift+1) (V < Tv, which
+; implies it) the exact output is <= 0 and so is the coarse one: ReLU zeroes the
+; row either way, and the coarse output stands. Else the row's low bytes are
+; summed by slots of their own over its weights again (43 T-states a product)
+; and added: D is exact, and the row ends as an exact one.
+mv_gate:                        ; (the h sum's set) E:H:L = V, the other set's B = D's low byte
+        ld a,l
+        sub 0                   ; patched: Tv
+MV_GATE_T0 = * - 1
+        ld a,h
+        sbc a,0
+MV_GATE_T1 = * - 1
+        ld a,e
+        sbc a,0
+MV_GATE_T2 = * - 1
+        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row
+        exx
+        ld hl,0                 ; patched: -cols, SP back to the row's weights
+MV_GATE_BACK = * - 2
+        add hl,sp
+        ld sp,hl
+        ld hl,0
+        ld d,h
+        ld a,b
+        jp mv_gate_slots        ; patched: the first used pair
+MV_GATE_FIRST = * - 2
+mv_gate_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $DD,$69           ; ld ixl,c
+        ld e,(ix+0)             ; S(w + l)'s low byte
+        add hl,de
+        .byte $DD,$68           ; ld ixl,b
+        ld e,(ix+0)
+        add hl,de
+        .endrepeat
+        .assert * - mv_gate_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "the gate's slots are laid out as the coarse slots"
+        add a,l                 ; D += the low bytes' sum (below 2^16)
+        ld b,a
+        ld a,h
+        adc a,0
+        exx
+        add a,l
+        ld l,a
+        jr nc,@added
+        inc h
+        jr nz,@added
+        inc e
+@added:
+        jp mv_shift_jump
 
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one

@@ -236,8 +236,7 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
     r = [
         Region("screen", "screen", 0x0400, 0x07E8),
         Region("BASIC stub", "code", sym["basic_stub"], sym["main"]),
-        Region("entry and prompt texts", "code", sym["main"], sym["exp_lut"]),
-        Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
+        Region("entry and prompt texts", "code", sym["main"], sym["tables_end"]),
         Region(CODE_REGION, "code", code.code_start, code.code_end),
         Region("tokenizer character map", "tokenizer", sym["char_to_id"], sym["code_end"]),
         Region("tokenizer merges, alphabet and unmerged token texts", "tokenizer", sym["code_end"],
@@ -282,6 +281,9 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("saved zero page", "buffer", sym["ZP_SAVE_AREA"],
                sym["ZP_SAVE_AREA"] + sym["ZP_SAVE_LAST"] - sym["ZP_SAVE_FIRST"] + 1),
         Region("I/O (VIC, SID, colour RAM, CIAs)", "io", 0xD000, 0xE000),
+        Region(f"position 1's keys and values of {sym['OPENERS']} openers (saved at the first RUN "
+               "after LOAD, under the I/O area)", "kv-cache", sym["OPENER_KV"], sym["OPENER_KV"] + 256 * sym["OPENERS"]),
+        Region("exp LUT (copied at start-up, under the I/O area)", "table", sym["EXP_LUT"], sym["EXP_LUT_END"]),
         Region("multiply tables (quarter squares, built at start-up, under the I/O area)", "table",
                sym["QS_TABLES"], sym["QS_TABLES_END"]),
         Region("squares table (built at start-up, under the KERNAL ROM)", "table",

@@ -72,6 +72,9 @@ class KernelBench:
             self.call("qs_build")
         if "fw_build_sparse_rowk" in self.symbols:     # the player's: from the squares
             self.call("fw_build_sparse_rowk")
+        if "exp_lut_image" in self.symbols:     # the player's exp table, under the I/O area
+            image_at, lut_at = self.symbols["exp_lut_image"], self.symbols["EXP_LUT"]
+            self.memory[lut_at:lut_at + 128] = self.memory[image_at:image_at + 128]
 
     # --- memory helpers -----------------------------------------------------
     def sym(self, name: str) -> int:

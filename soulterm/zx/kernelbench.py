@@ -31,20 +31,23 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 # code would otherwise push past $FFFF (with the low slots)
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
+NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 
 
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
-                          coarse: bool | None = None, bench: bool = True) -> str:
+                          coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, the 128K the low
-    slots, AT_FAST_SCORES and MV_COARSE too. `sparse`, `fast_scores` and `coarse` (None:
-    the player's own choice) turn one on or off; `bench` places AT_FAST_SCORES's caches
-    for the kernels' bench (a player places them itself)."""
+    slots, AT_FAST_SCORES, MV_COARSE and MV_NARROW_JUMP too. `sparse`, `fast_scores`, `coarse`
+    and `narrow_jump` (None: the player's own choice) turn one on or off; `bench` places
+    AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
     is_128k = model == "128k"
     fast_scores = is_128k if fast_scores is None else fast_scores
     coarse = is_128k if coarse is None else coarse
+    narrow_jump = is_128k if narrow_jump is None else narrow_jump
     options = ([LOW_SLOTS_OPTION] * is_128k + [SPARSE_OPTION] * sparse
-               + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse)
+               + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
+               + [NARROW_JUMP_OPTION] * narrow_jump)
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
@@ -214,6 +217,25 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
 def coarse_logits(w, x, shift: int, bias=None) -> np.ndarray:
     """A coarse matvec's rows (MV_COARSE, matvec.s): with x = 256h + l (l in -127..128),
     sat16((2 (W x + b) less the low byte of each product's S(w + l)) >> (shift + 1))."""
+    return np.clip(coarse_doubled(w, x, bias) >> (shift + 1), -32768, 32767)
+
+
+def gated_rows(w, x, shift: int, bias=None) -> np.ndarray:
+    """A coarse call asked for with MV_COARSE_GATE (fc1's, ReLU follows: matvec.s's mv_gate):
+    a row whose coarse doubled sum D has D >> 8 below Tv = floor((2^(shift+1) - 255 cols) / 256)
+    (so D + 255 cols < 2^(shift+1): the exact output is <= 0) keeps its coarse output, every
+    other row is exact. Only for a call that runs coarse (runs_coarse) with a shift below 30."""
+    from soulterm.soul import intmath
+
+    doubled = coarse_doubled(w, x, bias)
+    cols = np.asarray(w).shape[1]
+    threshold = ((1 << (shift + 1)) - 255 * cols) >> 8
+    exact = intmath.matvec(np.asarray(w, dtype=np.int64), shift, np.asarray(x, dtype=np.int64), bias, post=0)
+    return np.where(doubled >> 8 < threshold, np.clip(doubled >> (shift + 1), -32768, 32767), exact)
+
+
+def coarse_doubled(w, x, bias=None) -> np.ndarray:
+    """A coarse call's rows before the shift: 2 (W x + b) less each product's low byte of S(w + l)."""
     w = np.asarray(w, dtype=np.int64)
     x = np.asarray(x, dtype=np.int64)
     low = ((x + 127) & 0xFF) - 127
@@ -223,7 +245,7 @@ def coarse_logits(w, x, shift: int, bias=None) -> np.ndarray:
                + 512 * (w * high[None, :]).sum(axis=1))
     if bias is not None:
         doubled = doubled + 2 * np.asarray(bias, dtype=np.int64)
-    return np.clip(doubled >> (shift + 1), -32768, 32767)
+    return doubled
 
 
 def runs_coarse(x) -> bool:
