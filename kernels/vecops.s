@@ -1,9 +1,8 @@
 ; vecops.s - the small vector kernels: residual add, ReLU, argmax.
 ;
 ; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
-;   Clobbers A, X. 1,183 cycles (random values; 1,149 before a saturated
-;   sum went back into the loop, 3 cycles more and 4 bytes fewer, and
-;   before the bench's layout moved its loop across a page).
+;   Clobbers A, X. 1,152 cycles (random values; 1,149 before a saturated
+;   sum went back into the loop: 3 cycles more, 4 bytes fewer).
 ; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63, and relu_nonzero = how
 ;   many are not 0 (fc2's MV_SPARSE, forward.s). Clobbers A, X, Y.
 ;   1,498 cycles (random values; 1,144 before it counted).
@@ -14,31 +13,6 @@
 ;   before it read the marks), 329 with one marked (a coarse call's usual
 ;   count: the shipped soul's ten turns 219,510 -> 21,680 cycles).
 ; Cycles exact, `soulterm bench --kernels`. Bytes: 140.
-
-residual_add:
-        ldx #31
-@element:
-        clc
-        lda VEC_H,x
-        adc VEC_TMP,x
-        sta VEC_H,x
-        lda VEC_H+VEC_HIGH,x
-        adc VEC_TMP+VEC_HIGH,x
-        bvs @overflow
-        sta VEC_H+VEC_HIGH,x
-@next:
-        dex
-        bpl @element
-        rts
-@overflow:                      ; A's bit 7 is the true sum's sign flipped:
-        eor #$80                ; +32767 ($7FFF) or -32768 ($8000) by the sign
-        asl
-        lda #$FF
-        adc #0
-        sta VEC_H,x
-        eor #$80
-        sta VEC_H+VEC_HIGH,x
-        bne @next               ; (always: $7F or $80)
 
 ; argmax reads only the rows logits_exact (forward.s) marks: forward_logits
 ; leaves every other row a lower bound below the largest exact logit, so
@@ -84,6 +58,7 @@ argmax:
         bpl @group
         lda am_row
         rts
+        .assert VOCAB_SIZE % 8 == 0 && VOCAB_SIZE <= 256, "argmax: whole groups of 8 rows, ids in X"
 
         .ifndef logits_exact    ; the kernel bench, which has no forward.s
 LOGITS_EXACT_BYTES = VOCAB_SIZE / 8
@@ -91,8 +66,34 @@ logits_exact:
         .res LOGITS_EXACT_BYTES
         .endif
 
-; (relu_z after argmax: in the PRG that keeps both loops within a page;
-; tests/test_kernel_pages.py.)
+residual_add:
+        ldx #31
+@element:
+        clc
+        lda VEC_H,x
+        adc VEC_TMP,x
+        sta VEC_H,x
+        lda VEC_H+VEC_HIGH,x
+        adc VEC_TMP+VEC_HIGH,x
+        bvs @overflow
+        sta VEC_H+VEC_HIGH,x
+@next:
+        dex
+        bpl @element
+        rts
+@overflow:                      ; A's bit 7 is the true sum's sign flipped:
+        eor #$80                ; +32767 ($7FFF) or -32768 ($8000) by the sign
+        asl
+        lda #$FF
+        adc #0
+        sta VEC_H,x
+        eor #$80
+        sta VEC_H+VEC_HIGH,x
+        bne @next               ; (always: $7F or $80)
+
+
+; (argmax, then residual_add, then relu_z: in the PRG that keeps each
+; one's loop within a page; tests/test_kernel_pages.py.)
 relu_z:
         ldx #FFN_DIM - 1
         ldy #0
