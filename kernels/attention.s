@@ -284,6 +284,7 @@ at_fast_slots_end:
 ; through at_sq_mid / at_sq_hi, whose low bytes stay 128 (the entry 128 on
 ; from the groups' operands) and whose pages are the groups'.
 AT_PART_TOP     = SQ_OFFSET + SQ_OFFSET - 1     ; the offset of a part of 1663
+        .assert SQ_MID - SQ_LO >= $7F + 255 + 1, "a group's SQ_LO read, offset mod 128 + Y, stays in SQ_LO's entries"
         .assert >AT_PART_TOP < SQ_LIMIT_PAGE && >AT_PART_TOP != 0, "a part of 1663 takes the squares table"
 at_patch_fast:
         lda #0
@@ -383,12 +384,13 @@ at_patch_fast:
         sta at_fast_slots@high + FS_HI + 1,y
         sta at_sq_hi+1
         lda at_off              ; and low bytes
-        sta at_fast_slots + FS_LO,x
         sta at_fast_slots + FS_MID,x
         sta at_fast_slots + FS_HI,x
-        sta at_fast_slots@high + FS_LO,y
         sta at_fast_slots@high + FS_MID,y
         sta at_fast_slots@high + FS_HI,y
+        and #$7F                ; byte 0 of n*n has period 128 in n: SQ_LO +
+        sta at_fast_slots + FS_LO,x     ; the offset mod 128 reads the same
+        sta at_fast_slots@high + FS_LO,y        ; and crosses a page a quarter as often
         lda at_key              ; the key column's operands
         sta at_fast_slots + FS_KEY,x
         sta at_fast_slots@high + FS_KEY,y
@@ -409,8 +411,8 @@ at_patch_fast:
         inc at_key+1
         clc
 @key_same_page:
-        ldy at_off              ; at_sq += s(q), the entry 128 on
-        lda SQ_LO + 128,y
+        ldy at_off              ; at_sq += s(q): byte 0 at entry at_off (s's
+        lda SQ_LO,y             ; byte 0 has period 128), the others 128 on
         adc at_sq
         sta at_sq
         lda (at_sq_mid),y
@@ -524,7 +526,7 @@ at_key_sums:
         tay                     ; (C = 0 from the page's add, and at every
 @dimension:                     ; add below: a carry clears it)
 @low:   ldx $FFFF,y             ; wl + 128
-        lda SQ_LO + <SQ_OFFSET,x
+        lda SQ_LO,x             ; (byte 0 has period 128: no page crossed)
         adc at_facc
         sta at_facc
         lda SQ_MID + SQ_OFFSET,x
@@ -537,7 +539,7 @@ at_key_sums:
 @low_carried:
         clc
 @high:  ldx $FFFF,y             ; wh + 128
-        lda SQ_LO + <SQ_OFFSET,x
+        lda SQ_LO,x
         adc at_facc+1
         sta at_facc+1
         lda SQ_MID + SQ_OFFSET,x
@@ -998,7 +1000,7 @@ DS_LO_3         = 33
 ; The steps' branches (taken at every step of every dimension) cost a cycle
 ; more when they cross a page: up to DIVIDE_STEPS_BYTES - 1 bytes of padding
 ; keep the steps within one.
-AT_DIVIDE_LEAD  = 140           ; at_divide@steps - at_divide
+AT_DIVIDE_LEAD  = 143           ; at_divide@steps - at_divide
         .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEPS_BYTES
         .res 256 - ((* + AT_DIVIDE_LEAD) & $FF), 0
         .endif
@@ -1024,6 +1026,7 @@ at_divide:
         adc #<VEC_ATT
         sta @store_lo+1
         adc #VEC_HIGH
+        sta @sign_hi+1
         sta @store_hi+1
         ldx #HEAD_DIM - 1
         bpl @dimension          ; (always: the long pass sits here so that the
@@ -1052,6 +1055,9 @@ at_divide:
         dey
 @positive:
         sty at_sign
+        tya                     ; the quotient's high byte as the short pass
+@sign_hi:                       ; leaves it (the long pass stores its own)
+        sta VEC_ATT+VEC_HIGH,x  ; low byte patched: this head's 8
         lda at_acc,x            ; m = acc or ~acc: bits 7..0
         eor at_sign
         sta at_bits
@@ -1068,8 +1074,6 @@ at_divide:
 @d_hi:  sbc #$FF                ; D hi
         bcs @long
         tya                     ; rem = m >> 8: m2 in A, m1 in at_rem
-        ldy #0
-        sty at_low
         ldy #8 / 2              ; (two steps a turn)
         sec                     ; (the low pass: see below), into the steps
 @steps:
@@ -1081,23 +1085,24 @@ at_divide:
 @steps_end:
         rol at_bits             ; a quotient byte, and out comes the bit that
         bcs @quotient           ; was in C when its pass began: 1 for the low
-        ldx at_bits             ; pass, 0 for the high one (asl's 0, bit 15)
-        ldy at_low              ; the high byte done: bits 7..0 next
-        sty at_bits
-        stx at_low
+        tay                     ; pass, 0 for the high one (asl's 0, bit 15)
+        lda at_bits             ; the high byte done: stored (rem hi kept in
+        eor at_sign             ; Y), bits 7..0 next
+        ldx at_d
+@store_hi:
+        sta VEC_ATT+VEC_HIGH,x  ; low byte patched: this head's 8
+        lda at_low
+        sta at_bits
+        tya
         ldy #8 / 2
         sec
         bcs @steps
-@quotient:                      ; low byte in at_bits, high byte in at_low
+@quotient:                      ; the low byte in at_bits
         ldx at_d
         lda at_bits
         eor at_sign
 @store_lo:
         sta VEC_ATT,x           ; low byte patched: this head's 8
-        lda at_low
-        eor at_sign
-@store_hi:
-        sta VEC_ATT+VEC_HIGH,x
         dex
         bmi @done
         jmp @dimension
