@@ -11,17 +11,17 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,442
-; at t = 4, 16,715 at t = 9, 24,247 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,868 at t = 4,
-; 30,018 at t = 9, 44,128 at t = 18; a narrowed soul's values (|q|, |k| <
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,452
+; at t = 4, 16,731 at t = 9, 24,270 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,876 at t = 4,
+; 29,973 at t = 9, 43,996 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,260 at t = 4, 15,437 at t = 9, 22,499 at t = 18. More when many LUT
+; 11,217 at t = 4, 15,404 at t = 9, 22,406 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
 ; head's own: about 360 cycles a dimension when the quotient is under 256,
 ; 570 otherwise (random sums).
-; Bytes: 2,388 (496 of them the 16 squares-table groups; up to 136 of
+; Bytes: 2,391 (496 of them the 16 squares-table groups; up to 136 of
 ; padding that keeps the hot loops' branches within a page).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
