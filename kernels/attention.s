@@ -53,7 +53,8 @@ attention_head:
 ; (the q itself, or the range's end nearer it), at_rest keeps what is left,
 ; and the passes' scores add up (q.k = the sum of the parts' products; none
 ; of the shipped souls' heads needs a second pass, the vectors soul's few).
-; The scores are stored halved: the 40-bit q.k.
+; The scores are stored as the sums have them, doubled: 2*q.k in 40 bits
+; (the TUI's probes halve them).
 ; A dimension's two reads are two groups, one per key byte, and the 8
 ; low-byte groups run before the 8 high-byte ones (a sum's order is free):
 ; so the patching reaches every group's operands at base + X with X = d *
@@ -144,7 +145,7 @@ at_fast_scores:
         ldx at_t
 at_fast_position:
         txa                     ; acc = at_cq - KS[j] (C = 0: after at_layer's
-@ks:    adc #0                  ; shifts, or the halving of an even acc)                  ; (patched: this head's key sums)
+@ks:    adc #0                  ; shifts, or the store's CLC; patched: this head's key sums)
         tay
         sec                     ; (at_cq's bytes are patched in: @cq_0..4)
 @cq_0:  lda #0
@@ -200,37 +201,29 @@ at_fast_slots_end:
         bvc @no_overflow
         eor #$80
 @no_overflow:
-        bmi @halve              ; f >= M: take it (equal changes nothing)
+        bmi @keep               ; f >= M: take it (equal changes nothing)
         sty at_max
         lda SHIFTED_1,x
         sta at_max+1
         lda SHIFTED_2,x
         sta at_max+2
-@halve:
-        lda at_facc+4           ; score = acc / 2 (acc is even)
-        cmp #$80
-        ror
-        sta SCORE_4,x
+@keep:
+        lda at_facc+4           ; score = acc / 2, kept as acc (2*q.k: no
+        sta SCORE_4,x           ; halving here)
         lda at_facc+3
-        ror
         sta SCORE_3,x
         lda at_facc+2
-        ror
         sta SCORE_2,x
         lda at_facc+1
-        ror
         sta SCORE_1,x
         lda at_facc
-        ror
         sta SCORE_0,x
-@next:
+        clc                     ; (at_fast_position's add)
         dex
         bmi @done
         jmp at_fast_position
-@add:                           ; a later pass: acc += 2 * the score so far,
-        ldy #2                  ; stored as a first pass's
-@twice:
-        clc
+@add:                           ; a later pass: acc += the doubled score so
+        clc                     ; far, stored as a first pass's
         lda at_facc
         adc SCORE_0,x
         sta at_facc
@@ -246,8 +239,6 @@ at_fast_slots_end:
         lda at_facc+4
         adc SCORE_4,x
         sta at_facc+4
-        dey
-        bne @twice
         jmp @store
 @done:
         bit at_more             ; parts left: another pass, adding, which
