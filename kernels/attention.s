@@ -473,102 +473,6 @@ at_patch_fast:
         sta at_fast_position@cq_4+1
         rts
 
-; at_key_sums: KS[j] of the 4 heads of layer at_layer at position at_t
-; (memory.inc), from the keys in the cache: sum over the head's 8 dims of
-; s(wl) + 256*s(wh), read from the squares table at offset SQ_OFFSET + 0
-; (each s(w) <= 16384: two bytes). Run whenever a key enters the cache.
-; A head's 8 key columns are CONTEXT bytes apart: its two reads are patched
-; to the first column at position t once, and Y steps through the columns.
-; Clobbers A, X, Y, at_facc, at_d, at_ks.
-        .assert <ATT_WEIGHTS == 0, "head_weights_offset doubles as (layer*4 + head)*20"
-        .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
-at_key_sums:
-        lda at_layer            ; first key column: layer*32
-        lsr
-        ror
-        ror
-        ror
-        sta at_d
-        lda at_layer            ; KS index of (layer, head 0, t)
-        asl
-        asl
-        tay
-        lda head_weights_offset,y
-        clc
-        adc at_t
-        sta at_ks
-@head:
-        ldx at_d                ; the head's first column at position t
-        clc
-        lda key_column_lo,x
-        adc at_t
-        sta @low+1
-        sta @high+1
-        lda key_column_hi,x
-        adc #0
-        sta @low+2
-        adc #>(KEY_HI - KEY_LO) ; (C = 0)
-        sta @high+2
-        lda #0
-        sta at_facc
-        sta at_facc+1
-        sta at_facc+2
-        sta at_facc+3
-        tay                     ; (C = 0 from the page's add, and at every
-@dimension:                     ; add below: a carry clears it)
-@low:   ldx $FFFF,y             ; wl + 128
-        lda SQ_LO,x             ; (byte 0 has period 128: no page crossed)
-        adc at_facc
-        sta at_facc
-        lda SQ_MID + SQ_OFFSET,x
-        adc at_facc+1
-        sta at_facc+1
-        bcc @high
-        inc at_facc+2
-        bne @low_carried
-        inc at_facc+3
-@low_carried:
-        clc
-@high:  ldx $FFFF,y             ; wh + 128
-        lda SQ_LO,x
-        adc at_facc+1
-        sta at_facc+1
-        lda SQ_MID + SQ_OFFSET,x
-        adc at_facc+2
-        sta at_facc+2
-        bcc @high_done
-        inc at_facc+3
-        clc
-@high_done:
-        tya                     ; the next column
-        adc #CONTEXT
-        tay
-        cpy #HEAD_DIM * CONTEXT ; (C = 0 while below)
-        bne @dimension
-        ldy at_ks
-        lda at_facc
-        sta KS_0,y
-        lda at_facc+1
-        sta KS_1,y
-        lda at_facc+2
-        sta KS_2,y
-        lda at_facc+3
-        sta KS_3,y
-        tya
-        clc
-        adc #CONTEXT
-        sta at_ks
-        lda at_d                ; the next head's columns
-        clc
-        adc #HEAD_DIM
-        sta at_d
-        and #EMBED_DIM - 1
-        beq @done
-        jmp @head
-@done:
-        rts
-        .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
-
 ; --- 2. LUT weights -----------------------------------------------------------
 ; f[j] = score >> 14 (SHIFTED_*) and M = max f come from at_fast_scores;
 ; w[j] = LUT[min(127, M - f[j])], written to ATT_WEIGHTS; at_wsum = sum w.
@@ -752,8 +656,7 @@ at_weighted_sum:
         tya                     ; w: the plus operands' low bytes
         sta at_value_row@e1+1
         sta at_value_row@e3+1
-        sta at_p2               ; (for a vh other than 0 and -1)
-        sta at_value_row@w+1    ; (for vh = -1)
+        sta at_p2               ; (for a vh other than 0)
         eor #$FF                ; -w: the minus operands' (512 - w, page 1)
         clc
         adc #1
@@ -881,7 +784,7 @@ at_value_row:
         eor #$FF                ; 0 for vh = -1 (C kept)
         bne @vh_other
         tya                     ; vh = -1: byte 1 gets r = hi + C - w, and
-@w:     sbc #$FF                ; w*vl < 256*w makes hi <= w - 1, so r <= 0:
+        sbc at_p2               ; w*vl < 256*w makes hi <= w - 1, so r <= 0:
         sec                     ; A = r - 1 (C = 0), and adding it with C set
         adc at_acc+HEAD_DIM,x   ; adds r + 256; the carry out is that 256,
         sta at_acc+HEAD_DIM,x   ; else a borrow from bytes 2..3
@@ -991,7 +894,7 @@ DS_LO_3         = 33
 ; The steps' branches (taken at every step of every dimension) cost a cycle
 ; more when they cross a page: up to DIVIDE_STEPS_BYTES - 1 bytes of padding
 ; keep the steps within one.
-AT_DIVIDE_LEAD  = 143           ; at_divide@steps - at_divide
+AT_DIVIDE_LEAD  = 151           ; at_divide@steps - at_divide
         .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEPS_BYTES
         .res 256 - ((* + AT_DIVIDE_LEAD) & $FF), 0
         .endif
@@ -1022,6 +925,15 @@ at_divide:
         ldx #HEAD_DIM - 1
         bpl @dimension          ; (always: the long pass sits here so that the
                                 ; short one falls into the steps)
+@wide:                          ; m >= 2^24 (A = acc's byte 3): at_sign and
+        and #$80                ; bits 7..0 here, then the long pass
+        beq @wide_positive
+        lda #$FF
+@wide_positive:
+        sta at_sign
+        lda at_acc,x
+        eor at_sign
+        sta at_bits
 @long:
         lda at_bits             ; bits 7..0 wait in at_low
         sta at_low
@@ -1038,23 +950,19 @@ at_divide:
         rol                     ; (C = 0: the high pass)
         ldy #(7 + 1) / 2        ; 7 steps: the first turn's second only
         bcc @steps_second
-@dimension:
-        stx at_d
-        ldy #0                  ; at_sign = $FF when acc < 0, else 0
-        lda at_acc+3*HEAD_DIM,x
-        bpl @positive
-        dey
-@positive:
-        sty at_sign
-        tya                     ; the quotient's high byte as the short pass
-@sign_hi:                       ; leaves it (the long pass stores its own)
-        sta VEC_ATT+VEC_HIGH,x  ; low byte patched: this head's 8
-        lda at_acc,x            ; m = acc or ~acc: bits 7..0
+@dimension:                     ; m = acc or ~acc (at_sign = $FF when acc < 0,
+        stx at_d                ; else 0) is under 2^24 when acc's byte 3 is
+        lda at_acc+3*HEAD_DIM,x ; 0 or $FF, the sign itself
+        beq @narrow
+        cmp #$FF
+        bne @wide               ; m >= 2^24: the quotient is over 255
+@narrow:
+        sta at_sign
+@sign_hi:                       ; the quotient's high byte as the short pass
+        sta VEC_ATT+VEC_HIGH,x  ; leaves it (the long pass stores its own;
+        lda at_acc,x            ; low byte patched: this head's 8); m's bits 7..0
         eor at_sign
         sta at_bits
-        lda at_acc+3*HEAD_DIM,x
-        eor at_sign
-        bne @long               ; m >= 2^24: the quotient is over 255
         lda at_acc+HEAD_DIM,x   ; m >> 8 < D: the quotient's high byte is 0
         eor at_sign
         sta at_rem
@@ -1103,6 +1011,104 @@ at_divide:
         .assert @steps_end - @steps == DIVIDE_STEPS_BYTES, "DIVIDE_STEPS_BYTES"
         .assert @steps - at_divide == AT_DIVIDE_LEAD, "AT_DIVIDE_LEAD"
         .assert >@steps == >(@steps_end - 1), "the divide steps within one page"
+
+; (at_key_sums sits after the division: before the product rows it would
+; push at_value_row past its page padding.)
+; at_key_sums: KS[j] of the 4 heads of layer at_layer at position at_t
+; (memory.inc), from the keys in the cache: sum over the head's 8 dims of
+; s(wl) + 256*s(wh), read from the squares table at offset SQ_OFFSET + 0
+; (each s(w) <= 16384: two bytes). Run whenever a key enters the cache.
+; A head's 8 key columns are CONTEXT bytes apart: its two reads are patched
+; to the first column at position t once, and Y steps through the columns.
+; Clobbers A, X, Y, at_facc, at_d, at_ks.
+        .assert <ATT_WEIGHTS == 0, "head_weights_offset doubles as (layer*4 + head)*20"
+        .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
+at_key_sums:
+        lda at_layer            ; first key column: layer*32
+        lsr
+        ror
+        ror
+        ror
+        sta at_d
+        lda at_layer            ; KS index of (layer, head 0, t)
+        asl
+        asl
+        tay
+        lda head_weights_offset,y
+        clc
+        adc at_t
+        sta at_ks
+@head:
+        ldx at_d                ; the head's first column at position t
+        clc
+        lda key_column_lo,x
+        adc at_t
+        sta @low+1
+        sta @high+1
+        lda key_column_hi,x
+        adc #0
+        sta @low+2
+        adc #>(KEY_HI - KEY_LO) ; (C = 0)
+        sta @high+2
+        lda #0
+        sta at_facc
+        sta at_facc+1
+        sta at_facc+2
+        sta at_facc+3
+        tay                     ; (C = 0 from the page's add, and at every
+@dimension:                     ; add below: a carry clears it)
+@low:   ldx $FFFF,y             ; wl + 128
+        lda SQ_LO,x             ; (byte 0 has period 128: no page crossed)
+        adc at_facc
+        sta at_facc
+        lda SQ_MID + SQ_OFFSET,x
+        adc at_facc+1
+        sta at_facc+1
+        bcc @high
+        inc at_facc+2
+        bne @low_carried
+        inc at_facc+3
+@low_carried:
+        clc
+@high:  ldx $FFFF,y             ; wh + 128
+        lda SQ_LO,x
+        adc at_facc+1
+        sta at_facc+1
+        lda SQ_MID + SQ_OFFSET,x
+        adc at_facc+2
+        sta at_facc+2
+        bcc @high_done
+        inc at_facc+3
+        clc
+@high_done:
+        tya                     ; the next column
+        adc #CONTEXT
+        tay
+        cpy #HEAD_DIM * CONTEXT ; (C = 0 while below)
+        bne @dimension
+        ldy at_ks
+        lda at_facc
+        sta KS_0,y
+        lda at_facc+1
+        sta KS_1,y
+        lda at_facc+2
+        sta KS_2,y
+        lda at_facc+3
+        sta KS_3,y
+        tya
+        clc
+        adc #CONTEXT
+        sta at_ks
+        lda at_d                ; the next head's columns
+        clc
+        adc #HEAD_DIM
+        sta at_d
+        and #EMBED_DIM - 1
+        beq @done
+        jmp @head
+@done:
+        rts
+        .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
 
 ; Cache addresses, generated: the key column of (layer*32 + dim), the value
 ; row of (layer*20 + position), and where each head's LUT weights go.
