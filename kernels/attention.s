@@ -192,15 +192,12 @@ at_fast_slots_end:
         rol
         sta SHIFTED_2,x
         tya                     ; f - M (the pass's largest f so far), signed
-        sec                     ; 24-bit: f is the new M when N^V = 0
-        sbc at_max
-        lda SHIFTED_1,x
+        sec                     ; 24-bit: |f| <= 2^19 (|q.k| <= 2^33) and
+        sbc at_max              ; M >= -2^22, so f - M never overflows: its
+        lda SHIFTED_1,x         ; sign alone says
         sbc at_max+1
         lda SHIFTED_2,x
         sbc at_max+2
-        bvc @no_overflow
-        eor #$80
-@no_overflow:
         bmi @keep               ; f >= M: take it (equal changes nothing)
         sty at_max
         lda SHIFTED_1,x
@@ -288,10 +285,11 @@ at_patch_fast:
         sta at_more
         sta at_p0
         sta at_p3
-        sta at_max              ; (and the pass's M = -2^23, below every f)
+        sta at_max              ; (and the pass's M = -2^22, below every f)
         sta at_max+1
-        lda #128
+        lda #$C0
         sta at_max+2
+        lda #128
         sta at_sq_mid
         sta at_sq_hi
         lda at_head
