@@ -554,13 +554,13 @@ at_weighted_sum:
         sbc at_wfix+1
         sec
         ror
-        sta at_p2
+        sta @start_p2+1         ; (into the start's immediates)
         txa
         ror
-        sta at_p1
+        sta @start_p1+1
         lda #0
         ror
-        sta at_p0
+        sta @start_p0+1
         lda at_head             ; a row's values: value_row_*[layer*20 + j] + head*8
         asl
         asl
@@ -609,12 +609,15 @@ at_weighted_sum:
         sta at_p3
         clc
         tya
-        adc at_p0
+@start_p0:
+        adc #0
         sta at_acc+HEAD_DIM,x
         lda at_p3
-        adc at_p1
+@start_p1:
+        adc #0
         sta at_acc+2*HEAD_DIM,x
-        lda at_p2
+@start_p2:
+        lda #0
         adc #0
         sta at_acc+3*HEAD_DIM,x
         dex
