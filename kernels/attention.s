@@ -657,7 +657,8 @@ at_weighted_sum:
         tya                     ; w: the plus operands' low bytes
         sta at_value_row@e1+1
         sta at_value_row@e3+1
-        sta at_p2               ; (for a vh other than 0)
+        sta at_p2               ; (for a vh other than 0 and -1)
+        sta at_value_row@w+1    ; (for vh = -1)
         eor #$FF                ; -w: the minus operands' (512 - w, page 1)
         clc
         adc #1
@@ -785,7 +786,7 @@ at_value_row:
         eor #$FF                ; 0 for vh = -1 (C kept)
         bne @vh_other
         tya                     ; vh = -1: byte 1 gets r = hi + C - w, and
-        sbc at_p2               ; w*vl < 256*w makes hi <= w - 1, so r <= 0:
+@w:     sbc #$FF                ; w*vl < 256*w makes hi <= w - 1, so r <= 0:
         sec                     ; A = r - 1 (C = 0), and adding it with C set
         adc at_acc+HEAD_DIM,x   ; adds r + 256; the carry out is that 256,
         sta at_acc+HEAD_DIM,x   ; else a borrow from bytes 2..3
