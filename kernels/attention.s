@@ -11,18 +11,19 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,452
-; at t = 4, 16,731 at t = 9, 24,270 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,876 at t = 4,
-; 29,973 at t = 9, 43,996 at t = 18; a narrowed soul's values (|q|, |k| <
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,280
+; at t = 4, 16,492 at t = 9, 23,911 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,316 at t = 4,
+; 28,977 at t = 9, 42,198 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,217 at t = 4, 15,404 at t = 9, 22,406 at t = 18. More when many LUT
+; 11,039 at t = 4, 15,162 at t = 9, 22,045 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
 ; head's own: about 360 cycles a dimension when the quotient is under 256,
 ; 570 otherwise (random sums).
-; Bytes: 2,391 (496 of them the 16 squares-table groups; up to 136 of
-; padding that keeps the hot loops' branches within a page).
+; Bytes: 2,382 (496 of them the 16 squares-table groups; up to 136 of
+; padding that keeps the hot loops' branches within a page, and 20 spare
+; at the end: AT_SPARE).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
 ; product, 1. below); a q outside its range is taken in parts that are. The
@@ -743,6 +744,29 @@ at_weighted_sum:
         bpl @max_dimension
         jmp @next
 
+; Cache addresses, generated: the key column of (layer*32 + dim), the value
+; row of (layer*20 + position), and where each head's LUT weights go.
+key_column_lo:
+        .repeat N_LAYERS * EMBED_DIM, i
+        .byte <(KEY_LO + i * CONTEXT)
+        .endrepeat
+key_column_hi:
+        .repeat N_LAYERS * EMBED_DIM, i
+        .byte >(KEY_LO + i * CONTEXT)
+        .endrepeat
+value_row_lo:
+        .repeat N_LAYERS * CONTEXT, i
+        .byte <(VALUE_LO + i * EMBED_DIM)
+        .endrepeat
+value_row_hi:
+        .repeat N_LAYERS * CONTEXT, i
+        .byte >(VALUE_LO + i * EMBED_DIM)
+        .endrepeat
+head_weights_offset:
+        .repeat N_LAYERS * N_HEADS, i
+        .byte <(ATT_WEIGHTS + i * CONTEXT)
+        .endrepeat
+
 ; acc[d] += w*vl + 256*w*vh for d = X down to 0 (operands patched above):
 ; the product w*vl (<= 65025) into bytes 0..1, then vh decides what byte 1
 ; gets besides. Cycles a dimension: ~66 for vh = 0, ~75 for vh = -1. Up to
@@ -1014,8 +1038,8 @@ at_divide:
         .assert @steps - at_divide == AT_DIVIDE_LEAD, "AT_DIVIDE_LEAD"
         .assert >@steps == >(@steps_end - 1), "the divide steps within one page"
 
-; (at_key_sums sits after the division: before the product rows it would
-; push at_value_row past its page padding.)
+; (at_key_sums and the cache address tables sit where at_value_row and the
+; division need no padding: see AT_SPARE at the end.)
 ; at_key_sums: KS[j] of the 4 heads of layer at_layer at position at_t
 ; (memory.inc), from the keys in the cache: sum over the head's 8 dims of
 ; s(wl) + 256*s(wh), read from the squares table at offset SQ_OFFSET + 0
@@ -1112,25 +1136,11 @@ at_key_sums:
         rts
         .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
 
-; Cache addresses, generated: the key column of (layer*32 + dim), the value
-; row of (layer*20 + position), and where each head's LUT weights go.
-key_column_lo:
-        .repeat N_LAYERS * EMBED_DIM, i
-        .byte <(KEY_LO + i * CONTEXT)
-        .endrepeat
-key_column_hi:
-        .repeat N_LAYERS * EMBED_DIM, i
-        .byte >(KEY_LO + i * CONTEXT)
-        .endrepeat
-value_row_lo:
-        .repeat N_LAYERS * CONTEXT, i
-        .byte <(VALUE_LO + i * EMBED_DIM)
-        .endrepeat
-value_row_hi:
-        .repeat N_LAYERS * CONTEXT, i
-        .byte >(VALUE_LO + i * EMBED_DIM)
-        .endrepeat
-head_weights_offset:
-        .repeat N_LAYERS * N_HEADS, i
-        .byte <(ATT_WEIGHTS + i * CONTEXT)
-        .endrepeat
+; Spare bytes. The kernel bench assembles attention.s at another page
+; offset than the PRG: with the tables above placed before at_value_row,
+; the bench needs its padding (30 bytes) and the PRG none, and these 20
+; more end attention.s on main's page offset in the bench (2,412 bytes
+; there, as on main), so vecops, embed and the tokenizer keep their page
+; crossings; the PRG's attention.s is 2,382 bytes (2,388 on main).
+AT_SPARE        = 20
+        .res AT_SPARE, 0
