@@ -13,15 +13,15 @@
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
 ; with every |q| < 1600 (one pass of the squares table, 1. below): 12,280
 ; at t = 4, 16,492 at t = 9, 23,911 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,316 at t = 4,
-; 28,977 at t = 9, 42,198 at t = 18; a narrowed soul's values (|q|, |k| <
+; passes for a head with some q too wide for the table): 19,315 at t = 4,
+; 28,976 at t = 9, 42,199 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,039 at t = 4, 15,162 at t = 9, 22,045 at t = 18. More when many LUT
+; 11,046 at t = 4, 15,166 at t = 9, 22,051 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
 ; head's own: about 360 cycles a dimension when the quotient is under 256,
 ; 570 otherwise (random sums).
-; Bytes: 2,382 (496 of them the 16 squares-table groups; up to 136 of
+; Bytes: 2,426 (496 of them the 16 squares-table groups; up to 136 of
 ; padding that keeps the hot loops' branches within a page, and 20 spare
 ; at the end: AT_SPARE).
 ;

@@ -14,7 +14,7 @@
 ; << b, b + (a - b) steps instead of s_te + s_pe; other shifts take the
 ; right shifts of each term.
 ;
-; Clobbers A, X, Y, em_*. Cycles: 3,464 at shifts 5 and 5 (exact,
+; Clobbers A, X, Y, em_*. Cycles: 3,417 at shifts 5 and 5 (exact,
 ; `soulterm bench --kernels`; 6,509 before the left shifts). Bytes: 160.
 
 embed:

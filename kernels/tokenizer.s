@@ -30,16 +30,16 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 15,026 for "hello", 30,463 for "i'm so
-; nagry", 154,194 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 14,610 for "hello", 29,536 for "i'm so
+; nagry", 149,119 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,834 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,664 for "hello", 153,794 for "i'm so nagry", 894,176 for that
+; bytes): 35,227 for "hello", 152,923 for "i'm so nagry", 888,803 for that
 ; line. With a long list (the corpus prompts' words for a 1,515-character
 ; budget: 367 words, 1,513 characters, the most the C64 holds beside the
-; shipped soul): 36,256 for "hello", 166,691
-; for "i'm so nagry" (0.17 s), 967,585 for that 80-character line (1.0 s:
+; shipped soul): 35,818 for "hello", 165,819
+; for "i'm so nagry" (0.17 s), 962,212 for that 80-character line (1.0 s:
 ; twelve words to look up, four of them not listed, so compared with every
 ; listed word). Bytes: 653 (91 of them the map, 392 the spelling rule).
 
