@@ -11,18 +11,19 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,446
-; at t = 4, 16,724 at t = 9, 24,265 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,872 at t = 4,
-; 30,055 at t = 9, 44,146 at t = 18; a narrowed soul's values (|q|, |k| <
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,280
+; at t = 4, 16,492 at t = 9, 23,911 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,315 at t = 4,
+; 28,976 at t = 9, 42,199 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,265 at t = 4, 15,446 at t = 9, 22,517 at t = 18. More when many LUT
+; 11,046 at t = 4, 15,166 at t = 9, 22,051 at t = 18. More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
 ; head's own: about 360 cycles a dimension when the quotient is under 256,
 ; 570 otherwise (random sums).
 ; Bytes: 2,426 (496 of them the 16 squares-table groups; up to 136 of
-; padding that keeps the hot loops' branches within a page).
+; padding that keeps the hot loops' branches within a page, and 20 spare
+; at the end: AT_SPARE).
 ;
 ; The scores use matvec's squares table (two reads of three bytes a
 ; product, 1. below); a q outside its range is taken in parts that are. The
@@ -53,7 +54,8 @@ attention_head:
 ; (the q itself, or the range's end nearer it), at_rest keeps what is left,
 ; and the passes' scores add up (q.k = the sum of the parts' products; none
 ; of the shipped souls' heads needs a second pass, the vectors soul's few).
-; The scores are stored halved: the 40-bit q.k.
+; The scores are stored as the sums have them, doubled: 2*q.k in 40 bits
+; (the TUI's probes halve them).
 ; A dimension's two reads are two groups, one per key byte, and the 8
 ; low-byte groups run before the 8 high-byte ones (a sum's order is free):
 ; so the patching reaches every group's operands at base + X with X = d *
@@ -144,7 +146,7 @@ at_fast_scores:
         ldx at_t
 at_fast_position:
         txa                     ; acc = at_cq - KS[j] (C = 0: after at_layer's
-@ks:    adc #0                  ; shifts, or the halving of an even acc)                  ; (patched: this head's key sums)
+@ks:    adc #0                  ; shifts, or the store's CLC; patched: this head's key sums)
         tay
         sec                     ; (at_cq's bytes are patched in: @cq_0..4)
 @cq_0:  lda #0
@@ -191,46 +193,35 @@ at_fast_slots_end:
         rol
         sta SHIFTED_2,x
         tya                     ; f - M (the pass's largest f so far), signed
-        sec                     ; 24-bit: f is the new M when N^V = 0
-        sbc at_max
-        lda SHIFTED_1,x
+        sec                     ; 24-bit: |f| <= 2^19 (|q.k| <= 2^33) and
+        sbc at_max              ; M >= -2^22, so f - M never overflows: its
+        lda SHIFTED_1,x         ; sign alone says
         sbc at_max+1
         lda SHIFTED_2,x
         sbc at_max+2
-        bvc @no_overflow
-        eor #$80
-@no_overflow:
-        bmi @halve              ; f >= M: take it (equal changes nothing)
+        bmi @keep               ; f >= M: take it (equal changes nothing)
         sty at_max
         lda SHIFTED_1,x
         sta at_max+1
         lda SHIFTED_2,x
         sta at_max+2
-@halve:
-        lda at_facc+4           ; score = acc / 2 (acc is even)
-        cmp #$80
-        ror
-        sta SCORE_4,x
+@keep:
+        lda at_facc+4           ; score = acc / 2, kept as acc (2*q.k: no
+        sta SCORE_4,x           ; halving here)
         lda at_facc+3
-        ror
         sta SCORE_3,x
         lda at_facc+2
-        ror
         sta SCORE_2,x
         lda at_facc+1
-        ror
         sta SCORE_1,x
         lda at_facc
-        ror
         sta SCORE_0,x
-@next:
+        clc                     ; (at_fast_position's add)
         dex
         bmi @done
         jmp at_fast_position
-@add:                           ; a later pass: acc += 2 * the score so far,
-        ldy #2                  ; stored as a first pass's
-@twice:
-        clc
+@add:                           ; a later pass: acc += the doubled score so
+        clc                     ; far, stored as a first pass's
         lda at_facc
         adc SCORE_0,x
         sta at_facc
@@ -246,8 +237,6 @@ at_fast_slots_end:
         lda at_facc+4
         adc SCORE_4,x
         sta at_facc+4
-        dey
-        bne @twice
         jmp @store
 @done:
         bit at_more             ; parts left: another pass, adding, which
@@ -284,6 +273,7 @@ at_fast_slots_end:
 ; through at_sq_mid / at_sq_hi, whose low bytes stay 128 (the entry 128 on
 ; from the groups' operands) and whose pages are the groups'.
 AT_PART_TOP     = SQ_OFFSET + SQ_OFFSET - 1     ; the offset of a part of 1663
+        .assert SQ_MID - SQ_LO >= $7F + 255 + 1, "a group's SQ_LO read, offset mod 128 + Y, stays in SQ_LO's entries"
         .assert >AT_PART_TOP < SQ_LIMIT_PAGE && >AT_PART_TOP != 0, "a part of 1663 takes the squares table"
 at_patch_fast:
         lda #0
@@ -296,10 +286,11 @@ at_patch_fast:
         sta at_more
         sta at_p0
         sta at_p3
-        sta at_max              ; (and the pass's M = -2^23, below every f)
+        sta at_max              ; (and the pass's M = -2^22, below every f)
         sta at_max+1
-        lda #128
+        lda #$C0
         sta at_max+2
+        lda #128
         sta at_sq_mid
         sta at_sq_hi
         lda at_head
@@ -383,12 +374,13 @@ at_patch_fast:
         sta at_fast_slots@high + FS_HI + 1,y
         sta at_sq_hi+1
         lda at_off              ; and low bytes
-        sta at_fast_slots + FS_LO,x
         sta at_fast_slots + FS_MID,x
         sta at_fast_slots + FS_HI,x
-        sta at_fast_slots@high + FS_LO,y
         sta at_fast_slots@high + FS_MID,y
         sta at_fast_slots@high + FS_HI,y
+        and #$7F                ; byte 0 of n*n has period 128 in n: SQ_LO +
+        sta at_fast_slots + FS_LO,x     ; the offset mod 128 reads the same
+        sta at_fast_slots@high + FS_LO,y        ; and crosses a page a quarter as often
         lda at_key              ; the key column's operands
         sta at_fast_slots + FS_KEY,x
         sta at_fast_slots@high + FS_KEY,y
@@ -409,8 +401,8 @@ at_patch_fast:
         inc at_key+1
         clc
 @key_same_page:
-        ldy at_off              ; at_sq += s(q), the entry 128 on
-        lda SQ_LO + 128,y
+        ldy at_off              ; at_sq += s(q): byte 0 at entry at_off (s's
+        lda SQ_LO,y             ; byte 0 has period 128), the others 128 on
         adc at_sq
         sta at_sq
         lda (at_sq_mid),y
@@ -479,102 +471,6 @@ at_patch_fast:
         sbc #0
         sta at_fast_position@cq_4+1
         rts
-
-; at_key_sums: KS[j] of the 4 heads of layer at_layer at position at_t
-; (memory.inc), from the keys in the cache: sum over the head's 8 dims of
-; s(wl) + 256*s(wh), read from the squares table at offset SQ_OFFSET + 0
-; (each s(w) <= 16384: two bytes). Run whenever a key enters the cache.
-; A head's 8 key columns are CONTEXT bytes apart: its two reads are patched
-; to the first column at position t once, and Y steps through the columns.
-; Clobbers A, X, Y, at_facc, at_d, at_ks.
-        .assert <ATT_WEIGHTS == 0, "head_weights_offset doubles as (layer*4 + head)*20"
-        .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
-at_key_sums:
-        lda at_layer            ; first key column: layer*32
-        lsr
-        ror
-        ror
-        ror
-        sta at_d
-        lda at_layer            ; KS index of (layer, head 0, t)
-        asl
-        asl
-        tay
-        lda head_weights_offset,y
-        clc
-        adc at_t
-        sta at_ks
-@head:
-        ldx at_d                ; the head's first column at position t
-        clc
-        lda key_column_lo,x
-        adc at_t
-        sta @low+1
-        sta @high+1
-        lda key_column_hi,x
-        adc #0
-        sta @low+2
-        adc #>(KEY_HI - KEY_LO) ; (C = 0)
-        sta @high+2
-        lda #0
-        sta at_facc
-        sta at_facc+1
-        sta at_facc+2
-        sta at_facc+3
-        tay                     ; (C = 0 from the page's add, and at every
-@dimension:                     ; add below: a carry clears it)
-@low:   ldx $FFFF,y             ; wl + 128
-        lda SQ_LO + <SQ_OFFSET,x
-        adc at_facc
-        sta at_facc
-        lda SQ_MID + SQ_OFFSET,x
-        adc at_facc+1
-        sta at_facc+1
-        bcc @high
-        inc at_facc+2
-        bne @low_carried
-        inc at_facc+3
-@low_carried:
-        clc
-@high:  ldx $FFFF,y             ; wh + 128
-        lda SQ_LO + <SQ_OFFSET,x
-        adc at_facc+1
-        sta at_facc+1
-        lda SQ_MID + SQ_OFFSET,x
-        adc at_facc+2
-        sta at_facc+2
-        bcc @high_done
-        inc at_facc+3
-        clc
-@high_done:
-        tya                     ; the next column
-        adc #CONTEXT
-        tay
-        cpy #HEAD_DIM * CONTEXT ; (C = 0 while below)
-        bne @dimension
-        ldy at_ks
-        lda at_facc
-        sta KS_0,y
-        lda at_facc+1
-        sta KS_1,y
-        lda at_facc+2
-        sta KS_2,y
-        lda at_facc+3
-        sta KS_3,y
-        tya
-        clc
-        adc #CONTEXT
-        sta at_ks
-        lda at_d                ; the next head's columns
-        clc
-        adc #HEAD_DIM
-        sta at_d
-        and #EMBED_DIM - 1
-        beq @done
-        jmp @head
-@done:
-        rts
-        .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
 
 ; --- 2. LUT weights -----------------------------------------------------------
 ; f[j] = score >> 14 (SHIFTED_*) and M = max f come from at_fast_scores;
@@ -659,13 +555,13 @@ at_weighted_sum:
         sbc at_wfix+1
         sec
         ror
-        sta at_p2
+        sta @start_p2+1         ; (into the start's immediates)
         txa
         ror
-        sta at_p1
+        sta @start_p1+1
         lda #0
         ror
-        sta at_p0
+        sta @start_p0+1
         lda at_head             ; a row's values: value_row_*[layer*20 + j] + head*8
         asl
         asl
@@ -714,12 +610,15 @@ at_weighted_sum:
         sta at_p3
         clc
         tya
-        adc at_p0
+@start_p0:
+        adc #0
         sta at_acc+HEAD_DIM,x
         lda at_p3
-        adc at_p1
+@start_p1:
+        adc #0
         sta at_acc+2*HEAD_DIM,x
-        lda at_p2
+@start_p2:
+        lda #0
         adc #0
         sta at_acc+3*HEAD_DIM,x
         dex
@@ -844,6 +743,29 @@ at_weighted_sum:
         dex
         bpl @max_dimension
         jmp @next
+
+; Cache addresses, generated: the key column of (layer*32 + dim), the value
+; row of (layer*20 + position), and where each head's LUT weights go.
+key_column_lo:
+        .repeat N_LAYERS * EMBED_DIM, i
+        .byte <(KEY_LO + i * CONTEXT)
+        .endrepeat
+key_column_hi:
+        .repeat N_LAYERS * EMBED_DIM, i
+        .byte >(KEY_LO + i * CONTEXT)
+        .endrepeat
+value_row_lo:
+        .repeat N_LAYERS * CONTEXT, i
+        .byte <(VALUE_LO + i * EMBED_DIM)
+        .endrepeat
+value_row_hi:
+        .repeat N_LAYERS * CONTEXT, i
+        .byte >(VALUE_LO + i * EMBED_DIM)
+        .endrepeat
+head_weights_offset:
+        .repeat N_LAYERS * N_HEADS, i
+        .byte <(ATT_WEIGHTS + i * CONTEXT)
+        .endrepeat
 
 ; acc[d] += w*vl + 256*w*vh for d = X down to 0 (operands patched above):
 ; the product w*vl (<= 65025) into bytes 0..1, then vh decides what byte 1
@@ -998,7 +920,7 @@ DS_LO_3         = 33
 ; The steps' branches (taken at every step of every dimension) cost a cycle
 ; more when they cross a page: up to DIVIDE_STEPS_BYTES - 1 bytes of padding
 ; keep the steps within one.
-AT_DIVIDE_LEAD  = 140           ; at_divide@steps - at_divide
+AT_DIVIDE_LEAD  = 151           ; at_divide@steps - at_divide
         .if ((* + AT_DIVIDE_LEAD) & $FF) > 256 - DIVIDE_STEPS_BYTES
         .res 256 - ((* + AT_DIVIDE_LEAD) & $FF), 0
         .endif
@@ -1024,10 +946,20 @@ at_divide:
         adc #<VEC_ATT
         sta @store_lo+1
         adc #VEC_HIGH
+        sta @sign_hi+1
         sta @store_hi+1
         ldx #HEAD_DIM - 1
         bpl @dimension          ; (always: the long pass sits here so that the
                                 ; short one falls into the steps)
+@wide:                          ; m >= 2^24 (A = acc's byte 3): at_sign and
+        and #$80                ; bits 7..0 here, then the long pass
+        beq @wide_positive
+        lda #$FF
+@wide_positive:
+        sta at_sign
+        lda at_acc,x
+        eor at_sign
+        sta at_bits
 @long:
         lda at_bits             ; bits 7..0 wait in at_low
         sta at_low
@@ -1044,20 +976,19 @@ at_divide:
         rol                     ; (C = 0: the high pass)
         ldy #(7 + 1) / 2        ; 7 steps: the first turn's second only
         bcc @steps_second
-@dimension:
-        stx at_d
-        ldy #0                  ; at_sign = $FF when acc < 0, else 0
-        lda at_acc+3*HEAD_DIM,x
-        bpl @positive
-        dey
-@positive:
-        sty at_sign
-        lda at_acc,x            ; m = acc or ~acc: bits 7..0
+@dimension:                     ; m = acc or ~acc (at_sign = $FF when acc < 0,
+        stx at_d                ; else 0) is under 2^24 when acc's byte 3 is
+        lda at_acc+3*HEAD_DIM,x ; 0 or $FF, the sign itself
+        beq @narrow
+        cmp #$FF
+        bne @wide               ; m >= 2^24: the quotient is over 255
+@narrow:
+        sta at_sign
+@sign_hi:                       ; the quotient's high byte as the short pass
+        sta VEC_ATT+VEC_HIGH,x  ; leaves it (the long pass stores its own;
+        lda at_acc,x            ; low byte patched: this head's 8); m's bits 7..0
         eor at_sign
         sta at_bits
-        lda at_acc+3*HEAD_DIM,x
-        eor at_sign
-        bne @long               ; m >= 2^24: the quotient is over 255
         lda at_acc+HEAD_DIM,x   ; m >> 8 < D: the quotient's high byte is 0
         eor at_sign
         sta at_rem
@@ -1068,8 +999,6 @@ at_divide:
 @d_hi:  sbc #$FF                ; D hi
         bcs @long
         tya                     ; rem = m >> 8: m2 in A, m1 in at_rem
-        ldy #0
-        sty at_low
         ldy #8 / 2              ; (two steps a turn)
         sec                     ; (the low pass: see below), into the steps
 @steps:
@@ -1081,23 +1010,24 @@ at_divide:
 @steps_end:
         rol at_bits             ; a quotient byte, and out comes the bit that
         bcs @quotient           ; was in C when its pass began: 1 for the low
-        ldx at_bits             ; pass, 0 for the high one (asl's 0, bit 15)
-        ldy at_low              ; the high byte done: bits 7..0 next
-        sty at_bits
-        stx at_low
+        tay                     ; pass, 0 for the high one (asl's 0, bit 15)
+        lda at_bits             ; the high byte done: stored (rem hi kept in
+        eor at_sign             ; Y), bits 7..0 next
+        ldx at_d
+@store_hi:
+        sta VEC_ATT+VEC_HIGH,x  ; low byte patched: this head's 8
+        lda at_low
+        sta at_bits
+        tya
         ldy #8 / 2
         sec
         bcs @steps
-@quotient:                      ; low byte in at_bits, high byte in at_low
+@quotient:                      ; the low byte in at_bits
         ldx at_d
         lda at_bits
         eor at_sign
 @store_lo:
         sta VEC_ATT,x           ; low byte patched: this head's 8
-        lda at_low
-        eor at_sign
-@store_hi:
-        sta VEC_ATT+VEC_HIGH,x
         dex
         bmi @done
         jmp @dimension
@@ -1108,25 +1038,109 @@ at_divide:
         .assert @steps - at_divide == AT_DIVIDE_LEAD, "AT_DIVIDE_LEAD"
         .assert >@steps == >(@steps_end - 1), "the divide steps within one page"
 
-; Cache addresses, generated: the key column of (layer*32 + dim), the value
-; row of (layer*20 + position), and where each head's LUT weights go.
-key_column_lo:
-        .repeat N_LAYERS * EMBED_DIM, i
-        .byte <(KEY_LO + i * CONTEXT)
-        .endrepeat
-key_column_hi:
-        .repeat N_LAYERS * EMBED_DIM, i
-        .byte >(KEY_LO + i * CONTEXT)
-        .endrepeat
-value_row_lo:
-        .repeat N_LAYERS * CONTEXT, i
-        .byte <(VALUE_LO + i * EMBED_DIM)
-        .endrepeat
-value_row_hi:
-        .repeat N_LAYERS * CONTEXT, i
-        .byte >(VALUE_LO + i * EMBED_DIM)
-        .endrepeat
-head_weights_offset:
-        .repeat N_LAYERS * N_HEADS, i
-        .byte <(ATT_WEIGHTS + i * CONTEXT)
-        .endrepeat
+; (at_key_sums and the cache address tables sit where at_value_row and the
+; division need no padding: see AT_SPARE at the end.)
+; at_key_sums: KS[j] of the 4 heads of layer at_layer at position at_t
+; (memory.inc), from the keys in the cache: sum over the head's 8 dims of
+; s(wl) + 256*s(wh), read from the squares table at offset SQ_OFFSET + 0
+; (each s(w) <= 16384: two bytes). Run whenever a key enters the cache.
+; A head's 8 key columns are CONTEXT bytes apart: its two reads are patched
+; to the first column at position t once, and Y steps through the columns.
+; Clobbers A, X, Y, at_facc, at_d, at_ks.
+        .assert <ATT_WEIGHTS == 0, "head_weights_offset doubles as (layer*4 + head)*20"
+        .assert HEAD_DIM * CONTEXT < 256, "a head's key columns are reached through Y"
+at_key_sums:
+        lda at_layer            ; first key column: layer*32
+        lsr
+        ror
+        ror
+        ror
+        sta at_d
+        lda at_layer            ; KS index of (layer, head 0, t)
+        asl
+        asl
+        tay
+        lda head_weights_offset,y
+        clc
+        adc at_t
+        sta at_ks
+@head:
+        ldx at_d                ; the head's first column at position t
+        clc
+        lda key_column_lo,x
+        adc at_t
+        sta @low+1
+        sta @high+1
+        lda key_column_hi,x
+        adc #0
+        sta @low+2
+        adc #>(KEY_HI - KEY_LO) ; (C = 0)
+        sta @high+2
+        lda #0
+        sta at_facc
+        sta at_facc+1
+        sta at_facc+2
+        sta at_facc+3
+        tay                     ; (C = 0 from the page's add, and at every
+@dimension:                     ; add below: a carry clears it)
+@low:   ldx $FFFF,y             ; wl + 128
+        lda SQ_LO,x             ; (byte 0 has period 128: no page crossed)
+        adc at_facc
+        sta at_facc
+        lda SQ_MID + SQ_OFFSET,x
+        adc at_facc+1
+        sta at_facc+1
+        bcc @high
+        inc at_facc+2
+        bne @low_carried
+        inc at_facc+3
+@low_carried:
+        clc
+@high:  ldx $FFFF,y             ; wh + 128
+        lda SQ_LO,x
+        adc at_facc+1
+        sta at_facc+1
+        lda SQ_MID + SQ_OFFSET,x
+        adc at_facc+2
+        sta at_facc+2
+        bcc @high_done
+        inc at_facc+3
+        clc
+@high_done:
+        tya                     ; the next column
+        adc #CONTEXT
+        tay
+        cpy #HEAD_DIM * CONTEXT ; (C = 0 while below)
+        bne @dimension
+        ldy at_ks
+        lda at_facc
+        sta KS_0,y
+        lda at_facc+1
+        sta KS_1,y
+        lda at_facc+2
+        sta KS_2,y
+        lda at_facc+3
+        sta KS_3,y
+        tya
+        clc
+        adc #CONTEXT
+        sta at_ks
+        lda at_d                ; the next head's columns
+        clc
+        adc #HEAD_DIM
+        sta at_d
+        and #EMBED_DIM - 1
+        beq @done
+        jmp @head
+@done:
+        rts
+        .assert EMBED_DIM == N_HEADS * HEAD_DIM, "a layer's key columns end when its heads do"
+
+; Spare bytes. The kernel bench assembles attention.s at another page
+; offset than the PRG: with the tables above placed before at_value_row,
+; the bench needs its padding (30 bytes) and the PRG none, and these 20
+; more end attention.s on main's page offset in the bench (2,412 bytes
+; there, as on main), so vecops, embed and the tokenizer keep their page
+; crossings; the PRG's attention.s is 2,382 bytes (2,388 on main).
+AT_SPARE        = 20
+        .res AT_SPARE, 0

@@ -14,9 +14,9 @@
 ; << b, b + (a - b) steps instead of s_te + s_pe; other shifts take the
 ; right shifts of each term.
 ;
-; Clobbers A, X, Y, em_*. Cycles: 3,417 at shifts 5 and 5 (exact,
-; `soulterm bench --kernels`, where its place moved its page crossings:
-; 3,464 before; 6,509 before the left shifts). Bytes: 160.
+; Clobbers A, X, Y, em_*. Cycles: 3,448 at shifts 5 and 5 (exact,
+; `soulterm bench --kernels`, its page crossings there moving with the
+; code before it: 3,417 before; 6,509 before the left shifts). Bytes: 160.
 
 embed:
         lda em_pe_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):

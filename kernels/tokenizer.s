@@ -30,21 +30,21 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 14,678 for "hello", 29,604 for "i'm so
-; nagry", 149,187 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 15,306 for "hello", 31,257 for "i'm so
+; nagry", 159,164 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas" (with the vectors'
 ; merges 14,834 for "hello", 14,726 before the spelling rule and the
 ; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 34,626 for "hello", 148,184 for "i'm so nagry", 860,798 for that
+; bytes): 35,252 for "hello", 149,717 for "i'm so nagry", 871,421 for that
 ; line. With a long list (the corpus prompts' words for a 1,515-character
 ; budget: 367 words, 1,513 characters, the most the C64 holds beside the
-; shipped soul): 35,195 for "hello", 160,561
-; for "i'm so nagry" (0.16 s), 931,274 for that 80-character line (0.95 s:
+; shipped soul): 35,821 for "hello", 162,100
+; for "i'm so nagry" (0.16 s), 941,924 for that 80-character line (0.95 s:
 ; twelve words to look up, four of them not listed, so compared with every
 ; listed word). Before the thirteenth round (sp_nibble's read through a
-; patched operand, the loops' branches): 15,026 / 30,463 / 154,194 without
-; a list, 35,664 / 153,794 / 894,176 with the shipped one, 36,256 /
-; 166,691 / 967,585 with the long one. Bytes: 649 (91 of them the map,
+; patched operand, the loops' branches): 14,610 / 29,536 / 149,119 without
+; a list, 35,227 / 152,923 / 888,803 with the shipped one, 35,818 /
+; 165,819 / 962,212 with the long one. Bytes: 649 (91 of them the map,
 ; 391 the spelling rule).
 
 ; The ids the merges work on: the line itself, or the spelt ids.

@@ -72,7 +72,7 @@ def test_attention_matches_intmath_for_every_lut_weight(bench):
 
 def test_attention_with_q_beyond_the_squares_table_takes_it_in_parts(bench):
     """A q outside -1664..1663 (the range's edges, twice it, the int16 edges):
-    the passes' parts add up to the exact 40-bit scores."""
+    the passes' parts add up to the exact 40-bit scores (stored doubled)."""
     rng = np.random.default_rng(16)
     edges = [-3328, -3327, -1665, -1664, 1663, 1664, 3326, 3327, 0, -1, 1]
     for case in range(60):
@@ -88,7 +88,7 @@ def test_attention_with_q_beyond_the_squares_table_takes_it_in_parts(bench):
         planes = [np.frombuffer(bench.peek(bench.sym(f"SCORE_{n}"), t + 1), np.uint8).astype(np.int64)
                   for n in range(5)]
         got = sum(plane << (8 * n) for n, plane in enumerate(planes))
-        assert np.array_equal(got, (k @ q) % (1 << 40)), f"case {case}: scores"
+        assert np.array_equal(got, (2 * (k @ q)) % (1 << 40)), f"case {case}: scores (doubled)"
         out, weights, want_out, want_weights = run_head(bench, rng, t, layer, head, q, k, v)[:4]
         assert np.array_equal(weights, want_weights), f"case {case}: LUT weights"
         assert np.array_equal(out, want_out), f"case {case}: output"

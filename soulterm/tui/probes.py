@@ -52,11 +52,13 @@ VECTOR_HIGH = 128           # kernels/memory.inc: a 6502 vector's high bytes sit
 @dataclass(frozen=True)
 class Numbers:
     """Where a run of integers lives in RAM: byte n (least significant first) of
-    number i is at `planes[n]` (a symbol and an offset from it) + i * `stride`."""
+    number i is at `planes[n]` (a symbol and an offset from it) + i * `stride`,
+    kept shifted left by `shift` bits (read back exactly: the low bits are 0)."""
 
     planes: tuple[tuple[str, int], ...]
     stride: int
     signed: bool = True
+    shift: int = 0
 
     @property
     def symbols(self) -> tuple[str, ...]:
@@ -70,7 +72,7 @@ class Numbers:
             value = 0
             for n, base in enumerate(bases):
                 value |= ram[(base + i * self.stride) & 0xFFFF] << (8 * n)
-            out.append(value - 2 * top if self.signed and value & top else value)
+            out.append((value - 2 * top if self.signed and value & top else value) >> self.shift)
         return tuple(out)
 
     def one(self, ram, symbols: dict[str, int]) -> int:
@@ -131,7 +133,7 @@ PROBE_LAYOUTS = {
         raw_entry="at_weights", weights_entry="at_weighted_sum",
         position="at_t", layer="at_layer", head="at_head",
         hidden=split_vector("VEC_H"), ffn=split_vector("VEC_Z"), logits=split_vector("VEC_LOGITS"),
-        raw=Numbers(tuple((f"SCORE_{n}", 0) for n in range(5)), 1),
+        raw=Numbers(tuple((f"SCORE_{n}", 0) for n in range(5)), 1, shift=1),   # 2*q.k, as summed
         shifted=Numbers(tuple((f"SHIFTED_{n}", 0) for n in range(3)), 1),
         best=Numbers((("at_max", 0), ("at_max", 1), ("at_max", 2)), 0),
         weights=Numbers((("SCORE_0", 0),), 1, signed=False),        # at_weights keeps w there

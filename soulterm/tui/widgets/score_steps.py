@@ -5,8 +5,8 @@ For the latest position that head ran at, the numbers from RAM, in the
 order the kernel makes them: q.k as a 40-bit sum, the same >> 14 and the
 row's largest, the exp-LUT index max - f clamped to 127, the LUT weight the
 kernel stored, and the normalised weight (weight / row sum: the divide the
-kernel does in its weighted mean). On the C64 the 40-bit sums are SCORE_0..4
-(copied when `at_weights` starts) and f is kept in 24 bits (SHIFTED_0..2); the Z80 sums
+kernel does in its weighted mean). On the C64 the 40-bit sums are SCORE_0..4,
+which hold 2*q.k (copied when `at_weights` starts) and f is kept in 24 bits (SHIFTED_0..2); the Z80 sums
 one key at a time in at_sum40 (copied at attend_head@summed, key by key) and
 keeps f in 32 bits (at_scores). Beside each step, the attention.s line that
 did it, found through the build map's symbols and line table.
