@@ -16,7 +16,7 @@
 ;
 ; Clobbers A, X, Y, em_*. Cycles: 3,448 at shifts 5 and 5 (exact,
 ; `soulterm bench --kernels`, its page crossings there moving with the
-; code before it: 3,417 before; 6,509 before the left shifts). Bytes: 160.
+; code before it: 3,448 before; 6,509 before the left shifts). Bytes: 160.
 
 embed:
         lda em_pe_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):

@@ -13,7 +13,7 @@
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
 ; 8,721 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,671
 ; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv
-; (23,811 / 8,697 / 8,897 / 3,818 before the wide shift in A and the mean
+; (23,795 / 8,611 / 8,721 / 3,671 before the wide shift in A and the mean
 ; square's byte-1 negatives).
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.

@@ -1,7 +1,7 @@
 ; vecops.s - the small vector kernels: residual add, ReLU, argmax.
 ;
 ; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
-;   Clobbers A, X. 1,152 cycles (random values; 1,149 before a saturated
+;   Clobbers A, X. 1,152 cycles (random values; 1,152 before a saturated
 ;   sum went back into the loop: 3 cycles more, 4 bytes fewer).
 ; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63, and relu_nonzero = how
 ;   many are not 0 (fc2's MV_SPARSE, forward.s). Clobbers A, X, Y.
