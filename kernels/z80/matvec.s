@@ -46,8 +46,10 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 178,622 / 121,767   64x32 + bias: 349,155 / 223,147
-;   32x64: 359,495 / 236,355   128x32 (logits): 672,158 / 422,211
+;   32x32: 178,551 / 121,696   64x32 + bias: 349,084 / 223,076
+;   32x64: 359,353 / 236,213   128x32 (logits): 672,087 / 422,140
+; (178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
+; 422,211 before the column pass stepped IX by its low byte: ~2 a column less.)
 ; (in this order, narrow after full: the first narrow call, 32x32, pays for
 ; the switch; the preparation patches the slots for the mode of the call
 ; before, and a call of the other mode patches them again: 7,320 to narrow
@@ -69,19 +71,24 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,576 (in the 48K player, MV_SPARSE's 212 included; the 16 slot pairs
-; take 816; 2,364 without MV_SPARSE; 2,343 before the jp round).
+; Bytes: 2,598 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,366 without MV_SPARSE; 2,343 before the jp round).
 ;
-; Sparse calls (MV_SPARSE, an option both players have, 212 bytes;
+; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
 ; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
 ; runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
-; (mv_row_sparse). 32 rows x 64 columns: 113,071 T-states with every x 0, ~4,600
-; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
-; is not sparse (the look at x). The next call puts the slots back.
+; (mv_row_sparse). 32 rows x 64 columns: 107,702 T-states with every x 0 after
+; the same call (MV_SPARSE alone; 119,443 before the column pass's short way
+; below), ~4,600 more a nonzero column, against 236,213 (narrow); ~1,400 more
+; for a call that is not sparse (the look at x). The next call puts the slots
+; back. The column pass of a sparse call takes each zero column after a part's
+; first in ~120 T-states, not ~310 (@sparse_column: only its $FF low
+; displacement and its count as one piece; matvec patches the pass's djnz, 27
+; T-states a call).
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,183 bytes
 ; here and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
@@ -178,6 +185,9 @@ mv_start:
         ccf
         sbc a,a
         ld (mv_sparse_on),a
+        and (mv_prepare@sparse_column - mv_prepare@column) & 255    ; the column pass's loop: the short
+        add a,(mv_prepare@column - mv_prepare@column_loop - 2) & 255  ; way for zero columns when sparse
+        ld (mv_prepare@column_loop+1),a
 @sparse_known:
 .endif
         push iy                 ; IY is the ROM's ($5C3A) whenever interrupts are on
@@ -865,6 +875,7 @@ mv_prepare:
         ld b,a                  ; B = columns left
 @column:
         pop de                  ; E = x's low byte, D = its high byte
+@column_popped:
         ld a,e                  ; l = the low byte as -127..128, h = the high (+1 when l < 0)
         cp 129
         jr nc,@low_negative
@@ -931,13 +942,28 @@ mv_prepare:
         inc c
         exx
 @next_slot:
-        ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
-        rrc c
-        jr nc,* + 3
-        inc de
-        add ix,de
-        djnz @column
+        rrc c                   ; the next slot: 25 bytes on, 26 to an odd one (counted from one byte early)
+        .byte $DD,$7D           ; ld a,ixl
+        adc a,MV_SLOT_PAIR / 2
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
+@column_loop:
+        djnz @column            ; patched by matvec: @sparse_column in a sparse call
         jr @columns_done
+.ifdef MV_SPARSE
+; A sparse call's columns after its first: a zero one only counts as one piece
+; and gets the low displacement $FF that mv_sparse_walk looks for (S(0) = 0, and
+; its slot is skipped whole).
+@sparse_column:
+        pop de
+        ld a,e
+        or d
+        jr nz,@column_popped
+        ld (ix+MV_D_L1),$FF
+        .byte $FD,$2C           ; inc iyl
+        jr @next_slot
+.endif
 @one_piece:
         .byte $FD,$2C           ; inc iyl
 @dh:                            ; (SP walks x here: no push, no call)
