@@ -19,8 +19,8 @@ SHIPPED_MEAN_BUDGET = 2_088_000     # T-states a position over the turn of "hell
 # (The prefills are ~21,000 more than before matvec's narrow mode: fc2 runs in two parts now, and
 # this soul's fc2 inputs are mostly wide; its forward_steps gained more in narrow calls.)
 # (MV_SPARSE's look at fc2's x costs this dense random soul ~1,100 a prefill and ~4,100 a step.)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_069_390), ("forward_prefill", 2_105_222), ("forward_prefill", 2_141_612),
-                    ("forward_step", 4_170_545), ("forward_step", 4_167_435)]
+EXACT_FIXED_SOUL = [("forward_prefill", 2_069_400), ("forward_prefill", 2_105_232), ("forward_prefill", 2_141_622),
+                    ("forward_step", 4_170_789), ("forward_step", 4_167_679)]
 
 
 def bench_for(soul) -> Z80Bench:

@@ -46,10 +46,12 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 178,551 / 121,696   64x32 + bias: 349,084 / 223,076
-;   32x64: 359,353 / 236,213   128x32 (logits): 672,087 / 422,140
+;   32x32: 178,551 / 121,701   64x32 + bias: 349,084 / 223,081
+;   32x64: 359,363 / 232,422   128x32 (logits): 672,087 / 422,145
 ; (178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
-; 422,211 before the column pass stepped IX by its low byte: ~2 a column less.)
+; 422,211 before the column pass stepped IX by its low byte, ~2 a column
+; less, and a narrow second part with no wide column took mv_row_resume's row
+; start, ~115 a row less, 5 more a narrow call for the look.)
 ; (in this order, narrow after full: the first narrow call, 32x32, pays for
 ; the switch; the preparation patches the slots for the mode of the call
 ; before, and a call of the other mode patches them again: 7,320 to narrow
@@ -71,8 +73,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,598 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,366 without MV_SPARSE; 2,343 before the jp round).
+; Bytes: 2,606 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,374 without MV_SPARSE; 2,343 before the jp round).
 ;
 ; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
@@ -81,9 +83,10 @@
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
-; (mv_row_sparse). 32 rows x 64 columns: 107,702 T-states with every x 0 after
+; (mv_row_sparse). 32 rows x 64 columns: 100,939 T-states with every x 0 after
 ; the same call (MV_SPARSE alone; 119,443 before the column pass's short way
-; below), ~4,600 more a nonzero column, against 236,213 (narrow); ~1,400 more
+; below and mv_row_resume for the second part), ~4,600 more a nonzero column,
+; against 232,422 (narrow); ~1,400 more
 ; for a call that is not sparse (the look at x). The next call puts the slots
 ; back. The column pass of a sparse call takes each zero column after a part's
 ; first in ~120 T-states, not ~310 (@sparse_column: only its $FF low
@@ -98,18 +101,21 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 247,589 coarse
-; against 383,318 exact, with one wide column 276,618 against 416,284, with four
-; 347,901 against 504,939 (255,370 / 384,903, 292,952 / 416,917 and 390,520 /
-; 505,714 before the gate, the wide columns' blocks, the coarse row end, the low
-; slots left alone and MV_NARROW_JUMP); a row again 4,166 (the main slots' narrow
+; (tests/test_kernels_z80_coarse.py, each after the one before): 247,550 coarse
+; against 383,279 exact, with one wide column 276,579 against 416,245, with four
+; 347,862 against 504,900 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
+; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
+; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
+; columns' blocks, the coarse row end, the low slots left alone and
+; MV_NARROW_JUMP); a row again 4,166 (the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 141,386, every row summed again 236,519, exact 205,318 (one wide
-; column 156,143, 251,375, 222,220). A call that does not ask pays 27 T-states for
-; the look at mv_coarse_on.
+; every row gated 141,347, every row summed again 236,480, exact 205,279 (one wide
+; column 156,104, 251,336, 222,181; 39 more each before "The column pass's zero
+; columns"). A call that does not ask pays 27 T-states for the look at
+; mv_coarse_on.
 ;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
 ; narrow row's start jumps straight to K when the call has no wide column and
@@ -487,7 +493,8 @@ MV_CARRY_PTR    = * - 2
         ld (MV_ROW_SP),hl
         jp mv_next_row
 
-; mv_row_any - a row's start in a second part in narrow mode (mv_mode):
+; mv_row_any - a row's start in a second part in narrow mode (mv_mode) with
+; a wide column (with none, mv_row_resume's start is the same, and shorter):
 ; the h sum at -Ch + the first part's V - S(w) of each wide column (narrow:
 ; the other columns skip their high piece, so K does not serve), the l sum
 ; at -Cl + the first part's low byte (a second part has no bias).
@@ -610,7 +617,8 @@ mv_row_sparse:                  ; (in the h sum's set)
         jp mv_l_from_k
 .endif
 
-; mv_row_resume - a second part's row start in full mode: mv_row_any's, shorter.
+; mv_row_resume - a second part's row start in full mode, or in narrow mode with
+; no wide column (a sparse call's, most of fc2's): mv_row_any's, shorter.
 mv_row_resume:
         exx                     ; (from the h sum's set)
         ld hl,(MV_ROW_SP)       ; past the first part's columns
@@ -1104,7 +1112,12 @@ mv_prepare:
         jr z,@row_set
         ld hl,mv_row_any
         cp MV_NARROW | MV_RESUME
-        jr z,@row_set
+        jr nz,@not_any
+        ld a,(MV_WIDE_COUNT)    ; no wide column: mv_row_any's wide sum is empty, and
+        or a                    ; mv_row_resume starts the row as it does, ~90 T-states sooner
+        jr nz,@row_set
+        ld a,MV_RESUME
+@not_any:
         ld hl,mv_row_narrow
         rra                     ; MV_NARROW
         .assert MV_NARROW_BIT == 0, "the row start's choice rotates MV_NARROW out first"
@@ -1215,13 +1228,12 @@ MV_SPARSE_FROM  = * - 2
         pop de
         pop bc
 @next:
-        push de
-        ld de,MV_SLOT_PAIR / 2
-        rrc c
-        jr nc,* + 3
-        inc de
-        add ix,de
-        pop de
+        rrc c                   ; the next slot: 25 bytes on, 26 to an odd one (DE kept)
+        .byte $DD,$7D           ; ld a,ixl
+        adc a,MV_SLOT_PAIR / 2
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
         djnz @slot
         ret
 
