@@ -1339,37 +1339,61 @@ mv_restore_high:
 ; The low slots (MV_LOW_SLOTS: the 128K player, which has the room): narrow
 ; mode's slots without a high piece, 77 T-states a one-piece product against
 ; the 87 of mv_slots' jp over it. A narrow call with at most MV_LOW_WIDE_MAX
-; wide columns (every whole narrow call, and a second part that has no more)
-; runs its rows through them: mv_low_prepare copies each used column's low
-; displacement from mv_slots (where the column pass put it) and turns a wide
+; wide columns (every narrow call since MV_LOW_WIDE_MAX is 8, a quarter of the
+; slots) runs its rows through them: mv_low_prepare copies each used column's
+; low displacement from mv_slots (where the column pass put it) and turns a wide
 ; column's `ld e,(ix+d)` into a jp to a block of its own that runs both pieces
-; (as a mv_slots slot) and jumps back to the slot's end: 20 T-states more a
-; wide product. The copy costs ~95 T-states a column once a call
-; (matvec_again keeps it). The low slots lie before mv_row_end, so a row
-; of the main slots takes 10 T-states more (their jp to it). A 32x32 call
-; after one of the same x (tests/test_kernels_z80.py's bench), against the
-; same call without MV_LOW_SLOTS: no wide column 107,511 / 114,281, one
-; 116,188 / 121,332, four 140,381 / 140,596; more wide columns run the main
-; slots, +320 (eight: 166,768 / 166,418; all 32: 178,524 / 178,204).
-; Size: 842 bytes more (432 of slots and 3 for the jp to mv_row_end, 96 of
-; blocks, 16 of variables, 295 of code with the call in mv_prepare).
+; (as a mv_slots slot), subtracts S(w) from the h sum (so the rows' starts do
+; not walk the wide columns: mv_row_narrow goes straight to K, a second part
+; starts as mv_row_resume) and jumps back to the slot's end: 89 T-states more a
+; wide product, against the walk's 135 and the 20 of the block's detour before.
+; The copy costs ~95 T-states a column once a call (matvec_again keeps it). The
+; low slots lie before mv_row_end, so a row of the main slots takes 10 T-states
+; more (their jp to it). A 32x32 call after one of the same x (zero weights,
+; tests/test_kernels_z80.py's benches), against the same call without
+; MV_LOW_SLOTS: no wide column 107,698 / 114,468, one 113,550 / 121,429, four
+; 131,499 / 140,785, eight 155,413 / 166,593; more wide columns run the main
+; slots' full path, +320 (nine: 177,808 / 177,488; all 32: 178,871 / 178,551).
+; Before the blocks took S(w) and MV_LOW_WIDE_MAX went from 4 to 8: 107,764 /
+; 114,534, 116,351 / 121,495, 140,636 / 140,851, eight 167,009 / 166,659 (the
+; main slots then). Size: 1,053 bytes more (432 of slots and 3 for the jp to
+; mv_row_end, 288 of blocks, 24 of variables, 306 of code with the call in
+; mv_prepare; 842 before).
 MV_LOW_PAIR     = 27            ; bytes of an even and an odd low slot
 MV_LOW_ODD      = 13            ; the odd slot, counted from one byte before it (as in mv_slots)
 MV_LOW_END      = 14            ; a slot's end, counted as the offsets
 MV_LOW_LD_E     = 5             ; its ld e,(ix+d): a jp to the block for a wide column
-MV_LOW_WIDE_MAX = 4             ; about where the blocks' detours eat the gain (32x32: -215 at 4 wide)
-MV_LOW_BLOCK    = 24            ; bytes of a wide column's block
+MV_LOW_WIDE_MAX = 8             ; every narrow call's wide columns (at most a quarter of 32) go to blocks
+MV_LOW_BLOCK    = 36            ; bytes of a wide column's block
 MV_LOW_B_L1     = 2             ; the displacements and the way back in a block
 MV_LOW_B_L2     = 5
 MV_LOW_B_H1     = 12
 MV_LOW_B_H2     = 15
-MV_LOW_B_BACK   = 22
+MV_LOW_B_BACK   = 34
 
 
-; A wide column's block: its slot's body from mv_slots, then back to the slot's end.
+; A wide column's block: its slot's body from mv_slots, less S(w) in the h sum
+; (the narrow row starts' walk over the wide columns, done here: 69 T-states a
+; wide column a row against the walk's 135), then back to the slot's end.
 mv_low_wide:
         .repeat MV_LOW_WIDE_MAX
-        mv_slot_body
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,0
+        exx
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        ld e,(ix-1)             ; C:HL -= S(w)
+        ld d,(iy-1)
+        or a
+        sbc hl,de
+        jr nc,* + 3
+        dec c
+        exx
         jp 0
         .endrepeat
         .assert * - mv_low_wide == MV_LOW_WIDE_MAX * MV_LOW_BLOCK, "block size does not match MV_LOW_BLOCK"
@@ -1448,6 +1472,12 @@ mv_low_prepare:
         ld h,0
         or a
         jr z,@countdown_set
+        xor a                   ; the blocks subtract the wide columns' S(w): the row
+        ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
+.ifdef MV_NARROW_JUMP
+        ld de,mv_row_narrow@k
+        ld (MV_NARROW_WALK),de
+.endif
         ld a,(mv_wide_list)     ; (the first distance is the column's index)
         inc a
         ld h,a
