@@ -102,8 +102,8 @@
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 247,550 coarse
-; against 383,279 exact, with one wide column 276,579 against 416,245, with four
-; 347,862 against 504,900 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
+; against 381,928 exact, with one wide column 276,579 against 403,034, with four
+; 347,862 against 466,639 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
@@ -112,9 +112,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 141,347, every row summed again 236,480, exact 205,279 (one wide
-; column 156,104, 251,336, 222,181; 39 more each before "The column pass's zero
-; columns"). A call that does not ask pays 27 T-states for the look at
+; every row gated 141,347, every row summed again 236,480, exact 203,928 (one wide
+; column 156,104, 251,336, 214,986; 141,386, 236,519, 205,318 and 156,143,
+; 251,375, 222,220 before "The column pass's zero columns"). A call that does not ask pays 27 T-states for the look at
 ; mv_coarse_on.
 ;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
@@ -1341,24 +1341,25 @@ mv_restore_high:
 ; the 87 of mv_slots' jp over it. A narrow call with at most MV_LOW_WIDE_MAX
 ; wide columns (every narrow call since MV_LOW_WIDE_MAX is 8, a quarter of the
 ; slots) runs its rows through them: mv_low_prepare copies each used column's
-; low displacement from mv_slots (where the column pass put it) and turns a wide
+; low displacement from mv_slots (where the column pass put it; mv_low_copy) and turns a wide
 ; column's `ld e,(ix+d)` into a jp to a block of its own that runs both pieces
 ; (as a mv_slots slot), subtracts S(w) from the h sum (so the rows' starts do
 ; not walk the wide columns: mv_row_narrow goes straight to K, a second part
 ; starts as mv_row_resume) and jumps back to the slot's end: 89 T-states more a
 ; wide product, against the walk's 135 and the 20 of the block's detour before.
-; The copy costs ~95 T-states a column once a call (matvec_again keeps it). The
+; The copy costs ~53 T-states a column once a call (~95 before it was unrolled, 416
+; bytes; matvec_again keeps it). The
 ; low slots lie before mv_row_end, so a row of the main slots takes 10 T-states
 ; more (their jp to it). A 32x32 call after one of the same x (zero weights,
 ; tests/test_kernels_z80.py's benches), against the same call without
-; MV_LOW_SLOTS: no wide column 107,698 / 114,468, one 113,550 / 121,429, four
-; 131,499 / 140,785, eight 155,413 / 166,593; more wide columns run the main
+; MV_LOW_SLOTS: no wide column 106,347 / 114,468, one 112,324 / 121,429, four
+; 130,567 / 140,785, eight 154,891 / 166,593; more wide columns run the main
 ; slots' full path, +320 (nine: 177,808 / 177,488; all 32: 178,871 / 178,551).
-; Before the blocks took S(w) and MV_LOW_WIDE_MAX went from 4 to 8: 107,764 /
-; 114,534, 116,351 / 121,495, 140,636 / 140,851, eight 167,009 / 166,659 (the
-; main slots then). Size: 1,053 bytes more (432 of slots and 3 for the jp to
-; mv_row_end, 288 of blocks, 24 of variables, 306 of code with the call in
-; mv_prepare; 842 before).
+; Before the blocks took S(w), MV_LOW_WIDE_MAX went from 4 to 8 and the copy was
+; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
+; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
+; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
+; with the call in mv_prepare and the unrolled copy; 842 before).
 MV_LOW_PAIR     = 27            ; bytes of an even and an odd low slot
 MV_LOW_ODD      = 13            ; the odd slot, counted from one byte before it (as in mv_slots)
 MV_LOW_END      = 14            ; a slot's end, counted as the offsets
@@ -1433,45 +1434,44 @@ mv_low_prepare:
         ld (mv_low_patched_ptr),hl
         ld hl,mv_low_wide
         ld (mv_low_block),hl
-        ld a,(mv_cols)          ; the first used slot: MV_MAX_COLS - cols, in its pair
+        ld a,(mv_cols)          ; the first used slot: MV_MAX_COLS - cols
         neg
         add a,MV_MAX_COLS
-        ld c,a                  ; (bit 0: an odd first slot)
-        srl a
+        ld c,a
+        srl a                   ; its pair
         ld b,a
-        ld ix,mv_slots
-        ld iy,mv_low_slots
-        ld de,MV_SLOT_PAIR      ; DE steps IX, DE' IY
-        exx
+        ld hl,mv_low_slots
         ld de,MV_LOW_PAIR
-        exx
         inc b
         jr @pair_count
 @pair_skip:
-        add ix,de
-        exx
-        add iy,de
-        exx
+        add hl,de
 @pair_count:
         djnz @pair_skip
-        push iy
-        pop hl
         bit 0,c
         jr z,@even_first
         ld de,MV_LOW_ODD + 1
         add hl,de
 @even_first:
         ld (mv_jump+1),hl
-        ld a,c                  ; the pairs to walk: MV_MAX_COLS / 2 - (first slot >> 1)
-        srl a
-        neg
-        add a,MV_MAX_COLS / 2
-        ld l,a
+        ld l,c                  ; the copy's entry: mv_low_copy + 13 * the first slot
+        ld h,0
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,de
+        add hl,hl
+        add hl,hl
+        add hl,de
+        .assert MV_LOW_COPY_STEP == 13, "the copy's entry multiplies by 13"
+        ld de,mv_low_copy
+        add hl,de
+        push hl                 ; (the ret below enters it; its ret returns from here)
         ld a,(MV_WIDE_COUNT)    ; H counts down to the next wide column (0: none)
         ld (mv_low_wide_left),a
         ld h,0
         or a
-        jr z,@countdown_set
+        ret z
         xor a                   ; the blocks subtract the wide columns' S(w): the row
         ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
 .ifdef MV_NARROW_JUMP
@@ -1483,56 +1483,56 @@ mv_low_prepare:
         ld h,a
         ld de,mv_wide_list + 1
         ld (mv_low_list),de
-@countdown_set:
-        ld de,MV_SLOT_PAIR      ; DE steps IX, DE' (MV_LOW_PAIR) IY
-        bit 0,c
-        jr nz,@odd
-@even:
-        ld a,(ix+MV_D_L1)
-        ld (iy+MV_D_L1),a
-        ld (iy+MV_D_L2),a
-        dec h
-        jr z,@wide_even
-@odd:
-        ld a,(ix+MV_SLOT_PAIR / 2 + MV_D_L1)
-        ld (iy+MV_LOW_ODD + MV_D_L1),a
-        ld (iy+MV_LOW_ODD + MV_D_L2),a
-        dec h
-        jr z,@wide_odd
-@pair_done:
-        add ix,de
-        exx
-        add iy,de
-        exx
-        dec l
-        jr nz,@even
         ret
-@wide_even:
-        exx
+
+; mv_low_copy - from mv_low_prepare's entry on, each column's low displacement from
+; its mv_slots slot into its low slot (absolute addresses: ~53 T-states a column,
+; ~95 with the slots' pointers stepped); H counts down to the next wide column.
+MV_LOW_COPY_STEP = 13           ; bytes of a column's copy
+mv_low_copy:
+        .repeat MV_MAX_COLS / 2, p
+        ld a,(mv_slots + p * MV_SLOT_PAIR + MV_D_L1)
+        ld (mv_low_slots + p * MV_LOW_PAIR + MV_D_L1),a
+        ld (mv_low_slots + p * MV_LOW_PAIR + MV_D_L2),a
+        dec h
+        call z,mv_low_wide_at
+        ld a,(mv_slots + p * MV_SLOT_PAIR + MV_SLOT_PAIR / 2 + MV_D_L1)
+        ld (mv_low_slots + p * MV_LOW_PAIR + MV_LOW_ODD + MV_D_L1),a
+        ld (mv_low_slots + p * MV_LOW_PAIR + MV_LOW_ODD + MV_D_L2),a
+        dec h
+        call z,mv_low_wide_at
+        .endrepeat
+        .assert * - mv_low_copy == MV_MAX_COLS * MV_LOW_COPY_STEP, "a column's copy is not MV_LOW_COPY_STEP bytes"
+        ret
+
+; mv_low_wide_at - (mv_low_copy, at a wide column: A = its low displacement) its
+; block, the slots' addresses read from the copy's own operands before the return
+; address. Returns H = the countdown to the next wide column.
+mv_low_wide_at:
         ld c,a
-        ld b,(ix+MV_D_H1)
-        push iy
         pop hl
-        call mv_low_block_in
-        exx
-        ld h,a
-        jr @odd
-@wide_odd:
-        exx
-        ld c,a
-        ld b,(ix+MV_SLOT_PAIR / 2 + MV_D_H1)
-        push iy
-        pop hl
-        ld a,MV_LOW_ODD
-        add a,l
+        push hl
+        ld de,1 - MV_LOW_COPY_STEP
+        add hl,de               ; the ld a,(nn)'s operand: the mv_slots slot's MV_D_L1
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        inc hl
+        ld a,(hl)               ; the first ld (nn),a's: the low slot's MV_D_L1
+        inc hl
+        ld h,(hl)
         ld l,a
-        adc a,h
-        sub l
-        ld h,a
+        push hl
+        ld hl,MV_D_H1 - MV_D_L1
+        add hl,de
+        ld b,(hl)               ; its high displacement
+        pop hl
+        ld de,-MV_D_L1
+        add hl,de               ; the low slot, counted as the offsets
         call mv_low_block_in
-        exx
         ld h,a
-        jr @pair_done
+        ret
 
 ; mv_low_block_in - the next block for a wide column: C = its low displacement, B =
 ; its high one, HL = its low slot (counted as the offsets). Returns A = the
