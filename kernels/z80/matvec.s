@@ -93,7 +93,7 @@
 ; displacement and its count as one piece; matvec patches the pass's djnz, 27
 ; T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,183 bytes
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,175 bytes
 ; here and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
 ; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
@@ -102,8 +102,8 @@
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 247,550 coarse
-; against 381,928 exact, with one wide column 276,579 against 403,034, with four
-; 347,862 against 466,639 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
+; against 381,928 exact, with one wide column 276,067 against 403,034, with four
+; 345,814 against 466,639 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
@@ -113,7 +113,7 @@
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
 ; every row gated 141,347, every row summed again 236,480, exact 203,928 (one wide
-; column 156,104, 251,336, 214,986; 141,386, 236,519, 205,318 and 156,143,
+; column 155,848, 251,080, 214,986; 141,386, 236,519, 205,318 and 156,143,
 ; 251,375, 222,220 before "The column pass's zero columns"). A call that does not ask pays 27 T-states for the look at
 ; mv_coarse_on.
 ;
@@ -1653,13 +1653,15 @@ mv_coarse_check:
 ; at -Ch plus each wide column's S(w + h) - S(w) (its high piece, whole: the
 ; slots run only the low pieces), then mv_row_narrow's K and -Cl. Each wide
 ; column has a block of its own, its distance from the one before and its h - 1
-; patched in once a call (mv_coarse_prepare): ~180 T-states a wide column, ~75 a
-; row around them (a walk of a list with the h - 1 patched a row took ~265 and ~90).
+; patched in once a call (mv_coarse_prepare): ~176 T-states a wide column, ~75 a
+; row around them (a walk of a list with the h - 1 patched a row took ~265 and ~90;
+; ~180 a wide column before the block lost its `or a`: the distance's add leaves
+; no carry).
 MV_COARSE_WIDE_MAX = MV_MAX_COLS / 4    ; a coarse call is narrow: at most a quarter wide
-MV_CW_BLOCK     = 33            ; bytes of a wide column's block
+MV_CW_BLOCK     = 32            ; bytes of a wide column's block
 MV_CW_DIST      = 1             ; its distance (ld de,n's low byte)
-MV_CW_H1        = 24            ; its h - 1, twice
-MV_CW_H2        = 27
+MV_CW_H1        = 23            ; its h - 1, twice
+MV_CW_H2        = 26
 mv_row_coarse:                  ; (in the h sum's set)
         ld hl,(MV_NARROW_NC_H)  ; C:HL = -Ch
         ld a,(MV_NARROW_NC_H_TOP)
@@ -1671,14 +1673,13 @@ MV_CW_FIRST     = * - 2
 mv_coarse_wide:
         .repeat MV_COARSE_WIDE_MAX
         ld de,0                 ; patched: the distance from the wide column before (the first: its index)
-        add hl,de
+        add hl,de               ; (no carry: the row's weights end below $10000)
         ld a,(hl)               ; w + 128
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
         ld e,(ix-1)             ; C:HL -= S(w)
         ld d,(iy-1)
-        or a
         sbc hl,de
         jr nc,* + 3
         dec c
