@@ -340,9 +340,9 @@ def test_coarse_t_states_are_what_the_header_says():
 
     t_states(True)                                  # (the first narrow call patches the slots for it)
     figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
-    assert figures == [(247_550, 381_928), (276_067, 403_034), (345_814, 466_639)]
+    assert figures == [(246_526, 380_904), (275_043, 402_010), (344_790, 465_615)]
     t_states(True)
-    assert exact_row(bench, 5) == 4_166
+    assert exact_row(bench, 5) == 4_158
 
 
 def test_gated_t_states_are_what_the_header_says():
@@ -362,4 +362,4 @@ def test_gated_t_states_are_what_the_header_says():
 
     t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
     figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
-    assert figures == [(141_347, 236_480, 203_928), (155_848, 251_080, 214_986)]
+    assert figures == [(140_835, 235_968, 203_416), (155_336, 250_568, 214_474)]

@@ -3,7 +3,8 @@
 ;
 ; Inputs (memory, words little-endian):
 ;   mv_w      the matrix in the matvec layout (soulterm.zx.soul_layout.matvec_bytes):
-;             3*rows bytes of row constants K[r] = sum_c w[r][c]^2 (24-bit), then
+;             3*rows bytes of row constants -K[r], K[r] = sum_c w[r][c]^2 (24-bit,
+;             negated so that the row starts add them), then
 ;             the weights row-major, each stored as w xor $80 (w + 128); mv_w
 ;             points at the weights
 ;   mv_x      input vector: mv_cols signed words
@@ -23,7 +24,7 @@
 ;   2 w l = S(w + l) - S(w) - S(l)   (and the same for h),
 ; so each product costs one table read per piece and no subtraction:
 ;   2 sum w x = sum S(w+l) - K - Cl + 256 (sum S(w+h) - K - Ch)
-; with the row's K from the build and Cl = sum S(l), Ch = sum S(h) once a call.
+; with the row's K from the build (stored as -K, added) and Cl = sum S(l), Ch = sum S(h) once a call.
 ; S(n) for n = -255..255 is a low-byte and a high-byte plane two pages apart;
 ; IXL = IYL = w + 128 and the per-column displacement (patched into that
 ; column's slot once a call) is the piece - 1, so `ld e,(ix+d)` /
@@ -46,12 +47,13 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 178,551 / 121,701   64x32 + bias: 349,084 / 223,081
-;   32x64: 359,363 / 232,422   128x32 (logits): 672,087 / 422,145
+;   32x32: 178,039 / 121,445   64x32 + bias: 348,060 / 222,569
+;   32x64: 358,851 / 232,166   128x32 (logits): 670,039 / 421,121
 ; (178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
 ; 422,211 before the column pass stepped IX by its low byte, ~2 a column
-; less, and a narrow second part with no wide column took mv_row_resume's row
-; start, ~115 a row less, 5 more a narrow call for the look.)
+; less, a narrow second part with no wide column took mv_row_resume's row
+; start, ~115 a row less, 5 more a narrow call for the look, and the row
+; constants were stored as -K, added: 16 less a full row, 8 a narrow one.)
 ; (in this order, narrow after full: the first narrow call, 32x32, pays for
 ; the switch; the preparation patches the slots for the mode of the call
 ; before, and a call of the other mode patches them again: 7,320 to narrow
@@ -60,21 +62,21 @@
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 471 a row at
-; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 423 at shift
-; 7; below that the row's end shifts left instead, 29 a bit: 469 at shift
-; 6, 643 at shift 0; 8 or more bits of right shift move a whole byte first:
-; 499 at shift 16), 94 more for a bias and ~406 a column in the call's
+; pop every two; a carry into a sum's top byte costs 1 less), 455 a row at
+; shift 9 (471 before -K; +24 a bit of right shift above 9, -24 a bit below:
+; 407 at shift 7; below that the row's end shifts left instead, 29 a bit: 453
+; at shift 6, 627 at shift 0; 8 or more bits of right shift move a whole byte
+; first: 483 at shift 16), 94 more for a bias and ~406 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
-; before), ~520 a row (~550 before) and ~190 more for each wide column (its
+; before), ~512 a row (~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~355 a one-piece column in the preparation (~378 before the jp,
 ; written only where missing). Two parts: ~650 more a row than one. (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,606 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,374 without MV_SPARSE; 2,343 before the jp round).
+; Bytes: 2,600 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,368 without MV_SPARSE; 2,343 before the jp round).
 ;
 ; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
@@ -83,10 +85,10 @@
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
-; (mv_row_sparse). 32 rows x 64 columns: 100,939 T-states with every x 0 after
+; (mv_row_sparse). 32 rows x 64 columns: 100,683 T-states with every x 0 after
 ; the same call (MV_SPARSE alone; 119,443 before the column pass's short way
 ; below and mv_row_resume for the second part), ~4,600 more a nonzero column,
-; against 232,422 (narrow); ~1,400 more
+; against 232,166 (narrow); ~1,400 more
 ; for a call that is not sparse (the look at x). The next call puts the slots
 ; back. The column pass of a sparse call takes each zero column after a part's
 ; first in ~120 T-states, not ~310 (@sparse_column: only its $FF low
@@ -101,21 +103,21 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 247,550 coarse
-; against 381,928 exact, with one wide column 276,067 against 403,034, with four
-; 345,814 against 466,639 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 246,526 coarse
+; against 380,904 exact, with one wide column 275,043 against 402,010, with four
+; 344,790 against 465,615 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,166 (the main slots' narrow
+; MV_NARROW_JUMP); a row again 4,158 (4,166 before -K; the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 141,347, every row summed again 236,480, exact 203,928 (one wide
-; column 155,848, 251,080, 214,986; 141,386, 236,519, 205,318 and 156,143,
-; 251,375, 222,220 before "The column pass's zero columns"). A call that does not ask pays 27 T-states for the look at
-; mv_coarse_on.
+; every row gated 140,835, every row summed again 235,968, exact 203,416 (one wide
+; column 155,336, 250,568, 214,474; 141,386, 236,519, 205,318 and 156,143,
+; 251,375, 222,220 before "The column pass's zero columns"). A call that does
+; not ask pays 27 T-states for the look at mv_coarse_on.
 ;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
 ; narrow row's start jumps straight to K when the call has no wide column and
@@ -273,8 +275,8 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
-mv_row:                         ; in the h sum's set: C:DE = K, the row's sum of w^2
-        ld hl,0                 ; patched: the row's K (mv_prepare, then each row)
+mv_row:                         ; in the h sum's set: C:DE = -K, the row's sum of w^2 negated
+        ld hl,0                 ; patched: the row's -K (mv_prepare, then each row)
 MV_K_PTR        = * - 2         ; (the pointers a row reads live in its operands: 6 to 10
                                 ; T-states cheaper than a memory variable, and no bytes)
         ld e,(hl)
@@ -288,10 +290,9 @@ MV_K_PTR        = * - 2         ; (the pointers a row reads live in its operands
         ld a,0
 MV_FULL_NC_H    = * - 4         ; (-Ch and -Cl live in the row starts' operands, not in memory
 MV_FULL_NC_H_TOP = * - 1        ; variables: a row reads them 12 to 16 T-states cheaper)
-        or a
-        sbc hl,de
-        sbc a,c
-        .byte $DD,$6B           ; ld ixl,e: K to this set through IXL, IYL and A
+        add hl,de
+        adc a,c
+        .byte $DD,$6B           ; ld ixl,e: -K to this set through IXL, IYL and A
         .byte $FD,$6A           ; ld iyl,d  (SP is on the weights: no push)
         ld d,c
         ld c,a
@@ -299,15 +300,14 @@ MV_FULL_NC_H_TOP = * - 1        ; variables: a row reads them 12 to 16 T-states 
         exx
         .byte $DD,$5D           ; ld e,ixl
         .byte $FD,$55           ; ld d,iyl
-        ld c,a                  ; C:DE = K
+        ld c,a                  ; C:DE = -K
 mv_l_from_k:                    ; (C:DE = 0 from mv_row_sparse)
         ld hl,0                 ; patched: -Cl (the l sum at -Cl - K + 2b)
         ld a,0
 MV_NC_L         = * - 4
 MV_NC_L_TOP     = * - 1
-        or a
-        sbc hl,de
-        sbc a,c
+        add hl,de
+        adc a,c
 mv_bias_jump:
         jp mv_no_bias           ; patched: mv_add_bias when there is a bias
 mv_add_bias:
@@ -581,7 +581,7 @@ MV_WIDE_COUNT   = * - 1
         exx
         djnz @column
 @k:
-        ld hl,0                 ; patched: the row's K, C:DE = K
+        ld hl,0                 ; patched: the row's -K, C:DE = -K
 MV_NARROW_K_PTR = * - 2
         ld e,(hl)
         inc hl
@@ -594,9 +594,8 @@ MV_NARROW_K_PTR = * - 2
         ld a,0
 MV_NARROW_NC_L  = * - 4
 MV_NARROW_NC_L_TOP = * - 1
-        or a
-        sbc hl,de
-        sbc a,c
+        add hl,de
+        adc a,c
 @bias_jump:
         jp mv_no_bias           ; patched as mv_bias_jump
 @next_page:
@@ -1352,9 +1351,9 @@ mv_restore_high:
 ; low slots lie before mv_row_end, so a row of the main slots takes 10 T-states
 ; more (their jp to it). A 32x32 call after one of the same x (zero weights,
 ; tests/test_kernels_z80.py's benches), against the same call without
-; MV_LOW_SLOTS: no wide column 106,347 / 114,468, one 112,324 / 121,429, four
-; 130,567 / 140,785, eight 154,891 / 166,593; more wide columns run the main
-; slots' full path, +320 (nine: 177,808 / 177,488; all 32: 178,871 / 178,551).
+; MV_LOW_SLOTS: no wide column 106,091 / 114,212, one 112,068 / 121,173, four
+; 130,311 / 140,529, eight 154,635 / 166,337; more wide columns run the main
+; slots' full path, +320 (nine: 177,296 / 176,976; all 32: 178,359 / 178,039).
 ; Before the blocks took S(w), MV_LOW_WIDE_MAX went from 4 to 8 and the copy was
 ; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
 ; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
