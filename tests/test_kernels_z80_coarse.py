@@ -340,9 +340,9 @@ def test_coarse_t_states_are_what_the_header_says():
 
     t_states(True)                                  # (the first narrow call patches the slots for it)
     figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
-    assert figures == [(246_526, 380_904), (275_043, 402_010), (344_790, 465_615)]
+    assert figures == [(245_886, 380_264), (274_403, 401_370), (344_150, 464_975)]
     t_states(True)
-    assert exact_row(bench, 5) == 4_158
+    assert exact_row(bench, 5) == 4_153
 
 
 def test_gated_t_states_are_what_the_header_says():
@@ -362,4 +362,4 @@ def test_gated_t_states_are_what_the_header_says():
 
     t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
     figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
-    assert figures == [(140_835, 235_968, 203_416), (155_336, 250_568, 214_474)]
+    assert figures == [(140_515, 235_648, 203_096), (155_016, 250_248, 214_154)]

@@ -47,13 +47,14 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 178,039 / 121,445   64x32 + bias: 348,060 / 222,569
-;   32x64: 358,851 / 232,166   128x32 (logits): 670,039 / 421,121
+;   32x32: 177,879 / 121,285   64x32 + bias: 347,740 / 222,249
+;   32x64: 358,691 / 232,006   128x32 (logits): 669,399 / 420,481
 ; (178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
 ; 422,211 before the column pass stepped IX by its low byte, ~2 a column
 ; less, a narrow second part with no wide column took mv_row_resume's row
-; start, ~115 a row less, 5 more a narrow call for the look, and the row
-; constants were stored as -K, added: 16 less a full row, 8 a narrow one.)
+; start, ~115 a row less, 5 more a narrow call for the look, the row
+; constants were stored as -K, added: 16 less a full row, 8 a narrow one, and
+; SP popped them: 5 less a row.)
 ; (in this order, narrow after full: the first narrow call, 32x32, pays for
 ; the switch; the preparation patches the slots for the mode of the call
 ; before, and a call of the other mode patches them again: 7,320 to narrow
@@ -62,21 +63,21 @@
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 455 a row at
-; shift 9 (471 before -K; +24 a bit of right shift above 9, -24 a bit below:
-; 407 at shift 7; below that the row's end shifts left instead, 29 a bit: 453
-; at shift 6, 627 at shift 0; 8 or more bits of right shift move a whole byte
-; first: 483 at shift 16), 94 more for a bias and ~406 a column in the call's
+; pop every two; a carry into a sum's top byte costs 1 less), 450 a row at
+; shift 9 (471 before -K and its pop; +24 a bit of right shift above 9, -24 a
+; bit below: 402 at shift 7; below that the row's end shifts left instead, 29
+; a bit: 448 at shift 6, 622 at shift 0; 8 or more bits of right shift move a
+; whole byte first: 478 at shift 16), 94 more for a bias and ~406 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
-; before), ~512 a row (~520 before -K, ~550 before) and ~190 more for each wide column (its
+; before), ~507 a row (~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~355 a one-piece column in the preparation (~378 before the jp,
 ; written only where missing). Two parts: ~650 more a row than one. (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,600 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,368 without MV_SPARSE; 2,343 before the jp round).
+; Bytes: 2,598 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,366 without MV_SPARSE; 2,343 before the jp round).
 ;
 ; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
@@ -103,19 +104,19 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 246,526 coarse
-; against 380,904 exact, with one wide column 275,043 against 402,010, with four
-; 344,790 against 465,615 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 245,886 coarse
+; against 380,264 exact, with one wide column 274,403 against 401,370, with four
+; 344,150 against 464,975 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,158 (4,166 before -K; the main slots' narrow
+; MV_NARROW_JUMP); a row again 4,153 (4,166 before -K; the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 140,835, every row summed again 235,968, exact 203,416 (one wide
-; column 155,336, 250,568, 214,474; 141,386, 236,519, 205,318 and 156,143,
+; every row gated 140,515, every row summed again 235,648, exact 203,096 (one wide
+; column 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
 ; 251,375, 222,220 before "The column pass's zero columns"). A call that does
 ; not ask pays 27 T-states for the look at mv_coarse_on.
 ;
@@ -276,16 +277,13 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:                         ; in the h sum's set: C:DE = -K, the row's sum of w^2 negated
-        ld hl,0                 ; patched: the row's -K (mv_prepare, then each row)
-MV_K_PTR        = * - 2         ; (the pointers a row reads live in its operands: 6 to 10
-                                ; T-states cheaper than a memory variable, and no bytes)
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        ld c,(hl)
-        inc hl
-        ld (MV_K_PTR),hl
+        ld sp,0                 ; patched: the row's -K (mv_prepare, then each row; SP is
+MV_K_PTR        = * - 2         ; free until mv_add_bias or mv_no_bias: the pointers a row
+        pop de                  ; reads live in its operands, 6 to 10 T-states cheaper than
+        dec sp                  ; a memory variable, and no bytes)
+        pop af                  ; A = -K's top byte (F takes its middle one)
+        ld (MV_K_PTR),sp
+        ld c,a
         ld hl,0                 ; patched: -Ch (the h sum starts at -Ch - K, in C:HL there)
         ld a,0
 MV_FULL_NC_H    = * - 4         ; (-Ch and -Cl live in the row starts' operands, not in memory
@@ -581,15 +579,13 @@ MV_WIDE_COUNT   = * - 1
         exx
         djnz @column
 @k:
-        ld hl,0                 ; patched: the row's -K, C:DE = -K
+        ld sp,0                 ; patched: the row's -K, C:DE = -K (SP is free here, as in mv_row)
 MV_NARROW_K_PTR = * - 2
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        ld c,(hl)
-        inc hl
-        ld (MV_NARROW_K_PTR),hl
+        pop de
+        dec sp
+        pop af                  ; A = -K's top byte
+        ld (MV_NARROW_K_PTR),sp
+        ld c,a
         ld hl,0                 ; mv_l_from_k's, here again: no jp a narrow row
         ld a,0
 MV_NARROW_NC_L  = * - 4
@@ -1351,9 +1347,9 @@ mv_restore_high:
 ; low slots lie before mv_row_end, so a row of the main slots takes 10 T-states
 ; more (their jp to it). A 32x32 call after one of the same x (zero weights,
 ; tests/test_kernels_z80.py's benches), against the same call without
-; MV_LOW_SLOTS: no wide column 106,091 / 114,212, one 112,068 / 121,173, four
-; 130,311 / 140,529, eight 154,635 / 166,337; more wide columns run the main
-; slots' full path, +320 (nine: 177,296 / 176,976; all 32: 178,359 / 178,039).
+; MV_LOW_SLOTS: no wide column 105,931 / 114,052, one 111,908 / 121,013, four
+; 130,151 / 140,369, eight 154,475 / 166,177; more wide columns run the main
+; slots' full path, +320 (nine: 177,136 / 176,816; all 32: 178,199 / 177,879).
 ; Before the blocks took S(w), MV_LOW_WIDE_MAX went from 4 to 8 and the copy was
 ; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
 ; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
