@@ -48,13 +48,14 @@
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
 ;   32x32: 177,879 / 121,285   64x32 + bias: 347,740 / 222,249
-;   32x64: 358,691 / 232,006   128x32 (logits): 669,399 / 420,481
+;   32x64: 358,387 / 231,702   128x32 (logits): 669,399 / 420,481
 ; (178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
 ; 422,211 before the column pass stepped IX by its low byte, ~2 a column
 ; less, a narrow second part with no wide column took mv_row_resume's row
 ; start, ~115 a row less, 5 more a narrow call for the look, the row
-; constants were stored as -K, added: 16 less a full row, 8 a narrow one, and
-; SP popped them: 5 less a row.)
+; constants were stored as -K, added: 16 less a full row, 8 a narrow one, SP
+; popped them: 5 less a row, and a second part's row start had the first
+; part's column count as an immediate: 10 less a row.)
 ; (in this order, narrow after full: the first narrow call, 32x32, pays for
 ; the switch; the preparation patches the slots for the mode of the call
 ; before, and a call of the other mode patches them again: 7,320 to narrow
@@ -76,8 +77,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,598 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,366 without MV_SPARSE; 2,343 before the jp round).
+; Bytes: 2,599 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,367 without MV_SPARSE; 2,343 before the jp round).
 ;
 ; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
@@ -86,10 +87,10 @@
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
-; (mv_row_sparse). 32 rows x 64 columns: 100,683 T-states with every x 0 after
+; (mv_row_sparse). 32 rows x 64 columns: 100,379 T-states with every x 0 after
 ; the same call (MV_SPARSE alone; 119,443 before the column pass's short way
 ; below and mv_row_resume for the second part), ~4,600 more a nonzero column,
-; against 232,166 (narrow); ~1,400 more
+; against 231,702 (narrow); ~1,400 more
 ; for a call that is not sparse (the look at x). The next call puts the slots
 ; back. The column pass of a sparse call takes each zero column after a part's
 ; first in ~120 T-states, not ~310 (@sparse_column: only its $FF low
@@ -221,7 +222,8 @@ mv_start:
         ld (mv_cols),a
         ld l,a
         ld h,0
-        ld (mv_skip),hl         ; the second part's rows start past the first part's columns
+        ld (MV_ANY_SKIP),hl     ; the second part's rows start past the first part's columns
+        ld (MV_RESUME_SKIP),hl
         add hl,hl
         ld de,(mv_x)
         add hl,de
@@ -500,7 +502,8 @@ mv_row_any:
         exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
         ld hl,(MV_ROW_SP)       ; past the first part's columns
-        ld de,(mv_skip)
+        ld de,0                 ; patched: their count (matvec)
+MV_ANY_SKIP     = * - 2
         add hl,de
         ld (MV_ROW_SP),hl
         ld hl,(MV_CARRY_PTR)
@@ -617,7 +620,8 @@ mv_row_sparse:                  ; (in the h sum's set)
 mv_row_resume:
         exx                     ; (from the h sum's set)
         ld hl,(MV_ROW_SP)       ; past the first part's columns
-        ld de,(mv_skip)
+        ld de,0                 ; patched: their count (matvec)
+MV_RESUME_SKIP  = * - 2
         add hl,de
         ld (MV_ROW_SP),hl
         exx
