@@ -1113,7 +1113,7 @@ mv_prepare:
         cp MV_NARROW | MV_RESUME
         jr nz,@not_any
         ld a,(MV_WIDE_COUNT)    ; no wide column: mv_row_any's wide sum is empty, and
-        or a                    ; mv_row_resume starts the row as it does, ~90 T-states sooner
+        or a                    ; mv_row_resume starts the row as it does, ~115 T-states sooner
         jr nz,@row_set
         ld a,MV_RESUME
 @not_any:
