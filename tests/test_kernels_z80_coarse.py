@@ -340,9 +340,9 @@ def test_coarse_t_states_are_what_the_header_says():
 
     t_states(True)                                  # (the first narrow call patches the slots for it)
     figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
-    assert figures == [(247_589, 383_318), (276_618, 416_284), (347_901, 504_939)]
+    assert figures == [(245_886, 380_264), (274_403, 401_370), (344_150, 464_975)]
     t_states(True)
-    assert exact_row(bench, 5) == 4_166
+    assert exact_row(bench, 5) == 4_153
 
 
 def test_gated_t_states_are_what_the_header_says():
@@ -362,4 +362,4 @@ def test_gated_t_states_are_what_the_header_says():
 
     t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
     figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
-    assert figures == [(141_386, 236_519, 205_318), (156_143, 251_375, 222_220)]
+    assert figures == [(140_515, 235_648, 203_096), (155_016, 250_248, 214_154)]

@@ -3,7 +3,8 @@
 ;
 ; Inputs (memory, words little-endian):
 ;   mv_w      the matrix in the matvec layout (soulterm.zx.soul_layout.matvec_bytes):
-;             3*rows bytes of row constants K[r] = sum_c w[r][c]^2 (24-bit), then
+;             3*rows bytes of row constants -K[r], K[r] = sum_c w[r][c]^2 (24-bit,
+;             negated so that the row starts add them), then
 ;             the weights row-major, each stored as w xor $80 (w + 128); mv_w
 ;             points at the weights
 ;   mv_x      input vector: mv_cols signed words
@@ -23,7 +24,7 @@
 ;   2 w l = S(w + l) - S(w) - S(l)   (and the same for h),
 ; so each product costs one table read per piece and no subtraction:
 ;   2 sum w x = sum S(w+l) - K - Cl + 256 (sum S(w+h) - K - Ch)
-; with the row's K from the build and Cl = sum S(l), Ch = sum S(h) once a call.
+; with the row's K from the build (stored as -K, added) and Cl = sum S(l), Ch = sum S(h) once a call.
 ; S(n) for n = -255..255 is a low-byte and a high-byte plane two pages apart;
 ; IXL = IYL = w + 128 and the per-column displacement (patched into that
 ; column's slot once a call) is the piece - 1, so `ld e,(ix+d)` /
@@ -46,8 +47,15 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 178,622 / 121,767   64x32 + bias: 349,155 / 223,147
-;   32x64: 359,495 / 236,355   128x32 (logits): 672,158 / 422,211
+;   32x32: 177,879 / 121,285   64x32 + bias: 347,740 / 222,249
+;   32x64: 358,387 / 231,702   128x32 (logits): 669,399 / 420,481
+; (178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
+; 422,211 before the column pass stepped IX by its low byte, ~2 a column
+; less, a narrow second part with no wide column took mv_row_resume's row
+; start, ~115 a row less, 5 more a narrow call for the look, the row
+; constants were stored as -K, added: 16 less a full row, 8 a narrow one, SP
+; popped them: 5 less a row, and a second part's row start had the first
+; part's column count as an immediate: 10 less a row.)
 ; (in this order, narrow after full: the first narrow call, 32x32, pays for
 ; the switch; the preparation patches the slots for the mode of the call
 ; before, and a call of the other mode patches them again: 7,320 to narrow
@@ -56,34 +64,40 @@
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 471 a row at
-; shift 9 (+24 a bit of right shift above 9, -24 a bit below: 423 at shift
-; 7; below that the row's end shifts left instead, 29 a bit: 469 at shift
-; 6, 643 at shift 0; 8 or more bits of right shift move a whole byte first:
-; 499 at shift 16), 94 more for a bias and ~406 a column in the call's
+; pop every two; a carry into a sum's top byte costs 1 less), 450 a row at
+; shift 9 (471 before -K and its pop; +24 a bit of right shift above 9, -24 a
+; bit below: 402 at shift 7; below that the row's end shifts left instead, 29
+; a bit: 448 at shift 6, 622 at shift 0; 8 or more bits of right shift move a
+; whole byte first: 478 at shift 16), 94 more for a bias and ~406 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
-; before), ~520 a row (~550 before) and ~190 more for each wide column (its
+; before), ~507 a row (~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~355 a one-piece column in the preparation (~378 before the jp,
 ; written only where missing). Two parts: ~650 more a row than one. (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,576 (in the 48K player, MV_SPARSE's 212 included; the 16 slot pairs
-; take 816; 2,364 without MV_SPARSE; 2,343 before the jp round).
+; Bytes: 2,599 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,367 without MV_SPARSE; 2,343 before the jp round).
 ;
-; Sparse calls (MV_SPARSE, an option both players have, 212 bytes;
+; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
 ; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
 ; runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
-; (mv_row_sparse). 32 rows x 64 columns: 113,071 T-states with every x 0, ~4,600
-; more a nonzero column, against 236,355 (narrow); ~1,400 more for a call that
-; is not sparse (the look at x). The next call puts the slots back.
+; (mv_row_sparse). 32 rows x 64 columns: 100,379 T-states with every x 0 after
+; the same call (MV_SPARSE alone; 119,443 before the column pass's short way
+; below and mv_row_resume for the second part), ~4,600 more a nonzero column,
+; against 231,702 (narrow); ~1,400 more
+; for a call that is not sparse (the look at x). The next call puts the slots
+; back. The column pass of a sparse call takes each zero column after a part's
+; first in ~120 T-states, not ~310 (@sparse_column: only its $FF low
+; displacement and its count as one piece; matvec patches the pass's djnz, 27
+; T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,183 bytes
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,175 bytes
 ; here and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
 ; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
@@ -91,18 +105,21 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 247,589 coarse
-; against 383,318 exact, with one wide column 276,618 against 416,284, with four
-; 347,901 against 504,939 (255,370 / 384,903, 292,952 / 416,917 and 390,520 /
-; 505,714 before the gate, the wide columns' blocks, the coarse row end, the low
-; slots left alone and MV_NARROW_JUMP); a row again 4,166 (the main slots' narrow
+; (tests/test_kernels_z80_coarse.py, each after the one before): 245,886 coarse
+; against 380,264 exact, with one wide column 274,403 against 401,370, with four
+; 344,150 against 464,975 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
+; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
+; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
+; columns' blocks, the coarse row end, the low slots left alone and
+; MV_NARROW_JUMP); a row again 4,153 (4,166 before -K; the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 141,386, every row summed again 236,519, exact 205,318 (one wide
-; column 156,143, 251,375, 222,220). A call that does not ask pays 27 T-states for
-; the look at mv_coarse_on.
+; every row gated 140,515, every row summed again 235,648, exact 203,096 (one wide
+; column 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
+; 251,375, 222,220 before "The column pass's zero columns"). A call that does
+; not ask pays 27 T-states for the look at mv_coarse_on.
 ;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
 ; narrow row's start jumps straight to K when the call has no wide column and
@@ -178,6 +195,9 @@ mv_start:
         ccf
         sbc a,a
         ld (mv_sparse_on),a
+        and (mv_prepare@sparse_column - mv_prepare@column) & 255    ; the column pass's loop: the short
+        add a,(mv_prepare@column - mv_prepare@column_loop - 2) & 255  ; way for zero columns when sparse
+        ld (mv_prepare@column_loop+1),a
 @sparse_known:
 .endif
         push iy                 ; IY is the ROM's ($5C3A) whenever interrupts are on
@@ -202,7 +222,8 @@ mv_start:
         ld (mv_cols),a
         ld l,a
         ld h,0
-        ld (mv_skip),hl         ; the second part's rows start past the first part's columns
+        ld (MV_ANY_SKIP),hl     ; the second part's rows start past the first part's columns
+        ld (MV_RESUME_SKIP),hl
         add hl,hl
         ld de,(mv_x)
         add hl,de
@@ -257,25 +278,21 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
-mv_row:                         ; in the h sum's set: C:DE = K, the row's sum of w^2
-        ld hl,0                 ; patched: the row's K (mv_prepare, then each row)
-MV_K_PTR        = * - 2         ; (the pointers a row reads live in its operands: 6 to 10
-                                ; T-states cheaper than a memory variable, and no bytes)
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        ld c,(hl)
-        inc hl
-        ld (MV_K_PTR),hl
+mv_row:                         ; in the h sum's set: C:DE = -K, the row's sum of w^2 negated
+        ld sp,0                 ; patched: the row's -K (mv_prepare, then each row; SP is
+MV_K_PTR        = * - 2         ; free until mv_add_bias or mv_no_bias: the pointers a row
+        pop de                  ; reads live in its operands, 6 to 10 T-states cheaper than
+        dec sp                  ; a memory variable, and no bytes)
+        pop af                  ; A = -K's top byte (F takes its middle one)
+        ld (MV_K_PTR),sp
+        ld c,a
         ld hl,0                 ; patched: -Ch (the h sum starts at -Ch - K, in C:HL there)
         ld a,0
 MV_FULL_NC_H    = * - 4         ; (-Ch and -Cl live in the row starts' operands, not in memory
 MV_FULL_NC_H_TOP = * - 1        ; variables: a row reads them 12 to 16 T-states cheaper)
-        or a
-        sbc hl,de
-        sbc a,c
-        .byte $DD,$6B           ; ld ixl,e: K to this set through IXL, IYL and A
+        add hl,de
+        adc a,c
+        .byte $DD,$6B           ; ld ixl,e: -K to this set through IXL, IYL and A
         .byte $FD,$6A           ; ld iyl,d  (SP is on the weights: no push)
         ld d,c
         ld c,a
@@ -283,15 +300,14 @@ MV_FULL_NC_H_TOP = * - 1        ; variables: a row reads them 12 to 16 T-states 
         exx
         .byte $DD,$5D           ; ld e,ixl
         .byte $FD,$55           ; ld d,iyl
-        ld c,a                  ; C:DE = K
+        ld c,a                  ; C:DE = -K
 mv_l_from_k:                    ; (C:DE = 0 from mv_row_sparse)
         ld hl,0                 ; patched: -Cl (the l sum at -Cl - K + 2b)
         ld a,0
 MV_NC_L         = * - 4
 MV_NC_L_TOP     = * - 1
-        or a
-        sbc hl,de
-        sbc a,c
+        add hl,de
+        adc a,c
 mv_bias_jump:
         jp mv_no_bias           ; patched: mv_add_bias when there is a bias
 mv_add_bias:
@@ -477,7 +493,8 @@ MV_CARRY_PTR    = * - 2
         ld (MV_ROW_SP),hl
         jp mv_next_row
 
-; mv_row_any - a row's start in a second part in narrow mode (mv_mode):
+; mv_row_any - a row's start in a second part in narrow mode (mv_mode) with
+; a wide column (with none, mv_row_resume's start is the same, and shorter):
 ; the h sum at -Ch + the first part's V - S(w) of each wide column (narrow:
 ; the other columns skip their high piece, so K does not serve), the l sum
 ; at -Cl + the first part's low byte (a second part has no bias).
@@ -485,7 +502,8 @@ mv_row_any:
         exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
         ld hl,(MV_ROW_SP)       ; past the first part's columns
-        ld de,(mv_skip)
+        ld de,0                 ; patched: their count (matvec)
+MV_ANY_SKIP     = * - 2
         add hl,de
         ld (MV_ROW_SP),hl
         ld hl,(MV_CARRY_PTR)
@@ -564,22 +582,19 @@ MV_WIDE_COUNT   = * - 1
         exx
         djnz @column
 @k:
-        ld hl,0                 ; patched: the row's K, C:DE = K
+        ld sp,0                 ; patched: the row's -K, C:DE = -K (SP is free here, as in mv_row)
 MV_NARROW_K_PTR = * - 2
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        ld c,(hl)
-        inc hl
-        ld (MV_NARROW_K_PTR),hl
+        pop de
+        dec sp
+        pop af                  ; A = -K's top byte
+        ld (MV_NARROW_K_PTR),sp
+        ld c,a
         ld hl,0                 ; mv_l_from_k's, here again: no jp a narrow row
         ld a,0
 MV_NARROW_NC_L  = * - 4
 MV_NARROW_NC_L_TOP = * - 1
-        or a
-        sbc hl,de
-        sbc a,c
+        add hl,de
+        adc a,c
 @bias_jump:
         jp mv_no_bias           ; patched as mv_bias_jump
 @next_page:
@@ -600,11 +615,13 @@ mv_row_sparse:                  ; (in the h sum's set)
         jp mv_l_from_k
 .endif
 
-; mv_row_resume - a second part's row start in full mode: mv_row_any's, shorter.
+; mv_row_resume - a second part's row start in full mode, or in narrow mode with
+; no wide column (a sparse call's, most of fc2's): mv_row_any's, shorter.
 mv_row_resume:
         exx                     ; (from the h sum's set)
         ld hl,(MV_ROW_SP)       ; past the first part's columns
-        ld de,(mv_skip)
+        ld de,0                 ; patched: their count (matvec)
+MV_RESUME_SKIP  = * - 2
         add hl,de
         ld (MV_ROW_SP),hl
         exx
@@ -865,6 +882,7 @@ mv_prepare:
         ld b,a                  ; B = columns left
 @column:
         pop de                  ; E = x's low byte, D = its high byte
+@column_popped:
         ld a,e                  ; l = the low byte as -127..128, h = the high (+1 when l < 0)
         cp 129
         jr nc,@low_negative
@@ -931,13 +949,28 @@ mv_prepare:
         inc c
         exx
 @next_slot:
-        ld de,MV_SLOT_PAIR / 2  ; the next slot (an odd one counted from one byte early)
-        rrc c
-        jr nc,* + 3
-        inc de
-        add ix,de
-        djnz @column
+        rrc c                   ; the next slot: 25 bytes on, 26 to an odd one (counted from one byte early)
+        .byte $DD,$7D           ; ld a,ixl
+        adc a,MV_SLOT_PAIR / 2
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
+@column_loop:
+        djnz @column            ; patched by matvec: @sparse_column in a sparse call
         jr @columns_done
+.ifdef MV_SPARSE
+; A sparse call's columns after its first: a zero one only counts as one piece
+; and gets the low displacement $FF that mv_sparse_walk looks for (S(0) = 0, and
+; its slot is skipped whole).
+@sparse_column:
+        pop de
+        ld a,e
+        or d
+        jr nz,@column_popped
+        ld (ix+MV_D_L1),$FF
+        .byte $FD,$2C           ; inc iyl
+        jr @next_slot
+.endif
 @one_piece:
         .byte $FD,$2C           ; inc iyl
 @dh:                            ; (SP walks x here: no push, no call)
@@ -1078,7 +1111,12 @@ mv_prepare:
         jr z,@row_set
         ld hl,mv_row_any
         cp MV_NARROW | MV_RESUME
-        jr z,@row_set
+        jr nz,@not_any
+        ld a,(MV_WIDE_COUNT)    ; no wide column: mv_row_any's wide sum is empty, and
+        or a                    ; mv_row_resume starts the row as it does, ~115 T-states sooner
+        jr nz,@row_set
+        ld a,MV_RESUME
+@not_any:
         ld hl,mv_row_narrow
         rra                     ; MV_NARROW
         .assert MV_NARROW_BIT == 0, "the row start's choice rotates MV_NARROW out first"
@@ -1189,13 +1227,12 @@ MV_SPARSE_FROM  = * - 2
         pop de
         pop bc
 @next:
-        push de
-        ld de,MV_SLOT_PAIR / 2
-        rrc c
-        jr nc,* + 3
-        inc de
-        add ix,de
-        pop de
+        rrc c                   ; the next slot: 25 bytes on, 26 to an odd one (DE kept)
+        .byte $DD,$7D           ; ld a,ixl
+        adc a,MV_SLOT_PAIR / 2
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
         djnz @slot
         ret
 
@@ -1301,37 +1338,62 @@ mv_restore_high:
 ; The low slots (MV_LOW_SLOTS: the 128K player, which has the room): narrow
 ; mode's slots without a high piece, 77 T-states a one-piece product against
 ; the 87 of mv_slots' jp over it. A narrow call with at most MV_LOW_WIDE_MAX
-; wide columns (every whole narrow call, and a second part that has no more)
-; runs its rows through them: mv_low_prepare copies each used column's low
-; displacement from mv_slots (where the column pass put it) and turns a wide
+; wide columns (every narrow call since MV_LOW_WIDE_MAX is 8, a quarter of the
+; slots) runs its rows through them: mv_low_prepare copies each used column's
+; low displacement from mv_slots (where the column pass put it; mv_low_copy) and turns a wide
 ; column's `ld e,(ix+d)` into a jp to a block of its own that runs both pieces
-; (as a mv_slots slot) and jumps back to the slot's end: 20 T-states more a
-; wide product. The copy costs ~95 T-states a column once a call
-; (matvec_again keeps it). The low slots lie before mv_row_end, so a row
-; of the main slots takes 10 T-states more (their jp to it). A 32x32 call
-; after one of the same x (tests/test_kernels_z80.py's bench), against the
-; same call without MV_LOW_SLOTS: no wide column 107,511 / 114,281, one
-; 116,188 / 121,332, four 140,381 / 140,596; more wide columns run the main
-; slots, +320 (eight: 166,768 / 166,418; all 32: 178,524 / 178,204).
-; Size: 842 bytes more (432 of slots and 3 for the jp to mv_row_end, 96 of
-; blocks, 16 of variables, 295 of code with the call in mv_prepare).
+; (as a mv_slots slot), subtracts S(w) from the h sum (so the rows' starts do
+; not walk the wide columns: mv_row_narrow goes straight to K, a second part
+; starts as mv_row_resume) and jumps back to the slot's end: 89 T-states more a
+; wide product, against the walk's 135 and the 20 of the block's detour before.
+; The copy costs ~53 T-states a column once a call (~95 before it was unrolled, 416
+; bytes; matvec_again keeps it). The
+; low slots lie before mv_row_end, so a row of the main slots takes 10 T-states
+; more (their jp to it). A 32x32 call after one of the same x (zero weights,
+; tests/test_kernels_z80.py's benches), against the same call without
+; MV_LOW_SLOTS: no wide column 105,931 / 114,052, one 111,908 / 121,013, four
+; 130,151 / 140,369, eight 154,475 / 166,177; more wide columns run the main
+; slots' full path, +320 (nine: 177,136 / 176,816; all 32: 178,199 / 177,879).
+; Before the blocks took S(w), MV_LOW_WIDE_MAX went from 4 to 8 and the copy was
+; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
+; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
+; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
+; with the call in mv_prepare and the unrolled copy; 842 before).
 MV_LOW_PAIR     = 27            ; bytes of an even and an odd low slot
 MV_LOW_ODD      = 13            ; the odd slot, counted from one byte before it (as in mv_slots)
 MV_LOW_END      = 14            ; a slot's end, counted as the offsets
 MV_LOW_LD_E     = 5             ; its ld e,(ix+d): a jp to the block for a wide column
-MV_LOW_WIDE_MAX = 4             ; about where the blocks' detours eat the gain (32x32: -215 at 4 wide)
-MV_LOW_BLOCK    = 24            ; bytes of a wide column's block
+MV_LOW_WIDE_MAX = 8             ; every narrow call's wide columns (at most a quarter of 32) go to blocks
+MV_LOW_BLOCK    = 36            ; bytes of a wide column's block
 MV_LOW_B_L1     = 2             ; the displacements and the way back in a block
 MV_LOW_B_L2     = 5
 MV_LOW_B_H1     = 12
 MV_LOW_B_H2     = 15
-MV_LOW_B_BACK   = 22
+MV_LOW_B_BACK   = 34
 
 
-; A wide column's block: its slot's body from mv_slots, then back to the slot's end.
+; A wide column's block: its slot's body from mv_slots, less S(w) in the h sum
+; (the narrow row starts' walk over the wide columns, done here: 69 T-states a
+; wide column a row against the walk's 135), then back to the slot's end.
 mv_low_wide:
         .repeat MV_LOW_WIDE_MAX
-        mv_slot_body
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,0
+        exx
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        ld e,(ix-1)             ; C:HL -= S(w)
+        ld d,(iy-1)
+        or a
+        sbc hl,de
+        jr nc,* + 3
+        dec c
+        exx
         jp 0
         .endrepeat
         .assert * - mv_low_wide == MV_LOW_WIDE_MAX * MV_LOW_BLOCK, "block size does not match MV_LOW_BLOCK"
@@ -1371,100 +1433,105 @@ mv_low_prepare:
         ld (mv_low_patched_ptr),hl
         ld hl,mv_low_wide
         ld (mv_low_block),hl
-        ld a,(mv_cols)          ; the first used slot: MV_MAX_COLS - cols, in its pair
+        ld a,(mv_cols)          ; the first used slot: MV_MAX_COLS - cols
         neg
         add a,MV_MAX_COLS
-        ld c,a                  ; (bit 0: an odd first slot)
-        srl a
+        ld c,a
+        srl a                   ; its pair
         ld b,a
-        ld ix,mv_slots
-        ld iy,mv_low_slots
-        ld de,MV_SLOT_PAIR      ; DE steps IX, DE' IY
-        exx
+        ld hl,mv_low_slots
         ld de,MV_LOW_PAIR
-        exx
         inc b
         jr @pair_count
 @pair_skip:
-        add ix,de
-        exx
-        add iy,de
-        exx
+        add hl,de
 @pair_count:
         djnz @pair_skip
-        push iy
-        pop hl
         bit 0,c
         jr z,@even_first
         ld de,MV_LOW_ODD + 1
         add hl,de
 @even_first:
         ld (mv_jump+1),hl
-        ld a,c                  ; the pairs to walk: MV_MAX_COLS / 2 - (first slot >> 1)
-        srl a
-        neg
-        add a,MV_MAX_COLS / 2
-        ld l,a
+        ld l,c                  ; the copy's entry: mv_low_copy + 13 * the first slot
+        ld h,0
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,de
+        add hl,hl
+        add hl,hl
+        add hl,de
+        .assert MV_LOW_COPY_STEP == 13, "the copy's entry multiplies by 13"
+        ld de,mv_low_copy
+        add hl,de
+        push hl                 ; (the ret below enters it; its ret returns from here)
         ld a,(MV_WIDE_COUNT)    ; H counts down to the next wide column (0: none)
         ld (mv_low_wide_left),a
         ld h,0
         or a
-        jr z,@countdown_set
+        ret z
+        xor a                   ; the blocks subtract the wide columns' S(w): the row
+        ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
+.ifdef MV_NARROW_JUMP
+        ld de,mv_row_narrow@k
+        ld (MV_NARROW_WALK),de
+.endif
         ld a,(mv_wide_list)     ; (the first distance is the column's index)
         inc a
         ld h,a
         ld de,mv_wide_list + 1
         ld (mv_low_list),de
-@countdown_set:
-        ld de,MV_SLOT_PAIR      ; DE steps IX, DE' (MV_LOW_PAIR) IY
-        bit 0,c
-        jr nz,@odd
-@even:
-        ld a,(ix+MV_D_L1)
-        ld (iy+MV_D_L1),a
-        ld (iy+MV_D_L2),a
-        dec h
-        jr z,@wide_even
-@odd:
-        ld a,(ix+MV_SLOT_PAIR / 2 + MV_D_L1)
-        ld (iy+MV_LOW_ODD + MV_D_L1),a
-        ld (iy+MV_LOW_ODD + MV_D_L2),a
-        dec h
-        jr z,@wide_odd
-@pair_done:
-        add ix,de
-        exx
-        add iy,de
-        exx
-        dec l
-        jr nz,@even
         ret
-@wide_even:
-        exx
+
+; mv_low_copy - from mv_low_prepare's entry on, each column's low displacement from
+; its mv_slots slot into its low slot (absolute addresses: ~53 T-states a column,
+; ~95 with the slots' pointers stepped); H counts down to the next wide column.
+MV_LOW_COPY_STEP = 13           ; bytes of a column's copy
+mv_low_copy:
+        .repeat MV_MAX_COLS / 2, p
+        ld a,(mv_slots + p * MV_SLOT_PAIR + MV_D_L1)
+        ld (mv_low_slots + p * MV_LOW_PAIR + MV_D_L1),a
+        ld (mv_low_slots + p * MV_LOW_PAIR + MV_D_L2),a
+        dec h
+        call z,mv_low_wide_at
+        ld a,(mv_slots + p * MV_SLOT_PAIR + MV_SLOT_PAIR / 2 + MV_D_L1)
+        ld (mv_low_slots + p * MV_LOW_PAIR + MV_LOW_ODD + MV_D_L1),a
+        ld (mv_low_slots + p * MV_LOW_PAIR + MV_LOW_ODD + MV_D_L2),a
+        dec h
+        call z,mv_low_wide_at
+        .endrepeat
+        .assert * - mv_low_copy == MV_MAX_COLS * MV_LOW_COPY_STEP, "a column's copy is not MV_LOW_COPY_STEP bytes"
+        ret
+
+; mv_low_wide_at - (mv_low_copy, at a wide column: A = its low displacement) its
+; block, the slots' addresses read from the copy's own operands before the return
+; address. Returns H = the countdown to the next wide column.
+mv_low_wide_at:
         ld c,a
-        ld b,(ix+MV_D_H1)
-        push iy
         pop hl
-        call mv_low_block_in
-        exx
-        ld h,a
-        jr @odd
-@wide_odd:
-        exx
-        ld c,a
-        ld b,(ix+MV_SLOT_PAIR / 2 + MV_D_H1)
-        push iy
-        pop hl
-        ld a,MV_LOW_ODD
-        add a,l
+        push hl
+        ld de,1 - MV_LOW_COPY_STEP
+        add hl,de               ; the ld a,(nn)'s operand: the mv_slots slot's MV_D_L1
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        inc hl
+        ld a,(hl)               ; the first ld (nn),a's: the low slot's MV_D_L1
+        inc hl
+        ld h,(hl)
         ld l,a
-        adc a,h
-        sub l
-        ld h,a
+        push hl
+        ld hl,MV_D_H1 - MV_D_L1
+        add hl,de
+        ld b,(hl)               ; its high displacement
+        pop hl
+        ld de,-MV_D_L1
+        add hl,de               ; the low slot, counted as the offsets
         call mv_low_block_in
-        exx
         ld h,a
-        jr @pair_done
+        ret
 
 ; mv_low_block_in - the next block for a wide column: C = its low displacement, B =
 ; its high one, HL = its low slot (counted as the offsets). Returns A = the
@@ -1585,13 +1652,15 @@ mv_coarse_check:
 ; at -Ch plus each wide column's S(w + h) - S(w) (its high piece, whole: the
 ; slots run only the low pieces), then mv_row_narrow's K and -Cl. Each wide
 ; column has a block of its own, its distance from the one before and its h - 1
-; patched in once a call (mv_coarse_prepare): ~180 T-states a wide column, ~75 a
-; row around them (a walk of a list with the h - 1 patched a row took ~265 and ~90).
+; patched in once a call (mv_coarse_prepare): ~176 T-states a wide column, ~75 a
+; row around them (a walk of a list with the h - 1 patched a row took ~265 and ~90;
+; ~180 a wide column before the block lost its `or a`: the distance's add leaves
+; no carry).
 MV_COARSE_WIDE_MAX = MV_MAX_COLS / 4    ; a coarse call is narrow: at most a quarter wide
-MV_CW_BLOCK     = 33            ; bytes of a wide column's block
+MV_CW_BLOCK     = 32            ; bytes of a wide column's block
 MV_CW_DIST      = 1             ; its distance (ld de,n's low byte)
-MV_CW_H1        = 24            ; its h - 1, twice
-MV_CW_H2        = 27
+MV_CW_H1        = 23            ; its h - 1, twice
+MV_CW_H2        = 26
 mv_row_coarse:                  ; (in the h sum's set)
         ld hl,(MV_NARROW_NC_H)  ; C:HL = -Ch
         ld a,(MV_NARROW_NC_H_TOP)
@@ -1603,14 +1672,13 @@ MV_CW_FIRST     = * - 2
 mv_coarse_wide:
         .repeat MV_COARSE_WIDE_MAX
         ld de,0                 ; patched: the distance from the wide column before (the first: its index)
-        add hl,de
+        add hl,de               ; (no carry: the row's weights end below $10000)
         ld a,(hl)               ; w + 128
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
         ld e,(ix-1)             ; C:HL -= S(w)
         ld d,(iy-1)
-        or a
         sbc hl,de
         jr nc,* + 3
         dec c

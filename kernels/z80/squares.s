@@ -20,7 +20,6 @@ mv_mode:        .byte 0         ; MV_NARROW, MV_KEEP, MV_RESUME (matvec.s)
 mv_h_skipped:   .byte 0         ; 1: a slot may still hold a jp over its high piece
 mv_first_slot:  .word 0         ; the first used slot (an odd one counted from one byte early)
 mv_first_parity: .byte 0        ; its parity pattern ($AA even, $55 odd)
-mv_skip:        .word 0         ; the second part's row start: past the first part's columns
 .ifdef MV_SPARSE
 mv_sparse_cols: .byte 0         ; the slots a sparse call patched (0: none)
 mv_sparse_on:   .byte 0         ; $FF: the call (each of its parts) runs sparse

@@ -39,14 +39,15 @@ def is_matvec_matrix(name: str) -> bool:
 def matvec_bytes(weights) -> tuple[bytes, bytes]:
     """A matrix in matvec.s's layout: (row constants, weights).
 
-    Row r's constant is K[r] = sum of its w*w, 3 bytes little-endian; each
+    Row r's constant is -K[r] with K[r] = sum of its w*w, 3 bytes little-endian
+    (mod 2^24: the row starts add it, with no `or a` before a `sbc`); each
     weight is stored as w xor $80 (= w + 128), its plane index.
     """
     import numpy as np
 
     w = np.asarray(weights, dtype=np.int64)
     k = (w * w).sum(axis=1)
-    rows = b"".join(int(v).to_bytes(3, "little") for v in k)
+    rows = b"".join(int(-v & 0xFFFFFF).to_bytes(3, "little") for v in k)
     return rows, ((w.reshape(-1) & 0xFF) ^ 0x80).astype(np.uint8).tobytes()
 
 
