@@ -1600,6 +1600,21 @@ mv_low_block_in:
 ; an x <= -32640, matvec_again); the caller clears it after. mv_exact_row then computes a row
 ; of the call again, exactly.
 MV_COARSE_PAIR  = 13            ; bytes of an even and an odd coarse slot
+; The coarse slots and the gate's: a pair of columns adding one byte of S(w + l)
+; each into HL (D = 0), the index register's low byte taking each weight (C,
+; then B) and its page the byte's plane. prefix: the register's opcode prefix
+; ($DD ix, $FD iy) for the undocumented ld ixl/iyl,r.
+        .macro mv_byte_pairs index, prefix
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte prefix,$69        ; ld (index)l,c
+        ld e,(index+0)
+        add hl,de
+        .byte prefix,$68        ; ld (index)l,b
+        ld e,(index+0)
+        add hl,de
+        .endrepeat
+        .endmacro
 MV_COARSE_D1    = 5             ; their displacements, from the pair's start
 MV_COARSE_D2    = 11
 
@@ -1620,15 +1635,7 @@ mv_coarse_entry:
         jp mv_coarse_slots      ; patched: the first used slot
 MV_COARSE_FIRST = * - 2
 mv_coarse_slots:
-        .repeat MV_MAX_COLS / 2
-        pop bc
-        .byte $FD,$69           ; ld iyl,c
-        ld e,(iy+0)             ; S(w + l)'s high byte
-        add hl,de
-        .byte $FD,$68           ; ld iyl,b
-        ld e,(iy+0)
-        add hl,de
-        .endrepeat
+        mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
 ; T-states a row less than turning it back and running them there.
@@ -1917,15 +1924,7 @@ MV_GATE_BACK = * - 2
         jp mv_gate_slots        ; patched: the first used pair
 MV_GATE_FIRST = * - 2
 mv_gate_slots:
-        .repeat MV_MAX_COLS / 2
-        pop bc
-        .byte $DD,$69           ; ld ixl,c
-        ld e,(ix+0)             ; S(w + l)'s low byte
-        add hl,de
-        .byte $DD,$68           ; ld ixl,b
-        ld e,(ix+0)
-        add hl,de
-        .endrepeat
+        mv_byte_pairs ix, $DD   ; S(w + l)'s low byte
         .assert * - mv_gate_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "the gate's slots are laid out as the coarse slots"
         add a,l                 ; D += the low bytes' sum (below 2^16)
         ld b,a
