@@ -202,6 +202,29 @@ def test_recorder_starts_a_new_matrix_for_a_new_turn():
     np.testing.assert_allclose(view.rows[0][0], [1.0])
 
 
+def test_recorder_starts_a_new_matrix_when_the_context_changes_at_a_higher_position():
+    """The C64 copies position 1 after a common opener: a turn's first computed position
+    (2) may lie above the last one start-up ran (1), and start-up's row 1 (another token's)
+    must not show in it."""
+    recorder = AttentionRecorder(BuildMap.from_dict(MAP).attention)
+    a = MAP["attention"]
+    start_up = _ram_with_attention(1, 0, 1, {0: [200, 55]})
+    start_up[a["context_len"]] = 0
+    start_up[a["context"]:a["context"] + 5] = bytes(5)       # start-up writes no context
+    recorder.sample(start_up)
+    assert sorted(recorder.view().rows[0]) == [1]
+    turn = _ram_with_attention(2, 0, 1, {0: [1, 1, 2]})       # context [1, 10, 11, 12, 1]
+    recorder.sample(turn)
+    view = recorder.view()
+    assert sorted(view.rows[0]) == [2] and view.first_position == 2
+    np.testing.assert_allclose(view.rows[0][2], [0.25, 0.25, 0.5])
+    later = _ram_with_attention(3, 0, 1, {0: [1, 1, 1, 1]})   # the reply appended a token:
+    later[a["context_len"]] = 6                                # the same turn goes on
+    later[a["context"] + 5] = 13
+    recorder.sample(later)
+    assert sorted(recorder.view().rows[0]) == [2, 3]
+
+
 def test_status_speed_is_a_measurement_or_dashes_never_negative():
     from soulterm.tui.widgets.status_line import NO_SPEED, speed_text
 

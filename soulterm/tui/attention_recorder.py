@@ -7,7 +7,11 @@ Heads run in order (layer 0 heads 0-3, then layer 1), so from one look at
 those bytes we know which heads already hold this position's weights and
 which still hold the previous position's. The same bytes work for the C64's
 6502 kernels and the Spectrum's Z80 kernels (their build maps name them). Sampling that often enough
-rebuilds, per head, the causal matrix of the whole turn.
+rebuilds, per head, the causal matrix of the whole turn. A turn starts
+again at a lower position, or with other tokens where the last one had
+some: the C64 copies position 0, and position 1 after a common opener, into
+each turn's cache instead of computing them, so its first computed position
+may be 2, above the last one the start-up ran.
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ class AttentionRecorder:
         self._in_progress: dict[int, int] = {}     # head -> position it was seen running at
         self._last_position = -1
         self._first_position = 0
+        self._context: tuple[int, ...] = ()
         self._latest: tuple | None = None
 
     def sample(self, ram) -> None:
@@ -75,7 +80,9 @@ class AttentionRecorder:
         weights = np.frombuffer(bytes(ram[base:base + HEADS * CONTEXT]), dtype=np.uint8).reshape(HEADS, CONTEXT)
         context = tuple(ram[a["context"]:a["context"] + max(length, position + 1)])
         with self._lock:
-            if position < self._last_position:  # a new turn restarted the KV cache
+            shared = min(len(context), len(self._context))
+            if position < self._last_position or context[:shared] != self._context[:shared]:
+                # a new turn restarted the KV cache
                 self._rows = [dict() for _ in range(HEADS)]
                 self._raw.clear()
                 self._in_progress.clear()
@@ -83,6 +90,7 @@ class AttentionRecorder:
             if self._last_position < 0:
                 self._first_position = position
             self._last_position = position
+            self._context = context
             # Heads seen running earlier: finished if they are no longer running
             # and have not been started again for a later position.
             for k, started_at in list(self._in_progress.items()):
@@ -130,4 +138,5 @@ class AttentionRecorder:
             self._raw.clear()
             self._in_progress.clear()
             self._last_position = -1
+            self._context = ()
             self._latest = None
