@@ -86,3 +86,27 @@ def test_the_reply_starts_below_the_input_and_type_ahead_waits_for_the_prompt():
     reply = lines[row + 1]
     assert reply and not reply.startswith("you>")           # the program printed its own RETURN
     assert "you> q" in lines and "bye." in lines            # the type-ahead was read at the next prompt
+
+
+def _reply_to(m: C64, prompt: str) -> str:
+    m.type_line(prompt)
+    assert m.run(max_cycles=200_000_000, until_idle=True) == "idle"
+    lines = [line.rstrip() for line in m.screen_lines()]
+    return lines[lines.index(f"you> {prompt}") + 1]
+
+
+def test_run_stop_restore_while_the_openers_are_saved_leaves_them_to_the_next_run(symbols):
+    """The first RUN after LOAD saves position 1 of each opener; cut short, it is done again."""
+    saved = symbols["openers_saved"]
+    m = C64()
+    m.load_prg(DEFAULT_PRG.read_bytes())
+    m.run(max_cycles=2_000_000)                             # past the tables, into the openers
+    assert m.ram[saved] == 0 and m.cpu.p & 0x04 and m.ram[0x01] == 0x34
+    m.press_restore(run_stop=True)
+    assert m.run(max_cycles=1_000_000) == "halted" and not m.crashed
+    assert m.ram[saved] == 0
+    m.run_again()                                           # RUN: the BASIC stub's SYS
+    assert str(m.run(max_cycles=10_000_000, until_idle=True)).endswith("idle"), m.stop_message
+    assert m.ram[saved] == 1
+    fresh, _ = started()
+    assert _reply_to(m, "what is your name") == _reply_to(fresh, "what is your name")
