@@ -335,7 +335,7 @@ mv_jump:
         jp mv_slots             ; patched: the first used slot
 
 ; The slots: column pieces accumulate S(w + l) in A:HL and S(w + h) in C':HL'.
-        .macro mv_slot_body
+        .macro mv_slot_body_pieces      ; (ends in the h sum's set: mv_low_wide goes on there)
         ld e,(ix+0)
         ld d,(iy+0)
         add hl,de
@@ -346,6 +346,9 @@ mv_jump:
         add hl,de
         jr nc,* + 3
         inc c
+        .endmacro
+        .macro mv_slot_body
+        mv_slot_body_pieces
         exx
         .endmacro
 mv_slots:
@@ -1377,16 +1380,7 @@ MV_LOW_B_BACK   = 34
 ; wide column a row against the walk's 135), then back to the slot's end.
 mv_low_wide:
         .repeat MV_LOW_WIDE_MAX
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        adc a,0
-        exx
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        jr nc,* + 3
-        inc c
+        mv_slot_body_pieces
         ld e,(ix-1)             ; C:HL -= S(w)
         ld d,(iy-1)
         or a
