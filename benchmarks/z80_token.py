@@ -56,6 +56,16 @@ from soulterm.zx.soul_layout import soul_include
 CLOCK_HZ = 3_500_000
 
 
+# Options that choose kernels other than a player's: (their args, what they are, why the players differ).
+BENCH_ONLY_OPTIONS = (
+    (("narrow_jump",), "--narrow-jump runs", "the 128K player has MV_NARROW_JUMP, the 48K not"),
+    (("coarse", "exact_logits"), "--coarse and --exact-logits run", "the 128K player has MV_COARSE, the 48K not"),
+    (("dense",), "--dense runs", "both players have matvec's sparse calls (MV_SPARSE)"),
+    (("fast_scores", "dot_scores"), "--fast-scores and --dot-scores run",
+     "the 128K player has AT_FAST_SCORES, the 48K not"),
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("text", nargs="?", default="hello")
@@ -82,18 +92,9 @@ def main() -> None:
                         help="the 48K's kernels with matvec's narrow row start jumping past the wide walk "
                              "(MV_NARROW_JUMP, the 128K player's; 14 bytes): the kernels' bench only")
     args = parser.parse_args()
-    if args.narrow_jump and not args.kernel_bench:
-        sys.exit("z80_token: --narrow-jump runs on the kernels' bench only (--kernel-bench): "
-                 "the 128K player has MV_NARROW_JUMP, the 48K not")
-    if (args.coarse or args.exact_logits) and not args.kernel_bench:
-        sys.exit("z80_token: --coarse and --exact-logits run on the kernels' bench only (--kernel-bench): "
-                 "the 128K player has MV_COARSE, the 48K not")
-    if args.dense and not args.kernel_bench:
-        sys.exit("z80_token: --dense runs on the kernels' bench only (--kernel-bench): "
-                 "both players have matvec's sparse calls (MV_SPARSE)")
-    if (args.fast_scores or args.dot_scores) and not args.kernel_bench:
-        sys.exit("z80_token: --fast-scores and --dot-scores run on the kernels' bench only (--kernel-bench): "
-                 "the 128K player has AT_FAST_SCORES, the 48K not")
+    for options, what, why in BENCH_ONLY_OPTIONS:
+        if any(getattr(args, option) for option in options) and not args.kernel_bench:
+            sys.exit(f"z80_token: {what} on the kernels' bench only (--kernel-bench): {why}")
     try:
         soul = load_soul(args.soul)
         tokenizer = Tokenizer.load(args.tokenizer)
