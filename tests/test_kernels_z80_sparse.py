@@ -10,7 +10,7 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, run_matvec
+from soulterm.zx.kernelbench import BIAS_IN_K_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, run_matvec
 
 import test_kernels_z80 as dense_tests
 
@@ -23,6 +23,13 @@ def sparse_bench():
 @pytest.fixture(scope="module")
 def sparse_low_bench():
     return Z80Bench(options=LOW_SLOTS_OPTION + "\n" + SPARSE_OPTION)
+
+
+@pytest.fixture(scope="module")
+def sparse_bias_in_k_bench():
+    """The 128K's matvec options that concern sparse calls: the row constants hold the bias
+    (MV_BIAS_IN_K), which a sparse call's first part, skipping K, adds itself."""
+    return Z80Bench(options="\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, BIAS_IN_K_OPTION]))
 
 
 def relu_like(rng, cols, nonzero):
@@ -42,7 +49,7 @@ def assert_exact(bench, w, x, bias, shift, note):
     return t_states
 
 
-@pytest.mark.parametrize("bench_name", ["sparse_bench", "sparse_low_bench"])
+@pytest.mark.parametrize("bench_name", ["sparse_bench", "sparse_low_bench", "sparse_bias_in_k_bench"])
 def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
     """Sparse two-part calls (few nonzero inputs in each part, any rows, a bias or none, any
     shift) in a random order with calls that must not run sparse: a part with one nonzero too
@@ -83,10 +90,11 @@ def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
             assert np.array_equal(got, intmath.matvec(w2, shift, x, None, post=0)), case
 
 
-def test_every_matvec_test_holds_with_sparse_calls(sparse_bench, sparse_low_bench):
+def test_every_matvec_test_holds_with_sparse_calls(sparse_bench, sparse_low_bench, sparse_bias_in_k_bench):
     """The dense tests of test_kernels_z80 on benches with MV_SPARSE (their slots are patched
-    and put back around each sparse call, so a dense call after one must not see it)."""
-    for bench in (sparse_bench, sparse_low_bench):
+    and put back around each sparse call, so a dense call after one must not see it), and with
+    the bias in the row constants (MV_BIAS_IN_K: full calls take it out of V again, mv_unbias)."""
+    for bench in (sparse_bench, sparse_low_bench, sparse_bias_in_k_bench):
         dense_tests.test_matvec_matches_intmath_on_random_cases(bench)
         dense_tests.test_matvec_saturates_both_ways(bench)
         dense_tests.test_matvec_floors_negative_sums(bench)

@@ -471,6 +471,34 @@ mv_row_jump:
         ld sp,(mv_saved_sp)
         ret
 
+.ifdef MV_BIAS_IN_K
+; mv_unbias - a full row's end with a bias (MV_BIAS_IN_K: its row constant is
+; -K + 2b, which the full path's row start puts into both sums): V (E:H:L, in the
+; h sum's set) has 2b too many, 256 * 2b of the doubled sum. 133 T-states a row,
+; where a narrow or coarse row saves mv_add_bias's 94.
+mv_unbias:
+        .byte $DD,$68           ; ld ixl,b: the rows left, aside
+        ld sp,0                 ; patched: the row's bias (SP is free until the next row)
+MV_UNBIAS_PTR   = * - 2
+        pop bc
+        ld (MV_UNBIAS_PTR),sp
+        ld a,b
+        rla
+        sbc a,a
+        ld d,a                  ; D:B:C = b
+        sla c
+        rl b
+        rl d                    ; 2b
+        or a
+        sbc hl,bc
+        ld a,e
+        sbc a,d
+        ld e,a                  ; E:H:L = V - 2b
+        .byte $DD,$45           ; ld b,ixl
+mv_unbias_on:
+        jp 0                    ; patched: mv_flag_check's target without it
+.endif
+
 ; mv_keep - a first part's row end: its sums 256 V + the low byte into mv_carry
 ; (the other set: E:H:L = V; B = the low byte), and the next row's weights.
 mv_keep:
@@ -789,12 +817,26 @@ mv_prepare:
         ld hl,(mv_bias)
         ld a,h
         or l
+.ifdef MV_BIAS_IN_K
+.ifdef MV_SPARSE
+        jr z,@bias_known
+        ld a,(mv_sparse_on)     ; only a sparse call's rows, which skip K, add the bias
+        or a
+@bias_known:
+.endif
+        ld hl,mv_no_bias        ; (the others have it in their row constants: mv_unbias for the full path)
+        jr z,@bias_set
+        ld hl,mv_add_bias
+@bias_set:
+        ld (mv_bias_jump+1),hl
+.else
         ld hl,mv_no_bias
         jr z,@bias_set
         ld hl,mv_add_bias
 @bias_set:
         ld (mv_bias_jump+1),hl
         ld (mv_row_narrow@bias_jump+1),hl
+.endif
         ld a,(mv_cols)
         ld l,a
         ld h,0
@@ -1107,6 +1149,19 @@ mv_prepare:
         jr z,@flag_set
         ld hl,mv_flagged
 @flag_set:
+.ifdef MV_BIAS_IN_K
+        ld a,(mv_mode)          ; a full call (or its first part) with a bias: mv_unbias first
+        and MV_NARROW | MV_RESUME
+        jr nz,@bias_in_k
+        ld de,(mv_bias)
+        ld a,d
+        or e
+        jr z,@bias_in_k
+        ld (MV_UNBIAS_PTR),de
+        ld (mv_unbias_on+1),hl
+        ld hl,mv_unbias
+@bias_in_k:
+.endif
         ld (mv_flag_check+1),hl
         ld a,(mv_mode)
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
@@ -1614,26 +1669,78 @@ MV_COARSE_D2    = 11
 
 mv_coarse_on:   .byte 0
 MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU follows (mv_gate)
-mv_exact_jump:  .word 0         ; the exact slots' first (mv_jump's target before the coarse call)
 
-; The coarse rows: mv_row_narrow or mv_row_coarse starts them, mv_jump comes
-; here with A:HL = -Cl - K + 2b. The slots add into H:L = its top two bytes (D =
-; 0, E = S(w + l)'s high byte: no carry into a third byte), with A = its low
-; byte, and A:HL goes back for mv_row_end.
-mv_coarse_entry:
-        ld e,l
-        ld l,h
+; The coarse rows' starts: the l sum -Cl - K (+ 2b) made straight in the
+; slots' form, H:L = its top two bytes and A its low byte (the slots add into
+; H:L, D = 0, E = S(w + l)'s high byte: no carry into a third byte), SP on the
+; row's weights and a jp to the first used pair; 34 T-states a row less than
+; mv_row_narrow's start with mv_no_bias, the preload, mv_jump and a turn of
+; A:HL into this form (28 with a bias). A call with no wide column has Ch = 0.
+.ifndef MV_BIAS_IN_K
+mv_row_coarse_biased:           ; (in the h sum's set; no wide column, a bias)
+        ld hl,0                 ; C:HL = -Ch = 0
+        ld c,l
+        exx
+mv_coarse_k_biased:             ; (mv_row_coarse's blocks go on here with a bias)
+        ld sp,0                 ; patched: the row's -K
+MV_COARSE_KB_PTR = * - 2
+        pop de
+        dec sp
+        pop af
+        ld (MV_COARSE_KB_PTR),sp
+        ld c,a                  ; C:DE = -K
+        ld sp,0                 ; patched: the row's bias
+MV_COARSE_BIAS_PTR = * - 2
+        pop hl
+        ld (MV_COARSE_BIAS_PTR),sp
+        ld a,h
+        rla
+        sbc a,a                 ; A:HL = b
+        add hl,hl
+        adc a,a
+        add hl,de
+        adc a,c
+        ld c,a
+        ex de,hl                ; C:DE = 2b - K
+        jp mv_coarse_sum
+.endif
+mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
+        ld hl,0                 ; C:HL = -Ch = 0
+        ld c,l
+        exx
+mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
+        ld sp,0                 ; patched: the row's -K
+MV_COARSE_K_PTR = * - 2
+        pop de
+        dec sp
+        pop af
+        ld (MV_COARSE_K_PTR),sp
+        ld c,a                  ; C:DE = -K
+mv_coarse_sum:
+        ld a,0                  ; patched: -Cl, a byte at a time into H:L:A
+MV_COARSE_NC_L0 = * - 1
+        add a,e
+        ld e,a
+        ld a,0
+MV_COARSE_NC_L1 = * - 1
+        adc a,d
+        ld l,a
+        ld a,0
+MV_COARSE_NC_L2 = * - 1
+        adc a,c
         ld h,a
         ld a,e
         ld d,0
-        jp mv_coarse_slots      ; patched: the first used slot
+        ld sp,0                 ; patched: the row's weights (the coarse row end's)
+MV_COARSE_ROW_SP = * - 2
+        jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload)
 MV_COARSE_FIRST = * - 2
 mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
 ; T-states a row less than turning it back and running them there.
-        ld (MV_ROW_SP),sp       ; the next row's weights
+        ld (MV_COARSE_ROW_SP),sp        ; the next row's weights
         ld b,a                  ; B = bits 0-7
         ld a,l
         .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
@@ -1663,11 +1770,12 @@ MV_CW_DIST      = 1             ; its distance (ld de,n's low byte)
 MV_CW_H1        = 23            ; its h - 1, twice
 MV_CW_H2        = 26
 mv_row_coarse:                  ; (in the h sum's set)
-        ld hl,(MV_NARROW_NC_H)  ; C:HL = -Ch
-        ld a,(MV_NARROW_NC_H_TOP)
-        ld c,a
+        ld hl,0                 ; patched: C:HL = -Ch
+        ld c,0
+MV_COARSE_NC_H  = * - 4
+MV_COARSE_NC_H_TOP = * - 1
         exx
-        ld hl,(MV_ROW_SP)       ; the row's weights
+        ld hl,(MV_COARSE_ROW_SP)        ; the row's weights
         jp mv_coarse_wide       ; patched: the first wide column's block
 MV_CW_FIRST     = * - 2
 mv_coarse_wide:
@@ -1691,13 +1799,19 @@ mv_coarse_wide:
         exx
         .endrepeat
         .assert * - mv_coarse_wide == MV_COARSE_WIDE_MAX * MV_CW_BLOCK, "wide block size does not match MV_CW_BLOCK"
-        jp mv_row_narrow@k
+.ifdef MV_BIAS_IN_K
+        jp mv_coarse_k
+.else
+        jp mv_coarse_k          ; patched: mv_coarse_k_biased with a bias
+MV_CW_K         = * - 2
+.endif
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
-; coarse if it can (above): the exact slots' entry kept for mv_exact_row, each
-; used column's l - 1 (its low byte - 1) into its coarse slot, mv_jump to
-; mv_coarse_entry, and with wide columns their list and mv_row_coarse; else
-; mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
+; coarse if it can (above): each used column's l - 1 (its low byte - 1) into
+; its coarse slot, the row pointers, -Cl and the first pair into the coarse row
+; starts, and the rows' start (mv_row_coarse_start, mv_row_coarse_biased or, with
+; wide columns, their blocks in mv_row_coarse); mv_jump stays on the exact slots
+; for mv_exact_row. Else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
 mv_coarse_prepare:
         ld hl,mv_coarse_on
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
@@ -1750,14 +1864,46 @@ mv_coarse_prepare:
         ld (MV_COARSE_FIRST),ix
         ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
         ld (mv_coarse_check+1),hl
-        ld hl,(mv_jump+1)
-        ld (mv_exact_jump),hl
-        ld hl,mv_coarse_entry
-        ld (mv_jump+1),hl
+        ld hl,(MV_ROW_SP)       ; the rows' pointers and -Cl into the coarse row starts
+        ld (MV_COARSE_ROW_SP),hl
+        ld hl,(MV_NARROW_K_PTR)
+        ld (MV_COARSE_K_PTR),hl
+.ifndef MV_BIAS_IN_K
+        ld (MV_COARSE_KB_PTR),hl
+.endif
+        ld hl,(MV_NARROW_NC_L)
+        ld a,l
+        ld (MV_COARSE_NC_L0),a
+        ld a,h
+        ld (MV_COARSE_NC_L1),a
+        ld a,(MV_NARROW_NC_L_TOP)
+        ld (MV_COARSE_NC_L2),a
+        ld de,mv_row_coarse_start
+.ifndef MV_BIAS_IN_K                    ; (with it, -K + 2b: no bias to add)
+        ld hl,(mv_bias)
+        ld (MV_COARSE_BIAS_PTR),hl
+        ld a,h
+        or l
+        ld hl,mv_coarse_k
+        jr z,@bias_set
+        ld hl,mv_coarse_k_biased
+        ld de,mv_row_coarse_biased
+@bias_set:
+        ld (MV_CW_K),hl
+.endif
         ld a,(MV_WIDE_COUNT)
         or a
-        ret z                   ; (mv_row_narrow starts the rows)
+        jr nz,@wide_rows
+        ld (mv_first_row+1),de
+        ld (mv_row_jump+1),de
+        ret
+@wide_rows:
+        ld hl,(MV_NARROW_NC_H)
+        ld (MV_COARSE_NC_H),hl
         ld b,a
+        ld a,(MV_NARROW_NC_H_TOP)
+        ld (MV_COARSE_NC_H_TOP),a
+        ld a,b
         ld hl,mv_row_coarse
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
@@ -1941,19 +2087,19 @@ mv_gate_slots:
 ; Clobbers as matvec.
 mv_exact_row:
         ld c,a
-        ld hl,(mv_exact_jump)   ; the exact slots and row start (a coarse call is narrow) back
-        ld (mv_jump+1),hl
-        ld hl,mv_row_narrow
+        ld hl,mv_row_narrow     ; the exact row start (a coarse call is narrow; mv_jump stays on the exact slots)
         ld (mv_first_row+1),hl
         ld b,0
         ld hl,(mv_out)
         add hl,bc
         add hl,bc
         ld (MV_OUT_PTR),hl
+.ifndef MV_BIAS_IN_K
         ld hl,(mv_bias)         ; (read only when there is one)
         add hl,bc
         add hl,bc
         ld (MV_BIAS_PTR),hl
+.endif
         ld a,(mv_rows)          ; K: 3 (rows - r) bytes before the weights
         sub c
         ld e,a

@@ -98,7 +98,8 @@ def _cold_end(sym: dict) -> int:
 def data_bank(soul, tokenizer, word_list: bool = True):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
     packed word list (none without `word_list`)."""
-    source = (f".cpu z80\n.org ${paging.PAGED_START:04X}\n" + tensors_include(soul, BANK_TENSORS)
+    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\n.org ${paging.PAGED_START:04X}\n"
+              + tensors_include(soul, BANK_TENSORS)
               + word_list_include(tokenizer, word_list))
     program = assemble(source, filename="<soulplayer zx128 bank>", cpu="z80")
     if program.end > paging.PAGED_START + paging.BANK_SIZE:

@@ -32,20 +32,21 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
+BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 
 
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
                           coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, the 128K the low
-    slots, AT_FAST_SCORES, MV_COARSE and MV_NARROW_JUMP too. `sparse`, `fast_scores`, `coarse`
+    slots, MV_BIAS_IN_K, AT_FAST_SCORES, MV_COARSE and MV_NARROW_JUMP too. `sparse`, `fast_scores`, `coarse`
     and `narrow_jump` (None: the player's own choice) turn one on or off; `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
     is_128k = model == "128k"
     fast_scores = is_128k if fast_scores is None else fast_scores
     coarse = is_128k if coarse is None else coarse
     narrow_jump = is_128k if narrow_jump is None else narrow_jump
-    options = ([LOW_SLOTS_OPTION] * is_128k + [SPARSE_OPTION] * sparse
+    options = ([LOW_SLOTS_OPTION, BIAS_IN_K_OPTION] * is_128k + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
                + [NARROW_JUMP_OPTION] * narrow_jump)
     return "\n".join(options)
@@ -180,7 +181,8 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
 
     w = np.asarray(w, dtype=np.int64)
     rows, cols = w.shape
-    row_constants, weight_bytes = matvec_bytes(w)
+    folded = bias is not None and "MV_BIAS_IN_K" in bench.symbols     # (the bias in the row constants too)
+    row_constants, weight_bytes = matvec_bytes(w, bias if folded else None)
     weights = buffers + len(row_constants)
     x_address = weights + rows * cols
     bias_address = x_address + 2 * cols

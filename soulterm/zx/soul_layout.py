@@ -36,17 +36,21 @@ def is_matvec_matrix(name: str) -> bool:
     return t.kind == spec.KIND_WEIGHT and t.cols > 1 and name not in ("te", "pe")
 
 
-def matvec_bytes(weights) -> tuple[bytes, bytes]:
+def matvec_bytes(weights, bias=None) -> tuple[bytes, bytes]:
     """A matrix in matvec.s's layout: (row constants, weights).
 
     Row r's constant is -K[r] with K[r] = sum of its w*w, 3 bytes little-endian
-    (mod 2^24: the row starts add it, with no `or a` before a `sbc`); each
+    (mod 2^24: the row starts add it, with no `or a` before a `sbc`), or with
+    `bias` (matvec.s's MV_BIAS_IN_K) -K[r] + 2 b[r], the doubled bias the row's
+    sum needs, which the narrow and coarse row starts then need not add; each
     weight is stored as w xor $80 (= w + 128), its plane index.
     """
     import numpy as np
 
     w = np.asarray(weights, dtype=np.int64)
     k = (w * w).sum(axis=1)
+    if bias is not None:
+        k = k - 2 * np.asarray(bias, dtype=np.int64).reshape(-1)
     rows = b"".join(int(-v & 0xFFFFFF).to_bytes(3, "little") for v in k)
     return rows, ((w.reshape(-1) & 0xFF) ^ 0x80).astype(np.uint8).tobytes()
 
@@ -70,7 +74,7 @@ def soul_include(soul, part: str = "all", leave_out: str = "") -> str:
             continue
         if leave_out and name.startswith(leave_out):
             continue
-        lines += _tensor_lines(name, tensor)
+        lines += _tensor_lines(name, tensor, soul)
     for layer in range(spec.N_LAYERS if part != "matrices" else 0):
         p = f"l{layer}."
         label = lambda name: _label(p + name)  # noqa: E731
@@ -98,7 +102,7 @@ def tensors_include(soul, prefix: str) -> str:
     for name, tensor in soul.tensors.items():
         _check_shift(name, tensor)
         if name.startswith(prefix):
-            lines += _tensor_lines(name, tensor)
+            lines += _tensor_lines(name, tensor, soul)
     return "\n".join(lines) + "\n"
 
 
@@ -117,13 +121,31 @@ def _check_shift(name: str, tensor) -> None:
         raise LayoutError(f"tensor {name} has shift {tensor.shift}; the Z80 kernels take 0..{MAX_SHIFT}")
 
 
-def _tensor_lines(name: str, tensor) -> list[str]:
-    """A tensor's shift constant and data: a matrix matvec reads in its layout, the rest plain."""
+def bias_of(name: str) -> str | None:
+    """The bias tensor that goes with matrix `name` (fc1_w: fc1_b), or None."""
+    if not name.endswith("_w"):
+        return None
+    bias = name[:-2] + "_b"
+    return bias if bias in spec.TENSOR_BY_NAME else None
+
+
+def _tensor_lines(name: str, tensor, soul) -> list[str]:
+    """A tensor's shift constant and data: a matrix matvec reads in its layout, the rest plain.
+    A matrix with a bias has its row constants twice, the bias folded into them for a player
+    whose matvec has MV_BIAS_IN_K and plain for the other."""
     lines = [f"{_label(name)}_shift = {tensor.shift}"]
     if is_matvec_matrix(name):
         rows, weights = matvec_bytes(tensor.values)
+        bias = bias_of(name)
+        if bias is not None:
+            folded, _ = matvec_bytes(tensor.values, soul.tensors[bias].values)
+            lines += [".ifdef MV_BIAS_IN_K", f"{_label(name)}_sq:"]
+            lines += _data_lines(_array(list(folded)), "byte")
+            lines.append(".else")
         lines.append(f"{_label(name)}_sq:")
         lines += _data_lines(_array(list(rows)), "byte")
+        if bias is not None:
+            lines.append(".endif")
         lines.append(f"{_label(name)}:")
         return lines + _data_lines(_array(list(weights)), "byte")
     lines.append(f"{_label(name)}:")
