@@ -328,10 +328,16 @@ MV_BIAS_PTR     = * - 2
 mv_no_bias:
         ld sp,0                 ; patched: SP to the row's weights (where the row before ended)
 MV_ROW_SP       = * - 2
-mv_preload:
-        nop                     ; patched for an odd count: dec sp, pop bc (B = the first weight)
-        nop
 mv_jump:
+        jp mv_slots             ; patched: the first used slot, or mv_odd_start for an odd count
+
+; An odd count's rows start in an odd slot, which takes its weight from B: the
+; pop fills B from one byte before the row (an even count's rows go straight
+; to their first slot, 8 T-states a row less than two NOPs in place of this).
+mv_odd_start:
+        dec sp
+        pop bc
+mv_odd_jump:
         jp mv_slots             ; patched: the first used slot
 
 ; The slots: column pieces accumulate S(w + l) in A:HL and S(w + h) in C':HL'.
@@ -482,13 +488,10 @@ mv_unbias:
 MV_UNBIAS_PTR   = * - 2
         pop bc
         ld (MV_UNBIAS_PTR),sp
-        ld a,b
-        rla
-        sbc a,a
-        ld d,a                  ; D:B:C = b
         sla c
-        rl b
-        rl d                    ; 2b
+        rl b                    ; B:C = 2b's low word, the carry b's sign
+        sbc a,a
+        ld d,a                  ; D:B:C = 2b
         or a
         sbc hl,bc
         ld a,e
@@ -841,12 +844,6 @@ mv_prepare:
         ld l,a
         ld h,0
         ld (mv_stride),hl
-        and 1                   ; even: the first slot pops; odd: the row's preload
-        ld hl,0                 ; fills B from one byte before the row (nop, nop)
-        jr z,@preload_set
-        ld hl,$C13B             ; dec sp, pop bc
-@preload_set:
-        ld (mv_preload),hl
         ld a,(mv_same_x)
         or a
         jp nz,@flag_jump
@@ -866,8 +863,10 @@ mv_prepare:
         bit 0,c
         jr z,@even
         ld de,MV_SLOT_PAIR / 2 + 1
-        add hl,de               ; the odd slot
-        ld (mv_jump+1),hl
+        add hl,de               ; the odd slot, entered through mv_odd_start
+        ld (mv_odd_jump+1),hl
+        ld de,mv_odd_start
+        ld (mv_jump+1),de
         dec hl                  ; (its offsets count from one byte before it)
         jr @slot_ready
 @even:
@@ -1500,6 +1499,8 @@ mv_low_prepare:
         jr z,@even_first
         ld de,MV_LOW_ODD + 1
         add hl,de
+        ld (mv_odd_jump+1),hl   ; (entered through mv_odd_start)
+        ld hl,mv_odd_start
 @even_first:
         ld (mv_jump+1),hl
         ld l,c                  ; the copy's entry: mv_low_copy + 13 * the first slot
