@@ -340,9 +340,9 @@ def test_coarse_t_states_are_what_the_header_says():
 
     t_states(True)                                  # (the first narrow call patches the slots for it)
     figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
-    assert figures == [(240_932, 380_292), (269_088, 401_398), (338_835, 465_003)]
+    assert figures == [(240_887, 379_223), (269_043, 400_329), (338_790, 463_934)]
     t_states(True)
-    assert exact_row(bench, 5) == 4_067
+    assert exact_row(bench, 5) == 4_059
 
 
 def test_gated_t_states_are_what_the_header_says():
@@ -362,4 +362,4 @@ def test_gated_t_states_are_what_the_header_says():
 
     t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
     figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
-    assert figures == [(132_112, 227_245, 197_115), (146_444, 241_676, 208_173)]
+    assert figures == [(132_067, 227_200, 196_558), (146_399, 241_631, 207_616)]

@@ -47,9 +47,12 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 177,879 / 121,285   64x32 + bias: 347,740 / 222,249
-;   32x64: 358,387 / 231,702   128x32 (logits): 669,399 / 420,481
-; (178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
+;   32x32: 177,578 / 120,984   64x32 + bias: 347,183 / 221,692
+;   32x64: 357,785 / 231,100   128x32 (logits): 668,330 / 419,412
+; (177,879 / 121,285, 347,740 / 222,249, 358,387 / 231,702 and 669,399 /
+; 420,481 before an even count's rows went straight to their first slot, 8 a
+; row less, and the preparation lost the preload's patch;
+; 178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
 ; 422,211 before the column pass stepped IX by its low byte, ~2 a column
 ; less, a narrow second part with no wide column took mv_row_resume's row
 ; start, ~115 a row less, 5 more a narrow call for the look, the row
@@ -64,21 +67,23 @@
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 450 a row at
-; shift 9 (471 before -K and its pop; +24 a bit of right shift above 9, -24 a
+; pop every two; a carry into a sum's top byte costs 1 less), 442 a row at
+; shift 9 (450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
 ; bit below: 402 at shift 7; below that the row's end shifts left instead, 29
 ; a bit: 448 at shift 6, 622 at shift 0; 8 or more bits of right shift move a
 ; whole byte first: 478 at shift 16), 94 more for a bias and ~406 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
-; before), ~507 a row (~520 before -K, ~550 before) and ~190 more for each wide column (its
+; before), ~499 a row (~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~355 a one-piece column in the preparation (~378 before the jp,
 ; written only where missing). Two parts: ~650 more a row than one. (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,599 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,367 without MV_SPARSE; 2,343 before the jp round).
+; Bytes: 2,596 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,364 without MV_SPARSE; 2,599 before mv_odd_start, 2,343 before
+; the jp round). An odd count's rows enter their first slot through
+; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
 ;
 ; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
@@ -97,29 +102,42 @@
 ; displacement and its count as one piece; matvec patches the pass's djnz, 27
 ; T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,175 bytes
-; here and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,228 bytes
+; here with the 128K's other options (1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
 ; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
 ; (43 T-states a product; a wide column's high piece whole in the row start, a
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 245,886 coarse
-; against 380,264 exact, with one wide column 274,403 against 401,370, with four
-; 344,150 against 464,975 (247,589 / 383,318, 276,618 / 416,284 and 347,901 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 240,887 coarse
+; against 379,223 exact, with one wide column 269,043 against 400,329, with four
+; 338,790 against 463,934 (245,886 / 380,264, 274,403 / 401,370 and 344,150 /
+; 464,975 before the coarse rows' own start, MV_BIAS_IN_K and mv_odd_start;
+; 247,589 / 383,318, 276,618 / 416,284 and 347,901 /
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,153 (4,166 before -K; the main slots' narrow
+; MV_NARROW_JUMP); a row again 4,059 (4,153 before MV_BIAS_IN_K, which leaves
+; it no bias pointer to set, and mv_odd_start; 4,166 before -K; the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 140,515, every row summed again 235,648, exact 203,096 (one wide
-; column 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
+; every row gated 132,067, every row summed again 227,200, exact 196,558 (one wide
+; column 146,399, 241,631, 207,616; before the coarse rows' own start and
+; MV_BIAS_IN_K, which spare these biased rows mv_add_bias: 140,515, 235,648,
+; 203,096 and 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
 ; 251,375, 222,220 before "The column pass's zero columns"). A call that does
 ; not ask pays 27 T-states for the look at mv_coarse_on.
+;
+; MV_BIAS_IN_K (the 128K player's option; its soul's row constants are then
+; -K + 2b where the matrix has a bias, soul_layout.matvec_bytes): a narrow or
+; coarse row start adds the bias with -K, not through mv_add_bias (94 T-states
+; a row less). A sparse call's first part, which skips K, still adds it; a full
+; call's rows put -K + 2b into both sums and take 2b out of V at the row's
+; end (mv_unbias, 121 T-states a row against mv_add_bias's 94). -14 bytes with
+; the 128K's other options (the coarse rows need no bias start of their own).
 ;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
 ; narrow row's start jumps straight to K when the call has no wide column and
@@ -480,8 +498,8 @@ mv_row_jump:
 .ifdef MV_BIAS_IN_K
 ; mv_unbias - a full row's end with a bias (MV_BIAS_IN_K: its row constant is
 ; -K + 2b, which the full path's row start puts into both sums): V (E:H:L, in the
-; h sum's set) has 2b too many, 256 * 2b of the doubled sum. 133 T-states a row,
-; where a narrow or coarse row saves mv_add_bias's 94.
+; h sum's set) has 2b too many, 256 * 2b of the doubled sum. 121 T-states a row
+; with its jp on, where a narrow or coarse row saves mv_add_bias's 94.
 mv_unbias:
         .byte $DD,$68           ; ld ixl,b: the rows left, aside
         ld sp,0                 ; patched: the row's bias (SP is free until the next row)
@@ -1674,9 +1692,11 @@ MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU fo
 ; The coarse rows' starts: the l sum -Cl - K (+ 2b) made straight in the
 ; slots' form, H:L = its top two bytes and A its low byte (the slots add into
 ; H:L, D = 0, E = S(w + l)'s high byte: no carry into a third byte), SP on the
-; row's weights and a jp to the first used pair; 34 T-states a row less than
-; mv_row_narrow's start with mv_no_bias, the preload, mv_jump and a turn of
-; A:HL into this form (28 with a bias). A call with no wide column has Ch = 0.
+; row's weights and a jp to the first used pair: 39 T-states a row less than
+; mv_row_narrow's start with mv_no_bias, the preload's NOPs, mv_jump and a turn
+; of A:HL into this form (128x32 coarse on zeros 245,886 -> 240,887, with
+; mv_odd_start; ~28 with a bias, which MV_BIAS_IN_K leaves out: its row
+; constants hold it). A call with no wide column has Ch = 0.
 .ifndef MV_BIAS_IN_K
 mv_row_coarse_biased:           ; (in the h sum's set; no wide column, a bias)
         ld hl,0                 ; C:HL = -Ch = 0
