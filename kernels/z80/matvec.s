@@ -110,22 +110,24 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 240,887 coarse
-; against 379,223 exact, with one wide column 269,043 against 400,329, with four
-; 338,790 against 463,934 (245,886 / 380,264, 274,403 / 401,370 and 344,150 /
-; 464,975 before the coarse rows' own start, MV_BIAS_IN_K and mv_odd_start;
+; (tests/test_kernels_z80_coarse.py, each after the one before): 240,866 coarse
+; against 376,642 exact, with one wide column 269,012 against 397,713, with four
+; 338,759 against 461,318 (245,886 / 380,264, 274,403 / 401,370 and 344,150 /
+; 464,975 before the coarse rows' own start, MV_BIAS_IN_K, mv_odd_start and
+; mv_row_narrow_k;
 ; 247,589 / 383,318, 276,618 / 416,284 and 347,901 /
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,059 (4,153 before MV_BIAS_IN_K, which leaves
-; it no bias pointer to set, and mv_odd_start; 4,166 before -K; the main slots' narrow
+; MV_NARROW_JUMP); a row again 4,076 (4,153 before MV_BIAS_IN_K, which leaves
+; it no bias pointer to set, mv_odd_start and mv_row_narrow's look at the wide
+; count; 4,166 before -K; the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 132,067, every row summed again 227,200, exact 196,558 (one wide
-; column 146,399, 241,631, 207,616; before the coarse rows' own start and
+; every row gated 132,046, every row summed again 227,179, exact 195,257 (one wide
+; column 146,368, 241,600, 206,280; before the coarse rows' own start and
 ; MV_BIAS_IN_K, which spare these biased rows mv_add_bias: 140,515, 235,648,
 ; 203,096 and 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
 ; 251,375, 222,220 before "The column pass's zero columns"). A call that does
@@ -343,6 +345,33 @@ MV_BIAS_PTR     = * - 2
         adc a,b
         add hl,de
         adc a,b
+.ifdef MV_BIAS_IN_K
+        jp mv_no_bias
+; mv_row_narrow_k - (MV_BIAS_IN_K) a narrow row's start with no wide column to
+; walk (the low slots' blocks subtract their S(w)): the h sum at -Ch, the l sum
+; at -Cl - K + 2b (the row constant has the bias), and on into mv_no_bias with
+; no jp: 20 T-states a row less than mv_row_narrow's jp to K and K's jp here.
+mv_row_narrow_k:                ; (in the h sum's set)
+        ld hl,0                 ; patched: C:HL = -Ch
+        ld c,0
+MV_NARROW_NC_H  = * - 4
+MV_NARROW_NC_H_TOP = * - 1
+        exx
+mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
+        ld sp,0                 ; patched: the row's -K + 2b, C:DE (SP is free here, as in mv_row)
+MV_NARROW_K_PTR = * - 2
+        pop de
+        dec sp
+        pop af                  ; A = its top byte
+        ld (MV_NARROW_K_PTR),sp
+        ld c,a
+        ld hl,0                 ; mv_l_from_k's, here again
+        ld a,0
+MV_NARROW_NC_L  = * - 4
+MV_NARROW_NC_L_TOP = * - 1
+        add hl,de
+        adc a,c
+.endif
 mv_no_bias:
         ld sp,0                 ; patched: SP to the row's weights (where the row before ended)
 MV_ROW_SP       = * - 2
@@ -595,6 +624,17 @@ MV_ANY_SKIP     = * - 2
 ; mv_row_narrow - a row's start in narrow mode (a whole call or a first part):
 ; mv_row_any's, with mv_wide_sum inline.
 mv_row_narrow:                  ; (in the h sum's set)
+.ifdef MV_BIAS_IN_K
+        ld hl,(MV_NARROW_NC_H)  ; C:HL = -Ch (mv_row_narrow_k's operands)
+        ld a,(MV_NARROW_NC_H_TOP)
+        ld c,a
+        exx
+        ld a,0                  ; patched: mv_wide_list's length
+MV_WIDE_COUNT   = * - 1
+        or a                    ; (none: a call whose rows mv_low_deferred sent to the low slots
+        jp z,mv_narrow_k        ; after the row start's choice, or mv_exact_row's after a call with none)
+        ld b,a
+.else
         ld hl,0                 ; patched: C:HL = -Ch
         ld c,0
 MV_NARROW_NC_H  = * - 4
@@ -612,6 +652,7 @@ MV_WIDE_COUNT   = * - 1
         or a
         jr z,@k
         ld b,a
+.endif
 .endif
         ld hl,(MV_ROW_SP)       ; the row's weights
         ld de,mv_wide_list      ; (in the page of mv_vars)
@@ -633,6 +674,9 @@ MV_WIDE_COUNT   = * - 1
         dec c
         exx
         djnz @column
+.ifdef MV_BIAS_IN_K
+        jp mv_narrow_k
+.else
 @k:
         ld sp,0                 ; patched: the row's -K, C:DE = -K (SP is free here, as in mv_row)
 MV_NARROW_K_PTR = * - 2
@@ -649,6 +693,7 @@ MV_NARROW_NC_L_TOP = * - 1
         adc a,c
 @bias_jump:
         jp mv_no_bias           ; patched as mv_bias_jump
+.endif
 @next_page:
         inc h
         or a
@@ -1125,12 +1170,14 @@ mv_prepare:
         ld a,1
         ld (mv_h_skipped),a
 .ifdef MV_NARROW_JUMP
+.ifndef MV_BIAS_IN_K                    ; (with it, the row start's choice below)
         ld hl,mv_row_narrow@k   ; a narrow row walks the wide columns only when there are some
         ld a,(MV_WIDE_COUNT)
         or a
         jr z,* + 5
         ld hl,mv_row_narrow@walk
         ld (MV_NARROW_WALK),hl
+.endif
 .endif
 .ifdef MV_LOW_SLOTS
 .ifdef MV_SPARSE
@@ -1195,11 +1242,23 @@ mv_prepare:
         ld hl,mv_row_narrow
         rra                     ; MV_NARROW
         .assert MV_NARROW_BIT == 0, "the row start's choice rotates MV_NARROW out first"
+.ifdef MV_BIAS_IN_K
+        jr c,@narrow_row
+.else
         jr c,@row_set
+.endif
         ld hl,mv_row_resume
         and MV_RESUME / 2
         jr nz,@row_set
         ld hl,mv_row
+.ifdef MV_BIAS_IN_K
+        jr @row_set
+@narrow_row:
+        ld a,(MV_WIDE_COUNT)    ; no wide column to walk: straight to K
+        or a
+        jr nz,@row_set
+        ld hl,mv_row_narrow_k
+.endif
 @row_set:
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
@@ -1542,8 +1601,10 @@ mv_low_prepare:
         xor a                   ; the blocks subtract the wide columns' S(w): the row
         ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
 .ifdef MV_NARROW_JUMP
+.ifndef MV_BIAS_IN_K
         ld de,mv_row_narrow@k
         ld (MV_NARROW_WALK),de
+.endif
 .endif
         ld a,(mv_wide_list)     ; (the first distance is the column's index)
         inc a
