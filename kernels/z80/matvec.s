@@ -4,9 +4,11 @@
 ; Inputs (memory, words little-endian):
 ;   mv_w      the matrix in the matvec layout (soulterm.zx.soul_layout.matvec_bytes):
 ;             3*rows bytes of row constants -K[r], K[r] = sum_c w[r][c]^2 (24-bit,
-;             negated so that the row starts add them), then
-;             the weights row-major, each stored as w xor $80 (w + 128); mv_w
-;             points at the weights
+;             negated so that the row starts add them; -K[r] + 2b[r] with
+;             MV_BIAS_IN_K where the matrix has a bias), then
+;             the weights row-major, each stored as w xor $80 (w + 128), with
+;             more than MV_MAX_COLS columns the first cols - 32 columns' (all
+;             rows) before the last 32 columns'; mv_w points at the weights
 ;   mv_x      input vector: mv_cols signed words
 ;   mv_bias   bias vector (mv_rows signed words), or 0 for none
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
@@ -40,7 +42,8 @@
 ; at -Ch - sum S(w) over the wide columns only (mv_row_narrow, from a list of
 ; them) instead of -Ch - K. A call with more columns than the MV_MAX_COLS
 ; slots (fc2's 64) runs in two parts: the first cols - 32 columns keep each
-; row's 256 V + low byte in mv_carry, the last 32 start their sums there;
+; row's 256 V + low byte in mv_carry, the last 32 start their sums there (the
+; layout has the first part's weights, row-major, then the second part's);
 ; the second part takes the first part's mode. A row starts and ends in the
 ; register set of its h sum, whose B counts the rows (the other set's B takes
 ; weights); -Cl and -Ch are operands of the row starts, patched once a call.
@@ -48,8 +51,10 @@
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
 ;   32x32: 177,578 / 120,984   64x32 + bias: 347,183 / 221,692
-;   32x64: 357,785 / 231,100   128x32 (logits): 668,330 / 419,412
-; (177,879 / 121,285, 347,740 / 222,249, 358,387 / 231,702 and 669,399 /
+;   32x64: 354,190 / 227,505   128x32 (logits): 668,330 / 419,412
+; (32x64 357,785 / 231,100 before each part's weights were laid out apart,
+; soul_layout.matvec_bytes: no skip over the other part's columns, ~112 a row;
+; 177,879 / 121,285, 347,740 / 222,249, 358,387 / 231,702 and 669,399 /
 ; 420,481 before an even count's rows went straight to their first slot, 8 a
 ; row less, and the preparation lost the preload's patch;
 ; 178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
@@ -76,13 +81,14 @@
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
 ; before), ~499 a row (~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~355 a one-piece column in the preparation (~378 before the jp,
-; written only where missing). Two parts: ~650 more a row than one. (A row:
+; written only where missing). Two parts: ~540 more a row than one (~650
+; before each part's weights lay apart). (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,596 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,364 without MV_SPARSE; 2,599 before mv_odd_start, 2,343 before
-; the jp round). An odd count's rows enter their first slot through
+; Bytes: 2,572 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,340 without MV_SPARSE; 2,596 before each part's weights lay
+; apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
 ;
 ; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
@@ -242,8 +248,6 @@ mv_start:
         ld (mv_cols),a
         ld l,a
         ld h,0
-        ld (MV_ANY_SKIP),hl     ; the second part's rows start past the first part's columns
-        ld (MV_RESUME_SKIP),hl
         add hl,hl
         ld de,(mv_x)
         add hl,de
@@ -263,7 +267,13 @@ mv_start:
         ld (mv_x),hl
         ld a,MV_MAX_COLS
         ld (mv_cols),a
+        ld hl,(mv_w)
+        push hl
+        ld hl,(MV_ROW_SP)       ; the second part's weights: after the first part's (the layout
+        ld (mv_w),hl            ; has each part's columns row-major, soul_layout.matvec_bytes)
         call mv_part
+        pop hl
+        ld (mv_w),hl
         pop af
         ld (mv_cols),a
         pop hl
@@ -568,11 +578,7 @@ MV_CARRY_PTR    = * - 2
         ld (hl),a
         inc hl
         ld (MV_CARRY_PTR),hl
-        ld hl,(MV_ROW_SP)       ; past the second part's columns
-        ld de,MV_MAX_COLS
-        add hl,de
-        ld (MV_ROW_SP),hl
-        jp mv_next_row
+        jp mv_next_row          ; (the next row's weights follow: the first part's columns alone)
 
 ; mv_row_any - a row's start in a second part in narrow mode (mv_mode) with
 ; a wide column (with none, mv_row_resume's start is the same, and shorter):
@@ -582,11 +588,6 @@ MV_CARRY_PTR    = * - 2
 mv_row_any:
         exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
-        ld hl,(MV_ROW_SP)       ; past the first part's columns
-        ld de,0                 ; patched: their count (matvec)
-MV_ANY_SKIP     = * - 2
-        add hl,de
-        ld (MV_ROW_SP),hl
         ld hl,(MV_CARRY_PTR)
         ld e,(hl)
         inc hl
@@ -714,14 +715,7 @@ mv_row_sparse:                  ; (in the h sum's set)
 
 ; mv_row_resume - a second part's row start in full mode, or in narrow mode with
 ; no wide column (a sparse call's, most of fc2's): mv_row_any's, shorter.
-mv_row_resume:
-        exx                     ; (from the h sum's set)
-        ld hl,(MV_ROW_SP)       ; past the first part's columns
-        ld de,0                 ; patched: their count (matvec)
-MV_RESUME_SKIP  = * - 2
-        add hl,de
-        ld (MV_ROW_SP),hl
-        exx
+mv_row_resume:                  ; (in the h sum's set)
         ld sp,(MV_CARRY_PTR)    ; (SP is free until mv_no_bias)
         pop hl                  ; V's low word
         ld de,(MV_FULL_NC_H)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from soulterm.soul import spec, spelling
 
 MAX_SHIFT = 15   # the Z80 kernels shift right by 0..15 (and matvec by the shift + 1)
+MATVEC_SLOTS = 32   # matvec.s's MV_MAX_COLS: a wider matrix runs in two parts, its weights laid out so
 
 
 class LayoutError(ValueError):
@@ -43,7 +44,10 @@ def matvec_bytes(weights, bias=None) -> tuple[bytes, bytes]:
     (mod 2^24: the row starts add it, with no `or a` before a `sbc`), or with
     `bias` (matvec.s's MV_BIAS_IN_K) -K[r] + 2 b[r], the doubled bias the row's
     sum needs, which the narrow and coarse row starts then need not add; each
-    weight is stored as w xor $80 (= w + 128), its plane index.
+    weight is stored as w xor $80 (= w + 128), its plane index. A matrix of more
+    columns than MATVEC_SLOTS (fc2's 64) has the weights of its first cols - 32
+    columns (matvec's first part), row-major, before those of its last 32 (the
+    second part's), so that each part's rows follow one another with nothing to skip.
     """
     import numpy as np
 
@@ -52,7 +56,9 @@ def matvec_bytes(weights, bias=None) -> tuple[bytes, bytes]:
     if bias is not None:
         k = k - 2 * np.asarray(bias, dtype=np.int64).reshape(-1)
     rows = b"".join(int(-v & 0xFFFFFF).to_bytes(3, "little") for v in k)
-    return rows, ((w.reshape(-1) & 0xFF) ^ 0x80).astype(np.uint8).tobytes()
+    parts = [w] if w.shape[1] <= MATVEC_SLOTS else [w[:, :-MATVEC_SLOTS], w[:, -MATVEC_SLOTS:]]
+    flat = np.concatenate([part.reshape(-1) for part in parts])
+    return rows, ((flat & 0xFF) ^ 0x80).astype(np.uint8).tobytes()
 
 
 # Read one row a position (the logits have their own matrix, out): the Spectrum
