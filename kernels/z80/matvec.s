@@ -50,11 +50,13 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 177,578 / 120,984   64x32 + bias: 347,183 / 221,692
-;   32x64: 354,190 / 227,505   128x32 (logits): 668,330 / 419,412
-; (32x64 357,785 / 231,100 before each part's weights were laid out apart,
-; soul_layout.matvec_bytes: no skip over the other part's columns, ~112 a row;
-; 177,879 / 121,285, 347,740 / 222,249, 358,387 / 231,702 and 669,399 /
+;   32x32: 177,032 / 120,054   64x32 + bias: 346,637 / 220,762
+;   32x64: 353,098 / 225,645   128x32 (logits): 667,784 / 418,482
+; (177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
+; 419,412 before the column pass summed Cl's low word in IY, ~17 a column less,
+; ~29 a one-piece one; 32x64 357,785 / 231,100 before each part's weights were
+; laid out apart, soul_layout.matvec_bytes: no skip over the other part's
+; columns, ~112 a row; 177,879 / 121,285, 347,740 / 222,249, 358,387 / 231,702 and 669,399 /
 ; 420,481 before an even count's rows went straight to their first slot, 8 a
 ; row less, and the preparation lost the preload's patch;
 ; 178,622 / 121,767, 349,155 / 223,147, 359,495 / 236,355 and 672,158 /
@@ -76,19 +78,20 @@
 ; shift 9 (450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
 ; bit below: 402 at shift 7; below that the row's end shifts left instead, 29
 ; a bit: 448 at shift 6, 622 at shift 0; 8 or more bits of right shift move a
-; whole byte first: 478 at shift 16), 94 more for a bias and ~406 a column in the call's
+; whole byte first: 478 at shift 16), 94 more for a bias and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
 ; before), ~499 a row (~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
-; S(w)), ~355 a one-piece column in the preparation (~378 before the jp,
-; written only where missing). Two parts: ~540 more a row than one (~650
+; S(w)), ~326 a one-piece column in the preparation (~355 before Cl's low word
+; went to IY, add iy,de, and the wide columns were counted instead of the
+; others; ~378 before the jp, written only where missing). Two parts: ~540 more a row than one (~650
 ; before each part's weights lay apart). (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,572 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,340 without MV_SPARSE; 2,596 before each part's weights lay
-; apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
+; Bytes: 2,574 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,342 without MV_SPARSE; 2,572 before Cl's low word went to IY,
+; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
 ;
 ; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
@@ -104,9 +107,9 @@
 ; against 231,702 (narrow); ~1,400 more
 ; for a call that is not sparse (the look at x). The next call puts the slots
 ; back. The column pass of a sparse call takes each zero column after a part's
-; first in ~120 T-states, not ~310 (@sparse_column: only its $FF low
-; displacement and its count as one piece; matvec patches the pass's djnz, 27
-; T-states a call).
+; first in ~112 T-states, not ~280 (@sparse_column: only its $FF low
+; displacement, the pass counting the wide columns; matvec patches the pass's
+; djnz, 27 T-states a call).
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,228 bytes
 ; here with the 128K's other options (1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
@@ -116,9 +119,10 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 240,866 coarse
-; against 376,642 exact, with one wide column 269,012 against 397,713, with four
-; 338,759 against 461,318 (245,886 / 380,264, 274,403 / 401,370 and 344,150 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 239,936 coarse
+; against 375,712 exact, with one wide column 268,100 against 396,801, with four
+; 337,901 against 460,460 (240,866 / 376,642, 269,012 / 397,713 and 338,759 /
+; 461,318 before Cl's low word went to IY; 245,886 / 380,264, 274,403 / 401,370 and 344,150 /
 ; 464,975 before the coarse rows' own start, MV_BIAS_IN_K, mv_odd_start and
 ; mv_row_narrow_k;
 ; 247,589 / 383,318, 276,618 / 416,284 and 347,901 /
@@ -132,8 +136,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 132,046, every row summed again 227,179, exact 195,257 (one wide
-; column 146,368, 241,600, 206,280; before the coarse rows' own start and
+; every row gated 131,116, every row summed again 226,249, exact 194,327 (one wide
+; column 145,456, 240,688, 205,368; 132,046, 227,179, 195,257 and 146,368,
+; 241,600, 206,280 before Cl's low word went to IY; before the coarse rows' own start and
 ; MV_BIAS_IN_K, which spare these biased rows mv_add_bias: 140,515, 235,648,
 ; 203,096 and 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
 ; 251,375, 222,220 before "The column pass's zero columns"). A call that does
@@ -940,7 +945,7 @@ mv_prepare:
         ld (mv_first_parity),a
         xor a
         ld (mv_flag_count),a
-        ld iy,0                 ; IYL: the one-piece columns, IYH: the last wide one (matvec sets IY after this)
+        ld iy,0                 ; IY: Cl's low word (matvec sets IY after this)
         ld a,mv_wide_list & 255
         ld (mv_wide_end),a
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
@@ -971,7 +976,7 @@ mv_prepare:
         ld (@h2_store+2),a
 @expected:
         exx
-        ld hl,0                 ; B':HL' = Cl, C':DE' = Ch
+        ld hl,0                 ; B':IY = Cl, C':DE' = Ch, L': the wide columns, H': the last one
         ld d,h
         ld e,l
         ld b,h
@@ -1008,23 +1013,16 @@ mv_prepare:
         dec a
         ld (ix+MV_D_L1),a
         ld (ix+MV_D_L2),a
-        xor $80                 ; Cl += S(l)
+        xor $80                 ; Cl += S(l): its low word in IY (E and D are free but for h)
         ld l,a
-        ld a,(hl)
-        exx
-        add a,l
-        ld l,a
-        exx
+        ld e,(hl)
         inc h
         inc h
-        ld a,(hl)
-        exx
-        adc a,h
-        ld h,a
-        jr nc,* + 3
-        inc b
-        exx
-        ld a,d
+        ld a,d                  ; (h)
+        ld d,(hl)
+        add iy,de
+        jr c,@cl_carry          ; (its top byte in B')
+@cl_added:
         sub 1                   ; A = h - 1, a carry for h = 0
         jr c,@one_piece         ; h = 0: S(0) adds nothing to Ch
         ld (ix+MV_D_H1),a
@@ -1037,6 +1035,7 @@ mv_prepare:
         ld l,a
         ld a,(hl)
         exx
+        inc l                   ; (one more wide column)
         add a,e
         ld e,a
         exx
@@ -1059,21 +1058,24 @@ mv_prepare:
 @column_loop:
         djnz @column            ; patched by matvec: @sparse_column in a sparse call
         jr @columns_done
+@cl_carry:
+        exx
+        inc b
+        exx
+        jr @cl_added
 .ifdef MV_SPARSE
-; A sparse call's columns after its first: a zero one only counts as one piece
-; and gets the low displacement $FF that mv_sparse_walk looks for (S(0) = 0, and
-; its slot is skipped whole).
+; A sparse call's columns after its first: a zero one only gets the low
+; displacement $FF that mv_sparse_walk looks for (S(0) = 0, and its slot is
+; skipped whole; the pass counts the wide columns, not the one-piece ones).
 @sparse_column:
         pop de
         ld a,e
         or d
         jr nz,@column_popped
         ld (ix+MV_D_L1),$FF
-        .byte $FD,$2C           ; inc iyl
         jr @next_slot
 .endif
 @one_piece:
-        .byte $FD,$2C           ; inc iyl
 @dh:                            ; (SP walks x here: no push, no call)
         jp @full_dh             ; patched: ld a,(ix+MV_H_EXX) when narrow mode is expected
         cp MV_H_JP
@@ -1099,7 +1101,9 @@ mv_prepare:
         ld a,(mv_cols)
         sub b                   ; this column
         ld d,a
-        .byte $FD,$94           ; sub iyh: its distance from the wide one before
+        exx
+        sub h                   ; its distance from the wide one before (H')
+        exx
         ld hl,mv_wide_end
         ld l,(hl)               ; (the list is in the page of mv_vars)
         ld (hl),a
@@ -1107,13 +1111,19 @@ mv_prepare:
         ld a,l
         ld (mv_wide_end),a
         ld a,d
-        .byte $FD,$67           ; ld iyh,a
+        exx
+        ld h,a
+        exx
         ld h,MV_SQ_PAGE
         ld a,e
-        jr @ch
+        jp @ch
 @columns_done:
         ld sp,(mv_saved_sp)
         exx
+        ld a,l
+        ld (MV_WIDE_COUNT),a
+        push iy
+        pop hl                  ; B':H':L' = Cl
         xor a                   ; -Cl, -Ch
         sub l
         ld l,a
@@ -1139,11 +1149,9 @@ mv_prepare:
         ld (MV_NARROW_NC_H),de
         ld (MV_NARROW_NC_H_TOP),a
         exx
-        .byte $FD,$4D           ; ld c,iyl: narrow mode when at most a quarter of the columns are wide
-        ld a,(mv_cols)
+        ld a,(mv_cols)          ; narrow mode when at most a quarter of the columns are wide
         ld b,a
-        sub c
-        ld (MV_WIDE_COUNT),a
+        ld a,(MV_WIDE_COUNT)
         srl b
         srl b
         inc b
