@@ -50,11 +50,12 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 177,032 / 120,054   64x32 + bias: 346,637 / 220,762
-;   32x64: 353,098 / 225,645   128x32 (logits): 667,784 / 418,482
+;   32x32: 177,032 / 120,054   64x32 + bias: 346,637 / 220,570
+;   32x64: 353,098 / 225,261   128x32 (logits): 667,784 / 418,290
 ; (177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
 ; 419,412 before the column pass summed Cl's low word in IY, ~17 a column less,
-; ~29 a one-piece one; 32x64 357,785 / 231,100 before each part's weights were
+; ~29 a one-piece one, and tested a slot's jp with bit 4, 6 less a one-piece
+; column in a narrow pass; 32x64 357,785 / 231,100 before each part's weights were
 ; laid out apart, soul_layout.matvec_bytes: no skip over the other part's
 ; columns, ~112 a row; 177,879 / 121,285, 347,740 / 222,249, 358,387 / 231,702 and 669,399 /
 ; 420,481 before an even count's rows went straight to their first slot, 8 a
@@ -82,19 +83,19 @@
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
 ; before), ~499 a row (~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
-; S(w)), ~326 a one-piece column in the preparation (~355 before Cl's low word
+; S(w)), ~320 a one-piece column in the preparation (~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
 ; others; ~378 before the jp, written only where missing). Two parts: ~540 more a row than one (~650
 ; before each part's weights lay apart). (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,574 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,342 without MV_SPARSE; 2,572 before Cl's low word went to IY,
+; Bytes: 2,573 (in the 48K player, MV_SPARSE's 230 included; the 16 slot pairs
+; take 816; 2,343 without MV_SPARSE; 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
 ;
-; Sparse calls (MV_SPARSE, an option both players have, 232 bytes;
+; Sparse calls (MV_SPARSE, an option both players have, 230 bytes (232 before the pass counted the wide columns);
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
 ; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
 ; runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
@@ -119,10 +120,10 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 239,936 coarse
-; against 375,712 exact, with one wide column 268,100 against 396,801, with four
-; 337,901 against 460,460 (240,866 / 376,642, 269,012 / 397,713 and 338,759 /
-; 461,318 before Cl's low word went to IY; 245,886 / 380,264, 274,403 / 401,370 and 344,150 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 239,744 coarse
+; against 375,520 exact, with one wide column 267,914 against 396,615, with four
+; 337,733 against 460,292 (240,866 / 376,642, 269,012 / 397,713 and 338,759 /
+; 461,318 before Cl's low word went to IY and bit 4's test; 245,886 / 380,264, 274,403 / 401,370 and 344,150 /
 ; 464,975 before the coarse rows' own start, MV_BIAS_IN_K, mv_odd_start and
 ; mv_row_narrow_k;
 ; 247,589 / 383,318, 276,618 / 416,284 and 347,901 /
@@ -136,9 +137,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 131,116, every row summed again 226,249, exact 194,327 (one wide
-; column 145,456, 240,688, 205,368; 132,046, 227,179, 195,257 and 146,368,
-; 241,600, 206,280 before Cl's low word went to IY; before the coarse rows' own start and
+; every row gated 130,924, every row summed again 226,057, exact 194,135 (one wide
+; column 145,270, 240,502, 205,182; 132,046, 227,179, 195,257 and 146,368,
+; 241,600, 206,280 before Cl's low word went to IY and bit 4's test; before the coarse rows' own start and
 ; MV_BIAS_IN_K, which spare these biased rows mv_add_bias: 140,515, 235,648,
 ; 203,096 and 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
 ; 251,375, 222,220 before "The column pass's zero columns"). A call that does
@@ -149,7 +150,7 @@
 ; coarse row start adds the bias with -K, not through mv_add_bias (94 T-states
 ; a row less). A sparse call's first part, which skips K, still adds it; a full
 ; call's rows put -K + 2b into both sums and take 2b out of V at the row's
-; end (mv_unbias, 121 T-states a row against mv_add_bias's 94). -14 bytes with
+; end (mv_unbias, 121 T-states a row against mv_add_bias's 94). -12 bytes with
 ; the 128K's other options (the coarse rows need no bias start of their own).
 ;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
@@ -954,7 +955,7 @@ mv_prepare:
         jr z,@expect_full
         cp $DD
         jr z,@expected          ; (patched so already)
-        ld hl,$7EDD             ; ld a,(ix+MV_H_EXX): a jp over a one-piece column's high
+        ld hl,$CBDD             ; bit 4,(ix+MV_H_EXX): a jp over a one-piece column's high
         ld (@dh),hl             ; piece, and the wide columns listed
         ld a,MV_H_EXX
         ld (@dh+2),a
@@ -1077,9 +1078,10 @@ mv_prepare:
 .endif
 @one_piece:
 @dh:                            ; (SP walks x here: no push, no call)
-        jp @full_dh             ; patched: ld a,(ix+MV_H_EXX) when narrow mode is expected
-        cp MV_H_JP
-        jr z,@next_slot         ; the slot skips its high piece already
+        jp @full_dh             ; patched: bit 4,(ix+MV_H_EXX)'s first three bytes when narrow
+        .byte $66               ; mode is expected (exx $D9 has bit 4, jp $C3 not: 6 T-states
+        jr z,@next_slot         ; less than ld a and cp); the slot skips its high piece already
+        .assert (MV_H_JP & $10) == 0 && ($D9 & $10) != 0, "bit 4 tells a high piece's jp from its exx"
         ld (ix+MV_H_EXX),MV_H_JP    ; jp over the high piece, to the next slot at IX + MV_SLOT_END
         .byte $DD,$7D           ; ld a,ixl
         add a,MV_SLOT_END
@@ -1163,7 +1165,7 @@ mv_prepare:
         jr nc,@mode_set
         set MV_NARROW_BIT,(hl)
 @mode_set:
-        ld a,(@dh)              ; ld a,(ix+d): the columns were patched for narrow mode
+        ld a,(@dh)              ; bit 4,(ix+d): the columns were patched for narrow mode
         sub $DD
         bit MV_NARROW_BIT,(hl)
         jr z,@full
