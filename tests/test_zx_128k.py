@@ -19,7 +19,7 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx.build import BANK_CONTENTS, DATA_BANK, ORIGIN, assemble_spectrum_player
 from soulterm.zx.kernelbench import forward_turn, player_bench
-from soulterm.zx.soul_layout import is_matvec_matrix
+from soulterm.zx.soul_layout import MATVEC_SLOTS, is_matvec_matrix
 
 TOP = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
 
@@ -138,7 +138,9 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
         at = sym["soul_" + name.replace(".", "_")]          # matvec's layout: w xor $80, row-major
         block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGIN)
         stored = np.frombuffer(block[at - origin:at - origin + tensor.values.size], np.uint8).astype(np.int64)
-        assert np.array_equal(stored ^ 0x80, tensor.values.reshape(-1) & 0xFF), name
+        first = tensor.values.shape[1] - MATVEC_SLOTS       # (fc2's 64 columns: each part's apart)
+        parts = [tensor.values] if first <= 0 else [tensor.values[:, :first], tensor.values[:, first:]]
+        assert np.array_equal(stored ^ 0x80, np.concatenate([p.reshape(-1) for p in parts]) & 0xFF), name
     assert bank == DATA_BANK and len(data) == sym["sp_words_end"] - paging.PAGED_START
     # everything layer 1 runs, reads and writes but its tensors lies below the bank it pages in
     assert max(sym["zx_page_end"], sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"],

@@ -21,8 +21,8 @@ SHIPPED_MEAN_BUDGET = 2_048_000     # T-states a position over the turn of "hell
 # (The prefills are ~21,000 more than before matvec's narrow mode: fc2 runs in two parts now, and
 # this soul's fc2 inputs are mostly wide; its forward_steps gained more in narrow calls.)
 # (MV_SPARSE's look at fc2's x costs this dense random soul ~1,100 a prefill and ~4,100 a step.)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_060_083), ("forward_prefill", 2_095_915), ("forward_prefill", 2_132_305),
-                    ("forward_step", 4_153_258), ("forward_step", 4_150_148)]
+EXACT_FIXED_SOUL = [("forward_prefill", 2_052_612), ("forward_prefill", 2_088_474), ("forward_prefill", 2_124_732),
+                    ("forward_step", 4_138_426), ("forward_step", 4_135_326)]
 
 
 def bench_for(soul) -> Z80Bench:
