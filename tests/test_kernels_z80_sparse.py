@@ -32,6 +32,13 @@ def sparse_bias_in_k_bench():
     return Z80Bench(options="\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, BIAS_IN_K_OPTION]))
 
 
+@pytest.fixture(scope="module")
+def sparse_bias_in_k_main_bench():
+    """MV_BIAS_IN_K without the low slots: every narrow row runs the main slots, its wide
+    columns walked by mv_row_narrow before its K (mv_narrow_k)."""
+    return Z80Bench(options="\n".join([SPARSE_OPTION, BIAS_IN_K_OPTION]))
+
+
 def relu_like(rng, cols, nonzero):
     """x as ReLU leaves it: `nonzero` values in 1..128 (one piece) at random places, zeros elsewhere."""
     x = np.zeros(cols, dtype=np.int64)
@@ -49,7 +56,8 @@ def assert_exact(bench, w, x, bias, shift, note):
     return t_states
 
 
-@pytest.mark.parametrize("bench_name", ["sparse_bench", "sparse_low_bench", "sparse_bias_in_k_bench"])
+@pytest.mark.parametrize("bench_name", ["sparse_bench", "sparse_low_bench", "sparse_bias_in_k_bench",
+                                        "sparse_bias_in_k_main_bench"])
 def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
     """Sparse two-part calls (few nonzero inputs in each part, any rows, a bias or none, any
     shift) in a random order with calls that must not run sparse: a part with one nonzero too
@@ -90,11 +98,12 @@ def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
             assert np.array_equal(got, intmath.matvec(w2, shift, x, None, post=0)), case
 
 
-def test_every_matvec_test_holds_with_sparse_calls(sparse_bench, sparse_low_bench, sparse_bias_in_k_bench):
+def test_every_matvec_test_holds_with_sparse_calls(sparse_bench, sparse_low_bench, sparse_bias_in_k_bench,
+                                                   sparse_bias_in_k_main_bench):
     """The dense tests of test_kernels_z80 on benches with MV_SPARSE (their slots are patched
     and put back around each sparse call, so a dense call after one must not see it), and with
     the bias in the row constants (MV_BIAS_IN_K: full calls take it out of V again, mv_unbias)."""
-    for bench in (sparse_bench, sparse_low_bench, sparse_bias_in_k_bench):
+    for bench in (sparse_bench, sparse_low_bench, sparse_bias_in_k_bench, sparse_bias_in_k_main_bench):
         dense_tests.test_matvec_matches_intmath_on_random_cases(bench)
         dense_tests.test_matvec_saturates_both_ways(bench)
         dense_tests.test_matvec_floors_negative_sums(bench)

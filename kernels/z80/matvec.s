@@ -153,6 +153,10 @@
 ; end (mv_unbias, 121 T-states a row against mv_add_bias's 94). -12 bytes with
 ; the 128K's other options (the coarse rows need no bias start of their own).
 ;
+; With MV_BIAS_IN_K, mv_row_narrow_k takes MV_NARROW_JUMP's place (a narrow
+; row with no wide column to walk starts there, chosen once a call, and runs on
+; into mv_no_bias): MV_NARROW_JUMP then assembles nothing.
+;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
 ; narrow row's start jumps straight to K when the call has no wide column and
 ; to the wide walk with its count in an operand otherwise (the jp patched once
