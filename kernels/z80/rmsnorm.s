@@ -155,6 +155,11 @@ rmsnorm:
         jr nz,@general
         inc hl
         djnz @check
+.ifdef RN_CLAMPED_UNIT
+        ld a,(rn_inv+1)         ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
+        cp $7F
+        jp z,@clamped           ; then y needs no product
+.endif
         exx
         ld hl,(rn_x)            ; HL' = x, DE' = out (mul16s keeps the other set)
         ld de,(rn_out)
@@ -261,3 +266,45 @@ rmsnorm:
         pop bc
         djnz @element
         ret
+.ifdef RN_CLAMPED_UNIT
+@clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
+        ld a,(rn_unit_shift)    ; for x = -32768, which never has a clamped root: its own
+        exx                     ; square's mean alone makes the root 362)
+        ld c,a                  ; C' = shift - a, B' = the elements left
+        ld b,RN_DIM
+        exx
+        ld hl,(rn_x)
+        ld de,(rn_out)          ; (may be rn_x: each x is read before its y is stored)
+@clamped_element:
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        dec bc
+        bit 7,b
+        jr z,@clamped_y         ; x - 1 >= 0: x was positive
+        inc bc
+@clamped_y:
+        exx
+        ld a,c
+        exx
+        or a
+        jr z,@clamped_store
+@clamped_shift:                 ; y >> (shift - a), floored
+        sra b
+        rr c
+        dec a
+        jr nz,@clamped_shift
+@clamped_store:
+        ld a,c
+        ld (de),a
+        inc de
+        ld a,b
+        ld (de),a
+        inc de
+        exx
+        dec b
+        exx
+        jr nz,@clamped_element
+        ret
+.endif
