@@ -20,6 +20,8 @@ RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
 RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
+RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 32767
+        .assert (RN_INV_NUMERATOR_HIGH << 16) / RN_CLAMP_ROOT >= 32768 && (RN_INV_NUMERATOR_HIGH << 16) / (RN_CLAMP_ROOT + 1) < 32768, "RN_CLAMP_ROOT is not the clamp's edge"
 
 ; The variables live in the last bytes of matvec's variable page (squares.s),
 ; after attention's scores: neither matvec nor attention runs while rmsnorm
@@ -99,16 +101,9 @@ rmsnorm:
         pop bc
         djnz @square
 
-        exx                     ; m = max(1, sum >> 5)
+        exx                     ; m = sum >> 5 (SPEC's max(1, m) is left out: a root of 0 or 1 clamps as 1's does)
         ld a,RN_MEAN_SHIFT
         call sra32
-        ld a,h
-        or l
-        or e
-        or d
-        jr nz,@mean_ok
-        inc l
-@mean_ok:
         ld (isq_m),hl
         ld (isq_m+2),de
         call isqrt24            ; m <= 2^22, so the root fits
@@ -118,14 +113,13 @@ rmsnorm:
         or a
         jr nz,@divide
         ld a,l
-        cp RN_INV_NUMERATOR_HIGH + 1
-        jr c,@clamp             ; 2^19 / a root of 8 or less needs 17 bits: clamped
+        cp RN_CLAMP_ROOT + 1
+        jr c,@clamp             ; 2^19 / a root of 16 or less is 32768 or more: clamped
 @divide:
         ld de,RN_INV_NUMERATOR_HIGH
         ld hl,$0000             ; DEHL = 2^19 (spec.RMS_INV_NUMERATOR)
-        call div32u_q16         ; the quotient fits 16 bits: DE < the root
-        bit 7,h
-        jr z,@inv_ok
+        call div32u_q16         ; the quotient fits 15 bits: the root is 17 or more
+        jr @inv_ok
 @clamp:
         ld hl,$7FFF
 @inv_ok:
@@ -176,10 +170,16 @@ rmsnorm:
         exx
         pop de
         ld bc,(rn_inv)
+.ifndef RN_CLAMPED_UNIT
+        ld a,b
+        cp $7F
+        jr z,@unit_clamped      ; inv = 32767: y = x - 1 for x > 0, x otherwise (@clamped below)
+.endif
         call mul16s             ; DEHL = x * inv
         add hl,hl
         rl e
         rl d                    ; DE = y = (x * inv) >> 15, always within int16
+@unit_y:
         ld a,(rn_unit_shift)    ; y * 2^a >> shift = y >> (shift - a), floored
         or a
         jr z,@unit_store
@@ -203,6 +203,14 @@ rmsnorm:
         dec (hl)
         jr nz,@unit
         ret
+.ifndef RN_CLAMPED_UNIT
+@unit_clamped:
+        dec de
+        bit 7,d
+        jr z,@unit_y            ; x - 1 >= 0: x was positive
+        inc de
+        jr @unit_y
+.endif
 
 @general:
         ld hl,(rn_x)
