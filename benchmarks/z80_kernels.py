@@ -20,7 +20,7 @@ import numpy as np
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
-from soulterm.zx.kernelbench import FAST_SCORES_OPTION, Z80Bench
+from soulterm.zx.kernelbench import CLAMPED_UNIT_OPTION, FAST_SCORES_OPTION, Z80Bench
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -89,6 +89,20 @@ def main() -> None:
             bench.poke(bench.sym("rn_shift"), [shift])
             costs.append(bench.call("rmsnorm"))
             assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift))
+        print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states ({what})")
+    # a clamped inverse (a root of 16 or less: words below 256), narrowed gains; the 128K's own loop
+    for option, what in (("", "words below 256, gains 2^6, shift 8: a clamped inverse"),
+                         (CLAMPED_UNIT_OPTION, "the same with RN_CLAMPED_UNIT, the 128K's")):
+        clamp_bench, clamp_rng, costs = Z80Bench(options=option), np.random.default_rng(2028), []
+        for _ in range(20):
+            x = clamp_rng.integers(-256, 256, 32)
+            clamp_bench.write_words(0xA000, x)
+            clamp_bench.poke(0xA100, bytes([64] * 32))
+            for name, address in (("rn_x", 0xA000), ("rn_gain", 0xA100), ("rn_out", 0xA200)):
+                clamp_bench.poke_word(clamp_bench.sym(name), address)
+            clamp_bench.poke(clamp_bench.sym("rn_shift"), [8])
+            costs.append(clamp_bench.call("rmsnorm"))
+            assert np.array_equal(clamp_bench.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
         print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states ({what})")
     for count in (1, 20):
         costs = []

@@ -6,15 +6,21 @@
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
 ; Clobbers AF, BC, DE, HL and AF', BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 83,422 on average for 32 random
-; words, 62,227 for words below 1024 (the residual's usual size: x >> 4 squares
+; T-states (python benchmarks/z80_kernels.py): 82,849 on average for 32 random
+; words, 61,903 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
-; rounds), 40,387 for those when every gain is 2^shift (a fixed-gain soul's
+; rounds), 40,639 for those when every gain is 2^shift (a fixed-gain soul's
 ; norms: out = y, checked once a call, with no gain product, shift or
-; saturation) and 42,051 when every gain is 2^(shift - 2) (a narrowed soul's,
-; soulterm/soul/narrowing.py: out = y >> 2).
-; Bytes: 342 (in the player: code; its variables are in matvec's page, below;
-; 360 with them before).
+; saturation) and 42,303 when every gain is 2^(shift - 2) (a narrowed soul's,
+; soulterm/soul/narrowing.py: out = y >> 2); 83,422, 62,227, 40,387 and
+; 42,051 before the clamped inverse's own path (fourteenth round).
+; A root of 16 or less clamps inv at 32767 (no division), and then y = (x *
+; 32767) >> 15 is x - 1 for x > 0 and x otherwise: no product. Words below 256
+; with gains 2^6 and shift 8 (a clamped inverse): 21,927 (37,403 before);
+; 18,276 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
+; without mul16s's register juggling, 58 bytes more).
+; Bytes: 346 (in the player: code; its variables are in matvec's page, below;
+; 342 before the clamped inverse's path, 360 with the variables before).
 
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
