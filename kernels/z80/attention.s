@@ -233,7 +233,14 @@ attend_head:
         ld (at_row),hl          ; &v[0][d], d advancing
         ld hl,(at_out)
         ld (at_dst),hl
+.ifdef AT_FAST_MEANS
+        call at_weight_squares  ; at_sw = sum_j S(lut[j]), the head's
 @dimension:
+        jp at_fast_dimension    ; (returns to @divide, or to @dimension_slow for a v beyond -256..255)
+@dimension_slow:
+.else
+@dimension:
+.endif
         exx
         ld hl,0                 ; D'E':H'L' = sum_j lut[j] * v[j][d]: |sum| < 2^29, so 32 bits
         ld d,h
@@ -280,6 +287,7 @@ attend_head:
         exx
         pop hl
         pop de
+@divide:                        ; DEHL = sum_j lut[j] v[j][d]
         ld bc,(at_lut_sum)
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
@@ -706,6 +714,190 @@ at_key_sums:
 .endif
 
 at_dst:         .word 0
+
+.ifdef AT_FAST_MEANS
+; ----- the means through a squares table (the option AT_FAST_MEANS, with AT_FAST_SCORES) -----
+; With v = 256 vh + vl (vl = its low byte, 0..255) and w = lut[j] (0..255),
+; 2 w vl = S(w) + S(vl) - S(w - vl), and w - vl lies in -255..255, so for a v in
+; -256..255 (vh 0 or -1):
+;   2 sum_j w v = sum_j S(w) + sum_j [S(vl) - S(w - vl)] - 512 sum_{vh = -1} w.
+; sum_j S(w) is the head's (at_weight_squares); a position's S(vl) - S(w - vl)
+; is two table reads a byte plane, each plane's difference summed in 16 bits
+; (|sum| <= 20 * 255). A dimension with a v outside -256..255 runs the product
+; loop (attend_head@dimension_slow) from its start. Interrupts are off (SP walks
+; v: attend_head's AT_FAST_SCORES state); IY is free (attend_head keeps it).
+at_sw:          .res 3          ; sum_j S(lut[j]) (<= 20 * 65025)
+
+; at_weight_squares - at_sw = sum_j S(lut[j]) over the head's at_count positions.
+at_weight_squares:
+        exx
+        ld hl,0                 ; C':H':L' = the sum
+        ld c,l
+        exx
+        ld hl,at_lut
+        ld a,(at_count)
+        ld b,a
+@square:
+        ld e,(hl)
+        inc hl
+        ld d,AT_SQ_PAGE         ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on
+        ld a,(de)
+        inc d
+        inc d
+        exx
+        add a,l
+        ld l,a
+        exx
+        ld a,(de)
+        exx
+        adc a,h
+        ld h,a
+        jr nc,@added
+        inc c
+@added:
+        exx
+        djnz @square
+        exx
+        ld (at_sw),hl
+        ld a,c
+        ld (at_sw+2),a
+        exx
+        ret
+
+; at_fast_dimension - sum_j lut[j] v[j][d] for the dimension at at_row, into
+; DEHL at attend_head@divide; to attend_head@dimension_slow (SP restored) for a
+; v outside -256..255.
+at_fast_dimension:
+        ld (at_fast_sp),sp
+        ld sp,(at_row)          ; SP walks v[j][d], j = 0..count-1
+        ld iy,0                 ; IY = sum of w where vh = -1
+        exx
+        ld hl,0                 ; H'L' = the low planes' differences, D'E' = the high planes'
+        ld d,h
+        ld e,l
+        exx
+        ld de,at_lut            ; DE walks w
+        ld a,(at_count)
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+@position:
+        pop bc                  ; C = vl, B = vh
+        ld hl,AT_STRIDE - 2
+        add hl,sp
+        ld sp,hl                ; v[j + 1][d]
+        ld a,b
+        inc a
+        jr z,@negative          ; vh = -1
+        dec a
+        jr nz,@wide             ; vh beyond 0 and -1
+@low_byte:
+        ld a,(de)               ; w
+        inc de
+        sub c                   ; w - vl in -255..255 (the borrow: negative)
+        ld l,a
+        sbc a,a
+        add a,AT_SQ_PAGE
+        ld h,a                  ; HL = &S(w - vl), low byte
+        ld b,AT_SQ_PAGE         ; BC = &S(vl), low byte
+        ld a,(bc)
+        sub (hl)
+        exx
+        ld c,a                  ; B'C' = the low bytes' difference, -255..255
+        sbc a,a
+        ld b,a
+        add hl,bc
+        exx
+        inc h                   ; the high plane
+        inc h
+        inc b
+        inc b
+        ld a,(bc)
+        sub (hl)
+        exx
+        ld c,a
+        sbc a,a
+        ld b,a
+        ex de,hl
+        add hl,bc
+        ex de,hl
+        exx
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@position
+        ld sp,(at_fast_sp)
+        ; 2 sum w v = at_sw + L + 256 (H - 2 sum_{vh = -1} w), L = H'L', H = D'E'
+        exx
+        push hl
+        push de
+        exx
+        pop hl                  ; HL = H
+        push iy
+        pop bc
+        sla c
+        rl b                    ; BC = 2 sum w (<= 2 * 20 * 255), no carry
+        sbc hl,bc               ; HL = H - 2 sum w (|.| < 2^15)
+        ld a,h
+        rla
+        sbc a,a
+        ld d,a                  ; DEHL = 256 (H - 2 sum w)
+        ld e,h
+        ld h,l
+        pop bc                  ; BC = L
+        ld l,c
+        ld a,b
+        rla
+        sbc a,a
+        ld c,a                  ; C = L's sign byte
+        ld a,h
+        add a,b
+        ld h,a
+        ld a,e
+        adc a,c
+        ld e,a
+        ld a,d
+        adc a,c
+        ld d,a                  ; + L
+        ld bc,(at_sw)
+        ld a,l
+        add a,c
+        ld l,a
+        ld a,h
+        adc a,b
+        ld h,a
+        ld a,(at_sw+2)
+        adc a,e
+        ld e,a
+        ld a,d
+        adc a,0
+        ld d,a                  ; + at_sw: DEHL = 2 sum w v (even)
+        sra d
+        rr e
+        rr h
+        rr l
+        jp attend_head@divide
+@negative:                      ; v = vl - 256: w v = w vl - 256 w
+        ld a,(de)
+        exx
+        ld c,a
+        ld b,0
+        add iy,bc
+        exx
+        jp @low_byte
+@wide:
+        ld sp,(at_fast_sp)
+        jp attend_head@dimension_slow
+
+; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
+; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
+; for the page (matvec's table is offset by 127 for its displacements).
+        .align 256
+at_sq_table:
+        .repeat 512, i
+        .byte ((i - 256) * (i - 256)) & 255
+        .endrepeat
+        .repeat 512, i
+        .byte (((i - 256) * (i - 256)) >> 8) & 255
+        .endrepeat
+AT_SQ_PAGE      = (at_sq_table >> 8) + 1
+.endif
 
 ; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
 exp_lut:
