@@ -766,15 +766,16 @@ at_weight_squares:
 
 ; at_fast_dimension - sum_j lut[j] v[j][d] for the dimension at at_row, into
 ; DEHL at attend_head@divide; to attend_head@dimension_slow (SP restored) for a
-; v outside -256..255.
+; v outside -256..255. A position's S(vl) - S(w - vl) is taken in 17 bits (the
+; two planes' bytes with one borrow chain) and added to D':H':L', which starts
+; at the head's sum_j S(w); a vh of -1 takes 512 w off it.
 at_fast_dimension:
         ld (at_fast_sp),sp
         ld sp,(at_row)          ; SP walks v[j][d], j = 0..count-1
-        ld iy,0                 ; IY = sum of w where vh = -1
         exx
-        ld hl,0                 ; H'L' = the low planes' differences, D'E' = the high planes'
-        ld d,h
-        ld e,l
+        ld hl,(at_sw)           ; D':H':L' = 2 sum_j w v so far (24 bits: |.| < 2^23)
+        ld a,(at_sw+2)
+        ld d,a
         exx
         ld de,at_lut            ; DE walks w
         ld a,(at_count)
@@ -800,85 +801,52 @@ at_fast_dimension:
         ld b,AT_SQ_PAGE         ; BC = &S(vl), low byte
         ld a,(bc)
         sub (hl)
-        exx
-        ld c,a                  ; B'C' = the low bytes' difference, -255..255
-        sbc a,a
-        ld b,a
-        add hl,bc
-        exx
+        .byte $DD,$67           ; ld ixh,a: the difference's low byte
         inc h                   ; the high plane
         inc h
         inc b
         inc b
         ld a,(bc)
-        sub (hl)
+        sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits)
         exx
-        ld c,a
-        sbc a,a
         ld b,a
-        ex de,hl
+        sbc a,a                 ; the sign byte
+        .byte $DD,$4C           ; ld c,ixh
         add hl,bc
-        ex de,hl
+        adc a,d
+        ld d,a
         exx
         .byte $DD,$2D           ; dec ixl
         jp nz,@position
         ld sp,(at_fast_sp)
-        ; 2 sum w v = at_sw + L + 256 (H - 2 sum_{vh = -1} w), L = H'L', H = D'E'
-        exx
+        exx                     ; DEHL = (2 sum w v) / 2, sign-extended from 24 bits
+        ld a,d
         push hl
-        push de
         exx
-        pop hl                  ; HL = H
-        push iy
-        pop bc
-        sla c
-        rl b                    ; BC = 2 sum w (<= 2 * 20 * 255), no carry
-        sbc hl,bc               ; HL = H - 2 sum w (|.| < 2^15)
-        ld a,h
+        pop hl
+        ld e,a
         rla
         sbc a,a
-        ld d,a                  ; DEHL = 256 (H - 2 sum w)
-        ld e,h
-        ld h,l
-        pop bc                  ; BC = L
-        ld l,c
-        ld a,b
-        rla
-        sbc a,a
-        ld c,a                  ; C = L's sign byte
-        ld a,h
-        add a,b
-        ld h,a
-        ld a,e
-        adc a,c
-        ld e,a
-        ld a,d
-        adc a,c
-        ld d,a                  ; + L
-        ld bc,(at_sw)
-        ld a,l
-        add a,c
-        ld l,a
-        ld a,h
-        adc a,b
-        ld h,a
-        ld a,(at_sw+2)
-        adc a,e
-        ld e,a
-        ld a,d
-        adc a,0
-        ld d,a                  ; + at_sw: DEHL = 2 sum w v (even)
+        ld d,a
         sra d
         rr e
         rr h
         rr l
         jp attend_head@divide
-@negative:                      ; v = vl - 256: w v = w vl - 256 w
+@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
         ld a,(de)
         exx
+        add a,a                 ; B':C' = 2 w
         ld c,a
-        ld b,0
-        add iy,bc
+        ld a,0
+        rla
+        ld b,a
+        ld a,h                  ; D':H' -= 2 w (512 w off the sum)
+        sub c
+        ld h,a
+        ld a,d
+        sbc a,b
+        ld d,a
         exx
         jp @low_byte
 @wide:
