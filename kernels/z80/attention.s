@@ -292,6 +292,7 @@ attend_head:
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
+@store:                         ; DE = out[d]
         ld hl,(at_dst)
         ld (hl),e
         inc hl
@@ -780,6 +781,26 @@ at_fast_dimension:
         ld de,at_lut            ; DE walks w
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
+        jr @position
+@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
+        ld a,(de)
+        exx
+        add a,a                 ; B':C' = 2 w
+        ld c,a
+        ld a,0
+        rla
+        ld b,a
+        ld a,h                  ; D':H' -= 2 w (512 w off the sum)
+        sub c
+        ld h,a
+        ld a,d
+        sbc a,b
+        ld d,a
+        exx
+        jp @low_byte
+@wide:
+        ld sp,(at_fast_sp)
+        jp attend_head@dimension_slow
 @position:
         pop bc                  ; C = vl, B = vh
         ld hl,AT_STRIDE - 2
@@ -819,39 +840,48 @@ at_fast_dimension:
         .byte $DD,$2D           ; dec ixl
         jp nz,@position
         ld sp,(at_fast_sp)
-        exx                     ; DEHL = (2 sum w v) / 2, sign-extended from 24 bits
+        ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
+        ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
+        exx
         ld a,d
+        sra a                   ; A:H:L = sum w v (24 bits, signed)
+        rr h
+        rr l
         push hl
         exx
         pop hl
-        ld e,a
-        rla
-        sbc a,a
-        ld d,a
-        sra d
-        rr e
-        rr h
-        rr l
-        jp attend_head@divide
-@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        ld a,(de)
-        exx
-        add a,a                 ; B':C' = 2 w
-        ld c,a
-        ld a,0
-        rla
+        ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
+        or a
+        jp p,@dividend
+        cpl
         ld b,a
-        ld a,h                  ; D':H' -= 2 w (512 w off the sum)
-        sub c
+        ld c,$FF
+        ld a,l
+        cpl
+        ld l,a
+        ld a,h
+        cpl
         ld h,a
-        ld a,d
-        sbc a,b
-        ld d,a
-        exx
-        jp @low_byte
-@wide:
-        ld sp,(at_fast_sp)
-        jp attend_head@dimension_slow
+        ld a,b                  ; A:H:L = ~(sum w v)
+@dividend:
+        ld b,l                  ; B's bits shift out as the quotient's shift in
+        ld l,h
+        ld h,a                  ; HL = the dividend >> 8 < lut_sum (the remainder so far)
+        ld de,(at_lut_sum)
+        .repeat 8
+        sla b
+        adc hl,hl               ; (< 2 lut_sum <= 2 * 20 * 255: no carry out)
+        sbc hl,de
+        inc b                   ; (keeps the borrow) a quotient bit of 1, unless
+        jr nc,* + 4
+        add hl,de               ; the remainder was smaller: put it back, the bit 0
+        dec b
+        .endrepeat
+        ld a,b
+        xor c
+        ld e,a
+        ld d,c                  ; DE = the quotient, or ~quotient below zero
+        jp attend_head@store
 
 ; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
 ; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
