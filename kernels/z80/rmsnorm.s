@@ -56,6 +56,73 @@ rmsnorm:
         exx
         ld hl,(rn_x)
         ld b,RN_DIM
+.ifdef RN_FAST_SQUARES
+@fast_square:                   ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
+        ld e,(hl)               ; no push and pop a word (the 128K player's)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,d
+        xor e
+        and $0F
+        xor e
+        rrca
+        rrca
+        rrca
+        rrca
+        ld c,a                  ; C = (x >> 4) & 255: the high nibble's low bits, the low byte's high
+        ld a,d
+        add a,$0F
+        cp $1F
+        jr nc,@fast_wide        ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F)
+        ld a,d
+        rla
+        ld a,AT_SQ_PAGE
+        sbc a,0
+        ld d,a
+        ld e,c                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 1 below zero)
+        ld a,(de)
+        inc d
+        inc d
+        exx
+        add a,l
+        ld l,a
+        exx
+        ld a,(de)
+        exx
+        adc a,h
+        ld h,a
+        jr nc,@fast_added
+        inc de
+@fast_added:
+        exx
+        djnz @fast_square
+        jr @squared
+@fast_wide:                     ; a wider x >> 4: mul16s as below
+        push bc
+        push hl
+        .repeat RN_PRE_SHIFT
+        sra d
+        rr e
+        .endrepeat
+        ld b,d
+        ld c,e
+        call mul16s
+        push de
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+        ex de,hl
+        exx
+        pop hl
+        pop bc
+        djnz @fast_square
+        jr @squared
+.endif
 @square:
         push bc
         ld e,(hl)
@@ -107,6 +174,7 @@ rmsnorm:
         pop bc
         djnz @square
 
+@squared:
         exx                     ; m = sum >> 5 (SPEC's max(1, m) is left out: a root of 0 or 1 clamps as 1's does)
         ld a,RN_MEAN_SHIFT
         call sra32

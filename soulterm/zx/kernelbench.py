@@ -33,6 +33,7 @@ FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (the 128K player's)
+FAST_SQUARES_OPTION = "RN_FAST_SQUARES = 1"   # rmsnorm.s's squares from AT_FAST_MEANS's table (the 128K player's)
 FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table of its own (needs AT_FAST_SCORES)
 # on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
 # aligned) would otherwise push the 128K's kernels and soul past $FFFF
@@ -59,7 +60,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     options = ([LOW_SLOTS_OPTION] * is_128k + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
-               + [FAST_MEANS_OPTION if bench else FAST_MEANS] * fast_means)
+               + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means)
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
