@@ -235,9 +235,11 @@ attend_head:
         ld (at_dst),hl
 .ifdef AT_FAST_MEANS
         call at_weight_squares  ; at_sw = sum_j S(lut[j]), the head's
+        ld hl,at_fast_dimension
+        ld (@dimension + 1),hl
 @dimension:
-        jp at_fast_dimension    ; (returns to @divide, or to @dimension_slow for a v beyond -256..255)
-@dimension_slow:
+        jp at_fast_dimension    ; (patched: @dimension_slow for the head's dimensions after one
+@dimension_slow:                ; with a v beyond -256..255; the fast ones end at @store)
 .else
 @dimension:
 .endif
@@ -798,8 +800,10 @@ at_fast_dimension:
         ld d,a
         exx
         jp @low_byte
-@wide:
-        ld sp,(at_fast_sp)
+@wide:                          ; a v beyond -256..255: this dimension and the head's others
+        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
+        ld hl,attend_head@dimension_slow
+        ld (attend_head@dimension + 1),hl
         jp attend_head@dimension_slow
 @position:
         pop bc                  ; C = vl, B = vh
