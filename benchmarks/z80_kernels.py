@@ -20,7 +20,7 @@ import numpy as np
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
-from soulterm.zx.kernelbench import CLAMPED_UNIT_OPTION, FAST_SCORES_OPTION, Z80Bench
+from soulterm.zx.kernelbench import CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, Z80Bench
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -51,6 +51,29 @@ def fast_scores() -> None:
         print(f"attend_head at {count:2}  {np.mean(costs['fast']):>10,.0f} T-states with AT_FAST_SCORES, "
               f"{np.mean(costs['plain']):,.0f} without (q, k, v in -2048..2047)")
     print(f"at_key_sums        {key_sums:>10,} T-states (a position's 4 heads)")
+    # AT_FAST_MEANS (the 128K's): v in -256..255 (the shipped soul's), against AT_FAST_SCORES alone
+    means = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION)
+    for count in (1, 20):
+        costs = {"means": [], "fast": []}
+        for _ in range(10):
+            q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+            values = rng.integers(-256, 256, (20, 4, 8))
+            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+            for name, bench in (("means", means), ("fast", fast)):
+                bench.write_words(0xA000, q)
+                bench.write_words(0xB000, keys.reshape(-1))
+                bench.write_words(0xC000, values.reshape(-1))
+                for position in range(count):
+                    bench.cpu.hl, bench.cpu.de = 0xB000 + 64 * position, 0xA200 + 16 * position
+                    bench.call("at_key_sums")
+                for symbol, address in (("at_q", 0xA000), ("at_keys", 0xB000), ("at_values", 0xC000),
+                                        ("at_out", 0xA100), ("at_sums", 0xA200)):
+                    bench.poke_word(bench.sym(symbol), address)
+                bench.poke(bench.sym("at_count"), [count])
+                costs[name].append(bench.call("attend_head"))
+                assert np.array_equal(bench.read_words(0xA100, 8), want)
+        print(f"attend_head at {count:2}  {np.mean(costs['means']):>10,.0f} T-states with AT_FAST_MEANS too, "
+              f"{np.mean(costs['fast']):,.0f} with AT_FAST_SCORES alone (v in -256..255)")
     forward = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=FAST_SCORES_OPTION)
     for routine in ("forward_step", "forward_prefill"):
         forward.poke(forward.sym("fw_token"), [1])
