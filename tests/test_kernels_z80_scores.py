@@ -224,6 +224,7 @@ def test_fast_means_match_intmath(means_bench):
     among the others, against intmath."""
     rng = np.random.default_rng(23)
     edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
+    seen = set()
     for case in range(40):
         count = int(rng.integers(1, 21)) if case > 1 else (1, 20)[case]
         q = rng.integers(-1500, 1501, 8)
@@ -245,6 +246,8 @@ def test_fast_means_match_intmath(means_bench):
         want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
         assert np.array_equal(means_bench.read_words(OUT, 8), want), case
         assert list(means_bench.peek(means_bench.sym("at_lut"), count)) == list(weights), case
+        seen.update(int(weight) for weight in weights)
+    assert {0, 1, 255} < seen                   # (a weight of 0 skips its position's reads)
 
 
 def test_fast_means_are_cheaper_than_the_product_loop(fast_bench, means_bench):

@@ -818,6 +818,8 @@ at_fast_dimension:
 @low_byte:
         ld a,(de)               ; w
         inc de
+        or a
+        jr z,@next              ; w = 0: nothing to add
         sub c                   ; w - vl in -255..255 (the borrow: negative)
         ld l,a
         sbc a,a
@@ -841,6 +843,7 @@ at_fast_dimension:
         adc a,d
         ld d,a
         exx
+@next:
         .byte $DD,$2D           ; dec ixl
         jp nz,@position
         ld sp,(at_fast_sp)
