@@ -41,6 +41,19 @@
 ; 909 bytes more here (the dims 440, their run and total 39, at_fast_prepare
 ; 159, at_key_sums 139, the head's fast loop 98 and its entry 22, variables
 ; 12), 61 in forward.s and the key sums' 640.
+;
+; AT_FAST_MEANS (with AT_FAST_SCORES, in the 128K player: docs/spectrum.md,
+; "Fourteenth round") takes each dimension's weighted sum through a squares
+; table of its own when the dimension's v are all in -256..255 (at_fast_dimension
+; below: two reads a byte plane a position, no multiply; a weight of 0 skips
+; its position) and divides in 8 unrolled rounds (the mean lies in -256..255);
+; a dimension with a wider v runs the product loop, and so do the head's
+; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
+; q, k in -2048..2047, v in -256..255): 17,387 for one position, 111,996 for 20
+; (20,685 and 113,815 with AT_FAST_SCORES alone: these random scores give mostly
+; weights of 0, which the product loop skips too; the shipped soul's seldom are).
+; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
+; 158 there, the code and variables 289, the head's patch 12).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
