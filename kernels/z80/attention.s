@@ -302,7 +302,6 @@ attend_head:
         exx
         pop hl
         pop de
-@divide:                        ; DEHL = sum_j lut[j] v[j][d]
         ld bc,(at_lut_sum)
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
@@ -743,6 +742,11 @@ at_dst:         .word 0
 ; loop (attend_head@dimension_slow) from its start. Interrupts are off (SP walks
 ; v: attend_head's AT_FAST_SCORES state); IY is free (attend_head keeps it).
 at_sw:          .res 3          ; sum_j S(lut[j]) (<= 20 * 65025)
+.ifndef AT_FAST_SCORES
+        .assert 0, "AT_FAST_MEANS needs AT_FAST_SCORES: SP walks v with interrupts off, IY is free"
+.endif
+        .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
+        .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
 
 ; at_weight_squares - at_sw = sum_j S(lut[j]) over the head's at_count positions.
 at_weight_squares:
@@ -780,9 +784,9 @@ at_weight_squares:
         exx
         ret
 
-; at_fast_dimension - sum_j lut[j] v[j][d] for the dimension at at_row, into
-; DEHL at attend_head@divide; to attend_head@dimension_slow (SP restored) for a
-; v outside -256..255. A position's S(vl) - S(w - vl) is taken in 17 bits (the
+; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
+; dimension at at_row, stored through attend_head@store; to
+; attend_head@dimension_slow (SP restored) for a v outside -256..255. A position's S(vl) - S(w - vl) is taken in 17 bits (the
 ; two planes' bytes with one borrow chain) and added to D':H':L', which starts
 ; at the head's sum_j S(w); a vh of -1 takes 512 w off it.
 at_fast_dimension:
@@ -915,6 +919,7 @@ at_sq_table:
         .byte (((i - 256) * (i - 256)) >> 8) & 255
         .endrepeat
 AT_SQ_PAGE      = (at_sq_table >> 8) + 1
+        .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
 .endif
 
 ; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.

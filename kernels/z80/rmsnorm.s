@@ -60,6 +60,9 @@ rmsnorm:
         ld hl,(rn_x)
         ld b,RN_DIM
 .ifdef RN_FAST_SQUARES
+.ifndef AT_FAST_MEANS
+        .assert 0, "RN_FAST_SQUARES reads AT_FAST_MEANS's squares table"
+.endif
 @fast_square:                   ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
         ld e,(hl)               ; no push and pop a word (the 128K player's)
         inc hl
