@@ -20,7 +20,8 @@ import numpy as np
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
-from soulterm.zx.kernelbench import FAST_SCORES_OPTION, Z80Bench
+from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
+                                     Z80Bench)
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -51,6 +52,29 @@ def fast_scores() -> None:
         print(f"attend_head at {count:2}  {np.mean(costs['fast']):>10,.0f} T-states with AT_FAST_SCORES, "
               f"{np.mean(costs['plain']):,.0f} without (q, k, v in -2048..2047)")
     print(f"at_key_sums        {key_sums:>10,} T-states (a position's 4 heads)")
+    # AT_FAST_MEANS (the 128K's): v in -256..255 (the shipped soul's), against AT_FAST_SCORES alone
+    means = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION)
+    for count in (1, 20):
+        costs = {"means": [], "fast": []}
+        for _ in range(10):
+            q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+            values = rng.integers(-256, 256, (20, 4, 8))
+            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+            for name, bench in (("means", means), ("fast", fast)):
+                bench.write_words(0xA000, q)
+                bench.write_words(0xB000, keys.reshape(-1))
+                bench.write_words(0xC000, values.reshape(-1))
+                for position in range(count):
+                    bench.cpu.hl, bench.cpu.de = 0xB000 + 64 * position, 0xA200 + 16 * position
+                    bench.call("at_key_sums")
+                for symbol, address in (("at_q", 0xA000), ("at_keys", 0xB000), ("at_values", 0xC000),
+                                        ("at_out", 0xA100), ("at_sums", 0xA200)):
+                    bench.poke_word(bench.sym(symbol), address)
+                bench.poke(bench.sym("at_count"), [count])
+                costs[name].append(bench.call("attend_head"))
+                assert np.array_equal(bench.read_words(0xA100, 8), want)
+        print(f"attend_head at {count:2}  {np.mean(costs['means']):>10,.0f} T-states with AT_FAST_MEANS too, "
+              f"{np.mean(costs['fast']):,.0f} with AT_FAST_SCORES alone (v in -256..255)")
     forward = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=FAST_SCORES_OPTION)
     for routine in ("forward_step", "forward_prefill"):
         forward.poke(forward.sym("fw_token"), [1])
@@ -90,6 +114,34 @@ def main() -> None:
             costs.append(bench.call("rmsnorm"))
             assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift))
         print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states ({what})")
+    # a clamped inverse (a root of 16 or less: words below 256), narrowed gains; the 128K's own loop
+    player_128k = "\n".join([CLAMPED_UNIT_OPTION, FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION])
+    for option, what in (("", "words below 256, gains 2^6, shift 8: a clamped inverse"),
+                         (CLAMPED_UNIT_OPTION, "the same with RN_CLAMPED_UNIT, the 128K's"),
+                         (player_128k, "the same with RN_FAST_SQUARES too, the 128K's")):
+        clamp_bench, clamp_rng, costs = Z80Bench(options=option), np.random.default_rng(2028), []
+        for _ in range(20):
+            x = clamp_rng.integers(-256, 256, 32)
+            clamp_bench.write_words(0xA000, x)
+            clamp_bench.poke(0xA100, bytes([64] * 32))
+            for name, address in (("rn_x", 0xA000), ("rn_gain", 0xA100), ("rn_out", 0xA200)):
+                clamp_bench.poke_word(clamp_bench.sym(name), address)
+            clamp_bench.poke(clamp_bench.sym("rn_shift"), [8])
+            costs.append(clamp_bench.call("rmsnorm"))
+            assert np.array_equal(clamp_bench.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
+        print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states ({what})")
+    fixed_rng, costs, squares = np.random.default_rng(2027), [], Z80Bench(options=player_128k)
+    for _ in range(20):                     # the narrowed norms' row above, on the 128K's rmsnorm
+        x, gain = fixed_rng.integers(-1024, 1024, 32), np.full(32, 64)
+        squares.write_words(0xA000, x)
+        squares.poke(0xA100, bytes(gain.astype(np.uint8)))
+        for name, address in (("rn_x", 0xA000), ("rn_gain", 0xA100), ("rn_out", 0xA200)):
+            squares.poke_word(squares.sym(name), address)
+        squares.poke(squares.sym("rn_shift"), [8])
+        costs.append(squares.call("rmsnorm"))
+        assert np.array_equal(squares.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 8))
+    print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (words below 1024, shift 8, "
+          "with RN_FAST_SQUARES, the 128K's)")
     for count in (1, 20):
         costs = []
         for _ in range(10):

@@ -11,7 +11,8 @@ from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
-from soulterm.zx.kernelbench import LOW_SLOTS_OPTION, Z80_KERNELS_DIR, Z80Bench, run_matvec
+from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
+                                     LOW_SLOTS_OPTION, Z80_KERNELS_DIR, Z80Bench, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
 
@@ -348,6 +349,64 @@ def test_rmsnorm_roots_either_side_of_the_clamp(bench):
         bench.poke_word(bench.sym("rn_out"), 0xA200)
         bench.call("rmsnorm")
         assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 7)), root
+
+@pytest.mark.parametrize("option", ["", CLAMPED_UNIT_OPTION])
+def test_rmsnorm_clamped_inverse_takes_no_product(option):
+    """Fixed gains with a root of 16 or less (inv = 32767: y = x - 1 for x > 0, x otherwise) run
+    without mul16s, in the loop (the 48K's) or in a loop of their own (RN_CLAMPED_UNIT, the 128K's):
+    bit for bit intmath, in place too, and cheaper than a root of 17 by more than a product an element."""
+    bench = Z80Bench(options=option)
+    rng = np.random.default_rng(14)
+
+    def run(x, a, shift, out=0xA200):
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, bytes([1 << a] * 32))
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [shift])
+        bench.poke_word(bench.sym("rn_out"), out)
+        return bench.call("rmsnorm")
+
+    costs = {}
+    for root in list(range(0, 20)) + [40]:
+        for a, shift in ((6, 8), (3, 3), (0, 7)):
+            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+            x[:3] = (0, 1, -1) if root < 2 else x[:3]
+            costs[root, a, shift] = run(x, a, shift)
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 1 << a), shift)), (root, a)
+            assert int(intmath.isqrt(max(1, int(np.sum((x >> 4) ** 2)) // 32))) == max(root, 1) or root == 0, root
+    for a, shift in ((6, 8), (3, 3), (0, 7)):
+        assert costs[16, a, shift] < costs[17, a, shift] - 32 * 250, (a, shift)
+    x = rng.integers(-200, 200, 32)
+    run(x, 6, 8, out=0xA000)                                 # in place
+    assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
+
+
+def test_rmsnorm_fast_squares_match_intmath():
+    """RN_FAST_SQUARES (the 128K's): (x >> 4)^2 from AT_FAST_MEANS's table for x >> 4 in -255..255,
+    mul16s past it; x at the table's edges (x >> 4 = -256, -255, 255, 256) and beyond, gains of every
+    kind, against intmath, and cheaper than the shifts and the matvec table's reads."""
+    fast = Z80Bench(options="\n".join([FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION]))
+    plain = Z80Bench()
+    rng = np.random.default_rng(16)
+    edges = [-32768, -4097, -4096, -4081, -4080, -4065, -17, -16, -1, 0, 15, 16, 4080, 4095, 4096, 32767]
+    costs = {}
+    for case in range(30):
+        x = rng.integers(-(2000, 4200, 32768)[case % 3], (2000, 4200, 32768)[case % 3], 32)
+        if case % 4 == 1:
+            x = rng.choice(edges, 32)
+        gain = rng.integers(-128, 128, 32) if case % 2 else np.full(32, 64)
+        shift = int(rng.integers(0, 9)) if case % 2 else 8
+        for name, bench in (("fast", fast), ("plain", plain)):
+            words(bench, "rn_x", 0xA000, x)
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            bench.poke_word(bench.sym("rn_gain"), 0xA100)
+            bench.poke(bench.sym("rn_shift"), [shift])
+            bench.poke_word(bench.sym("rn_out"), 0xA200)
+            costs[name, case] = bench.call("rmsnorm")
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), (name, case)
+        if case % 3 == 0 and case % 4 != 1:                 # every x >> 4 within -125..124
+            assert costs["fast", case] < costs["plain", case] - 32 * 60, case
+
 
 def test_vector_steps_match_intmath(bench):
     rng = np.random.default_rng(9)

@@ -11,7 +11,7 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import FAST_SCORES_OPTION, Z80Bench
+from soulterm.zx.kernelbench import FAST_MEANS_OPTION, FAST_SCORES_OPTION, Z80Bench
 
 Q, KEYS, VALUES, OUT, SUMS = 0xA000, 0xB000, 0xC000, 0xA100, 0xA200
 
@@ -210,3 +210,59 @@ def test_the_fast_scores_leave_interrupts_as_they_found_them(fast_bench):
             assert cpu.iy == 0x5C3A, routine
     want, _ = intmath.attention_head(q, keys[:20, 2], values[:20, 2])
     assert np.array_equal(fast_bench.read_words(OUT, 8), want)
+
+
+@pytest.fixture(scope="module")
+def means_bench():
+    return Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION)
+
+
+def test_fast_means_match_intmath(means_bench):
+    """AT_FAST_MEANS (the 128K's): a dimension whose v are all in -256..255 is summed through the
+    squares table, any other by the product loop from its start. Random heads of every width with
+    v at the edges (-256, -255, -1, 0, 255) and just past them (-257, 256), LUT weights 0, 1 and 255
+    among the others, against intmath."""
+    rng = np.random.default_rng(23)
+    edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
+    seen = set()
+    for case in range(40):
+        count = int(rng.integers(1, 21)) if case > 1 else (1, 20)[case]
+        q = rng.integers(-1500, 1501, 8)
+        keys = rng.integers(-1500, 1501, (20, 4, 8))
+        if case % 4 == 3:                   # f = k[j][0]: weights 255, 1, 0 and another
+            q, keys[:] = np.array([16384 // 8, 0, 0, 0, 0, 0, 0, 0]), 0
+            keys[:, :, 0] = np.resize([1000, 900, 800, 995], (4, 20)).T * 8
+            count = max(count, 4)
+        values = rng.choice(edges, (20, 4, 8)) if case % 3 == 0 else rng.integers(-256, 256, (20, 4, 8))
+        if case % 5 == 1:                   # one v a step outside: its dimension takes the product loop
+            values[int(rng.integers(0, count)), :, int(rng.integers(0, 8))] = (-257, 256)[case % 2]
+        if case % 7 == 2:
+            values = rng.integers(-32768, 32768, (20, 4, 8))
+        if case in (5, 10):                 # the quotient's ends: -256 and 255 (8 rounds, 255 in both signs)
+            values[:] = (-256, 255)[case == 10]
+            values[0, :, 1::2] = (-255, 254)[case == 10]
+        head = int(rng.integers(0, 4))
+        run_head(means_bench, q, keys, values, count, head)
+        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+        assert np.array_equal(means_bench.read_words(OUT, 8), want), case
+        assert list(means_bench.peek(means_bench.sym("at_lut"), count)) == list(weights), case
+        seen.update(int(weight) for weight in weights)
+    assert {0, 1, 255} < seen                   # (a weight of 0 skips its position's reads)
+
+
+def test_fast_means_are_cheaper_than_the_product_loop(fast_bench, means_bench):
+    rng = np.random.default_rng(29)
+    q = rng.integers(-600, 601, 8)
+    keys = rng.integers(-600, 601, (20, 4, 8))
+    values = rng.integers(-256, 256, (20, 4, 8))
+    products = run_head(fast_bench, q, keys, values, 20, 2)
+    squares = run_head(means_bench, q, keys, values, 20, 2)
+    assert np.array_equal(fast_bench.read_words(OUT, 8), means_bench.read_words(OUT, 8))
+    assert squares < products - 20 * 8 * 150, (squares, products)
+    for position in (0, 7):                 # every dimension wide there: the product loop after a try
+        values[position, 2, :] = 300        # of the positions before it (~300 T-states each), after
+                                            # the head's sum of S(w) (at_weight_squares, ~80 a position)
+        wide = run_head(means_bench, q, keys, values, 20, 2)
+        plain = run_head(fast_bench, q, keys, values, 20, 2)
+        assert np.array_equal(fast_bench.read_words(OUT, 8), means_bench.read_words(OUT, 8))
+        assert plain < wide < plain + 20 * 80 + 8 * (300 * position + 300), (position, wide, plain)

@@ -41,6 +41,19 @@
 ; 909 bytes more here (the dims 440, their run and total 39, at_fast_prepare
 ; 159, at_key_sums 139, the head's fast loop 98 and its entry 22, variables
 ; 12), 61 in forward.s and the key sums' 640.
+;
+; AT_FAST_MEANS (with AT_FAST_SCORES, in the 128K player: docs/spectrum.md,
+; "Fourteenth round") takes each dimension's weighted sum through a squares
+; table of its own when the dimension's v are all in -256..255 (at_fast_dimension
+; below: two reads a byte plane a position, no multiply; a weight of 0 skips
+; its position) and divides in 8 unrolled rounds (the mean lies in -256..255);
+; a dimension with a wider v runs the product loop, and so do the head's
+; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
+; q, k in -2048..2047, v in -256..255): 17,387 for one position, 111,996 for 20
+; (20,685 and 113,815 with AT_FAST_SCORES alone: these random scores give mostly
+; weights of 0, which the product loop skips too; the shipped soul's seldom are).
+; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
+; 158 there, the code and variables 289, the head's patch 12).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -233,7 +246,16 @@ attend_head:
         ld (at_row),hl          ; &v[0][d], d advancing
         ld hl,(at_out)
         ld (at_dst),hl
+.ifdef AT_FAST_MEANS
+        call at_weight_squares  ; at_sw = sum_j S(lut[j]), the head's
+        ld hl,at_fast_dimension
+        ld (@dimension + 1),hl
 @dimension:
+        jp at_fast_dimension    ; (patched: @dimension_slow for the head's dimensions after one
+@dimension_slow:                ; with a v beyond -256..255; the fast ones end at @store)
+.else
+@dimension:
+.endif
         exx
         ld hl,0                 ; D'E':H'L' = sum_j lut[j] * v[j][d]: |sum| < 2^29, so 32 bits
         ld d,h
@@ -284,6 +306,7 @@ attend_head:
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
+@store:                         ; DE = out[d]
         ld hl,(at_dst)
         ld (hl),e
         inc hl
@@ -706,6 +729,198 @@ at_key_sums:
 .endif
 
 at_dst:         .word 0
+
+.ifdef AT_FAST_MEANS
+; ----- the means through a squares table (the option AT_FAST_MEANS, with AT_FAST_SCORES) -----
+; With v = 256 vh + vl (vl = its low byte, 0..255) and w = lut[j] (0..255),
+; 2 w vl = S(w) + S(vl) - S(w - vl), and w - vl lies in -255..255, so for a v in
+; -256..255 (vh 0 or -1):
+;   2 sum_j w v = sum_j S(w) + sum_j [S(vl) - S(w - vl)] - 512 sum_{vh = -1} w.
+; sum_j S(w) is the head's (at_weight_squares); a position's S(vl) - S(w - vl)
+; is two table reads a byte plane, each plane's difference summed in 16 bits
+; (|sum| <= 20 * 255). A dimension with a v outside -256..255 runs the product
+; loop (attend_head@dimension_slow) from its start. Interrupts are off (SP walks
+; v: attend_head's AT_FAST_SCORES state); IY is free (attend_head keeps it).
+at_sw:          .res 3          ; sum_j S(lut[j]) (<= 20 * 65025)
+.ifndef AT_FAST_SCORES
+        .assert 0, "AT_FAST_MEANS needs AT_FAST_SCORES: SP walks v with interrupts off, IY is free"
+.endif
+        .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
+        .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
+
+; at_weight_squares - at_sw = sum_j S(lut[j]) over the head's at_count positions.
+at_weight_squares:
+        exx
+        ld hl,0                 ; C':H':L' = the sum
+        ld c,l
+        exx
+        ld hl,at_lut
+        ld a,(at_count)
+        ld b,a
+@square:
+        ld e,(hl)
+        inc hl
+        ld d,AT_SQ_PAGE         ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on
+        ld a,(de)
+        inc d
+        inc d
+        exx
+        add a,l
+        ld l,a
+        exx
+        ld a,(de)
+        exx
+        adc a,h
+        ld h,a
+        jr nc,@added
+        inc c
+@added:
+        exx
+        djnz @square
+        exx
+        ld (at_sw),hl
+        ld a,c
+        ld (at_sw+2),a
+        exx
+        ret
+
+; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
+; dimension at at_row, stored through attend_head@store; to
+; attend_head@dimension_slow (SP restored) for a v outside -256..255. A position's S(vl) - S(w - vl) is taken in 17 bits (the
+; two planes' bytes with one borrow chain) and added to D':H':L', which starts
+; at the head's sum_j S(w); a vh of -1 takes 512 w off it.
+at_fast_dimension:
+        ld (at_fast_sp),sp
+        ld sp,(at_row)          ; SP walks v[j][d], j = 0..count-1
+        exx
+        ld hl,(at_sw)           ; D':H':L' = 2 sum_j w v so far (24 bits: |.| < 2^23)
+        ld a,(at_sw+2)
+        ld d,a
+        exx
+        ld de,at_lut            ; DE walks w
+        ld a,(at_count)
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        jr @position
+@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
+        ld a,(de)
+        exx
+        add a,a                 ; B':C' = 2 w
+        ld c,a
+        ld a,0
+        rla
+        ld b,a
+        ld a,h                  ; D':H' -= 2 w (512 w off the sum)
+        sub c
+        ld h,a
+        ld a,d
+        sbc a,b
+        ld d,a
+        exx
+        jp @low_byte
+@wide:                          ; a v beyond -256..255: this dimension and the head's others
+        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
+        ld hl,attend_head@dimension_slow
+        ld (attend_head@dimension + 1),hl
+        jp attend_head@dimension_slow
+@position:
+        pop bc                  ; C = vl, B = vh
+        ld hl,AT_STRIDE - 2
+        add hl,sp
+        ld sp,hl                ; v[j + 1][d]
+        ld a,b
+        inc a
+        jr z,@negative          ; vh = -1
+        dec a
+        jr nz,@wide             ; vh beyond 0 and -1
+@low_byte:
+        ld a,(de)               ; w
+        inc de
+        or a
+        jr z,@next              ; w = 0: nothing to add
+        sub c                   ; w - vl in -255..255 (the borrow: negative)
+        ld l,a
+        sbc a,a
+        add a,AT_SQ_PAGE
+        ld h,a                  ; HL = &S(w - vl), low byte
+        ld b,AT_SQ_PAGE         ; BC = &S(vl), low byte
+        ld a,(bc)
+        sub (hl)
+        .byte $DD,$67           ; ld ixh,a: the difference's low byte
+        inc h                   ; the high plane
+        inc h
+        inc b
+        inc b
+        ld a,(bc)
+        sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits)
+        exx
+        ld b,a
+        sbc a,a                 ; the sign byte
+        .byte $DD,$4C           ; ld c,ixh
+        add hl,bc
+        adc a,d
+        ld d,a
+        exx
+@next:
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@position
+        ld sp,(at_fast_sp)
+        ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
+        ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
+        exx
+        ld a,d
+        sra a                   ; A:H:L = sum w v (24 bits, signed)
+        rr h
+        rr l
+        push hl
+        exx
+        pop hl
+        ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
+        or a
+        jp p,@dividend
+        cpl
+        ld b,a
+        ld c,$FF
+        ld a,l
+        cpl
+        ld l,a
+        ld a,h
+        cpl
+        ld h,a
+        ld a,b                  ; A:H:L = ~(sum w v)
+@dividend:
+        ld b,l                  ; B's bits shift out as the quotient's shift in
+        ld l,h
+        ld h,a                  ; HL = the dividend >> 8 < lut_sum (the remainder so far)
+        ld de,(at_lut_sum)
+        .repeat 8
+        sla b
+        adc hl,hl               ; (< 2 lut_sum <= 2 * 20 * 255: no carry out)
+        sbc hl,de
+        inc b                   ; (keeps the borrow) a quotient bit of 1, unless
+        jr nc,* + 4
+        add hl,de               ; the remainder was smaller: put it back, the bit 0
+        dec b
+        .endrepeat
+        ld a,b
+        xor c
+        ld e,a
+        ld d,c                  ; DE = the quotient, or ~quotient below zero
+        jp attend_head@store
+
+; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
+; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
+; for the page (matvec's table is offset by 127 for its displacements).
+        .align 256
+at_sq_table:
+        .repeat 512, i
+        .byte ((i - 256) * (i - 256)) & 255
+        .endrepeat
+        .repeat 512, i
+        .byte (((i - 256) * (i - 256)) >> 8) & 255
+        .endrepeat
+AT_SQ_PAGE      = (at_sq_table >> 8) + 1
+        .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
+.endif
 
 ; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
 exp_lut:

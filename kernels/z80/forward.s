@@ -85,11 +85,14 @@ fw_tmp:         .res 2 * FW_DIM
 fw_ffn:         .res 2 * FW_FFN
 ; The key cache may be placed by the program (the Spectrum player keeps it
 ; below $8000, where the screen contends for memory: it is read ~0.2 times
-; a byte a position, soulterm/zx/build.py); the value cache stays here.
+; a byte a position, soulterm/zx/build.py); the value cache stays here in the
+; players (the kernels' bench places it below its code with AT_FAST_MEANS).
 .ifndef kv_keys
 kv_keys:        .res 2 * KV_LAYER_BYTES
 .endif
+.ifndef kv_values
 kv_values:      .res 2 * KV_LAYER_BYTES
+.endif
 .ifdef AT_FAST_SCORES
 KV_SUMS_LAYER_BYTES = 20 * AT_SUMS_STRIDE
 .ifndef kv_key_sums             ; (the program may place them, as the key cache)

@@ -6,20 +6,31 @@
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
 ; Clobbers AF, BC, DE, HL and AF', BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 83,422 on average for 32 random
-; words, 62,227 for words below 1024 (the residual's usual size: x >> 4 squares
+; T-states (python benchmarks/z80_kernels.py): 82,849 on average for 32 random
+; words, 61,903 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
-; rounds), 40,387 for those when every gain is 2^shift (a fixed-gain soul's
+; rounds), 40,639 for those when every gain is 2^shift (a fixed-gain soul's
 ; norms: out = y, checked once a call, with no gain product, shift or
-; saturation) and 42,051 when every gain is 2^(shift - 2) (a narrowed soul's,
-; soulterm/soul/narrowing.py: out = y >> 2).
-; Bytes: 342 (in the player: code; its variables are in matvec's page, below;
-; 360 with them before).
+; saturation) and 42,303 when every gain is 2^(shift - 2) (a narrowed soul's,
+; soulterm/soul/narrowing.py: out = y >> 2); 83,422, 62,227, 40,387 and
+; 42,051 before the clamped inverse's own path (fourteenth round).
+; A root of 16 or less clamps inv at 32767 (no division), and then y = (x *
+; 32767) >> 15 is x - 1 for x > 0 and x otherwise: no product. Words below 256
+; with gains 2^6 and shift 8 (a clamped inverse): 21,927 (37,403 before);
+; 18,276 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
+; without mul16s's register juggling, 58 bytes more), 16,059 with RN_FAST_SQUARES
+; too (the 128K player's, with attention.s's AT_FAST_MEANS: (x >> 4)^2 read from
+; that option's table, no shifts; 88 bytes), which takes the narrowed norms' row
+; above, 42,303, to 39,549.
+; Bytes: 346 (in the player: code; its variables are in matvec's page, below;
+; 342 before the clamped inverse's path, 360 with the variables before).
 
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
 RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
+RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 32767
+        .assert (RN_INV_NUMERATOR_HIGH << 16) / RN_CLAMP_ROOT >= 32768 && (RN_INV_NUMERATOR_HIGH << 16) / (RN_CLAMP_ROOT + 1) < 32768, "RN_CLAMP_ROOT is not the clamp's edge"
 
 ; The variables live in the last bytes of matvec's variable page (squares.s),
 ; after attention's scores: neither matvec nor attention runs while rmsnorm
@@ -48,6 +59,76 @@ rmsnorm:
         exx
         ld hl,(rn_x)
         ld b,RN_DIM
+.ifdef RN_FAST_SQUARES
+.ifndef AT_FAST_MEANS
+        .assert 0, "RN_FAST_SQUARES reads AT_FAST_MEANS's squares table"
+.endif
+@fast_square:                   ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
+        ld e,(hl)               ; no push and pop a word (the 128K player's)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,d
+        xor e
+        and $0F
+        xor e
+        rrca
+        rrca
+        rrca
+        rrca
+        ld c,a                  ; C = (x >> 4) & 255: the high nibble's low bits, the low byte's high
+        ld a,d
+        add a,$0F
+        cp $1F
+        jr nc,@fast_wide        ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F)
+        ld a,d
+        rla
+        ld a,AT_SQ_PAGE
+        sbc a,0
+        ld d,a
+        ld e,c                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 1 below zero)
+        ld a,(de)
+        inc d
+        inc d
+        exx
+        add a,l
+        ld l,a
+        exx
+        ld a,(de)
+        exx
+        adc a,h
+        ld h,a
+        jr nc,@fast_added
+        inc de
+@fast_added:
+        exx
+        djnz @fast_square
+        jr @squared
+@fast_wide:                     ; a wider x >> 4: mul16s as below
+        push bc
+        push hl
+        .repeat RN_PRE_SHIFT
+        sra d
+        rr e
+        .endrepeat
+        ld b,d
+        ld c,e
+        call mul16s
+        push de
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+        ex de,hl
+        exx
+        pop hl
+        pop bc
+        djnz @fast_square
+        jr @squared
+.endif
 @square:
         push bc
         ld e,(hl)
@@ -99,16 +180,10 @@ rmsnorm:
         pop bc
         djnz @square
 
-        exx                     ; m = max(1, sum >> 5)
+@squared:
+        exx                     ; m = sum >> 5 (SPEC's max(1, m) is left out: a root of 0 or 1 clamps as 1's does)
         ld a,RN_MEAN_SHIFT
         call sra32
-        ld a,h
-        or l
-        or e
-        or d
-        jr nz,@mean_ok
-        inc l
-@mean_ok:
         ld (isq_m),hl
         ld (isq_m+2),de
         call isqrt24            ; m <= 2^22, so the root fits
@@ -118,14 +193,13 @@ rmsnorm:
         or a
         jr nz,@divide
         ld a,l
-        cp RN_INV_NUMERATOR_HIGH + 1
-        jr c,@clamp             ; 2^19 / a root of 8 or less needs 17 bits: clamped
+        cp RN_CLAMP_ROOT + 1
+        jr c,@clamp             ; 2^19 / a root of 16 or less is 32768 or more: clamped
 @divide:
         ld de,RN_INV_NUMERATOR_HIGH
         ld hl,$0000             ; DEHL = 2^19 (spec.RMS_INV_NUMERATOR)
-        call div32u_q16         ; the quotient fits 16 bits: DE < the root
-        bit 7,h
-        jr z,@inv_ok
+        call div32u_q16         ; the quotient fits 15 bits: the root is 17 or more
+        jr @inv_ok
 @clamp:
         ld hl,$7FFF
 @inv_ok:
@@ -155,6 +229,11 @@ rmsnorm:
         jr nz,@general
         inc hl
         djnz @check
+.ifdef RN_CLAMPED_UNIT
+        ld a,(rn_inv+1)         ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
+        cp $7F
+        jp z,@clamped           ; then y needs no product
+.endif
         exx
         ld hl,(rn_x)            ; HL' = x, DE' = out (mul16s keeps the other set)
         ld de,(rn_out)
@@ -171,10 +250,16 @@ rmsnorm:
         exx
         pop de
         ld bc,(rn_inv)
+.ifndef RN_CLAMPED_UNIT
+        ld a,b
+        cp $7F
+        jr z,@unit_clamped      ; inv = 32767: y = x - 1 for x > 0, x otherwise (@clamped below)
+.endif
         call mul16s             ; DEHL = x * inv
         add hl,hl
         rl e
         rl d                    ; DE = y = (x * inv) >> 15, always within int16
+@unit_y:
         ld a,(rn_unit_shift)    ; y * 2^a >> shift = y >> (shift - a), floored
         or a
         jr z,@unit_store
@@ -198,6 +283,14 @@ rmsnorm:
         dec (hl)
         jr nz,@unit
         ret
+.ifndef RN_CLAMPED_UNIT
+@unit_clamped:
+        dec de
+        bit 7,d
+        jr z,@unit_y            ; x - 1 >= 0: x was positive
+        inc de
+        jr @unit_y
+.endif
 
 @general:
         ld hl,(rn_x)
@@ -261,3 +354,45 @@ rmsnorm:
         pop bc
         djnz @element
         ret
+.ifdef RN_CLAMPED_UNIT
+@clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
+        ld a,(rn_unit_shift)    ; for x = -32768, which never has a clamped root: its own
+        exx                     ; square's mean alone makes the root 362)
+        ld c,a                  ; C' = shift - a, B' = the elements left
+        ld b,RN_DIM
+        exx
+        ld hl,(rn_x)
+        ld de,(rn_out)          ; (may be rn_x: each x is read before its y is stored)
+@clamped_element:
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        dec bc
+        bit 7,b
+        jr z,@clamped_y         ; x - 1 >= 0: x was positive
+        inc bc
+@clamped_y:
+        exx
+        ld a,c
+        exx
+        or a
+        jr z,@clamped_store
+@clamped_shift:                 ; y >> (shift - a), floored
+        sra b
+        rr c
+        dec a
+        jr nz,@clamped_shift
+@clamped_store:
+        ld a,c
+        ld (de),a
+        inc de
+        ld a,b
+        ld (de),a
+        inc de
+        exx
+        dec b
+        exx
+        jr nz,@clamped_element
+        ret
+.endif

@@ -33,22 +33,35 @@ FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
+CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (the 128K player's)
+FAST_SQUARES_OPTION = "RN_FAST_SQUARES = 1"   # rmsnorm.s's squares from AT_FAST_MEANS's table (the 128K player's)
+FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table of its own (needs AT_FAST_SCORES)
+# on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
+# aligned) would otherwise push the 128K's kernels and soul past $FFFF
+FAST_MEANS_OPTION = FAST_MEANS + "\nkv_values = $4C80"
 
 
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
-                          coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None) -> str:
+                          coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None,
+                          clamped_unit: bool | None = None, fast_means: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, the 128K the low
-    slots, MV_BIAS_IN_K, AT_FAST_SCORES, MV_COARSE and MV_NARROW_JUMP too. `sparse`, `fast_scores`, `coarse`
-    and `narrow_jump` (None: the player's own choice) turn one on or off; `bench` places
+    slots, MV_BIAS_IN_K, AT_FAST_SCORES, AT_FAST_MEANS (which needs AT_FAST_SCORES), MV_COARSE,
+    MV_NARROW_JUMP and RN_CLAMPED_UNIT too. `sparse`, `fast_scores`, `fast_means`, `coarse`, `narrow_jump`
+    and `clamped_unit` (None: the player's own choice) turn one on or off; `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
     is_128k = model == "128k"
     fast_scores = is_128k if fast_scores is None else fast_scores
     coarse = is_128k if coarse is None else coarse
     narrow_jump = is_128k if narrow_jump is None else narrow_jump
+    clamped_unit = is_128k if clamped_unit is None else clamped_unit
+    fast_means = fast_scores and is_128k if fast_means is None else fast_means
+    if fast_means and not fast_scores:
+        raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES (interrupts off while a head runs)")
     options = ([LOW_SLOTS_OPTION, BIAS_IN_K_OPTION] * is_128k + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
-               + [NARROW_JUMP_OPTION] * narrow_jump)
+               + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
+               + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means)
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
