@@ -457,6 +457,7 @@ start_up:
         jsr print
         jsr mv_build_squares    ; writes go to the RAM under the KERNAL
         jsr kernal_out
+        jsr mv_build_mid_copy   ; under the I/O area, from the squares
         ldx #127                ; the exp table under the I/O area (tables.s)
 @exp_lut:
         lda exp_lut_image,x
@@ -478,6 +479,7 @@ banner_text:
 exp_lut_image:                  ; (tables.s: start_up copies it to EXP_LUT)
         exp_lut_bytes
         mv_build_squares_routine        ; (matvec.s)
+        mv_build_mid_copy_routine       ; (matvec.s)
         qs_build_routine                ; (arith.s)
         fw_build_sparse_rowk_routine    ; (forward.s)
 prg_end:

@@ -18,6 +18,7 @@ import numpy as np
 from py65.devices.mpu6502 import MPU
 
 from soulterm.asm import assemble
+from soulterm.c64.memory import DEFAULT_DDR, IO, IO_END, IO_START, banking
 from soulterm.paths import KERNELS_DIR
 from soulterm.soul import intmath, spec
 from soulterm.soul.tokenizer import Tokenizer, base_vocab
@@ -27,8 +28,24 @@ from .layout import SPEC_INCLUDE, row_constants, spec_include, vocab_include
 # Where the trap lives: a BRK at an address no kernel uses.
 TRAP_ADDRESS = 0xFFF0
 CODE_ORIGIN = 0x0900
+CPU_PORT = 0x01                 # the 6510's port (c64.inc): what is banked in
 KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "attention.s", "vecops.s",
                 "embed.s", "tokenizer.s")
+
+
+class BenchMemory(bytearray):
+    """Flat 64 KB RAM, but a write to $D000-$DFFF while the processor port ($00/$01)
+    banks I/O in goes to the chips, not the RAM under them, as on the C64 (the
+    banking rule is soulterm.c64.memory's). The bench models no chip: such a write
+    is dropped (the border step's, fw_border), and reads see the RAM as ever."""
+
+    __slots__ = ()
+
+    def __setitem__(self, address, value):
+        if (type(address) is int and IO_START <= address < IO_END
+                and banking(self[CPU_PORT], self[0])[1] == IO):
+            return
+        bytearray.__setitem__(self, address, value)
 
 
 class KernelTimeout(RuntimeError):
@@ -61,13 +78,17 @@ class KernelBench:
                                 include_paths=[gen, str(KERNELS_DIR)])
             image, origin, symbols = prog.data, prog.origin, prog.symbols
         self.symbols = dict(symbols or {})
-        self.memory = bytearray(65536)
+        self.memory = BenchMemory(65536)
         self.memory[origin:origin + len(image)] = image
         self.code_end = origin + len(image)
         self.memory[TRAP_ADDRESS] = 0x00  # BRK
+        # The kernels run as the program runs them: RAM everywhere, I/O banked out.
+        self.memory[0], self.memory[CPU_PORT] = DEFAULT_DDR, self.symbols.get("MEM_ALL_RAM", 0x34)
         self.mpu = MPU(memory=self.memory)
         if "mv_build_squares" in self.symbols:  # what the program does at start-up
             self.call("mv_build_squares")
+        if "mv_build_mid_copy" in self.symbols:
+            self.call("mv_build_mid_copy")
         if "qs_build" in self.symbols:
             self.call("qs_build")
         if "fw_build_sparse_rowk" in self.symbols:     # the player's: from the squares
