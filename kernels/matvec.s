@@ -1847,7 +1847,9 @@ mv_build_squares:
 ; After mv_build_squares, with the KERNAL and I/O banked out (CPU_PORT =
 ; MEM_ALL_RAM: both tables lie under them): SQ_MID_ALIGNED + j = SQ_MID +
 ; SQ_OFFSET + j, byte 1 of (j - 128)^2 (memory.inc), for the pass-2 slots
-; of inputs x >= 0. Two halves a step: 5,846 cycles. A macro, as above.
+; of inputs x >= 0. Two halves a step: 5,846 cycles. A macro: the
+; soulplayer assembles it in its start-up part, the kernel bench after
+; every kernel (harness.kernel_source), so that none of them moves.
 MV_MID_COPY_HALF = (SQ_MID_ALIGNED_END - SQ_MID_ALIGNED) / 2
         .assert MV_MID_COPY_HALF <= 256 && SQ_MID + SQ_OFFSET + 2 * MV_MID_COPY_HALF <= SQ_HI, "the copy's source within SQ_MID"
         .macro mv_build_mid_copy_routine
@@ -1862,9 +1864,6 @@ mv_build_mid_copy:
         bne @byte
         rts
         .endmacro
-        .ifndef START_UP_APART
-        mv_build_mid_copy_routine
-        .endif
 
 ; After an MV_COARSE call: row X (0..mv_rows-1) again with pass 1, i.e. its
 ; exact output, into the call's output; the other rows keep theirs. The
