@@ -76,13 +76,13 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,677       32x32, 16-bit inputs: 96,284
-;   128x32 logits: 150,080 / 349,473         64x32 fc1 + bias: 77,893 / 180,577
-;   32x64 fc2 + bias: 81,809 / 210,883
-;   64x32 fc1 + bias, inputs in -128..127: 62,496, with MV_RELU 50,949
+;   32x32, inputs in -256..255: 41,706       32x32, 16-bit inputs: 96,324
+;   128x32 logits: 149,781 / 349,513         64x32 fc1 + bias: 77,837 / 180,617
+;   32x64 fc2 + bias: 81,860 / 210,904
+;   64x32 fc1 + bias, inputs in -128..127: 62,253, with MV_RELU 50,706
 ;   32x64 fc2, inputs in 0..127, 8 of them nonzero: ~22,000 with MV_SPARSE,
 ;   ~64,000 without (16: ~36,400; 30: ~61,600; tests/test_kernels_matvec_sparse.py)
-; i.e. to patch an input column ~119 cycles (small: both passes' slots),
+; i.e. to patch an input column ~129 cycles (small: both passes' slots),
 ; ~174 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~31
 ; a small column's two slots when q's input is reused from a matrix whole
 ; pages away (~44 a short or wide slot; ~60 a slot otherwise); ~42 per row
@@ -107,7 +107,7 @@
 ; mv_row_end's JMP); free: 30 / 42 / 54 for 7 / 6 / 5 (a narrow call whose
 ; sum of s(x) is within MV_FREE_UNITS_n below, so that every output is in
 ; range: mv_finish_free, the left finish without its range test).
-; Bytes: 7,851, of which 5,366 are the unrolled slots: 64 small ones in each
+; Bytes: 7,895, of which 5,366 are the unrolled slots: 64 small ones in each
 ; pass, 32 sub slots in each (and their two JMPs), 48 short and 32 wide ones.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
@@ -1847,7 +1847,7 @@ mv_build_squares:
 ; After mv_build_squares, with the KERNAL and I/O banked out (CPU_PORT =
 ; MEM_ALL_RAM: both tables lie under them): SQ_MID_ALIGNED + j = SQ_MID +
 ; SQ_OFFSET + j, byte 1 of (j - 128)^2 (memory.inc), for the pass-2 slots
-; of inputs x >= 0. Two halves a step: 5,846 cycles. A macro: the
+; of inputs x >= 0. Two halves a step: 4,493 cycles. A macro: the
 ; soulplayer assembles it in its start-up part, the kernel bench after
 ; every kernel (harness.kernel_source), so that none of them moves.
 MV_MID_COPY_HALF = (SQ_MID_ALIGNED_END - SQ_MID_ALIGNED) / 2
