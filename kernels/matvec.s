@@ -1026,11 +1026,7 @@ mv_patch_columns:
         sbc #SHORT_SLOT_SIZE - 1        ; (C = 0: the size)
         sta mv_short
         tay
-        bcs @short_page
-        dec mv_short+1
-        lda mv_short+1
-        jsr mv_short_pages
-        sec
+        bcc @short_page_down    ; (rare) the block's entry on the page below
 @short_page:                    ; (C = 1)
         lda mv_off
 @short_s1:
@@ -1074,6 +1070,12 @@ mv_patch_columns:
         sec
 @short_done:
         jmp @next
+@short_page_down:
+        dec mv_short+1
+        lda mv_short+1
+        jsr mv_short_pages
+        sec
+        bcs @short_page         ; (always)
 @wide:                          ; a wide column's table operands (below)
         stx mv_col
         txa
