@@ -76,9 +76,9 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,706       32x32, 16-bit inputs: 96,324
-;   128x32 logits: 149,781 / 349,513         64x32 fc1 + bias: 77,837 / 180,617
-;   32x64 fc2 + bias: 81,860 / 210,904
+;   32x32, inputs in -256..255: 41,703       32x32, 16-bit inputs: 96,322
+;   128x32 logits: 149,778 / 349,511         64x32 fc1 + bias: 77,834 / 180,615
+;   32x64 fc2 + bias: 81,849 / 210,900
 ;   64x32 fc1 + bias, inputs in -128..127: 62,253, with MV_RELU 50,706
 ;   32x64 fc2, inputs in 0..127, 8 of them nonzero: ~22,000 with MV_SPARSE,
 ;   ~64,000 without (16: ~36,400; 30: ~61,600; tests/test_kernels_matvec_sparse.py)
@@ -107,7 +107,7 @@
 ; mv_row_end's JMP); free: 30 / 42 / 54 for 7 / 6 / 5 (a narrow call whose
 ; sum of s(x) is within MV_FREE_UNITS_n below, so that every output is in
 ; range: mv_finish_free, the left finish without its range test).
-; Bytes: 7,895, of which 5,366 are the unrolled slots: 64 small ones in each
+; Bytes: 7,897, of which 5,366 are the unrolled slots: 64 small ones in each
 ; pass, 32 sub slots in each (and their two JMPs), 48 short and 32 wide ones.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
