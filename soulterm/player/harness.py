@@ -1,8 +1,10 @@
-"""A bare-6502 test bench for the kernels: py65 with a flat 64 KB RAM.
+"""A bare-6502 test bench for the kernels: py65 with a flat 64 KB RAM (writes to
+the I/O area while the processor port banks I/O in reach no RAM, as on a C64).
 
 `KernelBench` assembles kernel sources (no C64, no KERNAL, no ROM banking),
-loads them into a py65 MPU, builds matvec's squares table the way the program
-does at start-up (mv_build_squares), and calls one routine at a time: it pushes the
+loads them into a py65 MPU, builds matvec's squares table and their aligned
+middle bytes the way the program does at start-up (mv_build_squares,
+mv_build_mid_copy), and calls one routine at a time: it pushes the
 address of a BRK "trap" as the return address, runs until the routine's RTS
 lands there, and reports the exact number of cycles the call took. Inputs and
 outputs are plain memory, so tests write arrays in, call, and read arrays out
@@ -91,7 +93,7 @@ class KernelBench:
         self.code_end = origin + len(image)
         self.memory[TRAP_ADDRESS] = 0x00  # BRK
         # The kernels run as the program runs them: RAM everywhere, I/O banked out.
-        self.memory[0], self.memory[CPU_PORT] = DEFAULT_DDR, self.symbols.get("MEM_ALL_RAM", 0x34)
+        self.memory[0], self.memory[CPU_PORT] = DEFAULT_DDR, self.symbols["MEM_ALL_RAM"]
         self.mpu = MPU(memory=self.memory)
         if "mv_build_squares" in self.symbols:  # what the program does at start-up
             self.call("mv_build_squares")
