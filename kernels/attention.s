@@ -21,7 +21,7 @@
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the
 ; head's own: about 360 cycles a dimension when the quotient is under 256,
 ; 570 otherwise (random sums).
-; Bytes: 2,426 (496 of them the 16 squares-table groups; up to 136 of
+; Bytes: 2,398 (496 of them the 16 squares-table groups; up to 136 of
 ; padding that keeps the hot loops' branches within a page, and 20 spare
 ; at the end: AT_SPARE).
 ;

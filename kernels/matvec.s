@@ -76,13 +76,13 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,677       32x32, 16-bit inputs: 96,284
-;   128x32 logits: 150,080 / 349,473         64x32 fc1 + bias: 77,893 / 180,577
-;   32x64 fc2 + bias: 81,809 / 210,883
-;   64x32 fc1 + bias, inputs in -128..127: 62,496, with MV_RELU 50,949
+;   32x32, inputs in -256..255: 41,703       32x32, 16-bit inputs: 96,322
+;   128x32 logits: 149,778 / 349,511         64x32 fc1 + bias: 77,834 / 180,615
+;   32x64 fc2 + bias: 81,849 / 210,900
+;   64x32 fc1 + bias, inputs in -128..127: 62,253, with MV_RELU 50,706
 ;   32x64 fc2, inputs in 0..127, 8 of them nonzero: ~22,000 with MV_SPARSE,
 ;   ~64,000 without (16: ~36,400; 30: ~61,600; tests/test_kernels_matvec_sparse.py)
-; i.e. to patch an input column ~119 cycles (small: both passes' slots),
+; i.e. to patch an input column ~129 cycles (small: both passes' slots),
 ; ~174 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~31
 ; a small column's two slots when q's input is reused from a matrix whole
 ; pages away (~44 a short or wide slot; ~60 a slot otherwise); ~42 per row
@@ -107,7 +107,7 @@
 ; mv_row_end's JMP); free: 30 / 42 / 54 for 7 / 6 / 5 (a narrow call whose
 ; sum of s(x) is within MV_FREE_UNITS_n below, so that every output is in
 ; range: mv_finish_free, the left finish without its range test).
-; Bytes: 7,851, of which 5,366 are the unrolled slots: 64 small ones in each
+; Bytes: 7,897, of which 5,366 are the unrolled slots: 64 small ones in each
 ; pass, 32 sub slots in each (and their two JMPs), 48 short and 32 wide ones.
 
 MV_MAX_COLS     = FFN_DIM         ; the widest input (fc2)
@@ -204,6 +204,13 @@ MV_SHORT_SLOTS  = 48            ; short columns beyond these are taken as wide o
         .assert 127 + 255 < SQ_MID - SQ_LO, "SQ_LO + x mod 128 + Y within SQ_LO"
 SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
         .assert >(SQ_OFFSET - 127) == >SQ_OFFSET && >(SQ_OFFSET + 127) == >SQ_OFFSET, "small offsets in one page"
+; Pass 2's middle bytes have no such period, and SQ_SMALL_MID + 128 + x
+; crosses a page whenever x + w >= 0. For x >= 0 a pass-2 slot reads the
+; page-aligned copy instead (memory.inc): SQ_MID_ALIGNED + x, indexed by
+; w + 128, is byte 1 of s(w + x), crossing only when x + w >= 128; x < 0
+; keeps SQ_SMALL_MID + 128 + x. Either operand's low byte is x mod 128, as
+; pass 1's; the walk writes the page (mv_patch_columns@small_page).
+        .assert SQ_MID_ALIGNED_END - SQ_MID_ALIGNED >= 127 + 255 + 1, "SQ_MID_ALIGNED + x + Y within the copy"
 
 ; One multiply-accumulate: sum += s(w + x). Carry clear on entry and exit.
         .macro short_slot
@@ -293,8 +300,8 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
 @start:
         ldy $FFFF,x             ; weight of this row in this column
         .assert * - @start == SLOT_S0 - 1, "a pass slot's table operand at SLOT_S0"
-        adc SQ_SMALL_MID,y      ; + s(w+x)'s middle byte
-        bcc @no_carry
+        adc SQ_SMALL_MID,y      ; + s(w+x)'s middle byte (the walk writes the
+        bcc @no_carry           ; page: SQ_MID_ALIGNED for x >= 0, above)
         inc mv_carries1
 @no_carry:
         .assert * - @start == SMALL_SLOT_SIZE, "a pass slot's size"
@@ -320,7 +327,7 @@ SQ_SMALL_MID    = SQ_MID + (SQ_OFFSET & $FF00)
         .macro sub_mid_slot
 @start:
         ldy $FFFF,x             ; weight of this row in this column
-        sbc SQ_SMALL_MID + <SQ_OFFSET,y ; - s(w)'s middle byte
+        sbc SQ_MID_ALIGNED,y    ; - s(w)'s middle byte (x = 0: no page crossed)
         bcs @no_borrow
         dec mv_carries1
 @no_borrow:
@@ -436,11 +443,14 @@ mv_add_wide:
 ; the pass-1 block's entry (pass 2's is MV_PASS_DISTANCE on).
 mv_small_pages:
         sta mv_patch_columns@small_s0+2
+        sta mv_patch_columns@small_s0_nonneg+2
         sta mv_patch_columns@small_w0+2
         sta mv_patch_columns@small_w1+2
         clc
         adc #>MV_PASS_DISTANCE
         sta mv_patch_columns@mid_s0+2
+        sta mv_patch_columns@mid_s0_nonneg+2
+        sta mv_patch_columns@mid_page+2
         sta mv_patch_columns@mid_w0+2
         sta mv_patch_columns@mid_w1+2
         sec                     ; (the walk's small column keeps C = 1)
@@ -936,8 +946,8 @@ mv_patch_columns:
         lda mv_k                ; |x| <= 127: mv_k -= s(x), the entries
         sbc SQ_LO,y             ; 128 past the offset's (C = 1 from the
         sta mv_k                ; compare; byte 0 repeats every 128)
-        lda mv_k+1
-        sbc SQ_SMALL_MID+128,y
+        lda mv_k+1              ; (SQ_MID_ALIGNED + mv_off: no page crossed)
+        sbc SQ_MID_ALIGNED,y
         sta mv_k+1
         bcc @small_borrow
 @small_slot:
@@ -946,13 +956,24 @@ mv_patch_columns:
         sta mv_small
         tay
         bcc @small_page_down    ; (rare) the block's entry on the page below
-@small_page:                    ; pass 1's slot and its pass-2 twin
-        lda mv_off
-@mid_s0:
+@small_page:                    ; pass 1's slot and its pass-2 twin: both
+        lda mv_off              ; read at x mod 128 (SQ_LO and pass 2's
+        bmi @small_nonneg       ; tables, above), pass 2 from its own page
+@mid_s0:                        ; x < 0: mv_off = 128 + x, pass 2 in
+        sta $FF00 + SLOT_S0,y   ; SQ_SMALL_MID's page
+@small_s0:
         sta $FF00 + SLOT_S0,y
-        and #$7F                ; x mod 128: pass 1's read crosses no page
-@small_s0:                      ; unless x mod 128 + w >= 128 (SQ_LO, above)
+        lda #>SQ_SMALL_MID
+        bne @mid_page           ; (always)
+@small_nonneg:                  ; x >= 0: pass 2 in SQ_MID_ALIGNED's page
+        and #$7F
+@mid_s0_nonneg:
         sta $FF00 + SLOT_S0,y
+@small_s0_nonneg:
+        sta $FF00 + SLOT_S0,y
+        lda #>SQ_MID_ALIGNED
+@mid_page:
+        sta $FF00 + SLOT_S0 + 1,y
         lda mv_colbase+1
 @small_w1:
         sta $FF00 + SLOT_WEIGHTS + 1,y
@@ -1005,11 +1026,7 @@ mv_patch_columns:
         sbc #SHORT_SLOT_SIZE - 1        ; (C = 0: the size)
         sta mv_short
         tay
-        bcs @short_page
-        dec mv_short+1
-        lda mv_short+1
-        jsr mv_short_pages
-        sec
+        bcc @short_page_down    ; (rare) the block's entry on the page below
 @short_page:                    ; (C = 1)
         lda mv_off
 @short_s1:
@@ -1053,6 +1070,12 @@ mv_patch_columns:
         sec
 @short_done:
         jmp @next
+@short_page_down:
+        dec mv_short+1
+        lda mv_short+1
+        jsr mv_short_pages
+        sec
+        bcs @short_page         ; (always)
 @wide:                          ; a wide column's table operands (below)
         stx mv_col
         txa
@@ -1822,6 +1845,27 @@ mv_build_squares:
         .ifndef START_UP_APART
         mv_build_squares_routine
         .endif
+
+; After mv_build_squares, with the KERNAL and I/O banked out (CPU_PORT =
+; MEM_ALL_RAM: both tables lie under them): SQ_MID_ALIGNED + j = SQ_MID +
+; SQ_OFFSET + j, byte 1 of (j - 128)^2 (memory.inc), for the pass-2 slots
+; of inputs x >= 0. Two halves a step: 4,493 cycles. A macro: the
+; soulplayer assembles it in its start-up part, the kernel bench after
+; every kernel (harness.kernel_source), so that none of them moves.
+MV_MID_COPY_HALF = (SQ_MID_ALIGNED_END - SQ_MID_ALIGNED) / 2
+        .assert MV_MID_COPY_HALF <= 256 && SQ_MID + SQ_OFFSET + 2 * MV_MID_COPY_HALF <= SQ_HI, "the copy's source within SQ_MID"
+        .macro mv_build_mid_copy_routine
+mv_build_mid_copy:
+        ldx #MV_MID_COPY_HALF
+@byte:
+        lda SQ_MID + SQ_OFFSET - 1,x
+        sta SQ_MID_ALIGNED - 1,x
+        lda SQ_MID + SQ_OFFSET + MV_MID_COPY_HALF - 1,x
+        sta SQ_MID_ALIGNED + MV_MID_COPY_HALF - 1,x
+        dex
+        bne @byte
+        rts
+        .endmacro
 
 ; After an MV_COARSE call: row X (0..mv_rows-1) again with pass 1, i.e. its
 ; exact output, into the call's output; the other rows keep theirs. The

@@ -33,21 +33,22 @@
 ; squares lie under the KERNAL ROM and the I/O area (not in the file).
 ; `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 14,224,933 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 1,422,493 a token, 1.44 s
+; Cost: the "hello" turn of the vectors soul takes 14,192,966 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,419,297 a token, 1.44 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
 ; Start-up builds matvec's squares table (269,255 6502 cycles, 0.3 s) and the
-; quarter squares (qs_build, 64,633), copies the exp table under the I/O
-; area and runs position 0 (SEP) once (forward_first_save: 512,224 with the
-; vectors soul, 325,270 with the shipped one), whose keys and values every
+; quarter squares (qs_build, 64,633), copies matvec's aligned middle bytes
+; (mv_build_mid_copy, 4,493) and the exp table under the I/O area and runs
+; position 0 (SEP) once (forward_first_save: 505,839 with the
+; vectors soul, 319,081 with the shipped one), whose keys and values every
 ; turn then copies, then position 1 after each opener (forward.s,
-; forward_openers_save: 2,377,741 for the shipped soul's seven, 2.4 s;
-; 3,625,787 for the vectors soul's), whose keys and values a turn that
+; forward_openers_save: 2,002,252 for the shipped soul's six, 2.0 s;
+; 3,064,750 for the vectors soul's), whose keys and values a turn that
 ; opens with one copies (12,623 cycles instead of the position). A second
 ; RUN (after `q` or RUN/STOP+RESTORE, the PRG not loaded again) finds the
 ; tables and the openers' records and runs position 0 alone, without the
-; banner. (The kernel bench's cycles: no badlines.) Bytes: 776 (this file's
-; code and text: 627 resident, 149 in the start-up part).
+; banner. (The kernel bench's cycles: no badlines.) Bytes: 779 (this file's
+; code and text: 627 resident, 152 in the start-up part).
 
         .include "spec.inc"             ; generated from soulterm/soul/spec.py
         .include "c64.inc"
@@ -457,6 +458,7 @@ start_up:
         jsr print
         jsr mv_build_squares    ; writes go to the RAM under the KERNAL
         jsr kernal_out
+        jsr mv_build_mid_copy   ; under the I/O area, from the squares
         ldx #127                ; the exp table under the I/O area (tables.s)
 @exp_lut:
         lda exp_lut_image,x
@@ -478,6 +480,7 @@ banner_text:
 exp_lut_image:                  ; (tables.s: start_up copies it to EXP_LUT)
         exp_lut_bytes
         mv_build_squares_routine        ; (matvec.s)
+        mv_build_mid_copy_routine       ; (matvec.s)
         qs_build_routine                ; (arith.s)
         fw_build_sparse_rowk_routine    ; (forward.s)
 prg_end:

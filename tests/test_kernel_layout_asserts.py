@@ -36,6 +36,10 @@ def test_the_unchanged_sources_assemble(tmp_path):
     ("memory.inc", "STARTUP_LIMIT   = VEC_H", "STARTUP_LIMIT   = $CC80", "live state"),
     ("memory.inc", "STARTUP_LIMIT   = VEC_H", "STARTUP_LIMIT   = $D100", "I/O area"),
     ("matvec.s", "MV_MAX_COLS     = FFN_DIM", "MV_MAX_COLS     = 128", "empty block by its entry's low byte"),
+    ("memory.inc", "SQ_MID_ALIGNED  = IO_AREA", "SQ_MID_ALIGNED  = IO_AREA + 1", "page-aligned"),
+    ("memory.inc", "SQ_MID_ALIGNED_END = SQ_MID_ALIGNED + 384", "SQ_MID_ALIGNED_END = SQ_MID_ALIGNED + 256",
+     "within the copy"),
+    ("memory.inc", "OPENER_KV_PAGES = MAX_OPENERS", "OPENER_KV_PAGES = MAX_OPENERS + 1", "below the quarter squares"),
 ])
 def test_a_broken_layout_stops_the_assembler(tmp_path, file, old, new, message):
     with pytest.raises(AsmError, match=message):

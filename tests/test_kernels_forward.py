@@ -128,3 +128,19 @@ def test_logits_argmax_path_on_adversarial_matrices(vectors_dir):
         assert bench.mpu.a == intmath.argmax_token(want), name
         exact_counts.append(int(exact.sum()))
     assert min(exact_counts) == 1 and max(exact_counts) == 125     # both ends of the bound
+
+
+def test_the_border_step_writes_the_vic_not_the_ram_under_it(bench):
+    """fw_border banks I/O in for its write to VIC_BORDER: on the bench, as on the C64,
+    it reaches no RAM ($D020 is SQ_MID_ALIGNED's byte, memory.inc), while the kernels'
+    own writes there, with I/O banked out, do."""
+    sym = bench.sym
+    border = sym("VIC_BORDER")
+    assert sym("SQ_MID_ALIGNED") <= border < sym("SQ_MID_ALIGNED_END")
+    before = bench.peek(border)[0]
+    bench.call("fw_border")
+    assert bench.peek(border)[0] == before
+    assert bench.memory[sym("CPU_PORT")] == sym("MEM_ALL_RAM")
+    bench.memory[border] = before ^ 0xFF                    # I/O out: the RAM
+    assert bench.peek(border)[0] == before ^ 0xFF
+    bench.memory[border] = before

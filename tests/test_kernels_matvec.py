@@ -397,3 +397,29 @@ def test_rows_without_small_columns(bench):
         assert int.from_bytes(bench.peek(sym("mv_small"), 2), "little") == sym("mv_small_end")
         narrow = bench.peek(sym("mv_finish_left_end@byte3"), 1)[0] == sym("OP_DEX")
         assert narrow == (case >= 6), f"case {case}"
+
+
+def test_pass_2_reads_the_aligned_middle_bytes_for_inputs_from_0_up():
+    """A small input x >= 0's pass-2 slot reads SQ_MID_ALIGNED (memory.inc), x < 0's the
+    squares: a wrong byte in the copy's top part (read only when x + w >= 128) changes a
+    call with such x and w, not one with x < 0, and the same columns taking inputs of
+    the other sign in turn (the slots' pages written again) stay exact."""
+    bench = KernelBench()
+    sym = bench.sym
+    aligned = sym("SQ_MID_ALIGNED")
+    want_copy = bytes((j - 128) ** 2 >> 8 & 0xFF for j in range(sym("SQ_MID_ALIGNED_END") - aligned))
+    assert bench.peek(aligned, len(want_copy)) == want_copy
+    rng = np.random.default_rng(14)
+    w = rng.integers(-127, 128, (32, 32))
+    for x in (rng.integers(0, 128, 32), rng.integers(-127, 0, 32), rng.integers(-127, 128, 32),
+              rng.integers(0, 128, 32)):
+        got, _ = run_matvec(bench, w, x, None, 7)
+        assert np.array_equal(got, intmath.matvec(w, 7, x, None, post=0))
+    bench.poke(aligned + 256, [b ^ 0x40 for b in want_copy[256:]])
+    negative = rng.integers(-127, 0, 32)
+    got, _ = run_matvec(bench, w, negative, None, 7)
+    assert np.array_equal(got, intmath.matvec(w, 7, negative, None, post=0))
+    high = rng.integers(64, 128, (32, 32))
+    positive = rng.integers(64, 128, 32)
+    got, _ = run_matvec(bench, high, positive, None, 7)
+    assert not np.array_equal(got, intmath.matvec(high, 7, positive, None, post=0))

@@ -155,6 +155,22 @@ def test_kernal_is_back_in_at_the_prompt(project_build):
     assert session.say("hello")                                      # typing still works
 
 
+def test_the_aligned_middle_bytes_hold_the_squares_after_turns(project_build):
+    """matvec's pass 2 reads SQ_MID_ALIGNED under the I/O area for inputs x >= 0: the
+    start-up part copies it from the squares, and nothing writes over it, not the
+    border step's VIC_BORDER ($D020, with I/O banked in), not the openers' records."""
+    session = Session(project_build)
+    memory, symbols = session.machine.memory, session.symbols
+    aligned, end = symbols["SQ_MID_ALIGNED"], symbols["SQ_MID_ALIGNED_END"]
+    small_mid = symbols["SQ_MID"] + symbols["SQ_RANGE"] - 128       # byte 1 of 0^2 at + 128
+    want = bytes((j - 128) ** 2 >> 8 & 0xFF for j in range(end - aligned))
+    assert memory.ram_slice(small_mid, small_mid + end - aligned) == want
+    assert memory.ram_slice(aligned, end) == want
+    session.say("hello")
+    session.say("i am sad")
+    assert memory.ram_slice(aligned, end) == want
+
+
 @pytest.mark.slow
 def test_every_reply_of_the_vectors(vectors_build, vectors_replies):
     session = Session(vectors_build)

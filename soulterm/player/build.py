@@ -283,6 +283,8 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("I/O (VIC, SID, colour RAM, CIAs)", "io", 0xD000, 0xE000),
         Region(f"position 1's keys and values of {sym['OPENERS']} openers (saved at the first RUN "
                "after LOAD, under the I/O area)", "kv-cache", sym["OPENER_KV"], sym["OPENER_KV"] + 256 * sym["OPENERS"]),
+        Region("squares' middle bytes for x >= 0, page-aligned (copied at start-up, under the I/O area)",
+               "table", sym["SQ_MID_ALIGNED"], sym["SQ_MID_ALIGNED_END"]),
         Region("exp LUT (copied at start-up, under the I/O area)", "table", sym["EXP_LUT"], sym["EXP_LUT_END"]),
         Region("multiply tables (quarter squares, built at start-up, under the I/O area)", "table",
                sym["QS_TABLES"], sym["QS_TABLES_END"]),

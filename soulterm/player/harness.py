@@ -1,8 +1,10 @@
-"""A bare-6502 test bench for the kernels: py65 with a flat 64 KB RAM.
+"""A bare-6502 test bench for the kernels: py65 with a flat 64 KB RAM (writes to
+the I/O area while the processor port banks I/O in reach no RAM, as on a C64).
 
 `KernelBench` assembles kernel sources (no C64, no KERNAL, no ROM banking),
-loads them into a py65 MPU, builds matvec's squares table the way the program
-does at start-up (mv_build_squares), and calls one routine at a time: it pushes the
+loads them into a py65 MPU, builds matvec's squares table and their aligned
+middle bytes the way the program does at start-up (mv_build_squares,
+mv_build_mid_copy), and calls one routine at a time: it pushes the
 address of a BRK "trap" as the return address, runs until the routine's RTS
 lands there, and reports the exact number of cycles the call took. Inputs and
 outputs are plain memory, so tests write arrays in, call, and read arrays out
@@ -18,6 +20,7 @@ import numpy as np
 from py65.devices.mpu6502 import MPU
 
 from soulterm.asm import assemble
+from soulterm.c64.memory import DEFAULT_DDR, IO, IO_END, IO_START, banking
 from soulterm.paths import KERNELS_DIR
 from soulterm.soul import intmath, spec
 from soulterm.soul.tokenizer import Tokenizer, base_vocab
@@ -27,8 +30,28 @@ from .layout import SPEC_INCLUDE, row_constants, spec_include, vocab_include
 # Where the trap lives: a BRK at an address no kernel uses.
 TRAP_ADDRESS = 0xFFF0
 CODE_ORIGIN = 0x0900
+CPU_PORT = 0x01                 # the 6510's port (c64.inc): what is banked in
+# The kernels after matvec.s start at this page offset on the bench whatever
+# matvec.s's size (padding up to it), so a change to matvec.s moves none of the
+# others' page crossings, nor the figures their headers state.
+AFTER_MATVEC_PAGE_OFFSET = 0x85
 KERNEL_FILES = ("arith.s", "matvec.s", "rmsnorm.s", "attention.s", "vecops.s",
                 "embed.s", "tokenizer.s")
+
+
+class BenchMemory(bytearray):
+    """Flat 64 KB RAM, but a write to $D000-$DFFF while the processor port ($00/$01)
+    banks I/O in goes to the chips, not the RAM under them, as on the C64 (the
+    banking rule is soulterm.c64.memory's). The bench models no chip: such a write
+    is dropped (the border step's, fw_border), and reads see the RAM as ever."""
+
+    __slots__ = ()
+
+    def __setitem__(self, address, value):
+        if (type(address) is int and IO_START <= address < IO_END
+                and banking(self[CPU_PORT], self[0])[1] == IO):
+            return
+        bytearray.__setitem__(self, address, value)
 
 
 class KernelTimeout(RuntimeError):
@@ -40,8 +63,12 @@ def kernel_source(extra: str = "") -> str:
     lines = [f'.include "{SPEC_INCLUDE}"', '.include "c64.inc"', '.include "zeropage.inc"',
              '.include "memory.inc"',
              f"* = ${CODE_ORIGIN:04X}"]
-    lines += [f'.include "{name}"' for name in KERNEL_FILES]
-    lines += ['.include "tables.s"', '.include "vocab.inc"', extra]
+    for name in KERNEL_FILES:
+        lines.append(f'.include "{name}"')
+        if name == "matvec.s":
+            lines.append(f".res (${AFTER_MATVEC_PAGE_OFFSET:02X} - *) & $FF, 0")
+    lines += ['.include "tables.s"', '.include "vocab.inc"',
+              "mv_build_mid_copy_routine", extra]     # (matvec.s: a start-up routine)
     return "\n".join(lines) + "\n"
 
 
@@ -61,13 +88,17 @@ class KernelBench:
                                 include_paths=[gen, str(KERNELS_DIR)])
             image, origin, symbols = prog.data, prog.origin, prog.symbols
         self.symbols = dict(symbols or {})
-        self.memory = bytearray(65536)
+        self.memory = BenchMemory(65536)
         self.memory[origin:origin + len(image)] = image
         self.code_end = origin + len(image)
         self.memory[TRAP_ADDRESS] = 0x00  # BRK
+        # The kernels run as the program runs them: RAM everywhere, I/O banked out.
+        self.memory[0], self.memory[CPU_PORT] = DEFAULT_DDR, self.symbols["MEM_ALL_RAM"]
         self.mpu = MPU(memory=self.memory)
         if "mv_build_squares" in self.symbols:  # what the program does at start-up
             self.call("mv_build_squares")
+        if "mv_build_mid_copy" in self.symbols:
+            self.call("mv_build_mid_copy")
         if "qs_build" in self.symbols:
             self.call("qs_build")
         if "fw_build_sparse_rowk" in self.symbols:     # the player's: from the squares

@@ -51,7 +51,7 @@ SPARSE_SLOTS = 32
 # the prompts of the built-in corpus (models/corpus.txt), each word's first id
 # taken once, the first OPENER_RECORDS of them (a page each under the I/O area).
 OPENER_WORDS = ("i", "i'm", "what", "my", "how", "are", "so", "you", "do", "can", "tell", "good")
-OPENER_RECORDS = 7
+OPENER_RECORDS = 6
 
 
 class LayoutError(ValueError):
