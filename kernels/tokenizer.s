@@ -79,49 +79,30 @@ tokenize:
         lda #WORDS_LISTED
         beq @spelt
         jsr spell
-@spelt:
-        lda #0
-        sta tk_merge
-@merge:
-        lda tk_merge
-        cmp #MERGE_COUNT
-        beq @merged
-        lda tk_count
-        cmp #2
-        bcc @merged
-        ldx tk_merge
+@spelt:                         ; each merge in order (X): its left id looked
+        ldx #$FF                ; for from the last place a pair can start
+        bne @next_merge         ; down (most merges find none and copy
+@merge:                         ; nothing); only a merge with a pair is
+        ldy tk_count            ; applied, left to right. (From the loop's
+        dey                     ; test: a tokenizer may have no merges.)
+@rescan:
+        lda merge_left,x
+@look:
+        dey
+        bmi @next_merge         ; (tk_count < 2 looks at nothing)
+        cmp TK_IDS,y
+        bne @look
+        lda TK_IDS+1,y
+        cmp merge_right,x
+        bne @rescan
         lda merge_left,x
         sta tk_left
         lda merge_right,x
         sta tk_right
         lda merge_result,x
         sta tk_result
-        jsr tk_apply_merge
-        inc tk_merge
-        bne @merge              ; (always: MERGE_COUNT < 256)
-        .assert MERGE_COUNT < 256, "tokenize's merge loop branches on tk_merge's increment"
-@merged:
-        lda tk_count
-        .assert PROMPT_IDS >= 1 && PROMPT_IDS <= MAX_INPUT_IDS, "the prompt budget is 1..MAX_INPUT_IDS ids"
-        cmp #PROMPT_IDS + 1
-        bcc @kept
-        lda #PROMPT_IDS
-        sta tk_count
-@kept:                          ; A = tk_count
-        ldx #WORDS_LISTED
-        beq @done
-        tax                     ; spelt ids were merged in SPELL_IDS: the
-        beq @done               ; kept ones go to TOKEN_BUFFER
-@copy_back:
-        lda TK_IDS-1,x
-        sta TOKEN_BUFFER-1,x
-        dex
-        bne @copy_back
-@done:
-        rts
-
-; One merge over TK_IDS, in place: Y reads, X writes (X <= Y).
-tk_apply_merge:
+        stx tk_merge
+; The merge over TK_IDS, in place: Y reads, X writes (X <= Y).
         ldy #0
         ldx #0
 @scan:
@@ -140,7 +121,7 @@ tk_apply_merge:
         sta TK_IDS,x
         inx
         iny
-        bne @scan               ; (always: Y <= LINE_MAX)
+        bne @scan               ; (always: Y <= SPELL_MAX)
 @not_pair:
         dey
         lda TK_IDS,y
@@ -151,6 +132,31 @@ tk_apply_merge:
         bne @scan               ; (always)
 @scanned:
         stx tk_count
+        ldx tk_merge
+@next_merge:
+        inx
+        cpx #MERGE_COUNT
+        bne @merge
+        .assert MERGE_COUNT < 256, "tokenize's merge loop runs MERGE_COUNT times, by X"
+        .assert SPELL_MAX <= 129, "the look for a left id counts Y down from tk_count - 2 with bmi"
+@merged:
+        lda tk_count
+        .assert PROMPT_IDS >= 1 && PROMPT_IDS <= MAX_INPUT_IDS, "the prompt budget is 1..MAX_INPUT_IDS ids"
+        cmp #PROMPT_IDS + 1
+        bcc @kept
+        lda #PROMPT_IDS
+        sta tk_count
+@kept:                          ; A = tk_count
+        ldx #WORDS_LISTED
+        beq @done
+        tax                     ; spelt ids were merged in SPELL_IDS: the
+        beq @done               ; kept ones go to TOKEN_BUFFER
+@copy_back:
+        lda TK_IDS-1,x
+        sta TOKEN_BUFFER-1,x
+        dex
+        bne @copy_back
+@done:
         rts
 
 ; --- the spelling rule ---------------------------------------------------------
