@@ -27,7 +27,12 @@ embed:
         lda #8                  ; (em_sum: a - b)
         sbc em_pe_shift         ; (C = 1)
         bcc @general            ; s_pe > 8
-        sta em_sum+1            ; b
+        sta em_sum+1            ; b: the sum's shift enters its chain b
+        asl                     ; steps before the end (3 bytes a step;
+        adc em_sum+1            ; C = 0 throughout: b <= 7 once s_te >= 1)
+        eor #$FF                ; <end - 3b (= ~3b + 1 + <end)
+        adc #<@sum_shifted + 1
+        sta @sum_shift+1
         lda em_te_shift
         beq @general
         ldy #EMBED_DIM - 1
@@ -57,14 +62,15 @@ embed:
         sta em_term
         lda em_term+1
         adc #0
-        ldx em_sum+1
-        beq @sum_shifted
 @sum_shift:
+        jmp @sum_shifted        ; (patched: b steps before the end)
+        .repeat 7
         asl em_term
         rol
-        dex
-        bne @sum_shift
+        .endrepeat
 @sum_shifted:
+        .assert >(@sum_shifted - 7 * 3) == >@sum_shifted, "embed's sum chain patches only the low byte of its entry"
+
         sta VEC_H+VEC_HIGH,y
         lda em_term
         sta VEC_H,y

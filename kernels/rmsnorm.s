@@ -342,7 +342,7 @@ rn_scale_unit:
 @carry_dropped:
         lda ar_p+2
 @positive_shift:
-        jmp $FFFF               ; patched: d steps before @positive_shifted
+        jmp @positive_shifted   ; patched (low byte): d steps before @positive_shifted
         .repeat RN_UNIT_MAX_SHIFT
         lsr
         .endrepeat
@@ -425,7 +425,7 @@ rn_scale_unit:
         tya
         adc #0
 @negative_shift:
-        jmp $FFFF               ; patched: d steps before @negative_shifted
+        jmp @negative_shifted   ; patched (low byte): d steps before @negative_shifted
         .repeat RN_UNIT_MAX_SHIFT
         lsr
         .endrepeat
@@ -518,7 +518,7 @@ rn_scale_unit:
 @wide_shift:
         lda ar_p+3              ; (the high byte shifts in A)
 @wide_shift_jump:
-        jmp $FFFF               ; patched: d steps before @wide_shifted
+        jmp @wide_shifted       ; patched (low byte): d steps before @wide_shifted
         .repeat RN_UNIT_MAX_SHIFT
         lsr
         ror ar_p+2
@@ -526,6 +526,7 @@ rn_scale_unit:
 @wide_shifted:
         .assert @wide_shifted - @wide_shift_jump - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP, "unit step size"
         .assert @positive_shifted - @positive_shift - 3 == RN_UNIT_MAX_SHIFT && @negative_shifted - @negative_shift - 3 == RN_UNIT_MAX_SHIFT, "one byte an 8-bit step"
+        .assert >(@positive_shifted - RN_UNIT_MAX_SHIFT) == >@positive_shifted && >(@negative_shifted - RN_UNIT_MAX_SHIFT) == >@negative_shifted && >(@wide_shifted - RN_UNIT_MAX_SHIFT * RN_UNIT_STEP) == >@wide_shifted, "rn_patch_inv patches only the low byte of each chain's entry"
         bit ar_sign             ; (A: the high byte)
         bmi @wide_invert
 @out_hi_3:                      ; out = y >> d
@@ -933,32 +934,21 @@ rn_patch_inv:
 @carry_bits:
         sta rn_scale_unit@carry_bits+1
         sta rn_scale_unit@carry_bits_2+1
-        sec
-        lda #<rn_scale_unit@positive_shifted
+        sec                     ; (each chain lies in a page: the jumps'
+        lda #<rn_scale_unit@positive_shifted    ; high bytes are fixed)
         sbc rn_i
         sta rn_scale_unit@positive_shift+1
-        lda #>rn_scale_unit@positive_shifted
-        sbc #0
-        sta rn_scale_unit@positive_shift+2
         sec
         lda #<rn_scale_unit@negative_shifted
         sbc rn_i
         sta rn_scale_unit@negative_shift+1
-        lda #>rn_scale_unit@negative_shifted
-        sbc #0
-        sta rn_scale_unit@negative_shift+2
         lda rn_i
         asl                     ; d * RN_UNIT_STEP (C = 0: d <= 7)
         adc rn_i
         .assert RN_UNIT_STEP == 3, "rn_patch_inv multiplies by three"
-        sta rn_i
-        sec
-        lda #<rn_scale_unit@wide_shifted
-        sbc rn_i
+        eor #$FF                ; <@wide_shifted - 3d = ~3d + 1 + <@wide_shifted
+        adc #<rn_scale_unit@wide_shifted + 1    ; (C = 0)
         sta rn_scale_unit@wide_shift_jump+1
-        lda #>rn_scale_unit@wide_shifted
-        sbc #0
-        sta rn_scale_unit@wide_shift_jump+2
         ldx #0                  ; the element paths take the products, or
         lda rn_inv+1            ; skip them when inv is clamped (2*inv >=
         cmp #$FF                ; $FF00 only then)
