@@ -18,66 +18,9 @@
 ; `soulterm bench --kernels`, its page crossings there moving with the
 ; code before it: 3,448 before; 6,509 before the left shifts). Bytes: 160.
 
-embed:
-        lda em_pe_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):
-        sec                     ; only left shifts, te << a and pe << b with
-        sbc em_te_shift         ; a = 8 - s_te >= b = 8 - s_pe, and no sum
-        bcc @general            ; leaves int16 (each term is within
-        sta em_sum              ; +-2^14): h = ((te << (a - b)) + pe) << b
-        lda #8                  ; (em_sum: a - b)
-        sbc em_pe_shift         ; (C = 1)
-        bcc @general            ; s_pe > 8
-        sta em_sum+1            ; b: the sum's shift enters its chain b
-        asl                     ; steps before the end (3 bytes a step;
-        adc em_sum+1            ; C = 0 throughout: b <= 7 once s_te >= 1)
-        eor #$FF                ; <end - 3b (= ~3b + 1 + <end)
-        adc #<@sum_shifted + 1
-        sta @sum_shift+1
-        lda em_te_shift
-        beq @general
-        ldy #EMBED_DIM - 1
-@left:
-        ldx #0                  ; te: low byte in em_term, high byte (its
-        lda (em_te),y           ; sign) in A
-        sta em_term
-        bpl @te_positive
-        dex
-@te_positive:
-        txa
-        ldx em_sum
-        beq @te_lefted
-@te_left:
-        asl em_term
-        rol
-        dex
-        bne @te_left
-@te_lefted:
-        sta em_term+1
-        lda (em_pe),y           ; + pe (a negative one: its byte - 256)
-        bpl @pe_positive
-        dec em_term+1
-@pe_positive:
-        clc
-        adc em_term
-        sta em_term
-        lda em_term+1
-        adc #0
-@sum_shift:
-        jmp @sum_shifted        ; (patched: b steps before the end)
-        .repeat 7
-        asl em_term
-        rol
-        .endrepeat
-@sum_shifted:
-        .assert >(@sum_shifted - 7 * 3) == >@sum_shifted, "embed's sum chain patches only the low byte of its entry"
-
-        sta VEC_H+VEC_HIGH,y
-        lda em_term
-        sta VEC_H,y
-        dey
-        bpl @left
-        rts
-@general:
+; (the other shifts' path first: the left shifts' loop then lies in one
+; page, tests/test_kernel_pages.py)
+em_general:                     ; any other shifts: each term shifted right
         ldy #EMBED_DIM - 1
 @dimension:
         lda #0                  ; te term: v in the high byte (A), 0 in the
@@ -127,3 +70,67 @@ embed:
         eor #$80
         sta VEC_H+VEC_HIGH,y
         bne @next               ; (always: $7F or $80)
+
+embed:
+        lda em_pe_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):
+        sec                     ; only left shifts, te << a and pe << b with
+        sbc em_te_shift         ; a = 8 - s_te >= b = 8 - s_pe, and no sum
+        bcc em_general          ; leaves int16 (each term is within
+        sta em_sum              ; +-2^14): h = ((te << (a - b)) + pe) << b
+        lda #8                  ; (em_sum: a - b)
+        sbc em_pe_shift         ; (C = 1)
+        bcc em_general          ; s_pe > 8
+        sta em_sum+1            ; b: the sum's shift enters its chain b
+        asl                     ; steps before its end, 3 bytes a step
+        adc em_sum+1            ; (C = 0: b <= 8)
+        sta em_sum+1
+        lda #<@sum_shifted
+        sec
+        sbc em_sum+1
+        sta @sum_shift+1
+        lda #>@sum_shifted
+        sbc #0
+        sta @sum_shift+2
+        lda em_te_shift
+        beq em_general
+        ldy #EMBED_DIM - 1
+@left:
+        ldx #0                  ; te: low byte in em_term, high byte (its
+        lda (em_te),y           ; sign) in A
+        sta em_term
+        bpl @te_positive
+        dex
+@te_positive:
+        txa
+        ldx em_sum
+        beq @te_lefted
+@te_left:
+        asl em_term
+        rol
+        dex
+        bne @te_left
+@te_lefted:
+        sta em_term+1
+        lda (em_pe),y           ; + pe (a negative one: its byte - 256)
+        bpl @pe_positive
+        dec em_term+1
+@pe_positive:
+        clc
+        adc em_term
+        sta em_term
+        lda em_term+1
+        adc #0
+@sum_shift:
+        jmp @sum_shifted        ; (patched: b steps before the end; b <= 7
+        .repeat 7               ; once s_te >= 1)
+        asl em_term
+        rol
+        .endrepeat
+@sum_shifted:
+        sta VEC_H+VEC_HIGH,y
+        lda em_term
+        sta VEC_H,y
+        dey
+        bpl @left
+@left_end:
+        rts

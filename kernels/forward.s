@@ -58,6 +58,10 @@
         .word input, output
         .byte unit              ; rn_unit_gains: every gain 2^(shift - d), d in bits 0-2 (layout.py)
         .assert (unit & $7F) <= RN_UNIT_MAX_SHIFT, "a norm's shift beyond rn_scale_unit's chain"
+        .assert (unit & $78) == 0, "rn_patch_inv keeps the last unit byte, $FF before any"
+        .ifdef RN_FIXED_VECTORS
+        .assert input == VEC_H && output == VEC_XN, "rn_scale_unit's vectors are assembled in (RN_FIXED_VECTORS)"
+        .endif
         .endmacro
 
 ; Offsets of the descriptors in a layer's table.

@@ -38,6 +38,20 @@
 RN_UNIT_MAX_SHIFT = 7           ; rn_unit_gains' bits 0-2: d, a narrowed norm's shift (layout.py)
         .assert (RN_UNIT_MAX_SHIFT & (RN_UNIT_MAX_SHIFT + 1)) == 0, "d is read through a mask"
 RN_UNIT_STEP    = 3             ; bytes of one step of rn_scale_unit's wide shift (lsr, ror zp)
+; rn_scale_unit's vectors: the player's every norm reads h and writes xn
+; (RN_FIXED_VECTORS, soulplayer.s; forward.s's norm_desc asserts it), so its
+; operands are assembled in; elsewhere rn_patch_inv patches rn_in and rn_out in.
+        .ifdef RN_FIXED_VECTORS
+RN_UNIT_IN      = VEC_H
+RN_UNIT_IN_HI   = VEC_H + VEC_HIGH
+RN_UNIT_OUT     = VEC_XN
+RN_UNIT_OUT_HI  = VEC_XN + VEC_HIGH
+        .else
+RN_UNIT_IN      = $FFFF         ; (patched)
+RN_UNIT_IN_HI   = $FFFF
+RN_UNIT_OUT     = $FFFF
+RN_UNIT_OUT_HI  = $FFFF
+        .endif
 
 rmsnorm:
         clc                     ; high bytes of the vectors are 128 further
@@ -342,16 +356,16 @@ rn_scale_unit:
 @carry_dropped:
         lda ar_p+2
 @positive_shift:
-        jmp @positive_shifted   ; patched (low byte): d steps before @positive_shifted
+        jmp $FFFF               ; patched: d steps before @positive_shifted
         .repeat RN_UNIT_MAX_SHIFT
         lsr
         .endrepeat
 @positive_shifted:
 @out_lo:
-        sta $FFFF,x
+        sta RN_UNIT_OUT,x
         lda #0
 @out_hi:
-        sta $FFFF,x
+        sta RN_UNIT_OUT_HI,x
         dex
         bpl @element
         rts
@@ -383,9 +397,9 @@ rn_scale_unit:
         jmp @wide_shift_jump
 @element:                       ; (between the narrow paths: both branch back)
 @in_lo:
-        ldy $FFFF,x             ; x's low byte
+        ldy RN_UNIT_IN,x        ; x's low byte
 @in_hi:
-        lda $FFFF,x             ; and high byte
+        lda RN_UNIT_IN_HI,x     ; and high byte
 @to_positive:
         beq @positive           ; (patched: @clamped_positive)
         cmp #$FF
@@ -425,17 +439,17 @@ rn_scale_unit:
         tya
         adc #0
 @negative_shift:
-        jmp @negative_shifted   ; patched (low byte): d steps before @negative_shifted
+        jmp $FFFF               ; patched: d steps before @negative_shifted
         .repeat RN_UNIT_MAX_SHIFT
         lsr
         .endrepeat
 @negative_shifted:
         eor #$FF                ; out = ~(F >> d)
 @out_lo_2:
-        sta $FFFF,x
+        sta RN_UNIT_OUT,x
         lda #$FF
 @out_hi_2:
-        sta $FFFF,x
+        sta RN_UNIT_OUT_HI,x
         dex
         bpl @element
         rts
@@ -518,7 +532,7 @@ rn_scale_unit:
 @wide_shift:
         lda ar_p+3              ; (the high byte shifts in A)
 @wide_shift_jump:
-        jmp @wide_shifted       ; patched (low byte): d steps before @wide_shifted
+        jmp $FFFF               ; patched: d steps before @wide_shifted
         .repeat RN_UNIT_MAX_SHIFT
         lsr
         ror ar_p+2
@@ -526,23 +540,22 @@ rn_scale_unit:
 @wide_shifted:
         .assert @wide_shifted - @wide_shift_jump - 3 == RN_UNIT_MAX_SHIFT * RN_UNIT_STEP, "unit step size"
         .assert @positive_shifted - @positive_shift - 3 == RN_UNIT_MAX_SHIFT && @negative_shifted - @negative_shift - 3 == RN_UNIT_MAX_SHIFT, "one byte an 8-bit step"
-        .assert >(@positive_shifted - RN_UNIT_MAX_SHIFT) == >@positive_shifted && >(@negative_shifted - RN_UNIT_MAX_SHIFT) == >@negative_shifted && >(@wide_shifted - RN_UNIT_MAX_SHIFT * RN_UNIT_STEP) == >@wide_shifted, "rn_patch_inv patches only the low byte of each chain's entry"
         bit ar_sign             ; (A: the high byte)
         bmi @wide_invert
 @out_hi_3:                      ; out = y >> d
-        sta $FFFF,x
+        sta RN_UNIT_OUT_HI,x
         lda ar_p+2
 @out_lo_3:
-        sta $FFFF,x
+        sta RN_UNIT_OUT,x
         jmp @wide_next
 @wide_invert:
         eor #$FF                ; out = ~(F >> d)
 @out_hi_4:
-        sta $FFFF,x
+        sta RN_UNIT_OUT_HI,x
         lda ar_p+2
         eor #$FF
 @out_lo_4:
-        sta $FFFF,x
+        sta RN_UNIT_OUT,x
 @wide_next:
         dex
         bmi @done
@@ -892,6 +905,7 @@ rn_patch_inv:
         rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
         rts
 @unit:                          ; rn_scale_unit's vectors, shifts and operands
+        .ifndef RN_FIXED_VECTORS
         lda rn_in
         sta rn_scale_unit@in_lo+1
         lda rn_in+1
@@ -920,8 +934,14 @@ rn_patch_inv:
         sta rn_scale_unit@out_hi_2+2
         sta rn_scale_unit@out_hi_3+2
         sta rn_scale_unit@out_hi_4+2
-        lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift:
-        and #RN_UNIT_MAX_SHIFT  ; each chain entered d steps before its end
+        .endif
+        lda rn_unit_gains       ; the shifts depend on d alone: patched
+@patched_unit:                  ; when it differs from the last call's
+        cmp #$FF                ; (kept here; $FF is no norm's: bits 3-6 are 0)
+        beq @shifts_patched
+        sta @patched_unit+1
+        and #RN_UNIT_MAX_SHIFT  ; d = s_g - a, the narrowed norm's shift:
+                                ; each chain entered d steps before its end
         sta rn_i                ; (rn_scale_unit keeps its element in X)
         lda #0                  ; 2^d - 1 into the positive path's carry test
         ldx rn_i
@@ -934,21 +954,33 @@ rn_patch_inv:
 @carry_bits:
         sta rn_scale_unit@carry_bits+1
         sta rn_scale_unit@carry_bits_2+1
-        sec                     ; (each chain lies in a page: the jumps'
-        lda #<rn_scale_unit@positive_shifted    ; high bytes are fixed)
+        sec
+        lda #<rn_scale_unit@positive_shifted
         sbc rn_i
         sta rn_scale_unit@positive_shift+1
+        lda #>rn_scale_unit@positive_shifted
+        sbc #0
+        sta rn_scale_unit@positive_shift+2
         sec
         lda #<rn_scale_unit@negative_shifted
         sbc rn_i
         sta rn_scale_unit@negative_shift+1
+        lda #>rn_scale_unit@negative_shifted
+        sbc #0
+        sta rn_scale_unit@negative_shift+2
         lda rn_i
         asl                     ; d * RN_UNIT_STEP (C = 0: d <= 7)
         adc rn_i
         .assert RN_UNIT_STEP == 3, "rn_patch_inv multiplies by three"
-        eor #$FF                ; <@wide_shifted - 3d = ~3d + 1 + <@wide_shifted
-        adc #<rn_scale_unit@wide_shifted + 1    ; (C = 0)
+        sta rn_i
+        sec
+        lda #<rn_scale_unit@wide_shifted
+        sbc rn_i
         sta rn_scale_unit@wide_shift_jump+1
+        lda #>rn_scale_unit@wide_shifted
+        sbc #0
+        sta rn_scale_unit@wide_shift_jump+2
+@shifts_patched:
         ldx #0                  ; the element paths take the products, or
         lda rn_inv+1            ; skip them when inv is clamped (2*inv >=
         cmp #$FF                ; $FF00 only then)

@@ -56,6 +56,7 @@
         .include "memory.inc"
 START_UP_APART  = 1             ; the table builders go in the start-up part (below)
 MV_SPARSE_APART = 1             ; matvec's sparse walk after the kernels (below)
+RN_FIXED_VECTORS = 1            ; every norm reads h and writes xn (rmsnorm.s)
 
 
         * = $0801
