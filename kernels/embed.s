@@ -72,12 +72,24 @@ em_general:                     ; any other shifts: each term shifted right
         bne @next               ; (always: $7F or $80)
 
 embed:
+        lda em_te_shift
+        beq em_general
         lda em_pe_shift         ; 1 <= s_te <= s_pe <= 8 (both souls' shifts):
         sec                     ; only left shifts, te << a and pe << b with
         sbc em_te_shift         ; a = 8 - s_te >= b = 8 - s_pe, and no sum
         bcc em_general          ; leaves int16 (each term is within
-        sta em_sum              ; +-2^14): h = ((te << (a - b)) + pe) << b
-        lda #8                  ; (em_sum: a - b)
+        sta em_sum              ; +-2^14): h = ((te << (a - b)) + pe) << b;
+        asl                     ; te's shift a - b enters its chain a - b
+        adc em_sum              ; steps before its end, 3 bytes a step
+        sta em_sum              ; (C = 0: a - b <= 8)
+        lda #<@te_lefted
+        sec
+        sbc em_sum
+        sta @te_shift+1
+        lda #>@te_lefted
+        sbc #0                  ; (C = 1 after: no borrow)
+        sta @te_shift+2
+        lda #8
         sbc em_pe_shift         ; (C = 1)
         bcc em_general          ; s_pe > 8
         sta em_sum+1            ; b: the sum's shift enters its chain b
@@ -91,8 +103,6 @@ embed:
         lda #>@sum_shifted
         sbc #0
         sta @sum_shift+2
-        lda em_te_shift
-        beq em_general
         ldy #EMBED_DIM - 1
 @left:
         ldx #0                  ; te: low byte in em_term, high byte (its
@@ -102,13 +112,12 @@ embed:
         dex
 @te_positive:
         txa
-        ldx em_sum
-        beq @te_lefted
-@te_left:
+@te_shift:
+        jmp @te_lefted          ; (patched: a - b steps before the end;
+        .repeat 7               ; a - b <= 7 once s_te >= 1)
         asl em_term
         rol
-        dex
-        bne @te_left
+        .endrepeat
 @te_lefted:
         sta em_term+1
         lda (em_pe),y           ; + pe (a negative one: its byte - 256)

@@ -38,19 +38,20 @@
 RN_UNIT_MAX_SHIFT = 7           ; rn_unit_gains' bits 0-2: d, a narrowed norm's shift (layout.py)
         .assert (RN_UNIT_MAX_SHIFT & (RN_UNIT_MAX_SHIFT + 1)) == 0, "d is read through a mask"
 RN_UNIT_STEP    = 3             ; bytes of one step of rn_scale_unit's wide shift (lsr, ror zp)
-; rn_scale_unit's vectors: the player's every norm reads h and writes xn
-; (RN_FIXED_VECTORS, soulplayer.s; forward.s's norm_desc asserts it), so its
-; operands are assembled in; elsewhere rn_patch_inv patches rn_in and rn_out in.
+; The vectors of rn_mean_square and rn_scale_unit: the player's every norm
+; reads h and writes xn (RN_FIXED_VECTORS, soulplayer.s; forward.s's
+; norm_desc asserts it), so their operands are assembled in; elsewhere
+; rn_mean_square and rn_patch_inv patch rn_in and rn_out in.
         .ifdef RN_FIXED_VECTORS
-RN_UNIT_IN      = VEC_H
-RN_UNIT_IN_HI   = VEC_H + VEC_HIGH
-RN_UNIT_OUT     = VEC_XN
-RN_UNIT_OUT_HI  = VEC_XN + VEC_HIGH
+RN_IN           = VEC_H
+RN_IN_HI        = VEC_H + VEC_HIGH
+RN_OUT          = VEC_XN
+RN_OUT_HI       = VEC_XN + VEC_HIGH
         .else
-RN_UNIT_IN      = $FFFF         ; (patched)
-RN_UNIT_IN_HI   = $FFFF
-RN_UNIT_OUT     = $FFFF
-RN_UNIT_OUT_HI  = $FFFF
+RN_IN           = $FFFF         ; (patched)
+RN_IN_HI        = $FFFF
+RN_OUT          = $FFFF
+RN_OUT_HI       = $FFFF
         .endif
 
 rmsnorm:
@@ -362,10 +363,10 @@ rn_scale_unit:
         .endrepeat
 @positive_shifted:
 @out_lo:
-        sta RN_UNIT_OUT,x
+        sta RN_OUT,x
         lda #0
 @out_hi:
-        sta RN_UNIT_OUT_HI,x
+        sta RN_OUT_HI,x
         dex
         bpl @element
         rts
@@ -397,9 +398,9 @@ rn_scale_unit:
         jmp @wide_shift_jump
 @element:                       ; (between the narrow paths: both branch back)
 @in_lo:
-        ldy RN_UNIT_IN,x        ; x's low byte
+        ldy RN_IN,x             ; x's low byte
 @in_hi:
-        lda RN_UNIT_IN_HI,x     ; and high byte
+        lda RN_IN_HI,x          ; and high byte
 @to_positive:
         beq @positive           ; (patched: @clamped_positive)
         cmp #$FF
@@ -446,10 +447,10 @@ rn_scale_unit:
 @negative_shifted:
         eor #$FF                ; out = ~(F >> d)
 @out_lo_2:
-        sta RN_UNIT_OUT,x
+        sta RN_OUT,x
         lda #$FF
 @out_hi_2:
-        sta RN_UNIT_OUT_HI,x
+        sta RN_OUT_HI,x
         dex
         bpl @element
         rts
@@ -543,19 +544,19 @@ rn_scale_unit:
         bit ar_sign             ; (A: the high byte)
         bmi @wide_invert
 @out_hi_3:                      ; out = y >> d
-        sta RN_UNIT_OUT_HI,x
+        sta RN_OUT_HI,x
         lda ar_p+2
 @out_lo_3:
-        sta RN_UNIT_OUT,x
+        sta RN_OUT,x
         jmp @wide_next
 @wide_invert:
         eor #$FF                ; out = ~(F >> d)
 @out_hi_4:
-        sta RN_UNIT_OUT_HI,x
+        sta RN_OUT_HI,x
         lda ar_p+2
         eor #$FF
 @out_lo_4:
-        sta RN_UNIT_OUT,x
+        sta RN_OUT,x
 @wide_next:
         dex
         bmi @done
@@ -636,6 +637,7 @@ rn_mean_square:
         sta rn_sum+3
         sta ar_t1               ; (the pointers' low bytes)
         sta ar_t2
+        .ifndef RN_FIXED_VECTORS
         lda rn_in
         sta @lo_small+1
         sta @lo_minus+1
@@ -648,12 +650,13 @@ rn_mean_square:
         sta @hi+1
         lda rn_in_hi+1
         sta @hi+2
+        .endif
         ldx #EMBED_DIM - 1
 @element:
-@hi:    lda $FFFF,x
+@hi:    lda RN_IN_HI,x
         bne @not_small
 @lo_small:                      ; 0 <= x < 256: xs^2 = byte 1 of (x & $F0)^2
-        lda $FFFF,x
+        lda RN_IN,x
         and #$F0
         tay
         clc
@@ -677,7 +680,7 @@ rn_mean_square:
         cmp #$FF
         bne @paged
 @lo_minus:                      ; -256 <= x < 0: xs^2 (1..256) = bytes 1, 2
-        lda $FFFF,x             ; of ((x & $F0) - 256)^2
+        lda RN_IN,x             ; of ((x & $F0) - 256)^2
         and #$F0
         beq @carry_1            ; -256 <= x < -240: xs^2 = 256, one in byte 1
         tay
@@ -697,7 +700,7 @@ rn_mean_square:
         adc #>(SQ_HI - SQ_MID)
         sta ar_t2+1
 @lo_paged:
-        lda $FFFF,x
+        lda RN_IN,x
         and #$F0
         tay
         clc                     ; xs^2 < 2^14: bytes 1, 2 of (x & -16)^2
