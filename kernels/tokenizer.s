@@ -79,12 +79,26 @@ tokenize:
         lda #WORDS_LISTED
         beq @spelt
         jsr spell
-@spelt:                         ; each merge in order (X): its left id looked
-        ldx #$FF                ; for from the last place a pair can start
-        bne @next_merge         ; down (most merges find none and copy
-@merge:                         ; nothing); only a merge with a pair is
-        ldy tk_count            ; applied, left to right. (From the loop's
-        dey                     ; test: a tokenizer may have no merges.)
+@spelt:
+        inc tk_mark             ; the line's ids marked in TK_PRESENT (a
+        lda tk_mark             ; new mark each line: a stale byte that
+        ldx tk_count            ; matches costs only a look)
+        beq @marked
+@mark:
+        ldy TK_IDS-1,x
+        sta TK_PRESENT,y
+        dex
+        bne @mark
+@marked:                        ; each merge in order (X): a merge whose left
+        dex                     ; id is not marked is skipped; else that id is
+        bne @next_merge         ; looked for from the last place a pair can
+@merge:                         ; start down (most merges find none and copy
+        ldy merge_left,x        ; nothing); only a merge with a pair is
+        lda TK_PRESENT,y        ; applied, left to right. (X = $FF, from the
+        cmp tk_mark             ; loop's test: a tokenizer may have no merges.)
+        bne @next_merge
+        ldy tk_count
+        dey
 @rescan:
         lda merge_left,x
 @look:
@@ -132,6 +146,9 @@ tokenize:
         bne @scan               ; (always)
 @scanned:
         stx tk_count
+        ldy tk_result           ; the merged id is on the line now
+        lda tk_mark
+        sta TK_PRESENT,y
         ldx tk_merge
 @next_merge:
         inx
@@ -158,6 +175,9 @@ tokenize:
         bne @copy_back
 @done:
         rts
+
+tk_mark:                        ; the last line's mark in TK_PRESENT
+        .byte 0
 
 ; --- the spelling rule ---------------------------------------------------------
         .assert MIN_CORRECTED >= 1 && MIN_WORD >= 1, "the rule's lengths"
