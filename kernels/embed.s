@@ -8,15 +8,17 @@
 ; Inputs (zero page): em_te (2) -> the token's 32 int8 te values,
 ;   em_pe (2) -> the position's 32 int8 pe values, em_te_shift and
 ;   em_pe_shift (0..15). Output: VEC_H[0..31].
-; Shifts 1 <= s_te <= s_pe <= 8 (both souls': 4 and 5, 5 and 5) are left
-; shifts only, te << a and pe << b with a = 8 - s_te >= b = 8 - s_pe, each
-; term within +-2^14 so the sum never saturates: h = ((te << (a - b)) + pe)
-; << b, b + (a - b) steps instead of s_te + s_pe; other shifts take the
-; right shifts of each term.
+; Shifts 1 <= s_te <= s_pe <= 8 (the shipped soul's 3 and 4, the vectors
+; soul's 5 and 5) are left shifts only, te << a and pe << b with a = 8 - s_te
+; >= b = 8 - s_pe, each term within +-2^14 so the sum never saturates:
+; h = ((te << (a - b)) + pe) << b, b + (a - b) steps instead of s_te + s_pe,
+; each shift an unrolled chain of asl/rol steps entered through a JMP the
+; call patches (a - b and b steps before its end); other shifts take the
+; right shifts of each term (em_general).
 ;
-; Clobbers A, X, Y, em_*. Cycles: 3,448 at shifts 5 and 5 (exact,
-; `soulterm bench --kernels`, its page crossings there moving with the
-; code before it: 3,448 before; 6,509 before the left shifts). Bytes: 160.
+; Clobbers A, X, Y, em_*. Cycles: 2,863 at shifts 5 and 5 (exact,
+; `soulterm bench --kernels`; 3,448 with the shifts' loops, before the
+; fourteenth round; 6,509 before the left shifts). Bytes: 228.
 
 ; (the other shifts' path first: the left shifts' loop then lies in one
 ; page, tests/test_kernel_pages.py)

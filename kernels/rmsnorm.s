@@ -9,15 +9,19 @@
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
 ; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,795 for 32 values
-; in -3000..2999 and gains of 60..126; 8,611 for values in -700..699 and
+; in -3000..2999 and gains of 60..126; 8,619 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 8,721 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,671
-; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv
-; (23,795 / 8,611 / 8,721 / 3,671 before the wide shift in A and the mean
-; square's byte-1 negatives).
+; 8,729 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,571
+; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv,
+; right after a call with the same rn_unit_gains (the shift chains kept).
+; Before the fourteenth round (the chains patched every call): 8,611 /
+; 8,721 / 3,671. In the player (RN_FIXED_VECTORS) the vectors' operands
+; are assembled in, not patched (the shipped soul's ten turns of `soulterm
+; bench --profile`: rn_patch_inv 167,816 -> 74,384 cycles, rn_mean_square
+; 763,263 -> 743,111).
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,855.
+; Bytes: 1,754 (1,855 before the fourteenth round).
 ;
 ; Speed: xs^2 for x in -1792..1791 is read from matvec's squares table at
 ; x & -16 (256 * xs^2, so no shift), by page for x in -256..255; a mean

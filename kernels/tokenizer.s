@@ -8,7 +8,10 @@
 ;      changed, left out or added, or two neighbours swapped; no such word:
 ;      it stays. The spelt ids go to SPELL_IDS (a word may gain a character);
 ;   3. apply the BPE merges in order: for each (left, right) -> result, scan
-;      the ids left to right and replace each adjacent pair, without overlap;
+;      the ids left to right and replace each adjacent pair, without overlap
+;      (below: the line's ids are marked in TK_PRESENT first, a merge whose
+;      left id is not marked is skipped, the others look for a pair from the
+;      end down, and only a merge that finds one copies the ids);
 ;   4. keep at most the first PROMPT_IDS ids: the tokenizer's prompt
 ;      budget, MAX_INPUT_IDS (spec.inc) unless its tokenizer.json declares
 ;      "prompt_ids".
@@ -30,22 +33,23 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 15,306 for "hello", 31,257 for "i'm so
-; nagry", 159,164 for the 80-character "hi soul, i am feeling so sda and
-; lonley today, can you tell me a funy joke pleas" (with the vectors'
-; merges 14,834 for "hello", 14,726 before the spelling rule and the
-; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,252 for "hello", 149,717 for "i'm so nagry", 871,421 for that
-; line. With a long list (the corpus prompts' words for a 1,515-character
-; budget: 367 words, 1,513 characters, the most the C64 holds beside the
-; shipped soul): 35,821 for "hello", 162,100
-; for "i'm so nagry" (0.16 s), 941,924 for that 80-character line (0.95 s:
-; twelve words to look up, four of them not listed, so compared with every
-; listed word). Before the thirteenth round (sp_nibble's read through a
-; patched operand, the loops' branches): 14,610 / 29,536 / 149,119 without
-; a list, 35,227 / 152,923 / 888,803 with the shipped one, 35,818 /
-; 165,819 / 962,212 with the long one. Bytes: 649 (91 of them the map,
-; 391 the spelling rule).
+; merges): without a word list 3,504 for "hello", 10,045 for "i'm so
+; nagry", 89,992 for the 80-character "hi soul, i am feeling so sda and
+; lonley today, can you tell me a funy joke pleas". With the shipped list
+; (335 words, 1,363 characters, 976 bytes): 23,443 for "hello", 130,774
+; for "i'm so nagry", 802,420 for that line. With a long list (the corpus
+; prompts' words for a 1,515-character budget: 367 words, 1,513
+; characters, the most the C64 holds beside the shipped soul): 24,012 for
+; "hello", 143,156 for "i'm so nagry" (0.14 s), 872,910 for that
+; 80-character line (0.88 s: twelve words to look up, four of them not
+; listed, so compared with every listed word). Before the fourteenth round
+; (every merge scanned and copied the line): 15,306 / 31,257 / 159,164
+; without a list, 35,252 / 149,717 / 871,421 with the shipped one, 35,821
+; / 162,100 / 941,924 with the long one (with the vectors' merges 14,834
+; for "hello"); before the thirteenth (sp_nibble's read through a patched
+; operand, the loops' branches): 14,610 / 29,536 / 149,119, 35,227 /
+; 152,923 / 888,803 and 35,818 / 165,819 / 962,212. Bytes: 696 (91 of them
+; the map, 391 the spelling rule).
 
 ; The ids the merges work on: the line itself, or the spelt ids.
 TK_IDS          = TOKEN_BUFFER + WORDS_LISTED * (SPELL_IDS - TOKEN_BUFFER)
