@@ -17,7 +17,7 @@
 ; 28,967 at t = 9, 42,181 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
 ; 11,043 at t = 4, 15,157 at t = 9, 22,033 at t = 18 (the fourteenth
-; round's rmsnorm.s, 9 bytes longer on the kernel bench, where it lies
+; round's rmsnorm.s, 11 bytes longer on the kernel bench, where it lies
 ; before attention.s, moved its page crossings there: 12,281 / 16,493 /
 ; 23,912, 19,319 / 28,989 / 42,203 and 11,049 / 15,167 / 22,052 before;
 ; the PRG's attention.s did not move). More when many LUT

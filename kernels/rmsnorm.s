@@ -9,9 +9,9 @@
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
 ; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,795 for 32 values
-; in -3000..2999 and gains of 60..126; 8,619 for values in -700..699 and
+; in -3000..2999 and gains of 60..126; 8,622 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 8,729 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,571
+; 8,732 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,571
 ; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv,
 ; right after a call with the same rn_unit_gains (the shift chains kept).
 ; Before the fourteenth round (the chains patched every call): 8,611 /
@@ -21,7 +21,7 @@
 ; 763,263 -> 743,111).
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,754 (1,855 before the fourteenth round).
+; Bytes: 1,756 (1,855 before the fourteenth round).
 ;
 ; Speed: xs^2 for x in -1792..1791 is read from matvec's squares table at
 ; x & -16 (256 * xs^2, so no shift), by page for x in -256..255; a mean
@@ -946,7 +946,6 @@ rn_patch_inv:
 @patched_unit:                  ; when it differs from the last call's
         cmp #$FF                ; (kept here; $FF is no norm's: bits 3-6 are 0)
         beq @shifts_patched
-        sta @patched_unit+1
         and #RN_UNIT_MAX_SHIFT  ; d = s_g - a, the narrowed norm's shift:
                                 ; each chain entered d steps before its end
         sta rn_i                ; (rn_scale_unit keeps its element in X)
@@ -987,6 +986,8 @@ rn_patch_inv:
         lda #>rn_scale_unit@wide_shifted
         sbc #0
         sta rn_scale_unit@wide_shift_jump+2
+        lda rn_unit_gains       ; kept once the chains are patched (a RESTORE
+        sta @patched_unit+1     ; in between leaves the old byte: patched again)
 @shifts_patched:
         ldx #0                  ; the element paths take the products, or
         lda rn_inv+1            ; skip them when inv is clamped (2*inv >=
