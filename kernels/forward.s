@@ -21,11 +21,11 @@
 ; idle) and steps the border colour once a layer and once for the logits,
 ; so a computing C64 flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `bench.forward_cycles` on each soul's
-;   trace turn): vectors soul 1,014,032 at context length 5, 1,061,601 at
-;   10, 1,187,143 at 19; models/soul.bin (tests/reference/trace.json's
-;   turn) 595,564, 717,231, 807,863 (1,016,452 / 1,064,511 / 1,189,424 and
-;   602,025 / 722,981 / 813,203 before the fourteenth round's aligned
-;   middle bytes; 1,028,113 / 1,076,667 / 1,202,609 and
+;   trace turn): vectors soul 1,015,678 at context length 5, 1,063,741 at
+;   10, 1,188,658 at 19; models/soul.bin (tests/reference/trace.json's
+;   turn) 599,993, 720,935, 811,156 (1,016,452 / 1,064,511 / 1,189,424 and
+;   602,025 / 722,981 / 813,203 before the fourteenth round: embed's
+;   chains, RMSNorm's vectors assembled in; 1,028,113 / 1,076,667 / 1,202,609 and
 ;   612,316 / 735,161 / 826,366 before the thirteenth round: page crossings,
 ;   attention's division, the border's step a layer, the norms; before the sparse soul and fc2's sparse calls
 ;   1,052,131 / 1,082,145 / 1,212,731 and 752,991, 799,417, 884,214; 763,868,
@@ -60,6 +60,10 @@
         .word input, output
         .byte unit              ; rn_unit_gains: every gain 2^(shift - d), d in bits 0-2 (layout.py)
         .assert (unit & $7F) <= RN_UNIT_MAX_SHIFT, "a norm's shift beyond rn_scale_unit's chain"
+        .assert (unit & $78) == 0, "rn_patch_inv keeps the last unit byte, $FF before any"
+        .ifdef RN_FIXED_VECTORS
+        .assert input == VEC_H && output == VEC_XN, "rn_scale_unit's vectors are assembled in (RN_FIXED_VECTORS)"
+        .endif
         .endmacro
 
 ; Offsets of the descriptors in a layer's table.

@@ -9,15 +9,19 @@
 ;   narrowed one).
 ; Output: rn_out[0..31]. Clobbers A, X, Y, rn_*, ar_*, dv_*, sq_*.
 ; Cycles (exact, `soulterm bench --kernels`, s_g = 6): 23,795 for 32 values
-; in -3000..2999 and gains of 60..126; 8,611 for values in -700..699 and
+; in -3000..2999 and gains of 60..126; 8,622 for values in -700..699 and
 ; every gain 64 = 2^s_g with rn_unit_gains set (a fixed-gain soul's norm);
-; 8,721 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,671
-; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv
-; (23,795 / 8,611 / 8,721 / 3,671 before the wide shift in A and the mean
-; square's byte-1 negatives).
+; 8,732 for them with s_g = 8 (a narrowed soul's norm: out = y >> 2); 3,571
+; for values in -300..299 with s_g = 8, whose root (below 17) clamps inv,
+; right after a call with the same rn_unit_gains (the shift chains kept).
+; Before the fourteenth round (the chains patched every call): 8,611 /
+; 8,721 / 3,671. In the player (RN_FIXED_VECTORS) the vectors' operands
+; are assembled in, not patched (the shipped soul's ten turns of `soulterm
+; bench --profile`: rn_patch_inv 167,816 -> 74,384 cycles, rn_mean_square
+; 763,263 -> 743,111).
 ; Values of 1792 and more (-1793 and less) take a slower square, means of
 ; 2^16 and more a slower root and division.
-; Bytes: 1,855.
+; Bytes: 1,756 (1,855 before the fourteenth round).
 ;
 ; Speed: xs^2 for x in -1792..1791 is read from matvec's squares table at
 ; x & -16 (256 * xs^2, so no shift), by page for x in -256..255; a mean
@@ -38,6 +42,21 @@
 RN_UNIT_MAX_SHIFT = 7           ; rn_unit_gains' bits 0-2: d, a narrowed norm's shift (layout.py)
         .assert (RN_UNIT_MAX_SHIFT & (RN_UNIT_MAX_SHIFT + 1)) == 0, "d is read through a mask"
 RN_UNIT_STEP    = 3             ; bytes of one step of rn_scale_unit's wide shift (lsr, ror zp)
+; The vectors of rn_mean_square and rn_scale_unit: the player's every norm
+; reads h and writes xn (RN_FIXED_VECTORS, soulplayer.s; forward.s's
+; norm_desc asserts it), so their operands are assembled in; elsewhere
+; rn_mean_square and rn_patch_inv patch rn_in and rn_out in.
+        .ifdef RN_FIXED_VECTORS
+RN_IN           = VEC_H
+RN_IN_HI        = VEC_H + VEC_HIGH
+RN_OUT          = VEC_XN
+RN_OUT_HI       = VEC_XN + VEC_HIGH
+        .else
+RN_IN           = $FFFF         ; (patched)
+RN_IN_HI        = $FFFF
+RN_OUT          = $FFFF
+RN_OUT_HI       = $FFFF
+        .endif
 
 rmsnorm:
         clc                     ; high bytes of the vectors are 128 further
@@ -348,10 +367,10 @@ rn_scale_unit:
         .endrepeat
 @positive_shifted:
 @out_lo:
-        sta $FFFF,x
+        sta RN_OUT,x
         lda #0
 @out_hi:
-        sta $FFFF,x
+        sta RN_OUT_HI,x
         dex
         bpl @element
         rts
@@ -383,9 +402,9 @@ rn_scale_unit:
         jmp @wide_shift_jump
 @element:                       ; (between the narrow paths: both branch back)
 @in_lo:
-        ldy $FFFF,x             ; x's low byte
+        ldy RN_IN,x             ; x's low byte
 @in_hi:
-        lda $FFFF,x             ; and high byte
+        lda RN_IN_HI,x          ; and high byte
 @to_positive:
         beq @positive           ; (patched: @clamped_positive)
         cmp #$FF
@@ -432,10 +451,10 @@ rn_scale_unit:
 @negative_shifted:
         eor #$FF                ; out = ~(F >> d)
 @out_lo_2:
-        sta $FFFF,x
+        sta RN_OUT,x
         lda #$FF
 @out_hi_2:
-        sta $FFFF,x
+        sta RN_OUT_HI,x
         dex
         bpl @element
         rts
@@ -529,19 +548,19 @@ rn_scale_unit:
         bit ar_sign             ; (A: the high byte)
         bmi @wide_invert
 @out_hi_3:                      ; out = y >> d
-        sta $FFFF,x
+        sta RN_OUT_HI,x
         lda ar_p+2
 @out_lo_3:
-        sta $FFFF,x
+        sta RN_OUT,x
         jmp @wide_next
 @wide_invert:
         eor #$FF                ; out = ~(F >> d)
 @out_hi_4:
-        sta $FFFF,x
+        sta RN_OUT_HI,x
         lda ar_p+2
         eor #$FF
 @out_lo_4:
-        sta $FFFF,x
+        sta RN_OUT,x
 @wide_next:
         dex
         bmi @done
@@ -622,6 +641,7 @@ rn_mean_square:
         sta rn_sum+3
         sta ar_t1               ; (the pointers' low bytes)
         sta ar_t2
+        .ifndef RN_FIXED_VECTORS
         lda rn_in
         sta @lo_small+1
         sta @lo_minus+1
@@ -634,12 +654,13 @@ rn_mean_square:
         sta @hi+1
         lda rn_in_hi+1
         sta @hi+2
+        .endif
         ldx #EMBED_DIM - 1
 @element:
-@hi:    lda $FFFF,x
+@hi:    lda RN_IN_HI,x
         bne @not_small
 @lo_small:                      ; 0 <= x < 256: xs^2 = byte 1 of (x & $F0)^2
-        lda $FFFF,x
+        lda RN_IN,x
         and #$F0
         tay
         clc
@@ -663,7 +684,7 @@ rn_mean_square:
         cmp #$FF
         bne @paged
 @lo_minus:                      ; -256 <= x < 0: xs^2 (1..256) = bytes 1, 2
-        lda $FFFF,x             ; of ((x & $F0) - 256)^2
+        lda RN_IN,x             ; of ((x & $F0) - 256)^2
         and #$F0
         beq @carry_1            ; -256 <= x < -240: xs^2 = 256, one in byte 1
         tay
@@ -683,7 +704,7 @@ rn_mean_square:
         adc #>(SQ_HI - SQ_MID)
         sta ar_t2+1
 @lo_paged:
-        lda $FFFF,x
+        lda RN_IN,x
         and #$F0
         tay
         clc                     ; xs^2 < 2^14: bytes 1, 2 of (x & -16)^2
@@ -891,6 +912,7 @@ rn_patch_inv:
         rn_patch_factor rn_inv+1, rn_scale@h1, rn_scale@h2, rn_scale@h3, rn_scale@h4, rn_scale@n1, rn_scale@n2, rn_scale@n3, rn_scale@n4
         rts
 @unit:                          ; rn_scale_unit's vectors, shifts and operands
+        .ifndef RN_FIXED_VECTORS
         lda rn_in
         sta rn_scale_unit@in_lo+1
         lda rn_in+1
@@ -919,8 +941,13 @@ rn_patch_inv:
         sta rn_scale_unit@out_hi_2+2
         sta rn_scale_unit@out_hi_3+2
         sta rn_scale_unit@out_hi_4+2
-        lda rn_unit_gains       ; d = s_g - a, the narrowed norm's shift:
-        and #RN_UNIT_MAX_SHIFT  ; each chain entered d steps before its end
+        .endif
+        lda rn_unit_gains       ; the shifts depend on d alone: patched
+@patched_unit:                  ; when it differs from the last call's
+        cmp #$FF                ; (kept here; $FF is no norm's: bits 3-6 are 0)
+        beq @shifts_patched
+        and #RN_UNIT_MAX_SHIFT  ; d = s_g - a, the narrowed norm's shift:
+                                ; each chain entered d steps before its end
         sta rn_i                ; (rn_scale_unit keeps its element in X)
         lda #0                  ; 2^d - 1 into the positive path's carry test
         ldx rn_i
@@ -959,6 +986,9 @@ rn_patch_inv:
         lda #>rn_scale_unit@wide_shifted
         sbc #0
         sta rn_scale_unit@wide_shift_jump+2
+        lda rn_unit_gains       ; kept once the chains are patched (a RESTORE
+        sta @patched_unit+1     ; in between leaves the old byte: patched again)
+@shifts_patched:
         ldx #0                  ; the element paths take the products, or
         lda rn_inv+1            ; skip them when inv is clamped (2*inv >=
         cmp #$FF                ; $FF00 only then)

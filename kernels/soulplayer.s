@@ -33,9 +33,10 @@
 ; squares lie under the KERNAL ROM and the I/O area (not in the file).
 ; `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 14,192,966 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 1,419,297 a token, 1.44 s
-; (`soulterm bench --program`; `--profile` for ten prompts, per routine).
+; Cost: the "hello" turn of the vectors soul takes 14,201,658 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,420,166 a token, 1.44 s
+; (`soulterm bench --program`; `--profile` for ten prompts, per routine;
+; 14,224,933 before the fourteenth round).
 ; Start-up builds matvec's squares table (269,255 6502 cycles, 0.3 s) and the
 ; quarter squares (qs_build, 64,633), copies matvec's aligned middle bytes
 ; (mv_build_mid_copy, 4,493) and the exp table under the I/O area and runs
@@ -57,6 +58,7 @@
         .include "memory.inc"
 START_UP_APART  = 1             ; the table builders go in the start-up part (below)
 MV_SPARSE_APART = 1             ; matvec's sparse walk after the kernels (below)
+RN_FIXED_VECTORS = 1            ; every norm reads h and writes xn (rmsnorm.s)
 
 
         * = $0801

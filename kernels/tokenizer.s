@@ -8,7 +8,10 @@
 ;      changed, left out or added, or two neighbours swapped; no such word:
 ;      it stays. The spelt ids go to SPELL_IDS (a word may gain a character);
 ;   3. apply the BPE merges in order: for each (left, right) -> result, scan
-;      the ids left to right and replace each adjacent pair, without overlap;
+;      the ids left to right and replace each adjacent pair, without overlap
+;      (below: the line's ids are marked in TK_PRESENT first, a merge whose
+;      left id is not marked is skipped, the others look for a pair from the
+;      end down, and only a merge that finds one copies the ids);
 ;   4. keep at most the first PROMPT_IDS ids: the tokenizer's prompt
 ;      budget, MAX_INPUT_IDS (spec.inc) unless its tokenizer.json declares
 ;      "prompt_ids".
@@ -30,22 +33,23 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 15,306 for "hello", 31,257 for "i'm so
-; nagry", 159,164 for the 80-character "hi soul, i am feeling so sda and
-; lonley today, can you tell me a funy joke pleas" (with the vectors'
-; merges 14,834 for "hello", 14,726 before the spelling rule and the
-; smaller map). With the shipped list (335 words, 1,363 characters, 976
-; bytes): 35,252 for "hello", 149,717 for "i'm so nagry", 871,421 for that
-; line. With a long list (the corpus prompts' words for a 1,515-character
-; budget: 367 words, 1,513 characters, the most the C64 holds beside the
-; shipped soul): 35,821 for "hello", 162,100
-; for "i'm so nagry" (0.16 s), 941,924 for that 80-character line (0.95 s:
-; twelve words to look up, four of them not listed, so compared with every
-; listed word). Before the thirteenth round (sp_nibble's read through a
-; patched operand, the loops' branches): 14,610 / 29,536 / 149,119 without
-; a list, 35,227 / 152,923 / 888,803 with the shipped one, 35,818 /
-; 165,819 / 962,212 with the long one. Bytes: 649 (91 of them the map,
-; 391 the spelling rule).
+; merges): without a word list 3,504 for "hello", 10,045 for "i'm so
+; nagry", 89,992 for the 80-character "hi soul, i am feeling so sda and
+; lonley today, can you tell me a funy joke pleas". With the shipped list
+; (335 words, 1,363 characters, 976 bytes): 23,443 for "hello", 130,774
+; for "i'm so nagry", 802,420 for that line. With a long list (the corpus
+; prompts' words for a 1,515-character budget: 367 words, 1,513
+; characters, the most the C64 holds beside the shipped soul): 24,012 for
+; "hello", 143,156 for "i'm so nagry" (0.14 s), 872,910 for that
+; 80-character line (0.88 s: twelve words to look up, four of them not
+; listed, so compared with every listed word). Before the fourteenth round
+; (every merge scanned and copied the line): 15,306 / 31,257 / 159,164
+; without a list, 35,252 / 149,717 / 871,421 with the shipped one, 35,821
+; / 162,100 / 941,924 with the long one (with the vectors' merges 14,834
+; for "hello"); before the thirteenth (sp_nibble's read through a patched
+; operand, the loops' branches): 14,610 / 29,536 / 149,119, 35,227 /
+; 152,923 / 888,803 and 35,818 / 165,819 / 962,212. Bytes: 696 (91 of them
+; the map, 391 the spelling rule).
 
 ; The ids the merges work on: the line itself, or the spelt ids.
 TK_IDS          = TOKEN_BUFFER + WORDS_LISTED * (SPELL_IDS - TOKEN_BUFFER)
@@ -80,26 +84,82 @@ tokenize:
         beq @spelt
         jsr spell
 @spelt:
-        lda #0
-        sta tk_merge
-@merge:
-        lda tk_merge
-        cmp #MERGE_COUNT
-        beq @merged
-        lda tk_count
-        cmp #2
-        bcc @merged
-        ldx tk_merge
+        inc tk_mark             ; the line's ids marked in TK_PRESENT (a
+        lda tk_mark             ; new mark each line: a stale byte that
+        ldx tk_count            ; matches costs only a look)
+        beq @marked
+@mark:
+        ldy TK_IDS-1,x
+        sta TK_PRESENT,y
+        dex
+        bne @mark
+@marked:                        ; each merge in order (X): a merge whose left
+        dex                     ; id is not marked is skipped; else that id is
+        bne @next_merge         ; looked for from the last place a pair can
+@merge:                         ; start down (most merges find none and copy
+        ldy merge_left,x        ; nothing); only a merge with a pair is
+        lda TK_PRESENT,y        ; applied, left to right. (X = $FF, from the
+        cmp tk_mark             ; loop's test: a tokenizer may have no merges.)
+        bne @next_merge
+        ldy tk_count
+        dey
+@rescan:
+        lda merge_left,x
+@look:
+        dey
+        bmi @next_merge         ; (tk_count < 2 looks at nothing)
+        cmp TK_IDS,y
+        bne @look
+        lda TK_IDS+1,y
+        cmp merge_right,x
+        bne @rescan
         lda merge_left,x
         sta tk_left
         lda merge_right,x
         sta tk_right
         lda merge_result,x
         sta tk_result
-        jsr tk_apply_merge
-        inc tk_merge
-        bne @merge              ; (always: MERGE_COUNT < 256)
-        .assert MERGE_COUNT < 256, "tokenize's merge loop branches on tk_merge's increment"
+        stx tk_merge
+; The merge over TK_IDS, in place: Y reads, X writes (X <= Y).
+        ldy #0
+        ldx #0
+@scan:
+        cpy tk_count
+        beq @scanned
+        lda TK_IDS,y
+        cmp tk_left
+        bne @copy
+        iny                     ; a left id: is the next one the right id?
+        cpy tk_count
+        beq @not_pair
+        lda TK_IDS,y
+        cmp tk_right
+        bne @not_pair
+        lda tk_result
+        sta TK_IDS,x
+        inx
+        iny
+        bne @scan               ; (always: Y <= SPELL_MAX)
+@not_pair:
+        dey
+        lda TK_IDS,y
+@copy:
+        sta TK_IDS,x
+        inx
+        iny
+        bne @scan               ; (always)
+@scanned:
+        stx tk_count
+        ldy tk_result           ; the merged id is on the line now
+        lda tk_mark
+        sta TK_PRESENT,y
+        ldx tk_merge
+@next_merge:
+        inx
+        cpx #MERGE_COUNT
+        bne @merge
+        .assert MERGE_COUNT < 256, "tokenize's merge loop runs MERGE_COUNT times, by X"
+        .assert SPELL_MAX <= 129, "the look for a left id counts Y down from tk_count - 2 with bmi"
 @merged:
         lda tk_count
         .assert PROMPT_IDS >= 1 && PROMPT_IDS <= MAX_INPUT_IDS, "the prompt budget is 1..MAX_INPUT_IDS ids"
@@ -120,38 +180,8 @@ tokenize:
 @done:
         rts
 
-; One merge over TK_IDS, in place: Y reads, X writes (X <= Y).
-tk_apply_merge:
-        ldy #0
-        ldx #0
-@scan:
-        cpy tk_count
-        beq @scanned
-        lda TK_IDS,y
-        cmp tk_left
-        bne @copy
-        iny                     ; a left id: is the next one the right id?
-        cpy tk_count
-        beq @not_pair
-        lda TK_IDS,y
-        cmp tk_right
-        bne @not_pair
-        lda tk_result
-        sta TK_IDS,x
-        inx
-        iny
-        bne @scan               ; (always: Y <= LINE_MAX)
-@not_pair:
-        dey
-        lda TK_IDS,y
-@copy:
-        sta TK_IDS,x
-        inx
-        iny
-        bne @scan               ; (always)
-@scanned:
-        stx tk_count
-        rts
+tk_mark:                        ; the last line's mark in TK_PRESENT
+        .byte 0
 
 ; --- the spelling rule ---------------------------------------------------------
         .assert MIN_CORRECTED >= 1 && MIN_WORD >= 1, "the rule's lengths"

@@ -24,7 +24,7 @@ HOT_LOOPS = [
     # every position of every head: a zero weight goes round without leaving
     ("at_weighted_sum@position", "at_weighted_sum@weighted", 0),
     # every dimension of every token: the embedding's left shifts
-    ("embed@left", "embed@general", 0),
+    ("embed@left", "embed@left_end", 0),
     # the small vector kernels, every element
     ("residual_add@element", "residual_add@overflow", 0),
     ("relu_z@element", "relu_z@negative", 9),

@@ -63,6 +63,30 @@ def test_tokenizer_prompts_of_the_vectors(bench, vectors_tokenizer, vectors_repl
         assert [spec.SEP] + ids + [spec.SEP] == entry["context"], entry["text"]
 
 
+def test_stale_marks_only_cost_time(bench, vectors_tokenizer):
+    """tokenize marks the line's ids in TK_PRESENT under a new mark each line and skips a
+    merge whose left id is unmarked; bytes left there (older lines, the wide sums' data)
+    that equal the new mark only make merges look for their pairs: the same ids, more
+    cycles."""
+    sym = bench.sym
+    text = "hello how are you doing today"
+    data = petscii(text)
+    want = vectors_tokenizer.prompt(text)
+    cycles = {}
+    for stale in (False, True):
+        next_mark = (bench.memory[sym("tk_mark")] + 1) & 0xFF
+        fill = next_mark if stale else (next_mark + 1) & 0xFF
+        bench.poke(sym("TK_PRESENT"), [fill] * spec.VOCAB_SIZE)
+        bench.poke(sym("LINE_BUFFER"), data)
+        bench.memory[sym("tk_len")] = len(data)
+        cycles[stale] = bench.call("tokenize")
+        ids = list(bench.peek(sym("TOKEN_BUFFER"), bench.memory[sym("tk_count")]))
+        assert ids == want, stale
+        assert bench.memory[sym("tk_mark")] == next_mark
+        assert all(bench.memory[sym("TK_PRESENT") + i] == next_mark for i in ids), stale
+    assert cycles[True] > cycles[False]
+
+
 def test_only_unknown_characters_give_no_ids(bench):
     assert encode_on_6502(bench, "1234 %%%"[0:4] + "@@") == []
     assert encode_on_6502(bench, "") == []

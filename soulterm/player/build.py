@@ -255,6 +255,8 @@ def _regions(sym: dict, placements, end: int) -> list[Region]:
         Region("matvec sums of wide inputs", "buffer", sym["WIDE_SUM_0"], sym["WIDE_SUM_END"]),
         Region("spelling scratch: spelt ids and words (between replies)", "buffer",
                sym["SPELL_IDS"], sym["SPELL_BEST"] + sym["SPELL_WORD_MAX"]),
+        Region("tokenizer's id marks (between replies)", "buffer",
+               sym["TK_PRESENT"], sym["TK_PRESENT"] + spec.VOCAB_SIZE),
         Region("KV cache: keys (low bytes)", "kv-cache", sym["KEY_LO"], sym["KEY_HI"]),
         Region("KV cache: keys (high bytes)", "kv-cache", sym["KEY_HI"], sym["VALUE_LO"]),
         Region("KV cache: values (low bytes)", "kv-cache", sym["VALUE_LO"], sym["VALUE_HI"]),
