@@ -300,6 +300,10 @@ mv_finish:                      ; (mv_exact_row's end too)
 
 ; mv_part - the rows over the columns of mv_cols and mv_x (mv_mode says which part).
 mv_part:
+.ifdef MV_LOW_SLOTS
+        xor a
+        ld (mv_jps_walked),a    ; (mv_exact_row's walk: the slots may change)
+.endif
 .ifdef MV_SPARSE
         call mv_sparse_undo     ; (a sparse call before: its slots back)
 .endif
@@ -967,6 +971,10 @@ mv_prepare:
         ld (@h2_store),a
         ld hl,@record
         ld (@h2_store+1),hl
+.ifdef MV_LOW_SLOTS
+        ld a,@next_slot - @piece_jr - 2     ; a one-piece column's slot left as it is
+        ld (@piece_jr+1),a
+.endif
         jr @expected
 @expect_full:
         cp $C3
@@ -979,6 +987,10 @@ mv_prepare:
         ld (@h2_store),hl
         ld a,MV_D_H2
         ld (@h2_store+2),a
+.ifdef MV_LOW_SLOTS
+        ld a,@one_piece - @piece_jr - 2
+        ld (@piece_jr+1),a
+.endif
 @expected:
         exx
         ld hl,0                 ; B':IY = Cl, C':DE' = Ch, L': the wide columns, H': the last one
@@ -1029,7 +1041,9 @@ mv_prepare:
         jr c,@cl_carry          ; (its top byte in B')
 @cl_added:
         sub 1                   ; A = h - 1, a carry for h = 0
-        jr c,@one_piece         ; h = 0: S(0) adds nothing to Ch
+@piece_jr:
+        jr c,@one_piece         ; h = 0: S(0) adds nothing to Ch (MV_LOW_SLOTS, narrow mode
+                                ; expected: patched to @next_slot, mv_one_piece_walk's then)
         ld (ix+MV_D_H1),a
 @h2_store:
         ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
@@ -1200,14 +1214,31 @@ mv_prepare:
 .endif
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
-        call c,mv_low_prepare   ; (a second part's narrow mode may have more wide columns)
+        jr nc,@main_narrow      ; (a second part's narrow mode may have more wide columns)
+        call mv_low_prepare
+        jr @low_set
+@main_narrow:                   ; the main slots run narrow: the jps the pass left out
+        ld a,(@dh)
+        cp $DD
+        jr nz,@low_set          ; (mv_skip_high wrote them)
+        xor a
+        call mv_one_piece_walk
 @low_set:
 .endif
         jr @flag_jump
 @full:
         ld c,$FF
         or a
+.ifdef MV_LOW_SLOTS
+        jr nz,@full_expected    ; the one-piece columns got neither a jp nor their displacements:
+        dec a                   ; those S(w + 0), then every jp back to the high piece
+        call mv_one_piece_walk
+        ld c,0
+        jr @restore
+@full_expected:
+.else
         jr z,@restore           ; the one-piece columns got a jr, not their displacements
+.endif
         ld c,0
         ld a,(mv_h_skipped)
         or a
@@ -1448,6 +1479,71 @@ mv_skip_high:
         djnz @column
         ret
 
+.ifdef MV_LOW_SLOTS
+; mv_one_piece_walk - (MV_LOW_SLOTS) after a column pass that expected narrow mode,
+; which leaves a one-piece column's slot as it was (most narrow calls run the low
+; slots: 32 T-states a one-piece column less than its check of the jp), each used
+; slot but mv_wide_list's gets, with A = 0, a jp over its high piece (the main
+; slots run narrow) or, with A = $FF, the displacements of S(w + 0) (the call
+; runs full; mv_restore_high then puts the high pieces back). Clobbers AF, BC, DE,
+; HL, IX.
+mv_one_piece_walk:
+        or a
+        ld a,@jp - @what - 2
+        jr z,* + 4
+        ld a,@full - @what - 2
+        ld (@what+1),a
+        ld ix,(mv_first_slot)
+        ld a,(mv_first_parity)
+        ld c,a
+        ld a,(mv_cols)
+        ld b,a
+        ld hl,mv_wide_list      ; (in the page of mv_vars)
+        ld a,(MV_WIDE_COUNT)
+        ld d,a                  ; D: the wide columns not reached yet
+        ld e,(hl)               ; E: 1 + the slots before the next one (its distance), or 0
+        inc e                   ; for none: the count reaches 0 again only 256 slots on
+        or a
+        jr nz,@slot
+        ld e,a
+@slot:
+        dec e
+        jr z,@wide
+@what:
+        jr @jp                  ; patched: @jp, or @full with A = $FF
+@jp:
+        bit 4,(ix+MV_H_EXX)     ; (a jp already: see the column pass's @dh)
+        jr z,@next
+        ld (ix+MV_H_EXX),MV_H_JP    ; jp over the high piece, to the next slot
+        .byte $DD,$7D           ; ld a,ixl
+        add a,MV_SLOT_END
+        ld (ix+MV_H_EXX+1),a
+        .byte $DD,$7C           ; ld a,ixh
+        adc a,0
+        ld (ix+MV_H_EXX+2),a
+        jr @next
+@full:
+        ld a,$FF
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+        jr @next
+@wide:                          ; its high piece runs (the pass wrote it)
+        inc l
+        ld e,(hl)               ; (the next distance counts from this column)
+        dec d
+        jr nz,@next
+        ld e,d                  ; (the last one)
+@next:
+        rrc c                   ; the next slot: 25 bytes on, 26 to an odd one
+        .byte $DD,$7D           ; ld a,ixl
+        adc a,MV_SLOT_PAIR / 2
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
+        djnz @slot
+        ret
+.endif
+
 ; mv_restore_high - every slot's high piece back, after a narrow call; and,
 ; with C = $FF, the displacements of S(w + 0) where a jp was.
 mv_restore_high:
@@ -1533,6 +1629,7 @@ mv_low_wide:
 
 mv_low_patched: .res 2 * MV_LOW_WIDE_MAX    ; the slots the call before sent to a block
 mv_low_patched_count: .byte 0
+mv_jps_walked:  .byte 0         ; mv_exact_row walked the main slots since the last call
 mv_low_patched_ptr: .word 0
 mv_low_block:   .word 0         ; the next free block
 mv_low_list:    .word 0         ; the next distance in mv_wide_list
@@ -2176,6 +2273,17 @@ mv_gate_slots:
 ; stay set (matvec_again after a coarse call needs one mv_exact_row first).
 ; Clobbers as matvec.
 mv_exact_row:
+.ifdef MV_LOW_SLOTS
+        ld hl,mv_jps_walked     ; the main slots' jps, which the coarse call's column
+        bit 0,(hl)              ; pass may have left out (it expected the low slots):
+        jr nz,@walked           ; once a call
+        inc (hl)
+        push af
+        xor a
+        call mv_one_piece_walk
+        pop af
+@walked:
+.endif
         ld c,a
         ld hl,mv_row_narrow     ; the exact row start (a coarse call is narrow; mv_jump stays on the exact slots)
         ld (mv_first_row+1),hl
