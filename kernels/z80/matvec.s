@@ -120,9 +120,10 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 239,744 coarse
-; against 375,520 exact, with one wide column 267,914 against 396,615, with four
-; 337,733 against 460,292 (240,866 / 376,642, 269,012 / 397,713 and 338,759 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 238,757 coarse
+; against 374,532 exact, with one wide column 266,939 against 395,659, with four
+; 336,854 against 459,432 (239,744 / 375,520, 267,914 / 396,615 and 337,733 /
+; 460,292 before a narrow pass left the one-piece columns' slots alone; 240,866 / 376,642, 269,012 / 397,713 and 338,759 /
 ; 461,318 before Cl's low word went to IY and bit 4's test; 245,886 / 380,264, 274,403 / 401,370 and 344,150 /
 ; 464,975 before the coarse rows' own start, MV_BIAS_IN_K, mv_odd_start and
 ; mv_row_narrow_k;
@@ -130,15 +131,17 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,076 (4,153 before MV_BIAS_IN_K, which leaves
+; MV_NARROW_JUMP); a row again 4,110, the first after a coarse call 8,243 (its
+; mv_one_piece_walk; 4,076 before that walk and its once-a-call flag; 4,153 before MV_BIAS_IN_K, which leaves
 ; it no bias pointer to set, mv_odd_start and mv_row_narrow's look at the wide
 ; count; 4,166 before -K; the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 130,924, every row summed again 226,057, exact 194,135 (one wide
-; column 145,270, 240,502, 205,182; 132,046, 227,179, 195,257 and 146,368,
+; every row gated 129,937, every row summed again 225,050, exact 193,147 (one wide
+; column 144,295, 239,527, 204,226; 130,924, 226,057, 194,135 and 145,270, 240,502,
+; 205,182 before a narrow pass left the one-piece columns' slots alone; 132,046, 227,179, 195,257 and 146,368,
 ; 241,600, 206,280 before Cl's low word went to IY and bit 4's test; before the coarse rows' own start and
 ; MV_BIAS_IN_K, which spare these biased rows mv_add_bias: 140,515, 235,648,
 ; 203,096 and 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
@@ -156,6 +159,17 @@
 ; With MV_BIAS_IN_K, mv_row_narrow_k takes MV_NARROW_JUMP's place (a narrow
 ; row with no wide column to walk starts there, chosen once a call, and runs on
 ; into mv_no_bias): MV_NARROW_JUMP then assembles nothing.
+;
+; With MV_LOW_SLOTS, a column pass that expects narrow mode leaves a one-piece
+; column's slot as it is (no check of its jp: 32 T-states a one-piece column
+; less), since most narrow calls then run the low slots. Where the main slots
+; need them, mv_one_piece_walk writes them from mv_wide_list: the jps for a
+; second part that runs the main slots narrow (more than MV_LOW_WIDE_MAX wide
+; columns) and for mv_exact_row (once after each coarse call, ~4,100 T-states
+; for 32 columns), and for a call that turns out full the high pieces back with
+; S(w + 0)'s displacements (mv_restore_high after it only for fewer than
+; MV_MAX_COLS columns, for the slots a wider call would find). 178 bytes with
+; the 128K's options (the walk 115).
 ;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
 ; narrow row's start jumps straight to K when the call has no wide column and
@@ -1231,10 +1245,15 @@ mv_prepare:
         or a
 .ifdef MV_LOW_SLOTS
         jr nz,@full_expected    ; the one-piece columns got neither a jp nor their displacements:
-        dec a                   ; those S(w + 0), then every jp back to the high piece
+        dec a                   ; their high pieces on S(w + 0)
         call mv_one_piece_walk
         ld c,0
-        jr @restore
+        ld a,(mv_cols)
+        cp MV_MAX_COLS
+        jr nz,@restore          ; (the slots a call of more columns would find with a jp)
+        xor a
+        ld (mv_h_skipped),a
+        jr @flag_jump
 @full_expected:
 .else
         jr z,@restore           ; the one-piece columns got a jr, not their displacements
@@ -1485,8 +1504,7 @@ mv_skip_high:
 ; slots: 32 T-states a one-piece column less than its check of the jp), each used
 ; slot but mv_wide_list's gets, with A = 0, a jp over its high piece (the main
 ; slots run narrow) or, with A = $FF, the displacements of S(w + 0) (the call
-; runs full; mv_restore_high then puts the high pieces back). Clobbers AF, BC, DE,
-; HL, IX.
+; runs full; the high piece back where a jp was). Clobbers AF, BC, DE, HL, IX.
 mv_one_piece_walk:
         or a
         ld a,@jp - @what - 2
@@ -1523,6 +1541,12 @@ mv_one_piece_walk:
         ld (ix+MV_H_EXX+2),a
         jr @next
 @full:
+        bit 4,(ix+MV_H_EXX)
+        jr nz,@full_dh          ; (exx: the high piece runs)
+        ld (ix+MV_H_EXX),$D9    ; the high piece back over a jp
+        ld (ix+MV_H_EXX+1),$DD
+        ld (ix+MV_H_EXX+2),MV_H_RUN_2
+@full_dh:
         ld a,$FF
         ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
