@@ -120,9 +120,9 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 238,757 coarse
-; against 374,532 exact, with one wide column 266,939 against 395,659, with four
-; 336,854 against 459,432 (239,744 / 375,520, 267,914 / 396,615 and 337,733 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 239,899 coarse
+; against 374,539 exact, with one wide column 268,049 against 395,666, with four
+; 337,868 against 459,439 (239,744 / 375,520, 267,914 / 396,615 and 337,733 /
 ; 460,292 before a narrow pass left the one-piece columns' slots alone; 240,866 / 376,642, 269,012 / 397,713 and 338,759 /
 ; 461,318 before Cl's low word went to IY and bit 4's test; 245,886 / 380,264, 274,403 / 401,370 and 344,150 /
 ; 464,975 before the coarse rows' own start, MV_BIAS_IN_K, mv_odd_start and
@@ -131,16 +131,15 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,110, the first after a coarse call 8,243 (its
-; mv_one_piece_walk; 4,076 before that walk and its once-a-call flag; 4,153 before MV_BIAS_IN_K, which leaves
+; MV_NARROW_JUMP); a row again 4,076 (4,153 before MV_BIAS_IN_K, which leaves
 ; it no bias pointer to set, mv_odd_start and mv_row_narrow's look at the wide
 ; count; 4,166 before -K; the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 129,937, every row summed again 225,050, exact 193,147 (one wide
-; column 144,295, 239,527, 204,226; 130,924, 226,057, 194,135 and 145,270, 240,502,
+; every row gated 129,991, every row summed again 225,104, exact 193,154 (one wide
+; column 144,349, 239,581, 204,233; 130,924, 226,057, 194,135 and 145,270, 240,502,
 ; 205,182 before a narrow pass left the one-piece columns' slots alone; 132,046, 227,179, 195,257 and 146,368,
 ; 241,600, 206,280 before Cl's low word went to IY and bit 4's test; before the coarse rows' own start and
 ; MV_BIAS_IN_K, which spare these biased rows mv_add_bias: 140,515, 235,648,
@@ -162,14 +161,16 @@
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode leaves a one-piece
 ; column's slot as it is (no check of its jp: 32 T-states a one-piece column
-; less), since most narrow calls then run the low slots. Where the main slots
-; need them, mv_one_piece_walk writes them from mv_wide_list: the jps for a
-; second part that runs the main slots narrow (more than MV_LOW_WIDE_MAX wide
-; columns) and for mv_exact_row (once after each coarse call, ~4,100 T-states
-; for 32 columns), and for a call that turns out full the high pieces back with
-; S(w + 0)'s displacements (mv_restore_high after it only for fewer than
-; MV_MAX_COLS columns, for the slots a wider call would find). 178 bytes with
-; the 128K's options (the walk 115).
+; less, 24 more a call for the look at mv_coarse_on), since most narrow calls
+; then run the low slots. Where the main slots need them, mv_one_piece_walk
+; writes them from mv_wide_list: the jps for a second part that runs the main
+; slots narrow (more than MV_LOW_WIDE_MAX wide columns), and for a call that
+; turns out full the high pieces back with S(w + 0)'s displacements
+; (mv_restore_high after it only for fewer than MV_MAX_COLS columns, for the
+; slots a wider call would find). An ungated coarse call (the logits', which
+; mv_exact_row follows) checks the jps in its pass as before: ~1,000 T-states
+; for 32 columns against the walk's ~4,200. 191 bytes with the 128K's options
+; (the walk 115).
 ;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
 ; narrow row's start jumps straight to K when the call has no wide column and
@@ -314,10 +315,6 @@ mv_finish:                      ; (mv_exact_row's end too)
 
 ; mv_part - the rows over the columns of mv_cols and mv_x (mv_mode says which part).
 mv_part:
-.ifdef MV_LOW_SLOTS
-        xor a
-        ld (mv_jps_walked),a    ; (mv_exact_row's walk: the slots may change)
-.endif
 .ifdef MV_SPARSE
         call mv_sparse_undo     ; (a sparse call before: its slots back)
 .endif
@@ -990,6 +987,17 @@ mv_prepare:
         ld (@piece_jr+1),a
 .endif
         jr @expected
+.ifdef MV_LOW_SLOTS
+.ifdef MV_COARSE
+@logits_call:                   ; a coarse call not gated (the logits'), whose mv_exact_row needs
+        ld a,(@dh)              ; the jps: the pass checks them as without MV_LOW_SLOTS (32
+        cp $DD                  ; T-states a one-piece column, ~130 in mv_one_piece_walk;
+        jr nz,@pass             ; mv_coarse_prepare patches the jr back)
+        ld a,@one_piece - @piece_jr - 2
+        ld (@piece_jr+1),a
+        jr @pass
+.endif
+.endif
 @expect_full:
         cp $C3
         jr z,@expected
@@ -1006,6 +1014,15 @@ mv_prepare:
         ld (@piece_jr+1),a
 .endif
 @expected:
+.ifdef MV_LOW_SLOTS
+.ifdef MV_COARSE
+        ld a,(mv_coarse_on)
+        dec a
+        jr z,@logits_call
+        .assert MV_COARSE_GATE != 1, "mv_coarse_on 1: a coarse call that mv_exact_row may follow"
+@pass:
+.endif
+.endif
         exx
         ld hl,0                 ; B':IY = Cl, C':DE' = Ch, L': the wide columns, H': the last one
         ld d,h
@@ -1653,7 +1670,6 @@ mv_low_wide:
 
 mv_low_patched: .res 2 * MV_LOW_WIDE_MAX    ; the slots the call before sent to a block
 mv_low_patched_count: .byte 0
-mv_jps_walked:  .byte 0         ; mv_exact_row walked the main slots since the last call
 mv_low_patched_ptr: .word 0
 mv_low_block:   .word 0         ; the next free block
 mv_low_list:    .word 0         ; the next distance in mv_wide_list
@@ -2024,6 +2040,14 @@ MV_CW_K         = * - 2
 ; wide columns, their blocks in mv_row_coarse); mv_jump stays on the exact slots
 ; for mv_exact_row. Else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
 mv_coarse_prepare:
+.ifdef MV_LOW_SLOTS
+        ld a,(mv_prepare@dh)    ; narrow mode expected: the pass's jr back to the next slot
+        cp $DD                  ; (mv_prepare@logits_call)
+        jr nz,@jr_set
+        ld a,mv_prepare@next_slot - mv_prepare@piece_jr - 2
+        ld (mv_prepare@piece_jr+1),a
+@jr_set:
+.endif
         ld hl,mv_coarse_on
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
         xor MV_NARROW
@@ -2295,19 +2319,10 @@ mv_gate_slots:
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
 ; row runs from its own K, weights and output through the exact slots, which
 ; stay set (matvec_again after a coarse call needs one mv_exact_row first).
-; Clobbers as matvec.
+; The call before is an ungated one (mv_coarse_on = 1: with MV_LOW_SLOTS only its
+; column pass writes the main slots' jps; a gated call's rows get their exact
+; low bytes through mv_gate). Clobbers as matvec.
 mv_exact_row:
-.ifdef MV_LOW_SLOTS
-        ld hl,mv_jps_walked     ; the main slots' jps, which the coarse call's column
-        bit 0,(hl)              ; pass may have left out (it expected the low slots):
-        jr nz,@walked           ; once a call
-        inc (hl)
-        push af
-        xor a
-        call mv_one_piece_walk
-        pop af
-@walked:
-.endif
         ld c,a
         ld hl,mv_row_narrow     ; the exact row start (a coarse call is narrow; mv_jump stays on the exact slots)
         ld (mv_first_row+1),hl
