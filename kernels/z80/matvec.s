@@ -120,9 +120,10 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 239,744 coarse
-; against 375,520 exact, with one wide column 267,914 against 396,615, with four
-; 337,733 against 460,292 (240,866 / 376,642, 269,012 / 397,713 and 338,759 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 239,899 coarse
+; against 374,539 exact, with one wide column 268,049 against 395,666, with four
+; 337,868 against 459,439 (239,744 / 375,520, 267,914 / 396,615 and 337,733 /
+; 460,292 before a narrow pass left the one-piece columns' slots alone; 240,866 / 376,642, 269,012 / 397,713 and 338,759 /
 ; 461,318 before Cl's low word went to IY and bit 4's test; 245,886 / 380,264, 274,403 / 401,370 and 344,150 /
 ; 464,975 before the coarse rows' own start, MV_BIAS_IN_K, mv_odd_start and
 ; mv_row_narrow_k;
@@ -137,8 +138,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 130,924, every row summed again 226,057, exact 194,135 (one wide
-; column 145,270, 240,502, 205,182; 132,046, 227,179, 195,257 and 146,368,
+; every row gated 129,991, every row summed again 225,104, exact 193,154 (one wide
+; column 144,349, 239,581, 204,233; 130,924, 226,057, 194,135 and 145,270, 240,502,
+; 205,182 before a narrow pass left the one-piece columns' slots alone; 132,046, 227,179, 195,257 and 146,368,
 ; 241,600, 206,280 before Cl's low word went to IY and bit 4's test; before the coarse rows' own start and
 ; MV_BIAS_IN_K, which spare these biased rows mv_add_bias: 140,515, 235,648,
 ; 203,096 and 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
@@ -156,6 +158,19 @@
 ; With MV_BIAS_IN_K, mv_row_narrow_k takes MV_NARROW_JUMP's place (a narrow
 ; row with no wide column to walk starts there, chosen once a call, and runs on
 ; into mv_no_bias): MV_NARROW_JUMP then assembles nothing.
+;
+; With MV_LOW_SLOTS, a column pass that expects narrow mode leaves a one-piece
+; column's slot as it is (no check of its jp: 32 T-states a one-piece column
+; less, 24 more a call for the look at mv_coarse_on), since most narrow calls
+; then run the low slots. Where the main slots need them, mv_one_piece_walk
+; writes them from mv_wide_list: the jps for a second part that runs the main
+; slots narrow (more than MV_LOW_WIDE_MAX wide columns), and for a call that
+; turns out full the high pieces back with S(w + 0)'s displacements
+; (mv_restore_high after it only for fewer than MV_MAX_COLS columns, for the
+; slots a wider call would find). An ungated coarse call (the logits', which
+; mv_exact_row follows) checks the jps in its pass as before: ~1,000 T-states
+; for 32 columns against the walk's ~4,200. 191 bytes with the 128K's options
+; (the walk 115).
 ;
 ; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
 ; narrow row's start jumps straight to K when the call has no wide column and
@@ -967,7 +982,22 @@ mv_prepare:
         ld (@h2_store),a
         ld hl,@record
         ld (@h2_store+1),hl
+.ifdef MV_LOW_SLOTS
+        ld a,@next_slot - @piece_jr - 2     ; a one-piece column's slot left as it is
+        ld (@piece_jr+1),a
+.endif
         jr @expected
+.ifdef MV_LOW_SLOTS
+.ifdef MV_COARSE
+@logits_call:                   ; a coarse call not gated (the logits'), whose mv_exact_row needs
+        ld a,(@dh)              ; the jps: the pass checks them as without MV_LOW_SLOTS (32
+        cp $DD                  ; T-states a one-piece column, ~130 in mv_one_piece_walk;
+        jr nz,@pass             ; mv_coarse_prepare patches the jr back)
+        ld a,@one_piece - @piece_jr - 2
+        ld (@piece_jr+1),a
+        jr @pass
+.endif
+.endif
 @expect_full:
         cp $C3
         jr z,@expected
@@ -979,7 +1009,20 @@ mv_prepare:
         ld (@h2_store),hl
         ld a,MV_D_H2
         ld (@h2_store+2),a
+.ifdef MV_LOW_SLOTS
+        ld a,@one_piece - @piece_jr - 2
+        ld (@piece_jr+1),a
+.endif
 @expected:
+.ifdef MV_LOW_SLOTS
+.ifdef MV_COARSE
+        ld a,(mv_coarse_on)
+        dec a
+        jr z,@logits_call
+        .assert MV_COARSE_GATE != 1, "mv_coarse_on 1: a coarse call that mv_exact_row may follow"
+@pass:
+.endif
+.endif
         exx
         ld hl,0                 ; B':IY = Cl, C':DE' = Ch, L': the wide columns, H': the last one
         ld d,h
@@ -1029,7 +1072,9 @@ mv_prepare:
         jr c,@cl_carry          ; (its top byte in B')
 @cl_added:
         sub 1                   ; A = h - 1, a carry for h = 0
-        jr c,@one_piece         ; h = 0: S(0) adds nothing to Ch
+@piece_jr:
+        jr c,@one_piece         ; h = 0: S(0) adds nothing to Ch (MV_LOW_SLOTS, narrow mode
+                                ; expected: patched to @next_slot, mv_one_piece_walk's then)
         ld (ix+MV_D_H1),a
 @h2_store:
         ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
@@ -1200,14 +1245,36 @@ mv_prepare:
 .endif
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
-        call c,mv_low_prepare   ; (a second part's narrow mode may have more wide columns)
+        jr nc,@main_narrow      ; (a second part's narrow mode may have more wide columns)
+        call mv_low_prepare
+        jr @low_set
+@main_narrow:                   ; the main slots run narrow: the jps the pass left out
+        ld a,(@dh)
+        cp $DD
+        jr nz,@low_set          ; (mv_skip_high wrote them)
+        xor a
+        call mv_one_piece_walk
 @low_set:
 .endif
         jr @flag_jump
 @full:
         ld c,$FF
         or a
+.ifdef MV_LOW_SLOTS
+        jr nz,@full_expected    ; the one-piece columns got neither a jp nor their displacements:
+        dec a                   ; their high pieces on S(w + 0)
+        call mv_one_piece_walk
+        ld c,0
+        ld a,(mv_cols)
+        cp MV_MAX_COLS
+        jr nz,@restore          ; (the slots a call of more columns would find with a jp)
+        xor a
+        ld (mv_h_skipped),a
+        jr @flag_jump
+@full_expected:
+.else
         jr z,@restore           ; the one-piece columns got a jr, not their displacements
+.endif
         ld c,0
         ld a,(mv_h_skipped)
         or a
@@ -1447,6 +1514,76 @@ mv_skip_high:
         add ix,de
         djnz @column
         ret
+
+.ifdef MV_LOW_SLOTS
+; mv_one_piece_walk - (MV_LOW_SLOTS) after a column pass that expected narrow mode,
+; which leaves a one-piece column's slot as it was (most narrow calls run the low
+; slots: 32 T-states a one-piece column less than its check of the jp), each used
+; slot but mv_wide_list's gets, with A = 0, a jp over its high piece (the main
+; slots run narrow) or, with A = $FF, the displacements of S(w + 0) (the call
+; runs full; the high piece back where a jp was). Clobbers AF, BC, DE, HL, IX.
+mv_one_piece_walk:
+        or a
+        ld a,@jp - @what - 2
+        jr z,* + 4
+        ld a,@full - @what - 2
+        ld (@what+1),a
+        ld ix,(mv_first_slot)
+        ld a,(mv_first_parity)
+        ld c,a
+        ld a,(mv_cols)
+        ld b,a
+        ld hl,mv_wide_list      ; (in the page of mv_vars)
+        ld a,(MV_WIDE_COUNT)
+        ld d,a                  ; D: the wide columns not reached yet
+        ld e,(hl)               ; E: 1 + the slots before the next one (its distance), or 0
+        inc e                   ; for none: the count reaches 0 again only 256 slots on
+        or a
+        jr nz,@slot
+        ld e,a
+@slot:
+        dec e
+        jr z,@wide
+@what:
+        jr @jp                  ; patched: @jp, or @full with A = $FF
+@jp:
+        bit 4,(ix+MV_H_EXX)     ; (a jp already: see the column pass's @dh)
+        jr z,@next
+        ld (ix+MV_H_EXX),MV_H_JP    ; jp over the high piece, to the next slot
+        .byte $DD,$7D           ; ld a,ixl
+        add a,MV_SLOT_END
+        ld (ix+MV_H_EXX+1),a
+        .byte $DD,$7C           ; ld a,ixh
+        adc a,0
+        ld (ix+MV_H_EXX+2),a
+        jr @next
+@full:
+        bit 4,(ix+MV_H_EXX)
+        jr nz,@full_dh          ; (exx: the high piece runs)
+        ld (ix+MV_H_EXX),$D9    ; the high piece back over a jp
+        ld (ix+MV_H_EXX+1),$DD
+        ld (ix+MV_H_EXX+2),MV_H_RUN_2
+@full_dh:
+        ld a,$FF
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+        jr @next
+@wide:                          ; its high piece runs (the pass wrote it)
+        inc l
+        ld e,(hl)               ; (the next distance counts from this column)
+        dec d
+        jr nz,@next
+        ld e,d                  ; (the last one)
+@next:
+        rrc c                   ; the next slot: 25 bytes on, 26 to an odd one
+        .byte $DD,$7D           ; ld a,ixl
+        adc a,MV_SLOT_PAIR / 2
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
+        djnz @slot
+        ret
+.endif
 
 ; mv_restore_high - every slot's high piece back, after a narrow call; and,
 ; with C = $FF, the displacements of S(w + 0) where a jp was.
@@ -1903,6 +2040,14 @@ MV_CW_K         = * - 2
 ; wide columns, their blocks in mv_row_coarse); mv_jump stays on the exact slots
 ; for mv_exact_row. Else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
 mv_coarse_prepare:
+.ifdef MV_LOW_SLOTS
+        ld a,(mv_prepare@dh)    ; narrow mode expected: the pass's jr back to the next slot
+        cp $DD                  ; (mv_prepare@logits_call)
+        jr nz,@jr_set
+        ld a,mv_prepare@next_slot - mv_prepare@piece_jr - 2
+        ld (mv_prepare@piece_jr+1),a
+@jr_set:
+.endif
         ld hl,mv_coarse_on
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
         xor MV_NARROW
@@ -2174,7 +2319,9 @@ mv_gate_slots:
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
 ; row runs from its own K, weights and output through the exact slots, which
 ; stay set (matvec_again after a coarse call needs one mv_exact_row first).
-; Clobbers as matvec.
+; The call before is an ungated one (mv_coarse_on = 1: with MV_LOW_SLOTS only its
+; column pass writes the main slots' jps; a gated call's rows get their exact
+; low bytes through mv_gate). Clobbers as matvec.
 mv_exact_row:
         ld c,a
         ld hl,mv_row_narrow     ; the exact row start (a coarse call is narrow; mv_jump stays on the exact slots)
