@@ -36,11 +36,15 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,756 for one position, 117,178 for 20 (25,928 and 189,280
-; without the option); at_key_sums 7,809 for a position's 4 heads. It takes
-; 909 bytes more here (the dims 440, their run and total 39, at_fast_prepare
-; 159, at_key_sums 139, the head's fast loop 98 and its entry 22, variables
-; 12), 61 in forward.s and the key sums' 640.
+; -2048..2047): 25,063 for one position, 116,485 for 20 (25,928 and 189,280
+; without the option; 25,756 and 117,178 before at_fast_prepare's pieces were
+; unrolled, fourteenth round); at_key_sums 7,809 for a position's 4 heads. It
+; takes 1,427 bytes more here (the dims 440, their run and total 39,
+; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
+; the head's fast loop 98 and its entry 22, variables 12), 61 in forward.s and
+; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
+; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
+; table's page alignment took part of them back.)
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
@@ -49,8 +53,9 @@
 ; its position) and divides in 8 unrolled rounds (the mean lies in -256..255);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 17,387 for one position, 111,996 for 20
-; (20,685 and 113,815 with AT_FAST_SCORES alone: these random scores give mostly
+; q, k in -2048..2047, v in -256..255): 16,694 for one position, 111,303 for 20
+; (17,387 and 111,996 before at_fast_prepare's unrolled pieces; 19,992 and
+; 113,122 with AT_FAST_SCORES alone: these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
 ; 158 there, the code and variables 289, the head's patch 12).
@@ -467,26 +472,26 @@ at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at
 at_fast_prepare:
         ld (at_fast_sp),sp
         ld sp,hl
-        ld ix,at_dims
         exx
         ld hl,0                 ; C':H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
         ld c,l
         exx
         ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
-        ld b,AT_HEAD_DIM
-@piece:
+        ; one piece a dimension, unrolled: its 8 patches are absolute stores
+        ; (13 T-states, not 19 through IX), and no loop count or pointer step
+        .repeat AT_HEAD_DIM, dim
         pop de                  ; q = 256 qh + ql, ql in -127..128
         add hl,de
         ld a,d
         add a,AT_FAST_Q_TOP
         cp 2 * AT_FAST_Q_TOP + 1
-        jr nc,@too_wide         ; (NC)
+        jp nc,at_fast_too_wide  ; (NC)
         ld a,e
         dec a                   ; ql - 1 (q's low byte - 1)
-        ld (ix+AT_DIM_L1),a
-        ld (ix+AT_DIM_L2),a
-        ld (ix+AT_DIM_L3),a
-        ld (ix+AT_DIM_L4),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L1),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L2),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L3),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L4),a
         xor $80                 ; S(n) at MV_SQ_PAGE * 256 + n + 127
         exx
         ld e,a
@@ -499,19 +504,18 @@ at_fast_prepare:
         ld a,(de)
         adc a,h
         ld h,a
-        jr nc,@low_added
+        jr nc,* + 3
         inc c
-@low_added:
         exx
         ld a,e
         add a,127
         ld a,d
         adc a,0                 ; qh = (q + 127) >> 8
         dec a
-        ld (ix+AT_DIM_H1),a
-        ld (ix+AT_DIM_H2),a
-        ld (ix+AT_DIM_H3),a
-        ld (ix+AT_DIM_H4),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H1),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H2),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H3),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H4),a
         xor $80
         exx
         ld e,a
@@ -525,10 +529,7 @@ at_fast_prepare:
         adc a,c
         ld c,a
         exx
-        ld de,AT_DIM_SIZE
-        add ix,de
-        dec b
-        jp nz,@piece
+        .endrepeat
         ld sp,(at_fast_sp)
         ex de,hl                ; D:E = sum q
         exx                     ; -Cq = 256 sum q - 257 U
@@ -565,7 +566,7 @@ at_fast_prepare:
         ld (hl),a
         scf
         ret
-@too_wide:
+at_fast_too_wide:               ; (NC)
         ld sp,(at_fast_sp)
         ret
 
