@@ -161,7 +161,7 @@ attend_head:
         ld hl,at_sum40+4
         add a,(hl)
         ld (hl),a               ; (A = the fifth byte)
-@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
+@shift:
         .assert AT_SCORE_SHIFT == 14, "f is (sum >> 16) << 2 here"
         ld e,a
         rla
@@ -175,7 +175,8 @@ attend_head:
         rl e
         rl d
         .endrepeat
-        ld (ix+0),l
+@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe);
+        ld (ix+0),l             ; D:E:H:L = f
         ld (ix+1),h
         ld (ix+2),e
         ld (ix+3),d
@@ -430,7 +431,18 @@ attend_head:
         ld a,d
         rla
         sbc a,a
-        ld (at_sum40+4),a       ; (A = the fifth byte)
+        ld (at_sum40+4),a       ; the fifth byte: q.k's sign (|q.k| < 2^30, q.k in 32 bits)
+@fast_shift:                    ; f from the registers: q.k's bits 14..29 and its sign
+        ld c,a                  ; (|f| < 2^16: f's high word is the sign's)
+        ld a,h
+        .repeat 2
+        add a,a                 ; f = sum >> 14: D:E = q.k's bits 14..29
+        rl e
+        rl d
+        .endrepeat
+        ex de,hl                ; HL = f's low word
+        ld e,c
+        ld d,c                  ; DE = its high word
         ld ix,(at_fast_keep)
         jp @summed
 
