@@ -429,6 +429,12 @@ def test_vector_steps_match_intmath(bench):
         words(bench, "am_logits", 0xA100, logits)
         bench.call("argmax")
         assert bench.cpu.a == intmath.argmax_token(logits), case
+    # the ends: the first candidate (3) and the last (127) win, all tie, and rows 0..2 never count
+    for winner, logits in ((3, np.full(128, 7)), (127, np.r_[np.zeros(127, int), 1]), (3, np.r_[[9] * 3, [0] * 125]),
+                           (4, np.r_[[0] * 4, 256, [255] * 122, 256]), (126, np.r_[np.full(126, -32768), -32767, -32768])):
+        words(bench, "am_logits", 0xA100, logits)
+        bench.call("argmax")
+        assert bench.cpu.a == winner == intmath.argmax_token(logits), winner
 
 
 def test_embed_matches_intmath(bench):
