@@ -18,7 +18,7 @@
 ; 32767) >> 15 is x - 1 for x > 0 and x otherwise: no product. Words below 256
 ; with gains 2^6 and shift 8 (a clamped inverse): 21,927 (37,403 before);
 ; 17,052 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
-; without mul16s's register juggling, 130 bytes more; 18,276 and 58 bytes before
+; without mul16s's register juggling, 127 bytes more; 18,276 and 58 bytes before
 ; its shifts were unrolled, entered at shift - a of them, fourteenth round),
 ; 14,835 with RN_FAST_SQUARES too (16,059 before the unrolled shifts; the 128K
 ; player's, with attention.s's AT_FAST_MEANS: (x >> 4)^2 read from that
