@@ -13,9 +13,10 @@
 ; Each product comes as a magnitude and a sign (mul16s_magnitude) and is added
 ; or subtracted; the dot's end (q's last word) is patched into its code once a call.
 ; Clobbers AF, BC, DE, HL, IX, AF', BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,788
-; for one position, about 10,000 more for each further one (216,884 for 20;
-; 28,472 and 229,171 before the scores' products came as magnitudes, added or
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,780
+; for one position, about 10,000 more for each further one (216,420 for 20;
+; 27,788 and 216,884 before the weights' sum was kept in the other register
+; set, fourteenth round; 28,472 and 229,171 before the scores' products came as magnitudes, added or
 ; subtracted by their sign; 28,330 and 227,302 before mul16u's short second
 ; passes, which random inputs seldom take: the shipped soul's q and k are mostly
 ; below 1024). The shipped soul's reply position 7 of "hello" takes 3,506,384 in
@@ -36,9 +37,10 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,063 for one position, 116,485 for 20 (25,928 and 189,280
-; without the option; 25,756 and 117,178 before at_fast_prepare's pieces were
-; unrolled, fourteenth round); at_key_sums 7,809 for a position's 4 heads. It
+; -2048..2047): 25,000 for one position, 114,921 for 20 (25,920 and 188,816
+; without the option; fourteenth round: 25,756 and 117,178 before
+; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
+; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,809 for a position's 4 heads. It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
 ; the head's fast loop 98 and its entry 22, variables 12), 61 in forward.s and
@@ -53,9 +55,9 @@
 ; its position) and divides in 8 unrolled rounds (the mean lies in -256..255);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 16,694 for one position, 111,303 for 20
-; (17,387 and 111,996 before at_fast_prepare's unrolled pieces; 19,992 and
-; 113,122 with AT_FAST_SCORES alone: these random scores give mostly
+; q, k in -2048..2047, v in -256..255): 16,631 for one position, 109,739 for 20
+; (17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
+; and weights' sum; 19,929 and 111,558 with AT_FAST_SCORES alone: these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
 ; 158 there, the code and variables 289, the head's patch 12).
@@ -209,8 +211,10 @@ attend_head:
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
-        ld hl,0
-        ld (at_lut_sum),hl
+        exx
+        ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
+        ld d,h
+        exx
         ld ix,at_scores
         ld iy,at_lut
         ld a,(at_count)
@@ -238,13 +242,15 @@ attend_head:
         ld a,(hl)
         ld (iy+0),a
         inc iy
-        ld hl,(at_lut_sum)
+        exx
         ld e,a
         add hl,de
-        ld (at_lut_sum),hl
+        exx
         ld e,4                  ; (D = 0)
         add ix,de
         djnz @weight
+        exx                     ; (the sets stay swapped: the means set what they read)
+        ld (at_lut_sum),hl
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
 @means:                         ; at_scores, at_max, at_lut and at_lut_sum are complete (a TUI probe)
