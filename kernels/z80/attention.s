@@ -52,12 +52,14 @@
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
 ; table of its own when the dimension's v are all in -256..255 (at_fast_dimension
 ; below: two reads a byte plane a position, no multiply; a weight of 0 skips
-; its position) and divides in 8 unrolled rounds (the mean lies in -256..255);
+; its position) and divides in 8 unrolled rounds (the mean lies in -256..255;
+; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 16,631 for one position, 109,739 for 20
+; q, k in -2048..2047, v in -256..255): 16,057 for one position, 109,153 for 20
 ; (17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
-; and weights' sum; 19,929 and 111,558 with AT_FAST_SCORES alone: these random scores give mostly
+; and weights' sum, 16,631 and 109,739 before its division's rounds kept the
+; quotient's complement in A's carry chain; 19,929 and 111,558 with AT_FAST_SCORES alone: these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
 ; 158 there, the code and variables 289, the head's patch 12).
@@ -907,20 +909,20 @@ at_fast_dimension:
         ld h,a
         ld a,b                  ; A:H:L = ~(sum w v)
 @dividend:
-        ld b,l                  ; B's bits shift out as the quotient's shift in
+        ld b,a
+        ld a,l                  ; A's bits shift out as the quotient's (complemented) shift in
         ld l,h
-        ld h,a                  ; HL = the dividend >> 8 < lut_sum (the remainder so far)
+        ld h,b                  ; HL = the dividend >> 8 < lut_sum (the remainder so far)
         ld de,(at_lut_sum)
         .repeat 8
-        sla b
+        rla                     ; the last round's borrow in, the dividend's next bit out
         adc hl,hl               ; (< 2 lut_sum <= 2 * 20 * 255: no carry out)
-        sbc hl,de
-        inc b                   ; (keeps the borrow) a quotient bit of 1, unless
-        jr nc,* + 4
-        add hl,de               ; the remainder was smaller: put it back, the bit 0
-        dec b
+        sbc hl,de               ; the borrow: the quotient bit's complement
+        jr nc,* + 3
+        add hl,de               ; the remainder was smaller: put it back (its carry keeps the borrow)
         .endrepeat
-        ld a,b
+        rla                     ; A = ~quotient (the first round's carry in went out)
+        cpl
         xor c
         ld e,a
         ld d,c                  ; DE = the quotient, or ~quotient below zero
