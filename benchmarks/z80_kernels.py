@@ -2,7 +2,7 @@
 
 Random inputs of full 16-bit range (seeded); each result is checked against
 intmath. Prints RMSNorm (on random words and on residual-sized ones), one attention head at 1 and 20 positions, mul16s,
-div32s_floor and isqrt24 (means over the random cases), forward_step and
+div32s_floor, isqrt24 and argmax (means over the random cases), forward_step and
 forward_prefill at position 0 with the shipped soul. `--fast-scores` prints
 instead attention with AT_FAST_SCORES (its scores through the squares table)
 against the old dot on q and k in -2048..2047 (the fast path's; random words
@@ -167,6 +167,14 @@ def main() -> None:
         costs["isqrt24"].append(bench.call("isqrt24"))
     for name, values in costs.items():
         print(f"{name:18} {np.mean(values):>10,.0f} T-states (mean of 50)")
+    argmax_rng, costs = np.random.default_rng(2029), []
+    for _ in range(50):
+        logits = argmax_rng.integers(-32768, 32768, 128)
+        bench.write_words(0xA300, logits)
+        bench.poke_word(bench.sym("am_logits"), 0xA300)
+        costs.append(bench.call("argmax"))
+        assert cpu.a == intmath.argmax_token(logits)
+    print(f"{'argmax':18} {np.mean(costs):>10,.0f} T-states (mean of 50, random logits)")
     forward = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)))
     for routine in ("forward_step", "forward_prefill"):
         forward.poke(forward.sym("fw_token"), [1])

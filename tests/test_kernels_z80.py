@@ -367,18 +367,21 @@ def test_rmsnorm_clamped_inverse_takes_no_product(option):
         return bench.call("rmsnorm")
 
     costs = {}
+    unit_shifts = ((6, 8), (3, 3), (0, 7), (0, 15), (1, 22))      # y >> 2, 0, 7, 15 and 21 (past the unrolled 15)
     for root in list(range(0, 20)) + [40]:
-        for a, shift in ((6, 8), (3, 3), (0, 7)):
+        for a, shift in unit_shifts:
             x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
             x[:3] = (0, 1, -1) if root < 2 else x[:3]
             costs[root, a, shift] = run(x, a, shift)
             assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 1 << a), shift)), (root, a)
             assert int(intmath.isqrt(max(1, int(np.sum((x >> 4) ** 2)) // 32))) == max(root, 1) or root == 0, root
-    for a, shift in ((6, 8), (3, 3), (0, 7)):
+    for a, shift in unit_shifts:
         assert costs[16, a, shift] < costs[17, a, shift] - 32 * 250, (a, shift)
     x = rng.integers(-200, 200, 32)
     run(x, 6, 8, out=0xA000)                                 # in place
     assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
+    run(x, 6, 8, out=0xA1F0)                                 # out across a page (the loop ends on its low byte)
+    assert np.array_equal(bench.read_words(0xA1F0, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
 
 
 def test_rmsnorm_fast_squares_match_intmath():
@@ -429,6 +432,12 @@ def test_vector_steps_match_intmath(bench):
         words(bench, "am_logits", 0xA100, logits)
         bench.call("argmax")
         assert bench.cpu.a == intmath.argmax_token(logits), case
+    # the ends: the first candidate (3) and the last (127) win, all tie, and rows 0..2 never count
+    for winner, logits in ((3, np.full(128, 7)), (127, np.r_[np.zeros(127, int), 1]), (3, np.r_[[9] * 3, [0] * 125]),
+                           (4, np.r_[[0] * 4, 256, [255] * 122, 256]), (126, np.r_[np.full(126, -32768), -32767, -32768])):
+        words(bench, "am_logits", 0xA100, logits)
+        bench.call("argmax")
+        assert bench.cpu.a == winner == intmath.argmax_token(logits), winner
 
 
 def test_embed_matches_intmath(bench):

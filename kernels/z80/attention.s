@@ -13,9 +13,10 @@
 ; Each product comes as a magnitude and a sign (mul16s_magnitude) and is added
 ; or subtracted; the dot's end (q's last word) is patched into its code once a call.
 ; Clobbers AF, BC, DE, HL, IX, AF', BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,788
-; for one position, about 10,000 more for each further one (216,884 for 20;
-; 28,472 and 229,171 before the scores' products came as magnitudes, added or
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,780
+; for one position, about 10,000 more for each further one (216,420 for 20;
+; 27,788 and 216,884 before the weights' sum was kept in the other register
+; set, fourteenth round; 28,472 and 229,171 before the scores' products came as magnitudes, added or
 ; subtracted by their sign; 28,330 and 227,302 before mul16u's short second
 ; passes, which random inputs seldom take: the shipped soul's q and k are mostly
 ; below 1024). The shipped soul's reply position 7 of "hello" takes 3,506,384 in
@@ -36,21 +37,29 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,756 for one position, 117,178 for 20 (25,928 and 189,280
-; without the option); at_key_sums 7,809 for a position's 4 heads. It takes
-; 909 bytes more here (the dims 440, their run and total 39, at_fast_prepare
-; 159, at_key_sums 139, the head's fast loop 98 and its entry 22, variables
-; 12), 61 in forward.s and the key sums' 640.
+; -2048..2047): 25,000 for one position, 114,921 for 20 (25,920 and 188,816
+; without the option; fourteenth round: 25,756 and 117,178 before
+; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
+; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,809 for a position's 4 heads. It
+; takes 1,427 bytes more here (the dims 440, their run and total 39,
+; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
+; the head's fast loop 98 and its entry 22, variables 12), 61 in forward.s and
+; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
+; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
+; table's page alignment took part of them back.)
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
 ; table of its own when the dimension's v are all in -256..255 (at_fast_dimension
 ; below: two reads a byte plane a position, no multiply; a weight of 0 skips
-; its position) and divides in 8 unrolled rounds (the mean lies in -256..255);
+; its position) and divides in 8 unrolled rounds (the mean lies in -256..255;
+; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 17,387 for one position, 111,996 for 20
-; (20,685 and 113,815 with AT_FAST_SCORES alone: these random scores give mostly
+; q, k in -2048..2047, v in -256..255): 16,057 for one position, 109,153 for 20
+; (17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
+; and weights' sum, 16,631 and 109,739 before its division's rounds kept the
+; quotient's complement in A's carry chain; 19,929 and 111,558 with AT_FAST_SCORES alone: these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
 ; 158 there, the code and variables 289, the head's patch 12).
@@ -156,7 +165,7 @@ attend_head:
         ld hl,at_sum40+4
         add a,(hl)
         ld (hl),a               ; (A = the fifth byte)
-@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
+@shift:
         .assert AT_SCORE_SHIFT == 14, "f is (sum >> 16) << 2 here"
         ld e,a
         rla
@@ -170,7 +179,8 @@ attend_head:
         rl e
         rl d
         .endrepeat
-        ld (ix+0),l
+@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe);
+        ld (ix+0),l             ; D:E:H:L = f
         ld (ix+1),h
         ld (ix+2),e
         ld (ix+3),d
@@ -203,8 +213,10 @@ attend_head:
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
-        ld hl,0
-        ld (at_lut_sum),hl
+        exx
+        ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
+        ld d,h
+        exx
         ld ix,at_scores
         ld iy,at_lut
         ld a,(at_count)
@@ -232,13 +244,15 @@ attend_head:
         ld a,(hl)
         ld (iy+0),a
         inc iy
-        ld hl,(at_lut_sum)
+        exx
         ld e,a
         add hl,de
-        ld (at_lut_sum),hl
+        exx
         ld e,4                  ; (D = 0)
         add ix,de
         djnz @weight
+        exx                     ; (the sets stay swapped: the means set what they read)
+        ld (at_lut_sum),hl
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
 @means:                         ; at_scores, at_max, at_lut and at_lut_sum are complete (a TUI probe)
@@ -425,7 +439,18 @@ attend_head:
         ld a,d
         rla
         sbc a,a
-        ld (at_sum40+4),a       ; (A = the fifth byte)
+        ld (at_sum40+4),a       ; the fifth byte: q.k's sign (|q.k| < 2^30, q.k in 32 bits)
+@fast_shift:                    ; f from the registers: q.k's bits 14..29 and its sign
+        ld c,a                  ; (|f| < 2^16: f's high word is the sign's)
+        ld a,h
+        .repeat 2
+        add a,a                 ; f = sum >> 14: D:E = q.k's bits 14..29
+        rl e
+        rl d
+        .endrepeat
+        ex de,hl                ; HL = f's low word
+        ld e,c
+        ld d,c                  ; DE = its high word
         ld ix,(at_fast_keep)
         jp @summed
 
@@ -467,26 +492,26 @@ at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at
 at_fast_prepare:
         ld (at_fast_sp),sp
         ld sp,hl
-        ld ix,at_dims
         exx
         ld hl,0                 ; C':H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
         ld c,l
         exx
         ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
-        ld b,AT_HEAD_DIM
-@piece:
+        ; one piece a dimension, unrolled: its 8 patches are absolute stores
+        ; (13 T-states, not 19 through IX), and no loop count or pointer step
+        .repeat AT_HEAD_DIM, dim
         pop de                  ; q = 256 qh + ql, ql in -127..128
         add hl,de
         ld a,d
         add a,AT_FAST_Q_TOP
         cp 2 * AT_FAST_Q_TOP + 1
-        jr nc,@too_wide         ; (NC)
+        jp nc,at_fast_too_wide  ; (NC)
         ld a,e
         dec a                   ; ql - 1 (q's low byte - 1)
-        ld (ix+AT_DIM_L1),a
-        ld (ix+AT_DIM_L2),a
-        ld (ix+AT_DIM_L3),a
-        ld (ix+AT_DIM_L4),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L1),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L2),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L3),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L4),a
         xor $80                 ; S(n) at MV_SQ_PAGE * 256 + n + 127
         exx
         ld e,a
@@ -499,19 +524,18 @@ at_fast_prepare:
         ld a,(de)
         adc a,h
         ld h,a
-        jr nc,@low_added
+        jr nc,* + 3
         inc c
-@low_added:
         exx
         ld a,e
         add a,127
         ld a,d
         adc a,0                 ; qh = (q + 127) >> 8
         dec a
-        ld (ix+AT_DIM_H1),a
-        ld (ix+AT_DIM_H2),a
-        ld (ix+AT_DIM_H3),a
-        ld (ix+AT_DIM_H4),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H1),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H2),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H3),a
+        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H4),a
         xor $80
         exx
         ld e,a
@@ -525,10 +549,7 @@ at_fast_prepare:
         adc a,c
         ld c,a
         exx
-        ld de,AT_DIM_SIZE
-        add ix,de
-        dec b
-        jp nz,@piece
+        .endrepeat
         ld sp,(at_fast_sp)
         ex de,hl                ; D:E = sum q
         exx                     ; -Cq = 256 sum q - 257 U
@@ -565,7 +586,7 @@ at_fast_prepare:
         ld (hl),a
         scf
         ret
-@too_wide:
+at_fast_too_wide:               ; (NC)
         ld sp,(at_fast_sp)
         ret
 
@@ -888,20 +909,20 @@ at_fast_dimension:
         ld h,a
         ld a,b                  ; A:H:L = ~(sum w v)
 @dividend:
-        ld b,l                  ; B's bits shift out as the quotient's shift in
+        ld b,a
+        ld a,l                  ; A's bits shift out as the quotient's (complemented) shift in
         ld l,h
-        ld h,a                  ; HL = the dividend >> 8 < lut_sum (the remainder so far)
+        ld h,b                  ; HL = the dividend >> 8 < lut_sum (the remainder so far)
         ld de,(at_lut_sum)
         .repeat 8
-        sla b
+        rla                     ; the last round's borrow in, the dividend's next bit out
         adc hl,hl               ; (< 2 lut_sum <= 2 * 20 * 255: no carry out)
-        sbc hl,de
-        inc b                   ; (keeps the borrow) a quotient bit of 1, unless
-        jr nc,* + 4
-        add hl,de               ; the remainder was smaller: put it back, the bit 0
-        dec b
+        sbc hl,de               ; the borrow: the quotient bit's complement
+        jr nc,* + 3
+        add hl,de               ; the remainder was smaller: put it back (its carry keeps the borrow)
         .endrepeat
-        ld a,b
+        rla                     ; A = ~quotient (the first round's carry in went out)
+        cpl
         xor c
         ld e,a
         ld d,c                  ; DE = the quotient, or ~quotient below zero

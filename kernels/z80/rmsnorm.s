@@ -17,10 +17,12 @@
 ; A root of 16 or less clamps inv at 32767 (no division), and then y = (x *
 ; 32767) >> 15 is x - 1 for x > 0 and x otherwise: no product. Words below 256
 ; with gains 2^6 and shift 8 (a clamped inverse): 21,927 (37,403 before);
-; 18,276 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
-; without mul16s's register juggling, 58 bytes more), 16,059 with RN_FAST_SQUARES
-; too (the 128K player's, with attention.s's AT_FAST_MEANS: (x >> 4)^2 read from
-; that option's table, no shifts; 88 bytes), which takes the narrowed norms' row
+; 17,052 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
+; without mul16s's register juggling, 127 bytes more; 18,276 and 58 bytes before
+; its shifts were unrolled, entered at shift - a of them, fourteenth round),
+; 14,835 with RN_FAST_SQUARES too (16,059 before the unrolled shifts; the 128K
+; player's, with attention.s's AT_FAST_MEANS: (x >> 4)^2 read from that
+; option's table, no shifts; 88 bytes), which takes the narrowed norms' row
 ; above, 42,303, to 39,549.
 ; Bytes: 346 (in the player: code; its variables are in matvec's page, below;
 ; 342 before the clamped inverse's path, 360 with the variables before).
@@ -30,6 +32,7 @@ RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
 RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
 RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 32767
+RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is y's sign)
         .assert (RN_INV_NUMERATOR_HIGH << 16) / RN_CLAMP_ROOT >= 32768 && (RN_INV_NUMERATOR_HIGH << 16) / (RN_CLAMP_ROOT + 1) < 32768, "RN_CLAMP_ROOT is not the clamp's edge"
 
 ; The variables live in the last bytes of matvec's variable page (squares.s),
@@ -357,12 +360,23 @@ rmsnorm:
 .ifdef RN_CLAMPED_UNIT
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
         ld a,(rn_unit_shift)    ; for x = -32768, which never has a clamped root: its own
-        exx                     ; square's mean alone makes the root 362)
-        ld c,a                  ; C' = shift - a, B' = the elements left
-        ld b,RN_DIM
-        exx
+        cp RN_CLAMPED_SHIFTS    ; square's mean alone makes the root 362)
+        jr c,@clamped_entry
+        ld a,RN_CLAMPED_SHIFTS  ; (a 16-bit y shifted 15 places is its sign: more change nothing)
+@clamped_entry:
+        add a,a
+        add a,a                 ; 4 bytes a shift: the entry is that many shifts before their end
+        ld e,a
+        ld d,0
+        ld hl,@clamped_shifts_end
+        or a
+        sbc hl,de
+        ld (@clamped_jump + 1),hl
         ld hl,(rn_x)
         ld de,(rn_out)          ; (may be rn_x: each x is read before its y is stored)
+        ld a,e
+        add a,2 * RN_DIM
+        ld (@clamped_end + 1),a ; the last element done when DE's low byte reaches this
 @clamped_element:
         ld c,(hl)
         inc hl
@@ -370,29 +384,24 @@ rmsnorm:
         inc hl
         dec bc
         bit 7,b
-        jr z,@clamped_y         ; x - 1 >= 0: x was positive
+        jr z,@clamped_jump      ; x - 1 >= 0: x was positive
         inc bc
-@clamped_y:
-        exx
-        ld a,c
-        exx
-        or a
-        jr z,@clamped_store
-@clamped_shift:                 ; y >> (shift - a), floored
-        sra b
+@clamped_jump:
+        jp @clamped_shifts_end  ; (patched: shift - a of the shifts below, unrolled)
+        .repeat RN_CLAMPED_SHIFTS
+        sra b                   ; y >> (shift - a), floored
         rr c
-        dec a
-        jr nz,@clamped_shift
-@clamped_store:
+        .endrepeat
+@clamped_shifts_end:
         ld a,c
         ld (de),a
         inc de
         ld a,b
         ld (de),a
         inc de
-        exx
-        dec b
-        exx
+        ld a,e
+@clamped_end:
+        cp 0                    ; (patched: out's end, low byte)
         jr nz,@clamped_element
         ret
 .endif

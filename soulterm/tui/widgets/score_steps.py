@@ -40,7 +40,8 @@ STEP_SOURCES = {
     "zx": {
         "q.k": (("attend_head@fast_key", "at_dims_run"),     # AT_FAST_SCORES (the 128K player)
                 ("attend_head@dot", "mul16s")),
-        ">> 14": ("attend_head@summed", "sum >> 14"),
+        ">> 14": (("attend_head@fast_shift", "sum >> 14"),   # AT_FAST_SCORES
+                  ("attend_head@shift", "sum >> 14")),
         "max": ("attend_head@max", "sign of"),
         "index": ("attend_head@weight", "difference"),
         "weight": ("attend_head@near", "exp_lut"),
