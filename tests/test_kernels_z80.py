@@ -160,7 +160,7 @@ def test_matvec_t_states_are_what_the_header_says(bench):
     assert t_states(2, 2, x=256) - t_states(2, 1, x=256) - t_states(1, 2, x=256) + t_states(1, 1, x=256) == 125
     assert t_states(32, 32, shift=10, x=256) - full[(32, 32)] == 32 * 24      # a bit of shift a row
     narrow = figures(0)
-    assert narrow == {(32, 32): 120_054, (64, 32): 220_570, (32, 64): 225_261, (128, 32): 418_290}
+    assert narrow == {(32, 32): 119_798, (64, 32): 220_058, (32, 64): 225_005, (128, 32): 417_266}
     # A one-piece product: its high piece is a 10 T-state jp, not 69.
     assert t_states(2, 2) - t_states(2, 1) - t_states(1, 2) + t_states(1, 1) == 125 - 59
 

@@ -50,9 +50,10 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 177,032 / 120,054   64x32 + bias: 346,637 / 220,570
-;   32x64: 353,098 / 225,261   128x32 (logits): 667,784 / 418,290
-; (177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
+;   32x32: 177,032 / 119,798   64x32 + bias: 346,637 / 220,058
+;   32x64: 353,098 / 225,005   128x32 (logits): 667,784 / 417,266
+; (narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
+; added -Cl's top byte as an immediate, 8 a row less; 177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
 ; 419,412 before the column pass summed Cl's low word in IY, ~17 a column less,
 ; ~29 a one-piece one, and tested a slot's jp with bit 4, 6 less a one-piece
 ; column in a narrow pass; 32x64 357,785 / 231,100 before each part's weights were
@@ -82,7 +83,7 @@
 ; whole byte first: 478 at shift 16), 94 more for a bias and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
-; before), ~499 a row (~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
+; before), ~491 a row (~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~320 a one-piece column in the preparation (~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
 ; others; ~378 before the jp, written only where missing). Two parts: ~540 more a row than one (~650
@@ -90,8 +91,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,573 (in the 48K player, MV_SPARSE's 230 included; the 16 slot pairs
-; take 816; 2,343 without MV_SPARSE; 2,572 before Cl's low word went to IY,
+; Bytes: 2,571 (in the 48K player, MV_SPARSE's 230 included; the 16 slot pairs
+; take 816; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
 ;
@@ -120,9 +121,11 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 239,899 coarse
-; against 374,539 exact, with one wide column 268,049 against 395,666, with four
-; 337,868 against 459,439 (239,744 / 375,520, 267,914 / 396,615 and 337,733 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 237,717 coarse
+; against 373,515 exact, with one wide column 265,867 against 394,642, with four
+; 335,686 against 458,415 (239,899 / 374,539, 268,049 / 395,666 and 337,868 /
+; 459,439 before the coarse row start added -Cl with adc hl,de, 17 a row less, and
+; the narrow one -Cl's top byte as an immediate, 8 less; 239,744 / 375,520, 267,914 / 396,615 and 337,733 /
 ; 460,292 before a narrow pass left the one-piece columns' slots alone; 240,866 / 376,642, 269,012 / 397,713 and 338,759 /
 ; 461,318 before Cl's low word went to IY and bit 4's test; 245,886 / 380,264, 274,403 / 401,370 and 344,150 /
 ; 464,975 before the coarse rows' own start, MV_BIAS_IN_K, mv_odd_start and
@@ -131,15 +134,16 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,076 (4,153 before MV_BIAS_IN_K, which leaves
+; MV_NARROW_JUMP); a row again 4,068 (4,076 before the narrow row start's immediate; 4,153 before MV_BIAS_IN_K, which leaves
 ; it no bias pointer to set, mv_odd_start and mv_row_narrow's look at the wide
 ; count; 4,166 before -K; the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 129,991, every row summed again 225,104, exact 193,154 (one wide
-; column 144,349, 239,581, 204,233; 130,924, 226,057, 194,135 and 145,270, 240,502,
+; every row gated 128,897, every row summed again 224,010, exact 192,642 (one wide
+; column 143,255, 238,487, 203,721; 129,991, 225,104, 193,154 and 144,349, 239,581,
+; 204,233 before the coarse and narrow row starts' -Cl above; 130,924, 226,057, 194,135 and 145,270, 240,502,
 ; 205,182 before a narrow pass left the one-piece columns' slots alone; 132,046, 227,179, 195,257 and 146,368,
 ; 241,600, 206,280 before Cl's low word went to IY and bit 4's test; before the coarse rows' own start and
 ; MV_BIAS_IN_K, which spare these biased rows mv_add_bias: 140,515, 235,648,
@@ -399,13 +403,11 @@ MV_NARROW_K_PTR = * - 2
         dec sp
         pop af                  ; A = its top byte
         ld (MV_NARROW_K_PTR),sp
-        ld c,a
-        ld hl,0                 ; mv_l_from_k's, here again
-        ld a,0
-MV_NARROW_NC_L  = * - 4
+        ld hl,0                 ; patched: A:HL = -Cl + the row constant (the top
+MV_NARROW_NC_L  = * - 2         ; byte's add an immediate: 8 T-states less than
+        add hl,de               ; mv_l_from_k's ld c,a, ld a,n and adc a,c)
+        adc a,0
 MV_NARROW_NC_L_TOP = * - 1
-        add hl,de
-        adc a,c
 .endif
 mv_no_bias:
         ld sp,0                 ; patched: SP to the row's weights (where the row before ended)
@@ -710,13 +712,11 @@ MV_NARROW_K_PTR = * - 2
         dec sp
         pop af                  ; A = -K's top byte
         ld (MV_NARROW_K_PTR),sp
-        ld c,a
-        ld hl,0                 ; mv_l_from_k's, here again: no jp a narrow row
-        ld a,0
-MV_NARROW_NC_L  = * - 4
+        ld hl,0                 ; patched: A:HL = -Cl - K (the top byte's add an
+MV_NARROW_NC_L  = * - 2         ; immediate, 8 T-states less than mv_l_from_k's
+        add hl,de               ; ld c,a, ld a,n and adc a,c; no jp a narrow row)
+        adc a,0
 MV_NARROW_NC_L_TOP = * - 1
-        add hl,de
-        adc a,c
 @bias_jump:
         jp mv_no_bias           ; patched as mv_bias_jump
 .endif
@@ -1926,9 +1926,10 @@ MV_COARSE_BIAS_PTR = * - 2
         add hl,hl
         adc a,a
         add hl,de
-        adc a,c
-        ld c,a
-        ex de,hl                ; C:DE = 2b - K
+        adc a,c                 ; A:HL = 2b - K
+        ld e,l
+        ld l,h
+        ld h,a                  ; H:L:E = 2b - K, mv_coarse_sum's form
         jp mv_coarse_sum
 .endif
 mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
@@ -1938,25 +1939,17 @@ mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
 mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
         ld sp,0                 ; patched: the row's -K
 MV_COARSE_K_PTR = * - 2
-        pop de
+        pop de                  ; E = -K's low byte
         dec sp
-        pop af
+        pop hl                  ; H:L = its top two bytes
         ld (MV_COARSE_K_PTR),sp
-        ld c,a                  ; C:DE = -K
-mv_coarse_sum:
-        ld a,0                  ; patched: -Cl, a byte at a time into H:L:A
+mv_coarse_sum:                  ; (H:L:E = the row constant)
+        ld a,0                  ; patched: -Cl's low byte
 MV_COARSE_NC_L0 = * - 1
         add a,e
-        ld e,a
-        ld a,0
-MV_COARSE_NC_L1 = * - 1
-        adc a,d
-        ld l,a
-        ld a,0
-MV_COARSE_NC_L2 = * - 1
-        adc a,c
-        ld h,a
-        ld a,e
+        ld de,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
+MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
+        adc hl,de
         ld d,0
         ld sp,0                 ; patched: the row's weights (the coarse row end's)
 MV_COARSE_ROW_SP = * - 2
@@ -2109,10 +2102,10 @@ mv_coarse_prepare:
         ld hl,(MV_NARROW_NC_L)
         ld a,l
         ld (MV_COARSE_NC_L0),a
-        ld a,h
-        ld (MV_COARSE_NC_L1),a
+        ld l,h
         ld a,(MV_NARROW_NC_L_TOP)
-        ld (MV_COARSE_NC_L2),a
+        ld h,a
+        ld (MV_COARSE_NC_L12),hl
         ld de,mv_row_coarse_start
 .ifndef MV_BIAS_IN_K                    ; (with it, -K + 2b: no bias to add)
         ld hl,(mv_bias)
