@@ -1931,7 +1931,7 @@ mv_low_block_in:
 ; low byte (0..255), so its output is a lower bound of the exact one within
 ; (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is monotone
 ; and moves by at most what its argument moves). 43 T-states a product (a pop
-; every two, ld iyl, ld e,(iy+d), add hl,de) against 77 in the low slots and 87
+; every two, ld iyl, ld e,(iy+d), add hl,de) against 74 in the low slots and 87
 ; in mv_slots' narrow mode. A wide column's high piece is added whole by the
 ; row's start (mv_row_coarse), with the S(w) mv_row_narrow subtracts. matvec
 ; leaves mv_coarse_on 1 when the call ran coarse, 0 when it ran exact (the
