@@ -50,9 +50,10 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 177,032 / 120,054   64x32 + bias: 346,637 / 220,570
-;   32x64: 353,098 / 225,261   128x32 (logits): 667,784 / 418,290
-; (177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
+;   32x32: 177,032 / 119,798   64x32 + bias: 346,637 / 220,058
+;   32x64: 353,098 / 225,005   128x32 (logits): 667,784 / 417,266
+; (narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
+; added -Cl's top byte as an immediate, 8 a row less; 177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
 ; 419,412 before the column pass summed Cl's low word in IY, ~17 a column less,
 ; ~29 a one-piece one, and tested a slot's jp with bit 4, 6 less a one-piece
 ; column in a narrow pass; 32x64 357,785 / 231,100 before each part's weights were
@@ -82,7 +83,7 @@
 ; whole byte first: 478 at shift 16), 94 more for a bias and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
-; before), ~499 a row (~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
+; before), ~491 a row (~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~320 a one-piece column in the preparation (~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
 ; others; ~378 before the jp, written only where missing). Two parts: ~540 more a row than one (~650
@@ -90,8 +91,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,573 (in the 48K player, MV_SPARSE's 230 included; the 16 slot pairs
-; take 816; 2,343 without MV_SPARSE; 2,572 before Cl's low word went to IY,
+; Bytes: 2,571 (in the 48K player, MV_SPARSE's 230 included; the 16 slot pairs
+; take 816; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
 ;
@@ -120,9 +121,13 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 239,899 coarse
-; against 374,539 exact, with one wide column 268,049 against 395,666, with four
-; 337,868 against 459,439 (239,744 / 375,520, 267,914 / 396,615 and 337,733 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 237,733 coarse
+; against 364,754 exact, with one wide column 265,883 against 385,881, with four
+; 335,702 against 449,654 (237,717 / 373,515, 265,867 / 394,642 and 335,686 /
+; 458,415 before the low slots' H:L:A form, the exact call's, 16 more a call for
+; mv_low_check's patch; 239,899 / 374,539, 268,049 / 395,666 and 337,868 /
+; 459,439 before the coarse row start added -Cl with adc hl,de, 17 a row less, and
+; the narrow one -Cl's top byte as an immediate, 8 less; 239,744 / 375,520, 267,914 / 396,615 and 337,733 /
 ; 460,292 before a narrow pass left the one-piece columns' slots alone; 240,866 / 376,642, 269,012 / 397,713 and 338,759 /
 ; 461,318 before Cl's low word went to IY and bit 4's test; 245,886 / 380,264, 274,403 / 401,370 and 344,150 /
 ; 464,975 before the coarse rows' own start, MV_BIAS_IN_K, mv_odd_start and
@@ -131,15 +136,18 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,076 (4,153 before MV_BIAS_IN_K, which leaves
+; MV_NARROW_JUMP); a row again 4,058 (4,068 before the main slots ran on into
+; mv_row_end, 4,076 before the narrow row start's immediate; 4,153 before MV_BIAS_IN_K, which leaves
 ; it no bias pointer to set, mv_odd_start and mv_row_narrow's look at the wide
 ; count; 4,166 before -K; the main slots' narrow
 ; mode: 3,849 on the low slots before). A call asked
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 129,991, every row summed again 225,104, exact 193,154 (one wide
-; column 144,349, 239,581, 204,233; 130,924, 226,057, 194,135 and 145,270, 240,502,
+; every row gated 128,913, every row summed again 224,026, exact 188,297 (one wide
+; column 143,271, 238,503, 199,376; 128,897, 224,010, 192,642 and 143,255, 238,487,
+; 203,721 before the low slots' H:L:A form; 129,991, 225,104, 193,154 and 144,349, 239,581,
+; 204,233 before the coarse and narrow row starts' -Cl above; 130,924, 226,057, 194,135 and 145,270, 240,502,
 ; 205,182 before a narrow pass left the one-piece columns' slots alone; 132,046, 227,179, 195,257 and 146,368,
 ; 241,600, 206,280 before Cl's low word went to IY and bit 4's test; before the coarse rows' own start and
 ; MV_BIAS_IN_K, which spare these biased rows mv_add_bias: 140,515, 235,648,
@@ -399,13 +407,11 @@ MV_NARROW_K_PTR = * - 2
         dec sp
         pop af                  ; A = its top byte
         ld (MV_NARROW_K_PTR),sp
-        ld c,a
-        ld hl,0                 ; mv_l_from_k's, here again
-        ld a,0
-MV_NARROW_NC_L  = * - 4
+        ld hl,0                 ; patched: A:HL = -Cl + the row constant (the top
+MV_NARROW_NC_L  = * - 2         ; byte's add an immediate: 8 T-states less than
+        add hl,de               ; mv_l_from_k's ld c,a, ld a,n and adc a,c)
+        adc a,0
 MV_NARROW_NC_L_TOP = * - 1
-        add hl,de
-        adc a,c
 .endif
 mv_no_bias:
         ld sp,0                 ; patched: SP to the row's weights (where the row before ended)
@@ -450,26 +456,6 @@ mv_slots:
         mv_slot_body
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
-.ifdef MV_LOW_SLOTS
-        jp mv_row_end           ; (the low slots, below, run on into it: they run more rows)
-mv_low_slots:
-        .repeat MV_MAX_COLS / 2
-        pop bc
-        .byte $DD,$69           ; ld ixl,c
-        .byte $FD,$69           ; ld iyl,c
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        adc a,0
-        .byte $DD,$68           ; ld ixl,b
-        .byte $FD,$68           ; ld iyl,b
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        adc a,0
-        .endrepeat
-        .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
-.endif
 
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
         ld (MV_ROW_SP),sp       ; the next row's weights
@@ -558,6 +544,61 @@ mv_row_jump:
         jp nz,mv_row            ; patched as mv_first_row
         ld sp,(mv_saved_sp)
         ret
+
+.ifdef MV_LOW_SLOTS
+; The low slots (mv_low_prepare): each product's S(w + l) low byte added into A,
+; its high byte with the carry into HL (D = 0), the sum in H:L:A as in the coarse
+; slots: 74 T-states a product against 77 with ld d,(iy+d), add hl,de and adc
+; a,0 into A:HL. A row enters through mv_low_entry (mv_jump), which turns the row
+; start's A:HL into that form (23 T-states; 10 more through mv_low_entry_jp, for
+; fewer than MV_MAX_COLS columns), and leaves through mv_low_row_end, the coarse
+; row end's steps (4 more than mv_row_end's).
+mv_low_entry_jp:
+        ld e,l
+        ld l,h
+        ld h,a
+        ld a,e
+        ld d,0
+        jp 0                    ; patched: the first used low slot, or mv_odd_start
+MV_LOW_FIRST    = * - 2
+mv_low_entry:
+        ld e,l                  ; H:L:A = the row start's A:HL, D = 0
+        ld l,h
+        ld h,a
+        ld a,e
+        ld d,0
+mv_low_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        add a,(ix+0)
+        ld e,(iy+0)
+        adc hl,de
+        .byte $DD,$68           ; ld ixl,b
+        .byte $FD,$68           ; ld iyl,b
+        add a,(ix+0)
+        ld e,(iy+0)
+        adc hl,de
+        .endrepeat
+        .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
+mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h
+        ld (MV_ROW_SP),sp       ; the next row's weights
+        ld b,a                  ; B = bits 0-7
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
+        ld a,h
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
+        rla
+        sbc a,a                 ; A = the sign of (the sum >> 8)
+        add hl,de
+        adc a,c
+        ld e,a                  ; E:H:L = V
+mv_low_check:
+        jp mv_shift_jump        ; patched as mv_flag_check
+.endif
 
 .ifdef MV_BIAS_IN_K
 ; mv_unbias - a full row's end with a bias (MV_BIAS_IN_K: its row constant is
@@ -710,13 +751,11 @@ MV_NARROW_K_PTR = * - 2
         dec sp
         pop af                  ; A = -K's top byte
         ld (MV_NARROW_K_PTR),sp
-        ld c,a
-        ld hl,0                 ; mv_l_from_k's, here again: no jp a narrow row
-        ld a,0
-MV_NARROW_NC_L  = * - 4
+        ld hl,0                 ; patched: A:HL = -Cl - K (the top byte's add an
+MV_NARROW_NC_L  = * - 2         ; immediate, 8 T-states less than mv_l_from_k's
+        add hl,de               ; ld c,a, ld a,n and adc a,c; no jp a narrow row)
+        adc a,0
 MV_NARROW_NC_L_TOP = * - 1
-        add hl,de
-        adc a,c
 @bias_jump:
         jp mv_no_bias           ; patched as mv_bias_jump
 .endif
@@ -1302,6 +1341,9 @@ mv_prepare:
 @bias_in_k:
 .endif
         ld (mv_flag_check+1),hl
+.ifdef MV_LOW_SLOTS
+        ld (mv_low_check+1),hl
+.endif
         ld a,(mv_mode)
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
         or a
@@ -1615,22 +1657,30 @@ mv_restore_high:
 
 .ifdef MV_LOW_SLOTS
 ; The low slots (MV_LOW_SLOTS: the 128K player, which has the room): narrow
-; mode's slots without a high piece, 77 T-states a one-piece product against
-; the 87 of mv_slots' jp over it. A narrow call with at most MV_LOW_WIDE_MAX
+; mode's slots without a high piece, 74 T-states a one-piece product against
+; the 87 of mv_slots' jp over it (77 before the sum took the coarse slots' form,
+; H:L:A: add a,(ix+d), ld e,(iy+d), adc hl,de with D = 0, 3 less a product;
+; mv_low_entry turns the row start's A:HL into it, 23 a row). A narrow call with at most MV_LOW_WIDE_MAX
 ; wide columns (every narrow call since MV_LOW_WIDE_MAX is 8, a quarter of the
 ; slots) runs its rows through them: mv_low_prepare copies each used column's
 ; low displacement from mv_slots (where the column pass put it; mv_low_copy) and turns a wide
-; column's `ld e,(ix+d)` into a jp to a block of its own that runs both pieces
+; column's `add a,(ix+d)` into a jp to a block of its own that runs both pieces
 ; (as a mv_slots slot), subtracts S(w) from the h sum (so the rows' starts do
 ; not walk the wide columns: mv_row_narrow goes straight to K, a second part
 ; starts as mv_row_resume) and jumps back to the slot's end: 89 T-states more a
 ; wide product, against the walk's 135 and the 20 of the block's detour before.
 ; The copy costs ~53 T-states a column once a call (~95 before it was unrolled, 416
 ; bytes; matvec_again keeps it). The
-; low slots lie before mv_row_end, so a row of the main slots takes 10 T-states
-; more (their jp to it). A 32x32 call after one of the same x (zero weights,
-; tests/test_kernels_z80.py's benches), against the same call without
-; MV_LOW_SLOTS: no wide column 105,931 / 114,052, one 111,908 / 121,013, four
+; low slots have a row end of their own (mv_low_row_end), so the main slots run
+; on into mv_row_end (a jp to it, 10 T-states a main-slot row, before). A 32x32
+; call after one of the same x (zero weights, the first `wide` x 256, the others
+; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
+; same call without MV_LOW_SLOTS: no wide column 101,130 / 112,373, one
+; 107,143 / 119,358, four 125,554 / 138,786, eight 150,102 / 164,690, nine (the
+; main slots' full path) 175,734 / 175,693, all 32 177,053 / 177,032 (103,523 /
+; 112,629, 109,536 / 119,614, 127,947 / 139,042, 152,495 / 164,946, 176,038 /
+; 175,693 and 177,357 / 177,032 before the fourteenth round's H:L:A form and
+; row start immediates). Earlier, on other x: no wide column 105,931 / 114,052, one 111,908 / 121,013, four
 ; 130,151 / 140,369, eight 154,475 / 166,177; more wide columns run the main
 ; slots' full path, +320 (nine: 177,136 / 176,816; all 32: 178,199 / 177,879).
 ; Before the blocks took S(w), MV_LOW_WIDE_MAX went from 4 to 8 and the copy was
@@ -1638,25 +1688,34 @@ mv_restore_high:
 ; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
 ; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
 ; with the call in mv_prepare and the unrolled copy; 842 before).
-MV_LOW_PAIR     = 27            ; bytes of an even and an odd low slot
-MV_LOW_ODD      = 13            ; the odd slot, counted from one byte before it (as in mv_slots)
-MV_LOW_END      = 14            ; a slot's end, counted as the offsets
-MV_LOW_LD_E     = 5             ; its ld e,(ix+d): a jp to the block for a wide column
+MV_LOW_PAIR     = 25            ; bytes of an even and an odd low slot
+MV_LOW_ODD      = 12            ; the odd slot, counted from one byte before it (as in mv_slots)
+MV_LOW_END      = 13            ; a slot's end, counted as the offsets
+MV_LOW_LD_E     = 5             ; its add a,(ix+d): a jp to the block for a wide column
+MV_LOW_ADD_2    = $86           ; add a,(ix+d)'s second byte ($DD, $86), put back after the jp
 MV_LOW_WIDE_MAX = 8             ; every narrow call's wide columns (at most a quarter of 32) go to blocks
-MV_LOW_BLOCK    = 36            ; bytes of a wide column's block
+MV_LOW_BLOCK    = 35            ; bytes of a wide column's block
 MV_LOW_B_L1     = 2             ; the displacements and the way back in a block
 MV_LOW_B_L2     = 5
-MV_LOW_B_H1     = 12
-MV_LOW_B_H2     = 15
-MV_LOW_B_BACK   = 34
+MV_LOW_B_H1     = 11
+MV_LOW_B_H2     = 14
+MV_LOW_B_BACK   = 33
 
 
 ; A wide column's block: its slot's body from mv_slots, less S(w) in the h sum
-; (the narrow row starts' walk over the wide columns, done here: 69 T-states a
-; wide column a row against the walk's 135), then back to the slot's end.
+; (the narrow row starts' walk over the wide columns, done here: 66 T-states a
+; wide column a row against the walk's 135; 69 before the H:L:A form), then back to the slot's end.
 mv_low_wide:
         .repeat MV_LOW_WIDE_MAX
-        mv_slot_body_pieces
+        add a,(ix+0)            ; (the low slots' form: H:L:A, D = 0)
+        ld e,(iy+0)
+        adc hl,de
+        exx
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
         ld e,(ix-1)             ; C:HL -= S(w)
         ld d,(iy-1)
         or a
@@ -1680,7 +1739,7 @@ mv_low_wide_left: .byte 0       ; the wide columns not reached yet
 ; columns' low displacements from mv_slots, a block for each wide column, and
 ; mv_jump to the first used low slot. Clobbers everything but SP.
 mv_low_prepare:
-        ld a,(mv_low_patched_count)     ; the call before's wide slots: ld e,(ix+d) back
+        ld a,(mv_low_patched_count)     ; the call before's wide slots: add a,(ix+d) back
         or a
         jr z,@restored
         ld b,a
@@ -1693,7 +1752,7 @@ mv_low_prepare:
         ld a,$DD
         ld (de),a
         inc de
-        ld a,$5E
+        ld a,MV_LOW_ADD_2
         ld (de),a
         djnz @restore
 @restored:
@@ -1724,7 +1783,13 @@ mv_low_prepare:
         ld (mv_odd_jump+1),hl   ; (entered through mv_odd_start)
         ld hl,mv_odd_start
 @even_first:
-        ld (mv_jump+1),hl
+        ld (MV_LOW_FIRST),hl
+        ld de,mv_low_entry_jp   ; (every column: mv_low_entry runs on into the first slot)
+        ld a,c
+        or a
+        jr nz,* + 5
+        ld de,mv_low_entry
+        ld (mv_jump+1),de
         ld l,c                  ; the copy's entry: mv_low_copy + 13 * the first slot
         ld h,0
         ld d,h
@@ -1866,7 +1931,7 @@ mv_low_block_in:
 ; low byte (0..255), so its output is a lower bound of the exact one within
 ; (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is monotone
 ; and moves by at most what its argument moves). 43 T-states a product (a pop
-; every two, ld iyl, ld e,(iy+d), add hl,de) against 77 in the low slots and 87
+; every two, ld iyl, ld e,(iy+d), add hl,de) against 74 in the low slots and 87
 ; in mv_slots' narrow mode. A wide column's high piece is added whole by the
 ; row's start (mv_row_coarse), with the S(w) mv_row_narrow subtracts. matvec
 ; leaves mv_coarse_on 1 when the call ran coarse, 0 when it ran exact (the
@@ -1926,9 +1991,10 @@ MV_COARSE_BIAS_PTR = * - 2
         add hl,hl
         adc a,a
         add hl,de
-        adc a,c
-        ld c,a
-        ex de,hl                ; C:DE = 2b - K
+        adc a,c                 ; A:HL = 2b - K
+        ld e,l
+        ld l,h
+        ld h,a                  ; H:L:E = 2b - K, mv_coarse_sum's form
         jp mv_coarse_sum
 .endif
 mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
@@ -1938,25 +2004,17 @@ mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
 mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
         ld sp,0                 ; patched: the row's -K
 MV_COARSE_K_PTR = * - 2
-        pop de
+        pop de                  ; E = -K's low byte
         dec sp
-        pop af
+        pop hl                  ; H:L = its top two bytes
         ld (MV_COARSE_K_PTR),sp
-        ld c,a                  ; C:DE = -K
-mv_coarse_sum:
-        ld a,0                  ; patched: -Cl, a byte at a time into H:L:A
+mv_coarse_sum:                  ; (H:L:E = the row constant)
+        ld a,0                  ; patched: -Cl's low byte
 MV_COARSE_NC_L0 = * - 1
         add a,e
-        ld e,a
-        ld a,0
-MV_COARSE_NC_L1 = * - 1
-        adc a,d
-        ld l,a
-        ld a,0
-MV_COARSE_NC_L2 = * - 1
-        adc a,c
-        ld h,a
-        ld a,e
+        ld de,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
+MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
+        adc hl,de
         ld d,0
         ld sp,0                 ; patched: the row's weights (the coarse row end's)
 MV_COARSE_ROW_SP = * - 2
@@ -2109,10 +2167,10 @@ mv_coarse_prepare:
         ld hl,(MV_NARROW_NC_L)
         ld a,l
         ld (MV_COARSE_NC_L0),a
-        ld a,h
-        ld (MV_COARSE_NC_L1),a
+        ld l,h
         ld a,(MV_NARROW_NC_L_TOP)
-        ld (MV_COARSE_NC_L2),a
+        ld h,a
+        ld (MV_COARSE_NC_L12),hl
         ld de,mv_row_coarse_start
 .ifndef MV_BIAS_IN_K                    ; (with it, -K + 2b: no bias to add)
         ld hl,(mv_bias)
