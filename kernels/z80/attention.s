@@ -807,36 +807,32 @@ at_weight_squares:
 
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
 ; dimension at at_row, stored through attend_head@store; to
-; attend_head@dimension_slow (SP restored) for a v outside -256..255. A position's S(vl) - S(w - vl) is taken in 17 bits (the
-; two planes' bytes with one borrow chain) and added to D':H':L', which starts
-; at the head's sum_j S(w); a vh of -1 takes 512 w off it.
+; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
+; weight (w = 0 adds nothing, whatever its v). A position's S(vl) - S(w - vl)
+; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
+; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
+; and 512 IY comes off the sum once, before the division.
 at_fast_dimension:
         ld (at_fast_sp),sp
         ld sp,(at_row)          ; SP walks v[j][d], j = 0..count-1
         exx
-        ld hl,(at_sw)           ; D':H':L' = 2 sum_j w v so far (24 bits: |.| < 2^23)
+        ld hl,(at_sw)           ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
         ld a,(at_sw+2)
         ld d,a
         exx
+        ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
         ld de,at_lut            ; DE walks w
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
         jr @position
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        ld a,(de)
-        exx
-        add a,a                 ; B':C' = 2 w
-        ld c,a
-        ld a,0
-        rla
-        ld b,a
-        ld a,h                  ; D':H' -= 2 w (512 w off the sum)
-        sub c
-        ld h,a
-        ld a,d
-        sbc a,b
-        ld d,a
-        exx
+        ld l,a
+        .byte $FD,$85           ; add a,iyl
+        .byte $FD,$6F           ; ld iyl,a
+        jr nc,@negative_added
+        .byte $FD,$24           ; inc iyh
+@negative_added:
+        ld a,l                  ; w
         jp @low_byte
 @wide:                          ; a v beyond -256..255: this dimension and the head's others
         ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
@@ -848,16 +844,14 @@ at_fast_dimension:
         ld hl,AT_STRIDE - 2
         add hl,sp
         ld sp,hl                ; v[j + 1][d]
-        ld a,b
-        inc a
-        jr z,@negative          ; vh = -1
-        dec a
-        jr nz,@wide             ; vh beyond 0 and -1
-@low_byte:
         ld a,(de)               ; w
         inc de
         or a
-        jr z,@next              ; w = 0: nothing to add
+        jr z,@next              ; w = 0: nothing to add, whatever v is
+        inc b
+        jr z,@negative          ; vh = -1
+        djnz @wide              ; vh beyond 0 and -1
+@low_byte:
         sub c                   ; w - vl in -255..255 (the borrow: negative)
         ld l,a
         sbc a,a
@@ -866,7 +860,9 @@ at_fast_dimension:
         ld b,AT_SQ_PAGE         ; BC = &S(vl), low byte
         ld a,(bc)
         sub (hl)
-        .byte $DD,$67           ; ld ixh,a: the difference's low byte
+        exx
+        ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
+        exx
         inc h                   ; the high plane
         inc h
         inc b
@@ -876,7 +872,6 @@ at_fast_dimension:
         exx
         ld b,a
         sbc a,a                 ; the sign byte
-        .byte $DD,$4C           ; ld c,ixh
         add hl,bc
         adc a,d
         ld d,a
@@ -889,12 +884,18 @@ at_fast_dimension:
         ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
         exx
         ld a,d
-        sra a                   ; A:H:L = sum w v (24 bits, signed)
+        sra a                   ; A:H:L = sum w v + 256 IY (24 bits)
         rr h
         rr l
         push hl
         exx
         pop hl
+        ld b,a                  ; A:H:L -= 256 IY (the vh = -1 weights' 512 w, halved)
+        ld a,h
+        .byte $FD,$95           ; sub iyl
+        ld h,a
+        ld a,b
+        .byte $FD,$9C           ; sbc a,iyh
         ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
         or a
         jp p,@dividend
