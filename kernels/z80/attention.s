@@ -73,9 +73,13 @@ AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^
 at_q:           .word 0
 at_keys:        .word 0
 at_values:      .word 0
+.ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table)
 at_count:       .byte 0
+.endif
 at_out:         .word 0
+.ifndef AT_FAST_MEANS
 at_lut:         .res AT_MAX_POSITIONS
+.endif
 ; The scores share matvec's column flags (squares.s): attention runs between
 ; matrix products, and no matvec_again follows it (proj starts afresh).
 at_scores       = mv_flag_list
@@ -803,6 +807,16 @@ at_weight_squares:
         ld a,c
         ld (at_sw+2),a
         exx
+        ld a,(at_count)         ; at_fast_dimension's walk starts at the last position's v
+        dec a
+        ld h,a
+        ld l,0
+        .repeat 2
+        srl h
+        rr l
+        .endrepeat
+        .assert AT_STRIDE == 64, "the last row's offset is (count - 1) * 256 / 4"
+        ld (at_fast_dimension@last_row + 1),hl
         ret
 
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
@@ -814,17 +828,21 @@ at_weight_squares:
 ; and 512 IY comes off the sum once, before the division.
 at_fast_dimension:
         ld (at_fast_sp),sp
-        ld sp,(at_row)          ; SP walks v[j][d], j = 0..count-1
+@last_row:
+        ld hl,0                 ; (patched once a head: (count - 1) * AT_STRIDE)
+        ld de,(at_row)
+        add hl,de
+        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
         exx
         ld hl,(at_sw)           ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
         ld a,(at_sw+2)
         ld d,a
         exx
         ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
-        ld de,at_lut            ; DE walks w
         ld a,(at_count)
-        .byte $DD,$6F           ; ld ixl,a: the positions left
-        jr @position
+        ld e,a
+        ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
+        jr @position            ; so E is the positions left too
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
         ld l,a
         .byte $FD,$85           ; add a,iyl
@@ -841,11 +859,10 @@ at_fast_dimension:
         jp attend_head@dimension_slow
 @position:
         pop bc                  ; C = vl, B = vh
-        ld hl,AT_STRIDE - 2
+        ld hl,-AT_STRIDE - 2
         add hl,sp
-        ld sp,hl                ; v[j + 1][d]
+        ld sp,hl                ; v[j - 1][d]
         ld a,(de)               ; w
-        inc de
         or a
         jr z,@next              ; w = 0: nothing to add, whatever v is
         inc b
@@ -877,7 +894,7 @@ at_fast_dimension:
         ld d,a
         exx
 @next:
-        .byte $DD,$2D           ; dec ixl
+        dec e
         jp nz,@position
         ld sp,(at_fast_sp)
         ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
@@ -942,6 +959,9 @@ at_sq_table:
         .endrepeat
 AT_SQ_PAGE      = (at_sq_table >> 8) + 1
         .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
+at_count:       .byte 0
+at_lut:         .res AT_MAX_POSITIONS
+        .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
 .endif
 
 ; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
