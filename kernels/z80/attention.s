@@ -217,6 +217,55 @@ attend_head:
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
+.ifdef AT_FAST_SCORES
+        ; interrupts are off: SP walks the scores, max f's low three bytes are
+        ; patched in once a head, the weights' pointer and sum live in the other set
+        ld hl,(at_max)
+        ld (@max_low + 1),hl
+        ld a,(at_max+2)
+        ld (@max_high + 1),a
+        ld (at_fast_sp),sp
+        ld sp,at_scores
+        exx
+        ld hl,0                 ; H'L' = the weights' sum (D' = 0)
+        ld d,h
+        ld bc,at_lut            ; B'C' = the weight's place
+        exx
+        ld a,(at_count)
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        or a                    ; (the carry stays clear: the sum's add never carries, <= 20 * 255)
+@weight:
+        pop de                  ; f's low word
+        pop bc                  ; C = its byte 2
+@max_low:
+        ld hl,0                 ; (patched: max f's low word) difference = max - f: 0..2^20
+        sbc hl,de
+@max_high:
+        ld a,0                  ; (patched: max f's byte 2)
+        sbc a,c
+        or h                    ; any bit above the low byte?
+        ld a,l
+        jr nz,@far
+        cp 127
+        jr c,@near
+@far:
+        ld a,127
+@near:
+        ld e,a
+        ld d,0
+        ld hl,exp_lut
+        add hl,de
+        ld a,(hl)
+        exx
+        ld (bc),a
+        inc bc
+        ld e,a
+        add hl,de
+        exx
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@weight
+        ld sp,(at_fast_sp)
+.else
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
         ld d,h
@@ -255,6 +304,7 @@ attend_head:
         ld e,4                  ; (D = 0)
         add ix,de
         djnz @weight
+.endif
         exx                     ; (the sets stay swapped: the means set what they read)
         ld (at_lut_sum),hl
 
