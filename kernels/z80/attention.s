@@ -37,8 +37,9 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,000 for one position, 114,921 for 20 (25,920 and 188,816
-; without the option; fourteenth round: 25,756 and 117,178 before
+; -2048..2047): 25,021 for one position, 113,384 for 20 (25,920 and 188,816
+; without the option; 25,000 and 114,921 before the fourteenth round's weights'
+; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
 ; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,809 for a position's 4 heads. It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
@@ -56,13 +57,19 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 16,057 for one position, 109,153 for 20
-; (17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
+; q, k in -2048..2047, v in -256..255): 16,427 for one position, 97,968 for 20
+; (16,057 and 109,153 before the walk went down the positions with E counting,
+; a weight of 0 skipped before v's check and the vh = -1 weights summed in IY;
+; 17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
 ; and weights' sum, 16,631 and 109,739 before its division's rounds kept the
-; quotient's complement in A's carry chain; 19,929 and 111,558 with AT_FAST_SCORES alone: these random scores give mostly
+; quotient's complement in A's carry chain; 19,950 and 110,021 with AT_FAST_SCORES alone: these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
-; 158 there, the code and variables 289, the head's patch 12).
+; 158 there, the code and variables 289, the head's patch 12), before the
+; fourteenth round's walk down (at_weight_squares +18, at_count and at_lut
+; after the table so that at_lut opens at a page's byte 1) and the option's
+; weights' loop: attention.s's code +52 bytes, into the table's alignment (64
+; bytes of it left 54), the 128K's free bytes 3,302 -> 3,281.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
