@@ -57,19 +57,21 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 16,427 for one position, 97,968 for 20
+; q, k in -2048..2047, v in -256..255): 16,232 for one position, 97,773 for 20
 ; (16,057 and 109,153 before the walk went down the positions with E counting,
-; a weight of 0 skipped before v's check and the vh = -1 weights summed in IY;
+; a weight of 0 skipped before v's check, the vh = -1 weights summed in IY and
+; the head's sum of S(w) and count patched in;
 ; 17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
 ; and weights' sum, 16,631 and 109,739 before its division's rounds kept the
 ; quotient's complement in A's carry chain; 19,950 and 110,021 with AT_FAST_SCORES alone: these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
 ; 158 there, the code and variables 289, the head's patch 12), before the
-; fourteenth round's walk down (at_weight_squares +18, at_count and at_lut
-; after the table so that at_lut opens at a page's byte 1) and the option's
-; weights' loop: attention.s's code +52 bytes, into the table's alignment (64
-; bytes of it left 54), the 128K's free bytes 3,302 -> 3,281.
+; fourteenth round's walk down (at_count and at_lut after the table, so
+; that at_lut opens at a page's byte 1; at_sw patched in instead) and the
+; option's weights' loop: attend_head to the table's alignment 2,152 -> 2,179
+; bytes (less at_count, at_lut and at_sw's 24), into that alignment (64 bytes
+; of it left 58), the 128K's free bytes 3,302 -> 3,281.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -322,7 +324,7 @@ attend_head:
         ld hl,(at_out)
         ld (at_dst),hl
 .ifdef AT_FAST_MEANS
-        call at_weight_squares  ; at_sw = sum_j S(lut[j]), the head's
+        call at_weight_squares  ; sum_j S(lut[j]), the head's, into at_fast_dimension
         ld hl,at_fast_dimension
         ld (@dimension + 1),hl
 @dimension:
@@ -823,14 +825,14 @@ at_dst:         .word 0
 ; (|sum| <= 20 * 255). A dimension with a v outside -256..255 runs the product
 ; loop (attend_head@dimension_slow) from its start. Interrupts are off (SP walks
 ; v: attend_head's AT_FAST_SCORES state); IY is free (attend_head keeps it).
-at_sw:          .res 3          ; sum_j S(lut[j]) (<= 20 * 65025)
 .ifndef AT_FAST_SCORES
         .assert 0, "AT_FAST_MEANS needs AT_FAST_SCORES: SP walks v with interrupts off, IY is free"
 .endif
         .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
         .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
 
-; at_weight_squares - at_sw = sum_j S(lut[j]) over the head's at_count positions.
+; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
+; the count and the last row's offset patched into at_fast_dimension.
 at_weight_squares:
         exx
         ld hl,0                 ; C':H':L' = the sum
@@ -860,12 +862,13 @@ at_weight_squares:
         exx
         djnz @square
         exx
-        ld (at_sw),hl
+        ld (at_fast_dimension@weight_squares + 1),hl
         ld a,c
-        ld (at_sw+2),a
+        ld (at_fast_dimension@weight_squares_high + 1),a
         exx
-        ld a,(at_count)         ; at_fast_dimension's walk starts at the last position's v
-        dec a
+        ld a,(at_count)
+        ld (at_fast_dimension@count + 1),a
+        dec a                   ; the walk starts at the last position's v
         ld h,a
         ld l,0
         .repeat 2
@@ -891,13 +894,14 @@ at_fast_dimension:
         add hl,de
         ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
         exx
-        ld hl,(at_sw)           ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
-        ld a,(at_sw+2)
-        ld d,a
+@weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
+        ld hl,0                 ; (patched: sum_j S(w), the head's)
+@weight_squares_high:
+        ld d,0                  ; (patched)
         exx
         ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
-        ld a,(at_count)
-        ld e,a
+@count:
+        ld e,0                  ; (patched: at_count)
         ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
         jr @position            ; so E is the positions left too
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
