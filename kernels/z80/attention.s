@@ -57,10 +57,10 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 16,232 for one position, 97,773 for 20
+; q, k in -2048..2047, v in -256..255): 16,109 for one position, 97,650 for 20
 ; (16,057 and 109,153 before the walk went down the positions with E counting,
 ; a weight of 0 skipped before v's check, the vh = -1 weights summed in IY and
-; the head's sum of S(w) and count patched in;
+; the head's sum of S(w), count and SP patched in;
 ; 17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
 ; and weights' sum, 16,631 and 109,739 before its division's rounds kept the
 ; quotient's complement in A's carry chain; 19,950 and 110,021 with AT_FAST_SCORES alone: these random scores give mostly
@@ -69,9 +69,9 @@
 ; 158 there, the code and variables 289, the head's patch 12), before the
 ; fourteenth round's walk down (at_count and at_lut after the table, so
 ; that at_lut opens at a page's byte 1; at_sw patched in instead) and the
-; option's weights' loop: attend_head to the table's alignment 2,152 -> 2,179
+; option's weights' loop: attend_head to the table's alignment 2,152 -> 2,182
 ; bytes (less at_count, at_lut and at_sw's 24), into that alignment (64 bytes
-; of it left 58), the 128K's free bytes 3,302 -> 3,281.
+; of it left 55), the 128K's free bytes 3,302 -> 3,281.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -832,7 +832,8 @@ at_dst:         .word 0
         .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
 
 ; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
-; the count and the last row's offset patched into at_fast_dimension.
+; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
+; in at_fast_sp.
 at_weight_squares:
         exx
         ld hl,0                 ; C':H':L' = the sum
@@ -877,6 +878,9 @@ at_weight_squares:
         .endrepeat
         .assert AT_STRIDE == 64, "the last row's offset is (count - 1) * 256 / 4"
         ld (at_fast_dimension@last_row + 1),hl
+        ld hl,2                 ; attend_head's SP, the same for each dimension (past this
+        add hl,sp               ; call's return): at_fast_dimension's to restore
+        ld (at_fast_sp),hl
         ret
 
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
@@ -886,8 +890,7 @@ at_weight_squares:
 ; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
 ; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
 ; and 512 IY comes off the sum once, before the division.
-at_fast_dimension:
-        ld (at_fast_sp),sp
+at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
 @last_row:
         ld hl,0                 ; (patched once a head: (count - 1) * AT_STRIDE)
         ld de,(at_row)
