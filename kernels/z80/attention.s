@@ -37,8 +37,9 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,000 for one position, 114,921 for 20 (25,920 and 188,816
-; without the option; fourteenth round: 25,756 and 117,178 before
+; -2048..2047): 25,021 for one position, 113,384 for 20 (25,920 and 188,816
+; without the option; 25,000 and 114,921 before the fourteenth round's weights'
+; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
 ; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,809 for a position's 4 heads. It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
@@ -56,13 +57,21 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 16,057 for one position, 109,153 for 20
-; (17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
+; q, k in -2048..2047, v in -256..255): 16,109 for one position, 97,650 for 20
+; (16,057 and 109,153 before the walk went down the positions with E counting,
+; a weight of 0 skipped before v's check, the vh = -1 weights summed in IY and
+; the head's sum of S(w), count and SP patched in;
+; 17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
 ; and weights' sum, 16,631 and 109,739 before its division's rounds kept the
-; quotient's complement in A's carry chain; 19,929 and 111,558 with AT_FAST_SCORES alone: these random scores give mostly
+; quotient's complement in A's carry chain; 19,950 and 110,021 with AT_FAST_SCORES alone: these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
-; 158 there, the code and variables 289, the head's patch 12).
+; 158 there, the code and variables 289, the head's patch 12), before the
+; fourteenth round's walk down (at_count and at_lut after the table, so
+; that at_lut opens at a page's byte 1; at_sw patched in instead) and the
+; option's weights' loop: attend_head to the table's alignment 2,152 -> 2,182
+; bytes (less at_count, at_lut and at_sw's 24), into that alignment (64 bytes
+; of it left 55), the 128K's free bytes 3,302 -> 3,281.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -73,9 +82,13 @@ AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^
 at_q:           .word 0
 at_keys:        .word 0
 at_values:      .word 0
+.ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table)
 at_count:       .byte 0
+.endif
 at_out:         .word 0
+.ifndef AT_FAST_MEANS
 at_lut:         .res AT_MAX_POSITIONS
+.endif
 ; The scores share matvec's column flags (squares.s): attention runs between
 ; matrix products, and no matvec_again follows it (proj starts afresh).
 at_scores       = mv_flag_list
@@ -213,6 +226,55 @@ attend_head:
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
+.ifdef AT_FAST_SCORES
+        ; interrupts are off: SP walks the scores, max f's low three bytes are
+        ; patched in once a head, the weights' pointer and sum live in the other set
+        ld hl,(at_max)
+        ld (@max_low + 1),hl
+        ld a,(at_max+2)
+        ld (@max_high + 1),a
+        ld (at_fast_sp),sp
+        ld sp,at_scores
+        exx
+        ld hl,0                 ; H'L' = the weights' sum (D' = 0)
+        ld d,h
+        ld bc,at_lut            ; B'C' = the weight's place
+        exx
+        ld a,(at_count)
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        or a                    ; (the carry stays clear: the sum's add never carries, <= 20 * 255)
+@weight:
+        pop de                  ; f's low word
+        pop bc                  ; C = its byte 2
+@max_low:
+        ld hl,0                 ; (patched: max f's low word) difference = max - f: 0..2^20
+        sbc hl,de
+@max_high:
+        ld a,0                  ; (patched: max f's byte 2)
+        sbc a,c
+        or h                    ; any bit above the low byte?
+        ld a,l
+        jr nz,@far
+        cp 127
+        jr c,@near
+@far:
+        ld a,127
+@near:
+        ld e,a
+        ld d,0
+        ld hl,exp_lut
+        add hl,de
+        ld a,(hl)
+        exx
+        ld (bc),a
+        inc bc
+        ld e,a
+        add hl,de
+        exx
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@weight
+        ld sp,(at_fast_sp)
+.else
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
         ld d,h
@@ -251,6 +313,7 @@ attend_head:
         ld e,4                  ; (D = 0)
         add ix,de
         djnz @weight
+.endif
         exx                     ; (the sets stay swapped: the means set what they read)
         ld (at_lut_sum),hl
 
@@ -261,7 +324,7 @@ attend_head:
         ld hl,(at_out)
         ld (at_dst),hl
 .ifdef AT_FAST_MEANS
-        call at_weight_squares  ; at_sw = sum_j S(lut[j]), the head's
+        call at_weight_squares  ; sum_j S(lut[j]), the head's, into at_fast_dimension
         ld hl,at_fast_dimension
         ld (@dimension + 1),hl
 @dimension:
@@ -762,14 +825,15 @@ at_dst:         .word 0
 ; (|sum| <= 20 * 255). A dimension with a v outside -256..255 runs the product
 ; loop (attend_head@dimension_slow) from its start. Interrupts are off (SP walks
 ; v: attend_head's AT_FAST_SCORES state); IY is free (attend_head keeps it).
-at_sw:          .res 3          ; sum_j S(lut[j]) (<= 20 * 65025)
 .ifndef AT_FAST_SCORES
         .assert 0, "AT_FAST_MEANS needs AT_FAST_SCORES: SP walks v with interrupts off, IY is free"
 .endif
         .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
         .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
 
-; at_weight_squares - at_sw = sum_j S(lut[j]) over the head's at_count positions.
+; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
+; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
+; in at_fast_sp.
 at_weight_squares:
         exx
         ld hl,0                 ; C':H':L' = the sum
@@ -799,44 +863,58 @@ at_weight_squares:
         exx
         djnz @square
         exx
-        ld (at_sw),hl
+        ld (at_fast_dimension@weight_squares + 1),hl
         ld a,c
-        ld (at_sw+2),a
+        ld (at_fast_dimension@weight_squares_high + 1),a
         exx
+        ld a,(at_count)
+        ld (at_fast_dimension@count + 1),a
+        dec a                   ; the walk starts at the last position's v
+        ld h,a
+        ld l,0
+        .repeat 2
+        srl h
+        rr l
+        .endrepeat
+        .assert AT_STRIDE == 64, "the last row's offset is (count - 1) * 256 / 4"
+        ld (at_fast_dimension@last_row + 1),hl
+        ld hl,2                 ; attend_head's SP, the same for each dimension (past this
+        add hl,sp               ; call's return): at_fast_dimension's to restore
+        ld (at_fast_sp),hl
         ret
 
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
 ; dimension at at_row, stored through attend_head@store; to
-; attend_head@dimension_slow (SP restored) for a v outside -256..255. A position's S(vl) - S(w - vl) is taken in 17 bits (the
-; two planes' bytes with one borrow chain) and added to D':H':L', which starts
-; at the head's sum_j S(w); a vh of -1 takes 512 w off it.
-at_fast_dimension:
-        ld (at_fast_sp),sp
-        ld sp,(at_row)          ; SP walks v[j][d], j = 0..count-1
+; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
+; weight (w = 0 adds nothing, whatever its v). A position's S(vl) - S(w - vl)
+; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
+; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
+; and 512 IY comes off the sum once, before the division.
+at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
+@last_row:
+        ld hl,0                 ; (patched once a head: (count - 1) * AT_STRIDE)
+        ld de,(at_row)
+        add hl,de
+        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
         exx
-        ld hl,(at_sw)           ; D':H':L' = 2 sum_j w v so far (24 bits: |.| < 2^23)
-        ld a,(at_sw+2)
-        ld d,a
+@weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
+        ld hl,0                 ; (patched: sum_j S(w), the head's)
+@weight_squares_high:
+        ld d,0                  ; (patched)
         exx
-        ld de,at_lut            ; DE walks w
-        ld a,(at_count)
-        .byte $DD,$6F           ; ld ixl,a: the positions left
-        jr @position
+        ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
+@count:
+        ld e,0                  ; (patched: at_count)
+        ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
+        jr @position            ; so E is the positions left too
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        ld a,(de)
-        exx
-        add a,a                 ; B':C' = 2 w
-        ld c,a
-        ld a,0
-        rla
-        ld b,a
-        ld a,h                  ; D':H' -= 2 w (512 w off the sum)
-        sub c
-        ld h,a
-        ld a,d
-        sbc a,b
-        ld d,a
-        exx
+        ld l,a
+        .byte $FD,$85           ; add a,iyl
+        .byte $FD,$6F           ; ld iyl,a
+        jr nc,@negative_added
+        .byte $FD,$24           ; inc iyh
+@negative_added:
+        ld a,l                  ; w
         jp @low_byte
 @wide:                          ; a v beyond -256..255: this dimension and the head's others
         ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
@@ -845,19 +923,16 @@ at_fast_dimension:
         jp attend_head@dimension_slow
 @position:
         pop bc                  ; C = vl, B = vh
-        ld hl,AT_STRIDE - 2
+        ld hl,-AT_STRIDE - 2
         add hl,sp
-        ld sp,hl                ; v[j + 1][d]
-        ld a,b
-        inc a
-        jr z,@negative          ; vh = -1
-        dec a
-        jr nz,@wide             ; vh beyond 0 and -1
-@low_byte:
+        ld sp,hl                ; v[j - 1][d]
         ld a,(de)               ; w
-        inc de
         or a
-        jr z,@next              ; w = 0: nothing to add
+        jr z,@next              ; w = 0: nothing to add, whatever v is
+        inc b
+        jr z,@negative          ; vh = -1
+        djnz @wide              ; vh beyond 0 and -1
+@low_byte:
         sub c                   ; w - vl in -255..255 (the borrow: negative)
         ld l,a
         sbc a,a
@@ -866,7 +941,9 @@ at_fast_dimension:
         ld b,AT_SQ_PAGE         ; BC = &S(vl), low byte
         ld a,(bc)
         sub (hl)
-        .byte $DD,$67           ; ld ixh,a: the difference's low byte
+        exx
+        ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
+        exx
         inc h                   ; the high plane
         inc h
         inc b
@@ -876,25 +953,30 @@ at_fast_dimension:
         exx
         ld b,a
         sbc a,a                 ; the sign byte
-        .byte $DD,$4C           ; ld c,ixh
         add hl,bc
         adc a,d
         ld d,a
         exx
 @next:
-        .byte $DD,$2D           ; dec ixl
+        dec e
         jp nz,@position
         ld sp,(at_fast_sp)
         ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
         ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
         exx
         ld a,d
-        sra a                   ; A:H:L = sum w v (24 bits, signed)
+        sra a                   ; A:H:L = sum w v + 256 IY (24 bits)
         rr h
         rr l
         push hl
         exx
         pop hl
+        ld b,a                  ; A:H:L -= 256 IY (the vh = -1 weights' 512 w, halved)
+        ld a,h
+        .byte $FD,$95           ; sub iyl
+        ld h,a
+        ld a,b
+        .byte $FD,$9C           ; sbc a,iyh
         ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
         or a
         jp p,@dividend
@@ -941,6 +1023,9 @@ at_sq_table:
         .endrepeat
 AT_SQ_PAGE      = (at_sq_table >> 8) + 1
         .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
+at_count:       .byte 0
+at_lut:         .res AT_MAX_POSITIONS
+        .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
 .endif
 
 ; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
