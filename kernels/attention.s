@@ -11,17 +11,15 @@
 ; Needs: matvec's squares table (memory.inc) and each cached key's sums
 ;   (KS_*, at_key_sums, which fw_store_kv and forward_first run).
 ; Cycles (exact, `soulterm bench --kernels`, random k, v in -3000..2999):
-; with every |q| < 1600 (one pass of the squares table, 1. below): 12,280
-; at t = 4, 16,492 at t = 9, 23,911 at t = 18; with q in -3000..2999 (two
-; passes for a head with some q too wide for the table): 19,315 at t = 4,
-; 28,975 at t = 9, 42,199 at t = 18; a narrowed soul's values (|q|, |k| <
+; with every |q| < 1600 (one pass of the squares table, 1. below): 12,276
+; at t = 4, 16,483 at t = 9, 23,893 at t = 18; with q in -3000..2999 (two
+; passes for a head with some q too wide for the table): 19,311 at t = 4,
+; 28,967 at t = 9, 42,181 at t = 18; a narrowed soul's values (|q|, |k| <
 ; 1600, |v| < 300, whose products take one byte product, 3. below):
-; 11,046 at t = 4, 15,166 at t = 9, 22,051 at t = 18 (on the kernel bench
-; attention.s lies after rmsnorm.s and vecops.s, whose sizes move its page
-; crossings there: 12,276 / 16,483 / 23,893, 19,311 / 28,967 / 42,181 and
-; 11,043 / 15,157 / 22,033 before the fourteenth round's residual_add, 38
-; bytes longer; 12,281 / 16,493 / 23,912, 19,319 / 28,989 / 42,203 and
-; 11,049 / 15,167 / 22,052 before its rmsnorm.s, 11 bytes longer there;
+; 11,043 at t = 4, 15,157 at t = 9, 22,033 at t = 18 (the fourteenth
+; round's rmsnorm.s, 11 bytes longer on the kernel bench, where it lies
+; before attention.s, moved its page crossings there: 12,281 / 16,493 /
+; 23,912, 19,319 / 28,989 / 42,203 and 11,049 / 15,167 / 22,052 before;
 ; the PRG's attention.s did not move). More when many LUT
 ; weights are nonzero (the weighted sum skips positions whose weight is 0,
 ; and weights of 1, 2 and 255 take no products). The division (4.) is the

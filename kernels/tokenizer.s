@@ -33,19 +33,16 @@
 ;   ones copied back.
 ; Clobbers A, X, Y, tk_*, sp_*, the spelling scratch (memory.inc).
 ; Cycles (exact, `soulterm bench --kernels`, the shipped tokenizer's 89
-; merges): without a word list 3,272 for "hello", 9,805 for "i'm so
-; nagry", 89,691 for the 80-character "hi soul, i am feeling so sda and
+; merges): without a word list 3,504 for "hello", 10,045 for "i'm so
+; nagry", 89,992 for the 80-character "hi soul, i am feeling so sda and
 ; lonley today, can you tell me a funy joke pleas". With the shipped list
-; (335 words, 1,363 characters, 976 bytes): 23,212 for "hello", 130,557
-; for "i'm so nagry", 802,162 for that line. With a long list (the corpus
+; (335 words, 1,363 characters, 976 bytes): 23,443 for "hello", 130,774
+; for "i'm so nagry", 802,420 for that line. With a long list (the corpus
 ; prompts' words for a 1,515-character budget: 367 words, 1,513
-; characters, the most the C64 holds beside the shipped soul): 23,781 for
-; "hello", 142,934 for "i'm so nagry" (0.14 s), 872,627 for that
+; characters, the most the C64 holds beside the shipped soul): 24,012 for
+; "hello", 143,156 for "i'm so nagry" (0.14 s), 872,910 for that
 ; 80-character line (0.88 s: twelve words to look up, four of them not
-; listed, so compared with every listed word; 3,504 / 10,045 / 89,992,
-; 23,443 / 130,774 / 802,420 and 24,012 / 143,156 / 872,910 before the
-; fourteenth round's residual_add, 38 bytes longer before it, moved its
-; page crossings). Before the fourteenth round
+; listed, so compared with every listed word). Before the fourteenth round
 ; (every merge scanned and copied the line): 15,306 / 31,257 / 159,164
 ; without a list, 35,252 / 149,717 / 871,421 with the shipped one, 35,821
 ; / 162,100 / 941,924 with the long one (with the vectors' merges 14,834
