@@ -1,8 +1,8 @@
 ; vecops.s - the small vector kernels: residual add, ReLU, argmax.
 ;
 ; residual_add: VEC_H[i] = sat16(VEC_H[i] + VEC_TMP[i]) for i = 0..31.
-;   Clobbers A, X. 1,084 cycles (random values; 1,152 before each pass
-;   of the loop took two elements, X and X + 16, 38 bytes more).
+;   Clobbers A, X. 1,152 cycles (random values; 1,152 before a saturated
+;   sum went back into the loop: 3 cycles more, 4 bytes fewer).
 ; relu_z: VEC_Z[i] = max(VEC_Z[i], 0) for i = 0..63, and relu_nonzero = how
 ;   many are not 0 (fc2's MV_SPARSE, forward.s). Clobbers A, X, Y.
 ;   1,498 cycles (random values; 1,144 before it counted).
@@ -12,7 +12,7 @@
 ;   4,764 cycles with every row 3..127 marked (an exact logits call; 3,430
 ;   before it read the marks), 329 with one marked (a coarse call's usual
 ;   count: the shipped soul's ten turns 219,510 -> 21,680 cycles).
-; Cycles exact, `soulterm bench --kernels`. Bytes: 178.
+; Cycles exact, `soulterm bench --kernels`. Bytes: 140.
 
 ; argmax reads only the rows logits_exact (forward.s) marks: forward_logits
 ; leaves every other row a lower bound below the largest exact logit, so
@@ -66,7 +66,33 @@ logits_exact:
         .res LOGITS_EXACT_BYTES
         .endif
 
-; (argmax, then relu_z, then residual_add: in the PRG that keeps each
+residual_add:
+        ldx #31
+@element:
+        clc
+        lda VEC_H,x
+        adc VEC_TMP,x
+        sta VEC_H,x
+        lda VEC_H+VEC_HIGH,x
+        adc VEC_TMP+VEC_HIGH,x
+        bvs @overflow
+        sta VEC_H+VEC_HIGH,x
+@next:
+        dex
+        bpl @element
+        rts
+@overflow:                      ; A's bit 7 is the true sum's sign flipped:
+        eor #$80                ; +32767 ($7FFF) or -32768 ($8000) by the sign
+        asl
+        lda #$FF
+        adc #0
+        sta VEC_H,x
+        eor #$80
+        sta VEC_H+VEC_HIGH,x
+        bne @next               ; (always: $7F or $80)
+
+
+; (argmax, then residual_add, then relu_z: in the PRG that keeps each
 ; one's loop within a page; tests/test_kernel_pages.py.)
 relu_z:
         ldx #FFN_DIM - 1
@@ -87,48 +113,3 @@ relu_z:
         sta VEC_Z,x
         sta VEC_Z+VEC_HIGH,x
         beq @next               ; (always)
-
-residual_add:
-        ldx #RA_HALF - 1
-@element:                       ; elements X and X + RA_HALF: a DEX and BPL
-        clc                     ; a pair of elements
-        lda VEC_H,x
-        adc VEC_TMP,x
-        sta VEC_H,x
-        lda VEC_H+VEC_HIGH,x
-        adc VEC_TMP+VEC_HIGH,x
-        bvs @overflow
-        sta VEC_H+VEC_HIGH,x
-@upper:
-        clc
-        lda VEC_H+RA_HALF,x
-        adc VEC_TMP+RA_HALF,x
-        sta VEC_H+RA_HALF,x
-        lda VEC_H+VEC_HIGH+RA_HALF,x
-        adc VEC_TMP+VEC_HIGH+RA_HALF,x
-        bvs @overflow_upper
-        sta VEC_H+VEC_HIGH+RA_HALF,x
-@next:
-        dex
-        bpl @element
-        rts
-@overflow:
-        jsr @saturate
-        sta VEC_H,x
-        eor #$80
-        sta VEC_H+VEC_HIGH,x
-        bne @upper              ; (always: $7F or $80)
-@overflow_upper:
-        jsr @saturate
-        sta VEC_H+RA_HALF,x
-        eor #$80
-        sta VEC_H+VEC_HIGH+RA_HALF,x
-        bne @next               ; (always: $7F or $80)
-@saturate:                      ; A's bit 7 is the true sum's sign flipped:
-        eor #$80                ; A = $FF or $00 by the sign, the low byte
-        asl                     ; of +32767 ($7FFF) or -32768 ($8000)
-        lda #$FF
-        adc #0
-        rts
-RA_HALF = EMBED_DIM / 2
-        .assert EMBED_DIM % 2 == 0 && RA_HALF <= 128, "residual_add: the vector in two halves, X counts down to 0"
