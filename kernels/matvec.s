@@ -76,13 +76,15 @@
 ; never change (SQ_LO's, a small slot's SQ_MID page) are assembled in.
 ;
 ; Cycles (exact, `soulterm bench --kernels`, JSR/RTS included):
-;   32x32, inputs in -256..255: 41,703       32x32, 16-bit inputs: 96,322
-;   128x32 logits: 149,778 / 349,511         64x32 fc1 + bias: 77,834 / 180,615
-;   32x64 fc2 + bias: 81,849 / 210,900
-;   64x32 fc1 + bias, inputs in -128..127: 62,253, with MV_RELU 50,706
+;   32x32, inputs in -256..255: 41,692       32x32, 16-bit inputs: 96,297
+;   128x32 logits: 149,767 / 349,486         64x32 fc1 + bias: 77,823 / 180,590
+;   32x64 fc2 + bias: 81,820 / 210,843
+;   64x32 fc1 + bias, inputs in -128..127: 62,228, with MV_RELU 50,681
+;   (the walk counting its columns with CPX #: 41,703, 96,322, 149,778 /
+;   349,511, 77,834 / 180,615, 81,849 / 210,900, 62,253 and 50,706 before)
 ;   32x64 fc2, inputs in 0..127, 8 of them nonzero: ~22,000 with MV_SPARSE,
 ;   ~64,000 without (16: ~36,400; 30: ~61,600; tests/test_kernels_matvec_sparse.py)
-; i.e. to patch an input column ~129 cycles (small: both passes' slots),
+; i.e. to patch an input column ~128 cycles (small: both passes' slots),
 ; ~174 (short), ~345 (wide slot; the column pass ~365 plus ~105 a row), ~31
 ; a small column's two slots when q's input is reused from a matrix whole
 ; pages away (~44 a short or wide slot; ~60 a slot otherwise); ~42 per row
@@ -373,7 +375,8 @@ mv_no_small:
         jmp $FFFF               ; mv_link_rows: as pass 2's end
 
 ; The pages of the walk's stores into a short slot: A = the page of the
-; block's entry.
+; block's entry. Clobbers A. (The walk calls it once a call, so it patches the
+; walk's count of columns too: a CPX # a column, not CPX zp.)
 mv_short_pages:
         sta mv_patch_columns@short_s0+2
         sta mv_patch_columns@short_s1+2
@@ -382,6 +385,8 @@ mv_short_pages:
         sta mv_patch_columns@short_s2_page+2
         sta mv_patch_columns@short_w0+2
         sta mv_patch_columns@short_w1+2
+        lda mv_cols             ; (here, in the gap before pass 2's slots,
+        sta mv_patch_columns@last_column+1      ; so that no hot loop moves)
         rts
 
         .res MV_PASS_DISTANCE - (* - mv_small_slots) - (mv_small_slots - mv_sub_slots)    ; (padding)
@@ -991,7 +996,8 @@ mv_patch_columns:
         bcs @colbase_page       ; (rare) the next column on the next page
 @same_page:
         inx
-        cpx mv_cols
+@last_column:
+        cpx #0                  ; mv_cols: patched (mv_short_pages)
         bne @column
         lda mv_w
         sta mv_colbase
