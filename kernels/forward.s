@@ -21,11 +21,12 @@
 ; idle) and steps the border colour once a layer and once for the logits,
 ; so a computing C64 flashes its border. Clobbers A, X, Y and every kernel's zero page.
 ; Cycles of forward_step (exact, `bench.forward_cycles` on each soul's
-;   trace turn): vectors soul 1,013,258 at context length 5, 1,060,831 at
-;   10, 1,186,376 at 19; models/soul.bin (tests/reference/trace.json's
-;   turn) 593,532, 715,185, 805,816 (1,016,452 / 1,064,511 / 1,189,424 and
+;   trace turn): vectors soul 1,013,130 at context length 5, 1,060,682 at
+;   10, 1,186,227 at 19; models/soul.bin (tests/reference/trace.json's
+;   turn) 593,243, 714,896, 805,527 (1,016,452 / 1,064,511 / 1,189,424 and
 ;   602,025 / 722,981 / 813,203 before the fourteenth round: pass 2's
-;   aligned middle bytes, embed's chains, RMSNorm's vectors assembled in; 1,028,113 / 1,076,667 / 1,202,609 and
+;   aligned middle bytes, embed's chains, RMSNorm's vectors assembled in,
+;   the walk's column count; 1,028,113 / 1,076,667 / 1,202,609 and
 ;   612,316 / 735,161 / 826,366 before the thirteenth round: page crossings,
 ;   attention's division, the border's step a layer, the norms; before the sparse soul and fc2's sparse calls
 ;   1,052,131 / 1,082,145 / 1,212,731 and 752,991, 799,417, 884,214; 763,868,

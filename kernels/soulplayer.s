@@ -33,8 +33,8 @@
 ; squares lie under the KERNAL ROM and the I/O area (not in the file).
 ; `soulterm build` prints the map.
 ;
-; Cost: the "hello" turn of the vectors soul takes 14,169,970 PAL cycles, badlines
-; included, from RETURN to the next prompt for 10 tokens: 1,416,997 a token, 1.44 s
+; Cost: the "hello" turn of the vectors soul takes 14,168,031 PAL cycles, badlines
+; included, from RETURN to the next prompt for 10 tokens: 1,416,803 a token, 1.44 s
 ; (`soulterm bench --program`; `--profile` for ten prompts, per routine;
 ; 14,224,933 before the fourteenth round).
 ; Start-up builds matvec's squares table (269,255 6502 cycles, 0.3 s) and the
