@@ -50,9 +50,9 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 177,032 / 119,798   64x32 + bias: 346,637 / 220,058
-;   32x64: 353,098 / 225,005   128x32 (logits): 667,784 / 417,266
-; (narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
+;   32x32: 176,997 / 119,763   64x32 + bias: 346,602 / 220,023
+;   32x64: 353,028 / 224,935   128x32 (logits): 667,749 / 417,231
+; (35 more a part before the shift chains' entry went inline, mv_chain_at; narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
 ; added -Cl's top byte as an immediate, 8 a row less; 177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
 ; 419,412 before the column pass summed Cl's low word in IY, ~17 a column less,
 ; ~29 a one-piece one, and tested a slot's jp with bit 4, 6 less a one-piece
@@ -121,9 +121,9 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 237,733 coarse
-; against 364,754 exact, with one wide column 265,883 against 385,881, with four
-; 335,702 against 449,654 (237,717 / 373,515, 265,867 / 394,642 and 335,686 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 237,698 coarse
+; against 364,719 exact, with one wide column 265,848 against 385,846, with four
+; 335,667 against 449,619 (35 more each before mv_chain_at; 237,717 / 373,515, 265,867 / 394,642 and 335,686 /
 ; 458,415 before the low slots' H:L:A form, the exact call's, 16 more a call for
 ; mv_low_check's patch; 239,899 / 374,539, 268,049 / 395,666 and 337,868 /
 ; 459,439 before the coarse row start added -Cl with adc hl,de, 17 a row less, and
@@ -144,8 +144,10 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 128,913, every row summed again 224,026, exact 188,297 (one wide
-; column 143,271, 238,503, 199,376; 128,897, 224,010, 192,642 and 143,255, 238,487,
+; every row gated 127,800, every row summed again 224,065, exact 187,776 (one wide
+; column 142,158, 238,542, 198,855; 128,913, 224,026, 188,297 and 143,271, 238,503,
+; 199,376 before the coarse rows' low byte in A', mv_gate's zeroed rows straight to
+; the shift's target (-10 a row), the gate's patch of it (+36 a call) and mv_chain_at; 128,897, 224,010, 192,642 and 143,255, 238,487,
 ; 203,721 before the low slots' H:L:A form; 129,991, 225,104, 193,154 and 144,349, 239,581,
 ; 204,233 before the coarse and narrow row starts' -Cl above; 130,924, 226,057, 194,135 and 145,270, 240,502,
 ; 205,182 before a narrow pass left the one-piece columns' slots alone; 132,046, 227,179, 195,257 and 146,368,
@@ -1732,7 +1734,8 @@ mv_restore_high:
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
 ; same call without MV_LOW_SLOTS: no wide column 101,130 / 112,373, one
 ; 107,143 / 119,358, four 125,554 / 138,786, eight 150,102 / 164,690, nine (the
-; main slots' full path) 175,734 / 175,693, all 32 177,053 / 177,032 (103,523 /
+; main slots' full path) 175,734 / 175,693, all 32 177,053 / 177,032, each 35 less
+; since mv_chain_at (103,523 /
 ; 112,629, 109,536 / 119,614, 127,947 / 139,042, 152,495 / 164,946, 176,038 /
 ; 175,693 and 177,357 / 177,032 before the fourteenth round's H:L:A form and
 ; row start immediates). Earlier, on other x: no wide column 105,931 / 114,052, one 111,908 / 121,013, four
