@@ -619,15 +619,14 @@ mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h
 mv_low_check:
         jp mv_shift_jump        ; patched (mv_prepare, with the shift): mv_low_shift_af for a left
                                 ; shift, a right shift's target, mv_keep_af, or mv_low_b (mv_flagged)
-; mv_low_b - a low row's low byte from A' into B, for the row ends that read it there
-; (a full call, which mv_unbias may end, never runs the low slots).
+; mv_low_b - a flagged call's low row: its low byte from A' into B, where mv_flagged's
+; way reads it (a full call, which mv_unbias may end, never runs the low slots).
 mv_low_b:
         ex af,af'
         exx
         ld b,a
         exx
-mv_low_b_jump:
-        jp 0                    ; patched: mv_flagged
+        jp mv_flagged
 .endif
 
 .ifdef MV_BIAS_IN_K
@@ -1382,8 +1381,6 @@ mv_prepare:
 .ifdef MV_LOW_SLOTS
         ld hl,mv_low_b          ; mv_flagged's way reads the low byte in B
         ld (mv_low_check+1),hl
-        ld hl,mv_flagged
-        ld (mv_low_b_jump+1),hl
 .endif
         ld hl,mv_flagged
 @flag_set:
