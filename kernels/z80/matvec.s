@@ -50,9 +50,9 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 177,032 / 119,798   64x32 + bias: 346,637 / 220,058
-;   32x64: 353,098 / 225,005   128x32 (logits): 667,784 / 417,266
-; (narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
+;   32x32: 176,997 / 119,763   64x32 + bias: 346,602 / 220,023
+;   32x64: 353,028 / 224,935   128x32 (logits): 667,749 / 417,231
+; (35 more a part before the shift chains' entry went inline, mv_chain_at; narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
 ; added -Cl's top byte as an immediate, 8 a row less; 177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
 ; 419,412 before the column pass summed Cl's low word in IY, ~17 a column less,
 ; ~29 a one-piece one, and tested a slot's jp with bit 4, 6 less a one-piece
@@ -121,9 +121,9 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 237,733 coarse
-; against 364,754 exact, with one wide column 265,883 against 385,881, with four
-; 335,702 against 449,654 (237,717 / 373,515, 265,867 / 394,642 and 335,686 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 237,698 coarse
+; against 364,719 exact, with one wide column 265,848 against 385,846, with four
+; 335,667 against 449,619 (35 more each before mv_chain_at; 237,717 / 373,515, 265,867 / 394,642 and 335,686 /
 ; 458,415 before the low slots' H:L:A form, the exact call's, 16 more a call for
 ; mv_low_check's patch; 239,899 / 374,539, 268,049 / 395,666 and 337,868 /
 ; 459,439 before the coarse row start added -Cl with adc hl,de, 17 a row less, and
@@ -144,8 +144,10 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 128,913, every row summed again 224,026, exact 188,297 (one wide
-; column 143,271, 238,503, 199,376; 128,897, 224,010, 192,642 and 143,255, 238,487,
+; every row gated 127,800, every row summed again 224,065, exact 187,776 (one wide
+; column 142,158, 238,542, 198,855; 128,913, 224,026, 188,297 and 143,271, 238,503,
+; 199,376 before the coarse rows' low byte in A', mv_gate's zeroed rows straight to
+; the shift's target (-10 a row), the gate's patch of it (+36 a call) and mv_chain_at; 128,897, 224,010, 192,642 and 143,255, 238,487,
 ; 203,721 before the low slots' H:L:A form; 129,991, 225,104, 193,154 and 144,349, 239,581,
 ; 204,233 before the coarse and narrow row starts' -Cl above; 130,924, 226,057, 194,135 and 145,270, 240,502,
 ; 205,182 before a narrow pass left the one-piece columns' slots alone; 132,046, 227,179, 195,257 and 146,368,
@@ -499,6 +501,7 @@ mv_chain_jump:
         rr h
         rr l
         .endrepeat
+        .assert * - mv_chain_jump - 3 == MV_CHAIN_BITS * 6, "mv_chain_at takes 6 bytes a step"
 mv_saturate:
         ld a,h                  ; fits in 16 bits when E is H's sign extension
         rla
@@ -511,6 +514,22 @@ mv_clip:
         jr z,mv_store
         ld hl,$8000
         jr mv_store
+.ifdef MV_LOW_SLOTS
+; mv_low_shift's head for the low slots' rows: their row end leaves the low byte
+; in A' (ex af,af', as cheap as ld b,a there), which takes 8 T-states less than
+; exx, ld a,b, exx here (matvec runs with interrupts off: A' is free). The coarse
+; rows' end leaves it there too (and mv_gate reads it there). The low rows' other
+; row-end targets that read B go through mv_low_b (mv_prepare).
+mv_low_shift_af:
+        ld a,h
+        rla
+        sbc a,a
+        cp e
+        jr nz,mv_clip
+        ex af,af'               ; A = the low byte
+mv_left_jump_af:
+        jp mv_store             ; patched as mv_left_jump
+.endif
 ; shift + 1 < 8: (E:H:L:low byte) >> (shift + 1) is H:L:low byte << (7 - shift),
 ; which fits in 16 bits when V does and no shift step overflows.
 mv_low_shift:
@@ -529,6 +548,7 @@ mv_left_jump:
         adc hl,hl
         jp pe,mv_clip           ; the sign changed: out of range (E still has V's sign)
         .endrepeat
+        .assert * - mv_left_jump - 3 == MV_CHAIN_BITS * 6, "mv_chain_at takes 6 bytes a step"
 mv_store:
         ex de,hl
         ld hl,0                 ; patched: the row's output
@@ -584,7 +604,7 @@ mv_low_slots:
         .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
 mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h
         ld (MV_ROW_SP),sp       ; the next row's weights
-        ld b,a                  ; B = bits 0-7
+        ex af,af'               ; A' = bits 0-7 (mv_low_shift_af; mv_low_b puts them in B)
         ld a,l
         .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
         ld a,h
@@ -597,7 +617,16 @@ mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h
         adc a,c
         ld e,a                  ; E:H:L = V
 mv_low_check:
-        jp mv_shift_jump        ; patched as mv_flag_check
+        jp mv_shift_jump        ; patched (mv_prepare, with the shift): mv_low_shift_af for a left
+                                ; shift, a right shift's target, mv_keep_af, or mv_low_b (mv_flagged)
+; mv_low_b - a flagged call's low row: its low byte from A' into B, where mv_flagged's
+; way reads it (a full call, which mv_unbias may end, never runs the low slots).
+mv_low_b:
+        ex af,af'
+        exx
+        ld b,a
+        exx
+        jp mv_flagged
 .endif
 
 .ifdef MV_BIAS_IN_K
@@ -625,6 +654,16 @@ mv_unbias_on:
         jp 0                    ; patched: mv_flag_check's target without it
 .endif
 
+.ifdef MV_LOW_SLOTS
+; mv_keep_af - mv_keep for a low row, whose low byte is in A' (4 T-states more than
+; mv_keep, 22 less than through mv_low_b).
+mv_keep_af:
+        ex de,hl                ; L:D:E = V
+        ld c,l
+        ex af,af'
+        jr mv_keep_store
+.endif
+
 ; mv_keep - a first part's row end: its sums 256 V + the low byte into mv_carry
 ; (the other set: E:H:L = V; B = the low byte), and the next row's weights.
 mv_keep:
@@ -633,6 +672,7 @@ mv_keep:
         exx
         ld a,b
         exx
+mv_keep_store:
         ld hl,0                 ; patched: the row's place in mv_carry
 MV_CARRY_PTR    = * - 2
         ld (hl),e
@@ -877,18 +917,19 @@ mv_fixup:
         ld e,a
         ret
 
-; mv_chain_entry - HL = DE - A * MV_CHAIN_STEP: the entry A steps before the end of a chain. Clobbers AF, B.
-mv_chain_entry:
-        ld b,a
+; mv_chain_at - HL = chain_end - A * 6 (6 bytes a step of either chain, A <= MV_CHAIN_BITS):
+; the entry A steps before the chain's end. Clobbers AF, DE. Inline: 52 T-states, 35 less
+; than a call of a routine with its ld de,n (a call a matvec, both shifts).
+        .macro mv_chain_at chain_end
+        ld e,a
         add a,a
-        add a,b
-        add a,a                 ; 6 bytes a step
-        ld l,a
-        ld h,0
-        ex de,hl
-        or a
+        add a,e
+        add a,a                 ; A * 6 (no carry: at most 42)
+        ld e,a
+        ld d,0
+        ld hl,chain_end
         sbc hl,de
-        ret
+        .endmacro
 
 ; mv_prepare - the row pointers and the shift; then (unless matvec_again)
 ; every used slot's displacements, the sums -Cl and -Ch and the flagged
@@ -913,30 +954,42 @@ mv_prepare:
         sub MV_CHAIN_BITS
         jr nc,@shift_right
         neg                     ; left by 7 - shift
-        ld de,mv_store
-        call mv_chain_entry
+        mv_chain_at mv_store
         ld (mv_left_jump+1),hl
+.ifdef MV_LOW_SLOTS
+        ld (mv_left_jump_af+1),hl
+        ld hl,mv_low_shift_af   ; the low rows' head (their low byte in A')
+        ld (mv_low_check+1),hl
+.endif
         ld hl,mv_low_shift
         jr @shift_set
 @shift_right:
         ld c,a
         and MV_CHAIN_BITS
-        ld de,mv_saturate
-        call mv_chain_entry
+        mv_chain_at mv_saturate
         ld (mv_chain_jump+1),hl
         ld a,c
         rrca
         rrca
         rrca
         and 3                   ; the whole bytes
-        jr z,@shift_set         ; none: straight into the chain
+        jr z,@right_set         ; none: straight into the chain
         ld (mv_right_bytes+1),a
         ld hl,mv_right_bytes
+@right_set:
+.ifdef MV_LOW_SLOTS
+        ld (mv_low_check+1),hl  ; (a right shift reads no low byte)
+.endif
 @shift_set:
         ld a,(mv_mode)
         and MV_KEEP
-        jr z,* + 5
+        jr z,@keep_set
+.ifdef MV_LOW_SLOTS
+        ld hl,mv_keep_af        ; (the low rows' low byte is in A')
+        ld (mv_low_check+1),hl
+.endif
         ld hl,mv_keep           ; a first part keeps its sums instead
+@keep_set:
         ld (mv_shift_jump+1),hl
         ld hl,(mv_bias)
         ld a,h
@@ -1325,6 +1378,10 @@ mv_prepare:
         ld a,(mv_flag_count)
         or a
         jr z,@flag_set
+.ifdef MV_LOW_SLOTS
+        ld hl,mv_low_b          ; mv_flagged's way reads the low byte in B
+        ld (mv_low_check+1),hl
+.endif
         ld hl,mv_flagged
 @flag_set:
 .ifdef MV_BIAS_IN_K
@@ -1341,9 +1398,6 @@ mv_prepare:
 @bias_in_k:
 .endif
         ld (mv_flag_check+1),hl
-.ifdef MV_LOW_SLOTS
-        ld (mv_low_check+1),hl
-.endif
         ld a,(mv_mode)
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
         or a
@@ -1677,7 +1731,8 @@ mv_restore_high:
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
 ; same call without MV_LOW_SLOTS: no wide column 101,130 / 112,373, one
 ; 107,143 / 119,358, four 125,554 / 138,786, eight 150,102 / 164,690, nine (the
-; main slots' full path) 175,734 / 175,693, all 32 177,053 / 177,032 (103,523 /
+; main slots' full path) 175,734 / 175,693, all 32 177,053 / 177,032, each 35 less
+; since mv_chain_at (103,523 /
 ; 112,629, 109,536 / 119,614, 127,947 / 139,042, 152,495 / 164,946, 176,038 /
 ; 175,693 and 177,357 / 177,032 before the fourteenth round's H:L:A form and
 ; row start immediates). Earlier, on other x: no wide column 105,931 / 114,052, one 111,908 / 121,013, four
@@ -2026,7 +2081,11 @@ mv_coarse_slots:
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
 ; T-states a row less than turning it back and running them there.
         ld (MV_COARSE_ROW_SP),sp        ; the next row's weights
+.ifdef MV_LOW_SLOTS
+        ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
+.else
         ld b,a                  ; B = bits 0-7
+.endif
         ld a,l
         .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
         ld a,h
@@ -2155,7 +2214,11 @@ mv_coarse_prepare:
         djnz @pair
 @slots_set:
         ld (MV_COARSE_FIRST),ix
+.ifdef MV_LOW_SLOTS
+        ld hl,(mv_low_check+1)  ; (the shift's target for a low byte in A', or mv_gate)
+.else
         ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
+.endif
         ld (mv_coarse_check+1),hl
         ld hl,(MV_ROW_SP)       ; the rows' pointers and -Cl into the coarse row starts
         ld (MV_COARSE_ROW_SP),hl
@@ -2291,7 +2354,14 @@ mv_gate_prepare:
         ld (MV_GATE_T1),a
         ld a,l
         ld (MV_GATE_T0),a
+.ifdef MV_LOW_SLOTS
+        ld hl,(mv_low_check+1)  ; a zeroed row straight to the shift (its low byte in A')
+        ld (mv_gate_zeroed+1),hl
         ld hl,mv_gate
+        ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
+.else
+        ld hl,mv_gate
+.endif
         ld (mv_flag_check+1),hl
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
@@ -2335,7 +2405,7 @@ mv_x_end:
 ; row either way, and the coarse output stands. Else the row's low bytes are
 ; summed by slots of their own over its weights again (43 T-states a product)
 ; and added: D is exact, and the row ends as an exact one.
-mv_gate:                        ; (the h sum's set) E:H:L = V, the other set's B = D's low byte
+mv_gate:                        ; (the h sum's set) E:H:L = V, the other set's B = D's low byte (A' with MV_LOW_SLOTS)
         ld a,l
         sub 0                   ; patched: Tv
 MV_GATE_T0 = * - 1
@@ -2345,7 +2415,12 @@ MV_GATE_T1 = * - 1
         ld a,e
         sbc a,0
 MV_GATE_T2 = * - 1
+.ifdef MV_LOW_SLOTS
+mv_gate_zeroed:
+        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_low_check's target, A' the low byte)
+.else
         jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row
+.endif
         exx
         ld hl,0                 ; patched: -cols, SP back to the row's weights
 MV_GATE_BACK = * - 2
@@ -2353,7 +2428,11 @@ MV_GATE_BACK = * - 2
         ld sp,hl
         ld hl,0
         ld d,h
+.ifdef MV_LOW_SLOTS
+        ex af,af'               ; A = D's low byte (the coarse row end's A')
+.else
         ld a,b
+.endif
         jp mv_gate_slots        ; patched: the first used pair
 MV_GATE_FIRST = * - 2
 mv_gate_slots:
