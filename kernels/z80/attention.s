@@ -57,8 +57,10 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 16,109 for one position, 97,650 for 20
-; (16,057 and 109,153 before the walk went down the positions with E counting,
+; q, k in -2048..2047, v in -256..255): 16,090 for one position, 97,539 for 20
+; (16,109 and 97,650 before the vh = -1 positions ran their own copy of the
+; position's sum, with their rare carry into IYH the branch taken: 32 bytes more,
+; into the table's page alignment; 16,057 and 109,153 before the walk went down the positions with E counting,
 ; a weight of 0 skipped before v's check, the vh = -1 weights summed in IY and
 ; the head's sum of S(w), count and SP patched in;
 ; 17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
@@ -883,56 +885,7 @@ at_weight_squares:
         ld (at_fast_sp),hl
         ret
 
-; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
-; dimension at at_row, stored through attend_head@store; to
-; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
-; weight (w = 0 adds nothing, whatever its v). A position's S(vl) - S(w - vl)
-; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
-; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
-; and 512 IY comes off the sum once, before the division.
-at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
-@last_row:
-        ld hl,0                 ; (patched once a head: (count - 1) * AT_STRIDE)
-        ld de,(at_row)
-        add hl,de
-        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
-        exx
-@weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
-        ld hl,0                 ; (patched: sum_j S(w), the head's)
-@weight_squares_high:
-        ld d,0                  ; (patched)
-        exx
-        ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
-@count:
-        ld e,0                  ; (patched: at_count)
-        ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
-        jr @position            ; so E is the positions left too
-@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        ld l,a
-        .byte $FD,$85           ; add a,iyl
-        .byte $FD,$6F           ; ld iyl,a
-        jr nc,@negative_added
-        .byte $FD,$24           ; inc iyh
-@negative_added:
-        ld a,l                  ; w
-        jp @low_byte
-@wide:                          ; a v beyond -256..255: this dimension and the head's others
-        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
-        ld hl,attend_head@dimension_slow
-        ld (attend_head@dimension + 1),hl
-        jp attend_head@dimension_slow
-@position:
-        pop bc                  ; C = vl, B = vh
-        ld hl,-AT_STRIDE - 2
-        add hl,sp
-        ld sp,hl                ; v[j - 1][d]
-        ld a,(de)               ; w
-        or a
-        jr z,@next              ; w = 0: nothing to add, whatever v is
-        inc b
-        jr z,@negative          ; vh = -1
-        djnz @wide              ; vh beyond 0 and -1
-@low_byte:
+        .macro at_fast_position_sum     ; S(vl) - S(w - vl) onto D':H':L' (A = w, C = vl)
         sub c                   ; w - vl in -255..255 (the borrow: negative)
         ld l,a
         sbc a,a
@@ -957,9 +910,68 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
         adc a,d
         ld d,a
         exx
+        .endmacro
+
+; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
+; dimension at at_row, stored through attend_head@store; to
+; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
+; weight (w = 0 adds nothing, whatever its v). A position's S(vl) - S(w - vl)
+; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
+; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
+; and 512 IY comes off the sum once, before the division.
+at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
+@last_row:
+        ld hl,0                 ; (patched once a head: (count - 1) * AT_STRIDE)
+        ld de,(at_row)
+        add hl,de
+        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
+        exx
+@weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
+        ld hl,0                 ; (patched: sum_j S(w), the head's)
+@weight_squares_high:
+        ld d,0                  ; (patched)
+        exx
+        ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
+@count:
+        ld e,0                  ; (patched: at_count)
+        ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
+        jr @position            ; so E is the positions left too
+@negative_carry:
+        .byte $FD,$24           ; inc iyh
+        jr @negative_added
+@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
+        ld l,a
+        .byte $FD,$85           ; add a,iyl
+        .byte $FD,$6F           ; ld iyl,a
+        jr c,@negative_carry    ; (seldom: the fall-through is the cheap way)
+@negative_added:
+        ld a,l                  ; w
+        at_fast_position_sum    ; (its own copy: no jump back to @low_byte)
+        dec e
+        jp nz,@position
+        jp @positions_done
+@wide:                          ; a v beyond -256..255: this dimension and the head's others
+        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
+        ld hl,attend_head@dimension_slow
+        ld (attend_head@dimension + 1),hl
+        jp attend_head@dimension_slow
+@position:
+        pop bc                  ; C = vl, B = vh
+        ld hl,-AT_STRIDE - 2
+        add hl,sp
+        ld sp,hl                ; v[j - 1][d]
+        ld a,(de)               ; w
+        or a
+        jr z,@next              ; w = 0: nothing to add, whatever v is
+        inc b
+        jr z,@negative          ; vh = -1
+        djnz @wide              ; vh beyond 0 and -1
+@low_byte:
+        at_fast_position_sum
 @next:
         dec e
         jp nz,@position
+@positions_done:
         ld sp,(at_fast_sp)
         ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
         ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
