@@ -53,12 +53,14 @@
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
 ; table of its own when the dimension's v are all in -256..255 (at_fast_dimension
 ; below: two reads a byte plane a position, no multiply; a weight of 0 skips
-; its position) and divides in 8 unrolled rounds (the mean lies in -256..255;
+; its position) and divides in 8 unrolled non-restoring rounds (the mean lies in -256..255;
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 16,090 for one position, 97,539 for 20
-; (16,109 and 97,650 before the vh = -1 positions ran their own copy of the
+; q, k in -2048..2047, v in -256..255): 15,693 for one position, 97,124 for 20
+; (16,090 and 97,539 before the division's rounds ran non-restoring in two
+; chains, 58 bytes more, and at_weight_squares moved after the table to keep
+; them in its page alignment; 16,109 and 97,650 before the vh = -1 positions ran their own copy of the
 ; position's sum, with their rare carry into IYH the branch taken: 32 bytes more,
 ; into the table's page alignment; 16,057 and 109,153 before the walk went down the positions with E counting,
 ; a weight of 0 skipped before v's check, the vh = -1 weights summed in IY and
@@ -833,58 +835,6 @@ at_dst:         .word 0
         .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
         .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
 
-; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
-; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
-; in at_fast_sp.
-at_weight_squares:
-        exx
-        ld hl,0                 ; C':H':L' = the sum
-        ld c,l
-        exx
-        ld hl,at_lut
-        ld a,(at_count)
-        ld b,a
-@square:
-        ld e,(hl)
-        inc hl
-        ld d,AT_SQ_PAGE         ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on
-        ld a,(de)
-        inc d
-        inc d
-        exx
-        add a,l
-        ld l,a
-        exx
-        ld a,(de)
-        exx
-        adc a,h
-        ld h,a
-        jr nc,@added
-        inc c
-@added:
-        exx
-        djnz @square
-        exx
-        ld (at_fast_dimension@weight_squares + 1),hl
-        ld a,c
-        ld (at_fast_dimension@weight_squares_high + 1),a
-        exx
-        ld a,(at_count)
-        ld (at_fast_dimension@count + 1),a
-        dec a                   ; the walk starts at the last position's v
-        ld h,a
-        ld l,0
-        .repeat 2
-        srl h
-        rr l
-        .endrepeat
-        .assert AT_STRIDE == 64, "the last row's offset is (count - 1) * 256 / 4"
-        ld (at_fast_dimension@last_row + 1),hl
-        ld hl,2                 ; attend_head's SP, the same for each dimension (past this
-        add hl,sp               ; call's return): at_fast_dimension's to restore
-        ld (at_fast_sp),hl
-        ret
-
         .macro at_fast_position_sum     ; S(vl) - S(w - vl) onto D':H':L' (A = w, C = vl)
         sub c                   ; w - vl in -255..255 (the borrow: negative)
         ld l,a
@@ -1008,19 +958,50 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
         ld l,h
         ld h,b                  ; HL = the dividend >> 8 < lut_sum (the remainder so far)
         ld de,(at_lut_sum)
-        .repeat 8
-        rla                     ; the last round's borrow in, the dividend's next bit out
-        adc hl,hl               ; (< 2 lut_sum <= 2 * 20 * 255: no carry out)
-        sbc hl,de               ; the borrow: the quotient bit's complement
-        jr nc,* + 3
-        add hl,de               ; the remainder was smaller: put it back (its carry keeps the borrow)
+        ; Non-restoring rounds: the remainder R stays in -lut_sum..lut_sum - 1 (|2R| <=
+        ; 2 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - lut_sum,
+        ; the borrow: below 0), R < 0 the N chain (2R + bit + lut_sum, the carry: 0 or
+        ; more, complemented), so each round's carry is the quotient bit's complement
+        ; and says the next round's chain: no remainder put back.
+@p_rounds:
+        .repeat 7, round
+        rla                     ; the last round's carry in, the dividend's next bit out
+        adc hl,hl               ; (R >= 0: 2R + 1 < 2 lut_sum, no carry out)
+        sbc hl,de
+        jp c,@n_rounds + round * AT_N_ROUND ; below 0: the N chain's next round
         .endrepeat
+        rla
+        adc hl,hl
+        sbc hl,de
         rla                     ; A = ~quotient (the first round's carry in went out)
         cpl
         xor c
         ld e,a
         ld d,c                  ; DE = the quotient, or ~quotient below zero
         jp attend_head@store
+@n_rounds:                      ; round 1 on (round 0 has R = the dividend >> 8 >= 0)
+        .repeat 6, round
+        rla
+        adc hl,hl               ; (R < 0: its carry out is the sign's, and add hl,de's follows)
+        add hl,de               ; the carry: 2R + bit + lut_sum >= 0
+        ccf
+        jp nc,@p_rounds + (round + 2) * AT_P_ROUND ; 0 or more: the P chain's next round
+        .endrepeat
+        rla
+        adc hl,hl
+        add hl,de
+        ccf
+        rla
+        cpl
+        xor c
+        ld e,a
+        ld d,c
+        jp attend_head@store
+@n_rounds_end:
+AT_P_ROUND      = 8             ; rla, adc hl,hl, sbc hl,de, jp c
+AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
+        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 13, "the P chain's rounds are not AT_P_ROUND bytes"
+        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 13, "the N chain's rounds are not AT_N_ROUND bytes"
 
 ; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
 ; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
@@ -1038,6 +1019,58 @@ AT_SQ_PAGE      = (at_sq_table >> 8) + 1
 at_count:       .byte 0
 at_lut:         .res AT_MAX_POSITIONS
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
+
+; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
+; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
+; in at_fast_sp.
+at_weight_squares:
+        exx
+        ld hl,0                 ; C':H':L' = the sum
+        ld c,l
+        exx
+        ld hl,at_lut
+        ld a,(at_count)
+        ld b,a
+@square:
+        ld e,(hl)
+        inc hl
+        ld d,AT_SQ_PAGE         ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on
+        ld a,(de)
+        inc d
+        inc d
+        exx
+        add a,l
+        ld l,a
+        exx
+        ld a,(de)
+        exx
+        adc a,h
+        ld h,a
+        jr nc,@added
+        inc c
+@added:
+        exx
+        djnz @square
+        exx
+        ld (at_fast_dimension@weight_squares + 1),hl
+        ld a,c
+        ld (at_fast_dimension@weight_squares_high + 1),a
+        exx
+        ld a,(at_count)
+        ld (at_fast_dimension@count + 1),a
+        dec a                   ; the walk starts at the last position's v
+        ld h,a
+        ld l,0
+        .repeat 2
+        srl h
+        rr l
+        .endrepeat
+        .assert AT_STRIDE == 64, "the last row's offset is (count - 1) * 256 / 4"
+        ld (at_fast_dimension@last_row + 1),hl
+        ld hl,2                 ; attend_head's SP, the same for each dimension (past this
+        add hl,sp               ; call's return): at_fast_dimension's to restore
+        ld (at_fast_sp),hl
+        ret
 .endif
 
 ; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
