@@ -57,8 +57,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,693 for one position, 97,124 for 20
-; (16,090 and 97,539 before the division's rounds ran non-restoring in two
+; q, k in -2048..2047, v in -256..255): 15,493 for one position, 96,924 for 20
+; (15,693 and 97,124 before the division ran in the sum's set, no push, exx and
+; pop; 16,090 and 97,539 before the division's rounds ran non-restoring in two
 ; chains, 58 bytes more, and at_weight_squares moved after the table to keep
 ; them in its page alignment; 16,109 and 97,650 before the vh = -1 positions ran their own copy of the
 ; position's sum, with their rare carry into IYH the branch taken: 32 bytes more,
@@ -925,14 +926,11 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
         ld sp,(at_fast_sp)
         ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
         ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
-        exx
-        ld a,d
+        exx                     ; (the division runs in the sum's set: @store and each
+        ld a,d                  ; dimension's start set what they read, in either set)
         sra a                   ; A:H:L = sum w v + 256 IY (24 bits)
         rr h
         rr l
-        push hl
-        exx
-        pop hl
         ld b,a                  ; A:H:L -= 256 IY (the vh = -1 weights' 512 w, halved)
         ld a,h
         .byte $FD,$95           ; sub iyl
