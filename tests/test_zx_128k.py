@@ -107,9 +107,9 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 
 
 # T-states a position over the turn of "hello" on the 128K player's program (python
-# benchmarks/z80_token.py --model 128k): 1,564,322 measured (docs/spectrum.md), 0.9% margin
+# benchmarks/z80_token.py --model 128k): 1,563,618 measured (docs/spectrum.md), 0.9% margin
 # (1,583,000 for the 1,568,955 before branch zxmeans's fast means' vh = -1 path in its own copy,
-# non-restoring division and division in the sum's set;
+# non-restoring division, division in the sum's set and halved sum in place;
 # 1,592,000 for the 1,577,662 of branch zxk alone, 1,603,000 for the 1,588,964 of branch zxatt2
 # alone; 1,612,000 for the 1,597,671 before the fourteenth round's narrow and coarse row starts'
 # -Cl, the low slots in the H:L:A form, the fast means' walk down and the 128K's weights' loop;

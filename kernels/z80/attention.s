@@ -57,8 +57,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,493 for one position, 96,924 for 20
-; (15,693 and 97,124 before the division ran in the sum's set, no push, exx and
+; q, k in -2048..2047, v in -256..255): 15,365 for one position, 96,796 for 20
+; (15,493 and 96,924 before the halved sum was taken from D:H:L in place, its
+; low byte kept in E; 15,693 and 97,124 before the division ran in the sum's set, no push, exx and
 ; pop; 16,090 and 97,539 before the division's rounds ran non-restoring in two
 ; chains, 58 bytes more, and at_weight_squares moved after the table to keep
 ; them in its page alignment; 16,109 and 97,650 before the vh = -1 positions ran their own copy of the
@@ -927,34 +928,31 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
         ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
         ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
         exx                     ; (the division runs in the sum's set: @store and each
-        ld a,d                  ; dimension's start set what they read, in either set)
-        sra a                   ; A:H:L = sum w v + 256 IY (24 bits)
-        rr h
+        sra d                   ; dimension's start set what they read, in either set)
+        rr h                    ; D:H:L = sum w v + 256 IY (24 bits)
         rr l
-        ld b,a                  ; A:H:L -= 256 IY (the vh = -1 weights' 512 w, halved)
-        ld a,h
+        ld e,l                  ; E = the dividend's low byte
+        ld a,h                  ; H:L = D:H - IY (the vh = -1 weights' 512 w, halved)
         .byte $FD,$95           ; sub iyl
-        ld h,a
-        ld a,b
+        ld l,a
+        ld a,d
         .byte $FD,$9C           ; sbc a,iyh
+        ld h,a
+        ld a,e                  ; (the loads keep sbc's sign)
         ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
-        or a
         jp p,@dividend
+        ld c,$FF
         cpl
         ld b,a
-        ld c,$FF
+        ld a,h
+        cpl
+        ld h,a
         ld a,l
         cpl
         ld l,a
-        ld a,h
-        cpl
-        ld h,a
-        ld a,b                  ; A:H:L = ~(sum w v)
-@dividend:
-        ld b,a
-        ld a,l                  ; A's bits shift out as the quotient's (complemented) shift in
-        ld l,h
-        ld h,b                  ; HL = the dividend >> 8 < lut_sum (the remainder so far)
+        ld a,b                  ; H:L:A = ~(sum w v)
+@dividend:                      ; HL = the dividend >> 8 < lut_sum (the remainder so far), A its
+                                ; low byte, whose bits shift out as the quotient's (complemented) shift in
         ld de,(at_lut_sum)
         ; Non-restoring rounds: the remainder R stays in -lut_sum..lut_sum - 1 (|2R| <=
         ; 2 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - lut_sum,
