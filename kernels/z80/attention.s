@@ -57,8 +57,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,365 for one position, 96,796 for 20
-; (15,493 and 96,924 before the halved sum was taken from D:H:L in place, its
+; q, k in -2048..2047, v in -256..255): 15,154 for one position, 96,585 for 20
+; (15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
+; back once a head; 15,493 and 96,924 before the halved sum was taken from D:H:L in place, its
 ; low byte kept in E; 15,693 and 97,124 before the division ran in the sum's set, no push, exx and
 ; pop; 16,090 and 97,539 before the division's rounds ran non-restoring in two
 ; chains, 58 bytes more, and at_weight_squares moved after the table to keep
@@ -404,6 +405,7 @@ attend_head:
         add a,2 * AT_HEAD_DIM
         cp l
         jr nz,@dimension
+@head_end:
 .ifdef AT_FAST_SCORES
         pop af
         pop iy
@@ -923,8 +925,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
 @next:
         dec e
         jp nz,@position
-@positions_done:
-        ld sp,(at_fast_sp)
+@positions_done:                ; (SP stays in v: at_fast_store puts it back at the head's end)
         ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
         ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
         exx                     ; (the division runs in the sum's set: @store and each
@@ -974,7 +975,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
         xor c
         ld e,a
         ld d,c                  ; DE = the quotient, or ~quotient below zero
-        jp attend_head@store
+        jp at_fast_store
 @n_rounds:                      ; round 1 on (round 0 has R = the dividend >> 8 >= 0)
         .repeat 6, round
         rla
@@ -992,7 +993,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
         xor c
         ld e,a
         ld d,c
-        jp attend_head@store
+        jp at_fast_store
 @n_rounds_end:
 AT_P_ROUND      = 8             ; rla, adc hl,hl, sbc hl,de, jp c
 AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
@@ -1015,6 +1016,27 @@ AT_SQ_PAGE      = (at_sq_table >> 8) + 1
 at_count:       .byte 0
 at_lut:         .res AT_MAX_POSITIONS
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
+
+; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
+; next dimension is at_fast_dimension again (a wide v leaves through @wide, which puts SP
+; back), and SP, left in v, comes back once a head, at its end.
+at_fast_store:
+        ld hl,(at_dst)
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (at_dst),hl
+        ld hl,(at_row)
+        inc hl
+        inc hl
+        ld (at_row),hl
+        ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
+        add a,2 * AT_HEAD_DIM
+        cp l
+        jp nz,at_fast_dimension
+        ld sp,(at_fast_sp)
+        jp attend_head@head_end
 
 ; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
 ; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
