@@ -57,8 +57,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,154 for one position, 96,585 for 20
-; (15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
+; q, k in -2048..2047, v in -256..255): 15,058 for one position, 96,489 for 20
+; (15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
+; at_fast_dimension, whose setup then runs into its loop; 15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
 ; back once a head; 15,493 and 96,924 before the halved sum was taken from D:H:L in place, its
 ; low byte kept in E; 15,693 and 97,124 before the division ran in the sum's set, no push, exx and
 ; pop; 16,090 and 97,539 before the division's rounds ran non-restoring in two
@@ -866,6 +867,28 @@ at_dst:         .word 0
         exx
         .endmacro
 
+; at_fast_dimension's positions with vh = -1, and its way out for a wide v, before it:
+; its setup then runs straight into its loop.
+at_fast_negative_carry:
+        .byte $FD,$24           ; inc iyh
+        jr at_fast_negative@added
+at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w
+        ld l,a
+        .byte $FD,$85           ; add a,iyl
+        .byte $FD,$6F           ; ld iyl,a
+        jr c,at_fast_negative_carry ; (seldom: the fall-through is the cheap way)
+@added:
+        ld a,l                  ; w
+        at_fast_position_sum    ; (its own copy: no jump back to @low_byte)
+        dec e
+        jp nz,at_fast_dimension@position
+        jp at_fast_dimension@positions_done
+at_fast_wide:                   ; a v beyond -256..255: this dimension and the head's others
+        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
+        ld hl,attend_head@dimension_slow
+        ld (attend_head@dimension + 1),hl
+        jp attend_head@dimension_slow
+
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
 ; dimension at at_row, stored through attend_head@store; to
 ; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
@@ -889,26 +912,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
 @count:
         ld e,0                  ; (patched: at_count)
         ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
-        jr @position            ; so E is the positions left too
-@negative_carry:
-        .byte $FD,$24           ; inc iyh
-        jr @negative_added
-@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        ld l,a
-        .byte $FD,$85           ; add a,iyl
-        .byte $FD,$6F           ; ld iyl,a
-        jr c,@negative_carry    ; (seldom: the fall-through is the cheap way)
-@negative_added:
-        ld a,l                  ; w
-        at_fast_position_sum    ; (its own copy: no jump back to @low_byte)
-        dec e
-        jp nz,@position
-        jp @positions_done
-@wide:                          ; a v beyond -256..255: this dimension and the head's others
-        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
-        ld hl,attend_head@dimension_slow
-        ld (attend_head@dimension + 1),hl
-        jp attend_head@dimension_slow
+                                ; so E is the positions left too
 @position:
         pop bc                  ; C = vl, B = vh
         ld hl,-AT_STRIDE - 2
@@ -918,8 +922,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
         or a
         jr z,@next              ; w = 0: nothing to add, whatever v is
         inc b
-        jr z,@negative          ; vh = -1
-        djnz @wide              ; vh beyond 0 and -1
+        jr z,at_fast_negative   ; vh = -1
+        djnz at_fast_wide       ; vh beyond 0 and -1
 @low_byte:
         at_fast_position_sum
 @next:
