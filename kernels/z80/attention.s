@@ -53,12 +53,20 @@
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
 ; table of its own when the dimension's v are all in -256..255 (at_fast_dimension
 ; below: two reads a byte plane a position, no multiply; a weight of 0 skips
-; its position) and divides in 8 unrolled rounds (the mean lies in -256..255;
+; its position) and divides in 8 unrolled non-restoring rounds (the mean lies in -256..255;
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 16,109 for one position, 97,650 for 20
-; (16,057 and 109,153 before the walk went down the positions with E counting,
+; q, k in -2048..2047, v in -256..255): 15,058 for one position, 96,489 for 20
+; (15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
+; at_fast_dimension, whose setup then runs into its loop; 15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
+; back once a head; 15,493 and 96,924 before the halved sum was taken from D:H:L in place, its
+; low byte kept in E; 15,693 and 97,124 before the division ran in the sum's set, no push, exx and
+; pop; 16,090 and 97,539 before the division's rounds ran non-restoring in two
+; chains, 58 bytes more, and at_weight_squares moved after the table to keep
+; them in its page alignment; 16,109 and 97,650 before the vh = -1 positions ran their own copy of the
+; position's sum, with their rare carry into IYH the branch taken: 32 bytes more,
+; into the table's page alignment; 16,057 and 109,153 before the walk went down the positions with E counting,
 ; a weight of 0 skipped before v's check, the vh = -1 weights summed in IY and
 ; the head's sum of S(w), count and SP patched in;
 ; 17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
@@ -79,14 +87,17 @@ AT_MAX_POSITIONS = 20
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
 AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^28
 
+        .macro at_variables             ; attention's pointers: before the code, or after the means' table
 at_q:           .word 0
 at_keys:        .word 0
 at_values:      .word 0
-.ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table)
-at_count:       .byte 0
-.endif
 at_out:         .word 0
-.ifndef AT_FAST_MEANS
+at_dst:         .word 0
+        .endmacro
+
+.ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
+        at_variables                    ; so that the code before it keeps its page)
+at_count:       .byte 0
 at_lut:         .res AT_MAX_POSITIONS
 .endif
 ; The scores share matvec's column flags (squares.s): attention runs between
@@ -398,6 +409,7 @@ attend_head:
         add a,2 * AT_HEAD_DIM
         cp l
         jr nz,@dimension
+@head_end:
 .ifdef AT_FAST_SCORES
         pop af
         pop iy
@@ -812,8 +824,6 @@ at_key_sums:
         ret
 .endif
 
-at_dst:         .word 0
-
 .ifdef AT_FAST_MEANS
 ; ----- the means through a squares table (the option AT_FAST_MEANS, with AT_FAST_SCORES) -----
 ; With v = 256 vh + vl (vl = its low byte, 0..255) and w = lut[j] (0..255),
@@ -830,6 +840,209 @@ at_dst:         .word 0
 .endif
         .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
         .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
+
+        .macro at_fast_position_sum     ; S(vl) - S(w - vl) onto D':H':L' (A = w, C = vl)
+        sub c                   ; w - vl in -255..255 (the borrow: negative)
+        ld l,a
+        sbc a,a
+        add a,AT_SQ_PAGE
+        ld h,a                  ; HL = &S(w - vl), low byte
+        ld b,AT_SQ_PAGE         ; BC = &S(vl), low byte
+        ld a,(bc)
+        sub (hl)
+        exx
+        ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
+        exx
+        inc h                   ; the high plane
+        inc h
+        inc b
+        inc b
+        ld a,(bc)
+        sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits)
+        exx
+        ld b,a
+        sbc a,a                 ; the sign byte
+        add hl,bc
+        adc a,d
+        ld d,a
+        exx
+        .endmacro
+
+; at_fast_dimension's positions with vh = -1, and its way out for a wide v, before it:
+; its setup then runs straight into its loop.
+at_fast_negative_carry:
+        .byte $FD,$24           ; inc iyh
+        jr at_fast_negative@added
+at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w
+        ld l,a
+        .byte $FD,$85           ; add a,iyl
+        .byte $FD,$6F           ; ld iyl,a
+        jr c,at_fast_negative_carry ; (seldom: the fall-through is the cheap way)
+@added:
+        ld a,l                  ; w
+        at_fast_position_sum    ; (its own copy: no jump back to @low_byte)
+        dec e
+        jp nz,at_fast_dimension@position
+        jp at_fast_dimension@positions_done
+at_fast_wide:                   ; a v beyond -256..255: this dimension and the head's others
+        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
+        ld hl,attend_head@dimension_slow
+        ld (attend_head@dimension + 1),hl
+        jp attend_head@dimension_slow
+
+; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
+; dimension at at_row, stored through attend_head@store; to
+; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
+; weight (w = 0 adds nothing, whatever its v). A position's S(vl) - S(w - vl)
+; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
+; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
+; and 512 IY comes off the sum once, before the division.
+at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
+@last_row:
+        ld hl,0                 ; (patched once a head: (count - 1) * AT_STRIDE)
+        ld de,(at_row)
+        add hl,de
+        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
+        exx
+@weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
+        ld hl,0                 ; (patched: sum_j S(w), the head's)
+@weight_squares_high:
+        ld d,0                  ; (patched)
+        exx
+        ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
+@count:
+        ld e,0                  ; (patched: at_count)
+        ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
+                                ; so E is the positions left too
+@position:
+        pop bc                  ; C = vl, B = vh
+        ld hl,-AT_STRIDE - 2
+        add hl,sp
+        ld sp,hl                ; v[j - 1][d]
+        ld a,(de)               ; w
+        or a
+        jr z,@next              ; w = 0: nothing to add, whatever v is
+        inc b
+        jr z,at_fast_negative   ; vh = -1
+        djnz at_fast_wide       ; vh beyond 0 and -1
+@low_byte:
+        at_fast_position_sum
+@next:
+        dec e
+        jp nz,@position
+@positions_done:                ; (SP stays in v: at_fast_store puts it back at the head's end)
+        ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
+        ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
+        exx                     ; (the division runs in the sum's set: @store and each
+        sra d                   ; dimension's start set what they read, in either set)
+        rr h                    ; D:H:L = sum w v + 256 IY (24 bits)
+        rr l
+        ld e,l                  ; E = the dividend's low byte
+        ld a,h                  ; H:L = D:H - IY (the vh = -1 weights' 512 w, halved)
+        .byte $FD,$95           ; sub iyl
+        ld l,a
+        ld a,d
+        .byte $FD,$9C           ; sbc a,iyh
+        ld h,a
+        ld a,e                  ; (the loads keep sbc's sign)
+        ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
+        jp p,@dividend
+        ld c,$FF
+        cpl
+        ld b,a
+        ld a,h
+        cpl
+        ld h,a
+        ld a,l
+        cpl
+        ld l,a
+        ld a,b                  ; H:L:A = ~(sum w v)
+@dividend:                      ; HL = the dividend >> 8 < lut_sum (the remainder so far), A its
+                                ; low byte, whose bits shift out as the quotient's (complemented) shift in
+        ld de,(at_lut_sum)
+        ; Non-restoring rounds: the remainder R stays in -lut_sum..lut_sum - 1 (|2R| <=
+        ; 2 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - lut_sum,
+        ; the borrow: below 0), R < 0 the N chain (2R + bit + lut_sum, the carry: 0 or
+        ; more, complemented), so each round's carry is the quotient bit's complement
+        ; and says the next round's chain: no remainder put back.
+@p_rounds:
+        .repeat 7, round
+        rla                     ; the last round's carry in, the dividend's next bit out
+        adc hl,hl               ; (R >= 0: 2R + 1 < 2 lut_sum, no carry out)
+        sbc hl,de
+        jp c,@n_rounds + round * AT_N_ROUND ; below 0: the N chain's next round
+        .endrepeat
+        rla
+        adc hl,hl
+        sbc hl,de
+        rla                     ; A = ~quotient (the first round's carry in went out)
+        cpl
+        xor c
+        ld e,a
+        ld d,c                  ; DE = the quotient, or ~quotient below zero
+        jp at_fast_store
+@n_rounds:                      ; round 1 on (round 0 has R = the dividend >> 8 >= 0)
+        .repeat 6, round
+        rla
+        adc hl,hl               ; (R < 0: its carry out is the sign's, and add hl,de's follows)
+        add hl,de               ; the carry: 2R + bit + lut_sum >= 0
+        ccf
+        jp nc,@p_rounds + (round + 2) * AT_P_ROUND ; 0 or more: the P chain's next round
+        .endrepeat
+        rla
+        adc hl,hl
+        add hl,de
+        ccf
+        rla
+        cpl
+        xor c
+        ld e,a
+        ld d,c
+        jp at_fast_store
+@n_rounds_end:
+AT_P_ROUND      = 8             ; rla, adc hl,hl, sbc hl,de, jp c
+AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
+        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 13, "the P chain's rounds are not AT_P_ROUND bytes"
+        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 13, "the N chain's rounds are not AT_N_ROUND bytes"
+
+; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
+; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
+; for the page (matvec's table is offset by 127 for its displacements).
+        .align 256
+at_sq_table:
+        .repeat 512, i
+        .byte ((i - 256) * (i - 256)) & 255
+        .endrepeat
+        .repeat 512, i
+        .byte (((i - 256) * (i - 256)) >> 8) & 255
+        .endrepeat
+AT_SQ_PAGE      = (at_sq_table >> 8) + 1
+        .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
+at_count:       .byte 0
+at_lut:         .res AT_MAX_POSITIONS
+        at_variables
+        .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
+
+; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
+; next dimension is at_fast_dimension again (a wide v leaves through @wide, which puts SP
+; back), and SP, left in v, comes back once a head, at its end.
+at_fast_store:
+        ld hl,(at_dst)
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (at_dst),hl
+        ld hl,(at_row)
+        inc hl
+        inc hl
+        ld (at_row),hl
+        ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
+        add a,2 * AT_HEAD_DIM
+        cp l
+        jp nz,at_fast_dimension
+        ld sp,(at_fast_sp)
+        jp attend_head@head_end
 
 ; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
 ; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
@@ -882,150 +1095,6 @@ at_weight_squares:
         add hl,sp               ; call's return): at_fast_dimension's to restore
         ld (at_fast_sp),hl
         ret
-
-; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
-; dimension at at_row, stored through attend_head@store; to
-; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
-; weight (w = 0 adds nothing, whatever its v). A position's S(vl) - S(w - vl)
-; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
-; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
-; and 512 IY comes off the sum once, before the division.
-at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
-@last_row:
-        ld hl,0                 ; (patched once a head: (count - 1) * AT_STRIDE)
-        ld de,(at_row)
-        add hl,de
-        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
-        exx
-@weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
-        ld hl,0                 ; (patched: sum_j S(w), the head's)
-@weight_squares_high:
-        ld d,0                  ; (patched)
-        exx
-        ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
-@count:
-        ld e,0                  ; (patched: at_count)
-        ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
-        jr @position            ; so E is the positions left too
-@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        ld l,a
-        .byte $FD,$85           ; add a,iyl
-        .byte $FD,$6F           ; ld iyl,a
-        jr nc,@negative_added
-        .byte $FD,$24           ; inc iyh
-@negative_added:
-        ld a,l                  ; w
-        jp @low_byte
-@wide:                          ; a v beyond -256..255: this dimension and the head's others
-        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
-        ld hl,attend_head@dimension_slow
-        ld (attend_head@dimension + 1),hl
-        jp attend_head@dimension_slow
-@position:
-        pop bc                  ; C = vl, B = vh
-        ld hl,-AT_STRIDE - 2
-        add hl,sp
-        ld sp,hl                ; v[j - 1][d]
-        ld a,(de)               ; w
-        or a
-        jr z,@next              ; w = 0: nothing to add, whatever v is
-        inc b
-        jr z,@negative          ; vh = -1
-        djnz @wide              ; vh beyond 0 and -1
-@low_byte:
-        sub c                   ; w - vl in -255..255 (the borrow: negative)
-        ld l,a
-        sbc a,a
-        add a,AT_SQ_PAGE
-        ld h,a                  ; HL = &S(w - vl), low byte
-        ld b,AT_SQ_PAGE         ; BC = &S(vl), low byte
-        ld a,(bc)
-        sub (hl)
-        exx
-        ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
-        exx
-        inc h                   ; the high plane
-        inc h
-        inc b
-        inc b
-        ld a,(bc)
-        sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits)
-        exx
-        ld b,a
-        sbc a,a                 ; the sign byte
-        add hl,bc
-        adc a,d
-        ld d,a
-        exx
-@next:
-        dec e
-        jp nz,@position
-        ld sp,(at_fast_sp)
-        ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
-        ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
-        exx
-        ld a,d
-        sra a                   ; A:H:L = sum w v + 256 IY (24 bits)
-        rr h
-        rr l
-        push hl
-        exx
-        pop hl
-        ld b,a                  ; A:H:L -= 256 IY (the vh = -1 weights' 512 w, halved)
-        ld a,h
-        .byte $FD,$95           ; sub iyl
-        ld h,a
-        ld a,b
-        .byte $FD,$9C           ; sbc a,iyh
-        ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
-        or a
-        jp p,@dividend
-        cpl
-        ld b,a
-        ld c,$FF
-        ld a,l
-        cpl
-        ld l,a
-        ld a,h
-        cpl
-        ld h,a
-        ld a,b                  ; A:H:L = ~(sum w v)
-@dividend:
-        ld b,a
-        ld a,l                  ; A's bits shift out as the quotient's (complemented) shift in
-        ld l,h
-        ld h,b                  ; HL = the dividend >> 8 < lut_sum (the remainder so far)
-        ld de,(at_lut_sum)
-        .repeat 8
-        rla                     ; the last round's borrow in, the dividend's next bit out
-        adc hl,hl               ; (< 2 lut_sum <= 2 * 20 * 255: no carry out)
-        sbc hl,de               ; the borrow: the quotient bit's complement
-        jr nc,* + 3
-        add hl,de               ; the remainder was smaller: put it back (its carry keeps the borrow)
-        .endrepeat
-        rla                     ; A = ~quotient (the first round's carry in went out)
-        cpl
-        xor c
-        ld e,a
-        ld d,c                  ; DE = the quotient, or ~quotient below zero
-        jp attend_head@store
-
-; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
-; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
-; for the page (matvec's table is offset by 127 for its displacements).
-        .align 256
-at_sq_table:
-        .repeat 512, i
-        .byte ((i - 256) * (i - 256)) & 255
-        .endrepeat
-        .repeat 512, i
-        .byte (((i - 256) * (i - 256)) >> 8) & 255
-        .endrepeat
-AT_SQ_PAGE      = (at_sq_table >> 8) + 1
-        .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
-at_count:       .byte 0
-at_lut:         .res AT_MAX_POSITIONS
-        .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
 .endif
 
 ; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
