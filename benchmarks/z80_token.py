@@ -7,8 +7,11 @@ values stay in the cache; the other prompt positions but the last run
 forward_prefill (what later positions need); the last prompt position and
 every reply position run forward_step. Each step is checked against the
 integer engine bit for bit. Prints each position's T-states, the turn (with
-and without position 0) and the mean a position: the figure docs/spectrum.md
-quotes as "a token".
+and without position 0), the mean of the positions the turn computes (the
+figure docs/spectrum.md quotes as "a position"; position 0 is kept from the
+first turn, so it is neither in the turn's T-states nor in the count), the
+mean reply step (forward_step, which picks a token) and the turn's
+T-states over the reply's tokens (kernelbench.TurnCost).
 
 It runs the player's own program at its own addresses (kernelbench.player_bench:
 the build's layout, the stack below $5D80) and counts, a position, the memory
@@ -50,7 +53,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import Z80Bench, forward_turn, player_bench, player_kernel_options
+from soulterm.zx.kernelbench import TurnCost, Z80Bench, forward_turn, player_bench, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -124,16 +127,18 @@ def main() -> None:
         note = "  (first turn only: kept in the cache after)" if position == 0 else ""
         print(f"position {position:2}  token {token:3}  {routine:15} {t_states:>10,} T-states, "
               f"{accesses:>9,} contended cycles, +{waits:,} wait{note}")
-    turn = sum(t for position, _, _, t in rows if position)
-    mean = turn / len(rows)
-    print(f"turn {turn:,} T-states ({turn + rows[0][3]:,} in a first turn), {len(rows)} positions, "
-          f"reply {tokenizer.decode(reply)!r}")
-    print(f"mean {mean:,.0f} T-states a token (a position) = {mean / CLOCK_HZ:.2f} s on a 3.5 MHz Z80")
-    accesses = sum(a for (position, *_), (a, _) in zip(rows, contention) if position) / len(rows)
-    waits = sum(w for (position, *_), (_, w) in zip(rows, contention) if position) / len(rows)
+    cost = TurnCost(rows, reply)
+    print(f"turn {cost.turn:,} T-states ({cost.turn + rows[0][3]:,} in a first turn), {cost.positions} positions "
+          f"computed (position 0 kept), reply {tokenizer.decode(reply)!r} ({cost.reply_tokens} tokens)")
+    print(f"mean {cost.per_position:,.0f} T-states a position = {cost.per_position / CLOCK_HZ:.2f} s on a 3.5 MHz Z80")
+    print(f"mean {cost.per_step:,.0f} T-states a reply step (forward_step, {len(cost.steps)}), "
+          f"{cost.per_reply_token:,.0f} the turn a reply token")
+    computed = [counts for (position, *_), counts in zip(rows, contention) if position]
+    accesses = sum(a for a, _ in computed) / len(computed)
+    waits = sum(w for _, w in computed) / len(computed)
     where = "the kernels' bench" if args.kernel_bench else "the player's layout"
     print(f"contended RAM ($4000-$7FFF, {where}): {accesses:,.0f} memory cycles a position, "
-          f"a real 48K's ULA adds ~{waits:,.0f} T-states to them ({100 * waits / mean:.2f}%)")
+          f"a real 48K's ULA adds ~{waits:,.0f} T-states to them ({100 * waits / cost.per_position:.2f}%)")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx.build import BANK_CONTENTS, DATA_BANK, ORIGIN, assemble_spectrum_player
-from soulterm.zx.kernelbench import forward_turn, player_bench
+from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
 from soulterm.zx.soul_layout import MATVEC_SLOTS, is_matvec_matrix
 
 TOP = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
@@ -120,7 +120,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_573_000
+PLAYER_128K_MEAN_BUDGET = 1_798_000
+# (1,798,000 for 1,782,089 a computed position, TurnCost.per_position, 0.9% over; the figures above
+# divided the turn's 7 computed positions by 8, position 0 counted without its cost, until the
+# fifteenth round: 1,573,000 for that mean's 1,559,328, 7/8 of this one.)
 
 
 def test_the_128k_players_forward_pass_is_the_engines_and_faster_than_the_48ks():
@@ -128,8 +131,8 @@ def test_the_128k_players_forward_pass_is_the_engines_and_faster_than_the_48ks()
     context = tokenizer.encode_turn("hello")
     means = {}
     for model in ("48k", "128k"):      # forward_turn checks every step against the engine
-        rows, _ = forward_turn(player_bench(soul, tokenizer, model), Engine(soul), context)
-        means[model] = sum(t for position, _, _, t in rows if position) / len(rows)
+        rows, reply = forward_turn(player_bench(soul, tokenizer, model), Engine(soul), context)
+        means[model] = TurnCost(rows, reply).per_position
     assert means["128k"] < 0.97 * means["48k"], means
     assert means["128k"] <= PLAYER_128K_MEAN_BUDGET, means
 

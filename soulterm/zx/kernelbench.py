@@ -338,3 +338,35 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None) -
         if position + 1 == len(tokens) and chosen != spec.END:
             tokens.append(chosen)
     return rows, tokens[len(context):]
+
+
+class TurnCost:
+    """What one turn of forward_turn's rows costs, three ways.
+
+    Position 0 (SEP) is computed by the first turn only and kept in the cache,
+    so a turn computes the other positions: `per_position` divides their
+    T-states by their count (not by the turn's length, which counted
+    position 0 without its cost). `per_step` is the mean forward_step, the
+    pass that picks a token; `per_reply_token` is the whole turn's passes
+    over the tokens the reply printed (the C64's "per generated token",
+    forward passes only).
+    """
+
+    def __init__(self, rows: list[tuple], reply: list[int]):
+        computed = [t_states for position, _, _, t_states in rows if position]
+        self.turn = sum(computed)
+        self.positions = len(computed)
+        self.steps = [t_states for _, _, routine, t_states in rows if routine == "forward_step"]
+        self.reply_tokens = len(reply)
+
+    @property
+    def per_position(self) -> float:
+        return self.turn / max(1, self.positions)
+
+    @property
+    def per_step(self) -> float:
+        return sum(self.steps) / max(1, len(self.steps))
+
+    @property
+    def per_reply_token(self) -> float:
+        return self.turn / max(1, self.reply_tokens)
