@@ -38,7 +38,10 @@ bound, each step's logits are checked as it leaves them (kernelbench.bound_logit
 exact where a row may win) and its argmax as the engine's. `--narrow-jump` gives
 the 48K's kernels the 128K's MV_NARROW_JUMP (14 bytes, "Thirteenth round").
 
-    python benchmarks/z80_token.py [TEXT] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
+`--everyday` (the ten prompts of `soulterm bench --profile`) and `--prompts
+FILE` run each prompt's turn, in order on one bench, and give the medians.
+
+    python benchmarks/z80_token.py [TEXT | --everyday | --prompts FILE] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
                                    [--model 48k|128k] [--dense] [--fast-scores | --dot-scores]
                                    [--coarse | --exact-logits] [--narrow-jump]
 """
@@ -46,9 +49,11 @@ the 48K's kernels the 128K's MV_NARROW_JUMP (14 bytes, "Thirteenth round").
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
@@ -69,9 +74,31 @@ BENCH_ONLY_OPTIONS = (
 )
 
 
+def print_prompt_set(bench, engine, tokenizer, prompts) -> None:
+    """Each prompt's turn on one bench, in order (as typed into one player): its three means,
+    then the median of each over the prompts."""
+    costs = []
+    print(f"{'prompt':24} {'positions':>9} {'a position':>12} {'a reply step':>13} {'a reply token':>14}")
+    for prompt in prompts:
+        rows, reply = forward_turn(bench, engine, tokenizer.encode_turn(prompt))
+        cost = TurnCost(rows, reply)
+        costs.append(cost)
+        print(f"{prompt[:24]:24} {cost.positions:>9} {cost.per_position:>12,.0f} {cost.per_step:>13,.0f} "
+              f"{cost.per_reply_token:>14,.0f}")
+    print(f"median of {len(costs)} prompts: {statistics.median(c.per_position for c in costs):,.0f} T-states a position, "
+          f"{statistics.median(c.per_step for c in costs):,.0f} a reply step, "
+          f"{statistics.median(c.per_reply_token for c in costs):,.0f} the turn a reply token; "
+          f"all positions together {sum(c.turn for c in costs) / sum(c.positions for c in costs):,.0f} a position")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("text", nargs="?", default="hello")
+    parser.add_argument("--everyday", action="store_true",
+                        help="the C64 profile's ten everyday prompts (soulterm bench --profile), each a turn: "
+                             "a line each and the median")
+    parser.add_argument("--prompts", metavar="FILE",
+                        help="a prompts file (one a line, # comments), each a turn: a line each and the median")
     parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
     parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
     parser.add_argument("--kernel-bench", action="store_true",
@@ -104,6 +131,12 @@ def main() -> None:
     except (OSError, ValueError) as error:
         sys.exit(f"z80_token: {error}")
     text = args.text
+    prompts = EVERYDAY_PROMPTS if args.everyday else ()
+    if args.prompts:
+        try:
+            prompts = prompts + prompts_in(args.prompts)
+        except (OSError, UnicodeDecodeError) as error:
+            sys.exit(f"z80_token: {args.prompts}: {error}")
     if args.kernel_bench:
         options = player_kernel_options(
             args.model, sparse=not args.dense,
@@ -113,6 +146,9 @@ def main() -> None:
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     else:
         bench = player_bench(soul, tokenizer, args.model)
+    if prompts:
+        print_prompt_set(bench, Engine(soul), tokenizer, prompts)
+        return
     counter = ContendedAccessCounter(bench.cpu, bench.clock)
     contention, before = [], (0, 0)
 
