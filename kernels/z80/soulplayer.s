@@ -45,6 +45,9 @@ start:
         call ROM_CHAN_OPEN
         ld hl,banner_text
         call print
+.ifdef PLAYER_128K
+        call records_first_run  ; position 0 and the commonest openers' position 1 (records128.s)
+.endif
 prompt:
         ld hl,prompt_text
         call print
@@ -240,6 +243,10 @@ think_prompt:
         ld hl,ctx_len
         cp (hl)
         jr z,think
+.ifdef PLAYER_128K
+        cp 2
+        jp z,position_one       ; position 1: its id's record, or computed and recorded
+.endif
         call show_position
         jp forward_prefill
 

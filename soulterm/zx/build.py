@@ -30,6 +30,7 @@ from pathlib import Path
 
 from soulterm.asm import AsmError, assemble
 from soulterm.player.build import _line_map, _naming
+from soulterm.player.layout import opener_ids
 from soulterm.paths import TAP_NAME, TAP_NAME_128K, ZX_MAP_NAME as MAP_NAME  # noqa: F401 (the 48K map's name)
 from soulterm.player.mapformat import MAP_FORMAT, Region
 from soulterm.soul.atomic import write_set_atomic
@@ -58,6 +59,9 @@ ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
 COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
+RECORD_KNOWN = 0xFF80            # the 128K player's record_known (records128.s): a byte an id, off the tape
+RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
+RECORD_OPENERS = 6               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
 
@@ -78,7 +82,7 @@ class SpectrumBuild:
     @property
     def free_top(self) -> int:
         """The bytes left at the top of RAM."""
-        return TOP - self.program.end
+        return (RECORD_KNOWN if self.model == "128k" else TOP) - self.program.end
 
     @property
     def free_cold(self) -> int:
@@ -151,7 +155,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
              alphabet_include(tokenizer)]
     lines += [f'.include "{name}"' for name in cold_files]
     words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank)
-    lines += ['.include "soulplayer.s"', merges_include(tokenizer), soul_include(soul, "embeddings"),
+    lines.append('.include "soulplayer.s"')
+    if banked:
+        lines += [f"record_known = ${RECORD_KNOWN:04X}     ; which ids have a record (records128.s), off the tape",
+                  '.include "records128.s"']
+    lines += [merges_include(tokenizer), soul_include(soul, "embeddings"),
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
     if not in_bank:
         lines.append(words_low)
@@ -174,6 +182,13 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
         names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
+        openers = opener_ids(tokenizer)[:RECORD_OPENERS]
+        lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
+                  "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
+                  f"        .byte {', '.join(str(i) for i in openers + [0])}",
+                  f'.assert * <= ${RECORD_KNOWN:04X}, "the 128K player runs into record_known"',
+                  f'.assert position_one < ${paging.PAGED_START:04X} && record_pieces_end <= ${paging.PAGED_START:04X}, '
+                  f'"record_move pages a record\'s bank in: it must lie below it"']
     if in_bank:
         lines.append(f'.assert SP_CHARS + SP_LIST_CHARS <= ${paging.PAGED_START:04X}, '
                      f'"sp_decode writes the list below the bank it pages in"')
