@@ -348,4 +348,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
             name = "program and tokenizer" if position < UNCONTENDED else "kernels"
             regions.append(Region(name, "code", position, region.start))
         position = max(position, region.end)
+    if banked:      # past the program's end: off the tape, cleared by the first RUN
+        regions.append(Region("position 1's records: which ids have one (records128.s; the records "
+                              f"in banks {', '.join(map(str, RECORD_BANKS))})", "kv-cache", RECORD_KNOWN, TOP))
     return sorted(regions, key=lambda r: r.start)
