@@ -18,10 +18,13 @@
 ; first RUN, the record banks and the openers' ids) runs with bank 0 paged
 ; and lies after the matrices.
 ;
-; T-states (python benchmarks/z80_token.py --model 128k --everyday): a record
-; copied into the cache 7,233 (position_one, the border included); a position
-; recorded after its forward_prefill 7,233 more.
-; Bytes: 126 here, 64 in records_top.
+; T-states (python benchmarks/z80_token.py --model 128k [--no-records]): a
+; record copied into the cache 7,136 (position_one, the border included); a
+; position computed and recorded 7,190 more than its forward_prefill alone
+; (1,161,674 against 1,154,484 for "hello"'s position 1); the first RUN
+; (records_first_run: position 0 and six openers) 8,075,833, 2.31 s at 3.5 MHz.
+; Bytes: 122 here (and 8 in soulplayer.s), 78 in records_top with its tables;
+; record_known's 128 at $FF80, off the tape.
 
 RECORD_BYTES    = 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE
 RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank

@@ -9,7 +9,11 @@
 ; it is chosen with a beeper blip. The border changes colour with every
 ; position while the Z80 thinks and gets its colour back afterwards. "q"
 ; alone quits to BASIC; an empty line gets a reply too (its context is
-; [SEP, SEP]), as in the integer engine.
+; [SEP, SEP]), as in the integer engine. The 128K player (PLAYER_128K) also
+; keeps position 1 of every id it computes, and of the commonest openers, in
+; RAM banks and copies it back for a line that opens with the same id
+; (records128.s); its first RUN computes position 0 and those openers before
+; the first prompt.
 ;
 ; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
 ; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
