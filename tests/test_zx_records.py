@@ -122,3 +122,31 @@ def test_the_128k_program_copies_a_record_in_a_second_turn_and_answers_as_the_en
     assert known[hello] and not known[spec.SEP]
     assert sum(1 for k in known if k) == RECORD_OPENERS + 1
     assert machine.paged_bank == 0
+
+
+def test_the_probes_after_a_copied_position_1_show_no_other_ids_numbers(tmp_path, soul_and_tokenizer):
+    """The first RUN computes position 1 for six openers, the last of them "a"'s; a first turn
+    that opens with "i" copies its record. The probes' view of that turn starts at position
+    2 and keeps position 0 (SEP) from the first RUN, not the other id's position 1."""
+    from test_tui_probes import engine_expectations, probe_one_reply
+
+    from soulterm.tui.buildmap import BuildMap
+    from soulterm.zx import Spectrum
+    from soulterm.zx.build import build_spectrum_player
+
+    soul, tokenizer = soul_and_tokenizer
+    prompt = "i am sad"
+    openers = opener_ids(tokenizer)[:RECORD_OPENERS]
+    assert tokenizer.encode_turn(prompt)[1] in openers[:-1]
+    tap_path, map_path, _ = build_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, tmp_path, model="128k")
+    view, _ram = probe_one_reply(Spectrum(model="128k"), BuildMap.load(map_path), tap_path, prompt, 120)
+    engine = Engine(soul)
+    reply = engine.reply(tokenizer, prompt)
+    expected = engine_expectations(engine, reply.context + reply.ids)
+    assert view.first_position == 2
+    assert {t for t, _ in view.hidden} >= {0} | set(range(2, len(reply.context)))
+    assert not any(t == 1 for t, _ in view.hidden) and 1 not in view.logits
+    for key, hidden in view.hidden.items():
+        np.testing.assert_array_equal(hidden, expected["hidden"][key], err_msg=str(key))
+    for key, snapshot in view.scores.items():
+        assert list(snapshot.weights) == list(expected["scores"][key][2]), key
