@@ -113,7 +113,8 @@ class ProbeLayout:
     raw_key: tuple[str, str, str] | None = None   # one key at a time: j = (word at [0] - word at [1]) // the constant [2]
     # The id a position computes and the turn's context (bytes): a machine that copies
     # positions from records (the 128K's position 1) keeps an earlier turn's numbers of a
-    # position only where that turn computed the same id there. None: kept as they are.
+    # position only where that turn computed the same id there. None, or not in the
+    # symbols (a kernels' bench): kept as they are.
     token: str | None = None
     context: str | None = None
 
@@ -126,7 +127,7 @@ class ProbeLayout:
     def data_symbols(self) -> tuple[str, ...]:
         numbers = (self.hidden, self.ffn, self.logits, self.raw, self.shifted, self.best, self.weights,
                    self.weight_sum)
-        key = (self.raw_key or ()) + tuple(name for name in (self.token, self.context) if name)
+        key = self.raw_key or ()
         return tuple(dict.fromkeys((self.position, self.layer, self.head, *key,
                                     *(s for n in numbers for s in n.symbols))))
 
@@ -303,7 +304,7 @@ class ProbeRecorder:
             # turn computed for the same id (a position 1 copied from its record may be
             # another id's in the view: the 128K's first RUN records six).
             kept = set(range(t))
-            if lay.token is not None and lay.context is not None:
+            if lay.token in s and lay.context in s:
                 kept = {k for k in kept if k == 0 or previous.tokens.get(k) == ram[s[lay.context] + k]}
             v.hidden.update((k, x) for k, x in previous.hidden.items() if k[0] in kept)
             v.ffn.update((k, x) for k, x in previous.ffn.items() if k[0] in kept)
@@ -313,7 +314,7 @@ class ProbeRecorder:
         elif self._position_started is not None:
             v.position_cycles[v.current] = cycles - self._position_started
         v.current = t
-        if lay.token is not None:
+        if lay.token in s:
             v.tokens[t] = ram[s[lay.token]]
         self._position_started = cycles
         self._turn_over = False
