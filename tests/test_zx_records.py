@@ -150,3 +150,28 @@ def test_the_probes_after_a_copied_position_1_show_no_other_ids_numbers(tmp_path
         np.testing.assert_array_equal(hidden, expected["hidden"][key], err_msg=str(key))
     for key, snapshot in view.scores.items():
         assert list(snapshot.weights) == list(expected["scores"][key][2]), key
+
+
+def test_a_reset_in_the_first_run_leaves_it_to_start_again_after_the_next_load(soul_and_tokenizer):
+    """The Spectrum's way out of a running program is a reset (the TUI's F6 resets and loads
+    the tape again): the RAM and the banks are cleared and the next LOAD's first RUN
+    records everything again; the player answers as the engine."""
+    from soulterm.zx import Spectrum
+
+    soul, tokenizer = soul_and_tokenizer
+    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k")
+    sym = built.program.symbols
+    machine = Spectrum(model="128k")
+    machine.load_tap(built.tape)
+    machine.run(max_cycles=4_000_000)           # the first RUN: position 0 done, openers under way
+    known = machine.memory[sym["record_known"]:][:spec.VOCAB_SIZE]
+    assert machine.memory[sym["sep_cached"]] == 0 and 0 < sum(1 for k in known if k) < RECORD_OPENERS
+    machine.reset()
+    assert not any(machine.bank(RECORD_BANKS[0]))
+    machine.load_tap(built.tape)
+    machine.type_line("i am sad")
+    machine.run(max_cycles=60_000_000, until_idle=True)
+    known = machine.memory[sym["record_known"]:][:spec.VOCAB_SIZE]
+    assert machine.memory[sym["sep_cached"]] == 1 and sum(1 for k in known if k) == RECORD_OPENERS
+    screen = [line.rstrip() for line in machine.screen_lines()]
+    assert screen[screen.index("you> i am sad") + 1] == Engine(soul).reply(tokenizer, "i am sad").text
