@@ -60,3 +60,28 @@ def test_turns_on_random_souls_match_the_engine():
         soul = random_soul(seed)
         rows, _ = forward_turn(bench_for(soul), Engine(soul), context)
         assert rows[-1][2] == "forward_step"
+
+
+def test_a_turns_mean_divides_by_the_positions_it_computes():
+    """Position 0 (SEP) is kept from the first turn: neither its T-states nor its place count."""
+    rows = [(0, 1, "forward_prefill", 900), (1, 48, "forward_prefill", 100), (2, 1, "forward_step", 300),
+            (3, 72, "forward_step", 500)]
+    cost = TurnCost(rows, reply=[72])
+    assert (cost.turn, cost.positions) == (900, 3)
+    assert cost.per_position == 300 and cost.per_step == 400 and cost.per_reply_token == 900
+
+
+def test_the_benchmark_reports_a_prompt_files_turns_and_their_medians(tmp_path):
+    import subprocess
+    import sys
+
+    from soulterm import paths
+
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("# two turns\nhello\n\nbye\n")
+    result = subprocess.run([sys.executable, str(paths.CHECKOUT_DIR / "benchmarks" / "z80_token.py"),
+                             "--prompts", str(prompts)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[1:3]] == ["hello", "bye"]
+    assert lines[-1].startswith("median of 2 prompts: ")
