@@ -175,3 +175,13 @@ def test_a_reset_in_the_first_run_leaves_it_to_start_again_after_the_next_load(s
     assert machine.memory[sym["sep_cached"]] == 1 and sum(1 for k in known if k) == RECORD_OPENERS
     screen = [line.rstrip() for line in machine.screen_lines()]
     assert screen[screen.index("you> i am sad") + 1] == Engine(soul).reply(tokenizer, "i am sad").text
+
+
+def test_a_copied_position_counts_in_the_turns_mean_and_not_in_the_computed_one():
+    rows = [(0, 1, "forward_prefill", 900), (1, 13, RECORD_COPIED, 100), (2, 1, "forward_step", 300),
+            (3, 72, "forward_step", 500)]
+    cost = TurnCost(rows, reply=[72])
+    assert (cost.turn, cost.positions, cost.copied, cost.copied_t_states) == (900, 3, 1, 100)
+    assert cost.per_position == 300 and cost.per_computed == 400
+    recorded = TurnCost([(1, 13, RECORDED, 1_000), (2, 1, "forward_step", 2_000)], reply=[])
+    assert recorded.copied == 0 and recorded.per_computed == recorded.per_position == 1_500
