@@ -185,3 +185,23 @@ def test_a_copied_position_counts_in_the_turns_mean_and_not_in_the_computed_one(
     assert cost.per_position == 300 and cost.per_computed == 400
     recorded = TurnCost([(1, 13, RECORDED, 1_000), (2, 1, "forward_step", 2_000)], reply=[])
     assert recorded.copied == 0 and recorded.per_computed == recorded.per_position == 1_500
+
+
+# The ten everyday prompts typed in order into one 128K player (python benchmarks/z80_token.py
+# --model 128k --everyday): median 1,898,041 T-states a position with the records measured
+# (1,944,114 without), 0.9% margin.
+EVERYDAY_RECORDS_MEDIAN_BUDGET = 1_915_000
+
+
+def test_the_everyday_prompts_median_with_the_records_within_its_budget(soul_and_tokenizer):
+    import statistics
+
+    from soulterm.player.bench import EVERYDAY_PROMPTS
+
+    soul, tokenizer = soul_and_tokenizer
+    bench = player_bench(soul, tokenizer, "128k")
+    records_first_run(bench)
+    costs = [TurnCost(*forward_turn(bench, Engine(soul), tokenizer.encode_turn(prompt), records=True))
+             for prompt in EVERYDAY_PROMPTS]
+    assert sum(cost.copied for cost in costs) >= 3
+    assert statistics.median(cost.per_position for cost in costs) <= EVERYDAY_RECORDS_MEDIAN_BUDGET
