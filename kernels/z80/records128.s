@@ -23,8 +23,9 @@
 ; position computed and recorded 7,190 more than its forward_prefill alone
 ; (1,161,674 against 1,154,484 for "hello"'s position 1); the first RUN
 ; (records_first_run: position 0 and six openers) 8,075,833, 2.31 s at 3.5 MHz.
-; Bytes: 122 here (and 8 in soulplayer.s), 78 in records_top with its tables;
-; record_known's 128 at $FF80, off the tape.
+; Bytes: 189 (in the 128K player: 122 below $8000 and records_top's 67 after
+; the matrices; 8 more in soulplayer.s, 11 of tables that build.py writes,
+; and record_known's 128 at $FF80, off the tape).
 
 RECORD_BYTES    = 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE
 RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank
