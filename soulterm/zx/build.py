@@ -18,6 +18,10 @@ they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
 through the squares table (AT_FAST_SCORES, with each key's sums beside the
 caches) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
 Both have matvec.s's sparse calls (MV_SPARSE).
+The 128K player also keeps position 1 of each id it computes in banks
+RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
+record_known, a byte an id at RECORD_KNOWN, lies past the main block, off
+the tape).
 Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 (spectrum.py).
 """
