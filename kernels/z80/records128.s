@@ -6,8 +6,8 @@
 ; that id's record, 32 ids a bank in banks 1, 3, 6 and 7 (record_banks, which
 ; nothing else of the player uses), and a later line that opens with the same
 ; id copies the record into the cache instead of running the position
-; (position_one). record_known (one byte an id, at the top of RAM, off the
-; tape) says which ids have one in this LOAD: the first RUN clears it and
+; (position_one). record_known (one byte an id, just past the main block: off
+; the tape, below the UDG area) says which ids have one in this LOAD: the first RUN clears it and
 ; records the commonest openers (records_first_run, records_top below).
 ; A record is a prefill position's: the last prompt position (position 1 of
 ; an empty line) needs its logits and runs forward_step as before.
@@ -25,7 +25,7 @@
 ; (records_first_run: position 0 and six openers) 8,075,833, 2.31 s at 3.5 MHz.
 ; Bytes: 189 (in the 128K player: 122 below $8000 and records_top's 67 after
 ; the matrices; 8 more in soulplayer.s, 11 of tables that build.py writes,
-; and record_known's 128 at $FF80, off the tape).
+; and record_known's 128 past the main block, off the tape).
 
 RECORD_BYTES    = 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE
 RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank

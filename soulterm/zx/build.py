@@ -20,8 +20,8 @@ caches) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
 Both have matvec.s's sparse calls (MV_SPARSE).
 The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
-record_known, a byte an id at RECORD_KNOWN, lies past the main block, off
-the tape).
+record_known, a byte an id, lies just past the main block, off the tape and
+below the UDG area).
 Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 (spectrum.py).
 """
@@ -63,9 +63,9 @@ ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
 COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
-RECORD_KNOWN = 0xFF80            # the 128K player's record_known (records128.s): a byte an id, off the tape
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 RECORD_OPENERS = 6               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
+UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
 
@@ -86,7 +86,7 @@ class SpectrumBuild:
     @property
     def free_top(self) -> int:
         """The bytes left at the top of RAM."""
-        return (RECORD_KNOWN if self.model == "128k" else TOP) - self.program.end
+        return TOP - self.program.end - spec.VOCAB_SIZE * (self.model == "128k")    # (record_known, records128.s)
 
     @property
     def free_cold(self) -> int:
@@ -161,8 +161,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank)
     lines.append('.include "soulplayer.s"')
     if banked:
-        lines += [f"record_known = ${RECORD_KNOWN:04X}     ; which ids have a record (records128.s), off the tape",
-                  '.include "records128.s"']
+        lines.append('.include "records128.s"')
     lines += [merges_include(tokenizer), soul_include(soul, "embeddings"),
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
     if not in_bank:
@@ -190,7 +189,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
                   f"        .byte {', '.join(str(i) for i in openers + [0])}",
-                  f'.assert * <= ${RECORD_KNOWN:04X}, "the 128K player runs into record_known"',
+                  "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
+                  "; which ids have a record (records128.s): in one page, off the tape",
+                  f'.assert record_known + FW_VOCAB <= ${UDG_AREA:04X}, "record_known must lie below the UDG area, '
+                  f'which a BASIC program may define"',
                   f'.assert position_one < ${paging.PAGED_START:04X} && record_pieces_end <= ${paging.PAGED_START:04X}, '
                   f'"record_move pages a record\'s bank in: it must lie below it"']
     if in_bank:
@@ -354,5 +356,6 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         position = max(position, region.end)
     if banked:      # past the program's end: off the tape, cleared by the first RUN
         regions.append(Region("position 1's records: which ids have one (records128.s; the records "
-                              f"in banks {', '.join(map(str, RECORD_BANKS))})", "kv-cache", RECORD_KNOWN, TOP))
+                              f"in banks {', '.join(map(str, RECORD_BANKS))})", "kv-cache", sym["record_known"],
+                              sym["record_known"] + spec.VOCAB_SIZE))
     return sorted(regions, key=lambda r: r.start)
