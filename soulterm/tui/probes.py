@@ -112,7 +112,7 @@ class ProbeLayout:
     weight_sum: Numbers
     raw_key: tuple[str, str, str] | None = None   # one key at a time: j = (word at [0] - word at [1]) // the constant [2]
     # The id a position computes and the turn's context (bytes): a machine that copies
-    # positions from records (the 128K's position 1) keeps an earlier turn's numbers of a
+    # positions from records (the 128K's and the C64's position 1) keeps an earlier turn's numbers of a
     # position only where that turn computed the same id there. None, or not in the
     # symbols (a kernels' bench): kept as they are.
     token: str | None = None
@@ -144,6 +144,7 @@ PROBE_LAYOUTS = {
         best=Numbers((("at_max", 0), ("at_max", 1), ("at_max", 2)), 0),
         weights=Numbers((("SCORE_0", 0),), 1, signed=False),        # at_weights keeps w there
         weight_sum=packed("at_wsum", 2, signed=False),
+        token="fw_token", context="CONTEXT_IDS",    # the first RUN computes six openers' position 1
     ),
     "zx": ProbeLayout(
         position_entries=("forward_step", "forward_prefill"), layer_entries=("fw_layer_kv",),
@@ -243,6 +244,9 @@ class ProbeRecorder:
         if name in lay.position_entries:
             self._start_position(t, cycles, ram)
         v = self._view
+        if name in lay.layer_entries and lay.token in s:
+            # The id is stored by now on both machines (the C64's routines store it first thing).
+            v.tokens[t] = ram[s[lay.token]]
         if name in lay.layer_entries or name == lay.output_entry:
             stage = N_LAYERS if name == lay.output_entry else ram[s[lay.layer]]
             if stage > N_LAYERS:
@@ -302,7 +306,7 @@ class ProbeRecorder:
             # SEP, once) and stay in the cache: the panels keep showing what they held. Where
             # the machine says which id each position holds, only the positions an earlier
             # turn computed for the same id (a position 1 copied from its record may be
-            # another id's in the view: the 128K's first RUN records six).
+            # another id's in the view: the first RUN records six on the 128K and the C64).
             kept = set(range(t))
             if lay.token in s and lay.context in s:
                 kept = {k for k in kept if k == 0 or previous.tokens.get(k) == ram[s[lay.context] + k]}
@@ -314,8 +318,6 @@ class ProbeRecorder:
         elif self._position_started is not None:
             v.position_cycles[v.current] = cycles - self._position_started
         v.current = t
-        if lay.token in s:
-            v.tokens[t] = ram[s[lay.token]]
         self._position_started = cycles
         self._turn_over = False
 
