@@ -233,9 +233,8 @@ MATRIX_AT = 0x4000              # below the stack (CODE_ORIGIN) and the logits (
 
 def next_token_of(bench, w, xn):
     """forward.s's fw_next_token on matrix `w` (128 x 32, the soul's shift) and xn: (fw_logits, fw_next)."""
-    constants, weights = matvec_bytes(w)
-    bench.poke(MATRIX_AT, constants + weights)
-    bench.poke_word(bench.sym("mv_w"), MATRIX_AT + len(constants))
+    bench.poke(MATRIX_AT, matvec_bytes(w))
+    bench.poke_word(bench.sym("mv_w"), MATRIX_AT)
     bench.write_words(bench.sym("fw_xn"), xn)
     bench.poke(bench.sym("fw_xn_patched"), [0])
     bench.call("fw_next_token")

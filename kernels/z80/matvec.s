@@ -344,12 +344,10 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:                         ; in the h sum's set: C:DE = -K, the row's sum of w^2 negated
-        ld sp,0                 ; patched: the row's -K (mv_prepare, then each row; SP is
-MV_K_PTR        = * - 2         ; free until mv_add_bias or mv_no_bias: the pointers a row
-        pop de                  ; reads live in its operands, 6 to 10 T-states cheaper than
-        dec sp                  ; a memory variable, and no bytes)
+        ld sp,(MV_ROW_SP)       ; the row's -K, in front of its weights (where the row before
+        pop de                  ; ended): SP is on the weights after it, as the slots want
+        dec sp
         pop af                  ; A = -K's top byte (F takes its middle one)
-        ld (MV_K_PTR),sp
         ld c,a
         ld hl,0                 ; patched: -Ch (the h sum starts at -Ch - K, in C:HL there)
         ld a,0
@@ -374,10 +372,13 @@ MV_NC_L_TOP     = * - 1
         add hl,de
         adc a,c
 mv_bias_jump:
-        jp mv_no_bias           ; patched: mv_add_bias when there is a bias
+        jp mv_jump              ; patched: mv_add_bias when there is a bias
+; mv_add_bias - the l sum A:HL += 2b; SP, on the row's weights, set aside while it
+; reads the bias, and back in mv_bias_added.
 mv_add_bias:
+        ld (MV_WEIGHTS_SP),sp
         ld c,a
-        ld sp,0                 ; patched: the row's bias (SP is free: it walks the weights from mv_no_bias on)
+        ld sp,0                 ; patched: the row's bias
 MV_BIAS_PTR     = * - 2
         pop de                  ; DE = b
         ld (MV_BIAS_PTR),sp
@@ -390,11 +391,14 @@ MV_BIAS_PTR     = * - 2
         adc a,b
         add hl,de
         adc a,b
+mv_bias_added:
+        ld sp,0                 ; patched: the row's weights (mv_add_bias)
+MV_WEIGHTS_SP   = * - 2
 .ifdef MV_BIAS_IN_K
-        jp mv_no_bias
+        jp mv_jump
 ; mv_row_narrow_k - (MV_BIAS_IN_K) a narrow row's start with no wide column to
 ; walk (the low slots' blocks subtract their S(w)): the h sum at -Ch, the l sum
-; at -Cl - K + 2b (the row constant has the bias), and on into mv_no_bias with
+; at -Cl - K + 2b (the row constant has the bias), and on into mv_jump with
 ; no jp: 20 T-states a row less than mv_row_narrow's jp to K and K's jp here.
 mv_row_narrow_k:                ; (in the h sum's set)
         ld hl,0                 ; patched: C:HL = -Ch
@@ -403,21 +407,17 @@ MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
-        ld sp,0                 ; patched: the row's -K + 2b, C:DE (SP is free here, as in mv_row)
-MV_NARROW_K_PTR = * - 2
+        ld sp,0                 ; patched: where the row before ended, the row's -K + 2b in front
+MV_ROW_SP       = * - 2         ; of its weights (the row ends write it; a first part's rows only)
         pop de
         dec sp
-        pop af                  ; A = its top byte
-        ld (MV_NARROW_K_PTR),sp
+        pop af                  ; A = its top byte, SP on the weights
         ld hl,0                 ; patched: A:HL = -Cl + the row constant (the top
 MV_NARROW_NC_L  = * - 2         ; byte's add an immediate: 8 T-states less than
         add hl,de               ; mv_l_from_k's ld c,a, ld a,n and adc a,c)
         adc a,0
 MV_NARROW_NC_L_TOP = * - 1
 .endif
-mv_no_bias:
-        ld sp,0                 ; patched: SP to the row's weights (where the row before ended)
-MV_ROW_SP       = * - 2
 mv_jump:
         jp mv_slots             ; patched: the first used slot, or mv_odd_start for an odd count
 
@@ -717,16 +717,17 @@ mv_row_any:
         ld c,a                  ; C:HL = -Ch + V
         exx
         call mv_wide_sum
+        ld sp,(MV_ROW_SP)       ; the row's weights (a second part's rows have no K)
         ld a,c
         ld hl,(MV_NC_L)         ; A:HL = -Cl + the low byte
         add a,l
         ld l,a
         ld a,(MV_NC_L_TOP)
-        jp nc,mv_no_bias
+        jp nc,mv_jump
         inc h
-        jp nz,mv_no_bias
+        jp nz,mv_jump
         inc a
-        jp mv_no_bias
+        jp mv_jump
 
 ; mv_row_narrow - a row's start in narrow mode (a whole call or a first part):
 ; mv_row_any's, with mv_wide_sum inline.
@@ -761,7 +762,10 @@ MV_WIDE_COUNT   = * - 1
         ld b,a
 .endif
 .endif
-        ld hl,(MV_ROW_SP)       ; the row's weights
+        ld hl,(MV_ROW_SP)       ; the row's K, then its weights
+        inc hl
+        inc hl
+        inc hl
         ld de,mv_wide_list      ; (in the page of mv_vars)
 @column:
         ld a,(de)               ; the distance from the wide column before
@@ -785,19 +789,18 @@ MV_WIDE_COUNT   = * - 1
         jp mv_narrow_k
 .else
 @k:
-        ld sp,0                 ; patched: the row's -K, C:DE = -K (SP is free here, as in mv_row)
-MV_NARROW_K_PTR = * - 2
+        ld sp,0                 ; patched: where the row before ended, the row's -K in front of
+MV_ROW_SP       = * - 2         ; its weights (the row ends write it), C:DE = -K
         pop de
         dec sp
-        pop af                  ; A = -K's top byte
-        ld (MV_NARROW_K_PTR),sp
+        pop af                  ; A = -K's top byte, SP on the weights
         ld hl,0                 ; patched: A:HL = -Cl - K (the top byte's add an
 MV_NARROW_NC_L  = * - 2         ; immediate, 8 T-states less than mv_l_from_k's
         add hl,de               ; ld c,a, ld a,n and adc a,c; no jp a narrow row)
         adc a,0
 MV_NARROW_NC_L_TOP = * - 1
 @bias_jump:
-        jp mv_no_bias           ; patched as mv_bias_jump
+        jp mv_jump              ; patched as mv_bias_jump
 .endif
 @next_page:
         inc h
@@ -812,6 +815,9 @@ mv_row_sparse:                  ; (in the h sum's set)
         ld hl,0
         ld c,l
         exx
+        ld sp,(MV_ROW_SP)       ; SP past the row's K, on its weights
+        pop de
+        inc sp
         ld de,0
         ld c,e
         jp mv_l_from_k
@@ -820,12 +826,13 @@ mv_row_sparse:                  ; (in the h sum's set)
 ; mv_row_resume - a second part's row start in full mode, or in narrow mode with
 ; no wide column (a sparse call's, most of fc2's): mv_row_any's, shorter.
 mv_row_resume:                  ; (in the h sum's set)
-        ld sp,(MV_CARRY_PTR)    ; (SP is free until mv_no_bias)
+        ld sp,(MV_CARRY_PTR)    ; (SP is free until it goes to the weights)
         pop hl                  ; V's low word
         ld de,(MV_FULL_NC_H)
         add hl,de
         pop de                  ; E = V's top byte, D = the low byte (this set's B counts the rows)
         ld (MV_CARRY_PTR),sp
+        ld sp,(MV_ROW_SP)       ; the row's weights (a second part's rows have no K)
         ld a,(MV_FULL_NC_H_TOP)
         adc a,e                 ; (the add's carry: pop and the loads keep the flags)
         ld c,a                  ; C:HL = -Ch + V
@@ -835,11 +842,11 @@ mv_row_resume:                  ; (in the h sum's set)
         add a,l
         ld l,a
         ld a,(MV_NC_L_TOP)
-        jp nc,mv_no_bias
+        jp nc,mv_jump
         inc h
-        jp nz,mv_no_bias
+        jp nz,mv_jump
         inc a
-        jp mv_no_bias
+        jp mv_jump
 
 ; mv_wide_sum - C':H':L' -= S(w) for each of the row's wide columns. Clobbers
 ; AF, B, DE, HL, IXL, IYL and D'E'.
@@ -939,17 +946,8 @@ mv_prepare:
         ld (MV_OUT_PTR),hl
         ld hl,(mv_bias)
         ld (MV_BIAS_PTR),hl
-        ld a,(mv_rows)
-        ld hl,(mv_w)
+        ld hl,(mv_w)            ; the first row's K (a second part's: its first weights)
         ld (MV_ROW_SP),hl
-        ld e,a                  ; the K rows: 3 * rows bytes before the weights
-        ld d,0
-        or a
-        sbc hl,de
-        sbc hl,de
-        sbc hl,de
-        ld (MV_K_PTR),hl
-        ld (MV_NARROW_K_PTR),hl
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
         sub MV_CHAIN_BITS
         jr nc,@shift_right
@@ -1001,13 +999,13 @@ mv_prepare:
         or a
 @bias_known:
 .endif
-        ld hl,mv_no_bias        ; (the others have it in their row constants: mv_unbias for the full path)
+        ld hl,mv_jump           ; (the others have it in their row constants: mv_unbias for the full path)
         jr z,@bias_set
         ld hl,mv_add_bias
 @bias_set:
         ld (mv_bias_jump+1),hl
 .else
-        ld hl,mv_no_bias
+        ld hl,mv_jump
         jr z,@bias_set
         ld hl,mv_add_bias
 @bias_set:
@@ -2029,14 +2027,7 @@ mv_row_coarse_biased:           ; (in the h sum's set; no wide column, a bias)
         ld c,l
         exx
 mv_coarse_k_biased:             ; (mv_row_coarse's blocks go on here with a bias)
-        ld sp,0                 ; patched: the row's -K
-MV_COARSE_KB_PTR = * - 2
-        pop de
-        dec sp
-        pop af
-        ld (MV_COARSE_KB_PTR),sp
-        ld c,a                  ; C:DE = -K
-        ld sp,0                 ; patched: the row's bias
+        ld sp,0                 ; patched: the row's bias (read before K, which leaves SP on the weights)
 MV_COARSE_BIAS_PTR = * - 2
         pop hl
         ld (MV_COARSE_BIAS_PTR),sp
@@ -2044,9 +2035,13 @@ MV_COARSE_BIAS_PTR = * - 2
         rla
         sbc a,a                 ; A:HL = b
         add hl,hl
-        adc a,a
+        adc a,a                 ; A:HL = 2b
+        ld sp,(MV_COARSE_ROW_SP)        ; the row's -K, in front of its weights
+        pop de
+        dec sp
+        pop bc                  ; B:DE = -K (this set's B takes weights)
         add hl,de
-        adc a,c                 ; A:HL = 2b - K
+        adc a,b                 ; A:HL = 2b - K
         ld e,l
         ld l,h
         ld h,a                  ; H:L:E = 2b - K, mv_coarse_sum's form
@@ -2057,12 +2052,11 @@ mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
         ld c,l
         exx
 mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
-        ld sp,0                 ; patched: the row's -K
-MV_COARSE_K_PTR = * - 2
+        ld sp,0                 ; patched: where the row before ended (the coarse row end's),
+MV_COARSE_ROW_SP = * - 2        ; the row's -K in front of its weights
         pop de                  ; E = -K's low byte
         dec sp
-        pop hl                  ; H:L = its top two bytes
-        ld (MV_COARSE_K_PTR),sp
+        pop hl                  ; H:L = its top two bytes, SP on the weights
 mv_coarse_sum:                  ; (H:L:E = the row constant)
         ld a,0                  ; patched: -Cl's low byte
 MV_COARSE_NC_L0 = * - 1
@@ -2071,8 +2065,6 @@ MV_COARSE_NC_L0 = * - 1
 MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
         adc hl,de
         ld d,0
-        ld sp,0                 ; patched: the row's weights (the coarse row end's)
-MV_COARSE_ROW_SP = * - 2
         jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload)
 MV_COARSE_FIRST = * - 2
 mv_coarse_slots:
@@ -2080,7 +2072,7 @@ mv_coarse_slots:
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
 ; T-states a row less than turning it back and running them there.
-        ld (MV_COARSE_ROW_SP),sp        ; the next row's weights
+        ld (MV_COARSE_ROW_SP),sp        ; the next row's start
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
 .else
@@ -2119,7 +2111,7 @@ mv_row_coarse:                  ; (in the h sum's set)
 MV_COARSE_NC_H  = * - 4
 MV_COARSE_NC_H_TOP = * - 1
         exx
-        ld hl,(MV_COARSE_ROW_SP)        ; the row's weights
+        ld hl,(MV_COARSE_ROW_SP)        ; the row's K (the first block's distance steps over it too)
         jp mv_coarse_wide       ; patched: the first wide column's block
 MV_CW_FIRST     = * - 2
 mv_coarse_wide:
@@ -2220,13 +2212,8 @@ mv_coarse_prepare:
         ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
 .endif
         ld (mv_coarse_check+1),hl
-        ld hl,(MV_ROW_SP)       ; the rows' pointers and -Cl into the coarse row starts
+        ld hl,(MV_ROW_SP)       ; the rows' pointer and -Cl into the coarse row starts
         ld (MV_COARSE_ROW_SP),hl
-        ld hl,(MV_NARROW_K_PTR)
-        ld (MV_COARSE_K_PTR),hl
-.ifndef MV_BIAS_IN_K
-        ld (MV_COARSE_KB_PTR),hl
-.endif
         ld hl,(MV_NARROW_NC_L)
         ld a,l
         ld (MV_COARSE_NC_L0),a
@@ -2272,10 +2259,14 @@ mv_coarse_prepare:
         ld (MV_CW_FIRST),iy
         ld hl,mv_wide_list
         ld ix,(mv_x)
+        ld c,3                  ; (the first block's distance counts from the row's K)
 @wide:
         ld a,(hl)               ; the distance (the first: the column's index)
         inc hl
+        add a,c
         ld (iy+MV_CW_DIST),a
+        sub c
+        ld c,0
         add a,a
         ld e,a
         ld d,0
@@ -2474,17 +2465,10 @@ mv_exact_row:
         add hl,bc
         ld (MV_BIAS_PTR),hl
 .endif
-        ld a,(mv_rows)          ; K: 3 (rows - r) bytes before the weights
-        sub c
+        ld a,(mv_cols)          ; the row: mv_w + r * (3 + cols), its K then its weights
+        add a,3
         ld e,a
         ld d,b
-        ld hl,(mv_w)
-        sbc hl,de               ; (no carry: rows > r)
-        sbc hl,de
-        sbc hl,de
-        ld (MV_NARROW_K_PTR),hl
-        ld a,(mv_cols)          ; the weights: mv_w + r * cols
-        ld e,a
         ld hl,0
         ld b,8
 @times:
