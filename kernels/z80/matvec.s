@@ -188,6 +188,13 @@
 ; a narrow call), not the count's load, test and branch: 13 T-states less a row
 ; with no wide column, 5 with some.
 
+.ifdef MV_COARSE
+.ifdef MV_LOW_SLOTS
+.ifdef MV_BIAS_IN_K
+MV_LOW_HLA      = 1             ; (the 128K's options) the low rows start as the coarse ones, mv_row_coarse_start
+.endif
+.endif
+.endif
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
@@ -407,8 +414,12 @@ MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
+.ifdef MV_LOW_HLA
+        ld sp,(MV_ROW_SP)       ; the row's -K + 2b, in front of its weights (the low rows' start
+.else                           ; has the operand)
         ld sp,0                 ; patched: where the row before ended, the row's -K + 2b in front
 MV_ROW_SP       = * - 2         ; of its weights (the row ends write it; a first part's rows only)
+.endif
         pop de
         dec sp
         pop af                  ; A = its top byte, SP on the weights
@@ -763,13 +774,10 @@ MV_WIDE_COUNT   = * - 1
 .endif
 .endif
         ld hl,(MV_ROW_SP)       ; the row's K, then its weights
-        inc hl
-        inc hl
-        inc hl
-        ld de,mv_wide_list      ; (in the page of mv_vars)
+        ld de,mv_wide_list + 1  ; (in the page of mv_vars)
+        ld a,0                  ; patched: the first wide column's distance from the row's K,
+MV_FIRST_WIDE   = * - 1         ; its index + 3 (mv_prepare)
 @column:
-        ld a,(de)               ; the distance from the wide column before
-        inc e
         add a,l
         ld l,a
         jr c,@next_page         ; (no carry for the sbc below)
@@ -784,6 +792,8 @@ MV_WIDE_COUNT   = * - 1
         jr nc,* + 3
         dec c
         exx
+        ld a,(de)               ; the next one's distance from this one (the last
+        inc e                   ; column's read goes past the list, unused)
         djnz @column
 .ifdef MV_BIAS_IN_K
         jp mv_narrow_k
@@ -1277,6 +1287,13 @@ mv_prepare:
         ld (MV_NC_L_TOP),a
         ld (MV_NARROW_NC_L),hl
         ld (MV_NARROW_NC_L_TOP),a
+.ifdef MV_LOW_HLA
+        ld (MV_COARSE_NC_L12+1),a       ; -Cl in the H:L:A start's operands (coarse and low rows)
+        ld a,h
+        ld (MV_COARSE_NC_L12),a
+        ld a,l
+        ld (MV_COARSE_NC_L0),a
+.endif
         xor a
         sub e
         ld e,a
@@ -1289,6 +1306,12 @@ mv_prepare:
         ld (MV_FULL_NC_H_TOP),a
         ld (MV_NARROW_NC_H),de
         ld (MV_NARROW_NC_H_TOP),a
+.ifdef MV_LOW_HLA
+        ld (MV_LOW_NC_H),de
+        ld (MV_LOW_NC_H_TOP),a
+        ld hl,mv_row_narrow_k   ; (a narrow row's start until mv_low_prepare sends the rows to the low slots)
+        ld (MV_NARROW_START),hl
+.endif
         exx
         ld a,(mv_cols)          ; narrow mode when at most a quarter of the columns are wide
         ld b,a
@@ -1337,7 +1360,7 @@ mv_prepare:
         cp MV_LOW_WIDE_MAX + 1
         jr nc,@main_narrow      ; (a second part's narrow mode may have more wide columns)
         call mv_low_prepare
-        jr @low_set
+        jr @flag_jump           ; (the low rows walk no wide column: their blocks take S(w))
 @main_narrow:                   ; the main slots run narrow: the jps the pass left out
         ld a,(@dh)
         cp $DD
@@ -1346,6 +1369,9 @@ mv_prepare:
         call mv_one_piece_walk
 @low_set:
 .endif
+        ld a,(mv_wide_list)     ; mv_row_narrow's walk: its first distance from the row's K
+        add a,3
+        ld (MV_FIRST_WIDE),a
         jr @flag_jump
 @full:
         ld c,$FF
@@ -1426,7 +1452,8 @@ mv_prepare:
         ld a,(MV_WIDE_COUNT)    ; no wide column to walk: straight to K
         or a
         jr nz,@row_set
-        ld hl,mv_row_narrow_k
+        ld hl,mv_row_narrow_k   ; (MV_LOW_HLA: patched, mv_row_coarse_start for the low slots)
+MV_NARROW_START = * - 2
 .endif
 @row_set:
         ld (mv_first_row+1),hl
@@ -1837,6 +1864,11 @@ mv_low_prepare:
         ld hl,mv_odd_start
 @even_first:
         ld (MV_LOW_FIRST),hl
+.ifdef MV_LOW_HLA
+        ld (MV_COARSE_FIRST),hl ; the rows start in the low slots' form, H:L:A (the coarse rows'
+        ld hl,mv_row_coarse_start       ; start): no turn of A:HL in mv_low_entry
+        ld (MV_NARROW_START),hl
+.endif
         ld de,mv_low_entry_jp   ; (every column: mv_low_entry runs on into the first slot)
         ld a,c
         or a
@@ -2048,12 +2080,22 @@ MV_COARSE_BIAS_PTR = * - 2
         jp mv_coarse_sum
 .endif
 mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
+.ifdef MV_LOW_HLA
+        ld hl,0                 ; patched: C:HL = -Ch (0 in a coarse call without wide columns;
+        ld c,0                  ; a low call's rows start here too, mv_low_prepare)
+MV_LOW_NC_H     = * - 4
+MV_LOW_NC_H_TOP = * - 1
+.else
         ld hl,0                 ; C:HL = -Ch = 0
         ld c,l
+.endif
         exx
 mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
         ld sp,0                 ; patched: where the row before ended (the coarse row end's),
 MV_COARSE_ROW_SP = * - 2        ; the row's -K in front of its weights
+.ifdef MV_LOW_HLA
+MV_ROW_SP       = MV_COARSE_ROW_SP      ; (every row end writes it)
+.endif
         pop de                  ; E = -K's low byte
         dec sp
         pop hl                  ; H:L = its top two bytes, SP on the weights
@@ -2065,8 +2107,8 @@ MV_COARSE_NC_L0 = * - 1
 MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
         adc hl,de
         ld d,0
-        jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload)
-MV_COARSE_FIRST = * - 2
+        jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload), or
+MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
 mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
@@ -2212,6 +2254,7 @@ mv_coarse_prepare:
         ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
 .endif
         ld (mv_coarse_check+1),hl
+.ifndef MV_LOW_HLA                      ; (with it, the column pass's and the row ends' already)
         ld hl,(MV_ROW_SP)       ; the rows' pointer and -Cl into the coarse row starts
         ld (MV_COARSE_ROW_SP),hl
         ld hl,(MV_NARROW_NC_L)
@@ -2221,6 +2264,7 @@ mv_coarse_prepare:
         ld a,(MV_NARROW_NC_L_TOP)
         ld h,a
         ld (MV_COARSE_NC_L12),hl
+.endif
         ld de,mv_row_coarse_start
 .ifndef MV_BIAS_IN_K                    ; (with it, -K + 2b: no bias to add)
         ld hl,(mv_bias)
