@@ -343,6 +343,9 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
+.ifdef MV_LOW_HLA
+        ld sp,(MV_ROW_SP)       ; the first row's K (its start, if a low or coarse one, loads no SP)
+.endif
 .ifndef MV_COARSE
         ld a,(mv_rows)          ; (the players without MV_COARSE keep their bytes where they were)
 .endif
@@ -407,19 +410,17 @@ MV_WEIGHTS_SP   = * - 2
 ; walk (the low slots' blocks subtract their S(w)): the h sum at -Ch, the l sum
 ; at -Cl - K + 2b (the row constant has the bias), and on into mv_jump with
 ; no jp: 20 T-states a row less than mv_row_narrow's jp to K and K's jp here.
+.ifndef MV_LOW_HLA                      ; (with it, the low rows start in mv_row_coarse_start)
 mv_row_narrow_k:                ; (in the h sum's set)
         ld hl,0                 ; patched: C:HL = -Ch
         ld c,0
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
+.endif
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
-.ifdef MV_LOW_HLA
-        ld sp,(MV_ROW_SP)       ; the row's -K + 2b, in front of its weights (the low rows' start
-.else                           ; has the operand)
         ld sp,0                 ; patched: where the row before ended, the row's -K + 2b in front
 MV_ROW_SP       = * - 2         ; of its weights (the row ends write it; a first part's rows only)
-.endif
         pop de
         dec sp
         pop af                  ; A = its top byte, SP on the weights
@@ -491,6 +492,9 @@ mv_flagged:
         push bc                 ; B = the rows left
         call mv_fixup
         pop bc
+.ifdef MV_LOW_HLA
+        ld sp,(MV_ROW_SP)       ; (the next low row's start loads none)
+.endif
 mv_shift_jump:
         jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
 ; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
@@ -614,7 +618,9 @@ mv_low_slots:
         .endrepeat
         .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
 mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h
-        ld (MV_ROW_SP),sp       ; the next row's weights
+.ifndef MV_LOW_HLA                      ; (with it, SP stays where the row ended: the next row's
+        ld (MV_ROW_SP),sp       ; the next row's start          ; start pops its K there, loading no SP)
+.endif
         ex af,af'               ; A' = bits 0-7 (mv_low_shift_af; mv_low_b puts them in B)
         ld a,l
         .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
@@ -637,6 +643,9 @@ mv_low_b:
         exx
         ld b,a
         exx
+.ifdef MV_LOW_HLA
+        ld (MV_ROW_SP),sp       ; (the low row's end left SP where it ended: mv_fixup reads it there)
+.endif
         jp mv_flagged
 .endif
 
@@ -669,6 +678,9 @@ mv_unbias_on:
 ; mv_keep_af - mv_keep for a low row, whose low byte is in A' (4 T-states more than
 ; mv_keep, 22 less than through mv_low_b).
 mv_keep_af:
+.ifdef MV_LOW_HLA
+        ld (MV_ROW_SP),sp       ; (the low row's end left SP where it ended: the second part's
+.endif                                  ; weights follow the last row's)
         ex de,hl                ; L:D:E = V
         ld c,l
         ex af,af'
@@ -703,6 +715,9 @@ MV_CARRY_PTR    = * - 2
 ; the other columns skip their high piece, so K does not serve), the l sum
 ; at -Cl + the first part's low byte (a second part has no bias).
 mv_row_any:
+.ifdef MV_LOW_HLA
+        ld (MV_ROW_SP),sp       ; the row's weights (a low row's end leaves SP there)
+.endif
         exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
         ld hl,(MV_CARRY_PTR)
@@ -775,8 +790,13 @@ MV_WIDE_COUNT   = * - 1
 .endif
         ld hl,(MV_ROW_SP)       ; the row's K, then its weights
         ld de,mv_wide_list + 1  ; (in the page of mv_vars)
+.ifdef MV_LOW_SLOTS
+        ld a,(mv_wide_list)     ; (the low slots' player walks few rows: no patch a call)
+        add a,3
+.else
         ld a,0                  ; patched: the first wide column's distance from the row's K,
 MV_FIRST_WIDE   = * - 1         ; its index + 3 (mv_prepare)
+.endif
 @column:
         add a,l
         ld l,a
@@ -836,6 +856,9 @@ mv_row_sparse:                  ; (in the h sum's set)
 ; mv_row_resume - a second part's row start in full mode, or in narrow mode with
 ; no wide column (a sparse call's, most of fc2's): mv_row_any's, shorter.
 mv_row_resume:                  ; (in the h sum's set)
+.ifdef MV_LOW_HLA
+        ld (MV_ROW_SP),sp       ; the row's weights (a low row's end leaves SP there)
+.endif
         ld sp,(MV_CARRY_PTR)    ; (SP is free until it goes to the weights)
         pop hl                  ; V's low word
         ld de,(MV_FULL_NC_H)
@@ -1304,13 +1327,14 @@ mv_prepare:
         sbc a,c
         ld (MV_FULL_NC_H),de
         ld (MV_FULL_NC_H_TOP),a
+.ifdef MV_LOW_HLA
+        ld (MV_LOW_NC_H),de     ; (MV_NARROW_NC_H too)
+        ld (MV_LOW_NC_H_TOP),a
+        ld hl,mv_row_narrow     ; (a narrow row's start until mv_low_prepare sends the rows to the low slots)
+        ld (MV_NARROW_START),hl
+.else
         ld (MV_NARROW_NC_H),de
         ld (MV_NARROW_NC_H_TOP),a
-.ifdef MV_LOW_HLA
-        ld (MV_LOW_NC_H),de
-        ld (MV_LOW_NC_H_TOP),a
-        ld hl,mv_row_narrow_k   ; (a narrow row's start until mv_low_prepare sends the rows to the low slots)
-        ld (MV_NARROW_START),hl
 .endif
         exx
         ld a,(mv_cols)          ; narrow mode when at most a quarter of the columns are wide
@@ -1368,10 +1392,11 @@ mv_prepare:
         xor a
         call mv_one_piece_walk
 @low_set:
-.endif
+.else
         ld a,(mv_wide_list)     ; mv_row_narrow's walk: its first distance from the row's K
         add a,3
         ld (MV_FIRST_WIDE),a
+.endif
         jr @flag_jump
 @full:
         ld c,$FF
@@ -1452,8 +1477,12 @@ mv_prepare:
         ld a,(MV_WIDE_COUNT)    ; no wide column to walk: straight to K
         or a
         jr nz,@row_set
-        ld hl,mv_row_narrow_k   ; (MV_LOW_HLA: patched, mv_row_coarse_start for the low slots)
+.ifdef MV_LOW_HLA
+        ld hl,mv_row_narrow     ; patched: mv_row_coarse_start when the low slots are set for x
 MV_NARROW_START = * - 2
+.else
+        ld hl,mv_row_narrow_k
+.endif
 .endif
 @row_set:
         ld (mv_first_row+1),hl
@@ -2085,17 +2114,18 @@ mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
         ld c,0                  ; a low call's rows start here too, mv_low_prepare)
 MV_LOW_NC_H     = * - 4
 MV_LOW_NC_H_TOP = * - 1
+MV_NARROW_NC_H  = MV_LOW_NC_H   ; (mv_row_narrow reads -Ch here)
+MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
 .else
         ld hl,0                 ; C:HL = -Ch = 0
         ld c,l
 .endif
         exx
 mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
+.ifndef MV_LOW_HLA                      ; (with it, SP is where the row before ended: its end stores
         ld sp,0                 ; patched: where the row before ended (the coarse row end's),
 MV_COARSE_ROW_SP = * - 2        ; the row's -K in front of its weights
-.ifdef MV_LOW_HLA
-MV_ROW_SP       = MV_COARSE_ROW_SP      ; (every row end writes it)
-.endif
+.endif                                  ; none, and the first row's is mv_rows_run's)
         pop de                  ; E = -K's low byte
         dec sp
         pop hl                  ; H:L = its top two bytes, SP on the weights
@@ -2114,7 +2144,9 @@ mv_coarse_slots:
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
 ; T-states a row less than turning it back and running them there.
+.ifndef MV_LOW_HLA
         ld (MV_COARSE_ROW_SP),sp        ; the next row's start
+.endif
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
 .else
@@ -2153,7 +2185,12 @@ mv_row_coarse:                  ; (in the h sum's set)
 MV_COARSE_NC_H  = * - 4
 MV_COARSE_NC_H_TOP = * - 1
         exx
+.ifdef MV_LOW_HLA
+        ld hl,0                 ; the row's K, where the row before ended (the first block's
+        add hl,sp               ; distance steps over it too)
+.else
         ld hl,(MV_COARSE_ROW_SP)        ; the row's K (the first block's distance steps over it too)
+.endif
         jp mv_coarse_wide       ; patched: the first wide column's block
 MV_CW_FIRST     = * - 2
 mv_coarse_wide:
@@ -2344,7 +2381,15 @@ mv_low_deferred:
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         ret nc
+.ifdef MV_LOW_HLA
+        call mv_low_prepare
+        ld hl,mv_row_coarse_start       ; (the low rows' start: it loads no SP, their end stores none)
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl
+        ret
+.else
         jp mv_low_prepare
+.endif
 .endif
 
 ; mv_gate_prepare - (mv_coarse_prepare, a call asked for with MV_COARSE_GATE) the
