@@ -300,7 +300,7 @@ mv_start:
         set MV_KEEP_BIT,(hl)
         call mv_part
         ld hl,(mv_carry)
-        ld (MV_CARRY_PTR),hl
+        ld (MV_RESUME_CARRY),hl ; (the second part's row starts read the sums there)
         ld hl,mv_mode
         ld a,(hl)
         xor MV_KEEP | MV_RESUME
@@ -343,9 +343,9 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
-.ifdef MV_LOW_HLA
-        ld sp,(MV_ROW_SP)       ; the first row's K (its start, if a low or coarse one, loads no SP)
-.endif
+        ld sp,0                 ; patched: the first row's K (mv_prepare, mv_exact_row): every row's
+MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops its K (the routines
+                                ; that read a row's pointer, or move SP, store it here)
 .ifndef MV_COARSE
         ld a,(mv_rows)          ; (the players without MV_COARSE keep their bytes where they were)
 .endif
@@ -354,8 +354,8 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:                         ; in the h sum's set: C:DE = -K, the row's sum of w^2 negated
-        ld sp,(MV_ROW_SP)       ; the row's -K, in front of its weights (where the row before
-        pop de                  ; ended): SP is on the weights after it, as the slots want
+        pop de                  ; SP is on the row's -K, in front of its weights (where the row
+                                ; before ended): on the weights after it, as the slots want
         dec sp
         pop af                  ; A = -K's top byte (F takes its middle one)
         ld c,a
@@ -419,9 +419,7 @@ MV_NARROW_NC_H_TOP = * - 1
         exx
 .endif
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
-        ld sp,0                 ; patched: where the row before ended, the row's -K + 2b in front
-MV_ROW_SP       = * - 2         ; of its weights (the row ends write it; a first part's rows only)
-        pop de
+        pop de                  ; SP on the row's -K + 2b (where the row before ended)
         dec sp
         pop af                  ; A = its top byte, SP on the weights
         ld hl,0                 ; patched: A:HL = -Cl + the row constant (the top
@@ -471,8 +469,7 @@ mv_slots:
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
 
-mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
-        ld (MV_ROW_SP),sp       ; the next row's weights
+mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ld b,l                  ; B = bits 0-7, for shifts below 8
         ld c,h                  ; A:H = (A:HL >> 8) to the other set through A and IXL
         .byte $DD,$69           ; ld ixl,c (with the prefix, an H or L operand would be IXH or IXL)
@@ -487,14 +484,13 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
 mv_flag_check:
         jp mv_shift_jump        ; patched: mv_flagged when a column is flagged, else the shift's target
 mv_flagged:
+        ld (MV_ROW_SP),sp       ; where the row ended (mv_fixup reads the row's weights before it)
         ld a,(mv_flag_count)
         ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
         push bc                 ; B = the rows left
         call mv_fixup
         pop bc
-.ifdef MV_LOW_HLA
-        ld sp,(MV_ROW_SP)       ; (the next low row's start loads none)
-.endif
+        ld sp,(MV_ROW_SP)       ; (the next row's start pops its K there)
 mv_shift_jump:
         jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
 ; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
@@ -577,6 +573,7 @@ mv_next_row:
         dec b                   ; (in the h sum's set: the rows left)
 mv_row_jump:
         jp nz,mv_row            ; patched as mv_first_row
+        ld (MV_ROW_SP),sp       ; where the part ended (a second part's weights follow there)
         ld sp,(mv_saved_sp)
         ret
 
@@ -617,10 +614,7 @@ mv_low_slots:
         adc hl,de
         .endrepeat
         .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
-mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h
-.ifndef MV_LOW_HLA                      ; (with it, SP stays where the row ended: the next row's
-        ld (MV_ROW_SP),sp       ; the next row's start          ; start pops its K there, loading no SP)
-.endif
+mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ex af,af'               ; A' = bits 0-7 (mv_low_shift_af; mv_low_b puts them in B)
         ld a,l
         .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
@@ -643,9 +637,6 @@ mv_low_b:
         exx
         ld b,a
         exx
-.ifdef MV_LOW_HLA
-        ld (MV_ROW_SP),sp       ; (the low row's end left SP where it ended: mv_fixup reads it there)
-.endif
         jp mv_flagged
 .endif
 
@@ -656,7 +647,8 @@ mv_low_b:
 ; with its jp on, where a narrow or coarse row saves mv_add_bias's 94.
 mv_unbias:
         .byte $DD,$68           ; ld ixl,b: the rows left, aside
-        ld sp,0                 ; patched: the row's bias (SP is free until the next row)
+        ld (MV_UNBIAS_BACK),sp  ; (SP is on the next row: back there below)
+        ld sp,0                 ; patched: the row's bias
 MV_UNBIAS_PTR   = * - 2
         pop bc
         ld (MV_UNBIAS_PTR),sp
@@ -670,6 +662,8 @@ MV_UNBIAS_PTR   = * - 2
         sbc a,d
         ld e,a                  ; E:H:L = V - 2b
         .byte $DD,$45           ; ld b,ixl
+        ld sp,0                 ; patched: where the row ended
+MV_UNBIAS_BACK  = * - 2
 mv_unbias_on:
         jp 0                    ; patched: mv_flag_check's target without it
 .endif
@@ -678,9 +672,6 @@ mv_unbias_on:
 ; mv_keep_af - mv_keep for a low row, whose low byte is in A' (4 T-states more than
 ; mv_keep, 22 less than through mv_low_b).
 mv_keep_af:
-.ifdef MV_LOW_HLA
-        ld (MV_ROW_SP),sp       ; (the low row's end left SP where it ended: the second part's
-.endif                                  ; weights follow the last row's)
         ex de,hl                ; L:D:E = V
         ld c,l
         ex af,af'
@@ -715,12 +706,10 @@ MV_CARRY_PTR    = * - 2
 ; the other columns skip their high piece, so K does not serve), the l sum
 ; at -Cl + the first part's low byte (a second part has no bias).
 mv_row_any:
-.ifdef MV_LOW_HLA
-        ld (MV_ROW_SP),sp       ; the row's weights (a low row's end leaves SP there)
-.endif
+        ld (MV_ROW_SP),sp       ; the row's weights (the row before ended there)
         exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
-        ld hl,(MV_CARRY_PTR)
+        ld hl,(MV_RESUME_CARRY)
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -729,7 +718,7 @@ mv_row_any:
         inc hl
         ld c,(hl)               ; C = the first part's low byte (mv_wide_sum keeps C)
         inc hl
-        ld (MV_CARRY_PTR),hl
+        ld (MV_RESUME_CARRY),hl
         .byte $DD,$6B           ; ld ixl,e: to the other set through IXL, IYL and A
         .byte $FD,$6A           ; ld iyl,d
         exx
@@ -788,7 +777,8 @@ MV_WIDE_COUNT   = * - 1
         ld b,a
 .endif
 .endif
-        ld hl,(MV_ROW_SP)       ; the row's K, then its weights
+        ld hl,0                 ; the row's K, then its weights (SP is on it)
+        add hl,sp
         ld de,mv_wide_list + 1  ; (in the page of mv_vars)
 .ifdef MV_LOW_SLOTS
         ld a,(mv_wide_list)     ; (the low slots' player walks few rows: no patch a call)
@@ -819,9 +809,7 @@ MV_FIRST_WIDE   = * - 1         ; its index + 3 (mv_prepare)
         jp mv_narrow_k
 .else
 @k:
-        ld sp,0                 ; patched: where the row before ended, the row's -K in front of
-MV_ROW_SP       = * - 2         ; its weights (the row ends write it), C:DE = -K
-        pop de
+        pop de                  ; SP on the row's -K (where the row before ended), C:DE = -K
         dec sp
         pop af                  ; A = -K's top byte, SP on the weights
         ld hl,0                 ; patched: A:HL = -Cl - K (the top byte's add an
@@ -845,8 +833,7 @@ mv_row_sparse:                  ; (in the h sum's set)
         ld hl,0
         ld c,l
         exx
-        ld sp,(MV_ROW_SP)       ; SP past the row's K, on its weights
-        pop de
+        pop de                  ; SP past the row's K, on its weights
         inc sp
         ld de,0
         ld c,e
@@ -856,16 +843,16 @@ mv_row_sparse:                  ; (in the h sum's set)
 ; mv_row_resume - a second part's row start in full mode, or in narrow mode with
 ; no wide column (a sparse call's, most of fc2's): mv_row_any's, shorter.
 mv_row_resume:                  ; (in the h sum's set)
-.ifdef MV_LOW_HLA
-        ld (MV_ROW_SP),sp       ; the row's weights (a low row's end leaves SP there)
-.endif
-        ld sp,(MV_CARRY_PTR)    ; (SP is free until it goes to the weights)
+        ld (MV_RESUME_BACK),sp  ; the row's weights (the row before ended there), aside
+        ld sp,0                 ; patched: the row's sums from the first part, in mv_carry
+MV_RESUME_CARRY = * - 2         ; (matvec; mv_row_any's too)
         pop hl                  ; V's low word
         ld de,(MV_FULL_NC_H)
         add hl,de
         pop de                  ; E = V's top byte, D = the low byte (this set's B counts the rows)
-        ld (MV_CARRY_PTR),sp
-        ld sp,(MV_ROW_SP)       ; the row's weights (a second part's rows have no K)
+        ld (MV_RESUME_CARRY),sp
+        ld sp,0                 ; patched: the row's weights (a second part's rows have no K)
+MV_RESUME_BACK  = * - 2
         ld a,(MV_FULL_NC_H_TOP)
         adc a,e                 ; (the add's carry: pop and the loads keep the flags)
         ld c,a                  ; C:HL = -Ch + V
@@ -2088,7 +2075,8 @@ mv_row_coarse_biased:           ; (in the h sum's set; no wide column, a bias)
         ld c,l
         exx
 mv_coarse_k_biased:             ; (mv_row_coarse's blocks go on here with a bias)
-        ld sp,0                 ; patched: the row's bias (read before K, which leaves SP on the weights)
+        ld (MV_COARSE_K_AT),sp  ; the row's -K (SP is on it), aside while SP reads the bias
+        ld sp,0                 ; patched: the row's bias
 MV_COARSE_BIAS_PTR = * - 2
         pop hl
         ld (MV_COARSE_BIAS_PTR),sp
@@ -2097,7 +2085,8 @@ MV_COARSE_BIAS_PTR = * - 2
         sbc a,a                 ; A:HL = b
         add hl,hl
         adc a,a                 ; A:HL = 2b
-        ld sp,(MV_COARSE_ROW_SP)        ; the row's -K, in front of its weights
+        ld sp,0                 ; patched: the row's -K, in front of its weights
+MV_COARSE_K_AT  = * - 2
         pop de
         dec sp
         pop bc                  ; B:DE = -K (this set's B takes weights)
@@ -2122,11 +2111,7 @@ MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
 .endif
         exx
 mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
-.ifndef MV_LOW_HLA                      ; (with it, SP is where the row before ended: its end stores
-        ld sp,0                 ; patched: where the row before ended (the coarse row end's),
-MV_COARSE_ROW_SP = * - 2        ; the row's -K in front of its weights
-.endif                                  ; none, and the first row's is mv_rows_run's)
-        pop de                  ; E = -K's low byte
+        pop de                  ; SP on the row's -K (where the row before ended): E = its low byte
         dec sp
         pop hl                  ; H:L = its top two bytes, SP on the weights
 mv_coarse_sum:                  ; (H:L:E = the row constant)
@@ -2144,9 +2129,6 @@ mv_coarse_slots:
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
 ; T-states a row less than turning it back and running them there.
-.ifndef MV_LOW_HLA
-        ld (MV_COARSE_ROW_SP),sp        ; the next row's start
-.endif
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
 .else
@@ -2185,12 +2167,8 @@ mv_row_coarse:                  ; (in the h sum's set)
 MV_COARSE_NC_H  = * - 4
 MV_COARSE_NC_H_TOP = * - 1
         exx
-.ifdef MV_LOW_HLA
         ld hl,0                 ; the row's K, where the row before ended (the first block's
         add hl,sp               ; distance steps over it too)
-.else
-        ld hl,(MV_COARSE_ROW_SP)        ; the row's K (the first block's distance steps over it too)
-.endif
         jp mv_coarse_wide       ; patched: the first wide column's block
 MV_CW_FIRST     = * - 2
 mv_coarse_wide:
@@ -2291,10 +2269,8 @@ mv_coarse_prepare:
         ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
 .endif
         ld (mv_coarse_check+1),hl
-.ifndef MV_LOW_HLA                      ; (with it, the column pass's and the row ends' already)
-        ld hl,(MV_ROW_SP)       ; the rows' pointer and -Cl into the coarse row starts
-        ld (MV_COARSE_ROW_SP),hl
-        ld hl,(MV_NARROW_NC_L)
+.ifndef MV_LOW_HLA                      ; (with it, the column pass wrote it)
+        ld hl,(MV_NARROW_NC_L)  ; -Cl into the coarse row starts
         ld a,l
         ld (MV_COARSE_NC_L0),a
         ld l,h
@@ -2381,15 +2357,7 @@ mv_low_deferred:
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         ret nc
-.ifdef MV_LOW_HLA
-        call mv_low_prepare
-        ld hl,mv_row_coarse_start       ; (the low rows' start: it loads no SP, their end stores none)
-        ld (mv_first_row+1),hl
-        ld (mv_row_jump+1),hl
-        ret
-.else
         jp mv_low_prepare
-.endif
 .endif
 
 ; mv_gate_prepare - (mv_coarse_prepare, a call asked for with MV_COARSE_GATE) the
