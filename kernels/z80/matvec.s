@@ -484,13 +484,13 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP 
 mv_flag_check:
         jp mv_shift_jump        ; patched: mv_flagged when a column is flagged, else the shift's target
 mv_flagged:
-        ld (MV_ROW_SP),sp       ; where the row ended (mv_fixup reads the row's weights before it)
+        ld (mv_row_ptr),sp      ; where the row ended: mv_fixup reads its weights before it
         ld a,(mv_flag_count)
         ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
         push bc                 ; B = the rows left
         call mv_fixup
         pop bc
-        ld sp,(MV_ROW_SP)       ; (the next row's start pops its K there)
+        ld sp,(mv_row_ptr)      ; (the next row's start pops its K there)
 mv_shift_jump:
         jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
 ; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
@@ -902,22 +902,18 @@ mv_wide_sum:
         jr @weight
 
 ; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
-; A = the count. Clobbers AF, BC, D.
+; A = the count, mv_row_ptr = the row's end (mv_flag_list holds each column's
+; distance from it, negated). Clobbers AF, BC, D.
 mv_fixup:
         ld (mv_v),hl
         ld b,a
         ld a,e
         ld (mv_v+2),a
-        ld hl,(MV_ROW_SP)       ; the row's weights: the next row's - cols
-        ld de,(mv_stride)
-        or a
-        sbc hl,de
-        ld (mv_row_ptr),hl
         ld hl,mv_flag_list
 @column:
         push hl
-        ld e,(hl)
-        ld d,0
+        ld e,(hl)               ; the column's weight: the row's end less the columns from it on
+        ld d,$FF
         ld hl,(mv_row_ptr)
         add hl,de
         ld a,(hl)
@@ -1032,10 +1028,6 @@ mv_prepare:
         ld (mv_bias_jump+1),hl
         ld (mv_row_narrow@bias_jump+1),hl
 .endif
-        ld a,(mv_cols)
-        ld l,a
-        ld h,0
-        ld (mv_stride),hl
         ld a,(mv_same_x)
         or a
         jp nz,@flag_jump
@@ -1159,8 +1151,8 @@ mv_prepare:
         inc (hl)
         add a,mv_flag_list & 255
         ld l,a                  ; (the list is in the page of mv_vars)
-        ld a,(mv_cols)
-        sub b
+        xor a
+        sub b                   ; -(the columns from this one on): mv_fixup counts from the row's end
         ld (hl),a
         jr @pieces
 @low_negative:
