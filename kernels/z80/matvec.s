@@ -2151,6 +2151,7 @@ mv_coarse_check:
 MV_COARSE_WIDE_MAX = MV_MAX_COLS / 4    ; a coarse call is narrow: at most a quarter wide
 MV_CW_BLOCK     = 32            ; bytes of a wide column's block
 MV_CW_DIST      = 1             ; its distance (ld de,n's low byte)
+MV_CW_RUN       = 4             ; past the distance's add (the first block's is mv_row_coarse's)
 MV_CW_H1        = 23            ; its h - 1, twice
 MV_CW_H2        = 26
 mv_row_coarse:                  ; (in the h sum's set)
@@ -2159,15 +2160,16 @@ mv_row_coarse:                  ; (in the h sum's set)
 MV_COARSE_NC_H  = * - 4
 MV_COARSE_NC_H_TOP = * - 1
         exx
-        ld hl,0                 ; the row's K, where the row before ended (the first block's
-        add hl,sp               ; distance steps over it too)
-        jp mv_coarse_wide       ; patched: the first wide column's block
+        ld hl,0                 ; patched: the first wide column's distance from the row's K (its
+MV_CW_FIRST_DIST = * - 2        ; index + 3; the row's K is where the row before ended)
+        add hl,sp
+        jp mv_coarse_wide       ; patched: the first wide column's block, past its distance's add
 MV_CW_FIRST     = * - 2
 mv_coarse_wide:
         .repeat MV_COARSE_WIDE_MAX
-        ld de,0                 ; patched: the distance from the wide column before (the first: its index)
-        add hl,de               ; (no carry: the row's weights end below $10000)
-        ld a,(hl)               ; w + 128
+        ld de,0                 ; patched: the distance from the wide column before (the first
+        add hl,de               ; block's: mv_row_coarse adds it; no carry, the row ends below $10000)
+        ld a,(hl)               ; w + 128 (MV_CW_RUN bytes in)
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
@@ -2299,23 +2301,22 @@ mv_coarse_prepare:
         ld hl,mv_row_coarse
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
-        ld iy,mv_coarse_wide + MV_COARSE_WIDE_MAX * MV_CW_BLOCK
+        ld iy,mv_coarse_wide + MV_COARSE_WIDE_MAX * MV_CW_BLOCK + MV_CW_RUN
         ld de,-MV_CW_BLOCK
 @block:
         add iy,de               ; the first wide column's block: the last B blocks run
         dec a
         jr nz,@block
-        ld (MV_CW_FIRST),iy
+        ld (MV_CW_FIRST),iy     ; (IY: a block, MV_CW_RUN bytes in)
         ld hl,mv_wide_list
+        ld a,(hl)               ; the first one's distance from the row's K: mv_row_coarse's
+        add a,3
+        ld (MV_CW_FIRST_DIST),a
         ld ix,(mv_x)
-        ld c,3                  ; (the first block's distance counts from the row's K)
 @wide:
         ld a,(hl)               ; the distance (the first: the column's index)
         inc hl
-        add a,c
-        ld (iy+MV_CW_DIST),a
-        sub c
-        ld c,0
+        ld (iy+MV_CW_DIST-MV_CW_RUN),a
         add a,a
         ld e,a
         ld d,0
@@ -2324,8 +2325,8 @@ mv_coarse_prepare:
         cp 129                  ; (l < 0: h is one more than the high byte)
         ld a,(ix+1)
         sbc a,0
-        ld (iy+MV_CW_H1),a      ; h - 1
-        ld (iy+MV_CW_H2),a
+        ld (iy+MV_CW_H1-MV_CW_RUN),a    ; h - 1
+        ld (iy+MV_CW_H2-MV_CW_RUN),a
         ld de,MV_CW_BLOCK
         add iy,de
         djnz @wide
