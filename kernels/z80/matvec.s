@@ -777,15 +777,18 @@ MV_WIDE_COUNT   = * - 1
         ld b,a
 .endif
 .endif
+.ifdef MV_LOW_SLOTS
         ld hl,0                 ; the row's K, then its weights (SP is on it)
         add hl,sp
         ld de,mv_wide_list + 1  ; (in the page of mv_vars)
-.ifdef MV_LOW_SLOTS
         ld a,(mv_wide_list)     ; (the low slots' player walks few rows: no patch a call)
         add a,3
 .else
-        ld a,0                  ; patched: the first wide column's distance from the row's K,
-MV_FIRST_WIDE   = * - 1         ; its index + 3 (mv_prepare)
+        ld hl,0                 ; patched: the first wide column's distance from the row's K, its
+MV_FIRST_WIDE   = * - 2         ; index + 3 (mv_prepare; SP is on the K)
+        add hl,sp               ; (no carry for the sbc below)
+        ld de,mv_wide_list + 1  ; (in the page of mv_vars)
+        jr @weight
 .endif
 @column:
         add a,l
