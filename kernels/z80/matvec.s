@@ -3,12 +3,13 @@
 ;
 ; Inputs (memory, words little-endian):
 ;   mv_w      the matrix in the matvec layout (soulterm.zx.soul_layout.matvec_bytes):
-;             3*rows bytes of row constants -K[r], K[r] = sum_c w[r][c]^2 (24-bit,
-;             negated so that the row starts add them; -K[r] + 2b[r] with
-;             MV_BIAS_IN_K where the matrix has a bias), then
-;             the weights row-major, each stored as w xor $80 (w + 128), with
-;             more than MV_MAX_COLS columns the first cols - 32 columns' (all
-;             rows) before the last 32 columns'; mv_w points at the weights
+;             each row's constant -K[r], K[r] = sum_c w[r][c]^2 (3 bytes, 24-bit,
+;             negated so that the row starts add it; -K[r] + 2b[r] with
+;             MV_BIAS_IN_K where the matrix has a bias) in front of its
+;             weights, each stored as w xor $80 (w + 128); with more than
+;             MV_MAX_COLS columns each row's constant and first cols - 32
+;             columns, row by row, then the last 32 columns of every row (no
+;             constant); mv_w points at the first row's constant
 ;   mv_x      input vector: mv_cols signed words
 ;   mv_bias   bias vector (mv_rows signed words), or 0 for none
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
@@ -47,12 +48,20 @@
 ; the second part takes the first part's mode. A row starts and ends in the
 ; register set of its h sum, whose B counts the rows (the other set's B takes
 ; weights); -Cl and -Ch are operands of the row starts, patched once a call.
+; SP walks the matrix from row to row: a row's end leaves it on the next row's
+; -K, which the next row's start pops (with no SP stored or loaded a row: 30
+; T-states a row less than a K pointer of its own, fifteenth round); the few
+; routines that move SP or read a row's pointer between two rows put it aside
+; (mv_add_bias, mv_unbias, mv_flagged, a second part's row starts, MV_ROW_SP).
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 176,997 / 119,763   64x32 + bias: 346,602 / 220,023
-;   32x64: 353,028 / 224,935   128x32 (logits): 667,749 / 417,231
-; (35 more a part before the shift chains' entry went inline, mv_chain_at; narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
+;   32x32: 174,962 / 117,761   64x32 + bias: 344,567 / 218,021
+;   32x64: 350,558 / 222,531   128x32 (logits): 659,954 / 409,469
+; (176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
+; before each row's -K went in front of its weights, popped where SP is: ~60
+; a full row less, ~62 a narrow one, ~30 a biased one, 30 more a second part's;
+; 35 more a part before the shift chains' entry went inline, mv_chain_at; narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
 ; added -Cl's top byte as an immediate, 8 a row less; 177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
 ; 419,412 before the column pass summed Cl's low word in IY, ~17 a column less,
 ; ~29 a one-piece one, and tested a slot's jp with bit 4, 6 less a one-piece
@@ -76,35 +85,39 @@
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 442 a row at
-; shift 9 (450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
-; bit below: 402 at shift 7; below that the row's end shifts left instead, 29
-; a bit: 448 at shift 6, 622 at shift 0; 8 or more bits of right shift move a
-; whole byte first: 478 at shift 16), 94 more for a bias and ~389 a column in the call's
+; pop every two; a carry into a sum's top byte costs 1 less), 382 a row at
+; shift 9 (442 before the row constants went in front of the weights, 450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
+; bit below: 342 at shift 7; below that the row's end shifts left instead, 29
+; a bit: 388 at shift 6, 562 at shift 0; 8 or more bits of right shift move a
+; whole byte first: 418 at shift 16; each 60 more before), 124 more for a bias (94 before: mv_add_bias
+; puts SP aside) and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
-; before), ~491 a row (~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
+; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~320 a one-piece column in the preparation (~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
-; others; ~378 before the jp, written only where missing). Two parts: ~540 more a row than one (~650
-; before each part's weights lay apart). (A row:
+; others; ~378 before the jp, written only where missing). Two parts: ~530 more a row than one (~540
+; before the row constants went in front, ~650 before each part's weights lay apart). (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,571 (in the 48K player, MV_SPARSE's 230 included; the 16 slot pairs
-; take 816; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
+; Bytes: 2,556 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,571 before the row constants went in front of the weights, with no K pointers, no
+; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
 ;
-; Sparse calls (MV_SPARSE, an option both players have, 230 bytes (232 before the pass counted the wide columns);
+; Sparse calls (MV_SPARSE, an option both players have, 232 bytes (230 before the row constants went in front
+; of the weights, which the first part's row start steps over; 232 before the pass counted the wide columns);
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
 ; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
 ; runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
-; (mv_row_sparse). 32 rows x 64 columns: 100,379 T-states with every x 0 after
-; the same call (MV_SPARSE alone; 119,443 before the column pass's short way
+; (mv_row_sparse, which steps over it). 32 rows x 64 columns: 94,384 T-states with every x 0 after
+; the same call (MV_SPARSE alone; 95,316 before the row constants went in front of the
+; weights, 100,379 when first measured, 119,443 before the column pass's short way
 ; below and mv_row_resume for the second part), ~4,600 more a nonzero column,
 ; against 231,702 (narrow); ~1,400 more
 ; for a call that is not sparse (the look at x). The next call puts the slots
@@ -121,9 +134,11 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 237,698 coarse
-; against 364,719 exact, with one wide column 265,848 against 385,846, with four
-; 335,667 against 449,619 (35 more each before mv_chain_at; 237,717 / 373,515, 265,867 / 394,642 and 335,686 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 230,226 coarse
+; against 356,003 exact, with one wide column 255,971 against 377,130, with four
+; 325,790 against 440,903 (237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
+; before the row constants went in front of the weights and the low rows took the coarse
+; rows' start, no SP stored or loaded a row; 35 more each before mv_chain_at; 237,717 / 373,515, 265,867 / 394,642 and 335,686 /
 ; 458,415 before the low slots' H:L:A form, the exact call's, 16 more a call for
 ; mv_low_check's patch; 239,899 / 374,539, 268,049 / 395,666 and 337,868 /
 ; 459,439 before the coarse row start added -Cl with adc hl,de, 17 a row less, and
@@ -136,7 +151,8 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,058 (4,068 before the main slots ran on into
+; MV_NARROW_JUMP); a row again 3,937 (4,058 before the row constants went in front of
+; the weights, 4,068 before the main slots ran on into
 ; mv_row_end, 4,076 before the narrow row start's immediate; 4,153 before MV_BIAS_IN_K, which leaves
 ; it no bias pointer to set, mv_odd_start and mv_row_narrow's look at the wide
 ; count; 4,166 before -K; the main slots' narrow
@@ -144,8 +160,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 127,800, every row summed again 224,065, exact 187,776 (one wide
-; column 142,158, 238,542, 198,855; 128,913, 224,026, 188,297 and 143,271, 238,503,
+; every row gated 123,976, every row summed again 220,241, exact 183,412 (one wide
+; column 137,145, 233,529, 194,491; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
+; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
 ; 199,376 before the coarse rows' low byte in A', mv_gate's zeroed rows straight to
 ; the shift's target (-10 a row), the gate's patch of it (+36 a call) and mv_chain_at; 128,897, 224,010, 192,642 and 143,255, 238,487,
 ; 203,721 before the low slots' H:L:A form; 129,991, 225,104, 193,154 and 144,349, 239,581,
@@ -167,7 +184,14 @@
 ;
 ; With MV_BIAS_IN_K, mv_row_narrow_k takes MV_NARROW_JUMP's place (a narrow
 ; row with no wide column to walk starts there, chosen once a call, and runs on
-; into mv_no_bias): MV_NARROW_JUMP then assembles nothing.
+; into mv_jump): MV_NARROW_JUMP then assembles nothing.
+;
+; MV_LOW_HLA (the 128K's options: MV_COARSE, MV_LOW_SLOTS and MV_BIAS_IN_K): the
+; low slots' rows start as the coarse ones do (mv_row_coarse_start, its -Ch, -Cl
+; and first slot patched by the column pass and mv_low_prepare: MV_NARROW_START
+; chooses it where the low slots are set for x), the sum made in their H:L:A form
+; straight from the row constant: 8 T-states a row less than mv_narrow_k's A:HL
+; and mv_low_entry's turn of it (~80 a call more in the preparation).
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode leaves a one-piece
 ; column's slot as it is (no check of its jp: 32 T-states a one-piece column
@@ -679,7 +703,7 @@ mv_keep_af:
 .endif
 
 ; mv_keep - a first part's row end: its sums 256 V + the low byte into mv_carry
-; (the other set: E:H:L = V; B = the low byte), and the next row's weights.
+; (the other set: E:H:L = V; B = the low byte); SP stays on the next row.
 mv_keep:
         ex de,hl                ; L:D:E = V
         ld c,l
@@ -698,7 +722,7 @@ MV_CARRY_PTR    = * - 2
         ld (hl),a
         inc hl
         ld (MV_CARRY_PTR),hl
-        jp mv_next_row          ; (the next row's weights follow: the first part's columns alone)
+        jp mv_next_row          ; (the next row follows: its K and the first part's columns alone)
 
 ; mv_row_any - a row's start in a second part in narrow mode (mv_mode) with
 ; a wide column (with none, mv_row_resume's start is the same, and shorter):
@@ -1765,9 +1789,14 @@ mv_restore_high:
 ; on into mv_row_end (a jp to it, 10 T-states a main-slot row, before). A 32x32
 ; call after one of the same x (zero weights, the first `wide` x 256, the others
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
-; same call without MV_LOW_SLOTS: no wide column 101,130 / 112,373, one
-; 107,143 / 119,358, four 125,554 / 138,786, eight 150,102 / 164,690, nine (the
-; main slots' full path) 175,734 / 175,693, all 32 177,053 / 177,032, each 35 less
+; same call without MV_LOW_SLOTS: no wide column 99,048 / 110,336, one
+; 105,061 / 117,385, four 123,472 / 136,813, eight 148,020 / 162,742, nine (the
+; main slots' full path) 173,664 / 173,623, all 32 174,983 / 174,962 (101,095 /
+; 112,338, 107,108 / 119,323, 125,519 / 138,751, 150,067 / 164,655, 175,699 /
+; 175,658 and 177,018 / 176,997 before the row constants went in front of the
+; weights, no SP stored or loaded a row: these benches have no MV_COARSE, so the
+; low rows start as before; 101,130 / 112,373, 107,143 / 119,358, 125,554 / 138,786,
+; 150,102 / 164,690, 175,734 / 175,693 and 177,053 / 177,032 when measured first, each 35 less
 ; since mv_chain_at (103,523 /
 ; 112,629, 109,536 / 119,614, 127,947 / 139,042, 152,495 / 164,946, 176,038 /
 ; 175,693 and 177,357 / 177,032 before the fourteenth round's H:L:A form and
@@ -2059,7 +2088,8 @@ MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU fo
 ; The coarse rows' starts: the l sum -Cl - K (+ 2b) made straight in the
 ; slots' form, H:L = its top two bytes and A its low byte (the slots add into
 ; H:L, D = 0, E = S(w + l)'s high byte: no carry into a third byte), SP on the
-; row's weights and a jp to the first used pair: 39 T-states a row less than
+; row's weights (popping K from where the row before ended: no SP loaded, none
+; stored at the row's end, 30 T-states a row, fifteenth round) and a jp to the first used pair: 39 T-states a row less than
 ; mv_row_narrow's start with mv_no_bias, the preload's NOPs, mv_jump and a turn
 ; of A:HL into this form (128x32 coarse on zeros 245,886 -> 240,887, with
 ; mv_odd_start; ~28 with a bias, which MV_BIAS_IN_K leaves out: its row
