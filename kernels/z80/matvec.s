@@ -57,10 +57,11 @@
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
 ;   32x32: 174,962 / 117,761   64x32 + bias: 344,567 / 218,021
-;   32x64: 350,558 / 222,531   128x32 (logits): 659,954 / 409,469
+;   32x64: 350,441 / 222,414   128x32 (logits): 659,954 / 409,469
 ; (176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
 ; before each row's -K went in front of its weights, popped where SP is: ~60
-; a full row less, ~62 a narrow one, ~30 a biased one, 30 more a second part's;
+; a row less, full or narrow, ~30 a biased one, 10 a second part's, and ~100
+; a two-part call, which keeps mv_w (the matrix's label, for the probes' attribution);
 ; 35 more a part before the shift chains' entry went inline, mv_chain_at; narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
 ; added -Cl's top byte as an immediate, 8 a row less; 177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
 ; 419,412 before the column pass summed Cl's low word in IY, ~17 a column less,
@@ -101,7 +102,7 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,556 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; Bytes: 2,542 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
 ; take 816; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
@@ -115,7 +116,7 @@
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
-; (mv_row_sparse, which steps over it). 32 rows x 64 columns: 94,384 T-states with every x 0 after
+; (mv_row_sparse, which steps over it). 32 rows x 64 columns: 94,267 T-states with every x 0 after
 ; the same call (MV_SPARSE alone; 95,316 before the row constants went in front of the
 ; weights, 100,379 when first measured, 119,443 before the column pass's short way
 ; below and mv_row_resume for the second part), ~4,600 more a nonzero column,
@@ -296,6 +297,8 @@ mv_start:
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
+        ld hl,(mv_w)            ; the first row's K (a second part's weights follow where the
+        ld (MV_ROW_SP),hl       ; first part ended: the layout has each part's columns row by row)
         ld hl,mv_mode           ; (MV_NARROW stands for matvec_again)
         ld a,(hl)
         and MV_NARROW
@@ -333,13 +336,7 @@ mv_start:
         ld (mv_x),hl
         ld a,MV_MAX_COLS
         ld (mv_cols),a
-        ld hl,(mv_w)
-        push hl
-        ld hl,(MV_ROW_SP)       ; the second part's weights: after the first part's (the layout
-        ld (mv_w),hl            ; has each part's columns row-major, soul_layout.matvec_bytes)
-        call mv_part
-        pop hl
-        ld (mv_w),hl
+        call mv_part            ; (its weights follow the first part's: MV_ROW_SP stands, mv_w too)
         pop af
         ld (mv_cols),a
         pop hl
@@ -989,8 +986,6 @@ mv_prepare:
         ld (MV_OUT_PTR),hl
         ld hl,(mv_bias)
         ld (MV_BIAS_PTR),hl
-        ld hl,(mv_w)            ; the first row's K (a second part's: its first weights)
-        ld (MV_ROW_SP),hl
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
         sub MV_CHAIN_BITS
         jr nc,@shift_right
