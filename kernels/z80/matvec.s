@@ -364,7 +364,7 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
-        ld sp,0                 ; patched: the first row's K (mv_prepare, mv_exact_row): every row's
+        ld sp,0                 ; patched: the first row's K (matvec, mv_exact_row): every row's
 MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops its K (the routines
                                 ; that read a row's pointer, or move SP, store it here)
 .ifndef MV_COARSE
