@@ -1036,6 +1036,8 @@ mv_prepare:
         ld a,(mv_sparse_on)     ; only a sparse call's rows, which skip K, add the bias
         or a
 @bias_known:
+.else
+        xor a                   ; (no sparse call: every row's constant has the bias)
 .endif
         ld hl,mv_jump           ; (the others have it in their row constants: mv_unbias for the full path)
         jr z,@bias_set
