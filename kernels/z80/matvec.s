@@ -180,7 +180,8 @@
 ; coarse row start adds the bias with -K, not through mv_add_bias (94 T-states
 ; a row less). A sparse call's first part, which skips K, still adds it; a full
 ; call's rows put -K + 2b into both sums and take 2b out of V at the row's
-; end (mv_unbias, 121 T-states a row against mv_add_bias's 94). -12 bytes with
+; end (mv_unbias, 151 T-states a row against mv_add_bias's 124, each with SP put
+; aside; 121 and 94 before the fifteenth round). -12 bytes with
 ; the 128K's other options (the coarse rows need no bias start of their own).
 ;
 ; With MV_BIAS_IN_K, mv_row_narrow_k takes MV_NARROW_JUMP's place (a narrow
@@ -664,8 +665,9 @@ mv_low_b:
 .ifdef MV_BIAS_IN_K
 ; mv_unbias - a full row's end with a bias (MV_BIAS_IN_K: its row constant is
 ; -K + 2b, which the full path's row start puts into both sums): V (E:H:L, in the
-; h sum's set) has 2b too many, 256 * 2b of the doubled sum. 121 T-states a row
-; with its jp on, where a narrow or coarse row saves mv_add_bias's 94.
+; h sum's set) has 2b too many, 256 * 2b of the doubled sum. 151 T-states a row
+; with its jp on (SP put aside and back: 121 before), where a narrow or coarse row
+; saves mv_add_bias's 124.
 mv_unbias:
         .byte $DD,$68           ; ld ixl,b: the rows left, aside
         ld (MV_UNBIAS_BACK),sp  ; (SP is on the next row: back there below)
