@@ -47,8 +47,9 @@ from soulterm.paths import ZX_MAP_SUFFIX
 from . import paging, tap
 from .contention import CONTENDED_END
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR, player_kernel_options
-from .soul_layout import (LayoutError, alphabet_include, merges_include, soul_include, tensor_labels,
-                          tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
+from .soul_layout import (LayoutError, alphabet_include, is_matvec_matrix, matvec_size, merges_include, soul_include,
+                          tensor_labels, tensors_include, vocab_constants, word_list_bytes, word_list_include,
+                          word_list_parts)
 
 TAPE_NAME = "soulplayer"
 TAPE_NAMES = {"48k": TAPE_NAME, "128k": "soulpl128"}   # the tape headers' names (10 characters at most)
@@ -334,10 +335,11 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         if banked and tensor.name.startswith(BANK_TENSORS):
             continue
         label = "soul_" + tensor.name.replace(".", "_")
-        if label + "_sq" in sym:    # a matrix's row constants for matvec (soul_layout.matvec_bytes)
-            regions.append(Region(tensor.name + " sums of squares", "table", sym[label + "_sq"], sym[label]))
         kind = "bias" if tensor.kind == spec.KIND_BIAS else "weights"
-        regions.append(Region(tensor.name, kind, sym[label], sym[label] + tensor.payload_bytes))
+        size = tensor.payload_bytes     # a matrix for matvec: each row's constant too (soul_layout.matvec_bytes)
+        if is_matvec_matrix(tensor.name):
+            size = matvec_size(tensor.rows, tensor.cols)
+        regions.append(Region(tensor.name, kind, sym[label], sym[label] + size))
     cold_end = _cold_end(sym)
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))

@@ -195,18 +195,16 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
     w = np.asarray(w, dtype=np.int64)
     rows, cols = w.shape
     folded = bias is not None and "MV_BIAS_IN_K" in bench.symbols     # (the bias in the row constants too)
-    row_constants, weight_bytes = matvec_bytes(w, bias if folded else None)
-    weights = buffers + len(row_constants)
-    x_address = weights + rows * cols
+    matrix = matvec_bytes(w, bias if folded else None)
+    x_address = buffers + len(matrix)
     bias_address = x_address + 2 * cols
     out_address = bias_address + 2 * rows
-    bench.poke(buffers, row_constants)
-    bench.poke(weights, weight_bytes)
+    bench.poke(buffers, matrix)
     bench.write_words(x_address, np.asarray(x, dtype=np.int64))
     if bias is not None:
         bench.write_words(bias_address, np.asarray(bias, dtype=np.int64))
     carry_address = out_address + 2 * rows      # 4 * rows bytes, for more columns than matvec's slots
-    for name, value in (("mv_w", weights), ("mv_x", x_address), ("mv_out", out_address),
+    for name, value in (("mv_w", buffers), ("mv_x", x_address), ("mv_out", out_address),
                         ("mv_bias", bias_address if bias is not None else 0), ("mv_carry", carry_address)):
         bench.poke_word(bench.sym(name), value)
     bench.poke(bench.sym("mv_rows"), [rows])
