@@ -125,8 +125,8 @@ attend_head:
         ld hl,(at_q)
         call at_fast_prepare    ; C: every q fits the squares table's scores
         jp c,@fast
-        ld hl,@score            ; the old dot for this head
-        ld (@next_key + 1),hl
+        ld hl,@slow_summed      ; the old dot for this head: @summed sends it back
+        ld (@summed + 1),hl
 .endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
@@ -203,7 +203,12 @@ attend_head:
         rl e
         rl d
         .endrepeat
+.ifdef AT_FAST_SCORES
+        jp @summed              ; (the probe's point is in the fast keys' loop, which comes back)
+@slow_summed:
+.else
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe);
+.endif
         ld (ix+0),l             ; D:E:H:L = f
         ld (ix+1),h
         ld (ix+2),e
@@ -231,13 +236,11 @@ attend_head:
         ld (at_row),hl
         pop bc
         dec b
-.ifdef AT_FAST_SCORES
-@next_key:                      ; (patched: @score or @fast_key)
-.endif
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
 .ifdef AT_FAST_SCORES
+@weights:
         ; interrupts are off: SP walks the scores, max f's low three bytes are
         ; patched in once a head, the weights' pointer and sum live in the other set
         ld hl,(at_max)
@@ -467,67 +470,184 @@ attend_head:
 
 .ifdef AT_FAST_SCORES
 @fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
-        ld hl,@fast_key
-        ld (@next_key + 1),hl
+        ld (at_fast_sp),sp      ; SP walks the keys, IX and IY read the squares table
         ld hl,(at_sums)
         ld (at_sums_row),hl
-        ld ix,at_scores
+        ld hl,@fast_summed
+        ld (@summed + 1),hl
         ld a,(at_count)
-        ld b,a
-@fast_key:
-        push bc
-        ld (at_fast_keep),ix
-        ld hl,(at_sums_row)     ; X = -Cq - KS[j]: the dims' sums start at it
-        ld a,(at_ncq)
+        add a,a
+        add a,a
+        add a,at_scores & 255
+        ld (@fast_end + 1),a    ; the score's low byte past the last key
+        xor a                   ; max f starts at -65536 ($FF0000), at or below every f here
+        ld (@fast_max_0 + 1),a
+        ld (@fast_max_1 + 1),a
+        dec a
+        ld (@fast_max_2 + 1),a
+        exx
+        ld b,at_scores & 255    ; B' = the score's low byte (the scores lie in one page)
+        exx
+        ld ix,MV_SQ_PAGE * 256
+        ld iy,(MV_SQ_PAGE + 2) * 256
+        ld sp,(at_keys)
+@fast_key:                      ; SP = key j's row: q.k through the squares table, X = -Cq - KS[j] its start
+        ld (at_row),sp
+        ld hl,(at_sums_row)
+@ncq_0:
+        ld a,0                  ; (patched: -Cq's four bytes, at_fast_prepare)
         sub (hl)
         ld e,a
         inc hl
-        ld a,(at_ncq+1)
+@ncq_1:
+        ld a,0
         sbc a,(hl)
-        ld c,a
-        inc hl
-        ld a,(at_ncq+2)
-        sbc a,(hl)
-        ld b,a
-        inc hl
-        ld a,(at_ncq+3)
-        sbc a,(hl)
-        push bc
         exx
-        pop hl                  ; C':H':L' = X >> 8 (the sum at bit 8)
-        ld c,a
+        ld l,a
+        exx
+        inc hl
+@ncq_2:
+        ld a,0
+        sbc a,(hl)
+        exx
+        ld h,a
+        exx
+        inc hl
+@ncq_3:
+        ld a,0
+        sbc a,(hl)
+        exx
+        ld c,a                  ; C':H':L' = X >> 8 (the sum at bit 8)
         exx
         ld bc,AT_SUMS_STRIDE - 3
         add hl,bc
         ld (at_sums_row),hl
-        ld l,e                  ; A':H:L = X & 255 (the sum at bit 0)
-        ld h,0
+        ld l,e
+        ld h,0                  ; A':H:L = X & 255 (the sum at bit 0)
         xor a
         ex af,af'
-        call at_dims_run        ; D:E:H:L = 2 q.k
-        sra d
-        rr e
+@dims:
+        .repeat AT_HEAD_DIM
+        pop bc                  ; C = wl + 128, B = wh (the key's bytes)
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ex af,af'
+        ld e,(ix+0)             ; (L1: ql - 1)
+        ld d,(iy+0)             ; (L2) S(wl + ql) at bit 0
+        add hl,de
+        adc a,0
+        ex af,af'
+        ld a,b
+        xor $80                 ; wh + 128
+        exx
+        ld e,(ix+0)             ; (H1: qh - 1)
+        ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
+        add hl,de
+        jr nc,* + 3
+        inc c
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        ld e,(ix+0)             ; (L3)
+        ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
+        add hl,de
+        jr nc,* + 3
+        inc c
+        ld a,h
+        add a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
+        ld h,a
+        ld a,c
+        adc a,(iy+0)            ; (H4)
+        ld c,a
+        exx
+        .endrepeat
+        .assert * - @dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
+@fast_total:                    ; 2 q.k = A':H:L + 256 C':H':L' (mod 2^32) into C':H':L':L
+        ex af,af'
+        ld b,a
+        ld a,h
+        exx
+        add a,l
+        ld l,a
+        exx
+        ld a,b
+        exx
+        adc a,h
+        ld h,a
+        jr nc,* + 3
+        inc c
+        sra c                   ; q.k (|q.k| < 2^30) into at_sum40
         rr h
         rr l
-        ld (at_sum40),hl
-        ld (at_sum40+2),de
-        ld a,d
-        rla
-        sbc a,a
-        ld (at_sum40+4),a       ; the fifth byte: q.k's sign (|q.k| < 2^30, q.k in 32 bits)
-@fast_shift:                    ; f from the registers: q.k's bits 14..29 and its sign
-        ld c,a                  ; (|f| < 2^16: f's high word is the sign's)
-        ld a,h
+        ld (at_sum40+1),hl
+        ld a,c
+        ld (at_sum40+3),a
+        exx
+        rr l
+        ld a,l
+        ld (at_sum40),a
+        exx
+@fast_shift:                    ; f = sum >> 14: q.k's bits 14..29 (C':H') and its sign
+        ld a,l
         .repeat 2
-        add a,a                 ; f = sum >> 14: D:E = q.k's bits 14..29
-        rl e
-        rl d
+        add a,a
+        rl h
+        rl c
         .endrepeat
-        ex de,hl                ; HL = f's low word
-        ld e,c
-        ld d,c                  ; DE = its high word
-        ld ix,(at_fast_keep)
-        jp @summed
+        sbc a,a
+        ld (at_sum40+4),a       ; the fifth byte: q.k's sign
+@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
+        jp @fast_summed         ; (patched: @fast_summed, or @slow_summed for the old dot's heads)
+@fast_summed:                   ; f into at_scores[j] (the other set: B' its low byte)
+        ld e,a                  ; E' = f's sign byte, D' its low byte, C' its high byte
+        ld d,h
+        ld l,b
+        ld h,at_scores >> 8
+        ld (hl),d
+        inc l
+        ld (hl),c
+        inc l
+        ld (hl),e
+        inc l
+        ld (hl),e
+        inc l
+        ld b,l
+        ld a,d                  ; f - max f so far < 0? then max stays (24 bits: |f| <= 2^16)
+@fast_max_0:
+        sub 0                   ; (patched: max f's three bytes)
+        ld a,c
+@fast_max_1:
+        sbc a,0
+        ld a,e
+@fast_max_2:
+        sbc a,0
+        jp m,@fast_smaller
+        ld a,d                  ; f is the new max
+        ld (@fast_max_0 + 1),a
+        ld a,c
+        ld (@fast_max_1 + 1),a
+        ld a,e
+        ld (@fast_max_2 + 1),a
+@fast_smaller:
+        ld a,b
+@fast_end:
+        cp 0                    ; (patched: the score's low byte past the last key)
+        exx
+        ld hl,AT_STRIDE - 2 * AT_HEAD_DIM
+        add hl,sp               ; (Z stays: the next key's row)
+        ld sp,hl
+        jp nz,@fast_key
+        ld sp,(at_fast_sp)
+        ld a,(@fast_max_0 + 1)  ; at_max = max f, sign-extended
+        ld (at_max),a
+        ld a,(@fast_max_1 + 1)
+        ld (at_max+1),a
+        ld a,(@fast_max_2 + 1)
+        ld (at_max+2),a
+        ld (at_max+3),a
+        jp @weights
+        .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "the fast scores keep at_scores' low byte in B': it must lie in one page"
+at_dims         = attend_head@dims      ; (at_fast_prepare patches q's pieces in; named for the profiles)
+at_fast_total   = attend_head@fast_total
 
 ; ----- the scores through matvec's squares table (the option AT_FAST_SCORES) -----
 ; With q = 256 qh + ql (ql in -127..128, as matvec's x) and the key's bytes as
@@ -643,185 +763,28 @@ at_fast_prepare:
         rla
         sbc a,a
         ld b,a                  ; sum q's sign byte
-        ld hl,at_ncq            ; at_ncq = (sum q << 8) - 257 U
+        ld hl,at_ncq            ; -Cq = (sum q << 8) - 257 U, into the keys' loop
         xor a
         sub (hl)
-        ld (hl),a
+        ld (attend_head@ncq_0 + 1),a
         inc hl
         ld a,e
         sbc a,(hl)
-        ld (hl),a
+        ld (attend_head@ncq_1 + 1),a
         inc hl
         ld a,d
         sbc a,(hl)
-        ld (hl),a
+        ld (attend_head@ncq_2 + 1),a
         inc hl
         ld a,b
         sbc a,(hl)
-        ld (hl),a
+        ld (attend_head@ncq_3 + 1),a
         scf
         ret
 at_fast_too_wide:               ; (NC)
         ld sp,(at_fast_sp)
         ret
 
-; at_dims_run - the 8 dimensions' reads for the key at at_row, SP walking it:
-; A':H:L (bit 0) and C':H':L' (bit 8) come in with their starts and the
-; total 2 q.k (mod 2^32) goes out in D:E:H:L. Interrupts off.
-at_dims_run:
-        ld (at_fast_sp),sp
-        ld sp,(at_row)
-        ld ix,MV_SQ_PAGE * 256
-        ld iy,(MV_SQ_PAGE + 2) * 256
-at_dims:
-        .repeat AT_HEAD_DIM
-        pop bc                  ; C = wl + 128, B = wh (the key's bytes)
-        .byte $DD,$69           ; ld ixl,c
-        .byte $FD,$69           ; ld iyl,c
-        ex af,af'
-        ld e,(ix+0)             ; (L1: ql - 1)
-        ld d,(iy+0)             ; (L2) S(wl + ql) at bit 0
-        add hl,de
-        adc a,0
-        ex af,af'
-        ld a,b
-        xor $80                 ; wh + 128
-        exx
-        ld e,(ix+0)             ; (H1: qh - 1)
-        ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
-        add hl,de
-        jr nc,* + 3
-        inc c
-        .byte $DD,$6F           ; ld ixl,a
-        .byte $FD,$6F           ; ld iyl,a
-        ld e,(ix+0)             ; (L3)
-        ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
-        add hl,de
-        jr nc,* + 3
-        inc c
-        ld a,h
-        add a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
-        ld h,a
-        ld a,c
-        adc a,(iy+0)            ; (H4)
-        ld c,a
-        exx
-        .endrepeat
-        .assert * - at_dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
-        ld sp,(at_fast_sp)
-        ex af,af'               ; total = A':H:L + 256 C':H':L'
-        exx
-        push hl
-        push bc
-        exx
-        pop bc
-        pop de
-        ld b,a
-        ld a,h
-        add a,e
-        ld h,a
-        ld a,b
-        adc a,d
-        ld e,a
-        ld a,c
-        adc a,0
-        ld d,a
-        ret
-
-; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
-; DE (4 x 4 bytes): KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
-; reads a dimension, as matvec's with a piece of 0). Clobbers AF, BC, DE, HL,
-; IX, the alternate set, at_sums_row and at_fast_keep.
-at_key_sums:
-        push iy
-        ld a,i                  ; P/V = IFF2 (SP walks the keys)
-        push af
-        di
-        ld (at_sums_row),de
-        ld (at_fast_sp),sp
-        ld sp,hl
-        ld ix,MV_SQ_PAGE * 256
-        ld iy,(MV_SQ_PAGE + 2) * 256
-        ld a,4
-        ld (at_fast_keep),a     ; the heads left
-@head:
-        ld hl,0                 ; C':H:L = sum S(wl)
-        exx
-        ld hl,0                 ; B':H':L' = sum S(wh)
-        ld b,h
-        ld c,h
-        exx
-        ld a,AT_HEAD_DIM        ; (the dimensions left, in A')
-@dim:
-        ex af,af'
-        pop bc                  ; C = wl + 128, B = wh
-        .byte $DD,$69           ; ld ixl,c
-        .byte $FD,$69           ; ld iyl,c
-        ld e,(ix-1)
-        ld d,(iy-1)
-        add hl,de
-        jr nc,@low_added
-        exx
-        inc c
-        exx
-@low_added:
-        ld a,b
-        xor $80
-        .byte $DD,$6F           ; ld ixl,a
-        .byte $FD,$6F           ; ld iyl,a
-        exx
-        ld e,(ix-1)
-        ld d,(iy-1)
-        add hl,de
-        jr nc,@high_added
-        inc b
-@high_added:
-        exx
-        ex af,af'
-        dec a
-        jp nz,@dim
-        ld a,h                  ; KN = C':H:L + 256 B':H':L': k0 = L, k1..k3 into L', H', B'
-        exx
-        add a,l
-        ld l,a
-        ld a,c
-        adc a,h
-        ld h,a
-        ld a,b
-        adc a,0
-        ld b,a
-        exx
-        ld de,(at_sums_row)     ; KS = KN + 256 KN
-        ld a,l
-        ld (de),a
-        inc de
-        exx
-        add a,l
-        exx
-        ld (de),a
-        inc de
-        exx
-        ld a,l
-        adc a,h
-        exx
-        ld (de),a
-        inc de
-        exx
-        ld a,h
-        adc a,b
-        exx
-        ld (de),a
-        inc de
-        ld (at_sums_row),de
-        ld hl,at_fast_keep
-        dec (hl)
-        jp nz,@head
-        ld sp,(at_fast_sp)
-        pop af
-        pop iy
-        ret po
-        ei
-        ret
 .endif
 
 .ifdef AT_FAST_MEANS
@@ -1094,6 +1057,103 @@ at_weight_squares:
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this
         add hl,sp               ; call's return): at_fast_dimension's to restore
         ld (at_fast_sp),hl
+        ret
+.endif
+
+.ifdef AT_FAST_SCORES                   ; (after the means' table in the 128K: the code before it keeps its page)
+; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
+; DE (4 x 4 bytes): KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
+; reads a dimension, as matvec's with a piece of 0). Clobbers AF, BC, DE, HL,
+; IX, the alternate set, at_sums_row and at_fast_keep.
+at_key_sums:
+        push iy
+        ld a,i                  ; P/V = IFF2 (SP walks the keys)
+        push af
+        di
+        ld (at_sums_row),de
+        ld (at_fast_sp),sp
+        ld sp,hl
+        ld ix,MV_SQ_PAGE * 256
+        ld iy,(MV_SQ_PAGE + 2) * 256
+        ld a,4
+        ld (at_fast_keep),a     ; the heads left
+@head:
+        ld hl,0                 ; C':H:L = sum S(wl)
+        exx
+        ld hl,0                 ; B':H':L' = sum S(wh)
+        ld b,h
+        ld c,h
+        exx
+        ld a,AT_HEAD_DIM        ; (the dimensions left, in A')
+@dim:
+        ex af,af'
+        pop bc                  ; C = wl + 128, B = wh
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jr nc,@low_added
+        exx
+        inc c
+        exx
+@low_added:
+        ld a,b
+        xor $80
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jr nc,@high_added
+        inc b
+@high_added:
+        exx
+        ex af,af'
+        dec a
+        jp nz,@dim
+        ld a,h                  ; KN = C':H:L + 256 B':H':L': k0 = L, k1..k3 into L', H', B'
+        exx
+        add a,l
+        ld l,a
+        ld a,c
+        adc a,h
+        ld h,a
+        ld a,b
+        adc a,0
+        ld b,a
+        exx
+        ld de,(at_sums_row)     ; KS = KN + 256 KN
+        ld a,l
+        ld (de),a
+        inc de
+        exx
+        add a,l
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,l
+        adc a,h
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,h
+        adc a,b
+        exx
+        ld (de),a
+        inc de
+        ld (at_sums_row),de
+        ld hl,at_fast_keep
+        dec (hl)
+        jp nz,@head
+        ld sp,(at_fast_sp)
+        pop af
+        pop iy
+        ret po
+        ei
         ret
 .endif
 
