@@ -95,6 +95,15 @@ at_out:         .word 0
 at_dst:         .word 0
         .endmacro
 
+        .macro at_exp_table             ; the attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0
+exp_lut:
+        .byte 255
+        .repeat 126, i
+        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
+        .endrepeat
+        .byte 0
+        .endmacro
+
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
         at_variables                    ; so that the code before it keeps its page)
 at_count:       .byte 0
@@ -266,28 +275,33 @@ attend_head:
 @max_high:
         ld a,0                  ; (patched: max f's byte 2)
         sbc a,c
-        or h                    ; any bit above the low byte?
-        ld a,l
+        or h                    ; any bit above the low byte? then the weight is 0
         jr nz,@far
+        ld a,l
         cp 127
-        jr c,@near
-@far:
-        ld a,127
+        jr nc,@far              ; (exp_lut[127] is 0 too)
 @near:
-        ld e,a
-        ld d,0
-        ld hl,exp_lut
-        add hl,de
+        add a,exp_lut & 255     ; (exp_lut lies in one page)
+        ld l,a
+        ld h,exp_lut >> 8
         ld a,(hl)
+@weighed:
         exx
         ld (bc),a
-        inc bc
+        inc c                   ; (at_lut lies in one page)
         ld e,a
         add hl,de
         exx
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight
         ld sp,(at_fast_sp)
+        jr @weights_done
+@far:
+        xor a
+        jp @weighed
+        .assert (exp_lut & 255) + 127 <= 255, "the fast weights' loop reads exp_lut in one page"
+        .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the fast weights' loop steps at_lut by its low byte"
+@weights_done:
 .else
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
@@ -968,24 +982,6 @@ AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
         .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 13, "the P chain's rounds are not AT_P_ROUND bytes"
         .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 13, "the N chain's rounds are not AT_N_ROUND bytes"
 
-; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
-; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
-; for the page (matvec's table is offset by 127 for its displacements).
-        .align 256
-at_sq_table:
-        .repeat 512, i
-        .byte ((i - 256) * (i - 256)) & 255
-        .endrepeat
-        .repeat 512, i
-        .byte (((i - 256) * (i - 256)) >> 8) & 255
-        .endrepeat
-AT_SQ_PAGE      = (at_sq_table >> 8) + 1
-        .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
-at_count:       .byte 0
-at_lut:         .res AT_MAX_POSITIONS
-        at_variables
-        .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
-
 ; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
 ; next dimension is at_fast_dimension again (a wide v leaves through @wide, which puts SP
 ; back), and SP, left in v, comes back once a head, at its end.
@@ -1006,6 +1002,25 @@ at_fast_store:
         jp nz,at_fast_dimension
         ld sp,(at_fast_sp)
         jp attend_head@head_end
+
+; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
+; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
+; for the page (matvec's table is offset by 127 for its displacements).
+        .align 256
+at_sq_table:
+        .repeat 512, i
+        .byte ((i - 256) * (i - 256)) & 255
+        .endrepeat
+        .repeat 512, i
+        .byte (((i - 256) * (i - 256)) >> 8) & 255
+        .endrepeat
+AT_SQ_PAGE      = (at_sq_table >> 8) + 1
+        .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
+at_count:       .byte 0
+at_lut:         .res AT_MAX_POSITIONS
+        at_variables
+        at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
+        .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
 
 ; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
 ; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
@@ -1157,10 +1172,12 @@ at_key_sums:
         ret
 .endif
 
-; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
-exp_lut:
-        .byte 255
-        .repeat 126, i
-        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
-        .endrepeat
-        .byte 0
+; The attention exp table (at_exp_table, above).
+.ifndef AT_FAST_MEANS                   ; (with it: beside at_lut, after the means' table)
+.ifdef AT_FAST_SCORES
+        .if (* & 255) > 128
+        .res 256 - (* & 255)    ; in one page: the fast weights' loop indexes it by its low byte
+        .endif
+.endif
+        at_exp_table
+.endif
