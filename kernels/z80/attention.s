@@ -537,58 +537,51 @@ attend_head:
         add hl,bc
         ld (at_sums_row),hl
         ld l,e
-        ld h,0                  ; A':H:L = X & 255 (the sum at bit 0)
-        xor a
-        ex af,af'
+        ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
+        exx                     ; (the dims run in the other set)
 @dims:
         .repeat AT_HEAD_DIM
-        pop bc                  ; C = wl + 128, B = wh (the key's bytes)
-        .byte $DD,$69           ; ld ixl,c
-        .byte $FD,$69           ; ld iyl,c
-        ex af,af'
-        ld e,(ix+0)             ; (L1: ql - 1)
-        ld d,(iy+0)             ; (L2) S(wl + ql) at bit 0
-        add hl,de
-        adc a,0
-        ex af,af'
-        ld a,b
+        pop de                  ; E' = wl + 128, D' = wh (the key's bytes)
+        .byte $DD,$6B           ; ld ixl,e
+        .byte $FD,$6B           ; ld iyl,e
+        ld a,d
         xor $80                 ; wh + 128
-        exx
         ld e,(ix+0)             ; (H1: qh - 1)
         ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
         add hl,de
         jr nc,* + 3
         inc c
-        .byte $DD,$6F           ; ld ixl,a
+        exx
+        ld e,(ix+0)             ; (L1: ql - 1)
+        ld d,(iy+0)             ; (L2) S(wl + ql) at bit 0: past 16 bits, its carry goes in at H3
+        add hl,de
+        .byte $DD,$6F           ; ld ixl,a (the loads and exx keep the carry)
         .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld a,h
+        adc a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
+        ld h,a
+        ld a,c
+        adc a,(iy+0)            ; (H4)
+        ld c,a
         ld e,(ix+0)             ; (L3)
         ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
         add hl,de
         jr nc,* + 3
         inc c
-        ld a,h
-        add a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
-        ld h,a
-        ld a,c
-        adc a,(iy+0)            ; (H4)
-        ld c,a
-        exx
         .endrepeat
         .assert * - @dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
-@fast_total:                    ; 2 q.k = A':H:L + 256 C':H':L' (mod 2^32) into C':H':L':L
-        ex af,af'
-        ld b,a
+@fast_total:                    ; 2 q.k = H:L + 256 C':H':L' (mod 2^32) into C':H':L':L
+        exx
         ld a,h
         exx
         add a,l
         ld l,a
-        exx
-        ld a,b
-        exx
-        adc a,h
-        ld h,a
-        jr nc,* + 3
+        jr nc,@total
+        inc h
+        jr nz,@total
         inc c
+@total:
         sra c                   ; q.k (|q.k| < 2^30) into at_sum40
         rr h
         rr l
@@ -679,15 +672,15 @@ at_fast_total   = attend_head@fast_total
 ; takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
 AT_FAST_Q_TOP   = 15            ; q's high byte in -15..15
-AT_DIM_SIZE     = 55            ; bytes of a dimension's reads (at_dims)
-AT_DIM_L1       = 8             ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
-AT_DIM_L2       = 11
-AT_DIM_L3       = 36
-AT_DIM_L4       = 39
-AT_DIM_H1       = 22
-AT_DIM_H2       = 25
-AT_DIM_H3       = 47
-AT_DIM_H4       = 52
+AT_DIM_SIZE     = 51            ; bytes of a dimension's reads (at_dims)
+AT_DIM_L1       = 21            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 24
+AT_DIM_L3       = 43
+AT_DIM_L4       = 46
+AT_DIM_H1       = 10
+AT_DIM_H2       = 13
+AT_DIM_H3       = 34
+AT_DIM_H4       = 39
 
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
 at_sums_row:    .word 0
