@@ -593,8 +593,8 @@ attend_head:
         ld a,l
         ld (at_sum40),a
         exx
-@fast_shift:                    ; f = sum >> 14: q.k's bits 14..29 (C':H') and its sign
-        ld a,l
+@fast_shift:
+        ld a,l                  ; f = sum >> 14: q.k's bits 14..29 (C':H') and its sign
         .repeat 2
         add a,a
         rl h
