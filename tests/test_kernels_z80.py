@@ -412,6 +412,35 @@ def test_rmsnorm_fast_squares_match_intmath():
             assert costs["fast", case] < costs["plain", case] - 32 * 60, case
 
 
+def test_rmsnorm_fast_squares_leave_interrupts_as_they_found_them():
+    """RN_FAST_SQUARES pops x with SP, so it runs with interrupts off and turns them back on only
+    if they were on (the players run with the ROM's interrupt), a wide x >> 4 (mul16s, on
+    rmsnorm's own stack) among the table's."""
+    bench = Z80Bench(options="\n".join([FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION]))
+    rng = np.random.default_rng(17)
+    x = rng.integers(-4000, 4000, 32)
+    x[[3, 30]] = (-32768, 9000)                     # x >> 4 beyond -255..255: the wide path
+    gain = rng.integers(-128, 128, 32)
+    cpu = bench.cpu
+    for enabled in (True, False):
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [7])
+        bench.poke_word(bench.sym("rn_out"), 0xA200)
+        bench.poke_word(bench.stack_top - 2, bench.trap)
+        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("rmsnorm")
+        cpu.iff1 = cpu.iff2 = enabled
+        for _ in range(100):                        # (the bench raises no interrupt)
+            if cpu.pc == bench.trap:
+                break
+            cpu.ticks_to_stop = 50_000
+            cpu.run()
+        assert cpu.pc == bench.trap and cpu.iff1 == cpu.iff2 == enabled, enabled
+        assert cpu.sp == bench.stack_top, enabled
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 7)), enabled
+
+
 def test_vector_steps_match_intmath(bench):
     rng = np.random.default_rng(9)
     for case in range(20):

@@ -66,11 +66,15 @@ rmsnorm:
 .ifndef AT_FAST_MEANS
         .assert 0, "RN_FAST_SQUARES reads AT_FAST_MEANS's squares table"
 .endif
+        ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x)
+        push af
+        di
+        ld (@own_sp + 1),sp
+        ld sp,hl
+        ld hl,0                 ; C:H:L = the table's squares (24 bits: 32 * 65025 < 2^21)
+        ld c,l
 @fast_square:                   ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
-        ld e,(hl)               ; no push and pop a word (the 128K player's)
-        inc hl
-        ld d,(hl)
-        inc hl
+        pop de                  ; x popped (the 128K player's)
         ld a,d
         xor e
         and $0F
@@ -79,43 +83,57 @@ rmsnorm:
         rrca
         rrca
         rrca
-        ld c,a                  ; C = (x >> 4) & 255: the high nibble's low bits, the low byte's high
+        ld e,a                  ; E = (x >> 4) & 255: the high nibble's low bits, the low byte's high
         ld a,d
         add a,$0F
         cp $1F
         jr nc,@fast_wide        ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F)
         ld a,d
         rla
-        ld a,AT_SQ_PAGE
-        sbc a,0
-        ld d,a
-        ld e,c                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 1 below zero)
+        sbc a,a
+        add a,AT_SQ_PAGE
+        ld d,a                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 1 below zero)
         ld a,(de)
-        inc d
-        inc d
-        exx
         add a,l
         ld l,a
-        exx
+        inc d
+        inc d
         ld a,(de)
-        exx
         adc a,h
         ld h,a
         jr nc,@fast_added
-        inc de
+        inc c
 @fast_added:
-        exx
         djnz @fast_square
+@own_sp:
+        ld sp,0                 ; (patched: rmsnorm's stack)
+        ld a,c                  ; the sum of squares (D'E':H'L', the wide ones) += C:H:L
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        adc a,e
+        ld e,a
+        jr nc,@fast_summed
+        inc d
+@fast_summed:
+        exx
+        pop af
+        jp po,@squared          ; interrupts were off: leave them off
+        ei
         jr @squared
-@fast_wide:                     ; a wider x >> 4: mul16s as below
+@fast_wide:                     ; a wider x >> 4: mul16s on rmsnorm's stack, its square into D'E':H'L'
+        ld (@walk + 1),sp
+        ld sp,(@own_sp + 1)
         push bc
         push hl
+        ld a,d
         .repeat RN_PRE_SHIFT
-        sra d
-        rr e
+        sra a
         .endrepeat
-        ld b,d
+        ld b,a
         ld c,e
+        ld d,a                  ; BC = DE = x >> 4
         call mul16s
         push de
         push hl
@@ -129,8 +147,10 @@ rmsnorm:
         exx
         pop hl
         pop bc
+@walk:
+        ld sp,0                 ; (patched: back to x)
         djnz @fast_square
-        jr @squared
+        jr @own_sp
 .endif
 @square:
         push bc
