@@ -20,10 +20,11 @@
 ; 17,052 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
 ; without mul16s's register juggling, 127 bytes more; 18,276 and 58 bytes before
 ; its shifts were unrolled, entered at shift - a of them, fourteenth round),
-; 14,835 with RN_FAST_SQUARES too (16,059 before the unrolled shifts; the 128K
-; player's, with attention.s's AT_FAST_MEANS: (x >> 4)^2 read from that
-; option's table, no shifts; 88 bytes), which takes the narrowed norms' row
-; above, 42,303, to 39,549.
+; 13,733 with RN_FAST_SQUARES too (the 128K player's, with attention.s's
+; AT_FAST_MEANS: (x >> 4)^2 read from that option's table, no shifts, x popped
+; with SP and interrupts off; 116 bytes; 14,835 and 88 bytes before the fifteenth
+; round popped x, 16,059 before the unrolled shifts), which takes the narrowed
+; norms' row above, 42,303, to 38,447 (39,549 before the fifteenth round).
 ; Bytes: 346 (in the player: code; its variables are in matvec's page, below;
 ; 342 before the clamped inverse's path, 360 with the variables before).
 
