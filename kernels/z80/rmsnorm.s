@@ -258,6 +258,9 @@ rmsnorm:
         cp $7F
         jp z,@clamped           ; then y needs no product
 .endif
+.ifdef RN_CLAMPED_UNIT
+        jp @unit_fast           ; (after the clamped loop: the jr's to @general keep their reach)
+.else
         exx
         ld hl,(rn_x)            ; HL' = x, DE' = out (mul16s keeps the other set)
         ld de,(rn_out)
@@ -314,6 +317,7 @@ rmsnorm:
         jr z,@unit_y            ; x - 1 >= 0: x was positive
         inc de
         jr @unit_y
+.endif
 .endif
 
 @general:
@@ -379,9 +383,16 @@ rmsnorm:
         djnz @element
         ret
 .ifdef RN_CLAMPED_UNIT
+@unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
+        ld hl,@unit_element     ; to take apart), then the clamped loop's shifts and store
+        jr @loop_setup
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
-        ld a,(rn_unit_shift)    ; for x = -32768, which never has a clamped root: its own
-        cp RN_CLAMPED_SHIFTS    ; square's mean alone makes the root 362)
+        ld hl,@clamped_element  ; for x = -32768, which never has a clamped root: its own
+@loop_setup:                    ; square's mean alone makes the root 362)
+        ld (@clamped_loop + 1),hl
+        push hl                 ; (the first element: ret goes there)
+        ld a,(rn_unit_shift)
+        cp RN_CLAMPED_SHIFTS
         jr c,@clamped_entry
         ld a,RN_CLAMPED_SHIFTS  ; (a 16-bit y shifted 15 places is its sign: more change nothing)
 @clamped_entry:
@@ -393,11 +404,15 @@ rmsnorm:
         or a
         sbc hl,de
         ld (@clamped_jump + 1),hl
+        ld (@unit_jump + 1),hl
+        ld hl,(rn_inv)
+        ld (@unit_inv + 1),hl
         ld hl,(rn_x)
         ld de,(rn_out)          ; (may be rn_x: each x is read before its y is stored)
         ld a,e
         add a,2 * RN_DIM
         ld (@clamped_end + 1),a ; the last element done when DE's low byte reaches this
+        ret                     ; (to the first element)
 @clamped_element:
         ld c,(hl)
         inc hl
@@ -423,6 +438,39 @@ rmsnorm:
         ld a,e
 @clamped_end:
         cp 0                    ; (patched: out's end, low byte)
-        jr nz,@clamped_element
+@clamped_loop:
+        jp nz,@clamped_element  ; (patched: @clamped_element or @unit_element)
         ret
+@unit_element:                  ; HL = x, DE = out (kept on the stack while mul16u runs)
+        push de
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+@unit_inv:
+        ld bc,0                 ; (patched: inv)
+        bit 7,d
+        jr nz,@unit_negative
+        call mul16u             ; DEHL = x * inv
+@unit_product:
+        add hl,hl
+        rl e
+        rl d
+        ld b,d
+        ld c,e                  ; BC = y = (x * inv) >> 15, always within int16
+        pop hl
+        pop de
+@unit_jump:
+        jp @clamped_shifts_end  ; (patched: the clamped loop's entry into its shifts)
+@unit_negative:                 ; x < 0: -(|x| * inv), |x| unsigned (x = -32768 too)
+        xor a
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        call mul16u
+        call neg32
+        jp @unit_product
 .endif
