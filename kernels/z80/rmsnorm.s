@@ -452,6 +452,16 @@ rmsnorm:
         ld bc,0                 ; (patched: inv)
         bit 7,d
         jr nz,@unit_negative
+        ld a,b                  ; the smaller high byte multiplies (mul16u's second pass is short below 4)
+        cp d
+        jr nc,@unit_multiply
+        ld a,c
+        ld c,e
+        ld e,a
+        ld a,b
+        ld b,d
+        ld d,a
+@unit_multiply:
         call mul16u             ; DEHL = x * inv
 @unit_product:
         add hl,hl
@@ -470,6 +480,16 @@ rmsnorm:
         sbc a,a
         sub d
         ld d,a
+        ld a,b
+        cp d
+        jr nc,@unit_negative_multiply
+        ld a,c
+        ld c,e
+        ld e,a
+        ld a,b
+        ld b,d
+        ld d,a
+@unit_negative_multiply:
         call mul16u
         call neg32
         jp @unit_product
