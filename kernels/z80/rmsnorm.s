@@ -17,14 +17,17 @@
 ; A root of 16 or less clamps inv at 32767 (no division), and then y = (x *
 ; 32767) >> 15 is x - 1 for x > 0 and x otherwise: no product. Words below 256
 ; with gains 2^6 and shift 8 (a clamped inverse): 21,927 (37,403 before);
-; 17,052 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
+; 17,088 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
 ; without mul16s's register juggling, 127 bytes more; 18,276 and 58 bytes before
-; its shifts were unrolled, entered at shift - a of them, fourteenth round),
-; 13,733 with RN_FAST_SQUARES too (the 128K player's, with attention.s's
+; its shifts were unrolled, entered at shift - a of them, fourteenth round; 17,052
+; before the fifteenth round's unit products shared its shifts and store: below
+; the clamp they run mul16u straight, inv > 0 needing no signs taken apart),
+; 13,769 with RN_FAST_SQUARES too (the 128K player's, with attention.s's
 ; AT_FAST_MEANS: (x >> 4)^2 read from that option's table, no shifts, x popped
-; with SP and interrupts off; 116 bytes; 14,835 and 88 bytes before the fifteenth
-; round popped x, 16,059 before the unrolled shifts), which takes the narrowed
-; norms' row above, 42,303, to 38,447 (39,549 before the fifteenth round).
+; with SP and interrupts off since the fifteenth round; 14,835 before, 16,059
+; before the unrolled shifts), which takes the narrowed norms' row above, 42,303,
+; to 34,794 (39,549 before the fifteenth round). The 128K player's rmsnorm is 603
+; bytes (550 before the fifteenth round; its map, python -m soulterm build --machine zx128).
 ; Bytes: 346 (in the player: code; its variables are in matvec's page, below;
 ; 342 before the clamped inverse's path, 360 with the variables before).
 
