@@ -860,6 +860,16 @@ at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w
         jp at_fast_dimension@positions_done
 at_fast_wide:                   ; a v beyond -256..255: this dimension and the head's others
         ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
+        ld a,AT_HEAD_DIM        ; at_row = at_values + 2 (8 - IXL): at_fast_store keeps only at_dst
+        .byte $DD,$95           ; sub ixl
+        jr z,@row               ; (the head's first dimension: at_row is its own)
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,(at_values)
+        add hl,de
+        ld (at_row),hl
+@row:
         ld hl,attend_head@dimension_slow
         ld (attend_head@dimension + 1),hl
         jp attend_head@dimension_slow
@@ -871,11 +881,15 @@ at_fast_wide:                   ; a v beyond -256..255: this dimension and the h
 ; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
 ; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
 ; and 512 IY comes off the sum once, before the division.
-at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
-@last_row:
-        ld hl,0                 ; (patched once a head: (count - 1) * AT_STRIDE)
-        ld de,(at_row)
+at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the head's first:
+        ld hl,(at_row)          ; SP as a walk of the dimension before would leave it
+        ld de,-AT_STRIDE - 2
         add hl,de
+        ld sp,hl
+@next_dimension:                ; the head's others (at_fast_store): SP is where the last walk left it,
+@next_row:                      ; v[0][d - 1] - AT_STRIDE
+        ld hl,0                 ; (patched once a head: count * AT_STRIDE + 2)
+        add hl,sp
         ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
         exx
 @weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
@@ -979,27 +993,6 @@ AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
         .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 13, "the P chain's rounds are not AT_P_ROUND bytes"
         .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 13, "the N chain's rounds are not AT_N_ROUND bytes"
 
-; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
-; next dimension is at_fast_dimension again (a wide v leaves through @wide, which puts SP
-; back), and SP, left in v, comes back once a head, at its end.
-at_fast_store:
-        ld hl,(at_dst)
-        ld (hl),e
-        inc hl
-        ld (hl),d
-        inc hl
-        ld (at_dst),hl
-        ld hl,(at_row)
-        inc hl
-        inc hl
-        ld (at_row),hl
-        ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
-        add a,2 * AT_HEAD_DIM
-        cp l
-        jp nz,at_fast_dimension
-        ld sp,(at_fast_sp)
-        jp attend_head@head_end
-
 ; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
 ; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
 ; for the page (matvec's table is offset by 127 for its displacements).
@@ -1018,6 +1011,22 @@ at_lut:         .res AT_MAX_POSITIONS
         at_variables
         at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
+
+; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
+; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
+; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
+; and SP comes back once a head, at its end.
+at_fast_store:
+        ld hl,(at_dst)
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (at_dst),hl
+        .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
+        jp nz,at_fast_dimension@next_dimension
+        ld sp,(at_fast_sp)
+        jp attend_head@head_end
 
 ; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
 ; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
@@ -1057,15 +1066,15 @@ at_weight_squares:
         exx
         ld a,(at_count)
         ld (at_fast_dimension@count + 1),a
-        dec a                   ; the walk starts at the last position's v
-        ld h,a
-        ld l,0
+        ld h,a                  ; a walk starts at the last position's v: count * AT_STRIDE + 2
+        ld l,8                  ; past where the walk before it ended
         .repeat 2
         srl h
         rr l
         .endrepeat
-        .assert AT_STRIDE == 64, "the last row's offset is (count - 1) * 256 / 4"
-        ld (at_fast_dimension@last_row + 1),hl
+        .assert AT_STRIDE == 64, "the walks' step is (count * 256 + 8) / 4"
+        ld (at_fast_dimension@next_row + 1),hl
+        .byte $DD,$2E,AT_HEAD_DIM ; ld ixl,AT_HEAD_DIM: the fast dimensions left (IX is free in them)
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this
         add hl,sp               ; call's return): at_fast_dimension's to restore
         ld (at_fast_sp),hl
