@@ -61,8 +61,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,894 for one position, 86,987 for 20
-; (15,058 and 96,489 before the fifteenth round's scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
+; q, k in -2048..2047, v in -256..255): 14,304 for one position, 86,397 for 20
+; (14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
+; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
 ; at_fast_dimension, whose setup then runs into its loop; 15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
 ; back once a head; 15,493 and 96,924 before the halved sum was taken from D:H:L in place, its
 ; low byte kept in E; 15,693 and 97,124 before the division ran in the sum's set, no push, exx and
