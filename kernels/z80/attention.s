@@ -876,7 +876,8 @@ at_fast_wide:                   ; a v beyond -256..255: this dimension and the h
         jp attend_head@dimension_slow
 
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
-; dimension at at_row, stored through attend_head@store; to
+; head's first dimension (at at_row; @next_dimension: the next, from where SP's walk
+; left off), stored through at_fast_store; to
 ; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
 ; weight (w = 0 adds nothing, whatever its v). A position's S(vl) - S(w - vl)
 ; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
