@@ -268,6 +268,10 @@ attend_head:
         ld d,h
         ld bc,at_lut            ; B'C' = the weight's place
         exx
+.ifdef AT_FAST_MEANS
+        ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
+        .byte $DD,$26,0         ; ld ixh,0
+.endif
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
         or a                    ; (the carry stays clear: the sum's add never carries, <= 20 * 255)
@@ -290,6 +294,19 @@ attend_head:
         ld l,a
         ld h,exp_lut >> 8
         ld a,(hl)
+.ifdef AT_FAST_MEANS
+        ld l,a                  ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on (S(0) = 0: @far adds none)
+        ld h,AT_SQ_PAGE
+        ld e,(hl)
+        inc h
+        inc h
+        ld d,(hl)
+        add iy,de               ; (the weights' sum's add below clears the carry again)
+        jr nc,@squared
+        .byte $DD,$24           ; inc ixh
+@squared:
+        ld a,l
+.endif
 @weighed:
         exx
         ld (bc),a
@@ -554,7 +571,7 @@ attend_head:
         ld e,(ix+0)             ; (H1: qh - 1)
         ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
         add hl,de
-        jr nc,* + 3
+        jp nc,* + 4             ; (jp: 10 T-states without the carry, the usual case; jr's 12)
         inc c
         exx
         ld e,(ix+0)             ; (L1: ql - 1)
@@ -572,7 +589,7 @@ attend_head:
         ld e,(ix+0)             ; (L3)
         ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
         add hl,de
-        jr nc,* + 3
+        jp nc,* + 4
         inc c
         .endrepeat
         .assert * - @dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
@@ -677,21 +694,26 @@ at_fast_total   = attend_head@fast_total
 ; takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
 AT_FAST_Q_TOP   = 15            ; q's high byte in -15..15
-AT_DIM_SIZE     = 51            ; bytes of a dimension's reads (at_dims)
-AT_DIM_L1       = 21            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
-AT_DIM_L2       = 24
-AT_DIM_L3       = 43
-AT_DIM_L4       = 46
+AT_DIM_SIZE     = 53            ; bytes of a dimension's reads (at_dims)
+AT_DIM_L1       = 22            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 25
+AT_DIM_L3       = 44
+AT_DIM_L4       = 47
 AT_DIM_H1       = 10
 AT_DIM_H2       = 13
-AT_DIM_H3       = 34
-AT_DIM_H4       = 39
+AT_DIM_H3       = 35
+AT_DIM_H4       = 40
 
+        .macro at_fast_variables        ; here, or after the means' table (the code before it keeps its page)
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
 at_sums_row:    .word 0
 at_ncq:         .res 4          ; -Cq (mod 2^32)
 at_fast_sp:     .word 0
 at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at_key_sums: the heads left)
+        .endmacro
+.ifndef AT_FAST_MEANS
+        at_fast_variables
+.endif
 
 ; at_fast_prepare - HL = a head's q (8 words). C: every q fits (high byte in
 ; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not
@@ -1011,6 +1033,7 @@ AT_SQ_PAGE      = (at_sq_table >> 8) + 1
 at_count:       .byte 0
 at_lut:         .res AT_MAX_POSITIONS
         at_variables
+        at_fast_variables
         at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
 
@@ -1030,42 +1053,13 @@ at_fast_store:
         ld sp,(at_fast_sp)
         jp attend_head@head_end
 
-; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
-; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
-; in at_fast_sp.
+; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025,
+; summed in IXH:IY by the weights' loop), the count and the last row's offset patched into
+; at_fast_dimension, attend_head's SP in at_fast_sp.
 at_weight_squares:
-        exx
-        ld hl,0                 ; C':H':L' = the sum
-        ld c,l
-        exx
-        ld hl,at_lut
-        ld a,(at_count)
-        ld b,a
-@square:
-        ld e,(hl)
-        inc hl
-        ld d,AT_SQ_PAGE         ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on
-        ld a,(de)
-        inc d
-        inc d
-        exx
-        add a,l
-        ld l,a
-        exx
-        ld a,(de)
-        exx
-        adc a,h
-        ld h,a
-        jr nc,@added
-        inc c
-@added:
-        exx
-        djnz @square
-        exx
-        ld (at_fast_dimension@weight_squares + 1),hl
-        ld a,c
+        ld (at_fast_dimension@weight_squares + 1),iy
+        .byte $DD,$7C           ; ld a,ixh
         ld (at_fast_dimension@weight_squares_high + 1),a
-        exx
         ld a,(at_count)
         ld (at_fast_dimension@count + 1),a
         ld h,a                  ; a walk starts at the last position's v: count * AT_STRIDE + 2
