@@ -507,8 +507,7 @@ attend_head:
 .ifdef AT_FAST_SCORES
 @fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
         ld (at_fast_sp),sp      ; SP walks the keys, IX and IY read the squares table
-        ld hl,(at_sums)
-        ld (at_sums_row),hl
+        ld bc,(at_sums)         ; BC = key j's sums (the main set's BC is free in the keys' loop)
         ld hl,@fast_summed
         ld (@summed + 1),hl
         ld a,(at_count)
@@ -529,7 +528,8 @@ attend_head:
         ld sp,(at_keys)
 @fast_key:                      ; SP = key j's row: q.k through the squares table, X = -Cq - KS[j] its start
         ld (at_row),sp
-        ld hl,(at_sums_row)
+        ld l,c
+        ld h,b
 @ncq_0:
         ld a,0                  ; (patched: -Cq's four bytes, at_fast_prepare)
         sub (hl)
@@ -557,7 +557,8 @@ attend_head:
         exx
         ld bc,AT_SUMS_STRIDE - 3
         add hl,bc
-        ld (at_sums_row),hl
+        ld b,h                  ; the next key's sums
+        ld c,l
         ld l,e
         ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
         exx                     ; (the dims run in the other set)
