@@ -12,7 +12,7 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
-                                     TABLE_MEANS_OPTION,
+                                     SHORT_EXP_OPTION, TABLE_MEANS_OPTION,
                                      LOW_SLOTS_OPTION, Z80_KERNELS_DIR, Z80Bench, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
@@ -495,9 +495,10 @@ def test_attention_head_matches_intmath(bench):
 
 
 def test_table_means_match_intmath():
-    """AT_TABLE_MEANS (the means through matvec's squares table): v in -128..127 by the table,
-    its edges included, wider v by mul16s8u, weights of 0, 1, 255 and others; interrupts kept."""
-    bench = Z80Bench(options=TABLE_MEANS_OPTION)
+    """The 48K's AT_TABLE_MEANS (the means through matvec's squares table) with AT_SHORT_EXP (the
+    exp table without its run of 1s): v in -128..127 by the table, its edges included, wider v
+    by mul16s8u, weights of 0, 1 (LUT[83..126]), 255 and others; interrupts and IY kept."""
+    bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
     rng = np.random.default_rng(12)
     seen = set()
     for case in range(36):

@@ -308,25 +308,46 @@ attend_head:
         ld a,(at_max+2)
         sbc a,(ix+2)
         or h                    ; any bit above the low byte?
+.ifdef AT_SHORT_EXP
+        jr nz,@far
+        ld a,l
+        cp 127
+        jr nc,@far
+        cp AT_EXP_ONES          ; the table's run of 1s, not stored
+        jr c,@near
+        ld a,1
+        jr @weighed
+@far:
+        xor a                   ; LUT[127] = 0
+        jr @weighed
+.else
         ld a,l
         jr nz,@far
         cp 127
         jr c,@near
 @far:
         ld a,127
+.endif
 @near:
         ld e,a
         ld d,0
         ld hl,exp_lut
         add hl,de
         ld a,(hl)
+.ifdef AT_SHORT_EXP
+@weighed:
+.endif
         ld (iy+0),a
         inc iy
         exx
         ld e,a
         add hl,de
         exx
+.ifdef AT_SHORT_EXP
+        ld de,4                 ; (D is f's byte where the table was not read)
+.else
         ld e,4                  ; (D = 0)
+.endif
         add ix,de
         djnz @weight
 .endif
@@ -452,13 +473,15 @@ attend_head:
         ld a,c
         exx
         adc a,d
-        ld d,a
-        ld a,2
-        call sra32              ; D:E:H:L = sum w v (exact: 4 sum w v)
-        ld bc,(at_lut_sum)
-        call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
-        call sat32to16
-        ex de,hl
+        ld d,a                  ; D:E:H:L = 4 sum w v
+        push hl
+        ld hl,(at_lut_sum)
+        add hl,hl
+        add hl,hl
+        ld b,h
+        ld c,l                  ; BC = 4 lut_sum (<= 4 * 20 * 255)
+        pop hl
+        call at_means_divide    ; DE = floor(4 sum w v / 4 lut_sum), the mean (in int16: no clamp)
         jp @store
 @wide:                          ; 4 w v by mul16s8u (H = w - 1, BC = v), on the real stack
         ld (at_means_v),sp
@@ -634,6 +657,75 @@ attend_head:
         ld e,a
         ld d,a
         jr @add
+.endif
+
+.ifdef AT_TABLE_MEANS
+; at_means_divide - DE = floor(D:E:H:L / BC) for BC in 1..32767 when the quotient fits 16
+; signed bits (a weighted mean): below zero floor(n / m) = ~(~n / m). Restoring rounds, the
+; dividend's bytes shifting out of A as the quotient's bits shift in (complemented: the
+; borrow of R - m): 8 when the quotient fits a byte (most means), else 16. Clobbers AF, HL, IXH.
+at_means_divide:
+        ld a,d
+        or a
+        ld a,$FF                ; n >= 0: the rounds' complemented quotient bits flip back
+        jp p,@positive
+        ld a,d                  ; n < 0: ~n = -n - 1 >= 0, and ~(~n / m) is the rounds' bits as they come
+        cpl
+        ld d,a
+        ld a,e
+        cpl
+        ld e,a
+        ld a,h
+        cpl
+        ld h,a
+        ld a,l
+        cpl
+        ld l,a
+        xor a
+@positive:
+        ld (at_means_udivide@flip + 1),a
+at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15), xor the flip
+        ld a,d
+        or a
+        jr nz,@sixteen
+        ld a,h                  ; n >> 8 = E:H < m: the quotient fits a byte
+        sub c
+        ld a,e
+        sbc a,b
+        jr nc,@sixteen
+        ld a,l
+        ld l,h
+        ld h,e                  ; HL = the remainder so far, A = the dividend's last byte
+        call @eight
+        ld e,a
+        ld a,(@flip + 1)        ; the high byte: 0, flipped (the flip's complement)
+        cpl
+        ld d,a
+        ret
+@sixteen:
+        ld a,h
+        ex de,hl                ; HL = the remainder so far (n >> 16 < m), E = the last byte
+        call @eight
+        ld d,a                  ; the quotient's high byte
+        ld a,e
+        call @eight
+        ld e,a
+        ret
+@eight:                         ; HL = R < m, A = 8 dividend bits: A = 8 quotient bits, flipped
+        .byte $DD,$26,8         ; ld ixh,8: the rounds
+@round:
+        rla                     ; the last round's bit in, the dividend's next bit out
+        adc hl,hl               ; R = 2R + bit (< 2m: no carry out)
+        sbc hl,bc               ; R - m: borrows when R < m (the quotient bit's complement)
+        jr nc,@bit
+        add hl,bc               ; R < m: back (its carry keeps the complement)
+@bit:
+        .byte $DD,$25           ; dec ixh
+        jr nz,@round
+        rla                     ; the last bit in
+@flip:
+        xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)
+        ret
 .endif
 
 .ifdef AT_FAST_SCORES
@@ -1269,9 +1361,23 @@ at_weight_squares:
 .endif
 
 ; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
+; AT_SHORT_EXP (the 48K's, for room; not with AT_FAST_SCORES, whose weights read all 128)
+; stores LUT[0..AT_EXP_ONES - 1] only: the rest is 1, and 0 at 127 (attend_head@far).
+AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
 exp_lut:
         .byte 255
+.ifdef AT_SHORT_EXP
+.ifdef AT_FAST_SCORES
+        .assert 0, "AT_SHORT_EXP is the weights without AT_FAST_SCORES"
+.endif
+        .repeat AT_EXP_ONES - 1, i
+        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
+        .endrepeat
+        .assert clamp(round(255.0 * exp(-(AT_EXP_ONES - 1) / 16.0)), 1, 255) > 1 && round(255.0 * exp(-AT_EXP_ONES / 16.0)) <= 1, "AT_EXP_ONES is not where the run of 1s starts"
+.else
         .repeat 126, i
         .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
         .endrepeat
         .byte 0
+.endif
+exp_lut_end:
