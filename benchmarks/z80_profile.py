@@ -45,7 +45,8 @@ ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u", "mul16s_sign", "neg32", "m
               "sat32to16", "sra32", "cpl32", "div_negative_dividend",
               "at_fast_prepare", "at_dims_run", "at_dims",     # AT_FAST_SCORES's scores
               "at_weight_squares", "at_fast_dimension",      # AT_FAST_MEANS's means
-              "at_fast_negative_carry", "at_fast_negative", "at_fast_wide", "at_fast_store"}
+              "at_fast_negative_carry", "at_fast_negative", "at_fast_wide", "at_fast_store",
+              "at_means_divide", "at_means_udivide"}                 # AT_TABLE_MEANS's division
 
 
 def profile_call(bench: Z80Bench, routine: str) -> tuple[collections.Counter, collections.Counter]:
@@ -81,12 +82,17 @@ def main() -> None:
     parser.add_argument("--model", choices=("48k", "128k"), default="48k", help="whose kernels (default: the 48K's)")
     parser.add_argument("--fast-scores", action="store_true",
                         help="the 48K's kernels with AT_FAST_SCORES (the 128K's have it)")
+    parser.add_argument("--product-means", action="store_true",
+                        help="the 48K's kernels without AT_TABLE_MEANS (the means by mul16s8u, as before)")
+    parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
+    parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
     args = parser.parse_args()
     text = args.text
-    soul = load_soul(DEFAULT_SOUL)
+    soul = load_soul(args.soul)
     bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
-                     options=player_kernel_options(args.model, fast_scores=True if args.fast_scores else None))
-    rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER).encode_turn(text))
+                     options=player_kernel_options(args.model, fast_scores=True if args.fast_scores else None,
+                                                   table_means=False if args.product_means else None))
+    rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(args.tokenizer).encode_turn(text))
     for wanted in ("forward_step", "forward_prefill"):
         position, token = next((p, t) for p, t, routine, _ in reversed(rows) if routine == wanted and p)
         bench.poke(bench.sym("fw_token"), [token])

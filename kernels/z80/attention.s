@@ -106,8 +106,6 @@ at_scores       = mv_flag_list
         .assert rn_vars - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit between matvec's column flags and rmsnorm's variables"
 at_sum40:       .res 5
 .ifdef AT_TABLE_MEANS
-at_means_sp     = at_sum40      ; the means' own SP while SP walks v (at_sum40 is the scores')
-at_means_v      = at_sum40 + 2  ; v's SP while @wide multiplies
 AT_SQ_W         = mv_sq_lo + 255 - 128 + 1 ; &S(w - 128 + v) = AT_SQ_W + (w - 1) + v (matvec's S(0): mv_sq_lo + 255)
 .endif
 at_max:         .res 4
@@ -364,155 +362,7 @@ attend_head:
 .ifdef AT_FAST_MEANS
         .assert 0, "AT_TABLE_MEANS is the means without AT_FAST_MEANS"
 .endif
-        ; AT_TABLE_MEANS: the means through matvec's squares table (for the 48K, which has
-        ; no room for a table of its own; not in its player yet: docs/spectrum.md, "Fifteenth
-        ; round"). With w' = w - 128 (w = lut[j] >= 1: -127..127) and v in -128..127,
-        ; w' + v and w' - v lie in -255..255, S(n) = n * n, and
-        ;   4 w v = S(w' + v) - S(w' - v) + 512 v,
-        ; so a position is two table reads of two planes and no multiply: the 32-bit
-        ; sum takes S(w' + v) - S(w' - v), IY sums v, and 4 sum w v = sum + 512 IY. A v
-        ; beyond -128..127 takes mul16s8u for its 4 w v (@wide); a weight of 0 adds nothing.
-        ; Interrupts are off (SP walks v down a dimension); attend_head keeps IY.
-        .assert (AT_SQ_W & 255) == 0, "&S(w - 128 + v) is AT_SQ_W + (w - 1) + v: the table's page"
-        .assert (at_lut >> 8) == ((at_lut + AT_MAX_POSITIONS - 1) >> 8), "the means step through at_lut by its low byte"
-.ifndef AT_FAST_SCORES
-        ld a,i                  ; P/V = IFF2: were interrupts on? (@head_end puts it back)
-        push af
-        di
 .endif
-        ld (at_means_sp),sp
-@dimension:
-        exx
-        ld hl,0                 ; D'E':H'L' = sum_j [S(w' + v) - S(w' - v)] (+ 4 w v for a wide v)
-        ld d,h
-        ld e,l
-        exx
-        ld iy,0                 ; IY = sum_j v over the table's positions
-        ld de,at_lut            ; E walks w (at_lut within a page)
-        ld a,(at_count)
-        .byte $DD,$6F           ; ld ixl,a: the positions left
-        ld sp,(at_row)          ; SP walks v[j][d]
-@position:
-        pop bc                  ; BC = v
-        ld hl,AT_STRIDE - 2
-        add hl,sp
-        ld sp,hl                ; v[j + 1][d]
-        ld a,(de)
-        sub 1                   ; A = w - 1
-        jr c,@next              ; w = 0: nothing to add
-        ld h,a
-        ld a,c
-        rla
-        sbc a,a
-        cp b
-        jr nz,@wide             ; v beyond -128..127 (H = w - 1)
-        add iy,bc
-        ld a,h                  ; HL = &S(w' + v) = AT_SQ_W + (w - 1) + v
-        add a,c
-        ld l,a
-        ld a,AT_SQ_W >> 8
-        adc a,b
-        ld h,a
-        ld a,(hl)
-        inc h                   ; the high plane, 512 bytes on
-        inc h
-        exx
-        ld c,a
-        exx
-        ld a,(hl)
-        exx
-        ld b,a
-        add hl,bc               ; sum += S(w' + v)
-        jr nc,@plus_done
-        inc de
-@plus_done:
-        exx
-        ld a,(de)               ; HL = &S(w' - v) = AT_SQ_W + (w - 1) - v
-        dec a
-        sub c
-        ld l,a
-        ld a,AT_SQ_W >> 8
-        sbc a,b
-        ld h,a
-        ld a,(hl)
-        inc h
-        inc h
-        exx
-        ld c,a
-        exx
-        ld a,(hl)
-        exx
-        ld b,a
-        or a
-        sbc hl,bc               ; sum -= S(w' - v)
-        jr nc,@minus_done
-        dec de
-@minus_done:
-        exx
-@next:
-        inc e
-        .byte $DD,$2D           ; dec ixl
-        jp nz,@position
-        ld sp,(at_means_sp)
-        exx                     ; D:E:H:L = the sum
-        push iy
-        pop bc                  ; BC = sum v (|.| <= 20 * 128)
-        sla c
-        rl b                    ; 2 sum v, its sign in the carry
-        sbc a,a
-        exx
-        ld c,a                  ; C' = its sign byte
-        exx
-        ld a,h                  ; + 512 sum v
-        add a,c
-        ld h,a
-        ld a,e
-        adc a,b
-        ld e,a
-        exx
-        ld a,c
-        exx
-        adc a,d
-        ld d,a                  ; D:E:H:L = 4 sum w v
-        push hl
-        ld hl,(at_lut_sum)
-        add hl,hl
-        add hl,hl
-        ld b,h
-        ld c,l                  ; BC = 4 lut_sum (<= 4 * 20 * 255)
-        pop hl
-        call at_means_divide    ; DE = floor(4 sum w v / 4 lut_sum), the mean (in int16: no clamp)
-        jp @store
-@wide:                          ; 4 w v by mul16s8u (H = w - 1, BC = v), on the real stack
-        ld (at_means_v),sp
-        ld sp,(at_means_sp)
-        push de
-        ld a,h
-        inc a
-        ld e,c
-        ld d,b
-        ld c,a
-        call mul16s8u           ; D:E:H:L = v * w (|.| < 2^23)
-        add hl,hl
-        rl e
-        rl d
-        add hl,hl
-        rl e
-        rl d
-        push de
-        push hl
-        exx
-        pop bc
-        add hl,bc
-        pop bc
-        ex de,hl
-        adc hl,bc
-        ex de,hl
-        exx
-        pop de
-        ld sp,(at_means_v)
-        jp @next
-.else
 .ifdef AT_FAST_MEANS
         call at_weight_squares  ; sum_j S(lut[j]), the head's, into at_fast_dimension
         ld hl,at_fast_dimension
@@ -546,6 +396,14 @@ attend_head:
         ld c,a
         dec a
         jr z,@weight_1
+.ifdef AT_TABLE_MEANS
+        ld h,a                  ; H = w - 1
+        ld a,e
+        rla
+        sbc a,a
+        cp d
+        jr z,@narrow            ; v in -128..127: through matvec's squares table
+.endif
         call mul16s8u
 @add:
         push de                 ; the sum += DEHL, in the other register set
@@ -570,6 +428,9 @@ attend_head:
         pop hl
         pop de
         ld bc,(at_lut_sum)
+.ifdef AT_TABLE_MEANS
+        call at_means_divide    ; DE = the mean (it lies in int16: no clamp)
+.else
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
@@ -588,11 +449,7 @@ attend_head:
         ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
         add a,2 * AT_HEAD_DIM
         cp l
-.ifdef AT_TABLE_MEANS
-        jp nz,@dimension        ; (out of a jr's reach)
-.else
         jr nz,@dimension
-.endif
 @head_end:
 .ifdef AT_FAST_SCORES
         pop af
@@ -601,17 +458,10 @@ attend_head:
         ei
         ret
 .else
-.ifdef AT_TABLE_MEANS           ; (its means pushed IFF2)
-        pop af
-        pop iy
-        ret po
-        ei
-        ret
-.else
         pop iy
         ret
 .endif
-.endif
+
 
 @subtract:                      ; a negative product: its magnitude comes off
         sbc hl,bc               ; (no carry: F' is from mul16s_magnitude's xor)
@@ -629,7 +479,6 @@ attend_head:
 @wrap_down:
         dec (hl)
         jp @added
-.ifndef AT_TABLE_MEANS                  ; (the product loop's)
 @weight_255:                    ; DEHL = 256 v - v
         ld a,d
         rla
@@ -657,6 +506,56 @@ attend_head:
         ld e,a
         ld d,a
         jr @add
+
+.ifdef AT_TABLE_MEANS
+; The 48K's narrow products (AT_TABLE_MEANS) through matvec's squares table: with
+; w' = w - 128 (w = 2..254 here: -126..126) and v in -128..127, w' + v and w' - v lie
+; in -255..255, and S(n) = n * n gives
+;   w v = (S(w' + v) - S(w' - v)) / 4 + 128 v,
+; two reads of two planes, no multiply (w = 0, 1, 255 and a wider v as before).
+@narrow:                        ; H = w - 1, E = v, D its sign
+        push bc                 ; (B: the positions left)
+        ld a,h
+        add a,e
+        ld c,a
+        ld a,AT_SQ_W >> 8
+        adc a,d
+        ld b,a                  ; BC = &S(w' + v) = AT_SQ_W + (w - 1) + v
+        ld a,h
+        sub e
+        ld l,a
+        ld a,AT_SQ_W >> 8
+        sbc a,d
+        ld h,a                  ; HL = &S(w' - v)
+        ld a,(bc)
+        sub (hl)
+        ld d,a
+        inc b                   ; the high planes, 512 bytes on (inc keeps the borrow)
+        inc b
+        inc h
+        inc h
+        ld a,(bc)
+        sbc a,(hl)              ; A:D = 4 w' v mod 2^16, the borrow its sign (|4 w' v| < 2^16)
+        rra
+        rr d
+        sra a
+        rr d                    ; A:D = w' v
+        ld h,a
+        ld l,d
+        ld a,e                  ; DE = 128 v: (v >> 1) : (v & 1) << 7
+        sra a
+        ld d,a
+        ld a,0
+        rra
+        ld e,a
+        add hl,de               ; HL = w v (|.| <= 254 * 128)
+        ld a,h
+        rla
+        sbc a,a
+        ld d,a
+        ld e,a                  ; DEHL = w v
+        pop bc
+        jp @add
 .endif
 
 .ifdef AT_TABLE_MEANS
