@@ -562,7 +562,7 @@ attend_head:
 ; at_means_divide - DE = floor(D:E:H:L / BC) for BC in 1..32767 when the quotient fits 16
 ; signed bits (a weighted mean): below zero floor(n / m) = ~(~n / m). Restoring rounds, the
 ; dividend's bytes shifting out of A as the quotient's bits shift in (complemented: the
-; borrow of R - m): 8 when the quotient fits a byte (most means), else 16. Clobbers AF, HL, IXH.
+; borrow of R - m): 8 when the quotient fits a byte (most means), else 16. Clobbers AF, BC, HL.
 at_means_divide:
         ld a,d
         or a
@@ -595,6 +595,8 @@ at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15),
         ld a,l
         ld l,h
         ld h,e                  ; HL = the remainder so far, A = the dividend's last byte
+        ld d,b
+        ld e,c                  ; DE = m
         call @eight
         ld e,a
         ld a,(@flip + 1)        ; the high byte: 0, flipped (the flip's complement)
@@ -602,25 +604,29 @@ at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15),
         ld d,a
         ret
 @sixteen:
+        ld a,l
+        ex af,af'               ; A' = the last byte (AF' is free in the means)
         ld a,h
-        ex de,hl                ; HL = the remainder so far (n >> 16 < m), E = the last byte
+        ex de,hl                ; HL = the remainder so far (n >> 16 < m)
+        ld d,b
+        ld e,c                  ; DE = m
         call @eight
-        ld d,a                  ; the quotient's high byte
-        ld a,e
+        ld c,a                  ; the quotient's high byte (B counts the rounds)
+        ex af,af'
         call @eight
         ld e,a
+        ld d,c
         ret
-@eight:                         ; HL = R < m, A = 8 dividend bits: A = 8 quotient bits, flipped
-        .byte $DD,$26,8         ; ld ixh,8: the rounds
+@eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits, flipped
+        ld b,8
 @round:
         rla                     ; the last round's bit in, the dividend's next bit out
         adc hl,hl               ; R = 2R + bit (< 2m: no carry out)
-        sbc hl,bc               ; R - m: borrows when R < m (the quotient bit's complement)
+        sbc hl,de               ; R - m: borrows when R < m (the quotient bit's complement)
         jr nc,@bit
-        add hl,bc               ; R < m: back (its carry keeps the complement)
+        add hl,de               ; R < m: back (its carry keeps the complement)
 @bit:
-        .byte $DD,$25           ; dec ixh
-        jr nz,@round
+        djnz @round
         rla                     ; the last bit in
 @flip:
         xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)
