@@ -537,25 +537,28 @@ attend_head:
         ld a,(bc)
         sbc a,(hl)              ; A:D = 4 w' v mod 2^16, the borrow its sign (|4 w' v| < 2^16)
         rra
-        rr d
-        sra a
-        rr d                    ; A:D = w' v
+        rr d                    ; A:D = 2 w' v
+        add a,e                 ; + 256 v: 2 w v mod 2^16, whose sign (17th bit) is v's (w > 0)
         ld h,a
-        ld l,d
-        ld a,e                  ; DE = 128 v: (v >> 1) : (v & 1) << 7
-        sra a
-        ld d,a
-        ld a,0
-        rra
-        ld e,a
-        add hl,de               ; HL = w v (|.| <= 254 * 128)
-        ld a,h
+        ld a,e
         rla
-        sbc a,a
-        ld d,a
-        ld e,a                  ; DEHL = w v
+        rr h
+        rr d
+        ld l,d                  ; HL = w v (|.| <= 254 * 128)
         pop bc
-        jp @add
+        push hl                 ; the sum += HL, sign-extended, in the other register set
+        exx
+        pop bc
+        add hl,bc
+        jr nc,@narrow_carried
+        inc de
+@narrow_carried:
+        bit 7,b
+        jr z,@narrow_added
+        dec de
+@narrow_added:
+        exx
+        jp @next
 .endif
 
 .ifdef AT_TABLE_MEANS
