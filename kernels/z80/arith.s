@@ -14,7 +14,10 @@
 ; 856 (865 before it ran as mul16s_magnitude returning to a negation; 835 before
 ; the short second passes, which cost random inputs 33 and save attention's
 ; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,506; each is checked in tests/test_kernels_z80.py.
-; Bytes: 528 (in the player, code and variables).
+; Bytes: 415 (in the 48K player, code and variables; 528 before its means divided
+; on their own, attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor,
+; the signed q16 division, cpl32 and div32u_q16's 8-round way: RMSNorm's quotients
+; are 256 or more; the 128K player and the kernels' bench keep them).
 
 ; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
 ; as the product's top byte shifts in below them.
