@@ -494,6 +494,18 @@ attend_head:
         dec (hl)
         jp @added
 @weight_255:                    ; DEHL = 256 v - v
+.ifdef AT_TABLE_MEANS
+        ld a,e                  ; v in -128..127: 255 v is a word
+        rla
+        sbc a,a
+        cp d
+        jr nz,@weight_255_wide
+        ld h,e
+        ld l,0
+        sbc hl,de               ; (cp left no borrow)
+        jr @add_word
+@weight_255_wide:
+.endif
         ld a,d
         rla
         sbc a,a
@@ -512,6 +524,10 @@ attend_head:
         ld d,a
         jr @add
 @weight_1:                      ; DEHL = v
+.ifdef AT_TABLE_MEANS
+        ex de,hl                ; (a word: added as one)
+        jr @add_word
+.else
         ld l,e
         ld h,d
         ld a,d
@@ -520,6 +536,7 @@ attend_head:
         ld e,a
         ld d,a
         jr @add
+.endif
 
 .ifdef AT_TABLE_MEANS
 ; The 48K's narrow products (AT_TABLE_MEANS) through matvec's squares table: with
@@ -560,6 +577,7 @@ attend_head:
         rr d
         ld l,d                  ; HL = w v (|.| <= 254 * 128)
         pop bc
+@add_word:
         push hl                 ; the sum += HL, sign-extended, in the other register set
         exx
         pop bc
