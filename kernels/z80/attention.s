@@ -494,18 +494,6 @@ attend_head:
         dec (hl)
         jp @added
 @weight_255:                    ; DEHL = 256 v - v
-.ifdef AT_TABLE_MEANS
-        ld a,e                  ; v in -128..127: 255 v is a word
-        rla
-        sbc a,a
-        cp d
-        jr nz,@weight_255_wide
-        ld h,e
-        ld l,0
-        sbc hl,de               ; (cp left no borrow)
-        jr @add_word
-@weight_255_wide:
-.endif
         ld a,d
         rla
         sbc a,a
@@ -653,15 +641,16 @@ at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15),
         ld d,c
         ret
 @eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits, flipped
-        ld b,8
+        ld b,2
 @round:
+        .repeat 4, quarter
         rla                     ; the last round's bit in, the dividend's next bit out
         adc hl,hl               ; R = 2R + bit (< 2m: no carry out)
         sbc hl,de               ; R - m: borrows when R < m (the quotient bit's complement)
-        jr nc,@bit
+        jr nc,* + 3
         add hl,de               ; R < m: back (its carry keeps the complement)
-@bit:
-        djnz @round
+        .endrepeat
+        djnz @round             ; (four rounds a pass)
         rla                     ; the last bit in
 @flip:
         xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)
