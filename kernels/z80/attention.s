@@ -28,21 +28,22 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 703 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS
+; Bytes: 721 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS
 ; and AT_SHORT_EXP; 601 before them, fifteenth round; 604 before
 ; the magnitudes, 637 before max f was kept with the scores).
 ;
-; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round,
+; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round:
 ; the 48K's means"): the means' products with a weight of 2..254 and a v in -128..127
 ; through matvec's squares table (attend_head@narrow: w v = (S(w' + v) - S(w' - v)) / 4
-; + 128 v, w' = w - 128; two reads of two planes), the others as before, and each
-; dimension's division by at_means_divide (8 restoring rounds when the mean fits a byte,
-; else 16; no clamp: a weighted mean of words lies in int16), which leaves arith.s's
-; signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its
-; run of 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k
-; in -2048..2047): 18,066 for one position and 182,462 for 20 with v in -128..127
-; (20,861 and 186,660 without), 22,300 and 187,622 with v of any width (26,288 and
-; 192,088 without). 102 bytes more than without them here; arith.s 113 fewer.
+; + 128 v, w' = w - 128; two reads of two planes, the product added as a word, as are
+; the weight 1's), the others as before, and each dimension's division by
+; at_means_divide (8 restoring rounds when the mean fits a byte, else 16, four a pass;
+; no clamp: a weighted mean of words lies in int16), which leaves arith.s's signed
+; divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its run of
+; 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k in
+; -2048..2047): 17,442 for one position and 181,778 for 20 with v in -128..127 (20,861
+; and 186,660 without), 21,060 and 186,321 with v of any width (26,288 and 192,088
+; without). 120 bytes more than without them here; arith.s 113 fewer.
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
 ; docs/spectrum.md, "Attention's scores through the squares table") takes a
