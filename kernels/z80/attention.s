@@ -582,82 +582,6 @@ attend_head:
         jp @next
 .endif
 
-.ifdef AT_TABLE_MEANS
-; at_means_divide - DE = floor(D:E:H:L / BC) for BC in 1..32767 when the quotient fits 16
-; signed bits (a weighted mean): below zero floor(n / m) = ~(~n / m). Restoring rounds, the
-; dividend's bytes shifting out of A as the quotient's bits shift in (complemented: the
-; borrow of R - m): 8 when the quotient fits a byte (most means), else 16. Clobbers AF, BC, HL.
-at_means_divide:
-        ld a,d
-        or a
-        ld a,$FF                ; n >= 0: the rounds' complemented quotient bits flip back
-        jp p,@positive
-        ld a,d                  ; n < 0: ~n = -n - 1 >= 0, and ~(~n / m) is the rounds' bits as they come
-        cpl
-        ld d,a
-        ld a,e
-        cpl
-        ld e,a
-        ld a,h
-        cpl
-        ld h,a
-        ld a,l
-        cpl
-        ld l,a
-        xor a
-@positive:
-        ld (at_means_udivide@flip + 1),a
-at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15), xor the flip
-        ld a,d
-        or a
-        jr nz,@sixteen
-        ld a,h                  ; n >> 8 = E:H < m: the quotient fits a byte
-        sub c
-        ld a,e
-        sbc a,b
-        jr nc,@sixteen
-        ld a,l
-        ld l,h
-        ld h,e                  ; HL = the remainder so far, A = the dividend's last byte
-        ld d,b
-        ld e,c                  ; DE = m
-        call @eight
-        ld e,a
-        ld a,(@flip + 1)        ; the high byte: 0, flipped (the flip's complement)
-        cpl
-        ld d,a
-        ret
-@sixteen:
-        ld a,l
-        ex af,af'               ; A' = the last byte (AF' is free in the means)
-        ld a,h
-        ex de,hl                ; HL = the remainder so far (n >> 16 < m)
-        ld d,b
-        ld e,c                  ; DE = m
-        call @eight
-        ld c,a                  ; the quotient's high byte (B counts the rounds)
-        ex af,af'
-        call @eight
-        ld e,a
-        ld d,c
-        ret
-@eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits, flipped
-        ld b,2
-@round:
-        .repeat 4, quarter
-        rla                     ; the last round's bit in, the dividend's next bit out
-        adc hl,hl               ; R = 2R + bit (< 2m: no carry out)
-        sbc hl,de               ; R - m: borrows when R < m (the quotient bit's complement)
-        jr nc,* + 3
-        add hl,de               ; R < m: back (its carry keeps the complement)
-        .endrepeat
-        djnz @round             ; (four rounds a pass)
-        rla                     ; the last bit in
-@flip:
-        xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)
-        ret
-.endif
-
 .ifdef AT_FAST_SCORES
 @fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
         ld hl,@fast_key
@@ -1287,6 +1211,82 @@ at_weight_squares:
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this
         add hl,sp               ; call's return): at_fast_dimension's to restore
         ld (at_fast_sp),hl
+        ret
+.endif
+
+.ifdef AT_TABLE_MEANS
+; at_means_divide - DE = floor(D:E:H:L / BC) for BC in 1..32767 when the quotient fits 16
+; signed bits (a weighted mean): below zero floor(n / m) = ~(~n / m). Restoring rounds, the
+; dividend's bytes shifting out of A as the quotient's bits shift in (complemented: the
+; borrow of R - m): 8 when the quotient fits a byte (most means), else 16. Clobbers AF, BC, HL.
+at_means_divide:
+        ld a,d
+        or a
+        ld a,$FF                ; n >= 0: the rounds' complemented quotient bits flip back
+        jp p,@positive
+        ld a,d                  ; n < 0: ~n = -n - 1 >= 0, and ~(~n / m) is the rounds' bits as they come
+        cpl
+        ld d,a
+        ld a,e
+        cpl
+        ld e,a
+        ld a,h
+        cpl
+        ld h,a
+        ld a,l
+        cpl
+        ld l,a
+        xor a
+@positive:
+        ld (at_means_udivide@flip + 1),a
+at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15), xor the flip
+        ld a,d
+        or a
+        jr nz,@sixteen
+        ld a,h                  ; n >> 8 = E:H < m: the quotient fits a byte
+        sub c
+        ld a,e
+        sbc a,b
+        jr nc,@sixteen
+        ld a,l
+        ld l,h
+        ld h,e                  ; HL = the remainder so far, A = the dividend's last byte
+        ld d,b
+        ld e,c                  ; DE = m
+        call @eight
+        ld e,a
+        ld a,(@flip + 1)        ; the high byte: 0, flipped (the flip's complement)
+        cpl
+        ld d,a
+        ret
+@sixteen:
+        ld a,l
+        ex af,af'               ; A' = the last byte (AF' is free in the means)
+        ld a,h
+        ex de,hl                ; HL = the remainder so far (n >> 16 < m)
+        ld d,b
+        ld e,c                  ; DE = m
+        call @eight
+        ld c,a                  ; the quotient's high byte (B counts the rounds)
+        ex af,af'
+        call @eight
+        ld e,a
+        ld d,c
+        ret
+@eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits, flipped
+        ld b,2
+@round:
+        .repeat 4, quarter
+        rla                     ; the last round's bit in, the dividend's next bit out
+        adc hl,hl               ; R = 2R + bit (< 2m: no carry out)
+        sbc hl,de               ; R - m: borrows when R < m (the quotient bit's complement)
+        jr nc,* + 3
+        add hl,de               ; R < m: back (its carry keeps the complement)
+        .endrepeat
+        djnz @round             ; (four rounds a pass)
+        rla                     ; the last bit in
+@flip:
+        xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)
         ret
 .endif
 
