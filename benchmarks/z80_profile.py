@@ -11,9 +11,12 @@ The kernels are the 48K player's (MV_SPARSE) or with `--model 128k` the
 128K player's (the low slots, MV_SPARSE, AT_FAST_SCORES and MV_COARSE), as
 z80_token.py's --kernel-bench has them; `--fast-scores` gives the 48K's
 kernels attention's scores through the squares table (AT_FAST_SCORES; its
-key sums, at_key_sums, are charged to themselves).
+key sums, at_key_sums, are charged to themselves), `--product-means` leaves
+out the 48K's means through matvec's squares table (AT_TABLE_MEANS), and
+`--soul` / `--tokenizer` run another soul.
 
-    python benchmarks/z80_profile.py [TEXT] [--model 48k|128k] [--fast-scores]
+    python benchmarks/z80_profile.py [TEXT] [--model 48k|128k] [--fast-scores] [--product-means]
+                                     [--soul SOUL.bin --tokenizer TOKENIZER.json]
 """
 
 from __future__ import annotations
