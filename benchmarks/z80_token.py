@@ -43,9 +43,17 @@ the 48K's kernels the 128K's MV_NARROW_JUMP (14 bytes, "Thirteenth round");
 `--everyday` (the ten prompts of `soulterm bench --profile`) and `--prompts
 FILE` run each prompt's turn, in order on one bench, and give the medians.
 
+The 128K player keeps position 1 of each id it computes (kernels/z80/records128.s)
+and records the commonest openers' at its first RUN: `--model 128k` runs that
+first RUN first (its T-states printed) and each turn's position 1 as the player
+does (forward_turn's records: copied from its id's record, or computed and
+recorded). A copied position counts as a position with its copy's T-states in
+"a position"; "a computed one" leaves copies out. `--no-records` runs every
+position 1 (no first RUN), as before.
+
     python benchmarks/z80_token.py [TEXT | --everyday | --prompts FILE] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
                                    [--model 48k|128k] [--dense] [--fast-scores | --dot-scores]
-                                   [--coarse | --exact-logits] [--narrow-jump] [--product-means]
+                                   [--coarse | --exact-logits] [--narrow-jump] [--product-means] [--no-records]
 """
 
 from __future__ import annotations
@@ -60,7 +68,8 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.contention import ContendedAccessCounter
-from soulterm.zx.kernelbench import TurnCost, Z80Bench, forward_turn, player_bench, player_kernel_options
+from soulterm.zx.kernelbench import (TurnCost, Z80Bench, forward_turn, has_records, player_bench, player_kernel_options,
+                                     record_known, records_first_run)
 from soulterm.zx.soul_layout import soul_include
 
 CLOCK_HZ = 3_500_000
@@ -77,21 +86,30 @@ BENCH_ONLY_OPTIONS = (
 )
 
 
-def print_prompt_set(bench, engine, tokenizer, prompts) -> None:
+def print_prompt_set(bench, engine, tokenizer, prompts, records: bool = False) -> None:
     """Each prompt's turn on one bench, in order (as typed into one player): its three means,
-    then the median of each over the prompts."""
+    then the median of each over the prompts. With `records` (the 128K player's position 1
+    records) also the mean over the computed positions only and what position 1 was."""
     costs = []
-    print(f"{'prompt':24} {'positions':>9} {'a position':>12} {'a reply step':>13} {'a reply token':>14}")
+    print(f"{'prompt':24} {'positions':>9} {'a position':>12} {'a reply step':>13} {'a reply token':>14}"
+          + f" {'a computed one':>15}  position 1" * records)
     for prompt in prompts:
-        rows, reply = forward_turn(bench, engine, tokenizer.encode_turn(prompt))
+        rows, reply = forward_turn(bench, engine, tokenizer.encode_turn(prompt), records=records)
         cost = TurnCost(rows, reply)
         costs.append(cost)
+        first = next((routine for position, _, routine, _ in rows if position == 1), "")
         print(f"{prompt[:24]:24} {cost.positions:>9} {cost.per_position:>12,.0f} {cost.per_step:>13,.0f} "
-              f"{cost.per_reply_token:>14,.0f}")
+              f"{cost.per_reply_token:>14,.0f}" + f" {cost.per_computed:>15,.0f}  {first}" * records)
     print(f"median of {len(costs)} prompts: {statistics.median(c.per_position for c in costs):,.0f} T-states a position, "
           f"{statistics.median(c.per_step for c in costs):,.0f} a reply step, "
           f"{statistics.median(c.per_reply_token for c in costs):,.0f} the turn a reply token; "
           f"all positions together {sum(c.turn for c in costs) / sum(c.positions for c in costs):,.0f} a position")
+    if records:
+        computed = sum(c.positions - c.copied for c in costs)
+        print(f"position 1 copied from its record in {sum(c.copied for c in costs)} of {len(costs)} turns "
+              f"({sum(c.copied_t_states for c in costs) / max(1, sum(c.copied for c in costs)):,.0f} T-states a copy); "
+              f"computed positions only: median {statistics.median(c.per_computed for c in costs):,.0f} a position, "
+              f"all together {sum(c.turn - c.copied_t_states for c in costs) / computed:,.0f}")
 
 
 def main() -> None:
@@ -127,6 +145,9 @@ def main() -> None:
     parser.add_argument("--product-means", action="store_true",
                         help="the 48K's kernels with attention's means by mul16s8u and div32s_floor_q16, without "
                              "AT_TABLE_MEANS (its means through matvec's squares table): the kernels' bench only")
+    parser.add_argument("--no-records", action="store_true",
+                        help="the 128K player without its position 1 records (records128.s): every position 1 "
+                             "computed, no first RUN")
     args = parser.parse_args()
     for options, what, why in BENCH_ONLY_OPTIONS:
         if any(getattr(args, option) for option in options) and not args.kernel_bench:
@@ -152,8 +173,15 @@ def main() -> None:
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     else:
         bench = player_bench(soul, tokenizer, args.model)
+    records = has_records(bench) and not args.no_records
+    if records:
+        first_run = records_first_run(bench)
+        openers = [i for i in range(128) if record_known(bench, i)]
+        print(f"first RUN: position 0 and {len(openers)} openers' position 1 recorded "
+              f"({', '.join(repr(tokenizer.token_text(i)) for i in openers)}): {first_run:,} T-states "
+              f"= {first_run / CLOCK_HZ:.2f} s at 3.5 MHz")
     if prompts:
-        print_prompt_set(bench, Engine(soul), tokenizer, prompts)
+        print_prompt_set(bench, Engine(soul), tokenizer, prompts, records)
         return
     counter = ContendedAccessCounter(bench.cpu, bench.clock)
     contention, before = [], (0, 0)
@@ -164,7 +192,8 @@ def main() -> None:
         contention.append((now[0] - before[0], now[1] - before[1]))
         before = now
 
-    rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn(text), after_step=count_position)
+    rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn(text), after_step=count_position,
+                               records=records)
     for (position, token, routine, t_states), (accesses, waits) in zip(rows, contention):
         note = "  (first turn only: kept in the cache after)" if position == 0 else ""
         print(f"position {position:2}  token {token:3}  {routine:15} {t_states:>10,} T-states, "
@@ -173,6 +202,8 @@ def main() -> None:
     print(f"turn {cost.turn:,} T-states ({cost.turn + rows[0][3]:,} in a first turn), {cost.positions} positions "
           f"computed (position 0 kept), reply {tokenizer.decode(reply)!r} ({cost.reply_tokens} tokens)")
     print(f"mean {cost.per_position:,.0f} T-states a position = {cost.per_position / CLOCK_HZ:.2f} s on a 3.5 MHz Z80")
+    if records:
+        print(f"mean {cost.per_computed:,.0f} T-states a computed position ({cost.copied} copied from its record)")
     print(f"mean {cost.per_step:,.0f} T-states a reply step (forward_step, {len(cost.steps)}), "
           f"{cost.per_reply_token:,.0f} the turn a reply token")
     computed = [counts for (position, *_), counts in zip(rows, contention) if position]

@@ -244,3 +244,31 @@ def test_cycles_panel_folds_attention_outside_a_head_into_the_attention_row():
     rows = [("matvec q", 90, 9), ("attention L0H0", 50, 5), ("attention", 20, 2), ("attention L1H1", 30, 3)]
     assert merge_heads(rows) == [("attention", 100, 10), ("matvec q", 90, 9)]
     assert merge_heads([("attention", 20, 2), ("ffn", 10, 1)]) == [("attention", 20, 2), ("ffn", 10, 1)]
+
+
+@pytest.mark.parametrize("prompt, kept", [("what is your name", False), ("i am sad", True)])
+def test_the_c64s_copied_position_1_shows_only_its_own_ids_numbers(tmp_path, prompt, kept):
+    """The first RUN computes position 1 for each opener, the last of them opener_ids[0]'s
+    ("i"); a first turn that opens with another opener copies its record, and the view must
+    not show "i"'s position 1 for it. A turn that opens with "i" keeps those numbers: they
+    are its own, and equal the engine's."""
+    from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+    from soulterm.player.build import build_player
+    from soulterm.player.layout import opener_ids
+    from soulterm.soul.soulfile import load_soul
+
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    first_ids = opener_ids(tokenizer)
+    assert tokenizer.encode_turn(prompt)[1] in first_ids
+    assert (tokenizer.encode_turn(prompt)[1] == first_ids[0]) == kept
+    build_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, tmp_path)
+    view, _ram = probe_one_reply(C64(), BuildMap.load(tmp_path / "soulplayer.map.json"),
+                                 tmp_path / "soulplayer.d64", prompt, REPLY_SECONDS)
+    engine = Engine(load_soul(DEFAULT_SOUL))
+    reply = engine.reply(tokenizer, prompt)
+    expected = engine_expectations(engine, reply.context + reply.ids)
+    assert view.first_position == 2
+    assert (1 in view.logits or any(t == 1 for t, _ in view.hidden)) == kept
+    assert {t for t, _ in view.hidden} >= {0} | set(range(2, len(reply.context)))
+    for key, hidden in view.hidden.items():
+        np.testing.assert_array_equal(hidden, expected["hidden"][key], err_msg=str(key))

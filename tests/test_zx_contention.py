@@ -69,7 +69,7 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     sym = bench.symbols
     assert sym["mv_vars"] == UNCONTENDED
     for hot in ("mv_sq_lo", "matvec", "mv_slots", "mv_prepare", "rmsnorm", "attend_head", "mul16u",
-                "forward_step", "exp_lut", "fw_h", "kv_values", "soul_l0_q_sq", "soul_out", "soul_l1_fc2_b"):
+                "forward_step", "exp_lut", "fw_h", "kv_values", "soul_l0_q", "soul_out", "soul_l1_fc2_b"):
         assert sym[hot] >= UNCONTENDED, hot
     cold = [(sym["soul_te"], sym["soul_layer1"] + sym["FD_SIZE"]),      # te, pe, the descriptors
             (sym["kv_keys"], sym["kv_keys"] + 2 * sym["KV_LAYER_BYTES"]),

@@ -91,3 +91,14 @@ def test_a_basic_program_that_is_not_a_loader_is_refused():
     line = tap.basic_line(10, bytes([0xF5]) + b'"hi"')  # PRINT "hi"
     with pytest.raises(tap.TapError, match="line 10: PRINT is not a loader statement"):
         tap.parse_basic(line)
+
+
+def test_a_blocks_load_time_follows_the_roms_save_timings():
+    # a data block of one zero byte carries $FF, $00 and the checksum $FF: 16 ones, 8 zeros
+    block = tap.Block(tap.DATA_FLAG, b"\x00")
+    t_states = 3223 * 2168 + 667 + 735 + 2 * (8 * 855 + 16 * 1710)
+    assert tap.block_seconds(block) == pytest.approx(t_states / 3_500_000 + 1.0)
+    header = tap.Block(tap.HEADER_FLAG, tap.Header(tap.CODE, "x", 1, 0xC000, 0x8000).to_bytes())
+    assert tap.block_seconds(header) > tap.block_seconds(block) + 2      # the header's longer pilot
+    image = tap.encode_blocks([header, block])
+    assert tap.load_seconds(image) == pytest.approx(tap.block_seconds(header) + tap.block_seconds(block))

@@ -3,12 +3,13 @@
 ;
 ; Inputs (memory, words little-endian):
 ;   mv_w      the matrix in the matvec layout (soulterm.zx.soul_layout.matvec_bytes):
-;             3*rows bytes of row constants -K[r], K[r] = sum_c w[r][c]^2 (24-bit,
-;             negated so that the row starts add them; -K[r] + 2b[r] with
-;             MV_BIAS_IN_K where the matrix has a bias), then
-;             the weights row-major, each stored as w xor $80 (w + 128), with
-;             more than MV_MAX_COLS columns the first cols - 32 columns' (all
-;             rows) before the last 32 columns'; mv_w points at the weights
+;             each row's constant -K[r], K[r] = sum_c w[r][c]^2 (3 bytes, 24-bit,
+;             negated so that the row starts add it; -K[r] + 2b[r] with
+;             MV_BIAS_IN_K where the matrix has a bias) in front of its
+;             weights, each stored as w xor $80 (w + 128); with more than
+;             MV_MAX_COLS columns each row's constant and first cols - 32
+;             columns, row by row, then the last 32 columns of every row (no
+;             constant); mv_w points at the first row's constant
 ;   mv_x      input vector: mv_cols signed words
 ;   mv_bias   bias vector (mv_rows signed words), or 0 for none
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
@@ -47,12 +48,21 @@
 ; the second part takes the first part's mode. A row starts and ends in the
 ; register set of its h sum, whose B counts the rows (the other set's B takes
 ; weights); -Cl and -Ch are operands of the row starts, patched once a call.
+; SP walks the matrix from row to row: a row's end leaves it on the next row's
+; -K, which the next row's start pops (with no SP stored or loaded a row: 30
+; T-states a row less than a K pointer of its own, fifteenth round); the few
+; routines that move SP or read a row's pointer between two rows put it aside
+; (mv_add_bias, mv_unbias, mv_flagged, a second part's row starts, MV_ROW_SP).
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 176,997 / 119,763   64x32 + bias: 346,602 / 220,023
-;   32x64: 353,028 / 224,935   128x32 (logits): 667,749 / 417,231
-; (35 more a part before the shift chains' entry went inline, mv_chain_at; narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
+;   32x32: 174,962 / 117,761   64x32 + bias: 344,567 / 218,021
+;   32x64: 350,441 / 222,414   128x32 (logits): 659,954 / 409,469
+; (176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
+; before each row's -K went in front of its weights, popped where SP is: ~60
+; a row less, full or narrow, ~30 a biased one, 10 a second part's, and ~100
+; a two-part call, which keeps mv_w (the matrix's label, for the probes' attribution);
+; 35 more a part before the shift chains' entry went inline, mv_chain_at; narrow 120,054, 220,570, 225,261 and 418,290 before a narrow row's start
 ; added -Cl's top byte as an immediate, 8 a row less; 177,578 / 120,984, 347,183 / 221,692, 354,190 / 227,505 and 668,330 /
 ; 419,412 before the column pass summed Cl's low word in IY, ~17 a column less,
 ; ~29 a one-piece one, and tested a slot's jp with bit 4, 6 less a one-piece
@@ -76,35 +86,39 @@
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
 ; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 442 a row at
-; shift 9 (450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
-; bit below: 402 at shift 7; below that the row's end shifts left instead, 29
-; a bit: 448 at shift 6, 622 at shift 0; 8 or more bits of right shift move a
-; whole byte first: 478 at shift 16), 94 more for a bias and ~389 a column in the call's
+; pop every two; a carry into a sum's top byte costs 1 less), 382 a row at
+; shift 9 (442 before the row constants went in front of the weights, 450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
+; bit below: 342 at shift 7; below that the row's end shifts left instead, 29
+; a bit: 388 at shift 6, 562 at shift 0; 8 or more bits of right shift move a
+; whole byte first: 418 at shift 16; each 60 more before), 124 more for a bias (94 before: mv_add_bias
+; puts SP aside) and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
-; before), ~491 a row (~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
+; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~320 a one-piece column in the preparation (~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
-; others; ~378 before the jp, written only where missing). Two parts: ~540 more a row than one (~650
-; before each part's weights lay apart). (A row:
+; others; ~378 before the jp, written only where missing). Two parts: ~530 more a row than one (~540
+; before the row constants went in front, ~650 before each part's weights lay apart). (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,571 (in the 48K player, MV_SPARSE's 230 included; the 16 slot pairs
-; take 816; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
+; Bytes: 2,542 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
+; take 816; 2,571 before the row constants went in front of the weights, with no K pointers, no
+; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
 ;
-; Sparse calls (MV_SPARSE, an option both players have, 230 bytes (232 before the pass counted the wide columns);
+; Sparse calls (MV_SPARSE, an option both players have, 232 bytes (230 before the row constants went in front
+; of the weights, which the first part's row start steps over; 232 before the pass counted the wide columns);
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
 ; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
 ; runs only the nonzero columns' products: with h = 0, 2 sum w x = sum S(w + l)
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
-; (mv_row_sparse). 32 rows x 64 columns: 100,379 T-states with every x 0 after
-; the same call (MV_SPARSE alone; 119,443 before the column pass's short way
+; (mv_row_sparse, which steps over it). 32 rows x 64 columns: 94,267 T-states with every x 0 after
+; the same call (MV_SPARSE alone; 95,316 before the row constants went in front of the
+; weights, 100,379 when first measured, 119,443 before the column pass's short way
 ; below and mv_row_resume for the second part), ~4,600 more a nonzero column,
 ; against 231,702 (narrow); ~1,400 more
 ; for a call that is not sparse (the look at x). The next call puts the slots
@@ -121,9 +135,11 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 237,698 coarse
-; against 364,719 exact, with one wide column 265,848 against 385,846, with four
-; 335,667 against 449,619 (35 more each before mv_chain_at; 237,717 / 373,515, 265,867 / 394,642 and 335,686 /
+; (tests/test_kernels_z80_coarse.py, each after the one before): 230,226 coarse
+; against 356,003 exact, with one wide column 255,971 against 377,130, with four
+; 325,790 against 440,903 (237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
+; before the row constants went in front of the weights and the low rows took the coarse
+; rows' start, no SP stored or loaded a row; 35 more each before mv_chain_at; 237,717 / 373,515, 265,867 / 394,642 and 335,686 /
 ; 458,415 before the low slots' H:L:A form, the exact call's, 16 more a call for
 ; mv_low_check's patch; 239,899 / 374,539, 268,049 / 395,666 and 337,868 /
 ; 459,439 before the coarse row start added -Cl with adc hl,de, 17 a row less, and
@@ -136,7 +152,8 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 4,058 (4,068 before the main slots ran on into
+; MV_NARROW_JUMP); a row again 3,937 (4,058 before the row constants went in front of
+; the weights, 4,068 before the main slots ran on into
 ; mv_row_end, 4,076 before the narrow row start's immediate; 4,153 before MV_BIAS_IN_K, which leaves
 ; it no bias pointer to set, mv_odd_start and mv_row_narrow's look at the wide
 ; count; 4,166 before -K; the main slots' narrow
@@ -144,8 +161,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 127,800, every row summed again 224,065, exact 187,776 (one wide
-; column 142,158, 238,542, 198,855; 128,913, 224,026, 188,297 and 143,271, 238,503,
+; every row gated 123,976, every row summed again 220,241, exact 183,412 (one wide
+; column 137,145, 233,529, 194,491; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
+; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
 ; 199,376 before the coarse rows' low byte in A', mv_gate's zeroed rows straight to
 ; the shift's target (-10 a row), the gate's patch of it (+36 a call) and mv_chain_at; 128,897, 224,010, 192,642 and 143,255, 238,487,
 ; 203,721 before the low slots' H:L:A form; 129,991, 225,104, 193,154 and 144,349, 239,581,
@@ -162,12 +180,20 @@
 ; coarse row start adds the bias with -K, not through mv_add_bias (94 T-states
 ; a row less). A sparse call's first part, which skips K, still adds it; a full
 ; call's rows put -K + 2b into both sums and take 2b out of V at the row's
-; end (mv_unbias, 121 T-states a row against mv_add_bias's 94). -12 bytes with
+; end (mv_unbias, 151 T-states a row against mv_add_bias's 124, each with SP put
+; aside; 121 and 94 before the fifteenth round). -12 bytes with
 ; the 128K's other options (the coarse rows need no bias start of their own).
 ;
 ; With MV_BIAS_IN_K, mv_row_narrow_k takes MV_NARROW_JUMP's place (a narrow
 ; row with no wide column to walk starts there, chosen once a call, and runs on
-; into mv_no_bias): MV_NARROW_JUMP then assembles nothing.
+; into mv_jump): MV_NARROW_JUMP then assembles nothing.
+;
+; MV_LOW_HLA (the 128K's options: MV_COARSE, MV_LOW_SLOTS and MV_BIAS_IN_K): the
+; low slots' rows start as the coarse ones do (mv_row_coarse_start, its -Ch, -Cl
+; and first slot patched by the column pass and mv_low_prepare: MV_NARROW_START
+; chooses it where the low slots are set for x), the sum made in their H:L:A form
+; straight from the row constant: 8 T-states a row less than mv_narrow_k's A:HL
+; and mv_low_entry's turn of it (~80 a call more in the preparation).
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode leaves a one-piece
 ; column's slot as it is (no check of its jp: 32 T-states a one-piece column
@@ -188,6 +214,13 @@
 ; a narrow call), not the count's load, test and branch: 13 T-states less a row
 ; with no wide column, 5 with some.
 
+.ifdef MV_COARSE
+.ifdef MV_LOW_SLOTS
+.ifdef MV_BIAS_IN_K
+MV_LOW_HLA      = 1             ; (the 128K's options) the low rows start as the coarse ones, mv_row_coarse_start
+.endif
+.endif
+.endif
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
@@ -265,6 +298,8 @@ mv_start:
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
+        ld hl,(mv_w)            ; the first row's K (a second part's weights follow where the
+        ld (MV_ROW_SP),hl       ; first part ended: the layout has each part's columns row by row)
         ld hl,mv_mode           ; (MV_NARROW stands for matvec_again)
         ld a,(hl)
         and MV_NARROW
@@ -293,7 +328,7 @@ mv_start:
         set MV_KEEP_BIT,(hl)
         call mv_part
         ld hl,(mv_carry)
-        ld (MV_CARRY_PTR),hl
+        ld (MV_RESUME_CARRY),hl ; (the second part's row starts read the sums there)
         ld hl,mv_mode
         ld a,(hl)
         xor MV_KEEP | MV_RESUME
@@ -302,13 +337,7 @@ mv_start:
         ld (mv_x),hl
         ld a,MV_MAX_COLS
         ld (mv_cols),a
-        ld hl,(mv_w)
-        push hl
-        ld hl,(MV_ROW_SP)       ; the second part's weights: after the first part's (the layout
-        ld (mv_w),hl            ; has each part's columns row-major, soul_layout.matvec_bytes)
-        call mv_part
-        pop hl
-        ld (mv_w),hl
+        call mv_part            ; (its weights follow the first part's: MV_ROW_SP stands, mv_w too)
         pop af
         ld (mv_cols),a
         pop hl
@@ -336,6 +365,9 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
         ld ix,mv_sq_lo + 128    ; IXH, IYH: the two planes' pages (IXL, IYL: the weight)
         ld iy,mv_sq_hi + 128
         ld (mv_saved_sp),sp
+        ld sp,0                 ; patched: the first row's K (matvec, mv_exact_row): every row's
+MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops its K (the routines
+                                ; that read a row's pointer, or move SP, store it here)
 .ifndef MV_COARSE
         ld a,(mv_rows)          ; (the players without MV_COARSE keep their bytes where they were)
 .endif
@@ -344,12 +376,10 @@ mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_ro
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:                         ; in the h sum's set: C:DE = -K, the row's sum of w^2 negated
-        ld sp,0                 ; patched: the row's -K (mv_prepare, then each row; SP is
-MV_K_PTR        = * - 2         ; free until mv_add_bias or mv_no_bias: the pointers a row
-        pop de                  ; reads live in its operands, 6 to 10 T-states cheaper than
-        dec sp                  ; a memory variable, and no bytes)
+        pop de                  ; SP is on the row's -K, in front of its weights (where the row
+                                ; before ended): on the weights after it, as the slots want
+        dec sp
         pop af                  ; A = -K's top byte (F takes its middle one)
-        ld (MV_K_PTR),sp
         ld c,a
         ld hl,0                 ; patched: -Ch (the h sum starts at -Ch - K, in C:HL there)
         ld a,0
@@ -374,10 +404,13 @@ MV_NC_L_TOP     = * - 1
         add hl,de
         adc a,c
 mv_bias_jump:
-        jp mv_no_bias           ; patched: mv_add_bias when there is a bias
+        jp mv_jump              ; patched: mv_add_bias when there is a bias
+; mv_add_bias - the l sum A:HL += 2b; SP, on the row's weights, set aside while it
+; reads the bias, and back in mv_bias_added.
 mv_add_bias:
+        ld (MV_WEIGHTS_SP),sp
         ld c,a
-        ld sp,0                 ; patched: the row's bias (SP is free: it walks the weights from mv_no_bias on)
+        ld sp,0                 ; patched: the row's bias
 MV_BIAS_PTR     = * - 2
         pop de                  ; DE = b
         ld (MV_BIAS_PTR),sp
@@ -390,34 +423,33 @@ MV_BIAS_PTR     = * - 2
         adc a,b
         add hl,de
         adc a,b
+mv_bias_added:
+        ld sp,0                 ; patched: the row's weights (mv_add_bias)
+MV_WEIGHTS_SP   = * - 2
 .ifdef MV_BIAS_IN_K
-        jp mv_no_bias
+        jp mv_jump
 ; mv_row_narrow_k - (MV_BIAS_IN_K) a narrow row's start with no wide column to
 ; walk (the low slots' blocks subtract their S(w)): the h sum at -Ch, the l sum
-; at -Cl - K + 2b (the row constant has the bias), and on into mv_no_bias with
+; at -Cl - K + 2b (the row constant has the bias), and on into mv_jump with
 ; no jp: 20 T-states a row less than mv_row_narrow's jp to K and K's jp here.
+.ifndef MV_LOW_HLA                      ; (with it, the low rows start in mv_row_coarse_start)
 mv_row_narrow_k:                ; (in the h sum's set)
         ld hl,0                 ; patched: C:HL = -Ch
         ld c,0
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
+.endif
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
-        ld sp,0                 ; patched: the row's -K + 2b, C:DE (SP is free here, as in mv_row)
-MV_NARROW_K_PTR = * - 2
-        pop de
+        pop de                  ; SP on the row's -K + 2b (where the row before ended)
         dec sp
-        pop af                  ; A = its top byte
-        ld (MV_NARROW_K_PTR),sp
+        pop af                  ; A = its top byte, SP on the weights
         ld hl,0                 ; patched: A:HL = -Cl + the row constant (the top
 MV_NARROW_NC_L  = * - 2         ; byte's add an immediate: 8 T-states less than
         add hl,de               ; mv_l_from_k's ld c,a, ld a,n and adc a,c)
         adc a,0
 MV_NARROW_NC_L_TOP = * - 1
 .endif
-mv_no_bias:
-        ld sp,0                 ; patched: SP to the row's weights (where the row before ended)
-MV_ROW_SP       = * - 2
 mv_jump:
         jp mv_slots             ; patched: the first used slot, or mv_odd_start for an odd count
 
@@ -459,8 +491,7 @@ mv_slots:
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
 
-mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
-        ld (MV_ROW_SP),sp       ; the next row's weights
+mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ld b,l                  ; B = bits 0-7, for shifts below 8
         ld c,h                  ; A:H = (A:HL >> 8) to the other set through A and IXL
         .byte $DD,$69           ; ld ixl,c (with the prefix, an H or L operand would be IXH or IXL)
@@ -475,11 +506,13 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h
 mv_flag_check:
         jp mv_shift_jump        ; patched: mv_flagged when a column is flagged, else the shift's target
 mv_flagged:
+        ld (mv_row_ptr),sp      ; where the row ended: mv_fixup reads its weights before it
         ld a,(mv_flag_count)
         ld sp,(mv_saved_sp)     ; (SP is on the weights until the last row ends)
         push bc                 ; B = the rows left
         call mv_fixup
         pop bc
+        ld sp,(mv_row_ptr)      ; (the next row's start pops its K there)
 mv_shift_jump:
         jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
 ; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
@@ -562,6 +595,7 @@ mv_next_row:
         dec b                   ; (in the h sum's set: the rows left)
 mv_row_jump:
         jp nz,mv_row            ; patched as mv_first_row
+        ld (MV_ROW_SP),sp       ; where the part ended (a second part's weights follow there)
         ld sp,(mv_saved_sp)
         ret
 
@@ -602,8 +636,7 @@ mv_low_slots:
         adc hl,de
         .endrepeat
         .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
-mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h
-        ld (MV_ROW_SP),sp       ; the next row's weights
+mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ex af,af'               ; A' = bits 0-7 (mv_low_shift_af; mv_low_b puts them in B)
         ld a,l
         .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
@@ -632,11 +665,13 @@ mv_low_b:
 .ifdef MV_BIAS_IN_K
 ; mv_unbias - a full row's end with a bias (MV_BIAS_IN_K: its row constant is
 ; -K + 2b, which the full path's row start puts into both sums): V (E:H:L, in the
-; h sum's set) has 2b too many, 256 * 2b of the doubled sum. 121 T-states a row
-; with its jp on, where a narrow or coarse row saves mv_add_bias's 94.
+; h sum's set) has 2b too many, 256 * 2b of the doubled sum. 151 T-states a row
+; with its jp on (SP put aside and back: 121 before), where a narrow or coarse row
+; saves mv_add_bias's 124.
 mv_unbias:
         .byte $DD,$68           ; ld ixl,b: the rows left, aside
-        ld sp,0                 ; patched: the row's bias (SP is free until the next row)
+        ld (MV_UNBIAS_BACK),sp  ; (SP is on the next row: back there below)
+        ld sp,0                 ; patched: the row's bias
 MV_UNBIAS_PTR   = * - 2
         pop bc
         ld (MV_UNBIAS_PTR),sp
@@ -650,6 +685,8 @@ MV_UNBIAS_PTR   = * - 2
         sbc a,d
         ld e,a                  ; E:H:L = V - 2b
         .byte $DD,$45           ; ld b,ixl
+        ld sp,0                 ; patched: where the row ended
+MV_UNBIAS_BACK  = * - 2
 mv_unbias_on:
         jp 0                    ; patched: mv_flag_check's target without it
 .endif
@@ -665,7 +702,7 @@ mv_keep_af:
 .endif
 
 ; mv_keep - a first part's row end: its sums 256 V + the low byte into mv_carry
-; (the other set: E:H:L = V; B = the low byte), and the next row's weights.
+; (the other set: E:H:L = V; B = the low byte); SP stays on the next row.
 mv_keep:
         ex de,hl                ; L:D:E = V
         ld c,l
@@ -684,7 +721,7 @@ MV_CARRY_PTR    = * - 2
         ld (hl),a
         inc hl
         ld (MV_CARRY_PTR),hl
-        jp mv_next_row          ; (the next row's weights follow: the first part's columns alone)
+        jp mv_next_row          ; (the next row follows: its K and the first part's columns alone)
 
 ; mv_row_any - a row's start in a second part in narrow mode (mv_mode) with
 ; a wide column (with none, mv_row_resume's start is the same, and shorter):
@@ -692,9 +729,10 @@ MV_CARRY_PTR    = * - 2
 ; the other columns skip their high piece, so K does not serve), the l sum
 ; at -Cl + the first part's low byte (a second part has no bias).
 mv_row_any:
+        ld (MV_ROW_SP),sp       ; the row's weights (the row before ended there)
         exx                     ; (from the h sum's set)
         ld sp,(mv_saved_sp)     ; (SP was on the weights; mv_wide_sum is called)
-        ld hl,(MV_CARRY_PTR)
+        ld hl,(MV_RESUME_CARRY)
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -703,7 +741,7 @@ mv_row_any:
         inc hl
         ld c,(hl)               ; C = the first part's low byte (mv_wide_sum keeps C)
         inc hl
-        ld (MV_CARRY_PTR),hl
+        ld (MV_RESUME_CARRY),hl
         .byte $DD,$6B           ; ld ixl,e: to the other set through IXL, IYL and A
         .byte $FD,$6A           ; ld iyl,d
         exx
@@ -717,16 +755,17 @@ mv_row_any:
         ld c,a                  ; C:HL = -Ch + V
         exx
         call mv_wide_sum
+        ld sp,(MV_ROW_SP)       ; the row's weights (a second part's rows have no K)
         ld a,c
         ld hl,(MV_NC_L)         ; A:HL = -Cl + the low byte
         add a,l
         ld l,a
         ld a,(MV_NC_L_TOP)
-        jp nc,mv_no_bias
+        jp nc,mv_jump
         inc h
-        jp nz,mv_no_bias
+        jp nz,mv_jump
         inc a
-        jp mv_no_bias
+        jp mv_jump
 
 ; mv_row_narrow - a row's start in narrow mode (a whole call or a first part):
 ; mv_row_any's, with mv_wide_sum inline.
@@ -761,11 +800,20 @@ MV_WIDE_COUNT   = * - 1
         ld b,a
 .endif
 .endif
-        ld hl,(MV_ROW_SP)       ; the row's weights
-        ld de,mv_wide_list      ; (in the page of mv_vars)
+.ifdef MV_LOW_SLOTS
+        ld hl,0                 ; the row's K, then its weights (SP is on it)
+        add hl,sp
+        ld de,mv_wide_list + 1  ; (in the page of mv_vars)
+        ld a,(mv_wide_list)     ; (the low slots' player walks few rows: no patch a call)
+        add a,3
+.else
+        ld hl,0                 ; patched: the first wide column's distance from the row's K, its
+MV_FIRST_WIDE   = * - 2         ; index + 3 (mv_prepare; SP is on the K)
+        add hl,sp               ; (no carry for the sbc below)
+        ld de,mv_wide_list + 1  ; (in the page of mv_vars)
+        jr @weight
+.endif
 @column:
-        ld a,(de)               ; the distance from the wide column before
-        inc e
         add a,l
         ld l,a
         jr c,@next_page         ; (no carry for the sbc below)
@@ -780,24 +828,23 @@ MV_WIDE_COUNT   = * - 1
         jr nc,* + 3
         dec c
         exx
+        ld a,(de)               ; the next one's distance from this one (the last
+        inc e                   ; column's read goes past the list, unused)
         djnz @column
 .ifdef MV_BIAS_IN_K
         jp mv_narrow_k
 .else
 @k:
-        ld sp,0                 ; patched: the row's -K, C:DE = -K (SP is free here, as in mv_row)
-MV_NARROW_K_PTR = * - 2
-        pop de
+        pop de                  ; SP on the row's -K (where the row before ended), C:DE = -K
         dec sp
-        pop af                  ; A = -K's top byte
-        ld (MV_NARROW_K_PTR),sp
+        pop af                  ; A = -K's top byte, SP on the weights
         ld hl,0                 ; patched: A:HL = -Cl - K (the top byte's add an
 MV_NARROW_NC_L  = * - 2         ; immediate, 8 T-states less than mv_l_from_k's
         add hl,de               ; ld c,a, ld a,n and adc a,c; no jp a narrow row)
         adc a,0
 MV_NARROW_NC_L_TOP = * - 1
 @bias_jump:
-        jp mv_no_bias           ; patched as mv_bias_jump
+        jp mv_jump              ; patched as mv_bias_jump
 .endif
 @next_page:
         inc h
@@ -812,6 +859,8 @@ mv_row_sparse:                  ; (in the h sum's set)
         ld hl,0
         ld c,l
         exx
+        pop de                  ; SP past the row's K, on its weights
+        inc sp
         ld de,0
         ld c,e
         jp mv_l_from_k
@@ -820,12 +869,16 @@ mv_row_sparse:                  ; (in the h sum's set)
 ; mv_row_resume - a second part's row start in full mode, or in narrow mode with
 ; no wide column (a sparse call's, most of fc2's): mv_row_any's, shorter.
 mv_row_resume:                  ; (in the h sum's set)
-        ld sp,(MV_CARRY_PTR)    ; (SP is free until mv_no_bias)
+        ld (MV_RESUME_BACK),sp  ; the row's weights (the row before ended there), aside
+        ld sp,0                 ; patched: the row's sums from the first part, in mv_carry
+MV_RESUME_CARRY = * - 2         ; (matvec; mv_row_any's too)
         pop hl                  ; V's low word
         ld de,(MV_FULL_NC_H)
         add hl,de
         pop de                  ; E = V's top byte, D = the low byte (this set's B counts the rows)
-        ld (MV_CARRY_PTR),sp
+        ld (MV_RESUME_CARRY),sp
+        ld sp,0                 ; patched: the row's weights (a second part's rows have no K)
+MV_RESUME_BACK  = * - 2
         ld a,(MV_FULL_NC_H_TOP)
         adc a,e                 ; (the add's carry: pop and the loads keep the flags)
         ld c,a                  ; C:HL = -Ch + V
@@ -835,11 +888,11 @@ mv_row_resume:                  ; (in the h sum's set)
         add a,l
         ld l,a
         ld a,(MV_NC_L_TOP)
-        jp nc,mv_no_bias
+        jp nc,mv_jump
         inc h
-        jp nz,mv_no_bias
+        jp nz,mv_jump
         inc a
-        jp mv_no_bias
+        jp mv_jump
 
 ; mv_wide_sum - C':H':L' -= S(w) for each of the row's wide columns. Clobbers
 ; AF, B, DE, HL, IXL, IYL and D'E'.
@@ -875,22 +928,18 @@ mv_wide_sum:
         jr @weight
 
 ; mv_fixup - E:H:L = V -= 2w for each flagged column (its h ran as -127, not -128).
-; A = the count. Clobbers AF, BC, D.
+; A = the count, mv_row_ptr = the row's end (mv_flag_list holds each column's
+; distance from it, negated). Clobbers AF, BC, D.
 mv_fixup:
         ld (mv_v),hl
         ld b,a
         ld a,e
         ld (mv_v+2),a
-        ld hl,(MV_ROW_SP)       ; the row's weights: the next row's - cols
-        ld de,(mv_stride)
-        or a
-        sbc hl,de
-        ld (mv_row_ptr),hl
         ld hl,mv_flag_list
 @column:
         push hl
-        ld e,(hl)
-        ld d,0
+        ld e,(hl)               ; the column's weight: the row's end less the columns from it on
+        ld d,$FF
         ld hl,(mv_row_ptr)
         add hl,de
         ld a,(hl)
@@ -939,17 +988,6 @@ mv_prepare:
         ld (MV_OUT_PTR),hl
         ld hl,(mv_bias)
         ld (MV_BIAS_PTR),hl
-        ld a,(mv_rows)
-        ld hl,(mv_w)
-        ld (MV_ROW_SP),hl
-        ld e,a                  ; the K rows: 3 * rows bytes before the weights
-        ld d,0
-        or a
-        sbc hl,de
-        sbc hl,de
-        sbc hl,de
-        ld (MV_K_PTR),hl
-        ld (MV_NARROW_K_PTR),hl
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
         sub MV_CHAIN_BITS
         jr nc,@shift_right
@@ -1000,24 +1038,22 @@ mv_prepare:
         ld a,(mv_sparse_on)     ; only a sparse call's rows, which skip K, add the bias
         or a
 @bias_known:
+.else
+        xor a                   ; (no sparse call: every row's constant has the bias)
 .endif
-        ld hl,mv_no_bias        ; (the others have it in their row constants: mv_unbias for the full path)
+        ld hl,mv_jump           ; (the others have it in their row constants: mv_unbias for the full path)
         jr z,@bias_set
         ld hl,mv_add_bias
 @bias_set:
         ld (mv_bias_jump+1),hl
 .else
-        ld hl,mv_no_bias
+        ld hl,mv_jump
         jr z,@bias_set
         ld hl,mv_add_bias
 @bias_set:
         ld (mv_bias_jump+1),hl
         ld (mv_row_narrow@bias_jump+1),hl
 .endif
-        ld a,(mv_cols)
-        ld l,a
-        ld h,0
-        ld (mv_stride),hl
         ld a,(mv_same_x)
         or a
         jp nz,@flag_jump
@@ -1141,8 +1177,8 @@ mv_prepare:
         inc (hl)
         add a,mv_flag_list & 255
         ld l,a                  ; (the list is in the page of mv_vars)
-        ld a,(mv_cols)
-        sub b
+        xor a
+        sub b                   ; -(the columns from this one on): mv_fixup counts from the row's end
         ld (hl),a
         jr @pieces
 @low_negative:
@@ -1279,6 +1315,13 @@ mv_prepare:
         ld (MV_NC_L_TOP),a
         ld (MV_NARROW_NC_L),hl
         ld (MV_NARROW_NC_L_TOP),a
+.ifdef MV_LOW_HLA
+        ld (MV_COARSE_NC_L12+1),a       ; -Cl in the H:L:A start's operands (coarse and low rows)
+        ld a,h
+        ld (MV_COARSE_NC_L12),a
+        ld a,l
+        ld (MV_COARSE_NC_L0),a
+.endif
         xor a
         sub e
         ld e,a
@@ -1289,8 +1332,15 @@ mv_prepare:
         sbc a,c
         ld (MV_FULL_NC_H),de
         ld (MV_FULL_NC_H_TOP),a
+.ifdef MV_LOW_HLA
+        ld (MV_LOW_NC_H),de     ; (MV_NARROW_NC_H too)
+        ld (MV_LOW_NC_H_TOP),a
+        ld hl,mv_row_narrow     ; (a narrow row's start until mv_low_prepare sends the rows to the low slots)
+        ld (MV_NARROW_START),hl
+.else
         ld (MV_NARROW_NC_H),de
         ld (MV_NARROW_NC_H_TOP),a
+.endif
         exx
         ld a,(mv_cols)          ; narrow mode when at most a quarter of the columns are wide
         ld b,a
@@ -1339,7 +1389,7 @@ mv_prepare:
         cp MV_LOW_WIDE_MAX + 1
         jr nc,@main_narrow      ; (a second part's narrow mode may have more wide columns)
         call mv_low_prepare
-        jr @low_set
+        jr @flag_jump           ; (the low rows walk no wide column: their blocks take S(w))
 @main_narrow:                   ; the main slots run narrow: the jps the pass left out
         ld a,(@dh)
         cp $DD
@@ -1347,6 +1397,10 @@ mv_prepare:
         xor a
         call mv_one_piece_walk
 @low_set:
+.else
+        ld a,(mv_wide_list)     ; mv_row_narrow's walk: its first distance from the row's K
+        add a,3
+        ld (MV_FIRST_WIDE),a
 .endif
         jr @flag_jump
 @full:
@@ -1428,7 +1482,12 @@ mv_prepare:
         ld a,(MV_WIDE_COUNT)    ; no wide column to walk: straight to K
         or a
         jr nz,@row_set
+.ifdef MV_LOW_HLA
+        ld hl,mv_row_narrow     ; patched: mv_row_coarse_start when the low slots are set for x
+MV_NARROW_START = * - 2
+.else
         ld hl,mv_row_narrow_k
+.endif
 .endif
 @row_set:
         ld (mv_first_row+1),hl
@@ -1729,9 +1788,14 @@ mv_restore_high:
 ; on into mv_row_end (a jp to it, 10 T-states a main-slot row, before). A 32x32
 ; call after one of the same x (zero weights, the first `wide` x 256, the others
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
-; same call without MV_LOW_SLOTS: no wide column 101,130 / 112,373, one
-; 107,143 / 119,358, four 125,554 / 138,786, eight 150,102 / 164,690, nine (the
-; main slots' full path) 175,734 / 175,693, all 32 177,053 / 177,032, each 35 less
+; same call without MV_LOW_SLOTS: no wide column 99,048 / 110,336, one
+; 105,061 / 117,385, four 123,472 / 136,813, eight 148,020 / 162,742, nine (the
+; main slots' full path) 173,664 / 173,623, all 32 174,983 / 174,962 (101,095 /
+; 112,338, 107,108 / 119,323, 125,519 / 138,751, 150,067 / 164,655, 175,699 /
+; 175,658 and 177,018 / 176,997 before the row constants went in front of the
+; weights, no SP stored or loaded a row: these benches have no MV_COARSE, so the
+; low rows start as before; 101,130 / 112,373, 107,143 / 119,358, 125,554 / 138,786,
+; 150,102 / 164,690, 175,734 / 175,693 and 177,053 / 177,032 when measured first, each 35 less
 ; since mv_chain_at (103,523 /
 ; 112,629, 109,536 / 119,614, 127,947 / 139,042, 152,495 / 164,946, 176,038 /
 ; 175,693 and 177,357 / 177,032 before the fourteenth round's H:L:A form and
@@ -1839,6 +1903,11 @@ mv_low_prepare:
         ld hl,mv_odd_start
 @even_first:
         ld (MV_LOW_FIRST),hl
+.ifdef MV_LOW_HLA
+        ld (MV_COARSE_FIRST),hl ; the rows start in the low slots' form, H:L:A (the coarse rows'
+        ld hl,mv_row_coarse_start       ; start): no turn of A:HL in mv_low_entry
+        ld (MV_NARROW_START),hl
+.endif
         ld de,mv_low_entry_jp   ; (every column: mv_low_entry runs on into the first slot)
         ld a,c
         or a
@@ -2018,7 +2087,8 @@ MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU fo
 ; The coarse rows' starts: the l sum -Cl - K (+ 2b) made straight in the
 ; slots' form, H:L = its top two bytes and A its low byte (the slots add into
 ; H:L, D = 0, E = S(w + l)'s high byte: no carry into a third byte), SP on the
-; row's weights and a jp to the first used pair: 39 T-states a row less than
+; row's weights (popping K from where the row before ended: no SP loaded, none
+; stored at the row's end, 30 T-states a row, fifteenth round) and a jp to the first used pair: 39 T-states a row less than
 ; mv_row_narrow's start with mv_no_bias, the preload's NOPs, mv_jump and a turn
 ; of A:HL into this form (128x32 coarse on zeros 245,886 -> 240,887, with
 ; mv_odd_start; ~28 with a bias, which MV_BIAS_IN_K leaves out: its row
@@ -2029,13 +2099,7 @@ mv_row_coarse_biased:           ; (in the h sum's set; no wide column, a bias)
         ld c,l
         exx
 mv_coarse_k_biased:             ; (mv_row_coarse's blocks go on here with a bias)
-        ld sp,0                 ; patched: the row's -K
-MV_COARSE_KB_PTR = * - 2
-        pop de
-        dec sp
-        pop af
-        ld (MV_COARSE_KB_PTR),sp
-        ld c,a                  ; C:DE = -K
+        ld (MV_COARSE_K_AT),sp  ; the row's -K (SP is on it), aside while SP reads the bias
         ld sp,0                 ; patched: the row's bias
 MV_COARSE_BIAS_PTR = * - 2
         pop hl
@@ -2044,25 +2108,36 @@ MV_COARSE_BIAS_PTR = * - 2
         rla
         sbc a,a                 ; A:HL = b
         add hl,hl
-        adc a,a
+        adc a,a                 ; A:HL = 2b
+        ld sp,0                 ; patched: the row's -K, in front of its weights
+MV_COARSE_K_AT  = * - 2
+        pop de
+        dec sp
+        pop bc                  ; B:DE = -K (this set's B takes weights)
         add hl,de
-        adc a,c                 ; A:HL = 2b - K
+        adc a,b                 ; A:HL = 2b - K
         ld e,l
         ld l,h
         ld h,a                  ; H:L:E = 2b - K, mv_coarse_sum's form
         jp mv_coarse_sum
 .endif
 mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
+.ifdef MV_LOW_HLA
+        ld hl,0                 ; patched: C:HL = -Ch (0 in a coarse call without wide columns;
+        ld c,0                  ; a low call's rows start here too, mv_low_prepare)
+MV_LOW_NC_H     = * - 4
+MV_LOW_NC_H_TOP = * - 1
+MV_NARROW_NC_H  = MV_LOW_NC_H   ; (mv_row_narrow reads -Ch here)
+MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
+.else
         ld hl,0                 ; C:HL = -Ch = 0
         ld c,l
+.endif
         exx
 mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
-        ld sp,0                 ; patched: the row's -K
-MV_COARSE_K_PTR = * - 2
-        pop de                  ; E = -K's low byte
+        pop de                  ; SP on the row's -K (where the row before ended): E = its low byte
         dec sp
-        pop hl                  ; H:L = its top two bytes
-        ld (MV_COARSE_K_PTR),sp
+        pop hl                  ; H:L = its top two bytes, SP on the weights
 mv_coarse_sum:                  ; (H:L:E = the row constant)
         ld a,0                  ; patched: -Cl's low byte
 MV_COARSE_NC_L0 = * - 1
@@ -2071,16 +2146,13 @@ MV_COARSE_NC_L0 = * - 1
 MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
         adc hl,de
         ld d,0
-        ld sp,0                 ; patched: the row's weights (the coarse row end's)
-MV_COARSE_ROW_SP = * - 2
-        jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload)
-MV_COARSE_FIRST = * - 2
+        jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload), or
+MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
 mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
 ; T-states a row less than turning it back and running them there.
-        ld (MV_COARSE_ROW_SP),sp        ; the next row's weights
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
 .else
@@ -2111,6 +2183,7 @@ mv_coarse_check:
 MV_COARSE_WIDE_MAX = MV_MAX_COLS / 4    ; a coarse call is narrow: at most a quarter wide
 MV_CW_BLOCK     = 32            ; bytes of a wide column's block
 MV_CW_DIST      = 1             ; its distance (ld de,n's low byte)
+MV_CW_RUN       = 4             ; past the distance's add (the first block's is mv_row_coarse's)
 MV_CW_H1        = 23            ; its h - 1, twice
 MV_CW_H2        = 26
 mv_row_coarse:                  ; (in the h sum's set)
@@ -2119,14 +2192,16 @@ mv_row_coarse:                  ; (in the h sum's set)
 MV_COARSE_NC_H  = * - 4
 MV_COARSE_NC_H_TOP = * - 1
         exx
-        ld hl,(MV_COARSE_ROW_SP)        ; the row's weights
-        jp mv_coarse_wide       ; patched: the first wide column's block
+        ld hl,0                 ; patched: the first wide column's distance from the row's K (its
+MV_CW_FIRST_DIST = * - 2        ; index + 3; the row's K is where the row before ended)
+        add hl,sp
+        jp mv_coarse_wide       ; patched: the first wide column's block, past its distance's add
 MV_CW_FIRST     = * - 2
 mv_coarse_wide:
         .repeat MV_COARSE_WIDE_MAX
-        ld de,0                 ; patched: the distance from the wide column before (the first: its index)
-        add hl,de               ; (no carry: the row's weights end below $10000)
-        ld a,(hl)               ; w + 128
+        ld de,0                 ; patched: the distance from the wide column before (the first
+        add hl,de               ; block's: mv_row_coarse adds it; no carry, the row ends below $10000)
+        ld a,(hl)               ; w + 128 (MV_CW_RUN bytes in)
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
@@ -2220,20 +2295,15 @@ mv_coarse_prepare:
         ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
 .endif
         ld (mv_coarse_check+1),hl
-        ld hl,(MV_ROW_SP)       ; the rows' pointers and -Cl into the coarse row starts
-        ld (MV_COARSE_ROW_SP),hl
-        ld hl,(MV_NARROW_K_PTR)
-        ld (MV_COARSE_K_PTR),hl
-.ifndef MV_BIAS_IN_K
-        ld (MV_COARSE_KB_PTR),hl
-.endif
-        ld hl,(MV_NARROW_NC_L)
+.ifndef MV_LOW_HLA                      ; (with it, the column pass wrote it)
+        ld hl,(MV_NARROW_NC_L)  ; -Cl into the coarse row starts
         ld a,l
         ld (MV_COARSE_NC_L0),a
         ld l,h
         ld a,(MV_NARROW_NC_L_TOP)
         ld h,a
         ld (MV_COARSE_NC_L12),hl
+.endif
         ld de,mv_row_coarse_start
 .ifndef MV_BIAS_IN_K                    ; (with it, -K + 2b: no bias to add)
         ld hl,(mv_bias)
@@ -2263,19 +2333,22 @@ mv_coarse_prepare:
         ld hl,mv_row_coarse
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
-        ld iy,mv_coarse_wide + MV_COARSE_WIDE_MAX * MV_CW_BLOCK
+        ld iy,mv_coarse_wide + MV_COARSE_WIDE_MAX * MV_CW_BLOCK + MV_CW_RUN
         ld de,-MV_CW_BLOCK
 @block:
         add iy,de               ; the first wide column's block: the last B blocks run
         dec a
         jr nz,@block
-        ld (MV_CW_FIRST),iy
+        ld (MV_CW_FIRST),iy     ; (IY: a block, MV_CW_RUN bytes in)
         ld hl,mv_wide_list
+        ld a,(hl)               ; the first one's distance from the row's K: mv_row_coarse's
+        add a,3
+        ld (MV_CW_FIRST_DIST),a
         ld ix,(mv_x)
 @wide:
         ld a,(hl)               ; the distance (the first: the column's index)
         inc hl
-        ld (iy+MV_CW_DIST),a
+        ld (iy+MV_CW_DIST-MV_CW_RUN),a
         add a,a
         ld e,a
         ld d,0
@@ -2284,8 +2357,8 @@ mv_coarse_prepare:
         cp 129                  ; (l < 0: h is one more than the high byte)
         ld a,(ix+1)
         sbc a,0
-        ld (iy+MV_CW_H1),a      ; h - 1
-        ld (iy+MV_CW_H2),a
+        ld (iy+MV_CW_H1-MV_CW_RUN),a    ; h - 1
+        ld (iy+MV_CW_H2-MV_CW_RUN),a
         ld de,MV_CW_BLOCK
         add iy,de
         djnz @wide
@@ -2474,17 +2547,10 @@ mv_exact_row:
         add hl,bc
         ld (MV_BIAS_PTR),hl
 .endif
-        ld a,(mv_rows)          ; K: 3 (rows - r) bytes before the weights
-        sub c
+        ld a,(mv_cols)          ; the row: mv_w + r * (3 + cols), its K then its weights
+        add a,3
         ld e,a
         ld d,b
-        ld hl,(mv_w)
-        sbc hl,de               ; (no carry: rows > r)
-        sbc hl,de
-        sbc hl,de
-        ld (MV_NARROW_K_PTR),hl
-        ld a,(mv_cols)          ; the weights: mv_w + r * cols
-        ld e,a
         ld hl,0
         ld b,8
 @times:

@@ -9,7 +9,11 @@
 ; it is chosen with a beeper blip. The border changes colour with every
 ; position while the Z80 thinks and gets its colour back afterwards. "q"
 ; alone quits to BASIC; an empty line gets a reply too (its context is
-; [SEP, SEP]), as in the integer engine.
+; [SEP, SEP]), as in the integer engine. The 128K player (PLAYER_128K) also
+; keeps position 1 of every id it computes, and of the commonest openers, in
+; RAM banks and copies it back for a line that opens with the same id
+; (records128.s); its first RUN computes position 0 and those openers before
+; the first prompt.
 ;
 ; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
 ; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
@@ -45,6 +49,9 @@ start:
         call ROM_CHAN_OPEN
         ld hl,banner_text
         call print
+.ifdef PLAYER_128K
+        call records_first_run  ; position 0 and the commonest openers' position 1 (records128.s)
+.endif
 prompt:
         ld hl,prompt_text
         call print
@@ -240,6 +247,10 @@ think_prompt:
         ld hl,ctx_len
         cp (hl)
         jr z,think
+.ifdef PLAYER_128K
+        cp 2
+        jp z,position_one       ; position 1: its id's record, or computed and recorded
+.endif
         call show_position
         jp forward_prefill
 

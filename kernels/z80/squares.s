@@ -13,7 +13,6 @@ mv_saved_sp:    .word 0
 mv_row_ptr:     .word 0
 mv_v:           .res 3          ; V while the fixup adjusts it
 mv_same_x:      .byte 0         ; 1: matvec_again (the column patches stand)
-mv_stride:      .word 0         ; mv_cols as a word
 mv_flag_count:  .byte 0
 mv_wide_end:    .byte 0         ; the list's end (its low byte) while mv_prepare writes it
 mv_mode:        .byte 0         ; MV_NARROW, MV_KEEP, MV_RESUME (matvec.s)

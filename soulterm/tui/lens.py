@@ -16,6 +16,7 @@ import numpy as np
 
 from soulterm.soul.intmath import rmsnorm, sat16, shift_right
 from soulterm.soul.spec import EMBED_DIM, VOCAB_SIZE
+from soulterm.zx.soul_layout import matrix_row, matvec_size
 
 NORM_DESCRIPTOR = "final_norm"        # norm_desc: .word gains, .byte shift, ...
 MATVEC_DESCRIPTOR = "logits_matvec"   # matvec_desc: .word weights, .byte rows, cols, .word rowk, .byte shift
@@ -61,8 +62,9 @@ class LogitLens:
             raise LensUnavailable(f"not in this build: {' / '.join(names)}")
         gains_at, weights_at = symbols[ZX_GAINS], symbols[ZX_WEIGHTS]
         gains = np.frombuffer(bytes(ram[gains_at:gains_at + EMBED_DIM]), np.int8).astype(np.int64)
-        rows = np.frombuffer(bytes(ram[weights_at:weights_at + VOCAB_SIZE * EMBED_DIM]), np.uint8).astype(np.int64)
-        weights = rows.reshape(VOCAB_SIZE, EMBED_DIM) - WEIGHT_BIAS    # row-major in RAM
+        matrix = bytes(ram[weights_at:weights_at + matvec_size(VOCAB_SIZE, EMBED_DIM)])
+        rows = np.frombuffer(b"".join(matrix_row(matrix, row, EMBED_DIM) for row in range(VOCAB_SIZE)), np.uint8)
+        weights = rows.astype(np.int64).reshape(VOCAB_SIZE, EMBED_DIM) - WEIGHT_BIAS    # each row after its constant
         return cls(gains, symbols[ZX_GAIN_SHIFT], weights, symbols[ZX_SHIFT])
 
     def logits(self, hidden) -> np.ndarray:

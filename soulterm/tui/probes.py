@@ -111,6 +111,12 @@ class ProbeLayout:
     weights: Numbers                    # the exp-LUT weight per key
     weight_sum: Numbers
     raw_key: tuple[str, str, str] | None = None   # one key at a time: j = (word at [0] - word at [1]) // the constant [2]
+    # The id a position computes and the turn's context (bytes): a machine that copies
+    # positions from records (the 128K's and the C64's position 1) keeps an earlier turn's numbers of a
+    # position only where that turn computed the same id there. None, or not in the
+    # symbols (a kernels' bench): kept as they are.
+    token: str | None = None
+    context: str | None = None
 
     @property
     def entry_symbols(self) -> tuple[str, ...]:
@@ -138,6 +144,7 @@ PROBE_LAYOUTS = {
         best=Numbers((("at_max", 0), ("at_max", 1), ("at_max", 2)), 0),
         weights=Numbers((("SCORE_0", 0),), 1, signed=False),        # at_weights keeps w there
         weight_sum=packed("at_wsum", 2, signed=False),
+        token="fw_token", context="CONTEXT_IDS",    # the first RUN computes six openers' position 1
     ),
     "zx": ProbeLayout(
         position_entries=("forward_step", "forward_prefill"), layer_entries=("fw_layer_kv",),
@@ -149,6 +156,7 @@ PROBE_LAYOUTS = {
         shifted=packed("at_scores", 4), best=packed("at_max", 4),
         weights=packed("at_lut", 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
+        token="fw_token", context="ctx_ids",
     ),
 }
 
@@ -177,6 +185,7 @@ class ProbeView:
     samples: dict = field(default_factory=dict)                   # position -> {kernel: PC samples}
     current: int = BEFORE_FIRST                                   # position being computed
     first_position: int = 0
+    tokens: dict = field(default_factory=dict)                    # position -> the id computed there
 
     @property
     def available(self) -> bool:
@@ -233,8 +242,11 @@ class ProbeRecorder:
     def _moment(self, name: str, t: int, ram, cycles: int) -> None:
         s, lay = self.symbols, self.layout
         if name in lay.position_entries:
-            self._start_position(t, cycles)
+            self._start_position(t, cycles, ram)
         v = self._view
+        if name in lay.layer_entries and lay.token in s:
+            # The id is stored by now on both machines (the C64's routines store it first thing).
+            v.tokens[t] = ram[s[lay.token]]
         if name in lay.layer_entries or name == lay.output_entry:
             stage = N_LAYERS if name == lay.output_entry else ram[s[lay.layer]]
             if stage > N_LAYERS:
@@ -279,8 +291,9 @@ class ProbeRecorder:
             return self.layout.logits.read(ram, self.symbols, VOCAB_SIZE)
         return tuple(int(x) for x in self._lens.logits(hidden))
 
-    def _start_position(self, t: int, cycles: int) -> None:
+    def _start_position(self, t: int, cycles: int, ram) -> None:
         v = self._view
+        s, lay = self.symbols, self.layout
         if self._turn_over or t <= v.current or v.current < 0:
             # A new turn (the machine waited for a key since, or the cache starts again; its
             # first position need not be 0, which start-up computes once): what ran since the
@@ -290,11 +303,18 @@ class ProbeRecorder:
                                        samples={BEFORE_FIRST: self._prelude})
             self._prelude = {}
             # Positions before t were computed earlier (start-up computes position 0, always
-            # SEP, once) and stay in the cache: the panels keep showing what they held.
-            v.hidden.update((k, x) for k, x in previous.hidden.items() if k[0] < t)
-            v.ffn.update((k, x) for k, x in previous.ffn.items() if k[0] < t)
-            v.logits.update((k, x) for k, x in previous.logits.items() if k < t)
-            v.scores.update((k, x) for k, x in previous.scores.items() if k[0] < t)
+            # SEP, once) and stay in the cache: the panels keep showing what they held. Where
+            # the machine says which id each position holds, only the positions an earlier
+            # turn computed for the same id (a position 1 copied from its record may be
+            # another id's in the view: the first RUN records six on the 128K and the C64).
+            kept = set(range(t))
+            if lay.token in s and lay.context in s:
+                kept = {k for k in kept if k == 0 or previous.tokens.get(k) == ram[s[lay.context] + k]}
+            v.hidden.update((k, x) for k, x in previous.hidden.items() if k[0] in kept)
+            v.ffn.update((k, x) for k, x in previous.ffn.items() if k[0] in kept)
+            v.logits.update((k, x) for k, x in previous.logits.items() if k in kept)
+            v.scores.update((k, x) for k, x in previous.scores.items() if k[0] in kept)
+            v.tokens.update((k, x) for k, x in previous.tokens.items() if k in kept)
         elif self._position_started is not None:
             v.position_cycles[v.current] = cycles - self._position_started
         v.current = t
@@ -329,4 +349,4 @@ class ProbeRecorder:
                 missing=v.missing, hidden=dict(v.hidden), ffn=dict(v.ffn), logits=dict(v.logits),
                 scores=dict(v.scores), position_cycles=dict(v.position_cycles),
                 samples={p: dict(c) for p, c in v.samples.items()}, current=v.current,
-                first_position=v.first_position)
+                first_position=v.first_position, tokens=dict(v.tokens))

@@ -18,6 +18,10 @@ they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
 through the squares table (AT_FAST_SCORES, with each key's sums beside the
 caches) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
 Both have matvec.s's sparse calls (MV_SPARSE).
+The 128K player also keeps position 1 of each id it computes in banks
+RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
+record_known, a byte an id, lies just past the main block, off the tape and
+below the UDG area).
 Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 (spectrum.py).
 """
@@ -30,6 +34,7 @@ from pathlib import Path
 
 from soulterm.asm import AsmError, assemble
 from soulterm.player.build import _line_map, _naming
+from soulterm.player.layout import opener_ids
 from soulterm.paths import TAP_NAME, TAP_NAME_128K, ZX_MAP_NAME as MAP_NAME  # noqa: F401 (the 48K map's name)
 from soulterm.player.mapformat import MAP_FORMAT, Region
 from soulterm.soul.atomic import write_set_atomic
@@ -42,8 +47,9 @@ from soulterm.paths import ZX_MAP_SUFFIX
 from . import paging, tap
 from .contention import CONTENDED_END
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR, player_kernel_options
-from .soul_layout import (LayoutError, alphabet_include, merges_include, soul_include, tensor_labels,
-                          tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
+from .soul_layout import (LayoutError, alphabet_include, is_matvec_matrix, matvec_size, merges_include, soul_include,
+                          tensor_labels, tensors_include, vocab_constants, word_list_bytes, word_list_include,
+                          word_list_parts)
 
 TAPE_NAME = "soulplayer"
 TAPE_NAMES = {"48k": TAPE_NAME, "128k": "soulpl128"}   # the tape headers' names (10 characters at most)
@@ -58,6 +64,9 @@ ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
 COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
+RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
+RECORD_OPENERS = 6               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
+UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
 
@@ -78,7 +87,7 @@ class SpectrumBuild:
     @property
     def free_top(self) -> int:
         """The bytes left at the top of RAM."""
-        return TOP - self.program.end
+        return TOP - self.program.end - spec.VOCAB_SIZE * (self.model == "128k")    # (record_known, records128.s)
 
     @property
     def free_cold(self) -> int:
@@ -151,7 +160,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
              alphabet_include(tokenizer)]
     lines += [f'.include "{name}"' for name in cold_files]
     words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank)
-    lines += ['.include "soulplayer.s"', merges_include(tokenizer), soul_include(soul, "embeddings"),
+    lines.append('.include "soulplayer.s"')
+    if banked:
+        lines.append('.include "records128.s"')
+    lines += [merges_include(tokenizer), soul_include(soul, "embeddings"),
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
     if not in_bank:
         lines.append(words_low)
@@ -174,6 +186,16 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
         names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
+        openers = opener_ids(tokenizer)[:RECORD_OPENERS]
+        lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
+                  "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
+                  f"        .byte {', '.join(str(i) for i in openers + [0])}",
+                  "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
+                  "; which ids have a record (records128.s): in one page, off the tape",
+                  f'.assert record_known + FW_VOCAB <= ${UDG_AREA:04X}, "record_known must lie below the UDG area, '
+                  f'which a BASIC program may define"',
+                  f'.assert position_one < ${paging.PAGED_START:04X} && record_pieces_end <= ${paging.PAGED_START:04X}, '
+                  f'"record_move pages a record\'s bank in: it must lie below it"']
     if in_bank:
         lines.append(f'.assert SP_CHARS + SP_LIST_CHARS <= ${paging.PAGED_START:04X}, '
                      f'"sp_decode writes the list below the bank it pages in"')
@@ -313,10 +335,11 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         if banked and tensor.name.startswith(BANK_TENSORS):
             continue
         label = "soul_" + tensor.name.replace(".", "_")
-        if label + "_sq" in sym:    # a matrix's row constants for matvec (soul_layout.matvec_bytes)
-            regions.append(Region(tensor.name + " sums of squares", "table", sym[label + "_sq"], sym[label]))
         kind = "bias" if tensor.kind == spec.KIND_BIAS else "weights"
-        regions.append(Region(tensor.name, kind, sym[label], sym[label] + tensor.payload_bytes))
+        size = tensor.payload_bytes     # a matrix for matvec: each row's constant too (soul_layout.matvec_bytes)
+        if is_matvec_matrix(tensor.name):
+            size = matvec_size(tensor.rows, tensor.cols)
+        regions.append(Region(tensor.name, kind, sym[label], sym[label] + size))
     cold_end = _cold_end(sym)
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))
@@ -333,4 +356,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
             name = "program and tokenizer" if position < UNCONTENDED else "kernels"
             regions.append(Region(name, "code", position, region.start))
         position = max(position, region.end)
+    if banked:      # past the program's end: off the tape, cleared by the first RUN
+        regions.append(Region("position 1's records: which ids have one (records128.s; the records "
+                              f"in banks {', '.join(map(str, RECORD_BANKS))})", "kv-cache", sym["record_known"],
+                              sym["record_known"] + spec.VOCAB_SIZE))
     return sorted(regions, key=lambda r: r.start)

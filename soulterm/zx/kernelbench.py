@@ -134,7 +134,7 @@ class Z80Bench:
             return
         top = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
         self.banks[self.paged_bank][:] = self.memory[top]
-        self.memory[top] = bytes(self.banks[bank])
+        self.memory[top] = bytes(self.banks.setdefault(bank, bytearray(paging.BANK_SIZE)))
         self.paged_bank = bank
 
     def sym(self, name: str) -> int:
@@ -205,18 +205,16 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
     w = np.asarray(w, dtype=np.int64)
     rows, cols = w.shape
     folded = bias is not None and "MV_BIAS_IN_K" in bench.symbols     # (the bias in the row constants too)
-    row_constants, weight_bytes = matvec_bytes(w, bias if folded else None)
-    weights = buffers + len(row_constants)
-    x_address = weights + rows * cols
+    matrix = matvec_bytes(w, bias if folded else None)
+    x_address = buffers + len(matrix)
     bias_address = x_address + 2 * cols
     out_address = bias_address + 2 * rows
-    bench.poke(buffers, row_constants)
-    bench.poke(weights, weight_bytes)
+    bench.poke(buffers, matrix)
     bench.write_words(x_address, np.asarray(x, dtype=np.int64))
     if bias is not None:
         bench.write_words(bias_address, np.asarray(bias, dtype=np.int64))
     carry_address = out_address + 2 * rows      # 4 * rows bytes, for more columns than matvec's slots
-    for name, value in (("mv_w", weights), ("mv_x", x_address), ("mv_out", out_address),
+    for name, value in (("mv_w", buffers), ("mv_x", x_address), ("mv_out", out_address),
                         ("mv_bias", bias_address if bias is not None else 0), ("mv_carry", carry_address)):
         bench.poke_word(bench.sym(name), value)
     bench.poke(bench.sym("mv_rows"), [rows])
@@ -305,7 +303,37 @@ def bound_logits(w, shift: int, xn, exact) -> np.ndarray:
     return np.where(again, exact, bounds)
 
 
-def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None) -> tuple[list[tuple], list[int]]:
+RECORD_COPIED = "record"         # forward_turn's routine for a position 1 copied from its id's record
+RECORDED = "forward_prefill+record"     # ... for one computed and recorded (records128.s's position_one)
+
+
+def has_records(bench: Z80Bench) -> bool:
+    """Whether the bench runs the 128K player, which keeps position 1's records (records128.s)."""
+    return "position_one" in bench.symbols
+
+
+def records_first_run(bench: Z80Bench) -> int:
+    """The 128K player's first RUN after LOAD (records128.s's records_first_run: position 0
+    and the commonest openers' position 1 recorded); returns its T-states."""
+    return bench.call("records_first_run", max_t_states=200_000_000)
+
+
+def record_known(bench: Z80Bench, token: int) -> bool:
+    """Whether the 128K player's bench holds a record of position 1 for `token`."""
+    return bool(bench.peek(bench.sym("record_known") + token)[0])
+
+
+def key_sums_at(bench: Z80Bench, position: int) -> bytes:
+    """Both layers' key sums at `position` (AT_FAST_SCORES's kv_key_sums), as bytes."""
+    from soulterm.soul import spec
+
+    stride = bench.sym("AT_SUMS_STRIDE")
+    return b"".join(bench.peek(bench.sym("kv_key_sums") + layer * spec.CONTEXT * stride + position * stride, stride)
+                    for layer in range(spec.N_LAYERS))
+
+
+def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
+                 records: bool = False) -> tuple[list[tuple], list[int]]:
     """One turn through forward.s as the Spectrum player runs it, checked against `engine` step by step.
 
     The prompt positions but the last run forward_prefill (the cache must
@@ -315,6 +343,10 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None) -
     ([(position, token, routine, T-states)], the reply's ids); position 0
     is computed here, as in the player's first turn. `after_step(position)`, if
     given, runs after each position's call (a counter's bookkeeping).
+    `records` (the 128K player's bench, has_records): position 1, when it is a
+    prefill position, runs as the player runs it (records128.s's position_one):
+    copied from its id's record (routine RECORD_COPIED) when the bench holds
+    one, else computed and recorded (RECORDED); the cache is checked all the same.
     """
     from soulterm.soul import spec
 
@@ -328,7 +360,11 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None) -
         routine = "forward_prefill" if position < len(context) - 1 else "forward_step"
         bench.poke(bench.sym("fw_token"), [tokens[position]])
         bench.poke(bench.sym("fw_pos"), [position])
-        t_states = bench.call(routine, max_t_states=40_000_000)
+        if records and position == 1 and routine == "forward_prefill":
+            routine = RECORD_COPIED if record_known(bench, tokens[1]) else RECORDED
+            t_states = bench.call("position_one", max_t_states=40_000_000)
+        else:
+            t_states = bench.call(routine, max_t_states=40_000_000)
         if after_step is not None:
             after_step(position)
         if routine == "forward_step":
@@ -356,7 +392,9 @@ class TurnCost:
     Position 0 (SEP) is computed by the first turn only and kept in the cache,
     so a turn computes the other positions: `per_position` divides their
     T-states by their count (not by the turn's length, which counted
-    position 0 without its cost). `per_step` is the mean forward_step, the
+    position 0 without its cost); a position 1 the 128K player copied from
+    its record (forward_turn's RECORD_COPIED) counts there as a position with
+    its copy's T-states, and `per_computed` leaves it out of both. `per_step` is the mean forward_step, the
     pass that picks a token; `per_reply_token` is the whole turn's passes
     over the tokens the reply printed (the C64's "per generated token",
     forward passes only).
@@ -366,12 +404,20 @@ class TurnCost:
         computed = [t_states for position, _, _, t_states in rows if position]
         self.turn = sum(computed)
         self.positions = len(computed)
+        copies = [t_states for position, _, routine, t_states in rows if position and routine == RECORD_COPIED]
+        self.copied = len(copies)
+        self.copied_t_states = sum(copies)
         self.steps = [t_states for _, _, routine, t_states in rows if routine == "forward_step"]
         self.reply_tokens = len(reply)
 
     @property
     def per_position(self) -> float:
         return self.turn / max(1, self.positions)
+
+    @property
+    def per_computed(self) -> float:
+        """The mean of the positions the turn computed, a position copied from its record left out."""
+        return (self.turn - self.copied_t_states) / max(1, self.positions - self.copied)
 
     @property
     def per_step(self) -> float:

@@ -3,8 +3,8 @@
 `soul_include(soul)` returns source text for kernels/z80/forward.s to include:
 every tensor as signed bytes (weights, row-major) or words (biases) under a
 label soul_<name> (dots become underscores) - the matrices matvec reads in
-its own layout (`matvec_bytes`: row constants under soul_<name>_sq, then the
-weights as w xor $80 under soul_<name>) - each shift as a constant
+its own layout under soul_<name> (`matvec_bytes`: each row's constant, then its
+weights as w xor $80) - each shift as a constant
 soul_<name>_shift, and for each layer a descriptor in the order of the FD_*
 offsets that forward.s defines (an .assert there checks the size).
 """
@@ -37,17 +37,19 @@ def is_matvec_matrix(name: str) -> bool:
     return t.kind == spec.KIND_WEIGHT and t.cols > 1 and name not in ("te", "pe")
 
 
-def matvec_bytes(weights, bias=None) -> tuple[bytes, bytes]:
-    """A matrix in matvec.s's layout: (row constants, weights).
+def matvec_bytes(weights, bias=None) -> bytes:
+    """A matrix in matvec.s's layout: each row's constant in front of its weights.
 
     Row r's constant is -K[r] with K[r] = sum of its w*w, 3 bytes little-endian
     (mod 2^24: the row starts add it, with no `or a` before a `sbc`), or with
     `bias` (matvec.s's MV_BIAS_IN_K) -K[r] + 2 b[r], the doubled bias the row's
     sum needs, which the narrow and coarse row starts then need not add; each
-    weight is stored as w xor $80 (= w + 128), its plane index. A matrix of more
-    columns than MATVEC_SLOTS (fc2's 64) has the weights of its first cols - 32
-    columns (matvec's first part), row-major, before those of its last 32 (the
-    second part's), so that each part's rows follow one another with nothing to skip.
+    weight is stored as w xor $80 (= w + 128), its plane index. The row start pops
+    the constant where SP is going anyway (the row before ended there) and is left
+    on the row's weights. A matrix of more columns than MATVEC_SLOTS (fc2's 64)
+    has its rows' constants and first cols - 32 columns (matvec's first part),
+    row by row, before the last 32 columns of every row (the second part's, no
+    constant), so that each part's rows follow one another with nothing to skip.
     """
     import numpy as np
 
@@ -55,10 +57,27 @@ def matvec_bytes(weights, bias=None) -> tuple[bytes, bytes]:
     k = (w * w).sum(axis=1)
     if bias is not None:
         k = k - 2 * np.asarray(bias, dtype=np.int64).reshape(-1)
-    rows = b"".join(int(-v & 0xFFFFFF).to_bytes(3, "little") for v in k)
-    parts = [w] if w.shape[1] <= MATVEC_SLOTS else [w[:, :-MATVEC_SLOTS], w[:, -MATVEC_SLOTS:]]
-    flat = np.concatenate([part.reshape(-1) for part in parts])
-    return rows, ((flat & 0xFF) ^ 0x80).astype(np.uint8).tobytes()
+    constants = np.array([list(int(-v & 0xFFFFFF).to_bytes(3, "little")) for v in k], dtype=np.int64)
+    constants = constants.reshape(len(k), 3)
+    stored = (w & 0xFF) ^ 0x80
+    if w.shape[1] <= MATVEC_SLOTS:
+        parts = [np.concatenate([constants, stored], axis=1)]
+    else:
+        parts = [np.concatenate([constants, stored[:, :-MATVEC_SLOTS]], axis=1), stored[:, -MATVEC_SLOTS:]]
+    return np.concatenate([part.reshape(-1) for part in parts]).astype(np.uint8).tobytes()
+
+
+def matvec_size(rows: int, cols: int) -> int:
+    """The bytes of a rows x cols matrix in matvec.s's layout (matvec_bytes): 3 + cols a row."""
+    return rows * (3 + cols)
+
+
+def matrix_row(data: bytes, row: int, cols: int) -> bytes:
+    """Row `row`'s stored weights (w xor $80) in a matrix of at most MATVEC_SLOTS columns laid
+    out by matvec_bytes (the TUI's lens reads the out matrix so)."""
+    assert cols <= MATVEC_SLOTS
+    start = row * (3 + cols) + 3
+    return bytes(data[start:start + cols])
 
 
 # Read one row a position (the logits have their own matrix, out): the Spectrum
@@ -118,7 +137,7 @@ def tensor_labels(prefix: str) -> list[str]:
     for tensor in spec.TENSORS:
         if tensor.name.startswith(prefix):
             label = _label(tensor.name)
-            names += [label + "_shift"] + [label + "_sq"] * is_matvec_matrix(tensor.name) + [label]
+            names += [label + "_shift", label]
     return names
 
 
@@ -137,23 +156,21 @@ def bias_of(name: str) -> str | None:
 
 def _tensor_lines(name: str, tensor, soul) -> list[str]:
     """A tensor's shift constant and data: a matrix matvec reads in its layout, the rest plain.
-    A matrix with a bias has its row constants twice, the bias folded into them for a player
+    A matrix with a bias is there twice, the bias folded into its row constants for a player
     whose matvec has MV_BIAS_IN_K and plain for the other."""
     lines = [f"{_label(name)}_shift = {tensor.shift}"]
     if is_matvec_matrix(name):
-        rows, weights = matvec_bytes(tensor.values)
         bias = bias_of(name)
         if bias is not None:
-            folded, _ = matvec_bytes(tensor.values, soul.tensors[bias].values)
-            lines += [".ifdef MV_BIAS_IN_K", f"{_label(name)}_sq:"]
+            folded = matvec_bytes(tensor.values, soul.tensors[bias].values)
+            lines += [".ifdef MV_BIAS_IN_K", f"{_label(name)}:"]
             lines += _data_lines(_array(list(folded)), "byte")
             lines.append(".else")
-        lines.append(f"{_label(name)}_sq:")
-        lines += _data_lines(_array(list(rows)), "byte")
+        lines.append(f"{_label(name)}:")
+        lines += _data_lines(_array(list(matvec_bytes(tensor.values))), "byte")
         if bias is not None:
             lines.append(".endif")
-        lines.append(f"{_label(name)}:")
-        return lines + _data_lines(_array(list(weights)), "byte")
+        return lines
     lines.append(f"{_label(name)}:")
     kind = "word" if tensor.kind == spec.KIND_BIAS else "byte"
     return lines + _data_lines(tensor.values, kind)

@@ -179,6 +179,35 @@ def write_tap(name: str, code: bytes, code_address: int, entry: int | None = Non
     return encode_blocks(blocks)
 
 
+# The ROM's SAVE timings, in T-states at 3.5 MHz (a block as a real tape carries it): a pilot
+# tone (longer before a header), two sync pulses, then each bit as two pulses (a 1 twice a
+# 0's length), most significant bit first; a tape leaves about a second between blocks.
+PILOT_PULSE = 2168
+HEADER_PILOT_PULSES = 8063
+DATA_PILOT_PULSES = 3223
+SYNC_PULSES = (667, 735)
+ZERO_PULSE = 855
+ONE_PULSE = 1710
+BLOCK_GAP_SECONDS = 1.0
+TAPE_CLOCK_HZ = 3_500_000
+
+
+def block_seconds(block: Block) -> float:
+    """How long a real Spectrum takes to LOAD `block` from tape (the ROM's timings above),
+    the gap after it included."""
+    carried = bytes([block.flag]) + block.data + bytes([checksum(block.flag, block.data)])
+    ones = sum(bin(byte).count("1") for byte in carried)
+    zeros = 8 * len(carried) - ones
+    pilot = HEADER_PILOT_PULSES if block.flag < 0x80 else DATA_PILOT_PULSES
+    t_states = pilot * PILOT_PULSE + sum(SYNC_PULSES) + 2 * (zeros * ZERO_PULSE + ones * ONE_PULSE)
+    return t_states / TAPE_CLOCK_HZ + BLOCK_GAP_SECONDS
+
+
+def load_seconds(image: bytes) -> float:
+    """How long a real Spectrum takes to LOAD the whole tape `image` (block_seconds)."""
+    return sum(block_seconds(block) for block in decode_blocks(image))
+
+
 def loader_pages_banks(lines) -> bool:
     """True when a parsed loader (parse_basic) writes the 128K's paging port: a 128K tape."""
     return any(statement.keyword == "OUT" and paging.is_paging_port(statement.argument)

@@ -1,0 +1,176 @@
+; records128.s - position 1's records in the 128K player's free banks (PLAYER_128K, Z80).
+;
+; Position 0 of every turn is SEP, so position 1's keys, values and key sums
+; (both layers: 2 x (64 + 64 + 16) = 288 bytes, RECORD_BYTES) depend on
+; nothing but the id there. The player keeps each position 1 it computes as
+; that id's record, 32 ids a bank in banks 1, 3, 6 and 7 (record_banks, which
+; nothing else of the player uses), and a later line that opens with the same
+; id copies the record into the cache instead of running the position
+; (position_one). record_known (one byte an id, just past the main block: off
+; the tape, below the UDG area) says which ids have one in this LOAD: the first RUN clears it and
+; records the commonest openers (records_first_run, records_top below).
+; A record is a prefill position's: the last prompt position (position 1 of
+; an empty line) needs its logits and runs forward_step as before.
+;
+; This part lies below $8000 with soulplayer.s: it pages a record's bank in
+; at $C000 (paging128.s's zx_page), so it, record_pieces and what it copies
+; to or from must lie below $C000 (build.py asserts it). records_top (the
+; first RUN, the record banks and the openers' ids) runs with bank 0 paged
+; and lies after the matrices.
+;
+; T-states (python benchmarks/z80_token.py --model 128k [--no-records]): a
+; record copied into the cache 7,136 (position_one, the border included); a
+; position computed and recorded 7,190 more than its forward_prefill alone
+; (1,161,674 against 1,154,484 for "hello"'s position 1); the first RUN
+; (records_first_run: position 0 and six openers) 8,075,833, 2.31 s at 3.5 MHz.
+; Bytes: 189 (in the 128K player: 122 below $8000 and records_top's 67 after
+; the matrices; 8 more in soulplayer.s, 11 of tables that build.py writes,
+; and record_known's 128 past the main block, off the tape).
+
+RECORD_BYTES    = 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE
+RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank
+RECORD_BANK_COUNT = 4
+        .assert RECORDS_A_BANK * RECORD_BANK_COUNT == FW_VOCAB, "a record for every id"
+        .assert RECORDS_A_BANK * RECORD_BYTES <= $4000, "a bank's records must fit its 16K"
+        .assert RECORD_BYTES == 256 + 32, "record_move finds record i at 256 i + 32 i"
+        .assert (record_known & 255) + FW_VOCAB <= 256, "record_known must lie in one page"
+
+; position_one - position 1 of a prompt, a prefill position: copied from its
+; id's record when this LOAD has one, else computed (forward_prefill) and
+; recorded. Inputs as forward_prefill (fw_pos = 1).
+position_one:
+        call show_position
+        ld a,(fw_token)
+        add a,record_known & 255
+        ld l,a
+        ld h,record_known >> 8
+        ld a,(hl)
+        or a
+        ld a,RECORD_INTO_CACHE
+        jr nz,record_move
+        push hl
+        call forward_prefill
+        xor a                   ; (RECORD_FROM_CACHE)
+        call record_move
+        pop hl
+        ld (hl),h               ; (H: nonzero) this id has its record now
+        ret
+
+RECORD_INTO_CACHE = $EB         ; ex de,hl: ldir from the record into the cache
+RECORD_FROM_CACHE = $00         ; nop: ldir from the cache into the record
+
+; record_move - position 1's cache <-> fw_token's record, A = RECORD_INTO_CACHE
+; or RECORD_FROM_CACHE. Record i of a bank lies at $C000 + 288 i, its pieces
+; in record_pieces' order. Pages the bank in and bank 0 back; clobbers all
+; but IY.
+record_move:
+        ld (@to_record),a
+        ld (@back),a
+        ld a,(fw_token)
+        and RECORDS_A_BANK - 1  ; i
+        ld h,a
+        rrca
+        rrca
+        rrca
+        ld l,a                  ; (i & 7) << 5 | i >> 3
+        and $E0
+        ld e,a                  ; 32 i's low byte
+        xor l                   ; its high byte
+        add a,h
+        add a,$C0
+        ld d,a                  ; DE = $C000 + 256 i + 32 i
+        ld a,(fw_token)
+        rlca
+        rlca
+        rlca
+        and RECORD_BANK_COUNT - 1
+        ld hl,record_banks
+        add a,l
+        ld l,a
+        .assert record_banks >> 8 == (record_banks + RECORD_BANK_COUNT - 1) >> 8, "record_banks in one page"
+        ld a,(hl)
+        or ZX_PAGE_ROM_48
+        call zx_page
+        ld ix,record_pieces
+        ld a,RECORD_PIECES
+@piece:
+        ld l,(ix+0)
+        ld h,(ix+1)             ; HL: the piece in the cache, DE: in the record
+        ld c,(ix+2)
+        ld b,0
+@to_record:
+        nop                     ; (patched: ex de,hl to copy into the cache)
+        ldir
+@back:
+        nop                     ; (DE: the record again)
+        inc ix
+        inc ix
+        inc ix
+        dec a
+        jr nz,@piece
+        jp zx_page_top
+
+; Where position 1's pieces lie in the cache, in a record's order, and their bytes.
+record_pieces:
+        .word kv_keys + KV_POSITION_BYTES
+        .byte KV_POSITION_BYTES
+        .word kv_keys + KV_LAYER_BYTES + KV_POSITION_BYTES
+        .byte KV_POSITION_BYTES
+        .word kv_values + KV_POSITION_BYTES
+        .byte KV_POSITION_BYTES
+        .word kv_values + KV_LAYER_BYTES + KV_POSITION_BYTES
+        .byte KV_POSITION_BYTES
+        .word kv_key_sums + AT_SUMS_STRIDE
+        .byte AT_SUMS_STRIDE
+        .word kv_key_sums + KV_SUMS_LAYER_BYTES + AT_SUMS_STRIDE
+        .byte AT_SUMS_STRIDE
+record_pieces_end:
+RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
+        .assert 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE == RECORD_BYTES, "the pieces make a record"
+
+; records_top - the first RUN's part, run with bank 0 paged (build.py places
+; it after the matrices, with record_banks: ids 0-31, 32-63, 64-95, 96-127,
+; and record_openers, zero-terminated).
+        .macro records_top
+; records_first_run - once a LOAD (sep_cached still 0): no record known,
+; position 0 (SEP) into the cache, and each of record_openers' position 1
+; recorded. sep_cached is set last, so a first RUN cut short starts again.
+records_first_run:
+        ld a,(sep_cached)
+        or a
+        ret nz
+        ld hl,record_known
+        ld b,FW_VOCAB
+records_clear:
+        ld (hl),a
+        inc hl
+        djnz records_clear
+        ld (fw_pos),a
+        ld a,SEP_ID
+        ld (fw_token),a
+        call show_position
+        call forward_prefill
+        ld hl,record_openers
+records_opener:
+        ld a,(hl)
+        or a
+        jr z,records_done
+        ld (fw_token),a
+        push hl
+        ld a,1
+        ld (fw_pos),a
+        call position_one
+        pop hl
+        inc hl
+        jr records_opener
+records_done:
+        ld a,1
+        ld (sep_cached),a
+        ld a,(BORDCR)           ; the border's colour back (BORDCR bits 3-5)
+        rrca
+        rrca
+        rrca
+        and 7
+        out ($fe),a
+        ret
+        .endmacro
