@@ -6,7 +6,8 @@ and one prompt position (forward_prefill) again instruction by instruction,
 charging each instruction's T-states to the routine whose code holds its PC
 (the nearest global label at or below it). Exact; a few seconds. Then
 attention alone, in its two phases with the arithmetic helpers each calls:
-the scores (q.k, f, max f and the LUT weights) and the means.
+the scores (q.k, f, max f and the LUT weights) and the means; and RMSNorm's
+calls with theirs.
 The kernels are the 48K player's (MV_SPARSE) or with `--model 128k` the
 128K player's (the low slots, MV_SPARSE, AT_FAST_SCORES and MV_COARSE), as
 z80_token.py's --kernel-bench has them; `--fast-scores` gives the 48K's
@@ -46,19 +47,25 @@ def routine_of(bench: Z80Bench):
 ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u", "mul16s_sign", "neg32", "mul16s8u",
               "div32u", "div32u_rounds", "div32s_floor", "div32u_q16", "div32s_floor_q16",
               "sat32to16", "sra32", "cpl32", "div_negative_dividend",
-              "at_fast_prepare", "at_dims_run", "at_dims",     # AT_FAST_SCORES's scores
+              "at_fast_prepare", "at_dims", "at_fast_total",     # AT_FAST_SCORES's scores
               "at_weight_squares", "at_fast_dimension",      # AT_FAST_MEANS's means
               "at_fast_negative_carry", "at_fast_negative", "at_fast_wide", "at_fast_store",
               "at_means_divide", "at_means_udivide"}                 # AT_TABLE_MEANS's division
 
 
+# rmsnorm.s's helpers (arith.s): charged to RMSNorm's phase
+NORM_ARITHMETIC = {"mul16u", "mul16s", "mul16s_magnitude", "mul16s_sign", "neg32", "isqrt24",
+                   "div32u", "div32u_rounds", "div32u_q16", "sra32"}
+
+
 def profile_call(bench: Z80Bench, routine: str) -> tuple[collections.Counter, collections.Counter]:
-    """T-states by routine, and attention's by (phase, routine): 'scores' from
+    """T-states by routine, and attention's and RMSNorm's by (phase, routine): 'scores' from
     attend_head's entry, 'means' from attend_head@means, until a routine other
-    than attend_head and its arithmetic runs."""
+    than attend_head and its arithmetic runs; 'rmsnorm' from rmsnorm's entry until
+    a routine other than rmsnorm and its arithmetic runs."""
     cpu, name_of = bench.cpu, routine_of(bench)
     counts, phases = collections.Counter(), collections.Counter()
-    head, means = bench.sym("attend_head"), bench.sym("attend_head@means")
+    head, means, norm = bench.sym("attend_head"), bench.sym("attend_head@means"), bench.sym("rmsnorm")
     phase = None
     bench.poke_word(STACK_TOP - 2, TRAP_ADDRESS)
     cpu.sp, cpu.pc = STACK_TOP - 2, bench.sym(routine)
@@ -66,9 +73,11 @@ def profile_call(bench: Z80Bench, routine: str) -> tuple[collections.Counter, co
     while cpu.pc != TRAP_ADDRESS:
         pc, before = cpu.pc, cpu.frame_tick
         name = name_of(pc)
-        if pc in (head, means):
-            phase = "scores" if pc == head else "means"
-        elif name != "attend_head" and name not in ARITHMETIC:
+        if pc in (head, means, norm):
+            phase = {head: "scores", means: "means", norm: "rmsnorm"}[pc]
+        elif phase == "rmsnorm" and name != "rmsnorm" and name not in NORM_ARITHMETIC:
+            phase = None
+        elif phase != "rmsnorm" and name != "attend_head" and name not in ARITHMETIC:
             phase = None
         cpu.ticks_to_stop = 1
         cpu.run()
@@ -105,9 +114,10 @@ def main() -> None:
         print(f"{wanted} at position {position}: {total:,} T-states")
         for name, t_states in counts.most_common(16):
             print(f"  {name:20} {t_states:>10,}  {100 * t_states / total:5.1f}%")
-        for phase in ("scores", "means"):
+        for phase, title in (("scores", "attention's scores"), ("means", "attention's means"),
+                             ("rmsnorm", "RMSNorm, its calls")):
             parts = {name: t for (p, name), t in phases.items() if p == phase}
-            print(f"  attention's {phase}: {sum(parts.values()):,} T-states, "
+            print(f"  {title}: {sum(parts.values()):,} T-states, "
                   f"{100 * sum(parts.values()) / total:.1f}% (" +
                   ", ".join(f"{name} {t:,}" for name, t in sorted(parts.items(), key=lambda item: -item[1])) + ")")
 

@@ -397,6 +397,30 @@ def test_rmsnorm_clamped_inverse_takes_no_product(option):
     assert np.array_equal(bench.read_words(0xA1F0, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
 
 
+def test_rmsnorm_unit_gains_take_mul16u_straight_with_clamped_unit():
+    """RN_CLAMPED_UNIT's fixed gains below the clamp (a root of 17 or more): y = (x * inv) >> 15
+    through mul16u with no signs taken apart (inv > 0), x = -32768 and 32767 among them, then the
+    clamped loop's shifts: bit for bit intmath, and cheaper than the 48K's mul16s loop by 100
+    T-states an element."""
+    fast, plain = Z80Bench(options=CLAMPED_UNIT_OPTION), Z80Bench()
+    rng = np.random.default_rng(18)
+    for case in range(12):
+        x = rng.integers(-(1200, 4000, 32768)[case % 3], (1200, 4000, 32768)[case % 3], 32)
+        x[:2] = (-32768, 32767) if case % 3 == 2 else x[:2]
+        a, shift = ((6, 8), (0, 7), (3, 3), (1, 22))[case % 4]
+        costs = []
+        for bench in (fast, plain):
+            words(bench, "rn_x", 0xA000, x)
+            bench.poke(0xA100, bytes([1 << a] * 32))
+            bench.poke_word(bench.sym("rn_gain"), 0xA100)
+            bench.poke(bench.sym("rn_shift"), [shift])
+            bench.poke_word(bench.sym("rn_out"), 0xA200)
+            costs.append(bench.call("rmsnorm"))
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 1 << a), shift)), case
+        assert int(intmath.isqrt(max(1, int(np.sum((x >> 4) ** 2)) // 32))) > 16, case    # not clamped
+        assert costs[0] < costs[1] - 32 * 100, (case, costs)
+
+
 def test_rmsnorm_fast_squares_match_intmath():
     """RN_FAST_SQUARES (the 128K's): (x >> 4)^2 from AT_FAST_MEANS's table for x >> 4 in -255..255,
     mul16s past it; x at the table's edges (x >> 4 = -256, -255, 255, 256) and beyond, gains of every
@@ -422,6 +446,35 @@ def test_rmsnorm_fast_squares_match_intmath():
             assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), (name, case)
         if case % 3 == 0 and case % 4 != 1:                 # every x >> 4 within -125..124
             assert costs["fast", case] < costs["plain", case] - 32 * 60, case
+
+
+def test_rmsnorm_fast_squares_leave_interrupts_as_they_found_them():
+    """RN_FAST_SQUARES pops x with SP, so it runs with interrupts off and turns them back on only
+    if they were on (the players run with the ROM's interrupt), a wide x >> 4 (mul16s, on
+    rmsnorm's own stack) among the table's."""
+    bench = Z80Bench(options="\n".join([FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION]))
+    rng = np.random.default_rng(17)
+    x = rng.integers(-4000, 4000, 32)
+    x[[3, 30]] = (-32768, 9000)                     # x >> 4 beyond -255..255: the wide path
+    gain = rng.integers(-128, 128, 32)
+    cpu = bench.cpu
+    for enabled in (True, False):
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [7])
+        bench.poke_word(bench.sym("rn_out"), 0xA200)
+        bench.poke_word(bench.stack_top - 2, bench.trap)
+        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("rmsnorm")
+        cpu.iff1 = cpu.iff2 = enabled
+        for _ in range(100):                        # (the bench raises no interrupt)
+            if cpu.pc == bench.trap:
+                break
+            cpu.ticks_to_stop = 50_000
+            cpu.run()
+        assert cpu.pc == bench.trap and cpu.iff1 == cpu.iff2 == enabled, enabled
+        assert cpu.sp == bench.stack_top, enabled
+        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 7)), enabled
 
 
 def test_vector_steps_match_intmath(bench):

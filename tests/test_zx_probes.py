@@ -242,7 +242,7 @@ def test_score_panel_names_the_line_each_player_computes_q_k_with():
         panel._map = BuildMap.load(DISK_DIR / (Path(tape).stem + ZX_MAP_SUFFIX))
         lines[tape] = panel._source("q.k")
     assert lines[TAP_NAME].startswith("attention.s:") and "call mul16s" in lines[TAP_NAME]
-    assert lines[TAP_NAME_128K].startswith("attention.s:") and "call at_dims_run" in lines[TAP_NAME_128K]
+    assert lines[TAP_NAME_128K].startswith("attention.s:") and "S(wl + qh)" in lines[TAP_NAME_128K]
 
 
 def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tmp_path, engine_run):

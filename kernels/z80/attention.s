@@ -51,14 +51,18 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,021 for one position, 113,384 for 20 (25,920 and 188,816
-; without the option; 25,000 and 114,921 before the fourteenth round's weights'
+; -2048..2047): 24,857 for one position, 103,879 for 20 (25,920 and 188,816
+; without the option; 25,021 and 113,384 before the fifteenth round's keys' loop
+; in one piece, the dims in the other set and the weights' exp_lut by its low byte,
+; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
 ; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,809 for a position's 4 heads. It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
-; the head's fast loop 98 and its entry 22, variables 12), 61 in forward.s and
+; the head's fast loop 98 and its entry 22, variables 12; since the fifteenth
+; round the dims 408 and the keys' loop around them 224, at_fast_prepare 680,
+; the run gone), 61 in forward.s and
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
@@ -71,8 +75,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,058 for one position, 96,489 for 20
-; (15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
+; q, k in -2048..2047, v in -256..255): 14,304 for one position, 86,397 for 20
+; (14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
+; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
 ; at_fast_dimension, whose setup then runs into its loop; 15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
 ; back once a head; 15,493 and 96,924 before the halved sum was taken from D:H:L in place, its
 ; low byte kept in E; 15,693 and 97,124 before the division ran in the sum's set, no push, exx and
@@ -85,7 +90,7 @@
 ; the head's sum of S(w), count and SP patched in;
 ; 17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
 ; and weights' sum, 16,631 and 109,739 before its division's rounds kept the
-; quotient's complement in A's carry chain; 19,950 and 110,021 with AT_FAST_SCORES alone: these random scores give mostly
+; quotient's complement in A's carry chain; 19,786 and 100,519 with AT_FAST_SCORES alone (19,950 and 110,021 before the fifteenth round): these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
 ; 158 there, the code and variables 289, the head's patch 12), before the
@@ -107,6 +112,29 @@ at_keys:        .word 0
 at_values:      .word 0
 at_out:         .word 0
 at_dst:         .word 0
+        .endmacro
+
+; AT_SHORT_EXP (the 48K's, for room; not with AT_FAST_SCORES, whose weights read all 128)
+; stores LUT[0..AT_EXP_ONES - 1] only: the rest is 1, and 0 at 127 (attend_head@far).
+AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
+        .macro at_exp_table             ; the attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0
+exp_lut:
+        .byte 255
+.ifdef AT_SHORT_EXP
+.ifdef AT_FAST_SCORES
+        .assert 0, "AT_SHORT_EXP is the weights without AT_FAST_SCORES"
+.endif
+        .repeat AT_EXP_ONES - 1, i
+        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
+        .endrepeat
+        .assert clamp(round(255.0 * exp(-(AT_EXP_ONES - 1) / 16.0)), 1, 255) > 1 && round(255.0 * exp(-AT_EXP_ONES / 16.0)) <= 1, "AT_EXP_ONES is not where the run of 1s starts"
+.else
+        .repeat 126, i
+        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
+        .endrepeat
+        .byte 0
+.endif
+exp_lut_end:
         .endmacro
 
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
@@ -142,8 +170,8 @@ attend_head:
         ld hl,(at_q)
         call at_fast_prepare    ; C: every q fits the squares table's scores
         jp c,@fast
-        ld hl,@score            ; the old dot for this head
-        ld (@next_key + 1),hl
+        ld hl,@slow_summed      ; the old dot for this head: @summed sends it back
+        ld (@summed + 1),hl
 .endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
@@ -220,7 +248,12 @@ attend_head:
         rl e
         rl d
         .endrepeat
+.ifdef AT_FAST_SCORES
+        jp @summed              ; (the probe's point is in the fast keys' loop, which comes back)
+@slow_summed:
+.else
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe);
+.endif
         ld (ix+0),l             ; D:E:H:L = f
         ld (ix+1),h
         ld (ix+2),e
@@ -248,13 +281,11 @@ attend_head:
         ld (at_row),hl
         pop bc
         dec b
-.ifdef AT_FAST_SCORES
-@next_key:                      ; (patched: @score or @fast_key)
-.endif
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
 .ifdef AT_FAST_SCORES
+@weights:
         ; interrupts are off: SP walks the scores, max f's low three bytes are
         ; patched in once a head, the weights' pointer and sum live in the other set
         ld hl,(at_max)
@@ -280,28 +311,33 @@ attend_head:
 @max_high:
         ld a,0                  ; (patched: max f's byte 2)
         sbc a,c
-        or h                    ; any bit above the low byte?
-        ld a,l
+        or h                    ; any bit above the low byte? then the weight is 0
         jr nz,@far
+        ld a,l
         cp 127
-        jr c,@near
-@far:
-        ld a,127
+        jr nc,@far              ; (exp_lut[127] is 0 too)
 @near:
-        ld e,a
-        ld d,0
-        ld hl,exp_lut
-        add hl,de
+        add a,exp_lut & 255     ; (exp_lut lies in one page)
+        ld l,a
+        ld h,exp_lut >> 8
         ld a,(hl)
+@weighed:
         exx
         ld (bc),a
-        inc bc
+        inc c                   ; (at_lut lies in one page)
         ld e,a
         add hl,de
         exx
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight
         ld sp,(at_fast_sp)
+        jr @weights_done
+@far:
+        xor a
+        jp @weighed
+        .assert (exp_lut & 255) + 127 <= 255, "the fast weights' loop reads exp_lut in one page"
+        .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the fast weights' loop steps at_lut by its low byte"
+@weights_done:
 .else
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
@@ -584,67 +620,177 @@ attend_head:
 
 .ifdef AT_FAST_SCORES
 @fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
-        ld hl,@fast_key
-        ld (@next_key + 1),hl
+        ld (at_fast_sp),sp      ; SP walks the keys, IX and IY read the squares table
         ld hl,(at_sums)
         ld (at_sums_row),hl
-        ld ix,at_scores
+        ld hl,@fast_summed
+        ld (@summed + 1),hl
         ld a,(at_count)
-        ld b,a
-@fast_key:
-        push bc
-        ld (at_fast_keep),ix
-        ld hl,(at_sums_row)     ; X = -Cq - KS[j]: the dims' sums start at it
-        ld a,(at_ncq)
+        add a,a
+        add a,a
+        add a,at_scores & 255
+        ld (@fast_end + 1),a    ; the score's low byte past the last key
+        xor a                   ; max f starts at -65536 ($FF0000), at or below every f here
+        ld (@fast_max_0 + 1),a
+        ld (@fast_max_1 + 1),a
+        dec a
+        ld (@fast_max_2 + 1),a
+        exx
+        ld b,at_scores & 255    ; B' = the score's low byte (the scores lie in one page)
+        exx
+        ld ix,MV_SQ_PAGE * 256
+        ld iy,(MV_SQ_PAGE + 2) * 256
+        ld sp,(at_keys)
+@fast_key:                      ; SP = key j's row: q.k through the squares table, X = -Cq - KS[j] its start
+        ld (at_row),sp
+        ld hl,(at_sums_row)
+@ncq_0:
+        ld a,0                  ; (patched: -Cq's four bytes, at_fast_prepare)
         sub (hl)
         ld e,a
         inc hl
-        ld a,(at_ncq+1)
+@ncq_1:
+        ld a,0
         sbc a,(hl)
-        ld c,a
-        inc hl
-        ld a,(at_ncq+2)
-        sbc a,(hl)
-        ld b,a
-        inc hl
-        ld a,(at_ncq+3)
-        sbc a,(hl)
-        push bc
         exx
-        pop hl                  ; C':H':L' = X >> 8 (the sum at bit 8)
-        ld c,a
+        ld l,a
+        exx
+        inc hl
+@ncq_2:
+        ld a,0
+        sbc a,(hl)
+        exx
+        ld h,a
+        exx
+        inc hl
+@ncq_3:
+        ld a,0
+        sbc a,(hl)
+        exx
+        ld c,a                  ; C':H':L' = X >> 8 (the sum at bit 8)
         exx
         ld bc,AT_SUMS_STRIDE - 3
         add hl,bc
         ld (at_sums_row),hl
-        ld l,e                  ; A':H:L = X & 255 (the sum at bit 0)
-        ld h,0
-        xor a
-        ex af,af'
-        call at_dims_run        ; D:E:H:L = 2 q.k
-        sra d
-        rr e
+        ld l,e
+        ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
+        exx                     ; (the dims run in the other set)
+@dims:
+        .repeat AT_HEAD_DIM
+        pop de                  ; E' = wl + 128, D' = wh (the key's bytes)
+        .byte $DD,$6B           ; ld ixl,e
+        .byte $FD,$6B           ; ld iyl,e
+        ld a,d
+        xor $80                 ; wh + 128
+        ld e,(ix+0)             ; (H1: qh - 1)
+        ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
+        add hl,de
+        jr nc,* + 3
+        inc c
+        exx
+        ld e,(ix+0)             ; (L1: ql - 1)
+        ld d,(iy+0)             ; (L2) S(wl + ql) at bit 0: past 16 bits, its carry goes in at H3
+        add hl,de
+        .byte $DD,$6F           ; ld ixl,a (the loads and exx keep the carry)
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld a,h
+        adc a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
+        ld h,a
+        ld a,c
+        adc a,(iy+0)            ; (H4)
+        ld c,a
+        ld e,(ix+0)             ; (L3)
+        ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
+        add hl,de
+        jr nc,* + 3
+        inc c
+        .endrepeat
+        .assert * - @dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
+@fast_total:                    ; 2 q.k = H:L + 256 C':H':L' (mod 2^32) into C':H':L':L
+        exx
+        ld a,h
+        exx
+        add a,l
+        ld l,a
+        jr nc,@total
+        inc h
+        jr nz,@total
+        inc c
+@total:
+        sra c                   ; q.k (|q.k| < 2^30) into at_sum40
         rr h
         rr l
-        ld (at_sum40),hl
-        ld (at_sum40+2),de
-        ld a,d
-        rla
-        sbc a,a
-        ld (at_sum40+4),a       ; the fifth byte: q.k's sign (|q.k| < 2^30, q.k in 32 bits)
-@fast_shift:                    ; f from the registers: q.k's bits 14..29 and its sign
-        ld c,a                  ; (|f| < 2^16: f's high word is the sign's)
-        ld a,h
+        ld (at_sum40+1),hl
+        ld a,c
+        ld (at_sum40+3),a
+        exx
+        rr l
+        ld a,l
+        ld (at_sum40),a
+        exx
+@fast_shift:
+        ld a,l                  ; f = sum >> 14: q.k's bits 14..29 (C':H') and its sign
         .repeat 2
-        add a,a                 ; f = sum >> 14: D:E = q.k's bits 14..29
-        rl e
-        rl d
+        add a,a
+        rl h
+        rl c
         .endrepeat
-        ex de,hl                ; HL = f's low word
-        ld e,c
-        ld d,c                  ; DE = its high word
-        ld ix,(at_fast_keep)
-        jp @summed
+        sbc a,a
+        ld (at_sum40+4),a       ; the fifth byte: q.k's sign
+@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
+        jp @fast_summed         ; (patched: @fast_summed, or @slow_summed for the old dot's heads)
+@fast_summed:                   ; f into at_scores[j] (the other set: B' its low byte)
+        ld e,a                  ; E' = f's sign byte, D' its low byte, C' its high byte
+        ld d,h
+        ld l,b
+        ld h,at_scores >> 8
+        ld (hl),d
+        inc l
+        ld (hl),c
+        inc l
+        ld (hl),e
+        inc l
+        ld (hl),e
+        inc l
+        ld b,l
+        ld a,d                  ; f - max f so far < 0? then max stays (24 bits: |f| <= 2^16)
+@fast_max_0:
+        sub 0                   ; (patched: max f's three bytes)
+        ld a,c
+@fast_max_1:
+        sbc a,0
+        ld a,e
+@fast_max_2:
+        sbc a,0
+        jp m,@fast_smaller
+        ld a,d                  ; f is the new max
+        ld (@fast_max_0 + 1),a
+        ld a,c
+        ld (@fast_max_1 + 1),a
+        ld a,e
+        ld (@fast_max_2 + 1),a
+@fast_smaller:
+        ld a,b
+@fast_end:
+        cp 0                    ; (patched: the score's low byte past the last key)
+        exx
+        ld hl,AT_STRIDE - 2 * AT_HEAD_DIM
+        add hl,sp               ; (Z stays: the next key's row)
+        ld sp,hl
+        jp nz,@fast_key
+        ld sp,(at_fast_sp)
+        ld a,(@fast_max_0 + 1)  ; at_max = max f, sign-extended
+        ld (at_max),a
+        ld a,(@fast_max_1 + 1)
+        ld (at_max+1),a
+        ld a,(@fast_max_2 + 1)
+        ld (at_max+2),a
+        ld (at_max+3),a
+        jp @weights
+        .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "the fast scores keep at_scores' low byte in B': it must lie in one page"
+at_dims         = attend_head@dims      ; (at_fast_prepare patches q's pieces in; named for the profiles)
+at_fast_total   = attend_head@fast_total
 
 ; ----- the scores through matvec's squares table (the option AT_FAST_SCORES) -----
 ; With q = 256 qh + ql (ql in -127..128, as matvec's x) and the key's bytes as
@@ -662,15 +808,15 @@ attend_head:
 ; takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
 AT_FAST_Q_TOP   = 15            ; q's high byte in -15..15
-AT_DIM_SIZE     = 55            ; bytes of a dimension's reads (at_dims)
-AT_DIM_L1       = 8             ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
-AT_DIM_L2       = 11
-AT_DIM_L3       = 36
-AT_DIM_L4       = 39
-AT_DIM_H1       = 22
-AT_DIM_H2       = 25
-AT_DIM_H3       = 47
-AT_DIM_H4       = 52
+AT_DIM_SIZE     = 51            ; bytes of a dimension's reads (at_dims)
+AT_DIM_L1       = 21            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 24
+AT_DIM_L3       = 43
+AT_DIM_L4       = 46
+AT_DIM_H1       = 10
+AT_DIM_H2       = 13
+AT_DIM_H3       = 34
+AT_DIM_H4       = 39
 
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
 at_sums_row:    .word 0
@@ -760,185 +906,28 @@ at_fast_prepare:
         rla
         sbc a,a
         ld b,a                  ; sum q's sign byte
-        ld hl,at_ncq            ; at_ncq = (sum q << 8) - 257 U
+        ld hl,at_ncq            ; -Cq = (sum q << 8) - 257 U, into the keys' loop
         xor a
         sub (hl)
-        ld (hl),a
+        ld (attend_head@ncq_0 + 1),a
         inc hl
         ld a,e
         sbc a,(hl)
-        ld (hl),a
+        ld (attend_head@ncq_1 + 1),a
         inc hl
         ld a,d
         sbc a,(hl)
-        ld (hl),a
+        ld (attend_head@ncq_2 + 1),a
         inc hl
         ld a,b
         sbc a,(hl)
-        ld (hl),a
+        ld (attend_head@ncq_3 + 1),a
         scf
         ret
 at_fast_too_wide:               ; (NC)
         ld sp,(at_fast_sp)
         ret
 
-; at_dims_run - the 8 dimensions' reads for the key at at_row, SP walking it:
-; A':H:L (bit 0) and C':H':L' (bit 8) come in with their starts and the
-; total 2 q.k (mod 2^32) goes out in D:E:H:L. Interrupts off.
-at_dims_run:
-        ld (at_fast_sp),sp
-        ld sp,(at_row)
-        ld ix,MV_SQ_PAGE * 256
-        ld iy,(MV_SQ_PAGE + 2) * 256
-at_dims:
-        .repeat AT_HEAD_DIM
-        pop bc                  ; C = wl + 128, B = wh (the key's bytes)
-        .byte $DD,$69           ; ld ixl,c
-        .byte $FD,$69           ; ld iyl,c
-        ex af,af'
-        ld e,(ix+0)             ; (L1: ql - 1)
-        ld d,(iy+0)             ; (L2) S(wl + ql) at bit 0
-        add hl,de
-        adc a,0
-        ex af,af'
-        ld a,b
-        xor $80                 ; wh + 128
-        exx
-        ld e,(ix+0)             ; (H1: qh - 1)
-        ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
-        add hl,de
-        jr nc,* + 3
-        inc c
-        .byte $DD,$6F           ; ld ixl,a
-        .byte $FD,$6F           ; ld iyl,a
-        ld e,(ix+0)             ; (L3)
-        ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
-        add hl,de
-        jr nc,* + 3
-        inc c
-        ld a,h
-        add a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
-        ld h,a
-        ld a,c
-        adc a,(iy+0)            ; (H4)
-        ld c,a
-        exx
-        .endrepeat
-        .assert * - at_dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
-        ld sp,(at_fast_sp)
-        ex af,af'               ; total = A':H:L + 256 C':H':L'
-        exx
-        push hl
-        push bc
-        exx
-        pop bc
-        pop de
-        ld b,a
-        ld a,h
-        add a,e
-        ld h,a
-        ld a,b
-        adc a,d
-        ld e,a
-        ld a,c
-        adc a,0
-        ld d,a
-        ret
-
-; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
-; DE (4 x 4 bytes): KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
-; reads a dimension, as matvec's with a piece of 0). Clobbers AF, BC, DE, HL,
-; IX, the alternate set, at_sums_row and at_fast_keep.
-at_key_sums:
-        push iy
-        ld a,i                  ; P/V = IFF2 (SP walks the keys)
-        push af
-        di
-        ld (at_sums_row),de
-        ld (at_fast_sp),sp
-        ld sp,hl
-        ld ix,MV_SQ_PAGE * 256
-        ld iy,(MV_SQ_PAGE + 2) * 256
-        ld a,4
-        ld (at_fast_keep),a     ; the heads left
-@head:
-        ld hl,0                 ; C':H:L = sum S(wl)
-        exx
-        ld hl,0                 ; B':H':L' = sum S(wh)
-        ld b,h
-        ld c,h
-        exx
-        ld a,AT_HEAD_DIM        ; (the dimensions left, in A')
-@dim:
-        ex af,af'
-        pop bc                  ; C = wl + 128, B = wh
-        .byte $DD,$69           ; ld ixl,c
-        .byte $FD,$69           ; ld iyl,c
-        ld e,(ix-1)
-        ld d,(iy-1)
-        add hl,de
-        jr nc,@low_added
-        exx
-        inc c
-        exx
-@low_added:
-        ld a,b
-        xor $80
-        .byte $DD,$6F           ; ld ixl,a
-        .byte $FD,$6F           ; ld iyl,a
-        exx
-        ld e,(ix-1)
-        ld d,(iy-1)
-        add hl,de
-        jr nc,@high_added
-        inc b
-@high_added:
-        exx
-        ex af,af'
-        dec a
-        jp nz,@dim
-        ld a,h                  ; KN = C':H:L + 256 B':H':L': k0 = L, k1..k3 into L', H', B'
-        exx
-        add a,l
-        ld l,a
-        ld a,c
-        adc a,h
-        ld h,a
-        ld a,b
-        adc a,0
-        ld b,a
-        exx
-        ld de,(at_sums_row)     ; KS = KN + 256 KN
-        ld a,l
-        ld (de),a
-        inc de
-        exx
-        add a,l
-        exx
-        ld (de),a
-        inc de
-        exx
-        ld a,l
-        adc a,h
-        exx
-        ld (de),a
-        inc de
-        exx
-        ld a,h
-        adc a,b
-        exx
-        ld (de),a
-        inc de
-        ld (at_sums_row),de
-        ld hl,at_fast_keep
-        dec (hl)
-        jp nz,@head
-        ld sp,(at_fast_sp)
-        pop af
-        pop iy
-        ret po
-        ei
-        ret
 .endif
 
 .ifdef AT_FAST_MEANS
@@ -1003,22 +992,37 @@ at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w
         jp at_fast_dimension@positions_done
 at_fast_wide:                   ; a v beyond -256..255: this dimension and the head's others
         ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
+        ld a,AT_HEAD_DIM        ; at_row = at_values + 2 (8 - IXL): at_fast_store keeps only at_dst
+        .byte $DD,$95           ; sub ixl
+        jr z,@row               ; (the head's first dimension: at_row is its own)
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,(at_values)
+        add hl,de
+        ld (at_row),hl
+@row:
         ld hl,attend_head@dimension_slow
         ld (attend_head@dimension + 1),hl
         jp attend_head@dimension_slow
 
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
-; dimension at at_row, stored through attend_head@store; to
+; head's first dimension (at at_row; @next_dimension: the next, from where SP's walk
+; left off), stored through at_fast_store; to
 ; attend_head@dimension_slow (SP restored) for a v outside -256..255 with a
 ; weight (w = 0 adds nothing, whatever its v). A position's S(vl) - S(w - vl)
 ; is taken in 17 bits (the two planes' bytes with one borrow chain) and added to
 ; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
 ; and 512 IY comes off the sum once, before the division.
-at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares)
-@last_row:
-        ld hl,0                 ; (patched once a head: (count - 1) * AT_STRIDE)
-        ld de,(at_row)
+at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the head's first:
+        ld hl,(at_row)          ; SP as a walk of the dimension before would leave it
+        ld de,-AT_STRIDE - 2
         add hl,de
+        ld sp,hl
+@next_dimension:                ; the head's others (at_fast_store): SP is where the last walk left it,
+@next_row:                      ; v[0][d - 1] - AT_STRIDE
+        ld hl,0                 ; (patched once a head: count * AT_STRIDE + 2)
+        add hl,sp
         ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
         exx
 @weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
@@ -1138,11 +1142,13 @@ AT_SQ_PAGE      = (at_sq_table >> 8) + 1
 at_count:       .byte 0
 at_lut:         .res AT_MAX_POSITIONS
         at_variables
+        at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
 
 ; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
-; next dimension is at_fast_dimension again (a wide v leaves through @wide, which puts SP
-; back), and SP, left in v, comes back once a head, at its end.
+; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
+; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
+; and SP comes back once a head, at its end.
 at_fast_store:
         ld hl,(at_dst)
         ld (hl),e
@@ -1150,14 +1156,8 @@ at_fast_store:
         ld (hl),d
         inc hl
         ld (at_dst),hl
-        ld hl,(at_row)
-        inc hl
-        inc hl
-        ld (at_row),hl
-        ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
-        add a,2 * AT_HEAD_DIM
-        cp l
-        jp nz,at_fast_dimension
+        .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
+        jp nz,at_fast_dimension@next_dimension
         ld sp,(at_fast_sp)
         jp attend_head@head_end
 
@@ -1199,15 +1199,15 @@ at_weight_squares:
         exx
         ld a,(at_count)
         ld (at_fast_dimension@count + 1),a
-        dec a                   ; the walk starts at the last position's v
-        ld h,a
-        ld l,0
+        ld h,a                  ; a walk starts at the last position's v: count * AT_STRIDE + 2
+        ld l,8                  ; past where the walk before it ended
         .repeat 2
         srl h
         rr l
         .endrepeat
-        .assert AT_STRIDE == 64, "the last row's offset is (count - 1) * 256 / 4"
-        ld (at_fast_dimension@last_row + 1),hl
+        .assert AT_STRIDE == 64, "the walks' step is (count * 256 + 8) / 4"
+        ld (at_fast_dimension@next_row + 1),hl
+        .byte $DD,$2E,AT_HEAD_DIM ; ld ixl,AT_HEAD_DIM: the fast dimensions left (IX is free in them)
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this
         add hl,sp               ; call's return): at_fast_dimension's to restore
         ld (at_fast_sp),hl
@@ -1290,24 +1290,109 @@ at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15),
         ret
 .endif
 
-; The attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0.
-; AT_SHORT_EXP (the 48K's, for room; not with AT_FAST_SCORES, whose weights read all 128)
-; stores LUT[0..AT_EXP_ONES - 1] only: the rest is 1, and 0 at 127 (attend_head@far).
-AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
-exp_lut:
-        .byte 255
-.ifdef AT_SHORT_EXP
+.ifdef AT_FAST_SCORES                   ; (after the means' table in the 128K: the code before it keeps its page)
+; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
+; DE (4 x 4 bytes): KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
+; reads a dimension, as matvec's with a piece of 0). Clobbers AF, BC, DE, HL,
+; IX, the alternate set, at_sums_row and at_fast_keep.
+at_key_sums:
+        push iy
+        ld a,i                  ; P/V = IFF2 (SP walks the keys)
+        push af
+        di
+        ld (at_sums_row),de
+        ld (at_fast_sp),sp
+        ld sp,hl
+        ld ix,MV_SQ_PAGE * 256
+        ld iy,(MV_SQ_PAGE + 2) * 256
+        ld a,4
+        ld (at_fast_keep),a     ; the heads left
+@head:
+        ld hl,0                 ; C':H:L = sum S(wl)
+        exx
+        ld hl,0                 ; B':H':L' = sum S(wh)
+        ld b,h
+        ld c,h
+        exx
+        ld a,AT_HEAD_DIM        ; (the dimensions left, in A')
+@dim:
+        ex af,af'
+        pop bc                  ; C = wl + 128, B = wh
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jr nc,@low_added
+        exx
+        inc c
+        exx
+@low_added:
+        ld a,b
+        xor $80
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jr nc,@high_added
+        inc b
+@high_added:
+        exx
+        ex af,af'
+        dec a
+        jp nz,@dim
+        ld a,h                  ; KN = C':H:L + 256 B':H':L': k0 = L, k1..k3 into L', H', B'
+        exx
+        add a,l
+        ld l,a
+        ld a,c
+        adc a,h
+        ld h,a
+        ld a,b
+        adc a,0
+        ld b,a
+        exx
+        ld de,(at_sums_row)     ; KS = KN + 256 KN
+        ld a,l
+        ld (de),a
+        inc de
+        exx
+        add a,l
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,l
+        adc a,h
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,h
+        adc a,b
+        exx
+        ld (de),a
+        inc de
+        ld (at_sums_row),de
+        ld hl,at_fast_keep
+        dec (hl)
+        jp nz,@head
+        ld sp,(at_fast_sp)
+        pop af
+        pop iy
+        ret po
+        ei
+        ret
+.endif
+
+; The attention exp table (at_exp_table, above).
+.ifndef AT_FAST_MEANS                   ; (with it: beside at_lut, after the means' table)
 .ifdef AT_FAST_SCORES
-        .assert 0, "AT_SHORT_EXP is the weights without AT_FAST_SCORES"
+        .if (* & 255) > 128
+        .res 256 - (* & 255)    ; in one page: the fast weights' loop indexes it by its low byte
+        .endif
 .endif
-        .repeat AT_EXP_ONES - 1, i
-        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
-        .endrepeat
-        .assert clamp(round(255.0 * exp(-(AT_EXP_ONES - 1) / 16.0)), 1, 255) > 1 && round(255.0 * exp(-AT_EXP_ONES / 16.0)) <= 1, "AT_EXP_ONES is not where the run of 1s starts"
-.else
-        .repeat 126, i
-        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
-        .endrepeat
-        .byte 0
+        at_exp_table
 .endif
-exp_lut_end:

@@ -17,13 +17,17 @@
 ; A root of 16 or less clamps inv at 32767 (no division), and then y = (x *
 ; 32767) >> 15 is x - 1 for x > 0 and x otherwise: no product. Words below 256
 ; with gains 2^6 and shift 8 (a clamped inverse): 21,927 (37,403 before);
-; 17,052 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
+; 17,088 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
 ; without mul16s's register juggling, 127 bytes more; 18,276 and 58 bytes before
-; its shifts were unrolled, entered at shift - a of them, fourteenth round),
-; 14,835 with RN_FAST_SQUARES too (16,059 before the unrolled shifts; the 128K
-; player's, with attention.s's AT_FAST_MEANS: (x >> 4)^2 read from that
-; option's table, no shifts; 88 bytes), which takes the narrowed norms' row
-; above, 42,303, to 39,549.
+; its shifts were unrolled, entered at shift - a of them, fourteenth round; 17,052
+; before the fifteenth round's unit products shared its shifts and store: below
+; the clamp they run mul16u straight, inv > 0 needing no signs taken apart),
+; 13,769 with RN_FAST_SQUARES too (the 128K player's, with attention.s's
+; AT_FAST_MEANS: (x >> 4)^2 read from that option's table, no shifts, x popped
+; with SP and interrupts off since the fifteenth round; 14,835 before, 16,059
+; before the unrolled shifts), which takes the narrowed norms' row above, 42,303,
+; to 34,794 (39,549 before the fifteenth round). The 128K player's rmsnorm is 603
+; bytes (550 before the fifteenth round; its map, python -m soulterm build --machine zx128).
 ; Bytes: 346 (in the player: code; its variables are in matvec's page, below;
 ; 342 before the clamped inverse's path, 360 with the variables before).
 
@@ -66,11 +70,15 @@ rmsnorm:
 .ifndef AT_FAST_MEANS
         .assert 0, "RN_FAST_SQUARES reads AT_FAST_MEANS's squares table"
 .endif
+        ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x)
+        push af
+        di
+        ld (@own_sp + 1),sp
+        ld sp,hl
+        ld hl,0                 ; C:H:L = the table's squares (24 bits: 32 * 65025 < 2^21)
+        ld c,l
 @fast_square:                   ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
-        ld e,(hl)               ; no push and pop a word (the 128K player's)
-        inc hl
-        ld d,(hl)
-        inc hl
+        pop de                  ; x popped (the 128K player's)
         ld a,d
         xor e
         and $0F
@@ -79,43 +87,57 @@ rmsnorm:
         rrca
         rrca
         rrca
-        ld c,a                  ; C = (x >> 4) & 255: the high nibble's low bits, the low byte's high
+        ld e,a                  ; E = (x >> 4) & 255: the high nibble's low bits, the low byte's high
         ld a,d
         add a,$0F
         cp $1F
         jr nc,@fast_wide        ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F)
         ld a,d
         rla
-        ld a,AT_SQ_PAGE
-        sbc a,0
-        ld d,a
-        ld e,c                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 1 below zero)
+        sbc a,a
+        add a,AT_SQ_PAGE
+        ld d,a                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 1 below zero)
         ld a,(de)
-        inc d
-        inc d
-        exx
         add a,l
         ld l,a
-        exx
+        inc d
+        inc d
         ld a,(de)
-        exx
         adc a,h
         ld h,a
         jr nc,@fast_added
-        inc de
+        inc c
 @fast_added:
-        exx
         djnz @fast_square
+@own_sp:
+        ld sp,0                 ; (patched: rmsnorm's stack)
+        ld a,c                  ; the sum of squares (D'E':H'L', the wide ones) += C:H:L
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        adc a,e
+        ld e,a
+        jr nc,@fast_summed
+        inc d
+@fast_summed:
+        exx
+        pop af
+        jp po,@squared          ; interrupts were off: leave them off
+        ei
         jr @squared
-@fast_wide:                     ; a wider x >> 4: mul16s as below
+@fast_wide:                     ; a wider x >> 4: mul16s on rmsnorm's stack, its square into D'E':H'L'
+        ld (@walk + 1),sp
+        ld sp,(@own_sp + 1)
         push bc
         push hl
+        ld a,d
         .repeat RN_PRE_SHIFT
-        sra d
-        rr e
+        sra a
         .endrepeat
-        ld b,d
+        ld b,a
         ld c,e
+        ld d,a                  ; BC = DE = x >> 4
         call mul16s
         push de
         push hl
@@ -129,8 +151,10 @@ rmsnorm:
         exx
         pop hl
         pop bc
+@walk:
+        ld sp,0                 ; (patched: back to x)
         djnz @fast_square
-        jr @squared
+        jr @own_sp
 .endif
 @square:
         push bc
@@ -237,6 +261,9 @@ rmsnorm:
         cp $7F
         jp z,@clamped           ; then y needs no product
 .endif
+.ifdef RN_CLAMPED_UNIT
+        jp @unit_fast           ; (after the clamped loop: the jr's to @general keep their reach)
+.else
         exx
         ld hl,(rn_x)            ; HL' = x, DE' = out (mul16s keeps the other set)
         ld de,(rn_out)
@@ -293,6 +320,7 @@ rmsnorm:
         jr z,@unit_y            ; x - 1 >= 0: x was positive
         inc de
         jr @unit_y
+.endif
 .endif
 
 @general:
@@ -358,9 +386,16 @@ rmsnorm:
         djnz @element
         ret
 .ifdef RN_CLAMPED_UNIT
+@unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
+        ld hl,@unit_element     ; to take apart), then the clamped loop's shifts and store
+        jr @loop_setup
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
-        ld a,(rn_unit_shift)    ; for x = -32768, which never has a clamped root: its own
-        cp RN_CLAMPED_SHIFTS    ; square's mean alone makes the root 362)
+        ld hl,@clamped_element  ; for x = -32768, which never has a clamped root: its own
+@loop_setup:                    ; square's mean alone makes the root 362)
+        ld (@clamped_loop + 1),hl
+        push hl                 ; (the first element: ret goes there)
+        ld a,(rn_unit_shift)
+        cp RN_CLAMPED_SHIFTS
         jr c,@clamped_entry
         ld a,RN_CLAMPED_SHIFTS  ; (a 16-bit y shifted 15 places is its sign: more change nothing)
 @clamped_entry:
@@ -372,11 +407,15 @@ rmsnorm:
         or a
         sbc hl,de
         ld (@clamped_jump + 1),hl
+        ld (@unit_jump + 1),hl
+        ld hl,(rn_inv)
+        ld (@unit_inv + 1),hl
         ld hl,(rn_x)
         ld de,(rn_out)          ; (may be rn_x: each x is read before its y is stored)
         ld a,e
         add a,2 * RN_DIM
         ld (@clamped_end + 1),a ; the last element done when DE's low byte reaches this
+        ret                     ; (to the first element)
 @clamped_element:
         ld c,(hl)
         inc hl
@@ -402,6 +441,59 @@ rmsnorm:
         ld a,e
 @clamped_end:
         cp 0                    ; (patched: out's end, low byte)
-        jr nz,@clamped_element
+@clamped_loop:
+        jp nz,@clamped_element  ; (patched: @clamped_element or @unit_element)
         ret
+@unit_element:                  ; HL = x, DE = out (kept on the stack while mul16u runs)
+        push de
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+@unit_inv:
+        ld bc,0                 ; (patched: inv)
+        bit 7,d
+        jr nz,@unit_negative
+        ld a,b                  ; the smaller high byte multiplies (mul16u's second pass is short below 4)
+        cp d
+        jr nc,@unit_multiply
+        ld a,c
+        ld c,e
+        ld e,a
+        ld a,b
+        ld b,d
+        ld d,a
+@unit_multiply:
+        call mul16u             ; DEHL = x * inv
+@unit_product:
+        add hl,hl
+        rl e
+        rl d
+        ld b,d
+        ld c,e                  ; BC = y = (x * inv) >> 15, always within int16
+        pop hl
+        pop de
+@unit_jump:
+        jp @clamped_shifts_end  ; (patched: the clamped loop's entry into its shifts)
+@unit_negative:                 ; x < 0: -(|x| * inv), |x| unsigned (x = -32768 too)
+        xor a
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        ld a,b
+        cp d
+        jr nc,@unit_negative_multiply
+        ld a,c
+        ld c,e
+        ld e,a
+        ld a,b
+        ld b,d
+        ld d,a
+@unit_negative_multiply:
+        call mul16u
+        call neg32
+        jp @unit_product
 .endif

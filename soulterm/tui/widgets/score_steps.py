@@ -38,11 +38,12 @@ STEP_SOURCES = {
         "normalised": ("at_divide", "divisor"),
     },
     "zx": {
-        "q.k": (("attend_head@fast_key", "at_dims_run"),     # AT_FAST_SCORES (the 128K player)
+        "q.k": (("attend_head@dims", "S(wl + qh)"),         # AT_FAST_SCORES (the 128K player)
                 ("attend_head@dot", "mul16s")),
         ">> 14": (("attend_head@fast_shift", "sum >> 14"),   # AT_FAST_SCORES
                   ("attend_head@shift", "sum >> 14")),
-        "max": ("attend_head@max", "sign of"),
+        "max": (("attend_head@fast_summed", "max f so far"),  # AT_FAST_SCORES
+                ("attend_head@max", "sign of")),
         "index": ("attend_head@weight", "difference"),
         "weight": ("attend_head@near", "exp_lut"),
         "normalised": (("attend_head@divide", "at_means_divide"),          # AT_TABLE_MEANS (the 48K player)
