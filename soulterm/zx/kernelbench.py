@@ -39,8 +39,8 @@ FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table
 # on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
 # aligned) would otherwise push the 128K's kernels and soul past $FFFF
 FAST_MEANS_OPTION = FAST_MEANS + "\nkv_values = $4C80"
-# attention.s's 48K means through matvec's squares table (docs/spectrum.md, "Fifteenth round"):
-# 96 bytes more than the product loop, which the 48K player has no room for yet
+# attention.s's means with their narrow products through matvec's squares table and their own
+# division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
 TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"
 SHORT_EXP_OPTION = "AT_SHORT_EXP = 1"   # attention.s's exp table without its run of 1s (the 48K's, for room)
 
