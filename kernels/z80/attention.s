@@ -149,6 +149,8 @@ at_scores       = mv_flag_list
 at_sum40:       .res 5
 .ifdef AT_TABLE_MEANS
 AT_SQ_W         = mv_sq_lo + 255 - 128 + 1 ; &S(w - 128 + v) = AT_SQ_W + (w - 1) + v (matvec's S(0): mv_sq_lo + 255)
+        .assert (AT_SQ_W & 255) == 0, "attend_head@narrow adds w - 1 and v to AT_SQ_W's high byte only"
+        .assert mv_sq_hi - mv_sq_lo == 512, "attend_head@narrow's high planes are 512 bytes on"
 .endif
 at_max:         .res 4
 at_lut_sum:     .word 0
