@@ -51,8 +51,10 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 24,857 for one position, 103,879 for 20 (25,920 and 188,816
-; without the option; 25,021 and 113,384 before the fifteenth round's keys' loop
+; -2048..2047): 24,804 for one position, 103,036 for 20 (25,920 and 188,816
+; without the option; 24,857 and 103,879 before the fifteenth round's jp nc in the dims
+; and the keys' sums pointer in BC, docs/spectrum.md, "the weights' squares";
+; 25,021 and 113,384 before the fifteenth round's keys' loop
 ; in one piece, the dims in the other set and the weights' exp_lut by its low byte,
 ; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
@@ -61,7 +63,7 @@
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
 ; the head's fast loop 98 and its entry 22, variables 12; since the fifteenth
-; round the dims 408 and the keys' loop around them 224, at_fast_prepare 680,
+; round the dims 408 (424 with jp nc) and the keys' loop around them 224, at_fast_prepare 680,
 ; the run gone), 61 in forward.s and
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
@@ -75,8 +77,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,304 for one position, 86,397 for 20
-; (14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
+; q, k in -2048..2047, v in -256..255): 14,195 for one position, 83,741 for 20
+; (14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
+; the scores' jp nc and keys' sums in BC; 14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
 ; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
 ; at_fast_dimension, whose setup then runs into its loop; 15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
 ; back once a head; 15,493 and 96,924 before the halved sum was taken from D:H:L in place, its
@@ -90,7 +93,8 @@
 ; the head's sum of S(w), count and SP patched in;
 ; 17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
 ; and weights' sum, 16,631 and 109,739 before its division's rounds kept the
-; quotient's complement in A's carry chain; 19,786 and 100,519 with AT_FAST_SCORES alone (19,950 and 110,021 before the fifteenth round): these random scores give mostly
+; quotient's complement in A's carry chain; 19,731 and 99,688 with AT_FAST_SCORES alone (19,786 and
+; 100,519 before the scores' jp nc and keys' sums in BC, 19,950 and 110,021 before the fifteenth round): these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
 ; 158 there, the code and variables 289, the head's patch 12), before the
