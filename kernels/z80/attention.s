@@ -308,6 +308,7 @@ attend_head:
 .ifdef AT_FAST_MEANS
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
         .byte $DD,$26,0         ; ld ixh,0
+        .assert AT_MAX_POSITIONS * 255 * 255 < $1000000, "sum_j S(w) does not fit IXH:IY"
 .endif
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
