@@ -2,6 +2,7 @@
 ;
 ; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E in 8 rounds, then BC * D:
 ; none when D = 0, BC itself when D = 1, 2 rounds when D = 2..3, else 8.
+; mul16u_smaller: mul16u with the operands swapped when B < D (the smaller high byte multiplies). Clobbers AF, BC.
 ; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds (4 for C < 16).
 ; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC, AF'.
 ; mul16s_magnitude: DEHL = |BC * DE| (signed BC, DE), the product's sign in F' (S). Clobbers AF, BC, and swaps AF'.
@@ -89,14 +90,16 @@ mul16s_magnitude:
         ld b,a                  ; BC = -BC
 @b_positive:
         bit 7,d
-        jr z,@d_positive
+        jr z,mul16u_smaller
         xor a
         sub e
         ld e,a
         sbc a,a
         sub d
         ld d,a                  ; DE = -DE
-@d_positive:
+; mul16u_smaller - DEHL = BC * DE (unsigned) as mul16u, the operand with the smaller
+; high byte multiplying (its second pass is short below 4). Clobbers AF, BC.
+mul16u_smaller:
         ld a,b
         cp d
         jr nc,mul16u

@@ -22,9 +22,11 @@
 ; record copied into the cache 7,136 (position_one, the border included); a
 ; position computed and recorded 7,190 more than its forward_prefill alone
 ; (1,161,674 against 1,154,484 for "hello"'s position 1); the first RUN
-; (records_first_run: position 0 and six openers) 8,075,833, 2.31 s at 3.5 MHz.
-; Bytes: 189 (in the 128K player: 122 below $8000 and records_top's 67 after
-; the matrices; 8 more in soulplayer.s, 11 of tables that build.py writes,
+; (records_first_run: position 0 and six openers) 7,817,887, 2.23 s at 3.5 MHz
+; (8,075,833 before the fifteenth round's matvec and attention branches merged).
+; Bytes: 181 (in the 128K player: 122 below $8000 and records_top's 59 after
+; the matrices; 189 before records_done ended in soulplayer.s's border_back;
+; 8 more in soulplayer.s, 11 of tables that build.py writes,
 ; and record_known's 128 past the main block, off the tape).
 
 RECORD_BYTES    = 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE
@@ -166,11 +168,5 @@ records_opener:
 records_done:
         ld a,1
         ld (sep_cached),a
-        ld a,(BORDCR)           ; the border's colour back (BORDCR bits 3-5)
-        rrca
-        rrca
-        rrca
-        and 7
-        out ($fe),a
-        ret
+        jp border_back
         .endmacro

@@ -26,8 +26,9 @@
 ; AT_FAST_MEANS: (x >> 4)^2 read from that option's table, no shifts, x popped
 ; with SP and interrupts off since the fifteenth round; 14,835 before, 16,059
 ; before the unrolled shifts), which takes the narrowed norms' row above, 42,303,
-; to 34,794 (39,549 before the fifteenth round). The 128K player's rmsnorm is 603
-; bytes (550 before the fifteenth round; its map, python -m soulterm build --machine zx128).
+; to 34,794 (39,549 before the fifteenth round). The 128K player's rmsnorm is 583
+; bytes (603 before its unit products called arith.s's mul16u_smaller for the operands'
+; swap, 550 before the fifteenth round; its map, python -m soulterm build --machine zx128).
 ; Bytes: 346 (in the player: code; its variables are in matvec's page, below;
 ; 342 before the clamped inverse's path, 360 with the variables before).
 
@@ -455,17 +456,7 @@ rmsnorm:
         ld bc,0                 ; (patched: inv)
         bit 7,d
         jr nz,@unit_negative
-        ld a,b                  ; the smaller high byte multiplies (mul16u's second pass is short below 4)
-        cp d
-        jr nc,@unit_multiply
-        ld a,c
-        ld c,e
-        ld e,a
-        ld a,b
-        ld b,d
-        ld d,a
-@unit_multiply:
-        call mul16u             ; DEHL = x * inv
+        call mul16u_smaller     ; DEHL = x * inv
 @unit_product:
         add hl,hl
         rl e
@@ -483,17 +474,7 @@ rmsnorm:
         sbc a,a
         sub d
         ld d,a
-        ld a,b
-        cp d
-        jr nc,@unit_negative_multiply
-        ld a,c
-        ld c,e
-        ld e,a
-        ld a,b
-        ld b,d
-        ld d,a
-@unit_negative_multiply:
-        call mul16u
+        call mul16u_smaller
         call neg32
         jp @unit_product
 .endif

@@ -219,12 +219,7 @@ reply:
         ld (fw_pos),a
         jr @generate
 @end:
-        ld a,(BORDCR)           ; the border's colour back (BORDCR bits 3-5)
-        rrca
-        rrca
-        rrca
-        and 7
-        out ($fe),a
+        call border_back
         ld a,KEY_ENTER
         rst $10
         ret
@@ -261,6 +256,16 @@ think:
 
 show_position:
         ld a,(fw_pos)
+        and 7
+        out ($fe),a
+        ret
+
+; border_back - the border's colour back from BORDCR (bits 3-5), where the ROM keeps it.
+border_back:
+        ld a,(BORDCR)
+        rrca
+        rrca
+        rrca
         and 7
         out ($fe),a
         ret
