@@ -370,6 +370,9 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
                                 ; that read a row's pointer, or move SP, store it here)
 .ifndef MV_COARSE
         ld a,(mv_rows)          ; (the players without MV_COARSE keep their bytes where they were)
+.else
+        ld d,0                  ; the coarse and low slots' D in the slots' set: the rows keep it
+                                ; 0, so that mv_coarse_k's rows need not set it
 .endif
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
@@ -2120,9 +2123,10 @@ MV_COARSE_K_AT  = * - 2
         pop bc                  ; B:DE = -K (this set's B takes weights)
         add hl,de
         adc a,b                 ; A:HL = 2b - K
-        ld e,l
+        ld c,l
         ld l,h
-        ld h,a                  ; H:L:E = 2b - K, mv_coarse_sum's form
+        ld h,a                  ; H:L:C = 2b - K, mv_coarse_sum's form
+        ld d,0                  ; (the slots' D)
         jp mv_coarse_sum
 .endif
 mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
@@ -2146,17 +2150,16 @@ mv_row_h_zero:
 .endif
         exx
 mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
-        pop de                  ; SP on the row's -K (where the row before ended): E = its low byte
-        dec sp
-        pop hl                  ; H:L = its top two bytes, SP on the weights
-mv_coarse_sum:                  ; (H:L:E = the row constant)
+        pop bc                  ; SP on the row's -K (where the row before ended): C = its low byte
+        dec sp                  ; (B and C take weights in the slots: D stays 0 from the row
+        pop hl                  ; before, or mv_rows_run's, 7 T-states a row less than ld d,0)
+mv_coarse_sum:                  ; (H:L:C = the row constant, D = 0)
         ld a,0                  ; patched: -Cl's low byte
 MV_COARSE_NC_L0 = * - 1
-        add a,e
-        ld de,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
+        add a,c
+        ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
 MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
-        adc hl,de
-        ld d,0
+        adc hl,bc
         jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload), or
 MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
 mv_coarse_slots:
