@@ -649,7 +649,7 @@ mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP
         .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (the sum >> 8)
-MV_LOW_H_ADD    = *             ; (patched: ex de,hl and nop after mv_row_h_zero, mv_h_zero_choice)
+MV_LOW_H_ADD    = *             ; (patched: ex de,hl and nop with mv_row_h_zero, mv_low_prepare)
         add hl,de
         adc a,c
         ld e,a                  ; E:H:L = V
@@ -1494,9 +1494,6 @@ MV_NARROW_START = * - 2
 .endif
 .endif
 @row_set:
-.ifdef MV_LOW_HLA
-        call mv_h_zero_choice
-.endif
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
 .ifdef MV_COARSE
@@ -1912,8 +1909,19 @@ mv_low_prepare:
         ld (MV_LOW_FIRST),hl
 .ifdef MV_LOW_HLA
         ld (MV_COARSE_FIRST),hl ; the rows start in the low slots' form, H:L:A (the coarse rows'
-        ld hl,mv_row_coarse_start       ; start): no turn of A:HL in mv_low_entry
-        ld (MV_NARROW_START),hl
+        ld hl,MV_H_ADD_OPS      ; start): no turn of A:HL in mv_low_entry
+        ld de,mv_row_coarse_start
+        ld a,(mv_mode)          ; (a second part's rows start from its first part's sums)
+        and MV_RESUME
+        ld b,a
+        ld a,(MV_WIDE_COUNT)    ; no wide column: Ch = 0, and the rows' h sum stays 0
+        or b                    ; (mv_row_narrow's too, after mv_low_deferred)
+        jr nz,@h_sum
+        ld hl,MV_H_ZERO_OPS
+        ld de,mv_row_h_zero
+@h_sum:
+        ld (MV_LOW_H_ADD),hl
+        ld (MV_NARROW_START),de
 .endif
         ld de,mv_low_entry_jp   ; (every column: mv_low_entry runs on into the first slot)
         ld a,c
@@ -2142,10 +2150,13 @@ MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
         ld c,l
 .endif
 .ifdef MV_LOW_HLA
-; mv_row_h_zero - a low or coarse row's start when Ch = 0 and no wide column
-; walks: the h sum stays 0, so it sets none, and the row end (MV_LOW_H_ADD,
-; MV_COARSE_H_ADD, patched with the row start's choice) takes E:H:L = V from
-; the l sum alone with ex de,hl where it adds C:HL: 24 T-states a row less.
+; mv_row_h_zero - a low or coarse row's start when the call has no wide column
+; (Ch = 0) and is no second part: the h sum stays 0, so it sets none, and the
+; row end (MV_LOW_H_ADD, MV_COARSE_H_ADD, patched by mv_low_prepare and
+; mv_coarse_prepare with the row start's choice) takes E:H:L = V from the l
+; sum alone with ex de,hl where it adds C:HL: 24 T-states a row less.
+MV_H_ADD_OPS    = $89 * 256 + $19       ; add hl,de and adc a,c: the row end adds the h sum C:HL
+MV_H_ZERO_OPS   = $00 * 256 + $EB       ; ex de,hl and nop: V from the l sum alone (Ch = 0)
 mv_row_h_zero:
 .endif
         exx
@@ -2181,7 +2192,7 @@ mv_coarse_slots:
         rla
         sbc a,a                 ; A = the sign of (the sum >> 8)
 .ifdef MV_LOW_HLA
-MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop after mv_row_h_zero, mv_coarse_prepare)
+MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero, mv_coarse_prepare)
 .endif
         add hl,de
         adc a,c
@@ -2409,34 +2420,6 @@ mv_low_deferred:
         cp MV_LOW_WIDE_MAX + 1
         ret nc
         jp mv_low_prepare
-.endif
-
-.ifdef MV_LOW_HLA
-MV_H_ADD_OPS    = $89 * 256 + $19       ; add hl,de and adc a,c: the row end adds the h sum C:HL
-MV_H_ZERO_OPS   = $00 * 256 + $EB       ; ex de,hl and nop: V from the l sum alone (Ch = 0)
-; mv_h_zero_choice - (mv_prepare, HL = the rows' start) a low row start with Ch =
-; 0 (no wide column: the low slots' blocks take any wide one's, and make Ch
-; nonzero) becomes mv_row_h_zero, and the low row end's h sum add follows the
-; choice. Returns HL = the rows' start. Clobbers AF, DE.
-mv_h_zero_choice:
-        ld de,MV_H_ADD_OPS
-        ld a,l
-        cp mv_row_coarse_start & 255
-        jr nz,@set
-        ld a,h
-        cp mv_row_coarse_start >> 8
-        jr nz,@set
-        ld a,(MV_LOW_NC_H_TOP)  ; -Ch
-        ld hl,(MV_LOW_NC_H)
-        or h
-        or l
-        ld hl,mv_row_coarse_start
-        jr nz,@set
-        ld hl,mv_row_h_zero
-        ld de,MV_H_ZERO_OPS
-@set:
-        ld (MV_LOW_H_ADD),de
-        ret
 .endif
 
 ; mv_gate_prepare - (mv_coarse_prepare, a call asked for with MV_COARSE_GATE) the
