@@ -237,6 +237,15 @@ MV_NARROW       = 1 << MV_NARROW_BIT
 MV_KEEP         = 1 << MV_KEEP_BIT
 MV_RESUME       = 1 << MV_RESUME_BIT
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
+MV_H_ADD_OPS    = $89 * 256 + $19       ; add hl,de and adc a,c: a row end adds the h sum C:HL
+MV_H_ZERO_OPS   = $00 * 256 + $EB       ; ex de,hl and nop: V from the l sum alone (Ch = 0: mv_row_h_zero)
+.ifdef MV_NARROW_JUMP
+.ifndef MV_BIAS_IN_K
+.ifndef MV_LOW_SLOTS                    ; (their rows end in mv_low_row_end)
+MV_NARROW_H_ZERO = 1            ; (the 48K's) a narrow row with Ch = 0 starts at mv_row_narrow@h_zero
+.endif
+.endif
+.endif
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 .ifdef MV_SPARSE
 MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
@@ -503,6 +512,9 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP 
         .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (A:HL >> 8)
+.ifdef MV_NARROW_H_ZERO
+MV_ROW_H_ADD    = *             ; (patched: ex de,hl and nop with mv_row_narrow@h_zero, mv_prepare)
+.endif
         add hl,de
         adc a,c
         ld e,a                  ; E:H:L = V = (2 sum w x + 2b) >> 8
@@ -790,12 +802,9 @@ MV_WIDE_COUNT   = * - 1
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
-.ifdef MV_NARROW_JUMP
-        jp @k                   ; patched: @walk when the call has wide columns (mv_prepare)
-MV_NARROW_WALK  = * - 2
-@walk:
-        ld b,0                  ; patched: mv_wide_list's length
-MV_WIDE_COUNT   = * - 1
+.ifdef MV_NARROW_H_ZERO
+        ld b,0                  ; patched: mv_wide_list's length (1 or more: Ch != 0, else
+MV_WIDE_COUNT   = * - 1         ; the rows start at @h_zero)
 .else
         ld a,0                  ; patched: mv_wide_list's length
 MV_WIDE_COUNT   = * - 1
@@ -838,6 +847,16 @@ MV_FIRST_WIDE   = * - 2         ; index + 3 (mv_prepare; SP is on the K)
 .ifdef MV_BIAS_IN_K
         jp mv_narrow_k
 .else
+.ifdef MV_NARROW_H_ZERO
+        jr @k
+; A narrow row's start when the call has no wide column (Ch = 0): the h sum
+; stays 0, so it sets none, and mv_row_end (MV_ROW_H_ADD, patched with the row
+; start's choice) takes V from the l sum alone: 34 T-states a row less than
+; mv_row_narrow's start, its jp to @k and the add (27 less than MV_NARROW_JUMP's
+; first form, a jp to @k or to the walk).
+@h_zero:                        ; (in the h sum's set)
+        exx
+.endif
 @k:
         pop de                  ; SP on the row's -K (where the row before ended), C:DE = -K
         dec sp
@@ -1368,16 +1387,6 @@ mv_prepare:
         call nz,mv_skip_high
         ld a,1
         ld (mv_h_skipped),a
-.ifdef MV_NARROW_JUMP
-.ifndef MV_BIAS_IN_K                    ; (with it, the row start's choice below)
-        ld hl,mv_row_narrow@k   ; a narrow row walks the wide columns only when there are some
-        ld a,(MV_WIDE_COUNT)
-        or a
-        jr z,* + 5
-        ld hl,mv_row_narrow@walk
-        ld (MV_NARROW_WALK),hl
-.endif
-.endif
 .ifdef MV_LOW_SLOTS
 .ifdef MV_SPARSE
         ld a,(mv_sparse_on)     ; (a sparse call runs the main slots)
@@ -1456,6 +1465,9 @@ mv_prepare:
 @bias_in_k:
 .endif
         ld (mv_flag_check+1),hl
+.ifdef MV_NARROW_H_ZERO
+        ld de,MV_H_ADD_OPS      ; (mv_row_end adds the h sum but after @h_zero's rows)
+.endif
         ld a,(mv_mode)
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
         or a
@@ -1474,12 +1486,27 @@ mv_prepare:
 .ifdef MV_BIAS_IN_K
         jr c,@narrow_row
 .else
+.ifdef MV_NARROW_H_ZERO
+        jr c,@narrow_row
+.else
         jr c,@row_set
+.endif
 .endif
         ld hl,mv_row_resume
         and MV_RESUME / 2
         jr nz,@row_set
         ld hl,mv_row
+.ifdef MV_NARROW_H_ZERO
+        jr @row_set
+@narrow_row:
+        ld a,(MV_NARROW_NC_H_TOP)       ; Ch = 0: no wide column (nor a low slots' block)
+        ld bc,(MV_NARROW_NC_H)
+        or b
+        or c
+        jr nz,@row_set
+        ld hl,mv_row_narrow@h_zero
+        ld de,MV_H_ZERO_OPS
+.endif
 .ifdef MV_BIAS_IN_K
         jr @row_set
 @narrow_row:
@@ -1494,6 +1521,9 @@ MV_NARROW_START = * - 2
 .endif
 .endif
 @row_set:
+.ifdef MV_NARROW_H_ZERO
+        ld (MV_ROW_H_ADD),de
+.endif
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
 .ifdef MV_COARSE
@@ -1949,12 +1979,6 @@ mv_low_prepare:
         ret z
         xor a                   ; the blocks subtract the wide columns' S(w): the row
         ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
-.ifdef MV_NARROW_JUMP
-.ifndef MV_BIAS_IN_K
-        ld de,mv_row_narrow@k
-        ld (MV_NARROW_WALK),de
-.endif
-.endif
         ld a,(mv_wide_list)     ; (the first distance is the column's index)
         inc a
         ld h,a
@@ -2155,8 +2179,6 @@ MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
 ; row end (MV_LOW_H_ADD, MV_COARSE_H_ADD, patched by mv_low_prepare and
 ; mv_coarse_prepare with the row start's choice) takes E:H:L = V from the l
 ; sum alone with ex de,hl where it adds C:HL: 24 T-states a row less.
-MV_H_ADD_OPS    = $89 * 256 + $19       ; add hl,de and adc a,c: the row end adds the h sum C:HL
-MV_H_ZERO_OPS   = $00 * 256 + $EB       ; ex de,hl and nop: V from the l sum alone (Ch = 0)
 mv_row_h_zero:
 .endif
         exx
