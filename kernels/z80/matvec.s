@@ -1011,6 +1011,9 @@ mv_prepare:
         ld (MV_OUT_PTR),hl
         ld hl,(mv_bias)
         ld (MV_BIAS_PTR),hl
+        ld a,h
+        or l
+        ex af,af'               ; Z': no bias (A' is free in matvec: 8 T-states less than reading it again)
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
         sub MV_CHAIN_BITS
         jr nc,@shift_right
@@ -1052,9 +1055,7 @@ mv_prepare:
         ld hl,mv_keep           ; a first part keeps its sums instead
 @keep_set:
         ld (mv_shift_jump+1),hl
-        ld hl,(mv_bias)
-        ld a,h
-        or l
+        ex af,af'               ; Z: no bias
 .ifdef MV_BIAS_IN_K
 .ifdef MV_SPARSE
         jr z,@bias_known
@@ -1439,6 +1440,10 @@ mv_prepare:
         or a
         jr z,@flag_jump
 @restore:
+.ifdef MV_NARROW_H_ZERO
+        ld hl,MV_H_ADD_OPS      ; (a full call after a narrow one: mv_row_end adds the h sum)
+        ld (MV_ROW_H_ADD),hl
+.endif
         call mv_restore_high
 @flag_jump:                     ; (matvec_again: the columns, their flags and the mode stand)
         ld hl,(mv_shift_jump+1)
@@ -1465,9 +1470,6 @@ mv_prepare:
 @bias_in_k:
 .endif
         ld (mv_flag_check+1),hl
-.ifdef MV_NARROW_H_ZERO
-        ld de,MV_H_ADD_OPS      ; (mv_row_end adds the h sum but after @h_zero's rows)
-.endif
         ld a,(mv_mode)
         ld hl,mv_row            ; (the full path's rows first: the cheapest test)
         or a
@@ -1475,6 +1477,10 @@ mv_prepare:
         ld hl,mv_row_any
         cp MV_NARROW | MV_RESUME
         jr nz,@not_any
+.ifdef MV_NARROW_H_ZERO
+        ld de,MV_H_ADD_OPS      ; (its rows start from the first part's sums, which may
+        ld (MV_ROW_H_ADD),de    ; have started at mv_row_narrow@h_zero)
+.endif
         ld a,(MV_WIDE_COUNT)    ; no wide column: mv_row_any's wide sum is empty, and
         or a                    ; mv_row_resume starts the row as it does, ~115 T-states sooner
         jr nz,@row_set
@@ -1496,17 +1502,6 @@ mv_prepare:
         and MV_RESUME / 2
         jr nz,@row_set
         ld hl,mv_row
-.ifdef MV_NARROW_H_ZERO
-        jr @row_set
-@narrow_row:
-        ld a,(MV_NARROW_NC_H_TOP)       ; Ch = 0: no wide column (nor a low slots' block)
-        ld bc,(MV_NARROW_NC_H)
-        or b
-        or c
-        jr nz,@row_set
-        ld hl,mv_row_narrow@h_zero
-        ld de,MV_H_ZERO_OPS
-.endif
 .ifdef MV_BIAS_IN_K
         jr @row_set
 @narrow_row:
@@ -1521,9 +1516,6 @@ MV_NARROW_START = * - 2
 .endif
 .endif
 @row_set:
-.ifdef MV_NARROW_H_ZERO
-        ld (MV_ROW_H_ADD),de
-.endif
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl
 .ifdef MV_COARSE
@@ -1552,6 +1544,18 @@ MV_NARROW_START = * - 2
         ld (mv_row_jump+1),hl
 .endif
         ret
+.ifdef MV_NARROW_H_ZERO
+@narrow_row:                    ; (out of the way of the full calls' choice; mv_row_end adds the h
+        ld a,(MV_WIDE_COUNT)    ; sum after any other row start: a full call after a narrow one
+        or a                    ; puts it back at @restore, a narrow second part above)
+        ld de,MV_H_ADD_OPS
+        jr nz,@h_add_set
+        ld hl,mv_row_narrow@h_zero      ; no wide column: Ch = 0, no h sum
+        ld de,MV_H_ZERO_OPS
+@h_add_set:
+        ld (MV_ROW_H_ADD),de
+        jr @row_set
+.endif
 
 .ifdef MV_SPARSE
 ; mv_sparse_part - NC when each of the B words at HL is in -127..128 (one piece)
