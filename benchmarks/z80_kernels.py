@@ -1,7 +1,8 @@
 """T-states of the Z80 kernels other than matvec on the bare-Z80 bench (the figures in their headers).
 
 Random inputs of full 16-bit range (seeded); each result is checked against
-intmath. Prints RMSNorm (on random words and on residual-sized ones), one attention head at 1 and 20 positions, mul16s,
+intmath. Prints RMSNorm (on random words and on residual-sized ones), one attention head at 1 and 20 positions
+(and with the 48K's AT_TABLE_MEANS and AT_SHORT_EXP against without, v narrow and wide), mul16s,
 div32s_floor, isqrt24 and argmax (means over the random cases), forward_step and
 forward_prefill at position 0 with the shipped soul. `--fast-scores` prints
 instead attention with AT_FAST_SCORES (its scores through the squares table)
@@ -21,7 +22,7 @@ from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
-                                     Z80Bench)
+                                     SHORT_EXP_OPTION, TABLE_MEANS_OPTION, Z80Bench)
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -156,6 +157,28 @@ def main() -> None:
             want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
             assert np.array_equal(bench.read_words(0xA100, 8), want)
         print(f"attend_head at {count:2}  {np.mean(costs):>10,.0f} T-states")
+    table = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
+    for limit in (128, 32768):
+        for count in (1, 20):
+            costs = {"plain": [], "table": []}
+            head_rng = np.random.default_rng(2030)
+            for _ in range(10):
+                q, keys = (head_rng.integers(-2048, 2048, shape) for shape in (8, (20, 4, 8)))
+                values = head_rng.integers(-limit, limit, (20, 4, 8))
+                for name, head_bench in (("plain", bench), ("table", table)):
+                    head_bench.write_words(0xA000, q)
+                    head_bench.write_words(0xB000, keys.reshape(-1))
+                    head_bench.write_words(0xC000, values.reshape(-1))
+                    for symbol, address in (("at_q", 0xA000), ("at_keys", 0xB000), ("at_values", 0xC000),
+                                            ("at_out", 0xA100)):
+                        head_bench.poke_word(head_bench.sym(symbol), address)
+                    head_bench.poke(head_bench.sym("at_count"), [count])
+                    costs[name].append(head_bench.call("attend_head"))
+                    want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+                    assert np.array_equal(head_bench.read_words(0xA100, 8), want)
+            print(f"attend_head at {count:2}  {np.mean(costs['table']):>10,.0f} T-states with AT_TABLE_MEANS and "
+                  f"AT_SHORT_EXP (the 48K's), {np.mean(costs['plain']):,.0f} without (q, k in -2048..2047, "
+                  f"v in -{limit}..{limit - 1})")
     costs = {"mul16s": [], "div32s_floor": [], "isqrt24": []}
     for _ in range(50):
         cpu.bc, cpu.de = (int(v) & 0xFFFF for v in rng.integers(-32768, 32768, 2))

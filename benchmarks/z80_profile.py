@@ -12,9 +12,12 @@ The kernels are the 48K player's (MV_SPARSE) or with `--model 128k` the
 128K player's (the low slots, MV_SPARSE, AT_FAST_SCORES and MV_COARSE), as
 z80_token.py's --kernel-bench has them; `--fast-scores` gives the 48K's
 kernels attention's scores through the squares table (AT_FAST_SCORES; its
-key sums, at_key_sums, are charged to themselves).
+key sums, at_key_sums, are charged to themselves), `--product-means` leaves
+out the 48K's means through matvec's squares table (AT_TABLE_MEANS), and
+`--soul` / `--tokenizer` run another soul.
 
-    python benchmarks/z80_profile.py [TEXT] [--model 48k|128k] [--fast-scores]
+    python benchmarks/z80_profile.py [TEXT] [--model 48k|128k] [--fast-scores] [--product-means]
+                                     [--soul SOUL.bin --tokenizer TOKENIZER.json]
 """
 
 from __future__ import annotations
@@ -46,7 +49,8 @@ ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u", "mul16s_sign", "neg32", "m
               "sat32to16", "sra32", "cpl32", "div_negative_dividend",
               "at_fast_prepare", "at_dims", "at_fast_total",     # AT_FAST_SCORES's scores
               "at_weight_squares", "at_fast_dimension",      # AT_FAST_MEANS's means
-              "at_fast_negative_carry", "at_fast_negative", "at_fast_wide", "at_fast_store"}
+              "at_fast_negative_carry", "at_fast_negative", "at_fast_wide", "at_fast_store",
+              "at_means_divide", "at_means_udivide"}                 # AT_TABLE_MEANS's division
 
 
 # rmsnorm.s's helpers (arith.s): charged to RMSNorm's phase
@@ -90,12 +94,17 @@ def main() -> None:
     parser.add_argument("--model", choices=("48k", "128k"), default="48k", help="whose kernels (default: the 48K's)")
     parser.add_argument("--fast-scores", action="store_true",
                         help="the 48K's kernels with AT_FAST_SCORES (the 128K's have it)")
+    parser.add_argument("--product-means", action="store_true",
+                        help="the 48K's kernels without AT_TABLE_MEANS (the means by mul16s8u, as before)")
+    parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
+    parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
     args = parser.parse_args()
     text = args.text
-    soul = load_soul(DEFAULT_SOUL)
+    soul = load_soul(args.soul)
     bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
-                     options=player_kernel_options(args.model, fast_scores=True if args.fast_scores else None))
-    rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER).encode_turn(text))
+                     options=player_kernel_options(args.model, fast_scores=True if args.fast_scores else None,
+                                                   table_means=False if args.product_means else None))
+    rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(args.tokenizer).encode_turn(text))
     for wanted in ("forward_step", "forward_prefill"):
         position, token = next((p, t) for p, t, routine, _ in reversed(rows) if routine == wanted and p)
         bench.poke(bench.sym("fw_token"), [token])

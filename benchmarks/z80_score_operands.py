@@ -4,7 +4,8 @@ Runs the turn of "hello" (and its reply) on the integer engine and counts,
 over every product of every score, how often an operand fits a byte (the
 Z80's mul16u multiplies by the smaller magnitude: one pass of 8 rounds when
 its high byte is 0), how often a square of the squares table (S(n), |n| <= 255)
-would take one read, and the operands' largest magnitude and high bytes.
+would take one read, and the operands' largest magnitude and high bytes; and
+how many of the means' values v lie in -128..127 (AT_TABLE_MEANS's narrow products).
 These are the figures docs/spectrum.md weighs the scores' other schemes by.
 It counts the engine's products, every position's both layers; the Z80's
 prefill positions skip layer 1's attention (forward_prefill), so it runs fewer.
@@ -28,13 +29,14 @@ def main() -> None:
     add_soul_arguments(parser)
     args = parser.parse_args()
     engine, tokenizer = engine_and_tokenizer(args)
-    qs, ks = [], []
+    qs, ks, vs = [], [], []
     attend = engine_module._attend
 
     def recorded_attend(q, keys, values):      # q: (heads, 8), keys: (t+1, heads, 8)
         q_each, k_each = np.broadcast_arrays(q[None], keys)
         qs.append(q_each.ravel())
         ks.append(k_each.ravel())
+        vs.append(np.asarray(values).ravel())
         return attend(q, keys, values)
 
     engine_module._attend = recorded_attend
@@ -57,6 +59,9 @@ def main() -> None:
                         ("q in -3840..4095 (AT_FAST_SCORES's range)", (signed_q >= -3840) & (signed_q <= 4095))):
         print(f"  {name:44} {share.mean():6.1%}")
     print(f"  largest |q| {q.max():,}, |k| {k.max():,}")
+    v = np.concatenate(vs)
+    print(f"  the means' v in -128..127 (AT_TABLE_MEANS: through the table) {((v >= -128) & (v <= 127)).mean():6.1%}"
+          f" of {v.size:,}, largest |v| {np.abs(v).max():,}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, Z80_KERNELS_DIR, Z80Bench, run_matvec)
+                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, TABLE_MEANS_OPTION,
+                                     Z80_KERNELS_DIR, Z80Bench, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
 
@@ -555,6 +556,52 @@ def test_attention_head_matches_intmath(bench):
         seen.update(int(weight) for weight in weights)
     assert {0, 1, 255} < seen          # the weights the means take without a multiply, and others
 
+
+
+def test_table_means_match_intmath():
+    """The 48K's AT_TABLE_MEANS (its means' narrow products through matvec's squares table, and
+    at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -128..127 by
+    the table, its edges included, wider v by mul16s8u, weights of 0, 1 (LUT[83..126]), 255 and
+    others; interrupts and IY kept. (With AT_FAST_SCORES too: z80_token.py --kernel-bench
+    --fast-scores checks every step against the engine.)"""
+    bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
+    rng = np.random.default_rng(12)
+    seen = set()
+    for case in range(36):
+        count = int(rng.integers(1, 21)) if case > 1 else (1, 20)[case]
+        q = rng.integers(-3000, 3001, 8)
+        keys = rng.integers(-3000, 3001, (20, 4, 8))
+        if case % 6 == 4:       # f = k[j][0]: weights 255, 1, 0 and another
+            q, keys[:] = np.array([16384, 0, 0, 0, 0, 0, 0, 0]), 0
+            keys[:, :, 0] = np.resize([1000, 900, 800, 995], (4, 20)).T
+            count = max(count, 4)
+        limit = (128, 129, 300, 32768)[case % 4]     # the table's v, one past its edge, wide ones
+        values = rng.integers(-limit, limit, (20, 4, 8))
+        if case % 4 == 0:
+            values[:count:2, :, ::3] = (-128, 127)[case % 8 // 4]
+        head = int(rng.integers(0, 4))
+        bench.write_words(0xA000, q)
+        bench.write_words(0xB000, keys.reshape(-1))
+        bench.write_words(0xC000, values.reshape(-1))
+        for name, address in (("at_q", 0xA000), ("at_keys", 0xB000 + 16 * head),
+                              ("at_values", 0xC000 + 16 * head), ("at_out", 0xA100)):
+            bench.poke_word(bench.sym(name), address)
+        bench.poke(bench.sym("at_count"), [count])
+        cpu, enabled = bench.cpu, bool(case % 2)     # (bench.call runs with interrupts off)
+        bench.poke_word(bench.stack_top - 2, bench.trap)
+        cpu.sp, cpu.pc, cpu.iy = bench.stack_top - 2, bench.sym("attend_head"), 0x5C3A
+        cpu.iff1 = cpu.iff2 = enabled
+        for _ in range(100):                         # (the bench raises no interrupt)
+            if cpu.pc == bench.trap:
+                break
+            cpu.ticks_to_stop = 50_000
+            cpu.run()
+        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+        assert np.array_equal(bench.read_words(0xA100, 8), want), case
+        assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
+        assert cpu.pc == bench.trap and cpu.iff1 == cpu.iff2 == enabled and cpu.iy == 0x5C3A, case
+        seen.update(int(weight) for weight in weights)
+    assert {0, 1, 255} < seen
 
 def test_forward_step_gives_the_engines_logits_at_every_position():
     """The whole soul on the Z80, token by token with the KV cache, against Engine.step (shipped soul)."""

@@ -206,7 +206,7 @@ def test_score_panel_shows_the_z80s_steps_and_their_lines(run, engine_run):
     assert value("max") == f"{int(shifted.max()):,}" and value("weight") == str(int(lut[j]))
     assert value("normalised") == f"{lut[j] / lut.sum() * 100:.1f}%"
     assert "at_sum40" in text and "32-bit at_scores" in text
-    for source in ("call mul16s", "sum >> 14", "sign of", "difference", "ld hl,exp_lut", "call div32s_floor_q16"):
+    for source in ("call mul16s", "sum >> 14", "sign of", "difference", "ld hl,exp_lut", "call at_means_divide"):
         assert any(line.lstrip().startswith("attention.s:") and source in line for line in lines), source
 
 

@@ -14,7 +14,10 @@
 ; 856 (865 before it ran as mul16s_magnitude returning to a negation; 835 before
 ; the short second passes, which cost random inputs 33 and save attention's
 ; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,506; each is checked in tests/test_kernels_z80.py.
-; Bytes: 528 (in the player, code and variables).
+; Bytes: 415 (in the 48K player, code and variables; 528 before its means divided
+; on their own, attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor,
+; the signed q16 division, cpl32 and div32u_q16's 8-round way: RMSNorm's quotients
+; are 256 or more; the 128K player and the kernels' bench keep them).
 
 ; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
 ; as the product's top byte shifts in below them.
@@ -173,6 +176,7 @@ neg32:
         ld d,a
         ret
 
+.ifndef AT_TABLE_MEANS                  ; (no player calls div32u; the 48K has no room for it)
 ; div32u - DEHL = DEHL / BC (unsigned, BC >= 1); the remainder is left in HL'.
 ; Keeps BC; clobbers AF, BC', HL'. 32 rounds of restoring division.
 div32u:
@@ -205,11 +209,14 @@ div32u_rounds:
         jr nz,div32u_rounds
         ret
 
+.endif
+
 ; div32u_q16 - DEHL = DEHL / BC (unsigned) when the quotient fits 16 bits
 ; (DE < BC): 16 rounds instead of 32 (8 when it fits 8 bits), and the low
 ; half shifts out of HL as the quotient bits shift into it. Keeps BC;
 ; clobbers AF, BC', HL'.
 div32u_q16:
+.ifndef AT_TABLE_MEANS                  ; (RMSNorm's quotients are 256 or more: the means' short way)
         ld a,d                  ; a quotient below 256 (DEHL >> 8 < BC): its first 8 rounds
         or a                    ; would only shift, so move bytes and run 8
         jr nz,@sixteen
@@ -225,6 +232,7 @@ div32u_q16:
         ld a,8
         jr @start
 @sixteen:
+.endif
         ld a,16
 @start:
         push bc
@@ -258,6 +266,7 @@ div32u_q16:
         ld e,a
         ret
 
+.ifndef AT_TABLE_MEANS                  ; (the signed divisions: the 48K's means divide on their own)
 ; div32s_floor - DEHL = floor(DEHL / BC), DEHL signed, BC >= 1 (as SPEC: floor, also below zero).
 ; Keeps BC; clobbers AF, BC', HL'.
 div32s_floor:
@@ -307,6 +316,8 @@ div_negative_dividend:
         sbc a,0
         ld d,a
         ret
+
+.endif
 
 ; isqrt24 - HL = floor(sqrt(m)) for the 32-bit m at isq_m, m < 2^24 (a 12-bit root),
 ; digit by digit (no multiplies): 12 rounds, each bringing down two bits of m

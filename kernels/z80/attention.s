@@ -28,8 +28,22 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 601 (in the 48K player, code, the exp LUT and variables; 604 before
+; Bytes: 721 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS
+; and AT_SHORT_EXP; 601 before them, fifteenth round; 604 before
 ; the magnitudes, 637 before max f was kept with the scores).
+;
+; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round:
+; the 48K's means"): the means' products with a weight of 2..254 and a v in -128..127
+; through matvec's squares table (attend_head@narrow: w v = (S(w' + v) - S(w' - v)) / 4
+; + 128 v, w' = w - 128; two reads of two planes, the product added as a word, as are
+; the weight 1's), the others as before, and each dimension's division by
+; at_means_divide (8 restoring rounds when the mean fits a byte, else 16, four a pass;
+; no clamp: a weighted mean of words lies in int16), which leaves arith.s's signed
+; divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its run of
+; 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k in
+; -2048..2047): 17,442 for one position and 181,778 for 20 with v in -128..127 (20,861
+; and 186,660 without), 21,060 and 186,321 with v of any width (26,288 and 192,088
+; without). 120 bytes more than without them here; arith.s 113 fewer.
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
 ; docs/spectrum.md, "Attention's scores through the squares table") takes a
@@ -100,13 +114,27 @@ at_out:         .word 0
 at_dst:         .word 0
         .endmacro
 
+; AT_SHORT_EXP (the 48K's, for room; not with AT_FAST_SCORES, whose weights read all 128)
+; stores LUT[0..AT_EXP_ONES - 1] only: the rest is 1, and 0 at 127 (attend_head@far).
+AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
         .macro at_exp_table             ; the attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0
 exp_lut:
         .byte 255
+.ifdef AT_SHORT_EXP
+.ifdef AT_FAST_SCORES
+        .assert 0, "AT_SHORT_EXP is the weights without AT_FAST_SCORES"
+.endif
+        .repeat AT_EXP_ONES - 1, i
+        .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
+        .endrepeat
+        .assert clamp(round(255.0 * exp(-(AT_EXP_ONES - 1) / 16.0)), 1, 255) > 1 && round(255.0 * exp(-AT_EXP_ONES / 16.0)) <= 1, "AT_EXP_ONES is not where the run of 1s starts"
+.else
         .repeat 126, i
         .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
         .endrepeat
         .byte 0
+.endif
+exp_lut_end:
         .endmacro
 
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
@@ -119,6 +147,11 @@ at_lut:         .res AT_MAX_POSITIONS
 at_scores       = mv_flag_list
         .assert rn_vars - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit between matvec's column flags and rmsnorm's variables"
 at_sum40:       .res 5
+.ifdef AT_TABLE_MEANS
+AT_SQ_W         = mv_sq_lo + 255 - 128 + 1 ; &S(w - 128 + v) = AT_SQ_W + (w - 1) + v (matvec's S(0): mv_sq_lo + 255)
+        .assert (AT_SQ_W & 255) == 0, "attend_head@narrow adds w - 1 and v to AT_SQ_W's high byte only"
+        .assert mv_sq_hi - mv_sq_lo == 512, "attend_head@narrow's high planes are 512 bytes on"
+.endif
 at_max:         .res 4
 at_lut_sum:     .word 0
 at_row:         .word 0
@@ -325,25 +358,46 @@ attend_head:
         ld a,(at_max+2)
         sbc a,(ix+2)
         or h                    ; any bit above the low byte?
+.ifdef AT_SHORT_EXP
+        jr nz,@far
+        ld a,l
+        cp 127
+        jr nc,@far
+        cp AT_EXP_ONES          ; the table's run of 1s, not stored
+        jr c,@near
+        ld a,1
+        jr @weighed
+@far:
+        xor a                   ; LUT[127] = 0
+        jr @weighed
+.else
         ld a,l
         jr nz,@far
         cp 127
         jr c,@near
 @far:
         ld a,127
+.endif
 @near:
         ld e,a
         ld d,0
         ld hl,exp_lut
         add hl,de
         ld a,(hl)
+.ifdef AT_SHORT_EXP
+@weighed:
+.endif
         ld (iy+0),a
         inc iy
         exx
         ld e,a
         add hl,de
         exx
+.ifdef AT_SHORT_EXP
+        ld de,4                 ; (D is f's byte where the table was not read)
+.else
         ld e,4                  ; (D = 0)
+.endif
         add ix,de
         djnz @weight
 .endif
@@ -356,6 +410,11 @@ attend_head:
         ld (at_row),hl          ; &v[0][d], d advancing
         ld hl,(at_out)
         ld (at_dst),hl
+.ifdef AT_TABLE_MEANS
+.ifdef AT_FAST_MEANS
+        .assert 0, "AT_TABLE_MEANS is the means without AT_FAST_MEANS"
+.endif
+.endif
 .ifdef AT_FAST_MEANS
         call at_weight_squares  ; sum_j S(lut[j]), the head's, into at_fast_dimension
         ld hl,at_fast_dimension
@@ -389,6 +448,14 @@ attend_head:
         ld c,a
         dec a
         jr z,@weight_1
+.ifdef AT_TABLE_MEANS
+        ld h,a                  ; H = w - 1
+        ld a,e
+        rla
+        sbc a,a
+        cp d
+        jr z,@narrow            ; v in -128..127: through matvec's squares table
+.endif
         call mul16s8u
 @add:
         push de                 ; the sum += DEHL, in the other register set
@@ -413,9 +480,14 @@ attend_head:
         pop hl
         pop de
         ld bc,(at_lut_sum)
+.ifdef AT_TABLE_MEANS
+@divide:
+        call at_means_divide    ; DE = the mean (it lies in int16: no clamp)
+.else
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
+.endif
 @store:                         ; DE = out[d]
         ld hl,(at_dst)
         ld (hl),e
@@ -442,6 +514,7 @@ attend_head:
         pop iy
         ret
 .endif
+
 
 @subtract:                      ; a negative product: its magnitude comes off
         sbc hl,bc               ; (no carry: F' is from mul16s_magnitude's xor)
@@ -478,6 +551,10 @@ attend_head:
         ld d,a
         jr @add
 @weight_1:                      ; DEHL = v
+.ifdef AT_TABLE_MEANS
+        ex de,hl                ; (a word: added as one)
+        jr @add_word
+.else
         ld l,e
         ld h,d
         ld a,d
@@ -486,6 +563,62 @@ attend_head:
         ld e,a
         ld d,a
         jr @add
+.endif
+
+.ifdef AT_TABLE_MEANS
+; The 48K's narrow products (AT_TABLE_MEANS) through matvec's squares table: with
+; w' = w - 128 (w = 2..254 here: -126..126) and v in -128..127, w' + v and w' - v lie
+; in -255..255, and S(n) = n * n gives
+;   w v = (S(w' + v) - S(w' - v)) / 4 + 128 v,
+; two reads of two planes, no multiply (w = 0, 1, 255 and a wider v as before).
+@narrow:                        ; H = w - 1, E = v, D its sign
+        push bc                 ; (B: the positions left)
+        ld a,h
+        add a,e
+        ld c,a
+        ld a,AT_SQ_W >> 8
+        adc a,d
+        ld b,a                  ; BC = &S(w' + v) = AT_SQ_W + (w - 1) + v
+        ld a,h
+        sub e
+        ld l,a
+        ld a,AT_SQ_W >> 8
+        sbc a,d
+        ld h,a                  ; HL = &S(w' - v)
+        ld a,(bc)
+        sub (hl)
+        ld d,a
+        inc b                   ; the high planes, 512 bytes on (inc keeps the borrow)
+        inc b
+        inc h
+        inc h
+        ld a,(bc)
+        sbc a,(hl)              ; A:D = 4 w' v mod 2^16, the borrow its sign (|4 w' v| < 2^16)
+        rra
+        rr d                    ; A:D = 2 w' v
+        add a,e                 ; + 256 v: 2 w v mod 2^16, whose sign (17th bit) is v's (w > 0)
+        ld h,a
+        ld a,e
+        rla
+        rr h
+        rr d
+        ld l,d                  ; HL = w v (|.| <= 254 * 128)
+        pop bc
+@add_word:
+        push hl                 ; the sum += HL, sign-extended, in the other register set
+        exx
+        pop bc
+        add hl,bc
+        jr nc,@narrow_carried
+        inc de
+@narrow_carried:
+        bit 7,b
+        jr z,@narrow_added
+        dec de
+@narrow_added:
+        exx
+        jp @next
+.endif
 
 .ifdef AT_FAST_SCORES
 @fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
@@ -1080,6 +1213,82 @@ at_weight_squares:
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this
         add hl,sp               ; call's return): at_fast_dimension's to restore
         ld (at_fast_sp),hl
+        ret
+.endif
+
+.ifdef AT_TABLE_MEANS
+; at_means_divide - DE = floor(D:E:H:L / BC) for BC in 1..32767 when the quotient fits 16
+; signed bits (a weighted mean): below zero floor(n / m) = ~(~n / m). Restoring rounds, the
+; dividend's bytes shifting out of A as the quotient's bits shift in (complemented: the
+; borrow of R - m): 8 when the quotient fits a byte (most means), else 16. Clobbers AF, BC, HL.
+at_means_divide:
+        ld a,d
+        or a
+        ld a,$FF                ; n >= 0: the rounds' complemented quotient bits flip back
+        jp p,@positive
+        ld a,d                  ; n < 0: ~n = -n - 1 >= 0, and ~(~n / m) is the rounds' bits as they come
+        cpl
+        ld d,a
+        ld a,e
+        cpl
+        ld e,a
+        ld a,h
+        cpl
+        ld h,a
+        ld a,l
+        cpl
+        ld l,a
+        xor a
+@positive:
+        ld (at_means_udivide@flip + 1),a
+at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15), xor the flip
+        ld a,d
+        or a
+        jr nz,@sixteen
+        ld a,h                  ; n >> 8 = E:H < m: the quotient fits a byte
+        sub c
+        ld a,e
+        sbc a,b
+        jr nc,@sixteen
+        ld a,l
+        ld l,h
+        ld h,e                  ; HL = the remainder so far, A = the dividend's last byte
+        ld d,b
+        ld e,c                  ; DE = m
+        call @eight
+        ld e,a
+        ld a,(@flip + 1)        ; the high byte: 0, flipped (the flip's complement)
+        cpl
+        ld d,a
+        ret
+@sixteen:
+        ld a,l
+        ex af,af'               ; A' = the last byte (AF' is free in the means)
+        ld a,h
+        ex de,hl                ; HL = the remainder so far (n >> 16 < m)
+        ld d,b
+        ld e,c                  ; DE = m
+        call @eight
+        ld c,a                  ; the quotient's high byte (B counts the rounds)
+        ex af,af'
+        call @eight
+        ld e,a
+        ld d,c
+        ret
+@eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits, flipped
+        ld b,2
+@round:
+        .repeat 4, quarter
+        rla                     ; the last round's bit in, the dividend's next bit out
+        adc hl,hl               ; R = 2R + bit (< 2m: no carry out)
+        sbc hl,de               ; R - m: borrows when R < m (the quotient bit's complement)
+        jr nc,* + 3
+        add hl,de               ; R < m: back (its carry keeps the complement)
+        .endrepeat
+        djnz @round             ; (four rounds a pass)
+        rla                     ; the last bit in
+@flip:
+        xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)
         ret
 .endif
 

@@ -318,7 +318,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("tokenizer: merges", "tokenizer", sym["tk_merges"], sym["tk_merges"] + 2 * sym["tk_merge_count"]),
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
-        Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut"] + 128),
+        Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut_end"]),
         Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym["kv_keys"] + KEY_CACHE_BYTES),
         Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES),
         Region("attention weights", "attention", sym["att_weights"], sym["att_weights"] + 160),

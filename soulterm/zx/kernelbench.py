@@ -39,17 +39,22 @@ FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table
 # on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
 # aligned) would otherwise push the 128K's kernels and soul past $FFFF
 FAST_MEANS_OPTION = FAST_MEANS + "\nkv_values = $4C80"
+# attention.s's means with their narrow products through matvec's squares table and their own
+# division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
+TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"
+SHORT_EXP_OPTION = "AT_SHORT_EXP = 1"   # attention.s's exp table without its run of 1s (the 48K's, for room)
 
 
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
                           coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None,
-                          clamped_unit: bool | None = None, fast_means: bool | None = None) -> str:
+                          clamped_unit: bool | None = None, fast_means: bool | None = None,
+                          table_means: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE and MV_NARROW_JUMP (the
     48K since the fifteenth round), the 128K the low slots, MV_BIAS_IN_K, AT_FAST_SCORES,
     AT_FAST_MEANS (which needs AT_FAST_SCORES), MV_COARSE and RN_CLAMPED_UNIT too. `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
-    own choice) turn one on or off; `bench` places
+    own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
     is_128k = model == "128k"
     fast_scores = is_128k if fast_scores is None else fast_scores
@@ -57,12 +62,16 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     narrow_jump = True if narrow_jump is None else narrow_jump
     clamped_unit = is_128k if clamped_unit is None else clamped_unit
     fast_means = fast_scores and is_128k if fast_means is None else fast_means
+    table_means = not is_128k and not fast_means if table_means is None else table_means
     if fast_means and not fast_scores:
         raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES (interrupts off while a head runs)")
+    if fast_means and table_means:
+        raise ValueError("AT_TABLE_MEANS is the means without AT_FAST_MEANS")
     options = ([LOW_SLOTS_OPTION, BIAS_IN_K_OPTION] * is_128k + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
-               + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means)
+               + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
+               + [TABLE_MEANS_OPTION] * table_means + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 

@@ -46,7 +46,8 @@ STEP_SOURCES = {
                 ("attend_head@max", "sign of")),
         "index": ("attend_head@weight", "difference"),
         "weight": ("attend_head@near", "exp_lut"),
-        "normalised": ("attend_head@dimension", "div32s_floor_q16"),
+        "normalised": (("attend_head@divide", "at_means_divide"),          # AT_TABLE_MEANS (the 48K player)
+                       ("attend_head@dimension", "div32s_floor_q16")),
     },
 }
 # Per machine: what the q.k and >> 14 rows say about where their numbers are kept.
