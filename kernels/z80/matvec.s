@@ -56,9 +56,11 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 174,962 / 117,761   64x32 + bias: 344,567 / 218,021
-;   32x64: 350,441 / 222,414   128x32 (logits): 659,954 / 409,469
-; (176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
+;   32x32: 174,954 / 117,753   64x32 + bias: 344,559 / 218,013
+;   32x64: 350,425 / 222,398   128x32 (logits): 659,946 / 409,461
+; (174,962 / 117,761, 344,567 / 218,021, 350,441 / 222,414 and 659,954 / 409,469
+; before mv_prepare kept its bias test in F', 8 T-states a call, fifteenth round;
+; 176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
 ; before each row's -K went in front of its weights, popped where SP is: ~60
 ; a row less, full or narrow, ~30 a biased one, 10 a second part's, and ~100
 ; a two-part call, which keeps mv_w (the matrix's label, for the probes' attribution);
@@ -102,8 +104,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,542 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,571 before the row constants went in front of the weights, with no K pointers, no
+; Bytes: 2,574 (in the 48K player, MV_SPARSE's 232 and MV_NARROW_JUMP's 33 included; the 16 slot pairs
+; take 816; 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
+; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
@@ -127,17 +130,20 @@
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,228 bytes
-; here with the 128K's other options (1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,273 bytes
+; here with the 128K's other options, MV_LOW_HLA's included (1,233 before the rows with no h
+; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
 ; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
 ; (43 T-states a product; a wide column's high piece whole in the row start, a
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 230,226 coarse
-; against 356,003 exact, with one wide column 255,971 against 377,130, with four
-; 325,790 against 440,903 (237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
+; (tests/test_kernels_z80_coarse.py, each after the one before): 226,314 coarse
+; against 352,132 exact, with one wide column 255,116 against 376,316, with four
+; 324,935 against 440,089 (230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
+; before a row with no h sum started at mv_row_h_zero, 24 T-states a row less, a coarse or
+; low row's start kept D = 0, 7 less, and mv_prepare its bias test in F'; 237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
 ; before the row constants went in front of the weights and the low rows took the coarse
 ; rows' start, no SP stored or loaded a row; 35 more each before mv_chain_at; 237,717 / 373,515, 265,867 / 394,642 and 335,686 /
 ; 458,415 before the low slots' H:L:A form, the exact call's, 16 more a call for
@@ -152,7 +158,8 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 3,937 (4,058 before the row constants went in front of
+; MV_NARROW_JUMP); a row again 3,944 (3,937 before mv_rows_run set the slots' D = 0, 7
+; a call; 4,058 before the row constants went in front of
 ; the weights, 4,068 before the main slots ran on into
 ; mv_row_end, 4,076 before the narrow row start's immediate; 4,153 before MV_BIAS_IN_K, which leaves
 ; it no bias pointer to set, mv_odd_start and mv_row_narrow's look at the wide
@@ -161,8 +168,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 123,976, every row summed again 220,241, exact 183,412 (one wide
-; column 137,145, 233,529, 194,491; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
+; every row gated 122,048, every row summed again 218,313, exact 181,525 (one wide
+; column 136,738, 233,122, 194,125; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
+; before mv_row_h_zero and the rows' D kept 0; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
 ; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
 ; 199,376 before the coarse rows' low byte in A', mv_gate's zeroed rows straight to
 ; the shift's target (-10 a row), the gate's patch of it (+36 a call) and mv_chain_at; 128,897, 224,010, 192,642 and 143,255, 238,487,
@@ -193,7 +201,11 @@
 ; and first slot patched by the column pass and mv_low_prepare: MV_NARROW_START
 ; chooses it where the low slots are set for x), the sum made in their H:L:A form
 ; straight from the row constant: 8 T-states a row less than mv_narrow_k's A:HL
-; and mv_low_entry's turn of it (~80 a call more in the preparation).
+; and mv_low_entry's turn of it (~80 a call more in the preparation). The slots'
+; D (the coarse and low ones add a byte with it at 0) stays 0 from row to row
+; (mv_rows_run sets it once a call), so that their rows' start pops the
+; constant's low byte into C and adds -Cl's top bytes with ld bc,n: 7 T-states a
+; row less than ld d,0 (fifteenth round).
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode leaves a one-piece
 ; column's slot as it is (no check of its jp: 32 T-states a one-piece column
@@ -208,11 +220,19 @@
 ; for 32 columns against the walk's ~4,200. 191 bytes with the 128K's options
 ; (the walk 115).
 ;
-; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
-; narrow row's start jumps straight to K when the call has no wide column and
-; to the wide walk with its count in an operand otherwise (the jp patched once
-; a narrow call), not the count's load, test and branch: 13 T-states less a row
-; with no wide column, 5 with some.
+; MV_NARROW_JUMP (both players' options since the fifteenth round; without MV_BIAS_IN_K
+; and MV_LOW_SLOTS, the 48K's, MV_NARROW_H_ZERO, 33 bytes): a narrow row of a call
+; with no wide column (Ch = 0) starts at mv_row_narrow@h_zero, chosen once a call: no h
+; sum set (its C:HL would stay -Ch = 0) and mv_row_end, whose add of it is patched
+; to ex de,hl (MV_ROW_H_ADD), takes V from the l sum alone: 34 T-states a row less
+; than mv_row_narrow's start with the count's test; a row with wide columns loads
+; their count as an operand, 3 less (MV_NARROW_JUMP's first form, 14 bytes: a jp to
+; K or to the walk, 13 and 5 less). A full call after a narrow one puts the add back
+; at mv_prepare@restore, a narrow second part at its row start's choice (~60 T-states
+; a narrow call, ~26 the others that put it back). With MV_LOW_HLA (the 128K's), the
+; low and coarse rows do the same through mv_row_h_zero (below, MV_LOW_H_ADD and
+; MV_COARSE_H_ADD, chosen by mv_low_prepare and mv_coarse_prepare: 24 T-states a
+; row less), and MV_NARROW_JUMP assembles nothing of its own.
 
 .ifdef MV_COARSE
 .ifdef MV_LOW_SLOTS
