@@ -228,8 +228,9 @@
 ; than mv_row_narrow's start with the count's test; a row with wide columns loads
 ; their count as an operand, 3 less (MV_NARROW_JUMP's first form, 14 bytes: a jp to
 ; K or to the walk, 13 and 5 less). A full call after a narrow one puts the add back
-; at mv_prepare@restore, a narrow second part at its row start's choice (~60 T-states
-; a narrow call, ~26 the others that put it back). With MV_LOW_HLA (the 128K's), the
+; at mv_prepare@restore, a narrow second part at its row start's choice (a narrow
+; call's choice 71 T-states with wide columns, 86 without; 26 and 30 those that put
+; the add back). With MV_LOW_HLA (the 128K's), the
 ; low and coarse rows do the same through mv_row_h_zero (below, MV_LOW_H_ADD and
 ; MV_COARSE_H_ADD, chosen by mv_low_prepare and mv_coarse_prepare: 24 T-states a
 ; row less), and MV_NARROW_JUMP assembles nothing of its own.
