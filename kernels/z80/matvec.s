@@ -224,8 +224,9 @@
 ; and MV_LOW_SLOTS, the 48K's, MV_NARROW_H_ZERO, 33 bytes): a narrow row of a call
 ; with no wide column (Ch = 0) starts at mv_row_narrow@h_zero, chosen once a call: no h
 ; sum set (its C:HL would stay -Ch = 0) and mv_row_end, whose add of it is patched
-; to ex de,hl (MV_ROW_H_ADD), takes V from the l sum alone: 34 T-states a row less
-; than mv_row_narrow's start with the count's test; a row with wide columns loads
+; to ex de,hl (MV_ROW_H_ADD), takes V from the l sum alone: 47 T-states a row less
+; than mv_row_narrow's start with the count's test and the add, 34 less than with
+; MV_NARROW_JUMP's first form's jp to K; a row with wide columns loads
 ; their count as an operand, 3 less (MV_NARROW_JUMP's first form, 14 bytes: a jp to
 ; K or to the walk, 13 and 5 less). A full call after a narrow one puts the add back
 ; at mv_prepare@restore, a narrow second part at its row start's choice (a narrow
@@ -873,8 +874,8 @@ MV_FIRST_WIDE   = * - 2         ; index + 3 (mv_prepare; SP is on the K)
 ; A narrow row's start when the call has no wide column (Ch = 0): the h sum
 ; stays 0, so it sets none, and mv_row_end (MV_ROW_H_ADD, patched with the row
 ; start's choice) takes V from the l sum alone: 34 T-states a row less than
-; mv_row_narrow's start, its jp to @k and the add (27 less than MV_NARROW_JUMP's
-; first form, a jp to @k or to the walk).
+; mv_row_narrow's start, MV_NARROW_JUMP's first form's jp to @k and the add (47
+; less than the count's test, ld a,n, or a and jr z,@k, in its place).
 @h_zero:                        ; (in the h sum's set)
         exx
 .endif
