@@ -157,14 +157,16 @@ class Z80Bench:
         raw = np.frombuffer(self.peek(address, 2 * count), dtype="<i2")
         return raw.astype(np.int64)
 
-    def call(self, routine, max_t_states: int = 50_000_000) -> int:
-        """Call `routine` (label or address) with interrupts off; returns its T-states, CALL included."""
+    def call(self, routine, max_t_states: int = 50_000_000, interrupts: bool = False) -> int:
+        """Call `routine` (label or address) with interrupts off (or on: a routine that turns them
+        off must give back the state it found; the bench raises none); returns its T-states,
+        CALL included. The other registers stay as the caller set them."""
         address = self.sym(routine) if isinstance(routine, str) else routine
         cpu = self.cpu
         self.poke_word(self.stack_top - 2, self.trap)
         cpu.sp = self.stack_top - 2
         cpu.pc = address
-        cpu.iff1 = cpu.iff2 = 0
+        cpu.iff1 = cpu.iff2 = int(interrupts)
         self.t_states += CALL_T_STATES
         start = self.t_states
         while cpu.pc != self.trap:
