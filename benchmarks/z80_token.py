@@ -35,10 +35,9 @@ the 128K's argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md
 "The logits' argmax bound on coarse slots", with fc1's ReLU gate on them,
 "Thirteenth round"), `--exact-logits` leaves both out of the 128K's. With the
 bound, each step's logits are checked as it leaves them (kernelbench.bound_logits:
-exact where a row may win) and its argmax as the engine's. `--narrow-jump` gives
-the 48K's kernels the 128K's MV_NARROW_JUMP (14 bytes, "Thirteenth round");
-`--product-means` leaves the 48K's means through matvec's squares table
-(AT_TABLE_MEANS, docs/spectrum.md "Fifteenth round") out of its kernels.
+exact where a row may win) and its argmax as the engine's. `--product-means`
+leaves the 48K's means through matvec's squares table (AT_TABLE_MEANS,
+docs/spectrum.md "Fifteenth round") out of its kernels.
 
 `--everyday` (the ten prompts of `soulterm bench --profile`) and `--prompts
 FILE` run each prompt's turn, in order on one bench, and give the medians.
@@ -53,7 +52,7 @@ position 1 (no first RUN), as before.
 
     python benchmarks/z80_token.py [TEXT | --everyday | --prompts FILE] [--soul SOUL.bin --tokenizer TOKENIZER.json] [--kernel-bench]
                                    [--model 48k|128k] [--dense] [--fast-scores | --dot-scores]
-                                   [--coarse | --exact-logits] [--narrow-jump] [--product-means] [--no-records]
+                                   [--coarse | --exact-logits] [--product-means] [--no-records]
 """
 
 from __future__ import annotations
@@ -77,7 +76,6 @@ CLOCK_HZ = 3_500_000
 
 # Options that choose kernels other than a player's: (their args, what they are, why the players differ).
 BENCH_ONLY_OPTIONS = (
-    (("narrow_jump",), "--narrow-jump runs", "the 128K player has MV_NARROW_JUMP, the 48K not"),
     (("coarse", "exact_logits"), "--coarse and --exact-logits run", "the 128K player has MV_COARSE, the 48K not"),
     (("product_means",), "--product-means runs", "the 48K player has AT_TABLE_MEANS"),
     (("dense",), "--dense runs", "both players have matvec's sparse calls (MV_SPARSE)"),
@@ -139,9 +137,6 @@ def main() -> None:
                              "the 128K player's): the kernels' bench only")
     parser.add_argument("--exact-logits", action="store_true",
                         help="the 128K's kernels without MV_COARSE (the bound and fc1's gate): the kernels' bench only")
-    parser.add_argument("--narrow-jump", action="store_true",
-                        help="the 48K's kernels with matvec's narrow row start jumping past the wide walk "
-                             "(MV_NARROW_JUMP, the 128K player's; 14 bytes): the kernels' bench only")
     parser.add_argument("--product-means", action="store_true",
                         help="the 48K's kernels with attention's means by mul16s8u and div32s_floor_q16, without "
                              "AT_TABLE_MEANS (its means through matvec's squares table): the kernels' bench only")
@@ -169,7 +164,7 @@ def main() -> None:
             args.model, sparse=not args.dense,
             fast_scores=False if args.dot_scores else (True if args.fast_scores else None),
             coarse=False if args.exact_logits else (True if args.coarse else None),
-            narrow_jump=True if args.narrow_jump else None, table_means=False if args.product_means else None)
+            table_means=False if args.product_means else None)
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     else:
         bench = player_bench(soul, tokenizer, args.model)

@@ -230,16 +230,9 @@ def test_the_fast_scores_leave_interrupts_as_they_found_them(fast_bench):
     cpu = fast_bench.cpu
     for routine in ("at_key_sums", "attend_head"):
         for enabled in (True, False):
-            fast_bench.poke_word(fast_bench.stack_top - 2, fast_bench.trap)
-            cpu.sp, cpu.pc = fast_bench.stack_top - 2, fast_bench.sym(routine)
             cpu.hl, cpu.de, cpu.iy = KEYS, SUMS, 0x5C3A      # IY as the ROM's interrupt needs it
-            cpu.iff1 = cpu.iff2 = enabled
-            for _ in range(100):            # (the bench raises no interrupt)
-                if cpu.pc == fast_bench.trap:
-                    break
-                cpu.ticks_to_stop = 50_000
-                cpu.run()
-            assert cpu.pc == fast_bench.trap and cpu.iff1 == cpu.iff2 == enabled, (routine, enabled)
+            fast_bench.call(routine, interrupts=enabled)
+            assert cpu.iff1 == cpu.iff2 == enabled, (routine, enabled)
             assert cpu.iy == 0x5C3A, routine
     want, _ = intmath.attention_head(q, keys[:20, 2], values[:20, 2])
     assert np.array_equal(fast_bench.read_words(OUT, 8), want)

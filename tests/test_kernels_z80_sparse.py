@@ -10,7 +10,8 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import BIAS_IN_K_OPTION, LOW_SLOTS_OPTION, SPARSE_OPTION, Z80Bench, run_matvec
+from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, LOW_SLOTS_OPTION, NARROW_JUMP_OPTION, SPARSE_OPTION, Z80Bench,
+                                     player_kernel_options, run_matvec)
 
 import test_kernels_z80 as dense_tests
 
@@ -39,6 +40,21 @@ def sparse_bias_in_k_main_bench():
     return Z80Bench(options="\n".join([SPARSE_OPTION, BIAS_IN_K_OPTION]))
 
 
+@pytest.fixture(scope="module")
+def player_48k_bench():
+    """The 48K player's matvec options (MV_SPARSE, MV_NARROW_JUMP): a narrow row of a call with
+    no wide column starts at mv_row_narrow@h_zero, with no h sum, and mv_row_end's add of it
+    is patched out for that call only."""
+    return Z80Bench(options=player_kernel_options("48k"))
+
+
+@pytest.fixture(scope="module")
+def sparse_low_narrow_jump_bench():
+    """MV_NARROW_JUMP with the low slots and no MV_BIAS_IN_K (no player's options): the low rows
+    end in mv_low_row_end, which adds the h sum, so every narrow row starts in mv_row_narrow."""
+    return Z80Bench(options="\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, NARROW_JUMP_OPTION]))
+
+
 def relu_like(rng, cols, nonzero):
     """x as ReLU leaves it: `nonzero` values in 1..128 (one piece) at random places, zeros elsewhere."""
     x = np.zeros(cols, dtype=np.int64)
@@ -57,7 +73,8 @@ def assert_exact(bench, w, x, bias, shift, note):
 
 
 @pytest.mark.parametrize("bench_name", ["sparse_bench", "sparse_low_bench", "sparse_bias_in_k_bench",
-                                        "sparse_bias_in_k_main_bench"])
+                                        "sparse_bias_in_k_main_bench", "player_48k_bench",
+                                        "sparse_low_narrow_jump_bench"])
 def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
     """Sparse two-part calls (few nonzero inputs in each part, any rows, a bias or none, any
     shift) in a random order with calls that must not run sparse: a part with one nonzero too
@@ -99,11 +116,14 @@ def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
 
 
 def test_every_matvec_test_holds_with_sparse_calls(sparse_bench, sparse_low_bench, sparse_bias_in_k_bench,
-                                                   sparse_bias_in_k_main_bench):
+                                                   sparse_bias_in_k_main_bench, player_48k_bench,
+                                                   sparse_low_narrow_jump_bench):
     """The dense tests of test_kernels_z80 on benches with MV_SPARSE (their slots are patched
-    and put back around each sparse call, so a dense call after one must not see it), and with
-    the bias in the row constants (MV_BIAS_IN_K: full calls take it out of V again, mv_unbias)."""
-    for bench in (sparse_bench, sparse_low_bench, sparse_bias_in_k_bench, sparse_bias_in_k_main_bench):
+    and put back around each sparse call, so a dense call after one must not see it), with
+    the bias in the row constants (MV_BIAS_IN_K: full calls take it out of V again, mv_unbias),
+    and with the 48K player's MV_NARROW_JUMP (mv_row_narrow@h_zero's rows between others)."""
+    for bench in (sparse_bench, sparse_low_bench, sparse_bias_in_k_bench, sparse_bias_in_k_main_bench,
+                  player_48k_bench, sparse_low_narrow_jump_bench):
         dense_tests.test_matvec_matches_intmath_on_random_cases(bench)
         dense_tests.test_matvec_saturates_both_ways(bench)
         dense_tests.test_matvec_floors_negative_sums(bench)

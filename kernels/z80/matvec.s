@@ -56,9 +56,11 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 174,962 / 117,761   64x32 + bias: 344,567 / 218,021
-;   32x64: 350,441 / 222,414   128x32 (logits): 659,954 / 409,469
-; (176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
+;   32x32: 174,954 / 117,753   64x32 + bias: 344,559 / 218,013
+;   32x64: 350,425 / 222,398   128x32 (logits): 659,946 / 409,461
+; (174,962 / 117,761, 344,567 / 218,021, 350,441 / 222,414 and 659,954 / 409,469
+; before mv_prepare kept its bias test in F', 8 T-states a call, fifteenth round;
+; 176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
 ; before each row's -K went in front of its weights, popped where SP is: ~60
 ; a row less, full or narrow, ~30 a biased one, 10 a second part's, and ~100
 ; a two-part call, which keeps mv_w (the matrix's label, for the probes' attribution);
@@ -102,8 +104,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,542 (in the 48K player, MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,571 before the row constants went in front of the weights, with no K pointers, no
+; Bytes: 2,574 (in the 48K player, MV_SPARSE's 232 and MV_NARROW_JUMP's 33 included; the 16 slot pairs
+; take 816; 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
+; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
@@ -127,17 +130,20 @@
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,228 bytes
-; here with the 128K's other options (1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,273 bytes
+; here with the 128K's other options, MV_LOW_HLA's included (1,233 before the rows with no h
+; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
 ; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
 ; (43 T-states a product; a wide column's high piece whole in the row start, a
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 230,226 coarse
-; against 356,003 exact, with one wide column 255,971 against 377,130, with four
-; 325,790 against 440,903 (237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
+; (tests/test_kernels_z80_coarse.py, each after the one before): 226,314 coarse
+; against 352,132 exact, with one wide column 255,116 against 376,316, with four
+; 324,935 against 440,089 (230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
+; before a row with no h sum started at mv_row_h_zero, 24 T-states a row less, a coarse or
+; low row's start kept D = 0, 7 less, and mv_prepare its bias test in F'; 237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
 ; before the row constants went in front of the weights and the low rows took the coarse
 ; rows' start, no SP stored or loaded a row; 35 more each before mv_chain_at; 237,717 / 373,515, 265,867 / 394,642 and 335,686 /
 ; 458,415 before the low slots' H:L:A form, the exact call's, 16 more a call for
@@ -152,7 +158,8 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 3,937 (4,058 before the row constants went in front of
+; MV_NARROW_JUMP); a row again 3,944 (3,937 before mv_rows_run set the slots' D = 0, 7
+; a call; 4,058 before the row constants went in front of
 ; the weights, 4,068 before the main slots ran on into
 ; mv_row_end, 4,076 before the narrow row start's immediate; 4,153 before MV_BIAS_IN_K, which leaves
 ; it no bias pointer to set, mv_odd_start and mv_row_narrow's look at the wide
@@ -161,8 +168,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 123,976, every row summed again 220,241, exact 183,412 (one wide
-; column 137,145, 233,529, 194,491; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
+; every row gated 122,048, every row summed again 218,313, exact 181,525 (one wide
+; column 136,738, 233,122, 194,125; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
+; before mv_row_h_zero and the rows' D kept 0; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
 ; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
 ; 199,376 before the coarse rows' low byte in A', mv_gate's zeroed rows straight to
 ; the shift's target (-10 a row), the gate's patch of it (+36 a call) and mv_chain_at; 128,897, 224,010, 192,642 and 143,255, 238,487,
@@ -193,7 +201,11 @@
 ; and first slot patched by the column pass and mv_low_prepare: MV_NARROW_START
 ; chooses it where the low slots are set for x), the sum made in their H:L:A form
 ; straight from the row constant: 8 T-states a row less than mv_narrow_k's A:HL
-; and mv_low_entry's turn of it (~80 a call more in the preparation).
+; and mv_low_entry's turn of it (~80 a call more in the preparation). The slots'
+; D (the coarse and low ones add a byte with it at 0) stays 0 from row to row
+; (mv_rows_run sets it once a call), so that their rows' start pops the
+; constant's low byte into C and adds -Cl's top bytes with ld bc,n: 7 T-states a
+; row less than ld d,0 (fifteenth round).
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode leaves a one-piece
 ; column's slot as it is (no check of its jp: 32 T-states a one-piece column
@@ -208,11 +220,21 @@
 ; for 32 columns against the walk's ~4,200. 191 bytes with the 128K's options
 ; (the walk 115).
 ;
-; MV_NARROW_JUMP (the 128K player's option, 14 bytes; the 48K has 33 free): a
-; narrow row's start jumps straight to K when the call has no wide column and
-; to the wide walk with its count in an operand otherwise (the jp patched once
-; a narrow call), not the count's load, test and branch: 13 T-states less a row
-; with no wide column, 5 with some.
+; MV_NARROW_JUMP (both players' options since the fifteenth round; without MV_BIAS_IN_K
+; and MV_LOW_SLOTS, the 48K's, MV_NARROW_H_ZERO, 33 bytes): a narrow row of a call
+; with no wide column (Ch = 0) starts at mv_row_narrow@h_zero, chosen once a call: no h
+; sum set (its C:HL would stay -Ch = 0) and mv_row_end, whose add of it is patched
+; to ex de,hl (MV_ROW_H_ADD), takes V from the l sum alone: 47 T-states a row less
+; than mv_row_narrow's start with the count's test and the add, 34 less than with
+; MV_NARROW_JUMP's first form's jp to K; a row with wide columns loads
+; their count as an operand, 3 less (MV_NARROW_JUMP's first form, 14 bytes: a jp to
+; K or to the walk, 13 and 5 less). A full call after a narrow one puts the add back
+; at mv_prepare@restore, a narrow second part at its row start's choice (a narrow
+; call's choice 71 T-states with wide columns, 86 without; 26 and 30 those that put
+; the add back). With MV_LOW_HLA (the 128K's), the
+; low and coarse rows do the same through mv_row_h_zero (below, MV_LOW_H_ADD and
+; MV_COARSE_H_ADD, chosen by mv_low_prepare and mv_coarse_prepare: 24 T-states a
+; row less), and MV_NARROW_JUMP assembles nothing of its own.
 
 .ifdef MV_COARSE
 .ifdef MV_LOW_SLOTS
@@ -237,6 +259,15 @@ MV_NARROW       = 1 << MV_NARROW_BIT
 MV_KEEP         = 1 << MV_KEEP_BIT
 MV_RESUME       = 1 << MV_RESUME_BIT
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
+MV_H_ADD_OPS    = $89 * 256 + $19       ; add hl,de and adc a,c: a row end adds the h sum C:HL
+MV_H_ZERO_OPS   = $00 * 256 + $EB       ; ex de,hl and nop: V from the l sum alone (Ch = 0: mv_row_h_zero)
+.ifdef MV_NARROW_JUMP
+.ifndef MV_BIAS_IN_K
+.ifndef MV_LOW_SLOTS                    ; (their rows end in mv_low_row_end)
+MV_NARROW_H_ZERO = 1            ; (the 48K's) a narrow row with Ch = 0 starts at mv_row_narrow@h_zero
+.endif
+.endif
+.endif
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
 .ifdef MV_SPARSE
 MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
@@ -370,6 +401,9 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
                                 ; that read a row's pointer, or move SP, store it here)
 .ifndef MV_COARSE
         ld a,(mv_rows)          ; (the players without MV_COARSE keep their bytes where they were)
+.else
+        ld d,0                  ; the coarse and low slots' D in the slots' set: the rows keep it
+                                ; 0, so that mv_coarse_k's rows need not set it
 .endif
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
@@ -500,6 +534,9 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP 
         .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (A:HL >> 8)
+.ifdef MV_NARROW_H_ZERO
+MV_ROW_H_ADD    = *             ; (patched: ex de,hl and nop with mv_row_narrow@h_zero, mv_prepare)
+.endif
         add hl,de
         adc a,c
         ld e,a                  ; E:H:L = V = (2 sum w x + 2b) >> 8
@@ -646,6 +683,7 @@ mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP
         .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (the sum >> 8)
+MV_LOW_H_ADD    = *             ; (patched: ex de,hl and nop with mv_row_h_zero, mv_low_prepare)
         add hl,de
         adc a,c
         ld e,a                  ; E:H:L = V
@@ -786,12 +824,9 @@ MV_WIDE_COUNT   = * - 1
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
         exx
-.ifdef MV_NARROW_JUMP
-        jp @k                   ; patched: @walk when the call has wide columns (mv_prepare)
-MV_NARROW_WALK  = * - 2
-@walk:
-        ld b,0                  ; patched: mv_wide_list's length
-MV_WIDE_COUNT   = * - 1
+.ifdef MV_NARROW_H_ZERO
+        ld b,0                  ; patched: mv_wide_list's length (1 or more: Ch != 0, else
+MV_WIDE_COUNT   = * - 1         ; the rows start at @h_zero)
 .else
         ld a,0                  ; patched: mv_wide_list's length
 MV_WIDE_COUNT   = * - 1
@@ -834,6 +869,16 @@ MV_FIRST_WIDE   = * - 2         ; index + 3 (mv_prepare; SP is on the K)
 .ifdef MV_BIAS_IN_K
         jp mv_narrow_k
 .else
+.ifdef MV_NARROW_H_ZERO
+        jr @k
+; A narrow row's start when the call has no wide column (Ch = 0): the h sum
+; stays 0, so it sets none, and mv_row_end (MV_ROW_H_ADD, patched with the row
+; start's choice) takes V from the l sum alone: 34 T-states a row less than
+; mv_row_narrow's start, MV_NARROW_JUMP's first form's jp to @k and the add (47
+; less than the count's test, ld a,n, or a and jr z,@k, in its place).
+@h_zero:                        ; (in the h sum's set)
+        exx
+.endif
 @k:
         pop de                  ; SP on the row's -K (where the row before ended), C:DE = -K
         dec sp
@@ -988,6 +1033,9 @@ mv_prepare:
         ld (MV_OUT_PTR),hl
         ld hl,(mv_bias)
         ld (MV_BIAS_PTR),hl
+        ld a,h
+        or l
+        ex af,af'               ; Z': no bias (A' is free in matvec: 8 T-states less than reading it again)
         ld a,(mv_shift)         ; the row's end shifts V (already >> 8) by shift + 1 - 8
         sub MV_CHAIN_BITS
         jr nc,@shift_right
@@ -1029,9 +1077,7 @@ mv_prepare:
         ld hl,mv_keep           ; a first part keeps its sums instead
 @keep_set:
         ld (mv_shift_jump+1),hl
-        ld hl,(mv_bias)
-        ld a,h
-        or l
+        ex af,af'               ; Z: no bias
 .ifdef MV_BIAS_IN_K
 .ifdef MV_SPARSE
         jr z,@bias_known
@@ -1364,16 +1410,6 @@ mv_prepare:
         call nz,mv_skip_high
         ld a,1
         ld (mv_h_skipped),a
-.ifdef MV_NARROW_JUMP
-.ifndef MV_BIAS_IN_K                    ; (with it, the row start's choice below)
-        ld hl,mv_row_narrow@k   ; a narrow row walks the wide columns only when there are some
-        ld a,(MV_WIDE_COUNT)
-        or a
-        jr z,* + 5
-        ld hl,mv_row_narrow@walk
-        ld (MV_NARROW_WALK),hl
-.endif
-.endif
 .ifdef MV_LOW_SLOTS
 .ifdef MV_SPARSE
         ld a,(mv_sparse_on)     ; (a sparse call runs the main slots)
@@ -1426,6 +1462,10 @@ mv_prepare:
         or a
         jr z,@flag_jump
 @restore:
+.ifdef MV_NARROW_H_ZERO
+        ld hl,MV_H_ADD_OPS      ; (a full call after a narrow one: mv_row_end adds the h sum)
+        ld (MV_ROW_H_ADD),hl
+.endif
         call mv_restore_high
 @flag_jump:                     ; (matvec_again: the columns, their flags and the mode stand)
         ld hl,(mv_shift_jump+1)
@@ -1459,6 +1499,10 @@ mv_prepare:
         ld hl,mv_row_any
         cp MV_NARROW | MV_RESUME
         jr nz,@not_any
+.ifdef MV_NARROW_H_ZERO
+        ld de,MV_H_ADD_OPS      ; (its rows start from the first part's sums, which may
+        ld (MV_ROW_H_ADD),de    ; have started at mv_row_narrow@h_zero)
+.endif
         ld a,(MV_WIDE_COUNT)    ; no wide column: mv_row_any's wide sum is empty, and
         or a                    ; mv_row_resume starts the row as it does, ~115 T-states sooner
         jr nz,@row_set
@@ -1470,7 +1514,11 @@ mv_prepare:
 .ifdef MV_BIAS_IN_K
         jr c,@narrow_row
 .else
+.ifdef MV_NARROW_H_ZERO
+        jr c,@narrow_row
+.else
         jr c,@row_set
+.endif
 .endif
         ld hl,mv_row_resume
         and MV_RESUME / 2
@@ -1518,6 +1566,18 @@ MV_NARROW_START = * - 2
         ld (mv_row_jump+1),hl
 .endif
         ret
+.ifdef MV_NARROW_H_ZERO
+@narrow_row:                    ; (out of the way of the full calls' choice; mv_row_end adds the h
+        ld a,(MV_WIDE_COUNT)    ; sum after any other row start: a full call after a narrow one
+        or a                    ; puts it back at @restore, a narrow second part above)
+        ld de,MV_H_ADD_OPS
+        jr nz,@h_add_set
+        ld hl,mv_row_narrow@h_zero      ; no wide column: Ch = 0, no h sum
+        ld de,MV_H_ZERO_OPS
+@h_add_set:
+        ld (MV_ROW_H_ADD),de
+        jr @row_set
+.endif
 
 .ifdef MV_SPARSE
 ; mv_sparse_part - NC when each of the B words at HL is in -127..128 (one piece)
@@ -1905,8 +1965,19 @@ mv_low_prepare:
         ld (MV_LOW_FIRST),hl
 .ifdef MV_LOW_HLA
         ld (MV_COARSE_FIRST),hl ; the rows start in the low slots' form, H:L:A (the coarse rows'
-        ld hl,mv_row_coarse_start       ; start): no turn of A:HL in mv_low_entry
-        ld (MV_NARROW_START),hl
+        ld hl,MV_H_ADD_OPS      ; start): no turn of A:HL in mv_low_entry
+        ld de,mv_row_coarse_start
+        ld a,(mv_mode)          ; (a second part's rows start from its first part's sums)
+        and MV_RESUME
+        ld b,a
+        ld a,(MV_WIDE_COUNT)    ; no wide column: Ch = 0, and the rows' h sum stays 0
+        or b                    ; (mv_row_narrow's too, after mv_low_deferred)
+        jr nz,@h_sum
+        ld hl,MV_H_ZERO_OPS
+        ld de,mv_row_h_zero
+@h_sum:
+        ld (MV_LOW_H_ADD),hl
+        ld (MV_NARROW_START),de
 .endif
         ld de,mv_low_entry_jp   ; (every column: mv_low_entry runs on into the first slot)
         ld a,c
@@ -1934,12 +2005,6 @@ mv_low_prepare:
         ret z
         xor a                   ; the blocks subtract the wide columns' S(w): the row
         ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
-.ifdef MV_NARROW_JUMP
-.ifndef MV_BIAS_IN_K
-        ld de,mv_row_narrow@k
-        ld (MV_NARROW_WALK),de
-.endif
-.endif
         ld a,(mv_wide_list)     ; (the first distance is the column's index)
         inc a
         ld h,a
@@ -2116,9 +2181,10 @@ MV_COARSE_K_AT  = * - 2
         pop bc                  ; B:DE = -K (this set's B takes weights)
         add hl,de
         adc a,b                 ; A:HL = 2b - K
-        ld e,l
+        ld c,l
         ld l,h
-        ld h,a                  ; H:L:E = 2b - K, mv_coarse_sum's form
+        ld h,a                  ; H:L:C = 2b - K, mv_coarse_sum's form
+        ld d,0                  ; (the slots' D)
         jp mv_coarse_sum
 .endif
 mv_row_coarse_start:            ; (in the h sum's set; no wide column, no bias)
@@ -2133,19 +2199,26 @@ MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
         ld hl,0                 ; C:HL = -Ch = 0
         ld c,l
 .endif
+.ifdef MV_LOW_HLA
+; mv_row_h_zero - a low or coarse row's start when the call has no wide column
+; (Ch = 0) and is no second part: the h sum stays 0, so it sets none, and the
+; row end (MV_LOW_H_ADD, MV_COARSE_H_ADD, patched by mv_low_prepare and
+; mv_coarse_prepare with the row start's choice) takes E:H:L = V from the l
+; sum alone with ex de,hl where it adds C:HL: 24 T-states a row less.
+mv_row_h_zero:
+.endif
         exx
 mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
-        pop de                  ; SP on the row's -K (where the row before ended): E = its low byte
-        dec sp
-        pop hl                  ; H:L = its top two bytes, SP on the weights
-mv_coarse_sum:                  ; (H:L:E = the row constant)
+        pop bc                  ; SP on the row's -K (where the row before ended): C = its low byte
+        dec sp                  ; (B and C take weights in the slots: D stays 0 from the row
+        pop hl                  ; before, or mv_rows_run's, 7 T-states a row less than ld d,0)
+mv_coarse_sum:                  ; (H:L:C = the row constant, D = 0)
         ld a,0                  ; patched: -Cl's low byte
 MV_COARSE_NC_L0 = * - 1
-        add a,e
-        ld de,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
+        add a,c
+        ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
 MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
-        adc hl,de
-        ld d,0
+        adc hl,bc
         jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload), or
 MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
 mv_coarse_slots:
@@ -2166,6 +2239,9 @@ mv_coarse_slots:
         .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (the sum >> 8)
+.ifdef MV_LOW_HLA
+MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero, mv_coarse_prepare)
+.endif
         add hl,de
         adc a,c
         ld e,a                  ; E:H:L = V
@@ -2319,6 +2395,15 @@ mv_coarse_prepare:
 .endif
         ld a,(MV_WIDE_COUNT)
         or a
+.ifdef MV_LOW_HLA
+        ld hl,MV_H_ADD_OPS      ; (the coarse row end adds the h sum that mv_row_coarse makes)
+        jr nz,@h_add_set
+        ld de,mv_row_h_zero     ; no wide column: Ch = 0, no h sum
+        ld hl,MV_H_ZERO_OPS
+@h_add_set:
+        ld (MV_COARSE_H_ADD),hl
+        or a
+.endif
         jr nz,@wide_rows
         ld (mv_first_row+1),de
         ld (mv_row_jump+1),de

@@ -50,16 +50,16 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
                           table_means: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
-    (build.py's players and the kernels' bench): both have MV_SPARSE, the 128K the low
-    slots, MV_BIAS_IN_K, AT_FAST_SCORES, AT_FAST_MEANS (which needs AT_FAST_SCORES), MV_COARSE,
-    MV_NARROW_JUMP and RN_CLAMPED_UNIT too. `sparse`, `fast_scores`, `fast_means`, `coarse`, `narrow_jump`
-    and `clamped_unit` (None: the player's own choice) turn one on or off, `table_means`
-    AT_TABLE_MEANS (the 48K's); `bench` places
+    (build.py's players and the kernels' bench): both have MV_SPARSE and MV_NARROW_JUMP (the
+    48K since the fifteenth round), the 128K the low slots, MV_BIAS_IN_K, AT_FAST_SCORES,
+    AT_FAST_MEANS (which needs AT_FAST_SCORES), MV_COARSE and RN_CLAMPED_UNIT too. `sparse`,
+    `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
+    own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
     is_128k = model == "128k"
     fast_scores = is_128k if fast_scores is None else fast_scores
     coarse = is_128k if coarse is None else coarse
-    narrow_jump = is_128k if narrow_jump is None else narrow_jump
+    narrow_jump = True if narrow_jump is None else narrow_jump
     clamped_unit = is_128k if clamped_unit is None else clamped_unit
     fast_means = fast_scores and is_128k if fast_means is None else fast_means
     table_means = not is_128k and not fast_means if table_means is None else table_means
@@ -157,14 +157,16 @@ class Z80Bench:
         raw = np.frombuffer(self.peek(address, 2 * count), dtype="<i2")
         return raw.astype(np.int64)
 
-    def call(self, routine, max_t_states: int = 50_000_000) -> int:
-        """Call `routine` (label or address) with interrupts off; returns its T-states, CALL included."""
+    def call(self, routine, max_t_states: int = 50_000_000, interrupts: bool = False) -> int:
+        """Call `routine` (label or address) with interrupts off (or on: a routine that turns them
+        off must give back the state it found; the bench raises none); returns its T-states,
+        CALL included. The other registers stay as the caller set them."""
         address = self.sym(routine) if isinstance(routine, str) else routine
         cpu = self.cpu
         self.poke_word(self.stack_top - 2, self.trap)
         cpu.sp = self.stack_top - 2
         cpu.pc = address
-        cpu.iff1 = cpu.iff2 = 0
+        cpu.iff1 = cpu.iff2 = int(interrupts)
         self.t_states += CALL_T_STATES
         start = self.t_states
         while cpu.pc != self.trap:
