@@ -722,7 +722,7 @@ attend_head:
         ld a,h
         adc a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
         ld h,a
-        ld a,c                  ; (narrow: jr nc,* + 5 / cp (H4) / inc c, at_dims_toggle)
+        ld a,c
         adc a,(iy+0)            ; (H4)
         ld c,a
         ld e,(ix+0)             ; (L3)
@@ -849,8 +849,6 @@ at_sums_row:    .word 0
 at_ncq:         .res 4          ; -Cq (mod 2^32)
 at_fast_sp:     .word 0
 at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at_key_sums: the heads left)
-at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..7 entered the cache
-at_dims_narrow: .byte 0         ; $FF while the dims run narrow (at_dims_toggle), 0 as assembled
         .endmacro
 .ifndef AT_FAST_MEANS
         at_fast_variables
@@ -867,7 +865,6 @@ at_fast_prepare:
         ld c,l
         exx
         ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
-        ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
         ; one piece a dimension, unrolled: its 8 patches are absolute stores
         ; (13 T-states, not 19 through IX), and no loop count or pointer step
         .repeat AT_HEAD_DIM, dim
@@ -903,11 +900,6 @@ at_fast_prepare:
         ld a,d
         adc a,0                 ; qh = (q + 127) >> 8
         dec a
-        ld c,a
-        add a,8
-        or b
-        ld b,a
-        ld a,c
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H1),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H2),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H3),a
@@ -927,16 +919,6 @@ at_fast_prepare:
         exx
         .endrepeat
         ld sp,(at_fast_sp)
-        ld a,(at_wide_keys)     ; the dims narrow (S(wh + qh) < 256) when every qh - 1 and
-        or b                    ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
-        and $F0
-        cp 1
-        sbc a,a                 ; $FF: narrow, 0: full
-        push hl
-        ld hl,at_dims_narrow
-        cp (hl)
-        call nz,at_dims_toggle  ; (seldom: the shipped soul's heads are almost all narrow)
-        pop hl
         ex de,hl                ; D:E = sum q
         exx                     ; -Cq = 256 sum q - 257 U
         ld a,l
@@ -1349,11 +1331,7 @@ at_key_sums:
         exx
 @low_added:
         ld a,b
-        add a,8                 ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
-        cp 16
-        jr nc,@wide_key
-@key_index:
-        add a,128 - 8           ; wh + 128, as xor $80
+        xor $80
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
@@ -1408,34 +1386,6 @@ at_key_sums:
         pop iy
         ret po
         ei
-        ret
-@wide_key:
-        ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
-        jr @key_index
-
-; at_dims_toggle - the dims' fourth square S(wh + qh) between its two planes' read (full,
-; as assembled) and its low plane's alone (narrow: its high byte is 0 when |wh + qh| <= 15):
-; ld a,c / adc a,(iy+H4) / ld c,a (27 T-states) <-> jr nc,* + 5 / cp H4 / inc c (12 without
-; the carry, 18 with), H4's byte kept (at_fast_prepare patches it either way). Clobbers AF, B, DE, HL.
-AT_NARROW_TOGGLE = $79 ^ $30 | ($FD ^ $03) << 8 | ($8E ^ $FE) << 16 | ($4F ^ $0C) << 24
-at_dims_toggle:
-        ld (hl),a
-        ld hl,at_dims + AT_DIM_H4 - 3
-        ld b,AT_HEAD_DIM
-@dim:
-        .repeat 3, i
-        ld a,(hl)
-        xor (AT_NARROW_TOGGLE >> (8 * i)) & 255
-        ld (hl),a
-        inc hl
-        .endrepeat
-        inc hl                  ; (H4's byte)
-        ld a,(hl)
-        xor AT_NARROW_TOGGLE >> 24
-        ld (hl),a
-        ld de,AT_DIM_SIZE - 4
-        add hl,de
-        djnz @dim
         ret
 .endif
 
