@@ -35,10 +35,16 @@ from soulterm.zx.soul_layout import soul_include
 
 
 def routine_of(bench: Z80Bench):
-    """PC -> the name of the code label at or below it (data labels and soul tensors left out)."""
-    labels = sorted((value, name) for name, value in bench.symbols.items()
-                    if isinstance(value, int) and "@" not in name and name[:1].islower()
-                    and not name.startswith(("soul_", "tk_")) and bench.program.origin <= value < bench.program.end)
+    """PC -> the name of the code label at or below it (data labels and soul tensors left out;
+    a table's end label, such as exp_lut_end, gives way to the code label at its address)."""
+    named = {}
+    for value, name in sorted((value, name) for name, value in bench.symbols.items()
+                              if isinstance(value, int) and "@" not in name and name[:1].islower()
+                              and not name.startswith(("soul_", "tk_"))
+                              and bench.program.origin <= value < bench.program.end):
+        if value not in named or named[value].endswith("_end"):
+            named[value] = name
+    labels = sorted(named.items())
     addresses = [address for address, _ in labels]
     return lambda pc: labels[max(0, bisect.bisect_right(addresses, pc) - 1)][1]
 

@@ -51,8 +51,10 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 24,857 for one position, 103,879 for 20 (25,920 and 188,816
-; without the option; 25,021 and 113,384 before the fifteenth round's keys' loop
+; -2048..2047): 24,804 for one position, 103,036 for 20 (25,920 and 188,816
+; without the option; 24,857 and 103,879 before the fifteenth round's jp nc in the dims
+; and the keys' sums pointer in BC, docs/spectrum.md, "the weights' squares";
+; 25,021 and 113,384 before the fifteenth round's keys' loop
 ; in one piece, the dims in the other set and the weights' exp_lut by its low byte,
 ; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
@@ -61,7 +63,7 @@
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
 ; the head's fast loop 98 and its entry 22, variables 12; since the fifteenth
-; round the dims 408 and the keys' loop around them 224, at_fast_prepare 680,
+; round the dims 408 (424 with jp nc) and the keys' loop around them 224, at_fast_prepare 680,
 ; the run gone), 61 in forward.s and
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
@@ -75,8 +77,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,304 for one position, 86,397 for 20
-; (14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
+; q, k in -2048..2047, v in -256..255): 14,195 for one position, 83,741 for 20
+; (14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
+; the scores' jp nc and keys' sums in BC; 14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
 ; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
 ; at_fast_dimension, whose setup then runs into its loop; 15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
 ; back once a head; 15,493 and 96,924 before the halved sum was taken from D:H:L in place, its
@@ -90,7 +93,8 @@
 ; the head's sum of S(w), count and SP patched in;
 ; 17,387 and 111,996 before the fourteenth round's at_fast_prepare, @fast_shift
 ; and weights' sum, 16,631 and 109,739 before its division's rounds kept the
-; quotient's complement in A's carry chain; 19,786 and 100,519 with AT_FAST_SCORES alone (19,950 and 110,021 before the fifteenth round): these random scores give mostly
+; quotient's complement in A's carry chain; 19,731 and 99,688 with AT_FAST_SCORES alone (19,786 and
+; 100,519 before the scores' jp nc and keys' sums in BC, 19,950 and 110,021 before the fifteenth round): these random scores give mostly
 ; weights of 0, which the product loop skips too; the shipped soul's seldom are).
 ; 1,483 bytes more in the 128K player (the table 1,024 and its page alignment
 ; 158 there, the code and variables 289, the head's patch 12), before the
@@ -301,6 +305,11 @@ attend_head:
         ld d,h
         ld bc,at_lut            ; B'C' = the weight's place
         exx
+.ifdef AT_FAST_MEANS
+        ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
+        .byte $DD,$26,0         ; ld ixh,0
+        .assert AT_MAX_POSITIONS * 255 * 255 < $1000000, "sum_j S(w) does not fit IXH:IY"
+.endif
         ld a,(at_count)
         .byte $DD,$6F           ; ld ixl,a: the positions left
         or a                    ; (the carry stays clear: the sum's add never carries, <= 20 * 255)
@@ -323,6 +332,19 @@ attend_head:
         ld l,a
         ld h,exp_lut >> 8
         ld a,(hl)
+.ifdef AT_FAST_MEANS
+        ld l,a                  ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on (S(0) = 0: @far adds none)
+        ld h,AT_SQ_PAGE
+        ld e,(hl)
+        inc h
+        inc h
+        ld d,(hl)
+        add iy,de               ; (the weights' sum's add below clears the carry again)
+        jr nc,@squared
+        .byte $DD,$24           ; inc ixh
+@squared:
+        ld a,l
+.endif
 @weighed:
         exx
         ld (bc),a
@@ -623,8 +645,7 @@ attend_head:
 .ifdef AT_FAST_SCORES
 @fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
         ld (at_fast_sp),sp      ; SP walks the keys, IX and IY read the squares table
-        ld hl,(at_sums)
-        ld (at_sums_row),hl
+        ld bc,(at_sums)         ; BC = key j's sums (the main set's BC is free in the keys' loop)
         ld hl,@fast_summed
         ld (@summed + 1),hl
         ld a,(at_count)
@@ -645,7 +666,8 @@ attend_head:
         ld sp,(at_keys)
 @fast_key:                      ; SP = key j's row: q.k through the squares table, X = -Cq - KS[j] its start
         ld (at_row),sp
-        ld hl,(at_sums_row)
+        ld l,c
+        ld h,b
 @ncq_0:
         ld a,0                  ; (patched: -Cq's four bytes, at_fast_prepare)
         sub (hl)
@@ -673,7 +695,8 @@ attend_head:
         exx
         ld bc,AT_SUMS_STRIDE - 3
         add hl,bc
-        ld (at_sums_row),hl
+        ld b,h                  ; the next key's sums
+        ld c,l
         ld l,e
         ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
         exx                     ; (the dims run in the other set)
@@ -687,7 +710,7 @@ attend_head:
         ld e,(ix+0)             ; (H1: qh - 1)
         ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
         add hl,de
-        jr nc,* + 3
+        jp nc,* + 4             ; (jp: 10 T-states without the carry, the usual case; jr's 12)
         inc c
         exx
         ld e,(ix+0)             ; (L1: ql - 1)
@@ -705,7 +728,7 @@ attend_head:
         ld e,(ix+0)             ; (L3)
         ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
         add hl,de
-        jr nc,* + 3
+        jp nc,* + 4
         inc c
         .endrepeat
         .assert * - @dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
@@ -810,21 +833,26 @@ at_fast_total   = attend_head@fast_total
 ; takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
 AT_FAST_Q_TOP   = 15            ; q's high byte in -15..15
-AT_DIM_SIZE     = 51            ; bytes of a dimension's reads (at_dims)
-AT_DIM_L1       = 21            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
-AT_DIM_L2       = 24
-AT_DIM_L3       = 43
-AT_DIM_L4       = 46
+AT_DIM_SIZE     = 53            ; bytes of a dimension's reads (at_dims)
+AT_DIM_L1       = 22            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 25
+AT_DIM_L3       = 44
+AT_DIM_L4       = 47
 AT_DIM_H1       = 10
 AT_DIM_H2       = 13
-AT_DIM_H3       = 34
-AT_DIM_H4       = 39
+AT_DIM_H3       = 35
+AT_DIM_H4       = 40
 
+        .macro at_fast_variables        ; here, or after the means' table (the code before it keeps its page)
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
 at_sums_row:    .word 0
 at_ncq:         .res 4          ; -Cq (mod 2^32)
 at_fast_sp:     .word 0
 at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at_key_sums: the heads left)
+        .endmacro
+.ifndef AT_FAST_MEANS
+        at_fast_variables
+.endif
 
 ; at_fast_prepare - HL = a head's q (8 words). C: every q fits (high byte in
 ; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not
@@ -1144,6 +1172,7 @@ AT_SQ_PAGE      = (at_sq_table >> 8) + 1
 at_count:       .byte 0
 at_lut:         .res AT_MAX_POSITIONS
         at_variables
+        at_fast_variables
         at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
 
@@ -1163,42 +1192,13 @@ at_fast_store:
         ld sp,(at_fast_sp)
         jp attend_head@head_end
 
-; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025),
-; the count and the last row's offset patched into at_fast_dimension, attend_head's SP
-; in at_fast_sp.
+; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025,
+; summed in IXH:IY by the weights' loop), the count and the last row's offset patched into
+; at_fast_dimension, attend_head's SP in at_fast_sp.
 at_weight_squares:
-        exx
-        ld hl,0                 ; C':H':L' = the sum
-        ld c,l
-        exx
-        ld hl,at_lut
-        ld a,(at_count)
-        ld b,a
-@square:
-        ld e,(hl)
-        inc hl
-        ld d,AT_SQ_PAGE         ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on
-        ld a,(de)
-        inc d
-        inc d
-        exx
-        add a,l
-        ld l,a
-        exx
-        ld a,(de)
-        exx
-        adc a,h
-        ld h,a
-        jr nc,@added
-        inc c
-@added:
-        exx
-        djnz @square
-        exx
-        ld (at_fast_dimension@weight_squares + 1),hl
-        ld a,c
+        ld (at_fast_dimension@weight_squares + 1),iy
+        .byte $DD,$7C           ; ld a,ixh
         ld (at_fast_dimension@weight_squares_high + 1),a
-        exx
         ld a,(at_count)
         ld (at_fast_dimension@count + 1),a
         ld h,a                  ; a walk starts at the last position's v: count * AT_STRIDE + 2
