@@ -50,7 +50,7 @@ def routine_of(bench: Z80Bench):
 
 
 # attention.s's helpers (arith.s): charged to the attention phase that calls them
-ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u", "mul16s_sign", "neg32", "mul16s8u",
+ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u_smaller", "mul16u", "mul16s_sign", "neg32", "mul16s8u",
               "div32u", "div32u_rounds", "div32s_floor", "div32u_q16", "div32s_floor_q16",
               "sat32to16", "sra32", "cpl32", "div_negative_dividend",
               "at_fast_prepare", "at_dims", "at_fast_total",     # AT_FAST_SCORES's scores
@@ -60,7 +60,7 @@ ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u", "mul16s_sign", "neg32", "m
 
 
 # rmsnorm.s's helpers (arith.s): charged to RMSNorm's phase
-NORM_ARITHMETIC = {"mul16u", "mul16s", "mul16s_magnitude", "mul16s_sign", "neg32", "isqrt24",
+NORM_ARITHMETIC = {"mul16u", "mul16u_smaller", "mul16s", "mul16s_magnitude", "mul16s_sign", "neg32", "isqrt24",
                    "div32u", "div32u_rounds", "div32u_q16", "sra32"}
 
 
