@@ -80,8 +80,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,180 for one position, 82,382 for 20
-; (14,195 and 83,741 before the fifteenth round's narrow dims; 14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
+; q, k in -2048..2047, v in -256..255): 15,132 for one position, 82,334 for 20
+; (15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
+; the fifteenth round's narrow dims; 14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
 ; the scores' jp nc and keys' sums in BC; 14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
 ; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
 ; at_fast_dimension, whose setup then runs into its loop; 15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
@@ -118,7 +119,9 @@ at_q:           .word 0
 at_keys:        .word 0
 at_values:      .word 0
 at_out:         .word 0
+.ifndef AT_FAST_MEANS                   ; (with it: at_fast_store's patched operand)
 at_dst:         .word 0
+.endif
         .endmacro
 
 ; AT_SHORT_EXP (the 48K's, for room; not with AT_FAST_SCORES, whose weights read all 128)
@@ -1199,9 +1202,11 @@ at_lut:         .res AT_MAX_POSITIONS
 ; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
 ; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
 ; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
-; and SP comes back once a head, at its end.
+; and SP comes back once a head, at its end. at_dst is its first instruction's operand
+; (`ld hl,nn`, 10 T-states, not `ld hl,(at_dst)`'s 16), which attend_head sets as before.
 at_fast_store:
-        ld hl,(at_dst)
+        ld hl,0                 ; (patched: at_dst)
+at_dst          = at_fast_store + 1
         ld (hl),e
         inc hl
         ld (hl),d
