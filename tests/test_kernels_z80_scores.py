@@ -110,7 +110,7 @@ def test_narrow_dims_while_every_key_and_q_piece_allows(fast_bench):
     the head's qh - 1 lie in -8..7 (S(wh + qh) < 256), and read it again (full) for a head with a
     wider qh, and for every head once a wider key has entered the cache (at_wide_keys stays)."""
     bench = Z80Bench(options=FAST_SCORES_OPTION)
-    narrow = bench.sym("at_dims_narrow")
+    narrow = bench.sym("AT_DIMS_NARROW")
     rng = np.random.default_rng(23)
     keys = rng.integers(-2048, 2048, (20, 4, 8))           # high bytes -8..7
     keys[3, 2, 5], keys[4, 2, 6] = -2048, 2047

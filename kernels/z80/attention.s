@@ -121,6 +121,7 @@ at_values:      .word 0
 at_out:         .word 0
 .ifndef AT_FAST_MEANS                   ; (with it: at_fast_store's patched operand)
 at_dst:         .word 0
+AT_DST          = at_dst
 .endif
         .endmacro
 
@@ -442,7 +443,7 @@ attend_head:
         ld hl,(at_values)
         ld (at_row),hl          ; &v[0][d], d advancing
         ld hl,(at_out)
-        ld (at_dst),hl
+        ld (AT_DST),hl
 .ifdef AT_TABLE_MEANS
 .ifdef AT_FAST_MEANS
         .assert 0, "AT_TABLE_MEANS is the means without AT_FAST_MEANS"
@@ -522,12 +523,12 @@ attend_head:
         ex de,hl
 .endif
 @store:                         ; DE = out[d]
-        ld hl,(at_dst)
+        ld hl,(AT_DST)
         ld (hl),e
         inc hl
         ld (hl),d
         inc hl
-        ld (at_dst),hl
+        ld (AT_DST),hl
         ld hl,(at_row)
         inc hl
         inc hl
@@ -978,7 +979,8 @@ at_fast_prepare:
         ld (attend_head@ncq_3 + 1),a
         scf
         ret
-at_dims_narrow  = at_fast_prepare@dims_mode + 1 ; $FF while the dims run narrow (at_dims_toggle), 0 as assembled
+AT_DIMS_NARROW  = at_fast_prepare@dims_mode + 1 ; $FF while the dims run narrow (at_dims_toggle), 0 as assembled
+                                ; (in capitals, as AT_DST: an operand, not a routine, for the profiles)
 
 .endif
 
@@ -1202,16 +1204,17 @@ at_lut:         .res AT_MAX_POSITIONS
 ; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
 ; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
 ; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
-; and SP comes back once a head, at its end. at_dst is its first instruction's operand
-; (`ld hl,nn`, 10 T-states, not `ld hl,(at_dst)`'s 16), which attend_head sets as before.
+; and SP comes back once a head, at its end. AT_DST (the 48K's at_dst) is its first
+; instruction's operand (`ld hl,nn`, 10 T-states, not a `ld hl,(nn)`'s 16), which
+; attend_head sets as before.
 at_fast_store:
-        ld hl,0                 ; (patched: at_dst)
-at_dst          = at_fast_store + 1
+        ld hl,0                 ; (patched: AT_DST)
+AT_DST          = at_fast_store + 1
         ld (hl),e
         inc hl
         ld (hl),d
         inc hl
-        ld (at_dst),hl
+        ld (AT_DST),hl
         .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
         jp nz,at_fast_dimension@next_dimension
         ld sp,(at_fast_sp)
@@ -1428,10 +1431,10 @@ at_fast_too_wide:               ; (NC) at_fast_prepare's way out (after the mean
 ; as assembled) and its low plane's alone (narrow: its high byte is 0 when |wh + qh| <= 15):
 ; ld a,c / adc a,(iy+H4) / ld c,a (27 T-states) <-> jr nc,* + 5 / cp H4 / inc c (12 without
 ; the carry, 18 with), H4's byte kept (at_fast_prepare patches it either way). A = the new
-; mode (at_dims_narrow). Keeps HL (at_fast_prepare's sum q); clobbers AF, B, DE.
+; mode (AT_DIMS_NARROW). Keeps HL (at_fast_prepare's sum q); clobbers AF, B, DE.
 AT_NARROW_TOGGLE = $79 ^ $30 | ($FD ^ $03) << 8 | ($8E ^ $FE) << 16 | ($4F ^ $0C) << 24
 at_dims_toggle:
-        ld (at_dims_narrow),a
+        ld (AT_DIMS_NARROW),a
         push hl
         ld hl,at_dims + AT_DIM_H4 - 3
         ld b,AT_HEAD_DIM
