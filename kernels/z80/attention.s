@@ -67,7 +67,8 @@
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
 ; the head's fast loop 98 and its entry 22, variables 12; since the fifteenth
 ; round the dims 408 (424 with jp nc) and the keys' loop around them 224, at_fast_prepare 680,
-; the run gone), 61 in forward.s and
+; the run gone; with the narrow dims at_fast_prepare 733 (its way out, at_fast_too_wide, 5
+; after the means' table), at_key_sums 150, at_dims_toggle 37), 61 in forward.s and
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
