@@ -15,8 +15,8 @@ from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, LOW_SLOTS_OPTION, NARROW_JUMP_OPTION,
-                                     SPARSE_OPTION, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
+from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
+                                     NARROW_JUMP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
                                      forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
 from soulterm.zx.soul_layout import matvec_bytes, soul_include
@@ -226,6 +226,21 @@ def logits_bench():
 @pytest.fixture(scope="module")
 def player_128k_bench():
     return Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLAYER_128K)
+
+
+def test_the_128k_forward_bench_keeps_its_caches_and_logits_below_its_code(player_128k_bench):
+    """The kernels' bench of the 128K's forward pass assembles from FAST_MEANS_ORIGIN, whole pages
+    below CODE_ORIGIN (every page-aligned table keeps its padding, so its T-states are the
+    player's), above the key cache, the keys' sums, the value cache and the logits, none of which
+    overlap; and it ends clear of the stack's room."""
+    bench = player_128k_bench
+    sym, program = bench.symbols, bench.program
+    assert program.origin == FAST_MEANS_ORIGIN and (CODE_ORIGIN - FAST_MEANS_ORIGIN) % 256 == 0
+    areas = sorted([(sym["kv_keys"], 2 * sym["KV_LAYER_BYTES"]), (sym["kv_key_sums"], 2 * sym["KV_SUMS_LAYER_BYTES"]),
+                    (sym["kv_values"], 2 * sym["KV_LAYER_BYTES"]), (sym["fw_logits"], 2 * spec.VOCAB_SIZE)])
+    for (start, size), (next_start, _) in zip(areas, areas[1:] + [(program.origin, 0)]):
+        assert start + size <= next_start, hex(start)
+    assert program.end <= STACK_TOP - STACK_ROOM
 
 
 MATRIX_AT = 0x4000              # below the stack (CODE_ORIGIN) and the logits ($5B00)

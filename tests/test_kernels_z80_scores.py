@@ -104,6 +104,38 @@ def test_fast_scores_match_intmath(fast_bench):
     assert {0, 1, 255} < seen
 
 
+
+def test_narrow_dims_while_every_key_and_q_piece_allows(fast_bench):
+    """The dims drop the fourth square's high plane (narrow) while every key's high byte so far and
+    the head's qh - 1 lie in -8..7 (S(wh + qh) < 256), and read it again (full) for a head with a
+    wider qh, and for every head once a wider key has entered the cache (at_wide_keys stays)."""
+    bench = Z80Bench(options=FAST_SCORES_OPTION)
+    narrow = bench.sym("AT_DIMS_NARROW")
+    rng = np.random.default_rng(23)
+    keys = rng.integers(-2048, 2048, (20, 4, 8))           # high bytes -8..7
+    keys[3, 2, 5], keys[4, 2, 6] = -2048, 2047
+    cases = [(rng.integers(-1919, 2177, 8), 0xFF),          # qh = (q + 127) >> 8 in -7..8: narrow
+             (np.array([2177, 0, 5, -5, 100, -100, 300, -300]), 0),   # qh 9: full for this head
+             (np.array([-1920, 0, 5, -5, 100, -100, 300, -300]), 0),  # qh -8: full
+             (np.array([2176, -1919, 1000, -1000, 7, 0, 1, -1]), 0xFF),   # qh 8 and -7: narrow again
+             (np.full(8, 2176), 0xFF), (np.full(8, -1919), 0xFF)]   # wh + qh up to 15 and down to -15
+    for case, (q, mode) in enumerate(cases):
+        values = rng.integers(-3000, 3001, (20, 4, 8))
+        run_head(bench, q, keys, values, 20, 2)
+        want, _ = intmath.attention_head(q, keys[:20, 2], values[:20, 2])
+        assert np.array_equal(bench.read_words(OUT, 8), want), case
+        assert bench.peek(narrow, 1)[0] == mode, case
+    assert bench.peek(bench.sym("at_wide_keys"), 1)[0] == 0
+    keys[7, 2, 0] = 2100                                    # a key a step wider (wh 8): full from now on
+    q = np.full(8, 2176)                                    # S(wh + qh) = S(16) = 256 there
+    for case in range(2):
+        values = rng.integers(-3000, 3001, (20, 4, 8))
+        run_head(bench, q, keys, values, 20, 2)
+        want, _ = intmath.attention_head(q, keys[:20, 2], values[:20, 2])
+        assert np.array_equal(bench.read_words(OUT, 8), want), case
+        assert bench.peek(narrow, 1)[0] == 0 and bench.peek(bench.sym("at_wide_keys"), 1)[0] != 0
+        keys[7, 2, 0] = 100                                 # the wide key gone: the flag stays
+
 def test_fast_scores_are_cheaper_than_the_old_dot(fast_bench, plain_bench):
     rng = np.random.default_rng(3)
     q = rng.integers(-1500, 1501, 8)

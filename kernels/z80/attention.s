@@ -51,20 +51,24 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 24,804 for one position, 103,036 for 20 (25,920 and 188,816
-; without the option; 24,857 and 103,879 before the fifteenth round's jp nc in the dims
+; -2048..2047): 25,513 for one position, 102,272 for 20 (25,920 and 188,816
+; without the option; the dims narrow while every key's and q's high byte allows (their fourth
+; square's high plane dropped), since the fifteenth round: its random heads switch modes, at_dims_toggle;
+; 24,804 and 103,036 before it, docs/spectrum.md, "the dims' narrow mode"; 24,857 and 103,879 before the fifteenth round's jp nc in the dims
 ; and the keys' sums pointer in BC, docs/spectrum.md, "the weights' squares";
 ; 25,021 and 113,384 before the fifteenth round's keys' loop
 ; in one piece, the dims in the other set and the weights' exp_lut by its low byte,
 ; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
-; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,809 for a position's 4 heads. It
+; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 8,481 for a position's 4 heads
+; (7,809 before it kept at_wide_keys). It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
 ; the head's fast loop 98 and its entry 22, variables 12; since the fifteenth
 ; round the dims 408 (424 with jp nc) and the keys' loop around them 224, at_fast_prepare 680,
-; the run gone), 61 in forward.s and
+; the run gone; with the narrow dims at_fast_prepare 733 (its way out, at_fast_too_wide, 5
+; after the means' table), at_key_sums 150, at_dims_toggle 37), 61 in forward.s and
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
@@ -77,8 +81,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,195 for one position, 83,741 for 20
-; (14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
+; q, k in -2048..2047, v in -256..255): 15,132 for one position, 82,334 for 20
+; (15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
+; the fifteenth round's narrow dims; 14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
 ; the scores' jp nc and keys' sums in BC; 14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
 ; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
 ; at_fast_dimension, whose setup then runs into its loop; 15,365 and 96,796 before at_fast_store, the fast dimensions' own store, put SP
@@ -115,7 +120,10 @@ at_q:           .word 0
 at_keys:        .word 0
 at_values:      .word 0
 at_out:         .word 0
+.ifndef AT_FAST_MEANS                   ; (with it: at_fast_store's patched operand)
 at_dst:         .word 0
+AT_DST          = at_dst
+.endif
         .endmacro
 
 ; AT_SHORT_EXP (the 48K's, for room; not with AT_FAST_SCORES, whose weights read all 128)
@@ -150,15 +158,20 @@ at_lut:         .res AT_MAX_POSITIONS
 ; matrix products, and no matvec_again follows it (proj starts afresh).
 at_scores       = mv_flag_list
         .assert rn_vars - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit between matvec's column flags and rmsnorm's variables"
-at_sum40:       .res 5
 .ifdef AT_TABLE_MEANS
 AT_SQ_W         = mv_sq_lo + 255 - 128 + 1 ; &S(w - 128 + v) = AT_SQ_W + (w - 1) + v (matvec's S(0): mv_sq_lo + 255)
         .assert (AT_SQ_W & 255) == 0, "attend_head@narrow adds w - 1 and v to AT_SQ_W's high byte only"
         .assert mv_sq_hi - mv_sq_lo == 512, "attend_head@narrow's high planes are 512 bytes on"
 .endif
+        .macro at_head_variables        ; here, or after the means' table (the code before it keeps its page)
+at_sum40:       .res 5
 at_max:         .res 4
 at_lut_sum:     .word 0
 at_row:         .word 0
+        .endmacro
+.ifndef AT_FAST_MEANS
+        at_head_variables
+.endif
 
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
@@ -431,7 +444,7 @@ attend_head:
         ld hl,(at_values)
         ld (at_row),hl          ; &v[0][d], d advancing
         ld hl,(at_out)
-        ld (at_dst),hl
+        ld (AT_DST),hl
 .ifdef AT_TABLE_MEANS
 .ifdef AT_FAST_MEANS
         .assert 0, "AT_TABLE_MEANS is the means without AT_FAST_MEANS"
@@ -511,12 +524,12 @@ attend_head:
         ex de,hl
 .endif
 @store:                         ; DE = out[d]
-        ld hl,(at_dst)
+        ld hl,(AT_DST)
         ld (hl),e
         inc hl
         ld (hl),d
         inc hl
-        ld (at_dst),hl
+        ld (AT_DST),hl
         ld hl,(at_row)
         inc hl
         inc hl
@@ -722,7 +735,7 @@ attend_head:
         ld a,h
         adc a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
         ld h,a
-        ld a,c
+        ld a,c                  ; (narrow: jr nc,* + 5 / cp (H4) / inc c, at_dims_toggle)
         adc a,(iy+0)            ; (H4)
         ld c,a
         ld e,(ix+0)             ; (L3)
@@ -849,6 +862,7 @@ at_sums_row:    .word 0
 at_ncq:         .res 4          ; -Cq (mod 2^32)
 at_fast_sp:     .word 0
 at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at_key_sums: the heads left)
+at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..7 entered the cache
         .endmacro
 .ifndef AT_FAST_MEANS
         at_fast_variables
@@ -865,6 +879,7 @@ at_fast_prepare:
         ld c,l
         exx
         ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
+        ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
         ; one piece a dimension, unrolled: its 8 patches are absolute stores
         ; (13 T-states, not 19 through IX), and no loop count or pointer step
         .repeat AT_HEAD_DIM, dim
@@ -898,8 +913,12 @@ at_fast_prepare:
         ld a,e
         add a,127
         ld a,d
-        adc a,0                 ; qh = (q + 127) >> 8
-        dec a
+        adc a,8 - 1             ; qh - 1 + 8, qh = (q + 127) >> 8
+        ld c,a
+        or b
+        ld b,a
+        ld a,c
+        sub 8                   ; qh - 1
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H1),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H2),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H3),a
@@ -919,6 +938,13 @@ at_fast_prepare:
         exx
         .endrepeat
         ld sp,(at_fast_sp)
+        ld a,(at_wide_keys)     ; the dims narrow (S(wh + qh) < 256) when every qh - 1 and
+        or b                    ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
+        cp 16
+        sbc a,a                 ; $FF: narrow, 0: full
+@dims_mode:
+        cp 0                    ; (patched: the dims' mode, at_dims_toggle)
+        call nz,at_dims_toggle  ; (seldom: the shipped soul's heads are almost all narrow)
         ex de,hl                ; D:E = sum q
         exx                     ; -Cq = 256 sum q - 257 U
         ld a,l
@@ -954,9 +980,8 @@ at_fast_prepare:
         ld (attend_head@ncq_3 + 1),a
         scf
         ret
-at_fast_too_wide:               ; (NC)
-        ld sp,(at_fast_sp)
-        ret
+AT_DIMS_NARROW  = at_fast_prepare@dims_mode + 1 ; $FF while the dims run narrow (at_dims_toggle), 0 as assembled
+                                ; (in capitals, as AT_DST: an operand, not a routine, for the profiles)
 
 .endif
 
@@ -1173,20 +1198,24 @@ at_count:       .byte 0
 at_lut:         .res AT_MAX_POSITIONS
         at_variables
         at_fast_variables
+        at_head_variables
         at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
 
 ; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
 ; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
 ; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
-; and SP comes back once a head, at its end.
+; and SP comes back once a head, at its end. AT_DST (the 48K's at_dst) is its first
+; instruction's operand (`ld hl,nn`, 10 T-states, not a `ld hl,(nn)`'s 16), which
+; attend_head sets as before.
 at_fast_store:
-        ld hl,(at_dst)
+        ld hl,0                 ; (patched: AT_DST)
+AT_DST          = at_fast_store + 1
         ld (hl),e
         inc hl
         ld (hl),d
         inc hl
-        ld (at_dst),hl
+        ld (AT_DST),hl
         .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
         jp nz,at_fast_dimension@next_dimension
         ld sp,(at_fast_sp)
@@ -1331,7 +1360,11 @@ at_key_sums:
         exx
 @low_added:
         ld a,b
-        xor $80
+        add a,8                 ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
+        cp 16
+        jr nc,@wide_key
+@key_index:
+        add a,128 - 8           ; wh + 128, as xor $80
         .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
@@ -1386,6 +1419,41 @@ at_key_sums:
         pop iy
         ret po
         ei
+        ret
+@wide_key:
+        ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
+        jr @key_index
+
+at_fast_too_wide:               ; (NC) at_fast_prepare's way out (after the means' table: the code before it keeps its page)
+        ld sp,(at_fast_sp)
+        ret
+
+; at_dims_toggle - the dims' fourth square S(wh + qh) between its two planes' read (full,
+; as assembled) and its low plane's alone (narrow: its high byte is 0 when |wh + qh| <= 15):
+; ld a,c / adc a,(iy+H4) / ld c,a (27 T-states) <-> jr nc,* + 5 / cp H4 / inc c (12 without
+; the carry, 18 with), H4's byte kept (at_fast_prepare patches it either way). A = the new
+; mode (AT_DIMS_NARROW). Keeps HL (at_fast_prepare's sum q); clobbers AF, B, DE.
+AT_NARROW_TOGGLE = $79 ^ $30 | ($FD ^ $03) << 8 | ($8E ^ $FE) << 16 | ($4F ^ $0C) << 24
+at_dims_toggle:
+        ld (AT_DIMS_NARROW),a
+        push hl
+        ld hl,at_dims + AT_DIM_H4 - 3
+        ld b,AT_HEAD_DIM
+@dim:
+        .repeat 3, i
+        ld a,(hl)
+        xor (AT_NARROW_TOGGLE >> (8 * i)) & 255
+        ld (hl),a
+        inc hl
+        .endrepeat
+        inc hl                  ; (H4's byte)
+        ld a,(hl)
+        xor AT_NARROW_TOGGLE >> 24
+        ld (hl),a
+        ld de,AT_DIM_SIZE - 4
+        add hl,de
+        djnz @dim
+        pop hl
         ret
 .endif
 

@@ -37,8 +37,12 @@ CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse with
 FAST_SQUARES_OPTION = "RN_FAST_SQUARES = 1"   # rmsnorm.s's squares from AT_FAST_MEANS's table (the 128K player's)
 FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table of its own (needs AT_FAST_SCORES)
 # on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
-# aligned) would otherwise push the 128K's kernels and soul past $FFFF
-FAST_MEANS_OPTION = FAST_MEANS + "\nkv_values = $4C80"
+# aligned) would otherwise push the 128K's kernels and soul past $FFFF; and the code from
+# FAST_MEANS_ORIGIN (the value cache ends at $5680, the logits take $5B00-$5BFF), a whole number
+# of pages below CODE_ORIGIN so that every page-aligned table keeps its padding: the 128K's
+# forward pass ran to within 49 bytes of the stack's room from CODE_ORIGIN
+FAST_MEANS_ORIGIN = 0x5C00
+FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\n.org ${FAST_MEANS_ORIGIN:04X}"
 # attention.s's means with their narrow products through matvec's squares table and their own
 # division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
 TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"
