@@ -22,7 +22,7 @@
 ; record copied into the cache 7,136 (position_one, the border included); a
 ; position computed and recorded 7,190 more than its forward_prefill alone
 ; (1,161,674 against 1,154,484 for "hello"'s position 1); the first RUN
-; (records_first_run: position 0 and six openers) 7,817,887, 2.23 s at 3.5 MHz
+; (records_first_run: position 0 and six openers) 7,808,987, 2.23 s at 3.5 MHz
 ; (8,075,833 before the fifteenth round's matvec and attention branches merged).
 ; Bytes: 181 (in the 128K player: 122 below $8000 and records_top's 59 after
 ; the matrices; 189 before records_done ended in soulplayer.s's border_back;
