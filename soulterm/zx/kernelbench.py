@@ -407,9 +407,9 @@ class TurnCost:
     """
 
     def __init__(self, rows: list[tuple], reply: list[int]):
-        computed = [t_states for position, _, _, t_states in rows if position]
-        self.turn = sum(computed)
-        self.positions = len(computed)
+        this_turn = [t_states for position, _, _, t_states in rows if position]     # position 0 is kept
+        self.turn = sum(this_turn)
+        self.positions = len(this_turn)
         copies = [t_states for position, _, routine, t_states in rows if position and routine == RECORD_COPIED]
         self.copied = len(copies)
         self.copied_t_states = sum(copies)
