@@ -636,6 +636,20 @@ mv_row_jump:
         ld sp,(mv_saved_sp)
         ret
 
+; mv_hla_to_other_set - a low or coarse row end's first steps on the sum H:L:A (bits
+; 0-7 in A, already put aside): bits 8-15 into the other set's D:E, A the sign of (the
+; sum >> 8), in the other set. Clobbers A, IXL.
+        .macro mv_hla_to_other_set
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
+        ld a,h
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
+        rla
+        sbc a,a                 ; A = the sign of (the sum >> 8)
+        .endmacro
+
 .ifdef MV_LOW_SLOTS
 ; The low slots (mv_low_prepare): each product's S(w + l) low byte added into A,
 ; its high byte with the carry into HL (D = 0), the sum in H:L:A as in the coarse
@@ -675,14 +689,7 @@ mv_low_slots:
         .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
 mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ex af,af'               ; A' = bits 0-7 (mv_low_shift_af; mv_low_b puts them in B)
-        ld a,l
-        .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
-        ld a,h
-        exx
-        ld d,a
-        .byte $DD,$5D           ; ld e,ixl
-        rla
-        sbc a,a                 ; A = the sign of (the sum >> 8)
+        mv_hla_to_other_set
 MV_LOW_H_ADD    = *             ; (patched: ex de,hl and nop with mv_row_h_zero, mv_low_prepare)
         add hl,de
         adc a,c
@@ -2231,14 +2238,7 @@ mv_coarse_slots:
 .else
         ld b,a                  ; B = bits 0-7
 .endif
-        ld a,l
-        .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
-        ld a,h
-        exx
-        ld d,a
-        .byte $DD,$5D           ; ld e,ixl
-        rla
-        sbc a,a                 ; A = the sign of (the sum >> 8)
+        mv_hla_to_other_set
 .ifdef MV_LOW_HLA
 MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero, mv_coarse_prepare)
 .endif

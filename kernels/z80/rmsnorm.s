@@ -59,6 +59,20 @@ rn_unit_shift   = rn_vars + 17  ; byte: shift - a for gains of 2^a (the fixed-ga
         .assert rn_unit_shift + 1 == mv_sq_lo, "rmsnorm's variables must end at the squares table"
         .assert rn_vars >= mv_wide_list + MV_MAX_COLS, "rmsnorm's variables overlap matvec's"
 
+; rn_add_square - D'E':H'L' (the sum of squares) += DEHL, through the stack; ends in the
+; other set. Clobbers BC'.
+        .macro rn_add_square
+        push de
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+        ex de,hl
+        .endmacro
+
 rmsnorm:
         exx
         ld hl,0                 ; D'E':H'L' = the sum of squares (mul16s keeps that set)
@@ -140,15 +154,7 @@ rmsnorm:
         ld c,e
         ld d,a                  ; BC = DE = x >> 4
         call mul16s
-        push de
-        push hl
-        exx
-        pop bc
-        add hl,bc
-        pop bc
-        ex de,hl
-        adc hl,bc
-        ex de,hl
+        rn_add_square
         exx
         pop hl
         pop bc
@@ -193,15 +199,7 @@ rmsnorm:
         ld b,d
         ld c,e
         call mul16s             ; DEHL = xs*xs
-        push de
-        push hl
-        exx
-        pop bc
-        add hl,bc
-        pop bc
-        ex de,hl
-        adc hl,bc
-        ex de,hl
+        rn_add_square
 @added:
         exx
         pop hl
