@@ -22,7 +22,8 @@ from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
-                                     SHORT_EXP_OPTION, TABLE_MEANS_OPTION, Z80Bench)
+                                     HEAD_OUT, SHORT_EXP_OPTION, TABLE_MEANS_OPTION, Z80Bench, load_head,
+                                     run_head)
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -36,20 +37,12 @@ def fast_scores() -> None:
             q, keys, values = (rng.integers(-2048, 2048, shape) for shape in (8, (20, 4, 8), (20, 4, 8)))
             want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
             for name, bench in (("fast", fast), ("plain", plain)):
-                bench.write_words(0xA000, q)
-                bench.write_words(0xB000, keys.reshape(-1))
-                bench.write_words(0xC000, values.reshape(-1))
-                if name == "fast":
-                    for position in range(count):
-                        bench.cpu.hl, bench.cpu.de = 0xB000 + 64 * position, 0xA200 + 16 * position
-                        key_sums = bench.call("at_key_sums")
-                    bench.poke_word(bench.sym("at_sums"), 0xA200)
-                for symbol, address in (("at_q", 0xA000), ("at_keys", 0xB000), ("at_values", 0xC000),
-                                        ("at_out", 0xA100)):
-                    bench.poke_word(bench.sym(symbol), address)
-                bench.poke(bench.sym("at_count"), [count])
+                if name == "fast":      # the key sums, and the last at_key_sums call's T-states
+                    key_sums = load_head(bench, q, keys, values, count, 0)
+                else:
+                    load_head(bench, q, keys, values, count, 0, sums=False)
                 costs[name].append(bench.call("attend_head"))
-                assert np.array_equal(bench.read_words(0xA100, 8), want)
+                assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
         print(f"attend_head at {count:2}  {np.mean(costs['fast']):>10,.0f} T-states with AT_FAST_SCORES, "
               f"{np.mean(costs['plain']):,.0f} without (q, k, v in -2048..2047)")
     print(f"at_key_sums        {key_sums:>10,} T-states (a position's 4 heads)")
@@ -62,18 +55,8 @@ def fast_scores() -> None:
             values = rng.integers(-256, 256, (20, 4, 8))
             want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
             for name, bench in (("means", means), ("fast", fast)):
-                bench.write_words(0xA000, q)
-                bench.write_words(0xB000, keys.reshape(-1))
-                bench.write_words(0xC000, values.reshape(-1))
-                for position in range(count):
-                    bench.cpu.hl, bench.cpu.de = 0xB000 + 64 * position, 0xA200 + 16 * position
-                    bench.call("at_key_sums")
-                for symbol, address in (("at_q", 0xA000), ("at_keys", 0xB000), ("at_values", 0xC000),
-                                        ("at_out", 0xA100), ("at_sums", 0xA200)):
-                    bench.poke_word(bench.sym(symbol), address)
-                bench.poke(bench.sym("at_count"), [count])
-                costs[name].append(bench.call("attend_head"))
-                assert np.array_equal(bench.read_words(0xA100, 8), want)
+                costs[name].append(run_head(bench, q, keys, values, count, 0))
+                assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
         print(f"attend_head at {count:2}  {np.mean(costs['means']):>10,.0f} T-states with AT_FAST_MEANS too, "
               f"{np.mean(costs['fast']):,.0f} with AT_FAST_SCORES alone (v in -256..255)")
     forward = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=FAST_SCORES_OPTION)

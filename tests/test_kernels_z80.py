@@ -13,7 +13,7 @@ from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
                                      FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, TABLE_MEANS_OPTION,
-                                     Z80_KERNELS_DIR, Z80Bench, run_matvec)
+                                     Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
 
@@ -519,17 +519,6 @@ def test_embed_matches_intmath(bench):
 
 
 
-def load_head(bench, q, keys, values, head: int, count: int) -> None:
-    """attend_head's inputs: q at $A000, the (20, 4, 8) keys and values at $B000 and $C000
-    (head `head`'s columns), the output at $A100, `count` keys."""
-    bench.write_words(0xA000, q)
-    bench.write_words(0xB000, keys.reshape(-1))
-    bench.write_words(0xC000, values.reshape(-1))
-    for name, address in (("at_q", 0xA000), ("at_keys", 0xB000 + 16 * head),
-                          ("at_values", 0xC000 + 16 * head), ("at_out", 0xA100)):
-        bench.poke_word(bench.sym(name), address)
-    bench.poke(bench.sym("at_count"), [count])
-
 def test_attention_head_matches_intmath(bench):
     rng = np.random.default_rng(11)
     assert list(bench.peek(bench.sym("exp_lut"), 128)) == list(intmath.EXP_LUT)
@@ -547,7 +536,7 @@ def test_attention_head_matches_intmath(bench):
             count = max(count, 4)
         values = rng.integers(-32768, 32768, (20, 4, 8))
         head = int(rng.integers(0, 4))
-        load_head(bench, q, keys, values, head, count)
+        load_head(bench, q, keys, values, count, head, sums=False)
         bench.call("attend_head")
         want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
         assert np.array_equal(bench.read_words(0xA100, 8), want), case
@@ -579,7 +568,7 @@ def test_table_means_match_intmath():
         if case % 4 == 0:
             values[:count:2, :, ::3] = (-128, 127)[case % 8 // 4]
         head = int(rng.integers(0, 4))
-        load_head(bench, q, keys, values, head, count)
+        load_head(bench, q, keys, values, count, head, sums=False)
         cpu, enabled = bench.cpu, bool(case % 2)
         cpu.iy = 0x5C3A                              # as the ROM's interrupt needs it
         bench.call("attend_head", interrupts=enabled)

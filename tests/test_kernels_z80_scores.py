@@ -11,9 +11,10 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import FAST_MEANS_OPTION, FAST_SCORES_OPTION, Z80Bench
+from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS,
+                                     HEAD_VALUES, Z80Bench, run_head, store_keys)
 
-Q, KEYS, VALUES, OUT, SUMS = 0xA000, 0xB000, 0xC000, 0xA100, 0xA200
+Q, KEYS, VALUES, OUT, SUMS = HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS
 
 
 @pytest.fixture(scope="module")
@@ -31,29 +32,6 @@ def squares_key_sum(key) -> int:
     words = np.asarray(key, dtype=np.int64)
     low, high = (words & 0xFF) - 128, words >> 8
     return int(257 * (low * low + 256 * high * high).sum()) % 2**32
-
-
-def store_keys(bench, keys, count) -> None:
-    """The keys (20 positions x 4 heads x 8 words) and each position's 4 key sums, as forward.s keeps them."""
-    bench.write_words(KEYS, keys.reshape(-1))
-    for position in range(count):
-        bench.cpu.hl, bench.cpu.de = KEYS + 64 * position, SUMS + 16 * position
-        bench.call("at_key_sums")
-
-
-def run_head(bench, q, keys, values, count, head, sums=True):
-    bench.write_words(Q, q)
-    if sums:
-        store_keys(bench, keys, count)
-    else:
-        bench.write_words(KEYS, keys.reshape(-1))
-    bench.write_words(VALUES, values.reshape(-1))
-    for name, address in (("at_q", Q), ("at_keys", KEYS + 16 * head), ("at_values", VALUES + 16 * head),
-                          ("at_out", OUT), ("at_sums", SUMS + 4 * head)):
-        if name in bench.symbols:
-            bench.poke_word(bench.sym(name), address)
-    bench.poke(bench.sym("at_count"), [count])
-    return bench.call("attend_head")
 
 
 def test_key_sums_are_each_heads_squares(fast_bench):

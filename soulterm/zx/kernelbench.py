@@ -203,6 +203,47 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
                     banks=banks)
 
 
+# attend_head's inputs on the kernels' bench (the tests, benchmarks/z80_kernels.py): q, the
+# (20 positions, 4 heads, 8) keys and values, the head's output and AT_FAST_SCORES's key sums.
+HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS = 0xA000, 0xB000, 0xC000, 0xA100, 0xA200
+
+
+def store_keys(bench: Z80Bench, keys, count: int) -> int:
+    """The keys (20 x 4 x 8 words) and, through at_key_sums, the first `count` positions' key sums
+    as forward.s keeps them; returns the last at_key_sums call's T-states (0 for none)."""
+    bench.write_words(HEAD_KEYS, np.asarray(keys).reshape(-1))
+    t_states = 0
+    for position in range(count):
+        bench.cpu.hl, bench.cpu.de = HEAD_KEYS + 64 * position, HEAD_SUMS + 16 * position
+        t_states = bench.call("at_key_sums")
+    return t_states
+
+
+def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: bool = True) -> int:
+    """attend_head's inputs for head `head` over `count` keys (with `sums`, the key sums too,
+    store_keys); returns store_keys's T-states (0 without sums)."""
+    bench.write_words(HEAD_Q, q)
+    if sums:
+        t_states = store_keys(bench, keys, count)
+    else:
+        bench.write_words(HEAD_KEYS, np.asarray(keys).reshape(-1))
+        t_states = 0
+    bench.write_words(HEAD_VALUES, np.asarray(values).reshape(-1))
+    for name, address in (("at_q", HEAD_Q), ("at_keys", HEAD_KEYS + 16 * head),
+                          ("at_values", HEAD_VALUES + 16 * head), ("at_out", HEAD_OUT),
+                          ("at_sums", HEAD_SUMS + 4 * head)):
+        if name in bench.symbols:
+            bench.poke_word(bench.sym(name), address)
+    bench.poke(bench.sym("at_count"), [count])
+    return t_states
+
+
+def run_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: bool = True) -> int:
+    """attend_head on load_head's inputs; its T-states (the output at HEAD_OUT)."""
+    load_head(bench, q, keys, values, count, head, sums)
+    return bench.call("attend_head")
+
+
 def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
                routine: str = "matvec") -> tuple[np.ndarray, int]:
     """Lay W (in matvec's layout), x, bias out at `buffers`, call `routine`; returns (out, T-states)."""
