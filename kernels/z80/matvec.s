@@ -636,6 +636,18 @@ mv_row_jump:
         ld sp,(mv_saved_sp)
         ret
 
+; mv_jp_over_high - the slot at IX (a main slot) skips its high piece: a jp over it to the
+; next slot, IX + MV_SLOT_END, written over its exx and the next two bytes. Clobbers A.
+        .macro mv_jp_over_high
+        ld (ix+MV_H_EXX),MV_H_JP
+        .byte $DD,$7D           ; ld a,ixl
+        add a,MV_SLOT_END
+        ld (ix+MV_H_EXX+1),a
+        .byte $DD,$7C           ; ld a,ixh
+        adc a,0
+        ld (ix+MV_H_EXX+2),a
+        .endmacro
+
 ; mv_hla_to_other_set - a low or coarse row end's first steps on the sum H:L:A (bits
 ; 0-7 in A, already put aside): bits 8-15 into the other set's D:E, A the sign of (the
 ; sum >> 8), in the other set. Clobbers A, IXL.
@@ -1312,13 +1324,7 @@ mv_prepare:
         .byte $66               ; mode is expected (exx $D9 has bit 4, jp $C3 not: 6 T-states
         jr z,@next_slot         ; less than ld a and cp); the slot skips its high piece already
         .assert (MV_H_JP & $10) == 0 && ($D9 & $10) != 0, "bit 4 tells a high piece's jp from its exx"
-        ld (ix+MV_H_EXX),MV_H_JP    ; jp over the high piece, to the next slot at IX + MV_SLOT_END
-        .byte $DD,$7D           ; ld a,ixl
-        add a,MV_SLOT_END
-        ld (ix+MV_H_EXX+1),a
-        .byte $DD,$7C           ; ld a,ixh
-        adc a,0
-        ld (ix+MV_H_EXX+2),a
+        mv_jp_over_high
         jr @next_slot
 @full_dh:
         ld (ix+MV_D_H1),a       ; A = $FF: S(w + 0), for the full path
@@ -1771,13 +1777,7 @@ mv_one_piece_walk:
 @jp:
         bit 4,(ix+MV_H_EXX)     ; (a jp already: see the column pass's @dh)
         jr z,@next
-        ld (ix+MV_H_EXX),MV_H_JP    ; jp over the high piece, to the next slot
-        .byte $DD,$7D           ; ld a,ixl
-        add a,MV_SLOT_END
-        ld (ix+MV_H_EXX+1),a
-        .byte $DD,$7C           ; ld a,ixh
-        adc a,0
-        ld (ix+MV_H_EXX+2),a
+        mv_jp_over_high
         jr @next
 @full:
         bit 4,(ix+MV_H_EXX)

@@ -59,6 +59,16 @@ rn_unit_shift   = rn_vars + 17  ; byte: shift - a for gains of 2^a (the fixed-ga
         .assert rn_unit_shift + 1 == mv_sq_lo, "rmsnorm's variables must end at the squares table"
         .assert rn_vars >= mv_wide_list + MV_MAX_COLS, "rmsnorm's variables overlap matvec's"
 
+; rn_store_bc - the word BC at DE, DE stepped past it. Clobbers A.
+        .macro rn_store_bc
+        ld a,c
+        ld (de),a
+        inc de
+        ld a,b
+        ld (de),a
+        inc de
+        .endmacro
+
 ; rn_add_square - D'E':H'L' (the sum of squares) += DEHL, through the stack; ends in the
 ; other set. Clobbers BC'.
         .macro rn_add_square
@@ -301,12 +311,7 @@ rmsnorm:
         push de
         exx
         pop bc
-        ld a,c
-        ld (de),a
-        inc de
-        ld a,b
-        ld (de),a
-        inc de
+        rn_store_bc
         exx
         ld hl,rn_left
         dec (hl)
@@ -431,12 +436,7 @@ rmsnorm:
         rr c
         .endrepeat
 @clamped_shifts_end:
-        ld a,c
-        ld (de),a
-        inc de
-        ld a,b
-        ld (de),a
-        inc de
+        rn_store_bc
         ld a,e
 @clamped_end:
         cp 0                    ; (patched: out's end, low byte)
