@@ -636,6 +636,17 @@ mv_row_jump:
         ld sp,(mv_saved_sp)
         ret
 
+; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (C rotates
+; the alternation, its carry the extra byte). Clobbers A, F.
+        .macro mv_next_slot
+        rrc c
+        .byte $DD,$7D           ; ld a,ixl
+        adc a,MV_SLOT_PAIR / 2
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
+        .endmacro
+
 ; mv_jp_over_high - the slot at IX (a main slot) skips its high piece: a jp over it to the
 ; next slot, IX + MV_SLOT_END, written over its exx and the next two bytes. Clobbers A.
         .macro mv_jp_over_high
@@ -1292,12 +1303,7 @@ mv_prepare:
         inc c
         exx
 @next_slot:
-        rrc c                   ; the next slot: 25 bytes on, 26 to an odd one (counted from one byte early)
-        .byte $DD,$7D           ; ld a,ixl
-        adc a,MV_SLOT_PAIR / 2
-        .byte $DD,$6F           ; ld ixl,a
-        jr nc,* + 4
-        .byte $DD,$24           ; inc ixh
+        mv_next_slot            ; (counted from one byte early)
 @column_loop:
         djnz @column            ; patched by matvec: @sparse_column in a sparse call
         jr @columns_done
@@ -1664,12 +1670,7 @@ MV_SPARSE_FROM  = * - 2
         pop de
         pop bc
 @next:
-        rrc c                   ; the next slot: 25 bytes on, 26 to an odd one (DE kept)
-        .byte $DD,$7D           ; ld a,ixl
-        adc a,MV_SLOT_PAIR / 2
-        .byte $DD,$6F           ; ld ixl,a
-        jr nc,* + 4
-        .byte $DD,$24           ; inc ixh
+        mv_next_slot            ; (DE kept)
         djnz @slot
         ret
 
@@ -1797,12 +1798,7 @@ mv_one_piece_walk:
         jr nz,@next
         ld e,d                  ; (the last one)
 @next:
-        rrc c                   ; the next slot: 25 bytes on, 26 to an odd one
-        .byte $DD,$7D           ; ld a,ixl
-        adc a,MV_SLOT_PAIR / 2
-        .byte $DD,$6F           ; ld ixl,a
-        jr nc,* + 4
-        .byte $DD,$24           ; inc ixh
+        mv_next_slot
         djnz @slot
         ret
 .endif
