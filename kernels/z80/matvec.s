@@ -2244,65 +2244,54 @@ MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero,
 mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
 
-; mv_row_coarse - a coarse row's start when the call has wide columns: the h sum
-; at -Ch plus each wide column's S(w + h) - S(w) (its high piece, whole: the
-; slots run only the low pieces), then mv_row_narrow's K and -Cl. Each wide
-; column has a block of its own, its distance from the one before and its h - 1
-; patched in once a call (mv_coarse_prepare): ~176 T-states a wide column, ~75 a
-; row around them (a walk of a list with the h - 1 patched a row took ~265 and ~90;
-; ~180 a wide column before the block lost its `or a`: the distance's add leaves
-; no carry).
+; The coarse rows' wide columns (sixteenth round): every wide column of a coarse
+; call has h = +-1 (else the call runs exact), so its high piece 2wh = +-2w goes
+; into the l sum's H:L in its own slot, whose ld e,(iy+d) mv_coarse_prepare turns
+; into a jp to a block of its own: the slot's S(w + l) high byte, then +-2(w + 128)
+; from the weight still in C or B (the -+256 of each goes into -Cl's top bytes,
+; with -Ch), and back. The doubled sum then fits the l sum's 24 bits (|2 sum w x +
+; 2b| < 2^21 with every |x| <= 384), and the rows start with no h sum
+; (mv_row_h_zero): 46 T-states a product more for h = 1, 62 for h = -1, against
+; ~176 and ~75 a row around them in the row start's blocks before.
 MV_COARSE_WIDE_MAX = MV_MAX_COLS / 4    ; a coarse call is narrow: at most a quarter wide
-MV_CW_BLOCK     = 32            ; bytes of a wide column's block
-MV_CW_DIST      = 1             ; its distance (ld de,n's low byte)
-MV_CW_RUN       = 4             ; past the distance's add (the first block's is mv_row_coarse's)
-MV_CW_H1        = 23            ; its h - 1, twice
-MV_CW_H2        = 26
-mv_row_coarse:                  ; (in the h sum's set)
-        ld hl,0                 ; patched: C:HL = -Ch
-        ld c,0
-MV_COARSE_NC_H  = * - 4
-MV_COARSE_NC_H_TOP = * - 1
-        exx
-        ld hl,0                 ; patched: the first wide column's distance from the row's K (its
-MV_CW_FIRST_DIST = * - 2        ; index + 3; the row's K is where the row before ended)
-        add hl,sp
-        jp mv_coarse_wide       ; patched: the first wide column's block, past its distance's add
-MV_CW_FIRST     = * - 2
+MV_CW_BLOCK     = 14            ; bytes of a wide column's block
+MV_CW_D         = 2             ; its ld e,(iy+d)'s displacement (the slot's)
+MV_CW_LD_E      = 4             ; its ld e,c (an even slot's weight) or ld e,b (an odd one's)
+MV_CW_TAIL      = 5             ; its +-2(w + 128) and the jp back, written for its h
+MV_CW_SLOT_D1   = MV_COARSE_D1 - 2      ; the slots' ld e,(iy+d), turned into the jp
+MV_CW_SLOT_D2   = MV_COARSE_D2 - 2
 mv_coarse_wide:
         .repeat MV_COARSE_WIDE_MAX
-        ld de,0                 ; patched: the distance from the wide column before (the first
-        add hl,de               ; block's: mv_row_coarse adds it; no carry, the row ends below $10000)
-        ld a,(hl)               ; w + 128 (MV_CW_RUN bytes in)
-        .byte $DD,$6F           ; ld ixl,a
-        .byte $FD,$6F           ; ld iyl,a
-        exx
-        ld e,(ix-1)             ; C:HL -= S(w)
-        ld d,(iy-1)
-        sbc hl,de
-        jr nc,* + 3
-        dec c
-        ld e,(ix+0)             ; patched: C:HL += S(w + h)
-        ld d,(iy+0)
+        ld e,(iy+0)             ; patched: the slot's displacement
         add hl,de
-        jr nc,* + 3
-        inc c
-        exx
+        ld e,c                  ; patched: ld e,b for an odd slot
+        .res MV_CW_BLOCK - MV_CW_TAIL   ; patched: add hl,de twice (h = 1) or or a, sbc hl,de twice (h = -1), then jp back
         .endrepeat
         .assert * - mv_coarse_wide == MV_COARSE_WIDE_MAX * MV_CW_BLOCK, "wide block size does not match MV_CW_BLOCK"
-.ifdef MV_BIAS_IN_K
-        jp mv_coarse_k
-.else
-        jp mv_coarse_k          ; patched: mv_coarse_k_biased with a bias
-MV_CW_K         = * - 2
-.endif
+mv_cw_plus:                     ; the tails (h = 1, h = -1) before their jp's operand
+        add hl,de
+        add hl,de
+        .byte $C3
+MV_CW_PLUS_LEN = * - mv_cw_plus
+mv_cw_minus:
+        or a
+        sbc hl,de
+        or a
+        sbc hl,de
+        .byte $C3
+MV_CW_MINUS_LEN = * - mv_cw_minus
+        .assert MV_CW_TAIL + MV_CW_MINUS_LEN + 2 == MV_CW_BLOCK, "the h = -1 tail does not fill a block"
+mv_cw_patched:  .res 2 * MV_COARSE_WIDE_MAX     ; the slots the call before sent to a block
+mv_cw_count:    .byte 0
+mv_cw_next:     .word 0         ; the list's next entry (mv_coarse_prepare)
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
-; coarse if it can (above): each used column's l - 1 (its low byte - 1) into
-; its coarse slot, the row pointers, -Cl and the first pair into the coarse row
-; starts, and the rows' start (mv_row_coarse_start, mv_row_coarse_biased or, with
-; wide columns, their blocks in mv_row_coarse); mv_jump stays on the exact slots
-; for mv_exact_row. Else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
+; coarse if it can (above; every wide column's h +-1): each used column's l - 1
+; (its low byte - 1) into its coarse slot, the row pointers, -Cl and the first
+; pair into the coarse row starts, the rows' start (mv_row_h_zero,
+; mv_row_coarse_start or mv_row_coarse_biased) and each wide column's slot to a
+; block of its own (mv_coarse_wide); mv_jump stays on the exact slots for
+; mv_exact_row. Else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX, IY.
 mv_coarse_prepare:
 .ifdef MV_LOW_SLOTS
         ld a,(mv_prepare@dh)    ; narrow mode expected: the pass's jr back to the next slot
@@ -2312,6 +2301,25 @@ mv_coarse_prepare:
         ld (mv_prepare@piece_jr+1),a
 @jr_set:
 .endif
+        ld a,(mv_cw_count)      ; the slots the call before sent to a block: their ld e,(iy+d) back
+        or a
+        jr z,@restored
+        ld b,a
+        ld hl,mv_cw_patched
+@restore:
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,$FD
+        ld (de),a
+        inc de
+        ld a,$5E
+        ld (de),a
+        djnz @restore
+        xor a
+        ld (mv_cw_count),a
+@restored:
         ld hl,mv_coarse_on
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
         xor MV_NARROW
@@ -2323,7 +2331,36 @@ mv_coarse_prepare:
         ld b,a
         and 1
         or c
+        jr nz,@exact
+        ld a,(MV_WIDE_COUNT)    ; every wide column's h +-1 (x in -383..384): its 2wh in its slot
+        or a
         jr z,@coarse
+        push hl
+        push bc
+        ld b,a
+        ld hl,mv_wide_list
+        ld ix,(mv_x)
+@h_check:
+        ld a,(hl)               ; the distance (the first: the column's index)
+        inc hl
+        add a,a
+        ld e,a
+        ld d,0
+        add ix,de               ; IX: the column's x
+        ld a,(ix+0)
+        cp 129                  ; (l < 0: h is one more than the high byte)
+        ld a,(ix+1)
+        sbc a,0                 ; h - 1
+        jr z,@h_next
+        cp -2
+        jr nz,@h_done           ; (NZ: not +-1)
+@h_next:
+        djnz @h_check           ; (Z: every one +-1)
+@h_done:
+        pop bc
+        pop hl
+        jr z,@coarse
+@exact:
         ld (hl),0
 .ifdef MV_LOW_SLOTS
         jp mv_low_deferred
@@ -2382,66 +2419,114 @@ mv_coarse_prepare:
         ld (MV_COARSE_BIAS_PTR),hl
         ld a,h
         or l
-        ld hl,mv_coarse_k
         jr z,@bias_set
-        ld hl,mv_coarse_k_biased
         ld de,mv_row_coarse_biased
 @bias_set:
-        ld (MV_CW_K),hl
 .endif
-        ld a,(MV_WIDE_COUNT)
-        or a
 .ifdef MV_LOW_HLA
-        ld hl,MV_H_ADD_OPS      ; (the coarse row end adds the h sum that mv_row_coarse makes)
-        jr nz,@h_add_set
-        ld de,mv_row_h_zero     ; no wide column: Ch = 0, no h sum
+        ld de,mv_row_h_zero     ; no h sum: the wide columns' high pieces go into the l sum
         ld hl,MV_H_ZERO_OPS
-@h_add_set:
         ld (MV_COARSE_H_ADD),hl
-        or a
 .endif
-        jr nz,@wide_rows
         ld (mv_first_row+1),de
         ld (mv_row_jump+1),de
-        ret
-@wide_rows:
-        ld hl,(MV_NARROW_NC_H)
-        ld (MV_COARSE_NC_H),hl
+        ld a,(MV_WIDE_COUNT)
+        or a
+        ret z
+        ld (mv_cw_count),a      ; (the next coarse call puts their slots back)
         ld b,a
-        ld a,(MV_NARROW_NC_H_TOP)
-        ld (MV_COARSE_NC_H_TOP),a
-        ld a,b
-        ld hl,mv_row_coarse
-        ld (mv_first_row+1),hl
-        ld (mv_row_jump+1),hl
-        ld iy,mv_coarse_wide + MV_COARSE_WIDE_MAX * MV_CW_BLOCK + MV_CW_RUN
-        ld de,-MV_CW_BLOCK
-@block:
-        add iy,de               ; the first wide column's block: the last B blocks run
-        dec a
-        jr nz,@block
-        ld (MV_CW_FIRST),iy     ; (IY: a block, MV_CW_RUN bytes in)
+        ld a,(mv_cols)
+        neg
+        add a,MV_MAX_COLS
+        ld c,a                  ; C: the slot before the first column (its distance is its index)
+        ld hl,mv_cw_patched
+        ld (mv_cw_next),hl
         ld hl,mv_wide_list
-        ld a,(hl)               ; the first one's distance from the row's K: mv_row_coarse's
-        add a,3
-        ld (MV_CW_FIRST_DIST),a
         ld ix,(mv_x)
+        ld iy,mv_coarse_wide
 @wide:
-        ld a,(hl)               ; the distance (the first: the column's index)
+        ld a,(hl)               ; the distance
         inc hl
-        ld (iy+MV_CW_DIST-MV_CW_RUN),a
-        add a,a
+        push hl
+        push bc
         ld e,a
+        add a,c
+        ld (@slot+1),a          ; (C after the tail's copy)
         ld d,0
+        add ix,de
         add ix,de               ; IX: the column's x
-        ld a,(ix+0)
-        cp 129                  ; (l < 0: h is one more than the high byte)
+        srl a                   ; its pair, CF: the odd slot of it
+        ld e,a
+        ld hl,mv_coarse_slots + MV_CW_SLOT_D1
+        ld a,$59                ; ld e,c: an even slot's weight
+        jr nc,@even
+        ld hl,mv_coarse_slots + MV_CW_SLOT_D2
+        ld a,$58                ; ld e,b: an odd one's
+@even:
+        ld (iy+MV_CW_LD_E),a
+        ld a,e                  ; 13 * the pair
+        add a,a
+        add a,e
+        add a,a
+        add a,a
+        add a,e
+        .assert MV_COARSE_PAIR == 13, "the wide columns' slots are found at 13 bytes a pair"
+        ld e,a
+        add hl,de               ; HL: the slot's ld e,(iy+d)
+        ex de,hl
+        ld hl,(mv_cw_next)
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (mv_cw_next),hl
+        ex de,hl
+        inc hl
+        inc hl
+        ld a,(hl)               ; the slot's displacement, into the block
+        ld (iy+MV_CW_D),a
+        dec hl
+        dec hl
+        ld (hl),$C3             ; jp to the block
+        inc hl
+        push iy
+        pop de
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        inc hl
+        push hl                 ; the way back: past the slot's add hl,de
+        ld hl,MV_CW_TAIL
+        add hl,de
+        ex de,hl                ; DE: the block's tail
+        ld hl,MV_COARSE_NC_L12+1        ; -Cl's top byte: the -256 (h = 1) or +256 (h = -1)
+        ld a,(ix+0)             ; of +-2(w + 128), -Ch's -1 too
+        cp 129
         ld a,(ix+1)
-        sbc a,0
-        ld (iy+MV_CW_H1-MV_CW_RUN),a    ; h - 1
-        ld (iy+MV_CW_H2-MV_CW_RUN),a
+        sbc a,0                 ; h - 1: 0 or -2
+        jr nz,@minus
+        dec (hl)
+        ld hl,mv_cw_plus
+        ld bc,MV_CW_PLUS_LEN
+        jr @tail
+@minus:
+        inc (hl)
+        ld hl,mv_cw_minus
+        ld bc,MV_CW_MINUS_LEN
+@tail:
+        ldir
+        pop hl
+        ex de,hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
         ld de,MV_CW_BLOCK
         add iy,de
+        pop bc
+@slot:
+        ld c,0                  ; patched: the column's slot
+        pop hl
         djnz @wide
         ret
 
