@@ -288,7 +288,7 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
         elif kind == 2:                                 # saturating both ways (through wide inputs)
             w = rng.choice([-128, 127], (rows, cols))
             xn = rng.choice([-127, 128], cols)
-            xn[:8] = rng.choice([-383, 384], 8)         # (h = +-1: coarse)
+            xn[:6] = rng.choice([-383, 384], 6)         # (h = +-1, at most 6 wide: coarse)
         elif kind == 3:                                 # rows 0..2 the largest, others close together
             w = rng.integers(-3, 4, (rows, cols))
             w[:3] = 127
@@ -299,7 +299,7 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
             w = np.full((rows, cols), -128)
             w[:, :4] = rng.integers(-128, -100, (rows, 4))
             xn = np.full(cols, 128)
-            xn[:8] = 384
+            xn[:6] = 384
         elif kind == 6:                                 # too many wide inputs: exact
             xn = inputs(rng, cols, 9)
         exact = intmath.matvec(w, shift, xn, None, post=0)
@@ -366,7 +366,7 @@ def test_coarse_t_states_are_what_the_header_says():
 
     t_states(True)                                  # (the first narrow call patches the slots for it)
     figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
-    assert figures == [(226_340, 352_132), (233_374, 376_316), (254_378, 440_089)]
+    assert figures == [(226_340, 352_132), (233_326, 376_316), (254_244, 440_089)]
     t_states(True)
     assert exact_row(bench, 5) == 3_944
 
@@ -388,4 +388,4 @@ def test_gated_t_states_are_what_the_header_says():
 
     t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
     figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
-    assert figures == [(122_074, 218_339, 181_525), (126_196, 222_674, 194_125)]
+    assert figures == [(122_074, 218_339, 181_525), (126_148, 222_654, 194_125)]

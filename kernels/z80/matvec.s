@@ -2247,43 +2247,50 @@ mv_coarse_check:
 ; The coarse rows' wide columns (sixteenth round): every wide column of a coarse
 ; call has h = +-1 (else the call runs exact), so its high piece 2wh = +-2w goes
 ; into the l sum's H:L in its own slot, whose ld e,(iy+d) mv_coarse_prepare turns
-; into a jp to a block of its own: the slot's S(w + l) high byte, then +-2(w + 128)
-; from the weight still in C or B (the -+256 of each goes into -Cl's top bytes,
-; with -Ch), and back. The doubled sum then fits the l sum's 24 bits (|2 sum w x +
-; 2b| < 2^21 with every |x| <= 384), and the rows start with no h sum
-; (mv_row_h_zero): 46 T-states a product more for h = 1, 62 for h = -1, against
-; ~176 and ~75 a row around them in the row start's blocks before.
-MV_COARSE_WIDE_MAX = MV_MAX_COLS / 4    ; a coarse call is narrow: at most a quarter wide
-MV_CW_BLOCK     = 14            ; bytes of a wide column's block
-MV_CW_D         = 2             ; its ld e,(iy+d)'s displacement (the slot's)
-MV_CW_LD_E      = 4             ; its ld e,c (an even slot's weight) or ld e,b (an odd one's)
-MV_CW_TAIL      = 5             ; its +-2(w + 128) and the jp back, written for its h
+; into a jp to a block of its own: +-2(w + 128) from the weight still in C or B
+; (the -+256 of each goes into -Cl's top bytes, with -Ch), the slot's read of
+; S(w + l)'s high byte, and back to its add. The doubled sum then fits the l
+; sum's 24 bits (|2 sum w x + 2b| < 2^21 with every |x| <= 384), and the rows
+; start with no h sum (mv_row_h_zero): 46 T-states a product more for h = 1, 62
+; for h = -1, against ~176 and ~75 a row around them in the row start's blocks
+; before. MV_COARSE_WIDE_MAX blocks: a call with more wide columns runs exact (the
+; shipped soul's coarse calls have at most 4).
+MV_COARSE_WIDE_MAX = 6          ; blocks (a quarter of 32 columns would be 8)
+MV_CW_BLOCK     = 13            ; bytes of a wide column's block
+MV_CW_PLUS      = 4             ; the entry for h = 1 (ld e,c or b, add hl,de twice); for h = -1
+                                ; the block's start (ld e,c or b, or a and sbc hl,de twice)
+MV_CW_D         = 9             ; its ld e,(iy+d)'s displacement (the slot's)
+MV_CW_BACK      = 10            ; its jp back to the slot's add hl,de
 MV_CW_SLOT_D1   = MV_COARSE_D1 - 2      ; the slots' ld e,(iy+d), turned into the jp
 MV_CW_SLOT_D2   = MV_COARSE_D2 - 2
 mv_coarse_wide:
         .repeat MV_COARSE_WIDE_MAX
+        ld e,c                  ; patched: ld e,b for an odd slot (h = -1)
+        or a
+        sbc hl,de
+        or a                    ; patched: ld e,c or ld e,b, then add hl,de twice (h = 1)
+        sbc hl,de
         ld e,(iy+0)             ; patched: the slot's displacement
-        add hl,de
-        ld e,c                  ; patched: ld e,b for an odd slot
-        .res MV_CW_BLOCK - MV_CW_TAIL   ; patched: add hl,de twice (h = 1) or or a, sbc hl,de twice (h = -1), then jp back
+        jp 0                    ; patched: the slot's add hl,de
         .endrepeat
         .assert * - mv_coarse_wide == MV_COARSE_WIDE_MAX * MV_CW_BLOCK, "wide block size does not match MV_CW_BLOCK"
-mv_cw_plus:                     ; the tails (h = 1, h = -1) before their jp's operand
-        add hl,de
-        add hl,de
-        .byte $C3
-MV_CW_PLUS_LEN = * - mv_cw_plus
-mv_cw_minus:
-        or a
-        sbc hl,de
-        or a
-        sbc hl,de
-        .byte $C3
-MV_CW_MINUS_LEN = * - mv_cw_minus
-        .assert MV_CW_TAIL + MV_CW_MINUS_LEN + 2 == MV_CW_BLOCK, "the h = -1 tail does not fill a block"
-mv_cw_patched:  .res 2 * MV_COARSE_WIDE_MAX     ; the slots the call before sent to a block
-mv_cw_count:    .byte 0
-mv_cw_next:     .word 0         ; the list's next entry (mv_coarse_prepare)
+mv_cw_count:    .byte 0         ; the blocks the call before used (the next coarse call puts their slots back)
+
+; mv_wide_h - the next wide column of mv_wide_list: HL at its distance (the first:
+; its index), IX at the x of the one before (mv_x for the first). Returns A = its
+; h - 1, E = the distance, D = 0, HL past it, IX at its x.
+mv_wide_h:
+        ld e,(hl)
+        inc hl
+        ld d,0
+        add ix,de
+        add ix,de
+        ld a,(ix+0)
+        cp 129                  ; (l < 0: h is one more than the high byte)
+        ld a,(ix+1)
+        sbc a,0
+        ret
+
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
 ; coarse if it can (above; every wide column's h +-1): each used column's l - 1
@@ -2305,20 +2312,18 @@ mv_coarse_prepare:
         or a
         jr z,@restored
         ld b,a
-        ld hl,mv_cw_patched
+        ld ix,mv_coarse_wide
+        ld de,MV_CW_BLOCK
 @restore:
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        ld a,$FD
-        ld (de),a
-        inc de
-        ld a,$5E
-        ld (de),a
+        ld l,(ix+MV_CW_BACK+1)
+        ld h,(ix+MV_CW_BACK+2)  ; the slot's add hl,de
+        dec hl
+        dec hl
+        ld (hl),$5E
+        dec hl
+        ld (hl),$FD
+        add ix,de
         djnz @restore
-        xor a
-        ld (mv_cw_count),a
 @restored:
         ld hl,mv_coarse_on
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
@@ -2335,22 +2340,15 @@ mv_coarse_prepare:
         ld a,(MV_WIDE_COUNT)    ; every wide column's h +-1 (x in -383..384): its 2wh in its slot
         or a
         jr z,@coarse
+        cp MV_COARSE_WIDE_MAX + 1
+        jr nc,@exact            ; (more than the blocks)
         push hl
         push bc
         ld b,a
         ld hl,mv_wide_list
         ld ix,(mv_x)
 @h_check:
-        ld a,(hl)               ; the distance (the first: the column's index)
-        inc hl
-        add a,a
-        ld e,a
-        ld d,0
-        add ix,de               ; IX: the column's x
-        ld a,(ix+0)
-        cp 129                  ; (l < 0: h is one more than the high byte)
-        ld a,(ix+1)
-        sbc a,0                 ; h - 1
+        call mv_wide_h
         jr z,@h_next
         cp -2
         jr nz,@h_done           ; (NZ: not +-1)
@@ -2433,100 +2431,83 @@ mv_coarse_prepare:
         ld a,(MV_WIDE_COUNT)
         or a
         ret z
-        ld (mv_cw_count),a      ; (the next coarse call puts their slots back)
+        ld (mv_cw_count),a
         ld b,a
         ld a,(mv_cols)
         neg
         add a,MV_MAX_COLS
         ld c,a                  ; C: the slot before the first column (its distance is its index)
-        ld hl,mv_cw_patched
-        ld (mv_cw_next),hl
         ld hl,mv_wide_list
         ld ix,(mv_x)
         ld iy,mv_coarse_wide
 @wide:
-        ld a,(hl)               ; the distance
-        inc hl
-        push hl
-        push bc
-        ld e,a
+        call mv_wide_h          ; A = h - 1: 0 or -2
+        ld d,a
+        ld a,e
         add a,c
-        ld (@slot+1),a          ; (C after the tail's copy)
-        ld d,0
-        add ix,de
-        add ix,de               ; IX: the column's x
-        srl a                   ; its pair, CF: the odd slot of it
+        ld c,a                  ; the column's slot
+        push bc
+        push hl
+        ld hl,MV_COARSE_NC_L12+1        ; -Cl's top byte: the -256 (h = 1) or +256 (h = -1)
+        inc (hl)                        ; of +-2(w + 128), -Ch's -1 too
+        inc d                   ; D = h
+        bit 7,d
+        jr nz,@nc_set
+        dec (hl)
+        dec (hl)
+@nc_set:
+        srl a                   ; the slot's pair, CF: the odd slot of it
         ld e,a
         ld hl,mv_coarse_slots + MV_CW_SLOT_D1
-        ld a,$59                ; ld e,c: an even slot's weight
+        ld b,$59                ; ld e,c: an even slot's weight
         jr nc,@even
         ld hl,mv_coarse_slots + MV_CW_SLOT_D2
-        ld a,$58                ; ld e,b: an odd one's
+        dec b                   ; ld e,b: an odd one's
 @even:
-        ld (iy+MV_CW_LD_E),a
-        ld a,e                  ; 13 * the pair
-        add a,a
+        add a,a                 ; 13 * the pair
         add a,e
         add a,a
         add a,a
         add a,e
         .assert MV_COARSE_PAIR == 13, "the wide columns' slots are found at 13 bytes a pair"
         ld e,a
+        ld c,d                  ; C: h (1 or -1)
+        ld d,0
         add hl,de               ; HL: the slot's ld e,(iy+d)
-        ex de,hl
-        ld hl,(mv_cw_next)
-        ld (hl),e
-        inc hl
-        ld (hl),d
-        inc hl
-        ld (mv_cw_next),hl
-        ex de,hl
-        inc hl
-        inc hl
-        ld a,(hl)               ; the slot's displacement, into the block
-        ld (iy+MV_CW_D),a
-        dec hl
-        dec hl
-        ld (hl),$C3             ; jp to the block
-        inc hl
         push iy
-        pop de
+        pop de                  ; DE: the block (h = -1's entry)
+        ld a,b
+        dec c
+        jr z,@plus
+        ld (iy+0),a
+        ld a,$B7                ; or a, sbc hl,de
+        ld bc,$52ED
+        jr @form
+@plus:
+        inc de
+        inc de
+        inc de
+        inc de
+        .assert MV_CW_PLUS == 4, "h = 1's entry is four bytes in"
+        ld bc,$1919             ; add hl,de twice
+@form:
+        ld (iy+MV_CW_PLUS),a
+        ld (iy+MV_CW_PLUS+1),c
+        ld (iy+MV_CW_PLUS+2),b
+        ld (hl),$C3             ; the slot's jp to the block
+        inc hl
         ld (hl),e
         inc hl
+        ld a,(hl)               ; (the slot's displacement, into the block)
         ld (hl),d
+        ld (iy+MV_CW_D),a
         inc hl
-        inc hl
-        push hl                 ; the way back: past the slot's add hl,de
-        ld hl,MV_CW_TAIL
-        add hl,de
-        ex de,hl                ; DE: the block's tail
-        ld hl,MV_COARSE_NC_L12+1        ; -Cl's top byte: the -256 (h = 1) or +256 (h = -1)
-        ld a,(ix+0)             ; of +-2(w + 128), -Ch's -1 too
-        cp 129
-        ld a,(ix+1)
-        sbc a,0                 ; h - 1: 0 or -2
-        jr nz,@minus
-        dec (hl)
-        ld hl,mv_cw_plus
-        ld bc,MV_CW_PLUS_LEN
-        jr @tail
-@minus:
-        inc (hl)
-        ld hl,mv_cw_minus
-        ld bc,MV_CW_MINUS_LEN
-@tail:
-        ldir
-        pop hl
-        ex de,hl
-        ld (hl),e
-        inc hl
-        ld (hl),d
+        ld (iy+MV_CW_BACK+1),l  ; back to the slot's add hl,de
+        ld (iy+MV_CW_BACK+2),h
         ld de,MV_CW_BLOCK
         add iy,de
-        pop bc
-@slot:
-        ld c,0                  ; patched: the column's slot
         pop hl
+        pop bc
         djnz @wide
         ret
 
