@@ -243,6 +243,13 @@ MV_LOW_HLA      = 1             ; (the 128K's options) the low rows start as the
 .endif
 .endif
 .endif
+.ifdef MV_COARSE
+MV_WIDE_H       = 1             ; mv_wide_h: the coarse and the low slots' wide columns' h (sixteenth round)
+.else
+.ifdef MV_LOW_SLOTS
+MV_WIDE_H       = 1
+.endif
+.endif
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
@@ -1831,6 +1838,23 @@ mv_restore_high:
         djnz @slot
         ret
 
+.ifdef MV_WIDE_H
+; mv_wide_h - the next wide column of mv_wide_list: HL at its distance (the first:
+; its index), IX at the x of the one before (mv_x for the first). Returns A = its
+; h - 1, E = the distance, D = 0, HL past it, IX at its x.
+mv_wide_h:
+        ld e,(hl)
+        inc hl
+        ld d,0
+        add ix,de
+        add ix,de
+        ld a,(ix+0)
+        cp 129                  ; (l < 0: h is one more than the high byte)
+        ld a,(ix+1)
+        sbc a,0
+        ret
+.endif
+
 .ifdef MV_LOW_SLOTS
 ; The low slots (MV_LOW_SLOTS: the 128K player, which has the room): narrow
 ; mode's slots without a high piece, 74 T-states a one-piece product against
@@ -1876,35 +1900,28 @@ MV_LOW_END      = 13            ; a slot's end, counted as the offsets
 MV_LOW_LD_E     = 5             ; its add a,(ix+d): a jp to the block for a wide column
 MV_LOW_ADD_2    = $86           ; add a,(ix+d)'s second byte ($DD, $86), put back after the jp
 MV_LOW_WIDE_MAX = 8             ; every narrow call's wide columns (at most a quarter of 32) go to blocks
-MV_LOW_BLOCK    = 35            ; bytes of a wide column's block
-MV_LOW_B_L1     = 2             ; the displacements and the way back in a block
-MV_LOW_B_L2     = 5
-MV_LOW_B_H1     = 11
-MV_LOW_B_H2     = 14
-MV_LOW_B_BACK   = 33
+MV_LOW_BLOCK    = 19            ; bytes of a wide column's block
+MV_LOW_B_FORM   = 4             ; its four bytes written for its h (h = 1's entry)
+MV_LOW_B_L1     = 10            ; its displacements and its way back
+MV_LOW_B_L2     = 13
+MV_LOW_B_BACK   = 17
 
-
-; A wide column's block: its slot's body from mv_slots, less S(w) in the h sum
-; (the narrow row starts' walk over the wide columns, done here: 66 T-states a
-; wide column a row against the walk's 135; 69 before the H:L:A form), then back to the slot's end.
+; A wide column's block (sixteenth round: every wide column of a low call has h =
+; +-1, else the call runs the main slots narrow): its high piece 2wh = +-2w into
+; the l sum's H:L as +-2(w + 128) from IXL (the -+256 and S(h) = 1 of each in the
+; rows' -Cl, mv_low_fix_cl), then its slot's body, then back to the slot's end: 50
+; T-states a product more than a one-piece one for h = 1, 66 for h = -1 (its h
+; piece S(w + h) - S(w) into the h sum, 35 bytes, ~158 before).
 mv_low_wide:
         .repeat MV_LOW_WIDE_MAX
+        .byte $DD,$5D           ; ld e,ixl (h = -1's entry)
+        or a
+        sbc hl,de
+        or a                    ; patched: ld e,ixl and add hl,de twice (h = 1's entry)
+        sbc hl,de
         add a,(ix+0)            ; (the low slots' form: H:L:A, D = 0)
         ld e,(iy+0)
         adc hl,de
-        exx
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        jr nc,* + 3
-        inc c
-        ld e,(ix-1)             ; C:HL -= S(w)
-        ld d,(iy-1)
-        or a
-        sbc hl,de
-        jr nc,* + 3
-        dec c
-        exx
         jp 0
         .endrepeat
         .assert * - mv_low_wide == MV_LOW_WIDE_MAX * MV_LOW_BLOCK, "block size does not match MV_LOW_BLOCK"
@@ -1921,6 +1938,27 @@ mv_low_wide_left: .byte 0       ; the wide columns not reached yet
 ; columns' low displacements from mv_slots, a block for each wide column, and
 ; mv_jump to the first used low slot. Clobbers everything but SP.
 mv_low_prepare:
+        ld a,(MV_WIDE_COUNT)    ; every wide column's h +-1 (the blocks' form), else the main
+        or a                    ; slots run narrow, as with more than MV_LOW_WIDE_MAX (mv_prepare)
+        jr z,@fast_form
+        ld b,a
+        ld hl,mv_wide_list
+        ld ix,(mv_x)
+@h_check:
+        call mv_wide_h
+        jr z,@h_next
+        cp -2
+        jr nz,@main_narrow
+@h_next:
+        djnz @h_check
+        jr @fast_form
+@main_narrow:
+        ld a,(mv_prepare@dh)
+        cp $DD
+        ret nz                  ; (mv_skip_high wrote the jps)
+        xor a
+        jp mv_one_piece_walk
+@fast_form:
         ld a,(mv_low_patched_count)     ; the call before's wide slots: add a,(ix+d) back
         or a
         jr z,@restored
@@ -2065,7 +2103,7 @@ mv_low_wide_at:
         ret
 
 ; mv_low_block_in - the next block for a wide column: C = its low displacement, B =
-; its high one, HL = its low slot (counted as the offsets). Returns A = the
+; its high one (h - 1: 0 or -2), HL = its low slot (counted as the offsets). Returns A = the
 ; countdown to the next wide column (0: none). Keeps DE, IX, IY; clobbers BC, HL.
 mv_low_block_in:
         push de
@@ -2073,13 +2111,11 @@ mv_low_block_in:
         ld ix,(mv_low_block)
         ld (ix+MV_LOW_B_L1),c
         ld (ix+MV_LOW_B_L2),c
-        ld (ix+MV_LOW_B_H1),b
-        ld (ix+MV_LOW_B_H2),b
         ld de,MV_LOW_LD_E
         add hl,de
         ld de,MV_LOW_END - MV_LOW_LD_E
         ex de,hl
-        add hl,de               ; HL: the slot's end, DE: its ld e,(ix+d)
+        add hl,de               ; HL: the slot's end, DE: its add a,(ix+d)
         ld (ix+MV_LOW_B_BACK),l
         ld (ix+MV_LOW_B_BACK+1),h
         ld hl,(mv_low_patched_ptr)      ; (restored by the next call)
@@ -2088,14 +2124,38 @@ mv_low_block_in:
         ld (hl),d
         inc hl
         ld (mv_low_patched_ptr),hl
-        ex de,hl
-        ld (hl),$C3             ; jp to the block
+        push de
+        push ix
+        pop hl                  ; HL: the block (h = -1's entry)
+        inc b
+        djnz @minus             ; (B = h)
+        ld bc,-255              ; h = 1: 2(w + 128) = S(w + 1) - S(w) - S(1) + 256
+        ld de,$5DDD             ; ld e,ixl
+        ld a,$19                ; add hl,de
+        ld (ix+MV_LOW_B_FORM+2),a
+        ld (ix+MV_LOW_B_FORM+3),a
+        .assert MV_LOW_B_FORM == 4, "h = 1's entry is four bytes in"
         inc hl
-        .byte $DD,$7D           ; ld a,ixl
-        ld (hl),a
         inc hl
-        .byte $DD,$7C           ; ld a,ixh
-        ld (hl),a
+        inc hl
+        inc hl
+        jr @form
+@minus:
+        ld bc,257               ; h = -1: -2(w + 128) = S(w - 1) - S(w) - S(1) - 256
+        ld de,$B752             ; sbc hl,de's second byte, or a
+        ld (ix+MV_LOW_B_FORM+2),$ED
+        ld (ix+MV_LOW_B_FORM+3),$52
+@form:
+        ld (ix+MV_LOW_B_FORM),e
+        ld (ix+MV_LOW_B_FORM+1),d
+        ex de,hl                ; DE: the block's entry
+        call mv_low_fix_cl
+        pop hl
+        ld (hl),$C3             ; the slot's jp to the block
+        inc hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
         ld hl,mv_low_patched_count
         inc (hl)
         ld de,MV_LOW_BLOCK
@@ -2111,6 +2171,34 @@ mv_low_block_in:
         ld a,(hl)
         inc hl
         ld (mv_low_list),hl
+        ret
+
+; mv_low_fix_cl - BC (the difference of a wide column's block from its S(w + h) -
+; S(w), less S(h)) into the top two bytes of each -Cl a low row may start from:
+; a whole call's (MV_COARSE_NC_L12 with MV_LOW_HLA; MV_NARROW_NC_L, mv_narrow_k's,
+; where mv_low_deferred runs after the row start's choice) and a second part's
+; (MV_NC_L). The column pass writes them again each call. Clobbers AF, HL.
+mv_low_fix_cl:
+.ifdef MV_LOW_HLA
+        ld hl,(MV_COARSE_NC_L12)
+        add hl,bc
+        ld (MV_COARSE_NC_L12),hl
+.endif
+        ld hl,MV_NC_L+1
+        call @add
+        ld a,(MV_NC_L_TOP)
+        adc a,b
+        ld (MV_NC_L_TOP),a
+        ld hl,MV_NARROW_NC_L+1
+        call @add
+        ld a,(MV_NARROW_NC_L_TOP)
+        adc a,b
+        ld (MV_NARROW_NC_L_TOP),a
+        ret
+@add:
+        ld a,(hl)
+        add a,c
+        ld (hl),a
         ret
 .endif
 
@@ -2275,21 +2363,6 @@ mv_coarse_wide:
         .endrepeat
         .assert * - mv_coarse_wide == MV_COARSE_WIDE_MAX * MV_CW_BLOCK, "wide block size does not match MV_CW_BLOCK"
 mv_cw_count:    .byte 0         ; the blocks the call before used (the next coarse call puts their slots back)
-
-; mv_wide_h - the next wide column of mv_wide_list: HL at its distance (the first:
-; its index), IX at the x of the one before (mv_x for the first). Returns A = its
-; h - 1, E = the distance, D = 0, HL past it, IX at its x.
-mv_wide_h:
-        ld e,(hl)
-        inc hl
-        ld d,0
-        add ix,de
-        add ix,de
-        ld a,(ix+0)
-        cp 129                  ; (l < 0: h is one more than the high byte)
-        ld a,(ix+1)
-        sbc a,0
-        ret
 
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
