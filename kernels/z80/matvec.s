@@ -2010,11 +2010,9 @@ mv_low_prepare:
         ld de,mv_row_coarse_start
         ld a,(mv_mode)          ; (a second part's rows start from its first part's sums)
         and MV_RESUME
-        ld b,a
-        ld a,(MV_WIDE_COUNT)    ; no wide column: Ch = 0, and the rows' h sum stays 0
-        or b                    ; (mv_row_narrow's too, after mv_low_deferred)
         jr nz,@h_sum
-        ld hl,MV_H_ZERO_OPS
+        ld hl,MV_H_ZERO_OPS     ; else no h sum: -Ch is in -Cl with the blocks' (mv_low_fix_cl;
+                                ; mv_row_narrow's h sum too, after mv_low_deferred)
         ld de,mv_row_h_zero
 @h_sum:
         ld (MV_LOW_H_ADD),hl
@@ -2129,7 +2127,7 @@ mv_low_block_in:
         pop hl                  ; HL: the block (h = -1's entry)
         inc b
         djnz @minus             ; (B = h)
-        ld bc,-255              ; h = 1: 2(w + 128) = S(w + 1) - S(w) - S(1) + 256
+        ld bc,-255              ; h = 1: 2(w + 128) = S(w + 1) - S(w) + 255
         ld de,$5DDD             ; ld e,ixl
         ld a,$19                ; add hl,de
         ld (ix+MV_LOW_B_FORM+2),a
@@ -2141,7 +2139,7 @@ mv_low_block_in:
         inc hl
         jr @form
 @minus:
-        ld bc,257               ; h = -1: -2(w + 128) = S(w - 1) - S(w) - S(1) - 256
+        ld bc,257               ; h = -1: -2(w + 128) = S(w - 1) - S(w) - 257
         ld de,$B752             ; sbc hl,de's second byte, or a
         ld (ix+MV_LOW_B_FORM+2),$ED
         ld (ix+MV_LOW_B_FORM+3),$52
@@ -2174,21 +2172,24 @@ mv_low_block_in:
         ret
 
 ; mv_low_fix_cl - BC (the difference of a wide column's block from its S(w + h) -
-; S(w), less S(h)) into the top two bytes of each -Cl a low row may start from:
-; a whole call's (MV_COARSE_NC_L12 with MV_LOW_HLA; MV_NARROW_NC_L, mv_narrow_k's,
-; where mv_low_deferred runs after the row start's choice) and a second part's
-; (MV_NC_L). The column pass writes them again each call. Clobbers AF, HL.
+; S(w)) into the top two bytes of each -Cl a low row may start from: a second
+; part's (MV_NC_L), a whole call's or a first part's (MV_COARSE_NC_L12 with
+; MV_LOW_HLA, and MV_NARROW_NC_L, mv_narrow_k's, where mv_low_deferred runs after
+; the row start's choice; with MV_LOW_HLA these rows keep no h sum, so S(h) = 1
+; goes there too: BC - 1). The column pass writes them again each call. Clobbers
+; AF, BC, HL.
 mv_low_fix_cl:
-.ifdef MV_LOW_HLA
-        ld hl,(MV_COARSE_NC_L12)
-        add hl,bc
-        ld (MV_COARSE_NC_L12),hl
-.endif
         ld hl,MV_NC_L+1
         call @add
         ld a,(MV_NC_L_TOP)
         adc a,b
         ld (MV_NC_L_TOP),a
+.ifdef MV_LOW_HLA
+        dec bc                  ; (a whole call's or a first part's rows keep no h sum: its -Ch too)
+        ld hl,(MV_COARSE_NC_L12)
+        add hl,bc
+        ld (MV_COARSE_NC_L12),hl
+.endif
         ld hl,MV_NARROW_NC_L+1
         call @add
         ld a,(MV_NARROW_NC_L_TOP)
