@@ -130,18 +130,22 @@
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,273 bytes
-; here with the 128K's other options, MV_LOW_HLA's included (1,233 before the rows with no h
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,181 bytes
+; here with the 128K's other options, MV_LOW_HLA's included (1,273 before the sixteenth
+; round's wide columns in their slots, 1,233 before the rows with no h
 ; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
-; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
-; (43 T-states a product; a wide column's high piece whole in the row start, a
-; block of its own a wide column), so each row is a lower bound within (255 * cols
+; with mv_coarse_on, its wide columns at most 6, each with h +-1, adds only the
+; high byte of each S(w + l) in slots of its own (43 T-states a product; a wide
+; column's high piece, +-2w, in a block of its own from its slot, 46 or 62 more,
+; mv_coarse_wide), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 226,314 coarse
-; against 352,132 exact, with one wide column 255,116 against 376,316, with four
-; 324,935 against 440,089 (230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
+; (tests/test_kernels_z80_coarse.py, each after the one before): 226,340 coarse
+; against 352,140 exact, with one wide column 233,326 against 360,150, with four
+; 254,244 against 384,080 (226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
+; before the sixteenth round's wide columns in the coarse and low slots' blocks, 26
+; and 8 T-states more a call with none for the looks at them; 230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
 ; before a row with no h sum started at mv_row_h_zero, 24 T-states a row less, a coarse or
 ; low row's start kept D = 0, 7 less, and mv_prepare its bias test in F'; 237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
 ; before the row constants went in front of the weights and the low rows took the coarse
@@ -168,8 +172,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 122,048, every row summed again 218,313, exact 181,525 (one wide
-; column 136,738, 233,122, 194,125; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
+; every row gated 122,074, every row summed again 218,339, exact 181,533 (one wide
+; column 126,148, 222,654, 186,343; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
+; before the sixteenth round's wide columns in the slots' blocks; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
 ; before mv_row_h_zero and the rows' D kept 0; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
 ; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
 ; 199,376 before the coarse rows' low byte in A', mv_gate's zeroed rows straight to
@@ -1862,22 +1867,31 @@ mv_wide_h:
 ; H:L:A: add a,(ix+d), ld e,(iy+d), adc hl,de with D = 0, 3 less a product;
 ; mv_low_entry turns the row start's A:HL into it, 23 a row). A narrow call with at most MV_LOW_WIDE_MAX
 ; wide columns (every narrow call since MV_LOW_WIDE_MAX is 8, a quarter of the
-; slots) runs its rows through them: mv_low_prepare copies each used column's
+; slots), each with h +-1 (sixteenth round; a call with another h runs the main
+; slots narrow, as one with more wide columns), runs its rows through them:
+; mv_low_prepare copies each used column's
 ; low displacement from mv_slots (where the column pass put it; mv_low_copy) and turns a wide
-; column's `add a,(ix+d)` into a jp to a block of its own that runs both pieces
-; (as a mv_slots slot), subtracts S(w) from the h sum (so the rows' starts do
-; not walk the wide columns: mv_row_narrow goes straight to K, a second part
-; starts as mv_row_resume) and jumps back to the slot's end: 89 T-states more a
-; wide product, against the walk's 135 and the 20 of the block's detour before.
+; column's `add a,(ix+d)` into a jp to a block of its own that adds its high
+; piece 2wh = +-2w into the l sum's H:L as +-2(w + 128) (the -+256, and S(h),
+; in -Cl: the rows keep no h sum but a second part's, and do not walk the wide
+; columns: mv_row_narrow goes straight to K, a second part starts as
+; mv_row_resume), runs the slot's body and jumps back to the slot's end: 50
+; T-states more a wide product for h = 1, 66 for h = -1 (the blocks ran both
+; pieces as a mv_slots slot and subtracted S(w) from the h sum before, ~158), against the walk's
+; 135 and the 20 of the block's detour before that.
 ; The copy costs ~53 T-states a column once a call (~95 before it was unrolled, 416
 ; bytes; matvec_again keeps it). The
 ; low slots have a row end of their own (mv_low_row_end), so the main slots run
 ; on into mv_row_end (a jp to it, 10 T-states a main-slot row, before). A 32x32
 ; call after one of the same x (zero weights, the first `wide` x 256, the others
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
-; same call without MV_LOW_SLOTS: no wide column 99,048 / 110,336, one
-; 105,061 / 117,385, four 123,472 / 136,813, eight 148,020 / 162,742, nine (the
-; main slots' full path) 173,664 / 173,623, all 32 174,983 / 174,962 (101,095 /
+; same call without MV_LOW_SLOTS: no wide column 99,069 / 110,328, one
+; 102,188 / 117,377, four 111,713 / 136,805, eight 124,413 / 162,734, nine (the
+; main slots' full path) 173,656 / 173,615, all 32 174,975 / 174,954; with x = -256
+; (h = -1) one 102,671, four 113,645, eight 128,277 (99,040, 105,053, 123,464 and
+; 148,012 before the sixteenth round's blocks, measured again; the header said 99,048 /
+; 110,336, 105,061 / 117,385, 123,472 / 136,813, 148,020 / 162,742, 173,664 / 173,623
+; and 174,983 / 174,962, 8 more each before mv_prepare's bias test in F'; 101,095 /
 ; 112,338, 107,108 / 119,323, 125,519 / 138,751, 150,067 / 164,655, 175,699 /
 ; 175,658 and 177,018 / 176,997 before the row constants went in front of the
 ; weights, no SP stored or loaded a row: these benches have no MV_COARSE, so the
@@ -1893,7 +1907,8 @@ mv_wide_h:
 ; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
 ; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
 ; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
-; with the call in mv_prepare and the unrolled copy; 842 before).
+; with the call in mv_prepare and the unrolled copy; 842 before); the sixteenth
+; round's blocks take 152 bytes, not 280, and their check and -Cl's fix ~110 more.
 MV_LOW_PAIR     = 25            ; bytes of an even and an odd low slot
 MV_LOW_ODD      = 12            ; the odd slot, counted from one byte before it (as in mv_slots)
 MV_LOW_END      = 13            ; a slot's end, counted as the offsets
@@ -2213,11 +2228,12 @@ mv_low_fix_cl:
 ; (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is monotone
 ; and moves by at most what its argument moves). 43 T-states a product (a pop
 ; every two, ld iyl, ld e,(iy+d), add hl,de) against 74 in the low slots and 87
-; in mv_slots' narrow mode. A wide column's high piece is added whole by the
-; row's start (mv_row_coarse), with the S(w) mv_row_narrow subtracts. matvec
+; in mv_slots' narrow mode. A wide column's high piece goes into the same sum
+; from a block of its own (mv_coarse_wide, below). matvec
 ; leaves mv_coarse_on 1 when the call ran coarse, 0 when it ran exact (the
 ; full path: more than a quarter of the columns wide; an odd count, two parts,
-; an x <= -32640, matvec_again); the caller clears it after. mv_exact_row then computes a row
+; more than 6 wide columns or one with h other than +-1 (an x <= -32640 among
+; them), matvec_again); the caller clears it after. mv_exact_row then computes a row
 ; of the call again, exactly.
 MV_COARSE_PAIR  = 13            ; bytes of an even and an odd coarse slot
 ; The coarse slots and the gate's: a pair of columns adding one byte of S(w + l)
