@@ -1889,9 +1889,9 @@ mv_wide_h:
 ; 102,188 / 117,377, four 111,713 / 136,805, eight 124,413 / 162,734, nine (the
 ; main slots' full path) 173,656 / 173,615, all 32 174,975 / 174,954; with x = -256
 ; (h = -1) one 102,671, four 113,645, eight 128,277 (99,040, 105,053, 123,464 and
-; 148,012 before the sixteenth round's blocks, measured again; the header said 99,048 /
-; 110,336, 105,061 / 117,385, 123,472 / 136,813, 148,020 / 162,742, 173,664 / 173,623
-; and 174,983 / 174,962, 8 more each before mv_prepare's bias test in F'; 101,095 /
+; 148,012 before the sixteenth round's blocks, main measured again, where the header
+; said 99,048 / 110,336, 105,061 / 117,385, 123,472 / 136,813, 148,020 / 162,742,
+; 173,664 / 173,623 and 174,983 / 174,962; 101,095 /
 ; 112,338, 107,108 / 119,323, 125,519 / 138,751, 150,067 / 164,655, 175,699 /
 ; 175,658 and 177,018 / 176,997 before the row constants went in front of the
 ; weights, no SP stored or loaded a row: these benches have no MV_COARSE, so the
@@ -1908,7 +1908,9 @@ mv_wide_h:
 ; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
 ; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
 ; with the call in mv_prepare and the unrolled copy; 842 before); the sixteenth
-; round's blocks take 152 bytes, not 280, and their check and -Cl's fix ~110 more.
+; round's blocks take 152 bytes, not 280, and with the h check, mv_low_fix_cl and
+; mv_wide_h the low slots' bytes are what they were on a bench of MV_LOW_SLOTS
+; alone (1,615 more than without), 16 fewer in the 128K player.
 MV_LOW_PAIR     = 25            ; bytes of an even and an odd low slot
 MV_LOW_ODD      = 12            ; the odd slot, counted from one byte before it (as in mv_slots)
 MV_LOW_END      = 13            ; a slot's end, counted as the offsets
@@ -2271,7 +2273,7 @@ mv_row_coarse_biased:           ; (in the h sum's set; no wide column, a bias)
         ld hl,0                 ; C:HL = -Ch = 0
         ld c,l
         exx
-mv_coarse_k_biased:             ; (mv_row_coarse's blocks go on here with a bias)
+mv_coarse_k_biased:             ; (mv_row_coarse_biased goes on here)
         ld (MV_COARSE_K_AT),sp  ; the row's -K (SP is on it), aside while SP reads the bias
         ld sp,0                 ; patched: the row's bias
 MV_COARSE_BIAS_PTR = * - 2
@@ -2316,7 +2318,7 @@ MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
 mv_row_h_zero:
 .endif
         exx
-mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
+mv_coarse_k:                    ; (mv_row_h_zero and mv_row_coarse_start go on here)
         pop bc                  ; SP on the row's -K (where the row before ended): C = its low byte
         dec sp                  ; (B and C take weights in the slots: D stays 0 from the row
         pop hl                  ; before, or mv_rows_run's, 7 T-states a row less than ld d,0)
