@@ -845,7 +845,7 @@ at_fast_total   = attend_head@fast_total
 ; A head with a q outside -3840..4095 (the check is q's high byte in -15..15)
 ; takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
-AT_FAST_Q_TOP   = 15            ; q's high byte in -15..15
+AT_FAST_QH_TOP  = 15            ; qh = (q + 127) >> 8 in -15..15: q in -3967..3968
 AT_DIM_SIZE     = 53            ; bytes of a dimension's reads (at_dims)
 AT_DIM_L1       = 22            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
 AT_DIM_L2       = 25
@@ -859,7 +859,6 @@ AT_DIM_H4       = 40
         .macro at_fast_variables        ; here, or after the means' table (the code before it keeps its page)
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
 at_sums_row:    .word 0
-at_ncq:         .res 4          ; -Cq (mod 2^32)
 at_fast_sp:     .word 0
 at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at_key_sums: the heads left)
 at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..7 entered the cache
@@ -868,16 +867,22 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         at_fast_variables
 .endif
 
-; at_fast_prepare - HL = a head's q (8 words). C: every q fits (high byte in
-; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not
-; (the dims partly patched). Runs with interrupts off (SP walks q).
+; at_fast_prepare - HL = a head's q (8 words). C: every q fits (qh = (q + 127) >> 8
+; in -15..15, q in -3967..3968): the dims are patched with its pieces and -Cq into
+; the keys' loop; NC: not (the dims patched with what the pieces made of it). Runs with
+; interrupts off (SP walks q). Its pieces do not check q's range: the OR of every
+; qh - 1 + 8 below 16 (the dims' narrow mode) holds only for q's high bytes in -8..8,
+; and a head past it (seldom) takes at_fast_wide_q's check after the loop.
+; Clobbers AF, BC, DE, HL, IX, IYL and the other set.
 at_fast_prepare:
         ld (at_fast_sp),sp
         ld sp,hl
         exx
-        ld hl,0                 ; C':H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
-        ld c,l
+        ld hl,0                 ; IYL:H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
+        ld d,MV_SQ_PAGE         ; D'E' and B'C' read S(n)'s low and high planes
+        ld b,MV_SQ_PAGE + 2     ; (S(n) at MV_SQ_PAGE * 256 + n + 127)
         exx
+        .byte $FD,$2E,0         ; ld iyl,0 (IY is free until the keys' loop)
         ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
         ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
         ; one piece a dimension, unrolled: its 8 patches are absolute stores
@@ -885,30 +890,24 @@ at_fast_prepare:
         .repeat AT_HEAD_DIM, dim
         pop de                  ; q = 256 qh + ql, ql in -127..128
         add hl,de
-        ld a,d
-        add a,AT_FAST_Q_TOP
-        cp 2 * AT_FAST_Q_TOP + 1
-        jp nc,at_fast_too_wide  ; (NC)
         ld a,e
         dec a                   ; ql - 1 (q's low byte - 1)
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L1),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L2),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L3),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L4),a
-        xor $80                 ; S(n) at MV_SQ_PAGE * 256 + n + 127
+        xor $80                 ; S(ql)'s index
         exx
         ld e,a
-        ld d,MV_SQ_PAGE
+        ld c,a
         ld a,(de)
         add a,l
         ld l,a
-        inc d
-        inc d
-        ld a,(de)
+        ld a,(bc)
         adc a,h
         ld h,a
-        jr nc,* + 3
-        inc c
+        jp nc,* + 5             ; (jp: 10 T-states either way; the carry is seldom)
+        .byte $FD,$2C           ; inc iyl
         exx
         ld a,e
         add a,127
@@ -923,65 +922,81 @@ at_fast_prepare:
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H2),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H3),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H4),a
-        xor $80
-        exx
+        xor $80                 ; S(qh)'s index: S(qh) < 256 for qh in -15..15, its low plane
+        exx                     ; alone (a head with another qh takes the old dot)
         ld e,a
-        ld d,MV_SQ_PAGE
         ld a,(de)
         add a,h
         ld h,a
-        inc d
-        inc d
-        ld a,(de)
-        adc a,c
-        ld c,a
+        jp nc,* + 5
+        .byte $FD,$2C           ; inc iyl
         exx
         .endrepeat
+        ld a,b                  ; every qh - 1 in -8..7? (then q's high bytes are in -8..8: in range)
+        cp 16
+        jp nc,at_fast_wide_q    ; (seldom) q's range, and the dims full
         ld sp,(at_fast_sp)
         ld a,(at_wide_keys)     ; the dims narrow (S(wh + qh) < 256) when every qh - 1 and
-        or b                    ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
-        cp 16
-        sbc a,a                 ; $FF: narrow, 0: full
+        cp 16                   ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
+        sbc a,a                 ; $FF: narrow, 0: full (at_wide_keys is 0 or 16 and more)
 @dims_mode:
         cp 0                    ; (patched: the dims' mode, at_dims_toggle)
         call nz,at_dims_toggle  ; (seldom: the shipped soul's heads are almost all narrow)
-        ex de,hl                ; D:E = sum q
-        exx                     ; -Cq = 256 sum q - 257 U
-        ld a,l
-        ld (at_ncq),a           ; 257 U into at_ncq
-        add a,h
-        ld (at_ncq+1),a
+        ; -Cq = 256 sum q - 257 U = 256 (sum q - U) - U, into the keys' loop
         ld a,h
-        adc a,c
-        ld (at_ncq+2),a
-        ld a,c
-        adc a,0
-        ld (at_ncq+3),a
-        exx
-        ld a,d
         rla
         sbc a,a
-        ld b,a                  ; sum q's sign byte
-        ld hl,at_ncq            ; -Cq = (sum q << 8) - 257 U, into the keys' loop
+        ld c,a                  ; sum q's sign byte
+        exx
+        push hl
+        exx
+        pop de                  ; D:E = U's low 16 bits (IYL its high byte)
+        or a
+        sbc hl,de
+        ld a,c
+        .byte $FD,$9D           ; sbc a,iyl
+        ld c,a                  ; C:H:L = V = sum q - U
         xor a
-        sub (hl)
+        sub e
         ld (attend_head@ncq_0 + 1),a
-        inc hl
-        ld a,e
-        sbc a,(hl)
+        ld a,l
+        sbc a,d
         ld (attend_head@ncq_1 + 1),a
-        inc hl
-        ld a,d
-        sbc a,(hl)
+        ld a,h
+        .byte $FD,$9D           ; sbc a,iyl
         ld (attend_head@ncq_2 + 1),a
-        inc hl
-        ld a,b
-        sbc a,(hl)
+        ld a,c
+        sbc a,0
         ld (attend_head@ncq_3 + 1),a
         scf
         ret
 AT_DIMS_NARROW  = at_fast_prepare@dims_mode + 1 ; $FF while the dims run narrow (at_dims_toggle), 0 as assembled
                                 ; (in capitals, as AT_DST: an operand, not a routine, for the profiles)
+
+at_fast_too_wide:               ; (NC) at_fast_prepare's way out
+        ld sp,(at_fast_sp)
+        ret
+
+; at_fast_wide_q - at_fast_prepare's check for a head whose pieces are not all narrow
+; (SP = q's end): every qh = (q + 127) >> 8 in -15..15 (q in -3967..3968), else
+; at_fast_too_wide; on to at_fast_prepare@dims_mode with the dims full. Keeps HL (sum q).
+at_fast_wide_q:
+        ld ix,-2 * AT_HEAD_DIM
+        add ix,sp
+        ld sp,ix
+        ld b,AT_HEAD_DIM
+@q:
+        pop de
+        ld a,e
+        add a,127
+        ld a,d
+        adc a,AT_FAST_QH_TOP    ; qh + 15
+        cp 2 * AT_FAST_QH_TOP + 1
+        jr nc,at_fast_too_wide  ; (NC)
+        djnz @q
+        ld sp,(at_fast_sp)
+        xor a                   ; the dims full
+        jp at_fast_prepare@dims_mode
 
 .endif
 
@@ -1423,10 +1438,6 @@ at_key_sums:
 @wide_key:
         ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
         jr @key_index
-
-at_fast_too_wide:               ; (NC) at_fast_prepare's way out (after the means' table: the code before it keeps its page)
-        ld sp,(at_fast_sp)
-        ret
 
 ; at_dims_toggle - the dims' fourth square S(wh + qh) between its two planes' read (full,
 ; as assembled) and its low plane's alone (narrow: its high byte is 0 when |wh + qh| <= 15):
