@@ -40,6 +40,8 @@ def test_key_sums_are_each_heads_squares(fast_bench):
     keys[0] = -32768                       # the largest S(wh) and S(wl): 257 * 8 * 16384 * 257 wraps 2^32
     keys[1] = 32767
     keys[2] = 0
+    # a narrow dimension's S(wh) (its low plane alone) carrying through the wide ones' 65,519
+    keys[3, 1] = np.array([9, 9, 29, 127, 127, 127, 127, -8]) * 256 + 5
     store_keys(fast_bench, keys, 20)
     for position in range(20):
         sums = fast_bench.peek(SUMS + 16 * position, 16)

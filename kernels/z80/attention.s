@@ -1369,7 +1369,7 @@ at_key_sums:
         ld e,(ix-1)
         ld d,(iy-1)
         add hl,de
-        jr nc,@low_added
+        jp nc,@low_added        ; (jp: 10 T-states either way; the carry is seldom)
         exx
         inc c
         exx
@@ -1378,15 +1378,15 @@ at_key_sums:
         add a,8                 ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
         cp 16
         jr nc,@wide_key
-@key_index:
         add a,128 - 8           ; wh + 128, as xor $80
         .byte $DD,$6F           ; ld ixl,a
-        .byte $FD,$6F           ; ld iyl,a
         exx
-        ld e,(ix-1)
-        ld d,(iy-1)
-        add hl,de
-        jr nc,@high_added
+        ld a,l                  ; S(wh) <= 64 here: its low plane alone
+        add a,(ix-1)
+        ld l,a
+        jp nc,@high_added
+        inc h
+        jr nz,@high_added
         inc b
 @high_added:
         exx
@@ -1435,9 +1435,18 @@ at_key_sums:
         ret po
         ei
         ret
-@wide_key:
+@wide_key:                      ; S(wh) from both planes
         ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
-        jr @key_index
+        add a,128 - 8
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jp nc,@high_added
+        inc b
+        jp @high_added
 
 ; at_dims_toggle - the dims' fourth square S(wh + qh) between its two planes' read (full,
 ; as assembled) and its low plane's alone (narrow: its high byte is 0 when |wh + qh| <= 15):
