@@ -685,21 +685,21 @@ attend_head:
         ld a,0                  ; (patched: -Cq's four bytes, at_fast_prepare)
         sub (hl)
         ld e,a
-        inc hl
+        inc l                   ; (a key's 4 sums lie in one page; inc keeps the borrow)
 @ncq_1:
         ld a,0
         sbc a,(hl)
         exx
         ld l,a
         exx
-        inc hl
+        inc l
 @ncq_2:
         ld a,0
         sbc a,(hl)
         exx
         ld h,a
         exx
-        inc hl
+        inc l
 @ncq_3:
         ld a,0
         sbc a,(hl)
