@@ -47,12 +47,13 @@
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
 ; docs/spectrum.md, "Attention's scores through the squares table") takes a
-; head's scores through matvec's squares table when every q is in -3840..4095 (section at
+; head's scores through matvec's squares table when every q is in -3967..3968 (section at
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,513 for one position, 102,272 for 20 (25,920 and 188,816
-; without the option; the dims narrow while every key's and q's high byte allows (their fourth
+; -2048..2047): 25,112 for one position, 101,922 for 20 (25,920 and 188,816
+; without the option; 25,513 and 102,272 before the sixteenth round's at_fast_prepare without a
+; range check a piece, docs/spectrum.md, "Sixteenth round: the scores' setup and key sums"; the dims narrow while every key's and q's high byte allows (their fourth
 ; square's high plane dropped), since the fifteenth round: its random heads switch modes, at_dims_toggle;
 ; 24,804 and 103,036 before it, docs/spectrum.md, "the dims' narrow mode"; 24,857 and 103,879 before the fifteenth round's jp nc in the dims
 ; and the keys' sums pointer in BC, docs/spectrum.md, "the weights' squares";
@@ -61,14 +62,16 @@
 ; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
-; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 8,481 for a position's 4 heads
-; (7,809 before it kept at_wide_keys). It
+; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,393 for a position's 4 heads
+; (8,481 before the sixteenth round's narrow S(wh) from one plane, 7,809 before it kept at_wide_keys). It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
 ; the head's fast loop 98 and its entry 22, variables 12; since the fifteenth
 ; round the dims 408 (424 with jp nc) and the keys' loop around them 224, at_fast_prepare 680,
 ; the run gone; with the narrow dims at_fast_prepare 733 (its way out, at_fast_too_wide, 5
-; after the means' table), at_key_sums 150, at_dims_toggle 37), 61 in forward.s and
+; after the means' table), at_key_sums 150, at_dims_toggle 37; since the sixteenth round
+; at_fast_prepare 641 and its ways out at_fast_too_wide and at_fast_wide_q 36, all before the
+; table, at_key_sums 170, at_ncq's 4 gone), 61 in forward.s and
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
@@ -81,8 +84,8 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,132 for one position, 82,334 for 20
-; (15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
+; q, k in -2048..2047, v in -256..255): 14,882 for one position, 81,933 for 20
+; (15,132 and 82,334 before the sixteenth round's scores' setup; 15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
 ; the fifteenth round's narrow dims; 14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
 ; the scores' jp nc and keys' sums in BC; 14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
 ; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
@@ -656,7 +659,7 @@ attend_head:
 .endif
 
 .ifdef AT_FAST_SCORES
-@fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
+@fast:                          ; every q in -3967..3968: the dims are patched with q's pieces
         ld (at_fast_sp),sp      ; SP walks the keys, IX and IY read the squares table
         ld bc,(at_sums)         ; BC = key j's sums (the main set's BC is free in the keys' loop)
         ld hl,@fast_summed
@@ -842,8 +845,8 @@ at_fast_total   = attend_head@fast_total
 ; q's pieces - 1 patched in as the displacements). For |q| <= 4095, |2 q.k| <
 ; 2^31: the sums are taken mod 2^32, the one at bit 0 in 24 bits, the one at
 ; bit 8 in 24 (the bit-16 reads' low 16 bits are added into it at its bit 8).
-; A head with a q outside -3840..4095 (the check is q's high byte in -15..15)
-; takes the old dot.
+; A head with a q outside -3967..3968 (qh = (q + 127) >> 8 outside -15..15: at_fast_wide_q
+; checks it when a piece is not narrow) takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
 AT_FAST_QH_TOP  = 15            ; qh = (q + 127) >> 8 in -15..15: q in -3967..3968
 AT_DIM_SIZE     = 53            ; bytes of a dimension's reads (at_dims)
