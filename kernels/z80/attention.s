@@ -924,7 +924,6 @@ at_fast_prepare:
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H1),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H2),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H3),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H4),a
         xor $80                 ; S(qh)'s index: S(qh) < 256 for qh in -15..15, its low plane
         exx                     ; alone (a head with another qh takes the old dot)
         ld e,a
@@ -941,7 +940,9 @@ at_fast_prepare:
         ld sp,(at_fast_sp)
         ld a,(at_wide_keys)     ; the dims narrow (S(wh + qh) < 256) when every qh - 1 and
         cp 16                   ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
-        sbc a,a                 ; $FF: narrow, 0: full (at_wide_keys is 0 or 16 and more)
+        sbc a,a                 ; $FF: narrow (C), 0: full (NC; at_wide_keys is 0 or 16 and more)
+@full_h4:                       ; (at_fast_wide_q: A = 0, NC)
+        call nc,at_dims_h4      ; full: the fourth square's high plane reads at H4 = H3
 @dims_mode:
         cp 0                    ; (patched: the dims' mode, at_dims_toggle)
         call nz,at_dims_toggle  ; (seldom: the shipped soul's heads are almost all narrow)
@@ -998,8 +999,27 @@ at_fast_wide_q:
         jr nc,at_fast_too_wide  ; (NC)
         djnz @q
         ld sp,(at_fast_sp)
-        xor a                   ; the dims full
-        jp at_fast_prepare@dims_mode
+        xor a                   ; the dims full (NC)
+        jp at_fast_prepare@full_h4
+
+; at_dims_h4 - the full dims' H4 (the fourth square's high plane) = H3 for each dimension:
+; at_fast_prepare patches H1..H3 only (a narrow head's H4 is `cp`'s operand, never read).
+; Keeps A and HL; clobbers BC, DE.
+at_dims_h4:
+        push hl
+        ld hl,at_dims + AT_DIM_H3
+        ld de,AT_DIM_SIZE - (AT_DIM_H4 - AT_DIM_H3)
+        ld b,AT_HEAD_DIM
+@dim:
+        ld c,(hl)
+        .repeat AT_DIM_H4 - AT_DIM_H3
+        inc hl
+        .endrepeat
+        ld (hl),c
+        add hl,de
+        djnz @dim
+        pop hl
+        ret
 
 .endif
 
@@ -1454,7 +1474,8 @@ at_key_sums:
 ; at_dims_toggle - the dims' fourth square S(wh + qh) between its two planes' read (full,
 ; as assembled) and its low plane's alone (narrow: its high byte is 0 when |wh + qh| <= 15):
 ; ld a,c / adc a,(iy+H4) / ld c,a (27 T-states) <-> jr nc,* + 5 / cp H4 / inc c (12 without
-; the carry, 18 with), H4's byte kept (at_fast_prepare patches it either way). A = the new
+; the carry, 18 with), H4's byte kept (at_dims_h4 sets it for a full head, a narrow one's is
+; `cp`'s operand, whatever it holds). A = the new
 ; mode (AT_DIMS_NARROW). Keeps HL (at_fast_prepare's sum q); clobbers AF, B, DE.
 AT_NARROW_TOGGLE = $79 ^ $30 | ($FD ^ $03) << 8 | ($8E ^ $FE) << 16 | ($4F ^ $0C) << 24
 at_dims_toggle:
