@@ -51,7 +51,7 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,112 for one position, 101,922 for 20 (25,920 and 188,816
+; -2048..2047): 25,133 for one position, 101,889 for 20 (25,920 and 188,816
 ; without the option; 25,513 and 102,272 before the sixteenth round's at_fast_prepare without a
 ; range check a piece, docs/spectrum.md, "Sixteenth round: the scores' setup and key sums"; the dims narrow while every key's and q's high byte allows (their fourth
 ; square's high plane dropped), since the fifteenth round: its random heads switch modes, at_dims_toggle;
@@ -70,8 +70,8 @@
 ; round the dims 408 (424 with jp nc) and the keys' loop around them 224, at_fast_prepare 680,
 ; the run gone; with the narrow dims at_fast_prepare 733 (its way out, at_fast_too_wide, 5
 ; after the means' table), at_key_sums 150, at_dims_toggle 37; since the sixteenth round
-; at_fast_prepare 641 and its ways out at_fast_too_wide and at_fast_wide_q 36, all before the
-; table, at_key_sums 170, at_ncq's 4 gone), 61 in forward.s and
+; at_fast_prepare 620 and its ways out at_fast_too_wide and at_fast_wide_q 36 and at_dims_h4 21,
+; all before the table, at_key_sums 170, at_ncq's 4 gone), 61 in forward.s and
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
@@ -84,7 +84,7 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,882 for one position, 81,933 for 20
+; q, k in -2048..2047, v in -256..255): 15,084 for one position, 81,840 for 20
 ; (15,132 and 82,334 before the sixteenth round's scores' setup; 15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
 ; the fifteenth round's narrow dims; 14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
 ; the scores' jp nc and keys' sums in BC; 14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
