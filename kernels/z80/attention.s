@@ -346,10 +346,9 @@ attend_head:
         ld h,exp_lut >> 8
         ld a,(hl)
 .ifdef AT_FAST_MEANS
-        ld l,a                  ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on (S(0) = 0: @far adds none)
+        ld l,a                  ; S(w) at AT_SQ_PAGE * 256 + w, its high byte a page on (S(0) = 0: @far adds none)
         ld h,AT_SQ_PAGE
         ld e,(hl)
-        inc h
         inc h
         ld d,(hl)
         add iy,de               ; (the weights' sum's add below clears the carry again)
@@ -1002,21 +1001,19 @@ AT_DIMS_NARROW  = at_fast_prepare@dims_mode + 1 ; $FF while the dims run narrow 
         .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
         .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
 
-        .macro at_fast_position_sum     ; S(vl) - S(w - vl) onto D':H':L' (A = w, C = vl)
-        sub c                   ; w - vl in -255..255 (the borrow: negative)
-        ld l,a
+        .macro at_fast_position_sum     ; S(vl) - S(w - vl) onto D':H':L' (A = w - vl, its borrow; C = vl)
+        ld l,a                  ; (w - vl in -255..255, the borrow: negative)
         sbc a,a
+        add a,a
         add a,AT_SQ_PAGE
-        ld h,a                  ; HL = &S(w - vl), low byte
+        ld h,a                  ; HL = &S(w - vl), low byte (page AT_SQ_PAGE - 2 below zero)
         ld b,AT_SQ_PAGE         ; BC = &S(vl), low byte
         ld a,(bc)
         sub (hl)
         exx
         ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
         exx
-        inc h                   ; the high plane
-        inc h
-        inc b
+        inc h                   ; the high plane, a page on
         inc b
         ld a,(bc)
         sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits)
@@ -1031,16 +1028,12 @@ AT_DIMS_NARROW  = at_fast_prepare@dims_mode + 1 ; $FF while the dims run narrow 
 
 ; at_fast_dimension's positions with vh = -1, and its way out for a wide v, before it:
 ; its setup then runs straight into its loop.
-at_fast_negative_carry:
-        .byte $FD,$24           ; inc iyh
-        jr at_fast_negative@added
-at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        ld l,a
-        .byte $FD,$85           ; add a,iyl
-        .byte $FD,$6F           ; ld iyl,a
-        jr c,at_fast_negative_carry ; (seldom: the fall-through is the cheap way)
-@added:
-        ld a,l                  ; w
+at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B = 0, C = vl)
+        ld l,c
+        ld c,a                  ; BC = w
+        add iy,bc               ; IY = sum w over the vh = -1 (no carry out: <= 20 * 255)
+        sub l                   ; w - vl
+        ld c,l                  ; C = vl (the loads keep the borrow)
         at_fast_position_sum    ; (its own copy: no jump back to @low_byte)
         dec e
         jp nz,at_fast_dimension@position
@@ -1102,6 +1095,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         jr z,at_fast_negative   ; vh = -1
         djnz at_fast_wide       ; vh beyond 0 and -1
 @low_byte:
+        sub c
         at_fast_position_sum
 @next:
         dec e
@@ -1182,17 +1176,21 @@ AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
         .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 13, "the N chain's rounds are not AT_N_ROUND bytes"
 
 ; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
-; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
-; for the page (matvec's table is offset by 127 for its displacements).
+; AT_SQ_PAGE * 256 + n for n >= 0, (AT_SQ_PAGE - 2) * 256 + n + 256 below zero, each
+; page's high bytes on the next page (one inc h from a low byte to its high byte): an
+; index of w - vl needs only its borrow, doubled, for the page (matvec's table is offset
+; by 127 for its displacements).
         .align 256
 at_sq_table:
-        .repeat 512, i
-        .byte ((i - 256) * (i - 256)) & 255
+        .repeat 2, half                 ; n < 0, then n >= 0
+        .repeat 256, i
+        .byte ((i - 256 + 256 * half) * (i - 256 + 256 * half)) & 255
         .endrepeat
-        .repeat 512, i
-        .byte (((i - 256) * (i - 256)) >> 8) & 255
+        .repeat 256, i
+        .byte (((i - 256 + 256 * half) * (i - 256 + 256 * half)) >> 8) & 255
         .endrepeat
-AT_SQ_PAGE      = (at_sq_table >> 8) + 1
+        .endrepeat
+AT_SQ_PAGE      = (at_sq_table >> 8) + 2
         .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
 at_count:       .byte 0
 at_lut:         .res AT_MAX_POSITIONS
