@@ -437,6 +437,10 @@ attend_head:
 .endif
         exx                     ; (the sets stay swapped: the means set what they read)
         ld (at_lut_sum),hl
+.ifdef AT_FAST_MEANS
+        add hl,hl               ; the fast means' divisor, 2 lut_sum (<= 2 * 20 * 255)
+        ld (at_fast_dimension@divisor + 1),hl
+.endif
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
 @means:                         ; at_scores, at_max, at_lut and at_lut_sum are complete (a TUI probe)
@@ -999,7 +1003,7 @@ AT_DIMS_NARROW  = at_fast_prepare@dims_mode + 1 ; $FF while the dims run narrow 
         .assert 0, "AT_FAST_MEANS needs AT_FAST_SCORES: SP walks v with interrupts off, IY is free"
 .endif
         .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
-        .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
+        .assert 4 * AT_MAX_POSITIONS * 255 < $8000, "the division's doubled remainder (|2R| <= 4 lut_sum) does not fit 16 signed bits"
 
         .macro at_fast_position_sum     ; S(vl) - S(w - vl) onto D':H':L' (A = w - vl, its borrow; C = vl)
         ld l,a                  ; (w - vl in -255..255, the borrow: negative)
@@ -1080,9 +1084,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         exx
         ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
 @count:
-        ld e,0                  ; (patched: at_count)
-        ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
-                                ; so E is the positions left too
+        ld de,at_lut & $FF00    ; (its low byte patched: at_count) DE walks w down: E = j + 1
+                                ; (at_lut opens at a page's byte 1), so E is the positions left too
 @position:
         pop bc                  ; C = vl, B = vh
         ld hl,-AT_STRIDE - 2
@@ -1101,14 +1104,14 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         dec e
         jp nz,@position
 @positions_done:                ; (SP stays in v: at_fast_store puts it back at the head's end)
-        ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
-        ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
+        ; out[d] = floor(sum w v / lut_sum) = floor(2 sum w v / (2 lut_sum)): the doubled
+        ; sum divided by the doubled divisor, no halving; a v in -256..255 makes it
+        ; -256..255, so 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
         exx                     ; (the division runs in the sum's set: @store and each
-        sra d                   ; dimension's start set what they read, in either set)
-        rr h                    ; D:H:L = sum w v + 256 IY (24 bits)
-        rr l
+                                ; dimension's start set what they read, in either set)
+        add iy,iy               ; D:H:L = 2 sum w v + 512 IY (24 bits)
         ld e,l                  ; E = the dividend's low byte
-        ld a,h                  ; H:L = D:H - IY (the vh = -1 weights' 512 w, halved)
+        ld a,h                  ; H:L = D:H - 2 IY (the vh = -1 weights' 512 w)
         .byte $FD,$95           ; sub iyl
         ld l,a
         ld a,d
@@ -1126,19 +1129,20 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld a,l
         cpl
         ld l,a
-        ld a,b                  ; H:L:A = ~(sum w v)
-@dividend:                      ; HL = the dividend >> 8 < lut_sum (the remainder so far), A its
+        ld a,b                  ; H:L:A = ~(2 sum w v)
+@dividend:                      ; HL = the dividend >> 8 < 2 lut_sum (the remainder so far), A its
                                 ; low byte, whose bits shift out as the quotient's (complemented) shift in
-        ld de,(at_lut_sum)
-        ; Non-restoring rounds: the remainder R stays in -lut_sum..lut_sum - 1 (|2R| <=
-        ; 2 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - lut_sum,
-        ; the borrow: below 0), R < 0 the N chain (2R + bit + lut_sum, the carry: 0 or
+@divisor:
+        ld de,0                 ; (patched once a head by attend_head's weights: 2 lut_sum)
+        ; Non-restoring rounds: the remainder R stays in -M..M - 1, M = 2 lut_sum (|2R| <=
+        ; 4 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - M,
+        ; the borrow: below 0), R < 0 the N chain (2R + bit + M, the carry: 0 or
         ; more, complemented), so each round's carry is the quotient bit's complement
         ; and says the next round's chain: no remainder put back.
 @p_rounds:
         .repeat 7, round
         rla                     ; the last round's carry in, the dividend's next bit out
-        adc hl,hl               ; (R >= 0: 2R + 1 < 2 lut_sum, no carry out)
+        adc hl,hl               ; (R >= 0: 2R + 1 < 2M, no carry out)
         sbc hl,de
         jp c,@n_rounds + round * AT_N_ROUND ; below 0: the N chain's next round
         .endrepeat
