@@ -1104,9 +1104,10 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         dec e
         jp nz,@position
 @positions_done:                ; (SP stays in v: at_fast_store puts it back at the head's end)
-        ; out[d] = floor(sum w v / lut_sum) = floor(2 sum w v / (2 lut_sum)): the doubled
-        ; sum divided by the doubled divisor, no halving; a v in -256..255 makes it
-        ; -256..255, so 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
+        ; out[d] = floor(sum w v / lut_sum) = floor(n / M), n = 2 sum w v, M = 2 lut_sum: the
+        ; doubled sum divided by the doubled divisor, no halving; a v in -256..255 makes it
+        ; -256..255, so 8 rounds; below zero n >= -256 M, and floor(n / M) = floor((n + 256 M) / M)
+        ; - 256: the quotient of n + 256 M (0..255) is the low byte, $FF the high
         exx                     ; (the division runs in the sum's set: @store and each
                                 ; dimension's start set what they read, in either set)
         add iy,iy               ; D:H:L = 2 sum w v + 512 IY (24 bits)
@@ -1118,22 +1119,14 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         .byte $FD,$9C           ; sbc a,iyh
         ld h,a
         ld a,e                  ; (the loads keep sbc's sign)
+@divisor:
+        ld de,0                 ; (patched once a head by attend_head's weights: M = 2 lut_sum)
         ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
         jp p,@dividend
+        add hl,de               ; H:L:A = n + 256 M >= 0
         ld c,$FF
-        cpl
-        ld b,a
-        ld a,h
-        cpl
-        ld h,a
-        ld a,l
-        cpl
-        ld l,a
-        ld a,b                  ; H:L:A = ~(2 sum w v)
-@dividend:                      ; HL = the dividend >> 8 < 2 lut_sum (the remainder so far), A its
+@dividend:                      ; HL = the dividend >> 8 < M (the remainder so far), A its
                                 ; low byte, whose bits shift out as the quotient's (complemented) shift in
-@divisor:
-        ld de,0                 ; (patched once a head by attend_head's weights: 2 lut_sum)
         ; Non-restoring rounds: the remainder R stays in -M..M - 1, M = 2 lut_sum (|2R| <=
         ; 4 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - M,
         ; the borrow: below 0), R < 0 the N chain (2R + bit + M, the carry: 0 or
@@ -1151,9 +1144,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         sbc hl,de
         rla                     ; A = ~quotient (the first round's carry in went out)
         cpl
-        xor c
         ld e,a
-        ld d,c                  ; DE = the quotient, or ~quotient below zero
+        ld d,c                  ; DE = the quotient (n + 256 M's below zero, C = $FF)
         jp at_fast_store
 @n_rounds:                      ; round 1 on (round 0 has R = the dividend >> 8 >= 0)
         .repeat 6, round
@@ -1169,15 +1161,14 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ccf
         rla
         cpl
-        xor c
         ld e,a
         ld d,c
         jp at_fast_store
 @n_rounds_end:
 AT_P_ROUND      = 8             ; rla, adc hl,hl, sbc hl,de, jp c
 AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
-        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 13, "the P chain's rounds are not AT_P_ROUND bytes"
-        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 13, "the N chain's rounds are not AT_N_ROUND bytes"
+        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 12, "the P chain's rounds are not AT_P_ROUND bytes"
+        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 12, "the N chain's rounds are not AT_N_ROUND bytes"
 
 ; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
 ; AT_SQ_PAGE * 256 + n for n >= 0, (AT_SQ_PAGE - 2) * 256 + n + 256 below zero, each
