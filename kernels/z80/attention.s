@@ -81,8 +81,11 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,132 for one position, 82,334 for 20
-; (15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
+; q, k in -2048..2047, v in -256..255): 14,797 for one position, 81,888 for 20
+; (15,132 and 82,334 before the sixteenth round's interleaved table planes, add iy,bc for the
+; vh = -1 weights, the doubled sum divided by 2 lut_sum and a negative one by way of n + 256 M:
+; docs/spectrum.md, "Sixteenth round: the fast means";
+; 15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
 ; the fifteenth round's narrow dims; 14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
 ; the scores' jp nc and keys' sums in BC; 14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
 ; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
@@ -107,7 +110,9 @@
 ; that at_lut opens at a page's byte 1; at_sw patched in instead) and the
 ; option's weights' loop: attend_head to the table's alignment 2,152 -> 2,182
 ; bytes (less at_count, at_lut and at_sw's 24), into that alignment (64 bytes
-; of it left 55), the 128K's free bytes 3,302 -> 3,281.
+; of it left 55), the 128K's free bytes 3,302 -> 3,281. The sixteenth round's steps took 22
+; bytes off the code before the table (at_fast_dimension@n_rounds_end $A7FC -> $A7E6 in the
+; 128K's map), into its page alignment: the free bytes stay 2,661.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
