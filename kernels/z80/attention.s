@@ -81,8 +81,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,797 for one position, 81,888 for 20
-; (15,132 and 82,334 before the sixteenth round's interleaved table planes, add iy,bc for the
+; q, k in -2048..2047, v in -256..255): 14,797 for one position, 80,576 for 20
+; (14,797 and 81,888 before the sixteenth round's weight of 0 read before v, at_fast_zero;
+; 15,132 and 82,334 before its interleaved table planes, add iy,bc for the
 ; vh = -1 weights, the doubled sum divided by 2 lut_sum and a negative one by way of n + 256 M:
 ; docs/spectrum.md, "Sixteenth round: the fast means";
 ; 15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
@@ -112,7 +113,7 @@
 ; bytes (less at_count, at_lut and at_sw's 24), into that alignment (64 bytes
 ; of it left 55), the 128K's free bytes 3,302 -> 3,281. The sixteenth round's steps took 22
 ; bytes off the code before the table (at_fast_dimension@n_rounds_end $A7FC -> $A7E6 in the
-; 128K's map), into its page alignment: the free bytes stay 2,661.
+; 128K's map), and at_fast_zero 12 back ($A7F2), into its page alignment: the free bytes stay 2,661.
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -1062,6 +1063,13 @@ at_fast_wide:                   ; a v beyond -256..255: this dimension and the h
         ld hl,attend_head@dimension_slow
         ld (attend_head@dimension + 1),hl
         jp attend_head@dimension_slow
+at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread: SP steps a whole stride)
+        ld hl,-AT_STRIDE
+        add hl,sp
+        ld sp,hl                ; v[j - 1][d]
+        dec e
+        jp nz,at_fast_dimension@position
+        jp at_fast_dimension@positions_done
 
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
 ; head's first dimension (at at_row; @next_dimension: the next, from where SP's walk
@@ -1092,13 +1100,13 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) DE walks w down: E = j + 1
                                 ; (at_lut opens at a page's byte 1), so E is the positions left too
 @position:
+        ld a,(de)               ; w
+        or a
+        jr z,at_fast_zero       ; w = 0: v is not read
         pop bc                  ; C = vl, B = vh
         ld hl,-AT_STRIDE - 2
         add hl,sp
         ld sp,hl                ; v[j - 1][d]
-        ld a,(de)               ; w
-        or a
-        jr z,@next              ; w = 0: nothing to add, whatever v is
         inc b
         jr z,at_fast_negative   ; vh = -1
         djnz at_fast_wide       ; vh beyond 0 and -1
