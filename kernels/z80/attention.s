@@ -1084,17 +1084,18 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld de,-AT_STRIDE - 2
         add hl,de
         ld sp,hl
-@next_dimension:                ; the head's others (at_fast_store): SP is where the last walk left it,
-@next_row:                      ; v[0][d - 1] - AT_STRIDE
-        ld hl,0                 ; (patched once a head: count * AT_STRIDE + 2)
-        add hl,sp
-        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
-        exx
+        exx                     ; (the sum's set, as at_fast_store leaves it for the others)
+@next_dimension:                ; the head's others (at_fast_store, in the set of the sum and
+                                ; division before): SP is where the last walk left it
 @weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
         ld hl,0                 ; (patched: sum_j S(w), the head's)
 @weight_squares_high:
         ld d,0                  ; (patched)
         exx
+@next_row:                      ; v[0][d - 1] - AT_STRIDE
+        ld hl,0                 ; (patched once a head: count * AT_STRIDE + 2)
+        add hl,sp
+        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
         ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
 @count:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) DE walks w down: E = j + 1
