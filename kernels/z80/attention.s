@@ -1069,7 +1069,7 @@ at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread
         ld sp,hl                ; v[j - 1][d]
         dec e
         jp nz,at_fast_dimension@position
-        jp at_fast_dimension@positions_done
+        jr at_fast_dimension@positions_done
 
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
 ; head's first dimension (at at_row; @next_dimension: the next, from where SP's walk
@@ -1157,9 +1157,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         adc hl,hl
         sbc hl,de
         rla                     ; A = ~quotient (the first round's carry in went out)
-        cpl
-        ld e,a
-        ld d,c                  ; DE = the quotient (n + 256 M's below zero, C = $FF)
+        cpl                     ; C:A = the quotient (n + 256 M's below zero, C = $FF)
         jp at_fast_store
 @n_rounds:                      ; round 1 on (round 0 has R = the dividend >> 8 >= 0)
         .repeat 6, round
@@ -1174,15 +1172,33 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         add hl,de
         ccf
         rla
-        cpl
-        ld e,a
-        ld d,c
-        jp at_fast_store
+        cpl                     ; (on into at_fast_store)
 @n_rounds_end:
 AT_P_ROUND      = 8             ; rla, adc hl,hl, sbc hl,de, jp c
 AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
-        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 12, "the P chain's rounds are not AT_P_ROUND bytes"
-        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 12, "the N chain's rounds are not AT_N_ROUND bytes"
+        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 10, "the P chain's rounds are not AT_P_ROUND bytes"
+        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 7, "the N chain's rounds are not AT_N_ROUND bytes"
+
+; at_fast_store - attend_head@store for a fast dimension (C:A = out[d]), its own copy,
+; the N chain's end runs on into it: the
+; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
+; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
+; and SP comes back once a head, at its end. AT_DST (the 48K's at_dst) is its first
+; instruction's operand (`ld hl,nn`, 10 T-states, not a `ld hl,(nn)`'s 16), which
+; attend_head sets as before.
+at_fast_store:
+        ld hl,0                 ; (patched: AT_DST)
+AT_DST          = at_fast_store + 1
+        ld (hl),a
+        inc hl
+        ld (hl),c
+        inc hl
+        ld (AT_DST),hl
+        .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
+        jp nz,at_fast_dimension@next_dimension
+        ld sp,(at_fast_sp)
+        jp attend_head@head_end
+        .assert at_fast_store == at_fast_dimension@n_rounds_end, "the N chain's end runs on into at_fast_store"
 
 ; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
 ; AT_SQ_PAGE * 256 + n for n >= 0, (AT_SQ_PAGE - 2) * 256 + n + 256 below zero, each
@@ -1208,25 +1224,6 @@ at_lut:         .res AT_MAX_POSITIONS
         at_head_variables
         at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
-
-; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
-; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
-; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
-; and SP comes back once a head, at its end. AT_DST (the 48K's at_dst) is its first
-; instruction's operand (`ld hl,nn`, 10 T-states, not a `ld hl,(nn)`'s 16), which
-; attend_head sets as before.
-at_fast_store:
-        ld hl,0                 ; (patched: AT_DST)
-AT_DST          = at_fast_store + 1
-        ld (hl),e
-        inc hl
-        ld (hl),d
-        inc hl
-        ld (AT_DST),hl
-        .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
-        jp nz,at_fast_dimension@next_dimension
-        ld sp,(at_fast_sp)
-        jp attend_head@head_end
 
 ; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025,
 ; summed in IXH:IY by the weights' loop), the count and the last row's offset patched into
