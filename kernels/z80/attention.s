@@ -81,8 +81,10 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,797 for one position, 80,576 for 20
-; (14,797 and 81,888 before the sixteenth round's weight of 0 read before v, at_fast_zero;
+; q, k in -2048..2047, v in -256..255): 14,664 for one position, 80,451 for 20
+; (14,769 and 80,548 before the sixteenth round's at_fast_store before the table, on from
+; the N chain; 14,797 and 80,576 before its sum started in at_fast_store's set;
+; 14,797 and 81,888 before its weight of 0 read before v, at_fast_zero;
 ; 15,132 and 82,334 before its interleaved table planes, add iy,bc for the
 ; vh = -1 weights, the doubled sum divided by 2 lut_sum and a negative one by way of n + 256 M:
 ; docs/spectrum.md, "Sixteenth round: the fast means";
@@ -113,7 +115,9 @@
 ; bytes (less at_count, at_lut and at_sw's 24), into that alignment (64 bytes
 ; of it left 55), the 128K's free bytes 3,302 -> 3,281. The sixteenth round's steps took 22
 ; bytes off the code before the table (at_fast_dimension@n_rounds_end $A7FC -> $A7E6 in the
-; 128K's map), and at_fast_zero 12 back ($A7F2), into its page alignment: the free bytes stay 2,661.
+; 128K's map), at_fast_zero 12 back ($A7F2), into its page alignment, and at_fast_store moved
+; into it ($A7EA): the 128K's free bytes 2,661 -> 2,683, 94 of them after the code behind the
+; table, below $C000 (72 before).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
