@@ -81,8 +81,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,664 for one position, 80,451 for 20
-; (14,769 and 80,548 before the sixteenth round's at_fast_store before the table, on from
+; q, k in -2048..2047, v in -256..255): 14,652 for one position, 80,442 for 20
+; (14,664 and 80,451 before the sixteenth round's dec c for a negative mean's high byte;
+; 14,769 and 80,548 before the sixteenth round's at_fast_store before the table, on from
 ; the N chain; 14,797 and 80,576 before its sum started in at_fast_store's set;
 ; 14,797 and 81,888 before its weight of 0 read before v, at_fast_zero;
 ; 15,132 and 82,334 before its interleaved table planes, add iy,bc for the
@@ -1142,7 +1143,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
         jp p,@dividend
         add hl,de               ; H:L:A = n + 256 M >= 0
-        ld c,$FF
+        dec c                   ; C = $FF
 @dividend:                      ; HL = the dividend >> 8 < M (the remainder so far), A its
                                 ; low byte, whose bits shift out as the quotient's (complemented) shift in
         ; Non-restoring rounds: the remainder R stays in -M..M - 1, M = 2 lut_sum (|2R| <=
