@@ -117,7 +117,7 @@
 ; of it left 55), the 128K's free bytes 3,302 -> 3,281. The sixteenth round's steps took 22
 ; bytes off the code before the table (at_fast_dimension@n_rounds_end $A7FC -> $A7E6 in the
 ; 128K's map), at_fast_zero 12 back ($A7F2), into its page alignment, and at_fast_store moved
-; into it ($A7EA to the table: none of the alignment left): the 128K's free bytes 2,661 -> 2,683,
+; into it ($A7E9 to $A7FF: one byte of the alignment left): the 128K's free bytes 2,661 -> 2,683,
 ; 94 of them after the code behind the table, below $C000 (72 before).
 
 AT_HEAD_DIM     = 8
