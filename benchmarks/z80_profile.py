@@ -56,7 +56,7 @@ ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u_smaller", "mul16u", "mul16s_
               "at_fast_prepare", "at_dims", "at_fast_total",     # AT_FAST_SCORES's scores
               "at_fast_too_wide", "at_dims_toggle",
               "at_weight_squares", "at_fast_dimension",      # AT_FAST_MEANS's means
-              "at_fast_negative_carry", "at_fast_negative", "at_fast_wide", "at_fast_store",
+              "at_fast_negative", "at_fast_wide", "at_fast_zero", "at_fast_store",
               "at_means_divide", "at_means_udivide"}                 # AT_TABLE_MEANS's division
 
 

@@ -276,6 +276,25 @@ def test_fast_means_match_intmath(means_bench):
     assert {0, 1, 255} < seen                   # (a weight of 0 skips its position's reads)
 
 
+def test_fast_means_at_the_largest_divisor(means_bench):
+    """Twenty keys alike give twenty weights of 255: lut_sum 5,100, the largest, so the fast
+    division's doubled divisor M = 10,200 and its remainder (|2R| <= 2M = 20,400) reach their
+    widest, and a mean below zero its n + 256 M. v at -256..255's edges and mixed signs, against
+    intmath (a 16-bit remainder that overflowed, or an n + 256 M off by a page, fails here)."""
+    rng = np.random.default_rng(37)
+    q, keys = rng.integers(-1500, 1501, 8), np.zeros((20, 4, 8), dtype=np.int64)
+    keys[:] = rng.integers(-1500, 1501, 8)
+    for case, fill in enumerate((-256, 255, -255, 254, None, None)):
+        values = rng.integers(-256, 256, (20, 4, 8)) if fill is None else np.full((20, 4, 8), fill)
+        if case == 5:                       # a quotient of -1 and of 0 by one position's v
+            values[:] = 0
+            values[3, :, ::2], values[3, :, 1::2] = -1, 1
+        run_head(means_bench, q, keys, values, 20, 3)
+        want, weights = intmath.attention_head(q, keys[:20, 3], values[:20, 3])
+        assert list(weights) == [255] * 20
+        assert np.array_equal(means_bench.read_words(OUT, 8), want), (case, want)
+
+
 def test_fast_means_are_cheaper_than_the_product_loop(fast_bench, means_bench):
     rng = np.random.default_rng(29)
     q = rng.integers(-600, 601, 8)

@@ -84,8 +84,15 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,084 for one position, 81,840 for 20
-; (15,132 and 82,334 before the sixteenth round's scores' setup; 15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
+; q, k in -2048..2047, v in -256..255): 14,605 for one position, 79,947 for 20
+; (14,652 and 80,442 before the sixteenth round's scores' setup, 15,084 and 81,840 with it alone; 14,664 and 80,451 before its dec c for a negative mean's high byte;
+; 14,769 and 80,548 before the sixteenth round's at_fast_store before the table, on from
+; the N chain; 14,797 and 80,576 before its sum started in at_fast_store's set;
+; 14,797 and 81,888 before its weight of 0 read before v, at_fast_zero;
+; 15,132 and 82,334 before its interleaved table planes, add iy,bc for the
+; vh = -1 weights, the doubled sum divided by 2 lut_sum and a negative one by way of n + 256 M:
+; docs/spectrum.md, "Sixteenth round: the fast means";
+; 15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
 ; the fifteenth round's narrow dims; 14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
 ; the scores' jp nc and keys' sums in BC; 14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
 ; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
@@ -110,7 +117,11 @@
 ; that at_lut opens at a page's byte 1; at_sw patched in instead) and the
 ; option's weights' loop: attend_head to the table's alignment 2,152 -> 2,182
 ; bytes (less at_count, at_lut and at_sw's 24), into that alignment (64 bytes
-; of it left 55), the 128K's free bytes 3,302 -> 3,281.
+; of it left 55), the 128K's free bytes 3,302 -> 3,281. The sixteenth round's steps took 22
+; bytes off the code before the table (at_fast_dimension@n_rounds_end $A7FC -> $A7E6 in the
+; 128K's map), at_fast_zero 12 back ($A7F2), into its page alignment, and at_fast_store moved
+; into it ($A7E9 to $A7FF: one byte of the alignment left): the 128K's free bytes 2,661 -> 2,683,
+; 94 of them after the code behind the table, below $C000 (72 before).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -349,10 +360,9 @@ attend_head:
         ld h,exp_lut >> 8
         ld a,(hl)
 .ifdef AT_FAST_MEANS
-        ld l,a                  ; S(w) at AT_SQ_PAGE * 256 + w, its high byte 512 on (S(0) = 0: @far adds none)
+        ld l,a                  ; S(w) at AT_SQ_PAGE * 256 + w, its high byte a page on (S(0) = 0: @far adds none)
         ld h,AT_SQ_PAGE
         ld e,(hl)
-        inc h
         inc h
         ld d,(hl)
         add iy,de               ; (the weights' sum's add below clears the carry again)
@@ -441,6 +451,10 @@ attend_head:
 .endif
         exx                     ; (the sets stay swapped: the means set what they read)
         ld (at_lut_sum),hl
+.ifdef AT_FAST_MEANS
+        add hl,hl               ; the fast means' divisor, 2 lut_sum (<= 2 * 20 * 255)
+        ld (at_fast_dimension@divisor + 1),hl
+.endif
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
 @means:                         ; at_scores, at_max, at_lut and at_lut_sum are complete (a TUI probe)
@@ -1038,23 +1052,21 @@ at_dims_h4:
         .assert 0, "AT_FAST_MEANS needs AT_FAST_SCORES: SP walks v with interrupts off, IY is free"
 .endif
         .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
-        .assert 2 * AT_MAX_POSITIONS * 255 < $10000, "the division's remainder (< 2 lut_sum) does not fit 16 bits"
+        .assert 4 * AT_MAX_POSITIONS * 255 < $8000, "the division's doubled remainder (|2R| <= 4 lut_sum) does not fit 16 signed bits"
 
-        .macro at_fast_position_sum     ; S(vl) - S(w - vl) onto D':H':L' (A = w, C = vl)
-        sub c                   ; w - vl in -255..255 (the borrow: negative)
-        ld l,a
+        .macro at_fast_position_sum     ; S(vl) - S(w - vl) onto D':H':L' (A = w - vl, its borrow; C = vl)
+        ld l,a                  ; (w - vl in -255..255, the borrow: negative)
         sbc a,a
+        add a,a
         add a,AT_SQ_PAGE
-        ld h,a                  ; HL = &S(w - vl), low byte
+        ld h,a                  ; HL = &S(w - vl), low byte (page AT_SQ_PAGE - 2 below zero)
         ld b,AT_SQ_PAGE         ; BC = &S(vl), low byte
         ld a,(bc)
         sub (hl)
         exx
         ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
         exx
-        inc h                   ; the high plane
-        inc h
-        inc b
+        inc h                   ; the high plane, a page on
         inc b
         ld a,(bc)
         sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits)
@@ -1069,16 +1081,12 @@ at_dims_h4:
 
 ; at_fast_dimension's positions with vh = -1, and its way out for a wide v, before it:
 ; its setup then runs straight into its loop.
-at_fast_negative_carry:
-        .byte $FD,$24           ; inc iyh
-        jr at_fast_negative@added
-at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        ld l,a
-        .byte $FD,$85           ; add a,iyl
-        .byte $FD,$6F           ; ld iyl,a
-        jr c,at_fast_negative_carry ; (seldom: the fall-through is the cheap way)
-@added:
-        ld a,l                  ; w
+at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B = 0, C = vl)
+        ld l,c
+        ld c,a                  ; BC = w
+        add iy,bc               ; IY = sum w over the vh = -1 (no carry out: <= 20 * 255)
+        sub l                   ; w - vl
+        ld c,l                  ; C = vl (the loads keep the borrow)
         at_fast_position_sum    ; (its own copy: no jump back to @low_byte)
         dec e
         jp nz,at_fast_dimension@position
@@ -1098,6 +1106,13 @@ at_fast_wide:                   ; a v beyond -256..255: this dimension and the h
         ld hl,attend_head@dimension_slow
         ld (attend_head@dimension + 1),hl
         jp attend_head@dimension_slow
+at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread: SP steps a whole stride)
+        ld hl,-AT_STRIDE
+        add hl,sp
+        ld sp,hl                ; v[j - 1][d]
+        dec e
+        jp nz,at_fast_dimension@position
+        jr at_fast_dimension@positions_done
 
 ; at_fast_dimension - out[d] = floor(sum_j lut[j] v[j][d] / lut_sum) for the
 ; head's first dimension (at at_row; @next_dimension: the next, from where SP's walk
@@ -1112,77 +1127,72 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld de,-AT_STRIDE - 2
         add hl,de
         ld sp,hl
-@next_dimension:                ; the head's others (at_fast_store): SP is where the last walk left it,
-@next_row:                      ; v[0][d - 1] - AT_STRIDE
-        ld hl,0                 ; (patched once a head: count * AT_STRIDE + 2)
-        add hl,sp
-        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
-        exx
+        exx                     ; (the sum's set, as at_fast_store leaves it for the others)
+@next_dimension:                ; the head's others (at_fast_store, in the set of the sum and
+                                ; division before): SP is where the last walk left it
 @weight_squares:                ; D':H':L' = 2 sum_j w v + 512 IY so far (24 bits)
         ld hl,0                 ; (patched: sum_j S(w), the head's)
 @weight_squares_high:
         ld d,0                  ; (patched)
         exx
+@next_row:                      ; v[0][d - 1] - AT_STRIDE
+        ld hl,0                 ; (patched once a head: count * AT_STRIDE + 2)
+        add hl,sp
+        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
         ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
 @count:
-        ld e,0                  ; (patched: at_count)
-        ld d,at_lut >> 8        ; DE walks w down: E = j + 1 (at_lut opens at a page's byte 1),
-                                ; so E is the positions left too
+        ld de,at_lut & $FF00    ; (its low byte patched: at_count) DE walks w down: E = j + 1
+                                ; (at_lut opens at a page's byte 1), so E is the positions left too
 @position:
+        ld a,(de)               ; w
+        or a
+        jr z,at_fast_zero       ; w = 0: v is not read
         pop bc                  ; C = vl, B = vh
         ld hl,-AT_STRIDE - 2
         add hl,sp
         ld sp,hl                ; v[j - 1][d]
-        ld a,(de)               ; w
-        or a
-        jr z,@next              ; w = 0: nothing to add, whatever v is
         inc b
         jr z,at_fast_negative   ; vh = -1
         djnz at_fast_wide       ; vh beyond 0 and -1
 @low_byte:
+        sub c
         at_fast_position_sum
 @next:
         dec e
         jp nz,@position
 @positions_done:                ; (SP stays in v: at_fast_store puts it back at the head's end)
-        ; out[d] = floor(sum w v / lut_sum): a v in -256..255 makes it -256..255, so
-        ; 8 rounds; below zero floor(n / L) = ~(~n / L), ~n = -n - 1 >= 0
+        ; out[d] = floor(sum w v / lut_sum) = floor(n / M), n = 2 sum w v, M = 2 lut_sum: the
+        ; doubled sum divided by the doubled divisor, no halving; a v in -256..255 makes it
+        ; -256..255, so 8 rounds; below zero n >= -256 M, and floor(n / M) = floor((n + 256 M) / M)
+        ; - 256: the quotient of n + 256 M (0..255) is the low byte, $FF the high
         exx                     ; (the division runs in the sum's set: @store and each
-        sra d                   ; dimension's start set what they read, in either set)
-        rr h                    ; D:H:L = sum w v + 256 IY (24 bits)
-        rr l
+                                ; dimension's start set what they read, in either set)
+        add iy,iy               ; D:H:L = 2 sum w v + 512 IY (24 bits)
         ld e,l                  ; E = the dividend's low byte
-        ld a,h                  ; H:L = D:H - IY (the vh = -1 weights' 512 w, halved)
+        ld a,h                  ; H:L = D:H - 2 IY (the vh = -1 weights' 512 w)
         .byte $FD,$95           ; sub iyl
         ld l,a
         ld a,d
         .byte $FD,$9C           ; sbc a,iyh
         ld h,a
         ld a,e                  ; (the loads keep sbc's sign)
+@divisor:
+        ld de,0                 ; (patched once a head by attend_head's weights: M = 2 lut_sum)
         ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
         jp p,@dividend
-        ld c,$FF
-        cpl
-        ld b,a
-        ld a,h
-        cpl
-        ld h,a
-        ld a,l
-        cpl
-        ld l,a
-        ld a,b                  ; H:L:A = ~(sum w v)
-@dividend:                      ; HL = the dividend >> 8 < lut_sum (the remainder so far), A its
+        add hl,de               ; H:L:A = n + 256 M >= 0
+        dec c                   ; C = $FF
+@dividend:                      ; HL = the dividend >> 8 < M (the remainder so far), A its
                                 ; low byte, whose bits shift out as the quotient's (complemented) shift in
-        ld de,(at_lut_sum)
-        ; Non-restoring rounds: the remainder R stays in -lut_sum..lut_sum - 1 (|2R| <=
-        ; 2 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - lut_sum,
-        ; the borrow: below 0), R < 0 the N chain (2R + bit + lut_sum, the carry: 0 or
+        ; Non-restoring rounds: the remainder R stays in -M..M - 1, M = 2 lut_sum (|2R| <=
+        ; 4 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - M,
+        ; the borrow: below 0), R < 0 the N chain (2R + bit + M, the carry: 0 or
         ; more, complemented), so each round's carry is the quotient bit's complement
         ; and says the next round's chain: no remainder put back.
 @p_rounds:
         .repeat 7, round
         rla                     ; the last round's carry in, the dividend's next bit out
-        adc hl,hl               ; (R >= 0: 2R + 1 < 2 lut_sum, no carry out)
+        adc hl,hl               ; (R >= 0: 2R + 1 < 2M, no carry out)
         sbc hl,de
         jp c,@n_rounds + round * AT_N_ROUND ; below 0: the N chain's next round
         .endrepeat
@@ -1190,10 +1200,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         adc hl,hl
         sbc hl,de
         rla                     ; A = ~quotient (the first round's carry in went out)
-        cpl
-        xor c
-        ld e,a
-        ld d,c                  ; DE = the quotient, or ~quotient below zero
+        cpl                     ; C:A = the quotient (n + 256 M's below zero, C = $FF)
         jp at_fast_store
 @n_rounds:                      ; round 1 on (round 0 has R = the dividend >> 8 >= 0)
         .repeat 6, round
@@ -1208,39 +1215,15 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         add hl,de
         ccf
         rla
-        cpl
-        xor c
-        ld e,a
-        ld d,c
-        jp at_fast_store
+        cpl                     ; (on into at_fast_store)
 @n_rounds_end:
 AT_P_ROUND      = 8             ; rla, adc hl,hl, sbc hl,de, jp c
 AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
-        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 13, "the P chain's rounds are not AT_P_ROUND bytes"
-        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 13, "the N chain's rounds are not AT_N_ROUND bytes"
+        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 10, "the P chain's rounds are not AT_P_ROUND bytes"
+        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 7, "the N chain's rounds are not AT_N_ROUND bytes"
 
-; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
-; AT_SQ_PAGE * 256 + n, high bytes 512 on: an index of w - vl needs only its borrow
-; for the page (matvec's table is offset by 127 for its displacements).
-        .align 256
-at_sq_table:
-        .repeat 512, i
-        .byte ((i - 256) * (i - 256)) & 255
-        .endrepeat
-        .repeat 512, i
-        .byte (((i - 256) * (i - 256)) >> 8) & 255
-        .endrepeat
-AT_SQ_PAGE      = (at_sq_table >> 8) + 1
-        .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
-at_count:       .byte 0
-at_lut:         .res AT_MAX_POSITIONS
-        at_variables
-        at_fast_variables
-        at_head_variables
-        at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
-        .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
-
-; at_fast_store - attend_head@store for a fast dimension (DE = out[d]), its own copy: the
+; at_fast_store - attend_head@store for a fast dimension (C:A = out[d]), its own copy,
+; the N chain's end runs on into it: the
 ; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
 ; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
 ; and SP comes back once a head, at its end. AT_DST (the 48K's at_dst) is its first
@@ -1249,15 +1232,41 @@ at_lut:         .res AT_MAX_POSITIONS
 at_fast_store:
         ld hl,0                 ; (patched: AT_DST)
 AT_DST          = at_fast_store + 1
-        ld (hl),e
+        ld (hl),a
         inc hl
-        ld (hl),d
+        ld (hl),c
         inc hl
         ld (AT_DST),hl
         .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
         jp nz,at_fast_dimension@next_dimension
         ld sp,(at_fast_sp)
         jp attend_head@head_end
+        .assert at_fast_store == at_fast_dimension@n_rounds_end, "the N chain's end runs on into at_fast_store"
+
+; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
+; AT_SQ_PAGE * 256 + n for n >= 0, (AT_SQ_PAGE - 2) * 256 + n + 256 below zero, each
+; page's high bytes on the next page (one inc h from a low byte to its high byte): an
+; index of w - vl needs only its borrow, doubled, for the page (matvec's table is offset
+; by 127 for its displacements).
+        .align 256
+at_sq_table:
+        .repeat 2, half                 ; n < 0, then n >= 0
+        .repeat 256, i
+        .byte ((i - 256 + 256 * half) * (i - 256 + 256 * half)) & 255
+        .endrepeat
+        .repeat 256, i
+        .byte (((i - 256 + 256 * half) * (i - 256 + 256 * half)) >> 8) & 255
+        .endrepeat
+        .endrepeat
+AT_SQ_PAGE      = (at_sq_table >> 8) + 2
+        .assert at_sq_table % 256 == 0, "the means' squares table must open a page"
+at_count:       .byte 0
+at_lut:         .res AT_MAX_POSITIONS
+        at_variables
+        at_fast_variables
+        at_head_variables
+        at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
+        .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
 
 ; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025,
 ; summed in IXH:IY by the weights' loop), the count and the last row's offset patched into

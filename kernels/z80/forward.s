@@ -96,6 +96,7 @@ kv_values:      .res 2 * KV_LAYER_BYTES
 .ifdef AT_FAST_SCORES
 KV_SUMS_LAYER_BYTES = 20 * AT_SUMS_STRIDE
 .ifndef kv_key_sums             ; (the program may place them, as the key cache)
+        .align 4                ; (the keys' loop steps a key's 4 sums by their low byte)
 kv_key_sums:    .res 2 * KV_SUMS_LAYER_BYTES    ; each key's KS (attention.s), [layer][position][head]
 .endif
         .assert kv_key_sums % 4 == 0, "attend_head's keys' loop steps a key's 4 sums by their low byte"

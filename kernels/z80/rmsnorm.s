@@ -120,13 +120,13 @@ rmsnorm:
         ld a,d
         rla
         sbc a,a
+        add a,a
         add a,AT_SQ_PAGE
-        ld d,a                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 1 below zero)
+        ld d,a                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 2 below zero)
         ld a,(de)
         add a,l
         ld l,a
-        inc d
-        inc d
+        inc d                   ; its high byte, a page on
         ld a,(de)
         adc a,h
         ld h,a
