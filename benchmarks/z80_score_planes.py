@@ -279,7 +279,7 @@ def check_sum40(bench: Z80Bench, rng) -> None:
         assert seen == want, (case, seen[:3], want[:3])
 
 
-def random_heads(bench: Z80Bench) -> None:
+def random_heads(bench: Z80Bench) -> tuple[int, int]:
     rng = np.random.default_rng(2029)
     check_sum40(bench, rng)
     print("at_sum40 at pl_keys@summed: q.k exactly for 40 heads x 20 keys (8 at the range's edges)")
@@ -292,34 +292,49 @@ def random_heads(bench: Z80Bench) -> None:
         fast, planes, store = np.mean(costs, axis=0)
         print(f"a head at {count:2} keys: attend_head {fast:8,.0f}  pl_attend_head {planes:8,.0f}  "
               f"({fast - planes:+7,.0f}; q, k in -1899..1899)")
-    print(f"pl_store {store:,.0f} T-states a position's 4 heads")
+    key_sums = load_head(bench, q, keys, values, 1, 0)
+    print(f"pl_store {store:,.0f} T-states a position's 4 heads (at_key_sums {key_sums:,})")
+    return round(store), key_sums
 
 
-def turn_heads(bench: Z80Bench, args) -> None:
+def turn_heads(bench: Z80Bench, args, store: int, key_sums: int) -> None:
+    """Every head the Z80 runs in the turns (the prompt's positions but the last run layer 0's
+    heads only, the others both layers'; position 0 is kept from the first turn), through
+    attend_head and pl_attend_head; the mean a position of what the planes save, less the
+    stores (two pl_store a position, with or without at_key_sums's two kept too)."""
     from benchmarks.z80_attention_widths import recorded_heads
 
     engine, tokenizer = engine_and_tokenizer(args)
     prompts = (EVERYDAY_PROMPTS if args.everyday else prompts_in(args.prompts) if args.prompts
                else (args.text,))
     by_count: dict[int, list] = {}
-    outside = 0
-    for q, k, v, _ in recorded_heads(engine, tokenizer, prompts):
-        count = k.shape[0]
-        keys = np.zeros((20, 4, 8), dtype=np.int64)
-        values = np.zeros((20, 4, 8), dtype=np.int64)
-        for head in range(4):
-            if np.abs(q[head]).max() > 2047 or np.abs(k[:, head]).max() > 2047:
-                outside += 1
-                continue
-            keys[:count, 0], values[:count, 0] = k[:, head], v[:, head]
-            by_count.setdefault(count, []).append(run_both(bench, q[head], keys, values, count)[:2])
-    total = np.zeros(2)
+    outside, turn_means = 0, []
+    for prompt in prompts:
+        prompt_length = len(tokenizer.encode_turn(prompt))
+        saved: dict[int, int] = {}
+        for call, (q, k, v, _) in enumerate(recorded_heads(engine, tokenizer, (prompt,))):
+            position, layer = k.shape[0] - 1, call % 2
+            if position == 0 or (layer == 1 and position < prompt_length - 1):
+                continue        # kept from the first turn, or a prefill position's layer 1 (not run)
+            keys = np.zeros((20, 4, 8), dtype=np.int64)
+            values = np.zeros((20, 4, 8), dtype=np.int64)
+            for head in range(4):
+                if np.abs(q[head]).max() > 2047 or np.abs(k[:, head]).max() > 2047:
+                    outside += 1
+                    continue
+                keys[:position + 1, 0], values[:position + 1, 0] = k[:, head], v[:, head]
+                fast, planes, _ = run_both(bench, q[head], keys, values, position + 1)
+                by_count.setdefault(position + 1, []).append((fast, planes))
+                saved[position] = saved.get(position, 0) + fast - planes
+        turn_means.append(np.mean(list(saved.values())))
     for count in sorted(by_count):
         costs = np.array(by_count[count])
-        total += costs.sum(axis=0)
         print(f"{count:2} keys: {len(costs):4} heads, attend_head {costs[:, 0].mean():8,.0f}  "
               f"pl_attend_head {costs[:, 1].mean():8,.0f}  ({(costs[:, 0] - costs[:, 1]).mean():+7,.0f})")
-    print(f"every head call: {total[0]:,.0f} -> {total[1]:,.0f} ({total[1] - total[0]:+,.0f}); "
+    saved = np.median(turn_means)
+    print(f"{len(prompts)} turn(s), the heads' T-states saved a position (median of the turns' means): "
+          f"{saved:,.0f}; less two pl_store {saved - 2 * store:,.0f}, "
+          f"with at_key_sums's two gone {saved - 2 * store + 2 * key_sums:,.0f}; "
           f"{outside} head(s) outside -2047..2047 left out")
 
 
@@ -331,10 +346,10 @@ def main() -> None:
     add_soul_arguments(parser)
     args = parser.parse_args()
     bench = planes_bench()
-    if args.text is None and not args.everyday and not args.prompts:
-        random_heads(bench)
+    store, key_sums = random_heads(bench)
+    if args.text is None:
         args.text = "hello"
-    turn_heads(bench, args)
+    turn_heads(bench, args, store, key_sums)
 
 
 if __name__ == "__main__":
