@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+from soulterm.soul import engine as engine_module
 from soulterm.soul import intmath
 from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer
 from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_Q,
@@ -297,13 +298,30 @@ def random_heads(bench: Z80Bench) -> tuple[int, int]:
     return round(store), key_sums
 
 
+def recorded_heads(engine, tokenizer, prompts) -> list:
+    """(q (4, 8), keys (t+1, 4, 8), values (t+1, 4, 8), weights) of every attention call of the
+    turns, in order (as benchmarks/z80_attention_widths.py records them)."""
+    calls, attend = [], engine_module._attend
+
+    def recorded_attend(q, keys, values):
+        out, weights = attend(q, keys, values)
+        calls.append((q.copy(), keys.copy(), values.copy(), np.asarray(weights).copy()))
+        return out, weights
+
+    engine_module._attend = recorded_attend
+    try:
+        for prompt in prompts:
+            engine.reply(tokenizer, prompt)
+    finally:
+        engine_module._attend = attend
+    return calls
+
+
 def turn_heads(bench: Z80Bench, args, store: int, key_sums: int) -> None:
     """Every head the Z80 runs in the turns (the prompt's positions but the last run layer 0's
     heads only, the others both layers'; position 0 is kept from the first turn), through
     attend_head and pl_attend_head; the mean a position of what the planes save, less the
     stores (two pl_store a position, with or without at_key_sums's two kept too)."""
-    from benchmarks.z80_attention_widths import recorded_heads
-
     engine, tokenizer = engine_and_tokenizer(args)
     prompts = (EVERYDAY_PROMPTS if args.everyday else prompts_in(args.prompts) if args.prompts
                else (args.text,))
