@@ -294,6 +294,22 @@ def random_heads(bench: Z80Bench) -> tuple[int, int]:
         print(f"a head at {count:2} keys: attend_head {fast:8,.0f}  pl_attend_head {planes:8,.0f}  "
               f"({fast - planes:+7,.0f}; q, k in -1899..1899)")
     key_sums = load_head(bench, q, keys, values, 1, 0)
+    keys_loop = []
+    for count in (1, 20):       # pl_keys alone (its tables from pl_prepare), and a head's setup both ways
+        load_head(bench, q, keys, values, count, 0, sums=False)
+        store_planes(bench, keys, count)
+        bench.poke_word(bench.sym("pl_planes"), PL_CACHE)
+        bench.cpu.hl = HEAD_Q
+        prepare = bench.call("pl_prepare")
+        keys_loop.append(bench.call("pl_keys"))
+    bench.cpu.hl = HEAD_Q
+    squares_prepare = bench.call("at_fast_prepare")
+    print(f"pl_keys {keys_loop[0]:,} T-states at 1 key, {keys_loop[1]:,} at 20 "
+          f"({(keys_loop[1] - keys_loop[0]) / 19:,.0f} a key); pl_prepare {prepare:,} "
+          f"(at_fast_prepare {squares_prepare:,})")
+    print("bytes: " + ", ".join(f"{name} {bench.sym(end) - bench.sym(name)}" for name, end in (
+        ("pl_prepare", "pl_keys"), ("pl_keys", "pl_store"), ("pl_store", "pl_attend_head"),
+        ("pl_attend_head", "pl_no_planes"))) + " (pl_prepare with its way out)")
     print(f"pl_store {store:,.0f} T-states a position's 4 heads (at_key_sums {key_sums:,})")
     return round(store), key_sums
 
