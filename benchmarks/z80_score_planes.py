@@ -190,6 +190,45 @@ def store_source() -> str:
     return "\n".join(lines)
 
 
+def store_looped_source() -> str:
+    """pl_store_looped: pl_store with its planes in a loop (one plane of both groups a pass,
+    counted in IYH; IY kept), for the bytes the player would give it."""
+    lines = ["pl_store_looped:", "        push iy", "        push hl", "        pop ix", "        ex de,hl",
+             "        ld a,4", "        ld (pl_heads),a",
+             "@head:"]
+    groups = (("b", 0), ("c", 1), ("d", 2), ("e", 3))
+    for group in (0, 1):
+        lines += ["        exx"] * group
+        lines += [f"        ld {reg},(ix+{2 * (4 * group + dim)})" for reg, dim in groups]
+        lines += ["        exx"] * group
+    lines += ["        ld a,8", "        call @planes"]
+    for group in (0, 1):
+        lines += ["        exx"] * group
+        for reg, dim in groups:
+            lines += [f"        ld a,(ix+{2 * (4 * group + dim) + 1})", "        add a,8", "        cp 16",
+                      "        jr nc,@wide", f"        ld {reg},a"]
+        lines += ["        exx"] * group
+    lines += [f"        ld a,{PLANES - 8}", "        call @planes",
+              f"        ld de,{PL_HEAD_BYTES - PLANE_BYTES}", "        add hl,de",
+              "        ld de,16", "        add ix,de",
+              "        ld a,(pl_heads)", "        dec a", "        ld (pl_heads),a", "        jp nz,@head",
+              "        pop iy", "        scf", "        ret",
+              "@wide:", "        pop iy", "        or a", "        ret",
+              "@planes:", "        .byte $FD,$67           ; ld iyh,a",
+              "@plane:"]
+    for group in (0, 1):
+        lines += ["        exx"] * group
+        lines.append("        ld a,1" if group else "        xor a")
+        for reg in ("e", "d", "c", "b"):
+            lines += [f"        srl {reg}", "        rla"]
+        lines.append("        add a,a")
+        lines += ["        exx"] * group
+        lines += ["        ld (hl),a", "        inc hl"]
+    lines += ["        .byte $FD,$25           ; dec iyh", "        jr nz,@plane", "        ret",
+              "pl_store_looped_end:"]
+    return "\n".join(lines)
+
+
 def attend_source() -> str:
     """pl_attend_head: attend_head with the scores from the planes (pl_planes: the head's key 0)."""
     return "\n".join([
@@ -207,7 +246,8 @@ def attend_source() -> str:
 def bench_source() -> str:
     return "\n".join(["pl_sp:          .word 0", "pl_score:       .word 0", "pl_planes:      .word 0",
                       "pl_heads:       .byte 0",
-                      prepare_source(), keys_source(), store_source(), attend_source()]) + "\n"
+                      prepare_source(), keys_source(), store_source(), attend_source(),
+                      store_looped_source()]) + "\n"
 
 
 def planes_bench() -> Z80Bench:
@@ -311,6 +351,16 @@ def random_heads(bench: Z80Bench) -> tuple[int, int]:
         ("pl_prepare", "pl_keys"), ("pl_keys", "pl_store"), ("pl_store", "pl_attend_head"),
         ("pl_attend_head", "pl_no_planes"))) + " (pl_prepare with its way out)")
     print(f"pl_store {store:,.0f} T-states a position's 4 heads (at_key_sums {key_sums:,})")
+    planes = bytes(bench.memory[PL_CACHE:PL_CACHE + 4 * PL_HEAD_BYTES])
+    bench.poke(PL_CACHE, bytes(4 * PL_HEAD_BYTES))
+    bench.cpu.hl, bench.cpu.de = HEAD_KEYS, PL_CACHE
+    looped = bench.call("pl_store_looped")
+    assert bench.cpu.f & 1
+    for head in range(4):       # position 0's planes, as pl_store wrote them
+        at = head * PL_HEAD_BYTES
+        assert bytes(bench.memory[PL_CACHE + at:PL_CACHE + at + PLANE_BYTES]) == planes[at:at + PLANE_BYTES]
+    print(f"pl_store_looped {looped:,} T-states a position's 4 heads, "
+          f"{bench.sym('pl_store_looped_end') - bench.sym('pl_store_looped')} bytes")
     return round(store), key_sums
 
 
