@@ -256,6 +256,29 @@ fw_logits_bound:
 
 ; fw_embed - h = embed(fw_token, fw_pos).
 fw_embed:
+.ifdef SOUL_PACKED                      ; (the 48K's) te's and pe's rows unpacked into fw_ffn, free here
+        ld a,(fw_token)
+        ld hl,soul_te_marks
+        ld bc,soul_te_widths
+        ld de,fw_ffn
+        call em_unpack
+        ld a,(fw_pos)
+        ld hl,soul_pe_marks
+        ld bc,soul_pe_widths
+        ld de,fw_ffn + FW_DIM
+        call em_unpack
+        ld hl,fw_ffn
+        ld (em_te),hl
+        ld hl,fw_ffn + FW_DIM
+        ld (em_pe),hl
+        xor a
+        ld (em_token),a
+        ld (em_pos),a
+        ld a,soul_te_shift
+        ld (em_te_shift),a
+        ld a,soul_pe_shift
+        ld (em_pe_shift),a
+.else
         ld hl,soul_te
         ld (em_te),hl
         ld hl,soul_pe
@@ -268,6 +291,7 @@ fw_embed:
         ld (em_token),a
         ld a,(fw_pos)
         ld (em_pos),a
+.endif
         ld hl,fw_h
         ld (em_out),hl
         jp embed

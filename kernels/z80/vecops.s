@@ -215,3 +215,107 @@ argmax:
         inc hl
         ld c,b
         jr @lower
+
+.ifdef SOUL_PACKED
+; em_unpack - (SOUL_PACKED, the 48K player's) row A of a packed table
+; (soulterm.zx.soul_layout.packed_rows: te, pe) as its 32 signed bytes at DE.
+; HL = the table's marks (every 16th row's data address), BC = its widths (a
+; byte a row: the two groups' widths, 1..8, the first's in the high nibble).
+; Each group is 16 values of w bits, v + 2^(w-1), most significant bit first,
+; in 2w bytes. Clobbers AF, BC, DE, HL.
+EM_GROUP        = 16
+em_unpack:
+        push de
+        ld e,a
+        rrca
+        rrca
+        rrca
+        and $1E                 ; (row / 16) * 2: the row's mark
+        add a,l
+        ld l,a
+        jr nc,@mark
+        inc h
+@mark:
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a                  ; HL = the data of the mark's row
+        ld a,e
+        and $F0
+        add a,c
+        ld c,a
+        jr nc,@widths
+        inc b                   ; BC = the mark's row's widths
+@widths:
+        ld a,e
+        and 15
+        jr z,@row
+        ld d,a                  ; the rows between the mark's and this one
+@skip:
+        ld a,(bc)               ; a row's bytes: 2 (w1 + w2)
+        and $0F
+        ld e,a
+        ld a,(bc)
+        rrca
+        rrca
+        rrca
+        rrca
+        and $0F
+        add a,e
+        add a,a
+        add a,l
+        ld l,a
+        jr nc,@skipped
+        inc h
+@skipped:
+        inc bc
+        dec d
+        jr nz,@skip
+@row:
+        ld a,(bc)
+        pop de
+        push af
+        rrca
+        rrca
+        rrca
+        rrca
+        call @group
+        pop af
+@group:                         ; the low nibble of A: w; HL: the group's bytes, DE: its 16 values
+        and $0F
+        ld (@width + 1),a
+        ld b,a
+        ld a,$80
+@bias:
+        rlca                    ; 2^(w-1) (B = w: $80 rotated w times)
+        djnz @bias
+        ld (@biased + 1),a
+        ld a,e
+        add a,EM_GROUP
+        ld (@end + 1),a
+        ld c,$80                ; no bits: the first sla c empties C and reads a byte
+@value:
+@width:
+        ld b,0                  ; (w)
+        xor a
+@bit:
+        sla c                   ; the next bit, or Z when C held the marker alone
+        jr z,@read
+@got:
+        rla
+        djnz @bit
+@biased:
+        sub 0                   ; (2^(w-1))
+        ld (de),a
+        inc de
+        ld a,e
+@end:
+        cp 0                    ; (the group's end's low byte)
+        jr nz,@value
+        ret
+@read:
+        ld c,(hl)               ; (the carry is the marker's 1: it goes to bit 0,
+        inc hl                  ; the byte's top bit into the carry)
+        rl c
+        jr @got
+.endif

@@ -47,7 +47,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 from . import paging, tap
 from .contention import CONTENDED_END
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR, player_kernel_options
-from .soul_layout import (LayoutError, alphabet_include, is_matvec_matrix, matvec_size, merges_include, soul_include,
+from .soul_layout import (COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_matvec_matrix, matvec_size, merges_include, soul_include,
                           tensor_labels, tensors_include, vocab_constants, word_list_bytes, word_list_include,
                           word_list_parts)
 
@@ -63,6 +63,10 @@ ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine
                                  # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
 COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
+# the 48K's too: the embedding (with em_unpack), the residual adds, ReLU and argmax, a few calls
+# a position, below UNCONTENDED so that the kernels above fit with MV_COARSE (docs/spectrum.md,
+# "Sixteenth round")
+COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 RECORD_OPENERS = 6               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
@@ -123,7 +127,8 @@ def _words_in_bank(tokenizer, word_list: bool, model: str) -> bool:
     return model == "128k" and bool(tokenizer.words) and word_list
 
 
-def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP) -> str:
+def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
+                  coarse: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -146,11 +151,14 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     size: the room left at the top of RAM, and what the cold part leaves, is
     its room).
     """
-    cold_files = [name for name in KERNEL_FILES if name in COLD_KERNEL_FILES]
-    hot_files = [name for name in KERNEL_FILES if name not in COLD_KERNEL_FILES]
-    in_bank = _words_in_bank(tokenizer, word_list, model)
     banked = model == "128k"
-    options = [player_kernel_options(model, bench=False)]
+    coarse = coarse or banked
+    cold = COLD_KERNEL_FILES_48K if coarse and not banked else COLD_KERNEL_FILES
+    cold_tensors = COLD_48K if coarse and not banked else EMBEDDINGS
+    cold_files = [name for name in KERNEL_FILES if name in cold]
+    hot_files = [name for name in KERNEL_FILES if name not in cold]
+    in_bank = _words_in_bank(tokenizer, word_list, model)
+    options = [player_kernel_options(model, bench=False, coarse=coarse)]
     if banked:
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
@@ -163,7 +171,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     lines.append('.include "soulplayer.s"')
     if banked:
         lines.append('.include "records128.s"')
-    lines += [merges_include(tokenizer), soul_include(soul, "embeddings"),
+    lines += [merges_include(tokenizer), soul_include(soul, "embeddings", cold=cold_tensors),
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
     if not in_bank:
         lines.append(words_low)
@@ -178,7 +186,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     lines += ['.include "forward.s"',
               f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
     if not banked:
-        lines.append(soul_include(soul, "matrices"))
+        lines.append(soul_include(soul, "matrices", cold=cold_tensors))
     else:
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
@@ -241,11 +249,32 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
 def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k"):
     """The player's program; the 48K's word list fills the top of RAM and goes on
     at the cold part's end (player_source), its split found from the program
-    without it."""
+    without it. The 48K has MV_COARSE where the soul and the list leave room for
+    it (the shipped ones do), and is built without it otherwise (`coarse_fits`)."""
+    if model == "48k" and not coarse_fits(soul, tokenizer, word_list):
+        return _assemble_48k(soul, tokenizer, word_list, coarse=False)
+    if model == "48k":
+        return _assemble_48k(soul, tokenizer, word_list)
+    return _assemble(player_source(soul, tokenizer, word_list, model))
+
+
+def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True):
     top_bytes = TOP
-    if model == "48k" and tokenizer.words and word_list:
-        top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, model)).end)
-    return _assemble(player_source(soul, tokenizer, word_list, model, top_bytes))
+    if tokenizer.words and word_list:
+        top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, coarse=coarse)).end)
+    return _assemble(player_source(soul, tokenizer, word_list, "48k", top_bytes, coarse=coarse))
+
+
+def coarse_fits(soul, tokenizer, word_list: bool = True) -> bool:
+    """Whether the 48K player with MV_COARSE (its layout: vecops.s and the biases below
+    UNCONTENDED too) fits: the kernels and matrices below $FFFF and the word list in
+    what they and the cold part leave."""
+    try:
+        bare = _assemble(player_source(soul, tokenizer, False))
+    except AsmError:
+        return False
+    needed = word_list_bytes(tokenizer) if tokenizer.words and word_list else 0
+    return bare.end <= TOP and TOP - bare.end + UNCONTENDED - _cold_end(bare.symbols) >= needed
 
 
 def _assemble(source: str):

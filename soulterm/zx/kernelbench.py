@@ -47,6 +47,9 @@ FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\n.org ${FAST_MEANS_ORIGIN
 # division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
 TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"
 SHORT_EXP_OPTION = "AT_SHORT_EXP = 1"   # attention.s's exp table without its run of 1s (the 48K's, for room)
+# te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
+# the 48K's, for room (docs/spectrum.md, "Sixteenth round")
+SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
 
 
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
@@ -62,7 +65,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
     is_128k = model == "128k"
     fast_scores = is_128k if fast_scores is None else fast_scores
-    coarse = is_128k if coarse is None else coarse
+    coarse = True if coarse is None else coarse
     narrow_jump = True if narrow_jump is None else narrow_jump
     clamped_unit = is_128k if clamped_unit is None else clamped_unit
     fast_means = fast_scores and is_128k if fast_means is None else fast_means
@@ -75,7 +78,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
-               + [TABLE_MEANS_OPTION] * table_means + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores))
+               + [TABLE_MEANS_OPTION] * table_means + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores)
+               + [SOUL_PACKED_OPTION] * (not is_128k))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
