@@ -319,3 +319,4 @@ em_unpack:
         rl c
         jr @got
 .endif
+vecops_end:                     ; (the 48K player keeps this file below $8000: tests/test_zx_contention.py)
