@@ -283,35 +283,32 @@ em_unpack:
         pop af
 @group:                         ; the low nibble of A: w; HL: the group's bytes, DE: its 16 values
         and $0F
-        ld (@width + 1),a
         ld b,a
         ld a,$80
+        ld c,1
 @bias:
-        rlca                    ; 2^(w-1) (B = w: $80 rotated w times)
+        rlca                    ; A: 2^(w-1), the bias ($80 rotated left w times)
+        rrc c                   ; C: 2^(8-w), the marker (1 rotated right w times)
         djnz @bias
         ld (@biased + 1),a
-        ld a,e
-        add a,EM_GROUP
-        ld (@end + 1),a
+        ld a,c
+        ld (@marker + 1),a
         ld c,$80                ; no bits: the first sla c empties C and reads a byte
+        ld b,EM_GROUP
 @value:
-@width:
-        ld b,0                  ; (w)
-        xor a
+@marker:
+        ld a,0                  ; (2^(8-w): the w-th rla carries it out)
 @bit:
-        sla c                   ; the next bit, or Z when C held the marker alone
+        sla c                   ; the next bit, or Z when C held its own marker alone
         jr z,@read
 @got:
         rla
-        djnz @bit
+        jr nc,@bit
 @biased:
         sub 0                   ; (2^(w-1))
         ld (de),a
         inc de
-        ld a,e
-@end:
-        cp 0                    ; (the group's end's low byte)
-        jr nz,@value
+        djnz @value
         ret
 @read:
         ld c,(hl)               ; (the carry is the marker's 1: it goes to bit 0,

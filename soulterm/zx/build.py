@@ -360,6 +360,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
+    tensors: dict[int, list] = {}       # a start -> [its tensors' names, kind, end]: equal gains share one (SOUL_PACKED)
     for tensor in spec.TENSORS:
         if banked and tensor.name.startswith(BANK_TENSORS):
             continue
@@ -368,7 +369,11 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         size = tensor.payload_bytes     # a matrix for matvec: each row's constant too (soul_layout.matvec_bytes)
         if is_matvec_matrix(tensor.name):
             size = matvec_size(tensor.rows, tensor.cols)
-        regions.append(Region(tensor.name, kind, sym[label], sym[label] + size))
+        stop = sym.get(label + "_end", sym[label] + size)       # (a packed table ends at its label)
+        tensors.setdefault(sym[label], [[], kind, stop])[0].append(tensor.name)
+    for start, (names, kind, stop) in tensors.items():
+        name = names[0] + (f" (also {', '.join(names[1:])}: equal gains)" if names[1:] else "")
+        regions.append(Region(name, kind, start, stop))
     cold_end = _cold_end(sym)
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))
