@@ -23,9 +23,13 @@
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
 ; "hello" as the 48K player runs it averages 2,068,976 a position (python
 ; benchmarks/z80_token.py; 2,140,927 before MV_SPARSE).
-; Bytes: 3,778 (in the player: code, the activations, att_weights and the
+; Bytes: 3,911 (in the 48K player: code, the activations, att_weights and the
 ; 2,560-byte value cache; the player places the key cache below $8000 itself,
-; 6,338 with it).
+; 6,471 with it; 3,778 before the sixteenth round gave the 48K MV_COARSE's
+; bound, 108, and SOUL_PACKED's unpacking in fw_embed, 25).
+; With SOUL_PACKED (the 48K player's, sixteenth round): fw_embed unpacks te's
+; and pe's rows into fw_ffn (vecops.s's em_unpack, ~16,000 T-states a position
+; on the shipped soul) and embeds from there.
 ; With AT_FAST_SCORES (attention.s's option, the 128K player's): each position's key sums
 ; (fw_key_sums, 640 bytes for the cache in kv_key_sums, which the program may
 ; place) and attention's at_sums; forward_step 2,834,255 and forward_prefill

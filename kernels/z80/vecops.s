@@ -15,7 +15,11 @@
 ; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,582
 ; (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 265 (in the player, code and variables; 266 before argmax's djnz).
+; Bytes: 373 (in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
+; included; 265 before it, 266 before argmax's djnz).
+; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
+;              bytes: below. ~16,000 T-states for te's and pe's rows a position on the
+;              shipped soul (python benchmarks/z80_profile.py).
 
 VEC_DIM         = 32
 VOCAB           = 128
