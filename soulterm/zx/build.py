@@ -150,6 +150,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     the value cache, the matrices and, last, the word list (cold, but of any
     size: the room left at the top of RAM, and what the cold part leaves, is
     its room).
+
+    The 48K with `coarse` (assemble_player's choice where it fits): MV_COARSE, and for its
+    room SOUL_PACKED (te and pe packed, equal gains once) with vecops.s and the matrices'
+    biases below UNCONTENDED too (a few calls and a word a row a position); without, the
+    options and layout from before the sixteenth round.
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -158,7 +163,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     cold_files = [name for name in KERNEL_FILES if name in cold]
     hot_files = [name for name in KERNEL_FILES if name not in cold]
     in_bank = _words_in_bank(tokenizer, word_list, model)
-    options = [player_kernel_options(model, bench=False, coarse=coarse)]
+    options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked)]
     if banked:
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
@@ -249,8 +254,9 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
 def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k"):
     """The player's program; the 48K's word list fills the top of RAM and goes on
     at the cold part's end (player_source), its split found from the program
-    without it. The 48K has MV_COARSE where the soul and the list leave room for
-    it (the shipped ones do), and is built without it otherwise (`coarse_fits`)."""
+    without it. The 48K has MV_COARSE, with the room SOUL_PACKED and its layout make
+    for it, where the soul and the list leave that room (the shipped ones do), and is
+    built as before the sixteenth round otherwise, without either (`coarse_fits`)."""
     if model == "48k" and not coarse_fits(soul, tokenizer, word_list):
         return _assemble_48k(soul, tokenizer, word_list, coarse=False)
     if model == "48k":

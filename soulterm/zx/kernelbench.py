@@ -58,16 +58,18 @@ SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
                           coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None,
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
-                          table_means: bool | None = None) -> str:
+                          table_means: bool | None = None, packed: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round) and MV_COARSE (the 48K since the sixteenth, where the soul
     leaves room: build.coarse_fits), the 48K SOUL_PACKED, the 128K the low slots, MV_BIAS_IN_K,
     AT_FAST_SCORES, AT_FAST_MEANS (which needs AT_FAST_SCORES) and RN_CLAMPED_UNIT too. `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
-    own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's); `bench` places
+    own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
+    (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
     is_128k = model == "128k"
+    packed = not is_128k if packed is None else packed
     fast_scores = is_128k if fast_scores is None else fast_scores
     coarse = True if coarse is None else coarse     # (the 48K's since the sixteenth round, where it fits)
     narrow_jump = True if narrow_jump is None else narrow_jump
@@ -83,7 +85,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
                + [TABLE_MEANS_OPTION] * table_means + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores)
-               + [SOUL_PACKED_OPTION] * (not is_128k)
+               + [SOUL_PACKED_OPTION] * packed
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
