@@ -14,10 +14,10 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 2_055_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 2,036,136 measured here and in the player's layout (docs/spectrum.md),
-                                    # 0.9% margin (2,217,000 for 2,197,171 before the sixteenth round's MV_COARSE
-                                    # and SOUL_PACKED; 2,226,000 for 2,205,727 before the fifteenth round's rows
+SHIPPED_MEAN_BUDGET = 2_033_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 2,014,524 measured here, 2,014,527 in the player's layout (docs/spectrum.md),
+                                    # 0.9% margin (2,217,000 for 2,197,171 before the sixteenth round's MV_COARSE,
+                                    # MV_BIAS_IN_K and SOUL_PACKED; 2,226,000 for 2,205,727 before the fifteenth round's rows
                                     # with no h sum, mv_row_narrow@h_zero; 2,266,000 for 2,245,210 before the fifteenth round's
                                     # AT_TABLE_MEANS; 2,288,000 for 2,267,845 before the fifteenth round's row
                                     # constants in front of the weights, popped with no SP stored). Until the fifteenth round the mean divided the turn's 7 computed
@@ -35,15 +35,15 @@ SHIPPED_MEAN_BUDGET = 2_055_000     # T-states a computed position over the turn
 # (AT_TABLE_MEANS, fifteenth round: 2,036,285, 2,072,051, 2,108,213, 4,104,019 and 4,100,717 before.)
 # (The fifteenth round's rows with no h sum, MV_NARROW_JUMP's mv_row_narrow@h_zero: 2,021,276, 2,056,353,
 # 2,090,671, 4,065,926 and 4,063,096 before.)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_043_931), ("forward_prefill", 2_079_394), ("forward_prefill", 2_114_886),
-                    ("forward_step", 4_041_596), ("forward_step", 4_049_794)]
-# (The sixteenth round's MV_COARSE and SOUL_PACKED: 2,021,204, 2,056,281, 2,090,599, 4,064,298 and
-# 4,061,468 before; this random soul's te and pe are 8 bits wide, em_unpack's slowest, and the
-# prefills run no logits.)
+EXACT_FIXED_SOUL = [("forward_prefill", 2_047_170), ("forward_prefill", 2_082_641), ("forward_prefill", 2_118_126),
+                    ("forward_step", 4_032_340), ("forward_step", 4_040_543)]
+# (The sixteenth round's MV_COARSE, MV_BIAS_IN_K and SOUL_PACKED in the 48K: 2,021,204, 2,056,281,
+# 2,090,599, 4,064,298 and 4,061,468 before; this random soul's te and pe are 8 bits wide, em_unpack's
+# slowest, its prefills run no logits and its full rows pay mv_unbias.)
 
 
 def bench_for(soul) -> Z80Bench:
-    """The 48K player's kernels (MV_SPARSE and MV_COARSE among them) on the kernels' bench."""
+    """The 48K player's kernels (MV_SPARSE, MV_COARSE and MV_BIAS_IN_K among them) on the kernels' bench."""
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), options=player_kernel_options("48k"))
 
 

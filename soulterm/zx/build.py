@@ -151,7 +151,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     size: the room left at the top of RAM, and what the cold part leaves, is
     its room).
 
-    The 48K with `coarse` (assemble_player's choice where it fits): MV_COARSE, and for its
+    The 48K with `coarse` (assemble_player's choice where it fits): MV_COARSE and
+    MV_BIAS_IN_K (16 bytes less than MV_COARSE alone: no coarse biased row start), and for its
     room SOUL_PACKED (te and pe packed, equal gains once) with vecops.s and the matrices'
     biases below UNCONTENDED too (a few calls and a word a row a position); without, the
     options and layout from before the sixteenth round.
@@ -254,9 +255,10 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
 def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k"):
     """The player's program; the 48K's word list fills the top of RAM and goes on
     at the cold part's end (player_source), its split found from the program
-    without it. The 48K has MV_COARSE, with the room SOUL_PACKED and its layout make
-    for it, where the soul and the list leave that room (the shipped ones do), and is
-    built as before the sixteenth round otherwise, without either (`coarse_fits`)."""
+    without it. The 48K has MV_COARSE and MV_BIAS_IN_K, with the room SOUL_PACKED and
+    its layout make for them, where the soul and the list leave that room (the shipped
+    ones do), and is built as before the sixteenth round otherwise, without any of them
+    (`coarse_fits`)."""
     if model == "48k" and not coarse_fits(soul, tokenizer, word_list):
         return _assemble_48k(soul, tokenizer, word_list, coarse=False)
     if model == "48k":

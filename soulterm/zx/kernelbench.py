@@ -61,9 +61,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           table_means: bool | None = None, packed: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
-    48K since the fifteenth round) and MV_COARSE (the 48K since the sixteenth, where the soul
-    leaves room: build.coarse_fits), the 48K SOUL_PACKED, the 128K the low slots, MV_BIAS_IN_K,
-    AT_FAST_SCORES, AT_FAST_MEANS (which needs AT_FAST_SCORES) and RN_CLAMPED_UNIT too. `sparse`,
+    48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
+    with MV_COARSE, where the soul leaves room: build.coarse_fits), the 48K SOUL_PACKED, the
+    128K the low slots, AT_FAST_SCORES, AT_FAST_MEANS (which needs AT_FAST_SCORES) and
+    RN_CLAMPED_UNIT too. `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
@@ -80,7 +81,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES (interrupts off while a head runs)")
     if fast_means and table_means:
         raise ValueError("AT_TABLE_MEANS is the means without AT_FAST_MEANS")
-    options = ([LOW_SLOTS_OPTION, BIAS_IN_K_OPTION] * is_128k + [SPARSE_OPTION] * sparse
+    options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
