@@ -17,7 +17,10 @@ layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
 they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
 through the squares table (AT_FAST_SCORES, with each key's sums beside the
 caches) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
-Both have matvec.s's sparse calls (MV_SPARSE).
+Both have matvec.s's sparse calls (MV_SPARSE). The 48K has MV_COARSE and
+MV_BIAS_IN_K too where the soul leaves room (coarse_fits: the shipped one does),
+made by SOUL_PACKED (te and pe packed, equal gains stored once) and by vecops.s
+and the matrices' biases below $8000.
 The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
 record_known, a byte an id, lies just past the main block, off the tape and
