@@ -282,8 +282,10 @@ def coarse_fits(soul, tokenizer, word_list: bool = True) -> bool:
     what they and the cold part leave."""
     try:
         bare = _assemble(player_source(soul, tokenizer, False))
-    except AsmError:
-        return False
+    except AsmError as exc:
+        if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
+            return False
+        raise
     needed = word_list_bytes(tokenizer) if tokenizer.words and word_list else 0
     return bare.end <= TOP and TOP - bare.end + UNCONTENDED - _cold_end(bare.symbols) >= needed
 

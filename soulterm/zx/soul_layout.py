@@ -128,7 +128,9 @@ def _packed_lines(name: str, values) -> list[str]:
 
     widths, marks, data = packed_rows(values)
     label = _label(name)
-    return ([f"{label}:", f"{label}_widths:"] + _data_lines(np.frombuffer(widths, np.uint8), "byte")
+    return ([f'.assert EM_GROUP == {PACK_GROUP} && EM_MARK_ROWS == {PACK_MARK_ROWS}, '
+             f'"vecops.s\'s em_unpack reads another packing than soul_layout.packed_rows writes"',
+             f"{label}:", f"{label}_widths:"] + _data_lines(np.frombuffer(widths, np.uint8), "byte")
             + [f"{label}_marks:"] + [f"        .word {label}_data + {m}" for m in marks]
             + [f"{label}_data:"] + _data_lines(np.frombuffer(data, np.uint8), "byte") + [f"{label}_end:"])
 
