@@ -17,8 +17,8 @@ from soulterm.zx.soul_layout import soul_include
 SHIPPED_MEAN_BUDGET = 2_033_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
                                     # 2,014,524 measured here, 2,014,527 in the player's layout (docs/spectrum.md),
                                     # 0.9% margin (2,217,000 for 2,197,171 before the sixteenth round's MV_COARSE,
-                                    # MV_BIAS_IN_K and SOUL_PACKED; 2,226,000 for 2,205,727 before the fifteenth round's rows
-                                    # with no h sum, mv_row_narrow@h_zero; 2,266,000 for 2,245,210 before the fifteenth round's
+                                    # MV_BIAS_IN_K and SOUL_PACKED; 2,226,000 for 2,205,727 before the fifteenth
+                                    # round's rows with no h sum, mv_row_narrow@h_zero; 2,266,000 for 2,245,210 before the fifteenth round's
                                     # AT_TABLE_MEANS; 2,288,000 for 2,267,845 before the fifteenth round's row
                                     # constants in front of the weights, popped with no SP stored). Until the fifteenth round the mean divided the turn's 7 computed
                                     # positions by 8 (position 0, kept, counted without its cost): the figures

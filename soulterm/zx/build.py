@@ -50,9 +50,9 @@ from soulterm.paths import ZX_MAP_SUFFIX
 from . import paging, tap
 from .contention import CONTENDED_END
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR, player_kernel_options
-from .soul_layout import (COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_matvec_matrix, matvec_size, merges_include, soul_include,
-                          tensor_labels, tensors_include, vocab_constants, word_list_bytes, word_list_include,
-                          word_list_parts)
+from .soul_layout import (COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_matvec_matrix, matvec_size,
+                          merges_include, soul_include, tensor_labels, tensors_include, vocab_constants,
+                          word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
 TAPE_NAMES = {"48k": TAPE_NAME, "128k": "soulpl128"}   # the tape headers' names (10 characters at most)
@@ -373,7 +373,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
-    tensors: dict[int, list] = {}       # a start -> [its tensors' names, kind, end]: equal gains share one (SOUL_PACKED)
+    tensors: dict[int, list] = {}       # a start -> [its names, kind, end]: equal gains share one (SOUL_PACKED)
     for tensor in spec.TENSORS:
         if banked and tensor.name.startswith(BANK_TENSORS):
             continue
