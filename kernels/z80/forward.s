@@ -261,6 +261,7 @@ fw_logits_bound:
 ; fw_embed - h = embed(fw_token, fw_pos).
 fw_embed:
 .ifdef SOUL_PACKED                      ; (the 48K's) te's and pe's rows unpacked into fw_ffn, free here
+        .assert FW_FFN >= FW_DIM, "fw_embed unpacks te's and pe's rows (2 x FW_DIM bytes) into fw_ffn"
         ld a,(fw_token)
         ld hl,soul_te_marks
         ld bc,soul_te_widths

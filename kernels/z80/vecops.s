@@ -230,7 +230,6 @@ argmax:
 EM_GROUP        = 16            ; values a group (soul_layout.PACK_GROUP: the packed tables assert both)
 EM_MARK_ROWS    = 16            ; rows a mark (soul_layout.PACK_MARK_ROWS): the row / 16 and row & 15 below
         .assert 2 * EM_GROUP == VEC_DIM, "em_unpack reads a row as two groups"
-        .assert 2 * FW_FFN >= 2 * VEC_DIM, "fw_embed unpacks te's and pe's rows into fw_ffn"
 em_unpack:
         push de
         ld e,a
