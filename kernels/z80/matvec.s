@@ -130,18 +130,22 @@
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,273 bytes
-; here with the 128K's other options, MV_LOW_HLA's included (1,233 before the rows with no h
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,181 bytes
+; here with the 128K's other options, MV_LOW_HLA's included (1,273 before the sixteenth
+; round's wide columns in their slots, 1,233 before the rows with no h
 ; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
-; with mv_coarse_on, adds only the high byte of each S(w + l) in slots of its own
-; (43 T-states a product; a wide column's high piece whole in the row start, a
-; block of its own a wide column), so each row is a lower bound within (255 * cols
+; with mv_coarse_on, its wide columns at most 6, each with h +-1, adds only the
+; high byte of each S(w + l) in slots of its own (43 T-states a product; a wide
+; column's high piece, +-2w, in a block of its own from its slot, 46 or 62 more,
+; mv_coarse_wide), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 226,314 coarse
-; against 352,132 exact, with one wide column 255,116 against 376,316, with four
-; 324,935 against 440,089 (230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
+; (tests/test_kernels_z80_coarse.py, each after the one before): 226,340 coarse
+; against 352,140 exact, with one wide column 233,326 against 360,150, with four
+; 254,244 against 384,080 (226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
+; before the sixteenth round's wide columns in the coarse and low slots' blocks, 26
+; and 8 T-states more a call with none for the looks at them; 230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
 ; before a row with no h sum started at mv_row_h_zero, 24 T-states a row less, a coarse or
 ; low row's start kept D = 0, 7 less, and mv_prepare its bias test in F'; 237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
 ; before the row constants went in front of the weights and the low rows took the coarse
@@ -168,8 +172,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 122,048, every row summed again 218,313, exact 181,525 (one wide
-; column 136,738, 233,122, 194,125; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
+; every row gated 122,074, every row summed again 218,339, exact 181,533 (one wide
+; column 126,148, 222,654, 186,343; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
+; before the sixteenth round's wide columns in the slots' blocks; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
 ; before mv_row_h_zero and the rows' D kept 0; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
 ; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
 ; 199,376 before the coarse rows' low byte in A', mv_gate's zeroed rows straight to
@@ -241,6 +246,13 @@
 .ifdef MV_BIAS_IN_K
 MV_LOW_HLA      = 1             ; (the 128K's options) the low rows start as the coarse ones, mv_row_coarse_start
 .endif
+.endif
+.endif
+.ifdef MV_COARSE
+MV_WIDE_H       = 1             ; mv_wide_h: the coarse and the low slots' wide columns' h (sixteenth round)
+.else
+.ifdef MV_LOW_SLOTS
+MV_WIDE_H       = 1
 .endif
 .endif
 MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
@@ -1831,6 +1843,23 @@ mv_restore_high:
         djnz @slot
         ret
 
+.ifdef MV_WIDE_H
+; mv_wide_h - the next wide column of mv_wide_list: HL at its distance (the first:
+; its index), IX at the x of the one before (mv_x for the first). Returns A = its
+; h - 1, E = the distance, D = 0, HL past it, IX at its x.
+mv_wide_h:
+        ld e,(hl)
+        inc hl
+        ld d,0
+        add ix,de
+        add ix,de
+        ld a,(ix+0)
+        cp 129                  ; (l < 0: h is one more than the high byte)
+        ld a,(ix+1)
+        sbc a,0
+        ret
+.endif
+
 .ifdef MV_LOW_SLOTS
 ; The low slots (MV_LOW_SLOTS: the 128K player, which has the room): narrow
 ; mode's slots without a high piece, 74 T-states a one-piece product against
@@ -1838,22 +1867,31 @@ mv_restore_high:
 ; H:L:A: add a,(ix+d), ld e,(iy+d), adc hl,de with D = 0, 3 less a product;
 ; mv_low_entry turns the row start's A:HL into it, 23 a row). A narrow call with at most MV_LOW_WIDE_MAX
 ; wide columns (every narrow call since MV_LOW_WIDE_MAX is 8, a quarter of the
-; slots) runs its rows through them: mv_low_prepare copies each used column's
+; slots), each with h +-1 (sixteenth round; a call with another h runs the main
+; slots narrow, as one with more wide columns), runs its rows through them:
+; mv_low_prepare copies each used column's
 ; low displacement from mv_slots (where the column pass put it; mv_low_copy) and turns a wide
-; column's `add a,(ix+d)` into a jp to a block of its own that runs both pieces
-; (as a mv_slots slot), subtracts S(w) from the h sum (so the rows' starts do
-; not walk the wide columns: mv_row_narrow goes straight to K, a second part
-; starts as mv_row_resume) and jumps back to the slot's end: 89 T-states more a
-; wide product, against the walk's 135 and the 20 of the block's detour before.
+; column's `add a,(ix+d)` into a jp to a block of its own that adds its high
+; piece 2wh = +-2w into the l sum's H:L as +-2(w + 128) (the -+256, and S(h),
+; in -Cl: the rows keep no h sum but a second part's, and do not walk the wide
+; columns: mv_row_narrow goes straight to K, a second part starts as
+; mv_row_resume), runs the slot's body and jumps back to the slot's end: 50
+; T-states more a wide product for h = 1, 66 for h = -1 (the blocks ran both
+; pieces as a mv_slots slot and subtracted S(w) from the h sum before, ~158), against the walk's
+; 135 and the 20 of the block's detour before that.
 ; The copy costs ~53 T-states a column once a call (~95 before it was unrolled, 416
 ; bytes; matvec_again keeps it). The
 ; low slots have a row end of their own (mv_low_row_end), so the main slots run
 ; on into mv_row_end (a jp to it, 10 T-states a main-slot row, before). A 32x32
 ; call after one of the same x (zero weights, the first `wide` x 256, the others
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
-; same call without MV_LOW_SLOTS: no wide column 99,048 / 110,336, one
-; 105,061 / 117,385, four 123,472 / 136,813, eight 148,020 / 162,742, nine (the
-; main slots' full path) 173,664 / 173,623, all 32 174,983 / 174,962 (101,095 /
+; same call without MV_LOW_SLOTS: no wide column 99,069 / 110,328, one
+; 102,188 / 117,377, four 111,713 / 136,805, eight 124,413 / 162,734, nine (the
+; main slots' full path) 173,656 / 173,615, all 32 174,975 / 174,954; with x = -256
+; (h = -1) one 102,671, four 113,645, eight 128,277 (99,040, 105,053, 123,464 and
+; 148,012 before the sixteenth round's blocks, main measured again, where the header
+; said 99,048 / 110,336, 105,061 / 117,385, 123,472 / 136,813, 148,020 / 162,742,
+; 173,664 / 173,623 and 174,983 / 174,962; 101,095 /
 ; 112,338, 107,108 / 119,323, 125,519 / 138,751, 150,067 / 164,655, 175,699 /
 ; 175,658 and 177,018 / 176,997 before the row constants went in front of the
 ; weights, no SP stored or loaded a row: these benches have no MV_COARSE, so the
@@ -1869,42 +1907,38 @@ mv_restore_high:
 ; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
 ; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
 ; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
-; with the call in mv_prepare and the unrolled copy; 842 before).
+; with the call in mv_prepare and the unrolled copy; 842 before); the sixteenth
+; round's blocks take 152 bytes, not 280, and with the h check, mv_low_fix_cl and
+; mv_wide_h the low slots' bytes are what they were on a bench of MV_LOW_SLOTS
+; alone (1,615 more than without), 16 fewer in the 128K player.
 MV_LOW_PAIR     = 25            ; bytes of an even and an odd low slot
 MV_LOW_ODD      = 12            ; the odd slot, counted from one byte before it (as in mv_slots)
 MV_LOW_END      = 13            ; a slot's end, counted as the offsets
 MV_LOW_LD_E     = 5             ; its add a,(ix+d): a jp to the block for a wide column
 MV_LOW_ADD_2    = $86           ; add a,(ix+d)'s second byte ($DD, $86), put back after the jp
 MV_LOW_WIDE_MAX = 8             ; every narrow call's wide columns (at most a quarter of 32) go to blocks
-MV_LOW_BLOCK    = 35            ; bytes of a wide column's block
-MV_LOW_B_L1     = 2             ; the displacements and the way back in a block
-MV_LOW_B_L2     = 5
-MV_LOW_B_H1     = 11
-MV_LOW_B_H2     = 14
-MV_LOW_B_BACK   = 33
+MV_LOW_BLOCK    = 19            ; bytes of a wide column's block
+MV_LOW_B_FORM   = 4             ; its four bytes written for its h (h = 1's entry)
+MV_LOW_B_L1     = 10            ; its displacements and its way back
+MV_LOW_B_L2     = 13
+MV_LOW_B_BACK   = 17
 
-
-; A wide column's block: its slot's body from mv_slots, less S(w) in the h sum
-; (the narrow row starts' walk over the wide columns, done here: 66 T-states a
-; wide column a row against the walk's 135; 69 before the H:L:A form), then back to the slot's end.
+; A wide column's block (sixteenth round: every wide column of a low call has h =
+; +-1, else the call runs the main slots narrow): its high piece 2wh = +-2w into
+; the l sum's H:L as +-2(w + 128) from IXL (the -+256 and S(h) = 1 of each in the
+; rows' -Cl, mv_low_fix_cl), then its slot's body, then back to the slot's end: 50
+; T-states a product more than a one-piece one for h = 1, 66 for h = -1 (its h
+; piece S(w + h) - S(w) into the h sum, 35 bytes, ~158 before).
 mv_low_wide:
         .repeat MV_LOW_WIDE_MAX
+        .byte $DD,$5D           ; ld e,ixl (h = -1's entry)
+        or a
+        sbc hl,de
+        or a                    ; patched: ld e,ixl and add hl,de twice (h = 1's entry)
+        sbc hl,de
         add a,(ix+0)            ; (the low slots' form: H:L:A, D = 0)
         ld e,(iy+0)
         adc hl,de
-        exx
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        jr nc,* + 3
-        inc c
-        ld e,(ix-1)             ; C:HL -= S(w)
-        ld d,(iy-1)
-        or a
-        sbc hl,de
-        jr nc,* + 3
-        dec c
-        exx
         jp 0
         .endrepeat
         .assert * - mv_low_wide == MV_LOW_WIDE_MAX * MV_LOW_BLOCK, "block size does not match MV_LOW_BLOCK"
@@ -1921,6 +1955,27 @@ mv_low_wide_left: .byte 0       ; the wide columns not reached yet
 ; columns' low displacements from mv_slots, a block for each wide column, and
 ; mv_jump to the first used low slot. Clobbers everything but SP.
 mv_low_prepare:
+        ld a,(MV_WIDE_COUNT)    ; every wide column's h +-1 (the blocks' form), else the main
+        or a                    ; slots run narrow, as with more than MV_LOW_WIDE_MAX (mv_prepare)
+        jr z,@fast_form
+        ld b,a
+        ld hl,mv_wide_list
+        ld ix,(mv_x)
+@h_check:
+        call mv_wide_h
+        jr z,@h_next
+        cp -2
+        jr nz,@main_narrow
+@h_next:
+        djnz @h_check
+        jr @fast_form
+@main_narrow:
+        ld a,(mv_prepare@dh)
+        cp $DD
+        ret nz                  ; (mv_skip_high wrote the jps)
+        xor a
+        jp mv_one_piece_walk
+@fast_form:
         ld a,(mv_low_patched_count)     ; the call before's wide slots: add a,(ix+d) back
         or a
         jr z,@restored
@@ -1972,11 +2027,9 @@ mv_low_prepare:
         ld de,mv_row_coarse_start
         ld a,(mv_mode)          ; (a second part's rows start from its first part's sums)
         and MV_RESUME
-        ld b,a
-        ld a,(MV_WIDE_COUNT)    ; no wide column: Ch = 0, and the rows' h sum stays 0
-        or b                    ; (mv_row_narrow's too, after mv_low_deferred)
         jr nz,@h_sum
-        ld hl,MV_H_ZERO_OPS
+        ld hl,MV_H_ZERO_OPS     ; else no h sum: -Ch is in -Cl with the blocks' (mv_low_fix_cl;
+                                ; mv_row_narrow's h sum too, after mv_low_deferred)
         ld de,mv_row_h_zero
 @h_sum:
         ld (MV_LOW_H_ADD),hl
@@ -2065,7 +2118,7 @@ mv_low_wide_at:
         ret
 
 ; mv_low_block_in - the next block for a wide column: C = its low displacement, B =
-; its high one, HL = its low slot (counted as the offsets). Returns A = the
+; its high one (h - 1: 0 or -2), HL = its low slot (counted as the offsets). Returns A = the
 ; countdown to the next wide column (0: none). Keeps DE, IX, IY; clobbers BC, HL.
 mv_low_block_in:
         push de
@@ -2073,13 +2126,11 @@ mv_low_block_in:
         ld ix,(mv_low_block)
         ld (ix+MV_LOW_B_L1),c
         ld (ix+MV_LOW_B_L2),c
-        ld (ix+MV_LOW_B_H1),b
-        ld (ix+MV_LOW_B_H2),b
         ld de,MV_LOW_LD_E
         add hl,de
         ld de,MV_LOW_END - MV_LOW_LD_E
         ex de,hl
-        add hl,de               ; HL: the slot's end, DE: its ld e,(ix+d)
+        add hl,de               ; HL: the slot's end, DE: its add a,(ix+d)
         ld (ix+MV_LOW_B_BACK),l
         ld (ix+MV_LOW_B_BACK+1),h
         ld hl,(mv_low_patched_ptr)      ; (restored by the next call)
@@ -2088,14 +2139,38 @@ mv_low_block_in:
         ld (hl),d
         inc hl
         ld (mv_low_patched_ptr),hl
-        ex de,hl
-        ld (hl),$C3             ; jp to the block
+        push de
+        push ix
+        pop hl                  ; HL: the block (h = -1's entry)
+        inc b
+        djnz @minus             ; (B = h)
+        ld bc,-255              ; h = 1: 2(w + 128) = S(w + 1) - S(w) + 255
+        ld de,$5DDD             ; ld e,ixl
+        ld a,$19                ; add hl,de
+        ld (ix+MV_LOW_B_FORM+2),a
+        ld (ix+MV_LOW_B_FORM+3),a
+        .assert MV_LOW_B_FORM == 4, "h = 1's entry is four bytes in"
         inc hl
-        .byte $DD,$7D           ; ld a,ixl
-        ld (hl),a
         inc hl
-        .byte $DD,$7C           ; ld a,ixh
-        ld (hl),a
+        inc hl
+        inc hl
+        jr @form
+@minus:
+        ld bc,257               ; h = -1: -2(w + 128) = S(w - 1) - S(w) - 257
+        ld de,$B752             ; sbc hl,de's second byte, or a
+        ld (ix+MV_LOW_B_FORM+2),$ED
+        ld (ix+MV_LOW_B_FORM+3),$52
+@form:
+        ld (ix+MV_LOW_B_FORM),e
+        ld (ix+MV_LOW_B_FORM+1),d
+        ex de,hl                ; DE: the block's entry
+        call mv_low_fix_cl
+        pop hl
+        ld (hl),$C3             ; the slot's jp to the block
+        inc hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
         ld hl,mv_low_patched_count
         inc (hl)
         ld de,MV_LOW_BLOCK
@@ -2112,6 +2187,37 @@ mv_low_block_in:
         inc hl
         ld (mv_low_list),hl
         ret
+
+; mv_low_fix_cl - BC (the difference of a wide column's block from its S(w + h) -
+; S(w)) into the top two bytes of each -Cl a low row may start from: a second
+; part's (MV_NC_L), a whole call's or a first part's (MV_COARSE_NC_L12 with
+; MV_LOW_HLA, and MV_NARROW_NC_L, mv_narrow_k's, where mv_low_deferred runs after
+; the row start's choice; with MV_LOW_HLA these rows keep no h sum, so S(h) = 1
+; goes there too: BC - 1). The column pass writes them again each call. Clobbers
+; AF, BC, HL.
+mv_low_fix_cl:
+        ld hl,MV_NC_L+1
+        call @add
+        ld a,(MV_NC_L_TOP)
+        adc a,b
+        ld (MV_NC_L_TOP),a
+.ifdef MV_LOW_HLA
+        dec bc                  ; (a whole call's or a first part's rows keep no h sum: its -Ch too)
+        ld hl,(MV_COARSE_NC_L12)
+        add hl,bc
+        ld (MV_COARSE_NC_L12),hl
+.endif
+        ld hl,MV_NARROW_NC_L+1
+        call @add
+        ld a,(MV_NARROW_NC_L_TOP)
+        adc a,b
+        ld (MV_NARROW_NC_L_TOP),a
+        ret
+@add:
+        ld a,(hl)
+        add a,c
+        ld (hl),a
+        ret
 .endif
 
 .ifdef MV_COARSE
@@ -2124,11 +2230,12 @@ mv_low_block_in:
 ; (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is monotone
 ; and moves by at most what its argument moves). 43 T-states a product (a pop
 ; every two, ld iyl, ld e,(iy+d), add hl,de) against 74 in the low slots and 87
-; in mv_slots' narrow mode. A wide column's high piece is added whole by the
-; row's start (mv_row_coarse), with the S(w) mv_row_narrow subtracts. matvec
+; in mv_slots' narrow mode. A wide column's high piece goes into the same sum
+; from a block of its own (mv_coarse_wide, below). matvec
 ; leaves mv_coarse_on 1 when the call ran coarse, 0 when it ran exact (the
 ; full path: more than a quarter of the columns wide; an odd count, two parts,
-; an x <= -32640, matvec_again); the caller clears it after. mv_exact_row then computes a row
+; more than 6 wide columns or one with h other than +-1 (an x <= -32640 among
+; them), matvec_again); the caller clears it after. mv_exact_row then computes a row
 ; of the call again, exactly.
 MV_COARSE_PAIR  = 13            ; bytes of an even and an odd coarse slot
 ; The coarse slots and the gate's: a pair of columns adding one byte of S(w + l)
@@ -2166,7 +2273,7 @@ mv_row_coarse_biased:           ; (in the h sum's set; no wide column, a bias)
         ld hl,0                 ; C:HL = -Ch = 0
         ld c,l
         exx
-mv_coarse_k_biased:             ; (mv_row_coarse's blocks go on here with a bias)
+mv_coarse_k_biased:             ; (mv_row_coarse_biased goes on here)
         ld (MV_COARSE_K_AT),sp  ; the row's -K (SP is on it), aside while SP reads the bias
         ld sp,0                 ; patched: the row's bias
 MV_COARSE_BIAS_PTR = * - 2
@@ -2211,7 +2318,7 @@ MV_NARROW_NC_H_TOP = MV_LOW_NC_H_TOP
 mv_row_h_zero:
 .endif
         exx
-mv_coarse_k:                    ; (mv_row_coarse's blocks go on here with no bias)
+mv_coarse_k:                    ; (mv_row_h_zero and mv_row_coarse_start go on here)
         pop bc                  ; SP on the row's -K (where the row before ended): C = its low byte
         dec sp                  ; (B and C take weights in the slots: D stays 0 from the row
         pop hl                  ; before, or mv_rows_run's, 7 T-states a row less than ld d,0)
@@ -2244,65 +2351,46 @@ MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero,
 mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
 
-; mv_row_coarse - a coarse row's start when the call has wide columns: the h sum
-; at -Ch plus each wide column's S(w + h) - S(w) (its high piece, whole: the
-; slots run only the low pieces), then mv_row_narrow's K and -Cl. Each wide
-; column has a block of its own, its distance from the one before and its h - 1
-; patched in once a call (mv_coarse_prepare): ~176 T-states a wide column, ~75 a
-; row around them (a walk of a list with the h - 1 patched a row took ~265 and ~90;
-; ~180 a wide column before the block lost its `or a`: the distance's add leaves
-; no carry).
-MV_COARSE_WIDE_MAX = MV_MAX_COLS / 4    ; a coarse call is narrow: at most a quarter wide
-MV_CW_BLOCK     = 32            ; bytes of a wide column's block
-MV_CW_DIST      = 1             ; its distance (ld de,n's low byte)
-MV_CW_RUN       = 4             ; past the distance's add (the first block's is mv_row_coarse's)
-MV_CW_H1        = 23            ; its h - 1, twice
-MV_CW_H2        = 26
-mv_row_coarse:                  ; (in the h sum's set)
-        ld hl,0                 ; patched: C:HL = -Ch
-        ld c,0
-MV_COARSE_NC_H  = * - 4
-MV_COARSE_NC_H_TOP = * - 1
-        exx
-        ld hl,0                 ; patched: the first wide column's distance from the row's K (its
-MV_CW_FIRST_DIST = * - 2        ; index + 3; the row's K is where the row before ended)
-        add hl,sp
-        jp mv_coarse_wide       ; patched: the first wide column's block, past its distance's add
-MV_CW_FIRST     = * - 2
+; The coarse rows' wide columns (sixteenth round): every wide column of a coarse
+; call has h = +-1 (else the call runs exact), so its high piece 2wh = +-2w goes
+; into the l sum's H:L in its own slot, whose ld e,(iy+d) mv_coarse_prepare turns
+; into a jp to a block of its own: +-2(w + 128) from the weight still in C or B
+; (the -+256 of each goes into -Cl's top bytes, with -Ch), the slot's read of
+; S(w + l)'s high byte, and back to its add. The doubled sum then fits the l
+; sum's 24 bits (|2 sum w x + 2b| < 2^21 with every |x| <= 384), and the rows
+; start with no h sum (mv_row_h_zero): 46 T-states a product more for h = 1, 62
+; for h = -1, against ~176 and ~75 a row around them in the row start's blocks
+; before. MV_COARSE_WIDE_MAX blocks: a call with more wide columns runs exact (the
+; shipped soul's coarse calls have at most 4).
+MV_COARSE_WIDE_MAX = 6          ; blocks (a quarter of 32 columns would be 8)
+MV_CW_BLOCK     = 13            ; bytes of a wide column's block
+MV_CW_PLUS      = 4             ; the entry for h = 1 (ld e,c or b, add hl,de twice); for h = -1
+                                ; the block's start (ld e,c or b, or a and sbc hl,de twice)
+MV_CW_D         = 9             ; its ld e,(iy+d)'s displacement (the slot's)
+MV_CW_BACK      = 10            ; its jp back to the slot's add hl,de
+MV_CW_SLOT_D1   = MV_COARSE_D1 - 2      ; the slots' ld e,(iy+d), turned into the jp
+MV_CW_SLOT_D2   = MV_COARSE_D2 - 2
 mv_coarse_wide:
         .repeat MV_COARSE_WIDE_MAX
-        ld de,0                 ; patched: the distance from the wide column before (the first
-        add hl,de               ; block's: mv_row_coarse adds it; no carry, the row ends below $10000)
-        ld a,(hl)               ; w + 128 (MV_CW_RUN bytes in)
-        .byte $DD,$6F           ; ld ixl,a
-        .byte $FD,$6F           ; ld iyl,a
-        exx
-        ld e,(ix-1)             ; C:HL -= S(w)
-        ld d,(iy-1)
+        ld e,c                  ; patched: ld e,b for an odd slot (h = -1)
+        or a
         sbc hl,de
-        jr nc,* + 3
-        dec c
-        ld e,(ix+0)             ; patched: C:HL += S(w + h)
-        ld d,(iy+0)
-        add hl,de
-        jr nc,* + 3
-        inc c
-        exx
+        or a                    ; patched: ld e,c or ld e,b, then add hl,de twice (h = 1)
+        sbc hl,de
+        ld e,(iy+0)             ; patched: the slot's displacement
+        jp 0                    ; patched: the slot's add hl,de
         .endrepeat
         .assert * - mv_coarse_wide == MV_COARSE_WIDE_MAX * MV_CW_BLOCK, "wide block size does not match MV_CW_BLOCK"
-.ifdef MV_BIAS_IN_K
-        jp mv_coarse_k
-.else
-        jp mv_coarse_k          ; patched: mv_coarse_k_biased with a bias
-MV_CW_K         = * - 2
-.endif
+mv_cw_count:    .byte 0         ; the blocks the call before used (the next coarse call puts their slots back)
+
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
-; coarse if it can (above): each used column's l - 1 (its low byte - 1) into
-; its coarse slot, the row pointers, -Cl and the first pair into the coarse row
-; starts, and the rows' start (mv_row_coarse_start, mv_row_coarse_biased or, with
-; wide columns, their blocks in mv_row_coarse); mv_jump stays on the exact slots
-; for mv_exact_row. Else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
+; coarse if it can (above; every wide column's h +-1): each used column's l - 1
+; (its low byte - 1) into its coarse slot, the row pointers, -Cl and the first
+; pair into the coarse row starts, the rows' start (mv_row_h_zero,
+; mv_row_coarse_start or mv_row_coarse_biased) and each wide column's slot to a
+; block of its own (mv_coarse_wide); mv_jump stays on the exact slots for
+; mv_exact_row. Else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX, IY.
 mv_coarse_prepare:
 .ifdef MV_LOW_SLOTS
         ld a,(mv_prepare@dh)    ; narrow mode expected: the pass's jr back to the next slot
@@ -2312,6 +2400,23 @@ mv_coarse_prepare:
         ld (mv_prepare@piece_jr+1),a
 @jr_set:
 .endif
+        ld a,(mv_cw_count)      ; the slots the call before sent to a block: their ld e,(iy+d) back
+        or a
+        jr z,@restored
+        ld b,a
+        ld ix,mv_coarse_wide
+        ld de,MV_CW_BLOCK
+@restore:
+        ld l,(ix+MV_CW_BACK+1)
+        ld h,(ix+MV_CW_BACK+2)  ; the slot's add hl,de
+        dec hl
+        dec hl
+        ld (hl),$5E
+        dec hl
+        ld (hl),$FD
+        add ix,de
+        djnz @restore
+@restored:
         ld hl,mv_coarse_on
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
         xor MV_NARROW
@@ -2323,7 +2428,29 @@ mv_coarse_prepare:
         ld b,a
         and 1
         or c
+        jr nz,@exact
+        ld a,(MV_WIDE_COUNT)    ; every wide column's h +-1 (x in -383..384): its 2wh in its slot
+        or a
         jr z,@coarse
+        cp MV_COARSE_WIDE_MAX + 1
+        jr nc,@exact            ; (more than the blocks)
+        push hl
+        push bc
+        ld b,a
+        ld hl,mv_wide_list
+        ld ix,(mv_x)
+@h_check:
+        call mv_wide_h
+        jr z,@h_next
+        cp -2
+        jr nz,@h_done           ; (NZ: not +-1)
+@h_next:
+        djnz @h_check           ; (Z: every one +-1)
+@h_done:
+        pop bc
+        pop hl
+        jr z,@coarse
+@exact:
         ld (hl),0
 .ifdef MV_LOW_SLOTS
         jp mv_low_deferred
@@ -2382,66 +2509,97 @@ mv_coarse_prepare:
         ld (MV_COARSE_BIAS_PTR),hl
         ld a,h
         or l
-        ld hl,mv_coarse_k
         jr z,@bias_set
-        ld hl,mv_coarse_k_biased
         ld de,mv_row_coarse_biased
 @bias_set:
-        ld (MV_CW_K),hl
 .endif
-        ld a,(MV_WIDE_COUNT)
-        or a
 .ifdef MV_LOW_HLA
-        ld hl,MV_H_ADD_OPS      ; (the coarse row end adds the h sum that mv_row_coarse makes)
-        jr nz,@h_add_set
-        ld de,mv_row_h_zero     ; no wide column: Ch = 0, no h sum
+        ld de,mv_row_h_zero     ; no h sum: the wide columns' high pieces go into the l sum
         ld hl,MV_H_ZERO_OPS
-@h_add_set:
         ld (MV_COARSE_H_ADD),hl
-        or a
 .endif
-        jr nz,@wide_rows
         ld (mv_first_row+1),de
         ld (mv_row_jump+1),de
-        ret
-@wide_rows:
-        ld hl,(MV_NARROW_NC_H)
-        ld (MV_COARSE_NC_H),hl
+        ld a,(MV_WIDE_COUNT)
+        or a
+        ret z
+        ld (mv_cw_count),a
         ld b,a
-        ld a,(MV_NARROW_NC_H_TOP)
-        ld (MV_COARSE_NC_H_TOP),a
-        ld a,b
-        ld hl,mv_row_coarse
-        ld (mv_first_row+1),hl
-        ld (mv_row_jump+1),hl
-        ld iy,mv_coarse_wide + MV_COARSE_WIDE_MAX * MV_CW_BLOCK + MV_CW_RUN
-        ld de,-MV_CW_BLOCK
-@block:
-        add iy,de               ; the first wide column's block: the last B blocks run
-        dec a
-        jr nz,@block
-        ld (MV_CW_FIRST),iy     ; (IY: a block, MV_CW_RUN bytes in)
+        ld a,(mv_cols)
+        neg
+        add a,MV_MAX_COLS
+        ld c,a                  ; C: the slot before the first column (its distance is its index)
         ld hl,mv_wide_list
-        ld a,(hl)               ; the first one's distance from the row's K: mv_row_coarse's
-        add a,3
-        ld (MV_CW_FIRST_DIST),a
         ld ix,(mv_x)
+        ld iy,mv_coarse_wide
 @wide:
-        ld a,(hl)               ; the distance (the first: the column's index)
-        inc hl
-        ld (iy+MV_CW_DIST-MV_CW_RUN),a
-        add a,a
+        call mv_wide_h          ; A = h - 1: 0 or -2
+        ld d,a
+        ld a,e
+        add a,c
+        ld c,a                  ; the column's slot
+        push bc
+        push hl
+        ld hl,MV_COARSE_NC_L12+1        ; -Cl's top byte: the -256 (h = 1) or +256 (h = -1)
+        inc (hl)                        ; of +-2(w + 128), -Ch's -1 too
+        inc d                   ; D = h
+        bit 7,d
+        jr nz,@nc_set
+        dec (hl)
+        dec (hl)
+@nc_set:
+        srl a                   ; the slot's pair, CF: the odd slot of it
         ld e,a
+        ld hl,mv_coarse_slots + MV_CW_SLOT_D1
+        ld b,$59                ; ld e,c: an even slot's weight
+        jr nc,@even
+        ld hl,mv_coarse_slots + MV_CW_SLOT_D2
+        dec b                   ; ld e,b: an odd one's
+@even:
+        add a,a                 ; 13 * the pair
+        add a,e
+        add a,a
+        add a,a
+        add a,e
+        .assert MV_COARSE_PAIR == 13, "the wide columns' slots are found at 13 bytes a pair"
+        ld e,a
+        ld c,d                  ; C: h (1 or -1)
         ld d,0
-        add ix,de               ; IX: the column's x
-        ld a,(ix+0)
-        cp 129                  ; (l < 0: h is one more than the high byte)
-        ld a,(ix+1)
-        sbc a,0
-        ld (iy+MV_CW_H1-MV_CW_RUN),a    ; h - 1
-        ld (iy+MV_CW_H2-MV_CW_RUN),a
+        add hl,de               ; HL: the slot's ld e,(iy+d)
+        push iy
+        pop de                  ; DE: the block (h = -1's entry)
+        ld a,b
+        dec c
+        jr z,@plus
+        ld (iy+0),a
+        ld a,$B7                ; or a, sbc hl,de
+        ld bc,$52ED
+        jr @form
+@plus:
+        inc de
+        inc de
+        inc de
+        inc de
+        .assert MV_CW_PLUS == 4, "h = 1's entry is four bytes in"
+        ld bc,$1919             ; add hl,de twice
+@form:
+        ld (iy+MV_CW_PLUS),a
+        ld (iy+MV_CW_PLUS+1),c
+        ld (iy+MV_CW_PLUS+2),b
+        ld (hl),$C3             ; the slot's jp to the block
+        inc hl
+        ld (hl),e
+        inc hl
+        ld a,(hl)               ; (the slot's displacement, into the block)
+        ld (hl),d
+        ld (iy+MV_CW_D),a
+        inc hl
+        ld (iy+MV_CW_BACK+1),l  ; back to the slot's add hl,de
+        ld (iy+MV_CW_BACK+2),h
         ld de,MV_CW_BLOCK
         add iy,de
+        pop hl
+        pop bc
         djnz @wide
         ret
 

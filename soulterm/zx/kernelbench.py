@@ -332,11 +332,13 @@ def coarse_doubled(w, x, bias=None) -> np.ndarray:
 
 def runs_coarse(x) -> bool:
     """Whether matvec runs a call on `x` coarse when asked (MV_COARSE): narrow mode (at
-    most a quarter of the columns wide), at most MV_MAX_COLS columns, an even count, no
-    x <= -32640."""
+    most a quarter of the columns wide), at most MV_MAX_COLS columns, an even count, at
+    most MV_COARSE_WIDE_MAX (6) wide columns, each with h +-1 (x in -383..384: its high
+    piece goes into its slot)."""
     x = np.asarray(x, dtype=np.int64)
     wide = int(((x < -127) | (x > 128)).sum())
-    return len(x) <= 32 and len(x) % 2 == 0 and wide <= len(x) // 4 and not (x <= -32640).any()
+    return (len(x) <= 32 and len(x) % 2 == 0 and wide <= min(len(x) // 4, 6)
+            and bool(((x >= -383) & (x <= 384)).all()))
 
 
 def logits_slack(cols: int, shift: int) -> int:
