@@ -56,7 +56,7 @@ def main() -> None:
                         ("|q - k| < 256 (S(|q - k|): one read)", difference < 256),
                         ("|q|, |k| < 2048 (high bytes -8..7)", larger < 2048),
                         ("q in -127..128 (one piece of matvec's x)", (signed_q >= -127) & (signed_q <= 128)),
-                        ("q in -3840..4095 (AT_FAST_SCORES's range)", (signed_q >= -3840) & (signed_q <= 4095))):
+                        ("q in -3967..3968 (AT_FAST_SCORES's range)", (signed_q >= -3967) & (signed_q <= 3968))):
         print(f"  {name:44} {share.mean():6.1%}")
     print(f"  largest |q| {q.max():,}, |k| {k.max():,}")
     v = np.concatenate(vs)

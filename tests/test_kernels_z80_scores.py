@@ -1,6 +1,6 @@
 """attention.s's scores through matvec's squares table (AT_FAST_SCORES, kernels/z80/attention.s):
 the key's bytes as weights, q's pieces patched into the dims, each key's sums (KS) kept when the
-key enters the cache; a head with a q outside -3840..4095 takes the old dot. Bit-exact against
+key enters the cache; a head with a q outside -3967..3968 takes the old dot. Bit-exact against
 intmath and Engine.step, and cheaper than the old dot."""
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def test_key_sums_are_each_heads_squares(fast_bench):
     keys[0] = -32768                       # the largest S(wh) and S(wl): 257 * 8 * 16384 * 257 wraps 2^32
     keys[1] = 32767
     keys[2] = 0
+    # a narrow dimension's S(wh) (its low plane alone) carrying through the wide ones' 65,519
+    keys[3, 1] = np.array([9, 9, 29, 127, 127, 127, 127, -8]) * 256 + 5
     store_keys(fast_bench, keys, 20)
     for position in range(20):
         sums = fast_bench.peek(SUMS + 16 * position, 16)
@@ -49,8 +51,9 @@ def test_key_sums_are_each_heads_squares(fast_bench):
 
 
 def test_fast_scores_match_intmath(fast_bench):
-    """Random heads of every width (q past -3840..4095 takes the old dot), and the fast path's edges:
-    q at -3840 and 4095 (its high piece 16) with the keys at -32768 and 32767, where 2 q.k nears 2^31."""
+    """Random heads of every width (q past -3967..3968 takes the old dot), and the fast path's edges:
+    q at -3967 and 3968 (its high piece qh = (q + 127) >> 8 at -15 and 15) with the keys at -32768 and
+    32767, where 2 q.k nears 2^31."""
     rng = np.random.default_rng(17)
     seen = set()
     for case in range(36):
@@ -58,14 +61,16 @@ def test_fast_scores_match_intmath(fast_bench):
         scale = (300, 2000, 4095, 5000, 32767)[case % 5]
         q = rng.integers(-scale, scale + 1, 8)
         keys = rng.integers(-scale - 1, scale + 1, (20, 4, 8))
-        if case in (2, 3, 4, 5):            # |2 q.k| up to 2 * 8 * 4095 * 32768 < 2^31, either sign
-            q = np.full(8, (4095, -3840, 4095, -3840)[case - 2])
+        if case in (2, 3, 4, 5):            # |2 q.k| up to 2 * 8 * 3968 * 32768 < 2^31, either sign
+            q = np.full(8, (3968, -3967, 3968, -3967)[case - 2])
             keys[:] = (-32768, 32767, 32767, -32768)[case - 2]
             keys[:, :, 3] = rng.integers(-32768, 32768, (20, 4))   # scores that differ: LUT weights other than 255
-        if case == 6:                       # every piece's edge: ql of 128 and -127, qh of 16, -15 and 0
-            q = np.array([128, 129, -127, -128, 3968, 3969, -3840, 0])
-        if case == 7:                       # one q a step too wide: the old dot
-            q[5] = -3841
+        if case == 6:                       # every piece's edge: ql of 128 and -127, qh of 15, -15 and 0
+            q = np.array([128, 129, -127, -128, 3968, -3967, -3840, 0])
+        if case == 7:                       # one q a step too wide (qh -16, then 16): the old dot
+            q[5] = -3968
+        if case == 9:
+            q[2] = 3969
         if case == 8:                       # f = k[j][0]: max - f of 0, 100, 200 and 5 give weights 255, 1, 0, another
             q, keys[:] = np.array([16384 // 8, 0, 0, 0, 0, 0, 0, 0]), 0
             keys[:, :, 0] = np.resize([1000, 900, 800, 995], (4, 20)).T * 8
@@ -113,6 +118,23 @@ def test_narrow_dims_while_every_key_and_q_piece_allows(fast_bench):
         assert np.array_equal(bench.read_words(OUT, 8), want), case
         assert bench.peek(narrow, 1)[0] == 0 and bench.peek(bench.sym("at_wide_keys"), 1)[0] != 0
         keys[7, 2, 0] = 100                                 # the wide key gone: the flag stays
+
+def test_the_fast_range_ends_at_qh_15(fast_bench):
+    """q in -3967..3968 (qh = (q + 127) >> 8 in -15..15) runs the fast scores, a step past either end
+    the old dot (at_fast_prepare checks the range only when a piece is not narrow: at_fast_wide_q)."""
+    rng = np.random.default_rng(41)
+    keys = rng.integers(-1500, 1501, (20, 4, 8))
+    values = rng.integers(-3000, 3001, (20, 4, 8))
+    costs = {}
+    for edge in (3968, -3967, 3969, -3968, 2177):          # 2177: qh 9, full dims but fast
+        q = rng.integers(-1500, 1501, 8)
+        q[6] = edge
+        costs[edge] = run_head(fast_bench, q, keys, values, 20, 3)
+        want, _ = intmath.attention_head(q, keys[:20, 3], values[:20, 3])
+        assert np.array_equal(fast_bench.read_words(OUT, 8), want), edge
+    fast = max(costs[3968], costs[-3967], costs[2177])
+    assert fast < 0.7 * min(costs[3969], costs[-3968]), costs
+
 
 def test_fast_scores_are_cheaper_than_the_old_dot(fast_bench, plain_bench):
     rng = np.random.default_rng(3)

@@ -47,12 +47,13 @@
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
 ; docs/spectrum.md, "Attention's scores through the squares table") takes a
-; head's scores through matvec's squares table when every q is in -3840..4095 (section at
+; head's scores through matvec's squares table when every q is in -3967..3968 (section at
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,513 for one position, 102,272 for 20 (25,920 and 188,816
-; without the option; the dims narrow while every key's and q's high byte allows (their fourth
+; -2048..2047): 25,133 for one position, 101,889 for 20 (25,920 and 188,816
+; without the option; 25,513 and 102,272 before the sixteenth round's at_fast_prepare without a
+; range check a piece, docs/spectrum.md, "Sixteenth round: the scores' setup and key sums"; the dims narrow while every key's and q's high byte allows (their fourth
 ; square's high plane dropped), since the fifteenth round: its random heads switch modes, at_dims_toggle;
 ; 24,804 and 103,036 before it, docs/spectrum.md, "the dims' narrow mode"; 24,857 and 103,879 before the fifteenth round's jp nc in the dims
 ; and the keys' sums pointer in BC, docs/spectrum.md, "the weights' squares";
@@ -61,14 +62,16 @@
 ; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
-; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 8,481 for a position's 4 heads
-; (7,809 before it kept at_wide_keys). It
+; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,393 for a position's 4 heads
+; (8,481 before the sixteenth round's narrow S(wh) from one plane, 7,809 before it kept at_wide_keys). It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
 ; the head's fast loop 98 and its entry 22, variables 12; since the fifteenth
 ; round the dims 408 (424 with jp nc) and the keys' loop around them 224, at_fast_prepare 680,
 ; the run gone; with the narrow dims at_fast_prepare 733 (its way out, at_fast_too_wide, 5
-; after the means' table), at_key_sums 150, at_dims_toggle 37), 61 in forward.s and
+; after the means' table), at_key_sums 150, at_dims_toggle 37; since the sixteenth round
+; at_fast_prepare 620 and its ways out at_fast_too_wide and at_fast_wide_q 36 and at_dims_h4 21,
+; all before the table, at_key_sums 170, at_ncq's 4 gone), 61 in forward.s and
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
@@ -81,8 +84,8 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 15,132 for one position, 82,334 for 20
-; (15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
+; q, k in -2048..2047, v in -256..255): 15,084 for one position, 81,840 for 20
+; (15,132 and 82,334 before the sixteenth round's scores' setup; 15,180 and 82,382 before at_dst was at_fast_store's patched operand; 14,195 and 83,741 before
 ; the fifteenth round's narrow dims; 14,304 and 86,397 before the fifteenth round's sum of S(w) in the weights' loop and
 ; the scores' jp nc and keys' sums in BC; 14,894 and 86,987 before the fifteenth round's dimensions started from SP's walk and
 ; counted in IXL; 15,058 and 96,489 before its scores; 15,154 and 96,585 before at_fast_negative and at_fast_wide moved before
@@ -656,7 +659,7 @@ attend_head:
 .endif
 
 .ifdef AT_FAST_SCORES
-@fast:                          ; every q in -3840..4095: the dims are patched with q's pieces
+@fast:                          ; every q in -3967..3968: the dims are patched with q's pieces
         ld (at_fast_sp),sp      ; SP walks the keys, IX and IY read the squares table
         ld bc,(at_sums)         ; BC = key j's sums (the main set's BC is free in the keys' loop)
         ld hl,@fast_summed
@@ -685,21 +688,21 @@ attend_head:
         ld a,0                  ; (patched: -Cq's four bytes, at_fast_prepare)
         sub (hl)
         ld e,a
-        inc hl
+        inc l                   ; (a key's 4 sums lie in one page; inc keeps the borrow)
 @ncq_1:
         ld a,0
         sbc a,(hl)
         exx
         ld l,a
         exx
-        inc hl
+        inc l
 @ncq_2:
         ld a,0
         sbc a,(hl)
         exx
         ld h,a
         exx
-        inc hl
+        inc l
 @ncq_3:
         ld a,0
         sbc a,(hl)
@@ -842,10 +845,10 @@ at_fast_total   = attend_head@fast_total
 ; q's pieces - 1 patched in as the displacements). For |q| <= 4095, |2 q.k| <
 ; 2^31: the sums are taken mod 2^32, the one at bit 0 in 24 bits, the one at
 ; bit 8 in 24 (the bit-16 reads' low 16 bits are added into it at its bit 8).
-; A head with a q outside -3840..4095 (the check is q's high byte in -15..15)
-; takes the old dot.
+; A head with a q outside -3967..3968 (qh = (q + 127) >> 8 outside -15..15: at_fast_wide_q
+; checks it when a piece is not narrow) takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
-AT_FAST_Q_TOP   = 15            ; q's high byte in -15..15
+AT_FAST_QH_TOP  = 15            ; qh = (q + 127) >> 8 in -15..15: q in -3967..3968
 AT_DIM_SIZE     = 53            ; bytes of a dimension's reads (at_dims)
 AT_DIM_L1       = 22            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
 AT_DIM_L2       = 25
@@ -859,7 +862,6 @@ AT_DIM_H4       = 40
         .macro at_fast_variables        ; here, or after the means' table (the code before it keeps its page)
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
 at_sums_row:    .word 0
-at_ncq:         .res 4          ; -Cq (mod 2^32)
 at_fast_sp:     .word 0
 at_fast_keep:   .word 0         ; the scores' pointer while the dims hold IX (at_key_sums: the heads left)
 at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..7 entered the cache
@@ -868,16 +870,22 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         at_fast_variables
 .endif
 
-; at_fast_prepare - HL = a head's q (8 words). C: every q fits (high byte in
-; -15..15): the dims are patched with its pieces and at_ncq = -Cq; NC: not
-; (the dims partly patched). Runs with interrupts off (SP walks q).
+; at_fast_prepare - HL = a head's q (8 words). C: every q fits (qh = (q + 127) >> 8
+; in -15..15, q in -3967..3968): the dims are patched with its pieces and -Cq into
+; the keys' loop; NC: not (the dims patched with what the pieces made of it). Runs with
+; interrupts off (SP walks q). Its pieces do not check q's range: the OR of every
+; qh - 1 + 8 below 16 (the dims' narrow mode) holds only for q's high bytes in -8..8,
+; and a head past it (seldom) takes at_fast_wide_q's check after the loop.
+; Clobbers AF, BC, DE, HL, IX, IYL and the other set.
 at_fast_prepare:
         ld (at_fast_sp),sp
         ld sp,hl
         exx
-        ld hl,0                 ; C':H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
-        ld c,l
+        ld hl,0                 ; IYL:H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
+        ld d,MV_SQ_PAGE         ; D'E' and B'C' read S(n)'s low and high planes
+        ld b,MV_SQ_PAGE + 2     ; (S(n) at MV_SQ_PAGE * 256 + n + 127)
         exx
+        .byte $FD,$2E,0         ; ld iyl,0 (IY is free until the keys' loop)
         ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
         ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
         ; one piece a dimension, unrolled: its 8 patches are absolute stores
@@ -885,30 +893,24 @@ at_fast_prepare:
         .repeat AT_HEAD_DIM, dim
         pop de                  ; q = 256 qh + ql, ql in -127..128
         add hl,de
-        ld a,d
-        add a,AT_FAST_Q_TOP
-        cp 2 * AT_FAST_Q_TOP + 1
-        jp nc,at_fast_too_wide  ; (NC)
         ld a,e
         dec a                   ; ql - 1 (q's low byte - 1)
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L1),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L2),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L3),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L4),a
-        xor $80                 ; S(n) at MV_SQ_PAGE * 256 + n + 127
+        xor $80                 ; S(ql)'s index
         exx
         ld e,a
-        ld d,MV_SQ_PAGE
+        ld c,a
         ld a,(de)
         add a,l
         ld l,a
-        inc d
-        inc d
-        ld a,(de)
+        ld a,(bc)
         adc a,h
         ld h,a
-        jr nc,* + 3
-        inc c
+        jp nc,* + 5             ; (jp: 10 T-states either way; the carry is seldom)
+        .byte $FD,$2C           ; inc iyl
         exx
         ld a,e
         add a,127
@@ -922,66 +924,102 @@ at_fast_prepare:
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H1),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H2),a
         ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H3),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H4),a
-        xor $80
-        exx
+        xor $80                 ; S(qh)'s index: S(qh) < 256 for qh in -15..15, its low plane
+        exx                     ; alone (a head with another qh takes the old dot)
         ld e,a
-        ld d,MV_SQ_PAGE
         ld a,(de)
         add a,h
         ld h,a
-        inc d
-        inc d
-        ld a,(de)
-        adc a,c
-        ld c,a
+        jp nc,* + 5
+        .byte $FD,$2C           ; inc iyl
         exx
         .endrepeat
+        ld a,b                  ; every qh - 1 in -8..7? (then q's high bytes are in -8..8: in range)
+        cp 16
+        jp nc,at_fast_wide_q    ; (seldom) q's range, and the dims full
         ld sp,(at_fast_sp)
         ld a,(at_wide_keys)     ; the dims narrow (S(wh + qh) < 256) when every qh - 1 and
-        or b                    ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
-        cp 16
-        sbc a,a                 ; $FF: narrow, 0: full
+        cp 16                   ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
+        sbc a,a                 ; $FF: narrow (C), 0: full (NC; at_wide_keys is 0 or 16 and more)
+@full_h4:                       ; (at_fast_wide_q: A = 0, NC)
+        call nc,at_dims_h4      ; full: the fourth square's high plane reads at H4 = H3
 @dims_mode:
         cp 0                    ; (patched: the dims' mode, at_dims_toggle)
         call nz,at_dims_toggle  ; (seldom: the shipped soul's heads are almost all narrow)
-        ex de,hl                ; D:E = sum q
-        exx                     ; -Cq = 256 sum q - 257 U
-        ld a,l
-        ld (at_ncq),a           ; 257 U into at_ncq
-        add a,h
-        ld (at_ncq+1),a
+        ; -Cq = 256 sum q - 257 U = 256 (sum q - U) - U, into the keys' loop
         ld a,h
-        adc a,c
-        ld (at_ncq+2),a
-        ld a,c
-        adc a,0
-        ld (at_ncq+3),a
-        exx
-        ld a,d
         rla
         sbc a,a
-        ld b,a                  ; sum q's sign byte
-        ld hl,at_ncq            ; -Cq = (sum q << 8) - 257 U, into the keys' loop
+        ld c,a                  ; sum q's sign byte
+        exx
+        push hl
+        exx
+        pop de                  ; D:E = U's low 16 bits (IYL its high byte)
+        or a
+        sbc hl,de
+        ld a,c
+        .byte $FD,$9D           ; sbc a,iyl
+        ld c,a                  ; C:H:L = V = sum q - U
         xor a
-        sub (hl)
+        sub e
         ld (attend_head@ncq_0 + 1),a
-        inc hl
-        ld a,e
-        sbc a,(hl)
+        ld a,l
+        sbc a,d
         ld (attend_head@ncq_1 + 1),a
-        inc hl
-        ld a,d
-        sbc a,(hl)
+        ld a,h
+        .byte $FD,$9D           ; sbc a,iyl
         ld (attend_head@ncq_2 + 1),a
-        inc hl
-        ld a,b
-        sbc a,(hl)
+        ld a,c
+        sbc a,0
         ld (attend_head@ncq_3 + 1),a
         scf
         ret
 AT_DIMS_NARROW  = at_fast_prepare@dims_mode + 1 ; $FF while the dims run narrow (at_dims_toggle), 0 as assembled
                                 ; (in capitals, as AT_DST: an operand, not a routine, for the profiles)
+
+at_fast_too_wide:               ; (NC) at_fast_prepare's way out
+        ld sp,(at_fast_sp)
+        ret
+
+; at_fast_wide_q - at_fast_prepare's check for a head whose pieces are not all narrow
+; (SP = q's end): every qh = (q + 127) >> 8 in -15..15 (q in -3967..3968), else
+; at_fast_too_wide; on to at_fast_prepare@dims_mode with the dims full. Keeps HL (sum q).
+at_fast_wide_q:
+        ld ix,-2 * AT_HEAD_DIM
+        add ix,sp
+        ld sp,ix
+        ld b,AT_HEAD_DIM
+@q:
+        pop de
+        ld a,e
+        add a,127
+        ld a,d
+        adc a,AT_FAST_QH_TOP    ; qh + 15
+        cp 2 * AT_FAST_QH_TOP + 1
+        jr nc,at_fast_too_wide  ; (NC)
+        djnz @q
+        ld sp,(at_fast_sp)
+        xor a                   ; the dims full (NC)
+        jp at_fast_prepare@full_h4
+
+; at_dims_h4 - the full dims' H4 (the fourth square's high plane) = H3 for each dimension:
+; at_fast_prepare patches H1..H3 only (a narrow head's H4 is `cp`'s operand, never read).
+; Keeps A and HL; clobbers BC, DE.
+at_dims_h4:
+        push hl
+        ld hl,at_dims + AT_DIM_H3
+        ld de,AT_DIM_SIZE - (AT_DIM_H4 - AT_DIM_H3)
+        ld b,AT_HEAD_DIM
+@dim:
+        ld c,(hl)
+        .repeat AT_DIM_H4 - AT_DIM_H3
+        inc hl
+        .endrepeat
+        ld (hl),c
+        add hl,de
+        djnz @dim
+        pop hl
+        ret
 
 .endif
 
@@ -1354,7 +1392,7 @@ at_key_sums:
         ld e,(ix-1)
         ld d,(iy-1)
         add hl,de
-        jr nc,@low_added
+        jp nc,@low_added        ; (jp: 10 T-states either way; the carry is seldom)
         exx
         inc c
         exx
@@ -1363,15 +1401,15 @@ at_key_sums:
         add a,8                 ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
         cp 16
         jr nc,@wide_key
-@key_index:
         add a,128 - 8           ; wh + 128, as xor $80
         .byte $DD,$6F           ; ld ixl,a
-        .byte $FD,$6F           ; ld iyl,a
         exx
-        ld e,(ix-1)
-        ld d,(iy-1)
-        add hl,de
-        jr nc,@high_added
+        ld a,l                  ; S(wh) <= 64 here: its low plane alone
+        add a,(ix-1)
+        ld l,a
+        jp nc,@high_added
+        inc h
+        jr nz,@high_added
         inc b
 @high_added:
         exx
@@ -1420,18 +1458,24 @@ at_key_sums:
         ret po
         ei
         ret
-@wide_key:
+@wide_key:                      ; S(wh) from both planes
         ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
-        jr @key_index
-
-at_fast_too_wide:               ; (NC) at_fast_prepare's way out (after the means' table: the code before it keeps its page)
-        ld sp,(at_fast_sp)
-        ret
+        add a,128 - 8
+        .byte $DD,$6F           ; ld ixl,a
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+        jp nc,@high_added
+        inc b
+        jp @high_added
 
 ; at_dims_toggle - the dims' fourth square S(wh + qh) between its two planes' read (full,
 ; as assembled) and its low plane's alone (narrow: its high byte is 0 when |wh + qh| <= 15):
 ; ld a,c / adc a,(iy+H4) / ld c,a (27 T-states) <-> jr nc,* + 5 / cp H4 / inc c (12 without
-; the carry, 18 with), H4's byte kept (at_fast_prepare patches it either way). A = the new
+; the carry, 18 with), H4's byte kept (at_dims_h4 sets it for a full head, a narrow one's is
+; `cp`'s operand, whatever it holds). A = the new
 ; mode (AT_DIMS_NARROW). Keeps HL (at_fast_prepare's sum q); clobbers AF, B, DE.
 AT_NARROW_TOGGLE = $79 ^ $30 | ($FD ^ $03) << 8 | ($8E ^ $FE) << 16 | ($4F ^ $0C) << 24
 at_dims_toggle:

@@ -102,6 +102,7 @@ KV_SUMS_LAYER_BYTES = 20 * AT_SUMS_STRIDE
 .ifndef kv_key_sums             ; (the program may place them, as the key cache)
 kv_key_sums:    .res 2 * KV_SUMS_LAYER_BYTES    ; each key's KS (attention.s), [layer][position][head]
 .endif
+        .assert kv_key_sums % 4 == 0, "attend_head's keys' loop steps a key's 4 sums by their low byte"
 .endif
 
 ; forward_prefill - a prompt position whose logits nobody reads: only what
