@@ -12,7 +12,8 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, TABLE_MEANS_OPTION,
+                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, SOUL_PACKED_OPTION,
+                                     TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
@@ -519,6 +520,38 @@ def test_embed_matches_intmath(bench):
         want = intmath.embed(te[token], te_shift, pe[position], pe_shift)
         assert np.array_equal(bench.read_words(0xA000, 32), want), case
 
+
+
+def test_em_unpack_gives_every_row_of_a_packed_table():
+    """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
+    every width 1..8 in both groups (each group's edges, -2^(w-1) and 2^(w-1) - 1, included)
+    and rows past each mark; it fails if a width, the bias or a mark's walk is off by one."""
+    from soulterm.zx.soul_layout import PACK_GROUP, packed_rows
+
+    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION)
+    rng = np.random.default_rng(16)
+    rows = []
+    for r in range(128):
+        row = []
+        for w in (1 + r % 8, 1 + (r // 8) % 8):
+            low, high = -(1 << (w - 1)), (1 << (w - 1)) - 1
+            group = rng.integers(low, high + 1, PACK_GROUP)
+            group[r % PACK_GROUP], group[(r + 5) % PACK_GROUP] = low, high
+            row += list(group)
+        rows.append(row)
+    table = np.array(rows)
+    widths, marks, data = packed_rows(table)
+    assert max(widths) == 0x88 and min(widths) == 0x11 and len(marks) == 8
+    packed_bench.poke(0xB000, widths)
+    packed_bench.poke(0xB100, data)
+    for i, mark in enumerate(marks):
+        packed_bench.poke_word(0xB080 + 2 * i, 0xB100 + mark)
+    for row in range(128):
+        packed_bench.cpu.a, packed_bench.cpu.hl = row, 0xB080
+        packed_bench.cpu.bc, packed_bench.cpu.de = 0xB000, 0xA000
+        packed_bench.call("em_unpack")
+        got = np.frombuffer(bytes(packed_bench.memory[0xA000:0xA020]), np.int8)
+        assert np.array_equal(got, table[row]), row
 
 
 def test_attention_head_matches_intmath(bench):
