@@ -1239,51 +1239,38 @@ mv_prepare:
         ld a,(mv_cols)
         ld b,a                  ; B = columns left
 @column:
-        pop de                  ; E = x's low byte, D = its high byte
+        pop hl                  ; x
 @column_popped:
-        ld a,e                  ; l = the low byte as -127..128, h = the high (+1 when l < 0)
-        cp 129
-        jr nc,@low_negative
-        ld a,d
-        cp $80
-        jr nz,@pieces
-        inc d                   ; h = -128: run as -127 and flag the column
-        ld hl,mv_flag_count
-        ld a,(hl)
-        inc (hl)
-        add a,mv_flag_list & 255
-        ld l,a                  ; (the list is in the page of mv_vars)
-        xor a
-        sub b                   ; -(the columns from this one on): mv_fixup counts from the row's end
-        ld (hl),a
-        jr @pieces
-@low_negative:
-        inc d
-@pieces:
-        ld h,MV_SQ_PAGE         ; the page holds S(n) at n + 127 = (n - 1) xor $80
-        ld a,e
-        dec a
-        ld (ix+MV_D_L1),a
-        ld (ix+MV_D_L2),a
-        xor $80                 ; Cl += S(l): its low word in IY (E and D are free but for h)
-        ld l,a
+        ld a,l                  ; x + 127: its high byte is h and its low byte l + 127 (x = 256h + l,
+        add a,127               ; l in -127..128), S(l)'s place in the squares' page (S(n) at n + 127):
+        ld l,a                  ; 20 T-states a one-piece column less than testing the low byte's sign
+        ld a,h
+        adc a,0                 ; A = h; Z: h = 0; V: h = +128 (x > 32640: $80, as h = -128)
+        ex af,af'               ; (A' is free in the pass)
+        ld h,MV_SQ_PAGE
         ld e,(hl)
-        inc h
-        inc h
-        ld a,d                  ; (h)
+        ld h,MV_SQ_PAGE + 2
         ld d,(hl)
-        add iy,de
+        add iy,de               ; Cl += S(l): its low word in IY
         jr c,@cl_carry          ; (its top byte in B')
 @cl_added:
-        sub 1                   ; A = h - 1, a carry for h = 0
+        ld a,l                  ; the low displacement, l - 1 = (l + 127) xor $80
+        xor $80
+        ld (ix+MV_D_L1),a
+        ld (ix+MV_D_L2),a
+        ex af,af'
 @piece_jr:
-        jr c,@one_piece         ; h = 0: S(0) adds nothing to Ch (MV_LOW_SLOTS, narrow mode
+        jr z,@one_piece         ; h = 0: S(0) adds nothing to Ch (MV_LOW_SLOTS, narrow mode
                                 ; expected: patched to @next_slot, mv_one_piece_walk's then)
+        jp pe,@h_set            ; (h = +128 runs as it is)
+        cp $80
+        jr z,@flagged
+@h_set:
+        dec a                   ; A = h - 1
+        ld h,MV_SQ_PAGE
         ld (ix+MV_D_H1),a
 @h2_store:
         ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
-        dec h                   ; (H back to the low plane only where Ch needs it;
-        dec h                   ; @record sets it, and the next column does)
 @ch:
         xor $80                 ; Ch += S(h)
         ld l,a
@@ -1312,14 +1299,25 @@ mv_prepare:
         inc b
         exx
         jr @cl_added
+@flagged:                       ; h = -128 (x <= -32640): run as -127 and flag the column
+        ld hl,mv_flag_count
+        ld a,(hl)
+        inc (hl)
+        add a,mv_flag_list & 255
+        ld l,a                  ; (the list is in the page of mv_vars)
+        xor a
+        sub b                   ; -(the columns from this one on): mv_fixup counts from the row's end
+        ld (hl),a
+        ld a,$81
+        jr @h_set
 .ifdef MV_SPARSE
 ; A sparse call's columns after its first: a zero one only gets the low
 ; displacement $FF that mv_sparse_walk looks for (S(0) = 0, and its slot is
 ; skipped whole; the pass counts the wide columns, not the one-piece ones).
 @sparse_column:
-        pop de
-        ld a,e
-        or d
+        pop hl
+        ld a,l
+        or h
         jr nz,@column_popped
         ld (ix+MV_D_L1),$FF
         jr @next_slot
@@ -1333,7 +1331,8 @@ mv_prepare:
         mv_jp_over_high
         jr @next_slot
 @full_dh:
-        ld (ix+MV_D_H1),a       ; A = $FF: S(w + 0), for the full path
+        dec a                   ; A = h - 1 = $FF: S(w + 0), for the full path
+        ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
         jr @next_slot
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
