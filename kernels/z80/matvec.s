@@ -1133,6 +1133,7 @@ mv_prepare:
         ld a,(mv_same_x)
         or a
         jp nz,@flag_jump
+@columns_setup:                 ; (MV_LOW_SLOTS: again after a pass for the other slots)
         ld a,(mv_cols)          ; the first slot: MV_MAX_COLS - cols
         neg
         add a,MV_MAX_COLS
@@ -1183,50 +1184,81 @@ mv_prepare:
         ld a,MV_H_EXX
         ld (@dh+2),a
         ld a,$C3
-        ld (@h2_store),a
+        ld (@h_store),a
         ld hl,@record
-        ld (@h2_store+1),hl
+        ld (@h_store+1),hl
+@expected:
 .ifdef MV_LOW_SLOTS
-        ld a,@next_slot - @piece_jr - 2     ; a one-piece column's slot left as it is
-        ld (@piece_jr+1),a
+; Narrow mode expected: most such calls run the low slots, so the pass writes their
+; displacements (IX on them, their step, a wide column only listed: its block after
+; the pass, mv_low_prepare); the main slots' pass for a sparse call, the logits'
+; (mv_exact_row's rows: the one-piece columns' jps checked as without MV_LOW_SLOTS),
+; and again for a call that turns out to need the main slots (mv_pass_main).
+        ld hl,mv_pass_main
+        ld a,(hl)
+        ld (hl),0
+        ld de,@record           ; (the main slots': a wide column's high piece runs)
+        ld b,@next_slot - @piece_jr - 2     ; a one-piece column's slot left as it is
+        or a                                ; (mv_one_piece_walk's, mv_sparse_walk's)
+        jr nz,@main_pass
+.ifdef MV_SPARSE
+        ld a,(mv_sparse_on)
+        or a
+        jr nz,@main_pass
 .endif
-        jr @expected
-.ifdef MV_LOW_SLOTS
 .ifdef MV_COARSE
-@logits_call:                   ; a coarse call not gated (the logits'), whose mv_exact_row needs
-        ld a,(@dh)              ; the jps: the pass checks them as without MV_LOW_SLOTS (32
-        cp $DD                  ; T-states a one-piece column, ~130 in mv_one_piece_walk;
-        jr nz,@pass             ; mv_coarse_prepare patches the jr back)
-        ld a,@one_piece - @piece_jr - 2
+        ld a,(mv_coarse_on)
+        dec a
+        .assert MV_COARSE_GATE != 1, "mv_coarse_on 1: a coarse call that mv_exact_row may follow"
+        ld b,@one_piece - @piece_jr - 2     ; (the logits': its jps checked in the pass)
+        jr z,@main_pass
+.endif
+        ld a,(mv_cols)
+        neg
+        add a,MV_MAX_COLS
+        call mv_low_slot_at
+        push hl
+        pop ix                  ; IX: the first used low slot
+        ld de,@record_list
+        ld b,@next_slot - @piece_jr - 2
+        ld a,MV_LOW_PAIR / 2
+        ld c,1
+        jr @pass_set
+@main_pass:
+        ld a,MV_SLOT_PAIR / 2
+        ld c,0
+@pass_set:
+        ld (@step+1),a
+        ld a,c
+        ld (mv_pass_low),a
+        ld a,(mv_first_parity)
+        ld c,a
+        ld (@h_store+1),de
+        ld a,b
         ld (@piece_jr+1),a
+.endif
         jr @pass
-.endif
-.endif
 @expect_full:
         cp $C3
-        jr z,@expected
+        jr z,@pass
         ld a,$C3                ; jp @full_dh: the displacements only
         ld (@dh),a
         ld hl,@full_dh
         ld (@dh+1),hl
-        ld hl,$77DD             ; ld (ix+MV_D_H2),a
-        ld (@h2_store),hl
-        ld a,MV_D_H2
-        ld (@h2_store+2),a
+        ld hl,$77DD             ; ld (ix+MV_D_H1),a
+        ld (@h_store),hl
+        ld a,MV_D_H1
+        ld (@h_store+2),a
 .ifdef MV_LOW_SLOTS
         ld a,@one_piece - @piece_jr - 2
         ld (@piece_jr+1),a
+        ld a,MV_SLOT_PAIR / 2   ; (the main slots' pass)
+        ld (@step+1),a
+        xor a
+        ld (mv_pass_low),a
+        ld (mv_pass_main),a
 .endif
-@expected:
-.ifdef MV_LOW_SLOTS
-.ifdef MV_COARSE
-        ld a,(mv_coarse_on)
-        dec a
-        jr z,@logits_call
-        .assert MV_COARSE_GATE != 1, "mv_coarse_on 1: a coarse call that mv_exact_row may follow"
 @pass:
-.endif
-.endif
         exx
         ld hl,0                 ; B':IY = Cl, C':DE' = Ch, L': the wide columns, H': the last one
         ld d,h
@@ -1268,9 +1300,9 @@ mv_prepare:
 @h_set:
         dec a                   ; A = h - 1
         ld h,MV_SQ_PAGE
-        ld (ix+MV_D_H1),a
-@h2_store:
-        ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
+@h_store:
+        ld (ix+MV_D_H1),a       ; patched: jp @record (@record_list for the low slots) when
+        ld (ix+MV_D_H2),a       ; narrow mode is expected
 @ch:
         xor $80                 ; Ch += S(h)
         ld l,a
@@ -1289,8 +1321,14 @@ mv_prepare:
         jr nc,* + 3
         inc c
         exx
-@next_slot:
-        mv_next_slot            ; (counted from one byte early)
+@next_slot:                     ; (mv_next_slot's step, patched for the low slots)
+        rrc c
+        .byte $DD,$7D           ; ld a,ixl
+@step:
+        adc a,MV_SLOT_PAIR / 2  ; patched: MV_LOW_PAIR / 2 (the low slots: MV_LOW_ODD, then + 1)
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
 @column_loop:
         djnz @column            ; patched by matvec: @sparse_column in a sparse call
         jr @columns_done
@@ -1336,11 +1374,13 @@ mv_prepare:
         ld (ix+MV_D_H2),a
         jr @next_slot
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
+        ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
-        ld e,a
         ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jp)
         ld (ix+MV_H_EXX+1),$DD
         ld (ix+MV_H_EXX+2),MV_H_RUN_2
+@record_list:                   ; (the low slots' pass: the column only listed)
+        ld e,a
         ld a,(mv_cols)
         sub b                   ; this column
         ld d,a
@@ -1420,6 +1460,30 @@ mv_prepare:
         jr nc,@mode_set
         set MV_NARROW_BIT,(hl)
 @mode_set:
+.ifdef MV_LOW_SLOTS
+        ld a,(mv_pass_low)      ; the pass wrote the low slots: they run if the call is narrow
+        or a                    ; with few wide columns, else the pass again for the main slots
+        jr z,@main_slots_pass
+        bit MV_NARROW_BIT,(hl)
+        jr z,@pass_again        ; (full: the main slots' pass expects it now)
+        ld a,(MV_WIDE_COUNT)
+        cp MV_LOW_WIDE_MAX + 1
+        jr c,@low_pass_done
+        ld a,1                  ; (a second part's narrow mode, more wide columns than the low
+        ld (mv_pass_main),a     ; slots take: the main slots' narrow pass)
+@pass_again:
+        jp @columns_setup
+@low_pass_done:
+.ifdef MV_COARSE
+        ld a,(mv_coarse_on)     ; (a call that asks for coarse: mv_low_deferred's if it runs exact)
+        or a
+        jr nz,@to_flag_jump
+.endif
+        call mv_low_prepare
+@to_flag_jump:
+        jp @flag_jump
+@main_slots_pass:
+.endif
         ld a,(@dh)              ; bit 4,(ix+d): the columns were patched for narrow mode
         sub $DD
         bit MV_NARROW_BIT,(hl)
@@ -1442,8 +1506,7 @@ mv_prepare:
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         jr nc,@main_narrow      ; (a second part's narrow mode may have more wide columns)
-        call mv_low_prepare
-        jr @flag_jump           ; (the low rows walk no wide column: their blocks take S(w))
+        jp @columns_setup       ; (the main slots' pass of a full call before: again for the low slots)
 @main_narrow:                   ; the main slots run narrow: the jps the pass left out
         ld a,(@dh)
         cp $DD
@@ -1914,6 +1977,8 @@ mv_low_patched_ptr: .word 0
 mv_low_block:   .word 0         ; the next free block
 mv_low_list:    .word 0         ; the next distance in mv_wide_list
 mv_low_wide_left: .byte 0       ; the wide columns not reached yet
+mv_pass_low:    .byte 0         ; 1: the last column pass wrote the low slots' displacements, not mv_slots'
+mv_pass_main:   .byte 0         ; 1: the next narrow pass writes mv_slots' (its call needs more wide columns)
 
 ; mv_low_prepare - the low slots for this call (mv_prepare, narrow mode, at
 ; most MV_LOW_WIDE_MAX wide columns, mv_wide_list written): the used
@@ -1987,80 +2052,63 @@ mv_low_prepare:
         jr nz,* + 5
         ld de,mv_low_entry
         ld (mv_jump+1),de
-        ld l,c                  ; the copy's entry: mv_low_copy + 13 * the first slot
-        ld h,0
-        ld d,h
-        ld e,l
-        add hl,hl
-        add hl,de
-        add hl,hl
-        add hl,hl
-        add hl,de
-        .assert MV_LOW_COPY_STEP == 13, "the copy's entry multiplies by 13"
-        ld de,mv_low_copy
-        add hl,de
-        push hl                 ; (the ret below enters it; its ret returns from here)
-        ld a,(MV_WIDE_COUNT)    ; H counts down to the next wide column (0: none)
-        ld (mv_low_wide_left),a
-        ld h,0
+        ld a,(MV_WIDE_COUNT)
         or a
         ret z
+        ld (mv_low_wide_left),a
         xor a                   ; the blocks subtract the wide columns' S(w): the row
         ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
-        ld a,(mv_wide_list)     ; (the first distance is the column's index)
-        inc a
-        ld h,a
-        ld de,mv_wide_list + 1
-        ld (mv_low_list),de
-        ret
-
-; mv_low_copy - from mv_low_prepare's entry on, each column's low displacement from
-; its mv_slots slot into its low slot (absolute addresses: ~53 T-states a column,
-; ~95 with the slots' pointers stepped); H counts down to the next wide column.
-MV_LOW_COPY_STEP = 13           ; bytes of a column's copy
-mv_low_copy:
-        .repeat MV_MAX_COLS / 2, p
-        ld a,(mv_slots + p * MV_SLOT_PAIR + MV_D_L1)
-        ld (mv_low_slots + p * MV_LOW_PAIR + MV_D_L1),a
-        ld (mv_low_slots + p * MV_LOW_PAIR + MV_D_L2),a
-        dec h
-        call z,mv_low_wide_at
-        ld a,(mv_slots + p * MV_SLOT_PAIR + MV_SLOT_PAIR / 2 + MV_D_L1)
-        ld (mv_low_slots + p * MV_LOW_PAIR + MV_LOW_ODD + MV_D_L1),a
-        ld (mv_low_slots + p * MV_LOW_PAIR + MV_LOW_ODD + MV_D_L2),a
-        dec h
-        call z,mv_low_wide_at
-        .endrepeat
-        .assert * - mv_low_copy == MV_MAX_COLS * MV_LOW_COPY_STEP, "a column's copy is not MV_LOW_COPY_STEP bytes"
-        ret
-
-; mv_low_wide_at - (mv_low_copy, at a wide column: A = its low displacement) its
-; block, the slots' addresses read from the copy's own operands before the return
-; address. Returns H = the countdown to the next wide column.
-mv_low_wide_at:
+        ld hl,mv_wide_list + 1
+        ld (mv_low_list),hl
+        ld e,c                  ; E: the column's slot, IX: its x (the first distance is its index)
+        ld ix,(mv_x)
+        ld a,(mv_wide_list)
+@block:                         ; a wide column's block (A: its distance from the one before)
         ld c,a
-        pop hl
-        push hl
-        ld de,1 - MV_LOW_COPY_STEP
-        add hl,de               ; the ld a,(nn)'s operand: the mv_slots slot's MV_D_L1
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        inc hl
-        ld a,(hl)               ; the first ld (nn),a's: the low slot's MV_D_L1
-        inc hl
-        ld h,(hl)
+        add a,e
+        ld e,a
+        ld b,0
+        add ix,bc
+        add ix,bc
+        call mv_low_slot_at     ; HL: its low slot
+        ld a,(ix+0)             ; its pieces as the column pass reads them from x + 127
+        add a,127
+        ld c,a
+        ld a,(ix+1)
+        adc a,0
+        jp pe,@h_known          ; (h = +128 runs as it is)
+        cp $80
+        jr nz,@h_known
+        inc a                   ; (h = -128 runs as -127, the column flagged)
+@h_known:
+        dec a
+        ld b,a                  ; B: h - 1
+        ld a,c
+        xor $80
+        ld c,a                  ; C: l - 1
+        call mv_low_block_in    ; (keeps DE and IX; A: the next distance, 0 after the last)
+        or a
+        jr nz,@block
+        ret
+
+; mv_low_slot_at - HL = the low slot A (0..MV_MAX_COLS - 1), counted as the offsets (an odd
+; one from one byte before it): mv_low_slots + 12 A + (A >> 1). Clobbers BC.
+mv_low_slot_at:
+        .assert MV_LOW_PAIR == 25 && MV_LOW_ODD == 12, "mv_low_slot_at multiplies by 12 and 1/2"
         ld l,a
-        push hl
-        ld hl,MV_D_H1 - MV_D_L1
-        add hl,de
-        ld b,(hl)               ; its high displacement
-        pop hl
-        ld de,-MV_D_L1
-        add hl,de               ; the low slot, counted as the offsets
-        call mv_low_block_in
-        ld h,a
+        ld h,0
+        add hl,hl
+        add hl,hl
+        ld b,h
+        ld c,l
+        add hl,hl
+        add hl,bc
+        srl a
+        ld c,a
+        ld b,0
+        add hl,bc
+        ld bc,mv_low_slots
+        add hl,bc
         ret
 
 ; mv_low_block_in - the next block for a wide column: C = its low displacement, B =
@@ -2303,14 +2351,6 @@ MV_CW_K         = * - 2
 ; wide columns, their blocks in mv_row_coarse); mv_jump stays on the exact slots
 ; for mv_exact_row. Else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX.
 mv_coarse_prepare:
-.ifdef MV_LOW_SLOTS
-        ld a,(mv_prepare@dh)    ; narrow mode expected: the pass's jr back to the next slot
-        cp $DD                  ; (mv_prepare@logits_call)
-        jr nz,@jr_set
-        ld a,mv_prepare@next_slot - mv_prepare@piece_jr - 2
-        ld (mv_prepare@piece_jr+1),a
-@jr_set:
-.endif
         ld hl,mv_coarse_on
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
         xor MV_NARROW
@@ -2462,6 +2502,9 @@ mv_low_deferred:
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         ret nc
+        ld a,(mv_pass_low)      ; (the main slots' pass: they run narrow)
+        or a
+        ret z
         jp mv_low_prepare
 .endif
 
