@@ -56,9 +56,12 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 174,954 / 117,753   64x32 + bias: 344,559 / 218,013
-;   32x64: 350,425 / 222,398   128x32 (logits): 659,946 / 409,461
-; (174,962 / 117,761, 344,567 / 218,021, 350,441 / 222,414 and 659,954 / 409,469
+;   32x32: 174,954 / 117,017   64x32 + bias: 344,559 / 217,149
+;   32x64: 350,425 / 220,694   128x32 (logits): 659,946 / 408,609
+; (narrow 117,753, 218,013, 222,398 and 409,461 before the column pass read h and S(l)'s
+; place from x + 127, ~23 T-states a one-piece column less, sixteenth round; the full
+; path's the same, its sign test's 10 T-states a column now the test for h = +128;
+; 174,962 / 117,761, 344,567 / 218,021, 350,441 / 222,414 and 659,954 / 409,469
 ; before mv_prepare kept its bias test in F', 8 T-states a call, fifteenth round;
 ; 176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
 ; before each row's -K went in front of its weights, popped where SP is: ~60
@@ -97,15 +100,15 @@
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
 ; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
-; S(w)), ~320 a one-piece column in the preparation (~355 before Cl's low word
+; S(w)), ~297 a one-piece column in the preparation (~320 before x + 127, ~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
 ; others; ~378 before the jp, written only where missing). Two parts: ~530 more a row than one (~540
 ; before the row constants went in front, ~650 before each part's weights lay apart). (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,574 (in the 48K player, MV_SPARSE's 232 and MV_NARROW_JUMP's 33 included; the 16 slot pairs
-; take 816; 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
+; Bytes: 2,580 (in the 48K player, MV_SPARSE's 232 and MV_NARROW_JUMP's 33 included; the 16 slot pairs
+; take 816; 2,574 before x + 127's pass, sixteenth round; 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
 ; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
@@ -139,9 +142,10 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 226,314 coarse
-; against 352,132 exact, with one wide column 255,116 against 376,316, with four
-; 324,935 against 440,089 (230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
+; (tests/test_kernels_z80_coarse.py, each after the one before): 225,537 coarse
+; against 349,801 exact, with one wide column 254,406 against 374,066, with four
+; 324,330 against 438,022 (226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
+; before x + 127's pass and the low slots written by it, sixteenth round; 230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
 ; before a row with no h sum started at mv_row_h_zero, 24 T-states a row less, a coarse or
 ; low row's start kept D = 0, 7 less, and mv_prepare its bias test in F'; 237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
 ; before the row constants went in front of the weights and the low rows took the coarse
@@ -168,8 +172,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 122,048, every row summed again 218,313, exact 181,525 (one wide
-; column 136,738, 233,122, 194,125; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
+; every row gated 121,497, every row summed again 217,794, exact 179,194 (one wide
+; column 136,159, 232,543, 191,875; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
+; before x + 127's pass and the low slots written by it, sixteenth round; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
 ; before mv_row_h_zero and the rows' D kept 0; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
 ; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
 ; 199,376 before the coarse rows' low byte in A', mv_gate's zeroed rows straight to
@@ -207,19 +212,25 @@
 ; constant's low byte into C and adds -Cl's top bytes with ld bc,n: 7 T-states a
 ; row less than ld d,0 (fifteenth round).
 ;
-; With MV_LOW_SLOTS, a column pass that expects narrow mode leaves a one-piece
-; column's slot as it is (no check of its jp: 32 T-states a one-piece column
-; less, 24 more a call for the look at mv_coarse_on), since most narrow calls
-; then run the low slots. Where the main slots need them, mv_one_piece_walk
-; writes them from mv_wide_list: the jps for a second part that runs the main
-; slots narrow (more than MV_LOW_WIDE_MAX wide columns), and for a call that
-; turns out full the high pieces back with S(w + 0)'s displacements
-; (mv_restore_high after it only for fewer than MV_MAX_COLS columns, for the
-; slots a wider call would find). An ungated coarse call (the logits', which
-; mv_exact_row follows) checks the jps in its pass as before: ~1,000 T-states
-; for 32 columns against the walk's ~4,200. 191 bytes with the 128K's options
-; (the walk 115).
-;
+; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
+; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
+; patched, mv_pass_low): most narrow calls run them, and mv_low_prepare no longer
+; copies each column's from mv_slots (mv_low_copy, ~53 T-states a column and 416
+; bytes); a wide column is only listed there, its block written after the pass from
+; x and mv_wide_list. A call that turns out to need the main slots runs the pass again
+; for them (~7,000 T-states for 32 columns): a full one, a second part held narrow with
+; more than MV_LOW_WIDE_MAX wide columns (mv_pass_main), and a narrow call after a full
+; one for the low slots (its main slots' pass, expecting full, wrote mv_slots). A sparse
+; call's pass and the logits' (coarse, ungated: mv_exact_row follows, on the main
+; slots) write mv_slots as before: the sparse call's leaves a one-piece column's slot
+; as it is (mv_sparse_walk's), the logits' checks the jps (~1,000 T-states for 32
+; columns against mv_one_piece_walk's ~4,200). Where the main slots need them after a
+; pass that left them, mv_one_piece_walk writes them from mv_wide_list: the jps for a
+; second part that runs the main slots narrow, and for a call that turns out full the
+; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
+; fewer than MV_MAX_COLS columns, for the slots a wider call would find). matvec.s
+; in the 128K player: 5,217 bytes (5,520 with the copy, fifteenth round).
+
 ; MV_NARROW_JUMP (both players' options since the fifteenth round; without MV_BIAS_IN_K
 ; and MV_LOW_SLOTS, the 48K's, MV_NARROW_H_ZERO, 33 bytes): a narrow row of a call
 ; with no wide column (Ch = 0) starts at mv_row_narrow@h_zero, chosen once a call: no h
@@ -1900,22 +1911,28 @@ mv_restore_high:
 ; H:L:A: add a,(ix+d), ld e,(iy+d), adc hl,de with D = 0, 3 less a product;
 ; mv_low_entry turns the row start's A:HL into it, 23 a row). A narrow call with at most MV_LOW_WIDE_MAX
 ; wide columns (every narrow call since MV_LOW_WIDE_MAX is 8, a quarter of the
-; slots) runs its rows through them: mv_low_prepare copies each used column's
-; low displacement from mv_slots (where the column pass put it; mv_low_copy) and turns a wide
+; slots) runs its rows through them: the column pass writes each used column's
+; low displacement there (sixteenth round) and mv_low_prepare turns a wide
 ; column's `add a,(ix+d)` into a jp to a block of its own that runs both pieces
 ; (as a mv_slots slot), subtracts S(w) from the h sum (so the rows' starts do
 ; not walk the wide columns: mv_row_narrow goes straight to K, a second part
 ; starts as mv_row_resume) and jumps back to the slot's end: 89 T-states more a
 ; wide product, against the walk's 135 and the 20 of the block's detour before.
-; The copy costs ~53 T-states a column once a call (~95 before it was unrolled, 416
-; bytes; matvec_again keeps it). The
+; Before the sixteenth round mv_low_prepare copied them from mv_slots, where the pass
+; wrote them (mv_low_copy: ~53 T-states a column once a call, ~95 before it was
+; unrolled, 416 bytes; matvec_again keeps them either way). The
 ; low slots have a row end of their own (mv_low_row_end), so the main slots run
 ; on into mv_row_end (a jp to it, 10 T-states a main-slot row, before). A 32x32
 ; call after one of the same x (zero weights, the first `wide` x 256, the others
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
-; same call without MV_LOW_SLOTS: no wide column 99,048 / 110,336, one
-; 105,061 / 117,385, four 123,472 / 136,813, eight 148,020 / 162,742, nine (the
-; main slots' full path) 173,664 / 173,623, all 32 174,983 / 174,962 (101,095 /
+; same call without MV_LOW_SLOTS: no wide column 96,583 / 109,464, one
+; 102,796 / 116,560, four 121,390 / 136,093, eight 146,182 / 162,162, nine (the
+; main slots' full path) 173,049 / 173,086, all 32 175,004 / 174,954 (99,040 /
+; 110,328, 105,053 / 117,377, 123,464 / 136,805, 148,012 / 162,734, 173,656 / 173,615
+; and 174,975 / 174,954 before the sixteenth round's pass, measured again then on the
+; same benches; 99,048 / 110,336, 105,061 / 117,385,
+; 123,472 / 136,813, 148,020 / 162,742, 173,664 / 173,623 and 174,983 / 174,962 as
+; written in the fifteenth round; 101,095 /
 ; 112,338, 107,108 / 119,323, 125,519 / 138,751, 150,067 / 164,655, 175,699 /
 ; 175,658 and 177,018 / 176,997 before the row constants went in front of the
 ; weights, no SP stored or loaded a row: these benches have no MV_COARSE, so the
@@ -1929,7 +1946,9 @@ mv_restore_high:
 ; slots' full path, +320 (nine: 177,136 / 176,816; all 32: 178,199 / 177,879).
 ; Before the blocks took S(w), MV_LOW_WIDE_MAX went from 4 to 8 and the copy was
 ; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
-; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
+; 167,009 / 166,659 (the main slots then). The kernels' bench with MV_LOW_SLOTS alone
+; ends 1,313 bytes past the one without (1,615 with mv_low_copy). Size when first
+; measured: 1,413 bytes more (432 of slots
 ; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
 ; with the call in mv_prepare and the unrolled copy; 842 before).
 MV_LOW_PAIR     = 25            ; bytes of an even and an odd low slot
@@ -1981,9 +2000,9 @@ mv_pass_low:    .byte 0         ; 1: the last column pass wrote the low slots' d
 mv_pass_main:   .byte 0         ; 1: the next narrow pass writes mv_slots' (its call needs more wide columns)
 
 ; mv_low_prepare - the low slots for this call (mv_prepare, narrow mode, at
-; most MV_LOW_WIDE_MAX wide columns, mv_wide_list written): the used
-; columns' low displacements from mv_slots, a block for each wide column, and
-; mv_jump to the first used low slot. Clobbers everything but SP.
+; most MV_LOW_WIDE_MAX wide columns, mv_wide_list and the used columns' low
+; displacements written by the column pass): a block for each wide column (its
+; pieces from x), and mv_jump to the first used low slot. Clobbers everything but SP.
 mv_low_prepare:
         ld a,(mv_low_patched_count)     ; the call before's wide slots: add a,(ix+d) back
         or a
