@@ -107,7 +107,7 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 2,580 (in the 48K player, MV_SPARSE's 232 and MV_NARROW_JUMP's 33 included; the 16 slot pairs
+; Bytes: 2,577 (in the 48K player, MV_SPARSE's 232 and MV_NARROW_JUMP's 33 included; the 16 slot pairs
 ; take 816; 2,574 before x + 127's pass, sixteenth round; 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
 ; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
@@ -1256,9 +1256,9 @@ mv_prepare:
         ld (@dh),a
         ld hl,@full_dh
         ld (@dh+1),hl
-        ld hl,$77DD             ; ld (ix+MV_D_H1),a
+        ld hl,$77DD             ; ld (ix+d),a
         ld (@h_store),hl
-        ld a,MV_D_H1
+        ld a,MV_D_H_STORE
         ld (@h_store+2),a
 .ifdef MV_LOW_SLOTS
         ld a,@one_piece - @piece_jr - 2
@@ -1311,9 +1311,17 @@ mv_prepare:
 @h_set:
         dec a                   ; A = h - 1
         ld h,MV_SQ_PAGE
+.ifdef MV_LOW_SLOTS
 @h_store:
         ld (ix+MV_D_H1),a       ; patched: jp @record (@record_list for the low slots) when
         ld (ix+MV_D_H2),a       ; narrow mode is expected
+MV_D_H_STORE    = MV_D_H1       ; (the low slots' pass writes neither)
+.else
+        ld (ix+MV_D_H1),a
+@h_store:
+        ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
+MV_D_H_STORE    = MV_D_H2
+.endif
 @ch:
         xor $80                 ; Ch += S(h)
         ld l,a
@@ -1385,7 +1393,9 @@ mv_prepare:
         ld (ix+MV_D_H2),a
         jr @next_slot
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
+.ifdef MV_LOW_SLOTS
         ld (ix+MV_D_H1),a
+.endif
         ld (ix+MV_D_H2),a
         ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jp)
         ld (ix+MV_H_EXX+1),$DD
