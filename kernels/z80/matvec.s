@@ -142,9 +142,11 @@
 ; block of its own a wide column), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 225,537 coarse
-; against 349,801 exact, with one wide column 254,406 against 374,066, with four
-; 324,330 against 438,022 (226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
+; (tests/test_kernels_z80_coarse.py, each after the one before): 225,622 coarse
+; against 348,457 exact, with one wide column 254,491 against 372,862, with four
+; 324,415 against 437,164 (225,537 / 349,801, 254,406 / 374,066 and 324,330 / 438,022
+; before the low slots' pass a pair at a time, whose choice the coarse call's pass
+; pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
 ; before x + 127's pass and the low slots written by it, sixteenth round; 230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
 ; before a row with no h sum started at mv_row_h_zero, 24 T-states a row less, a coarse or
 ; low row's start kept D = 0, 7 less, and mv_prepare its bias test in F'; 237,698 / 364,719, 265,848 / 385,846 and 335,667 / 449,619
@@ -172,8 +174,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 121,497, every row summed again 217,794, exact 179,194 (one wide
-; column 136,159, 232,543, 191,875; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
+; every row gated 120,153, every row summed again 216,450, exact 177,850 (one wide
+; column 134,955, 231,339, 190,671; 121,497, 217,794, 179,194 and 136,159, 232,543,
+; 191,875 before the low slots' pass a pair at a time; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
 ; before x + 127's pass and the low slots written by it, sixteenth round; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
 ; before mv_row_h_zero and the rows' D kept 0; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
 ; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
@@ -217,8 +220,10 @@
 ; patched, mv_pass_low): most narrow calls run them, and mv_low_prepare no longer
 ; copies each column's from mv_slots (mv_low_copy, ~53 T-states a column and 416
 ; bytes); a wide column is only listed there, its block written after the pass from
-; x and mv_wide_list. A call that turns out to need the main slots runs the pass again
-; for them (~7,000 T-states for 32 columns): a full one, a second part held narrow with
+; x and mv_wide_list; from an even first slot a pair at a time (@low_pair: ~170
+; T-states a one-piece column against ~211 one at a time, counted). A call that turns
+; out to need the main slots runs the pass again for them (a 32x32 call on zero
+; weights full after narrow 23,417 T-states more than after full, 8,954 before): a full one, a second part held narrow with
 ; more than MV_LOW_WIDE_MAX wide columns (mv_pass_main), and a narrow call after a full
 ; one for the low slots (its main slots' pass, expecting full, wrote mv_slots). A sparse
 ; call's pass and the logits' (coarse, ungated: mv_exact_row follows, on the main
@@ -229,7 +234,8 @@
 ; second part that runs the main slots narrow, and for a call that turns out full the
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find). matvec.s
-; in the 128K player: 5,217 bytes (5,520 with the copy, fifteenth round).
+; in the 128K player: 5,379 bytes (5,217 before the pairs, 5,520 with the copy,
+; fifteenth round).
 
 ; MV_NARROW_JUMP (both players' options since the fifteenth round; without MV_BIAS_IN_K
 ; and MV_LOW_SLOTS, the 48K's, MV_NARROW_H_ZERO, 33 bytes): a narrow row of a call
@@ -1187,7 +1193,11 @@ mv_prepare:
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
         ld a,(@dh)
+.ifdef MV_LOW_SLOTS
+        jp z,@expect_full       ; (past the low slots' choice)
+.else
         jr z,@expect_full
+.endif
         cp $DD
         jr z,@expected          ; (patched so already)
         ld hl,$CBDD             ; bit 4,(ix+MV_H_EXX): a jp over a one-piece column's high
@@ -1230,12 +1240,22 @@ mv_prepare:
         call mv_low_slot_at
         push hl
         pop ix                  ; IX: the first used low slot
+        ld a,(mv_first_parity)  ; from an even slot a pair at a time (@low_pair), from an
+        rra                     ; odd one as the main slots' pass
+        ld hl,@low_pair
+        ld a,@low_resume - @column_loop - 2
+        jr nc,* + 7
+        ld hl,@column
+        ld a,@column - @column_loop - 2
+        ld (@entry+1),hl
+        ld (@column_loop+1),a
         ld de,@record_list
         ld b,@next_slot - @piece_jr - 2
         ld a,MV_LOW_PAIR / 2
         ld c,1
         jr @pass_set
 @main_pass:
+        call @main_loop
         ld a,MV_SLOT_PAIR / 2
         ld c,0
 @pass_set:
@@ -1268,6 +1288,7 @@ mv_prepare:
         xor a
         ld (mv_pass_low),a
         ld (mv_pass_main),a
+        call @main_loop
 .endif
 @pass:
         exx
@@ -1281,6 +1302,16 @@ mv_prepare:
         ld sp,(mv_x)            ; SP walks x (interrupts are off)
         ld a,(mv_cols)
         ld b,a                  ; B = columns left
+.ifdef MV_LOW_SLOTS
+@entry:
+        jp @column              ; patched: @low_pair (the low slots' pass from an even slot)
+@low_resume:                    ; (the low slots' pass after a wide column: the pairs again,
+        bit 0,c                 ; at the next slot's parity as the step left it in C)
+        jp z,@low_pair
+        ld de,-MV_LOW_ODD
+        add ix,de               ; (its pair's even slot)
+        jp @low_odd
+.endif
 @column:
         pop hl                  ; x
 @column_popped:
@@ -1290,6 +1321,7 @@ mv_prepare:
         ld a,h
         adc a,0                 ; A = h; Z: h = 0; V: h = +128 (x > 32640: $80, as h = -128)
         ex af,af'               ; (A' is free in the pass)
+@after_ex:
         ld h,MV_SQ_PAGE
         ld e,(hl)
         ld h,MV_SQ_PAGE + 2
@@ -1350,7 +1382,11 @@ MV_D_H_STORE    = MV_D_H2
         .byte $DD,$24           ; inc ixh
 @column_loop:
         djnz @column            ; patched by matvec: @sparse_column in a sparse call
+.ifdef MV_LOW_SLOTS
+        jp @columns_done        ; (past the low slots' pairs)
+.else
         jr @columns_done
+.endif
 @cl_carry:
         exx
         inc b
@@ -1421,6 +1457,87 @@ MV_D_H_STORE    = MV_D_H2
         ld h,MV_SQ_PAGE
         ld a,e
         jp @ch
+.ifdef MV_LOW_SLOTS
+; The low slots' pass from an even slot, a pair at a time: a one-piece column
+; takes no jr to its step, and a pair one add to IX, not two parities' steps (~44
+; T-states a column less); a wide column goes through the pass above, with C its
+; parity, and comes back through @low_resume (the pass's djnz patched to it).
+@low_pair:
+        pop hl
+        ld a,l
+        add a,127
+        ld l,a
+        ld a,h
+        adc a,0
+        jr nz,@low_wide_even
+        ld h,MV_SQ_PAGE
+        ld e,(hl)
+        ld h,MV_SQ_PAGE + 2
+        ld d,(hl)
+        add iy,de
+        jr c,@low_carry_even
+@low_even_added:
+        ld a,l
+        xor $80
+        ld (ix+MV_D_L1),a
+        ld (ix+MV_D_L2),a
+        dec b
+        jr z,@low_done
+@low_odd:
+        pop hl
+        ld a,l
+        add a,127
+        ld l,a
+        ld a,h
+        adc a,0
+        jr nz,@low_wide_odd
+        ld h,MV_SQ_PAGE
+        ld e,(hl)
+        ld h,MV_SQ_PAGE + 2
+        ld d,(hl)
+        add iy,de
+        jr c,@low_carry_odd
+@low_odd_added:
+        ld a,l
+        xor $80
+        ld (ix+MV_LOW_ODD+MV_D_L1),a
+        ld (ix+MV_LOW_ODD+MV_D_L2),a
+        ld de,MV_LOW_PAIR
+        add ix,de
+        djnz @low_pair
+@low_done:
+        jp @columns_done
+@low_carry_even:
+        exx
+        inc b
+        exx
+        jr @low_even_added
+@low_carry_odd:
+        exx
+        inc b
+        exx
+        jr @low_odd_added
+@low_wide_odd:
+        ex af,af'
+        ld de,MV_LOW_ODD
+        add ix,de               ; (the odd slot)
+        ld c,$55                ; (its parity, for the pass's step)
+        jp @after_ex
+@low_wide_even:
+        ex af,af'
+        ld c,$AA
+        jp @after_ex
+; @main_loop - the pass's entry and loop back to the main slots' (a sparse call's loop as matvec set it).
+@main_loop:
+        ld hl,@column
+        ld (@entry+1),hl
+        ld a,(@column_loop+1)
+        cp @low_resume - @column_loop - 2
+        ret nz
+        ld a,@column - @column_loop - 2
+        ld (@column_loop+1),a
+        ret
+.endif
 @columns_done:
         ld sp,(mv_saved_sp)
         exx
@@ -1935,9 +2052,11 @@ mv_restore_high:
 ; on into mv_row_end (a jp to it, 10 T-states a main-slot row, before). A 32x32
 ; call after one of the same x (zero weights, the first `wide` x 256, the others
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
-; same call without MV_LOW_SLOTS: no wide column 96,583 / 109,464, one
-; 102,796 / 116,560, four 121,390 / 136,093, eight 146,182 / 162,162, nine (the
-; main slots' full path) 173,049 / 173,086, all 32 175,004 / 174,954 (99,040 /
+; same call without MV_LOW_SLOTS: no wide column 95,239 / 109,464, one
+; 101,592 / 116,560, four 120,532 / 136,093, eight 145,810 / 162,162, nine (the
+; main slots' full path) 173,055 / 173,086, all 32 175,010 / 174,954 (96,583,
+; 102,796, 121,390, 146,182, 173,049 and 175,004 before the low slots' pass a pair
+; at a time, sixteenth round; 99,040 /
 ; 110,328, 105,053 / 117,377, 123,464 / 136,805, 148,012 / 162,734, 173,656 / 173,615
 ; and 174,975 / 174,954 before the sixteenth round's pass, measured again then on the
 ; same benches; 99,048 / 110,336, 105,061 / 117,385,
