@@ -196,8 +196,9 @@ def test_the_low_slots_pass_and_the_main_slots_pass_again(low_bench):
     """A narrow call (narrow mode expected) writes the low slots in its column pass; a call that
     turns out to need the main slots (full, or a second part held narrow with more wide columns
     than the low slots take) runs the pass again for them, and a narrow call after a full one
-    again for the low slots. The wide columns' blocks take h and l from x, -32640 and below
-    run as h = -127, x above 32640 as h = 128."""
+    again for the low slots. The low slots' pass goes a pair at a time, a wide column (in an
+    even and in an odd slot) through the pass one at a time and back. The wide columns' blocks
+    take h and l from x, -32640 and below run as h = -127, x above 32640 as h = 128."""
     rng = np.random.default_rng(2034)
     bench = low_bench
 
