@@ -146,8 +146,8 @@
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 225,648 coarse
-; against 348,488 exact, with one wide column 232,750 against 356,672, with four
-; 253,773 against 380,999 (226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
+; against 348,436 exact, with one wide column 232,750 against 356,467, with four
+; 253,773 against 380,434 (226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth
 ; round, whose choice the coarse call's pass pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
 ; before the sixteenth round's wide columns in the coarse and low slots' blocks, 26
@@ -178,8 +178,8 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,231, every row summed again 216,528, exact 177,881 (one wide
-; column 124,653, 221,159, 182,865; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
+; every row gated 120,179, every row summed again 216,476, exact 177,829 (one wide
+; column 124,448, 220,954, 182,660; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth round;
 ; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
 ; before the sixteenth round's wide columns in the slots' blocks; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
@@ -230,7 +230,8 @@
 ; out to need the main slots runs the pass again for them (a 32x32 call on zero
 ; weights full after narrow 23,417 T-states more than after full, 8,954 before): a full one, a second part held narrow with
 ; more than MV_LOW_WIDE_MAX wide columns or a narrow call with a wide column of another h
-; than +-1, which the low blocks have no form for (mv_pass_main, mv_wide_h_pm1), and a
+; than +-1, which the low blocks have no form for (mv_pass_main; the low slots' pass
+; leaves at the first such column, @record_low, ~30 T-states a wide column), and a
 ; narrow call after a full one for the low slots (its main slots' pass, expecting full,
 ; wrote mv_slots). A sparse
 ; call's pass and the logits' (coarse, ungated: mv_exact_row follows, on the main
@@ -242,7 +243,7 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,269 bytes
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,284 bytes
 ; (5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
 
@@ -1265,7 +1266,7 @@ mv_prepare:
         ld a,@column - @column_loop - 2
         ld (@entry+1),hl
         ld (@column_loop+1),a
-        ld de,@record_list
+        ld de,@record_low
         ld b,@next_slot - @piece_jr - 2
         ld a,MV_LOW_PAIR / 2
         ld c,1
@@ -1361,7 +1362,7 @@ mv_prepare:
         ld h,MV_SQ_PAGE
 .ifdef MV_LOW_SLOTS
 @h_store:
-        ld (ix+MV_D_H1),a       ; patched: jp @record (@record_list for the low slots) when
+        ld (ix+MV_D_H1),a       ; patched: jp @record (@record_low for the low slots) when
         ld (ix+MV_D_H2),a       ; narrow mode is expected
 MV_D_H_STORE    = MV_D_H1       ; (the low slots' pass writes neither)
 .else
@@ -1444,6 +1445,18 @@ MV_D_H_STORE    = MV_D_H2
         ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
         jr @next_slot
+.ifdef MV_LOW_SLOTS
+@record_low:                    ; (the low slots' pass: a wide column of h +-1 only listed; the low
+        ld e,a                  ; blocks have no form for another h: the main slots' pass instead,
+        add a,2                 ; mv_pass_main, as after a pass with more wide columns than they take)
+        and $FD                 ; (Z: h - 1 = 0 or -2)
+        ld a,e
+        jr z,@record_list
+        ld sp,(mv_saved_sp)
+        ld a,1
+        ld (mv_pass_main),a
+        jp @columns_setup
+.endif
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
 .ifdef MV_LOW_SLOTS
         ld (ix+MV_D_H1),a
@@ -1622,12 +1635,9 @@ MV_D_H_STORE    = MV_D_H2
         jr z,@pass_again        ; (full: the main slots' pass expects it now)
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
-        jr nc,@main_pass_next
-        call mv_wide_h_pm1      ; (a wide column of another h than +-1: the low blocks have no
-        jr z,@low_pass_done     ; form for it, the main slots run narrow)
-@main_pass_next:
+        jr c,@low_pass_done     ; (every wide column's h +-1: the pass left for another, @record_low)
         ld a,1                  ; (a second part's narrow mode, more wide columns than the low
-        ld (mv_pass_main),a     ; slots take, or another h: the main slots' narrow pass)
+        ld (mv_pass_main),a     ; slots take: the main slots' narrow pass)
 @pass_again:
         jp @columns_setup
 @low_pass_done:
@@ -2112,10 +2122,10 @@ mv_wide_h_pm1:
 ; on into mv_row_end (a jp to it, 10 T-states a main-slot row, before). A 32x32
 ; call after one of the same x (zero weights, the first `wide` x 256, the others
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
-; same call without MV_LOW_SLOTS: no wide column 95,291 / 109,464, one
-; 98,703 / 116,560, four 108,625 / 136,093, eight 121,879 / 162,162, nine (the
+; same call without MV_LOW_SLOTS: no wide column 95,239 / 109,464, one
+; 98,498 / 116,560, four 108,060 / 136,093, eight 120,834 / 162,162, nine (the
 ; main slots' full path) 173,055 / 173,086, all 32 175,010 / 174,954; with x = -256
-; (h = -1) one 99,184, four 110,549, eight 125,727 (99,069 / 110,328, 102,188 / 117,377,
+; (h = -1) one 98,972, four 109,956, eight 124,626 (99,069 / 110,328, 102,188 / 117,377,
 ; 111,713 / 136,805, 124,413 / 162,734, 173,656 / 173,615, 174,975 / 174,954 and
 ; 102,671, 113,645, 128,277 before x + 127's pass and the low slots written by it
 ; a pair at a time, sixteenth round; 99,040, 105,053, 123,464 and
@@ -2136,7 +2146,7 @@ mv_wide_h_pm1:
 ; Before the blocks took S(w), MV_LOW_WIDE_MAX went from 4 to 8 and the copy was
 ; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
 ; 167,009 / 166,659 (the main slots then). matvec.s on the kernels' bench with
-; MV_LOW_SLOTS alone: 1,461 bytes more than without (1,615 with mv_low_copy and the
+; MV_LOW_SLOTS alone: 1,476 bytes more than without (1,615 with mv_low_copy and the
 ; sixteenth round's wide blocks). Size when first
 ; measured: 1,413 bytes more (432 of slots
 ; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
