@@ -219,8 +219,8 @@ def test_the_low_slots_pass_and_the_main_slots_pass_again(low_bench):
     assert call(extremes) == 0                      # the low slots' pass, then the main slots'
     assert call(narrow) == 1
     plus_minus_1 = narrow[:]
-    plus_minus_1[0], plus_minus_1[7], plus_minus_1[30], plus_minus_1[31] = 384, -383, 129, -129
-    assert call(plus_minus_1) == 1 and call(plus_minus_1) == 1     # the blocks from x, h = 1 and -1
+    plus_minus_1[0], plus_minus_1[7], plus_minus_1[30], plus_minus_1[31] = 384, -383, -129, 129
+    assert call(plus_minus_1) == 1 and call(plus_minus_1) == 1     # the blocks from x, h = 1 and -1, even and odd
     assert call(narrow[:31] + [512]) == 0 and call(plus_minus_1) == 1
     second_wide = narrow + [1000] * 12 + narrow[:20]    # the second part held narrow: 12 wide
     assert call(second_wide) == 0

@@ -146,8 +146,8 @@
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 225,648 coarse
-; against 348,436 exact, with one wide column 232,750 against 356,467, with four
-; 253,773 against 380,434 (226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
+; against 348,436 exact, with one wide column 232,750 against 355,948, with four
+; 253,773 against 378,358 (226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth
 ; round, whose choice the coarse call's pass pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
 ; before the sixteenth round's wide columns in the coarse and low slots' blocks, 26
@@ -179,7 +179,7 @@
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
 ; every row gated 120,179, every row summed again 216,476, exact 177,829 (one wide
-; column 124,448, 220,954, 182,660; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
+; column 124,448, 220,954, 182,397; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth round;
 ; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
 ; before the sixteenth round's wide columns in the slots' blocks; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
@@ -243,7 +243,7 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,284 bytes
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,280 bytes
 ; (5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
 
@@ -2111,8 +2111,9 @@ mv_wide_h_pm1:
 ; piece 2wh = +-2w into the l sum's H:L as +-2(w + 128) (the -+256, and S(h),
 ; in -Cl: the rows keep no h sum but a second part's, and do not walk the wide
 ; columns: mv_row_narrow goes straight to K, a second part starts as
-; mv_row_resume), runs the slot's body and jumps back to the slot's end: 50
-; T-states more a wide product for h = 1, 66 for h = -1 (the blocks ran both
+; mv_row_resume), runs the slot's body and jumps back to the slot's end: 46
+; T-states more a wide product for h = 1, 62 for h = -1 (50 and 66 before the
+; blocks read the weight from C or B, not IXL, sixteenth round; the blocks ran both
 ; pieces as a mv_slots slot and subtracted S(w) from the h sum before, ~158), against the walk's
 ; 135 and the 20 of the block's detour before that.
 ; Before the sixteenth round mv_low_prepare copied the displacements from mv_slots,
@@ -2123,9 +2124,9 @@ mv_wide_h_pm1:
 ; call after one of the same x (zero weights, the first `wide` x 256, the others
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
 ; same call without MV_LOW_SLOTS: no wide column 95,239 / 109,464, one
-; 98,498 / 116,560, four 108,060 / 136,093, eight 120,834 / 162,162, nine (the
+; 98,363 / 116,560, four 107,520 / 136,093, eight 119,754 / 162,162, nine (the
 ; main slots' full path) 173,055 / 173,086, all 32 175,010 / 174,954; with x = -256
-; (h = -1) one 98,972, four 109,956, eight 124,626 (99,069 / 110,328, 102,188 / 117,377,
+; (h = -1) one 98,856, four 109,492, eight 123,698 (99,069 / 110,328, 102,188 / 117,377,
 ; 111,713 / 136,805, 124,413 / 162,734, 173,656 / 173,615, 174,975 / 174,954 and
 ; 102,671, 113,645, 128,277 before x + 127's pass and the low slots written by it
 ; a pair at a time, sixteenth round; 99,040, 105,053, 123,464 and
@@ -2146,12 +2147,12 @@ mv_wide_h_pm1:
 ; Before the blocks took S(w), MV_LOW_WIDE_MAX went from 4 to 8 and the copy was
 ; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
 ; 167,009 / 166,659 (the main slots then). matvec.s on the kernels' bench with
-; MV_LOW_SLOTS alone: 1,476 bytes more than without (1,615 with mv_low_copy and the
+; MV_LOW_SLOTS alone: 1,472 bytes more than without (1,615 with mv_low_copy and the
 ; sixteenth round's wide blocks). Size when first
 ; measured: 1,413 bytes more (432 of slots
 ; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
 ; with the call in mv_prepare and the unrolled copy; 842 before); the sixteenth
-; round's blocks take 152 bytes, not 280, and with the h check, mv_low_fix_cl and
+; round's blocks take 152 bytes, not 280 (144 since they read the weight from C or B), and with the h check, mv_low_fix_cl and
 ; mv_wide_h the low slots' bytes are what they were on a bench of MV_LOW_SLOTS
 ; alone (1,615 more than without), 16 fewer in the 128K player.
 MV_LOW_PAIR     = 25            ; bytes of an even and an odd low slot
@@ -2160,24 +2161,26 @@ MV_LOW_END      = 13            ; a slot's end, counted as the offsets
 MV_LOW_LD_E     = 5             ; its add a,(ix+d): a jp to the block for a wide column
 MV_LOW_ADD_2    = $86           ; add a,(ix+d)'s second byte ($DD, $86), put back after the jp
 MV_LOW_WIDE_MAX = 8             ; every narrow call's wide columns (at most a quarter of 32) go to blocks
-MV_LOW_BLOCK    = 19            ; bytes of a wide column's block
-MV_LOW_B_FORM   = 4             ; its four bytes written for its h (h = 1's entry)
-MV_LOW_B_L1     = 10            ; its displacements and its way back
-MV_LOW_B_L2     = 13
-MV_LOW_B_BACK   = 17
+MV_LOW_BLOCK    = 18            ; bytes of a wide column's block
+MV_LOW_B_FORM   = 4             ; its three bytes written for its h (h = 1's entry)
+MV_LOW_B_L1     = 9             ; its displacements and its way back
+MV_LOW_B_L2     = 12
+MV_LOW_B_BACK   = 16
 
 ; A wide column's block (sixteenth round: every wide column of a low call has h =
 ; +-1, else the call runs the main slots narrow): its high piece 2wh = +-2w into
-; the l sum's H:L as +-2(w + 128) from IXL (the -+256 and S(h) = 1 of each in the
-; rows' -Cl, mv_low_fix_cl), then its slot's body, then back to the slot's end: 50
-; T-states a product more than a one-piece one for h = 1, 66 for h = -1 (its h
+; the l sum's H:L as +-2(w + 128) from the weight the slot popped (C, or B in an
+; odd slot; the -+256 and S(h) = 1 of each in the
+; rows' -Cl, mv_low_fix_cl), then its slot's body, then back to the slot's end: 46
+; T-states a product more than a one-piece one for h = 1, 62 for h = -1 (50 and 66
+; with ld e,ixl, 19 bytes, before the pass gave the slot's parity; its h
 ; piece S(w + h) - S(w) into the h sum, 35 bytes, ~158 before).
 mv_low_wide:
         .repeat MV_LOW_WIDE_MAX
-        .byte $DD,$5D           ; ld e,ixl (h = -1's entry)
+        ld e,c                  ; patched: ld e,b for an odd slot (h = -1's entry)
         or a
         sbc hl,de
-        or a                    ; patched: ld e,ixl and add hl,de twice (h = 1's entry)
+        or a                    ; patched: ld e,c or ld e,b and add hl,de twice (h = 1's entry)
         sbc hl,de
         add a,(ix+0)            ; (the low slots' form: H:L:A, D = 0)
         ld e,(iy+0)
@@ -2318,9 +2321,14 @@ mv_low_slot_at:
         ret
 
 ; mv_low_block_in - the next block for a wide column: C = its low displacement, B =
-; its high one (h - 1: 0 or -2), HL = its low slot (counted as the offsets). Returns A = the
+; its high one (h - 1: 0 or -2), HL = its low slot (counted as the offsets), E = the
+; slot's index (odd: its weight in B, else in C). Returns A = the
 ; countdown to the next wide column (0: none). Keeps DE, IX, IY; clobbers BC, HL.
 mv_low_block_in:
+        ld a,e                  ; ld e,c for an even slot's weight, ld e,b for an odd one's
+        rra
+        ld a,$59
+        sbc a,0
         push de
         push ix
         ld ix,(mv_low_block)
@@ -2345,10 +2353,10 @@ mv_low_block_in:
         inc b
         djnz @minus             ; (B = h)
         ld bc,-255              ; h = 1: 2(w + 128) = S(w + 1) - S(w) + 255
-        ld de,$5DDD             ; ld e,ixl
+        ld (ix+MV_LOW_B_FORM),a ; (ld e,c or ld e,b)
         ld a,$19                ; add hl,de
+        ld (ix+MV_LOW_B_FORM+1),a
         ld (ix+MV_LOW_B_FORM+2),a
-        ld (ix+MV_LOW_B_FORM+3),a
         .assert MV_LOW_B_FORM == 4, "h = 1's entry is four bytes in"
         inc hl
         inc hl
@@ -2356,13 +2364,12 @@ mv_low_block_in:
         inc hl
         jr @form
 @minus:
+        ld (ix+0),a             ; (ld e,c or ld e,b)
         ld bc,257               ; h = -1: -2(w + 128) = S(w - 1) - S(w) - 257
-        ld de,$B752             ; sbc hl,de's second byte, or a
-        ld (ix+MV_LOW_B_FORM+2),$ED
-        ld (ix+MV_LOW_B_FORM+3),$52
+        ld (ix+MV_LOW_B_FORM),$B7       ; or a, sbc hl,de
+        ld (ix+MV_LOW_B_FORM+1),$ED
+        ld (ix+MV_LOW_B_FORM+2),$52
 @form:
-        ld (ix+MV_LOW_B_FORM),e
-        ld (ix+MV_LOW_B_FORM+1),d
         ex de,hl                ; DE: the block's entry
         call mv_low_fix_cl
         pop hl
