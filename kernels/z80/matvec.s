@@ -228,10 +228,11 @@
 ; x and mv_wide_list; from an even first slot a pair at a time (@low_pair: ~170
 ; T-states a one-piece column against ~211 one at a time, counted). A call that turns
 ; out to need the main slots runs the pass again for them (a 32x32 call on zero
-; weights full after narrow 23,417 T-states more than after full, 8,954 before): a full one, a second part held narrow with
+; weights full after narrow 24,505 T-states more than after full, 9,180 before; narrow
+; after full 16,509 more than after narrow, 8,536 before): a full one, a second part held narrow with
 ; more than MV_LOW_WIDE_MAX wide columns or a narrow call with a wide column of another h
 ; than +-1, which the low blocks have no form for (mv_pass_main; the low slots' pass
-; leaves at the first such column, @record_low, ~30 T-states a wide column), and a
+; leaves at the first such column, @record_low, 34 T-states a wide column), and a
 ; narrow call after a full one for the low slots (its main slots' pass, expecting full,
 ; wrote mv_slots). A sparse
 ; call's pass and the logits' (coarse, ungated: mv_exact_row follows, on the main
