@@ -8,7 +8,7 @@ charging each instruction's T-states to the routine whose code holds its PC
 attention alone, in its two phases with the arithmetic helpers each calls:
 the scores (q.k, f, max f and the LUT weights) and the means; and RMSNorm's
 calls with theirs.
-The kernels are the 48K player's (MV_SPARSE) or with `--model 128k` the
+The kernels are the 48K player's (MV_SPARSE, MV_COARSE, MV_BIAS_IN_K, SOUL_PACKED) or with `--model 128k` the
 128K player's (the low slots, MV_SPARSE, AT_FAST_SCORES and MV_COARSE), as
 z80_token.py's --kernel-bench has them; `--fast-scores` gives the 48K's
 kernels attention's scores through the squares table (AT_FAST_SCORES; its

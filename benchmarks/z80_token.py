@@ -30,10 +30,13 @@ the kernels' bench only (`--kernel-bench`), to measure what they save. On the
 kernels' bench too, `--fast-scores` gives the 48K's kernels the 128K's scores
 through the squares table (AT_FAST_SCORES, docs/spectrum.md "Attention's
 scores through the squares table"), which the 48K player has no room for, and
-`--dot-scores` leaves them out of the 128K's; `--coarse` gives the 48K's kernels
-the 128K's argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md
-"The logits' argmax bound on coarse slots", with fc1's ReLU gate on them,
-"Thirteenth round"), `--exact-logits` leaves both out of the 128K's. With the
+`--dot-scores` leaves them out of the 128K's; `--exact-logits` leaves the
+argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md "The
+logits' argmax bound on coarse slots", with fc1's ReLU gate on them,
+"Thirteenth round") out of either player's kernels (both have it since the
+sixteenth round, the 48K where the soul leaves room: a soul that does not,
+the vectors soul among them, is built without it; `--coarse` is kept and
+changes nothing). With the
 bound, each step's logits are checked as it leaves them (kernelbench.bound_logits:
 exact where a row may win) and its argmax as the engine's. `--product-means`
 leaves the 48K's means through matvec's squares table (AT_TABLE_MEANS,
@@ -76,7 +79,8 @@ CLOCK_HZ = 3_500_000
 
 # Options that choose kernels other than a player's: (their args, what they are, why the players differ).
 BENCH_ONLY_OPTIONS = (
-    (("coarse", "exact_logits"), "--coarse and --exact-logits run", "the 128K player has MV_COARSE, the 48K not"),
+    (("coarse", "exact_logits"), "--coarse and --exact-logits run",
+     "the players have MV_COARSE (the 48K where the soul leaves room)"),
     (("product_means",), "--product-means runs", "the 48K player has AT_TABLE_MEANS"),
     (("dense",), "--dense runs", "both players have matvec's sparse calls (MV_SPARSE)"),
     (("fast_scores", "dot_scores"), "--fast-scores and --dot-scores run",
@@ -133,10 +137,10 @@ def main() -> None:
     parser.add_argument("--dot-scores", action="store_true",
                         help="the 128K's kernels without AT_FAST_SCORES: the kernels' bench only")
     parser.add_argument("--coarse", action="store_true",
-                        help="the 48K's kernels with the logits' argmax bound and fc1's gate (MV_COARSE, "
-                             "the 128K player's): the kernels' bench only")
+                        help="the kernels with the logits' argmax bound and fc1's gate (MV_COARSE, both "
+                             "players' since the sixteenth round: no change): the kernels' bench only")
     parser.add_argument("--exact-logits", action="store_true",
-                        help="the 128K's kernels without MV_COARSE (the bound and fc1's gate): the kernels' bench only")
+                        help="the kernels without MV_COARSE (the bound and fc1's gate): the kernels' bench only")
     parser.add_argument("--product-means", action="store_true",
                         help="the 48K's kernels with attention's means by mul16s8u and div32s_floor_q16, without "
                              "AT_TABLE_MEANS (its means through matvec's squares table): the kernels' bench only")

@@ -12,7 +12,8 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, TABLE_MEANS_OPTION,
+                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, SOUL_PACKED_OPTION,
+                                     TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
@@ -161,7 +162,7 @@ def test_matvec_t_states_are_what_the_header_says(bench):
     assert t_states(2, 2, x=256) - t_states(2, 1, x=256) - t_states(1, 2, x=256) + t_states(1, 1, x=256) == 125
     assert t_states(32, 32, shift=10, x=256) - full[(32, 32)] == 32 * 24      # a bit of shift a row
     narrow = figures(0)
-    assert narrow == {(32, 32): 117_753, (64, 32): 218_013, (32, 64): 222_398, (128, 32): 409_461}
+    assert narrow == {(32, 32): 117_017, (64, 32): 217_149, (32, 64): 220_694, (128, 32): 408_609}
     # A one-piece product: its high piece is a 10 T-state jp, not 69.
     assert t_states(2, 2) - t_states(2, 1) - t_states(1, 2) + t_states(1, 1) == 125 - 59
 
@@ -190,6 +191,42 @@ def test_matvec_with_low_slots_matches_intmath_in_every_mode(low_bench):
         w = rng.integers(-128, 128, (int(rng.integers(1, 50)), cols))
         bias = rng.integers(-32768, 32768, w.shape[0]) if case % 2 else None
         assert_call_then_again(low_bench, rng, w, x, bias, int(rng.integers(0, 16)), case, again=case % 3 == 0)
+
+
+def test_the_low_slots_pass_and_the_main_slots_pass_again(low_bench):
+    """A narrow call (narrow mode expected) writes the low slots in its column pass; a call that
+    turns out to need the main slots (full, or a second part held narrow with more wide columns
+    than the low slots take) runs the pass again for them, and a narrow call after a full one
+    again for the low slots. The low slots' pass goes a pair at a time, a wide column (in an
+    even and in an odd slot) through the pass one at a time and back. The wide columns' blocks
+    take h (+-1) and l from x; a call with a wide column of another h runs the main slots narrow
+    (their pass again), -32640 and below as h = -127, x above 32640 as h = 128."""
+    rng = np.random.default_rng(2034)
+    bench = low_bench
+
+    def call(x, rows=20):
+        w = rng.integers(-128, 128, (rows, len(x)))
+        bias = rng.integers(-32768, 32768, rows)
+        got, _ = run_matvec(bench, w, np.array(x), bias, 9)
+        assert np.array_equal(got, intmath.matvec(w, 9, np.array(x), bias, post=0))
+        return bench.peek(bench.sym("mv_pass_low"))[0]
+
+    narrow = list(rng.integers(-127, 129, 32))
+    assert call(narrow) == 1 and call(narrow) == 1
+    assert call([256] * 32) == 0                    # the low slots' pass, then the main slots'
+    assert call(narrow) == 1                        # the main slots' pass, then the low slots'
+    extremes = narrow[:]
+    extremes[0], extremes[7], extremes[30], extremes[31] = -32768, -32640, 32767, 32641
+    assert call(extremes) == 0                      # the low slots' pass, then the main slots'
+    assert call(narrow) == 1
+    plus_minus_1 = narrow[:]
+    plus_minus_1[0], plus_minus_1[7], plus_minus_1[30], plus_minus_1[31] = 384, -383, -129, 129
+    assert call(plus_minus_1) == 1 and call(plus_minus_1) == 1     # the blocks from x, h = 1 and -1, even and odd
+    assert call(narrow[:31] + [512]) == 0 and call(plus_minus_1) == 1
+    second_wide = narrow + [1000] * 12 + narrow[:20]    # the second part held narrow: 12 wide
+    assert call(second_wide) == 0
+    assert bench.peek(bench.sym("mv_pass_main"))[0] == 0
+    assert call(narrow) == 1
 
 
 def test_matvec_with_the_bias_in_the_row_constants_and_no_sparse_calls():
@@ -519,6 +556,38 @@ def test_embed_matches_intmath(bench):
         want = intmath.embed(te[token], te_shift, pe[position], pe_shift)
         assert np.array_equal(bench.read_words(0xA000, 32), want), case
 
+
+
+def test_em_unpack_gives_every_row_of_a_packed_table():
+    """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
+    every width 1..8 in both groups (each group's edges, -2^(w-1) and 2^(w-1) - 1, included)
+    and rows past each mark; it fails if a width, the bias or a mark's walk is off by one."""
+    from soulterm.zx.soul_layout import PACK_GROUP, packed_rows
+
+    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION)
+    rng = np.random.default_rng(16)
+    rows = []
+    for r in range(128):
+        row = []
+        for w in (1 + r % 8, 1 + (r // 8) % 8):
+            low, high = -(1 << (w - 1)), (1 << (w - 1)) - 1
+            group = rng.integers(low, high + 1, PACK_GROUP)
+            group[r % PACK_GROUP], group[(r + 5) % PACK_GROUP] = low, high
+            row += list(group)
+        rows.append(row)
+    table = np.array(rows)
+    widths, marks, data = packed_rows(table)
+    assert max(widths) == 0x88 and min(widths) == 0x11 and len(marks) == 8
+    packed_bench.poke(0xB000, widths)
+    packed_bench.poke(0xB100, data)
+    for i, mark in enumerate(marks):
+        packed_bench.poke_word(0xB080 + 2 * i, 0xB100 + mark)
+    for row in range(128):
+        packed_bench.cpu.a, packed_bench.cpu.hl = row, 0xB080
+        packed_bench.cpu.bc, packed_bench.cpu.de = 0xB000, 0xA000
+        packed_bench.call("em_unpack")
+        got = np.frombuffer(bytes(packed_bench.memory[0xA000:0xA020]), np.int8)
+        assert np.array_equal(got, table[row]), row
 
 
 def test_attention_head_matches_intmath(bench):

@@ -59,8 +59,10 @@ def test_nops_in_contended_memory_take_eight_t_states_each_on_the_screen():
 
 
 def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_data():
-    """Below $8000 a position reads only the embeddings, the layer descriptors, the
-    key cache, the logits (the printer buffer) and the loader's stack: no code."""
+    """Below $8000 a position reads only the embeddings, the biases, the layer descriptors,
+    the key cache, the logits (the printer buffer), the loader's stack and, the one code
+    there, vecops.s's (the embedding, the residual adds, ReLU, argmax: a few calls a position,
+    below $8000 since the sixteenth round so that the 48K's kernels fit with MV_COARSE)."""
     from soulterm.soul.engine import Engine
     from soulterm.zx.kernelbench import forward_turn
 
@@ -69,9 +71,11 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     sym = bench.symbols
     assert sym["mv_vars"] == UNCONTENDED
     for hot in ("mv_sq_lo", "matvec", "mv_slots", "mv_prepare", "rmsnorm", "attend_head", "mul16u",
-                "forward_step", "exp_lut", "fw_h", "kv_values", "soul_l0_q", "soul_out", "soul_l1_fc2_b"):
+                "forward_step", "exp_lut", "fw_h", "kv_values", "soul_l0_q", "soul_out", "soul_l1_fc2_w",
+                "mv_coarse_slots"):
         assert sym[hot] >= UNCONTENDED, hot
-    cold = [(sym["soul_te"], sym["soul_layer1"] + sym["FD_SIZE"]),      # te, pe, the descriptors
+    cold = [(sym["soul_te"], sym["soul_layer1"] + sym["FD_SIZE"]),      # te, pe, the biases, the descriptors
+            (sym["va_a"], sym["vecops_end"]),                           # vecops.s
             (sym["kv_keys"], sym["kv_keys"] + 2 * sym["KV_LAYER_BYTES"]),
             (sym["fw_logits"], sym["fw_logits"] + 256),
             (ORIGIN - 64, ORIGIN)]                                       # the stack
@@ -80,4 +84,4 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     assert counter.accesses
     outside = sorted(a for a in counter.by_address if not any(lo <= a < hi for lo, hi in cold))
     assert not outside, [f"${a:04X}" for a in outside[:8]]
-    assert counter.accesses < 20_000 * len(rows)      # ~473,000 a position with the kernels below $8000
+    assert counter.accesses < 40_000 * len(rows)      # ~473,000 a position with the kernels below $8000

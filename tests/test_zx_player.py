@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import play_zx_prompts
+from conftest import ORIGINAL_VECTORS, _available, play_zx_prompts
 from soulterm.cli import main
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, DISK_DIR
 from soulterm.player.mapformat import MAP_FORMAT
@@ -88,6 +88,20 @@ def test_the_48k_player_has_the_sparse_calls_and_splits_its_word_list(built):
     assert sym["sp_words_low"] < sym["sp_word_bits_rest"] < sym["sp_words_low_end"] <= 0x8000
     names = {region.name for region in built.regions}
     assert {"word list (spelling rule)", "word list: its characters' ids and last bits"} <= names
+
+
+def test_the_48k_player_has_the_coarse_calls_where_the_soul_leaves_room(built):
+    """The shipped soul: MV_COARSE and MV_BIAS_IN_K, in the room SOUL_PACKED (te and pe packed,
+    equal gains once) and vecops.s and the biases below $8000 make. The vectors soul leaves
+    no room for them: its player is built as before the sixteenth round, none of the four."""
+    sym = built.program.symbols
+    assert {"mv_coarse_on", "MV_BIAS_IN_K", "SOUL_PACKED", "em_unpack"} <= set(sym)
+    assert sym["em_unpack"] < 0x8000 and sym["soul_l0_fc1_b"] < 0x8000 and sym["soul_norm"] == sym["soul_l0_n1"]
+    assert sym["soul_te_end"] - sym["soul_te"] < 3000                # 4,096 unpacked
+    vectors = _available(ORIGINAL_VECTORS)      # (skips without ../shared)
+    plain = assemble_spectrum_player(vectors.soul_path, vectors.tokenizer_path).program.symbols
+    assert not {"mv_coarse_on", "MV_BIAS_IN_K", "SOUL_PACKED", "em_unpack"} & set(plain)
+    assert plain["soul_l0_fc1_b"] >= 0x8000 and plain["soul_norm"] != plain["soul_l0_n1"]
 
 
 def test_print_id_prints_every_tokens_text_from_the_alphabet_and_the_merges(built):

@@ -23,9 +23,13 @@
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
 ; "hello" as the 48K player runs it averages 2,068,976 a position (python
 ; benchmarks/z80_token.py; 2,140,927 before MV_SPARSE).
-; Bytes: 3,778 (in the player: code, the activations, att_weights and the
+; Bytes: 3,911 (in the 48K player: code, the activations, att_weights and the
 ; 2,560-byte value cache; the player places the key cache below $8000 itself,
-; 6,338 with it).
+; 6,471 with it; 3,778 before the sixteenth round gave the 48K MV_COARSE's
+; bound, 108, and SOUL_PACKED's unpacking in fw_embed, 25).
+; With SOUL_PACKED (the 48K player's, sixteenth round): fw_embed unpacks te's
+; and pe's rows into fw_ffn (vecops.s's em_unpack, ~16,000 T-states a position
+; on the shipped soul) and embeds from there.
 ; With AT_FAST_SCORES (attention.s's option, the 128K player's): each position's key sums
 ; (fw_key_sums, 640 bytes for the cache in kv_key_sums, which the program may
 ; place) and attention's at_sums; forward_step 2,834,255 and forward_prefill
@@ -258,6 +262,30 @@ fw_logits_bound:
 
 ; fw_embed - h = embed(fw_token, fw_pos).
 fw_embed:
+.ifdef SOUL_PACKED                      ; (the 48K's) te's and pe's rows unpacked into fw_ffn, free here
+        .assert FW_FFN >= FW_DIM, "fw_embed unpacks te's and pe's rows (2 x FW_DIM bytes) into fw_ffn"
+        ld a,(fw_token)
+        ld hl,soul_te_marks
+        ld bc,soul_te_widths
+        ld de,fw_ffn
+        call em_unpack
+        ld a,(fw_pos)
+        ld hl,soul_pe_marks
+        ld bc,soul_pe_widths
+        ld de,fw_ffn + FW_DIM
+        call em_unpack
+        ld hl,fw_ffn
+        ld (em_te),hl
+        ld hl,fw_ffn + FW_DIM
+        ld (em_pe),hl
+        xor a
+        ld (em_token),a
+        ld (em_pos),a
+        ld a,soul_te_shift
+        ld (em_te_shift),a
+        ld a,soul_pe_shift
+        ld (em_pe_shift),a
+.else
         ld hl,soul_te
         ld (em_te),hl
         ld hl,soul_pe
@@ -270,6 +298,7 @@ fw_embed:
         ld (em_token),a
         ld a,(fw_pos)
         ld (em_pos),a
+.endif
         ld hl,fw_h
         ld (em_out),hl
         jp embed

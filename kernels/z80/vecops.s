@@ -15,7 +15,11 @@
 ; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,582
 ; (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 265 (in the player, code and variables; 266 before argmax's djnz).
+; Bytes: 373 (in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
+; included; 265 before it, 266 before argmax's djnz).
+; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
+;              bytes: below. ~16,000 T-states for te's and pe's rows a position on the
+;              shipped soul (python benchmarks/z80_profile.py).
 
 VEC_DIM         = 32
 VOCAB           = 128
@@ -215,3 +219,107 @@ argmax:
         inc hl
         ld c,b
         jr @lower
+
+.ifdef SOUL_PACKED
+; em_unpack - (SOUL_PACKED, the 48K player's) row A of a packed table
+; (soulterm.zx.soul_layout.packed_rows: te, pe) as its 32 signed bytes at DE.
+; HL = the table's marks (every 16th row's data address), BC = its widths (a
+; byte a row: the two groups' widths, 1..8, the first's in the high nibble).
+; Each group is 16 values of w bits, v + 2^(w-1), most significant bit first,
+; in 2w bytes. Clobbers AF, BC, DE, HL.
+EM_GROUP        = 16            ; values a group (soul_layout.PACK_GROUP: the packed tables assert both)
+EM_MARK_ROWS    = 16            ; rows a mark (soul_layout.PACK_MARK_ROWS): the row / 16 and row & 15 below
+        .assert 2 * EM_GROUP == VEC_DIM, "em_unpack reads a row as two groups"
+em_unpack:
+        push de
+        ld e,a
+        rrca
+        rrca
+        rrca
+        and $1E                 ; (row / 16) * 2: the row's mark
+        add a,l
+        ld l,a
+        jr nc,@mark
+        inc h
+@mark:
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a                  ; HL = the data of the mark's row
+        ld a,e
+        and $F0
+        add a,c
+        ld c,a
+        jr nc,@widths
+        inc b                   ; BC = the mark's row's widths
+@widths:
+        ld a,e
+        and 15
+        jr z,@row
+        ld d,a                  ; the rows between the mark's and this one
+@skip:
+        ld a,(bc)               ; a row's bytes: 2 (w1 + w2)
+        and $0F
+        ld e,a
+        ld a,(bc)
+        rrca
+        rrca
+        rrca
+        rrca
+        and $0F
+        add a,e
+        add a,a
+        add a,l
+        ld l,a
+        jr nc,@skipped
+        inc h
+@skipped:
+        inc bc
+        dec d
+        jr nz,@skip
+@row:
+        ld a,(bc)
+        pop de
+        push af
+        rrca
+        rrca
+        rrca
+        rrca
+        call @group
+        pop af
+@group:                         ; the low nibble of A: w; HL: the group's bytes, DE: its 16 values
+        and $0F
+        ld b,a
+        ld a,$80
+        ld c,1
+@bias:
+        rlca                    ; A: 2^(w-1), the bias ($80 rotated left w times)
+        rrc c                   ; C: 2^(8-w), the marker (1 rotated right w times)
+        djnz @bias
+        ld (@biased + 1),a
+        ld a,c
+        ld (@marker + 1),a
+        ld c,$80                ; no bits: the first sla c empties C and reads a byte
+        ld b,EM_GROUP
+@value:
+@marker:
+        ld a,0                  ; (2^(8-w): the w-th rla carries it out)
+@bit:
+        sla c                   ; the next bit, or Z when C held its own marker alone
+        jr z,@read
+@got:
+        rla
+        jr nc,@bit
+@biased:
+        sub 0                   ; (2^(w-1))
+        ld (de),a
+        inc de
+        djnz @value
+        ret
+@read:
+        ld c,(hl)               ; (the carry is the marker's 1: it goes to bit 0,
+        inc hl                  ; the byte's top bit into the carry)
+        rl c
+        jr @got
+.endif
+vecops_end:                     ; (the 48K player keeps this file below $8000: tests/test_zx_contention.py)

@@ -17,7 +17,10 @@ layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
 they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
 through the squares table (AT_FAST_SCORES, with each key's sums beside the
 caches) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
-Both have matvec.s's sparse calls (MV_SPARSE).
+Both have matvec.s's sparse calls (MV_SPARSE). The 48K has MV_COARSE and
+MV_BIAS_IN_K too where the soul leaves room (coarse_fits: the shipped one does),
+made by SOUL_PACKED (te and pe packed, equal gains stored once) and by vecops.s
+and the matrices' biases below $8000.
 The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
 record_known, a byte an id, lies just past the main block, off the tape and
@@ -47,9 +50,9 @@ from soulterm.paths import ZX_MAP_SUFFIX
 from . import paging, tap
 from .contention import CONTENDED_END
 from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR, player_kernel_options
-from .soul_layout import (LayoutError, alphabet_include, is_matvec_matrix, matvec_size, merges_include, soul_include,
-                          tensor_labels, tensors_include, vocab_constants, word_list_bytes, word_list_include,
-                          word_list_parts)
+from .soul_layout import (COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_matvec_matrix, matvec_size,
+                          merges_include, soul_include, tensor_labels, tensors_include, vocab_constants,
+                          word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
 TAPE_NAMES = {"48k": TAPE_NAME, "128k": "soulpl128"}   # the tape headers' names (10 characters at most)
@@ -63,6 +66,10 @@ ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine
                                  # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
 COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
+# the 48K's too: the embedding (with em_unpack), the residual adds, ReLU and argmax, a few calls
+# a position, below UNCONTENDED so that the kernels above fit with MV_COARSE (docs/spectrum.md,
+# "Sixteenth round")
+COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 RECORD_OPENERS = 6               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
@@ -123,7 +130,8 @@ def _words_in_bank(tokenizer, word_list: bool, model: str) -> bool:
     return model == "128k" and bool(tokenizer.words) and word_list
 
 
-def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP) -> str:
+def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
+                  coarse: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -145,12 +153,21 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     the value cache, the matrices and, last, the word list (cold, but of any
     size: the room left at the top of RAM, and what the cold part leaves, is
     its room).
+
+    The 48K with `coarse` (assemble_player's choice where it fits): MV_COARSE and
+    MV_BIAS_IN_K (16 bytes less than MV_COARSE alone: no coarse biased row start), and for its
+    room SOUL_PACKED (te and pe packed, equal gains once) with vecops.s and the matrices'
+    biases below UNCONTENDED too (a few calls and a word a row a position); without, the
+    options and layout from before the sixteenth round.
     """
-    cold_files = [name for name in KERNEL_FILES if name in COLD_KERNEL_FILES]
-    hot_files = [name for name in KERNEL_FILES if name not in COLD_KERNEL_FILES]
-    in_bank = _words_in_bank(tokenizer, word_list, model)
     banked = model == "128k"
-    options = [player_kernel_options(model, bench=False)]
+    coarse = coarse or banked
+    cold = COLD_KERNEL_FILES_48K if coarse and not banked else COLD_KERNEL_FILES
+    cold_tensors = COLD_48K if coarse and not banked else EMBEDDINGS
+    cold_files = [name for name in KERNEL_FILES if name in cold]
+    hot_files = [name for name in KERNEL_FILES if name not in cold]
+    in_bank = _words_in_bank(tokenizer, word_list, model)
+    options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked)]
     if banked:
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
@@ -163,7 +180,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     lines.append('.include "soulplayer.s"')
     if banked:
         lines.append('.include "records128.s"')
-    lines += [merges_include(tokenizer), soul_include(soul, "embeddings"),
+    lines += [merges_include(tokenizer), soul_include(soul, "embeddings", cold=cold_tensors),
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
     if not in_bank:
         lines.append(words_low)
@@ -178,7 +195,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     lines += ['.include "forward.s"',
               f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
     if not banked:
-        lines.append(soul_include(soul, "matrices"))
+        lines.append(soul_include(soul, "matrices", cold=cold_tensors))
     else:
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
@@ -241,11 +258,36 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
 def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k"):
     """The player's program; the 48K's word list fills the top of RAM and goes on
     at the cold part's end (player_source), its split found from the program
-    without it."""
+    without it. The 48K has MV_COARSE and MV_BIAS_IN_K, with the room SOUL_PACKED and
+    its layout make for them, where the soul and the list leave that room (the shipped
+    ones do), and is built as before the sixteenth round otherwise, without any of them
+    (`coarse_fits`)."""
+    if model == "48k" and not coarse_fits(soul, tokenizer, word_list):
+        return _assemble_48k(soul, tokenizer, word_list, coarse=False)
+    if model == "48k":
+        return _assemble_48k(soul, tokenizer, word_list)
+    return _assemble(player_source(soul, tokenizer, word_list, model))
+
+
+def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True):
     top_bytes = TOP
-    if model == "48k" and tokenizer.words and word_list:
-        top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, model)).end)
-    return _assemble(player_source(soul, tokenizer, word_list, model, top_bytes))
+    if tokenizer.words and word_list:
+        top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, coarse=coarse)).end)
+    return _assemble(player_source(soul, tokenizer, word_list, "48k", top_bytes, coarse=coarse))
+
+
+def coarse_fits(soul, tokenizer, word_list: bool = True) -> bool:
+    """Whether the 48K player with MV_COARSE (its layout: vecops.s and the biases below
+    UNCONTENDED too) fits: the kernels and matrices below $FFFF and the word list in
+    what they and the cold part leave."""
+    try:
+        bare = _assemble(player_source(soul, tokenizer, False))
+    except AsmError as exc:
+        if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
+            return False
+        raise
+    needed = word_list_bytes(tokenizer) if tokenizer.words and word_list else 0
+    return bare.end <= TOP and TOP - bare.end + UNCONTENDED - _cold_end(bare.symbols) >= needed
 
 
 def _assemble(source: str):
@@ -331,6 +373,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
+    tensors: dict[int, list] = {}       # a start -> [its names, kind, end]: equal gains share one (SOUL_PACKED)
     for tensor in spec.TENSORS:
         if banked and tensor.name.startswith(BANK_TENSORS):
             continue
@@ -339,7 +382,11 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         size = tensor.payload_bytes     # a matrix for matvec: each row's constant too (soul_layout.matvec_bytes)
         if is_matvec_matrix(tensor.name):
             size = matvec_size(tensor.rows, tensor.cols)
-        regions.append(Region(tensor.name, kind, sym[label], sym[label] + size))
+        stop = sym.get(label + "_end", sym[label] + size)       # (a packed table ends at its label)
+        tensors.setdefault(sym[label], [[], kind, stop])[0].append(tensor.name)
+    for start, (names, kind, stop) in tensors.items():
+        name = names[0] + (f" (also {', '.join(names[1:])}: equal gains)" if names[1:] else "")
+        regions.append(Region(name, kind, start, stop))
     cold_end = _cold_end(sym)
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))

@@ -31,6 +31,9 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 # code would otherwise push past $FFFF (with the low slots)
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
+# on the bench, the 48K's caches below its code and the code from $5C00 (the logits take
+# $5B00-$5BFF): with MV_COARSE its kernels and soul would otherwise run past $FFFF
+COARSE_48K_BENCH_PLACES = "kv_keys = $4000\nkv_values = $4A00\n.org $5C00"
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (the 128K player's)
@@ -47,22 +50,29 @@ FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\n.org ${FAST_MEANS_ORIGIN
 # division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
 TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"
 SHORT_EXP_OPTION = "AT_SHORT_EXP = 1"   # attention.s's exp table without its run of 1s (the 48K's, for room)
+# te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
+# the 48K's, for room (docs/spectrum.md, "Sixteenth round")
+SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
 
 
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
                           coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None,
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
-                          table_means: bool | None = None) -> str:
+                          table_means: bool | None = None, packed: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
-    (build.py's players and the kernels' bench): both have MV_SPARSE and MV_NARROW_JUMP (the
-    48K since the fifteenth round), the 128K the low slots, MV_BIAS_IN_K, AT_FAST_SCORES,
-    AT_FAST_MEANS (which needs AT_FAST_SCORES), MV_COARSE and RN_CLAMPED_UNIT too. `sparse`,
+    (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
+    48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
+    with MV_COARSE, where the soul leaves room: build.coarse_fits), the 48K SOUL_PACKED, the
+    128K the low slots, AT_FAST_SCORES, AT_FAST_MEANS (which needs AT_FAST_SCORES) and
+    RN_CLAMPED_UNIT too. `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
-    own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's); `bench` places
+    own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
+    (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
     is_128k = model == "128k"
+    packed = not is_128k if packed is None else packed
     fast_scores = is_128k if fast_scores is None else fast_scores
-    coarse = is_128k if coarse is None else coarse
+    coarse = True if coarse is None else coarse     # (the 48K's since the sixteenth round, where it fits)
     narrow_jump = True if narrow_jump is None else narrow_jump
     clamped_unit = is_128k if clamped_unit is None else clamped_unit
     fast_means = fast_scores and is_128k if fast_means is None else fast_means
@@ -71,11 +81,13 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES (interrupts off while a head runs)")
     if fast_means and table_means:
         raise ValueError("AT_TABLE_MEANS is the means without AT_FAST_MEANS")
-    options = ([LOW_SLOTS_OPTION, BIAS_IN_K_OPTION] * is_128k + [SPARSE_OPTION] * sparse
+    options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
-               + [TABLE_MEANS_OPTION] * table_means + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores))
+               + [TABLE_MEANS_OPTION] * table_means + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores)
+               + [SOUL_PACKED_OPTION] * packed
+               + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
