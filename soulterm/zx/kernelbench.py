@@ -30,6 +30,9 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 # on the bench, the key cache and each key's sums (640 bytes) below its code, which the option's
 # code would otherwise push past $FFFF (with the low slots)
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
+PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (instead of AT_FAST_SCORES)
+# on the bench, the key cache below its code too (the planes' cache is HEAD_PLANES, or the program's)
+PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 # on the bench, the 48K's caches below its code and the code from $5C00 (the logits take
 # $5B00-$5BFF): with MV_COARSE its kernels and soul would otherwise run past $FFFF
@@ -58,7 +61,8 @@ SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
                           coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None,
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
-                          table_means: bool | None = None, packed: bool | None = None) -> str:
+                          table_means: bool | None = None, packed: bool | None = None,
+                          plane_scores: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -68,24 +72,29 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
-    AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
+    AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
+    AT_PLANE_SCORES instead of AT_FAST_SCORES (the scores by bit planes)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
-    fast_scores = is_128k if fast_scores is None else fast_scores
+    fast_scores = is_128k and not plane_scores if fast_scores is None else fast_scores
+    if fast_scores and plane_scores:
+        raise ValueError("AT_PLANE_SCORES is the scores without AT_FAST_SCORES")
     coarse = True if coarse is None else coarse     # (the 48K's since the sixteenth round, where it fits)
     narrow_jump = True if narrow_jump is None else narrow_jump
     clamped_unit = is_128k if clamped_unit is None else clamped_unit
-    fast_means = fast_scores and is_128k if fast_means is None else fast_means
+    fast_means = (fast_scores or plane_scores) and is_128k if fast_means is None else fast_means
     table_means = not is_128k and not fast_means if table_means is None else table_means
-    if fast_means and not fast_scores:
-        raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES (interrupts off while a head runs)")
+    if fast_means and not (fast_scores or plane_scores):
+        raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES or AT_PLANE_SCORES (interrupts off while a head runs)")
     if fast_means and table_means:
         raise ValueError("AT_TABLE_MEANS is the means without AT_FAST_MEANS")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
-               + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
+               + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
+               + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
-               + [TABLE_MEANS_OPTION] * table_means + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores)
+               + [TABLE_MEANS_OPTION] * table_means
+               + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
                + [SOUL_PACKED_OPTION] * packed
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores))
     return "\n".join(options)
@@ -218,13 +227,22 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
 # attend_head's inputs on the kernels' bench (the tests, benchmarks/z80_kernels.py): q, the
 # (20 positions, 4 heads, 8) keys and values, the head's output and AT_FAST_SCORES's key sums.
 HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS = 0xA000, 0xB000, 0xC000, 0xA100, 0xA200
+HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one layer's, [head][position])
 
 
 def store_keys(bench: Z80Bench, keys, count: int) -> int:
     """The keys (20 x 4 x 8 words) and, through at_key_sums, the first `count` positions' key sums
-    as forward.s keeps them; returns the last at_key_sums call's T-states (0 for none)."""
+    as forward.s keeps them (with AT_PLANE_SCORES their planes, through pl_store, at_wide_planes
+    cleared first); returns the last at_key_sums (pl_store) call's T-states (0 for none)."""
     bench.write_words(HEAD_KEYS, np.asarray(keys).reshape(-1))
     t_states = 0
+    if "pl_store" in bench.symbols:
+        bench.poke(bench.sym("at_wide_planes"), [0])
+        plane_bytes = bench.sym("PL_KEY_BYTES")
+        for position in range(count):
+            bench.cpu.hl, bench.cpu.de = HEAD_KEYS + 64 * position, HEAD_PLANES + plane_bytes * position
+            t_states = bench.call("pl_store")
+        return t_states
     for position in range(count):
         bench.cpu.hl, bench.cpu.de = HEAD_KEYS + 64 * position, HEAD_SUMS + 16 * position
         t_states = bench.call("at_key_sums")
@@ -246,6 +264,8 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
                           ("at_sums", HEAD_SUMS + 4 * head)):
         if name in bench.symbols:
             bench.poke_word(bench.sym(name), address)
+    if "pl_planes" in bench.symbols:
+        bench.poke_word(bench.sym("pl_planes"), HEAD_PLANES + bench.sym("PL_HEAD_BYTES") * head)
     bench.poke(bench.sym("at_count"), [count])
     return t_states
 
