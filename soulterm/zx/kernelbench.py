@@ -31,8 +31,8 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 # code would otherwise push past $FFFF (with the low slots)
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (instead of AT_FAST_SCORES)
-# on the bench, the key cache below its code too (the planes' cache is HEAD_PLANES, or the program's)
-PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000"
+# on the bench, the key cache below its code and the planes (3,840 bytes) below it (a head alone: HEAD_PLANES)
+PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 # on the bench, the 48K's caches below its code and the code from $5C00 (the logits take
 # $5B00-$5BFF): with MV_COARSE its kernels and soul would otherwise run past $FFFF
