@@ -442,7 +442,11 @@ fw_attend:
         inc a
         ld (fw_head),a
         cp FW_HEADS
+.ifdef AT_PLANE_SCORES
+        jp nz,@head             ; (the planes' steps put it past jr's reach)
+.else
         jr nz,@head
+.endif
 
         ld a,FD_PROJ            ; h = sat16(h + proj att)
         ld hl,fw_att

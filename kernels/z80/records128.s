@@ -29,12 +29,20 @@
 ; 8 more in soulplayer.s, 11 of tables that build.py writes,
 ; and record_known's 128 past the main block, off the tape).
 
+.ifdef AT_FAST_SCORES
 RECORD_BYTES    = 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE
-RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank
+.else                           ; (AT_PLANE_SCORES: the planes are made again from the keys, pl_store)
+RECORD_BYTES    = 4 * KV_POSITION_BYTES
+.endif
+RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank (32 x 256 with AT_PLANE_SCORES)
 RECORD_BANK_COUNT = 4
         .assert RECORDS_A_BANK * RECORD_BANK_COUNT == FW_VOCAB, "a record for every id"
         .assert RECORDS_A_BANK * RECORD_BYTES <= $4000, "a bank's records must fit its 16K"
+.ifdef AT_FAST_SCORES
         .assert RECORD_BYTES == 256 + 32, "record_move finds record i at 256 i + 32 i"
+.else
+        .assert RECORD_BYTES == 256, "record_move finds record i at 256 i"
+.endif
         .assert (record_known & 255) + FW_VOCAB <= 256, "record_known must lie in one page"
 
 ; position_one - position 1 of a prompt, a prefill position: copied from its
@@ -49,7 +57,11 @@ position_one:
         ld a,(hl)
         or a
         ld a,RECORD_INTO_CACHE
+.ifdef AT_PLANE_SCORES
+        jr nz,record_copied
+.else
         jr nz,record_move
+.endif
         push hl
         call forward_prefill
         xor a                   ; (RECORD_FROM_CACHE)
@@ -58,11 +70,31 @@ position_one:
         ld (hl),h               ; (H: nonzero) this id has its record now
         ret
 
+.ifdef AT_PLANE_SCORES
+; record_copied - the record into the cache, then both layers' planes of its keys (fw_key_planes,
+; fw_pos = 1), bank 0 back after them.
+record_copied:
+        call record_move
+        xor a
+        ld (fw_layer_index),a
+        ld hl,kv_keys + KV_POSITION_BYTES
+        call fw_key_planes      ; (layer 0: the data bank paged in and out)
+        ld a,1
+        ld (fw_layer_index),a
+        call zx_page_data
+        ld hl,kv_keys + KV_LAYER_BYTES + KV_POSITION_BYTES
+        call fw_key_planes
+        ld a,$FF
+        ld (fw_layer_index),a
+        jp zx_page_top
+.endif
+
 RECORD_INTO_CACHE = $EB         ; ex de,hl: ldir from the record into the cache
 RECORD_FROM_CACHE = $00         ; nop: ldir from the cache into the record
 
 ; record_move - position 1's cache <-> fw_token's record, A = RECORD_INTO_CACHE
-; or RECORD_FROM_CACHE. Record i of a bank lies at $C000 + 288 i, its pieces
+; or RECORD_FROM_CACHE. Record i of a bank lies at $C000 + 288 i (256 i with
+; AT_PLANE_SCORES), its pieces
 ; in record_pieces' order. Pages the bank in and bank 0 back; clobbers all
 ; but IY.
 record_move:
@@ -70,6 +102,7 @@ record_move:
         ld (@back),a
         ld a,(fw_token)
         and RECORDS_A_BANK - 1  ; i
+.ifdef AT_FAST_SCORES
         ld h,a
         rrca
         rrca
@@ -81,6 +114,11 @@ record_move:
         add a,h
         add a,$C0
         ld d,a                  ; DE = $C000 + 256 i + 32 i
+.else
+        add a,$C0
+        ld d,a
+        ld e,0                  ; DE = $C000 + 256 i (AT_PLANE_SCORES's records: no key sums)
+.endif
         ld a,(fw_token)
         rlca
         rlca
@@ -122,13 +160,17 @@ record_pieces:
         .byte KV_POSITION_BYTES
         .word kv_values + KV_LAYER_BYTES + KV_POSITION_BYTES
         .byte KV_POSITION_BYTES
+.ifdef AT_FAST_SCORES
         .word kv_key_sums + AT_SUMS_STRIDE
         .byte AT_SUMS_STRIDE
         .word kv_key_sums + KV_SUMS_LAYER_BYTES + AT_SUMS_STRIDE
         .byte AT_SUMS_STRIDE
+        .assert 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE == RECORD_BYTES, "the pieces make a record"
+.else
+        .assert 4 * KV_POSITION_BYTES == RECORD_BYTES, "the pieces make a record"
+.endif
 record_pieces_end:
 RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
-        .assert 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE == RECORD_BYTES, "the pieces make a record"
 
 ; records_top - the first RUN's part, run with bank 0 paged (build.py places
 ; it after the matrices, with record_banks: ids 0-31, 32-63, 64-95, 96-127,

@@ -169,6 +169,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     in_bank = _words_in_bank(tokenizer, word_list, model)
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked)]
     if banked:
+        bank = data_bank(soul, tokenizer, in_bank)
+        # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
+        # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store
+        options += [f"kv_planes = ${bank.end:04X}     ; in bank {DATA_BANK}, after layer 1's tensors and the word list"]
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
@@ -200,9 +204,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
-        bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
+        bank_symbols = bank.symbols
         names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
+        lines.append(f'.assert kv_planes + 2 * PL_LAYER_BYTES <= ${paging.PAGED_START + paging.BANK_SIZE:04X}, '
+                     f'"the keys\' planes must fit bank {DATA_BANK} after its block"')
         openers = opener_ids(tokenizer)[:RECORD_OPENERS]
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",

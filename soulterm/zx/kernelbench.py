@@ -62,21 +62,22 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None,
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
                           table_means: bool | None = None, packed: bool | None = None,
-                          plane_scores: bool = False) -> str:
+                          plane_scores: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
     with MV_COARSE, where the soul leaves room: build.coarse_fits), the 48K SOUL_PACKED, the
-    128K the low slots, AT_FAST_SCORES, AT_FAST_MEANS (which needs AT_FAST_SCORES) and
-    RN_CLAMPED_UNIT too. `sparse`,
+    128K the low slots, AT_PLANE_SCORES (since the sixteenth round; AT_FAST_SCORES before it),
+    AT_FAST_MEANS (which needs one of them) and RN_CLAMPED_UNIT too. `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
-    AT_PLANE_SCORES instead of AT_FAST_SCORES (the scores by bit planes)."""
+    AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
-    fast_scores = is_128k and not plane_scores if fast_scores is None else fast_scores
+    plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
+    fast_scores = False if fast_scores is None else fast_scores
     if fast_scores and plane_scores:
         raise ValueError("AT_PLANE_SCORES is the scores without AT_FAST_SCORES")
     coarse = True if coarse is None else coarse     # (the 48K's since the sixteenth round, where it fits)
