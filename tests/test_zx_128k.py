@@ -163,7 +163,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
     assert "mv_sparse_part" in sym and "mv_low_slots" in sym       # MV_SPARSE and MV_LOW_SLOTS
-    assert "at_key_sums" in sym and "at_dims" in sym                # AT_FAST_SCORES
+    assert "pl_store" in sym and "pl_keys" in sym and "at_dims" not in sym   # AT_PLANE_SCORES, not AT_FAST_SCORES
     assert "mv_coarse_slots" in sym and "fw_logits_bound" in sym    # MV_COARSE
     (bank, data), = built.banks
     for name, tensor in soul.tensors.items():
@@ -180,8 +180,11 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
         assert np.array_equal(np.frombuffer(weights, np.uint8) ^ 0x80, tensor.values[0] & 0xFF), name   # row 0
     assert bank == DATA_BANK and len(data) == sym["sp_words_end"] - paging.PAGED_START
     # everything layer 1 runs, reads and writes but its tensors lies below the bank it pages in
-    assert max(sym["zx_page_end"], sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"],
-               sym["kv_key_sums"] + 2 * sym["KV_SUMS_LAYER_BYTES"]) <= paging.PAGED_START
+    assert max(sym["zx_page_end"], sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"], sym["pl_tables"] + 64,
+               sym["pl_store"]) <= paging.PAGED_START
+    # the keys' planes in the bank, after its block (layer 1 runs with it in; layer 0's heads page it in)
+    assert len(data) + paging.PAGED_START <= sym["kv_planes"]
+    assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= paging.PAGED_START + paging.BANK_SIZE
     names = {region.name for region in built.regions}
     assert "l0.q" in names and "l1.q" not in names and "word list (spelling rule)" not in names
 

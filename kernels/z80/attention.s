@@ -1764,9 +1764,9 @@ pl_keys:
         ld h,a
         .repeat PL_PLANES - 1, plane
         pop de
-        sra h                   ; |R| < 2 * 8 * 2048: 16 bits
+        sra h                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits)
         rr l
-        rra                     ; the bit shifted out: q.k's bit (plane), into A
+        rra                     ; the bit shifted out (q.k's bit plane) into A
         ex af,af'
         ld c,e
         ld a,(bc)
@@ -1812,7 +1812,7 @@ pl_keys:
         ld (at_sum40+1),hl
         ld a,c
         ld (at_sum40+3),a
-        ld a,l
+        ld a,l                  ; f = sum >> 14 (D:C:H): two bits more of H:L
         add a,a
         rl h
         rl c
@@ -1838,7 +1838,7 @@ pl_keys:
         ld (hl),d
         inc l
         ld (pl_score),hl
-        ld a,e
+        ld a,e                  ; f - max f so far < 0? then max stays (24 bits)
 @max_0:
         sub 0
         ld a,c

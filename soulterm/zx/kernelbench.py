@@ -414,6 +414,21 @@ def key_sums_at(bench: Z80Bench, position: int) -> bytes:
                     for layer in range(spec.N_LAYERS))
 
 
+def planes_at(bench: Z80Bench, position: int, bank: int | None = None) -> bytes:
+    """Both layers' 4 heads' planes of the keys at `position` (AT_PLANE_SCORES's kv_planes), as
+    bytes; `bank`: the 128K bank they lie in (paged out, as after a call: bank 0 is back)."""
+    from soulterm.soul import spec
+
+    key_bytes, head_bytes = bench.sym("PL_KEY_BYTES"), bench.sym("PL_HEAD_BYTES")
+    at = bench.sym("kv_planes") + position * key_bytes
+    if bank is not None and bank != bench.paged_bank:
+        memory, at = bench.banks[bank], at - paging.PAGED_START
+    else:
+        memory = bench.memory
+    return b"".join(bytes(memory[at + head * head_bytes:at + head * head_bytes + key_bytes])
+                    for head in range(spec.N_LAYERS * spec.N_HEADS))
+
+
 def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
                  records: bool = False) -> tuple[list[tuple], list[int]]:
     """One turn through forward.s as the Spectrum player runs it, checked against `engine` step by step.
