@@ -1,7 +1,9 @@
 ; records128.s - position 1's records in the 128K player's free banks (PLAYER_128K, Z80).
 ;
 ; Position 0 of every turn is SEP, so position 1's keys, values and key sums
-; (both layers: 2 x (64 + 64 + 16) = 288 bytes, RECORD_BYTES) depend on
+; (both layers: 2 x (64 + 64 + 16) = 288 bytes, RECORD_BYTES; with AT_PLANE_SCORES,
+; the 128K's since the sixteenth round, the keys and values, 256 bytes, the keys'
+; planes made again from the copied keys by pl_store, record_copied) depend on
 ; nothing but the id there. The player keeps each position 1 it computes as
 ; that id's record, 32 ids a bank in banks 1, 3, 6 and 7 (record_banks, which
 ; nothing else of the player uses), and a later line that opens with the same
@@ -19,13 +21,16 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records]): a
-; record copied into the cache 7,136 (position_one, the border included); a
-; position computed and recorded 7,190 more than its forward_prefill alone
-; (1,161,674 against 1,154,484 for "hello"'s position 1); the first RUN
-; (records_first_run: position 0 and six openers) 7,808,987, 2.23 s at 3.5 MHz
-; (8,075,833 before the fifteenth round's matvec and attention branches merged).
-; Bytes: 181 (in the 128K player: 122 below $8000 and records_top's 59 after
-; the matrices; 189 before records_done ended in soulplayer.s's border_back;
+; record copied into the cache 29,208 (position_one, the border included: the
+; copy and both layers' planes, pl_store; 7,136 with the key sums before the
+; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 6,260 more
+; than its forward_prefill alone (1,046,524 against 1,040,264 for "hello"'s
+; position 1; 7,190 before); the first RUN (records_first_run: position 0 and six
+; openers) 7,343,527, 2.10 s at 3.5 MHz (7,808,987 before AT_PLANE_SCORES,
+; 8,075,833 before the fifteenth round's matvec and attention branches merged).
+; Bytes: 202 (in the 128K player: 143 below $8000 and records_top's 59 after
+; the matrices; 181 before AT_PLANE_SCORES's record_copied and shorter records;
+; 189 before records_done ended in soulplayer.s's border_back;
 ; 8 more in soulplayer.s, 11 of tables that build.py writes,
 ; and record_known's 128 past the main block, off the tape).
 
