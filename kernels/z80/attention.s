@@ -76,7 +76,19 @@
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
 ;
-; AT_FAST_MEANS (with AT_FAST_SCORES, in the 128K player: docs/spectrum.md,
+; AT_PLANE_SCORES (an assembler option instead of AT_FAST_SCORES, the 128K player's since
+; the sixteenth round: docs/spectrum.md, "Sixteenth round: the scores by bit planes, in the
+; 128K player") takes a head's scores from each key's 12 bit planes of k + 2048 (pl_store,
+; as the key enters the cache: forward.s keeps them in kv_planes) and two tables of q's
+; subset sums (pl_prepare): two table reads a plane, R = (R >> 1) + P_b (section at
+; pl_prepare below); a head with a q beyond -2048..2047, or while a key beyond it is in the
+; cache (at_wide_planes), takes the old dot. T-states (python benchmarks/z80_kernels.py
+; --plane-scores; q, k in -2048..2047, v in -256..255, with AT_FAST_MEANS): 11,469 for one
+; position, 58,829 for 20 (13,873 and 79,166 with AT_FAST_SCORES); pl_store 10,992 for a
+; position's 4 heads. Bytes (the 128K player's map): pl_prepare 323, pl_keys 456, pl_store
+; with its alignment for the tables 217, the tables 64, the head's entry 20, variables 10.
+;
+; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
 ; table of its own when the dimension's v are all in -256..255 (at_fast_dimension
 ; below: two reads a byte plane a position, no multiply; a weight of 0 skips

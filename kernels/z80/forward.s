@@ -36,6 +36,15 @@
 ; 1,444,747 at position 0 (python benchmarks/z80_kernels.py --fast-scores;
 ; 2,812,189 and 1,425,935 without the option on the same tree), 61 bytes more
 ; of code.
+; With AT_PLANE_SCORES (attention.s's option instead, the 128K player's since the
+; sixteenth round): each position's keys' planes (fw_key_planes, pl_store; 3,840 bytes
+; for both layers in kv_planes, which the 128K player places in its data bank after
+; the bank's block, paged in around layer 0's heads and planes' store) and
+; attention's pl_planes; forward_step 2,733,380 and forward_prefill 1,397,401 at
+; position 0 (python benchmarks/z80_kernels.py --plane-scores; 2,740,183 and
+; 1,396,508 with AT_FAST_SCORES on the same tree); fw_key_planes and
+; fw_planes_of_layer 90 bytes, fw_attend 321 (298 with AT_FAST_SCORES), fw_layer_kv
+; 58 (56), fw_wide_at_0 1.
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
 ; bound, fw_logits_bound (108 bytes more here, 1,183 in matvec.s): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
