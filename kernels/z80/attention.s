@@ -84,9 +84,10 @@
 ; pl_prepare below); a head with a q beyond -2048..2047, or while a key beyond it is in the
 ; cache (at_wide_planes), takes the old dot. T-states (python benchmarks/z80_kernels.py
 ; --plane-scores; q, k in -2048..2047, v in -256..255, with AT_FAST_MEANS): 11,469 for one
-; position, 58,829 for 20 (13,873 and 79,166 with AT_FAST_SCORES); pl_store 10,992 for a
-; position's 4 heads. Bytes (the 128K player's map): pl_prepare 323, pl_keys 456, pl_store
-; with its alignment for the tables 217, the tables 64, the head's entry 20, variables 10.
+; position, 58,829 for 20 (13,873 and 79,166 with AT_FAST_SCORES); pl_store 9,896 for a
+; position's 4 heads (10,992 with a plane of both groups a pass in a loop, 384 bytes fewer).
+; Bytes (the 128K player's map): pl_prepare 323, pl_keys 456, pl_store with the tables'
+; alignment 601, the tables 64, the head's entry 20, variables 10.
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
@@ -1885,72 +1886,10 @@ pl_keys:
 ; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on).
 ; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
 ; of dimensions 0-3 (4-7) whose k' = k + 2048 has bit b set. C: every k in -2048..2047;
-; NC: not (at_wide_planes set, the planes unfinished). A plane of both groups a pass, the
-; planes left in L'. Clobbers AF, BC, DE, HL, IX and the other set.
-pl_store:
-        push hl
-        pop ix
-        ex de,hl                ; HL = where the planes go
-        ld a,4
-        ld (pl_heads),a
-@head:
-        ld b,(ix+0)             ; the low bytes: planes 0..7 (group 0 in B, C, D, E)
-        ld c,(ix+2)
-        ld d,(ix+4)
-        ld e,(ix+6)
-        exx
-        ld b,(ix+8)             ; (group 1 in the other set)
-        ld c,(ix+10)
-        ld d,(ix+12)
-        ld e,(ix+14)
-        exx
-        ld a,8
-        call @planes
-        .repeat 2, group        ; the high bytes + 8 (k' = k + 2048): planes 8..11, 0..15 in range
-        .if group == 1
-        exx
-        .endif
-        .repeat 4, dim
-        ld a,(ix+2 * (4 * group + dim) + 1)
-        add a,8
-        cp 16
-        jp nc,@wide
-        .if dim == 0
-        ld b,a
-        .elseif dim == 1
-        ld c,a
-        .elseif dim == 2
-        ld d,a
-        .else
-        ld e,a
-        .endif
-        .endrepeat
-        .if group == 1
-        exx
-        .endif
-        .endrepeat
-        ld a,PL_PLANES - 8
-        call @planes
-        ld de,PL_HEAD_BYTES - PL_KEY_BYTES
-        add hl,de
-        ld de,2 * AT_HEAD_DIM
-        add ix,de
-        ld a,(pl_heads)
-        dec a
-        ld (pl_heads),a
-        jp nz,@head
-        scf
-        ret
-@wide:
-        ld a,1
-        ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)
-        or a                    ; (NC)
-        ret
-@planes:                        ; A planes from B, C, D, E and B', C', D', E' (their bit 0 on)
-        exx
-        ld l,a                  ; L' = the planes left
-        exx
-@plane:
+; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
+; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on. Clobbers AF, BC, DE, HL,
+; IX and the other set.
+        .macro pl_store_plane
         ld a,(pl_tables & 255) >> 5     ; 4 bits in, then doubled: 2 n + T_lo's low byte
         srl e                   ; dimension 3 (7) first: bit 3 of the nibble
         rla
@@ -1974,11 +1913,70 @@ pl_store:
         srl b
         rla
         add a,a
-        dec l
         exx
         ld (hl),a
         inc hl
-        jr nz,@plane            ; (the flags of dec l')
+        .endmacro
+pl_store:
+        push hl
+        pop ix
+        ex de,hl                ; HL = where the planes go
+        ld a,4
+        ld (pl_heads),a
+@head:
+        ld b,(ix+0)             ; the low bytes: planes 0..7 (group 0 in B, C, D, E)
+        ld c,(ix+2)
+        ld d,(ix+4)
+        ld e,(ix+6)
+        exx
+        ld b,(ix+8)             ; (group 1 in the other set)
+        ld c,(ix+10)
+        ld d,(ix+12)
+        ld e,(ix+14)
+        exx
+        .repeat 8
+        pl_store_plane
+        .endrepeat
+        .repeat 2, group        ; the high bytes + 8 (k' = k + 2048): planes 8..11, 0..15 in range
+        .if group == 1
+        exx
+        .endif
+        .repeat 4, dim
+        ld a,(ix+2 * (4 * group + dim) + 1)
+        add a,8
+        cp 16
+        jp nc,@wide
+        .if dim == 0
+        ld b,a
+        .elseif dim == 1
+        ld c,a
+        .elseif dim == 2
+        ld d,a
+        .else
+        ld e,a
+        .endif
+        .endrepeat
+        .if group == 1
+        exx
+        .endif
+        .endrepeat
+        .repeat PL_PLANES - 8
+        pl_store_plane
+        .endrepeat
+        ld de,PL_HEAD_BYTES - PL_KEY_BYTES
+        add hl,de
+        ld de,2 * AT_HEAD_DIM
+        add ix,de
+        ld a,(pl_heads)
+        dec a
+        ld (pl_heads),a
+        jp nz,@head
+        scf
+        ret
+@wide:
+        ld a,1
+        ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)
+        or a                    ; (NC)
         ret
 
 ; the head's tables of q's subset sums: T_lo's words at 0..31, T_hi's at 32..63, in one page

@@ -40,7 +40,7 @@
 ; sixteenth round): each position's keys' planes (fw_key_planes, pl_store; 3,840 bytes
 ; for both layers in kv_planes, which the 128K player places in its data bank after
 ; the bank's block, paged in around layer 0's heads and planes' store) and
-; attention's pl_planes; forward_step 2,733,380 and forward_prefill 1,397,401 at
+; attention's pl_planes; forward_step 2,731,213 and forward_prefill 1,395,209 at
 ; position 0 (python benchmarks/z80_kernels.py --plane-scores; 2,740,183 and
 ; 1,396,508 with AT_FAST_SCORES on the same tree); fw_key_planes and
 ; fw_planes_of_layer 90 bytes, fw_attend 321 (298 with AT_FAST_SCORES), fw_layer_kv

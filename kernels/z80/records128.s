@@ -21,12 +21,12 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records]): a
-; record copied into the cache 29,208 (position_one, the border included: the
+; record copied into the cache 27,016 (position_one, the border included: the
 ; copy and both layers' planes, pl_store; 7,136 with the key sums before the
 ; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 6,260 more
-; than its forward_prefill alone (1,046,524 against 1,040,264 for "hello"'s
+; than its forward_prefill alone (1,044,332 against 1,038,072 for "hello"'s
 ; position 1; 7,190 before); the first RUN (records_first_run: position 0 and six
-; openers) 7,343,527, 2.10 s at 3.5 MHz (7,808,987 before AT_PLANE_SCORES,
+; openers) 7,328,183, 2.09 s at 3.5 MHz (7,808,987 before AT_PLANE_SCORES,
 ; 8,075,833 before the fifteenth round's matvec and attention branches merged).
 ; Bytes: 202 (in the 128K player: 143 below $8000 and records_top's 59 after
 ; the matrices; 181 before AT_PLANE_SCORES's record_copied and shorter records;
