@@ -332,8 +332,9 @@ isqrt24:
         ld hl,0                 ; HL = the remainder, DE = 2 * the root so far
         ld d,h
         ld e,l
-        ld a,(isq_m+2)
-        call @byte
+        ld a,(isq_m+2)          ; a zero top byte's rounds leave HL and DE at 0: skipped
+        or a                    ; (m < 2^16: a root below 256, RMSNorm's usual)
+        call nz,@byte
         ld a,(isq_m+1)
         call @byte
         ld a,(isq_m)

@@ -37,6 +37,7 @@ RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
 RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
 RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 32767
+RN_CLAMP_SUM    = (RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1) << RN_MEAN_SHIFT   ; the sums of squares that clamp lie below this
 RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is y's sign)
         .assert (RN_INV_NUMERATOR_HIGH << 16) / RN_CLAMP_ROOT >= 32768 && (RN_INV_NUMERATOR_HIGH << 16) / (RN_CLAMP_ROOT + 1) < 32768, "RN_CLAMP_ROOT is not the clamp's edge"
 
@@ -217,21 +218,22 @@ rmsnorm:
         djnz @square
 
 @squared:
-        exx                     ; m = sum >> 5 (SPEC's max(1, m) is left out: a root of 0 or 1 clamps as 1's does)
-        ld a,RN_MEAN_SHIFT
+        exx                     ; a root of 16 or less (m < 17^2, the sum below 17^2 * 32) clamps
+        ld a,d                  ; inv at 32767: told from the sum, with no root (SPEC's max(1, m)
+        or e                    ; and max(1, root) are left out: they clamp as well)
+        jr nz,@root
+        ld bc,RN_CLAMP_SUM
+        sbc hl,bc               ; (carry clear from the or)
+        jr c,@clamp
+        add hl,bc
+@root:
+        ld a,RN_MEAN_SHIFT      ; m = sum >> 5
         call sra32
         ld (isq_m),hl
         ld (isq_m+2),de
-        call isqrt24            ; m <= 2^22, so the root fits
+        call isqrt24            ; m <= 2^22, so the root fits; 17 or more here
         ld b,h
         ld c,l
-        ld a,h
-        or a
-        jr nz,@divide
-        ld a,l
-        cp RN_CLAMP_ROOT + 1
-        jr c,@clamp             ; 2^19 / a root of 16 or less is 32768 or more: clamped
-@divide:
         ld de,RN_INV_NUMERATOR_HIGH
         ld hl,$0000             ; DEHL = 2^19 (spec.RMS_INV_NUMERATOR)
         call div32u_q16         ; the quotient fits 15 bits: the root is 17 or more
@@ -259,9 +261,9 @@ rmsnorm:
         jr c,@general           ; a > shift: a gain above one
         ld (rn_unit_shift),a
         ld b,RN_DIM
+        ld a,c
 @check:
-        ld a,(hl)
-        cp c
+        cp (hl)
         jr nz,@general
         inc hl
         djnz @check
