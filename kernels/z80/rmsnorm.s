@@ -410,9 +410,14 @@ rmsnorm:
         ld e,a
         ld d,0
         ld hl,@clamped_shifts_end
-        or a
-        sbc hl,de
+        sbc hl,de               ; (carry clear from the add: A <= 60)
         ld (@clamped_jump + 1),hl
+        or a                    ; the unit products shift (x * inv) >> 16 one place fewer (at 15
+        ld e,4                  ; or more, 14 shifts leave |x * inv| < 2^30 its sign as 15 do),
+        add hl,de               ; or for a shift of 0 double it (@unit_doubled)
+        jr nz,@unit_entry
+        ld hl,@unit_doubled
+@unit_entry:
         ld (@unit_jump + 1),hl
         ld hl,(rn_inv)
         ld (@unit_inv + 1),hl
@@ -458,15 +463,18 @@ rmsnorm:
         jr nz,@unit_negative
         call mul16u_smaller     ; DEHL = x * inv
 @unit_product:
-        add hl,hl
-        rl e
-        rl d
-        ld b,d
-        ld c,e                  ; BC = y = (x * inv) >> 15, always within int16
+        ld b,d                  ; BC = (x * inv) >> 16: y >> (shift - a) is (x * inv) >> (15 + shift - a),
+        ld c,e                  ; BC shifted one place fewer
+        ld a,h                  ; (bit 15, for a shift of 0)
         pop hl
         pop de
 @unit_jump:
-        jp @clamped_shifts_end  ; (patched: the clamped loop's entry into its shifts)
+        jp @clamped_shifts_end  ; (patched: shift - a - 1 of the clamped loop's shifts, or @unit_doubled)
+@unit_doubled:                  ; shift = a: y = (x * inv) >> 15, always within int16
+        rla
+        rl c
+        rl b
+        jp @clamped_shifts_end
 @unit_negative:                 ; x < 0: -(|x| * inv), |x| unsigned (x = -32768 too)
         xor a
         sub e
