@@ -214,12 +214,12 @@ div32u_rounds:
 
 .endif
 
+.ifndef AT_TABLE_MEANS                  ; (only attention's slow means divide by it: RMSNorm has its own inverse)
 ; div32u_q16 - DEHL = DEHL / BC (unsigned) when the quotient fits 16 bits
 ; (DE < BC): 16 rounds instead of 32 (8 when it fits 8 bits), and the low
 ; half shifts out of HL as the quotient bits shift into it. Keeps BC;
 ; clobbers AF, BC', HL'.
 div32u_q16:
-.ifndef AT_TABLE_MEANS                  ; (RMSNorm's quotients are 256 or more: the means' short way)
         ld a,d                  ; a quotient below 256 (DEHL >> 8 < BC): its first 8 rounds
         or a                    ; would only shift, so move bytes and run 8
         jr nz,@sixteen
@@ -235,7 +235,6 @@ div32u_q16:
         ld a,8
         jr @start
 @sixteen:
-.endif
         ld a,16
 @start:
         push bc
@@ -269,7 +268,7 @@ div32u_q16:
         ld e,a
         ret
 
-.ifndef AT_TABLE_MEANS                  ; (the signed divisions: the 48K's means divide on their own)
+; (the signed divisions: the 48K's means divide on their own)
 ; div32s_floor - DEHL = floor(DEHL / BC), DEHL signed, BC >= 1 (as SPEC: floor, also below zero).
 ; Keeps BC; clobbers AF, BC', HL'.
 div32s_floor:

@@ -37,6 +37,8 @@ RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
 RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
 RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 32767
+RN_INV_BITS     = 15            ; 2^19 // r < 2^15 for r >= 17
+        .assert (RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS < RN_CLAMP_ROOT + 1, "the inverse has more than RN_INV_BITS bits"
 RN_CLAMP_SUM    = (RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1) << RN_MEAN_SHIFT   ; the sums of squares that clamp lie below this
 RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is y's sign)
         .assert (RN_INV_NUMERATOR_HIGH << 16) / RN_CLAMP_ROOT >= 32768 && (RN_INV_NUMERATOR_HIGH << 16) / (RN_CLAMP_ROOT + 1) < 32768, "RN_CLAMP_ROOT is not the clamp's edge"
@@ -173,7 +175,7 @@ rmsnorm:
         ld sp,0                 ; (patched: back to x)
         djnz @fast_square
         jr @own_sp
-.endif
+.else
 @square:
         push bc
         ld e,(hl)
@@ -216,6 +218,7 @@ rmsnorm:
         pop hl
         pop bc
         djnz @square
+.endif
 
 @squared:
         exx                     ; a root of 16 or less (m < 17^2, the sum below 17^2 * 32) clamps
@@ -231,12 +234,25 @@ rmsnorm:
         call sra32
         ld (isq_m),hl
         ld (isq_m+2),de
-        call isqrt24            ; m <= 2^22, so the root fits; 17 or more here
-        ld b,h
-        ld c,l
-        ld de,RN_INV_NUMERATOR_HIGH
-        ld hl,$0000             ; DEHL = 2^19 (spec.RMS_INV_NUMERATOR)
-        call div32u_q16         ; the quotient fits 15 bits: the root is 17 or more
+        call isqrt24            ; m <= 2^22, so the root fits: r = 17..2048 here
+        ex de,hl                ; inv = 2^19 // r by long division, 15 quotient bits (r >= 17);
+        ld hl,(RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS ; the remainder above bit 14: 2^19 >> 15 = 16 < r
+        ld b,RN_INV_BITS
+@inverse:
+        add hl,hl               ; (the remainder stays below 2r <= 4096: no carry)
+        sbc hl,de
+        jr nc,@inverse_bit      ; no carry: the quotient bit is 1
+        add hl,de               ; r too big: put it back (and carry: the bit is 0)
+@inverse_bit:
+        rla                     ; C:A = the quotient's bits, each complemented
+        rl c
+        djnz @inverse
+        cpl
+        ld l,a
+        ld a,c
+        cpl
+        and $7F                 ; (C's top bit came from A before the 15 bits)
+        ld h,a
         jr @inv_ok
 @clamp:
         ld hl,$7FFF
