@@ -133,8 +133,7 @@ rmsnorm:
         ld a,(de)
         adc a,h
         ld h,a
-        jr nc,@fast_added
-        inc c
+        jr c,@fast_carry        ; (seldom: the sum passing a multiple of 2^16)
 @fast_added:
         djnz @fast_square
 @own_sp:
@@ -154,6 +153,9 @@ rmsnorm:
         jp po,@squared          ; interrupts were off: leave them off
         ei
         jr @squared
+@fast_carry:
+        inc c
+        jr @fast_added
 @fast_wide:                     ; a wider x >> 4: mul16s on rmsnorm's stack, its square into D'E':H'L'
         ld (@walk + 1),sp
         ld sp,(@own_sp + 1)
@@ -276,9 +278,12 @@ rmsnorm:
         sub b
         jr c,@general           ; a > shift: a gain above one
         ld (rn_unit_shift),a
-        ld b,RN_DIM
+        ld b,RN_DIM / 2
         ld a,c
-@check:
+@check:                         ; (two gains a round)
+        cp (hl)
+        jr nz,@general
+        inc hl
         cp (hl)
         jr nz,@general
         inc hl
