@@ -40,7 +40,11 @@ RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 3
 RN_INV_BITS     = 15            ; 2^19 // r < 2^15 for r >= 17
         .assert (RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS < RN_CLAMP_ROOT + 1, "the inverse has more than RN_INV_BITS bits"
 RN_CLAMP_SUM    = (RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1) << RN_MEAN_SHIFT   ; the sums of squares that clamp lie below this
+.ifdef RN_SHORT_SHIFTS
+RN_CLAMPED_SHIFTS = RN_SHORT_SHIFTS ; (the 48K's: fewer bytes; a unit shift above them takes the general path)
+.else
 RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is y's sign)
+.endif
         .assert (RN_INV_NUMERATOR_HIGH << 16) / RN_CLAMP_ROOT >= 32768 && (RN_INV_NUMERATOR_HIGH << 16) / (RN_CLAMP_ROOT + 1) < 32768, "RN_CLAMP_ROOT is not the clamp's edge"
 
 ; The variables live in the last bytes of matvec's variable page (squares.s),
@@ -278,6 +282,10 @@ rmsnorm:
         sub b
         jr c,@general           ; a > shift: a gain above one
         ld (rn_unit_shift),a
+.ifdef RN_SHORT_SHIFTS
+        cp RN_SHORT_SHIFTS + 1
+        jr nc,@general          ; more shifts than the short loop's
+.endif
         ld b,RN_DIM / 2
         ld a,c
 @check:                         ; (two gains a round)
