@@ -8,17 +8,19 @@
 ; mul16s_magnitude: DEHL = |BC * DE| (signed BC, DE), the product's sign in F' (S). Clobbers AF, BC, and swaps AF'.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
 ; div32s_floor: DEHL = floor(DEHL / BC) for a signed DEHL and BC >= 1.
-; div32u_q16, div32s_floor_q16: the same when the quotient fits 16 bits (16 rounds, 8 below 256).
+; div32u_q16, div32s_floor_q16: the same when the quotient fits 16 bits (16 rounds, 8 below 256; not with AT_TABLE_MEANS).
 ; isqrt24: HL = floor(sqrt(m)) for m < 2^24 at isq_m (12 rounds in registers).
 ; sat32to16: HL = DEHL clamped to int16.   sra32: DEHL >>= A.
 ; T-states (python benchmarks/z80_kernels.py, means on random inputs): mul16s
 ; 856 (865 before it ran as mul16s_magnitude returning to a negation; 835 before
 ; the short second passes, which cost random inputs 33 and save attention's
-; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,506; each is checked in tests/test_kernels_z80.py.
-; Bytes: 415 (in the 48K player, code and variables; 528 before its means divided
-; on their own, attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor,
-; the signed q16 division, cpl32 and div32u_q16's 8-round way: RMSNorm's quotients
-; are 256 or more; the 128K player and the kernels' bench keep them).
+; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,510 (1,506 before it skipped
+; a zero top byte, sixteenth round: 4 rounds fewer for m < 2^16, RMSNorm's usual);
+; each is checked in tests/test_kernels_z80.py.
+; Bytes: 380 (in the 48K player, code and variables; 415 before the sixteenth round
+; gave RMSNorm its own inverse, 528 before its means divided on their own,
+; attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor, the signed
+; q16 division, cpl32 and div32u_q16; the 128K player and the kernels' bench keep them).
 
 ; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
 ; as the product's top byte shifts in below them.

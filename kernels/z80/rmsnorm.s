@@ -6,31 +6,38 @@
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
 ; Clobbers AF, BC, DE, HL and AF', BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 82,849 on average for 32 random
-; words, 61,903 for words below 1024 (the residual's usual size: x >> 4 squares
+; T-states (python benchmarks/z80_kernels.py): 82,304 on average for 32 random
+; words, 60,902 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
-; rounds), 40,639 for those when every gain is 2^shift (a fixed-gain soul's
+; rounds), 39,304 for those when every gain is 2^shift (a fixed-gain soul's
 ; norms: out = y, checked once a call, with no gain product, shift or
-; saturation) and 42,303 when every gain is 2^(shift - 2) (a narrowed soul's,
-; soulterm/soul/narrowing.py: out = y >> 2); 83,422, 62,227, 40,387 and
-; 42,051 before the clamped inverse's own path (fourteenth round).
-; A root of 16 or less clamps inv at 32767 (no division), and then y = (x *
-; 32767) >> 15 is x - 1 for x > 0 and x otherwise: no product. Words below 256
-; with gains 2^6 and shift 8 (a clamped inverse): 21,927 (37,403 before);
-; 17,088 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
-; without mul16s's register juggling, 127 bytes more; 18,276 and 58 bytes before
-; its shifts were unrolled, entered at shift - a of them, fourteenth round; 17,052
-; before the fifteenth round's unit products shared its shifts and store: below
-; the clamp they run mul16u straight, inv > 0 needing no signs taken apart),
-; 13,769 with RN_FAST_SQUARES too (the 128K player's, with attention.s's
-; AT_FAST_MEANS: (x >> 4)^2 read from that option's table, no shifts, x popped
-; with SP and interrupts off since the fifteenth round; 14,835 before, 16,059
-; before the unrolled shifts), which takes the narrowed norms' row above, 42,303,
-; to 34,794 (39,549 before the fifteenth round). The 128K player's rmsnorm is 583
-; bytes (603 before its unit products called arith.s's mul16u_smaller for the operands'
-; swap, 550 before the fifteenth round; its map, python -m soulterm build --machine zx128).
-; Bytes: 346 (in the player: code; its variables are in matvec's page, below;
-; 342 before the clamped inverse's path, 360 with the variables before).
+; saturation) and 40,968 when every gain is 2^(shift - 2) (a narrowed soul's,
+; soulterm/soul/narrowing.py: out = y >> 2); 82,849, 61,903, 40,639 and
+; 42,303 before the sixteenth round (83,422, 62,227, 40,387 and 42,051 before
+; the clamped inverse's own path, fourteenth round).
+; A root of 16 or less clamps inv at 32767, and then y = (x * 32767) >> 15 is
+; x - 1 for x > 0 and x otherwise: no product. Since the sixteenth round the
+; clamp is told from the sum of squares (below 17^2 * 32) with no root, and a
+; root of 17 or more is inverted by 15 rounds of long division of 2^19 (no
+; div32u_q16). Words below 256 with gains 2^6 and shift 8 (a clamped inverse):
+; 19,746 (21,927 before the sixteenth round, 37,403 before the fourteenth);
+; 14,938 with the option RN_CLAMPED_UNIT (both players': a loop of its own
+; without mul16s's register juggling, its shifts unrolled and entered at shift
+; - a of them; 17,088 before the sixteenth round), 14,954 with RN_SHORT_SHIFTS
+; too (the 48K player's since the sixteenth round: 2 unrolled shifts, not 15, a
+; longer unit shift taking the general path; 89 bytes fewer), 11,458 with
+; RN_FAST_SQUARES instead (the 128K player's, with attention.s's AT_FAST_MEANS:
+; (x >> 4)^2 read from that option's table, x popped with SP and interrupts
+; off; 13,769 before). Below the clamp the unit products run mul16u straight
+; (inv > 0: no signs taken apart) and shift (x * inv) >> 16, one shift fewer
+; than y's (sixteenth round). The narrowed norms' row above: 35,567 with the
+; 48K's options, 32,081 with the 128K's (34,794 before the sixteenth round).
+; The 128K player's rmsnorm is 548 bytes (583 before the sixteenth round left
+; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
+; build --machine zx128).
+; Bytes: 451 (in the 48K player: code; its variables are in matvec's page, below;
+; 346 before the sixteenth round's RN_CLAMPED_UNIT, 342 before the clamped
+; inverse's path, 360 with the variables before).
 
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
