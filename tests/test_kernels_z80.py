@@ -12,8 +12,8 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, SOUL_PACKED_OPTION,
-                                     TABLE_MEANS_OPTION,
+                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION,
+                                     SOUL_PACKED_OPTION, TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
@@ -458,6 +458,37 @@ def test_rmsnorm_unit_gains_take_mul16u_straight_with_clamped_unit():
             assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 1 << a), shift)), case
         assert int(intmath.isqrt(max(1, int(np.sum((x >> 4) ** 2)) // 32))) > 16, case    # not clamped
         assert costs[0] < costs[1] - 32 * 100, (case, costs)
+
+
+def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path():
+    """RN_SHORT_SHIFTS (the 48K's RN_CLAMPED_UNIT): the clamped and unit loops unroll 2 shifts, so
+    gains of 2^a take them for shift - a <= 2 (a narrowed soul's 2 among them), and the general
+    path (gain products) above: bit for bit intmath either side of the clamp, in place too, and
+    the short loops cheaper than the general path by 150 T-states an element."""
+    bench = Z80Bench(options="\n".join([CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]))
+    rng = np.random.default_rng(19)
+
+    def run(x, a, shift, out=0xA200):
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, bytes([1 << a] * 32))
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [shift])
+        bench.poke_word(bench.sym("rn_out"), out)
+        return bench.call("rmsnorm")
+
+    for root in (3, 16, 17, 40, 300):
+        costs = {}
+        for unit_shift in range(6):
+            a = 6 if unit_shift < 3 else 1
+            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+            x[:2] = (-16 * root - 5, 16 * root + 7)
+            costs[unit_shift] = run(x, a, a + unit_shift)
+            assert np.array_equal(bench.read_words(0xA200, 32),
+                                  intmath.rmsnorm(x, np.full(32, 1 << a), a + unit_shift)), (root, unit_shift)
+        assert max(costs[0], costs[1], costs[2]) < min(costs[3], costs[4], costs[5]) - 32 * 150, (root, costs)
+    x = rng.integers(-3000, 3000, 32)
+    run(x, 6, 8, out=0xA000)                                 # in place
+    assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
 
 
 def test_rmsnorm_fast_squares_match_intmath():
