@@ -260,48 +260,9 @@ fw_logits_bound:
         ret
 .endif
 
-; fw_embed - h = embed(fw_token, fw_pos).
-fw_embed:
-.ifdef SOUL_PACKED                      ; (the 48K's) te's and pe's rows unpacked into fw_ffn, free here
-        .assert FW_FFN >= FW_DIM, "fw_embed unpacks te's and pe's rows (2 x FW_DIM bytes) into fw_ffn"
-        ld a,(fw_token)
-        ld hl,soul_te_marks
-        ld bc,soul_te_widths
-        ld de,fw_ffn
-        call em_unpack
-        ld a,(fw_pos)
-        ld hl,soul_pe_marks
-        ld bc,soul_pe_widths
-        ld de,fw_ffn + FW_DIM
-        call em_unpack
-        ld hl,fw_ffn
-        ld (em_te),hl
-        ld hl,fw_ffn + FW_DIM
-        ld (em_pe),hl
-        xor a
-        ld (em_token),a
-        ld (em_pos),a
-        ld a,soul_te_shift
-        ld (em_te_shift),a
-        ld a,soul_pe_shift
-        ld (em_pe_shift),a
-.else
-        ld hl,soul_te
-        ld (em_te),hl
-        ld hl,soul_pe
-        ld (em_pe),hl
-        ld a,soul_te_shift
-        ld (em_te_shift),a
-        ld a,soul_pe_shift
-        ld (em_pe_shift),a
-        ld a,(fw_token)
-        ld (em_token),a
-        ld a,(fw_pos)
-        ld (em_pos),a
+.ifndef FW_EMBED_APART                  ; (the 128K player places it above $C000: it runs before layer 1)
+        .include "embedrows.s"
 .endif
-        ld hl,fw_h
-        ld (em_out),hl
-        jp embed
 
 ; fw_layer_step - one layer; HL = its descriptor.
 fw_layer_step:

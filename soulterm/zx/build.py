@@ -169,7 +169,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     in_bank = _words_in_bank(tokenizer, word_list, model)
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked)]
     if banked:
-        options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
+        options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
@@ -199,6 +199,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     else:
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
+                  '.include "embedrows.s"     ; (FW_EMBED_APART: it runs before layer 1, in bank 0 above it)',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
         bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
         names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
