@@ -85,7 +85,6 @@ fw_h:           .res 2 * FW_DIM
 fw_xn:          .res 2 * FW_DIM
 fw_q:           .res 2 * FW_DIM
 fw_att:         .res 2 * FW_DIM
-fw_tmp:         .res 2 * FW_DIM
 fw_ffn:         .res 2 * FW_FFN
 ; The key cache may be placed by the program (the Spectrum player keeps it
 ; below $8000, where the screen contends for memory: it is read ~0.2 times
@@ -369,10 +368,8 @@ fw_attend:
 
         ld a,FD_PROJ            ; h = sat16(h + proj att)
         ld hl,fw_att
-        ld de,fw_tmp
         ld bc,FW_DIM * 256 + FW_DIM
-        call fw_dense
-        call fw_residual
+        call fw_dense_add
 
         ld ix,(fw_layer)        ; yn = rmsnorm(h, n2)
         ld l,(ix+FD_N2)
@@ -402,10 +399,24 @@ fw_attend:
         .assert fw_q == fw_xn + 2 * FW_DIM, "fc2's row sums take xn and q"
         ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
-        ld de,fw_tmp
         ld bc,FW_FFN * 256 + FW_DIM
+; fw_dense_add - h = sat16(h + fw_dense's output): matvec's rows add as they store
+; (mv_store_add; sixteenth round, no second pass over h: vecops.s's vec_add_sat
+; before). A, HL and BC as fw_dense's.
+fw_dense_add:
+        ld de,mv_store_add
+        ld (MV_STORE_OP + 1),de
+        ld de,MV_STORE_OP
+        ex de,hl
+        ld (hl),$C3             ; jp
+        ex de,hl
+        ld de,fw_h
         call fw_dense
-        jp fw_residual
+        ld hl,MV_STORE_OPS
+        ld (MV_STORE_OP),hl
+        ld a,MV_STORE_OP_3
+        ld (MV_STORE_OP + 2),a
+        ret
 
 ; fw_dense - matvec of the layer's matrix at descriptor offset A (+ FW_BIASED:
 ; a bias word follows the matrix, as fc1 and fc2 have; then the shift + 1) on
@@ -448,16 +459,6 @@ fw_norm:
         ld hl,fw_xn
         ld (rn_out),hl
         jp rmsnorm
-
-; fw_residual - h = sat16(h + tmp).
-fw_residual:
-        ld hl,fw_h
-        ld (va_a),hl
-        ld hl,fw_tmp
-        ld (va_b),hl
-        ld a,FW_DIM
-        ld (va_n),a
-        jp vec_add_sat
 
 .ifdef AT_FAST_SCORES
 ; fw_key_sums - the key sums (KS, attention.s) of the 4 heads of the keys just

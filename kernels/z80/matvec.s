@@ -635,9 +635,11 @@ mv_store:
         ex de,hl
         ld hl,0                 ; patched: the row's output
 MV_OUT_PTR      = * - 2
+MV_STORE_OP     = *             ; (mv_store_adding writes a jp to mv_store_add here)
         ld (hl),e
         inc hl
         ld (hl),d
+mv_stored:
         inc hl
         ld (MV_OUT_PTR),hl
 mv_next_row:
@@ -647,6 +649,35 @@ mv_row_jump:
         ld (MV_ROW_SP),sp       ; where the part ended (a second part's weights follow there)
         ld sp,(mv_saved_sp)
         ret
+
+; mv_store_add - mv_store for a call that adds its output to mv_out's words,
+; out[r] = sat16(out[r] + the row's output) (forward.s's residual adds, proj's
+; and fc2's: sixteenth round), entered from mv_store's jp (MV_STORE_OP) with
+; HL at the row's word and DE its output.
+MV_STORE_OPS    = $2373         ; mv_store's ld (hl),e and inc hl, and then ld (hl),d
+MV_STORE_OP_3   = $72
+mv_store_add:
+        ld a,(hl)
+        add a,e
+        ld (hl),a
+        inc hl
+        ld a,(hl)
+        adc a,d                 ; P/V: a signed overflow
+        jp pe,@clip
+        ld (hl),a
+        jp mv_stored
+@clip:                          ; towards the addends' sign (D's)
+        dec hl
+        ld (hl),0
+        ld a,$80
+        bit 7,d
+        jr nz,@high
+        dec (hl)
+        ld a,$7F
+@high:
+        inc hl
+        ld (hl),a
+        jp mv_stored
 
 ; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (C rotates
 ; the alternation, its carry the extra byte). Clobbers A, F.

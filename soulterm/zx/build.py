@@ -369,7 +369,6 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),
         Region("q", "activations", sym["fw_q"], sym["fw_q"] + 64),
         Region("attention output", "activations", sym["fw_att"], sym["fw_att"] + 64),
-        Region("proj/fc2 output", "activations", sym["fw_tmp"], sym["fw_tmp"] + 64),
         Region("z (feed-forward)", "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
         Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
