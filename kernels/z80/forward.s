@@ -380,20 +380,17 @@ fw_attend:
         ld a,MV_COARSE_GATE     ; fc1 coarse where ReLU zeroes a row anyway (matvec.s's mv_gate)
         ld (mv_coarse_on),a
 .endif
-        ld a,FD_FC1 + FW_BIASED ; z = relu(fc1 yn + b1)
+        ld hl,mv_store_relu     ; z = relu(fc1 yn + b1): ReLU as matvec stores
+        ld (MV_STORE_OP + 1),hl
+        ld a,FD_FC1 + FW_BIASED
         ld hl,fw_xn
         ld de,fw_ffn
         ld bc,FW_DIM * 256 + FW_FFN
-        call fw_dense
+        call fw_dense_via
 .ifdef MV_COARSE
         xor a
         ld (mv_coarse_on),a
 .endif
-        ld hl,fw_ffn
-        ld (va_a),hl
-        ld a,FW_FFN
-        ld (va_n),a
-        call vec_relu
         ld hl,fw_xn             ; fc2's 64 columns run in two parts: the first part's
         ld (mv_carry),hl        ; row sums wait in xn and q (free once fc1 has run)
         .assert fw_q == fw_xn + 2 * FW_DIM, "fc2's row sums take xn and q"
@@ -406,11 +403,14 @@ fw_attend:
 fw_dense_add:
         ld de,mv_store_add
         ld (MV_STORE_OP + 1),de
-        ld de,MV_STORE_OP
-        ex de,hl
-        ld (hl),$C3             ; jp
-        ex de,hl
         ld de,fw_h
+; fw_dense_via - fw_dense with mv_store's jp to the routine at MV_STORE_OP + 1
+; (mv_store_add, mv_store_relu), put back after.
+fw_dense_via:
+        push hl
+        ld hl,MV_STORE_OP
+        ld (hl),$C3             ; jp
+        pop hl
         call fw_dense
         ld hl,MV_STORE_OPS
         ld (MV_STORE_OP),hl

@@ -679,6 +679,18 @@ mv_store_add:
         ld (hl),a
         jp mv_stored
 
+; mv_store_relu - mv_store for a call whose output ReLU follows (fc1's: forward.s),
+; max(0, the row's output) (sixteenth round: no pass of vecops.s's vec_relu after).
+mv_store_relu:
+        bit 7,d
+        jr z,@store
+        ld de,0
+@store:
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        jp mv_stored
+
 ; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (C rotates
 ; the alternation, its carry the extra byte). Clobbers A, F.
         .macro mv_next_slot
