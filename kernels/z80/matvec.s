@@ -691,6 +691,18 @@ mv_store_relu:
         ld (hl),d
         jp mv_stored
 
+.ifdef MV_LOW_SLOTS
+; mv_store_zero - (a gated call with mv_store_relu, fc1's) a row the gate zeroes: ReLU
+; gives 0 (its exact output is <= 0), stored with no shift (mv_gate_prepare).
+mv_store_zero:
+        ld hl,(MV_OUT_PTR)
+        xor a
+        ld (hl),a
+        inc hl
+        ld (hl),a
+        jp mv_stored
+.endif
+
 ; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (C rotates
 ; the alternation, its carry the extra byte). Clobbers A, F.
         .macro mv_next_slot
@@ -2710,7 +2722,14 @@ mv_gate_prepare:
         ld a,l
         ld (MV_GATE_T0),a
 .ifdef MV_LOW_SLOTS
-        ld hl,(mv_low_check+1)  ; a zeroed row straight to the shift (its low byte in A')
+        ld hl,(MV_STORE_OP+1)   ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
+        ld de,mv_store_relu
+        or a
+        sbc hl,de
+        ld hl,mv_store_zero
+        jr z,@zeroed_set
+        ld hl,(mv_low_check+1)  ; else straight to the shift (its low byte in A')
+@zeroed_set:
         ld (mv_gate_zeroed+1),hl
         ld hl,mv_gate
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
