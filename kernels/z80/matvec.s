@@ -172,8 +172,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 122,074, every row summed again 218,339, exact 181,533 (one wide
-; column 126,148, 222,654, 186,343; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
+; every row gated 122,111, every row summed again 218,376, exact 181,533 (one wide
+; column 126,185, 222,691, 186,343; 122,074, 218,339, 126,148 and 222,654 before the
+; sixteenth round's look at mv_store_relu, 37 T-states a gated call; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
 ; before the sixteenth round's wide columns in the slots' blocks; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
 ; before mv_row_h_zero and the rows' D kept 0; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
 ; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
@@ -656,6 +657,7 @@ mv_row_jump:
 ; HL at the row's word and DE its output.
 MV_STORE_OPS    = $2373         ; mv_store's ld (hl),e and inc hl, and then ld (hl),d
 MV_STORE_OP_3   = $72
+        .assert (mv_store_relu & 255) != (MV_STORE_OPS >> 8) && (mv_store_relu & 255) != (mv_store_add & 255), "mv_gate_prepare tells mv_store_relu's jp by its low byte"
 mv_store_add:
         ld a,(hl)
         add a,e
@@ -2722,10 +2724,8 @@ mv_gate_prepare:
         ld a,l
         ld (MV_GATE_T0),a
 .ifdef MV_LOW_SLOTS
-        ld hl,(MV_STORE_OP+1)   ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
-        ld de,mv_store_relu
-        or a
-        sbc hl,de
+        ld a,(MV_STORE_OP+1)    ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
+        cp mv_store_relu & 255
         ld hl,mv_store_zero
         jr z,@zeroed_set
         ld hl,(mv_low_check+1)  ; else straight to the shift (its low byte in A')
