@@ -25,6 +25,8 @@ VEC_DIM         = 32
 VOCAB           = 128
 FIRST_CHOOSABLE = 3
 
+vecops_start:
+.ifndef VEC_FUSED_STORES                ; (the players': forward.s adds and takes ReLU in matvec's stores)
 va_a:           .word 0
 va_b:           .word 0
 va_n:           .byte 0
@@ -62,6 +64,8 @@ vec_add_sat:
         inc c
         jr @store
 
+.endif
+
 ; add_sat16 - HL = sat16(HL + BC). Clobbers AF.
 add_sat16:
         or a
@@ -73,6 +77,7 @@ add_sat16:
         ld hl,$8000
         ret
 
+.ifndef VEC_FUSED_STORES
 vec_relu:
         ld hl,(va_a)
         ld a,(va_n)
@@ -89,6 +94,7 @@ vec_relu:
         inc hl
         djnz @element
         ret
+.endif
 
 em_te:          .word 0
 em_pe:          .word 0

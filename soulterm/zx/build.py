@@ -70,6 +70,10 @@ COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with s
 # a position, below UNCONTENDED so that the kernels above fit with MV_COARSE (docs/spectrum.md,
 # "Sixteenth round")
 COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
+# the 128K's kernels that run only outside layer 1 (the embedding, argmax: vecops.s, whose
+# residual adds and ReLU are matvec's stores since the sixteenth round, VEC_FUSED_STORES; forward.s's
+# fw_embed, FW_EMBED_APART): in bank 0 above $C000, after the matrices
+BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s")
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 RECORD_OPENERS = 6               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
@@ -165,9 +169,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     cold = COLD_KERNEL_FILES_48K if coarse and not banked else COLD_KERNEL_FILES
     cold_tensors = COLD_48K if coarse and not banked else EMBEDDINGS
     cold_files = [name for name in KERNEL_FILES if name in cold]
-    hot_files = [name for name in KERNEL_FILES if name not in cold]
+    hot_files = [name for name in KERNEL_FILES if name not in cold and not (banked and name in BANK_0_KERNEL_FILES)]
     in_bank = _words_in_bank(tokenizer, word_list, model)
-    options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked)]
+    options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked),
+               "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     if banked:
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
@@ -199,8 +204,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     else:
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
-                  '.include "embedrows.s"     ; (FW_EMBED_APART: it runs before layer 1, in bank 0 above it)',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
+        # what runs only outside layer 1 (the embedding, argmax): in bank 0 above $C000, out of the room below it
+        lines += [f'.include "{name}"' for name in BANK_0_KERNEL_FILES]
         bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
         names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
