@@ -1,8 +1,9 @@
 ; embedrows.s - forward.s's embedding step (Z80): h = embed(fw_token, fw_pos), as
 ; Engine.step's (SPEC: sat16(up(te[token], s_te) + up(pe[pos], s_pe))).
 ; forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
-; $C000 assert instead (soulterm/zx/build.py), as it runs before layer 1 pages
-; its bank in.
+; matrices, in bank 0 above $C000 (soulterm/zx/build.py: it runs before layer 1
+; pages its bank in), out of the room below $C000.
+; Bytes: 159 (in the 48K player; 156 in the 128K's, above $C000 in bank 0 with vecops.s).
 ; T-states: fw_embed_rows 7,290 a position on the shipped soul (shifts 3 and 4;
 ; python benchmarks/z80_profile.py --model 128k), against vecops.s's embed's
 ; ~19,300 (embed 8,824 and up_q88 10,432) before the sixteenth round.

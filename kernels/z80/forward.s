@@ -23,7 +23,8 @@
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
 ; "hello" as the 48K player runs it averages 2,068,976 a position (python
 ; benchmarks/z80_token.py; 2,140,927 before MV_SPARSE).
-; Bytes: 3,911 (in the 48K player: code, the activations, att_weights and the
+; Bytes: 3,768 (3,911 before the sixteenth round's embedding went to embedrows.s, 159, and fw_tmp's
+; 64 bytes went with the residual adds into matvec's stores; in the 48K player: code, the activations, att_weights and the
 ; 2,560-byte value cache; the player places the key cache below $8000 itself,
 ; 6,471 with it; 3,778 before the sixteenth round gave the 48K MV_COARSE's
 ; bound, 108, and SOUL_PACKED's unpacking in fw_embed, 25).

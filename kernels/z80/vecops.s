@@ -3,6 +3,8 @@
 ; vec_add_sat  a[i] = sat16(a[i] + b[i]), i < va_n      (the residual adds)
 ;              va_a, va_b: word vectors; va_n: 1..255. Clobbers AF, BC, DE, HL.
 ; vec_relu     a[i] = max(0, a[i]) for va_n words at va_a. Clobbers AF, B, HL.
+;              (These two the kernel bench's alone: the players (VEC_FUSED_STORES) add
+;              and take ReLU in matvec's stores, forward.s's fw_dense_add and fw_dense_via.)
 ; embed        em_out[i] = sat16(up(te[token][i], s_te) + up(pe[pos][i], s_pe)), 32 words,
 ;              up(v, s) = v << (8 - s) for s <= 8, v >> (s - 8) above (s in 0..15).
 ;              em_te/em_pe: row-major int8 tables; em_token, em_pos; em_te_shift,
@@ -15,7 +17,8 @@
 ; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,582
 ; (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 373 (in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
+; Bytes: 304 (373 before the players left out vec_add_sat and vec_relu, VEC_FUSED_STORES:
+; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
 ;              bytes: below. ~16,000 T-states for te's and pe's rows a position on the
