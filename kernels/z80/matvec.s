@@ -107,7 +107,7 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,766 (in the 48K player, the sixteenth round's stores (mv_store_add, mv_store_relu: 43; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
+; Bytes: 3,766 (in the 48K player, the sixteenth round's stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 232 included; the 16 slot pairs
 ; take 816; 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
@@ -719,7 +719,7 @@ mv_store_relu:
         ld (hl),d
         jp mv_stored
 
-.ifdef MV_LOW_SLOTS
+.ifdef MV_COARSE
 ; mv_store_zero - (a gated call with mv_store_relu, fc1's) a row the gate zeroes: ReLU
 ; gives 0 (its exact output is <= 0), stored with no shift (mv_gate_prepare).
 mv_store_zero:
@@ -2927,18 +2927,20 @@ mv_gate_prepare:
         ld (MV_GATE_T1),a
         ld a,l
         ld (MV_GATE_T0),a
-.ifdef MV_LOW_SLOTS
         ld a,(MV_STORE_OP+1)    ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
         cp mv_store_relu & 255
         ld hl,mv_store_zero
         jr z,@zeroed_set
+.ifdef MV_LOW_SLOTS
         ld hl,(mv_low_check+1)  ; else straight to the shift (its low byte in A')
+.else
+        ld hl,mv_shift_jump     ; else straight to the shift
+.endif
 @zeroed_set:
         ld (mv_gate_zeroed+1),hl
         ld hl,mv_gate
+.ifdef MV_LOW_SLOTS
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
-.else
-        ld hl,mv_gate
 .endif
         ld (mv_flag_check+1),hl
         call mv_x_end
@@ -2993,12 +2995,9 @@ MV_GATE_T1 = * - 1
         ld a,e
         sbc a,0
 MV_GATE_T2 = * - 1
-.ifdef MV_LOW_SLOTS
 mv_gate_zeroed:
-        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_low_check's target, A' the low byte)
-.else
-        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row
-.endif
+        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_store_zero, or the shift:
+                                ; mv_low_check's target, A' the low byte, with MV_LOW_SLOTS)
         exx
         ld hl,0                 ; patched: -cols, SP back to the row's weights
 MV_GATE_BACK = * - 2
