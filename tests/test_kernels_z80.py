@@ -738,3 +738,35 @@ def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player(
             assert int(match.group(1).replace(",", "")) == sizes[file.name], file.name
             checked += 1
     assert checked >= 7
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_fw_embed_matches_intmath_at_every_kind_of_shift(packed):
+    """forward.s's fw_embed (embedrows.s): its add hl,hl chains for te and pe shifts both in 1..8,
+    either one the larger (or equal), at the chains' ends (1 and 8) with rows of -128 and 127, the
+    extremes that just fit in 16 bits; vecops.s's embed for a shift of 0 or above 8 (which may
+    saturate); with SOUL_PACKED's unpacked rows (the 48K's) too. It fails if a chain's jr is off by
+    one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes the chains."""
+    from conftest import random_soul
+    from soulterm.soul import spec
+    from soulterm.soul.soulfile import Soul
+    from soulterm.zx.soul_layout import soul_include
+
+    base = random_soul(31)
+    rng = np.random.default_rng(31)
+    options = SOUL_PACKED_OPTION if packed else ""
+    for s_te, s_pe in ((1, 1), (1, 8), (8, 1), (3, 4), (6, 5), (8, 8), (0, 4), (3, 0), (9, 2), (15, 15), (0, 0)):
+        arrays = {name: (tensor.values.reshape(-1), tensor.shift) for name, tensor in base.tensors.items()}
+        te = rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM))
+        pe = rng.integers(-128, 128, (spec.CONTEXT, spec.EMBED_DIM))
+        te[5], pe[7] = -128, -128
+        te[6], pe[8] = 127, 127
+        te[9, ::2], pe[9, ::2] = -128, 127
+        arrays["te"], arrays["pe"] = (te.reshape(-1), s_te), (pe.reshape(-1), s_pe)
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(Soul.from_arrays(arrays)), options=options)
+        for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (0, 19), (127, 0), (40, 3)):
+            bench.poke(bench.sym("fw_token"), [token])
+            bench.poke(bench.sym("fw_pos"), [position])
+            bench.call("fw_embed")
+            want = intmath.embed(te[token], s_te, pe[position], s_pe)
+            assert np.array_equal(bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM), want), (s_te, s_pe, token)

@@ -107,7 +107,7 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,723 (in the 48K player, MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
+; Bytes: 3,792 (in the 48K player, the sixteenth round's stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 232 included; the 16 slot pairs
 ; take 816; 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
@@ -149,7 +149,8 @@
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 225,648 coarse
 ; against 348,436 exact, with one wide column 232,750 against 355,948, with four
-; 253,773 against 378,358 (226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
+; 253,773 against 378,361 (378,358 before the sixteenth round's stores after mv_store
+; moved the code after them, a layout effect; 226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth
 ; round, whose choice the coarse call's pass pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
 ; before the sixteenth round's wide columns in the coarse and low slots' blocks, 26
@@ -180,8 +181,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,179, every row summed again 216,476, exact 177,829 (one wide
-; column 124,448, 220,954, 182,397; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
+; every row gated 120,216, every row summed again 216,513, exact 177,829 (one wide
+; column 124,485, 220,991, 182,397; 120,179, 216,476, 124,448 and 220,954 before the
+; sixteenth round's look at mv_store_relu, 37 T-states a gated call; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth round;
 ; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
 ; before the sixteenth round's wide columns in the slots' blocks; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
@@ -660,9 +662,11 @@ mv_store:
         ex de,hl
         ld hl,0                 ; patched: the row's output
 MV_OUT_PTR      = * - 2
+MV_STORE_OP     = *             ; (mv_store_adding writes a jp to mv_store_add here)
         ld (hl),e
         inc hl
         ld (hl),d
+mv_stored:
         inc hl
         ld (MV_OUT_PTR),hl
 mv_next_row:
@@ -672,6 +676,60 @@ mv_row_jump:
         ld (MV_ROW_SP),sp       ; where the part ended (a second part's weights follow there)
         ld sp,(mv_saved_sp)
         ret
+
+; mv_store_add - mv_store for a call that adds its output to mv_out's words,
+; out[r] = sat16(out[r] + the row's output) (forward.s's residual adds, proj's
+; and fc2's: sixteenth round), entered from mv_store's jp (MV_STORE_OP) with
+; HL at the row's word and DE its output.
+MV_STORE_OPS    = $2373         ; mv_store's ld (hl),e and inc hl, and then ld (hl),d
+MV_STORE_OP_3   = $72
+        .assert (mv_store_relu & 255) != (MV_STORE_OPS >> 8) && (mv_store_relu & 255) != (mv_store_add & 255), "mv_gate_prepare tells mv_store_relu's jp by its low byte"
+mv_store_add:
+        ld a,(hl)
+        add a,e
+        ld (hl),a
+        inc hl
+        ld a,(hl)
+        adc a,d                 ; P/V: a signed overflow
+        jp pe,@clip
+        ld (hl),a
+        jp mv_stored
+@clip:                          ; towards the addends' sign (D's)
+        dec hl
+        ld (hl),0
+        ld a,$80
+        bit 7,d
+        jr nz,@high
+        dec (hl)
+        ld a,$7F
+@high:
+        inc hl
+        ld (hl),a
+        jp mv_stored
+
+; mv_store_relu - mv_store for a call whose output ReLU follows (fc1's: forward.s),
+; max(0, the row's output) (sixteenth round: no pass of vecops.s's vec_relu after).
+mv_store_relu:
+        bit 7,d
+        jr z,@store
+        ld de,0
+@store:
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        jp mv_stored
+
+.ifdef MV_COARSE
+; mv_store_zero - (a gated call with mv_store_relu, fc1's) a row the gate zeroes: ReLU
+; gives 0 (its exact output is <= 0), stored with no shift (mv_gate_prepare).
+mv_store_zero:
+        ld hl,(MV_OUT_PTR)
+        xor a
+        ld (hl),a
+        inc hl
+        ld (hl),a
+        jp mv_stored
+.endif
 
 ; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (C rotates
 ; the alternation, its carry the extra byte). Clobbers A, F.
@@ -2869,13 +2927,20 @@ mv_gate_prepare:
         ld (MV_GATE_T1),a
         ld a,l
         ld (MV_GATE_T0),a
+        ld a,(MV_STORE_OP+1)    ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
+        cp mv_store_relu & 255
+        ld hl,mv_store_zero
+        jr z,@zeroed_set
 .ifdef MV_LOW_SLOTS
-        ld hl,(mv_low_check+1)  ; a zeroed row straight to the shift (its low byte in A')
+        ld hl,(mv_low_check+1)  ; else straight to the shift (its low byte in A')
+.else
+        ld hl,mv_shift_jump     ; else straight to the shift
+.endif
+@zeroed_set:
         ld (mv_gate_zeroed+1),hl
         ld hl,mv_gate
+.ifdef MV_LOW_SLOTS
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
-.else
-        ld hl,mv_gate
 .endif
         ld (mv_flag_check+1),hl
         call mv_x_end
@@ -2930,12 +2995,9 @@ MV_GATE_T1 = * - 1
         ld a,e
         sbc a,0
 MV_GATE_T2 = * - 1
-.ifdef MV_LOW_SLOTS
 mv_gate_zeroed:
-        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_low_check's target, A' the low byte)
-.else
-        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row
-.endif
+        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_store_zero, or the shift:
+                                ; mv_low_check's target, A' the low byte, with MV_LOW_SLOTS)
         exx
         ld hl,0                 ; patched: -cols, SP back to the row's weights
 MV_GATE_BACK = * - 2
