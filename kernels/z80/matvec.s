@@ -1869,43 +1869,35 @@ mv_sparse_undo:
         ld b,a
         ld de,MV_SPARSE_LD_IXL
         ld hl,mv_sparse_full
-; mv_sparse_walk - B used slots from mv_first_slot: DE into a zero column's
-; ld ixl,b or ld ixl,c (D or 1 in an even slot), the MV_SPARSE_PIECE bytes at HL
-; over another's high piece. A pair at a time, IX on its even slot (the offsets of
-; both slots fixed; sixteenth round): ~88 T-states a zero column, ~167 before with
-; each slot's parity tested and IX stepped a slot at a time. Clobbers AF, BC, HL, IX.
+; mv_sparse_walk - the last B slots: DE into a zero column's ld ixl,b or ld ixl,c
+; (D or 1 in an even slot), the MV_SPARSE_PIECE bytes at HL over another's high
+; piece. A pair at a time from the last one down (the last slot is an odd one), IX on
+; the pair's even slot, both slots' offsets fixed (sixteenth round): ~88 T-states a
+; zero column, ~167 before with each slot's parity tested and IX stepped a slot at
+; a time. Clobbers AF, BC, HL, IX.
 mv_sparse_walk:
         ld (MV_SPARSE_FROM),hl
-        ld ix,(mv_first_slot)
+        ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
         ld a,d
         or 1
         ld h,a                  ; H: an even slot's second byte
         ld l,b                  ; L: the slots left
-        ld a,(mv_first_parity)
-        rra
-        jr nc,@even_first
-        ld bc,-(MV_SLOT_PAIR / 2)
-        add ix,bc               ; (the odd slot's pair)
-        ld bc,MV_SLOT_PAIR
-        jr @odd
-@even_first:
-        ld bc,MV_SLOT_PAIR
+        ld bc,-MV_SLOT_PAIR
 @pair:
-        ld a,(ix+MV_D_L1)
-        inc a
-        jr nz,@nonzero_even     ; (x = 0: a low displacement of $FF, and h = 0)
-        ld (ix+MV_SPARSE_AT),e
-        ld (ix+MV_SPARSE_AT+1),h
-@even_done:
-        dec l
-        ret z
-@odd:
         ld a,(ix+MV_SLOT_PAIR/2+MV_D_L1)
         inc a
-        jr nz,@nonzero_odd
+        jr nz,@nonzero_odd      ; (x = 0: a low displacement of $FF, and h = 0)
         ld (ix+MV_SLOT_PAIR/2+MV_SPARSE_AT),e
         ld (ix+MV_SLOT_PAIR/2+MV_SPARSE_AT+1),d
 @odd_done:
+        dec l
+        ret z
+        ld a,(ix+MV_D_L1)
+        inc a
+        jr nz,@nonzero_even
+        ld (ix+MV_SPARSE_AT),e
+        ld (ix+MV_SPARSE_AT+1),h
+@even_done:
         add ix,bc
         dec l
         jr nz,@pair
