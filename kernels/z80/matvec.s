@@ -1886,6 +1886,8 @@ mv_sparse_undo:
 mv_sparse_walk:
         ld (MV_SPARSE_FROM),hl
         ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
+        .assert MV_MAX_COLS % 2 == 0, "mv_sparse_walk starts at the last pair, whose odd slot is the last slot"
+        .assert MV_SLOT_PAIR / 2 + MV_SLOT_END == MV_SLOT_PAIR, "an odd slot's offsets count from MV_SLOT_PAIR / 2 into its pair"
         ld a,d
         or 1
         ld h,a                  ; H: an even slot's second byte
