@@ -76,7 +76,7 @@ COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s")
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
-RECORD_OPENERS = 6               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
+RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -218,7 +218,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
         names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
-        openers = opener_ids(tokenizer)[:RECORD_OPENERS]
+        openers = opener_ids(tokenizer, RECORD_OPENERS)
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
                   f"        .byte {', '.join(str(i) for i in openers + [0])}",
