@@ -41,9 +41,9 @@
 ; sixteenth round): each position's keys' planes (fw_key_planes, pl_store; 3,840 bytes
 ; for both layers in kv_planes, which the 128K player places in its data bank after
 ; the bank's block, paged in around layer 0's heads and planes' store) and
-; attention's pl_planes; forward_step 2,731,213 and forward_prefill 1,395,209 at
-; position 0 (python benchmarks/z80_kernels.py --plane-scores; 2,740,183 and
-; 1,396,508 with AT_FAST_SCORES on the same tree); fw_key_planes and
+; attention's pl_planes; forward_step 2,700,995 and forward_prefill 1,373,014 at
+; position 0 (python benchmarks/z80_kernels.py --plane-scores; 2,709,990 and
+; 1,374,363 with AT_FAST_SCORES on the same tree, --fast-scores); fw_key_planes and
 ; fw_planes_of_layer 90 bytes, fw_attend 321 (298 with AT_FAST_SCORES), fw_layer_kv
 ; 58 (56), fw_wide_at_0 1.
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax

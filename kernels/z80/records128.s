@@ -24,10 +24,11 @@
 ; record copied into the cache 27,016 (position_one, the border included: the
 ; copy and both layers' planes, pl_store; 7,136 with the key sums before the
 ; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 6,260 more
-; than its forward_prefill alone (1,044,332 against 1,038,072 for "hello"'s
-; position 1; 7,190 before); the first RUN (records_first_run: position 0 and six
-; openers) 7,328,183, 2.09 s at 3.5 MHz (7,808,987 before AT_PLANE_SCORES,
-; 8,075,833 before the fifteenth round's matvec and attention branches merged).
+; than its forward_prefill alone (1,005,715 against 999,455 for "hello"'s
+; position 1; 7,190 before); the first RUN (records_first_run: position 0 and nine
+; openers) 10,036,902, 2.87 s at 3.5 MHz (10,084,627 before AT_PLANE_SCORES; 7,808,987
+; with six openers, 8,075,833 before the fifteenth round's matvec and attention
+; branches merged).
 ; Bytes: 202 (in the 128K player: 143 below $8000 and records_top's 59 after
 ; the matrices; 181 before AT_PLANE_SCORES's record_copied and shorter records;
 ; 189 before records_done ended in soulplayer.s's border_back;
