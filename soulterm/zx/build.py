@@ -15,8 +15,8 @@ layer 1's tensors and the word list in bank DATA_BANK (a CODE block the
 loader pages in at $C000 before the main block; forward.s pages it in for
 layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
 they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
-through the squares table (AT_FAST_SCORES, with each key's sums beside the
-caches) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
+by bit planes (AT_PLANE_SCORES, each key's planes in bank DATA_BANK after its
+block: kv_planes) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
 Both have matvec.s's sparse calls (MV_SPARSE). The 48K has MV_COARSE and
 MV_BIAS_IN_K too where the soul leaves room (coarse_fits: the shipped one does),
 made by SOUL_PACKED (te and pe packed, equal gains stored once) and by vecops.s
@@ -145,8 +145,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
-    (data_bank), matvec has its low slots and attention its scores through
-    the squares table (AT_FAST_SCORES). Both models' matvec has its
+    (data_bank), matvec has its low slots and attention its scores by bit
+    planes (AT_PLANE_SCORES; the planes in the bank after its block). Both models' matvec has its
     sparse calls (MV_SPARSE). Model "48k":
     the word list's first `top_bytes` bytes of bits end the program, the rest
     of it (its characters' ids and the rest of the bits) ends the cold part;
