@@ -1580,7 +1580,6 @@ PL_KEY_BYTES    = 2 * PL_PLANES
 PL_HEAD_BYTES   = AT_MAX_POSITIONS * PL_KEY_BYTES       ; a head's planes, position 0 first
 PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
-
 ; pl_prepare - HL = a head's q (8 words). C: every q in -2048..2047, its tables built in
 ; Gray-code order (one add or sbc and one store an entry; q[0] in DE, q[1] in SP, q[2] and
 ; q[3] through BC) and -sum q patched into pl_keys; NC: not. Runs with interrupts off.
@@ -1747,8 +1746,8 @@ pl_keys:
         add a,a
         add a,a
         add a,at_scores & 255
-        ld (@end + 1),a
-        xor a
+        ld (@end + 1),a         ; the score's low byte past the last key
+        xor a                   ; max f starts at -65536 ($FF0000), at or below every f here
         ld (@max_0 + 1),a
         ld (@max_1 + 1),a
         dec a
@@ -1756,9 +1755,9 @@ pl_keys:
         ld hl,at_scores
         ld (pl_score),hl
         ld hl,(at_keys)
-        ld (at_row),hl
-        ld sp,(pl_planes)
-        ld b,pl_tables >> 8       ; B = the tables' page
+        ld (at_row),hl          ; (the probe's key j: at_row steps as the old dot's)
+        ld sp,(pl_planes)       ; SP walks the head's planes, key by key
+        ld b,pl_tables >> 8     ; B = the tables' page
 @key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..11: R = q.k' >> 11
         pop de                  ; E = T_lo's index byte, D = T_hi's (plane 0)
         ld c,e
@@ -1810,10 +1809,10 @@ pl_keys:
         rla
         sbc a,a
         ld c,a
-        ld d,a
+        ld d,a                  ; C = D = the sign byte (|q.k| < 2^26)
         ld (at_sum40+4),a
         ld a,e
-        add a,a
+        add a,a                 ; C:H:L = q.k >> 8, three bits in from A
         adc hl,hl
         rl c
         add a,a
@@ -1870,7 +1869,7 @@ pl_keys:
 @smaller:
         ld a,l
 @end:
-        cp 0
+        cp 0                    ; (patched: the score's low byte past the last key)
         jp nz,@key
         ld sp,(at_fast_sp)
         ld a,(@max_0 + 1)
@@ -1978,6 +1977,8 @@ pl_store:
         ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)
         or a                    ; (NC)
         ret
+
+        .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
 
 ; the head's tables of q's subset sums: T_lo's words at 0..31, T_hi's at 32..63, in one page
         .if (* & 255) > 192
