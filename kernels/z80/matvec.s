@@ -1552,50 +1552,39 @@ MV_D_H_STORE    = MV_D_H2
         ld a,e
         jp @ch
 .ifdef MV_LOW_SLOTS
+; mv_low_column - one column of the low slots' pass (x popped): to `wide` for h != 0 (A = x + 127's
+; high byte, HL = x + 127), else S(l) into Cl (IY, to `carry` for its rare carry, which comes
+; back to `added`) and the low displacement l - 1 into the slot at IX + `slot`.
+        .macro mv_low_column wide, carry, added, slot
+        pop hl
+        ld a,l
+        add a,127
+        ld l,a
+        ld a,h
+        adc a,0
+        jr nz,wide
+        ld h,MV_SQ_PAGE
+        ld e,(hl)
+        ld h,MV_SQ_PAGE + 2
+        ld d,(hl)
+        add iy,de
+        jr c,carry
+added:
+        ld a,l
+        xor $80
+        ld (ix+slot+MV_D_L1),a
+        ld (ix+slot+MV_D_L2),a
+        .endmacro
 ; The low slots' pass from an even slot, a pair at a time: a one-piece column
 ; takes no jr to its step, and a pair one add to IX, not two parities' steps (~44
 ; T-states a column less); a wide column goes through the pass above, with C its
 ; parity, and comes back through @low_resume (the pass's djnz patched to it).
 @low_pair:
-        pop hl
-        ld a,l
-        add a,127
-        ld l,a
-        ld a,h
-        adc a,0
-        jr nz,@low_wide_even
-        ld h,MV_SQ_PAGE
-        ld e,(hl)
-        ld h,MV_SQ_PAGE + 2
-        ld d,(hl)
-        add iy,de
-        jr c,@low_carry_even
-@low_even_added:
-        ld a,l
-        xor $80
-        ld (ix+MV_D_L1),a
-        ld (ix+MV_D_L2),a
+        mv_low_column @low_wide_even, @low_carry_even, @low_even_added, 0
         dec b
         jr z,@low_done
 @low_odd:
-        pop hl
-        ld a,l
-        add a,127
-        ld l,a
-        ld a,h
-        adc a,0
-        jr nz,@low_wide_odd
-        ld h,MV_SQ_PAGE
-        ld e,(hl)
-        ld h,MV_SQ_PAGE + 2
-        ld d,(hl)
-        add iy,de
-        jr c,@low_carry_odd
-@low_odd_added:
-        ld a,l
-        xor $80
-        ld (ix+MV_LOW_ODD+MV_D_L1),a
-        ld (ix+MV_LOW_ODD+MV_D_L2),a
+        mv_low_column @low_wide_odd, @low_carry_odd, @low_odd_added, MV_LOW_ODD
         ld de,MV_LOW_PAIR
         add ix,de
         djnz @low_pair
