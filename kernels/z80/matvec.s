@@ -255,12 +255,27 @@ MV_WIDE_H       = 1             ; mv_wide_h: the coarse and the low slots' wide 
 MV_WIDE_H       = 1
 .endif
 .endif
-MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
+.ifndef MV_LOW_SLOTS
+MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A, D = 0 (sixteenth round)
+.ifdef MV_BIAS_IN_K
+MV_HLA_NARROW_K = 1             ; mv_narrow_k starts the l sum in that form straight from the row constant
+.endif
+.endif
+.ifdef MV_HLA_SLOTS
+MV_SLOT_PAIR    = 49            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
+MV_D_H1         = 16
+MV_D_H2         = 19
+MV_H_EXX        = 13            ; the high piece's first byte (exx) in a slot
+.else
+MV_SLOT_PAIR    = 51
+MV_D_L1         = 7
+MV_D_L2         = 10
 MV_D_H1         = 17
 MV_D_H2         = 20
-MV_H_EXX        = 14            ; the high piece's first byte (exx) in a slot
+MV_H_EXX        = 14
+.endif
 MV_SLOT_END     = MV_SLOT_PAIR / 2 + 1  ; the next slot, counted as the offsets
 MV_H_JP         = $C3           ; jp: over exx and ld e,(ix+d)'s two opcode bytes to the next slot
 MV_H_RUN_2      = $5E           ; (ld e,(ix+d): $DD, $5E; the jp's operand takes both)
@@ -413,6 +428,9 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
                                 ; that read a row's pointer, or move SP, store it here)
 .ifndef MV_COARSE
         ld a,(mv_rows)          ; (the players without MV_COARSE keep their bytes where they were)
+.ifdef MV_HLA_SLOTS
+        ld d,0                  ; mv_slots' D (mv_narrow_k's rows keep it 0)
+.endif
 .else
         ld d,0                  ; the coarse and low slots' D in the slots' set: the rows keep it
                                 ; 0, so that mv_coarse_k's rows need not set it
@@ -487,6 +505,20 @@ MV_NARROW_NC_H_TOP = * - 1
         exx
 .endif
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
+.ifdef MV_HLA_NARROW_K
+        pop bc                  ; SP on the row's -K + 2b (where the row before ended): C = its
+        dec sp                  ; low byte, H:L its top two (D stays 0 from the row before, or
+        pop hl                  ; mv_rows_run's, or mv_row_narrow's walk)
+        ld a,0                  ; patched: -Cl's low byte
+MV_NARROW_NC_L0 = * - 1
+        add a,c
+        ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum, mv_slots'
+MV_NARROW_NC_L12 = * - 2        ; form, with no turn of A:HL in mv_jump)
+        adc hl,bc
+mv_hla_jump:
+        jp mv_slots             ; patched as mv_jump
+MV_HLA_JUMP     = * - 2
+.else
         pop de                  ; SP on the row's -K + 2b (where the row before ended)
         dec sp
         pop af                  ; A = its top byte, SP on the weights
@@ -496,8 +528,17 @@ MV_NARROW_NC_L  = * - 2         ; byte's add an immediate: 8 T-states less than
         adc a,0
 MV_NARROW_NC_L_TOP = * - 1
 .endif
+.endif
 mv_jump:
+.ifdef MV_HLA_SLOTS
+        ld e,l                  ; the row start's A:HL turned into mv_slots' H:L:A, D = 0
+        ld l,h                  ; (23 T-states; mv_narrow_k makes that form itself)
+        ld h,a
+        ld a,e
+        ld d,0
+.endif
         jp mv_slots             ; patched: the first used slot, or mv_odd_start for an odd count
+MV_SLOT_JUMP    = * - 2
 
 ; An odd count's rows start in an odd slot, which takes its weight from B: the
 ; pop fills B from one byte before the row (an even count's rows go straight
@@ -510,10 +551,16 @@ mv_odd_jump:
 
 ; The slots: column pieces accumulate S(w + l) in A:HL and S(w + h) in C':HL'.
         .macro mv_slot_body_pieces      ; (ends in the h sum's set: mv_low_wide goes on there)
+.ifdef MV_HLA_SLOTS
+        add a,(ix+0)            ; the l sum in H:L:A (D = 0): 3 T-states a product less
+        ld e,(iy+0)
+        adc hl,de
+.else
         ld e,(ix+0)
         ld d,(iy+0)
         add hl,de
         adc a,0
+.endif
         exx
         ld e,(ix+0)
         ld d,(iy+0)
@@ -537,6 +584,18 @@ mv_slots:
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
 
+.ifdef MV_HLA_SLOTS
+mv_row_end:                     ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
+        ld b,a                  ; B = bits 0-7, for shifts below 8
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
+        ld a,h
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
+        rla
+        sbc a,a                 ; A = the sign of (the sum >> 8)
+.else
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ld b,l                  ; B = bits 0-7, for shifts below 8
         ld c,h                  ; A:H = (A:HL >> 8) to the other set through A and IXL
@@ -546,6 +605,7 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP 
         .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (A:HL >> 8)
+.endif
 .ifdef MV_NARROW_H_ZERO
 MV_ROW_H_ADD    = *             ; (patched: ex de,hl and nop with mv_row_narrow@h_zero, mv_prepare)
 .endif
@@ -909,6 +969,9 @@ MV_FIRST_WIDE   = * - 2         ; index + 3 (mv_prepare; SP is on the K)
         inc e                   ; column's read goes past the list, unused)
         djnz @column
 .ifdef MV_BIAS_IN_K
+.ifdef MV_HLA_NARROW_K
+        ld d,0                  ; (mv_slots' D: the walk took DE)
+.endif
         jp mv_narrow_k
 .else
 .ifdef MV_NARROW_H_ZERO
@@ -1164,11 +1227,17 @@ mv_prepare:
         add hl,de               ; the odd slot, entered through mv_odd_start
         ld (mv_odd_jump+1),hl
         ld de,mv_odd_start
-        ld (mv_jump+1),de
+        ld (MV_SLOT_JUMP),de
+.ifdef MV_HLA_NARROW_K
+        ld (MV_HLA_JUMP),de
+.endif
         dec hl                  ; (its offsets count from one byte before it)
         jr @slot_ready
 @even:
-        ld (mv_jump+1),hl
+        ld (MV_SLOT_JUMP),hl
+.ifdef MV_HLA_NARROW_K
+        ld (MV_HLA_JUMP),hl
+.endif
 @slot_ready:
         ld (mv_first_slot),hl
         push hl
@@ -1390,8 +1459,16 @@ mv_prepare:
         sbc a,b
         ld (MV_NC_L),hl
         ld (MV_NC_L_TOP),a
+.ifdef MV_HLA_NARROW_K
+        ld (MV_NARROW_NC_L12+1),a       ; -Cl in mv_narrow_k's H:L:A start
+        ld a,h
+        ld (MV_NARROW_NC_L12),a
+        ld a,l
+        ld (MV_NARROW_NC_L0),a
+.else
         ld (MV_NARROW_NC_L),hl
         ld (MV_NARROW_NC_L_TOP),a
+.endif
 .ifdef MV_LOW_HLA
         ld (MV_COARSE_NC_L12+1),a       ; -Cl in the H:L:A start's operands (coarse and low rows)
         ld a,h
@@ -1663,8 +1740,16 @@ mv_sparse_walk:
         ld (ix+MV_SPARSE_AT),e
         ld a,d
         bit 0,c
+.ifdef MV_HLA_SLOTS
+        jr nz,@odd              ; an odd slot
+        bit 0,e                 ; (the jr's offset is the same in either slot: ld ixl,b's $DD
+        jr z,@odd               ; has bit 0, the jr's $18 not)
+        or 1
+@odd:
+.else
         jr nz,* + 4             ; an odd slot (the jr's offset is odd too)
         or 1
+.endif
         ld (ix+MV_SPARSE_AT+1),a
         jr @next
 @nonzero:
@@ -1689,12 +1774,20 @@ MV_SPARSE_FROM  = * - 2
 ; A nonzero column's high piece in a sparse call (A:HL -= S(w) in the l sum's set),
 ; and the high piece as mv_slot_body has it, on S(w + 0).
 mv_sparse_piece:
+.ifdef MV_HLA_SLOTS
+        sub (ix-1)              ; H:L:A -= S(w) (D = 0)
+        ld e,(iy-1)
+        sbc hl,de
+        jr * + 4                ; (over the piece's last two bytes)
+        .byte 0,0
+.else
         or a
         ld e,(ix-1)
         ld d,(iy-1)
         sbc hl,de
         sbc a,0
         nop
+.endif
         .assert * - mv_sparse_piece == MV_SPARSE_PIECE, "the sparse piece does not fill a high piece"
 mv_sparse_full:
         exx
@@ -2040,7 +2133,7 @@ mv_low_prepare:
         or a
         jr nz,* + 5
         ld de,mv_low_entry
-        ld (mv_jump+1),de
+        ld (MV_SLOT_JUMP),de
         ld l,c                  ; the copy's entry: mv_low_copy + 13 * the first slot
         ld h,0
         ld d,h
@@ -2495,12 +2588,18 @@ mv_coarse_prepare:
 .endif
         ld (mv_coarse_check+1),hl
 .ifndef MV_LOW_HLA                      ; (with it, the column pass wrote it)
+.ifdef MV_HLA_NARROW_K
+        ld a,(MV_NARROW_NC_L0)  ; -Cl into the coarse row starts (mv_narrow_k's has their form)
+        ld (MV_COARSE_NC_L0),a
+        ld hl,(MV_NARROW_NC_L12)
+.else
         ld hl,(MV_NARROW_NC_L)  ; -Cl into the coarse row starts
         ld a,l
         ld (MV_COARSE_NC_L0),a
         ld l,h
         ld a,(MV_NARROW_NC_L_TOP)
         ld h,a
+.endif
         ld (MV_COARSE_NC_L12),hl
 .endif
         ld de,mv_row_coarse_start
