@@ -56,9 +56,12 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 174,954 / 117,753   64x32 + bias: 344,559 / 218,013
-;   32x64: 350,425 / 222,398   128x32 (logits): 659,946 / 409,461
-; (174,962 / 117,761, 344,567 / 218,021, 350,441 / 222,414 and 659,954 / 409,469
+;   32x32: 172,753 / 115,552   64x32 + bias: 340,150 / 213,604
+;   32x64: 346,023 / 217,996   128x32 (logits): 651,121 / 400,636
+; (174,954 / 117,753, 344,559 / 218,013, 350,425 / 222,398 and 659,946 / 409,461
+; before the low pieces summed in H:L:A (MV_HLA_SLOTS, below: the players without
+; MV_LOW_SLOTS, sixteenth round), 3 T-states a product less, 27 more a row here, where
+; the row starts turn A:HL into that form; 174,962 / 117,761, 344,567 / 218,021, 350,441 / 222,414 and 659,954 / 409,469
 ; before mv_prepare kept its bias test in F', 8 T-states a call, fifteenth round;
 ; 176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
 ; before each row's -K went in front of its weights, popped where SP is: ~60
@@ -87,15 +90,15 @@
 ; 114,534 and 178,709 after a call of the same mode. Before this round's
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
-; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 382 a row at
+; Full: 143 a multiply-accumulate on average (138 in its slot, 141 before
+; MV_HLA_SLOTS; a 10 T-state pop every two; a carry into a sum's top byte costs 1 less), 382 a row at
 ; shift 9 (442 before the row constants went in front of the weights, 450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
 ; bit below: 342 at shift 7; below that the row's end shifts left instead, 29
 ; a bit: 388 at shift 6, 562 at shift 0; 8 or more bits of right shift move a
 ; whole byte first: 418 at shift 16; each 60 more before), 124 more for a bias (94 before: mv_add_bias
 ; puts SP aside) and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
+; few hundred more. Narrow: 84 a one-piece product (87 before MV_HLA_SLOTS; 59 less; 89 with the jr
 ; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~320 a one-piece column in the preparation (~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
@@ -104,8 +107,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,712 (in the 48K player, MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 232 included; the 16 slot pairs
-; take 816; 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
+; Bytes: 3,707 (in the 48K player, MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 232 included; the 16 slot pairs
+; take 784 (816 before MV_HLA_SLOTS; 3,712 bytes then); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
 ; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
@@ -240,6 +243,15 @@
 ; low and coarse rows do the same through mv_row_h_zero (below, MV_LOW_H_ADD and
 ; MV_COARSE_H_ADD, chosen by mv_low_prepare and mv_coarse_prepare: 24 T-states a
 ; row less), and MV_NARROW_JUMP assembles nothing of its own.
+;
+; MV_HLA_SLOTS (every player without MV_LOW_SLOTS: the 48K's; sixteenth round):
+; mv_slots' low pieces sum in the low slots' form, H:L:A with D = 0 (add a,(ix+d),
+; ld e,(iy+d), adc hl,de: 3 T-states and a byte a slot less than ld e, ld d, add
+; hl,de, adc a,0 into A:HL), full or narrow. mv_narrow_k (MV_BIAS_IN_K: the 48K's
+; narrow rows) makes that form straight from the row constant (8 T-states a row more
+; than its A:HL), mv_row_narrow's walk sets D = 0 after it (7), the other row starts
+; go through mv_jump's turn of A:HL (23), and mv_row_end takes the sum in that form
+; (4 more): 84 T-states a narrow row of 32 columns less (69 through mv_jump's turn).
 
 .ifdef MV_COARSE
 .ifdef MV_LOW_SLOTS
@@ -708,8 +720,8 @@ mv_row_jump:
         ld sp,(mv_saved_sp)
         ret
 
-; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (C rotates
-; the alternation, its carry the extra byte). Clobbers A, F.
+; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (24 and 25 with
+; MV_HLA_SLOTS; C rotates the alternation, its carry the extra byte). Clobbers A, F.
         .macro mv_next_slot
         rrc c
         .byte $DD,$7D           ; ld a,ixl
