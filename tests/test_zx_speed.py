@@ -14,11 +14,11 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_994_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 1,975,828 measured here, 1,975,810 in the player's layout (docs/spectrum.md;
-                                    # 2,014,000 for 1,995,084 before the sixteenth round's MV_HLA_SLOTS, mv_slots'
-                                    # low pieces in H:L:A;
-                                    # 2,033,000 for 2,014,524 before the merge with zxwide's coarse wide blocks),
+SHIPPED_MEAN_BUDGET = 1_989_200     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,971,426 measured here (docs/spectrum.md; 2,008,600 for 1,990,689 before the
+                                    # sixteenth round's MV_HLA_SLOTS, mv_slots' low pieces in H:L:A;
+                                    # 2,014,000 for 1,995,084 before the merge with zxprep3's column pass from
+                                    # x + 127; 2,033,000 for 2,014,524 before the merge with zxwide's coarse wide blocks),
                                     # 0.9% margin (2,217,000 for 2,197,171 before the sixteenth round's MV_COARSE,
                                     # MV_BIAS_IN_K and SOUL_PACKED; 2,226,000 for 2,205,727 before the fifteenth
                                     # round's rows with no h sum, mv_row_narrow@h_zero; 2,266,000 for 2,245,210 before the fifteenth round's
@@ -38,11 +38,12 @@ SHIPPED_MEAN_BUDGET = 1_994_000     # T-states a computed position over the turn
 # (AT_TABLE_MEANS, fifteenth round: 2,036,285, 2,072,051, 2,108,213, 4,104,019 and 4,100,717 before.)
 # (The fifteenth round's rows with no h sum, MV_NARROW_JUMP's mv_row_narrow@h_zero: 2,021,276, 2,056,353,
 # 2,090,671, 4,065,926 and 4,063,096 before.)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_025_328), ("forward_prefill", 2_060_799), ("forward_prefill", 2_096_285),
-                    ("forward_step", 4_036_661), ("forward_step", 3_984_899)]
-# (The sixteenth round's MV_HLA_SLOTS, mv_slots' low pieces in H:L:A: 2,047,204, 2,082,675, 2,118,161,
-# 4,081,439 and 4,024,761 before.)
-# (The sixteenth round's MV_COARSE, MV_BIAS_IN_K and SOUL_PACKED in the 48K: 2,021,204, 2,056,281,
+EXACT_FIXED_SOUL = [("forward_prefill", 2_024_821), ("forward_prefill", 2_060_376), ("forward_prefill", 2_095_612),
+                    ("forward_step", 4_034_307), ("forward_step", 3_982_695)]
+# (The sixteenth round's MV_HLA_SLOTS, mv_slots' low pieces in H:L:A: 2,046,697, 2,082,252, 2,117,488,
+# 4,079,085 and 4,022,557 before.)
+# (The sixteenth round's column pass from x + 127: 2,047,204, 2,082,675, 2,118,161, 4,081,439 and 4,024,761
+# before; the sixteenth round's MV_COARSE, MV_BIAS_IN_K and SOUL_PACKED in the 48K: 2,021,204, 2,056,281,
 # 2,090,599, 4,064,298 and 4,061,468 before; this random soul's te and pe are 8 bits wide, em_unpack's
 # slowest, its prefills run no logits and its full rows pay mv_unbias; 2,047,170, 2,082,641, 2,118,126,
 # 4,032,340 and 4,040,543 before the merge with zxwide's coarse wide blocks.)

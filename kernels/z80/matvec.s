@@ -56,12 +56,16 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 172,753 / 115,552   64x32 + bias: 340,150 / 213,604
-;   32x64: 346,023 / 217,996   128x32 (logits): 651,121 / 400,636
-; (174,954 / 117,753, 344,559 / 218,013, 350,425 / 222,398 and 659,946 / 409,461
+;   32x32: 172,753 / 114,816   64x32 + bias: 340,150 / 212,740
+;   32x64: 346,023 / 216,292   128x32 (logits): 651,121 / 399,784
+; (174,954 / 117,017, 344,559 / 217,149, 350,425 / 220,694 and 659,946 / 408,609
 ; before the low pieces summed in H:L:A (MV_HLA_SLOTS, below: the players without
 ; MV_LOW_SLOTS, sixteenth round), 3 T-states a product less, 27 more a row here, where
-; the row starts turn A:HL into that form; 174,962 / 117,761, 344,567 / 218,021, 350,441 / 222,414 and 659,954 / 409,469
+; the row starts turn A:HL into that form;
+; narrow 117,753, 218,013, 222,398 and 409,461 before the column pass read h and S(l)'s
+; place from x + 127, ~23 T-states a one-piece column less, sixteenth round; the full
+; path's the same, its sign test's 10 T-states a column now the test for h = +128;
+; 174,962 / 117,761, 344,567 / 218,021, 350,441 / 222,414 and 659,954 / 409,469
 ; before mv_prepare kept its bias test in F', 8 T-states a call, fifteenth round;
 ; 176,997 / 119,763, 346,602 / 220,023, 353,028 / 224,935 and 667,749 / 417,231
 ; before each row's -K went in front of its weights, popped where SP is: ~60
@@ -100,15 +104,17 @@
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
 ; few hundred more. Narrow: 84 a one-piece product (87 before MV_HLA_SLOTS; 59 less; 89 with the jr
 ; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
-; S(w)), ~320 a one-piece column in the preparation (~355 before Cl's low word
+; S(w)), ~297 a one-piece column in the preparation (~320 before x + 127, ~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
 ; others; ~378 before the jp, written only where missing). Two parts: ~530 more a row than one (~540
 ; before the row constants went in front, ~650 before each part's weights lay apart). (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,707 (in the 48K player, MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 232 included; the 16 slot pairs
-; take 784 (816 before MV_HLA_SLOTS; 3,712 bytes then); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
+; Bytes: 3,718 (3,723 before MV_HLA_SLOTS; in the 48K player, MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
+; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
+; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 232 included; the 16 slot pairs
+; take 784 (816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
 ; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
@@ -133,8 +139,9 @@
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,181 bytes
-; here with the 128K's other options, MV_LOW_HLA's included (1,273 before the sixteenth
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
+; here with the 128K's other options, MV_LOW_HLA's included (1,181 before the h check
+; went into mv_wide_h_pm1, shared with the low slots, 1,273 before the sixteenth
 ; round's wide columns in their slots, 1,233 before the rows with no h
 ; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
 ; slots" and "Thirteenth round"): a narrow whole call of an even count, asked for
@@ -144,9 +151,11 @@
 ; mv_coarse_wide), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 226,340 coarse
-; against 352,140 exact, with one wide column 233,326 against 360,150, with four
-; 254,244 against 384,080 (226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
+; (tests/test_kernels_z80_coarse.py, each after the one before): 225,648 coarse
+; against 348,436 exact, with one wide column 232,750 against 355,948, with four
+; 253,773 against 378,358 (226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
+; before x + 127's pass and the low slots written by it a pair at a time, sixteenth
+; round, whose choice the coarse call's pass pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
 ; before the sixteenth round's wide columns in the coarse and low slots' blocks, 26
 ; and 8 T-states more a call with none for the looks at them; 230,226 / 356,003, 255,971 / 377,130 and 325,790 / 440,903
 ; before a row with no h sum started at mv_row_h_zero, 24 T-states a row less, a coarse or
@@ -175,8 +184,10 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 122,074, every row summed again 218,339, exact 181,533 (one wide
-; column 126,148, 222,654, 186,343; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
+; every row gated 120,179, every row summed again 216,476, exact 177,829 (one wide
+; column 124,448, 220,954, 182,397; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
+; before x + 127's pass and the low slots written by it a pair at a time, sixteenth round;
+; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
 ; before the sixteenth round's wide columns in the slots' blocks; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
 ; before mv_row_h_zero and the rows' D kept 0; 127,800, 224,065, 187,776 and 142,158, 238,542, 198,855
 ; before the row constants went in front of the weights; 128,913, 224,026, 188,297 and 143,271, 238,503,
@@ -215,19 +226,34 @@
 ; constant's low byte into C and adds -Cl's top bytes with ld bc,n: 7 T-states a
 ; row less than ld d,0 (fifteenth round).
 ;
-; With MV_LOW_SLOTS, a column pass that expects narrow mode leaves a one-piece
-; column's slot as it is (no check of its jp: 32 T-states a one-piece column
-; less, 24 more a call for the look at mv_coarse_on), since most narrow calls
-; then run the low slots. Where the main slots need them, mv_one_piece_walk
-; writes them from mv_wide_list: the jps for a second part that runs the main
-; slots narrow (more than MV_LOW_WIDE_MAX wide columns), and for a call that
-; turns out full the high pieces back with S(w + 0)'s displacements
-; (mv_restore_high after it only for fewer than MV_MAX_COLS columns, for the
-; slots a wider call would find). An ungated coarse call (the logits', which
-; mv_exact_row follows) checks the jps in its pass as before: ~1,000 T-states
-; for 32 columns against the walk's ~4,200. 191 bytes with the 128K's options
-; (the walk 115).
-;
+; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
+; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
+; patched, mv_pass_low): most narrow calls run them, and mv_low_prepare no longer
+; copies each column's from mv_slots (mv_low_copy, ~53 T-states a column and 416
+; bytes); a wide column is only listed there, its block written after the pass from
+; x and mv_wide_list; from an even first slot a pair at a time (@low_pair: ~170
+; T-states a one-piece column against ~211 one at a time, counted). A call that turns
+; out to need the main slots runs the pass again for them (a 32x32 call on zero
+; weights full after narrow 24,505 T-states more than after full, 9,180 before; narrow
+; after full 16,509 more than after narrow, 8,536 before): a full one, a second part held narrow with
+; more than MV_LOW_WIDE_MAX wide columns or a narrow call with a wide column of another h
+; than +-1, which the low blocks have no form for (mv_pass_main; the low slots' pass
+; leaves at the first such column, @record_low, 34 T-states a wide column), and a
+; narrow call after a full one for the low slots (its main slots' pass, expecting full,
+; wrote mv_slots). A sparse
+; call's pass and the logits' (coarse, ungated: mv_exact_row follows, on the main
+; slots) write mv_slots as before: the sparse call's leaves a one-piece column's slot
+; as it is (mv_sparse_walk's), the logits' checks the jps (~1,000 T-states for 32
+; columns against mv_one_piece_walk's ~4,200). Where the main slots need them after a
+; pass that left them, mv_one_piece_walk writes them from mv_wide_list: the jps for a
+; second part that runs the main slots narrow, and for a call that turns out full the
+; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
+; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
+; asked for with the gate whose pass went to the main slots for another h gets them
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,280 bytes
+; (5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
+; before those, fifteenth round).
+
 ; MV_NARROW_JUMP (both players' options since the fifteenth round; without MV_BIAS_IN_K
 ; and MV_LOW_SLOTS, the 48K's, MV_NARROW_H_ZERO, 33 bytes): a narrow row of a call
 ; with no wide column (Ch = 0) starts at mv_row_narrow@h_zero, chosen once a call: no h
@@ -1220,6 +1246,7 @@ mv_prepare:
         ld a,(mv_same_x)
         or a
         jp nz,@flag_jump
+@columns_setup:                 ; (MV_LOW_SLOTS: again after a pass for the other slots)
         ld a,(mv_cols)          ; the first slot: MV_MAX_COLS - cols
         neg
         add a,MV_MAX_COLS
@@ -1268,7 +1295,11 @@ mv_prepare:
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
         ld a,(@dh)
+.ifdef MV_LOW_SLOTS
+        jp z,@expect_full       ; (past the low slots' choice)
+.else
         jr z,@expect_full
+.endif
         cp $DD
         jr z,@expected          ; (patched so already)
         ld hl,$CBDD             ; bit 4,(ix+MV_H_EXX): a jp over a one-piece column's high
@@ -1276,50 +1307,92 @@ mv_prepare:
         ld a,MV_H_EXX
         ld (@dh+2),a
         ld a,$C3
-        ld (@h2_store),a
+        ld (@h_store),a
         ld hl,@record
-        ld (@h2_store+1),hl
+        ld (@h_store+1),hl
+@expected:
 .ifdef MV_LOW_SLOTS
-        ld a,@next_slot - @piece_jr - 2     ; a one-piece column's slot left as it is
-        ld (@piece_jr+1),a
+; Narrow mode expected: most such calls run the low slots, so the pass writes their
+; displacements (IX on them, their step, a wide column only listed: its block after
+; the pass, mv_low_prepare); the main slots' pass for a sparse call, the logits'
+; (mv_exact_row's rows: the one-piece columns' jps checked as without MV_LOW_SLOTS),
+; and again for a call that turns out to need the main slots (mv_pass_main).
+        ld hl,mv_pass_main
+        ld a,(hl)
+        ld (hl),0
+        ld de,@record           ; (the main slots': a wide column's high piece runs)
+        ld b,@next_slot - @piece_jr - 2     ; a one-piece column's slot left as it is
+        or a                                ; (mv_one_piece_walk's, mv_sparse_walk's)
+        jr nz,@main_pass
+.ifdef MV_SPARSE
+        ld a,(mv_sparse_on)
+        or a
+        jr nz,@main_pass
 .endif
-        jr @expected
-.ifdef MV_LOW_SLOTS
 .ifdef MV_COARSE
-@logits_call:                   ; a coarse call not gated (the logits'), whose mv_exact_row needs
-        ld a,(@dh)              ; the jps: the pass checks them as without MV_LOW_SLOTS (32
-        cp $DD                  ; T-states a one-piece column, ~130 in mv_one_piece_walk;
-        jr nz,@pass             ; mv_coarse_prepare patches the jr back)
-        ld a,@one_piece - @piece_jr - 2
+        ld a,(mv_coarse_on)
+        dec a
+        .assert MV_COARSE_GATE != 1, "mv_coarse_on 1: a coarse call that mv_exact_row may follow"
+        ld b,@one_piece - @piece_jr - 2     ; (the logits': its jps checked in the pass)
+        jr z,@main_pass
+.endif
+        ld a,(mv_cols)
+        neg
+        add a,MV_MAX_COLS
+        call mv_low_slot_at
+        push hl
+        pop ix                  ; IX: the first used low slot
+        ld a,(mv_first_parity)  ; from an even slot a pair at a time (@low_pair), from an
+        rra                     ; odd one as the main slots' pass
+        ld hl,@low_pair
+        ld a,@low_resume - @column_loop - 2
+        jr nc,* + 7
+        ld hl,@column
+        ld a,@column - @column_loop - 2
+        ld (@entry+1),hl
+        ld (@column_loop+1),a
+        ld de,@record_low
+        ld b,@next_slot - @piece_jr - 2
+        ld a,MV_LOW_PAIR / 2
+        ld c,1
+        jr @pass_set
+@main_pass:
+        call @main_loop
+        ld a,MV_SLOT_PAIR / 2
+        ld c,0
+@pass_set:
+        ld (@step+1),a
+        ld a,c
+        ld (mv_pass_low),a
+        ld a,(mv_first_parity)
+        ld c,a
+        ld (@h_store+1),de
+        ld a,b
         ld (@piece_jr+1),a
+.endif
         jr @pass
-.endif
-.endif
 @expect_full:
         cp $C3
-        jr z,@expected
+        jr z,@pass
         ld a,$C3                ; jp @full_dh: the displacements only
         ld (@dh),a
         ld hl,@full_dh
         ld (@dh+1),hl
-        ld hl,$77DD             ; ld (ix+MV_D_H2),a
-        ld (@h2_store),hl
-        ld a,MV_D_H2
-        ld (@h2_store+2),a
+        ld hl,$77DD             ; ld (ix+d),a
+        ld (@h_store),hl
+        ld a,MV_D_H_STORE
+        ld (@h_store+2),a
 .ifdef MV_LOW_SLOTS
         ld a,@one_piece - @piece_jr - 2
         ld (@piece_jr+1),a
+        ld a,MV_SLOT_PAIR / 2   ; (the main slots' pass)
+        ld (@step+1),a
+        xor a
+        ld (mv_pass_low),a
+        ld (mv_pass_main),a
+        call @main_loop
 .endif
-@expected:
-.ifdef MV_LOW_SLOTS
-.ifdef MV_COARSE
-        ld a,(mv_coarse_on)
-        dec a
-        jr z,@logits_call
-        .assert MV_COARSE_GATE != 1, "mv_coarse_on 1: a coarse call that mv_exact_row may follow"
 @pass:
-.endif
-.endif
         exx
         ld hl,0                 ; B':IY = Cl, C':DE' = Ch, L': the wide columns, H': the last one
         ld d,h
@@ -1331,52 +1404,58 @@ mv_prepare:
         ld sp,(mv_x)            ; SP walks x (interrupts are off)
         ld a,(mv_cols)
         ld b,a                  ; B = columns left
+.ifdef MV_LOW_SLOTS
+@entry:
+        jp @column              ; patched: @low_pair (the low slots' pass from an even slot)
+@low_resume:                    ; (the low slots' pass after a wide column: the pairs again,
+        bit 0,c                 ; at the next slot's parity as the step left it in C)
+        jp z,@low_pair
+        ld de,-MV_LOW_ODD
+        add ix,de               ; (its pair's even slot)
+        jp @low_odd
+.endif
 @column:
-        pop de                  ; E = x's low byte, D = its high byte
+        pop hl                  ; x
 @column_popped:
-        ld a,e                  ; l = the low byte as -127..128, h = the high (+1 when l < 0)
-        cp 129
-        jr nc,@low_negative
-        ld a,d
-        cp $80
-        jr nz,@pieces
-        inc d                   ; h = -128: run as -127 and flag the column
-        ld hl,mv_flag_count
-        ld a,(hl)
-        inc (hl)
-        add a,mv_flag_list & 255
-        ld l,a                  ; (the list is in the page of mv_vars)
-        xor a
-        sub b                   ; -(the columns from this one on): mv_fixup counts from the row's end
-        ld (hl),a
-        jr @pieces
-@low_negative:
-        inc d
-@pieces:
-        ld h,MV_SQ_PAGE         ; the page holds S(n) at n + 127 = (n - 1) xor $80
-        ld a,e
-        dec a
-        ld (ix+MV_D_L1),a
-        ld (ix+MV_D_L2),a
-        xor $80                 ; Cl += S(l): its low word in IY (E and D are free but for h)
-        ld l,a
+        ld a,l                  ; x + 127: its high byte is h and its low byte l + 127 (x = 256h + l,
+        add a,127               ; l in -127..128), S(l)'s place in the squares' page (S(n) at n + 127):
+        ld l,a                  ; 20 T-states a one-piece column less than testing the low byte's sign
+        ld a,h
+        adc a,0                 ; A = h; Z: h = 0; V: h = +128 (x > 32640: $80, as h = -128)
+        ex af,af'               ; (A' is free in the pass)
+@after_ex:
+        ld h,MV_SQ_PAGE
         ld e,(hl)
-        inc h
-        inc h
-        ld a,d                  ; (h)
+        ld h,MV_SQ_PAGE + 2
         ld d,(hl)
-        add iy,de
+        add iy,de               ; Cl += S(l): its low word in IY
         jr c,@cl_carry          ; (its top byte in B')
 @cl_added:
-        sub 1                   ; A = h - 1, a carry for h = 0
+        ld a,l                  ; the low displacement, l - 1 = (l + 127) xor $80
+        xor $80
+        ld (ix+MV_D_L1),a
+        ld (ix+MV_D_L2),a
+        ex af,af'
 @piece_jr:
-        jr c,@one_piece         ; h = 0: S(0) adds nothing to Ch (MV_LOW_SLOTS, narrow mode
+        jr z,@one_piece         ; h = 0: S(0) adds nothing to Ch (MV_LOW_SLOTS, narrow mode
                                 ; expected: patched to @next_slot, mv_one_piece_walk's then)
+        jp pe,@h_set            ; (h = +128 runs as it is)
+        cp $80
+        jr z,@flagged
+@h_set:
+        dec a                   ; A = h - 1
+        ld h,MV_SQ_PAGE
+.ifdef MV_LOW_SLOTS
+@h_store:
+        ld (ix+MV_D_H1),a       ; patched: jp @record (@record_low for the low slots) when
+        ld (ix+MV_D_H2),a       ; narrow mode is expected
+MV_D_H_STORE    = MV_D_H1       ; (the low slots' pass writes neither)
+.else
         ld (ix+MV_D_H1),a
-@h2_store:
+@h_store:
         ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
-        dec h                   ; (H back to the low plane only where Ch needs it;
-        dec h                   ; @record sets it, and the next column does)
+MV_D_H_STORE    = MV_D_H2
+.endif
 @ch:
         xor $80                 ; Ch += S(h)
         ld l,a
@@ -1395,24 +1474,45 @@ mv_prepare:
         jr nc,* + 3
         inc c
         exx
-@next_slot:
-        mv_next_slot            ; (counted from one byte early)
+@next_slot:                     ; (mv_next_slot's step, patched for the low slots)
+        rrc c
+        .byte $DD,$7D           ; ld a,ixl
+@step:
+        adc a,MV_SLOT_PAIR / 2  ; patched: MV_LOW_PAIR / 2 (the low slots: MV_LOW_ODD, then + 1)
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
 @column_loop:
         djnz @column            ; patched by matvec: @sparse_column in a sparse call
+.ifdef MV_LOW_SLOTS
+        jp @columns_done        ; (past the low slots' pairs)
+.else
         jr @columns_done
+.endif
 @cl_carry:
         exx
         inc b
         exx
         jr @cl_added
+@flagged:                       ; h = -128 (x <= -32640): run as -127 and flag the column
+        ld hl,mv_flag_count
+        ld a,(hl)
+        inc (hl)
+        add a,mv_flag_list & 255
+        ld l,a                  ; (the list is in the page of mv_vars)
+        xor a
+        sub b                   ; -(the columns from this one on): mv_fixup counts from the row's end
+        ld (hl),a
+        ld a,$81
+        jr @h_set
 .ifdef MV_SPARSE
 ; A sparse call's columns after its first: a zero one only gets the low
 ; displacement $FF that mv_sparse_walk looks for (S(0) = 0, and its slot is
 ; skipped whole; the pass counts the wide columns, not the one-piece ones).
 @sparse_column:
-        pop de
-        ld a,e
-        or d
+        pop hl
+        ld a,l
+        or h
         jr nz,@column_popped
         ld (ix+MV_D_L1),$FF
         jr @next_slot
@@ -1426,15 +1526,32 @@ mv_prepare:
         mv_jp_over_high
         jr @next_slot
 @full_dh:
-        ld (ix+MV_D_H1),a       ; A = $FF: S(w + 0), for the full path
+        dec a                   ; A = h - 1 = $FF: S(w + 0), for the full path
+        ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
         jr @next_slot
+.ifdef MV_LOW_SLOTS
+@record_low:                    ; (the low slots' pass: a wide column of h +-1 only listed; the low
+        ld e,a                  ; blocks have no form for another h: the main slots' pass instead,
+        add a,2                 ; mv_pass_main, as after a pass with more wide columns than they take)
+        and $FD                 ; (Z: h - 1 = 0 or -2)
+        ld a,e
+        jr z,@record_list
+        ld sp,(mv_saved_sp)
+        ld a,1
+        ld (mv_pass_main),a
+        jp @columns_setup
+.endif
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
+.ifdef MV_LOW_SLOTS
+        ld (ix+MV_D_H1),a
+.endif
         ld (ix+MV_D_H2),a
-        ld e,a
         ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jp)
         ld (ix+MV_H_EXX+1),$DD
         ld (ix+MV_H_EXX+2),MV_H_RUN_2
+@record_list:                   ; (the low slots' pass: the column only listed)
+        ld e,a
         ld a,(mv_cols)
         sub b                   ; this column
         ld d,a
@@ -1454,6 +1571,87 @@ mv_prepare:
         ld h,MV_SQ_PAGE
         ld a,e
         jp @ch
+.ifdef MV_LOW_SLOTS
+; The low slots' pass from an even slot, a pair at a time: a one-piece column
+; takes no jr to its step, and a pair one add to IX, not two parities' steps (~44
+; T-states a column less); a wide column goes through the pass above, with C its
+; parity, and comes back through @low_resume (the pass's djnz patched to it).
+@low_pair:
+        pop hl
+        ld a,l
+        add a,127
+        ld l,a
+        ld a,h
+        adc a,0
+        jr nz,@low_wide_even
+        ld h,MV_SQ_PAGE
+        ld e,(hl)
+        ld h,MV_SQ_PAGE + 2
+        ld d,(hl)
+        add iy,de
+        jr c,@low_carry_even
+@low_even_added:
+        ld a,l
+        xor $80
+        ld (ix+MV_D_L1),a
+        ld (ix+MV_D_L2),a
+        dec b
+        jr z,@low_done
+@low_odd:
+        pop hl
+        ld a,l
+        add a,127
+        ld l,a
+        ld a,h
+        adc a,0
+        jr nz,@low_wide_odd
+        ld h,MV_SQ_PAGE
+        ld e,(hl)
+        ld h,MV_SQ_PAGE + 2
+        ld d,(hl)
+        add iy,de
+        jr c,@low_carry_odd
+@low_odd_added:
+        ld a,l
+        xor $80
+        ld (ix+MV_LOW_ODD+MV_D_L1),a
+        ld (ix+MV_LOW_ODD+MV_D_L2),a
+        ld de,MV_LOW_PAIR
+        add ix,de
+        djnz @low_pair
+@low_done:
+        jp @columns_done
+@low_carry_even:
+        exx
+        inc b
+        exx
+        jr @low_even_added
+@low_carry_odd:
+        exx
+        inc b
+        exx
+        jr @low_odd_added
+@low_wide_odd:
+        ex af,af'
+        ld de,MV_LOW_ODD
+        add ix,de               ; (the odd slot)
+        ld c,$55                ; (its parity, for the pass's step)
+        jp @after_ex
+@low_wide_even:
+        ex af,af'
+        ld c,$AA
+        jp @after_ex
+; @main_loop - the pass's entry and loop back to the main slots' (a sparse call's loop as matvec set it).
+@main_loop:
+        ld hl,@column
+        ld (@entry+1),hl
+        ld a,(@column_loop+1)
+        cp @low_resume - @column_loop - 2
+        ret nz
+        ld a,@column - @column_loop - 2
+        ld (@column_loop+1),a
+        ret
+.endif
 @columns_done:
         ld sp,(mv_saved_sp)
         exx
@@ -1522,6 +1720,30 @@ mv_prepare:
         jr nc,@mode_set
         set MV_NARROW_BIT,(hl)
 @mode_set:
+.ifdef MV_LOW_SLOTS
+        ld a,(mv_pass_low)      ; the pass wrote the low slots: they run if the call is narrow
+        or a                    ; with few wide columns, else the pass again for the main slots
+        jr z,@main_slots_pass
+        bit MV_NARROW_BIT,(hl)
+        jr z,@pass_again        ; (full: the main slots' pass expects it now)
+        ld a,(MV_WIDE_COUNT)
+        cp MV_LOW_WIDE_MAX + 1
+        jr c,@low_pass_done     ; (every wide column's h +-1: the pass left for another, @record_low)
+        ld a,1                  ; (a second part's narrow mode, more wide columns than the low
+        ld (mv_pass_main),a     ; slots take: the main slots' narrow pass)
+@pass_again:
+        jp @columns_setup
+@low_pass_done:
+.ifdef MV_COARSE
+        ld a,(mv_coarse_on)     ; (a call that asks for coarse: mv_low_deferred's if it runs exact)
+        or a
+        jr nz,@to_flag_jump
+.endif
+        call mv_low_prepare
+@to_flag_jump:
+        jp @flag_jump
+@main_slots_pass:
+.endif
         ld a,(@dh)              ; bit 4,(ix+d): the columns were patched for narrow mode
         sub $DD
         bit MV_NARROW_BIT,(hl)
@@ -1544,8 +1766,8 @@ mv_prepare:
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         jr nc,@main_narrow      ; (a second part's narrow mode may have more wide columns)
-        call mv_low_prepare
-        jr @flag_jump           ; (the low rows walk no wide column: their blocks take S(w))
+        call mv_wide_h_pm1      ; (or another h than +-1)
+        jp z,@columns_setup     ; (the main slots' pass of a full call before: again for the low slots)
 @main_narrow:                   ; the main slots run narrow: the jps the pass left out
         ld a,(@dh)
         cp $DD
@@ -1963,6 +2185,24 @@ mv_wide_h:
         ld a,(ix+1)
         sbc a,0
         ret
+
+; mv_wide_h_pm1 - Z when every wide column of mv_wide_list has h +-1 (the coarse
+; and the low slots' blocks' form; Z with none). Clobbers AF, B, DE, HL, IX.
+mv_wide_h_pm1:
+        ld a,(MV_WIDE_COUNT)
+        or a
+        ret z
+        ld b,a
+        ld hl,mv_wide_list
+        ld ix,(mv_x)
+@next:
+        call mv_wide_h
+        jr z,@plus_minus_1
+        cp -2
+        ret nz
+@plus_minus_1:
+        djnz @next
+        ret
 .endif
 
 .ifdef MV_LOW_SLOTS
@@ -1973,27 +2213,32 @@ mv_wide_h:
 ; mv_low_entry turns the row start's A:HL into it, 23 a row). A narrow call with at most MV_LOW_WIDE_MAX
 ; wide columns (every narrow call since MV_LOW_WIDE_MAX is 8, a quarter of the
 ; slots), each with h +-1 (sixteenth round; a call with another h runs the main
-; slots narrow, as one with more wide columns), runs its rows through them:
-; mv_low_prepare copies each used column's
-; low displacement from mv_slots (where the column pass put it; mv_low_copy) and turns a wide
+; slots narrow, as one with more wide columns), runs its rows through them: the
+; column pass writes each used column's low displacement there (sixteenth round)
+; and mv_low_prepare turns a wide
 ; column's `add a,(ix+d)` into a jp to a block of its own that adds its high
 ; piece 2wh = +-2w into the l sum's H:L as +-2(w + 128) (the -+256, and S(h),
 ; in -Cl: the rows keep no h sum but a second part's, and do not walk the wide
 ; columns: mv_row_narrow goes straight to K, a second part starts as
-; mv_row_resume), runs the slot's body and jumps back to the slot's end: 50
-; T-states more a wide product for h = 1, 66 for h = -1 (the blocks ran both
+; mv_row_resume), runs the slot's body and jumps back to the slot's end: 46
+; T-states more a wide product for h = 1, 62 for h = -1 (50 and 66 before the
+; blocks read the weight from C or B, not IXL, sixteenth round; the blocks ran both
 ; pieces as a mv_slots slot and subtracted S(w) from the h sum before, ~158), against the walk's
 ; 135 and the 20 of the block's detour before that.
-; The copy costs ~53 T-states a column once a call (~95 before it was unrolled, 416
-; bytes; matvec_again keeps it). The
+; Before the sixteenth round mv_low_prepare copied the displacements from mv_slots,
+; where the pass wrote them (mv_low_copy: ~53 T-states a column once a call, ~95
+; before it was unrolled, 416 bytes; matvec_again keeps them either way). The
 ; low slots have a row end of their own (mv_low_row_end), so the main slots run
 ; on into mv_row_end (a jp to it, 10 T-states a main-slot row, before). A 32x32
 ; call after one of the same x (zero weights, the first `wide` x 256, the others
 ; 0; run_matvec of tests/test_kernels_z80.py on its two benches), against the
-; same call without MV_LOW_SLOTS: no wide column 99,069 / 110,328, one
-; 102,188 / 117,377, four 111,713 / 136,805, eight 124,413 / 162,734, nine (the
-; main slots' full path) 173,656 / 173,615, all 32 174,975 / 174,954; with x = -256
-; (h = -1) one 102,671, four 113,645, eight 128,277 (99,040, 105,053, 123,464 and
+; same call without MV_LOW_SLOTS: no wide column 95,239 / 109,464, one
+; 98,363 / 116,560, four 107,520 / 136,093, eight 119,754 / 162,162, nine (the
+; main slots' full path) 173,055 / 173,086, all 32 175,010 / 174,954; with x = -256
+; (h = -1) one 98,856, four 109,492, eight 123,698 (99,069 / 110,328, 102,188 / 117,377,
+; 111,713 / 136,805, 124,413 / 162,734, 173,656 / 173,615, 174,975 / 174,954 and
+; 102,671, 113,645, 128,277 before x + 127's pass and the low slots written by it
+; a pair at a time, sixteenth round; 99,040, 105,053, 123,464 and
 ; 148,012 before the sixteenth round's blocks, main measured again, where the header
 ; said 99,048 / 110,336, 105,061 / 117,385, 123,472 / 136,813, 148,020 / 162,742,
 ; 173,664 / 173,623 and 174,983 / 174,962; 101,095 /
@@ -2010,10 +2255,13 @@ mv_wide_h:
 ; slots' full path, +320 (nine: 177,136 / 176,816; all 32: 178,199 / 177,879).
 ; Before the blocks took S(w), MV_LOW_WIDE_MAX went from 4 to 8 and the copy was
 ; unrolled: 107,764 / 114,534, 116,351 / 121,495, 140,636 / 140,851, eight
-; 167,009 / 166,659 (the main slots then). Size: 1,413 bytes more (432 of slots
+; 167,009 / 166,659 (the main slots then). matvec.s on the kernels' bench with
+; MV_LOW_SLOTS alone: 1,472 bytes more than without (1,615 with mv_low_copy and the
+; sixteenth round's wide blocks). Size when first
+; measured: 1,413 bytes more (432 of slots
 ; and 3 for the jp to mv_row_end, 288 of blocks, 24 of variables, 666 of code
 ; with the call in mv_prepare and the unrolled copy; 842 before); the sixteenth
-; round's blocks take 152 bytes, not 280, and with the h check, mv_low_fix_cl and
+; round's blocks take 152 bytes, not 280 (144 since they read the weight from C or B), and with the h check, mv_low_fix_cl and
 ; mv_wide_h the low slots' bytes are what they were on a bench of MV_LOW_SLOTS
 ; alone (1,615 more than without), 16 fewer in the 128K player.
 MV_LOW_PAIR     = 25            ; bytes of an even and an odd low slot
@@ -2022,24 +2270,26 @@ MV_LOW_END      = 13            ; a slot's end, counted as the offsets
 MV_LOW_LD_E     = 5             ; its add a,(ix+d): a jp to the block for a wide column
 MV_LOW_ADD_2    = $86           ; add a,(ix+d)'s second byte ($DD, $86), put back after the jp
 MV_LOW_WIDE_MAX = 8             ; every narrow call's wide columns (at most a quarter of 32) go to blocks
-MV_LOW_BLOCK    = 19            ; bytes of a wide column's block
-MV_LOW_B_FORM   = 4             ; its four bytes written for its h (h = 1's entry)
-MV_LOW_B_L1     = 10            ; its displacements and its way back
-MV_LOW_B_L2     = 13
-MV_LOW_B_BACK   = 17
+MV_LOW_BLOCK    = 18            ; bytes of a wide column's block
+MV_LOW_B_FORM   = 4             ; its three bytes written for its h (h = 1's entry)
+MV_LOW_B_L1     = 9             ; its displacements and its way back
+MV_LOW_B_L2     = 12
+MV_LOW_B_BACK   = 16
 
 ; A wide column's block (sixteenth round: every wide column of a low call has h =
 ; +-1, else the call runs the main slots narrow): its high piece 2wh = +-2w into
-; the l sum's H:L as +-2(w + 128) from IXL (the -+256 and S(h) = 1 of each in the
-; rows' -Cl, mv_low_fix_cl), then its slot's body, then back to the slot's end: 50
-; T-states a product more than a one-piece one for h = 1, 66 for h = -1 (its h
+; the l sum's H:L as +-2(w + 128) from the weight the slot popped (C, or B in an
+; odd slot; the -+256 and S(h) = 1 of each in the
+; rows' -Cl, mv_low_fix_cl), then its slot's body, then back to the slot's end: 46
+; T-states a product more than a one-piece one for h = 1, 62 for h = -1 (50 and 66
+; with ld e,ixl, 19 bytes, before the pass gave the slot's parity; its h
 ; piece S(w + h) - S(w) into the h sum, 35 bytes, ~158 before).
 mv_low_wide:
         .repeat MV_LOW_WIDE_MAX
-        .byte $DD,$5D           ; ld e,ixl (h = -1's entry)
+        ld e,c                  ; patched: ld e,b for an odd slot (h = -1's entry)
         or a
         sbc hl,de
-        or a                    ; patched: ld e,ixl and add hl,de twice (h = 1's entry)
+        or a                    ; patched: ld e,c or ld e,b and add hl,de twice (h = 1's entry)
         sbc hl,de
         add a,(ix+0)            ; (the low slots' form: H:L:A, D = 0)
         ld e,(iy+0)
@@ -2054,33 +2304,15 @@ mv_low_patched_ptr: .word 0
 mv_low_block:   .word 0         ; the next free block
 mv_low_list:    .word 0         ; the next distance in mv_wide_list
 mv_low_wide_left: .byte 0       ; the wide columns not reached yet
+mv_pass_low:    .byte 0         ; 1: the last column pass wrote the low slots' displacements, not mv_slots'
+mv_pass_main:   .byte 0         ; 1: the next narrow pass writes mv_slots' (its call needs more wide columns)
 
 ; mv_low_prepare - the low slots for this call (mv_prepare, narrow mode, at
-; most MV_LOW_WIDE_MAX wide columns, mv_wide_list written): the used
-; columns' low displacements from mv_slots, a block for each wide column, and
-; mv_jump to the first used low slot. Clobbers everything but SP.
+; most MV_LOW_WIDE_MAX wide columns, each with h +-1, mv_wide_list and the used
+; columns' low displacements written by the column pass): a block for each wide
+; column (its l and h from x), and mv_jump to the first used low slot. Clobbers
+; everything but SP.
 mv_low_prepare:
-        ld a,(MV_WIDE_COUNT)    ; every wide column's h +-1 (the blocks' form), else the main
-        or a                    ; slots run narrow, as with more than MV_LOW_WIDE_MAX (mv_prepare)
-        jr z,@fast_form
-        ld b,a
-        ld hl,mv_wide_list
-        ld ix,(mv_x)
-@h_check:
-        call mv_wide_h
-        jr z,@h_next
-        cp -2
-        jr nz,@main_narrow
-@h_next:
-        djnz @h_check
-        jr @fast_form
-@main_narrow:
-        ld a,(mv_prepare@dh)
-        cp $DD
-        ret nz                  ; (mv_skip_high wrote the jps)
-        xor a
-        jp mv_one_piece_walk
-@fast_form:
         ld a,(mv_low_patched_count)     ; the call before's wide slots: add a,(ix+d) back
         or a
         jr z,@restored
@@ -2146,86 +2378,66 @@ mv_low_prepare:
         jr nz,* + 5
         ld de,mv_low_entry
         ld (MV_SLOT_JUMP),de
-        ld l,c                  ; the copy's entry: mv_low_copy + 13 * the first slot
-        ld h,0
-        ld d,h
-        ld e,l
-        add hl,hl
-        add hl,de
-        add hl,hl
-        add hl,hl
-        add hl,de
-        .assert MV_LOW_COPY_STEP == 13, "the copy's entry multiplies by 13"
-        ld de,mv_low_copy
-        add hl,de
-        push hl                 ; (the ret below enters it; its ret returns from here)
-        ld a,(MV_WIDE_COUNT)    ; H counts down to the next wide column (0: none)
-        ld (mv_low_wide_left),a
-        ld h,0
+        ld a,(MV_WIDE_COUNT)
         or a
         ret z
+        ld (mv_low_wide_left),a
         xor a                   ; the blocks subtract the wide columns' S(w): the row
         ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
-        ld a,(mv_wide_list)     ; (the first distance is the column's index)
-        inc a
-        ld h,a
-        ld de,mv_wide_list + 1
-        ld (mv_low_list),de
-        ret
-
-; mv_low_copy - from mv_low_prepare's entry on, each column's low displacement from
-; its mv_slots slot into its low slot (absolute addresses: ~53 T-states a column,
-; ~95 with the slots' pointers stepped); H counts down to the next wide column.
-MV_LOW_COPY_STEP = 13           ; bytes of a column's copy
-mv_low_copy:
-        .repeat MV_MAX_COLS / 2, p
-        ld a,(mv_slots + p * MV_SLOT_PAIR + MV_D_L1)
-        ld (mv_low_slots + p * MV_LOW_PAIR + MV_D_L1),a
-        ld (mv_low_slots + p * MV_LOW_PAIR + MV_D_L2),a
-        dec h
-        call z,mv_low_wide_at
-        ld a,(mv_slots + p * MV_SLOT_PAIR + MV_SLOT_PAIR / 2 + MV_D_L1)
-        ld (mv_low_slots + p * MV_LOW_PAIR + MV_LOW_ODD + MV_D_L1),a
-        ld (mv_low_slots + p * MV_LOW_PAIR + MV_LOW_ODD + MV_D_L2),a
-        dec h
-        call z,mv_low_wide_at
-        .endrepeat
-        .assert * - mv_low_copy == MV_MAX_COLS * MV_LOW_COPY_STEP, "a column's copy is not MV_LOW_COPY_STEP bytes"
-        ret
-
-; mv_low_wide_at - (mv_low_copy, at a wide column: A = its low displacement) its
-; block, the slots' addresses read from the copy's own operands before the return
-; address. Returns H = the countdown to the next wide column.
-mv_low_wide_at:
+        ld hl,mv_wide_list + 1
+        ld (mv_low_list),hl
+        ld e,c                  ; E: the column's slot, IX: its x (the first distance is its index)
+        ld ix,(mv_x)
+        ld a,(mv_wide_list)
+@block:                         ; a wide column's block (A: its distance from the one before)
         ld c,a
-        pop hl
-        push hl
-        ld de,1 - MV_LOW_COPY_STEP
-        add hl,de               ; the ld a,(nn)'s operand: the mv_slots slot's MV_D_L1
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        inc hl
-        ld a,(hl)               ; the first ld (nn),a's: the low slot's MV_D_L1
-        inc hl
-        ld h,(hl)
+        add a,e
+        ld e,a
+        ld b,0
+        add ix,bc
+        add ix,bc
+        call mv_low_slot_at     ; HL: its low slot
+        ld a,(ix+0)
+        ld c,a
+        dec c                   ; C: l - 1
+        cp 129                  ; (l >= 0: h - 1 is the high byte less 1, l < 0: the high byte)
+        ld a,(ix+1)
+        sbc a,0
+        ld b,a                  ; B: h - 1 (0 or -2: mv_prepare checked every h)
+        call mv_low_block_in    ; (keeps DE and IX; A: the next distance, 0 after the last)
+        or a
+        jr nz,@block
+        ret
+
+; mv_low_slot_at - HL = the low slot A (0..MV_MAX_COLS - 1), counted as the offsets (an odd
+; one from one byte before it): mv_low_slots + 12 A + (A >> 1). Clobbers BC.
+mv_low_slot_at:
+        .assert MV_LOW_PAIR == 25 && MV_LOW_ODD == 12, "mv_low_slot_at multiplies by 12 and 1/2"
         ld l,a
-        push hl
-        ld hl,MV_D_H1 - MV_D_L1
-        add hl,de
-        ld b,(hl)               ; its high displacement
-        pop hl
-        ld de,-MV_D_L1
-        add hl,de               ; the low slot, counted as the offsets
-        call mv_low_block_in
-        ld h,a
+        ld h,0
+        add hl,hl
+        add hl,hl
+        ld b,h
+        ld c,l
+        add hl,hl
+        add hl,bc
+        srl a
+        ld c,a
+        ld b,0
+        add hl,bc
+        ld bc,mv_low_slots
+        add hl,bc
         ret
 
 ; mv_low_block_in - the next block for a wide column: C = its low displacement, B =
-; its high one (h - 1: 0 or -2), HL = its low slot (counted as the offsets). Returns A = the
+; its high one (h - 1: 0 or -2), HL = its low slot (counted as the offsets), E = the
+; slot's index (odd: its weight in B, else in C). Returns A = the
 ; countdown to the next wide column (0: none). Keeps DE, IX, IY; clobbers BC, HL.
 mv_low_block_in:
+        ld a,e                  ; ld e,c for an even slot's weight, ld e,b for an odd one's
+        rra
+        ld a,$59
+        sbc a,0
         push de
         push ix
         ld ix,(mv_low_block)
@@ -2250,10 +2462,10 @@ mv_low_block_in:
         inc b
         djnz @minus             ; (B = h)
         ld bc,-255              ; h = 1: 2(w + 128) = S(w + 1) - S(w) + 255
-        ld de,$5DDD             ; ld e,ixl
+        ld (ix+MV_LOW_B_FORM),a ; (ld e,c or ld e,b)
         ld a,$19                ; add hl,de
+        ld (ix+MV_LOW_B_FORM+1),a
         ld (ix+MV_LOW_B_FORM+2),a
-        ld (ix+MV_LOW_B_FORM+3),a
         .assert MV_LOW_B_FORM == 4, "h = 1's entry is four bytes in"
         inc hl
         inc hl
@@ -2261,13 +2473,12 @@ mv_low_block_in:
         inc hl
         jr @form
 @minus:
+        ld (ix+0),a             ; (ld e,c or ld e,b)
         ld bc,257               ; h = -1: -2(w + 128) = S(w - 1) - S(w) - 257
-        ld de,$B752             ; sbc hl,de's second byte, or a
-        ld (ix+MV_LOW_B_FORM+2),$ED
-        ld (ix+MV_LOW_B_FORM+3),$52
+        ld (ix+MV_LOW_B_FORM),$B7       ; or a, sbc hl,de
+        ld (ix+MV_LOW_B_FORM+1),$ED
+        ld (ix+MV_LOW_B_FORM+2),$52
 @form:
-        ld (ix+MV_LOW_B_FORM),e
-        ld (ix+MV_LOW_B_FORM+1),d
         ex de,hl                ; DE: the block's entry
         call mv_low_fix_cl
         pop hl
@@ -2497,14 +2708,6 @@ mv_cw_count:    .byte 0         ; the blocks the call before used (the next coar
 ; block of its own (mv_coarse_wide); mv_jump stays on the exact slots for
 ; mv_exact_row. Else mv_coarse_on = 0. Clobbers AF, BC, DE, HL, IX, IY.
 mv_coarse_prepare:
-.ifdef MV_LOW_SLOTS
-        ld a,(mv_prepare@dh)    ; narrow mode expected: the pass's jr back to the next slot
-        cp $DD                  ; (mv_prepare@logits_call)
-        jr nz,@jr_set
-        ld a,mv_prepare@next_slot - mv_prepare@piece_jr - 2
-        ld (mv_prepare@piece_jr+1),a
-@jr_set:
-.endif
         ld a,(mv_cw_count)      ; the slots the call before sent to a block: their ld e,(iy+d) back
         or a
         jr z,@restored
@@ -2541,17 +2744,7 @@ mv_coarse_prepare:
         jr nc,@exact            ; (more than the blocks)
         push hl
         push bc
-        ld b,a
-        ld hl,mv_wide_list
-        ld ix,(mv_x)
-@h_check:
-        call mv_wide_h
-        jr z,@h_next
-        cp -2
-        jr nz,@h_done           ; (NZ: not +-1)
-@h_next:
-        djnz @h_check           ; (Z: every one +-1)
-@h_done:
+        call mv_wide_h_pm1
         pop bc
         pop hl
         jr z,@coarse
@@ -2717,7 +2910,8 @@ mv_coarse_prepare:
 .ifdef MV_LOW_SLOTS
 ; mv_low_deferred - a call that asked for coarse and runs exact: the low slots as
 ; mv_prepare would have prepared them (narrow, at most MV_LOW_WIDE_MAX wide columns,
-; not sparse). A coarse call leaves them alone (~3,000 T-states a call): its rows
+; not sparse, the column pass's on the low slots; after a main slots' pass for a wide
+; column of another h, their jps over the high pieces). A coarse call leaves them alone (~3,000 T-states a call): its rows
 ; run the coarse slots, and mv_exact_row's rows the main slots (10 T-states a
 ; product more than the low slots). Clobbers everything but SP.
 mv_low_deferred:
@@ -2732,7 +2926,17 @@ mv_low_deferred:
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
         ret nc
-        jp mv_low_prepare
+        ld a,(mv_pass_low)
+        or a
+        jp nz,mv_low_prepare
+        ld a,(mv_prepare@piece_jr+1)    ; the main slots' pass: they run narrow, their jps over the
+        cp mv_prepare@next_slot - mv_prepare@piece_jr - 2   ; high pieces checked by the logits' pass,
+        ret nz                  ; not by one after another h (mv_pass_main): the walk's
+        ld a,(mv_prepare@dh)
+        cp $DD
+        ret nz                  ; (mv_skip_high wrote them)
+        xor a
+        jp mv_one_piece_walk
 .endif
 
 ; mv_gate_prepare - (mv_coarse_prepare, a call asked for with MV_COARSE_GATE) the
