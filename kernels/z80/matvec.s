@@ -576,7 +576,9 @@ mv_jump:
         ld d,0
 .endif
         jp mv_slots             ; patched: the first used slot, or mv_odd_start for an odd count
-MV_SLOT_JUMP    = * - 2
+.ifdef MV_HLA_SLOTS
+MV_SLOT_JUMP    = * - 2         ; (the players with MV_LOW_SLOTS write mv_jump+1)
+.endif
 
 ; An odd count's rows start in an odd slot, which takes its weight from B: the
 ; pop fills B from one byte before the row (an even count's rows go straight
@@ -1266,16 +1268,24 @@ mv_prepare:
         add hl,de               ; the odd slot, entered through mv_odd_start
         ld (mv_odd_jump+1),hl
         ld de,mv_odd_start
+.ifdef MV_HLA_SLOTS
         ld (MV_SLOT_JUMP),de
 .ifdef MV_HLA_NARROW_K
         ld (MV_HLA_JUMP),de
 .endif
+.else
+        ld (mv_jump+1),de
+.endif
         dec hl                  ; (its offsets count from one byte before it)
         jr @slot_ready
 @even:
+.ifdef MV_HLA_SLOTS
         ld (MV_SLOT_JUMP),hl
 .ifdef MV_HLA_NARROW_K
         ld (MV_HLA_JUMP),hl
+.endif
+.else
+        ld (mv_jump+1),hl
 .endif
 @slot_ready:
         ld (mv_first_slot),hl
@@ -2377,7 +2387,7 @@ mv_low_prepare:
         or a
         jr nz,* + 5
         ld de,mv_low_entry
-        ld (MV_SLOT_JUMP),de
+        ld (mv_jump+1),de
         ld a,(MV_WIDE_COUNT)
         or a
         ret z
