@@ -111,7 +111,7 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,718 (3,723 before MV_HLA_SLOTS; in the 48K player, MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
+; Bytes: 3,717 (3,723 before MV_HLA_SLOTS; in the 48K player, MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 232 included; the 16 slot pairs
 ; take 784 (816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
@@ -274,10 +274,11 @@
 ; mv_slots' low pieces sum in the low slots' form, H:L:A with D = 0 (add a,(ix+d),
 ; ld e,(iy+d), adc hl,de: 3 T-states and a byte a slot less than ld e, ld d, add
 ; hl,de, adc a,0 into A:HL), full or narrow. mv_narrow_k (MV_BIAS_IN_K: the 48K's
-; narrow rows) makes that form straight from the row constant (8 T-states a row more
-; than its A:HL), mv_row_narrow's walk sets D = 0 after it (7), the other row starts
-; go through mv_jump's turn of A:HL (23), and mv_row_end takes the sum in that form
-; (4 more): 84 T-states a narrow row of 32 columns less (69 through mv_jump's turn).
+; narrow rows) makes that form straight from the row constant (dec sp, pop af: A its
+; low byte; pop hl: H:L its top two; 4 T-states a row more than its A:HL), mv_row_narrow's
+; walk sets D = 0 after it (7), the other row starts go through mv_jump's turn of A:HL
+; (23), and mv_row_end takes the sum in that form (4 more): 88 T-states a narrow row
+; of 32 columns less (69 through mv_jump's turn).
 
 .ifdef MV_COARSE
 .ifdef MV_LOW_SLOTS
@@ -544,12 +545,11 @@ MV_NARROW_NC_H_TOP = * - 1
 .endif
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
 .ifdef MV_HLA_NARROW_K
-        pop bc                  ; SP on the row's -K + 2b (where the row before ended): C = its
-        dec sp                  ; low byte, H:L its top two (D stays 0 from the row before, or
-        pop hl                  ; mv_rows_run's, or mv_row_narrow's walk)
-        ld a,0                  ; patched: -Cl's low byte
+        dec sp                  ; SP on the row's -K + 2b (where the row before ended): A = its
+        pop af                  ; low byte (F the byte before it), H:L its top two, SP on the
+        pop hl                  ; weights (D stays 0 from the row before, mv_rows_run or the walk)
+        add a,0                 ; patched: -Cl's low byte
 MV_NARROW_NC_L0 = * - 1
-        add a,c
         ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum, mv_slots'
 MV_NARROW_NC_L12 = * - 2        ; form, with no turn of A:HL in mv_jump)
         adc hl,bc
