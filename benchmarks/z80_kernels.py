@@ -22,7 +22,7 @@ from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
-                                     HEAD_OUT, SHORT_EXP_OPTION, TABLE_MEANS_OPTION, Z80Bench, load_head,
+                                     HEAD_OUT, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION, TABLE_MEANS_OPTION, Z80Bench, load_head,
                                      run_head)
 from soulterm.zx.soul_layout import soul_include
 
@@ -102,6 +102,7 @@ def main() -> None:
     player_128k = "\n".join([CLAMPED_UNIT_OPTION, FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION])
     for option, what in (("", "words below 256, gains 2^6, shift 8: a clamped inverse"),
                          (CLAMPED_UNIT_OPTION, "the same with RN_CLAMPED_UNIT, the 128K's"),
+                         (CLAMPED_UNIT_OPTION + "\n" + SHORT_SHIFTS_OPTION, "the same with RN_SHORT_SHIFTS too, the 48K's"),
                          (player_128k, "the same with RN_FAST_SQUARES too, the 128K's")):
         clamp_bench, clamp_rng, costs = Z80Bench(options=option), np.random.default_rng(2028), []
         for _ in range(20):
@@ -114,18 +115,19 @@ def main() -> None:
             costs.append(clamp_bench.call("rmsnorm"))
             assert np.array_equal(clamp_bench.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
         print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states ({what})")
-    fixed_rng, costs, squares = np.random.default_rng(2027), [], Z80Bench(options=player_128k)
-    for _ in range(20):                     # the narrowed norms' row above, on the 128K's rmsnorm
-        x, gain = fixed_rng.integers(-1024, 1024, 32), np.full(32, 64)
-        squares.write_words(0xA000, x)
-        squares.poke(0xA100, bytes(gain.astype(np.uint8)))
-        for name, address in (("rn_x", 0xA000), ("rn_gain", 0xA100), ("rn_out", 0xA200)):
-            squares.poke_word(squares.sym(name), address)
-        squares.poke(squares.sym("rn_shift"), [8])
-        costs.append(squares.call("rmsnorm"))
-        assert np.array_equal(squares.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 8))
-    print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (words below 1024, shift 8, "
-          "with RN_FAST_SQUARES, the 128K's)")
+    for option, what in ((CLAMPED_UNIT_OPTION + "\n" + SHORT_SHIFTS_OPTION, "RN_CLAMPED_UNIT and RN_SHORT_SHIFTS, the 48K's"),
+                         (player_128k, "RN_FAST_SQUARES, the 128K's")):
+        fixed_rng, costs, squares = np.random.default_rng(2027), [], Z80Bench(options=option)
+        for _ in range(20):                 # the narrowed norms' row above, on the players' rmsnorm
+            x, gain = fixed_rng.integers(-1024, 1024, 32), np.full(32, 64)
+            squares.write_words(0xA000, x)
+            squares.poke(0xA100, bytes(gain.astype(np.uint8)))
+            for name, address in (("rn_x", 0xA000), ("rn_gain", 0xA100), ("rn_out", 0xA200)):
+                squares.poke_word(squares.sym(name), address)
+            squares.poke(squares.sym("rn_shift"), [8])
+            costs.append(squares.call("rmsnorm"))
+            assert np.array_equal(squares.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 8))
+        print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states (words below 1024, shift 8, with {what})")
     for count in (1, 20):
         costs = []
         for _ in range(10):

@@ -12,8 +12,8 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, SOUL_PACKED_OPTION,
-                                     TABLE_MEANS_OPTION,
+                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION,
+                                     SOUL_PACKED_OPTION, TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
@@ -462,6 +462,37 @@ def test_rmsnorm_unit_gains_take_mul16u_straight_with_clamped_unit():
         assert costs[0] < costs[1] - 32 * 100, (case, costs)
 
 
+def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path():
+    """RN_SHORT_SHIFTS (the 48K's RN_CLAMPED_UNIT): the clamped and unit loops unroll 2 shifts, so
+    gains of 2^a take them for shift - a <= 2 (a narrowed soul's 2 among them), and the general
+    path (gain products) above: bit for bit intmath either side of the clamp, in place too, and
+    the short loops cheaper than the general path by 150 T-states an element."""
+    bench = Z80Bench(options="\n".join([CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]))
+    rng = np.random.default_rng(19)
+
+    def run(x, a, shift, out=0xA200):
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, bytes([1 << a] * 32))
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [shift])
+        bench.poke_word(bench.sym("rn_out"), out)
+        return bench.call("rmsnorm")
+
+    for root in (3, 16, 17, 40, 300):
+        costs = {}
+        for unit_shift in range(6):
+            a = 6 if unit_shift < 3 else 1
+            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+            x[:2] = (-16 * root - 5, 16 * root + 7)
+            costs[unit_shift] = run(x, a, a + unit_shift)
+            assert np.array_equal(bench.read_words(0xA200, 32),
+                                  intmath.rmsnorm(x, np.full(32, 1 << a), a + unit_shift)), (root, unit_shift)
+        assert max(costs[0], costs[1], costs[2]) < min(costs[3], costs[4], costs[5]) - 32 * 150, (root, costs)
+    x = rng.integers(-3000, 3000, 32)
+    run(x, 6, 8, out=0xA000)                                 # in place
+    assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
+
+
 def test_rmsnorm_fast_squares_match_intmath():
     """RN_FAST_SQUARES (the 128K's): (x >> 4)^2 from AT_FAST_MEANS's table for x >> 4 in -255..255,
     mul16s past it; x at the table's edges (x >> 4 = -256, -255, 255, 256) and beyond, gains of every
@@ -709,3 +740,35 @@ def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player(
             assert int(match.group(1).replace(",", "")) == sizes[file.name], file.name
             checked += 1
     assert checked >= 7
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_fw_embed_matches_intmath_at_every_kind_of_shift(packed):
+    """forward.s's fw_embed (embedrows.s): its add hl,hl chains for te and pe shifts both in 1..8,
+    either one the larger (or equal), at the chains' ends (1 and 8) with rows of -128 and 127, the
+    extremes that just fit in 16 bits; vecops.s's embed for a shift of 0 or above 8 (which may
+    saturate); with SOUL_PACKED's unpacked rows (the 48K's) too. It fails if a chain's jr is off by
+    one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes the chains."""
+    from conftest import random_soul
+    from soulterm.soul import spec
+    from soulterm.soul.soulfile import Soul
+    from soulterm.zx.soul_layout import soul_include
+
+    base = random_soul(31)
+    rng = np.random.default_rng(31)
+    options = SOUL_PACKED_OPTION if packed else ""
+    for s_te, s_pe in ((1, 1), (1, 8), (8, 1), (3, 4), (6, 5), (8, 8), (0, 4), (3, 0), (9, 2), (15, 15), (0, 0)):
+        arrays = {name: (tensor.values.reshape(-1), tensor.shift) for name, tensor in base.tensors.items()}
+        te = rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM))
+        pe = rng.integers(-128, 128, (spec.CONTEXT, spec.EMBED_DIM))
+        te[5], pe[7] = -128, -128
+        te[6], pe[8] = 127, 127
+        te[9, ::2], pe[9, ::2] = -128, 127
+        arrays["te"], arrays["pe"] = (te.reshape(-1), s_te), (pe.reshape(-1), s_pe)
+        bench = Z80Bench('.include "forward.s"\n' + soul_include(Soul.from_arrays(arrays)), options=options)
+        for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (0, 19), (127, 0), (40, 3)):
+            bench.poke(bench.sym("fw_token"), [token])
+            bench.poke(bench.sym("fw_pos"), [position])
+            bench.call("fw_embed")
+            want = intmath.embed(te[token], s_te, pe[position], s_pe)
+            assert np.array_equal(bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM), want), (s_te, s_pe, token)

@@ -75,7 +75,7 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
                 "mv_coarse_slots"):
         assert sym[hot] >= UNCONTENDED, hot
     cold = [(sym["soul_te"], sym["soul_layer1"] + sym["FD_SIZE"]),      # te, pe, the biases, the descriptors
-            (sym["va_a"], sym["vecops_end"]),                           # vecops.s
+            (sym["vecops_start"], sym["vecops_end"]),                           # vecops.s
             (sym["kv_keys"], sym["kv_keys"] + 2 * sym["KV_LAYER_BYTES"]),
             (sym["fw_logits"], sym["fw_logits"] + 256),
             (ORIGIN - 64, ORIGIN)]                                       # the stack

@@ -57,7 +57,7 @@ def test_the_first_run_records_the_openers_and_each_record_gives_the_computed_by
     bench = player_bench(soul, tokenizer, "128k")
     bench.poke(bench.sym("record_known"), [1] * spec.VOCAB_SIZE)     # a stale table: the first RUN clears it
     t_states = records_first_run(bench)
-    openers = opener_ids(tokenizer)[:RECORD_OPENERS]
+    openers = opener_ids(tokenizer, RECORD_OPENERS)
     assert len(openers) == RECORD_OPENERS
     assert [i for i in range(spec.VOCAB_SIZE) if record_known(bench, i)] == sorted(openers)
     assert bench.peek(bench.sym("sep_cached"))[0] == 1
@@ -85,7 +85,7 @@ def test_a_line_opening_with_an_id_seen_before_copies_its_record(soul_and_tokeni
     records_first_run(bench)
     engine = Engine(soul)
     context = tokenizer.encode_turn("hello")
-    assert context[1] not in opener_ids(tokenizer)[:RECORD_OPENERS] and not record_known(bench, context[1])
+    assert context[1] not in opener_ids(tokenizer, RECORD_OPENERS) and not record_known(bench, context[1])
     rows, reply = forward_turn(bench, engine, context, records=True)     # checks every step and the cache
     assert rows[1][2] == RECORDED and record_known(bench, context[1])
     computed = position_bytes(bench, 1)
@@ -136,7 +136,7 @@ def test_the_probes_after_a_copied_position_1_show_no_other_ids_numbers(tmp_path
 
     soul, tokenizer = soul_and_tokenizer
     prompt = "i am sad"
-    openers = opener_ids(tokenizer)[:RECORD_OPENERS]
+    openers = opener_ids(tokenizer, RECORD_OPENERS)
     assert tokenizer.encode_turn(prompt)[1] in openers[:-1]
     tap_path, map_path, _ = build_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, tmp_path, model="128k")
     view, _ram = probe_one_reply(Spectrum(model="128k"), BuildMap.load(map_path), tap_path, prompt, 120)

@@ -8,17 +8,19 @@
 ; mul16s_magnitude: DEHL = |BC * DE| (signed BC, DE), the product's sign in F' (S). Clobbers AF, BC, and swaps AF'.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
 ; div32s_floor: DEHL = floor(DEHL / BC) for a signed DEHL and BC >= 1.
-; div32u_q16, div32s_floor_q16: the same when the quotient fits 16 bits (16 rounds, 8 below 256).
+; div32u_q16, div32s_floor_q16: the same when the quotient fits 16 bits (16 rounds, 8 below 256; not with AT_TABLE_MEANS).
 ; isqrt24: HL = floor(sqrt(m)) for m < 2^24 at isq_m (12 rounds in registers).
 ; sat32to16: HL = DEHL clamped to int16.   sra32: DEHL >>= A.
 ; T-states (python benchmarks/z80_kernels.py, means on random inputs): mul16s
 ; 856 (865 before it ran as mul16s_magnitude returning to a negation; 835 before
 ; the short second passes, which cost random inputs 33 and save attention's
-; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,506; each is checked in tests/test_kernels_z80.py.
-; Bytes: 415 (in the 48K player, code and variables; 528 before its means divided
-; on their own, attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor,
-; the signed q16 division, cpl32 and div32u_q16's 8-round way: RMSNorm's quotients
-; are 256 or more; the 128K player and the kernels' bench keep them).
+; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,510 (1,506 before it skipped
+; a zero top byte, sixteenth round: 4 rounds fewer for m < 2^16, RMSNorm's usual);
+; each is checked in tests/test_kernels_z80.py.
+; Bytes: 380 (in the 48K player, code and variables; 415 before the sixteenth round
+; gave RMSNorm its own inverse, 528 before its means divided on their own,
+; attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor, the signed
+; q16 division, cpl32 and div32u_q16; the 128K player and the kernels' bench keep them).
 
 ; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
 ; as the product's top byte shifts in below them.
@@ -214,12 +216,12 @@ div32u_rounds:
 
 .endif
 
+.ifndef AT_TABLE_MEANS                  ; (only attention's slow means divide by it: RMSNorm has its own inverse)
 ; div32u_q16 - DEHL = DEHL / BC (unsigned) when the quotient fits 16 bits
 ; (DE < BC): 16 rounds instead of 32 (8 when it fits 8 bits), and the low
 ; half shifts out of HL as the quotient bits shift into it. Keeps BC;
 ; clobbers AF, BC', HL'.
 div32u_q16:
-.ifndef AT_TABLE_MEANS                  ; (RMSNorm's quotients are 256 or more: the means' short way)
         ld a,d                  ; a quotient below 256 (DEHL >> 8 < BC): its first 8 rounds
         or a                    ; would only shift, so move bytes and run 8
         jr nz,@sixteen
@@ -235,7 +237,6 @@ div32u_q16:
         ld a,8
         jr @start
 @sixteen:
-.endif
         ld a,16
 @start:
         push bc
@@ -269,7 +270,7 @@ div32u_q16:
         ld e,a
         ret
 
-.ifndef AT_TABLE_MEANS                  ; (the signed divisions: the 48K's means divide on their own)
+; (the signed divisions: the 48K's means divide on their own)
 ; div32s_floor - DEHL = floor(DEHL / BC), DEHL signed, BC >= 1 (as SPEC: floor, also below zero).
 ; Keeps BC; clobbers AF, BC', HL'.
 div32s_floor:
@@ -332,8 +333,9 @@ isqrt24:
         ld hl,0                 ; HL = the remainder, DE = 2 * the root so far
         ld d,h
         ld e,l
-        ld a,(isq_m+2)
-        call @byte
+        ld a,(isq_m+2)          ; a zero top byte's rounds leave HL and DE at 0: skipped
+        or a                    ; (m < 2^16: a root below 256, RMSNorm's usual)
+        call nz,@byte
         ld a,(isq_m+1)
         call @byte
         ld a,(isq_m)

@@ -23,7 +23,8 @@
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
 ; "hello" as the 48K player runs it averages 2,068,976 a position (python
 ; benchmarks/z80_token.py; 2,140,927 before MV_SPARSE).
-; Bytes: 3,911 (in the 48K player: code, the activations, att_weights and the
+; Bytes: 3,768 (3,911 before the sixteenth round's embedding went to embedrows.s, 159, and fw_tmp's
+; 64 bytes went with the residual adds into matvec's stores; in the 48K player: code, the activations, att_weights and the
 ; 2,560-byte value cache; the player places the key cache below $8000 itself,
 ; 6,471 with it; 3,778 before the sixteenth round gave the 48K MV_COARSE's
 ; bound, 108, and SOUL_PACKED's unpacking in fw_embed, 25).
@@ -85,7 +86,6 @@ fw_h:           .res 2 * FW_DIM
 fw_xn:          .res 2 * FW_DIM
 fw_q:           .res 2 * FW_DIM
 fw_att:         .res 2 * FW_DIM
-fw_tmp:         .res 2 * FW_DIM
 fw_ffn:         .res 2 * FW_FFN
 ; The key cache may be placed by the program (the Spectrum player keeps it
 ; below $8000, where the screen contends for memory: it is read ~0.2 times
@@ -260,48 +260,9 @@ fw_logits_bound:
         ret
 .endif
 
-; fw_embed - h = embed(fw_token, fw_pos).
-fw_embed:
-.ifdef SOUL_PACKED                      ; (the 48K's) te's and pe's rows unpacked into fw_ffn, free here
-        .assert FW_FFN >= FW_DIM, "fw_embed unpacks te's and pe's rows (2 x FW_DIM bytes) into fw_ffn"
-        ld a,(fw_token)
-        ld hl,soul_te_marks
-        ld bc,soul_te_widths
-        ld de,fw_ffn
-        call em_unpack
-        ld a,(fw_pos)
-        ld hl,soul_pe_marks
-        ld bc,soul_pe_widths
-        ld de,fw_ffn + FW_DIM
-        call em_unpack
-        ld hl,fw_ffn
-        ld (em_te),hl
-        ld hl,fw_ffn + FW_DIM
-        ld (em_pe),hl
-        xor a
-        ld (em_token),a
-        ld (em_pos),a
-        ld a,soul_te_shift
-        ld (em_te_shift),a
-        ld a,soul_pe_shift
-        ld (em_pe_shift),a
-.else
-        ld hl,soul_te
-        ld (em_te),hl
-        ld hl,soul_pe
-        ld (em_pe),hl
-        ld a,soul_te_shift
-        ld (em_te_shift),a
-        ld a,soul_pe_shift
-        ld (em_pe_shift),a
-        ld a,(fw_token)
-        ld (em_token),a
-        ld a,(fw_pos)
-        ld (em_pos),a
+.ifndef FW_EMBED_APART                  ; (the 128K player places it above $C000: it runs before layer 1)
+        .include "embedrows.s"
 .endif
-        ld hl,fw_h
-        ld (em_out),hl
-        jp embed
 
 ; fw_layer_step - one layer; HL = its descriptor.
 fw_layer_step:
@@ -408,10 +369,8 @@ fw_attend:
 
         ld a,FD_PROJ            ; h = sat16(h + proj att)
         ld hl,fw_att
-        ld de,fw_tmp
         ld bc,FW_DIM * 256 + FW_DIM
-        call fw_dense
-        call fw_residual
+        call fw_dense_add
 
         ld ix,(fw_layer)        ; yn = rmsnorm(h, n2)
         ld l,(ix+FD_N2)
@@ -422,29 +381,43 @@ fw_attend:
         ld a,MV_COARSE_GATE     ; fc1 coarse where ReLU zeroes a row anyway (matvec.s's mv_gate)
         ld (mv_coarse_on),a
 .endif
-        ld a,FD_FC1 + FW_BIASED ; z = relu(fc1 yn + b1)
+        ld hl,mv_store_relu     ; z = relu(fc1 yn + b1): ReLU as matvec stores
+        ld (MV_STORE_OP + 1),hl
+        ld a,FD_FC1 + FW_BIASED
         ld hl,fw_xn
         ld de,fw_ffn
         ld bc,FW_DIM * 256 + FW_FFN
-        call fw_dense
+        call fw_dense_via
 .ifdef MV_COARSE
         xor a
         ld (mv_coarse_on),a
 .endif
-        ld hl,fw_ffn
-        ld (va_a),hl
-        ld a,FW_FFN
-        ld (va_n),a
-        call vec_relu
         ld hl,fw_xn             ; fc2's 64 columns run in two parts: the first part's
         ld (mv_carry),hl        ; row sums wait in xn and q (free once fc1 has run)
         .assert fw_q == fw_xn + 2 * FW_DIM, "fc2's row sums take xn and q"
         ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
-        ld de,fw_tmp
         ld bc,FW_FFN * 256 + FW_DIM
+; fw_dense_add - h = sat16(h + fw_dense's output): matvec's rows add as they store
+; (mv_store_add; sixteenth round, no second pass over h: vecops.s's vec_add_sat
+; before). A, HL and BC as fw_dense's.
+fw_dense_add:
+        ld de,mv_store_add
+        ld (MV_STORE_OP + 1),de
+        ld de,fw_h
+; fw_dense_via - fw_dense with mv_store's jp to the routine at MV_STORE_OP + 1
+; (mv_store_add, mv_store_relu), put back after.
+fw_dense_via:
+        push hl
+        ld hl,MV_STORE_OP
+        ld (hl),$C3             ; jp
+        pop hl
         call fw_dense
-        jp fw_residual
+        ld hl,MV_STORE_OPS
+        ld (MV_STORE_OP),hl
+        ld a,MV_STORE_OP_3
+        ld (MV_STORE_OP + 2),a
+        ret
 
 ; fw_dense - matvec of the layer's matrix at descriptor offset A (+ FW_BIASED:
 ; a bias word follows the matrix, as fc1 and fc2 have; then the shift + 1) on
@@ -487,16 +460,6 @@ fw_norm:
         ld hl,fw_xn
         ld (rn_out),hl
         jp rmsnorm
-
-; fw_residual - h = sat16(h + tmp).
-fw_residual:
-        ld hl,fw_h
-        ld (va_a),hl
-        ld hl,fw_tmp
-        ld (va_b),hl
-        ld a,FW_DIM
-        ld (va_n),a
-        jp vec_add_sat
 
 .ifdef AT_FAST_SCORES
 ; fw_key_sums - the key sums (KS, attention.s) of the 4 heads of the keys just

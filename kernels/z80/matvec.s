@@ -111,16 +111,18 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,717 (3,723 before MV_HLA_SLOTS; in the 48K player, MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
+; Bytes: 3,805 (3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
-; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 232 included; the 16 slot pairs
+; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
 ; take 784 (816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
 ; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
 ; mv_odd_start (dec sp, pop bc: B = the first weight), 26 T-states a row.
 ;
-; Sparse calls (MV_SPARSE, an option both players have, 232 bytes (230 before the row constants went in front
+; Sparse calls (MV_SPARSE, an option both players have, 251 bytes (232 before the sixteenth round's walk a pair
+; at a time and mv_sparse_part's test from memory; 230 before the row constants went in front
 ; of the weights, which the first part's row start steps over; 232 before the pass counted the wide columns);
 ; docs/spectrum.md, "Sparse fc2"): a two-part call (fc2's, on ReLU's output)
 ; whose parts each have every x in -127..128 and at most MV_SPARSE_MAX nonzero
@@ -128,10 +130,12 @@
 ; - sum S(w) - Cl over the nonzero columns, no K. A zero column's slot starts
 ; with a jr to the next slot; a nonzero column's high piece subtracts S(w) from
 ; the l sum instead (mv_sparse_piece); the first part's rows start without K
-; (mv_row_sparse, which steps over it). 32 rows x 64 columns: 94,267 T-states with every x 0 after
-; the same call (MV_SPARSE alone; 95,316 before the row constants went in front of the
+; (mv_row_sparse, which steps over it). 32 rows x 64 columns: 84,353 T-states with every x 0 after
+; the same call (MV_SPARSE alone; 94,221 before the sixteenth round's walk a pair at a time (mv_sparse_walk,
+; ~88 T-states a zero column against ~167, each walked twice: the call's and the next call's undo) and
+; mv_sparse_part's test from memory (51 a zero column, 59 before); 94,267 in this header before; 95,316 before the row constants went in front of the
 ; weights, 100,379 when first measured, 119,443 before the column pass's short way
-; below and mv_row_resume for the second part), ~4,600 more a nonzero column,
+; below and mv_row_resume for the second part), ~5,200 more a nonzero column (~4,950 before the walk a pair at a time: a nonzero column's piece is a call from it),
 ; against 231,702 (narrow); ~1,400 more
 ; for a call that is not sparse (the look at x). The next call puts the slots
 ; back. The column pass of a sparse call takes each zero column after a part's
@@ -153,7 +157,8 @@
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 225,648 coarse
 ; against 348,436 exact, with one wide column 232,750 against 355,948, with four
-; 253,773 against 378,358 (226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
+; 253,773 against 378,361 (378,358 before the sixteenth round's stores after mv_store
+; moved the code after them, a layout effect; 226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth
 ; round, whose choice the coarse call's pass pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
 ; before the sixteenth round's wide columns in the coarse and low slots' blocks, 26
@@ -184,8 +189,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,179, every row summed again 216,476, exact 177,829 (one wide
-; column 124,448, 220,954, 182,397; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
+; every row gated 120,216, every row summed again 216,513, exact 177,829 (one wide
+; column 124,485, 220,991, 182,397; 120,179, 216,476, 124,448 and 220,954 before the
+; sixteenth round's look at mv_store_relu, 37 T-states a gated call; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth round;
 ; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
 ; before the sixteenth round's wide columns in the slots' blocks; 123,976, 220,241, 183,412 and 137,145, 233,529, 194,491
@@ -250,8 +256,8 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,280 bytes
-; (5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,299 bytes
+; (5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
 
 ; MV_NARROW_JUMP (both players' options since the fifteenth round; without MV_BIAS_IN_K
@@ -735,9 +741,11 @@ mv_store:
         ex de,hl
         ld hl,0                 ; patched: the row's output
 MV_OUT_PTR      = * - 2
+MV_STORE_OP     = *             ; (mv_store_adding writes a jp to mv_store_add here)
         ld (hl),e
         inc hl
         ld (hl),d
+mv_stored:
         inc hl
         ld (MV_OUT_PTR),hl
 mv_next_row:
@@ -747,6 +755,60 @@ mv_row_jump:
         ld (MV_ROW_SP),sp       ; where the part ended (a second part's weights follow there)
         ld sp,(mv_saved_sp)
         ret
+
+; mv_store_add - mv_store for a call that adds its output to mv_out's words,
+; out[r] = sat16(out[r] + the row's output) (forward.s's residual adds, proj's
+; and fc2's: sixteenth round), entered from mv_store's jp (MV_STORE_OP) with
+; HL at the row's word and DE its output.
+MV_STORE_OPS    = $2373         ; mv_store's ld (hl),e and inc hl, and then ld (hl),d
+MV_STORE_OP_3   = $72
+        .assert (mv_store_relu & 255) != (MV_STORE_OPS >> 8) && (mv_store_relu & 255) != (mv_store_add & 255), "mv_gate_prepare tells mv_store_relu's jp by its low byte"
+mv_store_add:
+        ld a,(hl)
+        add a,e
+        ld (hl),a
+        inc hl
+        ld a,(hl)
+        adc a,d                 ; P/V: a signed overflow
+        jp pe,@clip
+        ld (hl),a
+        jp mv_stored
+@clip:                          ; towards the addends' sign (D's)
+        dec hl
+        ld (hl),0
+        ld a,$80
+        bit 7,d
+        jr nz,@high
+        dec (hl)
+        ld a,$7F
+@high:
+        inc hl
+        ld (hl),a
+        jp mv_stored
+
+; mv_store_relu - mv_store for a call whose output ReLU follows (fc1's: forward.s),
+; max(0, the row's output) (sixteenth round: no pass of vecops.s's vec_relu after).
+mv_store_relu:
+        bit 7,d
+        jr z,@store
+        ld de,0
+@store:
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        jp mv_stored
+
+.ifdef MV_COARSE
+; mv_store_zero - (a gated call with mv_store_relu, fc1's) a row the gate zeroes: ReLU
+; gives 0 (its exact output is <= 0), stored with no shift (mv_gate_prepare).
+mv_store_zero:
+        ld hl,(MV_OUT_PTR)
+        xor a
+        ld (hl),a
+        inc hl
+        ld (hl),a
+        jp mv_stored
+.endif
 
 ; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (24 and 25 with
 ; MV_HLA_SLOTS; C rotates the alternation, its carry the extra byte). Clobbers A, F.
@@ -1933,21 +1995,25 @@ MV_NARROW_START = * - 2
 
 .ifdef MV_SPARSE
 ; mv_sparse_part - NC when each of the B words at HL is in -127..128 (one piece)
-; and at most MV_SPARSE_MAX are nonzero. HL ends past them. Clobbers AF, BC, DE.
+; and at most MV_SPARSE_MAX are nonzero. HL ends past them. Clobbers AF, BC.
+; (A zero word's test ORs its bytes from memory and a nonzero one reads them
+; again: 51 T-states a zero column, 59 before, sixteenth round.)
 mv_sparse_part:
         ld c,MV_SPARSE_MAX + 1
 @column:
-        ld e,(hl)
+        ld a,(hl)
         inc hl
-        ld d,(hl)
+        or (hl)
         inc hl
-        ld a,e
-        or d
         jr z,@next
-        ld a,e                  ; x + 127 < 256
+        dec hl
+        dec hl
+        ld a,(hl)               ; x + 127 < 256
         add a,127
-        ld a,d
+        inc hl
+        ld a,(hl)
         adc a,0
+        inc hl
         scf
         ret nz
         dec c
@@ -1969,50 +2035,71 @@ mv_sparse_undo:
         ld b,a
         ld de,MV_SPARSE_LD_IXL
         ld hl,mv_sparse_full
-; mv_sparse_walk - B used slots from mv_first_slot: DE into a zero column's
-; ld ixl,b or ld ixl,c (D or 1 in an even slot), the MV_SPARSE_PIECE bytes at HL
-; over another's high piece.
+; mv_sparse_walk - the last B slots: DE into a zero column's ld ixl,b or ld ixl,c
+; (D or 1 in an even slot; D for the jr with MV_HLA_SLOTS), the MV_SPARSE_PIECE bytes at HL over another's high
+; piece. A pair at a time from the last one down (the last slot is an odd one), IX on
+; the pair's even slot, both slots' offsets fixed (sixteenth round): ~88 T-states a
+; zero column, ~167 before with each slot's parity tested and IX stepped a slot at
+; a time. Clobbers AF, BC, HL, IX.
 mv_sparse_walk:
         ld (MV_SPARSE_FROM),hl
-        ld ix,(mv_first_slot)
-        ld a,(mv_first_parity)
-        ld c,a
-@slot:
+        ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
+        .assert MV_MAX_COLS % 2 == 0, "mv_sparse_walk starts at the last pair, whose odd slot is the last slot"
+        .assert MV_SLOT_PAIR / 2 + MV_SLOT_END == MV_SLOT_PAIR, "an odd slot's offsets count from MV_SLOT_PAIR / 2 into its pair"
+        ld a,d
+.ifdef MV_HLA_SLOTS
+        bit 0,e                 ; (a zero column's jr has the same offset in either slot: ld
+        jr z,* + 4              ; ixl,b's $DD has bit 0, the jr's $18 not)
+.endif
+        or 1
+        ld h,a                  ; H: an even slot's second byte
+        ld l,b                  ; L: the slots left
+        ld bc,-MV_SLOT_PAIR
+@pair:
+        ld a,(ix+MV_SLOT_PAIR/2+MV_D_L1)
+        inc a
+        jr nz,@nonzero_odd      ; (x = 0: a low displacement of $FF, and h = 0)
+        ld (ix+MV_SLOT_PAIR/2+MV_SPARSE_AT),e
+        ld (ix+MV_SLOT_PAIR/2+MV_SPARSE_AT+1),d
+@odd_done:
+        dec l
+        ret z
         ld a,(ix+MV_D_L1)
         inc a
-        jr nz,@nonzero          ; (x = 0: a low displacement of $FF, and h = 0)
+        jr nz,@nonzero_even
         ld (ix+MV_SPARSE_AT),e
-        ld a,d
-        bit 0,c
-.ifdef MV_HLA_SLOTS
-        jr nz,@odd              ; an odd slot
-        bit 0,e                 ; (the jr's offset is the same in either slot: ld ixl,b's $DD
-        jr z,@odd               ; has bit 0, the jr's $18 not)
-        or 1
-@odd:
-.else
-        jr nz,* + 4             ; an odd slot (the jr's offset is odd too)
-        or 1
-.endif
-        ld (ix+MV_SPARSE_AT+1),a
-        jr @next
-@nonzero:
+        ld (ix+MV_SPARSE_AT+1),h
+@even_done:
+        add ix,bc
+        dec l
+        jr nz,@pair
+        ret
+@nonzero_even:
+        ld a,MV_H_EXX
+        call @piece
+        jr @even_done
+@nonzero_odd:
+        ld a,MV_SLOT_PAIR / 2 + MV_H_EXX
+        call @piece
+        jr @odd_done
+@piece:                         ; the piece over the high piece at IX + A
         push bc
         push de
+        push hl
         push ix
         pop hl
-        ld de,MV_H_EXX
-        add hl,de
-        ex de,hl
+        add a,l
+        ld e,a
+        adc a,h
+        sub e
+        ld d,a
         ld hl,0                 ; patched: the piece
 MV_SPARSE_FROM  = * - 2
         ld bc,MV_SPARSE_PIECE
         ldir
+        pop hl
         pop de
         pop bc
-@next:
-        mv_next_slot            ; (DE kept)
-        djnz @slot
         ret
 
 ; A nonzero column's high piece in a sparse call (A:HL -= S(w) in the l sum's set),
@@ -2991,13 +3078,20 @@ mv_gate_prepare:
         ld (MV_GATE_T1),a
         ld a,l
         ld (MV_GATE_T0),a
+        ld a,(MV_STORE_OP+1)    ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
+        cp mv_store_relu & 255
+        ld hl,mv_store_zero
+        jr z,@zeroed_set
 .ifdef MV_LOW_SLOTS
-        ld hl,(mv_low_check+1)  ; a zeroed row straight to the shift (its low byte in A')
+        ld hl,(mv_low_check+1)  ; else straight to the shift (its low byte in A')
+.else
+        ld hl,mv_shift_jump     ; else straight to the shift
+.endif
+@zeroed_set:
         ld (mv_gate_zeroed+1),hl
         ld hl,mv_gate
+.ifdef MV_LOW_SLOTS
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
-.else
-        ld hl,mv_gate
 .endif
         ld (mv_flag_check+1),hl
         call mv_x_end
@@ -3052,12 +3146,9 @@ MV_GATE_T1 = * - 1
         ld a,e
         sbc a,0
 MV_GATE_T2 = * - 1
-.ifdef MV_LOW_SLOTS
 mv_gate_zeroed:
-        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_low_check's target, A' the low byte)
-.else
-        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row
-.endif
+        jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_store_zero, or the shift:
+                                ; mv_low_check's target, A' the low byte, with MV_LOW_SLOTS)
         exx
         ld hl,0                 ; patched: -cols, SP back to the row's weights
 MV_GATE_BACK = * - 2

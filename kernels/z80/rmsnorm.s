@@ -6,38 +6,52 @@
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
 ; Clobbers AF, BC, DE, HL and AF', BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 82,849 on average for 32 random
-; words, 61,903 for words below 1024 (the residual's usual size: x >> 4 squares
+; T-states (python benchmarks/z80_kernels.py): 82,304 on average for 32 random
+; words, 60,902 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
-; rounds), 40,639 for those when every gain is 2^shift (a fixed-gain soul's
+; rounds), 39,304 for those when every gain is 2^shift (a fixed-gain soul's
 ; norms: out = y, checked once a call, with no gain product, shift or
-; saturation) and 42,303 when every gain is 2^(shift - 2) (a narrowed soul's,
-; soulterm/soul/narrowing.py: out = y >> 2); 83,422, 62,227, 40,387 and
-; 42,051 before the clamped inverse's own path (fourteenth round).
-; A root of 16 or less clamps inv at 32767 (no division), and then y = (x *
-; 32767) >> 15 is x - 1 for x > 0 and x otherwise: no product. Words below 256
-; with gains 2^6 and shift 8 (a clamped inverse): 21,927 (37,403 before);
-; 17,088 with the option RN_CLAMPED_UNIT (the 128K player's: a loop of its own
-; without mul16s's register juggling, 127 bytes more; 18,276 and 58 bytes before
-; its shifts were unrolled, entered at shift - a of them, fourteenth round; 17,052
-; before the fifteenth round's unit products shared its shifts and store: below
-; the clamp they run mul16u straight, inv > 0 needing no signs taken apart),
-; 13,769 with RN_FAST_SQUARES too (the 128K player's, with attention.s's
-; AT_FAST_MEANS: (x >> 4)^2 read from that option's table, no shifts, x popped
-; with SP and interrupts off since the fifteenth round; 14,835 before, 16,059
-; before the unrolled shifts), which takes the narrowed norms' row above, 42,303,
-; to 34,794 (39,549 before the fifteenth round). The 128K player's rmsnorm is 583
-; bytes (603 before its unit products called arith.s's mul16u_smaller for the operands'
-; swap, 550 before the fifteenth round; its map, python -m soulterm build --machine zx128).
-; Bytes: 346 (in the player: code; its variables are in matvec's page, below;
-; 342 before the clamped inverse's path, 360 with the variables before).
+; saturation) and 40,968 when every gain is 2^(shift - 2) (a narrowed soul's,
+; soulterm/soul/narrowing.py: out = y >> 2); 82,849, 61,903, 40,639 and
+; 42,303 before the sixteenth round (83,422, 62,227, 40,387 and 42,051 before
+; the clamped inverse's own path, fourteenth round).
+; A root of 16 or less clamps inv at 32767, and then y = (x * 32767) >> 15 is
+; x - 1 for x > 0 and x otherwise: no product. Since the sixteenth round the
+; clamp is told from the sum of squares (below 17^2 * 32) with no root, and a
+; root of 17 or more is inverted by 15 rounds of long division of 2^19 (no
+; div32u_q16). Words below 256 with gains 2^6 and shift 8 (a clamped inverse):
+; 19,746 (21,927 before the sixteenth round, 37,403 before the fourteenth);
+; 14,938 with the option RN_CLAMPED_UNIT (both players': a loop of its own
+; without mul16s's register juggling, its shifts unrolled and entered at shift
+; - a of them; 17,088 before the sixteenth round), 14,954 with RN_SHORT_SHIFTS
+; too (the 48K player's since the sixteenth round: 2 unrolled shifts, not 15, a
+; longer unit shift taking the general path; 89 bytes fewer), 11,458 with
+; RN_FAST_SQUARES instead (the 128K player's, with attention.s's AT_FAST_MEANS:
+; (x >> 4)^2 read from that option's table, x popped with SP and interrupts
+; off; 13,769 before). Below the clamp the unit products run mul16u straight
+; (inv > 0: no signs taken apart) and shift (x * inv) >> 16, one shift fewer
+; than y's (sixteenth round). The narrowed norms' row above: 35,567 with the
+; 48K's options, 32,081 with the 128K's (34,794 before the sixteenth round).
+; The 128K player's rmsnorm is 548 bytes (583 before the sixteenth round left
+; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
+; build --machine zx128).
+; Bytes: 451 (in the 48K player: code; its variables are in matvec's page, below;
+; 346 before the sixteenth round's RN_CLAMPED_UNIT, 342 before the clamped
+; inverse's path, 360 with the variables before).
 
 RN_DIM          = 32
 RN_PRE_SHIFT    = 4             ; spec.RMS_PRE_SHIFT
 RN_MEAN_SHIFT   = 5             ; // 32 = spec.EMBED_DIM
 RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
 RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 32767
+RN_INV_BITS     = 15            ; 2^19 // r < 2^15 for r >= 17
+        .assert (RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS < RN_CLAMP_ROOT + 1, "the inverse has more than RN_INV_BITS bits"
+RN_CLAMP_SUM    = (RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1) << RN_MEAN_SHIFT   ; the sums of squares that clamp lie below this
+.ifdef RN_SHORT_SHIFTS
+RN_CLAMPED_SHIFTS = RN_SHORT_SHIFTS ; (the 48K's: fewer bytes; a unit shift above them takes the general path)
+.else
 RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is y's sign)
+.endif
         .assert (RN_INV_NUMERATOR_HIGH << 16) / RN_CLAMP_ROOT >= 32768 && (RN_INV_NUMERATOR_HIGH << 16) / (RN_CLAMP_ROOT + 1) < 32768, "RN_CLAMP_ROOT is not the clamp's edge"
 
 ; The variables live in the last bytes of matvec's variable page (squares.s),
@@ -130,8 +144,7 @@ rmsnorm:
         ld a,(de)
         adc a,h
         ld h,a
-        jr nc,@fast_added
-        inc c
+        jr c,@fast_carry        ; (seldom: the sum passing a multiple of 2^16)
 @fast_added:
         djnz @fast_square
 @own_sp:
@@ -151,6 +164,9 @@ rmsnorm:
         jp po,@squared          ; interrupts were off: leave them off
         ei
         jr @squared
+@fast_carry:
+        inc c
+        jr @fast_added
 @fast_wide:                     ; a wider x >> 4: mul16s on rmsnorm's stack, its square into D'E':H'L'
         ld (@walk + 1),sp
         ld sp,(@own_sp + 1)
@@ -172,7 +188,7 @@ rmsnorm:
         ld sp,0                 ; (patched: back to x)
         djnz @fast_square
         jr @own_sp
-.endif
+.else
 @square:
         push bc
         ld e,(hl)
@@ -215,26 +231,41 @@ rmsnorm:
         pop hl
         pop bc
         djnz @square
+.endif
 
 @squared:
-        exx                     ; m = sum >> 5 (SPEC's max(1, m) is left out: a root of 0 or 1 clamps as 1's does)
-        ld a,RN_MEAN_SHIFT
+        exx                     ; a root of 16 or less (m < 17^2, the sum below 17^2 * 32) clamps
+        ld a,d                  ; inv at 32767: told from the sum, with no root (SPEC's max(1, m)
+        or e                    ; and max(1, root) are left out: they clamp as well)
+        jr nz,@root
+        ld bc,RN_CLAMP_SUM
+        sbc hl,bc               ; (carry clear from the or)
+        jr c,@clamp
+        add hl,bc
+@root:
+        ld a,RN_MEAN_SHIFT      ; m = sum >> 5
         call sra32
         ld (isq_m),hl
         ld (isq_m+2),de
-        call isqrt24            ; m <= 2^22, so the root fits
-        ld b,h
-        ld c,l
-        ld a,h
-        or a
-        jr nz,@divide
-        ld a,l
-        cp RN_CLAMP_ROOT + 1
-        jr c,@clamp             ; 2^19 / a root of 16 or less is 32768 or more: clamped
-@divide:
-        ld de,RN_INV_NUMERATOR_HIGH
-        ld hl,$0000             ; DEHL = 2^19 (spec.RMS_INV_NUMERATOR)
-        call div32u_q16         ; the quotient fits 15 bits: the root is 17 or more
+        call isqrt24            ; m <= 2^22, so the root fits: r = 17..2048 here
+        ex de,hl                ; inv = 2^19 // r by long division, 15 quotient bits (r >= 17);
+        ld hl,(RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS ; the remainder above bit 14: 2^19 >> 15 = 16 < r
+        ld b,RN_INV_BITS
+@inverse:
+        add hl,hl               ; (the remainder stays below 2r <= 4096: no carry)
+        sbc hl,de
+        jr nc,@inverse_bit      ; no carry: the quotient bit is 1
+        add hl,de               ; r too big: put it back (and carry: the bit is 0)
+@inverse_bit:
+        rla                     ; C:A = the quotient's bits, each complemented
+        rl c
+        djnz @inverse
+        cpl
+        ld l,a
+        ld a,c
+        cpl
+        and $7F                 ; (C's top bit came from A before the 15 bits)
+        ld h,a
         jr @inv_ok
 @clamp:
         ld hl,$7FFF
@@ -258,10 +289,17 @@ rmsnorm:
         sub b
         jr c,@general           ; a > shift: a gain above one
         ld (rn_unit_shift),a
-        ld b,RN_DIM
-@check:
-        ld a,(hl)
-        cp c
+.ifdef RN_SHORT_SHIFTS
+        cp RN_SHORT_SHIFTS + 1
+        jr nc,@general          ; more shifts than the short loop's
+.endif
+        ld b,RN_DIM / 2
+        ld a,c
+@check:                         ; (two gains a round)
+        cp (hl)
+        jr nz,@general
+        inc hl
+        cp (hl)
         jr nz,@general
         inc hl
         djnz @check
@@ -408,9 +446,14 @@ rmsnorm:
         ld e,a
         ld d,0
         ld hl,@clamped_shifts_end
-        or a
-        sbc hl,de
+        sbc hl,de               ; (carry clear from the add: A <= 60)
         ld (@clamped_jump + 1),hl
+        or a                    ; the unit products shift (x * inv) >> 16 one place fewer (at 15
+        ld e,4                  ; or more, 14 shifts leave |x * inv| < 2^30 its sign as 15 do),
+        add hl,de               ; or for a shift of 0 double it (@unit_doubled)
+        jr nz,@unit_entry
+        ld hl,@unit_doubled
+@unit_entry:
         ld (@unit_jump + 1),hl
         ld hl,(rn_inv)
         ld (@unit_inv + 1),hl
@@ -456,15 +499,18 @@ rmsnorm:
         jr nz,@unit_negative
         call mul16u_smaller     ; DEHL = x * inv
 @unit_product:
-        add hl,hl
-        rl e
-        rl d
-        ld b,d
-        ld c,e                  ; BC = y = (x * inv) >> 15, always within int16
+        ld b,d                  ; BC = (x * inv) >> 16: y >> (shift - a) is (x * inv) >> (15 + shift - a),
+        ld c,e                  ; BC shifted one place fewer
+        ld a,h                  ; (bit 15, for a shift of 0)
         pop hl
         pop de
 @unit_jump:
-        jp @clamped_shifts_end  ; (patched: the clamped loop's entry into its shifts)
+        jp @clamped_shifts_end  ; (patched: shift - a - 1 of the clamped loop's shifts, or @unit_doubled)
+@unit_doubled:                  ; shift = a: y = (x * inv) >> 15, always within int16
+        rla
+        rl c
+        rl b
+        jp @clamped_shifts_end
 @unit_negative:                 ; x < 0: -(|x| * inv), |x| unsigned (x = -32768 too)
         xor a
         sub e

@@ -3,6 +3,8 @@
 ; vec_add_sat  a[i] = sat16(a[i] + b[i]), i < va_n      (the residual adds)
 ;              va_a, va_b: word vectors; va_n: 1..255. Clobbers AF, BC, DE, HL.
 ; vec_relu     a[i] = max(0, a[i]) for va_n words at va_a. Clobbers AF, B, HL.
+;              (These two the kernel bench's alone: the players (VEC_FUSED_STORES) add
+;              and take ReLU in matvec's stores, forward.s's fw_dense_add and fw_dense_via.)
 ; embed        em_out[i] = sat16(up(te[token][i], s_te) + up(pe[pos][i], s_pe)), 32 words,
 ;              up(v, s) = v << (8 - s) for s <= 8, v >> (s - 8) above (s in 0..15).
 ;              em_te/em_pe: row-major int8 tables; em_token, em_pos; em_te_shift,
@@ -15,7 +17,9 @@
 ; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,582
 ; (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 373 (in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
+; Bytes: 162 (304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
+; take embedrows.s's chains, EMBED_CHAINS_ONLY; 373 before they left out vec_add_sat and vec_relu, VEC_FUSED_STORES:
+; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
 ;              bytes: below. ~16,000 T-states for te's and pe's rows a position on the
@@ -25,6 +29,8 @@ VEC_DIM         = 32
 VOCAB           = 128
 FIRST_CHOOSABLE = 3
 
+vecops_start:
+.ifndef VEC_FUSED_STORES                ; (the players': forward.s adds and takes ReLU in matvec's stores)
 va_a:           .word 0
 va_b:           .word 0
 va_n:           .byte 0
@@ -62,6 +68,13 @@ vec_add_sat:
         inc c
         jr @store
 
+.endif
+
+.ifdef EMBED_CHAINS_ONLY
+.ifndef VEC_FUSED_STORES
+        .error "EMBED_CHAINS_ONLY leaves out add_sat16, which vec_add_sat needs (the players set VEC_FUSED_STORES too)"
+.endif
+.else
 ; add_sat16 - HL = sat16(HL + BC). Clobbers AF.
 add_sat16:
         or a
@@ -72,7 +85,9 @@ add_sat16:
         ret z
         ld hl,$8000
         ret
+.endif
 
+.ifndef VEC_FUSED_STORES
 vec_relu:
         ld hl,(va_a)
         ld a,(va_n)
@@ -89,7 +104,9 @@ vec_relu:
         inc hl
         djnz @element
         ret
+.endif
 
+.ifndef EMBED_CHAINS_ONLY             ; (a player whose soul's shifts embedrows.s's chains take leaves embed out)
 em_te:          .word 0
 em_pe:          .word 0
 em_token:       .byte 0
@@ -173,6 +190,7 @@ up_q88:
         rr l
         djnz @shift
         ret
+.endif
 
 am_logits:      .word 0
 

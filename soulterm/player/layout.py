@@ -297,14 +297,15 @@ def word_list_lines(tok: Tokenizer) -> list[str]:
     return lines
 
 
-def opener_ids(tok: Tokenizer) -> list[int]:
-    """The ids whose position 1 the C64 keeps (OPENER_WORDS' first ids, each once)."""
+def opener_ids(tok: Tokenizer, count: int = OPENER_RECORDS) -> list[int]:
+    """The ids whose position 1 the C64 keeps (OPENER_WORDS' first ids, each once): the first
+    `count` of them (the C64 keeps OPENER_RECORDS; the Spectrum 128K's first RUN may make more)."""
     ids: list[int] = []
     for word in OPENER_WORDS:
         first = tok.encode(word)[0]
         if first not in ids and first >= spec.FIRST_ALPHABET_ID:
             ids.append(first)
-    return ids[:OPENER_RECORDS]
+    return ids[:count]
 
 
 def vocab_include(tok: Tokenizer) -> str:

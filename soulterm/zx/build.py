@@ -70,9 +70,13 @@ COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with s
 # a position, below UNCONTENDED so that the kernels above fit with MV_COARSE (docs/spectrum.md,
 # "Sixteenth round")
 COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
+# the 128K's kernels that run only outside layer 1 (the embedding, argmax: vecops.s, whose
+# residual adds and ReLU are matvec's stores since the sixteenth round, VEC_FUSED_STORES; forward.s's
+# fw_embed, FW_EMBED_APART): in bank 0 above $C000, after the matrices
+BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s")
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
-RECORD_OPENERS = 6               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
+RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -130,6 +134,12 @@ def _words_in_bank(tokenizer, word_list: bool, model: str) -> bool:
     return model == "128k" and bool(tokenizer.words) and word_list
 
 
+def embed_chains_take(soul) -> bool:
+    """Whether embedrows.s's add hl,hl chains embed every row of this soul (te's and pe's shifts
+    in 1..8), so that a player can leave out vecops.s's general embed."""
+    return all(1 <= soul[name].shift <= 8 for name in ("te", "pe"))
+
+
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
@@ -165,11 +175,14 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     cold = COLD_KERNEL_FILES_48K if coarse and not banked else COLD_KERNEL_FILES
     cold_tensors = COLD_48K if coarse and not banked else EMBEDDINGS
     cold_files = [name for name in KERNEL_FILES if name in cold]
-    hot_files = [name for name in KERNEL_FILES if name not in cold]
+    hot_files = [name for name in KERNEL_FILES if name not in cold and not (banked and name in BANK_0_KERNEL_FILES)]
     in_bank = _words_in_bank(tokenizer, word_list, model)
-    options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked)]
+    options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked),
+               "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
+    if embed_chains_take(soul):
+        options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
-        options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}",
+        options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
@@ -200,10 +213,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
+        # what runs only outside layer 1 (the embedding, argmax): in bank 0 above $C000, out of the room below it
+        lines += [f'.include "{name}"' for name in BANK_0_KERNEL_FILES]
         bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
         names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
-        openers = opener_ids(tokenizer)[:RECORD_OPENERS]
+        openers = opener_ids(tokenizer, RECORD_OPENERS)
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
                   f"        .byte {', '.join(str(i) for i in openers + [0])}",
@@ -368,7 +383,6 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),
         Region("q", "activations", sym["fw_q"], sym["fw_q"] + 64),
         Region("attention output", "activations", sym["fw_att"], sym["fw_att"] + 64),
-        Region("proj/fc2 output", "activations", sym["fw_tmp"], sym["fw_tmp"] + 64),
         Region("z (feed-forward)", "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
         Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),

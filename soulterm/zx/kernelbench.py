@@ -36,7 +36,8 @@ COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s'
 COARSE_48K_BENCH_PLACES = "kv_keys = $4000\nkv_values = $4A00\n.org $5C00"
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
-CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (the 128K player's)
+CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
+SHORT_SHIFTS_OPTION = "RN_SHORT_SHIFTS = 2"   # ... with 2 unrolled shifts, not 15 (the 48K player's: a narrowed soul's 2)
 FAST_SQUARES_OPTION = "RN_FAST_SQUARES = 1"   # rmsnorm.s's squares from AT_FAST_MEANS's table (the 128K player's)
 FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table of its own (needs AT_FAST_SCORES)
 # on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
@@ -63,8 +64,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
     with MV_COARSE, where the soul leaves room: build.coarse_fits), the 48K SOUL_PACKED, the
-    128K the low slots, AT_FAST_SCORES, AT_FAST_MEANS (which needs AT_FAST_SCORES) and
-    RN_CLAMPED_UNIT too. `sparse`,
+    128K the low slots, AT_FAST_SCORES and AT_FAST_MEANS (which needs AT_FAST_SCORES) too;
+    both RN_CLAMPED_UNIT (the 48K since the sixteenth round, with RN_SHORT_SHIFTS). `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
@@ -74,7 +75,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     fast_scores = is_128k if fast_scores is None else fast_scores
     coarse = True if coarse is None else coarse     # (the 48K's since the sixteenth round, where it fits)
     narrow_jump = True if narrow_jump is None else narrow_jump
-    clamped_unit = is_128k if clamped_unit is None else clamped_unit
+    clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
     fast_means = fast_scores and is_128k if fast_means is None else fast_means
     table_means = not is_128k and not fast_means if table_means is None else table_means
     if fast_means and not fast_scores:
@@ -84,6 +85,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
+               + [SHORT_SHIFTS_OPTION] * (clamped_unit and not is_128k)
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
                + [TABLE_MEANS_OPTION] * table_means + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores)
                + [SOUL_PACKED_OPTION] * packed

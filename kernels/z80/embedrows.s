@@ -1,0 +1,149 @@
+; embedrows.s - forward.s's embedding step (Z80): h = embed(fw_token, fw_pos), as
+; Engine.step's (SPEC: sat16(up(te[token], s_te) + up(pe[pos], s_pe))).
+; forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
+; matrices, in bank 0 above $C000 (soulterm/zx/build.py: it runs before layer 1
+; pages its bank in), out of the room below $C000.
+; Bytes: 117 (in the 48K player; 114 in the 128K's, above $C000 in bank 0 with vecops.s; 159 and
+; 156 before the players left out the fallback to vecops.s's embed where the soul's shifts
+; take the chains, EMBED_CHAINS_ONLY).
+; T-states: fw_embed_rows 7,290 a position on the shipped soul (shifts 3 and 4;
+; python benchmarks/z80_profile.py --model 128k), against vecops.s's embed's
+; ~19,300 (embed 8,824 and up_q88 10,432) before the sixteenth round.
+
+; fw_embed - h = embed(fw_token, fw_pos): te's row at BC, pe's at DE, then
+; fw_embed_rows, or vecops.s's embed for a soul whose shifts it does not take.
+fw_embed:
+.ifdef SOUL_PACKED                      ; (the 48K's) te's and pe's rows unpacked into fw_ffn, free here
+        .assert FW_FFN >= FW_DIM, "fw_embed unpacks te's and pe's rows (2 x FW_DIM bytes) into fw_ffn"
+        ld a,(fw_token)
+        ld hl,soul_te_marks
+        ld bc,soul_te_widths
+        ld de,fw_ffn
+        call em_unpack
+        ld a,(fw_pos)
+        ld hl,soul_pe_marks
+        ld bc,soul_pe_widths
+        ld de,fw_ffn + FW_DIM
+        call em_unpack
+        ld bc,fw_ffn
+        ld de,fw_ffn + FW_DIM
+.else
+        ld a,(fw_token)         ; BC = te + 32 token, DE = pe + 32 pos
+        ld l,a
+        ld h,0
+        .repeat 5
+        add hl,hl
+        .endrepeat
+        ld bc,soul_te
+        add hl,bc
+        ld b,h
+        ld c,l
+        ld a,(fw_pos)
+        ld l,a
+        ld h,0
+        .repeat 5
+        add hl,hl
+        .endrepeat
+        ld de,soul_pe
+        add hl,de
+        ex de,hl
+.endif
+; With te's and pe's shifts both in 1..8, up(v, s) = v << (8 - s) for both and
+; |up(te) + up(pe)| < 2^15 (no saturation): with L the larger left shift and l
+; the smaller, up(a) + up(b) = ((a << (L - l)) + b) << l. fw_embed_rows's two
+; chains of add hl,hl are entered by a jr patched here (sixteenth round: ~8,000
+; T-states a position on the shipped soul against embed's ~19,300).
+        ld a,soul_te_shift - 1
+.ifdef EMBED_CHAINS_ONLY                ; (the build saw both shifts in 1..8: no embed to fall back on)
+        .assert soul_te_shift >= 1 && soul_te_shift <= 8 && soul_pe_shift >= 1 && soul_pe_shift <= 8, "EMBED_CHAINS_ONLY takes te's and pe's shifts in 1..8"
+        ld l,a
+        ld a,soul_pe_shift - 1
+.else
+        cp 8
+        jr nc,fw_embed_any
+        ld l,a
+        ld a,soul_pe_shift - 1
+        cp 8
+        jr nc,fw_embed_any
+.endif
+        ld h,a                  ; H = pe's shift - 1 = 7 - pe's left shift, L te's
+        sub l                   ; te's left shift less pe's
+        jr nc,@te_first
+        neg                     ; pe's the larger: pe's row first
+        ld h,l
+        push bc
+        push de
+        pop bc
+        pop de
+@te_first:                      ; A = L - l, H = 7 - l
+        neg
+        add a,FW_CHAIN
+        ld (fw_embed_rows@first_jr + 1),a
+        ld a,h
+        ld (fw_embed_rows@less_jr + 1),a
+; fw_embed_rows - h = (first row at BC << (L - l)) + second row at DE) << l, 32
+; words: the pointers in the main set, the sum in the other (HL' and DE'), A and
+; A' between them. Clobbers AF, AF', BC, DE, HL and the other set's.
+FW_CHAIN        = 7             ; add hl,hl's in each chain: the left shifts 0..7
+fw_embed_rows:
+        ld hl,fw_h
+        exx
+        ld b,FW_DIM
+@element:                       ; (the other set: B counts)
+        exx
+        ld a,(de)               ; the second's
+        inc de
+        ex af,af'
+        ld a,(bc)               ; the first's
+        inc bc
+        exx
+        ld l,a                  ; HL = the first << (L - l)
+        add a,a
+        sbc a,a
+        ld h,a
+@first_jr:
+        jr * + 2                ; patched: over FW_CHAIN - (L - l) of them
+        .repeat FW_CHAIN
+        add hl,hl
+        .endrepeat
+        ex af,af'
+        ld e,a                  ; + the second
+        add a,a
+        sbc a,a
+        ld d,a
+        add hl,de
+@less_jr:
+        jr * + 2                ; patched: over FW_CHAIN - l of them
+        .repeat FW_CHAIN
+        add hl,hl
+        .endrepeat
+        ld a,h
+        ex af,af'
+        ld a,l
+        exx
+        ld (hl),a
+        inc hl
+        ex af,af'
+        ld (hl),a
+        inc hl
+        exx
+        djnz @element
+        ret
+
+.ifndef EMBED_CHAINS_ONLY
+; fw_embed_any - vecops.s's embed of the rows at BC (te's) and DE (pe's).
+fw_embed_any:
+        ld (em_te),bc
+        ld (em_pe),de
+        xor a
+        ld (em_token),a
+        ld (em_pos),a
+        ld a,soul_te_shift
+        ld (em_te_shift),a
+        ld a,soul_pe_shift
+        ld (em_pe_shift),a
+        ld hl,fw_h
+        ld (em_out),hl
+        jp embed
+.endif
+
