@@ -15,9 +15,10 @@ from soulterm.zx.kernelbench import TurnCost, Z80Bench, forward_turn, player_ker
 from soulterm.zx.soul_layout import soul_include
 
 SHIPPED_MEAN_BUDGET = 1_922_300     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 1,905,068 measured here (docs/spectrum.md; 1,943,500 for 1,926,116 before
-                                    # the sixteenth round's MV_HLA_SLOTS, mv_slots' low pieces in H:L:A,
-                                    # with the sixteenth round's sparse walk a pair at a time too; 1,952,500 for
+                                    # 1,905,068 measured here, 1,905,019 in the player's layout (docs/spectrum.md;
+                                    # 1,943,500 for 1,926,116 before the sixteenth round's MV_HLA_SLOTS, mv_slots'
+                                    # low pieces in H:L:A, that with the sixteenth round's sparse walk a pair at
+                                    # a time; 1,952,500 for
                                     # 1,935,123 before it,
                                     # the sixteenth round's embedding by add hl,hl chains, residual adds and
                                     # ReLU in matvec's stores, the gate's zeroed rows stored as 0, with zxnorm's
