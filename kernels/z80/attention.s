@@ -203,6 +203,11 @@ exp_lut_end:
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
         at_variables                    ; so that the code before it keeps its page)
 at_count:       .byte 0
+.ifdef AT_FAST_SCORES
+        .if (* & 255) + AT_MAX_POSITIONS > 256
+        .res 256 - (* & 255)    ; in one page: the fast weights' loop steps it by its low byte
+        .endif
+.endif
 at_lut:         .res AT_MAX_POSITIONS
 .endif
 ; The scores share matvec's column flags (squares.s): attention runs between
