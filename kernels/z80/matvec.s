@@ -134,7 +134,10 @@
 ; below and mv_row_resume for the second part), ~5,200 more a nonzero column (~4,950 before the walk a pair at a time: a nonzero column's piece is a call from it),
 ; against 231,702 (narrow); ~1,400 more
 ; for a call that is not sparse (the look at x). The next call puts the slots
-; back. The column pass of a sparse call takes each zero column after a part's
+; back; with MV_LOW_SLOTS (the 128K's options, MV_SPARSE_REWALK) a second part starts
+; from its first part's slots instead (mv_sparse_rewalk): on the 128K's options
+; (MV_LOW_SLOTS, MV_SPARSE, MV_BIAS_IN_K) 89,343 -> 86,191 with every x 0 after the same
+; call, 128,309 -> 124,235 with 4 + 4 nonzero columns (2 shared) after zeros. The column pass of a sparse call takes each zero column after a part's
 ; first in ~112 T-states, not ~280 (@sparse_column: only its $FF low
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
@@ -252,8 +255,9 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,299 bytes
-; (5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,550 bytes by
+; the build's line map (mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
+; 5,299 in this header before; 5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
 
 ; MV_NARROW_JUMP (both players' options since the fifteenth round; without MV_BIAS_IN_K
