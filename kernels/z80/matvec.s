@@ -638,9 +638,10 @@ mv_slots:
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
 
-.ifdef MV_HLA_SLOTS
-mv_row_end:                     ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
-        ld b,a                  ; B = bits 0-7, for shifts below 8
+; mv_hla_to_other_set - a low, coarse or (MV_HLA_SLOTS) main row end's first steps on the sum H:L:A (bits
+; 0-7 in A, already put aside): bits 8-15 into the other set's D:E, A the sign of (the
+; sum >> 8), in the other set. Clobbers A, IXL.
+        .macro mv_hla_to_other_set
         ld a,l
         .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
         ld a,h
@@ -649,6 +650,12 @@ mv_row_end:                     ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP
         .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (the sum >> 8)
+        .endmacro
+
+.ifdef MV_HLA_SLOTS
+mv_row_end:                     ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
+        ld b,a                  ; B = bits 0-7, for shifts below 8
+        mv_hla_to_other_set
 .else
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ld b,l                  ; B = bits 0-7, for shifts below 8
@@ -839,20 +846,6 @@ mv_store_zero:
         .byte $DD,$7C           ; ld a,ixh
         adc a,0
         ld (ix+MV_H_EXX+2),a
-        .endmacro
-
-; mv_hla_to_other_set - a low or coarse row end's first steps on the sum H:L:A (bits
-; 0-7 in A, already put aside): bits 8-15 into the other set's D:E, A the sign of (the
-; sum >> 8), in the other set. Clobbers A, IXL.
-        .macro mv_hla_to_other_set
-        ld a,l
-        .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
-        ld a,h
-        exx
-        ld d,a
-        .byte $DD,$5D           ; ld e,ixl
-        rla
-        sbc a,a                 ; A = the sign of (the sum >> 8)
         .endmacro
 
 .ifdef MV_LOW_SLOTS
