@@ -13,7 +13,7 @@ from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_PLANES,
-                                     HEAD_Q, PLANE_SCORES_OPTION, Z80Bench, load_head, run_head)
+                                     PLANE_SCORES_OPTION, Z80Bench, load_head, run_head)
 
 MEANS_PLACES = FAST_MEANS_OPTION.replace("kv_values = $4C80", "kv_values = $4A00")   # (no key sums here)
 
@@ -145,36 +145,10 @@ def test_sum40_is_q_dot_k_key_by_key(bench):
 
 
 def test_the_tuis_score_probes_read_the_plane_scores():
-    """soulterm/tui/probes.py's "zx" layout on forward.s with AT_PLANE_SCORES: each key's raw q.k
-    (at_sum40 at pl_keys@summed), the shifted scores and the LUT weights equal the engine's."""
-    from soulterm.soul.engine import Engine
-    from soulterm.soul.soulfile import load_soul
-    from soulterm.tui.probes import ProbeRecorder
-    from soulterm.zx.soul_layout import soul_include
+    """The "zx" probe layout on forward.s with AT_PLANE_SCORES: raw q.k at pl_keys@summed."""
+    from test_kernels_z80_scores import check_score_probes
 
-    from test_kernels_z80_scores import call_with_probes
-    from test_tui_probes import engine_expectations
-
-    soul = load_soul(DEFAULT_SOUL)
-    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=PLANE_SCORES_OPTION)
-    engine = Engine(soul)
-    state, tokens, token = engine.new_state(), [], 1
-    for position in range(6):
-        tokens.append(token)
-        want = engine.step(state, token)
-        token = engine.next_token(want) if position else 20
-    recorder = ProbeRecorder(forward.symbols, "zx")
-    assert recorder.view().available and forward.sym("pl_keys@summed") in recorder.addresses
-    for position, token in enumerate(tokens):
-        forward.poke(forward.sym("fw_token"), [token])
-        forward.poke(forward.sym("fw_pos"), [position])
-        call_with_probes(forward, "forward_step", recorder)
-    scores = recorder.view().scores
-    for (position, layer, head), (raw, shifted, lut) in engine_expectations(engine, tokens)["scores"].items():
-        seen = scores[(position, layer, head)]
-        assert seen.raw == tuple(int(x) for x in raw), (position, layer, head)
-        assert seen.shifted == tuple(int(x) for x in shifted), (position, layer, head)
-        assert seen.weights == tuple(int(x) for x in lut), (position, layer, head)
+    check_score_probes(PLANE_SCORES_OPTION, "pl_keys@summed")
 
 
 def test_the_planes_leave_interrupts_as_they_found_them(bench):

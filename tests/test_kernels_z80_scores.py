@@ -189,9 +189,10 @@ def call_with_probes(bench, routine: str, recorder) -> None:
             cpu.clear_breakpoint(address)
 
 
-def test_the_tuis_score_probes_read_the_fast_scores():
-    """soulterm/tui/probes.py's "zx" layout on forward.s with AT_FAST_SCORES: each key's raw q.k
-    (at_sum40 at attend_head@summed), the shifted scores and the LUT weights equal the engine's."""
+def check_score_probes(options: str, summed_label: str) -> None:
+    """soulterm/tui/probes.py's "zx" layout on forward.s with `options`, six positions of the
+    shipped soul: each key's raw q.k (at_sum40 at `summed_label`), the shifted scores and the LUT
+    weights equal the engine's."""
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
     from soulterm.tui.probes import ProbeRecorder
@@ -200,7 +201,7 @@ def test_the_tuis_score_probes_read_the_fast_scores():
     from test_tui_probes import engine_expectations
 
     soul = load_soul(DEFAULT_SOUL)
-    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=FAST_SCORES_OPTION)
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     engine = Engine(soul)
     state, tokens, token = engine.new_state(), [], 1
     for position in range(6):
@@ -208,7 +209,7 @@ def test_the_tuis_score_probes_read_the_fast_scores():
         want = engine.step(state, token)
         token = engine.next_token(want) if position else 20
     recorder = ProbeRecorder(forward.symbols, "zx")
-    assert recorder.view().available
+    assert recorder.view().available and forward.sym(summed_label) in recorder.addresses
     for position, token in enumerate(tokens):
         forward.poke(forward.sym("fw_token"), [token])
         forward.poke(forward.sym("fw_pos"), [position])
@@ -219,6 +220,10 @@ def test_the_tuis_score_probes_read_the_fast_scores():
         assert seen.raw == tuple(int(x) for x in raw), (position, layer, head)
         assert seen.shifted == tuple(int(x) for x in shifted), (position, layer, head)
         assert seen.weights == tuple(int(x) for x in lut), (position, layer, head)
+
+
+def test_the_tuis_score_probes_read_the_fast_scores():
+    check_score_probes(FAST_SCORES_OPTION, "attend_head@summed")
 
 
 def test_the_fast_scores_leave_interrupts_as_they_found_them(fast_bench):
