@@ -226,6 +226,15 @@ fw_logits_bound:
         xor $80
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
+        ld a,c                  ; argmax's limit: every other row lies below a high byte above it
+        cp d
+        jr nc,@scan
+        ld a,(fw_next)          ; so each lies below the threshold: T's row alone again
+        call mv_exact_row
+        ld a,(fw_next)
+        scf
+        ret
+@scan:
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
         ld bc,256 * (FW_VOCAB - FIRST_CHOOSABLE)    ; B: the rows left, C: the exact ones
 @row:

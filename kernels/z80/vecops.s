@@ -204,38 +204,53 @@ argmax:
         dec hl
         ld e,(hl)
         inc hl                  ; DE = best value, sign bit flipped (unsigned order)
-        ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1) + VOCAB - FIRST_CHOOSABLE
-        ; B = the candidates left, C = VOCAB - the best's id: a candidate's id is
-        ; VOCAB - B, so the loop keeps no id of its own (djnz is its whole count)
+        ld a,VOCAB - FIRST_CHOOSABLE
+        ld (@best_left+1),a
+        ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1)
+        ; B = the candidates left (a candidate's id is VOCAB - B: djnz is the loop's
+        ; whole count; the best's B is kept in @best_left's operand), C = the
+        ; runner-up's high byte + 1, or the best's when they share it: a candidate
+        ; whose flipped high byte lies below C changes neither
 @next:
         inc hl
         inc hl                  ; the next candidate's high byte
-        ld a,(hl)               ; flipped, against the best's (mostly lower)
+        ld a,(hl)               ; flipped, against the limit (mostly lower)
         xor $80
-        cp d
+        cp c
         jr nc,@not_lower
 @lower:
         djnz @next
         ld a,VOCAB
-        sub c
+@best_left:
+        sub 0
         ret
 @not_lower:
+        cp d
+        jr c,@runner_up
         jr nz,@better
+        ld c,d                  ; the best's high byte: the runner-up's too
         dec hl
-        ld a,(hl)               ; the same high byte: the low bytes decide (a tie keeps the lower id)
+        ld a,(hl)               ; the low bytes decide (a tie keeps the lower id)
         inc hl
         cp e
         jr c,@lower
         jr z,@lower
         ld e,a
-        ld c,b
+        jr @best_here
+@runner_up:
+        inc a                   ; (below the best's high byte: no wrap)
+        ld c,a
         jr @lower
 @better:
+        ld c,d                  ; the old best the runner-up
+        inc c
         ld d,a
         dec hl
         ld e,(hl)
         inc hl
-        ld c,b
+@best_here:
+        ld a,b
+        ld (@best_left+1),a
         jr @lower
 
 .ifdef SOUL_PACKED
