@@ -569,6 +569,27 @@ def test_vector_steps_match_intmath(bench):
         assert bench.cpu.a == winner == intmath.argmax_token(logits), winner
 
 
+
+def test_argmax_limit_lies_above_every_other_candidate(bench):
+    """argmax's C: every candidate but the winner has a flipped high byte <= C (fw_logits_bound
+    skips its scan on it), sharp when the runner-up's high byte is below the winner's."""
+    rng = np.random.default_rng(31)
+    cases = [rng.integers(-32768, 32768, 128), rng.integers(-600, 600, 128), rng.integers(-3, 3, 128),
+             rng.choice([-32768, -1, 0, 255, 256, 32767], 128), np.r_[[30000] * 3, rng.integers(-9, 9, 125)],
+             np.r_[np.zeros(127, int), 5000], np.r_[[0] * 3, 5000, np.zeros(124, int)], np.full(128, -32768),
+             np.r_[[0] * 3, 5000, [0] * 60, 4999, [0] * 63], np.r_[[0] * 3, 4999, [0] * 60, 5000, [0] * 63]]
+    cases += [rng.permutation(np.r_[rng.integers(-2000, 2000, 126), [9000, 9000 - int(d)]]) for d in range(0, 600, 40)]
+    for case, logits in enumerate(cases):
+        words(bench, "am_logits", 0xA100, logits)
+        bench.call("argmax")
+        winner, limit = bench.cpu.a, bench.cpu.c
+        assert winner == intmath.argmax_token(logits), case
+        flipped_high = ((np.asarray(logits) + 32768) >> 8)[3:]
+        others = np.delete(flipped_high, winner - 3)
+        assert others.max() <= limit, case
+        runner_up = others.max()
+        assert limit == (runner_up + 1 if runner_up < flipped_high[winner - 3] else runner_up), case
+
 def test_embed_matches_intmath(bench):
     rng = np.random.default_rng(10)
     te, pe = rng.integers(-128, 128, (128, 32)), rng.integers(-128, 128, (20, 32))

@@ -10,14 +10,18 @@
 ;              em_te/em_pe: row-major int8 tables; em_token, em_pos; em_te_shift,
 ;              em_pe_shift. Clobbers AF, BC, DE, HL.
 ; argmax       A = the id in 3..127 of the largest of 128 logits at am_logits (words),
-;              the lowest id on a tie (spec.FIRST_CHOOSABLE). Clobbers AF, BC, DE, HL.
+;              the lowest id on a tie (spec.FIRST_CHOOSABLE); C = a limit on the others:
+;              every id of 3..127 but A's lies below any logit whose high byte, sign bit
+;              flipped, exceeds C (forward.s's bound skips its scan so). Clobbers AF, BC,
+;              DE, HL.
 ; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
 ; (a logit's high byte decides unless it ties the best's); embed 22,537.
-; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,582
-; (8,297 before its loop counted with djnz alone, the id read from that count,
+; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,908
+; (6,582 before it kept the runner-up's high byte for fw_logits_bound, sixteenth
+; round; 8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 162 (304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
+; Bytes: 180 (162 before argmax's runner-up; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
 ; take embedrows.s's chains, EMBED_CHAINS_ONLY; 373 before they left out vec_add_sat and vec_relu, VEC_FUSED_STORES:
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
