@@ -48,8 +48,8 @@ SHIPPED_MEAN_BUDGET = 1_940_000     # T-states a computed position over the turn
 EXACT_FIXED_SOUL = [("forward_prefill", 2_029_065), ("forward_prefill", 2_064_712), ("forward_prefill", 2_099_830),
                     ("forward_step", 4_056_283), ("forward_step", 3_996_232)]
 # (The sixteenth round's argmax keeping its runner-up's high byte: 2,064,713 (the code after argmax moved), 4,055,886 and 3,996,040
-# before; on this random soul's logits argmax's runner-up moves more often than its best, each move
-# a few T-states dearer than the old loop's, more than the logits' scan it skips where it can.)
+# before; on 50 random rows of logits argmax costs 6,908 against 6,582, its runner-up moving more often
+# than its best, and this random soul's steps pay that rather than gain a skipped scan.)
 # (The sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory: 2,029,043,
 # 2,064,691, 2,099,816, 4,055,810 and 3,995,882 before; this dense soul's fc2 inputs are mostly nonzero,
 # each of which mv_sparse_part now reads twice, and its sparse calls' nonzero columns cost a call more.)
