@@ -8,8 +8,11 @@ forward_prefill at position 0 with the shipped soul. `--fast-scores` prints
 instead attention with AT_FAST_SCORES (its scores through the squares table)
 against the old dot on q and k in -2048..2047 (the fast path's; random words
 mostly take the old dot), its key sums and its forward_step / forward_prefill.
+`--plane-scores` prints attention with AT_PLANE_SCORES (its scores by bit planes, the
+128K's) against AT_FAST_SCORES, both with AT_FAST_MEANS, on q and k in -2048..2047 and v
+in -256..255, pl_store, and its forward_step / forward_prefill.
 
-    python benchmarks/z80_kernels.py [--fast-scores]
+    python benchmarks/z80_kernels.py [--fast-scores | --plane-scores]
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
-                                     HEAD_OUT, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION, TABLE_MEANS_OPTION, Z80Bench, load_head,
-                                     run_head)
+                                     HEAD_OUT, PLANE_SCORES_OPTION, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION,
+                                     TABLE_MEANS_OPTION, Z80Bench, load_head, run_head)
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -67,9 +70,42 @@ def fast_scores() -> None:
               "with AT_FAST_SCORES")
 
 
+def plane_scores() -> None:
+    """AT_PLANE_SCORES's figures (attention.s's header): a head on the bench against AT_FAST_SCORES,
+    both with AT_FAST_MEANS (the 128K's means), the store, and the forward pass."""
+    rng = np.random.default_rng(2030)
+    planes = Z80Bench(options=PLANE_SCORES_OPTION + "\n" + FAST_MEANS_OPTION.replace("$4C80", "$4A00"))
+    squares = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION)
+    for count in (1, 20):
+        costs = {"planes": [], "squares": []}
+        for _ in range(10):
+            q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+            values = rng.integers(-256, 256, (20, 4, 8))
+            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+            for name, bench in (("planes", planes), ("squares", squares)):
+                stored = load_head(bench, q, keys, values, count, 0)
+                if name == "planes":
+                    store = stored
+                costs[name].append(bench.call("attend_head"))
+                assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+        print(f"attend_head at {count:2}  {np.mean(costs['planes']):>10,.0f} T-states with AT_PLANE_SCORES, "
+              f"{np.mean(costs['squares']):,.0f} with AT_FAST_SCORES (both with AT_FAST_MEANS; q, k in "
+              f"-2048..2047, v in -256..255)")
+    print(f"pl_store           {store:>10,} T-states (a position's 4 heads)")
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLANE_SCORES_OPTION)
+    for routine in ("forward_step", "forward_prefill"):
+        forward.poke(forward.sym("fw_token"), [1])
+        forward.poke(forward.sym("fw_pos"), [0])
+        print(f"{routine:18} {forward.call(routine, max_t_states=40_000_000):>10,} T-states at position 0 "
+              "with AT_PLANE_SCORES")
+
+
 def main() -> None:
     if "--fast-scores" in sys.argv[1:]:
         fast_scores()
+        return
+    if "--plane-scores" in sys.argv[1:]:
+        plane_scores()
         return
     rng = np.random.default_rng(2026)
     bench = Z80Bench()

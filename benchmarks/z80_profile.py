@@ -9,7 +9,7 @@ attention alone, in its two phases with the arithmetic helpers each calls:
 the scores (q.k, f, max f and the LUT weights) and the means; and RMSNorm's
 calls with theirs.
 The kernels are the 48K player's (MV_SPARSE, MV_COARSE, MV_BIAS_IN_K, SOUL_PACKED) or with `--model 128k` the
-128K player's (the low slots, MV_SPARSE, AT_FAST_SCORES and MV_COARSE), as
+128K player's (the low slots, MV_SPARSE, AT_PLANE_SCORES and MV_COARSE), as
 z80_token.py's --kernel-bench has them; `--fast-scores` gives the 48K's
 kernels attention's scores through the squares table (AT_FAST_SCORES; its
 key sums, at_key_sums, are charged to themselves), `--product-means` leaves
@@ -55,6 +55,7 @@ ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u_smaller", "mul16u", "mul16s_
               "sat32to16", "sra32", "cpl32", "div_negative_dividend",
               "at_fast_prepare", "at_dims", "at_fast_total",     # AT_FAST_SCORES's scores
               "at_fast_too_wide", "at_dims_toggle",
+              "pl_prepare", "pl_keys",                       # AT_PLANE_SCORES's scores (the 128K's)
               "at_weight_squares", "at_fast_dimension",      # AT_FAST_MEANS's means
               "at_fast_negative", "at_fast_wide", "at_fast_zero", "at_fast_store",
               "at_means_divide", "at_means_udivide"}                 # AT_TABLE_MEANS's division

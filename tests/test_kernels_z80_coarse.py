@@ -238,12 +238,12 @@ def player_128k_bench():
 def test_the_128k_forward_bench_keeps_its_caches_and_logits_below_its_code(player_128k_bench):
     """The kernels' bench of the 128K's forward pass assembles from FAST_MEANS_ORIGIN, whole pages
     below CODE_ORIGIN (every page-aligned table keeps its padding, so its T-states are the
-    player's), above the key cache, the keys' sums, the value cache and the logits, none of which
+    player's), above the keys' planes, the key cache, the value cache and the logits, none of which
     overlap; and it ends clear of the stack's room."""
     bench = player_128k_bench
     sym, program = bench.symbols, bench.program
     assert program.origin == FAST_MEANS_ORIGIN and (CODE_ORIGIN - FAST_MEANS_ORIGIN) % 256 == 0
-    areas = sorted([(sym["kv_keys"], 2 * sym["KV_LAYER_BYTES"]), (sym["kv_key_sums"], 2 * sym["KV_SUMS_LAYER_BYTES"]),
+    areas = sorted([(sym["kv_keys"], 2 * sym["KV_LAYER_BYTES"]), (sym["kv_planes"], 2 * sym["PL_LAYER_BYTES"]),
                     (sym["kv_values"], 2 * sym["KV_LAYER_BYTES"]), (sym["fw_logits"], 2 * spec.VOCAB_SIZE)])
     for (start, size), (next_start, _) in zip(areas, areas[1:] + [(program.origin, 0)]):
         assert start + size <= next_start, hex(start)

@@ -229,8 +229,8 @@ def test_cycles_panel_counts_the_z80s_t_states(run):
 
 
 def test_score_panel_names_the_line_each_player_computes_q_k_with():
-    """The 128K player computes q.k through the squares table (AT_FAST_SCORES), the 48K with
-    mul16s: the panel's q.k line follows the build it reads (the shipped maps)."""
+    """The 128K player computes q.k by bit planes (AT_PLANE_SCORES), the 48K with mul16s: the
+    panel's q.k line follows the build it reads (the shipped maps)."""
     from pathlib import Path
 
     from soulterm.paths import DISK_DIR, TAP_NAME, TAP_NAME_128K, ZX_MAP_SUFFIX
@@ -242,7 +242,7 @@ def test_score_panel_names_the_line_each_player_computes_q_k_with():
         panel._map = BuildMap.load(DISK_DIR / (Path(tape).stem + ZX_MAP_SUFFIX))
         lines[tape] = panel._source("q.k")
     assert lines[TAP_NAME].startswith("attention.s:") and "call mul16s" in lines[TAP_NAME]
-    assert lines[TAP_NAME_128K].startswith("attention.s:") and "S(wl + qh)" in lines[TAP_NAME_128K]
+    assert lines[TAP_NAME_128K].startswith("attention.s:") and "(R >> 1) + P_b" in lines[TAP_NAME_128K]
 
 
 def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tmp_path, engine_run):

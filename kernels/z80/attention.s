@@ -76,7 +76,20 @@
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
 ;
-; AT_FAST_MEANS (with AT_FAST_SCORES, in the 128K player: docs/spectrum.md,
+; AT_PLANE_SCORES (an assembler option instead of AT_FAST_SCORES, the 128K player's since
+; the sixteenth round: docs/spectrum.md, "Sixteenth round: the scores by bit planes, in the
+; 128K player") takes a head's scores from each key's 12 bit planes of k + 2048 (pl_store,
+; as the key enters the cache: forward.s keeps them in kv_planes) and two tables of q's
+; subset sums (pl_prepare): two table reads a plane, R = (R >> 1) + P_b (section at
+; pl_prepare below); a head with a q beyond -2048..2047, or while a key beyond it is in the
+; cache (at_wide_planes), takes the old dot. T-states (python benchmarks/z80_kernels.py
+; --plane-scores; q, k in -2048..2047, v in -256..255, with AT_FAST_MEANS): 11,469 for one
+; position, 58,829 for 20 (13,873 and 79,166 with AT_FAST_SCORES); pl_store 9,896 for a
+; position's 4 heads (10,992 with a plane of both groups a pass in a loop, 384 bytes fewer).
+; Bytes (the 128K player's map): pl_prepare 323, pl_keys 456, pl_store with the tables'
+; alignment 601, the tables 64, the head's entry 20, variables 10.
+;
+; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
 ; table of its own when the dimension's v are all in -256..255 (at_fast_dimension
 ; below: two reads a byte plane a position, no multiply; a weight of 0 skips
@@ -129,6 +142,30 @@ AT_MAX_POSITIONS = 20
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
 AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^28
 
+.ifdef AT_FAST_SCORES
+AT_KEYS_BY_SP   = 1             ; a head runs with interrupts off (SP walks the keys or planes, IY is free)
+.endif
+.ifdef AT_PLANE_SCORES
+.ifdef AT_FAST_SCORES
+        .assert 0, "AT_PLANE_SCORES is the scores without AT_FAST_SCORES"
+.endif
+AT_KEYS_BY_SP   = 1
+.endif
+
+        .macro at_plane_variables       ; here, or after the means' table (the code before it keeps its page)
+at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, the scores or v
+pl_sp:          .word 0
+pl_score:       .word 0         ; the next score's place
+pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
+pl_heads:       .byte 0
+at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (the program clears it)
+        .endmacro
+.ifndef AT_FAST_MEANS
+.ifdef AT_PLANE_SCORES
+        at_plane_variables
+.endif
+.endif
+
         .macro at_variables             ; attention's pointers: before the code, or after the means' table
 at_q:           .word 0
 at_keys:        .word 0
@@ -147,8 +184,8 @@ AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
 exp_lut:
         .byte 255
 .ifdef AT_SHORT_EXP
-.ifdef AT_FAST_SCORES
-        .assert 0, "AT_SHORT_EXP is the weights without AT_FAST_SCORES"
+.ifdef AT_KEYS_BY_SP
+        .assert 0, "AT_SHORT_EXP is the weights without AT_FAST_SCORES or AT_PLANE_SCORES"
 .endif
         .repeat AT_EXP_ONES - 1, i
         .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
@@ -189,7 +226,7 @@ at_row:         .word 0
 
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
-.ifdef AT_FAST_SCORES
+.ifdef AT_KEYS_BY_SP
         ld a,i                  ; P/V = IFF2: were interrupts on? (the fast scores walk the keys with SP)
         push af
         di
@@ -205,6 +242,17 @@ attend_head:
         jp c,@fast
         ld hl,@slow_summed      ; the old dot for this head: @summed sends it back
         ld (@summed + 1),hl
+.endif
+.ifdef AT_PLANE_SCORES
+        ld a,(at_wide_planes)   ; a key beyond -2048..2047 in the cache: the old dot
+        or a
+        jr nz,@old_dot
+        ld hl,(at_q)
+        call pl_prepare         ; C: every q in -2048..2047, the head's tables built
+        jr nc,@old_dot
+        call pl_keys
+        jp @weights
+@old_dot:
 .endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
@@ -317,7 +365,7 @@ attend_head:
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
-.ifdef AT_FAST_SCORES
+.ifdef AT_KEYS_BY_SP
 @weights:
         ; interrupts are off: SP walks the scores, max f's low three bytes are
         ; patched in once a head, the weights' pointer and sum live in the other set
@@ -556,7 +604,7 @@ attend_head:
         cp l
         jr nz,@dimension
 @head_end:
-.ifdef AT_FAST_SCORES
+.ifdef AT_KEYS_BY_SP
         pop af
         pop iy
         ret po                  ; interrupts were off: leave them off
@@ -1048,8 +1096,8 @@ at_dims_h4:
 ; (|sum| <= 20 * 255). A dimension with a v outside -256..255 runs the product
 ; loop (attend_head@dimension_slow) from its start. Interrupts are off (SP walks
 ; v: attend_head's AT_FAST_SCORES state); IY is free (attend_head keeps it).
-.ifndef AT_FAST_SCORES
-        .assert 0, "AT_FAST_MEANS needs AT_FAST_SCORES: SP walks v with interrupts off, IY is free"
+.ifndef AT_KEYS_BY_SP
+        .assert 0, "AT_FAST_MEANS needs AT_FAST_SCORES or AT_PLANE_SCORES: SP walks v with interrupts off, IY is free"
 .endif
         .assert 2 * AT_MAX_POSITIONS * 255 * 256 < $800000, "2 sum w v does not fit the means' 24-bit sum"
         .assert 4 * AT_MAX_POSITIONS * 255 < $8000, "the division's doubled remainder (|2R| <= 4 lut_sum) does not fit 16 signed bits"
@@ -1263,7 +1311,12 @@ AT_SQ_PAGE      = (at_sq_table >> 8) + 2
 at_count:       .byte 0
 at_lut:         .res AT_MAX_POSITIONS
         at_variables
+.ifdef AT_FAST_SCORES
         at_fast_variables
+.endif
+.ifdef AT_PLANE_SCORES
+        at_plane_variables
+.endif
         at_head_variables
         at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
@@ -1510,9 +1563,435 @@ at_dims_toggle:
         ret
 .endif
 
+.ifdef AT_PLANE_SCORES
+; ----- the scores by bit planes (the option AT_PLANE_SCORES) -----
+; q.k = sum_b 2^b P_b, P_b = the sum of the q[d] whose key word has bit b set. A key
+; enters as k' = k + 2048 (0..4095 for k in -2048..2047: 12 planes, all added;
+; q.k = q.k' - 2048 sum q), kept as two index bytes a plane (pl_store, when the key
+; enters the cache: PL_KEY_BYTES a key's head, [head][position], so that SP walks a
+; head's keys). A head's q makes two tables of its subset sums (dimensions 0-3 and 4-7,
+; 16 words each: pl_prepare), so P_b is two reads, and pl_keys runs R = P_0,
+; R = (R >> 1) + P_b for b = 1..11 (|R| < 2 * 8 * 2048: 16 bits), whose shifted-out bits
+; are q.k's bits 0..10 (at_sum40 exactly, the TUI's probe). A head with a q beyond
+; -2048..2047, or any head while a key beyond it is in the cache (at_wide_planes), takes
+; the old dot.
+PL_PLANES       = 12
+PL_KEY_BYTES    = 2 * PL_PLANES
+PL_HEAD_BYTES   = AT_MAX_POSITIONS * PL_KEY_BYTES       ; a head's planes, position 0 first
+PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
+
+; pl_prepare - HL = a head's q (8 words). C: every q in -2048..2047, its tables built in
+; Gray-code order (one add or sbc and one store an entry; q[0] in DE, q[1] in SP, q[2] and
+; q[3] through BC) and -sum q patched into pl_keys; NC: not. Runs with interrupts off.
+; Clobbers AF, BC, DE, HL, IX.
+pl_prepare:
+        ld (pl_sp),sp           ; (SP holds q[1] and q[5] while the tables are built)
+        push hl
+        pop ix
+        ld e,(ix+0)
+        ld d,(ix+1)
+        ld a,d
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld l,(ix+2)
+        ld h,(ix+3)
+        ld a,h
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld sp,hl
+        ld c,(ix+4)
+        ld b,(ix+5)
+        ld a,b
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld hl,0
+        ld (pl_tables + 0),hl
+        add hl,de
+        ld (pl_tables + 2),hl
+        add hl,sp
+        ld (pl_tables + 6),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + 4),hl
+        add hl,bc
+        ld (pl_tables + 12),hl
+        add hl,de
+        ld (pl_tables + 14),hl
+        or a
+        sbc hl,sp
+        ld (pl_tables + 10),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + 8),hl
+        ld c,(ix+6)
+        ld b,(ix+7)
+        ld a,b
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        add hl,bc
+        ld (pl_tables + 24),hl
+        add hl,de
+        ld (pl_tables + 26),hl
+        add hl,sp
+        ld (pl_tables + 30),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + 28),hl
+        ld c,(ix+4)
+        ld b,(ix+5)
+        or a
+        sbc hl,bc
+        ld (pl_tables + 20),hl
+        add hl,de
+        ld (pl_tables + 22),hl
+        or a
+        sbc hl,sp
+        ld (pl_tables + 18),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + 16),hl
+        ld e,(ix+8)
+        ld d,(ix+9)
+        ld a,d
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld l,(ix+10)
+        ld h,(ix+11)
+        ld a,h
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld sp,hl
+        ld c,(ix+12)
+        ld b,(ix+13)
+        ld a,b
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld hl,0
+        ld (pl_tables + 32),hl
+        add hl,de
+        ld (pl_tables + 34),hl
+        add hl,sp
+        ld (pl_tables + 38),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + 36),hl
+        add hl,bc
+        ld (pl_tables + 44),hl
+        add hl,de
+        ld (pl_tables + 46),hl
+        or a
+        sbc hl,sp
+        ld (pl_tables + 42),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + 40),hl
+        ld c,(ix+14)
+        ld b,(ix+15)
+        ld a,b
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        add hl,bc
+        ld (pl_tables + 56),hl
+        add hl,de
+        ld (pl_tables + 58),hl
+        add hl,sp
+        ld (pl_tables + 62),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + 60),hl
+        ld c,(ix+12)
+        ld b,(ix+13)
+        or a
+        sbc hl,bc
+        ld (pl_tables + 52),hl
+        add hl,de
+        ld (pl_tables + 54),hl
+        or a
+        sbc hl,sp
+        ld (pl_tables + 50),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + 48),hl
+        ld hl,(pl_tables + 30)
+        ld de,(pl_tables + 62)
+        add hl,de
+        ex de,hl
+        ld hl,0
+        or a
+        sbc hl,de
+        ld (pl_keys@sum_q + 1),hl
+        ld sp,(pl_sp)
+        scf
+        ret
+@too_wide:
+        ld sp,(pl_sp)
+        or a
+        ret
+
+; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
+; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at
+; @summed at_sum40 = q.k[j] and at_row key j's row, as attend_head@summed has them).
+; Runs with interrupts off (SP walks the planes). Clobbers AF, BC, DE, HL, AF'.
+pl_keys:
+        ld (at_fast_sp),sp
+        ld a,(at_count)
+        add a,a
+        add a,a
+        add a,at_scores & 255
+        ld (@end + 1),a         ; the score's low byte past the last key
+        xor a                   ; max f starts at -65536 ($FF0000), at or below every f here
+        ld (@max_0 + 1),a
+        ld (@max_1 + 1),a
+        dec a
+        ld (@max_2 + 1),a
+        ld hl,at_scores
+        ld (pl_score),hl
+        ld hl,(at_keys)
+        ld (at_row),hl          ; (the probe's key j: at_row steps as the old dot's)
+        ld sp,(pl_planes)       ; SP walks the head's planes, key by key
+        ld b,pl_tables >> 8     ; B = the tables' page
+@key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..11: R = q.k' >> 11
+        pop de                  ; E = T_lo's index byte, D = T_hi's (plane 0)
+        ld c,e
+        ld a,(bc)
+        ld l,a
+        inc c
+        ld a,(bc)
+        ld h,a
+        ld c,d
+        ld a,(bc)
+        add a,l
+        ld l,a
+        inc c
+        ld a,(bc)
+        adc a,h
+        ld h,a
+        .repeat PL_PLANES - 1, plane
+        pop de
+        sra h                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits)
+        rr l
+        rra                     ; the bit shifted out (q.k's bit plane) into A
+        ex af,af'
+        ld c,e
+        ld a,(bc)
+        add a,l
+        ld l,a
+        inc c
+        ld a,(bc)
+        adc a,h
+        ld h,a
+        ld c,d
+        ld a,(bc)
+        add a,l
+        ld l,a
+        inc c
+        ld a,(bc)
+        adc a,h
+        ld h,a
+        ex af,af'
+        .if plane == 7
+        ld (at_sum40),a         ; q.k's bits 0..7
+        .endif
+        .endrepeat
+@sum_q:
+        ld de,0                 ; (patched: -sum q, pl_prepare)
+        add hl,de               ; H:L = q.k >> 11
+        ld e,a                  ; q.k's bits 8..10 at 5..7
+        ld a,h
+        rla
+        sbc a,a
+        ld c,a
+        ld d,a                  ; C = D = the sign byte (|q.k| < 2^26)
+        ld (at_sum40+4),a
+        ld a,e
+        add a,a                 ; C:H:L = q.k >> 8, three bits in from A
+        adc hl,hl
+        rl c
+        add a,a
+        adc hl,hl
+        rl c
+        add a,a
+        adc hl,hl
+        rl c
+        ld (at_sum40+1),hl
+        ld a,c
+        ld (at_sum40+3),a
+        ld a,l                  ; f = sum >> 14 (D:C:H): two bits more of H:L
+        add a,a
+        rl h
+        rl c
+        add a,a
+        rl h
+        rl c
+@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe); f = D:C:H
+        ld e,h
+        ld hl,(at_row)
+        ld a,l
+        add a,AT_STRIDE
+        ld l,a
+        jr nc,* + 3
+        inc h
+        ld (at_row),hl
+        ld hl,(pl_score)
+        ld (hl),e
+        inc l
+        ld (hl),c
+        inc l
+        ld (hl),d
+        inc l
+        ld (hl),d
+        inc l
+        ld (pl_score),hl
+        ld a,e                  ; f - max f so far < 0? then max stays (24 bits)
+@max_0:
+        sub 0
+        ld a,c
+@max_1:
+        sbc a,0
+        ld a,d
+@max_2:
+        sbc a,0
+        jp m,@smaller
+        ld a,e
+        ld (@max_0 + 1),a
+        ld a,c
+        ld (@max_1 + 1),a
+        ld a,d
+        ld (@max_2 + 1),a
+@smaller:
+        ld a,l
+@end:
+        cp 0                    ; (patched: the score's low byte past the last key)
+        jp nz,@key
+        ld sp,(at_fast_sp)
+        ld a,(@max_0 + 1)
+        ld (at_max),a
+        ld a,(@max_1 + 1)
+        ld (at_max+1),a
+        ld a,(@max_2 + 1)
+        ld (at_max+2),a
+        ld (at_max+3),a
+        ret
+
+; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the
+; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on).
+; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
+; of dimensions 0-3 (4-7) whose k' = k + 2048 has bit b set. C: every k in -2048..2047;
+; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
+; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on. Clobbers AF, BC, DE, HL,
+; IX and the other set.
+        .macro pl_store_plane
+        ld a,(pl_tables & 255) >> 5     ; 4 bits in, then doubled: 2 n + T_lo's low byte
+        srl e                   ; dimension 3 (7) first: bit 3 of the nibble
+        rla
+        srl d
+        rla
+        srl c
+        rla
+        srl b
+        rla
+        add a,a
+        ld (hl),a
+        inc hl
+        exx
+        ld a,((pl_tables & 255) >> 5) + 1   ; T_hi: 32 bytes on
+        srl e
+        rla
+        srl d
+        rla
+        srl c
+        rla
+        srl b
+        rla
+        add a,a
+        exx
+        ld (hl),a
+        inc hl
+        .endmacro
+pl_store:
+        push hl
+        pop ix
+        ex de,hl                ; HL = where the planes go
+        ld a,4
+        ld (pl_heads),a
+@head:
+        ld b,(ix+0)             ; the low bytes: planes 0..7 (group 0 in B, C, D, E)
+        ld c,(ix+2)
+        ld d,(ix+4)
+        ld e,(ix+6)
+        exx
+        ld b,(ix+8)             ; (group 1 in the other set)
+        ld c,(ix+10)
+        ld d,(ix+12)
+        ld e,(ix+14)
+        exx
+        .repeat 8
+        pl_store_plane
+        .endrepeat
+        .repeat 2, group        ; the high bytes + 8 (k' = k + 2048): planes 8..11, 0..15 in range
+        .if group == 1
+        exx
+        .endif
+        .repeat 4, dim
+        ld a,(ix+2 * (4 * group + dim) + 1)
+        add a,8
+        cp 16
+        jp nc,@wide
+        .if dim == 0
+        ld b,a
+        .elseif dim == 1
+        ld c,a
+        .elseif dim == 2
+        ld d,a
+        .else
+        ld e,a
+        .endif
+        .endrepeat
+        .if group == 1
+        exx
+        .endif
+        .endrepeat
+        .repeat PL_PLANES - 8
+        pl_store_plane
+        .endrepeat
+        ld de,PL_HEAD_BYTES - PL_KEY_BYTES
+        add hl,de
+        ld de,2 * AT_HEAD_DIM
+        add ix,de
+        ld a,(pl_heads)
+        dec a
+        ld (pl_heads),a
+        jp nz,@head
+        scf
+        ret
+@wide:
+        ld a,1
+        ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)
+        or a                    ; (NC)
+        ret
+
+        .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
+
+; the head's tables of q's subset sums: T_lo's words at 0..31, T_hi's at 32..63, in one page
+        .if (* & 255) > 192
+        .res 256 - (* & 255)
+        .endif
+        .align 32
+pl_tables:      .res 64
+        .assert (pl_tables & 255) + 64 <= 256 && (pl_tables & 31) == 0, "pl_keys reads the tables by their low byte, pl_store writes it from bit 5"
+.endif
+
 ; The attention exp table (at_exp_table, above).
 .ifndef AT_FAST_MEANS                   ; (with it: beside at_lut, after the means' table)
-.ifdef AT_FAST_SCORES
+.ifdef AT_KEYS_BY_SP
         .if (* & 255) > 128
         .res 256 - (* & 255)    ; in one page: the fast weights' loop indexes it by its low byte
         .endif

@@ -37,6 +37,15 @@
 ; 1,444,747 at position 0 (python benchmarks/z80_kernels.py --fast-scores;
 ; 2,812,189 and 1,425,935 without the option on the same tree), 61 bytes more
 ; of code.
+; With AT_PLANE_SCORES (attention.s's option instead, the 128K player's since the
+; sixteenth round): each position's keys' planes (fw_key_planes, pl_store; 3,840 bytes
+; for both layers in kv_planes, which the 128K player places in its data bank after
+; the bank's block, paged in around layer 0's heads and planes' store) and
+; attention's pl_planes; forward_step 2,700,995 and forward_prefill 1,373,014 at
+; position 0 (python benchmarks/z80_kernels.py --plane-scores; 2,709,990 and
+; 1,374,363 with AT_FAST_SCORES on the same tree, --fast-scores); fw_key_planes and
+; fw_planes_of_layer 90 bytes, fw_attend 321 (298 with AT_FAST_SCORES), fw_layer_kv
+; 58 (56), fw_wide_at_0 1.
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
 ; bound, fw_logits_bound (120 bytes more here, 1,183 in matvec.s): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
@@ -77,6 +86,9 @@ fw_logits       = $5B00
 att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
 fw_head:        .byte $FF       ; the head being computed, $FF when idle
+.ifdef AT_PLANE_SCORES
+fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes)
+.endif
 fw_xn_patched:  .byte 0         ; 1 once a product of this xn ran (matvec_again serves the rest)
 fw_token:       .byte 0
 fw_pos:         .byte 0
@@ -104,6 +116,11 @@ KV_SUMS_LAYER_BYTES = 20 * AT_SUMS_STRIDE
 kv_key_sums:    .res 2 * KV_SUMS_LAYER_BYTES    ; each key's KS (attention.s), [layer][position][head]
 .endif
         .assert kv_key_sums % 4 == 0, "attend_head's keys' loop steps a key's 4 sums by their low byte"
+.endif
+.ifdef AT_PLANE_SCORES
+.ifndef kv_planes               ; (the 128K player places them in its data bank, the bench below its code)
+kv_planes:      .res 2 * PL_LAYER_BYTES ; each key's planes (attention.s), [layer][head][position]
+.endif
 .endif
 
 ; forward_prefill - a prompt position whose logits nobody reads: only what
@@ -297,6 +314,11 @@ fw_layer_kv:
 .ifdef AT_FAST_SCORES
         call fw_key_sums
 .endif
+.ifdef AT_PLANE_SCORES
+        pop hl
+        push hl
+        call fw_key_planes
+.endif
         pop hl
         ld ix,(fw_layer)
         ld e,(ix+FD_KEYS)
@@ -346,7 +368,32 @@ fw_attend:
         call fw_sums_of_layer
         ld (at_sums),hl
 .endif
+.ifdef AT_PLANE_SCORES
+        call fw_planes_of_layer ; pl_planes = kv_planes + the layer's + head * PL_HEAD_BYTES
+        ld a,(fw_head)
+        or a
+        jr z,@planes_found
+        ld de,PL_HEAD_BYTES
+@planes_step:
+        add hl,de
+        dec a
+        jr nz,@planes_step
+@planes_found:
+        ld (pl_planes),hl
+.ifdef ZX_DATA_BANK
+        ld a,(fw_layer_index)   ; layer 0's heads: the planes' bank in (layer 1 runs with it)
+        or a
+        call z,zx_page_data
+.endif
+.endif
         call attend_head
+.ifdef AT_PLANE_SCORES
+.ifdef ZX_DATA_BANK
+        ld a,(fw_layer_index)
+        or a
+        call z,zx_page_top
+.endif
+.endif
         ld a,(fw_layer_index)   ; keep this head's weights: att_weights + (layer*4 + head)*20
         add a,a
         add a,a
@@ -373,7 +420,11 @@ fw_attend:
         inc a
         ld (fw_head),a
         cp FW_HEADS
+.ifdef AT_PLANE_SCORES
+        jp nz,@head             ; (the planes' steps put it past jr's reach)
+.else
         jr nz,@head
+.endif
 
         ld a,FD_PROJ            ; h = sat16(h + proj att)
         ld hl,fw_att
@@ -506,6 +557,78 @@ fw_sums_of_layer:
         ret z
         ld de,KV_SUMS_LAYER_BYTES
         add hl,de
+        ret
+.endif
+
+.ifdef AT_PLANE_SCORES
+; fw_key_planes - the planes (attention.s's pl_store) of the 4 heads' keys at HL, stored at
+; this position (fw_pos) of layer fw_layer_index's planes. A key beyond -2048..2047 sets
+; at_wide_planes (every head takes the old dot); position 0 starts it afresh, position 1
+; from position 0's. With ZX_DATA_BANK layer 0's planes are stored with the data bank
+; paged in and bank 0 back after (layer 1 runs with the bank in and keeps it).
+fw_key_planes:
+        push hl
+        ld a,(fw_layer_index)
+        or a
+        jr nz,@stored_afresh
+        ld a,(fw_pos)
+        cp 2
+        jr nc,@stored_afresh
+        ld b,a
+        ld a,(fw_wide_at_0)     ; position 1: the flag as position 0 left it
+        djnz @afresh
+        jr @flag
+@afresh:
+        xor a                   ; position 0
+@flag:
+        ld (at_wide_planes),a
+@stored_afresh:
+        ld a,(fw_pos)           ; DE = the layer's planes + pos * PL_KEY_BYTES
+        ld l,a
+        ld h,0
+        .assert PL_KEY_BYTES == 24, "pos * 24 = pos * 8 * 3"
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,de
+        ex de,hl
+        call fw_planes_of_layer
+        add hl,de
+        ex de,hl
+        pop hl
+.ifdef ZX_DATA_BANK
+        ld a,(fw_layer_index)
+        or a
+        call z,zx_page_data
+.endif
+        call pl_store
+        ld a,(fw_layer_index)
+        or a
+.ifdef ZX_DATA_BANK
+        jp z,zx_page_top
+.else
+        ret z
+.endif
+        ld a,(fw_pos)
+        or a
+        ret nz
+        ld a,(at_wide_planes)   ; position 0's layer 1: keep the flag for position 1
+        ld (fw_wide_at_0),a
+        ret
+
+; fw_planes_of_layer - HL = kv_planes + the layer's PL_LAYER_BYTES (fw_layer_index). Keeps DE.
+fw_planes_of_layer:
+        ld hl,kv_planes
+        ld a,(fw_layer_index)
+        or a
+        ret z
+        push de
+        ld de,PL_LAYER_BYTES
+        add hl,de
+        pop de
         ret
 .endif
 

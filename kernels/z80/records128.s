@@ -1,7 +1,9 @@
 ; records128.s - position 1's records in the 128K player's free banks (PLAYER_128K, Z80).
 ;
 ; Position 0 of every turn is SEP, so position 1's keys, values and key sums
-; (both layers: 2 x (64 + 64 + 16) = 288 bytes, RECORD_BYTES) depend on
+; (both layers: 2 x (64 + 64 + 16) = 288 bytes, RECORD_BYTES; with AT_PLANE_SCORES,
+; the 128K's since the sixteenth round, the keys and values, 256 bytes, the keys'
+; planes made again from the copied keys by pl_store, record_copied) depend on
 ; nothing but the id there. The player keeps each position 1 it computes as
 ; that id's record, 32 ids a bank in banks 1, 3, 6 and 7 (record_banks, which
 ; nothing else of the player uses), and a later line that opens with the same
@@ -19,22 +21,34 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records]): a
-; record copied into the cache 7,136 (position_one, the border included); a
-; position computed and recorded 7,190 more than its forward_prefill alone
-; (1,161,674 against 1,154,484 for "hello"'s position 1); the first RUN
-; (records_first_run: position 0 and six openers) 7,808,987, 2.23 s at 3.5 MHz
-; (8,075,833 before the fifteenth round's matvec and attention branches merged).
-; Bytes: 181 (in the 128K player: 122 below $8000 and records_top's 59 after
-; the matrices; 189 before records_done ended in soulplayer.s's border_back;
+; record copied into the cache 27,016 (position_one, the border included: the
+; copy and both layers' planes, pl_store; 7,136 with the key sums before the
+; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 6,260 more
+; than its forward_prefill alone (1,005,715 against 999,455 for "hello"'s
+; position 1; 7,190 before); the first RUN (records_first_run: position 0 and nine
+; openers) 10,036,902, 2.87 s at 3.5 MHz (10,084,627 before AT_PLANE_SCORES; 7,808,987
+; with six openers, 8,075,833 before the fifteenth round's matvec and attention
+; branches merged).
+; Bytes: 202 (in the 128K player: 143 below $8000 and records_top's 59 after
+; the matrices; 181 before AT_PLANE_SCORES's record_copied and shorter records;
+; 189 before records_done ended in soulplayer.s's border_back;
 ; 8 more in soulplayer.s, 11 of tables that build.py writes,
 ; and record_known's 128 past the main block, off the tape).
 
+.ifdef AT_FAST_SCORES
 RECORD_BYTES    = 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE
-RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank
+.else                           ; (AT_PLANE_SCORES: the planes are made again from the keys, pl_store)
+RECORD_BYTES    = 4 * KV_POSITION_BYTES
+.endif
+RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank (32 x 256 with AT_PLANE_SCORES)
 RECORD_BANK_COUNT = 4
         .assert RECORDS_A_BANK * RECORD_BANK_COUNT == FW_VOCAB, "a record for every id"
         .assert RECORDS_A_BANK * RECORD_BYTES <= $4000, "a bank's records must fit its 16K"
+.ifdef AT_FAST_SCORES
         .assert RECORD_BYTES == 256 + 32, "record_move finds record i at 256 i + 32 i"
+.else
+        .assert RECORD_BYTES == 256, "record_move finds record i at 256 i"
+.endif
         .assert (record_known & 255) + FW_VOCAB <= 256, "record_known must lie in one page"
 
 ; position_one - position 1 of a prompt, a prefill position: copied from its
@@ -49,7 +63,11 @@ position_one:
         ld a,(hl)
         or a
         ld a,RECORD_INTO_CACHE
+.ifdef AT_PLANE_SCORES
+        jr nz,record_copied
+.else
         jr nz,record_move
+.endif
         push hl
         call forward_prefill
         xor a                   ; (RECORD_FROM_CACHE)
@@ -58,11 +76,31 @@ position_one:
         ld (hl),h               ; (H: nonzero) this id has its record now
         ret
 
+.ifdef AT_PLANE_SCORES
+; record_copied - the record into the cache, then both layers' planes of its keys (fw_key_planes,
+; fw_pos = 1), bank 0 back after them.
+record_copied:
+        call record_move
+        xor a
+        ld (fw_layer_index),a
+        ld hl,kv_keys + KV_POSITION_BYTES
+        call fw_key_planes      ; (layer 0: the data bank paged in and out)
+        ld a,1
+        ld (fw_layer_index),a
+        call zx_page_data
+        ld hl,kv_keys + KV_LAYER_BYTES + KV_POSITION_BYTES
+        call fw_key_planes
+        ld a,$FF
+        ld (fw_layer_index),a
+        jp zx_page_top
+.endif
+
 RECORD_INTO_CACHE = $EB         ; ex de,hl: ldir from the record into the cache
 RECORD_FROM_CACHE = $00         ; nop: ldir from the cache into the record
 
 ; record_move - position 1's cache <-> fw_token's record, A = RECORD_INTO_CACHE
-; or RECORD_FROM_CACHE. Record i of a bank lies at $C000 + 288 i, its pieces
+; or RECORD_FROM_CACHE. Record i of a bank lies at $C000 + 288 i (256 i with
+; AT_PLANE_SCORES), its pieces
 ; in record_pieces' order. Pages the bank in and bank 0 back; clobbers all
 ; but IY.
 record_move:
@@ -70,6 +108,7 @@ record_move:
         ld (@back),a
         ld a,(fw_token)
         and RECORDS_A_BANK - 1  ; i
+.ifdef AT_FAST_SCORES
         ld h,a
         rrca
         rrca
@@ -81,6 +120,11 @@ record_move:
         add a,h
         add a,$C0
         ld d,a                  ; DE = $C000 + 256 i + 32 i
+.else
+        add a,$C0
+        ld d,a
+        ld e,0                  ; DE = $C000 + 256 i (AT_PLANE_SCORES's records: no key sums)
+.endif
         ld a,(fw_token)
         rlca
         rlca
@@ -122,13 +166,17 @@ record_pieces:
         .byte KV_POSITION_BYTES
         .word kv_values + KV_LAYER_BYTES + KV_POSITION_BYTES
         .byte KV_POSITION_BYTES
+.ifdef AT_FAST_SCORES
         .word kv_key_sums + AT_SUMS_STRIDE
         .byte AT_SUMS_STRIDE
         .word kv_key_sums + KV_SUMS_LAYER_BYTES + AT_SUMS_STRIDE
         .byte AT_SUMS_STRIDE
+        .assert 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE == RECORD_BYTES, "the pieces make a record"
+.else
+        .assert 4 * KV_POSITION_BYTES == RECORD_BYTES, "the pieces make a record"
+.endif
 record_pieces_end:
 RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
-        .assert 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE == RECORD_BYTES, "the pieces make a record"
 
 ; records_top - the first RUN's part, run with bank 0 paged (build.py places
 ; it after the matrices, with record_banks: ids 0-31, 32-63, 64-95, 96-127,

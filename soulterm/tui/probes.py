@@ -17,7 +17,8 @@ lives and how its bytes are laid out (Numbers), so one recorder serves both:
                                                                           the output h by the LogitLens (the
                                                                           kernels compute only the rows that
                                                                           may win exactly: forward.s)
-  raw score    at_weights (every key j)    attend_head@summed (key j)     q.k in 40 bits
+  raw score    at_weights (every key j)    attend_head@summed (key j;     q.k in 40 bits
+                                           pl_keys@summed too)
   weights      at_weighted_sum             attend_head@means              q.k >> 14, the row's max, the
                                                                           exp-LUT weights and their sum
 
@@ -111,6 +112,7 @@ class ProbeLayout:
     weights: Numbers                    # the exp-LUT weight per key
     weight_sum: Numbers
     raw_key: tuple[str, str, str] | None = None   # one key at a time: j = (word at [0] - word at [1]) // the constant [2]
+    raw_also: tuple[str, ...] = ()      # other points where raw_entry's moment comes, where a build has them
     # The id a position computes and the turn's context (bytes): a machine that copies
     # positions from records (the 128K's and the C64's position 1) keeps an earlier turn's numbers of a
     # position only where that turn computed the same id there. None, or not in the
@@ -156,6 +158,7 @@ PROBE_LAYOUTS = {
         shifted=packed("at_scores", 4), best=packed("at_max", 4),
         weights=packed("at_lut", 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
+        raw_also=("pl_keys@summed",),   # AT_PLANE_SCORES's keys' loop (the 128K's; the old dot's heads at attend_head@summed)
         token="fw_token", context="ctx_ids",
     ),
 }
@@ -206,6 +209,9 @@ class ProbeRecorder:
         if not missing:
             for name in layout.entry_symbols:
                 self.entries.setdefault(symbols[name], []).append(name)
+            for name in layout.raw_also:
+                if name in symbols:
+                    self.entries.setdefault(symbols[name], []).append(layout.raw_entry)
         self.attribution = Attribution(symbols, RULES[machine])
         self._lock = threading.Lock()
         self._view = ProbeView(missing=tuple(missing))

@@ -15,8 +15,8 @@ layer 1's tensors and the word list in bank DATA_BANK (a CODE block the
 loader pages in at $C000 before the main block; forward.s pages it in for
 layer 1, tokenizer.s's sp_decode while it unpacks the list) and, in the room
 they leave, matvec.s's low slots (MV_LOW_SLOTS), attention.s's scores
-through the squares table (AT_FAST_SCORES, with each key's sums beside the
-caches) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
+by bit planes (AT_PLANE_SCORES, each key's planes in bank DATA_BANK after its
+block: kv_planes) and the logits' argmax bound on matvec.s's coarse slots (MV_COARSE).
 Both have matvec.s's sparse calls (MV_SPARSE). The 48K has MV_COARSE and
 MV_BIAS_IN_K too where the soul leaves room (coarse_fits: the shipped one does),
 made by SOUL_PACKED (te and pe packed, equal gains stored once) and by vecops.s
@@ -145,8 +145,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
-    (data_bank), matvec has its low slots and attention its scores through
-    the squares table (AT_FAST_SCORES). Both models' matvec has its
+    (data_bank), matvec has its low slots and attention its scores by bit
+    planes (AT_PLANE_SCORES; the planes in the bank after its block). Both models' matvec has its
     sparse calls (MV_SPARSE). Model "48k":
     the word list's first `top_bytes` bytes of bits end the program, the rest
     of it (its characters' ids and the rest of the bits) ends the cold part;
@@ -182,6 +182,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
+        bank = data_bank(soul, tokenizer, in_bank)
+        # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
+        # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store
+        options += [f"kv_planes = ${bank.end:04X}     ; in bank {DATA_BANK}, after layer 1's tensors and the word list"]
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
@@ -215,9 +219,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
         # what runs only outside layer 1 (the embedding, argmax): in bank 0 above $C000, out of the room below it
         lines += [f'.include "{name}"' for name in BANK_0_KERNEL_FILES]
-        bank_symbols = data_bank(soul, tokenizer, in_bank).symbols
+        bank_symbols = bank.symbols
         names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
+        lines.append(f'.assert kv_planes + 2 * PL_LAYER_BYTES <= ${paging.PAGED_START + paging.BANK_SIZE:04X}, '
+                     f'"the keys\' planes must fit bank {DATA_BANK} after its block"')
         openers = opener_ids(tokenizer, RECORD_OPENERS)
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",

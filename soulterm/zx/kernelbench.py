@@ -30,6 +30,9 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 # on the bench, the key cache and each key's sums (640 bytes) below its code, which the option's
 # code would otherwise push past $FFFF (with the low slots)
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
+PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (instead of AT_FAST_SCORES)
+# on the bench, the key cache below its code and the planes (3,840 bytes) below it (a head alone: HEAD_PLANES)
+PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 # on the bench, the 48K's caches below its code and the code from $5C00 (the logits take
 # $5B00-$5BFF): with MV_COARSE its kernels and soul would otherwise run past $FFFF
@@ -59,35 +62,43 @@ SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
 def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: bool | None = None,
                           coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None,
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
-                          table_means: bool | None = None, packed: bool | None = None) -> str:
+                          table_means: bool | None = None, packed: bool | None = None,
+                          plane_scores: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
     with MV_COARSE, where the soul leaves room: build.coarse_fits), the 48K SOUL_PACKED, the
-    128K the low slots, AT_FAST_SCORES and AT_FAST_MEANS (which needs AT_FAST_SCORES) too;
-    both RN_CLAMPED_UNIT (the 48K since the sixteenth round, with RN_SHORT_SHIFTS). `sparse`,
+    128K the low slots, AT_PLANE_SCORES (since the sixteenth round; AT_FAST_SCORES before it) and
+    AT_FAST_MEANS (which needs one of them) too; both RN_CLAMPED_UNIT (the 48K since the sixteenth
+    round, with RN_SHORT_SHIFTS). `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
-    AT_FAST_SCORES's caches for the kernels' bench (a player places them itself)."""
+    AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
+    AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
-    fast_scores = is_128k if fast_scores is None else fast_scores
+    plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
+    fast_scores = False if fast_scores is None else fast_scores
+    if fast_scores and plane_scores:
+        raise ValueError("AT_PLANE_SCORES is the scores without AT_FAST_SCORES")
     coarse = True if coarse is None else coarse     # (the 48K's since the sixteenth round, where it fits)
     narrow_jump = True if narrow_jump is None else narrow_jump
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
-    fast_means = fast_scores and is_128k if fast_means is None else fast_means
+    fast_means = (fast_scores or plane_scores) and is_128k if fast_means is None else fast_means
     table_means = not is_128k and not fast_means if table_means is None else table_means
-    if fast_means and not fast_scores:
-        raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES (interrupts off while a head runs)")
+    if fast_means and not (fast_scores or plane_scores):
+        raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES or AT_PLANE_SCORES (interrupts off while a head runs)")
     if fast_means and table_means:
         raise ValueError("AT_TABLE_MEANS is the means without AT_FAST_MEANS")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
-               + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores + [COARSE_OPTION] * coarse
+               + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
+               + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [SHORT_SHIFTS_OPTION] * (clamped_unit and not is_128k)
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
-               + [TABLE_MEANS_OPTION] * table_means + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores)
+               + [TABLE_MEANS_OPTION] * table_means
+               + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
                + [SOUL_PACKED_OPTION] * packed
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores))
     return "\n".join(options)
@@ -220,13 +231,22 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
 # attend_head's inputs on the kernels' bench (the tests, benchmarks/z80_kernels.py): q, the
 # (20 positions, 4 heads, 8) keys and values, the head's output and AT_FAST_SCORES's key sums.
 HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS = 0xA000, 0xB000, 0xC000, 0xA100, 0xA200
+HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one layer's, [head][position])
 
 
 def store_keys(bench: Z80Bench, keys, count: int) -> int:
     """The keys (20 x 4 x 8 words) and, through at_key_sums, the first `count` positions' key sums
-    as forward.s keeps them; returns the last at_key_sums call's T-states (0 for none)."""
+    as forward.s keeps them (with AT_PLANE_SCORES their planes, through pl_store, at_wide_planes
+    cleared first); returns the last at_key_sums (pl_store) call's T-states (0 for none)."""
     bench.write_words(HEAD_KEYS, np.asarray(keys).reshape(-1))
     t_states = 0
+    if "pl_store" in bench.symbols:
+        bench.poke(bench.sym("at_wide_planes"), [0])
+        plane_bytes = bench.sym("PL_KEY_BYTES")
+        for position in range(count):
+            bench.cpu.hl, bench.cpu.de = HEAD_KEYS + 64 * position, HEAD_PLANES + plane_bytes * position
+            t_states = bench.call("pl_store")
+        return t_states
     for position in range(count):
         bench.cpu.hl, bench.cpu.de = HEAD_KEYS + 64 * position, HEAD_SUMS + 16 * position
         t_states = bench.call("at_key_sums")
@@ -248,6 +268,8 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
                           ("at_sums", HEAD_SUMS + 4 * head)):
         if name in bench.symbols:
             bench.poke_word(bench.sym(name), address)
+    if "pl_planes" in bench.symbols:
+        bench.poke_word(bench.sym("pl_planes"), HEAD_PLANES + bench.sym("PL_HEAD_BYTES") * head)
     bench.poke(bench.sym("at_count"), [count])
     return t_states
 
@@ -393,6 +415,21 @@ def key_sums_at(bench: Z80Bench, position: int) -> bytes:
     stride = bench.sym("AT_SUMS_STRIDE")
     return b"".join(bench.peek(bench.sym("kv_key_sums") + layer * spec.CONTEXT * stride + position * stride, stride)
                     for layer in range(spec.N_LAYERS))
+
+
+def planes_at(bench: Z80Bench, position: int, bank: int | None = None) -> bytes:
+    """Both layers' 4 heads' planes of the keys at `position` (AT_PLANE_SCORES's kv_planes), as
+    bytes; `bank`: the 128K bank they lie in (paged out, as after a call: bank 0 is back)."""
+    from soulterm.soul import spec
+
+    key_bytes, head_bytes = bench.sym("PL_KEY_BYTES"), bench.sym("PL_HEAD_BYTES")
+    at = bench.sym("kv_planes") + position * key_bytes
+    if bank is not None and bank != bench.paged_bank:
+        memory, at = bench.banks[bank], at - paging.PAGED_START
+    else:
+        memory = bench.memory
+    return b"".join(bytes(memory[at + head * head_bytes:at + head * head_bytes + key_bytes])
+                    for head in range(spec.N_LAYERS * spec.N_HEADS))
 
 
 def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,

@@ -38,11 +38,14 @@ STEP_SOURCES = {
         "normalised": ("at_divide", "divisor"),
     },
     "zx": {
-        "q.k": (("attend_head@dims", "S(wl + qh)"),         # AT_FAST_SCORES (the 128K player)
+        "q.k": (("pl_keys@key", "(R >> 1) + P_b"),          # AT_PLANE_SCORES (the 128K player)
+                ("attend_head@dims", "S(wl + qh)"),         # AT_FAST_SCORES (its before the sixteenth round)
                 ("attend_head@dot", "mul16s")),
-        ">> 14": (("attend_head@fast_shift", "sum >> 14"),   # AT_FAST_SCORES
+        ">> 14": (("pl_keys@sum_q", "sum >> 14"),            # AT_PLANE_SCORES
+                  ("attend_head@fast_shift", "sum >> 14"),   # AT_FAST_SCORES
                   ("attend_head@shift", "sum >> 14")),
-        "max": (("attend_head@fast_summed", "max f so far"),  # AT_FAST_SCORES
+        "max": (("pl_keys@summed", "max f so far"),          # AT_PLANE_SCORES
+                ("attend_head@fast_summed", "max f so far"),  # AT_FAST_SCORES
                 ("attend_head@max", "sign of")),
         "index": ("attend_head@weight", "difference"),
         "weight": ("attend_head@near", "exp_lut"),

@@ -1,0 +1,222 @@
+"""attention.s's scores by bit planes (AT_PLANE_SCORES, kernels/z80/attention.s, the 128K
+player's): each key kept as 12 planes of k + 2048 (pl_store), a head's q as two tables of its
+subset sums (pl_prepare), R = (R >> 1) + P_b a plane (pl_keys); a head with a q, or a cache with
+a key, beyond -2048..2047 takes the old dot. Bit-exact against intmath, the squares path's scores
+byte for byte, at_sum40 q.k exactly at the probe's point, and cheaper than the squares path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import step_z80_forward
+from soulterm.paths import DEFAULT_SOUL
+from soulterm.soul import intmath
+from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_PLANES,
+                                     HEAD_Q, PLANE_SCORES_OPTION, Z80Bench, load_head, run_head)
+
+MEANS_PLACES = FAST_MEANS_OPTION.replace("kv_values = $4C80", "kv_values = $4A00")   # (no key sums here)
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return Z80Bench(options=PLANE_SCORES_OPTION + "\n" + MEANS_PLACES)
+
+
+@pytest.fixture(scope="module")
+def squares_bench():
+    return Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION)
+
+
+def expected_planes(keys, low: int) -> bytes:
+    """The planes of one position's keys (4 heads x 8 words): for each head and plane b of
+    k' = k + 2048, 2 n + low and 2 n + 32 + low, n the mask of dimensions 0-3 (4-7) with bit b."""
+    out = bytearray()
+    for head in np.asarray(keys).reshape(4, 8):
+        shifted = [int(k) + 2048 for k in head]
+        for plane in range(12):
+            for group in (0, 1):
+                mask = sum((shifted[4 * group + d] >> plane & 1) << d for d in range(4))
+                out.append(2 * mask + 32 * group + low)
+    return bytes(out)
+
+
+def run_both(bench, squares_bench, q, keys, values, count: int, head: int = 0) -> tuple[int, int]:
+    """attend_head through the planes and through the squares, both against intmath, their
+    scores byte for byte; (the planes' T-states, the squares')."""
+    want, _ = intmath.attention_head(q, keys[:count, head], values[:count, head])
+    costs = []
+    scores = []
+    for each in (bench, squares_bench):
+        each.write_words(HEAD_OUT, [0] * 8)
+        costs.append(run_head(each, q, keys, values, count, head))
+        assert np.array_equal(each.read_words(HEAD_OUT, 8), want), (count, head)
+        at = each.sym("at_scores")
+        scores.append(each.peek(at, 4 * count))
+    assert scores[0] == scores[1]
+    return costs[0], costs[1]
+
+
+def test_the_store_writes_each_keys_planes(bench):
+    rng = np.random.default_rng(34)
+    keys = rng.integers(-2048, 2048, (20, 4, 8))
+    keys[0, 3] = (-2048, 2047, -1, 0, 1, -2048, 2047, 1024)
+    load_head(bench, np.zeros(8, dtype=np.int64), keys, np.zeros((20, 4, 8), dtype=np.int64), 3, 0)
+    low = bench.sym("pl_tables") & 255
+    head_bytes, key_bytes = bench.sym("PL_HEAD_BYTES"), bench.sym("PL_KEY_BYTES")
+    for position in range(3):
+        want = expected_planes(keys[position], low)
+        for head in range(4):
+            at = HEAD_PLANES + head * head_bytes + position * key_bytes
+            assert bench.peek(at, key_bytes) == want[head * key_bytes:(head + 1) * key_bytes], (position, head)
+    assert bench.peek(bench.sym("at_wide_planes"))[0] == 0
+
+
+def test_a_wide_key_sets_the_flag_and_the_heads_take_the_old_dot(bench):
+    rng = np.random.default_rng(35)
+    q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+    values = rng.integers(-256, 256, (20, 4, 8))
+    keys[2, 1, 5] = 2048                                    # beyond the planes: NC, the flag set
+    load_head(bench, q, keys, values, 5, 0)
+    assert bench.peek(bench.sym("at_wide_planes"))[0] != 0
+    bench.write_words(HEAD_OUT, [0] * 8)
+    bench.call("attend_head")
+    want, _ = intmath.attention_head(q, keys[:5, 0], values[:5, 0])
+    assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+
+
+def test_heads_match_intmath_and_the_squares_scores(bench, squares_bench):
+    rng = np.random.default_rng(31)
+    for count in (1, 3, 20):
+        q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+        keys[count - 1, 0] = (-2048, 2047, -2048, 2047, 0, -1, 1, 2047)      # the planes' edges
+        for head in (0, 3):
+            run_both(bench, squares_bench, q, keys, rng.integers(-256, 256, (20, 4, 8)), count, head)
+    q = np.array([-2048] * 4 + [2047] * 4)                                     # every P_b at its widest
+    keys = np.full((20, 4, 8), 2047)
+    keys[::2, 0, :4] = -2048
+    run_both(bench, squares_bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20)
+
+
+def test_a_wide_q_takes_the_old_dot(bench):
+    rng = np.random.default_rng(36)
+    for wide in (2048, -2049, 32767, -32768):
+        q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+        q[int(rng.integers(0, 8))] = wide
+        values = rng.integers(-256, 256, (20, 4, 8))
+        bench.write_words(HEAD_OUT, [0] * 8)
+        run_head(bench, q, keys, values, 7, 1)
+        want, _ = intmath.attention_head(q, keys[:7, 1], values[:7, 1])
+        assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), wide
+
+
+def test_sum40_is_q_dot_k_key_by_key(bench):
+    """at_sum40 at pl_keys@summed is q.k in 40 bits and at_row key j's row (the TUI's probe),
+    at the range's edges too."""
+    rng = np.random.default_rng(32)
+    address = bench.sym("pl_keys@summed")
+    cpu = bench.cpu
+    for case in range(24):
+        if case < 8:    # the extremes: every q and k at an edge
+            q = np.full(8, (-2048, 2047)[case & 1])
+            keys = np.full((20, 4, 8), (-2048, 2047)[case >> 1 & 1])
+            keys[1] = (2047, -2048)[case >> 1 & 1]
+        else:
+            q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+        load_head(bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20, 0)
+        seen = []
+        bench.poke_word(bench.stack_top - 2, bench.trap)
+        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
+        cpu.set_breakpoint(address)
+        try:
+            while cpu.pc != bench.trap:
+                cpu.ticks_to_stop = 100_000
+                cpu.run()
+                if cpu.pc == address:
+                    raw = int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True)
+                    row = int.from_bytes(bench.peek(bench.sym("at_row"), 2), "little")
+                    seen.append((raw, row))
+                    cpu.step_over_breakpoint()
+        finally:
+            cpu.clear_breakpoint(address)
+        want = [(int(np.dot(q.astype(np.int64), keys[j, 0].astype(np.int64))), HEAD_KEYS + 64 * j)
+                for j in range(20)]
+        assert seen == want, (case, seen[:3], want[:3])
+
+
+def test_the_tuis_score_probes_read_the_plane_scores():
+    """soulterm/tui/probes.py's "zx" layout on forward.s with AT_PLANE_SCORES: each key's raw q.k
+    (at_sum40 at pl_keys@summed), the shifted scores and the LUT weights equal the engine's."""
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.tui.probes import ProbeRecorder
+    from soulterm.zx.soul_layout import soul_include
+
+    from test_kernels_z80_scores import call_with_probes
+    from test_tui_probes import engine_expectations
+
+    soul = load_soul(DEFAULT_SOUL)
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=PLANE_SCORES_OPTION)
+    engine = Engine(soul)
+    state, tokens, token = engine.new_state(), [], 1
+    for position in range(6):
+        tokens.append(token)
+        want = engine.step(state, token)
+        token = engine.next_token(want) if position else 20
+    recorder = ProbeRecorder(forward.symbols, "zx")
+    assert recorder.view().available and forward.sym("pl_keys@summed") in recorder.addresses
+    for position, token in enumerate(tokens):
+        forward.poke(forward.sym("fw_token"), [token])
+        forward.poke(forward.sym("fw_pos"), [position])
+        call_with_probes(forward, "forward_step", recorder)
+    scores = recorder.view().scores
+    for (position, layer, head), (raw, shifted, lut) in engine_expectations(engine, tokens)["scores"].items():
+        seen = scores[(position, layer, head)]
+        assert seen.raw == tuple(int(x) for x in raw), (position, layer, head)
+        assert seen.shifted == tuple(int(x) for x in shifted), (position, layer, head)
+        assert seen.weights == tuple(int(x) for x in lut), (position, layer, head)
+
+
+def test_the_planes_leave_interrupts_as_they_found_them(bench):
+    """attend_head runs with interrupts off (SP walks the planes, IY is free) and turns them back
+    on only if they were on; pl_store keeps IY (the players run with the ROM's interrupt)."""
+    rng = np.random.default_rng(8)
+    q, keys, values = (rng.integers(-1500, 1501, shape) for shape in (8, (20, 4, 8), (20, 4, 8)))
+    run_head(bench, q, keys, values, 20, 2)
+    cpu = bench.cpu
+    for enabled in (True, False):
+        cpu.iy = 0x5C3A
+        bench.call("attend_head", interrupts=enabled)
+        assert cpu.iff1 == cpu.iff2 == enabled, enabled
+        assert cpu.iy == 0x5C3A
+        cpu.hl, cpu.de, cpu.iy = HEAD_KEYS, HEAD_PLANES, 0x5C3A
+        bench.call("pl_store", interrupts=enabled)
+        assert cpu.iy == 0x5C3A and cpu.iff1 == enabled
+    want, _ = intmath.attention_head(q, keys[:20, 2], values[:20, 2])
+    assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+
+
+def test_the_planes_are_cheaper_than_the_squares(bench, squares_bench):
+    rng = np.random.default_rng(33)
+    q, keys = rng.integers(-1900, 1900, 8), rng.integers(-1900, 1900, (20, 4, 8))
+    values = rng.integers(-256, 256, (20, 4, 8))
+    (planes_1, squares_1), (planes_9, squares_9) = (run_both(bench, squares_bench, q, keys, values, n)
+                                                    for n in (1, 9))
+    assert planes_1 < squares_1
+    assert (planes_9 - planes_1) / 8 < (squares_9 - squares_1) / 8 - 600     # ~770 fewer a key here
+
+
+def test_forward_step_with_plane_scores_gives_the_engines_logits():
+    """The shipped soul through forward.s with AT_PLANE_SCORES (each key's planes stored as the
+    key enters the cache), all 20 positions, against Engine.step."""
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.zx.soul_layout import soul_include
+
+    soul = load_soul(DEFAULT_SOUL)
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=PLANE_SCORES_OPTION)
+    engine = Engine(soul)
+    for position, want, state in step_z80_forward(forward, engine, 20):
+        weights = np.frombuffer(forward.peek(forward.sym("att_weights"), 160), np.uint8).reshape(2, 4, 20)
+        for layer in range(2):
+            assert np.array_equal(weights[layer, :, :position + 1], state.last.attention_lut[layer])
