@@ -53,7 +53,18 @@ def test_the_map_has_the_c64_maps_format(built):
 def test_build_command_writes_the_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx", "--output", str(tmp_path), "--quiet"]) == 0
     assert (tmp_path / TAP_NAME).read_bytes() == (DISK_DIR / TAP_NAME).read_bytes()
-    assert "soulplayer.tap" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "soulplayer.tap" in out and "note:" not in out
+
+
+def test_build_command_says_when_the_48k_has_no_room_for_the_coarse_calls(tmp_path, capsys, monkeypatch):
+    import soulterm.zx.build as zx_build
+
+    monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, **kwargs: False)
+    assert main(["build", "--machine", "zx", "--output", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "no room for the coarse calls" in out and "soulplayer.tap" in out
+    assert (tmp_path / TAP_NAME).read_bytes() != (DISK_DIR / TAP_NAME).read_bytes()
 
 
 def test_run_without_max_cycles_lets_a_typo_prompt_finish_its_reply(capsys):

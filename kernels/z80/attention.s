@@ -203,6 +203,11 @@ exp_lut_end:
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
         at_variables                    ; so that the code before it keeps its page)
 at_count:       .byte 0
+.ifdef AT_FAST_SCORES
+        .if (* & 255) + AT_MAX_POSITIONS > 256
+        .res 256 - (* & 255)    ; in one page: the fast weights' loop steps it by its low byte
+        .endif
+.endif
 at_lut:         .res AT_MAX_POSITIONS
 .endif
 ; The scores share matvec's column flags (squares.s): attention runs between
@@ -1580,6 +1585,78 @@ PL_KEY_BYTES    = 2 * PL_PLANES
 PL_HEAD_BYTES   = AT_MAX_POSITIONS * PL_KEY_BYTES       ; a head's planes, position 0 first
 PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
+; pl_group_tables - pl_prepare's tables of one group of four dimensions: q[q_at / 2 ..
+; q_at / 2 + 3] (at IX + q_at) into pl_tables + table_at, 16 words, after a range check of
+; each q (to pl_prepare@too_wide). SP holds the group's second q.
+        .macro pl_group_tables q_at, table_at
+        ld e,(ix+q_at+0)
+        ld d,(ix+q_at+1)
+        ld a,d
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld l,(ix+q_at+2)
+        ld h,(ix+q_at+3)
+        ld a,h
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld sp,hl
+        ld c,(ix+q_at+4)
+        ld b,(ix+q_at+5)
+        ld a,b
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld hl,0
+        ld (pl_tables + table_at + 0),hl
+        add hl,de
+        ld (pl_tables + table_at + 2),hl
+        add hl,sp
+        ld (pl_tables + table_at + 6),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + table_at + 4),hl
+        add hl,bc
+        ld (pl_tables + table_at + 12),hl
+        add hl,de
+        ld (pl_tables + table_at + 14),hl
+        or a
+        sbc hl,sp
+        ld (pl_tables + table_at + 10),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + table_at + 8),hl
+        ld c,(ix+q_at+6)
+        ld b,(ix+q_at+7)
+        ld a,b
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        add hl,bc
+        ld (pl_tables + table_at + 24),hl
+        add hl,de
+        ld (pl_tables + table_at + 26),hl
+        add hl,sp
+        ld (pl_tables + table_at + 30),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + table_at + 28),hl
+        ld c,(ix+q_at+4)
+        ld b,(ix+q_at+5)
+        or a
+        sbc hl,bc
+        ld (pl_tables + table_at + 20),hl
+        add hl,de
+        ld (pl_tables + table_at + 22),hl
+        or a
+        sbc hl,sp
+        ld (pl_tables + table_at + 18),hl
+        or a
+        sbc hl,de
+        ld (pl_tables + table_at + 16),hl
+        .endmacro
+
 ; pl_prepare - HL = a head's q (8 words). C: every q in -2048..2047, its tables built in
 ; Gray-code order (one add or sbc and one store an entry; q[0] in DE, q[1] in SP, q[2] and
 ; q[3] through BC) and -sum q patched into pl_keys; NC: not. Runs with interrupts off.
@@ -1588,138 +1665,8 @@ pl_prepare:
         ld (pl_sp),sp           ; (SP holds q[1] and q[5] while the tables are built)
         push hl
         pop ix
-        ld e,(ix+0)
-        ld d,(ix+1)
-        ld a,d
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        ld l,(ix+2)
-        ld h,(ix+3)
-        ld a,h
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        ld sp,hl
-        ld c,(ix+4)
-        ld b,(ix+5)
-        ld a,b
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        ld hl,0
-        ld (pl_tables + 0),hl
-        add hl,de
-        ld (pl_tables + 2),hl
-        add hl,sp
-        ld (pl_tables + 6),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + 4),hl
-        add hl,bc
-        ld (pl_tables + 12),hl
-        add hl,de
-        ld (pl_tables + 14),hl
-        or a
-        sbc hl,sp
-        ld (pl_tables + 10),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + 8),hl
-        ld c,(ix+6)
-        ld b,(ix+7)
-        ld a,b
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        add hl,bc
-        ld (pl_tables + 24),hl
-        add hl,de
-        ld (pl_tables + 26),hl
-        add hl,sp
-        ld (pl_tables + 30),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + 28),hl
-        ld c,(ix+4)
-        ld b,(ix+5)
-        or a
-        sbc hl,bc
-        ld (pl_tables + 20),hl
-        add hl,de
-        ld (pl_tables + 22),hl
-        or a
-        sbc hl,sp
-        ld (pl_tables + 18),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + 16),hl
-        ld e,(ix+8)
-        ld d,(ix+9)
-        ld a,d
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        ld l,(ix+10)
-        ld h,(ix+11)
-        ld a,h
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        ld sp,hl
-        ld c,(ix+12)
-        ld b,(ix+13)
-        ld a,b
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        ld hl,0
-        ld (pl_tables + 32),hl
-        add hl,de
-        ld (pl_tables + 34),hl
-        add hl,sp
-        ld (pl_tables + 38),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + 36),hl
-        add hl,bc
-        ld (pl_tables + 44),hl
-        add hl,de
-        ld (pl_tables + 46),hl
-        or a
-        sbc hl,sp
-        ld (pl_tables + 42),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + 40),hl
-        ld c,(ix+14)
-        ld b,(ix+15)
-        ld a,b
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        add hl,bc
-        ld (pl_tables + 56),hl
-        add hl,de
-        ld (pl_tables + 58),hl
-        add hl,sp
-        ld (pl_tables + 62),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + 60),hl
-        ld c,(ix+12)
-        ld b,(ix+13)
-        or a
-        sbc hl,bc
-        ld (pl_tables + 52),hl
-        add hl,de
-        ld (pl_tables + 54),hl
-        or a
-        sbc hl,sp
-        ld (pl_tables + 50),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + 48),hl
+        pl_group_tables 0, 0
+        pl_group_tables 8, 32
         ld hl,(pl_tables + 30)
         ld de,(pl_tables + 62)
         add hl,de

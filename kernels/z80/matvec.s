@@ -56,9 +56,13 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 174,954 / 117,017   64x32 + bias: 344,559 / 217,149
-;   32x64: 350,425 / 220,694   128x32 (logits): 659,946 / 408,609
-; (narrow 117,753, 218,013, 222,398 and 409,461 before the column pass read h and S(l)'s
+;   32x32: 172,753 / 114,816   64x32 + bias: 340,150 / 212,740
+;   32x64: 346,023 / 216,292   128x32 (logits): 651,121 / 399,784
+; (174,954 / 117,017, 344,559 / 217,149, 350,425 / 220,694 and 659,946 / 408,609
+; before the low pieces summed in H:L:A (MV_HLA_SLOTS, below: the players without
+; MV_LOW_SLOTS, sixteenth round), 3 T-states a product less, 27 more a row here, where
+; the row starts turn A:HL into that form;
+; narrow 117,753, 218,013, 222,398 and 409,461 before the column pass read h and S(l)'s
 ; place from x + 127, ~23 T-states a one-piece column less, sixteenth round; the full
 ; path's the same, its sign test's 10 T-states a column now the test for h = +128;
 ; 174,962 / 117,761, 344,567 / 218,021, 350,441 / 222,414 and 659,954 / 409,469
@@ -90,15 +94,15 @@
 ; 114,534 and 178,709 after a call of the same mode. Before this round's
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
-; Full: 146 a multiply-accumulate on average (141 in its slot, a 10 T-state
-; pop every two; a carry into a sum's top byte costs 1 less), 382 a row at
+; Full: 143 a multiply-accumulate on average (138 in its slot, 141 before
+; MV_HLA_SLOTS; a 10 T-state pop every two; a carry into a sum's top byte costs 1 less), 382 a row at
 ; shift 9 (442 before the row constants went in front of the weights, 450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
 ; bit below: 342 at shift 7; below that the row's end shifts left instead, 29
 ; a bit: 388 at shift 6, 562 at shift 0; 8 or more bits of right shift move a
 ; whole byte first: 418 at shift 16; each 60 more before), 124 more for a bias (94 before: mv_add_bias
 ; puts SP aside) and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 87 a one-piece product (59 less; 89 with the jr
+; few hundred more. Narrow: 84 a one-piece product (87 before MV_HLA_SLOTS; 59 less; 89 with the jr
 ; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~297 a one-piece column in the preparation (~320 before x + 127, ~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
@@ -107,11 +111,11 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,811 (in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; Bytes: 3,805 (3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
-; take 816; 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
+; take 784 (816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
 ; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
@@ -271,6 +275,16 @@
 ; low and coarse rows do the same through mv_row_h_zero (below, MV_LOW_H_ADD and
 ; MV_COARSE_H_ADD, chosen by mv_low_prepare and mv_coarse_prepare: 24 T-states a
 ; row less), and MV_NARROW_JUMP assembles nothing of its own.
+;
+; MV_HLA_SLOTS (every player without MV_LOW_SLOTS: the 48K's; sixteenth round):
+; mv_slots' low pieces sum in the low slots' form, H:L:A with D = 0 (add a,(ix+d),
+; ld e,(iy+d), adc hl,de: 3 T-states and a byte a slot less than ld e, ld d, add
+; hl,de, adc a,0 into A:HL), full or narrow. mv_narrow_k (MV_BIAS_IN_K: the 48K's
+; narrow rows) makes that form straight from the row constant (dec sp, pop af: A its
+; low byte; pop hl: H:L its top two; 4 T-states a row more than its A:HL), mv_row_narrow's
+; walk sets D = 0 after it (7), the other row starts go through mv_jump's turn of A:HL
+; (23), and mv_row_end takes the sum in that form (4 more): 88 T-states a narrow row
+; of 32 columns less (69 through mv_jump's turn).
 
 .ifdef MV_COARSE
 .ifdef MV_LOW_SLOTS
@@ -286,12 +300,27 @@ MV_WIDE_H       = 1             ; mv_wide_h: the coarse and the low slots' wide 
 MV_WIDE_H       = 1
 .endif
 .endif
-MV_SLOT_PAIR    = 51            ; bytes of an even and an odd slot
+.ifndef MV_LOW_SLOTS
+MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A, D = 0 (sixteenth round)
+.ifdef MV_BIAS_IN_K
+MV_HLA_NARROW_K = 1             ; mv_narrow_k starts the l sum in that form straight from the row constant
+.endif
+.endif
+.ifdef MV_HLA_SLOTS
+MV_SLOT_PAIR    = 49            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
 MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
+MV_D_H1         = 16
+MV_D_H2         = 19
+MV_H_EXX        = 13            ; the high piece's first byte (exx) in a slot
+.else
+MV_SLOT_PAIR    = 51
+MV_D_L1         = 7
+MV_D_L2         = 10
 MV_D_H1         = 17
 MV_D_H2         = 20
-MV_H_EXX        = 14            ; the high piece's first byte (exx) in a slot
+MV_H_EXX        = 14
+.endif
 MV_SLOT_END     = MV_SLOT_PAIR / 2 + 1  ; the next slot, counted as the offsets
 MV_H_JP         = $C3           ; jp: over exx and ld e,(ix+d)'s two opcode bytes to the next slot
 MV_H_RUN_2      = $5E           ; (ld e,(ix+d): $DD, $5E; the jp's operand takes both)
@@ -444,6 +473,9 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
                                 ; that read a row's pointer, or move SP, store it here)
 .ifndef MV_COARSE
         ld a,(mv_rows)          ; (the players without MV_COARSE keep their bytes where they were)
+.ifdef MV_HLA_SLOTS
+        ld d,0                  ; mv_slots' D (mv_narrow_k's rows keep it 0)
+.endif
 .else
         ld d,0                  ; the coarse and low slots' D in the slots' set: the rows keep it
                                 ; 0, so that mv_coarse_k's rows need not set it
@@ -518,6 +550,19 @@ MV_NARROW_NC_H_TOP = * - 1
         exx
 .endif
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
+.ifdef MV_HLA_NARROW_K
+        dec sp                  ; SP on the row's -K + 2b (where the row before ended): A = its
+        pop af                  ; low byte (F the byte before it), H:L its top two, SP on the
+        pop hl                  ; weights (D stays 0 from the row before, mv_rows_run or the walk)
+        add a,0                 ; patched: -Cl's low byte
+MV_NARROW_NC_L0 = * - 1
+        ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum, mv_slots'
+MV_NARROW_NC_L12 = * - 2        ; form, with no turn of A:HL in mv_jump)
+        adc hl,bc
+mv_hla_jump:
+        jp mv_slots             ; patched as mv_jump
+MV_HLA_JUMP     = * - 2
+.else
         pop de                  ; SP on the row's -K + 2b (where the row before ended)
         dec sp
         pop af                  ; A = its top byte, SP on the weights
@@ -527,8 +572,19 @@ MV_NARROW_NC_L  = * - 2         ; byte's add an immediate: 8 T-states less than
         adc a,0
 MV_NARROW_NC_L_TOP = * - 1
 .endif
+.endif
 mv_jump:
+.ifdef MV_HLA_SLOTS
+        ld e,l                  ; the row start's A:HL turned into mv_slots' H:L:A, D = 0
+        ld l,h                  ; (23 T-states; mv_narrow_k makes that form itself)
+        ld h,a
+        ld a,e
+        ld d,0
+.endif
         jp mv_slots             ; patched: the first used slot, or mv_odd_start for an odd count
+.ifdef MV_HLA_SLOTS
+MV_SLOT_JUMP    = * - 2         ; (the players with MV_LOW_SLOTS write mv_jump+1)
+.endif
 
 ; An odd count's rows start in an odd slot, which takes its weight from B: the
 ; pop fills B from one byte before the row (an even count's rows go straight
@@ -541,10 +597,16 @@ mv_odd_jump:
 
 ; The slots: column pieces accumulate S(w + l) in A:HL and S(w + h) in C':HL'.
         .macro mv_slot_body_pieces      ; (ends in the h sum's set: mv_low_wide goes on there)
+.ifdef MV_HLA_SLOTS
+        add a,(ix+0)            ; the l sum in H:L:A (D = 0): 3 T-states a product less
+        ld e,(iy+0)
+        adc hl,de
+.else
         ld e,(ix+0)
         ld d,(iy+0)
         add hl,de
         adc a,0
+.endif
         exx
         ld e,(ix+0)
         ld d,(iy+0)
@@ -568,6 +630,18 @@ mv_slots:
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
 
+.ifdef MV_HLA_SLOTS
+mv_row_end:                     ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
+        ld b,a                  ; B = bits 0-7, for shifts below 8
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a: bits 8-15 to the other set
+        ld a,h
+        exx
+        ld d,a
+        .byte $DD,$5D           ; ld e,ixl
+        rla
+        sbc a,a                 ; A = the sign of (the sum >> 8)
+.else
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ld b,l                  ; B = bits 0-7, for shifts below 8
         ld c,h                  ; A:H = (A:HL >> 8) to the other set through A and IXL
@@ -577,6 +651,7 @@ mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP 
         .byte $DD,$5D           ; ld e,ixl
         rla
         sbc a,a                 ; A = the sign of (A:HL >> 8)
+.endif
 .ifdef MV_NARROW_H_ZERO
 MV_ROW_H_ADD    = *             ; (patched: ex de,hl and nop with mv_row_narrow@h_zero, mv_prepare)
 .endif
@@ -735,8 +810,8 @@ mv_store_zero:
         jp mv_stored
 .endif
 
-; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (C rotates
-; the alternation, its carry the extra byte). Clobbers A, F.
+; mv_next_slot - IX from a slot to the next: 25 bytes on, 26 to an odd one (24 and 25 with
+; MV_HLA_SLOTS; C rotates the alternation, its carry the extra byte). Clobbers A, F.
         .macro mv_next_slot
         rrc c
         .byte $DD,$7D           ; ld a,ixl
@@ -996,6 +1071,9 @@ MV_FIRST_WIDE   = * - 2         ; index + 3 (mv_prepare; SP is on the K)
         inc e                   ; column's read goes past the list, unused)
         djnz @column
 .ifdef MV_BIAS_IN_K
+.ifdef MV_HLA_NARROW_K
+        ld d,0                  ; (mv_slots' D: the walk took DE)
+.endif
         jp mv_narrow_k
 .else
 .ifdef MV_NARROW_H_ZERO
@@ -1252,11 +1330,25 @@ mv_prepare:
         add hl,de               ; the odd slot, entered through mv_odd_start
         ld (mv_odd_jump+1),hl
         ld de,mv_odd_start
+.ifdef MV_HLA_SLOTS
+        ld (MV_SLOT_JUMP),de
+.ifdef MV_HLA_NARROW_K
+        ld (MV_HLA_JUMP),de
+.endif
+.else
         ld (mv_jump+1),de
+.endif
         dec hl                  ; (its offsets count from one byte before it)
         jr @slot_ready
 @even:
+.ifdef MV_HLA_SLOTS
+        ld (MV_SLOT_JUMP),hl
+.ifdef MV_HLA_NARROW_K
+        ld (MV_HLA_JUMP),hl
+.endif
+.else
         ld (mv_jump+1),hl
+.endif
 @slot_ready:
         ld (mv_first_slot),hl
         push hl
@@ -1552,50 +1644,39 @@ MV_D_H_STORE    = MV_D_H2
         ld a,e
         jp @ch
 .ifdef MV_LOW_SLOTS
+; mv_low_column - one column of the low slots' pass (x popped): to `wide` for h != 0 (A = x + 127's
+; high byte, HL = x + 127), else S(l) into Cl (IY, to `carry` for its rare carry, which comes
+; back to `added`) and the low displacement l - 1 into the slot at IX + `slot`.
+        .macro mv_low_column wide, carry, added, slot
+        pop hl
+        ld a,l
+        add a,127
+        ld l,a
+        ld a,h
+        adc a,0
+        jr nz,wide
+        ld h,MV_SQ_PAGE
+        ld e,(hl)
+        ld h,MV_SQ_PAGE + 2
+        ld d,(hl)
+        add iy,de
+        jr c,carry
+added:
+        ld a,l
+        xor $80
+        ld (ix+slot+MV_D_L1),a
+        ld (ix+slot+MV_D_L2),a
+        .endmacro
 ; The low slots' pass from an even slot, a pair at a time: a one-piece column
 ; takes no jr to its step, and a pair one add to IX, not two parities' steps (~44
 ; T-states a column less); a wide column goes through the pass above, with C its
 ; parity, and comes back through @low_resume (the pass's djnz patched to it).
 @low_pair:
-        pop hl
-        ld a,l
-        add a,127
-        ld l,a
-        ld a,h
-        adc a,0
-        jr nz,@low_wide_even
-        ld h,MV_SQ_PAGE
-        ld e,(hl)
-        ld h,MV_SQ_PAGE + 2
-        ld d,(hl)
-        add iy,de
-        jr c,@low_carry_even
-@low_even_added:
-        ld a,l
-        xor $80
-        ld (ix+MV_D_L1),a
-        ld (ix+MV_D_L2),a
+        mv_low_column @low_wide_even, @low_carry_even, @low_even_added, 0
         dec b
         jr z,@low_done
 @low_odd:
-        pop hl
-        ld a,l
-        add a,127
-        ld l,a
-        ld a,h
-        adc a,0
-        jr nz,@low_wide_odd
-        ld h,MV_SQ_PAGE
-        ld e,(hl)
-        ld h,MV_SQ_PAGE + 2
-        ld d,(hl)
-        add iy,de
-        jr c,@low_carry_odd
-@low_odd_added:
-        ld a,l
-        xor $80
-        ld (ix+MV_LOW_ODD+MV_D_L1),a
-        ld (ix+MV_LOW_ODD+MV_D_L2),a
+        mv_low_column @low_wide_odd, @low_carry_odd, @low_odd_added, MV_LOW_ODD
         ld de,MV_LOW_PAIR
         add ix,de
         djnz @low_pair
@@ -1649,8 +1730,16 @@ MV_D_H_STORE    = MV_D_H2
         sbc a,b
         ld (MV_NC_L),hl
         ld (MV_NC_L_TOP),a
+.ifdef MV_HLA_NARROW_K
+        ld (MV_NARROW_NC_L12+1),a       ; -Cl in mv_narrow_k's H:L:A start
+        ld a,h
+        ld (MV_NARROW_NC_L12),a
+        ld a,l
+        ld (MV_NARROW_NC_L0),a
+.else
         ld (MV_NARROW_NC_L),hl
         ld (MV_NARROW_NC_L_TOP),a
+.endif
 .ifdef MV_LOW_HLA
         ld (MV_COARSE_NC_L12+1),a       ; -Cl in the H:L:A start's operands (coarse and low rows)
         ld a,h
@@ -1936,7 +2025,7 @@ mv_sparse_undo:
         ld de,MV_SPARSE_LD_IXL
         ld hl,mv_sparse_full
 ; mv_sparse_walk - the last B slots: DE into a zero column's ld ixl,b or ld ixl,c
-; (D or 1 in an even slot), the MV_SPARSE_PIECE bytes at HL over another's high
+; (D or 1 in an even slot; D for the jr with MV_HLA_SLOTS), the MV_SPARSE_PIECE bytes at HL over another's high
 ; piece. A pair at a time from the last one down (the last slot is an odd one), IX on
 ; the pair's even slot, both slots' offsets fixed (sixteenth round): ~88 T-states a
 ; zero column, ~167 before with each slot's parity tested and IX stepped a slot at
@@ -1947,6 +2036,10 @@ mv_sparse_walk:
         .assert MV_MAX_COLS % 2 == 0, "mv_sparse_walk starts at the last pair, whose odd slot is the last slot"
         .assert MV_SLOT_PAIR / 2 + MV_SLOT_END == MV_SLOT_PAIR, "an odd slot's offsets count from MV_SLOT_PAIR / 2 into its pair"
         ld a,d
+.ifdef MV_HLA_SLOTS
+        bit 0,e                 ; (a zero column's jr has the same offset in either slot: ld
+        jr z,* + 4              ; ixl,b's $DD has bit 0, the jr's $18 not)
+.endif
         or 1
         ld h,a                  ; H: an even slot's second byte
         ld l,b                  ; L: the slots left
@@ -2001,12 +2094,20 @@ MV_SPARSE_FROM  = * - 2
 ; A nonzero column's high piece in a sparse call (A:HL -= S(w) in the l sum's set),
 ; and the high piece as mv_slot_body has it, on S(w + 0).
 mv_sparse_piece:
+.ifdef MV_HLA_SLOTS
+        sub (ix-1)              ; H:L:A -= S(w) (D = 0)
+        ld e,(iy-1)
+        sbc hl,de
+        jr * + 4                ; (over the piece's last two bytes)
+        .byte 0,0
+.else
         or a
         ld e,(ix-1)
         ld d,(iy-1)
         sbc hl,de
         sbc a,0
         nop
+.endif
         .assert * - mv_sparse_piece == MV_SPARSE_PIECE, "the sparse piece does not fill a high piece"
 mv_sparse_full:
         exx
@@ -2778,12 +2879,18 @@ mv_coarse_prepare:
 .endif
         ld (mv_coarse_check+1),hl
 .ifndef MV_LOW_HLA                      ; (with it, the column pass wrote it)
+.ifdef MV_HLA_NARROW_K
+        ld a,(MV_NARROW_NC_L0)  ; -Cl into the coarse row starts (mv_narrow_k's has their form)
+        ld (MV_COARSE_NC_L0),a
+        ld hl,(MV_NARROW_NC_L12)
+.else
         ld hl,(MV_NARROW_NC_L)  ; -Cl into the coarse row starts
         ld a,l
         ld (MV_COARSE_NC_L0),a
         ld l,h
         ld a,(MV_NARROW_NC_L_TOP)
         ld h,a
+.endif
         ld (MV_COARSE_NC_L12),hl
 .endif
         ld de,mv_row_coarse_start

@@ -73,4 +73,7 @@ def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machin
             print(f"bank {bank} at $C000: {BANK_CONTENTS}, {len(data):,} bytes")
         print()
     print(f"wrote {tap_path} ({len(built.tape)} bytes), {map_path}")
+    if not built.coarse:
+        print("note: this soul and word list leave the 48K no room for the coarse calls (the logits' "
+              "bound, fc1's gate): it runs ~9% slower; a shorter --spelling-chars list makes room")
     return 0

@@ -109,6 +109,11 @@ class SpectrumBuild:
     def free_bytes(self) -> int:
         return self.free_top + self.free_cold
 
+    @property
+    def coarse(self) -> bool:
+        """Whether the player has the coarse calls (the 128K always; the 48K where coarse_fits)."""
+        return "mv_coarse_on" in self.program.symbols
+
 
 def _cold_end(sym: dict) -> int:
     """Where the cold part ends: the 48K's word list's low part, else the key cache."""
