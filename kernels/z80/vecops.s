@@ -10,18 +10,18 @@
 ;              em_te/em_pe: row-major int8 tables; em_token, em_pos; em_te_shift,
 ;              em_pe_shift. Clobbers AF, BC, DE, HL.
 ; argmax       A = the id in 3..127 of the largest of 128 logits at am_logits (words),
-;              the lowest id on a tie (spec.FIRST_CHOOSABLE); C = a limit on the others:
-;              every id of 3..127 but A's lies below any logit whose high byte, sign bit
-;              flipped, exceeds C (forward.s's bound skips its scan so). Clobbers AF, BC,
-;              DE, HL.
+;              the lowest id on a tie (spec.FIRST_CHOOSABLE). With AM_RUNNER_UP (the
+;              128K player's) C = a limit on the others too: every id of 3..127 but A's
+;              lies below any logit whose high byte, sign bit flipped, exceeds C
+;              (forward.s's bound skips its scan so). Clobbers AF, BC, DE, HL.
 ; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
 ; (a logit's high byte decides unless it ties the best's); embed 22,537.
-; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,908
-; (6,582 before it kept the runner-up's high byte for fw_logits_bound, sixteenth
-; round; 8,297 before its loop counted with djnz alone, the id read from that count,
+; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,582;
+; 6,908 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
+; sixteenth round) (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 180 (162 before argmax's runner-up; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
+; Bytes: 162 (180 with AM_RUNNER_UP, the 128K's; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
 ; take embedrows.s's chains, EMBED_CHAINS_ONLY; 373 before they left out vec_add_sat and vec_relu, VEC_FUSED_STORES:
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
@@ -199,6 +199,7 @@ up_q88:
 am_logits:      .word 0
 
 argmax:
+.ifdef AM_RUNNER_UP
         ld hl,(am_logits)
         ld de,2 * FIRST_CHOOSABLE + 1
         add hl,de               ; HL at the first candidate's high byte
@@ -256,6 +257,50 @@ argmax:
         ld a,b
         ld (@best_left+1),a
         jr @lower
+.else
+        ld hl,(am_logits)
+        ld de,2 * FIRST_CHOOSABLE + 1
+        add hl,de               ; HL at the first candidate's high byte
+        ld a,(hl)
+        xor $80
+        ld d,a
+        dec hl
+        ld e,(hl)
+        inc hl                  ; DE = best value, sign bit flipped (unsigned order)
+        ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1) + VOCAB - FIRST_CHOOSABLE
+        ; B = the candidates left, C = VOCAB - the best's id: a candidate's id is
+        ; VOCAB - B, so the loop keeps no id of its own (djnz is its whole count)
+@next:
+        inc hl
+        inc hl                  ; the next candidate's high byte
+        ld a,(hl)               ; flipped, against the best's (mostly lower)
+        xor $80
+        cp d
+        jr nc,@not_lower
+@lower:
+        djnz @next
+        ld a,VOCAB
+        sub c
+        ret
+@not_lower:
+        jr nz,@better
+        dec hl
+        ld a,(hl)               ; the same high byte: the low bytes decide (a tie keeps the lower id)
+        inc hl
+        cp e
+        jr c,@lower
+        jr z,@lower
+        ld e,a
+        ld c,b
+        jr @lower
+@better:
+        ld d,a
+        dec hl
+        ld e,(hl)
+        inc hl
+        ld c,b
+        jr @lower
+.endif
 
 .ifdef SOUL_PACKED
 ; em_unpack - (SOUL_PACKED, the 48K player's) row A of a packed table
