@@ -138,7 +138,10 @@
 ; below and mv_row_resume for the second part), ~5,200 more a nonzero column (~4,950 before the walk a pair at a time: a nonzero column's piece is a call from it),
 ; against 231,702 (narrow); ~1,400 more
 ; for a call that is not sparse (the look at x). The next call puts the slots
-; back. The column pass of a sparse call takes each zero column after a part's
+; back; with MV_LOW_SLOTS (the 128K's options, MV_SPARSE_REWALK) a second part starts
+; from its first part's slots instead (mv_sparse_rewalk): on the 128K's options
+; (MV_LOW_SLOTS, MV_SPARSE, MV_BIAS_IN_K) 89,343 -> 86,191 with every x 0 after the same
+; call, 128,309 -> 124,235 with 4 + 4 nonzero columns (2 shared) after zeros. The column pass of a sparse call takes each zero column after a part's
 ; first in ~112 T-states, not ~280 (@sparse_column: only its $FF low
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
@@ -256,8 +259,9 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,299 bytes
-; (5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,550 bytes by
+; the build's line map (mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
+; 5,299 in this header before; 5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
 
 ; MV_NARROW_JUMP (both players' options since the fifteenth round; without MV_BIAS_IN_K
@@ -348,6 +352,10 @@ MV_SPARSE_AT    = 1             ; a zero column's jr to the next slot, over its 
 MV_SPARSE_SKIP  = (MV_SLOT_END - MV_SPARSE_AT - 2) * 256 + $18
 MV_SPARSE_LD_IXL = $68 * 256 + $DD      ; ld ixl,b (an odd slot's; an even slot's, ld ixl,c, is $69: or 1)
 MV_SPARSE_PIECE = MV_SLOT_END - MV_H_EXX                ; the bytes of a high piece, from its exx to the next slot
+MV_SPARSE_PIECE_1 = $B7         ; mv_sparse_piece's first byte (or a), which no main slot's high piece starts with
+.ifdef MV_LOW_SLOTS
+MV_SPARSE_REWALK = 1            ; (the 128K's, which has the bytes) a sparse second part's slots from its first part's
+.endif
 .endif
 
 mv_w:           .word 0
@@ -1955,6 +1963,11 @@ MV_NARROW_START = * - 2
         ld a,(mv_sparse_on)     ; (matvec looked at x)
         or a
         ret z
+.ifdef MV_SPARSE_REWALK
+        ld a,(mv_mode)
+        and MV_RESUME
+        jp nz,mv_sparse_rewalk  ; (a second part: from the first part's slots, not undone)
+.endif
         ld a,(mv_cols)
         ld (mv_sparse_cols),a
         ld b,a
@@ -2020,6 +2033,15 @@ mv_sparse_undo:
         ld a,(hl)
         or a
         ret z
+.ifdef MV_SPARSE_REWALK
+        ld a,(mv_sparse_on)     ; a sparse call's second part: mv_sparse_rewalk goes from
+        ld c,a                  ; the first part's slots as they are
+        ld a,(mv_mode)
+        and c
+        and MV_RESUME
+        ret nz
+        ld a,(hl)
+.endif
         ld (hl),0
         ld b,a
         ld de,MV_SPARSE_LD_IXL
@@ -2091,6 +2113,89 @@ MV_SPARSE_FROM  = * - 2
         pop bc
         ret
 
+.ifdef MV_SPARSE_REWALK
+; mv_sparse_rewalk - (the end of mv_prepare) a sparse call's second part (its 32
+; columns from mv_slots, the first an even slot) from the first part's slots as
+; mv_sparse_walk left them, not undone (mv_sparse_undo leaves them): a column zero
+; in both parts (a low displacement of $FF and the jr already at MV_SPARSE_AT, its
+; high piece the full one) is left as it is, ~75 T-states against ~176 for its undo
+; and walk (sixteenth round); another gets the jr or ld ixl it lacks and the piece
+; (mv_sparse_piece, or mv_sparse_full back) it lacks. Clobbers AF, BC, DE, HL, IX.
+        .macro mv_rewalk_slot at, ld_ixl_2, skip_2
+        ld a,(ix+at+MV_D_L1)
+        inc a
+        jr z,@zero
+        ld (ix+at+MV_SPARSE_AT),MV_SPARSE_LD_IXL & 255  ; nonzero: ld ixl and the sparse piece
+        ld (ix+at+MV_SPARSE_AT+1),ld_ixl_2
+        ld a,(ix+at+MV_H_EXX)
+        cp MV_SPARSE_PIECE_1
+        ret z                   ; (nonzero in the first part too)
+        ld hl,mv_sparse_piece
+        jr @copy
+@zero:
+        ld (ix+at+MV_SPARSE_AT),e       ; zero: the jr, the full piece where the sparse one is
+        ld (ix+at+MV_SPARSE_AT+1),skip_2
+        ld a,(ix+at+MV_H_EXX)
+        cp MV_SPARSE_PIECE_1
+        ret nz
+        ld hl,mv_sparse_full
+@copy:
+        ld a,at+MV_H_EXX
+        jp mv_rewalk_copy
+        .endmacro
+mv_sparse_rewalk:
+        ld a,MV_MAX_COLS
+        ld (mv_sparse_cols),a
+        ld ix,mv_slots
+        ld bc,MV_SLOT_PAIR
+        ld d,MV_MAX_COLS / 2
+        ld e,MV_SPARSE_SKIP & 255       ; (jr)
+@pair:
+        ld a,(ix+MV_D_L1)
+        inc a
+        jr nz,@even_other
+        ld a,(ix+MV_SPARSE_AT)
+        cp e
+        call nz,mv_rewalk_even
+@even_done:
+        ld a,(ix+MV_SLOT_PAIR/2+MV_D_L1)
+        inc a
+        jr nz,@odd_other
+        ld a,(ix+MV_SLOT_PAIR/2+MV_SPARSE_AT)
+        cp e
+        call nz,mv_rewalk_odd
+@odd_done:
+        add ix,bc
+        dec d
+        jr nz,@pair
+        ret
+@even_other:
+        call mv_rewalk_even
+        jr @even_done
+@odd_other:
+        call mv_rewalk_odd
+        jr @odd_done
+mv_rewalk_even:
+        mv_rewalk_slot 0, (MV_SPARSE_LD_IXL >> 8) | 1, (MV_SPARSE_SKIP >> 8) | 1
+mv_rewalk_odd:
+        mv_rewalk_slot MV_SLOT_PAIR / 2, MV_SPARSE_LD_IXL >> 8, MV_SPARSE_SKIP >> 8
+mv_rewalk_copy:                 ; MV_SPARSE_PIECE bytes from HL over IX + A
+        push bc
+        push de
+        push ix
+        pop de
+        add a,e
+        ld e,a
+        adc a,d
+        sub e
+        ld d,a
+        ld bc,MV_SPARSE_PIECE
+        ldir
+        pop de
+        pop bc
+        ret
+.endif
+
 ; A nonzero column's high piece in a sparse call (A:HL -= S(w) in the l sum's set),
 ; and the high piece as mv_slot_body has it, on S(w + 0).
 mv_sparse_piece:
@@ -2102,6 +2207,7 @@ mv_sparse_piece:
         .byte 0,0
 .else
         or a
+        .assert * - 1 == mv_sparse_piece && MV_SPARSE_PIECE_1 == $B7, "mv_sparse_rewalk knows the sparse piece by its or a"
         ld e,(ix-1)
         ld d,(iy-1)
         sbc hl,de
