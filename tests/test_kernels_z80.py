@@ -13,7 +13,7 @@ from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
                                      FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION,
-                                     SOUL_PACKED_OPTION, TABLE_MEANS_OPTION,
+                                     RUNNER_UP_OPTION, SOUL_PACKED_OPTION, TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
@@ -570,6 +570,29 @@ def test_vector_steps_match_intmath(bench):
         bench.call("argmax")
         assert bench.cpu.a == winner == intmath.argmax_token(logits), winner
 
+
+
+def test_argmax_limit_lies_above_every_other_candidate():
+    """With AM_RUNNER_UP (the 128K's) argmax's C: every candidate but the winner has a flipped high
+    byte <= C (fw_logits_bound skips its scan on it), sharp when the runner-up's high byte is below
+    the winner's."""
+    bench = Z80Bench(options=RUNNER_UP_OPTION)
+    rng = np.random.default_rng(31)
+    cases = [rng.integers(-32768, 32768, 128), rng.integers(-600, 600, 128), rng.integers(-3, 3, 128),
+             rng.choice([-32768, -1, 0, 255, 256, 32767], 128), np.r_[[30000] * 3, rng.integers(-9, 9, 125)],
+             np.r_[np.zeros(127, int), 5000], np.r_[[0] * 3, 5000, np.zeros(124, int)], np.full(128, -32768),
+             np.r_[[0] * 3, 5000, [0] * 60, 4999, [0] * 63], np.r_[[0] * 3, 4999, [0] * 60, 5000, [0] * 63]]
+    cases += [rng.permutation(np.r_[rng.integers(-2000, 2000, 126), [9000, 9000 - int(d)]]) for d in range(0, 600, 40)]
+    for case, logits in enumerate(cases):
+        words(bench, "am_logits", 0xA100, logits)
+        bench.call("argmax")
+        winner, limit = bench.cpu.a, bench.cpu.c
+        assert winner == intmath.argmax_token(logits), case
+        flipped_high = ((np.asarray(logits) + 32768) >> 8)[3:]
+        others = np.delete(flipped_high, winner - 3)
+        assert others.max() <= limit, case
+        runner_up = others.max()
+        assert limit == (runner_up + 1 if runner_up < flipped_high[winner - 3] else runner_up), case
 
 def test_embed_matches_intmath(bench):
     rng = np.random.default_rng(10)

@@ -16,7 +16,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
-                                     NARROW_JUMP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
+                                     NARROW_JUMP_OPTION, RUNNER_UP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
                                      forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
 from soulterm.zx.soul_layout import matvec_bytes, soul_include
@@ -220,14 +220,15 @@ def test_a_coarse_product_costs_43_t_states():
     assert t_states(w, x) < 2 / 3 * t_states(w, x, coarse=False)
 
 
-@pytest.fixture(scope="module")
-def logits_bench():
+@pytest.fixture(scope="module", params=["", RUNNER_UP_OPTION], ids=["scan", "runner_up"])
+def logits_bench(request):
     """forward.s with the low slots and the bound (the key cache below $4000, in the bench's flat
     RAM: the test matrices go at $4000 and the code with its bytes would run past $FFFF; no
-    MV_SPARSE, for the same reason), the stack below the kernels."""
+    MV_SPARSE, for the same reason), the stack below the kernels; with and without AM_RUNNER_UP
+    (the 128K's: the scan skipped on argmax's runner-up)."""
     soul = load_soul(DEFAULT_SOUL)
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
-                    options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION, "kv_keys = $1000"]))
+                    options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION, "kv_keys = $1000", request.param]))
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,18 @@
 ;              em_te/em_pe: row-major int8 tables; em_token, em_pos; em_te_shift,
 ;              em_pe_shift. Clobbers AF, BC, DE, HL.
 ; argmax       A = the id in 3..127 of the largest of 128 logits at am_logits (words),
-;              the lowest id on a tie (spec.FIRST_CHOOSABLE). Clobbers AF, BC, DE, HL.
+;              the lowest id on a tie (spec.FIRST_CHOOSABLE). With AM_RUNNER_UP (the
+;              128K player's) C = a limit on the others too: every id of 3..127 but A's
+;              lies below any logit whose high byte, sign bit flipped, exceeds C
+;              (forward.s's bound skips its scan so). Clobbers AF, BC, DE, HL.
 ; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
 ; (a logit's high byte decides unless it ties the best's); embed 22,537.
-; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,582
-; (8,297 before its loop counted with djnz alone, the id read from that count,
+; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,582;
+; 6,908 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
+; sixteenth round) (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 162 (304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
+; Bytes: 162 (180 with AM_RUNNER_UP, the 128K's; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
 ; take embedrows.s's chains, EMBED_CHAINS_ONLY; 373 before they left out vec_add_sat and vec_relu, VEC_FUSED_STORES:
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
@@ -195,6 +199,65 @@ up_q88:
 am_logits:      .word 0
 
 argmax:
+.ifdef AM_RUNNER_UP
+        ld hl,(am_logits)
+        ld de,2 * FIRST_CHOOSABLE + 1
+        add hl,de               ; HL at the first candidate's high byte
+        ld a,(hl)
+        xor $80
+        ld d,a
+        dec hl
+        ld e,(hl)
+        inc hl                  ; DE = best value, sign bit flipped (unsigned order)
+        ld a,VOCAB - FIRST_CHOOSABLE
+        ld (@best_left+1),a
+        ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1)
+        ; B = the candidates left (a candidate's id is VOCAB - B: djnz is the loop's
+        ; whole count; the best's B is kept in @best_left's operand), C = the
+        ; runner-up's high byte + 1, or the best's when they share it: a candidate
+        ; whose flipped high byte lies below C changes neither
+@next:
+        inc hl
+        inc hl                  ; the next candidate's high byte
+        ld a,(hl)               ; flipped, against the limit (mostly lower)
+        xor $80
+        cp c
+        jr nc,@not_lower
+@lower:
+        djnz @next
+        ld a,VOCAB
+@best_left:
+        sub 0
+        ret
+@not_lower:
+        cp d
+        jr c,@runner_up
+        jr nz,@better
+        ld c,d                  ; the best's high byte: the runner-up's too
+        dec hl
+        ld a,(hl)               ; the low bytes decide (a tie keeps the lower id)
+        inc hl
+        cp e
+        jr c,@lower
+        jr z,@lower
+        ld e,a
+        jr @best_here
+@runner_up:
+        inc a                   ; (below the best's high byte: no wrap)
+        ld c,a
+        jr @lower
+@better:
+        ld c,d                  ; the old best the runner-up
+        inc c
+        ld d,a
+        dec hl
+        ld e,(hl)
+        inc hl
+@best_here:
+        ld a,b
+        ld (@best_left+1),a
+        jr @lower
+.else
         ld hl,(am_logits)
         ld de,2 * FIRST_CHOOSABLE + 1
         add hl,de               ; HL at the first candidate's high byte
@@ -237,6 +300,7 @@ argmax:
         inc hl
         ld c,b
         jr @lower
+.endif
 
 .ifdef SOUL_PACKED
 ; em_unpack - (SOUL_PACKED, the 48K player's) row A of a packed table
