@@ -199,7 +199,6 @@ up_q88:
 am_logits:      .word 0
 
 argmax:
-.ifdef AM_RUNNER_UP
         ld hl,(am_logits)
         ld de,2 * FIRST_CHOOSABLE + 1
         add hl,de               ; HL at the first candidate's high byte
@@ -209,6 +208,7 @@ argmax:
         dec hl
         ld e,(hl)
         inc hl                  ; DE = best value, sign bit flipped (unsigned order)
+.ifdef AM_RUNNER_UP
         ld a,VOCAB - FIRST_CHOOSABLE
         ld (@best_left+1),a
         ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1)
@@ -258,15 +258,6 @@ argmax:
         ld (@best_left+1),a
         jr @lower
 .else
-        ld hl,(am_logits)
-        ld de,2 * FIRST_CHOOSABLE + 1
-        add hl,de               ; HL at the first candidate's high byte
-        ld a,(hl)
-        xor $80
-        ld d,a
-        dec hl
-        ld e,(hl)
-        inc hl                  ; DE = best value, sign bit flipped (unsigned order)
         ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1) + VOCAB - FIRST_CHOOSABLE
         ; B = the candidates left, C = VOCAB - the best's id: a candidate's id is
         ; VOCAB - B, so the loop keeps no id of its own (djnz is its whole count)
