@@ -404,6 +404,16 @@ def test_rmsnorm_roots_either_side_of_the_clamp(bench):
         bench.call("rmsnorm")
         assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 7)), root
 
+def rmsnorm_with_gains_of(bench, x, a, shift, out=0xA200) -> int:
+    """rmsnorm on the bench: x at $A000, every gain 2^a at $A100, the output at `out`; its T-states."""
+    words(bench, "rn_x", 0xA000, x)
+    bench.poke(0xA100, bytes([1 << a] * 32))
+    bench.poke_word(bench.sym("rn_gain"), 0xA100)
+    bench.poke(bench.sym("rn_shift"), [shift])
+    bench.poke_word(bench.sym("rn_out"), out)
+    return bench.call("rmsnorm")
+
+
 @pytest.mark.parametrize("option", ["", CLAMPED_UNIT_OPTION])
 def test_rmsnorm_clamped_inverse_takes_no_product(option):
     """Fixed gains with a root of 16 or less (inv = 32767: y = x - 1 for x > 0, x otherwise) run
@@ -413,12 +423,7 @@ def test_rmsnorm_clamped_inverse_takes_no_product(option):
     rng = np.random.default_rng(14)
 
     def run(x, a, shift, out=0xA200):
-        words(bench, "rn_x", 0xA000, x)
-        bench.poke(0xA100, bytes([1 << a] * 32))
-        bench.poke_word(bench.sym("rn_gain"), 0xA100)
-        bench.poke(bench.sym("rn_shift"), [shift])
-        bench.poke_word(bench.sym("rn_out"), out)
-        return bench.call("rmsnorm")
+        return rmsnorm_with_gains_of(bench, x, a, shift, out)
 
     costs = {}
     unit_shifts = ((6, 8), (3, 3), (0, 7), (0, 15), (1, 22))      # y >> 2, 0, 7, 15 and 21 (past the unrolled 15)
@@ -471,12 +476,7 @@ def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path():
     rng = np.random.default_rng(19)
 
     def run(x, a, shift, out=0xA200):
-        words(bench, "rn_x", 0xA000, x)
-        bench.poke(0xA100, bytes([1 << a] * 32))
-        bench.poke_word(bench.sym("rn_gain"), 0xA100)
-        bench.poke(bench.sym("rn_shift"), [shift])
-        bench.poke_word(bench.sym("rn_out"), out)
-        return bench.call("rmsnorm")
+        return rmsnorm_with_gains_of(bench, x, a, shift, out)
 
     for root in (3, 16, 17, 40, 300):
         costs = {}
