@@ -244,9 +244,9 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
 .ifdef AM_RUNNER_UP
-        ld a,(fw_next)          ; argmax's limit C below the threshold's high byte: every other
-        call am_rows            ; row lies below the threshold, the scan takes T's row alone
-.else                           ; (vecops.s; B: the rows left, C: the exact ones)
+        ld a,(fw_next)          ; HL, B and C as below, but T's row alone when argmax's limit C lies
+        call am_rows            ; below the threshold's high byte: every other row lies below it
+.else
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
         ld bc,256 * (FW_VOCAB - FIRST_CHOOSABLE)    ; B: the rows left, C: the exact ones
 .endif
