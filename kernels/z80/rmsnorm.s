@@ -8,12 +8,12 @@
 ; each call (the general gains' path walks rn_x, rn_gain and rn_out past their ends).
 ; Clobbers AF, BC, DE, HL, IX (the table's squares, but with RN_FAST_SQUARES) and
 ; AF', BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 82,423 on average for 32 random
-; words, 59,438 for words below 1024 (the residual's usual size: x >> 4 squares
+; T-states (python benchmarks/z80_kernels.py): 82,416 on average for 32 random
+; words, 59,431 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
-; rounds), 37,936 for those when every gain is 2^shift (a fixed-gain soul's
+; rounds), 37,929 for those when every gain is 2^shift (a fixed-gain soul's
 ; norms: out = y, checked once a call, with no gain product, shift or
-; saturation) and 39,600 when every gain is 2^(shift - 2) (a narrowed soul's,
+; saturation) and 39,593 when every gain is 2^(shift - 2) (a narrowed soul's,
 ; soulterm/soul/narrowing.py: out = y >> 2); 82,304, 60,902, 39,304 and 40,968
 ; before the seventeenth round's table squares summed in C:IX (the wide ones,
 ; mul16s's, in the other set as before, a little slower: random words take it most)
@@ -25,11 +25,11 @@
 ; clamp is told from the sum of squares (below 17^2 * 32) with no root, and a
 ; root of 17 or more is inverted by 15 rounds of long division of 2^19 (no
 ; div32u_q16). Words below 256 with gains 2^6 and shift 8 (a clamped inverse):
-; 18,378 (19,746 before the seventeenth round's C:IX, 21,927 before the sixteenth
+; 18,371 (19,746 before the seventeenth round's C:IX, 21,927 before the sixteenth
 ; round, 37,403 before the fourteenth);
-; 13,572 with the option RN_CLAMPED_UNIT (both players': a loop of its own
+; 13,564 with the option RN_CLAMPED_UNIT (both players': a loop of its own
 ; without mul16s's register juggling, its shifts unrolled and entered at shift
-; - a of them; 14,938 before the seventeenth round, 17,088 before the sixteenth), 13,588
+; - a of them; 14,938 before the seventeenth round, 17,088 before the sixteenth), 13,580
 ; with RN_SHORT_SHIFTS too (the 48K player's since the sixteenth round: 2 unrolled shifts,
 ; not 15, a longer unit shift taking the general path; 89 bytes fewer; 14,954 before the
 ; seventeenth round), 11,460 with
@@ -38,16 +38,16 @@
 ; off; 11,458 before the seventeenth round's jr to the clamped loop, 13,769 before the
 ; sixteenth round). Below the clamp the unit products run mul16u straight
 ; (inv > 0: no signs taken apart) and shift (x * inv) >> 16, one shift fewer
-; than y's (sixteenth round). The narrowed norms' row above: 34,198 with the
+; than y's (sixteenth round). The narrowed norms' row above: 34,191 with the
 ; 48K's options (35,567 before the seventeenth round), 32,080 with the 128K's
 ; (32,081 before it, 34,794 before the sixteenth round).
 ; The 128K player's rmsnorm is 528 bytes (548 before the seventeenth round's general
 ; path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
-; Bytes: 450 (in the 48K player: code; its variables are in matvec's page, below;
-; 451 before the seventeenth round (the table squares in C:IX 19 more, the general
-; path walking its inputs 18 fewer, two jr's for jp's 2);
+; Bytes: 448 (in the 48K player: code; its variables are in matvec's page, below;
+; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
+; path walking its inputs 18 fewer, two jr's for jp's 2, the count's ld b in RN_FAST_SQUARES's loop alone 2);
 ; 346 before the sixteenth round's RN_CLAMPED_UNIT, 342 before the clamped
 ; inverse's path, 360 with the variables before).
 
@@ -114,11 +114,11 @@ rmsnorm:
         ld e,l
         exx
         ld hl,(rn_x)
-        ld b,RN_DIM
 .ifdef RN_FAST_SQUARES
 .ifndef AT_FAST_MEANS
         .assert 0, "RN_FAST_SQUARES reads AT_FAST_MEANS's squares table"
 .endif
+        ld b,RN_DIM
         ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x)
         push af
         di
