@@ -30,14 +30,19 @@ def squares_bench():
 
 def expected_planes(keys, low: int) -> bytes:
     """The planes of one position's keys (4 heads x 8 words): for each head and plane b of
-    k' = k + 2048, 2 n + low and 2 n + 32 + low, n the mask of dimensions 0-3 (4-7) with bit b."""
+    k' = k + 2048, 2 n + low and 2 n + 32 + low, n the mask of dimensions 0-3 (4-7) with bit b;
+    a head whose words all lie in -1024..1023 has 11 planes of k' = k + 1024 and the mark
+    (PL_ELEVEN, 0) in the twelfth's place."""
     out = bytearray()
     for head in np.asarray(keys).reshape(4, 8):
-        shifted = [int(k) + 2048 for k in head]
-        for plane in range(12):
+        eleven = all(-1024 <= int(k) < 1024 for k in head)
+        shifted = [int(k) + (1024 if eleven else 2048) for k in head]
+        for plane in range(11 if eleven else 12):
             for group in (0, 1):
                 mask = sum((shifted[4 * group + d] >> plane & 1) << d for d in range(4))
                 out.append(2 * mask + 32 * group + low)
+        if eleven:
+            out += bytes((1, 0))
     return bytes(out)
 
 
@@ -61,6 +66,11 @@ def test_the_store_writes_each_keys_planes(bench):
     rng = np.random.default_rng(34)
     keys = rng.integers(-2048, 2048, (20, 4, 8))
     keys[0, 3] = (-2048, 2047, -1, 0, 1, -2048, 2047, 1024)
+    keys[1] = rng.integers(-1024, 1024, (4, 8))            # 11 planes and the mark
+    keys[1, 2] = (-1024, 1023, -1, 0, 1, -1024, 1023, 255)
+    keys[2, :2] = rng.integers(-1024, 1024, (2, 8))
+    keys[2, 0, 3] = 1024                                    # one word past: 12 planes
+    keys[2, 1, 6] = -1025
     load_head(bench, np.zeros(8, dtype=np.int64), keys, np.zeros((20, 4, 8), dtype=np.int64), 3, 0)
     low = bench.sym("pl_tables") & 255
     head_bytes, key_bytes = bench.sym("PL_HEAD_BYTES"), bench.sym("PL_KEY_BYTES")
@@ -92,6 +102,16 @@ def test_heads_match_intmath_and_the_squares_scores(bench, squares_bench):
         keys[count - 1, 0] = (-2048, 2047, -2048, 2047, 0, -1, 1, 2047)      # the planes' edges
         for head in (0, 3):
             run_both(bench, squares_bench, q, keys, rng.integers(-256, 256, (20, 4, 8)), count, head)
+    for count in (2, 20):                                                      # 11-plane keys among 12-plane ones
+        q, keys = rng.integers(-2048, 2048, 8), rng.integers(-1024, 1024, (20, 4, 8))
+        keys[count - 1, 0] = (-1024, 1023, -1024, 1023, 0, -1, 1, 1023)
+        keys[::3, 0, 2] = -2048
+        run_both(bench, squares_bench, q, keys, rng.integers(-256, 256, (20, 4, 8)), count)
+    for edge in (-1024, 1023):
+        q = np.array([-2048] * 4 + [2047] * 4)
+        keys = np.full((20, 4, 8), edge)
+        keys[::2, 0, :4] = -1 - edge
+        run_both(bench, squares_bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20)
     q = np.array([-2048] * 4 + [2047] * 4)                                     # every P_b at its widest
     keys = np.full((20, 4, 8), 2047)
     keys[::2, 0, :4] = -2048
@@ -116,13 +136,20 @@ def test_sum40_is_q_dot_k_key_by_key(bench):
     rng = np.random.default_rng(32)
     address = bench.sym("pl_keys@summed")
     cpu = bench.cpu
-    for case in range(24):
+    for case in range(32):
         if case < 8:    # the extremes: every q and k at an edge
             q = np.full(8, (-2048, 2047)[case & 1])
             keys = np.full((20, 4, 8), (-2048, 2047)[case >> 1 & 1])
             keys[1] = (2047, -2048)[case >> 1 & 1]
+        elif case < 16:  # the 11 planes' edges (k + 1024), with a 12-plane key among them
+            q = np.full(8, (-2048, 2047)[case & 1])
+            keys = np.full((20, 4, 8), (-1024, 1023)[case >> 1 & 1])
+            keys[1] = (1023, -1024)[case >> 1 & 1]
+            keys[case - 6, 0, case & 7] = (1024, -1025)[case >> 2 & 1]
         else:
             q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+            if case & 1:
+                keys = keys // 2
         load_head(bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20, 0)
         seen = []
         bench.poke_word(bench.stack_top - 2, bench.trap)

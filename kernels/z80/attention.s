@@ -1675,6 +1675,7 @@ pl_prepare:
         or a
         sbc hl,de
         ld (pl_keys@sum_q + 1),hl
+        ld (pl_keys@sum_q_12 + 1),hl
         ld sp,(pl_sp)
         scf
         ret
@@ -1685,8 +1686,13 @@ pl_prepare:
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
 ; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at
-; @summed at_sum40 = q.k[j] and at_row key j's row, as attend_head@summed has them).
-; Runs with interrupts off (SP walks the planes). Clobbers AF, BC, DE, HL, AF'.
+; @summed at_sum40 = q.k[j] and at_row key j's row, as attend_head@summed has them). A key
+; whose words all lie in -1024..1023 is 11 planes of k + 1024 and a mark (pl_store): its last
+; plane's R is q.k >> 10, one plane and one shift fewer than a 12-plane key's (@twelve).
+; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
+; walks the planes, IY key j's row). Clobbers AF, BC, DE, HL, IY, AF'.
+PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
+PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:
         ld (at_fast_sp),sp
         ld a,(at_count)
@@ -1694,18 +1700,16 @@ pl_keys:
         add a,a
         add a,at_scores & 255
         ld (@end + 1),a         ; the score's low byte past the last key
-        xor a                   ; max f starts at -65536 ($FF0000), at or below every f here
-        ld (@max_0 + 1),a
-        ld (@max_1 + 1),a
-        dec a
-        ld (@max_2 + 1),a
+        ld a,PL_NO_MAX >> 8
+        ld (@max_hi + 1),a
+        xor a
+        ld (@max_lo + 1),a
         ld hl,at_scores
         ld (pl_score),hl
-        ld hl,(at_keys)
-        ld (at_row),hl          ; (the probe's key j: at_row steps as the old dot's)
+        ld iy,(at_keys)         ; IY = key j's row (at_row at @summed: the probe's key j)
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
         ld b,pl_tables >> 8     ; B = the tables' page
-@key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..11: R = q.k' >> 11
+@key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
         pop de                  ; E = T_lo's index byte, D = T_hi's (plane 0)
         ld c,e
         ld a,(bc)
@@ -1721,7 +1725,7 @@ pl_keys:
         ld a,(bc)
         adc a,h
         ld h,a
-        .repeat PL_PLANES - 1, plane
+        .repeat PL_PLANES - 2, plane
         pop de
         sra h                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits)
         rr l
@@ -1748,24 +1752,25 @@ pl_keys:
         ld (at_sum40),a         ; q.k's bits 0..7
         .endif
         .endrepeat
+        pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E odd)
+        bit 0,e
+        jp z,@twelve
 @sum_q:
         ld de,0                 ; (patched: -sum q, pl_prepare)
-        add hl,de               ; H:L = q.k >> 11
-        ld e,a                  ; q.k's bits 8..10 at 5..7
+        add hl,de               ; H:L = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
+        ld e,a                  ; q.k's bits 8..9 at 6..7
         ld a,h
         rla
         sbc a,a
         ld c,a
-        ld d,a                  ; C = D = the sign byte (|q.k| < 2^26)
+        ld d,a                  ; C = D = the sign byte (|q.k| < 2^25)
         ld (at_sum40+4),a
         ld a,e
-        add a,a                 ; C:H:L = q.k >> 8, three bits in from A
+        add a,a                 ; C:H:L = q.k >> 9, a bit in from A
         adc hl,hl
         rl c
-        add a,a
-        adc hl,hl
-        rl c
-        add a,a
+@last_bit:
+        add a,a                 ; C:H:L = q.k >> 8
         adc hl,hl
         rl c
         ld (at_sum40+1),hl
@@ -1778,15 +1783,9 @@ pl_keys:
         add a,a
         rl h
         rl c
+        ld (at_row),iy
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe); f = D:C:H
         ld e,h
-        ld hl,(at_row)
-        ld a,l
-        add a,AT_STRIDE
-        ld l,a
-        jr nc,* + 3
-        inc h
-        ld (at_row),hl
         ld hl,(pl_score)
         ld (hl),e
         inc l
@@ -1797,41 +1796,81 @@ pl_keys:
         ld (hl),d
         inc l
         ld (pl_score),hl
-        ld a,e                  ; f - max f so far < 0? then max stays (24 bits)
-@max_0:
+        ld a,e                  ; f - max f so far < 0? then max stays (C:E, 16 bits)
+@max_lo:
         sub 0
         ld a,c
-@max_1:
-        sbc a,0
-        ld a,d
-@max_2:
+@max_hi:
         sbc a,0
         jp m,@smaller
         ld a,e
-        ld (@max_0 + 1),a
+        ld (@max_lo + 1),a
         ld a,c
-        ld (@max_1 + 1),a
-        ld a,d
-        ld (@max_2 + 1),a
+        ld (@max_hi + 1),a
 @smaller:
+        ld de,AT_STRIDE
+        add iy,de
         ld a,l
 @end:
         cp 0                    ; (patched: the score's low byte past the last key)
         jp nz,@key
         ld sp,(at_fast_sp)
-        ld a,(@max_0 + 1)
+        ld a,(@max_lo + 1)
         ld (at_max),a
-        ld a,(@max_1 + 1)
+        ld a,(@max_hi + 1)
         ld (at_max+1),a
-        ld a,(@max_2 + 1)
+        rla
+        sbc a,a
         ld (at_max+2),a
         ld (at_max+3),a
         ret
+@twelve:                        ; a 12-plane key (k + 2048): R = (R >> 1) + P_11
+        sra h
+        rr l
+        rra
+        ex af,af'
+        ld c,e
+        ld a,(bc)
+        add a,l
+        ld l,a
+        inc c
+        ld a,(bc)
+        adc a,h
+        ld h,a
+        ld c,d
+        ld a,(bc)
+        add a,l
+        ld l,a
+        inc c
+        ld a,(bc)
+        adc a,h
+        ld h,a
+        ex af,af'
+@sum_q_12:
+        ld de,0                 ; (patched: -sum q, pl_prepare)
+        add hl,de               ; H:L = q.k >> 11 (q.k = q.k' - 2048 sum q)
+        ld e,a                  ; q.k's bits 8..10 at 5..7
+        ld a,h
+        rla
+        sbc a,a
+        ld c,a
+        ld d,a                  ; C = D = the sign byte (|q.k| < 2^26)
+        ld (at_sum40+4),a
+        ld a,e
+        add a,a                 ; C:H:L = q.k >> 10, then >> 9
+        adc hl,hl
+        rl c
+        add a,a
+        adc hl,hl
+        rl c
+        jp @last_bit
 
 ; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the
 ; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on).
 ; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
-; of dimensions 0-3 (4-7) whose k' = k + 2048 has bit b set. C: every k in -2048..2047;
+; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes and the mark
+; PL_ELEVEN, 0 in the twelfth's place when every word of the head's key lies in -1024..1023
+; (pl_keys then takes one plane fewer), else k + 2048 in 12. C: every k in -2048..2047;
 ; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
 ; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on. Clobbers AF, BC, DE, HL,
 ; IX and the other set.
@@ -1883,15 +1922,13 @@ pl_store:
         .repeat 8
         pl_store_plane
         .endrepeat
-        .repeat 2, group        ; the high bytes + 8 (k' = k + 2048): planes 8..11, 0..15 in range
+        .repeat 2, group        ; the high bytes + 4 (k + 1024)
         .if group == 1
         exx
         .endif
         .repeat 4, dim
         ld a,(ix+2 * (4 * group + dim) + 1)
-        add a,8
-        cp 16
-        jp nc,@wide
+        add a,4
         .if dim == 0
         ld b,a
         .elseif dim == 1
@@ -1902,13 +1939,26 @@ pl_store:
         ld e,a
         .endif
         .endrepeat
-        .if group == 1
+        or b
+        or c
+        or d
+        .if group == 0
+        ld (hl),a               ; (kept in plane 8's first byte until the plane is written)
+        .else
         exx
+        or (hl)
         .endif
         .endrepeat
-        .repeat PL_PLANES - 8
+        and $F8
+        jp nz,@twelve           ; a word beyond -1024..1023
+        .repeat PL_PLANES - 9   ; planes 8..10 of k + 1024
         pl_store_plane
         .endrepeat
+        ld (hl),PL_ELEVEN       ; the mark in plane 11's place
+        inc hl
+        ld (hl),0
+        inc hl
+@next_head:
         ld de,PL_HEAD_BYTES - PL_KEY_BYTES
         add hl,de
         ld de,2 * AT_HEAD_DIM
@@ -1919,6 +1969,36 @@ pl_store:
         jp nz,@head
         scf
         ret
+@twelve:                        ; k + 2048: 4 more, every high byte + 8 in 0..15
+        .repeat 2, group
+        .if group == 1
+        exx
+        .endif
+        ld a,b
+        add a,4
+        ld b,a
+        ld a,c
+        add a,4
+        ld c,a
+        ld a,d
+        add a,4
+        ld d,a
+        ld a,e
+        add a,4
+        ld e,a
+        or b
+        or c
+        or d
+        and $F0
+        jp nz,@wide
+        .if group == 1
+        exx
+        .endif
+        .endrepeat
+        .repeat PL_PLANES - 8   ; planes 8..11 of k + 2048
+        pl_store_plane
+        .endrepeat
+        jp @next_head
 @wide:
         ld a,1
         ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)
