@@ -1586,28 +1586,30 @@ PL_HEAD_BYTES   = AT_MAX_POSITIONS * PL_KEY_BYTES       ; a head's planes, posit
 PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
 ; pl_group_tables - pl_prepare's tables of one group of four dimensions: q[q_at / 2 ..
-; q_at / 2 + 3] (at IX + q_at) into pl_tables + table_at, 16 words, after a range check of
-; each q (to pl_prepare@too_wide). SP holds the group's second q.
+; q_at / 2 + 3] (SP at the first, IX + q_at at it) into pl_tables + table_at, 16 words, after
+; a range check of each q (to pl_prepare@too_wide). q[0] in DE, q[1] in SP, q[2] in BC, all
+; three popped; q[3] (one add) is added from memory.
         .macro pl_group_tables q_at, table_at
-        ld e,(ix+q_at+0)
-        ld d,(ix+q_at+1)
+        pop de                  ; q[0]
+        pop hl                  ; q[1]
+        pop bc                  ; q[2]
         ld a,d
         add a,8
         cp 16
         jp nc,pl_prepare@too_wide
-        ld l,(ix+q_at+2)
-        ld h,(ix+q_at+3)
         ld a,h
         add a,8
         cp 16
         jp nc,pl_prepare@too_wide
-        ld sp,hl
-        ld c,(ix+q_at+4)
-        ld b,(ix+q_at+5)
         ld a,b
         add a,8
         cp 16
         jp nc,pl_prepare@too_wide
+        ld a,(ix+q_at+7)
+        add a,8
+        cp 16
+        jp nc,pl_prepare@too_wide
+        ld sp,hl
         ld hl,0
         ld (pl_tables + table_at + 0),hl
         add hl,de
@@ -1627,13 +1629,12 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         or a
         sbc hl,de
         ld (pl_tables + table_at + 8),hl
-        ld c,(ix+q_at+6)
-        ld b,(ix+q_at+7)
-        ld a,b
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        add hl,bc
+        ld a,l                  ; + q[3]
+        add a,(ix+q_at+6)
+        ld l,a
+        ld a,h
+        adc a,(ix+q_at+7)
+        ld h,a
         ld (pl_tables + table_at + 24),hl
         add hl,de
         ld (pl_tables + table_at + 26),hl
@@ -1642,8 +1643,6 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         or a
         sbc hl,de
         ld (pl_tables + table_at + 28),hl
-        ld c,(ix+q_at+4)
-        ld b,(ix+q_at+5)
         or a
         sbc hl,bc
         ld (pl_tables + table_at + 20),hl
@@ -1658,22 +1657,25 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         .endmacro
 
 ; pl_prepare - HL = a head's q (8 words). C: every q in -2048..2047, its tables built in
-; Gray-code order (one add or sbc and one store an entry; q[0] in DE, q[1] in SP, q[2] and
-; q[3] through BC) and -sum q patched into pl_keys; NC: not. Runs with interrupts off.
-; Clobbers AF, BC, DE, HL, IX.
+; Gray-code order (one add or sbc and one store an entry: pl_group_tables) and -sum q
+; patched into pl_keys; NC: not. Runs with interrupts off. Clobbers AF, BC, DE, HL, IX.
 pl_prepare:
-        ld (pl_sp),sp           ; (SP holds q[1] and q[5] while the tables are built)
-        push hl
-        pop ix
-        pl_group_tables 0, 0
-        pl_group_tables 8, 32
+        ld (pl_sp),sp           ; (SP walks q, then holds q[1] and q[5] while the tables are built)
+        ld sp,hl
+        ld ix,2 * 4
+        add ix,sp               ; IX = q[4]
+        pl_group_tables -8, 0
+        ld sp,ix
+        pl_group_tables 0, 32
         ld hl,(pl_tables + 30)
         ld de,(pl_tables + 62)
         add hl,de
-        ex de,hl
-        ld hl,0
-        or a
-        sbc hl,de
+        xor a                   ; HL = -sum q
+        sub l
+        ld l,a
+        sbc a,a
+        sub h
+        ld h,a
         ld (pl_keys@sum_q + 1),hl
         ld (pl_keys@sum_q_12 + 1),hl
         ld sp,(pl_sp)
