@@ -118,16 +118,56 @@ def test_heads_match_intmath_and_the_squares_scores(bench, squares_bench):
     run_both(bench, squares_bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20)
 
 
-def test_a_wide_q_takes_the_old_dot(bench):
+def took_the_planes(bench) -> bool:
+    """attend_head on the inputs load_head left: did the head's scores run pl_keys (the planes)
+    rather than the old dot? (Its output is left at HEAD_OUT.)"""
+    cpu, address, reached = bench.cpu, bench.sym("pl_keys"), False
+    bench.poke_word(bench.stack_top - 2, bench.trap)
+    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
+    cpu.set_breakpoint(address)
+    try:
+        while cpu.pc != bench.trap:
+            cpu.ticks_to_stop = 1_000_000
+            cpu.run()
+            if cpu.pc == address:
+                reached = True
+                cpu.step_over_breakpoint()
+    finally:
+        cpu.clear_breakpoint(address)
+    return reached
+
+
+def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
+    """A q beyond -2048..2047 whose positive words sum to at most 16,383 and negative ones to at
+    least -16,384 runs the planes (pl_prepare@wide_q), anything else the old dot; both exact,
+    with the keys at the edges that drive R furthest."""
     rng = np.random.default_rng(36)
-    for wide in (2048, -2049, 32767, -32768):
-        q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
-        q[int(rng.integers(0, 8))] = wide
-        values = rng.integers(-256, 256, (20, 4, 8))
-        bench.write_words(HEAD_OUT, [0] * 8)
-        run_head(bench, q, keys, values, 7, 1)
-        want, _ = intmath.attention_head(q, keys[:7, 1], values[:7, 1])
-        assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), wide
+    cases = [((2048, 100, -5, 0, 7, -2049, 300, 1), True),        # one head of most everyday turns
+             ((2600, -1256, 900, 0, 0, 41, -3, 300), True),
+             ((16383, 0, 0, 0, -16384, 0, 0, 0), True),            # both sums at their limits
+             ((8191, 8192, -8192, -8192, 0, 0, 0, 0), True),
+             ((4096,) * 3 + (4095,) + (-4096,) * 4, True),
+             ((16384, 0, 0, 0, 0, 0, 0, 0), False),                 # one past
+             ((8191, 8193, 0, 0, -100, 0, 0, 0), False),
+             ((0, -16385, 0, 0, 0, 0, 0, 0), False),
+             ((-8192, -8192, -1, 0, 0, 0, 0, 0), False),
+             ((32767, -32768, 0, 0, 0, 0, 0, 0), False),
+             ((-32768,) * 8, False),                                # the negative sum wraps
+             ((32767,) * 8, False),
+             ((2047,) * 7 + (32767,), False)]
+    for q, planes in cases:
+        q = np.array(q)
+        for keys in (np.full((20, 4, 8), 2047), np.full((20, 4, 8), -2048), np.full((20, 4, 8), 1023),
+                     rng.integers(-2048, 2048, (20, 4, 8))):
+            keys[1::3, 1] = np.where(q > 0, -2048, 2047)                    # R's other edge
+            values = rng.integers(-256, 256, (20, 4, 8))
+            load_head(bench, q, keys, values, 9, 1)
+            bench.write_words(HEAD_OUT, [0] * 8)
+            assert took_the_planes(bench) == planes, tuple(q)
+            want, _ = intmath.attention_head(q, keys[:9, 1], values[:9, 1])
+            assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), tuple(q)
+            scores = np.frombuffer(bench.peek(bench.sym("at_scores"), 4 * 9), "<i4")
+            assert np.array_equal(scores, (keys[:9, 1].astype(np.int64) @ q) >> 14), tuple(q)
 
 
 def test_sum40_is_q_dot_k_key_by_key(bench):

@@ -1587,28 +1587,30 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
 ; pl_group_tables - pl_prepare's tables of one group of four dimensions: q[q_at / 2 ..
 ; q_at / 2 + 3] (SP at the first, IX + q_at at it) into pl_tables + table_at, 16 words, after
-; a range check of each q (to pl_prepare@too_wide). q[0] in DE, q[1] in SP, q[2] in BC, all
-; three popped; q[3] (one add) is added from memory.
-        .macro pl_group_tables q_at, table_at
+; (`checked`) a range check of each q (to pl_prepare@wide_q). q[0] in DE, q[1] in SP, q[2] in
+; BC, all three popped; q[3] (one add) is added from memory.
+        .macro pl_group_tables q_at, table_at, checked
         pop de                  ; q[0]
         pop hl                  ; q[1]
         pop bc                  ; q[2]
+        .if checked
         ld a,d
         add a,8
         cp 16
-        jp nc,pl_prepare@too_wide
+        jp nc,pl_prepare@wide_q
         ld a,h
         add a,8
         cp 16
-        jp nc,pl_prepare@too_wide
+        jp nc,pl_prepare@wide_q
         ld a,b
         add a,8
         cp 16
-        jp nc,pl_prepare@too_wide
+        jp nc,pl_prepare@wide_q
         ld a,(ix+q_at+7)
         add a,8
         cp 16
-        jp nc,pl_prepare@too_wide
+        jp nc,pl_prepare@wide_q
+        .endif
         ld sp,hl
         ld hl,0
         ld (pl_tables + table_at + 0),hl
@@ -1656,17 +1658,24 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         ld (pl_tables + table_at + 16),hl
         .endmacro
 
-; pl_prepare - HL = a head's q (8 words). C: every q in -2048..2047, its tables built in
-; Gray-code order (one add or sbc and one store an entry: pl_group_tables) and -sum q
-; patched into pl_keys; NC: not. Runs with interrupts off. Clobbers AF, BC, DE, HL, IX.
+; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code
+; order (one add or sbc and one store an entry: pl_group_tables) and -sum q patched into
+; pl_keys; NC: not. The planes hold q when its positive words sum to at most 16,383 and its
+; negative ones to at least -16,384 (every P_b, a subset's sum, then lies in -16,384..16,383
+; and |R| < 2^15): every q in -2048..2047 does (checked as the tables are built); a head with
+; one beyond (one head a turn in most of the everyday prompts, |q| ~2,100..2,600) is summed
+; (@wide_q) and its tables built again without the check. Runs with interrupts off. Clobbers
+; AF, BC, DE, HL, IX.
+PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
 pl_prepare:
         ld (pl_sp),sp           ; (SP walks q, then holds q[1] and q[5] while the tables are built)
         ld sp,hl
         ld ix,2 * 4
         add ix,sp               ; IX = q[4]
-        pl_group_tables -8, 0
+        pl_group_tables -8, 0, 1
         ld sp,ix
-        pl_group_tables 0, 32
+        pl_group_tables 0, 32, 1
+@sum_q:
         ld hl,(pl_tables + 30)
         ld de,(pl_tables + 62)
         add hl,de
@@ -1681,10 +1690,51 @@ pl_prepare:
         ld sp,(pl_sp)
         scf
         ret
+@wide_q:                        ; a q beyond -2048..2047: the positive q's sum and the negative ones'
+        ld sp,ix
+        ld hl,-2 * 4
+        add hl,sp
+        ld sp,hl                ; SP = q[0] again
+        ld hl,0                 ; H:L = the positive q's sum (0..49,150 as it may go: no wrap)
+        ld d,h
+        ld e,l                  ; D:E = the negative ones' (a wrap shows as H below $C0)
+        ld a,2 * 4
+@sum_word:
+        pop bc
+        bit 7,b
+        jr nz,@negative
+        add hl,bc
+        .assert PL_SUM_LIMIT == $4000, "the positive sum's check is H < $40"
+        bit 7,h
+        jr nz,@too_wide
+        bit 6,h
+        jr nz,@too_wide
+        jr @summed_word
+@negative:
+        ex de,hl
+        add hl,bc
+        bit 7,h                 ; -16,384..-1: H in $C0..$FF
+        jr z,@too_wide
+        bit 6,h
+        jr z,@too_wide
+        ex de,hl
+@summed_word:
+        dec a
+        jr nz,@sum_word
+        jr @held
 @too_wide:
         ld sp,(pl_sp)
         or a
         ret
+@held:
+        ld sp,ix                ; the planes hold this q: its tables again, unchecked
+        ld hl,-2 * 4
+        add hl,sp
+        ld sp,hl
+        pl_group_tables -8, 0, 0
+        ld sp,ix
+        pl_group_tables 0, 32, 0
+        jp @sum_q
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
 ; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at
