@@ -157,7 +157,6 @@ at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, th
 pl_sp:          .word 0
 pl_score:       .word 0         ; the next score's place
 pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
-pl_heads:       .byte 0
 at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (the program clears it)
         .endmacro
 .ifndef AT_FAST_MEANS
@@ -1924,8 +1923,8 @@ pl_keys:
 ; PL_ELEVEN, 0 in the twelfth's place when every word of the head's key lies in -1024..1023
 ; (pl_keys then takes one plane fewer), else k + 2048 in 12. C: every k in -2048..2047;
 ; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
-; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on. Clobbers AF, BC, DE, HL,
-; IX and the other set.
+; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on (H' holds T_hi's offset,
+; L' counts the heads). Clobbers AF, BC, DE, HL, IX and the other set.
         .macro pl_store_plane
         ld a,(pl_tables & 255) >> 5     ; 4 bits in, then doubled: 2 n + T_lo's low byte
         srl e                   ; dimension 3 (7) first: bit 3 of the nibble
@@ -1940,7 +1939,7 @@ pl_keys:
         ld (hl),a
         inc hl
         exx
-        ld a,((pl_tables & 255) >> 5) + 1   ; T_hi: 32 bytes on
+        ld a,h                  ; (H' = T_hi's: 32 bytes on)
         srl e
         rla
         srl d
@@ -1958,8 +1957,10 @@ pl_store:
         push hl
         pop ix
         ex de,hl                ; HL = where the planes go
-        ld a,4
-        ld (pl_heads),a
+        exx
+        ld h,((pl_tables & 255) >> 5) + 1   ; H' = T_hi's low byte >> 5, for pl_store_plane
+        ld l,4                  ; L' counts the heads
+        exx
 @head:
         ld b,(ix+0)             ; the low bytes: planes 0..7 (group 0 in B, C, D, E)
         ld c,(ix+2)
@@ -2015,9 +2016,9 @@ pl_store:
         add hl,de
         ld de,2 * AT_HEAD_DIM
         add ix,de
-        ld a,(pl_heads)
-        dec a
-        ld (pl_heads),a
+        exx
+        dec l
+        exx
         jp nz,@head
         scf
         ret
