@@ -1586,13 +1586,12 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
 ; pl_group_tables - pl_prepare's tables of one group of four dimensions: q[q_at / 2 ..
 ; q_at / 2 + 3] (SP at the first, IX + q_at at it) into pl_tables + table_at, 16 words, after
-; (`checked`) a range check of each q (to pl_prepare@wide_q). q[0] in DE, q[1] in SP, q[2] in
-; BC, all three popped; q[3] (one add) is added from memory.
-        .macro pl_group_tables q_at, table_at, checked
+; a range check of each q (to pl_prepare@wide_q). q[0] in DE, q[1] in SP, q[2] in BC, all
+; three popped; q[3] (one add) is added from memory.
+        .macro pl_group_tables q_at, table_at
         pop de                  ; q[0]
         pop hl                  ; q[1]
         pop bc                  ; q[2]
-        .if checked
         ld a,d
         add a,8
         cp 16
@@ -1609,7 +1608,6 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         add a,8
         cp 16
         jp nc,pl_prepare@wide_q
-        .endif
         ld sp,hl
         ld hl,0
         ld (pl_tables + table_at + 0),hl
@@ -1663,7 +1661,7 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 ; negative ones to at least -16,384 (every P_b, a subset's sum, then lies in -16,384..16,383
 ; and |R| < 2^15): every q in -2048..2047 does (checked as the tables are built); a head with
 ; one beyond (one head a turn in most of the everyday prompts, |q| ~2,100..2,600) is summed
-; (@wide_q) and its tables built again without the check. Runs with interrupts off. Clobbers
+; (@wide_q) and its tables built again in a loop (@held). Runs with interrupts off. Clobbers
 ; AF, BC, DE, HL, IX.
 PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
 pl_prepare:
@@ -1671,9 +1669,9 @@ pl_prepare:
         ld sp,hl
         ld ix,2 * 4
         add ix,sp               ; IX = q[4]
-        pl_group_tables -8, 0, 1
+        pl_group_tables -8, 0
         ld sp,ix
-        pl_group_tables 0, 32, 1
+        pl_group_tables 0, 32
 @sum_q:
         ld hl,(pl_tables + 30)
         ld de,(pl_tables + 62)
@@ -1725,14 +1723,46 @@ pl_prepare:
         ld sp,(pl_sp)
         or a
         ret
-@held:
-        ld sp,ix                ; the planes hold this q: its tables again, unchecked
+@held:                          ; the planes hold this q: its tables again, looped (a head a turn or so)
+        ld sp,ix
         ld hl,-2 * 4
         add hl,sp
-        ld sp,hl
-        pl_group_tables -8, 0, 0
-        ld sp,ix
-        pl_group_tables 0, 32, 0
+        ld sp,hl                ; SP = q[0]
+        ld de,pl_tables
+@table:                         ; DE = a group's T[0] = 0; then each of its q doubles the entries,
+        xor a                   ; T[n + m] = T[m] + q for m < n
+        ld (de),a
+        inc e
+        ld (de),a
+        inc e
+@word:
+        pop bc                  ; the group's next q
+        ld a,e
+        ld (@copied + 1),a      ; the copy ends where it started writing, at T[n]
+        and $E0
+        ld l,a
+        ld h,d                  ; HL = the group's T[0] (the tables are 32-aligned)
+@copy:
+        ld a,(hl)
+        add a,c
+        ld (de),a
+        inc l
+        inc e
+        ld a,(hl)
+        adc a,b
+        ld (de),a
+        inc l
+        inc e
+        ld a,l
+@copied:
+        cp 0                    ; (patched: T[n]'s low byte)
+        jr nz,@copy
+        ld a,e
+        and 31
+        jr nz,@word             ; (a group's 16 entries end at its 32nd byte)
+        ld a,e
+        cp (pl_tables + 64) & 255
+        jr nz,@table
         jp @sum_q
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
