@@ -2034,9 +2034,18 @@ pl_store:
         .endrepeat
         and $F8
         jp nz,@twelve           ; a word beyond -1024..1023
-        .repeat PL_PLANES - 9   ; planes 8..10 of k + 1024
+        ld a,@mark & 255
+@high_planes:                   ; A = where planes 8..10 go on: @mark (k + 1024) or @plane_11 (k + 2048)
+        ld (@high_end + 1),a
+        .repeat PL_PLANES - 9   ; planes 8..10
         pl_store_plane
         .endrepeat
+@high_end:
+        jp @mark                ; (patched)
+@plane_11:
+        pl_store_plane
+        jp @next_head
+@mark:
         ld (hl),PL_ELEVEN       ; the mark in plane 11's place
         inc hl
         ld (hl),0
@@ -2078,10 +2087,9 @@ pl_store:
         exx
         .endif
         .endrepeat
-        .repeat PL_PLANES - 8   ; planes 8..11 of k + 2048
-        pl_store_plane
-        .endrepeat
-        jp @next_head
+        ld a,@plane_11 & 255
+        jp @high_planes
+        .assert @plane_11 >> 8 == @mark >> 8, "pl_store patches @high_end's low byte only"
 @wide:
         ld a,1
         ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)
