@@ -81,13 +81,18 @@
 ; 128K player") takes a head's scores from each key's 12 bit planes of k + 2048 (pl_store,
 ; as the key enters the cache: forward.s keeps them in kv_planes) and two tables of q's
 ; subset sums (pl_prepare): two table reads a plane, R = (R >> 1) + P_b (section at
-; pl_prepare below); a head with a q beyond -2048..2047, or while a key beyond it is in the
-; cache (at_wide_planes), takes the old dot. T-states (python benchmarks/z80_kernels.py
-; --plane-scores; q, k in -2048..2047, v in -256..255, with AT_FAST_MEANS): 11,469 for one
-; position, 58,829 for 20 (13,873 and 79,166 with AT_FAST_SCORES); pl_store 9,896 for a
-; position's 4 heads (10,992 with a plane of both groups a pass in a loop, 384 bytes fewer).
-; Bytes (the 128K player's map): pl_prepare 323, pl_keys 456, pl_store with the tables'
-; alignment 601, the tables 64, the head's entry 20, variables 10.
+; pl_prepare below); a key whose words all lie in -1024..1023 is 11 planes of k + 1024 and a
+; mark, one plane fewer (the seventeenth round); a head with a q the planes cannot hold (its
+; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
+; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
+; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
+; AT_FAST_MEANS): 11,251 for one position, 58,622 for 20 (13,873 and 79,166 with
+; AT_FAST_SCORES; 11,469 and 58,829 before the seventeenth round); pl_store 10,302 for a
+; position's 4 heads (9,896 before; 10,992 with a plane of both groups a pass in a loop, 384
+; bytes fewer); with k in -1024..1023 (11 planes) 11,134 and 61,176, pl_store 9,010 (11,493,
+; 64,208 and 9,896 before). Bytes (the 128K player's map): pl_prepare 397 (323 before the
+; seventeenth round's wide q), pl_keys 467 (456), pl_store with the tables' alignment 645
+; (601), the tables 64, the head's entry 20, variables 9 (10).
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
