@@ -257,7 +257,7 @@ attend_head:
         or a
         jr nz,@old_dot
         ld hl,(at_q)
-        call pl_prepare         ; C: every q in -2048..2047, the head's tables built
+        call pl_prepare         ; C: the planes hold q (pl_prepare), the head's tables built
         jr nc,@old_dot
         call pl_keys
         jp @weights
@@ -1576,13 +1576,15 @@ at_dims_toggle:
 ; ----- the scores by bit planes (the option AT_PLANE_SCORES) -----
 ; q.k = sum_b 2^b P_b, P_b = the sum of the q[d] whose key word has bit b set. A key
 ; enters as k' = k + 2048 (0..4095 for k in -2048..2047: 12 planes, all added;
-; q.k = q.k' - 2048 sum q), kept as two index bytes a plane (pl_store, when the key
-; enters the cache: PL_KEY_BYTES a key's head, [head][position], so that SP walks a
-; head's keys). A head's q makes two tables of its subset sums (dimensions 0-3 and 4-7,
-; 16 words each: pl_prepare), so P_b is two reads, and pl_keys runs R = P_0,
-; R = (R >> 1) + P_b for b = 1..11 (|R| < 2 * 8 * 2048: 16 bits), whose shifted-out bits
-; are q.k's bits 0..10 (at_sum40 exactly, the TUI's probe). A head with a q beyond
-; -2048..2047, or any head while a key beyond it is in the cache (at_wide_planes), takes
+; q.k = q.k' - 2048 sum q), or as k' = k + 1024 in 11 planes and a mark when all its words
+; lie in -1024..1023 (q.k = q.k' - 1024 sum q), kept as two index bytes a plane (pl_store,
+; when the key enters the cache: PL_KEY_BYTES a key's head, [head][position], so that SP
+; walks a head's keys). A head's q makes two tables of its subset sums (dimensions 0-3 and
+; 4-7, 16 words each: pl_prepare), so P_b is two reads, and pl_keys runs R = P_0,
+; R = (R >> 1) + P_b for b = 1..11 (1..10) (|R| < 2^15 while q's positive words sum below
+; 16,384 and its negative ones at or above -16,384: 16 bits), whose shifted-out bits are
+; q.k's bits 0..10 (0..9) (at_sum40 exactly, the TUI's probe). A head with a q beyond those
+; sums, or any head while a key beyond -2048..2047 is in the cache (at_wide_planes), takes
 ; the old dot.
 PL_PLANES       = 12
 PL_KEY_BYTES    = 2 * PL_PLANES
