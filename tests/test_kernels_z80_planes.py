@@ -1,7 +1,8 @@
 """attention.s's scores by bit planes (AT_PLANE_SCORES, kernels/z80/attention.s, the 128K
-player's): each key kept as 12 planes of k + 2048 (pl_store), a head's q as two tables of its
-subset sums (pl_prepare), R = (R >> 1) + P_b a plane (pl_keys); a head with a q, or a cache with
-a key, beyond -2048..2047 takes the old dot. Bit-exact against intmath, the squares path's scores
+player's): each key kept as 12 planes of k + 2048, or 11 of k + 1024 and a mark when its words
+lie in -1024..1023 (pl_store), a head's q as two tables of its subset sums (pl_prepare),
+R = (R >> 1) + P_b a plane (pl_keys); a head with a q whose positive or negative words sum past
++-16,384, or a cache with a key beyond -2048..2047, takes the old dot. Bit-exact against intmath, the squares path's scores
 byte for byte, at_sum40 q.k exactly at the probe's point, and cheaper than the squares path."""
 
 from __future__ import annotations
