@@ -1842,7 +1842,7 @@ pl_keys:
         .endrepeat
         pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E odd)
         bit 0,e
-        jp z,@twelve
+        jr z,@twelve
 @sum_q:
         ld de,0                 ; (patched: -sum q, pl_prepare)
         add hl,de               ; H:L = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
