@@ -86,12 +86,12 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 11,251 for one position, 58,622 for 20 (13,873 and 79,166 with
+; AT_FAST_MEANS): 11,253 for one position, 58,662 for 20 (13,873 and 79,166 with
 ; AT_FAST_SCORES; 11,469 and 58,829 before the seventeenth round); pl_store 10,302 for a
 ; position's 4 heads (9,896 before; 10,992 with a plane of both groups a pass in a loop, 384
-; bytes fewer); with k in -1024..1023 (11 planes) 11,134 and 61,176, pl_store 9,010 (11,493,
+; bytes fewer); with k in -1024..1023 (11 planes) 11,131 and 61,116, pl_store 9,010 (11,493,
 ; 64,208 and 9,896 before). Bytes (the 128K player's map): pl_prepare 397 (323 before the
-; seventeenth round's wide q), pl_keys 467 (456), pl_store with the tables' alignment 645
+; seventeenth round's wide q), pl_keys 466 (456), pl_store with the tables' alignment 646
 ; (601), the tables 64, the head's entry 20, variables 9 (10).
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,

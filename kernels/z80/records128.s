@@ -25,9 +25,9 @@
 ; copy and both layers' planes, pl_store, cheaper for keys of 11 planes since the seventeenth
 ; round; 27,016 before it; 7,136 with the key sums before the
 ; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 6,260 more
-; than its forward_prefill alone (999,887 against 993,627 for "hello"'s
+; than its forward_prefill alone (999,868 against 993,608 for "hello"'s
 ; position 1; 7,190 before); the first RUN (records_first_run: position 0 and nine
-; openers) 9,984,153, 2.85 s at 3.5 MHz (10,009,250 before the seventeenth round,
+; openers) 9,984,000, 2.85 s at 3.5 MHz (10,009,250 before the seventeenth round,
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
