@@ -469,6 +469,9 @@ mv_part:
         call mv_sparse_undo     ; (a sparse call before: its slots back)
 .endif
         call mv_prepare
+.ifdef MV_LOW_HLA
+        call mv_hz_prepare
+.endif
 .ifdef MV_COARSE
         ld a,(mv_rows)
 mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_row's one)
@@ -490,6 +493,10 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
 .endif
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
+.ifdef MV_LOW_HLA
+        ld hl,0                 ; patched: the first row's word for mv_hz_store's short row ends
+MV_HZ_PTR       = * - 2         ; (their rows keep no h sum in this set's HL: mv_hz_prepare)
+.endif
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:                         ; in the h sum's set: C:DE = -K, the row's sum of w^2 negated
@@ -767,6 +774,7 @@ mv_next_row:
         dec b                   ; (in the h sum's set: the rows left)
 mv_row_jump:
         jp nz,mv_row            ; patched as mv_first_row
+mv_part_end:
         ld (MV_ROW_SP),sp       ; where the part ended (a second part's weights follow there)
         ld sp,(mv_saved_sp)
         ret
@@ -885,6 +893,10 @@ mv_low_slots:
         adc hl,de
         .endrepeat
         .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
+.ifdef MV_LOW_HLA
+        jp mv_low_row_end       ; patched: a short row end, mv_hz_store's chains (mv_hz_prepare)
+MV_LOW_END_JP   = * - 2
+.endif
 mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ex af,af'               ; A' = bits 0-7 (mv_low_shift_af; mv_low_b puts them in B)
         mv_hla_to_other_set
@@ -2820,6 +2832,13 @@ mv_row_h_zero:
 .endif
         exx
 mv_coarse_k:                    ; (mv_row_h_zero and mv_row_coarse_start go on here)
+.ifdef MV_LOW_HLA
+        dec sp                  ; SP on the row's -K (where the row before ended): A = its low
+        pop af                  ; byte (F the byte before it: 4 T-states a row less than pop bc,
+        pop hl                  ; dec sp, pop hl and add a,c), H:L its top two, D 0 from the row
+        add a,0                 ; before or mv_rows_run's; patched: -Cl's low byte
+MV_COARSE_NC_L0 = * - 1
+.else
         pop bc                  ; SP on the row's -K (where the row before ended): C = its low byte
         dec sp                  ; (B and C take weights in the slots: D stays 0 from the row
         pop hl                  ; before, or mv_rows_run's, 7 T-states a row less than ld d,0)
@@ -2827,6 +2846,7 @@ mv_coarse_sum:                  ; (H:L:C = the row constant, D = 0)
         ld a,0                  ; patched: -Cl's low byte
 MV_COARSE_NC_L0 = * - 1
         add a,c
+.endif
         ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
 MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
         adc hl,bc
@@ -2835,6 +2855,11 @@ MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
 mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
+.ifdef MV_LOW_HLA
+        jp mv_coarse_row_end    ; patched: a short row end, mv_hz_store's chains or mv_hz_gate (mv_hz_prepare)
+MV_COARSE_END_JP = * - 2
+mv_coarse_row_end:
+.endif
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
 ; T-states a row less than turning it back and running them there.
 .ifdef MV_LOW_SLOTS
@@ -3237,6 +3262,7 @@ MV_GATE_T2 = * - 1
 mv_gate_zeroed:
         jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_store_zero, or the shift:
                                 ; mv_low_check's target, A' the low byte, with MV_LOW_SLOTS)
+mv_gate_exact:                  ; (mv_hz_gate's rows it does not zero)
         exx
         ld hl,0                 ; patched: -cols, SP back to the row's weights
 MV_GATE_BACK = * - 2
@@ -3267,6 +3293,247 @@ mv_gate_slots:
         inc e
 @added:
         jp mv_shift_jump
+
+.ifdef MV_LOW_HLA
+; The short row ends (seventeenth round, the 128K's): a low or coarse row that keeps
+; no h sum (mv_row_h_zero) ends with its whole doubled sum in the slots' H:L:A (24
+; bits), so V = H:L, sign-extended, always fits 16 bits: the row's end shifts H:L:A in
+; the slots' set, and stores H:L through the other set's HL, which holds the row's
+; word (MV_HZ_PTR: no h sum there), with no move of V to that set, no test of its top
+; byte and no output pointer in memory. The end of the low and the coarse slots jumps
+; to the chain's entry for the call's shift (mv_hz_prepare): a left shift (shift < 7)
+; through mv_hz_left, shift 7 straight to mv_hz_store, shift 8..14 through
+; mv_hz_right; a call that adds to its output (mv_store_add) stores through
+; mv_hz_add (mv_hz_store's first bytes a jp to it), a first part keeps its sums
+; through mv_hz_keep and a gated call with ReLU (fc1's) stores its zeroed rows through
+; mv_hz_gate. Any other call (a second part, a sparse one, the full path, a shift
+; above 14, mv_store_relu without the gate) ends its rows in mv_low_row_end and the
+; coarse slots' row end as before.
+
+; mv_hz_gate - a gated coarse row's end (mv_gate's test, in the slots' set): V < Tv
+; stores 0 (ReLU zeroes the row), else the row goes on as mv_gate's, its low bytes
+; summed again (E:H:L = V in the h sum's set, A' = D's low byte, its word in MV_OUT_PTR).
+mv_hz_gate:                     ; (the slots' set) H:L:A = D, the coarse doubled sum
+        ex af,af'               ; A' = D's low byte (mv_gate_slots' start)
+        ld a,h
+        rla
+        sbc a,a
+        ld c,a                  ; C:H:L = V
+        ld a,l
+        sub 0                   ; patched: Tv (mv_gate's operands, mv_hz_prepare)
+MV_HZ_T0 = * - 1
+        ld a,h
+        sbc a,0
+MV_HZ_T1 = * - 1
+        ld a,c
+        sbc a,0
+MV_HZ_T2 = * - 1
+        jp p,@exact
+        exx                     ; (HL: the row's word)
+        xor a
+        ld (hl),a
+        inc hl
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero
+        jp mv_part_end
+@exact:
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a
+        ld a,h
+        exx
+        ld (MV_OUT_PTR),hl      ; (mv_store's: the row's word; mv_stored leaves the next in HL)
+        ld h,a
+        .byte $DD,$5D           ; ld e,ixl
+        ld l,e
+        rla
+        sbc a,a
+        ld e,a                  ; E:H:L = V
+        jp mv_gate_exact
+
+; mv_hz_right - H:L >> (shift - 7), entered 2 bytes a step before its end.
+mv_hz_right:
+        .repeat MV_CHAIN_BITS
+        sra h
+        rr l
+        .endrepeat
+mv_hz_right_end:
+        jp mv_hz_store
+; mv_hz_left - H:L:A << (7 - shift), entered 6 bytes a step before its end: the sum's
+; top bits change sign when it does not fit (CF: its sign).
+mv_hz_left:
+        .repeat MV_CHAIN_BITS
+        add a,a
+        adc hl,hl
+        jp pe,mv_hz_clip
+        .endrepeat
+        .assert * - mv_hz_left == MV_CHAIN_BITS * 6, "mv_hz_prepare enters mv_hz_left 6 bytes a step"
+; mv_hz_store - H:L (the slots' set) into the row's word at the other set's HL, and
+; the next row.
+mv_hz_store:
+        ld a,l                  ; patched: jp mv_hz_add for a call that adds to its output
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero
+        jp mv_part_end
+MV_HZ_OWN_OPS   = $D97D         ; mv_hz_store's ld a,l and exx, and then ld (hl),a
+MV_HZ_OWN_OP_3  = $77
+mv_hz_clip:
+        ld hl,$7FFF
+        jr nc,mv_hz_store
+        inc hl                  ; $8000
+        jr mv_hz_store
+
+; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum).
+mv_hz_add:
+        ld a,l
+        exx
+        add a,(hl)
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        adc a,(hl)              ; P/V: a signed overflow
+        jp pe,@clip
+@store:
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero
+        jp mv_part_end
+@clip:                          ; towards the addends' sign, the other of A's
+        rla
+        sbc a,a                 ; $FF: positive
+        dec hl
+        ld (hl),a
+        inc hl
+        xor $80                 ; $7F or $80
+        jr @store
+
+; mv_hz_keep - a first part's row: its sum 256 V + the low byte into mv_carry at the
+; other set's HL (mv_keep's four bytes: V's, low first, then the low byte).
+mv_hz_keep:
+        ex af,af'               ; A' = the low byte
+        ld a,l
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc hl
+        rla
+        sbc a,a
+        ld (hl),a
+        inc hl
+        ex af,af'
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero
+        jp mv_part_end
+
+; mv_hz_prepare - (mv_part, after mv_prepare) the short row ends for this call's
+; rows where they serve (above), else the slots' ends as before. Clobbers AF, DE, HL.
+mv_hz_prepare:
+        ld hl,(mv_first_row+1)
+        ld de,mv_row_h_zero
+        or a
+        sbc hl,de
+        jp nz,@general          ; (an h sum)
+        ld a,(mv_coarse_on)
+        cp MV_COARSE_GATE
+        jr z,@gated
+        ld hl,(MV_CARRY_PTR)
+        ld de,mv_hz_keep
+        ld a,(mv_mode)
+        and MV_KEEP
+        jr nz,@ends_set
+        ld a,(MV_STORE_OP)
+        ld hl,MV_HZ_OWN_OPS
+        ld e,MV_HZ_OWN_OP_3
+        cp MV_STORE_OPS & 255
+        jr z,@store_set
+        ld hl,(MV_STORE_OP+1)
+        ld de,mv_store_add
+        or a
+        sbc hl,de
+        jr nz,@general          ; (mv_store_relu without the gate)
+        ld hl,(mv_hz_add & 255) * 256 + $C3     ; jp mv_hz_add
+        ld e,mv_hz_add >> 8
+@store_set:
+        ld (mv_hz_store),hl
+        ld a,e
+        ld (mv_hz_store+2),a
+        ld a,(mv_shift)
+        ld de,mv_hz_store
+        sub MV_CHAIN_BITS
+        jr z,@shift_set         ; shift 7: H:L as it is
+        jr nc,@right
+        add a,MV_CHAIN_BITS     ; shift < 7: mv_hz_left + 6 shift
+        ld e,a
+        add a,a
+        add a,e
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,mv_hz_left
+        add hl,de
+        ex de,hl
+        jr @shift_set
+@right:
+        cp MV_CHAIN_BITS + 1
+        jr nc,@general          ; (shift above 14: whole bytes first, mv_right_bytes)
+        add a,a
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,mv_hz_right_end
+        sbc hl,de               ; (no carry)
+        ex de,hl
+@shift_set:
+        ld hl,(MV_OUT_PTR)
+@ends_set:                      ; HL: the first row's word, DE: the slots' ends
+        ld (MV_HZ_PTR),hl
+        ld (MV_LOW_END_JP),de
+        ld (MV_COARSE_END_JP),de
+        ret
+@gated:
+        ld hl,(mv_gate_zeroed+1)
+        ld de,mv_store_zero
+        or a
+        sbc hl,de
+        jr nz,@general          ; (the gate without mv_store_relu: its zeroed rows shift)
+        ld a,(MV_GATE_T0)
+        ld (MV_HZ_T0),a
+        ld a,(MV_GATE_T1)
+        ld (MV_HZ_T1),a
+        ld a,(MV_GATE_T2)
+        ld (MV_HZ_T2),a
+        ld hl,(MV_OUT_PTR)
+        ld (MV_HZ_PTR),hl
+        ld hl,mv_hz_gate
+        ld (MV_COARSE_END_JP),hl
+        ld hl,mv_low_row_end    ; (a gated call runs no low slot)
+        ld (MV_LOW_END_JP),hl
+        ret
+@general:
+        ld hl,mv_low_row_end
+        ld (MV_LOW_END_JP),hl
+        ld hl,mv_coarse_row_end
+        ld (MV_COARSE_END_JP),hl
+        ret
+.endif
 
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
