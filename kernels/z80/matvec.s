@@ -878,6 +878,30 @@ mv_low_entry:
         ld h,a
         ld a,e
         ld d,0
+.ifdef MV_LOW_HLA
+        jp mv_low_slots         ; (10 T-states a row: mv_row_hz_resume runs on into them instead)
+; mv_row_hz_resume - (mv_hz_prepare) a second part's row start in the low slots after
+; a first part that kept its sums through mv_hz_keep: the whole call's doubled sum
+; fits the slots' 24 bits (every |x| <= 384), so the row starts with no h sum, at the
+; first part's sum + -Cl - 256 Ch (MV_HZ_R), and ends in mv_hz_store's chains: ~90
+; T-states a row less than mv_row_resume's start, mv_jump and mv_low_entry.
+mv_row_hz_resume:               ; (the h sum's set, its HL the row's word)
+        exx
+        ld (MV_HZ_BACK),sp      ; the row's weights (the row before ended there), aside
+        ld sp,0                 ; patched: the row's sums in mv_carry (MV_RESUME_CARRY's)
+MV_HZ_CARRY     = * - 2
+        pop hl                  ; H:L = the first part's V
+        pop bc                  ; B = its low byte (C: V's top byte, unused)
+        ld (MV_HZ_CARRY),sp
+        ld sp,0                 ; patched: the row's weights
+MV_HZ_BACK      = * - 2
+        ld a,b
+        add a,0                 ; patched: R's low byte
+MV_HZ_R0        = * - 1
+        ld bc,0                 ; patched: its top two (H:L:A = the l sum, D = 0)
+MV_HZ_R12       = * - 2
+        adc hl,bc
+.endif
 mv_low_slots:
         .repeat MV_MAX_COLS / 2
         pop bc
@@ -3316,19 +3340,15 @@ mv_gate_slots:
 mv_hz_gate:                     ; (the slots' set) H:L:A = D, the coarse doubled sum
         ex af,af'               ; A' = D's low byte (mv_gate_slots' start)
         ld a,h
-        rla
-        sbc a,a
-        ld c,a                  ; C:H:L = V
+        xor $80
+        ld c,a                  ; C:L = V + $8000, unsigned (V fits 16 bits)
         ld a,l
-        sub 0                   ; patched: Tv (mv_gate's operands, mv_hz_prepare)
+        sub 0                   ; patched: Tv's low byte (mv_gate's, mv_hz_prepare)
 MV_HZ_T0 = * - 1
-        ld a,h
-        sbc a,0
-MV_HZ_T1 = * - 1
         ld a,c
-        sbc a,0
-MV_HZ_T2 = * - 1
-        jp p,@exact
+        sbc a,0                 ; patched: its high byte xor $80 (Tv fits 16 bits too)
+MV_HZ_T1 = * - 1
+        jp nc,@exact            ; (CF: V < Tv)
         exx                     ; (HL: the row's word)
         xor a
         ld (hl),a
@@ -3382,7 +3402,8 @@ mv_hz_store:
         ld (hl),a
         inc hl
         dec b
-        jp nz,mv_row_h_zero
+        jp nz,mv_row_h_zero     ; patched: mv_row_hz_resume for a second part
+MV_HZ_NEXT_1    = * - 2
         jp mv_part_end
 MV_HZ_OWN_OPS   = $D97D         ; mv_hz_store's ld a,l and exx, and then ld (hl),a
 MV_HZ_OWN_OP_3  = $77
@@ -3408,7 +3429,8 @@ mv_hz_add:
         ld (hl),a
         inc hl
         dec b
-        jp nz,mv_row_h_zero
+        jp nz,mv_row_h_zero     ; patched as mv_hz_store's
+MV_HZ_NEXT_2    = * - 2
         jp mv_part_end
 @clip:                          ; towards the addends' sign, the other of A's
         rla
@@ -3446,29 +3468,54 @@ mv_hz_keep:
 ; mv_hz_prepare - (mv_part, after mv_prepare) the short row ends for this call's
 ; rows where they serve (above), else the slots' ends as before. Clobbers AF, DE, HL.
 mv_hz_prepare:
-        ld hl,(mv_first_row+1)
-        ld de,mv_row_h_zero
-        or a
-        sbc hl,de
+        ld hl,mv_row_h_zero     ; the next row's start
+        ld a,(mv_first_row+1)   ; (told by its low byte)
+        cp l
+        jr z,@h_zero
+        cp mv_row_resume & 255
         jp nz,@general          ; (an h sum)
+        ld a,(mv_hz_kept)       ; a second part after mv_hz_keep's first, in the low slots
+        or a
+        jp z,@general
+        ld hl,(mv_jump+1)
+        ld de,mv_low_entry
+        sbc hl,de               ; (no carry)
+        jp nz,@general
+        ld a,(MV_NC_L)          ; R = -Cl - 256 Ch
+        ld (MV_HZ_R0),a
+        ld a,(MV_NC_L+1)
+        ld l,a
+        ld a,(MV_NC_L_TOP)
+        ld h,a
+        ld de,(MV_FULL_NC_H)
+        add hl,de
+        ld (MV_HZ_R12),hl
+        ld hl,(MV_RESUME_CARRY)
+        ld (MV_HZ_CARRY),hl
+        ld hl,mv_row_hz_resume
+        jr @next_set
+@h_zero:
         ld a,(mv_coarse_on)
         cp MV_COARSE_GATE
         jr z,@gated
-        ld hl,(MV_CARRY_PTR)
-        ld de,mv_hz_keep
         ld a,(mv_mode)
         and MV_KEEP
-        jr nz,@ends_set
+        jr z,@next_set
+        ld (mv_hz_kept),a       ; (its second part's rows may start at mv_row_hz_resume)
+        ld hl,(MV_CARRY_PTR)
+        ld de,mv_hz_keep
+        jr @ends_set
+@next_set:
+        ld (MV_HZ_NEXT_1),hl
+        ld (MV_HZ_NEXT_2),hl
         ld a,(MV_STORE_OP)
         ld hl,MV_HZ_OWN_OPS
         ld e,MV_HZ_OWN_OP_3
         cp MV_STORE_OPS & 255
         jr z,@store_set
-        ld hl,(MV_STORE_OP+1)
-        ld de,mv_store_add
-        or a
-        sbc hl,de
-        jr nz,@general          ; (mv_store_relu without the gate)
+        ld a,(MV_STORE_OP+1)    ; (told from mv_store_relu by its low byte)
+        cp mv_store_add & 255
+        jp nz,@general          ; (mv_store_relu without the gate)
         ld hl,(mv_hz_add & 255) * 256 + $C3     ; jp mv_hz_add
         ld e,mv_hz_add >> 8
 @store_set:
@@ -3502,6 +3549,8 @@ mv_hz_prepare:
         sbc hl,de               ; (no carry)
         ex de,hl
 @shift_set:
+        ld hl,(MV_HZ_NEXT_1)    ; (the same for a whole call)
+        ld (mv_first_row+1),hl
         ld hl,(MV_OUT_PTR)
 @ends_set:                      ; HL: the first row's word, DE: the slots' ends
         ld (MV_HZ_PTR),hl
@@ -3514,12 +3563,18 @@ mv_hz_prepare:
         or a
         sbc hl,de
         jr nz,@general          ; (the gate without mv_store_relu: its zeroed rows shift)
+        ld a,(MV_GATE_T1)
+        ld e,a
+        rla
+        sbc a,a
+        ld hl,MV_GATE_T2
+        cp (hl)
+        jr nz,@general          ; (Tv above 16 bits: a shift above 21)
+        ld a,e
+        xor $80
+        ld (MV_HZ_T1),a
         ld a,(MV_GATE_T0)
         ld (MV_HZ_T0),a
-        ld a,(MV_GATE_T1)
-        ld (MV_HZ_T1),a
-        ld a,(MV_GATE_T2)
-        ld (MV_HZ_T2),a
         ld hl,(MV_OUT_PTR)
         ld (MV_HZ_PTR),hl
         ld hl,mv_hz_gate
@@ -3528,11 +3583,20 @@ mv_hz_prepare:
         ld (MV_LOW_END_JP),hl
         ret
 @general:
+        xor a
+        ld (mv_hz_kept),a
         ld hl,mv_low_row_end
         ld (MV_LOW_END_JP),hl
         ld hl,mv_coarse_row_end
         ld (MV_COARSE_END_JP),hl
         ret
+        .assert (mv_row_h_zero & 255) != (mv_row & 255) && (mv_row_h_zero & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
+        .assert (mv_row_h_zero & 255) != (mv_row_resume & 255) && (mv_row_h_zero & 255) != (mv_row_any & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
+        .assert (mv_row_h_zero & 255) != (mv_row_sparse & 255) && (mv_row_h_zero & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
+        .assert (mv_row_resume & 255) != (mv_row & 255) && (mv_row_resume & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
+        .assert (mv_row_resume & 255) != (mv_row_any & 255) && (mv_row_resume & 255) != (mv_row_sparse & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
+        .assert (mv_row_resume & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
+mv_hz_kept:     .byte 0         ; 1: the first part's rows kept their sums through mv_hz_keep
 .endif
 
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
