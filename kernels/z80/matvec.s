@@ -864,6 +864,20 @@ mv_store_zero:
 ; start's A:HL into that form (23 T-states; 10 more through mv_low_entry_jp, for
 ; fewer than MV_MAX_COLS columns), and leaves through mv_low_row_end, the coarse
 ; row end's steps (4 more than mv_row_end's).
+.ifdef MV_LOW_HLA
+; mv_row_whole_start - mv_row_h_zero's start with its -Cl at `operands` (its low byte, then
+; ld bc's opcode and the top two bytes, as MV_COARSE_NC_L0's), and no jp: the slots follow.
+        .macro mv_row_whole_start operands
+        exx
+        dec sp
+        pop af
+        pop hl
+        add a,0
+operands = * - 1
+        ld bc,0
+        adc hl,bc
+        .endmacro
+.endif
 mv_low_entry_jp:
         ld e,l
         ld l,h
@@ -879,7 +893,7 @@ mv_low_entry:
         ld a,e
         ld d,0
 .ifdef MV_LOW_HLA
-        jp mv_low_slots         ; (10 T-states a row: mv_row_hz_resume runs on into them instead)
+        jp mv_low_slots         ; (10 T-states a row: mv_row_low_whole runs on into them instead)
 ; mv_row_hz_resume - (mv_hz_prepare) a second part's row start in the low slots after
 ; a first part that kept its sums through mv_hz_keep: the whole call's doubled sum
 ; fits the slots' 24 bits (every |x| <= 384), so the row starts with no h sum, at the
@@ -901,6 +915,11 @@ MV_HZ_R0        = * - 1
         ld bc,0                 ; patched: its top two (H:L:A = the l sum, D = 0)
 MV_HZ_R12       = * - 2
         adc hl,bc
+        jp mv_low_slots
+; mv_row_low_whole - (mv_hz_prepare) mv_row_h_zero's start for a low call of MV_MAX_COLS
+; columns, run on into the first low slot: no jp, 10 T-states a row less.
+mv_row_low_whole:
+        mv_row_whole_start MV_LOW_WHOLE_NC_L0
 .endif
 mv_low_slots:
         .repeat MV_MAX_COLS / 2
@@ -2876,6 +2895,12 @@ MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a
         adc hl,bc
         jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload), or
 MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
+.ifdef MV_LOW_HLA
+; mv_row_coarse_whole - (mv_hz_prepare) mv_row_h_zero's start for a coarse call of
+; MV_MAX_COLS columns, run on into the first pair: no jp, 10 T-states a row less.
+mv_row_coarse_whole:
+        mv_row_whole_start MV_COARSE_WHOLE_NC_L0
+.endif
 mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
@@ -3356,7 +3381,8 @@ MV_HZ_T1 = * - 1
         ld (hl),a
         inc hl
         dec b
-        jp nz,mv_row_h_zero
+        jp nz,mv_row_h_zero     ; patched as mv_hz_store's
+MV_HZ_NEXT_4    = * - 2
         jp mv_part_end
 @exact:
         ld a,l
@@ -3402,7 +3428,7 @@ mv_hz_store:
         ld (hl),a
         inc hl
         dec b
-        jp nz,mv_row_h_zero     ; patched: mv_row_hz_resume for a second part
+        jp nz,mv_row_h_zero     ; patched: the call's row start (mv_hz_prepare)
 MV_HZ_NEXT_1    = * - 2
         jp mv_part_end
 MV_HZ_OWN_OPS   = $D97D         ; mv_hz_store's ld a,l and exx, and then ld (hl),a
@@ -3462,15 +3488,15 @@ mv_hz_keep:
         ld (hl),a
         inc hl
         dec b
-        jp nz,mv_row_h_zero
+        jp nz,mv_row_h_zero     ; patched as mv_hz_store's
+MV_HZ_NEXT_3    = * - 2
         jp mv_part_end
 
 ; mv_hz_prepare - (mv_part, after mv_prepare) the short row ends for this call's
 ; rows where they serve (above), else the slots' ends as before. Clobbers AF, DE, HL.
 mv_hz_prepare:
-        ld hl,mv_row_h_zero     ; the next row's start
         ld a,(mv_first_row+1)   ; (told by its low byte)
-        cp l
+        cp mv_row_h_zero & 255
         jr z,@h_zero
         cp mv_row_resume & 255
         jp nz,@general          ; (an h sum)
@@ -3494,7 +3520,26 @@ mv_hz_prepare:
         ld (MV_HZ_CARRY),hl
         ld hl,mv_row_hz_resume
         jr @next_set
-@h_zero:
+@h_zero:                        ; (its rows start as mv_row_h_zero's whatever their end)
+        ld hl,mv_row_h_zero
+        ld a,(mv_cols)
+        cp MV_MAX_COLS
+        jr nz,@start_set
+        ld de,(MV_COARSE_NC_L12)        ; -Cl into the copy that runs on into its slots
+        ld a,(mv_coarse_on)
+        or a
+        ld a,(MV_COARSE_NC_L0)
+        jr nz,@coarse_whole
+        ld (MV_LOW_WHOLE_NC_L0),a
+        ld (MV_LOW_WHOLE_NC_L0 + 2),de
+        ld hl,mv_row_low_whole
+        jr @start_set
+@coarse_whole:
+        ld (MV_COARSE_WHOLE_NC_L0),a
+        ld (MV_COARSE_WHOLE_NC_L0 + 2),de
+        ld hl,mv_row_coarse_whole
+@start_set:
+        ld (mv_first_row+1),hl  ; (@general puts back mv_row_jump's, mv_prepare's choice)
         ld a,(mv_coarse_on)
         cp MV_COARSE_GATE
         jr z,@gated
@@ -3502,6 +3547,7 @@ mv_hz_prepare:
         and MV_KEEP
         jr z,@next_set
         ld (mv_hz_kept),a       ; (its second part's rows may start at mv_row_hz_resume)
+        ld (MV_HZ_NEXT_3),hl
         ld hl,(MV_CARRY_PTR)
         ld de,mv_hz_keep
         jr @ends_set
@@ -3549,7 +3595,7 @@ mv_hz_prepare:
         sbc hl,de               ; (no carry)
         ex de,hl
 @shift_set:
-        ld hl,(MV_HZ_NEXT_1)    ; (the same for a whole call)
+        ld hl,(MV_HZ_NEXT_1)
         ld (mv_first_row+1),hl
         ld hl,(MV_OUT_PTR)
 @ends_set:                      ; HL: the first row's word, DE: the slots' ends
@@ -3558,6 +3604,8 @@ mv_hz_prepare:
         ld (MV_COARSE_END_JP),de
         ret
 @gated:
+        ld (MV_HZ_NEXT_4),hl
+        ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends)
         ld hl,(mv_gate_zeroed+1)
         ld de,mv_store_zero
         or a
@@ -3583,6 +3631,8 @@ mv_hz_prepare:
         ld (MV_LOW_END_JP),hl
         ret
 @general:
+        ld hl,(mv_row_jump+1)
+        ld (mv_first_row+1),hl
         xor a
         ld (mv_hz_kept),a
         ld hl,mv_low_row_end
