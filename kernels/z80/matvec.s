@@ -867,6 +867,7 @@ mv_store_zero:
 .ifdef MV_LOW_HLA
 ; mv_row_whole_start - mv_row_h_zero's start with its -Cl at `operands` (its low byte, then
 ; ld bc's opcode and the top two bytes, as MV_COARSE_NC_L0's), and no jp: the slots follow.
+MV_WHOLE_NC_END = 8             ; (its top byte's place, from the start)
         .macro mv_row_whole_start operands
         exx
         dec sp
@@ -1307,12 +1308,25 @@ mv_prepare:
         ld (mv_left_jump+1),hl
 .ifdef MV_LOW_SLOTS
         ld (mv_left_jump_af+1),hl
+.ifdef MV_LOW_HLA
+        ld de,mv_hz_store - mv_store    ; (the short row ends' chain, mv_hz_prepare)
+        add hl,de
+        ld (mv_hz_shift),hl
+.endif
         ld hl,mv_low_shift_af   ; the low rows' head (their low byte in A')
         ld (mv_low_check+1),hl
 .endif
         ld hl,mv_low_shift
         jr @shift_set
 @shift_right:
+.ifdef MV_LOW_HLA
+        ld hl,mv_hz_store       ; (the short row ends: shift 7 straight to the store, none
+        or a                    ; above: mv_hz_prepare leaves those rows the chains above)
+        jr z,@hz_right_set
+        ld h,0
+@hz_right_set:
+        ld (mv_hz_shift),hl
+.endif
         ld c,a
         and MV_CHAIN_BITS
         mv_chain_at mv_saturate
@@ -3351,13 +3365,14 @@ mv_gate_slots:
 ; word (MV_HZ_PTR: no h sum there), with no move of V to that set, no test of its top
 ; byte and no output pointer in memory. The end of the low and the coarse slots jumps
 ; to the chain's entry for the call's shift (mv_hz_prepare): a left shift (shift < 7)
-; through mv_hz_left, shift 7 straight to mv_hz_store, shift 8..14 through
-; mv_hz_right; a call that adds to its output (mv_store_add) stores through
-; mv_hz_add (mv_hz_store's first bytes a jp to it), a first part keeps its sums
-; through mv_hz_keep and a gated call with ReLU (fc1's) stores its zeroed rows through
-; mv_hz_gate. Any other call (a second part, a sparse one, the full path, a shift
-; above 14, mv_store_relu without the gate) ends its rows in mv_low_row_end and the
-; coarse slots' row end as before.
+; through mv_hz_left, shift 7 straight to mv_hz_store; a call that adds to its output
+; (mv_store_add) stores through mv_hz_add (mv_hz_store's first bytes a jp to it), a
+; first part keeps its sums through mv_hz_keep (and its second part's rows start at
+; mv_row_hz_resume), and a gated call with ReLU (fc1's) stores its zeroed rows through
+; mv_hz_gate. Any other call (a sparse one, the full path, a shift above 7, fc1's
+; mv_store_relu when it runs exact, the gate without it) ends its rows in
+; mv_low_row_end and the coarse slots' row end as before (the shipped soul's shifts
+; are 4 to 7: a chain of right shifts, 37 bytes, and a ReLU store, 33, were left out).
 
 ; mv_hz_gate - a gated coarse row's end (mv_gate's test, in the slots' set): V < Tv
 ; stores 0 (ReLU zeroes the row), else the row goes on as mv_gate's, its low bytes
@@ -3398,14 +3413,6 @@ MV_HZ_NEXT_4    = * - 2
         ld e,a                  ; E:H:L = V
         jp mv_gate_exact
 
-; mv_hz_right - H:L >> (shift - 7), entered 2 bytes a step before its end.
-mv_hz_right:
-        .repeat MV_CHAIN_BITS
-        sra h
-        rr l
-        .endrepeat
-mv_hz_right_end:
-        jp mv_hz_store
 ; mv_hz_left - H:L:A << (7 - shift), entered 6 bytes a step before its end: the sum's
 ; top bits change sign when it does not fit (CF: its sign).
 mv_hz_left:
@@ -3493,9 +3500,12 @@ MV_HZ_NEXT_3    = * - 2
         jp mv_part_end
 
 ; mv_hz_prepare - (mv_part, after mv_prepare) the short row ends for this call's
-; rows where they serve (above), else the slots' ends as before. Clobbers AF, DE, HL.
+; rows where they serve (above), else the slots' ends as before; a whole call of
+; MV_MAX_COLS columns with no h sum starts its rows in mv_row_low_whole or
+; mv_row_coarse_whole (their -Cl copied here) whatever their end. Clobbers AF, DE, HL.
 mv_hz_prepare:
-        ld a,(mv_first_row+1)   ; (told by its low byte)
+        ld hl,(mv_row_jump+1)   ; mv_prepare's row start (mv_first_row's too)
+        ld a,l                  ; (told by its low byte)
         cp mv_row_h_zero & 255
         jr z,@h_zero
         cp mv_row_resume & 255
@@ -3507,132 +3517,101 @@ mv_hz_prepare:
         ld de,mv_low_entry
         sbc hl,de               ; (no carry)
         jp nz,@general
-        ld a,(MV_NC_L)          ; R = -Cl - 256 Ch
-        ld (MV_HZ_R0),a
-        ld a,(MV_NC_L+1)
-        ld l,a
+        ld hl,(MV_NC_L+1)       ; R = -Cl - 256 Ch (L: -Cl's middle byte)
         ld a,(MV_NC_L_TOP)
         ld h,a
         ld de,(MV_FULL_NC_H)
         add hl,de
         ld (MV_HZ_R12),hl
+        ld a,(MV_NC_L)
+        ld (MV_HZ_R0),a
         ld hl,(MV_RESUME_CARRY)
         ld (MV_HZ_CARRY),hl
         ld hl,mv_row_hz_resume
-        jr @next_set
-@h_zero:                        ; (its rows start as mv_row_h_zero's whatever their end)
-        ld hl,mv_row_h_zero
+        jr @start_set
+@h_zero:
         ld a,(mv_cols)
         cp MV_MAX_COLS
-        jr nz,@start_set
+        jr nz,@start_set        ; (mv_row_h_zero and its jp to the first slot)
         ld de,(MV_COARSE_NC_L12)        ; -Cl into the copy that runs on into its slots
         ld a,(mv_coarse_on)
         or a
         ld a,(MV_COARSE_NC_L0)
-        jr nz,@coarse_whole
-        ld (MV_LOW_WHOLE_NC_L0),a
-        ld (MV_LOW_WHOLE_NC_L0 + 2),de
-        ld hl,mv_row_low_whole
-        jr @start_set
-@coarse_whole:
-        ld (MV_COARSE_WHOLE_NC_L0),a
-        ld (MV_COARSE_WHOLE_NC_L0 + 2),de
-        ld hl,mv_row_coarse_whole
-@start_set:
-        ld (mv_first_row+1),hl  ; (@general puts back mv_row_jump's, mv_prepare's choice)
+        ld hl,MV_LOW_WHOLE_NC_L0
+        jr z,* + 5
+        ld hl,MV_COARSE_WHOLE_NC_L0
+        ld (hl),a
+        inc hl
+        inc hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        ld de,-MV_WHOLE_NC_END  ; HL: the copy's start
+        add hl,de
+@start_set:                     ; HL: the rows' start, mv_first_row's and mv_row_jump's if
+        push hl                 ; the short ends serve (@ends_set)
+        ld (MV_HZ_NEXT_1),hl
+        ld (MV_HZ_NEXT_2),hl
+        ld (MV_HZ_NEXT_3),hl
+        ld (MV_HZ_NEXT_4),hl
         ld a,(mv_coarse_on)
         cp MV_COARSE_GATE
         jr z,@gated
         ld a,(mv_mode)
         and MV_KEEP
-        jr z,@next_set
         ld (mv_hz_kept),a       ; (its second part's rows may start at mv_row_hz_resume)
-        ld (MV_HZ_NEXT_3),hl
         ld hl,(MV_CARRY_PTR)
         ld de,mv_hz_keep
-        jr @ends_set
-@next_set:
-        ld (MV_HZ_NEXT_1),hl
-        ld (MV_HZ_NEXT_2),hl
-        ld a,(MV_STORE_OP)
+        jr nz,@ends_set
+        ld a,(MV_STORE_OP)      ; the store: mv_hz_store's own, or its first bytes a jp
         ld hl,MV_HZ_OWN_OPS
         ld e,MV_HZ_OWN_OP_3
         cp MV_STORE_OPS & 255
         jr z,@store_set
         ld a,(MV_STORE_OP+1)    ; (told from mv_store_relu by its low byte)
         cp mv_store_add & 255
-        jp nz,@general          ; (mv_store_relu without the gate)
+        jr nz,@general_pop      ; (mv_store_relu: fc1's when it runs exact)
         ld hl,(mv_hz_add & 255) * 256 + $C3     ; jp mv_hz_add
         ld e,mv_hz_add >> 8
 @store_set:
         ld (mv_hz_store),hl
         ld a,e
         ld (mv_hz_store+2),a
-        ld a,(mv_shift)
-        ld de,mv_hz_store
-        sub MV_CHAIN_BITS
-        jr z,@shift_set         ; shift 7: H:L as it is
-        jr nc,@right
-        add a,MV_CHAIN_BITS     ; shift < 7: mv_hz_left + 6 shift
-        ld e,a
-        add a,a
-        add a,e
-        add a,a
-        ld e,a
-        ld d,0
-        ld hl,mv_hz_left
-        add hl,de
-        ex de,hl
-        jr @shift_set
-@right:
-        cp MV_CHAIN_BITS + 1
-        jr nc,@general          ; (shift above 14: whole bytes first, mv_right_bytes)
-        add a,a
-        add a,a
-        ld e,a
-        ld d,0
-        ld hl,mv_hz_right_end
-        sbc hl,de               ; (no carry)
-        ex de,hl
-@shift_set:
-        ld hl,(MV_HZ_NEXT_1)
-        ld (mv_first_row+1),hl
+        ld de,(mv_hz_shift)     ; the chain's entry for the shift (mv_prepare)
+        ld a,d
+        or a
+        jr z,@general_pop       ; (none: a shift above 7)
         ld hl,(MV_OUT_PTR)
 @ends_set:                      ; HL: the first row's word, DE: the slots' ends
         ld (MV_HZ_PTR),hl
-        ld (MV_LOW_END_JP),de
+        ld (MV_LOW_END_JP),de   ; (a gated call's: it runs no low slot)
         ld (MV_COARSE_END_JP),de
+        pop hl
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends, too)
         ret
 @gated:
-        ld (MV_HZ_NEXT_4),hl
-        ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends)
-        ld hl,(mv_gate_zeroed+1)
-        ld de,mv_store_zero
-        or a
-        sbc hl,de
-        jr nz,@general          ; (the gate without mv_store_relu: its zeroed rows shift)
+        ld a,(MV_STORE_OP+1)    ; (mv_gate_prepare's test: its zeroed rows to mv_store_zero)
+        cp mv_store_relu & 255
+        jr nz,@general_pop      ; (the gate without mv_store_relu: its zeroed rows shift)
         ld a,(MV_GATE_T1)
         ld e,a
         rla
         sbc a,a
         ld hl,MV_GATE_T2
         cp (hl)
-        jr nz,@general          ; (Tv above 16 bits: a shift above 21)
+        jr nz,@general_pop      ; (Tv above 16 bits: a shift above 21)
         ld a,e
         xor $80
         ld (MV_HZ_T1),a
         ld a,(MV_GATE_T0)
         ld (MV_HZ_T0),a
         ld hl,(MV_OUT_PTR)
-        ld (MV_HZ_PTR),hl
-        ld hl,mv_hz_gate
-        ld (MV_COARSE_END_JP),hl
-        ld hl,mv_low_row_end    ; (a gated call runs no low slot)
-        ld (MV_LOW_END_JP),hl
-        ret
+        ld de,mv_hz_gate
+        jr @ends_set
+@general_pop:
+        pop hl
 @general:
-        ld hl,(mv_row_jump+1)
-        ld (mv_first_row+1),hl
         xor a
         ld (mv_hz_kept),a
         ld hl,mv_low_row_end
@@ -3646,7 +3625,9 @@ mv_hz_prepare:
         .assert (mv_row_resume & 255) != (mv_row & 255) && (mv_row_resume & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
         .assert (mv_row_resume & 255) != (mv_row_any & 255) && (mv_row_resume & 255) != (mv_row_sparse & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
         .assert (mv_row_resume & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
-mv_hz_kept:     .byte 0         ; 1: the first part's rows kept their sums through mv_hz_keep
+        .assert MV_LOW_WHOLE_NC_L0 + 3 - mv_row_low_whole == MV_WHOLE_NC_END && MV_COARSE_WHOLE_NC_L0 + 3 - mv_row_coarse_whole == MV_WHOLE_NC_END, "mv_hz_prepare finds the copies from their operands"
+mv_hz_kept:     .byte 0         ; not 0: the first part's rows kept their sums through mv_hz_keep
+mv_hz_shift:    .word 0         ; mv_hz_left's entry for the call's shift (mv_prepare; a top byte 0: none)
 .endif
 
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
