@@ -158,9 +158,14 @@
 ; mv_coarse_wide), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 225,648 coarse
-; against 348,436 exact, with one wide column 232,750 against 355,948, with four
-; 253,773 against 378,361 (378,358 before the sixteenth round's stores after mv_store
+; (tests/test_kernels_z80_coarse.py, each after the one before): 227,069 coarse
+; against 349,852 exact, with one wide column 234,171 against 357,364, with four
+; 255,194 against 379,774 (shift 9: the seventeenth round's short row ends, for shifts
+; up to 7, do not serve, and the slots' ends take 10 T-states a row for their jp, ~150
+; a call for mv_hz_prepare's look; at shift 4, the logits', 217,507 / 340,290, 224,609 /
+; 347,802 and 245,632 / 370,212, 231,797 / 354,585, 238,899 / 362,097 and 259,922 /
+; 384,510 before them; 225,648 / 348,436, 232,750 / 355,948 and 253,773 / 378,361 at
+; shift 9 before them; 378,358 before the sixteenth round's stores after mv_store
 ; moved the code after them, a layout effect; 226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth
 ; round, whose choice the coarse call's pass pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
@@ -182,7 +187,8 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 3,944 (3,937 before mv_rows_run set the slots' D = 0, 7
+; MV_NARROW_JUMP); a row again 3,954 (3,944 before mv_rows_run's ld hl for the short row
+; ends, seventeenth round; 3,937 before mv_rows_run set the slots' D = 0, 7
 ; a call; 4,058 before the row constants went in front of
 ; the weights, 4,068 before the main slots ran on into
 ; mv_row_end, 4,076 before the narrow row start's immediate; 4,153 before MV_BIAS_IN_K, which leaves
@@ -192,8 +198,12 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,216, every row summed again 216,513, exact 177,829 (one wide
-; column 124,485, 220,991, 182,397; 120,179, 216,476, 124,448 and 220,954 before the
+; every row gated 121,095, every row summed again 217,392, exact 171,022 (one wide
+; column 125,364, 221,870, 175,590; with fc1's store, mv_store_relu, which the short row
+; ends' gate takes, 111,296, 220,598, 181,445 and 115,652, 224,954, 185,936; 120,216,
+; 216,513, 177,829 and 124,485, 220,991, 182,397, with mv_store_relu 117,040, 219,184,
+; 180,466 and 121,396, 223,540, 184,957, before the seventeenth round's short row ends
+; (the gate without mv_store_relu does not take them); 120,179, 216,476, 124,448 and 220,954 before the
 ; sixteenth round's look at mv_store_relu, 37 T-states a gated call; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth round;
 ; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
@@ -235,6 +245,20 @@
 ; constant's low byte into C and adds -Cl's top bytes with ld bc,n: 7 T-states a
 ; row less than ld d,0 (fifteenth round).
 ;
+; The short row ends (MV_LOW_HLA, seventeenth round: mv_hz_*, after mv_gate_slots): a
+; low or coarse row with no h sum (mv_row_h_zero's) ends with its whole doubled sum in
+; the slots' H:L:A, so it shifts and stores there (the row's word in the other set's HL,
+; MV_HZ_PTR), with no move of V to the other set and no test of its top byte: a low
+; row of 32 columns at shift 4 takes 219 T-states besides its products, its start
+; included, against 336 (its end 70 + 87 of shifts against 173 + 87). Its row start
+; pops the constant's low byte with dec sp, pop af (4 less),
+; a whole call's of 32 columns runs on into its slots (mv_row_low_whole,
+; mv_row_coarse_whole: no jp, 10 less), a first part keeps its sums through mv_hz_keep
+; and its second part starts at mv_row_hz_resume (~90 less than mv_row_resume's start),
+; and fc1's gate zeroes its rows through mv_hz_gate. mv_hz_prepare chooses them once a
+; part (~500 T-states; ~150 where they do not serve); shifts above 7 and any other
+; call end as before, 10 T-states a row more for the slots' ends' jp.
+;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
 ; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
 ; patched, mv_pass_low): most narrow calls run them, and mv_low_prepare no longer
@@ -259,8 +283,9 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,550 bytes by
-; the build's line map (mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,053 bytes by
+; the build's line map (the seventeenth round's short row ends' 503 included; 5,550
+; before them; mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
 ; 5,299 in this header before; 5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
 
