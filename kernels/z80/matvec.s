@@ -3438,15 +3438,16 @@ MV_HZ_NEXT_4    = * - 2
         ld e,a                  ; E:H:L = V
         jp mv_gate_exact
 
-; mv_hz_left - H:L:A << (7 - shift), entered 6 bytes a step before its end: the sum's
-; top bits change sign when it does not fit (CF: its sign).
+; mv_hz_left - H:L:A << (7 - shift), entered 6 bytes a step before its end (mv_prepare:
+; the left chain's entry moved by mv_hz_store - mv_store): the sum's top bits change
+; sign when it does not fit (CF: its sign).
 mv_hz_left:
         .repeat MV_CHAIN_BITS
         add a,a
         adc hl,hl
         jp pe,mv_hz_clip
         .endrepeat
-        .assert * - mv_hz_left == MV_CHAIN_BITS * 6, "mv_hz_prepare enters mv_hz_left 6 bytes a step"
+        .assert * - mv_hz_left == MV_CHAIN_BITS * 6, "mv_prepare enters mv_hz_left as the left chain, 6 bytes a step"
 ; mv_hz_store - H:L (the slots' set) into the row's word at the other set's HL, and
 ; the next row.
 mv_hz_store:
