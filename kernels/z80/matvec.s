@@ -3583,6 +3583,10 @@ mv_hz_prepare:
         ld a,(mv_coarse_on)
         cp MV_COARSE_GATE
         jr z,@gated
+.ifdef MV_COARSE_TOP
+        dec a                   ; (an ungated coarse call's rows end in mv_coarse_top, a bound
+        jp z,@general_pop       ; of its own: through the coarse slots' own end)
+.endif
         ld a,(mv_mode)
         and MV_KEEP
         ld (mv_hz_kept),a       ; (its second part's rows may start at mv_row_hz_resume)
