@@ -158,9 +158,14 @@
 ; mv_coarse_wide), so each row is a lower bound within (255 * cols
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 225,648 coarse
-; against 348,436 exact, with one wide column 232,750 against 355,948, with four
-; 253,773 against 378,361 (378,358 before the sixteenth round's stores after mv_store
+; (tests/test_kernels_z80_coarse.py, each after the one before): 227,069 coarse
+; against 349,852 exact, with one wide column 234,171 against 357,364, with four
+; 255,194 against 379,774 (shift 9: the seventeenth round's short row ends, for shifts
+; up to 7, do not serve, and the slots' ends take 10 T-states a row for their jp, ~150
+; a call for mv_hz_prepare's look; at shift 4, the logits', 217,507 / 340,290, 224,609 /
+; 347,802 and 245,632 / 370,212, 231,797 / 354,585, 238,899 / 362,097 and 259,922 /
+; 384,510 before them; 225,648 / 348,436, 232,750 / 355,948 and 253,773 / 378,361 at
+; shift 9 before them; 378,358 before the sixteenth round's stores after mv_store
 ; moved the code after them, a layout effect; 226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth
 ; round, whose choice the coarse call's pass pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
@@ -182,7 +187,8 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 3,944 (3,937 before mv_rows_run set the slots' D = 0, 7
+; MV_NARROW_JUMP); a row again 3,954 (3,944 before mv_rows_run's ld hl for the short row
+; ends, seventeenth round; 3,937 before mv_rows_run set the slots' D = 0, 7
 ; a call; 4,058 before the row constants went in front of
 ; the weights, 4,068 before the main slots ran on into
 ; mv_row_end, 4,076 before the narrow row start's immediate; 4,153 before MV_BIAS_IN_K, which leaves
@@ -192,8 +198,12 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,216, every row summed again 216,513, exact 177,829 (one wide
-; column 124,485, 220,991, 182,397; 120,179, 216,476, 124,448 and 220,954 before the
+; every row gated 121,095, every row summed again 217,392, exact 171,022 (one wide
+; column 125,364, 221,870, 175,590; with fc1's store, mv_store_relu, which the short row
+; ends' gate takes, 111,296, 220,598, 181,445 and 115,652, 224,954, 185,936; 120,216,
+; 216,513, 177,829 and 124,485, 220,991, 182,397, with mv_store_relu 117,040, 219,184,
+; 180,466 and 121,396, 223,540, 184,957, before the seventeenth round's short row ends
+; (the gate without mv_store_relu does not take them); 120,179, 216,476, 124,448 and 220,954 before the
 ; sixteenth round's look at mv_store_relu, 37 T-states a gated call; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth round;
 ; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
@@ -235,6 +245,20 @@
 ; constant's low byte into C and adds -Cl's top bytes with ld bc,n: 7 T-states a
 ; row less than ld d,0 (fifteenth round).
 ;
+; The short row ends (MV_LOW_HLA, seventeenth round: mv_hz_*, after mv_gate_slots): a
+; low or coarse row with no h sum (mv_row_h_zero's) ends with its whole doubled sum in
+; the slots' H:L:A, so it shifts and stores there (the row's word in the other set's HL,
+; MV_HZ_PTR), with no move of V to the other set and no test of its top byte: a low
+; row of 32 columns at shift 4 takes 219 T-states besides its products, its start
+; included, against 336 (its end 70 + 87 of shifts against 173 + 87). Its row start
+; pops the constant's low byte with dec sp, pop af (4 less),
+; a whole call's of 32 columns runs on into its slots (mv_row_low_whole,
+; mv_row_coarse_whole: no jp, 10 less), a first part keeps its sums through mv_hz_keep
+; and its second part starts at mv_row_hz_resume (~90 less than mv_row_resume's start),
+; and fc1's gate zeroes its rows through mv_hz_gate. mv_hz_prepare chooses them once a
+; part (~500 T-states; ~150 where they do not serve); shifts above 7 and any other
+; call end as before, 10 T-states a row more for the slots' ends' jp.
+;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
 ; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
 ; patched, mv_pass_low): most narrow calls run them, and mv_low_prepare no longer
@@ -259,8 +283,9 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 5,550 bytes by
-; the build's line map (mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,053 bytes by
+; the build's line map (the seventeenth round's short row ends' 503 included; 5,550
+; before them; mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
 ; 5,299 in this header before; 5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
 
@@ -469,6 +494,9 @@ mv_part:
         call mv_sparse_undo     ; (a sparse call before: its slots back)
 .endif
         call mv_prepare
+.ifdef MV_LOW_HLA
+        call mv_hz_prepare
+.endif
 .ifdef MV_COARSE
         ld a,(mv_rows)
 mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_row's one)
@@ -490,6 +518,10 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
 .endif
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
+.ifdef MV_LOW_HLA
+        ld hl,0                 ; patched: the first row's word for mv_hz_store's short row ends
+MV_HZ_PTR       = * - 2         ; (their rows keep no h sum in this set's HL: mv_hz_prepare)
+.endif
 mv_first_row:
         jp mv_row               ; patched: mv_row_narrow, mv_row_resume or mv_row_any (mv_mode)
 mv_row:                         ; in the h sum's set: C:DE = -K, the row's sum of w^2 negated
@@ -767,6 +799,7 @@ mv_next_row:
         dec b                   ; (in the h sum's set: the rows left)
 mv_row_jump:
         jp nz,mv_row            ; patched as mv_first_row
+mv_part_end:
         ld (MV_ROW_SP),sp       ; where the part ended (a second part's weights follow there)
         ld sp,(mv_saved_sp)
         ret
@@ -856,6 +889,21 @@ mv_store_zero:
 ; start's A:HL into that form (23 T-states; 10 more through mv_low_entry_jp, for
 ; fewer than MV_MAX_COLS columns), and leaves through mv_low_row_end, the coarse
 ; row end's steps (4 more than mv_row_end's).
+.ifdef MV_LOW_HLA
+; mv_row_whole_start - mv_row_h_zero's start with its -Cl at `operands` (its low byte, then
+; ld bc's opcode and the top two bytes, as MV_COARSE_NC_L0's), and no jp: the slots follow.
+MV_WHOLE_NC_END = 8             ; (its top byte's place, from the start)
+        .macro mv_row_whole_start operands
+        exx
+        dec sp
+        pop af
+        pop hl
+        add a,0
+operands = * - 1
+        ld bc,0
+        adc hl,bc
+        .endmacro
+.endif
 mv_low_entry_jp:
         ld e,l
         ld l,h
@@ -870,6 +918,35 @@ mv_low_entry:
         ld h,a
         ld a,e
         ld d,0
+.ifdef MV_LOW_HLA
+        jp mv_low_slots         ; (10 T-states a row: mv_row_low_whole runs on into them instead)
+; mv_row_hz_resume - (mv_hz_prepare) a second part's row start in the low slots after
+; a first part that kept its sums through mv_hz_keep: the whole call's doubled sum
+; fits the slots' 24 bits (every |x| <= 384), so the row starts with no h sum, at the
+; first part's sum + -Cl - 256 Ch (MV_HZ_R), and ends in mv_hz_store's chains: ~90
+; T-states a row less than mv_row_resume's start, mv_jump and mv_low_entry.
+mv_row_hz_resume:               ; (the h sum's set, its HL the row's word)
+        exx
+        ld (MV_HZ_BACK),sp      ; the row's weights (the row before ended there), aside
+        ld sp,0                 ; patched: the row's sums in mv_carry (MV_RESUME_CARRY's)
+MV_HZ_CARRY     = * - 2
+        pop hl                  ; H:L = the first part's V
+        pop bc                  ; B = its low byte (C: V's top byte, unused)
+        ld (MV_HZ_CARRY),sp
+        ld sp,0                 ; patched: the row's weights
+MV_HZ_BACK      = * - 2
+        ld a,b
+        add a,0                 ; patched: R's low byte
+MV_HZ_R0        = * - 1
+        ld bc,0                 ; patched: its top two (H:L:A = the l sum, D = 0)
+MV_HZ_R12       = * - 2
+        adc hl,bc
+        jp mv_low_slots
+; mv_row_low_whole - (mv_hz_prepare) mv_row_h_zero's start for a low call of MV_MAX_COLS
+; columns, run on into the first low slot: no jp, 10 T-states a row less.
+mv_row_low_whole:
+        mv_row_whole_start MV_LOW_WHOLE_NC_L0
+.endif
 mv_low_slots:
         .repeat MV_MAX_COLS / 2
         pop bc
@@ -885,6 +962,10 @@ mv_low_slots:
         adc hl,de
         .endrepeat
         .assert * - mv_low_slots == MV_MAX_COLS / 2 * MV_LOW_PAIR, "low slot size does not match MV_LOW_PAIR"
+.ifdef MV_LOW_HLA
+        jp mv_low_row_end       ; patched: a short row end, mv_hz_store's chains (mv_hz_prepare)
+MV_LOW_END_JP   = * - 2
+.endif
 mv_low_row_end:                 ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ex af,af'               ; A' = bits 0-7 (mv_low_shift_af; mv_low_b puts them in B)
         mv_hla_to_other_set
@@ -1252,12 +1333,25 @@ mv_prepare:
         ld (mv_left_jump+1),hl
 .ifdef MV_LOW_SLOTS
         ld (mv_left_jump_af+1),hl
+.ifdef MV_LOW_HLA
+        ld de,mv_hz_store - mv_store    ; (the short row ends' chain, mv_hz_prepare)
+        add hl,de
+        ld (mv_hz_shift),hl
+.endif
         ld hl,mv_low_shift_af   ; the low rows' head (their low byte in A')
         ld (mv_low_check+1),hl
 .endif
         ld hl,mv_low_shift
         jr @shift_set
 @shift_right:
+.ifdef MV_LOW_HLA
+        ld hl,mv_hz_store       ; (the short row ends: shift 7 straight to the store, none
+        or a                    ; above: mv_hz_prepare leaves those rows the chains above)
+        jr z,@hz_right_set
+        ld h,0
+@hz_right_set:
+        ld (mv_hz_shift),hl
+.endif
         ld c,a
         and MV_CHAIN_BITS
         mv_chain_at mv_saturate
@@ -2820,6 +2914,13 @@ mv_row_h_zero:
 .endif
         exx
 mv_coarse_k:                    ; (mv_row_h_zero and mv_row_coarse_start go on here)
+.ifdef MV_LOW_HLA
+        dec sp                  ; SP on the row's -K (where the row before ended): A = its low
+        pop af                  ; byte (F the byte before it: 4 T-states a row less than pop bc,
+        pop hl                  ; dec sp, pop hl and add a,c), H:L its top two, D 0 from the row
+        add a,0                 ; before or mv_rows_run's; patched: -Cl's low byte
+MV_COARSE_NC_L0 = * - 1
+.else
         pop bc                  ; SP on the row's -K (where the row before ended): C = its low byte
         dec sp                  ; (B and C take weights in the slots: D stays 0 from the row
         pop hl                  ; before, or mv_rows_run's, 7 T-states a row less than ld d,0)
@@ -2827,14 +2928,26 @@ mv_coarse_sum:                  ; (H:L:C = the row constant, D = 0)
         ld a,0                  ; patched: -Cl's low byte
 MV_COARSE_NC_L0 = * - 1
         add a,c
+.endif
         ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum:
 MV_COARSE_NC_L12 = * - 2        ; 17 T-states a row less than adding a byte at a time)
         adc hl,bc
         jp mv_coarse_slots      ; patched: the first used pair (an even count: no preload), or
 MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
+.ifdef MV_LOW_HLA
+; mv_row_coarse_whole - (mv_hz_prepare) mv_row_h_zero's start for a coarse call of
+; MV_MAX_COLS columns, run on into the first pair: no jp, 10 T-states a row less.
+mv_row_coarse_whole:
+        mv_row_whole_start MV_COARSE_WHOLE_NC_L0
+.endif
 mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
+.ifdef MV_LOW_HLA
+        jp mv_coarse_row_end    ; patched: a short row end, mv_hz_store's chains or mv_hz_gate (mv_hz_prepare)
+MV_COARSE_END_JP = * - 2
+mv_coarse_row_end:
+.endif
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
 ; T-states a row less than turning it back and running them there.
 .ifdef MV_LOW_SLOTS
@@ -3237,6 +3350,7 @@ MV_GATE_T2 = * - 1
 mv_gate_zeroed:
         jp m,mv_shift_jump      ; V < Tv: ReLU zeroes the row (patched: mv_store_zero, or the shift:
                                 ; mv_low_check's target, A' the low byte, with MV_LOW_SLOTS)
+mv_gate_exact:                  ; (mv_hz_gate's rows it does not zero)
         exx
         ld hl,0                 ; patched: -cols, SP back to the row's weights
 MV_GATE_BACK = * - 2
@@ -3267,6 +3381,284 @@ mv_gate_slots:
         inc e
 @added:
         jp mv_shift_jump
+
+.ifdef MV_LOW_HLA
+; The short row ends (seventeenth round, the 128K's): a low or coarse row that keeps
+; no h sum (mv_row_h_zero) ends with its whole doubled sum in the slots' H:L:A (24
+; bits), so V = H:L, sign-extended, always fits 16 bits: the row's end shifts H:L:A in
+; the slots' set, and stores H:L through the other set's HL, which holds the row's
+; word (MV_HZ_PTR: no h sum there), with no move of V to that set, no test of its top
+; byte and no output pointer in memory. The end of the low and the coarse slots jumps
+; to the chain's entry for the call's shift (mv_hz_prepare): a left shift (shift < 7)
+; through mv_hz_left, shift 7 straight to mv_hz_store; a call that adds to its output
+; (mv_store_add) stores through mv_hz_add (mv_hz_store's first bytes a jp to it), a
+; first part keeps its sums through mv_hz_keep (and its second part's rows start at
+; mv_row_hz_resume), and a gated call with ReLU (fc1's) stores its zeroed rows through
+; mv_hz_gate. Any other call (a sparse one, the full path, a shift above 7, fc1's
+; mv_store_relu when it runs exact, the gate without it) ends its rows in
+; mv_low_row_end and the coarse slots' row end as before (the shipped soul's shifts
+; are 4 to 7: a chain of right shifts, 37 bytes, and a ReLU store, 33, were left out).
+
+; mv_hz_gate - a gated coarse row's end (mv_gate's test, in the slots' set): V < Tv
+; stores 0 (ReLU zeroes the row), else the row goes on as mv_gate's, its low bytes
+; summed again (E:H:L = V in the h sum's set, A' = D's low byte, its word in MV_OUT_PTR).
+mv_hz_gate:                     ; (the slots' set) H:L:A = D, the coarse doubled sum
+        ex af,af'               ; A' = D's low byte (mv_gate_slots' start)
+        ld a,h
+        xor $80
+        ld c,a                  ; C:L = V + $8000, unsigned (V fits 16 bits)
+        ld a,l
+        sub 0                   ; patched: Tv's low byte (mv_gate's, mv_hz_prepare)
+MV_HZ_T0 = * - 1
+        ld a,c
+        sbc a,0                 ; patched: its high byte xor $80 (Tv fits 16 bits too)
+MV_HZ_T1 = * - 1
+        jp nc,@exact            ; (CF: V < Tv)
+        exx                     ; (HL: the row's word)
+        xor a
+        ld (hl),a
+        inc hl
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero     ; patched as mv_hz_store's
+MV_HZ_NEXT_4    = * - 2
+        jp mv_part_end
+@exact:
+        ld a,l
+        .byte $DD,$6F           ; ld ixl,a
+        ld a,h
+        exx
+        ld (MV_OUT_PTR),hl      ; (mv_store's: the row's word; mv_stored leaves the next in HL)
+        ld h,a
+        .byte $DD,$5D           ; ld e,ixl
+        ld l,e
+        rla
+        sbc a,a
+        ld e,a                  ; E:H:L = V
+        jp mv_gate_exact
+
+; mv_hz_left - H:L:A << (7 - shift), entered 6 bytes a step before its end (mv_prepare:
+; the left chain's entry moved by mv_hz_store - mv_store): the sum's top bits change
+; sign when it does not fit (CF: its sign).
+mv_hz_left:
+        .repeat MV_CHAIN_BITS
+        add a,a
+        adc hl,hl
+        jp pe,mv_hz_clip
+        .endrepeat
+        .assert * - mv_hz_left == MV_CHAIN_BITS * 6, "mv_prepare enters mv_hz_left as the left chain, 6 bytes a step"
+; mv_hz_store - H:L (the slots' set) into the row's word at the other set's HL, and
+; the next row.
+mv_hz_store:
+        ld a,l                  ; patched: jp mv_hz_add for a call that adds to its output
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero     ; patched: the call's row start (mv_hz_prepare)
+MV_HZ_NEXT_1    = * - 2
+        jp mv_part_end
+MV_HZ_OWN_OPS   = $D97D         ; mv_hz_store's ld a,l and exx, and then ld (hl),a
+MV_HZ_OWN_OP_3  = $77
+mv_hz_clip:
+        ld hl,$7FFF
+        jr nc,mv_hz_store
+        inc hl                  ; $8000
+        jr mv_hz_store
+
+; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum).
+mv_hz_add:
+        ld a,l
+        exx
+        add a,(hl)
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        adc a,(hl)              ; P/V: a signed overflow
+        jp pe,@clip
+@store:
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero     ; patched as mv_hz_store's
+MV_HZ_NEXT_2    = * - 2
+        jp mv_part_end
+@clip:                          ; towards the addends' sign, the other of A's
+        rla
+        sbc a,a                 ; $FF: positive
+        dec hl
+        ld (hl),a
+        inc hl
+        xor $80                 ; $7F or $80
+        jr @store
+
+; mv_hz_keep - a first part's row: its sum 256 V + the low byte into mv_carry at the
+; other set's HL (mv_keep's four bytes: V's, low first, then the low byte).
+mv_hz_keep:
+        ex af,af'               ; A' = the low byte
+        ld a,l
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc hl
+        rla
+        sbc a,a
+        ld (hl),a
+        inc hl
+        ex af,af'
+        ld (hl),a
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero     ; patched as mv_hz_store's
+MV_HZ_NEXT_3    = * - 2
+        jp mv_part_end
+
+; mv_hz_prepare - (mv_part, after mv_prepare) the short row ends for this call's
+; rows where they serve (above), else the slots' ends as before; a whole call of
+; MV_MAX_COLS columns with no h sum starts its rows in mv_row_low_whole or
+; mv_row_coarse_whole (their -Cl copied here) whatever their end. Clobbers AF, DE, HL.
+mv_hz_prepare:
+        ld hl,(mv_row_jump+1)   ; mv_prepare's row start (mv_first_row's too)
+        ld a,l                  ; (told by its low byte)
+        cp mv_row_h_zero & 255
+        jr z,@h_zero
+        cp mv_row_resume & 255
+        jp nz,@general          ; (an h sum)
+        ld a,(mv_hz_kept)       ; a second part after mv_hz_keep's first, in the low slots
+        or a
+        jp z,@general
+        ld hl,(mv_jump+1)
+        ld de,mv_low_entry
+        sbc hl,de               ; (no carry)
+        jp nz,@general
+        ld hl,(MV_NC_L+1)       ; R = -Cl - 256 Ch (L: -Cl's middle byte)
+        ld a,(MV_NC_L_TOP)
+        ld h,a
+        ld de,(MV_FULL_NC_H)
+        add hl,de
+        ld (MV_HZ_R12),hl
+        ld a,(MV_NC_L)
+        ld (MV_HZ_R0),a
+        ld hl,(MV_RESUME_CARRY)
+        ld (MV_HZ_CARRY),hl
+        ld hl,mv_row_hz_resume
+        jr @start_set
+@h_zero:
+        ld a,(mv_cols)
+        cp MV_MAX_COLS
+        jr nz,@start_set        ; (mv_row_h_zero and its jp to the first slot)
+        ld de,(MV_COARSE_NC_L12)        ; -Cl into the copy that runs on into its slots
+        ld a,(mv_coarse_on)
+        or a
+        ld a,(MV_COARSE_NC_L0)
+        ld hl,MV_LOW_WHOLE_NC_L0
+        jr z,* + 5
+        ld hl,MV_COARSE_WHOLE_NC_L0
+        ld (hl),a
+        inc hl
+        inc hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        ld de,-MV_WHOLE_NC_END  ; HL: the copy's start
+        add hl,de
+@start_set:                     ; HL: the rows' start, mv_first_row's and mv_row_jump's if
+        push hl                 ; the short ends serve (@ends_set)
+        ld (MV_HZ_NEXT_1),hl
+        ld (MV_HZ_NEXT_2),hl
+        ld (MV_HZ_NEXT_3),hl
+        ld (MV_HZ_NEXT_4),hl
+        ld a,(mv_coarse_on)
+        cp MV_COARSE_GATE
+        jr z,@gated
+.ifdef MV_COARSE_TOP
+        dec a                   ; (an ungated coarse call's rows end in mv_coarse_top, a bound
+        jp z,@general_pop       ; of its own: through the coarse slots' own end)
+.endif
+        ld a,(mv_mode)
+        and MV_KEEP
+        ld (mv_hz_kept),a       ; (its second part's rows may start at mv_row_hz_resume)
+        ld hl,(MV_CARRY_PTR)
+        ld de,mv_hz_keep
+        jr nz,@ends_set
+        ld a,(MV_STORE_OP)      ; the store: mv_hz_store's own, or its first bytes a jp
+        ld hl,MV_HZ_OWN_OPS
+        ld e,MV_HZ_OWN_OP_3
+        cp MV_STORE_OPS & 255
+        jr z,@store_set
+        ld a,(MV_STORE_OP+1)    ; (told from mv_store_relu by its low byte)
+        cp mv_store_add & 255
+        jr nz,@general_pop      ; (mv_store_relu: fc1's when it runs exact)
+        ld hl,(mv_hz_add & 255) * 256 + $C3     ; jp mv_hz_add
+        ld e,mv_hz_add >> 8
+@store_set:
+        ld (mv_hz_store),hl
+        ld a,e
+        ld (mv_hz_store+2),a
+        ld de,(mv_hz_shift)     ; the chain's entry for the shift (mv_prepare)
+        ld a,d
+        or a
+        jr z,@general_pop       ; (none: a shift above 7)
+        ld hl,(MV_OUT_PTR)
+@ends_set:                      ; HL: the first row's word, DE: the slots' ends
+        ld (MV_HZ_PTR),hl
+        ld (MV_LOW_END_JP),de   ; (a gated call's: it runs no low slot)
+        ld (MV_COARSE_END_JP),de
+        pop hl
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends, too)
+        ret
+@gated:
+        ld a,(MV_STORE_OP+1)    ; (mv_gate_prepare's test: its zeroed rows to mv_store_zero)
+        cp mv_store_relu & 255
+        jr nz,@general_pop      ; (the gate without mv_store_relu: its zeroed rows shift)
+        ld a,(MV_GATE_T1)
+        ld e,a
+        rla
+        sbc a,a
+        ld hl,MV_GATE_T2
+        cp (hl)
+        jr nz,@general_pop      ; (Tv above 16 bits: a shift above 21)
+        ld a,e
+        xor $80
+        ld (MV_HZ_T1),a
+        ld a,(MV_GATE_T0)
+        ld (MV_HZ_T0),a
+        ld hl,(MV_OUT_PTR)
+        ld de,mv_hz_gate
+        jr @ends_set
+@general_pop:
+        pop hl
+@general:
+        xor a
+        ld (mv_hz_kept),a
+        ld hl,mv_low_row_end
+        ld (MV_LOW_END_JP),hl
+        ld hl,mv_coarse_row_end
+        ld (MV_COARSE_END_JP),hl
+        ret
+        .assert (mv_row_h_zero & 255) != (mv_row & 255) && (mv_row_h_zero & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
+        .assert (mv_row_h_zero & 255) != (mv_row_resume & 255) && (mv_row_h_zero & 255) != (mv_row_any & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
+        .assert (mv_row_h_zero & 255) != (mv_row_sparse & 255) && (mv_row_h_zero & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
+        .assert (mv_row_resume & 255) != (mv_row & 255) && (mv_row_resume & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
+        .assert (mv_row_resume & 255) != (mv_row_any & 255) && (mv_row_resume & 255) != (mv_row_sparse & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
+        .assert (mv_row_resume & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
+        .assert MV_LOW_WHOLE_NC_L0 + 3 - mv_row_low_whole == MV_WHOLE_NC_END && MV_COARSE_WHOLE_NC_L0 + 3 - mv_row_coarse_whole == MV_WHOLE_NC_END, "mv_hz_prepare finds the copies from their operands"
+mv_hz_kept:     .byte 0         ; not 0: the first part's rows kept their sums through mv_hz_keep
+mv_hz_shift:    .word 0         ; mv_hz_left's entry for the call's shift (mv_prepare; a top byte 0: none)
+.endif
 
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one

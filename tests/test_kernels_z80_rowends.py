@@ -1,0 +1,111 @@
+"""matvec.s's short row ends (MV_LOW_HLA, the 128K's: mv_hz_store and its chains, mv_hz_add,
+mv_hz_keep with mv_row_hz_resume, mv_hz_gate): the rows of a low or coarse call with no h sum
+shift and store in the slots' register set. Each store a call can ask for (plain, adding to its
+output as forward.s's residual adds do, ReLU as fc1's, gated or not) on x where most calls run
+them (one piece, a few h = +-1 columns, 64 columns in two parts) and some do not (wider x,
+shifts above 14), with outputs at the edges of the adds' saturation: intmath's every time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soulterm.soul import intmath
+from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
+from soulterm.zx.soul_layout import matvec_bytes
+
+BUFFERS = 0xA000
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return Z80Bench(options=player_kernel_options("128k"))
+
+
+def set_store(bench, store: str) -> None:
+    """mv_store's op as forward.s's fw_dense_via sets it: a jp to mv_store_add or mv_store_relu,
+    or its own bytes back."""
+    op = bench.sym("MV_STORE_OP")
+    if store == "plain":
+        ops = bench.symbols["MV_STORE_OPS"]
+        bench.poke(op, [ops & 255, ops >> 8, bench.symbols["MV_STORE_OP_3"]])
+    else:
+        target = bench.sym("mv_store_add" if store == "add" else "mv_store_relu")
+        bench.poke(op, [0xC3, target & 255, target >> 8])
+
+
+def call(bench, w, x, bias, shift: int, out_before) -> np.ndarray:
+    """run_matvec's layout, with mv_out holding out_before first (mv_store_add adds to it)."""
+    rows, cols = w.shape
+    matrix = matvec_bytes(w, bias)
+    x_address = BUFFERS + len(matrix)
+    bias_address = x_address + 2 * cols
+    out_address = bias_address + 2 * rows
+    bench.poke(BUFFERS, matrix)
+    bench.write_words(x_address, x)
+    if bias is not None:
+        bench.write_words(bias_address, bias)
+    bench.write_words(out_address, out_before)
+    for name, value in (("mv_w", BUFFERS), ("mv_x", x_address), ("mv_out", out_address),
+                        ("mv_bias", bias_address if bias is not None else 0),
+                        ("mv_carry", out_address + 2 * rows)):
+        bench.poke_word(bench.sym(name), value)
+    bench.poke(bench.sym("mv_rows"), [rows])
+    bench.poke(bench.sym("mv_cols"), [cols])
+    bench.poke(bench.sym("mv_shift"), [shift])
+    bench.call("matvec")
+    return bench.read_words(out_address, rows)
+
+
+def low_x(rng, cols: int) -> np.ndarray:
+    """One-piece x with a few h = +-1 columns (a low call's), now and then a wider one."""
+    x = rng.integers(-127, 129, cols)
+    for column in rng.choice(cols, int(rng.choice([0, 0, 1, 3, 8])), replace=False):
+        x[column] = int(rng.choice([129, 200, 384, -128, -200, -383]))
+    if rng.random() < 0.1:
+        x[int(rng.integers(0, cols))] = int(rng.integers(-32768, 32768))
+    return x
+
+
+@pytest.mark.parametrize("store", ["plain", "add", "relu"])
+def test_short_row_ends_store_as_intmath(bench, store):
+    rng = np.random.default_rng({"plain": 1701, "add": 1702, "relu": 1703}[store])
+    for case in range(40):
+        cols = int(rng.choice([32, 32, 64, 64, 31, 16, 40]))
+        rows = int(rng.integers(1, 70))
+        w = rng.integers(-128, 128, (rows, cols))
+        if case % 5 == 0:
+            w = rng.choice([-128, 127], (rows, cols))   # (sums at the ends of the 24 bits' range)
+        x = low_x(rng, cols)
+        bias = rng.integers(-32768, 32768, rows) if case % 2 else None
+        shift = int(rng.choice([0, 1, 3, 4, 4, 5, 6, 7, 7, 8, 9, 11, 14, 15, 20]))
+        out_before = rng.integers(-32768, 32768, rows)
+        out_before[rng.random(rows) < 0.3] = int(rng.choice([32767, -32768, 32000, -32000]))
+        set_store(bench, store)
+        got = call(bench, w, x, bias, shift, out_before)
+        set_store(bench, "plain")
+        product = intmath.matvec(w, shift, x, bias, post=0)
+        want = {"plain": product,
+                "add": np.clip(out_before + product, -32768, 32767),
+                "relu": np.maximum(product, 0)}[store]
+        assert np.array_equal(got, want), f"case {case}: {rows}x{cols} shift {shift}"
+
+
+def test_gated_relu_rows_are_relu_of_intmath(bench):
+    """fc1's call (MV_COARSE_GATE with mv_store_relu): mv_hz_gate stores 0 for a row it zeroes,
+    the others go on to their low bytes; each row ReLU of intmath's, near the gate's threshold."""
+    gate = bench.symbols["MV_COARSE_GATE"]
+    rng = np.random.default_rng(1704)
+    for case in range(40):
+        cols = int(rng.choice([32, 32, 16, 30]))
+        rows = int(rng.integers(1, 70))
+        w = rng.integers(-128, 128, (rows, cols))
+        x = low_x(rng, cols)
+        shift = int(rng.choice([0, 3, 6, 6, 7, 8, 12, 21, 22, 23]))
+        bias = np.clip(-(w @ x) + rng.integers(-(3 << shift), 3 << shift, rows), -32768, 32767)
+        bench.poke(bench.sym("mv_coarse_on"), [gate])
+        set_store(bench, "relu")
+        got = call(bench, w, x, bias, shift, np.full(rows, 12345))
+        set_store(bench, "plain")
+        bench.poke(bench.sym("mv_coarse_on"), [0])
+        assert np.array_equal(got, np.maximum(intmath.matvec(w, shift, x, bias, post=0), 0)), case
