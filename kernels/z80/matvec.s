@@ -2131,6 +2131,12 @@ mv_sparse_undo:
 .endif
         ld (hl),0
         ld b,a
+.ifdef MV_LOW_HLA
+        ld hl,MV_ROW_END_OPS    ; mv_row_end's first bytes back (mv_hzs_keep's, mv_hzs_end's jp)
+        ld (mv_row_end),hl
+        ld a,MV_ROW_END_OP_3
+        ld (mv_row_end+2),a
+.endif
         ld de,MV_SPARSE_LD_IXL
         ld hl,mv_sparse_full
 ; mv_sparse_walk - the last B slots: DE into a zero column's ld ixl,b or ld ixl,c
@@ -3525,6 +3531,77 @@ mv_hz_keep:
 MV_HZ_NEXT_3    = * - 2
         jp mv_part_end
 
+;
+; The sparse calls' short row ends (fc2's: seventeenth round, zxpass2): a sparse row keeps
+; no h sum (every column one piece), so its whole doubled sum is the main slots' A:HL, and
+; the h sum's set's HL holds the row's word in mv_carry or mv_out (MV_HZ_PTR). mv_row_end's
+; first bytes become a jp to mv_hzs_keep (the first part) or mv_hzs_end (the second), put
+; back by mv_sparse_undo.
+; mv_row_hzs - a sparse first part's row start: the l sum at -Cl (the bias follows).
+mv_row_hzs:                     ; (the h sum's set, its HL the row's place in mv_carry)
+        exx
+        pop de                  ; SP past the row's K, on its weights
+        inc sp
+        ld hl,0                 ; patched: -Cl (MV_NC_L's)
+MV_HZS_NC_L     = * - 2
+        ld a,0
+MV_HZS_NC_L_TOP = * - 1
+        jp mv_jump              ; patched as mv_bias_jump
+MV_HZS_BIAS_JUMP = * - 2
+; mv_hzs_keep - its end: the sum A:HL into mv_carry, L, H, A (4 bytes a row, the last unused).
+mv_hzs_keep:
+        ex af,af'               ; A' = the top byte
+        ld a,l
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc hl
+        ex af,af'
+        ld (hl),a
+        inc hl
+        inc hl
+        dec b
+        jp nz,mv_row_hzs
+        jp mv_part_end
+; mv_row_hzs_resume - a sparse second part's row start: the first part's sum - Cl (Ch = 0).
+mv_row_hzs_resume:              ; (the h sum's set, its HL the row's word)
+        exx
+        ld (MV_HZS_BACK),sp     ; the row's weights (the row before ended there), aside
+        ld sp,0                 ; patched: the row's sum in mv_carry
+MV_HZS_CARRY    = * - 2
+        pop hl
+        pop bc                  ; C = its top byte
+        ld (MV_HZS_CARRY),sp
+        ld sp,0                 ; patched: the row's weights
+MV_HZS_BACK     = * - 2
+        ld de,0                 ; patched: -Cl's low word
+MV_HZS_R01      = * - 2
+        add hl,de
+        ld a,c
+        adc a,0                 ; patched: its top byte
+MV_HZS_R2       = * - 1
+        jp mv_slots             ; patched as mv_jump
+MV_HZS_JUMP     = * - 2
+; mv_hzs_end - its end: A:HL into mv_hz_left's H:L:A and on through its chain and store.
+mv_hzs_end:
+        ld e,l
+        ld l,h
+        ld h,a
+        ld a,e
+        jp mv_hz_store          ; patched: mv_hz_shift
+MV_HZS_CHAIN    = * - 2
+MV_ROW_END_OPS  = $4C45         ; mv_row_end's ld b,l, ld c,h, and then ld ixl,c's prefix
+MV_ROW_END_OP_3 = $DD
+.ifdef MV_HLA_SLOTS
+        .assert 0, "mv_hzs_* take mv_row_end's A:HL form"
+.endif
+MV_HZS_KEPT     = $80           ; mv_hz_kept after mv_hzs_keep's first part (not MV_KEEP)
+        .assert MV_HZS_KEPT == $80 && MV_KEEP < $80, "mv_hz_prepare tells a sparse first part's mv_hz_kept by its sign"
+
 ; mv_hz_prepare - (mv_part, after mv_prepare) the short row ends for this call's
 ; rows where they serve (above), else the slots' ends as before; a whole call of
 ; MV_MAX_COLS columns with no h sum starts its rows in mv_row_low_whole or
@@ -3535,10 +3612,11 @@ mv_hz_prepare:
         cp mv_row_h_zero & 255
         jr z,@h_zero
         cp mv_row_resume & 255
-        jp nz,@general          ; (an h sum)
+        jp nz,@hzs_first        ; (an h sum, or a sparse first part)
         ld a,(mv_hz_kept)       ; a second part after mv_hz_keep's first, in the low slots
         or a
         jp z,@general
+        jp m,@hzs_resume        ; (MV_HZS_KEPT: after mv_hzs_keep's first part)
         ld hl,(mv_jump+1)
         ld de,mv_low_entry
         sbc hl,de               ; (no carry)
@@ -3649,6 +3727,57 @@ mv_hz_prepare:
         ld hl,mv_coarse_row_end
         ld (MV_COARSE_END_JP),hl
         ret
+@hzs_first:
+        cp mv_row_sparse & 255
+        jp nz,@general          ; (an h sum)
+; A sparse first part (every x one piece: Ch = 0): its rows keep A:HL through mv_hzs_keep
+; where the second part's end can be short (a shift of 7 or less, a plain or adding store).
+        ld a,(mv_hz_shift+1)
+        or a
+        jp z,@general
+        ld a,(MV_STORE_OP)
+        cp MV_STORE_OPS & 255
+        jr z,@hzs_store_known
+        ld a,(MV_STORE_OP+1)
+        cp mv_store_add & 255
+        jp nz,@general          ; (mv_store_relu)
+@hzs_store_known:
+        ld a,MV_HZS_KEPT
+        ld (mv_hz_kept),a
+        ld hl,(MV_NC_L)
+        ld (MV_HZS_NC_L),hl
+        ld a,(MV_NC_L_TOP)
+        ld (MV_HZS_NC_L_TOP),a
+        ld hl,(mv_bias_jump+1)
+        ld (MV_HZS_BIAS_JUMP),hl
+        ld hl,(MV_CARRY_PTR)
+        ld (MV_HZ_PTR),hl
+        ld de,mv_hzs_keep
+        ld hl,mv_row_hzs        ; DE: the rows' end, HL: their start
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl
+@hzs_row_end_patch:
+        ld a,$C3                ; jp DE over mv_row_end's first bytes
+        ld (mv_row_end),a
+        ld (mv_row_end+1),de
+        ret
+@hzs_resume:                    ; a sparse second part after mv_hzs_keep's first part
+        ld hl,(MV_RESUME_CARRY)
+        ld (MV_HZS_CARRY),hl
+        ld hl,(MV_NC_L)
+        ld (MV_HZS_R01),hl
+        ld a,(MV_NC_L_TOP)
+        ld (MV_HZS_R2),a
+        ld hl,(mv_jump+1)
+        ld (MV_HZS_JUMP),hl
+        ld hl,(mv_hz_shift)
+        ld (MV_HZS_CHAIN),hl
+        ld hl,mv_row_hzs_resume
+        ld de,mv_hzs_end
+        push de
+        call @start_set         ; (the store and the next rows, as the low rows' short ends)
+        pop de
+        jr @hzs_row_end_patch
         .assert (mv_row_h_zero & 255) != (mv_row & 255) && (mv_row_h_zero & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
         .assert (mv_row_h_zero & 255) != (mv_row_resume & 255) && (mv_row_h_zero & 255) != (mv_row_any & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
         .assert (mv_row_h_zero & 255) != (mv_row_sparse & 255) && (mv_row_h_zero & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
