@@ -1192,12 +1192,26 @@ MV_NARROW_NC_L_TOP = * - 1
 mv_row_sparse:                  ; (in the h sum's set)
         ld hl,0
         ld c,l
+.ifdef MV_LOW_HLA
+; mv_row_hzs - (mv_hz_prepare) the same for the sparse calls' short row ends: the h sum's
+; set's HL stays the row's place in mv_carry (mv_hzs_keep).
+mv_row_hzs:
+        exx
+        pop de                  ; SP past the row's K, on its weights
+        inc sp
+        ld hl,0                 ; patched: -Cl (MV_NC_L's, mv_hz_prepare)
+MV_HZS_NC_L     = * - 2
+        ld a,0
+MV_HZS_NC_L_TOP = * - 1
+        jp mv_bias_jump
+.else
         exx
         pop de                  ; SP past the row's K, on its weights
         inc sp
         ld de,0
         ld c,e
         jp mv_l_from_k
+.endif
 .endif
 
 ; mv_row_resume - a second part's row start in full mode, or in narrow mode with
@@ -3534,20 +3548,9 @@ MV_HZ_NEXT_3    = * - 2
 ;
 ; The sparse calls' short row ends (fc2's: seventeenth round, zxpass2): a sparse row keeps
 ; no h sum (every column one piece), so its whole doubled sum is the main slots' A:HL, and
-; the h sum's set's HL holds the row's word in mv_carry or mv_out (MV_HZ_PTR). mv_row_end's
-; first bytes become a jp to mv_hzs_keep (the first part) or mv_hzs_end (the second), put
-; back by mv_sparse_undo.
-; mv_row_hzs - a sparse first part's row start: the l sum at -Cl (the bias follows).
-mv_row_hzs:                     ; (the h sum's set, its HL the row's place in mv_carry)
-        exx
-        pop de                  ; SP past the row's K, on its weights
-        inc sp
-        ld hl,0                 ; patched: -Cl (MV_NC_L's)
-MV_HZS_NC_L     = * - 2
-        ld a,0
-MV_HZS_NC_L_TOP = * - 1
-        jp mv_jump              ; patched as mv_bias_jump
-MV_HZS_BIAS_JUMP = * - 2
+; the h sum's set's HL holds the row's word in mv_carry or mv_out (MV_HZ_PTR). The first
+; part's rows start at mv_row_hzs (in mv_row_sparse), and mv_row_end's first bytes become
+; a jp to mv_hzs_keep (the first part) or mv_hzs_end (the second), put back by mv_sparse_undo.
 ; mv_hzs_keep - its end: the sum A:HL into mv_carry, L, H, A (4 bytes a row, the last unused).
 mv_hzs_keep:
         ex af,af'               ; A' = the top byte
@@ -3578,14 +3581,11 @@ MV_HZS_CARRY    = * - 2
         ld (MV_HZS_CARRY),sp
         ld sp,0                 ; patched: the row's weights
 MV_HZS_BACK     = * - 2
-        ld de,0                 ; patched: -Cl's low word
-MV_HZS_R01      = * - 2
+        ld de,(MV_NC_L)         ; + -Cl (Ch = 0)
         add hl,de
-        ld a,c
-        adc a,0                 ; patched: its top byte
-MV_HZS_R2       = * - 1
-        jp mv_slots             ; patched as mv_jump
-MV_HZS_JUMP     = * - 2
+        ld a,(MV_NC_L_TOP)
+        adc a,c
+        jp mv_jump
 ; mv_hzs_end - its end: A:HL into mv_hz_left's H:L:A and on through its chain and store.
 mv_hzs_end:
         ld e,l
@@ -3730,26 +3730,20 @@ mv_hz_prepare:
 @hzs_first:
         cp mv_row_sparse & 255
         jp nz,@general          ; (an h sum)
+        ld hl,(MV_NC_L)         ; -Cl into mv_row_sparse's tail, whichever end its rows take
+        ld (MV_HZS_NC_L),hl
+        ld a,(MV_NC_L_TOP)
+        ld (MV_HZS_NC_L_TOP),a
 ; A sparse first part (every x one piece: Ch = 0): its rows keep A:HL through mv_hzs_keep
 ; where the second part's end can be short (a shift of 7 or less, a plain or adding store).
         ld a,(mv_hz_shift+1)
         or a
         jp z,@general
-        ld a,(MV_STORE_OP)
-        cp MV_STORE_OPS & 255
-        jr z,@hzs_store_known
-        ld a,(MV_STORE_OP+1)
-        cp mv_store_add & 255
-        jp nz,@general          ; (mv_store_relu)
-@hzs_store_known:
+        ld a,(MV_STORE_OP+1)    ; (mv_store_relu's jp told by its low byte: no short end)
+        cp mv_store_relu & 255
+        jp z,@general
         ld a,MV_HZS_KEPT
         ld (mv_hz_kept),a
-        ld hl,(MV_NC_L)
-        ld (MV_HZS_NC_L),hl
-        ld a,(MV_NC_L_TOP)
-        ld (MV_HZS_NC_L_TOP),a
-        ld hl,(mv_bias_jump+1)
-        ld (MV_HZS_BIAS_JUMP),hl
         ld hl,(MV_CARRY_PTR)
         ld (MV_HZ_PTR),hl
         ld de,mv_hzs_keep
@@ -3764,12 +3758,6 @@ mv_hz_prepare:
 @hzs_resume:                    ; a sparse second part after mv_hzs_keep's first part
         ld hl,(MV_RESUME_CARRY)
         ld (MV_HZS_CARRY),hl
-        ld hl,(MV_NC_L)
-        ld (MV_HZS_R01),hl
-        ld a,(MV_NC_L_TOP)
-        ld (MV_HZS_R2),a
-        ld hl,(mv_jump+1)
-        ld (MV_HZS_JUMP),hl
         ld hl,(mv_hz_shift)
         ld (MV_HZS_CHAIN),hl
         ld hl,mv_row_hzs_resume
