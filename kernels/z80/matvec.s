@@ -1199,10 +1199,8 @@ mv_row_hzs:
         exx
         pop de                  ; SP past the row's K, on its weights
         inc sp
-        ld hl,0                 ; patched: -Cl (MV_NC_L's, mv_hz_prepare)
-MV_HZS_NC_L     = * - 2
-        ld a,0
-MV_HZS_NC_L_TOP = * - 1
+        ld hl,(MV_NC_L)         ; -Cl
+        ld a,(MV_NC_L_TOP)
         jp mv_bias_jump
 .else
         exx
@@ -3567,18 +3565,15 @@ mv_hzs_keep:
         ld (hl),a
         inc hl
         inc hl
-        dec b
-        jp nz,mv_row_hzs
-        jp mv_part_end
+        jp mv_next_row          ; (in the h sum's set; mv_row_jump: mv_row_hzs)
 ; mv_row_hzs_resume - a sparse second part's row start: the first part's sum - Cl (Ch = 0).
 mv_row_hzs_resume:              ; (the h sum's set, its HL the row's word)
         exx
         ld (MV_HZS_BACK),sp     ; the row's weights (the row before ended there), aside
-        ld sp,0                 ; patched: the row's sum in mv_carry
-MV_HZS_CARRY    = * - 2
+        ld sp,(MV_RESUME_CARRY) ; the row's sum in mv_carry (matvec's; mv_row_resume does not run)
         pop hl
         pop bc                  ; C = its top byte
-        ld (MV_HZS_CARRY),sp
+        ld (MV_RESUME_CARRY),sp
         ld sp,0                 ; patched: the row's weights
 MV_HZS_BACK     = * - 2
         ld de,(MV_NC_L)         ; + -Cl (Ch = 0)
@@ -3592,8 +3587,7 @@ mv_hzs_end:
         ld l,h
         ld h,a
         ld a,e
-        jp mv_hz_store          ; patched: mv_hz_shift
-MV_HZS_CHAIN    = * - 2
+        jp MV_LOW_END_JP - 1    ; (its jp to mv_hz_shift's entry: mv_hz_prepare@ends_set)
 MV_ROW_END_OPS  = $4C45         ; mv_row_end's ld b,l, ld c,h, and then ld ixl,c's prefix
 MV_ROW_END_OP_3 = $DD
 .ifdef MV_HLA_SLOTS
@@ -3730,10 +3724,6 @@ mv_hz_prepare:
 @hzs_first:
         cp mv_row_sparse & 255
         jp nz,@general          ; (an h sum)
-        ld hl,(MV_NC_L)         ; -Cl into mv_row_sparse's tail, whichever end its rows take
-        ld (MV_HZS_NC_L),hl
-        ld a,(MV_NC_L_TOP)
-        ld (MV_HZS_NC_L_TOP),a
 ; A sparse first part (every x one piece: Ch = 0): its rows keep A:HL through mv_hzs_keep
 ; where the second part's end can be short (a shift of 7 or less, a plain or adding store).
         ld a,(mv_hz_shift+1)
@@ -3756,15 +3746,9 @@ mv_hz_prepare:
         ld (mv_row_end+1),de
         ret
 @hzs_resume:                    ; a sparse second part after mv_hzs_keep's first part
-        ld hl,(MV_RESUME_CARRY)
-        ld (MV_HZS_CARRY),hl
-        ld hl,(mv_hz_shift)
-        ld (MV_HZS_CHAIN),hl
         ld hl,mv_row_hzs_resume
-        ld de,mv_hzs_end
-        push de
         call @start_set         ; (the store and the next rows, as the low rows' short ends)
-        pop de
+        ld de,mv_hzs_end
         jr @hzs_row_end_patch
         .assert (mv_row_h_zero & 255) != (mv_row & 255) && (mv_row_h_zero & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
         .assert (mv_row_h_zero & 255) != (mv_row_resume & 255) && (mv_row_h_zero & 255) != (mv_row_any & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
