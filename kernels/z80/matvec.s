@@ -258,6 +258,16 @@
 ; and fc1's gate zeroes its rows through mv_hz_gate. mv_hz_prepare chooses them once a
 ; part (~500 T-states; ~150 where they do not serve); shifts above 7 and any other
 ; call end as before, 10 T-states a row more for the slots' ends' jp.
+; The sparse calls' (fc2's, zxpass2): a sparse row has no h sum either, its whole doubled
+; sum in the main slots' A:HL: mv_row_end's first bytes become a jp to mv_hzs_keep (the
+; first part: 3 bytes a row into mv_carry) or mv_hzs_end (the second: A:HL turned into
+; mv_hz_left's H:L:A, on through the low slots' end's jp to the chain and mv_hz_store),
+; the first part's rows start at mv_row_hzs (mv_row_sparse's tail, its h sum not set) and
+; the second's at mv_row_hzs_resume (the first part's sum - Cl); mv_sparse_undo puts
+; mv_row_end back. A 32x64 sparse call with a bias and the adding store (fc2's), after
+; the same call, 4 + 4 nonzero columns: 131,962 -> 124,381 T-states at shift 4, 129,059
+; -> 121,646 at 6, all zero 90,286 -> 83,097 at 4; at shift 9 (no short end) 129,817 ->
+; 129,363 (mv_row_sparse reads -Cl in place). 134 bytes.
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
 ; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
@@ -283,8 +293,9 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,053 bytes by
-; the build's line map (the seventeenth round's short row ends' 503 included; 5,550
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,187 bytes by
+; the build's line map (the sparse calls' short row ends' 134 included, 6,053 before them;
+; the seventeenth round's short row ends' 503 included; 5,550
 ; before them; mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
 ; 5,299 in this header before; 5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
