@@ -109,3 +109,49 @@ def test_gated_relu_rows_are_relu_of_intmath(bench):
         set_store(bench, "plain")
         bench.poke(bench.sym("mv_coarse_on"), [0])
         assert np.array_equal(got, np.maximum(intmath.matvec(w, shift, x, bias, post=0), 0)), case
+
+
+def sparse_x(rng, most: int) -> np.ndarray:
+    """fc2's x as a sparse call takes it: two parts of 32, each with at most `most` nonzero
+    one-piece values (ReLU leaves them positive; -127 and 128 at the pieces' ends too)."""
+    x = np.zeros(64, dtype=np.int64)
+    for start in (0, 32):
+        nonzero = int(rng.integers(0, most + 1))
+        columns = start + rng.choice(32, nonzero, replace=False)
+        x[columns] = rng.choice([1, 128, -127, int(rng.integers(1, 129)), int(rng.integers(-127, 129))], nonzero)
+    return x
+
+
+@pytest.mark.parametrize("store", ["plain", "add", "relu"])
+def test_sparse_short_row_ends_store_as_intmath(bench, store):
+    """fc2's sparse calls (mv_row_hzs, mv_hzs_keep, mv_row_hzs_resume, mv_hzs_end): the main
+    slots' A:HL straight into mv_carry and through mv_hz_left's chain, between dense calls on
+    the main slots (wide x), whose mv_row_end mv_sparse_undo puts back."""
+    rng = np.random.default_rng({"plain": 1711, "add": 1712, "relu": 1713}[store])
+    most = bench.symbols["MV_SPARSE_MAX"]
+    row_end = bench.sym("mv_row_end")
+    short = 0
+    for case in range(60):
+        rows = int(rng.integers(1, 70))
+        w = rng.integers(-128, 128, (rows, 64))
+        if case % 5 == 0:
+            w = rng.choice([-128, 127], (rows, 64))
+        sparse = case % 3 != 2
+        x = sparse_x(rng, most) if sparse else rng.integers(-32768, 32768, 64)
+        bias = rng.integers(-32768, 32768, rows) if case % 2 else None
+        shift = int(rng.choice([0, 1, 3, 4, 5, 6, 7, 7, 8, 9, 14]))
+        out_before = rng.integers(-32768, 32768, rows)
+        out_before[rng.random(rows) < 0.3] = int(rng.choice([32767, -32768, 32000, -32000]))
+        set_store(bench, store)
+        got = call(bench, w, x, bias, shift, out_before)
+        set_store(bench, "plain")
+        assert (bench.peek(bench.sym("mv_sparse_on"))[0] == 0xFF) == sparse, case
+        if bench.peek(row_end)[0] == 0xC3:
+            short += 1
+            assert sparse and shift <= 7 and store != "relu", case
+        product = intmath.matvec(w, shift, x, bias, post=0)
+        want = {"plain": product,
+                "add": np.clip(out_before + product, -32768, 32767),
+                "relu": np.maximum(product, 0)}[store]
+        assert np.array_equal(got, want), f"case {case}: {rows}x64 shift {shift} sparse {sparse}"
+    assert short == 0 if store == "relu" else short > 10, short

@@ -258,6 +258,16 @@
 ; and fc1's gate zeroes its rows through mv_hz_gate. mv_hz_prepare chooses them once a
 ; part (~500 T-states; ~150 where they do not serve); shifts above 7 and any other
 ; call end as before, 10 T-states a row more for the slots' ends' jp.
+; The sparse calls' (fc2's, zxpass2): a sparse row has no h sum either, its whole doubled
+; sum in the main slots' A:HL: mv_row_end's first bytes become a jp to mv_hzs_keep (the
+; first part: 3 bytes a row into mv_carry) or mv_hzs_end (the second: A:HL turned into
+; mv_hz_left's H:L:A, on through the low slots' end's jp to the chain and mv_hz_store),
+; the first part's rows start at mv_row_hzs (mv_row_sparse's tail, its h sum not set) and
+; the second's at mv_row_hzs_resume (the first part's sum - Cl); mv_sparse_undo puts
+; mv_row_end back. A 32x64 sparse call with a bias and the adding store (fc2's), after
+; the same call, 4 + 4 nonzero columns: 131,962 -> 124,381 T-states at shift 4, 129,059
+; -> 121,646 at 6, all zero 90,286 -> 83,097 at 4; at shift 9 (no short end) 129,817 ->
+; 129,363 (mv_row_sparse reads -Cl in place). 134 bytes.
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
 ; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
@@ -283,8 +293,9 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,053 bytes by
-; the build's line map (the seventeenth round's short row ends' 503 included; 5,550
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,187 bytes by
+; the build's line map (the sparse calls' short row ends' 134 included, 6,053 before them;
+; the seventeenth round's short row ends' 503 included; 5,550
 ; before them; mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
 ; 5,299 in this header before; 5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
@@ -1192,12 +1203,24 @@ MV_NARROW_NC_L_TOP = * - 1
 mv_row_sparse:                  ; (in the h sum's set)
         ld hl,0
         ld c,l
+.ifdef MV_LOW_HLA
+; mv_row_hzs - (mv_hz_prepare) the same for the sparse calls' short row ends: the h sum's
+; set's HL stays the row's place in mv_carry (mv_hzs_keep).
+mv_row_hzs:
+        exx
+        pop de                  ; SP past the row's K, on its weights
+        inc sp
+        ld hl,(MV_NC_L)         ; -Cl
+        ld a,(MV_NC_L_TOP)
+        jp mv_bias_jump
+.else
         exx
         pop de                  ; SP past the row's K, on its weights
         inc sp
         ld de,0
         ld c,e
         jp mv_l_from_k
+.endif
 .endif
 
 ; mv_row_resume - a second part's row start in full mode, or in narrow mode with
@@ -2131,6 +2154,12 @@ mv_sparse_undo:
 .endif
         ld (hl),0
         ld b,a
+.ifdef MV_LOW_HLA
+        ld hl,MV_ROW_END_OPS    ; mv_row_end's first bytes back (mv_hzs_keep's, mv_hzs_end's jp)
+        ld (mv_row_end),hl
+        ld a,MV_ROW_END_OP_3
+        ld (mv_row_end+2),a
+.endif
         ld de,MV_SPARSE_LD_IXL
         ld hl,mv_sparse_full
 ; mv_sparse_walk - the last B slots: DE into a zero column's ld ixl,b or ld ixl,c
@@ -3525,6 +3554,59 @@ mv_hz_keep:
 MV_HZ_NEXT_3    = * - 2
         jp mv_part_end
 
+;
+; The sparse calls' short row ends (fc2's: seventeenth round, zxpass2): a sparse row keeps
+; no h sum (every column one piece), so its whole doubled sum is the main slots' A:HL, and
+; the h sum's set's HL holds the row's word in mv_carry or mv_out (MV_HZ_PTR). The first
+; part's rows start at mv_row_hzs (in mv_row_sparse), and mv_row_end's first bytes become
+; a jp to mv_hzs_keep (the first part) or mv_hzs_end (the second), put back by mv_sparse_undo.
+; mv_hzs_keep - its end: the sum A:HL into mv_carry, L, H, A (4 bytes a row, the last unused).
+mv_hzs_keep:
+        ex af,af'               ; A' = the top byte
+        ld a,l
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc hl
+        ex af,af'
+        ld (hl),a
+        inc hl
+        inc hl
+        jp mv_next_row          ; (in the h sum's set; mv_row_jump: mv_row_hzs)
+; mv_row_hzs_resume - a sparse second part's row start: the first part's sum - Cl (Ch = 0).
+mv_row_hzs_resume:              ; (the h sum's set, its HL the row's word)
+        exx
+        ld (MV_HZS_BACK),sp     ; the row's weights (the row before ended there), aside
+        ld sp,(MV_RESUME_CARRY) ; the row's sum in mv_carry (matvec's; mv_row_resume does not run)
+        pop hl
+        pop bc                  ; C = its top byte
+        ld (MV_RESUME_CARRY),sp
+        ld sp,0                 ; patched: the row's weights
+MV_HZS_BACK     = * - 2
+        ld de,(MV_NC_L)         ; + -Cl (Ch = 0)
+        add hl,de
+        ld a,(MV_NC_L_TOP)
+        adc a,c
+        jp mv_jump
+; mv_hzs_end - its end: A:HL into mv_hz_left's H:L:A and on through its chain and store.
+mv_hzs_end:
+        ld e,l
+        ld l,h
+        ld h,a
+        ld a,e
+        jp MV_LOW_END_JP - 1    ; (its jp to mv_hz_shift's entry: mv_hz_prepare@ends_set)
+MV_ROW_END_OPS  = $4C45         ; mv_row_end's ld b,l, ld c,h, and then ld ixl,c's prefix
+MV_ROW_END_OP_3 = $DD
+.ifdef MV_HLA_SLOTS
+        .assert 0, "mv_hzs_* take mv_row_end's A:HL form"
+.endif
+MV_HZS_KEPT     = $80           ; mv_hz_kept after mv_hzs_keep's first part (not MV_KEEP)
+        .assert MV_HZS_KEPT == $80 && MV_KEEP < $80, "mv_hz_prepare tells a sparse first part's mv_hz_kept by its sign"
+
 ; mv_hz_prepare - (mv_part, after mv_prepare) the short row ends for this call's
 ; rows where they serve (above), else the slots' ends as before; a whole call of
 ; MV_MAX_COLS columns with no h sum starts its rows in mv_row_low_whole or
@@ -3535,10 +3617,11 @@ mv_hz_prepare:
         cp mv_row_h_zero & 255
         jr z,@h_zero
         cp mv_row_resume & 255
-        jp nz,@general          ; (an h sum)
+        jp nz,@hzs_first        ; (an h sum, or a sparse first part)
         ld a,(mv_hz_kept)       ; a second part after mv_hz_keep's first, in the low slots
         or a
         jp z,@general
+        jp m,@hzs_resume        ; (MV_HZS_KEPT: after mv_hzs_keep's first part)
         ld hl,(mv_jump+1)
         ld de,mv_low_entry
         sbc hl,de               ; (no carry)
@@ -3649,6 +3732,35 @@ mv_hz_prepare:
         ld hl,mv_coarse_row_end
         ld (MV_COARSE_END_JP),hl
         ret
+@hzs_first:
+        cp mv_row_sparse & 255
+        jp nz,@general          ; (an h sum)
+; A sparse first part (every x one piece: Ch = 0): its rows keep A:HL through mv_hzs_keep
+; where the second part's end can be short (a shift of 7 or less, a plain or adding store).
+        ld a,(mv_hz_shift+1)
+        or a
+        jp z,@general
+        ld a,(MV_STORE_OP+1)    ; (mv_store_relu's jp told by its low byte: no short end)
+        cp mv_store_relu & 255
+        jp z,@general
+        ld a,MV_HZS_KEPT
+        ld (mv_hz_kept),a
+        ld hl,(MV_CARRY_PTR)
+        ld (MV_HZ_PTR),hl
+        ld de,mv_hzs_keep
+        ld hl,mv_row_hzs        ; DE: the rows' end, HL: their start
+        ld (mv_first_row+1),hl
+        ld (mv_row_jump+1),hl
+@hzs_row_end_patch:
+        ld a,$C3                ; jp DE over mv_row_end's first bytes
+        ld (mv_row_end),a
+        ld (mv_row_end+1),de
+        ret
+@hzs_resume:                    ; a sparse second part after mv_hzs_keep's first part
+        ld hl,mv_row_hzs_resume
+        call @start_set         ; (the store and the next rows, as the low rows' short ends)
+        ld de,mv_hzs_end
+        jr @hzs_row_end_patch
         .assert (mv_row_h_zero & 255) != (mv_row & 255) && (mv_row_h_zero & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
         .assert (mv_row_h_zero & 255) != (mv_row_resume & 255) && (mv_row_h_zero & 255) != (mv_row_any & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
         .assert (mv_row_h_zero & 255) != (mv_row_sparse & 255) && (mv_row_h_zero & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
