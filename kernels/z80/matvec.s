@@ -159,8 +159,8 @@
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 227,069 coarse
-; against 349,428 exact, with one wide column 234,171 against 357,074, with four
-; 255,194 against 380,031 (exact 349,852, 357,364 and 379,774 before the seventeenth
+; against 349,428 exact, with one wide column 234,171 against 357,049, with four
+; 255,194 against 380,006 (exact 349,852, 357,364 and 379,774 before the seventeenth
 ; round's low slots' pass four columns a step, @low_quad: four wide columns in a row
 ; leave it and come back four times; shift 9: the seventeenth round's short row ends, for shifts
 ; up to 7, do not serve, and the slots' ends take 10 T-states a row for their jp, ~150
@@ -201,7 +201,7 @@
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
 ; every row gated 120,671, every row summed again 216,968, exact 170,598 (one wide
-; column 125,074, 221,580, 175,300; 121,095, 217,392, 171,022 and 125,364, 221,870, 175,590
+; column 125,049, 221,555, 175,275; 121,095, 217,392, 171,022 and 125,364, 221,870, 175,590
 ; before the seventeenth round's low slots' pass four columns a step; with fc1's store, mv_store_relu, which the short row
 ; ends' gate takes, 111,296, 220,598, 181,445 and 115,652, 224,954, 185,936; 120,216,
 ; 216,513, 177,829 and 124,485, 220,991, 182,397, with mv_store_relu 117,040, 219,184,
@@ -287,8 +287,8 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,183 bytes by
-; the build's line map (the seventeenth round's low slots' pass four columns a step, 130, and its
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,180 bytes by
+; the build's line map (the seventeenth round's low slots' pass four columns a step, 127, and its
 ; short row ends' 503 included: 6,053 before the first, 5,550
 ; before them; mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
 ; 5,299 in this header before; 5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
@@ -1786,9 +1786,8 @@ added:
         jp @quad_wide
 @quad_wide_0:
         ex af,af'
-        ld de,0
         xor a
-        jp @quad_wide
+        jp @quad_placed         ; (IX is on its slot)
 @low_quad:
         mv_low_column @quad_wide_0, @quad_carry_0, @quad_added_0, 0
 @quad_1:
@@ -1822,6 +1821,7 @@ added:
         ld a,2
 @quad_wide:                     ; the A-th column of a step (A' and F': its h), for the pass above
         add ix,de               ; (its slot)
+@quad_placed:
         ld e,a
         ld a,b
         add a,a
