@@ -230,6 +230,40 @@ def test_the_low_slots_pass_and_the_main_slots_pass_again(low_bench):
     assert call(narrow) == 1
 
 
+def test_the_low_slots_pass_takes_a_wide_column_in_every_place_of_its_steps(low_bench):
+    """The low slots' pass goes four columns a step (@low_quad, entered at @low_enter from an
+    even first slot: a step's first or third column): a wide column (h = +-1, the low slots'
+    blocks) in every place of a step, two in a row, over each step's end, and the last
+    column, leaves the step through the pass one column at a time and comes back in the next
+    column's place, its slot and the columns left as they were; the largest low bytes carry
+    Cl past 16 bits in every place. Each call runs the low slots (mv_pass_low) where it runs
+    narrow (at most cols / 4 wide columns; else the main slots' pass after the low slots')."""
+    rng = np.random.default_rng(2035)
+    bench = low_bench
+
+    def call(x):
+        w = rng.integers(-128, 128, (3, len(x)))
+        bias = rng.integers(-32768, 32768, 3)
+        got, _ = run_matvec(bench, w, np.array(x), bias, 9)
+        assert np.array_equal(got, intmath.matvec(w, 9, np.array(x), bias, post=0)), x
+        wide = sum(not -127 <= value <= 128 for value in x)
+        assert bench.peek(bench.sym("mv_pass_low"))[0] == (wide <= len(x) // 4), x
+
+    for cols in (32, 30, 6, 4, 2):
+        narrow = list(rng.integers(-127, 129, cols))
+        call(narrow)
+        call([128] * cols)
+        call([-127] * cols)
+        for place in range(cols):
+            one = narrow[:]
+            one[place] = 384 if place % 2 else -129
+            call(one)
+            if place + 1 < cols:
+                two = one[:]
+                two[place + 1] = -383
+                call(two)
+
+
 def test_matvec_with_the_bias_in_the_row_constants_and_no_sparse_calls():
     """MV_BIAS_IN_K without MV_SPARSE (no player's options, but each stands alone): every
     row's constant has the bias, so no call adds it again (a biased call added it twice

@@ -159,8 +159,10 @@
 ; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 227,069 coarse
-; against 349,852 exact, with one wide column 234,171 against 357,364, with four
-; 255,194 against 379,774 (shift 9: the seventeenth round's short row ends, for shifts
+; against 349,428 exact, with one wide column 234,171 against 357,049, with four
+; 255,194 against 380,006 (exact 349,852, 357,364 and 379,774 before the seventeenth
+; round's low slots' pass four columns a step, @low_quad: four wide columns in a row
+; leave it and come back four times; shift 9: the seventeenth round's short row ends, for shifts
 ; up to 7, do not serve, and the slots' ends take 10 T-states a row for their jp, ~150
 ; a call for mv_hz_prepare's look; at shift 4, the logits', 217,507 / 340,290, 224,609 /
 ; 347,802 and 245,632 / 370,212, 231,797 / 354,585, 238,899 / 362,097 and 259,922 /
@@ -198,8 +200,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 121,095, every row summed again 217,392, exact 171,022 (one wide
-; column 125,364, 221,870, 175,590; with fc1's store, mv_store_relu, which the short row
+; every row gated 120,671, every row summed again 216,968, exact 170,598 (one wide
+; column 125,049, 221,555, 175,275; 121,095, 217,392, 171,022 and 125,364, 221,870, 175,590
+; before the seventeenth round's low slots' pass four columns a step; with fc1's store, mv_store_relu, which the short row
 ; ends' gate takes, 111,296, 220,598, 181,445 and 115,652, 224,954, 185,936; 120,216,
 ; 216,513, 177,829 and 124,485, 220,991, 182,397, with mv_store_relu 117,040, 219,184,
 ; 180,466 and 121,396, 223,540, 184,957, before the seventeenth round's short row ends
@@ -274,8 +277,9 @@
 ; patched, mv_pass_low): most narrow calls run them, and mv_low_prepare no longer
 ; copies each column's from mv_slots (mv_low_copy, ~53 T-states a column and 416
 ; bytes); a wide column is only listed there, its block written after the pass from
-; x and mv_wide_list; from an even first slot a pair at a time (@low_pair: ~170
-; T-states a one-piece column against ~211 one at a time, counted). A call that turns
+; x and mv_wide_list; from an even first slot four columns a step (@low_quad, seventeenth
+; round: ~152 T-states a one-piece column, ~166 a pair at a time before, ~211 one at a time,
+; counted). A call that turns
 ; out to need the main slots runs the pass again for them (a 32x32 call on zero
 ; weights full after narrow 24,505 T-states more than after full, 9,180 before; narrow
 ; after full 16,509 more than after narrow, 8,536 before): a full one, a second part held narrow with
@@ -293,9 +297,9 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,187 bytes by
-; the build's line map (the sparse calls' short row ends' 134 included, 6,053 before them;
-; the seventeenth round's short row ends' 503 included; 5,550
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,314 bytes by
+; the build's line map (the seventeenth round's low slots' pass four columns a step, 127, and the
+; sparse calls' short row ends, 134, included: 6,053 before them; its short row ends' 503: 5,550
 ; before them; mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
 ; 5,299 in this header before; 5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
 ; before those, fifteenth round).
@@ -1532,9 +1536,9 @@ mv_prepare:
         call mv_low_slot_at
         push hl
         pop ix                  ; IX: the first used low slot
-        ld a,(mv_first_parity)  ; from an even slot a pair at a time (@low_pair), from an
-        rra                     ; odd one as the main slots' pass
-        ld hl,@low_pair
+        ld a,(mv_first_parity)  ; from an even slot four at a time (@low_quad, entered at
+        rra                     ; @low_enter), from an odd one as the main slots' pass
+        ld hl,@low_enter
         ld a,@low_resume - @column_loop - 2
         jr nc,* + 7
         ld hl,@column
@@ -1596,14 +1600,11 @@ mv_prepare:
         ld b,a                  ; B = columns left
 .ifdef MV_LOW_SLOTS
 @entry:
-        jp @column              ; patched: @low_pair (the low slots' pass from an even slot)
-@low_resume:                    ; (the low slots' pass after a wide column: the pairs again,
-        bit 0,c                 ; at the next slot's parity as the step left it in C)
-        jp z,@low_pair
-        ld de,-MV_LOW_ODD
-        add ix,de               ; (its pair's even slot)
-        jp @low_odd
+        jp @column              ; patched: @low_enter (the low slots' pass from an even slot)
+@low_resume:                    ; (the low slots' pass after a wide column: the quads again)
+        jp @low_enter
 .endif
+
 @column:
         pop hl                  ; x
 @column_popped:
@@ -1785,41 +1786,102 @@ added:
         ld (ix+slot+MV_D_L1),a
         ld (ix+slot+MV_D_L2),a
         .endmacro
-; The low slots' pass from an even slot, a pair at a time: a one-piece column
-; takes no jr to its step, and a pair one add to IX, not two parities' steps (~44
-; T-states a column less); a wide column goes through the pass above, with C its
-; parity, and comes back through @low_resume (the pass's djnz patched to it).
-@low_pair:
-        mv_low_column @low_wide_even, @low_carry_even, @low_even_added, 0
-        dec b
-        jr z,@low_done
-@low_odd:
-        mv_low_column @low_wide_odd, @low_carry_odd, @low_odd_added, MV_LOW_ODD
-        ld de,MV_LOW_PAIR
-        add ix,de
-        djnz @low_pair
-@low_done:
-        jp @columns_done
-@low_carry_even:
+; The low slots' pass from an even slot, four columns a loop step (B: the steps left, IX:
+; the step's first slot): a one-piece column takes no jr to its step, and four columns
+; one add to IX and one djnz (~15 T-states a one-piece column less than a pair at a time,
+; ~166 before); a wide column goes through the pass above, IX on its slot, C its parity and
+; B the columns left, and comes back through @low_resume (the pass's djnz patched to it).
+@quad_carry_0:
         exx
         inc b
         exx
-        jr @low_even_added
-@low_carry_odd:
+        jr @quad_added_0
+@quad_carry_1:
         exx
         inc b
         exx
-        jr @low_odd_added
-@low_wide_odd:
+        jr @quad_added_1
+@quad_wide_1:
         ex af,af'
         ld de,MV_LOW_ODD
-        add ix,de               ; (the odd slot)
-        ld c,$55                ; (its parity, for the pass's step)
-        jp @after_ex
-@low_wide_even:
+        ld a,1
+        jp @quad_wide
+@quad_wide_0:
         ex af,af'
-        ld c,$AA
+        xor a
+        jp @quad_placed         ; (IX is on its slot)
+@low_quad:
+        mv_low_column @quad_wide_0, @quad_carry_0, @quad_added_0, 0
+@quad_1:
+        mv_low_column @quad_wide_1, @quad_carry_1, @quad_added_1, MV_LOW_ODD
+@quad_2:
+        mv_low_column @quad_wide_2, @quad_carry_2, @quad_added_2, MV_LOW_PAIR
+@quad_3:
+        mv_low_column @quad_wide_3, @quad_carry_3, @quad_added_3, MV_LOW_PAIR + MV_LOW_ODD
+        ld de,2 * MV_LOW_PAIR
+        add ix,de
+        djnz @low_quad
+        jp @columns_done
+@quad_carry_2:
+        exx
+        inc b
+        exx
+        jr @quad_added_2
+@quad_carry_3:
+        exx
+        inc b
+        exx
+        jr @quad_added_3
+@quad_wide_3:
+        ex af,af'
+        ld de,MV_LOW_PAIR + MV_LOW_ODD
+        ld a,3
+        jr @quad_wide
+@quad_wide_2:
+        ex af,af'
+        ld de,MV_LOW_PAIR
+        ld a,2
+@quad_wide:                     ; the A-th column of a step (A' and F': its h), for the pass above
+        add ix,de               ; (its slot)
+@quad_placed:
+        ld e,a
+        ld a,b
+        add a,a
+        add a,a
+        sub e
+        ld b,a                  ; B: the columns left, this one's included
+        ld c,$AA                ; (its parity, for the pass's step)
+        bit 0,e
+        jp z,@after_ex
+        ld c,$55
         jp @after_ex
+; @low_enter - into the quads at the column B columns before the last slot (the slots end
+; at MV_MAX_COLS - 1, a step's last column: B + its place in the step is a multiple of 4),
+; IX on its slot as the pass above steps it.
+@low_enter:
+        ld a,MV_MAX_COLS
+        sub b
+        and 3                   ; its place in the step
+        ld e,a
+        add a,b
+        rrca
+        rrca
+        ld b,a                  ; B: the steps left, this one's included
+        ld a,e
+        or a
+        jp z,@low_quad
+        ld de,-MV_LOW_ODD       ; IX back to the step's first slot
+        add ix,de
+        dec a
+        jp z,@quad_1
+        ld de,MV_LOW_ODD - MV_LOW_PAIR
+        add ix,de
+        dec a
+        jp z,@quad_2
+        ld de,-MV_LOW_ODD
+        add ix,de
+        jp @quad_3
+        .assert MV_MAX_COLS % 4 == 0, "the low slots' quads end at the last slot"
 ; @main_loop - the pass's entry and loop back to the main slots' (a sparse call's loop as matvec set it).
 @main_loop:
         ld hl,@column
