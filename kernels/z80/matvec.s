@@ -2836,11 +2836,16 @@ mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
-; T-states a row less than turning it back and running them there.
+; T-states a row less than turning it back and running them there. Its first
+; three bytes become a jp to mv_coarse_top in the calls that take it
+; (mv_coarse_prepare, which writes MV_COARSE_END_OP, $7D and $DD back for the others).
+mv_coarse_end:
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
+MV_COARSE_END_OP = $08          ; ex af,af' (then ld a,l and ld ixl,a's $DD)
 .else
         ld b,a                  ; B = bits 0-7
+MV_COARSE_END_OP = $47          ; ld b,a
 .endif
         mv_hla_to_other_set
 .ifdef MV_LOW_HLA
@@ -2851,6 +2856,47 @@ MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero,
         ld e,a                  ; E:H:L = V
 mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
+
+; mv_coarse_top - the row end of an ungated coarse call (the logits' bound) at a
+; shift of 7 or less (seventeenth round): out = sat16((D >> 8) << (7 - shift)),
+; from the slots' H:L = D >> 8 as it stands, with no turn into the other set, no
+; shift chain through the low byte and no mv_store: 108 T-states a row less at
+; the logits' shift of 4 (156 against 264). The low byte left out keeps the row
+; a lower bound, now within 255 (cols + 1) >> (shift + 1) of the exact one
+; (forward.s's FW_LOGITS_SLACK). It stores plainly (mv_coarse_prepare sends
+; only a call with mv_store's own ops here). Entered in the l sum's set.
+mv_coarse_top:
+        ld a,h                  ; D >> 8 << k fits 16 bits when H is in -2^(7-k)..2^(7-k) - 1:
+        add a,0                 ; patched: 2^(7-k) = 2^shift
+MV_CT_ADD       = * - 1
+        and 0                   ; patched: its top 1 + k bits, -2^(shift+1) (0 for k = 0)
+MV_CT_AND       = * - 1
+        jr nz,@clip
+        jp 0                    ; patched: k (= 7 - shift) doublings before the store
+MV_CT_CHAIN     = * - 2
+MV_CT_DOUBLINGS = *            ; (the chain: mv_coarse_prepare enters it at + shift)
+        .repeat 7
+        add hl,hl
+        .endrepeat
+@store:
+        .assert @store - MV_CT_DOUBLINGS == 7, "seven doublings: mv_coarse_prepare enters them at + shift"
+        ld (0),hl               ; patched: the row's word of mv_out
+MV_CT_OUT       = * - 2
+        ld hl,(MV_CT_OUT)
+        inc hl
+        inc hl
+        ld (MV_CT_OUT),hl
+        exx                     ; (the rows are counted in the other set)
+        dec b
+        jp nz,0                 ; patched: the rows' start (mv_row_jump's)
+MV_CT_NEXT      = * - 2
+        jp mv_row_jump + 3      ; (the call's end)
+@clip:
+        bit 7,h
+        ld hl,$7FFF
+        jr z,@store
+        inc hl                  ; $8000
+        jr @store
 
 ; The coarse rows' wide columns (sixteenth round): every wide column of a coarse
 ; call has h = +-1 (else the call runs exact), so its high piece 2wh = +-2w goes
@@ -2977,6 +3023,47 @@ mv_coarse_prepare:
         ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
 .endif
         ld (mv_coarse_check+1),hl
+        ld a,(mv_coarse_on)     ; an ungated call at a shift of 7 or less, storing plainly: mv_coarse_top
+        dec a
+        jr nz,@slots_end        ; (gated: mv_gate reads the whole sum)
+        ld a,(mv_shift)
+        cp 8
+        jr nc,@slots_end
+        ld c,a
+        ld a,(MV_STORE_OP)
+        cp MV_STORE_OPS & 255
+        jr nz,@slots_end
+        ld hl,(mv_out)
+        ld (MV_CT_OUT),hl
+        ld b,0
+        ld hl,MV_CT_DOUBLINGS
+        add hl,bc               ; the chain's entry: 7 - shift doublings
+        ld (MV_CT_CHAIN),hl
+        ld b,c
+        inc b
+        ld a,1
+        jr @power_in
+@power:
+        add a,a
+@power_in:
+        djnz @power             ; A = 2^shift
+        ld (MV_CT_ADD),a
+        add a,a
+        neg
+        ld (MV_CT_AND),a
+        ld a,$C3                ; jp mv_coarse_top
+        ld hl,mv_coarse_top
+        jr @end_set
+@slots_end:
+        ld a,(mv_coarse_end)    ; the slots' own end back, where a call before took mv_coarse_top
+        cp $C3
+        jr nz,@end_kept
+        ld a,MV_COARSE_END_OP
+        ld hl,$DD7D             ; ld a,l and ld ixl,a's prefix
+@end_set:
+        ld (mv_coarse_end),a
+        ld (mv_coarse_end+1),hl
+@end_kept:
 .ifndef MV_LOW_HLA                      ; (with it, the column pass wrote it)
 .ifdef MV_HLA_NARROW_K
         ld a,(MV_NARROW_NC_L0)  ; -Cl into the coarse row starts (mv_narrow_k's has their form)
@@ -3009,6 +3096,7 @@ mv_coarse_prepare:
 .endif
         ld (mv_first_row+1),de
         ld (mv_row_jump+1),de
+        ld (MV_CT_NEXT),de      ; (mv_coarse_top's jump to the next row)
         ld a,(MV_WIDE_COUNT)
         or a
         ret z

@@ -323,9 +323,13 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
 
 
 def coarse_logits(w, x, shift: int, bias=None) -> np.ndarray:
-    """A coarse matvec's rows (MV_COARSE, matvec.s): with x = 256h + l (l in -127..128),
-    sat16((2 (W x + b) less the low byte of each product's S(w + l)) >> (shift + 1))."""
-    return np.clip(coarse_doubled(w, x, bias) >> (shift + 1), -32768, 32767)
+    """A coarse matvec's rows (MV_COARSE, matvec.s): with x = 256h + l (l in -127..128) and D =
+    2 (W x + b) less the low byte of each product's S(w + l), sat16(D >> (shift + 1)); at a shift
+    of 7 or less (mv_coarse_top) sat16((D >> 8) << (7 - shift)), D's own low byte left out too."""
+    doubled = coarse_doubled(w, x, bias)
+    if shift <= 7:
+        return np.clip((doubled >> 8) << (7 - shift), -32768, 32767)
+    return np.clip(doubled >> (shift + 1), -32768, 32767)
 
 
 def gated_rows(w, x, shift: int, bias=None) -> np.ndarray:
@@ -368,8 +372,9 @@ def runs_coarse(x) -> bool:
 
 
 def logits_slack(cols: int, shift: int) -> int:
-    """How far a coarse row may lie below the exact one (forward.s's FW_LOGITS_SLACK)."""
-    return (255 * cols + (2 << shift) - 1) >> (shift + 1)
+    """How far a coarse row may lie below the exact one (forward.s's FW_LOGITS_SLACK): each
+    product's low byte of S(w + l) and, at a shift of 7 or less, the row's own low byte."""
+    return (255 * (cols + 1) + (2 << shift) - 1) >> (shift + 1)
 
 
 def bound_logits(w, shift: int, xn, exact) -> np.ndarray:
