@@ -111,7 +111,7 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,805 (3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; Bytes: 3,912 (3,805 before the seventeenth round's MV_COARSE_TOP, 107; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
@@ -146,8 +146,9 @@
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
-; here with the 128K's other options, MV_LOW_HLA's included (1,181 before the h check
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,274 bytes
+; here with the 128K's other options, MV_LOW_HLA's and MV_COARSE_TOP's included
+; (1,167 before the seventeenth round's MV_COARSE_TOP, 107: the logits' rows' own end; 1,181 before the h check
 ; went into mv_wide_h_pm1, shared with the low slots, 1,273 before the sixteenth
 ; round's wide columns in their slots, 1,233 before the rows with no h
 ; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
@@ -156,11 +157,16 @@
 ; high byte of each S(w + l) in slots of its own (43 T-states a product; a wide
 ; column's high piece, +-2w, in a block of its own from its slot, 46 or 62 more,
 ; mv_coarse_wide), so each row is a lower bound within (255 * cols
-; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
+; + 2^(shift+1) - 1) >> (shift + 1) (255 * (cols + 1) with MV_COARSE_TOP, whose
+; ungated calls at a shift of 7 or less end their rows in mv_coarse_top, leaving
+; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 225,648 coarse
-; against 348,436 exact, with one wide column 232,750 against 355,948, with four
-; 253,773 against 378,361 (378,358 before the sixteenth round's stores after mv_store
+; (tests/test_kernels_z80_coarse.py, each after the one before): 225,746 coarse
+; against 348,436 exact, with one wide column 232,848 against 355,948, with four
+; 253,871 against 378,361; then coarse at the logits' shift of 4, whose rows end in
+; mv_coarse_top with MV_COARSE_TOP (seventeenth round), 219,160, 226,349 and 246,938
+; (232,144, 239,333 and 259,922 before it: -101 T-states a row; 225,648, 232,750 and
+; 253,773 at shift 9 before its look at the shift, 98 T-states a call; 378,358 before the sixteenth round's stores after mv_store
 ; moved the code after them, a layout effect; 226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth
 ; round, whose choice the coarse call's pass pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
@@ -192,8 +198,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,216, every row summed again 216,513, exact 177,829 (one wide
-; column 124,485, 220,991, 182,397; 120,179, 216,476, 124,448 and 220,954 before the
+; every row gated 120,282, every row summed again 216,579, exact 177,829 (one wide
+; column 124,551, 221,057, 182,397; 120,216, 216,513, 124,485 and 220,991 before
+; MV_COARSE_TOP's slots' end written back, 66 T-states a gated call, seventeenth round; 120,179, 216,476, 124,448 and 220,954 before the
 ; sixteenth round's look at mv_store_relu, 37 T-states a gated call; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth round;
 ; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
@@ -2729,7 +2736,8 @@ mv_low_fix_cl:
 ; of S(w + l): each row's doubled sum 2 sum w x + 2b then lacks each product's
 ; low byte (0..255), so its output is a lower bound of the exact one within
 ; (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is monotone
-; and moves by at most what its argument moves). 43 T-states a product (a pop
+; and moves by at most what its argument moves; 255 more with MV_COARSE_TOP's
+; row end, mv_coarse_top, which leaves out the row's own low byte, below). 43 T-states a product (a pop
 ; every two, ld iyl, ld e,(iy+d), add hl,de) against 74 in the low slots and 87
 ; in mv_slots' narrow mode. A wide column's high piece goes into the same sum
 ; from a block of its own (mv_coarse_wide, below). matvec
@@ -2836,9 +2844,10 @@ mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
-; T-states a row less than turning it back and running them there. Its first
-; three bytes become a jp to mv_coarse_top in the calls that take it
-; (mv_coarse_prepare, which writes MV_COARSE_END_OP, $7D and $DD back for the others).
+; T-states a row less than turning it back and running them there. With
+; MV_COARSE_TOP its first three bytes become a jp to mv_coarse_top in the calls
+; that take it (mv_coarse_prepare, which writes MV_COARSE_END_OP, $7D and $DD
+; back for the others).
 mv_coarse_end:
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
@@ -2857,14 +2866,16 @@ MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero,
 mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
 
-; mv_coarse_top - the row end of an ungated coarse call (the logits' bound) at a
-; shift of 7 or less (seventeenth round): out = sat16((D >> 8) << (7 - shift)),
+.ifdef MV_COARSE_TOP
+; mv_coarse_top - (MV_COARSE_TOP, the players' option since the seventeenth round,
+; the 48K's where the soul leaves room: soulterm/zx/build.py) the row end of an
+; ungated coarse call (the logits' bound) at a shift of 7 or less: out = sat16((D >> 8) << (7 - shift)),
 ; from the slots' H:L = D >> 8 as it stands, with no turn into the other set, no
 ; shift chain through the low byte and no mv_store: 108 T-states a row less at
 ; the logits' shift of 4 (156 against 264). The low byte left out keeps the row
 ; a lower bound, now within 255 (cols + 1) >> (shift + 1) of the exact one
-; (forward.s's FW_LOGITS_SLACK). It stores plainly (mv_coarse_prepare sends
-; only a call with mv_store's own ops here). Entered in the l sum's set.
+; (forward.s's FW_LOGITS_SLACK). It stores plainly, as mv_store's own ops (an
+; ungated coarse call is the logits', fw_logits_bound). Entered in the l sum's set.
 mv_coarse_top:
         ld a,h                  ; D >> 8 << k fits 16 bits when H is in -2^(7-k)..2^(7-k) - 1:
         add a,0                 ; patched: 2^(7-k) = 2^shift
@@ -2897,6 +2908,7 @@ MV_CT_NEXT      = * - 2
         jr z,@store
         inc hl                  ; $8000
         jr @store
+.endif
 
 ; The coarse rows' wide columns (sixteenth round): every wide column of a coarse
 ; call has h = +-1 (else the call runs exact), so its high piece 2wh = +-2w goes
@@ -2991,7 +3003,11 @@ mv_coarse_prepare:
         cp MV_COARSE_GATE
         jr nz,@ungated
         call mv_gate_prepare    ; (the gate's slots too)
+.ifdef MV_COARSE_TOP
+        jr z,@own_end
+.else
         jr z,@slots_set
+.endif
 .ifdef MV_LOW_SLOTS
         jp mv_low_deferred      ; (a gate for a shift of 30: the call runs exact)
 .else
@@ -3015,24 +3031,11 @@ mv_coarse_prepare:
         dec a
         ld (ix+MV_COARSE_D1),a
         djnz @pair
-@slots_set:
-        ld (MV_COARSE_FIRST),ix
-.ifdef MV_LOW_SLOTS
-        ld hl,(mv_low_check+1)  ; (the shift's target for a low byte in A', or mv_gate)
-.else
-        ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
-.endif
-        ld (mv_coarse_check+1),hl
-        ld a,(mv_coarse_on)     ; an ungated call at a shift of 7 or less, storing plainly: mv_coarse_top
-        dec a
-        jr nz,@slots_end        ; (gated: mv_gate reads the whole sum)
-        ld a,(mv_shift)
+.ifdef MV_COARSE_TOP
+        ld a,(mv_shift)         ; a shift of 7 or less: the rows end in mv_coarse_top
         cp 8
-        jr nc,@slots_end
+        jr nc,@own_end
         ld c,a
-        ld a,(MV_STORE_OP)
-        cp MV_STORE_OPS & 255
-        jr nz,@slots_end
         ld hl,(mv_out)
         ld (MV_CT_OUT),hl
         ld b,0
@@ -3041,29 +3044,32 @@ mv_coarse_prepare:
         ld (MV_CT_CHAIN),hl
         ld b,c
         inc b
-        ld a,1
-        jr @power_in
+        ld a,$80
 @power:
-        add a,a
-@power_in:
+        rlca
         djnz @power             ; A = 2^shift
         ld (MV_CT_ADD),a
         add a,a
         neg
         ld (MV_CT_AND),a
-        ld a,$C3                ; jp mv_coarse_top
+        ld a,$C3                ; jp mv_coarse_top over the slots' own end
         ld hl,mv_coarse_top
         jr @end_set
-@slots_end:
-        ld a,(mv_coarse_end)    ; the slots' own end back, where a call before took mv_coarse_top
-        cp $C3
-        jr nz,@end_kept
+@own_end:                       ; (a gated call's rows, or a shift above 7: the slots' own end)
         ld a,MV_COARSE_END_OP
         ld hl,$DD7D             ; ld a,l and ld ixl,a's prefix
 @end_set:
         ld (mv_coarse_end),a
         ld (mv_coarse_end+1),hl
-@end_kept:
+.endif
+@slots_set:
+        ld (MV_COARSE_FIRST),ix
+.ifdef MV_LOW_SLOTS
+        ld hl,(mv_low_check+1)  ; (the shift's target for a low byte in A', or mv_gate)
+.else
+        ld hl,(mv_flag_check+1) ; (the shift's target, or mv_gate)
+.endif
+        ld (mv_coarse_check+1),hl
 .ifndef MV_LOW_HLA                      ; (with it, the column pass wrote it)
 .ifdef MV_HLA_NARROW_K
         ld a,(MV_NARROW_NC_L0)  ; -Cl into the coarse row starts (mv_narrow_k's has their form)
@@ -3096,7 +3102,9 @@ mv_coarse_prepare:
 .endif
         ld (mv_first_row+1),de
         ld (mv_row_jump+1),de
+.ifdef MV_COARSE_TOP
         ld (MV_CT_NEXT),de      ; (mv_coarse_top's jump to the next row)
+.endif
         ld a,(MV_WIDE_COUNT)
         or a
         ret z
