@@ -130,6 +130,8 @@ def main() -> None:
             x, gain = fixed_rng.integers(-1024, 1024, 32), np.full(32, 64)
             bench.write_words(0xA000, x)
             bench.poke(0xA100, bytes(gain.astype(np.uint8)))
+            for name, address in (("rn_x", 0xA000), ("rn_gain", 0xA100), ("rn_out", 0xA200)):
+                bench.poke_word(bench.sym(name), address)     # (the general path walks them)
             bench.poke(bench.sym("rn_shift"), [shift])
             costs.append(bench.call("rmsnorm"))
             assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift))

@@ -573,7 +573,7 @@ def test_vector_steps_match_intmath(bench):
 
 
 def test_argmax_limit_lies_above_every_other_candidate():
-    """With AM_RUNNER_UP (the 128K's) argmax's C: every candidate but the winner has a flipped high
+    """With AM_RUNNER_UP (both players') argmax's C: every candidate but the winner has a flipped high
     byte <= C (fw_logits_bound skips its scan on it), sharp when the runner-up's high byte is below
     the winner's."""
     bench = Z80Bench(options=RUNNER_UP_OPTION)

@@ -271,8 +271,8 @@ def logits_bench(request):
     """forward.s with the low slots and the bound (the key cache below $4000, in the bench's flat
     RAM: the test matrices go at $4000 and the code with its bytes would run past $FFFF; no
     MV_SPARSE, for the same reason), the stack below the kernels; with and without AM_RUNNER_UP
-    and MV_COARSE_TOP (the 128K's: the scan skipped on argmax's runner-up, the coarse rows ending
-    in mv_coarse_top)."""
+    (both players': the scan skipped on argmax's runner-up, vecops.s's am_rows) and with and without
+    MV_COARSE_TOP (both players' too: the coarse rows ending in mv_coarse_top)."""
     soul = load_soul(DEFAULT_SOUL)
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
                     options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION, "kv_keys = $1000", request.param]))

@@ -23,7 +23,7 @@
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
 ; "hello" as the 48K player runs it averages 2,068,976 a position (python
 ; benchmarks/z80_token.py; 2,140,927 before MV_SPARSE).
-; Bytes: 3,768 (3,780 with AM_RUNNER_UP, the 128K's look at argmax's runner-up in fw_logits_bound; 3,911 before the sixteenth round's embedding went to embedrows.s, 159, and fw_tmp's
+; Bytes: 3,768 (with AM_RUNNER_UP too since the seventeenth round, whose look at argmax's runner-up is vecops.s's am_rows: 3,780 with it before; 3,911 before the sixteenth round's embedding went to embedrows.s, 159, and fw_tmp's
 ; 64 bytes went with the residual adds into matvec's stores; in the 48K player: code, the activations, att_weights and the
 ; 2,560-byte value cache; the player places the key cache below $8000 itself,
 ; 6,471 with it; 3,778 before the sixteenth round gave the 48K MV_COARSE's
@@ -47,7 +47,7 @@
 ; fw_planes_of_layer 90 bytes, fw_attend 321 (298 with AT_FAST_SCORES), fw_layer_kv
 ; 58 (56), fw_wide_at_0 1.
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
-; bound, fw_logits_bound (108 bytes more here, 120 with AM_RUNNER_UP, 1,183 in matvec.s): a coarse call
+; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
 ; each of the shipped soul's 65 logits of ten prompts; and fc1 asks for a gated
 ; coarse call (MV_COARSE_GATE: the rows ReLU zeroes anyway stay coarse, the others
@@ -248,18 +248,11 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
 .ifdef AM_RUNNER_UP
-        ld a,c                  ; argmax's limit: every other row lies below a high byte above it
-        cp d
-.endif
+        ld a,(fw_next)          ; HL, B and C as below, but T's row alone when argmax's limit C lies
+        call am_rows            ; below the threshold's high byte: every other row lies below it
+.else
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
         ld bc,256 * (FW_VOCAB - FIRST_CHOOSABLE)    ; B: the rows left, C: the exact ones
-.ifdef AM_RUNNER_UP
-        jr nc,@row
-        ld a,(fw_next)          ; below the threshold's high byte, each row lies below the
-        add a,a                 ; threshold: the scan of T's row alone (its high byte)
-        inc a
-        ld l,a
-        ld b,1
 .endif
 @row:
         ld a,(hl)               ; the row's high byte, flipped (mostly below the threshold's)

@@ -4,38 +4,50 @@
 ;   out[i] = sat16(((x[i] * inv) >> 15) * g[i] >> g_shift)
 ;
 ; Inputs (memory): rn_x (32 signed words), rn_gain (32 signed bytes),
-; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x).
-; Clobbers AF, BC, DE, HL and AF', BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 82,304 on average for 32 random
-; words, 60,902 for words below 1024 (the residual's usual size: x >> 4 squares
+; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x): set them
+; each call (the general gains' path walks rn_x, rn_gain and rn_out past their ends).
+; Clobbers AF, BC, DE, HL, IX (the table's squares, but with RN_FAST_SQUARES) and
+; AF', BC', DE', HL' (the sum of squares, arith.s routines).
+; T-states (python benchmarks/z80_kernels.py): 82,416 on average for 32 random
+; words, 59,431 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
-; rounds), 39,304 for those when every gain is 2^shift (a fixed-gain soul's
+; rounds), 37,929 for those when every gain is 2^shift (a fixed-gain soul's
 ; norms: out = y, checked once a call, with no gain product, shift or
-; saturation) and 40,968 when every gain is 2^(shift - 2) (a narrowed soul's,
-; soulterm/soul/narrowing.py: out = y >> 2); 82,849, 61,903, 40,639 and
-; 42,303 before the sixteenth round (83,422, 62,227, 40,387 and 42,051 before
+; saturation) and 39,593 when every gain is 2^(shift - 2) (a narrowed soul's,
+; soulterm/soul/narrowing.py: out = y >> 2); 82,304, 60,902, 39,304 and 40,968
+; before the seventeenth round's table squares summed in C:IX (the wide ones,
+; mul16s's, in the other set as before, a little slower: random words take it most)
+; and the general path walking its inputs in place; 82,849, 61,903,
+; 40,639 and 42,303 before the sixteenth round (83,422, 62,227, 40,387 and 42,051 before
 ; the clamped inverse's own path, fourteenth round).
 ; A root of 16 or less clamps inv at 32767, and then y = (x * 32767) >> 15 is
 ; x - 1 for x > 0 and x otherwise: no product. Since the sixteenth round the
 ; clamp is told from the sum of squares (below 17^2 * 32) with no root, and a
 ; root of 17 or more is inverted by 15 rounds of long division of 2^19 (no
 ; div32u_q16). Words below 256 with gains 2^6 and shift 8 (a clamped inverse):
-; 19,746 (21,927 before the sixteenth round, 37,403 before the fourteenth);
-; 14,938 with the option RN_CLAMPED_UNIT (both players': a loop of its own
+; 18,371 (19,746 before the seventeenth round's C:IX, 21,927 before the sixteenth
+; round, 37,403 before the fourteenth);
+; 13,564 with the option RN_CLAMPED_UNIT (both players': a loop of its own
 ; without mul16s's register juggling, its shifts unrolled and entered at shift
-; - a of them; 17,088 before the sixteenth round), 14,954 with RN_SHORT_SHIFTS
-; too (the 48K player's since the sixteenth round: 2 unrolled shifts, not 15, a
-; longer unit shift taking the general path; 89 bytes fewer), 11,458 with
+; - a of them; 14,938 before the seventeenth round, 17,088 before the sixteenth), 13,580
+; with RN_SHORT_SHIFTS too (the 48K player's since the sixteenth round: 2 unrolled shifts,
+; not 15, a longer unit shift taking the general path; 89 bytes fewer; 14,954 before the
+; seventeenth round), 11,460 with
 ; RN_FAST_SQUARES instead (the 128K player's, with attention.s's AT_FAST_MEANS:
 ; (x >> 4)^2 read from that option's table, x popped with SP and interrupts
-; off; 13,769 before). Below the clamp the unit products run mul16u straight
+; off; 11,458 before the seventeenth round's jr to the clamped loop, 13,769 before the
+; sixteenth round). Below the clamp the unit products run mul16u straight
 ; (inv > 0: no signs taken apart) and shift (x * inv) >> 16, one shift fewer
-; than y's (sixteenth round). The narrowed norms' row above: 35,567 with the
-; 48K's options, 32,081 with the 128K's (34,794 before the sixteenth round).
-; The 128K player's rmsnorm is 548 bytes (583 before the sixteenth round left
+; than y's (sixteenth round). The narrowed norms' row above: 34,191 with the
+; 48K's options (35,567 before the seventeenth round), 32,080 with the 128K's
+; (32,081 before it, 34,794 before the sixteenth round).
+; The 128K player's rmsnorm is 528 bytes (548 before the seventeenth round's general
+; path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
-; Bytes: 451 (in the 48K player: code; its variables are in matvec's page, below;
+; Bytes: 448 (in the 48K player: code; its variables are in matvec's page, below;
+; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
+; path walking its inputs 18 fewer, two jr's for jp's 2, the count's ld b in RN_FAST_SQUARES's loop alone 2);
 ; 346 before the sixteenth round's RN_CLAMPED_UNIT, 342 before the clamped
 ; inverse's path, 360 with the variables before).
 
@@ -56,20 +68,18 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 
 ; The variables live in the last bytes of matvec's variable page (squares.s),
 ; after attention's scores: neither matvec nor attention runs while rmsnorm
-; does, and every call sets them afresh (18 bytes fewer in the player).
-RN_VAR_BYTES    = 18
+; does, and every call sets them afresh (18 bytes fewer in the player; 12 bytes since
+; the seventeenth round's general path walks rn_x, rn_gain and rn_out).
+RN_VAR_BYTES    = 12
 rn_vars         = mv_sq_lo - RN_VAR_BYTES
-rn_x            = rn_vars       ; words unless marked
+rn_x            = rn_vars       ; words unless marked (the general path walks rn_x, rn_gain, rn_out)
 rn_gain         = rn_vars + 2
 rn_shift        = rn_vars + 4   ; byte
 rn_out          = rn_vars + 5
 rn_inv          = rn_vars + 7
-rn_src          = rn_vars + 9
-rn_gsrc         = rn_vars + 11
-rn_dst          = rn_vars + 13
-rn_ysign        = rn_vars + 15  ; byte
-rn_left         = rn_vars + 16  ; byte: elements left (the fixed-gain loop)
-rn_unit_shift   = rn_vars + 17  ; byte: shift - a for gains of 2^a (the fixed-gain loop)
+rn_ysign        = rn_vars + 9   ; byte
+rn_left         = rn_vars + 10  ; byte: elements left (the fixed-gain loop)
+rn_unit_shift   = rn_vars + 11  ; byte: shift - a for gains of 2^a (the fixed-gain loop)
         .assert rn_unit_shift + 1 == mv_sq_lo, "rmsnorm's variables must end at the squares table"
         .assert rn_vars >= mv_wide_list + MV_MAX_COLS, "rmsnorm's variables overlap matvec's"
 
@@ -104,11 +114,11 @@ rmsnorm:
         ld e,l
         exx
         ld hl,(rn_x)
-        ld b,RN_DIM
 .ifdef RN_FAST_SQUARES
 .ifndef AT_FAST_MEANS
         .assert 0, "RN_FAST_SQUARES reads AT_FAST_MEANS's squares table"
 .endif
+        ld b,RN_DIM
         ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x)
         push af
         di
@@ -189,8 +199,19 @@ rmsnorm:
         djnz @fast_square
         jr @own_sp
 .else
-@square:
+        ld bc,RN_DIM * 256      ; B = the elements left, C:IX = the table's squares (24 bits:
+        ld ix,0                 ; 32 * 65025 < 2^21), the wide ones in D'E':H'L' (mul16s keeps IX)
+        jr @square
+@multiply:                      ; |x >> 4| above 255 (seldom): mul16s, into D'E':H'L'
         push bc
+        ld b,d
+        ld c,e
+        call mul16s             ; DEHL = xs*xs
+        rn_add_square
+        exx
+        pop bc
+        jr @added
+@square:
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -210,27 +231,27 @@ rmsnorm:
 @table:
         ld hl,mv_sq_lo + 255
         add hl,de
-        ld c,(hl)
+        ld e,(hl)
         inc h
         inc h
-        ld b,(hl)               ; BC = xs*xs
-        push bc
+        ld d,(hl)               ; DE = xs*xs
+        add ix,de
+        jr nc,@added
+        inc c
+@added:
+        pop hl
+        djnz @square
+        push ix                 ; the sum of squares (D'E':H'L') += C:IX
+        ld a,c
         exx
         pop bc
         add hl,bc
-        jr nc,@added
-        inc de
-        jr @added
-@multiply:
-        ld b,d
-        ld c,e
-        call mul16s             ; DEHL = xs*xs
-        rn_add_square
-@added:
-        exx
-        pop hl
-        pop bc
-        djnz @square
+        adc a,e
+        ld e,a
+        jr nc,@table_summed
+        inc d
+@table_summed:
+        exx                     ; (@squared takes the other set again)
 .endif
 
 @squared:
@@ -306,10 +327,8 @@ rmsnorm:
 .ifdef RN_CLAMPED_UNIT
         ld a,(rn_inv+1)         ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
         cp $7F
-        jp z,@clamped           ; then y needs no product
-.endif
-.ifdef RN_CLAMPED_UNIT
-        jp @unit_fast           ; (after the clamped loop: the jr's to @general keep their reach)
+        jr z,@clamped           ; then y needs no product
+        jr @unit_fast           ; (after the general loop: the jr's to @general keep their reach)
 .else
         exx
         ld hl,(rn_x)            ; HL' = x, DE' = out (mul16s keeps the other set)
@@ -365,22 +384,16 @@ rmsnorm:
 .endif
 .endif
 
-@general:
-        ld hl,(rn_x)
-        ld (rn_src),hl
-        ld hl,(rn_gain)
-        ld (rn_gsrc),hl
-        ld hl,(rn_out)
-        ld (rn_dst),hl
+@general:                       ; (walks rn_x, rn_gain and rn_out: the caller sets them each call)
         ld b,RN_DIM
 @element:
         push bc
-        ld hl,(rn_src)
+        ld hl,(rn_x)
         ld e,(hl)
         inc hl
         ld d,(hl)
         inc hl
-        ld (rn_src),hl
+        ld (rn_x),hl
         ld bc,(rn_inv)
         call mul16s             ; DEHL = x * inv (|.| < 2^30)
         add hl,hl
@@ -390,10 +403,10 @@ rmsnorm:
         rla
         sbc a,a
         ld (rn_ysign),a
-        ld hl,(rn_gsrc)
+        ld hl,(rn_gain)
         ld a,(hl)
         inc hl
-        ld (rn_gsrc),hl
+        ld (rn_gain),hl
         ld c,a
         push af                 ; g's sign
         push de
@@ -418,12 +431,12 @@ rmsnorm:
         call sra32
         call sat32to16
         ex de,hl
-        ld hl,(rn_dst)
+        ld hl,(rn_out)
         ld (hl),e
         inc hl
         ld (hl),d
         inc hl
-        ld (rn_dst),hl
+        ld (rn_out),hl
         pop bc
         djnz @element
         ret

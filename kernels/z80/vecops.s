@@ -10,10 +10,12 @@
 ;              em_te/em_pe: row-major int8 tables; em_token, em_pos; em_te_shift,
 ;              em_pe_shift. Clobbers AF, BC, DE, HL.
 ; argmax       A = the id in 3..127 of the largest of 128 logits at am_logits (words),
-;              the lowest id on a tie (spec.FIRST_CHOOSABLE). With AM_RUNNER_UP (the
-;              128K player's) C = a limit on the others too: every id of 3..127 but A's
-;              lies below any logit whose high byte, sign bit flipped, exceeds C
-;              (forward.s's bound skips its scan so). Clobbers AF, BC, DE, HL.
+;              the lowest id on a tie (spec.FIRST_CHOOSABLE). With AM_RUNNER_UP (both
+;              players' with MV_COARSE: the 128K's since the sixteenth round, the 48K's
+;              since the seventeenth) C = a limit on the others too: every id of 3..127
+;              but A's lies below any logit whose high byte, sign bit flipped, exceeds C
+;              (forward.s's bound skips its scan so, through am_rows: below argmax).
+;              Clobbers AF, BC, DE, HL.
 ; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
 ; (a logit's high byte decides unless it ties the best's); embed 22,537.
@@ -21,7 +23,8 @@
 ; 6,908 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
 ; sixteenth round) (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 162 (180 with AM_RUNNER_UP, the 128K's; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
+; Bytes: 201 (with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
+; which took fw_logits_bound's 12 out of forward.s; 162 before; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
 ; take embedrows.s's chains, EMBED_CHAINS_ONLY; 373 before they left out vec_add_sat and vec_relu, VEC_FUSED_STORES:
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
@@ -257,6 +260,30 @@ argmax:
         ld a,b
         ld (@best_left+1),a
         jr @lower
+
+; am_rows - (AM_RUNNER_UP) the rows a scan of am_logits for those at or above a threshold
+; must look at, after argmax: A = argmax's id, C = its limit, D = the threshold's high byte,
+; sign bit flipped. HL on the first candidate's high byte and B = every candidate, or, when
+; C lies below D (every other candidate lies below the threshold), HL on A's high byte and
+; B = 1 (forward.s's fw_logits_bound: its scan of T's row alone). C = 0. Keeps DE; clobbers AF.
+; (Here, not in forward.s: the 48K keeps vecops.s below $8000, the 128K in bank 0 above
+; $C000, and forward.s's bytes are the scarcer in both.)
+am_rows:
+        ld hl,(am_logits)       ; (page-aligned: forward.s's fw_logits)
+        ld b,a
+        ld a,c
+        cp d
+        ld c,0
+        ld a,b
+        ld b,1
+        jr c,@one_row
+        ld a,FIRST_CHOOSABLE
+        ld b,VOCAB - FIRST_CHOOSABLE
+@one_row:
+        add a,a
+        inc a
+        ld l,a                  ; the row's high byte
+        ret
 .else
         ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1) + VOCAB - FIRST_CHOOSABLE
         ; B = the candidates left, C = VOCAB - the best's id: a candidate's id is

@@ -34,7 +34,7 @@ PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (ins
 # on the bench, the key cache below its code and the planes (3,840 bytes) below it (a head alone: HEAD_PLANES)
 PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
-RUNNER_UP_OPTION = "AM_RUNNER_UP = 1"   # argmax's runner-up: fw_logits_bound skips its scan (the 128K's)
+RUNNER_UP_OPTION = "AM_RUNNER_UP = 1"   # argmax's runner-up: fw_logits_bound skips its scan (with MV_COARSE: both players')
 COARSE_TOP_OPTION = "MV_COARSE_TOP = 1"  # the logits' coarse rows end in mv_coarse_top (the players', seventeenth round)
 # on the bench, the 48K's caches below its code and the code from $5C00 (the logits take
 # $5B00-$5BFF): with MV_COARSE its kernels and soul would otherwise run past $FFFF
@@ -71,7 +71,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
     with MV_COARSE, where the soul leaves room: build.coarse_fits), the 48K SOUL_PACKED, the
     128K the low slots, AT_PLANE_SCORES (since the sixteenth round; AT_FAST_SCORES before it) and
-    AT_FAST_MEANS (which needs one of them) and AM_RUNNER_UP (sixteenth round) too; both RN_CLAMPED_UNIT (the 48K since the sixteenth
+    AT_FAST_MEANS (which needs one of them) too; both AM_RUNNER_UP with MV_COARSE (the 128K's since the sixteenth round, the 48K's since the seventeenth) and RN_CLAMPED_UNIT (the 48K since the sixteenth
     round, with RN_SHORT_SHIFTS). `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
@@ -100,7 +100,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
                + [COARSE_TOP_OPTION] * coarse_top
-               + [RUNNER_UP_OPTION] * is_128k
+               + [RUNNER_UP_OPTION] * (is_128k or coarse)
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [SHORT_SHIFTS_OPTION] * (clamped_unit and not is_128k)
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
