@@ -10,7 +10,8 @@ against the old dot on q and k in -2048..2047 (the fast path's; random words
 mostly take the old dot), its key sums and its forward_step / forward_prefill.
 `--plane-scores` prints attention with AT_PLANE_SCORES (its scores by bit planes, the
 128K's) against AT_FAST_SCORES, both with AT_FAST_MEANS, on q and k in -2048..2047 and v
-in -256..255, pl_store, and its forward_step / forward_prefill.
+in -256..255, pl_store, the same with k in -1024..1023 (11 planes a key), and its
+forward_step / forward_prefill.
 
     python benchmarks/z80_kernels.py [--fast-scores | --plane-scores]
 """
@@ -92,6 +93,19 @@ def plane_scores() -> None:
               f"{np.mean(costs['squares']):,.0f} with AT_FAST_SCORES (both with AT_FAST_MEANS; q, k in "
               f"-2048..2047, v in -256..255)")
     print(f"pl_store           {store:>10,} T-states (a position's 4 heads)")
+    narrow = np.random.default_rng(2031)        # every key in -1024..1023: 11 planes (85% of the shipped soul's)
+    for count in (1, 20):
+        costs = []
+        for _ in range(10):
+            q, keys = narrow.integers(-2048, 2048, 8), narrow.integers(-1024, 1024, (20, 4, 8))
+            values = narrow.integers(-256, 256, (20, 4, 8))
+            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+            store = load_head(planes, q, keys, values, count, 0)
+            costs.append(planes.call("attend_head"))
+            assert np.array_equal(planes.read_words(HEAD_OUT, 8), want)
+        print(f"attend_head at {count:2}  {np.mean(costs):>10,.0f} T-states with AT_PLANE_SCORES, k in -1024..1023 "
+              "(11 planes a key)")
+    print(f"pl_store           {store:>10,} T-states (a position's 4 heads, k in -1024..1023)")
     forward = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLANE_SCORES_OPTION)
     for routine in ("forward_step", "forward_prefill"):
         forward.poke(forward.sym("fw_token"), [1])

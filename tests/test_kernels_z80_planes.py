@@ -1,7 +1,8 @@
 """attention.s's scores by bit planes (AT_PLANE_SCORES, kernels/z80/attention.s, the 128K
-player's): each key kept as 12 planes of k + 2048 (pl_store), a head's q as two tables of its
-subset sums (pl_prepare), R = (R >> 1) + P_b a plane (pl_keys); a head with a q, or a cache with
-a key, beyond -2048..2047 takes the old dot. Bit-exact against intmath, the squares path's scores
+player's): each key kept as 12 planes of k + 2048, or 11 of k + 1024 and a mark when its words
+lie in -1024..1023 (pl_store), a head's q as two tables of its subset sums (pl_prepare),
+R = (R >> 1) + P_b a plane (pl_keys); a head with a q whose positive or negative words sum past
++-16,384, or a cache with a key beyond -2048..2047, takes the old dot. Bit-exact against intmath, the squares path's scores
 byte for byte, at_sum40 q.k exactly at the probe's point, and cheaper than the squares path."""
 
 from __future__ import annotations
@@ -30,14 +31,19 @@ def squares_bench():
 
 def expected_planes(keys, low: int) -> bytes:
     """The planes of one position's keys (4 heads x 8 words): for each head and plane b of
-    k' = k + 2048, 2 n + low and 2 n + 32 + low, n the mask of dimensions 0-3 (4-7) with bit b."""
+    k' = k + 2048, 2 n + low and 2 n + 32 + low, n the mask of dimensions 0-3 (4-7) with bit b;
+    a head whose words all lie in -1024..1023 has 11 planes of k' = k + 1024 and the mark
+    (PL_ELEVEN, 0) in the twelfth's place."""
     out = bytearray()
     for head in np.asarray(keys).reshape(4, 8):
-        shifted = [int(k) + 2048 for k in head]
-        for plane in range(12):
+        eleven = all(-1024 <= int(k) < 1024 for k in head)
+        shifted = [int(k) + (1024 if eleven else 2048) for k in head]
+        for plane in range(11 if eleven else 12):
             for group in (0, 1):
                 mask = sum((shifted[4 * group + d] >> plane & 1) << d for d in range(4))
                 out.append(2 * mask + 32 * group + low)
+        if eleven:
+            out += bytes((1, 0))
     return bytes(out)
 
 
@@ -61,6 +67,11 @@ def test_the_store_writes_each_keys_planes(bench):
     rng = np.random.default_rng(34)
     keys = rng.integers(-2048, 2048, (20, 4, 8))
     keys[0, 3] = (-2048, 2047, -1, 0, 1, -2048, 2047, 1024)
+    keys[1] = rng.integers(-1024, 1024, (4, 8))            # 11 planes and the mark
+    keys[1, 2] = (-1024, 1023, -1, 0, 1, -1024, 1023, 255)
+    keys[2, :2] = rng.integers(-1024, 1024, (2, 8))
+    keys[2, 0, 3] = 1024                                    # one word past: 12 planes
+    keys[2, 1, 6] = -1025
     load_head(bench, np.zeros(8, dtype=np.int64), keys, np.zeros((20, 4, 8), dtype=np.int64), 3, 0)
     low = bench.sym("pl_tables") & 255
     head_bytes, key_bytes = bench.sym("PL_HEAD_BYTES"), bench.sym("PL_KEY_BYTES")
@@ -92,22 +103,72 @@ def test_heads_match_intmath_and_the_squares_scores(bench, squares_bench):
         keys[count - 1, 0] = (-2048, 2047, -2048, 2047, 0, -1, 1, 2047)      # the planes' edges
         for head in (0, 3):
             run_both(bench, squares_bench, q, keys, rng.integers(-256, 256, (20, 4, 8)), count, head)
+    for count in (2, 20):                                                      # 11-plane keys among 12-plane ones
+        q, keys = rng.integers(-2048, 2048, 8), rng.integers(-1024, 1024, (20, 4, 8))
+        keys[count - 1, 0] = (-1024, 1023, -1024, 1023, 0, -1, 1, 1023)
+        keys[::3, 0, 2] = -2048
+        run_both(bench, squares_bench, q, keys, rng.integers(-256, 256, (20, 4, 8)), count)
+    for edge in (-1024, 1023):
+        q = np.array([-2048] * 4 + [2047] * 4)
+        keys = np.full((20, 4, 8), edge)
+        keys[::2, 0, :4] = -1 - edge
+        run_both(bench, squares_bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20)
     q = np.array([-2048] * 4 + [2047] * 4)                                     # every P_b at its widest
     keys = np.full((20, 4, 8), 2047)
     keys[::2, 0, :4] = -2048
     run_both(bench, squares_bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20)
 
 
-def test_a_wide_q_takes_the_old_dot(bench):
+def took_the_planes(bench) -> bool:
+    """attend_head on the inputs load_head left: did the head's scores run pl_keys (the planes)
+    rather than the old dot? (Its output is left at HEAD_OUT.)"""
+    cpu, address, reached = bench.cpu, bench.sym("pl_keys"), False
+    bench.poke_word(bench.stack_top - 2, bench.trap)
+    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
+    cpu.set_breakpoint(address)
+    try:
+        while cpu.pc != bench.trap:
+            cpu.ticks_to_stop = 1_000_000
+            cpu.run()
+            if cpu.pc == address:
+                reached = True
+                cpu.step_over_breakpoint()
+    finally:
+        cpu.clear_breakpoint(address)
+    return reached
+
+
+def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
+    """A q beyond -2048..2047 whose positive words sum to at most 16,383 and negative ones to at
+    least -16,384 runs the planes (pl_prepare@wide_q), anything else the old dot; both exact,
+    with the keys at the edges that drive R furthest."""
     rng = np.random.default_rng(36)
-    for wide in (2048, -2049, 32767, -32768):
-        q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
-        q[int(rng.integers(0, 8))] = wide
-        values = rng.integers(-256, 256, (20, 4, 8))
-        bench.write_words(HEAD_OUT, [0] * 8)
-        run_head(bench, q, keys, values, 7, 1)
-        want, _ = intmath.attention_head(q, keys[:7, 1], values[:7, 1])
-        assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), wide
+    cases = [((2048, 100, -5, 0, 7, -2049, 300, 1), True),        # one head of most everyday turns
+             ((2600, -1256, 900, 0, 0, 41, -3, 300), True),
+             ((16383, 0, 0, 0, -16384, 0, 0, 0), True),            # both sums at their limits
+             ((8191, 8192, -8192, -8192, 0, 0, 0, 0), True),
+             ((4096,) * 3 + (4095,) + (-4096,) * 4, True),
+             ((16384, 0, 0, 0, 0, 0, 0, 0), False),                 # one past
+             ((8191, 8193, 0, 0, -100, 0, 0, 0), False),
+             ((0, -16385, 0, 0, 0, 0, 0, 0), False),
+             ((-8192, -8192, -1, 0, 0, 0, 0, 0), False),
+             ((32767, -32768, 0, 0, 0, 0, 0, 0), False),
+             ((-32768,) * 8, False),                                # the negative sum wraps
+             ((32767,) * 8, False),
+             ((2047,) * 7 + (32767,), False)]
+    for q, planes in cases:
+        q = np.array(q)
+        for keys in (np.full((20, 4, 8), 2047), np.full((20, 4, 8), -2048), np.full((20, 4, 8), 1023),
+                     rng.integers(-2048, 2048, (20, 4, 8))):
+            keys[1::3, 1] = np.where(q > 0, -2048, 2047)                    # R's other edge
+            values = rng.integers(-256, 256, (20, 4, 8))
+            load_head(bench, q, keys, values, 9, 1)
+            bench.write_words(HEAD_OUT, [0] * 8)
+            assert took_the_planes(bench) == planes, tuple(q)
+            want, _ = intmath.attention_head(q, keys[:9, 1], values[:9, 1])
+            assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), tuple(q)
+            scores = np.frombuffer(bench.peek(bench.sym("at_scores"), 4 * 9), "<i4")
+            assert np.array_equal(scores, (keys[:9, 1].astype(np.int64) @ q) >> 14), tuple(q)
 
 
 def test_sum40_is_q_dot_k_key_by_key(bench):
@@ -116,13 +177,20 @@ def test_sum40_is_q_dot_k_key_by_key(bench):
     rng = np.random.default_rng(32)
     address = bench.sym("pl_keys@summed")
     cpu = bench.cpu
-    for case in range(24):
+    for case in range(32):
         if case < 8:    # the extremes: every q and k at an edge
             q = np.full(8, (-2048, 2047)[case & 1])
             keys = np.full((20, 4, 8), (-2048, 2047)[case >> 1 & 1])
             keys[1] = (2047, -2048)[case >> 1 & 1]
+        elif case < 16:  # the 11 planes' edges (k + 1024), with a 12-plane key among them
+            q = np.full(8, (-2048, 2047)[case & 1])
+            keys = np.full((20, 4, 8), (-1024, 1023)[case >> 1 & 1])
+            keys[1] = (1023, -1024)[case >> 1 & 1]
+            keys[case - 6, 0, case & 7] = (1024, -1025)[case >> 2 & 1]
         else:
             q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+            if case & 1:
+                keys = keys // 2
         load_head(bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20, 0)
         seen = []
         bench.poke_word(bench.stack_top - 2, bench.trap)

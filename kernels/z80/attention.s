@@ -81,13 +81,18 @@
 ; 128K player") takes a head's scores from each key's 12 bit planes of k + 2048 (pl_store,
 ; as the key enters the cache: forward.s keeps them in kv_planes) and two tables of q's
 ; subset sums (pl_prepare): two table reads a plane, R = (R >> 1) + P_b (section at
-; pl_prepare below); a head with a q beyond -2048..2047, or while a key beyond it is in the
-; cache (at_wide_planes), takes the old dot. T-states (python benchmarks/z80_kernels.py
-; --plane-scores; q, k in -2048..2047, v in -256..255, with AT_FAST_MEANS): 11,469 for one
-; position, 58,829 for 20 (13,873 and 79,166 with AT_FAST_SCORES); pl_store 9,896 for a
-; position's 4 heads (10,992 with a plane of both groups a pass in a loop, 384 bytes fewer).
-; Bytes (the 128K player's map): pl_prepare 323, pl_keys 456, pl_store with the tables'
-; alignment 601, the tables 64, the head's entry 20, variables 10.
+; pl_prepare below); a key whose words all lie in -1024..1023 is 11 planes of k + 1024 and a
+; mark, one plane fewer (the seventeenth round); a head with a q the planes cannot hold (its
+; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
+; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
+; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
+; AT_FAST_MEANS): 11,253 for one position, 58,662 for 20 (13,873 and 79,166 with
+; AT_FAST_SCORES; 11,469 and 58,829 before the seventeenth round); pl_store 10,302 for a
+; position's 4 heads (9,896 before; 10,992 with a plane of both groups a pass in a loop, 384
+; bytes fewer); with k in -1024..1023 (11 planes) 11,131 and 61,116, pl_store 9,010 (11,493,
+; 64,208 and 9,896 before). Bytes (the 128K player's map): pl_prepare 397 (323 before the
+; seventeenth round's wide q), pl_keys 466 (456), pl_store with the tables' alignment 646
+; (601), the tables 64, the head's entry 20, variables 9 (10).
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
@@ -157,7 +162,6 @@ at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, th
 pl_sp:          .word 0
 pl_score:       .word 0         ; the next score's place
 pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
-pl_heads:       .byte 0
 at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (the program clears it)
         .endmacro
 .ifndef AT_FAST_MEANS
@@ -253,7 +257,7 @@ attend_head:
         or a
         jr nz,@old_dot
         ld hl,(at_q)
-        call pl_prepare         ; C: every q in -2048..2047, the head's tables built
+        call pl_prepare         ; C: the planes hold q (pl_prepare), the head's tables built
         jr nc,@old_dot
         call pl_keys
         jp @weights
@@ -1572,13 +1576,15 @@ at_dims_toggle:
 ; ----- the scores by bit planes (the option AT_PLANE_SCORES) -----
 ; q.k = sum_b 2^b P_b, P_b = the sum of the q[d] whose key word has bit b set. A key
 ; enters as k' = k + 2048 (0..4095 for k in -2048..2047: 12 planes, all added;
-; q.k = q.k' - 2048 sum q), kept as two index bytes a plane (pl_store, when the key
-; enters the cache: PL_KEY_BYTES a key's head, [head][position], so that SP walks a
-; head's keys). A head's q makes two tables of its subset sums (dimensions 0-3 and 4-7,
-; 16 words each: pl_prepare), so P_b is two reads, and pl_keys runs R = P_0,
-; R = (R >> 1) + P_b for b = 1..11 (|R| < 2 * 8 * 2048: 16 bits), whose shifted-out bits
-; are q.k's bits 0..10 (at_sum40 exactly, the TUI's probe). A head with a q beyond
-; -2048..2047, or any head while a key beyond it is in the cache (at_wide_planes), takes
+; q.k = q.k' - 2048 sum q), or as k' = k + 1024 in 11 planes and a mark when all its words
+; lie in -1024..1023 (q.k = q.k' - 1024 sum q), kept as two index bytes a plane (pl_store,
+; when the key enters the cache: PL_KEY_BYTES a key's head, [head][position], so that SP
+; walks a head's keys). A head's q makes two tables of its subset sums (dimensions 0-3 and
+; 4-7, 16 words each: pl_prepare), so P_b is two reads, and pl_keys runs R = P_0,
+; R = (R >> 1) + P_b for b = 1..11 (1..10) (|R| < 2^15 while q's positive words sum below
+; 16,384 and its negative ones at or above -16,384: 16 bits), whose shifted-out bits are
+; q.k's bits 0..10 (0..9) (at_sum40 exactly, the TUI's probe). A head with a q beyond those
+; sums, or any head while a key beyond -2048..2047 is in the cache (at_wide_planes), takes
 ; the old dot.
 PL_PLANES       = 12
 PL_KEY_BYTES    = 2 * PL_PLANES
@@ -1586,28 +1592,30 @@ PL_HEAD_BYTES   = AT_MAX_POSITIONS * PL_KEY_BYTES       ; a head's planes, posit
 PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
 ; pl_group_tables - pl_prepare's tables of one group of four dimensions: q[q_at / 2 ..
-; q_at / 2 + 3] (at IX + q_at) into pl_tables + table_at, 16 words, after a range check of
-; each q (to pl_prepare@too_wide). SP holds the group's second q.
+; q_at / 2 + 3] (SP at the first, IX + q_at at it) into pl_tables + table_at, 16 words, after
+; a range check of each q (to pl_prepare@wide_q). q[0] in DE, q[1] in SP, q[2] in BC, all
+; three popped; q[3] (one add) is added from memory.
         .macro pl_group_tables q_at, table_at
-        ld e,(ix+q_at+0)
-        ld d,(ix+q_at+1)
+        pop de                  ; q[0]
+        pop hl                  ; q[1]
+        pop bc                  ; q[2]
         ld a,d
         add a,8
         cp 16
-        jp nc,pl_prepare@too_wide
-        ld l,(ix+q_at+2)
-        ld h,(ix+q_at+3)
+        jp nc,pl_prepare@wide_q
         ld a,h
         add a,8
         cp 16
-        jp nc,pl_prepare@too_wide
-        ld sp,hl
-        ld c,(ix+q_at+4)
-        ld b,(ix+q_at+5)
+        jp nc,pl_prepare@wide_q
         ld a,b
         add a,8
         cp 16
-        jp nc,pl_prepare@too_wide
+        jp nc,pl_prepare@wide_q
+        ld a,(ix+q_at+7)
+        add a,8
+        cp 16
+        jp nc,pl_prepare@wide_q
+        ld sp,hl
         ld hl,0
         ld (pl_tables + table_at + 0),hl
         add hl,de
@@ -1627,13 +1635,12 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         or a
         sbc hl,de
         ld (pl_tables + table_at + 8),hl
-        ld c,(ix+q_at+6)
-        ld b,(ix+q_at+7)
-        ld a,b
-        add a,8
-        cp 16
-        jp nc,pl_prepare@too_wide
-        add hl,bc
+        ld a,l                  ; + q[3]
+        add a,(ix+q_at+6)
+        ld l,a
+        ld a,h
+        adc a,(ix+q_at+7)
+        ld h,a
         ld (pl_tables + table_at + 24),hl
         add hl,de
         ld (pl_tables + table_at + 26),hl
@@ -1642,8 +1649,6 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         or a
         sbc hl,de
         ld (pl_tables + table_at + 28),hl
-        ld c,(ix+q_at+4)
-        ld b,(ix+q_at+5)
         or a
         sbc hl,bc
         ld (pl_tables + table_at + 20),hl
@@ -1657,36 +1662,125 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         ld (pl_tables + table_at + 16),hl
         .endmacro
 
-; pl_prepare - HL = a head's q (8 words). C: every q in -2048..2047, its tables built in
-; Gray-code order (one add or sbc and one store an entry; q[0] in DE, q[1] in SP, q[2] and
-; q[3] through BC) and -sum q patched into pl_keys; NC: not. Runs with interrupts off.
-; Clobbers AF, BC, DE, HL, IX.
+; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code
+; order (one add or sbc and one store an entry: pl_group_tables) and -sum q patched into
+; pl_keys; NC: not. The planes hold q when its positive words sum to at most 16,383 and its
+; negative ones to at least -16,384 (every P_b, a subset's sum, then lies in -16,384..16,383
+; and |R| < 2^15): every q in -2048..2047 does (checked as the tables are built); a head with
+; one beyond (one head a turn in most of the everyday prompts, |q| ~2,100..2,600) is summed
+; (@wide_q) and its tables built again in a loop (@held). Runs with interrupts off. Clobbers
+; AF, BC, DE, HL, IX.
+PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
 pl_prepare:
-        ld (pl_sp),sp           ; (SP holds q[1] and q[5] while the tables are built)
-        push hl
-        pop ix
-        pl_group_tables 0, 0
-        pl_group_tables 8, 32
+        ld (pl_sp),sp           ; (SP walks q, then holds q[1] and q[5] while the tables are built)
+        ld sp,hl
+        ld ix,2 * 4
+        add ix,sp               ; IX = q[4]
+        pl_group_tables -8, 0
+        ld sp,ix
+        pl_group_tables 0, 32
+@sum_q:
         ld hl,(pl_tables + 30)
         ld de,(pl_tables + 62)
         add hl,de
-        ex de,hl
-        ld hl,0
-        or a
-        sbc hl,de
+        xor a                   ; HL = -sum q
+        sub l
+        ld l,a
+        sbc a,a
+        sub h
+        ld h,a
         ld (pl_keys@sum_q + 1),hl
+        ld (pl_keys@sum_q_12 + 1),hl
         ld sp,(pl_sp)
         scf
         ret
+@wide_q:                        ; a q beyond -2048..2047: the positive q's sum and the negative ones'
+        ld sp,ix
+        ld hl,-2 * 4
+        add hl,sp
+        ld sp,hl                ; SP = q[0] again
+        ld hl,0                 ; H:L = the positive q's sum (0..49,150 as it may go: no wrap)
+        ld d,h
+        ld e,l                  ; D:E = the negative ones' (a wrap shows as H below $C0)
+        ld a,2 * 4
+@sum_word:
+        pop bc
+        bit 7,b
+        jr nz,@negative
+        add hl,bc
+        .assert PL_SUM_LIMIT == $4000, "the positive sum's check is H < $40"
+        bit 7,h
+        jr nz,@too_wide
+        bit 6,h
+        jr nz,@too_wide
+        jr @summed_word
+@negative:
+        ex de,hl
+        add hl,bc
+        bit 7,h                 ; -16,384..-1: H in $C0..$FF
+        jr z,@too_wide
+        bit 6,h
+        jr z,@too_wide
+        ex de,hl
+@summed_word:
+        dec a
+        jr nz,@sum_word
+        jr @held
 @too_wide:
         ld sp,(pl_sp)
         or a
         ret
+@held:                          ; the planes hold this q: its tables again, looped (a head a turn or so)
+        ld sp,ix
+        ld hl,-2 * 4
+        add hl,sp
+        ld sp,hl                ; SP = q[0]
+        ld de,pl_tables
+@table:                         ; DE = a group's T[0] = 0; then each of its q doubles the entries,
+        xor a                   ; T[n + m] = T[m] + q for m < n
+        ld (de),a
+        inc e
+        ld (de),a
+        inc e
+@word:
+        pop bc                  ; the group's next q
+        ld a,e
+        ld (@copied + 1),a      ; the copy ends where it started writing, at T[n]
+        and $E0
+        ld l,a
+        ld h,d                  ; HL = the group's T[0] (the tables are 32-aligned)
+@copy:
+        ld a,(hl)
+        add a,c
+        ld (de),a
+        inc l
+        inc e
+        ld a,(hl)
+        adc a,b
+        ld (de),a
+        inc l
+        inc e
+        ld a,l
+@copied:
+        cp 0                    ; (patched: T[n]'s low byte)
+        jr nz,@copy
+        ld a,e
+        and 31
+        jr nz,@word             ; (a group's 16 entries end at its 32nd byte)
+        ld a,e
+        cp (pl_tables + 64) & 255
+        jr nz,@table
+        jp @sum_q
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
 ; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at
-; @summed at_sum40 = q.k[j] and at_row key j's row, as attend_head@summed has them).
-; Runs with interrupts off (SP walks the planes). Clobbers AF, BC, DE, HL, AF'.
+; @summed at_sum40 = q.k[j] and at_row key j's row, as attend_head@summed has them). A key
+; whose words all lie in -1024..1023 is 11 planes of k + 1024 and a mark (pl_store): its last
+; plane's R is q.k >> 10, one plane and one shift fewer than a 12-plane key's (@twelve).
+; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
+; walks the planes, IY key j's row). Clobbers AF, BC, DE, HL, IY, AF'.
+PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
+PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:
         ld (at_fast_sp),sp
         ld a,(at_count)
@@ -1694,18 +1788,16 @@ pl_keys:
         add a,a
         add a,at_scores & 255
         ld (@end + 1),a         ; the score's low byte past the last key
-        xor a                   ; max f starts at -65536 ($FF0000), at or below every f here
-        ld (@max_0 + 1),a
-        ld (@max_1 + 1),a
-        dec a
-        ld (@max_2 + 1),a
+        ld a,PL_NO_MAX >> 8
+        ld (@max_hi + 1),a
+        xor a
+        ld (@max_lo + 1),a
         ld hl,at_scores
         ld (pl_score),hl
-        ld hl,(at_keys)
-        ld (at_row),hl          ; (the probe's key j: at_row steps as the old dot's)
+        ld iy,(at_keys)         ; IY = key j's row (at_row at @summed: the probe's key j)
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
         ld b,pl_tables >> 8     ; B = the tables' page
-@key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..11: R = q.k' >> 11
+@key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
         pop de                  ; E = T_lo's index byte, D = T_hi's (plane 0)
         ld c,e
         ld a,(bc)
@@ -1721,7 +1813,7 @@ pl_keys:
         ld a,(bc)
         adc a,h
         ld h,a
-        .repeat PL_PLANES - 1, plane
+        .repeat PL_PLANES - 2, plane
         pop de
         sra h                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits)
         rr l
@@ -1748,24 +1840,25 @@ pl_keys:
         ld (at_sum40),a         ; q.k's bits 0..7
         .endif
         .endrepeat
+        pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E odd)
+        bit 0,e
+        jr z,@twelve
 @sum_q:
         ld de,0                 ; (patched: -sum q, pl_prepare)
-        add hl,de               ; H:L = q.k >> 11
-        ld e,a                  ; q.k's bits 8..10 at 5..7
+        add hl,de               ; H:L = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
+        ld e,a                  ; q.k's bits 8..9 at 6..7
         ld a,h
         rla
         sbc a,a
         ld c,a
-        ld d,a                  ; C = D = the sign byte (|q.k| < 2^26)
+        ld d,a                  ; C = D = the sign byte (|q.k| < 2^25)
         ld (at_sum40+4),a
         ld a,e
-        add a,a                 ; C:H:L = q.k >> 8, three bits in from A
+        add a,a                 ; C:H:L = q.k >> 9, a bit in from A
         adc hl,hl
         rl c
-        add a,a
-        adc hl,hl
-        rl c
-        add a,a
+@last_bit:
+        add a,a                 ; C:H:L = q.k >> 8
         adc hl,hl
         rl c
         ld (at_sum40+1),hl
@@ -1778,15 +1871,9 @@ pl_keys:
         add a,a
         rl h
         rl c
+        ld (at_row),iy
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe); f = D:C:H
         ld e,h
-        ld hl,(at_row)
-        ld a,l
-        add a,AT_STRIDE
-        ld l,a
-        jr nc,* + 3
-        inc h
-        ld (at_row),hl
         ld hl,(pl_score)
         ld (hl),e
         inc l
@@ -1797,44 +1884,84 @@ pl_keys:
         ld (hl),d
         inc l
         ld (pl_score),hl
-        ld a,e                  ; f - max f so far < 0? then max stays (24 bits)
-@max_0:
+        ld a,e                  ; f - max f so far < 0? then max stays (C:E, 16 bits)
+@max_lo:
         sub 0
         ld a,c
-@max_1:
-        sbc a,0
-        ld a,d
-@max_2:
+@max_hi:
         sbc a,0
         jp m,@smaller
         ld a,e
-        ld (@max_0 + 1),a
+        ld (@max_lo + 1),a
         ld a,c
-        ld (@max_1 + 1),a
-        ld a,d
-        ld (@max_2 + 1),a
+        ld (@max_hi + 1),a
 @smaller:
+        ld de,AT_STRIDE
+        add iy,de
         ld a,l
 @end:
         cp 0                    ; (patched: the score's low byte past the last key)
         jp nz,@key
         ld sp,(at_fast_sp)
-        ld a,(@max_0 + 1)
+        ld a,(@max_lo + 1)
         ld (at_max),a
-        ld a,(@max_1 + 1)
+        ld a,(@max_hi + 1)
         ld (at_max+1),a
-        ld a,(@max_2 + 1)
+        rla
+        sbc a,a
         ld (at_max+2),a
         ld (at_max+3),a
         ret
+@twelve:                        ; a 12-plane key (k + 2048): R = (R >> 1) + P_11
+        sra h
+        rr l
+        rra
+        ex af,af'
+        ld c,e
+        ld a,(bc)
+        add a,l
+        ld l,a
+        inc c
+        ld a,(bc)
+        adc a,h
+        ld h,a
+        ld c,d
+        ld a,(bc)
+        add a,l
+        ld l,a
+        inc c
+        ld a,(bc)
+        adc a,h
+        ld h,a
+        ex af,af'
+@sum_q_12:
+        ld de,0                 ; (patched: -sum q, pl_prepare)
+        add hl,de               ; H:L = q.k >> 11 (q.k = q.k' - 2048 sum q)
+        ld e,a                  ; q.k's bits 8..10 at 5..7
+        ld a,h
+        rla
+        sbc a,a
+        ld c,a
+        ld d,a                  ; C = D = the sign byte (|q.k| < 2^26)
+        ld (at_sum40+4),a
+        ld a,e
+        add a,a                 ; C:H:L = q.k >> 10, then >> 9
+        adc hl,hl
+        rl c
+        add a,a
+        adc hl,hl
+        rl c
+        jp @last_bit
 
 ; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the
 ; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on).
 ; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
-; of dimensions 0-3 (4-7) whose k' = k + 2048 has bit b set. C: every k in -2048..2047;
+; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes and the mark
+; PL_ELEVEN, 0 in the twelfth's place when every word of the head's key lies in -1024..1023
+; (pl_keys then takes one plane fewer), else k + 2048 in 12. C: every k in -2048..2047;
 ; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
-; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on. Clobbers AF, BC, DE, HL,
-; IX and the other set.
+; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on (H' holds T_hi's offset,
+; L' counts the heads). Clobbers AF, BC, DE, HL, IX and the other set.
         .macro pl_store_plane
         ld a,(pl_tables & 255) >> 5     ; 4 bits in, then doubled: 2 n + T_lo's low byte
         srl e                   ; dimension 3 (7) first: bit 3 of the nibble
@@ -1849,7 +1976,7 @@ pl_keys:
         ld (hl),a
         inc hl
         exx
-        ld a,((pl_tables & 255) >> 5) + 1   ; T_hi: 32 bytes on
+        ld a,h                  ; (H' = T_hi's: 32 bytes on)
         srl e
         rla
         srl d
@@ -1867,8 +1994,10 @@ pl_store:
         push hl
         pop ix
         ex de,hl                ; HL = where the planes go
-        ld a,4
-        ld (pl_heads),a
+        exx
+        ld h,((pl_tables & 255) >> 5) + 1   ; H' = T_hi's low byte >> 5, for pl_store_plane
+        ld l,4                  ; L' counts the heads
+        exx
 @head:
         ld b,(ix+0)             ; the low bytes: planes 0..7 (group 0 in B, C, D, E)
         ld c,(ix+2)
@@ -1883,15 +2012,13 @@ pl_store:
         .repeat 8
         pl_store_plane
         .endrepeat
-        .repeat 2, group        ; the high bytes + 8 (k' = k + 2048): planes 8..11, 0..15 in range
+        .repeat 2, group        ; the high bytes + 4 (k + 1024)
         .if group == 1
         exx
         .endif
         .repeat 4, dim
         ld a,(ix+2 * (4 * group + dim) + 1)
-        add a,8
-        cp 16
-        jp nc,@wide
+        add a,4
         .if dim == 0
         ld b,a
         .elseif dim == 1
@@ -1902,23 +2029,74 @@ pl_store:
         ld e,a
         .endif
         .endrepeat
-        .if group == 1
+        or b
+        or c
+        or d
+        .if group == 0
+        ld (hl),a               ; (kept in plane 8's first byte until the plane is written)
+        .else
         exx
+        or (hl)
         .endif
         .endrepeat
-        .repeat PL_PLANES - 8
+        and $F8
+        jp nz,@twelve           ; a word beyond -1024..1023
+        ld a,@mark & 255
+@high_planes:                   ; A = where planes 8..10 go on: @mark (k + 1024) or @plane_11 (k + 2048)
+        ld (@high_end + 1),a
+        .repeat PL_PLANES - 9   ; planes 8..10
         pl_store_plane
         .endrepeat
+@high_end:
+        jp @mark                ; (patched)
+@plane_11:
+        pl_store_plane
+        jp @next_head
+@mark:
+        ld (hl),PL_ELEVEN       ; the mark in plane 11's place
+        inc hl
+        ld (hl),0
+        inc hl
+@next_head:
         ld de,PL_HEAD_BYTES - PL_KEY_BYTES
         add hl,de
         ld de,2 * AT_HEAD_DIM
         add ix,de
-        ld a,(pl_heads)
-        dec a
-        ld (pl_heads),a
+        exx
+        dec l
+        exx
         jp nz,@head
         scf
         ret
+@twelve:                        ; k + 2048: 4 more, every high byte + 8 in 0..15
+        .repeat 2, group
+        .if group == 1
+        exx
+        .endif
+        ld a,b
+        add a,4
+        ld b,a
+        ld a,c
+        add a,4
+        ld c,a
+        ld a,d
+        add a,4
+        ld d,a
+        ld a,e
+        add a,4
+        ld e,a
+        or b
+        or c
+        or d
+        and $F0
+        jp nz,@wide
+        .if group == 1
+        exx
+        .endif
+        .endrepeat
+        ld a,@plane_11 & 255
+        jp @high_planes
+        .assert @plane_11 >> 8 == @mark >> 8, "pl_store patches @high_end's low byte only"
 @wide:
         ld a,1
         ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)

@@ -20,13 +20,15 @@
 ; first RUN, the record banks and the openers' ids) runs with bank 0 paged
 ; and lies after the matrices.
 ;
-; T-states (python benchmarks/z80_token.py --model 128k [--no-records]): a
-; record copied into the cache 27,016 (position_one, the border included: the
-; copy and both layers' planes, pl_store; 7,136 with the key sums before the
+; T-states (python benchmarks/z80_token.py --model 128k [--no-records | --everyday]): a
+; record copied into the cache 26,617 (the ten's copies: position_one, the border included: the
+; copy and both layers' planes, pl_store, cheaper for keys of 11 planes since the seventeenth
+; round; 27,016 before it; 7,136 with the key sums before the
 ; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 6,260 more
-; than its forward_prefill alone (1,005,715 against 999,455 for "hello"'s
+; than its forward_prefill alone (999,868 against 993,608 for "hello"'s
 ; position 1; 7,190 before); the first RUN (records_first_run: position 0 and nine
-; openers) 10,036,902, 2.87 s at 3.5 MHz (10,084,627 before AT_PLANE_SCORES; 7,808,987
+; openers) 9,984,000, 2.85 s at 3.5 MHz (10,009,250 before the seventeenth round,
+; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
 ; Bytes: 202 (in the 128K player: 143 below $8000 and records_top's 59 after
