@@ -410,25 +410,52 @@ def test_the_vectors_soul_keeps_its_reply_with_the_bound():
 def test_coarse_t_states_are_what_the_header_says():
     """matvec.s's header figures for MV_COARSE on the 128K's kernels (its options), shift 9, zero
     weights, in this order: a 128x32 call coarse then exact, with 0, 1 and 4 wide columns (x =
-    256), each after the call before, and one row again by mv_exact_row; then coarse at the
-    logits' shift of 4 (mv_coarse_top's row end) with 0, 1 and 4 wide columns."""
+    256), each after the call before, and one row again by mv_exact_row."""
     bench = Z80Bench(EXACT_ROW_STUB, options=PLAYER_128K)
 
-    def t_states(coarse, wide=0, shift=9):
+    def t_states(coarse, wide=0):
         x = np.zeros(32)
         x[:wide] = 256
         bench.poke(bench.sym("mv_coarse_on"), [int(coarse)])
-        took = run_matvec(bench, np.zeros((128, 32)), x, None, shift)[1]
+        took = run_matvec(bench, np.zeros((128, 32)), x, None, 9)[1]
         assert ran_coarse(bench) == coarse
         return took
 
     t_states(True)                                  # (the first narrow call patches the slots for it)
     figures = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
-    assert figures == [(225_746, 348_436), (232_848, 355_948), (253_871, 378_361)]
+    assert figures == [(225_648, 348_436), (232_750, 355_948), (253_773, 378_361)]
     t_states(True)
     assert exact_row(bench, 5) == 3_944
-    t_states(True, shift=4)                         # the logits' shift: the rows end in mv_coarse_top
-    assert [t_states(True, wide, 4) for wide in (0, 1, 4)] == [219_160, 226_349, 246_938]
+
+
+def test_coarse_top_t_states_are_what_the_header_says():
+    """matvec.s's header figures for MV_COARSE_TOP on the 48K's kernels (its options), zero weights:
+    a 128x32 call coarse then exact at shift 9 with 0, 1 and 4 wide columns (x = 256), each after
+    the call before, and one row again; then coarse at the logits' shift of 4, whose rows end in
+    mv_coarse_top, with 0, 1 and 4 wide columns, and the same without MV_COARSE_TOP."""
+    from soulterm.zx.kernelbench import player_kernel_options
+
+    def figures(options):
+        bench = Z80Bench(EXACT_ROW_STUB, options=options)
+
+        def t_states(coarse, wide=0, shift=9):
+            x = np.zeros(32)
+            x[:wide] = 256
+            bench.poke(bench.sym("mv_coarse_on"), [int(coarse)])
+            took = run_matvec(bench, np.zeros((128, 32)), x, None, shift)[1]
+            assert ran_coarse(bench) == coarse
+            return took
+
+        t_states(True)                              # (the first narrow call patches the slots for it)
+        at_9 = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
+        t_states(True)
+        again = exact_row(bench, 5)
+        t_states(True, shift=4)
+        return at_9, again, [t_states(True, wide, 4) for wide in (0, 1, 4)]
+
+    assert figures(player_kernel_options("48k")) == (
+        [(228_054, 393_409), (235_156, 428_779), (256_179, 504_209)], 3_856, [220_546, 227_735, 248_324])
+    assert figures(player_kernel_options("48k", coarse_top=False))[2] == [235_450, 242_639, 263_228]
 
 
 def test_gated_t_states_are_what_the_header_says():
@@ -448,4 +475,4 @@ def test_gated_t_states_are_what_the_header_says():
 
     t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
     figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
-    assert figures == [(120_282, 216_579, 177_829), (124_551, 221_057, 182_397)]
+    assert figures == [(120_216, 216_513, 177_829), (124_485, 220_991, 182_397)]

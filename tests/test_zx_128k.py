@@ -120,12 +120,8 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_561_100
-# (1,561,100 for 1,547,208 a computed position, TurnCost.per_position, 0.9% over, with the seventeenth
-# round's logits rows ending in mv_coarse_top (docs/spectrum.md, "Seventeenth round: the logits' coarse
-# rows' own end");
-# 1,568,300 for the 1,554,345 of that branch alone;
-# 1,568,500 for 1,554,494 a computed position, TurnCost.per_position, 0.9% over, with the seventeenth
+PLAYER_128K_MEAN_BUDGET = 1_568_500
+# (1,568,500 for 1,554,494 a computed position, TurnCost.per_position, 0.9% over, with the seventeenth
 # round's scores: 11-plane keys, pl_prepare's popped q and a wide q's sums (docs/spectrum.md,
 # "Seventeenth round: the scores' 11-plane keys and wide q");
 # 1,575,700 for 1,561,628 a computed position, TurnCost.per_position, 0.9% over, with the sixteenth round's logits bound skipping its scan on argmax's runner-up too

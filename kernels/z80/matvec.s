@@ -146,9 +146,8 @@
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
 ;
-; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,274 bytes
-; here with the 128K's other options, MV_LOW_HLA's and MV_COARSE_TOP's included
-; (1,167 before the seventeenth round's MV_COARSE_TOP, 107: the logits' rows' own end; 1,181 before the h check
+; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
+; here with the 128K's other options, MV_LOW_HLA's included (1,181 before the h check
 ; went into mv_wide_h_pm1, shared with the low slots, 1,273 before the sixteenth
 ; round's wide columns in their slots, 1,233 before the rows with no h
 ; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
@@ -161,12 +160,9 @@
 ; ungated calls at a shift of 7 or less end their rows in mv_coarse_top, leaving
 ; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 225,746 coarse
-; against 348,436 exact, with one wide column 232,848 against 355,948, with four
-; 253,871 against 378,361; then coarse at the logits' shift of 4, whose rows end in
-; mv_coarse_top with MV_COARSE_TOP (seventeenth round), 219,160, 226,349 and 246,938
-; (232,144, 239,333 and 259,922 before it: -101 T-states a row; 225,648, 232,750 and
-; 253,773 at shift 9 before its look at the shift, 98 T-states a call; 378,358 before the sixteenth round's stores after mv_store
+; (tests/test_kernels_z80_coarse.py, each after the one before): 225,648 coarse
+; against 348,436 exact, with one wide column 232,750 against 355,948, with four
+; 253,773 against 378,361 (378,358 before the sixteenth round's stores after mv_store
 ; moved the code after them, a layout effect; 226,340 / 352,140, 233,326 / 360,150 and 254,244 / 384,080
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth
 ; round, whose choice the coarse call's pass pays for; 226,314 / 352,132, 255,116 / 376,316 and 324,935 / 440,089
@@ -198,9 +194,8 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,282, every row summed again 216,579, exact 177,829 (one wide
-; column 124,551, 221,057, 182,397; 120,216, 216,513, 124,485 and 220,991 before
-; MV_COARSE_TOP's slots' end written back, 66 T-states a gated call, seventeenth round; 120,179, 216,476, 124,448 and 220,954 before the
+; every row gated 120,216, every row summed again 216,513, exact 177,829 (one wide
+; column 124,485, 220,991, 182,397; 120,179, 216,476, 124,448 and 220,954 before the
 ; sixteenth round's look at mv_store_relu, 37 T-states a gated call; 122,074, 218,339, 181,533 and 126,148, 222,654, 186,343
 ; before x + 127's pass and the low slots written by it a pair at a time, sixteenth round;
 ; 122,048, 218,313, 181,525 and 136,738, 233,122, 194,125
@@ -217,6 +212,15 @@
 ; 203,096 and 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
 ; 251,375, 222,220 before "The column pass's zero columns"). A call that does
 ; not ask pays 27 T-states for the look at mv_coarse_on.
+; MV_COARSE_TOP (the 48K player's where the soul leaves room, seventeenth round: 107
+; bytes; the 128K's coarse rows end in MV_LOW_HLA's row ends instead) ends an ungated
+; coarse call's rows (the logits') at a shift of 7 or less in mv_coarse_top: 128x32
+; on zeros at the logits' shift of 4 with the 48K's options (tests/test_kernels_z80_coarse.py)
+; 220,546, 227,735 and 248,324 with 0, 1 and 4 wide columns against 235,450, 242,639
+; and 263,228 without it (-116 T-states a row); at shift 9, where it does not serve,
+; 228,054 / 393,409, 235,156 / 428,779 and 256,179 / 504,209 (98 more a call than
+; without it, for the look at the shift; a gated call 66 more, for the slots' end
+; written back); a row again 3,856.
 ;
 ; MV_BIAS_IN_K (the 128K player's option; its soul's row constants are then
 ; -K + 2b where the matrix has a bias, soul_layout.matvec_bytes): a narrow or
@@ -2867,12 +2871,13 @@ mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
 
 .ifdef MV_COARSE_TOP
-; mv_coarse_top - (MV_COARSE_TOP, the players' option since the seventeenth round,
-; the 48K's where the soul leaves room: soulterm/zx/build.py) the row end of an
-; ungated coarse call (the logits' bound) at a shift of 7 or less: out = sat16((D >> 8) << (7 - shift)),
+; mv_coarse_top - (MV_COARSE_TOP, the 48K player's option since the seventeenth round
+; where the soul leaves room: soulterm/zx/build.py) the row end of an ungated
+; coarse call (the logits' bound) at a shift of 7 or less: out = sat16((D >> 8) << (7 - shift)),
 ; from the slots' H:L = D >> 8 as it stands, with no turn into the other set, no
-; shift chain through the low byte and no mv_store: 108 T-states a row less at
-; the logits' shift of 4 (156 against 264). The low byte left out keeps the row
+; shift chain through the low byte and no mv_store: 116 T-states a row less at
+; the logits' shift of 4 on the 48K's options (156 counted here, 3 doublings, the
+; loop's dec b and jp nz included). The low byte left out keeps the row
 ; a lower bound, now within 255 (cols + 1) >> (shift + 1) of the exact one
 ; (forward.s's FW_LOGITS_SLACK). It stores plainly, as mv_store's own ops (an
 ; ungated coarse call is the logits', fw_logits_bound). Entered in the l sum's set.

@@ -174,8 +174,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     room SOUL_PACKED (te and pe packed, equal gains once) with vecops.s and the matrices'
     biases below UNCONTENDED too (a few calls and a word a row a position); without, the
     options and layout from before the sixteenth round. `coarse_top`: MV_COARSE_TOP with
-    MV_COARSE (the logits' coarse rows' own end, seventeenth round; the 128K's always, the
-    48K's where it fits).
+    MV_COARSE (the logits' coarse rows' own end, seventeenth round: the 48K's where it fits;
+    the 128K's rows end in MV_LOW_HLA's own row ends).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -185,7 +185,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     hot_files = [name for name in KERNEL_FILES if name not in cold and not (banked and name in BANK_0_KERNEL_FILES)]
     in_bank = _words_in_bank(tokenizer, word_list, model)
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
-                                     coarse_top=coarse_top or banked),
+                                     coarse_top=coarse_top and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")

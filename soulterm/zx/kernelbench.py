@@ -35,7 +35,7 @@ PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (ins
 PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 RUNNER_UP_OPTION = "AM_RUNNER_UP = 1"   # argmax's runner-up: fw_logits_bound skips its scan (with MV_COARSE: both players')
-COARSE_TOP_OPTION = "MV_COARSE_TOP = 1"  # the logits' coarse rows end in mv_coarse_top (the players', seventeenth round)
+COARSE_TOP_OPTION = "MV_COARSE_TOP = 1"  # the logits' coarse rows end in mv_coarse_top (the 48K's, seventeenth round)
 # on the bench, the 48K's caches below its code and the code from $5C00 (the logits take
 # $5B00-$5BFF): with MV_COARSE its kernels and soul would otherwise run past $FFFF
 COARSE_48K_BENCH_PLACES = "kv_keys = $4000\nkv_values = $4A00\n.org $5C00"
@@ -78,7 +78,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
-    `coarse_top`: MV_COARSE_TOP with MV_COARSE (None: both players', seventeenth round; build.py
+    `coarse_top`: MV_COARSE_TOP with MV_COARSE (None: the 48K's, seventeenth round; build.py
     leaves it out of a 48K that has room for MV_COARSE only without it)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
@@ -87,7 +87,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if fast_scores and plane_scores:
         raise ValueError("AT_PLANE_SCORES is the scores without AT_FAST_SCORES")
     coarse = True if coarse is None else coarse     # (the 48K's since the sixteenth round, where it fits)
-    coarse_top = coarse if coarse_top is None else coarse_top and coarse
+    coarse_top = coarse and not is_128k if coarse_top is None else coarse_top and coarse
     narrow_jump = True if narrow_jump is None else narrow_jump
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
     fast_means = (fast_scores or plane_scores) and is_128k if fast_means is None else fast_means
