@@ -15,7 +15,7 @@ from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
+from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, COARSE_TOP_OPTION, has_coarse_top, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
                                      NARROW_JUMP_OPTION, RUNNER_UP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
                                      forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
@@ -30,7 +30,8 @@ exact_row_of:                   ; mv_exact_row with A from memory (the bench set
         jp mv_exact_row
 exact_row_arg: .byte 0
 """
-BOTH = (COARSE_OPTION, "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, COARSE_OPTION, NARROW_JUMP_OPTION, BIAS_IN_K_OPTION]))
+BOTH = (COARSE_OPTION, "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, COARSE_OPTION, NARROW_JUMP_OPTION, BIAS_IN_K_OPTION,
+                                   COARSE_TOP_OPTION]))
 PLAYER_128K = player_kernel_options("128k")     # its kernels' options (on the kernels' bench)
 
 
@@ -98,9 +99,9 @@ def test_coarse_calls_are_their_bound_and_exact_rows_are_exact(coarse_bench):
         if not coarse:
             assert np.array_equal(got, exact), case
             continue
-        bounds = coarse_logits(w, x, shift, bias)
+        bounds = coarse_logits(w, x, shift, bias, top=has_coarse_top(bench))
         assert np.array_equal(got, bounds), case
-        assert (bounds <= exact).all() and (exact - bounds <= logits_slack(cols, shift)).all(), case
+        assert (bounds <= exact).all() and (exact - bounds <= logits_slack(cols, shift, has_coarse_top(bench))).all(), case
         out = bench.peek(bench.sym("mv_out"), 2)
         again = sorted(rng.choice(rows, min(rows, 4), replace=False))
         for row in again:
@@ -112,6 +113,51 @@ def test_coarse_calls_are_their_bound_and_exact_rows_are_exact(coarse_bench):
         got, _ = run_matvec(bench, w, x, bias, shift, routine="matvec_again")
         assert np.array_equal(got, exact) and not ran_coarse(bench), case
     assert seen[True] >= 20 and seen[False] >= 20
+
+
+def test_ungated_rows_end_in_mv_coarse_top_at_every_shift_and_give_the_slots_back(coarse_bench):
+    """With MV_COARSE_TOP an ungated coarse call at a shift of 0..7 stores sat16((D >> 8) << (7 -
+    shift)) from the slots' H:L (mv_coarse_top), above it (and without the option) sat16(D >>
+    (shift + 1)) through the shift: rows at both ends of 16 bits and just inside them at every
+    shift (the range check's edges), each a lower bound within logits_slack; a gated call after
+    one (the slots' own end written back) is gated_rows, and an ungated call at shift 9 after
+    that is its bound again."""
+    bench = coarse_bench
+    top = has_coarse_top(bench)
+    rng = np.random.default_rng(2054)
+    rows, cols = 64, 32
+    gate = bench.symbols["MV_COARSE_GATE"]
+    clipped = {32767: 0, -32768: 0}
+    for shift in range(9):
+        x = rng.choice([-127, 128], cols)
+        x[:4] = rng.choice([-383, 384], 4)              # (h = +-1: still coarse)
+        w = rng.integers(-128, 128, (rows, cols))
+        sign = np.sign(x)
+        for row in range(16, rows, 2):                  # the first m columns aligned with x (or against)
+            m = (row - 16) * cols // (rows - 16) + 1
+            w[row, :m] = np.where(sign[:m] > 0, 127, -128)
+            w[row + 1, :m] = np.where(sign[:m] > 0, -128, 127)
+            w[row:row + 2, m:] = 0
+        for scale in (1, 0.75, 0.5, 0.25, 0.125, 0.0625):   # sums across the clip's edges at this shift
+            xs = np.where(np.abs(x) > 128, x, np.round(x * scale)).astype(np.int64)
+            ask_coarse(bench)
+            got, _ = run_matvec(bench, w, xs, None, shift)
+            assert ran_coarse(bench), (shift, scale)
+            exact = intmath.matvec(w, shift, xs, None, post=0)
+            bounds = coarse_logits(w, xs, shift, top=top)
+            assert np.array_equal(got, bounds), (shift, scale)
+            assert (bounds <= exact).all() and (exact - bounds <= logits_slack(cols, shift, top)).all(), (shift, scale)
+            for end in clipped:
+                clipped[end] += int((got == end).sum())
+        bias = rng.integers(-4000, 4000, rows)
+        bench.poke(bench.sym("mv_coarse_on"), [gate])
+        got, _ = run_matvec(bench, w, x, bias, shift)
+        assert bench.peek(bench.sym("mv_coarse_on"))[0] == gate, shift
+        assert np.array_equal(got, gated_rows(w, x, shift, bias)), shift
+        ask_coarse(bench)
+        got, _ = run_matvec(bench, w, x, None, 9)
+        assert np.array_equal(got, coarse_logits(w, x, 9, top=top)), shift
+    assert min(clipped.values()) >= 20, clipped
 
 
 def test_gated_calls_keep_relu_of_every_row(coarse_bench):
@@ -220,12 +266,13 @@ def test_a_coarse_product_costs_43_t_states():
     assert t_states(w, x) < 2 / 3 * t_states(w, x, coarse=False)
 
 
-@pytest.fixture(scope="module", params=["", RUNNER_UP_OPTION], ids=["scan", "runner_up"])
+@pytest.fixture(scope="module", params=["", RUNNER_UP_OPTION + "\n" + COARSE_TOP_OPTION], ids=["scan", "runner_up_top"])
 def logits_bench(request):
     """forward.s with the low slots and the bound (the key cache below $4000, in the bench's flat
     RAM: the test matrices go at $4000 and the code with its bytes would run past $FFFF; no
     MV_SPARSE, for the same reason), the stack below the kernels; with and without AM_RUNNER_UP
-    (both players': the scan skipped on argmax's runner-up, vecops.s's am_rows)."""
+    (both players': the scan skipped on argmax's runner-up, vecops.s's am_rows) and with and without
+    MV_COARSE_TOP (both players' too: the coarse rows ending in mv_coarse_top)."""
     soul = load_soul(DEFAULT_SOUL)
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
                     options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION, "kv_keys = $1000", request.param]))
@@ -266,7 +313,8 @@ def next_token_of(bench, w, xn):
 
 def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench):
     """fw_next_token on matrices made to trip the bound: ties at the top (the lowest id wins),
-    every row equal (all of 3..127 computed again), rows saturating at 32767 or -32768, extreme
+    every row equal (all of 3..127 computed again), every row close to the others, rows a step
+    apart, rows saturating at 32767 or -32768, extreme
     weights, rows 0..2 the largest (never chosen), a zero input, a threshold below -32768, wide
     inputs (a few: coarse with their high pieces whole; many: exact). fw_logits is exactly what
     bound_logits says (exact rows where a row may win, bounds elsewhere) and fw_next the SPEC
@@ -277,8 +325,8 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
     shift = bench.sym("soul_out_shift")         # the bound's slack is the soul's
     exact_counts = []
     coarse_count = 0
-    for case in range(24):
-        kind = case % 8
+    for case in range(30):
+        kind = case % 10
         w = rng.integers(-128, 128, (rows, cols))
         xn = inputs(rng, cols, int(rng.choice([0, 1, 2, 4])))
         if kind == 0:                                   # ties at the top: copies of one row
@@ -303,9 +351,17 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
             xn[:6] = 384
         elif kind == 6:                                 # too many wide inputs: exact
             xn = inputs(rng, cols, 9)
+        elif kind == 8:                                 # every row close to the others (within the slack)
+            w[:] = w[int(rng.integers(0, rows))]
+            w += rng.integers(-1, 2, (rows, cols))
+            w = np.clip(w, -128, 127)
+        elif kind == 9:                                 # rows a step apart around the top, at its edges
+            w[:] = w[0]
+            w[3:, 0] = np.clip(w[0, 0] + (np.arange(3, rows) % 7) - 3, -128, 127)
+            xn[0] = int(rng.choice([1, 64, 128]))
         exact = intmath.matvec(w, shift, xn, None, post=0)
         logits, chosen = next_token_of(bench, w, xn)
-        assert np.array_equal(logits, bound_logits(w, shift, xn, exact)), case
+        assert np.array_equal(logits, bound_logits(w, shift, xn, exact, top=has_coarse_top(bench))), case
         assert chosen == intmath.argmax_token(exact), case
         if kind in (2, 3, 4, 5):                        # (their wide inputs, if any, have h = +-1)
             assert runs_coarse(xn), case
@@ -370,6 +426,36 @@ def test_coarse_t_states_are_what_the_header_says():
     assert figures == [(227_069, 349_428), (234_171, 357_049), (255_194, 380_006)]
     t_states(True)
     assert exact_row(bench, 5) == 3_954
+
+
+def test_coarse_top_t_states_are_what_the_header_says():
+    """matvec.s's header figures for MV_COARSE_TOP on the 48K's kernels (its options), zero weights:
+    a 128x32 call coarse then exact at shift 9 with 0, 1 and 4 wide columns (x = 256), each after
+    the call before, and one row again; then coarse at the logits' shift of 4, whose rows end in
+    mv_coarse_top, with 0, 1 and 4 wide columns, and the same without MV_COARSE_TOP."""
+    from soulterm.zx.kernelbench import player_kernel_options
+
+    def figures(options):
+        bench = Z80Bench(EXACT_ROW_STUB, options=options)
+
+        def t_states(coarse, wide=0, shift=9):
+            x = np.zeros(32)
+            x[:wide] = 256
+            bench.poke(bench.sym("mv_coarse_on"), [int(coarse)])
+            took = run_matvec(bench, np.zeros((128, 32)), x, None, shift)[1]
+            assert ran_coarse(bench) == coarse
+            return took
+
+        t_states(True)                              # (the first narrow call patches the slots for it)
+        at_9 = [(t_states(True, wide), t_states(False, wide)) for wide in (0, 1, 4)]
+        t_states(True)
+        again = exact_row(bench, 5)
+        t_states(True, shift=4)
+        return at_9, again, [t_states(True, wide, 4) for wide in (0, 1, 4)]
+
+    assert figures(player_kernel_options("48k")) == (
+        [(228_054, 393_409), (235_156, 428_779), (256_179, 504_209)], 3_856, [220_546, 227_735, 248_324])
+    assert figures(player_kernel_options("48k", coarse_top=False))[2] == [235_450, 242_639, 263_228]
 
 
 def test_gated_t_states_are_what_the_header_says():

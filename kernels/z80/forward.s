@@ -204,7 +204,11 @@ fw_next_token:
 ; one: argmax over all 128 picks SPEC's token. A call matvec runs exact (a wide
 ; column) leaves every logit exact. The TUI's logits come from the logit lens
 ; (soulterm/tui/lens.py), not from fw_logits.
+.ifdef MV_COARSE_TOP                    ; (matvec.s's mv_coarse_top leaves out the row's own low byte too)
+FW_LOGITS_SLACK = (255 * (FW_DIM + 1) + (2 << soul_out_shift) - 1) >> (soul_out_shift + 1)
+.else
 FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift + 1)
+.endif
         .assert FW_LOGITS_SLACK < 32768, "the bound's threshold in 16 bits"
         .assert (fw_logits & 255) == 0, "the bound's scan walks the logits in one page"
 

@@ -111,7 +111,7 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,805 (3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; Bytes: 3,912 (3,805 before the seventeenth round's MV_COARSE_TOP, 107; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
@@ -156,7 +156,9 @@
 ; high byte of each S(w + l) in slots of its own (43 T-states a product; a wide
 ; column's high piece, +-2w, in a block of its own from its slot, 46 or 62 more,
 ; mv_coarse_wide), so each row is a lower bound within (255 * cols
-; + 2^(shift+1) - 1) >> (shift + 1), and mv_exact_row computes a row of it again
+; + 2^(shift+1) - 1) >> (shift + 1) (255 * (cols + 1) with MV_COARSE_TOP, whose
+; ungated calls at a shift of 7 or less end their rows in mv_coarse_top, leaving
+; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 227,069 coarse
 ; against 349,428 exact, with one wide column 234,171 against 357,049, with four
@@ -223,6 +225,15 @@
 ; 203,096 and 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
 ; 251,375, 222,220 before "The column pass's zero columns"). A call that does
 ; not ask pays 27 T-states for the look at mv_coarse_on.
+; MV_COARSE_TOP (the 48K player's where the soul leaves room, seventeenth round: 107
+; bytes; the 128K's coarse rows end in MV_LOW_HLA's row ends instead) ends an ungated
+; coarse call's rows (the logits') at a shift of 7 or less in mv_coarse_top: 128x32
+; on zeros at the logits' shift of 4 with the 48K's options (tests/test_kernels_z80_coarse.py)
+; 220,546, 227,735 and 248,324 with 0, 1 and 4 wide columns against 235,450, 242,639
+; and 263,228 without it (-116 T-states a row); at shift 9, where it does not serve,
+; 228,054 / 393,409, 235,156 / 428,779 and 256,179 / 504,209 (98 more a call than
+; without it, for the look at the shift; a gated call 66 more, for the slots' end
+; written back); a row again 3,856.
 ;
 ; MV_BIAS_IN_K (the 128K player's option; its soul's row constants are then
 ; -K + 2b where the matrix has a bias, soul_layout.matvec_bytes): a narrow or
@@ -2914,7 +2925,8 @@ mv_low_fix_cl:
 ; of S(w + l): each row's doubled sum 2 sum w x + 2b then lacks each product's
 ; low byte (0..255), so its output is a lower bound of the exact one within
 ; (255 * cols + 2^(shift+1) - 1) >> (shift + 1) (sat16 of a floor is monotone
-; and moves by at most what its argument moves). 43 T-states a product (a pop
+; and moves by at most what its argument moves; 255 more with MV_COARSE_TOP's
+; row end, mv_coarse_top, which leaves out the row's own low byte, below). 43 T-states a product (a pop
 ; every two, ld iyl, ld e,(iy+d), add hl,de) against 74 in the low slots and 87
 ; in mv_slots' narrow mode. A wide column's high piece goes into the same sum
 ; from a block of its own (mv_coarse_wide, below). matvec
@@ -3040,11 +3052,17 @@ MV_COARSE_END_JP = * - 2
 mv_coarse_row_end:
 .endif
 ; mv_row_end's first steps on the slots' form of the sum (H:L:A, not A:HL): 22
-; T-states a row less than turning it back and running them there.
+; T-states a row less than turning it back and running them there. With
+; MV_COARSE_TOP its first three bytes become a jp to mv_coarse_top in the calls
+; that take it (mv_coarse_prepare, which writes MV_COARSE_END_OP, $7D and $DD
+; back for the others).
+mv_coarse_end:
 .ifdef MV_LOW_SLOTS
         ex af,af'               ; A' = bits 0-7, as the low slots' row end (mv_low_shift_af, mv_gate)
+MV_COARSE_END_OP = $08          ; ex af,af' (then ld a,l and ld ixl,a's $DD)
 .else
         ld b,a                  ; B = bits 0-7
+MV_COARSE_END_OP = $47          ; ld b,a
 .endif
         mv_hla_to_other_set
 .ifdef MV_LOW_HLA
@@ -3055,6 +3073,51 @@ MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero,
         ld e,a                  ; E:H:L = V
 mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
+
+.ifdef MV_COARSE_TOP
+; mv_coarse_top - (MV_COARSE_TOP, the 48K player's option since the seventeenth round
+; where the soul leaves room: soulterm/zx/build.py) the row end of an ungated
+; coarse call (the logits' bound) at a shift of 7 or less: out = sat16((D >> 8) << (7 - shift)),
+; from the slots' H:L = D >> 8 as it stands, with no turn into the other set, no
+; shift chain through the low byte and no mv_store: 116 T-states a row less at
+; the logits' shift of 4 on the 48K's options (156 counted here, 3 doublings, the
+; loop's dec b and jp nz included). The low byte left out keeps the row
+; a lower bound, now within 255 (cols + 1) >> (shift + 1) of the exact one
+; (forward.s's FW_LOGITS_SLACK). It stores plainly, as mv_store's own ops (an
+; ungated coarse call is the logits', fw_logits_bound). Entered in the l sum's set.
+mv_coarse_top:
+        ld a,h                  ; D >> 8 << k fits 16 bits when H is in -2^(7-k)..2^(7-k) - 1:
+        add a,0                 ; patched: 2^(7-k) = 2^shift
+MV_CT_ADD       = * - 1
+        and 0                   ; patched: its top 1 + k bits, -2^(shift+1) (0 for k = 0)
+MV_CT_AND       = * - 1
+        jr nz,@clip
+        jp 0                    ; patched: k (= 7 - shift) doublings before the store
+MV_CT_CHAIN     = * - 2
+MV_CT_DOUBLINGS = *            ; (the chain: mv_coarse_prepare enters it at + shift)
+        .repeat 7
+        add hl,hl
+        .endrepeat
+@store:
+        .assert @store - MV_CT_DOUBLINGS == 7, "seven doublings: mv_coarse_prepare enters them at + shift"
+        ld (0),hl               ; patched: the row's word of mv_out
+MV_CT_OUT       = * - 2
+        ld hl,(MV_CT_OUT)
+        inc hl
+        inc hl
+        ld (MV_CT_OUT),hl
+        exx                     ; (the rows are counted in the other set)
+        dec b
+        jp nz,0                 ; patched: the rows' start (mv_row_jump's)
+MV_CT_NEXT      = * - 2
+        jp mv_row_jump + 3      ; (the call's end)
+@clip:
+        bit 7,h
+        ld hl,$7FFF
+        jr z,@store
+        inc hl                  ; $8000
+        jr @store
+.endif
 
 ; The coarse rows' wide columns (sixteenth round): every wide column of a coarse
 ; call has h = +-1 (else the call runs exact), so its high piece 2wh = +-2w goes
@@ -3149,7 +3212,11 @@ mv_coarse_prepare:
         cp MV_COARSE_GATE
         jr nz,@ungated
         call mv_gate_prepare    ; (the gate's slots too)
+.ifdef MV_COARSE_TOP
+        jr z,@own_end
+.else
         jr z,@slots_set
+.endif
 .ifdef MV_LOW_SLOTS
         jp mv_low_deferred      ; (a gate for a shift of 30: the call runs exact)
 .else
@@ -3173,6 +3240,37 @@ mv_coarse_prepare:
         dec a
         ld (ix+MV_COARSE_D1),a
         djnz @pair
+.ifdef MV_COARSE_TOP
+        ld a,(mv_shift)         ; a shift of 7 or less: the rows end in mv_coarse_top
+        cp 8
+        jr nc,@own_end
+        ld c,a
+        ld hl,(mv_out)
+        ld (MV_CT_OUT),hl
+        ld b,0
+        ld hl,MV_CT_DOUBLINGS
+        add hl,bc               ; the chain's entry: 7 - shift doublings
+        ld (MV_CT_CHAIN),hl
+        ld b,c
+        inc b
+        ld a,$80
+@power:
+        rlca
+        djnz @power             ; A = 2^shift
+        ld (MV_CT_ADD),a
+        add a,a
+        neg
+        ld (MV_CT_AND),a
+        ld a,$C3                ; jp mv_coarse_top over the slots' own end
+        ld hl,mv_coarse_top
+        jr @end_set
+@own_end:                       ; (a gated call's rows, or a shift above 7: the slots' own end)
+        ld a,MV_COARSE_END_OP
+        ld hl,$DD7D             ; ld a,l and ld ixl,a's prefix
+@end_set:
+        ld (mv_coarse_end),a
+        ld (mv_coarse_end+1),hl
+.endif
 @slots_set:
         ld (MV_COARSE_FIRST),ix
 .ifdef MV_LOW_SLOTS
@@ -3213,6 +3311,9 @@ mv_coarse_prepare:
 .endif
         ld (mv_first_row+1),de
         ld (mv_row_jump+1),de
+.ifdef MV_COARSE_TOP
+        ld (MV_CT_NEXT),de      ; (mv_coarse_top's jump to the next row)
+.endif
         ld a,(MV_WIDE_COUNT)
         or a
         ret z

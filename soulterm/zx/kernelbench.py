@@ -35,6 +35,7 @@ PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (ins
 PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
 COARSE_OPTION = "MV_COARSE = 1"         # matvec.s's coarse calls and forward.s's logits bound
 RUNNER_UP_OPTION = "AM_RUNNER_UP = 1"   # argmax's runner-up: fw_logits_bound skips its scan (with MV_COARSE: both players')
+COARSE_TOP_OPTION = "MV_COARSE_TOP = 1"  # the logits' coarse rows end in mv_coarse_top (the 48K's, seventeenth round)
 # on the bench, the 48K's caches below its code and the code from $5C00 (the logits take
 # $5B00-$5BFF): with MV_COARSE its kernels and soul would otherwise run past $FFFF
 COARSE_48K_BENCH_PLACES = "kv_keys = $4000\nkv_values = $4A00\n.org $5C00"
@@ -64,7 +65,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None,
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
                           table_means: bool | None = None, packed: bool | None = None,
-                          plane_scores: bool | None = None) -> str:
+                          plane_scores: bool | None = None, coarse_top: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -76,7 +77,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
-    AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given)."""
+    AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
+    `coarse_top`: MV_COARSE_TOP with MV_COARSE (None: the 48K's, seventeenth round; build.py
+    leaves it out of a 48K that has room for MV_COARSE only without it)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -84,6 +87,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if fast_scores and plane_scores:
         raise ValueError("AT_PLANE_SCORES is the scores without AT_FAST_SCORES")
     coarse = True if coarse is None else coarse     # (the 48K's since the sixteenth round, where it fits)
+    coarse_top = coarse and not is_128k if coarse_top is None else coarse_top and coarse
     narrow_jump = True if narrow_jump is None else narrow_jump
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
     fast_means = (fast_scores or plane_scores) and is_128k if fast_means is None else fast_means
@@ -95,6 +99,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
+               + [COARSE_TOP_OPTION] * coarse_top
                + [RUNNER_UP_OPTION] * (is_128k or coarse)
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [SHORT_SHIFTS_OPTION] * (clamped_unit and not is_128k)
@@ -322,10 +327,20 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
     return out
 
 
-def coarse_logits(w, x, shift: int, bias=None) -> np.ndarray:
-    """A coarse matvec's rows (MV_COARSE, matvec.s): with x = 256h + l (l in -127..128),
-    sat16((2 (W x + b) less the low byte of each product's S(w + l)) >> (shift + 1))."""
-    return np.clip(coarse_doubled(w, x, bias) >> (shift + 1), -32768, 32767)
+def has_coarse_top(bench: Z80Bench) -> bool:
+    """Whether the bench's matvec has MV_COARSE_TOP (mv_coarse_top's row end for ungated coarse calls)."""
+    return "mv_coarse_top" in bench.symbols
+
+
+def coarse_logits(w, x, shift: int, bias=None, top: bool = False) -> np.ndarray:
+    """A coarse matvec's rows (MV_COARSE, matvec.s): with x = 256h + l (l in -127..128) and D =
+    2 (W x + b) less the low byte of each product's S(w + l), sat16(D >> (shift + 1)); with `top`
+    (MV_COARSE_TOP) at a shift of 7 or less sat16((D >> 8) << (7 - shift)), D's own low byte left
+    out too (mv_coarse_top)."""
+    doubled = coarse_doubled(w, x, bias)
+    if top and shift <= 7:
+        return np.clip((doubled >> 8) << (7 - shift), -32768, 32767)
+    return np.clip(doubled >> (shift + 1), -32768, 32767)
 
 
 def gated_rows(w, x, shift: int, bias=None) -> np.ndarray:
@@ -367,12 +382,13 @@ def runs_coarse(x) -> bool:
             and bool(((x >= -383) & (x <= 384)).all()))
 
 
-def logits_slack(cols: int, shift: int) -> int:
-    """How far a coarse row may lie below the exact one (forward.s's FW_LOGITS_SLACK)."""
-    return (255 * cols + (2 << shift) - 1) >> (shift + 1)
+def logits_slack(cols: int, shift: int, top: bool = False) -> int:
+    """How far a coarse row may lie below the exact one (forward.s's FW_LOGITS_SLACK): each
+    product's low byte of S(w + l) and, with `top` (MV_COARSE_TOP), the row's own low byte."""
+    return (255 * (cols + top) + (2 << shift) - 1) >> (shift + 1)
 
 
-def bound_logits(w, shift: int, xn, exact) -> np.ndarray:
+def bound_logits(w, shift: int, xn, exact, top: bool = False) -> np.ndarray:
     """fw_logits as forward.s's argmax bound (MV_COARSE) leaves them: when the call runs
     coarse, the exact logit of every row of ids 3..127 whose coarse bound reaches the
     largest such bound less the slack, the coarse bound elsewhere; else all exact."""
@@ -381,8 +397,8 @@ def bound_logits(w, shift: int, xn, exact) -> np.ndarray:
     exact = np.asarray(exact, dtype=np.int64)
     if not runs_coarse(xn):
         return exact
-    bounds = coarse_logits(w, xn, shift)
-    slack = logits_slack(len(xn), shift)
+    bounds = coarse_logits(w, xn, shift, top=top)
+    slack = logits_slack(len(xn), shift, top)
     assert (bounds <= exact).all() and (exact - bounds <= slack).all()
     threshold = max(int(bounds[spec.FIRST_CHOOSABLE:].max()) - slack, -32768)
     again = bounds >= threshold
@@ -473,7 +489,7 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
             got = bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)
             if "fw_logits_bound" in bench.symbols:
                 xn = bench.read_words(bench.sym("fw_xn"), spec.EMBED_DIM)
-                want_here = bound_logits(engine.out_t.T, engine.s_out, xn, want)
+                want_here = bound_logits(engine.out_t.T, engine.s_out, xn, want, top=has_coarse_top(bench))
             else:
                 want_here = want
             assert np.array_equal(got, want_here), f"logits differ at position {position}"
