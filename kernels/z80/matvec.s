@@ -311,12 +311,19 @@ MV_HLA_NARROW_K = 1             ; mv_narrow_k starts the l sum in that form stra
 .endif
 .endif
 .ifdef MV_HLA_SLOTS
-MV_SLOT_PAIR    = 49            ; bytes of an even and an odd slot
-MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
-MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
-MV_D_H1         = 16
+; A pair's pieces (seventeenth round): pop bc, the even column's low piece, the odd one's,
+; the odd one's high piece, the even one's (which sets IXL and IYL to its weight again), so
+; that a narrow pair of one-piece columns takes one jp over both high pieces.
+MV_SLOT_PAIR    = 53            ; bytes of an even and an odd slot
+MV_D_L1         = 7             ; displacements in a slot (an odd slot's offsets count from
+MV_D_L2         = 10            ; one byte before it, 12 bytes into its pair)
+MV_D_H1         = 16            ; (an odd slot's high piece)
 MV_D_H2         = 19
-MV_H_EXX        = 13            ; the high piece's first byte (exx) in a slot
+MV_H_EXX        = 13            ; the odd slot's high piece's first byte (exx)
+MV_ODD_AT       = 13            ; an odd slot's first byte in its pair
+MV_EVEN_H       = 28            ; an even slot's high piece: the odd one's offsets + 28
+MV_EVEN_RUN     = MV_EVEN_H + MV_H_EXX - 4  ; its ld ixl,c (its jp over it when one-piece)
+MV_PAIR_END     = MV_SLOT_PAIR  ; the next pair, from an even slot
 .else
 MV_SLOT_PAIR    = 51
 MV_D_L1         = 7
@@ -325,8 +332,13 @@ MV_D_H1         = 17
 MV_D_H2         = 20
 MV_H_EXX        = 14
 .endif
+.ifndef MV_HLA_SLOTS
+MV_ODD_AT       = MV_SLOT_PAIR / 2 + 1
+.endif
+MV_ODD_IX       = MV_ODD_AT - 1 ; an odd slot's offsets from its pair's even one
 MV_SLOT_END     = MV_SLOT_PAIR / 2 + 1  ; the next slot, counted as the offsets
 MV_H_JP         = $C3           ; jp: over exx and ld e,(ix+d)'s two opcode bytes to the next slot
+MV_JR           = $18           ; (a sparse call's zero column's jr)
 MV_H_RUN_2      = $5E           ; (ld e,(ix+d): $DD, $5E; the jp's operand takes both)
 MV_NARROW_BIT   = 0             ; mv_mode: high pieces only in the wide columns' slots
 MV_KEEP_BIT     = 1             ; a call's first part: each row's sums into mv_carry
@@ -349,9 +361,16 @@ MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 
 MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
                                 ; a row more than in narrow mode and ~700 of patches, a zero one ~70 less a row)
 MV_SPARSE_AT    = 1             ; a zero column's jr to the next slot, over its ld ixl (after an even slot's pop)
+.ifdef MV_HLA_SLOTS
+MV_SPARSE_SKIP  = (MV_EVEN_RUN - MV_H_EXX - MV_SPARSE_AT - 1) * 256 + MV_JR  ; an odd slot's: to its
+                                ; pair's even high piece (an even slot's: MV_SPARSE_EVEN_SKIP, to the odd slot)
+MV_SPARSE_EVEN_SKIP = MV_ODD_AT - MV_SPARSE_AT - 2
+MV_SPARSE_PIECE = 12            ; the bytes of a high piece, from its exx
+.else
 MV_SPARSE_SKIP  = (MV_SLOT_END - MV_SPARSE_AT - 2) * 256 + $18
-MV_SPARSE_LD_IXL = $68 * 256 + $DD      ; ld ixl,b (an odd slot's; an even slot's, ld ixl,c, is $69: or 1)
 MV_SPARSE_PIECE = MV_SLOT_END - MV_H_EXX                ; the bytes of a high piece, from its exx to the next slot
+.endif
+MV_SPARSE_LD_IXL = $68 * 256 + $DD      ; ld ixl,b (an odd slot's; an even slot's, ld ixl,c, is $69: or 1)
 MV_SPARSE_PIECE_1 = $B7         ; mv_sparse_piece's first byte (or a), which no main slot's high piece starts with
 .ifdef MV_LOW_SLOTS
 MV_SPARSE_REWALK = 1            ; (the 128K's, which has the bytes) a sparse second part's slots from its first part's
@@ -626,6 +645,39 @@ mv_odd_jump:
         mv_slot_body_pieces
         exx
         .endmacro
+.ifdef MV_HLA_SLOTS
+        .macro mv_low_piece
+        add a,(ix+0)            ; the l sum in H:L:A (D = 0)
+        ld e,(iy+0)
+        adc hl,de
+        .endmacro
+        .macro mv_high_piece
+        exx
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        exx
+        .endmacro
+mv_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        mv_low_piece
+        .byte $DD,$68           ; ld ixl,b
+        .byte $FD,$68           ; ld iyl,b
+        mv_low_piece
+        mv_high_piece           ; (narrow: a jp over both where both columns are one-piece)
+        .byte $DD,$69           ; ld ixl,c: the even column's high piece
+        .byte $FD,$69           ; ld iyl,c
+        mv_high_piece
+        .endrepeat
+        .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
+        .assert MV_ODD_AT == 1 + 4 + 8 && MV_ODD_AT - 1 + MV_H_EXX == MV_ODD_AT + 4 + 8, "an odd slot's offsets"
+        .assert MV_EVEN_RUN == MV_ODD_IX + MV_H_EXX + 12 && MV_SLOT_PAIR == MV_EVEN_RUN + 4 + 12, "an even slot's high piece"
+.else
 mv_slots:
         .repeat MV_MAX_COLS / 2
         pop bc
@@ -637,6 +689,7 @@ mv_slots:
         mv_slot_body
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
+.endif
 
 ; mv_hla_to_other_set - a low, coarse or (MV_HLA_SLOTS) main row end's first steps on the sum H:L:A (bits
 ; 0-7 in A, already put aside): bits 8-15 into the other set's D:E, A the sign of (the
@@ -1327,7 +1380,7 @@ mv_prepare:
 @at_pair:
         bit 0,c
         jr z,@even
-        ld de,MV_SLOT_PAIR / 2 + 1
+        ld de,MV_ODD_AT
         add hl,de               ; the odd slot, entered through mv_odd_start
         ld (mv_odd_jump+1),hl
         ld de,mv_odd_start
@@ -1367,6 +1420,15 @@ mv_prepare:
         ld (mv_wide_end),a
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
+.ifdef MV_HLA_SLOTS
+        ld a,@narrow_piece - @piece_jr - 2      ; narrow: a one-piece column's jp checked, a
+        ld de,@record                           ; wide one's high piece run and listed
+        jr nz,* + 7
+        ld a,@full_dh - @piece_jr - 2           ; full: the displacements only (the pass again
+        ld de,@h_full                           ; if the call turns out narrow: no mv_skip_high)
+        ld (@piece_jr+1),a
+        ld (@h_store+1),de
+.else
         ld a,(@dh)
 .ifdef MV_LOW_SLOTS
         jp z,@expect_full       ; (past the low slots' choice)
@@ -1465,6 +1527,7 @@ mv_prepare:
         ld (mv_pass_main),a
         call @main_loop
 .endif
+.endif
 @pass:
         exx
         ld hl,0                 ; B':IY = Cl, C':DE' = Ch, L': the wide columns, H': the last one
@@ -1524,10 +1587,24 @@ mv_prepare:
         ld (ix+MV_D_H2),a       ; narrow mode is expected
 MV_D_H_STORE    = MV_D_H1       ; (the low slots' pass writes neither)
 .else
+.ifdef MV_HLA_SLOTS
+@h_store:
+        jp @h_full              ; patched: @record when narrow mode is expected
+@h_full:
+        bit 0,c                 ; (C's bit 0: an odd slot)
+        jr z,@h_even
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+        jr @ch
+@h_even:
+        ld (ix+MV_EVEN_H+MV_D_H1),a
+        ld (ix+MV_EVEN_H+MV_D_H2),a
+.else
         ld (ix+MV_D_H1),a
 @h_store:
         ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
 MV_D_H_STORE    = MV_D_H2
+.endif
 .endif
 @ch:
         xor $80                 ; Ch += S(h)
@@ -1549,19 +1626,22 @@ MV_D_H_STORE    = MV_D_H2
         exx
 @next_slot:                     ; (mv_next_slot's step, patched for the low slots)
         rrc c
+.ifdef MV_HLA_SLOTS
+        sbc a,a                 ; (CF: an odd slot, whose pair ends MV_SLOT_PAIR - MV_ODD_IX on)
+        and MV_SLOT_PAIR - MV_ODD_IX - MV_ODD_IX
+        add a,MV_ODD_IX
+        .byte $DD,$85           ; add a,ixl
+.else
         .byte $DD,$7D           ; ld a,ixl
 @step:
         adc a,MV_SLOT_PAIR / 2  ; patched: MV_LOW_PAIR / 2 (the low slots: MV_LOW_ODD, then + 1)
+.endif
         .byte $DD,$6F           ; ld ixl,a
         jr nc,* + 4
         .byte $DD,$24           ; inc ixh
 @column_loop:
         djnz @column            ; patched by matvec: @sparse_column in a sparse call
-.ifdef MV_LOW_SLOTS
-        jp @columns_done        ; (past the low slots' pairs)
-.else
-        jr @columns_done
-.endif
+        jp @columns_done        ; (past the low slots' pairs, or mv_slots' one-piece columns)
 @cl_carry:
         exx
         inc b
@@ -1590,6 +1670,54 @@ MV_D_H_STORE    = MV_D_H2
         ld (ix+MV_D_L1),$FF
         jr @next_slot
 .endif
+.ifdef MV_HLA_SLOTS
+@one_piece:                     ; (@piece_jr's target when full mode is expected)
+@full_dh:
+        dec a                   ; A = h - 1 = $FF: S(w + 0), for the full path
+        bit 0,c
+        jr z,@full_even
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+        jr @next_slot
+@full_even:
+        ld (ix+MV_EVEN_H+MV_D_H1),a
+        ld (ix+MV_EVEN_H+MV_D_H2),a
+        jr @next_slot
+@narrow_piece:                  ; (its target when narrow mode is expected) a one-piece column's
+        bit 0,c                 ; high piece skipped, where the slot does not skip it already
+        .assert (MV_H_JP & $10) == 0 && ($D9 & $10) != 0 && ($DD & $10) != 0, "bit 4 tells a high piece's jp from its first byte"
+        jr nz,@narrow_odd       ; (bit 4: exx $D9 and ld ixl $DD have it, jp $C3 not)
+        bit 4,(ix+MV_EVEN_RUN)
+        jp z,@next_slot
+        ld (ix+MV_EVEN_RUN),MV_H_JP     ; the even slot's high piece: a jp to the pair's end,
+        .byte $DD,$7D                   ; ld a,ixl (and the odd slot's jp, where it has one,
+        add a,MV_PAIR_END               ; there too)
+        ld (ix+MV_EVEN_RUN+1),a
+        ld e,a
+        .byte $DD,$7C                   ; ld a,ixh
+        adc a,0
+        ld (ix+MV_EVEN_RUN+2),a
+        bit 4,(ix+MV_ODD_IX+MV_H_EXX)
+        jr nz,@to_next_slot
+        ld (ix+MV_ODD_IX+MV_H_EXX+1),e
+        ld (ix+MV_ODD_IX+MV_H_EXX+2),a
+@to_next_slot:
+        jp @next_slot
+@narrow_odd:
+        bit 4,(ix+MV_H_EXX)
+        jp z,@next_slot
+        ld (ix+MV_H_EXX),MV_H_JP        ; the odd slot's high piece: a jp to the even one's if
+        ld a,MV_EVEN_RUN - MV_ODD_IX    ; that runs, else to the pair's end
+        bit 4,(ix+MV_EVEN_RUN-MV_ODD_IX)
+        jr nz,* + 4
+        ld a,MV_PAIR_END - MV_ODD_IX
+        .byte $DD,$85                   ; add a,ixl
+        ld (ix+MV_H_EXX+1),a
+        .byte $DD,$7C                   ; ld a,ixh
+        adc a,0
+        ld (ix+MV_H_EXX+2),a
+        jr @to_next_slot
+.else
 @one_piece:
 @dh:                            ; (SP walks x here: no push, no call)
         jp @full_dh             ; patched: bit 4,(ix+MV_H_EXX)'s first three bytes when narrow
@@ -1603,6 +1731,7 @@ MV_D_H_STORE    = MV_D_H2
         ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
         jr @next_slot
+.endif
 .ifdef MV_LOW_SLOTS
 @record_low:                    ; (the low slots' pass: a wide column of h +-1 only listed; the low
         ld e,a                  ; blocks have no form for another h: the main slots' pass instead,
@@ -1616,6 +1745,11 @@ MV_D_H_STORE    = MV_D_H2
         jp @columns_setup
 .endif
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
+.ifdef MV_HLA_SLOTS
+        bit 0,c
+        jr z,@record_even
+        ld (ix+MV_D_H1),a
+.endif
 .ifdef MV_LOW_SLOTS
         ld (ix+MV_D_H1),a
 .endif
@@ -1623,6 +1757,25 @@ MV_D_H_STORE    = MV_D_H2
         ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jp)
         ld (ix+MV_H_EXX+1),$DD
         ld (ix+MV_H_EXX+2),MV_H_RUN_2
+.ifdef MV_HLA_SLOTS
+        jr @record_list
+@record_even:
+        ld (ix+MV_EVEN_H+MV_D_H1),a
+        ld (ix+MV_EVEN_H+MV_D_H2),a
+        ld (ix+MV_EVEN_RUN),$DD         ; ld ixl,c, ld iyl,c: the even slot's high piece runs,
+        ld (ix+MV_EVEN_RUN+1),$69       ; and the odd slot's jp, where it has one, goes to it
+        ld (ix+MV_EVEN_RUN+2),$FD
+        bit 4,(ix+MV_ODD_IX+MV_H_EXX)
+        jr nz,@record_list
+        ld e,a
+        .byte $DD,$7D                   ; ld a,ixl
+        add a,MV_EVEN_RUN
+        ld (ix+MV_ODD_IX+MV_H_EXX+1),a
+        .byte $DD,$7C                   ; ld a,ixh
+        adc a,0
+        ld (ix+MV_ODD_IX+MV_H_EXX+2),a
+        ld a,e
+.endif
 @record_list:                   ; (the low slots' pass: the column only listed)
         ld e,a
         ld a,(mv_cols)
@@ -1806,6 +1959,45 @@ added:
         jp @flag_jump
 @main_slots_pass:
 .endif
+.ifdef MV_HLA_SLOTS
+        ld a,(@piece_jr+1)      ; 0: the pass expected narrow mode
+        sub @narrow_piece - @piece_jr - 2
+        bit MV_NARROW_BIT,(hl)
+        jr z,@full
+        or a                    ; narrow after a pass that expected full: the pass again, now
+        jp nz,@columns_setup    ; expecting narrow (its checks write the jps; no mv_skip_high)
+        inc a
+        ld (mv_h_skipped),a
+        ld a,(mv_wide_list)     ; mv_row_narrow's walk: its first distance from the row's K
+        add a,3
+        ld (MV_FIRST_WIDE),a
+        jr @odd_count
+@full:
+        ld c,a                  ; C = 0: the pass expected narrow mode (the one-piece columns
+        or a                    ; have jps and no displacements)
+        jr z,@restore
+        ld a,(mv_h_skipped)
+        or a
+        jr z,@odd_count
+@restore:
+.ifdef MV_NARROW_H_ZERO
+        ld hl,MV_H_ADD_OPS      ; (a full call after a narrow one: mv_row_end adds the h sum)
+        ld (MV_ROW_H_ADD),hl
+.endif
+        call mv_restore_high    ; (keeps C)
+        ld a,c
+        or a
+        jp z,@columns_setup     ; the pass again, expecting full: every column's displacements
+@odd_count:
+        ld a,(mv_first_parity)  ; an odd count: its first pair's even slot (no column of the
+        rra                     ; call's) skipped, a jp over its high piece
+        jr nc,@flag_jump
+        ld ix,(mv_first_slot)
+        ld de,-MV_ODD_IX
+        add ix,de
+        call mv_even_skip       ; (A: a page, not 0)
+        ld (mv_h_skipped),a     ; (a full call after it puts the high piece back)
+.else
         ld a,(@dh)              ; bit 4,(ix+d): the columns were patched for narrow mode
         sub $DD
         bit MV_NARROW_BIT,(hl)
@@ -1871,6 +2063,7 @@ added:
         ld (MV_ROW_H_ADD),hl
 .endif
         call mv_restore_high
+.endif
 @flag_jump:                     ; (matvec_again: the columns, their flags and the mode stand)
         ld hl,(mv_shift_jump+1)
         ld a,(mv_flag_count)
@@ -2049,22 +2242,26 @@ mv_sparse_walk:
         ld (MV_SPARSE_FROM),hl
         ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
         .assert MV_MAX_COLS % 2 == 0, "mv_sparse_walk starts at the last pair, whose odd slot is the last slot"
+.ifdef MV_HLA_SLOTS
+        ld a,d
+        bit 0,e                 ; (ld ixl,b's $DD has bit 0, the jr's $18 not: an even slot's
+        jr nz,* + 4             ; jr goes to its odd slot, an odd slot's to the even high piece)
+        ld a,MV_SPARSE_EVEN_SKIP ^ 1
+        xor 1
+.else
         .assert MV_SLOT_PAIR / 2 + MV_SLOT_END == MV_SLOT_PAIR, "an odd slot's offsets count from MV_SLOT_PAIR / 2 into its pair"
         ld a,d
-.ifdef MV_HLA_SLOTS
-        bit 0,e                 ; (a zero column's jr has the same offset in either slot: ld
-        jr z,* + 4              ; ixl,b's $DD has bit 0, the jr's $18 not)
-.endif
         or 1
+.endif
         ld h,a                  ; H: an even slot's second byte
         ld l,b                  ; L: the slots left
         ld bc,-MV_SLOT_PAIR
 @pair:
-        ld a,(ix+MV_SLOT_PAIR/2+MV_D_L1)
+        ld a,(ix+MV_ODD_IX+MV_D_L1)
         inc a
         jr nz,@nonzero_odd      ; (x = 0: a low displacement of $FF, and h = 0)
-        ld (ix+MV_SLOT_PAIR/2+MV_SPARSE_AT),e
-        ld (ix+MV_SLOT_PAIR/2+MV_SPARSE_AT+1),d
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT),e
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT+1),d
 @odd_done:
         dec l
         ret z
@@ -2073,17 +2270,28 @@ mv_sparse_walk:
         jr nz,@nonzero_even
         ld (ix+MV_SPARSE_AT),e
         ld (ix+MV_SPARSE_AT+1),h
+.ifdef MV_HLA_SLOTS
+        bit 0,e                 ; (a sparse call: the pair's odd slot goes on to the even one's
+        call z,mv_even_skip     ; high piece, which the pass left as it was for a zero column)
+.endif
 @even_done:
         add ix,bc
         dec l
         jr nz,@pair
         ret
 @nonzero_even:
+.ifdef MV_HLA_SLOTS
+        ld (ix+MV_EVEN_RUN),$DD ; ld ixl,c, ld iyl,c: the even high piece runs (the sparse
+        ld (ix+MV_EVEN_RUN+1),$69       ; one, or the full one back)
+        ld (ix+MV_EVEN_RUN+2),$FD
+        ld a,MV_EVEN_H + MV_H_EXX
+.else
         ld a,MV_H_EXX
+.endif
         call @piece
         jr @even_done
 @nonzero_odd:
-        ld a,MV_SLOT_PAIR / 2 + MV_H_EXX
+        ld a,MV_ODD_IX + MV_H_EXX
         call @piece
         jr @odd_done
 @piece:                         ; the piece over the high piece at IX + A
@@ -2219,6 +2427,7 @@ mv_sparse_full:
         .assert * - mv_sparse_full == MV_SPARSE_PIECE, "the high piece's copy does not match MV_SPARSE_PIECE"
 .endif
 
+.ifndef MV_HLA_SLOTS                   ; (a narrow call after a pass that expected full runs the pass again)
 ; mv_skip_high - narrow mode: a jp over the high piece in the slot of each
 ; column with h = 0 (its displacement $FF), the high piece back in the
 ; others' (exx), and the list of the others for mv_wide_sum.
@@ -2268,6 +2477,7 @@ mv_skip_high:
         djnz @column
         ret
 
+.endif
 .ifdef MV_LOW_SLOTS
 ; mv_one_piece_walk - (MV_LOW_SLOTS) after a column pass that expected narrow mode,
 ; which leaves a one-piece column's slot as it was (most narrow calls run the low
@@ -2327,6 +2537,43 @@ mv_one_piece_walk:
         ret
 .endif
 
+.ifdef MV_HLA_SLOTS
+; mv_even_skip - a jp over the high piece of the even slot at IX, to the next pair (an odd
+; count's first pair, whose even slot has no column; a sparse call's zero column), and the
+; odd slot's jr, if it has one (a zero column in a sparse call), there too. Clobbers A.
+mv_even_skip:
+        ld a,(ix+MV_ODD_AT)
+        cp MV_JR
+        jr nz,* + 6
+        ld (ix+MV_ODD_AT+1),MV_PAIR_END - MV_ODD_AT - 2
+        ld (ix+MV_EVEN_RUN),MV_H_JP
+        .byte $DD,$7D           ; ld a,ixl
+        add a,MV_PAIR_END
+        ld (ix+MV_EVEN_RUN+1),a
+        .byte $DD,$7C           ; ld a,ixh
+        adc a,0
+        ld (ix+MV_EVEN_RUN+2),a
+        ret
+
+; mv_restore_high - every slot's high piece back (its first three bytes), after a narrow
+; call (the pass writes the displacements). Clobbers AF, B, DE, IX; keeps C.
+mv_restore_high:
+        xor a
+        ld (mv_h_skipped),a
+        ld ix,mv_slots
+        ld b,MV_MAX_COLS / 2
+        ld de,MV_SLOT_PAIR
+@pair:
+        ld (ix+MV_ODD_IX+MV_H_EXX),$D9
+        ld (ix+MV_ODD_IX+MV_H_EXX+1),$DD
+        ld (ix+MV_ODD_IX+MV_H_EXX+2),MV_H_RUN_2
+        ld (ix+MV_EVEN_RUN),$DD
+        ld (ix+MV_EVEN_RUN+1),$69
+        ld (ix+MV_EVEN_RUN+2),$FD
+        add ix,de
+        djnz @pair
+        ret
+.else
 ; mv_restore_high - every slot's high piece back, after a narrow call; and,
 ; with C = $FF, the displacements of S(w + 0) where a jp was.
 mv_restore_high:
@@ -2354,6 +2601,7 @@ mv_restore_high:
         ld e,a
         djnz @slot
         ret
+.endif
 
 .ifdef MV_WIDE_H
 ; mv_wide_h - the next wide column of mv_wide_list: HL at its distance (the first:
