@@ -1408,9 +1408,15 @@ mv_prepare:
         push hl
         pop ix                  ; IX: the slot being patched
         bit 0,c
+.ifdef MV_HLA_SLOTS
+        ld c,MV_ODD_IX          ; C: the step from this slot to the next (bit 0: an odd slot)
+        jr z,* + 4
+        ld c,MV_SLOT_PAIR - MV_ODD_IX
+.else
         ld c,$AA                ; C: the slots' parities (1: odd), one a bit, rotated out a column at a time
         jr z,* + 4
         ld c,$55
+.endif
         ld a,c
         ld (mv_first_parity),a
         xor a
@@ -1590,15 +1596,22 @@ MV_D_H_STORE    = MV_D_H1       ; (the low slots' pass writes neither)
 .ifdef MV_HLA_SLOTS
 @h_store:
         jp @h_full              ; patched: @record when narrow mode is expected
+@one_piece:                     ; (@piece_jr's target when full mode is expected)
+@full_dh:
+        dec a                   ; A = h - 1 = $FF: S(w + 0), for the full path
 @h_full:
         bit 0,c                 ; (C's bit 0: an odd slot)
         jr z,@h_even
         ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
-        jr @ch
+        jr @h_stored
 @h_even:
         ld (ix+MV_EVEN_H+MV_D_H1),a
         ld (ix+MV_EVEN_H+MV_D_H2),a
+@h_stored:
+        inc a                   ; (h - 1 = $FF: a one-piece column, no S(h) for Ch)
+        jr z,@next_slot
+        dec a
 .else
         ld (ix+MV_D_H1),a
 @h_store:
@@ -1625,20 +1638,25 @@ MV_D_H_STORE    = MV_D_H2
         inc c
         exx
 @next_slot:                     ; (mv_next_slot's step, patched for the low slots)
-        rrc c
 .ifdef MV_HLA_SLOTS
-        sbc a,a                 ; (CF: an odd slot, whose pair ends MV_SLOT_PAIR - MV_ODD_IX on)
-        and MV_SLOT_PAIR - MV_ODD_IX - MV_ODD_IX
-        add a,MV_ODD_IX
-        .byte $DD,$85           ; add a,ixl
-.else
-        .byte $DD,$7D           ; ld a,ixl
-@step:
-        adc a,MV_SLOT_PAIR / 2  ; patched: MV_LOW_PAIR / 2 (the low slots: MV_LOW_ODD, then + 1)
-.endif
+        ld a,c                  ; C: this slot's step, MV_ODD_IX from an even slot, MV_SLOT_PAIR
+        .byte $DD,$85           ; - MV_ODD_IX from an odd one (its bit 0: an odd slot); add a,ixl
         .byte $DD,$6F           ; ld ixl,a
         jr nc,* + 4
         .byte $DD,$24           ; inc ixh
+        ld a,c
+        xor MV_ODD_IX ^ (MV_SLOT_PAIR - MV_ODD_IX)
+        ld c,a                  ; (the next slot's)
+        .assert (MV_ODD_IX & 1) == 0 && ((MV_SLOT_PAIR - MV_ODD_IX) & 1) == 1, "the step's bit 0 tells an odd slot"
+.else
+        rrc c
+        .byte $DD,$7D           ; ld a,ixl
+@step:
+        adc a,MV_SLOT_PAIR / 2  ; patched: MV_LOW_PAIR / 2 (the low slots: MV_LOW_ODD, then + 1)
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
+.endif
 @column_loop:
         djnz @column            ; patched by matvec: @sparse_column in a sparse call
         jp @columns_done        ; (past the low slots' pairs, or mv_slots' one-piece columns)
@@ -1671,18 +1689,6 @@ MV_D_H_STORE    = MV_D_H2
         jr @next_slot
 .endif
 .ifdef MV_HLA_SLOTS
-@one_piece:                     ; (@piece_jr's target when full mode is expected)
-@full_dh:
-        dec a                   ; A = h - 1 = $FF: S(w + 0), for the full path
-        bit 0,c
-        jr z,@full_even
-        ld (ix+MV_D_H1),a
-        ld (ix+MV_D_H2),a
-        jr @next_slot
-@full_even:
-        ld (ix+MV_EVEN_H+MV_D_H1),a
-        ld (ix+MV_EVEN_H+MV_D_H2),a
-        jr @next_slot
 @narrow_piece:                  ; (its target when narrow mode is expected) a one-piece column's
         bit 0,c                 ; high piece skipped, where the slot does not skip it already
         .assert (MV_H_JP & $10) == 0 && ($D9 & $10) != 0 && ($DD & $10) != 0, "bit 4 tells a high piece's jp from its first byte"
@@ -2404,6 +2410,7 @@ mv_sparse_piece:
         sub (ix-1)              ; H:L:A -= S(w) (D = 0)
         ld e,(iy-1)
         sbc hl,de
+MV_PIECE_JR     = * + 1 - mv_sparse_piece       ; (mv_even_skip sends it to the pair's end)
         jr * + 4                ; (over the piece's last two bytes)
         .byte 0,0
 .else
@@ -2540,12 +2547,19 @@ mv_one_piece_walk:
 .ifdef MV_HLA_SLOTS
 ; mv_even_skip - a jp over the high piece of the even slot at IX, to the next pair (an odd
 ; count's first pair, whose even slot has no column; a sparse call's zero column), and the
-; odd slot's jr, if it has one (a zero column in a sparse call), there too. Clobbers A.
+; odd slot's jr, if it has one (a zero column in a sparse call, or a nonzero one's sparse
+; piece), there too. Clobbers A.
 mv_even_skip:
         ld a,(ix+MV_ODD_AT)
         cp MV_JR
         jr nz,* + 6
         ld (ix+MV_ODD_AT+1),MV_PAIR_END - MV_ODD_AT - 2
+.ifdef MV_SPARSE
+        ld a,(ix+MV_ODD_IX+MV_H_EXX)
+        cp $DD                  ; (mv_sparse_piece's sub (ix-1): a nonzero column's, whose jr
+        jr nz,* + 6             ; goes to the pair's end too)
+        ld (ix+MV_ODD_IX+MV_H_EXX+MV_PIECE_JR),MV_PAIR_END - MV_ODD_IX - MV_H_EXX - MV_PIECE_JR - 1
+.endif
         ld (ix+MV_EVEN_RUN),MV_H_JP
         .byte $DD,$7D           ; ld a,ixl
         add a,MV_PAIR_END
