@@ -153,19 +153,24 @@ def test_matvec_t_states_are_what_the_header_says(bench):
         return {(32, 32): t_states(32, 32, x=x), (64, 32): t_states(64, 32, bias=np.zeros(64), x=x),
                 (32, 64): t_states(32, 64, x=x), (128, 32): t_states(128, 32, x=x)}
 
+    def pair(x):
+        # two more products, a slot pair (an even count's rows: no odd count's way into its
+        # first slot, mv_odd_start's)
+        return t_states(2, 4, x=x) - t_states(2, 2, x=x) - t_states(1, 4, x=x) + t_states(1, 2, x=x)
+
     t_states(1, 1, x=256)
     full = figures(256)
-    assert full == {(32, 32): 172_753, (64, 32): 340_150, (32, 64): 346_023, (128, 32): 651_121}
-    # One more product: 138 in its slot (141 before its low piece summed in H:L:A, sixteenth
-    # round) and a whole 10 T-state pop (half of that on average), less the 26 of an odd
-    # count's way into its first slot (mv_odd_start: dec sp, pop bc, jp), which an even
-    # count's rows do not take.
-    assert t_states(2, 2, x=256) - t_states(2, 1, x=256) - t_states(1, 2, x=256) + t_states(1, 1, x=256) == 122
+    assert full == {(32, 32): 182_672, (64, 32): 358_261, (32, 64): 365_861, (128, 32): 685_616}
+    # Two more products: 138 each in its slot (141 before its low piece summed in H:L:A,
+    # sixteenth round), the even one's ld ixl,c and ld iyl,c before its high piece (16: the
+    # seventeenth round's pair, its two low pieces first) and a whole 10 T-state pop.
+    assert pair(256) == 2 * 138 + 16 + 10
     assert t_states(32, 32, shift=10, x=256) - full[(32, 32)] == 32 * 24      # a bit of shift a row
     narrow = figures(0)
-    assert narrow == {(32, 32): 114_816, (64, 32): 212_740, (32, 64): 216_292, (128, 32): 399_784}
-    # A one-piece product: its high piece is a 10 T-state jp, not 69.
-    assert t_states(2, 2) - t_states(2, 1) - t_states(1, 2) + t_states(1, 1) == 122 - 59
+    assert narrow == {(32, 32): 117_509, (64, 32): 203_072, (32, 64): 207_370, (128, 32): 379_963}
+    # Two one-piece products: each 69 in its low piece and half the pop, and one 10 T-state
+    # jp over both high pieces (one each before the seventeenth round's pair).
+    assert pair(0) == 2 * (69 + 5) + 10
 
 
 @pytest.fixture(scope="module")
@@ -242,7 +247,8 @@ def test_matvec_with_the_bias_in_the_row_constants_and_no_sparse_calls():
 
 
 def test_low_slots_make_a_one_piece_product_cheaper(bench, low_bench):
-    """A one-piece product in a low slot: no jp over a high piece (10 T-states less; its S(w + l)
+    """A one-piece product in a low slot: no jp over a high piece (5 T-states less, half of a jp
+    over a pair's two since the seventeenth round, 10 before; its S(w + l)
     added a byte into A and a byte with the carry into HL, as mv_slots' without MV_LOW_SLOTS
     since the sixteenth round, 3 less before); and a
     narrow call of few wide columns, each with h = +-1 (the low slots' blocks; a call with
@@ -250,13 +256,15 @@ def test_low_slots_make_a_one_piece_product_cheaper(bench, low_bench):
     def t_states(on, rows, cols):
         return run_matvec(on, np.zeros((rows, cols)), np.zeros(cols), None, 9)[1]
 
-    def product(on):
-        # after a narrow call over every slot, whatever ran before (as the header's test):
-        # a narrow call writes a slot's jp only where the slot lacks one
+    def pair(on):
+        # two products, a slot pair, after a narrow call over every slot, whatever ran before
+        # (as the header's test): a narrow call writes a slot's jp only where the slot lacks one
         t_states(on, 32, 64)
-        return t_states(on, 2, 2) - t_states(on, 2, 1) - t_states(on, 1, 2) + t_states(on, 1, 1)
+        return t_states(on, 2, 4) - t_states(on, 2, 2) - t_states(on, 1, 4) + t_states(on, 1, 2)
 
-    assert product(bench) - product(low_bench) == 10   # (13 before mv_slots' H:L:A form, sixteenth round)
+    # one jp a pair, over both high pieces (since the seventeenth round's pair; 10 a product
+    # before, 13 before mv_slots' H:L:A form, sixteenth round)
+    assert pair(bench) - pair(low_bench) == 10
     rng = np.random.default_rng(2033)
     w = rng.integers(-128, 128, (64, 32))
     for wide in range(low_bench.sym("MV_LOW_WIDE_MAX") + 1):

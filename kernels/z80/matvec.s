@@ -619,6 +619,10 @@ MV_SLOT_JUMP    = * - 2         ; (the players with MV_LOW_SLOTS write mv_jump+1
 mv_odd_start:
         dec sp
         pop bc
+.ifdef MV_HLA_SLOTS
+        ld c,$80                ; (w = 0 for the pair's even slot, no column of the call's: its
+                                ; high piece, where it runs, adds S(0 + 0), mv_prepare@odd_count)
+.endif
 mv_odd_jump:
         jp mv_slots             ; patched: the first used slot
 
@@ -1996,13 +2000,12 @@ added:
         jp z,@columns_setup     ; the pass again, expecting full: every column's displacements
 @odd_count:
         ld a,(mv_first_parity)  ; an odd count: its first pair's even slot (no column of the
-        rra                     ; call's) skipped, a jp over its high piece
-        jr nc,@flag_jump
+        rra                     ; call's; w = 0 from mv_odd_start) adds S(0 + 0) = 0 where its
+        jr nc,@flag_jump        ; high piece runs
         ld ix,(mv_first_slot)
-        ld de,-MV_ODD_IX
-        add ix,de
-        call mv_even_skip       ; (A: a page, not 0)
-        ld (mv_h_skipped),a     ; (a full call after it puts the high piece back)
+        ld a,$FF
+        ld (ix+MV_EVEN_H+MV_D_H1-MV_ODD_IX),a
+        ld (ix+MV_EVEN_H+MV_D_H2-MV_ODD_IX),a
 .else
         ld a,(@dh)              ; bit 4,(ix+d): the columns were patched for narrow mode
         sub $DD
@@ -2545,8 +2548,8 @@ mv_one_piece_walk:
 .endif
 
 .ifdef MV_HLA_SLOTS
-; mv_even_skip - a jp over the high piece of the even slot at IX, to the next pair (an odd
-; count's first pair, whose even slot has no column; a sparse call's zero column), and the
+; mv_even_skip - a jp over the high piece of the even slot at IX, to the next pair (a sparse
+; call's zero column), and the
 ; odd slot's jr, if it has one (a zero column in a sparse call, or a nonzero one's sparse
 ; piece), there too. Clobbers A.
 mv_even_skip:
