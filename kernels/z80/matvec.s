@@ -56,9 +56,13 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 172,753 / 114,816   64x32 + bias: 340,150 / 212,740
-;   32x64: 346,023 / 216,292   128x32 (logits): 651,121 / 399,784
-; (174,954 / 117,017, 344,559 / 217,149, 350,425 / 220,694 and 659,946 / 408,609
+;   32x32: 182,672 / 117,509   64x32 + bias: 358,261 / 203,072
+;   32x64: 365,861 / 207,370   128x32 (logits): 685,616 / 379,963
+; (172,753 / 114,816, 340,150 / 212,740, 346,023 / 216,292 and 651,121 / 399,784 before
+; the seventeenth round's slot pairs, MV_HLA_SLOTS below: a narrow pair of one-piece
+; columns takes one jp, a full pair 16 T-states more for its even column's ld ixl,c and
+; ld iyl,c, and a narrow call after a full one runs the pass again, 32x32's here;
+; 174,954 / 117,017, 344,559 / 217,149, 350,425 / 220,694 and 659,946 / 408,609
 ; before the low pieces summed in H:L:A (MV_HLA_SLOTS, below: the players without
 ; MV_LOW_SLOTS, sixteenth round), 3 T-states a product less, 27 more a row here, where
 ; the row starts turn A:HL into that form;
@@ -94,15 +98,17 @@
 ; 114,534 and 178,709 after a call of the same mode. Before this round's
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
-; Full: 143 a multiply-accumulate on average (138 in its slot, 141 before
-; MV_HLA_SLOTS; a 10 T-state pop every two; a carry into a sum's top byte costs 1 less), 382 a row at
+; Full: 151 a multiply-accumulate on average (138 in its slot, 141 before
+; MV_HLA_SLOTS; a 10 T-state pop and, MV_HLA_SLOTS' pairs, 16 for the even column's
+; ld ixl,c and ld iyl,c every two: 143 before the seventeenth round; a carry into a sum's top byte costs 1 less), 382 a row at
 ; shift 9 (442 before the row constants went in front of the weights, 450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
 ; bit below: 342 at shift 7; below that the row's end shifts left instead, 29
 ; a bit: 388 at shift 6, 562 at shift 0; 8 or more bits of right shift move a
 ; whole byte first: 418 at shift 16; each 60 more before), 124 more for a bias (94 before: mv_add_bias
 ; puts SP aside) and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 84 a one-piece product (87 before MV_HLA_SLOTS; 59 less; 89 with the jr
+; few hundred more. Narrow: 79 a one-piece product in a pair of them (one 10 T-state jp over
+; both high pieces, the seventeenth round's pair; 84 before, 87 before MV_HLA_SLOTS; 59 less; 89 with the jr
 ; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~297 a one-piece column in the preparation (~320 before x + 127, ~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
@@ -111,11 +117,11 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,805 (3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; Bytes: 3,932 (3,805 before the seventeenth round's slot pairs, 64 bytes more in the slots; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
-; take 784 (816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
+; take 848 (784 before the seventeenth round's pairs, 816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
 ; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
@@ -289,6 +295,24 @@
 ; walk sets D = 0 after it (7), the other row starts go through mv_jump's turn of A:HL
 ; (23), and mv_row_end takes the sum in that form (4 more): 88 T-states a narrow row
 ; of 32 columns less (69 through mv_jump's turn).
+; Its slot pairs (seventeenth round, 53 bytes, not 49): pop bc, the even column's low piece,
+; the odd one's, the odd one's high piece, then the even one's, which sets IXL and IYL to
+; its weight again first (ld ixl,c, ld iyl,c: 16 T-states a full pair more). A narrow pair
+; of one-piece columns takes one jp, from the odd slot's high piece to the next pair, over
+; both (5 T-states a product less): the odd slot's jp goes to the even one's high piece
+; where that runs, and the even one's, where it does not, is a jp to the next pair. The
+; pass checks each one-piece column's jp as before (an even column's at its high piece's
+; ld ixl,c, an odd one's at its exx; a jp written for an even column sends an odd slot's
+; jp, where it has one, on to the next pair too, a wide even column's high piece to
+; itself); its step is C (12 from an even slot, 41 from an odd one; bit 0: an odd
+; slot). A narrow call after a pass that expected full runs the pass again (no
+; mv_skip_high), a full one after a pass that expected narrow puts every high piece back
+; (mv_restore_high) and runs it again for the displacements. An odd count's first pair's
+; even slot, no column of the call's, takes w = 0 (mv_odd_start's C = $80) and the
+; displacement of S(0 + 0) = 0 where its high piece runs. A sparse call's zero even
+; column: a jr to its odd slot and a jp over its high piece; a zero odd one: a jr to the
+; even one's high piece, or to the next pair where the even column is zero too, as a
+; nonzero odd one's sparse piece's jr then (mv_even_skip).
 
 .ifdef MV_COARSE
 .ifdef MV_LOW_SLOTS
