@@ -12,7 +12,8 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION,
+                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_SLOTS_OPTION, SHORT_EXP_OPTION,
+                                     SHORT_SHIFTS_OPTION,
                                      RUNNER_UP_OPTION, SOUL_PACKED_OPTION, TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
@@ -153,24 +154,19 @@ def test_matvec_t_states_are_what_the_header_says(bench):
         return {(32, 32): t_states(32, 32, x=x), (64, 32): t_states(64, 32, bias=np.zeros(64), x=x),
                 (32, 64): t_states(32, 64, x=x), (128, 32): t_states(128, 32, x=x)}
 
-    def pair(x):
-        # two more products, a slot pair (an even count's rows: no odd count's way into its
-        # first slot, mv_odd_start's)
-        return t_states(2, 4, x=x) - t_states(2, 2, x=x) - t_states(1, 4, x=x) + t_states(1, 2, x=x)
-
     t_states(1, 1, x=256)
     full = figures(256)
-    assert full == {(32, 32): 182_672, (64, 32): 358_261, (32, 64): 365_861, (128, 32): 685_616}
-    # Two more products: 138 each in its slot (141 before its low piece summed in H:L:A,
-    # sixteenth round), the even one's ld ixl,c and ld iyl,c before its high piece (16: the
-    # seventeenth round's pair, its two low pieces first) and a whole 10 T-state pop.
-    assert pair(256) == 2 * 138 + 16 + 10
+    assert full == {(32, 32): 172_753, (64, 32): 340_150, (32, 64): 346_023, (128, 32): 651_121}
+    # One more product: 138 in its slot (141 before its low piece summed in H:L:A, sixteenth
+    # round) and a whole 10 T-state pop (half of that on average), less the 26 of an odd
+    # count's way into its first slot (mv_odd_start: dec sp, pop bc, jp), which an even
+    # count's rows do not take.
+    assert t_states(2, 2, x=256) - t_states(2, 1, x=256) - t_states(1, 2, x=256) + t_states(1, 1, x=256) == 122
     assert t_states(32, 32, shift=10, x=256) - full[(32, 32)] == 32 * 24      # a bit of shift a row
     narrow = figures(0)
-    assert narrow == {(32, 32): 117_509, (64, 32): 203_072, (32, 64): 207_370, (128, 32): 379_963}
-    # Two one-piece products: each 69 in its low piece and half the pop, and one 10 T-state
-    # jp over both high pieces (one each before the seventeenth round's pair).
-    assert pair(0) == 2 * (69 + 5) + 10
+    assert narrow == {(32, 32): 114_816, (64, 32): 212_740, (32, 64): 216_292, (128, 32): 399_784}
+    # A one-piece product: its high piece is a 10 T-state jp, not 69.
+    assert t_states(2, 2) - t_states(2, 1) - t_states(1, 2) + t_states(1, 1) == 122 - 59
 
 
 @pytest.fixture(scope="module")
@@ -246,9 +242,46 @@ def test_matvec_with_the_bias_in_the_row_constants_and_no_sparse_calls():
     test_matvec_narrow_mode_matches_intmath_across_mode_changes(bench)
 
 
+@pytest.fixture(scope="module")
+def pair_bench():
+    return Z80Bench(options=PAIR_SLOTS_OPTION)
+
+
+def test_matvec_with_slot_pairs_matches_intmath_and_takes_one_jp_a_narrow_pair(pair_bench):
+    """MV_PAIR_SLOTS (the 48K player's since the seventeenth round): every matvec test above on its
+    bench (odd counts, mode changes, two parts, matvec_again), and the header's figures for it: a
+    pair's two low pieces first, so that a narrow pair of one-piece columns takes one jp over
+    both high pieces, and a full pair 16 T-states more (the even column's ld ixl,c, ld iyl,c)."""
+    for test in (test_matvec_matches_intmath_on_random_cases, test_matvec_saturates_both_ways,
+                 test_matvec_floors_negative_sums, test_matvec_takes_every_split_edge,
+                 test_matvec_again_reuses_the_columns_of_the_call_before,
+                 test_matvec_narrow_mode_matches_intmath_across_mode_changes,
+                 test_matvec_counts_up_to_255_rows_in_every_mode, test_matvec_narrow_mode_is_cheaper):
+        test(pair_bench)
+
+    def t_states(rows, cols, shift=9, bias=None, x=0):
+        return run_matvec(pair_bench, np.zeros((rows, cols)), np.full(cols, x), bias, shift)[1]
+
+    def figures(x):
+        return {(32, 32): t_states(32, 32, x=x), (64, 32): t_states(64, 32, bias=np.zeros(64), x=x),
+                (32, 64): t_states(32, 64, x=x), (128, 32): t_states(128, 32, x=x)}
+
+    def pair(x):
+        # two more products, a slot pair (an even count's rows: no mv_odd_start)
+        return t_states(2, 4, x=x) - t_states(2, 2, x=x) - t_states(1, 4, x=x) + t_states(1, 2, x=x)
+
+    t_states(1, 1, x=256)
+    full = figures(256)
+    assert full == {(32, 32): 182_672, (64, 32): 358_261, (32, 64): 365_861, (128, 32): 685_616}
+    assert pair(256) == 2 * 138 + 16 + 10       # each in its slot, the even one's IXL and IYL, a pop
+    assert t_states(32, 32, shift=10, x=256) - full[(32, 32)] == 32 * 24
+    # (the first narrow call, 32x32, runs the pass again: it expected full)
+    assert figures(0) == {(32, 32): 117_509, (64, 32): 203_072, (32, 64): 207_370, (128, 32): 379_963}
+    assert pair(0) == 2 * (69 + 5) + 10         # two low pieces and half a pop each, one jp
+
+
 def test_low_slots_make_a_one_piece_product_cheaper(bench, low_bench):
-    """A one-piece product in a low slot: no jp over a high piece (5 T-states less, half of a jp
-    over a pair's two since the seventeenth round, 10 before; its S(w + l)
+    """A one-piece product in a low slot: no jp over a high piece (10 T-states less; its S(w + l)
     added a byte into A and a byte with the carry into HL, as mv_slots' without MV_LOW_SLOTS
     since the sixteenth round, 3 less before); and a
     narrow call of few wide columns, each with h = +-1 (the low slots' blocks; a call with
@@ -256,15 +289,13 @@ def test_low_slots_make_a_one_piece_product_cheaper(bench, low_bench):
     def t_states(on, rows, cols):
         return run_matvec(on, np.zeros((rows, cols)), np.zeros(cols), None, 9)[1]
 
-    def pair(on):
-        # two products, a slot pair, after a narrow call over every slot, whatever ran before
-        # (as the header's test): a narrow call writes a slot's jp only where the slot lacks one
+    def product(on):
+        # after a narrow call over every slot, whatever ran before (as the header's test):
+        # a narrow call writes a slot's jp only where the slot lacks one
         t_states(on, 32, 64)
-        return t_states(on, 2, 4) - t_states(on, 2, 2) - t_states(on, 1, 4) + t_states(on, 1, 2)
+        return t_states(on, 2, 2) - t_states(on, 2, 1) - t_states(on, 1, 2) + t_states(on, 1, 1)
 
-    # one jp a pair, over both high pieces (since the seventeenth round's pair; 10 a product
-    # before, 13 before mv_slots' H:L:A form, sixteenth round)
-    assert pair(bench) - pair(low_bench) == 10
+    assert product(bench) - product(low_bench) == 10   # (13 before mv_slots' H:L:A form, sixteenth round)
     rng = np.random.default_rng(2033)
     w = rng.integers(-128, 128, (64, 32))
     for wide in range(low_bench.sym("MV_LOW_WIDE_MAX") + 1):

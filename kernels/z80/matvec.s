@@ -56,13 +56,13 @@
 ;
 ; T-states (tests/test_kernels_z80.py, CALL and RET included, shift 9), with
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
-;   32x32: 182,672 / 117,509   64x32 + bias: 358,261 / 203,072
-;   32x64: 365,861 / 207,370   128x32 (logits): 685,616 / 379,963
-; (172,753 / 114,816, 340,150 / 212,740, 346,023 / 216,292 and 651,121 / 399,784 before
-; the seventeenth round's slot pairs, MV_HLA_SLOTS below: a narrow pair of one-piece
-; columns takes one jp, a full pair 16 T-states more for its even column's ld ixl,c and
-; ld iyl,c, and a narrow call after a full one runs the pass again, 32x32's here;
-; 174,954 / 117,017, 344,559 / 217,149, 350,425 / 220,694 and 659,946 / 408,609
+;   32x32: 172,753 / 114,816   64x32 + bias: 340,150 / 212,740
+;   32x64: 346,023 / 216,292   128x32 (logits): 651,121 / 399,784
+; (with MV_PAIR_SLOTS, the 48K player's since the seventeenth round, MV_HLA_SLOTS below:
+; 182,672 / 117,509, 358,261 / 203,072, 365,861 / 207,370 and 685,616 / 379,963: a narrow
+; pair of one-piece columns takes one jp, a full pair 16 T-states more for its even
+; column's ld ixl,c and ld iyl,c, and a narrow call after a full one runs the pass
+; again, 32x32's here; 174,954 / 117,017, 344,559 / 217,149, 350,425 / 220,694 and 659,946 / 408,609
 ; before the low pieces summed in H:L:A (MV_HLA_SLOTS, below: the players without
 ; MV_LOW_SLOTS, sixteenth round), 3 T-states a product less, 27 more a row here, where
 ; the row starts turn A:HL into that form;
@@ -98,17 +98,17 @@
 ; 114,534 and 178,709 after a call of the same mode. Before this round's
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
-; Full: 151 a multiply-accumulate on average (138 in its slot, 141 before
-; MV_HLA_SLOTS; a 10 T-state pop and, MV_HLA_SLOTS' pairs, 16 for the even column's
-; ld ixl,c and ld iyl,c every two: 143 before the seventeenth round; a carry into a sum's top byte costs 1 less), 382 a row at
+; Full: 143 a multiply-accumulate on average (138 in its slot, 141 before
+; MV_HLA_SLOTS; a 10 T-state pop every two, and with MV_PAIR_SLOTS 16 for the even column's
+; ld ixl,c and ld iyl,c: 151; a carry into a sum's top byte costs 1 less), 382 a row at
 ; shift 9 (442 before the row constants went in front of the weights, 450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
 ; bit below: 342 at shift 7; below that the row's end shifts left instead, 29
 ; a bit: 388 at shift 6, 562 at shift 0; 8 or more bits of right shift move a
 ; whole byte first: 418 at shift 16; each 60 more before), 124 more for a bias (94 before: mv_add_bias
 ; puts SP aside) and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 79 a one-piece product in a pair of them (one 10 T-state jp over
-; both high pieces, the seventeenth round's pair; 84 before, 87 before MV_HLA_SLOTS; 59 less; 89 with the jr
+; few hundred more. Narrow: 84 a one-piece product (79 in a pair of them with MV_PAIR_SLOTS,
+; one 10 T-state jp over both high pieces; 87 before MV_HLA_SLOTS; 59 less; 89 with the jr
 ; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~297 a one-piece column in the preparation (~320 before x + 127, ~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
@@ -117,11 +117,11 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,932 (3,805 before the seventeenth round's slot pairs, 64 bytes more in the slots; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; Bytes: 3,932 (3,805 before the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
-; take 848 (784 before the seventeenth round's pairs, 816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
+; take 848 with MV_PAIR_SLOTS (784 without, 816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
 ; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
@@ -295,7 +295,8 @@
 ; walk sets D = 0 after it (7), the other row starts go through mv_jump's turn of A:HL
 ; (23), and mv_row_end takes the sum in that form (4 more): 88 T-states a narrow row
 ; of 32 columns less (69 through mv_jump's turn).
-; Its slot pairs (seventeenth round, 53 bytes, not 49): pop bc, the even column's low piece,
+; MV_PAIR_SLOTS (seventeenth round; the 48K player's where it fits with MV_COARSE, build.py:
+; the shipped soul's, not the vectors soul's) changes its slot pairs (53 bytes, not 49): pop bc, the even column's low piece,
 ; the odd one's, the odd one's high piece, then the even one's, which sets IXL and IYL to
 ; its weight again first (ld ixl,c, ld iyl,c: 16 T-states a full pair more). A narrow pair
 ; of one-piece columns takes one jp, from the odd slot's high piece to the next pair, over
@@ -334,7 +335,10 @@ MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A,
 MV_HLA_NARROW_K = 1             ; mv_narrow_k starts the l sum in that form straight from the row constant
 .endif
 .endif
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
+.ifdef MV_LOW_SLOTS
+        .assert 0, "MV_PAIR_SLOTS is mv_slots' form without MV_LOW_SLOTS (MV_HLA_SLOTS)"
+.endif
 ; A pair's pieces (seventeenth round): pop bc, the even column's low piece, the odd one's,
 ; the odd one's high piece, the even one's (which sets IXL and IYL to its weight again), so
 ; that a narrow pair of one-piece columns takes one jp over both high pieces.
@@ -349,6 +353,14 @@ MV_EVEN_H       = 28            ; an even slot's high piece: the odd one's offse
 MV_EVEN_RUN     = MV_EVEN_H + MV_H_EXX - 4  ; its ld ixl,c (its jp over it when one-piece)
 MV_PAIR_END     = MV_SLOT_PAIR  ; the next pair, from an even slot
 .else
+.ifdef MV_HLA_SLOTS
+MV_SLOT_PAIR    = 49            ; bytes of an even and an odd slot
+MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
+MV_D_L2         = 10            ; at the front: the offsets count from one byte before it)
+MV_D_H1         = 16
+MV_D_H2         = 19
+MV_H_EXX        = 13            ; the high piece's first byte (exx) in a slot
+.else
 MV_SLOT_PAIR    = 51
 MV_D_L1         = 7
 MV_D_L2         = 10
@@ -356,7 +368,8 @@ MV_D_H1         = 17
 MV_D_H2         = 20
 MV_H_EXX        = 14
 .endif
-.ifndef MV_HLA_SLOTS
+.endif
+.ifndef MV_PAIR_SLOTS
 MV_ODD_AT       = MV_SLOT_PAIR / 2 + 1
 .endif
 MV_ODD_IX       = MV_ODD_AT - 1 ; an odd slot's offsets from its pair's even one
@@ -385,7 +398,7 @@ MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 
 MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
                                 ; a row more than in narrow mode and ~700 of patches, a zero one ~70 less a row)
 MV_SPARSE_AT    = 1             ; a zero column's jr to the next slot, over its ld ixl (after an even slot's pop)
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
 MV_SPARSE_SKIP  = (MV_EVEN_RUN - MV_H_EXX - MV_SPARSE_AT - 1) * 256 + MV_JR  ; an odd slot's: to its
                                 ; pair's even high piece (an even slot's: MV_SPARSE_EVEN_SKIP, to the odd slot)
 MV_SPARSE_EVEN_SKIP = MV_ODD_AT - MV_SPARSE_AT - 2
@@ -643,7 +656,7 @@ MV_SLOT_JUMP    = * - 2         ; (the players with MV_LOW_SLOTS write mv_jump+1
 mv_odd_start:
         dec sp
         pop bc
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         ld c,$80                ; (w = 0 for the pair's even slot, no column of the call's: its
                                 ; high piece, where it runs, adds S(0 + 0), mv_prepare@odd_count)
 .endif
@@ -673,7 +686,7 @@ mv_odd_jump:
         mv_slot_body_pieces
         exx
         .endmacro
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         .macro mv_low_piece
         add a,(ix+0)            ; the l sum in H:L:A (D = 0)
         ld e,(iy+0)
@@ -1436,7 +1449,7 @@ mv_prepare:
         push hl
         pop ix                  ; IX: the slot being patched
         bit 0,c
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         ld c,MV_ODD_IX          ; C: the step from this slot to the next (bit 0: an odd slot)
         jr z,* + 4
         ld c,MV_SLOT_PAIR - MV_ODD_IX
@@ -1454,7 +1467,7 @@ mv_prepare:
         ld (mv_wide_end),a
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         ld a,@narrow_piece - @piece_jr - 2      ; narrow: a one-piece column's jp checked, a
         ld de,@record                           ; wide one's high piece run and listed
         jr nz,* + 7
@@ -1621,7 +1634,7 @@ mv_prepare:
         ld (ix+MV_D_H2),a       ; narrow mode is expected
 MV_D_H_STORE    = MV_D_H1       ; (the low slots' pass writes neither)
 .else
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
 @h_store:
         jp @h_full              ; patched: @record when narrow mode is expected
 @one_piece:                     ; (@piece_jr's target when full mode is expected)
@@ -1666,7 +1679,7 @@ MV_D_H_STORE    = MV_D_H2
         inc c
         exx
 @next_slot:                     ; (mv_next_slot's step, patched for the low slots)
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         ld a,c                  ; C: this slot's step, MV_ODD_IX from an even slot, MV_SLOT_PAIR
         .byte $DD,$85           ; - MV_ODD_IX from an odd one (its bit 0: an odd slot); add a,ixl
         .byte $DD,$6F           ; ld ixl,a
@@ -1687,7 +1700,15 @@ MV_D_H_STORE    = MV_D_H2
 .endif
 @column_loop:
         djnz @column            ; patched by matvec: @sparse_column in a sparse call
-        jp @columns_done        ; (past the low slots' pairs, or mv_slots' one-piece columns)
+.ifdef MV_HLA_SLOTS
+.ifndef MV_PAIR_SLOTS
+        jr @columns_done
+.else
+        jp @columns_done        ; (past mv_slots' one-piece columns' checks)
+.endif
+.else
+        jp @columns_done        ; (past the low slots' pairs)
+.endif
 @cl_carry:
         exx
         inc b
@@ -1716,7 +1737,7 @@ MV_D_H_STORE    = MV_D_H2
         ld (ix+MV_D_L1),$FF
         jr @next_slot
 .endif
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
 @narrow_piece:                  ; (its target when narrow mode is expected) a one-piece column's
         bit 0,c                 ; high piece skipped, where the slot does not skip it already
         .assert (MV_H_JP & $10) == 0 && ($D9 & $10) != 0 && ($DD & $10) != 0, "bit 4 tells a high piece's jp from its first byte"
@@ -1779,7 +1800,7 @@ MV_D_H_STORE    = MV_D_H2
         jp @columns_setup
 .endif
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         bit 0,c
         jr z,@record_even
         ld (ix+MV_D_H1),a
@@ -1791,7 +1812,7 @@ MV_D_H_STORE    = MV_D_H2
         ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jp)
         ld (ix+MV_H_EXX+1),$DD
         ld (ix+MV_H_EXX+2),MV_H_RUN_2
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         jr @record_list
 @record_even:
         ld (ix+MV_EVEN_H+MV_D_H1),a
@@ -1993,7 +2014,7 @@ added:
         jp @flag_jump
 @main_slots_pass:
 .endif
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         ld a,(@piece_jr+1)      ; 0: the pass expected narrow mode
         sub @narrow_piece - @piece_jr - 2
         bit MV_NARROW_BIT,(hl)
@@ -2275,7 +2296,7 @@ mv_sparse_walk:
         ld (MV_SPARSE_FROM),hl
         ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
         .assert MV_MAX_COLS % 2 == 0, "mv_sparse_walk starts at the last pair, whose odd slot is the last slot"
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         ld a,d
         bit 0,e                 ; (ld ixl,b's $DD has bit 0, the jr's $18 not: an even slot's
         jr nz,* + 4             ; jr goes to its odd slot, an odd slot's to the even high piece)
@@ -2284,6 +2305,10 @@ mv_sparse_walk:
 .else
         .assert MV_SLOT_PAIR / 2 + MV_SLOT_END == MV_SLOT_PAIR, "an odd slot's offsets count from MV_SLOT_PAIR / 2 into its pair"
         ld a,d
+.ifdef MV_HLA_SLOTS
+        bit 0,e                 ; (a zero column's jr has the same offset in either slot: ld
+        jr z,* + 4              ; ixl,b's $DD has bit 0, the jr's $18 not)
+.endif
         or 1
 .endif
         ld h,a                  ; H: an even slot's second byte
@@ -2303,7 +2328,7 @@ mv_sparse_walk:
         jr nz,@nonzero_even
         ld (ix+MV_SPARSE_AT),e
         ld (ix+MV_SPARSE_AT+1),h
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         bit 0,e                 ; (a sparse call: the pair's odd slot goes on to the even one's
         call z,mv_even_skip     ; high piece, which the pass left as it was for a zero column)
 .endif
@@ -2313,7 +2338,7 @@ mv_sparse_walk:
         jr nz,@pair
         ret
 @nonzero_even:
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
         ld (ix+MV_EVEN_RUN),$DD ; ld ixl,c, ld iyl,c: the even high piece runs (the sparse
         ld (ix+MV_EVEN_RUN+1),$69       ; one, or the full one back)
         ld (ix+MV_EVEN_RUN+2),$FD
@@ -2461,7 +2486,7 @@ mv_sparse_full:
         .assert * - mv_sparse_full == MV_SPARSE_PIECE, "the high piece's copy does not match MV_SPARSE_PIECE"
 .endif
 
-.ifndef MV_HLA_SLOTS                   ; (a narrow call after a pass that expected full runs the pass again)
+.ifndef MV_PAIR_SLOTS                   ; (a narrow call after a pass that expected full runs the pass again)
 ; mv_skip_high - narrow mode: a jp over the high piece in the slot of each
 ; column with h = 0 (its displacement $FF), the high piece back in the
 ; others' (exx), and the list of the others for mv_wide_sum.
@@ -2571,7 +2596,7 @@ mv_one_piece_walk:
         ret
 .endif
 
-.ifdef MV_HLA_SLOTS
+.ifdef MV_PAIR_SLOTS
 ; mv_even_skip - a jp over the high piece of the even slot at IX, to the next pair (a sparse
 ; call's zero column), and the
 ; odd slot's jr, if it has one (a zero column in a sparse call, or a nonzero one's sparse

@@ -146,7 +146,7 @@ def embed_chains_take(soul) -> bool:
 
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
-                  coarse: bool = True) -> str:
+                  coarse: bool = True, pairs: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -182,7 +182,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     cold_files = [name for name in KERNEL_FILES if name in cold]
     hot_files = [name for name in KERNEL_FILES if name not in cold and not (banked and name in BANK_0_KERNEL_FILES)]
     in_bank = _words_in_bank(tokenizer, word_list, model)
-    options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked),
+    options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
+                                     pair_slots=pairs and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
@@ -287,27 +288,30 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     without it. The 48K has MV_COARSE and MV_BIAS_IN_K, with the room SOUL_PACKED and
     its layout make for them, where the soul and the list leave that room (the shipped
     ones do), and is built as before the sixteenth round otherwise, without any of them
-    (`coarse_fits`)."""
-    if model == "48k" and not coarse_fits(soul, tokenizer, word_list):
-        return _assemble_48k(soul, tokenizer, word_list, coarse=False)
+    (`coarse_fits`). The 48K's mv_slots have MV_PAIR_SLOTS (seventeenth round) where that
+    fits with MV_COARSE too (the shipped soul; not the vectors soul, whose calls are mostly
+    full anyway), else their form before it, and never without MV_COARSE."""
     if model == "48k":
-        return _assemble_48k(soul, tokenizer, word_list)
+        for pairs in (True, False):
+            if coarse_fits(soul, tokenizer, word_list, pairs=pairs):
+                return _assemble_48k(soul, tokenizer, word_list, pairs=pairs)
+        return _assemble_48k(soul, tokenizer, word_list, coarse=False, pairs=False)
     return _assemble(player_source(soul, tokenizer, word_list, model))
 
 
-def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True):
+def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, pairs: bool = True):
     top_bytes = TOP
     if tokenizer.words and word_list:
-        top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, coarse=coarse)).end)
-    return _assemble(player_source(soul, tokenizer, word_list, "48k", top_bytes, coarse=coarse))
+        top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, coarse=coarse, pairs=pairs)).end)
+    return _assemble(player_source(soul, tokenizer, word_list, "48k", top_bytes, coarse=coarse, pairs=pairs))
 
 
-def coarse_fits(soul, tokenizer, word_list: bool = True) -> bool:
+def coarse_fits(soul, tokenizer, word_list: bool = True, pairs: bool = True) -> bool:
     """Whether the 48K player with MV_COARSE (its layout: vecops.s and the biases below
-    UNCONTENDED too) fits: the kernels and matrices below $FFFF and the word list in
-    what they and the cold part leave."""
+    UNCONTENDED too), and MV_PAIR_SLOTS with `pairs`, fits: the kernels and matrices below
+    $FFFF and the word list in what they and the cold part leave."""
     try:
-        bare = _assemble(player_source(soul, tokenizer, False))
+        bare = _assemble(player_source(soul, tokenizer, False, pairs=pairs))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
