@@ -12,7 +12,8 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION,
+                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_SLOTS_OPTION, SHORT_EXP_OPTION,
+                                     SHORT_SHIFTS_OPTION,
                                      RUNNER_UP_OPTION, SOUL_PACKED_OPTION, TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
@@ -273,6 +274,44 @@ def test_matvec_with_the_bias_in_the_row_constants_and_no_sparse_calls():
     test_matvec_floors_negative_sums(bench)
     test_matvec_takes_every_split_edge(bench)
     test_matvec_narrow_mode_matches_intmath_across_mode_changes(bench)
+
+
+@pytest.fixture(scope="module")
+def pair_bench():
+    return Z80Bench(options=PAIR_SLOTS_OPTION)
+
+
+def test_matvec_with_slot_pairs_matches_intmath_and_takes_one_jp_a_narrow_pair(pair_bench):
+    """MV_PAIR_SLOTS (the 48K player's since the seventeenth round): every matvec test above on its
+    bench (odd counts, mode changes, two parts, matvec_again), and the header's figures for it: a
+    pair's two low pieces first, so that a narrow pair of one-piece columns takes one jp over
+    both high pieces, and a full pair 16 T-states more (the even column's ld ixl,c, ld iyl,c)."""
+    for test in (test_matvec_matches_intmath_on_random_cases, test_matvec_saturates_both_ways,
+                 test_matvec_floors_negative_sums, test_matvec_takes_every_split_edge,
+                 test_matvec_again_reuses_the_columns_of_the_call_before,
+                 test_matvec_narrow_mode_matches_intmath_across_mode_changes,
+                 test_matvec_counts_up_to_255_rows_in_every_mode, test_matvec_narrow_mode_is_cheaper):
+        test(pair_bench)
+
+    def t_states(rows, cols, shift=9, bias=None, x=0):
+        return run_matvec(pair_bench, np.zeros((rows, cols)), np.full(cols, x), bias, shift)[1]
+
+    def figures(x):
+        return {(32, 32): t_states(32, 32, x=x), (64, 32): t_states(64, 32, bias=np.zeros(64), x=x),
+                (32, 64): t_states(32, 64, x=x), (128, 32): t_states(128, 32, x=x)}
+
+    def pair(x):
+        # two more products, a slot pair (an even count's rows: no mv_odd_start)
+        return t_states(2, 4, x=x) - t_states(2, 2, x=x) - t_states(1, 4, x=x) + t_states(1, 2, x=x)
+
+    t_states(1, 1, x=256)
+    full = figures(256)
+    assert full == {(32, 32): 182_672, (64, 32): 358_261, (32, 64): 365_861, (128, 32): 685_616}
+    assert pair(256) == 2 * 138 + 16 + 10       # each in its slot, the even one's IXL and IYL, a pop
+    assert t_states(32, 32, shift=10, x=256) - full[(32, 32)] == 32 * 24
+    # (the first narrow call, 32x32, runs the pass again: it expected full)
+    assert figures(0) == {(32, 32): 117_509, (64, 32): 203_072, (32, 64): 207_370, (128, 32): 379_963}
+    assert pair(0) == 2 * (69 + 5) + 10         # two low pieces and half a pop each, one jp
 
 
 def test_low_slots_make_a_one_piece_product_cheaper(bench, low_bench):

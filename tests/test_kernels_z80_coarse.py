@@ -453,9 +453,9 @@ def test_coarse_top_t_states_are_what_the_header_says():
         t_states(True, shift=4)
         return at_9, again, [t_states(True, wide, 4) for wide in (0, 1, 4)]
 
-    assert figures(player_kernel_options("48k")) == (
-        [(228_054, 393_409), (235_156, 428_779), (256_179, 504_209)], 3_856, [220_546, 227_735, 248_324])
-    assert figures(player_kernel_options("48k", coarse_top=False))[2] == [235_450, 242_639, 263_228]
+    assert figures(player_kernel_options("48k", coarse_top=True)) == (
+        [(228_626, 373_588), (235_925, 412_396), (257_076, 491_140)], 3_696, [221_205, 228_504, 249_221])
+    assert figures(player_kernel_options("48k", coarse_top=False))[2] == [236_109, 243_408, 264_125]
 
 
 def test_gated_t_states_are_what_the_header_says():

@@ -67,6 +67,26 @@ def test_build_command_says_when_the_48k_has_no_room_for_the_coarse_calls(tmp_pa
     assert (tmp_path / TAP_NAME).read_bytes() != (DISK_DIR / TAP_NAME).read_bytes()
 
 
+def test_the_48k_takes_the_slot_pairs_before_the_logits_rows_own_end(built, monkeypatch):
+    """The shipped 48K has room for MV_PAIR_SLOTS or MV_COARSE_TOP, not both: build.py takes the
+    pairs (the larger gain); a soul with room for only the other gets it (coarse_fits says which
+    fit)."""
+    import soulterm.zx.build as zx_build
+
+    def options(program):
+        return {"pairs": "mv_even_skip" in program.symbols, "top": "mv_coarse_top" in program.symbols}
+
+    assert options(built.program) == {"pairs": True, "top": False}
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    for fitting, expected in (((False, True), {"pairs": False, "top": True}),
+                              ((False, False), {"pairs": False, "top": False})):
+        monkeypatch.setattr(zx_build, "coarse_fits",
+                            lambda *args, coarse_top=False, pairs=True, fitting=fitting, **kwargs:
+                            (pairs, coarse_top) == fitting)
+        program = zx_build.assemble_player(soul, tokenizer, word_list=False)
+        assert options(program) == expected
+
+
 def test_run_without_max_cycles_lets_a_typo_prompt_finish_its_reply(capsys):
     """The default budget is the Spectrum's 30 s, not the C64's 30M cycles (a few Z80 tokens)."""
     prompt = "i'm so nagry"

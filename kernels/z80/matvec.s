@@ -58,7 +58,11 @@
 ; every column wide (x = 256, today's full path) / one piece (zeros, narrow):
 ;   32x32: 172,753 / 114,816   64x32 + bias: 340,150 / 212,740
 ;   32x64: 346,023 / 216,292   128x32 (logits): 651,121 / 399,784
-; (174,954 / 117,017, 344,559 / 217,149, 350,425 / 220,694 and 659,946 / 408,609
+; (with MV_PAIR_SLOTS, the 48K player's since the seventeenth round, MV_HLA_SLOTS below:
+; 182,672 / 117,509, 358,261 / 203,072, 365,861 / 207,370 and 685,616 / 379,963: a narrow
+; pair of one-piece columns takes one jp, a full pair 16 T-states more for its even
+; column's ld ixl,c and ld iyl,c, and a narrow call after a full one runs the pass
+; again, 32x32's here; 174,954 / 117,017, 344,559 / 217,149, 350,425 / 220,694 and 659,946 / 408,609
 ; before the low pieces summed in H:L:A (MV_HLA_SLOTS, below: the players without
 ; MV_LOW_SLOTS, sixteenth round), 3 T-states a product less, 27 more a row here, where
 ; the row starts turn A:HL into that form;
@@ -95,14 +99,16 @@
 ; jp and row operands: 179,265 / 122,570, 351,142 / 230,951, 360,589 /
 ; 246,985, 674,913 / 435,910; switches 4,213 and 7,445.)
 ; Full: 143 a multiply-accumulate on average (138 in its slot, 141 before
-; MV_HLA_SLOTS; a 10 T-state pop every two; a carry into a sum's top byte costs 1 less), 382 a row at
+; MV_HLA_SLOTS; a 10 T-state pop every two, and with MV_PAIR_SLOTS 16 for the even column's
+; ld ixl,c and ld iyl,c: 151; a carry into a sum's top byte costs 1 less), 382 a row at
 ; shift 9 (442 before the row constants went in front of the weights, 450 before mv_odd_start, 471 before -K and its pop; +24 a bit of right shift above 9, -24 a
 ; bit below: 342 at shift 7; below that the row's end shifts left instead, 29
 ; a bit: 388 at shift 6, 562 at shift 0; 8 or more bits of right shift move a
 ; whole byte first: 418 at shift 16; each 60 more before), 124 more for a bias (94 before: mv_add_bias
 ; puts SP aside) and ~389 a column in the call's
 ; preparation, which matvec_again skips; a row with an x <= -32640 takes a
-; few hundred more. Narrow: 84 a one-piece product (87 before MV_HLA_SLOTS; 59 less; 89 with the jr
+; few hundred more. Narrow: 84 a one-piece product (79 in a pair of them with MV_PAIR_SLOTS,
+; one 10 T-state jp over both high pieces; 87 before MV_HLA_SLOTS; 59 less; 89 with the jr
 ; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
 ; S(w)), ~297 a one-piece column in the preparation (~320 before x + 127, ~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
@@ -111,11 +117,11 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,912 (3,805 before the seventeenth round's MV_COARSE_TOP, 107; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; Bytes: 3,932 (the shipped 48K player's, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code; 4,039 with MV_COARSE_TOP's 107 too; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
-; take 784 (816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
+; take 848 with MV_PAIR_SLOTS (784 without, 816 before MV_HLA_SLOTS, sixteenth round); 2,542 before MV_NARROW_JUMP went into the 48K player and took mv_row_narrow@h_zero's form, 1 more
 ; than without mv_prepare's bias test in F'; 2,571 before the row constants went in front of the weights, with no K pointers, no
 ; SP stored a row and mv_fixup counting from the row's end; 2,343 without MV_SPARSE before the immediate (2 bytes less); 2,573 before the immediate, 2,572 before Cl's low word went to IY,
 ; 2,596 before each part's weights lay apart, 2,599 before mv_odd_start, 2,343 before the jp round). An odd count's rows enter their first slot through
@@ -225,15 +231,18 @@
 ; 203,096 and 155,016, 250,248, 214,154; 141,386, 236,519, 205,318 and 156,143,
 ; 251,375, 222,220 before "The column pass's zero columns"). A call that does
 ; not ask pays 27 T-states for the look at mv_coarse_on.
-; MV_COARSE_TOP (the 48K player's where the soul leaves room, seventeenth round: 107
+; MV_COARSE_TOP (the 48K player's where the soul leaves room beside MV_PAIR_SLOTS, which
+; build.py takes first; the shipped 48K has the pairs and not this, seventeenth round: 107
 ; bytes; the 128K's coarse rows end in MV_LOW_HLA's row ends instead) ends an ungated
 ; coarse call's rows (the logits') at a shift of 7 or less in mv_coarse_top: 128x32
-; on zeros at the logits' shift of 4 with the 48K's options (tests/test_kernels_z80_coarse.py)
-; 220,546, 227,735 and 248,324 with 0, 1 and 4 wide columns against 235,450, 242,639
-; and 263,228 without it (-116 T-states a row); at shift 9, where it does not serve,
-; 228,054 / 393,409, 235,156 / 428,779 and 256,179 / 504,209 (98 more a call than
+; on zeros at the logits' shift of 4 with the 48K's options and it (tests/test_kernels_z80_coarse.py,
+; MV_PAIR_SLOTS included) 221,205, 228,504 and 249,221 with 0, 1 and 4 wide columns against
+; 236,109, 243,408 and 264,125 without it (-116 T-states a row); at shift 9, where it does
+; not serve, 228,626 / 373,588, 235,925 / 412,396 and 257,076 / 491,140 (98 more a call than
 ; without it, for the look at the shift; a gated call 66 more, for the slots' end
-; written back); a row again 3,856.
+; written back); a row again 3,696. (Before the pairs: 220,546, 227,735 and 248,324 against
+; 235,450, 242,639 and 263,228; 228,054 / 393,409, 235,156 / 428,779 and 256,179 / 504,209;
+; 3,856.)
 ;
 ; MV_BIAS_IN_K (the 128K player's option; its soul's row constants are then
 ; -K + 2b where the matrix has a bias, soul_layout.matvec_bytes): a narrow or
@@ -340,6 +349,25 @@
 ; walk sets D = 0 after it (7), the other row starts go through mv_jump's turn of A:HL
 ; (23), and mv_row_end takes the sum in that form (4 more): 88 T-states a narrow row
 ; of 32 columns less (69 through mv_jump's turn).
+; MV_PAIR_SLOTS (seventeenth round; the 48K player's where it fits with MV_COARSE, build.py:
+; the shipped soul's, not the vectors soul's) changes its slot pairs (53 bytes, not 49): pop bc, the even column's low piece,
+; the odd one's, the odd one's high piece, then the even one's, which sets IXL and IYL to
+; its weight again first (ld ixl,c, ld iyl,c: 16 T-states a full pair more). A narrow pair
+; of one-piece columns takes one jp, from the odd slot's high piece to the next pair, over
+; both (5 T-states a product less): the odd slot's jp goes to the even one's high piece
+; where that runs, and the even one's, where it does not, is a jp to the next pair. The
+; pass checks each one-piece column's jp as before (an even column's at its high piece's
+; ld ixl,c, an odd one's at its exx; a jp written for an even column sends an odd slot's
+; jp, where it has one, on to the next pair too, a wide even column's high piece to
+; itself); its step is C (12 from an even slot, 41 from an odd one; bit 0: an odd
+; slot). A narrow call after a pass that expected full runs the pass again (no
+; mv_skip_high), a full one after a pass that expected narrow puts every high piece back
+; (mv_restore_high) and runs it again for the displacements. An odd count's first pair's
+; even slot, no column of the call's, takes w = 0 (mv_odd_start's C = $80) and the
+; displacement of S(0 + 0) = 0 where its high piece runs. A sparse call's zero even
+; column: a jr to its odd slot and a jp over its high piece; a zero odd one: a jr to the
+; even one's high piece, or to the next pair where the even column is zero too, as a
+; nonzero odd one's sparse piece's jr then (mv_even_skip).
 
 .ifdef MV_COARSE
 .ifdef MV_LOW_SLOTS
@@ -361,6 +389,24 @@ MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A,
 MV_HLA_NARROW_K = 1             ; mv_narrow_k starts the l sum in that form straight from the row constant
 .endif
 .endif
+.ifdef MV_PAIR_SLOTS
+.ifdef MV_LOW_SLOTS
+        .assert 0, "MV_PAIR_SLOTS is mv_slots' form without MV_LOW_SLOTS (MV_HLA_SLOTS)"
+.endif
+; A pair's pieces (seventeenth round): pop bc, the even column's low piece, the odd one's,
+; the odd one's high piece, the even one's (which sets IXL and IYL to its weight again), so
+; that a narrow pair of one-piece columns takes one jp over both high pieces.
+MV_SLOT_PAIR    = 53            ; bytes of an even and an odd slot
+MV_D_L1         = 7             ; displacements in a slot (an odd slot's offsets count from
+MV_D_L2         = 10            ; one byte before it, 12 bytes into its pair)
+MV_D_H1         = 16            ; (an odd slot's high piece)
+MV_D_H2         = 19
+MV_H_EXX        = 13            ; the odd slot's high piece's first byte (exx)
+MV_ODD_AT       = 13            ; an odd slot's first byte in its pair
+MV_EVEN_H       = 28            ; an even slot's high piece: the odd one's offsets + 28
+MV_EVEN_RUN     = MV_EVEN_H + MV_H_EXX - 4  ; its ld ixl,c (its jp over it when one-piece)
+MV_PAIR_END     = MV_SLOT_PAIR  ; the next pair, from an even slot
+.else
 .ifdef MV_HLA_SLOTS
 MV_SLOT_PAIR    = 49            ; bytes of an even and an odd slot
 MV_D_L1         = 7             ; displacements in a slot (an odd slot is one byte shorter
@@ -376,8 +422,14 @@ MV_D_H1         = 17
 MV_D_H2         = 20
 MV_H_EXX        = 14
 .endif
+.endif
+.ifndef MV_PAIR_SLOTS
+MV_ODD_AT       = MV_SLOT_PAIR / 2 + 1
+.endif
+MV_ODD_IX       = MV_ODD_AT - 1 ; an odd slot's offsets from its pair's even one
 MV_SLOT_END     = MV_SLOT_PAIR / 2 + 1  ; the next slot, counted as the offsets
 MV_H_JP         = $C3           ; jp: over exx and ld e,(ix+d)'s two opcode bytes to the next slot
+MV_JR           = $18           ; (a sparse call's zero column's jr)
 MV_H_RUN_2      = $5E           ; (ld e,(ix+d): $DD, $5E; the jp's operand takes both)
 MV_NARROW_BIT   = 0             ; mv_mode: high pieces only in the wide columns' slots
 MV_KEEP_BIT     = 1             ; a call's first part: each row's sums into mv_carry
@@ -400,9 +452,16 @@ MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 
 MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
                                 ; a row more than in narrow mode and ~700 of patches, a zero one ~70 less a row)
 MV_SPARSE_AT    = 1             ; a zero column's jr to the next slot, over its ld ixl (after an even slot's pop)
+.ifdef MV_PAIR_SLOTS
+MV_SPARSE_SKIP  = (MV_EVEN_RUN - MV_H_EXX - MV_SPARSE_AT - 1) * 256 + MV_JR  ; an odd slot's: to its
+                                ; pair's even high piece (an even slot's: MV_SPARSE_EVEN_SKIP, to the odd slot)
+MV_SPARSE_EVEN_SKIP = MV_ODD_AT - MV_SPARSE_AT - 2
+MV_SPARSE_PIECE = 12            ; the bytes of a high piece, from its exx
+.else
 MV_SPARSE_SKIP  = (MV_SLOT_END - MV_SPARSE_AT - 2) * 256 + $18
-MV_SPARSE_LD_IXL = $68 * 256 + $DD      ; ld ixl,b (an odd slot's; an even slot's, ld ixl,c, is $69: or 1)
 MV_SPARSE_PIECE = MV_SLOT_END - MV_H_EXX                ; the bytes of a high piece, from its exx to the next slot
+.endif
+MV_SPARSE_LD_IXL = $68 * 256 + $DD      ; ld ixl,b (an odd slot's; an even slot's, ld ixl,c, is $69: or 1)
 MV_SPARSE_PIECE_1 = $B7         ; mv_sparse_piece's first byte (or a), which no main slot's high piece starts with
 .ifdef MV_LOW_SLOTS
 MV_SPARSE_REWALK = 1            ; (the 128K's, which has the bytes) a sparse second part's slots from its first part's
@@ -658,6 +717,10 @@ MV_SLOT_JUMP    = * - 2         ; (the players with MV_LOW_SLOTS write mv_jump+1
 mv_odd_start:
         dec sp
         pop bc
+.ifdef MV_PAIR_SLOTS
+        ld c,$80                ; (w = 0 for the pair's even slot, no column of the call's: its
+                                ; high piece, where it runs, adds S(0 + 0), mv_prepare@odd_count)
+.endif
 mv_odd_jump:
         jp mv_slots             ; patched: the first used slot
 
@@ -684,6 +747,39 @@ mv_odd_jump:
         mv_slot_body_pieces
         exx
         .endmacro
+.ifdef MV_PAIR_SLOTS
+        .macro mv_low_piece
+        add a,(ix+0)            ; the l sum in H:L:A (D = 0)
+        ld e,(iy+0)
+        adc hl,de
+        .endmacro
+        .macro mv_high_piece
+        exx
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        jr nc,* + 3
+        inc c
+        exx
+        .endmacro
+mv_slots:
+        .repeat MV_MAX_COLS / 2
+        pop bc
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        mv_low_piece
+        .byte $DD,$68           ; ld ixl,b
+        .byte $FD,$68           ; ld iyl,b
+        mv_low_piece
+        mv_high_piece           ; (narrow: a jp over both where both columns are one-piece)
+        .byte $DD,$69           ; ld ixl,c: the even column's high piece
+        .byte $FD,$69           ; ld iyl,c
+        mv_high_piece
+        .endrepeat
+        .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
+        .assert MV_ODD_AT == 1 + 4 + 8 && MV_ODD_AT - 1 + MV_H_EXX == MV_ODD_AT + 4 + 8, "an odd slot's offsets"
+        .assert MV_EVEN_RUN == MV_ODD_IX + MV_H_EXX + 12 && MV_SLOT_PAIR == MV_EVEN_RUN + 4 + 12, "an even slot's high piece"
+.else
 mv_slots:
         .repeat MV_MAX_COLS / 2
         pop bc
@@ -695,6 +791,7 @@ mv_slots:
         mv_slot_body
         .endrepeat
         .assert * - mv_slots == MV_MAX_COLS / 2 * MV_SLOT_PAIR, "slot size does not match MV_SLOT_PAIR"
+.endif
 
 ; mv_hla_to_other_set - a low, coarse or (MV_HLA_SLOTS) main row end's first steps on the sum H:L:A (bits
 ; 0-7 in A, already put aside): bits 8-15 into the other set's D:E, A the sign of (the
@@ -1459,7 +1556,7 @@ mv_prepare:
 @at_pair:
         bit 0,c
         jr z,@even
-        ld de,MV_SLOT_PAIR / 2 + 1
+        ld de,MV_ODD_AT
         add hl,de               ; the odd slot, entered through mv_odd_start
         ld (mv_odd_jump+1),hl
         ld de,mv_odd_start
@@ -1487,9 +1584,15 @@ mv_prepare:
         push hl
         pop ix                  ; IX: the slot being patched
         bit 0,c
+.ifdef MV_PAIR_SLOTS
+        ld c,MV_ODD_IX          ; C: the step from this slot to the next (bit 0: an odd slot)
+        jr z,* + 4
+        ld c,MV_SLOT_PAIR - MV_ODD_IX
+.else
         ld c,$AA                ; C: the slots' parities (1: odd), one a bit, rotated out a column at a time
         jr z,* + 4
         ld c,$55
+.endif
         ld a,c
         ld (mv_first_parity),a
         xor a
@@ -1499,6 +1602,15 @@ mv_prepare:
         ld (mv_wide_end),a
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
+.ifdef MV_PAIR_SLOTS
+        ld a,@narrow_piece - @piece_jr - 2      ; narrow: a one-piece column's jp checked, a
+        ld de,@record                           ; wide one's high piece run and listed
+        jr nz,* + 7
+        ld a,@full_dh - @piece_jr - 2           ; full: the displacements only (the pass again
+        ld de,@h_full                           ; if the call turns out narrow: no mv_skip_high)
+        ld (@piece_jr+1),a
+        ld (@h_store+1),de
+.else
         ld a,(@dh)
 .ifdef MV_LOW_SLOTS
         jp z,@expect_full       ; (past the low slots' choice)
@@ -1597,6 +1709,7 @@ mv_prepare:
         ld (mv_pass_main),a
         call @main_loop
 .endif
+.endif
 @pass:
         exx
         ld hl,0                 ; B':IY = Cl, C':DE' = Ch, L': the wide columns, H': the last one
@@ -1653,10 +1766,31 @@ mv_prepare:
         ld (ix+MV_D_H2),a       ; narrow mode is expected
 MV_D_H_STORE    = MV_D_H1       ; (the low slots' pass writes neither)
 .else
+.ifdef MV_PAIR_SLOTS
+@h_store:
+        jp @h_full              ; patched: @record when narrow mode is expected
+@one_piece:                     ; (@piece_jr's target when full mode is expected)
+@full_dh:
+        dec a                   ; A = h - 1 = $FF: S(w + 0), for the full path
+@h_full:
+        bit 0,c                 ; (C's bit 0: an odd slot)
+        jr z,@h_even
+        ld (ix+MV_D_H1),a
+        ld (ix+MV_D_H2),a
+        jr @h_stored
+@h_even:
+        ld (ix+MV_EVEN_H+MV_D_H1),a
+        ld (ix+MV_EVEN_H+MV_D_H2),a
+@h_stored:
+        inc a                   ; (h - 1 = $FF: a one-piece column, no S(h) for Ch)
+        jr z,@next_slot
+        dec a
+.else
         ld (ix+MV_D_H1),a
 @h_store:
         ld (ix+MV_D_H2),a       ; patched: jp @record when narrow mode is expected
 MV_D_H_STORE    = MV_D_H2
+.endif
 .endif
 @ch:
         xor $80                 ; Ch += S(h)
@@ -1677,6 +1811,17 @@ MV_D_H_STORE    = MV_D_H2
         inc c
         exx
 @next_slot:                     ; (mv_next_slot's step, patched for the low slots)
+.ifdef MV_PAIR_SLOTS
+        ld a,c                  ; C: this slot's step, MV_ODD_IX from an even slot, MV_SLOT_PAIR
+        .byte $DD,$85           ; - MV_ODD_IX from an odd one (its bit 0: an odd slot); add a,ixl
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
+        ld a,c
+        xor MV_ODD_IX ^ (MV_SLOT_PAIR - MV_ODD_IX)
+        ld c,a                  ; (the next slot's)
+        .assert (MV_ODD_IX & 1) == 0 && ((MV_SLOT_PAIR - MV_ODD_IX) & 1) == 1, "the step's bit 0 tells an odd slot"
+.else
         rrc c
         .byte $DD,$7D           ; ld a,ixl
 @step:
@@ -1684,12 +1829,17 @@ MV_D_H_STORE    = MV_D_H2
         .byte $DD,$6F           ; ld ixl,a
         jr nc,* + 4
         .byte $DD,$24           ; inc ixh
+.endif
 @column_loop:
         djnz @column            ; patched by matvec: @sparse_column in a sparse call
-.ifdef MV_LOW_SLOTS
-        jp @columns_done        ; (past the low slots' pairs)
-.else
+.ifdef MV_HLA_SLOTS
+.ifndef MV_PAIR_SLOTS
         jr @columns_done
+.else
+        jp @columns_done        ; (past mv_slots' one-piece columns' checks)
+.endif
+.else
+        jp @columns_done        ; (past the low slots' pairs)
 .endif
 @cl_carry:
         exx
@@ -1719,6 +1869,42 @@ MV_D_H_STORE    = MV_D_H2
         ld (ix+MV_D_L1),$FF
         jr @next_slot
 .endif
+.ifdef MV_PAIR_SLOTS
+@narrow_piece:                  ; (its target when narrow mode is expected) a one-piece column's
+        bit 0,c                 ; high piece skipped, where the slot does not skip it already
+        .assert (MV_H_JP & $10) == 0 && ($D9 & $10) != 0 && ($DD & $10) != 0, "bit 4 tells a high piece's jp from its first byte"
+        jr nz,@narrow_odd       ; (bit 4: exx $D9 and ld ixl $DD have it, jp $C3 not)
+        bit 4,(ix+MV_EVEN_RUN)
+        jp z,@next_slot
+        ld (ix+MV_EVEN_RUN),MV_H_JP     ; the even slot's high piece: a jp to the pair's end,
+        .byte $DD,$7D                   ; ld a,ixl (and the odd slot's jp, where it has one,
+        add a,MV_PAIR_END               ; there too)
+        ld (ix+MV_EVEN_RUN+1),a
+        ld e,a
+        .byte $DD,$7C                   ; ld a,ixh
+        adc a,0
+        ld (ix+MV_EVEN_RUN+2),a
+        bit 4,(ix+MV_ODD_IX+MV_H_EXX)
+        jr nz,@to_next_slot
+        ld (ix+MV_ODD_IX+MV_H_EXX+1),e
+        ld (ix+MV_ODD_IX+MV_H_EXX+2),a
+@to_next_slot:
+        jp @next_slot
+@narrow_odd:
+        bit 4,(ix+MV_H_EXX)
+        jp z,@next_slot
+        ld (ix+MV_H_EXX),MV_H_JP        ; the odd slot's high piece: a jp to the even one's if
+        ld a,MV_EVEN_RUN - MV_ODD_IX    ; that runs, else to the pair's end
+        bit 4,(ix+MV_EVEN_RUN-MV_ODD_IX)
+        jr nz,* + 4
+        ld a,MV_PAIR_END - MV_ODD_IX
+        .byte $DD,$85                   ; add a,ixl
+        ld (ix+MV_H_EXX+1),a
+        .byte $DD,$7C                   ; ld a,ixh
+        adc a,0
+        ld (ix+MV_H_EXX+2),a
+        jr @to_next_slot
+.else
 @one_piece:
 @dh:                            ; (SP walks x here: no push, no call)
         jp @full_dh             ; patched: bit 4,(ix+MV_H_EXX)'s first three bytes when narrow
@@ -1732,6 +1918,7 @@ MV_D_H_STORE    = MV_D_H2
         ld (ix+MV_D_H1),a
         ld (ix+MV_D_H2),a
         jr @next_slot
+.endif
 .ifdef MV_LOW_SLOTS
 @record_low:                    ; (the low slots' pass: a wide column of h +-1 only listed; the low
         ld e,a                  ; blocks have no form for another h: the main slots' pass instead,
@@ -1745,6 +1932,11 @@ MV_D_H_STORE    = MV_D_H2
         jp @columns_setup
 .endif
 @record:                        ; a wide column when narrow mode is expected: A = h - 1
+.ifdef MV_PAIR_SLOTS
+        bit 0,c
+        jr z,@record_even
+        ld (ix+MV_D_H1),a
+.endif
 .ifdef MV_LOW_SLOTS
         ld (ix+MV_D_H1),a
 .endif
@@ -1752,6 +1944,25 @@ MV_D_H_STORE    = MV_D_H2
         ld (ix+MV_H_EXX),$D9    ; the high piece runs (a narrow call may have left a jp)
         ld (ix+MV_H_EXX+1),$DD
         ld (ix+MV_H_EXX+2),MV_H_RUN_2
+.ifdef MV_PAIR_SLOTS
+        jr @record_list
+@record_even:
+        ld (ix+MV_EVEN_H+MV_D_H1),a
+        ld (ix+MV_EVEN_H+MV_D_H2),a
+        ld (ix+MV_EVEN_RUN),$DD         ; ld ixl,c, ld iyl,c: the even slot's high piece runs,
+        ld (ix+MV_EVEN_RUN+1),$69       ; and the odd slot's jp, where it has one, goes to it
+        ld (ix+MV_EVEN_RUN+2),$FD
+        bit 4,(ix+MV_ODD_IX+MV_H_EXX)
+        jr nz,@record_list
+        ld e,a
+        .byte $DD,$7D                   ; ld a,ixl
+        add a,MV_EVEN_RUN
+        ld (ix+MV_ODD_IX+MV_H_EXX+1),a
+        .byte $DD,$7C                   ; ld a,ixh
+        adc a,0
+        ld (ix+MV_ODD_IX+MV_H_EXX+2),a
+        ld a,e
+.endif
 @record_list:                   ; (the low slots' pass: the column only listed)
         ld e,a
         ld a,(mv_cols)
@@ -1996,6 +2207,44 @@ added:
         jp @flag_jump
 @main_slots_pass:
 .endif
+.ifdef MV_PAIR_SLOTS
+        ld a,(@piece_jr+1)      ; 0: the pass expected narrow mode
+        sub @narrow_piece - @piece_jr - 2
+        bit MV_NARROW_BIT,(hl)
+        jr z,@full
+        or a                    ; narrow after a pass that expected full: the pass again, now
+        jp nz,@columns_setup    ; expecting narrow (its checks write the jps; no mv_skip_high)
+        inc a
+        ld (mv_h_skipped),a
+        ld a,(mv_wide_list)     ; mv_row_narrow's walk: its first distance from the row's K
+        add a,3
+        ld (MV_FIRST_WIDE),a
+        jr @odd_count
+@full:
+        ld c,a                  ; C = 0: the pass expected narrow mode (the one-piece columns
+        or a                    ; have jps and no displacements)
+        jr z,@restore
+        ld a,(mv_h_skipped)
+        or a
+        jr z,@odd_count
+@restore:
+.ifdef MV_NARROW_H_ZERO
+        ld hl,MV_H_ADD_OPS      ; (a full call after a narrow one: mv_row_end adds the h sum)
+        ld (MV_ROW_H_ADD),hl
+.endif
+        call mv_restore_high    ; (keeps C)
+        ld a,c
+        or a
+        jp z,@columns_setup     ; the pass again, expecting full: every column's displacements
+@odd_count:
+        ld a,(mv_first_parity)  ; an odd count: its first pair's even slot (no column of the
+        rra                     ; call's; w = 0 from mv_odd_start) adds S(0 + 0) = 0 where its
+        jr nc,@flag_jump        ; high piece runs
+        ld ix,(mv_first_slot)
+        ld a,$FF
+        ld (ix+MV_EVEN_H+MV_D_H1-MV_ODD_IX),a
+        ld (ix+MV_EVEN_H+MV_D_H2-MV_ODD_IX),a
+.else
         ld a,(@dh)              ; bit 4,(ix+d): the columns were patched for narrow mode
         sub $DD
         bit MV_NARROW_BIT,(hl)
@@ -2061,6 +2310,7 @@ added:
         ld (MV_ROW_H_ADD),hl
 .endif
         call mv_restore_high
+.endif
 @flag_jump:                     ; (matvec_again: the columns, their flags and the mode stand)
         ld hl,(mv_shift_jump+1)
         ld a,(mv_flag_count)
@@ -2245,6 +2495,13 @@ mv_sparse_walk:
         ld (MV_SPARSE_FROM),hl
         ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
         .assert MV_MAX_COLS % 2 == 0, "mv_sparse_walk starts at the last pair, whose odd slot is the last slot"
+.ifdef MV_PAIR_SLOTS
+        ld a,d
+        bit 0,e                 ; (ld ixl,b's $DD has bit 0, the jr's $18 not: an even slot's
+        jr nz,* + 4             ; jr goes to its odd slot, an odd slot's to the even high piece)
+        ld a,MV_SPARSE_EVEN_SKIP ^ 1
+        xor 1
+.else
         .assert MV_SLOT_PAIR / 2 + MV_SLOT_END == MV_SLOT_PAIR, "an odd slot's offsets count from MV_SLOT_PAIR / 2 into its pair"
         ld a,d
 .ifdef MV_HLA_SLOTS
@@ -2252,15 +2509,16 @@ mv_sparse_walk:
         jr z,* + 4              ; ixl,b's $DD has bit 0, the jr's $18 not)
 .endif
         or 1
+.endif
         ld h,a                  ; H: an even slot's second byte
         ld l,b                  ; L: the slots left
         ld bc,-MV_SLOT_PAIR
 @pair:
-        ld a,(ix+MV_SLOT_PAIR/2+MV_D_L1)
+        ld a,(ix+MV_ODD_IX+MV_D_L1)
         inc a
         jr nz,@nonzero_odd      ; (x = 0: a low displacement of $FF, and h = 0)
-        ld (ix+MV_SLOT_PAIR/2+MV_SPARSE_AT),e
-        ld (ix+MV_SLOT_PAIR/2+MV_SPARSE_AT+1),d
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT),e
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT+1),d
 @odd_done:
         dec l
         ret z
@@ -2269,17 +2527,28 @@ mv_sparse_walk:
         jr nz,@nonzero_even
         ld (ix+MV_SPARSE_AT),e
         ld (ix+MV_SPARSE_AT+1),h
+.ifdef MV_PAIR_SLOTS
+        bit 0,e                 ; (a sparse call: the pair's odd slot goes on to the even one's
+        call z,mv_even_skip     ; high piece, which the pass left as it was for a zero column)
+.endif
 @even_done:
         add ix,bc
         dec l
         jr nz,@pair
         ret
 @nonzero_even:
+.ifdef MV_PAIR_SLOTS
+        ld (ix+MV_EVEN_RUN),$DD ; ld ixl,c, ld iyl,c: the even high piece runs (the sparse
+        ld (ix+MV_EVEN_RUN+1),$69       ; one, or the full one back)
+        ld (ix+MV_EVEN_RUN+2),$FD
+        ld a,MV_EVEN_H + MV_H_EXX
+.else
         ld a,MV_H_EXX
+.endif
         call @piece
         jr @even_done
 @nonzero_odd:
-        ld a,MV_SLOT_PAIR / 2 + MV_H_EXX
+        ld a,MV_ODD_IX + MV_H_EXX
         call @piece
         jr @odd_done
 @piece:                         ; the piece over the high piece at IX + A
@@ -2392,6 +2661,7 @@ mv_sparse_piece:
         sub (ix-1)              ; H:L:A -= S(w) (D = 0)
         ld e,(iy-1)
         sbc hl,de
+MV_PIECE_JR     = * + 1 - mv_sparse_piece       ; (mv_even_skip sends it to the pair's end)
         jr * + 4                ; (over the piece's last two bytes)
         .byte 0,0
 .else
@@ -2415,6 +2685,7 @@ mv_sparse_full:
         .assert * - mv_sparse_full == MV_SPARSE_PIECE, "the high piece's copy does not match MV_SPARSE_PIECE"
 .endif
 
+.ifndef MV_PAIR_SLOTS                   ; (a narrow call after a pass that expected full runs the pass again)
 ; mv_skip_high - narrow mode: a jp over the high piece in the slot of each
 ; column with h = 0 (its displacement $FF), the high piece back in the
 ; others' (exx), and the list of the others for mv_wide_sum.
@@ -2464,6 +2735,7 @@ mv_skip_high:
         djnz @column
         ret
 
+.endif
 .ifdef MV_LOW_SLOTS
 ; mv_one_piece_walk - (MV_LOW_SLOTS) after a column pass that expected narrow mode,
 ; which leaves a one-piece column's slot as it was (most narrow calls run the low
@@ -2523,6 +2795,50 @@ mv_one_piece_walk:
         ret
 .endif
 
+.ifdef MV_PAIR_SLOTS
+; mv_even_skip - a jp over the high piece of the even slot at IX, to the next pair (a sparse
+; call's zero column), and the
+; odd slot's jr, if it has one (a zero column in a sparse call, or a nonzero one's sparse
+; piece), there too. Clobbers A.
+mv_even_skip:
+        ld a,(ix+MV_ODD_AT)
+        cp MV_JR
+        jr nz,* + 6
+        ld (ix+MV_ODD_AT+1),MV_PAIR_END - MV_ODD_AT - 2
+.ifdef MV_SPARSE
+        ld a,(ix+MV_ODD_IX+MV_H_EXX)
+        cp $DD                  ; (mv_sparse_piece's sub (ix-1): a nonzero column's, whose jr
+        jr nz,* + 6             ; goes to the pair's end too)
+        ld (ix+MV_ODD_IX+MV_H_EXX+MV_PIECE_JR),MV_PAIR_END - MV_ODD_IX - MV_H_EXX - MV_PIECE_JR - 1
+.endif
+        ld (ix+MV_EVEN_RUN),MV_H_JP
+        .byte $DD,$7D           ; ld a,ixl
+        add a,MV_PAIR_END
+        ld (ix+MV_EVEN_RUN+1),a
+        .byte $DD,$7C           ; ld a,ixh
+        adc a,0
+        ld (ix+MV_EVEN_RUN+2),a
+        ret
+
+; mv_restore_high - every slot's high piece back (its first three bytes), after a narrow
+; call (the pass writes the displacements). Clobbers AF, B, DE, IX; keeps C.
+mv_restore_high:
+        xor a
+        ld (mv_h_skipped),a
+        ld ix,mv_slots
+        ld b,MV_MAX_COLS / 2
+        ld de,MV_SLOT_PAIR
+@pair:
+        ld (ix+MV_ODD_IX+MV_H_EXX),$D9
+        ld (ix+MV_ODD_IX+MV_H_EXX+1),$DD
+        ld (ix+MV_ODD_IX+MV_H_EXX+2),MV_H_RUN_2
+        ld (ix+MV_EVEN_RUN),$DD
+        ld (ix+MV_EVEN_RUN+1),$69
+        ld (ix+MV_EVEN_RUN+2),$FD
+        add ix,de
+        djnz @pair
+        ret
+.else
 ; mv_restore_high - every slot's high piece back, after a narrow call; and,
 ; with C = $FF, the displacements of S(w + 0) where a jp was.
 mv_restore_high:
@@ -2550,6 +2866,7 @@ mv_restore_high:
         ld e,a
         djnz @slot
         ret
+.endif
 
 .ifdef MV_WIDE_H
 ; mv_wide_h - the next wide column of mv_wide_list: HL at its distance (the first:

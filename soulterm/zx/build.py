@@ -146,7 +146,7 @@ def embed_chains_take(soul) -> bool:
 
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
-                  coarse: bool = True, coarse_top: bool = True) -> str:
+                  coarse: bool = True, coarse_top: bool = False, pairs: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -175,7 +175,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     biases below UNCONTENDED too (a few calls and a word a row a position); without, the
     options and layout from before the sixteenth round. `coarse_top`: MV_COARSE_TOP with
     MV_COARSE (the logits' coarse rows' own end, seventeenth round: the 48K's where it fits;
-    the 128K's rows end in MV_LOW_HLA's own row ends).
+    the 128K's rows end in MV_LOW_HLA's own row ends). `pairs`: MV_PAIR_SLOTS (mv_slots in
+    pairs, seventeenth round: the 48K's where it fits). The defaults are the shipped 48K's
+    choice: the pairs, not MV_COARSE_TOP (it has room for one, and the pairs gain more).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -185,7 +187,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     hot_files = [name for name in KERNEL_FILES if name not in cold and not (banked and name in BANK_0_KERNEL_FILES)]
     in_bank = _words_in_bank(tokenizer, word_list, model)
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
-                                     coarse_top=coarse_top and not banked),
+                                     coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
@@ -290,31 +292,33 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     without it. The 48K has MV_COARSE and MV_BIAS_IN_K, with the room SOUL_PACKED and
     its layout make for them, where the soul and the list leave that room (the shipped
     ones do), and is built as before the sixteenth round otherwise, without any of them
-    (`coarse_fits`); MV_COARSE_TOP too where that fits as well (the shipped ones: the
-    vectors soul's 48K has room for MV_COARSE alone)."""
+    (`coarse_fits`); where that fits with room to spare, the seventeenth round's MV_PAIR_SLOTS
+    (mv_slots in pairs) and MV_COARSE_TOP (the logits' rows' own end), the pairs first (they
+    gain more): the shipped soul has both, the vectors soul's 48K (whose calls are mostly full
+    anyway) MV_COARSE alone. Never without MV_COARSE for either."""
     if model == "48k":
-        for coarse_top in (True, False):
-            if coarse_fits(soul, tokenizer, word_list, coarse_top):
-                return _assemble_48k(soul, tokenizer, word_list, coarse_top=coarse_top)
-        return _assemble_48k(soul, tokenizer, word_list, coarse=False)
+        for pairs, coarse_top in ((True, True), (True, False), (False, True), (False, False)):
+            if coarse_fits(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs):
+                return _assemble_48k(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs)
+        return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False)
     return _assemble(player_source(soul, tokenizer, word_list, model))
 
 
-def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True):
+def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = False,
+                  pairs: bool = True):
+    choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs)
     top_bytes = TOP
     if tokenizer.words and word_list:
-        top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, coarse=coarse,
-                                                         coarse_top=coarse_top)).end)
-    return _assemble(player_source(soul, tokenizer, word_list, "48k", top_bytes, coarse=coarse,
-                                   coarse_top=coarse_top))
+        top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
+    return _assemble(player_source(soul, tokenizer, word_list, "48k", top_bytes, **choice))
 
 
-def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = True) -> bool:
-    """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`; its layout:
-    vecops.s and the biases below UNCONTENDED too) fits: the kernels and matrices below $FFFF
-    and the word list in what they and the cold part leave."""
+def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True) -> bool:
+    """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
+    with `pairs`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the kernels
+    and matrices below $FFFF and the word list in what they and the cold part leave."""
     try:
-        bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top))
+        bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False

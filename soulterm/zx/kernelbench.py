@@ -39,6 +39,7 @@ COARSE_TOP_OPTION = "MV_COARSE_TOP = 1"  # the logits' coarse rows end in mv_coa
 # on the bench, the 48K's caches below its code and the code from $5C00 (the logits take
 # $5B00-$5BFF): with MV_COARSE its kernels and soul would otherwise run past $FFFF
 COARSE_48K_BENCH_PLACES = "kv_keys = $4000\nkv_values = $4A00\n.org $5C00"
+PAIR_SLOTS_OPTION = "MV_PAIR_SLOTS = 1"   # mv_slots' pairs, one jp over a narrow pair's high pieces (the 48K's)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
@@ -65,7 +66,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           coarse: bool | None = None, bench: bool = True, narrow_jump: bool | None = None,
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
                           table_means: bool | None = None, packed: bool | None = None,
-                          plane_scores: bool | None = None, coarse_top: bool | None = None) -> str:
+                          plane_scores: bool | None = None, coarse_top: bool | None = None,
+                          pair_slots: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -75,11 +77,14 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     round, with RN_SHORT_SHIFTS). `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
-    (the 48K's; build.py leaves it out with MV_COARSE where that does not fit); `bench` places
+    (the 48K's; build.py leaves it out with MV_COARSE where that does not fit), `pair_slots`
+    MV_PAIR_SLOTS (the 48K's since the seventeenth round, where the soul leaves room: build.py
+    leaves it out, before MV_COARSE, where it does not fit); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
-    `coarse_top`: MV_COARSE_TOP with MV_COARSE (None: the 48K's, seventeenth round; build.py
-    leaves it out of a 48K that has room for MV_COARSE only without it)."""
+    `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
+    48K, where it and MV_PAIR_SLOTS do not fit together and build.py takes the pairs, which gain
+    more; a 48K with room for both has both)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -87,8 +92,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if fast_scores and plane_scores:
         raise ValueError("AT_PLANE_SCORES is the scores without AT_FAST_SCORES")
     coarse = True if coarse is None else coarse     # (the 48K's since the sixteenth round, where it fits)
-    coarse_top = coarse and not is_128k if coarse_top is None else coarse_top and coarse
+    coarse_top = bool(coarse_top) and coarse
     narrow_jump = True if narrow_jump is None else narrow_jump
+    pair_slots = not is_128k if pair_slots is None else pair_slots
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
     fast_means = (fast_scores or plane_scores) and is_128k if fast_means is None else fast_means
     table_means = not is_128k and not fast_means if table_means is None else table_means
@@ -106,7 +112,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
                + [TABLE_MEANS_OPTION] * table_means
                + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
-               + [SOUL_PACKED_OPTION] * packed
+               + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
