@@ -290,7 +290,10 @@
 ; mv_row_end back. A 32x64 sparse call with a bias and the adding store (fc2's), after
 ; the same call, 4 + 4 nonzero columns: 131,962 -> 124,381 T-states at shift 4, 129,059
 ; -> 121,646 at 6, all zero 90,286 -> 83,097 at 4; at shift 9 (no short end) 129,817 ->
-; 129,363 (mv_row_sparse reads -Cl in place). 134 bytes.
+; 129,363 (mv_row_sparse reads -Cl in place). 134 bytes in that form; 201 now (seventeenth
+; round, zxlast: the first form, whose -Cl, bias jp, carry pointer, chain entry and jump
+; are patched into mv_row_hzs and mv_row_hzs_resume once a part and whose keep loops on
+; its own, ~60 T-states a row less; "hello" 1,504,535 -> 1,502,028 a position).
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
 ; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
@@ -317,8 +320,9 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,314 bytes by
-; the build's line map (the seventeenth round's low slots' pass four columns a step, 127, and the
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,381 bytes by
+; the build's line map (6,314 before the sparse short ends' first form, 67 more; the
+; seventeenth round's low slots' pass four columns a step, 127, and the
 ; sparse calls' short row ends, 134, included: 6,053 before them; its short row ends' 503: 5,550
 ; before them; mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
 ; 5,299 in this header before; 5,280 before the sixteenth round's sparse walk a pair at a time; 5,428 before this pass, with the sixteenth round's wide blocks; 5,520 with the copy
@@ -1315,24 +1319,12 @@ MV_NARROW_NC_L_TOP = * - 1
 mv_row_sparse:                  ; (in the h sum's set)
         ld hl,0
         ld c,l
-.ifdef MV_LOW_HLA
-; mv_row_hzs - (mv_hz_prepare) the same for the sparse calls' short row ends: the h sum's
-; set's HL stays the row's place in mv_carry (mv_hzs_keep).
-mv_row_hzs:
-        exx
-        pop de                  ; SP past the row's K, on its weights
-        inc sp
-        ld hl,(MV_NC_L)         ; -Cl
-        ld a,(MV_NC_L_TOP)
-        jp mv_bias_jump
-.else
         exx
         pop de                  ; SP past the row's K, on its weights
         inc sp
         ld de,0
         ld c,e
         jp mv_l_from_k
-.endif
 .endif
 
 ; mv_row_resume - a second part's row start in full mode, or in narrow mode with
@@ -4037,9 +4029,20 @@ MV_HZ_NEXT_3    = * - 2
 ;
 ; The sparse calls' short row ends (fc2's: seventeenth round, zxpass2): a sparse row keeps
 ; no h sum (every column one piece), so its whole doubled sum is the main slots' A:HL, and
-; the h sum's set's HL holds the row's word in mv_carry or mv_out (MV_HZ_PTR). The first
-; part's rows start at mv_row_hzs (in mv_row_sparse), and mv_row_end's first bytes become
-; a jp to mv_hzs_keep (the first part) or mv_hzs_end (the second), put back by mv_sparse_undo.
+; the h sum's set's HL holds the row's word in mv_carry or mv_out (MV_HZ_PTR). mv_row_end's
+; first bytes become a jp to mv_hzs_keep (the first part) or mv_hzs_end (the second), put
+; back by mv_sparse_undo.
+; mv_row_hzs - a sparse first part's row start: the l sum at -Cl (the bias follows).
+mv_row_hzs:                     ; (the h sum's set, its HL the row's place in mv_carry)
+        exx
+        pop de                  ; SP past the row's K, on its weights
+        inc sp
+        ld hl,0                 ; patched: -Cl (MV_NC_L's)
+MV_HZS_NC_L     = * - 2
+        ld a,0
+MV_HZS_NC_L_TOP = * - 1
+        jp mv_jump              ; patched as mv_bias_jump
+MV_HZS_BIAS_JUMP = * - 2
 ; mv_hzs_keep - its end: the sum A:HL into mv_carry, L, H, A (4 bytes a row, the last unused).
 mv_hzs_keep:
         ex af,af'               ; A' = the top byte
@@ -4056,29 +4059,36 @@ mv_hzs_keep:
         ld (hl),a
         inc hl
         inc hl
-        jp mv_next_row          ; (in the h sum's set; mv_row_jump: mv_row_hzs)
+        dec b
+        jp nz,mv_row_hzs
+        jp mv_part_end
 ; mv_row_hzs_resume - a sparse second part's row start: the first part's sum - Cl (Ch = 0).
 mv_row_hzs_resume:              ; (the h sum's set, its HL the row's word)
         exx
         ld (MV_HZS_BACK),sp     ; the row's weights (the row before ended there), aside
-        ld sp,(MV_RESUME_CARRY) ; the row's sum in mv_carry (matvec's; mv_row_resume does not run)
+        ld sp,0                 ; patched: the row's sum in mv_carry
+MV_HZS_CARRY    = * - 2
         pop hl
         pop bc                  ; C = its top byte
-        ld (MV_RESUME_CARRY),sp
+        ld (MV_HZS_CARRY),sp
         ld sp,0                 ; patched: the row's weights
 MV_HZS_BACK     = * - 2
-        ld de,(MV_NC_L)         ; + -Cl (Ch = 0)
+        ld de,0                 ; patched: -Cl's low word
+MV_HZS_R01      = * - 2
         add hl,de
-        ld a,(MV_NC_L_TOP)
-        adc a,c
-        jp mv_jump
+        ld a,c
+        adc a,0                 ; patched: its top byte
+MV_HZS_R2       = * - 1
+        jp mv_slots             ; patched as mv_jump
+MV_HZS_JUMP     = * - 2
 ; mv_hzs_end - its end: A:HL into mv_hz_left's H:L:A and on through its chain and store.
 mv_hzs_end:
         ld e,l
         ld l,h
         ld h,a
         ld a,e
-        jp MV_LOW_END_JP - 1    ; (its jp to mv_hz_shift's entry: mv_hz_prepare@ends_set)
+        jp mv_hz_store          ; patched: mv_hz_shift
+MV_HZS_CHAIN    = * - 2
 MV_ROW_END_OPS  = $4C45         ; mv_row_end's ld b,l, ld c,h, and then ld ixl,c's prefix
 MV_ROW_END_OP_3 = $DD
 .ifdef MV_HLA_SLOTS
@@ -4220,11 +4230,21 @@ mv_hz_prepare:
         ld a,(mv_hz_shift+1)
         or a
         jp z,@general
-        ld a,(MV_STORE_OP+1)    ; (mv_store_relu's jp told by its low byte: no short end)
-        cp mv_store_relu & 255
-        jp z,@general
+        ld a,(MV_STORE_OP)
+        cp MV_STORE_OPS & 255
+        jr z,@hzs_store_known
+        ld a,(MV_STORE_OP+1)
+        cp mv_store_add & 255
+        jp nz,@general          ; (mv_store_relu)
+@hzs_store_known:
         ld a,MV_HZS_KEPT
         ld (mv_hz_kept),a
+        ld hl,(MV_NC_L)
+        ld (MV_HZS_NC_L),hl
+        ld a,(MV_NC_L_TOP)
+        ld (MV_HZS_NC_L_TOP),a
+        ld hl,(mv_bias_jump+1)
+        ld (MV_HZS_BIAS_JUMP),hl
         ld hl,(MV_CARRY_PTR)
         ld (MV_HZ_PTR),hl
         ld de,mv_hzs_keep
@@ -4237,9 +4257,21 @@ mv_hz_prepare:
         ld (mv_row_end+1),de
         ret
 @hzs_resume:                    ; a sparse second part after mv_hzs_keep's first part
+        ld hl,(MV_RESUME_CARRY)
+        ld (MV_HZS_CARRY),hl
+        ld hl,(MV_NC_L)
+        ld (MV_HZS_R01),hl
+        ld a,(MV_NC_L_TOP)
+        ld (MV_HZS_R2),a
+        ld hl,(mv_jump+1)
+        ld (MV_HZS_JUMP),hl
+        ld hl,(mv_hz_shift)
+        ld (MV_HZS_CHAIN),hl
         ld hl,mv_row_hzs_resume
-        call @start_set         ; (the store and the next rows, as the low rows' short ends)
         ld de,mv_hzs_end
+        push de
+        call @start_set         ; (the store and the next rows, as the low rows' short ends)
+        pop de
         jr @hzs_row_end_patch
         .assert (mv_row_h_zero & 255) != (mv_row & 255) && (mv_row_h_zero & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
         .assert (mv_row_h_zero & 255) != (mv_row_resume & 255) && (mv_row_h_zero & 255) != (mv_row_any & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
