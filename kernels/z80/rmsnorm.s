@@ -510,7 +510,7 @@ rmsnorm:
         ld bc,0                 ; (patched: inv)
         bit 7,d
         jr nz,@unit_negative
-        call mul16u_smaller     ; DEHL = x * inv
+        call mul16u             ; DEHL = x * inv (x's high byte below inv's for every shipped norm: no swap)
 @unit_product:
         ld b,d                  ; BC = (x * inv) >> 16: y >> (shift - a) is (x * inv) >> (15 + shift - a),
         ld c,e                  ; BC shifted one place fewer
@@ -531,7 +531,7 @@ rmsnorm:
         sbc a,a
         sub d
         ld d,a
-        call mul16u_smaller
+        call mul16u
         call neg32
         jp @unit_product
 .endif
