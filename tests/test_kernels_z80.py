@@ -520,7 +520,10 @@ def test_rmsnorm_unit_gains_take_mul16u_straight_with_clamped_unit():
     """RN_CLAMPED_UNIT's fixed gains below the clamp (a root of 17 or more): y = (x * inv) >> 15
     through mul16u with no signs taken apart (inv > 0), x = -32768 and 32767 among them, then the
     clamped loop's shifts: bit for bit intmath, and cheaper than the 48K's mul16s loop by 100
-    T-states an element."""
+    T-states an element for |x| below 4096 (the residual's sizes, x's high byte mostly below
+    inv's: mul16u straight, with no mul16u_smaller compare, takes x as its multiplier). A
+    full-range x's large root leaves inv's high byte the smaller, where mul16s's swap is the
+    faster (~110 T-states an element): those cases check bit for bit only."""
     fast, plain = Z80Bench(options=CLAMPED_UNIT_OPTION), Z80Bench()
     rng = np.random.default_rng(18)
     for case in range(12):
@@ -536,8 +539,10 @@ def test_rmsnorm_unit_gains_take_mul16u_straight_with_clamped_unit():
             bench.poke_word(bench.sym("rn_out"), 0xA200)
             costs.append(bench.call("rmsnorm"))
             assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 1 << a), shift)), case
-        assert int(intmath.isqrt(max(1, int(np.sum((x >> 4) ** 2)) // 32))) > 16, case    # not clamped
-        assert costs[0] < costs[1] - 32 * 100, (case, costs)
+        root = int(intmath.isqrt(max(1, int(np.sum((x >> 4) ** 2)) // 32)))
+        assert root > 16, case                                                      # not clamped
+        if case % 3 != 2:                                                           # |x| < 4096: the residual's sizes
+            assert costs[0] < costs[1] - 32 * 100, (case, costs)
 
 
 def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path():

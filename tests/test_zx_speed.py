@@ -14,7 +14,10 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_891_600     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+SHIPPED_MEAN_BUDGET = 1_890_800     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,873,916 measured here, 1,873,909 in the player's layout, with RMSNorm's unit
+                                    # products through mul16u with no mul16u_smaller compare (docs/spectrum.md,
+                                    # "Seventeenth round: RMSNorm's products"); 1,891,600 for
                                     # 1,874,739 measured here, 1,874,732 in the player's layout (docs/spectrum.md,
                                     # the seventeenth round's slot pairs, MV_PAIR_SLOTS, with MV_COARSE_TOP left
                                     # out: the shipped 48K has room for one of them, and the pairs gain more;

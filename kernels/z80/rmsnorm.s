@@ -38,9 +38,12 @@
 ; off; 11,458 before the seventeenth round's jr to the clamped loop, 13,769 before the
 ; sixteenth round). Below the clamp the unit products run mul16u straight
 ; (inv > 0: no signs taken apart) and shift (x * inv) >> 16, one shift fewer
-; than y's (sixteenth round). The narrowed norms' row above: 34,191 with the
-; 48K's options (35,567 before the seventeenth round), 32,080 with the 128K's
-; (32,081 before it, 34,794 before the sixteenth round).
+; than y's (sixteenth round); since the seventeenth round with no mul16u_smaller
+; compare (x's high byte lies below inv's for the residual's sizes; a full-range
+; x's small inv runs mul16u's long second pass, exact but slower). The narrowed
+; norms' row above: 33,551 with the 48K's options (34,191 before the seventeenth
+; round's straight call, 35,567 before its table squares), 31,440 with the 128K's
+; (32,080 and 32,081 before them, 34,794 before the sixteenth round).
 ; The 128K player's rmsnorm is 528 bytes (548 before the seventeenth round's general
 ; path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
@@ -510,7 +513,7 @@ rmsnorm:
         ld bc,0                 ; (patched: inv)
         bit 7,d
         jr nz,@unit_negative
-        call mul16u_smaller     ; DEHL = x * inv
+        call mul16u             ; DEHL = x * inv (x's high byte below inv's for every shipped norm: no swap)
 @unit_product:
         ld b,d                  ; BC = (x * inv) >> 16: y >> (shift - a) is (x * inv) >> (15 + shift - a),
         ld c,e                  ; BC shifted one place fewer
@@ -531,7 +534,7 @@ rmsnorm:
         sbc a,a
         sub d
         ld d,a
-        call mul16u_smaller
+        call mul16u
         call neg32
         jp @unit_product
 .endif
