@@ -34,7 +34,7 @@ def set_store(bench, store: str) -> None:
         bench.poke(op, [0xC3, target & 255, target >> 8])
 
 
-def call(bench, w, x, bias, shift: int, out_before) -> np.ndarray:
+def call(bench, w, x, bias, shift: int, out_before, routine: str = "matvec") -> np.ndarray:
     """run_matvec's layout, with mv_out holding out_before first (mv_store_add adds to it)."""
     rows, cols = w.shape
     matrix = matvec_bytes(w, bias)
@@ -53,7 +53,7 @@ def call(bench, w, x, bias, shift: int, out_before) -> np.ndarray:
     bench.poke(bench.sym("mv_rows"), [rows])
     bench.poke(bench.sym("mv_cols"), [cols])
     bench.poke(bench.sym("mv_shift"), [shift])
-    bench.call("matvec")
+    bench.call(routine)
     return bench.read_words(out_address, rows)
 
 
@@ -89,6 +89,34 @@ def test_short_row_ends_store_as_intmath(bench, store):
                 "add": np.clip(out_before + product, -32768, 32767),
                 "relu": np.maximum(product, 0)}[store]
         assert np.array_equal(got, want), f"case {case}: {rows}x{cols} shift {shift}"
+
+
+@pytest.mark.parametrize("store", ["plain", "add", "relu"])
+def test_matvec_again_short_look_stores_as_intmath(bench, store):
+    """q, k and v of one xn: matvec_again after a call whose rows took the low copy's short ends
+    (mv_hz_again) sets only the output and the shift's chain; other matrices, row counts, shifts
+    (some above 7, where the ends are the slots' own) and biases, each call against intmath's."""
+    rng = np.random.default_rng({"plain": 1711, "add": 1712, "relu": 1713}[store])
+    looks = 0
+    for case in range(30):
+        narrow = case % 3 != 2             # (one-piece x: the rows start at mv_row_h_zero's copy)
+        x = rng.integers(-127, 129, 32) if narrow else low_x(rng, 32)
+        for again in range(3):
+            rows = int(rng.integers(1, 70))
+            w = rng.integers(-128, 128, (rows, 32))
+            bias = rng.integers(-32768, 32768, rows) if rng.random() < 0.5 else None
+            shift = int(rng.choice([0, 3, 4, 5, 6, 7, 7, 8, 9]))
+            out_before = rng.integers(-32768, 32768, rows)
+            looks += again > 0 and bench.peek(bench.sym("mv_hz_again"))[0] != 0
+            set_store(bench, store)
+            got = call(bench, w, x, bias, shift, out_before, "matvec_again" if again else "matvec")
+            set_store(bench, "plain")
+            product = intmath.matvec(w, shift, x, bias, post=0)
+            want = {"plain": product,
+                    "add": np.clip(out_before + product, -32768, 32767),
+                    "relu": np.maximum(product, 0)}[store]
+            assert np.array_equal(got, want), f"case {case}, call {again}: {rows}x32 shift {shift}"
+    assert (looks > 20) == (store != "relu"), looks   # (ReLU's rows keep the slots' own ends)
 
 
 def test_gated_relu_rows_are_relu_of_intmath(bench):

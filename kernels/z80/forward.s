@@ -79,7 +79,9 @@ FW_BIASED       = $80           ; fw_dense: the entry has a bias word
 
 ; The logits live in the Spectrum's printer buffer ($5B00-$5BFF, free while
 ; nothing is printed on a printer), to leave their bytes to the word list.
-fw_logits       = $5B00
+.ifndef fw_logits
+fw_logits       = $5B00         ; (the kernels' bench may place them lower: kernelbench.py)
+.endif
         .assert 2 * FW_VOCAB <= $100, "the logits must fit the printer buffer"
 
 ; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").

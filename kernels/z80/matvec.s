@@ -166,9 +166,11 @@
 ; ungated calls at a shift of 7 or less end their rows in mv_coarse_top, leaving
 ; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 227,069 coarse
-; against 349,428 exact, with one wide column 234,171 against 357,049, with four
-; 255,194 against 380,006 (exact 349,852, 357,364 and 379,774 before the seventeenth
+; (tests/test_kernels_z80_coarse.py, each after the one before): 227,106 coarse
+; against 349,465 exact, with one wide column 234,208 against 357,086, with four
+; 255,231 against 380,043 (227,069 / 349,428, 234,171 / 357,049 and 255,194 / 380,006
+; before matvec_again's short look, seventeenth round: 37 a call for matvec's clear
+; of mv_hz_again and mv_hz_prepare's test of it; exact 349,852, 357,364 and 379,774 before the seventeenth
 ; round's low slots' pass four columns a step, @low_quad: four wide columns in a row
 ; leave it and come back four times; shift 9: the seventeenth round's short row ends, for shifts
 ; up to 7, do not serve, and the slots' ends take 10 T-states a row for their jp, ~150
@@ -208,8 +210,10 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,671, every row summed again 216,968, exact 170,598 (one wide
-; column 125,049, 221,555, 175,275; 121,095, 217,392, 171,022 and 125,364, 221,870, 175,590
+; every row gated 120,708, every row summed again 217,005, exact 170,687 (one wide
+; column 125,086, 221,592, 175,364; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
+; before matvec_again's short look, seventeenth round: 37 a call, 52 more where the
+; exact call marks mv_hz_again; 121,095, 217,392, 171,022 and 125,364, 221,870, 175,590
 ; before the seventeenth round's low slots' pass four columns a step; with fc1's store, mv_store_relu, which the short row
 ; ends' gate takes, 111,296, 220,598, 181,445 and 115,652, 224,954, 185,936; 120,216,
 ; 216,513, 177,829 and 124,485, 220,991, 182,397, with mv_store_relu 117,040, 219,184,
@@ -493,6 +497,9 @@ matvec_again:
 
 matvec:
         xor a
+.ifdef MV_LOW_HLA
+        ld (mv_hz_again),a      ; (a new x: mv_hz_prepare's look in full)
+.endif
 mv_start:
         ld (mv_same_x),a
 .ifdef MV_SPARSE
@@ -4128,7 +4135,21 @@ mv_hz_prepare:
         ld (MV_HZ_CARRY),hl
         ld hl,mv_row_hz_resume
         jr @start_set
+@again:                         ; the copy's -Cl, MV_HZ_NEXT_*, mv_hz_store's bytes and mv_hz_kept stand
+        ld de,(mv_hz_shift)
+        ld a,d
+        or a
+        jr z,@h_zero_full       ; (a shift above 7: the slots' own ends)
+        ld hl,(MV_OUT_PTR)
+        ld (MV_HZ_PTR),hl
+        ld (MV_LOW_END_JP),de   ; (it runs no coarse slot: MV_COARSE_END_JP waits for a new x)
+        ret                     ; (the first row at mv_prepare's mv_row_h_zero: 10 T-states more
+                                ; than the copy, 16 less than writing it; the others at the copy)
 @h_zero:
+        ld a,(mv_hz_again)      ; (matvec_again after a call that took the low copy's short ends)
+        or a
+        jr nz,@again
+@h_zero_full:
         ld a,(mv_cols)
         cp MV_MAX_COLS
         jr nz,@start_set        ; (mv_row_h_zero and its jp to the first slot)
@@ -4184,6 +4205,12 @@ mv_hz_prepare:
         ld a,d
         or a
         jr z,@general_pop       ; (none: a shift above 7)
+        pop hl
+        push hl
+        ld a,l                  ; the low copy's rows with a plain or adding store: matvec_again
+        cp mv_row_low_whole & 255       ; on this x needs only the output and the shift (@again)
+        jr nz,* + 5
+        ld (mv_hz_again),a
         ld hl,(MV_OUT_PTR)
 @ends_set:                      ; HL: the first row's word, DE: the slots' ends
         ld (MV_HZ_PTR),hl
@@ -4280,6 +4307,9 @@ mv_hz_prepare:
         .assert (mv_row_resume & 255) != (mv_row_any & 255) && (mv_row_resume & 255) != (mv_row_sparse & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
         .assert (mv_row_resume & 255) != (mv_row_coarse_start & 255), "mv_hz_prepare tells mv_row_resume by its low byte"
         .assert MV_LOW_WHOLE_NC_L0 + 3 - mv_row_low_whole == MV_WHOLE_NC_END && MV_COARSE_WHOLE_NC_L0 + 3 - mv_row_coarse_whole == MV_WHOLE_NC_END, "mv_hz_prepare finds the copies from their operands"
+        .assert (mv_row_low_whole & 255) != 0 && (mv_row_low_whole & 255) != (mv_row_h_zero & 255) && (mv_row_low_whole & 255) != (mv_row_coarse_whole & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
+        .assert (mv_row_low_whole & 255) != (mv_row_hz_resume & 255) && (mv_row_low_whole & 255) != (mv_row_hzs_resume & 255), "mv_hz_prepare tells mv_row_low_whole by its low byte"
+mv_hz_again:    .byte 0         ; not 0: the call before (this x) took mv_row_low_whole's short ends (matvec clears it)
 mv_hz_kept:     .byte 0         ; not 0: the first part's rows kept their sums through mv_hz_keep
 mv_hz_shift:    .word 0         ; mv_hz_left's entry for the call's shift (mv_prepare; a top byte 0: none)
 .endif
