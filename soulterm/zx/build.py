@@ -294,8 +294,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     ones do), and is built as before the sixteenth round otherwise, without any of them
     (`coarse_fits`); where that fits with room to spare, the seventeenth round's MV_PAIR_SLOTS
     (mv_slots in pairs) and MV_COARSE_TOP (the logits' rows' own end), the pairs first (they
-    gain more): the shipped soul has both, the vectors soul's 48K (whose calls are mostly full
-    anyway) MV_COARSE alone. Never without MV_COARSE for either."""
+    gain more): the shipped soul has room for the pairs alone, the vectors soul's 48K (whose
+    calls are mostly full anyway) for MV_COARSE alone. Never either without MV_COARSE."""
     if model == "48k":
         for pairs, coarse_top in ((True, True), (True, False), (False, True), (False, False)):
             if coarse_fits(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs):
