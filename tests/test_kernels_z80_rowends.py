@@ -34,6 +34,14 @@ def set_store(bench, store: str) -> None:
         bench.poke(op, [0xC3, target & 255, target >> 8])
 
 
+def stored(store: str, product, out_before) -> np.ndarray:
+    """What a call's store leaves in its output: the product, its saturating add to what was
+    there (mv_store_add), or its ReLU."""
+    return {"plain": product,
+            "add": np.clip(out_before + product, -32768, 32767),
+            "relu": np.maximum(product, 0)}[store]
+
+
 def call(bench, w, x, bias, shift: int, out_before, routine: str = "matvec") -> np.ndarray:
     """run_matvec's layout, with mv_out holding out_before first (mv_store_add adds to it)."""
     rows, cols = w.shape
@@ -85,9 +93,7 @@ def test_short_row_ends_store_as_intmath(bench, store):
         got = call(bench, w, x, bias, shift, out_before)
         set_store(bench, "plain")
         product = intmath.matvec(w, shift, x, bias, post=0)
-        want = {"plain": product,
-                "add": np.clip(out_before + product, -32768, 32767),
-                "relu": np.maximum(product, 0)}[store]
+        want = stored(store, product, out_before)
         assert np.array_equal(got, want), f"case {case}: {rows}x{cols} shift {shift}"
 
 
@@ -112,9 +118,7 @@ def test_matvec_again_short_look_stores_as_intmath(bench, store):
             got = call(bench, w, x, bias, shift, out_before, "matvec_again" if again else "matvec")
             set_store(bench, "plain")
             product = intmath.matvec(w, shift, x, bias, post=0)
-            want = {"plain": product,
-                    "add": np.clip(out_before + product, -32768, 32767),
-                    "relu": np.maximum(product, 0)}[store]
+            want = stored(store, product, out_before)
             assert np.array_equal(got, want), f"case {case}, call {again}: {rows}x32 shift {shift}"
     assert (looks > 20) == (store != "relu"), looks   # (ReLU's rows keep the slots' own ends)
 
@@ -178,8 +182,6 @@ def test_sparse_short_row_ends_store_as_intmath(bench, store):
             short += 1
             assert sparse and shift <= 7 and store != "relu", case
         product = intmath.matvec(w, shift, x, bias, post=0)
-        want = {"plain": product,
-                "add": np.clip(out_before + product, -32768, 32767),
-                "relu": np.maximum(product, 0)}[store]
+        want = stored(store, product, out_before)
         assert np.array_equal(got, want), f"case {case}: {rows}x64 shift {shift} sparse {sparse}"
     assert short == 0 if store == "relu" else short > 10, short
