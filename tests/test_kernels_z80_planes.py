@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import step_z80_forward
+from test_kernels_z80_scores import call_with_probes, check_score_probes
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_PLANES,
@@ -119,23 +120,23 @@ def test_heads_match_intmath_and_the_squares_scores(bench, squares_bench):
     run_both(bench, squares_bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20)
 
 
+class Stops:
+    """A recorder for test_kernels_z80_scores.call_with_probes: one address, and what
+    `at_stop()` reads each time the call reaches it, in `seen`."""
+
+    def __init__(self, address: int, at_stop):
+        self.addresses, self.at_stop, self.seen = {address}, at_stop, []
+
+    def hit(self, pc, memory, cycles) -> None:
+        self.seen.append(self.at_stop())
+
+
 def took_the_planes(bench) -> bool:
     """attend_head on the inputs load_head left: did the head's scores run pl_keys (the planes)
     rather than the old dot? (Its output is left at HEAD_OUT.)"""
-    cpu, address, reached = bench.cpu, bench.sym("pl_keys"), False
-    bench.poke_word(bench.stack_top - 2, bench.trap)
-    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
-    cpu.set_breakpoint(address)
-    try:
-        while cpu.pc != bench.trap:
-            cpu.ticks_to_stop = 1_000_000
-            cpu.run()
-            if cpu.pc == address:
-                reached = True
-                cpu.step_over_breakpoint()
-    finally:
-        cpu.clear_breakpoint(address)
-    return reached
+    stops = Stops(bench.sym("pl_keys"), lambda: True)
+    call_with_probes(bench, "attend_head", stops)
+    return bool(stops.seen)
 
 
 def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
@@ -176,7 +177,6 @@ def test_sum40_is_q_dot_k_key_by_key(bench):
     at the range's edges too."""
     rng = np.random.default_rng(32)
     address = bench.sym("pl_keys@summed")
-    cpu = bench.cpu
     for case in range(32):
         if case < 8:    # the extremes: every q and k at an edge
             q = np.full(8, (-2048, 2047)[case & 1])
@@ -192,21 +192,10 @@ def test_sum40_is_q_dot_k_key_by_key(bench):
             if case & 1:
                 keys = keys // 2
         load_head(bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20, 0)
-        seen = []
-        bench.poke_word(bench.stack_top - 2, bench.trap)
-        cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("attend_head")
-        cpu.set_breakpoint(address)
-        try:
-            while cpu.pc != bench.trap:
-                cpu.ticks_to_stop = 100_000
-                cpu.run()
-                if cpu.pc == address:
-                    raw = int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True)
-                    row = int.from_bytes(bench.peek(bench.sym("at_row"), 2), "little")
-                    seen.append((raw, row))
-                    cpu.step_over_breakpoint()
-        finally:
-            cpu.clear_breakpoint(address)
+        stops = Stops(address, lambda: (int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True),
+                                        int.from_bytes(bench.peek(bench.sym("at_row"), 2), "little")))
+        call_with_probes(bench, "attend_head", stops)
+        seen = stops.seen
         want = [(int(np.dot(q.astype(np.int64), keys[j, 0].astype(np.int64))), HEAD_KEYS + 64 * j)
                 for j in range(20)]
         assert seen == want, (case, seen[:3], want[:3])
@@ -214,8 +203,6 @@ def test_sum40_is_q_dot_k_key_by_key(bench):
 
 def test_the_tuis_score_probes_read_the_plane_scores():
     """The "zx" probe layout on forward.s with AT_PLANE_SCORES: raw q.k at pl_keys@summed."""
-    from test_kernels_z80_scores import check_score_probes
-
     check_score_probes(PLANE_SCORES_OPTION, "pl_keys@summed")
 
 
