@@ -42,6 +42,7 @@ from soulterm.soul.corpus import read_corpus
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from z80_logit_bounds import final_vectors
 
 FIRST = spec.FIRST_CHOOSABLE
 COLS = spec.EMBED_DIM
@@ -60,22 +61,12 @@ def engine_vectors(engine: Engine, tokenizer: Tokenizer, prompts):
 
     for index, layer in enumerate(engine.layers):
         layer.feed_forward = recording(index, layer, originals[index])
-    logits_inputs = []
     try:
-        for prompt in prompts:
-            state = engine.new_state()
-            for token in tokenizer.encode_turn(prompt):
-                engine.step(state, token)
-            while True:
-                logits_inputs.append(intmath.rmsnorm(state.last.hidden[-1], engine.norm, engine.s_norm))
-                chosen = engine.next_token(state.last.logits)
-                if chosen == spec.END or state.length == spec.CONTEXT:
-                    break
-                engine.step(state, chosen)
+        logits_inputs = final_vectors(engine, tokenizer, prompts)
     finally:
         for layer, original in zip(engine.layers, originals):
             layer.feed_forward = original
-    return np.array(logits_inputs, np.int64), [np.array(v, np.int64) for v in fc1_inputs]
+    return logits_inputs.astype(np.int64), [np.array(v, np.int64) for v in fc1_inputs]
 
 
 def doubled_lower(w, x, bias, bits):
