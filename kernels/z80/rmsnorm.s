@@ -296,6 +296,18 @@ rmsnorm:
 @inv_ok:
         ld (rn_inv),hl
 
+.ifdef RN_UNIT_GAINS_ONLY
+        ld hl,(rn_gain)         ; (the build's option for a soul whose every norm has one gain 2^a,
+        ld a,(hl)               ; 0 <= shift - a <= RN_CLAMPED_SHIFTS: build.unit_gains_only) no
+        ld b,$FF                ; check, no general path: B = a, the place of its lowest set bit
+@lowest_bit:
+        inc b
+        rra
+        jr nc,@lowest_bit
+        ld a,(rn_shift)
+        sub b
+        ld (rn_unit_shift),a
+.else
         ld hl,(rn_gain)         ; every gain one 2^a with a <= shift (fixed gains, narrowed
         ld a,(hl)               ; or not)? then out = y >> (shift - a), no gain product
         ld c,a                  ; C = the first gain
@@ -327,6 +339,7 @@ rmsnorm:
         jr nz,@general
         inc hl
         djnz @check
+.endif
 .ifdef RN_CLAMPED_UNIT
         ld a,(rn_inv+1)         ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
         cp $7F
@@ -387,6 +400,7 @@ rmsnorm:
 .endif
 .endif
 
+.ifndef RN_UNIT_GAINS_ONLY
 @general:                       ; (walks rn_x, rn_gain and rn_out: the caller sets them each call)
         ld b,RN_DIM
 @element:
@@ -443,6 +457,7 @@ rmsnorm:
         pop bc
         djnz @element
         ret
+.endif
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
         ld hl,@unit_element     ; to take apart), then the clamped loop's shifts and store

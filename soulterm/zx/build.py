@@ -49,8 +49,8 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .kernelbench import KERNEL_FILES, Z80_KERNELS_DIR, player_kernel_options
-from .soul_layout import (COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_matvec_matrix, matvec_size,
+from .kernelbench import KERNEL_FILES, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options
+from .soul_layout import (COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain, is_matvec_matrix, matvec_size,
                           merges_include, soul_include, tensor_labels, tensors_include, vocab_constants,
                           word_list_bytes, word_list_include, word_list_parts)
 
@@ -145,6 +145,26 @@ def embed_chains_take(soul) -> bool:
     return all(1 <= soul[name].shift <= 8 for name in ("te", "pe"))
 
 
+def unit_gains_only(soul, most_shifts: int | None = None) -> bool:
+    """Whether every RMSNorm of this soul has one gain 2^a in all its places, with 0 <= shift - a
+    (<= `most_shifts`, rmsnorm.s's RN_SHORT_SHIFTS, where the player has it): rmsnorm.s's unit loop
+    then takes every norm, so that a player can leave out its check of the gains and its general
+    path (RN_UNIT_GAINS_ONLY: the shipped soul's gains are all 64 with shift 8)."""
+    for tensor in spec.TENSORS:
+        if not is_gain(tensor.name):
+            continue
+        gains = {int(g) for g in soul[tensor.name].values}
+        if len(gains) != 1:
+            return False
+        gain = gains.pop()
+        if gain <= 0 or gain & (gain - 1):
+            return False
+        unit_shift = soul[tensor.name].shift - (gain.bit_length() - 1)
+        if unit_shift < 0 or (most_shifts is not None and unit_shift > most_shifts):
+            return False
+    return True
+
+
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = False, pairs: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
@@ -189,6 +209,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
+    if not banked and unit_gains_only(soul, SHORT_SHIFTS):
+        options.append("RN_UNIT_GAINS_ONLY = 1   ; (every norm one gain 2^a, shift - a in 0..RN_SHORT_SHIFTS: "
+                       "no general path in rmsnorm.s)")
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:

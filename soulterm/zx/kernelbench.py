@@ -43,7 +43,8 @@ PAIR_SLOTS_OPTION = "MV_PAIR_SLOTS = 1"   # mv_slots' pairs, one jp over a narro
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
-SHORT_SHIFTS_OPTION = "RN_SHORT_SHIFTS = 2"   # ... with 2 unrolled shifts, not 15 (the 48K player's: a narrowed soul's 2)
+SHORT_SHIFTS = 2
+SHORT_SHIFTS_OPTION = f"RN_SHORT_SHIFTS = {SHORT_SHIFTS}"   # ... with 2 unrolled shifts, not 15 (the 48K player's: a narrowed soul's 2)
 FAST_SQUARES_OPTION = "RN_FAST_SQUARES = 1"   # rmsnorm.s's squares from AT_FAST_MEANS's table (the 128K player's)
 FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table of its own (needs AT_FAST_SCORES)
 # on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
