@@ -209,7 +209,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
-    if not banked and unit_gains_only(soul, SHORT_SHIFTS):
+    if unit_gains_only(soul, None if banked else SHORT_SHIFTS):
         options.append("RN_UNIT_GAINS_ONLY = 1   ; (every norm one gain 2^a, shift - a in 0..RN_SHORT_SHIFTS: "
                        "no general path in rmsnorm.s)")
     if embed_chains_take(soul):
