@@ -44,12 +44,17 @@
 ; norms' row above: 33,551 with the 48K's options (34,191 before the seventeenth
 ; round's straight call, 35,567 before its table squares), 31,440 with the 128K's
 ; (32,080 and 32,081 before them, 34,794 before the sixteenth round).
-; The 128K player's rmsnorm is 528 bytes (548 before the seventeenth round's general
+; RN_UNIT_GAINS_ONLY (both players' where every norm of the soul is one gain 2^a, with 0 <=
+; shift - a <= RN_SHORT_SHIFTS where the player has them: build.unit_gains_only, the shipped
+; soul's five norms all 64 with shift 8) leaves out the gains' check (16 rounds of two compares,
+; ~850 T-states a call) and the general path: 117 bytes (eighteenth round).
+; The 128K player's rmsnorm is 415 bytes (528 before the eighteenth round's RN_UNIT_GAINS_ONLY;
+; 548 before the seventeenth round's general
 ; path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
-; Bytes: 448 (in the 48K player: code; its variables are in matvec's page, below;
-; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
+; Bytes: 331 (in the 48K player: code; its variables are in matvec's page, below;
+; 448 before the eighteenth round's RN_UNIT_GAINS_ONLY; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
 ; path walking its inputs 18 fewer, two jr's for jp's 2, the count's ld b in RN_FAST_SQUARES's loop alone 2);
 ; 346 before the sixteenth round's RN_CLAMPED_UNIT, 342 before the clamped
 ; inverse's path, 360 with the variables before).
