@@ -117,7 +117,7 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,932 (the shipped 48K player's, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code; 4,039 with MV_COARSE_TOP's 107 too; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; Bytes: 4,039 (the shipped 48K player's, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code, and MV_COARSE_TOP's 107 since the eighteenth round's room; 3,932 without it; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
