@@ -572,32 +572,32 @@ def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path():
 
 
 @pytest.mark.parametrize("short", [True, False])
-def test_rmsnorm_unit_gains_only_leaves_out_the_check_and_general_path(short):
-    """RN_UNIT_GAINS_ONLY (a player whose soul's norms are each one gain 2^a, 0 <= shift - a, within
-    RN_SHORT_SHIFTS where it has them: build.unit_gains_only): no check of the gains and no general
-    path. Bit for bit intmath for every unit shift the option is given for, either side of the
-    clamp, in place too; ~850 T-states a call cheaper than the check it leaves out (16 rounds of
-    two compares) and over 100 bytes smaller. It fails if the unit shift is taken from the wrong
-    bit or the shift."""
+def test_rmsnorm_unit_gain_bits_leave_out_the_check_and_general_path(short):
+    """RN_UNIT_GAIN_BITS = a (a player whose soul's every norm gain is 2^a, 0 <= shift - a, within
+    RN_SHORT_SHIFTS where it has them: build.unit_gain_bits): shift - a taken straight, no check of
+    the gains and no general path. Bit for bit intmath for every unit shift the option is given for,
+    either side of the clamp, in place too; ~1,000 T-states a call cheaper than the check it leaves
+    out (a's bit found, 16 rounds of two compares) and over 100 bytes smaller. It fails if the unit
+    shift is off by one or a is not the option's."""
     options = [CLAMPED_UNIT_OPTION] + [SHORT_SHIFTS_OPTION] * short
-    unit = Z80Bench(options="\n".join(options + ["RN_UNIT_GAINS_ONLY = 1"]))
     checked = Z80Bench(options="\n".join(options))
-    assert "rmsnorm@general" in checked.symbols and "rmsnorm@general" not in unit.symbols
-    assert checked.program.end - unit.program.end > 100
     rng = np.random.default_rng(20)
-    for root in (3, 16, 17, 300):
-        for unit_shift in ((0, 1, 2) if short else (0, 1, 2, 7, 14, 15, 16, 22)):
-            a = int(rng.integers(0, 7)) if unit_shift < 25 else 0
-            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
-            x[:2] = (-16 * root - 5, 16 * root + 7)
-            costs = [rmsnorm_with_gains_of(bench, x, a, a + unit_shift) for bench in (unit, checked)]
-            for bench in (unit, checked):
-                assert np.array_equal(bench.read_words(0xA200, 32),
-                                      intmath.rmsnorm(x, np.full(32, 1 << a), a + unit_shift)), (root, unit_shift)
-            assert costs[0] < costs[1] - 800, (root, unit_shift, costs)
-    x = rng.integers(-3000, 3000, 32)
-    rmsnorm_with_gains_of(unit, x, 6, 8, out=0xA000)          # in place
-    assert np.array_equal(unit.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
+    for a in (0, 6):
+        unit = Z80Bench(options="\n".join(options + [f"RN_UNIT_GAIN_BITS = {a}"]))
+        assert "rmsnorm@general" in checked.symbols and "rmsnorm@general" not in unit.symbols
+        assert checked.program.end - unit.program.end > 100
+        for root in (3, 16, 17, 300):
+            for unit_shift in ((0, 1, 2) if short else (0, 1, 2, 7, 14, 15, 16, 22)):
+                x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+                x[:2] = (-16 * root - 5, 16 * root + 7)
+                costs = [rmsnorm_with_gains_of(bench, x, a, a + unit_shift) for bench in (unit, checked)]
+                for bench in (unit, checked):
+                    assert np.array_equal(bench.read_words(0xA200, 32),
+                                          intmath.rmsnorm(x, np.full(32, 1 << a), a + unit_shift)), (a, root, unit_shift)
+                assert costs[0] < costs[1] - 900, (a, root, unit_shift, costs)
+        x = rng.integers(-3000, 3000, 32)
+        rmsnorm_with_gains_of(unit, x, a, a + 2, out=0xA000)         # in place
+        assert np.array_equal(unit.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 1 << a), a + 2))
 
 
 def test_rmsnorm_fast_squares_match_intmath():

@@ -69,7 +69,7 @@ def test_build_command_says_when_the_48k_has_no_room_for_the_coarse_calls(tmp_pa
 
 def test_the_48k_takes_the_slot_pairs_before_the_logits_rows_own_end(built, monkeypatch):
     """The shipped 48K has room for both MV_PAIR_SLOTS and MV_COARSE_TOP (since the eighteenth
-    round's RN_UNIT_GAINS_ONLY); a soul with room for one of them gets the pairs (the larger gain),
+    round's RN_UNIT_GAIN_BITS); a soul with room for one of them gets the pairs (the larger gain),
     one with room for only the other gets it (coarse_fits says which fit)."""
     import soulterm.zx.build as zx_build
 
@@ -219,25 +219,27 @@ def test_a_player_leaves_out_the_general_embed_only_when_the_chains_take_the_sou
     assert "EMBED_CHAINS_ONLY" not in other and {"embed", "up_q88", "fw_embed_any"} <= set(other)
 
 
-def test_a_player_leaves_out_rmsnorms_general_path_only_when_every_norm_is_one_power_of_two(built, tmp_path):
+def test_a_player_leaves_out_rmsnorms_general_path_only_when_every_gain_is_one_power_of_two(built, tmp_path):
     """The shipped soul's five norms are all 64 with shift 8 (a unit shift of 2, within the 48K's
-    RN_SHORT_SHIFTS): both players take RN_UNIT_GAINS_ONLY, rmsnorm.s without its check of the
-    gains and its general path (build.unit_gains_only). One gain off a power of two gives both the
-    general path back; gains of 2^3 with shift 8 (a unit shift of 5) give it back to the 48K only,
-    whose unit loop unrolls 2 shifts."""
+    RN_SHORT_SHIFTS): both players take RN_UNIT_GAIN_BITS = 6, rmsnorm.s without its check of the
+    gains and its general path (build.unit_gain_bits). One gain off a power of two, or one norm's
+    gains another power of two (32 with shift 7), gives both the general path back; gains of 2^3
+    with shift 8 (a unit shift of 5) give it back to the 48K only, whose unit loop unrolls 2 shifts."""
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul, save_soul
-    from soulterm.zx.build import unit_gains_only
+    from soulterm.zx.build import unit_gain_bits
 
     shipped = load_soul(DEFAULT_SOUL)
-    assert unit_gains_only(shipped, 2) and not unit_gains_only(load_soul(_available(ORIGINAL_VECTORS).soul_path))
+    assert unit_gain_bits(shipped, 2) == 6 and unit_gain_bits(load_soul(_available(ORIGINAL_VECTORS).soul_path)) is None
     for sym in (built.program.symbols, assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols):
-        assert "RN_UNIT_GAINS_ONLY" in sym and "rmsnorm@general" not in sym
+        assert sym["RN_UNIT_GAIN_BITS"] == 6 and "rmsnorm@general" not in sym
+    norms = ("l0.n1", "l0.n2", "l1.n1", "l1.n2", "norm")
     arrays = {t.name: (shipped[t.name].values.copy(), shipped[t.name].shift) for t in spec.TENSORS}
     off = dict(arrays, norm=(arrays["norm"][0].copy(), 8))
     off["norm"][0][5] = 63
-    small = dict(arrays, **{name: (arrays[name][0] // 8, 8) for name in ("l0.n1", "l0.n2", "l1.n1", "l1.n2", "norm")})
-    for changed, in_128k in ((off, False), (small, True)):
+    mixed = dict(arrays, norm=(arrays["norm"][0] // 2, 7))
+    small = dict(arrays, **{name: (arrays[name][0] // 8, 8) for name in norms})
+    for changed, in_128k in ((off, False), (mixed, False), (small, True)):
         path = tmp_path / "soul.bin"
         save_soul(Soul.from_arrays(changed), path)
         assert "rmsnorm@general" in assemble_spectrum_player(path, DEFAULT_TOKENIZER).program.symbols

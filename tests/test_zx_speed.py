@@ -11,13 +11,13 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import unit_gains_only
+from soulterm.zx.build import unit_gain_bits
 from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_878_600     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 1,861,758 measured here, 1,861,701 in the player's layout, with the eighteenth
-                                    # round's RN_UNIT_GAINS_ONLY (rmsnorm.s without its gains' check and general path)
+SHIPPED_MEAN_BUDGET = 1_877_900     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,861,066 measured here, 1,861,019 in the player's layout, with the eighteenth
+                                    # round's RN_UNIT_GAIN_BITS (rmsnorm.s without its gains' check and general path)
                                     # and, in the room it makes, MV_COARSE_TOP beside MV_PAIR_SLOTS (docs/spectrum.md,
                                     # "Eighteenth round: room in the 48K"); 1,890,800 for
                                     # 1,873,916 measured here, 1,873,909 in the player's layout, with RMSNorm's unit
@@ -63,7 +63,7 @@ SHIPPED_MEAN_BUDGET = 1_878_600     # T-states a computed position over the turn
 EXACT_FIXED_SOUL = [("forward_prefill", 2_093_998), ("forward_prefill", 2_129_601), ("forward_prefill", 2_164_461),
                     ("forward_step", 4_161_750), ("forward_step", 4_109_733)]
 # (The eighteenth round's bench with MV_COARSE_TOP, the shipped 48K's now: 2,093,998, 2,129,602, 2,164,462,
-# 4,161,676 and 4,109,668 before; this random soul's gains are not powers of two, so RN_UNIT_GAINS_ONLY is
+# 4,161,676 and 4,109,668 before; this random soul's gains are not powers of two, so RN_UNIT_GAIN_BITS is
 # not its, and its logits run exact: the coarse rows' own end costs its gated fc1 calls a little.)
 # (The seventeenth round's slot pairs with its other changes merged, MV_COARSE_TOP off by default:
 # 2,004,041, 2,039,645, 2,074,691, 4,007,375 and 3,953,311 before; this dense random soul's calls are
@@ -94,11 +94,12 @@ EXACT_FIXED_SOUL = [("forward_prefill", 2_093_998), ("forward_prefill", 2_129_60
 
 def bench_for(soul) -> Z80Bench:
     """The 48K player's kernels (MV_SPARSE, MV_COARSE, MV_BIAS_IN_K, MV_PAIR_SLOTS and, since the
-    eighteenth round, MV_COARSE_TOP among them; RN_UNIT_GAINS_ONLY where the soul's norms take it, as
+    eighteenth round, MV_COARSE_TOP among them; RN_UNIT_GAIN_BITS where the soul's norms take it, as
     build.py chooses) on the kernels' bench."""
     options = player_kernel_options("48k", coarse_top=True)
-    if unit_gains_only(soul, SHORT_SHIFTS):
-        options += "\nRN_UNIT_GAINS_ONLY = 1"
+    gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)
+    if gain_bits is not None:
+        options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
 
 

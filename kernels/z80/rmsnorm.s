@@ -44,17 +44,17 @@
 ; norms' row above: 33,551 with the 48K's options (34,191 before the seventeenth
 ; round's straight call, 35,567 before its table squares), 31,440 with the 128K's
 ; (32,080 and 32,081 before them, 34,794 before the sixteenth round).
-; RN_UNIT_GAINS_ONLY (both players' where every norm of the soul is one gain 2^a, with 0 <=
-; shift - a <= RN_SHORT_SHIFTS where the player has them: build.unit_gains_only, the shipped
-; soul's five norms all 64 with shift 8) leaves out the gains' check (16 rounds of two compares,
-; ~850 T-states a call) and the general path: 117 bytes (eighteenth round).
-; The 128K player's rmsnorm is 415 bytes (528 before the eighteenth round's RN_UNIT_GAINS_ONLY;
+; RN_UNIT_GAIN_BITS = a (both players' where every gain of every norm of the soul is 2^a, with
+; 0 <= shift - a <= RN_SHORT_SHIFTS where the player has them: build.unit_gain_bits, the shipped
+; soul's five norms all 64 with shift 8) leaves out the gains' check (a's bit found, 16 rounds
+; of two compares: ~1,000 T-states a call) and the general path: 126 bytes (eighteenth round).
+; The 128K player's rmsnorm is 415 bytes (528 before the eighteenth round's RN_UNIT_GAIN_BITS;
 ; 548 before the seventeenth round's general
 ; path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
 ; Bytes: 331 (in the 48K player: code; its variables are in matvec's page, below;
-; 448 before the eighteenth round's RN_UNIT_GAINS_ONLY; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
+; 448 before the eighteenth round's RN_UNIT_GAIN_BITS; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
 ; path walking its inputs 18 fewer, two jr's for jp's 2, the count's ld b in RN_FAST_SQUARES's loop alone 2);
 ; 346 before the sixteenth round's RN_CLAMPED_UNIT, 342 before the clamped
 ; inverse's path, 360 with the variables before).
@@ -301,17 +301,10 @@ rmsnorm:
 @inv_ok:
         ld (rn_inv),hl
 
-.ifdef RN_UNIT_GAINS_ONLY
-        ld hl,(rn_gain)         ; (the build's option for a soul whose every norm has one gain 2^a,
-        ld a,(hl)               ; 0 <= shift - a <= RN_CLAMPED_SHIFTS: build.unit_gains_only) no
-        ld b,$FF                ; check, no general path: B = a, the place of its lowest set bit
-@lowest_bit:
-        inc b
-        rra
-        jr nc,@lowest_bit
-        ld a,(rn_shift)
-        sub b
-        ld (rn_unit_shift),a
+.ifdef RN_UNIT_GAIN_BITS
+        ld a,(rn_shift)         ; every gain 2^a, a = RN_UNIT_GAIN_BITS, 0 <= shift - a <=
+        sub RN_UNIT_GAIN_BITS   ; RN_CLAMPED_SHIFTS (the build's option: build.unit_gain_bits):
+        ld (rn_unit_shift),a    ; no check of the gains, no general path
 .else
         ld hl,(rn_gain)         ; every gain one 2^a with a <= shift (fixed gains, narrowed
         ld a,(hl)               ; or not)? then out = y >> (shift - a), no gain product
@@ -405,7 +398,7 @@ rmsnorm:
 .endif
 .endif
 
-.ifndef RN_UNIT_GAINS_ONLY
+.ifndef RN_UNIT_GAIN_BITS
 @general:                       ; (walks rn_x, rn_gain and rn_out: the caller sets them each call)
         ld b,RN_DIM
 @element:

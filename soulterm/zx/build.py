@@ -145,24 +145,25 @@ def embed_chains_take(soul) -> bool:
     return all(1 <= soul[name].shift <= 8 for name in ("te", "pe"))
 
 
-def unit_gains_only(soul, most_shifts: int | None = None) -> bool:
-    """Whether every RMSNorm of this soul has one gain 2^a in all its places, with 0 <= shift - a
-    (<= `most_shifts`, rmsnorm.s's RN_SHORT_SHIFTS, where the player has it): rmsnorm.s's unit loop
-    then takes every norm, so that a player can leave out its check of the gains and its general
-    path (RN_UNIT_GAINS_ONLY: the shipped soul's gains are all 64 with shift 8)."""
+def unit_gain_bits(soul, most_shifts: int | None = None) -> int | None:
+    """a, when every gain of every RMSNorm of this soul is 2^a, with 0 <= shift - a (<= `most_shifts`,
+    rmsnorm.s's RN_SHORT_SHIFTS, where the player has it): rmsnorm.s's unit loop then takes every
+    norm, so that a player can leave out its check of the gains and its general path and take
+    shift - a straight (RN_UNIT_GAIN_BITS = a: the shipped soul's gains are all 64 = 2^6, shift 8);
+    else None."""
+    bits = set()
     for tensor in spec.TENSORS:
         if not is_gain(tensor.name):
             continue
         gains = {int(g) for g in soul[tensor.name].values}
-        if len(gains) != 1:
-            return False
         gain = gains.pop()
-        if gain <= 0 or gain & (gain - 1):
-            return False
+        if gains or gain <= 0 or gain & (gain - 1):
+            return None
+        bits.add(gain.bit_length() - 1)
         unit_shift = soul[tensor.name].shift - (gain.bit_length() - 1)
         if unit_shift < 0 or (most_shifts is not None and unit_shift > most_shifts):
-            return False
-    return True
+            return None
+    return bits.pop() if len(bits) == 1 else None
 
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
@@ -209,9 +210,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
-    if unit_gains_only(soul, None if banked else SHORT_SHIFTS):
-        options.append("RN_UNIT_GAINS_ONLY = 1   ; (every norm one gain 2^a, shift - a in 0..RN_SHORT_SHIFTS: "
-                       "no general path in rmsnorm.s)")
+    gain_bits = unit_gain_bits(soul, None if banked else SHORT_SHIFTS)
+    if gain_bits is not None:
+        options.append(f"RN_UNIT_GAIN_BITS = {gain_bits}   ; (every norm's gains 2^{gain_bits}: rmsnorm.s "
+                       "takes shift - a straight, no general path)")
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
