@@ -47,13 +47,15 @@
 ; RN_UNIT_GAIN_BITS = a (both players' where every gain of every norm of the soul is 2^a, with
 ; 0 <= shift - a <= RN_SHORT_SHIFTS where the player has them: build.unit_gain_bits, the shipped
 ; soul's five norms all 64 with shift 8) leaves out the gains' check (a's bit found, 16 rounds
-; of two compares: ~1,000 T-states a call) and the general path: 126 bytes (eighteenth round).
-; The 128K player's rmsnorm is 415 bytes (528 before the eighteenth round's RN_UNIT_GAIN_BITS;
+; of two compares) and the general path (eighteenth round): 33,772 -> 32,699 T-states with the
+; 48K's options, 33,756 -> 32,697 with RN_CLAMPED_UNIT alone (random words below 1,000, gains 64,
+; shift 8), 126 and 122 bytes fewer.
+; The 128K player's rmsnorm is 406 bytes (528 before the eighteenth round's RN_UNIT_GAIN_BITS;
 ; 548 before the seventeenth round's general
 ; path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
-; Bytes: 331 (in the 48K player: code; its variables are in matvec's page, below;
+; Bytes: 322 (in the 48K player: code; its variables are in matvec's page, below;
 ; 448 before the eighteenth round's RN_UNIT_GAIN_BITS; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
 ; path walking its inputs 18 fewer, two jr's for jp's 2, the count's ld b in RN_FAST_SQUARES's loop alone 2);
 ; 346 before the sixteenth round's RN_CLAMPED_UNIT, 342 before the clamped
