@@ -23,14 +23,16 @@
 ; 6,908 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
 ; sixteenth round) (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 201 (with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
+; Bytes: 200 (201 before the eighteenth round's em_unpack widths, a row's bytes in its top
+; five bits; with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
 ; which took fw_logits_bound's 12 out of forward.s; 162 before; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
 ; take embedrows.s's chains, EMBED_CHAINS_ONLY; 373 before they left out vec_add_sat and vec_relu, VEC_FUSED_STORES:
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
 ;              bytes: below. ~16,000 T-states for te's and pe's rows a position on the
-;              shipped soul (python benchmarks/z80_profile.py).
+;              shipped soul (python benchmarks/z80_profile.py); its walk from the mark 64
+;              T-states a row since the eighteenth round's widths (98 before).
 
 VEC_DIM         = 32
 VOCAB           = 128
@@ -324,7 +326,8 @@ am_rows:
 ; em_unpack - (SOUL_PACKED, the 48K player's) row A of a packed table
 ; (soulterm.zx.soul_layout.packed_rows: te, pe) as its 32 signed bytes at DE.
 ; HL = the table's marks (every 16th row's data address), BC = its widths (a
-; byte a row: the two groups' widths, 1..8, the first's in the high nibble).
+; byte a row: (w1 + w2) * 8 + w1 - 1 for the two groups' widths w1, w2 in 1..8,
+; so that a row's bytes, 2 (w1 + w2), are its top five bits a quarter).
 ; Each group is 16 values of w bits, v + 2^(w-1), most significant bit first,
 ; in 2w bytes. Clobbers AF, BC, DE, HL.
 EM_GROUP        = 16            ; values a group (soul_layout.PACK_GROUP: the packed tables assert both)
@@ -359,16 +362,9 @@ em_unpack:
         ld d,a                  ; the rows between the mark's and this one
 @skip:
         ld a,(bc)               ; a row's bytes: 2 (w1 + w2)
-        and $0F
-        ld e,a
-        ld a,(bc)
+        and $F8
         rrca
         rrca
-        rrca
-        rrca
-        and $0F
-        add a,e
-        add a,a
         add a,l
         ld l,a
         jr nc,@skipped
@@ -380,15 +376,21 @@ em_unpack:
 @row:
         ld a,(bc)
         pop de
+        ld c,a
+        and 7
+        inc a                   ; w1: the byte's low three bits + 1
+        ld b,a
+        ld a,c
+        rrca
+        rrca
+        rrca
+        and $1F                 ; w1 + w2
+        sub b                   ; w2
         push af
-        rrca
-        rrca
-        rrca
-        rrca
+        ld a,b
         call @group
         pop af
-@group:                         ; the low nibble of A: w; HL: the group's bytes, DE: its 16 values
-        and $0F
+@group:                         ; A: w (1..8); HL: the group's bytes, DE: its 16 values
         ld b,a
         ld a,$80
         ld c,1

@@ -100,8 +100,8 @@ def pack_width(values) -> int:
 
 def packed_rows(values) -> tuple[bytes, list[int], bytes]:
     """A table of signed bytes as vecops.s's em_unpack reads it: each row's two groups
-    of PACK_GROUP values with a width w (1..8) each, a byte a row (the first group's w
-    in the high nibble), the offset of every PACK_MARK_ROWS-th row's data, and the
+    of PACK_GROUP values with a width w (1..8) each, a byte a row ((w1 + w2) * 8 + w1 - 1:
+    the row's bytes, 2 (w1 + w2), are its top five bits a quarter), the offset of every PACK_MARK_ROWS-th row's data, and the
     data: each group's values as v + 2^(w-1) in w bits, most significant first, 2w
     bytes a group (16 values), so that the groups need no length of their own."""
     import numpy as np
@@ -114,7 +114,7 @@ def packed_rows(values) -> tuple[bytes, list[int], bytes]:
             marks.append(len(data))
         groups = [row[:PACK_GROUP], row[PACK_GROUP:]]
         ws = [pack_width(group) for group in groups]
-        widths.append(ws[0] << 4 | ws[1])
+        widths.append((ws[0] + ws[1]) << 3 | (ws[0] - 1))
         for w, group in zip(ws, groups):
             bits = "".join(format(int(v) + (1 << (w - 1)), f"0{w}b") for v in group)
             data += bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
