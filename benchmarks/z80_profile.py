@@ -8,9 +8,11 @@ charging each instruction's T-states to the routine whose code holds its PC
 attention alone, in its two phases with the arithmetic helpers each calls:
 the scores (q.k, f, max f and the LUT weights) and the means; and RMSNorm's
 calls with theirs.
-The kernels are the 48K player's (MV_SPARSE, MV_COARSE, MV_BIAS_IN_K, SOUL_PACKED) or with `--model 128k` the
+The kernels are the 48K player's (MV_SPARSE, MV_COARSE, MV_BIAS_IN_K, SOUL_PACKED, and since the
+eighteenth round its MV_COARSE_TOP) or with `--model 128k` the
 128K player's (the low slots, MV_SPARSE, AT_PLANE_SCORES and MV_COARSE), as
-z80_token.py's --kernel-bench has them; `--fast-scores` gives the 48K's
+z80_token.py's --kernel-bench has them, with RMSNorm's RN_UNIT_GAIN_BITS where the soul takes it
+(build.unit_gain_bits); `--fast-scores` gives the 48K's
 kernels attention's scores through the squares table (AT_FAST_SCORES; its
 key sums, at_key_sums, are charged to themselves), `--product-means` leaves
 out the 48K's means through matvec's squares table (AT_TABLE_MEANS), and
@@ -30,7 +32,9 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.kernelbench import _CORE_FRAME, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn, player_kernel_options
+from soulterm.zx.build import unit_gain_bits
+from soulterm.zx.kernelbench import (_CORE_FRAME, SHORT_SHIFTS, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn,
+                                     player_kernel_options)
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -109,9 +113,13 @@ def main() -> None:
     args = parser.parse_args()
     text = args.text
     soul = load_soul(args.soul)
-    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul),
-                     options=player_kernel_options(args.model, fast_scores=True if args.fast_scores else None,
-                                                   table_means=False if args.product_means else None))
+    options = player_kernel_options(args.model, fast_scores=True if args.fast_scores else None,
+                                    table_means=False if args.product_means else None,
+                                    coarse_top=args.model == "48k")     # (the shipped 48K's since the eighteenth round)
+    gain_bits = unit_gain_bits(soul, None if args.model == "128k" else SHORT_SHIFTS)
+    if gain_bits is not None:       # as build.py chooses for the soul (both players)
+        options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(args.tokenizer).encode_turn(text))
     for wanted in ("forward_step", "forward_prefill"):
         position, token = next((p, t) for p, t, routine, _ in reversed(rows) if routine == wanted and p)
