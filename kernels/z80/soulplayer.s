@@ -197,26 +197,22 @@ reply:
         ld a,(fw_pos)
         cp CONTEXT_SIZE
         jr z,@end
+        ld e,a                  ; E = fw_pos
         ld a,(fw_next)
         cp END_ID
         jr z,@end
         ld (fw_token),a
         ld hl,ctx_ids           ; the context the attention panel shows grows with the reply
-        ld a,(fw_pos)
-        ld e,a
         ld d,0
         add hl,de
-        ld a,(fw_token)
         ld (hl),a
-        ld a,(fw_pos)
-        inc a
-        ld (ctx_len),a
-        ld a,(fw_token)
-        call print_token
+        inc e
+        ld hl,ctx_len
+        ld (hl),e
+        call print_token        ; (A = fw_token)
         call think
-        ld a,(fw_pos)
-        inc a
-        ld (fw_pos),a
+        ld hl,fw_pos
+        inc (hl)
         jr @generate
 @end:
         call border_back
