@@ -28,9 +28,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 749 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS
-; and AT_SHORT_EXP; 721 before the eighteenth round unrolled at_means_udivide's 8 rounds;
-; 601 before them, fifteenth round; 604 before
+; Bytes: 721 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS
+; and AT_SHORT_EXP; 601 before them, fifteenth round; 604 before
 ; the magnitudes, 637 before max f was kept with the scores).
 ;
 ; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round:
@@ -38,15 +37,13 @@
 ; through matvec's squares table (attend_head@narrow: w v = (S(w' + v) - S(w' - v)) / 4
 ; + 128 v, w' = w - 128; two reads of two planes, the product added as a word, as are
 ; the weight 1's), the others as before, and each dimension's division by
-; at_means_divide (8 restoring rounds when the mean fits a byte, else 16, eight unrolled
-; (four a pass before the eighteenth round);
+; at_means_divide (8 restoring rounds when the mean fits a byte, else 16, four a pass;
 ; no clamp: a weighted mean of words lies in int16), which leaves arith.s's signed
 ; divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its run of
 ; 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k in
-; -2048..2047): 17,218 for one position and 181,554 for 20 with v in -128..127 (20,861
-; and 186,660 without), 20,615 and 185,876 with v of any width (26,288 and 192,088
-; without); 17,442, 181,778, 21,060 and 186,321 before the eighteenth round's unrolled
-; division rounds. 120 bytes more than without them here; arith.s 113 fewer.
+; -2048..2047): 17,442 for one position and 181,778 for 20 with v in -128..127 (20,861
+; and 186,660 without), 21,060 and 186,321 with v of any width (26,288 and 192,088
+; without). 120 bytes more than without them here; arith.s 113 fewer.
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
 ; docs/spectrum.md, "Attention's scores through the squares table") takes a
@@ -1410,20 +1407,23 @@ at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15),
         ld d,b
         ld e,c                  ; DE = m
         call @eight
-        ld c,a                  ; the quotient's high byte
+        ld c,a                  ; the quotient's high byte (B counts the rounds)
         ex af,af'
         call @eight
         ld e,a
         ld d,c
         ret
 @eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits, flipped
-        .repeat 8               ; (unrolled since the eighteenth round: 28 bytes for 28 T-states a call)
+        ld b,2
+@round:
+        .repeat 4, quarter
         rla                     ; the last round's bit in, the dividend's next bit out
         adc hl,hl               ; R = 2R + bit (< 2m: no carry out)
         sbc hl,de               ; R - m: borrows when R < m (the quotient bit's complement)
         jr nc,* + 3
         add hl,de               ; R < m: back (its carry keeps the complement)
         .endrepeat
+        djnz @round             ; (four rounds a pass)
         rla                     ; the last bit in
 @flip:
         xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)
