@@ -9,7 +9,7 @@ attention alone, in its two phases with the arithmetic helpers each calls:
 the scores (q.k, f, max f and the LUT weights) and the means; and RMSNorm's
 calls with theirs.
 The kernels are the 48K player's (MV_SPARSE, MV_COARSE, MV_BIAS_IN_K, SOUL_PACKED, and since the
-eighteenth round its MV_COARSE_TOP) or with `--model 128k` the
+eighteenth round its MV_COARSE_TOP and AT_DIVIDE_UNROLLED) or with `--model 128k` the
 128K player's (the low slots, MV_SPARSE, AT_PLANE_SCORES and MV_COARSE), as
 z80_token.py's --kernel-bench has them, with RMSNorm's RN_UNIT_GAIN_BITS where the soul takes it
 (build.unit_gain_bits); `--fast-scores` gives the 48K's
@@ -119,6 +119,8 @@ def main() -> None:
     gain_bits = unit_gain_bits(soul, None if args.model == "128k" else SHORT_SHIFTS)
     if gain_bits is not None:       # as build.py chooses for the soul (both players)
         options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"
+    if args.model == "48k":
+        options += "\nAT_DIVIDE_UNROLLED = 1"    # (the shipped 48K's since the eighteenth round)
     bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(args.tokenizer).encode_turn(text))
     for wanted in ("forward_step", "forward_prefill"):

@@ -68,24 +68,23 @@ def test_build_command_says_when_the_48k_has_no_room_for_the_coarse_calls(tmp_pa
 
 
 def test_the_48k_takes_the_slot_pairs_before_the_logits_rows_own_end(built, monkeypatch):
-    """The shipped 48K has room for both MV_PAIR_SLOTS and MV_COARSE_TOP (since the eighteenth
-    round's RN_UNIT_GAIN_BITS); a soul with room for one of them gets the pairs (the larger gain),
+    """The shipped 48K has room for MV_PAIR_SLOTS, MV_COARSE_TOP and AT_DIVIDE_UNROLLED (since the
+    eighteenth round's RN_UNIT_GAIN_BITS); a soul with room for less loses the unrolled division
+    first, then MV_COARSE_TOP: one with room for one of the two gets the pairs (the larger gain),
     one with room for only the other gets it (coarse_fits says which fit)."""
     import soulterm.zx.build as zx_build
 
     def options(program):
-        return {"pairs": "mv_even_skip" in program.symbols, "top": "mv_coarse_top" in program.symbols}
+        return tuple(name in program.symbols for name in ("mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED"))
 
-    assert options(built.program) == {"pairs": True, "top": True}
+    assert options(built.program) == (True, True, True)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    for fitting, expected in (((True, False), {"pairs": True, "top": False}),
-                              ((False, True), {"pairs": False, "top": True}),
-                              ((False, False), {"pairs": False, "top": False})):
+    for fitting in ((True, True, False), (True, False, False), (False, True, False), (False, False, False)):
         monkeypatch.setattr(zx_build, "coarse_fits",
-                            lambda *args, coarse_top=False, pairs=True, fitting=fitting, **kwargs:
-                            (pairs, coarse_top) == fitting)
+                            lambda *args, coarse_top=False, pairs=True, unrolled=False, fitting=fitting, **kwargs:
+                            (pairs, coarse_top, unrolled) == fitting)
         program = zx_build.assemble_player(soul, tokenizer, word_list=False)
-        assert options(program) == expected
+        assert options(program) == fitting
 
 
 def test_run_without_max_cycles_lets_a_typo_prompt_finish_its_reply(capsys):

@@ -28,8 +28,11 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 721 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS
-; and AT_SHORT_EXP; 601 before them, fifteenth round; 604 before
+; Bytes: 749 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
+; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
+; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
+; division: 17,218 for one position and 181,554 for 20 with v in -128..127, 20,615 and
+; 185,876 with v of any width, below); 721 before it; 601 before them, fifteenth round; 604 before
 ; the magnitudes, 637 before max f was kept with the scores).
 ;
 ; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round:
@@ -1414,16 +1417,23 @@ at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15),
         ld d,c
         ret
 @eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits, flipped
+.ifdef AT_DIVIDE_UNROLLED               ; (the 48K's where it fits, build.py: 28 bytes for 28 T-states a call)
+AT_DIVIDE_ROUNDS = 8
+.else
+AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         ld b,2
 @round:
-        .repeat 4, quarter
+.endif
+        .repeat AT_DIVIDE_ROUNDS
         rla                     ; the last round's bit in, the dividend's next bit out
         adc hl,hl               ; R = 2R + bit (< 2m: no carry out)
         sbc hl,de               ; R - m: borrows when R < m (the quotient bit's complement)
         jr nc,* + 3
         add hl,de               ; R < m: back (its carry keeps the complement)
         .endrepeat
+.ifndef AT_DIVIDE_UNROLLED
         djnz @round             ; (four rounds a pass)
+.endif
         rla                     ; the last bit in
 @flip:
         xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)

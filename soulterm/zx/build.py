@@ -167,7 +167,7 @@ def unit_gain_bits(soul, most_shifts: int | None = None) -> int | None:
 
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
-                  coarse: bool = True, coarse_top: bool = False, pairs: bool = True) -> str:
+                  coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -197,8 +197,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options and layout from before the sixteenth round. `coarse_top`: MV_COARSE_TOP with
     MV_COARSE (the logits' coarse rows' own end, seventeenth round: the 48K's where it fits;
     the 128K's rows end in MV_LOW_HLA's own row ends). `pairs`: MV_PAIR_SLOTS (mv_slots in
-    pairs, seventeenth round: the 48K's where it fits). The defaults are the shipped 48K's
-    choice: the pairs, not MV_COARSE_TOP (it has room for one, and the pairs gain more).
+    pairs, seventeenth round: the 48K's where it fits). `unrolled`: AT_DIVIDE_UNROLLED (the means'
+    division rounds unrolled, eighteenth round: the 48K's where it fits with both). The defaults
+    are the shipped 48K's choice: all three (since the eighteenth round's RN_UNIT_GAIN_BITS).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -210,6 +211,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
+    if unrolled and coarse and not banked:
+        options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
     gain_bits = unit_gain_bits(soul, None if banked else SHORT_SHIFTS)
     if gain_bits is not None:
         options.append(f"RN_UNIT_GAIN_BITS = {gain_bits}   ; (every norm's gains 2^{gain_bits}: rmsnorm.s "
@@ -319,31 +322,39 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     ones do), and is built as before the sixteenth round otherwise, without any of them
     (`coarse_fits`); where that fits with room to spare, the seventeenth round's MV_PAIR_SLOTS
     (mv_slots in pairs) and MV_COARSE_TOP (the logits' rows' own end), the pairs first (they
-    gain more): the shipped soul has room for the pairs alone, the vectors soul's 48K (whose
-    calls are mostly full anyway) for MV_COARSE alone. Never either without MV_COARSE."""
+    gain more), and with both the means' division unrolled (AT_DIVIDE_UNROLLED, eighteenth
+    round): the shipped soul has room for all three since the eighteenth round's
+    RN_UNIT_GAIN_BITS, the vectors soul's 48K (whose calls are mostly full anyway) for MV_COARSE
+    alone. Never any of them without MV_COARSE."""
     if model == "48k":
-        for pairs, coarse_top in ((True, True), (True, False), (False, True), (False, False)):
-            if coarse_fits(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs):
-                return _assemble_48k(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs)
-        return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False)
+        for pairs, coarse_top, unrolled in ((True, True, True), (True, True, False), (True, False, False),
+                                            (False, True, False), (False, False, False)):
+            if coarse_fits(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled):
+                return _assemble_48k(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs,
+                                     unrolled=unrolled)
+        return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
+                             unrolled=False)
     return _assemble(player_source(soul, tokenizer, word_list, model))
 
 
-def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = False,
-                  pairs: bool = True):
-    choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs)
+def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
+                  pairs: bool = True, unrolled: bool = True):
+    choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
     return _assemble(player_source(soul, tokenizer, word_list, "48k", top_bytes, **choice))
 
 
-def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True) -> bool:
+def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
+                unrolled: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
-    with `pairs`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the kernels
-    and matrices below $FFFF and the word list in what they and the cold part leave."""
+    with `pairs`, AT_DIVIDE_UNROLLED with `unrolled`; its layout: vecops.s and the biases below
+    UNCONTENDED too) fits: the kernels and matrices below $FFFF and the word list in what they
+    and the cold part leave."""
     try:
-        bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs))
+        bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
+                                       unrolled=unrolled))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
