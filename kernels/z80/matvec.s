@@ -1986,9 +1986,13 @@ MV_D_H_STORE    = MV_D_H2
 .ifdef MV_LOW_SLOTS
 ; mv_low_column - one column of the low slots' pass (x popped): to `wide` for h != 0 (A = x + 127's
 ; high byte, HL = x + 127), else S(l) into Cl (IY, to `carry` for its rare carry, which comes
-; back to `added`) and the low displacement l - 1 into the slot at IX + `slot`.
+; back to `added`) and the low displacement l - 1 into the slot at IX + `slot`. (C takes l - 1
+; from x's own low byte: 3 T-states a column less than (l + 127) xor $80 in A, eighteenth round;
+; the quads keep nothing in C, and a wide column's pass sets it.)
         .macro mv_low_column wide, carry, added, slot
         pop hl
+        ld c,l
+        dec c                   ; C: l - 1 (x's low byte less 1)
         ld a,l
         add a,127
         ld l,a
@@ -2002,10 +2006,8 @@ MV_D_H_STORE    = MV_D_H2
         add iy,de
         jr c,carry
 added:
-        ld a,l
-        xor $80
-        ld (ix+slot+MV_D_L1),a
-        ld (ix+slot+MV_D_L2),a
+        ld (ix+slot+MV_D_L1),c
+        ld (ix+slot+MV_D_L2),c
         .endmacro
 ; The low slots' pass from an even slot, four columns a loop step (B: the steps left, IX:
 ; the step's first slot): a one-piece column takes no jr to its step, and four columns
@@ -3539,6 +3541,22 @@ mv_coarse_prepare:
         ret
 .endif
 @ungated:
+.ifdef MV_LOW_SLOTS
+        call mv_coarse_pairs    ; (IX and MV_COARSE_FIRST on the first used pair)
+        ld de,MV_COARSE_PAIR
+        ld (mv_saved_sp),sp
+        ld sp,(mv_x)            ; SP walks x (interrupts are off)
+@pair:
+        pop hl
+        dec l                   ; l - 1: x's low byte less 1
+        ld (ix+MV_COARSE_D1),l
+        pop hl
+        dec l
+        ld (ix+MV_COARSE_D2),l
+        add ix,de
+        djnz @pair
+        ld sp,(mv_saved_sp)
+.else
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld de,-MV_COARSE_PAIR
@@ -3556,6 +3574,7 @@ mv_coarse_prepare:
         dec a
         ld (ix+MV_COARSE_D1),a
         djnz @pair
+.endif
 .ifdef MV_COARSE_TOP
         ld a,(mv_shift)         ; a shift of 7 or less: the rows end in mv_coarse_top
         cp 8
@@ -3588,7 +3607,9 @@ mv_coarse_prepare:
         ld (mv_coarse_end+1),hl
 .endif
 @slots_set:
+.ifndef MV_LOW_SLOTS                    ; (with them, mv_coarse_pairs stored it)
         ld (MV_COARSE_FIRST),ix
+.endif
 .ifdef MV_LOW_SLOTS
         ld hl,(mv_low_check+1)  ; (the shift's target for a low byte in A', or mv_gate)
 .else
@@ -3803,6 +3824,28 @@ mv_gate_prepare:
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
 .endif
         ld (mv_flag_check+1),hl
+.ifdef MV_LOW_SLOTS
+        call mv_coarse_pairs    ; (IX and MV_COARSE_FIRST on the first used pair, DE its offset)
+        ld iy,mv_gate_slots
+        add iy,de
+        ld (MV_GATE_FIRST),iy
+        ld de,MV_COARSE_PAIR
+        ld (mv_saved_sp),sp
+        ld sp,(mv_x)            ; SP walks x (interrupts are off)
+@pair:
+        pop hl
+        dec l                   ; l - 1: x's low byte less 1
+        ld (ix+MV_COARSE_D1),l
+        ld (iy+MV_COARSE_D1),l  ; (the gate's slots read the other plane at the same places)
+        pop hl
+        dec l
+        ld (ix+MV_COARSE_D2),l
+        ld (iy+MV_COARSE_D2),l
+        add ix,de
+        add iy,de
+        djnz @pair
+        ld sp,(mv_saved_sp)
+.else
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
@@ -3825,10 +3868,35 @@ mv_gate_prepare:
         ld (iy+MV_COARSE_D1),a
         djnz @pair
         ld (MV_GATE_FIRST),iy
+.endif
         pop hl
         xor a                   ; Z
         ret
 
+.ifdef MV_LOW_SLOTS
+; mv_coarse_pairs - B (the call's columns, even) = its pairs, DE = the first used pair's
+; offset in the coarse slots (13 (MV_MAX_COLS - B) / 2; the gate's are laid out alike),
+; IX and MV_COARSE_FIRST on its coarse pair: the pairs' loops above pop x from its first
+; column (eighteenth round: 14 T-states a column for x's low byte less 1, against 23
+; reading x from its end back). Clobbers AF.
+mv_coarse_pairs:
+        srl b
+        ld a,MV_MAX_COLS / 2
+        sub b
+        ld e,a
+        add a,a
+        add a,e
+        add a,a
+        add a,a
+        add a,e                 ; 13 * the pair (at most 195)
+        .assert MV_COARSE_PAIR == 13, "mv_coarse_pairs multiplies by 13"
+        ld e,a
+        ld d,0
+        ld ix,mv_coarse_slots
+        add ix,de
+        ld (MV_COARSE_FIRST),ix
+        ret
+.else
 ; mv_x_end - HL = past x's last column (B of them). Clobbers DE.
 mv_x_end:
         ld l,b
@@ -3837,6 +3905,7 @@ mv_x_end:
         ld de,(mv_x)
         add hl,de
         ret
+.endif
 
 ; mv_gate - a gated coarse row's end (fc1's, forward.s: ReLU follows): the row's
 ; doubled sum D = 256 V + the low byte lacks each product's low byte (0..255), so
