@@ -167,8 +167,10 @@
 ; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 227,106 coarse
-; against 349,465 exact, with one wide column 234,208 against 357,086, with four
-; 255,231 against 380,043 (227,069 / 349,428, 234,171 / 357,049 and 255,194 / 380,006
+; against 349,248 exact, with one wide column 234,208 against 356,880, with four
+; 255,231 against 379,870 (exact 349,465, 357,086 and 380,043 before the eighteenth
+; round's low slots' pass took l - 1 in C, 3 T-states a quad's column, and its first
+; slot 0 without mv_low_slot_at, 121 a call; 227,069 / 349,428, 234,171 / 357,049 and 255,194 / 380,006
 ; before matvec_again's short look, seventeenth round: 37 a call for matvec's clear
 ; of mv_hz_again and mv_hz_prepare's test of it; exact 349,852, 357,364 and 379,774 before the seventeenth
 ; round's low slots' pass four columns a step, @low_quad: four wide columns in a row
@@ -210,8 +212,11 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,708, every row summed again 217,005, exact 170,687 (one wide
-; column 125,086, 221,592, 175,364; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
+; every row gated 120,515, every row summed again 216,812, exact 170,494 (one wide
+; column 124,904, 221,410, 175,182; 120,708, 217,005, 170,687 and 125,086, 221,592,
+; 175,364 before the eighteenth round's low slots' pass: l - 1 in C, -96 for 32
+; columns, slot 0 without mv_low_slot_at, -121, and mv_prepare's look for matvec_again
+; at a shift below 7, +24; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
 ; before matvec_again's short look, seventeenth round: 37 a call, 52 more where the
 ; exact call marks mv_hz_again; 121,095, 217,392, 171,022 and 125,364, 221,870, 175,590
 ; before the seventeenth round's low slots' pass four columns a step; with fc1's store, mv_store_relu, which the short row
@@ -305,8 +310,8 @@
 ; copies each column's from mv_slots (mv_low_copy, ~53 T-states a column and 416
 ; bytes); a wide column is only listed there, its block written after the pass from
 ; x and mv_wide_list; from an even first slot four columns a step (@low_quad, seventeenth
-; round: ~152 T-states a one-piece column, ~166 a pair at a time before, ~211 one at a time,
-; counted). A call that turns
+; round: ~149 T-states a one-piece column since the eighteenth round took l - 1 into C from
+; x's own low byte, ~152 before, ~166 a pair at a time, ~211 one at a time, counted). A call that turns
 ; out to need the main slots runs the pass again for them (a 32x32 call on zero
 ; weights full after narrow 24,505 T-states more than after full, 9,180 before; narrow
 ; after full 16,509 more than after narrow, 8,536 before): a full one, a second part held narrow with
@@ -324,8 +329,10 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,381 bytes by
-; the build's line map (6,314 before the sparse short ends' first form, 67 more; the
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,441 bytes by
+; the build's line map (6,420 before the eighteenth round's look for matvec_again in
+; mv_prepare, 22, the quads' l - 1 in C, -4, and slot 0 without mv_low_slot_at, 3;
+; 6,381 before the seventeenth round's mv_hz_prepare@again, 39; 6,314 before the sparse short ends' first form, 67 more; the
 ; seventeenth round's low slots' pass four columns a step, 127, and the
 ; sparse calls' short row ends, 134, included: 6,053 before them; its short row ends' 503: 5,550
 ; before them; mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
@@ -1471,21 +1478,41 @@ mv_prepare:
         ld de,mv_hz_store - mv_store    ; (the short row ends' chain, mv_hz_prepare)
         add hl,de
         ld (mv_hz_shift),hl
+        ld a,(mv_hz_again)      ; matvec_again after the low copy's short ends: nothing more
+        or a                    ; (@again)
+        jr nz,@again
 .endif
         ld hl,mv_low_shift_af   ; the low rows' head (their low byte in A')
         ld (mv_low_check+1),hl
 .endif
         ld hl,mv_low_shift
         jr @shift_set
+.ifdef MV_LOW_HLA
+@hz_seven:                      ; (A = 0)
+        ld (mv_hz_shift),hl
+        ld a,(mv_hz_again)
+        or a
+        jr z,@hz_right_set      ; (A = 0 again)
+; matvec_again on the x of a call whose rows took the low copy's short ends (mv_hz_again, which
+; matvec clears), at a shift of 7 or less: its rows take them too (mv_hz_prepare@again: only the
+; output and the shift's entry), so nothing else here serves them: not the row ends' chains,
+; the bias, the flags or the rows' start (the copy's, from the call before: 10 T-states a call
+; less than mv_row_h_zero), only mv_row_jump's mv_row_h_zero, which tells mv_hz_prepare
+; the look it takes (eighteenth round: ~450 T-states a call less, k's and v's).
+@again:
+        ld hl,mv_row_h_zero
+        ld (mv_row_jump+1),hl
+        ret
+.endif
 @shift_right:
 .ifdef MV_LOW_HLA
         ld hl,mv_hz_store       ; (the short row ends: shift 7 straight to the store, none
         or a                    ; above: mv_hz_prepare leaves those rows the chains above)
-        jr z,@hz_right_set
+        jr z,@hz_seven
         ld h,0
-@hz_right_set:
         ld (mv_hz_shift),hl
 .endif
+@hz_right_set:
         ld c,a
         and MV_CHAIN_BITS
         mv_chain_at mv_saturate
@@ -1655,7 +1682,8 @@ mv_prepare:
         ld a,(mv_cols)
         neg
         add a,MV_MAX_COLS
-        call mv_low_slot_at
+        ld hl,mv_low_slots      ; (slot 0: a whole call's, ~120 T-states less than mv_low_slot_at)
+        call nz,mv_low_slot_at
         push hl
         pop ix                  ; IX: the first used low slot
         ld a,(mv_first_parity)  ; from an even slot four at a time (@low_quad, entered at
@@ -3541,22 +3569,6 @@ mv_coarse_prepare:
         ret
 .endif
 @ungated:
-.ifdef MV_LOW_SLOTS
-        call mv_coarse_pairs    ; (IX and MV_COARSE_FIRST on the first used pair)
-        ld de,MV_COARSE_PAIR
-        ld (mv_saved_sp),sp
-        ld sp,(mv_x)            ; SP walks x (interrupts are off)
-@pair:
-        pop hl
-        dec l                   ; l - 1: x's low byte less 1
-        ld (ix+MV_COARSE_D1),l
-        pop hl
-        dec l
-        ld (ix+MV_COARSE_D2),l
-        add ix,de
-        djnz @pair
-        ld sp,(mv_saved_sp)
-.else
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld de,-MV_COARSE_PAIR
@@ -3574,7 +3586,6 @@ mv_coarse_prepare:
         dec a
         ld (ix+MV_COARSE_D1),a
         djnz @pair
-.endif
 .ifdef MV_COARSE_TOP
         ld a,(mv_shift)         ; a shift of 7 or less: the rows end in mv_coarse_top
         cp 8
@@ -3607,9 +3618,7 @@ mv_coarse_prepare:
         ld (mv_coarse_end+1),hl
 .endif
 @slots_set:
-.ifndef MV_LOW_SLOTS                    ; (with them, mv_coarse_pairs stored it)
         ld (MV_COARSE_FIRST),ix
-.endif
 .ifdef MV_LOW_SLOTS
         ld hl,(mv_low_check+1)  ; (the shift's target for a low byte in A', or mv_gate)
 .else
@@ -3824,28 +3833,6 @@ mv_gate_prepare:
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
 .endif
         ld (mv_flag_check+1),hl
-.ifdef MV_LOW_SLOTS
-        call mv_coarse_pairs    ; (IX and MV_COARSE_FIRST on the first used pair, DE its offset)
-        ld iy,mv_gate_slots
-        add iy,de
-        ld (MV_GATE_FIRST),iy
-        ld de,MV_COARSE_PAIR
-        ld (mv_saved_sp),sp
-        ld sp,(mv_x)            ; SP walks x (interrupts are off)
-@pair:
-        pop hl
-        dec l                   ; l - 1: x's low byte less 1
-        ld (ix+MV_COARSE_D1),l
-        ld (iy+MV_COARSE_D1),l  ; (the gate's slots read the other plane at the same places)
-        pop hl
-        dec l
-        ld (ix+MV_COARSE_D2),l
-        ld (iy+MV_COARSE_D2),l
-        add ix,de
-        add iy,de
-        djnz @pair
-        ld sp,(mv_saved_sp)
-.else
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
@@ -3868,35 +3855,10 @@ mv_gate_prepare:
         ld (iy+MV_COARSE_D1),a
         djnz @pair
         ld (MV_GATE_FIRST),iy
-.endif
         pop hl
         xor a                   ; Z
         ret
 
-.ifdef MV_LOW_SLOTS
-; mv_coarse_pairs - B (the call's columns, even) = its pairs, DE = the first used pair's
-; offset in the coarse slots (13 (MV_MAX_COLS - B) / 2; the gate's are laid out alike),
-; IX and MV_COARSE_FIRST on its coarse pair: the pairs' loops above pop x from its first
-; column (eighteenth round: 14 T-states a column for x's low byte less 1, against 23
-; reading x from its end back). Clobbers AF.
-mv_coarse_pairs:
-        srl b
-        ld a,MV_MAX_COLS / 2
-        sub b
-        ld e,a
-        add a,a
-        add a,e
-        add a,a
-        add a,a
-        add a,e                 ; 13 * the pair (at most 195)
-        .assert MV_COARSE_PAIR == 13, "mv_coarse_pairs multiplies by 13"
-        ld e,a
-        ld d,0
-        ld ix,mv_coarse_slots
-        add ix,de
-        ld (MV_COARSE_FIRST),ix
-        ret
-.else
 ; mv_x_end - HL = past x's last column (B of them). Clobbers DE.
 mv_x_end:
         ld l,b
@@ -3905,7 +3867,6 @@ mv_x_end:
         ld de,(mv_x)
         add hl,de
         ret
-.endif
 
 ; mv_gate - a gated coarse row's end (fc1's, forward.s: ReLU follows): the row's
 ; doubled sum D = 256 V + the low byte lacks each product's low byte (0..255), so
@@ -4212,8 +4173,8 @@ mv_hz_prepare:
         ld hl,(MV_OUT_PTR)
         ld (MV_HZ_PTR),hl
         ld (MV_LOW_END_JP),de   ; (it runs no coarse slot: MV_COARSE_END_JP waits for a new x)
-        ret                     ; (the first row at mv_prepare's mv_row_h_zero: 10 T-states more
-                                ; than the copy, 16 less than writing it; the others at the copy)
+        ret                     ; (every row at the copy: mv_prepare@again leaves mv_first_row as
+                                ; the call before set it, and mv_row_jump on mv_row_h_zero)
 @h_zero:
         ld a,(mv_hz_again)      ; (matvec_again after a call that took the low copy's short ends)
         or a
