@@ -167,10 +167,11 @@
 ; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 227,106 coarse
-; against 349,248 exact, with one wide column 234,208 against 356,880, with four
-; 255,231 against 379,870 (exact 349,465, 357,086 and 380,043 before the eighteenth
-; round's low slots' pass took l - 1 in C, 3 T-states a quad's column, and its first
-; slot 0 without mv_low_slot_at, 121 a call; 227,069 / 349,428, 234,171 / 357,049 and 255,194 / 380,006
+; against 349,142 exact, with one wide column 234,208 against 356,826, with four
+; 255,231 against 379,816 (exact 349,465, 357,086 and 380,043 before the eighteenth
+; round's low slots' pass took l - 1 in C, 3 T-states a quad's column, its first slot
+; 0 without mv_low_slot_at, 121 a call, and mv_low_prepare its slot 0 without the
+; pairs' walk and the blocks' pointers only with wide columns, 54 and 52; 227,069 / 349,428, 234,171 / 357,049 and 255,194 / 380,006
 ; before matvec_again's short look, seventeenth round: 37 a call for matvec's clear
 ; of mv_hz_again and mv_hz_prepare's test of it; exact 349,852, 357,364 and 379,774 before the seventeenth
 ; round's low slots' pass four columns a step, @low_quad: four wide columns in a row
@@ -212,11 +213,12 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,515, every row summed again 216,812, exact 170,494 (one wide
-; column 124,904, 221,410, 175,182; 120,708, 217,005, 170,687 and 125,086, 221,592,
+; every row gated 120,515, every row summed again 216,812, exact 170,388 (one wide
+; column 124,904, 221,410, 175,128; 120,708, 217,005, 170,687 and 125,086, 221,592,
 ; 175,364 before the eighteenth round's low slots' pass: l - 1 in C, -96 for 32
-; columns, slot 0 without mv_low_slot_at, -121, and mv_prepare's look for matvec_again
-; at a shift below 7, +24; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
+; columns, slot 0 without mv_low_slot_at, -121, mv_prepare's look for matvec_again
+; at a shift below 7, +24, and mv_low_prepare's slot 0, -54, and the blocks' pointers
+; only with wide columns, -52, exact; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
 ; before matvec_again's short look, seventeenth round: 37 a call, 52 more where the
 ; exact call marks mv_hz_again; 121,095, 217,392, 171,022 and 125,364, 221,870, 175,590
 ; before the seventeenth round's low slots' pass four columns a step; with fc1's store, mv_store_relu, which the short row
@@ -329,9 +331,10 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,441 bytes by
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,443 bytes by
 ; the build's line map (6,420 before the eighteenth round's look for matvec_again in
-; mv_prepare, 22, the quads' l - 1 in C, -4, and slot 0 without mv_low_slot_at, 3;
+; mv_prepare, 22, the quads' l - 1 in C, -4, and slot 0 without mv_low_slot_at, 3, and
+; in mv_low_prepare, 2;
 ; 6,381 before the seventeenth round's mv_hz_prepare@again, 39; 6,314 before the sparse short ends' first form, 67 more; the
 ; seventeenth round's low slots' pass four columns a step, 127, and the
 ; sparse calls' short row ends, 134, included: 6,053 before them; its short row ends' 503: 5,550
@@ -3059,17 +3062,14 @@ mv_low_prepare:
 @restored:
         xor a
         ld (mv_low_patched_count),a
-        ld hl,mv_low_patched
-        ld (mv_low_patched_ptr),hl
-        ld hl,mv_low_wide
-        ld (mv_low_block),hl
         ld a,(mv_cols)          ; the first used slot: MV_MAX_COLS - cols
         neg
         add a,MV_MAX_COLS
         ld c,a
+        ld hl,mv_low_slots
+        jr z,@even_first        ; (slot 0, a whole call's: 54 T-states less than the walk below)
         srl a                   ; its pair
         ld b,a
-        ld hl,mv_low_slots
         ld de,MV_LOW_PAIR
         inc b
         jr @pair_count
@@ -3109,6 +3109,10 @@ mv_low_prepare:
         or a
         ret z
         ld (mv_low_wide_left),a
+        ld hl,mv_low_patched    ; (only a call with wide columns reads them: 52 T-states less
+        ld (mv_low_patched_ptr),hl      ; one with none, eighteenth round)
+        ld hl,mv_low_wide
+        ld (mv_low_block),hl
         xor a                   ; the blocks subtract the wide columns' S(w): the row
         ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
         ld hl,mv_wide_list + 1
