@@ -109,6 +109,9 @@ fw_ffn:         .res 2 * FW_FFN
 kv_keys:        .res 2 * KV_LAYER_BYTES
 .endif
 .ifndef kv_values
+.ifdef AT_VALUES_BY_DIMENSION
+        .align 2                ; (kv_values_scatter steps within a word by its low byte)
+.endif
 kv_values:      .res 2 * KV_LAYER_BYTES
 .endif
 .ifdef AT_FAST_SCORES
@@ -323,6 +326,71 @@ fw_layer_kv:
         call fw_key_planes
 .endif
         pop hl
+.ifdef AT_VALUES_BY_DIMENSION
+        ld a,FD_V               ; v = Wv xn into fw_att (free until the heads), then
+        ld hl,fw_att            ; into the cache dimension-major (attention.s)
+        call fw_projection
+        ld ix,(fw_layer)
+        ld l,(ix+FD_VALUES)
+        ld h,(ix+FD_VALUES+1)
+        ld a,(fw_pos)           ; the position's word of dimension 0: 2 (19 - pos) on
+        cpl
+        add a,AT_MAX_POSITIONS
+        add a,a
+        ld e,a
+        ld d,0
+        add hl,de
+        ld de,fw_att
+        ld b,FW_DIM
+        ; (on into kv_values_scatter)
+
+; kv_values_scatter - B words (a multiple of 4) from DE on into the value cache at HL,
+; HL + AT_DIMENSION_BYTES, ...: a position's words, dimension-major (attention.s). SP pops
+; them, interrupts off meanwhile. Clobbers AF, BC, DE, HL.
+kv_values_scatter:
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (@restore + 1),sp
+        ex de,hl
+        ld sp,hl
+        ex de,hl
+        ld a,b
+        rrca
+        rrca                    ; 4 words a pass
+        ld de,AT_DIMENSION_BYTES - 1
+@words:
+        .repeat 4
+        pop bc
+        ld (hl),c
+        inc l                   ; (a word never crosses a page: the cache and its dimensions are word aligned)
+        ld (hl),b
+        add hl,de
+        .endrepeat
+        dec a
+        jp nz,@words
+@restore:
+        ld sp,0                 ; (patched)
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+        .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_scatter steps within a word by its low byte"
+
+; kv_values_gather - B words of the value cache at HL, HL + AT_DIMENSION_BYTES, ... into DE
+; on (kv_values_scatter's other way: the player's position 0 kept while a line is read, a
+; record's position 1). Clobbers AF, BC, DE, HL.
+kv_values_gather:
+        ld a,b
+@word:
+        ldi
+        ldi
+        ld bc,AT_DIMENSION_BYTES - 2
+        add hl,bc
+        dec a
+        jr nz,@word
+        ret
+.else
         ld ix,(fw_layer)
         ld e,(ix+FD_KEYS)
         ld d,(ix+FD_KEYS+1)
@@ -333,6 +401,7 @@ fw_layer_kv:
         add hl,de
         ld a,FD_V
         jp fw_projection
+.endif
 
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
@@ -359,6 +428,14 @@ fw_attend:
         ld (at_keys),hl
         ld l,(ix+FD_VALUES)
         ld h,(ix+FD_VALUES+1)
+.ifdef AT_VALUES_BY_DIMENSION
+        ld a,(fw_head)          ; the head's dimensions: head * 8 * AT_DIMENSION_BYTES = head * 320
+        ld d,a                  ; = 256 head + 64 head
+        rrca
+        rrca
+        ld e,a                  ; (64 head for head <= 3)
+        .assert FW_HEADS <= 4 && AT_HEAD_DIM * AT_DIMENSION_BYTES == 320, "a head's values are 256 head + 64 head on"
+.endif
         add hl,de
         ld (at_values),hl
         ld a,(fw_pos)

@@ -156,6 +156,15 @@ record_move:
         inc ix
         dec a
         jr nz,@piece
+.ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
+        ld hl,kv_values + AT_DIMENSION_BYTES - 4 ; the values: position 1's word of each dimension,
+        ld b,2 * FW_DIM                         ; both layers' (AT_DIMENSION_BYTES apart throughout),
+        ld a,(@back)                            ; in the record after the keys, in their order
+        or a                    ; (RECORD_FROM_CACHE: 0)
+        call z,kv_values_gather ; (it ends on Z: the call nz after it stays out)
+        call nz,kv_values_scatter
+        .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
+.endif
         jp zx_page_top
 
 ; Where position 1's pieces lie in the cache, in a record's order, and their bytes.
@@ -164,10 +173,12 @@ record_pieces:
         .byte KV_POSITION_BYTES
         .word kv_keys + KV_LAYER_BYTES + KV_POSITION_BYTES
         .byte KV_POSITION_BYTES
+.ifndef AT_FAST_MEANS                  ; (else, its cache dimension-major: after the pieces: kv_values_gather, kv_values_scatter)
         .word kv_values + KV_POSITION_BYTES
         .byte KV_POSITION_BYTES
         .word kv_values + KV_LAYER_BYTES + KV_POSITION_BYTES
         .byte KV_POSITION_BYTES
+.endif
 .ifdef AT_FAST_SCORES
         .word kv_key_sums + AT_SUMS_STRIDE
         .byte AT_SUMS_STRIDE
