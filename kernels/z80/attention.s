@@ -5,7 +5,8 @@
 ;   out[d] = sat16(floor(sum_j lut[j] * v[j][d] / sum_j lut[j]))     d = 0..7
 ;
 ; Inputs (memory): at_q (8 signed words), at_keys / at_values (the head's
-; 8 words at position 0; position j is AT_STRIDE bytes further), at_count
+; 8 words at position 0; position j is AT_STRIDE bytes further; with AT_FAST_MEANS
+; the values dimension-major, AT_VALUES_BY_DIMENSION below), at_count
 ; (1..20), at_out (8 words). Output: at_out, and the LUT weights in
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them: a
@@ -86,10 +87,12 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 11,253 for one position, 58,662 for 20 (13,873 and 79,166 with
-; AT_FAST_SCORES; 11,469 and 58,829 before the seventeenth round); pl_store 10,302 for a
+; AT_FAST_MEANS): 11,001 for one position, 55,754 for 20 (13,621 and 76,258 with
+; AT_FAST_SCORES; 11,253 and 58,662, and 13,873 and 79,166, before the eighteenth round's
+; dimension-major value cache; 11,469 and 58,829 before the seventeenth round); pl_store 10,302 for a
 ; position's 4 heads (9,896 before; 10,992 with a plane of both groups a pass in a loop, 384
-; bytes fewer); with k in -1024..1023 (11 planes) 11,131 and 61,116, pl_store 9,010 (11,493,
+; bytes fewer); with k in -1024..1023 (11 planes) 10,879 and 57,888 (11,131 and 61,116 before
+; the eighteenth round), pl_store 9,010 (11,493,
 ; 64,208 and 9,896 before). Bytes (the 128K player's map): pl_prepare 397 (323 before the
 ; seventeenth round's wide q), pl_keys 466 (456), pl_store with the tables' alignment 646
 ; (601), the tables 64, the head's entry 20, variables 9 (10).
@@ -102,8 +105,10 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,605 for one position, 79,947 for 20
-; (14,652 and 80,442 before the sixteenth round's scores' setup, 15,084 and 81,840 with it alone; 14,664 and 80,451 before its dec c for a negative mean's high byte;
+; q, k in -2048..2047, v in -256..255): 14,353 for one position, 76,975 for 20
+; (14,605 and 79,947 before the eighteenth round's dimension-major value cache, each
+; dimension's positions popped in order: docs/spectrum.md, "Eighteenth round: the value
+; cache dimension-major"; 14,652 and 80,442 before the sixteenth round's scores' setup, 15,084 and 81,840 with it alone; 14,664 and 80,451 before its dec c for a negative mean's high byte;
 ; 14,769 and 80,548 before the sixteenth round's at_fast_store before the table, on from
 ; the N chain; 14,797 and 80,576 before its sum started in at_fast_store's set;
 ; 14,797 and 81,888 before its weight of 0 read before v, at_fast_zero;
@@ -139,7 +144,10 @@
 ; bytes off the code before the table (at_fast_dimension@n_rounds_end $A7FC -> $A7E6 in the
 ; 128K's map), at_fast_zero 12 back ($A7F2), into its page alignment, and at_fast_store moved
 ; into it ($A7E9 to $A7FF: one byte of the alignment left): the 128K's free bytes 2,661 -> 2,683,
-; 94 of them after the code behind the table, below $C000 (72 before).
+; 94 of them after the code behind the table, below $C000 (72 before). The eighteenth
+; round's walk in order took 17 bytes off the code before the table (at_fast_store $A4CF ->
+; $A4BE in the 128K's map: 44 bytes of its page alignment left) and 3 off at_weight_squares;
+; forward.s's store of v through kv_values_scatter takes 78 (the 128K's free bytes 2,532 -> 2,477).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
