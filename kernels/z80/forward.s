@@ -48,11 +48,10 @@
 ; 58 (56), fw_wide_at_0 1.
 ; With AT_FAST_MEANS (attention.s's, the 128K player's; since the eighteenth round its value
 ; cache is dimension-major, AT_VALUES_BY_DIMENSION): fw_layer_kv projects v into fw_att and
-; kv_values_scatter stores it a word a dimension, 1,488 T-states a layer (32 words; a scratch
-; call on the 128K player's bench, python benchmarks/z80_token.py's player_bench), and
-; fw_attend finds a head's values 320 bytes apart; kv_values_gather (4,442 for 64 words) takes
-; a position's words back out (records128.s's records, soulplayer.s's position 0 while a line
-; is read). fw_layer_kv 67 bytes (58 before), kv_values_scatter 48, kv_values_gather 13,
+; kv_values_scatter stores it a word a dimension, 2,942 T-states a position for both layers
+; (python benchmarks/z80_profile.py --model 128k, "the values' store"), and fw_attend finds a
+; head's values 320 bytes apart; kv_values_gather takes a position's words back out
+; (records128.s's records, soulplayer.s's position 0 while a line is read). fw_layer_kv 67 bytes (58 before), kv_values_scatter 48, kv_values_gather 13,
 ; fw_attend 7 more, kv_values' word alignment 1 (the 128K's map).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
 ; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s): a coarse call
