@@ -1299,7 +1299,7 @@ AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
 ; at_fast_store - attend_head@store for a fast dimension (C:A = out[d]), its own copy,
 ; the N chain's end runs on into it: the
 ; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
-; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
+; a wide v leaves through at_fast_wide, which finds at_row from SP and E and puts SP back),
 ; and SP comes back once a head, at its end. AT_DST (the 48K's at_dst) is its first
 ; instruction's operand (`ld hl,nn`, 10 T-states, not a `ld hl,(nn)`'s 16), which
 ; attend_head sets as before.
