@@ -128,6 +128,8 @@ def main() -> None:
             print(f"  {title}: {sum(parts.values()):,} T-states, "
                   f"{100 * sum(parts.values()) / total:.1f}% (" +
                   ", ".join(f"{name} {t:,}" for name, t in sorted(parts.items(), key=lambda item: -item[1])) + ")")
+        if "kv_values_scatter" in counts:     # (the 128K's dimension-major value cache: v stored a word a dimension)
+            print(f"  the values' store: kv_values_scatter {counts['kv_values_scatter']:,} T-states (both layers)")
 
 
 if __name__ == "__main__":

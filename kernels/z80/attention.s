@@ -5,7 +5,8 @@
 ;   out[d] = sat16(floor(sum_j lut[j] * v[j][d] / sum_j lut[j]))     d = 0..7
 ;
 ; Inputs (memory): at_q (8 signed words), at_keys / at_values (the head's
-; 8 words at position 0; position j is AT_STRIDE bytes further), at_count
+; 8 words at position 0; position j is AT_STRIDE bytes further; with AT_FAST_MEANS
+; the values dimension-major, AT_VALUES_BY_DIMENSION below), at_count
 ; (1..20), at_out (8 words). Output: at_out, and the LUT weights in
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them: a
@@ -86,10 +87,12 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 11,253 for one position, 58,662 for 20 (13,873 and 79,166 with
-; AT_FAST_SCORES; 11,469 and 58,829 before the seventeenth round); pl_store 10,302 for a
+; AT_FAST_MEANS): 11,001 for one position, 55,754 for 20 (13,621 and 76,258 with
+; AT_FAST_SCORES; 11,253 and 58,662, and 13,873 and 79,166, before the eighteenth round's
+; dimension-major value cache; 11,469 and 58,829 before the seventeenth round); pl_store 10,302 for a
 ; position's 4 heads (9,896 before; 10,992 with a plane of both groups a pass in a loop, 384
-; bytes fewer); with k in -1024..1023 (11 planes) 11,131 and 61,116, pl_store 9,010 (11,493,
+; bytes fewer); with k in -1024..1023 (11 planes) 10,879 and 57,888 (11,131 and 61,116 before
+; the eighteenth round), pl_store 9,010 (11,493,
 ; 64,208 and 9,896 before). Bytes (the 128K player's map): pl_prepare 397 (323 before the
 ; seventeenth round's wide q), pl_keys 466 (456), pl_store with the tables' alignment 646
 ; (601), the tables 64, the head's entry 20, variables 9 (10).
@@ -102,8 +105,10 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,605 for one position, 79,947 for 20
-; (14,652 and 80,442 before the sixteenth round's scores' setup, 15,084 and 81,840 with it alone; 14,664 and 80,451 before its dec c for a negative mean's high byte;
+; q, k in -2048..2047, v in -256..255): 14,353 for one position, 76,975 for 20
+; (14,605 and 79,947 before the eighteenth round's dimension-major value cache, each
+; dimension's positions popped in order: docs/spectrum.md, "Eighteenth round: the value
+; cache dimension-major"; 14,652 and 80,442 before the sixteenth round's scores' setup, 15,084 and 81,840 with it alone; 14,664 and 80,451 before its dec c for a negative mean's high byte;
 ; 14,769 and 80,548 before the sixteenth round's at_fast_store before the table, on from
 ; the N chain; 14,797 and 80,576 before its sum started in at_fast_store's set;
 ; 14,797 and 81,888 before its weight of 0 read before v, at_fast_zero;
@@ -139,11 +144,23 @@
 ; bytes off the code before the table (at_fast_dimension@n_rounds_end $A7FC -> $A7E6 in the
 ; 128K's map), at_fast_zero 12 back ($A7F2), into its page alignment, and at_fast_store moved
 ; into it ($A7E9 to $A7FF: one byte of the alignment left): the 128K's free bytes 2,661 -> 2,683,
-; 94 of them after the code behind the table, below $C000 (72 before).
+; 94 of them after the code behind the table, below $C000 (72 before). The eighteenth
+; round's walk in order took 17 bytes off the code before the table (at_fast_store $A4CF ->
+; $A4BE in the 128K's map: 44 bytes of its page alignment left) and 3 off at_weight_squares;
+; forward.s's store of v through kv_values_scatter takes 78 (the 128K's free bytes 2,532 -> 2,477).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
 AT_MAX_POSITIONS = 20
+.ifdef AT_FAST_MEANS
+; With AT_FAST_MEANS (the 128K's, eighteenth round) the value cache is dimension-major, so
+; that the means' walk pops a dimension's positions in order instead of stepping SP back a
+; stride: a layer's 32 dimensions (head * 8 + d) AT_DIMENSION_BYTES apart, each holding its
+; 20 positions' words the last first, v[j][d] at at_values + d * AT_DIMENSION_BYTES + 2 (19 - j)
+; (at_values: the head's dimension 0). forward.s stores a position through kv_values_scatter.
+AT_VALUES_BY_DIMENSION = 1
+AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
+.endif
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
 AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^28
 
@@ -579,7 +596,11 @@ attend_head:
         exx
 @next:
         pop hl
+.ifdef AT_VALUES_BY_DIMENSION
+        ld de,-3                ; v[j + 1][d], the word before (the positions the last first)
+.else
         ld de,AT_STRIDE - 1
+.endif
         add hl,de
         djnz @position
         exx
@@ -605,11 +626,19 @@ attend_head:
         inc hl
         ld (AT_DST),hl
         ld hl,(at_row)
+.ifdef AT_VALUES_BY_DIMENSION
+        ld de,AT_DIMENSION_BYTES ; v[0][d + 1] (at_fast_wide sets at_row at v[0][d])
+        add hl,de
+        ld (at_row),hl
+        ld a,(at_values)        ; the last dimension done when at_row reaches the head's end
+        add a,(AT_HEAD_DIM * AT_DIMENSION_BYTES + AT_DIMENSION_BYTES - 2) & 255
+.else
         inc hl
         inc hl
         ld (at_row),hl
         ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
         add a,2 * AT_HEAD_DIM
+.endif
         cp l
         jr nz,@dimension
 @head_end:
@@ -1149,24 +1178,18 @@ at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B
         jp nz,at_fast_dimension@position
         jp at_fast_dimension@positions_done
 at_fast_wide:                   ; a v beyond -256..255: this dimension and the head's others
-        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
-        ld a,AT_HEAD_DIM        ; at_row = at_values + 2 (8 - IXL): at_fast_store keeps only at_dst
-        .byte $DD,$95           ; sub ixl
-        jr z,@row               ; (the head's first dimension: at_row is its own)
-        add a,a
-        ld e,a
+        ld hl,-4                ; by the product loop (a head with one such v likely has more):
+        add hl,sp               ; at_row = &v[0][d] = SP - 2 + 2 j, SP just past v[j][d] and E = j + 1
         ld d,0
-        ld hl,(at_values)
+        add hl,de
         add hl,de
         ld (at_row),hl
-@row:
+        ld sp,(at_fast_sp)
         ld hl,attend_head@dimension_slow
         ld (attend_head@dimension + 1),hl
         jp attend_head@dimension_slow
-at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread: SP steps a whole stride)
-        ld hl,-AT_STRIDE
-        add hl,sp
-        ld sp,hl                ; v[j - 1][d]
+at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread: SP steps past it)
+        pop hl                  ; v[j - 1][d] next
         dec e
         jp nz,at_fast_dimension@position
         jr at_fast_dimension@positions_done
@@ -1180,10 +1203,7 @@ at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread
 ; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
 ; and 512 IY comes off the sum once, before the division.
 at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the head's first:
-        ld hl,(at_row)          ; SP as a walk of the dimension before would leave it
-        ld de,-AT_STRIDE - 2
-        add hl,de
-        ld sp,hl
+        ld sp,(at_row)          ; SP as a walk of the dimension before would leave it (at_values)
         exx                     ; (the sum's set, as at_fast_store leaves it for the others)
 @next_dimension:                ; the head's others (at_fast_store, in the set of the sum and
                                 ; division before): SP is where the last walk left it
@@ -1192,10 +1212,10 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
 @weight_squares_high:
         ld d,0                  ; (patched)
         exx
-@next_row:                      ; v[0][d - 1] - AT_STRIDE
-        ld hl,0                 ; (patched once a head: count * AT_STRIDE + 2)
+@next_row:                      ; the dimension's words past v[0][d - 1]: its positions from 19 down
+        ld hl,0                 ; (patched once a head: 2 (20 - count), those past the cache's)
         add hl,sp
-        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
+        ld sp,hl                ; SP pops v[j][d] in order, j = count-1..0
         ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
 @count:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) DE walks w down: E = j + 1
@@ -1204,10 +1224,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld a,(de)               ; w
         or a
         jr z,at_fast_zero       ; w = 0: v is not read
-        pop bc                  ; C = vl, B = vh
-        ld hl,-AT_STRIDE - 2
-        add hl,sp
-        ld sp,hl                ; v[j - 1][d]
+        pop bc                  ; C = vl, B = vh (SP on v[j - 1][d])
         inc b
         jr z,at_fast_negative   ; vh = -1
         djnz at_fast_wide       ; vh beyond 0 and -1
@@ -1282,7 +1299,7 @@ AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
 ; at_fast_store - attend_head@store for a fast dimension (C:A = out[d]), its own copy,
 ; the N chain's end runs on into it: the
 ; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
-; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
+; a wide v leaves through at_fast_wide, which finds at_row from SP and E and puts SP back),
 ; and SP comes back once a head, at its end. AT_DST (the 48K's at_dst) is its first
 ; instruction's operand (`ld hl,nn`, 10 T-states, not a `ld hl,(nn)`'s 16), which
 ; attend_head sets as before.
@@ -1339,13 +1356,11 @@ at_weight_squares:
         ld (at_fast_dimension@weight_squares_high + 1),a
         ld a,(at_count)
         ld (at_fast_dimension@count + 1),a
-        ld h,a                  ; a walk starts at the last position's v: count * AT_STRIDE + 2
-        ld l,8                  ; past where the walk before it ended
-        .repeat 2
-        srl h
-        rr l
-        .endrepeat
-        .assert AT_STRIDE == 64, "the walks' step is (count * 256 + 8) / 4"
+        add a,a                 ; a walk starts at the last position's v, 2 (20 - count) bytes
+        neg                     ; past the dimension's start, where the walk before it ended
+        add a,AT_DIMENSION_BYTES
+        ld l,a
+        ld h,0
         ld (at_fast_dimension@next_row + 1),hl
         .byte $DD,$2E,AT_HEAD_DIM ; ld ixl,AT_HEAD_DIM: the fast dimensions left (IX is free in them)
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this

@@ -249,6 +249,32 @@ HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS = 0xA000, 0xB000, 0xC000, 0x
 HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one layer's, [head][position])
 
 
+def values_by_dimension(bench: Z80Bench) -> bool:
+    """Whether the bench's value cache is dimension-major (attention.s's AT_VALUES_BY_DIMENSION, with
+    AT_FAST_MEANS: the 128K's since the eighteenth round): a layer's dimension k (head * 8 + d) holds
+    its 20 positions AT_DIMENSION_BYTES apart, the last first; else a position's 32 words lie together."""
+    return "AT_VALUES_BY_DIMENSION" in bench.symbols
+
+
+def value_cache_words(bench: Z80Bench, values) -> np.ndarray:
+    """One layer's values, (20 positions, 32) or (20, 4 heads, 8), in the order the bench's cache holds them."""
+    from soulterm.soul import spec
+
+    values = np.asarray(values).reshape(spec.CONTEXT, spec.EMBED_DIM)
+    return (values.T[:, ::-1] if values_by_dimension(bench) else values).reshape(-1)
+
+
+def value_addresses(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
+    """The addresses of the 32 values of `position` in layer `layer`'s part of forward.s's value cache."""
+    from soulterm.soul import spec
+
+    layer_start = bench.sym("kv_values") + layer * 2 * spec.CONTEXT * spec.EMBED_DIM
+    dimensions = np.arange(spec.EMBED_DIM)
+    if values_by_dimension(bench):
+        return layer_start + dimensions * bench.sym("AT_DIMENSION_BYTES") + 2 * (spec.CONTEXT - 1 - position)
+    return layer_start + 2 * (position * spec.EMBED_DIM + dimensions)
+
+
 def store_keys(bench: Z80Bench, keys, count: int) -> int:
     """The keys (20 x 4 x 8 words) and, through at_key_sums, the first `count` positions' key sums
     as forward.s keeps them (with AT_PLANE_SCORES their planes, through pl_store, at_wide_planes
@@ -277,9 +303,10 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
     else:
         bench.write_words(HEAD_KEYS, np.asarray(keys).reshape(-1))
         t_states = 0
-    bench.write_words(HEAD_VALUES, np.asarray(values).reshape(-1))
+    bench.write_words(HEAD_VALUES, value_cache_words(bench, values))
+    head_values = HEAD_VALUES + (8 * bench.sym("AT_DIMENSION_BYTES") if values_by_dimension(bench) else 16) * head
     for name, address in (("at_q", HEAD_Q), ("at_keys", HEAD_KEYS + 16 * head),
-                          ("at_values", HEAD_VALUES + 16 * head), ("at_out", HEAD_OUT),
+                          ("at_values", head_values), ("at_out", HEAD_OUT),
                           ("at_sums", HEAD_SUMS + 4 * head)):
         if name in bench.symbols:
             bench.poke_word(bench.sym(name), address)
@@ -329,9 +356,10 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
     layer_bytes = 2 * spec.CONTEXT * spec.EMBED_DIM
     out = np.zeros((spec.N_LAYERS, 2, spec.EMBED_DIM), np.int64)
     for layer in range(spec.N_LAYERS):
-        for kind, name in enumerate(("kv_keys", "kv_values")):
-            address = bench.sym(name) + layer * layer_bytes + position * 2 * spec.EMBED_DIM
-            out[layer, kind] = bench.read_words(address, spec.EMBED_DIM)
+        address = bench.sym("kv_keys") + layer * layer_bytes + position * 2 * spec.EMBED_DIM
+        out[layer, 0] = bench.read_words(address, spec.EMBED_DIM)
+        for dimension, address in enumerate(value_addresses(bench, layer, position)):
+            out[layer, 1, dimension] = bench.read_words(int(address), 1)[0]
     return out
 
 
