@@ -3925,7 +3925,7 @@ MV_HZ_T1 = * - 1
         exx                     ; (HL: the row's word)
         xor a
         ld (hl),a
-        inc hl
+        inc l
         ld (hl),a
         inc hl
         dec b
@@ -3962,7 +3962,7 @@ mv_hz_store:
         ld a,l                  ; patched: jp mv_hz_add for a call that adds to its output
         exx
         ld (hl),a
-        inc hl
+        inc l                   ; (mv_out even: a word's high byte on its low byte's page)
         exx
         ld a,h
         exx
@@ -3986,7 +3986,7 @@ mv_hz_add:
         exx
         add a,(hl)
         ld (hl),a
-        inc hl
+        inc l
         exx
         ld a,h
         exx
@@ -4015,7 +4015,7 @@ mv_hz_keep:
         ld a,l
         exx
         ld (hl),a
-        inc hl
+        inc l                   ; (mv_carry even)
         exx
         ld a,h
         exx
@@ -4024,7 +4024,7 @@ mv_hz_keep:
         rla
         sbc a,a
         ld (hl),a
-        inc hl
+        inc l
         ex af,af'
         ld (hl),a
         inc hl
@@ -4056,7 +4056,7 @@ mv_hzs_keep:
         ld a,l
         exx
         ld (hl),a
-        inc hl
+        inc l                   ; (mv_carry even)
         exx
         ld a,h
         exx
@@ -4064,7 +4064,7 @@ mv_hzs_keep:
         inc hl
         ex af,af'
         ld (hl),a
-        inc hl
+        inc l
         inc hl
         dec b
         jp nz,mv_row_hzs
