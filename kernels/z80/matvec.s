@@ -3912,16 +3912,14 @@ mv_gate_slots:
 ; summed again (E:H:L = V in the h sum's set, A' = D's low byte, its word in MV_OUT_PTR).
 mv_hz_gate:                     ; (the slots' set) H:L:A = D, the coarse doubled sum
         ex af,af'               ; A' = D's low byte (mv_gate_slots' start)
-        ld a,h
-        xor $80
-        ld c,a                  ; C:L = V + $8000, unsigned (V fits 16 bits)
-        ld a,l
-        sub 0                   ; patched: Tv's low byte (mv_gate's, mv_hz_prepare)
-MV_HZ_T0 = * - 1
-        ld a,c
-        sbc a,0                 ; patched: its high byte xor $80 (Tv fits 16 bits too)
-MV_HZ_T1 = * - 1
-        jp nc,@exact            ; (CF: V < Tv)
+        ld a,l                  ; V - Tv in 16 bits: its sign. V = D >> 8 with every x one piece
+        sub 0                   ; (no h sum) is within +-4,400 (|2 w x| <= 2^15 a column, 32 of
+MV_HZ_T0 = * - 1                ; them, and 2b), Tv = 2^(shift-7) - cols >= -32 (patched: its low byte,
+        ld a,h                  ; mv_gate's, mv_hz_prepare; 16 bits, shift <= 21): V - Tv never
+        sbc a,0                 ; passes 32,767, and below -32,768 it would wrap to >= 0, the row
+MV_HZ_T1 = * - 1                ; summed again, exact either way (patched: Tv's high byte)
+        jp p,@exact             ; (V >= Tv; 15 T-states a row less than an unsigned compare of V
+                                ; and Tv + $8000, seventeenth round)
         exx                     ; (HL: the row's word)
         xor a
         ld (hl),a
@@ -4232,7 +4230,6 @@ mv_hz_prepare:
         cp (hl)
         jr nz,@general_pop      ; (Tv above 16 bits: a shift above 21)
         ld a,e
-        xor $80
         ld (MV_HZ_T1),a
         ld a,(MV_GATE_T0)
         ld (MV_HZ_T0),a
