@@ -229,3 +229,29 @@ def test_short_row_ends_store_words_across_a_page(bench, store):
         bench.poke(bench.sym("mv_coarse_on"), [0])
         product = intmath.matvec(w, shift, x, bias, post=0)
         assert np.array_equal(got, stored(store, product, out_before)), f"case {case}: {kind} {rows}x{cols} shift {shift}"
+
+
+@pytest.mark.parametrize("store", ["plain", "add"])
+def test_short_row_ends_clip_at_shifts_up_to_7(bench, store):
+    """Rows whose V << (7 - shift) passes 16 bits (w, x and the bias of one sign, or of the
+    other, in every column) at shifts 0 to 7: each step of mv_hz_left's chain and of
+    mv_hz_add_steps clips to 32767 or -32768 before the store or the add, as intmath's sat16."""
+    rng = np.random.default_rng({"plain": 1731, "add": 1732}[store])
+    clipped = set()
+    for case in range(48):
+        cols = int(rng.choice([32, 64]))
+        rows = int(rng.integers(8, 40))
+        x = rng.choice([-127, 128], cols) if case % 4 else rng.integers(-127, 129, cols)
+        sign = rng.choice([-1, 1], (rows, 1))
+        w = np.sign(x)[None, :] * rng.integers(120, 128, (rows, cols)) * sign
+        bias = sign[:, 0] * rng.integers(30000, 32768, rows) if case % 2 else None
+        shift = (case // 4 + case) % 8
+        out_before = rng.integers(-32768, 32768, rows)
+        set_store(bench, store)
+        got = call(bench, w, x, bias, shift, out_before)
+        set_store(bench, "plain")
+        product = intmath.matvec(w, shift, x, bias, post=0)
+        if np.abs(product).max() >= 32767:
+            clipped.add(shift)
+        assert np.array_equal(got, stored(store, product, out_before)), f"case {case}: {rows}x{cols} shift {shift}"
+    assert clipped >= {0, 1, 2, 3, 4}, clipped

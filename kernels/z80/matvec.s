@@ -3978,7 +3978,19 @@ mv_hz_clip:
         inc hl                  ; $8000
         jr mv_hz_store
 
-; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum).
+; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum). At
+; shifts 7 - MV_HZ_ADD_STEPS to 7 (the shipped soul's proj and fc2: 6 and 4) its rows enter
+; its own last steps of the chain, mv_hz_add_steps (mv_hz_prepare), with no jp through
+; mv_hz_store's first bytes: 10 T-states a row less (eighteenth round); its clips and the
+; other shifts go through them (jp mv_hz_add).
+MV_HZ_ADD_STEPS = 3
+mv_hz_add_steps:
+        .repeat MV_HZ_ADD_STEPS
+        add a,a
+        adc hl,hl
+        jp pe,mv_hz_clip
+        .endrepeat
+        .assert mv_hz_add - mv_hz_add_steps == 6 * MV_HZ_ADD_STEPS, "mv_hz_prepare enters mv_hz_add_steps as mv_hz_left, 6 bytes a step"
 mv_hz_add:
         ld a,l
         exx
@@ -4092,7 +4104,7 @@ mv_hzs_end:
         ld l,h
         ld h,a
         ld a,e
-        jp mv_hz_store          ; patched: mv_hz_shift
+        jp mv_hz_store          ; patched: the chain's entry for the shift and store (mv_hz_prepare)
 MV_HZS_CHAIN    = * - 2
 MV_ROW_END_OPS  = $4C45         ; mv_row_end's ld b,l, ld c,h, and then ld ixl,c's prefix
 MV_ROW_END_OP_3 = $DD
@@ -4203,6 +4215,15 @@ mv_hz_prepare:
         ld a,d
         or a
         jr z,@general_pop       ; (none: a shift above 7)
+        bit 7,l                 ; an adding store (L: its jp's $C3, not ld a,l's $7D) at a shift of
+        jr z,@entry_set         ; 7 - MV_HZ_ADD_STEPS or more: mv_hz_add's own steps
+        ld hl,(-(mv_hz_store - 6 * MV_HZ_ADD_STEPS)) & $FFFF
+        add hl,de
+        jr nc,@entry_set        ; (more steps: mv_hz_left's, and mv_hz_store's jp)
+        ld hl,mv_hz_add - mv_hz_store
+        add hl,de
+        ex de,hl
+@entry_set:
         pop hl
         push hl
         ld a,l                  ; the low copy's rows with a plain or adding store: matvec_again
@@ -4289,12 +4310,11 @@ mv_hz_prepare:
         ld (MV_HZS_R2),a
         ld hl,(mv_jump+1)
         ld (MV_HZS_JUMP),hl
-        ld hl,(mv_hz_shift)
-        ld (MV_HZS_CHAIN),hl
         ld hl,mv_row_hzs_resume
         ld de,mv_hzs_end
         push de
         call @start_set         ; (the store and the next rows, as the low rows' short ends)
+        ld (MV_HZS_CHAIN),de    ; (@ends_set's chain entry: mv_hz_add_steps' with an adding store)
         pop de
         jr @hzs_row_end_patch
         .assert (mv_row_h_zero & 255) != (mv_row & 255) && (mv_row_h_zero & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"
