@@ -210,8 +210,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,708, every row summed again 217,005, exact 170,687 (one wide
-; column 125,086, 221,592, 175,364; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
+; every row gated 120,708, every row summed again 217,005, exact 170,579 (one wide
+; column 125,086, 221,592, 175,256; exact 170,687 and 175,364 before the eighteenth round's
+; stores at even addresses, inc l; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
 ; before matvec_again's short look, seventeenth round: 37 a call, 52 more where the
 ; exact call marks mv_hz_again; 121,095, 217,392, 171,022 and 125,364, 221,870, 175,590
 ; before the seventeenth round's low slots' pass four columns a step; with fc1's store, mv_store_relu, which the short row
