@@ -234,16 +234,23 @@ def test_short_row_ends_store_words_across_a_page(bench, store):
 @pytest.mark.parametrize("store", ["plain", "add"])
 def test_short_row_ends_clip_at_shifts_up_to_7(bench, store):
     """Rows whose V << (7 - shift) passes 16 bits (w, x and the bias of one sign, or of the
-    other, in every column) at shifts 0 to 7: each step of mv_hz_left's chain and of
-    mv_hz_add_steps clips to 32767 or -32768 before the store or the add, as intmath's sat16."""
+    other, in every column; x up to 384 in a second part) at shifts 0 to 7: each step of
+    mv_hz_left's chain clips to 32767 or -32768 before the store or the add (mv_hz_store's jp
+    to mv_hz_add), as intmath's sat16; mv_hz_add_steps' own steps (shift 7 - MV_HZ_ADD_STEPS
+    on) on the sums they take, which pass 16 bits at shift 6 only where x is wider than these
+    calls' (shift 4 with 3 steps: it fails if their clip went straight to mv_hz_add)."""
     rng = np.random.default_rng({"plain": 1731, "add": 1732}[store])
     clipped = set()
     for case in range(48):
         cols = int(rng.choice([32, 64]))
         rows = int(rng.integers(8, 40))
         x = rng.choice([-127, 128], cols) if case % 4 else rng.integers(-127, 129, cols)
+        if cols == 64 and case % 3:
+            x[32:] = rng.choice([-383, 384], 32)  # (a second part after mv_hz_keep: |x| <= 384)
         sign = rng.choice([-1, 1], (rows, 1))
         w = np.sign(x)[None, :] * rng.integers(120, 128, (rows, cols)) * sign
+        if cols == 64 and case % 3:
+            w = np.where(np.sign(x)[None, :] * sign > 0, 127, -128)
         bias = sign[:, 0] * rng.integers(30000, 32768, rows) if case % 2 else None
         shift = (case // 4 + case) % 8
         out_before = rng.integers(-32768, 32768, rows)
@@ -254,4 +261,4 @@ def test_short_row_ends_clip_at_shifts_up_to_7(bench, store):
         if np.abs(product).max() >= 32767:
             clipped.add(shift)
         assert np.array_equal(got, stored(store, product, out_before)), f"case {case}: {rows}x{cols} shift {shift}"
-    assert clipped >= {0, 1, 2, 3, 4}, clipped
+    assert clipped >= {0, 1, 2, 3, 4, 5, 6}, clipped

@@ -15,6 +15,8 @@
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
 ;   mv_carry  4*rows bytes of scratch when mv_cols > MV_MAX_COLS (the first part's
 ;             row sums), overlapping none of the others
+;             (with MV_LOW_HLA, the 128K's, both at even addresses: the short row
+;             ends step a word's low byte with inc l; forward.s asserts its buffers)
 ;   mv_rows   1..255        mv_cols  1..2*MV_MAX_COLS (64)     mv_shift  0..30
 ;   (more than MV_MAX_COLS columns: matvec_again runs as matvec)
 ; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
@@ -3907,6 +3909,8 @@ mv_gate_slots:
 ; mv_store_relu when it runs exact, the gate without it) ends its rows in
 ; mv_low_row_end and the coarse slots' row end as before (the shipped soul's shifts
 ; are 4 to 7: a chain of right shifts, 37 bytes, and a ReLU store, 33, were left out).
+; The stores step a word's low byte with inc l (2 T-states a row; mv_out and mv_carry
+; even, eighteenth round).
 
 ; mv_hz_gate - a gated coarse row's end (mv_gate's test, in the slots' set): V < Tv
 ; stores 0 (ReLU zeroes the row), else the row goes on as mv_gate's, its low bytes
@@ -3980,11 +3984,13 @@ mv_hz_clip:
         jr mv_hz_store
 
 ; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum). At
-; shifts 7 - MV_HZ_ADD_STEPS to 7 (the shipped soul's proj and fc2: 6 and 4) its rows enter
-; its own last steps of the chain, mv_hz_add_steps (mv_hz_prepare), with no jp through
-; mv_hz_store's first bytes: 10 T-states a row less (eighteenth round); its clips and the
-; other shifts go through them (jp mv_hz_add).
-MV_HZ_ADD_STEPS = 3
+; shifts 7 - MV_HZ_ADD_STEPS to 7 (the shipped soul's proj and layer 0's fc2: 6) its rows
+; enter its own last steps of the chain, mv_hz_add_steps (mv_hz_prepare), with no jp
+; through mv_hz_store's first bytes: 10 T-states a row less (eighteenth round); its clips
+; and the other shifts (layer 1's fc2: 4) go through them (jp mv_hz_add). 3 steps (12
+; bytes more before attention's aligned squares) would take layer 1's fc2 too: -171
+; T-states a position on "hello" (docs/spectrum.md, eighteenth round).
+MV_HZ_ADD_STEPS = 1
 mv_hz_add_steps:
         .repeat MV_HZ_ADD_STEPS
         add a,a
