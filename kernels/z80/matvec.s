@@ -3977,6 +3977,7 @@ MV_HZ_NEXT_1    = * - 2
         jp mv_part_end
 MV_HZ_OWN_OPS   = $D97D         ; mv_hz_store's ld a,l and exx, and then ld (hl),a
 MV_HZ_OWN_OP_3  = $77
+        .assert (MV_HZ_OWN_OPS & $80) == 0, "mv_hz_prepare tells mv_hz_store's own bytes from its jp ($C3) by bit 7"
 mv_hz_clip:
         ld hl,$7FFF
         jr nc,mv_hz_store
