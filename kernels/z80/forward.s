@@ -95,14 +95,14 @@ fw_logits       = $5B00         ; (the kernels' bench may place them lower: kern
 att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
 fw_head:        .byte $FF       ; the head being computed, $FF when idle
-.ifdef AT_PLANE_SCORES
-fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes)
-.endif
 fw_xn_patched:  .byte 0         ; 1 once a product of this xn ran (matvec_again serves the rest)
 fw_token:       .byte 0
 fw_pos:         .byte 0
 fw_next:        .byte 0
 fw_layer:       .word 0
+.ifdef MV_LOW_HLA
+        .align 2                ; (matvec.s's short row ends step a word's low byte with inc l)
+.endif
 fw_h:           .res 2 * FW_DIM
 fw_xn:          .res 2 * FW_DIM
 fw_q:           .res 2 * FW_DIM
@@ -120,6 +120,13 @@ kv_keys:        .res 2 * KV_LAYER_BYTES
         .align 2                ; (kv_values_scatter steps within a word by its low byte)
 .endif
 kv_values:      .res 2 * KV_LAYER_BYTES
+.endif
+.ifdef AT_PLANE_SCORES
+fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes; after the
+.endif                          ; buffers, which fw_h's .align 2 would otherwise move a byte)
+.ifdef MV_LOW_HLA
+        .assert ((fw_h | fw_xn | fw_q | fw_att | fw_ffn | fw_logits) & 1) == 0, "matvec.s's short row ends store at even addresses (mv_out, mv_carry)"
+        .assert ((kv_keys | kv_values | KV_LAYER_BYTES | KV_POSITION_BYTES) & 1) == 0, "matvec.s's short row ends store k and v at even addresses"
 .endif
 .ifdef AT_FAST_SCORES
 KV_SUMS_LAYER_BYTES = 20 * AT_SUMS_STRIDE

@@ -15,6 +15,8 @@
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
 ;   mv_carry  4*rows bytes of scratch when mv_cols > MV_MAX_COLS (the first part's
 ;             row sums), overlapping none of the others
+;             (with MV_LOW_HLA, the 128K's, both at even addresses: the short row
+;             ends step a word's low byte with inc l; forward.s asserts its buffers)
 ;   mv_rows   1..255        mv_cols  1..2*MV_MAX_COLS (64)     mv_shift  0..30
 ;   (more than MV_MAX_COLS columns: matvec_again runs as matvec)
 ; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
@@ -213,9 +215,11 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,515, every row summed again 216,812, exact 170,388 (one wide
-; column 124,904, 221,410, 175,128; 120,708, 217,005, 170,687 and 125,086, 221,592,
-; 175,364 before the eighteenth round's low slots' pass: l - 1 in C, -96 for 32
+; every row gated 120,515, every row summed again 216,812, exact 170,280 (one wide
+; column 124,904, 221,410, 175,020; 120,515, 216,812, 170,388 and 124,904, 221,410, 175,128 before the
+; eighteenth round's stores at even addresses, inc l, and fc1's gate test by V - Tv's sign
+; (zxends); 120,708, 217,005, 170,687 and 125,086, 221,592, 175,364 before the eighteenth
+; round's low slots' pass: l - 1 in C, -96 for 32
 ; columns, slot 0 without mv_low_slot_at, -121, mv_prepare's look for matvec_again
 ; at a shift below 7, +24, and mv_low_prepare's slot 0, -54, and the blocks' pointers
 ; only with wide columns, -52, exact; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
@@ -3940,26 +3944,26 @@ mv_gate_slots:
 ; mv_store_relu when it runs exact, the gate without it) ends its rows in
 ; mv_low_row_end and the coarse slots' row end as before (the shipped soul's shifts
 ; are 4 to 7: a chain of right shifts, 37 bytes, and a ReLU store, 33, were left out).
+; The stores step a word's low byte with inc l (2 T-states a row; mv_out and mv_carry
+; even, eighteenth round).
 
 ; mv_hz_gate - a gated coarse row's end (mv_gate's test, in the slots' set): V < Tv
 ; stores 0 (ReLU zeroes the row), else the row goes on as mv_gate's, its low bytes
 ; summed again (E:H:L = V in the h sum's set, A' = D's low byte, its word in MV_OUT_PTR).
 mv_hz_gate:                     ; (the slots' set) H:L:A = D, the coarse doubled sum
         ex af,af'               ; A' = D's low byte (mv_gate_slots' start)
-        ld a,h
-        xor $80
-        ld c,a                  ; C:L = V + $8000, unsigned (V fits 16 bits)
-        ld a,l
-        sub 0                   ; patched: Tv's low byte (mv_gate's, mv_hz_prepare)
-MV_HZ_T0 = * - 1
-        ld a,c
-        sbc a,0                 ; patched: its high byte xor $80 (Tv fits 16 bits too)
-MV_HZ_T1 = * - 1
-        jp nc,@exact            ; (CF: V < Tv)
+        ld a,l                  ; V - Tv in 16 bits: its sign. V = D >> 8 with every x one piece
+        sub 0                   ; (no h sum) is within +-4,400 (|2 w x| <= 2^15 a column, 32 of
+MV_HZ_T0 = * - 1                ; them, and 2b), Tv = 2^(shift-7) - cols >= -32 (patched: its low byte,
+        ld a,h                  ; mv_gate's, mv_hz_prepare; 16 bits, shift <= 21): V - Tv never
+        sbc a,0                 ; passes 32,767, and below -32,768 it would wrap to >= 0, the row
+MV_HZ_T1 = * - 1                ; summed again, exact either way (patched: Tv's high byte)
+        jp p,@exact             ; (V >= Tv; 15 T-states a row less than an unsigned compare of V
+                                ; and Tv + $8000, seventeenth round)
         exx                     ; (HL: the row's word)
         xor a
         ld (hl),a
-        inc hl
+        inc l
         ld (hl),a
         inc hl
         dec b
@@ -3996,7 +4000,7 @@ mv_hz_store:
         ld a,l                  ; patched: jp mv_hz_add for a call that adds to its output
         exx
         ld (hl),a
-        inc hl
+        inc l                   ; (mv_out even: a word's high byte on its low byte's page)
         exx
         ld a,h
         exx
@@ -4008,19 +4012,34 @@ MV_HZ_NEXT_1    = * - 2
         jp mv_part_end
 MV_HZ_OWN_OPS   = $D97D         ; mv_hz_store's ld a,l and exx, and then ld (hl),a
 MV_HZ_OWN_OP_3  = $77
+        .assert (MV_HZ_OWN_OPS & $80) == 0, "mv_hz_prepare tells mv_hz_store's own bytes from its jp ($C3) by bit 7"
 mv_hz_clip:
         ld hl,$7FFF
         jr nc,mv_hz_store
         inc hl                  ; $8000
         jr mv_hz_store
 
-; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum).
+; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum). At
+; shifts 7 - MV_HZ_ADD_STEPS to 7 (the shipped soul's proj and layer 0's fc2: 6) its rows
+; enter its own last steps of the chain, mv_hz_add_steps (mv_hz_prepare), with no jp
+; through mv_hz_store's first bytes: 10 T-states a row less (eighteenth round); its clips
+; and the other shifts (layer 1's fc2: 4) go through them (jp mv_hz_add). 3 steps (12
+; bytes more before attention's aligned squares) would take layer 1's fc2 too: -171
+; T-states a position on "hello" (docs/spectrum.md, eighteenth round).
+MV_HZ_ADD_STEPS = 1
+mv_hz_add_steps:
+        .repeat MV_HZ_ADD_STEPS
+        add a,a
+        adc hl,hl
+        jp pe,mv_hz_clip
+        .endrepeat
+        .assert mv_hz_add - mv_hz_add_steps == 6 * MV_HZ_ADD_STEPS, "mv_hz_prepare enters mv_hz_add_steps as mv_hz_left, 6 bytes a step"
 mv_hz_add:
         ld a,l
         exx
         add a,(hl)
         ld (hl),a
-        inc hl
+        inc l
         exx
         ld a,h
         exx
@@ -4049,7 +4068,7 @@ mv_hz_keep:
         ld a,l
         exx
         ld (hl),a
-        inc hl
+        inc l                   ; (mv_carry even)
         exx
         ld a,h
         exx
@@ -4058,7 +4077,7 @@ mv_hz_keep:
         rla
         sbc a,a
         ld (hl),a
-        inc hl
+        inc l
         ex af,af'
         ld (hl),a
         inc hl
@@ -4090,7 +4109,7 @@ mv_hzs_keep:
         ld a,l
         exx
         ld (hl),a
-        inc hl
+        inc l                   ; (mv_carry even)
         exx
         ld a,h
         exx
@@ -4098,7 +4117,7 @@ mv_hzs_keep:
         inc hl
         ex af,af'
         ld (hl),a
-        inc hl
+        inc l
         inc hl
         dec b
         jp nz,mv_row_hzs
@@ -4128,7 +4147,7 @@ mv_hzs_end:
         ld l,h
         ld h,a
         ld a,e
-        jp mv_hz_store          ; patched: mv_hz_shift
+        jp mv_hz_store          ; patched: the chain's entry for the shift and store (mv_hz_prepare)
 MV_HZS_CHAIN    = * - 2
 MV_ROW_END_OPS  = $4C45         ; mv_row_end's ld b,l, ld c,h, and then ld ixl,c's prefix
 MV_ROW_END_OP_3 = $DD
@@ -4239,6 +4258,15 @@ mv_hz_prepare:
         ld a,d
         or a
         jr z,@general_pop       ; (none: a shift above 7)
+        bit 7,l                 ; an adding store (L: its jp's $C3, not ld a,l's $7D) at a shift of
+        jr z,@entry_set         ; 7 - MV_HZ_ADD_STEPS or more: mv_hz_add's own steps
+        ld hl,(-(mv_hz_store - 6 * MV_HZ_ADD_STEPS)) & $FFFF
+        add hl,de
+        jr nc,@entry_set        ; (more steps: mv_hz_left's, and mv_hz_store's jp)
+        ld hl,mv_hz_add - mv_hz_store
+        add hl,de
+        ex de,hl
+@entry_set:
         pop hl
         push hl
         ld a,l                  ; the low copy's rows with a plain or adding store: matvec_again
@@ -4266,7 +4294,6 @@ mv_hz_prepare:
         cp (hl)
         jr nz,@general_pop      ; (Tv above 16 bits: a shift above 21)
         ld a,e
-        xor $80
         ld (MV_HZ_T1),a
         ld a,(MV_GATE_T0)
         ld (MV_HZ_T0),a
@@ -4326,12 +4353,11 @@ mv_hz_prepare:
         ld (MV_HZS_R2),a
         ld hl,(mv_jump+1)
         ld (MV_HZS_JUMP),hl
-        ld hl,(mv_hz_shift)
-        ld (MV_HZS_CHAIN),hl
         ld hl,mv_row_hzs_resume
         ld de,mv_hzs_end
         push de
         call @start_set         ; (the store and the next rows, as the low rows' short ends)
+        ld (MV_HZS_CHAIN),de    ; (@ends_set's chain entry: mv_hz_add_steps' with an adding store)
         pop de
         jr @hzs_row_end_patch
         .assert (mv_row_h_zero & 255) != (mv_row & 255) && (mv_row_h_zero & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"

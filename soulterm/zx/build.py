@@ -208,6 +208,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if banked:
         lines.append('.include "records128.s"')
     lines += [merges_include(tokenizer), soul_include(soul, "embeddings", cold=cold_tensors),
+              "        .align 2     ; (the 128K's matvec stores k at even addresses: forward.s asserts it)" * banked,
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
     if not in_bank:
         lines.append(words_low)

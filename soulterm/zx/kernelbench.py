@@ -334,6 +334,7 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
     x_address = buffers + len(matrix)
     bias_address = x_address + 2 * cols
     out_address = bias_address + 2 * rows
+    out_address += out_address & 1             # (matvec.s's short row ends store at even addresses)
     bench.poke(buffers, matrix)
     bench.write_words(x_address, np.asarray(x, dtype=np.int64))
     if bias is not None:
