@@ -160,7 +160,6 @@ AT_KEYS_BY_SP   = 1
         .macro at_plane_variables       ; here, or after the means' table (the code before it keeps its page)
 at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, the scores or v
 pl_sp:          .word 0
-pl_score:       .word 0         ; the next score's place
 pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
 at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (the program clears it)
         .endmacro
@@ -1683,14 +1682,14 @@ pl_prepare:
         ld hl,(pl_tables + 30)
         ld de,(pl_tables + 62)
         add hl,de
-        xor a                   ; HL = -sum q
+        xor a                   ; -sum q into pl_keys' adds
         sub l
-        ld l,a
+        ld (pl_keys@sum_q + 1),a
+        ld (pl_keys@sum_q_12 + 1),a
         sbc a,a
         sub h
-        ld h,a
-        ld (pl_keys@sum_q + 1),hl
-        ld (pl_keys@sum_q_12 + 1),hl
+        ld (pl_keys@sum_q_high + 1),a
+        ld (pl_keys@sum_q_12_high + 1),a
         ld sp,(pl_sp)
         scf
         ret
@@ -1777,8 +1776,11 @@ pl_prepare:
 ; @summed at_sum40 = q.k[j] and at_row key j's row, as attend_head@summed has them). A key
 ; whose words all lie in -1024..1023 is 11 planes of k + 1024 and a mark (pl_store): its last
 ; plane's R is q.k >> 10, one plane and one shift fewer than a 12-plane key's (@twelve).
+; R lies in C:A (its low byte in A, so that a table's byte adds to it straight from (HL), H
+; the tables' page) and the bits it shifts out go into B by `rr b`: 106 T-states a plane
+; (114 with R in HL, the reads through BC and the bits into A' by `rra` and two `ex af,af'`).
 ; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
-; walks the planes, IY key j's row). Clobbers AF, BC, DE, HL, IY, AF'.
+; walks the planes, IY key j's row). Clobbers AF, BC, DE, HL, IY.
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:
@@ -1792,68 +1794,66 @@ pl_keys:
         ld (@max_hi + 1),a
         xor a
         ld (@max_lo + 1),a
-        ld hl,at_scores
-        ld (pl_score),hl
+        ld a,at_scores & 255
+        ld (@score + 1),a       ; key 0's score
         ld iy,(at_keys)         ; IY = key j's row (at_row at @summed: the probe's key j)
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
-        ld b,pl_tables >> 8     ; B = the tables' page
 @key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
+        ld h,pl_tables >> 8     ; H = the tables' page (the key's end takes HL)
         pop de                  ; E = T_lo's index byte, D = T_hi's (plane 0)
-        ld c,e
-        ld a,(bc)
-        ld l,a
-        inc c
-        ld a,(bc)
-        ld h,a
-        ld c,d
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
+        ld l,e
+        ld a,(hl)
+        inc l
+        ld c,(hl)               ; C:A = T_lo[n]
+        ld l,d
+        add a,(hl)
+        inc l
+        ld e,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
+        ld a,e                  ; C:A = R = P_0
         .repeat PL_PLANES - 2, plane
         pop de
-        sra h                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits)
-        rr l
-        rra                     ; the bit shifted out (q.k's bit plane) into A
-        ex af,af'
-        ld c,e
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
-        ld c,d
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
-        ex af,af'
+        sra c                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits)
+        rra
+        rr b                    ; the bit shifted out (q.k's bit plane) into B
+        ld l,e
+        add a,(hl)
+        inc l
+        ld e,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
         .if plane == 7
+        ld a,b
         ld (at_sum40),a         ; q.k's bits 0..7
         .endif
+        ld a,e
+        ld l,d
+        add a,(hl)
+        inc l
+        ld d,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
+        ld a,d
         .endrepeat
-        pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E odd)
-        bit 0,e
-        jr z,@twelve
+        pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E = PL_ELEVEN)
+        dec e
+        jr nz,@twelve           ; (E = T_lo's index byte - 1 there)
 @sum_q:
-        ld de,0                 ; (patched: -sum q, pl_prepare)
-        add hl,de               ; H:L = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
-        ld e,a                  ; q.k's bits 8..9 at 6..7
-        ld a,h
+        add a,0                 ; (patched: -sum q's low byte, pl_prepare)
+        ld l,a
+        ld a,c
+@sum_q_high:
+        adc a,0                 ; (patched: its high byte)
+        ld h,a                  ; H:L = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
         rla
         sbc a,a
-        ld c,a
-        ld d,a                  ; C = D = the sign byte (|q.k| < 2^25)
-        ld (at_sum40+4),a
-        ld a,e
+        ld c,a                  ; C = the sign byte (|q.k| < 2^25)
+        ld a,b                  ; q.k's bits 8..9 at 6..7
+        ld b,c                  ; B = the sign byte: at_sum40's fifth, f's top two
         add a,a                 ; C:H:L = q.k >> 9, a bit in from A
         adc hl,hl
         rl c
@@ -1862,28 +1862,14 @@ pl_keys:
         adc hl,hl
         rl c
         ld (at_sum40+1),hl
-        ld a,c
-        ld (at_sum40+3),a
-        ld a,l                  ; f = sum >> 14 (D:C:H): two bits more of H:L
-        add a,a
-        rl h
+        ld (at_sum40+3),bc      ; (C, then the sign byte B)
+        add hl,hl               ; f = sum >> 14 (B:C:H): two bits more of H:L
         rl c
-        add a,a
-        rl h
+        add hl,hl
         rl c
         ld (at_row),iy
-@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe); f = D:C:H
+@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe); f = B:C:H
         ld e,h
-        ld hl,(pl_score)
-        ld (hl),e
-        inc l
-        ld (hl),c
-        inc l
-        ld (hl),d
-        inc l
-        ld (hl),d
-        inc l
-        ld (pl_score),hl
         ld a,e                  ; f - max f so far < 0? then max stays (C:E, 16 bits)
 @max_lo:
         sub 0
@@ -1896,11 +1882,22 @@ pl_keys:
         ld a,c
         ld (@max_hi + 1),a
 @smaller:
-        ld de,AT_STRIDE
-        add iy,de
+@score:
+        ld hl,at_scores         ; (patched: key j's score, its low byte)
+        ld (hl),e
+        inc l
+        ld (hl),c
+        inc l
+        ld (hl),b
+        inc l
+        ld (hl),b
+        inc l
         ld a,l
+        ld (@score + 1),a
 @end:
         cp 0                    ; (patched: the score's low byte past the last key)
+        ld de,AT_STRIDE
+        add iy,de               ; (Z stays: add iy sets C alone)
         jp nz,@key
         ld sp,(at_fast_sp)
         ld a,(@max_lo + 1)
@@ -1913,38 +1910,38 @@ pl_keys:
         ld (at_max+3),a
         ret
 @twelve:                        ; a 12-plane key (k + 2048): R = (R >> 1) + P_11
-        sra h
-        rr l
+        sra c
         rra
-        ex af,af'
-        ld c,e
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
-        ld c,d
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
-        ex af,af'
+        rr b
+        ld l,e
+        inc l
+        add a,(hl)
+        inc l
+        ld e,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
+        ld a,e
+        ld l,d
+        add a,(hl)
+        inc l
+        ld d,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
+        ld a,d
 @sum_q_12:
-        ld de,0                 ; (patched: -sum q, pl_prepare)
-        add hl,de               ; H:L = q.k >> 11 (q.k = q.k' - 2048 sum q)
-        ld e,a                  ; q.k's bits 8..10 at 5..7
-        ld a,h
+        add a,0                 ; (patched: -sum q's low byte, pl_prepare)
+        ld l,a
+        ld a,c
+@sum_q_12_high:
+        adc a,0                 ; (patched: its high byte)
+        ld h,a                  ; H:L = q.k >> 11 (q.k = q.k' - 2048 sum q)
         rla
         sbc a,a
-        ld c,a
-        ld d,a                  ; C = D = the sign byte (|q.k| < 2^26)
-        ld (at_sum40+4),a
-        ld a,e
+        ld c,a                  ; C = the sign byte (|q.k| < 2^26)
+        ld a,b                  ; q.k's bits 8..10 at 5..7
+        ld b,c
         add a,a                 ; C:H:L = q.k >> 10, then >> 9
         adc hl,hl
         rl c
