@@ -1592,32 +1592,32 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
 ; pl_group_tables - pl_prepare's tables of one group of four dimensions: q[q_at / 2 ..
 ; q_at / 2 + 3] (SP at the first, IX + q_at at it) into pl_tables + table_at, 16 words, after
-; a range check of each q (to pl_prepare@wide_q). q[0] in DE, q[1] in SP, q[2] in BC, all
-; three popped; q[3] (one add) is added from memory.
+; a range check of each q (to pl_prepare@wide_q: q[0], q[1] and q[3]'s high bytes + 8 ORed in
+; C, which q[2] takes next). q[0] in DE, q[1] in SP, q[2] in BC, all three popped; q[3] (one
+; add) is added from memory. T[0] is never written: it is 0 (pl_tables' .res, and @held's).
         .macro pl_group_tables q_at, table_at
         pop de                  ; q[0]
         pop hl                  ; q[1]
-        pop bc                  ; q[2]
         ld a,d
         add a,8
-        cp 16
-        jp nc,pl_prepare@wide_q
+        ld c,a
         ld a,h
         add a,8
-        cp 16
-        jp nc,pl_prepare@wide_q
+        or c
+        ld c,a
+        ld a,(ix+q_at+7)
+        add a,8
+        or c
+        and $F0                 ; (each high byte + 8 in 0..15: every q in -2048..2047)
+        jp nz,pl_prepare@wide_q
+        pop bc                  ; q[2]
         ld a,b
         add a,8
         cp 16
         jp nc,pl_prepare@wide_q
-        ld a,(ix+q_at+7)
-        add a,8
-        cp 16
-        jp nc,pl_prepare@wide_q
         ld sp,hl
-        ld hl,0
-        ld (pl_tables + table_at + 0),hl
-        add hl,de
+        ld h,d
+        ld l,e
         ld (pl_tables + table_at + 2),hl
         add hl,sp
         ld (pl_tables + table_at + 6),hl
@@ -2038,14 +2038,14 @@ pl_store:
         .endrepeat
         and $F8
         jp nz,@twelve           ; a word beyond -1024..1023
-        ld a,@mark & 255
-@high_planes:                   ; A = where planes 8..10 go on: @mark (k + 1024) or @plane_11 (k + 2048)
+        ld a,@mark - @plane_11
+@high_planes:                   ; A = where planes 8..10 go on, as @high_end's jr offset: @mark (k + 1024) or @plane_11 (k + 2048)
         ld (@high_end + 1),a
         .repeat PL_PLANES - 9   ; planes 8..10
         pl_store_plane
         .endrepeat
 @high_end:
-        jp @mark                ; (patched)
+        jr @plane_11            ; (patched: its offset)
 @plane_11:
         pl_store_plane
         jp @next_head
@@ -2091,9 +2091,9 @@ pl_store:
         exx
         .endif
         .endrepeat
-        ld a,@plane_11 & 255
+        xor a                   ; (@plane_11 - @plane_11: the jr falls through)
         jp @high_planes
-        .assert @plane_11 >> 8 == @mark >> 8, "pl_store patches @high_end's low byte only"
+        .assert @high_end + 2 == @plane_11 && @mark - @plane_11 < 128, "pl_store patches @high_end's jr offset"
 @wide:
         ld a,1
         ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)
@@ -2107,7 +2107,7 @@ pl_store:
         .res 256 - (* & 255)
         .endif
         .align 32
-pl_tables:      .res 64
+pl_tables:      .res 64        ; (each table's T[0] stays 0: pl_group_tables never writes it)
         .assert (pl_tables & 255) + 64 <= 256 && (pl_tables & 31) == 0, "pl_keys reads the tables by their low byte, pl_store writes it from bit 5"
 .endif
 
