@@ -240,6 +240,17 @@ attend_head:
         di
 .endif
         ; ----- scores f[j] and their max -----
+.ifdef AT_PLANE_SCORES
+        ld a,(at_wide_planes)   ; a key beyond -2048..2047 in the cache: the old dot
+        or a
+        jr nz,@old_dot
+        ld hl,(at_q)
+        call pl_prepare         ; C: the planes hold q (pl_prepare), the head's tables built
+        jr nc,@old_dot
+        call pl_keys            ; (at_row and at_max its own)
+        jp @weights
+@old_dot:
+.endif
         ld hl,(at_keys)
         ld (at_row),hl
         ld hl,AT_NO_MAX
@@ -250,17 +261,6 @@ attend_head:
         jp c,@fast
         ld hl,@slow_summed      ; the old dot for this head: @summed sends it back
         ld (@summed + 1),hl
-.endif
-.ifdef AT_PLANE_SCORES
-        ld a,(at_wide_planes)   ; a key beyond -2048..2047 in the cache: the old dot
-        or a
-        jr nz,@old_dot
-        ld hl,(at_q)
-        call pl_prepare         ; C: the planes hold q (pl_prepare), the head's tables built
-        jr nc,@old_dot
-        call pl_keys
-        jp @weights
-@old_dot:
 .endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
