@@ -1780,7 +1780,7 @@ pl_prepare:
 ; the tables' page) and the bits it shifts out go into B by `rr b`: 106 T-states a plane
 ; (114 with R in HL, the reads through BC and the bits into A' by `rra` and two `ex af,af'`).
 ; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
-; walks the planes, IY key j's row). Clobbers AF, BC, DE, HL, IY.
+; walks the planes, IY key j's row, IX the max). Clobbers AF, BC, DE, HL, IX, IY.
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:
@@ -1790,10 +1790,7 @@ pl_keys:
         add a,a
         add a,at_scores & 255
         ld (@end + 1),a         ; the score's low byte past the last key
-        ld a,PL_NO_MAX >> 8
-        ld (@max_hi + 1),a
-        xor a
-        ld (@max_lo + 1),a
+        ld ix,PL_NO_MAX         ; IX = max f so far
         ld a,at_scores & 255
         ld (@score + 1),a       ; key 0's score
         ld iy,(at_keys)         ; IY = key j's row (at_row at @summed: the probe's key j)
@@ -1870,17 +1867,13 @@ pl_keys:
         ld (at_row),iy
 @summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe); f = B:C:H
         ld e,h
-        ld a,e                  ; f - max f so far < 0? then max stays (C:E, 16 bits)
-@max_lo:
-        sub 0
+        ld a,e                  ; f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
+        .byte $DD,$95           ; sub ixl
         ld a,c
-@max_hi:
-        sbc a,0
+        .byte $DD,$9C           ; sbc a,ixh
         jp m,@smaller
-        ld a,e
-        ld (@max_lo + 1),a
-        ld a,c
-        ld (@max_hi + 1),a
+        .byte $DD,$6B           ; ld ixl,e
+        .byte $DD,$61           ; ld ixh,c
 @smaller:
 @score:
         ld hl,at_scores         ; (patched: key j's score, its low byte)
@@ -1900,10 +1893,8 @@ pl_keys:
         add iy,de               ; (Z stays: add iy sets C alone)
         jp nz,@key
         ld sp,(at_fast_sp)
-        ld a,(@max_lo + 1)
-        ld (at_max),a
-        ld a,(@max_hi + 1)
-        ld (at_max+1),a
+        ld (at_max),ix
+        .byte $DD,$7C           ; ld a,ixh
         rla
         sbc a,a
         ld (at_max+2),a
