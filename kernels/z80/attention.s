@@ -1945,7 +1945,7 @@ pl_keys:
         jp @last_bit
 
 ; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the
-; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on).
+; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on), even.
 ; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
 ; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes and the mark
 ; PL_ELEVEN, 0 in the twelfth's place when every word of the head's key lies in -1024..1023
@@ -1965,7 +1965,7 @@ pl_keys:
         rla
         add a,a
         ld (hl),a
-        inc hl
+        inc l                   ; (a plane's first byte is at an even address: forward.s's assert)
         exx
         ld a,h                  ; (H' = T_hi's: 32 bytes on)
         srl e
@@ -2045,7 +2045,7 @@ pl_store:
         jp @next_head
 @mark:
         ld (hl),PL_ELEVEN       ; the mark in plane 11's place
-        inc hl
+        inc l
         ld (hl),0
         inc hl
 @next_head:
