@@ -162,7 +162,6 @@ AT_KEYS_BY_SP   = 1
 
         .macro at_plane_variables       ; here, or after the means' table (the code before it keeps its page)
 at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, the scores or v
-pl_sp:          .word 0
 pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
 at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (the program clears it)
         .endmacro
@@ -248,10 +247,8 @@ attend_head:
         or a
         jr nz,@old_dot
         ld hl,(at_q)
-        call pl_prepare         ; C: the planes hold q (pl_prepare), the head's tables built
-        jr nc,@old_dot
-        call pl_keys            ; (at_row and at_max its own)
-        jp @weights
+        call pl_prepare         ; C: the planes hold q, the head's scores made (pl_keys: at_row and at_max its own)
+        jp c,@weights
 @old_dot:
 .endif
         ld hl,(at_keys)
@@ -1595,7 +1592,7 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
 ; pl_group_tables - pl_prepare's tables of one group of four dimensions: q[q_at / 2 ..
 ; q_at / 2 + 3] (SP at the first, IX + q_at at it) into pl_tables + table_at, 16 words, after
-; a range check of each q (to pl_prepare@wide_q: q[0], q[1] and q[3]'s high bytes + 8 ORed in
+; a range check of each q (to pl_wide_q: q[0], q[1] and q[3]'s high bytes + 8 ORed in
 ; C, which q[2] takes next). q[0] in DE, q[1] in SP, q[2] in BC, all three popped; q[3] (one
 ; add) is added from memory. T[0] is never written: it is 0 (pl_tables' .res, and @held's).
         .macro pl_group_tables q_at, table_at
@@ -1612,12 +1609,12 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         add a,8
         or c
         and $F0                 ; (each high byte + 8 in 0..15: every q in -2048..2047)
-        jp nz,pl_prepare@wide_q
+        jp nz,pl_wide_q
         pop bc                  ; q[2]
         ld a,b
         add a,8
         cp 16
-        jp nc,pl_prepare@wide_q
+        jp nc,pl_wide_q
         ld sp,hl
         ld h,d
         ld l,e
@@ -1664,39 +1661,11 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         ld (pl_tables + table_at + 16),hl
         .endmacro
 
-; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code
-; order (one add or sbc and one store an entry: pl_group_tables) and -sum q patched into
-; pl_keys; NC: not. The planes hold q when its positive words sum to at most 16,383 and its
-; negative ones to at least -16,384 (every P_b, a subset's sum, then lies in -16,384..16,383
-; and |R| < 2^15): every q in -2048..2047 does (checked as the tables are built); a head with
-; one beyond (one head a turn in most of the everyday prompts, |q| ~2,100..2,600) is summed
-; (@wide_q) and its tables built again in a loop (@held). Runs with interrupts off. Clobbers
-; AF, BC, DE, HL, IX.
-PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
-pl_prepare:
-        ld (pl_sp),sp           ; (SP walks q, then holds q[1] and q[5] while the tables are built)
-        ld sp,hl
-        ld ix,2 * 4
-        add ix,sp               ; IX = q[4]
-        pl_group_tables -8, 0
-        ld sp,ix
-        pl_group_tables 0, 32
-@sum_q:
-        ld hl,(pl_tables + 30)
-        ld de,(pl_tables + 62)
-        add hl,de
-        xor a                   ; -sum q into pl_keys' adds
-        sub l
-        ld (pl_keys@sum_q + 1),a
-        ld (pl_keys@sum_q_12 + 1),a
-        sbc a,a
-        sub h
-        ld (pl_keys@sum_q_high + 1),a
-        ld (pl_keys@sum_q_12_high + 1),a
-        ld sp,(pl_sp)
-        scf
-        ret
-@wide_q:                        ; a q beyond -2048..2047: the positive q's sum and the negative ones'
+; pl_wide_q - pl_prepare's way for a q beyond -2048..2047 (from pl_group_tables, IX = q[4],
+; attend_head's SP in at_fast_sp): the positive q's sum and the negative ones'; the planes hold
+; them (@held: the tables again, looped, then on to pl_prepare@sum_q and pl_keys) or not
+; (NC back to attend_head, the old dot).
+pl_wide_q:                      ; a q beyond -2048..2047: the positive q's sum and the negative ones'
         ld sp,ix
         ld hl,-2 * 4
         add hl,sp
@@ -1729,8 +1698,8 @@ pl_prepare:
         jr nz,@sum_word
         jr @held
 @too_wide:
-        ld sp,(pl_sp)
-        or a
+        ld sp,(at_fast_sp)
+        or a                    ; (NC: the old dot)
         ret
 @held:                          ; the planes hold this q: its tables again, looped (a head a turn or so)
         ld sp,ix
@@ -1772,7 +1741,39 @@ pl_prepare:
         ld a,e
         cp (pl_tables + 64) & 255
         jr nz,@table
-        jp @sum_q
+        jp pl_prepare@sum_q
+
+; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code
+; order (one add or sbc and one store an entry: pl_group_tables), -sum q patched into pl_keys
+; and the head's scores made by pl_keys, which pl_prepare falls into (attend_head's SP kept
+; in at_fast_sp for both); NC: not. The planes hold q when its positive words sum to at most 16,383 and its
+; negative ones to at least -16,384 (every P_b, a subset's sum, then lies in -16,384..16,383
+; and |R| < 2^15): every q in -2048..2047 does (checked as the tables are built); a head with
+; one beyond (one head a turn in most of the everyday prompts, |q| ~2,100..2,600) is summed
+; (pl_wide_q) and its tables built again in a loop (pl_wide_q@held). Runs with interrupts off.
+; Clobbers AF, BC, DE, HL, IX, IY.
+PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
+pl_prepare:
+        ld (at_fast_sp),sp      ; (SP walks q, then holds q[1] and q[5] while the tables are built)
+        ld sp,hl
+        ld ix,2 * 4
+        add ix,sp               ; IX = q[4]
+        pl_group_tables -8, 0
+        ld sp,ix
+        pl_group_tables 0, 32
+@sum_q:
+        ld hl,(pl_tables + 30)
+        ld de,(pl_tables + 62)
+        add hl,de
+        xor a                   ; -sum q into pl_keys' adds
+        sub l
+        ld (pl_keys@sum_q + 1),a
+        ld (pl_keys@sum_q_12 + 1),a
+        sbc a,a
+        sub h
+        ld (pl_keys@sum_q_high + 1),a
+        ld (pl_keys@sum_q_12_high + 1),a
+        .assert * == pl_keys, "pl_prepare falls into pl_keys"
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
 ; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at
@@ -1783,11 +1784,11 @@ pl_prepare:
 ; the tables' page) and the bits it shifts out go into B by `rr b`: 106 T-states a plane
 ; (114 with R in HL, the reads through BC and the bits into A' by `rra` and two `ex af,af'`).
 ; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
-; walks the planes, IY key j's row, IX the max). Clobbers AF, BC, DE, HL, IX, IY.
+; walks the planes, IY key j's row, IX the max); returns C, the end of pl_prepare's way.
+; Clobbers AF, BC, DE, HL, IX, IY.
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
-pl_keys:
-        ld (at_fast_sp),sp
+pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
         ld a,(at_count)
         add a,a
         add a,a
@@ -1902,6 +1903,7 @@ pl_keys:
         sbc a,a
         ld (at_max+2),a
         ld (at_max+3),a
+        scf                     ; (C: pl_prepare's, the planes took the head)
         ret
 @twelve:                        ; a 12-plane key (k + 2048): R = (R >> 1) + P_11
         sra c
