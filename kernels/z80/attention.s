@@ -1641,24 +1641,23 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         adc a,(ix+q_at+7)
         ld h,a
         ld (pl_tables + table_at + 24),hl
-        add hl,de
-        ld (pl_tables + table_at + 26),hl
-        add hl,sp
-        ld (pl_tables + table_at + 30),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + table_at + 28),hl
-        or a
+        or a                    ; (T[8..15] from T[12] to T[13]: 3 sbc, not 4)
         sbc hl,bc
-        ld (pl_tables + table_at + 20),hl
+        ld (pl_tables + table_at + 16),hl
         add hl,de
+        ld (pl_tables + table_at + 18),hl
+        add hl,sp
         ld (pl_tables + table_at + 22),hl
         or a
-        sbc hl,sp
-        ld (pl_tables + table_at + 18),hl
-        or a
         sbc hl,de
-        ld (pl_tables + table_at + 16),hl
+        ld (pl_tables + table_at + 20),hl
+        add hl,bc
+        ld (pl_tables + table_at + 28),hl
+        add hl,de
+        ld (pl_tables + table_at + 30),hl
+        or a
+        sbc hl,sp
+        ld (pl_tables + table_at + 26),hl
         .endmacro
 
 ; pl_wide_q - pl_prepare's way for a q beyond -2048..2047 (from pl_group_tables, IX = q[4],
