@@ -1634,12 +1634,9 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         or a
         sbc hl,de
         ld (pl_tables + table_at + 8),hl
-        ld a,l                  ; + q[3]
-        add a,(ix+q_at+6)
-        ld l,a
-        ld a,h
-        adc a,(ix+q_at+7)
-        ld h,a
+        ld l,(ix+q_at+6)        ; T[12] = q[3] + T[4] (T[4] = q[2])
+        ld h,(ix+q_at+7)
+        add hl,bc
         ld (pl_tables + table_at + 24),hl
         or a                    ; (T[8..15] from T[12] to T[13]: 3 sbc, not 4)
         sbc hl,bc
