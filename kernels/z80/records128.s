@@ -21,9 +21,9 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records | --everyday]): a
-; record copied into the cache 26,620 (the ten's copies: position_one, the border included: the
+; record copied into the cache 26,428 (the ten's copies: position_one, the border included: the
 ; copy and both layers' planes, pl_store, cheaper for keys of 11 planes since the seventeenth
-; round; 26,617 before the eighteenth round's jr in pl_store, 27,016 before the seventeenth;
+; round; 26,617 before the eighteenth round's inc l in pl_store, 27,016 before the seventeenth;
 ; 7,136 with the key sums before the
 ; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 6,260 more
 ; than its forward_prefill alone (999,868 against 993,608 for "hello"'s
