@@ -248,7 +248,7 @@ attend_head:
         or a
         jr nz,@old_dot
         ld hl,(at_q)
-        call pl_prepare         ; C: the planes hold q, the head's scores made (pl_keys: at_row and at_max its own)
+        call pl_prepare         ; C: the planes hold q, the head's scores made (pl_keys: at_max its own)
         jp c,@weights
 @old_dot:
 .endif
@@ -1748,7 +1748,7 @@ pl_wide_q:                      ; a q beyond -2048..2047: the positive q's sum a
 ; and |R| < 2^15): every q in -2048..2047 does (checked as the tables are built); a head with
 ; one beyond (one head a turn in most of the everyday prompts, |q| ~2,100..2,600) is summed
 ; (pl_wide_q) and its tables built again in a loop (pl_wide_q@held). Runs with interrupts off.
-; Clobbers AF, BC, DE, HL, IX, IY.
+; Clobbers AF, BC, DE, HL, IX.
 PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
 pl_prepare:
         ld (at_fast_sp),sp      ; (SP walks q, then holds q[1] and q[5] while the tables are built)
@@ -1774,15 +1774,17 @@ pl_prepare:
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
 ; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at
-; @summed at_sum40 = q.k[j] and at_row key j's row, as attend_head@summed has them). A key
+; @summed at_sum40 = q.k[j], as attend_head@summed has it, and the word at PL_SCORE_PLACE
+; key j's score's place: the TUI's probe finds j there, not in at_row, which the old dot
+; steps; at_row is left as it was). A key
 ; whose words all lie in -1024..1023 is 11 planes of k + 1024 and a mark (pl_store): its last
 ; plane's R is q.k >> 10, one plane and one shift fewer than a 12-plane key's (@twelve).
 ; R lies in C:A (its low byte in A, so that a table's byte adds to it straight from (HL), H
 ; the tables' page) and the bits it shifts out go into B by `rr b`: 106 T-states a plane
 ; (114 with R in HL, the reads through BC and the bits into A' by `rra` and two `ex af,af'`).
 ; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
-; walks the planes, IY key j's row, IX the max); returns C, the end of pl_prepare's way.
-; Clobbers AF, BC, DE, HL, IX, IY.
+; walks the planes, IX the max); returns C, the end of pl_prepare's way. Clobbers AF, BC,
+; DE, HL, IX.
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
@@ -1793,8 +1795,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld (@end + 1),a         ; the score's low byte past the last key
         ld ix,PL_NO_MAX         ; IX = max f so far
         ld a,at_scores & 255
-        ld (@score + 1),a       ; key 0's score
-        ld iy,(at_keys)         ; IY = key j's row (at_row at @summed: the probe's key j)
+        ld (@score + 1),a       ; key 0's score (PL_SCORE_PLACE at @summed: the probe's key j)
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
 @key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
         ld h,pl_tables >> 8     ; H = the tables' page (the key's end takes HL)
@@ -1865,8 +1866,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         rl c
         add hl,hl
         rl c
-        ld (at_row),iy
-@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe); f = B:C:H
+@summed:                        ; at_sum40 = q . k[j], j = (PL_SCORE_PLACE's word - at_scores) / PL_SCORE_BYTES (a TUI probe); f = B:C:H
         ld e,h
         ld a,e                  ; f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
         .byte $DD,$95           ; sub ixl
@@ -1890,8 +1890,6 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld (@score + 1),a
 @end:
         cp 0                    ; (patched: the score's low byte past the last key)
-        ld de,AT_STRIDE
-        add iy,de               ; (Z stays: add iy sets C alone)
         jp nz,@key
         ld sp,(at_fast_sp)
         ld (at_max),ix
@@ -1942,6 +1940,9 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         adc hl,hl
         rl c
         jp @last_bit
+
+PL_SCORE_BYTES  = 4
+PL_SCORE_PLACE  = pl_keys@score + 1     ; at pl_keys@summed: at_scores + PL_SCORE_BYTES * j, key j's score (the TUI's probe)
 
 ; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the
 ; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on), even.
