@@ -120,11 +120,11 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_507_600
-# (1,507,600 for 1,494,086 a computed position, TurnCost.per_position, 0.9% over, with the
-# eighteenth round's scores: pl_keys with R in C:A and the max in IX, pl_prepare's tables and
-# checks and its fall into pl_keys, attend_head's start on the old dot's way alone, pl_store's
-# inc l (docs/spectrum.md, "Eighteenth round: the scores' planes loop");
+PLAYER_128K_MEAN_BUDGET = 1_505_900
+# (1,505,900 for 1,492,395 a computed position, TurnCost.per_position, 0.9% over, with the
+# eighteenth round's scores: pl_keys with R in C:A, the max in IX and no at_row, pl_prepare's
+# tables and checks and its fall into pl_keys, attend_head's start on the old dot's way alone,
+# pl_store's inc l (docs/spectrum.md, "Eighteenth round: the scores' planes loop");
 # 1,513,700 for 1,500,184 a computed position, TurnCost.per_position, 0.9% over, with matvec_again's
 # short look (docs/spectrum.md, "Seventeenth round: matvec_again's preparation") and RMSNorm's unit
 # products through mul16u with no mul16u_smaller compare ("Seventeenth round: RMSNorm's products");

@@ -86,16 +86,16 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,824 for one position, 56,070 for 20 (13,873 and 79,166 with
-; AT_FAST_SCORES; 11,253 and 58,662 before the eighteenth round's pl_keys with R in C:A and
-; the max in IX and pl_prepare falling into it, 11,469 and 58,829 before the seventeenth
-; round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth round's inc l,
-; 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a loop, 384
-; bytes fewer); with k in -1024..1023 (11 planes) 10,706 and 58,599, pl_store 8,922 (11,131,
-; 61,116 and 9,010 before the eighteenth round; 11,493, 64,208 and 9,896 before the
+; AT_FAST_MEANS): 10,759 for one position, 55,150 for 20 (13,873 and 79,166 with
+; AT_FAST_SCORES; 11,253 and 58,662 before the eighteenth round's pl_keys with R in C:A, the
+; max in IX and no at_row, and pl_prepare falling into it, 11,469 and 58,829 before the
+; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
+; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
+; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,641 and 57,679, pl_store 8,922
+; (11,131, 61,116 and 9,010 before the eighteenth round; 11,493, 64,208 and 9,896 before the
 ; seventeenth). Bytes (the 128K player's map): pl_prepare 363 with its wide q's way
 ; pl_wide_q (397 before the eighteenth round, 323 before the seventeenth round's wide q),
-; pl_keys 415 (466, 456), pl_store with the tables' alignment 639 (646, 601), the tables 64,
+; pl_keys 402 (466, 456), pl_store with the tables' alignment 620 (646, 601), the tables 64,
 ; the head's entry 20 (20), variables 5 (9, 10).
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
