@@ -120,8 +120,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_503_200
-# (1,503,200 for 1,489,748 a computed position, TurnCost.per_position, 0.9% over, after merging
+PLAYER_128K_MEAN_BUDGET = 1_495_300
+# (1,495,300 for 1,481,956 a computed position, TurnCost.per_position, 0.9% over, after merging
+# the eighteenth round's zxpass3, zxvdim, zxends and zxkeys;
+# 1,503,200 for 1,489,748 a computed position, TurnCost.per_position, 0.9% over, after merging
 # the eighteenth round's zxpass3, zxvdim and zxends;
 # 1,506,400 for 1,492,905 a computed position, TurnCost.per_position, 0.9% over, after merging the
 # eighteenth round's zxpass3 and zxvdim;
@@ -135,6 +137,10 @@ PLAYER_128K_MEAN_BUDGET = 1_503_200
 # 1,510,600 for 1,497,027 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
 # round's short row ends' stores at even addresses, mv_hz_gate's signed test and the adding calls'
 # own chain steps (docs/spectrum.md, "Eighteenth round: the short row ends' stores and the gate");
+# 1,505,900 for 1,492,395 a computed position, TurnCost.per_position, 0.9% over, with the
+# eighteenth round's scores: pl_keys with R in C:A, the max in IX and no at_row, pl_prepare's
+# tables and checks and its fall into pl_keys, attend_head's start on the old dot's way alone,
+# pl_store's inc l (docs/spectrum.md, "Eighteenth round: the scores' planes loop");
 # 1,513,700 for 1,500,184 a computed position, TurnCost.per_position, 0.9% over, with matvec_again's
 # short look (docs/spectrum.md, "Seventeenth round: matvec_again's preparation") and RMSNorm's unit
 # products through mul16u with no mul16u_smaller compare ("Seventeenth round: RMSNorm's products");

@@ -138,8 +138,10 @@ kv_key_sums:    .res 2 * KV_SUMS_LAYER_BYTES    ; each key's KS (attention.s), [
 .endif
 .ifdef AT_PLANE_SCORES
 .ifndef kv_planes               ; (the 128K player places them in its data bank, the bench below its code)
+        .res * & 1
 kv_planes:      .res 2 * PL_LAYER_BYTES ; each key's planes (attention.s), [layer][head][position]
 .endif
+        .assert (kv_planes & 1) == 0 && PL_KEY_BYTES % 2 == 0 && PL_HEAD_BYTES % 2 == 0, "pl_store steps from a plane's first byte to its second by inc l"
 .endif
 
 ; forward_prefill - a prompt position whose logits nobody reads: only what

@@ -21,15 +21,16 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records | --everyday]): a
-; record copied into the cache 26,595 (the ten's copies: position_one, the border included: the
+; record copied into the cache 26,406 (the ten's copies: position_one, the border included: the
 ; copy and both layers' planes, pl_store; the values through forward.s's kv_values_scatter
-; since the eighteenth round's dimension-major value cache, 26,617 with ldir before; cheaper
+; since the eighteenth round's dimension-major value cache, pl_store's planes stepped by inc l;
+; 26,617 with ldir before; cheaper
 ; for keys of 11 planes since the seventeenth round; 27,016 before it; 7,136 with the key sums before the
 ; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 7,832 more
-; than its forward_prefill alone (966,798 against 958,966 for "hello"'s position 1,
+; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 9,650,950, 2.76 s at 3.5 MHz (9,623,758 before the
+; position 0 and nine openers) 9,579,559, 2.74 s at 3.5 MHz (9,623,758 before the
 ; eighteenth round; 9,984,000 in an older count; 10,009,250 before the seventeenth round,
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention

@@ -194,8 +194,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if banked:
         bank = data_bank(soul, tokenizer, in_bank)
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
-        # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store
-        options += [f"kv_planes = ${bank.end:04X}     ; in bank {DATA_BANK}, after layer 1's tensors and the word list"]
+        # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
+        # even address (pl_store steps from a plane's first byte to its second by its low byte)
+        options += [f"kv_planes = ${bank.end + (bank.end & 1):04X}     ; in bank {DATA_BANK}, after layer 1's tensors and the word list"]
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
