@@ -14,7 +14,7 @@ from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
                                      FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_SLOTS_OPTION, SHORT_EXP_OPTION,
                                      SHORT_SHIFTS_OPTION,
-                                     RUNNER_UP_OPTION, SOUL_PACKED_OPTION, TABLE_MEANS_OPTION,
+                                     RUNNER_UP_OPTION, SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION, TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
@@ -843,13 +843,15 @@ def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player(
     assert checked >= 7
 
 
-@pytest.mark.parametrize("packed", [False, True])
-def test_fw_embed_matches_intmath_at_every_kind_of_shift(packed):
+@pytest.mark.parametrize("options", ["", SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION])
+def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     """forward.s's fw_embed (embedrows.s): its add hl,hl chains for te and pe shifts both in 1..8,
     either one the larger (or equal), at the chains' ends (1 and 8) with rows of -128 and 127, the
     extremes that just fit in 16 bits; vecops.s's embed for a shift of 0 or above 8 (which may
-    saturate); with SOUL_PACKED's unpacked rows (the 48K's) too. It fails if a chain's jr is off by
-    one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes the chains."""
+    saturate); with SOUL_PACKED's unpacked rows (the 48K's) and with EM_ROWS_BY_SP's words pushed
+    from h's end (the 128K's, interrupts on and off: left as they were) too. It fails if a chain's
+    jr is off by one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes
+    the chains."""
     from conftest import random_soul
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul
@@ -857,7 +859,6 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(packed):
 
     base = random_soul(31)
     rng = np.random.default_rng(31)
-    options = SOUL_PACKED_OPTION if packed else ""
     for s_te, s_pe in ((1, 1), (1, 8), (8, 1), (3, 4), (6, 5), (8, 8), (0, 4), (3, 0), (9, 2), (15, 15), (0, 0)):
         arrays = {name: (tensor.values.reshape(-1), tensor.shift) for name, tensor in base.tensors.items()}
         te = rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM))
@@ -870,6 +871,8 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(packed):
         for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (0, 19), (127, 0), (40, 3)):
             bench.poke(bench.sym("fw_token"), [token])
             bench.poke(bench.sym("fw_pos"), [position])
-            bench.call("fw_embed")
+            interrupts = bool(token % 2)
+            bench.call("fw_embed", interrupts=interrupts)
+            assert bench.cpu.iff1 == bench.cpu.iff2 == interrupts and bench.cpu.sp == bench.stack_top, token
             want = intmath.embed(te[token], s_te, pe[position], s_pe)
             assert np.array_equal(bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM), want), (s_te, s_pe, token)

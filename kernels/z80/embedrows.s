@@ -85,6 +85,62 @@ fw_embed:
 ; words: the pointers in the main set, the sum in the other (HL' and DE'), A and
 ; A' between them. Clobbers AF, AF', BC, DE, HL and the other set's.
 FW_CHAIN        = 7             ; add hl,hl's in each chain: the left shifts 0..7
+.ifdef EM_ROWS_BY_SP
+; (the 128K player's, in bank 0's room: the rows walked from their ends and each word
+; pushed below fw_h's end with interrupts off, ~39 T-states an element fewer than
+; the stores through HL' with A' between them, eighteenth round)
+fw_embed_rows:
+        ld hl,FW_DIM - 1
+        add hl,bc
+        ld b,h
+        ld c,l                  ; BC = the first row's last byte
+        ld hl,FW_DIM - 1
+        add hl,de
+        ex de,hl                ; DE = the second's
+        ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks h)
+        push af
+        di
+        ld (@own_sp + 1),sp
+        ld sp,fw_h + 2 * FW_DIM
+        exx
+        ld b,FW_DIM
+@element:                       ; (the other set: B counts)
+        exx
+        ld a,(de)               ; the second's
+        dec de
+        ex af,af'
+        ld a,(bc)               ; the first's
+        dec bc
+        exx
+        ld l,a                  ; HL = the first << (L - l)
+        add a,a
+        sbc a,a
+        ld h,a
+@first_jr:
+        jr * + 2                ; patched: over FW_CHAIN - (L - l) of them
+        .repeat FW_CHAIN
+        add hl,hl
+        .endrepeat
+        ex af,af'
+        ld e,a                  ; + the second
+        add a,a
+        sbc a,a
+        ld d,a
+        add hl,de
+@less_jr:
+        jr * + 2                ; patched: over FW_CHAIN - l of them
+        .repeat FW_CHAIN
+        add hl,hl
+        .endrepeat
+        push hl                 ; h's word, from the last down
+        djnz @element
+@own_sp:
+        ld sp,0                 ; (patched: the caller's stack)
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+.else
 fw_embed_rows:
         ld hl,fw_h
         exx
@@ -129,6 +185,7 @@ fw_embed_rows:
         exx
         djnz @element
         ret
+.endif
 
 .ifndef EMBED_CHAINS_ONLY
 ; fw_embed_any - vecops.s's embed of the rows at BC (te's) and DE (pe's).
