@@ -545,16 +545,29 @@ def test_rmsnorm_unit_gains_take_mul16u_straight_with_clamped_unit():
             assert costs[0] < costs[1] - 32 * 100, (case, costs)
 
 
-def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path():
-    """RN_SHORT_SHIFTS (the 48K's RN_CLAMPED_UNIT): the clamped and unit loops unroll 2 shifts, so
-    gains of 2^a take them for shift - a <= 2 (a narrowed soul's 2 among them), and the general
-    path (gain products) above: bit for bit intmath either side of the clamp, in place too, and
-    the short loops cheaper than the general path by 150 T-states an element."""
-    bench = Z80Bench(options="\n".join([CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]))
+@pytest.mark.parametrize("fast_squares", [False, True])
+def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path(fast_squares):
+    """RN_SHORT_SHIFTS (both players' RN_CLAMPED_UNIT: the 48K's since the sixteenth round, the
+    128K's since the eighteenth): the clamped and unit loops unroll 2 shifts, so gains of 2^a take
+    them for shift - a <= 2 (a narrowed soul's 2 among them), and the general path (gain products)
+    above: bit for bit intmath either side of the clamp, in place and out across a page too, and
+    the short loops cheaper than the general path by 150 T-states an element. With RN_FAST_SQUARES
+    (the 128K's: the clamped loop pops x with SP, both loops with interrupts off) the interrupts
+    and SP are left as they were found."""
+    options = [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]
+    options += [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION] if fast_squares else []
+    bench = Z80Bench(options="\n".join(options))
     rng = np.random.default_rng(19)
 
-    def run(x, a, shift, out=0xA200):
-        return rmsnorm_with_gains_of(bench, x, a, shift, out)
+    def run(x, a, shift, out=0xA200, interrupts=False):
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, bytes([1 << a] * 32))
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [shift])
+        bench.poke_word(bench.sym("rn_out"), out)
+        cost = bench.call("rmsnorm", interrupts=interrupts)
+        assert bench.cpu.iff1 == bench.cpu.iff2 == interrupts and bench.cpu.sp == bench.stack_top
+        return cost
 
     for root in (3, 16, 17, 40, 300):
         costs = {}
@@ -562,13 +575,14 @@ def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path():
             a = 6 if unit_shift < 3 else 1
             x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
             x[:2] = (-16 * root - 5, 16 * root + 7)
-            costs[unit_shift] = run(x, a, a + unit_shift)
+            costs[unit_shift] = run(x, a, a + unit_shift, interrupts=bool(unit_shift % 2))
             assert np.array_equal(bench.read_words(0xA200, 32),
                                   intmath.rmsnorm(x, np.full(32, 1 << a), a + unit_shift)), (root, unit_shift)
         assert max(costs[0], costs[1], costs[2]) < min(costs[3], costs[4], costs[5]) - 32 * 150, (root, costs)
-    x = rng.integers(-3000, 3000, 32)
-    run(x, 6, 8, out=0xA000)                                 # in place
-    assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
+        for out in (0xA000, 0xA1F0):                         # in place, and out across a page
+            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)
+            run(x, 6, 8, out=out, interrupts=out == 0xA000)
+            assert np.array_equal(bench.read_words(out, 32), intmath.rmsnorm(x, np.full(32, 64), 8)), (root, out)
 
 
 def test_rmsnorm_fast_squares_match_intmath():

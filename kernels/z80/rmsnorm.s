@@ -328,6 +328,12 @@ rmsnorm:
         inc hl
         djnz @check
 .ifdef RN_CLAMPED_UNIT
+.ifdef RN_FAST_SQUARES                  ; (the clamped loop pops x with SP: interrupts off for both loops)
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (@loop_sp + 1),sp
+.endif
         ld a,(rn_inv+1)         ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
         cp $7F
         jr z,@clamped           ; then y needs no product
@@ -446,12 +452,23 @@ rmsnorm:
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
         ld hl,@unit_element     ; to take apart), then the clamped loop's shifts and store
+.ifdef RN_FAST_SQUARES
+        push hl                 ; (the first element: ret goes there)
+.endif
         jr @loop_setup
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
-        ld hl,@clamped_element  ; for x = -32768, which never has a clamped root: its own
-@loop_setup:                    ; square's mean alone makes the root 362)
+.ifdef RN_FAST_SQUARES                  ; for x = -32768, which never has a clamped root: its own
+        ld hl,@clamped_start    ; square's mean alone makes the root 362)
+        push hl                 ; (the first element: SP to x first)
+        ld hl,@clamped_element
+@loop_setup:
+        ld (@clamped_loop + 1),hl
+.else
+        ld hl,@clamped_element
+@loop_setup:
         ld (@clamped_loop + 1),hl
         push hl                 ; (the first element: ret goes there)
+.endif
         ld a,(rn_unit_shift)
         cp RN_CLAMPED_SHIFTS
         jr c,@clamped_entry
@@ -473,17 +490,32 @@ rmsnorm:
         ld (@unit_jump + 1),hl
         ld hl,(rn_inv)
         ld (@unit_inv + 1),hl
+.ifdef RN_FAST_SQUARES
+        ld de,(rn_x)            ; DE = x (SP for the clamped loop), HL = out (may be rn_x: each x
+        ld hl,(rn_out)          ; is read before its y is stored)
+        ld a,l
+.else
         ld hl,(rn_x)
         ld de,(rn_out)          ; (may be rn_x: each x is read before its y is stored)
         ld a,e
+.endif
         add a,2 * RN_DIM
-        ld (@clamped_end + 1),a ; the last element done when DE's low byte reaches this
+        ld (@clamped_end + 1),a ; the last element done when out's low byte reaches this
         ret                     ; (to the first element)
+.ifdef RN_FAST_SQUARES
+@clamped_start:
+        ex de,hl
+        ld sp,hl                ; SP = x (interrupts off since the gains' check)
+        ex de,hl
+@clamped_element:
+        pop bc
+.else
 @clamped_element:
         ld c,(hl)
         inc hl
         ld b,(hl)
         inc hl
+.endif
         dec bc
         bit 7,b
         jr z,@clamped_jump      ; x - 1 >= 0: x was positive
@@ -495,15 +527,36 @@ rmsnorm:
         rr c
         .endrepeat
 @clamped_shifts_end:
+.ifdef RN_FAST_SQUARES
+        ld (hl),c               ; (HL = out)
+        inc hl
+        ld (hl),b
+        inc hl
+        ld a,l
+.else
         rn_store_bc
         ld a,e
+.endif
 @clamped_end:
         cp 0                    ; (patched: out's end, low byte)
 @clamped_loop:
         jp nz,@clamped_element  ; (patched: @clamped_element or @unit_element)
+.ifdef RN_FAST_SQUARES
+@loop_sp:
+        ld sp,0                 ; (patched: rmsnorm's stack, the interrupts' state on it)
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+.endif
         ret
+.ifdef RN_FAST_SQUARES
+@unit_element:                  ; DE = x, HL = out (kept on the stack while mul16u runs)
+        push hl
+        ex de,hl
+.else
 @unit_element:                  ; HL = x, DE = out (kept on the stack while mul16u runs)
         push de
+.endif
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -518,8 +571,13 @@ rmsnorm:
         ld b,d                  ; BC = (x * inv) >> 16: y >> (shift - a) is (x * inv) >> (15 + shift - a),
         ld c,e                  ; BC shifted one place fewer
         ld a,h                  ; (bit 15, for a shift of 0)
+.ifdef RN_FAST_SQUARES
+        pop de                  ; DE = x, HL = out
+        pop hl
+.else
         pop hl
         pop de
+.endif
 @unit_jump:
         jp @clamped_shifts_end  ; (patched: shift - a - 1 of the clamped loop's shifts, or @unit_doubled)
 @unit_doubled:                  ; shift = a: y = (x * inv) >> 15, always within int16

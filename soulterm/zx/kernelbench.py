@@ -111,7 +111,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [COARSE_TOP_OPTION] * coarse_top
                + [RUNNER_UP_OPTION] * (is_128k or coarse)
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
-               + [SHORT_SHIFTS_OPTION] * (clamped_unit and not is_128k)
+               + [SHORT_SHIFTS_OPTION] * clamped_unit
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION] * is_128k
                + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
