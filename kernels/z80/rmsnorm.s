@@ -140,16 +140,12 @@ rmsnorm:
         rrca
         rrca
         ld e,a                  ; E = (x >> 4) & 255: the high nibble's low bits, the low byte's high
-        ld a,d
-        add a,$0F
-        cp $1F
-        jr nc,@fast_wide        ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F)
-        ld a,d
-        rla
-        sbc a,a
-        add a,a
-        add a,AT_SQ_PAGE
-        ld d,a                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 2 below zero)
+        ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
+        add a,a                 ; each sign its own range check and page, in 2x (eighteenth round)
+        jr c,@fast_negative
+        cp 2 * $10
+        jr nc,@fast_wide
+        ld d,AT_SQ_PAGE         ; DE = &S(x >> 4), its low byte
         ld a,(de)
         add a,l
         ld l,a
@@ -180,6 +176,20 @@ rmsnorm:
 @fast_carry:
         inc c
         jr @fast_added
+@fast_negative:                 ; (A = 2x's high byte, carry out)
+        cp 2 * $F1 - 256
+        jr c,@fast_wide
+        ld d,AT_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr c,@fast_carry
+        djnz @fast_square
+        jr @own_sp
 @fast_wide:                     ; a wider x >> 4: mul16s on rmsnorm's stack, its square into D'E':H'L'
         ld (@walk + 1),sp
         ld sp,(@own_sp + 1)
