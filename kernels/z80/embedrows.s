@@ -3,12 +3,15 @@
 ; forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
 ; matrices, in bank 0 above $C000 (soulterm/zx/build.py: it runs before layer 1
 ; pages its bank in), out of the room below $C000.
-; Bytes: 117 (in the 48K player; 114 in the 128K's, above $C000 in bank 0 with vecops.s; 159 and
+; Bytes: 117 (in the 48K player; 130 in the 128K's, above $C000 in bank 0 with vecops.s, 114
+; before its EM_ROWS_BY_SP, eighteenth round; 159 and
 ; 156 before the players left out the fallback to vecops.s's embed where the soul's shifts
 ; take the chains, EMBED_CHAINS_ONLY).
 ; T-states: fw_embed_rows 7,290 a position on the shipped soul (shifts 3 and 4;
-; python benchmarks/z80_profile.py --model 128k), against vecops.s's embed's
-; ~19,300 (embed 8,824 and up_q88 10,432) before the sixteenth round.
+; python benchmarks/z80_profile.py), against vecops.s's embed's ~19,300 (embed
+; 8,824 and up_q88 10,432) before the sixteenth round; 6,161 with EM_ROWS_BY_SP
+; (the 128K player's: python benchmarks/z80_profile.py --model 128k; h's words pushed
+; from its end with interrupts off).
 
 ; fw_embed - h = embed(fw_token, fw_pos): te's row at BC, pe's at DE, then
 ; fw_embed_rows, or vecops.s's embed for a soul whose shifts it does not take.

@@ -44,8 +44,13 @@
 ; norms' row above: 33,551 with the 48K's options (34,191 before the seventeenth
 ; round's straight call, 35,567 before its table squares), 31,440 with the 128K's
 ; (32,080 and 32,081 before them, 34,794 before the sixteenth round).
-; The 128K player's rmsnorm is 528 bytes (548 before the seventeenth round's general
-; path in place; 583 before the sixteenth round left
+; With the 128K's options since the eighteenth round (RN_SHORT_SHIFTS too; RN_FAST_SQUARES's
+; range check and page in 2x's high byte, each sign its own; the clamped loop popping x with SP
+; and storing through HL, both unit loops with interrupts off): the clamped row 10,373 (11,460
+; before), the narrowed norms' 30,965 (31,440).
+; The 128K player's rmsnorm is 512 bytes (528 before the eighteenth round: RN_SHORT_SHIFTS
+; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more; 548 before the
+; seventeenth round's general path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
 ; Bytes: 448 (in the 48K player: code; its variables are in matvec's page, below;
