@@ -28,8 +28,13 @@ fw_embed:
         ld bc,soul_pe_widths
         ld de,fw_ffn + FW_DIM
         call em_unpack
+.ifdef EMBED_CHAINS_ONLY
+        ld bc,fw_ffn + FW_DIM * FW_PE_FIRST     ; the first row: the larger left shift's
+        ld de,fw_ffn + FW_DIM * (1 - FW_PE_FIRST)
+.else
         ld bc,fw_ffn
         ld de,fw_ffn + FW_DIM
+.endif
 .else
         ld a,(fw_token)         ; BC = te + 32 token, DE = pe + 32 pos
         ld l,a
@@ -54,21 +59,34 @@ fw_embed:
 ; With te's and pe's shifts both in 1..8, up(v, s) = v << (8 - s) for both and
 ; |up(te) + up(pe)| < 2^15 (no saturation): with L the larger left shift and l
 ; the smaller, up(a) + up(b) = ((a << (L - l)) + b) << l. fw_embed_rows's two
-; chains of add hl,hl are entered by a jr patched here (sixteenth round: ~8,000
-; T-states a position on the shipped soul against embed's ~19,300).
-        ld a,soul_te_shift - 1
+; chains of add hl,hl are entered by a jr (sixteenth round: ~8,000 T-states a
+; position on the shipped soul against embed's ~19,300): with EMBED_CHAINS_ONLY
+; (both players') its reach is the soul's shifts' (assembled: eighteenth round, 27
+; bytes and ~100 T-states a position fewer), else patched here.
 .ifdef EMBED_CHAINS_ONLY                ; (the build saw both shifts in 1..8: no embed to fall back on)
         .assert soul_te_shift >= 1 && soul_te_shift <= 8 && soul_pe_shift >= 1 && soul_pe_shift <= 8, "EMBED_CHAINS_ONLY takes te's and pe's shifts in 1..8"
-        ld l,a
-        ld a,soul_pe_shift - 1
-.else
-        cp 8
-        jr nc,fw_embed_any
-        ld l,a
-        ld a,soul_pe_shift - 1
-        cp 8
-        jr nc,fw_embed_any
+FW_PE_FIRST     = soul_pe_shift < soul_te_shift         ; pe's left shift the larger: its row first
+FW_FIRST_SKIP   = FW_CHAIN - abs(soul_te_shift - soul_pe_shift) ; the first chain's jr: over FW_CHAIN - (L - l)
+FW_LESS_SKIP    = max(soul_te_shift, soul_pe_shift) - 1 ; the second's: over FW_CHAIN - l (l = 8 - that shift)
+.ifndef SOUL_PACKED
+        ld a,FW_PE_FIRST
+        or a
+        jr z,fw_embed_rows
+        push bc                 ; pe's row first
+        push de
+        pop bc
+        pop de
 .endif
+.else
+FW_FIRST_SKIP   = 0             ; (patched below)
+FW_LESS_SKIP    = 0
+        ld a,soul_te_shift - 1
+        cp 8
+        jr nc,fw_embed_any
+        ld l,a
+        ld a,soul_pe_shift - 1
+        cp 8
+        jr nc,fw_embed_any
         ld h,a                  ; H = pe's shift - 1 = 7 - pe's left shift, L te's
         sub l                   ; te's left shift less pe's
         jr nc,@te_first
@@ -84,6 +102,7 @@ fw_embed:
         ld (fw_embed_rows@first_jr + 1),a
         ld a,h
         ld (fw_embed_rows@less_jr + 1),a
+.endif
 ; fw_embed_rows - h = (first row at BC << (L - l)) + second row at DE) << l, 32
 ; words: the pointers in the main set, the sum in the other (HL' and DE'), A and
 ; A' between them. Clobbers AF, AF', BC, DE, HL and the other set's.
@@ -120,7 +139,7 @@ fw_embed_rows:
         sbc a,a
         ld h,a
 @first_jr:
-        jr * + 2                ; patched: over FW_CHAIN - (L - l) of them
+        jr * + 2 + FW_FIRST_SKIP ; over FW_CHAIN - (L - l) of them (patched without EMBED_CHAINS_ONLY)
         .repeat FW_CHAIN
         add hl,hl
         .endrepeat
@@ -131,7 +150,7 @@ fw_embed_rows:
         ld d,a
         add hl,de
 @less_jr:
-        jr * + 2                ; patched: over FW_CHAIN - l of them
+        jr * + 2 + FW_LESS_SKIP ; over FW_CHAIN - l of them (patched without EMBED_CHAINS_ONLY)
         .repeat FW_CHAIN
         add hl,hl
         .endrepeat
@@ -161,7 +180,7 @@ fw_embed_rows:
         sbc a,a
         ld h,a
 @first_jr:
-        jr * + 2                ; patched: over FW_CHAIN - (L - l) of them
+        jr * + 2 + FW_FIRST_SKIP ; over FW_CHAIN - (L - l) of them (patched without EMBED_CHAINS_ONLY)
         .repeat FW_CHAIN
         add hl,hl
         .endrepeat
@@ -172,7 +191,7 @@ fw_embed_rows:
         ld d,a
         add hl,de
 @less_jr:
-        jr * + 2                ; patched: over FW_CHAIN - l of them
+        jr * + 2 + FW_LESS_SKIP ; over FW_CHAIN - l of them (patched without EMBED_CHAINS_ONLY)
         .repeat FW_CHAIN
         add hl,hl
         .endrepeat
