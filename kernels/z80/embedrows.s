@@ -3,8 +3,9 @@
 ; forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
 ; matrices, in bank 0 above $C000 (soulterm/zx/build.py: it runs before layer 1
 ; pages its bank in), out of the room below $C000.
-; Bytes: 117 (in the 48K player; 130 in the 128K's, above $C000 in bank 0 with vecops.s, 114
-; before its EM_ROWS_BY_SP, eighteenth round; 159 and
+; Bytes: 90 (in the 48K player; 112 in the 128K's, above $C000 in bank 0 with vecops.s; 117
+; and 114 before the eighteenth round assembled the chains' reach with EMBED_CHAINS_ONLY,
+; 130 in the 128K's with its EM_ROWS_BY_SP before that; 159 and
 ; 156 before the players left out the fallback to vecops.s's embed where the soul's shifts
 ; take the chains, EMBED_CHAINS_ONLY).
 ; T-states: fw_embed_rows 7,290 a position on the shipped soul (shifts 3 and 4;

@@ -53,7 +53,14 @@
 ; seventeenth round's general path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
-; Bytes: 448 (in the 48K player: code; its variables are in matvec's page, below;
+; Eighteenth round, the table squares' x >> 4 (the 48K's loop) by the nibble swap,
+; no 16-bit shifts (a wide one shifts x's high byte in A for mul16s): the rows above
+; 82,838 / 59,049 / 37,533 / 39,197, the clamped 17,966 / 13,159 / 13,175, the 48K's
+; narrowed norms 33,155 (82,416 / 59,431 / 37,929 / 39,593, 18,371 / 13,564 / 13,580
+; and 33,551 before: random words, mostly wide, pay ~13 T-states a wide one more).
+; Bytes: 453 (in the 48K player: code; its variables are in matvec's page, below;
+; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
+; one's shifts 10 more);
 ; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
 ; path walking its inputs 18 fewer, two jr's for jp's 2, the count's ld b in RN_FAST_SQUARES's loop alone 2);
 ; 346 before the sixteenth round's RN_CLAMPED_UNIT, 342 before the clamped
@@ -220,10 +227,15 @@ rmsnorm:
         ld bc,RN_DIM * 256      ; B = the elements left, C:IX = the table's squares (24 bits:
         ld ix,0                 ; 32 * 65025 < 2^21), the wide ones in D'E':H'L' (mul16s keeps IX)
         jr @square
-@multiply:                      ; |x >> 4| above 255 (seldom): mul16s, into D'E':H'L'
+@multiply:                      ; x >> 4 outside -255..255 (seldom): mul16s, into D'E':H'L'
         push bc
-        ld b,d
+        ld a,d
+        .repeat RN_PRE_SHIFT
+        sra a
+        .endrepeat
+        ld b,a
         ld c,e
+        ld d,a                  ; BC = DE = x >> 4
         call mul16s             ; DEHL = xs*xs
         rn_add_square
         exx
@@ -235,18 +247,23 @@ rmsnorm:
         ld d,(hl)
         inc hl
         push hl
-        .repeat RN_PRE_SHIFT
-        sra d
-        rr e
-        .endrepeat
-        ld a,d                  ; |xs| <= 255 (nearly always): S(xs) from matvec's squares table
-        or a
-        jr z,@table
-        inc a
-        jr nz,@multiply
-        or e
-        jr z,@multiply          ; -256
-@table:
+        ld a,d                  ; E = (x >> 4) & 255: the high byte's low nibble, the low byte's high
+        xor e                   ; (eighteenth round: no 16-bit shifts)
+        and $0F
+        xor e
+        rrca
+        rrca
+        rrca
+        rrca
+        ld e,a
+        ld a,d                  ; x >> 4 in -255..255 (nearly always: x's high byte in $F1..$0F)?
+        add a,$0F
+        cp $1F
+        jr nc,@multiply
+        ld a,d
+        rla
+        sbc a,a
+        ld d,a                  ; DE = x >> 4: S(xs) from matvec's squares table
         ld hl,mv_sq_lo + 255
         add hl,de
         ld e,(hl)
