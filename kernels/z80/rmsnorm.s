@@ -46,10 +46,11 @@
 ; (32,080 and 32,081 before them, 34,794 before the sixteenth round).
 ; With the 128K's options since the eighteenth round (RN_SHORT_SHIFTS too; RN_FAST_SQUARES's
 ; range check and page in 2x's high byte, each sign its own; the clamped loop popping x with SP
-; and storing through HL, both unit loops with interrupts off): the clamped row 10,373 (11,460
-; before), the narrowed norms' 30,965 (31,440).
-; The 128K player's rmsnorm is 512 bytes (528 before the eighteenth round: RN_SHORT_SHIFTS
-; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more; 548 before the
+; and storing through HL, both unit loops with interrupts off; the gains' check four a round):
+; the clamped row 10,269 (11,460 before), the narrowed norms' 30,861 (31,440).
+; The 128K player's rmsnorm is 520 bytes (528 before the eighteenth round: RN_SHORT_SHIFTS
+; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
+; check four a round 8 more; 548 before the
 ; seventeenth round's general path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
@@ -85,6 +86,13 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 ; after attention's scores: neither matvec nor attention runs while rmsnorm
 ; does, and every call sets them afresh (18 bytes fewer in the player; 12 bytes since
 ; the seventeenth round's general path walks rn_x, rn_gain and rn_out).
+.ifdef RN_FAST_SQUARES
+RN_GAINS_A_ROUND = 4            ; the gains' check's unrolled compares (the 128K's: 8 bytes for ~100
+.else                           ; T-states a fixed-gain norm, eighteenth round)
+RN_GAINS_A_ROUND = 2
+.endif
+        .assert RN_DIM % RN_GAINS_A_ROUND == 0, "the gains' check takes RN_GAINS_A_ROUND a round"
+
 RN_VAR_BYTES    = 12
 rn_vars         = mv_sq_lo - RN_VAR_BYTES
 rn_x            = rn_vars       ; words unless marked (the general path walks rn_x, rn_gain, rn_out)
@@ -349,15 +357,14 @@ rmsnorm:
         cp RN_SHORT_SHIFTS + 1
         jr nc,@general          ; more shifts than the short loop's
 .endif
-        ld b,RN_DIM / 2
+        ld b,RN_DIM / RN_GAINS_A_ROUND
         ld a,c
-@check:                         ; (two gains a round)
+@check:
+        .repeat RN_GAINS_A_ROUND
         cp (hl)
         jr nz,@general
         inc hl
-        cp (hl)
-        jr nz,@general
-        inc hl
+        .endrepeat
         djnz @check
 .ifdef RN_CLAMPED_UNIT
 .ifdef RN_FAST_SQUARES                  ; (the clamped loop pops x with SP: interrupts off for both loops)
