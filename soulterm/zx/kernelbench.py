@@ -77,7 +77,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     with MV_COARSE, where the soul leaves room: build.coarse_fits), the 48K SOUL_PACKED, the
     128K the low slots, AT_PLANE_SCORES (since the sixteenth round; AT_FAST_SCORES before it) and
     AT_FAST_MEANS (which needs one of them) too; both AM_RUNNER_UP with MV_COARSE (the 128K's since the sixteenth round, the 48K's since the seventeenth) and RN_CLAMPED_UNIT (the 48K since the sixteenth
-    round, with RN_SHORT_SHIFTS). `sparse`,
+    round) with RN_SHORT_SHIFTS (the 128K's too since the eighteenth); the 128K EM_ROWS_BY_SP (eighteenth round). `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit), `pair_slots`
