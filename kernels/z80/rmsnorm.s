@@ -46,11 +46,12 @@
 ; (32,080 and 32,081 before them, 34,794 before the sixteenth round).
 ; With the 128K's options since the eighteenth round (RN_SHORT_SHIFTS too; RN_FAST_SQUARES's
 ; range check and page in 2x's high byte, each sign its own; the clamped loop popping x with SP
-; and storing through HL, both unit loops with interrupts off; the gains' check four a round):
-; the clamped row 10,269 (11,460 before), the narrowed norms' 30,861 (31,440).
-; The 128K player's rmsnorm is 520 bytes (528 before the eighteenth round: RN_SHORT_SHIFTS
+; and storing through HL; the gains' check four a round; interrupts left off from the
+; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
+; norms' 30,831 (31,440).
+; The 128K player's rmsnorm is 509 bytes (528 before the eighteenth round: RN_SHORT_SHIFTS
 ; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
-; check four a round 8 more; 548 before the
+; check four a round 8 more, interrupts off to the end 11 fewer; 548 before the
 ; seventeenth round's general path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
@@ -188,11 +189,8 @@ rmsnorm:
         jr nc,@fast_summed
         inc d
 @fast_summed:
-        exx
-        pop af
-        jp po,@squared          ; interrupts were off: leave them off
-        ei
-        jr @squared
+        exx                     ; (interrupts stay off to rmsnorm's end, @restore: the unit
+        jr @squared             ; loops pop x too; their state below the return address)
 @fast_carry:
         inc c
         jr @fast_added
@@ -367,12 +365,6 @@ rmsnorm:
         .endrepeat
         djnz @check
 .ifdef RN_CLAMPED_UNIT
-.ifdef RN_FAST_SQUARES                  ; (the clamped loop pops x with SP: interrupts off for both loops)
-        ld a,i                  ; P/V = IFF2: were interrupts on?
-        push af
-        di
-        ld (@loop_sp + 1),sp
-.endif
         ld a,(rn_inv+1)         ; inv = 32767 (a root of 16 or less; 2^19 / 17 = 30840)?
         cp $7F
         jr z,@clamped           ; then y needs no product
@@ -421,7 +413,11 @@ rmsnorm:
         ld hl,rn_left
         dec (hl)
         jr nz,@unit
+.ifdef RN_FAST_SQUARES
+        jr @restore
+.else
         ret
+.endif
 .ifndef RN_CLAMPED_UNIT
 @unit_clamped:
         dec de
@@ -487,6 +483,12 @@ rmsnorm:
         ld (rn_out),hl
         pop bc
         djnz @element
+.ifdef RN_FAST_SQUARES
+@restore:                       ; (off since the squares: as they were found)
+        pop af
+        ret po
+        ei
+.endif
         ret
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
@@ -544,7 +546,7 @@ rmsnorm:
 .ifdef RN_FAST_SQUARES
 @clamped_start:
         ex de,hl
-        ld sp,hl                ; SP = x (interrupts off since the gains' check)
+        ld sp,hl                ; SP = x (interrupts off since the squares)
         ex de,hl
 @clamped_element:
         pop bc
@@ -581,13 +583,11 @@ rmsnorm:
 @clamped_loop:
         jp nz,@clamped_element  ; (patched: @clamped_element or @unit_element)
 .ifdef RN_FAST_SQUARES
-@loop_sp:
-        ld sp,0                 ; (patched: rmsnorm's stack, the interrupts' state on it)
-        pop af
-        ret po                  ; interrupts were off: leave them off
-        ei
-.endif
+        ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
+        jr @restore
+.else
         ret
+.endif
 .ifdef RN_FAST_SQUARES
 @unit_element:                  ; DE = x, HL = out (kept on the stack while mul16u runs)
         push hl
