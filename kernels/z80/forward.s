@@ -90,6 +90,7 @@ FW_BIASED       = $80           ; fw_dense: the entry has a bias word
 fw_logits       = $5B00         ; (the kernels' bench may place them lower: kernelbench.py)
 .endif
         .assert 2 * FW_VOCAB <= $100, "the logits must fit the printer buffer"
+        .assert (fw_logits & 255) == 0, "argmax (vecops.s) steps the logits by inc l: one page"
 
 ; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").
 att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
