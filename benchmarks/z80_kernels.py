@@ -151,9 +151,9 @@ def main() -> None:
             assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift))
         print(f"rmsnorm            {np.mean(costs):>10,.0f} T-states ({what})")
     # a clamped inverse (a root of 16 or less: words below 256), narrowed gains; the 128K's own loop
-    player_128k = "\n".join([CLAMPED_UNIT_OPTION, FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION])
+    player_128k = "\n".join([CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION, FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION])
     for option, what in (("", "words below 256, gains 2^6, shift 8: a clamped inverse"),
-                         (CLAMPED_UNIT_OPTION, "the same with RN_CLAMPED_UNIT, the 128K's"),
+                         (CLAMPED_UNIT_OPTION, "the same with RN_CLAMPED_UNIT"),
                          (CLAMPED_UNIT_OPTION + "\n" + SHORT_SHIFTS_OPTION, "the same with RN_SHORT_SHIFTS too, the 48K's"),
                          (player_128k, "the same with RN_FAST_SQUARES too, the 128K's")):
         clamp_bench, clamp_rng, costs = Z80Bench(options=option), np.random.default_rng(2028), []

@@ -116,7 +116,7 @@ def main() -> None:
     options = player_kernel_options(args.model, fast_scores=True if args.fast_scores else None,
                                     table_means=False if args.product_means else None,
                                     coarse_top=args.model == "48k")     # (the shipped 48K's since the eighteenth round)
-    gain_bits = unit_gain_bits(soul, None if args.model == "128k" else SHORT_SHIFTS)
+    gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)
     if gain_bits is not None:       # as build.py chooses for the soul (both players)
         options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"
     if args.model == "48k":
@@ -138,6 +138,8 @@ def main() -> None:
             print(f"  {title}: {sum(parts.values()):,} T-states, "
                   f"{100 * sum(parts.values()) / total:.1f}% (" +
                   ", ".join(f"{name} {t:,}" for name, t in sorted(parts.items(), key=lambda item: -item[1])) + ")")
+        if "kv_values_scatter" in counts:     # (the 128K's dimension-major value cache: v stored a word a dimension)
+            print(f"  the values' store: kv_values_scatter {counts['kv_values_scatter']:,} T-states (both layers)")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from soulterm.zx.build import assemble_spectrum_player
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
                                      FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_SLOTS_OPTION, SHORT_EXP_OPTION,
                                      SHORT_SHIFTS_OPTION,
-                                     RUNNER_UP_OPTION, SOUL_PACKED_OPTION, TABLE_MEANS_OPTION,
+                                     RUNNER_UP_OPTION, SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION, TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
@@ -545,16 +545,29 @@ def test_rmsnorm_unit_gains_take_mul16u_straight_with_clamped_unit():
             assert costs[0] < costs[1] - 32 * 100, (case, costs)
 
 
-def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path():
-    """RN_SHORT_SHIFTS (the 48K's RN_CLAMPED_UNIT): the clamped and unit loops unroll 2 shifts, so
-    gains of 2^a take them for shift - a <= 2 (a narrowed soul's 2 among them), and the general
-    path (gain products) above: bit for bit intmath either side of the clamp, in place too, and
-    the short loops cheaper than the general path by 150 T-states an element."""
-    bench = Z80Bench(options="\n".join([CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]))
+@pytest.mark.parametrize("fast_squares", [False, True])
+def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path(fast_squares):
+    """RN_SHORT_SHIFTS (both players' RN_CLAMPED_UNIT: the 48K's since the sixteenth round, the
+    128K's since the eighteenth): the clamped and unit loops unroll 2 shifts, so gains of 2^a take
+    them for shift - a <= 2 (a narrowed soul's 2 among them), and the general path (gain products)
+    above: bit for bit intmath either side of the clamp, in place and out across a page too, and
+    the short loops cheaper than the general path by 150 T-states an element. With RN_FAST_SQUARES
+    (the 128K's: the clamped loop pops x with SP, both loops with interrupts off) the interrupts
+    and SP are left as they were found."""
+    options = [CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]
+    options += [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION] if fast_squares else []
+    bench = Z80Bench(options="\n".join(options))
     rng = np.random.default_rng(19)
 
-    def run(x, a, shift, out=0xA200):
-        return rmsnorm_with_gains_of(bench, x, a, shift, out)
+    def run(x, a, shift, out=0xA200, interrupts=False):
+        words(bench, "rn_x", 0xA000, x)
+        bench.poke(0xA100, bytes([1 << a] * 32))
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [shift])
+        bench.poke_word(bench.sym("rn_out"), out)
+        cost = bench.call("rmsnorm", interrupts=interrupts)
+        assert bench.cpu.iff1 == bench.cpu.iff2 == interrupts and bench.cpu.sp == bench.stack_top
+        return cost
 
     for root in (3, 16, 17, 40, 300):
         costs = {}
@@ -562,13 +575,14 @@ def test_rmsnorm_short_shifts_leave_longer_unit_shifts_to_the_general_path():
             a = 6 if unit_shift < 3 else 1
             x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
             x[:2] = (-16 * root - 5, 16 * root + 7)
-            costs[unit_shift] = run(x, a, a + unit_shift)
+            costs[unit_shift] = run(x, a, a + unit_shift, interrupts=bool(unit_shift % 2))
             assert np.array_equal(bench.read_words(0xA200, 32),
                                   intmath.rmsnorm(x, np.full(32, 1 << a), a + unit_shift)), (root, unit_shift)
         assert max(costs[0], costs[1], costs[2]) < min(costs[3], costs[4], costs[5]) - 32 * 150, (root, costs)
-    x = rng.integers(-3000, 3000, 32)
-    run(x, 6, 8, out=0xA000)                                 # in place
-    assert np.array_equal(bench.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
+        for out in (0xA000, 0xA1F0):                         # in place, and out across a page
+            x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)
+            run(x, 6, 8, out=out, interrupts=out == 0xA000)
+            assert np.array_equal(bench.read_words(out, 32), intmath.rmsnorm(x, np.full(32, 64), 8)), (root, out)
 
 
 @pytest.mark.parametrize("short", [True, False])
@@ -630,23 +644,24 @@ def test_rmsnorm_fast_squares_match_intmath():
 def test_rmsnorm_fast_squares_leave_interrupts_as_they_found_them():
     """RN_FAST_SQUARES pops x with SP, so it runs with interrupts off and turns them back on only
     if they were on (the players run with the ROM's interrupt), a wide x >> 4 (mul16s, on
-    rmsnorm's own stack) among the table's."""
+    rmsnorm's own stack) among the table's; general gains and fixed ones (since the eighteenth
+    round interrupts stay off to rmsnorm's end, whichever path ends it)."""
     bench = Z80Bench(options="\n".join([FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION]))
     rng = np.random.default_rng(17)
     x = rng.integers(-4000, 4000, 32)
     x[[3, 30]] = (-32768, 9000)                     # x >> 4 beyond -255..255: the wide path
-    gain = rng.integers(-128, 128, 32)
     cpu = bench.cpu
-    for enabled in (True, False):
-        words(bench, "rn_x", 0xA000, x)
-        bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
-        bench.poke_word(bench.sym("rn_gain"), 0xA100)
-        bench.poke(bench.sym("rn_shift"), [7])
-        bench.poke_word(bench.sym("rn_out"), 0xA200)
-        bench.call("rmsnorm", interrupts=enabled)
-        assert cpu.iff1 == cpu.iff2 == enabled, enabled
-        assert cpu.sp == bench.stack_top, enabled
-        assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 7)), enabled
+    for gain in (rng.integers(-128, 128, 32), np.full(32, 64)):
+        for enabled in (True, False):
+            words(bench, "rn_x", 0xA000, x)
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            bench.poke_word(bench.sym("rn_gain"), 0xA100)
+            bench.poke(bench.sym("rn_shift"), [7])
+            bench.poke_word(bench.sym("rn_out"), 0xA200)
+            bench.call("rmsnorm", interrupts=enabled)
+            assert cpu.iff1 == cpu.iff2 == enabled, enabled
+            assert cpu.sp == bench.stack_top, enabled
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, 7)), enabled
 
 
 def test_vector_steps_match_intmath(bench):
@@ -872,13 +887,21 @@ def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player(
     assert checked >= 7
 
 
-@pytest.mark.parametrize("packed", [False, True])
-def test_fw_embed_matches_intmath_at_every_kind_of_shift(packed):
+CHAINS_ONLY = "EMBED_CHAINS_ONLY = 1\nVEC_FUSED_STORES = 1"    # build.py's, for a soul whose shifts both lie in 1..8 (the players')
+
+
+@pytest.mark.parametrize("options", ["", SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION,
+                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION, CHAINS_ONLY + "\n" + EMBED_BY_SP_OPTION,
+                                     CHAINS_ONLY])
+def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     """forward.s's fw_embed (embedrows.s): its add hl,hl chains for te and pe shifts both in 1..8,
     either one the larger (or equal), at the chains' ends (1 and 8) with rows of -128 and 127, the
     extremes that just fit in 16 bits; vecops.s's embed for a shift of 0 or above 8 (which may
-    saturate); with SOUL_PACKED's unpacked rows (the 48K's) too. It fails if a chain's jr is off by
-    one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes the chains."""
+    saturate); with SOUL_PACKED's unpacked rows (the 48K's) and with EM_ROWS_BY_SP's words pushed
+    from h's end (the 128K's, interrupts on and off: left as they were) too. It fails if a chain's
+    jr is off by one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes
+    the chains. With EMBED_CHAINS_ONLY (the players') the chains' reach and the rows' order are
+    assembled from the soul's shifts (those in 1..8 only)."""
     from conftest import random_soul
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul
@@ -886,8 +909,9 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(packed):
 
     base = random_soul(31)
     rng = np.random.default_rng(31)
-    options = SOUL_PACKED_OPTION if packed else ""
     for s_te, s_pe in ((1, 1), (1, 8), (8, 1), (3, 4), (6, 5), (8, 8), (0, 4), (3, 0), (9, 2), (15, 15), (0, 0)):
+        if CHAINS_ONLY in options and not (1 <= s_te <= 8 and 1 <= s_pe <= 8):
+            continue
         arrays = {name: (tensor.values.reshape(-1), tensor.shift) for name, tensor in base.tensors.items()}
         te = rng.integers(-128, 128, (spec.VOCAB_SIZE, spec.EMBED_DIM))
         pe = rng.integers(-128, 128, (spec.CONTEXT, spec.EMBED_DIM))
@@ -899,6 +923,8 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(packed):
         for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (0, 19), (127, 0), (40, 3)):
             bench.poke(bench.sym("fw_token"), [token])
             bench.poke(bench.sym("fw_pos"), [position])
-            bench.call("fw_embed")
+            interrupts = bool(token % 2)
+            bench.call("fw_embed", interrupts=interrupts)
+            assert bench.cpu.iff1 == bench.cpu.iff2 == interrupts and bench.cpu.sp == bench.stack_top, token
             want = intmath.embed(te[token], s_te, pe[position], s_pe)
             assert np.array_equal(bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM), want), (s_te, s_pe, token)

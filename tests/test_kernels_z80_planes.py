@@ -173,8 +173,8 @@ def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
 
 
 def test_sum40_is_q_dot_k_key_by_key(bench):
-    """at_sum40 at pl_keys@summed is q.k in 40 bits and at_row key j's row (the TUI's probe),
-    at the range's edges too."""
+    """at_sum40 at pl_keys@summed is q.k in 40 bits and the word at PL_SCORE_PLACE key j's
+    score's place (the TUI's probe), at the range's edges too."""
     rng = np.random.default_rng(32)
     address = bench.sym("pl_keys@summed")
     for case in range(32):
@@ -193,10 +193,10 @@ def test_sum40_is_q_dot_k_key_by_key(bench):
                 keys = keys // 2
         load_head(bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20, 0)
         stops = Stops(address, lambda: (int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True),
-                                        int.from_bytes(bench.peek(bench.sym("at_row"), 2), "little")))
+                                        int.from_bytes(bench.peek(bench.sym("PL_SCORE_PLACE"), 2), "little")))
         call_with_probes(bench, "attend_head", stops)
         seen = stops.seen
-        want = [(int(np.dot(q.astype(np.int64), keys[j, 0].astype(np.int64))), HEAD_KEYS + 64 * j)
+        want = [(int(np.dot(q.astype(np.int64), keys[j, 0].astype(np.int64))), bench.sym("at_scores") + 4 * j)
                 for j in range(20)]
         assert seen == want, (case, seen[:3], want[:3])
 

@@ -42,13 +42,19 @@ def stored(store: str, product, out_before) -> np.ndarray:
             "relu": np.maximum(product, 0)}[store]
 
 
-def call(bench, w, x, bias, shift: int, out_before, routine: str = "matvec") -> np.ndarray:
-    """run_matvec's layout, with mv_out holding out_before first (mv_store_add adds to it)."""
+def call(bench, w, x, bias, shift: int, out_before, routine: str = "matvec",
+         out_address: int | None = None, carry_address: int | None = None) -> np.ndarray:
+    """run_matvec's layout, with mv_out holding out_before first (mv_store_add adds to it);
+    mv_out and mv_carry may be placed (at even addresses, as the short row ends need)."""
     rows, cols = w.shape
     matrix = matvec_bytes(w, bias)
     x_address = BUFFERS + len(matrix)
     bias_address = x_address + 2 * cols
-    out_address = bias_address + 2 * rows
+    if out_address is None:
+        out_address = bias_address + 2 * rows
+        out_address += out_address & 1     # (the short row ends store at even addresses: mv_out, mv_carry)
+    if carry_address is None:
+        carry_address = out_address + 2 * rows
     bench.poke(BUFFERS, matrix)
     bench.write_words(x_address, x)
     if bias is not None:
@@ -56,7 +62,7 @@ def call(bench, w, x, bias, shift: int, out_before, routine: str = "matvec") -> 
     bench.write_words(out_address, out_before)
     for name, value in (("mv_w", BUFFERS), ("mv_x", x_address), ("mv_out", out_address),
                         ("mv_bias", bias_address if bias is not None else 0),
-                        ("mv_carry", out_address + 2 * rows)):
+                        ("mv_carry", carry_address)):
         bench.poke_word(bench.sym(name), value)
     bench.poke(bench.sym("mv_rows"), [rows])
     bench.poke(bench.sym("mv_cols"), [cols])
@@ -135,6 +141,10 @@ def test_gated_relu_rows_are_relu_of_intmath(bench):
         x = low_x(rng, cols)
         shift = int(rng.choice([0, 3, 6, 6, 7, 8, 12, 21, 22, 23]))
         bias = np.clip(-(w @ x) + rng.integers(-(3 << shift), 3 << shift, rows), -32768, 32767)
+        if case % 8 == 7:                   # (V at its ends: mv_hz_gate's V - Tv in 16 bits)
+            w = rng.choice([-128, 127], (rows, cols))
+            x = rng.choice([-127, 128], cols)
+            bias = rng.choice([-32768, 32767, 0], rows)
         bench.poke(bench.sym("mv_coarse_on"), [gate])
         set_store(bench, "relu")
         got = call(bench, w, x, bias, shift, np.full(rows, 12345))
@@ -185,3 +195,70 @@ def test_sparse_short_row_ends_store_as_intmath(bench, store):
         want = stored(store, product, out_before)
         assert np.array_equal(got, want), f"case {case}: {rows}x64 shift {shift} sparse {sparse}"
     assert short == 0 if store == "relu" else short > 10, short
+
+
+@pytest.mark.parametrize("store", ["plain", "add", "relu"])
+def test_short_row_ends_store_words_across_a_page(bench, store):
+    """The short row ends step a word's low byte with inc l (mv_out and mv_carry are even:
+    forward.s's buffers assert it) and its high byte with inc hl: outputs and the first part's
+    sums laid across a page boundary, every path (the low copy, a second part after mv_hz_keep
+    and after mv_hzs_keep, the gate with ReLU), each word where intmath has it. It fails if the
+    step from a row's word to the next stays on its page."""
+    gate = bench.symbols["MV_COARSE_GATE"]
+    rng = np.random.default_rng({"plain": 1721, "add": 1722, "relu": 1723}[store])
+    page = 0xC000
+    for case in range(24):
+        rows = int(rng.integers(20, 70))
+        kind = ("low", "parts", "sparse", "gated")[case % 4]
+        if kind == "gated" and store != "relu":
+            continue
+        cols = 64 if kind in ("parts", "sparse") else 32
+        w = rng.integers(-128, 128, (rows, cols))
+        x = sparse_x(rng, bench.symbols["MV_SPARSE_MAX"]) if kind == "sparse" else rng.integers(-127, 129, cols)
+        shift = int(rng.choice([4, 6, 7]))
+        bias = rng.integers(-32768, 32768, rows) if case % 2 or kind == "gated" else None
+        if kind == "gated":
+            bias = np.clip(-(w @ x) + rng.integers(-(3 << shift), 3 << shift, rows), -32768, 32767)
+            bench.poke(bench.sym("mv_coarse_on"), [gate])
+        out_address = page - 2 * int(rng.integers(1, rows))
+        carry_address = page + 0x200 - 4 * int(rng.integers(1, rows))   # (after the output)
+        out_before = rng.integers(-32768, 32768, rows)
+        set_store(bench, store)
+        got = call(bench, w, x, bias, shift, out_before, out_address=out_address, carry_address=carry_address)
+        set_store(bench, "plain")
+        bench.poke(bench.sym("mv_coarse_on"), [0])
+        product = intmath.matvec(w, shift, x, bias, post=0)
+        assert np.array_equal(got, stored(store, product, out_before)), f"case {case}: {kind} {rows}x{cols} shift {shift}"
+
+
+@pytest.mark.parametrize("store", ["plain", "add"])
+def test_short_row_ends_clip_at_shifts_up_to_7(bench, store):
+    """Rows whose V << (7 - shift) passes 16 bits (w, x and the bias of one sign, or of the
+    other, in every column; x up to 384 in a second part) at shifts 0 to 7: each step of
+    mv_hz_left's chain clips to 32767 or -32768 before the store or the add (mv_hz_store's jp
+    to mv_hz_add), as intmath's sat16; mv_hz_add_steps' own steps (shift 7 - MV_HZ_ADD_STEPS
+    on) on the sums they take, which pass 16 bits at shift 6 only where x is wider than these
+    calls' (shift 4 with 3 steps: it fails if their clip went straight to mv_hz_add)."""
+    rng = np.random.default_rng({"plain": 1731, "add": 1732}[store])
+    clipped = set()
+    for case in range(48):
+        cols = int(rng.choice([32, 64]))
+        rows = int(rng.integers(8, 40))
+        x = rng.choice([-127, 128], cols) if case % 4 else rng.integers(-127, 129, cols)
+        if cols == 64 and case % 3:
+            x[32:] = rng.choice([-383, 384], 32)  # (a second part after mv_hz_keep: |x| <= 384)
+        sign = rng.choice([-1, 1], (rows, 1))
+        w = np.sign(x)[None, :] * rng.integers(120, 128, (rows, cols)) * sign
+        if cols == 64 and case % 3:
+            w = np.where(np.sign(x)[None, :] * sign > 0, 127, -128)
+        bias = sign[:, 0] * rng.integers(30000, 32768, rows) if case % 2 else None
+        shift = (case // 4 + case) % 8
+        out_before = rng.integers(-32768, 32768, rows)
+        set_store(bench, store)
+        got = call(bench, w, x, bias, shift, out_before)
+        set_store(bench, "plain")
+        product = intmath.matvec(w, shift, x, bias, post=0)
+        if np.abs(product).max() >= 32767:
+            clipped.add(shift)
+        assert np.array_equal(got, stored(store, product, out_before)), f"case {case}: {rows}x{cols} shift {shift}"
+    assert clipped >= {0, 1, 2, 3, 4, 5, 6}, clipped

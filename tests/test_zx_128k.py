@@ -120,11 +120,36 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_509_300
-# (1,509,300 for 1,495,797 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
-# round's RN_UNIT_GAIN_BITS: its norms skip the gains' check (docs/spectrum.md, "Eighteenth round:
-# room in the 48K");
-# (1,513,700 for 1,500,184 a computed position, TurnCost.per_position, 0.9% over, with matvec_again's
+PLAYER_128K_MEAN_BUDGET = 1_485_400
+# (1,485,400 for 1,472,148 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
+# round's RN_UNIT_GAIN_BITS (zx48: the norms without the gains' check), merged with main fb3e49e;
+# (1,489,500 for 1,476,162 a computed position, TurnCost.per_position, 0.9% over, after merging
+# the eighteenth round's zxpass3, zxvdim, zxends, zxkeys and zxnorm2;
+# 1,495,300 for 1,481,956 a computed position, TurnCost.per_position, 0.9% over, after merging
+# the eighteenth round's zxpass3, zxvdim, zxends and zxkeys;
+# 1,503,200 for 1,489,748 a computed position, TurnCost.per_position, 0.9% over, after merging
+# the eighteenth round's zxpass3, zxvdim and zxends;
+# 1,506,400 for 1,492,905 a computed position, TurnCost.per_position, 0.9% over, after merging the
+# eighteenth round's zxpass3 and zxvdim;
+# 1,510,600 for 1,497,120 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
+# round's look for matvec_again in mv_prepare, the low slots' pass's l - 1 in C and slot 0, and
+# mv_low_prepare's slot 0 (docs/spectrum.md, "Eighteenth round: the column pass and matvec_again's
+# preparation");
+# 1,509,500 for 1,495,969 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
+# round's dimension-major value cache, the means popping a dimension's positions in order
+# (docs/spectrum.md, "Eighteenth round: the value cache dimension-major");
+# 1,510,600 for 1,497,027 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
+# round's short row ends' stores at even addresses, mv_hz_gate's signed test and the adding calls'
+# own chain steps (docs/spectrum.md, "Eighteenth round: the short row ends' stores and the gate");
+# 1,505,900 for 1,492,395 a computed position, TurnCost.per_position, 0.9% over, with the
+# eighteenth round's scores: pl_keys with R in C:A, the max in IX and no at_row, pl_prepare's
+# tables and checks and its fall into pl_keys, attend_head's start on the old dot's way alone,
+# pl_store's inc l (docs/spectrum.md, "Eighteenth round: the scores' planes loop");
+# 1,507,900 for 1,494,391 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
+# round's embedding pushed with SP and its chains assembled, RMSNorm's squares by sign, clamped loop
+# by SP, gains' check four a round, interrupts off to its end and RN_SHORT_SHIFTS and argmax's logits stepped by inc l (docs/spectrum.md, "Eighteenth
+# round: RMSNorm's loops and the embedding");
+# 1,513,700 for 1,500,184 a computed position, TurnCost.per_position, 0.9% over, with matvec_again's
 # short look (docs/spectrum.md, "Seventeenth round: matvec_again's preparation") and RMSNorm's unit
 # products through mul16u with no mul16u_smaller compare ("Seventeenth round: RMSNorm's products");
 # 1,515,600 for 1,502,028 a computed position, TurnCost.per_position, 0.9% over, with the sparse

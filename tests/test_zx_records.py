@@ -17,7 +17,8 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import paging
 from soulterm.zx.build import DATA_BANK, RECORD_BANKS, RECORD_OPENERS, assemble_spectrum_player
 from soulterm.zx.kernelbench import (RECORD_COPIED, RECORDED, TurnCost, cache_at, forward_turn, planes_at,
-                                     player_bench, record_known, records_first_run)
+                                     player_bench, record_known, records_first_run,
+                                     value_addresses)
 
 GARBAGE = 0xA5
 
@@ -38,9 +39,10 @@ def spoil_position_1(bench) -> None:
     """Position 1's bytes in the cache overwritten, so that a copy must bring every one back."""
     key_bytes, head_bytes = bench.sym("PL_KEY_BYTES"), bench.sym("PL_HEAD_BYTES")
     for layer in range(spec.N_LAYERS):
-        for name in ("kv_keys", "kv_values"):
-            bench.poke(bench.sym(name) + layer * bench.sym("KV_LAYER_BYTES") + bench.sym("KV_POSITION_BYTES"),
-                       [GARBAGE] * bench.sym("KV_POSITION_BYTES"))
+        bench.poke(bench.sym("kv_keys") + layer * bench.sym("KV_LAYER_BYTES") + bench.sym("KV_POSITION_BYTES"),
+                   [GARBAGE] * bench.sym("KV_POSITION_BYTES"))
+        for address in value_addresses(bench, layer, 1):     # (the 128K's values dimension-major)
+            bench.poke(int(address), [GARBAGE] * 2)
     planes = bench.banks[DATA_BANK]
     for head in range(spec.N_LAYERS * spec.N_HEADS):
         at = bench.sym("kv_planes") - paging.PAGED_START + head * head_bytes + key_bytes

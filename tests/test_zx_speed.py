@@ -15,13 +15,19 @@ from soulterm.zx.build import unit_gain_bits
 from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_876_200     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 1,859,416 measured here, 1,859,413 in the player's layout, with the eighteenth
+SHIPPED_MEAN_BUDGET = 1_874_300     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,857,555 measured here (zx48 merged with main fb3e49e), with the eighteenth
                                     # round's RN_UNIT_GAIN_BITS (rmsnorm.s without its gains' check and general path),
                                     # in the room it makes MV_COARSE_TOP beside MV_PAIR_SLOTS and AT_DIVIDE_UNROLLED (the
                                     # means' division rounds unrolled), and em_unpack's widths (docs/spectrum.md,
-                                    # "Eighteenth round: room in the 48K"; 1,877,600 for 1,860,832 before the division,
-                                    # 1,877,900 for 1,861,066 before the widths); 1,890,800 for
+                                    # "Eighteenth round: room in the 48K"); 1,888,900 for
+                                    # 1,872,044 measured here, 1,871,947 in the player's layout (its embedding's
+                                    # chains assembled, EMBED_CHAINS_ONLY, which the bench leaves out), with
+                                    # RMSNorm's table squares by the nibble swap (docs/spectrum.md, "Eighteenth
+                                    # round: RMSNorm's loops and the embedding"); 1,890,500 for
+                                    # 1,873,618 measured here, 1,873,611 in the player's layout, with argmax's
+                                    # logits stepped by inc l (docs/spectrum.md, "Eighteenth round: RMSNorm's
+                                    # loops and the embedding"); 1,890,800 for
                                     # 1,873,916 measured here, 1,873,909 in the player's layout, with RMSNorm's unit
                                     # products through mul16u with no mul16u_smaller compare (docs/spectrum.md,
                                     # "Seventeenth round: RMSNorm's products"); 1,891,600 for
@@ -62,15 +68,16 @@ SHIPPED_MEAN_BUDGET = 1_876_200     # T-states a computed position over the turn
 # (AT_TABLE_MEANS, fifteenth round: 2,036,285, 2,072,051, 2,108,213, 4,104,019 and 4,100,717 before.)
 # (The fifteenth round's rows with no h sum, MV_NARROW_JUMP's mv_row_narrow@h_zero: 2,021,276, 2,056,353,
 # 2,090,671, 4,065,926 and 4,063,096 before.)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_093_107), ("forward_prefill", 2_128_518), ("forward_prefill", 2_162_971),
-                    ("forward_step", 4_159_108), ("forward_step", 4_106_845)]
-# (The eighteenth round's AT_DIVIDE_UNROLLED, the means' division rounds unrolled: 2,094,004, 2,129,471,
-# 2,163,923, 4,161,654 and 4,109,365 before.)
-# (The eighteenth round's em_unpack widths, a row's bytes in its top five bits: 2,093,998, 2,129,601,
-# 2,164,461, 4,161,750 and 4,109,733 before; 6 more for a row at its mark, the widths taken apart.)
-# (The eighteenth round's bench with MV_COARSE_TOP, the shipped 48K's now: 2,093,998, 2,129,602, 2,164,462,
-# 4,161,676 and 4,109,668 before; this random soul's gains are not powers of two, so RN_UNIT_GAIN_BITS is
-# not its, and its logits run exact: the coarse rows' own end costs its gated fc1 calls a little.)
+EXACT_FIXED_SOUL = [("forward_prefill", 2_092_440), ("forward_prefill", 2_127_799), ("forward_prefill", 2_162_489),
+                    ("forward_step", 4_159_967), ("forward_step", 4_107_700)]
+# (The eighteenth round's zx48: its bench with MV_COARSE_TOP and AT_DIVIDE_UNROLLED, the shipped 48K's now,
+# and em_unpack's widths: 2,093,331, 2,128,883, 2,163,980, 4,162,535 and 4,110,523 before; this random
+# soul's gains are not powers of two, so RN_UNIT_GAIN_BITS is not its, and its logits run exact.)
+# (The eighteenth round's RMSNorm table squares by the nibble swap: 2,093,998, 2,129,602, 2,164,462,
+# 4,161,158 and 4,109,154 before; this random soul's later residuals run wide (x >> 4 beyond
+# -255..255, mul16s, whose x >> 4 now shifts x's high byte there: ~13 T-states a wide one more).)
+# (The eighteenth round's argmax stepping its logits by inc l: 4,161,676 and 4,109,668 before; this
+# random soul's logits run argmax in full, 125 candidates of 4 T-states fewer, and in fw_logits_bound.)
 # (The seventeenth round's slot pairs with its other changes merged, MV_COARSE_TOP off by default:
 # 2,004,041, 2,039,645, 2,074,691, 4,007,375 and 3,953,311 before; this dense random soul's calls are
 # mostly full, whose pairs take 16 T-states more, the even column's ld ixl,c and ld iyl,c before its

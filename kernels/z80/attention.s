@@ -5,7 +5,8 @@
 ;   out[d] = sat16(floor(sum_j lut[j] * v[j][d] / sum_j lut[j]))     d = 0..7
 ;
 ; Inputs (memory): at_q (8 signed words), at_keys / at_values (the head's
-; 8 words at position 0; position j is AT_STRIDE bytes further), at_count
+; 8 words at position 0; position j is AT_STRIDE bytes further; with AT_FAST_MEANS
+; the values dimension-major, AT_VALUES_BY_DIMENSION below), at_count
 ; (1..20), at_out (8 words). Output: at_out, and the LUT weights in
 ; at_lut[0..count-1] (bytes, for the attention panel).
 ; The dot products are summed in 40 bits, so no input can overflow them: a
@@ -89,13 +90,19 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 11,253 for one position, 58,662 for 20 (13,873 and 79,166 with
-; AT_FAST_SCORES; 11,469 and 58,829 before the seventeenth round); pl_store 10,302 for a
-; position's 4 heads (9,896 before; 10,992 with a plane of both groups a pass in a loop, 384
-; bytes fewer); with k in -1024..1023 (11 planes) 11,131 and 61,116, pl_store 9,010 (11,493,
-; 64,208 and 9,896 before). Bytes (the 128K player's map): pl_prepare 397 (323 before the
-; seventeenth round's wide q), pl_keys 466 (456), pl_store with the tables' alignment 646
-; (601), the tables 64, the head's entry 20, variables 9 (10).
+; AT_FAST_MEANS): 10,507 for one position, 52,242 for 20 (13,621 and 76,258 with
+; AT_FAST_SCORES; 10,759 and 55,150 before the eighteenth round's dimension-major value cache
+; (zxvdim), 11,253 and 58,662 before the eighteenth round's pl_keys with R in C:A, the
+; max in IX and no at_row, and pl_prepare falling into it, 11,469 and 58,829 before the
+; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
+; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
+; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,389 and 54,451 (10,641 and
+; 57,679 before the dimension-major value cache), pl_store 8,922
+; (11,131, 61,116 and 9,010 before the eighteenth round; 11,493, 64,208 and 9,896 before the
+; seventeenth). Bytes (the 128K player's map): pl_prepare 363 with its wide q's way
+; pl_wide_q (397 before the eighteenth round, 323 before the seventeenth round's wide q),
+; pl_keys 402 (466, 456), pl_store with the tables' alignment 620 (646, 601), the tables 64,
+; the head's entry 20 (20), variables 5 (9, 10).
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
@@ -105,8 +112,10 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,605 for one position, 79,947 for 20
-; (14,652 and 80,442 before the sixteenth round's scores' setup, 15,084 and 81,840 with it alone; 14,664 and 80,451 before its dec c for a negative mean's high byte;
+; q, k in -2048..2047, v in -256..255): 14,353 for one position, 76,975 for 20
+; (14,605 and 79,947 before the eighteenth round's dimension-major value cache, each
+; dimension's positions popped in order: docs/spectrum.md, "Eighteenth round: the value
+; cache dimension-major"; 14,652 and 80,442 before the sixteenth round's scores' setup, 15,084 and 81,840 with it alone; 14,664 and 80,451 before its dec c for a negative mean's high byte;
 ; 14,769 and 80,548 before the sixteenth round's at_fast_store before the table, on from
 ; the N chain; 14,797 and 80,576 before its sum started in at_fast_store's set;
 ; 14,797 and 81,888 before its weight of 0 read before v, at_fast_zero;
@@ -142,11 +151,23 @@
 ; bytes off the code before the table (at_fast_dimension@n_rounds_end $A7FC -> $A7E6 in the
 ; 128K's map), at_fast_zero 12 back ($A7F2), into its page alignment, and at_fast_store moved
 ; into it ($A7E9 to $A7FF: one byte of the alignment left): the 128K's free bytes 2,661 -> 2,683,
-; 94 of them after the code behind the table, below $C000 (72 before).
+; 94 of them after the code behind the table, below $C000 (72 before). The eighteenth
+; round's walk in order took 17 bytes off the code before the table (at_fast_store $A4CF ->
+; $A4BE in the 128K's map: 44 bytes of its page alignment left) and 3 off at_weight_squares;
+; forward.s's store of v through kv_values_scatter takes 78 (the 128K's free bytes 2,532 -> 2,477).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
 AT_MAX_POSITIONS = 20
+.ifdef AT_FAST_MEANS
+; With AT_FAST_MEANS (the 128K's, eighteenth round) the value cache is dimension-major, so
+; that the means' walk pops a dimension's positions in order instead of stepping SP back a
+; stride: a layer's 32 dimensions (head * 8 + d) AT_DIMENSION_BYTES apart, each holding its
+; 20 positions' words the last first, v[j][d] at at_values + d * AT_DIMENSION_BYTES + 2 (19 - j)
+; (at_values: the head's dimension 0). forward.s stores a position through kv_values_scatter.
+AT_VALUES_BY_DIMENSION = 1
+AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
+.endif
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
 AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^28
 
@@ -162,8 +183,6 @@ AT_KEYS_BY_SP   = 1
 
         .macro at_plane_variables       ; here, or after the means' table (the code before it keeps its page)
 at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, the scores or v
-pl_sp:          .word 0
-pl_score:       .word 0         ; the next score's place
 pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
 at_wide_planes: .byte 0         ; not 0 once a key beyond -2048..2047 entered (the program clears it)
         .endmacro
@@ -244,6 +263,15 @@ attend_head:
         di
 .endif
         ; ----- scores f[j] and their max -----
+.ifdef AT_PLANE_SCORES
+        ld a,(at_wide_planes)   ; a key beyond -2048..2047 in the cache: the old dot
+        or a
+        jr nz,@old_dot
+        ld hl,(at_q)
+        call pl_prepare         ; C: the planes hold q, the head's scores made (pl_keys: at_max its own)
+        jp c,@weights
+@old_dot:
+.endif
         ld hl,(at_keys)
         ld (at_row),hl
         ld hl,AT_NO_MAX
@@ -254,17 +282,6 @@ attend_head:
         jp c,@fast
         ld hl,@slow_summed      ; the old dot for this head: @summed sends it back
         ld (@summed + 1),hl
-.endif
-.ifdef AT_PLANE_SCORES
-        ld a,(at_wide_planes)   ; a key beyond -2048..2047 in the cache: the old dot
-        or a
-        jr nz,@old_dot
-        ld hl,(at_q)
-        call pl_prepare         ; C: the planes hold q (pl_prepare), the head's tables built
-        jr nc,@old_dot
-        call pl_keys
-        jp @weights
-@old_dot:
 .endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
@@ -582,7 +599,11 @@ attend_head:
         exx
 @next:
         pop hl
+.ifdef AT_VALUES_BY_DIMENSION
+        ld de,-3                ; v[j + 1][d], the word before (the positions the last first)
+.else
         ld de,AT_STRIDE - 1
+.endif
         add hl,de
         djnz @position
         exx
@@ -608,11 +629,19 @@ attend_head:
         inc hl
         ld (AT_DST),hl
         ld hl,(at_row)
+.ifdef AT_VALUES_BY_DIMENSION
+        ld de,AT_DIMENSION_BYTES ; v[0][d + 1] (at_fast_wide sets at_row at v[0][d])
+        add hl,de
+        ld (at_row),hl
+        ld a,(at_values)        ; the last dimension done when at_row reaches the head's end
+        add a,(AT_HEAD_DIM * AT_DIMENSION_BYTES + AT_DIMENSION_BYTES - 2) & 255
+.else
         inc hl
         inc hl
         ld (at_row),hl
         ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
         add a,2 * AT_HEAD_DIM
+.endif
         cp l
         jr nz,@dimension
 @head_end:
@@ -1152,24 +1181,18 @@ at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B
         jp nz,at_fast_dimension@position
         jp at_fast_dimension@positions_done
 at_fast_wide:                   ; a v beyond -256..255: this dimension and the head's others
-        ld sp,(at_fast_sp)      ; by the product loop (a head with one such v likely has more)
-        ld a,AT_HEAD_DIM        ; at_row = at_values + 2 (8 - IXL): at_fast_store keeps only at_dst
-        .byte $DD,$95           ; sub ixl
-        jr z,@row               ; (the head's first dimension: at_row is its own)
-        add a,a
-        ld e,a
+        ld hl,-4                ; by the product loop (a head with one such v likely has more):
+        add hl,sp               ; at_row = &v[0][d] = SP - 2 + 2 j, SP just past v[j][d] and E = j + 1
         ld d,0
-        ld hl,(at_values)
+        add hl,de
         add hl,de
         ld (at_row),hl
-@row:
+        ld sp,(at_fast_sp)
         ld hl,attend_head@dimension_slow
         ld (attend_head@dimension + 1),hl
         jp attend_head@dimension_slow
-at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread: SP steps a whole stride)
-        ld hl,-AT_STRIDE
-        add hl,sp
-        ld sp,hl                ; v[j - 1][d]
+at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread: SP steps past it)
+        pop hl                  ; v[j - 1][d] next
         dec e
         jp nz,at_fast_dimension@position
         jr at_fast_dimension@positions_done
@@ -1183,10 +1206,7 @@ at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread
 ; D':H':L', which starts at the head's sum_j S(w); a vh of -1 adds its w to IY,
 ; and 512 IY comes off the sum once, before the division.
 at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the head's first:
-        ld hl,(at_row)          ; SP as a walk of the dimension before would leave it
-        ld de,-AT_STRIDE - 2
-        add hl,de
-        ld sp,hl
+        ld sp,(at_row)          ; SP as a walk of the dimension before would leave it (at_values)
         exx                     ; (the sum's set, as at_fast_store leaves it for the others)
 @next_dimension:                ; the head's others (at_fast_store, in the set of the sum and
                                 ; division before): SP is where the last walk left it
@@ -1195,10 +1215,10 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
 @weight_squares_high:
         ld d,0                  ; (patched)
         exx
-@next_row:                      ; v[0][d - 1] - AT_STRIDE
-        ld hl,0                 ; (patched once a head: count * AT_STRIDE + 2)
+@next_row:                      ; the dimension's words past v[0][d - 1]: its positions from 19 down
+        ld hl,0                 ; (patched once a head: 2 (20 - count), those past the cache's)
         add hl,sp
-        ld sp,hl                ; SP walks v[j][d] down, j = count-1..0
+        ld sp,hl                ; SP pops v[j][d] in order, j = count-1..0
         ld iy,0                 ; IY = sum_j w over the vh = -1 (<= 20 * 255)
 @count:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) DE walks w down: E = j + 1
@@ -1207,10 +1227,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld a,(de)               ; w
         or a
         jr z,at_fast_zero       ; w = 0: v is not read
-        pop bc                  ; C = vl, B = vh
-        ld hl,-AT_STRIDE - 2
-        add hl,sp
-        ld sp,hl                ; v[j - 1][d]
+        pop bc                  ; C = vl, B = vh (SP on v[j - 1][d])
         inc b
         jr z,at_fast_negative   ; vh = -1
         djnz at_fast_wide       ; vh beyond 0 and -1
@@ -1285,7 +1302,7 @@ AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
 ; at_fast_store - attend_head@store for a fast dimension (C:A = out[d]), its own copy,
 ; the N chain's end runs on into it: the
 ; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
-; a wide v leaves through at_fast_wide, which finds at_row from at_dst and puts SP back),
+; a wide v leaves through at_fast_wide, which finds at_row from SP and E and puts SP back),
 ; and SP comes back once a head, at its end. AT_DST (the 48K's at_dst) is its first
 ; instruction's operand (`ld hl,nn`, 10 T-states, not a `ld hl,(nn)`'s 16), which
 ; attend_head sets as before.
@@ -1342,13 +1359,11 @@ at_weight_squares:
         ld (at_fast_dimension@weight_squares_high + 1),a
         ld a,(at_count)
         ld (at_fast_dimension@count + 1),a
-        ld h,a                  ; a walk starts at the last position's v: count * AT_STRIDE + 2
-        ld l,8                  ; past where the walk before it ended
-        .repeat 2
-        srl h
-        rr l
-        .endrepeat
-        .assert AT_STRIDE == 64, "the walks' step is (count * 256 + 8) / 4"
+        add a,a                 ; a walk starts at the last position's v, 2 (20 - count) bytes
+        neg                     ; past the dimension's start, where the walk before it ended
+        add a,AT_DIMENSION_BYTES
+        ld l,a
+        ld h,0
         ld (at_fast_dimension@next_row + 1),hl
         .byte $DD,$2E,AT_HEAD_DIM ; ld ixl,AT_HEAD_DIM: the fast dimensions left (IX is free in them)
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this
@@ -1603,32 +1618,32 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
 
 ; pl_group_tables - pl_prepare's tables of one group of four dimensions: q[q_at / 2 ..
 ; q_at / 2 + 3] (SP at the first, IX + q_at at it) into pl_tables + table_at, 16 words, after
-; a range check of each q (to pl_prepare@wide_q). q[0] in DE, q[1] in SP, q[2] in BC, all
-; three popped; q[3] (one add) is added from memory.
+; a range check of each q (to pl_wide_q: q[0], q[1] and q[3]'s high bytes + 8 ORed in
+; C, which q[2] takes next). q[0] in DE, q[1] in SP, q[2] in BC, all three popped; q[3] (one
+; add) is added from memory. T[0] is never written: it is 0 (pl_tables' .res, and @held's).
         .macro pl_group_tables q_at, table_at
         pop de                  ; q[0]
         pop hl                  ; q[1]
-        pop bc                  ; q[2]
         ld a,d
         add a,8
-        cp 16
-        jp nc,pl_prepare@wide_q
+        ld c,a
         ld a,h
         add a,8
-        cp 16
-        jp nc,pl_prepare@wide_q
+        or c
+        ld c,a
+        ld a,(ix+q_at+7)
+        add a,8
+        or c
+        and $F0                 ; (each high byte + 8 in 0..15: every q in -2048..2047)
+        jp nz,pl_wide_q
+        pop bc                  ; q[2]
         ld a,b
         add a,8
         cp 16
-        jp nc,pl_prepare@wide_q
-        ld a,(ix+q_at+7)
-        add a,8
-        cp 16
-        jp nc,pl_prepare@wide_q
+        jp nc,pl_wide_q
         ld sp,hl
-        ld hl,0
-        ld (pl_tables + table_at + 0),hl
-        add hl,de
+        ld h,d
+        ld l,e
         ld (pl_tables + table_at + 2),hl
         add hl,sp
         ld (pl_tables + table_at + 6),hl
@@ -1645,66 +1660,34 @@ PL_LAYER_BYTES  = 4 * PL_HEAD_BYTES
         or a
         sbc hl,de
         ld (pl_tables + table_at + 8),hl
-        ld a,l                  ; + q[3]
-        add a,(ix+q_at+6)
-        ld l,a
-        ld a,h
-        adc a,(ix+q_at+7)
-        ld h,a
+        ld l,(ix+q_at+6)        ; T[12] = q[3] + T[4] (T[4] = q[2])
+        ld h,(ix+q_at+7)
+        add hl,bc
         ld (pl_tables + table_at + 24),hl
-        add hl,de
-        ld (pl_tables + table_at + 26),hl
-        add hl,sp
-        ld (pl_tables + table_at + 30),hl
-        or a
-        sbc hl,de
-        ld (pl_tables + table_at + 28),hl
-        or a
+        or a                    ; (T[8..15] from T[12] to T[13]: 3 sbc, not 4)
         sbc hl,bc
-        ld (pl_tables + table_at + 20),hl
+        ld (pl_tables + table_at + 16),hl
         add hl,de
+        ld (pl_tables + table_at + 18),hl
+        add hl,sp
         ld (pl_tables + table_at + 22),hl
         or a
-        sbc hl,sp
-        ld (pl_tables + table_at + 18),hl
-        or a
         sbc hl,de
-        ld (pl_tables + table_at + 16),hl
+        ld (pl_tables + table_at + 20),hl
+        add hl,bc
+        ld (pl_tables + table_at + 28),hl
+        add hl,de
+        ld (pl_tables + table_at + 30),hl
+        or a
+        sbc hl,sp
+        ld (pl_tables + table_at + 26),hl
         .endmacro
 
-; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code
-; order (one add or sbc and one store an entry: pl_group_tables) and -sum q patched into
-; pl_keys; NC: not. The planes hold q when its positive words sum to at most 16,383 and its
-; negative ones to at least -16,384 (every P_b, a subset's sum, then lies in -16,384..16,383
-; and |R| < 2^15): every q in -2048..2047 does (checked as the tables are built); a head with
-; one beyond (one head a turn in most of the everyday prompts, |q| ~2,100..2,600) is summed
-; (@wide_q) and its tables built again in a loop (@held). Runs with interrupts off. Clobbers
-; AF, BC, DE, HL, IX.
-PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
-pl_prepare:
-        ld (pl_sp),sp           ; (SP walks q, then holds q[1] and q[5] while the tables are built)
-        ld sp,hl
-        ld ix,2 * 4
-        add ix,sp               ; IX = q[4]
-        pl_group_tables -8, 0
-        ld sp,ix
-        pl_group_tables 0, 32
-@sum_q:
-        ld hl,(pl_tables + 30)
-        ld de,(pl_tables + 62)
-        add hl,de
-        xor a                   ; HL = -sum q
-        sub l
-        ld l,a
-        sbc a,a
-        sub h
-        ld h,a
-        ld (pl_keys@sum_q + 1),hl
-        ld (pl_keys@sum_q_12 + 1),hl
-        ld sp,(pl_sp)
-        scf
-        ret
-@wide_q:                        ; a q beyond -2048..2047: the positive q's sum and the negative ones'
+; pl_wide_q - pl_prepare's way for a q beyond -2048..2047 (from pl_group_tables, IX = q[4],
+; attend_head's SP in at_fast_sp): the positive q's sum and the negative ones'; the planes hold
+; them (@held: the tables again, looped, then on to pl_prepare@sum_q and pl_keys) or not
+; (NC back to attend_head, the old dot).
+pl_wide_q:                      ; a q beyond -2048..2047: the positive q's sum and the negative ones'
         ld sp,ix
         ld hl,-2 * 4
         add hl,sp
@@ -1737,8 +1720,8 @@ pl_prepare:
         jr nz,@sum_word
         jr @held
 @too_wide:
-        ld sp,(pl_sp)
-        or a
+        ld sp,(at_fast_sp)
+        or a                    ; (NC: the old dot)
         ret
 @held:                          ; the planes hold this q: its tables again, looped (a head a turn or so)
         ld sp,ix
@@ -1780,90 +1763,121 @@ pl_prepare:
         ld a,e
         cp (pl_tables + 64) & 255
         jr nz,@table
-        jp @sum_q
+        jp pl_prepare@sum_q
+
+; pl_prepare - HL = a head's q (8 words). C: the planes hold q, its tables built in Gray-code
+; order (one add or sbc and one store an entry: pl_group_tables), -sum q patched into pl_keys
+; and the head's scores made by pl_keys, which pl_prepare falls into (attend_head's SP kept
+; in at_fast_sp for both); NC: not. The planes hold q when its positive words sum to at most 16,383 and its
+; negative ones to at least -16,384 (every P_b, a subset's sum, then lies in -16,384..16,383
+; and |R| < 2^15): every q in -2048..2047 does (checked as the tables are built); a head with
+; one beyond (one head a turn in most of the everyday prompts, |q| ~2,100..2,600) is summed
+; (pl_wide_q) and its tables built again in a loop (pl_wide_q@held). Runs with interrupts off.
+; Clobbers AF, BC, DE, HL, IX.
+PL_SUM_LIMIT    = 16384         ; the positive q's sum below it, the negative ones' at or above -it
+pl_prepare:
+        ld (at_fast_sp),sp      ; (SP walks q, then holds q[1] and q[5] while the tables are built)
+        ld sp,hl
+        ld ix,2 * 4
+        add ix,sp               ; IX = q[4]
+        pl_group_tables -8, 0
+        ld sp,ix
+        pl_group_tables 0, 32
+@sum_q:
+        ld hl,(pl_tables + 30)
+        ld de,(pl_tables + 62)
+        add hl,de
+        xor a                   ; -sum q into pl_keys' adds
+        sub l
+        ld (pl_keys@sum_q + 1),a
+        ld (pl_keys@sum_q_12 + 1),a
+        sbc a,a
+        sub h
+        ld (pl_keys@sum_q_high + 1),a
+        ld (pl_keys@sum_q_12_high + 1),a
+        .assert * == pl_keys, "pl_prepare falls into pl_keys"
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
 ; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at
-; @summed at_sum40 = q.k[j] and at_row key j's row, as attend_head@summed has them). A key
+; @summed at_sum40 = q.k[j], as attend_head@summed has it, and the word at PL_SCORE_PLACE
+; key j's score's place: the TUI's probe finds j there, not in at_row, which the old dot
+; steps; at_row is left as it was). A key
 ; whose words all lie in -1024..1023 is 11 planes of k + 1024 and a mark (pl_store): its last
 ; plane's R is q.k >> 10, one plane and one shift fewer than a 12-plane key's (@twelve).
+; R lies in C:A (its low byte in A, so that a table's byte adds to it straight from (HL), H
+; the tables' page) and the bits it shifts out go into B by `rr b`: 106 T-states a plane
+; (114 with R in HL, the reads through BC and the bits into A' by `rra` and two `ex af,af'`).
 ; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
-; walks the planes, IY key j's row). Clobbers AF, BC, DE, HL, IY, AF'.
+; walks the planes, IX the max); returns C, the end of pl_prepare's way. Clobbers AF, BC,
+; DE, HL, IX.
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
-pl_keys:
-        ld (at_fast_sp),sp
+pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
         ld a,(at_count)
         add a,a
         add a,a
         add a,at_scores & 255
         ld (@end + 1),a         ; the score's low byte past the last key
-        ld a,PL_NO_MAX >> 8
-        ld (@max_hi + 1),a
-        xor a
-        ld (@max_lo + 1),a
-        ld hl,at_scores
-        ld (pl_score),hl
-        ld iy,(at_keys)         ; IY = key j's row (at_row at @summed: the probe's key j)
+        ld ix,PL_NO_MAX         ; IX = max f so far
+        ld a,at_scores & 255
+        ld (@score + 1),a       ; key 0's score (PL_SCORE_PLACE at @summed: the probe's key j)
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
-        ld b,pl_tables >> 8     ; B = the tables' page
 @key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
+        ld h,pl_tables >> 8     ; H = the tables' page (the key's end takes HL)
         pop de                  ; E = T_lo's index byte, D = T_hi's (plane 0)
-        ld c,e
-        ld a,(bc)
-        ld l,a
-        inc c
-        ld a,(bc)
-        ld h,a
-        ld c,d
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
+        ld l,e
+        ld a,(hl)
+        inc l
+        ld c,(hl)               ; C:A = T_lo[n]
+        ld l,d
+        add a,(hl)
+        inc l
+        ld e,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
+        ld a,e                  ; C:A = R = P_0
         .repeat PL_PLANES - 2, plane
         pop de
-        sra h                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits)
-        rr l
-        rra                     ; the bit shifted out (q.k's bit plane) into A
-        ex af,af'
-        ld c,e
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
-        ld c,d
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
-        ex af,af'
+        sra c                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits)
+        rra
+        rr b                    ; the bit shifted out (q.k's bit plane) into B
+        ld l,e
+        add a,(hl)
+        inc l
+        ld e,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
         .if plane == 7
+        ld a,b
         ld (at_sum40),a         ; q.k's bits 0..7
         .endif
+        ld a,e
+        ld l,d
+        add a,(hl)
+        inc l
+        ld d,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
+        ld a,d
         .endrepeat
-        pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E odd)
-        bit 0,e
-        jr z,@twelve
+        pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E = PL_ELEVEN)
+        dec e
+        jr nz,@twelve           ; (E = T_lo's index byte - 1 there)
 @sum_q:
-        ld de,0                 ; (patched: -sum q, pl_prepare)
-        add hl,de               ; H:L = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
-        ld e,a                  ; q.k's bits 8..9 at 6..7
-        ld a,h
+        add a,0                 ; (patched: -sum q's low byte, pl_prepare)
+        ld l,a
+        ld a,c
+@sum_q_high:
+        adc a,0                 ; (patched: its high byte)
+        ld h,a                  ; H:L = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
         rla
         sbc a,a
-        ld c,a
-        ld d,a                  ; C = D = the sign byte (|q.k| < 2^25)
-        ld (at_sum40+4),a
-        ld a,e
+        ld c,a                  ; C = the sign byte (|q.k| < 2^25)
+        ld a,b                  ; q.k's bits 8..9 at 6..7
+        ld b,c                  ; B = the sign byte: at_sum40's fifth, f's top two
         add a,a                 ; C:H:L = q.k >> 9, a bit in from A
         adc hl,hl
         rl c
@@ -1872,89 +1886,78 @@ pl_keys:
         adc hl,hl
         rl c
         ld (at_sum40+1),hl
-        ld a,c
-        ld (at_sum40+3),a
-        ld a,l                  ; f = sum >> 14 (D:C:H): two bits more of H:L
-        add a,a
-        rl h
+        ld (at_sum40+3),bc      ; (C, then the sign byte B)
+        add hl,hl               ; f = sum >> 14 (B:C:H): two bits more of H:L
         rl c
-        add a,a
-        rl h
+        add hl,hl
         rl c
-        ld (at_row),iy
-@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe); f = D:C:H
+@summed:                        ; at_sum40 = q . k[j], j = (PL_SCORE_PLACE's word - at_scores) / PL_SCORE_BYTES (a TUI probe); f = B:C:H
         ld e,h
-        ld hl,(pl_score)
+        ld a,e                  ; f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
+        .byte $DD,$95           ; sub ixl
+        ld a,c
+        .byte $DD,$9C           ; sbc a,ixh
+        jp m,@smaller
+        .byte $DD,$6B           ; ld ixl,e
+        .byte $DD,$61           ; ld ixh,c
+@smaller:
+@score:
+        ld hl,at_scores         ; (patched: key j's score, its low byte)
         ld (hl),e
         inc l
         ld (hl),c
         inc l
-        ld (hl),d
+        ld (hl),b
         inc l
-        ld (hl),d
+        ld (hl),b
         inc l
-        ld (pl_score),hl
-        ld a,e                  ; f - max f so far < 0? then max stays (C:E, 16 bits)
-@max_lo:
-        sub 0
-        ld a,c
-@max_hi:
-        sbc a,0
-        jp m,@smaller
-        ld a,e
-        ld (@max_lo + 1),a
-        ld a,c
-        ld (@max_hi + 1),a
-@smaller:
-        ld de,AT_STRIDE
-        add iy,de
         ld a,l
+        ld (@score + 1),a
 @end:
         cp 0                    ; (patched: the score's low byte past the last key)
         jp nz,@key
         ld sp,(at_fast_sp)
-        ld a,(@max_lo + 1)
-        ld (at_max),a
-        ld a,(@max_hi + 1)
-        ld (at_max+1),a
+        ld (at_max),ix
+        .byte $DD,$7C           ; ld a,ixh
         rla
         sbc a,a
         ld (at_max+2),a
         ld (at_max+3),a
+        scf                     ; (C: pl_prepare's, the planes took the head)
         ret
 @twelve:                        ; a 12-plane key (k + 2048): R = (R >> 1) + P_11
-        sra h
-        rr l
+        sra c
         rra
-        ex af,af'
-        ld c,e
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
-        ld c,d
-        ld a,(bc)
-        add a,l
-        ld l,a
-        inc c
-        ld a,(bc)
-        adc a,h
-        ld h,a
-        ex af,af'
+        rr b
+        ld l,e
+        inc l
+        add a,(hl)
+        inc l
+        ld e,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
+        ld a,e
+        ld l,d
+        add a,(hl)
+        inc l
+        ld d,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
+        ld a,d
 @sum_q_12:
-        ld de,0                 ; (patched: -sum q, pl_prepare)
-        add hl,de               ; H:L = q.k >> 11 (q.k = q.k' - 2048 sum q)
-        ld e,a                  ; q.k's bits 8..10 at 5..7
-        ld a,h
+        add a,0                 ; (patched: -sum q's low byte, pl_prepare)
+        ld l,a
+        ld a,c
+@sum_q_12_high:
+        adc a,0                 ; (patched: its high byte)
+        ld h,a                  ; H:L = q.k >> 11 (q.k = q.k' - 2048 sum q)
         rla
         sbc a,a
-        ld c,a
-        ld d,a                  ; C = D = the sign byte (|q.k| < 2^26)
-        ld (at_sum40+4),a
-        ld a,e
+        ld c,a                  ; C = the sign byte (|q.k| < 2^26)
+        ld a,b                  ; q.k's bits 8..10 at 5..7
+        ld b,c
         add a,a                 ; C:H:L = q.k >> 10, then >> 9
         adc hl,hl
         rl c
@@ -1963,8 +1966,11 @@ pl_keys:
         rl c
         jp @last_bit
 
+PL_SCORE_BYTES  = 4
+PL_SCORE_PLACE  = pl_keys@score + 1     ; at pl_keys@summed: at_scores + PL_SCORE_BYTES * j, key j's score (the TUI's probe)
+
 ; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the
-; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on).
+; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on), even.
 ; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
 ; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes and the mark
 ; PL_ELEVEN, 0 in the twelfth's place when every word of the head's key lies in -1024..1023
@@ -1984,7 +1990,7 @@ pl_keys:
         rla
         add a,a
         ld (hl),a
-        inc hl
+        inc l                   ; (a plane's first byte is at an even address: forward.s's assert)
         exx
         ld a,h                  ; (H' = T_hi's: 32 bytes on)
         srl e
@@ -2051,20 +2057,20 @@ pl_store:
         .endrepeat
         and $F8
         jp nz,@twelve           ; a word beyond -1024..1023
-        ld a,@mark & 255
-@high_planes:                   ; A = where planes 8..10 go on: @mark (k + 1024) or @plane_11 (k + 2048)
+        ld a,@mark - @plane_11
+@high_planes:                   ; A = where planes 8..10 go on, as @high_end's jr offset: @mark (k + 1024) or @plane_11 (k + 2048)
         ld (@high_end + 1),a
         .repeat PL_PLANES - 9   ; planes 8..10
         pl_store_plane
         .endrepeat
 @high_end:
-        jp @mark                ; (patched)
+        jr @plane_11            ; (patched: its offset)
 @plane_11:
         pl_store_plane
         jp @next_head
 @mark:
         ld (hl),PL_ELEVEN       ; the mark in plane 11's place
-        inc hl
+        inc l
         ld (hl),0
         inc hl
 @next_head:
@@ -2104,9 +2110,9 @@ pl_store:
         exx
         .endif
         .endrepeat
-        ld a,@plane_11 & 255
+        xor a                   ; (@plane_11 - @plane_11: the jr falls through)
         jp @high_planes
-        .assert @plane_11 >> 8 == @mark >> 8, "pl_store patches @high_end's low byte only"
+        .assert @high_end + 2 == @plane_11 && @mark - @plane_11 < 128, "pl_store patches @high_end's jr offset"
 @wide:
         ld a,1
         ld (at_wide_planes),a   ; the heads take the old dot (until forward.s clears it)
@@ -2120,7 +2126,7 @@ pl_store:
         .res 256 - (* & 255)
         .endif
         .align 32
-pl_tables:      .res 64
+pl_tables:      .res 64        ; (each table's T[0] stays 0: pl_group_tables never writes it)
         .assert (pl_tables & 255) + 64 <= 256 && (pl_tables & 31) == 0, "pl_keys reads the tables by their low byte, pl_store writes it from bit 5"
 .endif
 

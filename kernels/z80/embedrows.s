@@ -3,12 +3,16 @@
 ; forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
 ; matrices, in bank 0 above $C000 (soulterm/zx/build.py: it runs before layer 1
 ; pages its bank in), out of the room below $C000.
-; Bytes: 117 (in the 48K player; 114 in the 128K's, above $C000 in bank 0 with vecops.s; 159 and
+; Bytes: 90 (in the 48K player; 112 in the 128K's, above $C000 in bank 0 with vecops.s; 117
+; and 114 before the eighteenth round assembled the chains' reach with EMBED_CHAINS_ONLY,
+; 130 in the 128K's with its EM_ROWS_BY_SP before that; 159 and
 ; 156 before the players left out the fallback to vecops.s's embed where the soul's shifts
 ; take the chains, EMBED_CHAINS_ONLY).
 ; T-states: fw_embed_rows 7,290 a position on the shipped soul (shifts 3 and 4;
-; python benchmarks/z80_profile.py --model 128k), against vecops.s's embed's
-; ~19,300 (embed 8,824 and up_q88 10,432) before the sixteenth round.
+; python benchmarks/z80_profile.py), against vecops.s's embed's ~19,300 (embed
+; 8,824 and up_q88 10,432) before the sixteenth round; 6,161 with EM_ROWS_BY_SP
+; (the 128K player's: python benchmarks/z80_profile.py --model 128k; h's words pushed
+; from its end with interrupts off).
 
 ; fw_embed - h = embed(fw_token, fw_pos): te's row at BC, pe's at DE, then
 ; fw_embed_rows, or vecops.s's embed for a soul whose shifts it does not take.
@@ -25,8 +29,13 @@ fw_embed:
         ld bc,soul_pe_widths
         ld de,fw_ffn + FW_DIM
         call em_unpack
+.ifdef EMBED_CHAINS_ONLY
+        ld bc,fw_ffn + FW_DIM * FW_PE_FIRST     ; the first row: the larger left shift's
+        ld de,fw_ffn + FW_DIM * (1 - FW_PE_FIRST)
+.else
         ld bc,fw_ffn
         ld de,fw_ffn + FW_DIM
+.endif
 .else
         ld a,(fw_token)         ; BC = te + 32 token, DE = pe + 32 pos
         ld l,a
@@ -51,21 +60,34 @@ fw_embed:
 ; With te's and pe's shifts both in 1..8, up(v, s) = v << (8 - s) for both and
 ; |up(te) + up(pe)| < 2^15 (no saturation): with L the larger left shift and l
 ; the smaller, up(a) + up(b) = ((a << (L - l)) + b) << l. fw_embed_rows's two
-; chains of add hl,hl are entered by a jr patched here (sixteenth round: ~8,000
-; T-states a position on the shipped soul against embed's ~19,300).
-        ld a,soul_te_shift - 1
+; chains of add hl,hl are entered by a jr (sixteenth round: ~8,000 T-states a
+; position on the shipped soul against embed's ~19,300): with EMBED_CHAINS_ONLY
+; (both players') its reach is the soul's shifts' (assembled: eighteenth round, 27
+; bytes and ~100 T-states a position fewer), else patched here.
 .ifdef EMBED_CHAINS_ONLY                ; (the build saw both shifts in 1..8: no embed to fall back on)
         .assert soul_te_shift >= 1 && soul_te_shift <= 8 && soul_pe_shift >= 1 && soul_pe_shift <= 8, "EMBED_CHAINS_ONLY takes te's and pe's shifts in 1..8"
-        ld l,a
-        ld a,soul_pe_shift - 1
-.else
-        cp 8
-        jr nc,fw_embed_any
-        ld l,a
-        ld a,soul_pe_shift - 1
-        cp 8
-        jr nc,fw_embed_any
+FW_PE_FIRST     = soul_pe_shift < soul_te_shift         ; pe's left shift the larger: its row first
+FW_FIRST_SKIP   = FW_CHAIN - abs(soul_te_shift - soul_pe_shift) ; the first chain's jr: over FW_CHAIN - (L - l)
+FW_LESS_SKIP    = max(soul_te_shift, soul_pe_shift) - 1 ; the second's: over FW_CHAIN - l (l = 8 - that shift)
+.ifndef SOUL_PACKED
+        ld a,FW_PE_FIRST
+        or a
+        jr z,fw_embed_rows
+        push bc                 ; pe's row first
+        push de
+        pop bc
+        pop de
 .endif
+.else
+FW_FIRST_SKIP   = 0             ; (patched below)
+FW_LESS_SKIP    = 0
+        ld a,soul_te_shift - 1
+        cp 8
+        jr nc,fw_embed_any
+        ld l,a
+        ld a,soul_pe_shift - 1
+        cp 8
+        jr nc,fw_embed_any
         ld h,a                  ; H = pe's shift - 1 = 7 - pe's left shift, L te's
         sub l                   ; te's left shift less pe's
         jr nc,@te_first
@@ -81,10 +103,67 @@ fw_embed:
         ld (fw_embed_rows@first_jr + 1),a
         ld a,h
         ld (fw_embed_rows@less_jr + 1),a
+.endif
 ; fw_embed_rows - h = (first row at BC << (L - l)) + second row at DE) << l, 32
 ; words: the pointers in the main set, the sum in the other (HL' and DE'), A and
 ; A' between them. Clobbers AF, AF', BC, DE, HL and the other set's.
 FW_CHAIN        = 7             ; add hl,hl's in each chain: the left shifts 0..7
+.ifdef EM_ROWS_BY_SP
+; (the 128K player's, in bank 0's room: the rows walked from their ends and each word
+; pushed below fw_h's end with interrupts off, ~39 T-states an element fewer than
+; the stores through HL' with A' between them, eighteenth round)
+fw_embed_rows:
+        ld hl,FW_DIM - 1
+        add hl,bc
+        ld b,h
+        ld c,l                  ; BC = the first row's last byte
+        ld hl,FW_DIM - 1
+        add hl,de
+        ex de,hl                ; DE = the second's
+        ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks h)
+        push af
+        di
+        ld (@own_sp + 1),sp
+        ld sp,fw_h + 2 * FW_DIM
+        exx
+        ld b,FW_DIM
+@element:                       ; (the other set: B counts)
+        exx
+        ld a,(de)               ; the second's
+        dec de
+        ex af,af'
+        ld a,(bc)               ; the first's
+        dec bc
+        exx
+        ld l,a                  ; HL = the first << (L - l)
+        add a,a
+        sbc a,a
+        ld h,a
+@first_jr:
+        jr * + 2 + FW_FIRST_SKIP ; over FW_CHAIN - (L - l) of them (patched without EMBED_CHAINS_ONLY)
+        .repeat FW_CHAIN
+        add hl,hl
+        .endrepeat
+        ex af,af'
+        ld e,a                  ; + the second
+        add a,a
+        sbc a,a
+        ld d,a
+        add hl,de
+@less_jr:
+        jr * + 2 + FW_LESS_SKIP ; over FW_CHAIN - l of them (patched without EMBED_CHAINS_ONLY)
+        .repeat FW_CHAIN
+        add hl,hl
+        .endrepeat
+        push hl                 ; h's word, from the last down
+        djnz @element
+@own_sp:
+        ld sp,0                 ; (patched: the caller's stack)
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+.else
 fw_embed_rows:
         ld hl,fw_h
         exx
@@ -102,7 +181,7 @@ fw_embed_rows:
         sbc a,a
         ld h,a
 @first_jr:
-        jr * + 2                ; patched: over FW_CHAIN - (L - l) of them
+        jr * + 2 + FW_FIRST_SKIP ; over FW_CHAIN - (L - l) of them (patched without EMBED_CHAINS_ONLY)
         .repeat FW_CHAIN
         add hl,hl
         .endrepeat
@@ -113,7 +192,7 @@ fw_embed_rows:
         ld d,a
         add hl,de
 @less_jr:
-        jr * + 2                ; patched: over FW_CHAIN - l of them
+        jr * + 2 + FW_LESS_SKIP ; over FW_CHAIN - l of them (patched without EMBED_CHAINS_ONLY)
         .repeat FW_CHAIN
         add hl,hl
         .endrepeat
@@ -129,6 +208,7 @@ fw_embed_rows:
         exx
         djnz @element
         ret
+.endif
 
 .ifndef EMBED_CHAINS_ONLY
 ; fw_embed_any - vecops.s's embed of the rows at BC (te's) and DE (pe's).

@@ -46,6 +46,13 @@
 ; 1,374,363 with AT_FAST_SCORES on the same tree, --fast-scores); fw_key_planes and
 ; fw_planes_of_layer 90 bytes, fw_attend 321 (298 with AT_FAST_SCORES), fw_layer_kv
 ; 58 (56), fw_wide_at_0 1.
+; With AT_FAST_MEANS (attention.s's, the 128K player's; since the eighteenth round its value
+; cache is dimension-major, AT_VALUES_BY_DIMENSION): fw_layer_kv projects v into fw_att and
+; kv_values_scatter stores it a word a dimension, 2,942 T-states a position for both layers
+; (python benchmarks/z80_profile.py --model 128k, "the values' store"), and fw_attend finds a
+; head's values 320 bytes apart; kv_values_gather takes a position's words back out
+; (records128.s's records, soulplayer.s's position 0 while a line is read). fw_layer_kv 67 bytes (58 before), kv_values_scatter 48, kv_values_gather 13,
+; fw_attend 7 more, kv_values' word alignment 1 (the 128K's map).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
 ; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
@@ -83,19 +90,20 @@ FW_BIASED       = $80           ; fw_dense: the entry has a bias word
 fw_logits       = $5B00         ; (the kernels' bench may place them lower: kernelbench.py)
 .endif
         .assert 2 * FW_VOCAB <= $100, "the logits must fit the printer buffer"
+        .assert (fw_logits & 255) == 0, "argmax (vecops.s) steps the logits by inc l: one page"
 
 ; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").
 att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
 fw_head:        .byte $FF       ; the head being computed, $FF when idle
-.ifdef AT_PLANE_SCORES
-fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes)
-.endif
 fw_xn_patched:  .byte 0         ; 1 once a product of this xn ran (matvec_again serves the rest)
 fw_token:       .byte 0
 fw_pos:         .byte 0
 fw_next:        .byte 0
 fw_layer:       .word 0
+.ifdef MV_LOW_HLA
+        .align 2                ; (matvec.s's short row ends step a word's low byte with inc l)
+.endif
 fw_h:           .res 2 * FW_DIM
 fw_xn:          .res 2 * FW_DIM
 fw_q:           .res 2 * FW_DIM
@@ -109,7 +117,17 @@ fw_ffn:         .res 2 * FW_FFN
 kv_keys:        .res 2 * KV_LAYER_BYTES
 .endif
 .ifndef kv_values
+.ifdef AT_VALUES_BY_DIMENSION
+        .align 2                ; (kv_values_scatter steps within a word by its low byte)
+.endif
 kv_values:      .res 2 * KV_LAYER_BYTES
+.endif
+.ifdef AT_PLANE_SCORES
+fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes; after the
+.endif                          ; buffers, which fw_h's .align 2 would otherwise move a byte)
+.ifdef MV_LOW_HLA
+        .assert ((fw_h | fw_xn | fw_q | fw_att | fw_ffn | fw_logits) & 1) == 0, "matvec.s's short row ends store at even addresses (mv_out, mv_carry)"
+        .assert ((kv_keys | kv_values | KV_LAYER_BYTES | KV_POSITION_BYTES) & 1) == 0, "matvec.s's short row ends store k and v at even addresses"
 .endif
 .ifdef AT_FAST_SCORES
 KV_SUMS_LAYER_BYTES = 20 * AT_SUMS_STRIDE
@@ -121,8 +139,10 @@ kv_key_sums:    .res 2 * KV_SUMS_LAYER_BYTES    ; each key's KS (attention.s), [
 .endif
 .ifdef AT_PLANE_SCORES
 .ifndef kv_planes               ; (the 128K player places them in its data bank, the bench below its code)
+        .res * & 1
 kv_planes:      .res 2 * PL_LAYER_BYTES ; each key's planes (attention.s), [layer][head][position]
 .endif
+        .assert (kv_planes & 1) == 0 && PL_KEY_BYTES % 2 == 0 && PL_HEAD_BYTES % 2 == 0, "pl_store steps from a plane's first byte to its second by inc l"
 .endif
 
 ; forward_prefill - a prompt position whose logits nobody reads: only what
@@ -323,6 +343,71 @@ fw_layer_kv:
         call fw_key_planes
 .endif
         pop hl
+.ifdef AT_VALUES_BY_DIMENSION
+        ld a,FD_V               ; v = Wv xn into fw_att (free until the heads), then
+        ld hl,fw_att            ; into the cache dimension-major (attention.s)
+        call fw_projection
+        ld ix,(fw_layer)
+        ld l,(ix+FD_VALUES)
+        ld h,(ix+FD_VALUES+1)
+        ld a,(fw_pos)           ; the position's word of dimension 0: 2 (19 - pos) on
+        cpl
+        add a,AT_MAX_POSITIONS
+        add a,a
+        ld e,a
+        ld d,0
+        add hl,de
+        ld de,fw_att
+        ld b,FW_DIM
+        ; (on into kv_values_scatter)
+
+; kv_values_scatter - B words (a multiple of 4) from DE on into the value cache at HL,
+; HL + AT_DIMENSION_BYTES, ...: a position's words, dimension-major (attention.s). SP pops
+; them, interrupts off meanwhile. Clobbers AF, BC, DE, HL.
+kv_values_scatter:
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (@restore + 1),sp
+        ex de,hl
+        ld sp,hl
+        ex de,hl
+        ld a,b
+        rrca
+        rrca                    ; 4 words a pass
+        ld de,AT_DIMENSION_BYTES - 1
+@words:
+        .repeat 4
+        pop bc
+        ld (hl),c
+        inc l                   ; (a word never crosses a page: the cache and its dimensions are word aligned)
+        ld (hl),b
+        add hl,de
+        .endrepeat
+        dec a
+        jp nz,@words
+@restore:
+        ld sp,0                 ; (patched)
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+        .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_scatter steps within a word by its low byte"
+
+; kv_values_gather - B words of the value cache at HL, HL + AT_DIMENSION_BYTES, ... into DE
+; on (kv_values_scatter's other way: the player's position 0 kept while a line is read, a
+; record's position 1). Clobbers AF, BC, DE, HL.
+kv_values_gather:
+        ld a,b
+@word:
+        ldi
+        ldi
+        ld bc,AT_DIMENSION_BYTES - 2
+        add hl,bc
+        dec a
+        jr nz,@word
+        ret
+.else
         ld ix,(fw_layer)
         ld e,(ix+FD_KEYS)
         ld d,(ix+FD_KEYS+1)
@@ -333,6 +418,7 @@ fw_layer_kv:
         add hl,de
         ld a,FD_V
         jp fw_projection
+.endif
 
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
@@ -359,6 +445,14 @@ fw_attend:
         ld (at_keys),hl
         ld l,(ix+FD_VALUES)
         ld h,(ix+FD_VALUES+1)
+.ifdef AT_VALUES_BY_DIMENSION
+        ld a,(fw_head)          ; the head's dimensions: head * 8 * AT_DIMENSION_BYTES = head * 320
+        ld d,a                  ; = 256 head + 64 head
+        rrca
+        rrca
+        ld e,a                  ; (64 head for head <= 3)
+        .assert FW_HEADS <= 4 && AT_HEAD_DIM * AT_DIMENSION_BYTES == 320, "a head's values are 256 head + 64 head on"
+.endif
         add hl,de
         ld (at_values),hl
         ld a,(fw_pos)

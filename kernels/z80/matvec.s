@@ -15,6 +15,8 @@
 ;   mv_out    output vector: mv_rows signed words (must not overlap mv_x)
 ;   mv_carry  4*rows bytes of scratch when mv_cols > MV_MAX_COLS (the first part's
 ;             row sums), overlapping none of the others
+;             (with MV_LOW_HLA, the 128K's, both at even addresses: the short row
+;             ends step a word's low byte with inc l; forward.s asserts its buffers)
 ;   mv_rows   1..255        mv_cols  1..2*MV_MAX_COLS (64)     mv_shift  0..30
 ;   (more than MV_MAX_COLS columns: matvec_again runs as matvec)
 ; Output: mv_out[0..rows-1]. Clobbers AF, BC, DE, HL, IX and the
@@ -167,8 +169,11 @@
 ; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
 ; (tests/test_kernels_z80_coarse.py, each after the one before): 227,106 coarse
-; against 349,465 exact, with one wide column 234,208 against 357,086, with four
-; 255,231 against 380,043 (227,069 / 349,428, 234,171 / 357,049 and 255,194 / 380,006
+; against 349,142 exact, with one wide column 234,208 against 356,826, with four
+; 255,231 against 379,816 (exact 349,465, 357,086 and 380,043 before the eighteenth
+; round's low slots' pass took l - 1 in C, 3 T-states a quad's column, its first slot
+; 0 without mv_low_slot_at, 121 a call, and mv_low_prepare its slot 0 without the
+; pairs' walk and the blocks' pointers only with wide columns, 54 and 52; 227,069 / 349,428, 234,171 / 357,049 and 255,194 / 380,006
 ; before matvec_again's short look, seventeenth round: 37 a call for matvec's clear
 ; of mv_hz_again and mv_hz_prepare's test of it; exact 349,852, 357,364 and 379,774 before the seventeenth
 ; round's low slots' pass four columns a step, @low_quad: four wide columns in a row
@@ -210,8 +215,14 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,708, every row summed again 217,005, exact 170,687 (one wide
-; column 125,086, 221,592, 175,364; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
+; every row gated 120,515, every row summed again 216,812, exact 170,280 (one wide
+; column 124,904, 221,410, 175,020; 120,515, 216,812, 170,388 and 124,904, 221,410, 175,128 before the
+; eighteenth round's stores at even addresses, inc l, and fc1's gate test by V - Tv's sign
+; (zxends); 120,708, 217,005, 170,687 and 125,086, 221,592, 175,364 before the eighteenth
+; round's low slots' pass: l - 1 in C, -96 for 32
+; columns, slot 0 without mv_low_slot_at, -121, mv_prepare's look for matvec_again
+; at a shift below 7, +24, and mv_low_prepare's slot 0, -54, and the blocks' pointers
+; only with wide columns, -52, exact; 120,671, 216,968, 170,598 and 125,049, 221,555, 175,275
 ; before matvec_again's short look, seventeenth round: 37 a call, 52 more where the
 ; exact call marks mv_hz_again; 121,095, 217,392, 171,022 and 125,364, 221,870, 175,590
 ; before the seventeenth round's low slots' pass four columns a step; with fc1's store, mv_store_relu, which the short row
@@ -305,8 +316,8 @@
 ; copies each column's from mv_slots (mv_low_copy, ~53 T-states a column and 416
 ; bytes); a wide column is only listed there, its block written after the pass from
 ; x and mv_wide_list; from an even first slot four columns a step (@low_quad, seventeenth
-; round: ~152 T-states a one-piece column, ~166 a pair at a time before, ~211 one at a time,
-; counted). A call that turns
+; round: ~149 T-states a one-piece column since the eighteenth round took l - 1 into C from
+; x's own low byte, ~152 before, ~166 a pair at a time, ~211 one at a time, counted). A call that turns
 ; out to need the main slots runs the pass again for them (a 32x32 call on zero
 ; weights full after narrow 24,505 T-states more than after full, 9,180 before; narrow
 ; after full 16,509 more than after narrow, 8,536 before): a full one, a second part held narrow with
@@ -324,8 +335,11 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,381 bytes by
-; the build's line map (6,314 before the sparse short ends' first form, 67 more; the
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,443 bytes by
+; the build's line map (6,420 before the eighteenth round's look for matvec_again in
+; mv_prepare, 22, the quads' l - 1 in C, -4, and slot 0 without mv_low_slot_at, 3, and
+; in mv_low_prepare, 2;
+; 6,381 before the seventeenth round's mv_hz_prepare@again, 39; 6,314 before the sparse short ends' first form, 67 more; the
 ; seventeenth round's low slots' pass four columns a step, 127, and the
 ; sparse calls' short row ends, 134, included: 6,053 before them; its short row ends' 503: 5,550
 ; before them; mv_sparse_rewalk's 188 included, sixteenth round; 5,362 before it,
@@ -1471,21 +1485,41 @@ mv_prepare:
         ld de,mv_hz_store - mv_store    ; (the short row ends' chain, mv_hz_prepare)
         add hl,de
         ld (mv_hz_shift),hl
+        ld a,(mv_hz_again)      ; matvec_again after the low copy's short ends: nothing more
+        or a                    ; (@again)
+        jr nz,@again
 .endif
         ld hl,mv_low_shift_af   ; the low rows' head (their low byte in A')
         ld (mv_low_check+1),hl
 .endif
         ld hl,mv_low_shift
         jr @shift_set
+.ifdef MV_LOW_HLA
+@hz_seven:                      ; (A = 0)
+        ld (mv_hz_shift),hl
+        ld a,(mv_hz_again)
+        or a
+        jr z,@hz_right_set      ; (A = 0 again)
+; matvec_again on the x of a call whose rows took the low copy's short ends (mv_hz_again, which
+; matvec clears), at a shift of 7 or less: its rows take them too (mv_hz_prepare@again: only the
+; output and the shift's entry), so nothing else here serves them: not the row ends' chains,
+; the bias, the flags or the rows' start (the copy's, from the call before: 10 T-states a call
+; less than mv_row_h_zero), only mv_row_jump's mv_row_h_zero, which tells mv_hz_prepare
+; the look it takes (eighteenth round: ~450 T-states a call less, k's and v's).
+@again:
+        ld hl,mv_row_h_zero
+        ld (mv_row_jump+1),hl
+        ret
+.endif
 @shift_right:
 .ifdef MV_LOW_HLA
         ld hl,mv_hz_store       ; (the short row ends: shift 7 straight to the store, none
         or a                    ; above: mv_hz_prepare leaves those rows the chains above)
-        jr z,@hz_right_set
+        jr z,@hz_seven
         ld h,0
-@hz_right_set:
         ld (mv_hz_shift),hl
 .endif
+@hz_right_set:
         ld c,a
         and MV_CHAIN_BITS
         mv_chain_at mv_saturate
@@ -1655,7 +1689,8 @@ mv_prepare:
         ld a,(mv_cols)
         neg
         add a,MV_MAX_COLS
-        call mv_low_slot_at
+        ld hl,mv_low_slots      ; (slot 0: a whole call's, ~120 T-states less than mv_low_slot_at)
+        call nz,mv_low_slot_at
         push hl
         pop ix                  ; IX: the first used low slot
         ld a,(mv_first_parity)  ; from an even slot four at a time (@low_quad, entered at
@@ -1986,9 +2021,13 @@ MV_D_H_STORE    = MV_D_H2
 .ifdef MV_LOW_SLOTS
 ; mv_low_column - one column of the low slots' pass (x popped): to `wide` for h != 0 (A = x + 127's
 ; high byte, HL = x + 127), else S(l) into Cl (IY, to `carry` for its rare carry, which comes
-; back to `added`) and the low displacement l - 1 into the slot at IX + `slot`.
+; back to `added`) and the low displacement l - 1 into the slot at IX + `slot`. (C takes l - 1
+; from x's own low byte: 3 T-states a column less than (l + 127) xor $80 in A, eighteenth round;
+; the quads keep nothing in C, and a wide column's pass sets it.)
         .macro mv_low_column wide, carry, added, slot
         pop hl
+        ld c,l
+        dec c                   ; C: l - 1 (x's low byte less 1)
         ld a,l
         add a,127
         ld l,a
@@ -2002,10 +2041,8 @@ MV_D_H_STORE    = MV_D_H2
         add iy,de
         jr c,carry
 added:
-        ld a,l
-        xor $80
-        ld (ix+slot+MV_D_L1),a
-        ld (ix+slot+MV_D_L2),a
+        ld (ix+slot+MV_D_L1),c
+        ld (ix+slot+MV_D_L2),c
         .endmacro
 ; The low slots' pass from an even slot, four columns a loop step (B: the steps left, IX:
 ; the step's first slot): a one-piece column takes no jr to its step, and four columns
@@ -3029,17 +3066,14 @@ mv_low_prepare:
 @restored:
         xor a
         ld (mv_low_patched_count),a
-        ld hl,mv_low_patched
-        ld (mv_low_patched_ptr),hl
-        ld hl,mv_low_wide
-        ld (mv_low_block),hl
         ld a,(mv_cols)          ; the first used slot: MV_MAX_COLS - cols
         neg
         add a,MV_MAX_COLS
         ld c,a
+        ld hl,mv_low_slots
+        jr z,@even_first        ; (slot 0, a whole call's: 54 T-states less than the walk below)
         srl a                   ; its pair
         ld b,a
-        ld hl,mv_low_slots
         ld de,MV_LOW_PAIR
         inc b
         jr @pair_count
@@ -3079,6 +3113,10 @@ mv_low_prepare:
         or a
         ret z
         ld (mv_low_wide_left),a
+        ld hl,mv_low_patched    ; (only a call with wide columns reads them: 52 T-states less
+        ld (mv_low_patched_ptr),hl      ; one with none, eighteenth round)
+        ld hl,mv_low_wide
+        ld (mv_low_block),hl
         xor a                   ; the blocks subtract the wide columns' S(w): the row
         ld (MV_WIDE_COUNT),a    ; starts walk none (a second part's: mv_row_resume)
         ld hl,mv_wide_list + 1
@@ -3906,26 +3944,26 @@ mv_gate_slots:
 ; mv_store_relu when it runs exact, the gate without it) ends its rows in
 ; mv_low_row_end and the coarse slots' row end as before (the shipped soul's shifts
 ; are 4 to 7: a chain of right shifts, 37 bytes, and a ReLU store, 33, were left out).
+; The stores step a word's low byte with inc l (2 T-states a row; mv_out and mv_carry
+; even, eighteenth round).
 
 ; mv_hz_gate - a gated coarse row's end (mv_gate's test, in the slots' set): V < Tv
 ; stores 0 (ReLU zeroes the row), else the row goes on as mv_gate's, its low bytes
 ; summed again (E:H:L = V in the h sum's set, A' = D's low byte, its word in MV_OUT_PTR).
 mv_hz_gate:                     ; (the slots' set) H:L:A = D, the coarse doubled sum
         ex af,af'               ; A' = D's low byte (mv_gate_slots' start)
-        ld a,h
-        xor $80
-        ld c,a                  ; C:L = V + $8000, unsigned (V fits 16 bits)
-        ld a,l
-        sub 0                   ; patched: Tv's low byte (mv_gate's, mv_hz_prepare)
-MV_HZ_T0 = * - 1
-        ld a,c
-        sbc a,0                 ; patched: its high byte xor $80 (Tv fits 16 bits too)
-MV_HZ_T1 = * - 1
-        jp nc,@exact            ; (CF: V < Tv)
+        ld a,l                  ; V - Tv in 16 bits: its sign. V = D >> 8 with every x one piece
+        sub 0                   ; (no h sum) is within +-4,400 (|2 w x| <= 2^15 a column, 32 of
+MV_HZ_T0 = * - 1                ; them, and 2b), Tv = 2^(shift-7) - cols >= -32 (patched: its low byte,
+        ld a,h                  ; mv_gate's, mv_hz_prepare; 16 bits, shift <= 21): V - Tv never
+        sbc a,0                 ; passes 32,767, and below -32,768 it would wrap to >= 0, the row
+MV_HZ_T1 = * - 1                ; summed again, exact either way (patched: Tv's high byte)
+        jp p,@exact             ; (V >= Tv; 15 T-states a row less than an unsigned compare of V
+                                ; and Tv + $8000, seventeenth round)
         exx                     ; (HL: the row's word)
         xor a
         ld (hl),a
-        inc hl
+        inc l
         ld (hl),a
         inc hl
         dec b
@@ -3962,7 +4000,7 @@ mv_hz_store:
         ld a,l                  ; patched: jp mv_hz_add for a call that adds to its output
         exx
         ld (hl),a
-        inc hl
+        inc l                   ; (mv_out even: a word's high byte on its low byte's page)
         exx
         ld a,h
         exx
@@ -3974,19 +4012,34 @@ MV_HZ_NEXT_1    = * - 2
         jp mv_part_end
 MV_HZ_OWN_OPS   = $D97D         ; mv_hz_store's ld a,l and exx, and then ld (hl),a
 MV_HZ_OWN_OP_3  = $77
+        .assert (MV_HZ_OWN_OPS & $80) == 0, "mv_hz_prepare tells mv_hz_store's own bytes from its jp ($C3) by bit 7"
 mv_hz_clip:
         ld hl,$7FFF
         jr nc,mv_hz_store
         inc hl                  ; $8000
         jr mv_hz_store
 
-; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum).
+; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum). At
+; shifts 7 - MV_HZ_ADD_STEPS to 7 (the shipped soul's proj and layer 0's fc2: 6) its rows
+; enter its own last steps of the chain, mv_hz_add_steps (mv_hz_prepare), with no jp
+; through mv_hz_store's first bytes: 10 T-states a row less (eighteenth round); its clips
+; and the other shifts (layer 1's fc2: 4) go through them (jp mv_hz_add). 3 steps (12
+; bytes more before attention's aligned squares) would take layer 1's fc2 too: -171
+; T-states a position on "hello" (docs/spectrum.md, eighteenth round).
+MV_HZ_ADD_STEPS = 1
+mv_hz_add_steps:
+        .repeat MV_HZ_ADD_STEPS
+        add a,a
+        adc hl,hl
+        jp pe,mv_hz_clip
+        .endrepeat
+        .assert mv_hz_add - mv_hz_add_steps == 6 * MV_HZ_ADD_STEPS, "mv_hz_prepare enters mv_hz_add_steps as mv_hz_left, 6 bytes a step"
 mv_hz_add:
         ld a,l
         exx
         add a,(hl)
         ld (hl),a
-        inc hl
+        inc l
         exx
         ld a,h
         exx
@@ -4015,7 +4068,7 @@ mv_hz_keep:
         ld a,l
         exx
         ld (hl),a
-        inc hl
+        inc l                   ; (mv_carry even)
         exx
         ld a,h
         exx
@@ -4024,7 +4077,7 @@ mv_hz_keep:
         rla
         sbc a,a
         ld (hl),a
-        inc hl
+        inc l
         ex af,af'
         ld (hl),a
         inc hl
@@ -4056,7 +4109,7 @@ mv_hzs_keep:
         ld a,l
         exx
         ld (hl),a
-        inc hl
+        inc l                   ; (mv_carry even)
         exx
         ld a,h
         exx
@@ -4064,7 +4117,7 @@ mv_hzs_keep:
         inc hl
         ex af,af'
         ld (hl),a
-        inc hl
+        inc l
         inc hl
         dec b
         jp nz,mv_row_hzs
@@ -4094,7 +4147,7 @@ mv_hzs_end:
         ld l,h
         ld h,a
         ld a,e
-        jp mv_hz_store          ; patched: mv_hz_shift
+        jp mv_hz_store          ; patched: the chain's entry for the shift and store (mv_hz_prepare)
 MV_HZS_CHAIN    = * - 2
 MV_ROW_END_OPS  = $4C45         ; mv_row_end's ld b,l, ld c,h, and then ld ixl,c's prefix
 MV_ROW_END_OP_3 = $DD
@@ -4143,8 +4196,8 @@ mv_hz_prepare:
         ld hl,(MV_OUT_PTR)
         ld (MV_HZ_PTR),hl
         ld (MV_LOW_END_JP),de   ; (it runs no coarse slot: MV_COARSE_END_JP waits for a new x)
-        ret                     ; (the first row at mv_prepare's mv_row_h_zero: 10 T-states more
-                                ; than the copy, 16 less than writing it; the others at the copy)
+        ret                     ; (every row at the copy: mv_prepare@again leaves mv_first_row as
+                                ; the call before set it, and mv_row_jump on mv_row_h_zero)
 @h_zero:
         ld a,(mv_hz_again)      ; (matvec_again after a call that took the low copy's short ends)
         or a
@@ -4205,6 +4258,15 @@ mv_hz_prepare:
         ld a,d
         or a
         jr z,@general_pop       ; (none: a shift above 7)
+        bit 7,l                 ; an adding store (L: its jp's $C3, not ld a,l's $7D) at a shift of
+        jr z,@entry_set         ; 7 - MV_HZ_ADD_STEPS or more: mv_hz_add's own steps
+        ld hl,(-(mv_hz_store - 6 * MV_HZ_ADD_STEPS)) & $FFFF
+        add hl,de
+        jr nc,@entry_set        ; (more steps: mv_hz_left's, and mv_hz_store's jp)
+        ld hl,mv_hz_add - mv_hz_store
+        add hl,de
+        ex de,hl
+@entry_set:
         pop hl
         push hl
         ld a,l                  ; the low copy's rows with a plain or adding store: matvec_again
@@ -4232,7 +4294,6 @@ mv_hz_prepare:
         cp (hl)
         jr nz,@general_pop      ; (Tv above 16 bits: a shift above 21)
         ld a,e
-        xor $80
         ld (MV_HZ_T1),a
         ld a,(MV_GATE_T0)
         ld (MV_HZ_T0),a
@@ -4292,12 +4353,11 @@ mv_hz_prepare:
         ld (MV_HZS_R2),a
         ld hl,(mv_jump+1)
         ld (MV_HZS_JUMP),hl
-        ld hl,(mv_hz_shift)
-        ld (MV_HZS_CHAIN),hl
         ld hl,mv_row_hzs_resume
         ld de,mv_hzs_end
         push de
         call @start_set         ; (the store and the next rows, as the low rows' short ends)
+        ld (MV_HZS_CHAIN),de    ; (@ends_set's chain entry: mv_hz_add_steps' with an adding store)
         pop de
         jr @hzs_row_end_patch
         .assert (mv_row_h_zero & 255) != (mv_row & 255) && (mv_row_h_zero & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells mv_row_h_zero by its low byte"

@@ -21,18 +21,23 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records | --everyday]): a
-; record copied into the cache 26,617 (the ten's copies: position_one, the border included: the
-; copy and both layers' planes, pl_store, cheaper for keys of 11 planes since the seventeenth
-; round; 27,016 before it; 7,136 with the key sums before the
-; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 6,260 more
-; than its forward_prefill alone (999,868 against 993,608 for "hello"'s
-; position 1; 7,190 before); the first RUN (records_first_run: position 0 and nine
-; openers) 9,984,000, 2.85 s at 3.5 MHz (10,009,250 before the seventeenth round,
+; record copied into the cache 26,406 (the ten's copies: position_one, the border included: the
+; copy and both layers' planes, pl_store; the values through forward.s's kv_values_scatter
+; since the eighteenth round's dimension-major value cache, pl_store's planes stepped by inc l;
+; 26,617 with ldir before; cheaper
+; for keys of 11 planes since the seventeenth round; 27,016 before it; 7,136 with the key sums before the
+; sixteenth round's AT_PLANE_SCORES); a position computed and recorded 7,832 more
+; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
+; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
+; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
+; position 0 and nine openers) 9,579,559, 2.74 s at 3.5 MHz (9,623,758 before the
+; eighteenth round; 9,984,000 in an older count; 10,009,250 before the seventeenth round,
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 202 (in the 128K player: 143 below $8000 and records_top's 59 after
-; the matrices; 181 before AT_PLANE_SCORES's record_copied and shorter records;
+; Bytes: 211 (in the 128K player: 152 below $8000 and records_top's 59 after
+; the matrices; 202 before the eighteenth round's values through kv_values_gather and
+; kv_values_scatter, their two pieces gone; 181 before AT_PLANE_SCORES's record_copied and shorter records;
 ; 189 before records_done ended in soulplayer.s's border_back;
 ; 8 more in soulplayer.s, 11 of tables that build.py writes,
 ; and record_known's 128 past the main block, off the tape).
@@ -156,6 +161,15 @@ record_move:
         inc ix
         dec a
         jr nz,@piece
+.ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
+        ld hl,kv_values + AT_DIMENSION_BYTES - 4 ; the values: position 1's word of each dimension,
+        ld b,2 * FW_DIM                         ; both layers' (AT_DIMENSION_BYTES apart throughout),
+        ld a,(@back)                            ; in the record after the keys, in their order
+        or a                    ; (RECORD_FROM_CACHE: 0)
+        call z,kv_values_gather ; (it ends on Z: the call nz after it stays out)
+        call nz,kv_values_scatter
+        .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
+.endif
         jp zx_page_top
 
 ; Where position 1's pieces lie in the cache, in a record's order, and their bytes.
@@ -164,10 +178,12 @@ record_pieces:
         .byte KV_POSITION_BYTES
         .word kv_keys + KV_LAYER_BYTES + KV_POSITION_BYTES
         .byte KV_POSITION_BYTES
+.ifndef AT_FAST_MEANS                  ; (else, its cache dimension-major: after the pieces: kv_values_gather, kv_values_scatter)
         .word kv_values + KV_POSITION_BYTES
         .byte KV_POSITION_BYTES
         .word kv_values + KV_LAYER_BYTES + KV_POSITION_BYTES
         .byte KV_POSITION_BYTES
+.endif
 .ifdef AT_FAST_SCORES
         .word kv_key_sums + AT_SUMS_STRIDE
         .byte AT_SUMS_STRIDE

@@ -44,19 +44,32 @@
 ; norms' row above: 33,551 with the 48K's options (34,191 before the seventeenth
 ; round's straight call, 35,567 before its table squares), 31,440 with the 128K's
 ; (32,080 and 32,081 before them, 34,794 before the sixteenth round).
-; RN_UNIT_GAIN_BITS = a (both players' where every gain of every norm of the soul is 2^a, with
-; 0 <= shift - a <= RN_SHORT_SHIFTS where the player has them: build.unit_gain_bits, the shipped
-; soul's five norms all 64 with shift 8) leaves out the gains' check (a's bit found, 16 rounds
-; of two compares) and the general path (eighteenth round): 33,772 -> 32,699 T-states with the
-; 48K's options, 33,756 -> 32,697 with RN_CLAMPED_UNIT alone (random words below 1,000, gains 64,
-; shift 8), 126 and 122 bytes fewer.
-; The 128K player's rmsnorm is 406 bytes (528 before the eighteenth round's RN_UNIT_GAIN_BITS;
-; 548 before the seventeenth round's general
-; path in place; 583 before the sixteenth round left
+; With the 128K's options since the eighteenth round (RN_SHORT_SHIFTS too; RN_FAST_SQUARES's
+; range check and page in 2x's high byte, each sign its own; the clamped loop popping x with SP
+; and storing through HL; the gains' check four a round; interrupts left off from the
+; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
+; norms' 30,831 (31,440).
+; The 128K player's rmsnorm is 376 bytes (509 before the eighteenth round's
+; RN_UNIT_GAIN_BITS; 528 before the eighteenth round: RN_SHORT_SHIFTS
+; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
+; check four a round 8 more, interrupts off to the end 11 fewer; 548 before the
+; seventeenth round's general path in place; 583 before the sixteenth round left
 ; its table-squares loop out with RN_FAST_SQUARES; its map, python -m soulterm
 ; build --machine zx128).
-; Bytes: 322 (in the 48K player: code; its variables are in matvec's page, below;
-; 448 before the eighteenth round's RN_UNIT_GAIN_BITS; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
+; Eighteenth round, the table squares' x >> 4 (the 48K's loop) by the nibble swap,
+; no 16-bit shifts (a wide one shifts x's high byte in A for mul16s): the rows above
+; 82,838 / 59,049 / 37,533 / 39,197, the clamped 17,966 / 13,159 / 13,175, the 48K's
+; narrowed norms 33,155 (82,416 / 59,431 / 37,929 / 39,593, 18,371 / 13,564 / 13,580
+; and 33,551 before: random words, mostly wide, pay ~13 T-states a wide one more).
+; RN_UNIT_GAIN_BITS = a (both players' where every gain of every norm of the soul is 2^a, with
+; 0 <= shift - a <= RN_SHORT_SHIFTS: build.unit_gain_bits, the shipped soul's five norms all 64
+; with shift 8) leaves out the gains' check (a's bit found, the gains compared) and the
+; general path (eighteenth round, zx48): a call 33,355 -> 32,282 T-states with the 48K's
+; options, 31,044 -> 30,075 with the 128K's (random words below 1,000, gains 64, shift 8).
+; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
+; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
+; one's shifts 10 more);
+; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
 ; path walking its inputs 18 fewer, two jr's for jp's 2, the count's ld b in RN_FAST_SQUARES's loop alone 2);
 ; 346 before the sixteenth round's RN_CLAMPED_UNIT, 342 before the clamped
 ; inverse's path, 360 with the variables before).
@@ -80,6 +93,13 @@ RN_CLAMPED_SHIFTS = 15          ; the clamped loop's unrolled shifts (y >> 15 is
 ; after attention's scores: neither matvec nor attention runs while rmsnorm
 ; does, and every call sets them afresh (18 bytes fewer in the player; 12 bytes since
 ; the seventeenth round's general path walks rn_x, rn_gain and rn_out).
+.ifdef RN_FAST_SQUARES
+RN_GAINS_A_ROUND = 4            ; the gains' check's unrolled compares (the 128K's: 8 bytes for ~100
+.else                           ; T-states a fixed-gain norm, eighteenth round)
+RN_GAINS_A_ROUND = 2
+.endif
+        .assert RN_DIM % RN_GAINS_A_ROUND == 0, "the gains' check takes RN_GAINS_A_ROUND a round"
+
 RN_VAR_BYTES    = 12
 rn_vars         = mv_sq_lo - RN_VAR_BYTES
 rn_x            = rn_vars       ; words unless marked (the general path walks rn_x, rn_gain, rn_out)
@@ -147,16 +167,12 @@ rmsnorm:
         rrca
         rrca
         ld e,a                  ; E = (x >> 4) & 255: the high nibble's low bits, the low byte's high
-        ld a,d
-        add a,$0F
-        cp $1F
-        jr nc,@fast_wide        ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F)
-        ld a,d
-        rla
-        sbc a,a
-        add a,a
-        add a,AT_SQ_PAGE
-        ld d,a                  ; DE = &S(x >> 4), its low byte (page AT_SQ_PAGE - 2 below zero)
+        ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
+        add a,a                 ; each sign its own range check and page, in 2x (eighteenth round)
+        jr c,@fast_negative
+        cp 2 * $10
+        jr nc,@fast_wide
+        ld d,AT_SQ_PAGE         ; DE = &S(x >> 4), its low byte
         ld a,(de)
         add a,l
         ld l,a
@@ -179,14 +195,25 @@ rmsnorm:
         jr nc,@fast_summed
         inc d
 @fast_summed:
-        exx
-        pop af
-        jp po,@squared          ; interrupts were off: leave them off
-        ei
-        jr @squared
+        exx                     ; (interrupts stay off to rmsnorm's end, @restore: the unit
+        jr @squared             ; loops pop x too; their state below the return address)
 @fast_carry:
         inc c
         jr @fast_added
+@fast_negative:                 ; (A = 2x's high byte, carry out)
+        cp 2 * $F1 - 256
+        jr c,@fast_wide
+        ld d,AT_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
+        ld a,(de)
+        add a,l
+        ld l,a
+        inc d
+        ld a,(de)
+        adc a,h
+        ld h,a
+        jr c,@fast_carry
+        djnz @fast_square
+        jr @own_sp
 @fast_wide:                     ; a wider x >> 4: mul16s on rmsnorm's stack, its square into D'E':H'L'
         ld (@walk + 1),sp
         ld sp,(@own_sp + 1)
@@ -212,10 +239,15 @@ rmsnorm:
         ld bc,RN_DIM * 256      ; B = the elements left, C:IX = the table's squares (24 bits:
         ld ix,0                 ; 32 * 65025 < 2^21), the wide ones in D'E':H'L' (mul16s keeps IX)
         jr @square
-@multiply:                      ; |x >> 4| above 255 (seldom): mul16s, into D'E':H'L'
+@multiply:                      ; x >> 4 outside -255..255 (seldom): mul16s, into D'E':H'L'
         push bc
-        ld b,d
+        ld a,d
+        .repeat RN_PRE_SHIFT
+        sra a
+        .endrepeat
+        ld b,a
         ld c,e
+        ld d,a                  ; BC = DE = x >> 4
         call mul16s             ; DEHL = xs*xs
         rn_add_square
         exx
@@ -227,18 +259,23 @@ rmsnorm:
         ld d,(hl)
         inc hl
         push hl
-        .repeat RN_PRE_SHIFT
-        sra d
-        rr e
-        .endrepeat
-        ld a,d                  ; |xs| <= 255 (nearly always): S(xs) from matvec's squares table
-        or a
-        jr z,@table
-        inc a
-        jr nz,@multiply
-        or e
-        jr z,@multiply          ; -256
-@table:
+        ld a,d                  ; E = (x >> 4) & 255: the high byte's low nibble, the low byte's high
+        xor e                   ; (eighteenth round: no 16-bit shifts)
+        and $0F
+        xor e
+        rrca
+        rrca
+        rrca
+        rrca
+        ld e,a
+        ld a,d                  ; x >> 4 in -255..255 (nearly always: x's high byte in $F1..$0F)?
+        add a,$0F
+        cp $1F
+        jr nc,@multiply
+        ld a,d
+        rla
+        sbc a,a
+        ld d,a                  ; DE = x >> 4: S(xs) from matvec's squares table
         ld hl,mv_sq_lo + 255
         add hl,de
         ld e,(hl)
@@ -329,15 +366,14 @@ rmsnorm:
         cp RN_SHORT_SHIFTS + 1
         jr nc,@general          ; more shifts than the short loop's
 .endif
-        ld b,RN_DIM / 2
+        ld b,RN_DIM / RN_GAINS_A_ROUND
         ld a,c
-@check:                         ; (two gains a round)
+@check:
+        .repeat RN_GAINS_A_ROUND
         cp (hl)
         jr nz,@general
         inc hl
-        cp (hl)
-        jr nz,@general
-        inc hl
+        .endrepeat
         djnz @check
 .endif
 .ifdef RN_CLAMPED_UNIT
@@ -389,7 +425,11 @@ rmsnorm:
         ld hl,rn_left
         dec (hl)
         jr nz,@unit
+.ifdef RN_FAST_SQUARES
+        jr @restore
+.else
         ret
+.endif
 .ifndef RN_CLAMPED_UNIT
 @unit_clamped:
         dec de
@@ -456,17 +496,37 @@ rmsnorm:
         ld (rn_out),hl
         pop bc
         djnz @element
+.ifndef RN_FAST_SQUARES
+        ret
+.endif
+.endif
+.ifdef RN_FAST_SQUARES
+@restore:                       ; (off since the squares: as they were found)
+        pop af
+        ret po
+        ei
         ret
 .endif
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
         ld hl,@unit_element     ; to take apart), then the clamped loop's shifts and store
+.ifdef RN_FAST_SQUARES
+        push hl                 ; (the first element: ret goes there)
+.endif
         jr @loop_setup
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
-        ld hl,@clamped_element  ; for x = -32768, which never has a clamped root: its own
-@loop_setup:                    ; square's mean alone makes the root 362)
+.ifdef RN_FAST_SQUARES                  ; for x = -32768, which never has a clamped root: its own
+        ld hl,@clamped_start    ; square's mean alone makes the root 362)
+        push hl                 ; (the first element: SP to x first)
+        ld hl,@clamped_element
+@loop_setup:
+        ld (@clamped_loop + 1),hl
+.else
+        ld hl,@clamped_element
+@loop_setup:
         ld (@clamped_loop + 1),hl
         push hl                 ; (the first element: ret goes there)
+.endif
         ld a,(rn_unit_shift)
         cp RN_CLAMPED_SHIFTS
         jr c,@clamped_entry
@@ -488,17 +548,32 @@ rmsnorm:
         ld (@unit_jump + 1),hl
         ld hl,(rn_inv)
         ld (@unit_inv + 1),hl
+.ifdef RN_FAST_SQUARES
+        ld de,(rn_x)            ; DE = x (SP for the clamped loop), HL = out (may be rn_x: each x
+        ld hl,(rn_out)          ; is read before its y is stored)
+        ld a,l
+.else
         ld hl,(rn_x)
         ld de,(rn_out)          ; (may be rn_x: each x is read before its y is stored)
         ld a,e
+.endif
         add a,2 * RN_DIM
-        ld (@clamped_end + 1),a ; the last element done when DE's low byte reaches this
+        ld (@clamped_end + 1),a ; the last element done when out's low byte reaches this
         ret                     ; (to the first element)
+.ifdef RN_FAST_SQUARES
+@clamped_start:
+        ex de,hl
+        ld sp,hl                ; SP = x (interrupts off since the squares)
+        ex de,hl
+@clamped_element:
+        pop bc
+.else
 @clamped_element:
         ld c,(hl)
         inc hl
         ld b,(hl)
         inc hl
+.endif
         dec bc
         bit 7,b
         jr z,@clamped_jump      ; x - 1 >= 0: x was positive
@@ -510,15 +585,34 @@ rmsnorm:
         rr c
         .endrepeat
 @clamped_shifts_end:
+.ifdef RN_FAST_SQUARES
+        ld (hl),c               ; (HL = out)
+        inc hl
+        ld (hl),b
+        inc hl
+        ld a,l
+.else
         rn_store_bc
         ld a,e
+.endif
 @clamped_end:
         cp 0                    ; (patched: out's end, low byte)
 @clamped_loop:
         jp nz,@clamped_element  ; (patched: @clamped_element or @unit_element)
+.ifdef RN_FAST_SQUARES
+        ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
+        jr @restore
+.else
         ret
+.endif
+.ifdef RN_FAST_SQUARES
+@unit_element:                  ; DE = x, HL = out (kept on the stack while mul16u runs)
+        push hl
+        ex de,hl
+.else
 @unit_element:                  ; HL = x, DE = out (kept on the stack while mul16u runs)
         push de
+.endif
         ld e,(hl)
         inc hl
         ld d,(hl)
@@ -533,8 +627,13 @@ rmsnorm:
         ld b,d                  ; BC = (x * inv) >> 16: y >> (shift - a) is (x * inv) >> (15 + shift - a),
         ld c,e                  ; BC shifted one place fewer
         ld a,h                  ; (bit 15, for a shift of 0)
+.ifdef RN_FAST_SQUARES
+        pop de                  ; DE = x, HL = out
+        pop hl
+.else
         pop hl
         pop de
+.endif
 @unit_jump:
         jp @clamped_shifts_end  ; (patched: shift - a - 1 of the clamped loop's shifts, or @unit_doubled)
 @unit_doubled:                  ; shift = a: y = (x * inv) >> 15, always within int16

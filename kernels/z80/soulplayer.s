@@ -67,17 +67,31 @@ prompt:
         ld hl,line_buffer
         ld (tk_line),hl
 .if SP_WORD_COUNT
+.ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
+        ld hl,kv_values + AT_DIMENSION_BYTES - 2 ; both layers' SEP values (position 0, each
+        ld de,fw_ffn                            ; dimension's last word: forward.s) wait in
+        ld b,2 * FW_DIM                         ; the FFN buffer while the unpacked list
+        call kv_values_gather                   ; runs over them (below)
+.else
         ld hl,kv_values + KV_LAYER_BYTES        ; layer 1's SEP values: the unpacked
         ld de,fw_ffn                            ; list runs over them (below), so they
         ld bc,KV_POSITION_BYTES                 ; wait in the FFN buffer meanwhile
         ldir
 .endif
+.endif
         call tokenize
 .if SP_WORD_COUNT
+.ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
+        ld hl,kv_values + AT_DIMENSION_BYTES - 2
+        ld de,fw_ffn
+        ld b,2 * FW_DIM
+        call kv_values_scatter
+.else
         ld hl,fw_ffn
         ld de,kv_values + KV_LAYER_BYTES
         ld bc,KV_POSITION_BYTES
         ldir
+.endif
 .endif
         call reply
         jr prompt
@@ -328,7 +342,9 @@ ctx_ids:        .res CONTEXT_SIZE
 ; reply writes position 1 after it has copied the ids): the line at
 ; position 1 of the keys, TK_SCRATCH (the build sets it) from position 2 on,
 ; the unpacked word list SP_CHARS from position 1 of layer 0's values on,
-; through layer 1's (whose position 0 waits in fw_ffn while the line is read).
+; through layer 1's (whose position 0 waits in fw_ffn while the line is read; with
+; AT_VALUES_BY_DIMENSION, the 128K's, both layers' position 0 waits there, each
+; dimension's last word: the list runs over them all).
 line_buffer     = kv_keys + KV_POSITION_BYTES
         .assert TK_MAX <= KV_POSITION_BYTES, "the line must fit in one position of the key cache"
         .assert TK_SCRATCH == kv_keys + 2 * KV_POSITION_BYTES, "TK_SCRATCH is position 2 of the key cache"
@@ -336,5 +352,9 @@ line_buffer     = kv_keys + KV_POSITION_BYTES
 .if SP_WORD_COUNT
         .assert SP_CHARS == kv_values + KV_POSITION_BYTES, "SP_CHARS is position 1 of the value cache"
         .assert SP_LIST_CHARS <= 2 * KV_LAYER_BYTES - KV_POSITION_BYTES, "the unpacked word list must fit in the value cache"
+.ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
+        .assert 2 * FW_FFN >= 2 * KV_POSITION_BYTES, "both layers' SEP values must fit in the FFN buffer"
+.else
         .assert 2 * FW_FFN >= KV_POSITION_BYTES, "layer 1's SEP values must fit in the FFN buffer"
+.endif
 .endif

@@ -19,9 +19,11 @@
 ; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
 ; (a logit's high byte decides unless it ties the best's); embed 22,537.
-; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,582;
-; 6,908 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
-; sixteenth round) (8,297 before its loop counted with djnz alone, the id read from that count,
+; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,065;
+; 6,392 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
+; sixteenth round; the same rows with that option); 6,582 and 6,908 before the eighteenth
+; round stepped the logits by inc l (am_logits page-aligned, as forward.s's fw_logits
+; asserts) (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
 ; Bytes: 200 (201 before the eighteenth round's em_unpack widths, a row's bytes in its top
 ; five bits; with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
@@ -210,7 +212,7 @@ argmax:
         ld a,(hl)
         xor $80
         ld d,a
-        dec hl
+        dec l
         ld e,(hl)
         inc hl                  ; DE = best value, sign bit flipped (unsigned order)
 .ifdef AM_RUNNER_UP
@@ -222,8 +224,8 @@ argmax:
         ; runner-up's high byte + 1, or the best's when they share it: a candidate
         ; whose flipped high byte lies below C changes neither
 @next:
-        inc hl
-        inc hl                  ; the next candidate's high byte
+        inc l                   ; (the logits in one page: am_logits page-aligned)
+        inc l                   ; the next candidate's high byte
         ld a,(hl)               ; flipped, against the limit (mostly lower)
         xor $80
         cp c
@@ -239,9 +241,9 @@ argmax:
         jr c,@runner_up
         jr nz,@better
         ld c,d                  ; the best's high byte: the runner-up's too
-        dec hl
+        dec l
         ld a,(hl)               ; the low bytes decide (a tie keeps the lower id)
-        inc hl
+        inc l
         cp e
         jr c,@lower
         jr z,@lower
@@ -255,9 +257,9 @@ argmax:
         ld c,d                  ; the old best the runner-up
         inc c
         ld d,a
-        dec hl
+        dec l
         ld e,(hl)
-        inc hl
+        inc l
 @best_here:
         ld a,b
         ld (@best_left+1),a
@@ -291,8 +293,8 @@ am_rows:
         ; B = the candidates left, C = VOCAB - the best's id: a candidate's id is
         ; VOCAB - B, so the loop keeps no id of its own (djnz is its whole count)
 @next:
-        inc hl
-        inc hl                  ; the next candidate's high byte
+        inc l                   ; (the logits in one page: am_logits page-aligned)
+        inc l                   ; the next candidate's high byte
         ld a,(hl)               ; flipped, against the best's (mostly lower)
         xor $80
         cp d
@@ -304,9 +306,9 @@ am_rows:
         ret
 @not_lower:
         jr nz,@better
-        dec hl
+        dec l
         ld a,(hl)               ; the same high byte: the low bytes decide (a tie keeps the lower id)
-        inc hl
+        inc l
         cp e
         jr c,@lower
         jr z,@lower
@@ -315,9 +317,9 @@ am_rows:
         jr @lower
 @better:
         ld d,a
-        dec hl
+        dec l
         ld e,(hl)
-        inc hl
+        inc l
         ld c,b
         jr @lower
 .endif

@@ -18,7 +18,8 @@ lives and how its bytes are laid out (Numbers), so one recorder serves both:
                                                                           kernels compute only the rows that
                                                                           may win exactly: forward.s)
   raw score    at_weights (every key j)    attend_head@summed (key j;     q.k in 40 bits
-                                           pl_keys@summed too)
+                                           pl_keys@summed too, its j
+                                           from PL_SCORE_PLACE)
   weights      at_weighted_sum             attend_head@means              q.k >> 14, the row's max, the
                                                                           exp-LUT weights and their sum
 
@@ -48,6 +49,7 @@ from soulterm.soul.spec import CONTEXT, EMBED_DIM as E, FFN_DIM, N_LAYERS, VOCAB
 SAMPLE_CYCLES = 4_999       # PC sample period on the C64 (odd: no beat with the kernels' even loop lengths)
 BEFORE_FIRST = -1           # position key for what runs before a turn's first position (tokenizer)
 VECTOR_HIGH = 128           # kernels/memory.inc: a 6502 vector's high bytes sit 128 after its low bytes
+RAW_ALSO = "raw_also"       # the moment at a layout's raw_also points: raw_entry's, keyed by raw_also_key
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class ProbeLayout:
     weight_sum: Numbers
     raw_key: tuple[str, str, str] | None = None   # one key at a time: j = (word at [0] - word at [1]) // the constant [2]
     raw_also: tuple[str, ...] = ()      # other points where raw_entry's moment comes, where a build has them
+    raw_also_key: tuple[str, str, str] | None = None   # there: j = (word at [0] - [1]'s address) // the constant [2]
     # The id a position computes and the turn's context (bytes): a machine that copies
     # positions from records (the 128K's and the C64's position 1) keeps an earlier turn's numbers of a
     # position only where that turn computed the same id there. None, or not in the
@@ -159,6 +162,7 @@ PROBE_LAYOUTS = {
         weights=packed("at_lut", 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
         raw_also=("pl_keys@summed",),   # AT_PLANE_SCORES's keys' loop (the 128K's; the old dot's heads at attend_head@summed)
+        raw_also_key=("PL_SCORE_PLACE", "at_scores", "PL_SCORE_BYTES"),   # which steps its score's place, not at_row
         token="fw_token", context="ctx_ids",
     ),
 }
@@ -209,9 +213,10 @@ class ProbeRecorder:
         if not missing:
             for name in layout.entry_symbols:
                 self.entries.setdefault(symbols[name], []).append(name)
+            also_keyed = all(n in symbols for n in layout.raw_also_key or ())
             for name in layout.raw_also:
-                if name in symbols:
-                    self.entries.setdefault(symbols[name], []).append(layout.raw_entry)
+                if name in symbols and also_keyed:
+                    self.entries.setdefault(symbols[name], []).append(RAW_ALSO)
         self.attribution = Attribution(symbols, RULES[machine])
         self._lock = threading.Lock()
         self._view = ProbeView(missing=tuple(missing))
@@ -262,14 +267,18 @@ class ProbeRecorder:
                 v.ffn[(t, stage - 1)] = lay.ffn.read(ram, s, FFN_DIM)
         if name == lay.logits_entry:
             v.logits[t] = self._logits(t, ram)
-        if name == lay.raw_entry:
+        if name == lay.raw_entry or name == RAW_ALSO:
             key = (t, ram[s[lay.layer]], ram[s[lay.head]])
             if lay.raw_key is None:
                 raw = lay.raw.read(ram, s, t + 1)
             else:   # one key's sum: key j follows the keys before it
                 word = lambda name: ram[s[name]] | ram[s[name] + 1] << 8   # noqa: E731
-                at, first, stride = lay.raw_key
-                j = (word(at) - word(first)) // s[stride]
+                if name == RAW_ALSO and lay.raw_also_key is not None:
+                    at, base, stride = lay.raw_also_key
+                    j = (word(at) - s[base]) // s[stride]
+                else:
+                    at, first, stride = lay.raw_key
+                    j = (word(at) - word(first)) // s[stride]
                 before = v.scores.get(key)
                 earlier = before.raw if before else ()
                 if not 0 <= j <= t or len(earlier) < j:

@@ -213,7 +213,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     if unrolled and coarse and not banked:
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
-    gain_bits = unit_gain_bits(soul, None if banked else SHORT_SHIFTS)
+    gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)     # (both players have RN_SHORT_SHIFTS)
     if gain_bits is not None:
         options.append(f"RN_UNIT_GAIN_BITS = {gain_bits}   ; (every norm's gains 2^{gain_bits}: rmsnorm.s "
                        "takes shift - a straight, no general path)")
@@ -222,8 +222,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if banked:
         bank = data_bank(soul, tokenizer, in_bank)
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
-        # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store
-        options += [f"kv_planes = ${bank.end:04X}     ; in bank {DATA_BANK}, after layer 1's tensors and the word list"]
+        # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
+        # even address (pl_store steps from a plane's first byte to its second by its low byte)
+        options += [f"kv_planes = ${bank.end + (bank.end & 1):04X}     ; in bank {DATA_BANK}, after layer 1's tensors and the word list"]
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
@@ -236,6 +237,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if banked:
         lines.append('.include "records128.s"')
     lines += [merges_include(tokenizer), soul_include(soul, "embeddings", cold=cold_tensors),
+              "        .align 2     ; (the 128K's matvec stores k at even addresses: forward.s asserts it)" * banked,
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
     if not in_bank:
         lines.append(words_low)

@@ -46,6 +46,7 @@ CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse with
 SHORT_SHIFTS = 2
 SHORT_SHIFTS_OPTION = f"RN_SHORT_SHIFTS = {SHORT_SHIFTS}"   # ... with 2 unrolled shifts, not 15 (the 48K player's: a narrowed soul's 2)
 FAST_SQUARES_OPTION = "RN_FAST_SQUARES = 1"   # rmsnorm.s's squares from AT_FAST_MEANS's table (the 128K player's)
+EMBED_BY_SP_OPTION = "EM_ROWS_BY_SP = 1"   # embedrows.s's words pushed with SP (the 128K player's, in bank 0's room)
 FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table of its own (needs AT_FAST_SCORES)
 # on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
 # aligned) would otherwise push the 128K's kernels and soul past $FFFF; and the code from
@@ -77,7 +78,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     with MV_COARSE, where the soul leaves room: build.coarse_fits), the 48K SOUL_PACKED, the
     128K the low slots, AT_PLANE_SCORES (since the sixteenth round; AT_FAST_SCORES before it) and
     AT_FAST_MEANS (which needs one of them) too; both AM_RUNNER_UP with MV_COARSE (the 128K's since the sixteenth round, the 48K's since the seventeenth) and RN_CLAMPED_UNIT (the 48K since the sixteenth
-    round, with RN_SHORT_SHIFTS). `sparse`,
+    round) with RN_SHORT_SHIFTS (the 128K's too since the eighteenth); the 128K EM_ROWS_BY_SP (eighteenth round). `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit), `pair_slots`
@@ -111,9 +112,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [COARSE_TOP_OPTION] * coarse_top
                + [RUNNER_UP_OPTION] * (is_128k or coarse)
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
-               + [SHORT_SHIFTS_OPTION] * (clamped_unit and not is_128k)
+               + [SHORT_SHIFTS_OPTION] * clamped_unit
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
-               + [TABLE_MEANS_OPTION] * table_means
+               + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION] * is_128k
                + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores))
@@ -250,6 +251,32 @@ HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS = 0xA000, 0xB000, 0xC000, 0x
 HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one layer's, [head][position])
 
 
+def values_by_dimension(bench: Z80Bench) -> bool:
+    """Whether the bench's value cache is dimension-major (attention.s's AT_VALUES_BY_DIMENSION, with
+    AT_FAST_MEANS: the 128K's since the eighteenth round): a layer's dimension k (head * 8 + d) holds
+    its 20 positions AT_DIMENSION_BYTES apart, the last first; else a position's 32 words lie together."""
+    return "AT_VALUES_BY_DIMENSION" in bench.symbols
+
+
+def value_cache_words(bench: Z80Bench, values) -> np.ndarray:
+    """One layer's values, (20 positions, 32) or (20, 4 heads, 8), in the order the bench's cache holds them."""
+    from soulterm.soul import spec
+
+    values = np.asarray(values).reshape(spec.CONTEXT, spec.EMBED_DIM)
+    return (values.T[:, ::-1] if values_by_dimension(bench) else values).reshape(-1)
+
+
+def value_addresses(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
+    """The addresses of the 32 values of `position` in layer `layer`'s part of forward.s's value cache."""
+    from soulterm.soul import spec
+
+    layer_start = bench.sym("kv_values") + layer * 2 * spec.CONTEXT * spec.EMBED_DIM
+    dimensions = np.arange(spec.EMBED_DIM)
+    if values_by_dimension(bench):
+        return layer_start + dimensions * bench.sym("AT_DIMENSION_BYTES") + 2 * (spec.CONTEXT - 1 - position)
+    return layer_start + 2 * (position * spec.EMBED_DIM + dimensions)
+
+
 def store_keys(bench: Z80Bench, keys, count: int) -> int:
     """The keys (20 x 4 x 8 words) and, through at_key_sums, the first `count` positions' key sums
     as forward.s keeps them (with AT_PLANE_SCORES their planes, through pl_store, at_wide_planes
@@ -278,9 +305,10 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
     else:
         bench.write_words(HEAD_KEYS, np.asarray(keys).reshape(-1))
         t_states = 0
-    bench.write_words(HEAD_VALUES, np.asarray(values).reshape(-1))
+    bench.write_words(HEAD_VALUES, value_cache_words(bench, values))
+    head_values = HEAD_VALUES + (8 * bench.sym("AT_DIMENSION_BYTES") if values_by_dimension(bench) else 16) * head
     for name, address in (("at_q", HEAD_Q), ("at_keys", HEAD_KEYS + 16 * head),
-                          ("at_values", HEAD_VALUES + 16 * head), ("at_out", HEAD_OUT),
+                          ("at_values", head_values), ("at_out", HEAD_OUT),
                           ("at_sums", HEAD_SUMS + 4 * head)):
         if name in bench.symbols:
             bench.poke_word(bench.sym(name), address)
@@ -308,6 +336,7 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
     x_address = buffers + len(matrix)
     bias_address = x_address + 2 * cols
     out_address = bias_address + 2 * rows
+    out_address += out_address & 1             # (matvec.s's short row ends store at even addresses)
     bench.poke(buffers, matrix)
     bench.write_words(x_address, np.asarray(x, dtype=np.int64))
     if bias is not None:
@@ -330,9 +359,10 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
     layer_bytes = 2 * spec.CONTEXT * spec.EMBED_DIM
     out = np.zeros((spec.N_LAYERS, 2, spec.EMBED_DIM), np.int64)
     for layer in range(spec.N_LAYERS):
-        for kind, name in enumerate(("kv_keys", "kv_values")):
-            address = bench.sym(name) + layer * layer_bytes + position * 2 * spec.EMBED_DIM
-            out[layer, kind] = bench.read_words(address, spec.EMBED_DIM)
+        address = bench.sym("kv_keys") + layer * layer_bytes + position * 2 * spec.EMBED_DIM
+        out[layer, 0] = bench.read_words(address, spec.EMBED_DIM)
+        for dimension, address in enumerate(value_addresses(bench, layer, position)):
+            out[layer, 1, dimension] = bench.read_words(int(address), 1)[0]
     return out
 
 
