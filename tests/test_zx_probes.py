@@ -253,7 +253,7 @@ def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tm
     reply, tokens, expected, _engine = engine_run
     tap_path, map_path, built = build_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, tmp_path, model="128k")
     assert "fw_logits_bound" in built.program.symbols
-    view, _ram = probe_one_reply(Spectrum(model="128k"), BuildMap.load(map_path), tap_path, PROMPT, REPLY_SECONDS)
+    view, ram = probe_one_reply(Spectrum(model="128k"), BuildMap.load(map_path), tap_path, PROMPT, REPLY_SECONDS)
     computed = _computed(reply, tokens)
     assert sorted(view.logits) == computed
     for t in computed:
@@ -262,6 +262,17 @@ def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tm
     for key, snapshot in view.scores.items():
         raw, shifted, lut = expected["scores"][key]
         assert list(snapshot.raw) == list(raw) and list(snapshot.shifted) == list(shifted), key
+    from soulterm.tui.widgets.score_steps import RAW_BY_DOT_NOTE, ScoreStepsPanel
+
+    last = computed[-1]
+    layer, head = next((layer, head) for layer in range(spec.N_LAYERS) for head in range(spec.N_HEADS)
+                       if view.scores[(last, layer, head)].raw_by_dot)
+    panel, _text = _panel(ScoreStepsPanel, (view, ram, BuildMap.load(map_path)))
+    panel.action_head(layer * spec.N_HEADS + head)
+    text = panel.render().plain                 # key position: the query's own
+    q_k = next(line for line in text.splitlines() if line.startswith("q.k"))
+    assert q_k[11:27].strip() == f"{int(expected['scores'][(last, layer, head)][0][last]):,}"
+    assert RAW_BY_DOT_NOTE in q_k, q_k
     attribution = Attribution(built.program.symbols, RULES["zx"])
     bound = attribution.routine_at(built.program.symbols["fw_logits_bound"] + 3)
     assert bound == "fw_logits_bound" and attribution.kind_of_routine(bound) == "logits"

@@ -1855,24 +1855,25 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         jr nz,@twelve           ; (E = T_lo's index byte - 1 there)
 @sum_q:
         add a,0                 ; (patched: -sum q's low byte, pl_prepare)
-        ld l,a
+        ld e,a
         ld a,c
 @sum_q_high:
         adc a,0                 ; (patched: its high byte)
-        ld h,a                  ; H:L = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
+        ld c,a                  ; C:E = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
         rla
-        sbc a,a                 ; A = the sign byte (|q.k| < 2^25)
+        sbc a,a                 ; the sign byte (|q.k| < 2^25)
         ld b,a                  ; B = it: f's top two bytes
-@four_shifts:                   ; A:H:L = q.k >> 10, << 4: A:H = q.k >> 14 = f
-        .repeat 4
-        add hl,hl
-        rla
+        ld a,e
+        sra c                   ; C:A = q.k >> 11
+        rra
+@three_shifts:
+        .repeat 3
+        sra c
+        rra
         .endrepeat
-        ld c,a
-@summed:                        ; f = B:C:H (the TUI's probe reads q and key j from RAM at attend_head@means)
-        ld e,h
-        ld a,e                  ; f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
-        .byte $DD,$95           ; sub ixl
+        ld e,a                  ; f = sum >> 14 = C:E, B:C:E in 24 bits
+@summed:                        ; f = B:C:E (the TUI's probe reads q and key j from RAM at attend_head@means)
+        .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
         ld a,c
         .byte $DD,$9C           ; sbc a,ixh
         jp m,@smaller
@@ -1925,17 +1926,16 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld a,d
 @sum_q_12:
         add a,0                 ; (patched: -sum q's low byte, pl_prepare)
-        ld l,a
+        ld e,a
         ld a,c
 @sum_q_12_high:
         adc a,0                 ; (patched: its high byte)
-        ld h,a                  ; H:L = q.k >> 11 (q.k = q.k' - 2048 sum q)
+        ld c,a                  ; C:E = q.k >> 11 (q.k = q.k' - 2048 sum q)
         rla
-        sbc a,a                 ; A = the sign byte (|q.k| < 2^26)
+        sbc a,a                 ; the sign byte (|q.k| < 2^26)
         ld b,a
-        add hl,hl               ; A:H:L = (q.k >> 11) << 1: its top 16 bits after 4 more shifts are f too
-        rla
-        jp @four_shifts
+        ld a,e
+        jp @three_shifts
 
 
 ; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the

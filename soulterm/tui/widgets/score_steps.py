@@ -61,7 +61,7 @@ STEP_NOTES = {
     "c64": ("(40-bit)", "score f"),
     "zx": ("(40-bit at_sum40)", "score f (32-bit at_scores)"),
 }
-RAW_BY_DOT_NOTE = "(at_q . key j at at_keys, from RAM; >> 14 = f)"   # ScoreSnapshot.raw_by_dot
+RAW_BY_DOT_NOTE = "(at_q . key j from RAM, >> 14 = f)"   # ScoreSnapshot.raw_by_dot
 SOURCE_SEARCH_BYTES = 96      # how far past the symbol to look for that line
 
 
@@ -157,7 +157,7 @@ class ScoreStepsPanel(InsightPanel):
         if s.raw_by_dot:
             raw_note = RAW_BY_DOT_NOTE
         if j < len(s.raw) and s.raw[j] is None:     # q and key j as read: their q.k >> 14 is not f
-            q_k = ("no match", "q.k of at_q and key j >> 14 is not the kernel's f")
+            q_k = ("no match", "(at_q . key j from RAM, >> 14 is not f)")
         elif j < len(s.raw):
             raw = s.raw[j]
             q_k = (f"{raw:,}", f"${raw & 0xFF_FFFF_FFFF:010X}  {raw_note}")
