@@ -87,7 +87,7 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,318 for one position, 48,462 for 20 (13,621 and 76,258 with
+; AT_FAST_MEANS): 10,275 for one position, 47,602 for 20 (13,621 and 76,258 with
 ; AT_FAST_SCORES; 10,507 and 52,242 before the eighteenth round's pl_keys left q.k's low bits
 ; out (the TUI's probe computes q.k: docs/spectrum.md, "Eighteenth round: the raw q.k off the
 ; scores' loop"); 10,759 and 55,150 before the eighteenth round's dimension-major value cache
@@ -95,13 +95,13 @@
 ; max in IX and no at_row, and pl_prepare falling into it, 11,469 and 58,829 before the
 ; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
 ; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
-; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,220 and 51,071 (10,389 and
+; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,204 and 50,751 (10,389 and
 ; 54,451 before the low bits left out, 10,641 and 57,679 before the dimension-major value cache), pl_store 8,922
 ; (11,131, 61,116 and 9,010 before the eighteenth round; 11,493, 64,208 and 9,896 before the
 ; seventeenth). Bytes (the 128K player's map): pl_prepare 363 with its wide q's way
 ; pl_wide_q (397 before the eighteenth round, 323 before the seventeenth round's wide q),
-; pl_keys 350 (402 before the low bits left out, 466, 456), pl_store with the tables' alignment
-; 643 (its code 613; 623 on the build before the low bits left out, 646, 601), the tables 64,
+; pl_keys 352 (402 before the low bits left out, 466, 456), pl_store with the tables' alignment
+; 641 (its code 613; 623 on the build before the low bits left out, 646, 601), the tables 64,
 ; the head's entry 20 (20), variables 5 (9, 10).
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
