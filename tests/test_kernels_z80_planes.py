@@ -3,7 +3,8 @@ player's): each key kept as 12 planes of k + 2048, or 11 of k + 1024 and a mark 
 lie in -1024..1023 (pl_store), a head's q as two tables of its subset sums (pl_prepare),
 R = (R >> 1) + P_b a plane (pl_keys); a head with a q whose positive or negative words sum past
 +-16,384, or a cache with a key beyond -2048..2047, takes the old dot. Bit-exact against intmath, the squares path's scores
-byte for byte, at_sum40 q.k exactly at the probe's point, and cheaper than the squares path."""
+byte for byte (q.k's low bits are not kept: the TUI's probe computes q.k from q and the keys in
+RAM and checks it against f), and cheaper than the squares path."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import step_z80_forward
-from test_kernels_z80_scores import call_with_probes, check_score_probes
+from test_kernels_z80_scores import call_with_probes, check_score_probes, probe_scores
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_PLANES,
@@ -172,11 +173,9 @@ def test_a_wide_q_takes_the_planes_while_its_sums_fit_else_the_old_dot(bench):
             assert np.array_equal(scores, (keys[:9, 1].astype(np.int64) @ q) >> 14), tuple(q)
 
 
-def test_sum40_is_q_dot_k_key_by_key(bench):
-    """at_sum40 at pl_keys@summed is q.k in 40 bits and the word at PL_SCORE_PLACE key j's
-    score's place (the TUI's probe), at the range's edges too."""
+def test_the_scores_at_the_ranges_edges(bench):
+    """f = q.k >> 14 for every key, at the range's edges too (pl_keys keeps only f, no low bits)."""
     rng = np.random.default_rng(32)
-    address = bench.sym("pl_keys@summed")
     for case in range(32):
         if case < 8:    # the extremes: every q and k at an edge
             q = np.full(8, (-2048, 2047)[case & 1])
@@ -192,18 +191,31 @@ def test_sum40_is_q_dot_k_key_by_key(bench):
             if case & 1:
                 keys = keys // 2
         load_head(bench, q, keys, np.zeros((20, 4, 8), dtype=np.int64), 20, 0)
-        stops = Stops(address, lambda: (int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True),
-                                        int.from_bytes(bench.peek(bench.sym("PL_SCORE_PLACE"), 2), "little")))
-        call_with_probes(bench, "attend_head", stops)
-        seen = stops.seen
-        want = [(int(np.dot(q.astype(np.int64), keys[j, 0].astype(np.int64))), bench.sym("at_scores") + 4 * j)
-                for j in range(20)]
-        assert seen == want, (case, seen[:3], want[:3])
+        assert took_the_planes(bench), case
+        scores = np.frombuffer(bench.peek(bench.sym("at_scores"), 4 * 20), "<i4")
+        want = (keys[:20, 0].astype(np.int64) @ q.astype(np.int64)) >> 14
+        assert np.array_equal(scores, want), (case, scores[:3], want[:3])
 
 
 def test_the_tuis_score_probes_read_the_plane_scores():
-    """The "zx" probe layout on forward.s with AT_PLANE_SCORES: raw q.k at pl_keys@summed."""
-    check_score_probes(PLANE_SCORES_OPTION, "pl_keys@summed")
+    """The "zx" probe layout on forward.s with AT_PLANE_SCORES: the plane heads' raw q.k computed
+    from at_q and the cached keys at attend_head@means, each checked against the kernel's f."""
+    scores = check_score_probes(PLANE_SCORES_OPTION, "attend_head@means")
+    assert sum(s.raw_by_dot for s in scores.values()) >= len(scores) // 2     # (the rest took the old dot)
+
+
+def test_a_wrong_read_of_the_keys_shows_as_no_match():
+    """The probe's q.k are checked against the kernel's own f: read from the wrong place (the
+    values for the keys), they do not pass as q.k but show as None, and the panel says so."""
+    from dataclasses import replace
+
+    from soulterm.tui.probes import PROBE_LAYOUTS
+
+    wrong = replace(PROBE_LAYOUTS["zx"], raw_by_dot=("at_q", "at_values", "AT_STRIDE"))
+    scores, expected = probe_scores(PLANE_SCORES_OPTION, "attend_head@means", wrong)
+    read = [(raw, f) for s in scores.values() if s.raw_by_dot for raw, f in zip(s.raw, s.shifted)]
+    assert len(read) > 100 and sum(raw is None for raw, _ in read) > len(read) // 2
+    assert all(raw >> 14 == f for raw, f in read if raw is not None)
 
 
 def test_the_planes_leave_interrupts_as_they_found_them(bench):

@@ -189,10 +189,9 @@ def call_with_probes(bench, routine: str, recorder) -> None:
             cpu.clear_breakpoint(address)
 
 
-def check_score_probes(options: str, summed_label: str) -> None:
-    """soulterm/tui/probes.py's "zx" layout on forward.s with `options`, six positions of the
-    shipped soul: each key's raw q.k (at_sum40 at `summed_label`), the shifted scores and the LUT
-    weights equal the engine's."""
+def probe_scores(options: str, summed_label: str, layout=None):
+    """soulterm/tui/probes.py's "zx" layout (or `layout`) on forward.s with `options`, six positions
+    of the shipped soul: (the probes' scores, the engine's (raw, shifted, lut) by the same key)."""
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
     from soulterm.tui.probes import ProbeRecorder
@@ -209,17 +208,27 @@ def check_score_probes(options: str, summed_label: str) -> None:
         want = engine.step(state, token)
         token = engine.next_token(want) if position else 20
     recorder = ProbeRecorder(forward.symbols, "zx")
+    if layout is not None:
+        recorder.layout = layout
     assert recorder.view().available and forward.sym(summed_label) in recorder.addresses
     for position, token in enumerate(tokens):
         forward.poke(forward.sym("fw_token"), [token])
         forward.poke(forward.sym("fw_pos"), [position])
         call_with_probes(forward, "forward_step", recorder)
-    scores = recorder.view().scores
-    for (position, layer, head), (raw, shifted, lut) in engine_expectations(engine, tokens)["scores"].items():
+    return recorder.view().scores, engine_expectations(engine, tokens)["scores"]
+
+
+def check_score_probes(options: str, summed_label: str):
+    """probe_scores: each key's raw q.k (at_sum40 at `summed_label`, or computed from q and the
+    keys in RAM where the scores keep only f), the shifted scores and the LUT weights equal the
+    engine's. Returns the probes' scores."""
+    scores, expected = probe_scores(options, summed_label)
+    for (position, layer, head), (raw, shifted, lut) in expected.items():
         seen = scores[(position, layer, head)]
         assert seen.raw == tuple(int(x) for x in raw), (position, layer, head)
         assert seen.shifted == tuple(int(x) for x in shifted), (position, layer, head)
         assert seen.weights == tuple(int(x) for x in lut), (position, layer, head)
+    return scores
 
 
 def test_the_tuis_score_probes_read_the_fast_scores():

@@ -248,15 +248,31 @@ def test_score_panel_names_the_line_each_player_computes_q_k_with():
 def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tmp_path, engine_run):
     """The 128K player leaves bounds in fw_logits where a row cannot win (MV_COARSE); the
     probes' logits of every computed position still equal the engine's (the lens, from fw_h),
-    and the bound's work is counted as logits in the cycles panel."""
+    and the bound's work is counted as logits in the cycles panel. Its scores keep only f
+    (AT_PLANE_SCORES): the probes' q.k, computed from q and the keys in its RAM, are the engine's."""
     reply, tokens, expected, _engine = engine_run
     tap_path, map_path, built = build_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, tmp_path, model="128k")
     assert "fw_logits_bound" in built.program.symbols
-    view, _ram = probe_one_reply(Spectrum(model="128k"), BuildMap.load(map_path), tap_path, PROMPT, REPLY_SECONDS)
+    view, ram = probe_one_reply(Spectrum(model="128k"), BuildMap.load(map_path), tap_path, PROMPT, REPLY_SECONDS)
     computed = _computed(reply, tokens)
     assert sorted(view.logits) == computed
     for t in computed:
         np.testing.assert_array_equal(view.logits[t], expected["logits"][t], err_msg=f"logits {t}")
+    assert sum(s.raw_by_dot for s in view.scores.values()) >= len(view.scores) // 2
+    for key, snapshot in view.scores.items():
+        raw, shifted, lut = expected["scores"][key]
+        assert list(snapshot.raw) == list(raw) and list(snapshot.shifted) == list(shifted), key
+    from soulterm.tui.widgets.score_steps import RAW_BY_DOT_NOTE, ScoreStepsPanel
+
+    last = computed[-1]
+    layer, head = next((layer, head) for layer in range(spec.N_LAYERS) for head in range(spec.N_HEADS)
+                       if view.scores[(last, layer, head)].raw_by_dot)
+    panel, _text = _panel(ScoreStepsPanel, (view, ram, BuildMap.load(map_path)))
+    panel.action_head(layer * spec.N_HEADS + head)
+    text = panel.render().plain                 # key position: the query's own
+    q_k = next(line for line in text.splitlines() if line.startswith("q.k"))
+    assert q_k[11:27].strip() == f"{int(expected['scores'][(last, layer, head)][0][last]):,}"
+    assert RAW_BY_DOT_NOTE in q_k, q_k
     attribution = Attribution(built.program.symbols, RULES["zx"])
     bound = attribution.routine_at(built.program.symbols["fw_logits_bound"] + 3)
     assert bound == "fw_logits_bound" and attribution.kind_of_routine(bound) == "logits"

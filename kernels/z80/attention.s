@@ -90,18 +90,21 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,507 for one position, 52,242 for 20 (13,621 and 76,258 with
-; AT_FAST_SCORES; 10,759 and 55,150 before the eighteenth round's dimension-major value cache
+; AT_FAST_MEANS): 10,275 for one position, 47,602 for 20 (13,621 and 76,258 with
+; AT_FAST_SCORES; 10,507 and 52,242 before the eighteenth round's pl_keys left q.k's low bits
+; out (the TUI's probe computes q.k: docs/spectrum.md, "Eighteenth round: the raw q.k off the
+; scores' loop"); 10,759 and 55,150 before the eighteenth round's dimension-major value cache
 ; (zxvdim), 11,253 and 58,662 before the eighteenth round's pl_keys with R in C:A, the
 ; max in IX and no at_row, and pl_prepare falling into it, 11,469 and 58,829 before the
 ; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
 ; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
-; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,389 and 54,451 (10,641 and
-; 57,679 before the dimension-major value cache), pl_store 8,922
+; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,204 and 50,751 (10,389 and
+; 54,451 before the low bits left out, 10,641 and 57,679 before the dimension-major value cache), pl_store 8,922
 ; (11,131, 61,116 and 9,010 before the eighteenth round; 11,493, 64,208 and 9,896 before the
 ; seventeenth). Bytes (the 128K player's map): pl_prepare 363 with its wide q's way
 ; pl_wide_q (397 before the eighteenth round, 323 before the seventeenth round's wide q),
-; pl_keys 402 (466, 456), pl_store with the tables' alignment 620 (646, 601), the tables 64,
+; pl_keys 352 (402 before the low bits left out, 466, 456), pl_store with the tables' alignment
+; 641 (its code 613; 623 on the build before the low bits left out, 646, 601), the tables 64,
 ; the head's entry 20 (20), variables 5 (9, 10).
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
@@ -1607,8 +1610,8 @@ at_dims_toggle:
 ; walks a head's keys). A head's q makes two tables of its subset sums (dimensions 0-3 and
 ; 4-7, 16 words each: pl_prepare), so P_b is two reads, and pl_keys runs R = P_0,
 ; R = (R >> 1) + P_b for b = 1..11 (1..10) (|R| < 2^15 while q's positive words sum below
-; 16,384 and its negative ones at or above -16,384: 16 bits), whose shifted-out bits are
-; q.k's bits 0..10 (0..9) (at_sum40 exactly, the TUI's probe). A head with a q beyond those
+; 16,384 and its negative ones at or above -16,384: 16 bits), whose shifted-out bits
+; (q.k's bits 0..10 (0..9)) f does not need. A head with a q beyond those
 ; sums, or any head while a key beyond -2048..2047 is in the cache (at_wide_planes), takes
 ; the old dot.
 PL_PLANES       = 12
@@ -1798,15 +1801,14 @@ pl_prepare:
         .assert * == pl_keys, "pl_prepare falls into pl_keys"
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
-; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at
-; @summed at_sum40 = q.k[j], as attend_head@summed has it, and the word at PL_SCORE_PLACE
-; key j's score's place: the TUI's probe finds j there, not in at_row, which the old dot
-; steps; at_row is left as it was). A key
+; as the old dot leaves them, from the planes at pl_planes and pl_prepare's tables (at_row
+; is left as it was; at_sum40 is not written: the TUI's probe takes q.k from q and key j in
+; RAM at attend_head@means and checks it against f there). A key
 ; whose words all lie in -1024..1023 is 11 planes of k + 1024 and a mark (pl_store): its last
 ; plane's R is q.k >> 10, one plane and one shift fewer than a 12-plane key's (@twelve).
 ; R lies in C:A (its low byte in A, so that a table's byte adds to it straight from (HL), H
-; the tables' page) and the bits it shifts out go into B by `rr b`: 106 T-states a plane
-; (114 with R in HL, the reads through BC and the bits into A' by `rra` and two `ex af,af'`).
+; the tables' page) and the bits it shifts out are dropped: 98 T-states a plane (106 before
+; the eighteenth round kept them in B by `rr b` for the probe's at_sum40; 114 with R in HL).
 ; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
 ; walks the planes, IX the max); returns C, the end of pl_prepare's way. Clobbers AF, BC,
 ; DE, HL, IX.
@@ -1820,7 +1822,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld (@end + 1),a         ; the score's low byte past the last key
         ld ix,PL_NO_MAX         ; IX = max f so far
         ld a,at_scores & 255
-        ld (@score + 1),a       ; key 0's score (PL_SCORE_PLACE at @summed: the probe's key j)
+        ld (@score + 1),a       ; key 0's score
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
 @key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
         ld h,pl_tables >> 8     ; H = the tables' page (the key's end takes HL)
@@ -1839,9 +1841,8 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld a,e                  ; C:A = R = P_0
         .repeat PL_PLANES - 2, plane
         pop de
-        sra c                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits)
+        sra c                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits; the bit shifted out is dropped)
         rra
-        rr b                    ; the bit shifted out (q.k's bit plane) into B
         ld l,e
         add a,(hl)
         inc l
@@ -1849,10 +1850,6 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld a,c
         adc a,(hl)
         ld c,a
-        .if plane == 7
-        ld a,b
-        ld (at_sum40),a         ; q.k's bits 0..7
-        .endif
         ld a,e
         ld l,d
         add a,(hl)
@@ -1868,33 +1865,25 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         jr nz,@twelve           ; (E = T_lo's index byte - 1 there)
 @sum_q:
         add a,0                 ; (patched: -sum q's low byte, pl_prepare)
-        ld l,a
+        ld e,a
         ld a,c
 @sum_q_high:
         adc a,0                 ; (patched: its high byte)
-        ld h,a                  ; H:L = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
+        ld c,a                  ; C:E = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
         rla
-        sbc a,a
-        ld c,a                  ; C = the sign byte (|q.k| < 2^25)
-        ld a,b                  ; q.k's bits 8..9 at 6..7
-        ld b,c                  ; B = the sign byte: at_sum40's fifth, f's top two
-        add a,a                 ; C:H:L = q.k >> 9, a bit in from A
-        adc hl,hl
-        rl c
-@last_bit:
-        add a,a                 ; C:H:L = q.k >> 8
-        adc hl,hl
-        rl c
-        ld (at_sum40+1),hl
-        ld (at_sum40+3),bc      ; (C, then the sign byte B)
-        add hl,hl               ; f = sum >> 14 (B:C:H): two bits more of H:L
-        rl c
-        add hl,hl
-        rl c
-@summed:                        ; at_sum40 = q . k[j], j = (PL_SCORE_PLACE's word - at_scores) / PL_SCORE_BYTES (a TUI probe); f = B:C:H
-        ld e,h
-        ld a,e                  ; f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
-        .byte $DD,$95           ; sub ixl
+        sbc a,a                 ; the sign byte (|q.k| < 2^25)
+        ld b,a                  ; B = it: f's top two bytes
+        ld a,e
+        sra c                   ; C:A = q.k >> 11
+        rra
+@three_shifts:
+        .repeat 3
+        sra c
+        rra
+        .endrepeat
+        ld e,a                  ; f = sum >> 14 = C:E, B:C:E in 24 bits
+@summed:                        ; f = B:C:E (the TUI's probe reads q and key j from RAM at attend_head@means)
+        .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
         ld a,c
         .byte $DD,$9C           ; sbc a,ixh
         jp m,@smaller
@@ -1928,7 +1917,6 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
 @twelve:                        ; a 12-plane key (k + 2048): R = (R >> 1) + P_11
         sra c
         rra
-        rr b
         ld l,e
         inc l
         add a,(hl)
@@ -1948,26 +1936,17 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld a,d
 @sum_q_12:
         add a,0                 ; (patched: -sum q's low byte, pl_prepare)
-        ld l,a
+        ld e,a
         ld a,c
 @sum_q_12_high:
         adc a,0                 ; (patched: its high byte)
-        ld h,a                  ; H:L = q.k >> 11 (q.k = q.k' - 2048 sum q)
+        ld c,a                  ; C:E = q.k >> 11 (q.k = q.k' - 2048 sum q)
         rla
-        sbc a,a
-        ld c,a                  ; C = the sign byte (|q.k| < 2^26)
-        ld a,b                  ; q.k's bits 8..10 at 5..7
-        ld b,c
-        add a,a                 ; C:H:L = q.k >> 10, then >> 9
-        adc hl,hl
-        rl c
-        add a,a
-        adc hl,hl
-        rl c
-        jp @last_bit
+        sbc a,a                 ; the sign byte (|q.k| < 2^26)
+        ld b,a
+        ld a,e
+        jp @three_shifts
 
-PL_SCORE_BYTES  = 4
-PL_SCORE_PLACE  = pl_keys@score + 1     ; at pl_keys@summed: at_scores + PL_SCORE_BYTES * j, key j's score (the TUI's probe)
 
 ; pl_store - the planes of a position's 4 heads' keys: HL = the keys (4 x 8 words, as the
 ; cache holds them), DE = head 0's planes at that position (head h's PL_HEAD_BYTES * h on), even.

@@ -17,9 +17,9 @@ lives and how its bytes are laid out (Numbers), so one recorder serves both:
                                                                           the output h by the LogitLens (the
                                                                           kernels compute only the rows that
                                                                           may win exactly: forward.s)
-  raw score    at_weights (every key j)    attend_head@summed (key j;     q.k in 40 bits
-                                           pl_keys@summed too, its j
-                                           from PL_SCORE_PLACE)
+  raw score    at_weights (every key j)    attend_head@summed (key j)     q.k in 40 bits
+                                           or, with AT_PLANE_SCORES (the
+                                           128K), attend_head@means
   weights      at_weighted_sum             attend_head@means              q.k >> 14, the row's max, the
                                                                           exp-LUT weights and their sum
 
@@ -27,7 +27,11 @@ The 6502 keeps a vector's low bytes and high bytes 128 apart and a score's
 five bytes in five planes; the Z80 keeps little-endian words and a score's
 bytes together, and sums one key's q.k (at_sum40) at a time, so its raw
 score is copied key by key. The numbers are the kernels' own: the 6502's
-q.k >> 14 in 24 bits, the Z80's in 32.
+q.k >> 14 in 24 bits, the Z80's in 32. The Z80's bit-plane scores (pl_keys,
+AT_PLANE_SCORES) keep only q.k >> 14, so for a head that took them q.k is
+computed here from the machine's own q (at_q) and cached keys (at_keys) at
+attend_head@means, each key's checked against the kernel's f there (q.k >> 14
+must be at_scores[j]: a key whose read does not match shows as None).
 
 Between those stops the host samples the PC every SAMPLE_CYCLES (the C64's;
 a faster clock scales it, as the host's slices); each sample
@@ -44,12 +48,11 @@ from dataclasses import dataclass, field
 
 from soulterm.player.attribution import RULES, Attribution
 from soulterm.tui.lens import LensUnavailable, LogitLens
-from soulterm.soul.spec import CONTEXT, EMBED_DIM as E, FFN_DIM, N_LAYERS, VOCAB_SIZE
+from soulterm.soul.spec import CONTEXT, EMBED_DIM as E, FFN_DIM, HEAD_DIM, N_LAYERS, VOCAB_SIZE
 
 SAMPLE_CYCLES = 4_999       # PC sample period on the C64 (odd: no beat with the kernels' even loop lengths)
 BEFORE_FIRST = -1           # position key for what runs before a turn's first position (tokenizer)
 VECTOR_HIGH = 128           # kernels/memory.inc: a 6502 vector's high bytes sit 128 after its low bytes
-RAW_ALSO = "raw_also"       # the moment at a layout's raw_also points: raw_entry's, keyed by raw_also_key
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,14 @@ class Numbers:
 
     def one(self, ram, symbols: dict[str, int]) -> int:
         return self.read(ram, symbols, 1)[0]
+
+
+def _word(ram, address: int) -> int:
+    return ram[address & 0xFFFF] | ram[(address + 1) & 0xFFFF] << 8
+
+
+def _int16(word: int) -> int:
+    return word - 0x10000 if word & 0x8000 else word
 
 
 def split_vector(symbol: str) -> Numbers:
@@ -114,8 +125,11 @@ class ProbeLayout:
     weights: Numbers                    # the exp-LUT weight per key
     weight_sum: Numbers
     raw_key: tuple[str, str, str] | None = None   # one key at a time: j = (word at [0] - word at [1]) // the constant [2]
-    raw_also: tuple[str, ...] = ()      # other points where raw_entry's moment comes, where a build has them
-    raw_also_key: tuple[str, str, str] | None = None   # there: j = (word at [0] - [1]'s address) // the constant [2]
+    # Where a build has the symbol raw_by_dot_in (a kernel that keeps only q.k >> 14), the q.k
+    # that raw_entry did not copy are computed at weights_entry from the head's q (at the word at
+    # raw_by_dot[0]) and key j (at the word at [1] + j * the constant [2]), int16 words in RAM.
+    raw_by_dot: tuple[str, str, str] | None = None
+    raw_by_dot_in: str | None = None
     # The id a position computes and the turn's context (bytes): a machine that copies
     # positions from records (the 128K's and the C64's position 1) keeps an earlier turn's numbers of a
     # position only where that turn computed the same id there. None, or not in the
@@ -132,7 +146,7 @@ class ProbeLayout:
     def data_symbols(self) -> tuple[str, ...]:
         numbers = (self.hidden, self.ffn, self.logits, self.raw, self.shifted, self.best, self.weights,
                    self.weight_sum)
-        key = self.raw_key or ()
+        key = (self.raw_key or ()) + (self.raw_by_dot or ())
         return tuple(dict.fromkeys((self.position, self.layer, self.head, *key,
                                     *(s for n in numbers for s in n.symbols))))
 
@@ -161,8 +175,8 @@ PROBE_LAYOUTS = {
         shifted=packed("at_scores", 4), best=packed("at_max", 4),
         weights=packed("at_lut", 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
-        raw_also=("pl_keys@summed",),   # AT_PLANE_SCORES's keys' loop (the 128K's; the old dot's heads at attend_head@summed)
-        raw_also_key=("PL_SCORE_PLACE", "at_scores", "PL_SCORE_BYTES"),   # which steps its score's place, not at_row
+        raw_by_dot=("at_q", "at_keys", "AT_STRIDE"),    # the 128K's plane heads (its old dot's: attend_head@summed)
+        raw_by_dot_in="pl_keys",
         token="fw_token", context="ctx_ids",
     ),
 }
@@ -172,11 +186,12 @@ PROBE_LAYOUTS = {
 class ScoreSnapshot:
     """One head's scores at one position, as the CPU had them."""
 
-    raw: tuple[int, ...]        # q.k per key position j (40-bit, signed)
+    raw: tuple[int | None, ...] # q.k per key position j (40-bit, signed; None: raw_by_dot did not match f)
     shifted: tuple[int, ...]    # q.k >> 14, as the kernel keeps it (6502: 24-bit, Z80: 32-bit)
     best: int                   # the largest shifted score
     weights: tuple[int, ...]    # the exp-LUT weight of every key position
     weight_sum: int             # their sum
+    raw_by_dot: bool = False    # raw computed from q and the keys in RAM (each checked against shifted)
 
 
 @dataclass
@@ -213,10 +228,6 @@ class ProbeRecorder:
         if not missing:
             for name in layout.entry_symbols:
                 self.entries.setdefault(symbols[name], []).append(name)
-            also_keyed = all(n in symbols for n in layout.raw_also_key or ())
-            for name in layout.raw_also:
-                if name in symbols and also_keyed:
-                    self.entries.setdefault(symbols[name], []).append(RAW_ALSO)
         self.attribution = Attribution(symbols, RULES[machine])
         self._lock = threading.Lock()
         self._view = ProbeView(missing=tuple(missing))
@@ -267,18 +278,13 @@ class ProbeRecorder:
                 v.ffn[(t, stage - 1)] = lay.ffn.read(ram, s, FFN_DIM)
         if name == lay.logits_entry:
             v.logits[t] = self._logits(t, ram)
-        if name == lay.raw_entry or name == RAW_ALSO:
+        if name == lay.raw_entry:
             key = (t, ram[s[lay.layer]], ram[s[lay.head]])
             if lay.raw_key is None:
                 raw = lay.raw.read(ram, s, t + 1)
             else:   # one key's sum: key j follows the keys before it
-                word = lambda name: ram[s[name]] | ram[s[name] + 1] << 8   # noqa: E731
-                if name == RAW_ALSO and lay.raw_also_key is not None:
-                    at, base, stride = lay.raw_also_key
-                    j = (word(at) - s[base]) // s[stride]
-                else:
-                    at, first, stride = lay.raw_key
-                    j = (word(at) - word(first)) // s[stride]
+                at, first, stride = lay.raw_key
+                j = (_word(ram, s[at]) - _word(ram, s[first])) // s[stride]
                 before = v.scores.get(key)
                 earlier = before.raw if before else ()
                 if not 0 <= j <= t or len(earlier) < j:
@@ -288,9 +294,27 @@ class ProbeRecorder:
         if name == lay.weights_entry:
             key = (t, ram[s[lay.layer]], ram[s[lay.head]])
             before = v.scores.get(key)
-            v.scores[key] = ScoreSnapshot(before.raw if before else (), lay.shifted.read(ram, s, t + 1),
-                                          lay.best.one(ram, s), lay.weights.read(ram, s, t + 1),
-                                          lay.weight_sum.one(ram, s))
+            raw = before.raw if before else ()
+            shifted = lay.shifted.read(ram, s, t + 1)
+            by_dot = len(raw) <= t and lay.raw_by_dot is not None and lay.raw_by_dot_in in s
+            if by_dot:
+                raw = self._raw_by_dot(ram, shifted)
+            v.scores[key] = ScoreSnapshot(raw, shifted, lay.best.one(ram, s), lay.weights.read(ram, s, t + 1),
+                                          lay.weight_sum.one(ram, s), by_dot)
+
+    def _raw_by_dot(self, ram, shifted: tuple[int, ...]) -> tuple[int | None, ...]:
+        """q.k for each key of the head, from its q and the cached keys in RAM (the layout's
+        raw_by_dot); None for a key whose q.k >> 14 is not the kernel's own f (`shifted`)."""
+        s = self.symbols
+        q_at, keys_at, stride = self.layout.raw_by_dot
+        words = lambda at: [_int16(_word(ram, at + 2 * d)) for d in range(HEAD_DIM)]   # noqa: E731
+        q = words(_word(ram, s[q_at]))
+        first = _word(ram, s[keys_at])
+        raw = []
+        for j, f in enumerate(shifted):
+            dot = sum(a * b for a, b in zip(q, words(first + j * s[stride])))
+            raw.append(dot if dot >> 14 == f else None)
+        return tuple(raw)
 
     def _logits(self, t: int, ram):
         """Position t's 128 logits, exact: the kernels keep only the rows that may win

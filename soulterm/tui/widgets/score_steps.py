@@ -8,8 +8,11 @@ kernel stored, and the normalised weight (weight / row sum: the divide the
 kernel does in its weighted mean). On the C64 the 40-bit sums are SCORE_0..4,
 which hold 2*q.k (copied when `at_weights` starts) and f is kept in 24 bits (SHIFTED_0..2); the Z80 sums
 one key at a time in at_sum40 (copied at attend_head@summed, key by key) and
-keeps f in 32 bits (at_scores). Beside each step, the attention.s line that
-did it, found through the build map's symbols and line table.
+keeps f in 32 bits (at_scores); its bit-plane scores (the 128K's pl_keys) keep
+only f, so there q.k is the head's q (at_q) times key j of the cache (at_keys),
+read from RAM and shown only where its >> 14 is the kernel's f. Beside each
+step, the attention.s line that did it, found through the build map's symbols
+and line table.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ STEP_NOTES = {
     "c64": ("(40-bit)", "score f"),
     "zx": ("(40-bit at_sum40)", "score f (32-bit at_scores)"),
 }
+RAW_BY_DOT_NOTE = "(at_q . key j from RAM, >> 14 = f)"   # ScoreSnapshot.raw_by_dot
 SOURCE_SEARCH_BYTES = 96      # how far past the symbol to look for that line
 
 
@@ -150,7 +154,11 @@ class ScoreStepsPanel(InsightPanel):
         index = min(LUT_LAST, s.best - shifted)
         share = s.weights[j] / s.weight_sum if s.weight_sum else 0.0
         raw_note, shifted_note = STEP_NOTES[self._map.machine]
-        if j < len(s.raw):
+        if s.raw_by_dot:
+            raw_note = RAW_BY_DOT_NOTE
+        if j < len(s.raw) and s.raw[j] is None:     # q and key j as read: their q.k >> 14 is not f
+            q_k = ("no match", "(at_q . key j from RAM, >> 14 is not f)")
+        elif j < len(s.raw):
             raw = s.raw[j]
             q_k = (f"{raw:,}", f"${raw & 0xFF_FFFF_FFFF:010X}  {raw_note}")
         else:           # the probes began after this head had summed key j
