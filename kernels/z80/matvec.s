@@ -4020,13 +4020,13 @@ mv_hz_clip:
         jr mv_hz_store
 
 ; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum). At
-; shifts 7 - MV_HZ_ADD_STEPS to 7 (the shipped soul's proj and layer 0's fc2: 6) its rows
+; shifts 7 - MV_HZ_ADD_STEPS to 7 (the shipped soul's proj 6, fc2 6 and 4) its rows
 ; enter its own last steps of the chain, mv_hz_add_steps (mv_hz_prepare), with no jp
 ; through mv_hz_store's first bytes: 10 T-states a row less (eighteenth round); its clips
-; and the other shifts (layer 1's fc2: 4) go through them (jp mv_hz_add). 3 steps (12
-; bytes more before attention's aligned squares) would take layer 1's fc2 too: -171
-; T-states a position on "hello" (docs/spectrum.md, eighteenth round).
-MV_HZ_ADD_STEPS = 1
+; and the other shifts go through them (jp mv_hz_add). 3 steps take layer 1's fc2 (shift
+; 4) too: -171 T-states a position on "hello" for 12 bytes (docs/spectrum.md, eighteenth
+; round: the row ends, again).
+MV_HZ_ADD_STEPS = 3
 mv_hz_add_steps:
         .repeat MV_HZ_ADD_STEPS
         add a,a
