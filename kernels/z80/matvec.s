@@ -4120,8 +4120,43 @@ mv_hzs_keep:
         inc l
         inc hl
         dec b
-        jp nz,mv_row_hzs
+        jp nz,mv_row_hzs        ; patched: mv_row_hzsb with a bias (mv_hzs_first_prepare)
+MV_HZS_NEXT     = * - 2
         jp mv_part_end
+; mv_row_hzsb - a sparse first part's row start with a bias (layer 0's fc2 where it is
+; sparse): the l sum A:HL at -Cl + 2b, b read through the h sum's set's DE (set by
+; mv_row_hzsb_first, stepped by each row) into the slots' set by A and A', with SP
+; staying on the row and no jp through mv_jump: 131 T-states a row, against 181 for
+; mv_row_hzs and mv_add_bias (which sets SP aside to pop b).
+mv_row_hzsb_first:              ; (the h sum's set: its HL the row's place in mv_carry, B the rows)
+        ld de,0                 ; patched: the call's first bias (MV_BIAS_PTR)
+MV_HZSB_BIAS    = * - 2
+mv_row_hzsb:
+        ld a,(de)               ; b's low byte into A'
+        inc de
+        ex af,af'
+        ld a,(de)
+        inc de
+        exx
+        pop hl                  ; SP past the row's K (a sparse row has none to add), on its weights
+        inc sp
+        ld d,a
+        rla
+        sbc a,a
+        ld c,a                  ; C = b's sign
+        ex af,af'
+        ld e,a                  ; DE = b
+        ld hl,0                 ; patched: -Cl (MV_NC_L's)
+MV_HZSB_NC_L    = * - 2
+        add hl,de
+        ld a,0                  ; patched: its top byte
+MV_HZSB_NC_L_TOP = * - 1
+        adc a,c
+        add hl,de
+        adc a,c
+        jp mv_slots             ; patched: mv_jump's target, the first used slot
+MV_HZSB_JUMP    = * - 2
+
 ; mv_row_hzs_resume - a sparse second part's row start: the first part's sum - Cl (Ch = 0).
 mv_row_hzs_resume:              ; (the h sum's set, its HL the row's word)
         exx
@@ -4325,20 +4360,7 @@ mv_hz_prepare:
         cp mv_store_add & 255
         jp nz,@general          ; (mv_store_relu)
 @hzs_store_known:
-        ld a,MV_HZS_KEPT
-        ld (mv_hz_kept),a
-        ld hl,(MV_NC_L)
-        ld (MV_HZS_NC_L),hl
-        ld a,(MV_NC_L_TOP)
-        ld (MV_HZS_NC_L_TOP),a
-        ld hl,(mv_bias_jump+1)
-        ld (MV_HZS_BIAS_JUMP),hl
-        ld hl,(MV_CARRY_PTR)
-        ld (MV_HZ_PTR),hl
-        ld de,mv_hzs_keep
-        ld hl,mv_row_hzs        ; DE: the rows' end, HL: their start
-        ld (mv_first_row+1),hl
-        ld (mv_row_jump+1),hl
+        jp mv_hzs_first_prepare ; (matvec_ends.s: its row starts, with a bias mv_row_hzsb's)
 @hzs_row_end_patch:
         ld a,$C3                ; jp DE over mv_row_end's first bytes
         ld (mv_row_end),a

@@ -18,7 +18,9 @@ from soulterm.paths import KERNELS_DIR
 from . import paging
 
 Z80_KERNELS_DIR = KERNELS_DIR / "z80"
-KERNEL_FILES = ("squares.s", "arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "tokenizer.s")
+# (matvec_ends.s: the part of matvec.s's row ends that lies after attention.s's page-aligned table)
+KERNEL_FILES = ("squares.s", "arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "matvec_ends.s",
+                "tokenizer.s")
 CODE_ORIGIN = 0x6000
 TRAP_ADDRESS = 0xFFF0
 STACK_TOP = 0xFFE0
