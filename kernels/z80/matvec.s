@@ -4257,12 +4257,8 @@ mv_hz_prepare:
         ld de,-MV_WHOLE_NC_END  ; HL: the copy's start
         add hl,de
 @start_set:                     ; HL: the rows' start, mv_first_row's and mv_row_jump's if
-        push hl                 ; the short ends serve (@ends_set)
-        ld (MV_HZ_NEXT_1),hl
-        ld (MV_HZ_NEXT_2),hl
-        ld (MV_HZ_NEXT_3),hl
-        ld (MV_HZ_NEXT_4),hl
-        ld a,(mv_coarse_on)
+        push hl                 ; the short ends serve (@ends_set), and the MV_HZ_NEXT_* of the
+        ld a,(mv_coarse_on)     ; ends the call's rows take (each path writes its own)
         cp MV_COARSE_GATE
         jr z,@gated
 .ifdef MV_COARSE_TOP
@@ -4272,9 +4268,14 @@ mv_hz_prepare:
         ld a,(mv_mode)
         and MV_KEEP
         ld (mv_hz_kept),a       ; (its second part's rows may start at mv_row_hz_resume)
+        jr z,@store_kind
+        pop hl
+        push hl
+        ld (MV_HZ_NEXT_3),hl    ; (mv_hz_keep's)
         ld hl,(MV_CARRY_PTR)
         ld de,mv_hz_keep
-        jr nz,@ends_set
+        jr @ends_set
+@store_kind:
         ld a,(MV_STORE_OP)      ; the store: mv_hz_store's own, or its first bytes a jp
         ld hl,MV_HZ_OWN_OPS
         ld e,MV_HZ_OWN_OP_3
@@ -4304,6 +4305,8 @@ mv_hz_prepare:
 @entry_set:
         pop hl
         push hl
+        ld (MV_HZ_NEXT_1),hl    ; (mv_hz_store's or mv_hz_add's, as the store is)
+        ld (MV_HZ_NEXT_2),hl
         ld a,l                  ; the low copy's rows with a plain or adding store: matvec_again
         cp mv_row_low_whole & 255       ; on this x needs only the output and the shift (@again)
         jr nz,* + 5
@@ -4332,6 +4335,9 @@ mv_hz_prepare:
         ld (MV_HZ_T1),a
         ld a,(MV_GATE_T0)
         ld (MV_HZ_T0),a
+        pop hl
+        push hl
+        ld (MV_HZ_NEXT_4),hl    ; (mv_hz_gate's zeroed rows; the others end through mv_row_jump)
         ld hl,(MV_OUT_PTR)
         ld de,mv_hz_gate
         jr @ends_set
