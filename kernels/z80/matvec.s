@@ -3836,6 +3836,10 @@ mv_gate_prepare:
 .endif
 @zeroed_set:
         ld (mv_gate_zeroed+1),hl
+.ifdef MV_LOW_HLA
+        ld hl,mv_shift_jump     ; (the rows summed again go on to the shift, but where
+        ld (MV_GATE_END),hl     ; mv_hz_prepare's short gate takes mv_gate_relu)
+.endif
         ld hl,mv_gate
 .ifdef MV_LOW_SLOTS
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
@@ -3926,7 +3930,8 @@ mv_gate_slots:
         jr nz,@added
         inc e
 @added:
-        jp mv_shift_jump
+        jp mv_shift_jump        ; patched: mv_gate_relu with MV_LOW_HLA's short gate (mv_hz_prepare)
+MV_GATE_END     = * - 2
 
 .ifdef MV_LOW_HLA
 ; The short row ends (seventeenth round, the 128K's): a low or coarse row that keeps
@@ -4337,7 +4342,8 @@ mv_hz_prepare:
         ld (MV_HZ_T0),a
         pop hl
         push hl
-        ld (MV_HZ_NEXT_4),hl    ; (mv_hz_gate's zeroed rows; the others end through mv_row_jump)
+        ld (MV_HZ_NEXT_4),hl    ; (mv_hz_gate's zeroed rows)
+        call mv_gate_relu_prepare       ; (the others: mv_gate_relu's, matvec_ends.s)
         ld hl,(MV_OUT_PTR)
         ld de,mv_hz_gate
         jr @ends_set

@@ -43,4 +43,65 @@ mv_hzs_first_prepare:
         ld (MV_HZS_NEXT),hl
         ld de,mv_hzs_keep       ; the rows' end
         jp mv_hz_prepare@hzs_row_end_patch
+
+; mv_gate_relu - (MV_GATE_END, a gated call with mv_store_relu at shift 7 - MV_GATE_RELU_STEPS
+; or more: fc1's) the end of a row mv_hz_gate did not zero, summed again by mv_gate_exact (the
+; h sum's set, E:H:L = V exact, within 16 bits as every x is one piece: E is H's sign; the
+; other set's B the low byte; the row's word at MV_OUT_PTR): ReLU's 0 for V < 0 (a clip
+; towards $8000 would give it too), else H:L:low byte << (7 - shift), $7FFF where a step sets
+; bit 15; stored, and on to the next row as mv_hz_gate's zeroed rows: ~85 T-states a row less
+; than mv_shift_jump's chain, mv_store_relu and mv_stored (eighteenth round, zxends2).
+MV_GATE_RELU_STEPS = 2          ; (the shipped soul's fc1: shifts 7 and 6)
+mv_gate_relu:
+        bit 7,h
+        jr nz,@zero
+        exx
+        ld a,b                  ; the low byte
+        exx
+        jp @store               ; patched: the chain's entry for the shift (mv_gate_relu_prepare)
+MV_GATE_RELU_ENTRY = * - 2
+@chain:
+        .repeat MV_GATE_RELU_STEPS
+        add a,a
+        adc hl,hl
+        jp m,@max               ; (V >= 0: bit 15 set is out of range)
+        .endrepeat
+        .assert @store - @chain == 6 * MV_GATE_RELU_STEPS, "mv_gate_relu_prepare enters the chain as mv_hz_left, 6 bytes a step"
+@store:
+        ex de,hl
+@store_de:
+        ld hl,(MV_OUT_PTR)
+        ld (hl),e
+        inc l                   ; (mv_out even)
+        ld (hl),d
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero     ; patched as mv_hz_store's (mv_gate_relu_prepare)
+MV_GATE_RELU_NEXT = * - 2
+        jp mv_part_end
+@zero:
+        ld de,0
+        jr @store_de
+@max:
+        ld de,$7FFF
+        jr @store_de
+
+; mv_gate_relu_prepare - (mv_hz_prepare's short gate, HL the rows' start) mv_gate_exact's
+; rows to mv_gate_relu where its chain has the call's shift (mv_gate_prepare put them back
+; on mv_shift_jump). Clobbers AF, DE, HL.
+mv_gate_relu_prepare:
+        ld (MV_GATE_RELU_NEXT),hl
+        ld de,(mv_hz_shift)     ; mv_hz_left's entry for the shift (a top byte 0: none)
+        ld a,d
+        or a
+        ret z
+        ld hl,(-(mv_hz_store - 6 * MV_GATE_RELU_STEPS)) & $FFFF
+        add hl,de
+        ret nc                  ; (more steps than mv_gate_relu's chain)
+        ld de,mv_gate_relu@chain
+        add hl,de
+        ld (MV_GATE_RELU_ENTRY),hl
+        ld hl,mv_gate_relu
+        ld (MV_GATE_END),hl
+        ret
 .endif
