@@ -168,9 +168,11 @@
 ; ungated calls at a shift of 7 or less end their rows in mv_coarse_top, leaving
 ; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 227,106 coarse
-; against 349,142 exact, with one wide column 234,208 against 356,826, with four
-; 255,231 against 379,816 (exact 349,465, 357,086 and 380,043 before the eighteenth
+; (tests/test_kernels_z80_coarse.py, each after the one before): 227,021 coarse
+; against 349,057 exact, with one wide column 234,123 against 356,741, with four
+; 255,146 against 379,731 (227,106 / 349,142, 234,208 / 356,826 and 255,231 / 379,816
+; before mv_hz_prepare wrote only the rows' next jumps its ends take, eighteenth round,
+; zxends2; exact 349,465, 357,086 and 380,043 before the eighteenth
 ; round's low slots' pass took l - 1 in C, 3 T-states a quad's column, its first slot
 ; 0 without mv_low_slot_at, 121 a call, and mv_low_prepare its slot 0 without the
 ; pairs' walk and the blocks' pointers only with wide columns, 54 and 52; 227,069 / 349,428, 234,171 / 357,049 and 255,194 / 380,006
@@ -215,8 +217,10 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,515, every row summed again 216,812, exact 170,280 (one wide
-; column 124,904, 221,410, 175,020; 120,515, 216,812, 170,388 and 124,904, 221,410, 175,128 before the
+; every row gated 120,477, every row summed again 216,774, exact 170,227 (one wide
+; column 124,866, 221,372, 174,967; 120,515, 216,812, 170,280 and 124,904, 221,410,
+; 175,020 before mv_hz_prepare's next jumps and mv_gate_relu's choice, zxends2 (these
+; calls store plainly: mv_gate_relu takes fc1's, with ReLU); 120,515, 216,812, 170,388 and 124,904, 221,410, 175,128 before the
 ; eighteenth round's stores at even addresses, inc l, and fc1's gate test by V - Tv's sign
 ; (zxends); 120,708, 217,005, 170,687 and 125,086, 221,592, 175,364 before the eighteenth
 ; round's low slots' pass: l - 1 in C, -96 for 32
