@@ -50,7 +50,8 @@ mv_hzs_first_prepare:
 ; other set's B the low byte; the row's word at MV_OUT_PTR): ReLU's 0 for V < 0 (a clip
 ; towards $8000 would give it too), else H:L:low byte << (7 - shift), $7FFF where a step sets
 ; bit 15; stored, and on to the next row as mv_hz_gate's zeroed rows: ~85 T-states a row less
-; than mv_shift_jump's chain, mv_store_relu and mv_stored (eighteenth round, zxends2).
+; than mv_shift_jump's chain, mv_store_relu and mv_stored at shift 6 (counted; eighteenth
+; round, zxends2: 128K "hello" -1,485 T-states a position, docs/spectrum.md).
 MV_GATE_RELU_STEPS = 2          ; (the shipped soul's fc1: shifts 7 and 6)
 mv_gate_relu:
         bit 7,h
