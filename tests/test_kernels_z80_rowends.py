@@ -166,9 +166,9 @@ def sparse_x(rng, most: int) -> np.ndarray:
 
 @pytest.mark.parametrize("store", ["plain", "add", "relu"])
 def test_sparse_short_row_ends_store_as_intmath(bench, store):
-    """fc2's sparse calls (mv_row_hzs, mv_hzs_keep, mv_row_hzs_resume, mv_hzs_end): the main
-    slots' A:HL straight into mv_carry and through mv_hz_left's chain, between dense calls on
-    the main slots (wide x), whose mv_row_end mv_sparse_undo puts back."""
+    """fc2's sparse calls (mv_row_hzs, with a bias mv_row_hzsb, mv_hzs_keep, mv_row_hzs_resume,
+    mv_hzs_end): the main slots' A:HL straight into mv_carry and through mv_hz_left's chain,
+    between dense calls on the main slots (wide x), whose mv_row_end mv_sparse_undo puts back."""
     rng = np.random.default_rng({"plain": 1711, "add": 1712, "relu": 1713}[store])
     most = bench.symbols["MV_SPARSE_MAX"]
     row_end = bench.sym("mv_row_end")

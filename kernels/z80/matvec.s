@@ -168,9 +168,11 @@
 ; ungated calls at a shift of 7 or less end their rows in mv_coarse_top, leaving
 ; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 227,106 coarse
-; against 349,142 exact, with one wide column 234,208 against 356,826, with four
-; 255,231 against 379,816 (exact 349,465, 357,086 and 380,043 before the eighteenth
+; (tests/test_kernels_z80_coarse.py, each after the one before): 227,021 coarse
+; against 349,057 exact, with one wide column 234,123 against 356,741, with four
+; 255,146 against 379,731 (227,106 / 349,142, 234,208 / 356,826 and 255,231 / 379,816
+; before mv_hz_prepare wrote only the rows' next jumps its ends take, eighteenth round,
+; zxends2; exact 349,465, 357,086 and 380,043 before the eighteenth
 ; round's low slots' pass took l - 1 in C, 3 T-states a quad's column, its first slot
 ; 0 without mv_low_slot_at, 121 a call, and mv_low_prepare its slot 0 without the
 ; pairs' walk and the blocks' pointers only with wide columns, 54 and 52; 227,069 / 349,428, 234,171 / 357,049 and 255,194 / 380,006
@@ -215,8 +217,10 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,515, every row summed again 216,812, exact 170,280 (one wide
-; column 124,904, 221,410, 175,020; 120,515, 216,812, 170,388 and 124,904, 221,410, 175,128 before the
+; every row gated 120,477, every row summed again 216,774, exact 170,227 (one wide
+; column 124,866, 221,372, 174,967; 120,515, 216,812, 170,280 and 124,904, 221,410,
+; 175,020 before mv_hz_prepare's next jumps and mv_gate_relu's choice, zxends2 (these
+; calls store plainly: mv_gate_relu takes fc1's, with ReLU); 120,515, 216,812, 170,388 and 124,904, 221,410, 175,128 before the
 ; eighteenth round's stores at even addresses, inc l, and fc1's gate test by V - Tv's sign
 ; (zxends); 120,708, 217,005, 170,687 and 125,086, 221,592, 175,364 before the eighteenth
 ; round's low slots' pass: l - 1 in C, -96 for 32
@@ -3836,6 +3840,10 @@ mv_gate_prepare:
 .endif
 @zeroed_set:
         ld (mv_gate_zeroed+1),hl
+.ifdef MV_LOW_HLA
+        ld hl,mv_shift_jump     ; (the rows summed again go on to the shift, but where
+        ld (MV_GATE_END),hl     ; mv_hz_prepare's short gate takes mv_gate_relu)
+.endif
         ld hl,mv_gate
 .ifdef MV_LOW_SLOTS
         ld (mv_low_check+1),hl  ; (the coarse rows' end reads it: the call runs no low slot)
@@ -3926,7 +3934,8 @@ mv_gate_slots:
         jr nz,@added
         inc e
 @added:
-        jp mv_shift_jump
+        jp mv_shift_jump        ; patched: mv_gate_relu with MV_LOW_HLA's short gate (mv_hz_prepare)
+MV_GATE_END     = * - 2
 
 .ifdef MV_LOW_HLA
 ; The short row ends (seventeenth round, the 128K's): a low or coarse row that keeps
@@ -4020,13 +4029,13 @@ mv_hz_clip:
         jr mv_hz_store
 
 ; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum). At
-; shifts 7 - MV_HZ_ADD_STEPS to 7 (the shipped soul's proj and layer 0's fc2: 6) its rows
+; shifts 7 - MV_HZ_ADD_STEPS to 7 (the shipped soul's proj 6, fc2 6 and 4) its rows
 ; enter its own last steps of the chain, mv_hz_add_steps (mv_hz_prepare), with no jp
 ; through mv_hz_store's first bytes: 10 T-states a row less (eighteenth round); its clips
-; and the other shifts (layer 1's fc2: 4) go through them (jp mv_hz_add). 3 steps (12
-; bytes more before attention's aligned squares) would take layer 1's fc2 too: -171
-; T-states a position on "hello" (docs/spectrum.md, eighteenth round).
-MV_HZ_ADD_STEPS = 1
+; and the other shifts go through them (jp mv_hz_add). 3 steps take layer 1's fc2 (shift
+; 4) too: -171 T-states a position on "hello" for 12 bytes (docs/spectrum.md, eighteenth
+; round: the row ends, again).
+MV_HZ_ADD_STEPS = 3
 mv_hz_add_steps:
         .repeat MV_HZ_ADD_STEPS
         add a,a
@@ -4120,8 +4129,43 @@ mv_hzs_keep:
         inc l
         inc hl
         dec b
-        jp nz,mv_row_hzs
+        jp nz,mv_row_hzs        ; patched: mv_row_hzsb with a bias (mv_hzs_first_prepare)
+MV_HZS_NEXT     = * - 2
         jp mv_part_end
+; mv_row_hzsb - a sparse first part's row start with a bias (layer 0's fc2 where it is
+; sparse): the l sum A:HL at -Cl + 2b, b read through the h sum's set's DE (set by
+; mv_row_hzsb_first, stepped by each row) into the slots' set by A and A', with SP
+; staying on the row and no jp through mv_jump: 131 T-states a row, against 181 for
+; mv_row_hzs and mv_add_bias (which sets SP aside to pop b).
+mv_row_hzsb_first:              ; (the h sum's set: its HL the row's place in mv_carry, B the rows)
+        ld de,0                 ; patched: the call's first bias (MV_BIAS_PTR)
+MV_HZSB_BIAS    = * - 2
+mv_row_hzsb:
+        ld a,(de)               ; b's low byte into A'
+        inc de
+        ex af,af'
+        ld a,(de)
+        inc de
+        exx
+        pop hl                  ; SP past the row's K (a sparse row has none to add), on its weights
+        inc sp
+        ld d,a
+        rla
+        sbc a,a
+        ld c,a                  ; C = b's sign
+        ex af,af'
+        ld e,a                  ; DE = b
+        ld hl,0                 ; patched: -Cl (MV_NC_L's)
+MV_HZSB_NC_L    = * - 2
+        add hl,de
+        ld a,0                  ; patched: its top byte
+MV_HZSB_NC_L_TOP = * - 1
+        adc a,c
+        add hl,de
+        adc a,c
+        jp mv_slots             ; patched: mv_jump's target, the first used slot
+MV_HZSB_JUMP    = * - 2
+
 ; mv_row_hzs_resume - a sparse second part's row start: the first part's sum - Cl (Ch = 0).
 mv_row_hzs_resume:              ; (the h sum's set, its HL the row's word)
         exx
@@ -4222,12 +4266,8 @@ mv_hz_prepare:
         ld de,-MV_WHOLE_NC_END  ; HL: the copy's start
         add hl,de
 @start_set:                     ; HL: the rows' start, mv_first_row's and mv_row_jump's if
-        push hl                 ; the short ends serve (@ends_set)
-        ld (MV_HZ_NEXT_1),hl
-        ld (MV_HZ_NEXT_2),hl
-        ld (MV_HZ_NEXT_3),hl
-        ld (MV_HZ_NEXT_4),hl
-        ld a,(mv_coarse_on)
+        push hl                 ; the short ends serve (@ends_set), and the MV_HZ_NEXT_* of the
+        ld a,(mv_coarse_on)     ; ends the call's rows take (each path writes its own)
         cp MV_COARSE_GATE
         jr z,@gated
 .ifdef MV_COARSE_TOP
@@ -4237,9 +4277,14 @@ mv_hz_prepare:
         ld a,(mv_mode)
         and MV_KEEP
         ld (mv_hz_kept),a       ; (its second part's rows may start at mv_row_hz_resume)
+        jr z,@store_kind
+        pop hl
+        push hl
+        ld (MV_HZ_NEXT_3),hl    ; (mv_hz_keep's)
         ld hl,(MV_CARRY_PTR)
         ld de,mv_hz_keep
-        jr nz,@ends_set
+        jr @ends_set
+@store_kind:
         ld a,(MV_STORE_OP)      ; the store: mv_hz_store's own, or its first bytes a jp
         ld hl,MV_HZ_OWN_OPS
         ld e,MV_HZ_OWN_OP_3
@@ -4269,6 +4314,8 @@ mv_hz_prepare:
 @entry_set:
         pop hl
         push hl
+        ld (MV_HZ_NEXT_1),hl    ; (mv_hz_store's or mv_hz_add's, as the store is)
+        ld (MV_HZ_NEXT_2),hl
         ld a,l                  ; the low copy's rows with a plain or adding store: matvec_again
         cp mv_row_low_whole & 255       ; on this x needs only the output and the shift (@again)
         jr nz,* + 5
@@ -4297,6 +4344,10 @@ mv_hz_prepare:
         ld (MV_HZ_T1),a
         ld a,(MV_GATE_T0)
         ld (MV_HZ_T0),a
+        pop hl
+        push hl
+        ld (MV_HZ_NEXT_4),hl    ; (mv_hz_gate's zeroed rows)
+        call mv_gate_relu_prepare       ; (the others: mv_gate_relu's, matvec_ends.s)
         ld hl,(MV_OUT_PTR)
         ld de,mv_hz_gate
         jr @ends_set
@@ -4325,20 +4376,7 @@ mv_hz_prepare:
         cp mv_store_add & 255
         jp nz,@general          ; (mv_store_relu)
 @hzs_store_known:
-        ld a,MV_HZS_KEPT
-        ld (mv_hz_kept),a
-        ld hl,(MV_NC_L)
-        ld (MV_HZS_NC_L),hl
-        ld a,(MV_NC_L_TOP)
-        ld (MV_HZS_NC_L_TOP),a
-        ld hl,(mv_bias_jump+1)
-        ld (MV_HZS_BIAS_JUMP),hl
-        ld hl,(MV_CARRY_PTR)
-        ld (MV_HZ_PTR),hl
-        ld de,mv_hzs_keep
-        ld hl,mv_row_hzs        ; DE: the rows' end, HL: their start
-        ld (mv_first_row+1),hl
-        ld (mv_row_jump+1),hl
+        jp mv_hzs_first_prepare ; (matvec_ends.s: its row starts, with a bias mv_row_hzsb's)
 @hzs_row_end_patch:
         ld a,$C3                ; jp DE over mv_row_end's first bytes
         ld (mv_row_end),a

@@ -18,7 +18,9 @@ from soulterm.paths import KERNELS_DIR
 from . import paging
 
 Z80_KERNELS_DIR = KERNELS_DIR / "z80"
-KERNEL_FILES = ("squares.s", "arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "tokenizer.s")
+# (matvec_ends.s: the part of matvec.s's row ends that lies after attention.s's page-aligned table)
+KERNEL_FILES = ("squares.s", "arith.s", "matvec.s", "rmsnorm.s", "vecops.s", "attention.s", "matvec_ends.s",
+                "tokenizer.s")
 CODE_ORIGIN = 0x6000
 TRAP_ADDRESS = 0xFFF0
 STACK_TOP = 0xFFE0
@@ -50,13 +52,14 @@ EMBED_BY_SP_OPTION = "EM_ROWS_BY_SP = 1"   # embedrows.s's words pushed with SP 
 FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table of its own (needs AT_FAST_SCORES)
 # on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
 # aligned) would otherwise push the 128K's kernels and soul past $FFFF; and the code from
-# FAST_MEANS_ORIGIN (the value cache ends at $5680, the logits take $5A00-$5AFF: the player's
-# $5B00 a page lower, so that the code may start there), a whole number of pages below
+# FAST_MEANS_ORIGIN (the value cache ends at $5680, the logits take $5900-$59FF: the player's
+# $5B00 two pages lower, so that the code may start after them), a whole number of pages below
 # CODE_ORIGIN so that every page-aligned table keeps its padding: the 128K's forward pass ran
 # to within 49 bytes of the stack's room from CODE_ORIGIN, and its code before attention.s's
-# squares to within 15 bytes of their page from $5C00 (seventeenth round, zxtrimA)
-FAST_MEANS_ORIGIN = 0x5B00
-FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5A00\n.org ${FAST_MEANS_ORIGIN:04X}"
+# squares to within 15 bytes of their page from $5C00 (seventeenth round, zxtrimA); from $5B00
+# past the stack's room by 18 bytes with matvec_ends.s (eighteenth round, zxends2)
+FAST_MEANS_ORIGIN = 0x5A00
+FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5900\n.org ${FAST_MEANS_ORIGIN:04X}"
 # attention.s's means with their narrow products through matvec's squares table and their own
 # division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
 TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"

@@ -1,0 +1,108 @@
+; matvec_ends.s - the part of matvec.s's short row ends (MV_LOW_HLA, the 128K's) that the
+; players lay after attention.s's page-aligned at_sq_table: before the table lie ~20 bytes
+; of its alignment, after it the code layer 1 runs may go on to $C000 (eighteenth round,
+; zxends2). It uses matvec.s's symbols and is empty without MV_LOW_HLA (the 48K's tape
+; is as without it).
+.ifdef MV_LOW_HLA
+
+; mv_hzs_first_prepare - (mv_hz_prepare, a sparse first part whose second part's end can be
+; short) its rows keep A:HL through mv_hzs_keep, starting at mv_row_hzs, or at
+; mv_row_hzsb with a bias.
+mv_hzs_first_prepare:
+        ld a,MV_HZS_KEPT
+        ld (mv_hz_kept),a
+        ld hl,(MV_CARRY_PTR)
+        ld (MV_HZ_PTR),hl
+        ld hl,(MV_NC_L)
+        ld a,(MV_NC_L_TOP)
+        ex de,hl                ; A:DE = -Cl
+        ld hl,(mv_bias_jump+1)
+        ld bc,mv_add_bias
+        or a
+        sbc hl,bc
+        jr z,@bias
+        ld (MV_HZS_NC_L),de
+        ld (MV_HZS_NC_L_TOP),a
+        ld hl,(mv_bias_jump+1)  ; (mv_jump: no bias)
+        ld (MV_HZS_BIAS_JUMP),hl
+        ld hl,mv_row_hzs
+        ld (mv_first_row+1),hl
+        jr @start_set
+@bias:
+        ld (MV_HZSB_NC_L),de
+        ld (MV_HZSB_NC_L_TOP),a
+        ld hl,(mv_jump+1)
+        ld (MV_HZSB_JUMP),hl
+        ld hl,(MV_BIAS_PTR)
+        ld (MV_HZSB_BIAS),hl
+        ld hl,mv_row_hzsb_first
+        ld (mv_first_row+1),hl
+        ld hl,mv_row_hzsb
+@start_set:                     ; HL: the next rows' start
+        ld (mv_row_jump+1),hl
+        ld (MV_HZS_NEXT),hl
+        ld de,mv_hzs_keep       ; the rows' end
+        jp mv_hz_prepare@hzs_row_end_patch
+
+; mv_gate_relu - (MV_GATE_END, a gated call with mv_store_relu at shift 7 - MV_GATE_RELU_STEPS
+; or more: fc1's) the end of a row mv_hz_gate did not zero, summed again by mv_gate_exact (the
+; h sum's set, E:H:L = V exact, within 16 bits as every x is one piece: E is H's sign; the
+; other set's B the low byte; the row's word at MV_OUT_PTR): ReLU's 0 for V < 0 (a clip
+; towards $8000 would give it too), else H:L:low byte << (7 - shift), $7FFF where a step sets
+; bit 15; stored, and on to the next row as mv_hz_gate's zeroed rows: ~85 T-states a row less
+; than mv_shift_jump's chain, mv_store_relu and mv_stored at shift 6 (counted; eighteenth
+; round, zxends2: 128K "hello" -1,485 T-states a position, docs/spectrum.md).
+MV_GATE_RELU_STEPS = 2          ; (the shipped soul's fc1: shifts 7 and 6)
+mv_gate_relu:
+        bit 7,h
+        jr nz,@zero
+        exx
+        ld a,b                  ; the low byte
+        exx
+        jp @store               ; patched: the chain's entry for the shift (mv_gate_relu_prepare)
+MV_GATE_RELU_ENTRY = * - 2
+@chain:
+        .repeat MV_GATE_RELU_STEPS
+        add a,a
+        adc hl,hl
+        jp m,@max               ; (V >= 0: bit 15 set is out of range)
+        .endrepeat
+        .assert @store - @chain == 6 * MV_GATE_RELU_STEPS, "mv_gate_relu_prepare enters the chain as mv_hz_left, 6 bytes a step"
+@store:
+        ex de,hl
+@store_de:
+        ld hl,(MV_OUT_PTR)
+        ld (hl),e
+        inc l                   ; (mv_out even)
+        ld (hl),d
+        inc hl
+        dec b
+        jp nz,mv_row_h_zero     ; patched as mv_hz_store's (mv_gate_relu_prepare)
+MV_GATE_RELU_NEXT = * - 2
+        jp mv_part_end
+@zero:
+        ld de,0
+        jr @store_de
+@max:
+        ld de,$7FFF
+        jr @store_de
+
+; mv_gate_relu_prepare - (mv_hz_prepare's short gate, HL the rows' start) mv_gate_exact's
+; rows to mv_gate_relu where its chain has the call's shift (mv_gate_prepare put them back
+; on mv_shift_jump). Clobbers AF, DE, HL.
+mv_gate_relu_prepare:
+        ld (MV_GATE_RELU_NEXT),hl
+        ld de,(mv_hz_shift)     ; mv_hz_left's entry for the shift (a top byte 0: none)
+        ld a,d
+        or a
+        ret z
+        ld hl,(-(mv_hz_store - 6 * MV_GATE_RELU_STEPS)) & $FFFF
+        add hl,de
+        ret nc                  ; (more steps than mv_gate_relu's chain)
+        ld de,mv_gate_relu@chain
+        add hl,de
+        ld (MV_GATE_RELU_ENTRY),hl
+        ld hl,mv_gate_relu
+        ld (MV_GATE_END),hl
+        ret
+.endif
