@@ -16,13 +16,14 @@
 ; else a layer reads or writes must lie below $C000 (build.py asserts it).
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
-; T-states: forward_step 2,812,189 and forward_prefill 1,425,935 at position 0
-; (python benchmarks/z80_kernels.py, the 48K player's kernels with MV_SPARSE;
-; 2,801,873 and 1,413,986 before it, 2,875,766 and 1,453,007 before matvec's
+; T-states: forward_step 2,645,338 and forward_prefill 1,334,452 at position 0
+; (python benchmarks/z80_kernels.py, the kernels' bench, eighteenth round; 2,812,189 and
+; 1,425,935 with MV_SPARSE when it came in, 2,801,873 and 1,413,986 before it, 2,875,766 and 1,453,007 before matvec's
 ; jp over a high piece and its row pointers in the row code), each further
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
-; "hello" as the 48K player runs it averages 2,068,976 a position (python
-; benchmarks/z80_token.py; 2,140,927 before MV_SPARSE).
+; "hello" as the 48K player runs it averages 1,857,444 a position (python
+; benchmarks/z80_token.py, eighteenth round; 2,068,976 with MV_SPARSE when it came in,
+; 2,140,927 before it).
 ; Bytes: 3,768 (with AM_RUNNER_UP too since the seventeenth round, whose look at argmax's runner-up is vecops.s's am_rows: 3,780 with it before; 3,911 before the sixteenth round's embedding went to embedrows.s, 159, and fw_tmp's
 ; 64 bytes went with the residual adds into matvec's stores; in the 48K player: code, the activations, att_weights and the
 ; 2,560-byte value cache; the player places the key cache below $8000 itself,
@@ -33,17 +34,19 @@
 ; on the shipped soul) and embeds from there.
 ; With AT_FAST_SCORES (attention.s's option, the 128K player's): each position's key sums
 ; (fw_key_sums, 640 bytes for the cache in kv_key_sums, which the program may
-; place) and attention's at_sums; forward_step 2,834,255 and forward_prefill
-; 1,444,747 at position 0 (python benchmarks/z80_kernels.py --fast-scores;
-; 2,812,189 and 1,425,935 without the option on the same tree), 61 bytes more
+; place) and attention's at_sums; forward_step 2,656,479 and forward_prefill
+; 1,346,953 at position 0 (python benchmarks/z80_kernels.py --fast-scores, eighteenth
+; round; 2,834,255 and 1,444,747 when it came in, against 2,812,189 and 1,425,935
+; without the option on that tree), 61 bytes more
 ; of code.
 ; With AT_PLANE_SCORES (attention.s's option instead, the 128K player's since the
 ; sixteenth round): each position's keys' planes (fw_key_planes, pl_store; 3,840 bytes
 ; for both layers in kv_planes, which the 128K player places in its data bank after
 ; the bank's block, paged in around layer 0's heads and planes' store) and
-; attention's pl_planes; forward_step 2,700,995 and forward_prefill 1,373,014 at
-; position 0 (python benchmarks/z80_kernels.py --plane-scores; 2,709,990 and
-; 1,374,363 with AT_FAST_SCORES on the same tree, --fast-scores); fw_key_planes and
+; attention's pl_planes; forward_step 2,637,655 and forward_prefill 1,339,828 at
+; position 0 (python benchmarks/z80_kernels.py --plane-scores, eighteenth round; 2,700,995
+; and 1,373,014 when it came in, against 2,709,990 and 1,374,363 with AT_FAST_SCORES on
+; that tree, --fast-scores); fw_key_planes and
 ; fw_planes_of_layer 90 bytes, fw_attend 321 (298 with AT_FAST_SCORES), fw_layer_kv
 ; 58 (56), fw_wide_at_0 1.
 ; With AT_FAST_MEANS (attention.s's, the 128K player's; since the eighteenth round its value
