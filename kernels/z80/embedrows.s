@@ -108,6 +108,32 @@ FW_LESS_SKIP    = 0
 ; words: the pointers in the main set, the sum in the other (HL' and DE'), A and
 ; A' between them. Clobbers AF, AF', BC, DE, HL and the other set's.
 FW_CHAIN        = 7             ; add hl,hl's in each chain: the left shifts 0..7
+; fw_word - one word of h in HL' from the first row's byte in A and the second's in A'
+; (entered in the main set; `first_jr` and `less_jr` the chains' jrs, which fw_embed patches
+; without EMBED_CHAINS_ONLY).
+        .macro fw_word first_jr, less_jr
+        exx
+        ld l,a                  ; HL = the first << (L - l)
+        add a,a
+        sbc a,a
+        ld h,a
+first_jr:
+        jr * + 2 + FW_FIRST_SKIP ; over FW_CHAIN - (L - l) of them (patched without EMBED_CHAINS_ONLY)
+        .repeat FW_CHAIN
+        add hl,hl
+        .endrepeat
+        ex af,af'
+        ld e,a                  ; + the second
+        add a,a
+        sbc a,a
+        ld d,a
+        add hl,de
+less_jr:
+        jr * + 2 + FW_LESS_SKIP ; over FW_CHAIN - l of them (patched without EMBED_CHAINS_ONLY)
+        .repeat FW_CHAIN
+        add hl,hl
+        .endrepeat
+        .endmacro
 .ifdef EM_ROWS_BY_SP
 ; (the 128K player's, in bank 0's room: the rows walked from their ends and each word
 ; pushed below fw_h's end with interrupts off, ~39 T-states an element fewer than
@@ -134,27 +160,7 @@ fw_embed_rows:
         ex af,af'
         ld a,(bc)               ; the first's
         dec bc
-        exx
-        ld l,a                  ; HL = the first << (L - l)
-        add a,a
-        sbc a,a
-        ld h,a
-@first_jr:
-        jr * + 2 + FW_FIRST_SKIP ; over FW_CHAIN - (L - l) of them (patched without EMBED_CHAINS_ONLY)
-        .repeat FW_CHAIN
-        add hl,hl
-        .endrepeat
-        ex af,af'
-        ld e,a                  ; + the second
-        add a,a
-        sbc a,a
-        ld d,a
-        add hl,de
-@less_jr:
-        jr * + 2 + FW_LESS_SKIP ; over FW_CHAIN - l of them (patched without EMBED_CHAINS_ONLY)
-        .repeat FW_CHAIN
-        add hl,hl
-        .endrepeat
+        fw_word @first_jr, @less_jr
         push hl                 ; h's word, from the last down
         djnz @element
 @own_sp:
@@ -175,27 +181,7 @@ fw_embed_rows:
         ex af,af'
         ld a,(bc)               ; the first's
         inc bc
-        exx
-        ld l,a                  ; HL = the first << (L - l)
-        add a,a
-        sbc a,a
-        ld h,a
-@first_jr:
-        jr * + 2 + FW_FIRST_SKIP ; over FW_CHAIN - (L - l) of them (patched without EMBED_CHAINS_ONLY)
-        .repeat FW_CHAIN
-        add hl,hl
-        .endrepeat
-        ex af,af'
-        ld e,a                  ; + the second
-        add a,a
-        sbc a,a
-        ld d,a
-        add hl,de
-@less_jr:
-        jr * + 2 + FW_LESS_SKIP ; over FW_CHAIN - l of them (patched without EMBED_CHAINS_ONLY)
-        .repeat FW_CHAIN
-        add hl,hl
-        .endrepeat
+        fw_word @first_jr, @less_jr
         ld a,h
         ex af,af'
         ld a,l
