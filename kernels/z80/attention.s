@@ -1812,6 +1812,18 @@ pl_prepare:
 ; |f| <= 2048 (|q|, |k| <= 2048): the max is kept in 16 bits. Runs with interrupts off (SP
 ; walks the planes, IX the max); returns C, the end of pl_prepare's way. Clobbers AF, BC,
 ; DE, HL, IX.
+; pl_add_high - C:A += T_hi[D] (the table's word at L = D, H its page; D keeps A's low byte
+; meanwhile): a plane's second group, in the loop and in a 12-plane key's last plane.
+        .macro pl_add_high
+        ld l,d
+        add a,(hl)
+        inc l
+        ld d,a
+        ld a,c
+        adc a,(hl)
+        ld c,a
+        ld a,d
+        .endmacro
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
@@ -1851,14 +1863,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         adc a,(hl)
         ld c,a
         ld a,e
-        ld l,d
-        add a,(hl)
-        inc l
-        ld d,a
-        ld a,c
-        adc a,(hl)
-        ld c,a
-        ld a,d
+        pl_add_high
         .endrepeat
         pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E = PL_ELEVEN)
         dec e
@@ -1926,14 +1931,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         adc a,(hl)
         ld c,a
         ld a,e
-        ld l,d
-        add a,(hl)
-        inc l
-        ld d,a
-        ld a,c
-        adc a,(hl)
-        ld c,a
-        ld a,d
+        pl_add_high
 @sum_q_12:
         add a,0                 ; (patched: -sum q's low byte, pl_prepare)
         ld e,a
