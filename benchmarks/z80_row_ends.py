@@ -12,20 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from soulterm.zx.kernelbench import Z80Bench, player_kernel_options, run_matvec
+from soulterm.zx.kernelbench import Z80Bench, player_kernel_options, run_matvec, set_matvec_store
 
 
 def main() -> None:
     bench = Z80Bench(options=player_kernel_options("128k"))
-
-    def set_store(store: str) -> None:
-        op = bench.sym("MV_STORE_OP")
-        if store == "plain":
-            ops = bench.symbols["MV_STORE_OPS"]
-            bench.poke(op, [ops & 255, ops >> 8, bench.symbols["MV_STORE_OP_3"]])
-        else:
-            target = bench.sym("mv_store_add" if store == "add" else "mv_store_relu")
-            bench.poke(op, [0xC3, target & 255, target >> 8])
 
     rng = np.random.default_rng(5)
 
@@ -33,9 +24,9 @@ def main() -> None:
         w, x = rng.integers(-128, 128, (rows, 32)), rng.integers(-127, 129, 32)
         for _ in range(2):
             bench.poke(bench.sym("mv_coarse_on"), [coarse])
-            set_store(store)
+            set_matvec_store(bench, store)
             took = run_matvec(bench, w, x, bias, shift)[1]
-        set_store("plain")
+        set_matvec_store(bench, "plain")
         bench.poke(bench.sym("mv_coarse_on"), [0])
         return took
 

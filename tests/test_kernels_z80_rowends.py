@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
+from soulterm.zx.kernelbench import Z80Bench, player_kernel_options, set_matvec_store
 from soulterm.zx.soul_layout import matvec_bytes
 
 BUFFERS = 0xA000
@@ -20,18 +20,6 @@ BUFFERS = 0xA000
 @pytest.fixture(scope="module")
 def bench():
     return Z80Bench(options=player_kernel_options("128k"))
-
-
-def set_store(bench, store: str) -> None:
-    """mv_store's op as forward.s's fw_dense_via sets it: a jp to mv_store_add or mv_store_relu,
-    or its own bytes back."""
-    op = bench.sym("MV_STORE_OP")
-    if store == "plain":
-        ops = bench.symbols["MV_STORE_OPS"]
-        bench.poke(op, [ops & 255, ops >> 8, bench.symbols["MV_STORE_OP_3"]])
-    else:
-        target = bench.sym("mv_store_add" if store == "add" else "mv_store_relu")
-        bench.poke(op, [0xC3, target & 255, target >> 8])
 
 
 def stored(store: str, product, out_before) -> np.ndarray:
@@ -95,9 +83,9 @@ def test_short_row_ends_store_as_intmath(bench, store):
         shift = int(rng.choice([0, 1, 3, 4, 4, 5, 6, 7, 7, 8, 9, 11, 14, 15, 20]))
         out_before = rng.integers(-32768, 32768, rows)
         out_before[rng.random(rows) < 0.3] = int(rng.choice([32767, -32768, 32000, -32000]))
-        set_store(bench, store)
+        set_matvec_store(bench, store)
         got = call(bench, w, x, bias, shift, out_before)
-        set_store(bench, "plain")
+        set_matvec_store(bench, "plain")
         product = intmath.matvec(w, shift, x, bias, post=0)
         want = stored(store, product, out_before)
         assert np.array_equal(got, want), f"case {case}: {rows}x{cols} shift {shift}"
@@ -120,9 +108,9 @@ def test_matvec_again_short_look_stores_as_intmath(bench, store):
             shift = int(rng.choice([0, 3, 4, 5, 6, 7, 7, 8, 9]))
             out_before = rng.integers(-32768, 32768, rows)
             looks += again > 0 and bench.peek(bench.sym("mv_hz_again"))[0] != 0
-            set_store(bench, store)
+            set_matvec_store(bench, store)
             got = call(bench, w, x, bias, shift, out_before, "matvec_again" if again else "matvec")
-            set_store(bench, "plain")
+            set_matvec_store(bench, "plain")
             product = intmath.matvec(w, shift, x, bias, post=0)
             want = stored(store, product, out_before)
             assert np.array_equal(got, want), f"case {case}, call {again}: {rows}x32 shift {shift}"
@@ -146,9 +134,9 @@ def test_gated_relu_rows_are_relu_of_intmath(bench):
             x = rng.choice([-127, 128], cols)
             bias = rng.choice([-32768, 32767, 0], rows)
         bench.poke(bench.sym("mv_coarse_on"), [gate])
-        set_store(bench, "relu")
+        set_matvec_store(bench, "relu")
         got = call(bench, w, x, bias, shift, np.full(rows, 12345))
-        set_store(bench, "plain")
+        set_matvec_store(bench, "plain")
         bench.poke(bench.sym("mv_coarse_on"), [0])
         assert np.array_equal(got, np.maximum(intmath.matvec(w, shift, x, bias, post=0), 0)), case
 
@@ -184,9 +172,9 @@ def test_sparse_short_row_ends_store_as_intmath(bench, store):
         shift = int(rng.choice([0, 1, 3, 4, 5, 6, 7, 7, 8, 9, 14]))
         out_before = rng.integers(-32768, 32768, rows)
         out_before[rng.random(rows) < 0.3] = int(rng.choice([32767, -32768, 32000, -32000]))
-        set_store(bench, store)
+        set_matvec_store(bench, store)
         got = call(bench, w, x, bias, shift, out_before)
-        set_store(bench, "plain")
+        set_matvec_store(bench, "plain")
         assert (bench.peek(bench.sym("mv_sparse_on"))[0] == 0xFF) == sparse, case
         if bench.peek(row_end)[0] == 0xC3:
             short += 1
@@ -223,9 +211,9 @@ def test_short_row_ends_store_words_across_a_page(bench, store):
         out_address = page - 2 * int(rng.integers(1, rows))
         carry_address = page + 0x200 - 4 * int(rng.integers(1, rows))   # (after the output)
         out_before = rng.integers(-32768, 32768, rows)
-        set_store(bench, store)
+        set_matvec_store(bench, store)
         got = call(bench, w, x, bias, shift, out_before, out_address=out_address, carry_address=carry_address)
-        set_store(bench, "plain")
+        set_matvec_store(bench, "plain")
         bench.poke(bench.sym("mv_coarse_on"), [0])
         product = intmath.matvec(w, shift, x, bias, post=0)
         assert np.array_equal(got, stored(store, product, out_before)), f"case {case}: {kind} {rows}x{cols} shift {shift}"
@@ -254,9 +242,9 @@ def test_short_row_ends_clip_at_shifts_up_to_7(bench, store):
         bias = sign[:, 0] * rng.integers(30000, 32768, rows) if case % 2 else None
         shift = (case // 4 + case) % 8
         out_before = rng.integers(-32768, 32768, rows)
-        set_store(bench, store)
+        set_matvec_store(bench, store)
         got = call(bench, w, x, bias, shift, out_before)
-        set_store(bench, "plain")
+        set_matvec_store(bench, "plain")
         product = intmath.matvec(w, shift, x, bias, post=0)
         if np.abs(product).max() >= 32767:
             clipped.add(shift)

@@ -327,6 +327,18 @@ def run_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: bool
     return bench.call("attend_head")
 
 
+def set_matvec_store(bench: Z80Bench, store: str) -> None:
+    """mv_store's op as forward.s's fw_dense_via sets it: "add" and "relu" a jp to
+    mv_store_add or mv_store_relu, "plain" its own bytes back."""
+    op = bench.sym("MV_STORE_OP")
+    if store == "plain":
+        ops = bench.symbols["MV_STORE_OPS"]
+        bench.poke(op, [ops & 255, ops >> 8, bench.symbols["MV_STORE_OP_3"]])
+    else:
+        target = bench.sym("mv_store_add" if store == "add" else "mv_store_relu")
+        bench.poke(op, [0xC3, target & 255, target >> 8])
+
+
 def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
                routine: str = "matvec") -> tuple[np.ndarray, int]:
     """Lay W (in matvec's layout), x, bias out at `buffers`, call `routine`; returns (out, T-states)."""
