@@ -641,6 +641,43 @@ def test_rmsnorm_fast_squares_match_intmath():
             assert costs["fast", case] < costs["plain", case] - 32 * 60, case
 
 
+def test_rmsnorm_swapped_squares_match_intmath_and_save_four_rotations_an_element():
+    """RN_SWAPPED_SQUARES (the 128K player's, eighteenth round): rn_swap_squares copies AT_FAST_MEANS's
+    table to that page with each page's entries in nibble-swapped order, and RN_FAST_SQUARES's loop
+    reads it with x >> 4's byte as the xor/and/xor leaves it, with no four rrca's: bit for bit
+    intmath at the table's edges, beyond them (the wide path puts E's nibbles back for mul16s) and
+    for every kind of gain, 16 T-states a table element cheaper (a wide one 8 dearer). It fails with the copy's pages
+    or its swap off, or a wide x's nibbles left swapped."""
+    fast_options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION]
+    fast = Z80Bench(options="\n".join(fast_options))
+    swapped = Z80Bench(options="\n".join(fast_options + ["RN_SWAPPED_SQUARES = $E400"]))
+    assert swapped.program.end <= 0xE400 and swapped.sym("RN_SQ_PAGE") == 0xE6
+    swapped.call("rn_swap_squares")
+    squares = swapped.sym("at_sq_table")
+    table, original = swapped.peek(0xE400, 1024), swapped.peek(squares, 1024)
+    assert any(original) and all(table[256 * page + s] == original[256 * page + ((s >> 4) | (s << 4 & 0xF0))]
+                                 for page in range(4) for s in range(256))
+    rng = np.random.default_rng(18)
+    edges = [-32768, -4097, -4096, -4081, -4080, -4065, -17, -16, -1, 0, 15, 16, 4080, 4095, 4096, 32767]
+    for case in range(30):
+        x = rng.integers(-(2000, 4200, 32768)[case % 3], (2000, 4200, 32768)[case % 3], 32)
+        if case % 4 == 1:
+            x = rng.choice(edges, 32)
+        gain = rng.integers(-128, 128, 32) if case % 2 else np.full(32, 64)
+        shift = int(rng.integers(0, 9)) if case % 2 else 8
+        costs = {}
+        for name, bench in (("fast", fast), ("swapped", swapped)):
+            words(bench, "rn_x", 0xA000, x)
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            bench.poke_word(bench.sym("rn_gain"), 0xA100)
+            bench.poke(bench.sym("rn_shift"), [shift])
+            bench.poke_word(bench.sym("rn_out"), 0xA200)
+            costs[name] = bench.call("rmsnorm")
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), (name, case)
+        narrow = int(np.sum((x >= -3840) & (x < 4096)))    # (x's high byte $F1..$0F: the table's)
+        assert costs["fast"] - costs["swapped"] == 16 * narrow - 8 * (32 - narrow), (case, costs)   # (a wide one: 24 back)
+
+
 def test_rmsnorm_fast_squares_leave_interrupts_as_they_found_them():
     """RN_FAST_SQUARES pops x with SP, so it runs with interrupts off and turns them back on only
     if they were on (the players run with the ROM's interrupt), a wide x >> 4 (mul16s, on

@@ -100,6 +100,15 @@ RN_GAINS_A_ROUND = 2
 .endif
         .assert RN_DIM % RN_GAINS_A_ROUND == 0, "the gains' check takes RN_GAINS_A_ROUND a round"
 
+.ifdef RN_FAST_SQUARES
+.ifdef RN_SWAPPED_SQUARES
+RN_SQ_PAGE      = (RN_SWAPPED_SQUARES >> 8) + 2 ; zero's page in rn_swap_squares's copy (as AT_SQ_PAGE)
+        .assert RN_SWAPPED_SQUARES % 256 == 0, "the nibble-swapped squares must open a page"
+.else
+RN_SQ_PAGE      = AT_SQ_PAGE
+.endif
+.endif
+
 RN_VAR_BYTES    = 12
 rn_vars         = mv_sq_lo - RN_VAR_BYTES
 rn_x            = rn_vars       ; words unless marked (the general path walks rn_x, rn_gain, rn_out)
@@ -162,17 +171,21 @@ rmsnorm:
         xor e
         and $0F
         xor e
+.ifdef RN_SWAPPED_SQUARES
+        ld e,a                  ; E = (x >> 4) & 255 with its nibbles swapped: the low byte's high
+.else                           ; nibble, the high byte's low (RN_SWAPPED_SQUARES's index)
         rrca
         rrca
         rrca
         rrca
         ld e,a                  ; E = (x >> 4) & 255: the high nibble's low bits, the low byte's high
+.endif
         ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
         add a,a                 ; each sign its own range check and page, in 2x (eighteenth round)
         jr c,@fast_negative
         cp 2 * $10
         jr nc,@fast_wide
-        ld d,AT_SQ_PAGE         ; DE = &S(x >> 4), its low byte
+        ld d,RN_SQ_PAGE         ; DE = &S(x >> 4), its low byte
         ld a,(de)
         add a,l
         ld l,a
@@ -203,7 +216,7 @@ rmsnorm:
 @fast_negative:                 ; (A = 2x's high byte, carry out)
         cp 2 * $F1 - 256
         jr c,@fast_wide
-        ld d,AT_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
+        ld d,RN_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
         ld a,(de)
         add a,l
         ld l,a
@@ -219,6 +232,14 @@ rmsnorm:
         ld sp,(@own_sp + 1)
         push bc
         push hl
+.ifdef RN_SWAPPED_SQUARES
+        ld a,e                  ; (E's nibbles back in place)
+        rrca
+        rrca
+        rrca
+        rrca
+        ld e,a
+.endif
         ld a,d
         .repeat RN_PRE_SHIFT
         sra a
@@ -651,4 +672,43 @@ rmsnorm:
         call mul16u
         call neg32
         jp @unit_product
+.endif
+
+.ifdef RN_SWAPPED_SQUARES
+; rn_swap_squares - attention.s's squares table (AT_FAST_MEANS's four pages) again at
+; RN_SWAPPED_SQUARES, in the bank paged at $C000, each page's entry s being the table's entry
+; for s with its nibbles swapped: rmsnorm's squares index it with x >> 4's byte as it comes out
+; of the xor/and/xor, with no four rrca's (16 T-states an element). The 128K player's (build.py
+; places it in banks 0 and 4: the layer 1 norms run with bank 4 in), built once a LOAD, off
+; the tape. Clobbers AF, DE, HL.
+rn_swap_squares:
+        ld hl,RN_SWAPPED_SQUARES
+        ld d,at_sq_table >> 8
+@entry:
+        ld a,l
+        rrca
+        rrca
+        rrca
+        rrca
+        ld e,a
+        ld a,(de)
+        ld (hl),a
+        inc l
+        jr nz,@entry
+        inc d
+        inc h
+        ld a,h
+        cp (RN_SWAPPED_SQUARES >> 8) + 4
+        jr nz,@entry
+        ret
+.ifdef ZX_DATA_BANK
+; rn_swap_squares_banks - rn_swap_squares in bank 0 and in ZX_DATA_BANK, bank 0 left paged
+; (soulplayer.s's start). Lies below $C000 with rmsnorm.s. Clobbers AF, BC, DE, HL.
+rn_swap_squares_banks:
+        call rn_swap_squares
+        call zx_page_data
+        call rn_swap_squares
+        jp zx_page_top
+        .assert rn_swap_squares_banks < $C000, "rn_swap_squares_banks pages the bank it runs beside"
+.endif
 .endif

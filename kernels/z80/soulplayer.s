@@ -49,6 +49,9 @@ start:
         call ROM_CHAN_OPEN
         ld hl,banner_text
         call print
+.ifdef RN_SWAPPED_SQUARES
+        call rn_swap_squares_banks ; (rmsnorm.s's squares by swapped nibbles, off the tape)
+.endif
 .ifdef PLAYER_128K
         call records_first_run  ; position 0 and the commonest openers' position 1 (records128.s)
 .endif

@@ -241,8 +241,11 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
     from .build import DATA_BANK, ORIGIN, assemble_player, data_bank
 
     banks = [(DATA_BANK, data_bank(soul, tokenizer).data)] if model == "128k" else []
-    return Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP,
-                    banks=banks)
+    bench = Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP,
+                     banks=banks)
+    if "rn_swap_squares_banks" in bench.symbols:    # (the 128K's start makes rmsnorm.s's swapped squares)
+        bench.call("rn_swap_squares_banks")
+    return bench
 
 
 # attend_head's inputs on the kernels' bench (the tests, benchmarks/z80_kernels.py): q, the
