@@ -650,7 +650,7 @@ def test_rmsnorm_swapped_squares_match_intmath_and_save_four_rotations_an_elemen
     or its swap off, or a wide x's nibbles left swapped."""
     fast_options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION]
     fast = Z80Bench(options="\n".join(fast_options))
-    swapped = Z80Bench(options="\n".join(fast_options + ["RN_SWAPPED_SQUARES = $E400"]))
+    swapped = Z80Bench("        rn_swap_squares_routines", options="\n".join(fast_options + ["RN_SWAPPED_SQUARES = $E400"]))
     assert swapped.program.end <= 0xE400 and swapped.sym("RN_SQ_PAGE") == 0xE6
     swapped.call("rn_swap_squares")
     squares = swapped.sym("at_sq_table")

@@ -681,6 +681,12 @@ rmsnorm:
 ; of the xor/and/xor, with no four rrca's (16 T-states an element). The 128K player's (build.py
 ; places it in banks 0 and 4: the layer 1 norms run with bank 4 in), built once a LOAD, off
 ; the tape. Clobbers AF, DE, HL.
+; rn_swap_squares_banks (with ZX_DATA_BANK) - rn_swap_squares in bank 0 and in ZX_DATA_BANK,
+; bank 0 left paged (soulplayer.s's start). Clobbers AF, BC, DE, HL.
+; Both lie where the macro below is expanded (build.py: after attention.s, below $C000, so
+; that their 36 bytes leave the room before attention's page-aligned at_sq_table to the
+; general gains' path of a soul that needs it).
+        .macro rn_swap_squares_routines
 rn_swap_squares:
         ld hl,RN_SWAPPED_SQUARES
         ld d,at_sq_table >> 8
@@ -702,13 +708,12 @@ rn_swap_squares:
         jr nz,@entry
         ret
 .ifdef ZX_DATA_BANK
-; rn_swap_squares_banks - rn_swap_squares in bank 0 and in ZX_DATA_BANK, bank 0 left paged
-; (soulplayer.s's start). Lies below $C000 with rmsnorm.s. Clobbers AF, BC, DE, HL.
 rn_swap_squares_banks:
         call rn_swap_squares
         call zx_page_data
         call rn_swap_squares
         jp zx_page_top
-        .assert rn_swap_squares_banks < $C000, "rn_swap_squares_banks pages the bank it runs beside"
+        .assert * <= $C000, "rn_swap_squares_banks pages the bank it runs beside"
 .endif
+        .endmacro
 .endif

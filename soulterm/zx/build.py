@@ -256,7 +256,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     lines += [f'.include "{name}"' for name in hot_files]
     lines.append(f'.assert mv_vars == ${UNCONTENDED:04X}, "squares.s must open the uncontended RAM"')
     if banked:
-        lines.append('.include "paging128.s"')
+        lines += ['.include "paging128.s"',
+                  "        rn_swap_squares_routines     ; (rmsnorm.s's, out of the room before at_sq_table)"]
     lines += ['.include "forward.s"',
               f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
     if not banked:
