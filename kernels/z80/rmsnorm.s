@@ -49,7 +49,8 @@
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
 ; norms' 30,831 (31,440).
-; The 128K player's rmsnorm is 376 bytes (509 before the eighteenth round's
+; The 128K player's rmsnorm is 378 bytes, and rn_swap_squares_routines' 36 after attention.s
+; (376 before the eighteenth round's RN_SWAPPED_SQUARES; 509 before the eighteenth round's
 ; RN_UNIT_GAIN_BITS; 528 before the eighteenth round: RN_SHORT_SHIFTS
 ; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
 ; check four a round 8 more, interrupts off to the end 11 fewer; 548 before the
@@ -66,6 +67,13 @@
 ; with shift 8) leaves out the gains' check (a's bit found, the gains compared) and the
 ; general path (eighteenth round, zx48): a call 33,355 -> 32,282 T-states with the 48K's
 ; options, 31,044 -> 30,075 with the 128K's (random words below 1,000, gains 64, shift 8).
+; RN_SWAPPED_SQUARES = page (the 128K player's, eighteenth round, zxnorm3: $F700 in banks 0
+; and 4, rn_swap_squares_banks at the start): RN_FAST_SQUARES's loop reads a copy of attention's
+; squares table in nibble-swapped order, no four rrca's: 16 T-states fewer a table element, 8
+; more a wide one (E's nibbles put back for mul16s): 2,560 a forward_step (five norms) and
+; 1,536 a forward_prefill (three) on "hello", whose words all take the table (its mean a
+; position 2,121 fewer: python benchmarks/z80_token.py --model 128k; tests/test_kernels_z80.py's
+; swapped squares test counts the 16 and the 8 exactly).
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
