@@ -117,6 +117,21 @@ RN_SQ_PAGE      = AT_SQ_PAGE
 .endif
 .endif
 
+.ifdef RN_UNIT_PRODUCTS
+.ifndef RN_FAST_SQUARES
+        .assert 0, "RN_UNIT_PRODUCTS's element is RN_FAST_SQUARES's unit loop's"
+.endif
+; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3): the unit products of an
+; unclamped norm through tables of inv's multiples made each such call in two pages there (in
+; whichever bank is paged: the 128K's $FB00-$FCFF, past RN_SWAPPED_SQUARES, free in banks 0 and 4):
+; page RN_UNIT_PRODUCTS: t(i) = (i - 16) inv for i = 0..31, 24 bits, its bytes at i, $20 + i and
+; $60 + i (t(16 + n) = n inv: the low nibble's products too); page RN_UNIT_PRODUCTS + 1: 16 n inv
+; for n = 0..15 at 16 n, 16 n + 1, 16 n + 2. x in -4096..4095 = 256 (i - 16) + 16 n1 + n0:
+; x inv = 256 t(i) + 16 n1 inv + n0 inv, with no product and no signs taken apart.
+RN_PRODUCTS_PAGE = RN_UNIT_PRODUCTS >> 8
+        .assert RN_UNIT_PRODUCTS % 256 == 0, "rmsnorm's products' tables must open a page"
+.endif
+
 RN_VAR_BYTES    = 12
 rn_vars         = mv_sq_lo - RN_VAR_BYTES
 rn_x            = rn_vars       ; words unless marked (the general path walks rn_x, rn_gain, rn_out)
@@ -538,7 +553,12 @@ rmsnorm:
 .endif
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
-        ld hl,@unit_element     ; to take apart), then the clamped loop's shifts and store
+.ifdef RN_UNIT_PRODUCTS                 ; to take apart), then the clamped loop's shifts and store
+        call @unit_products     ; (x in -4096..4095 through this call's tables of inv's multiples)
+        ld hl,rn_table_element
+.else
+        ld hl,@unit_element
+.endif
 .ifdef RN_FAST_SQUARES
         push hl                 ; (the first element: ret goes there)
 .endif
@@ -682,19 +702,103 @@ rmsnorm:
         jp @unit_product
 .endif
 
+.ifdef RN_UNIT_PRODUCTS
+; @unit_products - this call's tables from rn_inv (below 32767: x inv < 2^27). Clobbers AF, BC,
+; DE, HL.
+@unit_products:
+        ld hl,(rn_inv)
+        ld a,l
+        ld (@th_low + 1),a
+        ld a,h
+        ld (@th_high + 1),a
+        xor a                   ; A:HL = 16 inv
+        .repeat 4
+        add hl,hl
+        rla
+        .endrepeat
+        ld c,a
+        ld a,l
+        ld (@b_low + 1),a
+        ld a,h
+        ld (@b_middle + 1),a
+        ld a,c
+        ld (@b_high + 1),a
+        xor a                   ; C:D:E = -16 inv, t(0)
+        sub l
+        ld e,a
+        ld a,0
+        sbc a,h
+        ld d,a
+        ld a,0
+        sbc a,c
+        ld c,a
+        ld hl,RN_UNIT_PRODUCTS
+@th_entry:
+        ld (hl),e
+        set 5,l
+        ld (hl),d
+        set 6,l
+        ld (hl),c
+        ld a,e                  ; t(i + 1) = t(i) + inv
+@th_low:
+        add a,0                 ; (patched: inv's low byte)
+        ld e,a
+        ld a,d
+@th_high:
+        adc a,0                 ; (patched: its high byte)
+        ld d,a
+        jr nc,@th_next
+        inc c
+@th_next:
+        ld a,l                  ; $60 + i -> i + 1
+        sub $60 - 1
+        ld l,a
+        cp 32
+        jr c,@th_entry
+        inc h                   ; 16 n inv for n = 0..15
+        ld l,0
+        ld d,l
+        ld e,l
+        ld c,l
+@b_entry:
+        ld (hl),e
+        inc l
+        ld (hl),d
+        inc l
+        ld (hl),c
+        ld a,l
+        add a,16 - 2
+        ld l,a
+        ret c                   ; (past n = 15: L back to 0)
+        ld a,e
+@b_low:
+        add a,0                 ; (patched: 16 inv, its low byte)
+        ld e,a
+        ld a,d
+@b_middle:
+        adc a,0                 ; (patched: the middle byte)
+        ld d,a
+        ld a,c
+@b_high:
+        adc a,0                 ; (patched: the high byte)
+        ld c,a
+        jr @b_entry
+.endif
+
+; The routines below lie where build.py expands their macros: rn_tables_routines after
+; attention.s (below $C000: they run with bank 4 in, and out of the room before attention's
+; page-aligned at_sq_table, which rmsnorm's own code and a general-gains soul's path take);
+; soulplayer.s's start runs rn_swap_squares in bank 0 and in bank 4.
+; rn_swap_squares (RN_SWAPPED_SQUARES) - attention.s's squares table (AT_FAST_MEANS's four pages)
+; again at RN_SWAPPED_SQUARES, in the bank paged at $C000, each page's entry s being the table's
+; entry for s with its nibbles swapped: rmsnorm's squares index it with x >> 4's byte as it comes
+; out of the xor/and/xor, with no four rrca's (16 T-states an element). The 128K player's
+; (build.py places it in banks 0 and 4: the layer 1 norms run with bank 4 in), made once a
+; LOAD, off the tape. Clobbers AF, DE, HL.
+; rn_table_element - rmsnorm's unit element (RN_FAST_SQUARES's: DE = x, HL = out, the clamped loop's
+; target) with x inv from the tables; x outside -4096..4095 goes to mul16u (rmsnorm@unit_inv).
+        .macro rn_tables_routines
 .ifdef RN_SWAPPED_SQUARES
-; rn_swap_squares - attention.s's squares table (AT_FAST_MEANS's four pages) again at
-; RN_SWAPPED_SQUARES, in the bank paged at $C000, each page's entry s being the table's entry
-; for s with its nibbles swapped: rmsnorm's squares index it with x >> 4's byte as it comes out
-; of the xor/and/xor, with no four rrca's (16 T-states an element). The 128K player's (build.py
-; places it in banks 0 and 4: the layer 1 norms run with bank 4 in), built once a LOAD, off
-; the tape. Clobbers AF, DE, HL.
-; rn_swap_squares_banks (with ZX_DATA_BANK) - rn_swap_squares in bank 0 and in ZX_DATA_BANK,
-; bank 0 left paged (soulplayer.s's start). Clobbers AF, BC, DE, HL.
-; Both lie where the macro below is expanded (build.py: after attention.s, below $C000, so
-; that their 36 bytes leave the room before attention's page-aligned at_sq_table to the
-; general gains' path of a soul that needs it).
-        .macro rn_swap_squares_routines
 rn_swap_squares:
         ld hl,RN_SWAPPED_SQUARES
         ld d,at_sq_table >> 8
@@ -715,13 +819,59 @@ rn_swap_squares:
         cp (RN_SWAPPED_SQUARES >> 8) + 4
         jr nz,@entry
         ret
-.ifdef ZX_DATA_BANK
-rn_swap_squares_banks:
-        call rn_swap_squares
-        call zx_page_data
-        call rn_swap_squares
-        jp zx_page_top
-        .assert * <= $C000, "rn_swap_squares_banks pages the bank it runs beside"
 .endif
+.ifdef RN_UNIT_PRODUCTS
+rn_table_element:
+        push hl
+        ex de,hl
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+        ld a,d
+        add a,16
+        cp 32
+        jp nc,rmsnorm@unit_inv  ; (DE = x, the stack as @unit_element leaves it)
+        ld b,a                  ; B = i = x's high byte + 16
+        ld h,RN_PRODUCTS_PAGE + 1
+        ld a,e
+        and $F0
+        ld l,a                  ; HL = &16 n1 inv
+        ld a,e
+        and $0F
+        or $10
+        ld e,a
+        ld d,RN_PRODUCTS_PAGE   ; DE = &t(16 + n0) = &n0 inv
+        ld a,(de)
+        add a,(hl)              ; byte 0 of (x & 255) inv: its carry
+        inc l
+        set 5,e
+        ld a,(de)
+        adc a,(hl)
+        ld c,a                  ; byte 1
+        inc l
+        set 6,e
+        ld a,(de)
+        adc a,(hl)              ; byte 2 ((x & 255) inv < 2^23: no carry on)
+        ld l,b
+        dec h                   ; HL = &t(i)
+        ld b,a
+        ld a,c
+        add a,(hl)              ; x inv's byte 1
+        ld e,a
+        set 5,l
+        ld a,b
+        adc a,(hl)
+        ld c,a                  ; byte 2
+        set 6,l
+        ld a,(hl)
+        adc a,0
+        ld b,a                  ; byte 3: BC = (x inv) >> 16
+        ld a,e                  ; (A = byte 1: @unit_doubled's bit 15)
+        pop de                  ; DE = x, HL = out
+        pop hl
+        jp rmsnorm@unit_jump
+.endif
+        .assert * <= $C000, "rmsnorm.s's tables' routines run with bank 4 in"
         .endmacro
-.endif

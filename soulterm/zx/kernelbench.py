@@ -243,8 +243,9 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
     banks = [(DATA_BANK, data_bank(soul, tokenizer).data)] if model == "128k" else []
     bench = Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP,
                      banks=banks)
-    if "rn_swap_squares_banks" in bench.symbols:    # (the 128K's start makes rmsnorm.s's swapped squares)
-        bench.call("rn_swap_squares_banks")
+    if "rn_swap_squares" in bench.symbols:      # (as the 128K's start: rmsnorm.s's swapped squares in both banks)
+        for routine in ("rn_swap_squares", "zx_page_data", "rn_swap_squares", "zx_page_top"):
+            bench.call(routine)
     return bench
 
 
