@@ -683,7 +683,7 @@ def test_rmsnorm_unit_products_through_the_tables_match_intmath(unit_gain_bits):
     """RN_UNIT_PRODUCTS (the 128K player's, eighteenth round): an unclamped norm's unit products
     through tables of inv's multiples made each call (rn_unit_products), x in -4096..4095, mul16u
     past it: bit for bit intmath at the tables' edges (x = -4097, -4096, 4095, 4096) and beyond,
-    for roots 17 (inv 30840) to the largest, unit shifts 0..2, in place too, and cheaper than
+    every x of the tables' range, for roots 17 (inv 30840) up, unit shifts 0..2, in place too, and cheaper than
     mul16u a norm of residual-sized words, the tables' making counted. It fails with a table's
     byte placed one entry off or the high byte's carry left out."""
     options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]
@@ -706,6 +706,14 @@ def test_rmsnorm_unit_products_through_the_tables_match_intmath(unit_gain_bits):
             assert np.array_equal(bench.read_words(0xA200, 32), want), (case, unit_shift)
         if top in (1000, 4000) and case % 6 != 5:
             assert costs[1] < costs[0] - 3000, (case, costs)
+    # every x in -4100..4099 (the tables' whole range and past its ends), 30 a call beside two
+    # anchors that set the root from 17 up (inv from 30840 down: the bytes' carries differ)
+    for call, start in enumerate(range(-4100, 4100, 30)):
+        anchor = (280, 1000, 5000, 20000, 32767)[call % 5]
+        x = np.r_[np.arange(start, start + 30), anchor, -anchor]
+        unit_shift = call % 3
+        rmsnorm_with_gains_of(tables, x, 6, 6 + unit_shift)
+        assert np.array_equal(tables.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)), start
     x = rng.integers(-3000, 3000, 32)
     rmsnorm_with_gains_of(tables, x, 6, 8, out=0xA000)           # in place
     assert np.array_equal(tables.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))

@@ -121,8 +121,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_483_300
-# (1,483,300 for 1,470,027 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
+PLAYER_128K_MEAN_BUDGET = 1_481_000
+# (1,481,000 for 1,467,758 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
+# round's RN_UNIT_PRODUCTS (zxnorm3: the unit products through tables of inv's multiples);
+# 1,483,300 for 1,470,027 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
 # round's RN_SWAPPED_SQUARES (zxnorm3: rmsnorm's squares by swapped nibbles, banks 0 and 4);
 # 1,485,400 for 1,472,148 a computed position, TurnCost.per_position, 0.9% over, with the eighteenth
 # round's RN_UNIT_GAIN_BITS (zx48: the norms without the gains' check), merged with main fb3e49e;
