@@ -77,8 +77,11 @@ BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s")
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
+UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
+TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
+                                 # so the UDG area ($FF58-$FFFF) holds the end of the word list
 # rmsnorm.s's squares by swapped nibbles (RN_SWAPPED_SQUARES, eighteenth round): 4 pages the 128K
-# player makes at its start in bank 0 past its program (record_known's end, $F5F5 on the shipped
+# player makes at its start in bank 0 past its program (record_known's end, $F680 on the shipped
 # soul) and in bank DATA_BANK past the keys' planes ($F634): where both have room (asserted)
 RN_SWAPPED_SQUARES = 0xF700
 RN_SWAPPED_BYTES = 0x400
@@ -86,9 +89,7 @@ RN_SWAPPED_BYTES = 0x400
 # unclamped norm in whichever bank is paged, past the squares' copy (free in banks 0 and DATA_BANK)
 RN_UNIT_PRODUCTS = RN_SWAPPED_SQUARES + RN_SWAPPED_BYTES
 RN_PRODUCTS_BYTES = 0x200
-UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
-TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
-                                 # so the UDG area ($FF58-$FFFF) holds the end of the word list
+assert RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES <= UDG_AREA, "rmsnorm.s's tables must lie below the UDG area"
 
 
 class BuildError(Exception):
@@ -289,10 +290,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   "; which ids have a record (records128.s): in one page, off the tape",
                   f'.assert record_known + FW_VOCAB <= ${UDG_AREA:04X}, "record_known must lie below the UDG area, '
                   f'which a BASIC program may define"',
-                  f'.assert record_known + FW_VOCAB <= RN_SWAPPED_SQUARES && kv_planes + 2 * PL_LAYER_BYTES <= '
-                  f'RN_SWAPPED_SQUARES && RN_SWAPPED_SQUARES + {RN_SWAPPED_BYTES} <= RN_UNIT_PRODUCTS && RN_UNIT_PRODUCTS + '
-                  f'{RN_PRODUCTS_BYTES} <= ${UDG_AREA:04X}, "rmsnorm.s\'s nibble-swapped squares and products\' tables must '
-                  f'lie past bank 0\'s program and bank {DATA_BANK}\'s planes, below the UDG area"',
+                  f'.assert record_known + FW_VOCAB <= ${RN_SWAPPED_SQUARES:04X} && kv_planes + 2 * PL_LAYER_BYTES <= '
+                  f'${RN_SWAPPED_SQUARES:04X}, "rmsnorm.s\'s nibble-swapped squares and products\' tables (to '
+                  f'${RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES - 1:04X}) must lie past bank 0\'s program and bank {DATA_BANK}\'s planes"',
                   f'.assert position_one < ${paging.PAGED_START:04X} && record_pieces_end <= ${paging.PAGED_START:04X}, '
                   f'"record_move pages a record\'s bank in: it must lie below it"']
     if in_bank:
