@@ -49,8 +49,9 @@
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
 ; norms' 30,831 (31,440).
-; The 128K player's rmsnorm is 378 bytes, and rn_swap_squares_routines' 36 after attention.s
-; (376 before the eighteenth round's RN_SWAPPED_SQUARES; 509 before the eighteenth round's
+; The 128K player's rmsnorm is 484 bytes, and rn_tables_routines' 90 after attention.s
+; (rn_swap_squares 24, rn_table_element 66; 376 before the eighteenth round's RN_SWAPPED_SQUARES,
+; 2 more, and RN_UNIT_PRODUCTS, its tables' making 103 more; 509 before the eighteenth round's
 ; RN_UNIT_GAIN_BITS; 528 before the eighteenth round: RN_SHORT_SHIFTS
 ; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
 ; check four a round 8 more, interrupts off to the end 11 fewer; 548 before the
@@ -74,6 +75,11 @@
 ; 1,536 a forward_prefill (three) on "hello", whose words all take the table (its mean a
 ; position 2,121 fewer: python benchmarks/z80_token.py --model 128k; tests/test_kernels_z80.py's
 ; swapped squares test counts the 16 and the 8 exactly).
+; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3: $FB00): an unclamped
+; norm's unit products from tables of inv's multiples it makes (5,514 T-states) instead of
+; mul16u: a norm of words below 1,000 30,364 -> 25,590 T-states, below 3,000 34,326 -> 25,644
+; (the 128K's options with RN_UNIT_GAIN_BITS, gains 64, shift 8; ~300 T-states an element for
+; ~450-600 with mul16u, and no signs taken apart).
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
