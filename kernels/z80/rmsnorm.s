@@ -175,6 +175,32 @@ rn_unit_shift   = rn_vars + 11  ; byte: shift - a for gains of 2^a (the fixed-ga
         ex de,hl
         .endmacro
 
+; rn_swap_squares's code (below): in rmsnorm.s, before attention's at_sq_table, with
+; RN_UNIT_PRODUCTS (a soul whose norms leave the general path out: room there), else after
+; attention.s in rn_tables_routines (eighteenth round: the room below $C000 is short).
+        .macro rn_swap_squares_routine
+rn_swap_squares:
+        ld hl,RN_SWAPPED_SQUARES
+        ld d,at_sq_table >> 8
+@entry:
+        ld a,l
+        rrca
+        rrca
+        rrca
+        rrca
+        ld e,a
+        ld a,(de)
+        ld (hl),a
+        inc l
+        jr nz,@entry
+        inc d
+        inc h
+        ld a,h
+        cp (RN_SWAPPED_SQUARES >> 8) + 4
+        jr nz,@entry
+        ret
+        .endmacro
+
 rmsnorm:
         exx
         ld hl,0                 ; D'E':H'L' = the sum of squares (mul16s keeps that set)
@@ -789,6 +815,9 @@ rmsnorm:
         adc a,0                 ; (patched: the high byte)
         ld c,a
         jr @b_entry
+.ifdef RN_SWAPPED_SQUARES
+        rn_swap_squares_routine
+.endif
 .endif
 
 ; The routines below lie where build.py expands their macros: rn_tables_routines after
@@ -805,26 +834,9 @@ rmsnorm:
 ; target) with x inv from the tables; x outside -4096..4095 goes to mul16u (rmsnorm@unit_inv).
         .macro rn_tables_routines
 .ifdef RN_SWAPPED_SQUARES
-rn_swap_squares:
-        ld hl,RN_SWAPPED_SQUARES
-        ld d,at_sq_table >> 8
-@entry:
-        ld a,l
-        rrca
-        rrca
-        rrca
-        rrca
-        ld e,a
-        ld a,(de)
-        ld (hl),a
-        inc l
-        jr nz,@entry
-        inc d
-        inc h
-        ld a,h
-        cp (RN_SWAPPED_SQUARES >> 8) + 4
-        jr nz,@entry
-        ret
+.ifndef RN_UNIT_PRODUCTS
+        rn_swap_squares_routine
+.endif
 .endif
 .ifdef RN_UNIT_PRODUCTS
 rn_table_element:
