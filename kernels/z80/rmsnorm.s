@@ -49,9 +49,9 @@
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
 ; norms' 30,831 (31,440).
-; The 128K player's rmsnorm is 484 bytes, and rn_tables_routines' 90 after attention.s
-; (rn_swap_squares 24, rn_table_element 66; 376 before the eighteenth round's RN_SWAPPED_SQUARES,
-; 2 more, and RN_UNIT_PRODUCTS, its tables' making 103 more; 509 before the eighteenth round's
+; The 128K player's rmsnorm is 508 bytes, and rn_tables_routines' 66 after attention.s
+; (rn_table_element; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
+; rn_swap_squares's 24, and RN_UNIT_PRODUCTS, its tables' making 103 more; 509 before the eighteenth round's
 ; RN_UNIT_GAIN_BITS; 528 before the eighteenth round: RN_SHORT_SHIFTS
 ; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
 ; check four a round 8 more, interrupts off to the end 11 fewer; 548 before the
