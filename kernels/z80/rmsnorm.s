@@ -69,7 +69,7 @@
 ; general path (eighteenth round, zx48): a call 33,355 -> 32,282 T-states with the 48K's
 ; options, 31,044 -> 30,075 with the 128K's (random words below 1,000, gains 64, shift 8).
 ; RN_SWAPPED_SQUARES = page (the 128K player's, eighteenth round, zxnorm3: $F700 in banks 0
-; and 4, rn_swap_squares_banks at the start): RN_FAST_SQUARES's loop reads a copy of attention's
+; and 4, made by soulplayer.s's start): RN_FAST_SQUARES's loop reads a copy of attention's
 ; squares table in nibble-swapped order, no four rrca's: 16 T-states fewer a table element, 8
 ; more a wide one (E's nibbles put back for mul16s): 2,560 a forward_step (five norms) and
 ; 1,536 a forward_prefill (three) on "hello", whose words all take the table (its mean a
