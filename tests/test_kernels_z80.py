@@ -641,6 +641,84 @@ def test_rmsnorm_fast_squares_match_intmath():
             assert costs["fast", case] < costs["plain", case] - 32 * 60, case
 
 
+def test_rmsnorm_swapped_squares_match_intmath_and_save_four_rotations_an_element():
+    """RN_SWAPPED_SQUARES (the 128K player's, eighteenth round): rn_swap_squares copies AT_FAST_MEANS's
+    table to that page with each page's entries in nibble-swapped order, and RN_FAST_SQUARES's loop
+    reads it with x >> 4's byte as the xor/and/xor leaves it, with no four rrca's: bit for bit
+    intmath at the table's edges, beyond them (the wide path puts E's nibbles back for mul16s) and
+    for every kind of gain, 16 T-states a table element cheaper (a wide one 8 dearer). It fails with the copy's pages
+    or its swap off, or a wide x's nibbles left swapped."""
+    fast_options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION]
+    fast = Z80Bench(options="\n".join(fast_options))
+    swapped = Z80Bench("        rn_tables_routines", options="\n".join(fast_options + ["RN_SWAPPED_SQUARES = $E400"]))
+    assert swapped.program.end <= 0xE400 and swapped.sym("RN_SQ_PAGE") == 0xE6
+    swapped.call("rn_swap_squares")
+    squares = swapped.sym("at_sq_table")
+    table, original = swapped.peek(0xE400, 1024), swapped.peek(squares, 1024)
+    assert any(original) and all(table[256 * page + s] == original[256 * page + ((s >> 4) | (s << 4 & 0xF0))]
+                                 for page in range(4) for s in range(256))
+    rng = np.random.default_rng(18)
+    edges = [-32768, -4097, -4096, -4081, -4080, -4065, -17, -16, -1, 0, 15, 16, 4080, 4095, 4096, 32767]
+    for case in range(30):
+        x = rng.integers(-(2000, 4200, 32768)[case % 3], (2000, 4200, 32768)[case % 3], 32)
+        if case % 4 == 1:
+            x = rng.choice(edges, 32)
+        gain = rng.integers(-128, 128, 32) if case % 2 else np.full(32, 64)
+        shift = int(rng.integers(0, 9)) if case % 2 else 8
+        costs = {}
+        for name, bench in (("fast", fast), ("swapped", swapped)):
+            words(bench, "rn_x", 0xA000, x)
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            bench.poke_word(bench.sym("rn_gain"), 0xA100)
+            bench.poke(bench.sym("rn_shift"), [shift])
+            bench.poke_word(bench.sym("rn_out"), 0xA200)
+            costs[name] = bench.call("rmsnorm")
+            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), (name, case)
+        narrow = int(np.sum((x >= -3840) & (x < 4096)))    # (x's high byte $F1..$0F: the table's)
+        assert costs["fast"] - costs["swapped"] == 16 * narrow - 8 * (32 - narrow), (case, costs)   # (a wide one: 24 back)
+
+
+@pytest.mark.parametrize("unit_gain_bits", [False, True])
+def test_rmsnorm_unit_products_through_the_tables_match_intmath(unit_gain_bits):
+    """RN_UNIT_PRODUCTS (the 128K player's, eighteenth round): an unclamped norm's unit products
+    through tables of inv's multiples made each call (rn_unit_products), x in -4096..4095, mul16u
+    past it: bit for bit intmath at the tables' edges (x = -4097, -4096, 4095, 4096) and beyond,
+    every x of the tables' range, for roots 17 (inv 30840) up, unit shifts 0..2, in place too, and cheaper than
+    mul16u a norm of residual-sized words, the tables' making counted. It fails with a table's
+    byte placed one entry off or the high byte's carry left out."""
+    options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION]
+    options += ["RN_UNIT_GAIN_BITS = 6"] * unit_gain_bits
+    plain = Z80Bench(options="\n".join(options))
+    tables = Z80Bench("        rn_tables_routines", options="\n".join(options + ["RN_UNIT_PRODUCTS = $E800"]))
+    assert tables.program.end <= 0xE800
+    rng = np.random.default_rng(21)
+    edges = [-32768, -30000, -4097, -4096, -4095, -257, -256, -255, -17, -16, -1, 0, 1, 15, 16, 255, 256, 4095, 4096, 32767]
+    for case in range(24):
+        top = (300, 1000, 4000, 4096, 32768)[case % 5]
+        x = rng.integers(-top, top, 32)
+        if case % 6 == 5:
+            x = rng.choice(edges, 32)
+        x[:2] = (16 * 17 + 3, -16 * 17 - 3)          # (a root of 17 or more: no clamp)
+        unit_shift = case % 3
+        costs = [rmsnorm_with_gains_of(bench, x, 6, 6 + unit_shift) for bench in (plain, tables)]
+        want = intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)
+        for bench in (plain, tables):
+            assert np.array_equal(bench.read_words(0xA200, 32), want), (case, unit_shift)
+        if top in (1000, 4000) and case % 6 != 5:
+            assert costs[1] < costs[0] - 3000, (case, costs)
+    # every x in -4100..4099 (the tables' whole range and past its ends), 30 a call beside two
+    # anchors that set the root from 17 up (inv from 30840 down: the bytes' carries differ)
+    for call, start in enumerate(range(-4100, 4100, 30)):
+        anchor = (280, 1000, 5000, 20000, 32767)[call % 5]
+        x = np.r_[np.arange(start, start + 30), anchor, -anchor]
+        unit_shift = call % 3
+        rmsnorm_with_gains_of(tables, x, 6, 6 + unit_shift)
+        assert np.array_equal(tables.read_words(0xA200, 32), intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)), start
+    x = rng.integers(-3000, 3000, 32)
+    rmsnorm_with_gains_of(tables, x, 6, 8, out=0xA000)           # in place
+    assert np.array_equal(tables.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
+
+
 def test_rmsnorm_fast_squares_leave_interrupts_as_they_found_them():
     """RN_FAST_SQUARES pops x with SP, so it runs with interrupts off and turns them back on only
     if they were on (the players run with the ROM's interrupt), a wide x >> 4 (mul16s, on

@@ -49,7 +49,9 @@
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
 ; norms' 30,831 (31,440).
-; The 128K player's rmsnorm is 376 bytes (509 before the eighteenth round's
+; The 128K player's rmsnorm is 508 bytes, and rn_tables_routines' 66 after attention.s
+; (rn_table_element; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
+; rn_swap_squares's 24, and RN_UNIT_PRODUCTS, its tables' making 103 more; 509 before the eighteenth round's
 ; RN_UNIT_GAIN_BITS; 528 before the eighteenth round: RN_SHORT_SHIFTS
 ; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
 ; check four a round 8 more, interrupts off to the end 11 fewer; 548 before the
@@ -66,6 +68,18 @@
 ; with shift 8) leaves out the gains' check (a's bit found, the gains compared) and the
 ; general path (eighteenth round, zx48): a call 33,355 -> 32,282 T-states with the 48K's
 ; options, 31,044 -> 30,075 with the 128K's (random words below 1,000, gains 64, shift 8).
+; RN_SWAPPED_SQUARES = page (the 128K player's, eighteenth round, zxnorm3: $F700 in banks 0
+; and 4, made by soulplayer.s's start): RN_FAST_SQUARES's loop reads a copy of attention's
+; squares table in nibble-swapped order, no four rrca's: 16 T-states fewer a table element, 8
+; more a wide one (E's nibbles put back for mul16s): 2,560 a forward_step (five norms) and
+; 1,536 a forward_prefill (three) on "hello", whose words all take the table (its mean a
+; position 2,121 fewer: python benchmarks/z80_token.py --model 128k; tests/test_kernels_z80.py's
+; swapped squares test counts the 16 and the 8 exactly).
+; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3: $FB00): an unclamped
+; norm's unit products from tables of inv's multiples it makes (5,514 T-states) instead of
+; mul16u: a norm of words below 1,000 30,364 -> 25,590 T-states, below 3,000 34,326 -> 25,644
+; (the 128K's options with RN_UNIT_GAIN_BITS, gains 64, shift 8; ~300 T-states an element for
+; ~450-600 with mul16u, and no signs taken apart).
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
@@ -99,6 +113,30 @@ RN_GAINS_A_ROUND = 4            ; the gains' check's unrolled compares (the 128K
 RN_GAINS_A_ROUND = 2
 .endif
         .assert RN_DIM % RN_GAINS_A_ROUND == 0, "the gains' check takes RN_GAINS_A_ROUND a round"
+
+.ifdef RN_FAST_SQUARES
+.ifdef RN_SWAPPED_SQUARES
+RN_SQ_PAGE      = (RN_SWAPPED_SQUARES >> 8) + 2 ; zero's page in rn_swap_squares's copy (as AT_SQ_PAGE)
+        .assert RN_SWAPPED_SQUARES % 256 == 0, "the nibble-swapped squares must open a page"
+.else
+RN_SQ_PAGE      = AT_SQ_PAGE
+.endif
+.endif
+
+.ifdef RN_UNIT_PRODUCTS
+.ifndef RN_FAST_SQUARES
+        .assert 0, "RN_UNIT_PRODUCTS's element is RN_FAST_SQUARES's unit loop's"
+.endif
+; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3): the unit products of an
+; unclamped norm through tables of inv's multiples made each such call in two pages there (in
+; whichever bank is paged: the 128K's $FB00-$FCFF, past RN_SWAPPED_SQUARES, free in banks 0 and 4):
+; page RN_UNIT_PRODUCTS: t(i) = (i - 16) inv for i = 0..31, 24 bits, its bytes at i, $20 + i and
+; $60 + i (t(16 + n) = n inv: the low nibble's products too); page RN_UNIT_PRODUCTS + 1: 16 n inv
+; for n = 0..15 at 16 n, 16 n + 1, 16 n + 2. x in -4096..4095 = 256 (i - 16) + 16 n1 + n0:
+; x inv = 256 t(i) + 16 n1 inv + n0 inv, with no product and no signs taken apart.
+RN_PRODUCTS_PAGE = RN_UNIT_PRODUCTS >> 8
+        .assert RN_UNIT_PRODUCTS % 256 == 0, "rmsnorm's products' tables must open a page"
+.endif
 
 RN_VAR_BYTES    = 12
 rn_vars         = mv_sq_lo - RN_VAR_BYTES
@@ -137,6 +175,32 @@ rn_unit_shift   = rn_vars + 11  ; byte: shift - a for gains of 2^a (the fixed-ga
         ex de,hl
         .endmacro
 
+; rn_swap_squares's code (below): in rmsnorm.s, before attention's at_sq_table, with
+; RN_UNIT_PRODUCTS (a soul whose norms leave the general path out: room there), else after
+; attention.s in rn_tables_routines (eighteenth round: the room below $C000 is short).
+        .macro rn_swap_squares_routine
+rn_swap_squares:
+        ld hl,RN_SWAPPED_SQUARES
+        ld d,at_sq_table >> 8
+@entry:
+        ld a,l
+        rrca
+        rrca
+        rrca
+        rrca
+        ld e,a
+        ld a,(de)
+        ld (hl),a
+        inc l
+        jr nz,@entry
+        inc d
+        inc h
+        ld a,h
+        cp (RN_SWAPPED_SQUARES >> 8) + 4
+        jr nz,@entry
+        ret
+        .endmacro
+
 rmsnorm:
         exx
         ld hl,0                 ; D'E':H'L' = the sum of squares (mul16s keeps that set)
@@ -162,17 +226,21 @@ rmsnorm:
         xor e
         and $0F
         xor e
+.ifdef RN_SWAPPED_SQUARES
+        ld e,a                  ; E = (x >> 4) & 255 with its nibbles swapped: the low byte's high
+.else                           ; nibble, the high byte's low (RN_SWAPPED_SQUARES's index)
         rrca
         rrca
         rrca
         rrca
         ld e,a                  ; E = (x >> 4) & 255: the high nibble's low bits, the low byte's high
+.endif
         ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
         add a,a                 ; each sign its own range check and page, in 2x (eighteenth round)
         jr c,@fast_negative
         cp 2 * $10
         jr nc,@fast_wide
-        ld d,AT_SQ_PAGE         ; DE = &S(x >> 4), its low byte
+        ld d,RN_SQ_PAGE         ; DE = &S(x >> 4), its low byte
         ld a,(de)
         add a,l
         ld l,a
@@ -203,7 +271,7 @@ rmsnorm:
 @fast_negative:                 ; (A = 2x's high byte, carry out)
         cp 2 * $F1 - 256
         jr c,@fast_wide
-        ld d,AT_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
+        ld d,RN_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
         ld a,(de)
         add a,l
         ld l,a
@@ -219,6 +287,14 @@ rmsnorm:
         ld sp,(@own_sp + 1)
         push bc
         push hl
+.ifdef RN_SWAPPED_SQUARES
+        ld a,e                  ; (E's nibbles back in place)
+        rrca
+        rrca
+        rrca
+        rrca
+        ld e,a
+.endif
         ld a,d
         .repeat RN_PRE_SHIFT
         sra a
@@ -509,7 +585,12 @@ rmsnorm:
 .endif
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
-        ld hl,@unit_element     ; to take apart), then the clamped loop's shifts and store
+.ifdef RN_UNIT_PRODUCTS                 ; to take apart), then the clamped loop's shifts and store
+        call @unit_products     ; (x in -4096..4095 through this call's tables of inv's multiples)
+        ld hl,rn_table_element
+.else
+        ld hl,@unit_element
+.endif
 .ifdef RN_FAST_SQUARES
         push hl                 ; (the first element: ret goes there)
 .endif
@@ -652,3 +733,163 @@ rmsnorm:
         call neg32
         jp @unit_product
 .endif
+
+.ifdef RN_UNIT_PRODUCTS
+; @unit_products - this call's tables from rn_inv (below 32767: x inv < 2^27). Clobbers AF, BC,
+; DE, HL.
+@unit_products:
+        ld hl,(rn_inv)
+        ld a,l
+        ld (@th_low + 1),a
+        ld a,h
+        ld (@th_high + 1),a
+        xor a                   ; A:HL = 16 inv
+        .repeat 4
+        add hl,hl
+        rla
+        .endrepeat
+        ld c,a
+        ld a,l
+        ld (@b_low + 1),a
+        ld a,h
+        ld (@b_middle + 1),a
+        ld a,c
+        ld (@b_high + 1),a
+        xor a                   ; C:D:E = -16 inv, t(0)
+        sub l
+        ld e,a
+        ld a,0
+        sbc a,h
+        ld d,a
+        ld a,0
+        sbc a,c
+        ld c,a
+        ld hl,RN_UNIT_PRODUCTS
+@th_entry:
+        ld (hl),e
+        set 5,l
+        ld (hl),d
+        set 6,l
+        ld (hl),c
+        ld a,e                  ; t(i + 1) = t(i) + inv
+@th_low:
+        add a,0                 ; (patched: inv's low byte)
+        ld e,a
+        ld a,d
+@th_high:
+        adc a,0                 ; (patched: its high byte)
+        ld d,a
+        jr nc,@th_next
+        inc c
+@th_next:
+        ld a,l                  ; $60 + i -> i + 1
+        sub $60 - 1
+        ld l,a
+        cp 32
+        jr c,@th_entry
+        inc h                   ; 16 n inv for n = 0..15
+        ld l,0
+        ld d,l
+        ld e,l
+        ld c,l
+@b_entry:
+        ld (hl),e
+        inc l
+        ld (hl),d
+        inc l
+        ld (hl),c
+        ld a,l
+        add a,16 - 2
+        ld l,a
+        ret c                   ; (past n = 15: L back to 0)
+        ld a,e
+@b_low:
+        add a,0                 ; (patched: 16 inv, its low byte)
+        ld e,a
+        ld a,d
+@b_middle:
+        adc a,0                 ; (patched: the middle byte)
+        ld d,a
+        ld a,c
+@b_high:
+        adc a,0                 ; (patched: the high byte)
+        ld c,a
+        jr @b_entry
+.ifdef RN_SWAPPED_SQUARES
+        rn_swap_squares_routine
+.endif
+.endif
+
+; The routines below lie where build.py expands their macros: rn_tables_routines after
+; attention.s (below $C000: they run with bank 4 in, and out of the room before attention's
+; page-aligned at_sq_table, which rmsnorm's own code and a general-gains soul's path take);
+; soulplayer.s's start runs rn_swap_squares in bank 0 and in bank 4.
+; rn_swap_squares (RN_SWAPPED_SQUARES) - attention.s's squares table (AT_FAST_MEANS's four pages)
+; again at RN_SWAPPED_SQUARES, in the bank paged at $C000, each page's entry s being the table's
+; entry for s with its nibbles swapped: rmsnorm's squares index it with x >> 4's byte as it comes
+; out of the xor/and/xor, with no four rrca's (16 T-states an element). The 128K player's
+; (build.py places it in banks 0 and 4: the layer 1 norms run with bank 4 in), made once a
+; LOAD, off the tape. Clobbers AF, DE, HL.
+; rn_table_element - rmsnorm's unit element (RN_FAST_SQUARES's: DE = x, HL = out, the clamped loop's
+; target) with x inv from the tables; x outside -4096..4095 goes to mul16u (rmsnorm@unit_inv).
+        .macro rn_tables_routines
+.ifdef RN_SWAPPED_SQUARES
+.ifndef RN_UNIT_PRODUCTS
+        rn_swap_squares_routine
+.endif
+.endif
+.ifdef RN_UNIT_PRODUCTS
+rn_table_element:
+        push hl
+        ex de,hl
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+        ld a,d
+        add a,16
+        cp 32
+        jp nc,rmsnorm@unit_inv  ; (DE = x, the stack as @unit_element leaves it)
+        ld b,a                  ; B = i = x's high byte + 16
+        ld h,RN_PRODUCTS_PAGE + 1
+        ld a,e
+        and $F0
+        ld l,a                  ; HL = &16 n1 inv
+        ld a,e
+        and $0F
+        or $10
+        ld e,a
+        ld d,RN_PRODUCTS_PAGE   ; DE = &t(16 + n0) = &n0 inv
+        ld a,(de)
+        add a,(hl)              ; byte 0 of (x & 255) inv: its carry
+        inc l
+        set 5,e
+        ld a,(de)
+        adc a,(hl)
+        ld c,a                  ; byte 1
+        inc l
+        set 6,e
+        ld a,(de)
+        adc a,(hl)              ; byte 2 ((x & 255) inv < 2^23: no carry on)
+        ld l,b
+        dec h                   ; HL = &t(i)
+        ld b,a
+        ld a,c
+        add a,(hl)              ; x inv's byte 1
+        ld e,a
+        set 5,l
+        ld a,b
+        adc a,(hl)
+        ld c,a                  ; byte 2
+        set 6,l
+        ld a,(hl)
+        adc a,0
+        ld b,a                  ; byte 3: BC = (x inv) >> 16
+        ld a,e                  ; (A = byte 1: @unit_doubled's bit 15)
+        pop de                  ; DE = x, HL = out
+        pop hl
+        jp rmsnorm@unit_jump
+.endif
+        .assert * <= $C000, "rmsnorm.s's tables' routines run with bank 4 in"
+        .endmacro

@@ -49,6 +49,12 @@ start:
         call ROM_CHAN_OPEN
         ld hl,banner_text
         call print
+.ifdef RN_SWAPPED_SQUARES
+        call rn_swap_squares    ; rmsnorm.s's squares by swapped nibbles, off the tape: in bank 0
+        call zx_page_data       ; and in the bank the layer 1 norms run with
+        call rn_swap_squares
+        call zx_page_top
+.endif
 .ifdef PLAYER_128K
         call records_first_run  ; position 0 and the commonest openers' position 1 (records128.s)
 .endif

@@ -80,6 +80,16 @@ RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN mak
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
+# rmsnorm.s's squares by swapped nibbles (RN_SWAPPED_SQUARES, eighteenth round): 4 pages the 128K
+# player makes at its start in bank 0 past its program (record_known's end, $F680 on the shipped
+# soul) and in bank DATA_BANK past the keys' planes ($F634): where both have room (asserted)
+RN_SWAPPED_SQUARES = 0xF700
+RN_SWAPPED_BYTES = 0x400
+# rmsnorm.s's tables of inv's multiples (RN_UNIT_PRODUCTS, eighteenth round): 2 pages made by each
+# unclamped norm in whichever bank is paged, past the squares' copy (free in banks 0 and DATA_BANK)
+RN_UNIT_PRODUCTS = RN_SWAPPED_SQUARES + RN_SWAPPED_BYTES
+RN_PRODUCTS_BYTES = 0x200
+assert RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES <= UDG_AREA, "rmsnorm.s's tables must lie below the UDG area"
 
 
 class BuildError(Exception):
@@ -98,7 +108,9 @@ class SpectrumBuild:
     @property
     def free_top(self) -> int:
         """The bytes left at the top of RAM."""
-        return TOP - self.program.end - spec.VOCAB_SIZE * (self.model == "128k")    # (record_known, records128.s)
+        return (TOP - self.program.end - spec.VOCAB_SIZE * (self.model == "128k")    # (record_known, records128.s)
+                - RN_SWAPPED_BYTES * ("RN_SWAPPED_SQUARES" in self.program.symbols)    # (rmsnorm.s's, made at the start,
+                - RN_PRODUCTS_BYTES * ("RN_UNIT_PRODUCTS" in self.program.symbols))    # and by its unclamped norms)
 
     @property
     def free_cold(self) -> int:
@@ -225,6 +237,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
         options += [f"kv_planes = ${bank.end + (bank.end & 1):04X}     ; in bank {DATA_BANK}, after layer 1's tensors and the word list"]
+        options.append(f"RN_SWAPPED_SQUARES = ${RN_SWAPPED_SQUARES:04X}   ; (rmsnorm.s's squares by swapped nibbles: "
+                       f"banks 0 and {DATA_BANK}, made at the start)")
+        if gain_bits is not None:       # (its ~130 bytes lie before at_sq_table: a soul with general gains has
+            options.append(f"RN_UNIT_PRODUCTS = ${RN_UNIT_PRODUCTS:04X}   ; (rmsnorm.s's unit products "   # no room)
+                           "through tables that each unclamped norm makes there)")
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
@@ -248,7 +265,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     lines += [f'.include "{name}"' for name in hot_files]
     lines.append(f'.assert mv_vars == ${UNCONTENDED:04X}, "squares.s must open the uncontended RAM"')
     if banked:
-        lines.append('.include "paging128.s"')
+        lines += ['.include "paging128.s"',
+                  "        rn_tables_routines     ; (rmsnorm.s's, out of the room before at_sq_table)"]
     lines += ['.include "forward.s"',
               f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
     if not banked:
@@ -272,6 +290,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   "; which ids have a record (records128.s): in one page, off the tape",
                   f'.assert record_known + FW_VOCAB <= ${UDG_AREA:04X}, "record_known must lie below the UDG area, '
                   f'which a BASIC program may define"',
+                  f'.assert record_known + FW_VOCAB <= ${RN_SWAPPED_SQUARES:04X} && kv_planes + 2 * PL_LAYER_BYTES <= '
+                  f'${RN_SWAPPED_SQUARES:04X}, "rmsnorm.s\'s nibble-swapped squares and products\' tables (to '
+                  f'${RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES - 1:04X}) must lie past bank 0\'s program and bank {DATA_BANK}\'s planes"',
                   f'.assert position_one < ${paging.PAGED_START:04X} && record_pieces_end <= ${paging.PAGED_START:04X}, '
                   f'"record_move pages a record\'s bank in: it must lie below it"']
     if in_bank:
@@ -481,4 +502,10 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         regions.append(Region("position 1's records: which ids have one (records128.s; the records "
                               f"in banks {', '.join(map(str, RECORD_BANKS))})", "kv-cache", sym["record_known"],
                               sym["record_known"] + spec.VOCAB_SIZE))
+        if "RN_SWAPPED_SQUARES" in sym:     # off the tape too, made by the start in bank 0 and the data bank
+            regions.append(Region(f"squares by swapped nibbles (rmsnorm; banks 0 and {DATA_BANK}, made at the start)",
+                                  "table", sym["RN_SWAPPED_SQUARES"], sym["RN_SWAPPED_SQUARES"] + RN_SWAPPED_BYTES))
+        if "RN_UNIT_PRODUCTS" in sym:       # made by each unclamped norm in the bank it runs with
+            regions.append(Region("inv's multiples (rmsnorm's unit products; each unclamped norm's, in bank 0 or "
+                                  f"{DATA_BANK})", "table", sym["RN_UNIT_PRODUCTS"], sym["RN_UNIT_PRODUCTS"] + RN_PRODUCTS_BYTES))
     return sorted(regions, key=lambda r: r.start)

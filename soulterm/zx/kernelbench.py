@@ -244,8 +244,12 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
     from .build import DATA_BANK, ORIGIN, assemble_player, data_bank
 
     banks = [(DATA_BANK, data_bank(soul, tokenizer).data)] if model == "128k" else []
-    return Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP,
-                    banks=banks)
+    bench = Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP,
+                     banks=banks)
+    if "rn_swap_squares" in bench.symbols:      # (as the 128K's start: rmsnorm.s's swapped squares in both banks)
+        for routine in ("rn_swap_squares", "zx_page_data", "rn_swap_squares", "zx_page_top"):
+            bench.call(routine)
+    return bench
 
 
 # attend_head's inputs on the kernels' bench (the tests, benchmarks/z80_kernels.py): q, the
