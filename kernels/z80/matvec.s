@@ -1685,10 +1685,13 @@ mv_prepare:
 .endif
 .ifdef MV_COARSE
         ld a,(mv_coarse_on)
-        dec a
-        .assert MV_COARSE_GATE != 1, "mv_coarse_on 1: a coarse call that mv_exact_row may follow"
+        rra                     ; (1 or MV_COARSE_RAW: an ungated call, which mv_exact_row may follow)
+        .assert (MV_COARSE_GATE & 1) == 0, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow"
+.ifdef MV_LOW_HLA
+        .assert (MV_COARSE_RAW & 1) == 1, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow"
+.endif
         ld b,@one_piece - @piece_jr - 2     ; (the logits': its jps checked in the pass)
-        jr z,@main_pass
+        jr c,@main_pass
 .endif
         ld a,(mv_cols)
         neg
@@ -3314,6 +3317,9 @@ MV_COARSE_D2    = 11
 
 mv_coarse_on:   .byte 0
 MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU follows (mv_gate)
+.ifdef MV_LOW_HLA
+MV_COARSE_RAW   = 3             ; mv_coarse_on: an ungated call whose rows store D >> 8 (mv_coarse_raw)
+.endif
 
 ; The coarse rows' starts: the l sum -Cl - K (+ 2b) made straight in the
 ; slots' form, H:L = its top two bytes and A its low byte (the slots add into
@@ -3431,6 +3437,33 @@ MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero,
         ld e,a                  ; E:H:L = V
 mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
+
+.ifdef MV_LOW_HLA
+; mv_coarse_raw - (mv_hz_prepare's, for a call asked for with mv_coarse_on =
+; MV_COARSE_RAW: forward.s's logits bound, eighteenth round) the row end that stores
+; the slots' H:L = D >> 8 as it stands, in no shift and no clip: the doubled sum's
+; top 16 bits with each product's low byte and the row's own left out, so the
+; exact doubled sum lies in 256 H:L .. 256 H:L + 255 (cols + 1) (forward.s turns
+; that into its threshold). The word goes through the h sum's set's HL (MV_HZ_PTR),
+; and the rows end where their words reach their page's end (the last inc l's Z):
+; the call's output must fill a page from its start (forward.s's fw_logits, 128
+; rows, asserts it). 52 T-states a row with the next row's jp, against 145 for
+; mv_hz_left's and mv_hz_store's. Entered in the l sum's set; the rows go on in the
+; h sum's.
+mv_coarse_raw:
+        ld a,l
+        exx
+        ld (hl),a
+        inc l
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc l
+        jp nz,0                 ; patched: the rows' start (mv_hz_prepare)
+MV_CR_NEXT      = * - 2
+        jp mv_part_end
+.endif
 
 .ifdef MV_COARSE_TOP
 ; mv_coarse_top - (MV_COARSE_TOP, the 48K player's option since the seventeenth round
@@ -4270,6 +4303,8 @@ mv_hz_prepare:
         ld a,(mv_coarse_on)     ; ends the call's rows take (each path writes its own)
         cp MV_COARSE_GATE
         jr z,@gated
+        cp MV_COARSE_RAW
+        jr z,@raw
 .ifdef MV_COARSE_TOP
         dec a                   ; (an ungated coarse call's rows end in mv_coarse_top, a bound
         jp z,@general_pop       ; of its own: through the coarse slots' own end)
@@ -4329,6 +4364,11 @@ mv_hz_prepare:
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends, too)
         ret
+@raw:                           ; (forward.s's logits bound: mv_coarse_raw's rows)
+        ld (MV_CR_NEXT),hl
+        ld hl,(MV_OUT_PTR)
+        ld de,mv_coarse_raw
+        jr @ends_set
 @gated:
         ld a,(MV_STORE_OP+1)    ; (mv_gate_prepare's test: its zeroed rows to mv_store_zero)
         cp mv_store_relu & 255
