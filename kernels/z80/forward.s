@@ -329,11 +329,20 @@ fw_logits_bound:
         xor a
         ld (fw_best),a
         ld (fw_best+1),a
+        ld c,$80                ; (the sign bit, flipped in each row's high byte)
 @row:
-        ld a,(hl)               ; the row's high byte, flipped (mostly below the threshold's)
-        xor $80
+        ld a,(hl)               ; the row's high byte, flipped (mostly below the threshold's:
+        xor c                   ; those fall through, 40 T-states a row)
         cp d
-        jr c,@next
+        jr nc,@reaches
+@next:
+        inc l
+        inc l
+        djnz @row
+        ld a,(fw_next)
+        scf
+        ret
+@reaches:
         jr nz,@exact
         dec l
         ld a,(hl)
@@ -367,13 +376,7 @@ fw_logits_bound:
         inc l
         pop de
         pop bc
-@next:
-        inc l
-        inc l
-        djnz @row
-        ld a,(fw_next)
-        scf
-        ret
+        jr @next
 fw_best:        .word 0         ; the best exact logit of the scan so far, its sign bit flipped
 .else
 ; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift

@@ -4275,6 +4275,11 @@ mv_hz_prepare:
         ld (MV_LOW_END_JP),de   ; (it runs no coarse slot: MV_COARSE_END_JP waits for a new x)
         ret                     ; (every row at the copy: mv_prepare@again leaves mv_first_row as
                                 ; the call before set it, and mv_row_jump on mv_row_h_zero)
+@raw:                           ; (forward.s's logits bound: mv_coarse_raw's rows; here, where
+        ld (MV_CR_NEXT),hl      ; no jr below lies across it)
+        ld hl,(MV_OUT_PTR)
+        ld de,mv_coarse_raw
+        jp @ends_set
 @h_zero:
         ld a,(mv_hz_again)      ; (matvec_again after a call that took the low copy's short ends)
         or a
@@ -4301,10 +4306,10 @@ mv_hz_prepare:
 @start_set:                     ; HL: the rows' start, mv_first_row's and mv_row_jump's if
         push hl                 ; the short ends serve (@ends_set), and the MV_HZ_NEXT_* of the
         ld a,(mv_coarse_on)     ; ends the call's rows take (each path writes its own)
-        cp MV_COARSE_GATE
-        jr z,@gated
         cp MV_COARSE_RAW
         jr z,@raw
+        cp MV_COARSE_GATE
+        jr z,@gated
 .ifdef MV_COARSE_TOP
         dec a                   ; (an ungated coarse call's rows end in mv_coarse_top, a bound
         jp z,@general_pop       ; of its own: through the coarse slots' own end)
@@ -4364,11 +4369,6 @@ mv_hz_prepare:
         ld (mv_first_row+1),hl
         ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends, too)
         ret
-@raw:                           ; (forward.s's logits bound: mv_coarse_raw's rows)
-        ld (MV_CR_NEXT),hl
-        ld hl,(MV_OUT_PTR)
-        ld de,mv_coarse_raw
-        jr @ends_set
 @gated:
         ld a,(MV_STORE_OP+1)    ; (mv_gate_prepare's test: its zeroed rows to mv_store_zero)
         cp mv_store_relu & 255
