@@ -1688,7 +1688,7 @@ mv_prepare:
         rra                     ; (1 or MV_COARSE_RAW: an ungated call, which mv_exact_row may follow)
         .assert (MV_COARSE_GATE & 1) == 0, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow"
 .ifdef MV_LOW_HLA
-        .assert (MV_COARSE_RAW & 1) == 1, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow"
+        .assert (MV_COARSE_RAW & 1) == 1 && MV_COARSE_RAW > MV_COARSE_GATE, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow (and mv_hz_prepare's jr nc)"
 .endif
         ld b,@one_piece - @piece_jr - 2     ; (the logits': its jps checked in the pass)
         jr c,@main_pass
@@ -4275,8 +4275,8 @@ mv_hz_prepare:
         ld (MV_LOW_END_JP),de   ; (it runs no coarse slot: MV_COARSE_END_JP waits for a new x)
         ret                     ; (every row at the copy: mv_prepare@again leaves mv_first_row as
                                 ; the call before set it, and mv_row_jump on mv_row_h_zero)
-@raw:                           ; (forward.s's logits bound: mv_coarse_raw's rows; here, where
-        ld (MV_CR_NEXT),hl      ; no jr below lies across it)
+@raw:                           ; (the logits' bound: mv_coarse_raw's rows; here, where no jr
+        ld (MV_CR_NEXT),hl      ; below lies across it)
         ld hl,(MV_OUT_PTR)
         ld de,mv_coarse_raw
         jp @ends_set
@@ -4306,10 +4306,8 @@ mv_hz_prepare:
 @start_set:                     ; HL: the rows' start, mv_first_row's and mv_row_jump's if
         push hl                 ; the short ends serve (@ends_set), and the MV_HZ_NEXT_* of the
         ld a,(mv_coarse_on)     ; ends the call's rows take (each path writes its own)
-        cp MV_COARSE_RAW
-        jr z,@raw
         cp MV_COARSE_GATE
-        jr z,@gated
+        jr nc,@gated            ; (or MV_COARSE_RAW's, there)
 .ifdef MV_COARSE_TOP
         dec a                   ; (an ungated coarse call's rows end in mv_coarse_top, a bound
         jp z,@general_pop       ; of its own: through the coarse slots' own end)
@@ -4370,6 +4368,7 @@ mv_hz_prepare:
         ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends, too)
         ret
 @gated:
+        jp nz,@raw              ; (MV_COARSE_RAW)
         ld a,(MV_STORE_OP+1)    ; (mv_gate_prepare's test: its zeroed rows to mv_store_zero)
         cp mv_store_relu & 255
         jr nz,@general_pop      ; (the gate without mv_store_relu: its zeroed rows shift)
