@@ -237,10 +237,7 @@ FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift 
         .assert FW_LOGITS_SLACK < 32768, "the bound's threshold in 16 bits"
         .assert (fw_logits & 255) == 0, "the bound's scan walks the logits in one page"
 
-.ifdef MV_LOW_HLA
-; (fw_logits_bound on the coarse rows' D >> 8: vecops.s's, which the 128K player keeps in bank 0
-; above $C000, out of the room below it, since the eighteenth round)
-.else
+.ifndef MV_LOW_HLA                     ; (with it: logitsraw.s's, on the coarse rows' D >> 8)
 ; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift
 ; = soul_out_shift set). Returns C with A = the argmax when T's row was the only one computed
 ; again (it is then the largest logit: every other lies below T), else NC.
@@ -316,8 +313,9 @@ fw_logits_bound:
 .endif
 .endif
 
-.ifndef FW_EMBED_APART                  ; (the 128K player places it above $C000: it runs before layer 1)
+.ifndef FW_EMBED_APART                  ; (the 128K player places them above $C000: they run outside layer 1)
         .include "embedrows.s"
+        .include "logitsraw.s"
 .endif
 
 ; fw_layer_step - one layer; HL = its descriptor.

@@ -73,7 +73,7 @@ COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 # the 128K's kernels that run only outside layer 1 (the embedding, argmax: vecops.s, whose
 # residual adds and ReLU are matvec's stores since the sixteenth round, VEC_FUSED_STORES; forward.s's
 # fw_embed, FW_EMBED_APART): in bank 0 above $C000, after the matrices
-BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s")
+BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s", "logitsraw.s")     # (logitsraw.s: the logits' bound, eighteenth round)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
