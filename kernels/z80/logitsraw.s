@@ -1,6 +1,6 @@
 ; logitsraw.s - forward.s's logits' argmax bound on the 128K player's kernels (Z80;
-; MV_LOW_HLA, eighteenth round): the coarse call's rows as D >> 8 (matvec.s's
-; mv_coarse_raw), the threshold in their units, and the scan keeping the best exact
+; MV_LOW_HLA, eighteenth round): the coarse call's rows as D >> 8 (their row end,
+; matvec_ends.s's mv_coarse_raw), the threshold in their units, and the scan keeping the best exact
 ; logit. forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
 ; matrices, in bank 0 above $C000 with vecops.s and embedrows.s (soulterm/zx/build.py:
 ; the logits run with bank 0 paged in), out of the room below $C000. Empty without
@@ -14,7 +14,7 @@
 
 .ifdef MV_LOW_HLA
 ; fw_logits_bound with MV_LOW_HLA (the 128K player's): at a soul_out_shift of 7 or less
-; the coarse call's rows end in matvec.s's mv_coarse_raw, which stores each row's
+; the coarse call's rows end in matvec_ends.s's mv_coarse_raw, which stores each row's
 ; H:L = D >> 8 (D the doubled sum less each product's low byte) with no shift and no
 ; clip: the exact doubled sum lies in 256 H:L .. 256 H:L + 255 (FW_DIM + 1), and the
 ; logit is sat16(floor(D / 2^(shift+1))). With T the row of the largest H:L and m =

@@ -217,8 +217,10 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,477, every row summed again 216,774, exact 170,227 (one wide
-; column 124,866, 221,372, 174,967; 120,515, 216,812, 170,280 and 124,904, 221,410,
+; every row gated 120,487, every row summed again 216,784, exact 170,227 (one wide
+; column 124,876, 221,382, 174,967; 120,477, 216,774 and 124,866, 221,372 before
+; mv_hz_prepare's jp to the logits' raw rows, matvec_ends.s's mv_hz_raw, in its gated
+; path, eighteenth round; 120,515, 216,812, 170,280 and 124,904, 221,410,
 ; 175,020 before mv_hz_prepare's next jumps and mv_gate_relu's choice, zxends2 (these
 ; calls store plainly: mv_gate_relu takes fc1's, with ReLU); 120,515, 216,812, 170,388 and 124,904, 221,410, 175,128 before the
 ; eighteenth round's stores at even addresses, inc l, and fc1's gate test by V - Tv's sign
@@ -3318,7 +3320,7 @@ MV_COARSE_D2    = 11
 mv_coarse_on:   .byte 0
 MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU follows (mv_gate)
 .ifdef MV_LOW_HLA
-MV_COARSE_RAW   = 3             ; mv_coarse_on: an ungated call whose rows store D >> 8 (mv_coarse_raw)
+MV_COARSE_RAW   = 3             ; mv_coarse_on: an ungated call whose rows store D >> 8 (matvec_ends.s's mv_coarse_raw)
 .endif
 
 ; The coarse rows' starts: the l sum -Cl - K (+ 2b) made straight in the
@@ -3437,33 +3439,6 @@ MV_COARSE_H_ADD = *             ; (patched: ex de,hl and nop with mv_row_h_zero,
         ld e,a                  ; E:H:L = V
 mv_coarse_check:
         jp mv_flag_check        ; patched: mv_flag_check's target (a coarse call has no flagged column)
-
-.ifdef MV_LOW_HLA
-; mv_coarse_raw - (mv_hz_prepare's, for a call asked for with mv_coarse_on =
-; MV_COARSE_RAW: forward.s's logits bound, eighteenth round) the row end that stores
-; the slots' H:L = D >> 8 as it stands, in no shift and no clip: the doubled sum's
-; top 16 bits with each product's low byte and the row's own left out, so the
-; exact doubled sum lies in 256 H:L .. 256 H:L + 255 (cols + 1) (forward.s turns
-; that into its threshold). The word goes through the h sum's set's HL (MV_HZ_PTR),
-; and the rows end where their words reach their page's end (the last inc l's Z):
-; the call's output must fill a page from its start (forward.s's fw_logits, 128
-; rows, asserts it). 52 T-states a row with the next row's jp, against 145 for
-; mv_hz_left's and mv_hz_store's. Entered in the l sum's set; the rows go on in the
-; h sum's.
-mv_coarse_raw:
-        ld a,l
-        exx
-        ld (hl),a
-        inc l
-        exx
-        ld a,h
-        exx
-        ld (hl),a
-        inc l
-        jp nz,0                 ; patched: the rows' start (mv_hz_prepare)
-MV_CR_NEXT      = * - 2
-        jp mv_part_end
-.endif
 
 .ifdef MV_COARSE_TOP
 ; mv_coarse_top - (MV_COARSE_TOP, the 48K player's option since the seventeenth round
@@ -4275,11 +4250,6 @@ mv_hz_prepare:
         ld (MV_LOW_END_JP),de   ; (it runs no coarse slot: MV_COARSE_END_JP waits for a new x)
         ret                     ; (every row at the copy: mv_prepare@again leaves mv_first_row as
                                 ; the call before set it, and mv_row_jump on mv_row_h_zero)
-@raw:                           ; (the logits' bound: mv_coarse_raw's rows; here, where no jr
-        ld (MV_CR_NEXT),hl      ; below lies across it)
-        ld hl,(MV_OUT_PTR)
-        ld de,mv_coarse_raw
-        jp @ends_set
 @h_zero:
         ld a,(mv_hz_again)      ; (matvec_again after a call that took the low copy's short ends)
         or a
@@ -4368,7 +4338,7 @@ mv_hz_prepare:
         ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends, too)
         ret
 @gated:
-        jp nz,@raw              ; (MV_COARSE_RAW)
+        jp nz,mv_hz_raw         ; (MV_COARSE_RAW: matvec_ends.s's)
         ld a,(MV_STORE_OP+1)    ; (mv_gate_prepare's test: its zeroed rows to mv_store_zero)
         cp mv_store_relu & 255
         jr nz,@general_pop      ; (the gate without mv_store_relu: its zeroed rows shift)

@@ -324,7 +324,6 @@ am_rows:
         jr @lower
 .endif
 
-
 .ifdef SOUL_PACKED
 ; em_unpack - (SOUL_PACKED, the 48K player's) row A of a packed table
 ; (soulterm.zx.soul_layout.packed_rows: te, pe) as its 32 signed bytes at DE.
