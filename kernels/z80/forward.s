@@ -57,7 +57,8 @@
 ; (records128.s's records, soulplayer.s's position 0 while a line is read). fw_layer_kv 67 bytes (58 before), kv_values_scatter 48, kv_values_gather 13,
 ; fw_attend 7 more, kv_values' word alignment 1 (the 128K's map).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
-; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s): a coarse call
+; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s;
+; with MV_LOW_HLA, the 128K's since the eighteenth round, logitsraw.s's instead, on the rows' D >> 8): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
 ; each of the shipped soul's 65 logits of ten prompts; and fc1 asks for a gated
 ; coarse call (MV_COARSE_GATE: the rows ReLU zeroes anyway stay coarse, the others
