@@ -13,9 +13,10 @@ import pytest
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
+from soulterm.soul.soulfile import Soul, load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, COARSE_TOP_OPTION, has_coarse_top, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
+                                     has_coarse_raw, raw_slack,
                                      NARROW_JUMP_OPTION, RUNNER_UP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
                                      forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
@@ -266,14 +267,23 @@ def test_a_coarse_product_costs_43_t_states():
     assert t_states(w, x) < 2 / 3 * t_states(w, x, coarse=False)
 
 
-@pytest.fixture(scope="module", params=["", RUNNER_UP_OPTION + "\n" + COARSE_TOP_OPTION], ids=["scan", "runner_up_top"])
+@pytest.fixture(scope="module", params=["", RUNNER_UP_OPTION + "\n" + COARSE_TOP_OPTION, "128k", "128k_shift_8"],
+                ids=["scan", "runner_up_top", "128k_raw", "128k_logit_units"])
 def logits_bench(request):
     """forward.s with the low slots and the bound (the key cache below $4000, in the bench's flat
     RAM: the test matrices go at $4000 and the code with its bytes would run past $FFFF; no
     MV_SPARSE, for the same reason), the stack below the kernels; with and without AM_RUNNER_UP
     (both players': the scan skipped on argmax's runner-up, vecops.s's am_rows) and with and without
-    MV_COARSE_TOP (both players' too: the coarse rows ending in mv_coarse_top)."""
+    MV_COARSE_TOP (both players' too: the coarse rows ending in mv_coarse_top); and the 128K's
+    kernels' bench (MV_LOW_HLA: its rows as D >> 8, mv_coarse_raw, since the eighteenth round; the
+    test matrices at $4000 over its caches, which the logits do not read)."""
     soul = load_soul(DEFAULT_SOUL)
+    if request.param == "128k_shift_8":         # (logitsraw.s's bound in the logits' units: a shift above 7)
+        arrays = {t.name: (soul[t.name].values, soul[t.name].shift) for t in spec.TENSORS}
+        arrays["out"] = (arrays["out"][0], 8)
+        soul = Soul.from_arrays(arrays)
+    if request.param.startswith("128k"):
+        return Z80Bench('.include "forward.s"\n' + soul_include(soul), options=PLAYER_128K)
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
                     options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION, "kv_keys = $1000", request.param]))
 
@@ -361,7 +371,8 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
             xn[0] = int(rng.choice([1, 64, 128]))
         exact = intmath.matvec(w, shift, xn, None, post=0)
         logits, chosen = next_token_of(bench, w, xn)
-        assert np.array_equal(logits, bound_logits(w, shift, xn, exact, top=has_coarse_top(bench))), case
+        assert np.array_equal(logits, bound_logits(w, shift, xn, exact, top=has_coarse_top(bench),
+                                                  raw=has_coarse_raw(bench))), case
         assert chosen == intmath.argmax_token(exact), case
         if kind in (2, 3, 4, 5):                        # (their wide inputs, if any, have h = +-1)
             assert runs_coarse(xn), case
@@ -370,6 +381,45 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
         coarse_count += runs_coarse(xn)
         exact_counts.append(int((logits[3:] == exact[3:]).sum()))
     assert min(exact_counts) <= 2 and max(exact_counts) == rows - 3 and coarse_count >= 15
+
+
+def test_the_raw_bound_at_its_threshold_and_its_clips(logits_bench):
+    """The 128K's bound on D >> 8 (mv_coarse_raw) at its edges: rows one unit of D >> 8 apart
+    (a weight step in a column of x = 128), swept so that rows lie at the threshold
+    (min(T, 2^(8+shift) - 1) - raw_slack) and one below it, with T below, at and above the clip
+    at the top (capped: many logits 32767, the lowest id wins) and around -2^(8+shift) at the
+    bottom (every row again). fw_logits is what bound_logits says and fw_next the engine's."""
+    bench = logits_bench
+    shift = bench.sym("soul_out_shift")
+    if not has_coarse_raw(bench) or shift > 7:
+        pytest.skip("no mv_coarse_raw on this bench, or a shift above 7 (the bound in the logits' units)")
+    clip = 32768 >> (7 - shift)
+    rows, cols = spec.VOCAB_SIZE, spec.EMBED_DIM
+    at_threshold = below_threshold = capped = kept_all = uncapped_near_bottom = 0
+    for top, sweep in ((127, range(-40, 80, 3)), (-128, range(0, 90, 3))):
+        for step in sweep:
+            w = np.full((rows, cols), top)
+            xn = np.full(cols, 128)
+            if top > 0:
+                xn[1] = 224                             # (wide, h = 1: T around the clip at the top)
+                w[:, 0] = np.clip(top - step - (np.arange(rows) * 7) % 60, -128, 127)
+            else:
+                w[:, 0] = np.clip(top + step - (np.arange(rows) * 7) % 60, -128, 127)
+            exact = intmath.matvec(w, shift, xn, None, post=0)
+            logits, chosen = next_token_of(bench, w, xn)
+            assert np.array_equal(logits, bound_logits(w, shift, xn, exact, raw=True)), (top, step)
+            assert chosen == intmath.argmax_token(exact), (top, step)
+            raw = coarse_doubled(w, xn)[3:] >> 8
+            best = int(raw.max())
+            if best <= -clip:
+                kept_all += 1
+                continue
+            uncapped_near_bottom += best < -clip + 40
+            capped += best >= clip
+            threshold = min(best, clip - 1) - raw_slack(cols)
+            at_threshold += int((raw == threshold).any())
+            below_threshold += int((raw == threshold - 1).any())
+    assert min(at_threshold, below_threshold, capped, kept_all, uncapped_near_bottom) > 0
 
 
 def test_real_turns_keep_the_engines_replies_with_the_bound(player_128k_bench):
@@ -475,4 +525,4 @@ def test_gated_t_states_are_what_the_header_says():
 
     t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
     figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
-    assert figures == [(120_477, 216_774, 170_227), (124_866, 221_372, 174_967)]
+    assert figures == [(120_487, 216_784, 170_227), (124_876, 221_382, 174_967)]

@@ -57,7 +57,8 @@
 ; (records128.s's records, soulplayer.s's position 0 while a line is read). fw_layer_kv 67 bytes (58 before), kv_values_scatter 48, kv_values_gather 13,
 ; fw_attend 7 more, kv_values' word alignment 1 (the 128K's map).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
-; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s): a coarse call
+; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s;
+; with MV_LOW_HLA, the 128K's since the eighteenth round, logitsraw.s's instead, on the rows' D >> 8): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
 ; each of the shipped soul's 65 logits of ten prompts; and fc1 asks for a gated
 ; coarse call (MV_COARSE_GATE: the rows ReLU zeroes anyway stay coarse, the others
@@ -237,6 +238,7 @@ FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift 
         .assert FW_LOGITS_SLACK < 32768, "the bound's threshold in 16 bits"
         .assert (fw_logits & 255) == 0, "the bound's scan walks the logits in one page"
 
+.ifndef MV_LOW_HLA                     ; (with it: logitsraw.s's, on the coarse rows' D >> 8)
 ; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift
 ; = soul_out_shift set). Returns C with A = the argmax when T's row was the only one computed
 ; again (it is then the largest logit: every other lies below T), else NC.
@@ -310,9 +312,11 @@ fw_logits_bound:
         ld a,(fw_next)
         ret
 .endif
+.endif
 
-.ifndef FW_EMBED_APART                  ; (the 128K player places it above $C000: it runs before layer 1)
+.ifndef FW_EMBED_APART                  ; (the 128K player places them above $C000: they run outside layer 1)
         .include "embedrows.s"
+        .include "logitsraw.s"
 .endif
 
 ; fw_layer_step - one layer; HL = its descriptor.

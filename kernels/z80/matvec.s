@@ -217,8 +217,10 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,477, every row summed again 216,774, exact 170,227 (one wide
-; column 124,866, 221,372, 174,967; 120,515, 216,812, 170,280 and 124,904, 221,410,
+; every row gated 120,487, every row summed again 216,784, exact 170,227 (one wide
+; column 124,876, 221,382, 174,967; 120,477, 216,774 and 124,866, 221,372 before
+; mv_hz_prepare's jp to the logits' raw rows, matvec_ends.s's mv_hz_raw, in its gated
+; path, eighteenth round; 120,515, 216,812, 170,280 and 124,904, 221,410,
 ; 175,020 before mv_hz_prepare's next jumps and mv_gate_relu's choice, zxends2 (these
 ; calls store plainly: mv_gate_relu takes fc1's, with ReLU); 120,515, 216,812, 170,388 and 124,904, 221,410, 175,128 before the
 ; eighteenth round's stores at even addresses, inc l, and fc1's gate test by V - Tv's sign
@@ -1685,10 +1687,13 @@ mv_prepare:
 .endif
 .ifdef MV_COARSE
         ld a,(mv_coarse_on)
-        dec a
-        .assert MV_COARSE_GATE != 1, "mv_coarse_on 1: a coarse call that mv_exact_row may follow"
+        rra                     ; (1 or MV_COARSE_RAW: an ungated call, which mv_exact_row may follow)
+        .assert (MV_COARSE_GATE & 1) == 0, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow"
+.ifdef MV_LOW_HLA
+        .assert (MV_COARSE_RAW & 1) == 1 && MV_COARSE_RAW > MV_COARSE_GATE, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow (and mv_hz_prepare's jr nc)"
+.endif
         ld b,@one_piece - @piece_jr - 2     ; (the logits': its jps checked in the pass)
-        jr z,@main_pass
+        jr c,@main_pass
 .endif
         ld a,(mv_cols)
         neg
@@ -3314,6 +3319,9 @@ MV_COARSE_D2    = 11
 
 mv_coarse_on:   .byte 0
 MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU follows (mv_gate)
+.ifdef MV_LOW_HLA
+MV_COARSE_RAW   = 3             ; mv_coarse_on: an ungated call whose rows store D >> 8 (matvec_ends.s's mv_coarse_raw)
+.endif
 
 ; The coarse rows' starts: the l sum -Cl - K (+ 2b) made straight in the
 ; slots' form, H:L = its top two bytes and A its low byte (the slots add into
@@ -4269,7 +4277,7 @@ mv_hz_prepare:
         push hl                 ; the short ends serve (@ends_set), and the MV_HZ_NEXT_* of the
         ld a,(mv_coarse_on)     ; ends the call's rows take (each path writes its own)
         cp MV_COARSE_GATE
-        jr z,@gated
+        jr nc,@gated            ; (or MV_COARSE_RAW's, there)
 .ifdef MV_COARSE_TOP
         dec a                   ; (an ungated coarse call's rows end in mv_coarse_top, a bound
         jp z,@general_pop       ; of its own: through the coarse slots' own end)
@@ -4330,6 +4338,7 @@ mv_hz_prepare:
         ld (mv_row_jump+1),hl   ; (a gated row that mv_gate_exact ends, too)
         ret
 @gated:
+        jp nz,mv_hz_raw         ; (MV_COARSE_RAW: matvec_ends.s's)
         ld a,(MV_STORE_OP+1)    ; (mv_gate_prepare's test: its zeroed rows to mv_store_zero)
         cp mv_store_relu & 255
         jr nz,@general_pop      ; (the gate without mv_store_relu: its zeroed rows shift)

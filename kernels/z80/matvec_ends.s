@@ -105,4 +105,37 @@ mv_gate_relu_prepare:
         ld hl,mv_gate_relu
         ld (MV_GATE_END),hl
         ret
+
+; mv_coarse_raw - (matvec.s's coarse slots' end for a call asked for with mv_coarse_on =
+; MV_COARSE_RAW: logitsraw.s's fw_logits_bound) the row end that stores the slots' H:L = D >> 8 as
+; it stands, in no shift and no clip: the doubled sum's top 16 bits with each product's
+; low byte and the row's own left out, so the exact doubled sum lies in 256 H:L ..
+; 256 H:L + 255 (cols + 1). The word goes through the h sum's set's HL (MV_HZ_PTR), and
+; the rows end where their words reach their page's end (the last inc l's Z): the
+; call's output must fill a page from its start (forward.s's fw_logits, 128 rows:
+; logitsraw.s asserts it).
+; 52 T-states a row with the next row's jp, against 145 for matvec.s's mv_hz_left and
+; mv_hz_store. Entered in the l sum's set; the rows go on in the h sum's. (Here, after
+; the table: matvec.s's room before it is the scarcest; eighteenth round, zxlogits3.)
+mv_coarse_raw:
+        ld a,l
+        exx
+        ld (hl),a
+        inc l
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc l
+        jp nz,0                 ; patched: the rows' start (mv_hz_raw)
+MV_CR_NEXT      = * - 2
+        jp mv_part_end
+
+; mv_hz_raw - (matvec.s's mv_hz_prepare, for mv_coarse_on = MV_COARSE_RAW; its stack
+; holds the rows' start, HL too) the raw rows' ends and their first word.
+mv_hz_raw:
+        ld (MV_CR_NEXT),hl
+        ld hl,(MV_OUT_PTR)
+        ld de,mv_coarse_raw
+        jp mv_hz_prepare@ends_set
 .endif

@@ -68,14 +68,14 @@
 ; with shift 8) leaves out the gains' check (a's bit found, the gains compared) and the
 ; general path (eighteenth round, zx48): a call 33,355 -> 32,282 T-states with the 48K's
 ; options, 31,044 -> 30,075 with the 128K's (random words below 1,000, gains 64, shift 8).
-; RN_SWAPPED_SQUARES = page (the 128K player's, eighteenth round, zxnorm3: $F700 in banks 0
-; and 4, made by soulplayer.s's start): RN_FAST_SQUARES's loop reads a copy of attention's
+; RN_SWAPPED_SQUARES = page (the 128K player's, eighteenth round, zxnorm3: $F800 in banks 0
+; and 4 since bank 0's program took logitsraw.s, $F700 first; made by soulplayer.s's start): RN_FAST_SQUARES's loop reads a copy of attention's
 ; squares table in nibble-swapped order, no four rrca's: 16 T-states fewer a table element, 8
 ; more a wide one (E's nibbles put back for mul16s): 2,560 a forward_step (five norms) and
 ; 1,536 a forward_prefill (three) on "hello", whose words all take the table (its mean a
 ; position 2,121 fewer: python benchmarks/z80_token.py --model 128k; tests/test_kernels_z80.py's
 ; swapped squares test counts the 16 and the 8 exactly).
-; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3: $FB00): an unclamped
+; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3: $FC00; $FB00 first): an unclamped
 ; norm's unit products from tables of inv's multiples it makes (5,514 T-states) instead of
 ; mul16u: a norm of words below 1,000 30,364 -> 25,590 T-states, below 3,000 34,326 -> 25,644
 ; (the 128K's options with RN_UNIT_GAIN_BITS, gains 64, shift 8; ~300 T-states an element for
@@ -129,7 +129,7 @@ RN_SQ_PAGE      = AT_SQ_PAGE
 .endif
 ; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3): the unit products of an
 ; unclamped norm through tables of inv's multiples made each such call in two pages there (in
-; whichever bank is paged: the 128K's $FB00-$FCFF, past RN_SWAPPED_SQUARES, free in banks 0 and 4):
+; whichever bank is paged: the 128K's $FC00-$FDFF, past RN_SWAPPED_SQUARES, free in banks 0 and 4):
 ; page RN_UNIT_PRODUCTS: t(i) = (i - 16) inv for i = 0..31, 24 bits, its bytes at i, $20 + i and
 ; $60 + i (t(16 + n) = n inv: the low nibble's products too); page RN_UNIT_PRODUCTS + 1: 16 n inv
 ; for n = 0..15 at 16 n, 16 n + 1, 16 n + 2. x in -4096..4095 = 256 (i - 16) + 16 n1 + n0:

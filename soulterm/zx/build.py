@@ -73,7 +73,7 @@ COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 # the 128K's kernels that run only outside layer 1 (the embedding, argmax: vecops.s, whose
 # residual adds and ReLU are matvec's stores since the sixteenth round, VEC_FUSED_STORES; forward.s's
 # fw_embed, FW_EMBED_APART): in bank 0 above $C000, after the matrices
-BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s")
+BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s", "logitsraw.s")     # (logitsraw.s: the logits' bound, eighteenth round)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
@@ -81,9 +81,9 @@ UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program ma
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
 # rmsnorm.s's squares by swapped nibbles (RN_SWAPPED_SQUARES, eighteenth round): 4 pages the 128K
-# player makes at its start in bank 0 past its program (record_known's end, $F680 on the shipped
+# player makes at its start in bank 0 past its program (record_known's end, $F780 on the shipped
 # soul) and in bank DATA_BANK past the keys' planes ($F634): where both have room (asserted)
-RN_SWAPPED_SQUARES = 0xF700
+RN_SWAPPED_SQUARES = 0xF800
 RN_SWAPPED_BYTES = 0x400
 # rmsnorm.s's tables of inv's multiples (RN_UNIT_PRODUCTS, eighteenth round): 2 pages made by each
 # unclamped norm in whichever bank is paged, past the squares' copy (free in banks 0 and DATA_BANK)

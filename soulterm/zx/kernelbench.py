@@ -446,15 +446,39 @@ def logits_slack(cols: int, shift: int, top: bool = False) -> int:
     return (255 * (cols + top) + (2 << shift) - 1) >> (shift + 1)
 
 
-def bound_logits(w, shift: int, xn, exact, top: bool = False) -> np.ndarray:
+def has_coarse_raw(bench: Z80Bench) -> bool:
+    """Whether the bench's matvec has mv_coarse_raw (MV_LOW_HLA's: the logits' coarse rows as D >> 8)."""
+    return "mv_coarse_raw" in bench.symbols
+
+
+def raw_slack(cols: int) -> int:
+    """How far a raw coarse row's D >> 8 may lie below the exact doubled sum's, in its units of
+    256 (forward.s's FW_RAW_SLACK): each product's low byte and the row's own."""
+    return (255 * (cols + 1)) >> 8
+
+
+def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False) -> np.ndarray:
     """fw_logits as forward.s's argmax bound (MV_COARSE) leaves them: when the call runs
     coarse, the exact logit of every row of ids 3..127 whose coarse bound reaches the
-    largest such bound less the slack, the coarse bound elsewhere; else all exact."""
+    largest such bound less the slack, the coarse bound elsewhere; else all exact. With
+    `raw` (has_coarse_raw) at a shift of 7 or less the bounds are the rows' D >> 8
+    (mv_coarse_raw), the threshold min(T, 2^(8+shift) - 1) - raw_slack, or every row when
+    T <= -2^(8+shift) (T's logit may clip at -32768)."""
     from soulterm.soul import spec
 
     exact = np.asarray(exact, dtype=np.int64)
     if not runs_coarse(xn):
         return exact
+    if raw and shift <= 7:
+        rows = coarse_doubled(w, xn) >> 8
+        clip = 32768 >> (7 - shift)
+        best = int(rows[spec.FIRST_CHOOSABLE:].max())
+        threshold = -32768 if best <= -clip else min(best, clip - 1) - raw_slack(len(xn))
+        assert (np.clip((rows << 8) >> (shift + 1), -32768, 32767) <= exact).all()
+        assert (np.clip(((rows << 8) + 255 * (len(xn) + 1)) >> (shift + 1), -32768, 32767) >= exact).all()
+        again = rows >= threshold
+        again[:spec.FIRST_CHOOSABLE] = False
+        return np.where(again, exact, rows)
     bounds = coarse_logits(w, xn, shift, top=top)
     slack = logits_slack(len(xn), shift, top)
     assert (bounds <= exact).all() and (exact - bounds <= slack).all()
@@ -547,7 +571,8 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
             got = bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)
             if "fw_logits_bound" in bench.symbols:
                 xn = bench.read_words(bench.sym("fw_xn"), spec.EMBED_DIM)
-                want_here = bound_logits(engine.out_t.T, engine.s_out, xn, want, top=has_coarse_top(bench))
+                want_here = bound_logits(engine.out_t.T, engine.s_out, xn, want, top=has_coarse_top(bench),
+                                         raw=has_coarse_raw(bench))
             else:
                 want_here = want
             assert np.array_equal(got, want_here), f"logits differ at position {position}"

@@ -1,0 +1,156 @@
+; logitsraw.s - forward.s's logits' argmax bound on the 128K player's kernels (Z80;
+; MV_LOW_HLA, eighteenth round): the coarse call's rows as D >> 8 (their row end,
+; matvec_ends.s's mv_coarse_raw), the threshold in their units, and the scan keeping the best exact
+; logit. forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
+; matrices, in bank 0 above $C000 with vecops.s and embedrows.s (soulterm/zx/build.py:
+; the logits run with bank 0 paged in), out of the room below $C000. Empty without
+; MV_LOW_HLA (the 48K keeps forward.s's fw_logits_bound on the logits' bounds: none of
+; this file's bytes are in its player).
+; Bytes: 186 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102).
+; T-states: the logits' call and bound 233,913 a reply step of "hello" (mean of its four,
+; the kernels' bench) against 237,895 with the rows' short ends and forward.s's bound
+; (python benchmarks/z80_profile.py --model 128k's routines from fw_next_token on;
+; docs/spectrum.md, "Eighteenth round: the logits' bound, again").
+
+.ifdef MV_LOW_HLA
+; fw_logits_bound with MV_LOW_HLA (the 128K player's): at a soul_out_shift of 7 or less
+; the coarse call's rows end in matvec_ends.s's mv_coarse_raw, which stores each row's
+; H:L = D >> 8 (D the doubled sum less each product's low byte) with no shift and no
+; clip: the exact doubled sum lies in 256 H:L .. 256 H:L + 255 (FW_DIM + 1), and the
+; logit is sat16(floor(D / 2^(shift+1))). With T the row of the largest H:L and m =
+; min(H:L of T, FW_RAW_TOP - 1), a row with H:L < m - FW_RAW_SLACK has 256 H:L +
+; 255 (FW_DIM + 1) < 256 m, so its logit's upper bound lies strictly below T's lower
+; bound sat16(m << (7 - shift)) (m below the clip); when T's H:L is -FW_RAW_TOP or
+; less its lower bound is -32768 and no row is left out. fw_logits then mixes units
+; (exact logits and H:L), so the scan keeps the best exact logit itself: the rows
+; are computed in increasing id, a later one taking the lead only when strictly
+; above (SPEC's lowest id on a tie); a row left out lies strictly below T's logit,
+; so T's logit, and the winner's, is above -32768 whenever a row was left out, and
+; when none was, row FIRST_CHOOSABLE is computed: the start (FIRST_CHOOSABLE at
+; -32768) is the answer only when it is. A shift above 7 runs the call as MV_COARSE
+; alone and the logit bound below (FW_LOGITS_SLACK).
+; fw_logits_bound - as below; returns C with A = the argmax when the call ran coarse, else NC.
+FW_RAW_SLACK    = (255 * (FW_DIM + 1)) >> 8
+        .assert 2 * FW_VOCAB == 256, "mv_coarse_raw's rows end where their words fill fw_logits' page"
+FW_RAW_TOP      = 32768 >> ((7 - soul_out_shift) & 7)   ; (a shift above 7 does not use it)
+fw_logits_bound:
+        ld a,soul_out_shift     ; MV_COARSE_RAW at a shift of 7 or less, else 1
+        cp 8
+        sbc a,a
+        and MV_COARSE_RAW - 1
+        inc a
+        ld (mv_coarse_on),a
+        ld a,FW_VOCAB
+        ld hl,fw_logits
+        call fw_product_of_xn   ; (the norm's first product: matvec, not matvec_again)
+        ld hl,mv_coarse_on
+        ld a,(hl)
+        ld (hl),0
+        or a
+        ret z                   ; exact
+        push af                 ; (which rows: MV_COARSE_RAW's or logits' bounds)
+        ld hl,fw_logits
+        ld (am_logits),hl
+        call argmax             ; T, the largest bound (C: its limit, for am_rows)
+        ld (fw_next),a
+        add a,a
+        ld l,a
+        ld h,fw_logits >> 8
+        ld e,(hl)
+        inc l
+        ld d,(hl)
+        ex de,hl                ; HL: T's bound
+        pop af
+        cp MV_COARSE_RAW
+        jr nz,@logit_units
+        ld a,h
+        xor $80
+        ld h,a                  ; HL: T's H:L + 32768 (unsigned order)
+        ld de,32768 - FW_RAW_TOP + 1
+        or a
+        sbc hl,de
+        ld de,0                 ; (every row: T's logit may be -32768)
+        jr c,@threshold_set
+        ld de,2 * FW_RAW_TOP - 1
+        sbc hl,de               ; HL = T's H:L - FW_RAW_TOP (no carry: T's H:L at the clip or above)
+        jr c,@below_clip
+        ld hl,-1                ; (m = FW_RAW_TOP - 1)
+@below_clip:
+        ld de,FW_RAW_TOP + 32768 - FW_RAW_SLACK
+        add hl,de
+        ex de,hl                ; DE: m - FW_RAW_SLACK, its sign bit flipped
+        jr @threshold_set
+@logit_units:
+        ld de,FW_LOGITS_SLACK
+        or a
+        sbc hl,de               ; the threshold T - slack, or -32768 below that
+        jp po,@in_range
+        ld hl,$8000
+@in_range:
+        ld a,h
+        xor $80
+        ld d,a
+        ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
+@threshold_set:
+.ifdef AM_RUNNER_UP
+        ld a,(fw_next)          ; HL and B as below, but T's row alone when argmax's limit C lies
+        call am_rows            ; below the threshold's high byte: every other row lies below it
+.else
+        ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
+        ld b,FW_VOCAB - FIRST_CHOOSABLE ; B: the rows left
+.endif
+        ld a,FIRST_CHOOSABLE
+        ld (fw_next),a          ; (the best exact row so far, and its logit flipped: the start)
+        xor a
+        ld (fw_best),a
+        ld (fw_best+1),a
+        ld c,$80                ; (the sign bit, flipped in each row's high byte)
+@row:
+        ld a,(hl)               ; the row's high byte, flipped (mostly below the threshold's:
+        xor c                   ; those fall through, 40 T-states a row)
+        cp d
+        jr nc,@reaches
+@next:
+        inc l
+        inc l
+        djnz @row
+        ld a,(fw_next)
+        scf
+        ret
+@reaches:
+        jr nz,@exact
+        dec l
+        ld a,(hl)
+        inc l
+        cp e
+        jr c,@next
+@exact:
+        push bc
+        push de
+        push hl
+        ld a,l
+        srl a                   ; the row (HL = fw_logits + 2r + 1)
+        call mv_exact_row
+        pop hl
+        ld a,(hl)
+        xor $80
+        ld d,a
+        dec l
+        ld e,(hl)               ; DE: its exact logit, flipped
+        ld a,l
+        push hl
+        ld hl,(fw_best)
+        or a
+        sbc hl,de
+        jr nc,@not_above        ; (a tie keeps the lower id)
+        ld (fw_best),de
+        rrca
+        ld (fw_next),a
+@not_above:
+        pop hl
+        inc l
+        pop de
+        pop bc
+        jr @next
+fw_best:        .word 0         ; the best exact logit of the scan so far, its sign bit flipped
+.endif
