@@ -123,7 +123,8 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
 PLAYER_128K_MEAN_BUDGET = 1_467_900
 # (1,467,900 for 1,454,764 a computed position, TurnCost.per_position, 0.9% over, after merging
-# the eighteenth round's ten branches (zxpass3, zxvdim, zxends, zxkeys, zxnorm2, zx48, zxrawqk, zxends2, zxnorm3, zxlogits3; rmsnorm.s's tables a page up, $F800);
+# the eighteenth round's ten branches (zxpass3, zxvdim, zxends, zxkeys, zxnorm2, zx48, zxrawqk,
+# zxends2, zxnorm3, zxlogits3; rmsnorm.s's tables a page up, $F800);
 # 1,470,200 for 1,457,027 a computed position, TurnCost.per_position, 0.9% over, after merging
 # the eighteenth round's zxpass3, zxvdim, zxends, zxkeys, zxnorm2, zx48, zxrawqk, zxends2 and zxnorm3;
 # 1,472,300 for 1,459,153 a computed position, TurnCost.per_position, 0.9% over, with zxlogits3's
