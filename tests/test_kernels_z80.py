@@ -614,6 +614,33 @@ def test_rmsnorm_unit_gain_bits_leave_out_the_check_and_general_path(short):
         assert np.array_equal(unit.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 1 << a), a + 2))
 
 
+FAST_SQUARES_EDGES = [-32768, -4097, -4096, -4081, -4080, -4065, -17, -16, -1, 0, 15, 16, 4080, 4095, 4096, 32767]
+
+
+def fast_squares_case(rng, case: int):
+    """RN_FAST_SQUARES's tests' case: x of three sizes (every fourth from the table's edges,
+    x >> 4 = -256, -255, 255, 256 and beyond), gains of 64 at shift 8 or random ones and shift."""
+    x = rng.integers(-(2000, 4200, 32768)[case % 3], (2000, 4200, 32768)[case % 3], 32)
+    if case % 4 == 1:
+        x = rng.choice(FAST_SQUARES_EDGES, 32)
+    gain = rng.integers(-128, 128, 32) if case % 2 else np.full(32, 64)
+    shift = int(rng.integers(0, 9)) if case % 2 else 8
+    return x, gain, shift
+
+
+def checked_rmsnorm(bench, x, gain, shift: int, case) -> int:
+    """rmsnorm of x (at $A000, gains at $A100, out at $A200) on the bench, bit for bit intmath's;
+    its T-states."""
+    words(bench, "rn_x", 0xA000, x)
+    bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+    bench.poke_word(bench.sym("rn_gain"), 0xA100)
+    bench.poke(bench.sym("rn_shift"), [shift])
+    bench.poke_word(bench.sym("rn_out"), 0xA200)
+    took = bench.call("rmsnorm")
+    assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), case
+    return took
+
+
 def test_rmsnorm_fast_squares_match_intmath():
     """RN_FAST_SQUARES (the 128K's): (x >> 4)^2 from AT_FAST_MEANS's table for x >> 4 in -255..255,
     mul16s past it; x at the table's edges (x >> 4 = -256, -255, 255, 256) and beyond, gains of every
@@ -621,22 +648,11 @@ def test_rmsnorm_fast_squares_match_intmath():
     fast = Z80Bench(options="\n".join([FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION]))
     plain = Z80Bench()
     rng = np.random.default_rng(16)
-    edges = [-32768, -4097, -4096, -4081, -4080, -4065, -17, -16, -1, 0, 15, 16, 4080, 4095, 4096, 32767]
     costs = {}
     for case in range(30):
-        x = rng.integers(-(2000, 4200, 32768)[case % 3], (2000, 4200, 32768)[case % 3], 32)
-        if case % 4 == 1:
-            x = rng.choice(edges, 32)
-        gain = rng.integers(-128, 128, 32) if case % 2 else np.full(32, 64)
-        shift = int(rng.integers(0, 9)) if case % 2 else 8
+        x, gain, shift = fast_squares_case(rng, case)
         for name, bench in (("fast", fast), ("plain", plain)):
-            words(bench, "rn_x", 0xA000, x)
-            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
-            bench.poke_word(bench.sym("rn_gain"), 0xA100)
-            bench.poke(bench.sym("rn_shift"), [shift])
-            bench.poke_word(bench.sym("rn_out"), 0xA200)
-            costs[name, case] = bench.call("rmsnorm")
-            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), (name, case)
+            costs[name, case] = checked_rmsnorm(bench, x, gain, shift, (name, case))
         if case % 3 == 0 and case % 4 != 1:                 # every x >> 4 within -125..124
             assert costs["fast", case] < costs["plain", case] - 32 * 60, case
 
@@ -658,22 +674,10 @@ def test_rmsnorm_swapped_squares_match_intmath_and_save_four_rotations_an_elemen
     assert any(original) and all(table[256 * page + s] == original[256 * page + ((s >> 4) | (s << 4 & 0xF0))]
                                  for page in range(4) for s in range(256))
     rng = np.random.default_rng(18)
-    edges = [-32768, -4097, -4096, -4081, -4080, -4065, -17, -16, -1, 0, 15, 16, 4080, 4095, 4096, 32767]
     for case in range(30):
-        x = rng.integers(-(2000, 4200, 32768)[case % 3], (2000, 4200, 32768)[case % 3], 32)
-        if case % 4 == 1:
-            x = rng.choice(edges, 32)
-        gain = rng.integers(-128, 128, 32) if case % 2 else np.full(32, 64)
-        shift = int(rng.integers(0, 9)) if case % 2 else 8
-        costs = {}
-        for name, bench in (("fast", fast), ("swapped", swapped)):
-            words(bench, "rn_x", 0xA000, x)
-            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
-            bench.poke_word(bench.sym("rn_gain"), 0xA100)
-            bench.poke(bench.sym("rn_shift"), [shift])
-            bench.poke_word(bench.sym("rn_out"), 0xA200)
-            costs[name] = bench.call("rmsnorm")
-            assert np.array_equal(bench.read_words(0xA200, 32), intmath.rmsnorm(x, gain, shift)), (name, case)
+        x, gain, shift = fast_squares_case(rng, case)
+        costs = {name: checked_rmsnorm(bench, x, gain, shift, (name, case))
+                 for name, bench in (("fast", fast), ("swapped", swapped))}
         narrow = int(np.sum((x >= -3840) & (x < 4096)))    # (x's high byte $F1..$0F: the table's)
         assert costs["fast"] - costs["swapped"] == 16 * narrow - 8 * (32 - narrow), (case, costs)   # (a wide one: 24 back)
 
