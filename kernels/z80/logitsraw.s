@@ -6,11 +6,14 @@
 ; the logits run with bank 0 paged in), out of the room below $C000. Empty without
 ; MV_LOW_HLA (the 48K keeps forward.s's fw_logits_bound on the logits' bounds: none of
 ; this file's bytes are in its player).
-; Bytes: 186 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102).
-; T-states: the logits' call and bound 233,913 a reply step of "hello" (mean of its four,
-; the kernels' bench) against 237,895 with the rows' short ends and forward.s's bound
+; Bytes: 224 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
+; 186 before the eighteenth round's look for T's lone row, 38).
+; T-states: the logits' call and bound 229,550 a reply step of "hello" (mean of its four,
+; the kernels' bench: 233,913 less the reply step's 4,363 measured by python
+; benchmarks/z80_token.py --model 128k, the look the only change) against 233,913 with the
+; scan computing T's row too and 237,895 with the rows' short ends and forward.s's bound
 ; (python benchmarks/z80_profile.py --model 128k's routines from fw_next_token on;
-; docs/spectrum.md, "Eighteenth round: the logits' bound, again").
+; docs/spectrum.md, "Eighteenth round: the logits' bound, again" and "... the logits' scan").
 
 .ifdef MV_LOW_HLA
 ; fw_logits_bound with MV_LOW_HLA (the 128K player's): at a soul_out_shift of 7 or less
@@ -99,6 +102,38 @@ fw_logits_bound:
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
         ld b,FW_VOCAB - FIRST_CHOOSABLE ; B: the rows left
 .endif
+        push hl                 ; (the exact scan's rows, when one but T's reaches the threshold)
+        push bc
+        ld c,$80
+@look:
+        ld a,(hl)               ; the look: does a row but T's reach the threshold? (as the scan
+        xor c                   ; below, 43 T-states a row below it)
+        cp d
+        jr nc,@look_reaches
+@look_next:
+        inc l
+        inc l
+        djnz @look
+        pop bc                  ; T's alone: every other row lies strictly below T's logit, so T
+        pop hl                  ; is the argmax without its row computed (fw_logits keeps its H:L)
+        ld a,(fw_next)
+        scf
+        ret
+@look_reaches:
+        jr nz,@look_row
+        dec l
+        ld a,(hl)
+        inc l
+        cp e
+        jr c,@look_next
+@look_row:
+        ld a,(fw_next)
+        add a,a
+        inc a
+        cp l
+        jr z,@look_next         ; (T's own row)
+        pop bc                  ; another: the exact scan of them all
+        pop hl
         ld a,FIRST_CHOOSABLE
         ld (fw_next),a          ; (the best exact row so far, and its logit flipped: the start)
         xor a
