@@ -6,11 +6,12 @@
 ; the logits run with bank 0 paged in), out of the room below $C000. Empty without
 ; MV_LOW_HLA (the 48K keeps forward.s's fw_logits_bound on the logits' bounds: none of
 ; this file's bytes are in its player).
-; Bytes: 224 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
-; 186 before the eighteenth round's look for T's lone row, 38).
-; T-states: the logits' call and bound 229,550 a reply step of "hello" (mean of its four,
-; the kernels' bench: 233,913 less the reply step's 4,363 measured by python
-; benchmarks/z80_token.py --model 128k, the look the only change) against 233,913 with the
+; Bytes: 223 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
+; 186 before the eighteenth round's look for T's lone row; without argmax's runner-up, and
+; its am_rows, since then: vecops.s's AM_RUNNER_KEPT).
+; T-states: the logits' call and bound 228,963 a reply step of "hello" (mean of its four,
+; the kernels' bench: 233,913 less the reply step's 4,950 measured by python
+; benchmarks/z80_token.py --model 128k, the look and argmax the only changes) against 233,913 with the
 ; scan computing T's row too and 237,895 with the rows' short ends and forward.s's bound
 ; (python benchmarks/z80_profile.py --model 128k's routines from fw_next_token on;
 ; docs/spectrum.md, "Eighteenth round: the logits' bound, again" and "... the logits' scan").
@@ -54,7 +55,7 @@ fw_logits_bound:
         push af                 ; (which rows: MV_COARSE_RAW's or logits' bounds)
         ld hl,fw_logits
         ld (am_logits),hl
-        call argmax             ; T, the largest bound (C: its limit, for am_rows)
+        call argmax             ; T, the largest bound (C: its limit, for am_rows, where kept)
         ld (fw_next),a
         add a,a
         ld l,a
@@ -95,7 +96,7 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
 @threshold_set:
-.ifdef AM_RUNNER_UP
+.ifdef AM_RUNNER_KEPT
         ld a,(fw_next)          ; HL and B as below, but T's row alone when argmax's limit C lies
         call am_rows            ; below the threshold's high byte: every other row lies below it
 .else

@@ -12,9 +12,12 @@
 ; argmax       A = the id in 3..127 of the largest of 128 logits at am_logits (words),
 ;              the lowest id on a tie (spec.FIRST_CHOOSABLE). With AM_RUNNER_UP (both
 ;              players' with MV_COARSE: the 128K's since the sixteenth round, the 48K's
-;              since the seventeenth) C = a limit on the others too: every id of 3..127
-;              but A's lies below any logit whose high byte, sign bit flipped, exceeds C
-;              (forward.s's bound skips its scan so, through am_rows: below argmax).
+;              since the seventeenth) but not MV_LOW_HLA (the 128K's, since the eighteenth
+;              round's scan: logitsraw.s looks for T's lone row itself, argmax's limit
+;              seldom clearing its threshold in D >> 8's units) C = a limit on the others
+;              too: every id of 3..127 but A's lies below any logit whose high byte, sign
+;              bit flipped, exceeds C (forward.s's bound skips its scan so, through
+;              am_rows: below argmax).
 ;              Clobbers AF, BC, DE, HL.
 ; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
@@ -205,6 +208,12 @@ up_q88:
 
 am_logits:      .word 0
 
+.ifdef AM_RUNNER_UP
+.ifndef MV_LOW_HLA              ; (the 128K's logitsraw.s looks for T's lone row itself: no runner-up)
+AM_RUNNER_KEPT = 1
+.endif
+.endif
+
 argmax:
         ld hl,(am_logits)
         ld de,2 * FIRST_CHOOSABLE + 1
@@ -215,7 +224,7 @@ argmax:
         dec l
         ld e,(hl)
         inc hl                  ; DE = best value, sign bit flipped (unsigned order)
-.ifdef AM_RUNNER_UP
+.ifdef AM_RUNNER_KEPT
         ld a,VOCAB - FIRST_CHOOSABLE
         ld (@best_left+1),a
         ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1)
