@@ -460,6 +460,36 @@ def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(logits_bench):
     assert alone >= 5 and computed >= 5 and tied >= 5
 
 
+def test_the_128k_argmax_in_rounds_keeps_the_lowest_id_of_the_largest(player_128k_bench):
+    """vecops.s's argmax with MV_LOW_HLA (the 128K's, rounds of AM_UNROLL candidates, the best's
+    row kept as its address): the engine's argmax_token on random logits, narrow ones (many ties
+    in the high byte), ties at the top in every place of a round and across rounds, the largest
+    at each id of 3..127, the extremes, rows 0..2 the largest (a new best at every row: a round
+    that reads past row 127 wraps to them); it fails if a round's place returns to the wrong
+    row or a tie keeps the higher id."""
+    bench = player_128k_bench
+    at = bench.sym("fw_logits")                 # (page-aligned, as argmax asks)
+    rng = np.random.default_rng(18)
+    cases = [rng.integers(-32768, 32768, 128), rng.integers(-600, 600, 128), rng.integers(-3, 3, 128),
+             rng.choice([-32768, -1, 0, 255, 256, 32767], 128), np.full(128, -32768), np.full(128, 32767),
+             np.r_[[30000] * 3, rng.integers(-9, 9, 125)], np.r_[[32767] * 3, np.arange(125)],
+             np.r_[[32767] * 3, np.arange(0, 125 * 256, 256)], np.r_[[32767] * 3, np.arange(125, 0, -1)]]
+    for top in range(3, 128):
+        logits = rng.integers(-400, 400, 128)
+        logits[top] = 401 + top % 3
+        cases.append(logits)
+    for first in range(3, 12):
+        for second in range(first + 1, 16):
+            logits = rng.integers(-400, 400, 128)
+            logits[[first, second]] = 500
+            cases.append(logits)
+    for case, logits in enumerate(cases):
+        bench.write_words(at, logits)
+        bench.poke_word(bench.sym("am_logits"), at)
+        bench.call("argmax")
+        assert bench.cpu.a == intmath.argmax_token(logits), case
+
+
 def test_real_turns_keep_the_engines_replies_with_the_bound(player_128k_bench):
     """Real turns of the shipped soul through the 128K's kernels (the bound among them):
     forward_turn checks every step's logits as the bound leaves them and the argmax against the

@@ -9,8 +9,8 @@
 ; Bytes: 307 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
 ; 186 before the eighteenth round's look for T's lone row, 223 with the look in a loop of one
 ; row; without argmax's runner-up, and its am_rows, since then: vecops.s's AM_RUNNER_KEPT).
-; T-states: the logits' call and bound 227,649 a reply step of "hello" (mean of its four,
-; the kernels' bench: 233,913 less the reply step's 6,264 measured by python
+; T-states: the logits' call and bound 226,345 a reply step of "hello" (mean of its four,
+; the kernels' bench: 233,913 less the reply step's 7,568 measured by python
 ; benchmarks/z80_token.py --model 128k, the look and argmax the only changes) against 233,913 with the
 ; scan computing T's row too and 237,895 with the rows' short ends and forward.s's bound
 ; (python benchmarks/z80_profile.py --model 128k's routines from fw_next_token on;
