@@ -23,10 +23,12 @@
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
 ; (a logit's high byte decides unless it ties the best's); embed 22,537.
 ; argmax with MV_LOW_HLA (the 128K's since the eighteenth round's scan: no runner-up, rounds of
-; AM_UNROLL = 4 candidates, each with its own return): 4,728 on 50 random rows of logits,
-; 5,112 on 50 rows in -600..599, against 6,388 and 6,748 with the runner-up and a loop of one
-; (the 128K's options on the kernels' bench, numpy default_rng(0), fw_logits; 129 bytes with
-; am_best_row, against 91 with am_rows; docs/spectrum.md, "Eighteenth round: the logits' scan").
+; AM_UNROLL = 2 candidates, each with its own return): 5,131 on 50 random rows of logits,
+; 5,515 on 50 rows in -600..599, against 6,388 and 6,748 with the runner-up and a loop of one
+; (the 128K's options on the kernels' bench, numpy default_rng(0), fw_logits); 85 bytes with
+; am_best_row, against 91 with am_rows (rounds of 4: 4,728 and 5,112, 129 bytes, more than
+; bank 0 leaves a soul that needs the general embed; docs/spectrum.md, "Eighteenth round:
+; the logits' scan").
 ; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,065;
 ; 6,392 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
 ; sixteenth round; the same rows with that option); 6,582 and 6,908 before the eighteenth
@@ -218,7 +220,7 @@ am_logits:      .word 0
 AM_RUNNER_KEPT = 1
 .endif
 .endif
-AM_UNROLL       = 4             ; (MV_LOW_HLA's argmax: 124 candidates after the first, 31 rounds of 4)
+AM_UNROLL       = 2             ; (MV_LOW_HLA's argmax: 124 candidates after the first, 62 rounds of 2)
 
 argmax:
         ld hl,(am_logits)
@@ -326,20 +328,6 @@ am_rows:
         cp d
         jr nc,@not_lower_2
 @lower_2:
-        inc l
-        inc l
-        ld a,(hl)
-        xor c
-        cp d
-        jr nc,@not_lower_3
-@lower_3:
-        inc l
-        inc l
-        ld a,(hl)
-        xor c
-        cp d
-        jr nc,@not_lower_4
-@lower_4:
         djnz @round
         ld a,(am_best_row)      ; (2 id + 1: am_logits page-aligned)
         srl a
@@ -366,28 +354,6 @@ am_rows:
 @better_2:
         call @better
         jr @lower_2
-@not_lower_3:
-        jr nz,@better_3
-        dec l
-        ld a,(hl)
-        inc l
-        cp e
-        jr c,@lower_3
-        jr z,@lower_3
-@better_3:
-        call @better
-        jr @lower_3
-@not_lower_4:
-        jr nz,@better_4
-        dec l
-        ld a,(hl)
-        inc l
-        cp e
-        jr c,@lower_4
-        jr z,@lower_4
-@better_4:
-        call @better
-        jr @lower_4
 @better:
         ld a,(hl)
         xor c
