@@ -422,6 +422,74 @@ def test_the_raw_bound_at_its_threshold_and_its_clips(logits_bench):
     assert min(at_threshold, below_threshold, capped, kept_all, uncapped_near_bottom) > 0
 
 
+def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(logits_bench):
+    """logitsraw.s's look before its scan (eighteenth round's scan): when no row of 3..127 but
+    T's reaches the threshold, T is the argmax and its row is not computed again (fw_logits
+    keeps its D >> 8); one other row at the threshold, before or after T's (or tying T, the
+    lower id first), and every row reaching it is computed. Rows one unit of D >> 8 apart (a
+    weight step in a column of x = 128), the other row swept across the threshold; it fails if
+    the look skips a row at the threshold, mistakes T's row for another's, or T's for a lone one."""
+    bench = logits_bench
+    shift = bench.sym("soul_out_shift")
+    if not has_coarse_raw(bench) or shift > 7:
+        pytest.skip("no mv_coarse_raw on this bench, or a shift above 7 (the bound in the logits' units)")
+    rows, cols = spec.VOCAB_SIZE, spec.EMBED_DIM
+    alone = computed = tied = 0
+    for top, other in ((40, 90), (90, 40), (3, 127), (127, 3), (64, 65)):
+        for gap in [0, *range(raw_slack(cols) - 2, raw_slack(cols) + 3)]:
+            w = np.full((rows, cols), 20)
+            w[:, 0] = -100
+            w[:3, 0] = 127                              # (rows 0..2 the largest, never chosen)
+            xn = np.full(cols, 128)
+            w[top, 0] = 60
+            w[other, 0] = 60 - gap
+            exact = intmath.matvec(w, shift, xn, None, post=0)
+            logits, chosen = next_token_of(bench, w, xn)
+            raw = coarse_doubled(w, xn) >> 8
+            assert np.array_equal(logits, bound_logits(w, shift, xn, exact, raw=True)), (top, other, gap)
+            assert chosen == intmath.argmax_token(exact), (top, other, gap)
+            assert gap or chosen == min(top, other), (top, other)
+            reaching = int((raw[3:] >= int(raw[3:].max()) - raw_slack(cols)).sum())
+            if reaching == 1:
+                alone += 1
+                assert logits[top] == raw[top] != exact[top], (top, other, gap)
+            else:
+                computed += 1
+                assert logits[top] == exact[top] and logits[other] == exact[other], (top, other, gap)
+                tied += int(raw[other] == raw[top])
+    assert alone >= 5 and computed >= 5 and tied >= 5
+
+
+def test_the_128k_argmax_in_rounds_keeps_the_lowest_id_of_the_largest(player_128k_bench):
+    """vecops.s's argmax with MV_LOW_HLA (the 128K's, rounds of AM_UNROLL candidates, the best's
+    row kept as its address): the engine's argmax_token on random logits, narrow ones (many ties
+    in the high byte), ties at the top in every place of a round and across rounds, the largest
+    at each id of 3..127, the extremes, rows 0..2 the largest (a new best at every row: a round
+    that reads past row 127 wraps to them); it fails if a round's place returns to the wrong
+    row or a tie keeps the higher id."""
+    bench = player_128k_bench
+    at = bench.sym("fw_logits")                 # (page-aligned, as argmax asks)
+    rng = np.random.default_rng(18)
+    cases = [rng.integers(-32768, 32768, 128), rng.integers(-600, 600, 128), rng.integers(-3, 3, 128),
+             rng.choice([-32768, -1, 0, 255, 256, 32767], 128), np.full(128, -32768), np.full(128, 32767),
+             np.r_[[30000] * 3, rng.integers(-9, 9, 125)], np.r_[[32767] * 3, np.arange(125)],
+             np.r_[[32767] * 3, np.arange(0, 125 * 256, 256)], np.r_[[32767] * 3, np.arange(125, 0, -1)]]
+    for top in range(3, 128):
+        logits = rng.integers(-400, 400, 128)
+        logits[top] = 401 + top % 3
+        cases.append(logits)
+    for first in range(3, 12):
+        for second in range(first + 1, 16):
+            logits = rng.integers(-400, 400, 128)
+            logits[[first, second]] = 500
+            cases.append(logits)
+    for case, logits in enumerate(cases):
+        bench.write_words(at, logits)
+        bench.poke_word(bench.sym("am_logits"), at)
+        bench.call("argmax")
+        assert bench.cpu.a == intmath.argmax_token(logits), case
+
+
 def test_real_turns_keep_the_engines_replies_with_the_bound(player_128k_bench):
     """Real turns of the shipped soul through the 128K's kernels (the bound among them):
     forward_turn checks every step's logits as the bound leaves them and the argmax against the

@@ -6,11 +6,15 @@
 ; the logits run with bank 0 paged in), out of the room below $C000. Empty without
 ; MV_LOW_HLA (the 48K keeps forward.s's fw_logits_bound on the logits' bounds: none of
 ; this file's bytes are in its player).
-; Bytes: 186 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102).
-; T-states: the logits' call and bound 233,913 a reply step of "hello" (mean of its four,
-; the kernels' bench) against 237,895 with the rows' short ends and forward.s's bound
+; Bytes: 223 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
+; 186 before the eighteenth round's look for T's lone row; without argmax's runner-up, and
+; its am_rows, since then: vecops.s's AM_RUNNER_KEPT).
+; T-states: the logits' call and bound 228,061 a reply step of "hello" (mean of its four,
+; the kernels' bench: 233,913 less the reply step's 5,852 measured by python
+; benchmarks/z80_token.py --model 128k, the look and argmax the only changes) against 233,913 with the
+; scan computing T's row too and 237,895 with the rows' short ends and forward.s's bound
 ; (python benchmarks/z80_profile.py --model 128k's routines from fw_next_token on;
-; docs/spectrum.md, "Eighteenth round: the logits' bound, again").
+; docs/spectrum.md, "Eighteenth round: the logits' bound, again" and "... the logits' scan").
 
 .ifdef MV_LOW_HLA
 ; fw_logits_bound with MV_LOW_HLA (the 128K player's): at a soul_out_shift of 7 or less
@@ -27,8 +31,11 @@
 ; above (SPEC's lowest id on a tie); a row left out lies strictly below T's logit,
 ; so T's logit, and the winner's, is above -32768 whenever a row was left out, and
 ; when none was, row FIRST_CHOOSABLE is computed: the start (FIRST_CHOOSABLE at
-; -32768) is the answer only when it is. A shift above 7 runs the call as MV_COARSE
-; alone and the logit bound below (FW_LOGITS_SLACK).
+; -32768) is the answer only when it is. Before the scan, a look (eighteenth round's
+; scan) asks whether a row but T's reaches the threshold: when none does (most steps), T
+; is the argmax and no row is computed (fw_logits keeps T's H:L too). A shift above 7 runs
+; the call as MV_COARSE alone and the logit bound below (FW_LOGITS_SLACK), with the same
+; look and scan.
 ; fw_logits_bound - as below; returns C with A = the argmax when the call ran coarse, else NC.
 FW_RAW_SLACK    = (255 * (FW_DIM + 1)) >> 8
         .assert 2 * FW_VOCAB == 256, "mv_coarse_raw's rows end where their words fill fw_logits' page"
@@ -51,7 +58,7 @@ fw_logits_bound:
         push af                 ; (which rows: MV_COARSE_RAW's or logits' bounds)
         ld hl,fw_logits
         ld (am_logits),hl
-        call argmax             ; T, the largest bound (C: its limit, for am_rows)
+        call argmax             ; T, the largest bound (C: its limit, for am_rows, where kept)
         ld (fw_next),a
         add a,a
         ld l,a
@@ -92,13 +99,45 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
 @threshold_set:
-.ifdef AM_RUNNER_UP
+.ifdef AM_RUNNER_KEPT
         ld a,(fw_next)          ; HL and B as below, but T's row alone when argmax's limit C lies
         call am_rows            ; below the threshold's high byte: every other row lies below it
 .else
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
         ld b,FW_VOCAB - FIRST_CHOOSABLE ; B: the rows left
 .endif
+        push hl                 ; (the exact scan's rows, when one but T's reaches the threshold)
+        push bc
+        ld c,$80
+@look:
+        ld a,(hl)               ; the look: does a row but T's reach the threshold? (as the scan
+        xor c                   ; below, 43 T-states a row below it)
+        cp d
+        jr nc,@look_reaches
+@look_next:
+        inc l
+        inc l
+        djnz @look
+        pop bc                  ; T's alone: every other row lies strictly below T's logit, so T
+        pop hl                  ; is the argmax without its row computed (fw_logits keeps its H:L)
+        ld a,(fw_next)
+        scf
+        ret
+@look_reaches:
+        jr nz,@look_row
+        dec l
+        ld a,(hl)
+        inc l
+        cp e
+        jr c,@look_next
+@look_row:
+        ld a,(fw_next)
+        add a,a
+        inc a
+        cp l
+        jr z,@look_next         ; (T's own row)
+        pop bc                  ; another: the exact scan of them all
+        pop hl
         ld a,FIRST_CHOOSABLE
         ld (fw_next),a          ; (the best exact row so far, and its logit flipped: the start)
         xor a

@@ -463,7 +463,8 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False)
     largest such bound less the slack, the coarse bound elsewhere; else all exact. With
     `raw` (has_coarse_raw) at a shift of 7 or less the bounds are the rows' D >> 8
     (mv_coarse_raw), the threshold min(T, 2^(8+shift) - 1) - raw_slack, or every row when
-    T <= -2^(8+shift) (T's logit may clip at -32768)."""
+    T <= -2^(8+shift) (T's logit may clip at -32768); with `raw` (logitsraw.s, since the
+    eighteenth round's scan) a row alone at the threshold, T's, keeps its bound too."""
     from soulterm.soul import spec
 
     exact = np.asarray(exact, dtype=np.int64)
@@ -478,13 +479,15 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False)
         assert (np.clip(((rows << 8) + 255 * (len(xn) + 1)) >> (shift + 1), -32768, 32767) >= exact).all()
         again = rows >= threshold
         again[:spec.FIRST_CHOOSABLE] = False
-        return np.where(again, exact, rows)
+        return np.where(again & (again.sum() > 1), exact, rows)    # (T alone: its row kept, it wins)
     bounds = coarse_logits(w, xn, shift, top=top)
     slack = logits_slack(len(xn), shift, top)
     assert (bounds <= exact).all() and (exact - bounds <= slack).all()
     threshold = max(int(bounds[spec.FIRST_CHOOSABLE:].max()) - slack, -32768)
     again = bounds >= threshold
     again[:spec.FIRST_CHOOSABLE] = False
+    if raw and again.sum() == 1:        # (logitsraw.s's: T alone reaches the threshold, its bound kept)
+        return bounds
     return np.where(again, exact, bounds)
 
 
