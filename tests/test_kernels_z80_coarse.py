@@ -289,6 +289,15 @@ def logits_bench(request):
 
 
 @pytest.fixture(scope="module")
+def raw_logits_bench():
+    """The 128K's kernels' bench with the shipped soul, whose out shift (7 or less) takes
+    logitsraw.s's bound on D >> 8 (mv_coarse_raw): the raw bound's own tests."""
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLAYER_128K)
+    assert has_coarse_raw(bench) and bench.sym("soul_out_shift") <= 7
+    return bench
+
+
+@pytest.fixture(scope="module")
 def player_128k_bench():
     return Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLAYER_128K)
 
@@ -383,16 +392,14 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
     assert min(exact_counts) <= 2 and max(exact_counts) == rows - 3 and coarse_count >= 15
 
 
-def test_the_raw_bound_at_its_threshold_and_its_clips(logits_bench):
+def test_the_raw_bound_at_its_threshold_and_its_clips(raw_logits_bench):
     """The 128K's bound on D >> 8 (mv_coarse_raw) at its edges: rows one unit of D >> 8 apart
     (a weight step in a column of x = 128), swept so that rows lie at the threshold
     (min(T, 2^(8+shift) - 1) - raw_slack) and one below it, with T below, at and above the clip
     at the top (capped: many logits 32767, the lowest id wins) and around -2^(8+shift) at the
     bottom (every row again). fw_logits is what bound_logits says and fw_next the engine's."""
-    bench = logits_bench
+    bench = raw_logits_bench
     shift = bench.sym("soul_out_shift")
-    if not has_coarse_raw(bench) or shift > 7:
-        pytest.skip("no mv_coarse_raw on this bench, or a shift above 7 (the bound in the logits' units)")
     clip = 32768 >> (7 - shift)
     rows, cols = spec.VOCAB_SIZE, spec.EMBED_DIM
     at_threshold = below_threshold = capped = kept_all = uncapped_near_bottom = 0
@@ -422,17 +429,15 @@ def test_the_raw_bound_at_its_threshold_and_its_clips(logits_bench):
     assert min(at_threshold, below_threshold, capped, kept_all, uncapped_near_bottom) > 0
 
 
-def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(logits_bench):
+def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(raw_logits_bench):
     """logitsraw.s's look before its scan (eighteenth round's scan): when no row of 3..127 but
     T's reaches the threshold, T is the argmax and its row is not computed again (fw_logits
     keeps its D >> 8); one other row at the threshold, before or after T's (or tying T, the
     lower id first), and every row reaching it is computed. Rows one unit of D >> 8 apart (a
     weight step in a column of x = 128), the other row swept across the threshold; it fails if
     the look skips a row at the threshold, mistakes T's row for another's, or T's for a lone one."""
-    bench = logits_bench
+    bench = raw_logits_bench
     shift = bench.sym("soul_out_shift")
-    if not has_coarse_raw(bench) or shift > 7:
-        pytest.skip("no mv_coarse_raw on this bench, or a shift above 7 (the bound in the logits' units)")
     rows, cols = spec.VOCAB_SIZE, spec.EMBED_DIM
     alone = computed = tied = 0
     for top, other in ((40, 90), (90, 40), (3, 127), (127, 3), (64, 65)):
