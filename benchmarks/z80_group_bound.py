@@ -34,7 +34,7 @@ doubled sum lies in 256 H:L .. 256 H:L + 255 (cols + 1)), and counts a call:
   then mv_exact_row, as the group's kernel would need it), and a row again (its
   share of that); x' and the group bank's two page switches counted at 1,600.
 
-    python benchmarks/z80_group_bound.py [--everyday] [--prompts FILE] [TEXT ...]
+    python benchmarks/z80_group_bound.py [--everyday] [--prompts FILE] [--norms] [TEXT ...]
 """
 
 from __future__ import annotations
@@ -163,6 +163,8 @@ def main() -> None:
     parser.add_argument("text", nargs="*", help="prompts (default: hello)")
     parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts")
     parser.add_argument("--prompts", help="a file of prompts, one a line (# comments)")
+    parser.add_argument("--norms", action="store_true",
+                        help="the group by the columns' sum |w| alone (the build could fix it without the corpus)")
     args = parser.parse_args()
     prompts = list(args.text)
     if args.everyday:
@@ -177,7 +179,8 @@ def main() -> None:
     corpus = [exchange.prompt for exchange in read_corpus("models/corpus.txt").exchanges][::15]
     train_x, _ = engine_vectors(engine, tokenizer, corpus)
     w, shift = soul["out"].values.astype(np.int64), soul["out"].shift
-    importance = (np.abs(train_x) * np.abs(w).sum(axis=0)).mean(axis=0)
+    importance = (np.abs(w).sum(axis=0) if args.norms
+                  else (np.abs(train_x) * np.abs(w).sum(axis=0)).mean(axis=0))
     order = np.argsort(-importance, kind="stable")
     today, alone, wide_x = measured_costs(soul, engine, tokenizer, prompts[0])
     slot_product = today["mv_coarse_slots"] / (128 * COLS)
