@@ -205,11 +205,14 @@ def main() -> None:
         columns = COLS - g - part_count
         saved = columns * (128 * slot_product + pass_column) * eligible
         more_wide = 128 * wide_row * (rows[ran, 5] - wide_of(logits_x[ran])).sum() / len(rows)
-        by_id_cost = GROUP_INPUT + more_wide + (true_row + row_again * (rows[ran, 2] - 1)).sum() / len(rows)
-        best_cost = GROUP_INPUT + more_wide + (true_row + (row_again + today["argmax"]) * (rows[ran, 3] - 1)).sum() / len(rows)
+        by_id_rows = true_row + row_again * (rows[ran, 2] - 1)
+        best_rows = true_row + (row_again + today["argmax"]) * (rows[ran, 3] - 1)
+        by_id_cost = GROUP_INPUT + more_wide + by_id_rows.sum() / len(rows)
+        best_cost = GROUP_INPUT + more_wide + best_rows.sum() / len(rows)
         print(f"  g = {g}, {part_count} parts ({g + part_count} columns, {128 * (g + part_count + 3):,} bytes):"
               f" eligible {eligible:.3f}, rows T first {t_first:.2f}, by id {by_id:.2f}, best first {best_first:.2f},"
-              f" none without T's row {none_left:.3f}; by id where eligible {rows[ran, 2].mean():.2f}; a reply step by id {by_id_cost - saved:+,.0f},"
+              f" none without T's row {none_left:.3f}; by id where eligible {rows[ran, 2].mean():.2f};"
+              f" a reply step by id {by_id_cost - saved:+,.0f},"
               f" best first {best_cost - saved:+,.0f} (slots and pass -{saved:,.0f}, wide blocks +{more_wide:,.0f})")
 
 
