@@ -200,7 +200,7 @@ def main() -> None:
         group = np.sort(order[:g])
         parts = np.array_split(order[g:], part_count)
         rows = np.array([counts(w, shift, x, group, parts) for x in logits_x])
-        eligible, t_first, by_id, best_first, none_left, _ = rows.mean(axis=0)
+        eligible, t_first, by_id, best_first, none_left, wide_group = rows.mean(axis=0)
         ran = rows[:, 0] == 1       # (the others: x' outside the coarse call, today's call after x')
         columns = COLS - g - part_count
         saved = columns * (128 * slot_product + pass_column) * eligible
@@ -210,7 +210,7 @@ def main() -> None:
         by_id_cost = GROUP_INPUT + more_wide + by_id_rows.sum() / len(rows)
         best_cost = GROUP_INPUT + more_wide + best_rows.sum() / len(rows)
         print(f"  g = {g}, {part_count} parts ({g + part_count} columns, {128 * (g + part_count + 3):,} bytes):"
-              f" eligible {eligible:.3f}, rows T first {t_first:.2f}, by id {by_id:.2f}, best first {best_first:.2f},"
+              f" x' {wide_group:.2f} wide columns (x {wide_of(logits_x).mean():.2f}), eligible {eligible:.3f}, rows T first {t_first:.2f}, by id {by_id:.2f}, best first {best_first:.2f},"
               f" none without T's row {none_left:.3f}; by id where eligible {rows[ran, 2].mean():.2f};"
               f" a reply step by id {by_id_cost - saved:+,.0f},"
               f" best first {best_cost - saved:+,.0f} (slots and pass -{saved:,.0f}, wide blocks +{more_wide:,.0f})")
