@@ -609,6 +609,12 @@ attend_head:
 .endif
         add hl,de
         djnz @position
+.ifdef AT_TABLE_MEANS
+@divide:
+        exx                     ; the division and the store in the sum's set (D:E:H:L; B'C' free)
+        ld bc,(at_lut_sum)
+        call at_means_divide    ; DE = the mean (it lies in int16: no clamp)
+.else
         exx
         push de
         push hl
@@ -616,10 +622,6 @@ attend_head:
         pop hl
         pop de
         ld bc,(at_lut_sum)
-.ifdef AT_TABLE_MEANS
-@divide:
-        call at_means_divide    ; DE = the mean (it lies in int16: no clamp)
-.else
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
@@ -631,6 +633,9 @@ attend_head:
         ld (hl),d
         inc hl
         ld (AT_DST),hl
+.ifdef AT_TABLE_MEANS
+        exx                     ; (back from the sum's set)
+.endif
         ld hl,(at_row)
 .ifdef AT_VALUES_BY_DIMENSION
         ld de,AT_DIMENSION_BYTES ; v[0][d + 1] (at_fast_wide sets at_row at v[0][d])
@@ -1259,11 +1264,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
 @divisor:
         ld de,0                 ; (patched once a head by attend_head's weights: M = 2 lut_sum)
         ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
-        jp p,@dividend
-        add hl,de               ; H:L:A = n + 256 M >= 0
-        dec c                   ; C = $FF
-@dividend:                      ; HL = the dividend >> 8 < M (the remainder so far), A its
-                                ; low byte, whose bits shift out as the quotient's (complemented) shift in
+        jp m,@negative          ; HL = n >> 8 in -M..M - 1 (the remainder so far), A n's low
+                                ; byte, whose bits shift out as the quotient's (complemented) shift in
         ; Non-restoring rounds: the remainder R stays in -M..M - 1, M = 2 lut_sum (|2R| <=
         ; 4 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - M,
         ; the borrow: below 0), R < 0 the N chain (2R + bit + M, the carry: 0 or
@@ -1274,7 +1276,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         rla                     ; the last round's carry in, the dividend's next bit out
         adc hl,hl               ; (R >= 0: 2R + 1 < 2M, no carry out)
         sbc hl,de
-        jp c,@n_rounds + round * AT_N_ROUND ; below 0: the N chain's next round
+        jp c,@n_rounds + (round + 1) * AT_N_ROUND ; below 0: the N chain's next round
         .endrepeat
         rla
         adc hl,hl
@@ -1282,13 +1284,15 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         rla                     ; A = ~quotient (the first round's carry in went out)
         cpl                     ; C:A = the quotient (n + 256 M's below zero, C = $FF)
         jp at_fast_store
-@n_rounds:                      ; round 1 on (round 0 has R = the dividend >> 8 >= 0)
-        .repeat 6, round
+@negative:                      ; n < 0 (n >= -256 M): R = n >> 8 is, for n + 256 M, what the
+        dec c                   ; first round of a ninth (256's bit 0) leaves, so its rounds
+@n_rounds:                      ; start in the N chain, no n + 256 M added (C = $FF)
+        .repeat 7, round
         rla
         adc hl,hl               ; (R < 0: its carry out is the sign's, and add hl,de's follows)
         add hl,de               ; the carry: 2R + bit + lut_sum >= 0
         ccf
-        jp nc,@p_rounds + (round + 2) * AT_P_ROUND ; 0 or more: the P chain's next round
+        jp nc,@p_rounds + (round + 1) * AT_P_ROUND ; 0 or more: the P chain's next round
         .endrepeat
         rla
         adc hl,hl
@@ -1299,8 +1303,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
 @n_rounds_end:
 AT_P_ROUND      = 8             ; rla, adc hl,hl, sbc hl,de, jp c
 AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
-        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 10, "the P chain's rounds are not AT_P_ROUND bytes"
-        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 7, "the N chain's rounds are not AT_N_ROUND bytes"
+        .assert @negative - @p_rounds == 7 * AT_P_ROUND + 10, "the P chain's rounds are not AT_P_ROUND bytes"
+        .assert @n_rounds_end - @n_rounds == 7 * AT_N_ROUND + 7, "the N chain's rounds are not AT_N_ROUND bytes"
 
 ; at_fast_store - attend_head@store for a fast dimension (C:A = out[d]), its own copy,
 ; the N chain's end runs on into it: the
@@ -1376,51 +1380,63 @@ at_weight_squares:
 .endif
 
 .ifdef AT_TABLE_MEANS
-; at_means_divide - DE = floor(D:E:H:L / BC) for BC in 1..32767 when the quotient fits 16
-; signed bits (a weighted mean): below zero floor(n / m) = ~(~n / m). Restoring rounds, the
-; dividend's bytes shifting out of A as the quotient's bits shift in (complemented: the
-; borrow of R - m): 8 when the quotient fits a byte (most means), else 16. Clobbers AF, BC, HL.
+; at_means_divide - DE = floor(D:E:H:L / BC) for BC = m in 1..32767 when the quotient fits 16
+; signed bits (a weighted mean). A mean in -256..255 (all the shipped soul's) takes 8 restoring
+; rounds, below zero on n + 256 m (0..256 m - 1: its quotient's low byte is the mean's, $FF
+; the high); a wider one 16, below zero on ~n = -n - 1 (floor(n / m) = ~(~n / m)). The
+; dividend's bytes shift out of A as the quotient's bits shift in (complemented: the borrow
+; of R - m). Clobbers AF, BC, HL (and AF' for a wide mean).
 at_means_divide:
         ld a,d
         or a
-        ld a,$FF                ; n >= 0: the rounds' complemented quotient bits flip back
-        jp p,@positive
-        ld a,d                  ; n < 0: ~n = -n - 1 >= 0, and ~(~n / m) is the rounds' bits as they come
-        cpl
-        ld d,a
-        ld a,e
-        cpl
-        ld e,a
+        jp m,@negative
+        jr nz,@wide             ; n >= 2^24
         ld a,h
-        cpl
-        ld h,a
-        ld a,l
-        cpl
-        ld l,a
-        xor a
-@positive:
-        ld (at_means_udivide@flip + 1),a
-at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15), xor the flip
-        ld a,d
-        or a
-        jr nz,@sixteen
-        ld a,h                  ; n >> 8 = E:H < m: the quotient fits a byte
         sub c
         ld a,e
         sbc a,b
-        jr nc,@sixteen
+        jr nc,@wide             ; n >> 8 >= m: the mean is 256 or more
+@narrow:                        ; E:H:L = the dividend, (E:H) < m; D = the quotient's high byte
         ld a,l
         ld l,h
         ld h,e                  ; HL = the remainder so far, A = the dividend's last byte
-        ld d,b
-        ld e,c                  ; DE = m
+        ld e,c
+        ld c,d
+        ld d,b                  ; DE = m, C = the high byte
         call @eight
         ld e,a
-        ld a,(@flip + 1)        ; the high byte: 0, flipped (the flip's complement)
+        ld d,c
+        ret
+@negative:
+        inc a
+        jr nz,@wide             ; n < -2^24
+        ld a,h                  ; E:H += m: D:E:H:L = n + 256 m, exactly when it carries
+        add a,c
+        ld h,a
+        ld a,e
+        adc a,b
+        ld e,a
+        jr c,@narrow            ; n + 256 m >= 0: the mean in -256..-1, D = $FF its high byte
+        call @wide              ; floor((n + 256 m) / m), still below zero
+        dec d                   ; - 256
+        ret
+@wide:                          ; the mean beyond -256..255: 16 rounds
+        bit 7,d
+        jr z,@sixteen
+        call @complement        ; ~n = -n - 1 >= 0
+        ex de,hl
+        call @complement
+        ex de,hl
+        call @sixteen           ; ~n / m, then ~ of it
+@complement:                    ; DE = ~DE
+        ld a,d
         cpl
         ld d,a
+        ld a,e
+        cpl
+        ld e,a
         ret
-@sixteen:
+@sixteen:                       ; D:E:H:L = n >= 0, n >> 16 < m: DE = n / m
         ld a,l
         ex af,af'               ; A' = the last byte (AF' is free in the means)
         ld a,h
@@ -1434,7 +1450,7 @@ at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15),
         ld e,a
         ld d,c
         ret
-@eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits, flipped
+@eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits
 .ifdef AT_DIVIDE_UNROLLED               ; (the 48K's where it fits, build.py: 28 bytes for 28 T-states a call)
 AT_DIVIDE_ROUNDS = 8
 .else
@@ -1453,8 +1469,7 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         djnz @round             ; (four rounds a pass)
 .endif
         rla                     ; the last bit in
-@flip:
-        xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)
+        cpl                     ; (the bits came complemented)
         ret
 .endif
 
