@@ -613,7 +613,7 @@ attend_head:
 @divide:
         exx                     ; the division and the store in the sum's set (D:E:H:L; B'C' free)
         ld bc,(at_lut_sum)
-        call at_means_divide    ; DE = the mean (it lies in int16: no clamp)
+        call at_means_divide    ; C:A = the mean (it lies in int16: no clamp)
 .else
         exx
         push de
@@ -626,11 +626,17 @@ attend_head:
         call sat32to16
         ex de,hl
 .endif
-@store:                         ; DE = out[d]
+@store:                         ; DE = out[d] (C:A with AT_TABLE_MEANS)
         ld hl,(AT_DST)
+.ifdef AT_TABLE_MEANS
+        ld (hl),a
+        inc hl
+        ld (hl),c
+.else
         ld (hl),e
         inc hl
         ld (hl),d
+.endif
         inc hl
         ld (AT_DST),hl
 .ifdef AT_TABLE_MEANS
@@ -1380,12 +1386,12 @@ at_weight_squares:
 .endif
 
 .ifdef AT_TABLE_MEANS
-; at_means_divide - DE = floor(D:E:H:L / BC) for BC = m in 1..32767 when the quotient fits 16
+; at_means_divide - C:A = floor(D:E:H:L / BC) for BC = m in 1..32767 when the quotient fits 16
 ; signed bits (a weighted mean). A mean in -256..255 (all the shipped soul's) takes 8 restoring
 ; rounds, below zero on n + 256 m (0..256 m - 1: its quotient's low byte is the mean's, $FF
-; the high); a wider one 16, below zero on ~n = -n - 1 (floor(n / m) = ~(~n / m)). The
-; dividend's bytes shift out of A as the quotient's bits shift in (complemented: the borrow
-; of R - m). Clobbers AF, BC, HL (and AF' for a wide mean).
+; the high), and returns from them; a wider one 16, below zero on ~n = -n - 1 (floor(n / m) =
+; ~(~n / m)). The dividend's bytes shift out of A as the quotient's bits shift in
+; (complemented: the borrow of R - m). Clobbers BC, DE, HL (and AF' for a wide mean).
 at_means_divide:
         ld a,d
         or a
@@ -1402,54 +1408,7 @@ at_means_divide:
         ld h,e                  ; HL = the remainder so far, A = the dividend's last byte
         ld e,c
         ld c,d
-        ld d,b                  ; DE = m, C = the high byte
-        call @eight
-        ld e,a
-        ld d,c
-        ret
-@negative:
-        inc a
-        jr nz,@wide             ; n < -2^24
-        ld a,h                  ; E:H += m: D:E:H:L = n + 256 m, exactly when it carries
-        add a,c
-        ld h,a
-        ld a,e
-        adc a,b
-        ld e,a
-        jr c,@narrow            ; n + 256 m >= 0: the mean in -256..-1, D = $FF its high byte
-        call @wide              ; floor((n + 256 m) / m), still below zero
-        dec d                   ; - 256
-        ret
-@wide:                          ; the mean beyond -256..255: 16 rounds
-        bit 7,d
-        jr z,@sixteen
-        call @complement        ; ~n = -n - 1 >= 0
-        ex de,hl
-        call @complement
-        ex de,hl
-        call @sixteen           ; ~n / m, then ~ of it
-@complement:                    ; DE = ~DE
-        ld a,d
-        cpl
-        ld d,a
-        ld a,e
-        cpl
-        ld e,a
-        ret
-@sixteen:                       ; D:E:H:L = n >= 0, n >> 16 < m: DE = n / m
-        ld a,l
-        ex af,af'               ; A' = the last byte (AF' is free in the means)
-        ld a,h
-        ex de,hl                ; HL = the remainder so far (n >> 16 < m)
-        ld d,b
-        ld e,c                  ; DE = m
-        call @eight
-        ld c,a                  ; the quotient's high byte (B counts the rounds)
-        ex af,af'
-        call @eight
-        ld e,a
-        ld d,c
-        ret
+        ld d,b                  ; DE = m, C = the high byte (on into the rounds: A the low byte)
 @eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits
 .ifdef AT_DIVIDE_UNROLLED               ; (the 48K's where it fits, build.py: 28 bytes for 28 T-states a call)
 AT_DIVIDE_ROUNDS = 8
@@ -1471,6 +1430,53 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         rla                     ; the last bit in
         cpl                     ; (the bits came complemented)
         ret
+@negative:
+        inc a
+        jr nz,@wide             ; n < -2^24
+        ld a,h                  ; E:H += m: D:E:H:L = n + 256 m, exactly when it carries
+        add a,c
+        ld h,a
+        ld a,e
+        adc a,b
+        ld e,a
+        jr c,@narrow            ; n + 256 m >= 0: the mean in -256..-1, D = $FF its high byte
+        call @wide              ; floor((n + 256 m) / m), still below zero
+        dec c                   ; - 256
+        ret
+@wide:                          ; the mean beyond -256..255: 16 rounds
+        bit 7,d
+        jr z,@sixteen
+        call @complement        ; ~n = -n - 1 >= 0
+        ex de,hl
+        call @complement
+        ex de,hl
+        call @sixteen           ; ~n / m, then ~ of it
+        cpl
+        ld b,a
+        ld a,c
+        cpl
+        ld c,a
+        ld a,b
+        ret
+@complement:                    ; DE = ~DE
+        ld a,d
+        cpl
+        ld d,a
+        ld a,e
+        cpl
+        ld e,a
+        ret
+@sixteen:                       ; D:E:H:L = n >= 0, n >> 16 < m: C:A = n / m
+        ld a,l
+        ex af,af'               ; A' = the last byte (AF' is free in the means)
+        ld a,h
+        ex de,hl                ; HL = the remainder so far (n >> 16 < m)
+        ld d,b
+        ld e,c                  ; DE = m
+        call @eight
+        ld c,a                  ; the quotient's high byte (B counts the rounds)
+        ex af,af'
+        jr @eight
 .endif
 
 .ifdef AT_FAST_SCORES                   ; (after the means' table in the 128K: the code before it keeps its page)
