@@ -29,11 +29,14 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 749 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
-; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
+; Bytes: 756 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
+; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_divide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
-; division: 17,218 for one position and 181,554 for 20 with v in -128..127, 20,615 and
-; 185,876 with v of any width, below); 721 before it; 601 before them, fifteenth round; 604 before
+; division: python benchmarks/z80_kernels.py --unrolled, 16,097 for one position and 180,411
+; for 20 with v in -128..127, 20,469 and 185,887 with v of any width, below; 17,218, 181,554,
+; 20,615 and 185,876 before the nineteenth round's division on n + 256 m below zero, in the
+; sum's set, returning C:A, 7 bytes more: docs/spectrum.md, "Nineteenth round: the means'
+; division"); 749 before it; 721 before the unrolled rounds; 601 before them, fifteenth round; 604 before
 ; the magnitudes, 637 before max f was kept with the scores).
 ;
 ; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round:
@@ -41,13 +44,13 @@
 ; through matvec's squares table (attend_head@narrow: w v = (S(w' + v) - S(w' - v)) / 4
 ; + 128 v, w' = w - 128; two reads of two planes, the product added as a word, as are
 ; the weight 1's), the others as before, and each dimension's division by
-; at_means_divide (8 restoring rounds when the mean fits a byte, else 16, four a pass;
+; at_means_divide (8 restoring rounds when the mean lies in -256..255, else 16, four a pass;
 ; no clamp: a weighted mean of words lies in int16), which leaves arith.s's signed
 ; divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its run of
 ; 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k in
-; -2048..2047): 17,442 for one position and 181,778 for 20 with v in -128..127 (20,861
-; and 186,660 without), 21,060 and 186,321 with v of any width (26,288 and 192,088
-; without). 120 bytes more than without them here; arith.s 113 fewer.
+; -2048..2047): 16,321 for one position and 180,635 for 20 with v in -128..127 (20,861
+; and 186,660 without), 20,914 and 186,332 with v of any width (26,288 and 192,088
+; without; 17,442, 181,778, 21,060 and 186,321 before the nineteenth round's division). 120 bytes more than without them here; arith.s 113 fewer.
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
 ; docs/spectrum.md, "Attention's scores through the squares table") takes a
@@ -90,15 +93,17 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,275 for one position, 47,602 for 20 (13,621 and 76,258 with
-; AT_FAST_SCORES; 10,507 and 52,242 before the eighteenth round's pl_keys left q.k's low bits
+; AT_FAST_MEANS): 10,236 for one position, 47,565 for 20 (13,581 and 76,221 with
+; AT_FAST_SCORES; 10,275, 47,602, 13,621 and 76,258 before the nineteenth round's negative
+; means started in the N chain; 10,507 and 52,242 before the eighteenth round's pl_keys left q.k's low bits
 ; out (the TUI's probe computes q.k: docs/spectrum.md, "Eighteenth round: the raw q.k off the
 ; scores' loop"); 10,759 and 55,150 before the eighteenth round's dimension-major value cache
 ; (zxvdim), 11,253 and 58,662 before the eighteenth round's pl_keys with R in C:A, the
 ; max in IX and no at_row, and pl_prepare falling into it, 11,469 and 58,829 before the
 ; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
 ; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
-; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,204 and 50,751 (10,389 and
+; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,159 and 50,703 (10,204 and 50,751 before the nineteenth
+; round's division, 10,389 and
 ; 54,451 before the low bits left out, 10,641 and 57,679 before the dimension-major value cache), pl_store 8,922
 ; (11,131, 61,116 and 9,010 before the eighteenth round; 11,493, 64,208 and 9,896 before the
 ; seventeenth). Bytes (the 128K player's map): pl_prepare 363 with its wide q's way
@@ -115,8 +120,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,353 for one position, 76,975 for 20
-; (14,605 and 79,947 before the eighteenth round's dimension-major value cache, each
+; q, k in -2048..2047, v in -256..255): 14,311 for one position, 76,943 for 20
+; (14,353 and 76,975 before the nineteenth round's negative means started in the N chain,
+; no n + 256 M added: docs/spectrum.md, "Nineteenth round: the means' division"; 14,605 and 79,947 before the eighteenth round's dimension-major value cache, each
 ; dimension's positions popped in order: docs/spectrum.md, "Eighteenth round: the value
 ; cache dimension-major"; 14,652 and 80,442 before the sixteenth round's scores' setup, 15,084 and 81,840 with it alone; 14,664 and 80,451 before its dec c for a negative mean's high byte;
 ; 14,769 and 80,548 before the sixteenth round's at_fast_store before the table, on from
@@ -158,6 +164,8 @@
 ; round's walk in order took 17 bytes off the code before the table (at_fast_store $A4CF ->
 ; $A4BE in the 128K's map: 44 bytes of its page alignment left) and 3 off at_weight_squares;
 ; forward.s's store of v through kv_values_scatter takes 78 (the 128K's free bytes 2,532 -> 2,477).
+; The nineteenth round's N chain round 0 (the negative means') took 7 bytes of the table's page
+; alignment (at_fast_store $A4DE -> $A4E5: 5 bytes of it left; the 128K's free bytes as before).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -1255,7 +1263,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ; out[d] = floor(sum w v / lut_sum) = floor(n / M), n = 2 sum w v, M = 2 lut_sum: the
         ; doubled sum divided by the doubled divisor, no halving; a v in -256..255 makes it
         ; -256..255, so 8 rounds; below zero n >= -256 M, and floor(n / M) = floor((n + 256 M) / M)
-        ; - 256: the quotient of n + 256 M (0..255) is the low byte, $FF the high
+        ; - 256: the quotient of n + 256 M (0..255) is the low byte, $FF the high (its rounds
+        ; start in the N chain on n >> 8 itself: @negative)
         exx                     ; (the division runs in the sum's set: @store and each
                                 ; dimension's start set what they read, in either set)
         add iy,iy               ; D:H:L = 2 sum w v + 512 IY (24 bits)
