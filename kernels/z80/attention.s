@@ -29,13 +29,13 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 756 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
+; Bytes: 755 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
 ; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_divide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
 ; division: python benchmarks/z80_kernels.py --unrolled, 16,097 for one position and 180,411
 ; for 20 with v in -128..127, 20,469 and 185,887 with v of any width, below; 17,218, 181,554,
 ; 20,615 and 185,876 before the nineteenth round's division on n + 256 m below zero, in the
-; sum's set, returning C:A, 7 bytes more: docs/spectrum.md, "Nineteenth round: the means'
+; sum's set, returning C:A, 6 bytes more: docs/spectrum.md, "Nineteenth round: the means'
 ; division"); 749 before it; 721 before the unrolled rounds; 601 before them, fifteenth round; 604 before
 ; the magnitudes, 637 before max f was kept with the scores).
 ;
@@ -539,6 +539,9 @@ attend_head:
 .endif
         exx                     ; (the sets stay swapped: the means set what they read)
         ld (at_lut_sum),hl
+.ifdef AT_TABLE_MEANS
+        ld (@lut_sum + 1),hl    ; the divisor, an operand at the division's call
+.endif
 .ifdef AT_FAST_MEANS
         add hl,hl               ; the fast means' divisor, 2 lut_sum (<= 2 * 20 * 255)
         ld (at_fast_dimension@divisor + 1),hl
@@ -620,7 +623,8 @@ attend_head:
 .ifdef AT_TABLE_MEANS
 @divide:
         exx                     ; the division and the store in the sum's set (D:E:H:L; B'C' free)
-        ld bc,(at_lut_sum)
+@lut_sum:
+        ld bc,0                 ; (patched once a head: at_lut_sum)
         call at_means_divide    ; C:A = the mean (it lies in int16: no clamp)
 .else
         exx
@@ -1404,8 +1408,7 @@ at_weight_squares:
 at_means_divide:
         ld a,d
         or a
-        jp m,@negative
-        jr nz,@wide             ; n >= 2^24
+        jr nz,@negative         ; n < 0, or n >= 2^24
         ld a,h
         sub c
         ld a,e
@@ -1441,7 +1444,7 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         ret
 @negative:
         inc a
-        jr nz,@wide             ; n < -2^24
+        jr nz,@wide             ; n >= 2^24 or n < -2^24
         ld a,h                  ; E:H += m: D:E:H:L = n + 256 m, exactly when it carries
         add a,c
         ld h,a
