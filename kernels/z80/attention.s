@@ -32,8 +32,8 @@
 ; Bytes: 755 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
 ; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_divide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
-; division: python benchmarks/z80_kernels.py --unrolled, 16,097 for one position and 180,411
-; for 20 with v in -128..127, 20,469 and 185,887 with v of any width, below; 17,218, 181,554,
+; division: python benchmarks/z80_kernels.py --unrolled, 15,996 for one position and 180,321
+; for 20 with v in -128..127, 20,368 and 185,797 with v of any width, below; 17,218, 181,554,
 ; 20,615 and 185,876 before the nineteenth round's division on n + 256 m below zero, in the
 ; sum's set, returning C:A, 6 bytes more: docs/spectrum.md, "Nineteenth round: the means'
 ; division"); 749 before it; 721 before the unrolled rounds; 601 before them, fifteenth round; 604 before
@@ -48,8 +48,8 @@
 ; no clamp: a weighted mean of words lies in int16), which leaves arith.s's signed
 ; divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its run of
 ; 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k in
-; -2048..2047): 16,321 for one position and 180,635 for 20 with v in -128..127 (20,861
-; and 186,660 without), 20,914 and 186,332 with v of any width (26,288 and 192,088
+; -2048..2047): 16,220 for one position and 180,545 for 20 with v in -128..127 (20,861
+; and 186,660 without), 20,813 and 186,242 with v of any width (26,288 and 192,088
 ; without; 17,442, 181,778, 21,060 and 186,321 before the nineteenth round's division). 120 bytes more than without them here; arith.s 113 fewer.
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
