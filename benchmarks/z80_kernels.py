@@ -13,7 +13,10 @@ mostly take the old dot), its key sums and its forward_step / forward_prefill.
 in -256..255, pl_store, the same with k in -1024..1023 (11 planes a key), and its
 forward_step / forward_prefill.
 
-    python benchmarks/z80_kernels.py [--fast-scores | --plane-scores]
+    python benchmarks/z80_kernels.py [--unrolled | --fast-scores | --plane-scores]
+
+`--unrolled` adds AT_DIVIDE_UNROLLED (the shipped 48K's unrolled division rounds) to the
+AT_TABLE_MEANS heads.
 """
 
 from __future__ import annotations
@@ -194,7 +197,10 @@ def main() -> None:
             want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
             assert np.array_equal(bench.read_words(0xA100, 8), want)
         print(f"attend_head at {count:2}  {np.mean(costs):>10,.0f} T-states")
-    table = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
+    unrolled = "--unrolled" in sys.argv[1:]     # the shipped 48K's AT_DIVIDE_UNROLLED too
+    table = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION
+                     + ("\nAT_DIVIDE_UNROLLED = 1" if unrolled else ""))
+    table_name = "AT_TABLE_MEANS, AT_SHORT_EXP and AT_DIVIDE_UNROLLED" if unrolled else "AT_TABLE_MEANS and AT_SHORT_EXP"
     for limit in (128, 32768):
         for count in (1, 20):
             costs = {"plain": [], "table": []}
@@ -213,8 +219,8 @@ def main() -> None:
                     costs[name].append(head_bench.call("attend_head"))
                     want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
                     assert np.array_equal(head_bench.read_words(0xA100, 8), want)
-            print(f"attend_head at {count:2}  {np.mean(costs['table']):>10,.0f} T-states with AT_TABLE_MEANS and "
-                  f"AT_SHORT_EXP (the 48K's), {np.mean(costs['plain']):,.0f} without (q, k in -2048..2047, "
+            print(f"attend_head at {count:2}  {np.mean(costs['table']):>10,.0f} T-states with {table_name} "
+                  f"(the 48K's), {np.mean(costs['plain']):,.0f} without (q, k in -2048..2047, "
                   f"v in -{limit}..{limit - 1})")
     costs = {"mul16s": [], "div32s_floor": [], "isqrt24": []}
     for _ in range(50):

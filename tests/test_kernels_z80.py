@@ -910,6 +910,35 @@ def test_table_means_match_intmath():
         seen.update(int(weight) for weight in weights)
     assert {0, 1, 255} < seen
 
+
+@pytest.mark.parametrize("unrolled", [False, True])
+def test_means_division_is_floor_at_every_edge(unrolled):
+    """at_means_divide (AT_TABLE_MEANS, the 48K's; AT_DIVIDE_UNROLLED its shipped rounds): C:A =
+    floor(n / m) for the divisors 1, 2, 255 (one weight of 255), 5,100 (twenty: the largest lut_sum)
+    and 32,767, at each quotient's ends (n = q m, q m - 1, q m + m - 1): the means in -256..255
+    by 8 rounds, below zero on n + 256 m (-256 and -1 at their ends, a remainder of m - 1), the
+    wider ones by 16 (-257, 256, +-32767, -32768), so a mean one off the 8 rounds' range, a
+    remainder put back wrong or n + 256 m not carried into the high byte fails."""
+    bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION
+                     + ("\nAT_DIVIDE_UNROLLED = 1" if unrolled else ""))
+    rng = np.random.default_rng(41)
+    cpu = bench.cpu
+    checked = 0
+    for m in (1, 2, 255, 256, 5100, 32767, *map(int, rng.integers(3, 5101, 4))):
+        quotients = [-32768, -32767, -257, -256, -255, -129, -128, -2, -1, 0, 1, 127, 128, 254, 255, 256, 257,
+                     32766, 32767, *map(int, rng.integers(-300, 300, 6))]
+        for q in quotients:
+            for n in (q * m, q * m - 1, q * m + m - 1, q * m + int(rng.integers(0, m))):
+                if not -32768 <= n // m <= 32767:
+                    continue
+                bits = n & 0xFFFFFFFF
+                cpu.de, cpu.hl, cpu.bc = bits >> 16, bits & 0xFFFF, int(m)
+                bench.call("at_means_divide")
+                assert cpu.c << 8 | cpu.a == (n // m) & 0xFFFF, (n, m)
+                checked += 1
+    assert checked > 900
+
+
 def test_forward_step_gives_the_engines_logits_at_every_position():
     """The whole soul on the Z80, token by token with the KV cache, against Engine.step (shipped soul)."""
     from soulterm.soul.engine import Engine

@@ -29,11 +29,14 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 749 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
-; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
+; Bytes: 755 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
+; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_divide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
-; division: 17,218 for one position and 181,554 for 20 with v in -128..127, 20,615 and
-; 185,876 with v of any width, below); 721 before it; 601 before them, fifteenth round; 604 before
+; division: python benchmarks/z80_kernels.py --unrolled, 15,996 for one position and 180,321
+; for 20 with v in -128..127, 20,368 and 185,797 with v of any width, below; 17,218, 181,554,
+; 20,615 and 185,876 before the nineteenth round's division on n + 256 m below zero, in the
+; sum's set, returning C:A, 6 bytes more: docs/spectrum.md, "Nineteenth round: the means'
+; division"); 749 before it; 721 before the unrolled rounds; 601 before them, fifteenth round; 604 before
 ; the magnitudes, 637 before max f was kept with the scores).
 ;
 ; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round:
@@ -41,13 +44,13 @@
 ; through matvec's squares table (attend_head@narrow: w v = (S(w' + v) - S(w' - v)) / 4
 ; + 128 v, w' = w - 128; two reads of two planes, the product added as a word, as are
 ; the weight 1's), the others as before, and each dimension's division by
-; at_means_divide (8 restoring rounds when the mean fits a byte, else 16, four a pass;
+; at_means_divide (8 restoring rounds when the mean lies in -256..255, else 16, four a pass;
 ; no clamp: a weighted mean of words lies in int16), which leaves arith.s's signed
 ; divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its run of
 ; 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k in
-; -2048..2047): 17,442 for one position and 181,778 for 20 with v in -128..127 (20,861
-; and 186,660 without), 21,060 and 186,321 with v of any width (26,288 and 192,088
-; without). 120 bytes more than without them here; arith.s 113 fewer.
+; -2048..2047): 16,220 for one position and 180,545 for 20 with v in -128..127 (20,861
+; and 186,660 without), 20,813 and 186,242 with v of any width (26,288 and 192,088
+; without; 17,442, 181,778, 21,060 and 186,321 before the nineteenth round's division). 120 bytes more than without them here; arith.s 113 fewer.
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
 ; docs/spectrum.md, "Attention's scores through the squares table") takes a
@@ -90,15 +93,17 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,275 for one position, 47,602 for 20 (13,621 and 76,258 with
-; AT_FAST_SCORES; 10,507 and 52,242 before the eighteenth round's pl_keys left q.k's low bits
+; AT_FAST_MEANS): 10,236 for one position, 47,565 for 20 (13,581 and 76,221 with
+; AT_FAST_SCORES; 10,275, 47,602, 13,621 and 76,258 before the nineteenth round's negative
+; means started in the N chain; 10,507 and 52,242 before the eighteenth round's pl_keys left q.k's low bits
 ; out (the TUI's probe computes q.k: docs/spectrum.md, "Eighteenth round: the raw q.k off the
 ; scores' loop"); 10,759 and 55,150 before the eighteenth round's dimension-major value cache
 ; (zxvdim), 11,253 and 58,662 before the eighteenth round's pl_keys with R in C:A, the
 ; max in IX and no at_row, and pl_prepare falling into it, 11,469 and 58,829 before the
 ; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
 ; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
-; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,204 and 50,751 (10,389 and
+; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,159 and 50,703 (10,204 and 50,751 before the nineteenth
+; round's division, 10,389 and
 ; 54,451 before the low bits left out, 10,641 and 57,679 before the dimension-major value cache), pl_store 8,922
 ; (11,131, 61,116 and 9,010 before the eighteenth round; 11,493, 64,208 and 9,896 before the
 ; seventeenth). Bytes (the 128K player's map): pl_prepare 363 with its wide q's way
@@ -115,8 +120,9 @@
 ; 22 bytes fewer since the fourteenth round's carry-chain rounds);
 ; a dimension with a wider v runs the product loop, and so do the head's
 ; dimensions after it. T-states (python benchmarks/z80_kernels.py --fast-scores;
-; q, k in -2048..2047, v in -256..255): 14,353 for one position, 76,975 for 20
-; (14,605 and 79,947 before the eighteenth round's dimension-major value cache, each
+; q, k in -2048..2047, v in -256..255): 14,311 for one position, 76,943 for 20
+; (14,353 and 76,975 before the nineteenth round's negative means started in the N chain,
+; no n + 256 M added: docs/spectrum.md, "Nineteenth round: the means' division"; 14,605 and 79,947 before the eighteenth round's dimension-major value cache, each
 ; dimension's positions popped in order: docs/spectrum.md, "Eighteenth round: the value
 ; cache dimension-major"; 14,652 and 80,442 before the sixteenth round's scores' setup, 15,084 and 81,840 with it alone; 14,664 and 80,451 before its dec c for a negative mean's high byte;
 ; 14,769 and 80,548 before the sixteenth round's at_fast_store before the table, on from
@@ -158,6 +164,8 @@
 ; round's walk in order took 17 bytes off the code before the table (at_fast_store $A4CF ->
 ; $A4BE in the 128K's map: 44 bytes of its page alignment left) and 3 off at_weight_squares;
 ; forward.s's store of v through kv_values_scatter takes 78 (the 128K's free bytes 2,532 -> 2,477).
+; The nineteenth round's N chain round 0 (the negative means') took 7 bytes of the table's page
+; alignment (at_fast_store $A4DE -> $A4E5: 5 bytes of it left; the 128K's free bytes as before).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -531,6 +539,9 @@ attend_head:
 .endif
         exx                     ; (the sets stay swapped: the means set what they read)
         ld (at_lut_sum),hl
+.ifdef AT_TABLE_MEANS
+        ld (@lut_sum + 1),hl    ; the divisor, an operand at the division's call
+.endif
 .ifdef AT_FAST_MEANS
         add hl,hl               ; the fast means' divisor, 2 lut_sum (<= 2 * 20 * 255)
         ld (at_fast_dimension@divisor + 1),hl
@@ -609,6 +620,13 @@ attend_head:
 .endif
         add hl,de
         djnz @position
+.ifdef AT_TABLE_MEANS
+@divide:
+        exx                     ; the division and the store in the sum's set (D:E:H:L; B'C' free)
+@lut_sum:
+        ld bc,0                 ; (patched once a head: at_lut_sum)
+        call at_means_divide    ; C:A = the mean (it lies in int16: no clamp)
+.else
         exx
         push de
         push hl
@@ -616,21 +634,26 @@ attend_head:
         pop hl
         pop de
         ld bc,(at_lut_sum)
-.ifdef AT_TABLE_MEANS
-@divide:
-        call at_means_divide    ; DE = the mean (it lies in int16: no clamp)
-.else
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
 .endif
-@store:                         ; DE = out[d]
+@store:                         ; DE = out[d] (C:A with AT_TABLE_MEANS)
         ld hl,(AT_DST)
+.ifdef AT_TABLE_MEANS
+        ld (hl),a
+        inc hl
+        ld (hl),c
+.else
         ld (hl),e
         inc hl
         ld (hl),d
+.endif
         inc hl
         ld (AT_DST),hl
+.ifdef AT_TABLE_MEANS
+        exx                     ; (back from the sum's set)
+.endif
         ld hl,(at_row)
 .ifdef AT_VALUES_BY_DIMENSION
         ld de,AT_DIMENSION_BYTES ; v[0][d + 1] (at_fast_wide sets at_row at v[0][d])
@@ -1244,7 +1267,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ; out[d] = floor(sum w v / lut_sum) = floor(n / M), n = 2 sum w v, M = 2 lut_sum: the
         ; doubled sum divided by the doubled divisor, no halving; a v in -256..255 makes it
         ; -256..255, so 8 rounds; below zero n >= -256 M, and floor(n / M) = floor((n + 256 M) / M)
-        ; - 256: the quotient of n + 256 M (0..255) is the low byte, $FF the high
+        ; - 256: the quotient of n + 256 M (0..255) is the low byte, $FF the high (its rounds
+        ; start in the N chain on n >> 8 itself: @negative)
         exx                     ; (the division runs in the sum's set: @store and each
                                 ; dimension's start set what they read, in either set)
         add iy,iy               ; D:H:L = 2 sum w v + 512 IY (24 bits)
@@ -1259,11 +1283,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
 @divisor:
         ld de,0                 ; (patched once a head by attend_head's weights: M = 2 lut_sum)
         ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
-        jp p,@dividend
-        add hl,de               ; H:L:A = n + 256 M >= 0
-        dec c                   ; C = $FF
-@dividend:                      ; HL = the dividend >> 8 < M (the remainder so far), A its
-                                ; low byte, whose bits shift out as the quotient's (complemented) shift in
+        jp m,@negative          ; HL = n >> 8 in -M..M - 1 (the remainder so far), A n's low
+                                ; byte, whose bits shift out as the quotient's (complemented) shift in
         ; Non-restoring rounds: the remainder R stays in -M..M - 1, M = 2 lut_sum (|2R| <=
         ; 4 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - M,
         ; the borrow: below 0), R < 0 the N chain (2R + bit + M, the carry: 0 or
@@ -1274,7 +1295,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         rla                     ; the last round's carry in, the dividend's next bit out
         adc hl,hl               ; (R >= 0: 2R + 1 < 2M, no carry out)
         sbc hl,de
-        jp c,@n_rounds + round * AT_N_ROUND ; below 0: the N chain's next round
+        jp c,@n_rounds + (round + 1) * AT_N_ROUND ; below 0: the N chain's next round
         .endrepeat
         rla
         adc hl,hl
@@ -1282,13 +1303,15 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         rla                     ; A = ~quotient (the first round's carry in went out)
         cpl                     ; C:A = the quotient (n + 256 M's below zero, C = $FF)
         jp at_fast_store
-@n_rounds:                      ; round 1 on (round 0 has R = the dividend >> 8 >= 0)
-        .repeat 6, round
+@negative:                      ; n < 0 (n >= -256 M): R = n >> 8 is, for n + 256 M, what the
+        dec c                   ; first round of a ninth (256's bit 0) leaves, so its rounds
+@n_rounds:                      ; start in the N chain, no n + 256 M added (C = $FF)
+        .repeat 7, round
         rla
         adc hl,hl               ; (R < 0: its carry out is the sign's, and add hl,de's follows)
         add hl,de               ; the carry: 2R + bit + lut_sum >= 0
         ccf
-        jp nc,@p_rounds + (round + 2) * AT_P_ROUND ; 0 or more: the P chain's next round
+        jp nc,@p_rounds + (round + 1) * AT_P_ROUND ; 0 or more: the P chain's next round
         .endrepeat
         rla
         adc hl,hl
@@ -1299,8 +1322,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
 @n_rounds_end:
 AT_P_ROUND      = 8             ; rla, adc hl,hl, sbc hl,de, jp c
 AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
-        .assert @n_rounds - @p_rounds == 7 * AT_P_ROUND + 10, "the P chain's rounds are not AT_P_ROUND bytes"
-        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 7, "the N chain's rounds are not AT_N_ROUND bytes"
+        .assert @negative - @p_rounds == 7 * AT_P_ROUND + 10, "the P chain's rounds are not AT_P_ROUND bytes"
+        .assert @n_rounds_end - @n_rounds == 7 * AT_N_ROUND + 7, "the N chain's rounds are not AT_N_ROUND bytes"
 
 ; at_fast_store - attend_head@store for a fast dimension (C:A = out[d]), its own copy,
 ; the N chain's end runs on into it: the
@@ -1376,65 +1399,29 @@ at_weight_squares:
 .endif
 
 .ifdef AT_TABLE_MEANS
-; at_means_divide - DE = floor(D:E:H:L / BC) for BC in 1..32767 when the quotient fits 16
-; signed bits (a weighted mean): below zero floor(n / m) = ~(~n / m). Restoring rounds, the
-; dividend's bytes shifting out of A as the quotient's bits shift in (complemented: the
-; borrow of R - m): 8 when the quotient fits a byte (most means), else 16. Clobbers AF, BC, HL.
+; at_means_divide - C:A = floor(D:E:H:L / BC) for BC = m in 1..32767 when the quotient fits 16
+; signed bits (a weighted mean). A mean in -256..255 (all the shipped soul's) takes 8 restoring
+; rounds, below zero on n + 256 m (0..256 m - 1: its quotient's low byte is the mean's, $FF
+; the high), and returns from them; a wider one 16, below zero on ~n = -n - 1 (floor(n / m) =
+; ~(~n / m)). The dividend's bytes shift out of A as the quotient's bits shift in
+; (complemented: the borrow of R - m). Clobbers BC, DE, HL (and AF' for a wide mean).
 at_means_divide:
         ld a,d
         or a
-        ld a,$FF                ; n >= 0: the rounds' complemented quotient bits flip back
-        jp p,@positive
-        ld a,d                  ; n < 0: ~n = -n - 1 >= 0, and ~(~n / m) is the rounds' bits as they come
-        cpl
-        ld d,a
-        ld a,e
-        cpl
-        ld e,a
+        jr nz,@negative         ; n < 0, or n >= 2^24
         ld a,h
-        cpl
-        ld h,a
-        ld a,l
-        cpl
-        ld l,a
-        xor a
-@positive:
-        ld (at_means_udivide@flip + 1),a
-at_means_udivide:               ; D:E:H:L = n >= 0, BC = m: DE = n / m (< 2^15), xor the flip
-        ld a,d
-        or a
-        jr nz,@sixteen
-        ld a,h                  ; n >> 8 = E:H < m: the quotient fits a byte
         sub c
         ld a,e
         sbc a,b
-        jr nc,@sixteen
+        jr nc,@wide             ; n >> 8 >= m: the mean is 256 or more
+@narrow:                        ; E:H:L = the dividend, (E:H) < m; D = the quotient's high byte
         ld a,l
         ld l,h
         ld h,e                  ; HL = the remainder so far, A = the dividend's last byte
-        ld d,b
-        ld e,c                  ; DE = m
-        call @eight
-        ld e,a
-        ld a,(@flip + 1)        ; the high byte: 0, flipped (the flip's complement)
-        cpl
-        ld d,a
-        ret
-@sixteen:
-        ld a,l
-        ex af,af'               ; A' = the last byte (AF' is free in the means)
-        ld a,h
-        ex de,hl                ; HL = the remainder so far (n >> 16 < m)
-        ld d,b
-        ld e,c                  ; DE = m
-        call @eight
-        ld c,a                  ; the quotient's high byte (B counts the rounds)
-        ex af,af'
-        call @eight
-        ld e,a
-        ld d,c
-        ret
-@eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits, flipped
+        ld e,c
+        ld c,d
+        ld d,b                  ; DE = m, C = the high byte (on into the rounds: A the low byte)
+@eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits
 .ifdef AT_DIVIDE_UNROLLED               ; (the 48K's where it fits, build.py: 28 bytes for 28 T-states a call)
 AT_DIVIDE_ROUNDS = 8
 .else
@@ -1453,9 +1440,55 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         djnz @round             ; (four rounds a pass)
 .endif
         rla                     ; the last bit in
-@flip:
-        xor 0                   ; (patched: $FF for n >= 0, 0 for n < 0)
+        cpl                     ; (the bits came complemented)
         ret
+@negative:
+        inc a
+        jr nz,@wide             ; n >= 2^24 or n < -2^24
+        ld a,h                  ; E:H += m: D:E:H:L = n + 256 m, exactly when it carries
+        add a,c
+        ld h,a
+        ld a,e
+        adc a,b
+        ld e,a
+        jr c,@narrow            ; n + 256 m >= 0: the mean in -256..-1, D = $FF its high byte
+        call @wide              ; floor((n + 256 m) / m), still below zero
+        dec c                   ; - 256
+        ret
+@wide:                          ; the mean beyond -256..255: 16 rounds
+        bit 7,d
+        jr z,@sixteen
+        call @complement        ; ~n = -n - 1 >= 0
+        ex de,hl
+        call @complement
+        ex de,hl
+        call @sixteen           ; ~n / m, then ~ of it
+        cpl
+        ld b,a
+        ld a,c
+        cpl
+        ld c,a
+        ld a,b
+        ret
+@complement:                    ; DE = ~DE
+        ld a,d
+        cpl
+        ld d,a
+        ld a,e
+        cpl
+        ld e,a
+        ret
+@sixteen:                       ; D:E:H:L = n >= 0, n >> 16 < m: C:A = n / m
+        ld a,l
+        ex af,af'               ; A' = the last byte (AF' is free in the means)
+        ld a,h
+        ex de,hl                ; HL = the remainder so far (n >> 16 < m)
+        ld d,b
+        ld e,c                  ; DE = m
+        call @eight
+        ld c,a                  ; the quotient's high byte (B counts the rounds)
+        ex af,af'
+        jr @eight
 .endif
 
 .ifdef AT_FAST_SCORES                   ; (after the means' table in the 128K: the code before it keeps its page)
