@@ -83,13 +83,20 @@ def gate_rows_again(w, bias, x, shift, bits) -> int:
     return int((~zeroed).sum())
 
 
+def fit_for_every_l(w):
+    """The pairs that cannot carry whatever the input (l in -127..128): a mask the build could fix."""
+    largest = np.maximum((w.max(axis=0) + 128) ** 2, (w.min(axis=0) - 127) ** 2) >> 8
+    return largest[0::2] + largest[1::2] <= 255
+
+
 def pairs_fit(w, x):
     """Each slot pair (columns 2k, 2k + 1) whose two S(w + l) >> 8 cannot carry out of A, by
-    three tests: every row's sum below 256 (the truth, which a kernel cannot afford), the
+    four tests: every row's sum below 256 (the truth, which a kernel cannot afford), the
     columns' largest S >> 8 over the build's per-column [min w, max w] summed below 256 (two
-    table reads a column in the pass), and each column's l within the build's range where
-    |w + l| <= 181 on every row (S >> 8 <= 127: two compares a column). A pair with a wide
-    column is counted as not fitting (its block reads the slot's old form)."""
+    table reads a column in the pass), each column's l within the build's range where
+    |w + l| <= 181 on every row (S >> 8 <= 127: two compares a column), and the build's
+    mask alone (fit_for_every_l: no test at run time). A pair with a wide column is counted
+    as not fitting (its block reads the slot's old form)."""
     h = (x + 127) >> 8
     low = x - 256 * h
     narrow = (h == 0)
@@ -100,14 +107,14 @@ def pairs_fit(w, x):
     by_max = column_max[0::2] + column_max[1::2] <= 255
     in_range = (low >= -181 - w.min(axis=0)) & (low <= 181 - w.max(axis=0))
     by_range = in_range[0::2] & in_range[1::2]
-    return [test & narrow_pairs for test in (truth, by_max, by_range)]
+    return [test & narrow_pairs for test in (truth, by_max, by_range, fit_for_every_l(w))]
 
 
 def fit_line(w, calls) -> str:
     """The share of calls whose every pair fits, and of pairs that fit, by each test."""
     tests = [np.array(test) for test in zip(*(pairs_fit(w, x) for x in calls))]
     return "; ".join(f"{name}: calls {test.all(axis=1).mean():.3f}, pairs {test.mean():.4f}"
-                     for name, test in zip(("every row", "columns' max", "columns' range"), tests))
+                     for name, test in zip(("every row", "columns' max", "columns' range", "build's mask"), tests))
 
 
 def main() -> None:
