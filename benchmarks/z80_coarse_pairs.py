@@ -8,8 +8,9 @@ add hl,de, takes 79, if the two bytes cannot carry out of A:
 - with a plane of S >> 9 (0..127) instead of S >> 8, each product then leaves out up
   to 511 of its doubled sum, not 255, and the bound's slack doubles: more logits rows
   and more fc1 rows past the gate are computed again;
-- or S >> 8 as today where a call's two columns of a pair never reach 256 together
-  (no slack change): counted here as the calls where every pair qualifies.
+- or S >> 8 as today where a pair's two bytes never reach 256 together (no slack
+  change): counted here as the share of pairs, and of calls where every pair qualifies,
+  by the truth and by three tests a kernel could make (pairs_fit).
 
 On the integer engine's own inputs (the logits' at every position a reply reads, fc1's
 at every position of both layers; z80_cheap_bounds.engine_vectors) for the prompts
