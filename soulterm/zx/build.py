@@ -75,6 +75,9 @@ COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 # fw_embed, FW_EMBED_APART): in bank 0 above $C000, after the matrices
 BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s", "logitsraw.s")     # (logitsraw.s: the logits' bound, eighteenth round)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
+# the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last two
+# positions (_start_in_key_cache)
+START_OVERLAY_BYTES = 2 * 2 * spec.EMBED_DIM
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
@@ -223,6 +226,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
+    if not banked:
+        options.append("START_IN_KEY_CACHE = 1   ; (soulplayer.s's start and banner run once: in the key cache, "
+                       "an overlay)")
     if unrolled and coarse and not banked:
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)     # (both players have RN_SHORT_SHIFTS)
@@ -255,7 +261,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines.append('.include "records128.s"')
     lines += [merges_include(tokenizer), soul_include(soul, "embeddings", cold=cold_tensors),
               "        .align 2     ; (the 128K's matvec stores k at even addresses: forward.s asserts it)" * banked,
-              f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
+              f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program" * banked,
+              _start_in_key_cache() * (not banked)]
     if not in_bank:
         lines.append(words_low)
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
@@ -302,6 +309,25 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [words_top, f'.assert sp_words_end == ${TOP:04X} || sp_word_bits_rest == sp_words_low_end, '
                              f'"the word list\'s top part must end at ${TOP - 1:04X}: sp_bits goes on below there"']
     return "\n".join(lines) + "\n"
+
+
+def _start_in_key_cache() -> str:
+    """The 48K's key cache with soulplayer.s's start and banner (START_IN_KEY_CACHE) in its last
+    START_OVERLAY_BYTES: layer 1's keys of the last two positions, which only a turn that reaches
+    them writes (the line and the tokenizer's memory lie in layer 0's), so that the tape loads the
+    code that runs once where the cache is empty until then."""
+    return "\n".join([
+        f"kv_keys: .res {KEY_CACHE_BYTES - START_OVERLAY_BYTES}     ; forward.s leaves the key cache to the program",
+        "start_overlay:      ; (run once from here: then the key cache's)",
+        "        player_start",
+        "        jp prompt",
+        "        player_banner",
+        f'.assert * <= kv_keys + {KEY_CACHE_BYTES}, "soulplayer.s\'s start and banner must fit the key cache\'s '
+        f'last {START_OVERLAY_BYTES} bytes"',
+        f".res kv_keys + {KEY_CACHE_BYTES} - *",
+        f'.assert TK_SCRATCH + TK_SCRATCH_BYTES <= start_overlay && line_buffer < start_overlay, '
+        '"the line and the tokenizer\'s memory must not reach the start\'s overlay: the start runs before them, '
+        'but a second RANDOMIZE USR start runs it again"'])
 
 
 def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> SpectrumBuild:
