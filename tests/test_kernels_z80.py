@@ -974,13 +974,14 @@ CHAINS_ONLY = "EMBED_CHAINS_ONLY = 1\nVEC_FUSED_STORES = 1"    # build.py's, for
 
 @pytest.mark.parametrize("options", ["", SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION,
                                      CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION, CHAINS_ONLY + "\n" + EMBED_BY_SP_OPTION,
-                                     CHAINS_ONLY])
+                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION, CHAINS_ONLY])
 def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     """forward.s's fw_embed (embedrows.s): its add hl,hl chains for te and pe shifts both in 1..8,
     either one the larger (or equal), at the chains' ends (1 and 8) with rows of -128 and 127, the
     extremes that just fit in 16 bits; vecops.s's embed for a shift of 0 or above 8 (which may
     saturate); with SOUL_PACKED's unpacked rows (the 48K's) and with EM_ROWS_BY_SP's words pushed
-    from h's end (the 128K's, interrupts on and off: left as they were) too. It fails if a chain's
+    from h's end (both players', interrupts on and off: left as they were) too, and both together
+    (the 48K's since the nineteenth round). It fails if a chain's
     jr is off by one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes
     the chains. With EMBED_CHAINS_ONLY (the players') the chains' reach and the rows' order are
     assembled from the soul's shifts (those in 1..8 only)."""
