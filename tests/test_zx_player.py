@@ -36,6 +36,29 @@ def test_the_player_answers_as_the_integer_engine_and_quits(built):
     assert len(machine.rom.beeps) == sum(len(engine.reply(tokenizer, p).ids) for p in prompts)
 
 
+def test_the_48k_runs_its_start_from_the_key_caches_last_positions(built):
+    """soulplayer.s's start and banner run once: the 48K's tape loads them into layer 1's keys of
+    the last two positions (START_IN_KEY_CACHE, nineteenth round), where nothing else of the
+    player lies and only a turn that reaches position 18 writes; the line and the tokenizer's
+    memory stay below them; the map and the debugger's line map name them; the 128K keeps its
+    start in its program."""
+    from soulterm.zx.build import KEY_CACHE_BYTES, START_OVERLAY_BYTES
+
+    sym = built.program.symbols
+    overlay = sym["kv_keys"] + KEY_CACHE_BYTES - START_OVERLAY_BYTES
+    assert sym["start_overlay"] == sym["start"] == overlay
+    assert overlay < sym["banner_text"] < sym["kv_keys"] + KEY_CACHE_BYTES
+    assert built.program.data[overlay - ORIGIN:overlay - ORIGIN + 3] == bytes([0xD9, 0xE5, 0xD9])   # exx, push hl, exx
+    assert sym["TK_SCRATCH"] + sym["TK_SCRATCH_BYTES"] <= overlay and sym["line_buffer"] < overlay
+    assert sym["prompt"] < sym["kv_keys"]
+    doc = json.loads(built.map_text)
+    assert any(line[0] == overlay and line[1].endswith("soulplayer.s") for line in doc["lines"])
+    named = [region for region in doc["regions"] if region["start"] <= overlay < region["end"]]
+    assert [region["name"].startswith("KV cache: keys, its last two positions") for region in named] == [True]
+    banked = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols
+    assert "start_overlay" not in banked and banked["start"] < banked["prompt"] < banked["kv_keys"]
+
+
 def test_the_map_has_the_c64_maps_format(built):
     doc = json.loads(built.map_text)
     assert doc["format"] == MAP_FORMAT and doc["machine"] == "zx-spectrum-48k"

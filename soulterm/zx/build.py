@@ -325,9 +325,11 @@ def _start_in_key_cache() -> str:
         f'.assert * <= kv_keys + {KEY_CACHE_BYTES}, "soulplayer.s\'s start and banner must fit the key cache\'s '
         f'last {START_OVERLAY_BYTES} bytes"',
         f".res kv_keys + {KEY_CACHE_BYTES} - *",
+        '.assert start_overlay == kv_keys + 2 * KV_LAYER_BYTES - 2 * KV_POSITION_BYTES, "the start\'s overlay '
+        'must be layer 1\'s keys of the last two positions (forward.s\'s layout)"',
         f'.assert TK_SCRATCH + TK_SCRATCH_BYTES <= start_overlay && line_buffer < start_overlay, '
-        '"the line and the tokenizer\'s memory must not reach the start\'s overlay: the start runs before them, '
-        'but a second RANDOMIZE USR start runs it again"'])
+        '"the line and the tokenizer\'s memory must stay below the start\'s overlay: a second RANDOMIZE USR '
+        'start after a short chat (no turn past position 17) finds the start there still"'])
 
 
 def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> SpectrumBuild:
@@ -483,7 +485,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut_end"]),
-        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym["kv_keys"] + KEY_CACHE_BYTES),
+        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym.get("start_overlay", sym["kv_keys"] + KEY_CACHE_BYTES)),
         Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES),
         Region("attention weights", "attention", sym["att_weights"], sym["att_weights"] + 160),
         Region("h (hidden state)", "activations", sym["fw_h"], sym["fw_h"] + 64),
@@ -494,6 +496,10 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
+    if "start_overlay" in sym:          # (the 48K's: START_IN_KEY_CACHE)
+        regions.append(Region("KV cache: keys, its last two positions of layer 1 (the start and banner "
+                              "until a turn reaches them: run once)", "kv-cache", sym["start_overlay"],
+                              sym["kv_keys"] + KEY_CACHE_BYTES))
     tensors: dict[int, list] = {}       # a start -> [its names, kind, end]: equal gains share one (SOUL_PACKED)
     for tensor in spec.TENSORS:
         if banked and tensor.name.startswith(BANK_TENSORS):
