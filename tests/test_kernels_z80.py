@@ -15,7 +15,7 @@ from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST
                                      FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_SLOTS_OPTION, SHORT_EXP_OPTION,
                                      SHORT_SHIFTS_OPTION,
                                      RUNNER_UP_OPTION, SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION, TABLE_MEANS_OPTION,
-                                     Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
+                                     Z80_KERNELS_DIR, Z80Bench, load_head, player_kernel_options, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
 
@@ -69,6 +69,28 @@ def test_matvec_takes_every_split_edge(bench):
         shift = int(rng.integers(0, 31))        # the header's whole range, 0..30
         got, _ = run_matvec(bench, w, x, bias, shift)
         assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), case
+
+
+@pytest.mark.parametrize("least", [0, 4, 7])
+def test_matvec_with_a_least_shift_matches_intmath_from_it_to_seven(least):
+    """MV_LEAST_SHIFT (the 48K's where the soul's products all shift by 7 or less, nineteenth round):
+    no right chain, the left one 7 - least steps long; with the 48K's options (the pairs, the coarse
+    and sparse calls), every shift from least to 7 on random and clipping rows, the extreme weights
+    and x at the l/h split's edges, with and without a bias. It fails if the left chain is a step
+    short (its entry then lies before mv_left_jump's jp) or a shift of 7 takes another path than
+    straight to the saturation."""
+    bench = Z80Bench(options=player_kernel_options("48k", coarse_top=True) + f"\nMV_LEAST_SHIFT = {least}")
+    assert "mv_right_bytes" not in bench.symbols
+    rng = np.random.default_rng(least)
+    edges = [-32768, -32640, -129, -128, -127, -1, 0, 1, 127, 128, 129, 32640, 32767]
+    for shift in range(least, 8):
+        for case in range(6):
+            rows, cols = SHAPES[case % 4] if case % 3 else (int(rng.integers(1, 65)), int(rng.integers(1, 65)))
+            w = rng.choice([-128, 127], (rows, cols)) if case == 5 else rng.integers(-128, 128, (rows, cols))
+            x = rng.choice(edges, cols) if case % 2 else rng.integers(-2048, 2048, cols)
+            bias = rng.integers(-32768, 32768, rows) if case % 2 else None
+            got, _ = run_matvec(bench, w, x, bias, shift)
+            assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), (shift, case)
 
 
 def test_matvec_again_reuses_the_columns_of_the_call_before(bench):

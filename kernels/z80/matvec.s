@@ -119,7 +119,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,039 (the shipped 48K player's, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code, and MV_COARSE_TOP's 107 since the eighteenth round's room; 3,932 without it; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; Bytes: 3,930 (the shipped 48K player's, with the nineteenth round's MV_LEAST_SHIFT = 4: no right
+; shift, the left chain 3 steps, 109 bytes fewer; 4,039 before it, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code, and MV_COARSE_TOP's 107 since the eighteenth round's room; 3,932 without it; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
@@ -466,6 +467,19 @@ MV_NARROW       = 1 << MV_NARROW_BIT
 MV_KEEP         = 1 << MV_KEEP_BIT
 MV_RESUME       = 1 << MV_RESUME_BIT
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
+; MV_LEAST_SHIFT (build.py's, the 48K's where the soul allows it, nineteenth round): every call's
+; mv_shift lies in MV_LEAST_SHIFT..7 (the soul's matrices' shifts + 1 and out's), so the row's end
+; never shifts right (mv_right_bytes and the right chain left out) and shifts left by at most
+; 7 - MV_LEAST_SHIFT (the left chain that long).
+.ifdef MV_LEAST_SHIFT
+        .assert MV_LEAST_SHIFT >= 0 && MV_LEAST_SHIFT <= MV_CHAIN_BITS, "MV_LEAST_SHIFT is a shift of 0..7"
+MV_LEFT_STEPS   = MV_CHAIN_BITS - MV_LEAST_SHIFT
+.ifdef MV_LOW_HLA
+        .assert 0, "MV_LEAST_SHIFT is the 48K's (mv_hz_left's chain keeps its MV_CHAIN_BITS)"
+.endif
+.else
+MV_LEFT_STEPS   = MV_CHAIN_BITS
+.endif
 MV_H_ADD_OPS    = $89 * 256 + $19       ; add hl,de and adc a,c: a row end adds the h sum C:HL
 MV_H_ZERO_OPS   = $00 * 256 + $EB       ; ex de,hl and nop: V from the l sum alone (Ch = 0: mv_row_h_zero)
 .ifdef MV_NARROW_JUMP
@@ -871,6 +885,7 @@ mv_flagged:
         ld sp,(mv_row_ptr)      ; (the next row's start pops its K there)
 mv_shift_jump:
         jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
+.ifndef MV_LEAST_SHIFT                  ; (a shift of 7 at most: none of this)
 ; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
 mv_right_bytes:
         ld d,0                  ; patched: the whole bytes to move (1..2)
@@ -891,6 +906,7 @@ mv_chain_jump:
         rr l
         .endrepeat
         .assert * - mv_chain_jump - 3 == MV_CHAIN_BITS * 6, "mv_chain_at takes 6 bytes a step"
+.endif
 mv_saturate:
         ld a,h                  ; fits in 16 bits when E is H's sign extension
         rla
@@ -932,12 +948,12 @@ mv_low_shift:
         exx
 mv_left_jump:
         jp mv_store             ; patched: into the chain below
-        .repeat MV_CHAIN_BITS
+        .repeat MV_LEFT_STEPS
         add a,a
         adc hl,hl
         jp pe,mv_clip           ; the sign changed: out of range (E still has V's sign)
         .endrepeat
-        .assert * - mv_left_jump - 3 == MV_CHAIN_BITS * 6, "mv_chain_at takes 6 bytes a step"
+        .assert * - mv_left_jump - 3 == MV_LEFT_STEPS * 6, "mv_chain_at takes 6 bytes a step"
 mv_store:
         ex de,hl
         ld hl,0                 ; patched: the row's output
@@ -1526,6 +1542,9 @@ mv_prepare:
         ld (mv_hz_shift),hl
 .endif
 @hz_right_set:
+.ifdef MV_LEAST_SHIFT
+        ld hl,mv_saturate       ; (a shift of 7: A = 0, no bits and no bytes to move)
+.else
         ld c,a
         and MV_CHAIN_BITS
         mv_chain_at mv_saturate
@@ -1538,6 +1557,7 @@ mv_prepare:
         jr z,@right_set         ; none: straight into the chain
         ld (mv_right_bytes+1),a
         ld hl,mv_right_bytes
+.endif
 @right_set:
 .ifdef MV_LOW_SLOTS
         ld (mv_low_check+1),hl  ; (a right shift reads no low byte)

@@ -181,6 +181,27 @@ def unit_gain_bits(soul, most_shifts: int | None = None) -> int | None:
     return bits.pop() if len(bits) == 1 else None
 
 
+# the matrices whose products take their shift + 1 (the layer descriptors: soul_layout.soul_include);
+# out's take its shift (forward.s's fw_next_token)
+SHIFTED_PLUS_ONE = ("q", "k", "v", "proj", "fc1_w", "fc2_w")
+
+
+def matvec_shifts(soul) -> dict[str, int]:
+    """The mv_shift of each of the soul's products, by the label of its shift constant."""
+    shifts = {f"soul_l{layer}_{name}_shift + 1": soul[f"l{layer}.{name}"].shift + 1
+              for layer in range(spec.N_LAYERS) for name in SHIFTED_PLUS_ONE}
+    shifts["soul_out_shift"] = soul["out"].shift
+    return shifts
+
+
+def least_shift(soul) -> int | None:
+    """matvec.s's MV_LEAST_SHIFT for this soul: its products' least mv_shift, when none is above 7
+    (no row's end shifts right: the right chain left out, the left one as long as the least needs);
+    else None (the vectors soul's, with shifts of 7 and 8)."""
+    shifts = matvec_shifts(soul).values()
+    return min(shifts) if max(shifts) <= 7 else None
+
+
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
@@ -226,6 +247,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
+    least = least_shift(soul)
+    if least is not None and not banked:
+        options.append(f"MV_LEAST_SHIFT = {least}   ; (every product's shift in {least}..7: matvec.s's row ends "
+                       "without the right chain, the left one as long as the soul needs)")
+        options += [f'.assert {label} >= MV_LEAST_SHIFT && {label} <= 7, "a product\'s shift outside MV_LEAST_SHIFT..7"'
+                    for label in matvec_shifts(soul)]
     if not banked:
         options.append("START_IN_KEY_CACHE = 1   ; (soulplayer.s's start and banner run once: in the key cache, "
                        "an overlay)")
