@@ -236,6 +236,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     pairs, seventeenth round: the 48K's where it fits). `unrolled`: AT_DIVIDE_UNROLLED (the means'
     division rounds unrolled, eighteenth round: the 48K's where it fits with both). The defaults
     are the shipped 48K's choice: all three (since the eighteenth round's RN_UNIT_GAIN_BITS).
+
+    Every 48K (nineteenth round): soulplayer.s's start and banner, which run once, in the key
+    cache's last 128 bytes (START_IN_KEY_CACHE, _start_in_key_cache: an overlay the tape loads
+    with the rest of the CODE block), and matvec.s's MV_LEAST_SHIFT where no product of the
+    soul shifts past 7 (least_shift: no right chain).
     """
     banked = model == "128k"
     coarse = coarse or banked
