@@ -844,7 +844,7 @@ def test_em_unpack_gives_every_row_of_a_packed_table():
     """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
     every width 1..8 in both groups (each group's edges, -2^(w-1) and 2^(w-1) - 1, included)
     and rows past each mark; it fails if a width, the bias or a mark's walk is off by one."""
-    from soulterm.zx.soul_layout import PACK_GROUP, packed_rows
+    from soulterm.zx.soul_layout import PACK_GROUP, PACK_MARK_ROWS, packed_rows
 
     packed_bench = Z80Bench(options=SOUL_PACKED_OPTION)
     rng = np.random.default_rng(16)
@@ -859,7 +859,8 @@ def test_em_unpack_gives_every_row_of_a_packed_table():
         rows.append(row)
     table = np.array(rows)
     widths, marks, data = packed_rows(table)
-    assert max(widths) == 0x87 and min(widths) == 0x10 and len(marks) == 8     # (8 + 8) * 8 + 7, (1 + 1) * 8
+    assert max(widths) == 0x87 and min(widths) == 0x10     # (8 + 8) * 8 + 7, (1 + 1) * 8
+    assert len(marks) == 128 // PACK_MARK_ROWS == 16       # (a mark every 8 rows since the nineteenth round)
     packed_bench.poke(0xB000, widths)
     packed_bench.poke(0xB100, data)
     for i, mark in enumerate(marks):
