@@ -2,7 +2,9 @@
 ; Engine.step's (SPEC: sat16(up(te[token], s_te) + up(pe[pos], s_pe))).
 ; forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
 ; matrices, in bank 0 above $C000 (soulterm/zx/build.py: it runs before layer 1
-; pages its bank in), out of the room below $C000.
+; pages its bank in), out of the room below $C000; the 48K (FW_EMBED_APART too,
+; since the nineteenth round) in its cold part below $8000, once a position, out
+; of the room the kernels and matrices have above it.
 ; Bytes: 106 (in the 48K player, with EM_ROWS_BY_SP since the nineteenth round; 90 before it;
 ; 112 in the 128K's, above $C000 in bank 0 with vecops.s; 117
 ; and 114 before the eighteenth round assembled the chains' reach with EMBED_CHAINS_ONLY,

@@ -261,6 +261,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if not banked:
         options.append("START_IN_KEY_CACHE = 1   ; (soulplayer.s's start and banner run once: in the key cache, "
                        "an overlay)")
+    if coarse and not banked:
+        options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
     if unrolled and coarse and not banked:
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)     # (both players have RN_SHORT_SHIFTS)
@@ -287,6 +289,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
              "SP_CHARS = kv_values + KV_POSITION_BYTES",
              alphabet_include(tokenizer)]
     lines += [f'.include "{name}"' for name in cold_files]
+    if coarse and not banked:       # (the embedding, once a position: below UNCONTENDED with vecops.s's unpacking)
+        lines += ['.include "embedrows.s"', '.include "logitsraw.s"']
     words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank)
     lines.append('.include "soulplayer.s"')
     if banked:
