@@ -88,7 +88,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit), `pair_slots`
     MV_PAIR_SLOTS (the 48K's since the seventeenth round, where the soul leaves room: build.py
-    leaves it out, before MV_COARSE, where it does not fit); `bench` places
+    leaves it out, before MV_COARSE, where it does not fit), and with it and MV_SPARSE
+    MV_PAIR_REWALK (a sparse second part's pairs from its first part's, nineteenth round); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
     `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
