@@ -290,7 +290,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
              alphabet_include(tokenizer)]
     lines += [f'.include "{name}"' for name in cold_files]
     if coarse and not banked:       # (the embedding, once a position: below UNCONTENDED with vecops.s's unpacking)
-        lines += ['.include "embedrows.s"', '.include "logitsraw.s"']
+        lines += ["embedrows_start:", '.include "embedrows.s"', '.include "logitsraw.s"', "embedrows_end:"]
     words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank)
     lines.append('.include "soulplayer.s"')
     if banked:
