@@ -240,7 +240,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     Every 48K (nineteenth round): soulplayer.s's start and banner, which run once, in the key
     cache's last 128 bytes (START_IN_KEY_CACHE, _start_in_key_cache: an overlay the tape loads
     with the rest of the CODE block), and matvec.s's MV_LEAST_SHIFT where no product of the
-    soul shifts past 7 (least_shift: no right chain).
+    soul shifts past 7 (least_shift: no right chain); with `coarse`, embedrows.s in the cold
+    part too (FW_EMBED_APART: room above UNCONTENDED for matvec.s's MV_PAIR_REWALK).
     """
     banked = model == "128k"
     coarse = coarse or banked
