@@ -32,7 +32,7 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import unit_gain_bits
+from soulterm.zx.build import least_shift, unit_gain_bits
 from soulterm.zx.kernelbench import (_CORE_FRAME, SHORT_SHIFTS, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn,
                                      player_kernel_options)
 from soulterm.zx.soul_layout import soul_include
@@ -121,6 +121,8 @@ def main() -> None:
         options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"
     if args.model == "48k":
         options += "\nAT_DIVIDE_UNROLLED = 1"    # (the shipped 48K's since the eighteenth round)
+        if least_shift(soul) is not None:       # (the 48K's since the nineteenth, as build.py chooses)
+            options += f"\nMV_LEAST_SHIFT = {least_shift(soul)}"
     bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(args.tokenizer).encode_turn(text))
     for wanted in ("forward_step", "forward_prefill"):

@@ -15,7 +15,7 @@ from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST
                                      FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_SLOTS_OPTION, SHORT_EXP_OPTION,
                                      SHORT_SHIFTS_OPTION,
                                      RUNNER_UP_OPTION, SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION, TABLE_MEANS_OPTION,
-                                     Z80_KERNELS_DIR, Z80Bench, load_head, run_matvec)
+                                     Z80_KERNELS_DIR, Z80Bench, load_head, player_kernel_options, run_matvec)
 
 SHAPES = ((32, 32), (64, 32), (32, 64), (128, 32))
 
@@ -69,6 +69,28 @@ def test_matvec_takes_every_split_edge(bench):
         shift = int(rng.integers(0, 31))        # the header's whole range, 0..30
         got, _ = run_matvec(bench, w, x, bias, shift)
         assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), case
+
+
+@pytest.mark.parametrize("least", [0, 4, 7])
+def test_matvec_with_a_least_shift_matches_intmath_from_it_to_seven(least):
+    """MV_LEAST_SHIFT (the 48K's where the soul's products all shift by 7 or less, nineteenth round):
+    no right chain, the left one 7 - least steps long; with the 48K's options (the pairs, the coarse
+    and sparse calls), every shift from least to 7 on random and clipping rows, the extreme weights
+    and x at the l/h split's edges, with and without a bias. It fails if the left chain is a step
+    short (its entry then lies before mv_left_jump's jp) or a shift of 7 takes another path than
+    straight to the saturation."""
+    bench = Z80Bench(options=player_kernel_options("48k", coarse_top=True) + f"\nMV_LEAST_SHIFT = {least}")
+    assert "mv_right_bytes" not in bench.symbols
+    rng = np.random.default_rng(least)
+    edges = [-32768, -32640, -129, -128, -127, -1, 0, 1, 127, 128, 129, 32640, 32767]
+    for shift in range(least, 8):
+        for case in range(6):
+            rows, cols = SHAPES[case % 4] if case % 3 else (int(rng.integers(1, 65)), int(rng.integers(1, 65)))
+            w = rng.choice([-128, 127], (rows, cols)) if case == 5 else rng.integers(-128, 128, (rows, cols))
+            x = rng.choice(edges, cols) if case % 2 else rng.integers(-2048, 2048, cols)
+            bias = rng.integers(-32768, 32768, rows) if case % 2 else None
+            got, _ = run_matvec(bench, w, x, bias, shift)
+            assert np.array_equal(got, intmath.matvec(w, shift, x, bias, post=0)), (shift, case)
 
 
 def test_matvec_again_reuses_the_columns_of_the_call_before(bench):
@@ -822,7 +844,7 @@ def test_em_unpack_gives_every_row_of_a_packed_table():
     """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
     every width 1..8 in both groups (each group's edges, -2^(w-1) and 2^(w-1) - 1, included)
     and rows past each mark; it fails if a width, the bias or a mark's walk is off by one."""
-    from soulterm.zx.soul_layout import PACK_GROUP, packed_rows
+    from soulterm.zx.soul_layout import PACK_GROUP, PACK_MARK_ROWS, packed_rows
 
     packed_bench = Z80Bench(options=SOUL_PACKED_OPTION)
     rng = np.random.default_rng(16)
@@ -837,7 +859,8 @@ def test_em_unpack_gives_every_row_of_a_packed_table():
         rows.append(row)
     table = np.array(rows)
     widths, marks, data = packed_rows(table)
-    assert max(widths) == 0x87 and min(widths) == 0x10 and len(marks) == 8     # (8 + 8) * 8 + 7, (1 + 1) * 8
+    assert max(widths) == 0x87 and min(widths) == 0x10     # (8 + 8) * 8 + 7, (1 + 1) * 8
+    assert len(marks) == 128 // PACK_MARK_ROWS == 16       # (a mark every 8 rows since the nineteenth round)
     packed_bench.poke(0xB000, widths)
     packed_bench.poke(0xB100, data)
     for i, mark in enumerate(marks):
@@ -1003,13 +1026,14 @@ CHAINS_ONLY = "EMBED_CHAINS_ONLY = 1\nVEC_FUSED_STORES = 1"    # build.py's, for
 
 @pytest.mark.parametrize("options", ["", SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION,
                                      CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION, CHAINS_ONLY + "\n" + EMBED_BY_SP_OPTION,
-                                     CHAINS_ONLY])
+                                     CHAINS_ONLY + "\n" + SOUL_PACKED_OPTION + "\n" + EMBED_BY_SP_OPTION, CHAINS_ONLY])
 def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     """forward.s's fw_embed (embedrows.s): its add hl,hl chains for te and pe shifts both in 1..8,
     either one the larger (or equal), at the chains' ends (1 and 8) with rows of -128 and 127, the
     extremes that just fit in 16 bits; vecops.s's embed for a shift of 0 or above 8 (which may
     saturate); with SOUL_PACKED's unpacked rows (the 48K's) and with EM_ROWS_BY_SP's words pushed
-    from h's end (the 128K's, interrupts on and off: left as they were) too. It fails if a chain's
+    from h's end (both players', interrupts on and off: left as they were) too, and both together
+    (the 48K's since the nineteenth round). It fails if a chain's
     jr is off by one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes
     the chains. With EMBED_CHAINS_ONLY (the players') the chains' reach and the rows' order are
     assembled from the soul's shifts (those in 1..8 only)."""

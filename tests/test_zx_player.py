@@ -36,6 +36,52 @@ def test_the_player_answers_as_the_integer_engine_and_quits(built):
     assert len(machine.rom.beeps) == sum(len(engine.reply(tokenizer, p).ids) for p in prompts)
 
 
+def test_the_48k_runs_its_start_from_the_key_caches_last_positions(built):
+    """soulplayer.s's start and banner run once: the 48K's tape loads them into layer 1's keys of
+    the last two positions (START_IN_KEY_CACHE, nineteenth round), where nothing else of the
+    player lies and only a turn that reaches position 18 writes; the line and the tokenizer's
+    memory stay below them; the map and the debugger's line map name them; the 128K keeps its
+    start in its program."""
+    from soulterm.zx.build import KEY_CACHE_BYTES, START_OVERLAY_BYTES
+
+    sym = built.program.symbols
+    overlay = sym["kv_keys"] + KEY_CACHE_BYTES - START_OVERLAY_BYTES
+    assert sym["start_overlay"] == sym["start"] == overlay
+    assert overlay < sym["banner_text"] < sym["kv_keys"] + KEY_CACHE_BYTES
+    assert built.program.data[overlay - ORIGIN:overlay - ORIGIN + 3] == bytes([0xD9, 0xE5, 0xD9])   # exx, push hl, exx
+    assert sym["TK_SCRATCH"] + sym["TK_SCRATCH_BYTES"] <= overlay and sym["line_buffer"] < overlay
+    assert sym["prompt"] < sym["kv_keys"]
+    doc = json.loads(built.map_text)
+    assert any(line[0] == overlay and line[1].endswith("soulplayer.s") for line in doc["lines"])
+    named = [region for region in doc["regions"] if region["start"] <= overlay < region["end"]]
+    assert [region["name"].startswith("KV cache: keys, its last two positions") for region in named] == [True]
+    banked = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols
+    assert "start_overlay" not in banked and banked["start"] < banked["prompt"] < banked["kv_keys"]
+
+
+def test_the_48k_leaves_out_matvecs_right_shift_only_when_no_product_shifts_past_seven(built, tmp_path):
+    """The shipped soul's products shift by 4..7 (its matrices' shifts + 1, out's own): the 48K takes
+    MV_LEAST_SHIFT = 4 (build.least_shift; matvec.s without mv_right_bytes and the right chain, the
+    left chain 3 steps), the 128K keeps both chains. A soul with one product past 7 (l0.v's shift 7,
+    or the vectors soul's) gets the right chain back."""
+    from soulterm.soul import spec
+    from soulterm.soul.soulfile import Soul, save_soul
+    from soulterm.zx.build import least_shift
+
+    shipped = load_soul(DEFAULT_SOUL)
+    assert least_shift(shipped) == 4 and least_shift(load_soul(_available(ORIGINAL_VECTORS).soul_path)) is None
+    assert built.program.symbols["MV_LEAST_SHIFT"] == 4 and "mv_right_bytes" not in built.program.symbols
+    banked = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols
+    assert "MV_LEAST_SHIFT" not in banked and "mv_right_bytes" in banked
+    arrays = {t.name: (shipped[t.name].values, shipped[t.name].shift) for t in spec.TENSORS}
+    arrays["l0.v"] = (arrays["l0.v"][0], 7)
+    path = tmp_path / "soul.bin"
+    save_soul(Soul.from_arrays(arrays), path)
+    assert least_shift(load_soul(path)) is None
+    other = assemble_spectrum_player(path, DEFAULT_TOKENIZER).program.symbols
+    assert "MV_LEAST_SHIFT" not in other and "mv_right_bytes" in other
+
+
 def test_the_map_has_the_c64_maps_format(built):
     doc = json.loads(built.map_text)
     assert doc["format"] == MAP_FORMAT and doc["machine"] == "zx-spectrum-48k"

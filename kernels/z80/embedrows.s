@@ -2,8 +2,11 @@
 ; Engine.step's (SPEC: sat16(up(te[token], s_te) + up(pe[pos], s_pe))).
 ; forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
 ; matrices, in bank 0 above $C000 (soulterm/zx/build.py: it runs before layer 1
-; pages its bank in), out of the room below $C000.
-; Bytes: 90 (in the 48K player; 112 in the 128K's, above $C000 in bank 0 with vecops.s; 117
+; pages its bank in), out of the room below $C000; the 48K (FW_EMBED_APART too,
+; since the nineteenth round) in its cold part below $8000, once a position, out
+; of the room the kernels and matrices have above it.
+; Bytes: 106 (in the 48K player, with EM_ROWS_BY_SP since the nineteenth round; 90 before it;
+; 112 in the 128K's, above $C000 in bank 0 with vecops.s; 117
 ; and 114 before the eighteenth round assembled the chains' reach with EMBED_CHAINS_ONLY,
 ; 130 in the 128K's with its EM_ROWS_BY_SP before that; 159 and
 ; 156 before the players left out the fallback to vecops.s's embed where the soul's shifts
@@ -11,8 +14,9 @@
 ; T-states: fw_embed_rows 7,290 a position on the shipped soul (shifts 3 and 4;
 ; python benchmarks/z80_profile.py), against vecops.s's embed's ~19,300 (embed
 ; 8,824 and up_q88 10,432) before the sixteenth round; 6,161 with EM_ROWS_BY_SP
-; (the 128K player's: python benchmarks/z80_profile.py --model 128k; h's words pushed
-; from its end with interrupts off).
+; (both players' since the nineteenth round, the 128K's before: python
+; benchmarks/z80_profile.py [--model 128k]; h's words pushed from its end with
+; interrupts off).
 
 ; fw_embed - h = embed(fw_token, fw_pos): te's row at BC, pe's at DE, then
 ; fw_embed_rows, or vecops.s's embed for a soul whose shifts it does not take.
@@ -135,7 +139,7 @@ less_jr:
         .endrepeat
         .endmacro
 .ifdef EM_ROWS_BY_SP
-; (the 128K player's, in bank 0's room: the rows walked from their ends and each word
+; (both players' since the nineteenth round, the 128K's before: the rows walked from their ends and each word
 ; pushed below fw_h's end with interrupts off, ~39 T-states an element fewer than
 ; the stores through HL' with A' between them, eighteenth round)
 fw_embed_rows:

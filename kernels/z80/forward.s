@@ -314,7 +314,8 @@ fw_logits_bound:
 .endif
 .endif
 
-.ifndef FW_EMBED_APART                  ; (the 128K player places them above $C000: they run outside layer 1)
+.ifndef FW_EMBED_APART                  ; (the 128K player places them above $C000: they run outside layer 1;
+                                        ; the 48K below $8000, in its cold part)
         .include "embedrows.s"
         .include "logitsraw.s"
 .endif

@@ -119,7 +119,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,039 (the shipped 48K player's, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code, and MV_COARSE_TOP's 107 since the eighteenth round's room; 3,932 without it; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
+; Bytes: 4,080 (the shipped 48K player's, with the nineteenth round's MV_PAIR_REWALK, mv_sparse_rewalk
+; for the pairs, 150 bytes, and MV_LEAST_SHIFT = 4: no right shift, the left chain 3 steps, 109 bytes
+; fewer; 4,039 before both, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code, and MV_COARSE_TOP's 107 since the eighteenth round's room; 3,932 without it; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
 ; zxprep3's column pass from x + 127 and its shared check of the wide columns' h;
 ; 2,574 before; 3,782 before the merge with zxwide's coarse blocks, 3,798 then with MV_COARSE alone) and MV_SPARSE's 251 included; the 16 slot pairs
@@ -149,7 +151,11 @@
 ; back; with MV_LOW_SLOTS (the 128K's options, MV_SPARSE_REWALK) a second part starts
 ; from its first part's slots instead (mv_sparse_rewalk): on the 128K's options
 ; (MV_LOW_SLOTS, MV_SPARSE, MV_BIAS_IN_K) 89,343 -> 86,191 with every x 0 after the same
-; call, 128,309 -> 124,235 with 4 + 4 nonzero columns (2 shared) after zeros. The column pass of a sparse call takes each zero column after a part's
+; call, 128,309 -> 124,235 with 4 + 4 nonzero columns (2 shared) after zeros; since the nineteenth
+; round the 48K's too, a pair at a time (MV_PAIR_REWALK; its options, 32 x 64 at shift 9 with a
+; bias, default_rng(0)'s w: 98,425 -> 92,072 with every x 0 after the same call, 138,439 ->
+; 133,179 with 4 + 4 nonzero columns (2 in the same slots) after zeros, 140,163 -> 134,903 the same
+; again). The column pass of a sparse call takes each zero column after a part's
 ; first in ~112 T-states, not ~280 (@sparse_column: only its $FF low
 ; displacement, the pass counting the wide columns; matvec patches the pass's
 ; djnz, 27 T-states a call).
@@ -466,6 +472,19 @@ MV_NARROW       = 1 << MV_NARROW_BIT
 MV_KEEP         = 1 << MV_KEEP_BIT
 MV_RESUME       = 1 << MV_RESUME_BIT
 MV_CHAIN_BITS   = 7             ; the shift chains' steps (a right shift of 8 or more moves bytes first)
+; MV_LEAST_SHIFT (build.py's, the 48K's where the soul allows it, nineteenth round): every call's
+; mv_shift lies in MV_LEAST_SHIFT..7 (the soul's matrices' shifts + 1 and out's), so the row's end
+; never shifts right (mv_right_bytes and the right chain left out) and shifts left by at most
+; 7 - MV_LEAST_SHIFT (the left chain that long).
+.ifdef MV_LEAST_SHIFT
+        .assert MV_LEAST_SHIFT >= 0 && MV_LEAST_SHIFT <= MV_CHAIN_BITS, "MV_LEAST_SHIFT is a shift of 0..7"
+MV_LEFT_STEPS   = MV_CHAIN_BITS - MV_LEAST_SHIFT
+.ifdef MV_LOW_HLA
+        .assert 0, "MV_LEAST_SHIFT is the 48K's (mv_hz_left's chain keeps its MV_CHAIN_BITS)"
+.endif
+.else
+MV_LEFT_STEPS   = MV_CHAIN_BITS
+.endif
 MV_H_ADD_OPS    = $89 * 256 + $19       ; add hl,de and adc a,c: a row end adds the h sum C:HL
 MV_H_ZERO_OPS   = $00 * 256 + $EB       ; ex de,hl and nop: V from the l sum alone (Ch = 0: mv_row_h_zero)
 .ifdef MV_NARROW_JUMP
@@ -493,6 +512,12 @@ MV_SPARSE_LD_IXL = $68 * 256 + $DD      ; ld ixl,b (an odd slot's; an even slot'
 MV_SPARSE_PIECE_1 = $B7         ; mv_sparse_piece's first byte (or a), which no main slot's high piece starts with
 .ifdef MV_LOW_SLOTS
 MV_SPARSE_REWALK = 1            ; (the 128K's, which has the bytes) a sparse second part's slots from its first part's
+.endif
+.ifdef MV_PAIR_REWALK
+.ifndef MV_PAIR_SLOTS
+        .assert 0, "MV_PAIR_REWALK is the rewalk of MV_PAIR_SLOTS's pairs"
+.endif
+MV_SPARSE_REWALK = 1            ; (the 48K's where it has the room, nineteenth round: a pair at a time)
 .endif
 .endif
 
@@ -871,6 +896,7 @@ mv_flagged:
         ld sp,(mv_row_ptr)      ; (the next row's start pops its K there)
 mv_shift_jump:
         jp mv_saturate          ; patched: mv_right_bytes, into the right chain or into the left chain
+.ifndef MV_LEAST_SHIFT                  ; (a shift of 7 at most: none of this)
 ; shift + 1 >= 8: E:H:L >> (shift + 1 - 8), whole bytes first, then 0..7 bits.
 mv_right_bytes:
         ld d,0                  ; patched: the whole bytes to move (1..2)
@@ -891,6 +917,7 @@ mv_chain_jump:
         rr l
         .endrepeat
         .assert * - mv_chain_jump - 3 == MV_CHAIN_BITS * 6, "mv_chain_at takes 6 bytes a step"
+.endif
 mv_saturate:
         ld a,h                  ; fits in 16 bits when E is H's sign extension
         rla
@@ -932,12 +959,12 @@ mv_low_shift:
         exx
 mv_left_jump:
         jp mv_store             ; patched: into the chain below
-        .repeat MV_CHAIN_BITS
+        .repeat MV_LEFT_STEPS
         add a,a
         adc hl,hl
         jp pe,mv_clip           ; the sign changed: out of range (E still has V's sign)
         .endrepeat
-        .assert * - mv_left_jump - 3 == MV_CHAIN_BITS * 6, "mv_chain_at takes 6 bytes a step"
+        .assert * - mv_left_jump - 3 == MV_LEFT_STEPS * 6, "mv_chain_at takes 6 bytes a step"
 mv_store:
         ex de,hl
         ld hl,0                 ; patched: the row's output
@@ -1526,6 +1553,9 @@ mv_prepare:
         ld (mv_hz_shift),hl
 .endif
 @hz_right_set:
+.ifdef MV_LEAST_SHIFT
+        ld hl,mv_saturate       ; (a shift of 7: A = 0, no bits and no bytes to move)
+.else
         ld c,a
         and MV_CHAIN_BITS
         mv_chain_at mv_saturate
@@ -1538,6 +1568,7 @@ mv_prepare:
         jr z,@right_set         ; none: straight into the chain
         ld (mv_right_bytes+1),a
         ld hl,mv_right_bytes
+.endif
 @right_set:
 .ifdef MV_LOW_SLOTS
         ld (mv_low_check+1),hl  ; (a right shift reads no low byte)
@@ -2617,6 +2648,80 @@ MV_SPARSE_FROM  = * - 2
         ret
 
 .ifdef MV_SPARSE_REWALK
+.ifdef MV_PAIR_SLOTS
+; mv_sparse_rewalk - (the end of mv_prepare; MV_PAIR_REWALK, the 48K's) a sparse call's second
+; part from the first part's slots, not undone (mv_sparse_undo leaves them): a pair whose two
+; columns are zero in both parts (each low displacement $FF now, each jr still there) is left
+; as the first part's walk left it (the second part's column pass gives a zero column only its
+; low displacement); another pair gets ld ixl,c and ld ixl,b back where the undo would put
+; them and is walked as mv_sparse_walk walks it (whatever the pass wrote over a nonzero
+; column's high piece, the walk's piece and ld ixl,c ld iyl,c write again). Clobbers AF, BC,
+; DE, HL, IX.
+mv_sparse_rewalk:
+        ld a,MV_MAX_COLS
+        ld (mv_sparse_cols),a
+        ld hl,mv_sparse_piece
+        ld (MV_SPARSE_FROM),hl
+        ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
+        ld a,MV_MAX_COLS / 2
+@pair:
+        push af                 ; the pairs left
+        ld a,(ix+MV_D_L1)
+        and (ix+MV_ODD_IX+MV_D_L1)
+        inc a
+        jr nz,@walk             ; a column of the pair nonzero now
+        ld a,(ix+MV_SPARSE_AT)
+        cp MV_JR
+        jr nz,@walk
+        ld a,(ix+MV_ODD_IX+MV_SPARSE_AT)
+        cp MV_JR
+        jr nz,@walk
+        ld bc,-MV_SLOT_PAIR     ; zero in both parts: as it is
+        add ix,bc
+        jr @next
+@walk:                          ; a column zero now whose sparse piece the first part wrote
+        ld a,(ix+MV_ODD_IX+MV_D_L1)     ; gets the full one back (the undo after this part
+        inc a                           ; restores only the columns nonzero in it)
+        jr nz,@odd_set
+        ld a,(ix+MV_ODD_IX+MV_H_EXX)
+        cp $DD                  ; (mv_sparse_piece's sub (ix-1); the full piece's exx is $D9)
+        ld a,MV_ODD_IX+MV_H_EXX
+        call z,mv_rewalk_full
+@odd_set:
+        ld a,(ix+MV_D_L1)
+        inc a
+        jr nz,@even_set
+        ld a,(ix+MV_EVEN_H+MV_H_EXX)
+        cp $DD
+        ld a,MV_EVEN_H+MV_H_EXX
+        call z,mv_rewalk_full
+@even_set:
+        ld (ix+MV_SPARSE_AT),MV_SPARSE_LD_IXL & 255
+        ld (ix+MV_SPARSE_AT+1),(MV_SPARSE_LD_IXL >> 8) | 1
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT),MV_SPARSE_LD_IXL & 255
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT+1),MV_SPARSE_LD_IXL >> 8
+        ld de,MV_SPARSE_SKIP
+        ld hl,MV_SPARSE_EVEN_SKIP * 256 + 2     ; H: an even slot's jr, L: the pair's two slots
+        ld bc,-MV_SLOT_PAIR
+        call mv_sparse_walk@pair        ; (which steps IX to the pair before)
+@next:
+        pop af
+        dec a
+        jr nz,@pair
+        ret
+mv_rewalk_full:                 ; mv_sparse_full over the high piece at IX + A. Clobbers AF, BC, DE, HL.
+        push ix
+        pop hl
+        add a,l
+        ld e,a
+        adc a,h
+        sub e
+        ld d,a
+        ld hl,mv_sparse_full
+        ld bc,MV_SPARSE_PIECE
+        ldir
+        ret
+.else
 ; mv_sparse_rewalk - (the end of mv_prepare) a sparse call's second part (its 32
 ; columns from mv_slots, the first an even slot) from the first part's slots as
 ; mv_sparse_walk left them, not undone (mv_sparse_undo leaves them): a column zero
@@ -2697,6 +2802,7 @@ mv_rewalk_copy:                 ; MV_SPARSE_PIECE bytes from HL over IX + A
         pop de
         pop bc
         ret
+.endif
 .endif
 
 ; A nonzero column's high piece in a sparse call (A:HL -= S(w) in the l sum's set),

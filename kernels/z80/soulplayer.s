@@ -40,6 +40,11 @@ MAX_INPUT_IDS   = 16
 BLIP_CYCLES     = 3             ; BEEPER: 3 cycles of ~1 kHz, about 3 ms
 BLIP_TIMING     = 407
 
+; player_start - the entry (RANDOMIZE USR start): the screen, the banner, the 128K's
+; tables and records. It runs once, so the 48K player (START_IN_KEY_CACHE, build.py)
+; keeps it and the banner in the key cache's last two positions of layer 1 (an overlay:
+; the tape loads them there, the first turn that reaches position 18 writes over them).
+        .macro player_start
 start:
         exx
         push hl                 ; H'L' must be intact when we return to BASIC
@@ -57,6 +62,24 @@ start:
 .endif
 .ifdef PLAYER_128K
         call records_first_run  ; position 0 and the commonest openers' position 1 (records128.s)
+.endif
+        .endmacro
+
+; player_banner - the text player_start prints.
+        .macro player_banner
+banner_text:                    ; (no colour codes: their parameter 0 would end the text)
+.ifdef PLAYER_128K
+        .text "soulplayer 128", KEY_ENTER
+.else
+        .text "soulplayer 48", KEY_ENTER
+.endif
+        .text "a 2-layer transformer in Z80", KEY_ENTER
+        .text "assembly. type a line and press", KEY_ENTER
+        .text "enter; q alone quits.", KEY_ENTER, KEY_ENTER, 0
+        .endmacro
+
+.ifndef START_IN_KEY_CACHE
+        player_start
 .endif
 prompt:
         ld hl,prompt_text
@@ -325,15 +348,9 @@ print_id:
         pop af
         jr print_id
 
-banner_text:                    ; (no colour codes: their parameter 0 would end the text)
-.ifdef PLAYER_128K
-        .text "soulplayer 128", KEY_ENTER
-.else
-        .text "soulplayer 48", KEY_ENTER
+.ifndef START_IN_KEY_CACHE
+        player_banner
 .endif
-        .text "a 2-layer transformer in Z80", KEY_ENTER
-        .text "assembly. type a line and press", KEY_ENTER
-        .text "enter; q alone quits.", KEY_ENTER, KEY_ENTER, 0
 prompt_text:
         .text "you> ", 0
 goodbye_text:

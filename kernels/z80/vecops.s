@@ -35,16 +35,18 @@
 ; round stepped the logits by inc l (am_logits page-aligned, as forward.s's fw_logits
 ; asserts) (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 200 (201 before the eighteenth round's em_unpack widths, a row's bytes in its top
+; Bytes: 199 (200 before the nineteenth round's em_unpack marks every 8 rows, one rrca fewer;
+; 201 before the eighteenth round's em_unpack widths, a row's bytes in its top
 ; five bits; with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
 ; which took fw_logits_bound's 12 out of forward.s; 162 before; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
 ; take embedrows.s's chains, EMBED_CHAINS_ONLY; 373 before they left out vec_add_sat and vec_relu, VEC_FUSED_STORES:
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
-;              bytes: below. ~16,000 T-states for te's and pe's rows a position on the
-;              shipped soul (python benchmarks/z80_profile.py); its walk from the mark 64
-;              T-states a row since the eighteenth round's widths (98 before).
+;              bytes: below. ~15,000 T-states for te's and pe's rows a position on the
+;              shipped soul (python benchmarks/z80_profile.py: 14,923 at "hello"'s position 7,
+;              15,442 before the nineteenth round's marks every 8 rows, not 16); its walk
+;              from the mark 64 T-states a row since the eighteenth round's widths (98 before).
 
 VEC_DIM         = 32
 VOCAB           = 128
@@ -405,21 +407,21 @@ am_best_row:    .byte 0
 .ifdef SOUL_PACKED
 ; em_unpack - (SOUL_PACKED, the 48K player's) row A of a packed table
 ; (soulterm.zx.soul_layout.packed_rows: te, pe) as its 32 signed bytes at DE.
-; HL = the table's marks (every 16th row's data address), BC = its widths (a
+; HL = the table's marks (every 8th row's data address), BC = its widths (a
 ; byte a row: (w1 + w2) * 8 + w1 - 1 for the two groups' widths w1, w2 in 1..8,
 ; so that a row's bytes, 2 (w1 + w2), are its top five bits a quarter).
 ; Each group is 16 values of w bits, v + 2^(w-1), most significant bit first,
 ; in 2w bytes. Clobbers AF, BC, DE, HL.
 EM_GROUP        = 16            ; values a group (soul_layout.PACK_GROUP: the packed tables assert both)
-EM_MARK_ROWS    = 16            ; rows a mark (soul_layout.PACK_MARK_ROWS): the row / 16 and row & 15 below
+EM_MARK_ROWS    = 8             ; rows a mark (soul_layout.PACK_MARK_ROWS): the row / 8 and row & 7 below
+                                ; (16 before the nineteenth round: 18 bytes of marks, 4 rows' walk on average)
         .assert 2 * EM_GROUP == VEC_DIM, "em_unpack reads a row as two groups"
 em_unpack:
         push de
         ld e,a
         rrca
         rrca
-        rrca
-        and $1E                 ; (row / 16) * 2: the row's mark
+        and $3E                 ; (row / 8) * 2: the row's mark
         add a,l
         ld l,a
         jr nc,@mark
@@ -430,14 +432,14 @@ em_unpack:
         ld h,(hl)
         ld l,a                  ; HL = the data of the mark's row
         ld a,e
-        and $F0
+        and $F8
         add a,c
         ld c,a
         jr nc,@widths
         inc b                   ; BC = the mark's row's widths
 @widths:
         ld a,e
-        and 15
+        and EM_MARK_ROWS - 1
         jr z,@row
         ld d,a                  ; the rows between the mark's and this one
 @skip:

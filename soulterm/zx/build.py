@@ -75,6 +75,9 @@ COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 # fw_embed, FW_EMBED_APART): in bank 0 above $C000, after the matrices
 BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s", "logitsraw.s")     # (logitsraw.s: the logits' bound, eighteenth round)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
+# the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last two
+# positions (_start_in_key_cache)
+START_OVERLAY_BYTES = 2 * 2 * spec.EMBED_DIM
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
@@ -178,6 +181,27 @@ def unit_gain_bits(soul, most_shifts: int | None = None) -> int | None:
     return bits.pop() if len(bits) == 1 else None
 
 
+# the matrices whose products take their shift + 1 (the layer descriptors: soul_layout.soul_include);
+# out's take its shift (forward.s's fw_next_token)
+SHIFTED_PLUS_ONE = ("q", "k", "v", "proj", "fc1_w", "fc2_w")
+
+
+def matvec_shifts(soul) -> dict[str, int]:
+    """The mv_shift of each of the soul's products, by the label of its shift constant."""
+    shifts = {f"soul_l{layer}_{name}_shift + 1": soul[f"l{layer}.{name}"].shift + 1
+              for layer in range(spec.N_LAYERS) for name in SHIFTED_PLUS_ONE}
+    shifts["soul_out_shift"] = soul["out"].shift
+    return shifts
+
+
+def least_shift(soul) -> int | None:
+    """matvec.s's MV_LEAST_SHIFT for this soul: its products' least mv_shift, when none is above 7
+    (no row's end shifts right: the right chain left out, the left one as long as the least needs);
+    else None (the vectors soul's, with shifts of 7 and 8)."""
+    shifts = matvec_shifts(soul).values()
+    return min(shifts) if max(shifts) <= 7 else None
+
+
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
@@ -212,6 +236,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     pairs, seventeenth round: the 48K's where it fits). `unrolled`: AT_DIVIDE_UNROLLED (the means'
     division rounds unrolled, eighteenth round: the 48K's where it fits with both). The defaults
     are the shipped 48K's choice: all three (since the eighteenth round's RN_UNIT_GAIN_BITS).
+
+    Every 48K (nineteenth round): soulplayer.s's start and banner, which run once, in the key
+    cache's last 128 bytes (START_IN_KEY_CACHE, _start_in_key_cache: an overlay the tape loads
+    with the rest of the CODE block), and matvec.s's MV_LEAST_SHIFT where no product of the
+    soul shifts past 7 (least_shift: no right chain); with `coarse`, embedrows.s in the cold
+    part too (FW_EMBED_APART: room above UNCONTENDED for matvec.s's MV_PAIR_REWALK).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -223,6 +253,17 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
+    least = least_shift(soul)
+    if least is not None and not banked:
+        options.append(f"MV_LEAST_SHIFT = {least}   ; (every product's shift in {least}..7: matvec.s's row ends "
+                       "without the right chain, the left one as long as the soul needs)")
+        options += [f'.assert {label} >= MV_LEAST_SHIFT && {label} <= 7, "a product\'s shift outside MV_LEAST_SHIFT..7"'
+                    for label in matvec_shifts(soul)]
+    if not banked:
+        options.append("START_IN_KEY_CACHE = 1   ; (soulplayer.s's start and banner run once: in the key cache, "
+                       "an overlay)")
+    if coarse and not banked:
+        options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
     if unrolled and coarse and not banked:
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)     # (both players have RN_SHORT_SHIFTS)
@@ -249,13 +290,16 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
              "SP_CHARS = kv_values + KV_POSITION_BYTES",
              alphabet_include(tokenizer)]
     lines += [f'.include "{name}"' for name in cold_files]
+    if coarse and not banked:       # (the embedding, once a position: below UNCONTENDED with vecops.s's unpacking)
+        lines += ["embedrows_start:", '.include "embedrows.s"', '.include "logitsraw.s"', "embedrows_end:"]
     words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank)
     lines.append('.include "soulplayer.s"')
     if banked:
         lines.append('.include "records128.s"')
     lines += [merges_include(tokenizer), soul_include(soul, "embeddings", cold=cold_tensors),
               "        .align 2     ; (the 128K's matvec stores k at even addresses: forward.s asserts it)" * banked,
-              f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program"]
+              f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program" * banked,
+              _start_in_key_cache() * (not banked)]
     if not in_bank:
         lines.append(words_low)
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
@@ -302,6 +346,27 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [words_top, f'.assert sp_words_end == ${TOP:04X} || sp_word_bits_rest == sp_words_low_end, '
                              f'"the word list\'s top part must end at ${TOP - 1:04X}: sp_bits goes on below there"']
     return "\n".join(lines) + "\n"
+
+
+def _start_in_key_cache() -> str:
+    """The 48K's key cache with soulplayer.s's start and banner (START_IN_KEY_CACHE) in its last
+    START_OVERLAY_BYTES: layer 1's keys of the last two positions, which only a turn that reaches
+    them writes (the line and the tokenizer's memory lie in layer 0's), so that the tape loads the
+    code that runs once where the cache is empty until then."""
+    return "\n".join([
+        f"kv_keys: .res {KEY_CACHE_BYTES - START_OVERLAY_BYTES}     ; forward.s leaves the key cache to the program",
+        "start_overlay:      ; (run once from here: then the key cache's)",
+        "        player_start",
+        "        jp prompt",
+        "        player_banner",
+        f'.assert * <= kv_keys + {KEY_CACHE_BYTES}, "soulplayer.s\'s start and banner must fit the key cache\'s '
+        f'last {START_OVERLAY_BYTES} bytes"',
+        f".res kv_keys + {KEY_CACHE_BYTES} - *",
+        '.assert start_overlay == kv_keys + 2 * KV_LAYER_BYTES - 2 * KV_POSITION_BYTES, "the start\'s overlay '
+        'must be layer 1\'s keys of the last two positions (forward.s\'s layout)"',
+        f'.assert TK_SCRATCH + TK_SCRATCH_BYTES <= start_overlay && line_buffer < start_overlay, '
+        '"the line and the tokenizer\'s memory must stay below the start\'s overlay: a second RANDOMIZE USR '
+        'start after a short chat (no turn past position 17) finds the start there still"'])
 
 
 def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> SpectrumBuild:
@@ -457,7 +522,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut_end"]),
-        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym["kv_keys"] + KEY_CACHE_BYTES),
+        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym.get("start_overlay", sym["kv_keys"] + KEY_CACHE_BYTES)),
         Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES),
         Region("attention weights", "attention", sym["att_weights"], sym["att_weights"] + 160),
         Region("h (hidden state)", "activations", sym["fw_h"], sym["fw_h"] + 64),
@@ -468,6 +533,10 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
+    if "start_overlay" in sym:          # (the 48K's: START_IN_KEY_CACHE)
+        regions.append(Region("KV cache: keys, its last two positions of layer 1 (the start and banner "
+                              "until a turn reaches them: run once)", "kv-cache", sym["start_overlay"],
+                              sym["kv_keys"] + KEY_CACHE_BYTES))
     tensors: dict[int, list] = {}       # a start -> [its names, kind, end]: equal gains share one (SOUL_PACKED)
     for tensor in spec.TENSORS:
         if banked and tensor.name.startswith(BANK_TENSORS):

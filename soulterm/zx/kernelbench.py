@@ -42,13 +42,15 @@ COARSE_TOP_OPTION = "MV_COARSE_TOP = 1"  # the logits' coarse rows end in mv_coa
 # $5B00-$5BFF): with MV_COARSE its kernels and soul would otherwise run past $FFFF
 COARSE_48K_BENCH_PLACES = "kv_keys = $4000\nkv_values = $4A00\n.org $5C00"
 PAIR_SLOTS_OPTION = "MV_PAIR_SLOTS = 1"   # mv_slots' pairs, one jp over a narrow pair's high pieces (the 48K's)
+# (with MV_SPARSE) a sparse second part's pairs from its first part's, not undone (the 48K's since the nineteenth round)
+PAIR_REWALK_OPTION = "MV_PAIR_REWALK = 1"
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
 SHORT_SHIFTS = 2
 SHORT_SHIFTS_OPTION = f"RN_SHORT_SHIFTS = {SHORT_SHIFTS}"   # ... with 2 unrolled shifts, not 15 (the 48K player's: a narrowed soul's 2)
 FAST_SQUARES_OPTION = "RN_FAST_SQUARES = 1"   # rmsnorm.s's squares from AT_FAST_MEANS's table (the 128K player's)
-EMBED_BY_SP_OPTION = "EM_ROWS_BY_SP = 1"   # embedrows.s's words pushed with SP (the 128K player's, in bank 0's room)
+EMBED_BY_SP_OPTION = "EM_ROWS_BY_SP = 1"   # embedrows.s's words pushed with SP (both players' since the nineteenth round)
 FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table of its own (needs AT_FAST_SCORES)
 # on the bench, the value cache below its code too, after the key sums: the means' table (1 KB, page
 # aligned) would otherwise push the 128K's kernels and soul past $FFFF; and the code from
@@ -81,12 +83,13 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     with MV_COARSE, where the soul leaves room: build.coarse_fits), the 48K SOUL_PACKED, the
     128K the low slots, AT_PLANE_SCORES (since the sixteenth round; AT_FAST_SCORES before it) and
     AT_FAST_MEANS (which needs one of them) too; both AM_RUNNER_UP with MV_COARSE (the 128K's since the sixteenth round, the 48K's since the seventeenth) and RN_CLAMPED_UNIT (the 48K since the sixteenth
-    round) with RN_SHORT_SHIFTS (the 128K's too since the eighteenth); the 128K EM_ROWS_BY_SP (eighteenth round). `sparse`,
+    round) with RN_SHORT_SHIFTS (the 128K's too since the eighteenth); both EM_ROWS_BY_SP (the 128K since the eighteenth round, the 48K since the nineteenth). `sparse`,
     `fast_scores`, `fast_means`, `coarse`, `narrow_jump` and `clamped_unit` (None: the player's
     own choice) turn one on or off, `table_means` AT_TABLE_MEANS (the 48K's), `packed` SOUL_PACKED
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit), `pair_slots`
     MV_PAIR_SLOTS (the 48K's since the seventeenth round, where the soul leaves room: build.py
-    leaves it out, before MV_COARSE, where it does not fit); `bench` places
+    leaves it out, before MV_COARSE, where it does not fit), and with it and MV_SPARSE
+    MV_PAIR_REWALK (a sparse second part's pairs from its first part's, nineteenth round); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
     `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
@@ -117,9 +120,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [SHORT_SHIFTS_OPTION] * clamped_unit
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
-               + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION] * is_128k
+               + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
                + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
+               + [PAIR_REWALK_OPTION] * (pair_slots and sparse)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here

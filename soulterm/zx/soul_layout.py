@@ -89,7 +89,7 @@ SOUL_PARTS = ("all", "embeddings", "matrices")
 # The 48K player's packed tables (SOUL_PACKED, its option: docs/spectrum.md, "Sixteenth
 # round"): te and pe in groups of PACK_GROUP values of one width each, vecops.s's em_unpack.
 PACK_GROUP = 16
-PACK_MARK_ROWS = 16              # a mark (the data's address) every this many rows
+PACK_MARK_ROWS = 8               # a mark (the data's address) every this many rows (16 before the nineteenth round)
 PACKED_TABLES = EMBEDDINGS
 
 
