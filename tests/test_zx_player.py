@@ -59,6 +59,34 @@ def test_the_48k_runs_its_start_from_the_key_caches_last_positions(built):
     assert "start_overlay" not in banked and banked["start"] < banked["prompt"] < banked["kv_keys"]
 
 
+def test_a_second_randomize_usr_after_q_starts_the_48k_again_though_a_turn_wrote_over_its_start(built):
+    """A turn that reaches position 18 writes layer 1's keys there, where the 48K's start ran from
+    (START_IN_KEY_CACHE): the shipped soul's replies end sooner, so the keys are written over here
+    by hand between two lines. q leaves a jp to soulplayer.s's restart at start, so that RANDOMIZE
+    USR start (the loader's line, typed again on a real 48K) clears the screen and chats again."""
+    from soulterm.zx import Spectrum
+    from soulterm.zx.build import START_OVERLAY_BYTES
+
+    start, restart = built.program.symbols["start"], built.program.symbols["restart"]
+    engine, tokenizer = Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
+    machine = Spectrum()
+    machine.load_tap(built.tape)
+    machine.type_line("hello")
+    assert machine.run(max_cycles=600_000_000, until_idle=True) == "idle"
+    machine.memory[start:start + START_OVERLAY_BYTES] = bytes(range(START_OVERLAY_BYTES))   # a turn's keys
+    machine.type_line("q")
+    assert machine.run(max_cycles=600_000_000) == "halted" and not machine.crashed
+    assert bytes(machine.memory[start:start + 3]) == bytes([0xC3, restart & 0xFF, restart >> 8])
+    machine.stop_message = ""           # back in BASIC: RANDOMIZE USR start
+    machine.call(start)
+    machine.type_line("what is your name")
+    machine.type_line("q")
+    assert machine.run(max_cycles=600_000_000) == "halted" and not machine.crashed, machine.stop_message
+    screen = [line.rstrip() for line in machine.screen_lines() if line.strip()]
+    assert screen[:4] == ["you> what is your name", engine.reply(tokenizer, "what is your name").text,
+                          "you> q", "bye."]
+
+
 def test_the_48k_leaves_out_matvecs_right_shift_only_when_no_product_shifts_past_seven(built, tmp_path):
     """The shipped soul's products shift by 4..7 (its matrices' shifts + 1, out's own): the 48K takes
     MV_LEAST_SHIFT = 4 (build.least_shift; matvec.s without mv_right_bytes and the right chain, the

@@ -126,12 +126,32 @@ prompt:
         jr prompt
 
 quit:
+.ifdef START_IN_KEY_CACHE
+        ld a,$C3                ; jp restart over the start's first bytes: a second RANDOMIZE USR
+        ld (start),a            ; start finds it there even where a turn has written over the
+        ld hl,restart           ; overlay (layer 1's keys of positions 18 and 19)
+        ld (start + 1),hl
+.endif
         ld hl,goodbye_text
         call print
         exx
         pop hl
         exx
         ret
+
+.ifdef START_IN_KEY_CACHE
+; restart - the 48K's start again, after quit: the screen and the channel as player_start
+; sets them (no banner: it lay in the overlay), then the prompt. The cache's position 0
+; and the tables are still as the first start left them.
+restart:
+        exx
+        push hl                 ; H'L' must be intact when we return to BASIC
+        exx
+        call ROM_CLS
+        ld a,UPPER_SCREEN
+        call ROM_CHAN_OPEN
+        jp prompt
+.endif
 
 ; print - the zero-terminated text at HL through RST $10.
 print:
