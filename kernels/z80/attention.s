@@ -469,6 +469,11 @@ attend_head:
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the fast weights' loop steps at_lut by its low byte"
 @weights_done:
 .else
+.ifdef AT_TABLE_MEANS
+        ld a,i                  ; P/V = IFF2: were interrupts on? (IY walks at_lut here, SP v in the means)
+        push af
+        di
+.endif
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
         ld d,h
@@ -535,6 +540,10 @@ attend_head:
         add hl,hl               ; the fast means' divisor, 2 lut_sum (<= 2 * 20 * 255)
         ld (at_fast_dimension@divisor + 1),hl
 .endif
+.ifdef AT_TABLE_MEANS
+        add hl,hl               ; the table means' divisor, 2 lut_sum (<= 2 * 20 * 255)
+        ld (@divisor + 1),hl
+.endif
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
 @means:                         ; at_scores, at_max, at_lut and at_lut_sum are complete (a TUI probe)
@@ -546,7 +555,201 @@ attend_head:
 .ifdef AT_FAST_MEANS
         .assert 0, "AT_TABLE_MEANS is the means without AT_FAST_MEANS"
 .endif
-.endif
+; The 48K's means (AT_TABLE_MEANS, nineteenth round) through matvec's squares table, as the
+; 128K's at_fast_dimension: with v = vl + 256 vh (vl = its low byte, 0..255; vh 0 or -1 for a v in
+; -256..255) and w = lut[j] (1..255; a weight of 0 adds nothing, its v unread), S(n) = n * n and
+;   2 w vl = S(w) + S(vl) - S(w - vl)         (w - vl in -255..255: in matvec's table)
+; a dimension's 2 sum_j w v = sum_j S(w) - A - 512 N, A = sum_j [S(w - vl) - S(vl)] (two reads
+; of each plane a position, the difference in 17 bits added to D':H':L'), N = sum_j w over the
+; vh = -1 (IY), sum_j S(w) the head's (made once a head, below). Divided by 2 lut_sum by
+; at_means_divide. Interrupts are off (attend_head's weights): SP walks v[j][d] (j up,
+; AT_STRIDE - 2 past each pop), IY is free; a v beyond -256..255 sends its dimension to the
+; product loop (@wide: mul16s8u on the stack).
+AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
+        .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
+        .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
+        ld (@stack + 1),sp      ; (after the weights' push af: attend_head's to come back to)
+        ld a,(at_count)
+        ld (@count + 1),a
+        ld iy,0                 ; IXH:IY = sum_j S(w), the head's (<= 20 * 65025)
+        ld ix,0
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        ld bc,at_lut
+@square:
+        ld a,(bc)
+        inc c
+        ld hl,AT_SQ_0
+        add a,l
+        ld l,a
+        jr nc,@square_page
+        inc h
+@square_page:
+        ld e,(hl)
+        inc h
+        inc h
+        ld d,(hl)
+        add iy,de
+        jr nc,@square_summed
+        .byte $DD,$24           ; inc ixh
+@square_summed:
+        .byte $DD,$2D           ; dec ixl
+        jr nz,@square
+        ld (@weight_squares + 1),iy
+        .byte $DD,$7C           ; ld a,ixh
+        ld (@weight_squares_high + 1),a
+        jr @dimension
+@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
+        ld l,c
+        ld c,a
+        add iy,bc               ; (no carry: N <= 20 * 255)
+        ld c,l
+        jr @low_byte
+@wide:                          ; a v beyond -256..255: the dimension again, by mul16s8u
+        ld sp,(@stack + 1)
+        exx
+        ld hl,0                 ; D'E':H'L' = sum_j w v (32 bits)
+        ld d,h
+        ld e,l
+        exx
+        ld hl,(at_row)
+        ld ix,at_lut
+        ld a,(at_count)
+        ld b,a                  ; (mul16s8u keeps BC)
+@wide_position:
+        ld e,(hl)
+        inc hl
+        ld d,(hl)               ; DE = v[j][d]
+        push hl
+        ld c,(ix+0)
+        inc ix
+        call mul16s8u
+        push de                 ; the sum += DEHL, in the other register set
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+        ex de,hl
+        exx
+        pop hl
+        ld de,AT_STRIDE - 1
+        add hl,de
+        djnz @wide_position
+        exx
+        push de
+        push hl
+        exx
+        pop hl
+        pop de
+        ld bc,(at_lut_sum)
+        jp @divide
+@zero:
+        exx
+        jr @counted
+@dimension:
+        ld sp,(at_row)          ; SP walks v[j][d], j = 0..count-1
+        ld de,at_lut            ; DE walks w (E: at_lut lies in one page)
+        ld iy,0                 ; IY = N, sum_j w over the vh = -1
+        exx
+        ld hl,0                 ; D':H':L' = A
+        ld d,h
+@count:
+        ld e,0                  ; (patched: at_count) E' = the positions left
+        exx
+@position:
+        pop bc                  ; C = vl, B = vh
+        ld hl,AT_STRIDE - 2
+        add hl,sp
+        ld sp,hl                ; on v[j + 1][d]
+        ld a,(de)               ; A = w
+        inc e
+        or a                    ; (the carry clear for sbc hl,bc)
+        jr z,@zero              ; w = 0: nothing to add, whatever v is
+        inc b
+        jr z,@negative          ; vh = -1
+        djnz @wide              ; vh beyond 0 and -1
+@low_byte:                      ; A = w, BC = vl (B = 0), the carry clear
+        ld hl,AT_SQ_0
+        sbc hl,bc               ; HL = &S(-vl) = &S(vl)
+        add a,l
+        ld c,a
+        ld a,h
+        adc a,b
+        ld b,a                  ; BC = &S(w - vl)
+        ld a,(bc)
+        sub (hl)
+        exx
+        ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
+        exx
+        inc b                   ; the high planes, 512 bytes on (inc keeps the borrow)
+        inc b
+        inc h
+        inc h
+        ld a,(bc)
+        sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits: |.| <= 65025)
+        exx
+        ld b,a
+        sbc a,a                 ; the sign byte
+        add hl,bc
+        adc a,d
+        ld d,a
+@counted:
+        dec e
+        exx
+        jp nz,@position
+        exx                     ; (the division runs in A's set: each dimension's start and
+        add iy,iy               ; @store set what they read, in either set) 2 N
+@weight_squares:                ; n = 2 sum w v = sum S(w) - A - 512 N into D:E:H:L
+        ld bc,0                 ; (patched: sum_j S(w)'s low word)
+        ld a,c
+        sub l
+        ld l,a
+        ld a,b
+        sbc a,h
+        ld h,a
+@weight_squares_high:
+        ld a,0                  ; (patched: its high byte)
+        sbc a,d
+        ld e,a
+        ld a,h
+        .byte $FD,$95           ; sub iyl
+        ld h,a
+        ld a,e
+        .byte $FD,$9C           ; sbc a,iyh
+        ld e,a
+        rla
+        sbc a,a
+        ld d,a                  ; (|n| <= 2 * 20 * 255 * 256: 24 bits)
+@divisor:
+        ld bc,0                 ; (patched: 2 lut_sum)
+@divide:
+@stack:
+        ld sp,0                 ; (patched: attend_head's SP)
+        call at_means_divide    ; DE = the mean (it lies in int16: no clamp)
+@store:                         ; DE = out[d]
+        ld hl,(AT_DST)
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (AT_DST),hl
+        ld hl,(at_row)
+        inc hl
+        inc hl
+        ld (at_row),hl
+        ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
+        add a,2 * AT_HEAD_DIM
+        cp l
+        jp nz,@dimension
+@head_end:
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+.else
 .ifdef AT_FAST_MEANS
         call at_weight_squares  ; sum_j S(lut[j]), the head's, into at_fast_dimension
         ld hl,at_fast_dimension
@@ -580,14 +783,6 @@ attend_head:
         ld c,a
         dec a
         jr z,@weight_1
-.ifdef AT_TABLE_MEANS
-        ld h,a                  ; H = w - 1
-        ld a,e
-        rla
-        sbc a,a
-        cp d
-        jr z,@narrow            ; v in -128..127: through matvec's squares table
-.endif
         call mul16s8u
 @add:
         push de                 ; the sum += DEHL, in the other register set
@@ -616,14 +811,9 @@ attend_head:
         pop hl
         pop de
         ld bc,(at_lut_sum)
-.ifdef AT_TABLE_MEANS
-@divide:
-        call at_means_divide    ; DE = the mean (it lies in int16: no clamp)
-.else
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
-.endif
 @store:                         ; DE = out[d]
         ld hl,(AT_DST)
         ld (hl),e
@@ -658,6 +848,7 @@ attend_head:
         pop iy
         ret
 .endif
+.endif
 
 
 @subtract:                      ; a negative product: its magnitude comes off
@@ -676,6 +867,7 @@ attend_head:
 @wrap_down:
         dec (hl)
         jp @added
+.ifndef AT_TABLE_MEANS
 @weight_255:                    ; DEHL = 256 v - v
         ld a,d
         rla
@@ -695,10 +887,6 @@ attend_head:
         ld d,a
         jr @add
 @weight_1:                      ; DEHL = v
-.ifdef AT_TABLE_MEANS
-        ex de,hl                ; (a word: added as one)
-        jr @add_word
-.else
         ld l,e
         ld h,d
         ld a,d
@@ -707,61 +895,6 @@ attend_head:
         ld e,a
         ld d,a
         jr @add
-.endif
-
-.ifdef AT_TABLE_MEANS
-; The 48K's narrow products (AT_TABLE_MEANS) through matvec's squares table: with
-; w' = w - 128 (w = 2..254 here: -126..126) and v in -128..127, w' + v and w' - v lie
-; in -255..255, and S(n) = n * n gives
-;   w v = (S(w' + v) - S(w' - v)) / 4 + 128 v,
-; two reads of two planes, no multiply (w = 0, 1, 255 and a wider v as before).
-@narrow:                        ; H = w - 1, E = v, D its sign
-        push bc                 ; (B: the positions left)
-        ld a,h
-        add a,e
-        ld c,a
-        ld a,AT_SQ_W >> 8
-        adc a,d
-        ld b,a                  ; BC = &S(w' + v) = AT_SQ_W + (w - 1) + v
-        ld a,h
-        sub e
-        ld l,a
-        ld a,AT_SQ_W >> 8
-        sbc a,d
-        ld h,a                  ; HL = &S(w' - v)
-        ld a,(bc)
-        sub (hl)
-        ld d,a
-        inc b                   ; the high planes, 512 bytes on (inc keeps the borrow)
-        inc b
-        inc h
-        inc h
-        ld a,(bc)
-        sbc a,(hl)              ; A:D = 4 w' v mod 2^16, the borrow its sign (|4 w' v| < 2^16)
-        rra
-        rr d                    ; A:D = 2 w' v
-        add a,e                 ; + 256 v: 2 w v mod 2^16, whose sign (17th bit) is v's (w > 0)
-        ld h,a
-        ld a,e
-        rla
-        rr h
-        rr d
-        ld l,d                  ; HL = w v (|.| <= 254 * 128)
-        pop bc
-@add_word:
-        push hl                 ; the sum += HL, sign-extended, in the other register set
-        exx
-        pop bc
-        add hl,bc
-        jr nc,@narrow_carried
-        inc de
-@narrow_carried:
-        bit 7,b
-        jr z,@narrow_added
-        dec de
-@narrow_added:
-        exx
-        jp @next
 .endif
 
 .ifdef AT_FAST_SCORES
