@@ -201,8 +201,10 @@ at_keys:        .word 0
 at_values:      .word 0
 at_out:         .word 0
 .ifndef AT_FAST_MEANS                   ; (with it: at_fast_store's patched operand)
+.ifndef AT_TABLE_MEANS                  ; (with it: attend_head@out's)
 at_dst:         .word 0
 AT_DST          = at_dst
+.endif
 .endif
         .endmacro
 
@@ -547,10 +549,6 @@ attend_head:
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
 @means:                         ; at_scores, at_max, at_lut and at_lut_sum are complete (a TUI probe)
-        ld hl,(at_values)
-        ld (at_row),hl          ; &v[0][d], d advancing
-        ld hl,(at_out)
-        ld (AT_DST),hl
 .ifdef AT_TABLE_MEANS
 .ifdef AT_FAST_MEANS
         .assert 0, "AT_TABLE_MEANS is the means without AT_FAST_MEANS"
@@ -569,6 +567,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
         ld (@stack + 1),sp      ; (after the weights' push af: attend_head's to come back to)
+        ld hl,(at_out)
+        ld (@out + 1),hl
+        ld a,(at_values)        ; the last dimension done when IX (&v[0][d]) reaches v[0]'s end
+        add a,2 * AT_HEAD_DIM
+        ld (@last + 1),a
         ld a,(at_count)
         ld (@count + 1),a
         ld iy,0                 ; IXH:IY = sum_j S(w), the head's (<= 20 * 65025)
@@ -597,6 +600,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (@weight_squares + 1),iy
         .byte $DD,$7C           ; ld a,ixh
         ld (@weight_squares_high + 1),a
+        ld ix,(at_values)
         jr @dimension
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
         ld l,c
@@ -611,8 +615,9 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld d,h
         ld e,l
         exx
-        ld hl,(at_row)
-        ld ix,at_lut
+        push ix
+        pop hl                  ; &v[0][d]
+        ld iy,at_lut
         ld a,(at_count)
         ld b,a                  ; (mul16s8u keeps BC)
 @wide_position:
@@ -620,8 +625,8 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc hl
         ld d,(hl)               ; DE = v[j][d]
         push hl
-        ld c,(ix+0)
-        inc ix
+        ld c,(iy+0)
+        inc iy
         call mul16s8u
         push de                 ; the sum += DEHL, in the other register set
         push hl
@@ -649,7 +654,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         exx
         jr @counted
 @dimension:
-        ld sp,(at_row)          ; SP walks v[j][d], j = 0..count-1
+        ld sp,ix                ; SP walks v[j][d], j = 0..count-1
         ld de,at_lut            ; DE walks w (E: at_lut lies in one page)
         ld iy,0                 ; IY = N, sum_j w over the vh = -1
         exx
@@ -729,19 +734,18 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld sp,0                 ; (patched: attend_head's SP)
         call at_means_divide    ; DE = the mean (it lies in int16: no clamp)
 @store:                         ; DE = out[d]
-        ld hl,(AT_DST)
+@out:
+        ld hl,0                 ; (patched: at_out, then &out[d])
         ld (hl),e
         inc hl
         ld (hl),d
         inc hl
-        ld (AT_DST),hl
-        ld hl,(at_row)
-        inc hl
-        inc hl
-        ld (at_row),hl
-        ld a,(at_values)        ; the last dimension done when at_row reaches v[0]'s end
-        add a,2 * AT_HEAD_DIM
-        cp l
+        ld (@out + 1),hl
+        inc ix
+        inc ix
+        .byte $DD,$7D           ; ld a,ixl
+@last:
+        cp 0                    ; (patched: v[0]'s end)
         jp nz,@dimension
 @head_end:
         pop af
@@ -750,6 +754,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ei
         ret
 .else
+        ld hl,(at_values)
+        ld (at_row),hl          ; &v[0][d], d advancing
+        ld hl,(at_out)
+        ld (AT_DST),hl
 .ifdef AT_FAST_MEANS
         call at_weight_squares  ; sum_j S(lut[j]), the head's, into at_fast_dimension
         ld hl,at_fast_dimension
