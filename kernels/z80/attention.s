@@ -472,10 +472,88 @@ attend_head:
 @weights_done:
 .else
 .ifdef AT_TABLE_MEANS
-        ld a,i                  ; P/V = IFF2: were interrupts on? (IY walks at_lut here, SP v in the means)
+        ; interrupts off from here to the head's end: SP walks the scores, then the means' v, IY
+        ; sums S(w); max f's low three bytes patched in once a head, the weights' place and sum
+        ; in the other set (the 128K's loop, with the short exp table and S(w) for the means)
+        ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
-.endif
+        ld (@stack + 1),sp      ; attend_head's SP, to come back to
+        ld hl,(at_max)
+        ld (@max_low + 1),hl
+        ld a,(at_max+2)
+        ld (@max_high + 1),a
+        ld sp,at_scores
+        exx
+        ld hl,0                 ; H'L' = the weights' sum (D' = 0)
+        ld d,h
+        ld bc,at_lut            ; B'C' = the weight's place
+        exx
+        ld iy,0                 ; IXH:IY = sum_j S(w), the means' (<= 20 * 65025)
+        .byte $DD,$26,0         ; ld ixh,0
+        ld a,(at_count)
+        ld (@count + 1),a
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        or a                    ; (the carry stays clear: the weights' sum's add never carries)
+@weight:
+        pop de                  ; f's low word
+        pop bc                  ; C = its byte 2
+@max_low:
+        ld hl,0                 ; (patched: max f's low word) difference = max - f: 0..2^20
+        sbc hl,de
+@max_high:
+        ld a,0                  ; (patched: max f's byte 2)
+        sbc a,c
+        or h                    ; any bit above the low byte? then the weight is 0
+        jr nz,@far
+        ld a,l
+        cp 127
+        jr nc,@far              ; (LUT[127] is 0 too)
+        cp AT_EXP_ONES          ; the table's run of 1s, not stored
+        jr nc,@one
+        add a,exp_lut & 255
+        ld l,a
+        adc a,exp_lut >> 8
+        sub l
+        ld h,a
+        ld a,(hl)
+@weighed:                       ; A = w: S(w) at AT_SQ_0 + w (its high byte 512 on)
+        ld c,a
+        add a,AT_SQ_0 & 255
+        ld l,a
+        ld h,AT_SQ_0 >> 8
+        jr nc,@square_page
+        inc h
+@square_page:
+        ld e,(hl)
+        inc h
+        inc h
+        ld d,(hl)
+        add iy,de
+        jr nc,@squared
+        .byte $DD,$24           ; inc ixh
+@squared:
+        ld a,c
+@far_weighed:
+        exx
+        ld (bc),a
+        inc c                   ; (at_lut lies in one page)
+        ld e,a
+        add hl,de               ; (clears the carry)
+        exx
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@weight
+        ld sp,(@stack + 1)
+        jr @weights_done
+@one:
+        ld a,1
+        jr @weighed
+@far:
+        xor a                   ; w = 0: S(0) = 0
+        jr @far_weighed
+        .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the weights' loop steps at_lut by its low byte"
+@weights_done:
+.else
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
         ld d,h
@@ -536,6 +614,7 @@ attend_head:
         add ix,de
         djnz @weight
 .endif
+.endif
         exx                     ; (the sets stay swapped: the means set what they read)
         ld (at_lut_sum),hl
 .ifdef AT_FAST_MEANS
@@ -566,37 +645,12 @@ attend_head:
 AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
         .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
-        ld (@stack + 1),sp      ; (after the weights' push af: attend_head's to come back to)
+        .assert AT_SQ_0 - mv_sq_lo == 255, "S(n) for n in -255..255 at AT_SQ_0 + n"
         ld hl,(at_out)
         ld (@out + 1),hl
         ld a,(at_values)        ; the last dimension done when IX (&v[0][d]) reaches v[0]'s end
         add a,2 * AT_HEAD_DIM
         ld (@last + 1),a
-        ld a,(at_count)
-        ld (@count + 1),a
-        ld iy,0                 ; IXH:IY = sum_j S(w), the head's (<= 20 * 65025)
-        ld ix,0
-        .byte $DD,$6F           ; ld ixl,a: the positions left
-        ld bc,at_lut
-@square:
-        ld a,(bc)
-        inc c
-        ld hl,AT_SQ_0
-        add a,l
-        ld l,a
-        jr nc,@square_page
-        inc h
-@square_page:
-        ld e,(hl)
-        inc h
-        inc h
-        ld d,(hl)
-        add iy,de
-        jr nc,@square_summed
-        .byte $DD,$24           ; inc ixh
-@square_summed:
-        .byte $DD,$2D           ; dec ixl
-        jr nz,@square
         ld (@weight_squares + 1),iy
         .byte $DD,$7C           ; ld a,ixh
         ld (@weight_squares_high + 1),a
