@@ -34,6 +34,12 @@
         .endrepeat
         .endmacro
 
+.ifdef RN_UNIT_GAIN_BITS
+.ifdef AT_TABLE_MEANS
+ARITH_NO_MUL16S8U = 1                   ; (the 48K's: neither RMSNorm's unit gains nor the table means call it)
+.endif
+.endif
+.ifndef ARITH_NO_MUL16S8U
 ; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Keeps BC, clobbers AF.
 mul16s8u:
         ld a,c
@@ -70,6 +76,7 @@ mul16s8u:
         sbc a,a
         ld d,a
         ret
+.endif
 
 mul16s:
         ld hl,mul16s_sign       ; mul16s_magnitude (through mul16u) returns there

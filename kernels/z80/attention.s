@@ -473,16 +473,12 @@ attend_head:
 .else
 .ifdef AT_TABLE_MEANS
         ; interrupts off from here to the head's end: SP walks the scores, then the means' v, IY
-        ; sums S(w); max f's low three bytes patched in once a head, the weights' place and sum
-        ; in the other set (the 128K's loop, with the short exp table and S(w) for the means)
+        ; sums S(w), the weights' place and sum in the other set (the 128K's loop, with the short
+        ; exp table, max f read where it is and S(w) for the means; @past and @far by the means)
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
-        ld (@stack + 1),sp      ; attend_head's SP, to come back to
-        ld hl,(at_max)
-        ld (@max_low + 1),hl
-        ld a,(at_max+2)
-        ld (@max_high + 1),a
+        ld (@stack + 1),sp      ; attend_head's SP, for the means to come back to
         ld sp,at_scores
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0)
@@ -492,48 +488,37 @@ attend_head:
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (<= 20 * 65025)
         .byte $DD,$26,0         ; ld ixh,0
         ld a,(at_count)
-        ld (@count + 1),a
         .byte $DD,$6F           ; ld ixl,a: the positions left
         or a                    ; (the carry stays clear: the weights' sum's add never carries)
 @weight:
         pop de                  ; f's low word
         pop bc                  ; C = its byte 2
-@max_low:
-        ld hl,0                 ; (patched: max f's low word) difference = max - f: 0..2^20
+        ld hl,(at_max)          ; difference = max - f: 0..2^20
         sbc hl,de
-@max_high:
-        ld a,0                  ; (patched: max f's byte 2)
+        ld a,(at_max+2)
         sbc a,c
         or h                    ; any bit above the low byte? then the weight is 0
         jr nz,@far
         ld a,l
-        cp 127
-        jr nc,@far              ; (LUT[127] is 0 too)
-        cp AT_EXP_ONES          ; the table's run of 1s, not stored
-        jr nc,@one
-        add a,exp_lut & 255
-        ld l,a
-        adc a,exp_lut >> 8
-        sub l
-        ld h,a
+        cp AT_EXP_ONES          ; past the table: 1 (its run of 1s, not stored) or 0 (127 on)
+        jr nc,@past
+        ld e,a
+        ld d,0
+        ld hl,exp_lut
+        add hl,de
         ld a,(hl)
 @weighed:                       ; A = w: S(w) at AT_SQ_0 + w (its high byte 512 on)
-        ld c,a
-        add a,AT_SQ_0 & 255
         ld l,a
-        ld h,AT_SQ_0 >> 8
-        jr nc,@square_page
-        inc h
-@square_page:
+        ld h,0
+        ld de,AT_SQ_0
+        add hl,de
         ld e,(hl)
         inc h
         inc h
         ld d,(hl)
         add iy,de
-        jr nc,@squared
+        jr nc,@far_weighed
         .byte $DD,$24           ; inc ixh
-@squared:
-        ld a,c
 @far_weighed:
         exx
         ld (bc),a
@@ -542,15 +527,7 @@ attend_head:
         add hl,de               ; (clears the carry)
         exx
         .byte $DD,$2D           ; dec ixl
-        jp nz,@weight
-        ld sp,(@stack + 1)
-        jr @weights_done
-@one:
-        ld a,1
-        jr @weighed
-@far:
-        xor a                   ; w = 0: S(0) = 0
-        jr @far_weighed
+        jp nz,@weight           ; (SP stays in at_scores until the means' first dimension)
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the weights' loop steps at_lut by its low byte"
 @weights_done:
 .else
@@ -636,33 +613,39 @@ attend_head:
 ; 128K's at_fast_dimension: with v = vl + 256 vh (vl = its low byte, 0..255; vh 0 or -1 for a v in
 ; -256..255) and w = lut[j] (1..255; a weight of 0 adds nothing, its v unread), S(n) = n * n and
 ;   2 w vl = S(w) + S(vl) - S(w - vl)         (w - vl in -255..255: in matvec's table)
-; a dimension's 2 sum_j w v = sum_j S(w) - A - 512 N, A = sum_j [S(w - vl) - S(vl)] (two reads
-; of each plane a position, the difference in 17 bits added to D':H':L'), N = sum_j w over the
-; vh = -1 (IY), sum_j S(w) the head's (made once a head, below). Divided by 2 lut_sum by
-; at_means_divide. Interrupts are off (attend_head's weights): SP walks v[j][d] (j up,
-; AT_STRIDE - 2 past each pop), IY is free; a v beyond -256..255 sends its dimension to the
-; product loop (@wide: mul16s8u on the stack).
+; a dimension's 2 sum_j w v = A - 512 N, A = sum_j S(w) + sum_j [S(vl) - S(w - vl)] (two reads
+; of each plane a position, the difference in 17 bits added to D':H':L', which starts at sum_j
+; S(w), the head's, from the weights' loop), N = sum_j w over the vh = -1 (IY); divided by 2
+; lut_sum by at_means_divide. Interrupts are off (from the weights on): SP walks v[j][d], j up,
+; AT_STRIDE - 2 on after each pop; IY is free. A v beyond -256..255 sends its dimension to the
+; product loop (@wide: mul16s on the stack).
 AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
         .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
-        .assert AT_SQ_0 - mv_sq_lo == 255, "S(n) for n in -255..255 at AT_SQ_0 + n"
-        ld hl,(at_out)
-        ld (@out + 1),hl
-        ld a,(at_values)        ; the last dimension done when IX (&v[0][d]) reaches v[0]'s end
-        add a,2 * AT_HEAD_DIM
-        ld (@last + 1),a
         ld (@weight_squares + 1),iy
         .byte $DD,$7C           ; ld a,ixh
         ld (@weight_squares_high + 1),a
-        ld ix,(at_values)
+        ld hl,(at_out)
+        ld (@out + 1),hl
+        ld a,l                  ; the last dimension done when out[d]'s place reaches out's end
+        add a,2 * AT_HEAD_DIM
+        ld (@last + 1),a
+        ld ix,(at_values)       ; IX = &v[0][d], d advancing
         jr @dimension
+@past:                          ; the weights' loop: LUT[83..126] = 1, LUT[127] = 0
+        cp 127
+        ld a,1
+        jr c,@weighed
+@far:
+        xor a                   ; w = 0: S(0) = 0
+        jr @far_weighed
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
         ld l,c
         ld c,a
         add iy,bc               ; (no carry: N <= 20 * 255)
         ld c,l
         jr @low_byte
-@wide:                          ; a v beyond -256..255: the dimension again, by mul16s8u
+@wide:                          ; a v beyond -256..255: the dimension again, by mul16s
         ld sp,(@stack + 1)
         exx
         ld hl,0                 ; D'E':H'L' = sum_j w v (32 bits)
@@ -673,15 +656,17 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         pop hl                  ; &v[0][d]
         ld iy,at_lut
         ld a,(at_count)
-        ld b,a                  ; (mul16s8u keeps BC)
+        ld b,a
 @wide_position:
         ld e,(hl)
         inc hl
         ld d,(hl)               ; DE = v[j][d]
         push hl
+        push bc                 ; (B: the positions left)
         ld c,(iy+0)
         inc iy
-        call mul16s8u
+        ld b,0                  ; BC = w
+        call mul16s             ; DEHL = w v
         push de                 ; the sum += DEHL, in the other register set
         push hl
         exx
@@ -692,16 +677,12 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         adc hl,bc
         ex de,hl
         exx
+        pop bc
         pop hl
         ld de,AT_STRIDE - 1
         add hl,de
         djnz @wide_position
-        exx
-        push de
-        push hl
-        exx
-        pop hl
-        pop de
+        exx                     ; (the division in the sum's set)
         ld bc,(at_lut_sum)
         jp @divide
 @zero:
@@ -710,12 +691,14 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 @dimension:
         ld sp,ix                ; SP walks v[j][d], j = 0..count-1
         ld de,at_lut            ; DE walks w (E: at_lut lies in one page)
-        ld iy,0                 ; IY = N, sum_j w over the vh = -1
+        ld iy,0                 ; IY = N
+        ld a,(at_count)
         exx
-        ld hl,0                 ; D':H':L' = A
-        ld d,h
-@count:
-        ld e,0                  ; (patched: at_count) E' = the positions left
+@weight_squares:
+        ld hl,0                 ; (patched: sum_j S(w)) D':H':L' = A
+@weight_squares_high:
+        ld d,0
+        ld e,a                  ; E' = the positions left
         exx
 @position:
         pop bc                  ; C = vl, B = vh
@@ -731,12 +714,14 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         djnz @wide              ; vh beyond 0 and -1
 @low_byte:                      ; A = w, BC = vl (B = 0), the carry clear
         ld hl,AT_SQ_0
-        sbc hl,bc               ; HL = &S(-vl) = &S(vl)
+        sbc hl,bc               ; &S(-vl) = &S(vl)
+        ld b,h
+        ld c,l                  ; BC = &S(vl)
         add a,l
-        ld c,a
-        ld a,h
-        adc a,b
-        ld b,a                  ; BC = &S(w - vl)
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a                  ; HL = &S(w - vl)
         ld a,(bc)
         sub (hl)
         exx
@@ -760,27 +745,15 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jp nz,@position
         exx                     ; (the division runs in A's set: each dimension's start and
         add iy,iy               ; @store set what they read, in either set) 2 N
-@weight_squares:                ; n = 2 sum w v = sum S(w) - A - 512 N into D:E:H:L
-        ld bc,0                 ; (patched: sum_j S(w)'s low word)
-        ld a,c
-        sub l
-        ld l,a
-        ld a,b
-        sbc a,h
-        ld h,a
-@weight_squares_high:
-        ld a,0                  ; (patched: its high byte)
-        sbc a,d
-        ld e,a
-        ld a,h
+        ld a,h                  ; n = 2 sum w v = A - 512 N into D:E:H:L (|n| <= 2 * 20 * 255 * 256)
         .byte $FD,$95           ; sub iyl
         ld h,a
-        ld a,e
+        ld a,d
         .byte $FD,$9C           ; sbc a,iyh
         ld e,a
         rla
         sbc a,a
-        ld d,a                  ; (|n| <= 2 * 20 * 255 * 256: 24 bits)
+        ld d,a
 @divisor:
         ld bc,0                 ; (patched: 2 lut_sum)
 @divide:
@@ -797,10 +770,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (@out + 1),hl
         inc ix
         inc ix
-        .byte $DD,$7D           ; ld a,ixl
+        ld a,l
 @last:
-        cp 0                    ; (patched: v[0]'s end)
-        jp nz,@dimension
+        cp 0                    ; (patched: out's end)
+        jr nz,@dimension
 @head_end:
         pop af
         pop iy
