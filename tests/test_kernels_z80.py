@@ -910,15 +910,18 @@ def test_table_means_match_intmath():
         seen.update(int(weight) for weight in weights)
     assert {0, 1, 255} < seen
 
-def test_table_means_at_their_edges():
+@pytest.mark.parametrize("gains", ["", "RN_UNIT_GAIN_BITS = 7"])
+def test_table_means_at_their_edges(gains):
     """The 48K's table means (nineteenth round: 2 w vl = S(w) + S(vl) - S(w - vl) through matvec's
     squares table, SP walking v with interrupts off) at their edges: v = -256 and 255 (the table's
     widest, vh = -1 and 0) and the narrow ones, -257 and 256 (the first wide ones: their dimension
     again by mul16s, after the table's positions), -32768 and 32767 from the first position,
     weights of 0 (max - f past the table or at 127), 1 (its run of 1s, 83..126) and 255, one
-    position and twenty; interrupts and IY kept. It fails if the sum of S(w), N (the vh = -1
-    weights), a wide v's way out or the weights' 0 and 1 are off by anything."""
-    bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
+    position and twenty; interrupts and IY kept; a wide v's dimension by mul16s8u, and by mul16s
+    with RMSNorm's unit gains (the shipped 48K's: arith.s leaves mul16s8u out). It fails if the sum
+    of S(w), N (the vh = -1 weights), a wide v's way out or the weights' 0 and 1 are off by anything."""
+    bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, gains])))
+    assert ("mul16s8u" in bench.symbols) == (not gains)
     rng = np.random.default_rng(19)
     narrow = [-256, -255, -129, -128, -127, -1, 0, 1, 127, 128, 129, 255]
     seen = set()

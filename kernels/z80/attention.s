@@ -645,7 +645,8 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         add iy,bc               ; (no carry: N <= 20 * 255)
         ld c,l
         jr @low_byte
-@wide:                          ; a v beyond -256..255: the dimension again, by mul16s
+@wide:                          ; a v beyond -256..255: the dimension again, by mul16s8u (mul16s
+                                ; where arith.s leaves it out)
         ld sp,(@stack + 1)
         exx
         ld hl,0                 ; D'E':H'L' = sum_j w v (32 bits)
@@ -662,11 +663,15 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc hl
         ld d,(hl)               ; DE = v[j][d]
         push hl
-        push bc                 ; (B: the positions left)
-        ld c,(iy+0)
+        ld c,(iy+0)             ; C = w
         inc iy
-        ld b,0                  ; BC = w
+.ifdef ARITH_NO_MUL16S8U                ; (arith.s: the shipped 48K's, RMSNorm's unit gains)
+        push bc                 ; (B: the positions left)
+        ld b,0
         call mul16s             ; DEHL = w v
+.else
+        call mul16s8u           ; DEHL = w v (keeps BC)
+.endif
         push de                 ; the sum += DEHL, in the other register set
         push hl
         exx
@@ -677,7 +682,9 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         adc hl,bc
         ex de,hl
         exx
+.ifdef ARITH_NO_MUL16S8U
         pop bc
+.endif
         pop hl
         ld de,AT_STRIDE - 1
         add hl,de
