@@ -663,8 +663,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc hl
         ld d,(hl)               ; DE = v[j][d]
         push hl
-        ld c,(iy+0)             ; C = w
+        ld a,(iy+0)
         inc iy
+        or a
+        jr z,@wide_next         ; w = 0: nothing to add
+        ld c,a                  ; C = w
 .ifdef ARITH_NO_MUL16S8U                ; (arith.s: the shipped 48K's, RMSNorm's unit gains)
         push bc                 ; (B: the positions left)
         ld b,0
@@ -685,6 +688,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 .ifdef ARITH_NO_MUL16S8U
         pop bc
 .endif
+@wide_next:
         pop hl
         ld de,AT_STRIDE - 1
         add hl,de
