@@ -878,10 +878,11 @@ def test_attention_head_matches_intmath(bench):
 
 
 def test_table_means_match_intmath():
-    """The 48K's AT_TABLE_MEANS (its means' narrow products through matvec's squares table, and
-    at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -128..127 by
-    the table, its edges included, wider v by mul16s8u, weights of 0, 1 (LUT[83..126]), 255 and
-    others; interrupts and IY kept. (With AT_FAST_SCORES too: z80_token.py --kernel-bench
+    """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
+    at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -256..255 by
+    the table (since the nineteenth round; -128..127 before), wider v's dimensions by mul16s8u,
+    weights of 0, 1 (LUT[83..126]), 255 and others; interrupts and IY kept (its edges:
+    test_table_means_at_their_edges). (With AT_FAST_SCORES too: z80_token.py --kernel-bench
     --fast-scores checks every step against the engine.)"""
     bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
     rng = np.random.default_rng(12)

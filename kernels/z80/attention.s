@@ -27,27 +27,33 @@
 ; nothing negated), f = (sum >> 16) << 2 with two bits
 ; of byte 1 and max f kept as they come, the means' 16x8 ones (mul16s8u; none
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
-; (8 for a mean below 256).
+; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 749 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
+; Bytes: 799 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
 ; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
 ; division: 17,218 for one position and 181,554 for 20 with v in -128..127, 20,615 and
-; 185,876 with v of any width, below); 721 before it; 601 before them, fifteenth round; 604 before
-; the magnitudes, 637 before max f was kept with the scores).
+; 185,876 with v of any width, below); 749 before the nineteenth round's table means by v's
+; low byte (arith.s 80 fewer: mul16s8u left out); 721 before the unrolled division; 601 before
+; them, fifteenth round; 604 before the magnitudes, 637 before max f was kept with the scores).
 ;
 ; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round:
-; the 48K's means"): the means' products with a weight of 2..254 and a v in -128..127
-; through matvec's squares table (attend_head@narrow: w v = (S(w' + v) - S(w' - v)) / 4
-; + 128 v, w' = w - 128; two reads of two planes, the product added as a word, as are
-; the weight 1's), the others as before, and each dimension's division by
-; at_means_divide (8 restoring rounds when the mean fits a byte, else 16, four a pass;
-; no clamp: a weighted mean of words lies in int16), which leaves arith.s's signed
-; divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its run of
-; 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k in
-; -2048..2047): 17,442 for one position and 181,778 for 20 with v in -128..127 (20,861
-; and 186,660 without), 21,060 and 186,321 with v of any width (26,288 and 192,088
-; without). 120 bytes more than without them here; arith.s 113 fewer.
+; the 48K's means"; since the nineteenth round, "Nineteenth round: the 48K's means"): each
+; dimension's weighted sum through matvec's squares table by v's low byte, as the 128K's
+; at_fast_dimension (attend_head@position: 2 w vl = S(w) + S(vl) - S(w - vl), two reads of
+; each plane a position, sum_j S(w) made by the weights' loop, the vh = -1 weights summed in
+; IY), interrupts off from the weights on (SP walks the scores, then v); a dimension with
+; a v beyond -256..255 runs a product loop (@wide: mul16s8u, or mul16s where arith.s leaves
+; mul16s8u out), and each dimension's division by at_means_divide (8 restoring rounds when the
+; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
+; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
+; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
+; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 17,208 for
+; one position and 174,264 for 20 with v in -128..127 (20,861 and 186,660 without; 17,442
+; and 181,778 before the nineteenth round), 24,836 and 192,873 with v of any width (26,288 and
+; 192,088 without; 21,060 and 186,321 before: a wide v's dimension runs the table's
+; positions up to it, then all of them again). 120 bytes more than without them here
+; (fifteenth round); arith.s 113 fewer.
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
 ; docs/spectrum.md, "Attention's scores through the squares table") takes a
