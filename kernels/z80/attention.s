@@ -508,6 +508,7 @@ attend_head:
         ld a,l
         cp AT_EXP_ONES          ; past the table: 1 (its run of 1s, not stored) or 0 (127 on)
         jr nc,@past
+@near:                          ; (the TUI's score steps: the weight from the table)
         ld e,a
         ld d,0
         ld hl,exp_lut
