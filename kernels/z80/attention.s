@@ -652,57 +652,8 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         add iy,bc               ; (no carry: N <= 20 * 255)
         ld c,l
         jr @low_byte
-@wide:                          ; a v beyond -256..255: the dimension again, by mul16s8u (mul16s
-                                ; where arith.s leaves it out)
-        ld sp,(@stack + 1)
-        exx
-        ld hl,0                 ; D'E':H'L' = sum_j w v (32 bits)
-        ld d,h
-        ld e,l
-        exx
-        push ix
-        pop hl                  ; &v[0][d]
-        ld iy,at_lut
-        ld a,(at_count)
-        ld b,a
-@wide_position:
-        ld e,(hl)
-        inc hl
-        ld d,(hl)               ; DE = v[j][d]
-        push hl
-        ld a,(iy+0)
-        inc iy
-        or a
-        jr z,@wide_next         ; w = 0: nothing to add
-        ld c,a                  ; C = w
-.ifdef ARITH_NO_MUL16S8U                ; (arith.s: the shipped 48K's, RMSNorm's unit gains)
-        push bc                 ; (B: the positions left)
-        ld b,0
-        call mul16s             ; DEHL = w v
-.else
-        call mul16s8u           ; DEHL = w v (keeps BC)
-.endif
-        push de                 ; the sum += DEHL, in the other register set
-        push hl
-        exx
-        pop bc
-        add hl,bc
-        pop bc
-        ex de,hl
-        adc hl,bc
-        ex de,hl
-        exx
-.ifdef ARITH_NO_MUL16S8U
-        pop bc
-.endif
-@wide_next:
-        pop hl
-        ld de,AT_STRIDE - 1
-        add hl,de
-        djnz @wide_position
-        exx                     ; (the division in the sum's set)
-        ld bc,(at_lut_sum)
-        jp @divide
+@wide:                          ; a v beyond -256..255: the dimension again, by the product
+        jp at_wide_dimension    ; loop (vecops.s's: below $8000 in the 48K, for room)
 @zero:
         exx
         jr @counted
