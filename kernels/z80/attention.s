@@ -29,12 +29,13 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 799 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
+; Bytes: 734 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
 ; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
 ; division: 17,218 for one position and 181,554 for 20 with v in -128..127, 20,615 and
 ; 185,876 with v of any width, below); 749 before the nineteenth round's table means by v's
-; low byte (arith.s 80 fewer: mul16s8u left out); 721 before the unrolled division; 601 before
+; low byte (arith.s 80 fewer: mul16s8u left out; vecops.s 68 more, its product loop for a
+; wide v's dimension, at_wide_dimension); 721 before the unrolled division; 601 before
 ; them, fifteenth round; 604 before the magnitudes, 637 before max f was kept with the scores).
 ;
 ; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round:
@@ -43,8 +44,8 @@
 ; at_fast_dimension (attend_head@position: 2 w vl = S(w) + S(vl) - S(w - vl), two reads of
 ; each plane a position, sum_j S(w) made by the weights' loop, the vh = -1 weights summed in
 ; IY), interrupts off from the weights on (SP walks the scores, then v); a dimension with
-; a v beyond -256..255 runs a product loop (@wide: mul16s8u, or mul16s where arith.s leaves
-; mul16s8u out), and each dimension's division by at_means_divide (8 restoring rounds when the
+; a v beyond -256..255 runs a product loop (@wide: vecops.s's at_wide_dimension, mul16s8u, or
+; mul16s where arith.s leaves mul16s8u out), and each dimension's division by at_means_divide (8 restoring rounds when the
 ; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
 ; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
 ; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
@@ -625,7 +626,7 @@ attend_head:
 ; S(w), the head's, from the weights' loop), N = sum_j w over the vh = -1 (IY); divided by 2
 ; lut_sum by at_means_divide. Interrupts are off (from the weights on): SP walks v[j][d], j up,
 ; AT_STRIDE - 2 on after each pop; IY is free. A v beyond -256..255 sends its dimension to the
-; product loop (@wide: mul16s on the stack).
+; product loop (@wide: vecops.s's at_wide_dimension, below $8000 in the 48K).
 AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
         .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"

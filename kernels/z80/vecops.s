@@ -35,7 +35,10 @@
 ; round stepped the logits by inc l (am_logits page-aligned, as forward.s's fw_logits
 ; asserts) (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 200 (201 before the eighteenth round's em_unpack widths, a row's bytes in its top
+; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
+;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
+; Bytes: 268 (200 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
+; player for the room above it; 201 before the eighteenth round's em_unpack widths, a row's bytes in its top
 ; five bits; with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
 ; which took fw_logits_bound's 12 out of forward.s; 162 before; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
 ; take embedrows.s's chains, EMBED_CHAINS_ONLY; 373 before they left out vec_add_sat and vec_relu, VEC_FUSED_STORES:
