@@ -901,10 +901,11 @@ def test_attention_head_matches_intmath(bench):
 
 
 def test_table_means_match_intmath():
-    """The 48K's AT_TABLE_MEANS (its means' narrow products through matvec's squares table, and
-    at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -128..127 by
-    the table, its edges included, wider v by mul16s8u, weights of 0, 1 (LUT[83..126]), 255 and
-    others; interrupts and IY kept. (With AT_FAST_SCORES too: z80_token.py --kernel-bench
+    """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
+    at_means_divide) with AT_SHORT_EXP (the exp table without its run of 1s): v in -256..255 by
+    the table (since the nineteenth round; -128..127 before), wider v's dimensions by mul16s8u,
+    weights of 0, 1 (LUT[83..126]), 255 and others; interrupts and IY kept (its edges:
+    test_table_means_at_their_edges). (With AT_FAST_SCORES too: z80_token.py --kernel-bench
     --fast-scores checks every step against the engine.)"""
     bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
     rng = np.random.default_rng(12)
@@ -960,6 +961,46 @@ def test_means_division_is_floor_at_every_edge(unrolled):
                 assert cpu.c << 8 | cpu.a == (n // m) & 0xFFFF, (n, m)
                 checked += 1
     assert checked > 900
+
+
+@pytest.mark.parametrize("gains", ["", "RN_UNIT_GAIN_BITS = 7"])
+def test_table_means_at_their_edges(gains):
+    """The 48K's table means (nineteenth round: 2 w vl = S(w) + S(vl) - S(w - vl) through matvec's
+    squares table, SP walking v with interrupts off) at their edges: v = -256 and 255 (the table's
+    widest, vh = -1 and 0) and the narrow ones, -257 and 256 (the first wide ones: their dimension
+    again by mul16s, after the table's positions), -32768 and 32767 from the first position,
+    weights of 0 (max - f past the table or at 127), 1 (its run of 1s, 83..126) and 255, one
+    position and twenty; interrupts and IY kept; a wide v's dimension by mul16s8u, and by mul16s
+    with RMSNorm's unit gains (the shipped 48K's: arith.s leaves mul16s8u out). It fails if the sum
+    of S(w), N (the vh = -1 weights), a wide v's way out or the weights' 0 and 1 are off by anything."""
+    bench = Z80Bench(options="\n".join(filter(None, [TABLE_MEANS_OPTION, SHORT_EXP_OPTION, gains])))
+    assert ("mul16s8u" in bench.symbols) == (not gains)
+    rng = np.random.default_rng(19)
+    narrow = [-256, -255, -129, -128, -127, -1, 0, 1, 127, 128, 129, 255]
+    seen = set()
+    for case in range(16):
+        count = (1, 20, 1, 20)[case] if case < 4 else int(rng.integers(1, 21))
+        q = np.array([16384, 0, 0, 0, 0, 0, 0, 0])   # f = k[j][0]
+        keys = np.zeros((20, 4, 8), dtype=np.int64)
+        keys[:, :, 0] = rng.choice([1000, 995, 960, 1000 - 82, 1000 - 83, 1000 - 126, 1000 - 127, 800], (20, 4))
+        keys[case % count, :, 0] = 1000             # a weight of 255 (max - f = 0)
+        values = rng.choice(narrow, (20, 4, 8))
+        values[:, :, 0] = rng.choice([-256, 255], (20, 4))
+        values[:, :, 1] = rng.choice([-32768, 32767], (20, 4))
+        values[:, :, 2] = values[:, :, 0]
+        values[count - 1, :, 2] = (-257, 256)[case % 2]
+        values[:, :, 3] = (-256, 255)[case % 2]
+        head = int(rng.integers(0, 4))
+        load_head(bench, q, keys, values, count, head, sums=False)
+        cpu, enabled = bench.cpu, bool(case % 3)
+        cpu.iy = 0x5C3A
+        bench.call("attend_head", interrupts=enabled)
+        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+        assert np.array_equal(bench.read_words(0xA100, 8), want), case
+        assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
+        assert cpu.iff1 == cpu.iff2 == enabled and cpu.iy == 0x5C3A, case
+        seen.update(int(weight) for weight in weights)
+    assert {0, 1, 255} < seen
 
 
 def test_forward_step_gives_the_engines_logits_at_every_position():

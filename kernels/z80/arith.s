@@ -4,6 +4,7 @@
 ; none when D = 0, BC itself when D = 1, 2 rounds when D = 2..3, else 8.
 ; mul16u_smaller: mul16u with the operands swapped when B < D (the smaller high byte multiplies). Clobbers AF, BC.
 ; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds (4 for C < 16).
+;   (Left out with RN_UNIT_GAIN_BITS and AT_TABLE_MEANS, the shipped 48K's: no caller, nineteenth round.)
 ; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC, AF'.
 ; mul16s_magnitude: DEHL = |BC * DE| (signed BC, DE), the product's sign in F' (S). Clobbers AF, BC, and swaps AF'.
 ; div32u: DEHL = DEHL / BC (unsigned; BC >= 1), remainder in HL'.
@@ -17,7 +18,8 @@
 ; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,510 (1,506 before it skipped
 ; a zero top byte, sixteenth round: 4 rounds fewer for m < 2^16, RMSNorm's usual);
 ; each is checked in tests/test_kernels_z80.py.
-; Bytes: 380 (in the 48K player, code and variables; 415 before the sixteenth round
+; Bytes: 300 (in the 48K player, code and variables; 380 before the nineteenth round left
+; mul16s8u out of it, docs/spectrum.md "Nineteenth round: the 48K's means"; 415 before the sixteenth round
 ; gave RMSNorm its own inverse, 528 before its means divided on their own,
 ; attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor, the signed
 ; q16 division, cpl32 and div32u_q16; the 128K player and the kernels' bench keep them).
@@ -34,6 +36,12 @@
         .endrepeat
         .endmacro
 
+.ifdef RN_UNIT_GAIN_BITS
+.ifdef AT_TABLE_MEANS
+ARITH_NO_MUL16S8U = 1                   ; (the 48K's: neither RMSNorm's unit gains nor the table means call it)
+.endif
+.endif
+.ifndef ARITH_NO_MUL16S8U
 ; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Keeps BC, clobbers AF.
 mul16s8u:
         ld a,c
@@ -70,6 +78,7 @@ mul16s8u:
         sbc a,a
         ld d,a
         ret
+.endif
 
 mul16s:
         ld hl,mul16s_sign       ; mul16s_magnitude (through mul16u) returns there

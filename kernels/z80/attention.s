@@ -27,30 +27,38 @@
 ; nothing negated), f = (sum >> 16) << 2 with two bits
 ; of byte 1 and max f kept as they come, the means' 16x8 ones (mul16s8u; none
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
-; (8 for a mean below 256).
+; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 755 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
-; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_divide's
+; Bytes: 742 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
+; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
-; division: python benchmarks/z80_kernels.py --unrolled, 15,996 for one position and 180,321
-; for 20 with v in -128..127, 20,368 and 185,797 with v of any width, below; 17,218, 181,554,
-; 20,615 and 185,876 before the nineteenth round's division on n + 256 m below zero, in the
-; sum's set, returning C:A, 6 bytes more: docs/spectrum.md, "Nineteenth round: the means'
-; division"); 749 before it; 721 before the unrolled rounds; 601 before them, fifteenth round; 604 before
-; the magnitudes, 637 before max f was kept with the scores).
+; division: python benchmarks/z80_kernels.py --unrolled, 16,162 for one position and 173,208
+; for 20 with v in -128..127, 24,623 and 192,829 with v of any width; 17,218, 181,554, 20,615
+; and 185,876 before the nineteenth round's means and division); 734 before the nineteenth round's division merged (on n + 256 m
+; below zero, returning C:A: docs/spectrum.md, "Nineteenth round: the means' division"; 755 with it and
+; the old means); 749 before the nineteenth round's table means by v's
+; low byte (arith.s 80 fewer: mul16s8u left out; vecops.s 68 more, its product loop for a
+; wide v's dimension, at_wide_dimension); 721 before the unrolled division; 601 before
+; them, fifteenth round; 604 before the magnitudes, 637 before max f was kept with the scores).
 ;
 ; AT_TABLE_MEANS (the 48K player's, fifteenth round: docs/spectrum.md, "Fifteenth round:
-; the 48K's means"): the means' products with a weight of 2..254 and a v in -128..127
-; through matvec's squares table (attend_head@narrow: w v = (S(w' + v) - S(w' - v)) / 4
-; + 128 v, w' = w - 128; two reads of two planes, the product added as a word, as are
-; the weight 1's), the others as before, and each dimension's division by
-; at_means_divide (8 restoring rounds when the mean lies in -256..255, else 16, four a pass;
-; no clamp: a weighted mean of words lies in int16), which leaves arith.s's signed
-; divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its run of
-; 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k in
-; -2048..2047): 16,220 for one position and 180,545 for 20 with v in -128..127 (20,861
-; and 186,660 without), 20,813 and 186,242 with v of any width (26,288 and 192,088
-; without; 17,442, 181,778, 21,060 and 186,321 before the nineteenth round's division). 120 bytes more than without them here; arith.s 113 fewer.
+; the 48K's means"; since the nineteenth round, "Nineteenth round: the 48K's means"): each
+; dimension's weighted sum through matvec's squares table by v's low byte, as the 128K's
+; at_fast_dimension (attend_head@position: 2 w vl = S(w) + S(vl) - S(w - vl), two reads of
+; each plane a position, sum_j S(w) made by the weights' loop, the vh = -1 weights summed in
+; IY), interrupts off from the weights on (SP walks the scores, then v); a dimension with
+; a v beyond -256..255 runs a product loop (@wide: vecops.s's at_wide_dimension, mul16s8u, or
+; mul16s where arith.s leaves mul16s8u out), and each dimension's division by at_means_divide (8 restoring rounds when the
+; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
+; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
+; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
+; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 16,386 for
+; one position and 173,432 for 20 with v in -128..127 (20,861 and 186,660 without; 17,208 and
+; 174,264 before the nineteenth round's division merged, 17,442 and 181,778 before the round),
+; 25,068 and 193,274 with v of any width (26,288 and 192,088 without; 24,836 and 192,873 before
+; the division merged, 21,060 and 186,321 before the round: a wide v's dimension runs the
+; table's positions up to it, then all of them again). 120 bytes more than without them here
+; (fifteenth round); arith.s 113 fewer.
 ;
 ; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
 ; docs/spectrum.md, "Attention's scores through the squares table") takes a
@@ -209,8 +217,10 @@ at_keys:        .word 0
 at_values:      .word 0
 at_out:         .word 0
 .ifndef AT_FAST_MEANS                   ; (with it: at_fast_store's patched operand)
+.ifndef AT_TABLE_MEANS                  ; (with it: attend_head@out's)
 at_dst:         .word 0
 AT_DST          = at_dst
+.endif
 .endif
         .endmacro
 
@@ -243,6 +253,11 @@ at_count:       .byte 0
 .ifdef AT_FAST_SCORES
         .if (* & 255) + AT_MAX_POSITIONS > 256
         .res 256 - (* & 255)    ; in one page: the fast weights' loop steps it by its low byte
+        .endif
+.endif
+.ifdef AT_TABLE_MEANS
+        .if (* & 255) + AT_MAX_POSITIONS > 256
+        .res 256 - (* & 255)    ; in one page: the weights' loop and the table means step it by its low byte
         .endif
 .endif
 at_lut:         .res AT_MAX_POSITIONS
@@ -477,6 +492,67 @@ attend_head:
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the fast weights' loop steps at_lut by its low byte"
 @weights_done:
 .else
+.ifdef AT_TABLE_MEANS
+        ; interrupts off from here to the head's end: SP walks the scores, then the means' v, IY
+        ; sums S(w), the weights' place and sum in the other set (the 128K's loop, with the short
+        ; exp table, max f read where it is and S(w) for the means; @past and @far by the means)
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (@stack + 1),sp      ; attend_head's SP, for the means to come back to
+        ld sp,at_scores
+        exx
+        ld hl,0                 ; H'L' = the weights' sum (D' = 0)
+        ld d,h
+        ld bc,at_lut            ; B'C' = the weight's place
+        exx
+        ld iy,0                 ; IXH:IY = sum_j S(w), the means' (<= 20 * 65025)
+        .byte $DD,$26,0         ; ld ixh,0
+        ld a,(at_count)
+        .byte $DD,$6F           ; ld ixl,a: the positions left
+        or a                    ; (the carry stays clear: the weights' sum's add never carries)
+@weight:
+        pop de                  ; f's low word
+        pop bc                  ; C = its byte 2
+        ld hl,(at_max)          ; difference = max - f: 0..2^20
+        sbc hl,de
+        ld a,(at_max+2)
+        sbc a,c
+        or h                    ; any bit above the low byte? then the weight is 0
+        jr nz,@far
+        ld a,l
+        cp AT_EXP_ONES          ; past the table: 1 (its run of 1s, not stored) or 0 (127 on)
+        jr nc,@past
+@near:                          ; (the TUI's score steps: the weight from the table)
+        ld e,a
+        ld d,0
+        ld hl,exp_lut
+        add hl,de
+        ld a,(hl)
+@weighed:                       ; A = w: S(w) at AT_SQ_0 + w (its high byte 512 on)
+        ld l,a
+        ld h,0
+        ld de,AT_SQ_0
+        add hl,de
+        ld e,(hl)
+        inc h
+        inc h
+        ld d,(hl)
+        add iy,de
+        jr nc,@far_weighed
+        .byte $DD,$24           ; inc ixh
+@far_weighed:
+        exx
+        ld (bc),a
+        inc c                   ; (at_lut lies in one page)
+        ld e,a
+        add hl,de               ; (clears the carry)
+        exx
+        .byte $DD,$2D           ; dec ixl
+        jp nz,@weight           ; (SP stays in at_scores until the means' first dimension)
+        .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the weights' loop steps at_lut by its low byte"
+@weights_done:
+.else
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
         ld d,h
@@ -537,27 +613,162 @@ attend_head:
         add ix,de
         djnz @weight
 .endif
+.endif
         exx                     ; (the sets stay swapped: the means set what they read)
         ld (at_lut_sum),hl
-.ifdef AT_TABLE_MEANS
-        ld (@lut_sum + 1),hl    ; the divisor, an operand at the division's call
-.endif
 .ifdef AT_FAST_MEANS
         add hl,hl               ; the fast means' divisor, 2 lut_sum (<= 2 * 20 * 255)
         ld (at_fast_dimension@divisor + 1),hl
 .endif
+.ifdef AT_TABLE_MEANS
+        add hl,hl               ; the table means' divisor, 2 lut_sum (<= 2 * 20 * 255)
+        ld (@divisor + 1),hl
+.endif
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
 @means:                         ; at_scores, at_max, at_lut and at_lut_sum are complete (a TUI probe)
-        ld hl,(at_values)
-        ld (at_row),hl          ; &v[0][d], d advancing
-        ld hl,(at_out)
-        ld (AT_DST),hl
 .ifdef AT_TABLE_MEANS
 .ifdef AT_FAST_MEANS
         .assert 0, "AT_TABLE_MEANS is the means without AT_FAST_MEANS"
 .endif
-.endif
+; The 48K's means (AT_TABLE_MEANS, nineteenth round) through matvec's squares table, as the
+; 128K's at_fast_dimension: with v = vl + 256 vh (vl = its low byte, 0..255; vh 0 or -1 for a v in
+; -256..255) and w = lut[j] (1..255; a weight of 0 adds nothing, its v unread), S(n) = n * n and
+;   2 w vl = S(w) + S(vl) - S(w - vl)         (w - vl in -255..255: in matvec's table)
+; a dimension's 2 sum_j w v = A - 512 N, A = sum_j S(w) + sum_j [S(vl) - S(w - vl)] (two reads
+; of each plane a position, the difference in 17 bits added to D':H':L', which starts at sum_j
+; S(w), the head's, from the weights' loop), N = sum_j w over the vh = -1 (IY); divided by 2
+; lut_sum by at_means_divide. Interrupts are off (from the weights on): SP walks v[j][d], j up,
+; AT_STRIDE - 2 on after each pop; IY is free. A v beyond -256..255 sends its dimension to the
+; product loop (@wide: vecops.s's at_wide_dimension, below $8000 in the 48K).
+AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
+        .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
+        .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
+        ld (@weight_squares + 1),iy
+        .byte $DD,$7C           ; ld a,ixh
+        ld (@weight_squares_high + 1),a
+        ld hl,(at_out)
+        ld (@out + 1),hl
+        ld a,l                  ; the last dimension done when out[d]'s place reaches out's end
+        add a,2 * AT_HEAD_DIM
+        ld (@last + 1),a
+        ld ix,(at_values)       ; IX = &v[0][d], d advancing
+        jr @dimension
+@past:                          ; the weights' loop: LUT[83..126] = 1, LUT[127] = 0
+        cp 127
+        ld a,1
+        jr c,@weighed
+@far:
+        xor a                   ; w = 0: S(0) = 0
+        jr @far_weighed
+@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
+        ld l,c
+        ld c,a
+        add iy,bc               ; (no carry: N <= 20 * 255)
+        ld c,l
+        jr @low_byte
+@wide:                          ; a v beyond -256..255: the dimension again, by the product
+        jp at_wide_dimension    ; loop (vecops.s's: below $8000 in the 48K, for room)
+@zero:
+        exx
+        jr @counted
+@dimension:
+        ld sp,ix                ; SP walks v[j][d], j = 0..count-1
+        ld de,at_lut            ; DE walks w (E: at_lut lies in one page)
+        ld iy,0                 ; IY = N
+        ld a,(at_count)
+        exx
+@weight_squares:
+        ld hl,0                 ; (patched: sum_j S(w)) D':H':L' = A
+@weight_squares_high:
+        ld d,0
+        ld e,a                  ; E' = the positions left
+        exx
+@position:
+        pop bc                  ; C = vl, B = vh
+        ld hl,AT_STRIDE - 2
+        add hl,sp
+        ld sp,hl                ; on v[j + 1][d]
+        ld a,(de)               ; A = w
+        inc e
+        or a                    ; (the carry clear for sbc hl,bc)
+        jr z,@zero              ; w = 0: nothing to add, whatever v is
+        inc b
+        jr z,@negative          ; vh = -1
+        djnz @wide              ; vh beyond 0 and -1
+@low_byte:                      ; A = w, BC = vl (B = 0), the carry clear
+        ld hl,AT_SQ_0
+        sbc hl,bc               ; &S(-vl) = &S(vl)
+        ld b,h
+        ld c,l                  ; BC = &S(vl)
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a                  ; HL = &S(w - vl)
+        ld a,(bc)
+        sub (hl)
+        exx
+        ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
+        exx
+        inc b                   ; the high planes, 512 bytes on (inc keeps the borrow)
+        inc b
+        inc h
+        inc h
+        ld a,(bc)
+        sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits: |.| <= 65025)
+        exx
+        ld b,a
+        sbc a,a                 ; the sign byte
+        add hl,bc
+        adc a,d
+        ld d,a
+@counted:
+        dec e
+        exx
+        jp nz,@position
+        exx                     ; (the division runs in A's set: each dimension's start and
+        add iy,iy               ; @store set what they read, in either set) 2 N
+        ld a,h                  ; n = 2 sum w v = A - 512 N into D:E:H:L (|n| <= 2 * 20 * 255 * 256)
+        .byte $FD,$95           ; sub iyl
+        ld h,a
+        ld a,d
+        .byte $FD,$9C           ; sbc a,iyh
+        ld e,a
+        rla
+        sbc a,a
+        ld d,a
+@divisor:
+        ld bc,0                 ; (patched: 2 lut_sum)
+@divide:
+@stack:
+        ld sp,0                 ; (patched: attend_head's SP)
+        call at_means_divide    ; C:A = the mean (it lies in int16: no clamp)
+@store:                         ; C:A = out[d]
+@out:
+        ld hl,0                 ; (patched: at_out, then &out[d])
+        ld (hl),a
+        inc hl
+        ld (hl),c
+        inc hl
+        ld (@out + 1),hl
+        inc ix
+        inc ix
+        ld a,l
+@last:
+        cp 0                    ; (patched: out's end)
+        jr nz,@dimension
+@head_end:
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+.else
+        ld hl,(at_values)
+        ld (at_row),hl          ; &v[0][d], d advancing
+        ld hl,(at_out)
+        ld (AT_DST),hl
 .ifdef AT_FAST_MEANS
         call at_weight_squares  ; sum_j S(lut[j]), the head's, into at_fast_dimension
         ld hl,at_fast_dimension
@@ -591,14 +802,6 @@ attend_head:
         ld c,a
         dec a
         jr z,@weight_1
-.ifdef AT_TABLE_MEANS
-        ld h,a                  ; H = w - 1
-        ld a,e
-        rla
-        sbc a,a
-        cp d
-        jr z,@narrow            ; v in -128..127: through matvec's squares table
-.endif
         call mul16s8u
 @add:
         push de                 ; the sum += DEHL, in the other register set
@@ -620,13 +823,6 @@ attend_head:
 .endif
         add hl,de
         djnz @position
-.ifdef AT_TABLE_MEANS
-@divide:
-        exx                     ; the division and the store in the sum's set (D:E:H:L; B'C' free)
-@lut_sum:
-        ld bc,0                 ; (patched once a head: at_lut_sum)
-        call at_means_divide    ; C:A = the mean (it lies in int16: no clamp)
-.else
         exx
         push de
         push hl
@@ -637,23 +833,13 @@ attend_head:
         call div32s_floor_q16   ; a weighted mean of words: the quotient fits 16 bits
         call sat32to16
         ex de,hl
-.endif
-@store:                         ; DE = out[d] (C:A with AT_TABLE_MEANS)
+@store:                         ; DE = out[d]
         ld hl,(AT_DST)
-.ifdef AT_TABLE_MEANS
-        ld (hl),a
-        inc hl
-        ld (hl),c
-.else
         ld (hl),e
         inc hl
         ld (hl),d
-.endif
         inc hl
         ld (AT_DST),hl
-.ifdef AT_TABLE_MEANS
-        exx                     ; (back from the sum's set)
-.endif
         ld hl,(at_row)
 .ifdef AT_VALUES_BY_DIMENSION
         ld de,AT_DIMENSION_BYTES ; v[0][d + 1] (at_fast_wide sets at_row at v[0][d])
@@ -681,6 +867,7 @@ attend_head:
         pop iy
         ret
 .endif
+.endif
 
 
 @subtract:                      ; a negative product: its magnitude comes off
@@ -699,6 +886,7 @@ attend_head:
 @wrap_down:
         dec (hl)
         jp @added
+.ifndef AT_TABLE_MEANS
 @weight_255:                    ; DEHL = 256 v - v
         ld a,d
         rla
@@ -718,10 +906,6 @@ attend_head:
         ld d,a
         jr @add
 @weight_1:                      ; DEHL = v
-.ifdef AT_TABLE_MEANS
-        ex de,hl                ; (a word: added as one)
-        jr @add_word
-.else
         ld l,e
         ld h,d
         ld a,d
@@ -730,61 +914,6 @@ attend_head:
         ld e,a
         ld d,a
         jr @add
-.endif
-
-.ifdef AT_TABLE_MEANS
-; The 48K's narrow products (AT_TABLE_MEANS) through matvec's squares table: with
-; w' = w - 128 (w = 2..254 here: -126..126) and v in -128..127, w' + v and w' - v lie
-; in -255..255, and S(n) = n * n gives
-;   w v = (S(w' + v) - S(w' - v)) / 4 + 128 v,
-; two reads of two planes, no multiply (w = 0, 1, 255 and a wider v as before).
-@narrow:                        ; H = w - 1, E = v, D its sign
-        push bc                 ; (B: the positions left)
-        ld a,h
-        add a,e
-        ld c,a
-        ld a,AT_SQ_W >> 8
-        adc a,d
-        ld b,a                  ; BC = &S(w' + v) = AT_SQ_W + (w - 1) + v
-        ld a,h
-        sub e
-        ld l,a
-        ld a,AT_SQ_W >> 8
-        sbc a,d
-        ld h,a                  ; HL = &S(w' - v)
-        ld a,(bc)
-        sub (hl)
-        ld d,a
-        inc b                   ; the high planes, 512 bytes on (inc keeps the borrow)
-        inc b
-        inc h
-        inc h
-        ld a,(bc)
-        sbc a,(hl)              ; A:D = 4 w' v mod 2^16, the borrow its sign (|4 w' v| < 2^16)
-        rra
-        rr d                    ; A:D = 2 w' v
-        add a,e                 ; + 256 v: 2 w v mod 2^16, whose sign (17th bit) is v's (w > 0)
-        ld h,a
-        ld a,e
-        rla
-        rr h
-        rr d
-        ld l,d                  ; HL = w v (|.| <= 254 * 128)
-        pop bc
-@add_word:
-        push hl                 ; the sum += HL, sign-extended, in the other register set
-        exx
-        pop bc
-        add hl,bc
-        jr nc,@narrow_carried
-        inc de
-@narrow_carried:
-        bit 7,b
-        jr z,@narrow_added
-        dec de
-@narrow_added:
-        exx
-        jp @next
 .endif
 
 .ifdef AT_FAST_SCORES

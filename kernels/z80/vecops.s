@@ -35,7 +35,10 @@
 ; round stepped the logits by inc l (am_logits page-aligned, as forward.s's fw_logits
 ; asserts) (8,297 before its loop counted with djnz alone, the id read from that count,
 ; fourteenth round).
-; Bytes: 199 (200 before the nineteenth round's em_unpack marks every 8 rows, one rrca fewer;
+; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
+;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
+; Bytes: 267 (199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
+; player for the room above it; 200 before the nineteenth round's em_unpack marks every 8 rows, one rrca fewer;
 ; 201 before the eighteenth round's em_unpack widths, a row's bytes in its top
 ; five bits; with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
 ; which took fw_logits_bound's 12 out of forward.s; 162 before; 304 before the players left out embed, up_q88 and add_sat16 where the soul's shifts
@@ -505,5 +508,64 @@ em_unpack:
         inc hl                  ; the byte's top bit into the carry)
         rl c
         jr @got
+.endif
+
+.ifdef AT_TABLE_MEANS
+; at_wide_dimension - attention.s's table means (the 48K's) for a dimension with a v beyond
+; -256..255 (attend_head@wide: none in "hello", 0.1% of the held-out prompts' values): out[d]
+; by the product loop from v[0][d] (IX), a 32-bit sum in the other set, on into
+; attend_head@divide. Here, below $8000 in the 48K player (with vecops.s: build.py), for the
+; room above it (docs/spectrum.md, "Nineteenth round: the 48K's means"). mul16s8u, or mul16s
+; where arith.s leaves mul16s8u out (RMSNorm's unit gains: no other caller).
+at_wide_dimension:
+        ld sp,(attend_head@stack + 1) ; (attend_head's SP, patched in by its weights' loop)
+        exx
+        ld hl,0                 ; D'E':H'L' = sum_j w v (32 bits)
+        ld d,h
+        ld e,l
+        exx
+        push ix
+        pop hl                  ; &v[0][d]
+        ld iy,at_lut            ; (IY is free: interrupts are off)
+        ld a,(at_count)
+        ld b,a
+@position:
+        ld e,(hl)
+        inc hl
+        ld d,(hl)               ; DE = v[j][d]
+        push hl
+        ld a,(iy+0)
+        inc iy
+        or a
+        jr z,@next              ; w = 0: nothing to add
+        ld c,a                  ; C = w
+.ifdef RN_UNIT_GAIN_BITS                ; (arith.s's ARITH_NO_MUL16S8U, after this file in the 48K)
+        push bc                 ; (B: the positions left)
+        ld b,0
+        call mul16s             ; DEHL = w v
+.else
+        call mul16s8u           ; DEHL = w v (keeps BC)
+.endif
+        push de                 ; the sum += DEHL, in the other register set
+        push hl
+        exx
+        pop bc
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+        ex de,hl
+        exx
+.ifdef RN_UNIT_GAIN_BITS
+        pop bc
+.endif
+@next:
+        pop hl
+        ld de,AT_STRIDE - 1
+        add hl,de
+        djnz @position
+        exx                     ; (the division in the sum's set)
+        ld bc,(at_lut_sum)
+        jp attend_head@divide
 .endif
 vecops_end:                     ; (the 48K player keeps this file below $8000: tests/test_zx_contention.py)
