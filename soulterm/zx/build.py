@@ -305,6 +305,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     hot_files = [name for name in KERNEL_FILES if name not in cold and not (banked and name in BANK_0_KERNEL_FILES)]
     embed_apart = embed_in_bank(soul, model)
     bank_0_files = [name for name in BANK_0_KERNEL_FILES if not (embed_apart and name in EMBED_CODE_FILES)]
+    if embed_apart:     # (logitsraw.s first: vecops.s's end label would share fw_logits_bound's address)
+        bank_0_files.sort(key="logitsraw.s".__ne__)
     in_bank = _words_in_bank(tokenizer, word_list, model)
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
@@ -344,7 +346,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_apart:
         te, pe, entry = embed_addresses(soul)
         options += [f"EMBED_BANK = {EMBED_BANK}     ; (te, pe and embedrows.s's code in that bank: forward.s's fw_embed)",
-                    f"EMBED_ENTRY = ${entry:04X}", f"soul_te = ${te:04X}     ; in bank {EMBED_BANK}",
+                    f"EMBED_ENTRY = ${entry:04X}",
+                    f"fw_embed_banked = EMBED_ENTRY     ; (a routine's name for the map: the TUI's samples of the "
+                    f"embedding in bank {EMBED_BANK})",
+                    f"soul_te = ${te:04X}     ; in bank {EMBED_BANK}",
                     f"soul_te_shift = {soul['te'].shift}", f"soul_pe = ${pe:04X}     ; in bank {EMBED_BANK}",
                     f"soul_pe_shift = {soul['pe'].shift}"]
         cold_tensors = ()           # (below UNCONTENDED: the layer descriptors alone)
