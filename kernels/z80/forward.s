@@ -783,18 +783,3 @@ fw_product_of_xn:
         or a
         jp z,matvec
         jp matvec_again
-
-.ifdef EMBED_BANK
-; fw_embed - (the 128K player's, nineteenth round) h = embed(fw_token, fw_pos) by embedrows.s's
-; fw_embed at EMBED_ENTRY in bank EMBED_BANK, past its records, with te and pe (build.py's
-; embed_bank): that bank paged in around it, bank 0 back after (paging128.s's zx_page), for te's
-; and pe's 4,736 bytes out of the contended RAM, where the value cache takes their room.
-; Clobbers AF, AF', BC, DE, HL and the other set's.
-fw_embed:
-        ld a,ZX_PAGE_ROM_48 | EMBED_BANK
-        ld bc,ZX_PAGING_PORT    ; (inline: 27 T-states a position fewer than a call of zx_page, 3 bytes more)
-        out (c),a
-        call EMBED_ENTRY
-        ld a,ZX_PAGE_ROM_48
-        jp zx_page
-.endif

@@ -196,6 +196,22 @@ record_pieces:
 record_pieces_end:
 RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
 
+.ifdef EMBED_BANK
+; fw_embed - (nineteenth round) h = embed(fw_token, fw_pos) by embedrows.s's fw_embed at
+; EMBED_ENTRY in the top 8K of record bank EMBED_BANK, past its records, with te and pe
+; (build.py's embed_bank): that bank paged in around it, bank 0 back after (paging128.s's
+; zx_page). Here below $8000 with the records' paging: once a position, out of the room
+; below $C000, which te's and pe's 4,736 bytes out of the contended RAM make for the value
+; cache's move into it. Clobbers AF, AF', BC, DE, HL and the other set's.
+fw_embed:
+        ld a,ZX_PAGE_ROM_48 | EMBED_BANK
+        ld bc,ZX_PAGING_PORT    ; (inline: 27 T-states a position fewer than a call of zx_page, 3 bytes more)
+        out (c),a
+        call EMBED_ENTRY
+        ld a,ZX_PAGE_ROM_48
+        jp zx_page
+.endif
+
 ; records_top - the first RUN's part, run with bank 0 paged (build.py places
 ; it after the matrices, with record_banks: ids 0-31, 32-63, 64-95, 96-127,
 ; and record_openers, zero-terminated).

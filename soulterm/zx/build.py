@@ -368,7 +368,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
               "        .align 2     ; (the 128K's matvec stores k at even addresses: forward.s asserts it)" * banked,
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program" * banked,
               _start_in_key_cache() * (not banked)]
-    if embed_apart:     # (read ~0.6 times a byte a position: the ULA's wait on them, docs/spectrum.md)
+    if embed_apart:     # (a real 128K's ULA waits on its reads here: ~+810 T-states a position, docs/spectrum.md)
         lines.append(f"kv_values: .res {KEY_CACHE_BYTES}     ; and the value cache, in te's and pe's room")
     if not in_bank:
         lines.append(words_low)
