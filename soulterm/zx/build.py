@@ -24,7 +24,10 @@ and the matrices' biases below $8000.
 The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
 record_known, a byte an id, lies just past the main block, off the tape and
-below the UDG area).
+below the UDG area). Since the nineteenth round te, pe and embedrows.s's code
+lie past the records of bank EMBED_BANK (a CODE block the loader pages in at
+EMBED_START: embed_bank; records128.s's fw_embed pages it in around the
+embedding), and the value cache below $8000 in their room (embed_in_bank).
 Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 (spectrum.py).
 """
