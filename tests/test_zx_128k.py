@@ -80,6 +80,12 @@ def test_a_loader_that_pages_banks_loads_on_a_128k_and_others_on_the_model_made(
     assert machine.load_tap(image) == 0x8000 and machine.model == "128k"
     assert machine.bank(4)[:4] == b"four" and machine.bank(1)[:3] == b"one"
     assert machine.paged_bank == 0 and machine.memory[0x8000] == 0xC9 and machine.frame_t_states == 70_908
+    # a bank's block at its own address within the bank's 16K (the 128K player's bank 6 at $E000)
+    machine.load_tap(tap.write_tap("banked", bytes([0xC9]), 0x8000, banks=[(6, b"six", 0xE000), (4, b"four")]))
+    assert machine.bank(6)[0x2000:0x2003] == b"six" and machine.bank(6)[:3] == bytes(3) and machine.paged_bank == 0
+    for address in (0xBFFF, 0xFFFE):
+        with pytest.raises(ValueError, match="within \\$C000-\\$FFFF"):
+            tap.write_tap("banked", bytes([0xC9]), 0x8000, banks=[(6, b"six", address)])
     machine.load_tap(tap.write_tap("plain", bytes([0xC9]), 0x8000))
     assert machine.model == "48k" and machine.banks is None
     made_128k = Spectrum(model="128k")
