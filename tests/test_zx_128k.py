@@ -18,7 +18,8 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
-from soulterm.zx.build import BANK_CONTENTS, DATA_BANK, ORIGIN, assemble_spectrum_player
+from soulterm.zx.build import (BANK_CONTENTS, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, ORIGIN, UNCONTENDED,
+                               assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
 from soulterm.zx.soul_layout import MATVEC_SLOTS, bias_of, is_matvec_matrix, matvec_bytes, matvec_size
 
@@ -79,6 +80,12 @@ def test_a_loader_that_pages_banks_loads_on_a_128k_and_others_on_the_model_made(
     assert machine.load_tap(image) == 0x8000 and machine.model == "128k"
     assert machine.bank(4)[:4] == b"four" and machine.bank(1)[:3] == b"one"
     assert machine.paged_bank == 0 and machine.memory[0x8000] == 0xC9 and machine.frame_t_states == 70_908
+    # a bank's block at its own address within the bank's 16K (the 128K player's bank 6 at $E000)
+    machine.load_tap(tap.write_tap("banked", bytes([0xC9]), 0x8000, banks=[(6, b"six", 0xE000), (4, b"four")]))
+    assert machine.bank(6)[0x2000:0x2003] == b"six" and machine.bank(6)[:3] == bytes(3) and machine.paged_bank == 0
+    for address in (0xBFFF, 0xFFFE):
+        with pytest.raises(ValueError, match="within \\$C000-\\$FFFF"):
+            tap.write_tap("banked", bytes([0xC9]), 0x8000, banks=[(6, b"six", address)])
     machine.load_tap(tap.write_tap("plain", bytes([0xC9]), 0x8000))
     assert machine.model == "48k" and machine.banks is None
     made_128k = Spectrum(model="128k")
@@ -98,7 +105,7 @@ def built():
 
 def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine(built):
     tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
-    assert [bank for bank, _ in built.banks] == [DATA_BANK] and built.program.end <= 0x10000
+    assert [bank for bank, *_ in built.banks] == [DATA_BANK, EMBED_BANK] and built.program.end <= 0x10000
     assert json.loads(built.map_text)["machine"] == "zx-spectrum-128k"
     prompts = ["hello", "helo hwo are yuo", "What's up?"]     # typos: the list is unpacked from its bank
     assert tokenizer.spelled(prompts[1]) != prompts[1]
@@ -260,7 +267,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "mv_sparse_part" in sym and "mv_low_slots" in sym       # MV_SPARSE and MV_LOW_SLOTS
     assert "pl_store" in sym and "pl_keys" in sym and "at_dims" not in sym   # AT_PLANE_SCORES, not AT_FAST_SCORES
     assert "mv_coarse_slots" in sym and "fw_logits_bound" in sym    # MV_COARSE
-    (bank, data), = built.banks
+    (bank, data), _embedding = built.banks
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name):
             continue
@@ -282,6 +289,43 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= paging.PAGED_START + paging.BANK_SIZE
     names = {region.name for region in built.regions}
     assert "l0.q" in names and "l1.q" not in names and "word list (spelling rule)" not in names
+
+
+def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and_the_tape_loads_them(built, tmp_path):
+    """Nineteenth round: te, pe and embedrows.s's code in bank 6's top 8K (uncontended, past its 32
+    records), forward.s's fw_embed below $C000 paging it in; the value cache below $8000 in their room.
+    The loader pages bank 6 in for its CODE block at $E000; a soul whose shifts embedrows.s's chains
+    do not take keeps the layout from before (te and pe below $8000, vecops.s's embed in bank 0)."""
+    from conftest import random_soul
+    from soulterm.soul.soulfile import Soul, save_soul
+
+    soul = load_soul(DEFAULT_SOUL)
+    sym = built.program.symbols
+    _data, (bank, data, address) = built.banks
+    assert bank == EMBED_BANK and address == EMBED_START and bank not in paging.CONTENDED_BANKS
+    assert sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] <= address - paging.PAGED_START
+    for name in ("te", "pe"):
+        at = sym[f"soul_{name}"] - address
+        assert data[at:at + soul[name].values.size] == soul[name].values.astype(np.int8).tobytes(), name
+    assert sym["EMBED_ENTRY"] > sym["soul_pe"] and address + len(data) <= 0x10000
+    assert max(sym["fw_embed"], sym["zx_page_end"]) < paging.PAGED_START
+    assert sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"] <= UNCONTENDED
+    assert not {"te", "pe"} & {region.name for region in built.regions}
+    blocks = tap.files(tap.decode_blocks(built.tape))
+    assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
+                                                                     (EMBED_START, len(data)), (ORIGIN, len(built.program.data))]
+    machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
+    loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
+    code = sym["EMBED_ENTRY"] - address        # (te and pe, and fw_embed's first bytes: its rows patch their own SP)
+    assert loaded[:code + 16] == data[:code + 16] and any(data[code:])
+    other = random_soul(3)
+    arrays = {t.name: (other[t.name].values, other[t.name].shift) for t in spec.TENSORS}
+    arrays["te"] = (arrays["te"][0], 0)
+    path = tmp_path / "soul.bin"
+    save_soul(Soul.from_arrays(arrays), path)
+    general = assemble_spectrum_player(path, DEFAULT_TOKENIZER, "128k")
+    assert not embed_in_bank(load_soul(path), "128k") and embed_in_bank(soul, "128k")
+    assert [bank for bank, *_ in general.banks] == [DATA_BANK] and general.program.symbols["soul_te"] < UNCONTENDED
 
 
 def test_the_128k_players_start_makes_rmsnorms_swapped_squares_in_banks_0_and_4(built):
@@ -307,7 +351,7 @@ def test_the_128k_players_start_makes_rmsnorms_swapped_squares_in_banks_0_and_4(
 def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out
+    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at $E000: {EMBED_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()
     assert tap.files(tap.decode_blocks(image))[-1].header.param1 == ORIGIN

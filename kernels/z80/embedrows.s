@@ -1,12 +1,12 @@
 ; embedrows.s - forward.s's embedding step (Z80): h = embed(fw_token, fw_pos), as
 ; Engine.step's (SPEC: sat16(up(te[token], s_te) + up(pe[pos], s_pe))).
-; forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
-; matrices, in bank 0 above $C000 (soulterm/zx/build.py: it runs before layer 1
-; pages its bank in), out of the room below $C000; the 48K (FW_EMBED_APART too,
+; forward.s includes it; the 128K player (FW_EMBED_APART) in bank 6 after te and pe, past its
+; records (build.py's embed_bank, nineteenth round: records128.s's fw_embed pages it in; bank 0
+; above $C000 before, or where the chains do not take the soul), out of the room below $C000; the 48K (FW_EMBED_APART too,
 ; since the nineteenth round) in its cold part below $8000, once a position, out
 ; of the room the kernels and matrices have above it.
 ; Bytes: 106 (in the 48K player, with EM_ROWS_BY_SP since the nineteenth round; 90 before it;
-; 112 in the 128K's, above $C000 in bank 0 with vecops.s; 117
+; 112 in the 128K's, in bank 6 (bank 0 above $C000 before the nineteenth round); 117
 ; and 114 before the eighteenth round assembled the chains' reach with EMBED_CHAINS_ONLY,
 ; 130 in the 128K's with its EM_ROWS_BY_SP before that; 159 and
 ; 156 before the players left out the fallback to vecops.s's embed where the soul's shifts

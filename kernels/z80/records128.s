@@ -30,13 +30,14 @@
 ; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 9,579,559, 2.74 s at 3.5 MHz (9,623,758 before the
+; position 0 and nine openers) 9,411,720, 2.69 s at 3.5 MHz with fw_embed paging bank 6 in
+; (nineteenth round; 9,410,770 on its main, 0d53b1a); 9,579,559, 2.74 s in the eighteenth round (9,623,758 before the
 ; eighteenth round; 9,984,000 in an older count; 10,009,250 before the seventeenth round,
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 211 (in the 128K player: 152 below $8000 and records_top's 59 after
-; the matrices; 202 before the eighteenth round's values through kv_values_gather and
+; Bytes: 226 (in the 128K player: 167 below $8000, fw_embed's 15 since the nineteenth round's
+; te and pe in bank 6, and records_top's 59 after the matrices; 211 before that; 202 before the eighteenth round's values through kv_values_gather and
 ; kv_values_scatter, their two pieces gone; 181 before AT_PLANE_SCORES's record_copied and shorter records;
 ; 189 before records_done ended in soulplayer.s's border_back;
 ; 8 more in soulplayer.s, 11 of tables that build.py writes,
@@ -195,6 +196,22 @@ record_pieces:
 .endif
 record_pieces_end:
 RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
+
+.ifdef EMBED_BANK
+; fw_embed - (nineteenth round) h = embed(fw_token, fw_pos) by embedrows.s's fw_embed at
+; EMBED_ENTRY in the top 8K of record bank EMBED_BANK, past its records, with te and pe
+; (build.py's embed_bank): that bank paged in around it, bank 0 back after (paging128.s's
+; zx_page). Here below $8000 with the records' paging: once a position, out of the room
+; below $C000, which te's and pe's 4,736 bytes out of the contended RAM make for the value
+; cache's move into it. Clobbers AF, AF', BC, DE, HL and the other set's.
+fw_embed:
+        ld a,ZX_PAGE_ROM_48 | EMBED_BANK
+        ld bc,ZX_PAGING_PORT    ; (inline: 27 T-states a position fewer than a call of zx_page, 3 bytes more)
+        out (c),a
+        call EMBED_ENTRY
+        ld a,ZX_PAGE_ROM_48
+        jp zx_page
+.endif
 
 ; records_top - the first RUN's part, run with bank 0 paged (build.py places
 ; it after the matrices, with record_banks: ids 0-31, 32-63, 64-95, 96-127,

@@ -58,7 +58,8 @@ def run(args) -> int:
 
 
 def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machine: str = "zx") -> int:
-    from soulterm.zx.build import BANK_CONTENTS, MODELS, BuildError, build_spectrum_player
+    from soulterm.zx.build import BANK_CONTENTS, EMBED_BANK, EMBED_CONTENTS, MODELS, BuildError, build_spectrum_player
+    from soulterm.zx.tap import bank_block
 
     try:
         tap_path, map_path, built = build_spectrum_player(soul, tokenizer, output, MODELS[machine])
@@ -69,8 +70,9 @@ def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machin
             print(f"${region.start:04X}-${region.end - 1:04X}  {region.size:6,}  {region.kind:11} {region.name}")
         print(f"free: {built.free_bytes:,} bytes ({built.free_top:,} at the top of RAM, "
               f"{built.free_cold:,} below $8000)")
-        for bank, data in built.banks:
-            print(f"bank {bank} at $C000: {BANK_CONTENTS}, {len(data):,} bytes")
+        for bank, data, address in map(bank_block, built.banks):
+            contents = EMBED_CONTENTS if bank == EMBED_BANK else BANK_CONTENTS
+            print(f"bank {bank} at ${address:04X}: {contents}, {len(data):,} bytes")
         print()
     print(f"wrote {tap_path} ({len(built.tape)} bytes), {map_path}")
     if not built.coarse:

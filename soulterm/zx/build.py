@@ -24,7 +24,10 @@ and the matrices' biases below $8000.
 The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
 record_known, a byte an id, lies just past the main block, off the tape and
-below the UDG area).
+below the UDG area). Since the nineteenth round te, pe and embedrows.s's code
+lie past the records of bank EMBED_BANK (a CODE block the loader pages in at
+EMBED_START: embed_bank; records128.s's fw_embed pages it in around the
+embedding), and the value cache below $8000 in their room (embed_in_bank).
 Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 (spectrum.py).
 """
@@ -79,6 +82,16 @@ KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forwar
 # positions (_start_in_key_cache)
 START_OVERLAY_BYTES = 2 * 2 * spec.EMBED_DIM
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
+# te, pe and embedrows.s's code (the embedding: read and run once a position) in the top 8K of a
+# record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
+# embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
+# UNCONTENDED into their room, out of the room below $C000. Bank 6: one the ULA does not contend.
+EMBED_BANK = 6
+EMBED_START = 0xE000             # records128.s's 32 records of 256 bytes end here (asserted)
+EMBED_CODE_FILES = ("embedrows.s",)
+EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
+EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
+assert EMBED_BANK in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
@@ -131,8 +144,12 @@ class SpectrumBuild:
 
 
 def _cold_end(sym: dict) -> int:
-    """Where the cold part ends: the 48K's word list's low part, else the key cache."""
-    return sym.get("sp_words_low_end", sym["kv_keys"] + KEY_CACHE_BYTES)
+    """Where the cold part ends: the 48K's word list's low part, else the key cache (and the
+    value cache after it where te and pe lie in bank EMBED_BANK, embed_in_bank)."""
+    end = sym["kv_keys"] + KEY_CACHE_BYTES
+    if sym["kv_values"] == end:
+        end += KEY_CACHE_BYTES
+    return sym.get("sp_words_low_end", end)
 
 
 def data_bank(soul, tokenizer, word_list: bool = True):
@@ -202,6 +219,46 @@ def least_shift(soul) -> int | None:
     return min(shifts) if max(shifts) <= 7 else None
 
 
+def embed_in_bank(soul, model: str) -> bool:
+    """Whether the player keeps te, pe and the embedding's code in bank EMBED_BANK: the 128K's,
+    where embedrows.s's chains take the soul's shifts (its general embed, vecops.s's, lies in bank 0)."""
+    return model == "128k" and embed_chains_take(soul)
+
+
+def embed_addresses(soul) -> tuple[int, int, int]:
+    """te's, pe's and fw_embed's addresses in bank EMBED_BANK (embed_bank lays them out so)."""
+    te = EMBED_START
+    pe = te + soul["te"].values.size
+    return te, pe, pe + soul["pe"].values.size
+
+
+def embed_bank(soul, program):
+    """The block of bank EMBED_BANK, assembled at EMBED_START: te, pe, then embedrows.s's fw_embed,
+    which reads EMBED_IMPORTS of the main block `program`."""
+    imports = "\n".join(f"{name} = ${program.symbols[name]:04X}" for name in EMBED_IMPORTS)
+    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\nEMBED_CHAINS_ONLY = 1\n{imports}\n"
+              f".org ${EMBED_START:04X}\n" + tensors_include(soul, "te") + tensors_include(soul, "pe")
+              + "".join(f'.include "{name}"\n' for name in EMBED_CODE_FILES))
+    bank = _assemble(source)
+    te, pe, entry = embed_addresses(soul)
+    if (bank.symbols["soul_te"], bank.symbols["soul_pe"], bank.symbols["fw_embed"]) != (te, pe, entry):
+        raise AssertionError("bank EMBED_BANK's layout differs from embed_addresses")
+    if bank.end > paging.PAGED_START + paging.BANK_SIZE:
+        raise LayoutError(f"te, pe and the embedding run past bank {EMBED_BANK}'s end (${bank.end - 1:04X})")
+    return bank
+
+
+def player_banks(soul, tokenizer, program, model: str) -> tuple:
+    """The 128K player's banks as the loader pages them in: (bank, data) at $C000, (bank, data,
+    address) elsewhere; none for the 48K."""
+    if model != "128k":
+        return ()
+    banks = ((DATA_BANK, data_bank(soul, tokenizer).data),)
+    if "EMBED_BANK" in program.symbols:
+        banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
+    return banks
+
+
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
@@ -249,6 +306,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     cold_tensors = COLD_48K if coarse and not banked else EMBEDDINGS
     cold_files = [name for name in KERNEL_FILES if name in cold]
     hot_files = [name for name in KERNEL_FILES if name not in cold and not (banked and name in BANK_0_KERNEL_FILES)]
+    embed_apart = embed_in_bank(soul, model)
+    bank_0_files = [name for name in BANK_0_KERNEL_FILES if not (embed_apart and name in EMBED_CODE_FILES)]
+    if embed_apart:     # (logitsraw.s first: vecops.s's end label would share fw_logits_bound's address)
+        bank_0_files.sort(key="logitsraw.s".__ne__)
     in_bank = _words_in_bank(tokenizer, word_list, model)
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
@@ -285,6 +346,16 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                            "through tables that each unclamped norm makes there)")
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
+    if embed_apart:
+        te, pe, entry = embed_addresses(soul)
+        options += [f"EMBED_BANK = {EMBED_BANK}     ; (te, pe and embedrows.s's code in that bank: forward.s's fw_embed)",
+                    f"EMBED_ENTRY = ${entry:04X}",
+                    f"fw_embed_banked = EMBED_ENTRY     ; (a routine's name for the map: the TUI's samples of the "
+                    f"embedding in bank {EMBED_BANK})",
+                    f"soul_te = ${te:04X}     ; in bank {EMBED_BANK}",
+                    f"soul_te_shift = {soul['te'].shift}", f"soul_pe = ${pe:04X}     ; in bank {EMBED_BANK}",
+                    f"soul_pe_shift = {soul['pe'].shift}"]
+        cold_tensors = ()           # (below UNCONTENDED: the layer descriptors alone)
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
              "SP_CHARS = kv_values + KV_POSITION_BYTES",
@@ -300,6 +371,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
               "        .align 2     ; (the 128K's matvec stores k at even addresses: forward.s asserts it)" * banked,
               f"kv_keys: .res {KEY_CACHE_BYTES}     ; forward.s leaves the key cache to the program" * banked,
               _start_in_key_cache() * (not banked)]
+    if embed_apart:     # (a real 128K's ULA waits on its reads here: ~+810 T-states a position, docs/spectrum.md)
+        lines.append(f"kv_values: .res {KEY_CACHE_BYTES}     ; and the value cache, in te's and pe's room")
     if not in_bank:
         lines.append(words_low)
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
@@ -320,7 +393,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
         # what runs only outside layer 1 (the embedding, argmax): in bank 0 above $C000, out of the room below it
-        lines += [f'.include "{name}"' for name in BANK_0_KERNEL_FILES]
+        lines += [f'.include "{name}"' for name in bank_0_files]
         bank_symbols = bank.symbols
         names = tensor_labels(BANK_TENSORS) + list(WORD_LIST_SYMBOLS) * in_bank
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
@@ -339,6 +412,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   f'${RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES - 1:04X}) must lie past bank 0\'s program and bank {DATA_BANK}\'s planes"',
                   f'.assert position_one < ${paging.PAGED_START:04X} && record_pieces_end <= ${paging.PAGED_START:04X}, '
                   f'"record_move pages a record\'s bank in: it must lie below it"']
+        if embed_apart:
+            lines += [f'.assert RECORDS_A_BANK * RECORD_BYTES <= ${EMBED_START - paging.PAGED_START:04X}, '
+                      f'"bank {EMBED_BANK}\'s records must end before te, pe and the embedding"',
+                      f'.assert fw_embed < ${paging.PAGED_START:04X} && zx_page_end <= ${paging.PAGED_START:04X}, '
+                      f'"fw_embed pages bank {EMBED_BANK} in: it must lie below it"']
     if in_bank:
         lines.append(f'.assert SP_CHARS + SP_LIST_CHARS <= ${paging.PAGED_START:04X}, '
                      f'"sp_decode writes the list below the bank it pages in"')
@@ -382,8 +460,7 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
     banks = ()
     try:
         program = assemble_player(soul, tokenizer, model=model)
-        if model == "128k":
-            banks = ((DATA_BANK, data_bank(soul, tokenizer).data),)
+        banks = player_banks(soul, tokenizer, program, model)
     except (AsmError, LayoutError) as exc:
         failure = exc                       # perhaps the word list ran the code past $FFFF
     try:
@@ -540,6 +617,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     tensors: dict[int, list] = {}       # a start -> [its names, kind, end]: equal gains share one (SOUL_PACKED)
     for tensor in spec.TENSORS:
         if banked and tensor.name.startswith(BANK_TENSORS):
+            continue
+        if "EMBED_BANK" in sym and tensor.name in EMBEDDINGS:     # (in bank EMBED_BANK: the build lists it)
             continue
         label = "soul_" + tensor.name.replace(".", "_")
         kind = "bias" if tensor.kind == spec.KIND_BIAS else "weights"

@@ -16,6 +16,7 @@ from soulterm.asm import assemble
 from soulterm.paths import KERNELS_DIR
 
 from . import paging
+from .tap import bank_block
 
 Z80_KERNELS_DIR = KERNELS_DIR / "z80"
 # (matvec_ends.s: the part of matvec.s's row ends that lies after attention.s's page-aligned table)
@@ -147,7 +148,8 @@ class Z80Bench:
         """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)
         and `options` (e.g. LOW_SLOTS_OPTION) before them, or load an assembled `program`
         (`player_bench`), with the stack below `stack_top` and the return trap at `trap`.
-        `banks`: (bank, data) a 128K's port $7FFD pages in at $C000 (the 128K player's);
+        `banks`: (bank, data) a 128K's port $7FFD pages in at $C000 (the 128K player's; or
+        (bank, data, address), tap.write_tap's);
         the 64K's own $C000-$FFFF are bank 0."""
         from soulterm.soul.tokenizer import Tokenizer, base_vocab
 
@@ -171,8 +173,10 @@ class Z80Bench:
         self.memory[program.origin:program.end] = program.data
         self.cpu.set_breakpoint(trap)
         self.banks = {0: bytearray(paging.BANK_SIZE)}       # a bank's bytes while it is paged out
-        for bank, data in banks:
-            self.banks[bank] = bytearray(data) + bytearray(paging.BANK_SIZE - len(data))
+        for bank, data, address in map(bank_block, banks):
+            self.banks.setdefault(bank, bytearray(paging.BANK_SIZE))
+            at = address - paging.PAGED_START
+            self.banks[bank][at:at + len(data)] = data
         self.paged_bank = 0
         if banks:
             self.cpu.set_output_callback(self._port_out)
@@ -245,11 +249,11 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
     for model "128k": its main block, and its bank, which the forward pass pages in for
     layer 1): the kernels at the player's addresses, the stack where the loader leaves it
     (below ORIGIN)."""
-    from .build import DATA_BANK, ORIGIN, assemble_player, data_bank
+    from .build import ORIGIN, assemble_player, player_banks
 
-    banks = [(DATA_BANK, data_bank(soul, tokenizer).data)] if model == "128k" else []
-    bench = Z80Bench(program=assemble_player(soul, tokenizer, model=model), stack_top=ORIGIN, trap=PLAYER_TRAP,
-                     banks=banks)
+    program = assemble_player(soul, tokenizer, model=model)
+    bench = Z80Bench(program=program, stack_top=ORIGIN, trap=PLAYER_TRAP,
+                     banks=player_banks(soul, tokenizer, program, model))
     if "rn_swap_squares" in bench.symbols:      # (as the 128K's start: rmsnorm.s's swapped squares in both banks)
         for routine in ("rn_swap_squares", "zx_page_data", "rn_swap_squares", "zx_page_top"):
             bench.call(routine)

@@ -155,24 +155,34 @@ def loader_program(code_address: int, entry: int, clear: int | None = None, bank
     return basic_line(10, body)
 
 
+def bank_block(entry) -> tuple[int, bytes, int]:
+    """(bank, data, address) of a `banks` entry: (bank, data) at $C000, or (bank, data, address)."""
+    bank, data, *address = entry
+    return bank, data, address[0] if address else paging.PAGED_START
+
+
 def write_tap(name: str, code: bytes, code_address: int, entry: int | None = None, banks=()) -> bytes:
     """A tape with an autostarting BASIC loader and one CODE block: LOAD "" runs it.
     `banks`: (bank, data) pairs for a 128K, each a CODE block loaded at $C000 with its
-    bank paged there before the main block (loader_program)."""
+    bank paged there before the main block (loader_program), or (bank, data, address)
+    for a block loaded at `address` within the bank's 16K (its header's address)."""
     if not name or len(name) > NAME_LENGTH or not name.isascii():
         raise ValueError(f"tape name {name!r} must be 1-{NAME_LENGTH} ASCII characters")
     if not code or code_address + len(code) > 0x10000:
         raise ValueError("the code block must be non-empty and end by $FFFF")
-    for bank, data in banks:
+    banks = [bank_block(entry) for entry in banks]
+    for bank, data, address in banks:
         if not 0 <= bank < paging.BANKS or bank in paging.FIXED_BANKS or not 0 < len(data) <= paging.BANK_SIZE:
             raise ValueError(f"bank {bank}: a pageable bank (not 2 or 5) of 1-{paging.BANK_SIZE} bytes")
+        if not paging.PAGED_START <= address or address + len(data) > paging.PAGED_START + paging.BANK_SIZE:
+            raise ValueError(f"bank {bank}'s block at ${address:04X} must lie within $C000-$FFFF")
     program = loader_program(code_address, code_address if entry is None else entry,
-                             banks=[bank for bank, _ in banks])
+                             banks=[bank for bank, _, _ in banks])
     blocks = [Block(HEADER_FLAG, Header(PROGRAM, name, len(program), 10, len(program)).to_bytes()),
               Block(DATA_FLAG, program)]
-    for bank, data in banks:
+    for bank, data, address in banks:
         bank_name = f"{name[:NAME_LENGTH - 2]}.{bank}"
-        blocks += [Block(HEADER_FLAG, Header(CODE, bank_name, len(data), paging.PAGED_START, 0x8000).to_bytes()),
+        blocks += [Block(HEADER_FLAG, Header(CODE, bank_name, len(data), address, 0x8000).to_bytes()),
                    Block(DATA_FLAG, data)]
     blocks += [Block(HEADER_FLAG, Header(CODE, name, len(code), code_address, 0x8000).to_bytes()),
                Block(DATA_FLAG, code)]
