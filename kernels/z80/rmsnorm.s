@@ -735,27 +735,20 @@ rmsnorm:
 .endif
 
 .ifdef RN_UNIT_PRODUCTS
-; @unit_products - this call's tables from rn_inv (below 32767: x inv < 2^27). Clobbers AF, BC,
-; DE, HL.
+; @unit_products - this call's tables from rn_inv (below 32767: x inv < 2^27), pushed with SP from
+; each table's top down (interrupts off since the squares): an entry a push af and a push hl of
+; the 24-bit multiple in A:HL, then the step added (nineteenth round: ~53 T-states an entry).
+; Clobbers AF, BC, DE, HL.
 @unit_products:
+        ld (@products_sp + 1),sp
         ld hl,(rn_inv)
-        ld a,l
-        ld (@th_low + 1),a
-        ld a,h
-        ld (@th_high + 1),a
         xor a                   ; A:HL = 16 inv
         .repeat 4
         add hl,hl
         rla
         .endrepeat
         ld c,a
-        ld a,l
-        ld (@b_low + 1),a
-        ld a,h
-        ld (@b_middle + 1),a
-        ld a,c
-        ld (@b_high + 1),a
-        xor a                   ; C:D:E = -16 inv, t(0)
+        xor a                   ; B:DE = -16 inv, the step of 16 n inv
         sub l
         ld e,a
         ld a,0
@@ -763,58 +756,51 @@ rmsnorm:
         ld d,a
         ld a,0
         sbc a,c
-        ld c,a
-        ld hl,RN_UNIT_PRODUCTS
-@th_entry:
-        ld (hl),e
-        set 5,l
-        ld (hl),d
-        set 6,l
-        ld (hl),c
-        ld a,e                  ; t(i + 1) = t(i) + inv
-@th_low:
-        add a,0                 ; (patched: inv's low byte)
-        ld e,a
-        ld a,d
-@th_high:
-        adc a,0                 ; (patched: its high byte)
-        ld d,a
-        jr nc,@th_next
-        inc c
-@th_next:
-        ld a,l                  ; $60 + i -> i + 1
-        sub $60 - 1
+        ld b,a
+        ld hl,(rn_inv)          ; A:HL = 240 inv = 256 inv - 16 inv: its low byte E, the next
+        ld a,l                  ; inv's low byte + D, the top inv's high byte + B and the carry
+        add a,d
         ld l,a
-        cp 32
-        jr c,@th_entry
-        inc h                   ; 16 n inv for n = 0..15
-        ld l,0
-        ld d,l
-        ld e,l
-        ld c,l
-@b_entry:
-        ld (hl),e
-        inc l
-        ld (hl),d
-        inc l
-        ld (hl),c
-        ld a,l
-        add a,16 - 2
-        ld l,a
-        ret c                   ; (past n = 15: L back to 0)
-        ld a,e
-@b_low:
-        add a,0                 ; (patched: 16 inv, its low byte)
+        ld a,h
+        adc a,b
+        ld h,l
+        ld l,e
+        ld sp,RN_UNIT_PRODUCTS + 256 + 4 * 16
+        ld c,16
+@sixteens:                      ; 16 n inv for n = 15..0 at 4 n, the page after t's
+        push af
+        push hl
+        add hl,de
+        adc a,b
+        dec c
+        jr nz,@sixteens
+        ld hl,(rn_inv)          ; B:DE = -inv (inv > 0), the step of t
+        xor a
+        sub l
         ld e,a
-        ld a,d
-@b_middle:
-        adc a,0                 ; (patched: the middle byte)
+        sbc a,a
+        sub h
         ld d,a
-        ld a,c
-@b_high:
-        adc a,0                 ; (patched: the high byte)
-        ld c,a
-        jr @b_entry
+        ld b,$FF
+        xor a                   ; A:HL = 15 inv = 16 inv - inv, t(31)
+        .repeat 4
+        add hl,hl
+        rla
+        .endrepeat
+        add hl,de
+        adc a,b
+        ld sp,RN_UNIT_PRODUCTS + 4 * 32
+        ld c,32
+@multiples:                     ; t(i) = (i - 16) inv for i = 31..0 at 4 i
+        push af
+        push hl
+        add hl,de
+        adc a,b
+        dec c
+        jr nz,@multiples
+@products_sp:
+        ld sp,0                 ; (patched: rmsnorm's stack, this call's return on it)
+        ret
 .ifdef RN_SWAPPED_SQUARES
         rn_swap_squares_routine
 .endif
@@ -851,25 +837,33 @@ rn_table_element:
         add a,16
         cp 32
         jp nc,rmsnorm@unit_inv  ; (DE = x, the stack as @unit_element leaves it)
-        ld b,a                  ; B = i = x's high byte + 16
+        add a,a
+        add a,a
+        ld b,a                  ; B = 4 i, i = x's high byte + 16
         ld h,RN_PRODUCTS_PAGE + 1
         ld a,e
         and $F0
-        ld l,a                  ; HL = &16 n1 inv
+        rrca
+        rrca
+        ld l,a                  ; HL = &16 n1 inv (at 4 n1)
         ld a,e
         and $0F
         or $10
+        add a,a
+        add a,a
         ld e,a
         ld d,RN_PRODUCTS_PAGE   ; DE = &t(16 + n0) = &n0 inv
         ld a,(de)
         add a,(hl)              ; byte 0 of (x & 255) inv: its carry
         inc l
-        set 5,e
+        inc e
         ld a,(de)
         adc a,(hl)
         ld c,a                  ; byte 1
         inc l
-        set 6,e
+        inc l
+        inc e
+        inc e
         ld a,(de)
         adc a,(hl)              ; byte 2 ((x & 255) inv < 2^23: no carry on)
         ld l,b
@@ -878,11 +872,12 @@ rn_table_element:
         ld a,c
         add a,(hl)              ; x inv's byte 1
         ld e,a
-        set 5,l
+        inc l
         ld a,b
         adc a,(hl)
         ld c,a                  ; byte 2
-        set 6,l
+        inc l
+        inc l
         ld a,(hl)
         adc a,0
         ld b,a                  ; byte 3: BC = (x inv) >> 16
