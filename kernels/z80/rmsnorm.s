@@ -766,12 +766,14 @@ rmsnorm:
         ld h,l
         ld l,e
         ld sp,RN_UNIT_PRODUCTS + 256 + 4 * 16
-        ld c,16
+        ld c,16 / 2
 @sixteens:                      ; 16 n inv for n = 15..0 at 4 n, the page after t's
+        .repeat 2               ; (two entries a round: 16 T-states fewer an entry pair)
         push af
         push hl
         add hl,de
         adc a,b
+        .endrepeat
         dec c
         jr nz,@sixteens
         ld hl,(rn_inv)          ; B:DE = -inv (inv > 0), the step of t
@@ -790,12 +792,14 @@ rmsnorm:
         add hl,de
         adc a,b
         ld sp,RN_UNIT_PRODUCTS + 4 * 32
-        ld c,32
+        ld c,32 / 2
 @multiples:                     ; t(i) = (i - 16) inv for i = 31..0 at 4 i
+        .repeat 2               ; (two entries a round: 16 T-states fewer an entry pair)
         push af
         push hl
         add hl,de
         adc a,b
+        .endrepeat
         dec c
         jr nz,@multiples
 @products_sp:
