@@ -49,8 +49,9 @@
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
 ; norms' 30,831 (31,440).
-; The 128K player's rmsnorm is 508 bytes, and rn_tables_routines' 66 after attention.s
-; (rn_table_element; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
+; The 128K player's rmsnorm is 501 bytes, and rn_tables_routines' 71 after attention.s
+; (rn_table_element; 508 and 66 before the nineteenth round's tables pushed with SP, 4-byte
+; entries; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
 ; rn_swap_squares's 24, and RN_UNIT_PRODUCTS, its tables' making 103 more; 509 before the eighteenth round's
 ; RN_UNIT_GAIN_BITS; 528 before the eighteenth round: RN_SHORT_SHIFTS
 ; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
@@ -80,6 +81,11 @@
 ; mul16u: a norm of words below 1,000 30,364 -> 25,590 T-states, below 3,000 34,326 -> 25,644
 ; (the 128K's options with RN_UNIT_GAIN_BITS, gains 64, shift 8; ~300 T-states an element for
 ; ~450-600 with mul16u, and no signs taken apart).
+; Nineteenth round (zxnorm4): the tables pushed with SP, two entries a round, each entry 4 bytes
+; (the 24-bit multiple and a flags byte): their making 5,510 -> 2,537 T-states (~37 an entry
+; and 8 a round for ~115), the element 20 T-states dearer (4 i and 4 n indices, inc for set):
+; a norm of words below 1,000 25,585 -> 23,252, below 3,000 25,638 -> 23,301 (means of 20
+; draws, the options above: python benchmarks/z80_norm_products.py).
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
@@ -130,9 +136,11 @@ RN_SQ_PAGE      = AT_SQ_PAGE
 ; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3): the unit products of an
 ; unclamped norm through tables of inv's multiples made each such call in two pages there (in
 ; whichever bank is paged: the 128K's $FC00-$FDFF, past RN_SWAPPED_SQUARES, free in banks 0 and 4):
-; page RN_UNIT_PRODUCTS: t(i) = (i - 16) inv for i = 0..31, 24 bits, its bytes at i, $20 + i and
-; $60 + i (t(16 + n) = n inv: the low nibble's products too); page RN_UNIT_PRODUCTS + 1: 16 n inv
-; for n = 0..15 at 16 n, 16 n + 1, 16 n + 2. x in -4096..4095 = 256 (i - 16) + 16 n1 + n0:
+; page RN_UNIT_PRODUCTS: t(i) = (i - 16) inv for i = 0..31, 24 bits, its bytes at 4 i, 4 i + 1 and
+; 4 i + 3 (4 i + 2 holds the flags push af leaves; t(16 + n) = n inv: the low nibble's products
+; too); page RN_UNIT_PRODUCTS + 1: 16 n inv for n = 0..15 at 4 n, 4 n + 1, 4 n + 3 (since the
+; nineteenth round: made by push, 3-byte entries at i, $20 + i, $60 + i and 16 n before).
+; x in -4096..4095 = 256 (i - 16) + 16 n1 + n0:
 ; x inv = 256 t(i) + 16 n1 inv + n0 inv, with no product and no signs taken apart.
 RN_PRODUCTS_PAGE = RN_UNIT_PRODUCTS >> 8
         .assert RN_UNIT_PRODUCTS % 256 == 0, "rmsnorm's products' tables must open a page"
