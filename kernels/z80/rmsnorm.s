@@ -169,6 +169,17 @@ rn_unit_shift   = rn_vars + 11  ; byte: shift - a for gains of 2^a (the fixed-ga
         inc de
         .endmacro
 
+; rn_step - HL to x's or out's next byte in the unit loops: inc l with RN_IN_PAGE (the 128K
+; player's, nineteenth round: rn_x's and rn_out's 64 bytes each within a page, forward.s's .assert
+; for fw_h and fw_xn; 4 T-states a step fewer), else inc hl.
+        .macro rn_step
+.ifdef RN_IN_PAGE
+        inc l
+.else
+        inc hl
+.endif
+        .endmacro
+
 ; rn_add_square - D'E':H'L' (the sum of squares) += DEHL, through the stack; ends in the
 ; other set. Clobbers BC'.
         .macro rn_add_square
@@ -676,9 +687,9 @@ rmsnorm:
 @clamped_shifts_end:
 .ifdef RN_FAST_SQUARES
         ld (hl),c               ; (HL = out)
-        inc hl
+        rn_step
         ld (hl),b
-        inc hl
+        rn_step
         ld a,l
 .else
         rn_store_bc
@@ -703,9 +714,9 @@ rmsnorm:
         push de
 .endif
         ld e,(hl)
-        inc hl
+        rn_step
         ld d,(hl)
-        inc hl
+        rn_step
         push hl
 @unit_inv:
         ld bc,0                 ; (patched: inv)
@@ -841,9 +852,9 @@ rn_table_element:
         push hl
         ex de,hl
         ld e,(hl)
-        inc hl
+        rn_step
         ld d,(hl)
-        inc hl
+        rn_step
         push hl
         ld a,d
         add a,16
