@@ -179,7 +179,8 @@ def unit_gain_bits(soul, most_shifts: int | None = None) -> int | None:
 
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
-                  coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True) -> str:
+                  coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
+                  in_page: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -212,6 +213,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     pairs, seventeenth round: the 48K's where it fits). `unrolled`: AT_DIVIDE_UNROLLED (the means'
     division rounds unrolled, eighteenth round: the 48K's where it fits with both). The defaults
     are the shipped 48K's choice: all three (since the eighteenth round's RN_UNIT_GAIN_BITS).
+    `in_page`: the 128K's RN_IN_PAGE (rmsnorm.s's unit loops step x and out by inc l, nineteenth
+    round), which forward.s asserts of fw_h and fw_xn: assemble_player leaves it out where the
+    layout puts one across a page (the layout is the same either way).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -242,8 +246,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if gain_bits is not None:       # (its ~130 bytes lie before at_sq_table: a soul with general gains has
             options.append(f"RN_UNIT_PRODUCTS = ${RN_UNIT_PRODUCTS:04X}   ; (rmsnorm.s's unit products "   # no room)
                            "through tables that each unclamped norm makes there)")
-        options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
-                       "asserts fw_h and fw_xn each within a page)")
+        if in_page:
+            options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
+                           "asserts fw_h and fw_xn each within a page)")
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
@@ -359,7 +364,12 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                                      unrolled=unrolled)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
-    return _assemble(player_source(soul, tokenizer, word_list, model))
+    try:
+        return _assemble(player_source(soul, tokenizer, word_list, model))
+    except AsmError as exc:     # (fw_h or fw_xn across a page: the same layout without RN_IN_PAGE,
+        if "RN_IN_PAGE" not in str(exc):        # whose inc l's are inc hl's, a byte each)
+            raise
+    return _assemble(player_source(soul, tokenizer, word_list, model, in_page=False))
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
