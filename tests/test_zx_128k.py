@@ -262,6 +262,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "mv_sparse_part" in sym and "mv_low_slots" in sym       # MV_SPARSE and MV_LOW_SLOTS
     assert "pl_store" in sym and "pl_keys" in sym and "at_dims" not in sym   # AT_PLANE_SCORES, not AT_FAST_SCORES
     assert "mv_coarse_slots" in sym and "fw_logits_bound" in sym    # MV_COARSE
+    assert "RN_IN_PAGE" in sym and max(sym["fw_h"] & 255, sym["fw_xn"] & 255) <= 256 - 64   # (zxnorm4: inc l)
     (bank, data), = built.banks
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name):
