@@ -4,11 +4,12 @@ A norm of 32 random words below 1,000 and below 3,000 (the residual's sizes; two
 to +-640 keep the root above the clamp), the mean of 20 draws each, with the 128K player's
 norm options (RN_FAST_SQUARES, RN_CLAMPED_UNIT, RN_SHORT_SHIFTS, RN_UNIT_GAIN_BITS = 6; the
 products' tables at $E800 on the kernels' bench), gains 64 and shift 8 (the shipped soul's);
-each output checked against intmath. Then the tables' making alone (rmsnorm@unit_products,
-inv = 12,345: its T-states do not depend on inv), and one norm of words below 1,000 stepped an
+each output checked against intmath. Then one norm of words below 1,000 stepped an
 instruction at a time, its T-states charged to its parts: the squares (rmsnorm's entry to
 @squared), the mean's shift (sra32), the root (isqrt24), the inverse's long division
-(@inverse to @clamp), the tables' making, the elements (the rest).
+(@inverse to @clamp), the tables' making (rmsnorm@unit_products to @multiples' end; their
+T-states do not depend on inv), the elements (the rest: with RN_UNIT_PRODUCTS since the
+nineteenth round, the loop's setup and rn_table_loop).
 
     python benchmarks/z80_norm_products.py
 """
@@ -55,7 +56,7 @@ def norm_parts(bench: Z80Bench, x) -> collections.Counter:
     cpu.iff1 = cpu.iff2 = 0
     ranges = (("squares", sym("rmsnorm"), sym("rmsnorm@squared")), ("mean's shift", sym("sra32"), sym("sra32") + 64),
               ("root", sym("isqrt24"), sym("isqrt24") + 64), ("inverse", sym("rmsnorm@inverse"), sym("rmsnorm@clamp")),
-              ("tables' making", sym("rmsnorm@unit_products"), sym("rmsnorm@products_sp") + 4))
+              ("tables' making", sym("rmsnorm@unit_products"), sym("rmsnorm@multiples") + 2 * 4 + 3))
     parts = collections.Counter()
     while cpu.pc != bench.trap:
         pc, before = cpu.pc, cpu.frame_tick
@@ -77,8 +78,6 @@ def main() -> None:
             x[:2] = (16 * 40, -16 * 40)
             costs.append(norm_cost(bench, x))
         print(f"words below {top:,}: {np.mean(costs):,.0f} T-states a norm (mean of {len(costs)})")
-    bench.poke_word(bench.sym("rn_inv"), 12345)
-    print(f"the products' tables made (rmsnorm@unit_products): {bench.call('rmsnorm@unit_products'):,} T-states")
     x = rng.integers(-1000, 1000, 32)
     x[:2] = (16 * 40, -16 * 40)
     parts = norm_parts(bench, x)

@@ -605,15 +605,15 @@ rmsnorm:
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
 .ifdef RN_UNIT_PRODUCTS                 ; to take apart), then the clamped loop's shifts and store
-        call @unit_products     ; (x in -4096..4095 through this call's tables of inv's multiples)
-        ld hl,rn_table_element
+        jp @unit_products       ; (x in -4096..4095 through this call's tables of inv's multiples,
+                                ; then rn_tables_routines's loop of their own)
 .else
         ld hl,@unit_element
-.endif
 .ifdef RN_FAST_SQUARES
         push hl                 ; (the first element: ret goes there)
 .endif
         jr @loop_setup
+.endif
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
 .ifdef RN_FAST_SQUARES                  ; for x = -32768, which never has a clamped root: its own
         ld hl,@clamped_start    ; square's mean alone makes the root 362)
@@ -639,6 +639,7 @@ rmsnorm:
         ld hl,@clamped_shifts_end
         sbc hl,de               ; (carry clear from the add: A <= 60)
         ld (@clamped_jump + 1),hl
+.ifndef RN_UNIT_PRODUCTS
         or a                    ; the unit products shift (x * inv) >> 16 one place fewer (at 15
         ld e,4                  ; or more, 14 shifts leave |x * inv| < 2^30 its sign as 15 do),
         add hl,de               ; or for a shift of 0 double it (@unit_doubled)
@@ -648,6 +649,7 @@ rmsnorm:
         ld (@unit_jump + 1),hl
         ld hl,(rn_inv)
         ld (@unit_inv + 1),hl
+.endif
 .ifdef RN_FAST_SQUARES
         ld de,(rn_x)            ; DE = x (SP for the clamped loop), HL = out (may be rn_x: each x
         ld hl,(rn_out)          ; is read before its y is stored)
@@ -705,6 +707,27 @@ rmsnorm:
 .else
         ret
 .endif
+.ifdef RN_UNIT_PRODUCTS
+@table_wide:                    ; (rn_table_loop's x outside -4096..4095: DE = x, SP on x past it)
+        ld (@table_x_sp + 1),sp
+        ld sp,(@own_sp + 1)     ; x inv by mul16s on rmsnorm's stack (interrupts off; seldom)
+        ld bc,(rn_inv)
+        call mul16s
+        ld b,d                  ; BC = (x * inv) >> 16, A its bit 15
+        ld c,e
+        ld a,h
+@table_x_sp:
+        ld sp,0                 ; (patched: back on x)
+        jp RN_TABLE_JUMP
+@table_doubled:                 ; (rn_table_loop's, here for the room below $C000) shift = a:
+        rla                     ; y = (x * inv) >> 15, always within int16
+        rl c
+        rl b
+        jp RN_TABLE_SHIFTS_END
+@table_done:                    ; (rn_table_loop's end)
+        ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
+        jr @restore
+.else
 .ifdef RN_FAST_SQUARES
 @unit_element:                  ; DE = x, HL = out (kept on the stack while mul16u runs)
         push hl
@@ -752,14 +775,14 @@ rmsnorm:
         call neg32
         jp @unit_product
 .endif
+.endif
 
 .ifdef RN_UNIT_PRODUCTS
 ; @unit_products - this call's tables from rn_inv (below 32767: x inv < 2^27), pushed with SP from
 ; each table's top down (interrupts off since the squares): an entry a push af and a push hl of
-; the 24-bit multiple in A:HL, then the step added (nineteenth round: ~53 T-states an entry).
-; Clobbers AF, BC, DE, HL.
+; the 24-bit multiple in A:HL, then the step added (nineteenth round: ~37 T-states an entry, 8 a
+; round of two); then rn_table_loop's setup, SP to x, and its first element.
 @unit_products:
-        ld (@products_sp + 1),sp
         ld hl,(rn_inv)
         xor a                   ; A:HL = 16 inv
         .repeat 4
@@ -821,9 +844,26 @@ rmsnorm:
         .endrepeat
         dec c
         jr nz,@multiples
-@products_sp:
-        ld sp,0                 ; (patched: rmsnorm's stack, this call's return on it)
-        ret
+        ld a,(rn_unit_shift)    ; y >> (shift - a) is (x inv) >> 16 shifted shift - a - 1 places, or
+        ld hl,@table_doubled    ; doubled for shift = a (shift - a <= RN_SHORT_SHIFTS here)
+        or a
+        jr z,@table_shift_set
+        add a,a
+        add a,a                 ; 4 bytes a shift
+        ld e,a
+        ld d,0
+        ld hl,RN_TABLE_SHIFTS_END + 4
+        sbc hl,de               ; (carry clear from the add)
+@table_shift_set:
+        ld (RN_TABLE_JUMP + 1),hl
+        ld hl,(rn_out)          ; HL' = out (may be rn_x: each x is popped before its y is stored)
+        ld a,l
+        add a,2 * RN_DIM
+        ld (RN_TABLE_END + 1),a ; the last element done when out's low byte reaches this
+        exx
+        ld hl,(rn_x)
+        ld sp,hl                ; SP = x (rmsnorm's stack at @own_sp)
+        jp rn_table_loop
 .ifdef RN_SWAPPED_SQUARES
         rn_swap_squares_routine
 .endif
@@ -848,18 +888,15 @@ rmsnorm:
 .endif
 .endif
 .ifdef RN_UNIT_PRODUCTS
-rn_table_element:
-        push hl
-        ex de,hl
-        ld e,(hl)
-        rn_step
-        ld d,(hl)
-        rn_step
-        push hl
+.ifndef RN_SHORT_SHIFTS
+        .assert 0, "rn_table_loop's shifts are RN_SHORT_SHIFTS's"
+.endif
+rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = out, the patches set)
+        pop de
         ld a,d
         add a,16
         cp 32
-        jp nc,rmsnorm@unit_inv  ; (DE = x, the stack as @unit_element leaves it)
+        jp nc,rmsnorm@table_wide        ; (DE = x: mul16s on rmsnorm's stack, back to RN_TABLE_JUMP)
         add a,a
         add a,a
         ld b,a                  ; B = 4 i, i = x's high byte + 16
@@ -904,10 +941,30 @@ rn_table_element:
         ld a,(hl)
         adc a,0
         ld b,a                  ; byte 3: BC = (x inv) >> 16
-        ld a,e                  ; (A = byte 1: @unit_doubled's bit 15)
-        pop de                  ; DE = x, HL = out
-        pop hl
-        jp rmsnorm@unit_jump
+        ld a,e                  ; (A = byte 1: rmsnorm@table_doubled's bit 15)
+RN_TABLE_JUMP   = *             ; (rmsnorm@table_wide's way back)
+        jp @shifts_end          ; (patched: shift - a - 1 of the shifts below, or rmsnorm@table_doubled)
+        .repeat RN_CLAMPED_SHIFTS - 1
+        sra b                   ; y >> (shift - a), floored
+        rr c
+        .endrepeat
+@shifts_end:
+RN_TABLE_SHIFTS_END = *
+        ld a,c                  ; y at out, in the other set
+        exx
+        ld (hl),a
+        rn_step
+        exx
+        ld a,b
+        exx
+        ld (hl),a
+        rn_step
+        ld a,l
+        exx
+RN_TABLE_END    = *
+        cp 0                    ; (patched: out's end, low byte)
+        jp nz,rn_table_loop
+        jp rmsnorm@table_done
 .endif
         .assert * <= $C000, "rmsnorm.s's tables' routines run with bank 4 in"
         .endmacro
