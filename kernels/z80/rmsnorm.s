@@ -49,9 +49,9 @@
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
 ; norms' 30,831 (31,440).
-; The 128K player's rmsnorm is 501 bytes, and rn_tables_routines' 71 after attention.s
-; (rn_table_element; 508 and 66 before the nineteenth round's tables pushed with SP, 4-byte
-; entries; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
+; The 128K player's rmsnorm is 498 bytes, and rn_tables_routines' 86 after attention.s
+; (rn_table_loop; 508 and 66 (rn_table_element) before the nineteenth round's tables pushed
+; with SP, 4-byte entries, and the unclamped unit loop of its own; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
 ; rn_swap_squares's 24, and RN_UNIT_PRODUCTS, its tables' making 103 more; 509 before the eighteenth round's
 ; RN_UNIT_GAIN_BITS; 528 before the eighteenth round: RN_SHORT_SHIFTS
 ; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
@@ -85,7 +85,10 @@
 ; (the 24-bit multiple and a flags byte): their making 5,510 -> 2,537 T-states (~37 an entry
 ; and 8 a round for ~115), the element 20 T-states dearer (4 i and 4 n indices, inc for set):
 ; a norm of words below 1,000 25,585 -> 23,252, below 3,000 25,638 -> 23,301 (means of 20
-; draws, the options above: python benchmarks/z80_norm_products.py).
+; draws, the options above: python benchmarks/z80_norm_products.py); then rn_table_loop, the
+; unclamped unit loop of its own (x popped with SP, out in the other set's HL, no pushes and
+; pops around an element, the tables' making jumping to it with no call; a wide x by mul16s in
+; rmsnorm@table_wide): 21,554 and 21,603, the elements ~360 T-states for ~410.
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
@@ -879,8 +882,11 @@ rmsnorm:
 ; out of the xor/and/xor, with no four rrca's (16 T-states an element). The 128K player's
 ; (build.py places it in banks 0 and 4: the layer 1 norms run with bank 4 in), made once a
 ; LOAD, off the tape. Clobbers AF, DE, HL.
-; rn_table_element - rmsnorm's unit element (RN_FAST_SQUARES's: DE = x, HL = out, the clamped loop's
-; target) with x inv from the tables; x outside -4096..4095 goes to mul16u (rmsnorm@unit_inv).
+; rn_table_loop - rmsnorm's unclamped unit loop with RN_UNIT_PRODUCTS (nineteenth round), entered
+; by rmsnorm@unit_products's jp with SP on x (interrupts off), HL' = out and its patches set: x
+; popped, x inv from the tables (x outside -4096..4095 through rmsnorm@table_wide's mul16s),
+; shifted by RN_TABLE_JUMP's patched jump (or doubled, rmsnorm@table_doubled), y stored through
+; HL' (rn_step); rmsnorm@table_done ends it.
         .macro rn_tables_routines
 .ifdef RN_SWAPPED_SQUARES
 .ifndef RN_UNIT_PRODUCTS
