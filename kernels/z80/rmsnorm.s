@@ -49,9 +49,15 @@
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
 ; norms' 30,831 (31,440).
-; The 128K player's rmsnorm is 498 bytes, and rn_tables_routines' 86 after attention.s
+; Nineteenth round, RN_FAST_SQUARES's loop: x's high byte checked first (one cp for a positive,
+; below $10; a negative's page after a second, from $F1), x >> 4's byte made after it on each
+; path (a wide one's too): 15 T-states fewer a positive element, 1 a negative (the swapped
+; squares' figures above: a positive 16 + 15 fewer than before that round's copy, python
+; benchmarks/z80_token.py --model 128k: -1,128 a position on "hello"; 5 bytes more).
+; The 128K player's rmsnorm is 503 bytes, and rn_tables_routines' 86 after attention.s
 ; (rn_table_loop; 508 and 66 (rn_table_element) before the nineteenth round's tables pushed
-; with SP, 4-byte entries, and the unclamped unit loop of its own; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
+; with SP, 4-byte entries, the unclamped unit loop of its own and the squares' check first;
+; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
 ; rn_swap_squares's 24, and RN_UNIT_PRODUCTS, its tables' making 103 more; 509 before the eighteenth round's
 ; RN_UNIT_GAIN_BITS; 528 before the eighteenth round: RN_SHORT_SHIFTS
 ; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
@@ -244,7 +250,9 @@ rmsnorm:
         ld c,l
 @fast_square:                   ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
         pop de                  ; x popped (the 128K player's)
-        ld a,d
+        ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
+        cp $10                  ; each sign its own range check and page, the positive first and the
+        jr nc,@fast_not_positive        ; byte made after it (nineteenth round)
         xor e
         and $0F
         xor e
@@ -257,11 +265,6 @@ rmsnorm:
         rrca
         ld e,a                  ; E = (x >> 4) & 255: the high nibble's low bits, the low byte's high
 .endif
-        ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
-        add a,a                 ; each sign its own range check and page, in 2x (eighteenth round)
-        jr c,@fast_negative
-        cp 2 * $10
-        jr nc,@fast_wide
         ld d,RN_SQ_PAGE         ; DE = &S(x >> 4), its low byte
         ld a,(de)
         add a,l
@@ -290,9 +293,19 @@ rmsnorm:
 @fast_carry:
         inc c
         jr @fast_added
-@fast_negative:                 ; (A = 2x's high byte, carry out)
-        cp 2 * $F1 - 256
+@fast_not_positive:             ; (A = x's high byte)
+        cp $F1
         jr c,@fast_wide
+        xor e                   ; (E as above)
+        and $0F
+        xor e
+.ifndef RN_SWAPPED_SQUARES
+        rrca
+        rrca
+        rrca
+        rrca
+.endif
+        ld e,a
         ld d,RN_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
         ld a,(de)
         add a,l
@@ -309,14 +322,15 @@ rmsnorm:
         ld sp,(@own_sp + 1)
         push bc
         push hl
-.ifdef RN_SWAPPED_SQUARES
-        ld a,e                  ; (E's nibbles back in place)
+        ld a,d                  ; E = (x >> 4) & 255
+        xor e
+        and $0F
+        xor e
         rrca
         rrca
         rrca
         rrca
         ld e,a
-.endif
         ld a,d
         .repeat RN_PRE_SHIFT
         sra a
