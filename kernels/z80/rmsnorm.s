@@ -54,7 +54,7 @@
 ; path (a wide one's too): 15 T-states fewer a positive element, 1 a negative (the swapped
 ; squares' figures above: a positive 16 + 15 fewer than before that round's copy, python
 ; benchmarks/z80_token.py --model 128k: -1,128 a position on "hello"; 5 bytes more).
-; The 128K player's rmsnorm is 503 bytes, and rn_tables_routines' 86 after attention.s
+; The 128K player's rmsnorm is 499 bytes, and rn_tables_routines' 82 after attention.s
 ; (rn_table_loop; 508 and 66 (rn_table_element) before the nineteenth round's tables pushed
 ; with SP, 4-byte entries, the unclamped unit loop of its own and the squares' check first;
 ; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
@@ -94,7 +94,8 @@
 ; draws, the options above: python benchmarks/z80_norm_products.py); then rn_table_loop, the
 ; unclamped unit loop of its own (x popped with SP, out in the other set's HL, no pushes and
 ; pops around an element, the tables' making jumping to it with no call; a wide x by mul16s in
-; rmsnorm@table_wide): 21,554 and 21,603, the elements ~360 T-states for ~410.
+; rmsnorm@table_wide): 21,554 and 21,603, the elements ~360 T-states for ~410; its count by djnz
+; in the other set (no end byte compared): 21,008 and 21,056 with the squares' check first (below).
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
@@ -873,13 +874,11 @@ rmsnorm:
         sbc hl,de               ; (carry clear from the add)
 @table_shift_set:
         ld (RN_TABLE_JUMP + 1),hl
-        ld hl,(rn_out)          ; HL' = out (may be rn_x: each x is popped before its y is stored)
-        ld a,l
-        add a,2 * RN_DIM
-        ld (RN_TABLE_END + 1),a ; the last element done when out's low byte reaches this
-        exx
         ld hl,(rn_x)
         ld sp,hl                ; SP = x (rmsnorm's stack at @own_sp)
+        exx
+        ld hl,(rn_out)          ; HL' = out (may be rn_x: each x is popped before its y is stored)
+        ld b,RN_DIM             ; B' = the elements left
         jp rn_table_loop
 .ifdef RN_SWAPPED_SQUARES
         rn_swap_squares_routine
@@ -900,7 +899,7 @@ rmsnorm:
 ; by rmsnorm@unit_products's jp with SP on x (interrupts off), HL' = out and its patches set: x
 ; popped, x inv from the tables (x outside -4096..4095 through rmsnorm@table_wide's mul16s),
 ; shifted by RN_TABLE_JUMP's patched jump (or doubled, rmsnorm@table_doubled), y stored through
-; HL' (rn_step); rmsnorm@table_done ends it.
+; HL' (rn_step), B' counting; rmsnorm@table_done ends it.
         .macro rn_tables_routines
 .ifdef RN_SWAPPED_SQUARES
 .ifndef RN_UNIT_PRODUCTS
@@ -911,7 +910,8 @@ rmsnorm:
 .ifndef RN_SHORT_SHIFTS
         .assert 0, "rn_table_loop's shifts are RN_SHORT_SHIFTS's"
 .endif
-rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = out, the patches set)
+rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = out, B' the count)
+        exx                     ; (from the other set)
         pop de
         ld a,d
         add a,16
@@ -979,11 +979,7 @@ RN_TABLE_SHIFTS_END = *
         exx
         ld (hl),a
         rn_step
-        ld a,l
-        exx
-RN_TABLE_END    = *
-        cp 0                    ; (patched: out's end, low byte)
-        jp nz,rn_table_loop
+        djnz rn_table_loop      ; (B' counts)
         jp rmsnorm@table_done
 .endif
         .assert * <= $C000, "rmsnorm.s's tables' routines run with bank 4 in"
