@@ -51,8 +51,7 @@
 ; norms' 30,831 (31,440).
 ; Nineteenth round, RN_FAST_SQUARES's loop: x's high byte checked first (one cp for a positive,
 ; below $10; a negative's page after a second, from $F1), x >> 4's byte made after it on each
-; path (a wide one's too): 15 T-states fewer a positive element, 1 a negative (the swapped
-; squares' figures above: a positive 16 + 15 fewer than before that round's copy, python
+; path (a wide one's too): 15 T-states fewer a positive element, 1 a negative (python
 ; benchmarks/z80_token.py --model 128k: -1,128 a position on "hello"; 5 bytes more).
 ; The 128K player's rmsnorm is 499 bytes, and rn_tables_routines' 82 after attention.s
 ; (rn_table_loop; 508 and 66 (rn_table_element) before the nineteenth round's tables pushed
