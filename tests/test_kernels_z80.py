@@ -683,9 +683,10 @@ def test_rmsnorm_swapped_squares_match_intmath_and_save_four_rotations_an_elemen
     """RN_SWAPPED_SQUARES (the 128K player's, eighteenth round): rn_swap_squares copies AT_FAST_MEANS's
     table to that page with each page's entries in nibble-swapped order, and RN_FAST_SQUARES's loop
     reads it with x >> 4's byte as the xor/and/xor leaves it, with no four rrca's: bit for bit
-    intmath at the table's edges, beyond them (the wide path puts E's nibbles back for mul16s) and
-    for every kind of gain, 16 T-states a table element cheaper (a wide one 8 dearer). It fails with the copy's pages
-    or its swap off, or a wide x's nibbles left swapped."""
+    intmath at the table's edges, beyond them (the wide path makes x >> 4's byte for mul16s) and
+    for every kind of gain, 16 T-states a table element cheaper (a wide one the same: since the
+    nineteenth round each path makes its own byte). It fails with the copy's pages or its swap
+    off, or a wide x's nibbles left swapped."""
     fast_options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION]
     fast = Z80Bench(options="\n".join(fast_options))
     swapped = Z80Bench("        rn_tables_routines", options="\n".join(fast_options + ["RN_SWAPPED_SQUARES = $E400"]))
@@ -701,7 +702,7 @@ def test_rmsnorm_swapped_squares_match_intmath_and_save_four_rotations_an_elemen
         costs = {name: checked_rmsnorm(bench, x, gain, shift, (name, case))
                  for name, bench in (("fast", fast), ("swapped", swapped))}
         narrow = int(np.sum((x >= -3840) & (x < 4096)))    # (x's high byte $F1..$0F: the table's)
-        assert costs["fast"] - costs["swapped"] == 16 * narrow - 8 * (32 - narrow), (case, costs)   # (a wide one: 24 back)
+        assert costs["fast"] - costs["swapped"] == 16 * narrow, (case, costs)   # (a wide one makes its byte as either does)
 
 
 @pytest.mark.parametrize("unit_gain_bits", [False, True])
@@ -743,6 +744,39 @@ def test_rmsnorm_unit_products_through_the_tables_match_intmath(unit_gain_bits):
     x = rng.integers(-3000, 3000, 32)
     rmsnorm_with_gains_of(tables, x, 6, 8, out=0xA000)           # in place
     assert np.array_equal(tables.read_words(0xA000, 32), intmath.rmsnorm(x, np.full(32, 64), 8))
+
+
+def test_rmsnorm_in_page_steps_x_and_out_by_their_low_bytes():
+    """RN_IN_PAGE (the 128K player's, nineteenth round): with rn_x's and rn_out's 64 bytes each
+    within a page (forward.s asserts it of fw_h and fw_xn) the unit loops step out by inc l (x is
+    popped): bit for bit intmath, clamped and not, x inside and outside the products' tables'
+    range, in place too and at a page's last 64 bytes (out's end byte wrapping to 0), and exactly
+    2 T-states a step fewer (two steps an element, clamped or not). It fails with a step left as
+    inc hl or an inc l where a page may be crossed."""
+    options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION, SHORT_SHIFTS_OPTION,
+               "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_PRODUCTS = $E800"]
+    plain = Z80Bench("        rn_tables_routines", options="\n".join(options))
+    in_page = Z80Bench("        rn_tables_routines", options="\n".join(options + ["RN_IN_PAGE = 1"]))
+    rng = np.random.default_rng(29)
+
+    def run(bench, x, x_at, out):
+        words(bench, "rn_x", x_at, x)
+        bench.poke(0xA100, bytes([64] * 32))
+        bench.poke_word(bench.sym("rn_gain"), 0xA100)
+        bench.poke(bench.sym("rn_shift"), [8])
+        bench.poke_word(bench.sym("rn_out"), out)
+        cost = bench.call("rmsnorm")
+        assert np.array_equal(bench.read_words(out, 32), intmath.rmsnorm(x, np.full(32, 64), 8)), (x_at, out)
+        return cost
+
+    for case in range(12):
+        root = (5, 16, 17, 40, 150)[case % 5]
+        x = 16 * root * rng.choice([-1, 1], 32) + rng.integers(0, 16, 32)   # the root stays `root`
+        if case % 4 == 3:
+            x[5:9] = (-20000, 9000, 4096, -4097)                            # past the tables: mul16u
+        x_at, out = ((0xA000, 0xA200), (0xA0C0, 0xA2C0), (0xA040, 0xA040))[case % 3]
+        costs = [run(bench, x, x_at, out) for bench in (plain, in_page)]
+        assert costs[0] - costs[1] == 32 * 4, (case, root, costs)
 
 
 def test_rmsnorm_fast_squares_leave_interrupts_as_they_found_them():

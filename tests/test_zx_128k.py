@@ -128,9 +128,21 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_464_200
-# (1,464,200 for 1,451,137 a computed position, TurnCost.per_position, 0.9% over, with the
+PLAYER_128K_MEAN_BUDGET = 1_456_800
+# (1,456,800 for 1,443,807 a computed position, TurnCost.per_position, 0.9% over, after merging
+# zxnorm4 with zxroom128 and zxdiv;
+# 1,464,200 for 1,451,137 a computed position, TurnCost.per_position, 0.9% over, with the
 # nineteenth round's fast means' negative quotients started in the N chain, no n + 256 M added;
+# 1,457,000 for 1,443,994 a computed position, TurnCost.per_position, 0.9% over, with zxnorm4's
+# rn_table_loop counting its elements by djnz in the other set;
+# 1,457,400 for 1,444,352 a computed position, TurnCost.per_position, 0.9% over, with zxnorm4's
+# squares' range check before the byte (a positive x's high byte by one cp);
+# 1,458,500 for 1,445,480 a computed position, TurnCost.per_position, 0.9% over, with zxnorm4's
+# rn_table_loop (x popped, out in the other set: no pushes and pops around an element);
+# 1,460,800 for 1,447,733 a computed position, TurnCost.per_position, 0.9% over, with zxnorm4's
+# RN_IN_PAGE too (rmsnorm.s's unit loops step x and out by inc l);
+# 1,461,500 for 1,448,428 a computed position, TurnCost.per_position, 0.9% over, with the
+# nineteenth round's zxnorm4: RN_UNIT_PRODUCTS's tables of inv's multiples pushed with SP;
 # 1,464,500 for 1,451,420 a computed position, TurnCost.per_position, 0.9% over, with zxscan's
 # look for T's lone row before the logits' scan (logitsraw.s: T's row not computed again) and
 # the 128K's argmax without its runner-up, in rounds of two (vecops.s's AM_RUNNER_KEPT,
@@ -267,6 +279,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "mv_sparse_part" in sym and "mv_low_slots" in sym       # MV_SPARSE and MV_LOW_SLOTS
     assert "pl_store" in sym and "pl_keys" in sym and "at_dims" not in sym   # AT_PLANE_SCORES, not AT_FAST_SCORES
     assert "mv_coarse_slots" in sym and "fw_logits_bound" in sym    # MV_COARSE
+    assert "RN_IN_PAGE" in sym and max(sym["fw_h"] & 255, sym["fw_xn"] & 255) <= 256 - 64   # (zxnorm4: inc l)
     (bank, data), _embedding = built.banks
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name):

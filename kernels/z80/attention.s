@@ -1335,17 +1335,8 @@ at_fast_negative:               ; v = vl - 256: 2 w v = 2 w vl - 512 w (A = w, B
         dec e
         jp nz,at_fast_dimension@position
         jp at_fast_dimension@positions_done
-at_fast_wide:                   ; a v beyond -256..255: this dimension and the head's others
-        ld hl,-4                ; by the product loop (a head with one such v likely has more):
-        add hl,sp               ; at_row = &v[0][d] = SP - 2 + 2 j, SP just past v[j][d] and E = j + 1
-        ld d,0
-        add hl,de
-        add hl,de
-        ld (at_row),hl
-        ld sp,(at_fast_sp)
-        ld hl,attend_head@dimension_slow
-        ld (attend_head@dimension + 1),hl
-        jp attend_head@dimension_slow
+at_fast_wide:                   ; (djnz's reach: the way out itself lies past the table, to keep
+        jp at_fast_wide_out     ; the code before it short enough for every soul's layout)
 at_fast_zero:                   ; w = 0: nothing to add, whatever v is (v unread: SP steps past it)
         pop hl                  ; v[j - 1][d] next
         dec e
@@ -1504,6 +1495,21 @@ at_lut:         .res AT_MAX_POSITIONS
         at_head_variables
         at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
+
+; at_fast_wide_out - at_fast_dimension's way out for a v beyond -256..255 (from at_fast_wide):
+; this dimension and the head's others by the product loop (a head with one such v likely
+; has more).
+at_fast_wide_out:
+        ld hl,-4
+        add hl,sp               ; at_row = &v[0][d] = SP - 2 + 2 j, SP just past v[j][d] and E = j + 1
+        ld d,0
+        add hl,de
+        add hl,de
+        ld (at_row),hl
+        ld sp,(at_fast_sp)
+        ld hl,attend_head@dimension_slow
+        ld (attend_head@dimension + 1),hl
+        jp attend_head@dimension_slow
 
 ; at_weight_squares - sum_j S(lut[j]) over the head's at_count positions (<= 20 * 65025,
 ; summed in IXH:IY by the weights' loop), the count and the last row's offset patched into

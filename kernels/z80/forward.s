@@ -110,6 +110,9 @@ fw_layer:       .word 0
 .endif
 fw_h:           .res 2 * FW_DIM
 fw_xn:          .res 2 * FW_DIM
+.ifdef RN_IN_PAGE
+        .assert (fw_h & 255) <= 256 - 2 * FW_DIM && (fw_xn & 255) <= 256 - 2 * FW_DIM, "rmsnorm.s's RN_IN_PAGE steps x (fw_h) and out (fw_xn) by inc l: each within a page"
+.endif
 fw_q:           .res 2 * FW_DIM
 fw_att:         .res 2 * FW_DIM
 fw_ffn:         .res 2 * FW_FFN

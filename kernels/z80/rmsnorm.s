@@ -49,8 +49,14 @@
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
 ; norms' 30,831 (31,440).
-; The 128K player's rmsnorm is 508 bytes, and rn_tables_routines' 66 after attention.s
-; (rn_table_element; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
+; Nineteenth round, RN_FAST_SQUARES's loop: x's high byte checked first (one cp for a positive,
+; below $10; a negative's page after a second, from $F1), x >> 4's byte made after it on each
+; path (a wide one's too): 15 T-states fewer a positive element, 1 a negative (python
+; benchmarks/z80_token.py --model 128k: -1,128 a position on "hello"; 5 bytes more).
+; The 128K player's rmsnorm is 499 bytes, and rn_tables_routines' 82 after attention.s
+; (rn_table_loop; 508 and 66 (rn_table_element) before the nineteenth round's tables pushed
+; with SP, 4-byte entries, the unclamped unit loop of its own and the squares' check first;
+; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
 ; rn_swap_squares's 24, and RN_UNIT_PRODUCTS, its tables' making 103 more; 509 before the eighteenth round's
 ; RN_UNIT_GAIN_BITS; 528 before the eighteenth round: RN_SHORT_SHIFTS
 ; 48 fewer, the squares' signs apart 15 more, the clamped loop by SP 17 more, the gains'
@@ -80,6 +86,15 @@
 ; mul16u: a norm of words below 1,000 30,364 -> 25,590 T-states, below 3,000 34,326 -> 25,644
 ; (the 128K's options with RN_UNIT_GAIN_BITS, gains 64, shift 8; ~300 T-states an element for
 ; ~450-600 with mul16u, and no signs taken apart).
+; Nineteenth round (zxnorm4): the tables pushed with SP, two entries a round, each entry 4 bytes
+; (the 24-bit multiple and a flags byte): their making 5,510 -> 2,537 T-states (~37 an entry
+; and 8 a round for ~115), the element 20 T-states dearer (4 i and 4 n indices, inc for set):
+; a norm of words below 1,000 25,585 -> 23,252, below 3,000 25,638 -> 23,301 (means of 20
+; draws, the options above: python benchmarks/z80_norm_products.py); then rn_table_loop, the
+; unclamped unit loop of its own (x popped with SP, out in the other set's HL, no pushes and
+; pops around an element, the tables' making jumping to it with no call; a wide x by mul16s in
+; rmsnorm@table_wide): 21,554 and 21,603, the elements ~360 T-states for ~410; its count by djnz
+; in the other set (no end byte compared): 21,008 and 21,056 with the squares' check first (below).
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
@@ -130,9 +145,11 @@ RN_SQ_PAGE      = AT_SQ_PAGE
 ; RN_UNIT_PRODUCTS = page (the 128K player's, eighteenth round, zxnorm3): the unit products of an
 ; unclamped norm through tables of inv's multiples made each such call in two pages there (in
 ; whichever bank is paged: the 128K's $FC00-$FDFF, past RN_SWAPPED_SQUARES, free in banks 0 and 4):
-; page RN_UNIT_PRODUCTS: t(i) = (i - 16) inv for i = 0..31, 24 bits, its bytes at i, $20 + i and
-; $60 + i (t(16 + n) = n inv: the low nibble's products too); page RN_UNIT_PRODUCTS + 1: 16 n inv
-; for n = 0..15 at 16 n, 16 n + 1, 16 n + 2. x in -4096..4095 = 256 (i - 16) + 16 n1 + n0:
+; page RN_UNIT_PRODUCTS: t(i) = (i - 16) inv for i = 0..31, 24 bits, its bytes at 4 i, 4 i + 1 and
+; 4 i + 3 (4 i + 2 holds the flags push af leaves; t(16 + n) = n inv: the low nibble's products
+; too); page RN_UNIT_PRODUCTS + 1: 16 n inv for n = 0..15 at 4 n, 4 n + 1, 4 n + 3 (since the
+; nineteenth round: made by push, 3-byte entries at i, $20 + i, $60 + i and 16 n before).
+; x in -4096..4095 = 256 (i - 16) + 16 n1 + n0:
 ; x inv = 256 t(i) + 16 n1 inv + n0 inv, with no product and no signs taken apart.
 RN_PRODUCTS_PAGE = RN_UNIT_PRODUCTS >> 8
         .assert RN_UNIT_PRODUCTS % 256 == 0, "rmsnorm's products' tables must open a page"
@@ -159,6 +176,17 @@ rn_unit_shift   = rn_vars + 11  ; byte: shift - a for gains of 2^a (the fixed-ga
         ld a,b
         ld (de),a
         inc de
+        .endmacro
+
+; rn_step - HL to x's or out's next byte in the unit loops: inc l with RN_IN_PAGE (the 128K
+; player's, nineteenth round: rn_x's and rn_out's 64 bytes each within a page, forward.s's .assert
+; for fw_h and fw_xn; 4 T-states a step fewer), else inc hl.
+        .macro rn_step
+.ifdef RN_IN_PAGE
+        inc l
+.else
+        inc hl
+.endif
         .endmacro
 
 ; rn_add_square - D'E':H'L' (the sum of squares) += DEHL, through the stack; ends in the
@@ -222,7 +250,9 @@ rmsnorm:
         ld c,l
 @fast_square:                   ; (x >> 4)^2 from attention.s's table (AT_FAST_MEANS): no shifts,
         pop de                  ; x popped (the 128K player's)
-        ld a,d
+        ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
+        cp $10                  ; each sign its own range check and page, the positive first and the
+        jr nc,@fast_not_positive        ; byte made after it (nineteenth round)
         xor e
         and $0F
         xor e
@@ -235,11 +265,6 @@ rmsnorm:
         rrca
         ld e,a                  ; E = (x >> 4) & 255: the high nibble's low bits, the low byte's high
 .endif
-        ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
-        add a,a                 ; each sign its own range check and page, in 2x (eighteenth round)
-        jr c,@fast_negative
-        cp 2 * $10
-        jr nc,@fast_wide
         ld d,RN_SQ_PAGE         ; DE = &S(x >> 4), its low byte
         ld a,(de)
         add a,l
@@ -268,9 +293,19 @@ rmsnorm:
 @fast_carry:
         inc c
         jr @fast_added
-@fast_negative:                 ; (A = 2x's high byte, carry out)
-        cp 2 * $F1 - 256
+@fast_not_positive:             ; (A = x's high byte)
+        cp $F1
         jr c,@fast_wide
+        xor e                   ; (E as above)
+        and $0F
+        xor e
+.ifndef RN_SWAPPED_SQUARES
+        rrca
+        rrca
+        rrca
+        rrca
+.endif
+        ld e,a
         ld d,RN_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
         ld a,(de)
         add a,l
@@ -287,14 +322,15 @@ rmsnorm:
         ld sp,(@own_sp + 1)
         push bc
         push hl
-.ifdef RN_SWAPPED_SQUARES
-        ld a,e                  ; (E's nibbles back in place)
+        ld a,d                  ; E = (x >> 4) & 255
+        xor e
+        and $0F
+        xor e
         rrca
         rrca
         rrca
         rrca
         ld e,a
-.endif
         ld a,d
         .repeat RN_PRE_SHIFT
         sra a
@@ -586,15 +622,15 @@ rmsnorm:
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
 .ifdef RN_UNIT_PRODUCTS                 ; to take apart), then the clamped loop's shifts and store
-        call @unit_products     ; (x in -4096..4095 through this call's tables of inv's multiples)
-        ld hl,rn_table_element
+        jp @unit_products       ; (x in -4096..4095 through this call's tables of inv's multiples,
+                                ; then rn_tables_routines's loop of their own)
 .else
         ld hl,@unit_element
-.endif
 .ifdef RN_FAST_SQUARES
         push hl                 ; (the first element: ret goes there)
 .endif
         jr @loop_setup
+.endif
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
 .ifdef RN_FAST_SQUARES                  ; for x = -32768, which never has a clamped root: its own
         ld hl,@clamped_start    ; square's mean alone makes the root 362)
@@ -620,6 +656,7 @@ rmsnorm:
         ld hl,@clamped_shifts_end
         sbc hl,de               ; (carry clear from the add: A <= 60)
         ld (@clamped_jump + 1),hl
+.ifndef RN_UNIT_PRODUCTS
         or a                    ; the unit products shift (x * inv) >> 16 one place fewer (at 15
         ld e,4                  ; or more, 14 shifts leave |x * inv| < 2^30 its sign as 15 do),
         add hl,de               ; or for a shift of 0 double it (@unit_doubled)
@@ -629,6 +666,7 @@ rmsnorm:
         ld (@unit_jump + 1),hl
         ld hl,(rn_inv)
         ld (@unit_inv + 1),hl
+.endif
 .ifdef RN_FAST_SQUARES
         ld de,(rn_x)            ; DE = x (SP for the clamped loop), HL = out (may be rn_x: each x
         ld hl,(rn_out)          ; is read before its y is stored)
@@ -668,9 +706,9 @@ rmsnorm:
 @clamped_shifts_end:
 .ifdef RN_FAST_SQUARES
         ld (hl),c               ; (HL = out)
-        inc hl
+        rn_step
         ld (hl),b
-        inc hl
+        rn_step
         ld a,l
 .else
         rn_store_bc
@@ -686,6 +724,27 @@ rmsnorm:
 .else
         ret
 .endif
+.ifdef RN_UNIT_PRODUCTS
+@table_wide:                    ; (rn_table_loop's x outside -4096..4095: DE = x, SP on x past it)
+        ld (@table_x_sp + 1),sp
+        ld sp,(@own_sp + 1)     ; x inv by mul16s on rmsnorm's stack (interrupts off; seldom)
+        ld bc,(rn_inv)
+        call mul16s
+        ld b,d                  ; BC = (x * inv) >> 16, A its bit 15
+        ld c,e
+        ld a,h
+@table_x_sp:
+        ld sp,0                 ; (patched: back on x)
+        jp RN_TABLE_JUMP
+@table_doubled:                 ; (rn_table_loop's, here for the room below $C000) shift = a:
+        rla                     ; y = (x * inv) >> 15, always within int16
+        rl c
+        rl b
+        jp RN_TABLE_SHIFTS_END
+@table_done:                    ; (rn_table_loop's end)
+        ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
+        jr @restore
+.else
 .ifdef RN_FAST_SQUARES
 @unit_element:                  ; DE = x, HL = out (kept on the stack while mul16u runs)
         push hl
@@ -695,9 +754,9 @@ rmsnorm:
         push de
 .endif
         ld e,(hl)
-        inc hl
+        rn_step
         ld d,(hl)
-        inc hl
+        rn_step
         push hl
 @unit_inv:
         ld bc,0                 ; (patched: inv)
@@ -733,29 +792,22 @@ rmsnorm:
         call neg32
         jp @unit_product
 .endif
+.endif
 
 .ifdef RN_UNIT_PRODUCTS
-; @unit_products - this call's tables from rn_inv (below 32767: x inv < 2^27). Clobbers AF, BC,
-; DE, HL.
+; @unit_products - this call's tables from rn_inv (below 32767: x inv < 2^27), pushed with SP from
+; each table's top down (interrupts off since the squares): an entry a push af and a push hl of
+; the 24-bit multiple in A:HL, then the step added (nineteenth round: ~37 T-states an entry, 8 a
+; round of two); then rn_table_loop's setup, SP to x, and its first element.
 @unit_products:
         ld hl,(rn_inv)
-        ld a,l
-        ld (@th_low + 1),a
-        ld a,h
-        ld (@th_high + 1),a
         xor a                   ; A:HL = 16 inv
         .repeat 4
         add hl,hl
         rla
         .endrepeat
         ld c,a
-        ld a,l
-        ld (@b_low + 1),a
-        ld a,h
-        ld (@b_middle + 1),a
-        ld a,c
-        ld (@b_high + 1),a
-        xor a                   ; C:D:E = -16 inv, t(0)
+        xor a                   ; B:DE = -16 inv, the step of 16 n inv
         sub l
         ld e,a
         ld a,0
@@ -763,58 +815,70 @@ rmsnorm:
         ld d,a
         ld a,0
         sbc a,c
-        ld c,a
-        ld hl,RN_UNIT_PRODUCTS
-@th_entry:
-        ld (hl),e
-        set 5,l
-        ld (hl),d
-        set 6,l
-        ld (hl),c
-        ld a,e                  ; t(i + 1) = t(i) + inv
-@th_low:
-        add a,0                 ; (patched: inv's low byte)
-        ld e,a
-        ld a,d
-@th_high:
-        adc a,0                 ; (patched: its high byte)
-        ld d,a
-        jr nc,@th_next
-        inc c
-@th_next:
-        ld a,l                  ; $60 + i -> i + 1
-        sub $60 - 1
+        ld b,a
+        ld hl,(rn_inv)          ; A:HL = 240 inv = 256 inv - 16 inv: its low byte E, the next
+        ld a,l                  ; inv's low byte + D, the top inv's high byte + B and the carry
+        add a,d
         ld l,a
-        cp 32
-        jr c,@th_entry
-        inc h                   ; 16 n inv for n = 0..15
-        ld l,0
-        ld d,l
-        ld e,l
-        ld c,l
-@b_entry:
-        ld (hl),e
-        inc l
-        ld (hl),d
-        inc l
-        ld (hl),c
-        ld a,l
-        add a,16 - 2
-        ld l,a
-        ret c                   ; (past n = 15: L back to 0)
-        ld a,e
-@b_low:
-        add a,0                 ; (patched: 16 inv, its low byte)
+        ld a,h
+        adc a,b
+        ld h,l
+        ld l,e
+        ld sp,RN_UNIT_PRODUCTS + 256 + 4 * 16
+        ld c,16 / 2
+@sixteens:                      ; 16 n inv for n = 15..0 at 4 n, the page after t's
+        .repeat 2               ; (two entries a round: 16 T-states fewer an entry pair)
+        push af
+        push hl
+        add hl,de
+        adc a,b
+        .endrepeat
+        dec c
+        jr nz,@sixteens
+        ld hl,(rn_inv)          ; B:DE = -inv (inv > 0), the step of t
+        xor a
+        sub l
         ld e,a
-        ld a,d
-@b_middle:
-        adc a,0                 ; (patched: the middle byte)
+        sbc a,a
+        sub h
         ld d,a
-        ld a,c
-@b_high:
-        adc a,0                 ; (patched: the high byte)
-        ld c,a
-        jr @b_entry
+        ld b,$FF
+        xor a                   ; A:HL = 15 inv = 16 inv - inv, t(31)
+        .repeat 4
+        add hl,hl
+        rla
+        .endrepeat
+        add hl,de
+        adc a,b
+        ld sp,RN_UNIT_PRODUCTS + 4 * 32
+        ld c,32 / 2
+@multiples:                     ; t(i) = (i - 16) inv for i = 31..0 at 4 i
+        .repeat 2               ; (two entries a round: 16 T-states fewer an entry pair)
+        push af
+        push hl
+        add hl,de
+        adc a,b
+        .endrepeat
+        dec c
+        jr nz,@multiples
+        ld a,(rn_unit_shift)    ; y >> (shift - a) is (x inv) >> 16 shifted shift - a - 1 places, or
+        ld hl,@table_doubled    ; doubled for shift = a (shift - a <= RN_SHORT_SHIFTS here)
+        or a
+        jr z,@table_shift_set
+        add a,a
+        add a,a                 ; 4 bytes a shift
+        ld e,a
+        ld d,0
+        ld hl,RN_TABLE_SHIFTS_END + 4
+        sbc hl,de               ; (carry clear from the add)
+@table_shift_set:
+        ld (RN_TABLE_JUMP + 1),hl
+        ld hl,(rn_x)
+        ld sp,hl                ; SP = x (rmsnorm's stack at @own_sp)
+        exx
+        ld hl,(rn_out)          ; HL' = out (may be rn_x: each x is popped before its y is stored)
+        ld b,RN_DIM             ; B' = the elements left
+        jp rn_table_loop
 .ifdef RN_SWAPPED_SQUARES
         rn_swap_squares_routine
 .endif
@@ -830,8 +894,11 @@ rmsnorm:
 ; out of the xor/and/xor, with no four rrca's (16 T-states an element). The 128K player's
 ; (build.py places it in banks 0 and 4: the layer 1 norms run with bank 4 in), made once a
 ; LOAD, off the tape. Clobbers AF, DE, HL.
-; rn_table_element - rmsnorm's unit element (RN_FAST_SQUARES's: DE = x, HL = out, the clamped loop's
-; target) with x inv from the tables; x outside -4096..4095 goes to mul16u (rmsnorm@unit_inv).
+; rn_table_loop - rmsnorm's unclamped unit loop with RN_UNIT_PRODUCTS (nineteenth round), entered
+; by rmsnorm@unit_products's jp with SP on x (interrupts off), HL' = out and its patches set: x
+; popped, x inv from the tables (x outside -4096..4095 through rmsnorm@table_wide's mul16s),
+; shifted by RN_TABLE_JUMP's patched jump (or doubled, rmsnorm@table_doubled), y stored through
+; HL' (rn_step), B' counting; rmsnorm@table_done ends it.
         .macro rn_tables_routines
 .ifdef RN_SWAPPED_SQUARES
 .ifndef RN_UNIT_PRODUCTS
@@ -839,37 +906,43 @@ rmsnorm:
 .endif
 .endif
 .ifdef RN_UNIT_PRODUCTS
-rn_table_element:
-        push hl
-        ex de,hl
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        push hl
+.ifndef RN_SHORT_SHIFTS
+        .assert 0, "rn_table_loop's shifts are RN_SHORT_SHIFTS's"
+.endif
+rn_table_loop:                  ; (rmsnorm@unit_products's jp: SP on x, HL' = out, B' the count)
+        exx                     ; (from the other set)
+        pop de
         ld a,d
         add a,16
         cp 32
-        jp nc,rmsnorm@unit_inv  ; (DE = x, the stack as @unit_element leaves it)
-        ld b,a                  ; B = i = x's high byte + 16
+        jp nc,rmsnorm@table_wide        ; (DE = x: mul16s on rmsnorm's stack, back to RN_TABLE_JUMP)
+        add a,a
+        add a,a
+        ld b,a                  ; B = 4 i, i = x's high byte + 16
         ld h,RN_PRODUCTS_PAGE + 1
         ld a,e
         and $F0
-        ld l,a                  ; HL = &16 n1 inv
+        rrca
+        rrca
+        ld l,a                  ; HL = &16 n1 inv (at 4 n1)
         ld a,e
         and $0F
         or $10
+        add a,a
+        add a,a
         ld e,a
         ld d,RN_PRODUCTS_PAGE   ; DE = &t(16 + n0) = &n0 inv
         ld a,(de)
         add a,(hl)              ; byte 0 of (x & 255) inv: its carry
         inc l
-        set 5,e
+        inc e
         ld a,(de)
         adc a,(hl)
         ld c,a                  ; byte 1
         inc l
-        set 6,e
+        inc l
+        inc e
+        inc e
         ld a,(de)
         adc a,(hl)              ; byte 2 ((x & 255) inv < 2^23: no carry on)
         ld l,b
@@ -878,18 +951,35 @@ rn_table_element:
         ld a,c
         add a,(hl)              ; x inv's byte 1
         ld e,a
-        set 5,l
+        inc l
         ld a,b
         adc a,(hl)
         ld c,a                  ; byte 2
-        set 6,l
+        inc l
+        inc l
         ld a,(hl)
         adc a,0
         ld b,a                  ; byte 3: BC = (x inv) >> 16
-        ld a,e                  ; (A = byte 1: @unit_doubled's bit 15)
-        pop de                  ; DE = x, HL = out
-        pop hl
-        jp rmsnorm@unit_jump
+        ld a,e                  ; (A = byte 1: rmsnorm@table_doubled's bit 15)
+RN_TABLE_JUMP   = *             ; (rmsnorm@table_wide's way back)
+        jp @shifts_end          ; (patched: shift - a - 1 of the shifts below, or rmsnorm@table_doubled)
+        .repeat RN_CLAMPED_SHIFTS - 1
+        sra b                   ; y >> (shift - a), floored
+        rr c
+        .endrepeat
+@shifts_end:
+RN_TABLE_SHIFTS_END = *
+        ld a,c                  ; y at out, in the other set
+        exx
+        ld (hl),a
+        rn_step
+        exx
+        ld a,b
+        exx
+        ld (hl),a
+        rn_step
+        djnz rn_table_loop      ; (B' counts)
+        jp rmsnorm@table_done
 .endif
         .assert * <= $C000, "rmsnorm.s's tables' routines run with bank 4 in"
         .endmacro

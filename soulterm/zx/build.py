@@ -260,7 +260,8 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
-                  coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True) -> str:
+                  coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
+                  in_page: bool = True, unit_products: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -299,6 +300,13 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     with the rest of the CODE block), and matvec.s's MV_LEAST_SHIFT where no product of the
     soul shifts past 7 (least_shift: no right chain); with `coarse`, embedrows.s in the cold
     part too (FW_EMBED_APART: room above UNCONTENDED for matvec.s's MV_PAIR_REWALK).
+
+    `in_page`: the 128K's RN_IN_PAGE (rmsnorm.s's unit loops step x and out by inc l, nineteenth
+    round), which forward.s asserts of fw_h and fw_xn: assemble_player leaves it out where the
+    layout puts one across a page (the layout is the same either way). `unit_products`: the
+    128K's RN_UNIT_PRODUCTS where the soul's gains allow it (~130 bytes below $C000, which
+    assemble_player gives up for a soul whose code would not fit there otherwise: one with the
+    general embed, whose te and pe stay below $C000).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -341,9 +349,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options += [f"kv_planes = ${bank.end + (bank.end & 1):04X}     ; in bank {DATA_BANK}, after layer 1's tensors and the word list"]
         options.append(f"RN_SWAPPED_SQUARES = ${RN_SWAPPED_SQUARES:04X}   ; (rmsnorm.s's squares by swapped nibbles: "
                        f"banks 0 and {DATA_BANK}, made at the start)")
-        if gain_bits is not None:       # (its ~130 bytes lie before at_sq_table: a soul with general gains has
+        if gain_bits is not None and unit_products:     # (its ~130 bytes lie before at_sq_table: a soul with general gains has
             options.append(f"RN_UNIT_PRODUCTS = ${RN_UNIT_PRODUCTS:04X}   ; (rmsnorm.s's unit products "   # no room)
                            "through tables that each unclamped norm makes there)")
+        if in_page:
+            options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
+                           "asserts fw_h and fw_xn each within a page)")
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if embed_apart:
@@ -499,7 +510,17 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                                      unrolled=unrolled)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
-    return _assemble(player_source(soul, tokenizer, word_list, model))
+    # The 128K: its options in order of what they gain per byte below $C000, the first set that
+    # assembles (fw_h or fw_xn across a page fails RN_IN_PAGE's assert: the same layout without it,
+    # whose inc l's are inc hl's; code past what layer 1 may run fails the bank's asserts).
+    rungs = ((True, True), (True, False), (False, True), (False, False))
+    for unit_products, in_page in rungs:
+        try:
+            return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
+                                           unit_products=unit_products))
+        except AsmError:
+            if (unit_products, in_page) == rungs[-1]:
+                raise
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
