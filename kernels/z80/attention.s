@@ -292,6 +292,36 @@ attend_head:
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
+        jr @score
+@carry:                         ; (the other set) a narrow product carried into the sum's top byte,
+        inc d                   ; which may wrap past 2^31 - 1
+        jp pe,@wrap
+        jr @narrow_done
+@subtract_narrow:               ; (the other set) the sum -= E:HL (A = E, B'C' = HL)
+        sbc hl,bc               ; (no carry: F' is from mul16s_magnitude's xor)
+        ld b,a
+        ld a,e
+        sbc a,b
+        ld e,a
+        jr nc,@narrow_done
+        dec d                   ; the borrow from the sum's top byte, which may wrap below -2^31
+        jp pe,@wrap
+        jr @narrow_done
+@wide:                          ; a product of 2^24 or more: its four bytes added or subtracted
+        push de
+        push hl
+        exx
+        pop bc
+        ex af,af'
+        jp m,@subtract
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+@summed_up:
+        ex de,hl
+        jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
+        jr @narrow_done
 @score:
         push bc
         exx
@@ -315,20 +345,19 @@ attend_head:
         ld d,(hl)
         inc hl
         push hl
-        call mul16s_magnitude   ; DEHL = |q[d] * k[j][d]|, its sign in F'
-        push de                 ; the sum += or -= DEHL, in the other register set
-        push hl
+        call mul16s_magnitude   ; DEHL = |q[d] * k[j][d]|, its sign in F'; Z: D = 0 (mul16u's)
+        jr nz,@wide
+        ex af,af'               ; (the usual: below 2^24) the sum += or -= E:HL in the other set,
+        push hl                 ; E through A
+        ld a,e
         exx
         pop bc
-        ex af,af'
-        jp m,@subtract
+        jp m,@subtract_narrow
         add hl,bc
-        pop bc
-        ex de,hl
-        adc hl,bc
-@summed_up:
-        ex de,hl
-        jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
+        adc a,e
+        ld e,a
+        jr c,@carry
+@narrow_done:
         exx
 @added:
         pop de
@@ -337,30 +366,32 @@ attend_head:
 @dot_end:
         cp 0                    ; (patched: q's end)
         jp nz,@dot
-        exx
+        exx                     ; D:E:H:L = the sum's low 32 bits, the pointers in the other set
         ld (at_sum40),hl
+        ld a,h                  ; (byte 1: f takes its top two bits)
+        ld hl,at_sum40+4
         ld (at_sum40+2),de
+        ld b,a
         ld a,d                  ; the fifth byte: the 32 bits' sign extension + the wraps
-        exx
         rla
         sbc a,a
-        ld hl,at_sum40+4
         add a,(hl)
-        ld (hl),a               ; (A = the fifth byte)
+        ld (hl),a
 @shift:
         .assert AT_SCORE_SHIFT == 14, "f is (sum >> 16) << 2 here"
+        ld l,e                  ; E:H:L:B = sum >> 8
+        ld h,d
         ld e,a
-        rla
-        sbc a,a
-        ld d,a
-        ld hl,(at_sum40+2)      ; D:E:H:L = sum >> 16
-        ld a,(at_sum40+1)
+        ld a,b
         .repeat 2
         add a,a                 ; f = sum >> 14: (sum >> 16) << 2 and byte 1's top two bits
         adc hl,hl
         rl e
-        rl d
         .endrepeat
+        ld a,e                  ; |f| <= 2^19: its top byte is E's sign
+        rla
+        sbc a,a
+        ld d,a
 .ifdef AT_FAST_SCORES
         jp @summed              ; (the probe's point is in the fast keys' loop, which comes back)
 @slow_summed:
