@@ -120,12 +120,12 @@ mul16u:
         ld a,d
         or a
         ret z                   ; a multiplier below 256: E:HL is the product
+        cp 1
+        jr z,@high1             ; D = 1 (a quarter of attention's scores): BC * D is BC
         ld d,e
         ld e,h                  ; DE = (BC * E) >> 8
         push hl                 ; L = its byte 0
         ld hl,0
-        cp 2
-        jr c,@high1             ; D = 1 (a quarter of attention's scores): BC * D is BC
         cp 4                    ; D below 4 (most of the others): its 6 leading zeros
         jr nc,@high8            ; would only shift A (HL stays 0), so run 2 rounds
         rrca
@@ -156,11 +156,17 @@ mul16u:
         pop hl
         ld h,a
         ret
-@high1:
-        ld h,b
-        ld l,c
-        xor a
-        jr @high_done
+@high1:                         ; E:HL + BC * 256, in place
+        ld a,h
+        add a,c
+        ld h,a
+        ld a,e
+        adc a,b
+        ld e,a
+        sbc a,a                 ; D = the carry (Z: D = 0, as the other returns)
+        neg
+        ld d,a
+        ret
 
 mul16s_sign:                  ; mul16s: DEHL = the magnitude, negated for a negative product
         ex af,af'

@@ -292,6 +292,8 @@ attend_head:
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
+        ld hl,(at_row)          ; (each score takes its key's row from HL)
+.ifndef AT_KEYS_BY_SP                   ; (the 48K's: the 128K's old dot, a fallback, keeps its bytes)
         jr @score
 @carry:                         ; (the other set) a narrow product carried into the sum's top byte,
         inc d                   ; which may wrap past 2^31 - 1
@@ -322,6 +324,7 @@ attend_head:
         ex de,hl
         jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
         jr @narrow_done
+.endif
 @score:
         push bc
         exx
@@ -331,8 +334,8 @@ attend_head:
         exx
         xor a
         ld (at_sum40+4),a
+        ex de,hl                ; DE = k[j]
         ld hl,(at_q)
-        ld de,(at_row)
 @dot:
         ld c,(hl)
         inc hl
@@ -346,6 +349,21 @@ attend_head:
         inc hl
         push hl
         call mul16s_magnitude   ; DEHL = |q[d] * k[j][d]|, its sign in F'; Z: D = 0 (mul16u's)
+.ifdef AT_KEYS_BY_SP
+        push de                 ; the sum += or -= DEHL, in the other register set
+        push hl
+        exx
+        pop bc
+        ex af,af'
+        jp m,@subtract
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+@summed_up:
+        ex de,hl
+        jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
+.else
         jr nz,@wide
         ex af,af'               ; (the usual: below 2^24) the sum += or -= E:HL in the other set,
         push hl                 ; E through A
@@ -357,6 +375,7 @@ attend_head:
         adc a,e
         ld e,a
         jr c,@carry
+.endif
 @narrow_done:
         exx
 @added:
@@ -419,10 +438,10 @@ attend_head:
 @not_larger:
         ld de,4
         add ix,de
-        ld hl,(at_row)
-        ld de,AT_STRIDE
+        exx                     ; DE = k[j]'s end (the dot's pointers, in this set since the sum's exx)
+        ld hl,AT_STRIDE - 2 * AT_HEAD_DIM
         add hl,de
-        ld (at_row),hl
+        ld (at_row),hl          ; (and HL: the next score's row)
         pop bc
         dec b
         jp nz,@score
