@@ -22,18 +22,6 @@
 ; attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor, the signed
 ; q16 division, cpl32 and div32u_q16; the 128K player and the kernels' bench keep them).
 
-; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
-; as the product's top byte shifts in below them.
-        .macro mul_bc_by_a
-        .repeat 8
-        add hl,hl
-        rla
-        jr nc,* + 5
-        add hl,bc
-        adc a,0
-        .endrepeat
-        .endmacro
-
 ; mul16s8u - DEHL = DE * C, DE signed, C unsigned (0..255). Keeps BC, clobbers AF.
 mul16s8u:
         ld a,c
@@ -115,7 +103,18 @@ mul16u_smaller:
 mul16u:
         ld a,e                  ; A:HL = BC * E, then (unless D = 0) BC * D added 8 bits up
         ld hl,0
-        mul_bc_by_a
+        add a,a                 ; the first round: HL is 0, so it is BC or 0 (no shift, no carry)
+        jr nc,@first_zero
+        ld h,b
+        ld l,c
+@first_zero:
+        .repeat 7
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,bc
+        adc a,0
+        .endrepeat
         ld e,a
         ld a,d
         or a
