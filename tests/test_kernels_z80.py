@@ -709,8 +709,8 @@ def test_rmsnorm_unit_products_through_the_tables_match_intmath(unit_gain_bits):
         want = intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)
         for bench in (plain, tables):
             assert np.array_equal(bench.read_words(0xA200, 32), want), (case, unit_shift)
-        if top in (1000, 4000) and case % 6 != 5:     # (2,000: mul16u's first round without its shift, nineteenth round)
-            assert costs[1] < costs[0] - 2000, (case, costs)
+        if top in (1000, 4000) and case % 6 != 5:     # (1,500: 3,000 before mul16u's rounds on HL = 0 and its
+            assert costs[1] < costs[0] - 1500, (case, costs)   # D = 1..3 in place, nineteenth round: 1,864 at least)
     # every x in -4100..4099 (the tables' whole range and past its ends), 30 a call beside two
     # anchors that set the root from 17 up (inv from 30840 down: the bytes' carries differ)
     for call, start in enumerate(range(-4100, 4100, 30)):

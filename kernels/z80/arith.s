@@ -124,13 +124,20 @@ mul16u:
         ld d,e
         ld e,h                  ; DE = (BC * E) >> 8
         push hl                 ; L = its byte 0
-        ld hl,0
-        cp 4                    ; D below 4 (most of the others): its 6 leading zeros
-        jr nc,@high8            ; would only shift A (HL stays 0), so run 2 rounds
-        rrca
-        rrca
-        jr @high2
+        cp 4
+        jr nc,@high8
+        rrca                    ; D = 2..3 (most of the others): its bit 1's round is BC itself
+        and $80                 ; (HL was 0), so start there and run the last round on bit 0
+        ld h,b
+        ld l,c
+        jr @high_last
 @high8:
+        ld hl,0
+        add a,a                 ; (its first round without the shift, as BC * E's)
+        jr nc,@high8_zero
+        ld h,b
+        ld l,c
+@high8_zero:
         .repeat 6
         add hl,hl
         rla
@@ -138,14 +145,12 @@ mul16u:
         add hl,bc
         adc a,0
         .endrepeat
-@high2:
-        .repeat 2
+@high_last:
         add hl,hl
         rla
         jr nc,* + 5
         add hl,bc
         adc a,0
-        .endrepeat
 @high_done:
         add hl,de               ; A:HL = BC * D + (BC * E) >> 8 (< 2^24)
         adc a,0
