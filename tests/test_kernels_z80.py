@@ -913,6 +913,18 @@ def test_the_old_dots_products_and_sums_at_their_edges(bench):
         bench.call("attend_head")
         got = int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True)
         assert got == int(np.dot(np.asarray(q, np.int64), np.asarray(k, np.int64))), case
+    # f at both ends (-2^19 + 16 and 2^19) and near them, in either order: the max in 24 bits
+    q = np.full(8, -32768)
+    keys = np.zeros((20, 4, 8), np.int64)
+    ends = [32767, -32768, 32766, -32767, 0, 1]
+    for order in (ends, ends[::-1], ends[1:] + ends[:1], [32767] * 6):       # (the last: every f the lowest)
+        keys[:6, 1] = np.asarray(order)[:, None]
+        values = rng.integers(-32768, 32768, (20, 4, 8))
+        load_head(bench, q, keys, values, 6, 1, sums=False)
+        bench.call("attend_head")
+        want, weights = intmath.attention_head(q, keys[:6, 1], values[:6, 1])
+        assert np.array_equal(bench.read_words(0xA100, 8), want), order
+        assert list(bench.peek(bench.sym("at_lut"), 6)) == list(weights), order
 
 
 def test_table_means_match_intmath():

@@ -172,7 +172,7 @@ AT_VALUES_BY_DIMENSION = 1
 AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .endif
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
-AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^28
+AT_NO_MAX       = $FFE0         ; the high word of the max's starting value, -2^21 (f - max fits 24 bits)
 
 .ifdef AT_FAST_SCORES
 AT_KEYS_BY_SP   = 1             ; a head runs with interrupts off (SP walks the keys or planes, IY is free)
@@ -427,11 +427,10 @@ attend_head:
         sub c
         ld a,h
         sbc a,b
-        ld bc,(at_max+2)
+        ld a,(at_max+2)
+        ld b,a
         ld a,e
-        sbc a,c
-        ld a,d
-        sbc a,b                 ; sign of (f - max), exact: |f| <= 2^19, max >= -2^28
+        sbc a,b                 ; sign of (f - max) in 24 bits, exact: |f| <= 2^19, max >= -2^21
         jp m,@not_larger
         ld (at_max),hl          ; f is the new max
         ld (at_max+2),de
