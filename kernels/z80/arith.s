@@ -1,7 +1,9 @@
 ; arith.s - 16x16 multiplies, 32/16 division and the integer square root (Z80).
 ;
-; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E in 8 rounds, then BC * D:
-; none when D = 0, BC itself when D = 1, 2 rounds when D = 2..3, else 8.
+; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E in 8 rounds (the first, on
+; HL = 0, without its shift), then BC * D: none when D = 0, BC added in place when D = 1, BC and
+; one round when D = 2..3, else 8 (the first without its shift). Z: the product's top byte is 0
+; (attention.s's old dot adds such a product through A; nineteenth round).
 ; mul16u_smaller: mul16u with the operands swapped when B < D (the smaller high byte multiplies). Clobbers AF, BC.
 ; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds (4 for C < 16).
 ; mul16s: DEHL = BC * DE (signed). Clobbers AF, BC, AF'.
@@ -12,12 +14,15 @@
 ; isqrt24: HL = floor(sqrt(m)) for m < 2^24 at isq_m (12 rounds in registers).
 ; sat32to16: HL = DEHL clamped to int16.   sra32: DEHL >>= A.
 ; T-states (python benchmarks/z80_kernels.py, means on random inputs): mul16s
-; 856 (865 before it ran as mul16s_magnitude returning to a negation; 835 before
+; 829 (856 before the nineteenth round's mul16u: its rounds on HL = 0 without a shift
+; and D = 1..3 from BC itself, which save the shipped soul's scores ~30 T-states a product;
+; 865 before it ran as mul16s_magnitude returning to a negation; 835 before
 ; the short second passes, which cost random inputs 33 and save attention's
 ; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,510 (1,506 before it skipped
 ; a zero top byte, sixteenth round: 4 rounds fewer for m < 2^16, RMSNorm's usual);
 ; each is checked in tests/test_kernels_z80.py.
-; Bytes: 380 (in the 48K player, code and variables; 415 before the sixteenth round
+; Bytes: 385 (in the 48K player, code and variables; 380 before the nineteenth round's
+; mul16u; 415 before the sixteenth round
 ; gave RMSNorm its own inverse, 528 before its means divided on their own,
 ; attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor, the signed
 ; q16 division, cpl32 and div32u_q16; the 128K player and the kernels' bench keep them).

@@ -48,7 +48,7 @@
 ; range check and page in 2x's high byte, each sign its own; the clamped loop popping x with SP
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
-; norms' 30,831 (31,440).
+; norms' 29,230 (30,831 before the nineteenth round's mul16u, arith.s; 31,440).
 ; The 128K player's rmsnorm is 508 bytes, and rn_tables_routines' 66 after attention.s
 ; (rn_table_element; 376 before the eighteenth round's RN_SWAPPED_SQUARES, 2 more and
 ; rn_swap_squares's 24, and RN_UNIT_PRODUCTS, its tables' making 103 more; 509 before the eighteenth round's
@@ -60,8 +60,10 @@
 ; build --machine zx128).
 ; Eighteenth round, the table squares' x >> 4 (the 48K's loop) by the nibble swap,
 ; no 16-bit shifts (a wide one shifts x's high byte in A for mul16s): the rows above
-; 82,838 / 59,049 / 37,533 / 39,197, the clamped 17,966 / 13,159 / 13,175, the 48K's
-; narrowed norms 33,155 (82,416 / 59,431 / 37,929 / 39,593, 18,371 / 13,564 / 13,580
+; 79,409 / 57,443 / 35,932 / 37,596, the clamped 17,966 / 13,159 / 13,175, the 48K's
+; narrowed norms 31,554 since the nineteenth round's mul16u (arith.s: its rounds on HL = 0
+; without a shift, D = 1..3 from BC itself; 82,838 / 59,049 / 37,533 / 39,197 and 33,155
+; before it; 82,416 / 59,431 / 37,929 / 39,593, 18,371 / 13,564 / 13,580
 ; and 33,551 before: random words, mostly wide, pay ~13 T-states a wide one more).
 ; RN_UNIT_GAIN_BITS = a (both players' where every gain of every norm of the soul is 2^a, with
 ; 0 <= shift - a <= RN_SHORT_SHIFTS: build.unit_gain_bits, the shipped soul's five norms all 64
