@@ -283,10 +283,10 @@ attend_head:
         jp c,@weights
 @old_dot:
 .endif
-        ld hl,(at_keys)
-        ld (at_row),hl
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
+        ld hl,(at_keys)
+        ld (at_row),hl          ; (and HL: each score takes its key's row from HL)
 .ifdef AT_FAST_SCORES
         ld hl,(at_q)
         call at_fast_prepare    ; C: every q fits the squares table's scores
@@ -300,11 +300,14 @@ attend_head:
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
-        ld hl,(at_row)          ; (each score takes its key's row from HL)
+.ifdef AT_FAST_SCORES
+        ld hl,(at_row)
+.endif
 .ifndef AT_KEYS_BY_SP                   ; (the 48K's: the 128K's old dot, a fallback, keeps its bytes)
         jr @score
 @carry:                         ; (the other set) a narrow product carried into the sum's top byte,
         inc d                   ; which may wrap past 2^31 - 1
+@top_wrapped:
         jp pe,@wrap
         jr @narrow_done
 @subtract_narrow:               ; (the other set) the sum -= E:HL (A = E, B'C' = HL)
@@ -315,8 +318,7 @@ attend_head:
         ld e,a
         jr nc,@narrow_done
         dec d                   ; the borrow from the sum's top byte, which may wrap below -2^31
-        jp pe,@wrap
-        jr @narrow_done
+        jr @top_wrapped
 @wide:                          ; a product of 2^24 or more: its four bytes added or subtracted
         push de
         push hl
@@ -330,8 +332,7 @@ attend_head:
         adc hl,bc
 @summed_up:
         ex de,hl
-        jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
-        jr @narrow_done
+        jr @top_wrapped         ; (P/V: the 32-bit sum overflowed, counted in the fifth byte)
 .endif
 @score:
         push bc
@@ -724,14 +725,15 @@ attend_head:
         sbc hl,bc
         jp @summed_up
 @wrap:                          ; past 2^31 - 1 (the sum now reads negative): +1; below -2^31: -1
-        bit 7,d                 ; (the other register set: D = the sum's top byte)
+        ld a,d                  ; (the other register set: D = the sum's top byte)
         exx
+        rla
+        sbc a,a
+        add a,a
+        cpl                     ; A = 1 for a negative top byte, else -1
         ld hl,at_sum40+4
-        jr z,@wrap_down
-        inc (hl)
-        jp @added
-@wrap_down:
-        dec (hl)
+        add a,(hl)
+        ld (hl),a
         jp @added
 @weight_255:                    ; DEHL = 256 v - v
         ld a,d
