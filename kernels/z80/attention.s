@@ -17,8 +17,8 @@
 ; apart; a wider one as four bytes; the 128K's old dot, a fallback, keeps the four
 ; bytes' add, its bytes); the dot's end (q's last word) is patched into its code once a call.
 ; Clobbers AF, BC, DE, HL, IX, AF', BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,772
-; for one position, about 10,000 more for each further one (215,798 for 20;
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,764
+; for one position, about 10,000 more for each further one (215,638 for 20;
 ; 27,780 and 216,420 before the nineteenth round's narrow adds and mul16u's rounds;
 ; 27,788 and 216,884 before the weights' sum was kept in the other register
 ; set, fourteenth round; 28,472 and 229,171 before the scores' products came as magnitudes, added or
@@ -33,14 +33,14 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 768 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
+; Bytes: 766 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
 ; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
-; division: 16,647 for one position and 170,082 for 20 with v in -128..127, 20,043 and
-; 174,405 with v of any width, below; 17,218, 181,554, 20,615 and 185,876 before the
+; division: 16,639 for one position and 169,922 for 20 with v in -128..127, 20,035 and
+; 174,245 with v of any width, below; 17,218, 181,554, 20,615 and 185,876 before the
 ; nineteenth round's old dot); 749 before the nineteenth round's old dot (its narrow
 ; adds 33 bytes more; each score's end in registers and its row from the dot's pointer,
-; the max in 24 bits and @wrap's count without branches 14 fewer); 721 before
+; the max in 24 bits and @wrap's count without branches 16 fewer); 721 before
 ; AT_DIVIDE_UNROLLED; 601 before them, fifteenth round; 604 before
 ; the magnitudes, 637 before max f was kept with the scores).
 ;
@@ -53,8 +53,8 @@
 ; no clamp: a weighted mean of words lies in int16), which leaves arith.s's signed
 ; divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp table without its run of
 ; 1s (LUT[83..126]; 45 bytes). T-states (python benchmarks/z80_kernels.py, q and k in
-; -2048..2047): 16,871 for one position and 170,306 for 20 with v in -128..127 (20,290
-; and 175,189 without), 20,489 and 174,850 with v of any width (25,717 and 180,617
+; -2048..2047): 16,863 for one position and 170,146 for 20 with v in -128..127 (20,282
+; and 175,029 without), 20,481 and 174,690 with v of any width (25,709 and 180,457
 ; without; 17,442, 181,778, 20,861, 186,660, 21,060, 186,321, 26,288 and 192,088 before
 ; the nineteenth round's old dot). 120 bytes more than without them here; arith.s 113 fewer.
 ;
@@ -417,9 +417,7 @@ attend_head:
         adc hl,hl
         rl e
         .endrepeat
-        ld a,e                  ; |f| <= 2^19: its top byte is E's sign
-        rla
-        sbc a,a
+        sbc a,a                 ; f's top byte: the sum's bit 38, its sign (|sum| <= 2^33)
         ld d,a
 .ifdef AT_FAST_SCORES
         jp @summed              ; (the probe's point is in the fast keys' loop, which comes back)
