@@ -384,6 +384,7 @@ def test_arith_routines_match_python(bench):
         cpu.bc, cpu.de = int(a), int(b)
         bench.call("mul16u")
         assert cpu.de << 16 | cpu.hl == int(a) * int(b) and cpu.bc == a, (a, b)
+        assert bool(cpu.f & 0x40) == (cpu.d == 0), (a, b)     # Z: the product's top byte is 0 (the old dot's narrow adds)
     for a, c in [(-32768, 255), (32767, 255), (-1, 1), (5, 0)] + [(int(rng.integers(-32768, 32768)), int(rng.integers(0, 256)))
                                                                 for _ in range(60)]:
         cpu.de, cpu.bc = a & 0xFFFF, c
@@ -731,8 +732,8 @@ def test_rmsnorm_unit_products_through_the_tables_match_intmath(unit_gain_bits):
         want = intmath.rmsnorm(x, np.full(32, 64), 6 + unit_shift)
         for bench in (plain, tables):
             assert np.array_equal(bench.read_words(0xA200, 32), want), (case, unit_shift)
-        if top in (1000, 4000) and case % 6 != 5:
-            assert costs[1] < costs[0] - 3000, (case, costs)
+        if top in (1000, 4000) and case % 6 != 5:     # (1,500: 3,000 before mul16u's rounds on HL = 0 and its
+            assert costs[1] < costs[0] - 1500, (case, costs)   # D = 1..3 in place, nineteenth round: 1,864 at least)
     # every x in -4100..4099 (the tables' whole range and past its ends), 30 a call beside two
     # anchors that set the root from 17 up (inv from 30840 down: the bytes' carries differ)
     for call, start in enumerate(range(-4100, 4100, 30)):
@@ -932,6 +933,55 @@ def test_attention_head_matches_intmath(bench):
         seen.update(int(weight) for weight in weights)
     assert {0, 1, 255} < seen          # the weights the means take without a multiply, and others
 
+
+
+def test_the_old_dots_products_and_sums_at_their_edges(bench):
+    """mul16s_magnitude gives |q k| in DEHL, Z when its top byte is 0 and the product's sign in F',
+    for -32768 and the magnitudes' byte edges; and attend_head's old dot (the 48K's: a product
+    below 2^24 added through A, a wider one as four bytes) sums q . k in 40 bits exactly where a
+    narrow product's carry or borrow takes the sum past 2^31 - 1 or below -2^31, and where the wide
+    ones wrap it several times, read as at_sum40 after a head of one key. It fails if the narrow
+    adds drop the carry into the top byte or its wrap, or take a wide product as narrow."""
+    rng = np.random.default_rng(19)
+    cpu = bench.cpu
+    edges = [-32768, -32767, -65536 // 2 + 255, -4096, -4095, -512, -511, -256, -255, -1, 0, 1, 255, 256, 511,
+             512, 1023, 1024, 4095, 4096, 32767]
+    pairs = [(a, b) for a in edges for b in edges] + [tuple(rng.integers(-32768, 32768, 2)) for _ in range(100)]
+    for a, b in pairs:
+        cpu.bc, cpu.de = int(a) & 0xFFFF, int(b) & 0xFFFF
+        bench.call("mul16s_magnitude")
+        assert cpu.de << 16 | cpu.hl == abs(int(a) * int(b)), (a, b)
+        assert bool(cpu.f & 0x40) == (cpu.d == 0), (a, b)
+        assert bool(cpu.alt_f & 0x80) == ((a < 0) != (b < 0)), (a, b)
+    values = np.zeros((20, 4, 8), np.int64)
+    rows = [([32767, 32767] + [4095] * 6, [32767, 32767] + [4095] * 6),          # narrow carries past 2^31 - 1
+            ([32767, 32767] + [4095] * 6, [-32768, -32768] + [-4095] * 6),       # narrow borrows below -2^31
+            ([4095] * 6 + [32767, 32767], [-4095] * 6 + [-32768, -32768]),       # narrow first, then wide
+            ([-32768] * 8, [-32768] * 8), ([-32768] * 8, [32767] * 8),           # wraps both ways
+            ([32767, -32768] * 4, [32767, 32767] * 4), ([4095] * 8, [-4096] * 8),
+            ([0] * 8, [-32768] * 8), ([-1] * 8, [255, 256] * 4)]
+    for case in range(60):
+        q, k = rows[case] if case < len(rows) else (
+            rng.choice([-32768, -32767, -4096, -4095, -1, 0, 1, 4095, 4096, 32767], 8) * (case % 2)
+            + rng.integers(-4096, 4096, 8) * (1 - case % 2), rng.integers(-32768, 32768, 8))
+        keys = np.zeros((20, 4, 8), np.int64)
+        keys[0, 2] = k
+        load_head(bench, np.asarray(q), keys, values, 1, 2, sums=False)
+        bench.call("attend_head")
+        got = int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True)
+        assert got == int(np.dot(np.asarray(q, np.int64), np.asarray(k, np.int64))), case
+    # f at both ends (-2^19 + 16 and 2^19) and near them, in either order: the max in 24 bits
+    q = np.full(8, -32768)
+    keys = np.zeros((20, 4, 8), np.int64)
+    ends = [32767, -32768, 32766, -32767, 0, 1]
+    for order in (ends, ends[::-1], ends[1:] + ends[:1], [32767] * 6):       # (the last: every f the lowest)
+        keys[:6, 1] = np.asarray(order)[:, None]
+        values = rng.integers(-32768, 32768, (20, 4, 8))
+        load_head(bench, q, keys, values, 6, 1, sums=False)
+        bench.call("attend_head")
+        want, weights = intmath.attention_head(q, keys[:6, 1], values[:6, 1])
+        assert np.array_equal(bench.read_words(0xA100, 8), want), order
+        assert list(bench.peek(bench.sym("at_lut"), 6)) == list(weights), order
 
 
 def test_table_means_match_intmath():

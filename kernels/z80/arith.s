@@ -1,7 +1,9 @@
 ; arith.s - 16x16 multiplies, 32/16 division and the integer square root (Z80).
 ;
-; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E in 8 rounds, then BC * D:
-; none when D = 0, BC itself when D = 1, 2 rounds when D = 2..3, else 8.
+; mul16u: DEHL = BC * DE (unsigned). Keeps BC, clobbers AF. BC * E in 8 rounds (the first, on
+; HL = 0, without its shift), then BC * D: none when D = 0, BC added in place when D = 1, BC and
+; one round when D = 2..3, else 8 (the first without its shift). Z: the product's top byte is 0
+; (attention.s's old dot adds such a product through A; nineteenth round).
 ; mul16u_smaller: mul16u with the operands swapped when B < D (the smaller high byte multiplies). Clobbers AF, BC.
 ; mul16s8u: DEHL = DE * C, DE signed, C unsigned 8-bit. Keeps BC, clobbers AF. 8 unrolled rounds (4 for C < 16).
 ;   (Left out with RN_UNIT_GAIN_BITS and AT_TABLE_MEANS, the shipped 48K's: no caller, nineteenth round.)
@@ -13,28 +15,19 @@
 ; isqrt24: HL = floor(sqrt(m)) for m < 2^24 at isq_m (12 rounds in registers).
 ; sat32to16: HL = DEHL clamped to int16.   sra32: DEHL >>= A.
 ; T-states (python benchmarks/z80_kernels.py, means on random inputs): mul16s
-; 856 (865 before it ran as mul16s_magnitude returning to a negation; 835 before
+; 829 (856 before the nineteenth round's mul16u: its rounds on HL = 0 without a shift
+; and D = 1..3 from BC itself, which save the shipped soul's scores ~30 T-states a product;
+; 865 before it ran as mul16s_magnitude returning to a negation; 835 before
 ; the short second passes, which cost random inputs 33 and save attention's
 ; scores ~60-100 each), div32s_floor 3,871, isqrt24 1,510 (1,506 before it skipped
 ; a zero top byte, sixteenth round: 4 rounds fewer for m < 2^16, RMSNorm's usual);
 ; each is checked in tests/test_kernels_z80.py.
-; Bytes: 300 (in the 48K player, code and variables; 380 before the nineteenth round left
-; mul16s8u out of it, docs/spectrum.md "Nineteenth round: the 48K's means"; 415 before the sixteenth round
+; Bytes: 305 (in the 48K player, code and variables; 300 before the nineteenth round's
+; mul16u merged (385 with it alone); 380 before the nineteenth round left mul16s8u out of it,
+; docs/spectrum.md "Nineteenth round: the 48K's means"; 415 before the sixteenth round
 ; gave RMSNorm its own inverse, 528 before its means divided on their own,
 ; attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor, the signed
 ; q16 division, cpl32 and div32u_q16; the 128K player and the kernels' bench keep them).
-
-; mul_bc_by_a - A:HL = BC * A (HL = 0 on entry): A's bits shift out at the top
-; as the product's top byte shifts in below them.
-        .macro mul_bc_by_a
-        .repeat 8
-        add hl,hl
-        rla
-        jr nc,* + 5
-        add hl,bc
-        adc a,0
-        .endrepeat
-        .endmacro
 
 .ifdef RN_UNIT_GAIN_BITS
 .ifdef AT_TABLE_MEANS
@@ -124,23 +117,41 @@ mul16u_smaller:
 mul16u:
         ld a,e                  ; A:HL = BC * E, then (unless D = 0) BC * D added 8 bits up
         ld hl,0
-        mul_bc_by_a
+        add a,a                 ; the first round: HL is 0, so it is BC or 0 (no shift, no carry)
+        jr nc,@first_zero
+        ld h,b
+        ld l,c
+@first_zero:
+        .repeat 7
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,bc
+        adc a,0
+        .endrepeat
         ld e,a
         ld a,d
         or a
         ret z                   ; a multiplier below 256: E:HL is the product
+        cp 1
+        jr z,@high1             ; D = 1 (a quarter of attention's scores): BC * D is BC
         ld d,e
         ld e,h                  ; DE = (BC * E) >> 8
         push hl                 ; L = its byte 0
-        ld hl,0
-        cp 2
-        jr c,@high1             ; D = 1 (a quarter of attention's scores): BC * D is BC
-        cp 4                    ; D below 4 (most of the others): its 6 leading zeros
-        jr nc,@high8            ; would only shift A (HL stays 0), so run 2 rounds
-        rrca
-        rrca
-        jr @high2
+        cp 4
+        jr nc,@high8
+        rrca                    ; D = 2..3 (most of the others): its bit 1's round is BC itself
+        and $80                 ; (HL was 0), so start there and run the last round on bit 0
+        ld h,b
+        ld l,c
+        jr @high_last
 @high8:
+        ld hl,0
+        add a,a                 ; (its first round without the shift, as BC * E's)
+        jr nc,@high8_zero
+        ld h,b
+        ld l,c
+@high8_zero:
         .repeat 6
         add hl,hl
         rla
@@ -148,14 +159,12 @@ mul16u:
         add hl,bc
         adc a,0
         .endrepeat
-@high2:
-        .repeat 2
+@high_last:
         add hl,hl
         rla
         jr nc,* + 5
         add hl,bc
         adc a,0
-        .endrepeat
 @high_done:
         add hl,de               ; A:HL = BC * D + (BC * E) >> 8 (< 2^24)
         adc a,0
@@ -165,11 +174,17 @@ mul16u:
         pop hl
         ld h,a
         ret
-@high1:
-        ld h,b
-        ld l,c
-        xor a
-        jr @high_done
+@high1:                         ; E:HL + BC * 256, in place
+        ld a,h
+        add a,c
+        ld h,a
+        ld a,e
+        adc a,b
+        ld e,a
+        sbc a,a                 ; D = the carry (Z: D = 0, as the other returns)
+        neg
+        ld d,a
+        ret
 
 mul16s_sign:                  ; mul16s: DEHL = the magnitude, negated for a negative product
         ex af,af'

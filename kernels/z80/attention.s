@@ -12,10 +12,14 @@
 ; The dot products are summed in 40 bits, so no input can overflow them: a
 ; 32-bit sum in the other register set, its wraps (P/V) counted in a fifth byte.
 ; Each product comes as a magnitude and a sign (mul16s_magnitude) and is added
-; or subtracted; the dot's end (q's last word) is patched into its code once a call.
+; or subtracted (in the 48K, nineteenth round: a product below 2^24, mul16u's Z, as its
+; low word and its byte 2 through A, the carry or borrow into the top byte tested
+; apart; a wider one as four bytes; the 128K's old dot, a fallback, keeps the four
+; bytes' add, its bytes); the dot's end (q's last word) is patched into its code once a call.
 ; Clobbers AF, BC, DE, HL, IX, AF', BC', DE', HL' (keeps IY).
-; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,780
-; for one position, about 10,000 more for each further one (216,420 for 20;
+; T-states (python benchmarks/z80_kernels.py, random 16-bit inputs): 27,764
+; for one position, about 10,000 more for each further one (215,638 for 20;
+; 27,780 and 216,420 before the nineteenth round's narrow adds and mul16u's rounds;
 ; 27,788 and 216,884 before the weights' sum was kept in the other register
 ; set, fourteenth round; 28,472 and 229,171 before the scores' products came as magnitudes, added or
 ; subtracted by their sign; 28,330 and 227,302 before mul16u's short second
@@ -29,12 +33,15 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 742 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
+; Bytes: 775 (in the 48K player, code, the exp LUT and variables, with AT_TABLE_MEANS,
 ; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
-; division: python benchmarks/z80_kernels.py --unrolled, 16,162 for one position and 173,208
-; for 20 with v in -128..127, 24,623 and 192,829 with v of any width; 17,218, 181,554, 20,615
-; and 185,876 before the nineteenth round's means and division); 734 before the nineteenth round's division merged (on n + 256 m
+; division: python benchmarks/z80_kernels.py --unrolled, 15,582 for one position and 161,577
+; for 20 with v in -128..127, 24,044 and 181,198 with v of any width; 16,162, 173,208, 24,623 and
+; 192,829 before the nineteenth round's old dot merged (its narrow adds 33 bytes more, each
+; score's end in registers, its row from the dot's pointer, the max in 24 bits and @wrap's count
+; without branches 16 fewer); 17,218, 181,554, 20,615
+; and 185,876 before the nineteenth round's means and division); 742 before the old dot; 734 before the nineteenth round's division merged (on n + 256 m
 ; below zero, returning C:A: docs/spectrum.md, "Nineteenth round: the means' division"; 755 with it and
 ; the old means); 749 before the nineteenth round's table means by v's
 ; low byte (arith.s 80 fewer: mul16s8u left out; vecops.s 68 more, its product loop for a
@@ -52,10 +59,12 @@
 ; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
 ; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
 ; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
-; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 16,386 for
-; one position and 173,432 for 20 with v in -128..127 (20,861 and 186,660 without; 17,208 and
+; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,806 for
+; one position and 161,801 for 20 with v in -128..127 (20,282 and 175,029 without; 16,386 and 173,432
+; before the nineteenth round's old dot merged; 17,208 and
 ; 174,264 before the nineteenth round's division merged, 17,442 and 181,778 before the round),
-; 25,068 and 193,274 with v of any width (26,288 and 192,088 without; 24,836 and 192,873 before
+; 24,489 and 181,643 with v of any width (25,709 and 180,457 without; 25,068 and 193,274 before the
+; old dot merged, 24,836 and 192,873 before
 ; the division merged, 21,060 and 186,321 before the round: a wide v's dimension runs the
 ; table's positions up to it, then all of them again). 120 bytes more than without them here
 ; (fifteenth round); arith.s 113 fewer.
@@ -188,7 +197,7 @@ AT_VALUES_BY_DIMENSION = 1
 AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
 .endif
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
-AT_NO_MAX       = $F000         ; the high word of the max's starting value, -2^28
+AT_NO_MAX       = $FFE0         ; the high word of the max's starting value, -2^21 (f - max fits 24 bits)
 
 .ifdef AT_FAST_SCORES
 AT_KEYS_BY_SP   = 1             ; a head runs with interrupts off (SP walks the keys or planes, IY is free)
@@ -298,10 +307,10 @@ attend_head:
         jp c,@weights
 @old_dot:
 .endif
-        ld hl,(at_keys)
-        ld (at_row),hl
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
+        ld hl,(at_keys)
+        ld (at_row),hl          ; (and HL: each score takes its key's row from HL)
 .ifdef AT_FAST_SCORES
         ld hl,(at_q)
         call at_fast_prepare    ; C: every q fits the squares table's scores
@@ -315,6 +324,40 @@ attend_head:
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
+.ifdef AT_FAST_SCORES
+        ld hl,(at_row)
+.endif
+.ifndef AT_KEYS_BY_SP                   ; (the 48K's: the 128K's old dot, a fallback, keeps its bytes)
+        jr @score
+@carry:                         ; (the other set) a narrow product carried into the sum's top byte,
+        inc d                   ; which may wrap past 2^31 - 1
+@top_wrapped:
+        jp pe,@wrap
+        jr @narrow_done
+@subtract_narrow:               ; (the other set) the sum -= E:HL (A = E, B'C' = HL)
+        sbc hl,bc               ; (no carry: F' is from mul16s_magnitude's xor)
+        ld b,a
+        ld a,e
+        sbc a,b
+        ld e,a
+        jr nc,@narrow_done
+        dec d                   ; the borrow from the sum's top byte, which may wrap below -2^31
+        jr @top_wrapped
+@wide_product:                  ; a product of 2^24 or more: its four bytes added or subtracted
+        push de
+        push hl
+        exx
+        pop bc
+        ex af,af'
+        jp m,@subtract
+        add hl,bc
+        pop bc
+        ex de,hl
+        adc hl,bc
+@summed_up:
+        ex de,hl
+        jr @top_wrapped         ; (P/V: the 32-bit sum overflowed, counted in the fifth byte)
+.endif
 @score:
         push bc
         exx
@@ -324,8 +367,8 @@ attend_head:
         exx
         xor a
         ld (at_sum40+4),a
+        ex de,hl                ; DE = k[j]
         ld hl,(at_q)
-        ld de,(at_row)
 @dot:
         ld c,(hl)
         inc hl
@@ -338,7 +381,8 @@ attend_head:
         ld d,(hl)
         inc hl
         push hl
-        call mul16s_magnitude   ; DEHL = |q[d] * k[j][d]|, its sign in F'
+        call mul16s_magnitude   ; DEHL = |q[d] * k[j][d]|, its sign in F'; Z: D = 0 (mul16u's)
+.ifdef AT_KEYS_BY_SP
         push de                 ; the sum += or -= DEHL, in the other register set
         push hl
         exx
@@ -352,6 +396,20 @@ attend_head:
 @summed_up:
         ex de,hl
         jp pe,@wrap             ; the 32-bit sum overflowed: count it in the fifth byte
+.else
+        jr nz,@wide_product
+        ex af,af'               ; (the usual: below 2^24) the sum += or -= E:HL in the other set,
+        push hl                 ; E through A
+        ld a,e
+        exx
+        pop bc
+        jp m,@subtract_narrow
+        add hl,bc
+        adc a,e
+        ld e,a
+        jr c,@carry
+.endif
+@narrow_done:
         exx
 @added:
         pop de
@@ -360,30 +418,30 @@ attend_head:
 @dot_end:
         cp 0                    ; (patched: q's end)
         jp nz,@dot
-        exx
+        exx                     ; D:E:H:L = the sum's low 32 bits, the pointers in the other set
         ld (at_sum40),hl
+        ld a,h                  ; (byte 1: f takes its top two bits)
+        ld hl,at_sum40+4
         ld (at_sum40+2),de
+        ld b,a
         ld a,d                  ; the fifth byte: the 32 bits' sign extension + the wraps
-        exx
         rla
         sbc a,a
-        ld hl,at_sum40+4
         add a,(hl)
-        ld (hl),a               ; (A = the fifth byte)
+        ld (hl),a
 @shift:
         .assert AT_SCORE_SHIFT == 14, "f is (sum >> 16) << 2 here"
+        ld l,e                  ; E:H:L:B = sum >> 8
+        ld h,d
         ld e,a
-        rla
-        sbc a,a
-        ld d,a
-        ld hl,(at_sum40+2)      ; D:E:H:L = sum >> 16
-        ld a,(at_sum40+1)
+        ld a,b
         .repeat 2
         add a,a                 ; f = sum >> 14: (sum >> 16) << 2 and byte 1's top two bits
         adc hl,hl
         rl e
-        rl d
         .endrepeat
+        sbc a,a                 ; f's top byte: the sum's bit 38, its sign (|sum| <= 2^33)
+        ld d,a
 .ifdef AT_FAST_SCORES
         jp @summed              ; (the probe's point is in the fast keys' loop, which comes back)
 @slow_summed:
@@ -400,21 +458,20 @@ attend_head:
         sub c
         ld a,h
         sbc a,b
-        ld bc,(at_max+2)
+        ld a,(at_max+2)
+        ld b,a
         ld a,e
-        sbc a,c
-        ld a,d
-        sbc a,b                 ; sign of (f - max), exact: |f| <= 2^19, max >= -2^28
+        sbc a,b                 ; sign of (f - max) in 24 bits, exact: |f| <= 2^19, max >= -2^21
         jp m,@not_larger
         ld (at_max),hl          ; f is the new max
         ld (at_max+2),de
 @not_larger:
         ld de,4
         add ix,de
-        ld hl,(at_row)
-        ld de,AT_STRIDE
+        exx                     ; DE = k[j]'s end (the dot's pointers, in this set since the sum's exx)
+        ld hl,AT_STRIDE - 2 * AT_HEAD_DIM
         add hl,de
-        ld (at_row),hl
+        ld (at_row),hl          ; (and HL: the next score's row)
         pop bc
         dec b
         jp nz,@score
@@ -877,14 +934,15 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         sbc hl,bc
         jp @summed_up
 @wrap:                          ; past 2^31 - 1 (the sum now reads negative): +1; below -2^31: -1
-        bit 7,d                 ; (the other register set: D = the sum's top byte)
+        ld a,d                  ; (the other register set: D = the sum's top byte)
         exx
+        rla
+        sbc a,a
+        add a,a
+        cpl                     ; A = 1 for a negative top byte, else -1
         ld hl,at_sum40+4
-        jr z,@wrap_down
-        inc (hl)
-        jp @added
-@wrap_down:
-        dec (hl)
+        add a,(hl)
+        ld (hl),a
         jp @added
 .ifndef AT_TABLE_MEANS
 @weight_255:                    ; DEHL = 256 v - v

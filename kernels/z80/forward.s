@@ -16,13 +16,14 @@
 ; else a layer reads or writes must lie below $C000 (build.py asserts it).
 ; forward_prefill (below) is the same for a prompt position whose logits are
 ; not needed: layer 0 and layer 1's keys and values only.
-; T-states: forward_step 2,645,338 and forward_prefill 1,334,452 at position 0
-; (python benchmarks/z80_kernels.py, the kernels' bench, eighteenth round; 2,812,189 and
+; T-states: forward_step 2,634,934 and forward_prefill 1,328,553 at position 0
+; (python benchmarks/z80_kernels.py, the kernels' bench, nineteenth round's old dot and
+; mul16u; 2,645,338 and 1,334,452 in the eighteenth round; 2,812,189 and
 ; 1,425,935 with MV_SPARSE when it came in, 2,801,873 and 1,413,986 before it, 2,875,766 and 1,453,007 before matvec's
 ; jp over a high piece and its row pointers in the row code), each further
 ; position adds attention (~65,000 a step, ~42,000 a prefill); the turn of
-; "hello" as the 48K player runs it averages 1,857,444 a position (python
-; benchmarks/z80_token.py, eighteenth round; 2,068,976 with MV_SPARSE when it came in,
+; "hello" as the 48K player runs it averages 1,838,374 a position (python
+; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
 ; Bytes: 3,768 (with AM_RUNNER_UP too since the seventeenth round, whose look at argmax's runner-up is vecops.s's am_rows: 3,780 with it before; 3,911 before the sixteenth round's embedding went to embedrows.s, 159, and fw_tmp's
 ; 64 bytes went with the residual adds into matvec's stores; in the 48K player: code, the activations, att_weights and the

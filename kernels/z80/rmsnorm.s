@@ -48,7 +48,7 @@
 ; range check and page in 2x's high byte, each sign its own; the clamped loop popping x with SP
 ; and storing through HL; the gains' check four a round; interrupts left off from the
 ; squares to rmsnorm's end, @restore): the clamped row 10,239 (11,460 before), the narrowed
-; norms' 30,831 (31,440).
+; norms' 28,970 (30,831 before the nineteenth round's mul16u, arith.s, and squares' check; 31,440).
 ; Nineteenth round, RN_FAST_SQUARES's loop: x's high byte checked first (one cp for a positive,
 ; below $10; a negative's page after a second, from $F1), x >> 4's byte made after it on each
 ; path (a wide one's too): 15 T-states fewer a positive element, 1 a negative (python
@@ -66,8 +66,10 @@
 ; build --machine zx128).
 ; Eighteenth round, the table squares' x >> 4 (the 48K's loop) by the nibble swap,
 ; no 16-bit shifts (a wide one shifts x's high byte in A for mul16s): the rows above
-; 82,838 / 59,049 / 37,533 / 39,197, the clamped 17,966 / 13,159 / 13,175, the 48K's
-; narrowed norms 33,155 (82,416 / 59,431 / 37,929 / 39,593, 18,371 / 13,564 / 13,580
+; 79,409 / 57,443 / 35,932 / 37,596, the clamped 17,966 / 13,159 / 13,175, the 48K's
+; narrowed norms 31,554 since the nineteenth round's mul16u (arith.s: its rounds on HL = 0
+; without a shift, D = 1..3 from BC itself; 82,838 / 59,049 / 37,533 / 39,197 and 33,155
+; before it; 82,416 / 59,431 / 37,929 / 39,593, 18,371 / 13,564 / 13,580
 ; and 33,551 before: random words, mostly wide, pay ~13 T-states a wide one more).
 ; RN_UNIT_GAIN_BITS = a (both players' where every gain of every norm of the soul is 2^a, with
 ; 0 <= shift - a <= RN_SHORT_SHIFTS: build.unit_gain_bits, the shipped soul's five norms all 64

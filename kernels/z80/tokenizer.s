@@ -23,12 +23,13 @@
 ; tokenizer and a word list of BUDGET 1,365 characters (335 words, 916 bytes:
 ; the shipped list, which the 48K player splits between the top of RAM and
 ; the cold part's end, sp_bits):
-;   "hello"                 608,177   (without a word list: 45,729)
-;   "i'm so nagry"          708,301   (98,730): it reads "i'm so angry"
+;   "hello"                 608,198   (without a word list: 45,729)
+;   "i'm so nagry"          708,322   (98,730): it reads "i'm so angry"
 ;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
-;   and tierd of evrything!" 1,240,736 (438,285)
-; Unpacking the list takes 547,004 of these (sp_decode); a word checked
-; against all of it ~100,000 ("xyzzy": 708,581). (21 less in sp_decode, each
+;   and tierd of evrything!" 1,240,757 (438,285)
+; Unpacking the list takes 547,025 of these (sp_decode); a word checked
+; against all of it ~100,000 ("xyzzy": 708,602). (21 more each since the nineteenth round's
+; old dot, zxdot48: the bench's layout; 21 less in sp_decode, each
 ; figure 21 less, from matvec.s's fourteenth round to the sixteenth round's vector steps: the bench's layout;
 ; 21 more each before the sixteenth round's MV_HLA_SLOTS moved it again.) (Before the alphabet's
 ; search replaced a 128-byte character map and sp_bits learnt the split:
