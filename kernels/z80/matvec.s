@@ -3515,9 +3515,17 @@ MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
 mv_row_coarse_whole:
         mv_row_whole_start MV_COARSE_WHOLE_NC_L0
 .endif
+.ifdef MV_COARSE_PAIRS
+mv_pairs_in:                    ; (a call of MV_MAX_COLS columns enters here: mv_pairs_prepare)
+        ex af,af'               ; A' = the l sum's low byte while the pairs' form sums in A
+.endif
 mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
+.ifdef MV_COARSE_PAIRS
+mv_pairs_out:
+        ex af,af'               ; patched: nop in a call that enters past mv_pairs_in (fewer columns)
+.endif
 .ifdef MV_LOW_HLA
         jp mv_coarse_row_end    ; patched: a short row end, mv_hz_store's chains or mv_hz_gate (mv_hz_prepare)
 MV_COARSE_END_JP = * - 2
@@ -3648,6 +3656,10 @@ mv_coarse_prepare:
         ld (hl),$FD
         add ix,de
         djnz @restore
+.ifdef MV_COARSE_PAIRS
+        xor a
+        ld (mv_cw_count),a      ; (put back once: the pairs' form may take those bytes after)
+.endif
 @restored:
         ld hl,mv_coarse_on
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
@@ -3680,6 +3692,9 @@ mv_coarse_prepare:
         ret
 .endif
 @coarse:
+.ifdef MV_COARSE_PAIRS
+        call mv_pairs_prepare
+.endif
         ld a,(hl)
         cp MV_COARSE_GATE
         jr nz,@ungated
@@ -3705,12 +3720,20 @@ mv_coarse_prepare:
         dec hl
         ld a,(hl)
         dec a
+.ifdef MV_COARSE_PAIRS
+        ld c,a
+.else
         ld (ix+MV_COARSE_D2),a
+.endif
         dec hl
         dec hl
         ld a,(hl)
         dec a
+.ifdef MV_COARSE_PAIRS
+        call mv_pair_form
+.else
         ld (ix+MV_COARSE_D1),a
+.endif
         djnz @pair
 .ifdef MV_COARSE_TOP
         ld a,(mv_shift)         ; a shift of 7 or less: the rows end in mv_coarse_top
@@ -3744,6 +3767,14 @@ mv_coarse_prepare:
         ld (mv_coarse_end+1),hl
 .endif
 @slots_set:
+.ifdef MV_COARSE_PAIRS
+        ld a,(mv_pairs_out)     ; a call of MV_MAX_COLS columns enters at mv_pairs_in
+        or a
+        jr z,@first_set
+        dec ix
+        .assert mv_pairs_in == mv_coarse_slots - 1, "mv_pairs_in just before the first pair"
+@first_set:
+.endif
         ld (MV_COARSE_FIRST),ix
 .ifdef MV_LOW_SLOTS
         ld hl,(mv_low_check+1)  ; (the shift's target for a low byte in A', or mv_gate)
@@ -3832,6 +3863,15 @@ mv_coarse_prepare:
         ld c,d                  ; C: h (1 or -1)
         ld d,0
         add hl,de               ; HL: the slot's ld e,(iy+d)
+.ifdef MV_COARSE_PAIRS
+        push hl                 ; a wide column's pair in the slots' form (its block reads and
+        ld hl,mv_coarse_slots + MV_PAIR_OP      ; jumps back into that form)
+        add hl,de
+        ld a,(hl)
+        cp MV_PAIR_OP_A
+        call z,mv_pair_slots
+        pop hl
+.endif
         push iy
         pop de                  ; DE: the block (h = -1's entry)
         ld a,b
@@ -3870,6 +3910,126 @@ mv_coarse_prepare:
         ret
 
 .ifdef MV_LOW_SLOTS
+.ifdef MV_COARSE_PAIRS
+; The pairs' form (nineteenth round, zxpairs128: the 128K's, build.py's ladder): a pair
+; whose two columns' S(w + l) >> 8 cannot sum past 255 on any row of the call adds them
+; in A and the sum into HL once, in the same 13 bytes, 79 T-states a pair against 86:
+; pop bc / ld iyl,c / ld a,(iy+d1) / ld iyl,b / add a,(iy+d2) / ld e,a / add hl,de. The
+; row keeps the l sum's low byte in A' around the slots (mv_pairs_in, mv_pairs_out: 8
+; T-states a row). A column's S(w + l) >> 8 <= 127 on every row where |w + l| <= 181 for
+; its least and most w: the soul's layout puts each coarse matrix's range of l that
+; keeps it so, 2 bytes a column, just before the matrix (soul_layout.pair_bounds).
+; A wide column's pair keeps the slots' form (its block reads it: mv_coarse_prepare's
+; @wide), and so does every pair of a call of fewer columns (entered past mv_pairs_in).
+MV_PAIR_OP      = 4             ; the byte that tells the forms: ld e,(iy+d1)'s or ld a,(iy+d1)'s
+MV_PAIR_OP_A    = $7E
+MV_PAIR_OP_E    = $5E
+MV_PAIR_D2      = 10            ; the pairs' form's d2
+MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
+
+; mv_pairs_prepare - (mv_coarse_prepare, B = cols) the range walk's start and the slots'
+; exit for the call: a call of MV_MAX_COLS columns tests its pairs, any other keeps
+; the slots' form. Clobbers AF.
+mv_pairs_prepare:
+        push hl
+        ld hl,(mv_w)            ; (the ranges end where the matrix starts)
+        ld (MV_PAIR_RANGES),hl
+        pop hl
+        ld a,b
+        cp MV_MAX_COLS
+        ld a,$08                ; ex af,af'
+        jr z,@whole
+        xor a                   ; nop
+@whole:
+        ld (mv_pairs_out),a
+        ret
+
+; mv_pair_form - (the coarse pair loops, from the last pair down) a pair's form and
+; displacements: IX the pair, A its even column's l - 1, C its odd one's. Keeps BC,
+; DE, HL, IX, IY.
+mv_pair_form:
+        ld (ix+MV_COARSE_D1),a
+        push hl
+        push de
+        ld e,a
+        ld a,(mv_pairs_out)
+        or a
+        jr z,@slots             ; (a call of fewer columns)
+        ld hl,0                 ; patched: past this pair's ranges
+MV_PAIR_RANGES = * - 2
+        dec hl
+        dec hl
+        dec hl
+        dec hl
+        ld (MV_PAIR_RANGES),hl  ; HL: the even column's least l + 127, its most, the odd one's
+        ld a,e
+        xor $80                 ; l + 127
+        cp (hl)
+        jr c,@slots             ; below the least
+        inc hl
+        ld d,a
+        ld a,(hl)
+        cp d
+        jr c,@slots             ; past the most
+        inc hl
+        ld a,c
+        xor $80
+        cp (hl)
+        jr c,@slots
+        inc hl
+        ld d,a
+        ld a,(hl)
+        cp d
+        jr c,@slots
+        ld (ix+MV_PAIR_D2),c
+        ld a,(ix+MV_PAIR_OP)
+        cp MV_PAIR_OP_A
+        jr z,@done
+        ld (ix+MV_PAIR_OP),MV_PAIR_OP_A         ; ld a,(iy+d1)
+        ld (ix+6),$FD
+        ld (ix+7),$68           ; ld iyl,b
+        ld (ix+8),$FD
+        ld (ix+9),$86           ; add a,(iy+d2)
+        ld (ix+11),$5F          ; ld e,a (add hl,de stays)
+        jr @done
+@slots:
+        ld a,(ix+MV_PAIR_OP)
+        cp MV_PAIR_OP_A
+        jr nz,@slots_set
+        push ix
+        pop hl
+        ld de,MV_PAIR_OP
+        add hl,de
+        call mv_pair_slots
+@slots_set:
+        ld (ix+MV_COARSE_D2),c
+@done:
+        pop de
+        pop hl
+        ret
+
+; mv_pair_slots - a pair in the pairs' form back to the slots' (HL its MV_PAIR_OP
+; byte), its displacements kept. Clobbers AF, HL.
+mv_pair_slots:
+        ld (hl),MV_PAIR_OP_E    ; ld e,(iy+d1)
+        inc hl
+        inc hl
+        ld (hl),$19             ; add hl,de
+        inc hl
+        ld (hl),$FD
+        inc hl
+        ld (hl),$68             ; ld iyl,b
+        inc hl
+        ld (hl),$FD
+        inc hl
+        ld a,(hl)               ; d2
+        ld (hl),MV_PAIR_OP_E    ; ld e,(iy+d2)
+        inc hl
+        ld (hl),a
+        ret
+        .assert MV_COARSE_D1 == MV_PAIR_OP + 1 && MV_COARSE_D2 == MV_PAIR_D2 + 1, "the two forms' displacements"
+.endif
+
 ; mv_low_deferred - a call that asked for coarse and runs exact: the low slots as
 ; mv_prepare would have prepared them (narrow, at most MV_LOW_WIDE_MAX wide columns,
 ; not sparse, the column pass's on the low slots; after a main slots' pass for a wide
@@ -3975,14 +4135,22 @@ mv_gate_prepare:
         dec hl
         ld a,(hl)
         dec a
+.ifdef MV_COARSE_PAIRS
+        ld c,a
+.else
         ld (ix+MV_COARSE_D2),a
+.endif
         ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
         dec hl
         dec hl
         ld a,(hl)
         dec a
-        ld (ix+MV_COARSE_D1),a
         ld (iy+MV_COARSE_D1),a
+.ifdef MV_COARSE_PAIRS
+        call mv_pair_form
+.else
+        ld (ix+MV_COARSE_D1),a
+.endif
         djnz @pair
         ld (MV_GATE_FIRST),iy
         pop hl

@@ -152,10 +152,12 @@ def _cold_end(sym: dict) -> int:
     return sym.get("sp_words_low_end", end)
 
 
-def data_bank(soul, tokenizer, word_list: bool = True):
+def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
-    packed word list (none without `word_list`)."""
-    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\n.org ${paging.PAGED_START:04X}\n"
+    packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
+    MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front."""
+    pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
+    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\n{pairs}.org ${paging.PAGED_START:04X}\n"
               + tensors_include(soul, BANK_TENSORS)
               + word_list_include(tokenizer, word_list))
     program = assemble(source, filename="<soulplayer zx128 bank>", cpu="z80")
@@ -253,7 +255,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     address) elsewhere; none for the 48K."""
     if model != "128k":
         return ()
-    banks = ((DATA_BANK, data_bank(soul, tokenizer).data),)
+    banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     return banks
@@ -261,7 +263,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
-                  in_page: bool = True, unit_products: bool = True) -> str:
+                  in_page: bool = True, unit_products: bool = True, coarse_pairs: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -342,7 +344,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs)
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
@@ -355,6 +357,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if in_page:
             options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
                            "asserts fw_h and fw_xn each within a page)")
+        if coarse_pairs:
+            options.append("MV_COARSE_PAIRS = 1      ; (matvec.s's coarse pairs in A where they cannot carry: the "
+                           "coarse matrices' column ranges in front of them)")
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if embed_apart:
@@ -513,13 +518,16 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
     # assembles (fw_h or fw_xn across a page fails RN_IN_PAGE's assert: the same layout without it,
     # whose inc l's are inc hl's; code past what layer 1 may run fails the bank's asserts).
-    rungs = ((True, True), (True, False), (False, True), (False, False))
-    for unit_products, in_page in rungs:
+    # MV_COARSE_PAIRS first (nineteenth round: ~0.6% of a position for ~270 bytes, 128 of them in
+    # bank 0 above $C000, which a soul with the general embed fills).
+    rungs = ((True, True, True), (False, True, True), (False, True, False), (False, False, True),
+             (False, False, False))
+    for coarse_pairs, unit_products, in_page in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
-                                           unit_products=unit_products))
+                                           unit_products=unit_products, coarse_pairs=coarse_pairs))
         except AsmError:
-            if (unit_products, in_page) == rungs[-1]:
+            if (coarse_pairs, unit_products, in_page) == rungs[-1]:
                 raise
 
 

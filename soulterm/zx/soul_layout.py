@@ -67,6 +67,22 @@ def matvec_bytes(weights, bias=None) -> bytes:
     return np.concatenate([part.reshape(-1) for part in parts]).astype(np.uint8).tobytes()
 
 
+COARSE_MATRICES = ("out",)     # (and every layer's fc1_w): the calls matvec.s may run coarse
+
+
+def pair_bounds(weights) -> bytes:
+    """The coarse slots' column ranges (matvec.s's MV_COARSE_PAIRS), the 128K's, 2 bytes a column
+    just before the matrix: the least and the most l + 127 (l = a narrow x, -127..128) for which
+    |w + l| <= 181 on every row of the column, so that S(w + l) >> 8 <= 127 and two such
+    columns' high bytes sum in A without a carry."""
+    import numpy as np
+
+    w = np.asarray(weights, dtype=np.int64)
+    least = np.clip(-54 - w.min(axis=0), 0, 255)
+    most = np.clip(308 - w.max(axis=0), 0, 255)
+    return np.stack([least, most], axis=1).reshape(-1).astype(np.uint8).tobytes()
+
+
 def matvec_size(rows: int, cols: int) -> int:
     """The bytes of a rows x cols matrix in matvec.s's layout (matvec_bytes): 3 + cols a row."""
     return rows * (3 + cols)
@@ -227,6 +243,9 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
     A matrix with a bias is there twice, the bias folded into its row constants for a player
     whose matvec has MV_BIAS_IN_K and plain for the other."""
     lines = [f"{_label(name)}_shift = {tensor.shift}"]
+    if name in COARSE_MATRICES or name.endswith(".fc1_w"):
+        lines += [".ifdef MV_COARSE_PAIRS"] + _data_lines(_array(list(pair_bounds(tensor.values))), "byte")
+        lines.append(".endif")
     if is_matvec_matrix(name):
         bias = bias_of(name)
         if bias is not None:
