@@ -308,7 +308,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     layout puts one across a page (the layout is the same either way). `unit_products`: the
     128K's RN_UNIT_PRODUCTS where the soul's gains allow it (~130 bytes below $C000, which
     assemble_player gives up for a soul whose code would not fit there otherwise: one with the
-    general embed, whose te and pe stay below $C000).
+    general embed, whose te and pe stay below $C000). `coarse_pairs`: the 128K's MV_COARSE_PAIRS
+    (matvec.s's coarse pairs summed in A where the columns' ranges say they cannot carry,
+    nineteenth round: ~170 bytes of code below $C000, which moves at_sq_table a page, and the
+    coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
+    0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung.
     """
     banked = model == "128k"
     coarse = coarse or banked
