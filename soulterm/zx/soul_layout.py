@@ -244,8 +244,11 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
     whose matvec has MV_BIAS_IN_K and plain for the other."""
     lines = [f"{_label(name)}_shift = {tensor.shift}"]
     if name in COARSE_MATRICES or name.endswith(".fc1_w"):
-        lines += [".ifdef MV_COARSE_PAIRS"] + _data_lines(_array(list(pair_bounds(tensor.values))), "byte")
-        lines.append(".endif")
+        bounds = pair_bounds(tensor.values)
+        lines += [".ifdef MV_COARSE_PAIRS", f"{_label(name)}_pair_ranges:"]
+        lines += _data_lines(_array(list(bounds)), "byte")
+        lines += [f'        .assert {_label(name)} - {_label(name)}_pair_ranges == {len(bounds)}, '
+                  f'"the column ranges of {name} must lie just before it (matvec.s\'s mv_pairs_prepare)"', ".endif"]
     if is_matvec_matrix(name):
         bias = bias_of(name)
         if bias is not None:
