@@ -643,11 +643,13 @@ def test_the_pairs_form_where_its_high_bytes_cannot_carry(pairs_bench):
     bench = pairs_bench
     rows = 8
     cases = {   # (w of column 0's edge, l0), (w of column 1's, l1) -> the pairs' form, the edge row's sum
-        ((53, 128), (53, 128)): (True, 254),            # 181 and 181: 127 + 127
+        ((54, 127), (54, 127)): (True, 254),            # 181 and 181: 127 + 127
         ((-54, -127), (-54, -127)): (True, 254),        # -181 twice
-        ((54, 128), (53, 128)): (False, 256),           # 182 and 181: 129 + 127, a carry out of A
-        ((54, 128), (52, 128)): (False, 255),           # 182 and 180: 129 + 126, refused as well
-        ((-55, -127), (53, 128)): (False, 256),         # -182 and 181
+        ((55, 127), (54, 127)): (False, 256),           # 182 and 181: 129 + 127, a carry out of A
+        ((55, 127), (53, 127)): (False, 255),           # 182 and 180: 129 + 126, refused as well
+        ((-55, -127), (54, 127)): (False, 256),         # -182 and 181
+        ((53, 128), (53, 128)): (False, 254),           # 181 twice, but l = 128 with a largest w
+                                                        # below 54: refused (the most + 1 a byte)
         ((127, 128), (127, 128)): (False, 508),         # 255 twice: 254 + 254
     }
     for ((w0, l0), (w1, l1)), (fits, edge_sum) in cases.items():

@@ -3634,6 +3634,161 @@ mv_coarse_wide:
 mv_cw_count:    .byte 0         ; the blocks the call before used (the next coarse call puts their slots back)
 
 
+.ifdef MV_COARSE_PAIRS
+; The pairs' form (nineteenth round, zxpairs128: the 128K's, build.py's ladder): a pair
+; whose two columns' S(w + l) >> 8 cannot sum past 255 on any row of the call adds them
+; in A and the sum into HL once, in the same 13 bytes, 79 T-states a pair against 86:
+; pop bc / ld iyl,c / ld a,(iy+d1) / ld iyl,b / add a,(iy+d2) / ld e,a / add hl,de. The
+; row keeps the l sum's low byte in A' around the slots (mv_pairs_in, mv_pairs_out: 8
+; T-states a row). A column's S(w + l) >> 8 <= 127 on every row where |w + l| <= 181 for
+; its least and most w: the soul's layout puts each coarse matrix's range of l that
+; keeps it so, 2 bytes a column, just before the matrix (soul_layout.pair_bounds).
+; A wide column's pair keeps the slots' form (its block reads it: mv_coarse_prepare's
+; @wide), and so does every pair of a call of fewer columns (entered past mv_pairs_in).
+MV_PAIR_OP      = 4             ; the byte that tells the forms: ld e,(iy+d1)'s or ld a,(iy+d1)'s
+MV_PAIR_OP_A    = $7E
+MV_PAIR_OP_E    = $5E
+MV_PAIR_D2      = 10            ; the pairs' form's d2
+MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
+
+; mv_pairs_prepare - (mv_coarse_prepare, B = cols) the range walk's start and the slots'
+; exit for the call: a call of MV_MAX_COLS columns tests its pairs, any other keeps
+; the slots' form (the walks' jr to their short path). Clobbers AF.
+mv_pairs_prepare:
+        push hl
+        ld hl,(mv_w)            ; (the ranges lie just before the matrix, the last column's first)
+        ld de,-MV_MAX_COLS * 2
+        add hl,de
+        ld (mv_pairs_ranges),hl
+        pop hl
+        ld a,b
+        cp MV_MAX_COLS
+        ld a,$08                ; ex af,af'
+        jr z,@whole
+        ld a,MV_PAIRS_SHORT_LOGITS_TO
+        ld (MV_PAIRS_SHORT_LOGITS),a
+        ld a,MV_PAIRS_SHORT_GATE_TO
+        ld (MV_PAIRS_SHORT_GATE),a
+        xor a                   ; nop
+        ld (mv_pairs_out),a
+        ret
+@whole:
+        ld (mv_pairs_out),a
+        xor a
+        ld (MV_PAIRS_SHORT_LOGITS),a
+        ld (MV_PAIRS_SHORT_GATE),a
+        ret
+mv_pairs_ranges: .word 0        ; where the walk's pops start
+mv_pairs_sp:    .word 0         ; SP while the walk pops the ranges
+
+; mv_pairs_walk - the coarse pair loops (mv_coarse_prepare's, gate 0; mv_gate_prepare's,
+; gate 1, which writes the gate's slots too: IY), from the last pair down (HL past x's
+; last column, IX past the last pair, DE = -MV_COARSE_PAIR, B the pairs): each pair's
+; displacements and form. The column ranges are popped (interrupts are off: matvec's di;
+; no call while SP is on them), 2 bytes a column, the last column first: the least
+; l + 127 and the most + 1. `short`: the jr's distance, 0 or `distance` (to the slots'
+; form throughout, for a call of fewer columns: mv_pairs_prepare). Clobbers AF, BC, DE.
+        .macro mv_pairs_walk gate, short, distance
+        ld (mv_pairs_sp),sp
+        ld sp,(mv_pairs_ranges)
+@pair:
+        add ix,de
+.if gate
+        add iy,de
+.endif
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld c,a                  ; C: the odd column's l - 1
+.if gate
+        ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
+.endif
+        .byte $18, 0            ; jr: patched, a call of fewer columns to @short
+short = * - 1
+        xor $80                 ; l + 127
+        pop de                  ; E: the odd column's least, D: its most + 1
+        cp e
+        jr c,@odd_out
+        cp d
+        jr nc,@odd_out
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
+.if gate
+        ld (iy+MV_COARSE_D1),a
+.endif
+        xor $80
+        pop de                  ; the even column's
+        cp e
+        jr c,@slots
+        cp d
+        jr nc,@slots
+        ld (ix+MV_PAIR_D2),c    ; the pairs' form
+        ld a,(ix+MV_PAIR_OP)
+        cp MV_PAIR_OP_A
+        jr z,@next
+        ld (ix+MV_PAIR_OP),MV_PAIR_OP_A         ; ld a,(iy+d1)
+        ld (ix+6),$FD
+        ld (ix+7),$68           ; ld iyl,b
+        ld (ix+8),$FD
+        ld (ix+9),$86           ; add a,(iy+d2)
+        ld (ix+11),$5F          ; ld e,a (add hl,de stays)
+        jr @next
+@odd_out:
+        pop de                  ; (the even column's: SP in step)
+@short:
+distance = @short - short - 1
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
+.if gate
+        ld (iy+MV_COARSE_D1),a
+.endif
+@slots:
+        ld a,(ix+MV_PAIR_OP)
+        cp MV_PAIR_OP_A
+        jr nz,@slots_set
+        ld (ix+MV_PAIR_OP),MV_PAIR_OP_E         ; back to the slots' form: ld e,(iy+d1)
+        ld (ix+6),$19           ; add hl,de
+        ld (ix+7),$FD
+        ld (ix+8),$68           ; ld iyl,b
+        ld (ix+9),$FD
+        ld (ix+10),$5E          ; ld e,(iy+d2)
+@slots_set:
+        ld (ix+MV_COARSE_D2),c
+@next:
+        ld de,-MV_COARSE_PAIR
+        djnz @pair
+        ld sp,(mv_pairs_sp)
+        .endmacro
+
+; mv_pair_slots - a pair in the pairs' form back to the slots' (HL its MV_PAIR_OP
+; byte), its displacements kept. Clobbers AF, HL.
+mv_pair_slots:
+        ld (hl),MV_PAIR_OP_E    ; ld e,(iy+d1)
+        inc hl
+        inc hl
+        ld (hl),$19             ; add hl,de
+        inc hl
+        ld (hl),$FD
+        inc hl
+        ld (hl),$68             ; ld iyl,b
+        inc hl
+        ld (hl),$FD
+        inc hl
+        ld a,(hl)               ; d2
+        ld (hl),MV_PAIR_OP_E    ; ld e,(iy+d2)
+        inc hl
+        ld (hl),a
+        ret
+        .assert MV_COARSE_D1 == MV_PAIR_OP + 1 && MV_COARSE_D2 == MV_PAIR_D2 + 1, "the two forms' displacements"
+.endif
+
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
 ; coarse if it can (above; every wide column's h +-1): each used column's l - 1
 ; (its low byte - 1) into its coarse slot, the row pointers, -Cl and the first
@@ -3704,7 +3859,11 @@ mv_coarse_prepare:
 .ifdef MV_COARSE_TOP
         jr z,@own_end
 .else
+.ifdef MV_COARSE_PAIRS
+        jp z,@slots_set         ; (past the pairs' walk)
+.else
         jr z,@slots_set
+.endif
 .endif
 .ifdef MV_LOW_SLOTS
         jp mv_low_deferred      ; (a gate for a shift of 30: the call runs exact)
@@ -3716,27 +3875,23 @@ mv_coarse_prepare:
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
+.ifdef MV_COARSE_PAIRS
+        mv_pairs_walk 0, MV_PAIRS_SHORT_LOGITS, MV_PAIRS_SHORT_LOGITS_TO
+.else
 @pair:
         add ix,de
         dec hl
         dec hl
         ld a,(hl)
         dec a
-.ifdef MV_COARSE_PAIRS
-        ld c,a
-.else
         ld (ix+MV_COARSE_D2),a
-.endif
         dec hl
         dec hl
         ld a,(hl)
         dec a
-.ifdef MV_COARSE_PAIRS
-        call mv_pair_form
-.else
         ld (ix+MV_COARSE_D1),a
-.endif
         djnz @pair
+.endif
 .ifdef MV_COARSE_TOP
         ld a,(mv_shift)         ; a shift of 7 or less: the rows end in mv_coarse_top
         cp 8
@@ -3912,126 +4067,6 @@ mv_coarse_prepare:
         ret
 
 .ifdef MV_LOW_SLOTS
-.ifdef MV_COARSE_PAIRS
-; The pairs' form (nineteenth round, zxpairs128: the 128K's, build.py's ladder): a pair
-; whose two columns' S(w + l) >> 8 cannot sum past 255 on any row of the call adds them
-; in A and the sum into HL once, in the same 13 bytes, 79 T-states a pair against 86:
-; pop bc / ld iyl,c / ld a,(iy+d1) / ld iyl,b / add a,(iy+d2) / ld e,a / add hl,de. The
-; row keeps the l sum's low byte in A' around the slots (mv_pairs_in, mv_pairs_out: 8
-; T-states a row). A column's S(w + l) >> 8 <= 127 on every row where |w + l| <= 181 for
-; its least and most w: the soul's layout puts each coarse matrix's range of l that
-; keeps it so, 2 bytes a column, just before the matrix (soul_layout.pair_bounds).
-; A wide column's pair keeps the slots' form (its block reads it: mv_coarse_prepare's
-; @wide), and so does every pair of a call of fewer columns (entered past mv_pairs_in).
-MV_PAIR_OP      = 4             ; the byte that tells the forms: ld e,(iy+d1)'s or ld a,(iy+d1)'s
-MV_PAIR_OP_A    = $7E
-MV_PAIR_OP_E    = $5E
-MV_PAIR_D2      = 10            ; the pairs' form's d2
-MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
-
-; mv_pairs_prepare - (mv_coarse_prepare, B = cols) the range walk's start and the slots'
-; exit for the call: a call of MV_MAX_COLS columns tests its pairs, any other keeps
-; the slots' form. Clobbers AF.
-mv_pairs_prepare:
-        push hl
-        ld hl,(mv_w)            ; (the ranges end where the matrix starts)
-        ld (MV_PAIR_RANGES),hl
-        pop hl
-        ld a,b
-        cp MV_MAX_COLS
-        ld a,$08                ; ex af,af'
-        jr z,@whole
-        xor a                   ; nop
-@whole:
-        ld (mv_pairs_out),a
-        ret
-
-; mv_pair_form - (the coarse pair loops, from the last pair down) a pair's form and
-; displacements: IX the pair, A its even column's l - 1, C its odd one's. Keeps BC,
-; DE, HL, IX, IY.
-mv_pair_form:
-        ld (ix+MV_COARSE_D1),a
-        push hl
-        push de
-        ld e,a
-        ld a,(mv_pairs_out)
-        or a
-        jr z,@slots             ; (a call of fewer columns)
-        ld hl,0                 ; patched: past this pair's ranges
-MV_PAIR_RANGES = * - 2
-        dec hl
-        dec hl
-        dec hl
-        dec hl
-        ld (MV_PAIR_RANGES),hl  ; HL: the even column's least l + 127, its most, the odd one's
-        ld a,e
-        xor $80                 ; l + 127
-        cp (hl)
-        jr c,@slots             ; below the least
-        inc hl
-        ld d,a
-        ld a,(hl)
-        cp d
-        jr c,@slots             ; past the most
-        inc hl
-        ld a,c
-        xor $80
-        cp (hl)
-        jr c,@slots
-        inc hl
-        ld d,a
-        ld a,(hl)
-        cp d
-        jr c,@slots
-        ld (ix+MV_PAIR_D2),c
-        ld a,(ix+MV_PAIR_OP)
-        cp MV_PAIR_OP_A
-        jr z,@done
-        ld (ix+MV_PAIR_OP),MV_PAIR_OP_A         ; ld a,(iy+d1)
-        ld (ix+6),$FD
-        ld (ix+7),$68           ; ld iyl,b
-        ld (ix+8),$FD
-        ld (ix+9),$86           ; add a,(iy+d2)
-        ld (ix+11),$5F          ; ld e,a (add hl,de stays)
-        jr @done
-@slots:
-        ld a,(ix+MV_PAIR_OP)
-        cp MV_PAIR_OP_A
-        jr nz,@slots_set
-        push ix
-        pop hl
-        ld de,MV_PAIR_OP
-        add hl,de
-        call mv_pair_slots
-@slots_set:
-        ld (ix+MV_COARSE_D2),c
-@done:
-        pop de
-        pop hl
-        ret
-
-; mv_pair_slots - a pair in the pairs' form back to the slots' (HL its MV_PAIR_OP
-; byte), its displacements kept. Clobbers AF, HL.
-mv_pair_slots:
-        ld (hl),MV_PAIR_OP_E    ; ld e,(iy+d1)
-        inc hl
-        inc hl
-        ld (hl),$19             ; add hl,de
-        inc hl
-        ld (hl),$FD
-        inc hl
-        ld (hl),$68             ; ld iyl,b
-        inc hl
-        ld (hl),$FD
-        inc hl
-        ld a,(hl)               ; d2
-        ld (hl),MV_PAIR_OP_E    ; ld e,(iy+d2)
-        inc hl
-        ld (hl),a
-        ret
-        .assert MV_COARSE_D1 == MV_PAIR_OP + 1 && MV_COARSE_D2 == MV_PAIR_D2 + 1, "the two forms' displacements"
-.endif
-
 ; mv_low_deferred - a call that asked for coarse and runs exact: the low slots as
 ; mv_prepare would have prepared them (narrow, at most MV_LOW_WIDE_MAX wide columns,
 ; not sparse, the column pass's on the low slots; after a main slots' pass for a wide
@@ -4130,6 +4165,9 @@ mv_gate_prepare:
         ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
+.ifdef MV_COARSE_PAIRS
+        mv_pairs_walk 1, MV_PAIRS_SHORT_GATE, MV_PAIRS_SHORT_GATE_TO
+.else
 @pair:
         add ix,de
         add iy,de
@@ -4137,23 +4175,16 @@ mv_gate_prepare:
         dec hl
         ld a,(hl)
         dec a
-.ifdef MV_COARSE_PAIRS
-        ld c,a
-.else
         ld (ix+MV_COARSE_D2),a
-.endif
         ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
         dec hl
         dec hl
         ld a,(hl)
         dec a
-        ld (iy+MV_COARSE_D1),a
-.ifdef MV_COARSE_PAIRS
-        call mv_pair_form
-.else
         ld (ix+MV_COARSE_D1),a
-.endif
+        ld (iy+MV_COARSE_D1),a
         djnz @pair
+.endif
         ld (MV_GATE_FIRST),iy
         pop hl
         xor a                   ; Z
