@@ -161,9 +161,9 @@
 ; djnz, 27 T-states a call).
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
-; here with the 128K's other options, MV_LOW_HLA's included, and 173 more with the 128K
+; here with the 128K's other options, MV_LOW_HLA's included, and 326 more with the 128K
 ; player's MV_COARSE_PAIRS (nineteenth round: a pair summed in A where it cannot carry, 79
-; T-states against 86; 128K "hello" 1,443,807 -> 1,439,089 a position) (1,181 before the h check
+; T-states against 86; 128K "hello" 1,443,807 -> 1,433,807 a position) (1,181 before the h check
 ; went into mv_wide_h_pm1, shared with the low slots, 1,273 before the sixteenth
 ; round's wide columns in their slots, 1,233 before the rows with no h
 ; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
