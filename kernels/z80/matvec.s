@@ -3657,7 +3657,7 @@ MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
 mv_pairs_prepare:
         push hl
         ld hl,(mv_w)            ; (the ranges lie just before the matrix, the last column's first)
-        ld de,-MV_MAX_COLS * 2
+        ld de,-MV_PAIR_BOUNDS_BYTES
         add hl,de
         ld (mv_pairs_ranges),hl
         pop hl

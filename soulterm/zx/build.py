@@ -310,7 +310,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     assemble_player gives up for a soul whose code would not fit there otherwise: one with the
     general embed, whose te and pe stay below $C000). `coarse_pairs`: the 128K's MV_COARSE_PAIRS
     (matvec.s's coarse pairs summed in A where the columns' ranges say they cannot carry,
-    nineteenth round: ~170 bytes of code below $C000, which moves at_sq_table a page, and the
+    nineteenth round: 326 bytes of code below $C000, which move at_sq_table two pages, and the
     coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
     0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung.
     """
@@ -522,7 +522,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
     # assembles (fw_h or fw_xn across a page fails RN_IN_PAGE's assert: the same layout without it,
     # whose inc l's are inc hl's; code past what layer 1 may run fails the bank's asserts).
-    # MV_COARSE_PAIRS first (nineteenth round: ~0.6% of a position for ~270 bytes, 128 of them in
+    # MV_COARSE_PAIRS first (nineteenth round: ~0.65% of a position for 640 bytes, 128 of them in
     # bank 0 above $C000, which a soul with the general embed fills).
     rungs = ((True, True, True), (False, True, True), (False, True, False), (False, False, True),
              (False, False, False))
