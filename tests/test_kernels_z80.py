@@ -1188,3 +1188,51 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
             assert bench.cpu.iff1 == bench.cpu.iff2 == interrupts and bench.cpu.sp == bench.stack_top, token
             want = intmath.embed(te[token], s_te, pe[position], s_pe)
             assert np.array_equal(bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM), want), (s_te, s_pe, token)
+
+
+@pytest.mark.parametrize("player", [False, True])
+def test_rmsnorm_inverse_table_matches_intmath_at_every_root_and_edge(player):
+    """RN_INVERSE_TABLE (the 128K player's, nineteenth round): the mean's shift a byte up (no
+    sra32) and 2^19 // r from rn_inverses for a root below 64, the division above: bit for bit
+    intmath for every root 1..300 (+-16 r, the sums exact squares), for sums just below and
+    above each square (one element 16 smaller or larger), full-range words (m up to 2^22) and
+    random ones; the general gains' path and the 128K's options. A root in 17..63 saves the
+    division's rounds: more than 900 T-states a norm."""
+    options = []
+    if player:
+        options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION,
+                   SHORT_SHIFTS_OPTION, "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_PRODUCTS = $E800"]
+    routines = "\n        rn_tables_routines" if player else ""
+    table = Z80Bench("        rn_inverse_table" + routines, options="\n".join(options + ["RN_INVERSE_TABLE = 64"]))
+    plain = Z80Bench(routines, options="\n".join(options))
+    rng = np.random.default_rng(19)
+    cases = []
+    for root in range(1, 301):
+        x = 16 * root * rng.choice([-1, 1], 32)
+        cases.append(x)
+        for step in (-1, 1):
+            nudged = x.copy()
+            nudged[int(rng.integers(0, 32))] += 16 * step
+            cases.append(np.clip(nudged, -32768, 32767))
+    cases += [np.full(32, -32768), np.full(32, 32767), rng.integers(-32768, 32768, 32),
+              rng.integers(-3000, 3000, 32), rng.integers(-1000, 1000, 32)]
+    saved = []
+    for case, x in enumerate(cases):
+        shift = 6 if player else int(rng.integers(0, 9))
+        gain = np.full(32, 64) if player else rng.integers(-128, 128, 32)
+        outs, costs = [], []
+        for bench in (table, plain):
+            words(bench, "rn_x", 0xA000, x)
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            bench.poke_word(bench.sym("rn_gain"), 0xA100)
+            bench.poke(bench.sym("rn_shift"), [shift])
+            bench.poke_word(bench.sym("rn_out"), 0xA200)
+            costs.append(bench.call("rmsnorm"))
+            outs.append(bench.read_words(0xA200, 32))
+        expected = intmath.rmsnorm(x, gain, shift)
+        assert np.array_equal(outs[0], expected), (case, x[:4])
+        assert np.array_equal(outs[1], expected), (case, x[:4])
+        m = max(1, int(((x >> 4) ** 2).sum()) // 32)
+        if 17 <= intmath.isqrt(m) < 64:
+            saved.append(costs[1] - costs[0])
+    assert saved and min(saved) > 900, min(saved)

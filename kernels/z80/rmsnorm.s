@@ -112,6 +112,10 @@ RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
 RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 32767
 RN_INV_BITS     = 15            ; 2^19 // r < 2^15 for r >= 17
         .assert (RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS < RN_CLAMP_ROOT + 1, "the inverse has more than RN_INV_BITS bits"
+.ifdef RN_INVERSE_TABLE
+        .assert RN_INVERSE_TABLE == 64 || RN_INVERSE_TABLE == 128 || RN_INVERSE_TABLE == 256, "rmsnorm@root tells a root below RN_INVERSE_TABLE by its low byte's top bits"
+        .assert RN_MEAN_SHIFT < 8, "rmsnorm@root's mean is sum << (8 - RN_MEAN_SHIFT) a byte up"
+.endif
 RN_CLAMP_SUM    = (RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1) << RN_MEAN_SHIFT   ; the sums of squares that clamp lie below this
 .ifdef RN_SHORT_SHIFTS
 RN_CLAMPED_SHIFTS = RN_SHORT_SHIFTS ; (the 48K's: fewer bytes; a unit shift above them takes the general path)
@@ -425,11 +429,36 @@ rmsnorm:
         jr c,@clamp
         add hl,bc
 @root:
+.ifdef RN_INVERSE_TABLE
+        .repeat 8 - RN_MEAN_SHIFT       ; m = sum >> 5 as D:E:H of sum << 3 (sum < 2^27: no bit lost),
+        add hl,hl               ; stored a byte up: no sra32 (nineteenth round, zxroots)
+        rl e
+        rl d
+        .endrepeat
+        ld a,h
+        ld (isq_m),a
+        ld (isq_m+1),de
+        call isqrt24            ; m <= 2^22, so the root fits: r = 17..2048 here
+        ld a,l                  ; r below RN_INVERSE_TABLE: inv = 2^19 // r from rn_inverses
+        and -RN_INVERSE_TABLE & $FF
+        or h
+        jr nz,@divide
+        add hl,hl
+        ld de,rn_inverses - 2 * (RN_CLAMP_ROOT + 1)
+        add hl,de
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        jr @inv_ok
+@divide:
+.else
         ld a,RN_MEAN_SHIFT      ; m = sum >> 5
         call sra32
         ld (isq_m),hl
         ld (isq_m+2),de
         call isqrt24            ; m <= 2^22, so the root fits: r = 17..2048 here
+.endif
         ex de,hl                ; inv = 2^19 // r by long division, 15 quotient bits (r >= 17);
         ld hl,(RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS ; the remainder above bit 14: 2^19 >> 15 = 16 < r
         ld b,RN_INV_BITS
@@ -901,6 +930,16 @@ rmsnorm:
 ; popped, x inv from the tables (x outside -4096..4095 through rmsnorm@table_wide's mul16s),
 ; shifted by RN_TABLE_JUMP's patched jump (or doubled, rmsnorm@table_doubled), y stored through
 ; HL' (rn_step), B' counting; rmsnorm@table_done ends it.
+; rn_inverse_table (RN_INVERSE_TABLE, nineteenth round) - rn_inverses: 2^19 // r for r = 17..
+; RN_INVERSE_TABLE - 1, words, read by rmsnorm@root; the 128K player's lies in its cold part
+; below $8000 (seen with any bank paged, read once a norm; build.py expands it there).
+        .macro rn_inverse_table
+rn_inverses:
+        .repeat RN_INVERSE_TABLE - (RN_CLAMP_ROOT + 1), i
+        .word (RN_INV_NUMERATOR_HIGH << 16) / (RN_CLAMP_ROOT + 1 + i)
+        .endrepeat
+        .endmacro
+
         .macro rn_tables_routines
 .ifdef RN_SWAPPED_SQUARES
 .ifndef RN_UNIT_PRODUCTS

@@ -105,6 +105,8 @@ RN_SWAPPED_BYTES = 0x400
 # unclamped norm in whichever bank is paged, past the squares' copy (free in banks 0 and DATA_BANK)
 RN_UNIT_PRODUCTS = RN_SWAPPED_SQUARES + RN_SWAPPED_BYTES
 RN_PRODUCTS_BYTES = 0x200
+# rmsnorm.s's RN_INVERSE_TABLE (nineteenth round): the roots whose 2^19 // r the 128K reads from rn_inverses
+RN_INVERSE_ROOTS = range(17, 64)
 assert RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES <= UDG_AREA, "rmsnorm.s's tables must lie below the UDG area"
 
 
@@ -261,7 +263,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
-                  in_page: bool = True, unit_products: bool = True) -> str:
+                  in_page: bool = True, unit_products: bool = True, inverse_table: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -306,7 +308,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     layout puts one across a page (the layout is the same either way). `unit_products`: the
     128K's RN_UNIT_PRODUCTS where the soul's gains allow it (~130 bytes below $C000, which
     assemble_player gives up for a soul whose code would not fit there otherwise: one with the
-    general embed, whose te and pe stay below $C000).
+    general embed, whose te and pe stay below $C000). `inverse_table`: the 128K's RN_INVERSE_TABLE
+    (rmsnorm.s's 2^19 // r from a table for roots below 64 and the mean's shift without sra32,
+    nineteenth round: ~120 bytes below $C000, given up first where they do not fit).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -352,6 +356,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if gain_bits is not None and unit_products:     # (its ~130 bytes lie before at_sq_table: a soul with general gains has
             options.append(f"RN_UNIT_PRODUCTS = ${RN_UNIT_PRODUCTS:04X}   ; (rmsnorm.s's unit products "   # no room)
                            "through tables that each unclamped norm makes there)")
+        if inverse_table:
+            options.append(f"RN_INVERSE_TABLE = {RN_INVERSE_ROOTS.stop}    ; (rmsnorm.s's inverse of a root below 64 from rn_inverses, "
+                           "the mean's shift a byte up)")
         if in_page:
             options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
                            "asserts fw_h and fw_xn each within a page)")
@@ -386,12 +393,21 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines.append(f"kv_values: .res {KEY_CACHE_BYTES}     ; and the value cache, in te's and pe's room")
     if not in_bank:
         lines.append(words_low)
+    if banked and inverse_table:
+        lines += ["rn_inverses:     ; rmsnorm.s's RN_INVERSE_TABLE (its rn_inverse_table, defined after): 2^19 // r, "
+                  "r = 17..63; read once a norm, seen with any bank in",
+                  f"        .word {', '.join(str(spec.RMS_INV_NUMERATOR // r) for r in RN_INVERSE_ROOTS)}",
+                  "rn_inverses_end:"]
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
               # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
               f".res (* < ${UNCONTENDED:04X}) * (${UNCONTENDED:04X} - *)"]
     lines += [f'.include "{name}"' for name in hot_files]
     lines.append(f'.assert mv_vars == ${UNCONTENDED:04X}, "squares.s must open the uncontended RAM"')
+    if banked and inverse_table:
+        lines.append(f'.assert RN_CLAMP_ROOT + 1 == {RN_INVERSE_ROOTS.start} && RN_INVERSE_TABLE == {RN_INVERSE_ROOTS.stop} && '
+                     'rn_inverses_end - rn_inverses == 2 * (RN_INVERSE_TABLE - RN_CLAMP_ROOT - 1), '
+                     '"rn_inverses must hold 2^19 // r for the roots rmsnorm.s looks up"')
     if banked:
         lines += ['.include "paging128.s"',
                   "        rn_tables_routines     ; (rmsnorm.s's, out of the room before at_sq_table)"]
@@ -513,13 +529,15 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
     # assembles (fw_h or fw_xn across a page fails RN_IN_PAGE's assert: the same layout without it,
     # whose inc l's are inc hl's; code past what layer 1 may run fails the bank's asserts).
-    rungs = ((True, True), (True, False), (False, True), (False, False))
-    for unit_products, in_page in rungs:
+    # RN_INVERSE_TABLE first: its ~120 bytes gain least (rmsnorm.s's root's inverse by a table).
+    rungs = ((True, True, True), (True, True, False), (True, False, False), (False, True, False),
+             (False, False, False))
+    for unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
-                                           unit_products=unit_products))
+                                           unit_products=unit_products, inverse_table=inverse_table))
         except AsmError:
-            if (unit_products, in_page) == rungs[-1]:
+            if (unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
 
 
