@@ -97,6 +97,12 @@
 ; pops around an element, the tables' making jumping to it with no call; a wide x by mul16s in
 ; rmsnorm@table_wide): 21,554 and 21,603, the elements ~360 T-states for ~410; its count by djnz
 ; in the other set (no end byte compared): 21,008 and 21,056 with the squares' check first (below).
+; RN_INVERSE_TABLE = 64 (the 128K player's, nineteenth round, zxroots): m = sum >> 5 as sum << 3 a
+; byte up (no sra32) and inv = 2^19 // r read from rn_inverses for r = 17..63 (94 bytes, build.py
+; puts them in the cold part below $8000), the division for a larger root: 28 bytes more in
+; rmsnorm (in the slack before at_sq_table), ~1,100 T-states fewer an unclamped norm (python
+; -m pytest tests/test_kernels_z80.py -k inverse_table checks > 900 at every root 17..63); python
+; benchmarks/z80_token.py --model 128k: 1,443,807 -> 1,442,344 a position on "hello".
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
