@@ -119,6 +119,7 @@ RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 3
 RN_INV_BITS     = 15            ; 2^19 // r < 2^15 for r >= 17
         .assert (RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS < RN_CLAMP_ROOT + 1, "the inverse has more than RN_INV_BITS bits"
 .ifdef RN_INVERSE_TABLE
+RN_ROOT_FIRST_BLOCK = ((RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1)) >> 4        ; rn_roots's first k (an unclamped m >= 17^2)
         .assert RN_INVERSE_TABLE == 64 || RN_INVERSE_TABLE == 128 || RN_INVERSE_TABLE == 256, "rmsnorm@root tells a root below RN_INVERSE_TABLE by its low byte's top bits"
         .assert RN_MEAN_SHIFT < 8, "rmsnorm@root's mean is sum << (8 - RN_MEAN_SHIFT) a byte up"
 .endif
@@ -436,6 +437,11 @@ rmsnorm:
         add hl,bc
 @root:
 .ifdef RN_INVERSE_TABLE
+        ld a,e                  ; a sum below 2^17 (m below 2^12, r below 64)? r from rn_roots
+        and $FE                 ; (rn_tables_routines's rn_root_from_table, back at @inverse_lookup)
+        or d
+        jp z,rn_root_from_table
+@root_search:
         .repeat 8 - RN_MEAN_SHIFT       ; m = sum >> 5 as D:E:H of sum << 3 (sum < 2^27: no bit lost),
         add hl,hl               ; stored a byte up: no sra32 (nineteenth round, zxroots)
         rl e
@@ -449,6 +455,7 @@ rmsnorm:
         and -RN_INVERSE_TABLE & $FF
         or h
         jr nz,@divide
+@inverse_lookup:
         add hl,hl
         ld de,rn_inverses - 2 * (RN_CLAMP_ROOT + 1)
         add hl,de
@@ -936,17 +943,32 @@ rmsnorm:
 ; popped, x inv from the tables (x outside -4096..4095 through rmsnorm@table_wide's mul16s),
 ; shifted by RN_TABLE_JUMP's patched jump (or doubled, rmsnorm@table_doubled), y stored through
 ; HL' (rn_step), B' counting; rmsnorm@table_done ends it.
-; rn_inverse_table (RN_INVERSE_TABLE, nineteenth round) - rn_inverses: 2^19 // r for r = 17..
-; RN_INVERSE_TABLE - 1, words, read by rmsnorm@root; the 128K player's lies in its cold part
-; below $8000 (seen with any bank paged, read once a norm; build.py expands it there).
-        .macro rn_inverse_table
-rn_inverses:
-        .repeat RN_INVERSE_TABLE - (RN_CLAMP_ROOT + 1), i
-        .word (RN_INV_NUMERATOR_HIGH << 16) / (RN_CLAMP_ROOT + 1 + i)
-        .endrepeat
-        .endmacro
-
         .macro rn_tables_routines
+.ifdef RN_INVERSE_TABLE
+rn_root_from_table:              ; (rmsnorm@root's, RN_INVERSE_TABLE: E:H:L = the sum, below 2^17)
+        ld a,e                  ; by k = m >> 4 (no isqrt24): r0 + 1 there, or r0 if m & 15 is below
+        rra                     ; its d there (build.rn_table_lines)
+        ld a,h
+        rra                     ; A = sum >> 9 = k, carry = the sum's bit 8
+        ld b,a
+        ld a,l
+        rra
+        and $F0                 ; A = the sum's bits 5..8 = (m & 15) << 4
+        ld c,a
+        ld l,b
+        ld h,0
+        add hl,hl
+        ld de,rn_roots - 2 * RN_ROOT_FIRST_BLOCK
+        add hl,de
+        ld a,c
+        cp (hl)                 ; carry: m & 15 below d, the root r0
+        inc hl
+        ld a,(hl)
+        sbc a,0
+        ld l,a                  ; HL = r (17..63)
+        ld h,0
+        jp rmsnorm@inverse_lookup
+.endif
 .ifdef RN_SWAPPED_SQUARES
 .ifndef RN_UNIT_PRODUCTS
         rn_swap_squares_routine

@@ -44,7 +44,7 @@ from soulterm.player.layout import opener_ids
 from soulterm.paths import TAP_NAME, TAP_NAME_128K, ZX_MAP_NAME as MAP_NAME  # noqa: F401 (the 48K map's name)
 from soulterm.player.mapformat import MAP_FORMAT, Region
 from soulterm.soul.atomic import write_set_atomic
-from soulterm.soul import spec
+from soulterm.soul import intmath, spec
 from soulterm.soul.soulfile import SoulFormatError, load_soul
 from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
@@ -107,6 +107,27 @@ RN_UNIT_PRODUCTS = RN_SWAPPED_SQUARES + RN_SWAPPED_BYTES
 RN_PRODUCTS_BYTES = 0x200
 # rmsnorm.s's RN_INVERSE_TABLE (nineteenth round): the roots whose 2^19 // r the 128K reads from rn_inverses
 RN_INVERSE_ROOTS = range(17, 64)
+# and its root of a mean below 2^12 (RN_ROOT_TABLE) by m >> 4 = k: 18 (m >= 289: 17^2, unclamped) to 255
+RN_ROOT_BLOCKS = range(18, 256)
+
+
+def rn_table_lines() -> list[str]:
+    """rmsnorm.s's RN_INVERSE_TABLE's tables (nineteenth round, zxroots), from intmath: rn_inverses,
+    2^19 // r a word for r in RN_INVERSE_ROOTS; rn_roots, for each k in RN_ROOT_BLOCKS, d << 4 (255
+    for d > 15) and r0 + 1, where r0 = isqrt(16 k) and d = (r0 + 1)^2 - 16 k: a mean m of 16 k..16 k
+    + 15 has the root r0 + 1 if m & 15 >= d, else r0 (the step 2 r0 + 1 >= 33 passes 15)."""
+    roots = []
+    for k in RN_ROOT_BLOCKS:
+        r0 = intmath.isqrt(16 * k)
+        d = (r0 + 1) ** 2 - 16 * k
+        assert 1 <= d and all(intmath.isqrt(m) == r0 + (m - 16 * k >= d) for m in range(16 * k, 16 * k + 16))
+        roots += [d << 4 if d < 16 else 255, r0 + 1]
+    return ["rn_inverses:     ; rmsnorm.s's RN_INVERSE_TABLE: 2^19 // r, r = 17..63 (build.rn_table_lines)",
+            f"        .word {', '.join(str(spec.RMS_INV_NUMERATOR // r) for r in RN_INVERSE_ROOTS)}",
+            "rn_inverses_end:",
+            f"rn_roots:        ; (m & 15) << 4's least for r0 + 1, and r0 + 1, for m >> 4 = {RN_ROOT_BLOCKS.start}..255",
+            *(f"        .byte {', '.join(map(str, roots[i:i + 16]))}" for i in range(0, len(roots), 16)),
+            "rn_roots_end:"]
 assert RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES <= UDG_AREA, "rmsnorm.s's tables must lie below the UDG area"
 
 
@@ -151,7 +172,7 @@ def _cold_end(sym: dict) -> int:
     end = sym["kv_keys"] + KEY_CACHE_BYTES
     if sym["kv_values"] == end:
         end += KEY_CACHE_BYTES
-    return sym.get("sp_words_low_end", end)
+    return sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
 
 
 def data_bank(soul, tokenizer, word_list: bool = True):
@@ -394,10 +415,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if not in_bank:
         lines.append(words_low)
     if banked and inverse_table:
-        lines += ["rn_inverses:     ; rmsnorm.s's RN_INVERSE_TABLE (its rn_inverse_table, defined after): 2^19 // r, "
-                  "r = 17..63; read once a norm, seen with any bank in",
-                  f"        .word {', '.join(str(spec.RMS_INV_NUMERATOR // r) for r in RN_INVERSE_ROOTS)}",
-                  "rn_inverses_end:"]
+        lines += rn_table_lines()     # (rmsnorm.s's, read once a norm: seen with any bank in)
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
               # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
@@ -406,7 +424,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     lines.append(f'.assert mv_vars == ${UNCONTENDED:04X}, "squares.s must open the uncontended RAM"')
     if banked and inverse_table:
         lines.append(f'.assert RN_CLAMP_ROOT + 1 == {RN_INVERSE_ROOTS.start} && RN_INVERSE_TABLE == {RN_INVERSE_ROOTS.stop} && '
-                     'rn_inverses_end - rn_inverses == 2 * (RN_INVERSE_TABLE - RN_CLAMP_ROOT - 1), '
+                     'rn_inverses_end - rn_inverses == 2 * (RN_INVERSE_TABLE - RN_CLAMP_ROOT - 1) && '
+                     f'rn_roots_end - rn_roots == {2 * len(RN_ROOT_BLOCKS)} && RN_ROOT_FIRST_BLOCK == {RN_ROOT_BLOCKS.start}, '
                      '"rn_inverses must hold 2^19 // r for the roots rmsnorm.s looks up"')
     if banked:
         lines += ['.include "paging128.s"',
@@ -669,6 +688,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     for start, (names, kind, stop) in tensors.items():
         name = names[0] + (f" (also {', '.join(names[1:])}: equal gains)" if names[1:] else "")
         regions.append(Region(name, kind, start, stop))
+    if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
+        regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
+                              sym["rn_inverses"], sym["rn_roots_end"]))
     cold_end = _cold_end(sym)
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))
