@@ -122,8 +122,7 @@ RN_INV_BITS     = 15            ; 2^19 // r < 2^15 for r >= 17
         .assert (RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS < RN_CLAMP_ROOT + 1, "the inverse has more than RN_INV_BITS bits"
 .ifdef RN_INVERSE_TABLE
 RN_ROOT_FIRST_BLOCK = ((RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1)) >> 4        ; rn_roots's first k (an unclamped m >= 17^2)
-        .assert RN_INVERSE_TABLE == 64 || RN_INVERSE_TABLE == 128 || RN_INVERSE_TABLE == 256, "rmsnorm@root tells a root below RN_INVERSE_TABLE by its low byte's top bits"
-        .assert RN_MEAN_SHIFT < 8, "rmsnorm@root's mean is sum << (8 - RN_MEAN_SHIFT) a byte up"
+        .assert RN_INVERSE_TABLE * RN_INVERSE_TABLE >= (1 << 17) >> RN_MEAN_SHIFT, "rn_inverses must hold every root of a sum below 2^17"
 .endif
 RN_CLAMP_SUM    = (RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1) << RN_MEAN_SHIFT   ; the sums of squares that clamp lie below this
 .ifdef RN_SHORT_SHIFTS
@@ -439,41 +438,16 @@ rmsnorm:
         add hl,bc
 @root:
 .ifdef RN_INVERSE_TABLE
-        ld a,e                  ; a sum below 2^17 (m below 2^12, r below 64)? r from rn_roots
-        and $FE                 ; (rn_tables_routines's rn_root_from_table, back at @inverse_lookup)
+        ld a,e                  ; a sum below 2^17 (m below 2^12, r below 64)? r and inv from
+        and $FE                 ; tables (rn_tables_routines's rn_root_from_table, back at @inv_ok)
         or d
         jp z,rn_root_from_table
-@root_search:
-        .repeat 8 - RN_MEAN_SHIFT       ; m = sum >> 5 as D:E:H of sum << 3 (sum < 2^27: no bit lost),
-        add hl,hl               ; stored a byte up: no sra32 (nineteenth round, zxroots)
-        rl e
-        rl d
-        .endrepeat
-        ld a,h
-        ld (isq_m),a
-        ld (isq_m+1),de
-        call isqrt24            ; m <= 2^22, so the root fits: r = 17..2048 here
-        ld a,l                  ; r below RN_INVERSE_TABLE: inv = 2^19 // r from rn_inverses
-        and -RN_INVERSE_TABLE & $FF
-        or h
-        jr nz,@divide
-@inverse_lookup:
-        add hl,hl
-        ld de,rn_inverses - 2 * (RN_CLAMP_ROOT + 1)
-        add hl,de
-        ld a,(hl)
-        inc hl
-        ld h,(hl)
-        ld l,a
-        jr @inv_ok
-@divide:
-.else
+.endif
         ld a,RN_MEAN_SHIFT      ; m = sum >> 5
         call sra32
         ld (isq_m),hl
         ld (isq_m+2),de
         call isqrt24            ; m <= 2^22, so the root fits: r = 17..2048 here
-.endif
         ex de,hl                ; inv = 2^19 // r by long division, 15 quotient bits (r >= 17);
         ld hl,(RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS ; the remainder above bit 14: 2^19 >> 15 = 16 < r
         ld b,RN_INV_BITS
@@ -947,7 +921,7 @@ rmsnorm:
 ; HL' (rn_step), B' counting; rmsnorm@table_done ends it.
         .macro rn_tables_routines
 .ifdef RN_INVERSE_TABLE
-rn_root_from_table:              ; (rmsnorm@root's, RN_INVERSE_TABLE: E:H:L = the sum, below 2^17)
+rn_root_from_table:             ; (rmsnorm@root's, RN_INVERSE_TABLE: E:H:L = the sum, below 2^17)
         ld a,e                  ; by k = m >> 4 (no isqrt24): r0 + 1 there, or r0 if m & 15 is below
         rra                     ; its d there (build.rn_table_lines)
         ld a,h
@@ -967,9 +941,16 @@ rn_root_from_table:              ; (rmsnorm@root's, RN_INVERSE_TABLE: E:H:L = th
         inc hl
         ld a,(hl)
         sbc a,0
-        ld l,a                  ; HL = r (17..63)
+        ld l,a                  ; HL = r (17..63): inv = 2^19 // r from rn_inverses
         ld h,0
-        jp rmsnorm@inverse_lookup
+        add hl,hl
+        ld de,rn_inverses - 2 * (RN_CLAMP_ROOT + 1)
+        add hl,de
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        jp rmsnorm@inv_ok
 .endif
 .ifdef RN_SWAPPED_SQUARES
 .ifndef RN_UNIT_PRODUCTS
