@@ -1204,12 +1204,12 @@ def squares_summing_to(total: int, rng) -> np.ndarray:
 @pytest.mark.parametrize("player", [False, True])
 def test_rmsnorm_inverse_table_matches_intmath_at_every_root_and_edge(player):
     """RN_INVERSE_TABLE (the 128K player's, nineteenth round): a sum of squares below 2^17 takes
-    its root from rn_roots (by m >> 4 and m & 15) and every root below 64 its 2^19 // r from
-    rn_inverses (build.rn_table_lines); a larger sum the mean's shift a byte up (no sra32),
-    isqrt24 and the division above 63: bit for bit intmath for every mean 270..4200 (sums of
-    random low bits), every root 1..300 (+-16 r), sums one square step either side, full-range
-    words (m up to 2^22) and random ones; the general gains' path and the 128K's options. A root
-    in 17..63 saves isqrt24 and the division: more than 1,800 T-states a norm."""
+    its root from rn_roots (by m >> 4 and m & 15) and its 2^19 // r from rn_inverses
+    (build.rn_table_lines; the root below 64); a larger sum sra32, isqrt24 and the division as
+    before: bit for bit intmath for every mean 270..4200 (sums of random low bits), every root
+    1..300 (+-16 r), sums one square step either side, full-range words (m up to 2^22) and random
+    ones; the general gains' path and the 128K's options. A root in 17..63 saves sra32, isqrt24
+    and the division: more than 1,800 T-states a norm."""
     options = []
     if player:
         options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION,

@@ -98,12 +98,12 @@
 ; rmsnorm@table_wide): 21,554 and 21,603, the elements ~360 T-states for ~410; its count by djnz
 ; in the other set (no end byte compared): 21,008 and 21,056 with the squares' check first (below).
 ; RN_INVERSE_TABLE = 64 (the 128K player's, nineteenth round, zxroots): a sum of squares below
-; 2^17 takes its root from rn_roots by m >> 4 (rn_root_from_table, in rn_tables_routines: no
-; isqrt24), a root below 64 its inverse 2^19 // r from rn_inverses (no division); a larger sum
-; m = sum >> 5 as sum << 3 a byte up (no sra32), isqrt24 and the division above 63. The tables
+; 2^17 (m below 4,096: every unclamped norm of the benchmarks' prompts) takes its root from
+; rn_roots by m >> 4 and its inverse 2^19 // r from rn_inverses (rn_root_from_table, in
+; rn_tables_routines: no sra32, isqrt24 or division); a larger sum the path above. The tables
 ; (570 bytes) are build.rn_table_lines's, in the 128K's cold part below $8000. A norm of words
-; below 1,000 (the 128K's options, gains 64, shift 6, mean of 20): 21,448 -> 19,257 T-states;
-; rmsnorm 35 bytes more, rn_tables_routines 30 (docs/spectrum.md "Nineteenth round: RMSNorm's
+; below 1,000 (the 128K's options, gains 64, shift 6, mean of 20): 21,448 -> 19,245 T-states;
+; rmsnorm 7 bytes more, rn_tables_routines 39 (docs/spectrum.md "Nineteenth round: RMSNorm's
 ; root and inverse").
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
