@@ -107,7 +107,7 @@ RN_UNIT_PRODUCTS = RN_SWAPPED_SQUARES + RN_SWAPPED_BYTES
 RN_PRODUCTS_BYTES = 0x200
 # rmsnorm.s's RN_INVERSE_TABLE (nineteenth round): the roots whose 2^19 // r the 128K reads from rn_inverses
 RN_INVERSE_ROOTS = range(17, 64)
-# and its root of a mean below 2^12 (RN_ROOT_TABLE) by m >> 4 = k: 18 (m >= 289: 17^2, unclamped) to 255
+# and the root of a mean below 2^12 it reads from rn_roots by m >> 4 = k: 18 (m >= 289 = 17^2, unclamped) to 255
 RN_ROOT_BLOCKS = range(18, 256)
 
 
@@ -330,8 +330,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     128K's RN_UNIT_PRODUCTS where the soul's gains allow it (~130 bytes below $C000, which
     assemble_player gives up for a soul whose code would not fit there otherwise: one with the
     general embed, whose te and pe stay below $C000). `inverse_table`: the 128K's RN_INVERSE_TABLE
-    (rmsnorm.s's 2^19 // r from a table for roots below 64 and the mean's shift without sra32,
-    nineteenth round: ~120 bytes below $C000, given up first where they do not fit).
+    (rmsnorm.s's root and 2^19 // r from tables for a sum of squares below 2^17, nineteenth round:
+    46 bytes of code below $C000 and 570 of tables in the cold part, given up where they do not fit).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -378,8 +378,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             options.append(f"RN_UNIT_PRODUCTS = ${RN_UNIT_PRODUCTS:04X}   ; (rmsnorm.s's unit products "   # no room)
                            "through tables that each unclamped norm makes there)")
         if inverse_table:
-            options.append(f"RN_INVERSE_TABLE = {RN_INVERSE_ROOTS.stop}    ; (rmsnorm.s's inverse of a root below 64 from rn_inverses, "
-                           "the mean's shift a byte up)")
+            options.append(f"RN_INVERSE_TABLE = {RN_INVERSE_ROOTS.stop}    ; (rmsnorm.s's root and inverse of a sum of squares "
+                           "below 2^17 from rn_roots and rn_inverses)")
         if in_page:
             options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
                            "asserts fw_h and fw_xn each within a page)")
@@ -548,9 +548,10 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
     # assembles (fw_h or fw_xn across a page fails RN_IN_PAGE's assert: the same layout without it,
     # whose inc l's are inc hl's; code past what layer 1 may run fails the bank's asserts).
-    # RN_INVERSE_TABLE first: its ~120 bytes gain least (rmsnorm.s's root's inverse by a table).
-    rungs = ((True, True, True), (True, True, False), (True, False, False), (False, True, False),
-             (False, False, False))
+    # RN_INVERSE_TABLE (nineteenth round, ~2,800 T-states a position) before RN_IN_PAGE (~700), which
+    # its 39 bytes before fw_h may put across a page; after RN_UNIT_PRODUCTS.
+    rungs = ((True, True, True), (True, False, True), (True, True, False), (True, False, False),
+             (False, True, False), (False, False, False))
     for unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
