@@ -45,7 +45,7 @@ import collections
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.player.bench import EVERYDAY_PROMPTS
+from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import intmath, spec
 from soulterm.soul.corpus import read_corpus
 from soulterm.soul.engine import Engine
@@ -160,19 +160,11 @@ def counts(w, shift, x, group, parts):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("text", nargs="*", help="prompts (default: hello)")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts")
-    parser.add_argument("--prompts", help="a file of prompts, one a line (# comments)")
+    add_prompt_arguments(parser)
     parser.add_argument("--norms", action="store_true",
                         help="the group by the columns' sum |w| alone (the build could fix it without the corpus)")
     args = parser.parse_args()
-    prompts = list(args.text)
-    if args.everyday:
-        prompts += list(EVERYDAY_PROMPTS)
-    if args.prompts:
-        with open(args.prompts) as lines:
-            prompts += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    prompts = prompts or ["hello"]
+    prompts = chosen_prompts(args)
     soul = load_soul(DEFAULT_SOUL)
     engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
     logits_x, _ = engine_vectors(engine, tokenizer, prompts)

@@ -10,7 +10,7 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
-from soulterm.zx.build import assemble_spectrum_player
+from soulterm.zx.build import assemble_spectrum_player, rn_table_lines
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
                                      FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_SLOTS_OPTION, SHORT_EXP_OPTION,
                                      SHORT_SHIFTS_OPTION,
@@ -1188,3 +1188,62 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
             assert bench.cpu.iff1 == bench.cpu.iff2 == interrupts and bench.cpu.sp == bench.stack_top, token
             want = intmath.embed(te[token], s_te, pe[position], s_pe)
             assert np.array_equal(bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM), want), (s_te, s_pe, token)
+
+
+def squares_summing_to(total: int, rng) -> np.ndarray:
+    """32 words whose (x >> 4)^2 sum to `total` (greedy squares, then zeros; random low nibbles and signs)."""
+    parts = []
+    while total:
+        parts.append(intmath.isqrt(total))
+        total -= parts[-1] ** 2
+    assert len(parts) <= 32
+    v = np.array(parts + [0] * (32 - len(parts)), dtype=np.int64)
+    return rng.choice([-1, 1], 32) * 16 * v + rng.integers(0, 16, 32)     # (x >> 4 = +-v either way)
+
+
+@pytest.mark.parametrize("player", [False, True])
+def test_rmsnorm_inverse_table_matches_intmath_at_every_root_and_edge(player):
+    """RN_INVERSE_TABLE (the 128K player's, nineteenth round): a sum of squares below 2^17 takes
+    its root from rn_roots (by m >> 4 and m & 15) and its 2^19 // r from rn_inverses
+    (build.rn_table_lines; the root below 64); a larger sum sra32, isqrt24 and the division as
+    before: bit for bit intmath for every mean 270..4200 (sums of random low bits), every root
+    1..300 (+-16 r), sums one square step either side, full-range words (m up to 2^22) and random
+    ones; the general gains' path and the 128K's options. A root in 17..63 saves sra32, isqrt24
+    and the division: more than 1,800 T-states a norm."""
+    options = []
+    if player:
+        options = [FAST_SCORES_OPTION, FAST_MEANS_OPTION, FAST_SQUARES_OPTION, CLAMPED_UNIT_OPTION,
+                   SHORT_SHIFTS_OPTION, "RN_UNIT_GAIN_BITS = 6", "RN_UNIT_PRODUCTS = $E800"]
+    routines = "\n        rn_tables_routines"       # (rn_root_from_table's place)
+    table = Z80Bench("\n".join(rn_table_lines()) + routines, options="\n".join(options + ["RN_INVERSE_TABLE = 64"]))
+    plain = Z80Bench(routines, options="\n".join(options))
+    rng = np.random.default_rng(19)
+    cases = [squares_summing_to(32 * m + int(rng.integers(0, 32)), rng) for m in range(270, 4201)]
+    for root in range(1, 301):
+        x = 16 * root * rng.choice([-1, 1], 32)
+        cases.append(x)
+        for step in (-1, 1):
+            nudged = x.copy()
+            nudged[int(rng.integers(0, 32))] += 16 * step
+            cases.append(np.clip(nudged, -32768, 32767))
+    cases += [np.full(32, -32768), np.full(32, 32767), rng.integers(-32768, 32768, 32),
+              rng.integers(-3000, 3000, 32), rng.integers(-1000, 1000, 32)]
+    saved = []
+    for case, x in enumerate(cases):
+        shift = 6 if player else int(rng.integers(0, 9))
+        gain = np.full(32, 64) if player else rng.integers(-128, 128, 32)
+        expected = intmath.rmsnorm(x, gain, shift)
+        m = max(1, int(((x >> 4) ** 2).sum()) // 32)
+        outs, costs = [], []
+        for bench in (table, plain) if 17 <= intmath.isqrt(m) < 64 or case % 7 == 0 else (table,):
+            words(bench, "rn_x", 0xA000, x)
+            bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())
+            bench.poke_word(bench.sym("rn_gain"), 0xA100)
+            bench.poke(bench.sym("rn_shift"), [shift])
+            bench.poke_word(bench.sym("rn_out"), 0xA200)
+            costs.append(bench.call("rmsnorm"))
+            outs.append(bench.read_words(0xA200, 32))
+            assert np.array_equal(outs[-1], expected), (case, bench is table, x[:4])
+        if 17 <= intmath.isqrt(m) < 64:
+            saved.append(costs[1] - costs[0])
+    assert len(saved) > 3000 and min(saved) > 1800, (len(saved), min(saved))

@@ -97,6 +97,14 @@
 ; pops around an element, the tables' making jumping to it with no call; a wide x by mul16s in
 ; rmsnorm@table_wide): 21,554 and 21,603, the elements ~360 T-states for ~410; its count by djnz
 ; in the other set (no end byte compared): 21,008 and 21,056 with the squares' check first (below).
+; RN_INVERSE_TABLE = 64 (the 128K player's, nineteenth round, zxroots): a sum of squares below
+; 2^17 (m below 4,096: every unclamped norm of the benchmarks' prompts) takes its root from
+; rn_roots by m >> 4 and its inverse 2^19 // r from rn_inverses (rn_root_from_table, in
+; rn_tables_routines: no sra32, isqrt24 or division); a larger sum the path above. The tables
+; (570 bytes) are build.rn_table_lines's, in the 128K's cold part below $8000. A norm of words
+; below 1,000 (the 128K's options, gains 64, shift 6, mean of 20): 21,448 -> 19,245 T-states;
+; rmsnorm 7 bytes more, rn_tables_routines 39 (docs/spectrum.md "Nineteenth round: RMSNorm's
+; root and inverse").
 ; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
@@ -112,6 +120,10 @@ RN_INV_NUMERATOR_HIGH = 8      ; spec.RMS_INV_NUMERATOR = 2^19 = $0008:0000
 RN_CLAMP_ROOT   = 16            ; the largest root whose 2^19 / root clamps at 32767
 RN_INV_BITS     = 15            ; 2^19 // r < 2^15 for r >= 17
         .assert (RN_INV_NUMERATOR_HIGH << 16) >> RN_INV_BITS < RN_CLAMP_ROOT + 1, "the inverse has more than RN_INV_BITS bits"
+.ifdef RN_INVERSE_TABLE
+RN_ROOT_FIRST_BLOCK = ((RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1)) >> 4        ; rn_roots's first k (an unclamped m >= 17^2)
+        .assert RN_INVERSE_TABLE * RN_INVERSE_TABLE >= (1 << 17) >> RN_MEAN_SHIFT, "rn_inverses must hold every root of a sum below 2^17"
+.endif
 RN_CLAMP_SUM    = (RN_CLAMP_ROOT + 1) * (RN_CLAMP_ROOT + 1) << RN_MEAN_SHIFT   ; the sums of squares that clamp lie below this
 .ifdef RN_SHORT_SHIFTS
 RN_CLAMPED_SHIFTS = RN_SHORT_SHIFTS ; (the 48K's: fewer bytes; a unit shift above them takes the general path)
@@ -425,6 +437,12 @@ rmsnorm:
         jr c,@clamp
         add hl,bc
 @root:
+.ifdef RN_INVERSE_TABLE
+        ld a,e                  ; a sum below 2^17 (m below 2^12, r below 64)? r and inv from
+        and $FE                 ; tables (rn_tables_routines's rn_root_from_table, back at @inv_ok)
+        or d
+        jp z,rn_root_from_table
+.endif
         ld a,RN_MEAN_SHIFT      ; m = sum >> 5
         call sra32
         ld (isq_m),hl
@@ -902,6 +920,38 @@ rmsnorm:
 ; shifted by RN_TABLE_JUMP's patched jump (or doubled, rmsnorm@table_doubled), y stored through
 ; HL' (rn_step), B' counting; rmsnorm@table_done ends it.
         .macro rn_tables_routines
+.ifdef RN_INVERSE_TABLE
+rn_root_from_table:             ; (rmsnorm@root's, RN_INVERSE_TABLE: E:H:L = the sum, below 2^17)
+        ld a,e                  ; by k = m >> 4 (no isqrt24): r0 + 1 there, or r0 if m & 15 is below
+        rra                     ; its d there (build.rn_table_lines)
+        ld a,h
+        rra                     ; A = sum >> 9 = k, carry = the sum's bit 8
+        ld b,a
+        ld a,l
+        rra
+        and $F0                 ; A = the sum's bits 5..8 = (m & 15) << 4
+        ld c,a
+        ld l,b
+        ld h,0
+        add hl,hl
+        ld de,rn_roots - 2 * RN_ROOT_FIRST_BLOCK
+        add hl,de
+        ld a,c
+        cp (hl)                 ; carry: m & 15 below d, the root r0
+        inc hl
+        ld a,(hl)
+        sbc a,0
+        ld l,a                  ; HL = r (17..63): inv = 2^19 // r from rn_inverses
+        ld h,0
+        add hl,hl
+        ld de,rn_inverses - 2 * (RN_CLAMP_ROOT + 1)
+        add hl,de
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        jp rmsnorm@inv_ok
+.endif
 .ifdef RN_SWAPPED_SQUARES
 .ifndef RN_UNIT_PRODUCTS
         rn_swap_squares_routine

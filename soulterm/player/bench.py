@@ -317,6 +317,21 @@ def prompts_in(path: Path) -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
 
 
+def add_prompt_arguments(parser) -> None:
+    """A benchmark's prompts (chosen_prompts): TEXT ..., --everyday and --prompts FILE."""
+    parser.add_argument("text", nargs="*", help="prompts (default: hello)")
+    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts")
+    parser.add_argument("--prompts", help="a file of prompts, one a line (# comments)")
+
+
+def chosen_prompts(args) -> list[str]:
+    """The prompts add_prompt_arguments' arguments name: the TEXTs, then EVERYDAY_PROMPTS with
+    --everyday, then the --prompts file's (prompts_in); "hello" where they name none."""
+    prompts = list(args.text) + list(EVERYDAY_PROMPTS if args.everyday else ())
+    prompts += list(prompts_in(args.prompts)) if args.prompts else []
+    return prompts or ["hello"]
+
+
 DMA_ROW = "(VIC badline DMA: the 6502 stopped)"
 
 

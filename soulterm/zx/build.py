@@ -44,7 +44,7 @@ from soulterm.player.layout import opener_ids
 from soulterm.paths import TAP_NAME, TAP_NAME_128K, ZX_MAP_NAME as MAP_NAME  # noqa: F401 (the 48K map's name)
 from soulterm.player.mapformat import MAP_FORMAT, Region
 from soulterm.soul.atomic import write_set_atomic
-from soulterm.soul import spec
+from soulterm.soul import intmath, spec
 from soulterm.soul.soulfile import SoulFormatError, load_soul
 from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
@@ -105,6 +105,29 @@ RN_SWAPPED_BYTES = 0x400
 # unclamped norm in whichever bank is paged, past the squares' copy (free in banks 0 and DATA_BANK)
 RN_UNIT_PRODUCTS = RN_SWAPPED_SQUARES + RN_SWAPPED_BYTES
 RN_PRODUCTS_BYTES = 0x200
+# rmsnorm.s's RN_INVERSE_TABLE (nineteenth round): the roots whose 2^19 // r the 128K reads from rn_inverses
+RN_INVERSE_ROOTS = range(17, 64)
+# and the root of a mean below 2^12 it reads from rn_roots by m >> 4 = k: 18 (m >= 289 = 17^2, unclamped) to 255
+RN_ROOT_BLOCKS = range(18, 256)
+
+
+def rn_table_lines() -> list[str]:
+    """rmsnorm.s's RN_INVERSE_TABLE's tables (nineteenth round, zxroots), from intmath: rn_inverses,
+    2^19 // r a word for r in RN_INVERSE_ROOTS; rn_roots, for each k in RN_ROOT_BLOCKS, d << 4 (255
+    for d > 15) and r0 + 1, where r0 = isqrt(16 k) and d = (r0 + 1)^2 - 16 k: a mean m of 16 k..16 k
+    + 15 has the root r0 + 1 if m & 15 >= d, else r0 (the step 2 r0 + 1 >= 33 passes 15)."""
+    roots = []
+    for k in RN_ROOT_BLOCKS:
+        r0 = intmath.isqrt(16 * k)
+        d = (r0 + 1) ** 2 - 16 * k
+        assert 1 <= d and all(intmath.isqrt(m) == r0 + (m - 16 * k >= d) for m in range(16 * k, 16 * k + 16))
+        roots += [d << 4 if d < 16 else 255, r0 + 1]
+    return ["rn_inverses:     ; rmsnorm.s's RN_INVERSE_TABLE: 2^19 // r, r = 17..63 (build.rn_table_lines)",
+            f"        .word {', '.join(str(spec.RMS_INV_NUMERATOR // r) for r in RN_INVERSE_ROOTS)}",
+            "rn_inverses_end:",
+            f"rn_roots:        ; (m & 15) << 4's least for r0 + 1, and r0 + 1, for m >> 4 = {RN_ROOT_BLOCKS.start}..255",
+            *(f"        .byte {', '.join(map(str, roots[i:i + 16]))}" for i in range(0, len(roots), 16)),
+            "rn_roots_end:"]
 assert RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES <= UDG_AREA, "rmsnorm.s's tables must lie below the UDG area"
 
 
@@ -149,7 +172,7 @@ def _cold_end(sym: dict) -> int:
     end = sym["kv_keys"] + KEY_CACHE_BYTES
     if sym["kv_values"] == end:
         end += KEY_CACHE_BYTES
-    return sym.get("sp_words_low_end", end)
+    return sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
 
 
 def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False):
@@ -263,7 +286,8 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
-                  in_page: bool = True, unit_products: bool = True, coarse_pairs: bool = True) -> str:
+                  in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
+                  coarse_pairs: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -308,7 +332,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     layout puts one across a page (the layout is the same either way). `unit_products`: the
     128K's RN_UNIT_PRODUCTS where the soul's gains allow it (~130 bytes below $C000, which
     assemble_player gives up for a soul whose code would not fit there otherwise: one with the
-    general embed, whose te and pe stay below $C000). `coarse_pairs`: the 128K's MV_COARSE_PAIRS
+    general embed, whose te and pe stay below $C000). `inverse_table`: the 128K's RN_INVERSE_TABLE
+    (rmsnorm.s's root and 2^19 // r from tables for a sum of squares below 2^17, nineteenth round:
+    46 bytes of code below $C000 and 570 of tables in the cold part, given up where they do not fit).
+    `coarse_pairs`: the 128K's MV_COARSE_PAIRS
     (matvec.s's coarse pairs summed in A where the columns' ranges say they cannot carry,
     nineteenth round: 326 bytes of code below $C000, which move at_sq_table two pages, and the
     coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
@@ -358,6 +385,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if gain_bits is not None and unit_products:     # (its ~130 bytes lie before at_sq_table: a soul with general gains has
             options.append(f"RN_UNIT_PRODUCTS = ${RN_UNIT_PRODUCTS:04X}   ; (rmsnorm.s's unit products "   # no room)
                            "through tables that each unclamped norm makes there)")
+        if inverse_table:
+            options.append(f"RN_INVERSE_TABLE = {RN_INVERSE_ROOTS.stop}    ; (rmsnorm.s's root and inverse of a sum of squares "
+                           "below 2^17 from rn_roots and rn_inverses)")
         if in_page:
             options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
                            "asserts fw_h and fw_xn each within a page)")
@@ -395,12 +425,19 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines.append(f"kv_values: .res {KEY_CACHE_BYTES}     ; and the value cache, in te's and pe's room")
     if not in_bank:
         lines.append(words_low)
+    if banked and inverse_table:
+        lines += rn_table_lines()     # (rmsnorm.s's, read once a norm: seen with any bank in)
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
               # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
               f".res (* < ${UNCONTENDED:04X}) * (${UNCONTENDED:04X} - *)"]
     lines += [f'.include "{name}"' for name in hot_files]
     lines.append(f'.assert mv_vars == ${UNCONTENDED:04X}, "squares.s must open the uncontended RAM"')
+    if banked and inverse_table:
+        lines.append(f'.assert RN_CLAMP_ROOT + 1 == {RN_INVERSE_ROOTS.start} && RN_INVERSE_TABLE == {RN_INVERSE_ROOTS.stop} && '
+                     'rn_inverses_end - rn_inverses == 2 * (RN_INVERSE_TABLE - RN_CLAMP_ROOT - 1) && '
+                     f'rn_roots_end - rn_roots == {2 * len(RN_ROOT_BLOCKS)} && RN_ROOT_FIRST_BLOCK == {RN_ROOT_BLOCKS.start}, '
+                     '"rn_inverses must hold 2^19 // r for the roots rmsnorm.s looks up"')
     if banked:
         lines += ['.include "paging128.s"',
                   "        rn_tables_routines     ; (rmsnorm.s's, out of the room before at_sq_table)"]
@@ -522,16 +559,20 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
     # assembles (fw_h or fw_xn across a page fails RN_IN_PAGE's assert: the same layout without it,
     # whose inc l's are inc hl's; code past what layer 1 may run fails the bank's asserts).
-    # MV_COARSE_PAIRS first (nineteenth round: ~0.65% of a position for 640 bytes, 128 of them in
-    # bank 0 above $C000, which a soul with the general embed fills).
-    rungs = ((True, True, True), (False, True, True), (False, True, False), (False, False, True),
-             (False, False, False))
-    for coarse_pairs, unit_products, in_page in rungs:
+    # RN_INVERSE_TABLE (nineteenth round, ~2,800 T-states a position) before RN_IN_PAGE (~700), which
+    # its 39 bytes before fw_h may put across a page; after RN_UNIT_PRODUCTS. MV_COARSE_PAIRS first
+    # with all of them (nineteenth round: ~0.65% of a position for 640 bytes, 128 of them in bank 0
+    # above $C000, which a soul with the general embed fills), then the ladder without it.
+    rungs = ((True, True, True), (True, False, True), (True, True, False), (True, False, False),
+             (False, True, False), (False, False, False))
+    rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
+    for coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
-                                           unit_products=unit_products, coarse_pairs=coarse_pairs))
+                                           unit_products=unit_products, inverse_table=inverse_table,
+                                           coarse_pairs=coarse_pairs))
         except AsmError:
-            if (coarse_pairs, unit_products, in_page) == rungs[-1]:
+            if (coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
 
 
@@ -663,6 +704,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     for start, (names, kind, stop) in tensors.items():
         name = names[0] + (f" (also {', '.join(names[1:])}: equal gains)" if names[1:] else "")
         regions.append(Region(name, kind, start, stop))
+    if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
+        regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
+                              sym["rn_inverses"], sym["rn_roots_end"]))
     cold_end = _cold_end(sym)
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))
