@@ -599,3 +599,110 @@ def test_gated_t_states_are_what_the_header_says():
     t_states(gate, 0, 0)                            # (the first narrow call patches the slots for it)
     figures = [(t_states(gate, -32768, wide), t_states(gate, 0, wide), t_states(0, 0, wide)) for wide in (0, 1)]
     assert figures == [(120_487, 216_784, 170_227), (124_876, 221_382, 174_967)]
+
+
+@pytest.fixture(scope="module")
+def pairs_bench():
+    """The 128K's kernels with MV_COARSE_PAIRS (the player's first rung: build.assemble_player)."""
+    return Z80Bench(EXACT_ROW_STUB, options=PLAYER_128K + "\nMV_COARSE_PAIRS = 1")
+
+
+PAIRS_MATRIX_AT = 0xA000        # (run_matvec's buffers: the column ranges just before)
+
+
+def pair_forms(bench) -> list[bool]:
+    """Which of the coarse slots' pairs are in the pairs' form (two high bytes summed in A)."""
+    base = bench.sym("mv_coarse_slots") + bench.sym("MV_PAIR_OP")
+    return [bench.peek(base + 13 * pair)[0] == bench.sym("MV_PAIR_OP_A") for pair in range(MAX_PAIRS)]
+
+
+MAX_PAIRS = spec.EMBED_DIM // 2
+
+
+def run_pairs(bench, w, x, bias=None, shift: int = 4, gate: bool = False, relu: bool = False):
+    from soulterm.zx.soul_layout import pair_bounds
+
+    if w.shape[1] == spec.EMBED_DIM:
+        bench.poke(PAIRS_MATRIX_AT - len(pair_bounds(w)), pair_bounds(w))
+    bench.poke(bench.sym("mv_coarse_on"), [bench.sym("MV_COARSE_GATE") if gate else 1])
+    store = bench.sym("MV_STORE_OP")
+    if relu:                            # (as forward.s's fw_dense_via: mv_store's jp to mv_store_relu)
+        relu_at = bench.sym("mv_store_relu")
+        bench.poke(store, [0xC3, relu_at & 255, relu_at >> 8])
+    got, _ = run_matvec(bench, w, x, bias, shift, buffers=PAIRS_MATRIX_AT)
+    ops = bench.sym("MV_STORE_OPS")
+    bench.poke(store, [ops & 255, ops >> 8, bench.sym("MV_STORE_OP_3")])
+    return got
+
+
+def test_the_pairs_form_where_its_high_bytes_cannot_carry(pairs_bench):
+    """Columns at the ranges' edges, on one row: |w + l| = 181 (S >> 8 = 127: a pair of them sums
+    to 254 in A) takes the pairs' form, 182 (129: with 127 beside it 256, a carry out of A; with
+    126 beside it 255, which the range test refuses too) keeps the slots' form; every row is
+    coarse_logits' bound either way, and the forms follow the ranges of the call's matrix."""
+    bench = pairs_bench
+    rows = 8
+    cases = {   # (w of column 0's edge, l0), (w of column 1's, l1) -> the pairs' form, the edge row's sum
+        ((54, 127), (54, 127)): (True, 254),            # 181 and 181: 127 + 127
+        ((-54, -127), (-54, -127)): (True, 254),        # -181 twice
+        ((55, 127), (54, 127)): (False, 256),           # 182 and 181: 129 + 127, a carry out of A
+        ((55, 127), (53, 127)): (False, 255),           # 182 and 180: 129 + 126, refused as well
+        ((-55, -127), (54, 127)): (False, 256),         # -182 and 181
+        ((53, 128), (53, 128)): (False, 254),           # 181 twice, but l = 128 with a largest w
+                                                        # below 54: refused (the most + 1 a byte)
+        ((127, 128), (127, 128)): (False, 508),         # 255 twice: 254 + 254
+    }
+    for ((w0, l0), (w1, l1)), (fits, edge_sum) in cases.items():
+        w = np.zeros((rows, spec.EMBED_DIM), np.int64)
+        w[:, 0], w[:, 1] = np.arange(rows) - rows, np.arange(rows) - rows     # (the other rows' w below)
+        if w0 < 0:
+            w[:, 0] = -w[:, 0]
+        if w1 < 0:
+            w[:, 1] = -w[:, 1]
+        w[3, 0], w[3, 1] = w0, w1
+        w[:, 2:] = 1
+        x = np.full(spec.EMBED_DIM, 3)
+        x[0], x[1] = l0, l1
+        got = run_pairs(bench, w, x)
+        assert bench.peek(bench.sym("mv_coarse_on"))[0] == 1
+        assert np.array_equal(got, coarse_logits(w, x, 4)), ((w0, l0), (w1, l1))
+        assert pair_forms(bench) == [fits] + [True] * (MAX_PAIRS - 1), ((w0, l0), (w1, l1))
+        assert ((w[3, :2] + x[:2]) ** 2 >> 8).sum() == edge_sum
+
+
+def test_pairs_on_random_calls_gated_wide_and_short(pairs_bench):
+    """Random calls through the pairs: ungated and gated (with ReLU's store), with wide columns
+    (their pairs keep the slots' form, and the next call puts their bytes back before it sets
+    the forms), and calls of fewer columns (the slots' form throughout): every row is the
+    coarse bound or, gated, ReLU of the exact row; the dense tests hold after them."""
+    bench = pairs_bench
+    rng = np.random.default_rng(2090)
+    seen = {"pairs": 0, "slots": 0, "wide": 0, "short": 0}
+    for case in range(80):
+        cols = int(rng.choice([32, 32, 32, 32, 16, 30]))
+        scale = int(rng.choice([30, 60, 90, 127]))
+        w = rng.integers(-scale, scale + 1, (int(rng.integers(1, 65)), cols))
+        x = rng.integers(-127, 129, cols)
+        if rng.random() < 0.4:
+            for column in rng.choice(cols, int(rng.integers(1, 5)), replace=False):
+                x[column] = int(rng.choice([129, -128, 200, -255, 256, 384, -383]))
+            seen["wide"] += 1
+        gate = rng.random() < 0.5
+        shift = int(rng.choice([4, 6, 7]))
+        bias = rng.integers(-3000, 3000, len(w)) if gate else None
+        got = run_pairs(bench, w, x, bias, shift, gate=gate, relu=gate)
+        if not runs_coarse(x):
+            continue
+        if gate:
+            assert np.array_equal(got, np.maximum(intmath.matvec(w, shift, x, bias, post=0), 0)), case
+        else:
+            assert np.array_equal(got, coarse_logits(w, x, shift)), case
+        forms = pair_forms(bench)
+        if cols < spec.EMBED_DIM:
+            seen["short"] += 1
+            assert not any(forms[MAX_PAIRS - cols // 2:]), case
+        seen["pairs"] += sum(forms)
+        seen["slots"] += MAX_PAIRS - sum(forms)
+    assert min(seen.values()) >= 5, seen
+    bench.poke(bench.sym("mv_coarse_on"), [0])
+    dense_tests.test_matvec_matches_intmath_on_random_cases(bench)

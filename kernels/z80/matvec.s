@@ -161,7 +161,9 @@
 ; djnz, 27 T-states a call).
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
-; here with the 128K's other options, MV_LOW_HLA's included (1,181 before the h check
+; here with the 128K's other options, MV_LOW_HLA's included, and 326 more with the 128K
+; player's MV_COARSE_PAIRS (nineteenth round: a pair summed in A where it cannot carry, 79
+; T-states against 86; 128K "hello" 1,443,807 -> 1,433,807 a position) (1,181 before the h check
 ; went into mv_wide_h_pm1, shared with the low slots, 1,273 before the sixteenth
 ; round's wide columns in their slots, 1,233 before the rows with no h
 ; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
@@ -3515,9 +3517,17 @@ MV_COARSE_FIRST = * - 2         ; the first used low slot (mv_low_prepare)
 mv_row_coarse_whole:
         mv_row_whole_start MV_COARSE_WHOLE_NC_L0
 .endif
+.ifdef MV_COARSE_PAIRS
+mv_pairs_in:                    ; (a call of MV_MAX_COLS columns enters here: mv_pairs_prepare)
+        ex af,af'               ; A' = the l sum's low byte while the pairs' form sums in A
+.endif
 mv_coarse_slots:
         mv_byte_pairs iy, $FD   ; S(w + l)'s high byte
         .assert * - mv_coarse_slots == MV_MAX_COLS / 2 * MV_COARSE_PAIR, "coarse slot size does not match MV_COARSE_PAIR"
+.ifdef MV_COARSE_PAIRS
+mv_pairs_out:
+        ex af,af'               ; patched: nop in a call that enters past mv_pairs_in (fewer columns)
+.endif
 .ifdef MV_LOW_HLA
         jp mv_coarse_row_end    ; patched: a short row end, mv_hz_store's chains or mv_hz_gate (mv_hz_prepare)
 MV_COARSE_END_JP = * - 2
@@ -3624,6 +3634,161 @@ mv_coarse_wide:
 mv_cw_count:    .byte 0         ; the blocks the call before used (the next coarse call puts their slots back)
 
 
+.ifdef MV_COARSE_PAIRS
+; The pairs' form (nineteenth round, zxpairs128: the 128K's, build.py's ladder): a pair
+; whose two columns' S(w + l) >> 8 cannot sum past 255 on any row of the call adds them
+; in A and the sum into HL once, in the same 13 bytes, 79 T-states a pair against 86:
+; pop bc / ld iyl,c / ld a,(iy+d1) / ld iyl,b / add a,(iy+d2) / ld e,a / add hl,de. The
+; row keeps the l sum's low byte in A' around the slots (mv_pairs_in, mv_pairs_out: 8
+; T-states a row). A column's S(w + l) >> 8 <= 127 on every row where |w + l| <= 181 for
+; its least and most w: the soul's layout puts each coarse matrix's range of l that
+; keeps it so, 2 bytes a column, just before the matrix (soul_layout.pair_bounds).
+; A wide column's pair keeps the slots' form (its block reads it: mv_coarse_prepare's
+; @wide), and so does every pair of a call of fewer columns (entered past mv_pairs_in).
+MV_PAIR_OP      = 4             ; the byte that tells the forms: ld e,(iy+d1)'s or ld a,(iy+d1)'s
+MV_PAIR_OP_A    = $7E
+MV_PAIR_OP_E    = $5E
+MV_PAIR_D2      = 10            ; the pairs' form's d2
+MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
+
+; mv_pairs_prepare - (mv_coarse_prepare, B = cols) the range walk's start and the slots'
+; exit for the call: a call of MV_MAX_COLS columns tests its pairs, any other keeps
+; the slots' form (the walks' jr to their short path). Clobbers AF.
+mv_pairs_prepare:
+        push hl
+        ld hl,(mv_w)            ; (the ranges lie just before the matrix, the last column's first)
+        ld de,-MV_PAIR_BOUNDS_BYTES
+        add hl,de
+        ld (mv_pairs_ranges),hl
+        pop hl
+        ld a,b
+        cp MV_MAX_COLS
+        ld a,$08                ; ex af,af'
+        jr z,@whole
+        ld a,MV_PAIRS_SHORT_LOGITS_TO
+        ld (MV_PAIRS_SHORT_LOGITS),a
+        ld a,MV_PAIRS_SHORT_GATE_TO
+        ld (MV_PAIRS_SHORT_GATE),a
+        xor a                   ; nop
+        ld (mv_pairs_out),a
+        ret
+@whole:
+        ld (mv_pairs_out),a
+        xor a
+        ld (MV_PAIRS_SHORT_LOGITS),a
+        ld (MV_PAIRS_SHORT_GATE),a
+        ret
+mv_pairs_ranges: .word 0        ; where the walk's pops start
+mv_pairs_sp:    .word 0         ; SP while the walk pops the ranges
+
+; mv_pairs_walk - the coarse pair loops (mv_coarse_prepare's, gate 0; mv_gate_prepare's,
+; gate 1, which writes the gate's slots too: IY), from the last pair down (HL past x's
+; last column, IX past the last pair, DE = -MV_COARSE_PAIR, B the pairs): each pair's
+; displacements and form. The column ranges are popped (interrupts are off: matvec's di;
+; no call while SP is on them), 2 bytes a column, the last column first: the least
+; l + 127 and the most + 1. `short`: the jr's distance, 0 or `distance` (to the slots'
+; form throughout, for a call of fewer columns: mv_pairs_prepare). Clobbers AF, BC, DE.
+        .macro mv_pairs_walk gate, short, distance
+        ld (mv_pairs_sp),sp
+        ld sp,(mv_pairs_ranges)
+@pair:
+        add ix,de
+.if gate
+        add iy,de
+.endif
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld c,a                  ; C: the odd column's l - 1
+.if gate
+        ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
+.endif
+        .byte $18, 0            ; jr: patched, a call of fewer columns to @short
+short = * - 1
+        xor $80                 ; l + 127
+        pop de                  ; E: the odd column's least, D: its most + 1
+        cp e
+        jr c,@odd_out
+        cp d
+        jr nc,@odd_out
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
+.if gate
+        ld (iy+MV_COARSE_D1),a
+.endif
+        xor $80
+        pop de                  ; the even column's
+        cp e
+        jr c,@slots
+        cp d
+        jr nc,@slots
+        ld (ix+MV_PAIR_D2),c    ; the pairs' form
+        ld a,(ix+MV_PAIR_OP)
+        cp MV_PAIR_OP_A
+        jr z,@next
+        ld (ix+MV_PAIR_OP),MV_PAIR_OP_A         ; ld a,(iy+d1)
+        ld (ix+6),$FD
+        ld (ix+7),$68           ; ld iyl,b
+        ld (ix+8),$FD
+        ld (ix+9),$86           ; add a,(iy+d2)
+        ld (ix+11),$5F          ; ld e,a (add hl,de stays)
+        jr @next
+@odd_out:
+        pop de                  ; (the even column's: SP in step)
+@short:
+distance = @short - short - 1
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
+.if gate
+        ld (iy+MV_COARSE_D1),a
+.endif
+@slots:
+        ld a,(ix+MV_PAIR_OP)
+        cp MV_PAIR_OP_A
+        jr nz,@slots_set
+        ld (ix+MV_PAIR_OP),MV_PAIR_OP_E         ; back to the slots' form: ld e,(iy+d1)
+        ld (ix+6),$19           ; add hl,de
+        ld (ix+7),$FD
+        ld (ix+8),$68           ; ld iyl,b
+        ld (ix+9),$FD
+        ld (ix+10),$5E          ; ld e,(iy+d2)
+@slots_set:
+        ld (ix+MV_COARSE_D2),c
+@next:
+        ld de,-MV_COARSE_PAIR
+        djnz @pair
+        ld sp,(mv_pairs_sp)
+        .endmacro
+
+; mv_pair_slots - a pair in the pairs' form back to the slots' (HL its MV_PAIR_OP
+; byte), its displacements kept. Clobbers AF, HL.
+mv_pair_slots:
+        ld (hl),MV_PAIR_OP_E    ; ld e,(iy+d1)
+        inc hl
+        inc hl
+        ld (hl),$19             ; add hl,de
+        inc hl
+        ld (hl),$FD
+        inc hl
+        ld (hl),$68             ; ld iyl,b
+        inc hl
+        ld (hl),$FD
+        inc hl
+        ld a,(hl)               ; d2
+        ld (hl),MV_PAIR_OP_E    ; ld e,(iy+d2)
+        inc hl
+        ld (hl),a
+        ret
+        .assert MV_COARSE_D1 == MV_PAIR_OP + 1 && MV_COARSE_D2 == MV_PAIR_D2 + 1, "the two forms' displacements"
+.endif
+
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
 ; coarse if it can (above; every wide column's h +-1): each used column's l - 1
 ; (its low byte - 1) into its coarse slot, the row pointers, -Cl and the first
@@ -3648,6 +3813,10 @@ mv_coarse_prepare:
         ld (hl),$FD
         add ix,de
         djnz @restore
+.ifdef MV_COARSE_PAIRS
+        xor a
+        ld (mv_cw_count),a      ; (put back once: the pairs' form may take those bytes after)
+.endif
 @restored:
         ld hl,mv_coarse_on
         ld a,(mv_mode)          ; MV_NARROW alone: a whole narrow call
@@ -3680,6 +3849,9 @@ mv_coarse_prepare:
         ret
 .endif
 @coarse:
+.ifdef MV_COARSE_PAIRS
+        call mv_pairs_prepare
+.endif
         ld a,(hl)
         cp MV_COARSE_GATE
         jr nz,@ungated
@@ -3687,7 +3859,11 @@ mv_coarse_prepare:
 .ifdef MV_COARSE_TOP
         jr z,@own_end
 .else
+.ifdef MV_COARSE_PAIRS
+        jp z,@slots_set         ; (past the pairs' walk)
+.else
         jr z,@slots_set
+.endif
 .endif
 .ifdef MV_LOW_SLOTS
         jp mv_low_deferred      ; (a gate for a shift of 30: the call runs exact)
@@ -3699,6 +3875,9 @@ mv_coarse_prepare:
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
+.ifdef MV_COARSE_PAIRS
+        mv_pairs_walk 0, MV_PAIRS_SHORT_LOGITS, MV_PAIRS_SHORT_LOGITS_TO
+.else
 @pair:
         add ix,de
         dec hl
@@ -3712,6 +3891,7 @@ mv_coarse_prepare:
         dec a
         ld (ix+MV_COARSE_D1),a
         djnz @pair
+.endif
 .ifdef MV_COARSE_TOP
         ld a,(mv_shift)         ; a shift of 7 or less: the rows end in mv_coarse_top
         cp 8
@@ -3744,6 +3924,14 @@ mv_coarse_prepare:
         ld (mv_coarse_end+1),hl
 .endif
 @slots_set:
+.ifdef MV_COARSE_PAIRS
+        ld a,(mv_pairs_out)     ; a call of MV_MAX_COLS columns enters at mv_pairs_in
+        or a
+        jr z,@first_set
+        dec ix
+        .assert mv_pairs_in == mv_coarse_slots - 1, "mv_pairs_in just before the first pair"
+@first_set:
+.endif
         ld (MV_COARSE_FIRST),ix
 .ifdef MV_LOW_SLOTS
         ld hl,(mv_low_check+1)  ; (the shift's target for a low byte in A', or mv_gate)
@@ -3832,6 +4020,15 @@ mv_coarse_prepare:
         ld c,d                  ; C: h (1 or -1)
         ld d,0
         add hl,de               ; HL: the slot's ld e,(iy+d)
+.ifdef MV_COARSE_PAIRS
+        push hl                 ; a wide column's pair in the slots' form (its block reads and
+        ld hl,mv_coarse_slots + MV_PAIR_OP      ; jumps back into that form)
+        add hl,de
+        ld a,(hl)
+        cp MV_PAIR_OP_A
+        call z,mv_pair_slots
+        pop hl
+.endif
         push iy
         pop de                  ; DE: the block (h = -1's entry)
         ld a,b
@@ -3968,6 +4165,9 @@ mv_gate_prepare:
         ld iy,mv_gate_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
+.ifdef MV_COARSE_PAIRS
+        mv_pairs_walk 1, MV_PAIRS_SHORT_GATE, MV_PAIRS_SHORT_GATE_TO
+.else
 @pair:
         add ix,de
         add iy,de
@@ -3984,6 +4184,7 @@ mv_gate_prepare:
         ld (ix+MV_COARSE_D1),a
         ld (iy+MV_COARSE_D1),a
         djnz @pair
+.endif
         ld (MV_GATE_FIRST),iy
         pop hl
         xor a                   ; Z

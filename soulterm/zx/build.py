@@ -175,10 +175,12 @@ def _cold_end(sym: dict) -> int:
     return sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
 
 
-def data_bank(soul, tokenizer, word_list: bool = True):
+def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
-    packed word list (none without `word_list`)."""
-    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\n.org ${paging.PAGED_START:04X}\n"
+    packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
+    MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front."""
+    pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
+    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\n{pairs}.org ${paging.PAGED_START:04X}\n"
               + tensors_include(soul, BANK_TENSORS)
               + word_list_include(tokenizer, word_list))
     program = assemble(source, filename="<soulplayer zx128 bank>", cpu="z80")
@@ -276,7 +278,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     address) elsewhere; none for the 48K."""
     if model != "128k":
         return ()
-    banks = ((DATA_BANK, data_bank(soul, tokenizer).data),)
+    banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     return banks
@@ -284,7 +286,8 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
-                  in_page: bool = True, unit_products: bool = True, inverse_table: bool = True) -> str:
+                  in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
+                  coarse_pairs: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -332,6 +335,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     general embed, whose te and pe stay below $C000). `inverse_table`: the 128K's RN_INVERSE_TABLE
     (rmsnorm.s's root and 2^19 // r from tables for a sum of squares below 2^17, nineteenth round:
     46 bytes of code below $C000 and 570 of tables in the cold part, given up where they do not fit).
+    `coarse_pairs`: the 128K's MV_COARSE_PAIRS
+    (matvec.s's coarse pairs summed in A where the columns' ranges say they cannot carry,
+    nineteenth round: 326 bytes of code below $C000, which move at_sq_table two pages, and the
+    coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
+    0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung.
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -367,7 +375,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs)
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
@@ -383,6 +391,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if in_page:
             options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
                            "asserts fw_h and fw_xn each within a page)")
+        if coarse_pairs:
+            options.append("MV_COARSE_PAIRS = 1      ; (matvec.s's coarse pairs in A where they cannot carry: the "
+                           "coarse matrices' column ranges in front of them)")
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if embed_apart:
@@ -549,15 +560,19 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # assembles (fw_h or fw_xn across a page fails RN_IN_PAGE's assert: the same layout without it,
     # whose inc l's are inc hl's; code past what layer 1 may run fails the bank's asserts).
     # RN_INVERSE_TABLE (nineteenth round, ~2,800 T-states a position) before RN_IN_PAGE (~700), which
-    # its 39 bytes before fw_h may put across a page; after RN_UNIT_PRODUCTS.
+    # its 39 bytes before fw_h may put across a page; after RN_UNIT_PRODUCTS. MV_COARSE_PAIRS first
+    # with all of them (nineteenth round: ~0.65% of a position for 640 bytes, 128 of them in bank 0
+    # above $C000, which a soul with the general embed fills), then the ladder without it.
     rungs = ((True, True, True), (True, False, True), (True, True, False), (True, False, False),
              (False, True, False), (False, False, False))
-    for unit_products, in_page, inverse_table in rungs:
+    rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
+    for coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
-                                           unit_products=unit_products, inverse_table=inverse_table))
+                                           unit_products=unit_products, inverse_table=inverse_table,
+                                           coarse_pairs=coarse_pairs))
         except AsmError:
-            if (unit_products, in_page, inverse_table) == rungs[-1]:
+            if (coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
 
 

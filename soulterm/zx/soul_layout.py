@@ -67,6 +67,24 @@ def matvec_bytes(weights, bias=None) -> bytes:
     return np.concatenate([part.reshape(-1) for part in parts]).astype(np.uint8).tobytes()
 
 
+COARSE_MATRICES = ("out",)     # (and every layer's fc1_w): the calls matvec.s may run coarse
+
+
+def pair_bounds(weights) -> bytes:
+    """The coarse slots' column ranges (matvec.s's MV_COARSE_PAIRS), the 128K's, 2 bytes a column
+    just before the matrix, the last column first (matvec.s's mv_pairs_walk pops them from the
+    last pair down): the least l + 127 (l = a narrow x, -127..128) and the most + 1 for which
+    |w + l| <= 181 on every row of the column, so that S(w + l) >> 8 <= 127 and two such
+    columns' high bytes sum in A without a carry (the most at 254 or less: l = 128 with a
+    column's largest w below 54 is refused, the most + 1 a byte)."""
+    import numpy as np
+
+    w = np.asarray(weights, dtype=np.int64)
+    least = np.clip(-54 - w.min(axis=0), 0, 255)
+    most_past = np.clip(308 - w.max(axis=0), -1, 254) + 1
+    return np.stack([least, most_past], axis=1)[::-1].reshape(-1).astype(np.uint8).tobytes()
+
+
 def matvec_size(rows: int, cols: int) -> int:
     """The bytes of a rows x cols matrix in matvec.s's layout (matvec_bytes): 3 + cols a row."""
     return rows * (3 + cols)
@@ -227,6 +245,12 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
     A matrix with a bias is there twice, the bias folded into its row constants for a player
     whose matvec has MV_BIAS_IN_K and plain for the other."""
     lines = [f"{_label(name)}_shift = {tensor.shift}"]
+    if name in COARSE_MATRICES or name.endswith(".fc1_w"):
+        bounds = pair_bounds(tensor.values)
+        lines += [".ifdef MV_COARSE_PAIRS", f"{_label(name)}_pair_ranges:"]
+        lines += _data_lines(_array(list(bounds)), "byte")
+        lines += [f'        .assert {_label(name)} - {_label(name)}_pair_ranges == {len(bounds)}, '
+                  f'"the column ranges of {name} must lie just before it (matvec.s\'s mv_pairs_prepare)"', ".endif"]
     if is_matvec_matrix(name):
         bias = bias_of(name)
         if bias is not None:
