@@ -44,14 +44,19 @@ BLIP_TIMING     = 407
 ; tables and records. It runs once, so the 48K player (START_IN_KEY_CACHE, build.py)
 ; keeps it and the banner in the key cache's last two positions of layer 1 (an overlay:
 ; the tape loads them there, the first turn that reaches position 18 writes over them).
-        .macro player_start
-start:
+; player_screen - H'L' kept for BASIC, the screen cleared and the upper screen's channel
+; open: each start's first steps (player_start's and, on the 48K, restart's).
+        .macro player_screen
         exx
         push hl                 ; H'L' must be intact when we return to BASIC
         exx
         call ROM_CLS
         ld a,UPPER_SCREEN
         call ROM_CHAN_OPEN
+        .endmacro
+        .macro player_start
+start:
+        player_screen
         ld hl,banner_text
         call print
 .ifdef RN_SWAPPED_SQUARES
@@ -144,12 +149,7 @@ quit:
 ; sets them (no banner: it lay in the overlay), then the prompt. The cache's position 0
 ; and the tables are still as the first start left them.
 restart:
-        exx
-        push hl                 ; H'L' must be intact when we return to BASIC
-        exx
-        call ROM_CLS
-        ld a,UPPER_SCREEN
-        call ROM_CHAN_OPEN
+        player_screen
         jp prompt
 .endif
 
