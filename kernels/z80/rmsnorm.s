@@ -814,6 +814,18 @@ rmsnorm:
 .endif
 .endif
 
+; rn_push_entries - two table entries A:H:L pushed (4 bytes each, down from SP), each the one
+; before plus B:DE: the tables of inv's multiples a round at a time (16 T-states fewer an entry
+; pair than one entry a round).
+        .macro rn_push_entries
+        .repeat 2
+        push af
+        push hl
+        add hl,de
+        adc a,b
+        .endrepeat
+        .endmacro
+
 .ifdef RN_UNIT_PRODUCTS
 ; @unit_products - this call's tables from rn_inv (below 32767: x inv < 2^27), pushed with SP from
 ; each table's top down (interrupts off since the squares): an entry a push af and a push hl of
@@ -847,12 +859,7 @@ rmsnorm:
         ld sp,RN_UNIT_PRODUCTS + 256 + 4 * 16
         ld c,16 / 2
 @sixteens:                      ; 16 n inv for n = 15..0 at 4 n, the page after t's
-        .repeat 2               ; (two entries a round: 16 T-states fewer an entry pair)
-        push af
-        push hl
-        add hl,de
-        adc a,b
-        .endrepeat
+        rn_push_entries
         dec c
         jr nz,@sixteens
         ld hl,(rn_inv)          ; B:DE = -inv (inv > 0), the step of t
@@ -873,12 +880,7 @@ rmsnorm:
         ld sp,RN_UNIT_PRODUCTS + 4 * 32
         ld c,32 / 2
 @multiples:                     ; t(i) = (i - 16) inv for i = 31..0 at 4 i
-        .repeat 2               ; (two entries a round: 16 T-states fewer an entry pair)
-        push af
-        push hl
-        add hl,de
-        adc a,b
-        .endrepeat
+        rn_push_entries
         dec c
         jr nz,@multiples
         ld a,(rn_unit_shift)    ; y >> (shift - a) is (x inv) >> 16 shifted shift - a - 1 places, or
