@@ -983,6 +983,19 @@ def test_the_old_dots_products_and_sums_at_their_edges(bench):
         assert np.array_equal(bench.read_words(0xA100, 8), want), order
         assert list(bench.peek(bench.sym("at_lut"), 6)) == list(weights), order
 
+def checked_head(bench, q, keys, values, count, head, enabled, case):
+    """attend_head on a loaded head (load_head) with interrupts on or off, checked against intmath:
+    the outputs, the LUT weights, the interrupt state and IY (the ROM's) kept; returns the weights."""
+    cpu = bench.cpu
+    cpu.iy = 0x5C3A                              # as the ROM's interrupt needs it
+    bench.call("attend_head", interrupts=enabled)
+    want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+    assert np.array_equal(bench.read_words(0xA100, 8), want), case
+    assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
+    assert cpu.iff1 == cpu.iff2 == enabled and cpu.iy == 0x5C3A, case
+    return [int(weight) for weight in weights]
+
+
 
 def test_table_means_match_intmath():
     """The 48K's AT_TABLE_MEANS (its means' weighted sums through matvec's squares table, and
@@ -1008,14 +1021,7 @@ def test_table_means_match_intmath():
             values[:count:2, :, ::3] = (-128, 127)[case % 8 // 4]
         head = int(rng.integers(0, 4))
         load_head(bench, q, keys, values, count, head, sums=False)
-        cpu, enabled = bench.cpu, bool(case % 2)
-        cpu.iy = 0x5C3A                              # as the ROM's interrupt needs it
-        bench.call("attend_head", interrupts=enabled)
-        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
-        assert np.array_equal(bench.read_words(0xA100, 8), want), case
-        assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
-        assert cpu.iff1 == cpu.iff2 == enabled and cpu.iy == 0x5C3A, case
-        seen.update(int(weight) for weight in weights)
+        seen.update(checked_head(bench, q, keys, values, count, head, bool(case % 2), case))
     assert {0, 1, 255} < seen
 
 
@@ -1076,14 +1082,7 @@ def test_table_means_at_their_edges(gains):
         values[:, :, 3] = (-256, 255)[case % 2]
         head = int(rng.integers(0, 4))
         load_head(bench, q, keys, values, count, head, sums=False)
-        cpu, enabled = bench.cpu, bool(case % 3)
-        cpu.iy = 0x5C3A
-        bench.call("attend_head", interrupts=enabled)
-        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
-        assert np.array_equal(bench.read_words(0xA100, 8), want), case
-        assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
-        assert cpu.iff1 == cpu.iff2 == enabled and cpu.iy == 0x5C3A, case
-        seen.update(int(weight) for weight in weights)
+        seen.update(checked_head(bench, q, keys, values, count, head, bool(case % 3), case))
     assert {0, 1, 255} < seen
 
 
