@@ -20,11 +20,10 @@ runs fewer), what a narrower loop could rely on:
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import engine as engine_module
 from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer
 
@@ -49,14 +48,11 @@ def recorded_heads(engine, tokenizer, prompts) -> list:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("text", nargs="?", default="hello")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts")
-    parser.add_argument("--prompts", type=Path, help="a prompts file, one a line")
+    add_prompt_arguments(parser)
     add_soul_arguments(parser)
     args = parser.parse_args()
     engine, tokenizer = engine_and_tokenizer(args)
-    prompts = (EVERYDAY_PROMPTS if args.everyday else prompts_in(args.prompts) if args.prompts
-               else (args.text,))
+    prompts = chosen_prompts(args)
     calls = recorded_heads(engine, tokenizer, prompts)
     heads = keys = one_piece_heads = one_piece_keys = small_sum_keys = 0
     narrow_dims = np.zeros(9)

@@ -22,11 +22,10 @@ the kept sums' upkeep (PER_DIMENSION_T, PER_STORED_POSITION_T) included.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
-from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import engine as engine_module
 from soulterm.soul import spec
 from soulterm.soul.benchmark import add_soul_arguments, engine_and_tokenizer
@@ -104,14 +103,11 @@ def kinds(weights, values) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("text", nargs="?", default="hello")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts")
-    parser.add_argument("--prompts", type=Path, help="a prompts file, one a line")
+    add_prompt_arguments(parser)
     add_soul_arguments(parser)
     args = parser.parse_args()
     engine, tokenizer = engine_and_tokenizer(args)
-    prompts = (EVERYDAY_PROMPTS if args.everyday else prompts_in(args.prompts) if args.prompts
-               else (args.text,))
+    prompts = chosen_prompts(args)
     calls = attention_calls(engine, tokenizer, prompts)
     total = {"zero": 0, "positive": 0, "negative": 0, "wide": 0, "full": 0, "dimensions": 0}
     positions = stored = 0
