@@ -29,6 +29,18 @@
 ; attention.s's AT_TABLE_MEANS, which leaves out div32u, div32s_floor, the signed
 ; q16 division, cpl32 and div32u_q16; the 128K player and the kernels' bench keep them).
 
+; mul_bc_rounds - `count` rounds of A:HL = 2 A:HL, plus BC where A's top bit shifted out:
+; A's bits leave at the top as the product's top byte comes in below them (mul16u's passes).
+        .macro mul_bc_rounds count
+        .repeat count
+        add hl,hl
+        rla
+        jr nc,* + 5
+        add hl,bc
+        adc a,0
+        .endrepeat
+        .endmacro
+
 .ifdef RN_UNIT_GAIN_BITS
 .ifdef AT_TABLE_MEANS
 ARITH_NO_MUL16S8U = 1                   ; (the 48K's: neither RMSNorm's unit gains nor the table means call it)
@@ -122,13 +134,7 @@ mul16u:
         ld h,b
         ld l,c
 @first_zero:
-        .repeat 7
-        add hl,hl
-        rla
-        jr nc,* + 5
-        add hl,bc
-        adc a,0
-        .endrepeat
+        mul_bc_rounds 7
         ld e,a
         ld a,d
         or a
@@ -152,19 +158,9 @@ mul16u:
         ld h,b
         ld l,c
 @high8_zero:
-        .repeat 6
-        add hl,hl
-        rla
-        jr nc,* + 5
-        add hl,bc
-        adc a,0
-        .endrepeat
+        mul_bc_rounds 6
 @high_last:
-        add hl,hl
-        rla
-        jr nc,* + 5
-        add hl,bc
-        adc a,0
+        mul_bc_rounds 1
 @high_done:
         add hl,de               ; A:HL = BC * D + (BC * E) >> 8 (< 2^24)
         adc a,0
