@@ -217,6 +217,32 @@ rn_unit_shift   = rn_vars + 11  ; byte: shift - a for gains of 2^a (the fixed-ga
         ex de,hl
         .endmacro
 
+; rn_x_shift4_low - E = (x >> 4) & 255 from x in DE with A = D: the high byte's low nibble,
+; the low byte's high (eighteenth round: no 16-bit shifts). Keeps D.
+        .macro rn_x_shift4_low
+        xor e
+        and $0F
+        xor e
+        rrca
+        rrca
+        rrca
+        rrca
+        ld e,a
+        .endmacro
+
+; rn_squares_index - E = the squares table's index of x >> 4 (x in DE, A = D): (x >> 4) & 255,
+; or with RN_SWAPPED_SQUARES the same byte with its nibbles swapped (the table's order: no rrca).
+        .macro rn_squares_index
+.ifdef RN_SWAPPED_SQUARES
+        xor e
+        and $0F
+        xor e
+        ld e,a
+.else
+        rn_x_shift4_low
+.endif
+        .endmacro
+
 ; rn_swap_squares's code (below): in rmsnorm.s, before attention's at_sq_table, with
 ; RN_UNIT_PRODUCTS (a soul whose norms leave the general path out: room there), else after
 ; attention.s in rn_tables_routines (eighteenth round: the room below $C000 is short).
@@ -267,18 +293,7 @@ rmsnorm:
         ld a,d                  ; x >> 4 outside -255..255 (x's high byte not in $F1..$0F) is wide;
         cp $10                  ; each sign its own range check and page, the positive first and the
         jr nc,@fast_not_positive        ; byte made after it (nineteenth round)
-        xor e
-        and $0F
-        xor e
-.ifdef RN_SWAPPED_SQUARES
-        ld e,a                  ; E = (x >> 4) & 255 with its nibbles swapped: the low byte's high
-.else                           ; nibble, the high byte's low (RN_SWAPPED_SQUARES's index)
-        rrca
-        rrca
-        rrca
-        rrca
-        ld e,a                  ; E = (x >> 4) & 255: the high nibble's low bits, the low byte's high
-.endif
+        rn_squares_index
         ld d,RN_SQ_PAGE         ; DE = &S(x >> 4), its low byte
         ld a,(de)
         add a,l
@@ -310,16 +325,7 @@ rmsnorm:
 @fast_not_positive:             ; (A = x's high byte)
         cp $F1
         jr c,@fast_wide
-        xor e                   ; (E as above)
-        and $0F
-        xor e
-.ifndef RN_SWAPPED_SQUARES
-        rrca
-        rrca
-        rrca
-        rrca
-.endif
-        ld e,a
+        rn_squares_index        ; (E as above)
         ld d,RN_SQ_PAGE - 2     ; the negative half's low bytes, two pages below zero's
         ld a,(de)
         add a,l
@@ -336,15 +342,8 @@ rmsnorm:
         ld sp,(@own_sp + 1)
         push bc
         push hl
-        ld a,d                  ; E = (x >> 4) & 255
-        xor e
-        and $0F
-        xor e
-        rrca
-        rrca
-        rrca
-        rrca
-        ld e,a
+        ld a,d
+        rn_x_shift4_low         ; E = (x >> 4) & 255
         ld a,d
         .repeat RN_PRE_SHIFT
         sra a
@@ -385,15 +384,8 @@ rmsnorm:
         ld d,(hl)
         inc hl
         push hl
-        ld a,d                  ; E = (x >> 4) & 255: the high byte's low nibble, the low byte's high
-        xor e                   ; (eighteenth round: no 16-bit shifts)
-        and $0F
-        xor e
-        rrca
-        rrca
-        rrca
-        rrca
-        ld e,a
+        ld a,d
+        rn_x_shift4_low         ; E = (x >> 4) & 255
         ld a,d                  ; x >> 4 in -255..255 (nearly always: x's high byte in $F1..$0F)?
         add a,$0F
         cp $1F
