@@ -603,8 +603,9 @@ def test_gated_t_states_are_what_the_header_says():
 
 @pytest.fixture(scope="module")
 def pairs_bench():
-    """The 128K's kernels with MV_COARSE_PAIRS (the player's first rung: build.assemble_player)."""
-    return Z80Bench(EXACT_ROW_STUB, options=PLAYER_128K + "\nMV_COARSE_PAIRS = 1")
+    """The 128K's kernels with MV_COARSE_PAIRS (the player's first rung: build.assemble_player),
+    matvec.s's pairs' routines where the player has them, after the other kernels."""
+    return Z80Bench(EXACT_ROW_STUB + "\n        mv_pairs_routines", options=PLAYER_128K + "\nMV_COARSE_PAIRS = 1")
 
 
 PAIRS_MATRIX_AT = 0xA000        # (run_matvec's buffers: the column ranges just before)

@@ -3651,36 +3651,6 @@ MV_PAIR_OP_E    = $5E
 MV_PAIR_D2      = 10            ; the pairs' form's d2
 MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
 
-; mv_pairs_prepare - (mv_coarse_prepare, B = cols) the range walk's start and the slots'
-; exit for the call: a call of MV_MAX_COLS columns tests its pairs, any other keeps
-; the slots' form (the walks' jr to their short path). Clobbers AF.
-mv_pairs_prepare:
-        push hl
-        ld hl,(mv_w)            ; (the ranges lie just before the matrix, the last column's first)
-        ld de,-MV_PAIR_BOUNDS_BYTES
-        add hl,de
-        ld (mv_pairs_ranges),hl
-        pop hl
-        ld a,b
-        cp MV_MAX_COLS
-        ld a,$08                ; ex af,af'
-        jr z,@whole
-        ld a,MV_PAIRS_SHORT_LOGITS_TO
-        ld (MV_PAIRS_SHORT_LOGITS),a
-        ld a,MV_PAIRS_SHORT_GATE_TO
-        ld (MV_PAIRS_SHORT_GATE),a
-        xor a                   ; nop
-        ld (mv_pairs_out),a
-        ret
-@whole:
-        ld (mv_pairs_out),a
-        xor a
-        ld (MV_PAIRS_SHORT_LOGITS),a
-        ld (MV_PAIRS_SHORT_GATE),a
-        ret
-mv_pairs_ranges: .word 0        ; where the walk's pops start
-mv_pairs_sp:    .word 0         ; SP while the walk pops the ranges
-
 ; mv_pairs_walk - the coarse pair loops (mv_coarse_prepare's, gate 0; mv_gate_prepare's,
 ; gate 1, which writes the gate's slots too: IY), from the last pair down (HL past x's
 ; last column, IX past the last pair, DE = -MV_COARSE_PAIR, B the pairs): each pair's
@@ -3767,6 +3737,43 @@ distance = @short - short - 1
         ld sp,(mv_pairs_sp)
         .endmacro
 
+; The routines below lie where build.py expands their macro, mv_pairs_routines: after
+; forward.s, below $C000 (layer 1's fc1 runs them with bank 4 in). Here, before attention.s's
+; page-aligned at_sq_table, their 326 bytes moved it two pages (nineteenth round); after the
+; table they moved forward.s's fw_xn across a page (rmsnorm.s's RN_IN_PAGE); after forward.s
+; they move nothing that the 128K's other rungs lay out (twentieth round, zxpairs2).
+        .macro mv_pairs_routines
+; mv_pairs_prepare - (mv_coarse_prepare, B = cols) the range walk's start and the slots'
+; exit for the call: a call of MV_MAX_COLS columns tests its pairs, any other keeps
+; the slots' form (the walks' jr to their short path). Clobbers AF.
+mv_pairs_prepare:
+        push hl
+        ld hl,(mv_w)            ; (the ranges lie just before the matrix, the last column's first)
+        ld de,-MV_PAIR_BOUNDS_BYTES
+        add hl,de
+        ld (mv_pairs_ranges),hl
+        pop hl
+        ld a,b
+        cp MV_MAX_COLS
+        ld a,$08                ; ex af,af'
+        jr z,@whole
+        ld a,MV_PAIRS_SHORT_LOGITS_TO
+        ld (MV_PAIRS_SHORT_LOGITS),a
+        ld a,MV_PAIRS_SHORT_GATE_TO
+        ld (MV_PAIRS_SHORT_GATE),a
+        xor a                   ; nop
+        ld (mv_pairs_out),a
+        ret
+@whole:
+        ld (mv_pairs_out),a
+        xor a
+        ld (MV_PAIRS_SHORT_LOGITS),a
+        ld (MV_PAIRS_SHORT_GATE),a
+        ret
+mv_pairs_ranges: .word 0        ; where the walk's pops start
+mv_pairs_sp:    .word 0         ; SP while the walk pops the ranges
+
+
 ; mv_pair_slots - a pair in the pairs' form back to the slots' (HL its MV_PAIR_OP
 ; byte), its displacements kept. Clobbers AF, HL.
 mv_pair_slots:
@@ -3787,6 +3794,16 @@ mv_pair_slots:
         ld (hl),a
         ret
         .assert MV_COARSE_D1 == MV_PAIR_OP + 1 && MV_COARSE_D2 == MV_PAIR_D2 + 1, "the two forms' displacements"
+
+; mv_pairs_walk_logits, mv_pairs_walk_gate - (mv_coarse_prepare's, mv_gate_prepare's) the
+; walks, called: their return address lies below the SP the walk sets aside and puts back.
+mv_pairs_walk_logits:
+        mv_pairs_walk 0, MV_PAIRS_SHORT_LOGITS, MV_PAIRS_SHORT_LOGITS_TO
+        ret
+mv_pairs_walk_gate:
+        mv_pairs_walk 1, MV_PAIRS_SHORT_GATE, MV_PAIRS_SHORT_GATE_TO
+        ret
+        .endmacro
 .endif
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
@@ -3876,7 +3893,7 @@ mv_coarse_prepare:
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
 .ifdef MV_COARSE_PAIRS
-        mv_pairs_walk 0, MV_PAIRS_SHORT_LOGITS, MV_PAIRS_SHORT_LOGITS_TO
+        call mv_pairs_walk_logits
 .else
 @pair:
         add ix,de
@@ -4166,7 +4183,7 @@ mv_gate_prepare:
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
 .ifdef MV_COARSE_PAIRS
-        mv_pairs_walk 1, MV_PAIRS_SHORT_GATE, MV_PAIRS_SHORT_GATE_TO
+        call mv_pairs_walk_gate
 .else
 @pair:
         add ix,de

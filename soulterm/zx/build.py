@@ -446,6 +446,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if not banked:
         lines.append(soul_include(soul, "matrices", cold=cold_tensors))
     else:
+        if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
+            lines.append("        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)")
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
