@@ -3657,10 +3657,88 @@ MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
 ; displacements and form. The column ranges are popped (interrupts are off: matvec's di;
 ; no call while SP is on them), 2 bytes a column, the last column first: the least
 ; l + 127 and the most + 1. `short`: the jr's distance, 0 or `distance` (to the slots'
-; form throughout, for a call of fewer columns: mv_pairs_prepare). Clobbers AF, BC, DE.
+; form throughout, for a call of fewer columns: mv_pairs_prepare). Clobbers AF, BC, DE
+; (and IY, gate 0).
+; Gate 0, the logits' (twentieth round, zxpairs2): a pair with one column out of its range
+; is tested again by the columns' largest S(w + l) >> 8, from the same two bytes: with
+; a = l + 127, the least L and the most + 1 M, a column's largest |w + l| is
+; m = max(181 + L - a, 182 + a - M) (its least and most w's; more where the build clipped
+; L or M, which only makes the test refuse more): 181 + L - a below the range, 182 + a - M
+; above it (m >= 182: S >> 8 >= 129), 181 less the nearer edge's distance within it
+; (S >> 8 <= 127). The pair fits where the two S(m) >> 8 (matvec's squares table, IY)
+; sum to 255 or less (the logits' share of pairs that fit 0.84 -> 0.94: a pair gained,
+; 128 rows at 7 T-states, pays for ~7 such tests; fc1's gains ~0.1 pair a call).
         .macro mv_pairs_walk gate, short, distance
         ld (mv_pairs_sp),sp
         ld sp,(mv_pairs_ranges)
+.if !gate
+        ld iy,mv_sq_hi + 128    ; (IYL = m, +127: S(m) >> 8)
+        jr @pair
+@even_below:
+        neg
+        add a,e
+        add a,181
+        jr @even_out
+@even_above:
+        sub d
+        add a,182
+@even_out:
+        .byte $FD,$6F           ; ld iyl,a
+        ld a,(iy+127)
+        ld (MV_PAIRS_OUT_HIGH),a
+        dec sp                  ; the odd column's range again
+        dec sp
+        dec sp
+        dec sp
+        pop de
+        inc sp
+        inc sp
+        ld a,c
+        xor $80                 ; its a
+@in_range:                      ; (A = a, DE the range of the pair's column within it)
+        .byte $FD,$6F           ; ld iyl,a
+        sub e                   ; a - L
+        ld e,a
+        ld a,d
+        dec a
+        .byte $FD,$95           ; sub iyl: M - 1 - a
+        cp e
+        jr c,@nearer
+        ld a,e
+@nearer:
+        neg
+        add a,181               ; m = 181 less the nearer edge's distance
+        .byte $FD,$6F           ; ld iyl,a
+        ld a,(iy+127)
+        add a,0                 ; patched: the other column's S(m) >> 8
+MV_PAIRS_OUT_HIGH = * - 1
+        jr nc,@pairs_form
+        jr @slots
+@odd_below:                     ; (A = a, DE the column's range) m = 181 + L - a
+        neg
+        add a,e
+        add a,181
+        jr @odd_out
+@odd_above:                     ; m = 182 + a - M
+        sub d
+        add a,182
+@odd_out:
+        .byte $FD,$6F           ; ld iyl,a
+        ld a,(iy+127)           ; S(m) >> 8
+        ld (MV_PAIRS_OUT_HIGH),a
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
+        xor $80
+        pop de                  ; the even column's
+        cp e
+        jr c,@slots
+        cp d
+        jr nc,@slots            ; (both out: 129 + 129 at least)
+        jr @in_range
+.endif
 @pair:
         add ix,de
 .if gate
@@ -3679,9 +3757,15 @@ short = * - 1
         xor $80                 ; l + 127
         pop de                  ; E: the odd column's least, D: its most + 1
         cp e
+.if gate
         jr c,@odd_out
         cp d
         jr nc,@odd_out
+.else
+        jr c,@odd_below
+        cp d
+        jr nc,@odd_above
+.endif
         dec hl
         dec hl
         ld a,(hl)
@@ -3693,9 +3777,16 @@ short = * - 1
         xor $80
         pop de                  ; the even column's
         cp e
+.if gate
         jr c,@slots
         cp d
         jr nc,@slots
+.else
+        jr c,@even_below
+        cp d
+        jr nc,@even_above
+.endif
+@pairs_form:
         ld (ix+MV_PAIR_D2),c    ; the pairs' form
         ld a,(ix+MV_PAIR_OP)
         cp MV_PAIR_OP_A
@@ -3707,8 +3798,10 @@ short = * - 1
         ld (ix+9),$86           ; add a,(iy+d2)
         ld (ix+11),$5F          ; ld e,a (add hl,de stays)
         jr @next
+.if gate
 @odd_out:
         pop de                  ; (the even column's: SP in step)
+.endif
 @short:
 distance = @short - short - 1
         dec hl
