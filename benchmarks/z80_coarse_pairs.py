@@ -111,7 +111,8 @@ def pairs_fit(w, x):
     truth = (high[:, 0::2] + high[:, 1::2]).max(axis=0) <= 255
     column_max = np.maximum((w.max(axis=0) + low) ** 2, (w.min(axis=0) + low) ** 2) >> 8
     by_max = column_max[0::2] + column_max[1::2] <= 255
-    least, most_past = np.frombuffer(pair_bounds(w), np.uint8).reshape(-1, 2)[::-1].T.astype(np.int64)
+    least, width = np.frombuffer(pair_bounds(w), np.uint8).reshape(-1, 2)[::-1].T.astype(np.int64)
+    most_past = least + width
     m = np.maximum(181 + least - (low + 127), 182 + (low + 127) - most_past)
     by_bytes = (m[0::2] ** 2 >> 8) + (m[1::2] ** 2 >> 8) <= 255
     in_range = (low >= -181 - w.min(axis=0)) & (low <= 181 - w.max(axis=0))

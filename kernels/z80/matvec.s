@@ -3656,35 +3656,40 @@ MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
 ; last column, IX past the last pair, DE = -MV_COARSE_PAIR, B the pairs): each pair's
 ; displacements and form. The column ranges are popped (interrupts are off: matvec's di;
 ; no call while SP is on them), 2 bytes a column, the last column first: the least
-; l + 127 and the most + 1. `short`: the jr's distance, 0 or `distance` (to the slots'
-; form throughout, for a call of fewer columns: mv_pairs_prepare). Clobbers AF, BC, DE
-; (and IY, gate 0).
+; a = l + 127 and the range's width (a column is within it where a - least, a byte, is
+; below the width: one sub and one cp, twentieth round). `short`: the jr's distance, 0 or
+; `distance` (to the slots' form throughout, for a call of fewer columns:
+; mv_pairs_prepare). Clobbers AF, BC, DE (and IY, gate 0).
 ; Gate 0, the logits' (twentieth round, zxpairs2): a pair with one column out of its range
-; is tested again by the columns' largest S(w + l) >> 8, from the same two bytes: with
-; a = l + 127, the least L and the most + 1 M, a column's largest |w + l| is
-; m = max(181 + L - a, 182 + a - M) (its least and most w's; more where the build clipped
-; L or M, which only makes the test refuse more): 181 + L - a below the range, 182 + a - M
-; above it (m >= 182: S >> 8 >= 129), 181 less the nearer edge's distance within it
-; (S >> 8 <= 127). The pair fits where the two S(m) >> 8 (matvec's squares table, IY)
-; sum to 255 or less (the logits' share of pairs that fit 0.84 -> 0.94: a pair gained,
-; 128 rows at 7 T-states, pays for ~7 such tests; fc1's gains ~0.1 pair a call).
+; is tested again by the columns' largest S(w + l) >> 8, from the same two bytes. A
+; column's largest |w + l| is m = max(181 + least - a, 182 + a - least - width) (at its
+; least and most w; more where the build clipped its range, which only makes the test
+; refuse more): 181 + least - a below the range, 182 + a - least - width above it (m >= 182:
+; S >> 8 >= 129), 181 less the nearer edge's distance within it (S >> 8 <= 127). The pair
+; fits where the two S(m) >> 8 (matvec's squares table, IY) sum to 255 or less: the logits'
+; pairs that fit 0.84 -> 0.94 (benchmarks/z80_coarse_pairs.py), a pair gained 128 rows at
+; 7 T-states, each test ~150 T-states; fc1's walk keeps the range test (its pairs gain ~0.1 a
+; call, its pairs out of range ~1.2).
         .macro mv_pairs_walk gate, short, distance
         ld (mv_pairs_sp),sp
         ld sp,(mv_pairs_ranges)
 .if !gate
         ld iy,mv_sq_hi + 128    ; (IYL = m, +127: S(m) >> 8)
         jr @pair
+@even_out:                      ; (A = a - least, past the width: DE the even column's range)
+        add a,e                 ; a: a carry below the range
+        jr c,@even_below
+        sub e
+        sub d
+        add a,182               ; m = 182 + a - least - width
+        jr @even_m
 @even_below:
         neg
         add a,e
-        add a,181
-        jr @even_out
-@even_above:
-        sub d
-        add a,182
-@even_out:
+        add a,181               ; m = 181 + least - a
+@even_m:
         .byte $FD,$6F           ; ld iyl,a
-        ld a,(iy+127)
+        ld a,(iy+127)           ; S(m) >> 8
         ld (MV_PAIRS_OUT_HIGH),a
         dec sp                  ; the odd column's range again
         dec sp
@@ -3694,14 +3699,12 @@ MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
         inc sp
         inc sp
         ld a,c
-        xor $80                 ; its a
-@in_range:                      ; (A = a, DE the range of the pair's column within it)
-        .byte $FD,$6F           ; ld iyl,a
-        sub e                   ; a - L
+        xor $80
+        sub e                   ; its a - least
+@in_range:                      ; (A = a - least of the pair's column within its range, D its width)
         ld e,a
-        ld a,d
-        dec a
-        .byte $FD,$95           ; sub iyl: M - 1 - a
+        cpl
+        add a,d                 ; width - 1 - (a - least): the distance below the most
         cp e
         jr c,@nearer
         ld a,e
@@ -3714,17 +3717,20 @@ MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
 MV_PAIRS_OUT_HIGH = * - 1
         jr nc,@pairs_form
         jr @slots
-@odd_below:                     ; (A = a, DE the column's range) m = 181 + L - a
+@odd_out:                       ; (A = a - least, past the width: DE the odd column's range)
+        add a,e
+        jr c,@odd_below
+        sub e
+        sub d
+        add a,182
+        jr @odd_m
+@odd_below:
         neg
         add a,e
         add a,181
-        jr @odd_out
-@odd_above:                     ; m = 182 + a - M
-        sub d
-        add a,182
-@odd_out:
+@odd_m:
         .byte $FD,$6F           ; ld iyl,a
-        ld a,(iy+127)           ; S(m) >> 8
+        ld a,(iy+127)
         ld (MV_PAIRS_OUT_HIGH),a
         dec hl
         dec hl
@@ -3733,11 +3739,10 @@ MV_PAIRS_OUT_HIGH = * - 1
         ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
         xor $80
         pop de                  ; the even column's
-        cp e
-        jr c,@slots
+        sub e
         cp d
-        jr nc,@slots            ; (both out: 129 + 129 at least)
-        jr @in_range
+        jr c,@in_range
+        jr @slots               ; (both out: 129 + 129 at least)
 .endif
 @pair:
         add ix,de
@@ -3754,18 +3759,11 @@ MV_PAIRS_OUT_HIGH = * - 1
 .endif
         .byte $18, 0            ; jr: patched, a call of fewer columns to @short
 short = * - 1
-        xor $80                 ; l + 127
-        pop de                  ; E: the odd column's least, D: its most + 1
-        cp e
-.if gate
-        jr c,@odd_out
+        xor $80                 ; a = l + 127
+        pop de                  ; E: the odd column's least a, D: its range's width
+        sub e
         cp d
-        jr nc,@odd_out
-.else
-        jr c,@odd_below
-        cp d
-        jr nc,@odd_above
-.endif
+        jr nc,@odd_out          ; (below the least, a - least wraps past the width)
         dec hl
         dec hl
         ld a,(hl)
@@ -3776,21 +3774,17 @@ short = * - 1
 .endif
         xor $80
         pop de                  ; the even column's
-        cp e
-.if gate
-        jr c,@slots
+        sub e
         cp d
+.if gate
         jr nc,@slots
 .else
-        jr c,@even_below
-        cp d
-        jr nc,@even_above
+        jr nc,@even_out
 .endif
 @pairs_form:
         ld (ix+MV_PAIR_D2),c    ; the pairs' form
-        ld a,(ix+MV_PAIR_OP)
-        cp MV_PAIR_OP_A
-        jr z,@next
+        bit 5,(ix+MV_PAIR_OP)   ; (ld a,(iy+d1)'s $7E has it, ld e,(iy+d1)'s $5E not)
+        jr nz,@next
         ld (ix+MV_PAIR_OP),MV_PAIR_OP_A         ; ld a,(iy+d1)
         ld (ix+6),$FD
         ld (ix+7),$68           ; ld iyl,b
@@ -3813,9 +3807,8 @@ distance = @short - short - 1
         ld (iy+MV_COARSE_D1),a
 .endif
 @slots:
-        ld a,(ix+MV_PAIR_OP)
-        cp MV_PAIR_OP_A
-        jr nz,@slots_set
+        bit 5,(ix+MV_PAIR_OP)
+        jr z,@slots_set
         ld (ix+MV_PAIR_OP),MV_PAIR_OP_E         ; back to the slots' form: ld e,(iy+d1)
         ld (ix+6),$19           ; add hl,de
         ld (ix+7),$FD
@@ -3829,6 +3822,7 @@ distance = @short - short - 1
         djnz @pair
         ld sp,(mv_pairs_sp)
         .endmacro
+        .assert (MV_PAIR_OP_A ^ MV_PAIR_OP_E) == $20, "mv_pairs_walk tells the forms by bit 5"
 
 ; The routines below lie where build.py expands their macro, mv_pairs_routines: after
 ; forward.s, below $C000 (layer 1's fc1 runs them with bank 4 in). Here, before attention.s's
