@@ -112,6 +112,7 @@ def pairs_fit(w, x):
     column_max = np.maximum((w.max(axis=0) + low) ** 2, (w.min(axis=0) + low) ** 2) >> 8
     by_max = column_max[0::2] + column_max[1::2] <= 255
     least, width = np.frombuffer(pair_bounds(w), np.uint8).reshape(-1, 2)[::-1].T.astype(np.int64)
+    least ^= 0x80
     most_past = least + width
     m = np.maximum(181 + least - (low + 127), 182 + (low + 127) - most_past)
     by_bytes = (m[0::2] ** 2 >> 8) + (m[1::2] ** 2 >> 8) <= 255

@@ -638,13 +638,14 @@ def run_pairs(bench, w, x, bias=None, shift: int = 4, gate: bool = False, relu: 
 
 def pairs_that_fit(w, x, finer: bool):
     """The pairs mv_pairs_walk puts in the pairs' form for a call of 32 columns, from the build's
-    column ranges (pair_bounds: each column's least a = l + 127 and the range's width): both
-    columns' a within their ranges, or (`finer`, the logits' walk) the columns' largest
-    S(w + l) >> 8 by those ranges, m = max(181 + least - a, 182 + a - least - width), summed to
-    255 or less; a pair with a wide column keeps the slots' form (its block reads it)."""
+    column ranges (pair_bounds: each column's least a = l + 127, xor $80, and the range's
+    width): both columns' a within their ranges, or (`finer`, the logits' walk) the columns'
+    largest S(w + l) >> 8 by those ranges, m = max(181 + least - a, 182 + a - least - width),
+    summed to 255 or less; a pair with a wide column keeps the slots' form (its block reads it)."""
     from soulterm.zx.soul_layout import pair_bounds
 
     least, width = np.frombuffer(pair_bounds(w), np.uint8).reshape(-1, 2)[::-1].T.astype(np.int64)
+    least ^= 0x80
     most_past = least + width
     h = (x + 127) >> 8
     a = x - 256 * h + 127

@@ -3659,10 +3659,12 @@ MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
 ; last column, IX past the last pair, DE = -MV_COARSE_PAIR, B the pairs): each pair's
 ; displacements and form. The column ranges are popped (interrupts are off: matvec's di;
 ; no call while SP is on them), 2 bytes a column, the last column first: the least
-; a = l + 127 and the range's width (a column is within it where a - least, a byte, is
-; below the width: one sub and one cp, twentieth round). `short`: the jr's distance, 0 or
-; `distance` (to the slots' form throughout, for a call of fewer columns:
-; mv_pairs_prepare). Clobbers AF, BC, DE (and IY, gate 0).
+; a = l + 127, xor $80, and the range's width (a column is within it where a - least, a
+; byte, is below the width: l - 1 less the first byte, one sub and one cp, twentieth round). `odd_cp`, `even_cp`: the range
+; tests' cp d, which mv_pairs_prepare turns into cp a for a call of fewer columns (every
+; column out: the slots' form throughout; in the logits' walk the finer test's garbage is
+; never used, the even column being out too; twentieth round, no jr a pair to a path of its
+; own). Clobbers AF, BC, DE (and IY, gate 0).
 ; Gate 0, the logits' (twentieth round, zxpairs2): a pair with one column out of its range
 ; is tested again by the columns' largest S(w + l) >> 8, from the same two bytes. A
 ; column's largest |w + l| is m = max(181 + least - a, 182 + a - least - width) (at its
@@ -3673,22 +3675,20 @@ MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
 ; pairs that fit 0.84 -> 0.94 (benchmarks/z80_coarse_pairs.py), a pair gained 128 rows at
 ; 7 T-states, each test ~150 T-states; fc1's walk keeps the range test (its pairs gain ~0.1 a
 ; call, its pairs out of range ~1.2).
-        .macro mv_pairs_walk gate, short, distance
+        .macro mv_pairs_walk gate, odd_cp, even_cp
         ld (mv_pairs_sp),sp
         ld sp,(mv_pairs_ranges)
 .if !gate
         ld iy,mv_sq_hi + 128    ; (IYL = m, +127: S(m) >> 8)
         jr @pair
 @even_out:                      ; (A = a - least, past the width: DE the even column's range)
-        add a,e                 ; a: a carry below the range
-        jr c,@even_below
-        sub e
+        bit 7,(ix+MV_COARSE_D1) ; l - 1 below 0: below the range (a < least <= 74; above it a >= 182)
+        jr nz,@even_below
         sub d
         add a,182               ; m = 182 + a - least - width
         jr @even_m
 @even_below:
         neg
-        add a,e
         add a,181               ; m = 181 + least - a
 @even_m:
         .byte $FD,$6F           ; ld iyl,a
@@ -3702,7 +3702,6 @@ MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
         inc sp
         inc sp
         ld a,c
-        xor $80
         sub e                   ; its a - least
 @in_range:                      ; (A = a - least of the pair's column within its range, D its width)
         ld e,a
@@ -3721,15 +3720,13 @@ MV_PAIRS_OUT_HIGH = * - 1
         jr nc,@pairs_form
         jr @slots
 @odd_out:                       ; (A = a - least, past the width: DE the odd column's range)
-        add a,e
-        jr c,@odd_below
-        sub e
+        bit 7,c
+        jr nz,@odd_below
         sub d
         add a,182
         jr @odd_m
 @odd_below:
         neg
-        add a,e
         add a,181
 @odd_m:
         .byte $FD,$6F           ; ld iyl,a
@@ -3740,10 +3737,10 @@ MV_PAIRS_OUT_HIGH = * - 1
         ld a,(hl)
         dec a
         ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
-        xor $80
         pop de                  ; the even column's
         sub e
-        cp d
+        cp d                    ; patched: cp a, a call of fewer columns (mv_pairs_prepare)
+even_cp = * - 1
         jr c,@in_range
         jr @slots               ; (both out: 129 + 129 at least)
 .endif
@@ -3760,12 +3757,10 @@ MV_PAIRS_OUT_HIGH = * - 1
 .if gate
         ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
 .endif
-        .byte $18, 0            ; jr: patched, a call of fewer columns to @short
-short = * - 1
-        xor $80                 ; a = l + 127
-        pop de                  ; E: the odd column's least a, D: its range's width
-        sub e
-        cp d
+        pop de                  ; E: the odd column's least a xor $80, D: its range's width
+        sub e                   ; (l - 1) - (least - 128) = a - least, with a = l + 127
+        cp d                    ; patched: cp a, a call of fewer columns (mv_pairs_prepare)
+odd_cp = * - 1
         jr nc,@odd_out          ; (below the least, a - least wraps past the width)
         dec hl
         dec hl
@@ -3775,7 +3770,6 @@ short = * - 1
 .if gate
         ld (iy+MV_COARSE_D1),a
 .endif
-        xor $80
         pop de                  ; the even column's
         sub e
         cp d
@@ -3798,15 +3792,11 @@ short = * - 1
 .if gate
 @odd_out:
         pop de                  ; (the even column's: SP in step)
-.endif
-@short:
-distance = @short - short - 1
         dec hl
         dec hl
         ld a,(hl)
         dec a
         ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
-.if gate
         ld (iy+MV_COARSE_D1),a
 .endif
 @slots:
@@ -3836,7 +3826,7 @@ distance = @short - short - 1
         .macro mv_pairs_routines
 ; mv_pairs_prepare - (mv_coarse_prepare, B = cols) the range walk's start and the slots'
 ; exit for the call: a call of MV_MAX_COLS columns tests its pairs, any other keeps
-; the slots' form (the walks' jr to their short path). Clobbers AF.
+; the slots' form (the walks' range tests' cp d turned into cp a). Clobbers AF, DE.
 mv_pairs_prepare:
         push hl
         ld hl,(mv_w)            ; (the ranges lie just before the matrix, the last column's first)
@@ -3846,21 +3836,20 @@ mv_pairs_prepare:
         pop hl
         ld a,b
         cp MV_MAX_COLS
-        ld a,$08                ; ex af,af'
+        ld a,MV_PAIRS_CP_RANGE  ; cp d: the columns' ranges
+        ld e,$08                ; ex af,af'
         jr z,@whole
-        ld a,MV_PAIRS_SHORT_LOGITS_TO
-        ld (MV_PAIRS_SHORT_LOGITS),a
-        ld a,MV_PAIRS_SHORT_GATE_TO
-        ld (MV_PAIRS_SHORT_GATE),a
-        xor a                   ; nop
-        ld (mv_pairs_out),a
-        ret
+        ld a,MV_PAIRS_CP_OUT    ; cp a: every column out
+        ld e,0                  ; nop
 @whole:
+        ld (MV_PAIRS_ODD_CP_LOGITS),a
+        ld (MV_PAIRS_EVEN_CP_LOGITS),a
+        ld (MV_PAIRS_ODD_CP_GATE),a
+        ld a,e
         ld (mv_pairs_out),a
-        xor a
-        ld (MV_PAIRS_SHORT_LOGITS),a
-        ld (MV_PAIRS_SHORT_GATE),a
         ret
+MV_PAIRS_CP_RANGE = $BA         ; cp d
+MV_PAIRS_CP_OUT = $BF           ; cp a: Z and no carry, the jr nc's taken
 mv_pairs_ranges: .word 0        ; where the walk's pops start
 mv_pairs_sp:    .word 0         ; SP while the walk pops the ranges
 
@@ -3889,10 +3878,10 @@ mv_pair_slots:
 ; mv_pairs_walk_logits, mv_pairs_walk_gate - (mv_coarse_prepare's, mv_gate_prepare's) the
 ; walks, called: their return address lies below the SP the walk sets aside and puts back.
 mv_pairs_walk_logits:
-        mv_pairs_walk 0, MV_PAIRS_SHORT_LOGITS, MV_PAIRS_SHORT_LOGITS_TO
+        mv_pairs_walk 0, MV_PAIRS_ODD_CP_LOGITS, MV_PAIRS_EVEN_CP_LOGITS
         ret
 mv_pairs_walk_gate:
-        mv_pairs_walk 1, MV_PAIRS_SHORT_GATE, MV_PAIRS_SHORT_GATE_TO
+        mv_pairs_walk 1, MV_PAIRS_ODD_CP_GATE, 0     ; (no even_cp: its odd column out, the even one is not tested)
         ret
         .endmacro
 .endif
