@@ -163,10 +163,10 @@
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
 ; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's
 ; MV_COARSE_PAIRS (nineteenth round: a pair summed in A where it cannot carry, 79 T-states
-; against 86; 128K "hello" 1,443,807 -> 1,433,807 a position) 8 fewer here and 428 in
+; against 86; 128K "hello" 1,443,807 -> 1,433,807 a position) 8 fewer here and 399 in
 ; mv_pairs_routines, which the player lays after forward.s (326 here before the twentieth
-; round, zxpairs2, whose logits' finer test and one-compare ranges took "hello" 1,430,976 ->
-; 1,429,646 a position, 1,797,353 -> 1,795,245 a reply step) (1,181 before the h check
+; round, zxpairs2, whose logits' finer test and cheaper walks took "hello" 1,430,976 ->
+; 1,428,801 a position, 1,797,353 -> 1,794,060 a reply step) (1,181 before the h check
 ; went into mv_wide_h_pm1, shared with the low slots, 1,273 before the sixteenth
 ; round's wide columns in their slots, 1,233 before the rows with no h
 ; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
@@ -3817,7 +3817,7 @@ odd_cp = * - 1
         .endmacro
         .assert (MV_PAIR_OP_A ^ MV_PAIR_OP_E) == $20, "mv_pairs_walk tells the forms by bit 5"
 
-; The routines below (428 bytes) lie where build.py expands their macro, mv_pairs_routines:
+; The routines below (399 bytes) lie where build.py expands their macro, mv_pairs_routines:
 ; after forward.s, below $C000 (layer 1's fc1 runs them with bank 4 in). Here, before
 ; attention.s's page-aligned at_sq_table, their 326 bytes moved it two pages (nineteenth
 ; round); after the table they moved forward.s's fw_xn across a page (rmsnorm.s's

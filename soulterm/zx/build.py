@@ -337,7 +337,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     46 bytes of code below $C000 and 570 of tables in the cold part, given up where they do not fit).
     `coarse_pairs`: the 128K's MV_COARSE_PAIRS
     (matvec.s's coarse pairs summed in A where the columns' ranges say they cannot carry,
-    nineteenth round: since the twentieth round matvec.s's mv_pairs_routines, 428 bytes of code
+    nineteenth round: since the twentieth round matvec.s's mv_pairs_routines, 399 bytes of code
     after forward.s, below $C000, where they move neither at_sq_table nor fw_h and fw_xn, and the
     coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
     0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung.
