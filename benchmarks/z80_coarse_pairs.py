@@ -92,12 +92,17 @@ def fit_for_every_l(w):
 
 def pairs_fit(w, x):
     """Each slot pair (columns 2k, 2k + 1) whose two S(w + l) >> 8 cannot carry out of A, by
-    four tests: every row's sum below 256 (the truth, which a kernel cannot afford), the
+    five tests: every row's sum below 256 (the truth, which a kernel cannot afford), the
     columns' largest S >> 8 over the build's per-column [min w, max w] summed below 256 (two
-    table reads a column in the pass), each column's l within the build's range where
-    |w + l| <= 181 on every row (S >> 8 <= 127: two compares a column), and the build's
-    mask alone (fit_for_every_l: no test at run time). A pair with a wide column is counted
-    as not fitting (its block reads the slot's old form)."""
+    table reads a column in the pass), the same from the ranges' two bytes a column
+    (soul_layout.pair_bounds, whose clipped ends make it refuse a little more: the 128K's
+    logits' walk since the twentieth round, a = l + 127, m = max(181 + least - a, 182 + a -
+    (most + 1))), each column's l within the build's range where |w + l| <= 181 on every row
+    (S >> 8 <= 127: two compares a column, fc1's walk), and the build's mask alone
+    (fit_for_every_l: no test at run time). A pair with a wide column is counted as not
+    fitting (its block reads the slot's old form)."""
+    from soulterm.zx.soul_layout import pair_bounds
+
     h = (x + 127) >> 8
     low = x - 256 * h
     narrow = (h == 0)
@@ -106,16 +111,22 @@ def pairs_fit(w, x):
     truth = (high[:, 0::2] + high[:, 1::2]).max(axis=0) <= 255
     column_max = np.maximum((w.max(axis=0) + low) ** 2, (w.min(axis=0) + low) ** 2) >> 8
     by_max = column_max[0::2] + column_max[1::2] <= 255
+    least, width = np.frombuffer(pair_bounds(w), np.uint8).reshape(-1, 2)[::-1].T.astype(np.int64)
+    least ^= 0x80
+    most_past = least + width
+    m = np.maximum(181 + least - (low + 127), 182 + (low + 127) - most_past)
+    by_bytes = (m[0::2] ** 2 >> 8) + (m[1::2] ** 2 >> 8) <= 255
     in_range = (low >= -181 - w.min(axis=0)) & (low <= 181 - w.max(axis=0))
     by_range = in_range[0::2] & in_range[1::2]
-    return [test & narrow_pairs for test in (truth, by_max, by_range, fit_for_every_l(w))]
+    return [test & narrow_pairs for test in (truth, by_max, by_bytes, by_range, fit_for_every_l(w))]
 
 
 def fit_line(w, calls) -> str:
     """The share of calls whose every pair fits, and of pairs that fit, by each test."""
     tests = [np.array(test) for test in zip(*(pairs_fit(w, x) for x in calls))]
     return "; ".join(f"{name}: calls {test.all(axis=1).mean():.3f}, pairs {test.mean():.4f}"
-                     for name, test in zip(("every row", "columns' max", "columns' range", "build's mask"), tests))
+                     for name, test in zip(("every row", "columns' max", "by the ranges' bytes", "columns' range",
+                                            "build's mask"), tests))
 
 
 def main() -> None:

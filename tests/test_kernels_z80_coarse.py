@@ -603,8 +603,9 @@ def test_gated_t_states_are_what_the_header_says():
 
 @pytest.fixture(scope="module")
 def pairs_bench():
-    """The 128K's kernels with MV_COARSE_PAIRS (the player's first rung: build.assemble_player)."""
-    return Z80Bench(EXACT_ROW_STUB, options=PLAYER_128K + "\nMV_COARSE_PAIRS = 1")
+    """The 128K's kernels with MV_COARSE_PAIRS (the player's first rung: build.assemble_player),
+    matvec.s's pairs' routines where the player has them, after the other kernels."""
+    return Z80Bench(EXACT_ROW_STUB + "\n        mv_pairs_routines", options=PLAYER_128K + "\nMV_COARSE_PAIRS = 1")
 
 
 PAIRS_MATRIX_AT = 0xA000        # (run_matvec's buffers: the column ranges just before)
@@ -635,18 +636,49 @@ def run_pairs(bench, w, x, bias=None, shift: int = 4, gate: bool = False, relu: 
     return got
 
 
+def pairs_that_fit(w, x, finer: bool):
+    """The pairs mv_pairs_walk puts in the pairs' form for a call of 32 columns, from the build's
+    column ranges (pair_bounds: each column's least a = l + 127, xor $80, and the range's
+    width): both columns' a within their ranges, or (`finer`, the logits' walk) the columns'
+    largest S(w + l) >> 8 by those ranges, m = max(181 + least - a, 182 + a - least - width),
+    summed to 255 or less; a pair with a wide column keeps the slots' form (its block reads it)."""
+    from soulterm.zx.soul_layout import pair_bounds
+
+    least, width = np.frombuffer(pair_bounds(w), np.uint8).reshape(-1, 2)[::-1].T.astype(np.int64)
+    least ^= 0x80
+    most_past = least + width
+    h = (x + 127) >> 8
+    a = x - 256 * h + 127
+    if finer:
+        m = np.maximum(181 + least - a, 182 + a - most_past)
+        fits = (m[0::2] ** 2 >> 8) + (m[1::2] ** 2 >> 8) <= 255
+    else:
+        in_range = (a >= least) & (a < most_past)
+        fits = in_range[0::2] & in_range[1::2]
+    return fits & (h[0::2] == 0) & (h[1::2] == 0)
+
+
 def test_the_pairs_form_where_its_high_bytes_cannot_carry(pairs_bench):
     """Columns at the ranges' edges, on one row: |w + l| = 181 (S >> 8 = 127: a pair of them sums
-    to 254 in A) takes the pairs' form, 182 (129: with 127 beside it 256, a carry out of A; with
-    126 beside it 255, which the range test refuses too) keeps the slots' form; every row is
-    coarse_logits' bound either way, and the forms follow the ranges of the call's matrix."""
+    to 254 in A) takes the pairs' form, 182 (129: with 127 beside it 256, a carry out of A) keeps
+    the slots' form, and with 180 beside it (126: 255) takes the pairs' form by the logits' finer
+    test (the columns' largest S >> 8 from their ranges, twentieth round), where the 180's column's
+    most is not clipped; every row is coarse_logits' bound either way, and the forms follow the
+    ranges of the call's matrix."""
     bench = pairs_bench
     rows = 8
     cases = {   # (w of column 0's edge, l0), (w of column 1's, l1) -> the pairs' form, the edge row's sum
         ((54, 127), (54, 127)): (True, 254),            # 181 and 181: 127 + 127
         ((-54, -127), (-54, -127)): (True, 254),        # -181 twice
         ((55, 127), (54, 127)): (False, 256),           # 182 and 181: 129 + 127, a carry out of A
-        ((55, 127), (53, 127)): (False, 255),           # 182 and 180: 129 + 126, refused as well
+        ((55, 127), (53, 127)): (False, 255),           # 182 and 180, but the 180's column's largest w
+                                                        # below 54: its most clipped, 127 by the bytes
+        ((62, 120), (60, 120)): (True, 255),            # 182 and 180: 129 + 126, the finer test
+        ((-62, -120), (60, 120)): (True, 255),          # -182 and 180
+        ((60, 120), (-62, -120)): (True, 255),          # 180 and -182 (the odd column out)
+        ((62, 120), (61, 120)): (False, 256),           # 182 and 181: 129 + 127
+        ((63, 120), (59, 120)): (True, 255),            # 183 and 179: 130 + 125
+        ((63, 120), (60, 120)): (False, 256),           # 183 and 180: 130 + 126
         ((-55, -127), (54, 127)): (False, 256),         # -182 and 181
         ((53, 128), (53, 128)): (False, 254),           # 181 twice, but l = 128 with a largest w
                                                         # below 54: refused (the most + 1 a byte)
@@ -677,7 +709,7 @@ def test_pairs_on_random_calls_gated_wide_and_short(pairs_bench):
     coarse bound or, gated, ReLU of the exact row; the dense tests hold after them."""
     bench = pairs_bench
     rng = np.random.default_rng(2090)
-    seen = {"pairs": 0, "slots": 0, "wide": 0, "short": 0}
+    seen = {"pairs": 0, "slots": 0, "wide": 0, "short": 0, "finer": 0}
     for case in range(80):
         cols = int(rng.choice([32, 32, 32, 32, 16, 30]))
         scale = int(rng.choice([30, 60, 90, 127]))
@@ -701,6 +733,10 @@ def test_pairs_on_random_calls_gated_wide_and_short(pairs_bench):
         if cols < spec.EMBED_DIM:
             seen["short"] += 1
             assert not any(forms[MAX_PAIRS - cols // 2:]), case
+        else:
+            fits = pairs_that_fit(w, x, finer=not gate)
+            assert forms == list(fits), case
+            seen["finer"] += int((fits & ~pairs_that_fit(w, x, finer=False)).sum())
         seen["pairs"] += sum(forms)
         seen["slots"] += MAX_PAIRS - sum(forms)
     assert min(seen.values()) >= 5, seen

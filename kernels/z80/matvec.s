@@ -161,9 +161,12 @@
 ; djnz, 27 T-states a call).
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
-; here with the 128K's other options, MV_LOW_HLA's included, and 326 more with the 128K
-; player's MV_COARSE_PAIRS (nineteenth round: a pair summed in A where it cannot carry, 79
-; T-states against 86; 128K "hello" 1,443,807 -> 1,433,807 a position) (1,181 before the h check
+; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's
+; MV_COARSE_PAIRS (nineteenth round: a pair summed in A where it cannot carry, 79 T-states
+; against 86; 128K "hello" 1,443,807 -> 1,433,807 a position) 8 fewer here and 399 in
+; mv_pairs_routines, which the player lays after forward.s (326 here before the twentieth
+; round, zxpairs2, whose logits' finer test and cheaper walks took "hello" 1,430,976 ->
+; 1,428,801 a position, 1,797,353 -> 1,794,060 a reply step) (1,181 before the h check
 ; went into mv_wide_h_pm1, shared with the low slots, 1,273 before the sixteenth
 ; round's wide columns in their slots, 1,233 before the rows with no h
 ; sum, mv_row_h_zero, fifteenth round; 1,175 before the coarse row starts) and 108 in forward.s; docs/spectrum.md, "The logits' argmax bound on coarse
@@ -3651,46 +3654,96 @@ MV_PAIR_OP_E    = $5E
 MV_PAIR_D2      = 10            ; the pairs' form's d2
 MV_PAIR_BOUNDS_BYTES = MV_MAX_COLS * 2
 
-; mv_pairs_prepare - (mv_coarse_prepare, B = cols) the range walk's start and the slots'
-; exit for the call: a call of MV_MAX_COLS columns tests its pairs, any other keeps
-; the slots' form (the walks' jr to their short path). Clobbers AF.
-mv_pairs_prepare:
-        push hl
-        ld hl,(mv_w)            ; (the ranges lie just before the matrix, the last column's first)
-        ld de,-MV_PAIR_BOUNDS_BYTES
-        add hl,de
-        ld (mv_pairs_ranges),hl
-        pop hl
-        ld a,b
-        cp MV_MAX_COLS
-        ld a,$08                ; ex af,af'
-        jr z,@whole
-        ld a,MV_PAIRS_SHORT_LOGITS_TO
-        ld (MV_PAIRS_SHORT_LOGITS),a
-        ld a,MV_PAIRS_SHORT_GATE_TO
-        ld (MV_PAIRS_SHORT_GATE),a
-        xor a                   ; nop
-        ld (mv_pairs_out),a
-        ret
-@whole:
-        ld (mv_pairs_out),a
-        xor a
-        ld (MV_PAIRS_SHORT_LOGITS),a
-        ld (MV_PAIRS_SHORT_GATE),a
-        ret
-mv_pairs_ranges: .word 0        ; where the walk's pops start
-mv_pairs_sp:    .word 0         ; SP while the walk pops the ranges
-
 ; mv_pairs_walk - the coarse pair loops (mv_coarse_prepare's, gate 0; mv_gate_prepare's,
 ; gate 1, which writes the gate's slots too: IY), from the last pair down (HL past x's
 ; last column, IX past the last pair, DE = -MV_COARSE_PAIR, B the pairs): each pair's
 ; displacements and form. The column ranges are popped (interrupts are off: matvec's di;
 ; no call while SP is on them), 2 bytes a column, the last column first: the least
-; l + 127 and the most + 1. `short`: the jr's distance, 0 or `distance` (to the slots'
-; form throughout, for a call of fewer columns: mv_pairs_prepare). Clobbers AF, BC, DE.
-        .macro mv_pairs_walk gate, short, distance
+; a = l + 127, xor $80, and the range's width (a column is within it where a - least, a
+; byte, is below the width: l - 1 less the first byte, one sub and one cp, twentieth round). `odd_cp`, `even_cp`: the range
+; tests' cp d, which mv_pairs_prepare turns into cp a for a call of fewer columns (every
+; column out: the slots' form throughout; in the logits' walk the finer test's garbage is
+; never used, the even column being out too; twentieth round, no jr a pair to a path of its
+; own). Clobbers AF, BC, DE (and IY, gate 0).
+; Gate 0, the logits' (twentieth round, zxpairs2): a pair with one column out of its range
+; is tested again by the columns' largest S(w + l) >> 8, from the same two bytes. A
+; column's largest |w + l| is m = max(181 + least - a, 182 + a - least - width) (at its
+; least and most w; more where the build clipped its range, which only makes the test
+; refuse more): 181 + least - a below the range, 182 + a - least - width above it (m >= 182:
+; S >> 8 >= 129), 181 less the nearer edge's distance within it (S >> 8 <= 127). The pair
+; fits where the two S(m) >> 8 (matvec's squares table, IY) sum to 255 or less: the logits'
+; pairs that fit 0.84 -> 0.94 (benchmarks/z80_coarse_pairs.py), a pair gained 128 rows at
+; 7 T-states, each test ~150 T-states; fc1's walk keeps the range test (its pairs gain ~0.1 a
+; call, its pairs out of range ~1.2).
+        .macro mv_pairs_walk gate, odd_cp, even_cp
         ld (mv_pairs_sp),sp
         ld sp,(mv_pairs_ranges)
+.if !gate
+        ld iy,mv_sq_hi + 128    ; (IYL = m, +127: S(m) >> 8)
+        jr @pair
+@even_out:                      ; (A = a - least, past the width: DE the even column's range)
+        bit 7,(ix+MV_COARSE_D1) ; l - 1 below 0: below the range (a < least <= 74; above it a >= 182)
+        jr nz,@even_below
+        sub d
+        add a,182               ; m = 182 + a - least - width
+        jr @even_m
+@even_below:
+        neg
+        add a,181               ; m = 181 + least - a
+@even_m:
+        .byte $FD,$6F           ; ld iyl,a
+        ld a,(iy+127)           ; S(m) >> 8
+        ld (MV_PAIRS_OUT_HIGH),a
+        dec sp                  ; the odd column's range again
+        dec sp
+        dec sp
+        dec sp
+        pop de
+        inc sp
+        inc sp
+        ld a,c
+        sub e                   ; its a - least
+@in_range:                      ; (A = a - least of the pair's column within its range, D its width)
+        ld e,a
+        cpl
+        add a,d                 ; width - 1 - (a - least): the distance below the most
+        cp e
+        jr c,@nearer
+        ld a,e
+@nearer:
+        neg
+        add a,181               ; m = 181 less the nearer edge's distance
+        .byte $FD,$6F           ; ld iyl,a
+        ld a,(iy+127)
+        add a,0                 ; patched: the other column's S(m) >> 8
+MV_PAIRS_OUT_HIGH = * - 1
+        jr nc,@pairs_form
+        jr @slots
+@odd_out:                       ; (A = a - least, past the width: DE the odd column's range)
+        bit 7,c
+        jr nz,@odd_below
+        sub d
+        add a,182
+        jr @odd_m
+@odd_below:
+        neg
+        add a,181
+@odd_m:
+        .byte $FD,$6F           ; ld iyl,a
+        ld a,(iy+127)
+        ld (MV_PAIRS_OUT_HIGH),a
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec a
+        ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
+        pop de                  ; the even column's
+        sub e
+        cp d                    ; patched: cp a, a call of fewer columns (mv_pairs_prepare)
+even_cp = * - 1
+        jr c,@in_range
+        jr @slots               ; (both out: 129 + 129 at least)
+.endif
 @pair:
         add ix,de
 .if gate
@@ -3704,14 +3757,11 @@ mv_pairs_sp:    .word 0         ; SP while the walk pops the ranges
 .if gate
         ld (iy+MV_COARSE_D2),a  ; (the gate's slots read the other plane at the same places)
 .endif
-        .byte $18, 0            ; jr: patched, a call of fewer columns to @short
-short = * - 1
-        xor $80                 ; l + 127
-        pop de                  ; E: the odd column's least, D: its most + 1
-        cp e
-        jr c,@odd_out
-        cp d
-        jr nc,@odd_out
+        pop de                  ; E: the odd column's least a xor $80, D: its range's width
+        sub e                   ; (l - 1) - (least - 128) = a - least, with a = l + 127
+        cp d                    ; patched: cp a, a call of fewer columns (mv_pairs_prepare)
+odd_cp = * - 1
+        jr nc,@odd_out          ; (below the least, a - least wraps past the width)
         dec hl
         dec hl
         ld a,(hl)
@@ -3720,16 +3770,18 @@ short = * - 1
 .if gate
         ld (iy+MV_COARSE_D1),a
 .endif
-        xor $80
         pop de                  ; the even column's
-        cp e
-        jr c,@slots
+        sub e
         cp d
+.if gate
         jr nc,@slots
+.else
+        jr nc,@even_out
+.endif
+@pairs_form:
         ld (ix+MV_PAIR_D2),c    ; the pairs' form
-        ld a,(ix+MV_PAIR_OP)
-        cp MV_PAIR_OP_A
-        jr z,@next
+        bit 5,(ix+MV_PAIR_OP)   ; (ld a,(iy+d1)'s $7E has it, ld e,(iy+d1)'s $5E not)
+        jr nz,@next
         ld (ix+MV_PAIR_OP),MV_PAIR_OP_A         ; ld a,(iy+d1)
         ld (ix+6),$FD
         ld (ix+7),$68           ; ld iyl,b
@@ -3737,22 +3789,19 @@ short = * - 1
         ld (ix+9),$86           ; add a,(iy+d2)
         ld (ix+11),$5F          ; ld e,a (add hl,de stays)
         jr @next
+.if gate
 @odd_out:
         pop de                  ; (the even column's: SP in step)
-@short:
-distance = @short - short - 1
         dec hl
         dec hl
         ld a,(hl)
         dec a
         ld (ix+MV_COARSE_D1),a  ; the even column's l - 1
-.if gate
         ld (iy+MV_COARSE_D1),a
 .endif
 @slots:
-        ld a,(ix+MV_PAIR_OP)
-        cp MV_PAIR_OP_A
-        jr nz,@slots_set
+        bit 5,(ix+MV_PAIR_OP)
+        jr z,@slots_set
         ld (ix+MV_PAIR_OP),MV_PAIR_OP_E         ; back to the slots' form: ld e,(iy+d1)
         ld (ix+6),$19           ; add hl,de
         ld (ix+7),$FD
@@ -3766,6 +3815,44 @@ distance = @short - short - 1
         djnz @pair
         ld sp,(mv_pairs_sp)
         .endmacro
+        .assert (MV_PAIR_OP_A ^ MV_PAIR_OP_E) == $20, "mv_pairs_walk tells the forms by bit 5"
+
+; The routines below (399 bytes) lie where build.py expands their macro, mv_pairs_routines:
+; after forward.s, below $C000 (layer 1's fc1 runs them with bank 4 in). Here, before
+; attention.s's page-aligned at_sq_table, their 326 bytes moved it two pages (nineteenth
+; round); after the table they moved forward.s's fw_xn across a page (rmsnorm.s's
+; RN_IN_PAGE); after forward.s they move nothing that the 128K's other rungs lay out
+; (twentieth round, zxpairs2). The walks are called (27 T-states a call).
+        .macro mv_pairs_routines
+; mv_pairs_prepare - (mv_coarse_prepare, B = cols) the range walk's start and the slots'
+; exit for the call: a call of MV_MAX_COLS columns tests its pairs, any other keeps
+; the slots' form (the walks' range tests' cp d turned into cp a). Clobbers AF, DE.
+mv_pairs_prepare:
+        push hl
+        ld hl,(mv_w)            ; (the ranges lie just before the matrix, the last column's first)
+        ld de,-MV_PAIR_BOUNDS_BYTES
+        add hl,de
+        ld (mv_pairs_ranges),hl
+        pop hl
+        ld a,b
+        cp MV_MAX_COLS
+        ld a,MV_PAIRS_CP_RANGE  ; cp d: the columns' ranges
+        ld e,$08                ; ex af,af'
+        jr z,@whole
+        ld a,MV_PAIRS_CP_OUT    ; cp a: every column out
+        ld e,0                  ; nop
+@whole:
+        ld (MV_PAIRS_ODD_CP_LOGITS),a
+        ld (MV_PAIRS_EVEN_CP_LOGITS),a
+        ld (MV_PAIRS_ODD_CP_GATE),a
+        ld a,e
+        ld (mv_pairs_out),a
+        ret
+MV_PAIRS_CP_RANGE = $BA         ; cp d
+MV_PAIRS_CP_OUT = $BF           ; cp a: Z and no carry, the jr nc's taken
+mv_pairs_ranges: .word 0        ; where the walk's pops start
+mv_pairs_sp:    .word 0         ; SP while the walk pops the ranges
+
 
 ; mv_pair_slots - a pair in the pairs' form back to the slots' (HL its MV_PAIR_OP
 ; byte), its displacements kept. Clobbers AF, HL.
@@ -3787,6 +3874,16 @@ mv_pair_slots:
         ld (hl),a
         ret
         .assert MV_COARSE_D1 == MV_PAIR_OP + 1 && MV_COARSE_D2 == MV_PAIR_D2 + 1, "the two forms' displacements"
+
+; mv_pairs_walk_logits, mv_pairs_walk_gate - (mv_coarse_prepare's, mv_gate_prepare's) the
+; walks, called: their return address lies below the SP the walk sets aside and puts back.
+mv_pairs_walk_logits:
+        mv_pairs_walk 0, MV_PAIRS_ODD_CP_LOGITS, MV_PAIRS_EVEN_CP_LOGITS
+        ret
+mv_pairs_walk_gate:
+        mv_pairs_walk 1, MV_PAIRS_ODD_CP_GATE, 0     ; (no even_cp: its odd column out, the even one is not tested)
+        ret
+        .endmacro
 .endif
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
@@ -3876,7 +3973,7 @@ mv_coarse_prepare:
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
 .ifdef MV_COARSE_PAIRS
-        mv_pairs_walk 0, MV_PAIRS_SHORT_LOGITS, MV_PAIRS_SHORT_LOGITS_TO
+        call mv_pairs_walk_logits
 .else
 @pair:
         add ix,de
@@ -4166,7 +4263,7 @@ mv_gate_prepare:
         ld de,-MV_COARSE_PAIR
         srl b                   ; the pairs, from the last one down
 .ifdef MV_COARSE_PAIRS
-        mv_pairs_walk 1, MV_PAIRS_SHORT_GATE, MV_PAIRS_SHORT_GATE_TO
+        call mv_pairs_walk_gate
 .else
 @pair:
         add ix,de

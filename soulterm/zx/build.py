@@ -337,7 +337,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     46 bytes of code below $C000 and 570 of tables in the cold part, given up where they do not fit).
     `coarse_pairs`: the 128K's MV_COARSE_PAIRS
     (matvec.s's coarse pairs summed in A where the columns' ranges say they cannot carry,
-    nineteenth round: 326 bytes of code below $C000, which move at_sq_table two pages, and the
+    nineteenth round: since the twentieth round matvec.s's mv_pairs_routines, 399 bytes of code
+    after forward.s, below $C000, where they move neither at_sq_table nor fw_h and fw_xn, and the
     coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
     0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung.
     """
@@ -446,6 +447,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if not banked:
         lines.append(soul_include(soul, "matrices", cold=cold_tensors))
     else:
+        if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
+            lines.append("        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)")
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
@@ -561,8 +564,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # whose inc l's are inc hl's; code past what layer 1 may run fails the bank's asserts).
     # RN_INVERSE_TABLE (nineteenth round, ~2,800 T-states a position) before RN_IN_PAGE (~700), which
     # its 39 bytes before fw_h may put across a page; after RN_UNIT_PRODUCTS. MV_COARSE_PAIRS first
-    # with all of them (nineteenth round: ~0.65% of a position for 640 bytes, 128 of them in bank 0
-    # above $C000, which a soul with the general embed fills), then the ladder without it.
+    # with all of them (nineteenth and twentieth rounds: ~0.8% of a position for ~420 bytes below
+    # $C000 and 128 in bank 0 above it, which a soul with the general embed fills), then the
+    # ladder without it.
     rungs = ((True, True, True), (True, False, True), (True, True, False), (True, False, False),
              (False, True, False), (False, False, False))
     rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)

@@ -73,16 +73,23 @@ COARSE_MATRICES = ("out",)     # (and every layer's fc1_w): the calls matvec.s m
 def pair_bounds(weights) -> bytes:
     """The coarse slots' column ranges (matvec.s's MV_COARSE_PAIRS), the 128K's, 2 bytes a column
     just before the matrix, the last column first (matvec.s's mv_pairs_walk pops them from the
-    last pair down): the least l + 127 (l = a narrow x, -127..128) and the most + 1 for which
-    |w + l| <= 181 on every row of the column, so that S(w + l) >> 8 <= 127 and two such
-    columns' high bytes sum in A without a carry (the most at 254 or less: l = 128 with a
-    column's largest w below 54 is refused, the most + 1 a byte)."""
+    last pair down): the least a = l + 127 (l = a narrow x, -127..128) for which |w + l| <= 181
+    on every row of the column, so that S(w + l) >> 8 <= 127 and two such columns' high bytes
+    sum in A without a carry, xor $80 (the walk subtracts it from l - 1, the slots' displacement,
+    as it is), and the width of that range (the most + 1 less the least: a column is within it
+    where a - least, a byte, is below the width; the most at 254 or less: l = 128 with a
+    column's largest w below 54 is refused). The logits' walk also reads the columns' largest
+    |w + l| from them (twentieth round): 181 + least - a below the range, 182 + a - least -
+    width above it, each at least what it stands for (the clips at 0 and 255), telling the two
+    by l's sign (int8 weights: the least at most 74, the most + 1 at least 182)."""
     import numpy as np
 
     w = np.asarray(weights, dtype=np.int64)
     least = np.clip(-54 - w.min(axis=0), 0, 255)
     most_past = np.clip(308 - w.max(axis=0), -1, 254) + 1
-    return np.stack([least, most_past], axis=1)[::-1].reshape(-1).astype(np.uint8).tobytes()
+    assert least.max() < 128 <= most_past.min(), \
+        "every column's range must hold a = 128 (l = 1): the logits' walk tells below it from above it by l's sign"
+    return np.stack([least ^ 0x80, most_past - least], axis=1)[::-1].reshape(-1).astype(np.uint8).tobytes()
 
 
 def matvec_size(rows: int, cols: int) -> int:
