@@ -130,6 +130,13 @@ kv_keys:        .res 2 * KV_LAYER_BYTES
 .endif
 kv_values:      .res 2 * KV_LAYER_BYTES
 .endif
+.ifdef AT_KEPT_MEANS
+.ifndef kv_kept_sums            ; (the program may place them: the 128K player's below $8000)
+        .res ((* & 255) > 256 - 6 * FW_DIM) * (256 - (* & 255))
+kv_kept_sums:   .res 6 * FW_DIM ; attention.s's kept sums of S(vl), [layer][dimension], 3 bytes each (kv_kept_store)
+.endif
+        .assert (kv_kept_sums & 255) + 6 * FW_DIM <= 256, "kv_kept_store and at_kept_dimension step the kept sums by inc l"
+.endif
 .ifdef AT_PLANE_SCORES
 fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes; after the
 .endif                          ; buffers, which fw_h's .align 2 would otherwise move a byte)
@@ -371,6 +378,10 @@ fw_layer_kv:
         add hl,de
         ld de,fw_att
         ld b,FW_DIM
+.ifdef AT_KEPT_MEANS
+        call kv_values_scatter
+        jp kv_kept_store        ; (attention.s's kept sums of S(vl): fw_att still holds v)
+.endif
         ; (on into kv_values_scatter)
 
 ; kv_values_scatter - B words (a multiple of 4) from DE on into the value cache at HL,
@@ -419,6 +430,82 @@ kv_values_gather:
         dec a
         jr nz,@word
         ret
+
+.ifdef AT_KEPT_MEANS
+; kv_kept_store - attention.s's kept sums (AT_KEPT_MEANS) once a position's values are in the
+; cache, the layer fw_layer_index's, its words still in fw_att (fw_layer_kv; records128.s
+; gathers a copied position 1's there): each dimension's sum of S(vl) over positions 0..fw_pos
+; (3 bytes, the low first, a layer's 32 dimensions in order at kv_kept_sums + 96 layer).
+; Position 0 starts them from its words; position 1, a turn's first computed position, starts
+; them again from position 0's words in the cache (gathered into fw_ffn) and adds its own; a
+; later position adds its own. Clobbers AF, BC, DE, HL.
+kv_kept_store:
+        ld hl,kv_kept_sums
+        ld a,(fw_layer_index)
+        or a
+        jr z,@layer_found
+        ld l,(kv_kept_sums + 3 * FW_DIM) & 255
+@layer_found:
+        ld a,(fw_pos)
+        cp 2
+        jr nc,@add
+        push hl                 ; positions 0 and 1: the sums from 0
+        ld b,3 * FW_DIM
+@clear:
+        ld (hl),0
+        inc l
+        djnz @clear
+        pop hl
+        or a
+        jr z,@add               ; position 0: its own words alone
+        push hl
+        ld hl,kv_values + AT_DIMENSION_BYTES - 2 ; position 0's words of the layer (each
+        ld a,(fw_layer_index)                   ; dimension's last) into fw_ffn
+        or a
+        jr z,@gather
+        ld hl,kv_values + KV_LAYER_BYTES + AT_DIMENSION_BYTES - 2
+@gather:
+        ld de,fw_ffn
+        ld b,FW_DIM
+        call kv_values_gather
+        pop hl
+        push hl
+        ld de,fw_ffn
+        call @add_words
+        pop hl
+@add:
+        ld de,fw_att
+@add_words:                     ; S(the low byte) of the 32 words at DE onto the sums at HL
+        ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
+        ld a,l
+        add a,3 * FW_DIM
+        ld (@end + 1),a
+@word:
+        ld a,(de)
+        ld c,a
+        inc de
+        inc de
+        ld a,(bc)
+        add a,(hl)
+        ld (hl),a
+        inc l
+        inc b
+        ld a,(bc)
+        adc a,(hl)
+        ld (hl),a
+        inc l
+        dec b
+        jr nc,@carried
+        inc (hl)                ; (the top byte: a sum of 20 squares fits 24 bits)
+@carried:
+        inc l
+        ld a,l
+@end:
+        cp 0                    ; (patched: the layer's sums' end)
+        jr nz,@word
+        ret
+        .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
+.endif
 .else
         ld ix,(fw_layer)
         ld e,(ix+FD_KEYS)
@@ -494,6 +581,23 @@ fw_attend:
         or a
         call z,zx_page_data
 .endif
+.endif
+.ifdef AT_KEPT_MEANS
+        ld a,(fw_layer_index)   ; at_kept = kv_kept_sums + 24 (4 layer + head)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        ld l,a
+        add a,a
+        add a,l
+        add a,a
+        add a,a
+        add a,a
+        add a,kv_kept_sums & 255
+        ld (at_kept),a
+        ld a,kv_kept_sums >> 8
+        ld (at_kept + 1),a
 .endif
         call attend_head
 .ifdef AT_PLANE_SCORES

@@ -89,6 +89,12 @@ position_one:
 ; fw_pos = 1), bank 0 back after them.
 record_copied:
         call record_move
+.ifdef AT_KEPT_MEANS
+        xor a                   ; both layers' kept sums of S(vl) (attention.s's AT_KEPT_MEANS)
+        call record_kept
+        ld a,1
+        call record_kept
+.endif
         xor a
         ld (fw_layer_index),a
         ld hl,kv_keys + KV_POSITION_BYTES
@@ -101,6 +107,22 @@ record_copied:
         ld a,$FF
         ld (fw_layer_index),a
         jp zx_page_top
+.endif
+
+.ifdef AT_KEPT_MEANS
+; record_kept - layer A's kept sums for the copied position 1 (fw_pos = 1): its words gathered
+; into fw_att, where forward.s's kv_kept_store finds a computed position's.
+record_kept:
+        ld (fw_layer_index),a
+        ld hl,kv_values + AT_DIMENSION_BYTES - 4 ; position 1's word of each dimension
+        or a
+        jr z,@gather
+        ld hl,kv_values + KV_LAYER_BYTES + AT_DIMENSION_BYTES - 4
+@gather:
+        ld de,fw_att
+        ld b,FW_DIM
+        call kv_values_gather
+        jp kv_kept_store
 .endif
 
 RECORD_INTO_CACHE = $EB         ; ex de,hl: ldir from the record into the cache
