@@ -131,11 +131,13 @@ kv_keys:        .res 2 * KV_LAYER_BYTES
 kv_values:      .res 2 * KV_LAYER_BYTES
 .endif
 .ifdef AT_KEPT_MEANS
+KV_KEPT_LAYER_BYTES = 3 * FW_DIM
 .ifndef kv_kept_sums            ; (the program may place them: the 128K player's below $8000)
-        .res ((* & 255) > 256 - 6 * FW_DIM) * (256 - (* & 255))
-kv_kept_sums:   .res 6 * FW_DIM ; attention.s's kept sums of S(vl), [layer][dimension], 3 bytes each (kv_kept_store)
+        .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
+kv_kept_sums:   .res 2 * KV_KEPT_LAYER_BYTES    ; attention.s's kept sums of S(vl), [layer][dimension], 3 bytes each
+kv_kept_first:  .res 2 * KV_KEPT_LAYER_BYTES    ; position 0's (kv_values_kept)
 .endif
-        .assert (kv_kept_sums & 255) + 6 * FW_DIM <= 256, "kv_kept_store and at_kept_dimension step the kept sums by inc l"
+        .assert (kv_kept_sums & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept and at_kept_dimension step the kept sums by inc l"
 .endif
 .ifdef AT_PLANE_SCORES
 fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes; after the
@@ -379,8 +381,7 @@ fw_layer_kv:
         ld de,fw_att
         ld b,FW_DIM
 .ifdef AT_KEPT_MEANS
-        call kv_values_scatter
-        jp kv_kept_store        ; (attention.s's kept sums of S(vl): fw_att still holds v)
+        jp kv_values_kept       ; (and attention.s's kept sums of S(vl))
 .endif
         ; (on into kv_values_scatter)
 
@@ -432,79 +433,106 @@ kv_values_gather:
         ret
 
 .ifdef AT_KEPT_MEANS
-; kv_kept_store - attention.s's kept sums (AT_KEPT_MEANS) once a position's values are in the
-; cache, the layer fw_layer_index's, its words still in fw_att (fw_layer_kv; records128.s
-; gathers a copied position 1's there): each dimension's sum of S(vl) over positions 0..fw_pos
-; (3 bytes, the low first, a layer's 32 dimensions in order at kv_kept_sums + 96 layer).
-; Position 0 starts them from its words; position 1, a turn's first computed position, starts
-; them again from position 0's words in the cache (gathered into fw_ffn) and adds its own; a
-; later position adds its own. Clobbers AF, BC, DE, HL.
-kv_kept_store:
-        ld hl,kv_kept_sums
+; kv_values_kept - kv_values_scatter for fw_layer_kv's position (HL, DE = fw_att, 32 words) that
+; also keeps attention.s's kept sums (AT_KEPT_MEANS): each of the layer's dimensions' sum of
+; S(vl) over positions 0..fw_pos (3 bytes, the low first, the layer fw_layer_index's 32
+; dimensions in order at kv_kept_sums + 96 layer), S(vl) added as each word is stored. Position
+; 0 starts the sums from 0 and leaves them in kv_kept_first; position 1, a turn's first computed
+; one, starts them from there (records128.s's copied position 1 comes through here too).
+; Clobbers AF, BC, DE, HL, AF', BC', DE', HL'.
+kv_values_kept:
+        push de
+        ex de,hl                ; DE = the position's word of dimension 0
+        ld hl,kv_kept_sums      ; HL = the layer's sums
         ld a,(fw_layer_index)
         or a
         jr z,@layer_found
-        ld l,(kv_kept_sums + 3 * FW_DIM) & 255
+        ld l,(kv_kept_sums + KV_KEPT_LAYER_BYTES) & 255
 @layer_found:
+        ld (@sums + 1),hl
         ld a,(fw_pos)
         cp 2
-        jr nc,@add
-        push hl                 ; positions 0 and 1: the sums from 0
-        ld b,3 * FW_DIM
-@clear:
+        jr nc,@started
+        push de
+        ld b,KV_KEPT_LAYER_BYTES
+        or a
+        jr nz,@from_first
+@clear:                         ; position 0: from 0
         ld (hl),0
         inc l
         djnz @clear
-        pop hl
-        or a
-        jr z,@add               ; position 0: its own words alone
-        push hl
-        ld hl,kv_values + AT_DIMENSION_BYTES - 2 ; position 0's words of the layer (each
-        ld a,(fw_layer_index)                   ; dimension's last) into fw_ffn
-        or a
-        jr z,@gather
-        ld hl,kv_values + KV_LAYER_BYTES + AT_DIMENSION_BYTES - 2
-@gather:
-        ld de,fw_ffn
-        ld b,FW_DIM
-        call kv_values_gather
-        pop hl
-        push hl
-        ld de,fw_ffn
-        call @add_words
-        pop hl
-@add:
-        ld de,fw_att
-@add_words:                     ; S(the low byte) of the 32 words at DE onto the sums at HL
+        jr @cleared
+@from_first:                    ; position 1: from position 0's
+        ld de,kv_kept_first - kv_kept_sums
+        add hl,de
+        ld de,(@sums + 1)
+        ld c,b
+        ld b,0
+        ldir
+@cleared:
+        pop de
+@started:
+        exx
+@sums:
+        ld hl,0                 ; (patched: the layer's sums) HL' walks them
         ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
-        ld a,l
-        add a,3 * FW_DIM
-        ld (@end + 1),a
-@word:
-        ld a,(de)
-        ld c,a
-        inc de
-        inc de
+        exx
+        pop hl                  ; HL = fw_att
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (@restore + 1),sp
+        ld sp,hl                ; SP pops the words
+        ex de,hl                ; HL = the cache
+        ld de,AT_DIMENSION_BYTES - 1
+        ld a,FW_DIM / 4
+@words:
+        ex af,af'               ; (the count: A' while A carries vl over)
+        .repeat 4
+        pop bc
+        ld (hl),c
+        inc l                   ; (a word never crosses a page: the cache and its dimensions are word aligned)
+        ld (hl),b
+        add hl,de
+        ld a,c
+        exx
+        ld c,a                  ; BC' = &S(vl)
         ld a,(bc)
         add a,(hl)
         ld (hl),a
-        inc l
+        inc l                   ; (the kept sums lie in one page)
         inc b
         ld a,(bc)
         adc a,(hl)
         ld (hl),a
         inc l
         dec b
-        jr nc,@carried
+        jr nc,* + 3
         inc (hl)                ; (the top byte: a sum of 20 squares fits 24 bits)
-@carried:
         inc l
-        ld a,l
-@end:
-        cp 0                    ; (patched: the layer's sums' end)
-        jr nz,@word
+        exx
+        .endrepeat
+        ex af,af'
+        dec a
+        jp nz,@words
+@restore:
+        ld sp,0                 ; (patched)
+        pop af
+        jp po,@interrupts_kept  ; interrupts were off: leave them off
+        ei
+@interrupts_kept:
+        ld a,(fw_pos)
+        or a
+        ret nz
+        ld hl,(@sums + 1)       ; position 0: its sums for each turn's position 1
+        ld de,kv_kept_first - kv_kept_sums
+        ex de,hl
+        add hl,de
+        ex de,hl
+        ld bc,KV_KEPT_LAYER_BYTES
+        ldir
         ret
-        .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
+        .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
 .endif
 .else
         ld ix,(fw_layer)

@@ -111,7 +111,7 @@ record_copied:
 
 .ifdef AT_KEPT_MEANS
 ; record_kept - layer A's kept sums for the copied position 1 (fw_pos = 1): its words gathered
-; into fw_att, where forward.s's kv_kept_store finds a computed position's.
+; into fw_att and stored again through forward.s's kv_values_kept, as a computed position's.
 record_kept:
         ld (fw_layer_index),a
         ld hl,kv_values + AT_DIMENSION_BYTES - 4 ; position 1's word of each dimension
@@ -119,10 +119,13 @@ record_kept:
         jr z,@gather
         ld hl,kv_values + KV_LAYER_BYTES + AT_DIMENSION_BYTES - 4
 @gather:
+        push hl
         ld de,fw_att
         ld b,FW_DIM
         call kv_values_gather
-        jp kv_kept_store
+        pop hl
+        ld de,fw_att
+        jp kv_values_kept
 .endif
 
 RECORD_INTO_CACHE = $EB         ; ex de,hl: ldir from the record into the cache

@@ -175,7 +175,7 @@ def _cold_end(sym: dict) -> int:
         end += KEY_CACHE_BYTES
     end = sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
     if sym.get("kv_kept_sums", UNCONTENDED) < UNCONTENDED:    # (the 128K's AT_KEPT_MEANS sums: the cold part's last)
-        end = max(end, sym["kv_kept_sums"] + KEPT_SUMS_BYTES)
+        end = max(end, sym["kv_kept_first"] + KEPT_SUMS_BYTES)
     return end
 
 
@@ -439,7 +439,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += rn_table_lines()     # (rmsnorm.s's, read once a norm: seen with any bank in)
     if banked and kept_means:       # (attention.s's kept sums, in one page: read with any bank in)
         lines += [f"        .res ((* & 255) > {256 - KEPT_SUMS_BYTES}) * (256 - (* & 255))",
-                  f"kv_kept_sums: .res {KEPT_SUMS_BYTES}     ; forward.s's kept sums of S(vl) (AT_KEPT_MEANS)"]
+                  f"kv_kept_sums: .res {KEPT_SUMS_BYTES}     ; forward.s's kept sums of S(vl) (AT_KEPT_MEANS)",
+                  f"kv_kept_first: .res {KEPT_SUMS_BYTES}     ; and position 0's"]
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
               # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
@@ -725,6 +726,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     if "kv_kept_sums" in sym:   # (attention.s's AT_KEPT_MEANS)
         regions.append(Region("kept sums of S(vl) (attention's means, a layer's dimensions: forward.s's kv_kept_sums)",
                               "kv-cache", sym["kv_kept_sums"], sym["kv_kept_sums"] + KEPT_SUMS_BYTES))
+        regions.append(Region("position 0's kept sums (a turn's position 1 starts from them: forward.s's kv_values_kept)",
+                              "kv-cache", sym["kv_kept_first"], sym["kv_kept_first"] + KEPT_SUMS_BYTES))
     cold_end = _cold_end(sym)
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))

@@ -66,7 +66,11 @@ FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5900\n.org 
 # attention.s's means with each dimension's sum of S(vl) kept as v enters the cache (the 128K's
 # since the twentieth round, build.py's first rungs): on the bench the kept sums after the value cache
 KEPT_MEANS = "AT_KEPT_MEANS = 1"
-KEPT_MEANS_OPTION = KEPT_MEANS + "\nkv_kept_sums = $5700"
+KEPT_MEANS_OPTION = KEPT_MEANS + "\nkv_kept_first = $5680\nkv_kept_sums = $5740"
+# the 128K's kernels on the bench with it: the code a page lower (its ~350 bytes more ran the forward
+# pass past the stack's room), the logits a page lower too
+FAST_MEANS_KEPT_OPTION = (FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5800\n.org ${FAST_MEANS_ORIGIN - 0x100:04X}\n"
+                          + KEPT_MEANS_OPTION)
 # attention.s's means with their narrow products through matvec's squares table and their own
 # division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
 TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"
@@ -128,8 +132,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [RUNNER_UP_OPTION] * (is_128k or coarse)
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [SHORT_SHIFTS_OPTION] * clamped_unit
-               + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
-               + [KEPT_MEANS_OPTION if bench else KEPT_MEANS] * kept_means
+               + [(FAST_MEANS_KEPT_OPTION if kept_means else FAST_MEANS_OPTION) if bench else FAST_MEANS,
+                  FAST_SQUARES_OPTION] * fast_means
+               + [KEPT_MEANS] * (kept_means and not bench)
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
                + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
@@ -612,6 +617,10 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
         cache = cache_at(bench, position)
         assert np.array_equal(cache[:, 0], state.keys[:, position].reshape(spec.N_LAYERS, -1)), position
         assert np.array_equal(cache[:, 1], state.values[:, position].reshape(spec.N_LAYERS, -1)), position
+        if "kv_kept_sums" in bench.symbols:     # (AT_KEPT_MEANS: each dimension's S(vl) over 0..position)
+            kept = b"".join(kept_sums(state.values[layer, :position + 1].reshape(position + 1, -1), position + 1)
+                            for layer in range(spec.N_LAYERS))
+            assert bench.peek(bench.sym("kv_kept_sums"), len(kept)) == kept, f"kept sums differ at position {position}"
         rows.append((position, tokens[position], routine, t_states))
         chosen = engine.next_token(want)
         if position + 1 == len(tokens) and chosen != spec.END:
