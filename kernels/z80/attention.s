@@ -1655,9 +1655,10 @@ at_kept_wide:
 at_kept_dimension:
         ld sp,(at_row)
         exx
-@next_dimension:                ; (the sum's set)
-@kept:
-        ld hl,0                 ; (patched once a head: at_kept) the dimension's kept sum
+@next_dimension:                ; (the sum's set: B' = the dimension's kept sum's low byte, which
+        ld l,b                  ; nothing else here takes)
+@kept_page:
+        ld h,0                  ; (patched once a head: at_kept's page)
         ld a,(hl)
 @squares_low:
         add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
@@ -1673,7 +1674,7 @@ at_kept_dimension:
         adc a,0
         ld d,a                  ; D:C:E = sum_j S(w) + sum_j S(vl)
         inc l
-        ld (@kept + 1),hl
+        ld b,l                  ; (the next dimension's)
         exx
 @next_row:
         ld hl,0                 ; (patched once a head: 2 (20 - count))
@@ -1714,7 +1715,12 @@ at_kept_head:
         .byte $DD,$7C           ; ld a,ixh
         ld (at_kept_dimension@squares_high + 1),a
         ld hl,(at_kept)
-        ld (at_kept_dimension@kept + 1),hl
+        ld a,h
+        ld (at_kept_dimension@kept_page + 1),a
+        ld a,l
+        exx
+        ld b,a                  ; B' = the head's first kept sum's low byte (at_kept_dimension's)
+        exx
         ld a,(at_count)
         ld (at_kept_dimension@count + 1),a
         add a,a

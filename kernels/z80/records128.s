@@ -90,10 +90,7 @@ position_one:
 record_copied:
         call record_move
 .ifdef AT_KEPT_MEANS
-        xor a                   ; both layers' kept sums of S(vl) (attention.s's AT_KEPT_MEANS)
-        call record_kept
-        ld a,1
-        call record_kept
+        call record_kept        ; both layers' kept sums of S(vl) (attention.s's AT_KEPT_MEANS)
 .endif
         xor a
         ld (fw_layer_index),a
@@ -110,22 +107,44 @@ record_copied:
 .endif
 
 .ifdef AT_KEPT_MEANS
-; record_kept - layer A's kept sums for the copied position 1 (fw_pos = 1): its words gathered
-; into fw_att and stored again through forward.s's kv_values_kept, as a computed position's.
+; record_kept - both layers' kept sums for the copied position 1: position 0's (forward.s's
+; kv_kept_first) and S(vl) of each of its words in the cache (both layers' dimensions
+; AT_DIMENSION_BYTES apart throughout, their sums in order).
 record_kept:
-        ld (fw_layer_index),a
+        ld hl,kv_kept_first
+        ld de,kv_kept_sums
+        ld bc,2 * KV_KEPT_LAYER_BYTES
+        ldir
         ld hl,kv_values + AT_DIMENSION_BYTES - 4 ; position 1's word of each dimension
-        or a
-        jr z,@gather
-        ld hl,kv_values + KV_LAYER_BYTES + AT_DIMENSION_BYTES - 4
-@gather:
-        push hl
-        ld de,fw_att
-        ld b,FW_DIM
-        call kv_values_gather
-        pop hl
-        ld de,fw_att
-        jp kv_values_kept
+        ld de,kv_kept_sums
+        ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
+@dimension:
+        ld c,(hl)
+        ld a,(bc)
+        ex de,hl
+        add a,(hl)
+        ld (hl),a
+        inc l                   ; (the kept sums lie in one page)
+        inc b
+        ld a,(bc)
+        adc a,(hl)
+        ld (hl),a
+        inc l
+        dec b
+        jr nc,* + 3
+        inc (hl)
+        inc l
+        ex de,hl
+        ld a,l
+        add a,AT_DIMENSION_BYTES
+        ld l,a
+        jr nc,* + 3
+        inc h
+        ld a,e
+        cp (kv_kept_sums + 2 * KV_KEPT_LAYER_BYTES) & 255
+        jr nz,@dimension
+        ret
+        .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
 .endif
 
 RECORD_INTO_CACHE = $EB         ; ex de,hl: ldir from the record into the cache
