@@ -1578,6 +1578,28 @@ at_fast_wide_out:
 ; summed in IXH:IY by the weights' loop), the count and the last row's offset patched into
 ; at_fast_dimension, attend_head's SP in at_fast_sp.
 at_weight_squares:
+        ld a,(at_count)
+        ld hl,at_fast_dimension@count + 1
+        cp (hl)
+        jr z,@count_set         ; (as the head before's: the heads of a position share it)
+        ld (hl),a
+.ifdef AT_KEPT_MEANS
+        ld (at_kept_dimension@count + 1),a
+.endif
+        add a,a                 ; a walk starts at the last position's v, 2 (20 - count) bytes
+        neg                     ; past the dimension's start, where the walk before it ended
+        add a,AT_DIMENSION_BYTES
+        ld l,a
+        ld h,0
+        ld (at_fast_dimension@next_row + 1),hl
+.ifdef AT_KEPT_MEANS
+        ld (at_kept_dimension@next_row + 1),hl
+.endif
+@count_set:
+        .byte $DD,$2E,AT_HEAD_DIM ; ld ixl,AT_HEAD_DIM: the fast dimensions left (IX is free in them)
+        ld hl,2                 ; attend_head's SP, the same for each dimension (past this
+        add hl,sp               ; call's return): at_fast_dimension's to restore
+        ld (at_fast_sp),hl
 .ifdef AT_KEPT_MEANS
         ld hl,at_zeros          ; the head's walk: at_kept_dimension where its weights of 0 are
         ld a,(hl)               ; under a third of its positions (a weight of 0 costs it ~95
@@ -1594,18 +1616,6 @@ at_weight_squares:
         ld (at_fast_dimension@weight_squares + 1),iy
         .byte $DD,$7C           ; ld a,ixh
         ld (at_fast_dimension@weight_squares_high + 1),a
-        ld a,(at_count)
-        ld (at_fast_dimension@count + 1),a
-        add a,a                 ; a walk starts at the last position's v, 2 (20 - count) bytes
-        neg                     ; past the dimension's start, where the walk before it ended
-        add a,AT_DIMENSION_BYTES
-        ld l,a
-        ld h,0
-        ld (at_fast_dimension@next_row + 1),hl
-        .byte $DD,$2E,AT_HEAD_DIM ; ld ixl,AT_HEAD_DIM: the fast dimensions left (IX is free in them)
-        ld hl,2                 ; attend_head's SP, the same for each dimension (past this
-        add hl,sp               ; call's return): at_fast_dimension's to restore
-        ld (at_fast_sp),hl
         ret
 
 .ifdef AT_KEPT_MEANS
@@ -1705,8 +1715,8 @@ at_kept_dimension:
         ld a,e                  ; (the loads keep sbc's sign)
         jp at_fast_dimension@divisor
 
-; at_kept_head - at_weight_squares for a head that takes at_kept_dimension: its constants patched
-; in, the dimensions from it, not from attend_head's @dimension (this call's return dropped).
+; at_kept_head - at_weight_squares' end for a head that takes at_kept_dimension: its constants
+; patched in, the dimensions from it, not from attend_head's @dimension (this call's return dropped).
 at_kept_head:
         .byte $FD,$7D           ; ld a,iyl: sum_j S(w), the weights' loop's IXH:IY
         ld (at_kept_dimension@squares_low + 1),a
@@ -1721,22 +1731,10 @@ at_kept_head:
         exx
         ld b,a                  ; B' = the head's first kept sum's low byte (at_kept_dimension's)
         exx
-        ld a,(at_count)
-        ld (at_kept_dimension@count + 1),a
-        add a,a
-        neg
-        add a,AT_DIMENSION_BYTES
-        ld l,a
-        ld h,0
-        ld (at_kept_dimension@next_row + 1),hl
         ld hl,at_kept_dimension@next_dimension
         ld (at_fast_next + 1),hl
-        ld hl,at_kept_dimension ; (the head's start: a wide v's at_fast_wide_out patches it on)
-        ld (attend_head@dimension + 1),hl
-        .byte $DD,$2E,AT_HEAD_DIM ; ld ixl,AT_HEAD_DIM
-        pop hl                  ; (at_weight_squares' return)
-        ld (at_fast_sp),sp
-        jp at_kept_dimension
+        pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
+        jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
 
 at_zero_weight:                 ; attend_head's weights' loop's w = 0 (its @far), counted
         ld hl,at_zeros
