@@ -108,7 +108,8 @@ def test_a_line_opening_with_an_id_seen_before_copies_its_record(soul_and_tokeni
     assert rows[1][2] == RECORD_COPIED and again == reply
     assert position_bytes(bench, 1) == computed
     second = TurnCost(rows, again)
-    assert second.copied == 1 and first.copied == 0 and second.copied_t_states < 30_000
+    # (the copy ~27,000, the kept sums of S(vl) ~12,000 more since the twentieth round: record_kept)
+    assert second.copied == 1 and first.copied == 0 and second.copied_t_states < 42_000
     assert second.per_computed > second.per_position
     assert second.turn < first.turn - 880_000       # a prefill position (~0.92M since the nineteenth round) less the copy and its planes (~27,000)
     # the records lie in their banks, 32 ids a bank, and nowhere else
