@@ -144,7 +144,7 @@ def kept_means() -> None:
     from soulterm.zx.kernelbench import SHORT_SHIFTS, player_kernel_options
 
     soul = load_soul(DEFAULT_SOUL)          # (the 128K's kernels, as z80_profile.py's)
-    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=player_kernel_options("128k")
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=player_kernel_options("128k", kept_means=True)
                      + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}")
     bench.write_words(bench.sym("fw_att"), np.random.default_rng(2041).integers(-256, 256, 32))
     bench.poke(bench.sym("fw_layer_index"), [1])

@@ -458,7 +458,7 @@ def test_forward_steps_keep_the_sums_through_a_new_turn():
     from soulterm.zx.soul_layout import soul_include
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    options = player_kernel_options("128k") + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}"
+    options = player_kernel_options("128k", kept_means=True) + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}"
     forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)     # (as z80_profile.py's)
     assert "AT_KEPT_MEANS" in forward.symbols
     engine = Engine(soul)

@@ -101,8 +101,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     MV_PAIR_REWALK (a sparse second part's pairs from its first part's, nineteenth round); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
-    `kept_means`: AT_KEPT_MEANS with AT_FAST_MEANS (None: the bench's 128K has it; a player's
-    build.py gives it where the layout fits). `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
+    `kept_means`: AT_KEPT_MEANS with AT_FAST_MEANS (the 128K player's first rungs since the
+    twentieth round, build.py; None: off, the kernels' bench with every tensor has no room for its
+    ~450 bytes, and with it the bench's code a page lower). `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
     48K, where it and MV_PAIR_SLOTS do not fit together and build.py takes the pairs, which gain
     more; a 48K with room for both has both)."""
     is_128k = model == "128k"
@@ -122,7 +123,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES or AT_PLANE_SCORES (interrupts off while a head runs)")
     if fast_means and table_means:
         raise ValueError("AT_TABLE_MEANS is the means without AT_FAST_MEANS")
-    kept_means = fast_means and bench and is_128k if kept_means is None else kept_means
+    kept_means = False if kept_means is None else kept_means
     if kept_means and not fast_means:
         raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
