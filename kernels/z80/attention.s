@@ -183,6 +183,21 @@
 ; forward.s's store of v through kv_values_scatter takes 78 (the 128K's free bytes 2,532 -> 2,477).
 ; The nineteenth round's N chain round 0 (the negative means') took 7 bytes of the table's page
 ; alignment (at_fast_store $A4DE -> $A4E5: 5 bytes of it left; the 128K's free bytes as before).
+;
+; AT_KEPT_MEANS (with AT_FAST_MEANS, the 128K player's first rung since the twentieth round:
+; docs/spectrum.md, "Twentieth round: the means' kept S(vl)") walks a head's dimensions off each
+; one's sum of S(vl) over the cache, kept by forward.s as v enters it (kv_values_kept, in
+; kv_kept_sums), reading S(w - vl) alone a position (at_kept_dimension, below), where the head's
+; weights of 0 are under a third of its positions (a weight of 0 is read there like any other);
+; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
+; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,446 for one
+; position, 60,659 for 20 (10,134 and 67,817 without it); q, k in -2048..2047 (most weights 0:
+; the head keeps at_fast_dimension's walk and pays the count of its zeros) 10,541 and 71,084
+; (10,229 and 70,453). Bytes (the 128K's map): after the table at_kept_dimension 82, its
+; negative and wide ways 32, at_kept_head 36, at_zero_weight and the variables 11, at_weight_squares
+; 29 more (the choice, and the count kept from the head before): pl_prepare 193 bytes on; @far 1
+; fewer before the table (at $A700 as before); forward.s 227 more (kv_values_kept 199, fw_attend's
+; at_kept 25), records128.s 52 (record_kept).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
