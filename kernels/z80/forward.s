@@ -142,7 +142,8 @@ KV_KEPT_LAYER_BYTES = 3 * FW_DIM
 .ifndef kv_kept_sums            ; (the program may place them: the 128K player's below $8000)
         .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
 kv_kept_sums:   .res 2 * KV_KEPT_LAYER_BYTES    ; attention.s's kept sums of S(vl), [layer][dimension], 3 bytes each
-kv_kept_first:  .res 2 * KV_KEPT_LAYER_BYTES    ; position 0's (kv_values_kept)
+        .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
+kv_kept_first:  .res 2 * KV_KEPT_LAYER_BYTES    ; position 0's (kv_values_kept), in one page too
 .endif
         .assert (kv_kept_sums & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept and at_kept_dimension step the kept sums by inc l"
 .endif
@@ -440,53 +441,9 @@ kv_values_gather:
         ret
 
 .ifdef AT_KEPT_MEANS
-; kv_values_kept - kv_values_scatter for fw_layer_kv's position (HL, DE = fw_att, 32 words) that
-; also keeps attention.s's kept sums (AT_KEPT_MEANS): each of the layer's dimensions' sum of
-; S(vl) over positions 0..fw_pos (3 bytes, the low first, the layer fw_layer_index's 32
-; dimensions in order at kv_kept_sums + 96 layer), S(vl) added as each word is stored. Position
-; 0 starts the sums from 0 and leaves them in kv_kept_first; position 1, a turn's first computed
-; one, starts them from there (records128.s's copied position 1 comes through here too).
-; Clobbers AF, BC, DE, HL, AF', BC', DE', HL'.
-kv_values_kept:
-        push de
-        ex de,hl                ; DE = the position's word of dimension 0
-        ld hl,kv_kept_sums      ; HL = the layer's sums
-        ld a,(fw_layer_index)
-        or a
-        jr z,@layer_found
-        ld l,(kv_kept_sums + KV_KEPT_LAYER_BYTES) & 255
-@layer_found:
-        ld (@sums + 1),hl
-        ld a,(fw_pos)
-        cp 2
-        jr nc,@started
-        push de
-        ld b,KV_KEPT_LAYER_BYTES
-        or a
-        jr nz,@from_first
-@clear:                         ; position 0: from 0
-        ld (hl),0
-        inc l
-        djnz @clear
-        jr @cleared
-@from_first:                    ; position 1: from position 0's
-        ld de,kv_kept_first - kv_kept_sums
-        add hl,de
-        ld de,(@sums + 1)
-        ld c,b
-        ld b,0
-        ldir
-@cleared:
-        pop de
-@started:
-        exx
-@sums:
-        ld hl,0                 ; (patched: the layer's sums) HL' walks them
-        ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
-        exx
-        pop hl                  ; HL = fw_att
-        ld a,i                  ; P/V = IFF2: were interrupts on?
-        push af
+        .macro kv_kept_store_words from_first   ; kv_values_kept's store: HL = fw_att, DE = the cache,
+        ld a,i                  ; HL' the sums it adds to (with from_first: HL' position 0's, DE' the
+        push af                 ; sums it writes), B' = AT_SQ_PAGE; P/V = IFF2: were interrupts on?
         di
         ld (@restore + 1),sp
         ld sp,hl                ; SP pops the words
@@ -506,6 +463,22 @@ kv_values_kept:
         ld c,a                  ; BC' = &S(vl)
         ld a,(bc)
         add a,(hl)
+.if from_first
+        ld (de),a
+        inc l                   ; (the kept sums and position 0's each lie in one page)
+        inc e
+        inc b
+        ld a,(bc)
+        adc a,(hl)
+        ld (de),a
+        inc l
+        inc e
+        dec b
+        ld a,(hl)
+        adc a,0
+        ld (de),a
+        inc e
+.else
         ld (hl),a
         inc l                   ; (the kept sums lie in one page)
         inc b
@@ -516,6 +489,7 @@ kv_values_kept:
         dec b
         jr nc,* + 3
         inc (hl)                ; (the top byte: a sum of 20 squares fits 24 bits)
+.endif
         inc l
         exx
         .endrepeat
@@ -528,10 +502,48 @@ kv_values_kept:
         jp po,@interrupts_kept  ; interrupts were off: leave them off
         ei
 @interrupts_kept:
+        .endmacro
+
+; kv_values_kept - kv_values_scatter for fw_layer_kv's position (HL, DE = fw_att, 32 words) that
+; also keeps attention.s's kept sums (AT_KEPT_MEANS): each of the layer's dimensions' sum of
+; S(vl) over positions 0..fw_pos (3 bytes, the low first, the layer fw_layer_index's 32
+; dimensions in order at kv_kept_sums + 96 layer), S(vl) added as each word is stored. Position
+; 0 starts the sums from 0 and leaves them in kv_kept_first; position 1, a turn's first computed
+; one, writes them from there (its own loop: position 0's sums read, the layer's written).
+; Clobbers AF, BC, DE, HL, AF', BC', DE', HL'.
+kv_values_kept:
+        push de
+        ex de,hl                ; DE = the position's word of dimension 0
+        ld hl,kv_kept_sums      ; HL = the layer's sums
+        ld a,(fw_layer_index)
+        or a
+        jr z,@layer_found
+        ld l,(kv_kept_sums + KV_KEPT_LAYER_BYTES) & 255
+@layer_found:
+        ld a,(fw_pos)
+        cp 1
+        jp z,@from_first
+        ld (@copied + 1),hl
+        jr nc,@started
+        ld b,KV_KEPT_LAYER_BYTES ; position 0: from 0
+@clear:
+        ld (hl),0
+        inc l
+        djnz @clear
+        ld hl,(@copied + 1)
+@started:
+        push hl
+        exx
+        pop hl                  ; HL' walks the layer's sums
+        ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
+        exx
+        pop hl                  ; HL = fw_att
+        kv_kept_store_words 0
         ld a,(fw_pos)
         or a
         ret nz
-        ld hl,(@sums + 1)       ; position 0: its sums for each turn's position 1
+@copied:
+        ld hl,0                 ; (patched: the layer's sums) position 0's, for each turn's position 1
         ld de,kv_kept_first - kv_kept_sums
         ex de,hl
         add hl,de
@@ -539,6 +551,20 @@ kv_values_kept:
         ld bc,KV_KEPT_LAYER_BYTES
         ldir
         ret
+@from_first:                    ; position 1: position 0's sums and its own into the sums
+        push hl
+        ld bc,kv_kept_first - kv_kept_sums
+        add hl,bc
+        push hl
+        exx
+        pop hl                  ; HL' walks position 0's sums
+        pop de                  ; DE' the layer's
+        ld b,AT_SQ_PAGE
+        exx
+        pop hl                  ; HL = fw_att
+        kv_kept_store_words 1
+        ret
+        .assert (kv_kept_first & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept steps position 0's sums by inc l"
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
 .endif
 .else

@@ -64,9 +64,10 @@ FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table
 FAST_MEANS_ORIGIN = 0x5A00
 FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5900\n.org ${FAST_MEANS_ORIGIN:04X}"
 # attention.s's means with each dimension's sum of S(vl) kept as v enters the cache (the 128K's
-# since the twentieth round, build.py's first rungs): on the bench the kept sums after the value cache
+# since the twentieth round, build.py's first rungs): on the bench the kept sums after the value
+# cache, position 0's after AT_PLANE_SCORES's planes
 KEPT_MEANS = "AT_KEPT_MEANS = 1"
-KEPT_MEANS_OPTION = KEPT_MEANS + "\nkv_kept_first = $5680\nkv_kept_sums = $5740"
+KEPT_MEANS_OPTION = KEPT_MEANS + "\nkv_kept_first = $3F00\nkv_kept_sums = $5700"
 # the 128K's kernels on the bench with it: the code a page lower (its ~350 bytes more ran the forward
 # pass past the stack's room), the logits a page lower too
 FAST_MEANS_KEPT_OPTION = (FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5800\n.org ${FAST_MEANS_ORIGIN - 0x100:04X}\n"
