@@ -109,32 +109,35 @@ record_copied:
 
 .ifdef AT_KEPT_MEANS
 ; record_kept - both layers' kept sums for the copied position 1: position 0's (forward.s's
-; kv_kept_first) and S(vl) of each of its words in the cache (both layers' dimensions
-; AT_DIMENSION_BYTES apart throughout, their sums in order).
+; kv_kept_first, a page after them) and S(vl) of each of its words in the cache (both layers'
+; dimensions AT_DIMENSION_BYTES apart throughout, their sums in order).
 record_kept:
-        ld hl,kv_kept_first
-        ld de,kv_kept_sums
-        ld bc,2 * KV_KEPT_LAYER_BYTES
-        ldir
         ld hl,kv_values + AT_DIMENSION_BYTES - 4 ; position 1's word of each dimension
         ld de,kv_kept_sums
         ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
 @dimension:
         ld c,(hl)
-        ld a,(bc)
         ex de,hl
+        ld a,(bc)
+        inc h                   ; (position 0's sum, a page on)
         add a,(hl)
+        dec h
         ld (hl),a
         inc l                   ; (the kept sums lie in one page)
         inc b
         ld a,(bc)
+        inc h
         adc a,(hl)
+        dec h
+        ld (hl),a
+        inc l
+        inc h
+        ld a,(hl)
+        dec h
+        adc a,0
         ld (hl),a
         inc l
         dec b
-        jr nc,* + 3
-        inc (hl)
-        inc l
         ex de,hl
         ld a,l
         add a,AT_DIMENSION_BYTES
@@ -146,6 +149,7 @@ record_kept:
         jr nz,@dimension
         ret
         .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
+        .assert kv_kept_first == kv_kept_sums + 256, "record_kept finds position 0's sums a page after the kept sums"
 .endif
 
 RECORD_INTO_CACHE = $EB         ; ex de,hl: ldir from the record into the cache

@@ -439,9 +439,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += rn_table_lines()     # (rmsnorm.s's, read once a norm: seen with any bank in)
     if banked and kept_means:       # (attention.s's kept sums, in one page: read with any bank in)
         lines += [f"        .res ((* & 255) > {256 - KEPT_SUMS_BYTES}) * (256 - (* & 255))",
-                  f"kv_kept_sums: .res {KEPT_SUMS_BYTES}     ; forward.s's kept sums of S(vl) (AT_KEPT_MEANS)",
-                  f"        .res ((* & 255) > {256 - KEPT_SUMS_BYTES}) * (256 - (* & 255))",
-                  f"kv_kept_first: .res {KEPT_SUMS_BYTES}     ; and position 0's (in one page too)"]
+                  f"kv_kept_sums: .res 256     ; forward.s's kept sums of S(vl) (AT_KEPT_MEANS; {KEPT_SUMS_BYTES} bytes)",
+                  f"kv_kept_first: .res {KEPT_SUMS_BYTES}     ; and position 0's, a page on (records128.s's record_kept)"]
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
               # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
