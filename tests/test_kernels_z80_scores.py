@@ -356,7 +356,7 @@ def kept_bench():
 
 def walk_taken(bench) -> str:
     """The walk the last head's dimensions went on to (at_fast_store's patched jump)."""
-    target = int.from_bytes(bench.peek(bench.sym("at_fast_next") + 1, 2), "little")
+    target = int.from_bytes(bench.peek(bench.sym("at_fast_store@next") + 1, 2), "little")
     return {bench.sym("at_kept_dimension@next_dimension"): "kept",
             bench.sym("at_fast_dimension@next_dimension"): "fast"}[target]
 

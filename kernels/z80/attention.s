@@ -1538,7 +1538,7 @@ AT_DST          = at_fast_store + 1
         inc hl
         ld (AT_DST),hl
         .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
-at_fast_next:                   ; (AT_KEPT_MEANS: its operand patched by the head's walk)
+@next:                          ; (AT_KEPT_MEANS: its operand patched by the head's walk)
         jp nz,at_fast_dimension@next_dimension
         ld sp,(at_fast_sp)
         jp attend_head@head_end
@@ -1626,7 +1626,7 @@ at_weight_squares:
         cp (hl)
         jp c,at_kept_head
         ld hl,at_fast_dimension@next_dimension
-        ld (at_fast_next + 1),hl
+        ld (at_fast_store@next + 1),hl
 .endif
         ld (at_fast_dimension@weight_squares + 1),iy
         .byte $DD,$7C           ; ld a,ixh
@@ -1676,7 +1676,7 @@ at_kept_wide:
 
 ; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: D':C':E' starts
 ; at sum_j S(w) + the dimension's kept sum_j S(vl), each position takes its S(w - vl) off,
-; and the division and store are at_fast_dimension's (at_fast_next: @next_dimension here).
+; and the division and store are at_fast_dimension's (at_fast_store@next: @next_dimension here).
 at_kept_dimension:
         ld sp,(at_row)
         exx
@@ -1747,7 +1747,7 @@ at_kept_head:
         ld b,a                  ; B' = the head's first kept sum's low byte (at_kept_dimension's)
         exx
         ld hl,at_kept_dimension@next_dimension
-        ld (at_fast_next + 1),hl
+        ld (at_fast_store@next + 1),hl
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
 
