@@ -21,7 +21,9 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records | --everyday]): a
-; record copied into the cache 26,406 (the ten's copies: position_one, the border included: the
+; record copied into the cache 37,453 since the twentieth round's AT_KEPT_MEANS (record_kept:
+; both layers' kept sums of S(vl) from position 0's and the copied words, ~11,000), 26,406 before
+; (the ten's copies: position_one, the border included: the
 ; copy and both layers' planes, pl_store; the values through forward.s's kv_values_scatter
 ; since the eighteenth round's dimension-major value cache, pl_store's planes stepped by inc l;
 ; 26,617 with ldir before; cheaper
