@@ -38,7 +38,7 @@
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-X
+; Bytes: 274 (in the 128K player: 215 below $8000, record_kept's 48 since the twentieth round's
 ; AT_KEPT_MEANS among them, fw_embed's 15 since the nineteenth round's
 ; te and pe in bank 6, and records_top's 59 after the matrices; 226 before record_kept; 211 before that; 202 before the eighteenth round's values through kv_values_gather and
 ; kv_values_scatter, their two pieces gone; 181 before AT_PLANE_SCORES's record_copied and shorter records;
