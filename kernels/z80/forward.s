@@ -442,10 +442,9 @@ kv_values_gather:
         ret
 
 .ifdef AT_KEPT_MEANS
-        .macro kv_kept_store_words from_first   ; kv_values_kept's store: HL = fw_att, DE = the cache,
-        ld a,i                  ; HL' the sums it adds to (with from_first: HL' position 0's, DE' the
-        push af                 ; sums it writes), B' = AT_SQ_PAGE; P/V = IFF2: were interrupts on?
-        di
+        .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
+                                ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
+                                ; 0's, DE' the sums it writes), B' = AT_SQ_PAGE
         ld (@restore + 1),sp
         ld sp,hl                ; SP pops the words
         ex de,hl                ; HL = the cache
@@ -499,10 +498,6 @@ kv_values_gather:
         jp nz,@words
 @restore:
         ld sp,0                 ; (patched)
-        pop af
-        jp po,@interrupts_kept  ; interrupts were off: leave them off
-        ei
-@interrupts_kept:
         .endmacro
 
 ; kv_values_kept - kv_values_scatter for fw_layer_kv's position (HL, DE = fw_att, 32 words) that
@@ -513,6 +508,9 @@ kv_values_gather:
 ; one, writes them from there (its own loop: position 0's sums read, the layer's written).
 ; Clobbers AF, BC, DE, HL, AF', BC', DE', HL'.
 kv_values_kept:
+        ld a,i                  ; P/V = IFF2: were interrupts on? (off from here: SP pops the words,
+        push af                 ; the other register set holds the sums' pointers)
+        di
         push de
         ex de,hl                ; DE = the position's word of dimension 0
         ld hl,kv_kept_sums      ; HL = the layer's sums
@@ -542,7 +540,7 @@ kv_values_kept:
         kv_kept_store_words 0
         ld a,(fw_pos)
         or a
-        ret nz
+        jr nz,@done
 @copied:
         ld hl,0                 ; (patched: the layer's sums) position 0's, for each turn's position 1
         ld de,kv_kept_first - kv_kept_sums
@@ -551,6 +549,10 @@ kv_values_kept:
         ex de,hl
         ld bc,KV_KEPT_LAYER_BYTES
         ldir
+@done:
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
         ret
 @from_first:                    ; position 1: position 0's sums and its own into the sums
         push hl
@@ -564,7 +566,7 @@ kv_values_kept:
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 1
-        ret
+        jp @done
         .assert (kv_kept_first & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept steps position 0's sums by inc l"
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
 .endif
