@@ -129,7 +129,7 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
 PLAYER_128K_MEAN_BUDGET = 1_443_200
-# (1,443,200 for 1,430,233 a computed position, 0.9% over, with the twentieth round's means off
+# (1,443,200 for 1,430,236 a computed position, 0.9% over, with the twentieth round's means off
 # each dimension's kept sum of S(vl) (AT_KEPT_MEANS, zxkeptmeans);
 # 1,443,900 for 1,430,976 a computed position, TurnCost.per_position, 0.9% over, with the
 # nineteenth round's coarse pairs (MV_COARSE_PAIRS, zxpairs128) merged with zxroots;

@@ -196,7 +196,7 @@
 ; (10,229 and 70,453). Bytes (the 128K's map): after the table at_kept_dimension 82, its
 ; negative and wide ways 32, at_kept_head 36, at_zero_weight and the variables 11, at_weight_squares
 ; 29 more (the choice, and the count kept from the head before): pl_prepare 193 bytes on; @far 1
-; fewer before the table (at $A700 as before); forward.s 363 more (kv_values_kept 335, fw_attend's
+; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
 ; at_kept 25), records128.s 48 (record_kept). at_weight_squares patches the walks' count and first
 ; row only when the count differs from the head before's (both rungs: ~140 T-states a position).
 
