@@ -13,7 +13,12 @@ mostly take the old dot), its key sums and its forward_step / forward_prefill.
 in -256..255, pl_store, the same with k in -1024..1023 (11 planes a key), and its
 forward_step / forward_prefill.
 
-    python benchmarks/z80_kernels.py [--unrolled | --fast-scores | --plane-scores]
+`--kept-means` prints attention with AT_KEPT_MEANS (the 128K's means off each dimension's
+kept sum of S(vl)) against AT_FAST_MEANS alone, both with AT_PLANE_SCORES, on q and k in -300..300
+(most weights above 0, as the shipped soul's) and in -2048..2047 (most of them 0), and
+kv_values_kept against kv_values_scatter (a position's 32 values of a layer).
+
+    python benchmarks/z80_kernels.py [--unrolled | --fast-scores | --plane-scores | --kept-means]
 
 `--unrolled` adds AT_DIVIDE_UNROLLED (the shipped 48K's unrolled division rounds) to the
 AT_TABLE_MEANS heads.
@@ -29,8 +34,8 @@ from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
 from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
-                                     HEAD_OUT, PLANE_SCORES_OPTION, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION,
-                                     TABLE_MEANS_OPTION, Z80Bench, load_head, run_head)
+                                     HEAD_OUT, KEPT_MEANS_OPTION, PLANE_SCORES_OPTION, SHORT_EXP_OPTION,
+                                     SHORT_SHIFTS_OPTION, TABLE_MEANS_OPTION, Z80Bench, load_head, run_head)
 from soulterm.zx.soul_layout import soul_include
 
 
@@ -117,7 +122,45 @@ def plane_scores() -> None:
               "with AT_PLANE_SCORES")
 
 
+def kept_means() -> None:
+    """AT_KEPT_MEANS's figures (attention.s's header): a head on the bench against AT_FAST_MEANS alone,
+    both with AT_PLANE_SCORES, and the store of a position's values with the kept sums."""
+    planes = PLANE_SCORES_OPTION + "\n" + FAST_MEANS_OPTION.replace("$4C80", "$4A00")
+    benches = {"kept": Z80Bench(options=planes + "\n" + KEPT_MEANS_OPTION), "fast": Z80Bench(options=planes)}
+    for reach, what in ((300, "most weights above 0"), (2048, "most weights 0")):
+        rng = np.random.default_rng(2040)
+        for count in (1, 20):
+            costs = {"kept": [], "fast": []}
+            for _ in range(10):
+                q, keys = rng.integers(-reach, reach + 1, 8), rng.integers(-reach, reach + 1, (20, 4, 8))
+                values = rng.integers(-256, 256, (20, 4, 8))
+                want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+                for name, bench in benches.items():
+                    costs[name].append(run_head(bench, q, keys, values, count, 0))
+                    assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+            print(f"attend_head at {count:2}  {np.mean(costs['kept']):>10,.0f} T-states with AT_KEPT_MEANS, "
+                  f"{np.mean(costs['fast']):,.0f} without (AT_PLANE_SCORES; q, k in -{reach}..{reach}: {what})")
+    from soulterm.zx.build import unit_gain_bits
+    from soulterm.zx.kernelbench import SHORT_SHIFTS, player_kernel_options
+
+    soul = load_soul(DEFAULT_SOUL)          # (the 128K's kernels, as z80_profile.py's)
+    bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=player_kernel_options("128k", kept_means=True)
+                     + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}")
+    bench.write_words(bench.sym("fw_att"), np.random.default_rng(2041).integers(-256, 256, 32))
+    bench.poke(bench.sym("fw_layer_index"), [1])
+    for position in (0, 1, 5):
+        bench.poke(bench.sym("fw_pos"), [position])
+        bench.cpu.hl, bench.cpu.de = bench.sym("kv_values") + 2 * (19 - position), bench.sym("fw_att")
+        kept = bench.call("kv_values_kept")
+        bench.cpu.hl, bench.cpu.de, bench.cpu.b = bench.sym("kv_values") + 2 * (19 - position), bench.sym("fw_att"), 32
+        print(f"kv_values_kept     {kept:>10,} T-states at position {position} (kv_values_scatter "
+              f"{bench.call('kv_values_scatter'):,}; a layer's 32 values)")
+
+
 def main() -> None:
+    if "--kept-means" in sys.argv[1:]:
+        kept_means()
+        return
     if "--fast-scores" in sys.argv[1:]:
         fast_scores()
         return

@@ -62,6 +62,8 @@ ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u_smaller", "mul16u", "mul16s_
               "pl_prepare", "pl_keys",                       # AT_PLANE_SCORES's scores (the 128K's)
               "at_weight_squares", "at_fast_dimension",      # AT_FAST_MEANS's means
               "at_fast_negative", "at_fast_wide", "at_fast_zero", "at_fast_store",
+              "at_kept_head", "at_kept_dimension", "at_kept_negative", "at_kept_wide",   # AT_KEPT_MEANS's
+              "at_zero_weight",                                                          # (the weights' count of 0s)
               "at_means_divide", "at_means_udivide"}                 # AT_TABLE_MEANS's division
 
 
@@ -115,6 +117,7 @@ def main() -> None:
     soul = load_soul(args.soul)
     options = player_kernel_options(args.model, fast_scores=True if args.fast_scores else None,
                                     table_means=False if args.product_means else None,
+                                    kept_means=args.model == "128k",     # (the shipped 128K's first rung's)
                                     coarse_top=args.model == "48k")     # (the shipped 48K's since the eighteenth round)
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)
     if gain_bits is not None:       # as build.py chooses for the soul (both players)
@@ -124,11 +127,16 @@ def main() -> None:
         if least_shift(soul) is not None:       # (the 48K's since the nineteenth, as build.py chooses)
             options += f"\nMV_LEAST_SHIFT = {least_shift(soul)}"
     bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
-    rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(args.tokenizer).encode_turn(text))
+    kept = {}                   # AT_KEPT_MEANS's kept sums after each position, for a position run again
+    keep = (lambda position: kept.update({position: bench.peek(bench.sym("kv_kept_sums"), 192)})) \
+        if "kv_kept_sums" in bench.symbols else None
+    rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(args.tokenizer).encode_turn(text), after_step=keep)
     for wanted in ("forward_step", "forward_prefill"):
         position, token = next((p, t) for p, t, routine, _ in reversed(rows) if routine == wanted and p)
         bench.poke(bench.sym("fw_token"), [token])
         bench.poke(bench.sym("fw_pos"), [position])
+        if kept:                # (the sums as the position before left them: it adds its own)
+            bench.poke(bench.sym("kv_kept_sums"), kept[position - 1])
         counts, phases = profile_call(bench, wanted)
         total = sum(counts.values())
         print(f"{wanted} at position {position}: {total:,} T-states")

@@ -12,7 +12,8 @@ from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS,
-                                     HEAD_VALUES, Z80Bench, run_head, store_keys)
+                                     HEAD_KEPT, HEAD_VALUES, KEPT_MEANS_OPTION, Z80Bench, kept_sums, load_head,
+                                     player_kernel_options, run_head, store_keys)
 
 Q, KEYS, VALUES, OUT, SUMS = HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS
 
@@ -344,3 +345,134 @@ def test_fast_means_pass_over_a_wide_v_of_weight_0(fast_bench, means_bench):
     assert weights[2] == weights[6] == 0 and min(weights[:2]) > 0, weights
     assert np.array_equal(means_bench.read_words(OUT, 8), want)
     assert squares < products - 8 * 8 * 100, (squares, products)
+
+
+# ----- AT_KEPT_MEANS (the 128K's since the twentieth round): the walk off each dimension's kept S(vl) -----
+
+@pytest.fixture(scope="module")
+def kept_bench():
+    return Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION)
+
+
+def walk_taken(bench) -> str:
+    """The walk the last head's dimensions went on to (at_fast_store's patched jump)."""
+    target = int.from_bytes(bench.peek(bench.sym("at_fast_store@next") + 1, 2), "little")
+    return {bench.sym("at_kept_dimension@next_dimension"): "kept",
+            bench.sym("at_fast_dimension@next_dimension"): "fast"}[target]
+
+
+def weighted_head(rng, count: int, zeros: int, head: int):
+    """q and keys whose f = k[j][0] / 8 gives `zeros` weights of 0 (f 200 below the max) at random
+    positions of `count` and weights of 255 and below at the others."""
+    q, keys = np.array([16384 // 8, 0, 0, 0, 0, 0, 0, 0]), np.zeros((20, 4, 8), dtype=np.int64)
+    f = rng.choice([1000, 1000, 995, 990, 970, 940], 20)
+    f[int(rng.integers(0, count))] = 1000
+    zero_at = rng.choice([j for j in range(count) if f[j] != 1000 or (f[:count] == 1000).sum() > 1],
+                         zeros, replace=False) if zeros else []
+    f[list(zero_at)] = 800
+    keys[:, head, 0] = f * 8
+    return q, keys
+
+
+def test_kept_means_match_intmath_by_the_heads_weights_of_0(kept_bench):
+    """AT_KEPT_MEANS: heads one after another on one bench, with and without weights of 0 (a head
+    walks off its kept sums where its weights of 0 are under a third of its positions, a weight
+    of 0 read as any other, else at_fast_dimension's walk, which skips them), counts 1 and 20, v at
+    -256..255's edges, a wide v of weight 255 or 0 (the product loop from at_kept_wide), against
+    intmath; the kept sums are each dimension's S(vl) over the head's positions (kernelbench.kept_sums,
+    as forward.s keeps them)."""
+    rng = np.random.default_rng(41)
+    edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
+    walks = []
+    for case in range(48):
+        count = (1, 20, 20, 20)[case] if case < 4 else int(rng.integers(1, 21))
+        zeros = (0, 0, 6, 7)[case] if case < 4 else int(rng.integers(0, count // 2 + 1)) if count > 1 else 0
+        head = int(rng.integers(0, 4))
+        q, keys = weighted_head(rng, count, zeros, head)
+        values = rng.choice(edges, (20, 4, 8)) if case % 3 == 0 else rng.integers(-256, 256, (20, 4, 8))
+        if case % 8 == 5:                   # a wide v: its dimension and the head's later ones by products
+            values[int(rng.integers(0, count)), head, int(rng.integers(0, 8))] = (-257, 256, 20000)[case % 3]
+        if case in (6, 7):                  # the quotient's ends
+            values[:] = (-256, 255)[case == 7]
+        run_head(kept_bench, q, keys, values, count, head)
+        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+        assert np.array_equal(kept_bench.read_words(OUT, 8), want), case
+        assert int((np.asarray(weights) == 0).sum()) == zeros, case
+        walks.append(walk_taken(kept_bench))
+        assert walks[-1] == ("kept" if 3 * zeros < count else "fast"), (case, count, zeros)
+        assert kept_bench.peek(kept_bench.sym("at_zeros"))[0] == 0, "at_weight_squares sets the count back"
+    assert walks[:4] == ["kept", "kept", "kept", "fast"]
+    assert {"kept", "fast"} <= set(walks[4:])
+
+
+def test_kept_means_read_the_kept_sums(kept_bench):
+    """The walk takes each dimension's sum of S(vl) from the kept sums (at_kept, 3 bytes a
+    dimension, the low first): a sum 32,768 or 65,536 off there (its middle or top byte) is a
+    wrong mean, in the head's first dimension, its fifth or its last."""
+    rng = np.random.default_rng(43)
+    q, keys = weighted_head(rng, 12, 0, 1)
+    values = rng.integers(-256, 256, (20, 4, 8))
+    run_head(kept_bench, q, keys, values, 12, 1)
+    want = kept_bench.read_words(OUT, 8)
+    assert np.array_equal(want, intmath.attention_head(q, keys[:12, 1], values[:12, 1])[0])
+    for byte, flip in ((1, 0x80), (4 * 3 + 2, 1), (7 * 3 + 1, 0x80)):
+        load_head(kept_bench, q, keys, values, 12, 1)
+        kept_bench.poke(HEAD_KEPT + byte, [kept_bench.peek(HEAD_KEPT + byte)[0] ^ flip])
+        kept_bench.call("attend_head")
+        assert not np.array_equal(kept_bench.read_words(OUT, 8), want), byte
+
+
+def test_kept_means_are_cheaper_without_weights_of_0(kept_bench, means_bench):
+    """Twenty positions without a weight of 0: the kept walk (one table read a byte plane a
+    position, S(w - vl)) against at_fast_dimension's (two: S(vl) and S(w - vl)), ~45 T-states fewer a
+    position and dimension less the kept sum's read a dimension; with 7 weights of 0 the head keeps
+    at_fast_dimension's walk (its zeros skipped) and pays only the choice."""
+    rng = np.random.default_rng(47)
+    for zeros, (least, most) in ((0, (20 * 8 * 30, 20 * 8 * 60)), (7, (-400, 0))):
+        q, keys = weighted_head(rng, 20, zeros, 2)
+        values = rng.integers(-256, 256, (20, 4, 8))
+        fast = run_head(means_bench, q, keys, values, 20, 2)
+        kept = run_head(kept_bench, q, keys, values, 20, 2)
+        assert np.array_equal(means_bench.read_words(OUT, 8), kept_bench.read_words(OUT, 8))
+        assert least <= fast - kept <= most, (zeros, fast, kept)
+
+
+def kept_sums_in_cache(bench, layer: int) -> bytes:
+    """A layer's kept sums as forward.s leaves them (kv_kept_sums)."""
+    return bench.peek(bench.sym("kv_kept_sums") + 96 * layer, 96)
+
+
+def test_forward_steps_keep_the_sums_through_a_new_turn():
+    """The 128K's kernels (AT_KEPT_MEANS) through a turn of the shipped soul, every step against
+    Engine.step (kernelbench.forward_turn, which checks each layer's kept sums after each position:
+    its dimensions' S(vl) over the positions so far), then a second turn from position 1 (position
+    0 kept, as the player runs it) over stale sums: position 1 starts them again from position 0's
+    (kv_kept_first), the positions after it add theirs."""
+    from soulterm.soul import spec
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.soul.tokenizer import Tokenizer
+    from soulterm.paths import DEFAULT_TOKENIZER
+    from soulterm.zx.build import unit_gain_bits
+    from soulterm.zx.kernelbench import SHORT_SHIFTS, forward_turn
+    from soulterm.zx.soul_layout import soul_include
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    options = player_kernel_options("128k", kept_means=True) + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}"
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)     # (as z80_profile.py's)
+    assert "AT_KEPT_MEANS" in forward.symbols
+    engine = Engine(soul)
+    forward_turn(forward, engine, tokenizer.encode_turn("hello"))
+    context = tokenizer.encode_turn("what is your name")
+    state = engine.new_state()
+    forward.poke(forward.sym("kv_kept_sums"), [0x5A] * 192)     # stale sums: position 1 must not read them
+    for position, token in enumerate(context):
+        engine.step(state, token)
+        if position == 0:
+            continue                        # (SEP: kept from the first turn)
+        forward.poke(forward.sym("fw_token"), [token])
+        forward.poke(forward.sym("fw_pos"), [position])
+        forward.call("forward_prefill", max_t_states=30_000_000)
+        for layer in range(spec.N_LAYERS):
+            values = state.values[layer, :position + 1].reshape(position + 1, -1)
+            assert kept_sums_in_cache(forward, layer) == kept_sums(values, position + 1), (position, layer)

@@ -16,7 +16,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import paging
 from soulterm.zx.build import DATA_BANK, RECORD_BANKS, RECORD_OPENERS, assemble_spectrum_player
-from soulterm.zx.kernelbench import (RECORD_COPIED, RECORDED, TurnCost, cache_at, forward_turn, planes_at,
+from soulterm.zx.kernelbench import (RECORD_COPIED, RECORDED, TurnCost, cache_at, forward_turn, kept_sums, planes_at,
                                      player_bench, record_known, records_first_run,
                                      value_addresses)
 
@@ -74,9 +74,12 @@ def test_the_first_run_records_the_openers_and_each_record_gives_the_computed_by
     Engine(soul).step(state, spec.SEP)
     for token in openers:
         spoil_position_1(bench)
+        if "kv_kept_sums" in bench.symbols:     # (AT_KEPT_MEANS: record_kept makes them again)
+            bench.poke(bench.sym("kv_kept_sums"), [0xA5] * 192)
         bench.poke(bench.sym("fw_token"), [token])
         bench.poke(bench.sym("fw_pos"), [1])
-        assert bench.call("position_one") < 30_000    # the copy and both layers' pl_store (~27,000)
+        # the copy, both layers' pl_store (~27,000) and the kept sums (record_kept, ~11,000)
+        assert bench.call("position_one") < 42_000
         assert position_bytes(bench, 1) == computed_position_1(soul, tokenizer, token), token
         engine_state = Engine(soul).new_state()
         for id_ in (spec.SEP, token):
@@ -84,6 +87,9 @@ def test_the_first_run_records_the_openers_and_each_record_gives_the_computed_by
         cache = cache_at(bench, 1)
         assert np.array_equal(cache[:, 0], engine_state.keys[:, 1].reshape(spec.N_LAYERS, -1)), token
         assert np.array_equal(cache[:, 1], engine_state.values[:, 1].reshape(spec.N_LAYERS, -1)), token
+        if "kv_kept_sums" in bench.symbols:     # each dimension's S(vl) over positions 0 and 1
+            kept = b"".join(kept_sums(engine_state.values[layer, :2].reshape(2, -1), 2) for layer in range(spec.N_LAYERS))
+            assert bench.peek(bench.sym("kv_kept_sums"), len(kept)) == kept, token
 
 
 def test_a_line_opening_with_an_id_seen_before_copies_its_record(soul_and_tokenizer):
@@ -102,7 +108,8 @@ def test_a_line_opening_with_an_id_seen_before_copies_its_record(soul_and_tokeni
     assert rows[1][2] == RECORD_COPIED and again == reply
     assert position_bytes(bench, 1) == computed
     second = TurnCost(rows, again)
-    assert second.copied == 1 and first.copied == 0 and second.copied_t_states < 30_000
+    # (the copy ~27,000, the kept sums of S(vl) ~11,000 more since the twentieth round: record_kept)
+    assert second.copied == 1 and first.copied == 0 and second.copied_t_states < 42_000
     assert second.per_computed > second.per_position
     assert second.turn < first.turn - 880_000       # a prefill position (~0.92M since the nineteenth round) less the copy and its planes (~27,000)
     # the records lie in their banks, 32 ids a bank, and nowhere else

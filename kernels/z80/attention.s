@@ -183,6 +183,22 @@
 ; forward.s's store of v through kv_values_scatter takes 78 (the 128K's free bytes 2,532 -> 2,477).
 ; The nineteenth round's N chain round 0 (the negative means') took 7 bytes of the table's page
 ; alignment (at_fast_store $A4DE -> $A4E5: 5 bytes of it left; the 128K's free bytes as before).
+;
+; AT_KEPT_MEANS (with AT_FAST_MEANS, the 128K player's first rung since the twentieth round:
+; docs/spectrum.md, "Twentieth round: the means' kept S(vl)") walks a head's dimensions off each
+; one's sum of S(vl) over the cache, kept by forward.s as v enters it (kv_values_kept, in
+; kv_kept_sums), reading S(w - vl) alone a position (at_kept_dimension, below), where the head's
+; weights of 0 are under a third of its positions (a weight of 0 is read there like any other);
+; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
+; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,446 for one
+; position, 60,659 for 20 (10,134 and 67,817 without it); q, k in -2048..2047 (most weights 0:
+; the head keeps at_fast_dimension's walk and pays the count of its zeros) 10,541 and 71,084
+; (10,229 and 70,453). Bytes (the 128K's map): after the table at_kept_dimension 82, its
+; negative and wide ways 32, at_kept_head 36, at_zero_weight and the variables 11, at_weight_squares
+; 29 more (the choice, and the count kept from the head before): pl_prepare 193 bytes on; @far 1
+; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
+; at_kept 25), records128.s 48 (record_kept). at_weight_squares patches the walks' count and first
+; row only when the count differs from the head before's (both rungs: ~140 T-states a position).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -543,8 +559,12 @@ attend_head:
         ld sp,(at_fast_sp)
         jr @weights_done
 @far:
+.ifdef AT_KEPT_MEANS
+        jp at_zero_weight       ; (past the table: counts the head's weights of 0, at_weight_squares)
+.else
         xor a
         jp @weighed
+.endif
         .assert (exp_lut & 255) + 127 <= 255, "the fast weights' loop reads exp_lut in one page"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the fast weights' loop steps at_lut by its low byte"
 @weights_done:
@@ -1519,6 +1539,7 @@ AT_DST          = at_fast_store + 1
         inc hl
         ld (AT_DST),hl
         .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
+@next:                          ; (AT_KEPT_MEANS: its operand patched by the head's walk)
         jp nz,at_fast_dimension@next_dimension
         ld sp,(at_fast_sp)
         jp attend_head@head_end
@@ -1573,22 +1594,173 @@ at_fast_wide_out:
 ; summed in IXH:IY by the weights' loop), the count and the last row's offset patched into
 ; at_fast_dimension, attend_head's SP in at_fast_sp.
 at_weight_squares:
-        ld (at_fast_dimension@weight_squares + 1),iy
-        .byte $DD,$7C           ; ld a,ixh
-        ld (at_fast_dimension@weight_squares_high + 1),a
         ld a,(at_count)
-        ld (at_fast_dimension@count + 1),a
+        ld hl,at_fast_dimension@count + 1
+        cp (hl)
+        jr z,@count_set         ; (as the head before's: the heads of a position share it)
+        ld (hl),a
+.ifdef AT_KEPT_MEANS
+        ld (at_kept_dimension@count + 1),a
+.endif
         add a,a                 ; a walk starts at the last position's v, 2 (20 - count) bytes
         neg                     ; past the dimension's start, where the walk before it ended
         add a,AT_DIMENSION_BYTES
         ld l,a
         ld h,0
         ld (at_fast_dimension@next_row + 1),hl
+.ifdef AT_KEPT_MEANS
+        ld (at_kept_dimension@next_row + 1),hl
+.endif
+@count_set:
         .byte $DD,$2E,AT_HEAD_DIM ; ld ixl,AT_HEAD_DIM: the fast dimensions left (IX is free in them)
         ld hl,2                 ; attend_head's SP, the same for each dimension (past this
         add hl,sp               ; call's return): at_fast_dimension's to restore
         ld (at_fast_sp),hl
+.ifdef AT_KEPT_MEANS
+        ld hl,at_zeros          ; the head's walk: at_kept_dimension where its weights of 0 are
+        ld a,(hl)               ; under a third of its positions (a weight of 0 costs it ~95
+        ld (hl),0               ; T-states more, any other ~45 fewer), else at_fast_dimension
+        ld b,a
+        add a,a
+        add a,b
+        ld hl,at_count
+        cp (hl)
+        jp c,at_kept_head
+        ld hl,at_fast_dimension@next_dimension
+        ld (at_fast_store@next + 1),hl
+.endif
+        ld (at_fast_dimension@weight_squares + 1),iy
+        .byte $DD,$7C           ; ld a,ixh
+        ld (at_fast_dimension@weight_squares_high + 1),a
         ret
+
+.ifdef AT_KEPT_MEANS
+; ----- the means with each dimension's sum_j S(vl) kept (the option AT_KEPT_MEANS, the 128K's) -----
+; forward.s's kv_kept_sums hold, for each layer's dimension, sum_j S(vl) over the positions in the
+; cache (24 bits, 3 bytes a dimension, kept as each v enters it: kv_kept_store), so that
+;   2 sum_j w v = sum_j S(w) + sum_j S(vl) - sum_j S(w - vl) - 512 sum_{vh = -1} w
+; reads S(w - vl) alone a position: one table read a byte plane, no S(vl). A weight of 0 is
+; walked as any other (S(0) + S(vl) - S(-vl) = 0: the kept sum holds its S(vl)), so a head
+; takes this walk where its weights of 0 are under a third of its positions (at_weight_squares,
+; from at_zero_weight's count), else at_fast_dimension's, which skips them.
+
+        .macro at_kept_position_sum     ; S(w - vl) off D':C':E' (A = w - vl, the borrow: negative)
+        exx
+        ld l,a
+        sbc a,a
+        add a,a
+        add a,AT_SQ_PAGE
+        ld h,a                  ; HL = &S(w - vl), low byte (page AT_SQ_PAGE - 2 below zero)
+        ld a,e
+        sub (hl)
+        ld e,a
+        inc h                   ; the high plane, a page on
+        ld a,c
+        sbc a,(hl)
+        ld c,a
+        jr nc,* + 3
+        dec d                   ; (the borrow into the top byte)
+        exx
+        .endmacro
+
+at_kept_negative:               ; v = vl - 256: as at_fast_negative (A = w, B = 0, C = vl)
+        ld l,c
+        ld c,a                  ; BC = w
+        add iy,bc               ; IY = sum w over the vh = -1
+        sub l                   ; w - vl
+        at_kept_position_sum
+        dec e
+        jp nz,at_kept_dimension@position
+        jr at_kept_dimension@positions_done
+at_kept_wide:
+        jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
+
+; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: D':C':E' starts
+; at sum_j S(w) + the dimension's kept sum_j S(vl), each position takes its S(w - vl) off,
+; and the division and store are at_fast_dimension's (at_fast_store@next: @next_dimension here).
+at_kept_dimension:
+        ld sp,(at_row)
+        exx
+@next_dimension:                ; (the sum's set: B' = the dimension's kept sum's low byte, which
+        ld l,b                  ; nothing else here takes)
+@kept_page:
+        ld h,0                  ; (patched once a head: at_kept's page)
+        ld a,(hl)
+@squares_low:
+        add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
+        ld e,a
+        inc l                   ; (kv_kept_sums lie in one page)
+        ld a,(hl)
+@squares_mid:
+        adc a,0
+        ld c,a
+        inc l
+        ld a,(hl)
+@squares_high:
+        adc a,0
+        ld d,a                  ; D:C:E = sum_j S(w) + sum_j S(vl)
+        inc l
+        ld b,l                  ; (the next dimension's)
+        exx
+@next_row:
+        ld hl,0                 ; (patched once a head: 2 (20 - count))
+        add hl,sp
+        ld sp,hl                ; SP pops v[j][d] in order, j = count-1..0
+        ld iy,0                 ; IY = sum_j w over the vh = -1
+@count:
+        ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
+@position:
+        ld a,(de)               ; w
+        pop bc                  ; C = vl, B = vh
+        inc b
+        jr z,at_kept_negative   ; vh = -1
+        djnz at_kept_wide       ; vh beyond 0 and -1
+        sub c                   ; w - vl
+        at_kept_position_sum
+        dec e
+        jp nz,@position
+@positions_done:
+        exx                     ; n = D:C:E - 512 IY into at_fast_dimension's division (H:L = n >> 8, A its low byte)
+        add iy,iy
+        ld a,c
+        .byte $FD,$95           ; sub iyl
+        ld l,a
+        ld a,d
+        .byte $FD,$9C           ; sbc a,iyh
+        ld h,a
+        ld a,e                  ; (the loads keep sbc's sign)
+        jp at_fast_dimension@divisor
+
+; at_kept_head - at_weight_squares' end for a head that takes at_kept_dimension: its constants
+; patched in, the dimensions from it, not from attend_head's @dimension (this call's return dropped).
+at_kept_head:
+        .byte $FD,$7D           ; ld a,iyl: sum_j S(w), the weights' loop's IXH:IY
+        ld (at_kept_dimension@squares_low + 1),a
+        .byte $FD,$7C           ; ld a,iyh
+        ld (at_kept_dimension@squares_mid + 1),a
+        .byte $DD,$7C           ; ld a,ixh
+        ld (at_kept_dimension@squares_high + 1),a
+        ld hl,(at_kept)
+        ld a,h
+        ld (at_kept_dimension@kept_page + 1),a
+        ld a,l
+        exx
+        ld b,a                  ; B' = the head's first kept sum's low byte (at_kept_dimension's)
+        exx
+        ld hl,at_kept_dimension@next_dimension
+        ld (at_fast_store@next + 1),hl
+        pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
+        jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
+
+at_zero_weight:                 ; attend_head's weights' loop's w = 0 (its @far), counted
+        ld hl,at_zeros
+        inc (hl)
+        xor a
+        jp attend_head@weighed
+
+at_kept:        .word 0         ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer + head))
+at_zeros:       .byte 0         ; the head's weights of 0 (at_zero_weight)
+.endif
 .endif
 
 .ifdef AT_TABLE_MEANS

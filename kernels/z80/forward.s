@@ -57,6 +57,14 @@
 ; head's values 320 bytes apart; kv_values_gather takes a position's words back out
 ; (records128.s's records, soulplayer.s's position 0 while a line is read). fw_layer_kv 67 bytes (58 before), kv_values_scatter 48, kv_values_gather 13,
 ; fw_attend 7 more, kv_values' word alignment 1 (the 128K's map).
+; With AT_KEPT_MEANS too (attention.s's, the 128K player's first rung since the twentieth round):
+; fw_layer_kv stores v through kv_values_kept, which adds each word's S(vl) to its dimension's
+; kept sum (kv_kept_sums, 192 bytes in one page; position 0's in kv_kept_first, from which a
+; turn's position 1 writes them in its own loop): 4,690 T-states a layer at a later position,
+; 9,272 at position 0, 5,279 at position 1 (kv_values_scatter 1,488; python
+; benchmarks/z80_kernels.py --kept-means); fw_attend sets attention.s's at_kept for each head.
+; kv_values_kept 327 bytes (its two loops, kv_kept_store_words, 4 words a pass), fw_attend 25
+; more, fw_layer_kv 3 (the 128K's map).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
 ; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s;
 ; with MV_LOW_HLA, the 128K's since the eighteenth round, logitsraw.s's instead, on the rows' D >> 8): a coarse call
@@ -129,6 +137,16 @@ kv_keys:        .res 2 * KV_LAYER_BYTES
         .align 2                ; (kv_values_scatter steps within a word by its low byte)
 .endif
 kv_values:      .res 2 * KV_LAYER_BYTES
+.endif
+.ifdef AT_KEPT_MEANS
+KV_KEPT_LAYER_BYTES = 3 * FW_DIM
+.ifndef kv_kept_sums            ; (the program may place them: the 128K player's below $8000)
+        .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
+kv_kept_sums:   .res 2 * KV_KEPT_LAYER_BYTES    ; attention.s's kept sums of S(vl), [layer][dimension], 3 bytes each
+        .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
+kv_kept_first:  .res 2 * KV_KEPT_LAYER_BYTES    ; position 0's (kv_values_kept), in one page too
+.endif
+        .assert (kv_kept_sums & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept and at_kept_dimension step the kept sums by inc l"
 .endif
 .ifdef AT_PLANE_SCORES
 fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes; after the
@@ -371,6 +389,9 @@ fw_layer_kv:
         add hl,de
         ld de,fw_att
         ld b,FW_DIM
+.ifdef AT_KEPT_MEANS
+        jp kv_values_kept       ; (and attention.s's kept sums of S(vl))
+.endif
         ; (on into kv_values_scatter)
 
 ; kv_values_scatter - B words (a multiple of 4) from DE on into the value cache at HL,
@@ -419,6 +440,136 @@ kv_values_gather:
         dec a
         jr nz,@word
         ret
+
+.ifdef AT_KEPT_MEANS
+        .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
+                                ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
+                                ; 0's, DE' the sums it writes), B' = AT_SQ_PAGE
+        ld (@restore + 1),sp
+        ld sp,hl                ; SP pops the words
+        ex de,hl                ; HL = the cache
+        ld de,AT_DIMENSION_BYTES - 1
+        ld a,FW_DIM / 4
+@words:
+        ex af,af'               ; (the count: A' while A carries vl over)
+        .repeat 4
+        pop bc
+        ld (hl),c
+        inc l                   ; (a word never crosses a page: the cache and its dimensions are word aligned)
+        ld (hl),b
+        add hl,de
+        ld a,c
+        exx
+        ld c,a                  ; BC' = &S(vl)
+        ld a,(bc)
+        add a,(hl)
+.if from_first
+        ld (de),a
+        inc l                   ; (the kept sums and position 0's each lie in one page)
+        inc e
+        inc b
+        ld a,(bc)
+        adc a,(hl)
+        ld (de),a
+        inc l
+        inc e
+        dec b
+        ld a,(hl)
+        adc a,0
+        ld (de),a
+        inc e
+.else
+        ld (hl),a
+        inc l                   ; (the kept sums lie in one page)
+        inc b
+        ld a,(bc)
+        adc a,(hl)
+        ld (hl),a
+        inc l
+        dec b
+        jr nc,* + 3
+        inc (hl)                ; (the top byte: a sum of 20 squares fits 24 bits)
+.endif
+        inc l
+        exx
+        .endrepeat
+        ex af,af'
+        dec a
+        jp nz,@words
+@restore:
+        ld sp,0                 ; (patched)
+        .endmacro
+
+; kv_values_kept - kv_values_scatter for fw_layer_kv's position (HL, DE = fw_att, 32 words) that
+; also keeps attention.s's kept sums (AT_KEPT_MEANS): each of the layer's dimensions' sum of
+; S(vl) over positions 0..fw_pos (3 bytes, the low first, the layer fw_layer_index's 32
+; dimensions in order at kv_kept_sums + 96 layer), S(vl) added as each word is stored. Position
+; 0 starts the sums from 0 and leaves them in kv_kept_first; position 1, a turn's first computed
+; one, writes them from there (its own loop: position 0's sums read, the layer's written).
+; Clobbers AF, BC, DE, HL, AF', BC', DE', HL'.
+kv_values_kept:
+        ld a,i                  ; P/V = IFF2: were interrupts on? (off from here: SP pops the words,
+        push af                 ; the other register set holds the sums' pointers)
+        di
+        push de
+        ex de,hl                ; DE = the position's word of dimension 0
+        ld hl,kv_kept_sums      ; HL = the layer's sums
+        ld a,(fw_layer_index)
+        or a
+        jr z,@layer_found
+        ld l,(kv_kept_sums + KV_KEPT_LAYER_BYTES) & 255
+@layer_found:
+        ld a,(fw_pos)
+        cp 1
+        jp z,@from_first
+        ld (@copied + 1),hl
+        jr nc,@started
+        ld b,KV_KEPT_LAYER_BYTES ; position 0: from 0
+@clear:
+        ld (hl),0
+        inc l
+        djnz @clear
+        ld hl,(@copied + 1)
+@started:
+        push hl
+        exx
+        pop hl                  ; HL' walks the layer's sums
+        ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
+        exx
+        pop hl                  ; HL = fw_att
+        kv_kept_store_words 0
+        ld a,(fw_pos)
+        or a
+        jr nz,@done
+@copied:
+        ld hl,0                 ; (patched: the layer's sums) position 0's, for each turn's position 1
+        ld de,kv_kept_first - kv_kept_sums
+        ex de,hl
+        add hl,de
+        ex de,hl
+        ld bc,KV_KEPT_LAYER_BYTES
+        ldir
+@done:
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+@from_first:                    ; position 1: position 0's sums and its own into the sums
+        push hl
+        ld bc,kv_kept_first - kv_kept_sums
+        add hl,bc
+        push hl
+        exx
+        pop hl                  ; HL' walks position 0's sums
+        pop de                  ; DE' the layer's
+        ld b,AT_SQ_PAGE
+        exx
+        pop hl                  ; HL = fw_att
+        kv_kept_store_words 1
+        jp @done
+        .assert (kv_kept_first & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept steps position 0's sums by inc l"
+        .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
+.endif
 .else
         ld ix,(fw_layer)
         ld e,(ix+FD_KEYS)
@@ -494,6 +645,23 @@ fw_attend:
         or a
         call z,zx_page_data
 .endif
+.endif
+.ifdef AT_KEPT_MEANS
+        ld a,(fw_layer_index)   ; at_kept = kv_kept_sums + 24 (4 layer + head)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        ld l,a
+        add a,a
+        add a,l
+        add a,a
+        add a,a
+        add a,a
+        add a,kv_kept_sums & 255
+        ld (at_kept),a
+        ld a,kv_kept_sums >> 8
+        ld (at_kept + 1),a
 .endif
         call attend_head
 .ifdef AT_PLANE_SCORES

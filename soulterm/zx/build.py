@@ -78,6 +78,7 @@ COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 # fw_embed, FW_EMBED_APART): in bank 0 above $C000, after the matrices
 BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s", "logitsraw.s")     # (logitsraw.s: the logits' bound, eighteenth round)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
+KEPT_SUMS_BYTES = 3 * spec.N_LAYERS * spec.EMBED_DIM     # forward.s's kv_kept_sums (AT_KEPT_MEANS)
 # the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last two
 # positions (_start_in_key_cache)
 START_OVERLAY_BYTES = 2 * 2 * spec.EMBED_DIM
@@ -172,7 +173,10 @@ def _cold_end(sym: dict) -> int:
     end = sym["kv_keys"] + KEY_CACHE_BYTES
     if sym["kv_values"] == end:
         end += KEY_CACHE_BYTES
-    return sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
+    end = sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
+    if sym.get("kv_kept_sums", UNCONTENDED) < UNCONTENDED:    # (the 128K's AT_KEPT_MEANS sums: the cold part's last)
+        end = max(end, sym["kv_kept_first"] + KEPT_SUMS_BYTES)
+    return end
 
 
 def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False):
@@ -287,7 +291,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
-                  coarse_pairs: bool = True) -> str:
+                  coarse_pairs: bool = True, kept_means: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -340,7 +344,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     nineteenth round: since the twentieth round matvec.s's mv_pairs_routines, 399 bytes of code
     after forward.s, below $C000, where they move neither at_sq_table nor fw_h and fw_xn, and the
     coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
-    0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung.
+    0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung. `kept_means`: the 128K's
+    AT_KEPT_MEANS (attention.s's means walk off each dimension's kept sum of S(vl), twentieth
+    round: ~250 bytes of code below $C000 and forward.s's kv_kept_sums, 192 bytes in one page of
+    the cold part), with MV_COARSE_PAIRS's rung.
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -392,6 +399,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if in_page:
             options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
                            "asserts fw_h and fw_xn each within a page)")
+        if kept_means:
+            options.append("AT_KEPT_MEANS = 1        ; (attention.s's means off each dimension's kept sum of S(vl): "
+                           "forward.s's kv_kept_sums in the cold part)")
         if coarse_pairs:
             options.append("MV_COARSE_PAIRS = 1      ; (matvec.s's coarse pairs in A where they cannot carry: the "
                            "coarse matrices' column ranges in front of them)")
@@ -428,6 +438,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines.append(words_low)
     if banked and inverse_table:
         lines += rn_table_lines()     # (rmsnorm.s's, read once a norm: seen with any bank in)
+    if banked and kept_means:       # (attention.s's kept sums, in one page: read with any bank in)
+        lines += [f"        .res ((* & 255) > {256 - KEPT_SUMS_BYTES}) * (256 - (* & 255))",
+                  f"kv_kept_sums: .res 256     ; forward.s's kept sums of S(vl) (AT_KEPT_MEANS; {KEPT_SUMS_BYTES} bytes)",
+                  f"kv_kept_first: .res {KEPT_SUMS_BYTES}     ; and position 0's, a page on (records128.s's record_kept)"]
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
               # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
@@ -569,14 +583,16 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # ladder without it.
     rungs = ((True, True, True), (True, False, True), (True, True, False), (True, False, False),
              (False, True, False), (False, False, False))
+    # AT_KEPT_MEANS (twentieth round) with the first of them, then the ladder without it.
     rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
-    for coarse_pairs, unit_products, in_page, inverse_table in rungs:
+    rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
+    for kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
                                            unit_products=unit_products, inverse_table=inverse_table,
-                                           coarse_pairs=coarse_pairs))
+                                           coarse_pairs=coarse_pairs, kept_means=kept_means))
         except AsmError:
-            if (coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
+            if (kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
 
 
@@ -711,6 +727,11 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
+    if "kv_kept_sums" in sym:   # (attention.s's AT_KEPT_MEANS)
+        regions.append(Region("kept sums of S(vl) (attention's means, a layer's dimensions: forward.s's kv_kept_sums)",
+                              "kv-cache", sym["kv_kept_sums"], sym["kv_kept_sums"] + KEPT_SUMS_BYTES))
+        regions.append(Region("position 0's kept sums (a turn's position 1 starts from them: forward.s's kv_values_kept)",
+                              "kv-cache", sym["kv_kept_first"], sym["kv_kept_first"] + KEPT_SUMS_BYTES))
     cold_end = _cold_end(sym)
     if cold_end < sym["mv_vars"]:
         regions.append(Region(f"free (the cold part's end, below ${UNCONTENDED:04X})", "buffer", cold_end, sym["mv_vars"]))

@@ -63,6 +63,15 @@ FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table
 # past the stack's room by 18 bytes with matvec_ends.s (eighteenth round, zxends2)
 FAST_MEANS_ORIGIN = 0x5A00
 FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5900\n.org ${FAST_MEANS_ORIGIN:04X}"
+# attention.s's means with each dimension's sum of S(vl) kept as v enters the cache (the 128K's
+# since the twentieth round, build.py's first rungs): on the bench the kept sums after the value
+# cache, position 0's after AT_PLANE_SCORES's planes
+KEPT_MEANS = "AT_KEPT_MEANS = 1"
+KEPT_MEANS_OPTION = KEPT_MEANS + "\nkv_kept_first = $3F00\nkv_kept_sums = $5700"
+# the 128K's kernels on the bench with it: the code a page lower (its ~350 bytes more ran the forward
+# pass past the stack's room), the logits a page lower too
+FAST_MEANS_KEPT_OPTION = (FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5800\n.org ${FAST_MEANS_ORIGIN - 0x100:04X}\n"
+                          + KEPT_MEANS_OPTION)
 # attention.s's means with their narrow products through matvec's squares table and their own
 # division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
 TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"
@@ -77,7 +86,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
                           table_means: bool | None = None, packed: bool | None = None,
                           plane_scores: bool | None = None, coarse_top: bool | None = None,
-                          pair_slots: bool | None = None) -> str:
+                          pair_slots: bool | None = None, kept_means: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -93,7 +102,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     MV_PAIR_REWALK (a sparse second part's pairs from its first part's, nineteenth round); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
-    `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
+    `kept_means`: AT_KEPT_MEANS with AT_FAST_MEANS (the 128K player's first rungs since the
+    twentieth round, build.py; None: off, the kernels' bench with every tensor has no room for its
+    ~450 bytes, and with it the bench's code a page lower). `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
     48K, where it and MV_PAIR_SLOTS do not fit together and build.py takes the pairs, which gain
     more; a 48K with room for both has both)."""
     is_128k = model == "128k"
@@ -113,6 +124,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("AT_FAST_MEANS needs AT_FAST_SCORES or AT_PLANE_SCORES (interrupts off while a head runs)")
     if fast_means and table_means:
         raise ValueError("AT_TABLE_MEANS is the means without AT_FAST_MEANS")
+    kept_means = False if kept_means is None else kept_means
+    if kept_means and not fast_means:
+        raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
@@ -120,7 +134,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [RUNNER_UP_OPTION] * (is_128k or coarse)
                + [NARROW_JUMP_OPTION] * narrow_jump + [CLAMPED_UNIT_OPTION] * clamped_unit
                + [SHORT_SHIFTS_OPTION] * clamped_unit
-               + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
+               + [(FAST_MEANS_KEPT_OPTION if kept_means else FAST_MEANS_OPTION) if bench else FAST_MEANS,
+                  FAST_SQUARES_OPTION] * fast_means
+               + [KEPT_MEANS] * (kept_means and not bench)
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
                + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
@@ -264,6 +280,15 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
 # (20 positions, 4 heads, 8) keys and values, the head's output and AT_FAST_SCORES's key sums.
 HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS = 0xA000, 0xB000, 0xC000, 0xA100, 0xA200
 HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one layer's, [head][position])
+HEAD_KEPT = 0xA400              # AT_KEPT_MEANS's kept sums of the head's 8 dimensions (3 bytes each)
+
+
+def kept_sums(values, count: int) -> bytes:
+    """AT_KEPT_MEANS's kept sums (forward.s's kv_kept_sums) of `values` (positions, ..., dimensions),
+    each dimension's sum of S(v & 255) over the first `count` positions, 3 bytes each, the low first."""
+    low = np.asarray(values, dtype=np.int64)[:count] & 255
+    sums = (low * low).sum(axis=0).reshape(-1)
+    return bytes(int(total) >> shift & 255 for total in sums for shift in (0, 8, 16))
 
 
 def values_by_dimension(bench: Z80Bench) -> bool:
@@ -329,6 +354,9 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
             bench.poke_word(bench.sym(name), address)
     if "pl_planes" in bench.symbols:
         bench.poke_word(bench.sym("pl_planes"), HEAD_PLANES + bench.sym("PL_HEAD_BYTES") * head)
+    if "at_kept" in bench.symbols:              # (as forward.s's kv_kept_store leaves them)
+        bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count))
+        bench.poke_word(bench.sym("at_kept"), HEAD_KEPT)
     bench.poke(bench.sym("at_count"), [count])
     return t_states
 
@@ -591,6 +619,10 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
         cache = cache_at(bench, position)
         assert np.array_equal(cache[:, 0], state.keys[:, position].reshape(spec.N_LAYERS, -1)), position
         assert np.array_equal(cache[:, 1], state.values[:, position].reshape(spec.N_LAYERS, -1)), position
+        if "kv_kept_sums" in bench.symbols:     # (AT_KEPT_MEANS: each dimension's S(vl) over 0..position)
+            kept = b"".join(kept_sums(state.values[layer, :position + 1].reshape(position + 1, -1), position + 1)
+                            for layer in range(spec.N_LAYERS))
+            assert bench.peek(bench.sym("kv_kept_sums"), len(kept)) == kept, f"kept sums differ at position {position}"
         rows.append((position, tokens[position], routine, t_states))
         chosen = engine.next_token(want)
         if position + 1 == len(tokens) and chosen != spec.END:
