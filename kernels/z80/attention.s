@@ -240,8 +240,10 @@ AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
 exp_lut:
         .byte 255
 .ifdef AT_SHORT_EXP
+.ifndef AT_TABLE_MEANS
 .ifdef AT_KEYS_BY_SP
-        .assert 0, "AT_SHORT_EXP is the weights without AT_FAST_SCORES or AT_PLANE_SCORES"
+        .assert 0, "AT_SHORT_EXP is the weights of AT_TABLE_MEANS or the old ones, not the fast weights' loop"
+.endif
 .endif
         .repeat AT_EXP_ONES - 1, i
         .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
@@ -477,6 +479,7 @@ attend_head:
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
+.ifndef AT_TABLE_MEANS
 .ifdef AT_KEYS_BY_SP
 @weights:
         ; interrupts are off: SP walks the scores, max f's low three bytes are
@@ -548,14 +551,19 @@ attend_head:
         .assert (exp_lut & 255) + 127 <= 255, "the fast weights' loop reads exp_lut in one page"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the fast weights' loop steps at_lut by its low byte"
 @weights_done:
-.else
+.endif
+.endif
 .ifdef AT_TABLE_MEANS
         ; interrupts off from here to the head's end: SP walks the scores, then the means' v, IY
         ; sums S(w), the weights' place and sum in the other set (the 128K's loop, with the short
-        ; exp table, max f read where it is and S(w) for the means; @past and @far by the means)
+        ; exp table, max f read where it is and S(w) for the means; @past and @far by the means;
+        ; with AT_FAST_SCORES, the twentieth round's 48K option, the head turned them off already)
+@weights:
+.ifndef AT_KEYS_BY_SP
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
+.endif
         ld (@stack + 1),sp      ; attend_head's SP, for the means to come back to
         ld sp,at_scores
         exx
@@ -610,6 +618,7 @@ attend_head:
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the weights' loop steps at_lut by its low byte"
 @weights_done:
 .else
+.ifndef AT_KEYS_BY_SP
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
         ld d,h
@@ -2336,9 +2345,11 @@ pl_tables:      .res 64        ; (each table's T[0] stays 0: pl_group_tables nev
 ; The attention exp table (at_exp_table, above).
 .ifndef AT_FAST_MEANS                   ; (with it: beside at_lut, after the means' table)
 .ifdef AT_KEYS_BY_SP
+.ifndef AT_TABLE_MEANS                  ; (its weights' loop adds the index in 16 bits)
         .if (* & 255) > 128
         .res 256 - (* & 255)    ; in one page: the fast weights' loop indexes it by its low byte
         .endif
+.endif
 .endif
         at_exp_table
 .endif

@@ -122,10 +122,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [SHORT_SHIFTS_OPTION] * clamped_unit
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
-               + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
+               + [SHORT_EXP_OPTION] * (not is_128k and (table_means or not (fast_scores or plane_scores)))
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
                + [PAIR_REWALK_OPTION] * (pair_slots and sparse)
-               + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores))
+               + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
