@@ -13,16 +13,18 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS,
+from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS,
                                      HEAD_VALUES, SHORT_EXP_OPTION, TABLE_MEANS_OPTION, Z80Bench, load_head,
                                      run_head, store_keys)
 
 Q, KEYS, VALUES, OUT, SUMS = HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS
 # attend_head's options in the 48K player (build.py: the shipped soul's unit gains leave mul16s8u out)
+# (and with AT_FAST_SCORES its at_fast_prepare in a loop)
 ATTENTION_48K = "\n".join([TABLE_MEANS_OPTION, SHORT_EXP_OPTION, "AT_DIVIDE_UNROLLED = 1", "RN_UNIT_GAIN_BITS = 6"])
 FAST_OPTION_SETS = {"alone": FAST_SCORES_OPTION,
-                    "48k": FAST_SCORES_OPTION + "\n" + ATTENTION_48K,
-                    "48k fast means": "\n".join([FAST_SCORES_OPTION, FAST_MEANS_OPTION, "RN_UNIT_GAIN_BITS = 6"])}
+                    "48k": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, ATTENTION_48K]),
+                    "48k fast means": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_MEANS_OPTION,
+                                                  "RN_UNIT_GAIN_BITS = 6"])}
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,7 @@ def any_fast_bench(request):
     """AT_FAST_SCORES alone, with the 48K's attention options, and with the 48K's and AT_FAST_MEANS."""
     bench = Z80Bench(options=FAST_OPTION_SETS[request.param])
     assert ("attend_head@past" in bench.symbols) == (request.param == "48k")     # (the table means' weights)
+    assert ("at_fast_prepare@piece" in bench.symbols) == (request.param != "alone")   # (the pieces' loop)
     return bench
 
 

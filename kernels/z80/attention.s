@@ -1195,35 +1195,22 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         at_fast_variables
 .endif
 
-; at_fast_prepare - HL = a head's q (8 words). C: every q fits (qh = (q + 127) >> 8
-; in -15..15, q in -3967..3968): the dims are patched with its pieces and -Cq into
-; the keys' loop; NC: not (the dims patched with what the pieces made of it). Runs with
-; interrupts off (SP walks q). Its pieces do not check q's range: the OR of every
-; qh - 1 + 8 below 16 (the dims' narrow mode) holds only for q's high bytes in -8..8,
-; and a head past it (seldom) takes at_fast_wide_q's check after the loop.
-; Clobbers AF, BC, DE, HL, IX, IYL and the other set.
-at_fast_prepare:
-        ld (at_fast_sp),sp
-        ld sp,hl
-        exx
-        ld hl,0                 ; IYL:H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
-        ld d,MV_SQ_PAGE         ; D'E' and B'C' read S(n)'s low and high planes
-        ld b,MV_SQ_PAGE + 2     ; (S(n) at MV_SQ_PAGE * 256 + n + 127)
-        exx
-        .byte $FD,$2E,0         ; ld iyl,0 (IY is free until the keys' loop)
-        ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
-        ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
-        ; one piece a dimension, unrolled: its 8 patches are absolute stores
-        ; (13 T-states, not 19 through IX), and no loop count or pointer step
-        .repeat AT_HEAD_DIM, dim
+        .macro at_dim_patch field, dim  ; A into a dimension's displacement: dim's (absolute),
+        .if dim < 0                     ; or (dim < 0) the loop's, IX at the dimension's code
+        ld (ix+field),a
+        .else
+        ld (at_dims + dim * AT_DIM_SIZE + field),a
+        .endif
+        .endmacro
+        .macro at_fast_piece dim        ; q[d]'s pieces into dimension dim's reads, onto sum q, U and B
         pop de                  ; q = 256 qh + ql, ql in -127..128
         add hl,de
         ld a,e
         dec a                   ; ql - 1 (q's low byte - 1)
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L1),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L2),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L3),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L4),a
+        at_dim_patch AT_DIM_L1, dim
+        at_dim_patch AT_DIM_L2, dim
+        at_dim_patch AT_DIM_L3, dim
+        at_dim_patch AT_DIM_L4, dim
         xor $80                 ; S(ql)'s index
         exx
         ld e,a
@@ -1246,9 +1233,9 @@ at_fast_prepare:
         ld b,a
         ld a,c
         sub 8                   ; qh - 1
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H1),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H2),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H3),a
+        at_dim_patch AT_DIM_H1, dim
+        at_dim_patch AT_DIM_H2, dim
+        at_dim_patch AT_DIM_H3, dim
         xor $80                 ; S(qh)'s index: S(qh) < 256 for qh in -15..15, its low plane
         exx                     ; alone (a head with another qh takes the old dot)
         ld e,a
@@ -1258,7 +1245,44 @@ at_fast_prepare:
         jp nc,* + 5
         .byte $FD,$2C           ; inc iyl
         exx
+        .endmacro
+
+; at_fast_prepare - HL = a head's q (8 words). C: every q fits (qh = (q + 127) >> 8
+; in -15..15, q in -3967..3968): the dims are patched with its pieces and -Cq into
+; the keys' loop; NC: not (the dims patched with what the pieces made of it). Runs with
+; interrupts off (SP walks q). Its pieces do not check q's range: the OR of every
+; qh - 1 + 8 below 16 (the dims' narrow mode) holds only for q's high bytes in -8..8,
+; and a head past it (seldom) takes at_fast_wide_q's check after the loop.
+; Clobbers AF, BC, DE, HL, IX, IYL (IY with AT_FAST_PREPARE_LOOP) and the other set.
+at_fast_prepare:
+        ld (at_fast_sp),sp
+        ld sp,hl
+        exx
+        ld hl,0                 ; IYL:H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
+        ld d,MV_SQ_PAGE         ; D'E' and B'C' read S(n)'s low and high planes
+        ld b,MV_SQ_PAGE + 2     ; (S(n) at MV_SQ_PAGE * 256 + n + 127)
+        exx
+        .byte $FD,$2E,0         ; ld iyl,0 (IY is free until the keys' loop)
+        ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
+        ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
+.ifdef AT_FAST_PREPARE_LOOP
+        ; (the 48K's, twentieth round: for room) one piece a pass, its 7 patches through IX
+        ; (19 T-states, not 13), IYH counting: ~85 T-states a dimension more, ~525 bytes fewer
+        ld ix,at_dims
+        .byte $FD,$26,AT_HEAD_DIM ; ld iyh,AT_HEAD_DIM
+@piece:
+        at_fast_piece -1
+        ld de,AT_DIM_SIZE
+        add ix,de
+        .byte $FD,$25           ; dec iyh
+        jp nz,@piece
+.else
+        ; one piece a dimension, unrolled: its 8 patches are absolute stores
+        ; (13 T-states, not 19 through IX), and no loop count or pointer step
+        .repeat AT_HEAD_DIM, dim
+        at_fast_piece dim
         .endrepeat
+.endif
         ld a,b                  ; every qh - 1 in -8..7? (then q's high bytes are in -8..8: in range)
         cp 16
         jp nc,at_fast_wide_q    ; (seldom) q's range, and the dims full

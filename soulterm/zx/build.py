@@ -287,7 +287,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
-                  coarse_pairs: bool = True) -> str:
+                  coarse_pairs: bool = True, fast_scores: bool = False, key_sums: int | None = None) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -352,8 +352,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_apart:     # (logitsraw.s first: vecops.s's end label would share fw_logits_bound's address)
         bank_0_files.sort(key="logitsraw.s".__ne__)
     in_bank = _words_in_bank(tokenizer, word_list, model)
+    fast_scores = fast_scores and coarse and not banked
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
-                                     coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
+                                     coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
+                                     fast_scores=True if fast_scores else None),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -368,6 +370,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
     if unrolled and coarse and not banked:
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
+    if fast_scores and key_sums is not None:
+        options.append(f"kv_key_sums = ${key_sums:04X}     ; (attention.s's key sums, run-time only: where the layout "
+                       "has room for them, outside the program)")
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)     # (both players have RN_SHORT_SHIFTS)
     if gain_bits is not None:
         options.append(f"RN_UNIT_GAIN_BITS = {gain_bits}   ; (every norm's gains 2^{gain_bits}: rmsnorm.s "
@@ -480,6 +485,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     else:
         lines += [words_top, f'.assert sp_words_end == ${TOP:04X} || sp_word_bits_rest == sp_words_low_end, '
                              f'"the word list\'s top part must end at ${TOP - 1:04X}: sp_bits goes on below there"']
+    if fast_scores and key_sums is not None:     # (the key sums' room is the layout's to give: checked here)
+        lines.append(f'.assert kv_key_sums >= $4000 && (kv_key_sums + 2 * KV_SUMS_LAYER_BYTES <= ${ORIGIN:04X} || '
+                     f'kv_key_sums >= *) && (kv_key_sums + 2 * KV_SUMS_LAYER_BYTES <= fw_logits || kv_key_sums >= '
+                     f'fw_logits + 2 * FW_VOCAB), "the key sums (kv_key_sums) must lie in RAM outside the program and '
+                     f'the logits"')
     return "\n".join(lines) + "\n"
 
 
