@@ -93,6 +93,12 @@ EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s r
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
 assert EMBED_BANK in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
+# the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
+# on the tape): an address the layout gives them outside the program (a part of the screen the player
+# does not use), or None to keep them in the program after the value cache, above UNCONTENDED
+KEY_SUMS_48K: int | None = None
+# the 48K's option sets, (pairs, coarse_top, unrolled) in order, each tried first with the fast scores
+RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (False, True, False), (False, False, False))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -159,6 +165,12 @@ class SpectrumBuild:
     @property
     def free_bytes(self) -> int:
         return self.free_top + self.free_cold
+
+    @property
+    def fast_scores(self) -> bool:
+        """Whether the player has attention's scores through the squares table (AT_FAST_SCORES: the
+        48K's first rung where it fits, twentieth round; the 128K has its bit planes)."""
+        return "at_key_sums" in self.program.symbols
 
     @property
     def coarse(self) -> bool:
@@ -559,11 +571,12 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     RN_UNIT_GAIN_BITS, the vectors soul's 48K (whose calls are mostly full anyway) for MV_COARSE
     alone. Never any of them without MV_COARSE."""
     if model == "48k":
-        for pairs, coarse_top, unrolled in ((True, True, True), (True, True, False), (True, False, False),
-                                            (False, True, False), (False, False, False)):
-            if coarse_fits(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled):
-                return _assemble_48k(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs,
-                                     unrolled=unrolled)
+        for fast_scores in (True, False):
+            for pairs, coarse_top, unrolled in RUNGS_48K:
+                if coarse_fits(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled,
+                               fast_scores=fast_scores):
+                    return _assemble_48k(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs,
+                                         unrolled=unrolled, fast_scores=fast_scores)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
@@ -587,8 +600,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
-                  pairs: bool = True, unrolled: bool = True):
-    choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled)
+                  pairs: bool = True, unrolled: bool = True, fast_scores: bool = False):
+    choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
+                  key_sums=KEY_SUMS_48K)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -596,14 +610,14 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 
 
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
-                unrolled: bool = False) -> bool:
+                unrolled: bool = False, fast_scores: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
-    with `pairs`, AT_DIVIDE_UNROLLED with `unrolled`; its layout: vecops.s and the biases below
-    UNCONTENDED too) fits: the kernels and matrices below $FFFF and the word list in what they
-    and the cold part leave."""
+    with `pairs`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
+    sums at KEY_SUMS_48K; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
+    kernels and matrices below $FFFF and the word list in what they and the cold part leave."""
     try:
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
-                                       unrolled=unrolled))
+                                       unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
