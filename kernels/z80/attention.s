@@ -558,8 +558,9 @@ attend_head:
         ; sums S(w), the weights' place and sum in the other set (the 128K's loop, with the short
         ; exp table, max f read where it is and S(w) for the means; @past and @far by the means;
         ; with AT_FAST_SCORES, the twentieth round's 48K option, the head turned them off already)
+.ifdef AT_KEYS_BY_SP
 @weights:
-.ifndef AT_KEYS_BY_SP
+.else
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
