@@ -13,18 +13,19 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS,
+from soulterm.zx.kernelbench import (DIMS_JR_OPTION, FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SCORES_OPTION,
+                                     HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS,
                                      HEAD_VALUES, SHORT_EXP_OPTION, TABLE_MEANS_OPTION, Z80Bench, load_head,
                                      run_head, store_keys)
 
 Q, KEYS, VALUES, OUT, SUMS = HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS
 # attend_head's options in the 48K player (build.py: the shipped soul's unit gains leave mul16s8u out)
-# (and with AT_FAST_SCORES its at_fast_prepare in a loop)
+# (and with AT_FAST_SCORES its at_fast_prepare in a loop, its dims' carry tests by jr)
 ATTENTION_48K = "\n".join([TABLE_MEANS_OPTION, SHORT_EXP_OPTION, "AT_DIVIDE_UNROLLED = 1", "RN_UNIT_GAIN_BITS = 6"])
 FAST_OPTION_SETS = {"alone": FAST_SCORES_OPTION,
-                    "48k": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, ATTENTION_48K]),
-                    "48k fast means": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_MEANS_OPTION,
-                                                  "RN_UNIT_GAIN_BITS = 6"])}
+                    "48k": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, DIMS_JR_OPTION, ATTENTION_48K]),
+                    "48k fast means": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, DIMS_JR_OPTION,
+                                                  FAST_MEANS_OPTION, "RN_UNIT_GAIN_BITS = 6"])}
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +39,8 @@ def any_fast_bench(request):
     bench = Z80Bench(options=FAST_OPTION_SETS[request.param])
     assert ("attend_head@past" in bench.symbols) == (request.param == "48k")     # (the table means' weights)
     assert ("at_fast_prepare@piece" in bench.symbols) == (request.param != "alone")   # (the pieces' loop)
+    assert bench.symbols["AT_DIM_SIZE"] == (53 if request.param == "alone" else 51)    # (jp nc or jr nc)
+    assert ("at_dims_h4" in bench.symbols) == (request.param == "alone")
     return bench
 
 

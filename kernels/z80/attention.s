@@ -1052,7 +1052,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,(ix+0)             ; (H1: qh - 1)
         ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
         add hl,de
+.ifdef AT_DIMS_JR
+        jr nc,* + 3
+.else
         jp nc,* + 4             ; (jp: 10 T-states without the carry, the usual case; jr's 12)
+.endif
         inc c
         exx
         ld e,(ix+0)             ; (L1: ql - 1)
@@ -1070,7 +1074,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,(ix+0)             ; (L3)
         ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
         add hl,de
+.ifdef AT_DIMS_JR
+        jr nc,* + 3
+.else
         jp nc,* + 4
+.endif
         inc c
         .endrepeat
         .assert * - @dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
@@ -1175,15 +1183,20 @@ at_fast_total   = attend_head@fast_total
 ; checks it when a piece is not narrow) takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
 AT_FAST_QH_TOP  = 15            ; qh = (q + 127) >> 8 in -15..15: q in -3967..3968
-AT_DIM_SIZE     = 53            ; bytes of a dimension's reads (at_dims)
-AT_DIM_L1       = 22            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
-AT_DIM_L2       = 25
-AT_DIM_L3       = 44
-AT_DIM_L4       = 47
+.ifdef AT_DIMS_JR                       ; (the 48K's, twentieth round: 16 bytes fewer, ~2 T-states
+AT_DIM_CARRY    = 2                     ; more a carry test, `jr nc` instead of `jp nc`)
+.else
+AT_DIM_CARRY    = 3             ; the bytes of a dimension's two carry tests' jumps
+.endif
+AT_DIM_SIZE     = 47 + 2 * AT_DIM_CARRY ; bytes of a dimension's reads (at_dims): 53 (51)
+AT_DIM_L1       = 19 + AT_DIM_CARRY     ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 22 + AT_DIM_CARRY
+AT_DIM_L3       = 41 + AT_DIM_CARRY
+AT_DIM_L4       = 44 + AT_DIM_CARRY
 AT_DIM_H1       = 10
 AT_DIM_H2       = 13
-AT_DIM_H3       = 35
-AT_DIM_H4       = 40
+AT_DIM_H3       = 32 + AT_DIM_CARRY
+AT_DIM_H4       = 37 + AT_DIM_CARRY
 
         .macro at_fast_variables        ; here, or after the means' table (the code before it keeps its page)
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
@@ -1237,6 +1250,9 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         at_dim_patch AT_DIM_H1, dim
         at_dim_patch AT_DIM_H2, dim
         at_dim_patch AT_DIM_H3, dim
+        .if dim < 0                     ; (the loop's H4 too, whether the dims run full or narrow,
+        at_dim_patch AT_DIM_H4, dim     ; where it is `cp`'s operand: no at_dims_h4)
+        .endif
         xor $80                 ; S(qh)'s index: S(qh) < 256 for qh in -15..15, its low plane
         exx                     ; alone (a head with another qh takes the old dot)
         ld e,a
@@ -1268,7 +1284,8 @@ at_fast_prepare:
         ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
 .ifdef AT_FAST_PREPARE_LOOP
         ; (the 48K's, twentieth round: for room) one piece a pass, its 7 patches through IX
-        ; (19 T-states, not 13), IYH counting: ~85 T-states a dimension more, ~525 bytes fewer
+        ; (19 T-states, not 13) and H4 with them (no at_dims_h4), IYH counting: ~100 T-states a
+        ; dimension more, ~470 bytes fewer
         ld ix,at_dims
         .byte $FD,$26,AT_HEAD_DIM ; ld iyh,AT_HEAD_DIM
 @piece:
@@ -1292,7 +1309,9 @@ at_fast_prepare:
         cp 16                   ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
         sbc a,a                 ; $FF: narrow (C), 0: full (NC; at_wide_keys is 0 or 16 and more)
 @full_h4:                       ; (at_fast_wide_q: A = 0, NC)
+.ifndef AT_FAST_PREPARE_LOOP
         call nc,at_dims_h4      ; full: the fourth square's high plane reads at H4 = H3
+.endif
 @dims_mode:
         cp 0                    ; (patched: the dims' mode, at_dims_toggle)
         call nz,at_dims_toggle  ; (seldom: the shipped soul's heads are almost all narrow)
@@ -1352,6 +1371,7 @@ at_fast_wide_q:
         xor a                   ; the dims full (NC)
         jp at_fast_prepare@full_h4
 
+.ifndef AT_FAST_PREPARE_LOOP          ; (its loop patches H4 with H1..H3)
 ; at_dims_h4 - the full dims' H4 (the fourth square's high plane) = H3 for each dimension:
 ; at_fast_prepare patches H1..H3 only (a narrow head's H4 is `cp`'s operand, never read).
 ; Keeps A and HL; clobbers BC, DE.
@@ -1370,6 +1390,7 @@ at_dims_h4:
         djnz @dim
         pop hl
         ret
+.endif
 
 .endif
 
