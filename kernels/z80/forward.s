@@ -471,10 +471,8 @@ fw_attend:
         inc a
         ld (at_count),a
 .ifdef AT_FAST_SCORES
-        ld a,(fw_head)          ; at_sums = kv_key_sums + layer * 320 + head * 4
-        add a,a
-        add a,a
-        call fw_sums_of_layer
+        ld hl,(at_keys)         ; at_sums = kv_key_sums + layer * 320 + head * 4
+        call fw_sums_at
         ld (at_sums),hl
 .endif
 .ifdef AT_PLANE_SCORES
@@ -633,40 +631,32 @@ fw_norm:
 ; fw_key_sums - the key sums (KS, attention.s) of the 4 heads of the keys just
 ; stored at this position: the slot at the stack's second word.
 fw_key_sums:
-        ld a,(fw_pos)
-        add a,a
-        add a,a                 ; pos * 4 (the sums' position stride is 16: four times this)
-        ld l,a
-        ld h,0
-        add hl,hl
-        add hl,hl
-        ld a,l                  ; (A = its low byte, H its high: fw_sums_of_layer adds the rest)
-        ld c,h
-        call fw_sums_of_layer
-        ld a,c
-        add a,h
-        ld h,a
-        ex de,hl
         ld hl,2
         add hl,sp
         ld a,(hl)
         inc hl
         ld h,(hl)
         ld l,a                  ; HL = the slot
+        push hl
+        call fw_sums_at
+        ex de,hl
+        pop hl
         jp at_key_sums
 
-; fw_sums_of_layer - HL = kv_key_sums + the layer's 320 bytes (fw_layer_index) + A.
-fw_sums_of_layer:
-        ld l,a
-        ld h,0
+; fw_sums_at - HL = a key's sums for HL = the key (its layer, position and head's words in the
+; key cache): kv_key_sums + (HL - kv_keys) / 4, the sums' [layer][position][head] of 4 bytes
+; where the cache's are of 16 (the layer descriptors' caches: kv_keys + layer * KV_LAYER_BYTES).
+fw_sums_at:
+        ld de,-kv_keys
+        add hl,de
+        .repeat 2
+        srl h
+        rr l
+        .endrepeat
         ld de,kv_key_sums
         add hl,de
-        ld a,(fw_layer_index)
-        or a
-        ret z
-        ld de,KV_SUMS_LAYER_BYTES
-        add hl,de
         ret
+        .assert KV_LAYER_BYTES == 4 * KV_SUMS_LAYER_BYTES && KV_POSITION_BYTES == 4 * AT_SUMS_STRIDE && FW_HEAD_BYTES == 4 * 4, "the key sums are the key cache's layout by a quarter"
 .endif
 
 .ifdef AT_PLANE_SCORES
