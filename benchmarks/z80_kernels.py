@@ -29,7 +29,7 @@ import numpy as np
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
-from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, DIMS_JR_OPTION, FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION,
+from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_SMALL_OPTION, FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION,
                                      FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
                                      HEAD_OUT, PLANE_SCORES_OPTION, SHORT_EXP_OPTION, SHORT_SHIFTS_OPTION,
                                      TABLE_MEANS_OPTION, Z80Bench, load_head, run_head)
@@ -69,9 +69,9 @@ def fast_scores() -> None:
         print(f"attend_head at {count:2}  {np.mean(costs['means']):>10,.0f} T-states with AT_FAST_MEANS too, "
               f"{np.mean(costs['fast']):,.0f} with AT_FAST_SCORES alone (v in -256..255)")
     # the 48K's form (twentieth round): with its AT_TABLE_MEANS, AT_SHORT_EXP and unrolled division, the
-    # pieces' loop and the dims' jr (AT_FAST_PREPARE_LOOP, AT_DIMS_JR), against the 48K's attention without
+    # pieces' loop and the dims' jr (AT_FAST_PREPARE_LOOP, AT_FAST_SMALL), against the 48K's attention without
     attention_48k = "\n".join([TABLE_MEANS_OPTION, SHORT_EXP_OPTION, "AT_DIVIDE_UNROLLED = 1"])
-    small = Z80Bench(options="\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, DIMS_JR_OPTION, attention_48k]))
+    small = Z80Bench(options="\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION, attention_48k]))
     old_dot = Z80Bench(options=attention_48k)
     for count in (1, 20):
         costs = {"small": [], "old": []}

@@ -1052,7 +1052,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,(ix+0)             ; (H1: qh - 1)
         ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
         add hl,de
-.ifdef AT_DIMS_JR
+.ifdef AT_FAST_SMALL
         jr nc,* + 3
 .else
         jp nc,* + 4             ; (jp: 10 T-states without the carry, the usual case; jr's 12)
@@ -1074,7 +1074,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,(ix+0)             ; (L3)
         ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
         add hl,de
-.ifdef AT_DIMS_JR
+.ifdef AT_FAST_SMALL
         jr nc,* + 3
 .else
         jp nc,* + 4
@@ -1183,8 +1183,8 @@ at_fast_total   = attend_head@fast_total
 ; checks it when a piece is not narrow) takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
 AT_FAST_QH_TOP  = 15            ; qh = (q + 127) >> 8 in -15..15: q in -3967..3968
-.ifdef AT_DIMS_JR                       ; (the 48K's, twentieth round: 16 bytes fewer, ~2 T-states
-AT_DIM_CARRY    = 2                     ; more a carry test, `jr nc` instead of `jp nc`)
+.ifdef AT_FAST_SMALL                       ; (the 48K's, twentieth round: 16 bytes fewer, ~2 T-states more
+AT_DIM_CARRY    = 2                     ; a carry test, `jr nc` for `jp nc`; at_key_sums's 3 jumps too)
 .else
 AT_DIM_CARRY    = 3             ; the bytes of a dimension's two carry tests' jumps
 .endif
@@ -1772,7 +1772,11 @@ at_key_sums:
         ld e,(ix-1)
         ld d,(iy-1)
         add hl,de
+.ifdef AT_FAST_SMALL
+        jr nc,@low_added
+.else
         jp nc,@low_added        ; (jp: 10 T-states either way; the carry is seldom)
+.endif
         exx
         inc c
         exx
@@ -1787,7 +1791,11 @@ at_key_sums:
         ld a,l                  ; S(wh) <= 64 here: its low plane alone
         add a,(ix-1)
         ld l,a
+.ifdef AT_FAST_SMALL
+        jr nc,@high_added
+.else
         jp nc,@high_added
+.endif
         inc h
         jr nz,@high_added
         inc b
@@ -1795,7 +1803,11 @@ at_key_sums:
         exx
         ex af,af'
         dec a
+.ifdef AT_FAST_SMALL
+        jr nz,@dim
+.else
         jp nz,@dim
+.endif
         ld a,h                  ; KN = C':H:L + 256 B':H':L': k0 = L, k1..k3 into L', H', B'
         exx
         add a,l
@@ -1806,29 +1818,25 @@ at_key_sums:
         ld a,b
         adc a,0
         ld b,a
-        exx
-        ld de,(at_sums_row)     ; KS = KN + 256 KN
-        ld a,l
-        ld (de),a
-        inc de
-        exx
-        add a,l
-        exx
-        ld (de),a
-        inc de
+        ld de,(at_sums_row)     ; KS = KN + 256 KN through D'E' (free here)
         exx
         ld a,l
-        adc a,h
         exx
+        ld (de),a               ; k0
+        inc de
+        add a,l                 ; k0 + k1
         ld (de),a
         inc de
-        exx
+        ld a,l
+        adc a,h                 ; k1 + k2
+        ld (de),a
+        inc de
         ld a,h
-        adc a,b
-        exx
+        adc a,b                 ; k2 + k3
         ld (de),a
         inc de
         ld (at_sums_row),de
+        exx
         ld hl,at_fast_keep
         dec (hl)
         jp nz,@head

@@ -69,7 +69,8 @@ TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"
 SHORT_EXP_OPTION = "AT_SHORT_EXP = 1"   # attention.s's exp table without its run of 1s (the 48K's, for room)
 # attention.s's at_fast_prepare in a loop, not unrolled (the 48K's fast scores, for room: twentieth round)
 FAST_PREPARE_LOOP_OPTION = "AT_FAST_PREPARE_LOOP = 1"
-DIMS_JR_OPTION = "AT_DIMS_JR = 1"   # ... and its dims' carry tests by jr nc, not jp nc (16 bytes fewer)
+# ... and its smaller forms: jr nc for jp nc (the dims, at_key_sums), max f kept in at_max (the keys loop)
+FAST_SMALL_OPTION = "AT_FAST_SMALL = 1"
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -98,7 +99,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
     `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
     48K, where it and MV_PAIR_SLOTS do not fit together and build.py takes the pairs, which gain
-    more; a 48K with room for both has both). `prepare_loop`: AT_FAST_PREPARE_LOOP and AT_DIMS_JR with
+    more; a 48K with room for both has both). `prepare_loop`: AT_FAST_PREPARE_LOOP and AT_FAST_SMALL with
     AT_FAST_SCORES (None: the 48K's, for room, twentieth round)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
@@ -127,7 +128,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [FAST_MEANS_OPTION if bench else FAST_MEANS, FAST_SQUARES_OPTION] * fast_means
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
                + [SHORT_EXP_OPTION] * (not is_128k and (table_means or not (fast_scores or plane_scores)))
-               + [FAST_PREPARE_LOOP_OPTION, DIMS_JR_OPTION] * (fast_scores and (not is_128k if prepare_loop is None
+               + [FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION] * (fast_scores and (not is_128k if prepare_loop is None
                                                                                   else prepare_loop))
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
                + [PAIR_REWALK_OPTION] * (pair_slots and sparse)
