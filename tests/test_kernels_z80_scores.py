@@ -259,8 +259,9 @@ def check_score_probes(options: str, summed_label: str):
     return scores
 
 
-def test_the_tuis_score_probes_read_the_fast_scores():
-    check_score_probes(FAST_SCORES_OPTION, "attend_head@summed")
+@pytest.mark.parametrize("options", ["alone", "48k"])
+def test_the_tuis_score_probes_read_the_fast_scores(options):
+    check_score_probes(FAST_OPTION_SETS[options], "attend_head@summed")
 
 
 def test_the_fast_scores_leave_interrupts_as_they_found_them(any_fast_bench):

@@ -995,11 +995,18 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         add a,a
         add a,at_scores & 255
         ld (@fast_end + 1),a    ; the score's low byte past the last key
+.ifdef AT_FAST_SMALL
+        ld hl,$FF00             ; max f starts at -65536 ($FF0000), at or below every f here,
+        ld (at_max+1),hl        ; in at_max
+        xor a
+        ld (at_max),a
+.else
         xor a                   ; max f starts at -65536 ($FF0000), at or below every f here
         ld (@fast_max_0 + 1),a
         ld (@fast_max_1 + 1),a
         dec a
         ld (@fast_max_2 + 1),a
+.endif
         exx
         ld b,at_scores & 255    ; B' = the score's low byte (the scores lie in one page)
         exx
@@ -1129,6 +1136,23 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (hl),e
         inc l
         ld b,l
+.ifdef AT_FAST_SMALL
+        ld hl,at_max            ; f - max f so far < 0? then max stays (24 bits: |f| <= 2^16)
+        ld a,d
+        sub (hl)
+        inc hl
+        ld a,c
+        sbc a,(hl)
+        inc hl
+        ld a,e
+        sbc a,(hl)
+        jp m,@fast_smaller
+        ld (hl),e               ; f is the new max
+        dec hl
+        ld (hl),c
+        dec hl
+        ld (hl),d
+.else
         ld a,d                  ; f - max f so far < 0? then max stays (24 bits: |f| <= 2^16)
 @fast_max_0:
         sub 0                   ; (patched: max f's three bytes)
@@ -1145,6 +1169,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (@fast_max_1 + 1),a
         ld a,e
         ld (@fast_max_2 + 1),a
+.endif
 @fast_smaller:
         ld a,b
 @fast_end:
@@ -1155,12 +1180,16 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld sp,hl
         jp nz,@fast_key
         ld sp,(at_fast_sp)
+.ifdef AT_FAST_SMALL
+        ld a,(at_max+2)         ; at_max sign-extended
+.else
         ld a,(@fast_max_0 + 1)  ; at_max = max f, sign-extended
         ld (at_max),a
         ld a,(@fast_max_1 + 1)
         ld (at_max+1),a
         ld a,(@fast_max_2 + 1)
         ld (at_max+2),a
+.endif
         ld (at_max+3),a
         jp @weights
         .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "the fast scores keep at_scores' low byte in B': it must lie in one page"
