@@ -69,8 +69,10 @@
 ; table's positions up to it, then all of them again). 120 bytes more than without them here
 ; (fifteenth round); arith.s 113 fewer.
 ;
-; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
-; docs/spectrum.md, "Attention's scores through the squares table") takes a
+; AT_FAST_SCORES (an assembler option, the 128K player's before its bit planes; since the
+; twentieth round the first rung of the 48K's ladder, build.py, where it fits: docs/spectrum.md,
+; "Attention's scores through the squares table", "Twentieth round: the fast scores in the 48K's
+; options") takes a
 ; head's scores through matvec's squares table when every q is in -3967..3968 (section at
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
@@ -86,8 +88,9 @@
 ; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
-; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,393 for a position's 4 heads
-; (8,481 before the sixteenth round's narrow S(wh) from one plane, 7,809 before it kept at_wide_keys). It
+; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,329 for a position's 4 heads
+; (7,393 before the twentieth round's KS store in the other set; 8,481 before the sixteenth round's
+; narrow S(wh) from one plane, 7,809 before it kept at_wide_keys). It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
 ; the head's fast loop 98 and its entry 22, variables 12; since the fifteenth
@@ -99,6 +102,15 @@
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
+; With the 48K's options (twentieth round): AT_TABLE_MEANS's weights' loop (the fast one's max
+; patched in, the exp table in a page, left out: the short exp table stays), the old dot's
+; four bytes' add as the fallback, and for room AT_FAST_PREPARE_LOOP (at_fast_prepare's pieces in
+; a loop through IX, H4 patched with them: 473 bytes fewer) and AT_FAST_SMALL (jr nc for jp nc in
+; the dims and at_key_sums, max f in at_max in the keys' loop: 58 fewer): 1,008 bytes more
+; than the 48K's attention.s (1,525 unrolled), forward.s 46 (fw_sums_at) and the key sums' 640
+; where the build places them (KEY_SUMS_48K); attend_head 16,211 for one position and 89,172 for
+; 20 against 15,614 and 164,197 with the 48K's old dot (python benchmarks/z80_kernels.py
+; --fast-scores: q, k in -2048..2047, v in -256..255).
 ;
 ; AT_PLANE_SCORES (an assembler option instead of AT_FAST_SCORES, the 128K player's since
 ; the sixteenth round: docs/spectrum.md, "Sixteenth round: the scores by bit planes, in the
@@ -233,7 +245,8 @@ AT_DST          = at_dst
 .endif
         .endmacro
 
-; AT_SHORT_EXP (the 48K's, for room; not with AT_FAST_SCORES, whose weights read all 128)
+; AT_SHORT_EXP (the 48K's, for room; not with the fast weights' loop, AT_FAST_SCORES or
+; AT_PLANE_SCORES without AT_TABLE_MEANS, which reads all 128)
 ; stores LUT[0..AT_EXP_ONES - 1] only: the rest is 1, and 0 at 127 (attend_head@far).
 AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
         .macro at_exp_table             ; the attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0
