@@ -20,7 +20,10 @@ block: kv_planes) and the logits' argmax bound on matvec.s's coarse slots (MV_CO
 Both have matvec.s's sparse calls (MV_SPARSE). The 48K has MV_COARSE and
 MV_BIAS_IN_K too where the soul leaves room (coarse_fits: the shipped one does),
 made by SOUL_PACKED (te and pe packed, equal gains stored once) and by vecops.s
-and the matrices' biases below $8000.
+and the matrices' biases below $8000. Since the twentieth round the 48K's ladder
+tries attention.s's scores through the squares table (AT_FAST_SCORES, its key sums
+at KEY_SUMS_48K) first with each of its option sets (assemble_player); the shipped
+soul and list leave no room for them yet (the build says so in a note).
 The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
 record_known, a byte an id, lies just past the main block, off the tape and
@@ -352,6 +355,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     nineteenth round: 326 bytes of code below $C000, which move at_sq_table two pages, and the
     coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
     0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung.
+
+    `fast_scores`: the 48K's (with `coarse`) attention.s's AT_FAST_SCORES (twentieth round: the scores
+    through matvec's squares table, with AT_TABLE_MEANS's weights' loop, AT_FAST_PREPARE_LOOP and
+    AT_FAST_SMALL: 1,054 bytes above UNCONTENDED), its key sums (640 bytes, run-time only) at
+    `key_sums`, an address the layout gives outside the program and the logits (an .assert checks
+    it), or with None in the program after the value cache (forward.s's).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -569,7 +578,10 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     gain more), and with both the means' division unrolled (AT_DIVIDE_UNROLLED, eighteenth
     round): the shipped soul has room for all three since the eighteenth round's
     RN_UNIT_GAIN_BITS, the vectors soul's 48K (whose calls are mostly full anyway) for MV_COARSE
-    alone. Never any of them without MV_COARSE."""
+    alone. Never any of them without MV_COARSE. Since the twentieth round each of those option sets
+    is tried first with attention's scores through the squares table (AT_FAST_SCORES, with
+    AT_FAST_PREPARE_LOOP and AT_FAST_SMALL for room; its key sums at KEY_SUMS_48K): 3.5% of
+    "hello" a position with the slot pairs, more than the pairs' 1.3% (kernels' bench)."""
     if model == "48k":
         for fast_scores in (True, False):
             for pairs, coarse_top, unrolled in RUNGS_48K:
