@@ -14,7 +14,16 @@ free for them (the 48K's free bytes, below $8000 and at the top of RAM, with the
 what they add: the room the build must find, at least the hot part's overrun of it above $8000);
 then the kernel files' bytes that change.
 
+`--turns` instead runs the player's own program (kernelbench.player_bench, as `python
+benchmarks/z80_token.py`) on "hello", the ten everyday prompts and the thirty held out (each set
+in order on one bench, every step checked against the engine; the medians), built by build.py's
+ladder with room made as a layout could make it: the value cache (2,560 bytes of run-time data)
+at VALUES_OUTSIDE and the key sums at KEY_SUMS_OUTSIDE, both outside the program (the screen's
+RAM, free on the bench: a real 48K's ULA would add its wait to their reads); `--old-dot` keeps the
+fast scores out of that ladder, for the same layout without them.
+
     python benchmarks/zx48_fast_room.py [--key-sums ADDRESS|none] [--soul SOUL.bin --tokenizer TOKENIZER.json]
+    python benchmarks/zx48_fast_room.py --turns [--old-dot]
 """
 
 from __future__ import annotations
@@ -28,6 +37,36 @@ from soulterm.zx import build
 from soulterm.zx.soul_layout import word_list_bytes
 
 LOWER = 0x1000          # the origin's move for the measure
+VALUES_OUTSIDE = 0x5000         # --turns: the value cache, $5000-$59FF (below the logits' $5B00)
+KEY_SUMS_OUTSIDE = 0x4000       # and the key sums, $4000-$427F
+
+
+def turns(old_dot: bool) -> None:
+    import statistics
+
+    from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+    from soulterm.soul.engine import Engine
+    from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    source, fits = build.player_source, build.coarse_fits
+    build.player_source = lambda *args, **kwargs: f"kv_values = ${VALUES_OUTSIDE:04X}\n" + source(*args, **kwargs)
+    build.coarse_fits = lambda *args, fast_scores=False, **kwargs: (
+        not (old_dot and fast_scores) and fits(*args, fast_scores=fast_scores, **kwargs))
+    build.KEY_SUMS_48K = KEY_SUMS_OUTSIDE
+    bench = player_bench(soul, tokenizer)
+    options = [name for name in ("at_key_sums", "mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED")
+               if name in bench.symbols]
+    print(f"the 48K's program to ${bench.program.end - 1:04X}, with {', '.join(options)}")
+    sets = (("hello", ["hello"]), ("the ten", EVERYDAY_PROMPTS),
+            ("the thirty held out", prompts_in("benchmarks/everyday_heldout.txt")))
+    for name, prompts in sets:
+        costs = []
+        for prompt in prompts:
+            rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn(prompt))
+            costs.append(TurnCost(rows, reply))
+        print(f"{name}: median {statistics.median(c.per_position for c in costs):,.0f} T-states a position, "
+              f"{statistics.median(c.per_step for c in costs):,.0f} a reply step")
 
 
 def measured(soul, tokenizer, key_sums, fast_scores: bool, pairs: bool, coarse_top: bool, unrolled: bool):
@@ -58,7 +97,12 @@ def main() -> None:
                         help="the key sums' address (hex), outside the program; 'none': in the program (forward.s's)")
     parser.add_argument("--soul", default=DEFAULT_SOUL)
     parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER)
+    parser.add_argument("--turns", action="store_true", help="the player's turns with room made outside the program")
+    parser.add_argument("--old-dot", action="store_true", help="with --turns: without the fast scores")
     args = parser.parse_args()
+    if args.turns:
+        turns(args.old_dot)
+        return
     soul, tokenizer = load_soul(args.soul), Tokenizer.load(args.tokenizer)
     key_sums = None if args.key_sums == "none" else int(args.key_sums, 16)
     words = word_list_bytes(tokenizer) if tokenizer.words else 0

@@ -351,3 +351,30 @@ def test_a_player_leaves_out_rmsnorms_general_path_only_when_every_gain_is_one_p
         save_soul(Soul.from_arrays(changed), path)
         for model in ("48k", "128k"):
             assert "rmsnorm@general" in assemble_spectrum_player(path, DEFAULT_TOKENIZER, model).program.symbols
+
+
+def test_the_48k_takes_the_fast_scores_where_a_layout_leaves_room(monkeypatch):
+    """With room made as a layout could make it (the value cache, 2,560 bytes of run-time data, and
+    the key sums at KEY_SUMS_48K outside the program: here the screen's RAM, free on the bench) the
+    48K's ladder takes its first rung, the fast scores with the slot pairs, MV_COARSE_TOP and the
+    unrolled division, and the player's own program (kernelbench.player_bench) runs "hello" exact
+    against the engine, faster than main's 1,795,773 T-states a position there (twentieth round:
+    1,732,835, benchmarks/zx48_fast_room.py --turns)."""
+    import soulterm.zx.build as zx_build
+    from soulterm.asm import AsmError
+    from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
+
+    source = zx_build.player_source
+    monkeypatch.setattr(zx_build, "player_source", lambda *args, **kwargs: "kv_values = $5000\n" + source(*args, **kwargs))
+    monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x4000)
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    bench = player_bench(soul, tokenizer)
+    sym = bench.symbols
+    assert "at_key_sums" in sym and "at_fast_prepare@piece" in sym and sym["AT_DIM_SIZE"] == 51
+    assert sym["kv_key_sums"] == 0x4000 and sym["kv_values"] == 0x5000 and bench.program.origin == ORIGIN
+    assert all(name in sym for name in ("mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED"))
+    rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hello"))
+    assert reply and TurnCost(rows, reply).per_position < 0.98 * 1_795_773
+    monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x5900)      # over the logits ($5B00): the build stops
+    with pytest.raises(AsmError, match="the key sums"):
+        zx_build.assemble_player(soul, tokenizer, word_list=False)
