@@ -1287,6 +1287,12 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         ld c,a
         or b
         ld b,a
+        .if dim < 0                     ; (the loop's: q's range a piece, no at_fast_wide_q)
+        ld a,c
+        add a,AT_FAST_QH_TOP - 7        ; qh + 15
+        cp 2 * AT_FAST_QH_TOP + 1
+        jr nc,at_fast_too_wide  ; (NC) a q beyond -3967..3968: the old dot
+        .endif
         ld a,c
         sub 8                   ; qh - 1
         at_dim_patch AT_DIM_H1, dim
@@ -1343,12 +1349,20 @@ at_fast_prepare:
         at_fast_piece dim
         .endrepeat
 .endif
+.ifdef AT_FAST_PREPARE_LOOP
+        ld sp,(at_fast_sp)      ; (q's range checked a piece)
+        ld a,b                  ; every qh - 1 in -8..7? else the dims full (NC)
+        cp 16
+        jr nc,@wide_pieces
+.else
         ld a,b                  ; every qh - 1 in -8..7? (then q's high bytes are in -8..8: in range)
         cp 16
         jp nc,at_fast_wide_q    ; (seldom) q's range, and the dims full
         ld sp,(at_fast_sp)
+.endif
         ld a,(at_wide_keys)     ; the dims narrow (S(wh + qh) < 256) when every qh - 1 and
         cp 16                   ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
+@wide_pieces:
         sbc a,a                 ; $FF: narrow (C), 0: full (NC; at_wide_keys is 0 or 16 and more)
 @full_h4:                       ; (at_fast_wide_q: A = 0, NC)
 .ifndef AT_FAST_PREPARE_LOOP
@@ -1392,6 +1406,7 @@ at_fast_too_wide:               ; (NC) at_fast_prepare's way out
         ld sp,(at_fast_sp)
         ret
 
+.ifndef AT_FAST_PREPARE_LOOP          ; (its loop checks q's range a piece)
 ; at_fast_wide_q - at_fast_prepare's check for a head whose pieces are not all narrow
 ; (SP = q's end): every qh = (q + 127) >> 8 in -15..15 (q in -3967..3968), else
 ; at_fast_too_wide; on to at_fast_prepare@dims_mode with the dims full. Keeps HL (sum q).
@@ -1412,6 +1427,7 @@ at_fast_wide_q:
         ld sp,(at_fast_sp)
         xor a                   ; the dims full (NC)
         jp at_fast_prepare@full_h4
+.endif
 
 .ifndef AT_FAST_PREPARE_LOOP          ; (its loop patches H4 with H1..H3)
 ; at_dims_h4 - the full dims' H4 (the fourth square's high plane) = H3 for each dimension:

@@ -349,6 +349,8 @@ fw_layer_kv:
         ld a,FD_K
         call fw_projection
 .ifdef AT_FAST_SCORES
+        pop hl
+        push hl
         call fw_key_sums
 .endif
 .ifdef AT_PLANE_SCORES
@@ -631,14 +633,8 @@ fw_norm:
 
 .ifdef AT_FAST_SCORES
 ; fw_key_sums - the key sums (KS, attention.s) of the 4 heads of the keys just
-; stored at this position: the slot at the stack's second word.
+; stored at this position: HL = the slot.
 fw_key_sums:
-        ld hl,2
-        add hl,sp
-        ld a,(hl)
-        inc hl
-        ld h,(hl)
-        ld l,a                  ; HL = the slot
         push hl
         call fw_sums_at
         ex de,hl
