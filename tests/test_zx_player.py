@@ -221,7 +221,7 @@ def test_run_until_idle_stops_when_the_player_waits_for_the_next_line(capsys):
 def test_the_48k_player_has_the_sparse_calls_and_splits_its_word_list(built):
     sym = built.program.symbols
     assert "mv_sparse_part" in sym                          # MV_SPARSE
-    assert "at_key_sums" not in sym     # AT_FAST_SCORES: 1,134 bytes above $8000 and the key sums' 640, the 48K has 29
+    assert "at_key_sums" not in sym     # AT_FAST_SCORES: 1,023 bytes above $8000 and the key sums' 640, the 48K has 29
     # the list's bits fill the top of RAM to $FFFF and go on at the cold part's end
     assert sym["sp_words_end"] == 0x10000 == built.program.end
     assert sym["sp_words_low"] < sym["sp_word_bits_rest"] < sym["sp_words_low_end"] <= 0x8000
@@ -359,7 +359,7 @@ def test_the_48k_takes_the_fast_scores_where_a_layout_leaves_room(monkeypatch):
     48K's ladder takes its first rung, the fast scores with the slot pairs, MV_COARSE_TOP and the
     unrolled division, and the player's own program (kernelbench.player_bench) runs "hello" exact
     against the engine, faster than main's 1,795,773 T-states a position there (twentieth round:
-    1,732,835, benchmarks/zx48_fast_room.py --turns)."""
+    1,734,003, benchmarks/zx48_fast_room.py --turns)."""
     import soulterm.zx.build as zx_build
     from soulterm.asm import AsmError
     from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench

@@ -105,10 +105,10 @@
 ; With the 48K's options (twentieth round): AT_TABLE_MEANS's weights' loop (the fast one's max
 ; patched in, the exp table in a page, left out: the short exp table stays), the old dot's
 ; four bytes' add as the fallback, and for room AT_FAST_PREPARE_LOOP (at_fast_prepare's pieces in
-; a loop through IX, H4 patched with them: 473 bytes fewer) and AT_FAST_SMALL (jr nc for jp nc in
-; the dims and at_key_sums, max f in at_max in the keys' loop: 58 fewer): 1,008 bytes more
-; than the 48K's attention.s (1,525 unrolled), forward.s 46 (fw_sums_at) and the key sums' 640
-; where the build places them (KEY_SUMS_48K); attend_head 16,211 for one position and 89,172 for
+; a loop through IX, H4 patched and q's range checked with them: 498 bytes fewer) and AT_FAST_SMALL
+; (jr nc for jp nc in the dims and at_key_sums, max f in at_max in the keys' loop: 40 fewer): 983
+; bytes more than the 48K's attention.s (1,525 unrolled), forward.s 40 (fw_sums_at) and the key sums'
+; 640 where the build places them (KEY_SUMS_48K); attend_head 16,200 for one position and 89,265 for
 ; 20 against 15,614 and 164,197 with the 48K's old dot (python benchmarks/z80_kernels.py
 ; --fast-scores: q, k in -2048..2047, v in -256..255).
 ;

@@ -37,11 +37,11 @@
 ; ladder's first rung since the twentieth round): each position's key sums
 ; (fw_key_sums, 640 bytes for the cache in kv_key_sums, which the program may
 ; place: the 48K's build at KEY_SUMS_48K) and attention's at_sums, both by fw_sums_at (a key's
-; sums at a quarter of its offset in the key cache); forward_step 2,650,597 and forward_prefill
-; 1,343,385 at position 0 (python benchmarks/z80_kernels.py --fast-scores, twentieth round;
+; sums at a quarter of its offset in the key cache); forward_step 2,650,574 and forward_prefill
+; 1,343,362 at position 0 (python benchmarks/z80_kernels.py --fast-scores, twentieth round;
 ; 2,656,479 and 1,346,953 in the eighteenth; 2,834,255 and 1,444,747 when it came in, against
-; 2,812,189 and 1,425,935 without the option on that tree), 46 bytes more of code (61 before
-; the twentieth round's fw_sums_at).
+; 2,812,189 and 1,425,935 without the option on that tree), 40 bytes more of code (61 before
+; the twentieth round's fw_sums_at and the slot in HL).
 ; With AT_PLANE_SCORES (attention.s's option instead, the 128K player's since the
 ; sixteenth round): each position's keys' planes (fw_key_planes, pl_store; 3,840 bytes
 ; for both layers in kv_planes, which the 128K player places in its data bank after

@@ -358,7 +358,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
 
     `fast_scores`: the 48K's (with `coarse`) attention.s's AT_FAST_SCORES (twentieth round: the scores
     through matvec's squares table, with AT_TABLE_MEANS's weights' loop, AT_FAST_PREPARE_LOOP and
-    AT_FAST_SMALL: 1,054 bytes above UNCONTENDED), its key sums (640 bytes, run-time only) at
+    AT_FAST_SMALL: 1,023 bytes above UNCONTENDED), its key sums (640 bytes, run-time only) at
     `key_sums`, an address the layout gives outside the program and the logits (an .assert checks
     it), or with None in the program after the value cache (forward.s's).
     """
