@@ -1332,8 +1332,8 @@ at_fast_prepare:
         ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
 .ifdef AT_FAST_PREPARE_LOOP
         ; (the 48K's, twentieth round: for room) one piece a pass, its 7 patches through IX
-        ; (19 T-states, not 13) and H4 with them (no at_dims_h4), IYH counting: ~100 T-states a
-        ; dimension more, ~470 bytes fewer
+        ; (19 T-states, not 13), H4 with them (no at_dims_h4) and q's range (no at_fast_wide_q),
+        ; IYH counting: ~125 T-states a dimension more, 498 bytes fewer
         ld ix,at_dims
         .byte $FD,$26,AT_HEAD_DIM ; ld iyh,AT_HEAD_DIM
 @piece:
