@@ -1333,7 +1333,7 @@ at_fast_prepare:
 .ifdef AT_FAST_PREPARE_LOOP
         ; (the 48K's, twentieth round: for room) one piece a pass, its 7 patches through IX
         ; (19 T-states, not 13), H4 with them (no at_dims_h4) and q's range (no at_fast_wide_q),
-        ; IYH counting: ~125 T-states a dimension more, 498 bytes fewer
+        ; IYH counting: ~110 T-states a dimension more, 498 bytes fewer
         ld ix,at_dims
         .byte $FD,$26,AT_HEAD_DIM ; ld iyh,AT_HEAD_DIM
 @piece:
