@@ -13,14 +13,13 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import (FAST_SMALL_OPTION, FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SCORES_OPTION,
-                                     HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS,
-                                     HEAD_VALUES, SHORT_EXP_OPTION, TABLE_MEANS_OPTION, Z80Bench, load_head,
-                                     run_head, store_keys)
+from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SCORES_OPTION, FAST_SMALL_OPTION,
+                                     HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS, HEAD_VALUES, SHORT_EXP_OPTION,
+                                     TABLE_MEANS_OPTION, Z80Bench, load_head, run_head, store_keys)
 
 Q, KEYS, VALUES, OUT, SUMS = HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS
 # attend_head's options in the 48K player (build.py: the shipped soul's unit gains leave mul16s8u out)
-# (and with AT_FAST_SCORES its at_fast_prepare in a loop, its dims' carry tests by jr)
+# (and with AT_FAST_SCORES its at_fast_prepare in a loop and its smaller forms, AT_FAST_SMALL)
 ATTENTION_48K = "\n".join([TABLE_MEANS_OPTION, SHORT_EXP_OPTION, "AT_DIVIDE_UNROLLED = 1", "RN_UNIT_GAIN_BITS = 6"])
 FAST_OPTION_SETS = {"alone": FAST_SCORES_OPTION,
                     "48k": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION, ATTENTION_48K]),
