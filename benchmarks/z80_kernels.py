@@ -7,7 +7,8 @@ div32s_floor, isqrt24 and argmax (means over the random cases), forward_step and
 forward_prefill at position 0 with the shipped soul. `--fast-scores` prints
 instead attention with AT_FAST_SCORES (its scores through the squares table)
 against the old dot on q and k in -2048..2047 (the fast path's; random words
-mostly take the old dot), its key sums and its forward_step / forward_prefill.
+mostly take the old dot), its key sums and its forward_step / forward_prefill, and
+the 48K's form (twentieth round) against the 48K's old dot.
 `--plane-scores` prints attention with AT_PLANE_SCORES (its scores by bit planes, the
 128K's) against AT_FAST_SCORES, both with AT_FAST_MEANS, on q and k in -2048..2047 and v
 in -256..255, pl_store, the same with k in -1024..1023 (11 planes a key), and its
@@ -33,8 +34,9 @@ import numpy as np
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.soul.soulfile import load_soul
-from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION, FAST_SQUARES_OPTION,
-                                     HEAD_OUT, KEPT_MEANS_OPTION, PLANE_SCORES_OPTION, SHORT_EXP_OPTION,
+from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION,
+                                     FAST_SCORES_OPTION, FAST_SMALL_OPTION, FAST_SQUARES_OPTION, HEAD_OUT,
+                                     KEPT_MEANS_OPTION, PLANE_SCORES_OPTION, SHORT_EXP_OPTION,
                                      SHORT_SHIFTS_OPTION, TABLE_MEANS_OPTION, Z80Bench, load_head, run_head)
 from soulterm.zx.soul_layout import soul_include
 
@@ -71,6 +73,24 @@ def fast_scores() -> None:
                 assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
         print(f"attend_head at {count:2}  {np.mean(costs['means']):>10,.0f} T-states with AT_FAST_MEANS too, "
               f"{np.mean(costs['fast']):,.0f} with AT_FAST_SCORES alone (v in -256..255)")
+    # the 48K's form (twentieth round): with its AT_TABLE_MEANS, AT_SHORT_EXP and unrolled division, the
+    # pieces' loop and the dims' jr (AT_FAST_PREPARE_LOOP, AT_FAST_SMALL), against the 48K's attention without
+    attention_48k = "\n".join([TABLE_MEANS_OPTION, SHORT_EXP_OPTION, "AT_DIVIDE_UNROLLED = 1"])
+    small = Z80Bench(options="\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION, attention_48k]))
+    old_dot = Z80Bench(options=attention_48k)
+    for count in (1, 20):
+        costs = {"small": [], "old": []}
+        for _ in range(10):
+            q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+            values = rng.integers(-256, 256, (20, 4, 8))
+            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+            for name, bench in (("small", small), ("old", old_dot)):
+                key_sums_48k = load_head(bench, q, keys, values, count, 0, sums=name == "small") or key_sums_48k
+                costs[name].append(bench.call("attend_head"))
+                assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+        print(f"attend_head at {count:2}  {np.mean(costs['small']):>10,.0f} T-states with the 48K's AT_FAST_SCORES "
+              f"(its means, the loop, the jr), {np.mean(costs['old']):,.0f} with its old dot (v in -256..255)")
+    print(f"at_key_sums        {key_sums_48k:>10,} T-states (a position's 4 heads, the 48K's form)")
     forward = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=FAST_SCORES_OPTION)
     for routine in ("forward_step", "forward_prefill"):
         forward.poke(forward.sym("fw_token"), [1])

@@ -27,9 +27,11 @@ attention's scores through the squares table in the room they leave; with
 `--kernel-bench`, its kernels). Both players have matvec's sparse calls
 (MV_SPARSE, docs/spectrum.md, "Sparse fc2"); `--dense` leaves them out, on
 the kernels' bench only (`--kernel-bench`), to measure what they save. On the
-kernels' bench too, `--fast-scores` gives the 48K's kernels the 128K's scores
+kernels' bench too, `--fast-scores` gives the 48K's kernels the scores
 through the squares table (AT_FAST_SCORES, docs/spectrum.md "Attention's
-scores through the squares table"), which the 48K player has no room for, and
+scores through the squares table"; with the 48K's means and its forms for room since
+the twentieth round, "Twentieth round: the fast scores in the 48K's options"), the first
+rung of the 48K's ladder (build.py), which the shipped 48K has no room for yet, and
 `--dot-scores` leaves them out of the 128K's; `--exact-logits` leaves the
 argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md "The
 logits' argmax bound on coarse slots", with fc1's ReLU gate on them,
@@ -84,7 +86,7 @@ BENCH_ONLY_OPTIONS = (
     (("product_means",), "--product-means runs", "the 48K player has AT_TABLE_MEANS"),
     (("dense",), "--dense runs", "both players have matvec's sparse calls (MV_SPARSE)"),
     (("fast_scores", "dot_scores"), "--fast-scores and --dot-scores run",
-     "the 128K player has AT_FAST_SCORES, the 48K not"),
+     "the 128K player has its bit planes, the 48K AT_FAST_SCORES only where build.py's ladder finds room"),
 )
 
 
@@ -133,7 +135,7 @@ def main() -> None:
                              "the kernels' bench only")
     parser.add_argument("--fast-scores", action="store_true",
                         help="the 48K's kernels with attention's scores through the squares table (AT_FAST_SCORES, "
-                             "the 128K player's): the kernels' bench only")
+                             "the 48K ladder's first rung where it fits): the kernels' bench only")
     parser.add_argument("--dot-scores", action="store_true",
                         help="the 128K's kernels without AT_FAST_SCORES: the kernels' bench only")
     parser.add_argument("--coarse", action="store_true",

@@ -1,7 +1,9 @@
 """attention.s's scores through matvec's squares table (AT_FAST_SCORES, kernels/z80/attention.s):
 the key's bytes as weights, q's pieces patched into the dims, each key's sums (KS) kept when the
 key enters the cache; a head with a q outside -3967..3968 takes the old dot. Bit-exact against
-intmath and Engine.step, and cheaper than the old dot."""
+intmath and Engine.step, and cheaper than the old dot; alone, and (twentieth round) with the 48K's
+attention options (AT_TABLE_MEANS, AT_SHORT_EXP, AT_DIVIDE_UNROLLED, RMSNorm's unit gains), with
+and without the 128K's AT_FAST_MEANS instead of AT_TABLE_MEANS."""
 
 from __future__ import annotations
 
@@ -11,16 +13,36 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_SCORES_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS,
-                                     HEAD_KEPT, HEAD_VALUES, KEPT_MEANS_OPTION, Z80Bench, kept_sums, load_head,
-                                     player_kernel_options, run_head, store_keys)
+from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SCORES_OPTION,
+                                     FAST_SMALL_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS, HEAD_KEPT,
+                                     HEAD_VALUES, KEPT_MEANS_OPTION, SHORT_EXP_OPTION, TABLE_MEANS_OPTION,
+                                     Z80Bench, kept_sums, load_head, player_kernel_options, run_head,
+                                     store_keys)
 
 Q, KEYS, VALUES, OUT, SUMS = HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS
+# attend_head's options in the 48K player (build.py: the shipped soul's unit gains leave mul16s8u out)
+# (and with AT_FAST_SCORES its at_fast_prepare in a loop and its smaller forms, AT_FAST_SMALL)
+ATTENTION_48K = "\n".join([TABLE_MEANS_OPTION, SHORT_EXP_OPTION, "AT_DIVIDE_UNROLLED = 1", "RN_UNIT_GAIN_BITS = 6"])
+FAST_OPTION_SETS = {"alone": FAST_SCORES_OPTION,
+                    "48k": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION, ATTENTION_48K]),
+                    "48k fast means": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION,
+                                                  FAST_MEANS_OPTION, "RN_UNIT_GAIN_BITS = 6"])}
 
 
 @pytest.fixture(scope="module")
 def fast_bench():
     return Z80Bench(options=FAST_SCORES_OPTION)
+
+
+@pytest.fixture(scope="module", params=list(FAST_OPTION_SETS))
+def any_fast_bench(request):
+    """AT_FAST_SCORES alone, with the 48K's attention options, and with the 48K's and AT_FAST_MEANS."""
+    bench = Z80Bench(options=FAST_OPTION_SETS[request.param])
+    assert ("attend_head@past" in bench.symbols) == (request.param == "48k")     # (the table means' weights)
+    assert ("at_fast_prepare@piece" in bench.symbols) == (request.param != "alone")   # (the pieces' loop)
+    assert bench.symbols["AT_DIM_SIZE"] == (53 if request.param == "alone" else 51)    # (jp nc or jr nc)
+    assert ("at_dims_h4" in bench.symbols) == (request.param == "alone")
+    return bench
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +57,8 @@ def squares_key_sum(key) -> int:
     return int(257 * (low * low + 256 * high * high).sum()) % 2**32
 
 
-def test_key_sums_are_each_heads_squares(fast_bench):
+def test_key_sums_are_each_heads_squares(any_fast_bench):
+    fast_bench = any_fast_bench
     rng = np.random.default_rng(5)
     keys = rng.integers(-32768, 32768, (20, 4, 8))
     keys[0] = -32768                       # the largest S(wh) and S(wl): 257 * 8 * 16384 * 257 wraps 2^32
@@ -51,7 +74,8 @@ def test_key_sums_are_each_heads_squares(fast_bench):
             assert got == squares_key_sum(keys[position, head]), (position, head)
 
 
-def test_fast_scores_match_intmath(fast_bench):
+def test_fast_scores_match_intmath(any_fast_bench):
+    fast_bench = any_fast_bench
     """Random heads of every width (q past -3967..3968 takes the old dot), and the fast path's edges:
     q at -3967 and 3968 (its high piece qh = (q + 127) >> 8 at -15 and 15) with the keys at -32768 and
     32767, where 2 q.k nears 2^31."""
@@ -89,11 +113,12 @@ def test_fast_scores_match_intmath(fast_bench):
 
 
 
-def test_narrow_dims_while_every_key_and_q_piece_allows(fast_bench):
+@pytest.mark.parametrize("options", list(FAST_OPTION_SETS))
+def test_narrow_dims_while_every_key_and_q_piece_allows(options):
     """The dims drop the fourth square's high plane (narrow) while every key's high byte so far and
     the head's qh - 1 lie in -8..7 (S(wh + qh) < 256), and read it again (full) for a head with a
     wider qh, and for every head once a wider key has entered the cache (at_wide_keys stays)."""
-    bench = Z80Bench(options=FAST_SCORES_OPTION)
+    bench = Z80Bench(options=FAST_OPTION_SETS[options])
     narrow = bench.sym("AT_DIMS_NARROW")
     rng = np.random.default_rng(23)
     keys = rng.integers(-2048, 2048, (20, 4, 8))           # high bytes -8..7
@@ -120,7 +145,8 @@ def test_narrow_dims_while_every_key_and_q_piece_allows(fast_bench):
         assert bench.peek(narrow, 1)[0] == 0 and bench.peek(bench.sym("at_wide_keys"), 1)[0] != 0
         keys[7, 2, 0] = 100                                 # the wide key gone: the flag stays
 
-def test_the_fast_range_ends_at_qh_15(fast_bench):
+def test_the_fast_range_ends_at_qh_15(any_fast_bench):
+    fast_bench = any_fast_bench
     """q in -3967..3968 (qh = (q + 127) >> 8 in -15..15) runs the fast scores, a step past either end
     the old dot (at_fast_prepare checks the range only when a piece is not narrow: at_fast_wide_q)."""
     rng = np.random.default_rng(41)
@@ -234,13 +260,15 @@ def check_score_probes(options: str, summed_label: str):
     return scores
 
 
-def test_the_tuis_score_probes_read_the_fast_scores():
-    check_score_probes(FAST_SCORES_OPTION, "attend_head@summed")
+@pytest.mark.parametrize("options", ["alone", "48k"])
+def test_the_tuis_score_probes_read_the_fast_scores(options):
+    check_score_probes(FAST_OPTION_SETS[options], "attend_head@summed")
 
 
-def test_the_fast_scores_leave_interrupts_as_they_found_them(fast_bench):
+def test_the_fast_scores_leave_interrupts_as_they_found_them(any_fast_bench):
     """attend_head and at_key_sums run with interrupts off (SP walks q and the keys, IY reads the
     table) and turn them back on only if they were on: the players run with the ROM's interrupt."""
+    fast_bench = any_fast_bench
     rng = np.random.default_rng(8)
     q, keys, values = (rng.integers(-1500, 1501, shape) for shape in (8, (20, 4, 8), (20, 4, 8)))
     run_head(fast_bench, q, keys, values, 20, 2)
@@ -476,3 +504,67 @@ def test_forward_steps_keep_the_sums_through_a_new_turn():
         for layer in range(spec.N_LAYERS):
             values = state.values[layer, :position + 1].reshape(position + 1, -1)
             assert kept_sums_in_cache(forward, layer) == kept_sums(values, position + 1), (position, layer)
+
+
+def test_fast_scores_and_their_old_dot_at_int16s_edges(any_fast_bench):
+    """q and k anywhere in int16 with each option set: a head with every q in -3967..3968 runs the
+    squares (keys at -32768 and 32767: 2 q.k near +-2^31, the sums' mod 2^32), a q beyond takes the
+    old dot, whose 40-bit sum wraps 32 bits both ways (q and k at -32768: 2^33); at_sum40 (the TUI's
+    probe) is the last key's q.k either way, and the head's outputs and weights are intmath's."""
+    bench = any_fast_bench
+    rng = np.random.default_rng(53)
+    edges = [-32768, -32767, -4096, -3968, -3967, -129, -128, -127, -1, 0, 1, 127, 128, 3968, 3969, 4095, 32767]
+    rows = [([-32768] * 8, [-32768] * 8), ([-32768] * 8, [32767] * 8), ([32767, -32768] * 4, [32767, 32767] * 4),
+            ([32767, 32767] + [4095] * 6, [32767, 32767] + [4095] * 6),
+            ([32767, 32767] + [4095] * 6, [-32768, -32768] + [-4095] * 6),
+            ([3968] * 8, [-32768] * 8), ([-3967] * 8, [-32768] * 8), ([3968] * 8, [32767] * 8),
+            ([-3967, 3968] * 4, [32767, -32768] * 4), ([0] * 8, [-32768] * 8), ([-1] * 8, [255, 256] * 4)]
+    for case in range(40):
+        count = 1 if case % 3 == 0 else int(rng.integers(2, 21))
+        q, k = rows[case] if case < len(rows) else (rng.choice(edges, 8), rng.choice(edges, 8))
+        keys = rng.choice(edges, (20, 4, 8)) if case % 2 else rng.integers(-32768, 32768, (20, 4, 8))
+        keys[count - 1, 1] = k
+        values = rng.integers(-32768, 32768, (20, 4, 8)) if case % 4 == 1 else rng.integers(-256, 256, (20, 4, 8))
+        q = np.asarray(q)
+        load_head(bench, q, keys, values, count, 1)
+        bench.cpu.iy = 0x5C3A
+        bench.call("attend_head", interrupts=bool(case % 2))
+        want, weights = intmath.attention_head(q, keys[:count, 1], values[:count, 1])
+        assert np.array_equal(bench.read_words(OUT, 8), want), case
+        assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
+        sum40 = int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True)
+        assert sum40 == int(np.dot(q.astype(np.int64), np.asarray(k, np.int64))), case
+        assert bench.cpu.iff1 == bench.cpu.iff2 == bool(case % 2) and bench.cpu.iy == 0x5C3A, case
+
+
+@pytest.mark.parametrize("fast_means", [False, True])
+def test_the_48ks_kernels_with_fast_scores_give_the_engines_turns(fast_means):
+    """forward.s with the 48K's kernel options and AT_FAST_SCORES (twentieth round; with AT_TABLE_MEANS,
+    or the 128K's AT_FAST_MEANS instead), two turns typed into one bench, every step against
+    Engine.step (kernelbench.forward_turn: prefill's cache, forward_step's bound logits and argmax)
+    and every head's LUT weights against the engine's."""
+    from soulterm.paths import DEFAULT_TOKENIZER
+    from soulterm.soul.engine import Engine
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.soul.tokenizer import Tokenizer
+    from soulterm.zx.kernelbench import forward_turn, player_kernel_options
+    from soulterm.zx.soul_layout import soul_include
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    options = player_kernel_options("48k", fast_scores=True, fast_means=fast_means)
+    assert ("AT_TABLE_MEANS" in options) == ("AT_SHORT_EXP" in options) != fast_means
+    forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
+    assert "at_key_sums" in forward.symbols and ("at_means_divide" in forward.symbols) != fast_means
+    engine = Engine(soul)
+    for prompt in ("hello", "what is your name?"):
+        weights_seen = []
+        rows, reply = forward_turn(forward, engine, tokenizer.encode_turn(prompt),
+                                   after_step=lambda position: weights_seen.append(
+                                       forward.peek(forward.sym("att_weights"), 160)))
+        assert reply and len(rows) >= 3, prompt
+        state = engine.new_state()
+        for (position, token, routine, _), weights in zip(rows, weights_seen):
+            engine.step(state, token)
+            got = np.frombuffer(weights, np.uint8).reshape(2, 4, 20)
+            for layer in range(1 + (routine == "forward_step")):     # (a prefill leaves layer 1's weights)
+                assert np.array_equal(got[layer, :, :position + 1], state.last.attention_lut[layer]), (prompt, position)

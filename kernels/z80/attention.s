@@ -69,8 +69,10 @@
 ; table's positions up to it, then all of them again). 120 bytes more than without them here
 ; (fifteenth round); arith.s 113 fewer.
 ;
-; AT_FAST_SCORES (an assembler option, in the 128K player, not the 48K:
-; docs/spectrum.md, "Attention's scores through the squares table") takes a
+; AT_FAST_SCORES (an assembler option, the 128K player's before its bit planes; since the
+; twentieth round the first rung of the 48K's ladder, build.py, where it fits: docs/spectrum.md,
+; "Attention's scores through the squares table", "Twentieth round: the fast scores in the 48K's
+; options") takes a
 ; head's scores through matvec's squares table when every q is in -3967..3968 (section at
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
@@ -86,8 +88,9 @@
 ; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
-; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,393 for a position's 4 heads
-; (8,481 before the sixteenth round's narrow S(wh) from one plane, 7,809 before it kept at_wide_keys). It
+; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,329 for a position's 4 heads
+; (7,393 before the twentieth round's KS store in the other set; 8,481 before the sixteenth round's
+; narrow S(wh) from one plane, 7,809 before it kept at_wide_keys). It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
 ; the head's fast loop 98 and its entry 22, variables 12; since the fifteenth
@@ -99,6 +102,15 @@
 ; the key sums' 640. (The unrolled pieces took the 128K player's free bytes
 ; from 3,901 to 3,558: python -m soulterm build --machine zx128; the means
 ; table's page alignment took part of them back.)
+; With the 48K's options (twentieth round): AT_TABLE_MEANS's weights' loop (the fast one's max
+; patched in, the exp table in a page, left out: the short exp table stays), the old dot's
+; four bytes' add as the fallback, and for room AT_FAST_PREPARE_LOOP (at_fast_prepare's pieces in
+; a loop through IX, H4 patched and q's range checked with them: 498 bytes fewer) and AT_FAST_SMALL
+; (jr nc for jp nc in the dims and at_key_sums, max f in at_max in the keys' loop: 40 fewer): 983
+; bytes more than the 48K's attention.s (1,525 unrolled), forward.s 40 (fw_sums_at) and the key sums'
+; 640 where the build places them (KEY_SUMS_48K); attend_head 16,200 for one position and 89,265 for
+; 20 against 15,614 and 164,197 with the 48K's old dot (python benchmarks/z80_kernels.py
+; --fast-scores: q, k in -2048..2047, v in -256..255).
 ;
 ; AT_PLANE_SCORES (an assembler option instead of AT_FAST_SCORES, the 128K player's since
 ; the sixteenth round: docs/spectrum.md, "Sixteenth round: the scores by bit planes, in the
@@ -249,15 +261,18 @@ AT_DST          = at_dst
 .endif
         .endmacro
 
-; AT_SHORT_EXP (the 48K's, for room; not with AT_FAST_SCORES, whose weights read all 128)
+; AT_SHORT_EXP (the 48K's, for room; not with the fast weights' loop, AT_FAST_SCORES or
+; AT_PLANE_SCORES without AT_TABLE_MEANS, which reads all 128)
 ; stores LUT[0..AT_EXP_ONES - 1] only: the rest is 1, and 0 at 127 (attend_head@far).
 AT_EXP_ONES     = 83            ; the first i with LUT[i] = 1
         .macro at_exp_table             ; the attention exp table (spec.exp_lut): LUT[i] ~ 255 * exp(-i/16), LUT[127] = 0
 exp_lut:
         .byte 255
 .ifdef AT_SHORT_EXP
+.ifndef AT_TABLE_MEANS
 .ifdef AT_KEYS_BY_SP
-        .assert 0, "AT_SHORT_EXP is the weights without AT_FAST_SCORES or AT_PLANE_SCORES"
+        .assert 0, "AT_SHORT_EXP is the weights of AT_TABLE_MEANS or the old ones, not the fast weights' loop"
+.endif
 .endif
         .repeat AT_EXP_ONES - 1, i
         .byte clamp(round(255.0 * exp(-(i + 1) / 16.0)), 1, 255)
@@ -493,6 +508,7 @@ attend_head:
         jp nz,@score
 
         ; ----- LUT weights and their sum -----
+.ifndef AT_TABLE_MEANS
 .ifdef AT_KEYS_BY_SP
 @weights:
         ; interrupts are off: SP walks the scores, max f's low three bytes are
@@ -568,14 +584,20 @@ attend_head:
         .assert (exp_lut & 255) + 127 <= 255, "the fast weights' loop reads exp_lut in one page"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the fast weights' loop steps at_lut by its low byte"
 @weights_done:
-.else
+.endif
+.endif
 .ifdef AT_TABLE_MEANS
         ; interrupts off from here to the head's end: SP walks the scores, then the means' v, IY
         ; sums S(w), the weights' place and sum in the other set (the 128K's loop, with the short
-        ; exp table, max f read where it is and S(w) for the means; @past and @far by the means)
+        ; exp table, max f read where it is and S(w) for the means; @past and @far by the means;
+        ; with AT_FAST_SCORES, the twentieth round's 48K option, the head turned them off already)
+.ifdef AT_KEYS_BY_SP
+@weights:
+.else
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
+.endif
         ld (@stack + 1),sp      ; attend_head's SP, for the means to come back to
         ld sp,at_scores
         exx
@@ -630,6 +652,7 @@ attend_head:
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the weights' loop steps at_lut by its low byte"
 @weights_done:
 .else
+.ifndef AT_KEYS_BY_SP
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0), kept in the other set
         ld d,h
@@ -1005,11 +1028,18 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         add a,a
         add a,at_scores & 255
         ld (@fast_end + 1),a    ; the score's low byte past the last key
+.ifdef AT_FAST_SMALL
+        ld hl,$FF00             ; max f starts at -65536 ($FF0000), at or below every f here,
+        ld (at_max+1),hl        ; in at_max
+        xor a
+        ld (at_max),a
+.else
         xor a                   ; max f starts at -65536 ($FF0000), at or below every f here
         ld (@fast_max_0 + 1),a
         ld (@fast_max_1 + 1),a
         dec a
         ld (@fast_max_2 + 1),a
+.endif
         exx
         ld b,at_scores & 255    ; B' = the score's low byte (the scores lie in one page)
         exx
@@ -1062,7 +1092,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,(ix+0)             ; (H1: qh - 1)
         ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
         add hl,de
+.ifdef AT_FAST_SMALL
+        jr nc,* + 3
+.else
         jp nc,* + 4             ; (jp: 10 T-states without the carry, the usual case; jr's 12)
+.endif
         inc c
         exx
         ld e,(ix+0)             ; (L1: ql - 1)
@@ -1080,7 +1114,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,(ix+0)             ; (L3)
         ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
         add hl,de
+.ifdef AT_FAST_SMALL
+        jr nc,* + 3
+.else
         jp nc,* + 4
+.endif
         inc c
         .endrepeat
         .assert * - @dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
@@ -1131,6 +1169,23 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (hl),e
         inc l
         ld b,l
+.ifdef AT_FAST_SMALL
+        ld hl,at_max            ; f - max f so far < 0? then max stays (24 bits: |f| <= 2^16)
+        ld a,d
+        sub (hl)
+        inc hl
+        ld a,c
+        sbc a,(hl)
+        inc hl
+        ld a,e
+        sbc a,(hl)
+        jp m,@fast_smaller
+        ld (hl),e               ; f is the new max
+        dec hl
+        ld (hl),c
+        dec hl
+        ld (hl),d
+.else
         ld a,d                  ; f - max f so far < 0? then max stays (24 bits: |f| <= 2^16)
 @fast_max_0:
         sub 0                   ; (patched: max f's three bytes)
@@ -1147,6 +1202,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (@fast_max_1 + 1),a
         ld a,e
         ld (@fast_max_2 + 1),a
+.endif
 @fast_smaller:
         ld a,b
 @fast_end:
@@ -1157,12 +1213,16 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld sp,hl
         jp nz,@fast_key
         ld sp,(at_fast_sp)
+.ifdef AT_FAST_SMALL
+        ld a,(at_max+2)         ; at_max sign-extended
+.else
         ld a,(@fast_max_0 + 1)  ; at_max = max f, sign-extended
         ld (at_max),a
         ld a,(@fast_max_1 + 1)
         ld (at_max+1),a
         ld a,(@fast_max_2 + 1)
         ld (at_max+2),a
+.endif
         ld (at_max+3),a
         jp @weights
         .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "the fast scores keep at_scores' low byte in B': it must lie in one page"
@@ -1185,15 +1245,20 @@ at_fast_total   = attend_head@fast_total
 ; checks it when a piece is not narrow) takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
 AT_FAST_QH_TOP  = 15            ; qh = (q + 127) >> 8 in -15..15: q in -3967..3968
-AT_DIM_SIZE     = 53            ; bytes of a dimension's reads (at_dims)
-AT_DIM_L1       = 22            ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
-AT_DIM_L2       = 25
-AT_DIM_L3       = 44
-AT_DIM_L4       = 47
+.ifdef AT_FAST_SMALL                       ; (the 48K's, twentieth round: 16 bytes fewer, ~2 T-states more
+AT_DIM_CARRY    = 2                     ; a carry test, `jr nc` for `jp nc`; at_key_sums's 3 jumps too)
+.else
+AT_DIM_CARRY    = 3             ; the bytes of a dimension's two carry tests' jumps
+.endif
+AT_DIM_SIZE     = 47 + 2 * AT_DIM_CARRY ; bytes of a dimension's reads (at_dims): 53 (51)
+AT_DIM_L1       = 19 + AT_DIM_CARRY     ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 22 + AT_DIM_CARRY
+AT_DIM_L3       = 41 + AT_DIM_CARRY
+AT_DIM_L4       = 44 + AT_DIM_CARRY
 AT_DIM_H1       = 10
 AT_DIM_H2       = 13
-AT_DIM_H3       = 35
-AT_DIM_H4       = 40
+AT_DIM_H3       = 32 + AT_DIM_CARRY
+AT_DIM_H4       = 37 + AT_DIM_CARRY
 
         .macro at_fast_variables        ; here, or after the means' table (the code before it keeps its page)
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
@@ -1206,35 +1271,22 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         at_fast_variables
 .endif
 
-; at_fast_prepare - HL = a head's q (8 words). C: every q fits (qh = (q + 127) >> 8
-; in -15..15, q in -3967..3968): the dims are patched with its pieces and -Cq into
-; the keys' loop; NC: not (the dims patched with what the pieces made of it). Runs with
-; interrupts off (SP walks q). Its pieces do not check q's range: the OR of every
-; qh - 1 + 8 below 16 (the dims' narrow mode) holds only for q's high bytes in -8..8,
-; and a head past it (seldom) takes at_fast_wide_q's check after the loop.
-; Clobbers AF, BC, DE, HL, IX, IYL and the other set.
-at_fast_prepare:
-        ld (at_fast_sp),sp
-        ld sp,hl
-        exx
-        ld hl,0                 ; IYL:H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
-        ld d,MV_SQ_PAGE         ; D'E' and B'C' read S(n)'s low and high planes
-        ld b,MV_SQ_PAGE + 2     ; (S(n) at MV_SQ_PAGE * 256 + n + 127)
-        exx
-        .byte $FD,$2E,0         ; ld iyl,0 (IY is free until the keys' loop)
-        ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
-        ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
-        ; one piece a dimension, unrolled: its 8 patches are absolute stores
-        ; (13 T-states, not 19 through IX), and no loop count or pointer step
-        .repeat AT_HEAD_DIM, dim
+        .macro at_dim_patch field, dim  ; A into a dimension's displacement: dim's (absolute),
+        .if dim < 0                     ; or (dim < 0) the loop's, IX at the dimension's code
+        ld (ix+field),a
+        .else
+        ld (at_dims + dim * AT_DIM_SIZE + field),a
+        .endif
+        .endmacro
+        .macro at_fast_piece dim        ; q[d]'s pieces into dimension dim's reads, onto sum q, U and B
         pop de                  ; q = 256 qh + ql, ql in -127..128
         add hl,de
         ld a,e
         dec a                   ; ql - 1 (q's low byte - 1)
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L1),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L2),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L3),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_L4),a
+        at_dim_patch AT_DIM_L1, dim
+        at_dim_patch AT_DIM_L2, dim
+        at_dim_patch AT_DIM_L3, dim
+        at_dim_patch AT_DIM_L4, dim
         xor $80                 ; S(ql)'s index
         exx
         ld e,a
@@ -1255,11 +1307,20 @@ at_fast_prepare:
         ld c,a
         or b
         ld b,a
+        .if dim < 0                     ; (the loop's: q's range a piece, no at_fast_wide_q)
+        ld a,c
+        add a,AT_FAST_QH_TOP - 7        ; qh + 15
+        cp 2 * AT_FAST_QH_TOP + 1
+        jr nc,at_fast_too_wide  ; (NC) a q beyond -3967..3968: the old dot
+        .endif
         ld a,c
         sub 8                   ; qh - 1
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H1),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H2),a
-        ld (at_dims + dim * AT_DIM_SIZE + AT_DIM_H3),a
+        at_dim_patch AT_DIM_H1, dim
+        at_dim_patch AT_DIM_H2, dim
+        at_dim_patch AT_DIM_H3, dim
+        .if dim < 0                     ; (the loop's H4 too, whether the dims run full or narrow,
+        at_dim_patch AT_DIM_H4, dim     ; where it is `cp`'s operand: no at_dims_h4)
+        .endif
         xor $80                 ; S(qh)'s index: S(qh) < 256 for qh in -15..15, its low plane
         exx                     ; alone (a head with another qh takes the old dot)
         ld e,a
@@ -1269,16 +1330,64 @@ at_fast_prepare:
         jp nc,* + 5
         .byte $FD,$2C           ; inc iyl
         exx
+        .endmacro
+
+; at_fast_prepare - HL = a head's q (8 words). C: every q fits (qh = (q + 127) >> 8
+; in -15..15, q in -3967..3968): the dims are patched with its pieces and -Cq into
+; the keys' loop; NC: not (the dims patched with what the pieces made of it). Runs with
+; interrupts off (SP walks q). Its pieces do not check q's range: the OR of every
+; qh - 1 + 8 below 16 (the dims' narrow mode) holds only for q's high bytes in -8..8,
+; and a head past it (seldom) takes at_fast_wide_q's check after the loop.
+; Clobbers AF, BC, DE, HL, IX, IYL (IY with AT_FAST_PREPARE_LOOP) and the other set.
+at_fast_prepare:
+        ld (at_fast_sp),sp
+        ld sp,hl
+        exx
+        ld hl,0                 ; IYL:H':L' = U = sum_d [S(ql) + 256 S(qh)] < 2^20
+        ld d,MV_SQ_PAGE         ; D'E' and B'C' read S(n)'s low and high planes
+        ld b,MV_SQ_PAGE + 2     ; (S(n) at MV_SQ_PAGE * 256 + n + 127)
+        exx
+        .byte $FD,$2E,0         ; ld iyl,0 (IY is free until the keys' loop)
+        ld hl,0                 ; H:L = sum q (|sum| <= 8 * 4095)
+        ld b,h                  ; B = the OR of every qh - 1 + 8 (the dims' narrow mode: below 16)
+.ifdef AT_FAST_PREPARE_LOOP
+        ; (the 48K's, twentieth round: for room) one piece a pass, its 7 patches through IX
+        ; (19 T-states, not 13), H4 with them (no at_dims_h4) and q's range (no at_fast_wide_q),
+        ; IYH counting: ~110 T-states a dimension more, 498 bytes fewer
+        ld ix,at_dims
+        .byte $FD,$26,AT_HEAD_DIM ; ld iyh,AT_HEAD_DIM
+@piece:
+        at_fast_piece -1
+        ld de,AT_DIM_SIZE
+        add ix,de
+        .byte $FD,$25           ; dec iyh
+        jp nz,@piece
+.else
+        ; one piece a dimension, unrolled: its 8 patches are absolute stores
+        ; (13 T-states, not 19 through IX), and no loop count or pointer step
+        .repeat AT_HEAD_DIM, dim
+        at_fast_piece dim
         .endrepeat
+.endif
+.ifdef AT_FAST_PREPARE_LOOP
+        ld sp,(at_fast_sp)      ; (q's range checked a piece)
+        ld a,b                  ; every qh - 1 in -8..7? else the dims full (NC)
+        cp 16
+        jr nc,@wide_pieces
+.else
         ld a,b                  ; every qh - 1 in -8..7? (then q's high bytes are in -8..8: in range)
         cp 16
         jp nc,at_fast_wide_q    ; (seldom) q's range, and the dims full
         ld sp,(at_fast_sp)
+.endif
         ld a,(at_wide_keys)     ; the dims narrow (S(wh + qh) < 256) when every qh - 1 and
         cp 16                   ; every key's high byte wh so far lie in -8..7: |wh + qh| <= 15
+@wide_pieces:
         sbc a,a                 ; $FF: narrow (C), 0: full (NC; at_wide_keys is 0 or 16 and more)
 @full_h4:                       ; (at_fast_wide_q: A = 0, NC)
+.ifndef AT_FAST_PREPARE_LOOP
         call nc,at_dims_h4      ; full: the fourth square's high plane reads at H4 = H3
+.endif
 @dims_mode:
         cp 0                    ; (patched: the dims' mode, at_dims_toggle)
         call nz,at_dims_toggle  ; (seldom: the shipped soul's heads are almost all narrow)
@@ -1317,6 +1426,7 @@ at_fast_too_wide:               ; (NC) at_fast_prepare's way out
         ld sp,(at_fast_sp)
         ret
 
+.ifndef AT_FAST_PREPARE_LOOP          ; (its loop checks q's range a piece)
 ; at_fast_wide_q - at_fast_prepare's check for a head whose pieces are not all narrow
 ; (SP = q's end): every qh = (q + 127) >> 8 in -15..15 (q in -3967..3968), else
 ; at_fast_too_wide; on to at_fast_prepare@dims_mode with the dims full. Keeps HL (sum q).
@@ -1337,7 +1447,9 @@ at_fast_wide_q:
         ld sp,(at_fast_sp)
         xor a                   ; the dims full (NC)
         jp at_fast_prepare@full_h4
+.endif
 
+.ifndef AT_FAST_PREPARE_LOOP          ; (its loop patches H4 with H1..H3)
 ; at_dims_h4 - the full dims' H4 (the fourth square's high plane) = H3 for each dimension:
 ; at_fast_prepare patches H1..H3 only (a narrow head's H4 is `cp`'s operand, never read).
 ; Keeps A and HL; clobbers BC, DE.
@@ -1356,6 +1468,7 @@ at_dims_h4:
         djnz @dim
         pop hl
         ret
+.endif
 
 .endif
 
@@ -1889,7 +2002,11 @@ at_key_sums:
         ld e,(ix-1)
         ld d,(iy-1)
         add hl,de
+.ifdef AT_FAST_SMALL
+        jr nc,@low_added
+.else
         jp nc,@low_added        ; (jp: 10 T-states either way; the carry is seldom)
+.endif
         exx
         inc c
         exx
@@ -1904,7 +2021,11 @@ at_key_sums:
         ld a,l                  ; S(wh) <= 64 here: its low plane alone
         add a,(ix-1)
         ld l,a
+.ifdef AT_FAST_SMALL
+        jr nc,@high_added
+.else
         jp nc,@high_added
+.endif
         inc h
         jr nz,@high_added
         inc b
@@ -1912,7 +2033,11 @@ at_key_sums:
         exx
         ex af,af'
         dec a
+.ifdef AT_FAST_SMALL
+        jr nz,@dim
+.else
         jp nz,@dim
+.endif
         ld a,h                  ; KN = C':H:L + 256 B':H':L': k0 = L, k1..k3 into L', H', B'
         exx
         add a,l
@@ -1923,29 +2048,25 @@ at_key_sums:
         ld a,b
         adc a,0
         ld b,a
-        exx
-        ld de,(at_sums_row)     ; KS = KN + 256 KN
-        ld a,l
-        ld (de),a
-        inc de
-        exx
-        add a,l
-        exx
-        ld (de),a
-        inc de
+        ld de,(at_sums_row)     ; KS = KN + 256 KN through D'E' (free here)
         exx
         ld a,l
-        adc a,h
         exx
+        ld (de),a               ; k0
+        inc de
+        add a,l                 ; k0 + k1
         ld (de),a
         inc de
-        exx
+        ld a,l
+        adc a,h                 ; k1 + k2
+        ld (de),a
+        inc de
         ld a,h
-        adc a,b
-        exx
+        adc a,b                 ; k2 + k3
         ld (de),a
         inc de
         ld (at_sums_row),de
+        exx
         ld hl,at_fast_keep
         dec (hl)
         jp nz,@head
@@ -2508,9 +2629,11 @@ pl_tables:      .res 64        ; (each table's T[0] stays 0: pl_group_tables nev
 ; The attention exp table (at_exp_table, above).
 .ifndef AT_FAST_MEANS                   ; (with it: beside at_lut, after the means' table)
 .ifdef AT_KEYS_BY_SP
+.ifndef AT_TABLE_MEANS                  ; (its weights' loop adds the index in 16 bits)
         .if (* & 255) > 128
         .res 256 - (* & 255)    ; in one page: the fast weights' loop indexes it by its low byte
         .endif
+.endif
 .endif
         at_exp_table
 .endif

@@ -33,13 +33,15 @@
 ; With SOUL_PACKED (the 48K player's, sixteenth round): fw_embed unpacks te's
 ; and pe's rows into fw_ffn (vecops.s's em_unpack, ~16,000 T-states a position
 ; on the shipped soul) and embeds from there.
-; With AT_FAST_SCORES (attention.s's option, the 128K player's): each position's key sums
+; With AT_FAST_SCORES (attention.s's option, the 128K player's before its planes, the 48K's
+; ladder's first rung since the twentieth round): each position's key sums
 ; (fw_key_sums, 640 bytes for the cache in kv_key_sums, which the program may
-; place) and attention's at_sums; forward_step 2,656,479 and forward_prefill
-; 1,346,953 at position 0 (python benchmarks/z80_kernels.py --fast-scores, eighteenth
-; round; 2,834,255 and 1,444,747 when it came in, against 2,812,189 and 1,425,935
-; without the option on that tree), 61 bytes more
-; of code.
+; place: the 48K's build at KEY_SUMS_48K) and attention's at_sums, both by fw_sums_at (a key's
+; sums at a quarter of its offset in the key cache); forward_step 2,650,574 and forward_prefill
+; 1,343,362 at position 0 (python benchmarks/z80_kernels.py --fast-scores, twentieth round;
+; 2,656,479 and 1,346,953 in the eighteenth; 2,834,255 and 1,444,747 when it came in, against
+; 2,812,189 and 1,425,935 without the option on that tree), 40 bytes more of code (61 before
+; the twentieth round's fw_sums_at and the slot in HL).
 ; With AT_PLANE_SCORES (attention.s's option instead, the 128K player's since the
 ; sixteenth round): each position's keys' planes (fw_key_planes, pl_store; 3,840 bytes
 ; for both layers in kv_planes, which the 128K player places in its data bank after
@@ -365,6 +367,8 @@ fw_layer_kv:
         ld a,FD_K
         call fw_projection
 .ifdef AT_FAST_SCORES
+        pop hl
+        push hl
         call fw_key_sums
 .endif
 .ifdef AT_PLANE_SCORES
@@ -622,10 +626,8 @@ fw_attend:
         inc a
         ld (at_count),a
 .ifdef AT_FAST_SCORES
-        ld a,(fw_head)          ; at_sums = kv_key_sums + layer * 320 + head * 4
-        add a,a
-        add a,a
-        call fw_sums_of_layer
+        ld hl,(at_keys)         ; at_sums = kv_key_sums + layer * 320 + head * 4
+        call fw_sums_at
         ld (at_sums),hl
 .endif
 .ifdef AT_PLANE_SCORES
@@ -799,42 +801,28 @@ fw_norm:
 
 .ifdef AT_FAST_SCORES
 ; fw_key_sums - the key sums (KS, attention.s) of the 4 heads of the keys just
-; stored at this position: the slot at the stack's second word.
+; stored at this position: HL = the slot.
 fw_key_sums:
-        ld a,(fw_pos)
-        add a,a
-        add a,a                 ; pos * 4 (the sums' position stride is 16: four times this)
-        ld l,a
-        ld h,0
-        add hl,hl
-        add hl,hl
-        ld a,l                  ; (A = its low byte, H its high: fw_sums_of_layer adds the rest)
-        ld c,h
-        call fw_sums_of_layer
-        ld a,c
-        add a,h
-        ld h,a
+        push hl
+        call fw_sums_at
         ex de,hl
-        ld hl,2
-        add hl,sp
-        ld a,(hl)
-        inc hl
-        ld h,(hl)
-        ld l,a                  ; HL = the slot
+        pop hl
         jp at_key_sums
 
-; fw_sums_of_layer - HL = kv_key_sums + the layer's 320 bytes (fw_layer_index) + A.
-fw_sums_of_layer:
-        ld l,a
-        ld h,0
+; fw_sums_at - HL = a key's sums for HL = the key (its layer, position and head's words in the
+; key cache): kv_key_sums + (HL - kv_keys) / 4, the sums' [layer][position][head] of 4 bytes
+; where the cache's are of 16 (the layer descriptors' caches: kv_keys + layer * KV_LAYER_BYTES).
+fw_sums_at:
+        ld de,-kv_keys
+        add hl,de
+        .repeat 2
+        srl h
+        rr l
+        .endrepeat
         ld de,kv_key_sums
         add hl,de
-        ld a,(fw_layer_index)
-        or a
-        ret z
-        ld de,KV_SUMS_LAYER_BYTES
-        add hl,de
         ret
+        .assert KV_LAYER_BYTES == 4 * KV_SUMS_LAYER_BYTES && KV_POSITION_BYTES == 4 * AT_SUMS_STRIDE && FW_HEAD_BYTES == 4 * 4, "the key sums are the key cache's layout by a quarter"
 .endif
 
 .ifdef AT_PLANE_SCORES

@@ -20,7 +20,10 @@ block: kv_planes) and the logits' argmax bound on matvec.s's coarse slots (MV_CO
 Both have matvec.s's sparse calls (MV_SPARSE). The 48K has MV_COARSE and
 MV_BIAS_IN_K too where the soul leaves room (coarse_fits: the shipped one does),
 made by SOUL_PACKED (te and pe packed, equal gains stored once) and by vecops.s
-and the matrices' biases below $8000.
+and the matrices' biases below $8000. Since the twentieth round the 48K's ladder
+tries attention.s's scores through the squares table (AT_FAST_SCORES, its key sums
+at KEY_SUMS_48K) first with each of its option sets (assemble_player); the shipped
+soul and list leave no room for them yet (the build says so in a note).
 The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
 record_known, a byte an id, lies just past the main block, off the tape and
@@ -94,6 +97,12 @@ EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s r
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
 assert EMBED_BANK in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
+# the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
+# on the tape): an address the layout gives them outside the program (a part of the screen the player
+# does not use), or None to keep them in the program after the value cache, above UNCONTENDED
+KEY_SUMS_48K: int | None = None
+# the 48K's option sets, (pairs, coarse_top, unrolled) in order, each tried first with the fast scores
+RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (False, True, False), (False, False, False))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -160,6 +169,12 @@ class SpectrumBuild:
     @property
     def free_bytes(self) -> int:
         return self.free_top + self.free_cold
+
+    @property
+    def fast_scores(self) -> bool:
+        """Whether the player has attention's scores through the squares table (AT_FAST_SCORES: the
+        48K's first rung where it fits, twentieth round; the 128K has its bit planes)."""
+        return "at_key_sums" in self.program.symbols
 
     @property
     def coarse(self) -> bool:
@@ -291,7 +306,8 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
-                  coarse_pairs: bool = True, kept_means: bool = True) -> str:
+                  coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
+                  key_sums: int | None = None) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -348,6 +364,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     AT_KEPT_MEANS (attention.s's means walk off each dimension's kept sum of S(vl), twentieth
     round: ~250 bytes of code below $C000 and forward.s's kv_kept_sums, 192 bytes in one page of
     the cold part), with MV_COARSE_PAIRS's rung.
+
+    `fast_scores`: the 48K's (with `coarse`) attention.s's AT_FAST_SCORES (twentieth round: the scores
+    through matvec's squares table, with AT_TABLE_MEANS's weights' loop, AT_FAST_PREPARE_LOOP and
+    AT_FAST_SMALL: 1,023 bytes above UNCONTENDED), its key sums (640 bytes, run-time only) at
+    `key_sums`, an address the layout gives outside the program and the logits (an .assert checks
+    it), or with None in the program after the value cache (forward.s's).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -360,8 +382,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_apart:     # (logitsraw.s first: vecops.s's end label would share fw_logits_bound's address)
         bank_0_files.sort(key="logitsraw.s".__ne__)
     in_bank = _words_in_bank(tokenizer, word_list, model)
+    fast_scores = fast_scores and coarse and not banked
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
-                                     coarse_top=coarse_top and not banked, pair_slots=pairs and not banked),
+                                     coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
+                                     fast_scores=True if fast_scores else None),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -376,6 +400,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
     if unrolled and coarse and not banked:
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
+    if fast_scores and key_sums is not None:
+        options.append(f"kv_key_sums = ${key_sums:04X}     ; (attention.s's key sums, run-time only: where the layout "
+                       "has room for them, outside the program)")
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)     # (both players have RN_SHORT_SHIFTS)
     if gain_bits is not None:
         options.append(f"RN_UNIT_GAIN_BITS = {gain_bits}   ; (every norm's gains 2^{gain_bits}: rmsnorm.s "
@@ -497,6 +524,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     else:
         lines += [words_top, f'.assert sp_words_end == ${TOP:04X} || sp_word_bits_rest == sp_words_low_end, '
                              f'"the word list\'s top part must end at ${TOP - 1:04X}: sp_bits goes on below there"']
+    if fast_scores and key_sums is not None:     # (the key sums' room is the layout's to give: checked here)
+        lines.append(f'.assert kv_key_sums >= $4000 && (kv_key_sums + 2 * KV_SUMS_LAYER_BYTES <= ${ORIGIN:04X} || '
+                     f'kv_key_sums >= *) && (kv_key_sums + 2 * KV_SUMS_LAYER_BYTES <= fw_logits || kv_key_sums >= '
+                     f'fw_logits + 2 * FW_VOCAB), "the key sums (kv_key_sums) must lie in RAM outside the program and '
+                     f'the logits"')
     return "\n".join(lines) + "\n"
 
 
@@ -564,13 +596,17 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     gain more), and with both the means' division unrolled (AT_DIVIDE_UNROLLED, eighteenth
     round): the shipped soul has room for all three since the eighteenth round's
     RN_UNIT_GAIN_BITS, the vectors soul's 48K (whose calls are mostly full anyway) for MV_COARSE
-    alone. Never any of them without MV_COARSE."""
+    alone. Never any of them without MV_COARSE. Since the twentieth round each of those option sets
+    is tried first with attention's scores through the squares table (AT_FAST_SCORES, with
+    AT_FAST_PREPARE_LOOP and AT_FAST_SMALL for room; its key sums at KEY_SUMS_48K): 3.5% of
+    "hello" a position with the slot pairs, more than the pairs' 1.3% (kernels' bench)."""
     if model == "48k":
-        for pairs, coarse_top, unrolled in ((True, True, True), (True, True, False), (True, False, False),
-                                            (False, True, False), (False, False, False)):
-            if coarse_fits(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled):
-                return _assemble_48k(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs,
-                                     unrolled=unrolled)
+        for fast_scores in (True, False):
+            for pairs, coarse_top, unrolled in RUNGS_48K:
+                if coarse_fits(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled,
+                               fast_scores=fast_scores):
+                    return _assemble_48k(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs,
+                                         unrolled=unrolled, fast_scores=fast_scores)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
@@ -597,8 +633,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
-                  pairs: bool = True, unrolled: bool = True):
-    choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled)
+                  pairs: bool = True, unrolled: bool = True, fast_scores: bool = False):
+    choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
+                  key_sums=KEY_SUMS_48K)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -606,14 +643,14 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 
 
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
-                unrolled: bool = False) -> bool:
+                unrolled: bool = False, fast_scores: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
-    with `pairs`, AT_DIVIDE_UNROLLED with `unrolled`; its layout: vecops.s and the biases below
-    UNCONTENDED too) fits: the kernels and matrices below $FFFF and the word list in what they
-    and the cold part leave."""
+    with `pairs`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
+    sums at KEY_SUMS_48K; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
+    kernels and matrices below $FFFF and the word list in what they and the cold part leave."""
     try:
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
-                                       unrolled=unrolled))
+                                       unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False

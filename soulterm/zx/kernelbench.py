@@ -76,6 +76,10 @@ FAST_MEANS_KEPT_OPTION = (FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5800\
 # division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
 TABLE_MEANS_OPTION = "AT_TABLE_MEANS = 1"
 SHORT_EXP_OPTION = "AT_SHORT_EXP = 1"   # attention.s's exp table without its run of 1s (the 48K's, for room)
+# attention.s's at_fast_prepare in a loop, not unrolled (the 48K's fast scores, for room: twentieth round)
+FAST_PREPARE_LOOP_OPTION = "AT_FAST_PREPARE_LOOP = 1"
+# ... and its smaller forms: jr nc for jp nc (the dims, at_key_sums), max f kept in at_max (the keys loop)
+FAST_SMALL_OPTION = "AT_FAST_SMALL = 1"
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -86,7 +90,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           clamped_unit: bool | None = None, fast_means: bool | None = None,
                           table_means: bool | None = None, packed: bool | None = None,
                           plane_scores: bool | None = None, coarse_top: bool | None = None,
-                          pair_slots: bool | None = None, kept_means: bool | None = None) -> str:
+                          pair_slots: bool | None = None, kept_means: bool | None = None,
+                          prepare_loop: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -106,7 +111,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     twentieth round, build.py; None: off, the kernels' bench with every tensor has no room for its
     ~450 bytes, and with it the bench's code a page lower). `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
     48K, where it and MV_PAIR_SLOTS do not fit together and build.py takes the pairs, which gain
-    more; a 48K with room for both has both)."""
+    more; a 48K with room for both has both). `prepare_loop`: AT_FAST_PREPARE_LOOP and AT_FAST_SMALL with
+    AT_FAST_SCORES (None: the 48K's, for room, twentieth round)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -138,10 +144,12 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                   FAST_SQUARES_OPTION] * fast_means
                + [KEPT_MEANS] * (kept_means and not bench)
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
-               + [SHORT_EXP_OPTION] * (not is_128k and not fast_scores and not plane_scores)
+               + [SHORT_EXP_OPTION] * (not is_128k and (table_means or not (fast_scores or plane_scores)))
+               + [FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION] * (fast_scores and (not is_128k if prepare_loop is None
+                                                                                  else prepare_loop))
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
                + [PAIR_REWALK_OPTION] * (pair_slots and sparse)
-               + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores))
+               + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
 
