@@ -78,7 +78,8 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     cold = [(sym["soul_te"], sym["soul_layer1"] + sym["FD_SIZE"]),      # te, pe, the biases, the descriptors
             (sym["vecops_start"], sym["vecops_end"]),                           # vecops.s
             (sym["embedrows_start"], sym["embedrows_end"]),                     # embedrows.s
-            (sym["kv_keys"], sym["kv_keys"] + 2 * sym["KV_LAYER_BYTES"]),
+            (sym["kv_keys"], sym["kv_keys"] + sym["KV_LAYER_BYTES"]),                # (the 48K's in the screen's
+            (sym["kv_keys_layer_1"], sym["kv_keys_layer_1"] + sym["KV_LAYER_BYTES"]),    # bottom third since the 20th round)
             (sym["fw_logits"], sym["fw_logits"] + 256),
             (ORIGIN - 64, ORIGIN)]                                       # the stack
     counter = ContendedAccessCounter(bench.cpu, bench.clock)

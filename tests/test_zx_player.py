@@ -45,12 +45,13 @@ def test_the_48k_runs_its_start_from_the_key_caches_last_positions(built):
     from soulterm.zx.build import KEY_CACHE_BYTES, START_OVERLAY_BYTES
 
     sym = built.program.symbols
-    overlay = sym["kv_keys"] + KEY_CACHE_BYTES - START_OVERLAY_BYTES
+    layer_1_end = sym["kv_keys_layer_1"] + KEY_CACHE_BYTES // 2     # (layer 0's keys: the screen's third)
+    overlay = layer_1_end - START_OVERLAY_BYTES
     assert sym["start_overlay"] == sym["start"] == overlay
-    assert overlay < sym["banner_text"] < sym["kv_keys"] + KEY_CACHE_BYTES
+    assert overlay < sym["banner_text"] < layer_1_end
     assert built.program.data[overlay - ORIGIN:overlay - ORIGIN + 3] == bytes([0xD9, 0xE5, 0xD9])   # exx, push hl, exx
-    assert sym["TK_SCRATCH"] + sym["TK_SCRATCH_BYTES"] <= overlay and sym["line_buffer"] < overlay
-    assert sym["prompt"] < sym["kv_keys"]
+    assert sym["TK_SCRATCH"] + sym["TK_SCRATCH_BYTES"] <= sym["third_free"] and sym["line_buffer"] >= sym["kv_keys"]
+    assert sym["prompt"] < sym["kv_keys_layer_1"]
     doc = json.loads(built.map_text)
     assert any(line[0] == overlay and line[1].endswith("soulplayer.s") for line in doc["lines"])
     named = [region for region in doc["regions"] if region["start"] <= overlay < region["end"]]

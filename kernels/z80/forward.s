@@ -124,6 +124,9 @@ fw_ffn:         .res 2 * FW_FFN
 .ifndef kv_keys
 kv_keys:        .res 2 * KV_LAYER_BYTES
 .endif
+.ifndef kv_keys_layer_1         ; (the 48K player keeps layer 0's keys apart, in the screen's
+kv_keys_layer_1 = kv_keys + KV_LAYER_BYTES  ; bottom third: build.py, SCREEN_THIRD)
+.endif
 .ifndef kv_values
 .ifdef AT_VALUES_BY_DIMENSION
         .align 2                ; (kv_values_scatter steps within a word by its low byte)

@@ -383,10 +383,10 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
     """Both layers' keys and values at `position` in forward.s's cache: (layers, 2 [keys, values], 32)."""
     from soulterm.soul import spec
 
-    layer_bytes = 2 * spec.CONTEXT * spec.EMBED_DIM
     out = np.zeros((spec.N_LAYERS, 2, spec.EMBED_DIM), np.int64)
     for layer in range(spec.N_LAYERS):
-        address = bench.sym("kv_keys") + layer * layer_bytes + position * 2 * spec.EMBED_DIM
+        keys = bench.sym("kv_keys_layer_1") if layer else bench.sym("kv_keys")   # (the 48K's apart: build.py)
+        address = keys + position * 2 * spec.EMBED_DIM
         out[layer, 0] = bench.read_words(address, spec.EMBED_DIM)
         for dimension, address in enumerate(value_addresses(bench, layer, position)):
             out[layer, 1, dimension] = bench.read_words(int(address), 1)[0]
