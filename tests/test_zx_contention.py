@@ -60,7 +60,8 @@ def test_nops_in_contended_memory_take_eight_t_states_each_on_the_screen():
 
 def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_data():
     """Below $8000 a position reads only the embeddings, the biases, the layer descriptors,
-    the key cache, the logits (the printer buffer), the loader's stack and the code there:
+    the key cache, layer 1's value cache (in the screen's bottom third since the twentieth round:
+    soulplayer.s's SCREEN_THIRD), the logits (the printer buffer), the loader's stack and the code there:
     vecops.s's (the embedding's unpacking, argmax: a few calls a position, below $8000 since the
     sixteenth round so that the 48K's kernels fit with MV_COARSE) and embedrows.s's (the embedding,
     once a position, since the nineteenth round: room for the rewalk above)."""
@@ -78,8 +79,8 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     cold = [(sym["soul_te"], sym["soul_layer1"] + sym["FD_SIZE"]),      # te, pe, the biases, the descriptors
             (sym["vecops_start"], sym["vecops_end"]),                           # vecops.s
             (sym["embedrows_start"], sym["embedrows_end"]),                     # embedrows.s
-            (sym["kv_keys"], sym["kv_keys"] + sym["KV_LAYER_BYTES"]),                # (the 48K's in the screen's
-            (sym["kv_keys_layer_1"], sym["kv_keys_layer_1"] + sym["KV_LAYER_BYTES"]),    # bottom third since the 20th round)
+            (sym["kv_keys"], sym["kv_keys"] + 2 * sym["KV_LAYER_BYTES"]),
+            (sym["kv_values_layer_1"], sym["kv_values_layer_1"] + sym["KV_LAYER_BYTES"]),   # (the screen's third)
             (sym["fw_logits"], sym["fw_logits"] + 256),
             (ORIGIN - 64, ORIGIN)]                                       # the stack
     counter = ContendedAccessCounter(bench.cpu, bench.clock)

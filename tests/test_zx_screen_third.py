@@ -16,7 +16,8 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum
-from soulterm.zx.build import (SCREEN_THIRD, SCREEN_THIRD_END, THIRD_ATTRIBUTES, assemble_spectrum_player)
+from soulterm.zx.build import (SCREEN_THIRD, SCREEN_THIRD_END, THIRD_ATTRIBUTES, THIRD_KEY_SUMS,
+                               assemble_spectrum_player)
 from soulterm.zx.rom import SYSVARS
 from soulterm.zx.ula import COLUMNS, attribute_address, pixel_address
 
@@ -59,7 +60,7 @@ def counting_scrolls(machine) -> list:
 def test_a_chat_longer_than_the_window_scrolls_within_lines_0_to_15(built, engine_and_tokenizer):
     """Eight turns, one typed line wrapped over three lines and one rubbed out with DELETE: the
     window shows the transcript's last 16 lines, the ROM never scrolls, lines 16..23 show
-    nothing (their attributes ink = paper) while layer 0's keys fill their bitmap, and every
+    nothing (their attributes ink = paper) while layer 1's values fill their bitmap, and every
     reply is the integer engine's."""
     engine, tokenizer = engine_and_tokenizer
     prompts = ["hello", "how are you", "tell me a story about the sea and the sky and a small boat",
@@ -80,14 +81,14 @@ def test_a_chat_longer_than_the_window_scrolls_within_lines_0_to_15(built, engin
         assert screen[WINDOW_LINES:] == [""] * (24 - WINDOW_LINES)
         assert third_hidden(machine) and print_line(machine) == min(len(transcript), WINDOW_LINES - 1)
     assert len(transcript) > WINDOW_LINES + 4 and scrolls == []
-    keys = built.program.symbols["kv_keys"]
-    assert keys == SCREEN_THIRD and any(machine.memory[keys:keys + 1280])      # the bitmap holds the cache
+    values = built.program.symbols["kv_values_layer_1"]
+    assert values == SCREEN_THIRD and any(machine.memory[values:values + 1280])     # the bitmap holds the cache
 
 
 def test_a_second_randomize_usr_after_basic_wrote_over_the_third_computes_position_0_again(
         built, engine_and_tokenizer):
     """Back in BASIC the ROM's "0 OK", its editor and a scroll or CLS write the bottom third,
-    layer 0's keys of position 0 among them: restart (the second RANDOMIZE USR start) hides the
+    layer 1's values of position 0 among them: restart (the second RANDOMIZE USR start) hides the
     third again and the next turn computes position 0 again, so its reply is the engine's."""
     engine, tokenizer = engine_and_tokenizer
     start = built.program.symbols["start"]
@@ -108,6 +109,10 @@ def test_a_second_randomize_usr_after_basic_wrote_over_the_third_computes_positi
     assert screen[:5] == ["you> what is your name", engine.reply(tokenizer, "what is your name").text,
                           "you> hello", engine.reply(tokenizer, "hello").text, "you>"]
     assert third_hidden(machine) and screen[WINDOW_LINES:] == [""] * (24 - WINDOW_LINES)
+    state = engine.new_state()
+    engine.step(state, 1)       # position 0, SEP: its values of layer 1 lie at the third's start again
+    sep_values = state.values[1, 0].reshape(-1).astype("<i2").tobytes()
+    assert bytes(machine.memory[SCREEN_THIRD:SCREEN_THIRD + len(sep_values)]) == sep_values
 
 
 def test_screen_lines_show_a_cell_whose_ink_is_its_paper_as_blank():
@@ -126,8 +131,10 @@ def test_screen_lines_show_a_cell_whose_ink_is_its_paper_as_blank():
 def test_the_map_names_the_thirds_regions_and_the_128k_keeps_its_screen(built):
     regions = {(r["start"], r["end"]): r["name"] for r in json.loads(built.map_text)["regions"]}
     sym = built.program.symbols
-    assert regions[(SCREEN_THIRD, sym["third_free"])].startswith("KV cache: keys of layer 0 (in the screen's bottom third")
-    assert regions[(sym["third_free"], SCREEN_THIRD_END)].startswith("free (the screen's bottom third")
+    assert sym["kv_values_layer_1"] == SCREEN_THIRD and sym["kv_values"] >= 0x8000
+    assert regions[(SCREEN_THIRD, THIRD_KEY_SUMS)].startswith("KV cache: values of layer 1 (in the screen's bottom third")
+    assert regions[(THIRD_KEY_SUMS, SCREEN_THIRD_END)].startswith("free (the screen's bottom third")
+    assert regions[(sym["kv_values"], sym["fw_h"])] == "KV cache: values of layer 0"
     assert regions[(THIRD_ATTRIBUTES, 0x5B00)] == "screen: attributes of the bottom third (ink = paper)"
     assert regions[(0x4000, SCREEN_THIRD)] == "screen: bitmap (the chat: lines 0..15)"
     banked = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k")

@@ -109,6 +109,9 @@ fw_layer:       .word 0
 .ifdef MV_LOW_HLA
         .align 2                ; (matvec.s's short row ends step a word's low byte with inc l)
 .endif
+.ifdef kv_values_layer_1        ; (the 48K player keeps layer 1's values apart, in the screen's bottom
+kv_values:      .res KV_LAYER_BYTES ; third, build.py: layer 0's here, before the activations, so that
+.endif                          ; the unpacked word list runs on from them into h, xn and q, soulplayer.s)
 fw_h:           .res 2 * FW_DIM
 fw_xn:          .res 2 * FW_DIM
 .ifdef RN_IN_PAGE
@@ -124,14 +127,14 @@ fw_ffn:         .res 2 * FW_FFN
 .ifndef kv_keys
 kv_keys:        .res 2 * KV_LAYER_BYTES
 .endif
-.ifndef kv_keys_layer_1         ; (the 48K player keeps layer 0's keys apart, in the screen's
-kv_keys_layer_1 = kv_keys + KV_LAYER_BYTES  ; bottom third: build.py, SCREEN_THIRD)
-.endif
 .ifndef kv_values
 .ifdef AT_VALUES_BY_DIMENSION
         .align 2                ; (kv_values_scatter steps within a word by its low byte)
 .endif
 kv_values:      .res 2 * KV_LAYER_BYTES
+.endif
+.ifndef kv_values_layer_1
+kv_values_layer_1 = kv_values + KV_LAYER_BYTES
 .endif
 .ifdef AT_PLANE_SCORES
 fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes; after the

@@ -24,14 +24,19 @@
 ;
 ; With SCREEN_THIRD (the 48K player's, twentieth round: build.py) the chat keeps to the
 ; screen's top two thirds, lines 0..CHAT_LAST_LINE, and the bottom third's bitmap
-; (SCREEN_THIRD, 2,048 bytes) holds run-time data: layer 0's key cache, with the typed
-; line and the tokenizer's memory in it. Its attributes are ink = paper (hide_third),
+; (SCREEN_THIRD, 2,048 bytes) holds run-time data: layer 1's value cache (kv_values_layer_1,
+; build.py), out of the room above $8000. Its attributes are ink = paper (hide_third),
 ; so nothing there shows, and the ROM never scrolls: chat_put scrolls the window itself
 ; (chat_scroll) before the print position would pass CHAT_LAST_LINE and puts it back
 ; with AT, so that S-POSN and DF-CC stay the ROM's own. Nothing there survives a return
 ; to BASIC (its "0 OK" and editor write lines 22-23): restart computes position 0 again.
 
 ROM_CHAN_OPEN   = $1601
+.ifdef SCREEN_THIRD
+SCREEN_THIRD_VALUES = 1         ; (layer 1's value cache lies in the screen's third: build.py)
+.else
+SCREEN_THIRD_VALUES = 0
+.endif
 ROM_CLS         = $0D6B
 ROM_BEEPER      = $03B5
 LAST_K          = $5C08
@@ -130,7 +135,7 @@ prompt:
         ld de,fw_ffn                            ; dimension's last word: forward.s) wait in
         ld b,2 * FW_DIM                         ; the FFN buffer while the unpacked list
         call kv_values_gather                   ; runs over them (below)
-.else
+.elseif SCREEN_THIRD_VALUES == 0               ; (with SCREEN_THIRD layer 1's values lie there, out of its way)
         ld hl,kv_values + KV_LAYER_BYTES        ; layer 1's SEP values: the unpacked
         ld de,fw_ffn                            ; list runs over them (below), so they
         ld bc,KV_POSITION_BYTES                 ; wait in the FFN buffer meanwhile
@@ -144,7 +149,7 @@ prompt:
         ld de,fw_ffn
         ld b,2 * FW_DIM
         call kv_values_scatter
-.else
+.elseif SCREEN_THIRD_VALUES == 0
         ld hl,fw_ffn
         ld de,kv_values + KV_LAYER_BYTES
         ld bc,KV_POSITION_BYTES
@@ -171,9 +176,10 @@ quit:
 .ifdef START_IN_KEY_CACHE
 ; restart - the 48K's start again, after quit: the screen and the channel as player_start
 ; sets them (no banner: it lay in the overlay), then the prompt. The cache's position 0
-; and the tables are still as the first start left them, but position 0's keys of layer 0,
-; which lie in the screen's bottom third (SCREEN_THIRD): BASIC has written lines 22-23 over
-; them, so the next turn computes position 0 again.
+; and the tables are still as the first start left them, but position 0's values of layer 1,
+; which lie in the screen's bottom third (SCREEN_THIRD): BASIC may have written over them
+; (its "0 OK" and editor in lines 22-23, a scroll or CLS), so the next turn computes
+; position 0 again.
 restart:
         player_screen
         xor a
@@ -401,6 +407,9 @@ print_id:
         jr print_id
 
 .ifdef SCREEN_THIRD
+; chat_window_routines - chat_put, chat_scroll and hide_third: build.py places them above
+; $8000, out of the cold part (a soul with the general embed fills it, the vectors soul's).
+        .macro chat_window_routines
 CHAT_LAST_LINE  = 15            ; the chat's window: lines 0..15, the top two thirds
 THIRD_ATTRIBUTES = $5A00        ; the bottom third's attributes
 SCREEN_BITMAP   = $4000
@@ -493,6 +502,7 @@ hide_third:
         ld hl,THIRD_ATTRIBUTES
         ld b,0                  ; its 256 cells
         jr fill
+        .endmacro
 .endif
 
 .ifndef START_IN_KEY_CACHE
@@ -514,7 +524,9 @@ ctx_ids:        .res CONTEXT_SIZE
 ; the unpacked word list SP_CHARS from position 1 of layer 0's values on,
 ; through layer 1's (whose position 0 waits in fw_ffn while the line is read; with
 ; AT_VALUES_BY_DIMENSION, the 128K's, both layers' position 0 waits there, each
-; dimension's last word: the list runs over them all).
+; dimension's last word: the list runs over them all; with SCREEN_THIRD, the 48K's since
+; the twentieth round, layer 1's values lie in the screen's third and the list runs on
+; from layer 0's into the activations h, xn and q, which forward.s lays out after them).
 line_buffer     = kv_keys + KV_POSITION_BYTES
         .assert TK_MAX <= KV_POSITION_BYTES, "the line must fit in one position of the key cache"
         .assert TK_SCRATCH == kv_keys + 2 * KV_POSITION_BYTES, "TK_SCRATCH is position 2 of the key cache"
@@ -524,6 +536,8 @@ line_buffer     = kv_keys + KV_POSITION_BYTES
         .assert SP_LIST_CHARS <= 2 * KV_LAYER_BYTES - KV_POSITION_BYTES, "the unpacked word list must fit in the value cache"
 .ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
         .assert 2 * FW_FFN >= 2 * KV_POSITION_BYTES, "both layers' SEP values must fit in the FFN buffer"
+.elseif SCREEN_THIRD_VALUES
+        .assert fw_h == kv_values + KV_LAYER_BYTES && fw_att == fw_h + 6 * FW_DIM && SP_CHARS + SP_LIST_CHARS <= fw_att + 2 * FW_DIM, "the unpacked word list must end within h, xn, q and att after layer 0's values (forward.s's layout): layer 1's lie in the screen's third"
 .else
         .assert 2 * FW_FFN >= KV_POSITION_BYTES, "layer 1's SEP values must fit in the FFN buffer"
 .endif

@@ -93,12 +93,19 @@ EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s r
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
 assert EMBED_BANK in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
-# the 48K's screen's bottom third (twentieth round): its bitmap holds run-time data (layer 0's key
-# cache, the typed line, the tokenizer's memory), its attributes ink = paper; soulplayer.s's
-# SCREEN_THIRD keeps the chat in lines 0..15 and scrolls them itself
+# the 48K's screen's bottom third (twentieth round): its bitmap holds run-time data, its attributes
+# ink = paper; soulplayer.s's SCREEN_THIRD keeps the chat in lines 0..15 and scrolls them itself.
+# There: layer 1's value cache (forward.s's kv_values_layer_1, out of the room above UNCONTENDED),
+# then THIRD_KEY_SUMS_BYTES for attention.s's key sums (AT_FAST_SCORES, when the 48K has them:
+# 640 bytes), then what is left (THIRD_FREE on)
 SCREEN_THIRD = 0x5000
 SCREEN_THIRD_END = 0x5800
 THIRD_ATTRIBUTES = 0x5A00
+THIRD_VALUES = SCREEN_THIRD
+THIRD_KEY_SUMS = THIRD_VALUES + KEY_CACHE_BYTES // 2
+THIRD_KEY_SUMS_BYTES = 2 * spec.CONTEXT * 4 * 4       # (attention.s's KV_SUMS_LAYER_BYTES: 4 heads' 4 bytes)
+THIRD_FREE = THIRD_KEY_SUMS + THIRD_KEY_SUMS_BYTES
+assert THIRD_FREE <= SCREEN_THIRD_END
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -175,7 +182,7 @@ class SpectrumBuild:
 def _cold_end(sym: dict) -> int:
     """Where the cold part ends: the 48K's word list's low part, else the key cache (and the
     value cache after it where te and pe lie in bank EMBED_BANK, embed_in_bank)."""
-    end = sym.get("kv_keys_layer_1", sym["kv_keys"]) + KEY_CACHE_BYTES // (2 if "SCREEN_THIRD" in sym else 1)
+    end = sym["kv_keys"] + KEY_CACHE_BYTES
     if sym["kv_values"] == end:
         end += KEY_CACHE_BYTES
     return sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
@@ -370,8 +377,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if not banked:
         options.append("START_IN_KEY_CACHE = 1   ; (soulplayer.s's start and banner run once: in the key cache, "
                        "an overlay)")
-        options.append(f"SCREEN_THIRD = ${SCREEN_THIRD:04X}     ; (the chat in lines 0..15, the bottom third's "
-                       "bitmap the player's: layer 0's keys)")
+        options += [f"SCREEN_THIRD = ${SCREEN_THIRD:04X}     ; (the chat in lines 0..15, the bottom third's "
+                    "bitmap the player's)",
+                    f"kv_values_layer_1 = ${THIRD_VALUES:04X}     ; (layer 1's value cache in the screen's third: "
+                    "forward.s keeps layer 0's)"]
     if coarse and not banked:
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
     if unrolled and coarse and not banked:
@@ -451,6 +460,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   "        rn_tables_routines     ; (rmsnorm.s's, out of the room before at_sq_table)"]
     lines += ['.include "forward.s"',
               f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
+    if not banked:      # (soulplayer.s's, run a character at a time: out of the cold part, which the general embed fills)
+        lines.append("        chat_window_routines")
     if not banked:
         lines.append(soul_include(soul, "matrices", cold=cold_tensors))
     else:
@@ -492,29 +503,24 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
 
 
 def _start_in_key_cache() -> str:
-    """The 48K's key cache: layer 0's keys in the screen's bottom third (SCREEN_THIRD, twentieth
-    round: run time only, soulplayer.s hides it), layer 1's in the cold part with soulplayer.s's
-    start and banner (START_IN_KEY_CACHE) in its last START_OVERLAY_BYTES: layer 1's keys of the
-    last two positions, which only a turn that reaches them writes, so that the tape loads the
+    """The 48K's key cache with soulplayer.s's start and banner (START_IN_KEY_CACHE) in its last
+    START_OVERLAY_BYTES: layer 1's keys of the last two positions, which only a turn that reaches
+    them writes (the line and the tokenizer's memory lie in layer 0's), so that the tape loads the
     code that runs once where the cache is empty until then."""
     return "\n".join([
-        f"kv_keys = ${SCREEN_THIRD:04X}     ; layer 0's keys: the screen's bottom third (SCREEN_THIRD)",
-        "third_free = kv_keys + KV_LAYER_BYTES      ; the third's bytes past them",
-        f'.assert third_free <= ${SCREEN_THIRD_END:04X}, "layer 0\'s keys must fit the screen\'s bottom third"',
-        f"kv_keys_layer_1: .res {KEY_CACHE_BYTES // 2 - START_OVERLAY_BYTES}     ; layer 1's (forward.s leaves the "
-        "key cache to the program)",
+        f"kv_keys: .res {KEY_CACHE_BYTES - START_OVERLAY_BYTES}     ; forward.s leaves the key cache to the program",
         "start_overlay:      ; (run once from here: then the key cache's)",
         "        player_start",
         "        jp prompt",
         "        player_banner",
-        f'.assert * <= kv_keys_layer_1 + {KEY_CACHE_BYTES // 2}, "soulplayer.s\'s start and banner must fit the key '
-        f'cache\'s last {START_OVERLAY_BYTES} bytes"',
-        f".res kv_keys_layer_1 + {KEY_CACHE_BYTES // 2} - *",
-        '.assert start_overlay == kv_keys_layer_1 + KV_LAYER_BYTES - 2 * KV_POSITION_BYTES, "the start\'s overlay '
+        f'.assert * <= kv_keys + {KEY_CACHE_BYTES}, "soulplayer.s\'s start and banner must fit the key cache\'s '
+        f'last {START_OVERLAY_BYTES} bytes"',
+        f".res kv_keys + {KEY_CACHE_BYTES} - *",
+        '.assert start_overlay == kv_keys + 2 * KV_LAYER_BYTES - 2 * KV_POSITION_BYTES, "the start\'s overlay '
         'must be layer 1\'s keys of the last two positions (forward.s\'s layout)"',
-        '.assert TK_SCRATCH + TK_SCRATCH_BYTES <= third_free && line_buffer >= kv_keys, '
-        '"the line and the tokenizer\'s memory must stay in layer 0\'s keys, in the screen\'s third: a second '
-        'RANDOMIZE USR start finds the start in layer 1\'s (after a short chat: no turn past position 17)"'])
+        f'.assert TK_SCRATCH + TK_SCRATCH_BYTES <= start_overlay && line_buffer < start_overlay, '
+        '"the line and the tokenizer\'s memory must stay below the start\'s overlay: a second RANDOMIZE USR '
+        'start after a short chat (no turn past position 17) finds the start there still"'])
 
 
 def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> SpectrumBuild:
@@ -677,20 +683,18 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     """The map's regions: the 64K as bank 0 has it (`banked`: the 128K player,
     whose bank holds layer 1's tensors and the word list at $C000, left out)."""
     if "SCREEN_THIRD" in sym:           # (the 48K's since the twentieth round: the chat in lines 0..15)
-        third = sym["SCREEN_THIRD"]
-        screen = [Region("screen: bitmap (the chat: lines 0..15)", "screen", 0x4000, third),
-                  Region("KV cache: keys of layer 0 (in the screen's bottom third, hidden: ink = paper; "
-                         "run time only)", "kv-cache", sym["kv_keys"], sym["third_free"]),
-                  Region("free (the screen's bottom third, hidden: run time only)", "buffer", sym["third_free"],
-                         SCREEN_THIRD_END),
+        screen = [Region("screen: bitmap (the chat: lines 0..15)", "screen", 0x4000, SCREEN_THIRD),
+                  Region("KV cache: values of layer 1 (in the screen's bottom third, hidden: ink = paper; "
+                         "run time only)", "kv-cache", sym["kv_values_layer_1"], THIRD_KEY_SUMS),
+                  Region("free (the screen's bottom third, hidden: run time only; room for attention's key sums)",
+                         "buffer", THIRD_KEY_SUMS, SCREEN_THIRD_END),
                   Region("screen: attributes (the chat)", "screen", 0x5800, THIRD_ATTRIBUTES),
                   Region("screen: attributes of the bottom third (ink = paper)", "screen", THIRD_ATTRIBUTES, 0x5B00),
-                  Region("KV cache: keys of layer 1", "kv-cache", sym["kv_keys_layer_1"], sym["start_overlay"])]
+                  Region("KV cache: values of layer 0", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES // 2)]
     else:
         screen = [Region("screen: bitmap", "screen", 0x4000, 0x5800),
                   Region("screen: attributes", "screen", 0x5800, 0x5B00),
-                  Region("KV cache: keys", "kv-cache", sym["kv_keys"],
-                         sym.get("start_overlay", sym["kv_keys"] + KEY_CACHE_BYTES))]
+                  Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES)]
     regions = [
         Region("ROM (soulterm's high-level ROM, font at $3D00)", "code", 0x0000, 0x4000),
         *screen,
@@ -700,7 +704,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("matvec variables", "buffer", sym["mv_vars"], sym["mv_sq_lo"]),
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut_end"]),
-        Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES),
+        Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym.get("start_overlay", sym["kv_keys"] + KEY_CACHE_BYTES)),
         Region("attention weights", "attention", sym["att_weights"], sym["att_weights"] + 160),
         Region("h (hidden state)", "activations", sym["fw_h"], sym["fw_h"] + 64),
         Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),
@@ -713,7 +717,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     if "start_overlay" in sym:          # (the 48K's: START_IN_KEY_CACHE)
         regions.append(Region("KV cache: keys, its last two positions of layer 1 (the start and banner "
                               "until a turn reaches them: run once)", "kv-cache", sym["start_overlay"],
-                              sym["start_overlay"] + START_OVERLAY_BYTES))
+                              sym["kv_keys"] + KEY_CACHE_BYTES))
     tensors: dict[int, list] = {}       # a start -> [its names, kind, end]: equal gains share one (SOUL_PACKED)
     for tensor in spec.TENSORS:
         if banked and tensor.name.startswith(BANK_TENSORS):

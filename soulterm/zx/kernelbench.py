@@ -285,7 +285,7 @@ def value_addresses(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
     """The addresses of the 32 values of `position` in layer `layer`'s part of forward.s's value cache."""
     from soulterm.soul import spec
 
-    layer_start = bench.sym("kv_values") + layer * 2 * spec.CONTEXT * spec.EMBED_DIM
+    layer_start = bench.sym("kv_values_layer_1") if layer else bench.sym("kv_values")   # (the 48K's layer 1 apart)
     dimensions = np.arange(spec.EMBED_DIM)
     if values_by_dimension(bench):
         return layer_start + dimensions * bench.sym("AT_DIMENSION_BYTES") + 2 * (spec.CONTEXT - 1 - position)
@@ -383,10 +383,10 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
     """Both layers' keys and values at `position` in forward.s's cache: (layers, 2 [keys, values], 32)."""
     from soulterm.soul import spec
 
+    layer_bytes = 2 * spec.CONTEXT * spec.EMBED_DIM
     out = np.zeros((spec.N_LAYERS, 2, spec.EMBED_DIM), np.int64)
     for layer in range(spec.N_LAYERS):
-        keys = bench.sym("kv_keys_layer_1") if layer else bench.sym("kv_keys")   # (the 48K's apart: build.py)
-        address = keys + position * 2 * spec.EMBED_DIM
+        address = bench.sym("kv_keys") + layer * layer_bytes + position * 2 * spec.EMBED_DIM
         out[layer, 0] = bench.read_words(address, spec.EMBED_DIM)
         for dimension, address in enumerate(value_addresses(bench, layer, position)):
             out[layer, 1, dimension] = bench.read_words(int(address), 1)[0]
