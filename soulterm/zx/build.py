@@ -686,8 +686,12 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         screen = [Region("screen: bitmap (the chat: lines 0..15)", "screen", 0x4000, SCREEN_THIRD),
                   Region("KV cache: values of layer 1 (in the screen's bottom third, hidden: ink = paper; "
                          "run time only)", "kv-cache", sym["kv_values_layer_1"], THIRD_KEY_SUMS),
-                  Region("free (the screen's bottom third, hidden: run time only; room for attention's key sums)",
-                         "buffer", THIRD_KEY_SUMS, SCREEN_THIRD_END),
+                  *([Region("attention's key sums (in the screen's bottom third, hidden: run time only)", "kv-cache",
+                            THIRD_KEY_SUMS, THIRD_FREE),
+                     Region("free (the screen's bottom third, hidden: run time only)", "buffer", THIRD_FREE,
+                            SCREEN_THIRD_END)] if sym.get("kv_key_sums") == THIRD_KEY_SUMS else
+                    [Region("free (the screen's bottom third, hidden: run time only; room for attention's key sums)",
+                            "buffer", THIRD_KEY_SUMS, SCREEN_THIRD_END)]),
                   Region("screen: attributes (the chat)", "screen", 0x5800, THIRD_ATTRIBUTES),
                   Region("screen: attributes of the bottom third (ink = paper)", "screen", THIRD_ATTRIBUTES, 0x5B00),
                   Region("KV cache: values of layer 0", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES // 2)]
