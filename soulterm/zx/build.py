@@ -81,18 +81,6 @@ KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forwar
 # the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last two
 # positions (_start_in_key_cache)
 START_OVERLAY_BYTES = 2 * 2 * spec.EMBED_DIM
-RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
-# te, pe and embedrows.s's code (the embedding: read and run once a position) in the top 8K of a
-# record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
-# embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
-# UNCONTENDED into their room, out of the room below $C000. Bank 6: one the ULA does not contend.
-EMBED_BANK = 6
-EMBED_START = 0xE000             # records128.s's 32 records of 256 bytes end here (asserted)
-EMBED_CODE_FILES = ("embedrows.s",)
-EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
-EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
-assert EMBED_BANK in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
-RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's screen's bottom third (twentieth round): its bitmap holds run-time data, its attributes
 # ink = paper; soulplayer.s's SCREEN_THIRD keeps the chat in lines 0..15 and scrolls them itself.
 # There: layer 1's value cache (forward.s's kv_values_layer_1, out of the room above UNCONTENDED),
@@ -106,6 +94,18 @@ THIRD_KEY_SUMS = THIRD_VALUES + KEY_CACHE_BYTES // 2
 THIRD_KEY_SUMS_BYTES = 2 * spec.CONTEXT * 4 * 4       # (attention.s's KV_SUMS_LAYER_BYTES: 4 heads' 4 bytes)
 THIRD_FREE = THIRD_KEY_SUMS + THIRD_KEY_SUMS_BYTES
 assert THIRD_FREE <= SCREEN_THIRD_END
+RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
+# te, pe and embedrows.s's code (the embedding: read and run once a position) in the top 8K of a
+# record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
+# embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
+# UNCONTENDED into their room, out of the room below $C000. Bank 6: one the ULA does not contend.
+EMBED_BANK = 6
+EMBED_START = 0xE000             # records128.s's 32 records of 256 bytes end here (asserted)
+EMBED_CODE_FILES = ("embedrows.s",)
+EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
+EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
+assert EMBED_BANK in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
+RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
