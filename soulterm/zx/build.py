@@ -460,10 +460,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   "        rn_tables_routines     ; (rmsnorm.s's, out of the room before at_sq_table)"]
     lines += ['.include "forward.s"',
               f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
-    if not banked:      # (soulplayer.s's, run a character at a time: out of the cold part, which the general embed fills)
-        lines.append("        chat_window_routines")
-    if not banked:
-        lines.append(soul_include(soul, "matrices", cold=cold_tensors))
+    if not banked:      # soulplayer.s's window, run a character at a time: out of the cold part, which the general
+        lines += [soul_include(soul, "matrices", cold=cold_tensors),      # embed fills, and after the matrices,
+                  "        chat_window_routines"]                          # whose rows keep their pages' offsets
     else:
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
