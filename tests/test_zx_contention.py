@@ -9,7 +9,7 @@ import z80
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import ORIGIN, UNCONTENDED
+from soulterm.zx.build import ORIGIN, SCREEN_THIRD, SCREEN_THIRD_END, UNCONTENDED
 from soulterm.zx.contention import (FIRST_CONTENDED_T_STATE, FRAME_T_STATES, LINE_T_STATES,
                                     ContendedAccessCounter, ula_delay)
 from soulterm.zx.kernelbench import player_bench
@@ -60,7 +60,8 @@ def test_nops_in_contended_memory_take_eight_t_states_each_on_the_screen():
 
 def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_data():
     """Below $8000 a position reads only the embeddings, the biases, the layer descriptors,
-    the key cache, the logits (the printer buffer), the loader's stack and the code there:
+    the key cache, the screen's bottom third (layer 1's value cache since the twentieth round:
+    soulplayer.s's SCREEN_THIRD), the logits (the printer buffer), the loader's stack and the code there:
     vecops.s's (the embedding's unpacking, argmax: a few calls a position, below $8000 since the
     sixteenth round so that the 48K's kernels fit with MV_COARSE) and embedrows.s's (the embedding,
     once a position, since the nineteenth round: room for the rewalk above)."""
@@ -70,7 +71,7 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     bench = player_bench(soul, tokenizer)
     sym = bench.symbols
-    assert sym["mv_vars"] == UNCONTENDED
+    assert sym["mv_vars"] == UNCONTENDED and sym["kv_values_layer_1"] == SCREEN_THIRD
     for hot in ("mv_sq_lo", "matvec", "mv_slots", "mv_prepare", "rmsnorm", "attend_head", "mul16u",
                 "forward_step", "exp_lut", "fw_h", "kv_values", "soul_l0_q", "soul_out", "soul_l1_fc2_w",
                 "mv_coarse_slots"):
@@ -79,6 +80,7 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
             (sym["vecops_start"], sym["vecops_end"]),                           # vecops.s
             (sym["embedrows_start"], sym["embedrows_end"]),                     # embedrows.s
             (sym["kv_keys"], sym["kv_keys"] + 2 * sym["KV_LAYER_BYTES"]),
+            (SCREEN_THIRD, SCREEN_THIRD_END),       # layer 1's values (and a fast-scores 48K's key sums) there
             (sym["fw_logits"], sym["fw_logits"] + 256),
             (ORIGIN - 64, ORIGIN)]                                       # the stack
     counter = ContendedAccessCounter(bench.cpu, bench.clock)

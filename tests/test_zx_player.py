@@ -128,10 +128,8 @@ def test_build_command_writes_the_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx", "--output", str(tmp_path), "--quiet"]) == 0
     assert (tmp_path / TAP_NAME).read_bytes() == (DISK_DIR / TAP_NAME).read_bytes()
     out = capsys.readouterr().out
-    # (the one note while the fast scores do not fit: the ladder's fallback, twentieth round)
-    fast_note = "note: the 48K has no room for attention's scores through the squares table"
-    assert "soulplayer.tap" in out and "note:" not in out.replace(fast_note, "")
-    assert fast_note in out
+    # (no note: the shipped 48K takes its ladder's first rung, the fast scores with every option)
+    assert "soulplayer.tap" in out and "note:" not in out
 
 
 def test_build_command_says_when_the_48k_has_no_room_for_the_coarse_calls(tmp_path, capsys, monkeypatch):
@@ -168,14 +166,18 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
     """build.py's 48K ladder (twentieth round): AT_FAST_SCORES with each of RUNGS_48K's option sets
     first (they gain more than the slot pairs: 3.5% of "hello" a position against 1.3%), then the
     sets without them; the first that coarse_fits takes is assembled with its key sums at
-    KEY_SUMS_48K. The shipped soul and list leave no room (the program past $FFFF with any set):
-    the shipped 48K has none of the fast scores' code and its tape is main's (test_build_command_
-    writes_the_tape)."""
+    KEY_SUMS_48K. The shipped 48K has them, their key sums in the screen's hidden third; with the
+    key sums in the program instead (KEY_SUMS_48K None) the shipped soul and list leave no room for
+    them with any set, and the ladder falls back."""
     import soulterm.zx.build as zx_build
 
-    assert "at_key_sums" not in built.program.symbols and not built.fast_scores
+    sym = built.program.symbols
+    assert built.fast_scores and sym["kv_key_sums"] == zx_build.THIRD_KEY_SUMS
+    assert all(name in sym for name in ("mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED"))
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    assert not zx_build.coarse_fits(soul, tokenizer, False, coarse_top=False, pairs=False, fast_scores=True)
+    assert zx_build.coarse_fits(soul, tokenizer, True, coarse_top=False, pairs=False, fast_scores=True)
+    monkeypatch.setattr(zx_build, "KEY_SUMS_48K", None)
+    assert not zx_build.coarse_fits(soul, tokenizer, True, coarse_top=False, pairs=False, fast_scores=True)
     for fitting in [(True, rung) for rung in zx_build.RUNGS_48K] + [(False, zx_build.RUNGS_48K[0])]:
         tried, chosen = [], []
         monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x5000)
@@ -221,10 +223,12 @@ def test_run_until_idle_stops_when_the_player_waits_for_the_next_line(capsys):
 def test_the_48k_player_has_the_sparse_calls_and_splits_its_word_list(built):
     sym = built.program.symbols
     assert "mv_sparse_part" in sym                          # MV_SPARSE
-    assert "at_key_sums" not in sym     # AT_FAST_SCORES: 1,023 bytes above $8000 and the key sums' 640, the 48K has 29
-    # the list's bits fill the top of RAM to $FFFF and go on at the cold part's end
-    assert sym["sp_words_end"] == 0x10000 == built.program.end
-    assert sym["sp_words_low"] < sym["sp_word_bits_rest"] < sym["sp_words_low_end"] <= 0x8000
+    # the list's bits fill the top of RAM to $FFFF and go on at the cold part's end or, where the top
+    # has room for them all (since the twentieth round's layer 1 values in the screen's third), lie
+    # there whole: its characters' ids and last bits at the cold part's end
+    assert sym["sp_words_end"] == built.program.end
+    assert sym["sp_words_end"] == 0x10000 or sym["sp_word_bits_rest"] == sym["sp_words_low_end"]
+    assert sym["sp_words_low"] < sym["sp_words_low_end"] <= 0x8000 and sym["sp_word_bits_rest"] <= sym["sp_words_low_end"]
     names = {region.name for region in built.regions}
     assert {"word list (spelling rule)", "word list: its characters' ids and last bits"} <= names
 
@@ -353,25 +357,22 @@ def test_a_player_leaves_out_rmsnorms_general_path_only_when_every_gain_is_one_p
             assert "rmsnorm@general" in assemble_spectrum_player(path, DEFAULT_TOKENIZER, model).program.symbols
 
 
-def test_the_48k_takes_the_fast_scores_where_a_layout_leaves_room(monkeypatch):
-    """With room made as a layout could make it (the value cache, 2,560 bytes of run-time data, and
-    the key sums at KEY_SUMS_48K outside the program: here the screen's RAM, free on the bench) the
-    48K's ladder takes its first rung, the fast scores with the slot pairs, MV_COARSE_TOP and the
-    unrolled division, and the player's own program (kernelbench.player_bench) runs "hello" exact
-    against the engine, faster than main's 1,795,773 T-states a position there (twentieth round:
-    1,734,003, benchmarks/zx48_fast_room.py --turns)."""
+def test_the_48k_takes_the_fast_scores_in_the_room_the_screen_third_leaves(monkeypatch):
+    """The screen's hidden third holds layer 1's value cache (run-time data) and the key sums
+    (KEY_SUMS_48K, twentieth round), which leaves the 48K's ladder room for its first rung, the fast
+    scores with the slot pairs, MV_COARSE_TOP and the unrolled division; the player's own program
+    (kernelbench.player_bench) runs "hello" exact against the engine, faster than the old dot's
+    1,795,773 T-states a position there (1,734,003, benchmarks/z80_token.py)."""
     import soulterm.zx.build as zx_build
     from soulterm.asm import AsmError
     from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
 
-    source = zx_build.player_source
-    monkeypatch.setattr(zx_build, "player_source", lambda *args, **kwargs: "kv_values = $5000\n" + source(*args, **kwargs))
-    monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x4000)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     bench = player_bench(soul, tokenizer)
     sym = bench.symbols
     assert "at_key_sums" in sym and "at_fast_prepare@piece" in sym and sym["AT_DIM_SIZE"] == 51
-    assert sym["kv_key_sums"] == 0x4000 and sym["kv_values"] == 0x5000 and bench.program.origin == ORIGIN
+    assert sym["kv_key_sums"] == zx_build.THIRD_KEY_SUMS and sym["kv_values_layer_1"] == zx_build.THIRD_VALUES
+    assert bench.program.origin == ORIGIN
     assert all(name in sym for name in ("mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED"))
     rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hello"))
     assert reply and TurnCost(rows, reply).per_position < 0.98 * 1_795_773

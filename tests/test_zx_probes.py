@@ -206,7 +206,8 @@ def test_score_panel_shows_the_z80s_steps_and_their_lines(run, engine_run):
     assert value("max") == f"{int(shifted.max()):,}" and value("weight") == str(int(lut[j]))
     assert value("normalised") == f"{lut[j] / lut.sum() * 100:.1f}%"
     assert "at_sum40" in text and "32-bit at_scores" in text
-    for source in ("call mul16s", "sum >> 14", "sign of", "difference", "ld hl,exp_lut", "call at_means_divide"):
+    # (the 48K's scores through the squares table since the twentieth round: AT_FAST_SCORES's lines)
+    for source in ("S(wl + qh)", "sum >> 14", "max f so far", "difference", "ld hl,exp_lut", "call at_means_divide"):
         assert any(line.lstrip().startswith("attention.s:") and source in line for line in lines), source
 
 
@@ -229,8 +230,9 @@ def test_cycles_panel_counts_the_z80s_t_states(run):
 
 
 def test_score_panel_names_the_line_each_player_computes_q_k_with():
-    """The 128K player computes q.k by bit planes (AT_PLANE_SCORES), the 48K with mul16s: the
-    panel's q.k line follows the build it reads (the shipped maps)."""
+    """The 128K player computes q.k by bit planes (AT_PLANE_SCORES), the 48K through the squares
+    table (AT_FAST_SCORES, twentieth round; mul16s before): the panel's q.k line follows the build
+    it reads (the shipped maps)."""
     from pathlib import Path
 
     from soulterm.paths import DISK_DIR, TAP_NAME, TAP_NAME_128K, ZX_MAP_SUFFIX
@@ -241,7 +243,7 @@ def test_score_panel_names_the_line_each_player_computes_q_k_with():
         panel = ScoreStepsPanel()
         panel._map = BuildMap.load(DISK_DIR / (Path(tape).stem + ZX_MAP_SUFFIX))
         lines[tape] = panel._source("q.k")
-    assert lines[TAP_NAME].startswith("attention.s:") and "call mul16s" in lines[TAP_NAME]
+    assert lines[TAP_NAME].startswith("attention.s:") and "S(wl + qh)" in lines[TAP_NAME]
     assert lines[TAP_NAME_128K].startswith("attention.s:") and "(R >> 1) + P_b" in lines[TAP_NAME_128K]
 
 

@@ -25,10 +25,11 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 3,768 (with AM_RUNNER_UP too since the seventeenth round, whose look at argmax's runner-up is vecops.s's am_rows: 3,780 with it before; 3,911 before the sixteenth round's embedding went to embedrows.s, 159, and fw_tmp's
-; 64 bytes went with the residual adds into matvec's stores; in the 48K player: code, the activations, att_weights and the
-; 2,560-byte value cache; the player places the key cache below $8000 itself,
-; 6,471 with it; 3,778 before the sixteenth round gave the 48K MV_COARSE's
+; Bytes: 2,488 (in the 48K player: code, the activations, att_weights and layer 0's
+; 1,280-byte value cache; since the twentieth round the player places layer 1's values in the
+; screen's bottom third, kv_values_layer_1, and the key cache below $8000 itself; 3,768 with
+; both layers' values before; with AM_RUNNER_UP too since the seventeenth round, whose look at argmax's runner-up is vecops.s's am_rows: 3,780 with it before; 3,911 before the sixteenth round's embedding went to embedrows.s, 159, and fw_tmp's
+; 64 bytes went with the residual adds into matvec's stores; 6,471 with the key cache; 3,778 before the sixteenth round gave the 48K MV_COARSE's
 ; bound, 108, and SOUL_PACKED's unpacking in fw_embed, 25).
 ; With SOUL_PACKED (the 48K player's, sixteenth round): fw_embed unpacks te's
 ; and pe's rows into fw_ffn (vecops.s's em_unpack, ~16,000 T-states a position
@@ -119,6 +120,9 @@ fw_layer:       .word 0
 .ifdef MV_LOW_HLA
         .align 2                ; (matvec.s's short row ends step a word's low byte with inc l)
 .endif
+.ifdef kv_values_layer_1        ; (the 48K player keeps layer 1's values apart, in the screen's bottom
+kv_values:      .res KV_LAYER_BYTES ; third, build.py: layer 0's here, before the activations, so that
+.endif                          ; the unpacked word list runs on from them into h, xn and q, soulplayer.s)
 fw_h:           .res 2 * FW_DIM
 fw_xn:          .res 2 * FW_DIM
 .ifdef RN_IN_PAGE
@@ -149,6 +153,9 @@ kv_kept_sums:   .res 2 * KV_KEPT_LAYER_BYTES    ; attention.s's kept sums of S(v
 kv_kept_first:  .res 2 * KV_KEPT_LAYER_BYTES    ; position 0's (kv_values_kept), in one page too
 .endif
         .assert (kv_kept_sums & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept and at_kept_dimension step the kept sums by inc l"
+.endif
+.ifndef kv_values_layer_1
+kv_values_layer_1 = kv_values + KV_LAYER_BYTES
 .endif
 .ifdef AT_PLANE_SCORES
 fw_wide_at_0:   .byte 0         ; at_wide_planes after position 0's keys (fw_key_planes; after the

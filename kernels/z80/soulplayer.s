@@ -21,18 +21,35 @@
 ; its logits in the printer buffer and, between turns, the typed line and the
 ; tokenizer's working memory in the KV cache (see line_buffer below). Token
 ; texts are printed from the merges (print_id): the build keeps no texts.
+;
+; With SCREEN_THIRD (the 48K player's, twentieth round: build.py) the chat keeps to the
+; screen's top two thirds, lines 0..CHAT_LAST_LINE, and the bottom third's bitmap
+; (SCREEN_THIRD, 2,048 bytes) holds run-time data: layer 1's value cache (kv_values_layer_1,
+; build.py), out of the room above $8000. Its attributes are ink = paper (hide_third),
+; so nothing there shows, and the ROM never scrolls: chat_put scrolls the window itself
+; (chat_scroll) before the print position would pass CHAT_LAST_LINE and puts it back
+; with AT, so that S-POSN and DF-CC stay the ROM's own. Nothing there survives a return
+; to BASIC (its "0 OK" and editor write lines 22-23): restart computes position 0 again.
 
 ROM_CHAN_OPEN   = $1601
+.ifdef SCREEN_THIRD
+SCREEN_THIRD_VALUES = 1         ; (layer 1's value cache lies in the screen's third: build.py)
+.else
+SCREEN_THIRD_VALUES = 0
+.endif
 ROM_CLS         = $0D6B
 ROM_BEEPER      = $03B5
 LAST_K          = $5C08
 BORDCR          = $5C48
+S_POSN          = $5C88         ; the upper screen's print position: 33 - column, 24 - line
+ATTR_P          = $5C8D
 FLAGS_FROM_IY   = 1             ; FLAGS = IY + 1 (IY = ERR-NR, $5C3A)
 KEY_READY_BIT   = 5
 UPPER_SCREEN    = 2             ; stream 2: the upper screen
 KEY_ENTER       = 13
 KEY_DELETE      = 12
 CURSOR_LEFT     = 8
+AT_CODE         = 22            ; RST $10's AT line, column
 SEP_ID          = 1
 END_ID          = 3
 CONTEXT_SIZE    = 20
@@ -51,8 +68,20 @@ BLIP_TIMING     = 407
         push hl                 ; H'L' must be intact when we return to BASIC
         exx
         call ROM_CLS
+.ifdef SCREEN_THIRD
+        call hide_third
+.endif
         ld a,UPPER_SCREEN
         call ROM_CHAN_OPEN
+        .endmacro
+
+; put_a - A on the upper screen: RST $10, or with SCREEN_THIRD chat_put (the chat's window).
+        .macro put_a
+.ifdef SCREEN_THIRD
+        call chat_put
+.else
+        rst $10
+.endif
         .endmacro
         .macro player_start
 start:
@@ -106,7 +135,7 @@ prompt:
         ld de,fw_ffn                            ; dimension's last word: forward.s) wait in
         ld b,2 * FW_DIM                         ; the FFN buffer while the unpacked list
         call kv_values_gather                   ; runs over them (below)
-.else
+.elseif SCREEN_THIRD_VALUES == 0               ; (with SCREEN_THIRD layer 1's values lie there, out of its way)
         ld hl,kv_values + KV_LAYER_BYTES        ; layer 1's SEP values: the unpacked
         ld de,fw_ffn                            ; list runs over them (below), so they
         ld bc,KV_POSITION_BYTES                 ; wait in the FFN buffer meanwhile
@@ -120,7 +149,7 @@ prompt:
         ld de,fw_ffn
         ld b,2 * FW_DIM
         call kv_values_scatter
-.else
+.elseif SCREEN_THIRD_VALUES == 0
         ld hl,fw_ffn
         ld de,kv_values + KV_LAYER_BYTES
         ld bc,KV_POSITION_BYTES
@@ -147,9 +176,14 @@ quit:
 .ifdef START_IN_KEY_CACHE
 ; restart - the 48K's start again, after quit: the screen and the channel as player_start
 ; sets them (no banner: it lay in the overlay), then the prompt. The cache's position 0
-; and the tables are still as the first start left them.
+; and the tables are still as the first start left them, but position 0's values of layer 1,
+; which lie in the screen's bottom third (SCREEN_THIRD): BASIC may have written over them
+; (its "0 OK" and editor in lines 22-23, a scroll or CLS), so the next turn computes
+; position 0 again.
 restart:
         player_screen
+        xor a
+        ld (sep_cached),a
         jp prompt
 .endif
 
@@ -159,7 +193,7 @@ print:
         or a
         ret z
         push hl
-        rst $10
+        put_a
         pop hl
         inc hl
         jr print
@@ -193,7 +227,7 @@ read_line:
         inc a
         ld (tk_len),a
         ld a,c
-        rst $10
+        put_a
         jr @key
 @delete:
         ld a,(tk_len)
@@ -210,7 +244,7 @@ read_line:
         jr @key
 @done:
         ld a,KEY_ENTER
-        rst $10
+        put_a
         ret
 
 ; reply - context = [SEP] + the first PROMPT_IDS ids (the tokenizer's prompt
@@ -280,7 +314,7 @@ reply:
 @end:
         call border_back
         ld a,KEY_ENTER
-        rst $10
+        put_a
         ret
 
 ; think_prompt - a prompt position: only the last one needs logits (forward_step);
@@ -349,8 +383,12 @@ print_id:
         ld d,0
         add hl,de
         ld a,(hl)
+.ifdef SCREEN_THIRD
+        jp chat_put
+.else
         rst $10
         ret
+.endif
 @merged:
         sub TK_FIRST_MERGE_ID
         cp tk_merge_count
@@ -367,6 +405,105 @@ print_id:
         call print_id
         pop af
         jr print_id
+
+.ifdef SCREEN_THIRD
+; chat_window_routines - chat_put, chat_scroll and hide_third: build.py places them above
+; $8000, out of the cold part (a soul with the general embed fills it, the vectors soul's).
+        .macro chat_window_routines
+CHAT_LAST_LINE  = 15            ; the chat's window: lines 0..15, the top two thirds
+THIRD_ATTRIBUTES = $5A00        ; the bottom third's attributes
+SCREEN_BITMAP   = $4000
+SCREEN_ATTRIBUTES = $5800
+        .assert SCREEN_THIRD == SCREEN_BITMAP + $1000 && THIRD_ATTRIBUTES == SCREEN_ATTRIBUTES + 32 * (CHAT_LAST_LINE + 1), "the chat's window must be the top two thirds"
+
+; chat_put - A through RST $10 with the chat kept to lines 0..CHAT_LAST_LINE: where ENTER
+; on the last line, or a character past its column 31 (the ROM wraps before it prints),
+; would take the print position below it, the window scrolls up a line (chat_scroll) and
+; AT puts the position at the last line's start, so that the ROM itself never scrolls
+; (its scroll moves the whole screen, the bottom third's bytes into view).
+chat_put:
+        ld c,a
+        ld hl,(S_POSN)          ; L = 33 - column, H = 24 - line
+        ld a,h
+        cp 24 - CHAT_LAST_LINE
+        jr nz,@put              ; above the last line: the ROM's ENTER and wrap stay within
+        ld a,c
+        cp KEY_ENTER
+        jr z,@scroll
+        dec l
+        jr nz,@put              ; not past column 31
+@scroll:
+        push bc
+        call chat_scroll
+        ld a,AT_CODE
+        rst $10
+        ld a,CHAT_LAST_LINE
+        rst $10
+        xor a
+        rst $10
+        pop bc
+        ld a,c
+        cp KEY_ENTER
+        ret z                   ; (the AT was its new line)
+@put:
+        ld a,c
+        rst $10
+        ret
+
+; chat_scroll - lines 1..CHAT_LAST_LINE up one line, bitmap and attributes, and the last
+; line cleared with ATTR-P as the ROM clears a line; lines 16..23 untouched.
+chat_scroll:
+        ld de,SCREEN_BITMAP     ; line 0's pixel row r, r = 0..7 (a page each)
+@row:
+        ld hl,32
+        add hl,de
+        ld bc,7 * 32
+        ldir                    ; lines 1..7 -> 0..6; DE: line 7's row r, HL: line 0's row r + 1
+        dec h
+        set 3,h                 ; line 8's row r
+        ld c,32
+        ldir                    ; -> line 7's; DE: line 0's row r + 1
+        push de
+        ld d,h
+        ld e,b                  ; (B = 0) DE: line 8's row r
+        ld c,7 * 32
+        ldir                    ; lines 9..15 -> 8..14; DE: line 15's row r
+        ex de,hl
+        ld b,32
+        xor a
+        call fill
+        pop de
+        ld a,d
+        cp (SCREEN_BITMAP >> 8) + 8  ; (past row 7: third 1)
+        jr nz,@row
+        ld hl,SCREEN_ATTRIBUTES + 32
+        ld de,SCREEN_ATTRIBUTES
+        ld bc,CHAT_LAST_LINE * 32
+        ldir
+        ex de,hl
+        ld b,32
+        ld a,(ATTR_P)
+fill:                           ; B bytes of A from HL on, within a page
+        ld (hl),a
+        inc l
+        djnz fill
+        ret
+
+; hide_third - the bottom third's attributes ink = paper (ATTR-P's paper): its bitmap is
+; the player's data, shown as a blank band.
+hide_third:
+        ld a,(ATTR_P)
+        and $38
+        ld c,a
+        rrca
+        rrca
+        rrca
+        or c
+        ld hl,THIRD_ATTRIBUTES
+        ld b,0                  ; its 256 cells
+        jr fill
+        .endmacro
+.endif
 
 .ifndef START_IN_KEY_CACHE
         player_banner
@@ -387,7 +524,9 @@ ctx_ids:        .res CONTEXT_SIZE
 ; the unpacked word list SP_CHARS from position 1 of layer 0's values on,
 ; through layer 1's (whose position 0 waits in fw_ffn while the line is read; with
 ; AT_VALUES_BY_DIMENSION, the 128K's, both layers' position 0 waits there, each
-; dimension's last word: the list runs over them all).
+; dimension's last word: the list runs over them all; with SCREEN_THIRD, the 48K's since
+; the twentieth round, layer 1's values lie in the screen's third and the list runs on
+; from layer 0's into the activations h, xn and q, which forward.s lays out after them).
 line_buffer     = kv_keys + KV_POSITION_BYTES
         .assert TK_MAX <= KV_POSITION_BYTES, "the line must fit in one position of the key cache"
         .assert TK_SCRATCH == kv_keys + 2 * KV_POSITION_BYTES, "TK_SCRATCH is position 2 of the key cache"
@@ -397,6 +536,8 @@ line_buffer     = kv_keys + KV_POSITION_BYTES
         .assert SP_LIST_CHARS <= 2 * KV_LAYER_BYTES - KV_POSITION_BYTES, "the unpacked word list must fit in the value cache"
 .ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
         .assert 2 * FW_FFN >= 2 * KV_POSITION_BYTES, "both layers' SEP values must fit in the FFN buffer"
+.elseif SCREEN_THIRD_VALUES
+        .assert fw_h == kv_values + KV_LAYER_BYTES && fw_att == fw_h + 6 * FW_DIM && SP_CHARS + SP_LIST_CHARS <= fw_att + 2 * FW_DIM, "the unpacked word list must end within h, xn, q and att after layer 0's values (forward.s's layout): layer 1's lie in the screen's third"
 .else
         .assert 2 * FW_FFN >= KV_POSITION_BYTES, "layer 1's SEP values must fit in the FFN buffer"
 .endif

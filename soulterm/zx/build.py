@@ -22,8 +22,9 @@ MV_BIAS_IN_K too where the soul leaves room (coarse_fits: the shipped one does),
 made by SOUL_PACKED (te and pe packed, equal gains stored once) and by vecops.s
 and the matrices' biases below $8000. Since the twentieth round the 48K's ladder
 tries attention.s's scores through the squares table (AT_FAST_SCORES, its key sums
-at KEY_SUMS_48K) first with each of its option sets (assemble_player); the shipped
-soul and list leave no room for them yet (the build says so in a note).
+at KEY_SUMS_48K, in the screen's hidden bottom third) first with each of its option
+sets (assemble_player); the shipped soul takes them with every option (a soul or
+list that leaves no room falls back, and the build says so in a note).
 The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
 record_known, a byte an id, lies just past the main block, off the tape and
@@ -85,6 +86,19 @@ KEPT_SUMS_BYTES = 3 * spec.N_LAYERS * spec.EMBED_DIM     # forward.s's kv_kept_s
 # the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last two
 # positions (_start_in_key_cache)
 START_OVERLAY_BYTES = 2 * 2 * spec.EMBED_DIM
+# the 48K's screen's bottom third (twentieth round): its bitmap holds run-time data, its attributes
+# ink = paper; soulplayer.s's SCREEN_THIRD keeps the chat in lines 0..15 and scrolls them itself.
+# There: layer 1's value cache (forward.s's kv_values_layer_1, out of the room above UNCONTENDED),
+# then THIRD_KEY_SUMS_BYTES for attention.s's key sums (AT_FAST_SCORES, when the 48K has them:
+# 640 bytes), then what is left (THIRD_FREE on)
+SCREEN_THIRD = 0x5000
+SCREEN_THIRD_END = 0x5800
+THIRD_ATTRIBUTES = 0x5A00
+THIRD_VALUES = SCREEN_THIRD
+THIRD_KEY_SUMS = THIRD_VALUES + KEY_CACHE_BYTES // 2
+THIRD_KEY_SUMS_BYTES = 2 * spec.CONTEXT * 4 * 4       # (attention.s's KV_SUMS_LAYER_BYTES: 4 heads' 4 bytes)
+THIRD_FREE = THIRD_KEY_SUMS + THIRD_KEY_SUMS_BYTES
+assert THIRD_FREE <= SCREEN_THIRD_END
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 # te, pe and embedrows.s's code (the embedding: read and run once a position) in the top 8K of a
 # record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
@@ -98,9 +112,9 @@ EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
 assert EMBED_BANK in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
-# on the tape): an address the layout gives them outside the program (a part of the screen the player
-# does not use), or None to keep them in the program after the value cache, above UNCONTENDED
-KEY_SUMS_48K: int | None = None
+# on the tape): an address the layout gives them outside the program (the screen's hidden third,
+# twentieth round), or None to keep them in the program after the value cache, above UNCONTENDED
+KEY_SUMS_48K: int | None = THIRD_KEY_SUMS
 # the 48K's option sets, (pairs, coarse_top, unrolled) in order, each tried first with the fast scores
 RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (False, True, False), (False, False, False))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
@@ -396,6 +410,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if not banked:
         options.append("START_IN_KEY_CACHE = 1   ; (soulplayer.s's start and banner run once: in the key cache, "
                        "an overlay)")
+        options += [f"SCREEN_THIRD = ${SCREEN_THIRD:04X}     ; (the chat in lines 0..15, the bottom third's "
+                    "bitmap the player's)",
+                    f"kv_values_layer_1 = ${THIRD_VALUES:04X}     ; (layer 1's value cache in the screen's third: "
+                    "forward.s keeps layer 0's)"]
     if coarse and not banked:
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
     if unrolled and coarse and not banked:
@@ -485,8 +503,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   "        rn_tables_routines     ; (rmsnorm.s's, out of the room before at_sq_table)"]
     lines += ['.include "forward.s"',
               f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
-    if not banked:
-        lines.append(soul_include(soul, "matrices", cold=cold_tensors))
+    if not banked:      # soulplayer.s's window, run a character at a time: out of the cold part, which the general
+        lines += [soul_include(soul, "matrices", cold=cold_tensors),      # embed fills, and after the matrices,
+                  "        chat_window_routines"]                          # whose rows keep their pages' offsets
     else:
         if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
             lines.append("        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)")
@@ -720,10 +739,26 @@ def map_json(program, regions, tokenizer, model: str = "48k") -> str:
 def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     """The map's regions: the 64K as bank 0 has it (`banked`: the 128K player,
     whose bank holds layer 1's tensors and the word list at $C000, left out)."""
+    if "SCREEN_THIRD" in sym:           # (the 48K's since the twentieth round: the chat in lines 0..15)
+        screen = [Region("screen: bitmap (the chat: lines 0..15)", "screen", 0x4000, SCREEN_THIRD),
+                  Region("KV cache: values of layer 1 (in the screen's bottom third, hidden: ink = paper; "
+                         "run time only)", "kv-cache", sym["kv_values_layer_1"], THIRD_KEY_SUMS),
+                  *([Region("attention's key sums (in the screen's bottom third, hidden: run time only)", "kv-cache",
+                            THIRD_KEY_SUMS, THIRD_FREE),
+                     Region("free (the screen's bottom third, hidden: run time only)", "buffer", THIRD_FREE,
+                            SCREEN_THIRD_END)] if sym.get("kv_key_sums") == THIRD_KEY_SUMS else
+                    [Region("free (the screen's bottom third, hidden: run time only; room for attention's key sums)",
+                            "buffer", THIRD_KEY_SUMS, SCREEN_THIRD_END)]),
+                  Region("screen: attributes (the chat)", "screen", 0x5800, THIRD_ATTRIBUTES),
+                  Region("screen: attributes of the bottom third (ink = paper)", "screen", THIRD_ATTRIBUTES, 0x5B00),
+                  Region("KV cache: values of layer 0", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES // 2)]
+    else:
+        screen = [Region("screen: bitmap", "screen", 0x4000, 0x5800),
+                  Region("screen: attributes", "screen", 0x5800, 0x5B00),
+                  Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES)]
     regions = [
         Region("ROM (soulterm's high-level ROM, font at $3D00)", "code", 0x0000, 0x4000),
-        Region("screen: bitmap", "screen", 0x4000, 0x5800),
-        Region("screen: attributes", "screen", 0x5800, 0x5B00),
+        *screen,
         Region("system variables", "buffer", 0x5C00, 0x5CB6),
         Region("tokenizer: alphabet", "tokenizer", sym["tk_alphabet"], sym["tk_alphabet"] + len(spec.ALPHABET)),
         Region("tokenizer: merges", "tokenizer", sym["tk_merges"], sym["tk_merges"] + 2 * sym["tk_merge_count"]),
@@ -731,7 +766,6 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("squares (matvec)", "table", sym["mv_sq_lo"], sym["mv_sq_hi"] + 511),
         Region("exp LUT", "table", sym["exp_lut"], sym["exp_lut_end"]),
         Region("KV cache: keys", "kv-cache", sym["kv_keys"], sym.get("start_overlay", sym["kv_keys"] + KEY_CACHE_BYTES)),
-        Region("KV cache: values", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES),
         Region("attention weights", "attention", sym["att_weights"], sym["att_weights"] + 160),
         Region("h (hidden state)", "activations", sym["fw_h"], sym["fw_h"] + 64),
         Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),

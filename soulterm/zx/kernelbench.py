@@ -318,7 +318,7 @@ def value_addresses(bench: Z80Bench, layer: int, position: int) -> np.ndarray:
     """The addresses of the 32 values of `position` in layer `layer`'s part of forward.s's value cache."""
     from soulterm.soul import spec
 
-    layer_start = bench.sym("kv_values") + layer * 2 * spec.CONTEXT * spec.EMBED_DIM
+    layer_start = bench.sym("kv_values_layer_1") if layer else bench.sym("kv_values")   # (the 48K's layer 1 apart)
     dimensions = np.arange(spec.EMBED_DIM)
     if values_by_dimension(bench):
         return layer_start + dimensions * bench.sym("AT_DIMENSION_BYTES") + 2 * (spec.CONTEXT - 1 - position)

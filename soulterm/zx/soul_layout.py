@@ -207,7 +207,7 @@ def soul_include(soul, part: str = "all", leave_out: str = "", cold=EMBEDDINGS) 
             f"        .byte {label('fc1_w')}_shift + 1",
             f"        .word {label('fc2_w')}, {label('fc2_b')}",
             f"        .byte {label('fc2_w')}_shift + 1",
-            f"        .word kv_keys + {layer} * KV_LAYER_BYTES, kv_values + {layer} * KV_LAYER_BYTES",
+            f"        .word kv_keys + {layer} * KV_LAYER_BYTES, {'kv_values_layer_1' if layer else 'kv_values'}",
             f"        .assert * - soul_layer{layer} == FD_SIZE, \"layer descriptor does not match forward.s\"",
         ]
     return "\n".join(lines) + "\n"

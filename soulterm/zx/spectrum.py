@@ -60,7 +60,8 @@ from . import paging, tap
 from .beeper import open_beeper
 from .font import FIRST_CODE, FONT
 from .rom import CLOCK_HZ, ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM, MachineStop, rom_image
-from .ula import CAPS_SHIFT, COLUMNS, ENTER, FLASH_FRAMES, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA, cell_bytes
+from .ula import (CAPS_SHIFT, COLUMNS, ENTER, FLASH_FRAMES, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA,
+                  attribute_address, cell_bytes)
 
 T_STATES_PER_FRAME = 69_888      # 224 T-states a line, 312 lines
 MODELS = {"48k": T_STATES_PER_FRAME, "128k": paging.FRAME_T_STATES_128K}   # model -> T-states a frame
@@ -495,12 +496,16 @@ class Spectrum:
         """The 24 character lines as 32-character strings, read back from the bitmap.
 
         A cell showing one of soulterm's glyphs (or its inverse) reads as that
-        character, a block graphic as its Unicode quadrant, anything else as ▒.
+        character, a block graphic as its Unicode quadrant, anything else as ▒;
+        a cell whose ink is its paper shows nothing whatever its bitmap holds, so
+        it reads as a space (the 48K player's bytes in the bottom third).
         """
         lines = []
         for row in range(ROWS):
-            cells = (read_cell(cell_bytes(self.memory, column, row)) for column in range(COLUMNS))
-            lines.append("".join(cell[0] if cell else "▒" for cell in cells))
+            cells = (None if hidden(self.memory[attribute_address(column, row)])
+                     else read_cell(cell_bytes(self.memory, column, row)) or ("▒", False)
+                     for column in range(COLUMNS))
+            lines.append("".join(cell[0] if cell else " " for cell in cells))
         return lines
 
     def close(self) -> None:
@@ -512,6 +517,11 @@ class Spectrum:
 
 
 _GLYPHS: dict[bytes, str] = {}
+
+
+def hidden(attribute: int) -> bool:
+    """Whether a cell with this attribute shows no pixel: its ink the colour of its paper."""
+    return attribute & 0x07 == attribute >> 3 & 0x07
 
 
 def read_cell(cell: bytes) -> tuple[str, bool] | None:

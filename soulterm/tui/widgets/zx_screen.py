@@ -6,7 +6,8 @@ Two ways to draw it, picked by the room the panel has:
   text    one terminal cell per 8x8 character cell (32x24): the character
           the bitmap holds (soulterm's font or a block graphic, read back
           as Spectrum.screen_lines does; inverse when ink and paper are
-          swapped), else the cell's pixels shrunk to a quadrant block.
+          swapped), else the cell's pixels shrunk to a quadrant block; a
+          cell whose ink is its paper as a blank (as the real screen shows it).
 Both use the Spectrum palette, BRIGHT, and FLASH (ink and paper swap every
 16 frames). The border colour fills the rest of the panel, so the colours
 the soulplayer flashes while it thinks show all round the screen.
@@ -36,7 +37,7 @@ from textual.strip import Strip
 from soulterm.tui.widgets.machine_screen import MachineScreen
 from soulterm.zx.font import FIRST_CODE, FONT
 from soulterm.zx.rom import SYSVARS
-from soulterm.zx.spectrum import read_cell
+from soulterm.zx.spectrum import hidden, read_cell
 from soulterm.zx.ula import (ATTRIBUTES, BRIGHT_PALETTE, COLUMNS, HEIGHT, PALETTE, ROWS, SCREEN, WIDTH,
                              cell_colours, half_block_rows, pixel_address)
 
@@ -191,7 +192,7 @@ class ZXScreen(MachineScreen):
         segments = []
         for column, cell in enumerate(cells):
             ink, paper, bright = cell_colours(attributes[column], frame.flash_on)
-            found = read_cell(cell)
+            found = (" ", False) if hidden(attributes[column]) else read_cell(cell)
             if found is None:
                 character = quadrant(cell)
             else:
