@@ -455,12 +455,14 @@ kv_values_gather:
 .ifdef AT_KEPT_MEANS
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
-                                ; 0's, DE' the sums it writes), B' = AT_SQ_PAGE
+                                ; 0's, DE' the sums it writes, A the passes of 4 words), B' = AT_SQ_PAGE
         ld (@restore + 1),sp
         ld sp,hl                ; SP pops the words
         ex de,hl                ; HL = the cache
         ld de,AT_DIMENSION_BYTES - 1
+.if !from_first
         ld a,FW_DIM / 4
+.endif
 @words:
         ex af,af'               ; (the count: A' while A carries vl over)
         .repeat 4
@@ -516,7 +518,8 @@ kv_values_gather:
 ; S(vl) over positions 0..fw_pos (3 bytes, the low first, the layer fw_layer_index's 32
 ; dimensions in order at kv_kept_sums + 96 layer), S(vl) added as each word is stored. Position
 ; 0 starts the sums from 0 and leaves them in kv_kept_first; position 1, a turn's first computed
-; one, writes them from there (its own loop: position 0's sums read, the layer's written).
+; one, writes them from there (its own loop: position 0's sums read, the layer's written), as
+; kv_values_kept_record does for a position 1 copied from its record (records128.s).
 ; Clobbers AF, BC, DE, HL, AF', BC', DE', HL'.
 kv_values_kept:
         ld a,i                  ; P/V = IFF2: were interrupts on? (off from here: SP pops the words,
@@ -566,6 +569,8 @@ kv_values_kept:
         ei
         ret
 @from_first:                    ; position 1: position 0's sums and its own into the sums
+        ld a,FW_DIM / 4         ; (kv_kept_store_words 1's passes)
+@from_first_passes:
         push hl
         ld bc,kv_kept_first - kv_kept_sums
         add hl,bc
@@ -578,6 +583,21 @@ kv_values_kept:
         pop hl                  ; HL = fw_att
         kv_kept_store_words 1
         jp @done
+
+; kv_values_kept_record - kv_values_scatter for a position 1 copied from its record (records128.s's
+; record_move: DE = its words, both layers' 64, HL = the cache's word of layer 0's dimension 0,
+; layer 1's dimensions AT_DIMENSION_BYTES on after them) that writes both layers' kept sums from
+; position 0's and S(vl) of each word as it is stored (the sums of both layers lie in order).
+kv_values_kept_record:
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        push de
+        ex de,hl                ; DE = the cache
+        ld hl,kv_kept_sums
+        ld a,2 * FW_DIM / 4     ; both layers' words
+        jp kv_values_kept@from_first_passes
+        .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
         .assert (kv_kept_first & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept steps position 0's sums by inc l"
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
 .endif

@@ -91,10 +91,7 @@ position_one:
 ; record_copied - the record into the cache, then both layers' planes of its keys (fw_key_planes,
 ; fw_pos = 1), bank 0 back after them.
 record_copied:
-        call record_move
-.ifdef AT_KEPT_MEANS
-        call record_kept        ; both layers' kept sums of S(vl) (attention.s's AT_KEPT_MEANS)
-.endif
+        call record_move        ; (with AT_KEPT_MEANS both layers' kept sums too: kv_values_kept_record)
         xor a
         ld (fw_layer_index),a
         ld hl,kv_keys + KV_POSITION_BYTES
@@ -107,51 +104,6 @@ record_copied:
         ld a,$FF
         ld (fw_layer_index),a
         jp zx_page_top
-.endif
-
-.ifdef AT_KEPT_MEANS
-; record_kept - both layers' kept sums for the copied position 1: position 0's (forward.s's
-; kv_kept_first, a page after them) and S(vl) of each of its words in the cache (both layers'
-; dimensions AT_DIMENSION_BYTES apart throughout, their sums in order).
-record_kept:
-        ld hl,kv_values + AT_DIMENSION_BYTES - 4 ; position 1's word of each dimension
-        ld de,kv_kept_sums
-        ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
-@dimension:
-        ld c,(hl)
-        ex de,hl
-        ld a,(bc)
-        inc h                   ; (position 0's sum, a page on)
-        add a,(hl)
-        dec h
-        ld (hl),a
-        inc l                   ; (the kept sums lie in one page)
-        inc b
-        ld a,(bc)
-        inc h
-        adc a,(hl)
-        dec h
-        ld (hl),a
-        inc l
-        inc h
-        ld a,(hl)
-        dec h
-        adc a,0
-        ld (hl),a
-        inc l
-        dec b
-        ex de,hl
-        ld a,l
-        add a,AT_DIMENSION_BYTES
-        ld l,a
-        jr nc,* + 3
-        inc h
-        ld a,e
-        cp (kv_kept_sums + 2 * KV_KEPT_LAYER_BYTES) & 255
-        jr nz,@dimension
-        ret
-        .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
-        .assert kv_kept_first == kv_kept_sums + 256, "record_kept finds position 0's sums a page after the kept sums"
 .endif
 
 RECORD_INTO_CACHE = $EB         ; ex de,hl: ldir from the record into the cache
@@ -219,7 +171,11 @@ record_move:
         ld a,(@back)                            ; in the record after the keys, in their order
         or a                    ; (RECORD_FROM_CACHE: 0)
         call z,kv_values_gather ; (it ends on Z: the call nz after it stays out)
+.ifdef AT_KEPT_MEANS
+        call nz,kv_values_kept_record ; (and both layers' kept sums of S(vl): attention.s's AT_KEPT_MEANS)
+.else
         call nz,kv_values_scatter
+.endif
         .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
 .endif
         jp zx_page_top
