@@ -572,6 +572,7 @@ attend_head:
         exx
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight
+@weights_end:                   ; (AT_KEPT_MEANS's at_zero_weight ends here too)
         ld sp,(at_fast_sp)
         jr @weights_done
 @far:
@@ -1865,11 +1866,17 @@ at_kept_head:
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
 
-at_zero_weight:                 ; attend_head's weights' loop's w = 0 (its @far), counted
+at_zero_weight:                 ; attend_head's weights' loop's w = 0 (its @far): stored and
+        exx                     ; counted, not added to the weights' sum
+        xor a                   ; (the carry clear for the next weight's sbc, as add hl,de leaves it)
+        ld (bc),a
+        inc c                   ; (at_lut lies in one page)
+        exx
         ld hl,at_zeros
         inc (hl)
-        xor a
-        jp attend_head@weighed
+        .byte $DD,$2D           ; dec ixl
+        jp nz,attend_head@weight
+        jp attend_head@weights_end
 
 at_kept:        .word 0         ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer + head))
 at_zeros:       .byte 0         ; the head's weights of 0 (at_zero_weight)
