@@ -456,6 +456,7 @@ kv_values_gather:
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
                                 ; 0's, DE' the sums it writes, A the passes of 4 words), B' = AT_SQ_PAGE
+                                ; (without: D' = AT_SQ_PAGE + 1)
         ld (@restore + 1),sp
         ld sp,hl                ; SP pops the words
         ex de,hl                ; HL = the cache
@@ -474,6 +475,9 @@ kv_values_gather:
         ld a,c
         exx
         ld c,a                  ; BC' = &S(vl)
+.if !from_first
+        ld e,a                  ; DE' = its high byte's (D' = AT_SQ_PAGE + 1)
+.endif
         ld a,(bc)
         add a,(hl)
 .if from_first
@@ -494,12 +498,10 @@ kv_values_gather:
 .else
         ld (hl),a
         inc l                   ; (the kept sums lie in one page)
-        inc b
-        ld a,(bc)
+        ld a,(de)
         adc a,(hl)
         ld (hl),a
         inc l
-        dec b
         jr nc,* + 3
         inc (hl)                ; (the top byte: a sum of 20 squares fits 24 bits)
 .endif
@@ -549,6 +551,7 @@ kv_values_kept:
         exx
         pop hl                  ; HL' walks the layer's sums
         ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
+        ld d,AT_SQ_PAGE + 1
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 0
