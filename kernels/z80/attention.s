@@ -204,12 +204,13 @@
 ; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
 ; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,446 for one
 ; position, 60,659 for 20 (10,134 and 67,817 without it); q, k in -2048..2047 (most weights 0:
-; the head keeps at_fast_dimension's walk and pays the count of its zeros) 10,541 and 71,084
-; (10,229 and 70,453). Bytes (the 128K's map): after the table at_kept_dimension 82, its
-; negative and wide ways 32, at_kept_head 36, at_zero_weight and the variables 11, at_weight_squares
+; the head keeps at_fast_dimension's walk and pays the count of its zeros) 10,541 and 70,657
+; (10,229 and 70,453; 71,084 before zxkept2's at_zero_weight stored and counted a weight of 0
+; itself, 25 T-states fewer each). Bytes (the 128K's map): after the table at_kept_dimension 82, its
+; negative and wide ways 32, at_kept_head 36, at_zero_weight and the variables 23 (11 before zxkept2), at_weight_squares
 ; 29 more (the choice, and the count kept from the head before): pl_prepare 193 bytes on; @far 1
 ; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
-; at_kept 25), records128.s 48 (record_kept). at_weight_squares patches the walks' count and first
+; at_kept 25), records128.s 48 (record_kept; since zxkept2 forward.s's kv_values_kept_record, 14). at_weight_squares patches the walks' count and first
 ; row only when the count differs from the head before's (both rungs: ~140 T-states a position).
 
 AT_HEAD_DIM     = 8

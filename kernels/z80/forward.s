@@ -63,11 +63,14 @@
 ; With AT_KEPT_MEANS too (attention.s's, the 128K player's first rung since the twentieth round):
 ; fw_layer_kv stores v through kv_values_kept, which adds each word's S(vl) to its dimension's
 ; kept sum (kv_kept_sums, 192 bytes in one page; position 0's in kv_kept_first, from which a
-; turn's position 1 writes them in its own loop): 4,690 T-states a layer at a later position,
-; 9,272 at position 0, 5,279 at position 1 (kv_values_scatter 1,488; python
-; benchmarks/z80_kernels.py --kept-means); fw_attend sets attention.s's at_kept for each head.
-; kv_values_kept 327 bytes (its two loops, kv_kept_store_words, 4 words a pass), fw_attend 25
-; more, fw_layer_kv 3 (the 128K's map).
+; turn's position 1 writes them in its own loop): 4,569 T-states a layer at a later position,
+; 9,151 at position 0, 5,279 at position 1 (kv_values_scatter 1,488; python
+; benchmarks/z80_kernels.py --kept-means; 4,690 and 9,272 before the twentieth round's zxkept2
+; read S(vl)'s high byte through D'E'); fw_attend sets attention.s's at_kept for each head.
+; kv_values_kept_record (zxkept2) stores a position 1 copied from its record (records128.s) by
+; the same loop, both layers at once, no pass of its own after the copy.
+; kv_values_kept 325 bytes (its two loops, kv_kept_store_words, 4 words a pass; 327 before),
+; kv_values_kept_record 14, fw_attend 25 more, fw_layer_kv 3 (the 128K's map).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
 ; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s;
 ; with MV_LOW_HLA, the 128K's since the eighteenth round, logitsraw.s's instead, on the rows' D >> 8): a coarse call

@@ -21,8 +21,10 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records | --everyday]): a
-; record copied into the cache 37,453 since the twentieth round's AT_KEPT_MEANS (record_kept:
-; both layers' kept sums of S(vl) from position 0's and the copied words, ~11,000), 26,406 before
+; record copied into the cache 33,762 since the twentieth round's zxkept2 (its words stored
+; through forward.s's kv_values_kept_record, which writes both layers' kept sums of S(vl) from
+; position 0's as it stores them: AT_KEPT_MEANS), 37,453 with AT_KEPT_MEANS's record_kept
+; (a pass of its own over the copied words, ~11,000), 26,406 before
 ; (the ten's copies: position_one, the border included: the
 ; copy and both layers' planes, pl_store; the values through forward.s's kv_values_scatter
 ; since the eighteenth round's dimension-major value cache, pl_store's planes stepped by inc l;
@@ -38,9 +40,9 @@
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 274 (in the 128K player: 215 below $8000, record_kept's 48 since the twentieth round's
-; AT_KEPT_MEANS among them, fw_embed's 15 since the nineteenth round's
-; te and pe in bank 6, and records_top's 59 after the matrices; 226 before record_kept; 211 before that; 202 before the eighteenth round's values through kv_values_gather and
+; Bytes: 226 (in the 128K player: 167 below $8000, fw_embed's 15 since the nineteenth round's
+; te and pe in bank 6 among them, and records_top's 59 after the matrices; 274 with the twentieth
+; round's record_kept (48), gone in zxkept2; 226 before record_kept; 211 before that; 202 before the eighteenth round's values through kv_values_gather and
 ; kv_values_scatter, their two pieces gone; 181 before AT_PLANE_SCORES's record_copied and shorter records;
 ; 189 before records_done ended in soulplayer.s's border_back;
 ; 8 more in soulplayer.s, 11 of tables that build.py writes,
