@@ -1759,29 +1759,28 @@ at_weight_squares:
 ; takes this walk where its weights of 0 are under a third of its positions (at_weight_squares,
 ; from at_zero_weight's count), else at_fast_dimension's, which skips them.
 
-        .macro at_kept_position_sum     ; S(w - vl) off D':C':E' (A = w - vl, the borrow: negative)
-        exx
+        .macro at_kept_position_sum     ; S(w - vl) off IXH:B:C (A = w - vl, the borrow: negative)
         ld l,a
         sbc a,a
         add a,a
         add a,AT_SQ_PAGE
         ld h,a                  ; HL = &S(w - vl), low byte (page AT_SQ_PAGE - 2 below zero)
-        ld a,e
-        sub (hl)
-        ld e,a
-        inc h                   ; the high plane, a page on
         ld a,c
-        sbc a,(hl)
+        sub (hl)
         ld c,a
-        jr nc,* + 3
-        dec d                   ; (the borrow into the top byte)
-        exx
+        inc h                   ; the high plane, a page on
+        ld a,b
+        sbc a,(hl)
+        ld b,a
+        jr nc,* + 4
+        .byte $DD,$25           ; dec ixh (the borrow into the top byte)
         .endmacro
 
-at_kept_negative:               ; v = vl - 256: as at_fast_negative (A = w, B = 0, C = vl)
-        ld l,c
-        ld c,a                  ; BC = w
+at_kept_negative:               ; v = vl - 256 (A = w, L = vl): IY += w through the other set's
+        exx                     ; B'C' (B' = 0: at_kept_head)
+        ld c,a
         add iy,bc               ; IY = sum w over the vh = -1
+        exx
         sub l                   ; w - vl
         at_kept_position_sum
         dec e
@@ -1790,33 +1789,30 @@ at_kept_negative:               ; v = vl - 256: as at_fast_negative (A = w, B = 
 at_kept_wide:
         jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
 
-; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: D':C':E' starts
+; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: IXH:B:C starts
 ; at sum_j S(w) + the dimension's kept sum_j S(vl), each position takes its S(w - vl) off,
-; and the division and store are at_fast_dimension's (at_fast_store@next: @next_dimension here).
+; and the division and store are at_fast_dimension's (at_fast_store@next: @next_dimension here),
+; all in one register set: SP pops v into HL, which then points at S(w - vl) (no exx a position).
 at_kept_dimension:
         ld sp,(at_row)
-        exx
-@next_dimension:                ; (the sum's set: B' = the dimension's kept sum's low byte, which
-        ld l,b                  ; nothing else here takes)
-@kept_page:
-        ld h,0                  ; (patched once a head: at_kept's page)
+@next_dimension:
+        ld hl,0                 ; (patched: the head's first kept sum, then each dimension's next)
         ld a,(hl)
 @squares_low:
         add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
-        ld e,a
+        ld c,a
         inc l                   ; (kv_kept_sums lie in one page)
         ld a,(hl)
 @squares_mid:
         adc a,0
-        ld c,a
+        ld b,a
         inc l
         ld a,(hl)
 @squares_high:
         adc a,0
-        ld d,a                  ; D:C:E = sum_j S(w) + sum_j S(vl)
+        .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(vl)
         inc l
-        ld b,l                  ; (the next dimension's)
-        exx
+        ld (@next_dimension + 1),hl
 @next_row:
         ld hl,0                 ; (patched once a head: 2 (20 - count))
         add hl,sp
@@ -1826,24 +1822,24 @@ at_kept_dimension:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
 @position:
         ld a,(de)               ; w
-        pop bc                  ; C = vl, B = vh
-        inc b
+        pop hl                  ; L = vl, H = vh
+        inc h
         jr z,at_kept_negative   ; vh = -1
-        djnz at_kept_wide       ; vh beyond 0 and -1
-        sub c                   ; w - vl
+        dec h
+        jr nz,at_kept_wide      ; vh beyond 0 and -1
+        sub l                   ; w - vl
         at_kept_position_sum
         dec e
         jp nz,@position
-@positions_done:
-        exx                     ; n = D:C:E - 512 IY into at_fast_dimension's division (H:L = n >> 8, A its low byte)
-        add iy,iy
-        ld a,c
+@positions_done:                ; n = IXH:B:C - 512 IY into at_fast_dimension's division (H:L = n >> 8,
+        add iy,iy               ; A its low byte), which runs in this set
+        ld a,b
         .byte $FD,$95           ; sub iyl
         ld l,a
-        ld a,d
+        .byte $DD,$7C           ; ld a,ixh
         .byte $FD,$9C           ; sbc a,iyh
         ld h,a
-        ld a,e                  ; (the loads keep sbc's sign)
+        ld a,c                  ; (the loads keep sbc's sign)
         jp at_fast_dimension@divisor
 
 ; at_kept_head - at_weight_squares' end for a head that takes at_kept_dimension: its constants
@@ -1856,11 +1852,9 @@ at_kept_head:
         .byte $DD,$7C           ; ld a,ixh
         ld (at_kept_dimension@squares_high + 1),a
         ld hl,(at_kept)
-        ld a,h
-        ld (at_kept_dimension@kept_page + 1),a
-        ld a,l
+        ld (at_kept_dimension@next_dimension + 1),hl
         exx
-        ld b,a                  ; B' = the head's first kept sum's low byte (at_kept_dimension's)
+        ld b,0                  ; B' = 0 (at_kept_negative's IY += w)
         exx
         ld hl,at_kept_dimension@next_dimension
         ld (at_fast_store@next + 1),hl
