@@ -202,12 +202,14 @@
 ; kv_kept_sums), reading S(w - vl) alone a position (at_kept_dimension, below), where the head's
 ; weights of 0 are under a third of its positions (a weight of 0 is read there like any other);
 ; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
-; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,446 for one
-; position, 60,659 for 20 (10,134 and 67,817 without it); q, k in -2048..2047 (most weights 0:
-; the head keeps at_fast_dimension's walk and pays the count of its zeros) 10,541 and 70,657
-; (10,229 and 70,453; 71,084 before zxkept2's at_zero_weight stored and counted a weight of 0
-; itself, 25 T-states fewer each). Bytes (the 128K's map): after the table at_kept_dimension 82, its
-; negative and wide ways 32, at_kept_head 36, at_zero_weight and the variables 23 (11 before zxkept2), at_weight_squares
+; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,508 for one
+; position, 60,104 for 20 (10,134 and 67,817 without it; 10,446 and 60,659 before the twentieth
+; round's zxkept2 walked a dimension in one register set); q, k in -2048..2047 (most weights 0:
+; the head keeps at_fast_dimension's walk and pays the count of its zeros) 10,603 and 70,657
+; (10,229 and 70,453; 10,541 and 71,084 before zxkept2's at_zero_weight stored and counted a
+; weight of 0 itself, 25 T-states fewer each). Bytes (the 128K's map): after the table
+; at_kept_dimension 83 (82 before zxkept2), its negative and wide ways 32, at_kept_head 35 (36),
+; at_zero_weight and the variables 20 (11), at_weight_squares
 ; 29 more (the choice, and the count kept from the head before): pl_prepare 193 bytes on; @far 1
 ; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
 ; at_kept 25), records128.s 48 (record_kept; since zxkept2 forward.s's kv_values_kept_record, 14). at_weight_squares patches the walks' count and first
@@ -1752,7 +1754,7 @@ at_weight_squares:
 .ifdef AT_KEPT_MEANS
 ; ----- the means with each dimension's sum_j S(vl) kept (the option AT_KEPT_MEANS, the 128K's) -----
 ; forward.s's kv_kept_sums hold, for each layer's dimension, sum_j S(vl) over the positions in the
-; cache (24 bits, 3 bytes a dimension, kept as each v enters it: kv_kept_store), so that
+; cache (24 bits, 3 bytes a dimension, kept as each v enters it: kv_values_kept), so that
 ;   2 sum_j w v = sum_j S(w) + sum_j S(vl) - sum_j S(w - vl) - 512 sum_{vh = -1} w
 ; reads S(w - vl) alone a position: one table read a byte plane, no S(vl). A weight of 0 is
 ; walked as any other (S(0) + S(vl) - S(-vl) = 0: the kept sum holds its S(vl)), so a head
