@@ -541,9 +541,9 @@ kv_values_kept:
         ld a,(fw_pos)
         cp 1
         jp z,@from_first
-        ld (@copied + 1),hl
         jr nc,@started
-        ld b,KV_KEPT_LAYER_BYTES ; position 0: from 0
+        ld (@copied + 1),hl     ; position 0: from 0
+        ld b,KV_KEPT_LAYER_BYTES
 @clear:
         ld (hl),0
         inc l
