@@ -1761,13 +1761,8 @@ at_weight_squares:
 ; takes this walk where its weights of 0 are under a third of its positions (at_weight_squares,
 ; from at_zero_weight's count), else at_fast_dimension's, which skips them.
 
-        .macro at_kept_position_sum     ; S(w - vl) off IXH:B:C (A = w - vl, the borrow: negative)
-        ld l,a
-        sbc a,a
-        add a,a
-        add a,AT_SQ_PAGE
-        ld h,a                  ; HL = &S(w - vl), low byte (page AT_SQ_PAGE - 2 below zero)
-        ld a,c
+        .macro at_kept_position_sum     ; S(w - vl) off IXH:B:C (HL = &S(w - vl), low byte), then
+        ld a,c                  ; the next position (at_kept_dimension@position) or the division
         sub (hl)
         ld c,a
         inc h                   ; the high plane, a page on
@@ -1776,6 +1771,8 @@ at_weight_squares:
         ld b,a
         jr nc,* + 4
         .byte $DD,$25           ; dec ixh (the borrow into the top byte)
+        dec e
+        jp nz,at_kept_dimension@position
         .endmacro
 
 at_kept_negative:               ; v = vl - 256 (A = w, L = vl): IY += w through the other set's
@@ -1783,11 +1780,16 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): IY += w through 
         ld c,a
         add iy,bc               ; IY = sum w over the vh = -1
         exx
-        sub l                   ; w - vl
+        sub l                   ; w - vl (vl = v + 256: mostly above w)
+        ld l,a
+        jr nc,@above
+        ld h,AT_SQ_PAGE - 2     ; HL = &S(w - vl), low byte (page AT_SQ_PAGE - 2 below zero)
         at_kept_position_sum
-        dec e
-        jp nz,at_kept_dimension@position
-        jr at_kept_dimension@positions_done
+        jp at_kept_dimension@positions_done
+@above:
+        ld h,AT_SQ_PAGE
+        at_kept_position_sum
+        jp at_kept_dimension@positions_done
 at_kept_wide:
         jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
 
@@ -1830,9 +1832,14 @@ at_kept_dimension:
         dec h
         jr nz,at_kept_wide      ; vh beyond 0 and -1
         sub l                   ; w - vl
+        ld l,a
+        jr c,@below
+        ld h,AT_SQ_PAGE         ; HL = &S(w - vl), low byte
         at_kept_position_sum
-        dec e
-        jp nz,@position
+        jr @positions_done
+@below:
+        ld h,AT_SQ_PAGE - 2     ; (page AT_SQ_PAGE - 2 below zero)
+        at_kept_position_sum
 @positions_done:                ; n = IXH:B:C - 512 IY into at_fast_dimension's division (H:L = n >> 8,
         add iy,iy               ; A its low byte), which runs in this set
         ld a,b
