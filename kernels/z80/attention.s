@@ -1782,12 +1782,9 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): IY += w through 
         exx
         sub l                   ; w - vl (vl = v + 256: mostly above w)
         ld l,a
-        jr nc,@above
-        ld h,AT_SQ_PAGE - 2     ; HL = &S(w - vl), low byte (page AT_SQ_PAGE - 2 below zero)
-        at_kept_position_sum
-        jp at_kept_dimension@positions_done
-@above:
-        ld h,AT_SQ_PAGE
+        jr nc,at_kept_dimension@above
+at_kept_below:                  ; w - vl below 0 (either way, a branch on its borrow: no page
+        ld h,AT_SQ_PAGE - 2     ; reckoned from it): HL = &S(w - vl), low byte, page AT_SQ_PAGE - 2
         at_kept_position_sum
         jp at_kept_dimension@positions_done
 at_kept_wide:
@@ -1833,12 +1830,9 @@ at_kept_dimension:
         jr nz,at_kept_wide      ; vh beyond 0 and -1
         sub l                   ; w - vl
         ld l,a
-        jr c,@below
+        jr c,at_kept_below
+@above:                         ; (at_kept_negative's too)
         ld h,AT_SQ_PAGE         ; HL = &S(w - vl), low byte
-        at_kept_position_sum
-        jr @positions_done
-@below:
-        ld h,AT_SQ_PAGE - 2     ; (page AT_SQ_PAGE - 2 below zero)
         at_kept_position_sum
 @positions_done:                ; n = IXH:B:C - 512 IY into at_fast_dimension's division (H:L = n >> 8,
         add iy,iy               ; A its low byte), which runs in this set
