@@ -62,7 +62,7 @@ ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u_smaller", "mul16u", "mul16s_
               "pl_prepare", "pl_keys",                       # AT_PLANE_SCORES's scores (the 128K's)
               "at_weight_squares", "at_fast_dimension",      # AT_FAST_MEANS's means
               "at_fast_negative", "at_fast_wide", "at_fast_zero", "at_fast_store",
-              "at_kept_head", "at_kept_dimension", "at_kept_negative", "at_kept_wide",   # AT_KEPT_MEANS's
+              "at_kept_head", "at_kept_dimension", "at_kept_negative", "at_kept_below", "at_kept_wide",   # AT_KEPT_MEANS's
               "at_zero_weight",                                                          # (the weights' count of 0s)
               "at_means_divide", "at_means_udivide"}                 # AT_TABLE_MEANS's division
 
