@@ -63,7 +63,7 @@
 ; With AT_KEPT_MEANS too (attention.s's, the 128K player's first rung since the twentieth round):
 ; fw_layer_kv stores v through kv_values_kept, which adds each word's S(vl) to its dimension's
 ; kept sum (kv_kept_sums, 192 bytes in one page; position 0's in kv_kept_first, from which a
-; turn's position 1 writes them in its own loop): 4,569 T-states a layer at a later position,
+; turn's position 1 writes them in its own loop): 4,553 T-states a layer at a later position,
 ; 9,151 at position 0, 5,279 at position 1 (kv_values_scatter 1,488; python
 ; benchmarks/z80_kernels.py --kept-means; 4,690 and 9,272 before the twentieth round's zxkept2
 ; read S(vl)'s high byte through D'E'); fw_attend sets attention.s's at_kept for each head.
