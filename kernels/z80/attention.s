@@ -1797,7 +1797,7 @@ at_kept_wide:
 at_kept_dimension:
         ld sp,(at_row)
 @next_dimension:
-        ld hl,0                 ; (patched: the head's first kept sum, then each dimension's next)
+        ld hl,0                 ; (patched: the head's first kept sum, at_kept, then each dimension's next)
         ld a,(hl)
 @squares_low:
         add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
@@ -1854,8 +1854,6 @@ at_kept_head:
         ld (at_kept_dimension@squares_mid + 1),a
         .byte $DD,$7C           ; ld a,ixh
         ld (at_kept_dimension@squares_high + 1),a
-        ld hl,(at_kept)
-        ld (at_kept_dimension@next_dimension + 1),hl
         exx
         ld b,0                  ; B' = 0 (at_kept_negative's IY += w)
         exx
@@ -1876,7 +1874,8 @@ at_zero_weight:                 ; attend_head's weights' loop's w = 0 (its @far)
         jp nz,attend_head@weight
         jp attend_head@weights_end
 
-at_kept:        .word 0         ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer + head))
+at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer
+                                ; + head)), set by fw_attend where the walk reads and steps them
 at_zeros:       .byte 0         ; the head's weights of 0 (at_zero_weight)
 .endif
 .endif
