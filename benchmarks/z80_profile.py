@@ -38,13 +38,18 @@ from soulterm.zx.kernelbench import (_CORE_FRAME, SHORT_SHIFTS, STACK_TOP, TRAP_
 from soulterm.zx.soul_layout import soul_include
 
 
+# names of an instruction's patched operand (attention.s's at_kept: at_kept_dimension's), not routines
+OPERAND_LABELS = {"at_kept"}
+
+
 def routine_of(bench: Z80Bench):
-    """PC -> the name of the code label at or below it (data labels and soul tensors left out;
-    a table's end label, such as exp_lut_end, gives way to the code label at its address)."""
+    """PC -> the name of the code label at or below it (data labels, patched operands and soul
+    tensors left out; a table's end label, such as exp_lut_end, gives way to the code label at its
+    address)."""
     named = {}
     for value, name in sorted((value, name) for name, value in bench.symbols.items()
                               if isinstance(value, int) and "@" not in name and name[:1].islower()
-                              and not name.startswith(("soul_", "tk_"))
+                              and name not in OPERAND_LABELS and not name.startswith(("soul_", "tk_"))
                               and bench.program.origin <= value < bench.program.end):
         if value not in named or named[value].endswith("_end"):
             named[value] = name
