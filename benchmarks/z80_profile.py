@@ -39,13 +39,18 @@ from soulterm.zx.kernelbench import (_CORE_FRAME, SHORT_SHIFTS, STACK_TOP, TRAP_
 from soulterm.zx.soul_layout import soul_include
 
 
+# names of an instruction's patched operand (attention.s's at_kept: at_kept_dimension's), not routines
+OPERAND_LABELS = {"at_kept"}
+
+
 def routine_of(bench: Z80Bench):
-    """PC -> the name of the code label at or below it (data labels and soul tensors left out;
-    a table's end label, such as exp_lut_end, gives way to the code label at its address)."""
+    """PC -> the name of the code label at or below it (data labels, patched operands and soul
+    tensors left out; a table's end label, such as exp_lut_end, gives way to the code label at its
+    address)."""
     named = {}
     for value, name in sorted((value, name) for name, value in bench.symbols.items()
                               if isinstance(value, int) and "@" not in name and name[:1].islower()
-                              and not name.startswith(("soul_", "tk_"))
+                              and name not in OPERAND_LABELS and not name.startswith(("soul_", "tk_"))
                               and bench.program.origin <= value < bench.program.end):
         if value not in named or named[value].endswith("_end"):
             named[value] = name
@@ -63,7 +68,7 @@ ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u_smaller", "mul16u", "mul16s_
               "pl_prepare", "pl_keys",                       # AT_PLANE_SCORES's scores (the 128K's)
               "at_weight_squares", "at_fast_dimension",      # AT_FAST_MEANS's means
               "at_fast_negative", "at_fast_wide", "at_fast_zero", "at_fast_store",
-              "at_kept_head", "at_kept_dimension", "at_kept_negative", "at_kept_wide",   # AT_KEPT_MEANS's
+              "at_kept_head", "at_kept_dimension", "at_kept_negative", "at_kept_below", "at_kept_wide",   # AT_KEPT_MEANS's
               "at_zero_weight",                                                          # (the weights' count of 0s)
               "at_means_divide", "at_means_udivide"}                 # AT_TABLE_MEANS's division
 

@@ -204,14 +204,18 @@
 ; kv_kept_sums), reading S(w - vl) alone a position (at_kept_dimension, below), where the head's
 ; weights of 0 are under a third of its positions (a weight of 0 is read there like any other);
 ; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
-; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,446 for one
-; position, 60,659 for 20 (10,134 and 67,817 without it); q, k in -2048..2047 (most weights 0:
-; the head keeps at_fast_dimension's walk and pays the count of its zeros) 10,541 and 71,084
-; (10,229 and 70,453). Bytes (the 128K's map): after the table at_kept_dimension 82, its
-; negative and wide ways 32, at_kept_head 36, at_zero_weight and the variables 11, at_weight_squares
+; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,407 for one
+; position, 59,663 for 20 (10,134 and 67,817 without it; 10,446 and 60,659 before the twentieth
+; round's zxkept2 walked a dimension in one register set, S(w - vl)'s page by a branch on the
+; borrow, at_kept in the walk's operand); q, k in -2048..2047 (most weights 0: the head keeps
+; at_fast_dimension's walk and pays the count of its zeros) 10,502 and 70,657 (10,229 and 70,453;
+; 10,541 and 71,084 before zxkept2's at_zero_weight stored and counted a weight of 0 itself, 25
+; T-states fewer each). Bytes (the 128K's map): after the table at_kept_dimension 82, its
+; negative, below-zero and wide ways 32, at_kept_head 29 (36 before zxkept2), at_zero_weight and
+; its variable 18 (11 with at_kept before zxkept2), at_weight_squares
 ; 29 more (the choice, and the count kept from the head before): pl_prepare 193 bytes on; @far 1
 ; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
-; at_kept 25), records128.s 48 (record_kept). at_weight_squares patches the walks' count and first
+; at_kept 25), records128.s 48 (record_kept; since zxkept2 forward.s's kv_values_kept_record, 14). at_weight_squares patches the walks' count and first
 ; row only when the count differs from the head before's (both rungs: ~140 T-states a position).
 
 AT_HEAD_DIM     = 8
@@ -574,6 +578,7 @@ attend_head:
         exx
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight
+@weights_end:                   ; (AT_KEPT_MEANS's at_zero_weight ends here too)
         ld sp,(at_fast_sp)
         jr @weights_done
 @far:
@@ -1752,71 +1757,66 @@ at_weight_squares:
 .ifdef AT_KEPT_MEANS
 ; ----- the means with each dimension's sum_j S(vl) kept (the option AT_KEPT_MEANS, the 128K's) -----
 ; forward.s's kv_kept_sums hold, for each layer's dimension, sum_j S(vl) over the positions in the
-; cache (24 bits, 3 bytes a dimension, kept as each v enters it: kv_kept_store), so that
+; cache (24 bits, 3 bytes a dimension, kept as each v enters it: kv_values_kept), so that
 ;   2 sum_j w v = sum_j S(w) + sum_j S(vl) - sum_j S(w - vl) - 512 sum_{vh = -1} w
 ; reads S(w - vl) alone a position: one table read a byte plane, no S(vl). A weight of 0 is
 ; walked as any other (S(0) + S(vl) - S(-vl) = 0: the kept sum holds its S(vl)), so a head
 ; takes this walk where its weights of 0 are under a third of its positions (at_weight_squares,
 ; from at_zero_weight's count), else at_fast_dimension's, which skips them.
 
-        .macro at_kept_position_sum     ; S(w - vl) off D':C':E' (A = w - vl, the borrow: negative)
-        exx
-        ld l,a
-        sbc a,a
-        add a,a
-        add a,AT_SQ_PAGE
-        ld h,a                  ; HL = &S(w - vl), low byte (page AT_SQ_PAGE - 2 below zero)
-        ld a,e
+        .macro at_kept_position_sum     ; S(w - vl) off IXH:B:C (HL = &S(w - vl), low byte), then
+        ld a,c                  ; the next position (at_kept_dimension@position) or the division
         sub (hl)
-        ld e,a
-        inc h                   ; the high plane, a page on
-        ld a,c
-        sbc a,(hl)
         ld c,a
-        jr nc,* + 3
-        dec d                   ; (the borrow into the top byte)
-        exx
-        .endmacro
-
-at_kept_negative:               ; v = vl - 256: as at_fast_negative (A = w, B = 0, C = vl)
-        ld l,c
-        ld c,a                  ; BC = w
-        add iy,bc               ; IY = sum w over the vh = -1
-        sub l                   ; w - vl
-        at_kept_position_sum
+        inc h                   ; the high plane, a page on
+        ld a,b
+        sbc a,(hl)
+        ld b,a
+        jr nc,* + 4
+        .byte $DD,$25           ; dec ixh (the borrow into the top byte)
         dec e
         jp nz,at_kept_dimension@position
-        jr at_kept_dimension@positions_done
+        .endmacro
+
+at_kept_negative:               ; v = vl - 256 (A = w, L = vl): IY += w through the other set's
+        exx                     ; B'C' (B' = 0: at_kept_head)
+        ld c,a
+        add iy,bc               ; IY = sum w over the vh = -1
+        exx
+        sub l                   ; w - vl (vl = v + 256: mostly above w)
+        ld l,a
+        jr nc,at_kept_dimension@above
+at_kept_below:                  ; w - vl below 0 (either way, a branch on its borrow: no page
+        ld h,AT_SQ_PAGE - 2     ; reckoned from it): HL = &S(w - vl), low byte, page AT_SQ_PAGE - 2
+        at_kept_position_sum
+        jp at_kept_dimension@positions_done
 at_kept_wide:
         jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
 
-; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: D':C':E' starts
+; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: IXH:B:C starts
 ; at sum_j S(w) + the dimension's kept sum_j S(vl), each position takes its S(w - vl) off,
-; and the division and store are at_fast_dimension's (at_fast_store@next: @next_dimension here).
+; and the division and store are at_fast_dimension's (at_fast_store@next: @next_dimension here),
+; all in one register set: SP pops v into HL, which then points at S(w - vl) (no exx a position).
 at_kept_dimension:
         ld sp,(at_row)
-        exx
-@next_dimension:                ; (the sum's set: B' = the dimension's kept sum's low byte, which
-        ld l,b                  ; nothing else here takes)
-@kept_page:
-        ld h,0                  ; (patched once a head: at_kept's page)
+@next_dimension:
+        ld hl,0                 ; (patched: the head's first kept sum, at_kept, then each dimension's next)
         ld a,(hl)
 @squares_low:
         add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
-        ld e,a
+        ld c,a
         inc l                   ; (kv_kept_sums lie in one page)
         ld a,(hl)
 @squares_mid:
         adc a,0
-        ld c,a
+        ld b,a
         inc l
         ld a,(hl)
 @squares_high:
         adc a,0
-        ld d,a                  ; D:C:E = sum_j S(w) + sum_j S(vl)
+        .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(vl)
         inc l
-        ld b,l                  ; (the next dimension's)
-        exx
+        ld (@next_dimension + 1),hl
 @next_row:
         ld hl,0                 ; (patched once a head: 2 (20 - count))
         add hl,sp
@@ -1826,24 +1826,26 @@ at_kept_dimension:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
 @position:
         ld a,(de)               ; w
-        pop bc                  ; C = vl, B = vh
-        inc b
+        pop hl                  ; L = vl, H = vh
+        inc h
         jr z,at_kept_negative   ; vh = -1
-        djnz at_kept_wide       ; vh beyond 0 and -1
-        sub c                   ; w - vl
+        dec h
+        jr nz,at_kept_wide      ; vh beyond 0 and -1
+        sub l                   ; w - vl
+        ld l,a
+        jr c,at_kept_below
+@above:                         ; (at_kept_negative's too)
+        ld h,AT_SQ_PAGE         ; HL = &S(w - vl), low byte
         at_kept_position_sum
-        dec e
-        jp nz,@position
-@positions_done:
-        exx                     ; n = D:C:E - 512 IY into at_fast_dimension's division (H:L = n >> 8, A its low byte)
-        add iy,iy
-        ld a,c
+@positions_done:                ; n = IXH:B:C - 512 IY into at_fast_dimension's division (H:L = n >> 8,
+        add iy,iy               ; A its low byte), which runs in this set
+        ld a,b
         .byte $FD,$95           ; sub iyl
         ld l,a
-        ld a,d
+        .byte $DD,$7C           ; ld a,ixh
         .byte $FD,$9C           ; sbc a,iyh
         ld h,a
-        ld a,e                  ; (the loads keep sbc's sign)
+        ld a,c                  ; (the loads keep sbc's sign)
         jp at_fast_dimension@divisor
 
 ; at_kept_head - at_weight_squares' end for a head that takes at_kept_dimension: its constants
@@ -1855,25 +1857,28 @@ at_kept_head:
         ld (at_kept_dimension@squares_mid + 1),a
         .byte $DD,$7C           ; ld a,ixh
         ld (at_kept_dimension@squares_high + 1),a
-        ld hl,(at_kept)
-        ld a,h
-        ld (at_kept_dimension@kept_page + 1),a
-        ld a,l
         exx
-        ld b,a                  ; B' = the head's first kept sum's low byte (at_kept_dimension's)
+        ld b,0                  ; B' = 0 (at_kept_negative's IY += w)
         exx
         ld hl,at_kept_dimension@next_dimension
         ld (at_fast_store@next + 1),hl
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
 
-at_zero_weight:                 ; attend_head's weights' loop's w = 0 (its @far), counted
+at_zero_weight:                 ; attend_head's weights' loop's w = 0 (its @far): stored and
+        exx                     ; counted, not added to the weights' sum
+        xor a                   ; (the carry clear for the next weight's sbc, as add hl,de leaves it)
+        ld (bc),a
+        inc c                   ; (at_lut lies in one page)
+        exx
         ld hl,at_zeros
         inc (hl)
-        xor a
-        jp attend_head@weighed
+        .byte $DD,$2D           ; dec ixl
+        jp nz,attend_head@weight
+        jp attend_head@weights_end
 
-at_kept:        .word 0         ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer + head))
+at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer
+                                ; + head)), set by fw_attend where the walk reads and steps them
 at_zeros:       .byte 0         ; the head's weights of 0 (at_zero_weight)
 .endif
 .endif

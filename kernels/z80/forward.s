@@ -64,11 +64,14 @@
 ; With AT_KEPT_MEANS too (attention.s's, the 128K player's first rung since the twentieth round):
 ; fw_layer_kv stores v through kv_values_kept, which adds each word's S(vl) to its dimension's
 ; kept sum (kv_kept_sums, 192 bytes in one page; position 0's in kv_kept_first, from which a
-; turn's position 1 writes them in its own loop): 4,690 T-states a layer at a later position,
-; 9,272 at position 0, 5,279 at position 1 (kv_values_scatter 1,488; python
-; benchmarks/z80_kernels.py --kept-means); fw_attend sets attention.s's at_kept for each head.
-; kv_values_kept 327 bytes (its two loops, kv_kept_store_words, 4 words a pass), fw_attend 25
-; more, fw_layer_kv 3 (the 128K's map).
+; turn's position 1 writes them in its own loop): 4,553 T-states a layer at a later position,
+; 9,151 at position 0, 5,279 at position 1 (kv_values_scatter 1,488; python
+; benchmarks/z80_kernels.py --kept-means; 4,690 and 9,272 before the twentieth round's zxkept2
+; read S(vl)'s high byte through D'E'); fw_attend sets attention.s's at_kept for each head.
+; kv_values_kept_record (zxkept2) stores a position 1 copied from its record (records128.s) by
+; the same loop, both layers at once, no pass of its own after the copy.
+; kv_values_kept 325 bytes (its two loops, kv_kept_store_words, 4 words a pass; 327 before),
+; kv_values_kept_record 14, fw_attend 25 more, fw_layer_kv 3 (the 128K's map).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
 ; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s;
 ; with MV_LOW_HLA, the 128K's since the eighteenth round, logitsraw.s's instead, on the rows' D >> 8): a coarse call
@@ -456,12 +459,15 @@ kv_values_gather:
 .ifdef AT_KEPT_MEANS
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
-                                ; 0's, DE' the sums it writes), B' = AT_SQ_PAGE
+                                ; 0's, DE' the sums it writes, A the passes of 4 words), B' = AT_SQ_PAGE
+                                ; (without: D' = AT_SQ_PAGE + 1)
         ld (@restore + 1),sp
         ld sp,hl                ; SP pops the words
         ex de,hl                ; HL = the cache
         ld de,AT_DIMENSION_BYTES - 1
+.if !from_first
         ld a,FW_DIM / 4
+.endif
 @words:
         ex af,af'               ; (the count: A' while A carries vl over)
         .repeat 4
@@ -473,6 +479,9 @@ kv_values_gather:
         ld a,c
         exx
         ld c,a                  ; BC' = &S(vl)
+.if !from_first
+        ld e,a                  ; DE' = its high byte's (D' = AT_SQ_PAGE + 1)
+.endif
         ld a,(bc)
         add a,(hl)
 .if from_first
@@ -493,12 +502,10 @@ kv_values_gather:
 .else
         ld (hl),a
         inc l                   ; (the kept sums lie in one page)
-        inc b
-        ld a,(bc)
+        ld a,(de)
         adc a,(hl)
         ld (hl),a
         inc l
-        dec b
         jr nc,* + 3
         inc (hl)                ; (the top byte: a sum of 20 squares fits 24 bits)
 .endif
@@ -517,7 +524,8 @@ kv_values_gather:
 ; S(vl) over positions 0..fw_pos (3 bytes, the low first, the layer fw_layer_index's 32
 ; dimensions in order at kv_kept_sums + 96 layer), S(vl) added as each word is stored. Position
 ; 0 starts the sums from 0 and leaves them in kv_kept_first; position 1, a turn's first computed
-; one, writes them from there (its own loop: position 0's sums read, the layer's written).
+; one, writes them from there (its own loop: position 0's sums read, the layer's written), as
+; kv_values_kept_record does for a position 1 copied from its record (records128.s).
 ; Clobbers AF, BC, DE, HL, AF', BC', DE', HL'.
 kv_values_kept:
         ld a,i                  ; P/V = IFF2: were interrupts on? (off from here: SP pops the words,
@@ -534,9 +542,9 @@ kv_values_kept:
         ld a,(fw_pos)
         cp 1
         jp z,@from_first
-        ld (@copied + 1),hl
         jr nc,@started
-        ld b,KV_KEPT_LAYER_BYTES ; position 0: from 0
+        ld (@copied + 1),hl     ; position 0: from 0
+        ld b,KV_KEPT_LAYER_BYTES
 @clear:
         ld (hl),0
         inc l
@@ -547,6 +555,7 @@ kv_values_kept:
         exx
         pop hl                  ; HL' walks the layer's sums
         ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
+        ld d,AT_SQ_PAGE + 1
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 0
@@ -567,6 +576,8 @@ kv_values_kept:
         ei
         ret
 @from_first:                    ; position 1: position 0's sums and its own into the sums
+        ld a,FW_DIM / 4         ; (kv_kept_store_words 1's passes)
+@from_first_passes:
         push hl
         ld bc,kv_kept_first - kv_kept_sums
         add hl,bc
@@ -579,6 +590,21 @@ kv_values_kept:
         pop hl                  ; HL = fw_att
         kv_kept_store_words 1
         jp @done
+
+; kv_values_kept_record - kv_values_scatter for a position 1 copied from its record (records128.s's
+; record_move: DE = its words, both layers' 64, HL = the cache's word of layer 0's dimension 0,
+; layer 1's dimensions AT_DIMENSION_BYTES on after them) that writes both layers' kept sums from
+; position 0's and S(vl) of each word as it is stored (the sums of both layers lie in order).
+kv_values_kept_record:
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        push de
+        ex de,hl                ; DE = the cache
+        ld hl,kv_kept_sums
+        ld a,2 * FW_DIM / 4     ; both layers' words
+        jp kv_values_kept@from_first_passes
+        .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
         .assert (kv_kept_first & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept steps position 0's sums by inc l"
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
 .endif

@@ -21,8 +21,10 @@
 ; and lies after the matrices.
 ;
 ; T-states (python benchmarks/z80_token.py --model 128k [--no-records | --everyday]): a
-; record copied into the cache 37,453 since the twentieth round's AT_KEPT_MEANS (record_kept:
-; both layers' kept sums of S(vl) from position 0's and the copied words, ~11,000), 26,406 before
+; record copied into the cache 33,762 since the twentieth round's zxkept2 (its words stored
+; through forward.s's kv_values_kept_record, which writes both layers' kept sums of S(vl) from
+; position 0's as it stores them: AT_KEPT_MEANS), 37,453 with AT_KEPT_MEANS's record_kept
+; (a pass of its own over the copied words, ~11,000), 26,406 before
 ; (the ten's copies: position_one, the border included: the
 ; copy and both layers' planes, pl_store; the values through forward.s's kv_values_scatter
 ; since the eighteenth round's dimension-major value cache, pl_store's planes stepped by inc l;
@@ -38,9 +40,9 @@
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 274 (in the 128K player: 215 below $8000, record_kept's 48 since the twentieth round's
-; AT_KEPT_MEANS among them, fw_embed's 15 since the nineteenth round's
-; te and pe in bank 6, and records_top's 59 after the matrices; 226 before record_kept; 211 before that; 202 before the eighteenth round's values through kv_values_gather and
+; Bytes: 226 (in the 128K player: 167 below $8000, fw_embed's 15 since the nineteenth round's
+; te and pe in bank 6 among them, and records_top's 59 after the matrices; 274 with the twentieth
+; round's record_kept (48), gone in zxkept2; 226 before record_kept; 211 before that; 202 before the eighteenth round's values through kv_values_gather and
 ; kv_values_scatter, their two pieces gone; 181 before AT_PLANE_SCORES's record_copied and shorter records;
 ; 189 before records_done ended in soulplayer.s's border_back;
 ; 8 more in soulplayer.s, 11 of tables that build.py writes,
@@ -91,10 +93,7 @@ position_one:
 ; record_copied - the record into the cache, then both layers' planes of its keys (fw_key_planes,
 ; fw_pos = 1), bank 0 back after them.
 record_copied:
-        call record_move
-.ifdef AT_KEPT_MEANS
-        call record_kept        ; both layers' kept sums of S(vl) (attention.s's AT_KEPT_MEANS)
-.endif
+        call record_move        ; (with AT_KEPT_MEANS both layers' kept sums too: kv_values_kept_record)
         xor a
         ld (fw_layer_index),a
         ld hl,kv_keys + KV_POSITION_BYTES
@@ -107,51 +106,6 @@ record_copied:
         ld a,$FF
         ld (fw_layer_index),a
         jp zx_page_top
-.endif
-
-.ifdef AT_KEPT_MEANS
-; record_kept - both layers' kept sums for the copied position 1: position 0's (forward.s's
-; kv_kept_first, a page after them) and S(vl) of each of its words in the cache (both layers'
-; dimensions AT_DIMENSION_BYTES apart throughout, their sums in order).
-record_kept:
-        ld hl,kv_values + AT_DIMENSION_BYTES - 4 ; position 1's word of each dimension
-        ld de,kv_kept_sums
-        ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
-@dimension:
-        ld c,(hl)
-        ex de,hl
-        ld a,(bc)
-        inc h                   ; (position 0's sum, a page on)
-        add a,(hl)
-        dec h
-        ld (hl),a
-        inc l                   ; (the kept sums lie in one page)
-        inc b
-        ld a,(bc)
-        inc h
-        adc a,(hl)
-        dec h
-        ld (hl),a
-        inc l
-        inc h
-        ld a,(hl)
-        dec h
-        adc a,0
-        ld (hl),a
-        inc l
-        dec b
-        ex de,hl
-        ld a,l
-        add a,AT_DIMENSION_BYTES
-        ld l,a
-        jr nc,* + 3
-        inc h
-        ld a,e
-        cp (kv_kept_sums + 2 * KV_KEPT_LAYER_BYTES) & 255
-        jr nz,@dimension
-        ret
-        .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
-        .assert kv_kept_first == kv_kept_sums + 256, "record_kept finds position 0's sums a page after the kept sums"
 .endif
 
 RECORD_INTO_CACHE = $EB         ; ex de,hl: ldir from the record into the cache
@@ -219,7 +173,11 @@ record_move:
         ld a,(@back)                            ; in the record after the keys, in their order
         or a                    ; (RECORD_FROM_CACHE: 0)
         call z,kv_values_gather ; (it ends on Z: the call nz after it stays out)
+.ifdef AT_KEPT_MEANS
+        call nz,kv_values_kept_record ; (and both layers' kept sums of S(vl): attention.s's AT_KEPT_MEANS)
+.else
         call nz,kv_values_scatter
+.endif
         .assert KV_LAYER_BYTES == FW_DIM * AT_DIMENSION_BYTES, "layer 1's dimensions go on AT_DIMENSION_BYTES after layer 0's"
 .endif
         jp zx_page_top
