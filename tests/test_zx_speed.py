@@ -11,7 +11,7 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import least_shift, unit_gain_bits
+from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, unit_gain_bits
 from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
@@ -148,10 +148,12 @@ EXACT_FIXED_SOUL = [("forward_prefill", 2_102_457), ("forward_prefill", 2_121_98
 def bench_for(soul) -> Z80Bench:
     """The 48K player's kernels (MV_SPARSE, MV_COARSE, MV_BIAS_IN_K, MV_PAIR_SLOTS, since the
     eighteenth round MV_COARSE_TOP and AT_DIVIDE_UNROLLED, since the nineteenth EM_ROWS_BY_SP and MV_PAIR_REWALK,
-    since the twentieth AT_FAST_SCORES (its key sums in the screen's third in the player) among them;
+    since the twentieth AT_FAST_SCORES (its key sums in the screen's third in the player) with the cuts for
+    room the shipped 48K takes back (FAST_TAKEBACKS_48K) among them;
     MV_LEAST_SHIFT where the soul's products all shift by 7 or less, since the nineteenth round; RN_UNIT_GAIN_BITS where the soul's norms take it, as
     build.py chooses) on the kernels' bench."""
-    options = player_kernel_options("48k", coarse_top=True, fast_scores=True) + "\nAT_DIVIDE_UNROLLED = 1"
+    options = player_kernel_options("48k", coarse_top=True, fast_scores=True,
+                                    fast_takebacks=FAST_TAKEBACKS_48K) + "\nAT_DIVIDE_UNROLLED = 1"
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)
     if gain_bits is not None:
         options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"
