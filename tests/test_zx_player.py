@@ -302,7 +302,8 @@ next:   push bc
 """, cpu="z80")
         machine = Spectrum()
         machine.memory[ORIGIN:built.program.end] = built.program.data
-        machine.load_code(0x5B00, driver.data)
+        machine.cpu.sp = ORIGIN     # (the stack where the player's loader leaves it: RAMTOP's, $FF57 down, runs
+        machine.load_code(0x5B00, driver.data)      # into the program's top, the chat's routines since zxbytes48)
         assert machine.run(max_cycles=5_000_000) == "halted", machine.stop_message
         printed = "".join(machine.screen_lines()[:22]).rstrip()     # (not the lower screen's "0 OK")
         texts = [tokenizer.decode([i]) if i >= 4 else "" for i in range(first, first + 32)]

@@ -112,6 +112,13 @@
 ; 20 against 15,614 and 164,197 with the 48K's old dot (python benchmarks/z80_kernels.py
 ; --fast-scores: q, k in -2048..2047, v in -256..255).
 ;
+; Since the twentieth round's zxbytes48 the 48K takes back those cuts where it has the bytes
+; (build.py's FAST_TAKEBACKS_48K, in order of the T-states a byte each buys on "hello" in the
+; player's program; docs/spectrum.md, "Twentieth round: the 48K's bytes, spent"): AT_FAST_SUMS_JP
+; (3 bytes, 328 T-states a position), AT_FAST_DIMS_JP (16, 883), AT_FAST_RANGE_APART (at_fast_wide_q
+; again: 25, 1,238), AT_FAST_H4_APART (at_dims_h4 again: 21, 904), AT_FAST_PIECE_PAIRS (the pieces'
+; loop two a pass: 67, 1,074) and AT_FAST_MAX_PATCHED (21, 46): 153 bytes, 4,473 T-states a position.
+;
 ; AT_PLANE_SCORES (an assembler option instead of AT_FAST_SCORES, the 128K player's since
 ; the sixteenth round: docs/spectrum.md, "Sixteenth round: the scores by bit planes, in the
 ; 128K player") takes a head's scores from each key's 12 bit planes of k + 2048 (pl_store,
