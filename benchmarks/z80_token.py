@@ -71,6 +71,7 @@ from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.build import FAST_TAKEBACKS_48K
 from soulterm.zx.contention import ContendedAccessCounter
 from soulterm.zx.kernelbench import (TurnCost, Z80Bench, forward_turn, has_records, player_bench, player_kernel_options,
                                      record_known, records_first_run)
@@ -170,7 +171,8 @@ def main() -> None:
             args.model, sparse=not args.dense,
             fast_scores=False if args.dot_scores else (True if args.fast_scores else None),
             coarse=False if args.exact_logits else (True if args.coarse else None),
-            table_means=False if args.product_means else None)
+            table_means=False if args.product_means else None,
+            fast_takebacks=FAST_TAKEBACKS_48K if args.fast_scores else ())     # (the cuts the shipped 48K takes back)
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     else:
         bench = player_bench(soul, tokenizer, args.model)

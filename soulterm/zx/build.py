@@ -625,7 +625,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     alone. Never any of them without MV_COARSE. Since the twentieth round each of those option sets
     is tried first with attention's scores through the squares table (AT_FAST_SCORES, with
     AT_FAST_PREPARE_LOOP and AT_FAST_SMALL for room; its key sums at KEY_SUMS_48K): 3.5% of
-    "hello" a position with the slot pairs, more than the pairs' 1.3% (kernels' bench)."""
+    "hello" a position with the slot pairs, more than the pairs' 1.3% (kernels' bench). On the
+    fast scores' rung the cuts for room are taken back one by one (FAST_TAKEBACKS_48K, twentieth
+    round's zxbytes48), each where it still fits: the shipped 48K takes all of them."""
     if model == "48k":
         for fast_scores in (True, False):
             for pairs, coarse_top, unrolled in RUNGS_48K:
