@@ -25,8 +25,9 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,488 (in the 48K player: code, the activations, att_weights and layer 0's
-; 1,280-byte value cache; since the twentieth round the player places layer 1's values in the
+; Bytes: 2,528 (in the 48K player: code, the activations, att_weights and layer 0's
+; 1,280-byte value cache, and since the twentieth round fw_key_sums and fw_sums_at for the
+; fast scores' key sums (2,488 without them); since the twentieth round the player places layer 1's values in the
 ; screen's bottom third, kv_values_layer_1, and the key cache below $8000 itself; 3,768 with
 ; both layers' values before; with AM_RUNNER_UP too since the seventeenth round, whose look at argmax's runner-up is vecops.s's am_rows: 3,780 with it before; 3,911 before the sixteenth round's embedding went to embedrows.s, 159, and fw_tmp's
 ; 64 bytes went with the residual adds into matvec's stores; 6,471 with the key cache; 3,778 before the sixteenth round gave the 48K MV_COARSE's
