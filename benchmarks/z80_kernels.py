@@ -41,36 +41,36 @@ from soulterm.zx.kernelbench import (CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAS
 from soulterm.zx.soul_layout import soul_include
 
 
+def head_costs(rng, benches: dict, count: int, value_range: int, with_sums=()) -> tuple[dict, int]:
+    """attend_head's T-states on each of `benches` (name: bench) over ten random heads of `count`
+    positions, q and k in -2048..2047, v in -value_range..value_range - 1, each head's output
+    checked against intmath; the benches named in `with_sums` get the key sums (store_keys), and
+    the last such store's T-states come back with the costs."""
+    costs, key_sums = {name: [] for name in benches}, 0
+    for _ in range(10):
+        q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
+        values = rng.integers(-value_range, value_range, (20, 4, 8))
+        want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
+        for name, bench in benches.items():
+            key_sums = load_head(bench, q, keys, values, count, 0, sums=name in with_sums) or key_sums
+            costs[name].append(bench.call("attend_head"))
+            assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+    return costs, key_sums
+
+
 def fast_scores() -> None:
     """AT_FAST_SCORES's figures (attention.s's header): a head on the bench with and without it."""
     rng = np.random.default_rng(2028)
     fast, plain = Z80Bench(options=FAST_SCORES_OPTION), Z80Bench()
     for count in (1, 20):
-        costs = {"fast": [], "plain": []}
-        for _ in range(10):
-            q, keys, values = (rng.integers(-2048, 2048, shape) for shape in (8, (20, 4, 8), (20, 4, 8)))
-            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
-            for name, bench in (("fast", fast), ("plain", plain)):
-                if name == "fast":      # the key sums, and the last at_key_sums call's T-states
-                    key_sums = load_head(bench, q, keys, values, count, 0)
-                else:
-                    load_head(bench, q, keys, values, count, 0, sums=False)
-                costs[name].append(bench.call("attend_head"))
-                assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+        costs, key_sums = head_costs(rng, {"fast": fast, "plain": plain}, count, 2048, with_sums={"fast"})
         print(f"attend_head at {count:2}  {np.mean(costs['fast']):>10,.0f} T-states with AT_FAST_SCORES, "
               f"{np.mean(costs['plain']):,.0f} without (q, k, v in -2048..2047)")
     print(f"at_key_sums        {key_sums:>10,} T-states (a position's 4 heads)")
     # AT_FAST_MEANS (the 128K's): v in -256..255 (the shipped soul's), against AT_FAST_SCORES alone
     means = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION)
     for count in (1, 20):
-        costs = {"means": [], "fast": []}
-        for _ in range(10):
-            q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
-            values = rng.integers(-256, 256, (20, 4, 8))
-            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
-            for name, bench in (("means", means), ("fast", fast)):
-                costs[name].append(run_head(bench, q, keys, values, count, 0))
-                assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+        costs, _ = head_costs(rng, {"means": means, "fast": fast}, count, 256, with_sums={"means", "fast"})
         print(f"attend_head at {count:2}  {np.mean(costs['means']):>10,.0f} T-states with AT_FAST_MEANS too, "
               f"{np.mean(costs['fast']):,.0f} with AT_FAST_SCORES alone (v in -256..255)")
     # the 48K's form (twentieth round): with its AT_TABLE_MEANS, AT_SHORT_EXP and unrolled division, the
@@ -79,15 +79,7 @@ def fast_scores() -> None:
     small = Z80Bench(options="\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION, attention_48k]))
     old_dot = Z80Bench(options=attention_48k)
     for count in (1, 20):
-        costs = {"small": [], "old": []}
-        for _ in range(10):
-            q, keys = rng.integers(-2048, 2048, 8), rng.integers(-2048, 2048, (20, 4, 8))
-            values = rng.integers(-256, 256, (20, 4, 8))
-            want, _ = intmath.attention_head(q, keys[:count, 0], values[:count, 0])
-            for name, bench in (("small", small), ("old", old_dot)):
-                key_sums_48k = load_head(bench, q, keys, values, count, 0, sums=name == "small") or key_sums_48k
-                costs[name].append(bench.call("attend_head"))
-                assert np.array_equal(bench.read_words(HEAD_OUT, 8), want)
+        costs, key_sums_48k = head_costs(rng, {"small": small, "old": old_dot}, count, 256, with_sums={"small"})
         print(f"attend_head at {count:2}  {np.mean(costs['small']):>10,.0f} T-states with the 48K's AT_FAST_SCORES "
               f"(its means, the loop, the jr), {np.mean(costs['old']):,.0f} with its old dot (v in -256..255)")
     print(f"at_key_sums        {key_sums_48k:>10,} T-states (a position's 4 heads, the 48K's form)")

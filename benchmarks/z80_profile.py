@@ -12,13 +12,14 @@ The kernels are the 48K player's (MV_SPARSE, MV_COARSE, MV_BIAS_IN_K, SOUL_PACKE
 eighteenth round its MV_COARSE_TOP and AT_DIVIDE_UNROLLED) or with `--model 128k` the
 128K player's (the low slots, MV_SPARSE, AT_PLANE_SCORES and MV_COARSE), as
 z80_token.py's --kernel-bench has them, with RMSNorm's RN_UNIT_GAIN_BITS where the soul takes it
-(build.unit_gain_bits); `--fast-scores` gives the 48K's
-kernels attention's scores through the squares table (AT_FAST_SCORES; its
-key sums, at_key_sums, are charged to themselves), `--product-means` leaves
+(build.unit_gain_bits); the 48K's kernels take attention's scores through the
+squares table (AT_FAST_SCORES, the shipped 48K's since the twentieth round; its
+key sums, at_key_sums, are charged to themselves), `--dot-scores` the old dot
+instead (`--fast-scores` stays for old commands), `--product-means` leaves
 out the 48K's means through matvec's squares table (AT_TABLE_MEANS), and
 `--soul` / `--tokenizer` run another soul.
 
-    python benchmarks/z80_profile.py [TEXT] [--model 48k|128k] [--fast-scores] [--product-means]
+    python benchmarks/z80_profile.py [TEXT] [--model 48k|128k] [--dot-scores] [--product-means]
                                      [--soul SOUL.bin --tokenizer TOKENIZER.json]
 """
 
@@ -107,7 +108,9 @@ def main() -> None:
     parser.add_argument("text", nargs="?", default="hello")
     parser.add_argument("--model", choices=("48k", "128k"), default="48k", help="whose kernels (default: the 48K's)")
     parser.add_argument("--fast-scores", action="store_true",
-                        help="the 48K's kernels with AT_FAST_SCORES (the 128K's have it)")
+                        help="the 48K's kernels with AT_FAST_SCORES (their default since the twentieth round)")
+    parser.add_argument("--dot-scores", action="store_true",
+                        help="the 48K's kernels with the old dot for the scores (before the twentieth round)")
     parser.add_argument("--product-means", action="store_true",
                         help="the 48K's kernels without AT_TABLE_MEANS (the means by mul16s8u, as before)")
     parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
@@ -115,7 +118,8 @@ def main() -> None:
     args = parser.parse_args()
     text = args.text
     soul = load_soul(args.soul)
-    options = player_kernel_options(args.model, fast_scores=True if args.fast_scores else None,
+    fast_scores = args.model == "48k" and not args.dot_scores or args.fast_scores
+    options = player_kernel_options(args.model, fast_scores=True if fast_scores else None,
                                     table_means=False if args.product_means else None,
                                     kept_means=args.model == "128k",     # (the shipped 128K's first rung's)
                                     coarse_top=args.model == "48k",     # (the shipped 48K's since the eighteenth round)

@@ -27,12 +27,13 @@ attention's scores through the squares table in the room they leave; with
 `--kernel-bench`, its kernels). Both players have matvec's sparse calls
 (MV_SPARSE, docs/spectrum.md, "Sparse fc2"); `--dense` leaves them out, on
 the kernels' bench only (`--kernel-bench`), to measure what they save. On the
-kernels' bench too, `--fast-scores` gives the 48K's kernels the scores
-through the squares table (AT_FAST_SCORES, docs/spectrum.md "Attention's
-scores through the squares table"; with the 48K's means and its forms for room since
-the twentieth round, "Twentieth round: the fast scores in the 48K's options"), the first
-rung of the 48K's ladder (build.py), which the shipped 48K has no room for yet, and
-`--dot-scores` leaves them out of the 128K's; `--exact-logits` leaves the
+kernels' bench too, the 48K's kernels have the scores through the squares
+table (AT_FAST_SCORES, docs/spectrum.md "Attention's scores through the squares
+table"; with the 48K's means and its forms for room, "Twentieth round: the fast
+scores in the 48K's options"), the first rung of the 48K's ladder (build.py), which
+the shipped 48K takes since the twentieth round's screen third; `--dot-scores`
+gives the 48K's kernels the old dot instead and leaves them out of the 128K's
+(`--fast-scores`, the 48K's default now, stays for old commands); `--exact-logits` leaves the
 argmax bound on matvec's coarse slots (MV_COARSE, docs/spectrum.md "The
 logits' argmax bound on coarse slots", with fc1's ReLU gate on them,
 "Thirteenth round") out of either player's kernels (both have it since the
@@ -87,7 +88,7 @@ BENCH_ONLY_OPTIONS = (
     (("product_means",), "--product-means runs", "the 48K player has AT_TABLE_MEANS"),
     (("dense",), "--dense runs", "both players have matvec's sparse calls (MV_SPARSE)"),
     (("fast_scores", "dot_scores"), "--fast-scores and --dot-scores run",
-     "the 128K player has its bit planes, the 48K AT_FAST_SCORES only where build.py's ladder finds room"),
+     "the 128K player has its bit planes, the 48K AT_FAST_SCORES where build.py's ladder finds room (the shipped soul's)"),
 )
 
 
@@ -136,9 +137,10 @@ def main() -> None:
                              "the kernels' bench only")
     parser.add_argument("--fast-scores", action="store_true",
                         help="the 48K's kernels with attention's scores through the squares table (AT_FAST_SCORES, "
-                             "the 48K ladder's first rung where it fits): the kernels' bench only")
+                             "the shipped 48K's and the default since the twentieth round): the kernels' bench only")
     parser.add_argument("--dot-scores", action="store_true",
-                        help="the 128K's kernels without AT_FAST_SCORES: the kernels' bench only")
+                        help="the 48K's kernels with the old dot, the 128K's without AT_FAST_SCORES: the kernels' "
+                             "bench only
     parser.add_argument("--coarse", action="store_true",
                         help="the kernels with the logits' argmax bound and fc1's gate (MV_COARSE, both "
                              "players' since the sixteenth round: no change): the kernels' bench only")
@@ -169,7 +171,7 @@ def main() -> None:
     if args.kernel_bench:
         options = player_kernel_options(
             args.model, sparse=not args.dense,
-            fast_scores=False if args.dot_scores else (True if args.fast_scores else None),
+            fast_scores=False if args.dot_scores else (True if args.fast_scores or args.model == "48k" else None),
             coarse=False if args.exact_logits else (True if args.coarse else None),
             table_means=False if args.product_means else None,
             fast_takebacks=FAST_TAKEBACKS_48K if args.fast_scores else ())     # (the cuts the shipped 48K takes back)
