@@ -123,7 +123,7 @@ def main() -> None:
                                     table_means=False if args.product_means else None,
                                     kept_means=args.model == "128k",     # (the shipped 128K's first rung's)
                                     coarse_top=args.model == "48k",     # (the shipped 48K's since the eighteenth round)
-                                    fast_takebacks=FAST_TAKEBACKS_48K if args.fast_scores else ())   # (its cuts taken back)
+                                    fast_takebacks=FAST_TAKEBACKS_48K if fast_scores and args.model == "48k" else ())   # (its cuts taken back)
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)
     if gain_bits is not None:       # as build.py chooses for the soul (both players)
         options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"
