@@ -72,6 +72,7 @@ from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.build import FAST_TAKEBACKS_48K
 from soulterm.zx.contention import ContendedAccessCounter
 from soulterm.zx.kernelbench import (TurnCost, Z80Bench, forward_turn, has_records, player_bench, player_kernel_options,
                                      record_known, records_first_run)
@@ -139,7 +140,7 @@ def main() -> None:
                              "the shipped 48K's and the default since the twentieth round): the kernels' bench only")
     parser.add_argument("--dot-scores", action="store_true",
                         help="the 48K's kernels with the old dot, the 128K's without AT_FAST_SCORES: the kernels' "
-                             "bench only
+                             "bench only")
     parser.add_argument("--coarse", action="store_true",
                         help="the kernels with the logits' argmax bound and fc1's gate (MV_COARSE, both "
                              "players' since the sixteenth round: no change): the kernels' bench only")
@@ -172,7 +173,9 @@ def main() -> None:
             args.model, sparse=not args.dense,
             fast_scores=False if args.dot_scores else (True if args.fast_scores or args.model == "48k" else None),
             coarse=False if args.exact_logits else (True if args.coarse else None),
-            table_means=False if args.product_means else None)
+            table_means=False if args.product_means else None,
+            # (with the 48K's fast scores, the cuts for room the shipped 48K takes back)
+            fast_takebacks=FAST_TAKEBACKS_48K if args.model == "48k" and not args.dot_scores else ())
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     else:
         bench = player_bench(soul, tokenizer, args.model)

@@ -14,7 +14,7 @@ from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
 from soulterm.zx.kernelbench import (FAST_MEANS_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SMALL_OPTION, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS, HEAD_KEPT,
+                                     FAST_SMALL_OPTION, FAST_TAKEBACK_OPTIONS, HEAD_KEYS, HEAD_OUT, HEAD_Q, HEAD_SUMS, HEAD_KEPT,
                                      HEAD_VALUES, KEPT_MEANS_OPTION, SHORT_EXP_OPTION, TABLE_MEANS_OPTION,
                                      Z80Bench, kept_sums, load_head, player_kernel_options, run_head,
                                      store_keys)
@@ -26,7 +26,13 @@ ATTENTION_48K = "\n".join([TABLE_MEANS_OPTION, SHORT_EXP_OPTION, "AT_DIVIDE_UNRO
 FAST_OPTION_SETS = {"alone": FAST_SCORES_OPTION,
                     "48k": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION, ATTENTION_48K]),
                     "48k fast means": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION,
-                                                  FAST_MEANS_OPTION, "RN_UNIT_GAIN_BITS = 6"])}
+                                                  FAST_MEANS_OPTION, "RN_UNIT_GAIN_BITS = 6"]),
+                    # (twentieth round: the cuts taken back, as the shipped 48K; the pieces two a pass with
+                    # H4 and q's range still in the loop, whose first range check is a jp)
+                    "48k taken back": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION,
+                                                  ATTENTION_48K, *(f"{name} = 1" for name in FAST_TAKEBACK_OPTIONS)]),
+                    "48k piece pairs": "\n".join([FAST_SCORES_OPTION, FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION,
+                                                   ATTENTION_48K, "AT_FAST_PIECE_PAIRS = 1"])}
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +42,15 @@ def fast_bench():
 
 @pytest.fixture(scope="module", params=list(FAST_OPTION_SETS))
 def any_fast_bench(request):
-    """AT_FAST_SCORES alone, with the 48K's attention options, and with the 48K's and AT_FAST_MEANS."""
+    """AT_FAST_SCORES alone, with the 48K's attention options, and with the 48K's and AT_FAST_MEANS;
+    the 48K's with its cuts taken back (the shipped 48K's), and with its pieces two a pass alone."""
     bench = Z80Bench(options=FAST_OPTION_SETS[request.param])
-    assert ("attend_head@past" in bench.symbols) == (request.param == "48k")     # (the table means' weights)
+    table_means = request.param != "alone" and "fast means" not in request.param
+    assert ("attend_head@past" in bench.symbols) == table_means     # (the table means' weights)
     assert ("at_fast_prepare@piece" in bench.symbols) == (request.param != "alone")   # (the pieces' loop)
-    assert bench.symbols["AT_DIM_SIZE"] == (53 if request.param == "alone" else 51)    # (jp nc or jr nc)
-    assert ("at_dims_h4" in bench.symbols) == (request.param == "alone")
+    jp_dims = request.param in ("alone", "48k taken back")
+    assert bench.symbols["AT_DIM_SIZE"] == (53 if jp_dims else 51)    # (jp nc or jr nc)
+    assert ("at_dims_h4" in bench.symbols) == ("at_fast_wide_q" in bench.symbols) == jp_dims
     return bench
 
 
@@ -152,15 +161,16 @@ def test_the_fast_range_ends_at_qh_15(any_fast_bench):
     rng = np.random.default_rng(41)
     keys = rng.integers(-1500, 1501, (20, 4, 8))
     values = rng.integers(-3000, 3001, (20, 4, 8))
-    costs = {}
-    for edge in (3968, -3967, 3969, -3968, 2177):          # 2177: qh 9, full dims but fast
-        q = rng.integers(-1500, 1501, 8)
-        q[6] = edge
-        costs[edge] = run_head(fast_bench, q, keys, values, 20, 3)
-        want, _ = intmath.attention_head(q, keys[:20, 3], values[:20, 3])
-        assert np.array_equal(fast_bench.read_words(OUT, 8), want), edge
-    fast = max(costs[3968], costs[-3967], costs[2177])
-    assert fast < 0.7 * min(costs[3969], costs[-3968]), costs
+    for where in (6, 7):                                    # (AT_FAST_PIECE_PAIRS: a pass's first piece and second)
+        costs = {}
+        for edge in (3968, -3967, 3969, -3968, 2177):      # 2177: qh 9, full dims but fast
+            q = rng.integers(-1500, 1501, 8)
+            q[where] = edge
+            costs[edge] = run_head(fast_bench, q, keys, values, 20, 3)
+            want, _ = intmath.attention_head(q, keys[:20, 3], values[:20, 3])
+            assert np.array_equal(fast_bench.read_words(OUT, 8), want), (where, edge)
+        fast = max(costs[3968], costs[-3967], costs[2177])
+        assert fast < 0.7 * min(costs[3969], costs[-3968]), costs
 
 
 def test_fast_scores_are_cheaper_than_the_old_dot(fast_bench, plain_bench):
@@ -260,7 +270,7 @@ def check_score_probes(options: str, summed_label: str):
     return scores
 
 
-@pytest.mark.parametrize("options", ["alone", "48k"])
+@pytest.mark.parametrize("options", ["alone", "48k", "48k taken back"])
 def test_the_tuis_score_probes_read_the_fast_scores(options):
     check_score_probes(FAST_OPTION_SETS[options], "attend_head@summed")
 
@@ -537,12 +547,13 @@ def test_fast_scores_and_their_old_dot_at_int16s_edges(any_fast_bench):
         assert bench.cpu.iff1 == bench.cpu.iff2 == bool(case % 2) and bench.cpu.iy == 0x5C3A, case
 
 
-@pytest.mark.parametrize("fast_means", [False, True])
-def test_the_48ks_kernels_with_fast_scores_give_the_engines_turns(fast_means):
+@pytest.mark.parametrize("fast_means, taken_back", [(False, False), (True, False), (False, True)])
+def test_the_48ks_kernels_with_fast_scores_give_the_engines_turns(fast_means, taken_back):
     """forward.s with the 48K's kernel options and AT_FAST_SCORES (twentieth round; with AT_TABLE_MEANS,
     or the 128K's AT_FAST_MEANS instead), two turns typed into one bench, every step against
     Engine.step (kernelbench.forward_turn: prefill's cache, forward_step's bound logits and argmax)
-    and every head's LUT weights against the engine's."""
+    and every head's LUT weights against the engine's; with the cuts for room taken back (`taken_back`,
+    the shipped 48K's)."""
     from soulterm.paths import DEFAULT_TOKENIZER
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
@@ -551,7 +562,8 @@ def test_the_48ks_kernels_with_fast_scores_give_the_engines_turns(fast_means):
     from soulterm.zx.soul_layout import soul_include
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    options = player_kernel_options("48k", fast_scores=True, fast_means=fast_means)
+    options = player_kernel_options("48k", fast_scores=True, fast_means=fast_means,
+                                    fast_takebacks=FAST_TAKEBACK_OPTIONS if taken_back else ())
     assert ("AT_TABLE_MEANS" in options) == ("AT_SHORT_EXP" in options) != fast_means
     forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     assert "at_key_sums" in forward.symbols and ("at_means_divide" in forward.symbols) != fast_means

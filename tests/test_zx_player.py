@@ -182,7 +182,10 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
         tried, chosen = [], []
         monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x5000)
 
-        def fits(*args, coarse_top=False, pairs=True, unrolled=False, fast_scores=False, fitting=fitting, **kwargs):
+        def fits(*args, coarse_top=False, pairs=True, unrolled=False, fast_scores=False, fitting=fitting,
+                 fast_takebacks=(), **kwargs):
+            if fast_takebacks:      # (no room for any of the cuts taken back: the next test)
+                return False
             tried.append((fast_scores, (pairs, coarse_top, unrolled)))
             return (fast_scores, (pairs, coarse_top, unrolled)) == fitting
 
@@ -193,8 +196,33 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
         assert tried == order[:order.index(fitting) + 1]
         assert [(kwargs["fast_scores"], (kwargs["pairs"], kwargs["coarse_top"], kwargs["unrolled"]))
                 for kwargs in chosen] == [fitting]
+        assert [kwargs.get("fast_takebacks", ()) for kwargs in chosen] == [()]
     source = zx_build.player_source(soul, tokenizer, False, fast_scores=True, key_sums=0x5000)
     assert "kv_key_sums = $5000" in source and "the key sums (kv_key_sums) must lie in RAM outside" in source
+
+
+def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypatch):
+    """build.py's FAST_TAKEBACKS_48K (twentieth round): with the fast scores' rung, each cut for room
+    taken back in order of the T-states a byte it buys, where it still fits (coarse_fits), the rest
+    skipped; the shipped 48K has room for all of them (the kernels' bench of tests/test_zx_speed.py
+    takes them too)."""
+    import soulterm.zx.build as zx_build
+    from soulterm.zx.kernelbench import FAST_TAKEBACK_OPTIONS
+
+    assert sorted(zx_build.FAST_TAKEBACKS_48K) == sorted(FAST_TAKEBACK_OPTIONS)
+    assert all(name in built.program.symbols for name in zx_build.FAST_TAKEBACKS_48K)
+    assert "at_dims_h4" in built.program.symbols and "at_fast_wide_q" in built.program.symbols
+    assert built.program.symbols["AT_DIM_SIZE"] == 53
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    sizes = dict(zip(zx_build.FAST_TAKEBACKS_48K, (3, 16, 25, 21, 67, 21)))     # (about their bytes)
+    for room, want in ((0, ()), (50, zx_build.FAST_TAKEBACKS_48K[:3]),
+                       (90, zx_build.FAST_TAKEBACKS_48K[:4] + zx_build.FAST_TAKEBACKS_48K[5:])):
+        chosen = []
+        monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, fast_scores=False, fast_takebacks=(), room=room,
+                            **kwargs: fast_scores and sum(sizes[name] for name in fast_takebacks) <= room)
+        monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
+        zx_build.assemble_player(soul, tokenizer, word_list=False)
+        assert [kwargs["fast_takebacks"] for kwargs in chosen] == [want], room
 
 
 def test_run_without_max_cycles_lets_a_typo_prompt_finish_its_reply(capsys):
@@ -274,7 +302,8 @@ next:   push bc
 """, cpu="z80")
         machine = Spectrum()
         machine.memory[ORIGIN:built.program.end] = built.program.data
-        machine.load_code(0x5B00, driver.data)
+        machine.cpu.sp = ORIGIN     # (the stack where the player's loader leaves it: RAMTOP's, $FF57 down, runs
+        machine.load_code(0x5B00, driver.data)      # into the program's top, the chat's routines since zxbytes48)
         assert machine.run(max_cycles=5_000_000) == "halted", machine.stop_message
         printed = "".join(machine.screen_lines()[:22]).rstrip()     # (not the lower screen's "0 OK")
         texts = [tokenizer.decode([i]) if i >= 4 else "" for i in range(first, first + 32)]
@@ -370,12 +399,13 @@ def test_the_48k_takes_the_fast_scores_in_the_room_the_screen_third_leaves(monke
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     bench = player_bench(soul, tokenizer)
     sym = bench.symbols
-    assert "at_key_sums" in sym and "at_fast_prepare@piece" in sym and sym["AT_DIM_SIZE"] == 51
+    assert "at_key_sums" in sym and "at_fast_prepare@piece" in sym and sym["AT_DIM_SIZE"] == 53
     assert sym["kv_key_sums"] == zx_build.THIRD_KEY_SUMS and sym["kv_values_layer_1"] == zx_build.THIRD_VALUES
     assert bench.program.origin == ORIGIN
     assert all(name in sym for name in ("mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED"))
     rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hello"))
     assert reply and TurnCost(rows, reply).per_position < 0.98 * 1_795_773
+    assert TurnCost(rows, reply).per_position < 1_734_003 - 3_000     # (the cuts taken back, twentieth round)
     monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x5900)      # over the logits ($5B00): the build stops
     with pytest.raises(AsmError, match="the key sums"):
         zx_build.assemble_player(soul, tokenizer, word_list=False)

@@ -33,9 +33,10 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,758 (in the 48K player, code, the exp LUT and variables, since the twentieth round
+; Bytes: 1,911 (in the 48K player, code, the exp LUT and variables, since the twentieth round
 ; with AT_FAST_SCORES, AT_FAST_PREPARE_LOOP and AT_FAST_SMALL (its key sums in the screen's
-; third: build.py's KEY_SUMS_48K); 775 with the old dot alone), with AT_TABLE_MEANS,
+; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K (1,758 without
+; them); 775 with the old dot alone), with AT_TABLE_MEANS,
 ; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
 ; division: python benchmarks/z80_kernels.py --unrolled, 15,582 for one position and 161,577
@@ -113,6 +114,13 @@
 ; 640 where the build places them (KEY_SUMS_48K); attend_head 16,200 for one position and 89,265 for
 ; 20 against 15,614 and 164,197 with the 48K's old dot (python benchmarks/z80_kernels.py
 ; --fast-scores: q, k in -2048..2047, v in -256..255).
+;
+; Since the twentieth round's zxbytes48 the 48K takes back those cuts where it has the bytes
+; (build.py's FAST_TAKEBACKS_48K, in order of the T-states a byte each buys on "hello" in the
+; player's program; docs/spectrum.md, "Twentieth round: the 48K's bytes, spent"): AT_FAST_SUMS_JP
+; (3 bytes, 328 T-states a position), AT_FAST_DIMS_JP (16, 883), AT_FAST_RANGE_APART (at_fast_wide_q
+; again: 25, 1,238), AT_FAST_H4_APART (at_dims_h4 again: 21, 904), AT_FAST_PIECE_PAIRS (the pieces'
+; loop two a pass: 67, 1,074) and AT_FAST_MAX_PATCHED (21, 46): 153 bytes, 4,473 T-states a position.
 ;
 ; AT_PLANE_SCORES (an assembler option instead of AT_FAST_SCORES, the 128K player's since
 ; the sixteenth round: docs/spectrum.md, "Sixteenth round: the scores by bit planes, in the
@@ -235,6 +243,29 @@ AT_NO_MAX       = $FFE0         ; the high word of the max's starting value, -2^
 
 .ifdef AT_FAST_SCORES
 AT_KEYS_BY_SP   = 1             ; a head runs with interrupts off (SP walks the keys or planes, IY is free)
+; The 48K's cuts for room (AT_FAST_PREPARE_LOOP, AT_FAST_SMALL), each of which an option takes
+; back where the 48K has the bytes (build.py's FAST_TAKEBACKS_48K, twentieth round): AT_FAST_LOOP_H4
+; (H4 in the pieces' loop), AT_FAST_LOOP_RANGE (q's range a piece), AT_FAST_DIMS_JR, AT_FAST_SUMS_JR
+; and AT_FAST_MAX_KEPT (max f in at_max) as each option says.
+.ifdef AT_FAST_PREPARE_LOOP
+.ifndef AT_FAST_H4_APART                ; (at_dims_h4 patches a full head's H4: ~21 bytes, a head's 8 stores fewer)
+AT_FAST_LOOP_H4 = 1
+.endif
+.ifndef AT_FAST_RANGE_APART             ; (at_fast_wide_q checks a head whose pieces are not narrow)
+AT_FAST_LOOP_RANGE = 1
+.endif
+.endif
+.ifdef AT_FAST_SMALL
+.ifndef AT_FAST_DIMS_JP                 ; (the dims' two carry tests a jp nc: 16 bytes, 2 T-states each fewer)
+AT_FAST_DIMS_JR = 1
+.endif
+.ifndef AT_FAST_SUMS_JP                 ; (at_key_sums's three jumps jp: 3 bytes)
+AT_FAST_SUMS_JR = 1
+.endif
+.ifndef AT_FAST_MAX_PATCHED             ; (max f patched into the keys' loop's compare)
+AT_FAST_MAX_KEPT = 1
+.endif
+.endif
 .endif
 .ifdef AT_PLANE_SCORES
 .ifdef AT_FAST_SCORES
@@ -1035,7 +1066,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         add a,a
         add a,at_scores & 255
         ld (@fast_end + 1),a    ; the score's low byte past the last key
-.ifdef AT_FAST_SMALL
+.ifdef AT_FAST_MAX_KEPT
         ld hl,$FF00             ; max f starts at -65536 ($FF0000), at or below every f here,
         ld (at_max+1),hl        ; in at_max
         xor a
@@ -1099,7 +1130,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,(ix+0)             ; (H1: qh - 1)
         ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
         add hl,de
-.ifdef AT_FAST_SMALL
+.ifdef AT_FAST_DIMS_JR
         jr nc,* + 3
 .else
         jp nc,* + 4             ; (jp: 10 T-states without the carry, the usual case; jr's 12)
@@ -1121,7 +1152,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,(ix+0)             ; (L3)
         ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
         add hl,de
-.ifdef AT_FAST_SMALL
+.ifdef AT_FAST_DIMS_JR
         jr nc,* + 3
 .else
         jp nc,* + 4
@@ -1176,7 +1207,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (hl),e
         inc l
         ld b,l
-.ifdef AT_FAST_SMALL
+.ifdef AT_FAST_MAX_KEPT
         ld hl,at_max            ; f - max f so far < 0? then max stays (24 bits: |f| <= 2^16)
         ld a,d
         sub (hl)
@@ -1220,7 +1251,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld sp,hl
         jp nz,@fast_key
         ld sp,(at_fast_sp)
-.ifdef AT_FAST_SMALL
+.ifdef AT_FAST_MAX_KEPT
         ld a,(at_max+2)         ; at_max sign-extended
 .else
         ld a,(@fast_max_0 + 1)  ; at_max = max f, sign-extended
@@ -1252,8 +1283,8 @@ at_fast_total   = attend_head@fast_total
 ; checks it when a piece is not narrow) takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
 AT_FAST_QH_TOP  = 15            ; qh = (q + 127) >> 8 in -15..15: q in -3967..3968
-.ifdef AT_FAST_SMALL                       ; (the 48K's, twentieth round: 16 bytes fewer, ~2 T-states more
-AT_DIM_CARRY    = 2                     ; a carry test, `jr nc` for `jp nc`; at_key_sums's 3 jumps too)
+.ifdef AT_FAST_DIMS_JR                    ; (the 48K's, twentieth round: 16 bytes fewer, ~2 T-states more
+AT_DIM_CARRY    = 2                     ; a carry test, `jr nc` for `jp nc`)
 .else
 AT_DIM_CARRY    = 3             ; the bytes of a dimension's two carry tests' jumps
 .endif
@@ -1279,8 +1310,8 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
 .endif
 
         .macro at_dim_patch field, dim  ; A into a dimension's displacement: dim's (absolute),
-        .if dim < 0                     ; or (dim < 0) the loop's, IX at the dimension's code
-        ld (ix+field),a
+        .if dim < 0                     ; or (dim < 0) the loop's, IX at the dimension's code (-1), or
+        ld (ix+field+(-1-dim)*AT_DIM_SIZE),a    ; at the one before it (-2: AT_FAST_PIECE_PAIRS's second)
         .else
         ld (at_dims + dim * AT_DIM_SIZE + field),a
         .endif
@@ -1315,10 +1346,16 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         or b
         ld b,a
         .if dim < 0                     ; (the loop's: q's range a piece, no at_fast_wide_q)
+        .ifdef AT_FAST_LOOP_RANGE
         ld a,c
         add a,AT_FAST_QH_TOP - 7        ; qh + 15
         cp 2 * AT_FAST_QH_TOP + 1
+        .ifdef AT_FAST_PIECE_PAIRS      ; (two pieces a pass: the first's too far for jr)
+        jp nc,at_fast_too_wide
+        .else
         jr nc,at_fast_too_wide  ; (NC) a q beyond -3967..3968: the old dot
+        .endif
+        .endif
         .endif
         ld a,c
         sub 8                   ; qh - 1
@@ -1326,7 +1363,9 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         at_dim_patch AT_DIM_H2, dim
         at_dim_patch AT_DIM_H3, dim
         .if dim < 0                     ; (the loop's H4 too, whether the dims run full or narrow,
-        at_dim_patch AT_DIM_H4, dim     ; where it is `cp`'s operand: no at_dims_h4)
+        .ifdef AT_FAST_LOOP_H4          ; where it is `cp`'s operand: no at_dims_h4)
+        at_dim_patch AT_DIM_H4, dim
+        .endif
         .endif
         xor $80                 ; S(qh)'s index: S(qh) < 256 for qh in -15..15, its low plane
         exx                     ; alone (a head with another qh takes the old dot)
@@ -1362,10 +1401,18 @@ at_fast_prepare:
         ; (19 T-states, not 13), H4 with them (no at_dims_h4) and q's range (no at_fast_wide_q),
         ; IYH counting: ~110 T-states a dimension more, 498 bytes fewer
         ld ix,at_dims
+.ifdef AT_FAST_PIECE_PAIRS              ; (two pieces a pass: ~85 bytes, 4 passes' 43 T-states fewer a head)
+        .byte $FD,$26,AT_HEAD_DIM / 2 ; ld iyh,AT_HEAD_DIM / 2
+@piece:
+        at_fast_piece -1
+        at_fast_piece -2
+        ld de,2 * AT_DIM_SIZE
+.else
         .byte $FD,$26,AT_HEAD_DIM ; ld iyh,AT_HEAD_DIM
 @piece:
         at_fast_piece -1
         ld de,AT_DIM_SIZE
+.endif
         add ix,de
         .byte $FD,$25           ; dec iyh
         jp nz,@piece
@@ -1376,7 +1423,7 @@ at_fast_prepare:
         at_fast_piece dim
         .endrepeat
 .endif
-.ifdef AT_FAST_PREPARE_LOOP
+.ifdef AT_FAST_LOOP_RANGE
         ld sp,(at_fast_sp)      ; (q's range checked a piece)
         ld a,b                  ; every qh - 1 in -8..7? else the dims full (NC)
         cp 16
@@ -1392,7 +1439,7 @@ at_fast_prepare:
 @wide_pieces:
         sbc a,a                 ; $FF: narrow (C), 0: full (NC; at_wide_keys is 0 or 16 and more)
 @full_h4:                       ; (at_fast_wide_q: A = 0, NC)
-.ifndef AT_FAST_PREPARE_LOOP
+.ifndef AT_FAST_LOOP_H4
         call nc,at_dims_h4      ; full: the fourth square's high plane reads at H4 = H3
 .endif
 @dims_mode:
@@ -1433,7 +1480,7 @@ at_fast_too_wide:               ; (NC) at_fast_prepare's way out
         ld sp,(at_fast_sp)
         ret
 
-.ifndef AT_FAST_PREPARE_LOOP          ; (its loop checks q's range a piece)
+.ifndef AT_FAST_LOOP_RANGE            ; (the loop's check of q's range a piece)
 ; at_fast_wide_q - at_fast_prepare's check for a head whose pieces are not all narrow
 ; (SP = q's end): every qh = (q + 127) >> 8 in -15..15 (q in -3967..3968), else
 ; at_fast_too_wide; on to at_fast_prepare@dims_mode with the dims full. Keeps HL (sum q).
@@ -1456,7 +1503,7 @@ at_fast_wide_q:
         jp at_fast_prepare@full_h4
 .endif
 
-.ifndef AT_FAST_PREPARE_LOOP          ; (its loop patches H4 with H1..H3)
+.ifndef AT_FAST_LOOP_H4               ; (the loop's H4 patched with H1..H3)
 ; at_dims_h4 - the full dims' H4 (the fourth square's high plane) = H3 for each dimension:
 ; at_fast_prepare patches H1..H3 only (a narrow head's H4 is `cp`'s operand, never read).
 ; Keeps A and HL; clobbers BC, DE.
@@ -2009,7 +2056,7 @@ at_key_sums:
         ld e,(ix-1)
         ld d,(iy-1)
         add hl,de
-.ifdef AT_FAST_SMALL
+.ifdef AT_FAST_SUMS_JR
         jr nc,@low_added
 .else
         jp nc,@low_added        ; (jp: 10 T-states either way; the carry is seldom)
@@ -2028,7 +2075,7 @@ at_key_sums:
         ld a,l                  ; S(wh) <= 64 here: its low plane alone
         add a,(ix-1)
         ld l,a
-.ifdef AT_FAST_SMALL
+.ifdef AT_FAST_SUMS_JR
         jr nc,@high_added
 .else
         jp nc,@high_added
@@ -2040,7 +2087,7 @@ at_key_sums:
         exx
         ex af,af'
         dec a
-.ifdef AT_FAST_SMALL
+.ifdef AT_FAST_SUMS_JR
         jr nz,@dim
 .else
         jp nz,@dim

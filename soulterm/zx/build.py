@@ -117,6 +117,11 @@ RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN mak
 KEY_SUMS_48K: int | None = THIRD_KEY_SUMS
 # the 48K's option sets, (pairs, coarse_top, unrolled) in order, each tried first with the fast scores
 RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (False, True, False), (False, False, False))
+# the fast scores' cuts for room that the 48K takes back where it has the bytes, in order of the
+# T-states a byte each buys ("hello", the player's program: docs/spectrum.md, "Twentieth round: the
+# 48K's bytes, spent"), each taken where it still fits (kernelbench.FAST_TAKEBACK_OPTIONS)
+FAST_TAKEBACKS_48K = ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_RANGE_APART", "AT_FAST_H4_APART",
+                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED")
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -321,7 +326,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
-                  key_sums: int | None = None) -> str:
+                  key_sums: int | None = None, fast_takebacks: tuple = ()) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -383,7 +388,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     through matvec's squares table, with AT_TABLE_MEANS's weights' loop, AT_FAST_PREPARE_LOOP and
     AT_FAST_SMALL: 1,023 bytes above UNCONTENDED), its key sums (640 bytes, run-time only) at
     `key_sums`, an address the layout gives outside the program and the logits (an .assert checks
-    it), or with None in the program after the value cache (forward.s's).
+    it), or with None in the program after the value cache (forward.s's). `fast_takebacks`: the
+    options (kernelbench.FAST_TAKEBACK_OPTIONS) that take back some of those cuts for room.
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -399,7 +405,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     fast_scores = fast_scores and coarse and not banked
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
-                                     fast_scores=True if fast_scores else None),
+                                     fast_scores=True if fast_scores else None,
+                                     fast_takebacks=tuple(fast_takebacks) if fast_scores else ()),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -618,14 +625,21 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     alone. Never any of them without MV_COARSE. Since the twentieth round each of those option sets
     is tried first with attention's scores through the squares table (AT_FAST_SCORES, with
     AT_FAST_PREPARE_LOOP and AT_FAST_SMALL for room; its key sums at KEY_SUMS_48K): 3.5% of
-    "hello" a position with the slot pairs, more than the pairs' 1.3% (kernels' bench)."""
+    "hello" a position with the slot pairs, more than the pairs' 1.3% (kernels' bench). On the
+    fast scores' rung the cuts for room are taken back one by one (FAST_TAKEBACKS_48K, twentieth
+    round's zxbytes48), each where it still fits: the shipped 48K takes all of them."""
     if model == "48k":
         for fast_scores in (True, False):
             for pairs, coarse_top, unrolled in RUNGS_48K:
-                if coarse_fits(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled,
-                               fast_scores=fast_scores):
-                    return _assemble_48k(soul, tokenizer, word_list, coarse_top=coarse_top, pairs=pairs,
-                                         unrolled=unrolled, fast_scores=fast_scores)
+                rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores)
+                if coarse_fits(soul, tokenizer, word_list, **rung):
+                    if fast_scores:     # (the cuts taken back one by one, each where it still fits)
+                        taken = ()
+                        for takeback in FAST_TAKEBACKS_48K:
+                            if coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken + (takeback,)):
+                                taken += (takeback,)
+                        rung["fast_takebacks"] = taken
+                    return _assemble_48k(soul, tokenizer, word_list, **rung)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
@@ -652,9 +666,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
-                  pairs: bool = True, unrolled: bool = True, fast_scores: bool = False):
+                  pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = ()):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
-                  key_sums=KEY_SUMS_48K)
+                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -662,14 +676,15 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 
 
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
-                unrolled: bool = False, fast_scores: bool = False) -> bool:
+                unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = ()) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
-    sums at KEY_SUMS_48K; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
+    sums at KEY_SUMS_48K, and `fast_takebacks` with them; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
     kernels and matrices below $FFFF and the word list in what they and the cold part leave."""
     try:
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
-                                       unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K))
+                                       unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
+                                       fast_takebacks=fast_takebacks))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False

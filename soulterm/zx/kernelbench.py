@@ -80,6 +80,12 @@ SHORT_EXP_OPTION = "AT_SHORT_EXP = 1"   # attention.s's exp table without its ru
 FAST_PREPARE_LOOP_OPTION = "AT_FAST_PREPARE_LOOP = 1"
 # ... and its smaller forms: jr nc for jp nc (the dims, at_key_sums), max f kept in at_max (the keys loop)
 FAST_SMALL_OPTION = "AT_FAST_SMALL = 1"
+# ... each of which one option takes back (attention.s): H4 patched by at_dims_h4 for a full head
+# (not in the pieces' loop), q's range by at_fast_wide_q for a head whose pieces are not narrow,
+# the dims' and at_key_sums's carry tests a jp, max f patched into the keys' loop's compare, and
+# the pieces' loop two pieces a pass
+FAST_TAKEBACK_OPTIONS = ("AT_FAST_H4_APART", "AT_FAST_RANGE_APART", "AT_FAST_DIMS_JP", "AT_FAST_SUMS_JP",
+                         "AT_FAST_MAX_PATCHED", "AT_FAST_PIECE_PAIRS")
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -91,7 +97,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           table_means: bool | None = None, packed: bool | None = None,
                           plane_scores: bool | None = None, coarse_top: bool | None = None,
                           pair_slots: bool | None = None, kept_means: bool | None = None,
-                          prepare_loop: bool | None = None) -> str:
+                          prepare_loop: bool | None = None, fast_takebacks: tuple = ()) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -112,7 +118,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     ~450 bytes, and with it the bench's code a page lower). `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
     48K, where it and MV_PAIR_SLOTS do not fit together and build.py takes the pairs, which gain
     more; a 48K with room for both has both). `prepare_loop`: AT_FAST_PREPARE_LOOP and AT_FAST_SMALL with
-    AT_FAST_SCORES (None: the 48K's, for room, twentieth round)."""
+    AT_FAST_SCORES (None: the 48K's, for room, twentieth round). `fast_takebacks`: options of
+    FAST_TAKEBACK_OPTIONS that take back one of those cuts each (build.py's 48K takes those it
+    has the bytes for, twentieth round)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -133,6 +141,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     kept_means = False if kept_means is None else kept_means
     if kept_means and not fast_means:
         raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS")
+    if any(name not in FAST_TAKEBACK_OPTIONS for name in fast_takebacks) or (fast_takebacks and not fast_scores):
+        raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS}, with the fast scores")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
                + [FAST_SCORES_OPTION if bench else FAST_SCORES] * fast_scores
                + [PLANE_SCORES_OPTION if bench else PLANE_SCORES] * plane_scores + [COARSE_OPTION] * coarse
@@ -147,6 +157,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [SHORT_EXP_OPTION] * (not is_128k and (table_means or not (fast_scores or plane_scores)))
                + [FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION] * (fast_scores and (not is_128k if prepare_loop is None
                                                                                   else prepare_loop))
+               + [f"{name} = 1" for name in fast_takebacks]
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
                + [PAIR_REWALK_OPTION] * (pair_slots and sparse)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
