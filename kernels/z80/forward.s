@@ -363,6 +363,16 @@ fw_layer_step:
         call fw_projection
         jp fw_attend
 
+; kv_value_word - the word SP pops into the value cache at HL, HL on to the next position's
+; word of the same dimension (DE = AT_DIMENSION_BYTES - 1); BC = the word.
+        .macro kv_value_word
+        pop bc
+        ld (hl),c
+        inc l                   ; (a word never crosses a page: the cache and its dimensions are word aligned)
+        ld (hl),b
+        add hl,de
+        .endmacro
+
 ; fw_layer_kv - xn = rmsnorm(h, n1), and the keys and values of this position
 ; into the layer's cache; HL = the layer's descriptor.
 fw_layer_kv:
@@ -426,11 +436,7 @@ kv_values_scatter:
         ld de,AT_DIMENSION_BYTES - 1
 @words:
         .repeat 4
-        pop bc
-        ld (hl),c
-        inc l                   ; (a word never crosses a page: the cache and its dimensions are word aligned)
-        ld (hl),b
-        add hl,de
+        kv_value_word
         .endrepeat
         dec a
         jp nz,@words
@@ -471,11 +477,7 @@ kv_values_gather:
 @words:
         ex af,af'               ; (the count: A' while A carries vl over)
         .repeat 4
-        pop bc
-        ld (hl),c
-        inc l                   ; (a word never crosses a page: the cache and its dimensions are word aligned)
-        ld (hl),b
-        add hl,de
+        kv_value_word
         ld a,c
         exx
         ld c,a                  ; BC' = &S(vl)
