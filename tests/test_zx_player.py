@@ -204,7 +204,7 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
 def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypatch):
     """build.py's FAST_TAKEBACKS_48K (twentieth round): with the fast scores' rung, each cut for room
     taken back in order of the T-states a byte it buys, where it still fits (coarse_fits), the rest
-    skipped; the shipped 48K has room for all of them (the kernels' bench of tests/test_zx_speed.py
+    skipped (all of them at once where all fit); the shipped 48K has room for all of them (the kernels' bench of tests/test_zx_speed.py
     takes them too)."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.kernelbench import FAST_TAKEBACK_OPTIONS
@@ -216,7 +216,8 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     sizes = dict(zip(zx_build.FAST_TAKEBACKS_48K, (3, 16, 25, 21, 67, 21)))     # (about their bytes)
     for room, want in ((0, ()), (50, zx_build.FAST_TAKEBACKS_48K[:3]),
-                       (90, zx_build.FAST_TAKEBACKS_48K[:4] + zx_build.FAST_TAKEBACKS_48K[5:])):
+                       (90, zx_build.FAST_TAKEBACKS_48K[:4] + zx_build.FAST_TAKEBACKS_48K[5:]),
+                       (160, zx_build.FAST_TAKEBACKS_48K)):     # (all at once where all fit)
         chosen = []
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, fast_scores=False, fast_takebacks=(), room=room,
                             **kwargs: fast_scores and sum(sizes[name] for name in fast_takebacks) <= room)

@@ -633,11 +633,13 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
             for pairs, coarse_top, unrolled in RUNGS_48K:
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
-                    if fast_scores:     # (the cuts taken back one by one, each where it still fits)
-                        taken = ()
-                        for takeback in FAST_TAKEBACKS_48K:
-                            if coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken + (takeback,)):
-                                taken += (takeback,)
+                    if fast_scores:     # (the cuts taken back: all where they fit, as the shipped soul's
+                        taken = FAST_TAKEBACKS_48K      # do, else one by one, each where it still fits)
+                        if not coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken):
+                            taken = ()
+                            for takeback in FAST_TAKEBACKS_48K:
+                                if coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken + (takeback,)):
+                                    taken += (takeback,)
                         rung["fast_takebacks"] = taken
                     return _assemble_48k(soul, tokenizer, word_list, **rung)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
@@ -652,8 +654,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # ladder without it.
     rungs = ((True, True, True), (True, False, True), (True, True, False), (True, False, False),
              (False, True, False), (False, False, False))
-    # AT_KEPT_MEANS (twentieth round) with the first of them, then the ladder without it.
     rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
+    # AT_KEPT_MEANS (twentieth round) with the first of them, then the ladder without it.
     rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
     for kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
