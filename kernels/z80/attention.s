@@ -358,6 +358,17 @@ at_row:         .word 0
         at_head_variables
 .endif
 
+; at_weights_start - the weights' loop's start (both ways to it): SP walks the scores, the
+; weights' sum H'L' = 0 (D' = 0) and B'C' = the LUT weight's place, in the other set.
+        .macro at_weights_start
+        ld sp,at_scores
+        exx
+        ld hl,0                 ; H'L' = the weights' sum (D' = 0)
+        ld d,h
+        ld bc,at_lut            ; B'C' = the weight's place
+        exx
+        .endmacro
+
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
 .ifdef AT_KEYS_BY_SP
@@ -555,12 +566,7 @@ attend_head:
         ld a,(at_max+2)
         ld (@max_high + 1),a
         ld (at_fast_sp),sp
-        ld sp,at_scores
-        exx
-        ld hl,0                 ; H'L' = the weights' sum (D' = 0)
-        ld d,h
-        ld bc,at_lut            ; B'C' = the weight's place
-        exx
+        at_weights_start
 .ifdef AT_FAST_MEANS
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (at_weight_squares)
         .byte $DD,$26,0         ; ld ixh,0
@@ -637,12 +643,7 @@ attend_head:
         di
 .endif
         ld (@stack + 1),sp      ; attend_head's SP, for the means to come back to
-        ld sp,at_scores
-        exx
-        ld hl,0                 ; H'L' = the weights' sum (D' = 0)
-        ld d,h
-        ld bc,at_lut            ; B'C' = the weight's place
-        exx
+        at_weights_start
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (<= 20 * 65025)
         .byte $DD,$26,0         ; ld ixh,0
         ld a,(at_count)
