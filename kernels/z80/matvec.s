@@ -2566,6 +2566,17 @@ mv_sparse_undo:
 .endif
         ld de,MV_SPARSE_LD_IXL
         ld hl,mv_sparse_full
+; mv_de_ix_plus_a - DE = IX + A (A unsigned: a slot's high piece at IX + A). Clobbers AF, HL.
+        .macro mv_de_ix_plus_a
+        push ix
+        pop hl
+        add a,l
+        ld e,a
+        adc a,h
+        sub e
+        ld d,a
+        .endmacro
+
 ; mv_sparse_walk - the last B slots: DE into a zero column's ld ixl,b or ld ixl,c
 ; (D or 1 in an even slot; D for the jr with MV_HLA_SLOTS), the MV_SPARSE_PIECE bytes at HL over another's high
 ; piece. A pair at a time from the last one down (the last slot is an odd one), IX on
@@ -2636,13 +2647,7 @@ mv_sparse_walk:
         push bc
         push de
         push hl
-        push ix
-        pop hl
-        add a,l
-        ld e,a
-        adc a,h
-        sub e
-        ld d,a
+        mv_de_ix_plus_a
         ld hl,0                 ; patched: the piece
 MV_SPARSE_FROM  = * - 2
         ld bc,MV_SPARSE_PIECE
@@ -2715,13 +2720,7 @@ mv_sparse_rewalk:
         jr nz,@pair
         ret
 mv_rewalk_full:                 ; mv_sparse_full over the high piece at IX + A. Clobbers AF, BC, DE, HL.
-        push ix
-        pop hl
-        add a,l
-        ld e,a
-        adc a,h
-        sub e
-        ld d,a
+        mv_de_ix_plus_a
         ld hl,mv_sparse_full
         ld bc,MV_SPARSE_PIECE
         ldir
