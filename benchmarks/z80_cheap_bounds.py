@@ -48,6 +48,12 @@ FIRST = spec.FIRST_CHOOSABLE
 COLS = spec.EMBED_DIM
 
 
+def training_prompts() -> list[str]:
+    """Every 15th prompt of the shipped corpus: the soul's own training text, for what a measure
+    is fitted on (never the prompts it is measured on)."""
+    return [exchange.prompt for exchange in read_corpus("models/corpus.txt").exchanges][::15]
+
+
 def engine_vectors(engine: Engine, tokenizer: Tokenizer, prompts):
     """The logits' inputs (each position a reply reads) and fc1's (every position, each layer)."""
     fc1_inputs = [[] for _ in engine.layers]
@@ -119,7 +125,7 @@ def main() -> None:
     soul = load_soul(DEFAULT_SOUL)
     engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
     logits_x, fc1_x = engine_vectors(engine, tokenizer, prompts)
-    corpus = [exchange.prompt for exchange in read_corpus("models/corpus.txt").exchanges][::15]
+    corpus = training_prompts()
     train_logits_x, train_fc1_x = engine_vectors(engine, tokenizer, corpus)
     out, out_shift = soul["out"].values.astype(np.int64), soul["out"].shift
     print(f"{len(prompts)} prompts: {len(logits_x)} logits calls, {len(fc1_x[0])} fc1 calls a layer")

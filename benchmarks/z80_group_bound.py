@@ -47,11 +47,10 @@ import numpy as np
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import intmath, spec
-from soulterm.soul.corpus import read_corpus
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from z80_cheap_bounds import doubled_lower, engine_vectors
+from z80_cheap_bounds import doubled_lower, engine_vectors, training_prompts
 
 FIRST = spec.FIRST_CHOOSABLE
 COLS = spec.EMBED_DIM
@@ -168,7 +167,7 @@ def main() -> None:
     soul = load_soul(DEFAULT_SOUL)
     engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
     logits_x, _ = engine_vectors(engine, tokenizer, prompts)
-    corpus = [exchange.prompt for exchange in read_corpus("models/corpus.txt").exchanges][::15]
+    corpus = training_prompts()
     train_x, _ = engine_vectors(engine, tokenizer, corpus)
     w, shift = soul["out"].values.astype(np.int64), soul["out"].shift
     importance = (np.abs(w).sum(axis=0) if args.norms
