@@ -276,7 +276,8 @@ FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift 
 .ifndef MV_LOW_HLA                     ; (with it: logitsraw.s's, on the coarse rows' D >> 8)
 ; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift
 ; = soul_out_shift set). Returns C with A = the argmax when T's row was the only one computed
-; again (it is then the largest logit: every other lies below T), else NC.
+; again (it is then the largest logit: every other lies below T), or none was (AM_RUNNER_UP:
+; argmax's limit below the threshold, am_rows; T's row keeps its bound), else NC.
 fw_logits_bound:
         ld a,1                  ; coarse if matvec can
         ld (mv_coarse_on),a
@@ -310,8 +311,8 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
 .ifdef AM_RUNNER_UP
-        ld a,(fw_next)          ; HL, B and C as below, but T's row alone when argmax's limit C lies
-        call am_rows            ; below the threshold's high byte: every other row lies below it
+        call am_rows            ; HL, B and C as below; carry when argmax's limit lies below the
+        jr c,@scanned           ; threshold's high byte: every other row lies below it, T wins on its bound
 .else
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
         ld bc,256 * (FW_VOCAB - FIRST_CHOOSABLE)    ; B: the rows left, C: the exact ones
@@ -342,6 +343,7 @@ fw_logits_bound:
         inc l
         inc l
         djnz @row
+@scanned:
         ld a,c
         cp 2
         ld a,(fw_next)

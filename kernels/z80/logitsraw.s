@@ -99,13 +99,8 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
 @threshold_set:
-.ifdef AM_RUNNER_KEPT
-        ld a,(fw_next)          ; HL and B as below, but T's row alone when argmax's limit C lies
-        call am_rows            ; below the threshold's high byte: every other row lies below it
-.else
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
         ld b,FW_VOCAB - FIRST_CHOOSABLE ; B: the rows left
-.endif
         push hl                 ; (the exact scan's rows, when one but T's reaches the threshold)
         push bc
         ld c,$80

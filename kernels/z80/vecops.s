@@ -288,27 +288,21 @@ argmax:
         jr @lower
 
 ; am_rows - (AM_RUNNER_UP) the rows a scan of am_logits for those at or above a threshold
-; must look at, after argmax: A = argmax's id, C = its limit, D = the threshold's high byte,
-; sign bit flipped. HL on the first candidate's high byte and B = every candidate, or, when
-; C lies below D (every other candidate lies below the threshold), HL on A's high byte and
-; B = 1 (forward.s's fw_logits_bound: its scan of T's row alone). C = 0. Keeps DE; clobbers AF.
+; must look at, after argmax: C = argmax's limit, D = the threshold's high byte, sign bit
+; flipped. Carry when C lies below D: every candidate but argmax's lies below the threshold,
+; so argmax's wins on its bound and no row is computed again (forward.s's fw_logits_bound;
+; twenty-first round: it ran T's row exactly, ~2,800 T-states a reply step); else NC, HL on
+; the first candidate's high byte and B = every candidate. C = 0. Keeps DE; clobbers AF.
 ; (Here, not in forward.s: the 48K keeps vecops.s below $8000, the 128K in bank 0 above
 ; $C000, and forward.s's bytes are the scarcer in both.)
 am_rows:
-        ld hl,(am_logits)       ; (page-aligned: forward.s's fw_logits)
-        ld b,a
         ld a,c
         cp d
         ld c,0
-        ld a,b
-        ld b,1
-        jr c,@one_row
-        ld a,FIRST_CHOOSABLE
+        ret c                   ; (argmax's row alone)
+        ld hl,(am_logits)       ; (page-aligned: forward.s's fw_logits)
+        ld l,2 * FIRST_CHOOSABLE + 1    ; the first candidate's high byte
         ld b,VOCAB - FIRST_CHOOSABLE
-@one_row:
-        add a,a
-        inc a
-        ld l,a                  ; the row's high byte
         ret
 .else
 .ifdef MV_LOW_HLA

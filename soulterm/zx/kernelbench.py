@@ -501,6 +501,12 @@ def logits_slack(cols: int, shift: int, top: bool = False) -> int:
     return (255 * (cols + top) + (2 << shift) - 1) >> (shift + 1)
 
 
+def has_runner_up(bench: Z80Bench) -> bool:
+    """Whether forward.s's bound skips its scan on argmax's limit (vecops.s's am_rows: AM_RUNNER_UP
+    without MV_LOW_HLA, the 48K's)."""
+    return "am_rows" in bench.symbols
+
+
 def has_coarse_raw(bench: Z80Bench) -> bool:
     """Whether the bench's matvec has mv_coarse_raw (MV_LOW_HLA's: the logits' coarse rows as D >> 8)."""
     return "mv_coarse_raw" in bench.symbols
@@ -512,14 +518,17 @@ def raw_slack(cols: int) -> int:
     return (255 * (cols + 1)) >> 8
 
 
-def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False) -> np.ndarray:
+def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False,
+                 runner_up: bool = False) -> np.ndarray:
     """fw_logits as forward.s's argmax bound (MV_COARSE) leaves them: when the call runs
     coarse, the exact logit of every row of ids 3..127 whose coarse bound reaches the
     largest such bound less the slack, the coarse bound elsewhere; else all exact. With
     `raw` (has_coarse_raw) at a shift of 7 or less the bounds are the rows' D >> 8
     (mv_coarse_raw), the threshold min(T, 2^(8+shift) - 1) - raw_slack, or every row when
     T <= -2^(8+shift) (T's logit may clip at -32768); with `raw` (logitsraw.s, since the
-    eighteenth round's scan) a row alone at the threshold, T's, keeps its bound too."""
+    eighteenth round's scan) a row alone at the threshold, T's, keeps its bound too; with
+    `runner_up` (has_runner_up: vecops.s's am_rows) T keeps its bound when argmax's limit says
+    it is alone (runner_up_alone)."""
     from soulterm.soul import spec
 
     exact = np.asarray(exact, dtype=np.int64)
@@ -543,7 +552,23 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False)
     again[:spec.FIRST_CHOOSABLE] = False
     if raw and again.sum() == 1:        # (logitsraw.s's: T alone reaches the threshold, its bound kept)
         return bounds
+    if runner_up and runner_up_alone(bounds, threshold):
+        return bounds
     return np.where(again, exact, bounds)
+
+
+def runner_up_alone(bounds, threshold: int) -> bool:
+    """Whether vecops.s's am_rows (AM_RUNNER_UP without MV_LOW_HLA: the 48K's) finds T alone:
+    argmax's limit C (the largest high byte of the other candidates, sign bit flipped, plus 1,
+    or T's own when one shares it) below the threshold's high byte; forward.s's bound then
+    computes no row again and T keeps its bound (twenty-first round, zxprep3)."""
+    from soulterm.soul import spec
+
+    high = (np.asarray(bounds[spec.FIRST_CHOOSABLE:], dtype=np.int64) + 32768) >> 8
+    best = int(np.argmax(bounds[spec.FIRST_CHOOSABLE:]))     # (the lowest id on a tie)
+    others = np.delete(high, best)
+    limit = min(int(others.max()) + 1, int(high[best]))
+    return limit < (threshold + 32768) >> 8
 
 
 RECORD_COPIED = "record"         # forward_turn's routine for a position 1 copied from its id's record
@@ -630,7 +655,7 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
             if "fw_logits_bound" in bench.symbols:
                 xn = bench.read_words(bench.sym("fw_xn"), spec.EMBED_DIM)
                 want_here = bound_logits(engine.out_t.T, engine.s_out, xn, want, top=has_coarse_top(bench),
-                                         raw=has_coarse_raw(bench))
+                                         raw=has_coarse_raw(bench), runner_up=has_runner_up(bench))
             else:
                 want_here = want
             assert np.array_equal(got, want_here), f"logits differ at position {position}"
