@@ -25,7 +25,7 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,528 (in the 48K player: code, the activations, att_weights and layer 0's
+; Bytes: 2,527 (2,528 before the twenty-first round's am_rows carry; in the 48K player: code, the activations, att_weights and layer 0's
 ; 1,280-byte value cache, and since the twentieth round fw_key_sums and fw_sums_at for the
 ; fast scores' key sums (2,488 without them); since the twentieth round the player places layer 1's values in the
 ; screen's bottom third, kv_values_layer_1, and the key cache below $8000 itself; 3,768 with
@@ -73,7 +73,8 @@
 ; kv_values_kept 325 bytes (its two loops, kv_kept_store_words, 4 words a pass; 327 before),
 ; kv_values_kept_record 14, fw_attend 25 more, fw_layer_kv 3 (the 128K's map).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
-; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s;
+; bound, fw_logits_bound (107 bytes more here, with AM_RUNNER_UP too since the seventeenth round, 108 before the
+; twenty-first round's scan left out when am_rows finds T alone: 120 before; 1,183 in matvec.s;
 ; with MV_LOW_HLA, the 128K's since the eighteenth round, logitsraw.s's instead, on the rows' D >> 8): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
 ; each of the shipped soul's 65 logits of ten prompts; and fc1 asks for a gated

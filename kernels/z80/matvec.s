@@ -119,7 +119,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,080 (the shipped 48K player's, with the nineteenth round's MV_PAIR_REWALK, mv_sparse_rewalk
+; Bytes: 4,099 (the shipped 48K player's, with the twenty-first round's MV_GATE_PASS, a gated call's
+; pass writing no slot, 19 bytes; 4,080 before, with the nineteenth round's MV_PAIR_REWALK, mv_sparse_rewalk
 ; for the pairs, 150 bytes, and MV_LEAST_SHIFT = 4: no right shift, the left chain 3 steps, 109 bytes
 ; fewer; 4,039 before both, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code, and MV_COARSE_TOP's 107 since the eighteenth round's room; 3,932 without it; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
@@ -268,11 +269,12 @@
 ; bytes; the 128K's coarse rows end in MV_LOW_HLA's row ends instead) ends an ungated
 ; coarse call's rows (the logits') at a shift of 7 or less in mv_coarse_top: 128x32
 ; on zeros at the logits' shift of 4 with the 48K's options and it (tests/test_kernels_z80_coarse.py,
-; MV_PAIR_SLOTS included) 221,205, 228,504 and 249,221 with 0, 1 and 4 wide columns against
-; 236,109, 243,408 and 264,125 without it (-116 T-states a row); at shift 9, where it does
-; not serve, 228,626 / 373,588, 235,925 / 412,396 and 257,076 / 491,140 (98 more a call than
+; MV_PAIR_SLOTS included) 221,263, 228,562 and 249,279 with 0, 1 and 4 wide columns against
+; 236,167, 243,466 and 264,183 without it (-116 T-states a row); at shift 9, where it does
+; not serve, 228,684 / 373,646, 235,983 / 412,454 and 257,134 / 491,198 (98 more a call than
 ; without it, for the look at the shift; a gated call 66 more, for the slots' end
-; written back); a row again 3,696. (Before the pairs: 220,546, 227,735 and 248,324 against
+; written back); a row again 3,696. (58 T-states a call fewer before the twenty-first round's
+; MV_GATE_PASS, its look at mv_coarse_on before the pass and at the pass after it.) (Before the pairs: 220,546, 227,735 and 248,324 against
 ; 235,450, 242,639 and 263,228; 228,054 / 393,409, 235,156 / 428,779 and 256,179 / 504,209;
 ; 3,856.)
 ;
@@ -500,6 +502,13 @@ MV_NARROW_H_ZERO = 1            ; (the 48K's) a narrow row with Ch = 0 starts at
 .endif
 .endif
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
+.ifdef MV_PAIR_SLOTS
+.ifdef MV_COARSE
+.ifndef MV_LOW_SLOTS
+MV_GATE_PASS    = 1             ; (the 48K's, twenty-first round) a gated call's column pass writes no slot
+.endif
+.endif
+.endif
 .ifdef MV_SPARSE
 MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
                                 ; a row more than in narrow mode and ~700 of patches, a zero one ~70 less a row)
@@ -1675,14 +1684,22 @@ mv_prepare:
         ld iy,0                 ; IY: Cl's low word (matvec sets IY after this)
         ld a,mv_wide_list & 255
         ld (mv_wide_end),a
+.ifdef MV_GATE_PASS
+        ld a,(mv_coarse_on)     ; a gated call (fc1's) runs the coarse and gate slots, not these:
+        cp MV_COARSE_GATE       ; its pass only sums Cl and Ch and lists the wide columns (a
+        ld a,@column_loop - @piece_jr - 2       ; one-piece column straight to the djnz, IX
+        ld de,@record_list                      ; left on its slot), and mv_coarse_prepare runs
+        jr z,@piece_set                         ; the pass again if the call turns out exact
+.endif
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
 .ifdef MV_PAIR_SLOTS
         ld a,@narrow_piece - @piece_jr - 2      ; narrow: a one-piece column's jp checked, a
         ld de,@record                           ; wide one's high piece run and listed
-        jr nz,* + 7
+        jr nz,@piece_set
         ld a,@full_dh - @piece_jr - 2           ; full: the displacements only (the pass again
         ld de,@h_full                           ; if the call turns out narrow: no mv_skip_high)
+@piece_set:
         ld (@piece_jr+1),a
         ld (@h_store+1),de
 .else
@@ -2291,6 +2308,10 @@ added:
 .ifdef MV_PAIR_SLOTS
         ld a,(@piece_jr+1)      ; 0: the pass expected narrow mode
         sub @narrow_piece - @piece_jr - 2
+.ifdef MV_GATE_PASS
+        cp (@column_loop - @narrow_piece) & 255 ; a gated call's pass (no slot written): the slots
+        jr z,@flag_jump         ; and their jps as they were (mv_h_skipped stands), the call coarse
+.endif
         bit MV_NARROW_BIT,(hl)
         jr z,@full
         or a                    ; narrow after a pass that expected full: the pass again, now
@@ -3942,7 +3963,12 @@ mv_coarse_prepare:
 .ifdef MV_LOW_SLOTS
         jp mv_low_deferred
 .else
+.ifdef MV_GATE_PASS
+@pass_again:
+        jp mv_prepare@columns_setup     ; (a gated call's pass wrote no slot: the pass for exact rows)
+.else
         ret
+.endif
 .endif
 @coarse:
 .ifdef MV_COARSE_PAIRS
@@ -3964,7 +3990,11 @@ mv_coarse_prepare:
 .ifdef MV_LOW_SLOTS
         jp mv_low_deferred      ; (a gate for a shift of 30: the call runs exact)
 .else
+.ifdef MV_GATE_PASS
+        jr @pass_again          ; (a gate for a shift of 30: the call runs exact)
+.else
         ret
+.endif
 .endif
 @ungated:
         call mv_x_end

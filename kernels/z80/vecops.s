@@ -37,7 +37,7 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 267 (199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
+; Bytes: 259 (267 before the twenty-first round's am_rows, 13 bytes, returned carry for argmax's row alone, 21 before; 199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
 ; player for the room above it; 200 before the nineteenth round's em_unpack marks every 8 rows, one rrca fewer;
 ; 201 before the eighteenth round's em_unpack widths, a row's bytes in its top
 ; five bits; with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
