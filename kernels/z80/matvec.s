@@ -119,8 +119,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,099 (the shipped 48K player's, with the twenty-first round's MV_GATE_PASS, a gated call's
-; pass writing no slot, 19 bytes; 4,080 before, with the nineteenth round's MV_PAIR_REWALK, mv_sparse_rewalk
+; Bytes: 4,110 (the shipped 48K player's, with the twenty-first round's MV_GATE_PASS, a coarse call's
+; pass writing no slot, 19 bytes, and mv_exact_row's pass after it, 11; 4,080 before, with the nineteenth round's MV_PAIR_REWALK, mv_sparse_rewalk
 ; for the pairs, 150 bytes, and MV_LEAST_SHIFT = 4: no right shift, the left chain 3 steps, 109 bytes
 ; fewer; 4,039 before both, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code, and MV_COARSE_TOP's 107 since the eighteenth round's room; 3,932 without it; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
@@ -269,12 +269,17 @@
 ; bytes; the 128K's coarse rows end in MV_LOW_HLA's row ends instead) ends an ungated
 ; coarse call's rows (the logits') at a shift of 7 or less in mv_coarse_top: 128x32
 ; on zeros at the logits' shift of 4 with the 48K's options and it (tests/test_kernels_z80_coarse.py,
-; MV_PAIR_SLOTS included) 221,263, 228,562 and 249,279 with 0, 1 and 4 wide columns against
-; 236,167, 243,466 and 264,183 without it (-116 T-states a row); at shift 9, where it does
-; not serve, 228,684 / 373,646, 235,983 / 412,454 and 257,134 / 491,198 (98 more a call than
+; MV_PAIR_SLOTS included) 218,064, 225,237 and 245,778 with 0, 1 and 4 wide columns against
+; 232,968, 240,141 and 260,682 without it (-116 T-states a row); at shift 9, where it does
+; not serve, 225,485 / 378,059, 232,658 / 412,451 and 253,633 / 491,337 (98 more a call than
 ; without it, for the look at the shift; a gated call 66 more, for the slots' end
-; written back); a row again 3,696. (58 T-states a call fewer before the twenty-first round's
-; MV_GATE_PASS, its look at mv_coarse_on before the pass and at the pass after it.) (Before the pairs: 220,546, 227,735 and 248,324 against
+; written back); a row again 14,425, the first after a coarse call (its column pass, which
+; the coarse call left out: MV_GATE_PASS), then 3,728. (221,205, 228,504 and 249,221; 236,109,
+; 243,408 and 264,125; 228,626 / 373,588, 235,925 / 412,396 and 257,076 / 491,140 and a row
+; again 3,696 before the twenty-first round's MV_GATE_PASS, whose coarse calls' pass writes no
+; slot, ~100 T-states a one-piece column less, and whose other calls pay 58 for the look at
+; mv_coarse_on before the pass and at the pass after it; the exact call after the first coarse
+; ones here writes the one-piece columns' jps that the coarse calls no longer write.) (Before the pairs: 220,546, 227,735 and 248,324 against
 ; 235,450, 242,639 and 263,228; 228,054 / 393,409, 235,156 / 428,779 and 256,179 / 504,209;
 ; 3,856.)
 ;
@@ -505,7 +510,7 @@ MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 
 .ifdef MV_PAIR_SLOTS
 .ifdef MV_COARSE
 .ifndef MV_LOW_SLOTS
-MV_GATE_PASS    = 1             ; (the 48K's, twenty-first round) a gated call's column pass writes no slot
+MV_GATE_PASS    = 1             ; (the 48K's, twenty-first round) a coarse call's column pass writes no slot
 .endif
 .endif
 .endif
@@ -1685,12 +1690,12 @@ mv_prepare:
         ld a,mv_wide_list & 255
         ld (mv_wide_end),a
 .ifdef MV_GATE_PASS
-        ld a,(mv_coarse_on)     ; a gated call (fc1's) runs the coarse and gate slots, not these:
-        cp MV_COARSE_GATE       ; its pass only sums Cl and Ch and lists the wide columns (a
-        ld a,@column_loop - @piece_jr - 2       ; one-piece column straight to the djnz, IX
-        ld de,@record_list                      ; left on its slot), and mv_coarse_prepare runs
-        jr z,@piece_set                         ; the pass again if the call turns out exact
-.endif
+        ld a,(mv_coarse_on)     ; a coarse call (fc1's, the logits') runs the coarse slots, not
+        or a                    ; these: its pass only sums Cl and Ch and lists the wide columns
+        ld a,@column_loop - @piece_jr - 2       ; (a one-piece column straight to the djnz, IX
+        ld de,@record_list                      ; left on its slot); mv_coarse_prepare runs the
+        jr nz,@piece_set                        ; pass again if the call turns out exact, and
+.endif                                          ; mv_exact_row before its first row
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
 .ifdef MV_PAIR_SLOTS
@@ -2309,7 +2314,7 @@ added:
         ld a,(@piece_jr+1)      ; 0: the pass expected narrow mode
         sub @narrow_piece - @piece_jr - 2
 .ifdef MV_GATE_PASS
-        cp (@column_loop - @narrow_piece) & 255 ; a gated call's pass (no slot written): the slots
+        cp (@column_loop - @narrow_piece) & 255 ; a coarse call's pass (no slot written): the slots
         jr z,@flag_jump         ; and their jps as they were (mv_h_skipped stands), the call coarse
 .endif
         bit MV_NARROW_BIT,(hl)
@@ -4860,9 +4865,25 @@ mv_hz_shift:    .word 0         ; mv_hz_left's entry for the call's shift (mv_pr
 ; stay set (matvec_again after a coarse call needs one mv_exact_row first).
 ; The call before is an ungated one (mv_coarse_on = 1: with MV_LOW_SLOTS only its
 ; column pass writes the main slots' jps; a gated call's rows get their exact
-; low bytes through mv_gate). Clobbers as matvec.
+; low bytes through mv_gate). With MV_GATE_PASS (the 48K's, twenty-first round) the coarse
+; call's pass wrote no slot: the first mv_exact_row after it runs the pass (~8,500 T-states
+; at 32 columns), and mv_coarse_on must be 0 by then (forward.s's bound clears it after the
+; coarse call). Clobbers as matvec.
 mv_exact_row:
         ld c,a
+.ifdef MV_GATE_PASS
+        push iy                 ; (as below: mv_prepare's pass walks x with SP)
+        ld a,i
+        push af
+        di
+        ld a,(mv_prepare@piece_jr+1)
+        cp mv_prepare@column_loop - mv_prepare@piece_jr - 2
+        jr nz,@prepared         ; (the row after the first)
+        push bc
+        call mv_prepare         ; the pass the coarse call left out (its x, columns and shift stand,
+        pop bc                  ; mv_coarse_on 0): the slots' displacements and jps for exact rows
+@prepared:
+.endif
         ld hl,mv_row_narrow     ; the exact row start (a coarse call is narrow; mv_jump stays on the exact slots)
         ld (mv_first_row+1),hl
         ld b,0
@@ -4891,10 +4912,12 @@ mv_exact_row:
         ld de,(mv_w)
         add hl,de
         ld (MV_ROW_SP),hl
+.ifndef MV_GATE_PASS
         push iy
         ld a,i                  ; P/V = IFF2, as matvec
         push af
         di
+.endif
         ld a,1
         call mv_rows_run
         jp mv_finish
