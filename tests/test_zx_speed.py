@@ -16,7 +16,7 @@ from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_tu
 from soulterm.zx.soul_layout import soul_include
 
 SHIPPED_MEAN_BUDGET = 1_736_200     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 1,720,677 measured here, 1,720,577 in the player's layout, with the twenty-first
+                                    # 1,720,659 measured here, 1,720,570 in the player's layout, with the twenty-first
                                     # round's logits bound computing no row when argmax's limit says T is alone and
                                     # the coarse calls' pass writing no slot (zxprep3); 1,745,100 for
                                     # 1,729,644 measured here, 1,729,530 in the player's layout, with the twentieth
@@ -95,11 +95,11 @@ SHIPPED_MEAN_BUDGET = 1_736_200     # T-states a computed position over the turn
 # (AT_TABLE_MEANS, fifteenth round: 2,036,285, 2,072,051, 2,108,213, 4,104,019 and 4,100,717 before.)
 # (The fifteenth round's rows with no h sum, MV_NARROW_JUMP's mv_row_narrow@h_zero: 2,021,276, 2,056,353,
 # 2,090,671, 4,065,926 and 4,063,096 before.)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_118_264), ("forward_prefill", 2_137_642), ("forward_prefill", 2_161_042),
-                    ("forward_step", 4_159_227), ("forward_step", 4_083_775)]
+EXACT_FIXED_SOUL = [("forward_prefill", 2_118_264), ("forward_prefill", 2_137_643), ("forward_prefill", 2_161_042),
+                    ("forward_step", 4_159_277), ("forward_step", 4_083_775)]
 # (The twenty-first round, zxprep3: 2,102,739, 2,122,089, 2,145,488, 4,151,509 and 4,086,690 before. Its
-# am_rows alone: 2,122,090 and 4,151,434 (this soul's first step scans every candidate, 75 T-states
-# less for am_rows's shorter way there; the prefill's 1 a layout effect of vecops.s's 8 bytes fewer);
+# bound's test of argmax's limit alone (then vecops.s's am_rows): 2,122,090 and 4,151,434 (this soul's
+# first step scans every candidate, 75 T-states less for the shorter way there; the prefill's 1 a layout effect);
 # then MV_GATE_PASS: this random soul's fc1 inputs are mostly wide, so its gated calls run exact and
 # their column pass runs twice, the first writing no slot: ~7,800 T-states a call more, where the
 # shipped soul's run coarse and gain ~2,300 (2,118,285, 2,137,664, 2,161,063, 4,178,596 and 4,103,323

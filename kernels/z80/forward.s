@@ -25,7 +25,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,527 (2,528 before the twenty-first round's am_rows carry; in the 48K player: code, the activations, att_weights and layer 0's
+; Bytes: 2,532 (2,528 before the twenty-first round's own test of argmax's limit, vecops.s's am_rows
+; before, 21 bytes; in the 48K player: code, the activations, att_weights and layer 0's
 ; 1,280-byte value cache, and since the twentieth round fw_key_sums and fw_sums_at for the
 ; fast scores' key sums (2,488 without them); since the twentieth round the player places layer 1's values in the
 ; screen's bottom third, kv_values_layer_1, and the key cache below $8000 itself; 3,768 with
@@ -73,8 +74,8 @@
 ; kv_values_kept 325 bytes (its two loops, kv_kept_store_words, 4 words a pass; 327 before),
 ; kv_values_kept_record 14, fw_attend 25 more, fw_layer_kv 3 (the 128K's map).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
-; bound, fw_logits_bound (107 bytes more here, with AM_RUNNER_UP too since the seventeenth round, 108 before the
-; twenty-first round's scan left out when am_rows finds T alone: 120 before; 1,183 in matvec.s;
+; bound, fw_logits_bound (112 bytes more here, with AM_RUNNER_UP too since the seventeenth round, 108 before the
+; twenty-first round's scan left out when argmax's limit finds T alone, tested here: 120 before; 1,183 in matvec.s;
 ; with MV_LOW_HLA, the 128K's since the eighteenth round, logitsraw.s's instead, on the rows' D >> 8): a coarse call
 ; bounds every logit and only the rows that may win are computed again, one in
 ; each of the shipped soul's 65 logits of ten prompts; and fc1 asks for a gated
@@ -278,7 +279,7 @@ FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift 
 ; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift
 ; = soul_out_shift set). Returns C with A = the argmax when T's row was the only one computed
 ; again (it is then the largest logit: every other lies below T), or none was (AM_RUNNER_UP:
-; argmax's limit below the threshold, am_rows; T's row keeps its bound), else NC.
+; argmax's limit below the threshold's high byte; T's row keeps its bound), else NC.
 fw_logits_bound:
         ld a,1                  ; coarse if matvec can
         ld (mv_coarse_on),a
@@ -312,12 +313,14 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
 .ifdef AM_RUNNER_UP
-        call am_rows            ; HL, B and C as below; carry when argmax's limit lies below the
-        jr c,@scanned           ; threshold's high byte: every other row lies below it, T wins on its bound
-.else
-        ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
+        ld a,c                  ; argmax's limit C below the threshold's high byte: every other
+        cp d                    ; candidate lies below the threshold, and T wins on its bound
+.endif                          ; (twenty-first round: no row computed again, not even T's)
         ld bc,256 * (FW_VOCAB - FIRST_CHOOSABLE)    ; B: the rows left, C: the exact ones
+.ifdef AM_RUNNER_UP
+        jr c,@scanned
 .endif
+        ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
 @row:
         ld a,(hl)               ; the row's high byte, flipped (mostly below the threshold's)
         xor $80

@@ -58,7 +58,7 @@ fw_logits_bound:
         push af                 ; (which rows: MV_COARSE_RAW's or logits' bounds)
         ld hl,fw_logits
         ld (am_logits),hl
-        call argmax             ; T, the largest bound (C: its limit, for am_rows, where kept)
+        call argmax             ; T, the largest bound (C: its limit, where kept: the 48K's)
         ld (fw_next),a
         add a,a
         ld l,a

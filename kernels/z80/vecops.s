@@ -16,8 +16,9 @@
 ;              round's scan: logitsraw.s looks for T's lone row itself, argmax's limit
 ;              seldom clearing its threshold in D >> 8's units) C = a limit on the others
 ;              too: every id of 3..127 but A's lies below any logit whose high byte, sign
-;              bit flipped, exceeds C (forward.s's bound skips its scan so, through
-;              am_rows: below argmax).
+;              bit flipped, exceeds C (forward.s's bound skips its scan so: since the
+;              twenty-first round its own test, C below its threshold's high byte, which
+;              was vecops.s's am_rows, 21 bytes, and computed T's row again then).
 ;              Clobbers AF, BC, DE, HL.
 ; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
@@ -37,7 +38,7 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 259 (267 before the twenty-first round's am_rows, 13 bytes, returned carry for argmax's row alone, 21 before; 199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
+; Bytes: 246 (267 before the twenty-first round took am_rows, 21 bytes, into forward.s's bound; 199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
 ; player for the room above it; 200 before the nineteenth round's em_unpack marks every 8 rows, one rrca fewer;
 ; 201 before the eighteenth round's em_unpack widths, a row's bytes in its top
 ; five bits; with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
@@ -286,24 +287,6 @@ argmax:
         ld a,b
         ld (@best_left+1),a
         jr @lower
-
-; am_rows - (AM_RUNNER_UP) the rows a scan of am_logits for those at or above a threshold
-; must look at, after argmax: C = argmax's limit, D = the threshold's high byte, sign bit
-; flipped. Carry when C lies below D: every candidate but argmax's lies below the threshold,
-; so argmax's wins on its bound and no row is computed again (forward.s's fw_logits_bound;
-; twenty-first round: it ran T's row exactly, ~2,800 T-states a reply step); else NC, HL on
-; the first candidate's high byte and B = every candidate. C = 0. Keeps DE; clobbers AF.
-; (Here, not in forward.s: the 48K keeps vecops.s below $8000, the 128K in bank 0 above
-; $C000, and forward.s's bytes are the scarcer in both.)
-am_rows:
-        ld a,c
-        cp d
-        ld c,0
-        ret c                   ; (argmax's row alone)
-        ld hl,(am_logits)       ; (page-aligned: forward.s's fw_logits)
-        ld l,2 * FIRST_CHOOSABLE + 1    ; the first candidate's high byte
-        ld b,VOCAB - FIRST_CHOOSABLE
-        ret
 .else
 .ifdef MV_LOW_HLA
         ; (the 128K's: rounds of AM_UNROLL candidates, each with its own return; the best's

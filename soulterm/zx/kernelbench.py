@@ -502,9 +502,9 @@ def logits_slack(cols: int, shift: int, top: bool = False) -> int:
 
 
 def has_runner_up(bench: Z80Bench) -> bool:
-    """Whether forward.s's bound skips its scan on argmax's limit (vecops.s's am_rows: AM_RUNNER_UP
-    without MV_LOW_HLA, the 48K's)."""
-    return "am_rows" in bench.symbols
+    """Whether forward.s's bound skips its scan on argmax's limit (vecops.s's AM_RUNNER_KEPT:
+    AM_RUNNER_UP without MV_LOW_HLA, the 48K's)."""
+    return "AM_RUNNER_KEPT" in bench.symbols
 
 
 def has_coarse_raw(bench: Z80Bench) -> bool:
@@ -527,7 +527,7 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False,
     (mv_coarse_raw), the threshold min(T, 2^(8+shift) - 1) - raw_slack, or every row when
     T <= -2^(8+shift) (T's logit may clip at -32768); with `raw` (logitsraw.s, since the
     eighteenth round's scan) a row alone at the threshold, T's, keeps its bound too; with
-    `runner_up` (has_runner_up: vecops.s's am_rows) T keeps its bound when argmax's limit says
+    `runner_up` (has_runner_up: argmax's limit, vecops.s's AM_RUNNER_KEPT) T keeps its bound when it says
     it is alone (runner_up_alone)."""
     from soulterm.soul import spec
 
@@ -558,7 +558,7 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False,
 
 
 def runner_up_alone(bounds, threshold: int) -> bool:
-    """Whether vecops.s's am_rows (AM_RUNNER_UP without MV_LOW_HLA: the 48K's) finds T alone:
+    """Whether forward.s's bound (AM_RUNNER_UP without MV_LOW_HLA: the 48K's) finds T alone:
     argmax's limit C (the largest high byte of the other candidates, sign bit flipped, plus 1,
     or T's own when one shares it) below the threshold's high byte; forward.s's bound then
     computes no row again and T keeps its bound (twenty-first round, zxprep3)."""
