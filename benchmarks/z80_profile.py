@@ -118,6 +118,9 @@ def main() -> None:
                         help="the 48K's kernels with the old dot for the scores (before the twentieth round)")
     parser.add_argument("--product-means", action="store_true",
                         help="the 48K's kernels without AT_TABLE_MEANS (the means by mul16s8u, as before)")
+    parser.add_argument("--kept-means", action="store_true",
+                        help="the 48K's kernels with AT_KEPT_MEANS's 48K form (the kept walk through matvec's squares, "
+                             "twenty-first round; the 128K's have it anyway)")
     parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
     parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
     args = parser.parse_args()
@@ -126,7 +129,7 @@ def main() -> None:
     fast_scores = args.model == "48k" and not args.dot_scores or args.fast_scores
     options = player_kernel_options(args.model, fast_scores=True if fast_scores else None,
                                     table_means=False if args.product_means else None,
-                                    kept_means=args.model == "128k",     # (the shipped 128K's first rung's)
+                                    kept_means=args.model == "128k" or args.kept_means,     # (the shipped 128K's first rung's)
                                     coarse_top=args.model == "48k",     # (the shipped 48K's since the eighteenth round)
                                     fast_takebacks=FAST_TAKEBACKS_48K if fast_scores and args.model == "48k" else ())   # (its cuts taken back)
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)

@@ -139,8 +139,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if fast_means and table_means:
         raise ValueError("AT_TABLE_MEANS is the means without AT_FAST_MEANS")
     kept_means = False if kept_means is None else kept_means
-    if kept_means and not fast_means:
-        raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS")
+    if kept_means and not (fast_means or table_means):
+        raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS or (the 48K's form) AT_TABLE_MEANS")
     if any(name not in FAST_TAKEBACK_OPTIONS for name in fast_takebacks) or (fast_takebacks and not fast_scores):
         raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS}, with the fast scores")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
@@ -153,6 +153,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [(FAST_MEANS_KEPT_OPTION if kept_means else FAST_MEANS_OPTION) if bench else FAST_MEANS,
                   FAST_SQUARES_OPTION] * fast_means
                + [KEPT_MEANS] * (kept_means and not bench)
+               + [KEPT_MEANS_OPTION] * (kept_means and bench and table_means)
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
                + [SHORT_EXP_OPTION] * (not is_128k and (table_means or not (fast_scores or plane_scores)))
                + [FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION] * (fast_scores and (not is_128k if prepare_loop is None
