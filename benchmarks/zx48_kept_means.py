@@ -12,9 +12,12 @@ sums outside the program, `--kept-sums`): the hot part's bytes, the cold part's 
 free with the word list (negative: the bytes missing). With `--turns`, the T-states a position
 and a reply step on the kernels' bench (tests/test_zx_speed.py's bench_for's options, every
 step checked against the engine) of "hello", the ten everyday prompts and the thirty held out
-(medians), the shipped kernels against the form.
+(medians), the shipped kernels against the form; with `--all` also, ignoring room, the 48K's
+kernels with the 128K's means and their own squares table (AT_FAST_MEANS, with and without
+AT_KEPT_MEANS; player_kernel_options gives them the 128K's RN_FAST_SQUARES too, and each also
+runs without it).
 
-    python benchmarks/zx48_kept_means.py [--kept-sums ADDRESS] [--turns]
+    python benchmarks/zx48_kept_means.py [--kept-sums ADDRESS] [--turns [--all]]
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ def room(soul, tokenizer, kept: bool, kept_sums: int) -> tuple[int, int, int]:
     return hot, cold, free - build.word_list_bytes(tokenizer)
 
 
-def turns(soul, tokenizer) -> None:
+def turns(soul, tokenizer, every_form: bool) -> None:
     import sys
 
     from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
@@ -58,23 +61,33 @@ def turns(soul, tokenizer) -> None:
     sys.path.insert(0, "tests")
     from test_zx_speed import bench_for     # (the shipped 48K's kernels on the bench)
 
-    def kept_bench():
-        shipped = bench_for(soul)
+    shipped = bench_for(soul)
+    extra = "".join(f"\n{name} = {shipped.symbols[name]}" for name in ("AT_DIVIDE_UNROLLED", "RN_UNIT_GAIN_BITS",
+                                                                        "MV_LEAST_SHIFT") if name in shipped.symbols)
+
+    def bench(fast_squares: bool = True, **means):
         options = player_kernel_options("48k", coarse_top=True, fast_scores=True,
-                                        fast_takebacks=build.FAST_TAKEBACKS_48K, kept_means=True)
-        extra = [line for line in ("AT_DIVIDE_UNROLLED", "RN_UNIT_GAIN_BITS", "MV_LEAST_SHIFT")
-                 if line in shipped.symbols]
-        options += "".join(f"\n{name} = {shipped.symbols[name]}" for name in extra)
+                                        fast_takebacks=build.FAST_TAKEBACKS_48K, **means) + extra
+        if not fast_squares:
+            options = options.replace("RN_FAST_SQUARES = 1", "")
         return Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
+
+    forms = [("shipped (AT_TABLE_MEANS)", lambda: shipped), ("kept (the 48K's form)", lambda: bench(kept_means=True))]
+    if every_form:
+        for squares in (True, False):
+            forms += [(f"the 128K's {name}{', no RN_FAST_SQUARES' * (not squares)}",
+                       lambda kept=kept, squares=squares: bench(squares, fast_means=True, table_means=False,
+                                                                kept_means=kept))
+                      for name, kept in (("fast means", False), ("kept means", True))]
 
     sets = (("hello", ["hello"]), ("the ten", EVERYDAY_PROMPTS),
             ("the thirty held out", prompts_in("benchmarks/everyday_heldout.txt")))
-    for name, make in (("shipped (AT_TABLE_MEANS)", lambda: bench_for(soul)), ("kept (the 48K's form)", kept_bench)):
-        bench = make()
+    for name, make in forms:
+        form = make()
         for set_name, prompts in sets:
             costs = []
             for prompt in prompts:
-                rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn(prompt))
+                rows, reply = forward_turn(form, Engine(soul), tokenizer.encode_turn(prompt))
                 costs.append(TurnCost(rows, reply))
             print(f"{name}, {set_name}: median {statistics.median(c.per_position for c in costs):,.0f} T-states "
                   f"a position, {statistics.median(c.per_step for c in costs):,.0f} a reply step")
@@ -86,10 +99,11 @@ def main() -> None:
                         help="where the kept sums (192 bytes, run time only) lie, outside the program (hex; "
                              "default 3F00: only their code is counted)")
     parser.add_argument("--turns", action="store_true", help="the T-states on the kernels' bench instead")
+    parser.add_argument("--all", action="store_true", help="with --turns: the 128K's means too, ignoring room")
     args = parser.parse_args()
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     if args.turns:
-        turns(soul, tokenizer)
+        turns(soul, tokenizer, args.all)
         return
     for kept in (False, True):
         hot, cold, free = room(soul, tokenizer, kept, int(args.kept_sums, 16))

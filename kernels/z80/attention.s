@@ -225,6 +225,14 @@
 ; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
 ; at_kept 25), records128.s 48 (record_kept; since zxkept2 forward.s's kv_values_kept_record, 14). at_weight_squares patches the walks' count and first
 ; row only when the count differs from the head before's (both rungs: ~140 T-states a position).
+; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
+; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
+; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
+; 48K's means by the kept walk"): the table means' weights' loop, every head on the kept walk
+; through matvec's squares (at_kept_dimension after at_means_divide: three tails, one a page of
+; w - vl + $7F), at_fast_dimension's division and at_fast_store, the value cache dimension-major,
+; a wide v to vecops.s's at_wide_dimension; "hello" on the kernels' bench 1,729,644 -> 1,717,103
+; T-states a position (python benchmarks/zx48_kept_means.py --turns).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)

@@ -72,6 +72,10 @@
 ; the same loop, both layers at once, no pass of its own after the copy.
 ; kv_values_kept 325 bytes (its two loops, kv_kept_store_words, 4 words a pass; 327 before),
 ; kv_values_kept_record 14, fw_attend 25 more, fw_layer_kv 3 (the 128K's map).
+; AT_KEPT_MEANS's 48K form (with AT_TABLE_MEANS, twenty-first round, not in the player: no room)
+; has its own kv_values_kept (kv_kept_add a word a pass, S(vl) through matvec's squares, ~185
+; T-states a word; position 1 adds position 0's words again: no kv_kept_first) and a short
+; kv_values_scatter (soulplayer.s's SEP values put back).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
 ; bound, fw_logits_bound (108 bytes more here, with AM_RUNNER_UP too since the seventeenth round: 120 before; 1,183 in matvec.s;
 ; with MV_LOW_HLA, the 128K's since the eighteenth round, logitsraw.s's instead, on the rows' D >> 8): a coarse call
