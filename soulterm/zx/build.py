@@ -390,6 +390,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     `key_sums`, an address the layout gives outside the program and the logits (an .assert checks
     it), or with None in the program after the value cache (forward.s's). `fast_takebacks`: the
     options (kernelbench.FAST_TAKEBACK_OPTIONS) that take back some of those cuts for room.
+    `kept_48k`: the 48K's (with `coarse`) AT_KEPT_MEANS in its 48K form (twenty-first round: the kept
+    walk through matvec's squares), for benchmarks/zx48_kept_means.py's measure of its room: no rung
+    takes it (its code runs ~480 bytes past what the shipped 48K has, its kept sums, 192 bytes, have
+    no place: where the source defines kv_kept_sums, else forward.s's in the program).
     """
     banked = model == "128k"
     coarse = coarse or banked

@@ -115,7 +115,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
     `kept_means`: AT_KEPT_MEANS with AT_FAST_MEANS (the 128K player's first rungs since the
     twentieth round, build.py; None: off, the kernels' bench with every tensor has no room for its
-    ~450 bytes, and with it the bench's code a page lower). `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
+    ~450 bytes, and with it the bench's code a page lower); with AT_TABLE_MEANS (the 48K's) its 48K form,
+    the kept walk through matvec's squares (twenty-first round: the 48K player has no room for it), the
+    kept sums where KEPT_MEANS_OPTION puts them. `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
     48K, where it and MV_PAIR_SLOTS do not fit together and build.py takes the pairs, which gain
     more; a 48K with room for both has both). `prepare_loop`: AT_FAST_PREPARE_LOOP and AT_FAST_SMALL with
     AT_FAST_SCORES (None: the 48K's, for room, twentieth round). `fast_takebacks`: options of
