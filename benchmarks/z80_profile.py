@@ -16,10 +16,11 @@ z80_token.py's --kernel-bench has them, with RMSNorm's RN_UNIT_GAIN_BITS where t
 squares table (AT_FAST_SCORES, the shipped 48K's since the twentieth round; its
 key sums, at_key_sums, are charged to themselves), `--dot-scores` the old dot
 instead (`--fast-scores` stays for old commands), `--product-means` leaves
-out the 48K's means through matvec's squares table (AT_TABLE_MEANS), and
+out the 48K's means through matvec's squares table (AT_TABLE_MEANS), `--kept-means` gives the
+48K's kernels AT_KEPT_MEANS's 48K form (twenty-first round: not in the player), and
 `--soul` / `--tokenizer` run another soul.
 
-    python benchmarks/z80_profile.py [TEXT] [--model 48k|128k] [--dot-scores] [--product-means]
+    python benchmarks/z80_profile.py [TEXT] [--model 48k|128k] [--dot-scores] [--product-means] [--kept-means]
                                      [--soul SOUL.bin --tokenizer TOKENIZER.json]
 """
 
@@ -70,6 +71,7 @@ ARITHMETIC = {"mul16s", "mul16s_magnitude", "mul16u_smaller", "mul16u", "mul16s_
               "at_fast_negative", "at_fast_wide", "at_fast_zero", "at_fast_store",
               "at_kept_head", "at_kept_dimension", "at_kept_negative", "at_kept_below", "at_kept_wide",   # AT_KEPT_MEANS's
               "at_zero_weight",                                                          # (the weights' count of 0s)
+              "at_kept_high", "at_wide_dimension",           # AT_KEPT_MEANS's 48K form's, the table means' wide v
               "at_means_divide", "at_means_udivide"}                 # AT_TABLE_MEANS's division
 
 
@@ -118,6 +120,9 @@ def main() -> None:
                         help="the 48K's kernels with the old dot for the scores (before the twentieth round)")
     parser.add_argument("--product-means", action="store_true",
                         help="the 48K's kernels without AT_TABLE_MEANS (the means by mul16s8u, as before)")
+    parser.add_argument("--kept-means", action="store_true",
+                        help="the 48K's kernels with AT_KEPT_MEANS's 48K form (the kept walk through matvec's squares, "
+                             "twenty-first round; the 128K's have it anyway)")
     parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
     parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
     args = parser.parse_args()
@@ -126,7 +131,7 @@ def main() -> None:
     fast_scores = args.model == "48k" and not args.dot_scores or args.fast_scores
     options = player_kernel_options(args.model, fast_scores=True if fast_scores else None,
                                     table_means=False if args.product_means else None,
-                                    kept_means=args.model == "128k",     # (the shipped 128K's first rung's)
+                                    kept_means=args.model == "128k" or args.kept_means,     # (the shipped 128K's first rung's)
                                     coarse_top=args.model == "48k",     # (the shipped 48K's since the eighteenth round)
                                     fast_takebacks=FAST_TAKEBACKS_48K if fast_scores and args.model == "48k" else ())   # (its cuts taken back)
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)

@@ -3,7 +3,8 @@ the key's bytes as weights, q's pieces patched into the dims, each key's sums (K
 key enters the cache; a head with a q outside -3967..3968 takes the old dot. Bit-exact against
 intmath and Engine.step, and cheaper than the old dot; alone, and (twentieth round) with the 48K's
 attention options (AT_TABLE_MEANS, AT_SHORT_EXP, AT_DIVIDE_UNROLLED, RMSNorm's unit gains), with
-and without the 128K's AT_FAST_MEANS instead of AT_TABLE_MEANS."""
+and without the 128K's AT_FAST_MEANS instead of AT_TABLE_MEANS; and (twenty-first round) AT_KEPT_MEANS's
+48K form, with AT_TABLE_MEANS, which the 48K player has no room for."""
 
 from __future__ import annotations
 
@@ -480,12 +481,14 @@ def kept_sums_in_cache(bench, layer: int) -> bytes:
     return bench.peek(bench.sym("kv_kept_sums") + 96 * layer, 96)
 
 
-def test_forward_steps_keep_the_sums_through_a_new_turn():
-    """The 128K's kernels (AT_KEPT_MEANS) through a turn of the shipped soul, every step against
-    Engine.step (kernelbench.forward_turn, which checks each layer's kept sums after each position:
-    its dimensions' S(vl) over the positions so far), then a second turn from position 1 (position
-    0 kept, as the player runs it) over stale sums: position 1 starts them again from position 0's
-    (kv_kept_first), the positions after it add theirs."""
+@pytest.mark.parametrize("model", ["128k", "48k"])
+def test_forward_steps_keep_the_sums_through_a_new_turn(model):
+    """The 128K's kernels (AT_KEPT_MEANS) and the 48K's with its form (twenty-first round) through a
+    turn of the shipped soul, every step against Engine.step (kernelbench.forward_turn, which checks
+    each layer's kept sums after each position: its dimensions' S(vl) over the positions so far), then
+    a second turn from position 1 (position 0 kept, as the player runs it) over stale sums: position
+    1 starts them again from position 0's (the 128K's kv_kept_first; the 48K's from position 0's
+    words, added again), the positions after it add theirs."""
     from soulterm.soul import spec
     from soulterm.soul.engine import Engine
     from soulterm.soul.soulfile import load_soul
@@ -496,9 +499,10 @@ def test_forward_steps_keep_the_sums_through_a_new_turn():
     from soulterm.zx.soul_layout import soul_include
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    options = player_kernel_options("128k", kept_means=True) + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}"
+    options = player_kernel_options(model, kept_means=True, **(KEPT_48K_OPTIONS if model == "48k" else {})) \
+        + f"\nRN_UNIT_GAIN_BITS = {unit_gain_bits(soul, SHORT_SHIFTS)}"
     forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)     # (as z80_profile.py's)
-    assert "AT_KEPT_MEANS" in forward.symbols
+    assert "AT_KEPT_MEANS" in forward.symbols and ("AT_KEPT_TABLE" in forward.symbols) == (model == "48k")
     engine = Engine(soul)
     forward_turn(forward, engine, tokenizer.encode_turn("hello"))
     context = tokenizer.encode_turn("what is your name")
@@ -514,6 +518,62 @@ def test_forward_steps_keep_the_sums_through_a_new_turn():
         for layer in range(spec.N_LAYERS):
             values = state.values[layer, :position + 1].reshape(position + 1, -1)
             assert kept_sums_in_cache(forward, layer) == kept_sums(values, position + 1), (position, layer)
+
+
+# ----- AT_KEPT_MEANS's 48K form (twenty-first round; not in the 48K player: no room) -----
+# with AT_TABLE_MEANS: its weights' loop, the kept walk through matvec's squares, every head on it
+
+KEPT_48K_OPTIONS = dict(fast_scores=True, fast_takebacks=FAST_TAKEBACK_OPTIONS, coarse_top=True)
+
+
+@pytest.fixture(scope="module")
+def kept_48k_bench():
+    return Z80Bench(options=FAST_OPTION_SETS["48k taken back"] + "\n" + KEPT_MEANS_OPTION)
+
+
+def test_the_48ks_kept_means_match_intmath(kept_48k_bench):
+    """AT_KEPT_MEANS with AT_TABLE_MEANS: heads one after another on one bench, each walked off its
+    kept sums (weights of 0 read as any other), n = w - vl on each of matvec's three pages (below
+    -127, -127..128, above 128), counts 1 and 20, v at -256..255's edges, a wide v of weight 255 or
+    0 (that dimension and the head's later ones by the product loop, at_wide_dimension, from
+    at_kept_wide), the quotient's ends, against intmath."""
+    bench = kept_48k_bench
+    assert "AT_KEPT_TABLE" in bench.symbols and "at_sq_table" not in bench.symbols
+    rng = np.random.default_rng(53)
+    edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
+    pages = set()
+    for case in range(48):
+        count = (1, 20, 20, 20)[case] if case < 4 else int(rng.integers(1, 21))
+        zeros = (0, 0, 6, 7)[case] if case < 4 else int(rng.integers(0, count // 2 + 1)) if count > 1 else 0
+        head = int(rng.integers(0, 4))
+        q, keys = weighted_head(rng, count, zeros, head)
+        values = rng.choice(edges, (20, 4, 8)) if case % 3 == 0 else rng.integers(-256, 256, (20, 4, 8))
+        if case % 8 == 5:                   # a wide v: its dimension and the head's later ones by products
+            values[int(rng.integers(0, count)), head, int(rng.integers(0, 8))] = (-257, 256, 20000)[case % 3]
+        if case in (6, 7):                  # the quotient's ends
+            values[:] = (-256, 255)[case == 7]
+        run_head(bench, q, keys, values, count, head)
+        want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
+        assert np.array_equal(bench.read_words(OUT, 8), want), case
+        n = np.asarray(weights)[:, None] - (values[:count, head] & 255)
+        pages |= {int(page) for page in np.unique(np.sign((n > 128).astype(int) - (n < -127)))}
+    assert pages == {-1, 0, 1}
+
+
+def test_the_48ks_kept_means_read_the_kept_sums(kept_48k_bench):
+    """The 48K's walk takes each dimension's sum of S(vl) from the kept sums (at_kept): a sum 32,768
+    or 65,536 off there is a wrong mean, in the head's first dimension, its fifth or its last."""
+    rng = np.random.default_rng(59)
+    q, keys = weighted_head(rng, 12, 3, 1)
+    values = rng.integers(-256, 256, (20, 4, 8))
+    run_head(kept_48k_bench, q, keys, values, 12, 1)
+    want = kept_48k_bench.read_words(OUT, 8)
+    assert np.array_equal(want, intmath.attention_head(q, keys[:12, 1], values[:12, 1])[0])
+    for byte, flip in ((1, 0x80), (4 * 3 + 2, 1), (7 * 3 + 1, 0x80)):
+        load_head(kept_48k_bench, q, keys, values, 12, 1)
+        kept_48k_bench.poke(HEAD_KEPT + byte, [kept_48k_bench.peek(HEAD_KEPT + byte)[0] ^ flip])
+        kept_48k_bench.call("attend_head")
+        assert not np.array_equal(kept_48k_bench.read_words(OUT, 8), want), byte
 
 
 def test_fast_scores_and_their_old_dot_at_int16s_edges(any_fast_bench):

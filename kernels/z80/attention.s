@@ -226,6 +226,14 @@
 ; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
 ; at_kept 25), records128.s 48 (record_kept; since zxkept2 forward.s's kv_values_kept_record, 14). at_weight_squares patches the walks' count and first
 ; row only when the count differs from the head before's (both rungs: ~140 T-states a position).
+; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
+; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
+; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
+; 48K's means by the kept walk"): the table means' weights' loop, every head on the kept walk
+; through matvec's squares (at_kept_dimension after at_means_divide: three tails, one a page of
+; w - vl + $7F), at_fast_dimension's division and at_fast_store, the value cache dimension-major,
+; a wide v to vecops.s's at_wide_dimension; "hello" on the kernels' bench 1,729,644 -> 1,717,103
+; T-states a position (python benchmarks/zx48_kept_means.py --turns).
 
 AT_HEAD_DIM     = 8
 AT_STRIDE       = 64            ; bytes from one position's head to the next (4 heads x 8 words)
@@ -238,6 +246,19 @@ AT_MAX_POSITIONS = 20
 ; (at_values: the head's dimension 0). forward.s stores a position through kv_values_scatter.
 AT_VALUES_BY_DIMENSION = 1
 AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
+AT_FAST_DIVISION = 1            ; (at_fast_dimension's division and at_fast_store)
+.endif
+.ifdef AT_TABLE_MEANS
+.ifdef AT_KEPT_MEANS
+; AT_KEPT_MEANS with AT_TABLE_MEANS (the 48K's form, twenty-first round, not in the 48K player:
+; no room): the table means' weights' loop, then each dimension walked off its kept sum of S(vl)
+; through matvec's squares (at_kept_dimension, after at_means_divide), divided and stored by
+; at_fast_dimension's division and at_fast_store, the value cache dimension-major as the 128K's
+AT_KEPT_TABLE   = 1
+AT_FAST_DIVISION = 1
+AT_VALUES_BY_DIMENSION = 1
+AT_DIMENSION_BYTES = 2 * AT_MAX_POSITIONS
+.endif
 .endif
 AT_SCORE_SHIFT  = 14            ; spec.SCORE_SHIFT
 AT_NO_MAX       = $FFE0         ; the high word of the max's starting value, -2^21 (f - max fits 24 bits)
@@ -334,9 +355,15 @@ at_count:       .byte 0
         .endif
 .endif
 .ifdef AT_TABLE_MEANS
+.ifdef AT_KEPT_TABLE
+        .if (* & 255) != 1
+        .res (257 - (* & 255)) & 255 ; at a page's byte 1: the kept walk counts the positions by E
+        .endif
+.else
         .if (* & 255) + AT_MAX_POSITIONS > 256
         .res 256 - (* & 255)    ; in one page: the weights' loop and the table means step it by its low byte
         .endif
+.endif
 .endif
 at_lut:         .res AT_MAX_POSITIONS
 .endif
@@ -762,7 +789,11 @@ attend_head:
 .endif
 .ifdef AT_TABLE_MEANS
         add hl,hl               ; the table means' divisor, 2 lut_sum (<= 2 * 20 * 255)
+.ifdef AT_KEPT_TABLE
+        ld (at_fast_dimension@divisor + 1),hl
+.else
         ld (@divisor + 1),hl
+.endif
 .endif
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
@@ -784,16 +815,43 @@ attend_head:
 AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
         .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
+.ifdef AT_KEPT_TABLE
+        .byte $FD,$7D           ; ld a,iyl: sum_j S(w), the weights' loop's IXH:IY, into the kept walk
+        ld (at_kept_dimension@squares_low + 1),a
+        .byte $FD,$7C           ; ld a,iyh
+        ld (at_kept_dimension@squares_mid + 1),a
+        .byte $DD,$7C           ; ld a,ixh
+        ld (at_kept_dimension@squares_high + 1),a
+        ld a,(at_count)
+        ld (at_kept_dimension@count + 1),a
+        add a,a                 ; a walk starts at the last position's v, 2 (20 - count) bytes
+        neg                     ; past the dimension's start
+        add a,AT_DIMENSION_BYTES
+        ld (at_kept_dimension@next_row + 1),a
+        .byte $DD,$2E,AT_HEAD_DIM ; ld ixl,AT_HEAD_DIM: the dimensions left (at_fast_store)
+        exx
+        ld b,0                  ; B' = 0 (at_kept_negative's IY += w)
+        exx
+.else
         ld (@weight_squares + 1),iy
         .byte $DD,$7C           ; ld a,ixh
         ld (@weight_squares_high + 1),a
+.endif
         ld hl,(at_out)
         ld (@out + 1),hl
+.ifdef AT_KEPT_TABLE
+        ld (AT_DST),hl          ; (at_fast_store's; @out's for a wide v's product loop)
+.endif
         ld a,l                  ; the last dimension done when out[d]'s place reaches out's end
         add a,2 * AT_HEAD_DIM
         ld (@last + 1),a
+.ifdef AT_KEPT_TABLE
+        ld sp,(at_values)       ; SP walks the head's values, dimension by dimension
+        jp at_kept_dimension
+.else
         ld ix,(at_values)       ; IX = &v[0][d], d advancing
         jr @dimension
+.endif
 @past:                          ; the weights' loop: LUT[83..126] = 1, LUT[127] = 0
         cp 127
         ld a,1
@@ -801,6 +859,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 @far:
         xor a                   ; w = 0: S(0) = 0
         jr @far_weighed
+.ifdef AT_KEPT_TABLE
+@dimension:
+        jp at_wide_dimension    ; (the dimensions after a wide v's: the product loop)
+.else
 @negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
         ld l,c
         ld c,a
@@ -880,6 +942,7 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld d,a
 @divisor:
         ld bc,0                 ; (patched: 2 lut_sum)
+.endif
 @divide:
 @stack:
         ld sp,0                 ; (patched: attend_head's SP)
@@ -892,8 +955,13 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld (hl),c
         inc hl
         ld (@out + 1),hl
+.ifdef AT_VALUES_BY_DIMENSION
+        ld de,AT_DIMENSION_BYTES ; (at_wide_dimension's &v[0][d])
+        add ix,de
+.else
         inc ix
         inc ix
+.endif
         ld a,l
 @last:
         cp 0                    ; (patched: out's end)
@@ -1647,6 +1715,11 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         .byte $FD,$9C           ; sbc a,iyh
         ld h,a
         ld a,e                  ; (the loads keep sbc's sign)
+.endif
+.ifdef AT_KEPT_TABLE
+at_fast_dimension:              ; (the 48K's kept means: at_kept_dimension's division)
+.endif
+.ifdef AT_FAST_DIVISION
 @divisor:
         ld de,0                 ; (patched once a head by attend_head's weights: M = 2 lut_sum)
         ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
@@ -1709,10 +1782,17 @@ AT_DST          = at_fast_store + 1
         ld (AT_DST),hl
         .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
 @next:                          ; (AT_KEPT_MEANS: its operand patched by the head's walk)
+.ifdef AT_KEPT_TABLE
+        jp nz,at_kept_dimension ; (the 48K's kept means: every head's walk)
+        ld sp,(attend_head@stack + 1)
+.else
         jp nz,at_fast_dimension@next_dimension
         ld sp,(at_fast_sp)
+.endif
         jp attend_head@head_end
         .assert at_fast_store == at_fast_dimension@n_rounds_end, "the N chain's end runs on into at_fast_store"
+.endif
+.ifdef AT_FAST_MEANS
 
 ; S(n) = n * n for n = -256..255 (n = -256 is never read): low bytes at
 ; AT_SQ_PAGE * 256 + n for n >= 0, (AT_SQ_PAGE - 2) * 256 + n + 256 below zero, each
@@ -2023,6 +2103,121 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         ld c,a                  ; the quotient's high byte (B counts the rounds)
         ex af,af'
         jr @eight
+.endif
+
+.ifdef AT_KEPT_TABLE
+; ----- the 48K's kept means (AT_KEPT_MEANS with AT_TABLE_MEANS, twenty-first round) -----
+; As the 128K's at_kept_dimension (above: IXH:B:C starts at sum_j S(w) + the dimension's kept
+; sum_j S(vl) and each position takes its S(w - vl) off), through matvec's squares (squares.s:
+; S(n) at MV_SQ_PAGE * 256 + $7F + n, n = -255..255, its high byte 512 bytes on), so that the
+; page of n = w - vl is MV_SQ_PAGE less its borrow plus the carry of (n mod 256) + $7F: three
+; tails, one a page. Every head takes it (a weight of 0 walked as any other: no at_fast_dimension
+; walk); each dimension's n = 2 sum_j w v goes to at_fast_dimension's division and at_fast_store
+; (SP stays in v), which runs on to the next dimension; a wide v sends the head's dimensions from
+; its own on to the product loop (attend_head@dimension: vecops.s's at_wide_dimension).
+        .assert mv_sq_lo + 255 == MV_SQ_PAGE * 256 + $7F && mv_sq_hi - mv_sq_lo == 512, "the kept walk reads matvec's squares at MV_SQ_PAGE * 256 + $7F + n"
+
+        .macro at_kept_table_sum        ; S(w - vl) off IXH:B:C (HL = &S(w - vl), low byte), then
+        ld a,c                  ; the next position (at_kept_dimension@position) or the division
+        sub (hl)
+        ld c,a
+        inc h                   ; the high plane, 512 bytes on
+        inc h
+        ld a,b
+        sbc a,(hl)
+        ld b,a
+        jr nc,* + 4
+        .byte $DD,$25           ; dec ixh (the borrow into the top byte)
+        dec e
+        jp nz,at_kept_dimension@position
+        .endmacro
+
+at_kept_negative:               ; v = vl - 256 (A = w, L = vl): IY += w through the other set's
+        exx                     ; B'C' (B' = 0: attend_head@means)
+        ld c,a
+        add iy,bc               ; IY = sum w over the vh = -1
+        exx
+        sub l                   ; n = w - vl (vl = v + 256: mostly above w)
+        jr nc,at_kept_dimension@above
+at_kept_below:                  ; n below 0 (A = n + 256): page MV_SQ_PAGE - 1, or MV_SQ_PAGE on the carry
+        add a,$7F
+        ld l,a
+        jr c,at_kept_dimension@middle
+        ld h,MV_SQ_PAGE - 1
+        at_kept_table_sum
+        jp at_kept_dimension@positions_done
+at_kept_high:                   ; n in 129..255: page MV_SQ_PAGE + 1
+        ld h,MV_SQ_PAGE + 1
+        at_kept_table_sum
+        jp at_kept_dimension@positions_done
+at_kept_wide:                   ; a v beyond -256..255: this dimension and the head's others by the
+        ld hl,-4                ; product loop (attend_head@dimension's), from &v[0][d] = SP - 2 + 2 j
+        add hl,sp               ; (SP just past v[j][d], E = j + 1)
+        ld d,0
+        add hl,de
+        add hl,de
+        ld (at_row),hl
+        ld ix,(at_row)
+        ld hl,(AT_DST)
+        ld (attend_head@out + 1),hl
+        jp at_wide_dimension    ; (SP back in attend_head's stack there)
+
+at_kept_dimension:              ; (SP where the walk before ended: the dimension's start)
+@next_dimension:
+        ld hl,0                 ; (patched: the head's first kept sum, at_kept, then each dimension's next)
+        ld a,(hl)
+@squares_low:
+        add a,0                 ; (patched: sum_j S(w), the head's, byte by byte)
+        ld c,a
+        inc l                   ; (kv_kept_sums lie in one page)
+        ld a,(hl)
+@squares_mid:
+        adc a,0
+        ld b,a
+        inc l
+        ld a,(hl)
+@squares_high:
+        adc a,0
+        .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(vl)
+        inc l
+        ld (@next_dimension + 1),hl
+@next_row:
+        ld hl,0                 ; (its low byte patched once a head: 2 (20 - count))
+        add hl,sp
+        ld sp,hl                ; SP pops v[j][d] in order, j = count-1..0
+        ld iy,0                 ; IY = sum_j w over the vh = -1
+@count:
+        ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
+@position:
+        ld a,(de)               ; w
+        pop hl                  ; L = vl, H = vh
+        inc h
+        jr z,at_kept_negative   ; vh = -1
+        dec h
+        jr nz,at_kept_wide      ; vh beyond 0 and -1
+        sub l                   ; n = w - vl
+        jr c,at_kept_below
+@above:                         ; n = A in 0..255 (at_kept_negative's too)
+        add a,$7F
+        ld l,a
+        jr c,at_kept_high
+@middle:                        ; n in -127..128: page MV_SQ_PAGE
+        ld h,MV_SQ_PAGE
+        at_kept_table_sum
+@positions_done:                ; n = IXH:B:C - 512 IY into at_fast_dimension's division (H:L = n >> 8,
+        add iy,iy               ; A its low byte), at_fast_store, on to the next dimension
+        ld a,b
+        .byte $FD,$95           ; sub iyl
+        ld l,a
+        .byte $DD,$7C           ; ld a,ixh
+        .byte $FD,$9C           ; sbc a,iyh
+        ld h,a
+        ld a,c                  ; (the loads keep sbc's sign)
+        jp at_fast_dimension@divisor
+        .assert at_lut % 256 == 1, "at_kept_dimension counts the positions by at_lut's low byte"
+
+at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer
+                                ; + head)), set by fw_attend where the walk reads and steps them
 .endif
 
 .ifdef AT_FAST_SCORES                   ; (after the means' table in the 128K: the code before it keeps its page)

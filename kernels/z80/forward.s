@@ -73,6 +73,10 @@
 ; the same loop, both layers at once, no pass of its own after the copy.
 ; kv_values_kept 325 bytes (its two loops, kv_kept_store_words, 4 words a pass; 327 before),
 ; kv_values_kept_record 14, fw_attend 25 more, fw_layer_kv 3 (the 128K's map).
+; AT_KEPT_MEANS's 48K form (with AT_TABLE_MEANS, twenty-first round, not in the player: no room)
+; has its own kv_values_kept (kv_kept_add a word a pass, S(vl) through matvec's squares, ~185
+; T-states a word; position 1 adds position 0's words again: no kv_kept_first) and a short
+; kv_values_scatter (soulplayer.s's SEP values put back).
 ; With MV_COARSE (matvec.s's coarse calls, the 128K player's): the logits' argmax
 ; bound, fw_logits_bound (112 bytes more here, with AM_RUNNER_UP too since the seventeenth round, 108 before the
 ; twenty-first round's scan left out when argmax's limit finds T alone, tested here: 120 before; 1,183 in matvec.s;
@@ -127,6 +131,9 @@ fw_layer:       .word 0
         .align 2                ; (matvec.s's short row ends step a word's low byte with inc l)
 .endif
 .ifdef kv_values_layer_1        ; (the 48K player keeps layer 1's values apart, in the screen's bottom
+.ifdef AT_VALUES_BY_DIMENSION
+        .align 2                ; (kv_values_scatter steps within a word by its low byte)
+.endif
 kv_values:      .res KV_LAYER_BYTES ; third, build.py: layer 0's here, before the activations, so that
 .endif                          ; the unpacked word list runs on from them into h, xn and q, soulplayer.s)
 fw_h:           .res 2 * FW_DIM
@@ -155,8 +162,10 @@ KV_KEPT_LAYER_BYTES = 3 * FW_DIM
 .ifndef kv_kept_sums            ; (the program may place them: the 128K player's below $8000)
         .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
 kv_kept_sums:   .res 2 * KV_KEPT_LAYER_BYTES    ; attention.s's kept sums of S(vl), [layer][dimension], 3 bytes each
+.ifndef AT_TABLE_MEANS                  ; (the 48K's form adds position 0's words again at position 1)
         .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
 kv_kept_first:  .res 2 * KV_KEPT_LAYER_BYTES    ; position 0's (kv_values_kept), in one page too
+.endif
 .endif
         .assert (kv_kept_sums & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept and at_kept_dimension step the kept sums by inc l"
 .endif
@@ -425,6 +434,130 @@ fw_layer_kv:
 .endif
         ; (on into kv_values_scatter)
 
+.ifdef AT_TABLE_MEANS
+; kv_values_scatter - B words from DE on into the value cache at HL, HL + AT_DIMENSION_BYTES,
+; ...: the 48K's kept means' (attention.s's AT_KEPT_TABLE), soulplayer.s's SEP values put back
+; once a turn (kv_values_kept stores a position's). Clobbers AF, BC, DE, HL.
+kv_values_scatter:
+        ex de,hl
+        ld a,b
+@word:
+        ldi
+        ldi
+        ex de,hl
+        ld bc,AT_DIMENSION_BYTES - 2
+        add hl,bc
+        ex de,hl
+        dec a
+        jr nz,@word
+        ret
+
+; kv_values_kept - the 48K's (AT_KEPT_MEANS with AT_TABLE_MEANS, twenty-first round): fw_layer_kv's
+; position (HL, DE = fw_att, 32 words) into the value cache, dimension-major, each word's S(vl)
+; added to its dimension's kept sum (kv_kept_sums + 96 layer, 3 bytes a dimension) through
+; matvec's squares. Positions 0 and 1 start the sums from 0; position 1, a turn's first computed
+; one, adds position 0's words first (each dimension's last, gathered into fw_ffn and stored
+; again where they are): nothing from the turn before is read. Clobbers AF, BC, DE, HL, AF',
+; BC', HL'.
+kv_values_kept:
+        ld a,i                  ; P/V = IFF2: were interrupts on? (off from here: SP pops the words)
+        push af
+        di
+        push de                 ; fw_att
+        push hl                 ; the position's word of dimension 0
+        ld hl,kv_kept_sums      ; HL = the layer's sums
+        ld a,(fw_layer_index)
+        or a
+        jr z,@layer_found
+        ld l,(kv_kept_sums + KV_KEPT_LAYER_BYTES) & 255
+@layer_found:
+        ld a,(fw_pos)
+        cp 2
+        jr nc,@store
+        ld c,l
+        ld b,KV_KEPT_LAYER_BYTES
+@clear:
+        ld (hl),0
+        inc l
+        djnz @clear
+        ld l,c
+        or a
+        jr z,@store
+        pop de                  ; position 1: position 0's words, a word on
+        push de
+        push hl
+        ex de,hl
+        inc hl
+        inc hl
+        push hl
+        ld de,fw_ffn
+        ld b,FW_DIM
+        call kv_values_gather
+        pop de
+        pop hl
+        push hl
+        ld bc,fw_ffn
+        call kv_kept_add
+        pop hl
+@store:
+        pop de
+        pop bc                  ; fw_att
+        call kv_kept_add
+        pop af
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+
+; kv_kept_add - FW_DIM words from BC into the value cache at DE, DE + AT_DIMENSION_BYTES, ...,
+; each one's S(vl) added to the kept sum at HL, HL + 3, ... (interrupts off: SP pops the words).
+; S(vl) as S(-vl), at MV_SQ_PAGE * 256 + $7F - vl: its low byte vl xor $7F, its page
+; MV_SQ_PAGE less vl's bit 7, its high byte 512 bytes on. Clobbers AF, BC, DE, HL, AF', BC', HL'.
+kv_kept_add:
+        ld (@restore + 1),sp
+        push hl
+        exx
+        pop hl                  ; HL' walks the sums
+        exx
+        ld h,b
+        ld l,c
+        ld sp,hl                ; SP pops the words
+        ex de,hl                ; HL = the cache
+        ld de,AT_DIMENSION_BYTES - 1
+        ld a,FW_DIM
+@word:
+        ex af,af'
+        kv_value_word
+        ld a,c
+        exx
+        xor $7F
+        ld c,a
+        rla
+        sbc a,a
+        add a,MV_SQ_PAGE
+        ld b,a                  ; BC' = &S(vl)
+        ld a,(bc)
+        add a,(hl)
+        ld (hl),a
+        inc l                   ; (the kept sums lie in one page)
+        inc b
+        inc b
+        ld a,(bc)
+        adc a,(hl)
+        ld (hl),a
+        inc l
+        jr nc,* + 3
+        inc (hl)                ; (the top byte: a sum of 20 squares fits 24 bits)
+        inc l
+        exx
+        ex af,af'
+        dec a
+        jp nz,@word
+@restore:
+        ld sp,0                 ; (patched)
+        ret
+        .assert mv_sq_lo + 255 == MV_SQ_PAGE * 256 + $7F && mv_sq_hi - mv_sq_lo == 512, "kv_kept_add reads matvec's squares at MV_SQ_PAGE * 256 + $7F - vl"
+        .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_kept_add steps within a word by its low byte"
+.else
 ; kv_values_scatter - B words (a multiple of 4) from DE on into the value cache at HL,
 ; HL + AT_DIMENSION_BYTES, ...: a position's words, dimension-major (attention.s). SP pops
 ; them, interrupts off meanwhile. Clobbers AF, BC, DE, HL.
@@ -453,6 +586,7 @@ kv_values_scatter:
         ei
         ret
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_scatter steps within a word by its low byte"
+.endif
 
 ; kv_values_gather - B words of the value cache at HL, HL + AT_DIMENSION_BYTES, ... into DE
 ; on (kv_values_scatter's other way: the player's position 0 kept while a line is read, a
@@ -469,6 +603,7 @@ kv_values_gather:
         ret
 
 .ifdef AT_KEPT_MEANS
+.ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
                                 ; 0's, DE' the sums it writes, A the passes of 4 words), B' = AT_SQ_PAGE
@@ -616,6 +751,7 @@ kv_values_kept_record:
         .assert (kv_kept_first & 255) + 2 * KV_KEPT_LAYER_BYTES <= 256, "kv_values_kept steps position 0's sums by inc l"
         .assert kv_values % 2 == 0 && AT_DIMENSION_BYTES % 2 == 0, "kv_values_kept steps within a word by its low byte"
 .endif
+.endif
 .else
         ld ix,(fw_layer)
         ld e,(ix+FD_KEYS)
@@ -744,7 +880,11 @@ fw_attend:
 .ifdef AT_PLANE_SCORES
         jp nz,@head             ; (the planes' steps put it past jr's reach)
 .else
+.ifdef AT_KEPT_MEANS
+        jp nz,@head             ; (at_kept's setup puts it past jr's reach)
+.else
         jr nz,@head
+.endif
 .endif
 
         ld a,FD_PROJ            ; h = sat16(h + proj att)

@@ -130,6 +130,14 @@ prompt:
         ld hl,line_buffer
         ld (tk_line),hl
 .if SP_WORD_COUNT
+.ifdef AT_KEPT_MEANS
+.ifdef AT_TABLE_MEANS                  ; (the 48K's kept means: layer 0's values dimension-major, layer 1's in the third)
+        ld hl,kv_values + AT_DIMENSION_BYTES - 2 ; layer 0's SEP values wait in the FFN buffer
+        ld de,fw_ffn                            ; while the unpacked list runs over them
+        ld b,FW_DIM
+        call kv_values_gather
+.endif
+.endif
 .ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
         ld hl,kv_values + AT_DIMENSION_BYTES - 2 ; both layers' SEP values (position 0, each
         ld de,fw_ffn                            ; dimension's last word: forward.s) wait in
@@ -144,6 +152,14 @@ prompt:
 .endif
         call tokenize
 .if SP_WORD_COUNT
+.ifdef AT_KEPT_MEANS
+.ifdef AT_TABLE_MEANS
+        ld hl,kv_values + AT_DIMENSION_BYTES - 2
+        ld de,fw_ffn
+        ld b,FW_DIM
+        call kv_values_scatter
+.endif
+.endif
 .ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
         ld hl,kv_values + AT_DIMENSION_BYTES - 2
         ld de,fw_ffn

@@ -208,7 +208,7 @@ def _cold_end(sym: dict) -> int:
     if sym["kv_values"] == end:
         end += KEY_CACHE_BYTES
     end = sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
-    if sym.get("kv_kept_sums", UNCONTENDED) < UNCONTENDED:    # (the 128K's AT_KEPT_MEANS sums: the cold part's last)
+    if sym.get("kv_kept_first", UNCONTENDED) < UNCONTENDED:   # (the 128K's AT_KEPT_MEANS sums: the cold part's last)
         end = max(end, sym["kv_kept_first"] + KEPT_SUMS_BYTES)
     return end
 
@@ -326,7 +326,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
-                  key_sums: int | None = None, fast_takebacks: tuple = ()) -> str:
+                  key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -390,6 +390,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     `key_sums`, an address the layout gives outside the program and the logits (an .assert checks
     it), or with None in the program after the value cache (forward.s's). `fast_takebacks`: the
     options (kernelbench.FAST_TAKEBACK_OPTIONS) that take back some of those cuts for room.
+    `kept_48k`: the 48K's (with `coarse`) AT_KEPT_MEANS in its 48K form (twenty-first round: the kept
+    walk through matvec's squares), for benchmarks/zx48_kept_means.py's measure of its room: no rung
+    takes it (its code runs ~480 bytes past what the shipped 48K has, its kept sums, 192 bytes, have
+    no place: where the source defines kv_kept_sums, else forward.s's in the program).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -406,7 +410,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
                                      fast_scores=True if fast_scores else None,
-                                     fast_takebacks=tuple(fast_takebacks) if fast_scores else ()),
+                                     fast_takebacks=tuple(fast_takebacks) if fast_scores else (),
+                                     kept_means=kept_48k and coarse and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:

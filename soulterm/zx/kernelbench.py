@@ -115,7 +115,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
     `kept_means`: AT_KEPT_MEANS with AT_FAST_MEANS (the 128K player's first rungs since the
     twentieth round, build.py; None: off, the kernels' bench with every tensor has no room for its
-    ~450 bytes, and with it the bench's code a page lower). `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
+    ~450 bytes, and with it the bench's code a page lower); with AT_TABLE_MEANS (the 48K's) its 48K form,
+    the kept walk through matvec's squares (twenty-first round: the 48K player has no room for it), the
+    kept sums where KEPT_MEANS_OPTION puts them. `coarse_top`: MV_COARSE_TOP with MV_COARSE (seventeenth round; None: off, as in the shipped
     48K, where it and MV_PAIR_SLOTS do not fit together and build.py takes the pairs, which gain
     more; a 48K with room for both has both). `prepare_loop`: AT_FAST_PREPARE_LOOP and AT_FAST_SMALL with
     AT_FAST_SCORES (None: the 48K's, for room, twentieth round). `fast_takebacks`: options of
@@ -139,8 +141,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if fast_means and table_means:
         raise ValueError("AT_TABLE_MEANS is the means without AT_FAST_MEANS")
     kept_means = False if kept_means is None else kept_means
-    if kept_means and not fast_means:
-        raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS")
+    if kept_means and not (fast_means or table_means):
+        raise ValueError("AT_KEPT_MEANS is a walk of AT_FAST_MEANS or (the 48K's form) AT_TABLE_MEANS")
     if any(name not in FAST_TAKEBACK_OPTIONS for name in fast_takebacks) or (fast_takebacks and not fast_scores):
         raise ValueError(f"fast_takebacks: options of {FAST_TAKEBACK_OPTIONS}, with the fast scores")
     options = ([LOW_SLOTS_OPTION] * is_128k + [BIAS_IN_K_OPTION] * (is_128k or coarse) + [SPARSE_OPTION] * sparse
@@ -153,6 +155,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [(FAST_MEANS_KEPT_OPTION if kept_means else FAST_MEANS_OPTION) if bench else FAST_MEANS,
                   FAST_SQUARES_OPTION] * fast_means
                + [KEPT_MEANS] * (kept_means and not bench)
+               + [KEPT_MEANS_OPTION] * (kept_means and bench and table_means)
                + [TABLE_MEANS_OPTION] * table_means + [EMBED_BY_SP_OPTION]
                + [SHORT_EXP_OPTION] * (not is_128k and (table_means or not (fast_scores or plane_scores)))
                + [FAST_PREPARE_LOOP_OPTION, FAST_SMALL_OPTION] * (fast_scores and (not is_128k if prepare_loop is None
