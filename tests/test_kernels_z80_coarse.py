@@ -16,7 +16,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import Soul, load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, COARSE_TOP_OPTION, has_coarse_top, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
-                                     has_coarse_raw, raw_slack,
+                                     has_coarse_raw, raw_slack, first_logits_row,
                                      NARROW_JUMP_OPTION, RUNNER_UP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
                                      forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
@@ -320,14 +320,27 @@ def test_the_128k_forward_bench_keeps_its_caches_and_logits_below_its_code(playe
 MATRIX_AT = 0x4000              # below the stack (CODE_ORIGIN) and the logits ($5B00)
 
 
+NOT_WRITTEN = 0x5A5A            # fw_logits' words below FW_FIRST_ROW before a call, which must keep them
+
+
 def next_token_of(bench, w, xn):
-    """forward.s's fw_next_token on matrix `w` (128 x 32, the soul's shift) and xn: (fw_logits, fw_next)."""
+    """forward.s's fw_next_token on matrix `w` (128 x 32, the soul's shift) and xn: (fw_logits, fw_next).
+    mv_w is the matrix's row FW_FIRST_ROW (first_logits_row: with MV_COARSE the call leaves out ids
+    0..2, which are never chosen): their words must stay as they were, and are returned as
+    bound_logits has them, so that the callers compare every row."""
+    first = first_logits_row(bench)
     bench.poke(MATRIX_AT, matvec_bytes(w))
-    bench.poke_word(bench.sym("mv_w"), MATRIX_AT)
+    bench.poke_word(bench.sym("mv_w"), MATRIX_AT + first * (3 + spec.EMBED_DIM))
     bench.write_words(bench.sym("fw_xn"), xn)
     bench.poke(bench.sym("fw_xn_patched"), [0])
+    bench.write_words(bench.sym("fw_logits"), [NOT_WRITTEN] * spec.VOCAB_SIZE)
     bench.call("fw_next_token")
-    return bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE), bench.peek(bench.sym("fw_next"))[0]
+    logits = bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)
+    assert (logits[:first] == NOT_WRITTEN).all(), "the logits' call wrote a row below FW_FIRST_ROW"
+    shift = bench.sym("soul_out_shift")
+    logits[:first] = bound_logits(w, shift, xn, intmath.matvec(w, shift, xn, None, post=0), top=has_coarse_top(bench),
+                                  raw=has_coarse_raw(bench))[:first]
+    return logits, bench.peek(bench.sym("fw_next"))[0]
 
 
 def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench):

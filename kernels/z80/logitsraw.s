@@ -47,9 +47,17 @@ fw_logits_bound:
         and MV_COARSE_RAW - 1
         inc a
         ld (mv_coarse_on),a
-        ld a,FW_VOCAB
-        ld hl,fw_logits
+.ifdef MV_COARSE_PAIRS
+        ld hl,-MV_PAIR_BOUNDS_BYTES - FW_FIRST_ROW * FW_OUT_ROW_BYTES
+        ld (MV_PAIRS_RANGES_BACK),hl    ; (the pairs' ranges lie before row 0, not before mv_w's row)
+.endif
+        ld a,FW_VOCAB - FW_FIRST_ROW
+        ld hl,fw_logits + 2 * FW_FIRST_ROW
         call fw_product_of_xn   ; (the norm's first product: matvec, not matvec_again)
+.ifdef MV_COARSE_PAIRS
+        ld hl,-MV_PAIR_BOUNDS_BYTES
+        ld (MV_PAIRS_RANGES_BACK),hl
+.endif
         ld hl,mv_coarse_on
         ld a,(hl)
         ld (hl),0
@@ -169,6 +177,7 @@ fw_logits_bound:
         push hl
         ld a,l
         srl a                   ; the row (HL = fw_logits + 2r + 1)
+        sub FW_FIRST_ROW        ; (the call's: from mv_w)
         call mv_exact_row
         pop hl
         ld a,(hl)
