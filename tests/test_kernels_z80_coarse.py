@@ -16,7 +16,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import Soul, load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, COARSE_TOP_OPTION, has_coarse_top, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
-                                     has_coarse_raw, raw_slack, first_logits_row,
+                                     has_coarse_raw, raw_slack, first_logits_row, has_lone_bound,
                                      NARROW_JUMP_OPTION, RUNNER_UP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
                                      forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
@@ -339,7 +339,7 @@ def next_token_of(bench, w, xn):
     assert (logits[:first] == NOT_WRITTEN).all(), "the logits' call wrote a row below FW_FIRST_ROW"
     shift = bench.sym("soul_out_shift")
     logits[:first] = bound_logits(w, shift, xn, intmath.matvec(w, shift, xn, None, post=0), top=has_coarse_top(bench),
-                                  raw=has_coarse_raw(bench))[:first]
+                                  raw=has_coarse_raw(bench), lone=has_lone_bound(bench))[:first]
     return logits, bench.peek(bench.sym("fw_next"))[0]
 
 
@@ -394,7 +394,7 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
         exact = intmath.matvec(w, shift, xn, None, post=0)
         logits, chosen = next_token_of(bench, w, xn)
         assert np.array_equal(logits, bound_logits(w, shift, xn, exact, top=has_coarse_top(bench),
-                                                  raw=has_coarse_raw(bench))), case
+                                                  raw=has_coarse_raw(bench), lone=has_lone_bound(bench))), case
         assert chosen == intmath.argmax_token(exact), case
         if kind in (2, 3, 4, 5):                        # (their wide inputs, if any, have h = +-1)
             assert runs_coarse(xn), case

@@ -321,6 +321,9 @@ fw_logits_bound:
 .ifdef AM_RUNNER_UP
         ld a,(fw_next)          ; HL, B and C as below, but T's row alone when argmax's limit C lies
         call am_rows            ; below the threshold's high byte: every other row lies below it
+        dec b                   ; T's alone: every other row lies strictly below T's logit, so T is
+        jr z,@counted           ; the argmax without its row computed (its bound kept; C = 0)
+        inc b
 .else
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
         ld bc,256 * (FW_VOCAB - FIRST_CHOOSABLE)    ; B: the rows left, C: the exact ones
@@ -352,6 +355,7 @@ fw_logits_bound:
         inc l
         inc l
         djnz @row
+@counted:
         ld a,c
         cp 2
         ld a,(fw_next)

@@ -506,20 +506,28 @@ def has_coarse_raw(bench: Z80Bench) -> bool:
     return "mv_coarse_raw" in bench.symbols
 
 
+def has_lone_bound(bench: Z80Bench) -> bool:
+    """Whether forward.s's logits' bound leaves T's row as its bound when no other row reaches the
+    threshold (the 48K's: argmax's runner-up, vecops.s's am_rows, says so; twenty-first round)."""
+    return "am_rows" in bench.symbols
+
+
 def raw_slack(cols: int) -> int:
     """How far a raw coarse row's D >> 8 may lie below the exact doubled sum's, in its units of
     256 (forward.s's FW_RAW_SLACK): each product's low byte and the row's own."""
     return (255 * (cols + 1)) >> 8
 
 
-def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False) -> np.ndarray:
+def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False, lone: bool = False) -> np.ndarray:
     """fw_logits as forward.s's argmax bound (MV_COARSE) leaves them: when the call runs
     coarse, the exact logit of every row of ids 3..127 whose coarse bound reaches the
     largest such bound less the slack, the coarse bound elsewhere; else all exact. With
     `raw` (has_coarse_raw) at a shift of 7 or less the bounds are the rows' D >> 8
     (mv_coarse_raw), the threshold min(T, 2^(8+shift) - 1) - raw_slack, or every row when
     T <= -2^(8+shift) (T's logit may clip at -32768); with `raw` (logitsraw.s, since the
-    eighteenth round's scan) a row alone at the threshold, T's, keeps its bound too."""
+    eighteenth round's scan) a row alone at the threshold, T's, keeps its bound too, and so with
+    `lone` (has_lone_bound: forward.s's bound with argmax's runner-up, am_rows, since the
+    twenty-first round)."""
     from soulterm.soul import spec
 
     exact = np.asarray(exact, dtype=np.int64)
@@ -541,7 +549,7 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False)
     threshold = max(int(bounds[spec.FIRST_CHOOSABLE:].max()) - slack, -32768)
     again = bounds >= threshold
     again[:spec.FIRST_CHOOSABLE] = False
-    if raw and again.sum() == 1:        # (logitsraw.s's: T alone reaches the threshold, its bound kept)
+    if (raw or lone) and again.sum() == 1:      # (T alone reaches the threshold: its bound kept)
         return bounds
     return np.where(again, exact, bounds)
 
@@ -637,7 +645,7 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
             if "fw_logits_bound" in bench.symbols:
                 xn = bench.read_words(bench.sym("fw_xn"), spec.EMBED_DIM)
                 want_here = bound_logits(engine.out_t.T, engine.s_out, xn, want, top=has_coarse_top(bench),
-                                         raw=has_coarse_raw(bench))
+                                         raw=has_coarse_raw(bench), lone=has_lone_bound(bench))
             else:
                 want_here = want
             first = first_logits_row(bench)     # (ids below it are never chosen: not computed)
