@@ -16,7 +16,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import Soul, load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, COARSE_TOP_OPTION, has_coarse_top, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
-                                     has_coarse_raw, raw_slack, first_logits_row, has_lone_bound,
+                                     has_coarse_raw, raw_slack, first_logits_row, has_lone_bound, RAW_DOUBLINGS, RAW_MOST_SHIFT,
                                      NARROW_JUMP_OPTION, RUNNER_UP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
                                      forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
@@ -290,10 +290,10 @@ def logits_bench(request):
 
 @pytest.fixture(scope="module")
 def raw_logits_bench():
-    """The 128K's kernels' bench with the shipped soul, whose out shift (7 or less) takes
+    """The 128K's kernels' bench with the shipped soul, whose out shift (RAW_MOST_SHIFT or less) takes
     logitsraw.s's bound on D >> 8 (mv_coarse_raw): the raw bound's own tests."""
     bench = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLAYER_128K)
-    assert has_coarse_raw(bench) and bench.sym("soul_out_shift") <= 7
+    assert has_coarse_raw(bench) and bench.sym("soul_out_shift") <= RAW_MOST_SHIFT
     return bench
 
 
@@ -470,7 +470,7 @@ def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(raw_logits_bench):
             reaching = int((raw[3:] >= int(raw[3:].max()) - raw_slack(cols)).sum())
             if reaching == 1:
                 alone += 1
-                assert logits[top] == raw[top] != exact[top], (top, other, gap)
+                assert logits[top] == raw[top] << RAW_DOUBLINGS != exact[top], (top, other, gap)
             else:
                 computed += 1
                 assert logits[top] == exact[top] and logits[other] == exact[other], (top, other, gap)

@@ -17,10 +17,11 @@
 ; docs/spectrum.md, "Eighteenth round: the logits' bound, again" and "... the logits' scan").
 
 .ifdef MV_LOW_HLA
-; fw_logits_bound with MV_LOW_HLA (the 128K player's): at a soul_out_shift of 7 or less
-; the coarse call's rows end in matvec_ends.s's mv_coarse_raw, which stores each row's
-; H:L = D >> 8 (D the doubled sum less each product's low byte) with no shift and no
-; clip: the exact doubled sum lies in 256 H:L .. 256 H:L + 255 (FW_DIM + 1), and the
+; fw_logits_bound with MV_LOW_HLA (the 128K player's): at a soul_out_shift of FW_RAW_MOST_SHIFT
+; (5) or less the coarse call's rows end in matvec_ends.s's mv_coarse_raw, which stores each
+; row's H:L = D >> 8 (D the doubled sum less each product's low byte) doubled twice
+; (MV_RAW_DOUBLINGS, twenty-first round: 4 H:L, within int16 for any coarse call, whose |x| <=
+; 384) with no clip: the exact doubled sum lies in 256 H:L .. 256 H:L + 255 (FW_DIM + 1), and the
 ; logit is sat16(floor(D / 2^(shift+1))). With T the row of the largest H:L and m =
 ; min(H:L of T, FW_RAW_TOP - 1), a row with H:L < m - FW_RAW_SLACK has 256 H:L +
 ; 255 (FW_DIM + 1) < 256 m, so its logit's upper bound lies strictly below T's lower
@@ -33,16 +34,24 @@
 ; when none was, row FIRST_CHOOSABLE is computed: the start (FIRST_CHOOSABLE at
 ; -32768) is the answer only when it is. Before the scan, a look (eighteenth round's
 ; scan) asks whether a row but T's reaches the threshold: when none does (most steps), T
-; is the argmax and no row is computed (fw_logits keeps T's H:L too). A shift above 7 runs
-; the call as MV_COARSE alone and the logit bound below (FW_LOGITS_SLACK), with the same
-; look and scan.
+; is the argmax and no row is computed (fw_logits keeps T's 4 H:L too). Since the twenty-first
+; round the threshold, T's clip and the slack are in the stored rows' units (4 H:L: m's cap
+; FW_RAW_TOP - 4, so that a row below the threshold is one below it in H:L) and argmax keeps its
+; runner-up's limit (vecops.s's AM_RUNNER_KEPT, am_rows): four times finer than D >> 8, it
+; lies below the threshold's high byte on most steps (the look then T's row alone), where on
+; D >> 8 it seldom did. A shift above FW_RAW_MOST_SHIFT runs the call as MV_COARSE alone and
+; the logit bound below (FW_LOGITS_SLACK), with the same look and scan. The call runs rows
+; FW_FIRST_ROW..127 (forward.s; ids 0..2 are never chosen), its pairs' ranges found before
+; row 0 (MV_PAIRS_RANGES_BACK).
 ; fw_logits_bound - as below; returns C with A = the argmax when the call ran coarse, else NC.
-FW_RAW_SLACK    = (255 * (FW_DIM + 1)) >> 8
+FW_RAW_DOUBLINGS = MV_RAW_DOUBLINGS
+FW_RAW_MOST_SHIFT = 7 - FW_RAW_DOUBLINGS
+FW_RAW_SLACK    = ((255 * (FW_DIM + 1)) >> 8) << FW_RAW_DOUBLINGS
         .assert 2 * FW_VOCAB == 256, "mv_coarse_raw's rows end where their words fill fw_logits' page"
-FW_RAW_TOP      = 32768 >> ((7 - soul_out_shift) & 7)   ; (a shift above 7 does not use it)
+FW_RAW_TOP      = 32768 >> ((FW_RAW_MOST_SHIFT - soul_out_shift) & 7)   ; (a shift above FW_RAW_MOST_SHIFT does not use it)
 fw_logits_bound:
-        ld a,soul_out_shift     ; MV_COARSE_RAW at a shift of 7 or less, else 1
-        cp 8
+        ld a,soul_out_shift     ; MV_COARSE_RAW at a shift of FW_RAW_MOST_SHIFT or less, else 1
+        cp FW_RAW_MOST_SHIFT + 1
         sbc a,a
         and MV_COARSE_RAW - 1
         inc a
@@ -89,7 +98,7 @@ fw_logits_bound:
         ld de,2 * FW_RAW_TOP - 1
         sbc hl,de               ; HL = T's H:L - FW_RAW_TOP (no carry: T's H:L at the clip or above)
         jr c,@below_clip
-        ld hl,-1                ; (m = FW_RAW_TOP - 1)
+        ld hl,-(1 << FW_RAW_DOUBLINGS)  ; (m = FW_RAW_TOP - 4)
 @below_clip:
         ld de,FW_RAW_TOP + 32768 - FW_RAW_SLACK
         add hl,de
@@ -107,7 +116,7 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
 @threshold_set:
-.ifdef AM_RUNNER_KEPT
+.ifdef AM_RUNNER_UP                    ; (vecops.s, after this file, makes it AM_RUNNER_KEPT)
         ld a,(fw_next)          ; HL and B as below, but T's row alone when argmax's limit C lies
         call am_rows            ; below the threshold's high byte: every other row lies below it
 .else

@@ -221,9 +221,7 @@ up_q88:
 am_logits:      .word 0
 
 .ifdef AM_RUNNER_UP
-.ifndef MV_LOW_HLA              ; (the 128K's logitsraw.s looks for T's lone row itself: no runner-up)
 AM_RUNNER_KEPT = 1
-.endif
 .endif
 AM_UNROLL       = 2             ; (MV_LOW_HLA's argmax: 124 candidates after the first, 62 rounds of 2)
 

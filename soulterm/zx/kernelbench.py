@@ -512,6 +512,13 @@ def has_lone_bound(bench: Z80Bench) -> bool:
     return "am_rows" in bench.symbols
 
 
+# matvec_ends.s's MV_RAW_DOUBLINGS: mv_coarse_raw stores each row's D >> 8 doubled twice (twenty-first
+# round: argmax's runner-up then tells the rows apart); logitsraw.s takes that form at a soul_out_shift
+# of RAW_MOST_SHIFT or less (its clip, 2^(8 + shift) doubled twice, within int16)
+RAW_DOUBLINGS = 2
+RAW_MOST_SHIFT = 7 - RAW_DOUBLINGS
+
+
 def raw_slack(cols: int) -> int:
     """How far a raw coarse row's D >> 8 may lie below the exact doubled sum's, in its units of
     256 (forward.s's FW_RAW_SLACK): each product's low byte and the row's own."""
@@ -533,7 +540,7 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False,
     exact = np.asarray(exact, dtype=np.int64)
     if not runs_coarse(xn):
         return exact
-    if raw and shift <= 7:
+    if raw and shift <= RAW_MOST_SHIFT:
         rows = coarse_doubled(w, xn) >> 8
         clip = 32768 >> (7 - shift)
         best = int(rows[spec.FIRST_CHOOSABLE:].max())
@@ -542,7 +549,7 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False,
         assert (np.clip(((rows << 8) + 255 * (len(xn) + 1)) >> (shift + 1), -32768, 32767) >= exact).all()
         again = rows >= threshold
         again[:spec.FIRST_CHOOSABLE] = False
-        return np.where(again & (again.sum() > 1), exact, rows)    # (T alone: its row kept, it wins)
+        return np.where(again & (again.sum() > 1), exact, rows << RAW_DOUBLINGS)   # (T alone: its row kept, it wins)
     bounds = coarse_logits(w, xn, shift, top=top)
     slack = logits_slack(len(xn), shift, top)
     assert (bounds <= exact).all() and (exact - bounds <= slack).all()
