@@ -506,6 +506,27 @@ def has_coarse_raw(bench: Z80Bench) -> bool:
     return "mv_coarse_raw" in bench.symbols
 
 
+def runner_up_limit(logits) -> int:
+    """vecops.s's argmax's C with AM_RUNNER_KEPT over ids 3..127 of `logits` (words): the runner-up's
+    high byte + 1, or the best's when they share it, each sign bit flipped (every other id lies below
+    any logit whose flipped high byte exceeds it)."""
+    from soulterm.soul import spec
+
+    flipped = (np.asarray(logits, dtype=np.int64)[spec.FIRST_CHOOSABLE:] + 32768) & 0xFFFF
+    best, limit = int(flipped[0]), 0
+    for value in flipped[1:]:
+        high = int(value) >> 8
+        if high < limit:
+            continue
+        if high < best >> 8:
+            limit = high + 1
+        elif high > best >> 8:
+            limit, best = (best >> 8) + 1, int(value)
+        else:
+            limit, best = high, max(best, int(value))
+    return limit
+
+
 def has_lone_bound(bench: Z80Bench) -> bool:
     """Whether forward.s's logits' bound leaves T's row as its bound when no other row reaches the
     threshold (the 48K's: argmax's runner-up, vecops.s's am_rows, says so; twenty-first round)."""
@@ -556,8 +577,10 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False,
     threshold = max(int(bounds[spec.FIRST_CHOOSABLE:].max()) - slack, -32768)
     again = bounds >= threshold
     again[:spec.FIRST_CHOOSABLE] = False
-    if (raw or lone) and again.sum() == 1:      # (T alone reaches the threshold: its bound kept)
+    if raw and again.sum() == 1:        # (logitsraw.s's: T alone reaches the threshold, its bound kept)
         return bounds
+    if lone and runner_up_limit(bounds) < (threshold + 32768) >> 8:
+        return bounds                   # (am_rows: argmax's limit below the threshold's high byte, T alone)
     return np.where(again, exact, bounds)
 
 
