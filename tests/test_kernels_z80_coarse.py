@@ -17,6 +17,7 @@ from soulterm.soul.soulfile import Soul, load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, COARSE_TOP_OPTION, has_coarse_top, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
                                      has_coarse_raw, raw_slack, first_logits_row, has_lone_bound, RAW_DOUBLINGS, RAW_MOST_SHIFT,
+                                     runner_up_limit,
                                      NARROW_JUMP_OPTION, RUNNER_UP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
                                      forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
@@ -480,7 +481,8 @@ def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(raw_logits_bench):
 
 def test_the_128k_argmax_in_rounds_keeps_the_lowest_id_of_the_largest(player_128k_bench):
     """vecops.s's argmax with MV_LOW_HLA (the 128K's, rounds of AM_UNROLL candidates, the best's
-    row kept as its address): the engine's argmax_token on random logits, narrow ones (many ties
+    row kept as its address; with the runner-up's limit C since the twenty-first round, which
+    kernelbench.runner_up_limit models as the 48K's loop keeps it): the engine's argmax_token on random logits, narrow ones (many ties
     in the high byte), ties at the top in every place of a round and across rounds, the largest
     at each id of 3..127, the extremes, rows 0..2 the largest (a new best at every row: a round
     that reads past row 127 wraps to them); it fails if a round's place returns to the wrong
@@ -501,11 +503,16 @@ def test_the_128k_argmax_in_rounds_keeps_the_lowest_id_of_the_largest(player_128
             logits = rng.integers(-400, 400, 128)
             logits[[first, second]] = 500
             cases.append(logits)
+    for best in (3, 4, 60):                     # the best early, the limit from a runner-up after it
+        logits = rng.integers(-30000, 0, 128)
+        logits[best] = 30000
+        cases.append(logits)
     for case, logits in enumerate(cases):
         bench.write_words(at, logits)
         bench.poke_word(bench.sym("am_logits"), at)
         bench.call("argmax")
         assert bench.cpu.a == intmath.argmax_token(logits), case
+        assert bench.cpu.c == runner_up_limit(logits), case      # (am_rows's limit, as the 48K's argmax)
 
 
 def test_real_turns_keep_the_engines_replies_with_the_bound(player_128k_bench):
