@@ -25,7 +25,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,528 (in the 48K player: code, the activations, att_weights and layer 0's
+; Bytes: 2,534 (2,528 before the twenty-first round: the logits' call from row FW_FIRST_ROW, its
+; exact rows' sub, and T's lone row left as its bound, 6; in the 48K player: code, the activations, att_weights and layer 0's
 ; 1,280-byte value cache, and since the twentieth round fw_key_sums and fw_sums_at for the
 ; fast scores' key sums (2,488 without them); since the twentieth round the player places layer 1's values in the
 ; screen's bottom third, kv_values_layer_1, and the key cache below $8000 itself; 3,768 with

@@ -6,7 +6,8 @@
 ; the logits run with bank 0 paged in), out of the room below $C000. Empty without
 ; MV_LOW_HLA (the 48K keeps forward.s's fw_logits_bound on the logits' bounds: none of
 ; this file's bytes are in its player).
-; Bytes: 223 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
+; Bytes: 238 (223 before the twenty-first round: the pairs' ranges' patch around the call, 12,
+; the exact rows' sub, 2, the cap in 4 H:L, 1; in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
 ; 186 before the eighteenth round's look for T's lone row; without argmax's runner-up, and
 ; its am_rows, since then: vecops.s's AM_RUNNER_KEPT).
 ; T-states: the logits' call and bound 228,061 a reply step of "hello" (mean of its four,
