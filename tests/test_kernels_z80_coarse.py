@@ -479,14 +479,13 @@ def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(raw_logits_bench):
     assert alone >= 5 and computed >= 5 and tied >= 5
 
 
-def test_the_128k_argmax_in_rounds_keeps_the_lowest_id_of_the_largest(player_128k_bench):
-    """vecops.s's argmax with MV_LOW_HLA (the 128K's, rounds of AM_UNROLL candidates, the best's
-    row kept as its address; with the runner-up's limit C since the twenty-first round, which
-    kernelbench.runner_up_limit models as the 48K's loop keeps it): the engine's argmax_token on random logits, narrow ones (many ties
-    in the high byte), ties at the top in every place of a round and across rounds, the largest
-    at each id of 3..127, the extremes, rows 0..2 the largest (a new best at every row: a round
-    that reads past row 127 wraps to them); it fails if a round's place returns to the wrong
-    row or a tie keeps the higher id."""
+def test_the_128k_argmax_keeps_the_lowest_id_of_the_largest_and_the_runner_ups_limit(player_128k_bench):
+    """vecops.s's argmax on the 128K's kernels (with the runner-up's limit C, AM_RUNNER_KEPT, since the
+    twenty-first round; in rounds of two without it before): the engine's argmax_token on random
+    logits, narrow ones (many ties in the high byte), ties at the top, the largest at each id of
+    3..127, the extremes, rows 0..2 the largest, the best early with the limit from a runner-up after
+    it; C is kernelbench.runner_up_limit's (am_rows's). It fails if a tie keeps the higher id or the
+    runner-up's limit is its high byte, not one more."""
     bench = player_128k_bench
     at = bench.sym("fw_logits")                 # (page-aligned, as argmax asks)
     rng = np.random.default_rng(18)

@@ -16,22 +16,20 @@
 ;              too: every id of 3..127 but A's lies below any logit whose high byte, sign
 ;              bit flipped, exceeds C (forward.s's bound skips its scan so, through
 ;              am_rows: below argmax; the 128K's logitsraw.s its look, since the
-;              twenty-first round's rows in 4 (D >> 8): between the eighteenth round's scan
-;              and then the 128K's argmax kept no limit, which seldom cleared the threshold
-;              in D >> 8's units).
+;              twenty-first round's rows in 4 (D >> 8): from the eighteenth round's scan to
+;              then the 128K's argmax kept no limit, which seldom cleared the threshold in
+;              D >> 8's units, and ran in rounds of two candidates, 5,131 T-states on 50
+;              random rows of logits and 5,515 on 50 in -600..599, 85 bytes with am_best_row;
+;              rounds of two with the limit were 4 bytes too many for a soul with the general
+;              embed in the 128K's bank 0, tests/test_zx_128k.py).
 ;              Clobbers AF, BC, DE, HL.
 ; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
 ; (a logit's high byte decides unless it ties the best's); embed 22,537.
-; argmax with MV_LOW_HLA (the 128K's: rounds of AM_UNROLL = 2 candidates, each place with its
-; own return, and since the twenty-first round the runner-up's limit, its slow path one
-; subroutine): 5,816 on 50 random rows of logits, 6,298 on 50 rows in -600..599 (its rounds
-; without the limit, the eighteenth round's scan to the twentieth: 5,131
-; and 5,515), against 6,388 and 6,748 with the runner-up and a loop of one
-; (the 128K's options on the kernels' bench, numpy default_rng(0), fw_logits); 85 bytes with
-; am_best_row, against 91 with am_rows (rounds of 4: 4,728 and 5,112, 129 bytes, more than
-; bank 0 leaves a soul that needs the general embed; docs/spectrum.md, "Eighteenth round:
-; the logits' scan").
+; argmax with the runner-up and a loop of one (both players' since the twenty-first round): 6,388
+; on 50 random rows of logits, 6,748 on 50 rows in -600..599 (the 128K's options on the
+; kernels' bench, numpy default_rng(0), fw_logits); 91 bytes with am_rows (docs/spectrum.md,
+; "Eighteenth round: the logits' scan", "Twenty-first round: a reply step's logits").
 ; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,065;
 ; 6,392 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
 ; sixteenth round; the same rows with that option); 6,582 and 6,908 before the eighteenth
@@ -226,7 +224,6 @@ am_logits:      .word 0
 .ifdef AM_RUNNER_UP
 AM_RUNNER_KEPT = 1
 .endif
-AM_UNROLL       = 2             ; (MV_LOW_HLA's argmax: 124 candidates after the first, 62 rounds of 2)
 
 argmax:
         ld hl,(am_logits)
@@ -239,68 +236,6 @@ argmax:
         ld e,(hl)
         inc hl                  ; DE = best value, sign bit flipped (unsigned order)
 .ifdef AM_RUNNER_KEPT
-.ifdef MV_LOW_HLA
-        ; (the 128K's: rounds of AM_UNROLL candidates, each place with its own return; the
-        ; best's row kept as its high byte's address in am_best_row; C the limit, as below)
-        .assert (VOCAB - FIRST_CHOOSABLE - 1) % AM_UNROLL == 0, "argmax's rounds cover the candidates"
-        ld a,l
-        ld (am_best_row),a
-        ld bc,256 * ((VOCAB - FIRST_CHOOSABLE - 1) / AM_UNROLL)
-@round:
-        inc l
-        inc l
-        ld a,(hl)
-        xor $80
-        cp c
-        jr nc,@not_lower_1
-@lower_1:
-        inc l
-        inc l
-        ld a,(hl)
-        xor $80
-        cp c
-        jr nc,@not_lower_2
-@lower_2:
-        djnz @round
-        ld a,(am_best_row)      ; (2 id + 1: am_logits page-aligned)
-        srl a
-        ret
-@not_lower_1:
-        call @not_lower
-        jr @lower_1
-@not_lower_2:
-        call @not_lower
-        jr @lower_2
-@not_lower:                     ; A: a candidate's flipped high byte, at or above the limit C
-        cp d
-        jr c,@runner_up
-        jr nz,@better
-        ld c,d                  ; the best's high byte: the runner-up's too
-        dec l
-        ld a,(hl)               ; the low bytes decide (a tie keeps the lower id)
-        inc l
-        cp e
-        ret c
-        ret z
-        ld e,a
-        jr @best_here
-@runner_up:
-        inc a                   ; (below the best's high byte: no wrap)
-        ld c,a
-        ret
-@better:
-        ld c,d                  ; the old best the runner-up
-        inc c
-        ld d,a
-        dec l
-        ld e,(hl)
-        inc l
-@best_here:
-        ld a,l
-        ld (am_best_row),a
-        ret
-am_best_row:    .byte 0
-.else
         ld a,VOCAB - FIRST_CHOOSABLE
         ld (@best_left+1),a
         ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1)
@@ -350,7 +285,6 @@ am_best_row:    .byte 0
         ld (@best_left+1),a
         jr @lower
 
-.endif
 ; am_rows - (AM_RUNNER_UP) the rows a scan of am_logits for those at or above a threshold
 ; must look at, after argmax: A = argmax's id, C = its limit, D = the threshold's high byte,
 ; sign bit flipped. HL on the first candidate's high byte and B = every candidate, or, when
