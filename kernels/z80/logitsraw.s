@@ -10,7 +10,9 @@
 ; the exact rows' sub, 2, the cap in 4 H:L, 1; in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
 ; 186 before the eighteenth round's look for T's lone row; without argmax's runner-up, and
 ; its am_rows, since then: vecops.s's AM_RUNNER_KEPT).
-; T-states: the logits' call and bound 228,061 a reply step of "hello" (mean of its four,
+; T-states: the logits' call, argmax and the bound 210,716 a reply step of "hello" in the player (python
+; benchmarks/z80_step_phases.py --model 128k, twenty-first round: rows from id 3, argmax's runner-up
+; on rows in 4 (D >> 8), the look on T's row alone; 218,339 before); 228,061 a reply step of "hello" (mean of its four,
 ; the kernels' bench: 233,913 less the reply step's 5,852 measured by python
 ; benchmarks/z80_token.py --model 128k, the look and argmax the only changes) against 233,913 with the
 ; scan computing T's row too and 237,895 with the rows' short ends and forward.s's bound
