@@ -16,7 +16,8 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import Soul, load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CODE_ORIGIN, COARSE_OPTION, COARSE_TOP_OPTION, has_coarse_top, FAST_MEANS_ORIGIN, LOW_SLOTS_OPTION,
-                                     has_coarse_raw, has_runner_up, raw_slack,
+                                     has_coarse_raw, raw_slack, first_logits_row, has_lone_bound, RAW_DOUBLINGS, RAW_MOST_SHIFT,
+                                     runner_up_limit,
                                      NARROW_JUMP_OPTION, RUNNER_UP_OPTION, SPARSE_OPTION, STACK_ROOM, STACK_TOP, Z80Bench, bound_logits, coarse_doubled, coarse_logits,
                                      forward_turn, gated_rows, logits_slack, player_kernel_options, run_matvec,
                                      runs_coarse)
@@ -297,10 +298,10 @@ def logits_bench(request):
 
 @pytest.fixture(scope="module")
 def raw_logits_bench():
-    """The 128K's kernels' bench with the shipped soul, whose out shift (7 or less) takes
+    """The 128K's kernels' bench with the shipped soul, whose out shift (RAW_MOST_SHIFT or less) takes
     logitsraw.s's bound on D >> 8 (mv_coarse_raw): the raw bound's own tests."""
     bench = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLAYER_128K)
-    assert has_coarse_raw(bench) and bench.sym("soul_out_shift") <= 7
+    assert has_coarse_raw(bench) and bench.sym("soul_out_shift") <= RAW_MOST_SHIFT
     return bench
 
 
@@ -327,14 +328,27 @@ def test_the_128k_forward_bench_keeps_its_caches_and_logits_below_its_code(playe
 MATRIX_AT = 0x4000              # below the stack (CODE_ORIGIN) and the logits ($5B00)
 
 
+NOT_WRITTEN = 0x5A5A            # fw_logits' words below FW_FIRST_ROW before a call, which must keep them
+
+
 def next_token_of(bench, w, xn):
-    """forward.s's fw_next_token on matrix `w` (128 x 32, the soul's shift) and xn: (fw_logits, fw_next)."""
+    """forward.s's fw_next_token on matrix `w` (128 x 32, the soul's shift) and xn: (fw_logits, fw_next).
+    mv_w is the matrix's row FW_FIRST_ROW (first_logits_row: with MV_COARSE the call leaves out ids
+    0..2, which are never chosen): their words must stay as they were, and are returned as
+    bound_logits has them, so that the callers compare every row."""
+    first = first_logits_row(bench)
     bench.poke(MATRIX_AT, matvec_bytes(w))
-    bench.poke_word(bench.sym("mv_w"), MATRIX_AT)
+    bench.poke_word(bench.sym("mv_w"), MATRIX_AT + first * (3 + spec.EMBED_DIM))
     bench.write_words(bench.sym("fw_xn"), xn)
     bench.poke(bench.sym("fw_xn_patched"), [0])
+    bench.write_words(bench.sym("fw_logits"), [NOT_WRITTEN] * spec.VOCAB_SIZE)
     bench.call("fw_next_token")
-    return bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE), bench.peek(bench.sym("fw_next"))[0]
+    logits = bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)
+    assert (logits[:first] == NOT_WRITTEN).all(), "the logits' call wrote a row below FW_FIRST_ROW"
+    shift = bench.sym("soul_out_shift")
+    logits[:first] = bound_logits(w, shift, xn, intmath.matvec(w, shift, xn, None, post=0), top=has_coarse_top(bench),
+                                  raw=has_coarse_raw(bench), lone=has_lone_bound(bench))[:first]
+    return logits, bench.peek(bench.sym("fw_next"))[0]
 
 
 def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench):
@@ -388,7 +402,7 @@ def test_the_logits_bound_keeps_the_argmax_on_adversarial_matrices(logits_bench)
         exact = intmath.matvec(w, shift, xn, None, post=0)
         logits, chosen = next_token_of(bench, w, xn)
         assert np.array_equal(logits, bound_logits(w, shift, xn, exact, top=has_coarse_top(bench),
-                                                  raw=has_coarse_raw(bench), runner_up=has_runner_up(bench))), case
+                                                  raw=has_coarse_raw(bench), lone=has_lone_bound(bench))), case
         assert chosen == intmath.argmax_token(exact), case
         if kind in (2, 3, 4, 5):                        # (their wide inputs, if any, have h = +-1)
             assert runs_coarse(xn), case
@@ -464,7 +478,7 @@ def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(raw_logits_bench):
             reaching = int((raw[3:] >= int(raw[3:].max()) - raw_slack(cols)).sum())
             if reaching == 1:
                 alone += 1
-                assert logits[top] == raw[top] != exact[top], (top, other, gap)
+                assert logits[top] == raw[top] << RAW_DOUBLINGS != exact[top], (top, other, gap)
             else:
                 computed += 1
                 assert logits[top] == exact[top] and logits[other] == exact[other], (top, other, gap)
@@ -472,13 +486,13 @@ def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(raw_logits_bench):
     assert alone >= 5 and computed >= 5 and tied >= 5
 
 
-def test_the_128k_argmax_in_rounds_keeps_the_lowest_id_of_the_largest(player_128k_bench):
-    """vecops.s's argmax with MV_LOW_HLA (the 128K's, rounds of AM_UNROLL candidates, the best's
-    row kept as its address): the engine's argmax_token on random logits, narrow ones (many ties
-    in the high byte), ties at the top in every place of a round and across rounds, the largest
-    at each id of 3..127, the extremes, rows 0..2 the largest (a new best at every row: a round
-    that reads past row 127 wraps to them); it fails if a round's place returns to the wrong
-    row or a tie keeps the higher id."""
+def test_the_128k_argmax_keeps_the_lowest_id_of_the_largest_and_the_runner_ups_limit(player_128k_bench):
+    """vecops.s's argmax on the 128K's kernels (with the runner-up's limit C, AM_RUNNER_KEPT, since the
+    twenty-first round; in rounds of two without it before): the engine's argmax_token on random
+    logits, narrow ones (many ties in the high byte), ties at the top, the largest at each id of
+    3..127, the extremes, rows 0..2 the largest, the best early with the limit from a runner-up after
+    it; C is kernelbench.runner_up_limit's (am_rows's). It fails if a tie keeps the higher id or the
+    runner-up's limit is its high byte, not one more."""
     bench = player_128k_bench
     at = bench.sym("fw_logits")                 # (page-aligned, as argmax asks)
     rng = np.random.default_rng(18)
@@ -495,11 +509,16 @@ def test_the_128k_argmax_in_rounds_keeps_the_lowest_id_of_the_largest(player_128
             logits = rng.integers(-400, 400, 128)
             logits[[first, second]] = 500
             cases.append(logits)
+    for best in (3, 4, 60):                     # the best early, the limit from a runner-up after it
+        logits = rng.integers(-30000, 0, 128)
+        logits[best] = 30000
+        cases.append(logits)
     for case, logits in enumerate(cases):
         bench.write_words(at, logits)
         bench.poke_word(bench.sym("am_logits"), at)
         bench.call("argmax")
         assert bench.cpu.a == intmath.argmax_token(logits), case
+        assert bench.cpu.c == runner_up_limit(logits), case      # (am_rows's limit, as the 48K's argmax)
 
 
 def test_real_turns_keep_the_engines_replies_with_the_bound(player_128k_bench):

@@ -15,10 +15,14 @@ from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, unit_gain_bits
 from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_736_200     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+SHIPPED_MEAN_BUDGET = 1_733_300     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,717,820 measured here after merging the twenty-first round's zxprep3 and
+                                    # zxstep (the 48K's lone T by zxprep3's own test; the logits from id 3); 1,736,200 for
                                     # 1,720,659 measured here, 1,720,570 in the player's layout, with the twenty-first
                                     # round's logits bound computing no row when argmax's limit says T is alone and
-                                    # the coarse calls' pass writing no slot (zxprep3); 1,745,100 for
+                                    # the coarse calls' pass writing no slot (zxprep3, alone); 1,739,900 for
+                                    # 1,724,485 measured here, 1,724,357 in the player's layout, with the twenty-first
+                                    # round's logits from id 3 and T's lone row left as its bound (zxstep, alone); 1,745,100 for
                                     # 1,729,644 measured here, 1,729,530 in the player's layout, with the twentieth
                                     # round's fast scores' cuts taken back (FAST_TAKEBACKS_48K); 1,749,800 for
                                     # 1,734,139 measured here, 1,734,003 in the player's layout, after merging the
@@ -95,8 +99,12 @@ SHIPPED_MEAN_BUDGET = 1_736_200     # T-states a computed position over the turn
 # (AT_TABLE_MEANS, fifteenth round: 2,036,285, 2,072,051, 2,108,213, 4,104,019 and 4,100,717 before.)
 # (The fifteenth round's rows with no h sum, MV_NARROW_JUMP's mv_row_narrow@h_zero: 2,021,276, 2,056,353,
 # 2,090,671, 4,065,926 and 4,063,096 before.)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_118_264), ("forward_prefill", 2_137_643), ("forward_prefill", 2_161_042),
-                    ("forward_step", 4_159_277), ("forward_step", 4_083_775)]
+EXACT_FIXED_SOUL = [("forward_prefill", 2_118_264), ("forward_prefill", 2_137_642), ("forward_prefill", 2_161_042),
+                    ("forward_step", 4_143_732), ("forward_step", 4_068_206)]
+# (Merging the twenty-first round's zxprep3 and zxstep: zxprep3's 2,118,264, 2,137,643, 2,161,042, 4,159,277
+# and 4,083,775 alone, zxstep's 2,102,739, 2,122,089, 2,145,488, 4,135,838 and 4,071,121 alone.)
+# (The twenty-first round's logits from id 3, FW_FIRST_ROW: 4,151,509 and 4,086,690 before, its logits'
+# call exact, 3 rows of 128 fewer.)
 # (The twenty-first round, zxprep3: 2,102,739, 2,122,089, 2,145,488, 4,151,509 and 4,086,690 before. Its
 # bound's test of argmax's limit alone (then vecops.s's am_rows): 2,122,090 and 4,151,434 (this soul's
 # first step scans every candidate, 75 T-states less for the shorter way there; the prefill's 1 a layout effect);

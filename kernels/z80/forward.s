@@ -25,8 +25,9 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,532 (2,528 before the twenty-first round's own test of argmax's limit, vecops.s's am_rows
-; before, 21 bytes; in the 48K player: code, the activations, att_weights and layer 0's
+; Bytes: 2,534 (2,528 before the twenty-first round: its own test of argmax's limit, vecops.s's
+; am_rows before, 21 bytes, and the logits' call from row FW_FIRST_ROW with its exact rows' sub;
+; in the 48K player: code, the activations, att_weights and layer 0's
 ; 1,280-byte value cache, and since the twentieth round fw_key_sums and fw_sums_at for the
 ; fast scores' key sums (2,488 without them); since the twentieth round the player places layer 1's values in the
 ; screen's bottom third, kv_values_layer_1, and the key cache below $8000 itself; 3,768 with
@@ -241,10 +242,19 @@ forward_step:
         ld hl,soul_norm         ; logits = out . rmsnorm(h, norm), post shift 0
         ld a,soul_norm_shift
         call fw_norm
-        ld hl,soul_out
+        ld hl,soul_out_choosable
         ld (mv_w),hl
 ; fw_next_token - fw_logits = mv_w xn >> soul_out_shift (the out matrix's, or one of its
-; shape: the bound's slack is the soul's) and fw_next = their argmax.
+; shape: the bound's slack is the soul's) and fw_next = their argmax. mv_w is the matrix's row
+; FW_FIRST_ROW (its constant): with MV_COARSE the logits' call runs rows FIRST_CHOOSABLE..127
+; only, ids 0..2 being never chosen (twenty-first round: their words in fw_logits untouched).
+.ifdef MV_COARSE
+FW_FIRST_ROW    = FIRST_CHOOSABLE
+.else
+FW_FIRST_ROW    = 0
+.endif
+FW_OUT_ROW_BYTES = 3 + FW_DIM           ; a row of the matvec layout: its constant, then its weights
+soul_out_choosable = soul_out + FW_FIRST_ROW * FW_OUT_ROW_BYTES     ; (the probes' attribution: logits)
 fw_next_token:
         ld a,soul_out_shift
         ld (mv_shift),a
@@ -292,8 +302,8 @@ FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift 
 fw_logits_bound:
         ld a,1                  ; coarse if matvec can
         ld (mv_coarse_on),a
-        ld a,FW_VOCAB
-        ld hl,fw_logits
+        ld a,FW_VOCAB - FW_FIRST_ROW
+        ld hl,fw_logits + 2 * FW_FIRST_ROW
         call fw_product_of_xn   ; (the norm's first product: matvec, not matvec_again)
         ld hl,mv_coarse_on
         ld a,(hl)
@@ -348,6 +358,7 @@ fw_logits_bound:
         push hl
         ld a,l
         srl a                   ; the row (HL = fw_logits + 2r + 1)
+        sub FW_FIRST_ROW        ; (the call's: from mv_w)
         call mv_exact_row
         pop hl
         pop de

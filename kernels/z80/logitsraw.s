@@ -6,10 +6,13 @@
 ; the logits run with bank 0 paged in), out of the room below $C000. Empty without
 ; MV_LOW_HLA (the 48K keeps forward.s's fw_logits_bound on the logits' bounds: none of
 ; this file's bytes are in its player).
-; Bytes: 223 (in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
+; Bytes: 238 (223 before the twenty-first round: the pairs' ranges' patch around the call, 12,
+; the exact rows' sub, 2, the cap in 4 H:L, 1; in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
 ; 186 before the eighteenth round's look for T's lone row; without argmax's runner-up, and
 ; its am_rows, since then: vecops.s's AM_RUNNER_KEPT).
-; T-states: the logits' call and bound 228,061 a reply step of "hello" (mean of its four,
+; T-states: the logits' call, argmax and the bound 210,716 a reply step of "hello" in the player (python
+; benchmarks/z80_step_phases.py --model 128k, twenty-first round: rows from id 3, argmax's runner-up
+; on rows in 4 (D >> 8), the look on T's row alone; 218,339 before); 228,061 a reply step of "hello" (mean of its four,
 ; the kernels' bench: 233,913 less the reply step's 5,852 measured by python
 ; benchmarks/z80_token.py --model 128k, the look and argmax the only changes) against 233,913 with the
 ; scan computing T's row too and 237,895 with the rows' short ends and forward.s's bound
@@ -17,10 +20,11 @@
 ; docs/spectrum.md, "Eighteenth round: the logits' bound, again" and "... the logits' scan").
 
 .ifdef MV_LOW_HLA
-; fw_logits_bound with MV_LOW_HLA (the 128K player's): at a soul_out_shift of 7 or less
-; the coarse call's rows end in matvec_ends.s's mv_coarse_raw, which stores each row's
-; H:L = D >> 8 (D the doubled sum less each product's low byte) with no shift and no
-; clip: the exact doubled sum lies in 256 H:L .. 256 H:L + 255 (FW_DIM + 1), and the
+; fw_logits_bound with MV_LOW_HLA (the 128K player's): at a soul_out_shift of FW_RAW_MOST_SHIFT
+; (5) or less the coarse call's rows end in matvec_ends.s's mv_coarse_raw, which stores each
+; row's H:L = D >> 8 (D the doubled sum less each product's low byte) doubled twice
+; (MV_RAW_DOUBLINGS, twenty-first round: 4 H:L, within int16 for any coarse call, whose |x| <=
+; 384) with no clip: the exact doubled sum lies in 256 H:L .. 256 H:L + 255 (FW_DIM + 1), and the
 ; logit is sat16(floor(D / 2^(shift+1))). With T the row of the largest H:L and m =
 ; min(H:L of T, FW_RAW_TOP - 1), a row with H:L < m - FW_RAW_SLACK has 256 H:L +
 ; 255 (FW_DIM + 1) < 256 m, so its logit's upper bound lies strictly below T's lower
@@ -33,23 +37,39 @@
 ; when none was, row FIRST_CHOOSABLE is computed: the start (FIRST_CHOOSABLE at
 ; -32768) is the answer only when it is. Before the scan, a look (eighteenth round's
 ; scan) asks whether a row but T's reaches the threshold: when none does (most steps), T
-; is the argmax and no row is computed (fw_logits keeps T's H:L too). A shift above 7 runs
-; the call as MV_COARSE alone and the logit bound below (FW_LOGITS_SLACK), with the same
-; look and scan.
+; is the argmax and no row is computed (fw_logits keeps T's 4 H:L too). Since the twenty-first
+; round the threshold, T's clip and the slack are in the stored rows' units (4 H:L: m's cap
+; FW_RAW_TOP - 4, so that a row below the threshold is one below it in H:L) and argmax keeps its
+; runner-up's limit (vecops.s's AM_RUNNER_KEPT, am_rows): four times finer than D >> 8, it
+; lies below the threshold's high byte on most steps (the look then T's row alone), where on
+; D >> 8 it seldom did. A shift above FW_RAW_MOST_SHIFT runs the call as MV_COARSE alone and
+; the logit bound below (FW_LOGITS_SLACK), with the same look and scan. The call runs rows
+; FW_FIRST_ROW..127 (forward.s; ids 0..2 are never chosen), its pairs' ranges found before
+; row 0 (MV_PAIRS_RANGES_BACK).
 ; fw_logits_bound - as below; returns C with A = the argmax when the call ran coarse, else NC.
-FW_RAW_SLACK    = (255 * (FW_DIM + 1)) >> 8
+FW_RAW_DOUBLINGS = MV_RAW_DOUBLINGS
+FW_RAW_MOST_SHIFT = 7 - FW_RAW_DOUBLINGS
+FW_RAW_SLACK    = ((255 * (FW_DIM + 1)) >> 8) << FW_RAW_DOUBLINGS
         .assert 2 * FW_VOCAB == 256, "mv_coarse_raw's rows end where their words fill fw_logits' page"
-FW_RAW_TOP      = 32768 >> ((7 - soul_out_shift) & 7)   ; (a shift above 7 does not use it)
+FW_RAW_TOP      = 32768 >> ((FW_RAW_MOST_SHIFT - soul_out_shift) & 7)   ; (a shift above FW_RAW_MOST_SHIFT does not use it)
 fw_logits_bound:
-        ld a,soul_out_shift     ; MV_COARSE_RAW at a shift of 7 or less, else 1
-        cp 8
+        ld a,soul_out_shift     ; MV_COARSE_RAW at a shift of FW_RAW_MOST_SHIFT or less, else 1
+        cp FW_RAW_MOST_SHIFT + 1
         sbc a,a
         and MV_COARSE_RAW - 1
         inc a
         ld (mv_coarse_on),a
-        ld a,FW_VOCAB
-        ld hl,fw_logits
+.ifdef MV_COARSE_PAIRS
+        ld hl,-MV_PAIR_BOUNDS_BYTES - FW_FIRST_ROW * FW_OUT_ROW_BYTES
+        ld (MV_PAIRS_RANGES_BACK),hl    ; (the pairs' ranges lie before row 0, not before mv_w's row)
+.endif
+        ld a,FW_VOCAB - FW_FIRST_ROW
+        ld hl,fw_logits + 2 * FW_FIRST_ROW
         call fw_product_of_xn   ; (the norm's first product: matvec, not matvec_again)
+.ifdef MV_COARSE_PAIRS
+        ld hl,-MV_PAIR_BOUNDS_BYTES
+        ld (MV_PAIRS_RANGES_BACK),hl
+.endif
         ld hl,mv_coarse_on
         ld a,(hl)
         ld (hl),0
@@ -58,7 +78,7 @@ fw_logits_bound:
         push af                 ; (which rows: MV_COARSE_RAW's or logits' bounds)
         ld hl,fw_logits
         ld (am_logits),hl
-        call argmax             ; T, the largest bound (C: its limit, where kept: the 48K's)
+        call argmax             ; T, the largest bound (C: its limit, for am_rows, where kept)
         ld (fw_next),a
         add a,a
         ld l,a
@@ -81,7 +101,7 @@ fw_logits_bound:
         ld de,2 * FW_RAW_TOP - 1
         sbc hl,de               ; HL = T's H:L - FW_RAW_TOP (no carry: T's H:L at the clip or above)
         jr c,@below_clip
-        ld hl,-1                ; (m = FW_RAW_TOP - 1)
+        ld hl,-(1 << FW_RAW_DOUBLINGS)  ; (m = FW_RAW_TOP - 4)
 @below_clip:
         ld de,FW_RAW_TOP + 32768 - FW_RAW_SLACK
         add hl,de
@@ -99,8 +119,13 @@ fw_logits_bound:
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
 @threshold_set:
+.ifdef AM_RUNNER_UP                    ; (vecops.s, after this file, makes it AM_RUNNER_KEPT)
+        ld a,(fw_next)          ; HL and B as below, but T's row alone when argmax's limit C lies
+        call am_rows            ; below the threshold's high byte: every other row lies below it
+.else
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1
         ld b,FW_VOCAB - FIRST_CHOOSABLE ; B: the rows left
+.endif
         push hl                 ; (the exact scan's rows, when one but T's reaches the threshold)
         push bc
         ld c,$80
@@ -164,6 +189,7 @@ fw_logits_bound:
         push hl
         ld a,l
         srl a                   ; the row (HL = fw_logits + 2r + 1)
+        sub FW_FIRST_ROW        ; (the call's: from mv_w)
         call mv_exact_row
         pop hl
         ld a,(hl)

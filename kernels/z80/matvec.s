@@ -3855,7 +3855,8 @@ odd_cp = * - 1
 mv_pairs_prepare:
         push hl
         ld hl,(mv_w)            ; (the ranges lie just before the matrix, the last column's first)
-        ld de,-MV_PAIR_BOUNDS_BYTES
+        ld de,-MV_PAIR_BOUNDS_BYTES     ; patched: the logits' call (logitsraw.s) starts its rows
+MV_PAIRS_RANGES_BACK = * - 2            ; past row 0, after which its matrix's ranges lie
         add hl,de
         ld (mv_pairs_ranges),hl
         pop hl

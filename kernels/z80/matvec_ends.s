@@ -114,10 +114,17 @@ mv_gate_relu_prepare:
 ; the rows end where their words reach their page's end (the last inc l's Z): the
 ; call's output must fill a page from its start (forward.s's fw_logits, 128 rows:
 ; logitsraw.s asserts it).
-; 52 T-states a row with the next row's jp, against 145 for matvec.s's mv_hz_left and
+; Since the twenty-first round the row is doubled twice first (MV_RAW_DOUBLINGS: logitsraw.s's
+; rows in 4 H:L, which argmax's runner-up tells apart), its word 4 H:L: D >> 8 lies within
+; -5,632..5,631 for any coarse call (32 columns, at most 6 with |x| <= 384, the rest <= 128).
+; 74 T-states a row with the next row's jp (52 before the doublings), against 145 for matvec.s's mv_hz_left and
 ; mv_hz_store. Entered in the l sum's set; the rows go on in the h sum's. (Here, after
 ; the table: matvec.s's room before it is the scarcest; eighteenth round, zxlogits3.)
+MV_RAW_DOUBLINGS = 2            ; the rows stored as 4 (D >> 8): within int16 for any coarse call
 mv_coarse_raw:
+        .repeat MV_RAW_DOUBLINGS
+        add hl,hl
+        .endrepeat
         ld a,l
         exx
         ld (hl),a

@@ -12,24 +12,25 @@
 ; argmax       A = the id in 3..127 of the largest of 128 logits at am_logits (words),
 ;              the lowest id on a tie (spec.FIRST_CHOOSABLE). With AM_RUNNER_UP (both
 ;              players' with MV_COARSE: the 128K's since the sixteenth round, the 48K's
-;              since the seventeenth) but not MV_LOW_HLA (the 128K's, since the eighteenth
-;              round's scan: logitsraw.s looks for T's lone row itself, argmax's limit
-;              seldom clearing its threshold in D >> 8's units) C = a limit on the others
+;              since the seventeenth; AM_RUNNER_KEPT) C = a limit on the others
 ;              too: every id of 3..127 but A's lies below any logit whose high byte, sign
-;              bit flipped, exceeds C (forward.s's bound skips its scan so: since the
-;              twenty-first round its own test, C below its threshold's high byte, which
-;              was vecops.s's am_rows, 21 bytes, and computed T's row again then).
+;              bit flipped, exceeds C (the 48K's forward.s's bound skips its scan so, by its
+;              own test since the twenty-first round; the 128K's logitsraw.s its look,
+;              through am_rows below argmax, since the
+;              twenty-first round's rows in 4 (D >> 8): from the eighteenth round's scan to
+;              then the 128K's argmax kept no limit, which seldom cleared the threshold in
+;              D >> 8's units, and ran in rounds of two candidates, 5,131 T-states on 50
+;              random rows of logits and 5,515 on 50 in -600..599, 85 bytes with am_best_row;
+;              rounds of two with the limit were 4 bytes too many for a soul with the general
+;              embed in the 128K's bank 0, tests/test_zx_128k.py).
 ;              Clobbers AF, BC, DE, HL.
 ; T-states (kernel bench, random values): vec_add_sat 32 words 3,820 (inline,
 ; byte by byte with the overflow flag); vec_relu 32 words 2,136; argmax 8,217
 ; (a logit's high byte decides unless it ties the best's); embed 22,537.
-; argmax with MV_LOW_HLA (the 128K's since the eighteenth round's scan: no runner-up, rounds of
-; AM_UNROLL = 2 candidates, each with its own return): 5,131 on 50 random rows of logits,
-; 5,515 on 50 rows in -600..599, against 6,388 and 6,748 with the runner-up and a loop of one
-; (the 128K's options on the kernels' bench, numpy default_rng(0), fw_logits); 85 bytes with
-; am_best_row, against 91 with am_rows (rounds of 4: 4,728 and 5,112, 129 bytes, more than
-; bank 0 leaves a soul that needs the general embed; docs/spectrum.md, "Eighteenth round:
-; the logits' scan").
+; argmax with the runner-up and a loop of one (both players' since the twenty-first round): 6,388
+; on 50 random rows of logits, 6,748 on 50 rows in -600..599 (the 128K's options on the
+; kernels' bench, numpy default_rng(0), fw_logits); 91 bytes with am_rows (docs/spectrum.md,
+; "Eighteenth round: the logits' scan", "Twenty-first round: a reply step's logits").
 ; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,065;
 ; 6,392 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
 ; sixteenth round; the same rows with that option); 6,582 and 6,908 before the eighteenth
@@ -38,7 +39,8 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 246 (267 before the twenty-first round took am_rows, 21 bytes, into forward.s's bound; 199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
+; Bytes: 246 (267 before the twenty-first round took am_rows, 21 bytes, into forward.s's bound
+; in the 48K: zxprep3; the 128K's logitsraw.s keeps it; 199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
 ; player for the room above it; 200 before the nineteenth round's em_unpack marks every 8 rows, one rrca fewer;
 ; 201 before the eighteenth round's em_unpack widths, a row's bytes in its top
 ; five bits; with AM_RUNNER_UP since the seventeenth round: argmax's runner-up 18, am_rows 21,
@@ -222,11 +224,8 @@ up_q88:
 am_logits:      .word 0
 
 .ifdef AM_RUNNER_UP
-.ifndef MV_LOW_HLA              ; (the 128K's logitsraw.s looks for T's lone row itself: no runner-up)
 AM_RUNNER_KEPT = 1
 .endif
-.endif
-AM_UNROLL       = 2             ; (MV_LOW_HLA's argmax: 124 candidates after the first, 62 rounds of 2)
 
 argmax:
         ld hl,(am_logits)
@@ -287,66 +286,32 @@ argmax:
         ld a,b
         ld (@best_left+1),a
         jr @lower
-.else
+
+; am_rows - (AM_RUNNER_UP with MV_LOW_HLA: the 128K's logitsraw.s) the rows a scan of
+; am_logits for those at or above a threshold must look at, after argmax: A = argmax's id,
+; C = its limit, D = the threshold's high byte, sign bit flipped. HL on the first candidate's
+; high byte and B = every candidate, or, when C lies below D (every other candidate lies below
+; the threshold), HL on A's high byte and B = 1 (logitsraw.s's look at T's row alone). C = 0.
+; Keeps DE; clobbers AF. (The 48K's forward.s tests C against D itself since the twenty-first
+; round, zxprep3, and computes no row then: 21 bytes fewer there.)
 .ifdef MV_LOW_HLA
-        ; (the 128K's: rounds of AM_UNROLL candidates, each with its own return; the best's
-        ; row kept as its high byte's address in am_best_row, C = the sign bit)
-        .assert (VOCAB - FIRST_CHOOSABLE - 1) % AM_UNROLL == 0, "argmax's rounds cover the candidates"
-        ld a,l
-        ld (am_best_row),a
-        ld bc,256 * ((VOCAB - FIRST_CHOOSABLE - 1) / AM_UNROLL) + $80
-@round:
-        inc l
-        inc l
-        ld a,(hl)
-        xor c
+am_rows:
+        ld hl,(am_logits)       ; (page-aligned: forward.s's fw_logits)
+        ld b,a
+        ld a,c
         cp d
-        jr nc,@not_lower_1
-@lower_1:
-        inc l
-        inc l
-        ld a,(hl)
-        xor c
-        cp d
-        jr nc,@not_lower_2
-@lower_2:
-        djnz @round
-        ld a,(am_best_row)      ; (2 id + 1: am_logits page-aligned)
-        srl a
+        ld c,0
+        ld a,b
+        ld b,1
+        jr c,@one_row
+        ld a,FIRST_CHOOSABLE
+        ld b,VOCAB - FIRST_CHOOSABLE
+@one_row:
+        add a,a
+        inc a
+        ld l,a                  ; the row's high byte
         ret
-@not_lower_1:
-        jr nz,@better_1
-        dec l
-        ld a,(hl)
-        inc l
-        cp e
-        jr c,@lower_1
-        jr z,@lower_1
-@better_1:
-        call @better
-        jr @lower_1
-@not_lower_2:
-        jr nz,@better_2
-        dec l
-        ld a,(hl)
-        inc l
-        cp e
-        jr c,@lower_2
-        jr z,@lower_2
-@better_2:
-        call @better
-        jr @lower_2
-@better:
-        ld a,(hl)
-        xor c
-        ld d,a
-        dec l
-        ld e,(hl)
-        inc l
-        ld a,l
-        ld (am_best_row),a
-        ret
-am_best_row:    .byte 0
+.endif
 .else
         ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1) + VOCAB - FIRST_CHOOSABLE
         ; B = the candidates left, C = VOCAB - the best's id: a candidate's id is
@@ -381,7 +346,6 @@ am_best_row:    .byte 0
         inc l
         ld c,b
         jr @lower
-.endif
 .endif
 
 .ifdef SOUL_PACKED
@@ -538,11 +502,7 @@ at_wide_dimension:
 .endif
 @next:
         pop hl
-.ifdef AT_KEPT_MEANS                  ; (the 48K's kept means, dimension-major: v[j + 1][d] a word before v[j][d])
-        ld de,-3
-.else
         ld de,AT_STRIDE - 1
-.endif
         add hl,de
         djnz @position
         exx                     ; (the division in the sum's set)

@@ -83,7 +83,8 @@ Z80_RULES = Rules(
     matrix_pointer="mv_w",
     matrix_prefix="soul_",
     matrix_kinds=(("_q", "matvec q"), ("_k", "matvec k"), ("_v", "matvec v"), ("_proj", "matvec o"),
-                  ("_fc1_w", "ffn"), ("_fc2_w", "ffn"), ("soul_out", "logits")),
+                  ("_fc1_w", "ffn"), ("_fc2_w", "ffn"), ("soul_out", "logits"),
+                  ("soul_out_choosable", "logits")),     # (forward.s's logits' call: from row FW_FIRST_ROW)
     layer="fw_layer_index", head="fw_head",
 )
 

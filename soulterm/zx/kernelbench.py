@@ -504,15 +504,44 @@ def logits_slack(cols: int, shift: int, top: bool = False) -> int:
     return (255 * (cols + top) + (2 << shift) - 1) >> (shift + 1)
 
 
-def has_runner_up(bench: Z80Bench) -> bool:
-    """Whether forward.s's bound skips its scan on argmax's limit (vecops.s's AM_RUNNER_KEPT:
-    AM_RUNNER_UP without MV_LOW_HLA, the 48K's)."""
-    return "AM_RUNNER_KEPT" in bench.symbols
-
-
 def has_coarse_raw(bench: Z80Bench) -> bool:
     """Whether the bench's matvec has mv_coarse_raw (MV_LOW_HLA's: the logits' coarse rows as D >> 8)."""
     return "mv_coarse_raw" in bench.symbols
+
+
+def runner_up_limit(logits) -> int:
+    """vecops.s's argmax's C with AM_RUNNER_KEPT over ids 3..127 of `logits` (words): the runner-up's
+    high byte + 1, or the best's when they share it, each sign bit flipped (every other id lies below
+    any logit whose flipped high byte exceeds it)."""
+    from soulterm.soul import spec
+
+    flipped = (np.asarray(logits, dtype=np.int64)[spec.FIRST_CHOOSABLE:] + 32768) & 0xFFFF
+    best, limit = int(flipped[0]), 0
+    for value in flipped[1:]:
+        high = int(value) >> 8
+        if high < limit:
+            continue
+        if high < best >> 8:
+            limit = high + 1
+        elif high > best >> 8:
+            limit, best = (best >> 8) + 1, int(value)
+        else:
+            limit, best = high, max(best, int(value))
+    return limit
+
+
+def has_lone_bound(bench: Z80Bench) -> bool:
+    """Whether the logits' bound leaves T's row as its bound when argmax's runner-up limit says no
+    other row reaches the threshold (vecops.s's AM_RUNNER_KEPT: the 48K's forward.s tests it itself
+    and computes no row, zxprep3; the 128K's logitsraw.s through am_rows, zxstep; twenty-first round)."""
+    return "AM_RUNNER_KEPT" in bench.symbols
+
+
+# matvec_ends.s's MV_RAW_DOUBLINGS: mv_coarse_raw stores each row's D >> 8 doubled twice (twenty-first
+# round: argmax's runner-up then tells the rows apart); logitsraw.s takes that form at a soul_out_shift
+# of RAW_MOST_SHIFT or less (its clip, 2^(8 + shift) doubled twice, within int16)
+RAW_DOUBLINGS = 2
+RAW_MOST_SHIFT = 7 - RAW_DOUBLINGS
 
 
 def raw_slack(cols: int) -> int:
@@ -521,23 +550,22 @@ def raw_slack(cols: int) -> int:
     return (255 * (cols + 1)) >> 8
 
 
-def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False,
-                 runner_up: bool = False) -> np.ndarray:
+def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False, lone: bool = False) -> np.ndarray:
     """fw_logits as forward.s's argmax bound (MV_COARSE) leaves them: when the call runs
     coarse, the exact logit of every row of ids 3..127 whose coarse bound reaches the
     largest such bound less the slack, the coarse bound elsewhere; else all exact. With
     `raw` (has_coarse_raw) at a shift of 7 or less the bounds are the rows' D >> 8
     (mv_coarse_raw), the threshold min(T, 2^(8+shift) - 1) - raw_slack, or every row when
     T <= -2^(8+shift) (T's logit may clip at -32768); with `raw` (logitsraw.s, since the
-    eighteenth round's scan) a row alone at the threshold, T's, keeps its bound too; with
-    `runner_up` (has_runner_up: argmax's limit, vecops.s's AM_RUNNER_KEPT) T keeps its bound when it says
-    it is alone (runner_up_alone)."""
+    eighteenth round's scan) a row alone at the threshold, T's, keeps its bound too, and so with
+    `lone` (has_lone_bound: forward.s's bound with argmax's runner-up, am_rows, since the
+    twenty-first round)."""
     from soulterm.soul import spec
 
     exact = np.asarray(exact, dtype=np.int64)
     if not runs_coarse(xn):
         return exact
-    if raw and shift <= 7:
+    if raw and shift <= RAW_MOST_SHIFT:
         rows = coarse_doubled(w, xn) >> 8
         clip = 32768 >> (7 - shift)
         best = int(rows[spec.FIRST_CHOOSABLE:].max())
@@ -546,7 +574,7 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False,
         assert (np.clip(((rows << 8) + 255 * (len(xn) + 1)) >> (shift + 1), -32768, 32767) >= exact).all()
         again = rows >= threshold
         again[:spec.FIRST_CHOOSABLE] = False
-        return np.where(again & (again.sum() > 1), exact, rows)    # (T alone: its row kept, it wins)
+        return np.where(again & (again.sum() > 1), exact, rows << RAW_DOUBLINGS)   # (T alone: its row kept, it wins)
     bounds = coarse_logits(w, xn, shift, top=top)
     slack = logits_slack(len(xn), shift, top)
     assert (bounds <= exact).all() and (exact - bounds <= slack).all()
@@ -555,23 +583,16 @@ def bound_logits(w, shift: int, xn, exact, top: bool = False, raw: bool = False,
     again[:spec.FIRST_CHOOSABLE] = False
     if raw and again.sum() == 1:        # (logitsraw.s's: T alone reaches the threshold, its bound kept)
         return bounds
-    if runner_up and runner_up_alone(bounds, threshold):
-        return bounds
+    if lone and runner_up_limit(bounds) < (threshold + 32768) >> 8:
+        return bounds                   # (am_rows: argmax's limit below the threshold's high byte, T alone)
     return np.where(again, exact, bounds)
 
 
-def runner_up_alone(bounds, threshold: int) -> bool:
-    """Whether forward.s's bound (AM_RUNNER_UP without MV_LOW_HLA: the 48K's) finds T alone:
-    argmax's limit C (the largest high byte of the other candidates, sign bit flipped, plus 1,
-    or T's own when one shares it) below the threshold's high byte; forward.s's bound then
-    computes no row again and T keeps its bound (twenty-first round, zxprep3)."""
-    from soulterm.soul import spec
-
-    high = (np.asarray(bounds[spec.FIRST_CHOOSABLE:], dtype=np.int64) + 32768) >> 8
-    best = int(np.argmax(bounds[spec.FIRST_CHOOSABLE:]))     # (the lowest id on a tie)
-    others = np.delete(high, best)
-    limit = min(int(others.max()) + 1, int(high[best]))
-    return limit < (threshold + 32768) >> 8
+def first_logits_row(bench: Z80Bench) -> int:
+    """The first row of the logits that forward.s computes (FW_FIRST_ROW: with MV_COARSE,
+    spec.FIRST_CHOOSABLE, since the twenty-first round; fw_logits' words below it are left as
+    they were), 0 where every row is."""
+    return bench.symbols.get("FW_FIRST_ROW", 0)
 
 
 RECORD_COPIED = "record"         # forward_turn's routine for a position 1 copied from its id's record
@@ -658,10 +679,11 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
             if "fw_logits_bound" in bench.symbols:
                 xn = bench.read_words(bench.sym("fw_xn"), spec.EMBED_DIM)
                 want_here = bound_logits(engine.out_t.T, engine.s_out, xn, want, top=has_coarse_top(bench),
-                                         raw=has_coarse_raw(bench), runner_up=has_runner_up(bench))
+                                         raw=has_coarse_raw(bench), lone=has_lone_bound(bench))
             else:
                 want_here = want
-            assert np.array_equal(got, want_here), f"logits differ at position {position}"
+            first = first_logits_row(bench)     # (ids below it are never chosen: not computed)
+            assert np.array_equal(got[first:], want_here[first:]), f"logits differ at position {position}"
             assert bench.peek(bench.sym("fw_next"))[0] == engine.next_token(want), position
         cache = cache_at(bench, position)
         assert np.array_equal(cache[:, 0], state.keys[:, position].reshape(spec.N_LAYERS, -1)), position
