@@ -83,6 +83,18 @@ def test_key_sums_are_each_heads_squares(any_fast_bench):
             assert got == squares_key_sum(keys[position, head]), (position, head)
 
 
+def check_scores(bench, q, keys, case):
+    """Every key's f = q.k >> 14 in at_scores (32 bits); a head that took the old dot (a q beyond
+    -3967..3968) leaves the last key's q.k in at_sum40 (the TUI's probe there; the fast keys' loop
+    keeps only f since the twenty-first round, and the probe computes their q.k from RAM)."""
+    dots = [int(np.dot(np.asarray(q, np.int64), np.asarray(key, np.int64))) for key in keys]
+    scores = bench.peek(bench.sym("at_scores"), 4 * len(keys))
+    assert [int.from_bytes(scores[4 * j:4 * j + 4], "little", signed=True) for j in range(len(keys))] == \
+        [dot >> 14 for dot in dots], case
+    if not all(-15 <= (int(word) + 127) >> 8 <= 15 for word in q):
+        assert int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True) == dots[-1], case
+
+
 def test_fast_scores_match_intmath(any_fast_bench):
     fast_bench = any_fast_bench
     """Random heads of every width (q past -3967..3968 takes the old dot), and the fast path's edges:
@@ -115,8 +127,7 @@ def test_fast_scores_match_intmath(any_fast_bench):
         want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
         assert np.array_equal(fast_bench.read_words(OUT, 8), want), case
         assert list(fast_bench.peek(fast_bench.sym("at_lut"), count)) == list(weights), case
-        sum40 = int.from_bytes(fast_bench.peek(fast_bench.sym("at_sum40"), 5), "little", signed=True)
-        assert sum40 == int(keys[count - 1, head] @ q), case       # the last key's q.k (the TUI's probe)
+        check_scores(fast_bench, q, keys[:count, head], case)
         seen.update(int(weight) for weight in weights)
     assert {0, 1, 255} < seen
 
@@ -272,7 +283,10 @@ def check_score_probes(options: str, summed_label: str):
 
 @pytest.mark.parametrize("options", ["alone", "48k", "48k taken back"])
 def test_the_tuis_score_probes_read_the_fast_scores(options):
-    check_score_probes(FAST_OPTION_SETS[options], "attend_head@summed")
+    """The fast keys' loop keeps only f (twenty-first round): the probe's q.k of its heads come
+    from q and the keys in RAM, each checked against f."""
+    scores = check_score_probes(FAST_OPTION_SETS[options], "attend_head@summed")
+    assert all(s.raw_by_dot for s in scores.values())
 
 
 def test_the_fast_scores_leave_interrupts_as_they_found_them(any_fast_bench):
@@ -519,8 +533,9 @@ def test_forward_steps_keep_the_sums_through_a_new_turn():
 def test_fast_scores_and_their_old_dot_at_int16s_edges(any_fast_bench):
     """q and k anywhere in int16 with each option set: a head with every q in -3967..3968 runs the
     squares (keys at -32768 and 32767: 2 q.k near +-2^31, the sums' mod 2^32), a q beyond takes the
-    old dot, whose 40-bit sum wraps 32 bits both ways (q and k at -32768: 2^33); at_sum40 (the TUI's
-    probe) is the last key's q.k either way, and the head's outputs and weights are intmath's."""
+    old dot, whose 40-bit sum wraps 32 bits both ways (q and k at -32768: 2^33); every key's f is
+    q.k >> 14, the old dot's at_sum40 (the TUI's probe) the last key's q.k, and the head's outputs
+    and weights are intmath's."""
     bench = any_fast_bench
     rng = np.random.default_rng(53)
     edges = [-32768, -32767, -4096, -3968, -3967, -129, -128, -127, -1, 0, 1, 127, 128, 3968, 3969, 4095, 32767]
@@ -542,8 +557,7 @@ def test_fast_scores_and_their_old_dot_at_int16s_edges(any_fast_bench):
         want, weights = intmath.attention_head(q, keys[:count, 1], values[:count, 1])
         assert np.array_equal(bench.read_words(OUT, 8), want), case
         assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
-        sum40 = int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True)
-        assert sum40 == int(np.dot(q.astype(np.int64), np.asarray(k, np.int64))), case
+        check_scores(bench, q, keys[:count, 1], case)
         assert bench.cpu.iff1 == bench.cpu.iff2 == bool(case % 2) and bench.cpu.iy == 0x5C3A, case
 
 

@@ -394,8 +394,6 @@ attend_head:
         ld hl,(at_q)
         call at_fast_prepare    ; C: every q fits the squares table's scores
         jp c,@fast
-        ld hl,@slow_summed      ; the old dot for this head: @summed sends it back
-        ld (@summed + 1),hl
 .endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
@@ -521,12 +519,8 @@ attend_head:
         .endrepeat
         sbc a,a                 ; f's top byte: the sum's bit 38, its sign (|sum| <= 2^33)
         ld d,a
-.ifdef AT_FAST_SCORES
-        jp @summed              ; (the probe's point is in the fast keys' loop, which comes back)
-@slow_summed:
-.else
-@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe);
-.endif
+@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe;
+                                ; the fast keys' loop passes no probe: the TUI takes their q.k from RAM)
         ld (ix+0),l             ; D:E:H:L = f
         ld (ix+1),h
         ld (ix+2),e
@@ -1060,8 +1054,6 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 @fast:                          ; every q in -3967..3968: the dims are patched with q's pieces
         ld (at_fast_sp),sp      ; SP walks the keys, IX and IY read the squares table
         ld bc,(at_sums)         ; BC = key j's sums (the main set's BC is free in the keys' loop)
-        ld hl,@fast_summed
-        ld (@summed + 1),hl
         ld a,(at_count)
         add a,a
         add a,a
@@ -1086,7 +1078,6 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld iy,(MV_SQ_PAGE + 2) * 256
         ld sp,(at_keys)
 @fast_key:                      ; SP = key j's row: q.k through the squares table, X = -Cq - KS[j] its start
-        ld (at_row),sp
         ld l,c
         ld h,b
 @ncq_0:
@@ -1161,39 +1152,20 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc c
         .endrepeat
         .assert * - @dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
-@fast_total:                    ; 2 q.k = H:L + 256 C':H':L' (mod 2^32) into C':H':L':L
+@fast_total:                    ; 2 q.k = H:L + 256 C':H':L' (mod 2^32): A = its bits 8..15
         exx
         ld a,h
         exx
         add a,l
-        ld l,a
-        jr nc,@total
+        jr nc,@fast_shift
         inc h
-        jr nz,@total
+        jr nz,@fast_shift
         inc c
-@total:
-        sra c                   ; q.k (|q.k| < 2^30) into at_sum40
-        rr h
-        rr l
-        ld (at_sum40+1),hl
-        ld a,c
-        ld (at_sum40+3),a
-        exx
-        rr l
-        ld a,l
-        ld (at_sum40),a
-        exx
-@fast_shift:
-        ld a,l                  ; f = sum >> 14: q.k's bits 14..29 (C':H') and its sign
-        .repeat 2
-        add a,a
-        rl h
+@fast_shift:                    ; f = sum >> 14 = 2 q.k >> 15: its bits 15..30 into C':H', the carry its
+        add a,a                 ; sign (|2 q.k| < 2^31; no at_sum40: the TUI's probe takes q.k from q
+        rl h                    ; and key j in RAM at attend_head@means and checks it against f there)
         rl c
-        .endrepeat
         sbc a,a
-        ld (at_sum40+4),a       ; the fifth byte: q.k's sign
-@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
-        jp @fast_summed         ; (patched: @fast_summed, or @slow_summed for the old dot's heads)
 @fast_summed:                   ; f into at_scores[j] (the other set: B' its low byte)
         ld e,a                  ; E' = f's sign byte, D' its low byte, C' its high byte
         ld d,h
