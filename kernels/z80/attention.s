@@ -1077,41 +1077,32 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld ix,MV_SQ_PAGE * 256
         ld iy,(MV_SQ_PAGE + 2) * 256
         ld sp,(at_keys)
-@fast_key:                      ; SP = key j's row: q.k through the squares table, X = -Cq - KS[j] its start
-        ld l,c
-        ld h,b
+@fast_key:                      ; SP = key j's row, BC its sums: q.k through the squares table,
+        ld a,(bc)               ; X = -Cq - KS[j] = (1 - Cq) + ~KS[j] its start (at_key_sums keeps ~KS)
 @ncq_0:
-        ld a,0                  ; (patched: -Cq's four bytes, at_fast_prepare)
-        sub (hl)
-        ld e,a
-        inc l                   ; (a key's 4 sums lie in one page; inc keeps the borrow)
+        add a,0                 ; (patched: 1 - Cq's four bytes, at_fast_prepare)
+        ld l,a
+        ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
+        inc c                   ; (a key's 4 sums lie in one page; inc keeps the carry)
+        ld a,(bc)
 @ncq_1:
-        ld a,0
-        sbc a,(hl)
+        adc a,0
         exx
         ld l,a
         exx
-        inc l
+        inc c
+        ld a,(bc)
 @ncq_2:
-        ld a,0
-        sbc a,(hl)
+        adc a,0
         exx
         ld h,a
         exx
-        inc l
+        inc c
+        ld a,(bc)
 @ncq_3:
-        ld a,0
-        sbc a,(hl)
-        exx
-        ld c,a                  ; C':H':L' = X >> 8 (the sum at bit 8)
-        exx
-        ld bc,AT_SUMS_STRIDE - 3
-        add hl,bc
-        ld b,h                  ; the next key's sums
-        ld c,l
-        ld l,e
-        ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
+        adc a,0
         exx                     ; (the dims run in the other set)
+        ld c,a                  ; C':H':L' = X >> 8 (the sum at bit 8)
 @dims:
         .repeat AT_HEAD_DIM
         pop de                  ; E' = wl + 128, D' = wh (the key's bytes)
@@ -1222,6 +1213,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld hl,AT_STRIDE - 2 * AT_HEAD_DIM
         add hl,sp               ; (Z stays: the next key's row)
         ld sp,hl
+        ld hl,AT_SUMS_STRIDE - 3
+        add hl,bc               ; (and its sums: BC is at the last byte of this key's)
+        ld b,h
+        ld c,l
         jp nz,@fast_key
         ld sp,(at_fast_sp)
 .ifdef AT_FAST_MAX_KEPT
@@ -1418,7 +1413,7 @@ at_fast_prepare:
 @dims_mode:
         cp 0                    ; (patched: the dims' mode, at_dims_toggle)
         call nz,at_dims_toggle  ; (seldom: the shipped soul's heads are almost all narrow)
-        ; -Cq = 256 sum q - 257 U = 256 (sum q - U) - U, into the keys' loop
+        ; 1 - Cq = 256 sum q - 257 U + 1 = 256 (sum q - U) - U + 1, into the keys' loop
         ld a,h
         rla
         sbc a,a
@@ -1432,7 +1427,7 @@ at_fast_prepare:
         ld a,c
         .byte $FD,$9D           ; sbc a,iyl
         ld c,a                  ; C:H:L = V = sum q - U
-        xor a
+        ld a,1                  ; (1 - Cq: the keys' loop adds ~KS, -KS - 1)
         sub e
         ld (attend_head@ncq_0 + 1),a
         ld a,l
@@ -1998,7 +1993,8 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
 
 .ifdef AT_FAST_SCORES                   ; (after the means' table in the 128K: the code before it keeps its page)
 ; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
-; DE (4 x 4 bytes): KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
+; DE (4 x 4 bytes), as ~KS (-KS - 1: the keys' loop adds it to 1 - Cq, twenty-first round):
+; KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
 ; reads a dimension, as matvec's with a piece of 0). Clobbers AF, BC, DE, HL,
 ; IX, the alternate set, at_sums_row and at_fast_keep.
 at_key_sums:
@@ -2079,17 +2075,22 @@ at_key_sums:
         exx
         ld a,l
         exx
+        cpl                     ; ~KS, the keys' loop's (1 - Cq) + ~KS = -Cq - KS (cpl keeps the carry)
         ld (de),a               ; k0
+        cpl
         inc de
         add a,l                 ; k0 + k1
+        cpl
         ld (de),a
         inc de
         ld a,l
         adc a,h                 ; k1 + k2
+        cpl
         ld (de),a
         inc de
         ld a,h
         adc a,b                 ; k2 + k3
+        cpl
         ld (de),a
         inc de
         ld (at_sums_row),de
