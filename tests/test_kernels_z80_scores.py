@@ -49,7 +49,7 @@ def any_fast_bench(request):
     assert ("attend_head@past" in bench.symbols) == table_means     # (the table means' weights)
     assert ("at_fast_prepare@piece" in bench.symbols) == (request.param != "alone")   # (the pieces' loop)
     jp_dims = request.param in ("alone", "48k taken back")
-    assert bench.symbols["AT_DIM_SIZE"] == (53 if jp_dims else 51)    # (jp nc or jr nc)
+    assert bench.symbols["AT_DIM_SIZE"] == (51 if jp_dims else 49)    # (jp nc or jr nc; 2 fewer since the key cache keeps wh + 128)
     assert ("at_dims_h4" in bench.symbols) == ("at_fast_wide_q" in bench.symbols) == jp_dims
     return bench
 
@@ -67,7 +67,8 @@ def squares_key_sum(key) -> int:
 
 
 def test_key_sums_are_each_heads_squares(any_fast_bench):
-    """at_key_sums keeps each head's ~KS (its complement: the keys' loop adds it to 1 - Cq)."""
+    """at_key_sums keeps each head's ~KS (its complement: the keys' loop adds it to 1 - Cq) and
+    flips each key word in the cache (k ^ $8000: the dims read wh + 128 as it is)."""
     fast_bench = any_fast_bench
     rng = np.random.default_rng(5)
     keys = rng.integers(-32768, 32768, (20, 4, 8))
@@ -82,6 +83,10 @@ def test_key_sums_are_each_heads_squares(any_fast_bench):
         for head in range(4):
             got = int.from_bytes(sums[4 * head:4 * head + 4], "little")
             assert got == squares_key_sum(keys[position, head]) ^ 0xFFFFFFFF, (position, head)   # ~KS
+    # (twenty-first round) the cache keeps each word as k ^ $8000, wh + 128 its high byte, for the dims
+    assert fast_bench.sym("AT_KEYS_FLIPPED") == 0x8000
+    kept = fast_bench.read_words(KEYS, 20 * 32).reshape(keys.shape) & 0xFFFF
+    assert np.array_equal(kept, (keys & 0xFFFF) ^ 0x8000)
 
 
 def check_scores(bench, q, keys, case):
@@ -300,6 +305,8 @@ def test_the_fast_scores_leave_interrupts_as_they_found_them(any_fast_bench):
     cpu = fast_bench.cpu
     for routine in ("at_key_sums", "attend_head"):
         for enabled in (True, False):
+            if routine == "at_key_sums":                    # (it flips the words it reads: AT_KEYS_FLIPPED)
+                fast_bench.write_words(KEYS, keys.reshape(-1)[:32])
             cpu.hl, cpu.de, cpu.iy = KEYS, SUMS, 0x5C3A      # IY as the ROM's interrupt needs it
             fast_bench.call(routine, interrupts=enabled)
             assert cpu.iff1 == cpu.iff2 == enabled, (routine, enabled)

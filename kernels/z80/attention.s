@@ -455,7 +455,13 @@ attend_head:
         ex de,hl
         ld e,(hl)
         inc hl
+.ifdef AT_FAST_SCORES
+        ld a,(hl)               ; (the cache keeps k ^ AT_KEYS_FLIPPED)
+        xor AT_KEYS_FLIPPED >> 8
+        ld d,a
+.else
         ld d,(hl)
+.endif
         inc hl
         push hl
         call mul16s_magnitude   ; DEHL = |q[d] * k[j][d]|, its sign in F'; Z: D = 0 (mul16u's)
@@ -1105,11 +1111,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld c,a                  ; C':H':L' = X >> 8 (the sum at bit 8)
 @dims:
         .repeat AT_HEAD_DIM
-        pop de                  ; E' = wl + 128, D' = wh (the key's bytes)
+        pop de                  ; E' = wl + 128, D' = wh + 128 (the key's bytes, as the cache keeps them)
         .byte $DD,$6B           ; ld ixl,e
         .byte $FD,$6B           ; ld iyl,e
-        ld a,d
-        xor $80                 ; wh + 128
+        ld a,d                  ; wh + 128
         ld e,(ix+0)             ; (H1: qh - 1)
         ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
         add hl,de
@@ -1238,7 +1243,7 @@ at_fast_total   = attend_head@fast_total
 ; ----- the scores through matvec's squares table (the option AT_FAST_SCORES) -----
 ; With q = 256 qh + ql (ql in -127..128, as matvec's x) and the key's bytes as
 ; matvec weights, wl = its low byte - 128 and wh = its high byte (k = 256 wh +
-; wl + 128), and 2 a b = S(a + b) - S(a) - S(b):
+; wl + 128; the cache keeps wh + 128, AT_KEYS_FLIPPED), and 2 a b = S(a + b) - S(a) - S(b):
 ;   2 q.k = sum_d [S(wl + ql) + 256 (S(wl + qh) + S(wh + ql)) + 65536 S(wh + qh)]
 ;           - KS[j] - Cq,
 ;   KS[j] = 257 sum_d [S(wl) + 256 S(wh)]            (the key's, when it enters the cache)
@@ -1250,21 +1255,23 @@ at_fast_total   = attend_head@fast_total
 ; A head with a q outside -3967..3968 (qh = (q + 127) >> 8 outside -15..15: at_fast_wide_q
 ; checks it when a piece is not narrow) takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
+AT_KEYS_FLIPPED = $8000         ; the cache keeps each key word k as k ^ $8000: wh + 128 its high byte
+                                ; (at_key_sums flips each word in place, the old dot flips it back)
 AT_FAST_QH_TOP  = 15            ; qh = (q + 127) >> 8 in -15..15: q in -3967..3968
 .ifdef AT_FAST_DIMS_JR                    ; (the 48K's, twentieth round: 16 bytes fewer, ~2 T-states more
 AT_DIM_CARRY    = 2                     ; a carry test, `jr nc` for `jp nc`)
 .else
 AT_DIM_CARRY    = 3             ; the bytes of a dimension's two carry tests' jumps
 .endif
-AT_DIM_SIZE     = 47 + 2 * AT_DIM_CARRY ; bytes of a dimension's reads (at_dims): 53 (51)
-AT_DIM_L1       = 19 + AT_DIM_CARRY     ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
-AT_DIM_L2       = 22 + AT_DIM_CARRY
-AT_DIM_L3       = 41 + AT_DIM_CARRY
-AT_DIM_L4       = 44 + AT_DIM_CARRY
-AT_DIM_H1       = 10
-AT_DIM_H2       = 13
-AT_DIM_H3       = 32 + AT_DIM_CARRY
-AT_DIM_H4       = 37 + AT_DIM_CARRY
+AT_DIM_SIZE     = 45 + 2 * AT_DIM_CARRY ; bytes of a dimension's reads (at_dims): 53 (51)
+AT_DIM_L1       = 17 + AT_DIM_CARRY     ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 20 + AT_DIM_CARRY
+AT_DIM_L3       = 39 + AT_DIM_CARRY
+AT_DIM_L4       = 42 + AT_DIM_CARRY
+AT_DIM_H1       = 8
+AT_DIM_H2       = 11
+AT_DIM_H3       = 30 + AT_DIM_CARRY
+AT_DIM_H4       = 35 + AT_DIM_CARRY
 
         .macro at_fast_variables        ; here, or after the means' table (the code before it keeps its page)
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
@@ -2035,11 +2042,14 @@ at_key_sums:
         exx
 @low_added:
         ld a,b
-        add a,8                 ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
+        xor AT_KEYS_FLIPPED >> 8 ; wh + 128: the cache keeps it, the dims read it as it is
+        ld b,a
+        push bc                 ; (back where it was popped: interrupts are off)
+        pop bc
+        .byte $DD,$6F           ; ld ixl,a
+        sub 128 - 8             ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
         cp 16
         jr nc,@wide_key
-        add a,128 - 8           ; wh + 128, as xor $80
-        .byte $DD,$6F           ; ld ixl,a
         exx
         ld a,l                  ; S(wh) <= 64 here: its low plane alone
         add a,(ix-1)
@@ -2107,7 +2117,6 @@ at_key_sums:
 @wide_key:                      ; S(wh) from both planes
         ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
         add a,128 - 8
-        .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
         ld e,(ix-1)

@@ -309,12 +309,13 @@ class ProbeRecorder:
         raw_by_dot); None for a key whose q.k >> 14 is not the kernel's own f (`shifted`)."""
         s = self.symbols
         q_at, keys_at, stride = self.layout.raw_by_dot
-        words = lambda at: [_int16(_word(ram, at + 2 * d)) for d in range(HEAD_DIM)]   # noqa: E731
+        words = lambda at, flip=0: [_int16(_word(ram, at + 2 * d) ^ flip) for d in range(HEAD_DIM)]   # noqa: E731
         q = words(_word(ram, s[q_at]))
         first = _word(ram, s[keys_at])
+        flip = s.get("AT_KEYS_FLIPPED", 0)     # (AT_FAST_SCORES's cache keeps k ^ $8000)
         raw = []
         for j, f in enumerate(shifted):
-            dot = sum(a * b for a, b in zip(q, words(first + j * s[stride])))
+            dot = sum(a * b for a, b in zip(q, words(first + j * s[stride], flip)))
             raw.append(dot if dot >> 14 == f else None)
         return tuple(raw)
 
