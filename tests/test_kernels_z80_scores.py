@@ -49,7 +49,7 @@ def any_fast_bench(request):
     assert ("attend_head@past" in bench.symbols) == table_means     # (the table means' weights)
     assert ("at_fast_prepare@piece" in bench.symbols) == (request.param != "alone")   # (the pieces' loop)
     jp_dims = request.param in ("alone", "48k taken back")
-    assert bench.symbols["AT_DIM_SIZE"] == (51 if jp_dims else 49)    # (jp nc or jr nc; 2 fewer since the key cache keeps wh + 128)
+    assert bench.symbols["AT_DIM_SIZE"] == (50 if jp_dims else 48)    # (jp nc or jr nc; 53 or 51 before the twenty-first round)
     assert ("at_dims_h4" in bench.symbols) == ("at_fast_wide_q" in bench.symbols) == jp_dims
     return bench
 

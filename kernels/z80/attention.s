@@ -1131,14 +1131,13 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         .byte $DD,$6F           ; ld ixl,a (the loads and exx keep the carry)
         .byte $FD,$6F           ; ld iyl,a
         exx
-        ld a,h
-        adc a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
-        ld h,a
-        ld a,c                  ; (narrow: jr nc,* + 5 / cp (H4) / inc c, at_dims_toggle)
-        adc a,(iy+0)            ; (H4)
-        ld c,a
         ld e,(ix+0)             ; (L3)
-        ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
+        ld a,(iy+0)             ; (L4) S(wh + ql) at bit 8, its high byte in A
+        adc a,(ix+0)            ; (H3) + S(wh + qh) at bit 16 (its low byte) and the carry at bit 16
+        ld d,a
+        ld a,c                  ; (narrow: jr nc,* + 5 / cp (H4) / inc c, at_dims_toggle)
+        adc a,(iy+0)            ; (H4) S(wh + qh)'s high byte at bit 24, and that byte's carry
+        ld c,a
         add hl,de
 .ifdef AT_FAST_DIMS_JR
         jr nc,* + 3
@@ -1263,15 +1262,15 @@ AT_DIM_CARRY    = 2                     ; a carry test, `jr nc` for `jp nc`)
 .else
 AT_DIM_CARRY    = 3             ; the bytes of a dimension's two carry tests' jumps
 .endif
-AT_DIM_SIZE     = 45 + 2 * AT_DIM_CARRY ; bytes of a dimension's reads (at_dims): 53 (51)
+AT_DIM_SIZE     = 44 + 2 * AT_DIM_CARRY ; bytes of a dimension's reads (at_dims): 50 (48)
 AT_DIM_L1       = 17 + AT_DIM_CARRY     ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
 AT_DIM_L2       = 20 + AT_DIM_CARRY
-AT_DIM_L3       = 39 + AT_DIM_CARRY
-AT_DIM_L4       = 42 + AT_DIM_CARRY
+AT_DIM_L3       = 29 + AT_DIM_CARRY
+AT_DIM_L4       = 32 + AT_DIM_CARRY
 AT_DIM_H1       = 8
 AT_DIM_H2       = 11
-AT_DIM_H3       = 30 + AT_DIM_CARRY
-AT_DIM_H4       = 35 + AT_DIM_CARRY
+AT_DIM_H3       = 35 + AT_DIM_CARRY
+AT_DIM_H4       = 40 + AT_DIM_CARRY
 
         .macro at_fast_variables        ; here, or after the means' table (the code before it keeps its page)
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
