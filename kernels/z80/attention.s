@@ -643,6 +643,10 @@ attend_head:
         di
 .endif
         ld (@stack + 1),sp      ; attend_head's SP, for the means to come back to
+        ld hl,(at_max)          ; max f's low three bytes into the loop (twenty-first round:
+        ld (@max_low + 1),hl    ; 12 T-states a key fewer than its reads from at_max)
+        ld a,(at_max+2)
+        ld (@max_high + 1),a
         at_weights_start
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (<= 20 * 65025)
         .byte $DD,$26,0         ; ld ixh,0
@@ -652,9 +656,11 @@ attend_head:
 @weight:
         pop de                  ; f's low word
         pop bc                  ; C = its byte 2
-        ld hl,(at_max)          ; difference = max - f: 0..2^20
+@max_low:
+        ld hl,0                 ; (patched: max f's low word) difference = max - f: 0..2^20
         sbc hl,de
-        ld a,(at_max+2)
+@max_high:
+        ld a,0                  ; (patched: max f's byte 2)
         sbc a,c
         or h                    ; any bit above the low byte? then the weight is 0
         jr nz,@far
@@ -662,10 +668,11 @@ attend_head:
         cp AT_EXP_ONES          ; past the table: 1 (its run of 1s, not stored) or 0 (127 on)
         jr nc,@past
 @near:                          ; (the TUI's score steps: the weight from the table)
-        ld e,a
-        ld d,0
-        ld hl,exp_lut
-        add hl,de
+        add a,exp_lut & 255     ; HL = exp_lut + A (the table may cross a page)
+        ld l,a
+        adc a,exp_lut >> 8
+        sub l
+        ld h,a
         ld a,(hl)
 @weighed:                       ; A = w: S(w) at AT_SQ_0 + w (its high byte 512 on)
         ld l,a
