@@ -2028,10 +2028,9 @@ at_key_sums:
         ld hl,0                 ; B':H':L' = sum S(wh)
         ld b,h
         ld c,h
-        exx
-        ld a,AT_HEAD_DIM        ; (the dimensions left, in A')
+        ld e,AT_HEAD_DIM        ; E' = the dimensions left (twenty-first round: A' before, 8 T-states
+        exx                     ; a dimension more, its ex af,af' pair)
 @dim:
-        ex af,af'
         pop bc                  ; C = wl + 128, B = wh
         .byte $DD,$69           ; ld ixl,c
         .byte $FD,$69           ; ld iyl,c
@@ -2069,9 +2068,8 @@ at_key_sums:
         jr nz,@high_added
         inc b
 @high_added:
+        dec e
         exx
-        ex af,af'
-        dec a
 .ifdef AT_FAST_SUMS_JR
         jr nz,@dim
 .else
@@ -2120,14 +2118,17 @@ at_key_sums:
         ret po
         ei
         ret
-@wide_key:                      ; S(wh) from both planes
+@wide_key:                      ; S(wh) from both planes (D' alone: E' counts)
         ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
         add a,128 - 8
         .byte $FD,$6F           ; ld iyl,a
         exx
-        ld e,(ix-1)
-        ld d,(iy-1)
-        add hl,de
+        ld a,l
+        add a,(ix-1)
+        ld l,a
+        ld a,h
+        adc a,(iy-1)
+        ld h,a
         jp nc,@high_added
         inc b
         jp @high_added
