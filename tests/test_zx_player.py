@@ -168,7 +168,8 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
     sets without them; the first that coarse_fits takes is assembled with its key sums at
     KEY_SUMS_48K. The shipped 48K has them, their key sums in the screen's hidden third; with the
     key sums in the program instead (KEY_SUMS_48K None) the shipped soul and list leave no room for
-    them with any set, and the ladder falls back."""
+    them with the first set (twenty-first round: with the smallest set alone, AT_FAST_SCORES ~60 bytes
+    shorter), and the ladder goes down."""
     import soulterm.zx.build as zx_build
 
     sym = built.program.symbols
@@ -177,7 +178,9 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     assert zx_build.coarse_fits(soul, tokenizer, True, coarse_top=False, pairs=False, fast_scores=True)
     monkeypatch.setattr(zx_build, "KEY_SUMS_48K", None)
-    assert not zx_build.coarse_fits(soul, tokenizer, True, coarse_top=False, pairs=False, fast_scores=True)
+    pairs, coarse_top, unrolled = zx_build.RUNGS_48K[0]
+    assert not zx_build.coarse_fits(soul, tokenizer, True, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled,
+                                    fast_scores=True)
     for fitting in [(True, rung) for rung in zx_build.RUNGS_48K] + [(False, zx_build.RUNGS_48K[0])]:
         tried, chosen = [], []
         monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x5000)

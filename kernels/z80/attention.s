@@ -1163,10 +1163,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc h
         jr nz,@fast_shift
         inc c
-@fast_shift:                    ; f = sum >> 14 = 2 q.k >> 15: its bits 15..30 into C':H', the carry its
-        add a,a                 ; sign (|2 q.k| < 2^31; no at_sum40: the TUI's probe takes q.k from q
-        rl h                    ; and key j in RAM at attend_head@means and checks it against f there)
-        rl c
+@fast_shift:
+        add a,a                 ; f = sum >> 14 = 2 q.k >> 15: its bits 15..30 into C':H', the carry
+        rl h                    ; its sign (|2 q.k| < 2^31; no at_sum40: the TUI's probe takes q.k
+        rl c                    ; from q and key j in RAM at attend_head@means, checked against f)
         sbc a,a
 @fast_summed:                   ; f into at_scores[j] (the other set: B' its low byte)
         ld e,a                  ; E' = f's sign byte, D' its low byte, C' its high byte
