@@ -33,10 +33,11 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,911 (in the 48K player, code, the exp LUT and variables, since the twentieth round
+; Bytes: 1,851 (in the 48K player, code, the exp LUT and variables, since the twentieth round
 ; with AT_FAST_SCORES, AT_FAST_PREPARE_LOOP and AT_FAST_SMALL (its key sums in the screen's
-; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K (1,758 without
-; them); 775 with the old dot alone), with AT_TABLE_MEANS,
+; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K; 1,911 before the
+; twenty-first round's keys' loop without at_sum40, the dims without their xor and the weights'
+; max patched in, 1,758 then without the take-backs; 775 with the old dot alone), with AT_TABLE_MEANS,
 ; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
 ; division: python benchmarks/z80_kernels.py --unrolled, 15,582 for one position and 161,577
@@ -62,11 +63,13 @@
 ; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
 ; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
 ; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
-; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,806 for
-; one position and 161,801 for 20 with v in -128..127 (20,282 and 175,029 without; 16,386 and 173,432
+; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,846 for
+; one position and 161,607 for 20 with v in -128..127 (20,282 and 175,029 without; 15,806 and 161,801
+; before the twenty-first round's weights' loop took max f patched in; 16,386 and 173,432
 ; before the nineteenth round's old dot merged; 17,208 and
 ; 174,264 before the nineteenth round's division merged, 17,442 and 181,778 before the round),
-; 24,489 and 181,643 with v of any width (25,709 and 180,457 without; 25,068 and 193,274 before the
+; 24,529 and 181,449 with v of any width (24,489 and 181,643 before the twenty-first round;
+; 25,709 and 180,457 without; 25,068 and 193,274 before the
 ; old dot merged, 24,836 and 192,873 before
 ; the division merged, 21,060 and 186,321 before the round: a wide v's dimension runs the
 ; table's positions up to it, then all of them again). 120 bytes more than without them here
@@ -80,8 +83,9 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,133 for one position, 101,889 for 20 (25,920 and 188,816
-; without the option; 25,513 and 102,272 before the sixteenth round's at_fast_prepare without a
+; -2048..2047): 24,840 for one position, 96,485 for 20 (25,318 and 177,220
+; without the option; 25,133 and 101,889 before the twenty-first round's keys' loop without
+; at_sum40, ~KS read through BC, the cache's flipped keys and the dims' S(wh + qh) in A; 25,513 and 102,272 before the sixteenth round's at_fast_prepare without a
 ; range check a piece, docs/spectrum.md, "Sixteenth round: the scores' setup and key sums"; the dims narrow while every key's and q's high byte allows (their fourth
 ; square's high plane dropped), since the fifteenth round: its random heads switch modes, at_dims_toggle;
 ; 24,804 and 103,036 before it, docs/spectrum.md, "the dims' narrow mode"; 24,857 and 103,879 before the fifteenth round's jp nc in the dims
@@ -91,8 +95,8 @@
 ; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
-; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,329 for a position's 4 heads
-; (7,393 before the twentieth round's KS store in the other set; 8,481 before the sixteenth round's
+; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,953 for a position's 4 heads
+; (7,329 before the twenty-first round's flip of each key word, ~KS and E' counting; 7,393 before the twentieth round's KS store in the other set; 8,481 before the sixteenth round's
 ; narrow S(wh) from one plane, 7,809 before it kept at_wide_keys). It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
@@ -111,9 +115,11 @@
 ; a loop through IX, H4 patched and q's range checked with them: 498 bytes fewer) and AT_FAST_SMALL
 ; (jr nc for jp nc in the dims and at_key_sums, max f in at_max in the keys' loop: 40 fewer): 983
 ; bytes more than the 48K's attention.s (1,525 unrolled), forward.s 40 (fw_sums_at) and the key sums'
-; 640 where the build places them (KEY_SUMS_48K); attend_head 16,200 for one position and 89,265 for
-; 20 against 15,614 and 164,197 with the 48K's old dot (python benchmarks/z80_kernels.py
-; --fast-scores: q, k in -2048..2047, v in -256..255).
+; 640 where the build places them (KEY_SUMS_48K); attend_head 15,942 for one position and 83,512 for
+; 20 against 15,654 and 164,002 with the 48K's old dot (python benchmarks/z80_kernels.py
+; --fast-scores: q, k in -2048..2047, v in -256..255; 16,200 and 89,265, 15,614 and 164,197 before
+; the twenty-first round: docs/spectrum.md, "Twenty-first round: the 48K's scores", at_key_sums
+; 8,136 for a position's 4 heads in the 48K's form).
 ;
 ; Since the twentieth round's zxbytes48 the 48K takes back those cuts where it has the bytes
 ; (build.py's FAST_TAKEBACKS_48K, in order of the T-states a byte each buys on "hello" in the
@@ -386,24 +392,21 @@ attend_head:
         jp c,@weights
 @old_dot:
 .endif
+.ifdef AT_FAST_SCORES
+        ld hl,(at_q)
+        call at_fast_prepare    ; C: every q fits the squares table's scores
+        jp c,@fast              ; (its keys' loop keeps its own max and no at_row: twenty-first round)
+.endif
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
         ld hl,(at_keys)
         ld (at_row),hl          ; (and HL: each score takes its key's row from HL)
-.ifdef AT_FAST_SCORES
-        ld hl,(at_q)
-        call at_fast_prepare    ; C: every q fits the squares table's scores
-        jp c,@fast
-.endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
         ld (@dot_end + 1),a     ; the dot ends when q's pointer reaches this low byte
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
-.ifdef AT_FAST_SCORES
-        ld hl,(at_row)
-.endif
 .ifndef AT_KEYS_BY_SP                   ; (the 48K's: the 128K's old dot, a fallback, keeps its bytes)
         jr @score
 @carry:                         ; (the other set) a narrow product carried into the sum's top byte,
@@ -1360,7 +1363,7 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         .endmacro
 
 ; at_fast_prepare - HL = a head's q (8 words). C: every q fits (qh = (q + 127) >> 8
-; in -15..15, q in -3967..3968): the dims are patched with its pieces and -Cq into
+; in -15..15, q in -3967..3968): the dims are patched with its pieces and 1 - Cq into
 ; the keys' loop; NC: not (the dims patched with what the pieces made of it). Runs with
 ; interrupts off (SP walks q). Its pieces do not check q's range: the OR of every
 ; qh - 1 + 8 below 16 (the dims' narrow mode) holds only for q's high bytes in -8..8,
