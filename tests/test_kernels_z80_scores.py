@@ -50,7 +50,7 @@ def any_fast_bench(request):
     assert ("attend_head@past" in bench.symbols) == table_means     # (the table means' weights)
     assert ("at_fast_prepare@piece" in bench.symbols) == (request.param != "alone")   # (the pieces' loop)
     jp_dims = request.param in ("alone", "48k taken back")
-    assert bench.symbols["AT_DIM_SIZE"] == (53 if jp_dims else 51)    # (jp nc or jr nc)
+    assert bench.symbols["AT_DIM_SIZE"] == (50 if jp_dims else 48)    # (jp nc or jr nc; 53 or 51 before the twenty-first round)
     assert ("at_dims_h4" in bench.symbols) == ("at_fast_wide_q" in bench.symbols) == jp_dims
     return bench
 
@@ -68,6 +68,8 @@ def squares_key_sum(key) -> int:
 
 
 def test_key_sums_are_each_heads_squares(any_fast_bench):
+    """at_key_sums keeps each head's ~KS (its complement: the keys' loop adds it to 1 - Cq) and
+    flips each key word in the cache (k ^ $8000: the dims read wh + 128 as it is)."""
     fast_bench = any_fast_bench
     rng = np.random.default_rng(5)
     keys = rng.integers(-32768, 32768, (20, 4, 8))
@@ -81,7 +83,23 @@ def test_key_sums_are_each_heads_squares(any_fast_bench):
         sums = fast_bench.peek(SUMS + 16 * position, 16)
         for head in range(4):
             got = int.from_bytes(sums[4 * head:4 * head + 4], "little")
-            assert got == squares_key_sum(keys[position, head]), (position, head)
+            assert got == squares_key_sum(keys[position, head]) ^ 0xFFFFFFFF, (position, head)   # ~KS
+    # (twenty-first round) the cache keeps each word as k ^ $8000, wh + 128 its high byte, for the dims
+    assert fast_bench.sym("AT_KEYS_FLIPPED") == 0x8000
+    kept = fast_bench.read_words(KEYS, 20 * 32).reshape(keys.shape) & 0xFFFF
+    assert np.array_equal(kept, (keys & 0xFFFF) ^ 0x8000)
+
+
+def check_scores(bench, q, keys, case):
+    """Every key's f = q.k >> 14 in at_scores (32 bits); a head that took the old dot (a q beyond
+    -3967..3968) leaves the last key's q.k in at_sum40 (the TUI's probe there; the fast keys' loop
+    keeps only f since the twenty-first round, and the probe computes their q.k from RAM)."""
+    dots = [int(np.dot(np.asarray(q, np.int64), np.asarray(key, np.int64))) for key in keys]
+    scores = bench.peek(bench.sym("at_scores"), 4 * len(keys))
+    assert [int.from_bytes(scores[4 * j:4 * j + 4], "little", signed=True) for j in range(len(keys))] == \
+        [dot >> 14 for dot in dots], case
+    if not all(-15 <= (int(word) + 127) >> 8 <= 15 for word in q):
+        assert int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True) == dots[-1], case
 
 
 def test_fast_scores_match_intmath(any_fast_bench):
@@ -116,8 +134,7 @@ def test_fast_scores_match_intmath(any_fast_bench):
         want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
         assert np.array_equal(fast_bench.read_words(OUT, 8), want), case
         assert list(fast_bench.peek(fast_bench.sym("at_lut"), count)) == list(weights), case
-        sum40 = int.from_bytes(fast_bench.peek(fast_bench.sym("at_sum40"), 5), "little", signed=True)
-        assert sum40 == int(keys[count - 1, head] @ q), case       # the last key's q.k (the TUI's probe)
+        check_scores(fast_bench, q, keys[:count, head], case)
         seen.update(int(weight) for weight in weights)
     assert {0, 1, 255} < seen
 
@@ -273,7 +290,10 @@ def check_score_probes(options: str, summed_label: str):
 
 @pytest.mark.parametrize("options", ["alone", "48k", "48k taken back"])
 def test_the_tuis_score_probes_read_the_fast_scores(options):
-    check_score_probes(FAST_OPTION_SETS[options], "attend_head@summed")
+    """The fast keys' loop keeps only f (twenty-first round): the probe's q.k of its heads come
+    from q and the keys in RAM, each checked against f."""
+    scores = check_score_probes(FAST_OPTION_SETS[options], "attend_head@summed")
+    assert all(s.raw_by_dot for s in scores.values())
 
 
 def test_the_fast_scores_leave_interrupts_as_they_found_them(any_fast_bench):
@@ -286,6 +306,8 @@ def test_the_fast_scores_leave_interrupts_as_they_found_them(any_fast_bench):
     cpu = fast_bench.cpu
     for routine in ("at_key_sums", "attend_head"):
         for enabled in (True, False):
+            if routine == "at_key_sums":                    # (it flips the words it reads: AT_KEYS_FLIPPED)
+                fast_bench.write_words(KEYS, keys.reshape(-1)[:32])
             cpu.hl, cpu.de, cpu.iy = KEYS, SUMS, 0x5C3A      # IY as the ROM's interrupt needs it
             fast_bench.call(routine, interrupts=enabled)
             assert cpu.iff1 == cpu.iff2 == enabled, (routine, enabled)
@@ -579,8 +601,9 @@ def test_the_48ks_kept_means_read_the_kept_sums(kept_48k_bench):
 def test_fast_scores_and_their_old_dot_at_int16s_edges(any_fast_bench):
     """q and k anywhere in int16 with each option set: a head with every q in -3967..3968 runs the
     squares (keys at -32768 and 32767: 2 q.k near +-2^31, the sums' mod 2^32), a q beyond takes the
-    old dot, whose 40-bit sum wraps 32 bits both ways (q and k at -32768: 2^33); at_sum40 (the TUI's
-    probe) is the last key's q.k either way, and the head's outputs and weights are intmath's."""
+    old dot, whose 40-bit sum wraps 32 bits both ways (q and k at -32768: 2^33); every key's f is
+    q.k >> 14, the old dot's at_sum40 (the TUI's probe) the last key's q.k, and the head's outputs
+    and weights are intmath's."""
     bench = any_fast_bench
     rng = np.random.default_rng(53)
     edges = [-32768, -32767, -4096, -3968, -3967, -129, -128, -127, -1, 0, 1, 127, 128, 3968, 3969, 4095, 32767]
@@ -602,8 +625,7 @@ def test_fast_scores_and_their_old_dot_at_int16s_edges(any_fast_bench):
         want, weights = intmath.attention_head(q, keys[:count, 1], values[:count, 1])
         assert np.array_equal(bench.read_words(OUT, 8), want), case
         assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), case
-        sum40 = int.from_bytes(bench.peek(bench.sym("at_sum40"), 5), "little", signed=True)
-        assert sum40 == int(np.dot(q.astype(np.int64), np.asarray(k, np.int64))), case
+        check_scores(bench, q, keys[:count, 1], case)
         assert bench.cpu.iff1 == bench.cpu.iff2 == bool(case % 2) and bench.cpu.iy == 0x5C3A, case
 
 

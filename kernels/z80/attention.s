@@ -33,11 +33,12 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,895 (in the 48K player, code, the exp LUT, variables and its page's padding: 1,911
-; before the twenty-first round's matvec.s took 16 of that padding; since the twentieth round
+; Bytes: 1,832 (in the 48K player, code, the exp LUT, variables and its page's padding, since the twentieth round
 ; with AT_FAST_SCORES, AT_FAST_PREPARE_LOOP and AT_FAST_SMALL (its key sums in the screen's
-; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K (1,758 without
-; them); 775 with the old dot alone), with AT_TABLE_MEANS,
+; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K; 1,911 before the
+; twenty-first round's keys' loop without at_sum40, the dims without their xor and the weights'
+; max patched in (zxscores48), and before its matvec.s took 16 of the padding (zxprep3), 1,758 then
+; without the take-backs; 775 with the old dot alone), with AT_TABLE_MEANS,
 ; AT_SHORT_EXP and, since the eighteenth round, AT_DIVIDE_UNROLLED (at_means_udivide's
 ; 8 rounds unrolled, the 48K's where it fits: build.py; 28 bytes for 28 T-states a
 ; division: python benchmarks/z80_kernels.py --unrolled, 15,582 for one position and 161,577
@@ -63,11 +64,13 @@
 ; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
 ; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
 ; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
-; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,806 for
-; one position and 161,801 for 20 with v in -128..127 (20,282 and 175,029 without; 16,386 and 173,432
+; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,846 for
+; one position and 161,607 for 20 with v in -128..127 (20,282 and 175,029 without; 15,806 and 161,801
+; before the twenty-first round's weights' loop took max f patched in; 16,386 and 173,432
 ; before the nineteenth round's old dot merged; 17,208 and
 ; 174,264 before the nineteenth round's division merged, 17,442 and 181,778 before the round),
-; 24,489 and 181,643 with v of any width (25,709 and 180,457 without; 25,068 and 193,274 before the
+; 24,529 and 181,449 with v of any width (24,489 and 181,643 before the twenty-first round;
+; 25,709 and 180,457 without; 25,068 and 193,274 before the
 ; old dot merged, 24,836 and 192,873 before
 ; the division merged, 21,060 and 186,321 before the round: a wide v's dimension runs the
 ; table's positions up to it, then all of them again). 120 bytes more than without them here
@@ -81,8 +84,9 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 25,133 for one position, 101,889 for 20 (25,920 and 188,816
-; without the option; 25,513 and 102,272 before the sixteenth round's at_fast_prepare without a
+; -2048..2047): 24,782 for one position, 96,427 for 20 (25,318 and 177,220
+; without the option; 25,133 and 101,889 before the twenty-first round's keys' loop without
+; at_sum40, ~KS read through BC, the cache's flipped keys and the dims' S(wh + qh) in A; 25,513 and 102,272 before the sixteenth round's at_fast_prepare without a
 ; range check a piece, docs/spectrum.md, "Sixteenth round: the scores' setup and key sums"; the dims narrow while every key's and q's high byte allows (their fourth
 ; square's high plane dropped), since the fifteenth round: its random heads switch modes, at_dims_toggle;
 ; 24,804 and 103,036 before it, docs/spectrum.md, "the dims' narrow mode"; 24,857 and 103,879 before the fifteenth round's jp nc in the dims
@@ -92,8 +96,8 @@
 ; docs/spectrum.md, "Fifteenth round"; 25,000 and 114,921 before the fourteenth round's weights'
 ; loop walked the scores with SP (@weight, the option's own); 25,756 and 117,178 before
 ; at_fast_prepare's pieces were unrolled, 25,063 and 116,485 before f came
-; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,329 for a position's 4 heads
-; (7,393 before the twentieth round's KS store in the other set; 8,481 before the sixteenth round's
+; straight from the registers (@fast_shift) and the weights' sum in them); at_key_sums 7,953 for a position's 4 heads
+; (7,329 before the twenty-first round's flip of each key word, ~KS and E' counting; 7,393 before the twentieth round's KS store in the other set; 8,481 before the sixteenth round's
 ; narrow S(wh) from one plane, 7,809 before it kept at_wide_keys). It
 ; takes 1,427 bytes more here (the dims 440, their run and total 39,
 ; at_fast_prepare 677 (159 before its pieces were unrolled), at_key_sums 139,
@@ -112,9 +116,11 @@
 ; a loop through IX, H4 patched and q's range checked with them: 498 bytes fewer) and AT_FAST_SMALL
 ; (jr nc for jp nc in the dims and at_key_sums, max f in at_max in the keys' loop: 40 fewer): 983
 ; bytes more than the 48K's attention.s (1,525 unrolled), forward.s 40 (fw_sums_at) and the key sums'
-; 640 where the build places them (KEY_SUMS_48K); attend_head 16,200 for one position and 89,265 for
-; 20 against 15,614 and 164,197 with the 48K's old dot (python benchmarks/z80_kernels.py
-; --fast-scores: q, k in -2048..2047, v in -256..255).
+; 640 where the build places them (KEY_SUMS_48K); attend_head 15,884 for one position and 83,454 for
+; 20 against 15,654 and 164,002 with the 48K's old dot (python benchmarks/z80_kernels.py
+; --fast-scores: q, k in -2048..2047, v in -256..255; 16,200 and 89,265, 15,614 and 164,197 before
+; the twenty-first round: docs/spectrum.md, "Twenty-first round: the 48K's scores", at_key_sums
+; 8,136 for a position's 4 heads in the 48K's form).
 ;
 ; Since the twentieth round's zxbytes48 the 48K takes back those cuts where it has the bytes
 ; (build.py's FAST_TAKEBACKS_48K, in order of the T-states a byte each buys on "hello" in the
@@ -414,26 +420,21 @@ attend_head:
         jp c,@weights
 @old_dot:
 .endif
+.ifdef AT_FAST_SCORES
+        ld hl,(at_q)
+        call at_fast_prepare    ; C: every q fits the squares table's scores
+        jp c,@fast              ; (its keys' loop keeps its own max and no at_row: twenty-first round)
+.endif
         ld hl,AT_NO_MAX
         ld (at_max+2),hl        ; max f starts below every f (|f| <= 2^19): the first f replaces it
         ld hl,(at_keys)
         ld (at_row),hl          ; (and HL: each score takes its key's row from HL)
-.ifdef AT_FAST_SCORES
-        ld hl,(at_q)
-        call at_fast_prepare    ; C: every q fits the squares table's scores
-        jp c,@fast
-        ld hl,@slow_summed      ; the old dot for this head: @summed sends it back
-        ld (@summed + 1),hl
-.endif
         ld a,(at_q)
         add a,2 * AT_HEAD_DIM
         ld (@dot_end + 1),a     ; the dot ends when q's pointer reaches this low byte
         ld ix,at_scores
         ld a,(at_count)
         ld b,a
-.ifdef AT_FAST_SCORES
-        ld hl,(at_row)
-.endif
 .ifndef AT_KEYS_BY_SP                   ; (the 48K's: the 128K's old dot, a fallback, keeps its bytes)
         jr @score
 @carry:                         ; (the other set) a narrow product carried into the sum's top byte,
@@ -485,7 +486,13 @@ attend_head:
         ex de,hl
         ld e,(hl)
         inc hl
+.ifdef AT_FAST_SCORES
+        ld a,(hl)               ; (the cache keeps k ^ AT_KEYS_FLIPPED)
+        xor AT_KEYS_FLIPPED >> 8
+        ld d,a
+.else
         ld d,(hl)
+.endif
         inc hl
         push hl
         call mul16s_magnitude   ; DEHL = |q[d] * k[j][d]|, its sign in F'; Z: D = 0 (mul16u's)
@@ -549,12 +556,8 @@ attend_head:
         .endrepeat
         sbc a,a                 ; f's top byte: the sum's bit 38, its sign (|sum| <= 2^33)
         ld d,a
-.ifdef AT_FAST_SCORES
-        jp @summed              ; (the probe's point is in the fast keys' loop, which comes back)
-@slow_summed:
-.else
-@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe);
-.endif
+@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe;
+                                ; the fast keys' loop passes no probe: the TUI takes their q.k from RAM)
         ld (ix+0),l             ; D:E:H:L = f
         ld (ix+1),h
         ld (ix+2),e
@@ -671,6 +674,10 @@ attend_head:
         di
 .endif
         ld (@stack + 1),sp      ; attend_head's SP, for the means to come back to
+        ld hl,(at_max)          ; max f's low three bytes into the loop (twenty-first round:
+        ld (@max_low + 1),hl    ; 12 T-states a key fewer than its reads from at_max)
+        ld a,(at_max+2)
+        ld (@max_high + 1),a
         at_weights_start
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (<= 20 * 65025)
         .byte $DD,$26,0         ; ld ixh,0
@@ -680,9 +687,11 @@ attend_head:
 @weight:
         pop de                  ; f's low word
         pop bc                  ; C = its byte 2
-        ld hl,(at_max)          ; difference = max - f: 0..2^20
+@max_low:
+        ld hl,0                 ; (patched: max f's low word) difference = max - f: 0..2^20
         sbc hl,de
-        ld a,(at_max+2)
+@max_high:
+        ld a,0                  ; (patched: max f's byte 2)
         sbc a,c
         or h                    ; any bit above the low byte? then the weight is 0
         jr nz,@far
@@ -690,10 +699,11 @@ attend_head:
         cp AT_EXP_ONES          ; past the table: 1 (its run of 1s, not stored) or 0 (127 on)
         jr nc,@past
 @near:                          ; (the TUI's score steps: the weight from the table)
-        ld e,a
-        ld d,0
-        ld hl,exp_lut
-        add hl,de
+        add a,exp_lut & 255     ; HL = exp_lut + A (the table may cross a page)
+        ld l,a
+        adc a,exp_lut >> 8
+        sub l
+        ld h,a
         ld a,(hl)
 @weighed:                       ; A = w: S(w) at AT_SQ_0 + w (its high byte 512 on)
         ld l,a
@@ -1129,8 +1139,6 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 @fast:                          ; every q in -3967..3968: the dims are patched with q's pieces
         ld (at_fast_sp),sp      ; SP walks the keys, IX and IY read the squares table
         ld bc,(at_sums)         ; BC = key j's sums (the main set's BC is free in the keys' loop)
-        ld hl,@fast_summed
-        ld (@summed + 1),hl
         ld a,(at_count)
         add a,a
         add a,a
@@ -1154,49 +1162,38 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld ix,MV_SQ_PAGE * 256
         ld iy,(MV_SQ_PAGE + 2) * 256
         ld sp,(at_keys)
-@fast_key:                      ; SP = key j's row: q.k through the squares table, X = -Cq - KS[j] its start
-        ld (at_row),sp
-        ld l,c
-        ld h,b
+@fast_key:                      ; SP = key j's row, BC its sums: q.k through the squares table,
+        ld a,(bc)               ; X = -Cq - KS[j] = (1 - Cq) + ~KS[j] its start (at_key_sums keeps ~KS)
 @ncq_0:
-        ld a,0                  ; (patched: -Cq's four bytes, at_fast_prepare)
-        sub (hl)
-        ld e,a
-        inc l                   ; (a key's 4 sums lie in one page; inc keeps the borrow)
+        add a,0                 ; (patched: 1 - Cq's four bytes, at_fast_prepare)
+        ld l,a
+        ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
+        inc c                   ; (a key's 4 sums lie in one page; inc keeps the carry)
+        ld a,(bc)
 @ncq_1:
-        ld a,0
-        sbc a,(hl)
+        adc a,0
         exx
         ld l,a
         exx
-        inc l
+        inc c
+        ld a,(bc)
 @ncq_2:
-        ld a,0
-        sbc a,(hl)
+        adc a,0
         exx
         ld h,a
         exx
-        inc l
+        inc c
+        ld a,(bc)
 @ncq_3:
-        ld a,0
-        sbc a,(hl)
-        exx
-        ld c,a                  ; C':H':L' = X >> 8 (the sum at bit 8)
-        exx
-        ld bc,AT_SUMS_STRIDE - 3
-        add hl,bc
-        ld b,h                  ; the next key's sums
-        ld c,l
-        ld l,e
-        ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
+        adc a,0
         exx                     ; (the dims run in the other set)
+        ld c,a                  ; C':H':L' = X >> 8 (the sum at bit 8)
 @dims:
         .repeat AT_HEAD_DIM
-        pop de                  ; E' = wl + 128, D' = wh (the key's bytes)
+        pop de                  ; E' = wl + 128, D' = wh + 128 (the key's bytes, as the cache keeps them)
         .byte $DD,$6B           ; ld ixl,e
         .byte $FD,$6B           ; ld iyl,e
-        ld a,d
-        xor $80                 ; wh + 128
+        ld a,d                  ; wh + 128
         ld e,(ix+0)             ; (H1: qh - 1)
         ld d,(iy+0)             ; (H2) S(wl + qh) at bit 8
         add hl,de
@@ -1213,14 +1210,13 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         .byte $DD,$6F           ; ld ixl,a (the loads and exx keep the carry)
         .byte $FD,$6F           ; ld iyl,a
         exx
-        ld a,h
-        adc a,(ix+0)            ; (H3) S(wh + qh) at bit 16: its low 16 bits at bit 8 of C':H':L'
-        ld h,a
-        ld a,c                  ; (narrow: jr nc,* + 5 / cp (H4) / inc c, at_dims_toggle)
-        adc a,(iy+0)            ; (H4)
-        ld c,a
         ld e,(ix+0)             ; (L3)
-        ld d,(iy+0)             ; (L4) S(wh + ql) at bit 8
+        ld a,(iy+0)             ; (L4) S(wh + ql) at bit 8, its high byte in A
+        adc a,(ix+0)            ; (H3) + S(wh + qh) at bit 16 (its low byte) and the carry at bit 16
+        ld d,a
+        ld a,c                  ; (narrow: jr nc,* + 5 / cp (H4) / inc c, at_dims_toggle)
+        adc a,(iy+0)            ; (H4) S(wh + qh)'s high byte at bit 24, and that byte's carry
+        ld c,a
         add hl,de
 .ifdef AT_FAST_DIMS_JR
         jr nc,* + 3
@@ -1230,39 +1226,20 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         inc c
         .endrepeat
         .assert * - @dims == AT_HEAD_DIM * AT_DIM_SIZE, "AT_DIM_SIZE does not match the dims"
-@fast_total:                    ; 2 q.k = H:L + 256 C':H':L' (mod 2^32) into C':H':L':L
+@fast_total:                    ; 2 q.k = H:L + 256 C':H':L' (mod 2^32): A = its bits 8..15
         exx
         ld a,h
         exx
         add a,l
-        ld l,a
-        jr nc,@total
+        jr nc,@fast_shift
         inc h
-        jr nz,@total
+        jr nz,@fast_shift
         inc c
-@total:
-        sra c                   ; q.k (|q.k| < 2^30) into at_sum40
-        rr h
-        rr l
-        ld (at_sum40+1),hl
-        ld a,c
-        ld (at_sum40+3),a
-        exx
-        rr l
-        ld a,l
-        ld (at_sum40),a
-        exx
 @fast_shift:
-        ld a,l                  ; f = sum >> 14: q.k's bits 14..29 (C':H') and its sign
-        .repeat 2
-        add a,a
-        rl h
-        rl c
-        .endrepeat
+        add a,a                 ; f = sum >> 14 = 2 q.k >> 15: its bits 15..30 into C':H', the carry
+        rl h                    ; its sign (|2 q.k| < 2^31; no at_sum40: the TUI's probe takes q.k
+        rl c                    ; from q and key j in RAM at attend_head@means, checked against f)
         sbc a,a
-        ld (at_sum40+4),a       ; the fifth byte: q.k's sign
-@summed:                        ; at_sum40 = q . k[j], j = (at_row - at_keys) / AT_STRIDE (a TUI probe)
-        jp @fast_summed         ; (patched: @fast_summed, or @slow_summed for the old dot's heads)
 @fast_summed:                   ; f into at_scores[j] (the other set: B' its low byte)
         ld e,a                  ; E' = f's sign byte, D' its low byte, C' its high byte
         ld d,h
@@ -1319,6 +1296,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld hl,AT_STRIDE - 2 * AT_HEAD_DIM
         add hl,sp               ; (Z stays: the next key's row)
         ld sp,hl
+        ld hl,AT_SUMS_STRIDE - 3
+        add hl,bc               ; (and its sums: BC is at the last byte of this key's)
+        ld b,h
+        ld c,l
         jp nz,@fast_key
         ld sp,(at_fast_sp)
 .ifdef AT_FAST_MAX_KEPT
@@ -1340,7 +1321,7 @@ at_fast_total   = attend_head@fast_total
 ; ----- the scores through matvec's squares table (the option AT_FAST_SCORES) -----
 ; With q = 256 qh + ql (ql in -127..128, as matvec's x) and the key's bytes as
 ; matvec weights, wl = its low byte - 128 and wh = its high byte (k = 256 wh +
-; wl + 128), and 2 a b = S(a + b) - S(a) - S(b):
+; wl + 128; the cache keeps wh + 128, AT_KEYS_FLIPPED), and 2 a b = S(a + b) - S(a) - S(b):
 ;   2 q.k = sum_d [S(wl + ql) + 256 (S(wl + qh) + S(wh + ql)) + 65536 S(wh + qh)]
 ;           - KS[j] - Cq,
 ;   KS[j] = 257 sum_d [S(wl) + 256 S(wh)]            (the key's, when it enters the cache)
@@ -1352,21 +1333,23 @@ at_fast_total   = attend_head@fast_total
 ; A head with a q outside -3967..3968 (qh = (q + 127) >> 8 outside -15..15: at_fast_wide_q
 ; checks it when a piece is not narrow) takes the old dot.
 AT_SUMS_STRIDE  = 16            ; bytes from one position's key sums to the next (4 heads x 4 bytes)
+AT_KEYS_FLIPPED = $8000         ; the cache keeps each key word k as k ^ $8000: wh + 128 its high byte
+                                ; (at_key_sums flips each word in place, the old dot flips it back)
 AT_FAST_QH_TOP  = 15            ; qh = (q + 127) >> 8 in -15..15: q in -3967..3968
 .ifdef AT_FAST_DIMS_JR                    ; (the 48K's, twentieth round: 16 bytes fewer, ~2 T-states more
 AT_DIM_CARRY    = 2                     ; a carry test, `jr nc` for `jp nc`)
 .else
 AT_DIM_CARRY    = 3             ; the bytes of a dimension's two carry tests' jumps
 .endif
-AT_DIM_SIZE     = 47 + 2 * AT_DIM_CARRY ; bytes of a dimension's reads (at_dims): 53 (51)
-AT_DIM_L1       = 19 + AT_DIM_CARRY     ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
-AT_DIM_L2       = 22 + AT_DIM_CARRY
-AT_DIM_L3       = 41 + AT_DIM_CARRY
-AT_DIM_L4       = 44 + AT_DIM_CARRY
-AT_DIM_H1       = 10
-AT_DIM_H2       = 13
-AT_DIM_H3       = 32 + AT_DIM_CARRY
-AT_DIM_H4       = 37 + AT_DIM_CARRY
+AT_DIM_SIZE     = 44 + 2 * AT_DIM_CARRY ; bytes of a dimension's reads (at_dims): 50 (48)
+AT_DIM_L1       = 17 + AT_DIM_CARRY     ; its displacements: ql - 1 at L1..L4, qh - 1 at H1..H4
+AT_DIM_L2       = 20 + AT_DIM_CARRY
+AT_DIM_L3       = 29 + AT_DIM_CARRY
+AT_DIM_L4       = 32 + AT_DIM_CARRY
+AT_DIM_H1       = 8
+AT_DIM_H2       = 11
+AT_DIM_H3       = 35 + AT_DIM_CARRY
+AT_DIM_H4       = 40 + AT_DIM_CARRY
 
         .macro at_fast_variables        ; here, or after the means' table (the code before it keeps its page)
 at_sums:        .word 0         ; the head's key sum at position 0 (4 bytes; key j's AT_SUMS_STRIDE * j on)
@@ -1449,7 +1432,7 @@ at_wide_keys:   .byte 0         ; not 0 once a key with a high byte outside -8..
         .endmacro
 
 ; at_fast_prepare - HL = a head's q (8 words). C: every q fits (qh = (q + 127) >> 8
-; in -15..15, q in -3967..3968): the dims are patched with its pieces and -Cq into
+; in -15..15, q in -3967..3968): the dims are patched with its pieces and 1 - Cq into
 ; the keys' loop; NC: not (the dims patched with what the pieces made of it). Runs with
 ; interrupts off (SP walks q). Its pieces do not check q's range: the OR of every
 ; qh - 1 + 8 below 16 (the dims' narrow mode) holds only for q's high bytes in -8..8,
@@ -1515,7 +1498,7 @@ at_fast_prepare:
 @dims_mode:
         cp 0                    ; (patched: the dims' mode, at_dims_toggle)
         call nz,at_dims_toggle  ; (seldom: the shipped soul's heads are almost all narrow)
-        ; -Cq = 256 sum q - 257 U = 256 (sum q - U) - U, into the keys' loop
+        ; 1 - Cq = 256 sum q - 257 U + 1 = 256 (sum q - U) - U + 1, into the keys' loop
         ld a,h
         rla
         sbc a,a
@@ -1529,7 +1512,7 @@ at_fast_prepare:
         ld a,c
         .byte $FD,$9D           ; sbc a,iyl
         ld c,a                  ; C:H:L = V = sum q - U
-        xor a
+        ld a,1                  ; (1 - Cq: the keys' loop adds ~KS, -KS - 1)
         sub e
         ld (attend_head@ncq_0 + 1),a
         ld a,l
@@ -2222,7 +2205,8 @@ at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s
 
 .ifdef AT_FAST_SCORES                   ; (after the means' table in the 128K: the code before it keeps its page)
 ; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
-; DE (4 x 4 bytes): KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
+; DE (4 x 4 bytes), as ~KS (-KS - 1: the keys' loop adds it to 1 - Cq, twenty-first round):
+; KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
 ; reads a dimension, as matvec's with a piece of 0). Clobbers AF, BC, DE, HL,
 ; IX, the alternate set, at_sums_row and at_fast_keep.
 at_key_sums:
@@ -2243,10 +2227,9 @@ at_key_sums:
         ld hl,0                 ; B':H':L' = sum S(wh)
         ld b,h
         ld c,h
-        exx
-        ld a,AT_HEAD_DIM        ; (the dimensions left, in A')
+        ld e,AT_HEAD_DIM        ; E' = the dimensions left (twenty-first round: A' before, 8 T-states
+        exx                     ; a dimension more, its ex af,af' pair)
 @dim:
-        ex af,af'
         pop bc                  ; C = wl + 128, B = wh
         .byte $DD,$69           ; ld ixl,c
         .byte $FD,$69           ; ld iyl,c
@@ -2263,11 +2246,14 @@ at_key_sums:
         exx
 @low_added:
         ld a,b
-        add a,8                 ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
+        xor AT_KEYS_FLIPPED >> 8 ; wh + 128: the cache keeps it, the dims read it as it is
+        ld b,a
+        push bc                 ; (back where it was popped: interrupts are off)
+        pop bc
+        .byte $DD,$6F           ; ld ixl,a
+        sub 128 - 8             ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
         cp 16
         jr nc,@wide_key
-        add a,128 - 8           ; wh + 128, as xor $80
-        .byte $DD,$6F           ; ld ixl,a
         exx
         ld a,l                  ; S(wh) <= 64 here: its low plane alone
         add a,(ix-1)
@@ -2281,9 +2267,8 @@ at_key_sums:
         jr nz,@high_added
         inc b
 @high_added:
+        dec e
         exx
-        ex af,af'
-        dec a
 .ifdef AT_FAST_SUMS_JR
         jr nz,@dim
 .else
@@ -2303,17 +2288,22 @@ at_key_sums:
         exx
         ld a,l
         exx
+        cpl                     ; ~KS, the keys' loop's (1 - Cq) + ~KS = -Cq - KS (cpl keeps the carry)
         ld (de),a               ; k0
+        cpl
         inc de
         add a,l                 ; k0 + k1
+        cpl
         ld (de),a
         inc de
         ld a,l
         adc a,h                 ; k1 + k2
+        cpl
         ld (de),a
         inc de
         ld a,h
         adc a,b                 ; k2 + k3
+        cpl
         ld (de),a
         inc de
         ld (at_sums_row),de
@@ -2327,15 +2317,17 @@ at_key_sums:
         ret po
         ei
         ret
-@wide_key:                      ; S(wh) from both planes
+@wide_key:                      ; S(wh) from both planes (D' alone: E' counts)
         ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
         add a,128 - 8
-        .byte $DD,$6F           ; ld ixl,a
         .byte $FD,$6F           ; ld iyl,a
         exx
-        ld e,(ix-1)
-        ld d,(iy-1)
-        add hl,de
+        ld a,l
+        add a,(ix-1)
+        ld l,a
+        ld a,h
+        adc a,(iy-1)
+        ld h,a
         jp nc,@high_added
         inc b
         jp @high_added

@@ -19,7 +19,8 @@ lives and how its bytes are laid out (Numbers), so one recorder serves both:
                                                                           may win exactly: forward.s)
   raw score    at_weights (every key j)    attend_head@summed (key j)     q.k in 40 bits
                                            or, with AT_PLANE_SCORES (the
-                                           128K), attend_head@means
+                                           128K) or AT_FAST_SCORES (the
+                                           48K), attend_head@means
   weights      at_weighted_sum             attend_head@means              q.k >> 14, the row's max, the
                                                                           exp-LUT weights and their sum
 
@@ -28,7 +29,8 @@ five bytes in five planes; the Z80 keeps little-endian words and a score's
 bytes together, and sums one key's q.k (at_sum40) at a time, so its raw
 score is copied key by key. The numbers are the kernels' own: the 6502's
 q.k >> 14 in 24 bits, the Z80's in 32. The Z80's bit-plane scores (pl_keys,
-AT_PLANE_SCORES) keep only q.k >> 14, so for a head that took them q.k is
+AT_PLANE_SCORES) and its scores through the squares table (AT_FAST_SCORES,
+since the twenty-first round) keep only q.k >> 14, so for a head that took them q.k is
 computed here from the machine's own q (at_q) and cached keys (at_keys) at
 attend_head@means, each key's checked against the kernel's f there (q.k >> 14
 must be at_scores[j]: a key whose read does not match shows as None).
@@ -125,11 +127,11 @@ class ProbeLayout:
     weights: Numbers                    # the exp-LUT weight per key
     weight_sum: Numbers
     raw_key: tuple[str, str, str] | None = None   # one key at a time: j = (word at [0] - word at [1]) // the constant [2]
-    # Where a build has the symbol raw_by_dot_in (a kernel that keeps only q.k >> 14), the q.k
-    # that raw_entry did not copy are computed at weights_entry from the head's q (at the word at
-    # raw_by_dot[0]) and key j (at the word at [1] + j * the constant [2]), int16 words in RAM.
+    # Where a build has one of the symbols raw_by_dot_in (kernels that keep only q.k >> 14), the
+    # q.k that raw_entry did not copy are computed at weights_entry from the head's q (at the word
+    # at raw_by_dot[0]) and key j (at the word at [1] + j * the constant [2]), int16 words in RAM.
     raw_by_dot: tuple[str, str, str] | None = None
-    raw_by_dot_in: str | None = None
+    raw_by_dot_in: tuple[str, ...] = ()
     # The id a position computes and the turn's context (bytes): a machine that copies
     # positions from records (the 128K's and the C64's position 1) keeps an earlier turn's numbers of a
     # position only where that turn computed the same id there. None, or not in the
@@ -175,8 +177,8 @@ PROBE_LAYOUTS = {
         shifted=packed("at_scores", 4), best=packed("at_max", 4),
         weights=packed("at_lut", 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
-        raw_by_dot=("at_q", "at_keys", "AT_STRIDE"),    # the 128K's plane heads (its old dot's: attend_head@summed)
-        raw_by_dot_in="pl_keys",
+        raw_by_dot=("at_q", "at_keys", "AT_STRIDE"),    # the plane heads and the fast ones (the old dot's: attend_head@summed)
+        raw_by_dot_in=("pl_keys", "at_fast_total"),     # AT_PLANE_SCORES (the 128K), AT_FAST_SCORES (the 48K)
         token="fw_token", context="ctx_ids",
     ),
 }
@@ -296,7 +298,7 @@ class ProbeRecorder:
             before = v.scores.get(key)
             raw = before.raw if before else ()
             shifted = lay.shifted.read(ram, s, t + 1)
-            by_dot = len(raw) <= t and lay.raw_by_dot is not None and lay.raw_by_dot_in in s
+            by_dot = len(raw) <= t and lay.raw_by_dot is not None and any(n in s for n in lay.raw_by_dot_in)
             if by_dot:
                 raw = self._raw_by_dot(ram, shifted)
             v.scores[key] = ScoreSnapshot(raw, shifted, lay.best.one(ram, s), lay.weights.read(ram, s, t + 1),
@@ -307,12 +309,13 @@ class ProbeRecorder:
         raw_by_dot); None for a key whose q.k >> 14 is not the kernel's own f (`shifted`)."""
         s = self.symbols
         q_at, keys_at, stride = self.layout.raw_by_dot
-        words = lambda at: [_int16(_word(ram, at + 2 * d)) for d in range(HEAD_DIM)]   # noqa: E731
+        words = lambda at, flip=0: [_int16(_word(ram, at + 2 * d) ^ flip) for d in range(HEAD_DIM)]   # noqa: E731
         q = words(_word(ram, s[q_at]))
         first = _word(ram, s[keys_at])
+        flip = s.get("AT_KEYS_FLIPPED", 0)     # (AT_FAST_SCORES's cache keeps k ^ $8000)
         raw = []
         for j, f in enumerate(shifted):
-            dot = sum(a * b for a, b in zip(q, words(first + j * s[stride])))
+            dot = sum(a * b for a, b in zip(q, words(first + j * s[stride], flip)))
             raw.append(dot if dot >> 14 == f else None)
         return tuple(raw)
 

@@ -429,6 +429,13 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
     return bench.read_words(out_address, rows), t_states
 
 
+def unflipped_keys(bench: Z80Bench, words):
+    """Key words as the cache keeps them -> the keys (AT_FAST_SCORES keeps k ^ AT_KEYS_FLIPPED)."""
+    flip = bench.symbols.get("AT_KEYS_FLIPPED", 0)
+    words = (np.asarray(words, np.int64) & 0xFFFF) ^ flip
+    return words - ((words & 0x8000) << 1)
+
+
 def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
     """Both layers' keys and values at `position` in forward.s's cache: (layers, 2 [keys, values], 32)."""
     from soulterm.soul import spec
@@ -437,7 +444,7 @@ def cache_at(bench: Z80Bench, position: int) -> np.ndarray:
     out = np.zeros((spec.N_LAYERS, 2, spec.EMBED_DIM), np.int64)
     for layer in range(spec.N_LAYERS):
         address = bench.sym("kv_keys") + layer * layer_bytes + position * 2 * spec.EMBED_DIM
-        out[layer, 0] = bench.read_words(address, spec.EMBED_DIM)
+        out[layer, 0] = unflipped_keys(bench, bench.read_words(address, spec.EMBED_DIM))
         for dimension, address in enumerate(value_addresses(bench, layer, position)):
             out[layer, 1, dimension] = bench.read_words(int(address), 1)[0]
     return out

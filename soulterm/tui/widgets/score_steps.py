@@ -8,8 +8,8 @@ kernel stored, and the normalised weight (weight / row sum: the divide the
 kernel does in its weighted mean). On the C64 the 40-bit sums are SCORE_0..4,
 which hold 2*q.k (copied when `at_weights` starts) and f is kept in 24 bits (SHIFTED_0..2); the Z80 sums
 one key at a time in at_sum40 (copied at attend_head@summed, key by key) and
-keeps f in 32 bits (at_scores); its bit-plane scores (the 128K's pl_keys) keep
-only f, so there q.k is the head's q (at_q) times key j of the cache (at_keys),
+keeps f in 32 bits (at_scores); its bit-plane scores (the 128K's pl_keys) and its
+scores through the squares table (the 48K's AT_FAST_SCORES) keep only f, so there q.k is the head's q (at_q) times key j of the cache (at_keys),
 read from RAM and shown only where its >> 14 is the kernel's f. Beside each
 step, the attention.s line that did it, found through the build map's symbols
 and line table.
