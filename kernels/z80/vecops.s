@@ -502,7 +502,11 @@ at_wide_dimension:
 .endif
 @next:
         pop hl
+.ifdef AT_KEPT_MEANS                  ; (the 48K's kept means, dimension-major: v[j + 1][d] a word before v[j][d])
+        ld de,-3
+.else
         ld de,AT_STRIDE - 1
+.endif
         add hl,de
         djnz @position
         exx                     ; (the division in the sum's set)
