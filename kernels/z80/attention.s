@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,911 (in the 48K player, code, the exp LUT and variables, since the twentieth round
+; Bytes: 1,895 (in the 48K player, code, the exp LUT and variables, and the padding to at_lut's page:
+; 16 bytes less since the twenty-first round's MV_PAIR_JPS_KEPT moved matvec.s's end; 1,911 since the twentieth round
 ; with AT_FAST_SCORES, AT_FAST_PREPARE_LOOP and AT_FAST_SMALL (its key sums in the screen's
 ; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K (1,758 without
 ; them); 775 with the old dot alone), with AT_TABLE_MEANS,
@@ -343,6 +344,9 @@ at_lut:         .res AT_MAX_POSITIONS
 ; matrix products, and no matvec_again follows it (proj starts afresh).
 at_scores       = mv_flag_list
         .assert rn_vars - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit between matvec's column flags and rmsnorm's variables"
+.ifdef MV_PAIR_JPS_KEPT
+        .assert mv_run_list - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit between matvec's column flags and its run list"
+.endif
 .ifdef AT_TABLE_MEANS
 AT_SQ_W         = mv_sq_lo + 255 - 128 + 1 ; &S(w - 128 + v) = AT_SQ_W + (w - 1) + v (matvec's S(0): mv_sq_lo + 255)
         .assert (AT_SQ_W & 255) == 0, "attend_head@narrow adds w - 1 and v to AT_SQ_W's high byte only"
