@@ -5,8 +5,9 @@ MV_PAIR_SLOTS: 84 T-states a product, 79 in a pair of one-piece columns), the 12
 slots (74), which the 48K has no room for. This runs the turn of "hello", the ten everyday prompts
 and the thirty held out (each prompt a turn, every step checked against the engine; the medians
 of the T-states a position) on the 48K's kernels as tests/test_zx_speed.py's bench_for has them
-(`shipped`), and with
-- `no-pairs`: MV_PAIR_SLOTS and MV_PAIR_REWALK left out;
+(`shipped`: MV_PAIR_SLOTS with MV_PAIR_JPS_KEPT since the twenty-first round), and with
+- `checked`: MV_PAIR_JPS_KEPT left out (the pass checks each one-piece column's jp, as before it);
+- `no-pairs`: MV_PAIR_SLOTS, MV_PAIR_REWALK and MV_PAIR_JPS_KEPT left out;
 - `low`: MV_LOW_SLOTS instead of the pairs: with MV_COARSE and MV_BIAS_IN_K that is also the
   128K's MV_LOW_HLA (its rows' short ends, matvec_ends.s, and logitsraw.s's logits bound), which
   does not take MV_LEAST_SHIFT;
@@ -18,7 +19,7 @@ the bench's code lies changes no T-state). `--profile`: forward_step at position
 z80_profile.py steps it, each variant against `shipped` by group (the products' slots, the column
 passes and walks, the rows' starts and ends, the logits' bound, the rest).
 
-    python benchmarks/zx48_low_slots.py [--variants shipped,no-pairs,low,low-no-k] [--sets hello,ten,thirty] [--profile]
+    python benchmarks/zx48_low_slots.py [--variants shipped,checked,no-pairs,low,low-no-k] [--sets hello,ten,thirty] [--profile]
 """
 
 from __future__ import annotations
@@ -33,17 +34,20 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, unit_gain_bits
-from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, LOW_SLOTS_OPTION, PAIR_REWALK_OPTION, PAIR_SLOTS_OPTION,
-                                     SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options)
+from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, LOW_SLOTS_OPTION, PAIR_JPS_KEPT_OPTION, PAIR_REWALK_OPTION,
+                                     PAIR_SLOTS_OPTION, SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn,
+                                     player_kernel_options)
 from soulterm.zx.soul_layout import soul_include
 
 # the value cache, the logits and the code as on AT_FAST_MEANS's bench (kernelbench.FAST_MEANS_OPTION)
 LOW_BENCH_PLACES = "kv_values = $4C80\nfw_logits = $5900\n.org $5A00"
+PAIRS = (PAIR_SLOTS_OPTION, PAIR_REWALK_OPTION, PAIR_JPS_KEPT_OPTION)
 VARIANTS = {        # name: (options left out, options added, MV_LEAST_SHIFT where the soul takes it)
     "shipped": ((), (), True),
-    "no-pairs": ((PAIR_SLOTS_OPTION, PAIR_REWALK_OPTION), (), True),
-    "low": ((PAIR_SLOTS_OPTION, PAIR_REWALK_OPTION), (LOW_SLOTS_OPTION,), False),
-    "low-no-k": ((PAIR_SLOTS_OPTION, PAIR_REWALK_OPTION, BIAS_IN_K_OPTION), (LOW_SLOTS_OPTION,), True),
+    "checked": ((PAIR_JPS_KEPT_OPTION,), (), True),
+    "no-pairs": (PAIRS, (), True),
+    "low": (PAIRS, (LOW_SLOTS_OPTION,), False),
+    "low-no-k": (PAIRS + (BIAS_IN_K_OPTION,), (LOW_SLOTS_OPTION,), True),
 }
 GROUPS = {          # z80_profile.py's routines by what they do (--profile)
     "slots": {"mv_slots", "mv_low_slots", "mv_low_wide", "mv_low_block_in", "mv_coarse_slots", "mv_gate_slots",
@@ -51,7 +55,8 @@ GROUPS = {          # z80_profile.py's routines by what they do (--profile)
     "passes": {"mv_prepare", "mv_low_prepare", "mv_low_slot_at", "mv_low_fix_cl", "mv_hz_prepare",
                "mv_hzs_first_prepare", "mv_coarse_prepare", "mv_gate_prepare", "mv_gate_relu_prepare",
                "mv_sparse_walk", "mv_sparse_rewalk", "mv_rewalk_copy", "mv_rewalk_full", "mv_rewalk_odd",
-               "mv_sparse_undo", "mv_even_skip", "mv_coarse_check"},
+               "mv_sparse_undo", "mv_even_skip", "mv_coarse_check", "mv_pairs_back", "mv_pair_jps", "mv_even_jp",
+               "mv_rewalk_odd"},
     "logits": {"fw_logits_bound", "argmax", "am_rows"},
 }
 

@@ -120,8 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,119 (the shipped 48K player's, with the twenty-first round's MV_PAIR_JPS_KEPT: mv_pairs_back,
-; mv_pair_jps, mv_run_list's entries and the jps a sparse call's undo and rewalk write, 119 bytes, less
+; Bytes: 4,120 (the shipped 48K player's, with the twenty-first round's MV_PAIR_JPS_KEPT: mv_pairs_back,
+; mv_pair_jps, mv_run_list's entries and the jps a sparse call's undo and rewalk write, 120 bytes, less
 ; the pass's checks of the one-piece columns' jps, 80; 4,080 before, with the nineteenth round's MV_PAIR_REWALK, mv_sparse_rewalk
 ; for the pairs, 150 bytes, and MV_LEAST_SHIFT = 4: no right shift, the left chain 3 steps, 109 bytes
 ; fewer; 4,039 before both, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code, and MV_COARSE_TOP's 107 since the eighteenth round's room; 3,932 without it; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
@@ -466,11 +466,14 @@ MV_PAIR_END     = MV_SLOT_PAIR  ; the next pair, from an even slot
 .ifdef MV_PAIR_JPS_KEPT
 ; The pairs whose high pieces a narrow pass set running (mv_prepare@record), each its even slot's
 ; address, for mv_pairs_back before the next pass that expects narrow mode; MV_RUN_ALL in
-; mv_run_end: every pair (after mv_restore_high, or more wide columns than the list holds).
-MV_RUN_ALL      = $FF
+; mv_run_end: every pair (after mv_restore_high, or more wide columns than the list holds; and
+; at the start: both lie in the room squares.s's variables leave before rmsnorm.s's, zeros).
+MV_RUN_ALL      = 0
 MV_RUN_PAIRS    = 8
 mv_run_list     = rn_vars - 2 * MV_RUN_PAIRS    ; (after attention.s's at_scores: asserted there)
-        .assert (mv_run_list >> 8) == (mv_run_end >> 8) && (mv_run_list & 255) + 2 * MV_RUN_PAIRS <= MV_RUN_ALL, "mv_run_list in mv_vars' page, its end never MV_RUN_ALL"
+mv_run_end      = mv_run_list - 1               ; its end's low byte
+        .assert (mv_run_end >> 8) == (mv_run_list + 2 * MV_RUN_PAIRS) >> 8 && (mv_run_list & 255) > MV_RUN_ALL, "mv_run_list in one page with its end, which is never MV_RUN_ALL"
+        .assert mv_run_end >= mv_wide_list + MV_MAX_COLS, "mv_run_list after matvec's variables"
 .endif
 .else
 .ifdef MV_HLA_SLOTS
@@ -2089,9 +2092,11 @@ MV_NARROW_PIECE = @narrow_piece - @piece_jr - 2
         ld e,a
 .ifdef MV_PAIR_JPS_KEPT
         ld hl,mv_run_end        ; its pair into mv_run_list (for mv_pairs_back), or every pair
-        ld a,(hl)               ; when the list is full (MV_RUN_ALL: >= its end)
-        cp (mv_run_list + 2 * MV_RUN_PAIRS) & 255
+        ld a,(hl)               ; when the list is full (or MV_RUN_ALL already)
+        sub mv_run_list & 255
+        cp 2 * MV_RUN_PAIRS
         jr nc,@run_all
+        ld a,(hl)
         inc (hl)
         inc (hl)
         ld l,a
@@ -3034,9 +3039,9 @@ mv_pairs_back:
         ld hl,mv_run_end
         ld b,(hl)
         ld (hl),mv_run_list & 255
-        ld l,mv_run_list & 255
+        inc l                   ; (mv_run_list)
         ld a,b
-        inc a
+        or a                    ; (MV_RUN_ALL)
         jr nz,@listed
         ld ix,mv_slots          ; (MV_RUN_ALL)
         ld b,MV_MAX_COLS / 2
@@ -3108,9 +3113,8 @@ mv_restore_high:
         xor a
         ld (mv_h_skipped),a
 .ifdef MV_PAIR_JPS_KEPT
-        dec a
         ld (mv_run_end),a       ; (MV_RUN_ALL: every pair's jps back before a narrow pass)
-        .assert MV_RUN_ALL == $FF, "mv_restore_high's dec a"
+        .assert MV_RUN_ALL == 0, "mv_restore_high's A = 0"
 .endif
         ld ix,mv_slots
         ld b,MV_MAX_COLS / 2

@@ -23,9 +23,6 @@ mv_first_parity: .byte 0        ; its parity pattern ($AA even, $55 odd)
 mv_sparse_cols: .byte 0         ; the slots a sparse call patched (0: none)
 mv_sparse_on:   .byte 0         ; $FF: the call (each of its parts) runs sparse
 .endif
-.ifdef MV_PAIR_JPS_KEPT
-mv_run_end:     .byte MV_RUN_ALL    ; mv_run_list's end (its low byte), or MV_RUN_ALL: every pair
-.endif
 mv_flag_list:   .res MV_MAX_COLS    ; with the room after it, also attention.s's at_scores
 mv_wide_list:   .res MV_MAX_COLS    ; the wide columns, each as its distance from the one before
         .assert * - mv_vars <= 128, "matvec variables overflow the space before the squares table"
