@@ -12,7 +12,8 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
 from soulterm.zx.build import assemble_spectrum_player, rn_table_lines
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
-                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_SLOTS_OPTION, SHORT_EXP_OPTION,
+                                     FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_JPS_KEPT_OPTION, PAIR_SLOTS_OPTION,
+                                     SHORT_EXP_OPTION,
                                      SHORT_SHIFTS_OPTION,
                                      RUNNER_UP_OPTION, SOUL_PACKED_OPTION, EMBED_BY_SP_OPTION, TABLE_MEANS_OPTION,
                                      Z80_KERNELS_DIR, Z80Bench, load_head, player_kernel_options, run_matvec)
@@ -334,6 +335,29 @@ def test_matvec_with_slot_pairs_matches_intmath_and_takes_one_jp_a_narrow_pair(p
     # (the first narrow call, 32x32, runs the pass again: it expected full)
     assert figures(0) == {(32, 32): 117_509, (64, 32): 203_072, (32, 64): 207_370, (128, 32): 379_963}
     assert pair(0) == 2 * (69 + 5) + 10         # two low pieces and half a pop each, one jp
+
+
+def test_matvec_with_the_pairs_jps_kept_matches_intmath_and_skips_the_checks(pair_bench):
+    """MV_PAIR_JPS_KEPT (the 48K player's since the twenty-first round, where it fits): every matvec
+    test above on its bench (full calls between narrow ones: every pair's jps written back after
+    mv_restore_high), and a narrow call of one-piece columns after another: the column pass leaves
+    each pair as it is, without MV_PAIR_SLOTS' checks of its even and odd jp (45 and 50 T-states),
+    less mv_pairs_back's look at an empty list and its call (134: since the merge with MV_GATE_PASS only an
+    exact pass that expects narrow mode calls it, push ix and pop ix around it; 113 on zxlow48)."""
+    kept = Z80Bench(options=PAIR_SLOTS_OPTION + "\n" + PAIR_JPS_KEPT_OPTION)
+    for test in (test_matvec_matches_intmath_on_random_cases, test_matvec_saturates_both_ways,
+                 test_matvec_floors_negative_sums, test_matvec_takes_every_split_edge,
+                 test_matvec_again_reuses_the_columns_of_the_call_before,
+                 test_matvec_narrow_mode_matches_intmath_across_mode_changes,
+                 test_matvec_counts_up_to_255_rows_in_every_mode, test_matvec_narrow_mode_is_cheaper):
+        test(kept)
+
+    def narrow_again(bench):
+        w, x = np.ones((32, 32)), np.ones(32)
+        run_matvec(bench, w, x, None, 9)
+        return run_matvec(bench, w, x, None, 9)[1]
+
+    assert narrow_again(pair_bench) - narrow_again(kept) == 16 * (45 + 50) - 134
 
 
 def test_low_slots_make_a_one_piece_product_cheaper(bench, low_bench):

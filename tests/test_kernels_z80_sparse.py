@@ -44,8 +44,16 @@ def sparse_bias_in_k_main_bench():
 def player_48k_bench():
     """The 48K player's matvec options (MV_SPARSE, MV_NARROW_JUMP): a narrow row of a call with
     no wide column starts at mv_row_narrow@h_zero, with no h sum, and mv_row_end's add of it
-    is patched out for that call only."""
+    is patched out for that call only. Since the twenty-first round with MV_PAIR_JPS_KEPT: the
+    undo of a sparse call writes the jps over its nonzero columns' high pieces back."""
     return Z80Bench(options=player_kernel_options("48k"))
+
+
+@pytest.fixture(scope="module")
+def player_48k_checked_bench():
+    """The 48K player's options without MV_PAIR_JPS_KEPT (a soul that leaves no room for it): the
+    narrow pass checks each one-piece column's jp."""
+    return Z80Bench(options=player_kernel_options("48k", jps_kept=False))
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +82,7 @@ def assert_exact(bench, w, x, bias, shift, note):
 
 @pytest.mark.parametrize("bench_name", ["sparse_bench", "sparse_low_bench", "sparse_bias_in_k_bench",
                                         "sparse_bias_in_k_main_bench", "player_48k_bench",
-                                        "sparse_low_narrow_jump_bench"])
+                                        "player_48k_checked_bench", "sparse_low_narrow_jump_bench"])
 def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
     """Sparse two-part calls (few nonzero inputs in each part, any rows, a bias or none, any
     shift) in a random order with calls that must not run sparse: a part with one nonzero too
@@ -117,13 +125,13 @@ def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
 
 def test_every_matvec_test_holds_with_sparse_calls(sparse_bench, sparse_low_bench, sparse_bias_in_k_bench,
                                                    sparse_bias_in_k_main_bench, player_48k_bench,
-                                                   sparse_low_narrow_jump_bench):
+                                                   player_48k_checked_bench, sparse_low_narrow_jump_bench):
     """The dense tests of test_kernels_z80 on benches with MV_SPARSE (their slots are patched
     and put back around each sparse call, so a dense call after one must not see it), with
     the bias in the row constants (MV_BIAS_IN_K: full calls take it out of V again, mv_unbias),
     and with the 48K player's MV_NARROW_JUMP (mv_row_narrow@h_zero's rows between others)."""
     for bench in (sparse_bench, sparse_low_bench, sparse_bias_in_k_bench, sparse_bias_in_k_main_bench,
-                  player_48k_bench, sparse_low_narrow_jump_bench):
+                  player_48k_bench, player_48k_checked_bench, sparse_low_narrow_jump_bench):
         dense_tests.test_matvec_matches_intmath_on_random_cases(bench)
         dense_tests.test_matvec_saturates_both_ways(bench)
         dense_tests.test_matvec_floors_negative_sums(bench)

@@ -187,8 +187,8 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
 
         def fits(*args, coarse_top=False, pairs=True, unrolled=False, fast_scores=False, fitting=fitting,
                  fast_takebacks=(), **kwargs):
-            if fast_takebacks:      # (no room for any of the cuts taken back: the next test)
-                return False
+            if fast_takebacks or kwargs.get("jps_kept"):     # (no room for the cuts taken back, nor
+                return False                                # MV_PAIR_JPS_KEPT: the next tests)
             tried.append((fast_scores, (pairs, coarse_top, unrolled)))
             return (fast_scores, (pairs, coarse_top, unrolled)) == fitting
 
@@ -227,6 +227,23 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
         monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
         zx_build.assemble_player(soul, tokenizer, word_list=False)
         assert [kwargs["fast_takebacks"] for kwargs in chosen] == [want], room
+
+
+def test_the_48k_keeps_the_pairs_jps_where_they_fit(built, monkeypatch):
+    """MV_PAIR_JPS_KEPT (twenty-first round): a rung with the slot pairs takes it where it fits (coarse_fits),
+    before the fast scores' cuts taken back (it buys more T-states a byte than any of them); the shipped
+    48K has it with every cut taken back, a soul with no room for it the pairs as before."""
+    import soulterm.zx.build as zx_build
+
+    assert "mv_pairs_back" in built.program.symbols and "mv_even_skip" in built.program.symbols
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    for room_for_it in (True, False):
+        chosen = []
+        monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, jps_kept=False, fast_takebacks=(), fits=room_for_it,
+                            **kwargs: (fits or not jps_kept) and not fast_takebacks)
+        monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
+        zx_build.assemble_player(soul, tokenizer, word_list=False)
+        assert [(kwargs["pairs"], kwargs.get("jps_kept", False)) for kwargs in chosen] == [(True, room_for_it)]
 
 
 def test_run_without_max_cycles_lets_a_typo_prompt_finish_its_reply(capsys):

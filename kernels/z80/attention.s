@@ -377,6 +377,9 @@ at_lut:         .res AT_MAX_POSITIONS
 ; matrix products, and no matvec_again follows it (proj starts afresh).
 at_scores       = mv_flag_list
         .assert rn_vars - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit between matvec's column flags and rmsnorm's variables"
+.ifdef MV_PAIR_JPS_KEPT
+        .assert mv_run_end - mv_flag_list >= 4 * AT_MAX_POSITIONS, "the scores do not fit between matvec's column flags and its run list"
+.endif
 .ifdef AT_TABLE_MEANS
 AT_SQ_W         = mv_sq_lo + 255 - 128 + 1 ; &S(w - 128 + v) = AT_SQ_W + (w - 1) + v (matvec's S(0): mv_sq_lo + 255)
         .assert (AT_SQ_W & 255) == 0, "attend_head@narrow adds w - 1 and v to AT_SQ_W's high byte only"

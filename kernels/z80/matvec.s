@@ -112,15 +112,19 @@
 ; few hundred more. Narrow: 84 a one-piece product (79 in a pair of them with MV_PAIR_SLOTS,
 ; one 10 T-state jp over both high pieces; 87 before MV_HLA_SLOTS; 59 less; 89 with the jr
 ; before), ~431 a row (~491 before the row constants went in front of the weights, ~499 before the immediate, ~507 before mv_odd_start, ~520 before -K, ~550 before) and ~190 more for each wide column (its
-; S(w)), ~297 a one-piece column in the preparation (~320 before x + 127, ~355 before Cl's low word
+; S(w)), ~297 a one-piece column in the preparation (~250 with MV_PAIR_JPS_KEPT, the pairs' jps
+; kept: 45 an even column and 50 an odd one less, no check of its jp; ~320 before x + 127, ~355 before Cl's low word
 ; went to IY, add iy,de, and the wide columns were counted instead of the
 ; others; ~378 before the jp, written only where missing). Two parts: ~530 more a row than one (~540
 ; before the row constants went in front, ~650 before each part's weights lay apart). (A row:
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,110 (the shipped 48K player's, with the twenty-first round's MV_GATE_PASS, a coarse call's
-; pass writing no slot, 19 bytes, and mv_exact_row's pass after it, 11; 4,080 before, with the nineteenth round's MV_PAIR_REWALK, mv_sparse_rewalk
+; Bytes: 4,151 (the shipped 48K player's, with the twenty-first round's MV_PAIR_JPS_KEPT: mv_pairs_back,
+; mv_pair_jps, mv_run_list's entries and the jps a sparse call's undo and rewalk write, 120 bytes, less
+; the pass's checks of the one-piece columns' jps, 80, and MV_GATE_PASS, a coarse call's pass writing no
+; slot, 19 bytes, and mv_exact_row's pass after it, 11 (with both, 1 more: a coarse call's pass lists no
+; pair for mv_pairs_back, which only an exact pass that expects narrow mode calls); 4,080 before, with the nineteenth round's MV_PAIR_REWALK, mv_sparse_rewalk
 ; for the pairs, 150 bytes, and MV_LEAST_SHIFT = 4: no right shift, the left chain 3 steps, 109 bytes
 ; fewer; 4,039 before both, with the seventeenth round's slot pairs, MV_PAIR_SLOTS, 64 bytes more in the slots and 63 in the code, and MV_COARSE_TOP's 107 since the eighteenth round's room; 3,932 without it; 3,805 before both; 3,811 before MV_HLA_SLOTS, sixteenth round; in the 48K player, the sixteenth round's sparse walk a pair at a time and mv_sparse_part's test from memory (19;
 ; 3,792 before), its stores (mv_store_add, mv_store_relu, mv_store_zero and the gate's choice of it: 69; 3,723 before) and MV_COARSE's and MV_BIAS_IN_K's 1,138 (sixteenth round, zx48b; 3,712 before the merge with
@@ -414,6 +418,20 @@
 ; column: a jr to its odd slot and a jp over its high piece; a zero odd one: a jr to the
 ; even one's high piece, or to the next pair where the even column is zero too, as a
 ; nonzero odd one's sparse piece's jr then (mv_even_skip).
+;
+; MV_PAIR_JPS_KEPT (twenty-first round; the 48K player's where it fits with the pairs, build.py: the
+; shipped soul's): every one-piece pair keeps its two jps from call to call, so a pass that expects
+; narrow mode leaves a one-piece column's slot as it is (45 T-states an even column less, 50 an odd
+; one: its jp no longer checked; ~7,500 T-states a position of "hello"). What sets a pair's high
+; pieces running puts it back: the pass lists each wide column's pair (mv_run_list, its even slot's
+; address; MV_RUN_ALL when more than MV_RUN_PAIRS), and mv_pairs_back gives the listed pairs both jps
+; again before the next pass that expects narrow mode (~260 T-states a pair), every pair after
+; mv_restore_high (a full call: ~3,900); a sparse call's undo writes the jps over the high pieces it
+; copies back, and its second part's rewalk over an odd column's it copies back for a column zero now.
+; With MV_GATE_PASS (the twenty-first round's merge of both) a coarse call's pass calls no mv_pairs_back
+; and lists no pair (@gate_list: IX is not on the column's slot there): its end leaves mv_h_skipped as
+; it is, so jps written back then could leave a full call's high pieces skipped. The list and the jps
+; stay as the last exact pass left them for mv_coarse_prepare's pass again and mv_exact_row's.
 
 .ifdef MV_COARSE
 .ifdef MV_LOW_SLOTS
@@ -435,6 +453,11 @@ MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A,
 MV_HLA_NARROW_K = 1             ; mv_narrow_k starts the l sum in that form straight from the row constant
 .endif
 .endif
+.ifdef MV_PAIR_JPS_KEPT
+.ifndef MV_PAIR_SLOTS
+        .assert 0, "MV_PAIR_JPS_KEPT keeps MV_PAIR_SLOTS's jps"
+.endif
+.endif
 .ifdef MV_PAIR_SLOTS
 .ifdef MV_LOW_SLOTS
         .assert 0, "MV_PAIR_SLOTS is mv_slots' form without MV_LOW_SLOTS (MV_HLA_SLOTS)"
@@ -452,6 +475,18 @@ MV_ODD_AT       = 13            ; an odd slot's first byte in its pair
 MV_EVEN_H       = 28            ; an even slot's high piece: the odd one's offsets + 28
 MV_EVEN_RUN     = MV_EVEN_H + MV_H_EXX - 4  ; its ld ixl,c (its jp over it when one-piece)
 MV_PAIR_END     = MV_SLOT_PAIR  ; the next pair, from an even slot
+.ifdef MV_PAIR_JPS_KEPT
+; The pairs whose high pieces a narrow pass set running (mv_prepare@record), each its even slot's
+; address, for mv_pairs_back before the next pass that expects narrow mode; MV_RUN_ALL in
+; mv_run_end: every pair (after mv_restore_high, or more wide columns than the list holds; and
+; at the start: both lie in the room squares.s's variables leave before rmsnorm.s's, zeros).
+MV_RUN_ALL      = 0
+MV_RUN_PAIRS    = 8
+mv_run_list     = rn_vars - 2 * MV_RUN_PAIRS    ; (after attention.s's at_scores: asserted there)
+mv_run_end      = mv_run_list - 1               ; its end's low byte
+        .assert (mv_run_end >> 8) == (mv_run_list + 2 * MV_RUN_PAIRS) >> 8 && (mv_run_list & 255) > MV_RUN_ALL, "mv_run_list in one page with its end, which is never MV_RUN_ALL"
+        .assert mv_run_end >= mv_wide_list + MV_MAX_COLS, "mv_run_list after matvec's variables"
+.endif
 .else
 .ifdef MV_HLA_SLOTS
 MV_SLOT_PAIR    = 49            ; bytes of an even and an odd slot
@@ -1693,17 +1728,28 @@ mv_prepare:
         ld a,(mv_coarse_on)     ; a coarse call (fc1's, the logits') runs the coarse slots, not
         or a                    ; these: its pass only sums Cl and Ch and lists the wide columns
         ld a,@column_loop - @piece_jr - 2       ; (a one-piece column straight to the djnz, IX
-        ld de,@record_list                      ; left on its slot); mv_coarse_prepare runs the
+        ld de,MV_GATE_LIST                      ; left on its slot); mv_coarse_prepare runs the
         jr nz,@piece_set                        ; pass again if the call turns out exact, and
 .endif                                          ; mv_exact_row before its first row
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
 .ifdef MV_PAIR_SLOTS
-        ld a,@narrow_piece - @piece_jr - 2      ; narrow: a one-piece column's jp checked, a
+.ifdef MV_PAIR_JPS_KEPT
+        ld a,@full_dh - @piece_jr - 2           ; full: the displacements only (the pass again
+        ld de,@h_full                           ; if the call turns out narrow: no mv_skip_high)
+        jr z,@piece_set
+        push ix                                 ; narrow: every one-piece column's jps kept, the
+        call mv_pairs_back                      ; pairs the last narrow pass set running get
+        pop ix                                  ; theirs back first (never in a coarse call's
+        ld a,MV_NARROW_PIECE                    ; pass, whose end leaves mv_h_skipped as it is);
+        ld de,@record                           ; its slot as it is, a wide one's high piece
+.else                                           ; run and listed
+        ld a,MV_NARROW_PIECE                    ; narrow: a one-piece column's jp checked, a
         ld de,@record                           ; wide one's high piece run and listed
         jr nz,@piece_set
         ld a,@full_dh - @piece_jr - 2           ; full: the displacements only (the pass again
         ld de,@h_full                           ; if the call turns out narrow: no mv_skip_high)
+.endif
 @piece_set:
         ld (@piece_jr+1),a
         ld (@h_store+1),de
@@ -1971,6 +2017,10 @@ MV_D_H_STORE    = MV_D_H2
         jr @next_slot
 .endif
 .ifdef MV_PAIR_SLOTS
+.ifdef MV_PAIR_JPS_KEPT
+MV_NARROW_PIECE = @next_slot - @piece_jr - 2    ; (@piece_jr's narrow target: the jps kept)
+.else
+MV_NARROW_PIECE = @narrow_piece - @piece_jr - 2
 @narrow_piece:                  ; (its target when narrow mode is expected) a one-piece column's
         bit 0,c                 ; high piece skipped, where the slot does not skip it already
         .assert (MV_H_JP & $10) == 0 && ($D9 & $10) != 0 && ($DD & $10) != 0, "bit 4 tells a high piece's jp from its first byte"
@@ -2005,6 +2055,7 @@ MV_D_H_STORE    = MV_D_H2
         adc a,0
         ld (ix+MV_H_EXX+2),a
         jr @to_next_slot
+.endif
 .else
 @one_piece:
 @dh:                            ; (SP walks x here: no push, no call)
@@ -2036,6 +2087,9 @@ MV_D_H_STORE    = MV_D_H2
 .ifdef MV_PAIR_SLOTS
         bit 0,c
         jr z,@record_even
+.ifdef MV_PAIR_JPS_KEPT
+        ld d,MV_ODD_IX          ; (its pair's even slot, for mv_run_list)
+.endif
         ld (ix+MV_D_H1),a
 .endif
 .ifdef MV_LOW_SLOTS
@@ -2048,6 +2102,9 @@ MV_D_H_STORE    = MV_D_H2
 .ifdef MV_PAIR_SLOTS
         jr @record_list
 @record_even:
+.ifdef MV_PAIR_JPS_KEPT
+        ld d,0
+.endif
         ld (ix+MV_EVEN_H+MV_D_H1),a
         ld (ix+MV_EVEN_H+MV_D_H2),a
         ld (ix+MV_EVEN_RUN),$DD         ; ld ixl,c, ld iyl,c: the even slot's high piece runs,
@@ -2066,6 +2123,40 @@ MV_D_H_STORE    = MV_D_H2
 .endif
 @record_list:                   ; (the low slots' pass: the column only listed)
         ld e,a
+.ifdef MV_PAIR_JPS_KEPT
+        ld hl,mv_run_end        ; its pair into mv_run_list (for mv_pairs_back), or every pair
+        ld a,(hl)               ; when the list is full (or MV_RUN_ALL already)
+        sub mv_run_list & 255
+        cp 2 * MV_RUN_PAIRS
+        jr nc,@run_all
+        ld a,(hl)
+        inc (hl)
+        inc (hl)
+        ld l,a
+        .byte $DD,$7D           ; ld a,ixl
+        sub d                   ; (D: the slot's offset in its pair)
+        ld (hl),a
+        inc l
+        .byte $DD,$7C           ; ld a,ixh
+        sbc a,0
+        ld (hl),a
+        jr @run_listed
+@run_all:
+        ld (hl),MV_RUN_ALL
+.ifdef MV_GATE_PASS
+        .byte $3E               ; (ld a,n over the ld e,a: A is loaded again below)
+@gate_list:                     ; (a coarse call's pass: the wide column listed, its pair as it is)
+        ld e,a
+.endif
+@run_listed:
+.endif
+.ifdef MV_GATE_PASS
+.ifdef MV_PAIR_JPS_KEPT
+MV_GATE_LIST    = @gate_list    ; (IX is not on the column's slot, D not its place in the pair)
+.else
+MV_GATE_LIST    = @record_list
+.endif
+.endif
         ld a,(mv_cols)
         sub b                   ; this column
         ld d,a
@@ -2312,11 +2403,12 @@ added:
 .endif
 .ifdef MV_PAIR_SLOTS
         ld a,(@piece_jr+1)      ; 0: the pass expected narrow mode
-        sub @narrow_piece - @piece_jr - 2
+        sub MV_NARROW_PIECE
 .ifdef MV_GATE_PASS
-        cp (@column_loop - @narrow_piece) & 255 ; a coarse call's pass (no slot written): the slots
-        jr z,@flag_jump         ; and their jps as they were (mv_h_skipped stands), the call coarse
-.endif
+        cp (@column_loop - @piece_jr - 2 - MV_NARROW_PIECE) & 255       ; a coarse call's pass (no slot
+        jr z,@flag_jump         ; written, no pair's jps back): the slots and their jps as they were
+        .assert @column_loop != @piece_jr + 2 + MV_NARROW_PIECE && @column_loop != @full_dh, "@piece_jr's three targets tell the pass"
+.endif                          ; (mv_h_skipped, mv_run_list stand), the call coarse
         bit MV_NARROW_BIT,(hl)
         jr z,@full
         or a                    ; narrow after a pass that expected full: the pass again, now
@@ -2664,10 +2756,18 @@ mv_sparse_walk:
         ld a,MV_H_EXX
 .endif
         call @piece
+.ifdef MV_PAIR_JPS_KEPT
+        bit 0,e                 ; (mv_sparse_undo's walk: the full piece back, skipped by its jp:
+        call nz,mv_even_jp      ; every one-piece column's jp kept)
+.endif
         jr @even_done
 @nonzero_odd:
         ld a,MV_ODD_IX + MV_H_EXX
         call @piece
+.ifdef MV_PAIR_JPS_KEPT
+        bit 0,e                 ; (the undo's walk: the pair's jps, the even one's also where a
+        call nz,mv_pair_jps     ; nonzero even column gets its own after this)
+.endif
         jr @odd_done
 @piece:                         ; the piece over the high piece at IX + A
         push bc
@@ -2721,8 +2821,12 @@ mv_sparse_rewalk:
         jr nz,@odd_set
         ld a,(ix+MV_ODD_IX+MV_H_EXX)
         cp $DD                  ; (mv_sparse_piece's sub (ix-1); the full piece's exx is $D9)
+.ifdef MV_PAIR_JPS_KEPT
+        call z,mv_rewalk_odd    ; (its jp too: the column's jr skips its slot in this part)
+.else
         ld a,MV_ODD_IX+MV_H_EXX
         call z,mv_rewalk_full
+.endif
 @odd_set:
         ld a,(ix+MV_D_L1)
         inc a
@@ -2977,6 +3081,57 @@ mv_one_piece_walk:
 .endif
 
 .ifdef MV_PAIR_SLOTS
+.ifdef MV_PAIR_JPS_KEPT
+; mv_pairs_back - (mv_prepare, before a column pass that expects narrow mode) the pairs in
+; mv_run_list, or every pair (MV_RUN_ALL), get the jps over their high pieces back: the pass
+; leaves a one-piece column's slot as it is. The list left empty. Clobbers AF, B, DE, HL, IX.
+mv_pairs_back:
+        ld hl,mv_run_end
+        ld b,(hl)
+        ld (hl),mv_run_list & 255
+        inc l                   ; (mv_run_list)
+        ld a,b
+        or a                    ; (MV_RUN_ALL)
+        jr nz,@listed
+        ld ix,mv_slots          ; (MV_RUN_ALL)
+        ld b,MV_MAX_COLS / 2
+        ld de,MV_SLOT_PAIR
+@all:
+        call mv_pair_jps
+        add ix,de
+        djnz @all
+        ret
+@next:
+        ld a,(hl)
+        .byte $DD,$6F           ; ld ixl,a
+        inc l
+        ld a,(hl)
+        .byte $DD,$67           ; ld ixh,a
+        inc l
+        call mv_pair_jps
+@listed:
+        ld a,l
+        cp b
+        jr nz,@next
+        ret
+
+.ifdef MV_SPARSE_REWALK
+mv_rewalk_odd:                  ; (mv_sparse_rewalk) mv_sparse_full over the odd high piece, and
+        ld a,MV_ODD_IX+MV_H_EXX ; the pair's jps (the even slot is walked after this)
+        call mv_rewalk_full
+.endif
+; mv_pair_jps - both high pieces of the pair at IX (its even slot) skipped: a jp from each
+; to the next pair. Clobbers A.
+mv_pair_jps:
+        ld (ix+MV_ODD_IX+MV_H_EXX),MV_H_JP
+        .byte $DD,$7D           ; ld a,ixl
+        add a,MV_PAIR_END
+        ld (ix+MV_ODD_IX+MV_H_EXX+1),a
+        .byte $DD,$7C           ; ld a,ixh
+        adc a,0
+        ld (ix+MV_ODD_IX+MV_H_EXX+2),a
+        jr mv_even_jp
+.endif
 ; mv_even_skip - a jp over the high piece of the even slot at IX, to the next pair (a sparse
 ; call's zero column), and the
 ; odd slot's jr, if it has one (a zero column in a sparse call, or a nonzero one's sparse
@@ -2992,6 +3147,7 @@ mv_even_skip:
         jr nz,* + 6             ; goes to the pair's end too)
         ld (ix+MV_ODD_IX+MV_H_EXX+MV_PIECE_JR),MV_PAIR_END - MV_ODD_IX - MV_H_EXX - MV_PIECE_JR - 1
 .endif
+mv_even_jp:                     ; (mv_pair_jps' end)
         ld (ix+MV_EVEN_RUN),MV_H_JP
         .byte $DD,$7D           ; ld a,ixl
         add a,MV_PAIR_END
@@ -3006,6 +3162,10 @@ mv_even_skip:
 mv_restore_high:
         xor a
         ld (mv_h_skipped),a
+.ifdef MV_PAIR_JPS_KEPT
+        ld (mv_run_end),a       ; (MV_RUN_ALL: every pair's jps back before a narrow pass)
+        .assert MV_RUN_ALL == 0, "mv_restore_high's A = 0"
+.endif
         ld ix,mv_slots
         ld b,MV_MAX_COLS / 2
         ld de,MV_SLOT_PAIR

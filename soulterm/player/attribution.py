@@ -72,7 +72,7 @@ Z80_RULES = Rules(
         (("embed", "em_", "fw_embed"), "embed"),
         (("argmax", "am_", "fw_logits_bound"), "logits"),     # the argmax and its bound's scan (MV_COARSE)
         (("tokenize", "tk_", "spell", "sp_"), "tokenizer"),
-        (("print", "read_line"), "printing"),
+        (("print", "read_line", "put_", "chat_", "hide_third"), "printing"),    # (the chat window's too)
         (("mul16", "neg32", "div32", "cpl32", "div_negative", "isq", "sat32to16", "sra32", "up_q88",
           "add_sat16"), "helper"),
         (("forward", "fw_", "reply", "think", "show_position", "prompt", "start", "quit"),

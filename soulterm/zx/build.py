@@ -326,7 +326,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
-                  key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False) -> str:
+                  key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
+                  jps_kept: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -356,7 +357,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options and layout from before the sixteenth round. `coarse_top`: MV_COARSE_TOP with
     MV_COARSE (the logits' coarse rows' own end, seventeenth round: the 48K's where it fits;
     the 128K's rows end in MV_LOW_HLA's own row ends). `pairs`: MV_PAIR_SLOTS (mv_slots in
-    pairs, seventeenth round: the 48K's where it fits). `unrolled`: AT_DIVIDE_UNROLLED (the means'
+    pairs, seventeenth round: the 48K's where it fits), and with them `jps_kept`: MV_PAIR_JPS_KEPT
+    (the pairs' jps kept from call to call, twenty-first round: assemble_player's where it fits). `unrolled`: AT_DIVIDE_UNROLLED (the means'
     division rounds unrolled, eighteenth round: the 48K's where it fits with both). The defaults
     are the shipped 48K's choice: all three (since the eighteenth round's RN_UNIT_GAIN_BITS).
 
@@ -409,6 +411,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     fast_scores = fast_scores and coarse and not banked
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
+                                     jps_kept=jps_kept and pairs and not banked,
                                      fast_scores=True if fast_scores else None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else (),
                                      kept_means=kept_48k and coarse and not banked),
@@ -632,12 +635,16 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     AT_FAST_PREPARE_LOOP and AT_FAST_SMALL for room; its key sums at KEY_SUMS_48K): 3.5% of
     "hello" a position with the slot pairs, more than the pairs' 1.3% (kernels' bench). On the
     fast scores' rung the cuts for room are taken back one by one (FAST_TAKEBACKS_48K, twentieth
-    round's zxbytes48), each where it still fits: the shipped 48K takes all of them."""
+    round's zxbytes48), each where it still fits: the shipped 48K takes all of them. Before them, a
+    rung with the slot pairs takes MV_PAIR_JPS_KEPT (their jps kept from call to call, twenty-first
+    round: ~310 T-states a byte, more than any of the cuts) where it fits: the shipped 48K has it."""
     if model == "48k":
         for fast_scores in (True, False):
             for pairs, coarse_top, unrolled in RUNGS_48K:
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
+                    if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
+                        rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
                     if fast_scores:     # (the cuts taken back: all where they fit, as the shipped soul's
                         taken = FAST_TAKEBACKS_48K      # do, else one by one, each where it still fits)
                         if not coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken):
@@ -673,9 +680,10 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
-                  pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = ()):
+                  pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
+                  jps_kept: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
-                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks)
+                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -683,15 +691,16 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 
 
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
-                unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = ()) -> bool:
+                unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
+                jps_kept: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
-    with `pairs`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
+    with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
     kernels and matrices below $FFFF and the word list in what they and the cold part leave."""
     try:
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
-                                       fast_takebacks=fast_takebacks))
+                                       fast_takebacks=fast_takebacks, jps_kept=jps_kept))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False

@@ -45,6 +45,9 @@ COARSE_48K_BENCH_PLACES = "kv_keys = $4000\nkv_values = $4A00\n.org $5C00"
 PAIR_SLOTS_OPTION = "MV_PAIR_SLOTS = 1"   # mv_slots' pairs, one jp over a narrow pair's high pieces (the 48K's)
 # (with MV_SPARSE) a sparse second part's pairs from its first part's, not undone (the 48K's since the nineteenth round)
 PAIR_REWALK_OPTION = "MV_PAIR_REWALK = 1"
+# mv_slots' jps over a one-piece pair's high pieces kept from call to call: a narrow column pass
+# leaves a one-piece column's slot as it is (the 48K's since the twenty-first round, where it fits)
+PAIR_JPS_KEPT_OPTION = "MV_PAIR_JPS_KEPT = 1"
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
@@ -97,7 +100,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           table_means: bool | None = None, packed: bool | None = None,
                           plane_scores: bool | None = None, coarse_top: bool | None = None,
                           pair_slots: bool | None = None, kept_means: bool | None = None,
-                          prepare_loop: bool | None = None, fast_takebacks: tuple = ()) -> str:
+                          prepare_loop: bool | None = None, fast_takebacks: tuple = (),
+                          jps_kept: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -110,7 +114,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     (the 48K's; build.py leaves it out with MV_COARSE where that does not fit), `pair_slots`
     MV_PAIR_SLOTS (the 48K's since the seventeenth round, where the soul leaves room: build.py
     leaves it out, before MV_COARSE, where it does not fit), and with it and MV_SPARSE
-    MV_PAIR_REWALK (a sparse second part's pairs from its first part's, nineteenth round); `bench` places
+    MV_PAIR_REWALK (a sparse second part's pairs from its first part's, nineteenth round); `jps_kept`:
+    MV_PAIR_JPS_KEPT with MV_PAIR_SLOTS (the pairs' jps kept from call to call, twenty-first round; None:
+    with the pairs, as the 48K takes it where it fits, build.py); `bench` places
     AT_FAST_SCORES's caches for the kernels' bench (a player places them itself). `plane_scores`:
     AT_PLANE_SCORES (the scores by bit planes; None: the 128K's unless `fast_scores` is given).
     `kept_means`: AT_KEPT_MEANS with AT_FAST_MEANS (the 128K player's first rungs since the
@@ -133,6 +139,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     coarse_top = bool(coarse_top) and coarse
     narrow_jump = True if narrow_jump is None else narrow_jump
     pair_slots = not is_128k if pair_slots is None else pair_slots
+    jps_kept = pair_slots if jps_kept is None else jps_kept
+    if jps_kept and not pair_slots:
+        raise ValueError("MV_PAIR_JPS_KEPT keeps MV_PAIR_SLOTS's jps")
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
     fast_means = (fast_scores or plane_scores) and is_128k if fast_means is None else fast_means
     table_means = not is_128k and not fast_means if table_means is None else table_means
@@ -162,7 +171,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                                                                                   else prepare_loop))
                + [f"{name} = 1" for name in fast_takebacks]
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
-               + [PAIR_REWALK_OPTION] * (pair_slots and sparse)
+               + [PAIR_REWALK_OPTION] * (pair_slots and sparse) + [PAIR_JPS_KEPT_OPTION] * jps_kept
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
