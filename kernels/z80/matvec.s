@@ -120,7 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,151 (the shipped 48K player's, with the twenty-first round's MV_PAIR_JPS_KEPT: mv_pairs_back,
+; Bytes: 4,167 (the shipped 48K player's, with the twenty-first round's jr over the low displacements' stores in
+; a coarse call's pass, MV_GATE_PASS's, 16 bytes; 4,151 before, with MV_PAIR_JPS_KEPT: mv_pairs_back,
 ; mv_pair_jps, mv_run_list's entries and the jps a sparse call's undo and rewalk write, 120 bytes, less
 ; the pass's checks of the one-piece columns' jps, 80, and MV_GATE_PASS, a coarse call's pass writing no
 ; slot, 19 bytes, and mv_exact_row's pass after it, 11 (with both, 1 more: a coarse call's pass lists no
@@ -273,16 +274,19 @@
 ; bytes; the 128K's coarse rows end in MV_LOW_HLA's row ends instead) ends an ungated
 ; coarse call's rows (the logits') at a shift of 7 or less in mv_coarse_top: 128x32
 ; on zeros at the logits' shift of 4 with the 48K's options and it (tests/test_kernels_z80_coarse.py,
-; MV_PAIR_SLOTS included) 218,064, 225,237 and 245,778 with 0, 1 and 4 wide columns against
-; 232,968, 240,141 and 260,682 without it (-116 T-states a row); at shift 9, where it does
-; not serve, 225,485 / 378,059, 232,658 / 412,451 and 253,633 / 491,337 (98 more a call than
+; MV_PAIR_SLOTS included) 216,939, 224,112 and 244,653 with 0, 1 and 4 wide columns against
+; 231,843, 239,016 and 259,557 without it (-116 T-states a row); at shift 9, where it does
+; not serve, 224,360 / 378,047, 231,533 / 412,439 and 252,508 / 491,325 (98 more a call than
 ; without it, for the look at the shift; a gated call 66 more, for the slots' end
-; written back); a row again 14,425, the first after a coarse call (its column pass, which
-; the coarse call left out: MV_GATE_PASS), then 3,728. (221,205, 228,504 and 249,221; 236,109,
+; written back); a row again 14,413, the first after a coarse call (its column pass, which
+; the coarse call left out: MV_GATE_PASS), then 3,728. (The coarse calls 1,125 more, the exact
+; ones 12, before the twenty-first round's jr over the low displacements' stores in a coarse
+; call's pass, branch zxsmall48: 37 T-states a column less, 59 a call for the patch and its
+; undo; 221,205, 228,504 and 249,221; 236,109,
 ; 243,408 and 264,125; 228,626 / 373,588, 235,925 / 412,396 and 257,076 / 491,140 and a row
 ; again 3,696 before the twenty-first round's MV_GATE_PASS, whose coarse calls' pass writes no
 ; slot, ~100 T-states a one-piece column less, and whose other calls pay 58 for the look at
-; mv_coarse_on before the pass and at the pass after it; the exact call after the first coarse
+; mv_coarse_on before the pass and at the pass after it, 46 since the jr over the stores; the exact call after the first coarse
 ; ones here writes the one-piece columns' jps that the coarse calls no longer write.) (Before the pairs: 220,546, 227,735 and 248,324 against
 ; 235,450, 242,639 and 263,228; 228,054 / 393,409, 235,156 / 428,779 and 256,179 / 504,209;
 ; 3,856.)
@@ -1727,10 +1731,14 @@ mv_prepare:
 .ifdef MV_GATE_PASS
         ld a,(mv_coarse_on)     ; a coarse call (fc1's, the logits') runs the coarse slots, not
         or a                    ; these: its pass only sums Cl and Ch and lists the wide columns
-        ld a,@column_loop - @piece_jr - 2       ; (a one-piece column straight to the djnz, IX
-        ld de,MV_GATE_LIST                      ; left on its slot); mv_coarse_prepare runs the
-        jr nz,@piece_set                        ; pass again if the call turns out exact, and
-.endif                                          ; mv_exact_row before its first row
+        jr z,@exact_pass                        ; (a one-piece column straight to the djnz, IX
+        ld hl,MV_CL_SKIP_OPS                    ; left on its slot, no low displacement stored:
+        ld (@cl_added),hl                       ; the pass's end puts the stores back);
+        ld a,@column_loop - @piece_jr - 2       ; mv_coarse_prepare runs the pass again if the
+        ld de,MV_GATE_LIST                      ; call turns out exact, and mv_exact_row before
+        jr @piece_set                           ; its first row
+@exact_pass:
+.endif
         ld a,(mv_mode)          ; the slots' high pieces as the mode before (a second part: its
         and MV_NARROW           ; first part's) expects; mv_skip_high or mv_restore_high after if not
 .ifdef MV_PAIR_SLOTS
@@ -1894,10 +1902,15 @@ mv_prepare:
         jr c,@cl_carry          ; (its top byte in B')
 @cl_added:
         ld a,l                  ; the low displacement, l - 1 = (l + 127) xor $80
-        xor $80
-        ld (ix+MV_D_L1),a
+        xor $80                 ; (MV_GATE_PASS: a coarse call's pass patches both into a jr
+        ld (ix+MV_D_L1),a       ; over the stores, @cl_stored)
         ld (ix+MV_D_L2),a
+@cl_stored:
         ex af,af'
+.ifdef MV_GATE_PASS
+MV_CL_STORE_OPS = $EE7D         ; ld a,l / xor $80: @cl_added's first two bytes
+MV_CL_SKIP_OPS  = $18 | ((@cl_stored - @cl_added - 2) << 8)    ; jr @cl_stored
+.endif
 @piece_jr:
         jr z,@one_piece         ; h = 0: S(0) adds nothing to Ch (MV_LOW_SLOTS, narrow mode
                                 ; expected: patched to @next_slot, mv_one_piece_walk's then)
@@ -2406,7 +2419,7 @@ added:
         sub MV_NARROW_PIECE
 .ifdef MV_GATE_PASS
         cp (@column_loop - @piece_jr - 2 - MV_NARROW_PIECE) & 255       ; a coarse call's pass (no slot
-        jr z,@flag_jump         ; written, no pair's jps back): the slots and their jps as they were
+        jr z,@gate_pass_end     ; written, no pair's jps back): the slots and their jps as they were
         .assert @column_loop != @piece_jr + 2 + MV_NARROW_PIECE && @column_loop != @full_dh, "@piece_jr's three targets tell the pass"
 .endif                          ; (mv_h_skipped, mv_run_list stand), the call coarse
         bit MV_NARROW_BIT,(hl)
@@ -2443,6 +2456,12 @@ added:
         ld a,$FF
         ld (ix+MV_EVEN_H+MV_D_H1-MV_ODD_IX),a
         ld (ix+MV_EVEN_H+MV_D_H2-MV_ODD_IX),a
+.ifdef MV_GATE_PASS
+        jr @flag_jump
+@gate_pass_end:                 ; a coarse call's pass: the low displacements' stores back
+        ld hl,MV_CL_STORE_OPS   ; (for the exact passes after it: mv_coarse_prepare's again,
+        ld (@cl_added),hl       ; mv_exact_row's, the next call's)
+.endif
 .else
         ld a,(@dh)              ; bit 4,(ix+d): the columns were patched for narrow mode
         sub $DD
