@@ -185,10 +185,12 @@
 ; ungated calls at a shift of 7 or less end their rows in mv_coarse_top, leaving
 ; out the row's own low byte too), and mv_exact_row computes a row of it again
 ; exactly. 128x32 on zeros at shift 9 with the 128K's options
-; (tests/test_kernels_z80_coarse.py, each after the one before): 227,021 coarse
-; against 349,057 exact, with one wide column 234,123 against 356,741, with four
-; 255,146 against 379,731 (227,106 / 349,142, 234,208 / 356,826 and 255,231 / 379,816
-; before mv_hz_prepare wrote only the rows' next jumps its ends take, eighteenth round,
+; (tests/test_kernels_z80_coarse.py, each after the one before): 224,533 coarse
+; against 349,055 exact, with one wide column 231,615 against 356,739, with four
+; 252,581 against 379,729 (227,021 / 349,057, 234,123 / 356,741 and 255,146 / 379,731
+; before the twenty-first round's MV_RAW_PASS, the coarse call's pass writing no slot, ~78
+; T-states a one-piece column less, 2 less for the other calls, whose look at it moved;
+; 227,106 / 349,142, 234,208 / 356,826 and 255,231 / 379,816 before mv_hz_prepare wrote only the rows' next jumps its ends take, eighteenth round,
 ; zxends2; exact 349,465, 357,086 and 380,043 before the eighteenth
 ; round's low slots' pass took l - 1 in C, 3 T-states a quad's column, its first slot
 ; 0 without mv_low_slot_at, 121 a call, and mv_low_prepare its slot 0 without the
@@ -223,7 +225,9 @@
 ; 504,939 before docs/spectrum.md's "The column pass's zero columns"; 255,370 /
 ; 384,903, 292,952 / 416,917 and 390,520 / 505,714 before the gate, the wide
 ; columns' blocks, the coarse row end, the low slots left alone and
-; MV_NARROW_JUMP); a row again 3,954 (3,944 before mv_rows_run's ld hl for the short row
+; MV_NARROW_JUMP); a row again 13,905 the first after a coarse call (MV_RAW_PASS: the main
+; slots' pass with its jps checked, which the coarse call left out), then 3,986 (3,954 before
+; MV_RAW_PASS, 32 less for the look at the pass; 3,944 before mv_rows_run's ld hl for the short row
 ; ends, seventeenth round; 3,937 before mv_rows_run set the slots' D = 0, 7
 ; a call; 4,058 before the row constants went in front of
 ; the weights, 4,068 before the main slots ran on into
@@ -234,8 +238,9 @@
 ; for with MV_COARSE_GATE (fc1's: ReLU follows) has each row's end (mv_gate) keep
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
-; every row gated 120,487, every row summed again 216,784, exact 170,227 (one wide
-; column 124,876, 221,382, 174,967; 120,477, 216,774 and 124,866, 221,372 before
+; every row gated 120,485, every row summed again 216,782, exact 170,225 (one wide
+; column 124,874, 221,380, 174,965; 120,487, 216,784, 170,227 and 124,876, 221,382,
+; 174,967 before MV_RAW_PASS's look at mv_pass_main moved past the low slots' pass; 120,477, 216,774 and 124,866, 221,372 before
 ; mv_hz_prepare's jp to the logits' raw rows, matvec_ends.s's mv_hz_raw, in its gated
 ; path, eighteenth round; 120,515, 216,812, 170,280 and 124,904, 221,410,
 ; 175,020 before mv_hz_prepare's next jumps and mv_gate_relu's choice, zxends2 (these
@@ -367,8 +372,10 @@
 ; high pieces back with S(w + 0)'s displacements (mv_restore_high after it only for
 ; fewer than MV_MAX_COLS columns, for the slots a wider call would find); a coarse call
 ; asked for with the gate whose pass went to the main slots for another h gets them
-; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 6,443 bytes by
-; the build's line map (6,420 before the eighteenth round's look for matvec_again in
+; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 46 bytes more with the
+; twenty-first round's MV_RAW_PASS (the logits' pass writing no slot: 12 in the pass's setup, 7
+; after it, 7 for mv_exact_row's pass, 5 in mv_low_deferred, 15 in mv_exact_row; at_sq_table's padding
+; took them), 6,443 bytes by the build's line map before it (6,420 before the eighteenth round's look for matvec_again in
 ; mv_prepare, 22, the quads' l - 1 in C, -4, and slot 0 without mv_low_slot_at, 3, and
 ; in mv_low_prepare, 2;
 ; 6,381 before the seventeenth round's mv_hz_prepare@again, 39; 6,314 before the sparse short ends' first form, 67 more; the
@@ -550,8 +557,15 @@ MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 
 .ifdef MV_COARSE
 .ifndef MV_LOW_SLOTS
 MV_GATE_PASS    = 1             ; (the 48K's, twenty-first round) a coarse call's column pass writes no slot
+MV_EXACT_PASS   = 1             ; (mv_exact_row runs the pass the coarse call left out)
 .endif
 .endif
+.endif
+.ifdef MV_RAW_PASS               ; (the 128K's, twenty-first round) the logits' column pass writes no slot
+.ifndef MV_LOW_SLOTS
+        .assert 0, "MV_RAW_PASS is the 128K's logits' pass (MV_LOW_SLOTS, MV_COARSE)"
+.endif
+MV_EXACT_PASS   = 1
 .endif
 .ifdef MV_SPARSE
 MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
@@ -1790,8 +1804,12 @@ mv_prepare:
         ld (hl),0
         ld de,@record           ; (the main slots': a wide column's high piece runs)
         ld b,@next_slot - @piece_jr - 2     ; a one-piece column's slot left as it is
-        or a                                ; (mv_one_piece_walk's, mv_sparse_walk's)
+        or a                                ; (mv_one_piece_walk's, mv_sparse_walk's;
+.ifdef MV_RAW_PASS
+        jr nz,@main_or_checked              ; more than 1: mv_exact_row's after the logits)
+.else
         jr nz,@main_pass
+.endif
 .ifdef MV_SPARSE
         ld a,(mv_sparse_on)
         or a
@@ -1804,8 +1822,21 @@ mv_prepare:
 .ifdef MV_LOW_HLA
         .assert (MV_COARSE_RAW & 1) == 1 && MV_COARSE_RAW > MV_COARSE_GATE, "mv_coarse_on's bit 0: a coarse call that mv_exact_row may follow (and mv_hz_prepare's jr nc)"
 .endif
+.ifdef MV_RAW_PASS
+        jr nc,@not_raw
+        ld b,@column_loop - @piece_jr - 2   ; the logits' pass writes no slot (a one-piece column
+        ld de,@record_list                  ; straight to the djnz, a wide one only listed, IX
+        jr @main_pass                       ; left on its slot): mv_exact_row's pass checks the
+@main_or_checked:                           ; jps before its first row, mv_low_deferred's
+        dec a                               ; the general one if the call turns out exact
+        jr z,@main_pass
+        ld b,@one_piece - @piece_jr - 2
+        jr @main_pass
+@not_raw:
+.else
         ld b,@one_piece - @piece_jr - 2     ; (the logits': its jps checked in the pass)
         jr c,@main_pass
+.endif
 .endif
         ld a,(mv_cols)
         neg
@@ -2413,6 +2444,11 @@ added:
 @to_flag_jump:
         jp @flag_jump
 @main_slots_pass:
+.ifdef MV_RAW_PASS
+        ld a,(@piece_jr+1)      ; the logits' pass (no slot written): the slots, their jps and
+        cp @column_loop - @piece_jr - 2     ; mv_h_skipped as the call before left them
+        jr z,@to_flag_jump
+.endif
 .endif
 .ifdef MV_PAIR_SLOTS
         ld a,(@piece_jr+1)      ; 0: the pass expected narrow mode
@@ -2481,6 +2517,11 @@ added:
         ld a,(mv_coarse_on)     ; (a call that asks for coarse: mv_coarse_prepare copies
         or a                    ; to the low slots only if it runs exact, mv_low_deferred)
         jr nz,@low_set
+.ifdef MV_RAW_PASS
+        ld a,(@piece_jr+1)      ; (mv_exact_row's pass after the logits': the main slots run,
+        cp @one_piece - @piece_jr - 2       ; their jps checked)
+        jr z,@low_set
+.endif
 .endif
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
@@ -3363,7 +3404,8 @@ mv_low_block:   .word 0         ; the next free block
 mv_low_list:    .word 0         ; the next distance in mv_wide_list
 mv_low_wide_left: .byte 0       ; the wide columns not reached yet
 mv_pass_low:    .byte 0         ; 1: the last column pass wrote the low slots' displacements, not mv_slots'
-mv_pass_main:   .byte 0         ; 1: the next narrow pass writes mv_slots' (its call needs more wide columns)
+mv_pass_main:   .byte 0         ; 1: the next narrow pass writes mv_slots' (its call needs more wide columns); more:
+                                ; theirs with the one-piece columns' jps checked (mv_exact_row's, MV_RAW_PASS)
 
 ; mv_low_prepare - the low slots for this call (mv_prepare, narrow mode, at
 ; most MV_LOW_WIDE_MAX wide columns, each with h +-1, mv_wide_list and the used
@@ -4383,15 +4425,23 @@ mv_coarse_prepare:
 ; not sparse, the column pass's on the low slots; after a main slots' pass for a wide
 ; column of another h, their jps over the high pieces). A coarse call leaves them alone (~3,000 T-states a call): its rows
 ; run the coarse slots, and mv_exact_row's rows the main slots (10 T-states a
-; product more than the low slots). Clobbers everything but SP.
+; product more than the low slots). With MV_RAW_PASS the logits' pass, which wrote no
+; slot, runs again (mv_coarse_on 0: as any exact call's). Clobbers everything but SP.
 mv_low_deferred:
 .ifdef MV_SPARSE
         ld a,(mv_sparse_on)
         or a
         ret nz
 .endif
-        ld a,(mv_mode)
-        and MV_NARROW
+        ld a,(mv_prepare@piece_jr+1)
+.ifdef MV_RAW_PASS
+        cp mv_prepare@column_loop - mv_prepare@piece_jr - 2
+        jp z,mv_prepare@columns_setup   ; (the logits' pass wrote no slot: the pass for exact rows)
+.endif
+        cp mv_prepare@next_slot - mv_prepare@piece_jr - 2   ; (the low slots' pass's too) the main
+        ret nz                  ; slots' pass: they run narrow, their jps over the high pieces
+        ld a,(mv_mode)          ; checked by a pass (mv_exact_row's), not by one after another h
+        and MV_NARROW           ; (mv_pass_main): the walk's
         ret z
         ld a,(MV_WIDE_COUNT)
         cp MV_LOW_WIDE_MAX + 1
@@ -4399,9 +4449,6 @@ mv_low_deferred:
         ld a,(mv_pass_low)
         or a
         jp nz,mv_low_prepare
-        ld a,(mv_prepare@piece_jr+1)    ; the main slots' pass: they run narrow, their jps over the
-        cp mv_prepare@next_slot - mv_prepare@piece_jr - 2   ; high pieces checked by the logits' pass,
-        ret nz                  ; not by one after another h (mv_pass_main): the walk's
         ld a,(mv_prepare@dh)
         cp $DD
         ret nz                  ; (mv_skip_high wrote them)
@@ -5048,10 +5095,12 @@ mv_hz_shift:    .word 0         ; mv_hz_left's entry for the call's shift (mv_pr
 ; low bytes through mv_gate). With MV_GATE_PASS (the 48K's, twenty-first round) the coarse
 ; call's pass wrote no slot: the first mv_exact_row after it runs the pass (~8,500 T-states
 ; at 32 columns), and mv_coarse_on must be 0 by then (forward.s's bound clears it after the
-; coarse call). Clobbers as matvec.
+; coarse call). With MV_RAW_PASS (the 128K's, twenty-first round) likewise the logits' pass:
+; mv_exact_row's, the main slots' with the one-piece columns' jps checked (mv_pass_main more
+; than 1), ~10,000 T-states at 32 columns. Clobbers as matvec.
 mv_exact_row:
         ld c,a
-.ifdef MV_GATE_PASS
+.ifdef MV_EXACT_PASS
         push iy                 ; (as below: mv_prepare's pass walks x with SP)
         ld a,i
         push af
@@ -5060,6 +5109,10 @@ mv_exact_row:
         cp mv_prepare@column_loop - mv_prepare@piece_jr - 2
         jr nz,@prepared         ; (the row after the first)
         push bc
+.ifdef MV_RAW_PASS
+        ld (mv_pass_main),a     ; (more than 1: the main slots' pass with the jps checked, as the logits' before MV_RAW_PASS)
+        .assert mv_prepare@column_loop - mv_prepare@piece_jr - 2 > 1, "mv_pass_main: 1 the main slots' pass, more with their jps checked"
+.endif
         call mv_prepare         ; the pass the coarse call left out (its x, columns and shift stand,
         pop bc                  ; mv_coarse_on 0): the slots' displacements and jps for exact rows
 @prepared:
@@ -5092,7 +5145,7 @@ mv_exact_row:
         ld de,(mv_w)
         add hl,de
         ld (MV_ROW_SP),hl
-.ifndef MV_GATE_PASS
+.ifndef MV_EXACT_PASS
         push iy
         ld a,i                  ; P/V = IFF2, as matvec
         push af

@@ -381,7 +381,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     nineteenth round: since the twentieth round matvec.s's mv_pairs_routines, 399 bytes of code
     after forward.s, below $C000, where they move neither at_sq_table nor fw_h and fw_xn, and the
     coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
-    0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung. `kept_means`: the 128K's
+    0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung; with it matvec.s's MV_RAW_PASS
+    (the logits' column pass writing no slot, twenty-first round: 46 bytes of code below $C000, which
+    move the code after it that far into bank 0, where a soul with the general embed has ~9 bytes left).
+    `kept_means`: the 128K's
     AT_KEPT_MEANS (attention.s's means walk off each dimension's kept sum of S(vl), twentieth
     round: ~250 bytes of code below $C000 and forward.s's kv_kept_sums, 192 bytes in one page of
     the cold part), with MV_COARSE_PAIRS's rung.
@@ -414,7 +417,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      jps_kept=jps_kept and pairs and not banked,
                                      fast_scores=True if fast_scores else None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else (),
-                                     kept_means=kept_48k and coarse and not banked),
+                                     kept_means=kept_48k and coarse and not banked,
+                                     raw_pass=coarse and coarse_pairs if banked else False),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
