@@ -389,6 +389,17 @@ fw_layer_step:
         call fw_projection
         jp fw_attend
 
+; kv_layer_kept_sums - HL = the kept sums of layer fw_layer_index (kv_kept_sums + KV_KEPT_LAYER_BYTES
+; layer: both layers' in one page); clobbers AF. (Both kv_values_kept forms, the 128K's and the 48K's.)
+        .macro kv_layer_kept_sums
+        ld hl,kv_kept_sums
+        ld a,(fw_layer_index)
+        or a
+        jr z,@layer_found
+        ld l,(kv_kept_sums + KV_KEPT_LAYER_BYTES) & 255
+@layer_found:
+        .endmacro
+
 ; kv_value_word - the word SP pops into the value cache at HL, HL on to the next position's
 ; word of the same dimension (DE = AT_DIMENSION_BYTES - 1); BC = the word.
         .macro kv_value_word
@@ -476,12 +487,7 @@ kv_values_kept:
         di
         push de                 ; fw_att
         push hl                 ; the position's word of dimension 0
-        ld hl,kv_kept_sums      ; HL = the layer's sums
-        ld a,(fw_layer_index)
-        or a
-        jr z,@layer_found
-        ld l,(kv_kept_sums + KV_KEPT_LAYER_BYTES) & 255
-@layer_found:
+        kv_layer_kept_sums      ; HL = the layer's sums
         ld a,(fw_pos)
         cp 2
         jr nc,@store
@@ -687,12 +693,7 @@ kv_values_kept:
         di
         push de
         ex de,hl                ; DE = the position's word of dimension 0
-        ld hl,kv_kept_sums      ; HL = the layer's sums
-        ld a,(fw_layer_index)
-        or a
-        jr z,@layer_found
-        ld l,(kv_kept_sums + KV_KEPT_LAYER_BYTES) & 255
-@layer_found:
+        kv_layer_kept_sums      ; HL = the layer's sums
         ld a,(fw_pos)
         cp 1
         jp z,@from_first
