@@ -435,6 +435,24 @@ def weighted_head(rng, count: int, zeros: int, head: int):
     return q, keys
 
 
+def kept_means_case(rng, case: int):
+    """A head for the kept means' tests: (count, zeros, head, q, keys, values). Counts 1 and 20
+    first, then random, with `zeros` weights of 0 (weighted_head); v at -256..255's edges every
+    third case; a wide v every eighth from 5 (its dimension and the head's later ones by
+    products); the quotient's ends in cases 6 and 7."""
+    edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
+    count = (1, 20, 20, 20)[case] if case < 4 else int(rng.integers(1, 21))
+    zeros = (0, 0, 6, 7)[case] if case < 4 else int(rng.integers(0, count // 2 + 1)) if count > 1 else 0
+    head = int(rng.integers(0, 4))
+    q, keys = weighted_head(rng, count, zeros, head)
+    values = rng.choice(edges, (20, 4, 8)) if case % 3 == 0 else rng.integers(-256, 256, (20, 4, 8))
+    if case % 8 == 5:
+        values[int(rng.integers(0, count)), head, int(rng.integers(0, 8))] = (-257, 256, 20000)[case % 3]
+    if case in (6, 7):
+        values[:] = (-256, 255)[case == 7]
+    return count, zeros, head, q, keys, values
+
+
 def test_kept_means_match_intmath_by_the_heads_weights_of_0(kept_bench):
     """AT_KEPT_MEANS: heads one after another on one bench, with and without weights of 0 (a head
     walks off its kept sums where its weights of 0 are under a third of its positions, a weight
@@ -443,18 +461,9 @@ def test_kept_means_match_intmath_by_the_heads_weights_of_0(kept_bench):
     intmath; the kept sums are each dimension's S(vl) over the head's positions (kernelbench.kept_sums,
     as forward.s keeps them)."""
     rng = np.random.default_rng(41)
-    edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
     walks = []
     for case in range(48):
-        count = (1, 20, 20, 20)[case] if case < 4 else int(rng.integers(1, 21))
-        zeros = (0, 0, 6, 7)[case] if case < 4 else int(rng.integers(0, count // 2 + 1)) if count > 1 else 0
-        head = int(rng.integers(0, 4))
-        q, keys = weighted_head(rng, count, zeros, head)
-        values = rng.choice(edges, (20, 4, 8)) if case % 3 == 0 else rng.integers(-256, 256, (20, 4, 8))
-        if case % 8 == 5:                   # a wide v: its dimension and the head's later ones by products
-            values[int(rng.integers(0, count)), head, int(rng.integers(0, 8))] = (-257, 256, 20000)[case % 3]
-        if case in (6, 7):                  # the quotient's ends
-            values[:] = (-256, 255)[case == 7]
+        count, zeros, head, q, keys, values = kept_means_case(rng, case)
         run_head(kept_bench, q, keys, values, count, head)
         want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
         assert np.array_equal(kept_bench.read_words(OUT, 8), want), case
@@ -562,18 +571,9 @@ def test_the_48ks_kept_means_match_intmath(kept_48k_bench):
     bench = kept_48k_bench
     assert "AT_KEPT_TABLE" in bench.symbols and "at_sq_table" not in bench.symbols
     rng = np.random.default_rng(53)
-    edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
     pages = set()
     for case in range(48):
-        count = (1, 20, 20, 20)[case] if case < 4 else int(rng.integers(1, 21))
-        zeros = (0, 0, 6, 7)[case] if case < 4 else int(rng.integers(0, count // 2 + 1)) if count > 1 else 0
-        head = int(rng.integers(0, 4))
-        q, keys = weighted_head(rng, count, zeros, head)
-        values = rng.choice(edges, (20, 4, 8)) if case % 3 == 0 else rng.integers(-256, 256, (20, 4, 8))
-        if case % 8 == 5:                   # a wide v: its dimension and the head's later ones by products
-            values[int(rng.integers(0, count)), head, int(rng.integers(0, 8))] = (-257, 256, 20000)[case % 3]
-        if case in (6, 7):                  # the quotient's ends
-            values[:] = (-256, 255)[case == 7]
+        count, zeros, head, q, keys, values = kept_means_case(rng, case)
         run_head(bench, q, keys, values, count, head)
         want, weights = intmath.attention_head(q, keys[:count, head], values[:count, head])
         assert np.array_equal(bench.read_words(OUT, 8), want), case
