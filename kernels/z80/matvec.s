@@ -1122,16 +1122,22 @@ mv_store_zero:
         .byte $DD,$24           ; inc ixh
         .endmacro
 
+; mv_jp_operand - the jp whose opcode lies at IX + at goes to IX + target: its operand
+; (the two bytes after it) written. Clobbers A.
+        .macro mv_jp_operand at, target
+        .byte $DD,$7D           ; ld a,ixl
+        add a,target
+        ld (ix+at+1),a
+        .byte $DD,$7C           ; ld a,ixh
+        adc a,0
+        ld (ix+at+2),a
+        .endmacro
+
 ; mv_jp_over_high - the slot at IX (a main slot) skips its high piece: a jp over it to the
 ; next slot, IX + MV_SLOT_END, written over its exx and the next two bytes. Clobbers A.
         .macro mv_jp_over_high
         ld (ix+MV_H_EXX),MV_H_JP
-        .byte $DD,$7D           ; ld a,ixl
-        add a,MV_SLOT_END
-        ld (ix+MV_H_EXX+1),a
-        .byte $DD,$7C           ; ld a,ixh
-        adc a,0
-        ld (ix+MV_H_EXX+2),a
+        mv_jp_operand MV_H_EXX, MV_SLOT_END
         .endmacro
 
 .ifdef MV_LOW_SLOTS
@@ -2157,12 +2163,7 @@ MV_NARROW_PIECE = @narrow_piece - @piece_jr - 2
         bit 4,(ix+MV_ODD_IX+MV_H_EXX)
         jr nz,@record_list
         ld e,a
-        .byte $DD,$7D                   ; ld a,ixl
-        add a,MV_EVEN_RUN
-        ld (ix+MV_ODD_IX+MV_H_EXX+1),a
-        .byte $DD,$7C                   ; ld a,ixh
-        adc a,0
-        ld (ix+MV_ODD_IX+MV_H_EXX+2),a
+        mv_jp_operand MV_ODD_IX+MV_H_EXX, MV_EVEN_RUN
         ld a,e
 .endif
 @record_list:                   ; (the low slots' pass: the column only listed)
@@ -3184,12 +3185,7 @@ mv_rewalk_odd:                  ; (mv_sparse_rewalk) mv_sparse_full over the odd
 ; to the next pair. Clobbers A.
 mv_pair_jps:
         ld (ix+MV_ODD_IX+MV_H_EXX),MV_H_JP
-        .byte $DD,$7D           ; ld a,ixl
-        add a,MV_PAIR_END
-        ld (ix+MV_ODD_IX+MV_H_EXX+1),a
-        .byte $DD,$7C           ; ld a,ixh
-        adc a,0
-        ld (ix+MV_ODD_IX+MV_H_EXX+2),a
+        mv_jp_operand MV_ODD_IX+MV_H_EXX, MV_PAIR_END
         jr mv_even_jp
 .endif
 ; mv_even_skip - a jp over the high piece of the even slot at IX, to the next pair (a sparse
