@@ -567,6 +567,11 @@ MV_EXACT_PASS   = 1             ; (mv_exact_row runs the pass the coarse call le
 .endif
 MV_EXACT_PASS   = 1
 .endif
+.ifdef MV_GATE_QUADS            ; (the 128K's, twenty-second round) fc1's gated pass through quads without their stores
+.ifndef MV_RAW_PASS
+        .assert 0, "MV_GATE_QUADS marks its pass as MV_RAW_PASS's (mv_low_deferred runs the pass again)"
+.endif
+.endif
 .ifdef MV_SPARSE
 MV_SPARSE_MAX   = 11            ; the most nonzero columns a part of a sparse call takes (of 32 rows: each costs ~66 T-states
                                 ; a row more than in narrow mode and ~700 of patches, a zero one ~70 less a row)
@@ -1853,7 +1858,11 @@ mv_prepare:
         pop ix                  ; IX: the first used low slot
         ld a,(mv_first_parity)  ; from an even slot four at a time (@low_quad, entered at
         rra                     ; @low_enter), from an odd one as the main slots' pass
+.ifdef MV_GATE_QUADS
+        ld hl,mv_gate_quads     ; (fc1's gated call: the quads without their stores)
+.else
         ld hl,@low_enter
+.endif
         ld a,@low_resume - @column_loop - 2
         jr nc,* + 7
         ld hl,@column
@@ -1918,7 +1927,11 @@ mv_prepare:
 @entry:
         jp @column              ; patched: @low_enter (the low slots' pass from an even slot)
 @low_resume:                    ; (the low slots' pass after a wide column: the quads again)
+.ifdef MV_GATE_QUADS
+        jp mv_gate_quads        ; (fc1's gated call's without their stores)
+.else
         jp @low_enter
+.endif
 .endif
 
 @column:
@@ -2231,6 +2244,14 @@ MV_GATE_LIST    = @record_list
         pop hl
         ld c,l
         dec c                   ; C: l - 1 (x's low byte less 1)
+        mv_column_cl wide, carry, added
+        ld (ix+slot+MV_D_L1),c
+        ld (ix+slot+MV_D_L2),c
+        .endmacro
+; mv_column_cl - (mv_low_column's, and MV_GATE_QUADS's quads without their stores) x popped into
+; HL: to `wide` for h != 0 (A and F: x + 127's high byte, HL = x + 127), else S(l) into Cl (IY,
+; to `carry` for its rare carry, which comes back to `added`).
+        .macro mv_column_cl wide, carry, added
         ld a,l
         add a,127
         ld l,a
@@ -2244,8 +2265,34 @@ MV_GATE_LIST    = @record_list
         add iy,de
         jr c,carry
 added:
-        ld (ix+slot+MV_D_L1),c
-        ld (ix+slot+MV_D_L2),c
+        .endmacro
+; mv_quads_enter - (@low_enter's, and MV_GATE_QUADS's quads without their stores) into quads whose
+; places are `quad`, `quad_1`, `quad_2` and `quad_3` at the column B columns before the last slot,
+; IX on its slot: B the steps left, IX on the step's first slot.
+        .macro mv_quads_enter quad, quad_1, quad_2, quad_3
+        ld a,MV_MAX_COLS
+        sub b
+        and 3                   ; its place in the step
+        ld e,a
+        add a,b
+        rrca
+        rrca
+        ld b,a                  ; B: the steps left, this one's included
+        ld a,e
+        or a
+        jp z,quad
+        ld de,-MV_LOW_ODD       ; IX back to the step's first slot
+        add ix,de
+        dec a
+        jp z,quad_1
+        ld de,MV_LOW_ODD - MV_LOW_PAIR
+        add ix,de
+        dec a
+        jp z,quad_2
+        ld de,-MV_LOW_ODD
+        add ix,de
+        jp quad_3
+        .assert MV_MAX_COLS % 4 == 0, "the low slots' quads end at the last slot"
         .endmacro
 ; The low slots' pass from an even slot, four columns a loop step (B: the steps left, IX:
 ; the step's first slot): a one-piece column takes no jr to its step, and four columns
@@ -2320,29 +2367,7 @@ added:
 ; at MV_MAX_COLS - 1, a step's last column: B + its place in the step is a multiple of 4),
 ; IX on its slot as the pass above steps it.
 @low_enter:
-        ld a,MV_MAX_COLS
-        sub b
-        and 3                   ; its place in the step
-        ld e,a
-        add a,b
-        rrca
-        rrca
-        ld b,a                  ; B: the steps left, this one's included
-        ld a,e
-        or a
-        jp z,@low_quad
-        ld de,-MV_LOW_ODD       ; IX back to the step's first slot
-        add ix,de
-        dec a
-        jp z,@quad_1
-        ld de,MV_LOW_ODD - MV_LOW_PAIR
-        add ix,de
-        dec a
-        jp z,@quad_2
-        ld de,-MV_LOW_ODD
-        add ix,de
-        jp @quad_3
-        .assert MV_MAX_COLS % 4 == 0, "the low slots' quads end at the last slot"
+        mv_quads_enter @low_quad, @quad_1, @quad_2, @quad_3
 ; @main_loop - the pass's entry and loop back to the main slots' (a sparse call's loop as matvec set it).
 @main_loop:
         ld hl,@column
@@ -4128,6 +4153,72 @@ mv_pairs_walk_gate:
         ret
         .endmacro
 .endif
+
+; The routines below lie where build.py expands their macro, mv_gate_quads_routines (with MV_GATE_QUADS:
+; the 128K's, with MV_COARSE_PAIRS's rung), after forward.s, below $C000, as mv_pairs_routines: before
+; attention.s's page-aligned at_sq_table they would move it a page (twenty-second round).
+        .macro mv_gate_quads_routines
+; mv_gate_quads - the low slots' pass from an even slot (mv_prepare@entry's, @low_resume's): a gated
+; coarse call's (fc1's: mv_coarse_on MV_COARSE_GATE) through quads that store no low displacement
+; (its rows run the coarse and gate slots; mv_low_deferred runs the pass again where the call turns
+; out exact, as after the logits' MV_RAW_PASS: @piece_jr says so), 46 T-states a one-piece column
+; less and IX's step (~106 a column in the quads against ~152); any other call's to @low_enter (27
+; T-states more a call, and a wide column's). A wide column goes through the pass one column at a
+; time as from the quads with their stores (@quad_wide_0..3) and comes back here. IX stays on the
+; first step's first slot (the quads store nothing), so a wide column's pass writes its low
+; displacement into a slot of that step or one after, at or before its own (IX moves a step only
+; where a wide column ends one): harmless bytes, as the stores of any pass that no row reads
+; before the next pass writes them again.
+mv_gate_quads:
+        ld a,(mv_coarse_on)
+        or a
+        jp z,mv_prepare@low_enter
+        ld a,mv_prepare@column_loop - mv_prepare@piece_jr - 2  ; (MV_RAW_PASS's mark: no slot
+        ld (mv_prepare@piece_jr+1),a                            ; written, the pass again if exact)
+        mv_quads_enter @quad, @quad_1, @quad_2, @quad_3
+@wide_1:
+        jp mv_prepare@quad_wide_1
+@wide_0:
+        jp mv_prepare@quad_wide_0
+@carry_0:
+        exx
+        inc b
+        exx
+        jr @added_0
+@carry_1:
+        exx
+        inc b
+        exx
+        jr @added_1
+@quad:
+        pop hl
+        mv_column_cl @wide_0, @carry_0, @added_0
+@quad_1:
+        pop hl
+        mv_column_cl @wide_1, @carry_1, @added_1
+@quad_2:
+        pop hl
+        mv_column_cl @wide_2, @carry_2, @added_2
+@quad_3:
+        pop hl
+        mv_column_cl @wide_3, @carry_3, @added_3
+        djnz @quad              ; (IX not stepped: above)
+        jp mv_prepare@columns_done
+@carry_2:
+        exx
+        inc b
+        exx
+        jr @added_2
+@carry_3:
+        exx
+        inc b
+        exx
+        jr @added_3
+@wide_2:
+        jp mv_prepare@quad_wide_2
+@wide_3:
+        jp mv_prepare@quad_wide_3
+        .endmacro
 
 ; mv_coarse_prepare - (the end of mv_prepare) a call that asked for coarse runs
 ; coarse if it can (above; every wide column's h +-1): each used column's l - 1

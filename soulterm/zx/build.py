@@ -383,7 +383,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     coarse matrices' column ranges, 64 bytes each in front of them: the out matrix's and layer
     0's fc1's in bank 0, layer 1's in bank 4), the ladder's first rung; with it matvec.s's MV_RAW_PASS
     (the logits' column pass writing no slot, twenty-first round: 46 bytes of code below $C000, which
-    move the code after it that far into bank 0, where a soul with the general embed has ~9 bytes left).
+    move the code after it that far into bank 0, where a soul with the general embed has ~9 bytes left),
+    and MV_GATE_QUADS (fc1's gated pass through quads without their stores, twenty-second round: their
+    routines after mv_pairs_routines', below $C000).
     `kept_means`: the 128K's
     AT_KEPT_MEANS (attention.s's means walk off each dimension's kept sum of S(vl), twentieth
     round: ~250 bytes of code below $C000 and forward.s's kv_kept_sums, 192 bytes in one page of
@@ -418,7 +420,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      fast_scores=True if fast_scores else None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else (),
                                      kept_means=kept_48k and coarse and not banked,
-                                     raw_pass=coarse and coarse_pairs if banked else False),
+                                     raw_pass=coarse and coarse_pairs if banked else False,
+                                     gate_quads=coarse and coarse_pairs and banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -527,7 +530,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   "        chat_window_routines"]                          # whose rows keep their pages' offsets
     else:
         if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
-            lines.append("        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)")
+            lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)",
+                      "        mv_gate_quads_routines     ; (matvec.s's fc1 pass without the low slots' stores)"]
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]

@@ -51,6 +51,11 @@ PAIR_JPS_KEPT_OPTION = "MV_PAIR_JPS_KEPT = 1"
 # (with MV_LOW_SLOTS and MV_COARSE) the logits' column pass writes no slot: mv_exact_row's pass checks the
 # main slots' jps (the 128K's since the twenty-first round, with MV_COARSE_PAIRS's rung: build.py)
 RAW_PASS_OPTION = "MV_RAW_PASS = 1"
+# (with MV_RAW_PASS) fc1's gated column pass through quads without their stores, matvec.s's
+# mv_gate_quads_routines where the source expands them (the 128K's since the twenty-second round, with
+# MV_COARSE_PAIRS's rung: build.py; GATE_QUADS_BENCH on the kernels' bench)
+GATE_QUADS_OPTION = "MV_GATE_QUADS = 1"
+GATE_QUADS_BENCH = "\n        mv_gate_quads_routines"
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
@@ -104,7 +109,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           plane_scores: bool | None = None, coarse_top: bool | None = None,
                           pair_slots: bool | None = None, kept_means: bool | None = None,
                           prepare_loop: bool | None = None, fast_takebacks: tuple = (),
-                          jps_kept: bool | None = None, raw_pass: bool | None = None) -> str:
+                          jps_kept: bool | None = None, raw_pass: bool | None = None,
+                          gate_quads: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -132,7 +138,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     AT_FAST_SCORES (None: the 48K's, for room, twentieth round). `fast_takebacks`: options of
     FAST_TAKEBACK_OPTIONS that take back one of those cuts each (build.py's 48K takes those it
     has the bytes for, twentieth round). `raw_pass`: MV_RAW_PASS (None: the 128K's, with MV_COARSE;
-    build.py's 128K takes it with MV_COARSE_PAIRS's rung, whose room it needs: twenty-first round)."""
+    build.py's 128K takes it with MV_COARSE_PAIRS's rung, whose room it needs: twenty-first round).
+    `gate_quads`: MV_GATE_QUADS with MV_RAW_PASS (fc1's gated pass through quads without their stores,
+    twenty-second round: build.py's 128K with MV_COARSE_PAIRS's rung; on the kernels' bench the source
+    expands mv_gate_quads_routines, GATE_QUADS_BENCH)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -147,6 +156,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     raw_pass = is_128k and coarse if raw_pass is None else raw_pass
     if raw_pass and not (is_128k and coarse):
         raise ValueError("MV_RAW_PASS is the 128K's logits' pass (MV_LOW_SLOTS with MV_COARSE)")
+    if gate_quads and not raw_pass:
+        raise ValueError("MV_GATE_QUADS marks its pass as MV_RAW_PASS's (the 128K's, with MV_COARSE)")
     if jps_kept and not pair_slots:
         raise ValueError("MV_PAIR_JPS_KEPT keeps MV_PAIR_SLOTS's jps")
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
@@ -179,7 +190,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [f"{name} = 1" for name in fast_takebacks]
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
                + [PAIR_REWALK_OPTION] * (pair_slots and sparse) + [PAIR_JPS_KEPT_OPTION] * jps_kept
-               + [RAW_PASS_OPTION] * raw_pass
+               + [RAW_PASS_OPTION] * raw_pass + [GATE_QUADS_OPTION] * gate_quads
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
