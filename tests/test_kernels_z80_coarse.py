@@ -491,14 +491,25 @@ def test_the_raw_bound_leaves_a_lone_top_row_as_it_is(raw_logits_bench):
     assert alone >= 5 and computed >= 5 and tied >= 5
 
 
-def test_the_128k_argmax_keeps_the_lowest_id_of_the_largest_and_the_runner_ups_limit(player_128k_bench):
+@pytest.fixture(scope="module", params=["loop", "rounds"])
+def argmax_128k_bench(request, player_128k_bench):
+    """The 128K's kernels' bench, and with AM_ROUNDS (argmax in rounds of two, the player's first rung's)."""
+    if request.param == "loop":
+        return player_128k_bench
+    return Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)),
+                    options=player_kernel_options("128k", argmax_rounds=True))
+
+
+def test_the_128k_argmax_keeps_the_lowest_id_of_the_largest_and_the_runner_ups_limit(argmax_128k_bench):
     """vecops.s's argmax on the 128K's kernels (with the runner-up's limit C, AM_RUNNER_KEPT, since the
-    twenty-first round; in rounds of two without it before): the engine's argmax_token on random
-    logits, narrow ones (many ties in the high byte), ties at the top, the largest at each id of
-    3..127, the extremes, rows 0..2 the largest, the best early with the limit from a runner-up after
-    it; C is kernelbench.runner_up_limit's (am_rows's). It fails if a tie keeps the higher id or the
-    runner-up's limit is its high byte, not one more."""
-    bench = player_128k_bench
+    twenty-first round; in rounds of two without it before, and with it, AM_ROUNDS, since the
+    twenty-second round where bank 0 has the room): the engine's argmax_token on random
+    logits, narrow ones (many ties in the high byte), ties at the top (in every place of a round and
+    across rounds), the largest at each id of 3..127, the extremes, rows 0..2 the largest, the best
+    early with the limit from a runner-up after it; C is kernelbench.runner_up_limit's (am_rows's). It
+    fails if a tie keeps the higher id, the runner-up's limit is its high byte, not one more, or (the
+    rounds) a place returns to the wrong row."""
+    bench = argmax_128k_bench
     at = bench.sym("fw_logits")                 # (page-aligned, as argmax asks)
     rng = np.random.default_rng(18)
     cases = [rng.integers(-32768, 32768, 128), rng.integers(-600, 600, 128), rng.integers(-3, 3, 128),

@@ -31,6 +31,10 @@
 ; on 50 random rows of logits, 6,748 on 50 rows in -600..599 (the 128K's options on the
 ; kernels' bench, numpy default_rng(0), fw_logits); 91 bytes with am_rows (docs/spectrum.md,
 ; "Eighteenth round: the logits' scan", "Twenty-first round: a reply step's logits").
+; AM_ROUNDS (with AM_RUNNER_KEPT; the 128K player's with MV_COARSE_PAIRS's rung, whose bank 0 has the
+; room, since the twenty-second round): rounds of AM_UNROLL = 2 candidates, each place with its own
+; return, the best's row kept as its high byte's address (am_best_row), the runner-up's slow path one
+; subroutine: 5,816 and 6,298 on the same rows, 21 bytes more (zxstep's form, twenty-first round).
 ; argmax in python benchmarks/z80_kernels.py (50 random rows of logits): 6,065;
 ; 6,392 with AM_RUNNER_UP (the runner-up's high byte kept for fw_logits_bound,
 ; sixteenth round; the same rows with that option); 6,582 and 6,908 before the eighteenth
@@ -226,6 +230,12 @@ am_logits:      .word 0
 .ifdef AM_RUNNER_UP
 AM_RUNNER_KEPT = 1
 .endif
+.ifdef AM_ROUNDS
+AM_UNROLL       = 2             ; (AM_ROUNDS's argmax: 124 candidates after the first, 62 rounds of 2)
+.ifndef AM_RUNNER_KEPT
+        .assert 0, "AM_ROUNDS is argmax's loop with the runner-up's limit (AM_RUNNER_UP) in rounds"
+.endif
+.endif
 
 argmax:
         ld hl,(am_logits)
@@ -238,6 +248,68 @@ argmax:
         ld e,(hl)
         inc hl                  ; DE = best value, sign bit flipped (unsigned order)
 .ifdef AM_RUNNER_KEPT
+.ifdef AM_ROUNDS
+        ; (rounds of AM_UNROLL candidates, each place with its own return; the best's row kept
+        ; as its high byte's address in am_best_row; C the limit, as below)
+        .assert (VOCAB - FIRST_CHOOSABLE - 1) % AM_UNROLL == 0, "argmax's rounds cover the candidates"
+        ld a,l
+        ld (am_best_row),a
+        ld bc,256 * ((VOCAB - FIRST_CHOOSABLE - 1) / AM_UNROLL)
+@round:
+        inc l
+        inc l
+        ld a,(hl)
+        xor $80
+        cp c
+        jr nc,@not_lower_1
+@lower_1:
+        inc l
+        inc l
+        ld a,(hl)
+        xor $80
+        cp c
+        jr nc,@not_lower_2
+@lower_2:
+        djnz @round
+        ld a,(am_best_row)      ; (2 id + 1: am_logits page-aligned)
+        srl a
+        ret
+@not_lower_1:
+        call @not_lower
+        jr @lower_1
+@not_lower_2:
+        call @not_lower
+        jr @lower_2
+@not_lower:                     ; A: a candidate's flipped high byte, at or above the limit C
+        cp d
+        jr c,@runner_up
+        jr nz,@better
+        ld c,d                  ; the best's high byte: the runner-up's too
+        dec l
+        ld a,(hl)               ; the low bytes decide (a tie keeps the lower id)
+        inc l
+        cp e
+        ret c
+        ret z
+        ld e,a
+        jr @best_here
+@runner_up:
+        inc a                   ; (below the best's high byte: no wrap)
+        ld c,a
+        ret
+@better:
+        ld c,d                  ; the old best the runner-up
+        inc c
+        ld d,a
+        dec l
+        ld e,(hl)
+        inc l
+@best_here:
+        ld a,l
+        ld (am_best_row),a
+        ret
+am_best_row:    .byte 0
+.else
         ld a,VOCAB - FIRST_CHOOSABLE
         ld (@best_left+1),a
         ld bc,256 * (VOCAB - FIRST_CHOOSABLE - 1)
@@ -286,6 +358,7 @@ argmax:
         ld a,b
         ld (@best_left+1),a
         jr @lower
+.endif
 
 ; am_rows - (AM_RUNNER_UP with MV_LOW_HLA: the 128K's logitsraw.s) the rows a scan of
 ; am_logits for those at or above a threshold must look at, after argmax: A = argmax's id,

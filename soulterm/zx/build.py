@@ -385,7 +385,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     (the logits' column pass writing no slot, twenty-first round: 46 bytes of code below $C000, which
     move the code after it that far into bank 0, where a soul with the general embed has ~9 bytes left),
     and MV_GATE_QUADS (fc1's gated pass through quads without their stores, twenty-second round: their
-    routines after mv_pairs_routines', below $C000).
+    routines after mv_pairs_routines', below $C000), and vecops.s's AM_ROUNDS (argmax in rounds of two
+    with the runner-up's limit: 21 bytes in bank 0, more than a soul with the general embed has there).
     `kept_means`: the 128K's
     AT_KEPT_MEANS (attention.s's means walk off each dimension's kept sum of S(vl), twentieth
     round: ~250 bytes of code below $C000 and forward.s's kv_kept_sums, 192 bytes in one page of
@@ -421,7 +422,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else (),
                                      kept_means=kept_48k and coarse and not banked,
                                      raw_pass=coarse and coarse_pairs if banked else False,
-                                     gate_quads=coarse and coarse_pairs and banked),
+                                     gate_quads=coarse and coarse_pairs and banked,
+                                     argmax_rounds=coarse and coarse_pairs and banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:

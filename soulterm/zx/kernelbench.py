@@ -56,6 +56,9 @@ RAW_PASS_OPTION = "MV_RAW_PASS = 1"
 # MV_COARSE_PAIRS's rung: build.py; GATE_QUADS_BENCH on the kernels' bench)
 GATE_QUADS_OPTION = "MV_GATE_QUADS = 1"
 GATE_QUADS_BENCH = "\n        mv_gate_quads_routines"
+# (with AM_RUNNER_UP) argmax in rounds of two with the runner-up's limit (the 128K's since the twenty-second
+# round, with MV_COARSE_PAIRS's rung, whose bank 0 has its 21 bytes: build.py)
+ARGMAX_ROUNDS_OPTION = "AM_ROUNDS = 1"
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
@@ -110,7 +113,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           pair_slots: bool | None = None, kept_means: bool | None = None,
                           prepare_loop: bool | None = None, fast_takebacks: tuple = (),
                           jps_kept: bool | None = None, raw_pass: bool | None = None,
-                          gate_quads: bool = False) -> str:
+                          gate_quads: bool = False, argmax_rounds: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -141,7 +144,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     build.py's 128K takes it with MV_COARSE_PAIRS's rung, whose room it needs: twenty-first round).
     `gate_quads`: MV_GATE_QUADS with MV_RAW_PASS (fc1's gated pass through quads without their stores,
     twenty-second round: build.py's 128K with MV_COARSE_PAIRS's rung; on the kernels' bench the source
-    expands mv_gate_quads_routines, GATE_QUADS_BENCH)."""
+    expands mv_gate_quads_routines, GATE_QUADS_BENCH). `argmax_rounds`: AM_ROUNDS with AM_RUNNER_UP (argmax in
+    rounds of two with the runner-up's limit, twenty-second round: build.py's 128K with MV_COARSE_PAIRS's rung)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -158,6 +162,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("MV_RAW_PASS is the 128K's logits' pass (MV_LOW_SLOTS with MV_COARSE)")
     if gate_quads and not raw_pass:
         raise ValueError("MV_GATE_QUADS marks its pass as MV_RAW_PASS's (the 128K's, with MV_COARSE)")
+    if argmax_rounds and not (is_128k or coarse):
+        raise ValueError("AM_ROUNDS is argmax's loop with the runner-up's limit (AM_RUNNER_UP)")
     if jps_kept and not pair_slots:
         raise ValueError("MV_PAIR_JPS_KEPT keeps MV_PAIR_SLOTS's jps")
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
@@ -191,6 +197,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
                + [PAIR_REWALK_OPTION] * (pair_slots and sparse) + [PAIR_JPS_KEPT_OPTION] * jps_kept
                + [RAW_PASS_OPTION] * raw_pass + [GATE_QUADS_OPTION] * gate_quads
+               + [ARGMAX_ROUNDS_OPTION] * argmax_rounds
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
