@@ -359,6 +359,10 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and
     assert "MV_COARSE_PAIRS" in sym and "mv_pairs_walk_logits" in sym
     assert "MV_COARSE_PAIRS" not in general_sym and "mv_pairs_walk_logits" not in general_sym
     assert "soul_out_pair_ranges" in sym and "soul_out_pair_ranges" not in general_sym
+    # with it the twenty-second round's fc1 pass through quads without their stores (MV_GATE_QUADS, 170 bytes
+    # after the pairs' routines) and argmax in rounds of two with the runner-up's limit (AM_ROUNDS, 21 in bank 0)
+    assert "mv_gate_quads" in sym and "am_best_row" in sym and sym["mv_gate_quads"] < sym["soul_l0_n1"] < 0xC000
+    assert "mv_gate_quads" not in general_sym and "am_best_row" not in general_sym
     # (the ladder's first rungs, AT_KEPT_MEANS and MV_COARSE_PAIRS, do not fit its bank 0: it takes a later one)
     assert "AT_KEPT_MEANS" in sym and "AT_KEPT_MEANS" not in general_sym
 

@@ -239,7 +239,9 @@
 ; the coarse output where ReLU zeroes the exact one anyway and add the row's low
 ; bytes through slots of their own elsewhere (exact): 64x32 at shift 6 on zeros,
 ; every row gated 120,485, every row summed again 216,782, exact 170,225 (one wide
-; column 124,874, 221,380, 174,965; 120,487, 216,784, 170,227 and 124,876, 221,382,
+; column 124,874, 221,380, 174,965; with MV_GATE_QUADS, the 128K player's since the twenty-second
+; round, the gated pass through quads without their stores: 118,860, 215,157, 170,252 and 123,344,
+; 219,850, 175,019; 120,487, 216,784, 170,227 and 124,876, 221,382,
 ; 174,967 before MV_RAW_PASS's look at mv_pass_main moved past the low slots' pass; 120,477, 216,774 and 124,866, 221,372 before
 ; mv_hz_prepare's jp to the logits' raw rows, matvec_ends.s's mv_hz_raw, in its gated
 ; path, eighteenth round; 120,515, 216,812, 170,280 and 124,904, 221,410,
@@ -375,7 +377,8 @@
 ; from mv_low_deferred when it runs exact. matvec.s in the 128K player: 46 bytes more with the
 ; twenty-first round's MV_RAW_PASS (the logits' pass writing no slot: 12 in the pass's setup, 7
 ; after it, 7 for mv_exact_row's pass, 5 in mv_low_deferred, 15 in mv_exact_row; at_sq_table's padding
-; took them), 6,443 bytes by the build's line map before it (6,420 before the eighteenth round's look for matvec_again in
+; took them; and 170 after forward.s with the twenty-second round's MV_GATE_QUADS, mv_gate_quads_routines:
+; in mv_prepare only two operands change, no byte more before at_sq_table), 6,443 bytes by the build's line map before it (6,420 before the eighteenth round's look for matvec_again in
 ; mv_prepare, 22, the quads' l - 1 in C, -4, and slot 0 without mv_low_slot_at, 3, and
 ; in mv_low_prepare, 2;
 ; 6,381 before the seventeenth round's mv_hz_prepare@again, 39; 6,314 before the sparse short ends' first form, 67 more; the
