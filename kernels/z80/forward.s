@@ -924,12 +924,23 @@ fw_attend:
         xor a
         ld (mv_coarse_on),a
 .endif
+.ifdef FW_WIDE_SPARSE
+fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: the tests' entry)
+.endif
         ld hl,fw_xn             ; fc2's 64 columns run in two parts: the first part's
         ld (mv_carry),hl        ; row sums wait in xn and q (free once fc1 has run)
         .assert fw_q == fw_xn + 2 * FW_DIM, "fc2's row sums take xn and q"
+.ifdef FW_WIDE_SPARSE
+        call fw_wide_sparse     ; layer 1's wide columns into fc2's bias (NZ: fw_wide_back after the call)
+.endif
         ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
         ld bc,FW_FFN * 256 + FW_DIM
+.ifdef FW_WIDE_SPARSE
+        jr z,fw_dense_add       ; (the loads keep fw_wide_sparse's Z)
+        call fw_dense_add
+        jp fw_wide_back
+.endif
 ; fw_dense_add - h = sat16(h + fw_dense's output): matvec's rows add as they store
 ; (mv_store_add; sixteenth round, no second pass over h: vecops.s's vec_add_sat
 ; before). A, HL and BC as fw_dense's.
@@ -980,6 +991,189 @@ fw_dense:
         ld a,(ix+2)
         ld (mv_shift),a
         jp matvec
+
+.ifdef FW_WIDE_SPARSE
+; fw_wide_sparse - (FW_WIDE_SPARSE, the 128K's; before layer 1's fc2, which only a reply step runs)
+; where z's only bar to matvec's sparse call (MV_SPARSE: each part's columns one piece, x in
+; -127..128, at most MV_SPARSE_MAX of them nonzero) is a few wide columns of h = 1 (z in 129..384:
+; ReLU's z is never negative), each such column's 256 w goes into a copy of fc2's bias, b' = b +
+; 256 w a row (in fw_att, free once proj has run; fc2's descriptor points at it for the call), and
+; its z to z - 256 (its high byte less 1): the call's sums W z + b are the same, and it runs sparse
+; (a reply step's fc2 ~190,000 T-states dense, ~86,000 + ~4,750 a nonzero column sparse on the
+; 128K's options). NZ: done (fw_wide_back undoes it after the call); Z: nothing changed (layer 0,
+; no wide column, a part with more than MV_SPARSE_MAX nonzero, a z above 384, more than
+; FW_WIDE_MOST wide columns, or a b' outside int16). Clobbers AF, AF', BC, DE, HL, IX.
+FW_WIDE_MOST    = 4             ; the wide columns listed at most (a reply step's calls that would have
+                                ; one: 1.04 of them on the ten, 1.12 on the thirty held out)
+FW_WIDE_LAYER   = 1             ; the layer whose fc2 only reply steps run (layer 0's runs every position)
+FW_PART_STRIDE  = 3 + FW_FFN - MV_MAX_COLS      ; a first part's row: its constant and columns
+        .assert FW_FFN == 2 * MV_MAX_COLS, "fw_wide_sparse walks fc2 as two parts of MV_MAX_COLS columns"
+        .assert (fw_ffn & 255) <= 256 - 2 * FW_FFN, "fw_wide_sparse finds a column from its word's low byte"
+fw_wide_sparse:
+        ld a,(fw_layer_index)
+        cp FW_WIDE_LAYER
+        jr z,@layer
+@none:
+        xor a                   ; Z: nothing changed
+        ret
+@layer:
+        ld hl,fw_ffn + 1        ; (each word's high byte first)
+        ld de,fw_wide_cols
+        ld c,2                  ; the call's two parts
+@part:
+        ld b,MV_MAX_COLS
+        ld a,MV_SPARSE_MAX + 1
+        ex af,af'               ; A' = the nonzero columns the part may still take, + 1
+@column:
+        ld a,(hl)
+        dec hl                  ; (HL on the low byte)
+        or a
+        jr nz,@high
+        or (hl)
+        jr z,@next              ; a zero column
+        cp 129
+        jr c,@nonzero           ; 1..128: one piece
+        jr @wide                ; 129..255: h = 1, l = z - 256
+@high:
+        dec a
+        jr nz,@none             ; 512 or more
+        ld a,(hl)
+        cp 129
+        jr nc,@none             ; 385..511: l would be above 128
+@wide:                          ; 256..384: h = 1, l = z - 256 in 0..128
+        ld a,e
+        cp (fw_wide_cols + 2 * FW_WIDE_MOST) & 255
+        jr z,@none              ; the list is full
+        inc hl
+        ex de,hl
+        ld (hl),e               ; the column's high byte, listed
+        inc hl
+        ld (hl),d
+        inc hl
+        ex de,hl
+        dec hl
+@nonzero:
+        ex af,af'
+        dec a
+        jr z,@none              ; more than MV_SPARSE_MAX nonzero: the call runs dense either way
+        ex af,af'
+@next:
+        inc hl                  ; the next word's high byte
+        inc hl
+        inc hl
+        djnz @column
+        dec c
+        jr nz,@part
+        ld a,e
+        cp fw_wide_cols & 255
+        jr z,@none              ; no wide column: matvec's own choice stands
+        xor a
+        ld (de),a               ; the list's end (a high byte of 0: no column lies there)
+        inc de
+        ld (de),a
+        ld ix,(fw_layer)
+        ld l,(ix+FD_FC2+2)      ; b' = b
+        ld h,(ix+FD_FC2+3)
+        ld de,fw_att
+        ld bc,2 * FW_DIM
+        ldir
+        ld hl,fw_wide_cols
+@listed:                        ; each wide column's rows: b' += 256 w
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,d
+        or a
+        jr z,@apply
+        push hl
+        ld a,e
+        sub (fw_ffn + 1) & 255
+        rrca                    ; the column (bit 0 was clear)
+        ld l,(ix+FD_FC2)
+        ld h,(ix+FD_FC2+1)      ; the matrix: the first part's rows, then the second's
+        cp MV_MAX_COLS
+        jr nc,@second_part
+        add a,3                 ; past row 0's constant
+        ld b,FW_PART_STRIDE
+        jr @column_found
+@second_part:
+        ld de,FW_DIM * FW_PART_STRIDE - MV_MAX_COLS
+        add hl,de
+        ld b,MV_MAX_COLS        ; (a second part's rows have no constant)
+@column_found:
+        ld e,a
+        ld d,0
+        add hl,de               ; the column's weight in row 0 (w xor $80)
+        ld a,b
+        ld (FW_WIDE_STRIDE),a
+        ld de,fw_att + 1        ; b''s high bytes
+        ld b,FW_DIM
+@row:
+        ld a,(hl)
+        xor $80                 ; w
+        ex de,hl
+        add a,(hl)              ; b' + 256 w
+        jp pe,@overflow
+        ld (hl),a
+        inc hl
+        inc hl
+        ex de,hl
+        ld a,l
+        add a,0                 ; patched: the rows' stride
+FW_WIDE_STRIDE  = * - 1
+        ld l,a
+        jr nc,@same_page
+        inc h
+@same_page:
+        djnz @row
+        pop hl
+        jr @listed
+@overflow:
+        pop hl
+        xor a                   ; Z: nothing changed (b' is scratch, z not yet stepped)
+        ret
+@apply:
+        ld l,(ix+FD_FC2+2)
+        ld h,(ix+FD_FC2+3)
+        ld (fw_wide_bias),hl
+        ld hl,fw_att
+        ld (ix+FD_FC2+2),l
+        ld (ix+FD_FC2+3),h
+        ld a,$35                ; dec (hl): each listed z less 256
+        call fw_wide_step
+        inc a                   ; NZ
+        ret
+
+; fw_wide_back - after fw_wide_sparse's fc2 call: z and fc2's bias pointer as they were.
+fw_wide_back:
+        ld ix,(fw_layer)
+        ld hl,(fw_wide_bias)
+        ld (ix+FD_FC2+2),l
+        ld (ix+FD_FC2+3),h
+        ld a,$34                ; inc (hl)
+; fw_wide_step - each listed column's high byte stepped by the op A (dec (hl) or inc (hl)); A = 0, Z.
+fw_wide_step:
+        ld (FW_WIDE_OP),a
+        ld hl,fw_wide_cols
+@listed:
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,d
+        or a
+        ret z
+        ex de,hl
+FW_WIDE_OP      = *
+        dec (hl)                ; patched
+        ex de,hl
+        jr @listed
+
+fw_wide_bias:   .word 0         ; fc2's own bias pointer while the descriptor points at b'
+fw_wide_cols:   .res 2 * FW_WIDE_MOST + 2   ; the wide columns' high bytes, then a word of 0
+        .assert (fw_wide_cols & 255) <= 256 - (2 * FW_WIDE_MOST + 2), "fw_wide_sparse tells the list full by its low byte"
+.endif
 
 ; fw_norm - xn = rmsnorm(h) with the gains at HL and their shift in A.
 fw_norm:

@@ -418,7 +418,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      fast_scores=True if fast_scores else None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else (),
                                      kept_means=kept_48k and coarse and not banked,
-                                     raw_pass=coarse and coarse_pairs if banked else False),
+                                     raw_pass=coarse and coarse_pairs if banked else False,
+                                     wide_sparse=coarse and coarse_pairs if banked else False),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
