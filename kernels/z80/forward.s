@@ -1017,7 +1017,7 @@ fw_wide_sparse:
         xor a                   ; Z: nothing changed
         ret
 @layer:
-        ld hl,fw_ffn + 1        ; (each word's high byte first)
+        ld hl,fw_ffn
         ld de,fw_wide_cols
         ld c,2                  ; the call's two parts
 @part:
@@ -1026,11 +1026,15 @@ fw_wide_sparse:
         ex af,af'               ; A' = the nonzero columns the part may still take, + 1
 @column:
         ld a,(hl)
-        dec hl                  ; (HL on the low byte)
+        inc hl
+        or (hl)
+        jr z,@zero              ; (51 T-states a zero column, as mv_sparse_part)
+        ld a,(hl)               ; the high byte (z >= 0)
+        dec hl
         or a
         jr nz,@high
-        or (hl)
-        jr z,@next              ; a zero column
+        ld a,(hl)
+        inc hl
         cp 129
         jr c,@nonzero           ; 1..128: one piece
         jr @wide                ; 129..255: h = 1, l = z - 256
@@ -1038,43 +1042,41 @@ fw_wide_sparse:
         dec a
         jr nz,@none             ; 512 or more
         ld a,(hl)
+        inc hl
         cp 129
         jr nc,@none             ; 385..511: l would be above 128
-@wide:                          ; 256..384: h = 1, l = z - 256 in 0..128
+@wide:                          ; (and 256..384: l = z - 256 in 0..128; HL on the high byte)
         ld a,e
         cp (fw_wide_cols + 2 * FW_WIDE_MOST) & 255
         jr z,@none              ; the list is full
-        inc hl
         ex de,hl
         ld (hl),e               ; the column's high byte, listed
         inc hl
         ld (hl),d
         inc hl
         ex de,hl
-        dec hl
 @nonzero:
         ex af,af'
         dec a
         jr z,@none              ; more than MV_SPARSE_MAX nonzero: the call runs dense either way
         ex af,af'
-@next:
-        inc hl                  ; the next word's high byte
-        inc hl
-        inc hl
+@zero:
+        inc hl                  ; the next word
         djnz @column
         dec c
         jr nz,@part
-        ld a,e
-        cp fw_wide_cols & 255
-        jr z,@none              ; no wide column: matvec's own choice stands
         xor a
         ld (de),a               ; the list's end (a high byte of 0: no column lies there)
         inc de
         ld (de),a
         ld ix,(fw_layer)
-        ld l,(ix+FD_FC2+2)      ; b' = b
+        ld l,(ix+FD_FC2+2)
         ld h,(ix+FD_FC2+3)
-        ld de,fw_att
+        ld (fw_wide_bias),hl
+        ld a,e
+        cp (fw_wide_cols + 1) & 255
+        jr z,@told              ; no wide column: sparse as it is, matvec told so
+        ld de,fw_att            ; b' = b
         ld bc,2 * FW_DIM
         ldir
         ld hl,fw_wide_cols
@@ -1134,19 +1136,25 @@ FW_WIDE_STRIDE  = * - 1
         xor a                   ; Z: nothing changed (b' is scratch, z not yet stepped)
         ret
 @apply:
-        ld l,(ix+FD_FC2+2)
-        ld h,(ix+FD_FC2+3)
-        ld (fw_wide_bias),hl
         ld hl,fw_att
         ld (ix+FD_FC2+2),l
         ld (ix+FD_FC2+3),h
         ld a,$35                ; dec (hl): each listed z less 256
         call fw_wide_step
-        inc a                   ; NZ
+@told:                          ; matvec skips its own look at x (mv_sparse_part's, ~3,500 T-states)
+        ld a,$C3
+        ld (MV_SPARSE_LOOK),a
+        ld hl,MV_SPARSE_TOLD
+        ld (MV_SPARSE_LOOK+1),hl
+        or a                    ; NZ
         ret
 
-; fw_wide_back - after fw_wide_sparse's fc2 call: z and fc2's bias pointer as they were.
+; fw_wide_back - after fw_wide_sparse's fc2 call: z, fc2's bias pointer and matvec's look as they were.
 fw_wide_back:
+        ld a,$3A                ; ld a,(mv_cols)
+        ld (MV_SPARSE_LOOK),a
+        ld hl,mv_cols
+        ld (MV_SPARSE_LOOK+1),hl
         ld ix,(fw_layer)
         ld hl,(fw_wide_bias)
         ld (ix+FD_FC2+2),l
