@@ -88,6 +88,15 @@
 ; exact). The turn of "hello" on the 128K player (python benchmarks/z80_token.py
 ; --model 128k) 1,807,589 T-states a position (1,873,737 before fc1's gate and the
 ; coarse rows' wide blocks) against 1,931,002 without MV_COARSE.
+; With FW_WIDE_SPARSE (the 128K player's, twenty-second round): layer 1's fc2, which only a reply
+; step runs, goes sparse where a few of z's columns of h = 1 (129..384) were all that kept it dense:
+; fw_wide_sparse moves their 256 w into a copy of the bias (in fw_att) and their z to z - 256,
+; and tells matvec the call is sparse (its look at x skipped: MV_SPARSE_LOOK's jp), fw_wide_back puts
+; z, the bias pointer and the look back. 257 bytes (fw_wide_sparse 201, fw_wide_back and
+; fw_wide_step 33, their 12 bytes of data, 11 at fc2's call); ~3,300 T-states for the look at z
+; (matvec's own, ~3,500, skipped where the call runs sparse), ~1,400 for the bias's copy and ~3,100
+; a wide column's 32 rows; the turn of "hello" 1,775,246 -> 1,743,428 T-states a reply step
+; (layer 1's fc2 163,888 -> 122,560 a step: python benchmarks/z80_step_phases.py --model 128k).
 
 FW_DIM          = 32
 FW_HEADS        = 4
@@ -1029,18 +1038,19 @@ fw_wide_sparse:
         inc hl
         or (hl)
         jr z,@zero              ; (51 T-states a zero column, as mv_sparse_part)
-        ld a,(hl)               ; the high byte (z >= 0)
         dec hl
-        or a
-        jr nz,@high
         ld a,(hl)
+        add a,127               ; z + 127 < 256: one piece (z >= 0)
         inc hl
-        cp 129
-        jr c,@nonzero           ; 1..128: one piece
-        jr @wide                ; 129..255: h = 1, l = z - 256
-@high:
+        ld a,(hl)
+        adc a,0
+        jr z,@nonzero
+        ld a,(hl)               ; 129 or more: the high byte
+        or a
+        jr z,@wide              ; 129..255: h = 1, l = z - 256
         dec a
         jr nz,@none             ; 512 or more
+        dec hl
         ld a,(hl)
         inc hl
         cp 129
