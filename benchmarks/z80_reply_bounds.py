@@ -19,7 +19,11 @@ generated token's) for the prompts given, this counts:
   row's upper bound (none computed again);
 - layer 1's feed-forward left out: the calls whose argmax stays the same when fc2's output is
   dropped (h = layer 1's attention residual), and the same for layer 1's whole work (h = layer
-  0's output): what no bound on those parts could beat.
+  0's output): what no bound on those parts could beat;
+- layer 1's fc2 (its z, ReLU's output): the calls matvec runs sparse (MV_SPARSE: each part's 32
+  columns in -127..128, at most MV_SPARSE_MAX = 11 nonzero), those that only a few columns of h = 1
+  (z in 129..384) keep dense (forward.s's FW_WIDE_SPARSE runs them sparse, twenty-second round),
+  and the rest (a part with more nonzero, or a z above 384).
 
     python benchmarks/z80_reply_bounds.py [--everyday] [--prompts FILE] [TEXT ...]
 """
@@ -42,17 +46,20 @@ from soulterm.zx.kernelbench import RAW_MOST_SHIFT, coarse_doubled, raw_slack, r
 
 FIRST = spec.FIRST_CHOOSABLE
 COLS = spec.EMBED_DIM
+SPARSE_MAX = 11                 # matvec.s's MV_SPARSE_MAX: the nonzero columns a sparse part takes
 
 
 def reply_read_states(engine: Engine, tokenizer: Tokenizer, prompts):
-    """(h before layer 1's feed-forward, layer 0's output, the final h) at every position whose logits
-    a reply reads."""
+    """(h before layer 1's feed-forward, layer 0's output, the final h, layer 1's z) at every position
+    whose logits a reply reads."""
     last = engine.layers[-1]
     original = last.feed_forward
     seen = {}
 
     def recording(h):
         seen["attention"] = h
+        yn = intmath.rmsnorm(h, last.n2, last.s_n2)
+        seen["z"] = intmath.relu(intmath.sat16(intmath.shift_right(yn @ last.fc1_t + last.fc1_b, last.s_fc1)))
         return original(h)
 
     last.feed_forward = recording
@@ -64,7 +71,7 @@ def reply_read_states(engine: Engine, tokenizer: Tokenizer, prompts):
                 engine.step(state, token)
             while True:
                 trace = state.last
-                states.append((seen["attention"], trace.hidden[0], trace.hidden[-1]))
+                states.append((seen["attention"], trace.hidden[0], trace.hidden[-1], seen["z"]))
                 chosen = engine.next_token(trace.logits)
                 if chosen == spec.END or state.length == spec.CONTEXT:
                     break
@@ -135,7 +142,7 @@ def main() -> None:
     assert shift <= RAW_MOST_SHIFT
     states = reply_read_states(engine, tokenizer, prompts)
     inputs = [intmath.rmsnorm(np.asarray(h, np.int64), engine.norm, engine.s_norm).astype(np.int64)
-              for _, _, h in states]
+              for _, _, h, _ in states]
     coarse_calls = [xn for xn in inputs if runs_coarse(xn)]
     print(f"{len(prompts)} prompt(s): {len(inputs)} logits calls ({len(coarse_calls)} coarse), out's shift {shift}")
 
@@ -165,7 +172,7 @@ def main() -> None:
 
     corpus = [exchange.prompt for exchange in read_corpus("models/corpus.txt").exchanges][::15]
     training = [intmath.rmsnorm(np.asarray(h, np.int64), engine.norm, engine.s_norm).astype(np.int64)
-                for _, _, h in reply_read_states(engine, tokenizer, corpus)]
+                for _, _, h, _ in reply_read_states(engine, tokenizer, corpus)]
     for block in (4, 8):
         energy = np.mean([[(x[b] ** 2).sum() for b in np.arange(COLS).reshape(-1, block)] for x in training], axis=0)
         least = np.argsort(energy, kind="stable")[:1]
@@ -179,12 +186,23 @@ def main() -> None:
                   f"settled by the bounds alone {alone.mean():6.1%}")
 
     same_no_ffn = same_no_layer = 0
-    for (attention, layer0, h), xn in zip(states, inputs):
+    for (attention, layer0, h, _), xn in zip(states, inputs):
         winner = intmath.argmax_token(logits_of(engine, h))
         same_no_ffn += intmath.argmax_token(logits_of(engine, attention)) == winner
         same_no_layer += intmath.argmax_token(logits_of(engine, layer0)) == winner
     print(f"the argmax unchanged with layer 1's feed-forward left out: {same_no_ffn / len(states):.1%}; "
           f"with all of layer 1 left out: {same_no_layer / len(states):.1%}")
+
+    kinds = {"sparse": 0, "dense for a few columns of h = 1 only": 0, "dense (more nonzero, or a z above 384)": 0}
+    wide_counts = []
+    for *_, z in states:
+        over = any((part != 0).sum() > SPARSE_MAX for part in (z[:COLS], z[COLS:])) or (z > 384).any()
+        wide = int((z > 128).sum())
+        kind = list(kinds)[2 if over else 1 if wide else 0]
+        kinds[kind] += 1
+        wide_counts += [wide] * (kind == list(kinds)[1])
+    print(f"layer 1's fc2 ({len(states)} calls): " + ", ".join(f"{name} {n / len(states):.1%}" for name, n in kinds.items())
+          + f"; wide columns in the second kind: mean {np.mean(wide_counts or [0]):.2f}, most {max(wide_counts or [0])}")
 
 
 if __name__ == "__main__":
