@@ -115,7 +115,7 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 
 
 # T-states a position over the turn of "hello" on the 128K player's program (python
-# benchmarks/z80_token.py --model 128k): 1,401,870 measured (docs/spectrum.md), 0.9% margin
+# benchmarks/z80_token.py --model 128k): 1,401,849 measured (docs/spectrum.md), 0.9% margin
 # (1,432,800 for the 1,420,021 before the twenty-second round's FW_WIDE_SPARSE, branch zxreply;
 # 1,434,800 for the 1,422,086 before the twenty-first round's MV_RAW_PASS, branch zxsmall128; 1,580,000 for the 1,566,354 of branch zxmv3 alone, 1,576,000 for the 1,561,929 of branch
 # zxmeans alone; 1,583,000 for the 1,568,955 before those two;

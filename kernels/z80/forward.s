@@ -92,10 +92,10 @@
 ; step runs, goes sparse where a few of z's columns of h = 1 (129..384) were all that kept it dense:
 ; fw_wide_sparse moves their 256 w into a copy of the bias (in fw_att) and their z to z - 256,
 ; and tells matvec the call is sparse (its look at x skipped: MV_SPARSE_LOOK's jp), fw_wide_back puts
-; z, the bias pointer and the look back. 257 bytes (fw_wide_sparse 201, fw_wide_back and
-; fw_wide_step 33, their 12 bytes of data, 11 at fc2's call); ~3,300 T-states for the look at z
+; z, the bias pointer and the look back. 275 bytes (fw_wide_sparse 208, fw_wide_back and
+; fw_wide_step 44, their 12 bytes of data, 11 at fc2's call); ~3,300 T-states for the look at z
 ; (matvec's own, ~3,500, skipped where the call runs sparse), ~1,400 for the bias's copy and ~3,100
-; a wide column's 32 rows; the turn of "hello" 1,775,246 -> 1,743,428 T-states a reply step
+; a wide column's 32 rows; the turn of "hello" 1,775,246 -> 1,743,393 T-states a reply step
 ; (layer 1's fc2 163,888 -> 122,560 a step: python benchmarks/z80_step_phases.py --model 128k).
 
 FW_DIM          = 32
