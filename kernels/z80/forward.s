@@ -1009,9 +1009,10 @@ fw_dense:
 ; 256 w a row (in fw_att, free once proj has run; fc2's descriptor points at it for the call), and
 ; its z to z - 256 (its high byte less 1): the call's sums W z + b are the same, and it runs sparse
 ; (a reply step's fc2 ~190,000 T-states dense, ~86,000 + ~4,750 a nonzero column sparse on the
-; 128K's options). NZ: done (fw_wide_back undoes it after the call); Z: nothing changed (layer 0,
-; no wide column, a part with more than MV_SPARSE_MAX nonzero, a z above 384, more than
-; FW_WIDE_MOST wide columns, or a b' outside int16). Clobbers AF, AF', BC, DE, HL, IX.
+; 128K's options). Where the call runs sparse, wide columns or none, matvec is told so (a jp over
+; its own look at x, MV_SPARSE_LOOK). NZ: the call runs sparse (fw_wide_back undoes all this after
+; it); Z: nothing changed (layer 0, a part with more than MV_SPARSE_MAX nonzero, a z above 384, more
+; than FW_WIDE_MOST wide columns, or a b' outside int16). Clobbers AF, AF', BC, DE, HL, IX.
 FW_WIDE_MOST    = 4             ; the wide columns listed at most (a reply step's calls that would have
                                 ; one: 1.04 of them on the ten, 1.12 on the thirty held out)
 FW_WIDE_LAYER   = 1             ; the layer whose fc2 only reply steps run (layer 0's runs every position)
