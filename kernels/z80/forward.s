@@ -88,6 +88,15 @@
 ; exact). The turn of "hello" on the 128K player (python benchmarks/z80_token.py
 ; --model 128k) 1,807,589 T-states a position (1,873,737 before fc1's gate and the
 ; coarse rows' wide blocks) against 1,931,002 without MV_COARSE.
+; With FW_WIDE_SPARSE (the 128K player's, twenty-second round): layer 1's fc2, which only a reply
+; step runs, goes sparse where a few of z's columns of h = 1 (129..384) were all that kept it dense:
+; fw_wide_sparse moves their 256 w into a copy of the bias (in fw_att) and their z to z - 256,
+; and tells matvec the call is sparse (its look at x skipped: MV_SPARSE_LOOK's jp), fw_wide_back puts
+; z, the bias pointer and the look back. 275 bytes (fw_wide_sparse 208, fw_wide_back and
+; fw_wide_step 44, their 12 bytes of data, 11 at fc2's call); ~3,300 T-states for the look at z
+; (matvec's own, ~3,500, skipped where the call runs sparse), ~1,400 for the bias's copy and ~3,100
+; a wide column's 32 rows; the turn of "hello" 1,775,246 -> 1,743,393 T-states a reply step
+; (layer 1's fc2 163,888 -> 122,560 a step: python benchmarks/z80_step_phases.py --model 128k).
 
 FW_DIM          = 32
 FW_HEADS        = 4
@@ -924,12 +933,23 @@ fw_attend:
         xor a
         ld (mv_coarse_on),a
 .endif
+.ifdef FW_WIDE_SPARSE
+fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: the tests' entry)
+.endif
         ld hl,fw_xn             ; fc2's 64 columns run in two parts: the first part's
         ld (mv_carry),hl        ; row sums wait in xn and q (free once fc1 has run)
         .assert fw_q == fw_xn + 2 * FW_DIM, "fc2's row sums take xn and q"
+.ifdef FW_WIDE_SPARSE
+        call fw_wide_sparse     ; layer 1's wide columns into fc2's bias (NZ: fw_wide_back after the call)
+.endif
         ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
         ld bc,FW_FFN * 256 + FW_DIM
+.ifdef FW_WIDE_SPARSE
+        jr z,fw_dense_add       ; (the loads keep fw_wide_sparse's Z)
+        call fw_dense_add
+        jp fw_wide_back
+.endif
 ; fw_dense_add - h = sat16(h + fw_dense's output): matvec's rows add as they store
 ; (mv_store_add; sixteenth round, no second pass over h: vecops.s's vec_add_sat
 ; before). A, HL and BC as fw_dense's.
@@ -980,6 +1000,199 @@ fw_dense:
         ld a,(ix+2)
         ld (mv_shift),a
         jp matvec
+
+.ifdef FW_WIDE_SPARSE
+; fw_wide_sparse - (FW_WIDE_SPARSE, the 128K's; before layer 1's fc2, which only a reply step runs)
+; where z's only bar to matvec's sparse call (MV_SPARSE: each part's columns one piece, x in
+; -127..128, at most MV_SPARSE_MAX of them nonzero) is a few wide columns of h = 1 (z in 129..384:
+; ReLU's z is never negative), each such column's 256 w goes into a copy of fc2's bias, b' = b +
+; 256 w a row (in fw_att, free once proj has run; fc2's descriptor points at it for the call), and
+; its z to z - 256 (its high byte less 1): the call's sums W z + b are the same, and it runs sparse
+; (a reply step's fc2 ~190,000 T-states dense, ~86,000 + ~4,750 a nonzero column sparse on the
+; 128K's options). Where the call runs sparse, wide columns or none, matvec is told so (a jp over
+; its own look at x, MV_SPARSE_LOOK). NZ: the call runs sparse (fw_wide_back undoes all this after
+; it); Z: nothing changed (layer 0, a part with more than MV_SPARSE_MAX nonzero, a z above 384, more
+; than FW_WIDE_MOST wide columns, or a b' outside int16). Clobbers AF, AF', BC, DE, HL, IX.
+FW_WIDE_MOST    = 4             ; the wide columns listed at most (a reply step's calls that would have
+                                ; one: 1.04 of them on the ten, 1.12 on the thirty held out)
+FW_WIDE_LAYER   = 1             ; the layer whose fc2 only reply steps run (layer 0's runs every position)
+FW_PART_STRIDE  = 3 + FW_FFN - MV_MAX_COLS      ; a first part's row: its constant and columns
+        .assert FW_FFN == 2 * MV_MAX_COLS, "fw_wide_sparse walks fc2 as two parts of MV_MAX_COLS columns"
+        .assert (fw_ffn & 255) <= 256 - 2 * FW_FFN, "fw_wide_sparse finds a column from its word's low byte"
+fw_wide_sparse:
+        ld a,(fw_layer_index)
+        cp FW_WIDE_LAYER
+        jr z,@layer
+@none:
+        xor a                   ; Z: nothing changed
+        ret
+@layer:
+        ld hl,fw_ffn
+        ld de,fw_wide_cols
+        ld c,2                  ; the call's two parts
+@part:
+        ld b,MV_MAX_COLS
+        ld a,MV_SPARSE_MAX + 1
+        ex af,af'               ; A' = the nonzero columns the part may still take, + 1
+@column:
+        ld a,(hl)
+        inc hl
+        or (hl)
+        jr z,@zero              ; (51 T-states a zero column, as mv_sparse_part)
+        dec hl
+        ld a,(hl)
+        add a,127               ; z + 127 < 256: one piece (z >= 0)
+        inc hl
+        ld a,(hl)
+        adc a,0
+        jr z,@nonzero
+        ld a,(hl)               ; 129 or more: the high byte
+        or a
+        jr z,@wide              ; 129..255: h = 1, l = z - 256
+        dec a
+        jr nz,@none             ; 512 or more
+        dec hl
+        ld a,(hl)
+        inc hl
+        cp 129
+        jr nc,@none             ; 385..511: l would be above 128
+@wide:                          ; (and 256..384: l = z - 256 in 0..128; HL on the high byte)
+        ld a,e
+        cp (fw_wide_cols + 2 * FW_WIDE_MOST) & 255
+        jr z,@none              ; the list is full
+        ex de,hl
+        ld (hl),e               ; the column's high byte, listed
+        inc hl
+        ld (hl),d
+        inc hl
+        ex de,hl
+@nonzero:
+        ex af,af'
+        dec a
+        jr z,@none              ; more than MV_SPARSE_MAX nonzero: the call runs dense either way
+        ex af,af'
+@zero:
+        inc hl                  ; the next word
+        djnz @column
+        dec c
+        jr nz,@part
+        xor a
+        ld (de),a               ; the list's end (a high byte of 0: no column lies there)
+        inc de
+        ld (de),a
+        ld ix,(fw_layer)
+        ld l,(ix+FD_FC2+2)
+        ld h,(ix+FD_FC2+3)
+        ld (fw_wide_bias),hl
+        ld a,e
+        cp (fw_wide_cols + 1) & 255
+        jr z,@told              ; no wide column: sparse as it is, matvec told so
+        ld de,fw_att            ; b' = b
+        ld bc,2 * FW_DIM
+        ldir
+        ld hl,fw_wide_cols
+@listed:                        ; each wide column's rows: b' += 256 w
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,d
+        or a
+        jr z,@apply
+        push hl
+        ld a,e
+        sub (fw_ffn + 1) & 255
+        rrca                    ; the column (bit 0 was clear)
+        ld l,(ix+FD_FC2)
+        ld h,(ix+FD_FC2+1)      ; the matrix: the first part's rows, then the second's
+        cp MV_MAX_COLS
+        jr nc,@second_part
+        add a,3                 ; past row 0's constant
+        ld b,FW_PART_STRIDE
+        jr @column_found
+@second_part:
+        ld de,FW_DIM * FW_PART_STRIDE - MV_MAX_COLS
+        add hl,de
+        ld b,MV_MAX_COLS        ; (a second part's rows have no constant)
+@column_found:
+        ld e,a
+        ld d,0
+        add hl,de               ; the column's weight in row 0 (w xor $80)
+        ld a,b
+        ld (FW_WIDE_STRIDE),a
+        ld de,fw_att + 1        ; b''s high bytes
+        ld b,FW_DIM
+@row:
+        ld a,(hl)
+        xor $80                 ; w
+        ex de,hl
+        add a,(hl)              ; b' + 256 w
+        jp pe,@overflow
+        ld (hl),a
+        inc hl
+        inc hl
+        ex de,hl
+        ld a,l
+        add a,0                 ; patched: the rows' stride
+FW_WIDE_STRIDE  = * - 1
+        ld l,a
+        jr nc,@same_page
+        inc h
+@same_page:
+        djnz @row
+        pop hl
+        jr @listed
+@overflow:
+        pop hl
+        xor a                   ; Z: nothing changed (b' is scratch, z not yet stepped)
+        ret
+@apply:
+        ld hl,fw_att
+        ld (ix+FD_FC2+2),l
+        ld (ix+FD_FC2+3),h
+        ld a,$35                ; dec (hl): each listed z less 256
+        call fw_wide_step
+@told:                          ; matvec skips its own look at x (mv_sparse_part's, ~3,500 T-states)
+        ld a,$C3
+        ld (MV_SPARSE_LOOK),a
+        ld hl,MV_SPARSE_TOLD
+        ld (MV_SPARSE_LOOK+1),hl
+        or a                    ; NZ
+        ret
+
+; fw_wide_back - after fw_wide_sparse's fc2 call: z, fc2's bias pointer and matvec's look as they were.
+fw_wide_back:
+        ld a,$3A                ; ld a,(mv_cols)
+        ld (MV_SPARSE_LOOK),a
+        ld hl,mv_cols
+        ld (MV_SPARSE_LOOK+1),hl
+        ld ix,(fw_layer)
+        ld hl,(fw_wide_bias)
+        ld (ix+FD_FC2+2),l
+        ld (ix+FD_FC2+3),h
+        ld a,$34                ; inc (hl)
+; fw_wide_step - each listed column's high byte stepped by the op A (dec (hl) or inc (hl)); A = 0, Z.
+fw_wide_step:
+        ld (FW_WIDE_OP),a
+        ld hl,fw_wide_cols
+@listed:
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,d
+        or a
+        ret z
+        ex de,hl
+FW_WIDE_OP      = *
+        dec (hl)                ; patched
+        ex de,hl
+        jr @listed
+
+fw_wide_bias:   .word 0         ; fc2's own bias pointer while the descriptor points at b'
+fw_wide_cols:   .res 2 * FW_WIDE_MOST + 2   ; the wide columns' high bytes, then a word of 0
+        .assert (fw_wide_cols & 255) <= 256 - (2 * FW_WIDE_MOST + 2), "fw_wide_sparse tells the list full by its low byte"
+.endif
 
 ; fw_norm - xn = rmsnorm(h) with the gains at HL and their shift in A.
 fw_norm:

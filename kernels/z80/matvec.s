@@ -632,7 +632,8 @@ mv_start:
         jr nz,@sparse_known     ; (matvec_again: the same x)
 ; Sparse: a call in two parts (fc2's, on ReLU's output), each part sparse or
 ; neither (the first part's row start subtracts K for both parts' columns or none).
-        ld a,(mv_cols)
+MV_SPARSE_LOOK  = *             ; (forward.s's FW_WIDE_SPARSE writes a jp to MV_SPARSE_TOLD over the
+        ld a,(mv_cols)          ; ld where it has looked at x itself: the or a above leaves NC, sparse)
         cp MV_MAX_COLS + 1
         jr c,@dense             ; (C: not sparse)
         sub MV_MAX_COLS
@@ -642,6 +643,7 @@ mv_start:
         jr c,@dense
         ld b,MV_MAX_COLS
         call mv_sparse_part
+MV_SPARSE_TOLD  = *
 @dense:
         ccf
         sbc a,a

@@ -423,7 +423,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      kept_means=kept_48k and coarse and not banked,
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,
-                                     argmax_rounds=coarse and coarse_pairs and banked),
+                                     argmax_rounds=coarse and coarse_pairs and banked,
+                                     wide_sparse=coarse and coarse_pairs if banked else False),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:

@@ -59,6 +59,7 @@ GATE_QUADS_BENCH = "\n        mv_gate_quads_routines"
 # (with AM_RUNNER_UP) argmax in rounds of two with the runner-up's limit (the 128K's since the twenty-second
 # round, with MV_COARSE_PAIRS's rung, whose bank 0 has its 21 bytes: build.py)
 ARGMAX_ROUNDS_OPTION = "AM_ROUNDS = 1"
+WIDE_SPARSE_OPTION = "FW_WIDE_SPARSE = 1"    # forward.s: layer 1's fc2 sparse past a few wide columns (twenty-second round)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
@@ -113,7 +114,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           pair_slots: bool | None = None, kept_means: bool | None = None,
                           prepare_loop: bool | None = None, fast_takebacks: tuple = (),
                           jps_kept: bool | None = None, raw_pass: bool | None = None,
-                          gate_quads: bool = False, argmax_rounds: bool = False) -> str:
+                          gate_quads: bool = False, argmax_rounds: bool = False,
+                          wide_sparse: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -145,7 +147,11 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     `gate_quads`: MV_GATE_QUADS with MV_RAW_PASS (fc1's gated pass through quads without their stores,
     twenty-second round: build.py's 128K with MV_COARSE_PAIRS's rung; on the kernels' bench the source
     expands mv_gate_quads_routines, GATE_QUADS_BENCH). `argmax_rounds`: AM_ROUNDS with AM_RUNNER_UP (argmax in
-    rounds of two with the runner-up's limit, twenty-second round: build.py's 128K with MV_COARSE_PAIRS's rung)."""
+    rounds of two with the runner-up's limit, twenty-second round: build.py's 128K with MV_COARSE_PAIRS's rung).
+    `wide_sparse`: FW_WIDE_SPARSE with MV_SPARSE (None: the 128K player's; forward.s moves layer 1's few
+    wide columns of z into fc2's bias so that a reply step's fc2 runs sparse; build.py's 128K takes it
+    with MV_COARSE_PAIRS's rung, as MV_RAW_PASS; the kernels' bench with every tensor has no room for
+    its ~245 bytes: twenty-second round)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -158,6 +164,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     pair_slots = not is_128k if pair_slots is None else pair_slots
     jps_kept = pair_slots if jps_kept is None else jps_kept
     raw_pass = is_128k and coarse if raw_pass is None else raw_pass
+    wide_sparse = is_128k and sparse and not bench if wide_sparse is None else wide_sparse
+    if wide_sparse and not sparse:
+        raise ValueError("FW_WIDE_SPARSE makes fc2's calls sparse (MV_SPARSE)")
     if raw_pass and not (is_128k and coarse):
         raise ValueError("MV_RAW_PASS is the 128K's logits' pass (MV_LOW_SLOTS with MV_COARSE)")
     if gate_quads and not raw_pass:
@@ -198,6 +207,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [PAIR_REWALK_OPTION] * (pair_slots and sparse) + [PAIR_JPS_KEPT_OPTION] * jps_kept
                + [RAW_PASS_OPTION] * raw_pass + [GATE_QUADS_OPTION] * gate_quads
                + [ARGMAX_ROUNDS_OPTION] * argmax_rounds
+               + [WIDE_SPARSE_OPTION] * wide_sparse
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
