@@ -57,9 +57,9 @@ from soulterm.paths import ZX_MAP_SUFFIX
 from . import paging, tap
 from .contention import CONTENDED_END
 from .kernelbench import KERNEL_FILES, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options
-from .soul_layout import (COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain, is_matvec_matrix, matvec_size,
-                          merges_include, soul_include, tensor_labels, tensors_include, vocab_constants,
-                          word_list_bytes, word_list_include, word_list_parts)
+from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
+                          is_matvec_matrix, lens_rows_apart, matvec_size, merges_include, soul_include, tensor_labels,
+                          tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
 TAPE_NAMES = {"48k": TAPE_NAME, "128k": "soulpl128"}   # the tape headers' names (10 characters at most)
@@ -435,6 +435,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     "forward.s keeps layer 0's)"]
     if coarse and not banked:
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
+        options.append("SOUL_OUT_CHOOSABLE = 1   ; (out from row FW_FIRST_ROW: rows 0..2 are the lens's, in the map)")
     if unrolled and coarse and not banked:
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
     if fast_scores and key_sums is not None:
@@ -620,7 +621,7 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
     sym = program.symbols
     tape = tap.write_tap(TAPE_NAMES[model], program.data, ORIGIN, entry=sym["start"], banks=banks)
     regions = _regions(sym, program.end, banked=bool(banks))
-    return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model), regions, model, banks)
+    return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model, soul), regions, model, banks)
 
 
 def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k"):
@@ -746,7 +747,9 @@ def build_spectrum_player(soul_path, tokenizer_path, output_dir,
     return tap_path, map_path, built
 
 
-def map_json(program, regions, tokenizer, model: str = "48k") -> str:
+def map_json(program, regions, tokenizer, model: str = "48k", soul=None) -> str:
+    """The map; with SOUL_OUT_CHOOSABLE (the 48K's) it carries the out rows off the tape
+    (`lens_rows_apart`: the logit lens's, soul_layout.lens_rows_apart)."""
     sym = program.symbols
     doc = {
         "format": MAP_FORMAT,
@@ -768,6 +771,8 @@ def map_json(program, regions, tokenizer, model: str = "48k") -> str:
         },
         "vocab": [tokenizer.token_text(i) for i in range(128)],
     }
+    if "SOUL_OUT_CHOOSABLE" in sym:
+        doc["lens_rows_apart"] = lens_rows_apart(soul)
     return json.dumps(doc, separators=(",", ":")) + "\n"
 
 
@@ -826,9 +831,12 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         if is_matvec_matrix(tensor.name):
             size = matvec_size(tensor.rows, tensor.cols)
         stop = sym.get(label + "_end", sym[label] + size)       # (a packed table ends at its label)
-        tensors.setdefault(sym[label], [[], kind, stop])[0].append(tensor.name)
+        start = sym.get(label + "_start", sym[label])           # (SOUL_OUT_CHOOSABLE's out: from row 3)
+        tensors.setdefault(start, [[], kind, stop])[0].append(tensor.name)
     for start, (names, kind, stop) in tensors.items():
         name = names[0] + (f" (also {', '.join(names[1:])}: equal gains)" if names[1:] else "")
+        if names == [CHOOSABLE_ROWS_MATRIX] and "soul_out_start" in sym:
+            name += f" (rows {spec.FIRST_CHOOSABLE}..127: rows 0..{spec.FIRST_CHOOSABLE - 1}, never chosen, in the map for the lens)"
         regions.append(Region(name, kind, start, stop))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
