@@ -121,7 +121,7 @@ RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (Fal
 # T-states a byte each buys ("hello", the player's program: docs/spectrum.md, "Twentieth round: the
 # 48K's bytes, spent"), each taken where it still fits (kernelbench.FAST_TAKEBACK_OPTIONS)
 FAST_TAKEBACKS_48K = ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_RANGE_APART", "AT_FAST_H4_APART",
-                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED")
+                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED", "AT_FAST_SUMS_PAIRS")
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
