@@ -295,6 +295,7 @@ FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift 
         .assert (fw_logits & 255) == 0, "the bound's scan walks the logits in one page"
 
 .ifndef MV_LOW_HLA                     ; (with it: logitsraw.s's, on the coarse rows' D >> 8)
+.ifndef MV_CT_RAW                      ; (the 48K's raw rows, twenty-second round: logitsraw.s's too)
 ; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift
 ; = soul_out_shift set). Returns C with A = the argmax when T's row was the only one computed
 ; again (it is then the largest logit: every other lies below T), or none was (AM_RUNNER_UP:
@@ -372,6 +373,7 @@ fw_logits_bound:
         cp 2
         ld a,(fw_next)
         ret
+.endif
 .endif
 .endif
 

@@ -3675,6 +3675,9 @@ MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU fo
 .ifdef MV_LOW_HLA
 MV_COARSE_RAW   = 3             ; mv_coarse_on: an ungated call whose rows store D >> 8 (matvec_ends.s's mv_coarse_raw)
 .endif
+.ifdef MV_CT_RAW
+MV_COARSE_RAW   = 3             ; (the 48K's: mv_coarse_top's raw rows, mv_coarse_raw below; bit 0 as 1's, an
+.endif                          ; ungated call that mv_exact_row may follow)
 
 ; The coarse rows' starts: the l sum -Cl - K (+ 2b) made straight in the
 ; slots' form, H:L = its top two bytes and A its low byte (the slots add into
@@ -3844,6 +3847,15 @@ MV_CT_NEXT      = * - 2
         jr z,@store
         inc hl                  ; $8000
         jr @store
+.ifdef MV_CT_RAW
+; mv_coarse_raw - (MV_CT_RAW, the 48K's, twenty-second round) mv_coarse_top's rows for a call
+; asked for with mv_coarse_on = MV_COARSE_RAW (logitsraw.s's fw_logits_bound): the slots' H:L =
+; D >> 8 doubled MV_RAW_DOUBLINGS times and stored with no range check (4 (D >> 8) fits 16 bits
+; for any coarse call: matvec_ends.s's mv_coarse_raw, the 128K's, says why), mv_coarse_top's own
+; last doublings and store; mv_coarse_prepare jumps the slots' end here instead.
+MV_RAW_DOUBLINGS = 2            ; (as matvec_ends.s's, which the 48K does not assemble)
+mv_coarse_raw = @store - MV_RAW_DOUBLINGS
+.endif
 .endif
 
 ; The coarse rows' wide columns (sixteenth round): every wide column of a coarse
@@ -4262,8 +4274,15 @@ mv_coarse_prepare:
         add a,a
         neg
         ld (MV_CT_AND),a
-        ld a,$C3                ; jp mv_coarse_top over the slots' own end
         ld hl,mv_coarse_top
+.ifdef MV_CT_RAW
+        ld a,(mv_coarse_on)     ; (logitsraw.s's call: the rows 4 (D >> 8), no range check)
+        cp MV_COARSE_RAW
+        jr nz,@top_set
+        ld hl,mv_coarse_raw
+@top_set:
+.endif
+        ld a,$C3                ; jp mv_coarse_top over the slots' own end
         jr @end_set
 @own_end:                       ; (a gated call's rows, or a shift above 7: the slots' own end)
         ld a,MV_COARSE_END_OP

@@ -293,8 +293,15 @@ argmax:
 ; high byte and B = every candidate, or, when C lies below D (every other candidate lies below
 ; the threshold), HL on A's high byte and B = 1 (logitsraw.s's look at T's row alone). C = 0.
 ; Keeps DE; clobbers AF. (The 48K's forward.s tests C against D itself since the twenty-first
-; round, zxprep3, and computes no row then: 21 bytes fewer there.)
+; round, zxprep3, and computes no row then: 21 bytes fewer there; with MV_CT_RAW, the raw rows,
+; it takes logitsraw.s's bound, and this, since the twenty-second round.)
 .ifdef MV_LOW_HLA
+AM_ROWS         = 1
+.endif
+.ifdef MV_CT_RAW
+AM_ROWS         = 1
+.endif
+.ifdef AM_ROWS
 am_rows:
         ld hl,(am_logits)       ; (page-aligned: forward.s's fw_logits)
         ld b,a

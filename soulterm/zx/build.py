@@ -56,7 +56,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .kernelbench import KERNEL_FILES, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options
+from .kernelbench import KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
                           is_matvec_matrix, lens_rows_apart, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
@@ -327,7 +327,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
-                  jps_kept: bool = False) -> str:
+                  jps_kept: bool = False, raw_top: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -415,6 +415,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
                                      jps_kept=jps_kept and pairs and not banked,
+                                     raw_top=raw_top and coarse_top and coarse and not banked,
                                      fast_scores=True if fast_scores else None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else (),
                                      kept_means=kept_48k and coarse and not banked,
@@ -650,6 +651,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                 if coarse_fits(soul, tokenizer, word_list, **rung):
                     if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
                         rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
+                    if (coarse_top and soul.tensors[CHOOSABLE_ROWS_MATRIX].shift <= RAW_MOST_SHIFT
+                            and coarse_fits(soul, tokenizer, word_list, **rung, raw_top=True)):
+                        rung["raw_top"] = True      # (the raw logits' rows: ~5,700 T-states a reply step)
                     if fast_scores:     # (the cuts taken back: all where they fit, as the shipped soul's
                         taken = FAST_TAKEBACKS_48K      # do, else one by one, each where it still fits)
                         if not coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken):
@@ -686,9 +690,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
-                  jps_kept: bool = False):
+                  jps_kept: bool = False, raw_top: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
-                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept)
+                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -697,7 +701,7 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
-                jps_kept: bool = False) -> bool:
+                jps_kept: bool = False, raw_top: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -705,7 +709,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
     try:
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
-                                       fast_takebacks=fast_takebacks, jps_kept=jps_kept))
+                                       fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False

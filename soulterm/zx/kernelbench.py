@@ -51,6 +51,7 @@ PAIR_JPS_KEPT_OPTION = "MV_PAIR_JPS_KEPT = 1"
 # (with MV_LOW_SLOTS and MV_COARSE) the logits' column pass writes no slot: mv_exact_row's pass checks the
 # main slots' jps (the 128K's since the twenty-first round, with MV_COARSE_PAIRS's rung: build.py)
 RAW_PASS_OPTION = "MV_RAW_PASS = 1"
+CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
@@ -104,7 +105,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           plane_scores: bool | None = None, coarse_top: bool | None = None,
                           pair_slots: bool | None = None, kept_means: bool | None = None,
                           prepare_loop: bool | None = None, fast_takebacks: tuple = (),
-                          jps_kept: bool | None = None, raw_pass: bool | None = None) -> str:
+                          jps_kept: bool | None = None, raw_pass: bool | None = None,
+                          raw_top: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -132,7 +134,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     AT_FAST_SCORES (None: the 48K's, for room, twentieth round). `fast_takebacks`: options of
     FAST_TAKEBACK_OPTIONS that take back one of those cuts each (build.py's 48K takes those it
     has the bytes for, twentieth round). `raw_pass`: MV_RAW_PASS (None: the 128K's, with MV_COARSE;
-    build.py's 128K takes it with MV_COARSE_PAIRS's rung, whose room it needs: twenty-first round)."""
+    build.py's 128K takes it with MV_COARSE_PAIRS's rung, whose room it needs: twenty-first round).
+    `raw_top`: MV_CT_RAW with MV_COARSE_TOP on the 48K (the logits' rows as 4 (D >> 8) and logitsraw.s's
+    bound, the 128K's; build.py's 48K takes it where out's shift is RAW_MOST_SHIFT or less and it
+    fits: twenty-second round)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -147,6 +152,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     raw_pass = is_128k and coarse if raw_pass is None else raw_pass
     if raw_pass and not (is_128k and coarse):
         raise ValueError("MV_RAW_PASS is the 128K's logits' pass (MV_LOW_SLOTS with MV_COARSE)")
+    if raw_top and (is_128k or not coarse_top):
+        raise ValueError("MV_CT_RAW is the 48K's raw logits' rows through MV_COARSE_TOP's end")
     if jps_kept and not pair_slots:
         raise ValueError("MV_PAIR_JPS_KEPT keeps MV_PAIR_SLOTS's jps")
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
@@ -179,7 +186,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [f"{name} = 1" for name in fast_takebacks]
                + [SOUL_PACKED_OPTION] * packed + [PAIR_SLOTS_OPTION] * pair_slots
                + [PAIR_REWALK_OPTION] * (pair_slots and sparse) + [PAIR_JPS_KEPT_OPTION] * jps_kept
-               + [RAW_PASS_OPTION] * raw_pass
+               + [RAW_PASS_OPTION] * raw_pass + [CT_RAW_OPTION] * raw_top
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
