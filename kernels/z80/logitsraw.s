@@ -3,10 +3,12 @@
 ; matvec_ends.s's mv_coarse_raw), the threshold in their units, and the scan keeping the best exact
 ; logit. forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
 ; matrices, in bank 0 above $C000 with vecops.s and embedrows.s (soulterm/zx/build.py:
-; the logits run with bank 0 paged in), out of the room below $C000. Empty without
-; MV_LOW_HLA (the 48K keeps forward.s's fw_logits_bound on the logits' bounds: none of
-; this file's bytes are in its player).
-; Bytes: 238 (223 before the twenty-first round: the pairs' ranges' patch around the call, 12,
+; the logits run with bank 0 paged in), out of the room below $C000. Since the twenty-second
+; round the 48K's too (MV_CT_RAW, where out's shift is FW_RAW_MOST_SHIFT or less: matvec.s's
+; mv_coarse_top stores the raw rows; this file in its cold part, below $8000, with no bound in
+; the logits' units and no pairs' ranges), in place of forward.s's fw_logits_bound; empty
+; with neither.
+; Bytes: 195 (the 48K player's; 238 in the 128K player's, 223 before the twenty-first round: the pairs' ranges' patch around the call, 12,
 ; the exact rows' sub, 2, the cap in 4 H:L, 1; in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
 ; 186 before the eighteenth round's look for T's lone row; without argmax's runner-up, and
 ; its am_rows, since then: vecops.s's AM_RUNNER_KEPT).

@@ -120,7 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,167 (the shipped 48K player's, with the twenty-first round's jr over the low displacements' stores in
+; Bytes: 4,177 (the shipped 48K player's, with the twenty-second round's raw logits' rows through
+; mv_coarse_top's last doublings, MV_CT_RAW: mv_coarse_prepare's choice of that entry, 10 bytes; 4,167 before,
+; with the twenty-first round's jr over the low displacements' stores in
 ; a coarse call's pass, MV_GATE_PASS's, 16 bytes; 4,151 before, with MV_PAIR_JPS_KEPT: mv_pairs_back,
 ; mv_pair_jps, mv_run_list's entries and the jps a sparse call's undo and rewalk write, 120 bytes, less
 ; the pass's checks of the one-piece columns' jps, 80, and MV_GATE_PASS, a coarse call's pass writing no

@@ -120,8 +120,10 @@ RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (Fal
 # the fast scores' cuts for room that the 48K takes back where it has the bytes, in order of the
 # T-states a byte each buys ("hello", the player's program: docs/spectrum.md, "Twentieth round: the
 # 48K's bytes, spent"), each taken where it still fits (kernelbench.FAST_TAKEBACK_OPTIONS)
+# (AT_FAST_SUMS_PAIRS, twenty-second round, is not among them: ~420 T-states a position for its 73 bytes,
+# fewer a byte than the raw logits' rows, MV_CT_RAW, which take the shipped 48K's room first)
 FAST_TAKEBACKS_48K = ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_RANGE_APART", "AT_FAST_H4_APART",
-                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED", "AT_FAST_SUMS_PAIRS")
+                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED")
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -272,6 +274,13 @@ def matvec_shifts(soul) -> dict[str, int]:
               for layer in range(spec.N_LAYERS) for name in SHIFTED_PLUS_ONE}
     shifts["soul_out_shift"] = soul["out"].shift
     return shifts
+
+
+def raw_rows_take(soul) -> bool:
+    """Whether the 48K's logits' rows may be raw (MV_CT_RAW, twenty-second round: 4 (D >> 8) and
+    logitsraw.s's bound): out's shift RAW_MOST_SHIFT or less (the shipped soul's 4); the ladder takes
+    it where it fits (the shipped 48K does), the kernels' benches where this says."""
+    return soul.tensors[CHOOSABLE_ROWS_MATRIX].shift <= RAW_MOST_SHIFT
 
 
 def least_shift(soul) -> int | None:
@@ -651,8 +660,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                 if coarse_fits(soul, tokenizer, word_list, **rung):
                     if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
                         rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
-                    if (coarse_top and soul.tensors[CHOOSABLE_ROWS_MATRIX].shift <= RAW_MOST_SHIFT
-                            and coarse_fits(soul, tokenizer, word_list, **rung, raw_top=True)):
+                    if coarse_top and raw_rows_take(soul) and coarse_fits(soul, tokenizer, word_list, **rung,
+                                                                          raw_top=True):
                         rung["raw_top"] = True      # (the raw logits' rows: ~5,700 T-states a reply step)
                     if fast_scores:     # (the cuts taken back: all where they fit, as the shipped soul's
                         taken = FAST_TAKEBACKS_48K      # do, else one by one, each where it still fits)
