@@ -40,7 +40,7 @@ PLAYER_48K = player_kernel_options("48k", coarse_top=True, raw_top=True)  # (MV_
 PLAYER_48K_TOP = player_kernel_options("48k", coarse_top=True)     # (a 48K whose soul's out shifts past RAW_MOST_SHIFT)
 
 
-@pytest.fixture(scope="module", params=BOTH + (PLAYER_48K,), ids=["coarse", "128k_matvec", "48k_matvec"])
+@pytest.fixture(scope="module", params=BOTH + (PLAYER_48K_TOP,), ids=["coarse", "128k_matvec", "48k_matvec"])
 def coarse_bench(request):
     return Z80Bench(EXACT_ROW_STUB, options=request.param)
 

@@ -120,8 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,177 (the shipped 48K player's, with the twenty-second round's raw logits' rows through
-; mv_coarse_top's last doublings, MV_CT_RAW: mv_coarse_prepare's choice of that entry, 10 bytes; 4,167 before,
+; Bytes: 4,109 (the shipped 48K player's, with the twenty-second round's raw logits' rows, MV_CT_RAW:
+; mv_coarse_top two doublings and the store, its range check, five doublings and clip out, and
+; mv_coarse_prepare's patches of them, 58 bytes fewer; 4,167 before,
 ; with the twenty-first round's jr over the low displacements' stores in
 ; a coarse call's pass, MV_GATE_PASS's, 16 bytes; 4,151 before, with MV_PAIR_JPS_KEPT: mv_pairs_back,
 ; mv_pair_jps, mv_run_list's entries and the jps a sparse call's undo and rewalk write, 120 bytes, less
@@ -3817,7 +3818,17 @@ mv_coarse_check:
 ; a lower bound, now within 255 (cols + 1) >> (shift + 1) of the exact one
 ; (forward.s's FW_LOGITS_SLACK). It stores plainly, as mv_store's own ops (an
 ; ungated coarse call is the logits', fw_logits_bound). Entered in the l sum's set.
+; With MV_CT_RAW (the 48K's, twenty-second round) every ungated call's rows are raw instead, at any
+; shift: mv_coarse_raw below, the range check, the first five doublings and the clip left out.
+.ifdef MV_CT_RAW
+MV_RAW_DOUBLINGS = 2            ; (as matvec_ends.s's, which the 48K does not assemble)
+.endif
 mv_coarse_top:
+.ifdef MV_CT_RAW
+        .repeat MV_RAW_DOUBLINGS
+        add hl,hl
+        .endrepeat
+.else
         ld a,h                  ; D >> 8 << k fits 16 bits when H is in -2^(7-k)..2^(7-k) - 1:
         add a,0                 ; patched: 2^(7-k) = 2^shift
 MV_CT_ADD       = * - 1
@@ -3830,8 +3841,11 @@ MV_CT_DOUBLINGS = *            ; (the chain: mv_coarse_prepare enters it at + sh
         .repeat 7
         add hl,hl
         .endrepeat
+.endif
 @store:
+.ifndef MV_CT_RAW
         .assert @store - MV_CT_DOUBLINGS == 7, "seven doublings: mv_coarse_prepare enters them at + shift"
+.endif
         ld (0),hl               ; patched: the row's word of mv_out
 MV_CT_OUT       = * - 2
         ld hl,(MV_CT_OUT)
@@ -3843,20 +3857,21 @@ MV_CT_OUT       = * - 2
         jp nz,0                 ; patched: the rows' start (mv_row_jump's)
 MV_CT_NEXT      = * - 2
         jp mv_row_jump + 3      ; (the call's end)
+.ifdef MV_CT_RAW
+; mv_coarse_raw - (MV_CT_RAW, the 48K's, twenty-second round) mv_coarse_top as the rows of every
+; ungated coarse call (the 48K's only one is logitsraw.s's fw_logits_bound, mv_coarse_on =
+; MV_COARSE_RAW): the slots' H:L = D >> 8 doubled MV_RAW_DOUBLINGS times and stored with no range
+; check (4 (D >> 8) fits 16 bits for any coarse call: matvec_ends.s's mv_coarse_raw, the 128K's,
+; says why). 100 T-states a row with the store and the next row's jp, against 146 for mv_coarse_top
+; at the logits' shift of 4 (its range check, 35, and a third doubling, 11).
+mv_coarse_raw = mv_coarse_top
+.else
 @clip:
         bit 7,h
         ld hl,$7FFF
         jr z,@store
         inc hl                  ; $8000
         jr @store
-.ifdef MV_CT_RAW
-; mv_coarse_raw - (MV_CT_RAW, the 48K's, twenty-second round) mv_coarse_top's rows for a call
-; asked for with mv_coarse_on = MV_COARSE_RAW (logitsraw.s's fw_logits_bound): the slots' H:L =
-; D >> 8 doubled MV_RAW_DOUBLINGS times and stored with no range check (4 (D >> 8) fits 16 bits
-; for any coarse call: matvec_ends.s's mv_coarse_raw, the 128K's, says why), mv_coarse_top's own
-; last doublings and store; mv_coarse_prepare jumps the slots' end here instead.
-MV_RAW_DOUBLINGS = 2            ; (as matvec_ends.s's, which the 48K does not assemble)
-mv_coarse_raw = @store - MV_RAW_DOUBLINGS
 .endif
 .endif
 
@@ -4256,6 +4271,11 @@ mv_coarse_prepare:
         djnz @pair
 .endif
 .ifdef MV_COARSE_TOP
+.ifdef MV_CT_RAW
+        ld hl,(mv_out)          ; (every ungated call's rows raw: mv_coarse_raw)
+        ld (MV_CT_OUT),hl
+        ld hl,mv_coarse_raw
+.else
         ld a,(mv_shift)         ; a shift of 7 or less: the rows end in mv_coarse_top
         cp 8
         jr nc,@own_end
@@ -4277,12 +4297,6 @@ mv_coarse_prepare:
         neg
         ld (MV_CT_AND),a
         ld hl,mv_coarse_top
-.ifdef MV_CT_RAW
-        ld a,(mv_coarse_on)     ; (logitsraw.s's call: the rows 4 (D >> 8), no range check)
-        cp MV_COARSE_RAW
-        jr nz,@top_set
-        ld hl,mv_coarse_raw
-@top_set:
 .endif
         ld a,$C3                ; jp mv_coarse_top over the slots' own end
         jr @end_set

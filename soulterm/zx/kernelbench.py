@@ -90,8 +90,7 @@ FAST_SMALL_OPTION = "AT_FAST_SMALL = 1"
 # ... each of which one option takes back (attention.s): H4 patched by at_dims_h4 for a full head
 # (not in the pieces' loop), q's range by at_fast_wide_q for a head whose pieces are not narrow,
 # the dims' and at_key_sums's carry tests a jp, max f patched into the keys' loop's compare, the
-# pieces' loop two pieces a pass, and at_key_sums's loop two dimensions a pass (twenty-second round:
-# an option no player takes, build.FAST_TAKEBACKS_48K says why)
+# pieces' loop two pieces a pass, and at_key_sums's loop two dimensions a pass (twenty-second round)
 FAST_TAKEBACK_OPTIONS = ("AT_FAST_H4_APART", "AT_FAST_RANGE_APART", "AT_FAST_DIMS_JP", "AT_FAST_SUMS_JP",
                          "AT_FAST_MAX_PATCHED", "AT_FAST_PIECE_PAIRS", "AT_FAST_SUMS_PAIRS")
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
