@@ -652,7 +652,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     fast scores' rung the cuts for room are taken back one by one (FAST_TAKEBACKS_48K, twentieth
     round's zxbytes48), each where it still fits: the shipped 48K takes all of them. Before them, a
     rung with the slot pairs takes MV_PAIR_JPS_KEPT (their jps kept from call to call, twenty-first
-    round: ~310 T-states a byte, more than any of the cuts) where it fits: the shipped 48K has it."""
+    round: ~310 T-states a byte, more than any of the cuts) where it fits: the shipped 48K has it; then, with
+    MV_COARSE_TOP, the raw logits' rows (MV_CT_RAW, twenty-second round: raw_rows_take) where they fit: the
+    shipped 48K has them too."""
     if model == "48k":
         for fast_scores in (True, False):
             for pairs, coarse_top, unrolled in RUNGS_48K:

@@ -536,7 +536,8 @@ def logits_slack(cols: int, shift: int, top: bool = False) -> int:
 
 
 def has_coarse_raw(bench: Z80Bench) -> bool:
-    """Whether the bench's matvec has mv_coarse_raw (MV_LOW_HLA's: the logits' coarse rows as D >> 8)."""
+    """Whether the bench's matvec has mv_coarse_raw (MV_LOW_HLA's, or the 48K's MV_CT_RAW since the
+    twenty-second round: the logits' coarse rows as 4 (D >> 8), logitsraw.s's bound)."""
     return "mv_coarse_raw" in bench.symbols
 
 
