@@ -34,7 +34,7 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, unit_gain_bits
+from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, raw_rows_take, unit_gain_bits
 from soulterm.zx.kernelbench import (_CORE_FRAME, SHORT_SHIFTS, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn,
                                      player_kernel_options)
 from soulterm.zx.soul_layout import soul_include
@@ -133,6 +133,7 @@ def main() -> None:
                                     table_means=False if args.product_means else None,
                                     kept_means=args.model == "128k" or args.kept_means,     # (the shipped 128K's first rung's)
                                     coarse_top=args.model == "48k",     # (the shipped 48K's since the eighteenth round)
+                                    raw_top=args.model == "48k" and raw_rows_take(soul),    # (its raw logits' rows since the twenty-second)
                                     fast_takebacks=FAST_TAKEBACKS_48K if fast_scores and args.model == "48k" else ())   # (its cuts taken back)
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)
     if gain_bits is not None:       # as build.py chooses for the soul (both players)

@@ -36,13 +36,15 @@ exact_row_arg: .byte 0
 BOTH = (COARSE_OPTION, "\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, COARSE_OPTION, NARROW_JUMP_OPTION, BIAS_IN_K_OPTION,
                                    COARSE_TOP_OPTION]))
 PLAYER_128K = player_kernel_options("128k")     # its kernels' options (on the kernels' bench)
-PLAYER_48K = player_kernel_options("48k", coarse_top=True)  # (MV_PAIR_SLOTS: a gated call's pass writes no slot, MV_GATE_PASS)
+PLAYER_48K = player_kernel_options("48k", coarse_top=True, raw_top=True)  # (MV_PAIR_SLOTS: a gated call's pass writes
+# no slot, MV_GATE_PASS; since the twenty-second round the logits' rows raw, MV_CT_RAW, as the shipped 48K's)
+PLAYER_48K_TOP = player_kernel_options("48k", coarse_top=True)     # (a 48K whose soul's out shifts past RAW_MOST_SHIFT)
 # the 128K player's first rung's matvec (MV_GATE_QUADS: fc1's gated pass through quads without their stores,
 # their routines after the other kernels, as build.py lays them after forward.s)
 PLAYER_128K_GATE_QUADS = player_kernel_options("128k", gate_quads=True)
 
 
-@pytest.fixture(scope="module", params=BOTH + (PLAYER_48K, PLAYER_128K_GATE_QUADS),
+@pytest.fixture(scope="module", params=BOTH + (PLAYER_48K_TOP, PLAYER_128K_GATE_QUADS),
                 ids=["coarse", "128k_matvec", "48k_matvec", "128k_gate_quads"])
 def coarse_bench(request):
     return Z80Bench(EXACT_ROW_STUB + GATE_QUADS_BENCH * (request.param == PLAYER_128K_GATE_QUADS), options=request.param)
@@ -277,8 +279,9 @@ def test_a_coarse_product_costs_43_t_states():
     assert t_states(w, x) < 2 / 3 * t_states(w, x, coarse=False)
 
 
-@pytest.fixture(scope="module", params=["", RUNNER_UP_OPTION + "\n" + COARSE_TOP_OPTION, "48k", "128k", "128k_shift_8"],
-                ids=["scan", "runner_up_top", "48k", "128k_raw", "128k_logit_units"])
+@pytest.fixture(scope="module", params=["", RUNNER_UP_OPTION + "\n" + COARSE_TOP_OPTION, "48k", "48k_top", "128k",
+                                       "128k_shift_8"],
+                ids=["scan", "runner_up_top", "48k_raw", "48k_top", "128k_raw", "128k_logit_units"])
 def logits_bench(request):
     """forward.s with the low slots and the bound (the key cache below $4000, in the bench's flat
     RAM: the test matrices go at $4000 and the code with its bytes would run past $FFFF; no
@@ -294,18 +297,24 @@ def logits_bench(request):
         soul = Soul.from_arrays(arrays)
     if request.param.startswith("128k"):
         return Z80Bench('.include "forward.s"\n' + soul_include(soul), options=PLAYER_128K)
-    if request.param == "48k":                  # (its slot pairs: MV_GATE_PASS's exact rows run the pass)
+    if request.param.startswith("48k"):         # (its slot pairs: MV_GATE_PASS's exact rows run the pass)
         return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=STACK_TOP,
-                        options=PLAYER_48K)
+                        options=PLAYER_48K if request.param == "48k" else PLAYER_48K_TOP)
     return Z80Bench('.include "forward.s"\n' + soul_include(soul), stack_top=CODE_ORIGIN,
                     options="\n".join([LOW_SLOTS_OPTION, COARSE_OPTION, "kv_keys = $1000", request.param]))
 
 
-@pytest.fixture(scope="module")
-def raw_logits_bench():
+@pytest.fixture(scope="module", params=["128k", "48k"])
+def raw_logits_bench(request):
     """The 128K's kernels' bench with the shipped soul, whose out shift (RAW_MOST_SHIFT or less) takes
-    logitsraw.s's bound on D >> 8 (mv_coarse_raw): the raw bound's own tests."""
-    bench = Z80Bench('.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL)), options=PLAYER_128K)
+    logitsraw.s's bound on D >> 8 (mv_coarse_raw): the raw bound's own tests; and the 48K's (MV_CT_RAW:
+    its rows through mv_coarse_top's last doublings, twenty-second round)."""
+    source = '.include "forward.s"\n' + soul_include(load_soul(DEFAULT_SOUL))
+    if request.param == "48k":
+        bench = Z80Bench(source, stack_top=STACK_TOP, options=PLAYER_48K)
+        assert bench.sym("mv_coarse_raw") == bench.sym("mv_coarse_top@store") - RAW_DOUBLINGS
+    else:
+        bench = Z80Bench(source, options=PLAYER_128K)
     assert has_coarse_raw(bench) and bench.sym("soul_out_shift") <= RAW_MOST_SHIFT
     return bench
 

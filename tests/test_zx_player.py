@@ -13,7 +13,9 @@ from soulterm.player.mapformat import MAP_FORMAT
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul import spec
 from soulterm.zx.build import MAP_NAME, ORIGIN, TAP_NAME, assemble_spectrum_player
+from soulterm.zx.kernelbench import RAW_MOST_SHIFT
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +189,8 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
 
         def fits(*args, coarse_top=False, pairs=True, unrolled=False, fast_scores=False, fitting=fitting,
                  fast_takebacks=(), **kwargs):
-            if fast_takebacks or kwargs.get("jps_kept"):     # (no room for the cuts taken back, nor
-                return False                                # MV_PAIR_JPS_KEPT: the next tests)
+            if fast_takebacks or kwargs.get("jps_kept") or kwargs.get("raw_top"):   # (no room for the cuts
+                return False            # taken back, nor MV_PAIR_JPS_KEPT, nor MV_CT_RAW: the next tests)
             tried.append((fast_scores, (pairs, coarse_top, unrolled)))
             return (fast_scores, (pairs, coarse_top, unrolled)) == fitting
 
@@ -217,10 +219,11 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
     assert "at_dims_h4" in built.program.symbols and "at_fast_wide_q" in built.program.symbols
     assert built.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    sizes = dict(zip(zx_build.FAST_TAKEBACKS_48K, (3, 16, 25, 21, 67, 21)))     # (about their bytes)
+    sizes = dict(zip(zx_build.FAST_TAKEBACKS_48K, (3, 16, 25, 21, 67, 21, 73)))     # (about their bytes)
     for room, want in ((0, ()), (50, zx_build.FAST_TAKEBACKS_48K[:3]),
-                       (90, zx_build.FAST_TAKEBACKS_48K[:4] + zx_build.FAST_TAKEBACKS_48K[5:]),
-                       (160, zx_build.FAST_TAKEBACKS_48K)):     # (all at once where all fit)
+                       (90, zx_build.FAST_TAKEBACKS_48K[:4] + zx_build.FAST_TAKEBACKS_48K[5:6]),
+                       (160, zx_build.FAST_TAKEBACKS_48K[:6]), (230, zx_build.FAST_TAKEBACKS_48K)):   # (all at
+                                                                # once where all fit)
         chosen = []
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, fast_scores=False, fast_takebacks=(), room=room,
                             **kwargs: fast_scores and sum(sizes[name] for name in fast_takebacks) <= room)
@@ -244,6 +247,32 @@ def test_the_48k_keeps_the_pairs_jps_where_they_fit(built, monkeypatch):
         monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
         zx_build.assemble_player(soul, tokenizer, word_list=False)
         assert [(kwargs["pairs"], kwargs.get("jps_kept", False)) for kwargs in chosen] == [(True, room_for_it)]
+
+
+def test_the_48k_takes_the_raw_logits_rows_where_they_fit(built, monkeypatch):
+    """MV_CT_RAW (twenty-second round): a rung with MV_COARSE_TOP takes the raw logits' rows (logitsraw.s's
+    bound, the rows through mv_coarse_top's last doublings) where they fit, before the fast scores' cuts
+    taken back, and only where out's shift is RAW_MOST_SHIFT or less (raw_rows_take); the shipped 48K has
+    them, its out matrix from row 3 on (SOUL_OUT_CHOOSABLE) and the map holding rows 0..2 for the lens."""
+    import soulterm.zx.build as zx_build
+
+    sym = built.program.symbols
+    assert sym["MV_CT_RAW"] == 1 and "am_rows" in sym and sym["fw_logits_bound"] < 0x8000    # (logitsraw.s's, cold)
+    assert sym["mv_coarse_raw"] == sym["mv_coarse_top@store"] - 2
+    assert sym["soul_out_start"] == sym["soul_out"] + 3 * (3 + spec.EMBED_DIM) == sym["soul_out_choosable"]
+    region = next(r for r in built.regions if r.start == sym["soul_out_start"])
+    assert region.name.startswith("out (rows 3..127") and region.end == sym["soul_out"] + 128 * (3 + spec.EMBED_DIM)
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    assert json.loads(built.map_text)["lens_rows_apart"] == [[int(w) for w in row] for row in soul["out"].values[:3]]
+    for room_for_it, shift in ((True, 4), (False, 4), (True, 6)):
+        chosen = []
+        monkeypatch.setattr(zx_build, "raw_rows_take", lambda soul, shift=shift: shift <= RAW_MOST_SHIFT)
+        monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, raw_top=False, fast_takebacks=(), fits=room_for_it,
+                            **kwargs: (fits or not raw_top) and not fast_takebacks)
+        monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
+        zx_build.assemble_player(soul, tokenizer, word_list=False)
+        assert [(kwargs["coarse_top"], kwargs.get("raw_top", False)) for kwargs in chosen] == [
+            (True, room_for_it and shift <= RAW_MOST_SHIFT)], (room_for_it, shift)
 
 
 def test_run_without_max_cycles_lets_a_typo_prompt_finish_its_reply(capsys):

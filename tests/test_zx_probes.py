@@ -23,7 +23,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.tui.buildmap import BuildMap
-from soulterm.tui.lens import LogitLens
+from soulterm.tui.lens import LensUnavailable, LogitLens
 from soulterm.tui.probes import BEFORE_FIRST
 from soulterm.zx import Spectrum
 from soulterm.zx.build import build_spectrum_player
@@ -99,8 +99,12 @@ def test_every_score_step_is_the_z80s_and_equals_the_engine(run, engine_run):
 def test_the_logit_lens_from_the_spectrums_ram_equals_the_engine(run, engine_run):
     view, ram, build_map = run
     _reply, _tokens, expected, engine = engine_run
-    lens = LogitLens.from_ram(ram, build_map.symbols, "zx")
-    as_shared = LogitLens.from_ram(np.frombuffer(bytes(ram), np.uint8), build_map.symbols, "zx")   # the machine process's RAM
+    rows_apart = build_map.lens_rows_apart      # (SOUL_OUT_CHOOSABLE: out's rows 0..2 are in the map, not RAM)
+    assert len(rows_apart) == spec.FIRST_CHOOSABLE and "SOUL_OUT_CHOOSABLE" in build_map.symbols
+    with pytest.raises(LensUnavailable):
+        LogitLens.from_ram(ram, build_map.symbols, "zx")
+    lens = LogitLens.from_ram(ram, build_map.symbols, "zx", rows_apart)
+    as_shared = LogitLens.from_ram(np.frombuffer(bytes(ram), np.uint8), build_map.symbols, "zx", rows_apart)   # the machine process's RAM
     np.testing.assert_array_equal(as_shared.weights, lens.weights)
     np.testing.assert_array_equal(as_shared.gains, lens.gains)
     for (t, stage), hidden in view.hidden.items():

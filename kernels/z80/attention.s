@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,832 (in the 48K player, code, the exp LUT, variables and its page's padding, since the twentieth round
+; Bytes: 1,905 (in the 48K player, with the twenty-second round's at_key_sums two dimensions a pass,
+; AT_FAST_SUMS_PAIRS, 73 bytes; 1,832 before: code, the exp LUT, variables and its page's padding, since the twentieth round
 ; with AT_FAST_SCORES, AT_FAST_PREPARE_LOOP and AT_FAST_SMALL (its key sums in the screen's
 ; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K; 1,911 before the
 ; twenty-first round's keys' loop without at_sum40, the dims without their xor and the weights'
@@ -2207,6 +2208,64 @@ at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s
 .endif
 
 .ifdef AT_FAST_SCORES                   ; (after the means' table in the 128K: the code before it keeps its page)
+; at_sums_dimension - a dimension of at_key_sums: S(wl) onto C':H:L, S(wh) onto B':H':L', on to
+; `wide` (A = wh + 8) for a key with a high byte outside -8..7, whose at_sums_wide_key comes back to
+; `high_added`, in the other register set (twenty-second round: a macro, for AT_FAST_SUMS_PAIRS).
+        .macro at_sums_dimension wide, low_added, high_added
+        pop bc                  ; C = wl + 128, B = wh
+        .byte $DD,$69           ; ld ixl,c
+        .byte $FD,$69           ; ld iyl,c
+        ld e,(ix-1)
+        ld d,(iy-1)
+        add hl,de
+.ifdef AT_FAST_SUMS_JR
+        jr nc,low_added
+.else
+        jp nc,low_added         ; (jp: 10 T-states either way; the carry is seldom)
+.endif
+        exx
+        inc c
+        exx
+low_added:
+        ld a,b
+        xor AT_KEYS_FLIPPED >> 8 ; wh + 128: the cache keeps it, the dims read it as it is
+        ld b,a
+        push bc                 ; (back where it was popped: interrupts are off)
+        pop bc
+        .byte $DD,$6F           ; ld ixl,a
+        sub 128 - 8             ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
+        cp 16
+        jr nc,wide
+        exx
+        ld a,l                  ; S(wh) <= 64 here: its low plane alone
+        add a,(ix-1)
+        ld l,a
+.ifdef AT_FAST_SUMS_JR
+        jr nc,high_added
+.else
+        jp nc,high_added
+.endif
+        inc h
+        jr nz,high_added
+        inc b
+high_added:
+        .endmacro
+        .macro at_sums_wide_key high_added      ; S(wh) from both planes (D' alone: E' counts)
+        ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
+        add a,128 - 8
+        .byte $FD,$6F           ; ld iyl,a
+        exx
+        ld a,l
+        add a,(ix-1)
+        ld l,a
+        ld a,h
+        adc a,(iy-1)
+        ld h,a
+        jp nc,high_added
+        inc b
+        jp high_added
+        .endmacro
+
 ; at_key_sums - KS of the 4 heads of a position's keys at HL (4 x 8 words) into
 ; DE (4 x 4 bytes), as ~KS (-KS - 1: the keys' loop adds it to 1 - Cq, twenty-first round):
 ; KS = 257 KN mod 2^32, KN = sum_d [S(wl) + 256 S(wh)] (two
@@ -2224,52 +2283,29 @@ at_key_sums:
         ld iy,(MV_SQ_PAGE + 2) * 256
         ld a,4
         ld (at_fast_keep),a     ; the heads left
+.ifdef AT_FAST_SUMS_PAIRS
+        jr @head
+@wide_key_even:                 ; (the pair's first dimension's: within its jr's reach)
+        at_sums_wide_key @even_added
+.endif
 @head:
         ld hl,0                 ; C':H:L = sum S(wl)
         exx
         ld hl,0                 ; B':H':L' = sum S(wh)
         ld b,h
         ld c,h
+.ifdef AT_FAST_SUMS_PAIRS
+        ld e,AT_HEAD_DIM / 2    ; E' = the pairs of dimensions left (two a pass: the loop's dec e and
+.else                           ; jp nz, 14 T-states, every second dimension)
         ld e,AT_HEAD_DIM        ; E' = the dimensions left (twenty-first round: A' before, 8 T-states
-        exx                     ; a dimension more, its ex af,af' pair)
+.endif                          ; a dimension more, its ex af,af' pair)
+        exx
 @dim:
-        pop bc                  ; C = wl + 128, B = wh
-        .byte $DD,$69           ; ld ixl,c
-        .byte $FD,$69           ; ld iyl,c
-        ld e,(ix-1)
-        ld d,(iy-1)
-        add hl,de
-.ifdef AT_FAST_SUMS_JR
-        jr nc,@low_added
-.else
-        jp nc,@low_added        ; (jp: 10 T-states either way; the carry is seldom)
+.ifdef AT_FAST_SUMS_PAIRS
+        at_sums_dimension @wide_key_even, @even_low_added, @even_added
+        exx
 .endif
-        exx
-        inc c
-        exx
-@low_added:
-        ld a,b
-        xor AT_KEYS_FLIPPED >> 8 ; wh + 128: the cache keeps it, the dims read it as it is
-        ld b,a
-        push bc                 ; (back where it was popped: interrupts are off)
-        pop bc
-        .byte $DD,$6F           ; ld ixl,a
-        sub 128 - 8             ; wh + 8: 0..15 for a high byte in -8..7 (the dims' narrow mode)
-        cp 16
-        jr nc,@wide_key
-        exx
-        ld a,l                  ; S(wh) <= 64 here: its low plane alone
-        add a,(ix-1)
-        ld l,a
-.ifdef AT_FAST_SUMS_JR
-        jr nc,@high_added
-.else
-        jp nc,@high_added
-.endif
-        inc h
-        jr nz,@high_added
-        inc b
-@high_added:
+        at_sums_dimension @wide_key, @low_added, @high_added
         dec e
         exx
 .ifdef AT_FAST_SUMS_JR
@@ -2320,20 +2356,8 @@ at_key_sums:
         ret po
         ei
         ret
-@wide_key:                      ; S(wh) from both planes (D' alone: E' counts)
-        ld (at_wide_keys),a     ; (A >= 16) the dims stay full from now on
-        add a,128 - 8
-        .byte $FD,$6F           ; ld iyl,a
-        exx
-        ld a,l
-        add a,(ix-1)
-        ld l,a
-        ld a,h
-        adc a,(iy-1)
-        ld h,a
-        jp nc,@high_added
-        inc b
-        jp @high_added
+@wide_key:
+        at_sums_wide_key @high_added
 
 ; at_dims_toggle - the dims' fourth square S(wh + qh) between its two planes' read (full,
 ; as assembled) and its low plane's alone (narrow: its high byte is 0 when |wh + qh| <= 15):

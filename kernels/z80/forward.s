@@ -25,7 +25,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,534 (2,528 before the twenty-first round: its own test of argmax's limit, vecops.s's
+; Bytes: 2,426 (the 48K's, whose logits' bound is logitsraw.s's since the twenty-second round, MV_CT_RAW:
+; its own fw_logits_bound, 108 bytes, out; 2,534 before, 2,528 before the twenty-first round: its own test of argmax's limit, vecops.s's
 ; am_rows before, 21 bytes, and the logits' call from row FW_FIRST_ROW with its exact rows' sub;
 ; in the 48K player: code, the activations, att_weights and layer 0's
 ; 1,280-byte value cache, and since the twentieth round fw_key_sums and fw_sums_at for the
@@ -304,6 +305,7 @@ FW_LOGITS_SLACK = (255 * FW_DIM + (2 << soul_out_shift) - 1) >> (soul_out_shift 
         .assert (fw_logits & 255) == 0, "the bound's scan walks the logits in one page"
 
 .ifndef MV_LOW_HLA                     ; (with it: logitsraw.s's, on the coarse rows' D >> 8)
+.ifndef MV_CT_RAW                      ; (the 48K's raw rows, twenty-second round: logitsraw.s's too)
 ; fw_logits_bound - fw_logits as above, from xn and the out matrix (mv_w, mv_shift
 ; = soul_out_shift set). Returns C with A = the argmax when T's row was the only one computed
 ; again (it is then the largest logit: every other lies below T), or none was (AM_RUNNER_UP:
@@ -381,6 +383,7 @@ fw_logits_bound:
         cp 2
         ld a,(fw_next)
         ret
+.endif
 .endif
 .endif
 

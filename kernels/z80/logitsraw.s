@@ -3,10 +3,12 @@
 ; matvec_ends.s's mv_coarse_raw), the threshold in their units, and the scan keeping the best exact
 ; logit. forward.s includes it; the 128K player (FW_EMBED_APART) places it after its
 ; matrices, in bank 0 above $C000 with vecops.s and embedrows.s (soulterm/zx/build.py:
-; the logits run with bank 0 paged in), out of the room below $C000. Empty without
-; MV_LOW_HLA (the 48K keeps forward.s's fw_logits_bound on the logits' bounds: none of
-; this file's bytes are in its player).
-; Bytes: 238 (223 before the twenty-first round: the pairs' ranges' patch around the call, 12,
+; the logits run with bank 0 paged in), out of the room below $C000. Since the twenty-second
+; round the 48K's too (MV_CT_RAW, where out's shift is FW_RAW_MOST_SHIFT or less: matvec.s's
+; mv_coarse_top stores the raw rows; this file in its cold part, below $8000, with no bound in
+; the logits' units and no pairs' ranges), in place of forward.s's fw_logits_bound; empty
+; with neither.
+; Bytes: 195 (the 48K player's; 238 in the 128K player's, 223 before the twenty-first round: the pairs' ranges' patch around the call, 12,
 ; the exact rows' sub, 2, the cap in 4 H:L, 1; in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
 ; 186 before the eighteenth round's look for T's lone row; without argmax's runner-up, and
 ; its am_rows, since then: vecops.s's AM_RUNNER_KEPT).
@@ -20,6 +22,12 @@
 ; docs/spectrum.md, "Eighteenth round: the logits' bound, again" and "... the logits' scan").
 
 .ifdef MV_LOW_HLA
+FW_RAW_LOGITS   = 1
+.endif
+.ifdef MV_CT_RAW                        ; (the 48K's, twenty-second round: matvec.s's mv_coarse_top stores
+FW_RAW_LOGITS   = 1                     ; the raw rows, this file lies in its cold part, below $8000)
+.endif
+.ifdef FW_RAW_LOGITS
 ; fw_logits_bound with MV_LOW_HLA (the 128K player's): at a soul_out_shift of FW_RAW_MOST_SHIFT
 ; (5) or less the coarse call's rows end in matvec_ends.s's mv_coarse_raw, which stores each
 ; row's H:L = D >> 8 (D the doubled sum less each product's low byte) doubled twice
@@ -53,11 +61,16 @@ FW_RAW_SLACK    = ((255 * (FW_DIM + 1)) >> 8) << FW_RAW_DOUBLINGS
         .assert 2 * FW_VOCAB == 256, "mv_coarse_raw's rows end where their words fill fw_logits' page"
 FW_RAW_TOP      = 32768 >> ((FW_RAW_MOST_SHIFT - soul_out_shift) & 7)   ; (a shift above FW_RAW_MOST_SHIFT does not use it)
 fw_logits_bound:
+.ifdef MV_CT_RAW
+        .assert soul_out_shift <= FW_RAW_MOST_SHIFT, "MV_CT_RAW: the raw rows at out's shift of FW_RAW_MOST_SHIFT or less alone (build.py)"
+        ld a,MV_COARSE_RAW      ; (no rows in logit units: none of their threshold below)
+.else
         ld a,soul_out_shift     ; MV_COARSE_RAW at a shift of FW_RAW_MOST_SHIFT or less, else 1
         cp FW_RAW_MOST_SHIFT + 1
         sbc a,a
         and MV_COARSE_RAW - 1
         inc a
+.endif
         ld (mv_coarse_on),a
 .ifdef MV_COARSE_PAIRS
         ld hl,-MV_PAIR_BOUNDS_BYTES - FW_FIRST_ROW * FW_OUT_ROW_BYTES
@@ -75,7 +88,9 @@ fw_logits_bound:
         ld (hl),0
         or a
         ret z                   ; exact
+.ifndef MV_CT_RAW
         push af                 ; (which rows: MV_COARSE_RAW's or logits' bounds)
+.endif
         ld hl,fw_logits
         ld (am_logits),hl
         call argmax             ; T, the largest bound (C: its limit, for am_rows, where kept)
@@ -87,9 +102,11 @@ fw_logits_bound:
         inc l
         ld d,(hl)
         ex de,hl                ; HL: T's bound
+.ifndef MV_CT_RAW
         pop af
         cp MV_COARSE_RAW
         jr nz,@logit_units
+.endif
         ld a,h
         xor $80
         ld h,a                  ; HL: T's H:L + 32768 (unsigned order)
@@ -106,6 +123,7 @@ fw_logits_bound:
         ld de,FW_RAW_TOP + 32768 - FW_RAW_SLACK
         add hl,de
         ex de,hl                ; DE: m - FW_RAW_SLACK, its sign bit flipped
+.ifndef MV_CT_RAW
         jr @threshold_set
 @logit_units:
         ld de,FW_LOGITS_SLACK
@@ -118,6 +136,7 @@ fw_logits_bound:
         xor $80
         ld d,a
         ld e,l                  ; DE: the threshold, its sign bit flipped (unsigned order)
+.endif
 @threshold_set:
 .ifdef AM_RUNNER_UP                    ; (vecops.s, after this file, makes it AM_RUNNER_KEPT)
         ld a,(fw_next)          ; HL and B as below, but T's row alone when argmax's limit C lies

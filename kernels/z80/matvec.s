@@ -120,7 +120,10 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,167 (the shipped 48K player's, with the twenty-first round's jr over the low displacements' stores in
+; Bytes: 4,109 (the shipped 48K player's, with the twenty-second round's raw logits' rows, MV_CT_RAW:
+; mv_coarse_top two doublings and the store, its range check, five doublings and clip out, and
+; mv_coarse_prepare's patches of them, 58 bytes fewer; 4,167 before,
+; with the twenty-first round's jr over the low displacements' stores in
 ; a coarse call's pass, MV_GATE_PASS's, 16 bytes; 4,151 before, with MV_PAIR_JPS_KEPT: mv_pairs_back,
 ; mv_pair_jps, mv_run_list's entries and the jps a sparse call's undo and rewalk write, 120 bytes, less
 ; the pass's checks of the one-piece columns' jps, 80, and MV_GATE_PASS, a coarse call's pass writing no
@@ -3705,6 +3708,9 @@ MV_COARSE_GATE  = 2             ; mv_coarse_on: a coarse call whose rows ReLU fo
 .ifdef MV_LOW_HLA
 MV_COARSE_RAW   = 3             ; mv_coarse_on: an ungated call whose rows store D >> 8 (matvec_ends.s's mv_coarse_raw)
 .endif
+.ifdef MV_CT_RAW
+MV_COARSE_RAW   = 3             ; (the 48K's: mv_coarse_top's raw rows, mv_coarse_raw below; bit 0 as 1's, an
+.endif                          ; ungated call that mv_exact_row may follow)
 
 ; The coarse rows' starts: the l sum -Cl - K (+ 2b) made straight in the
 ; slots' form, H:L = its top two bytes and A its low byte (the slots add into
@@ -3842,7 +3848,17 @@ mv_coarse_check:
 ; a lower bound, now within 255 (cols + 1) >> (shift + 1) of the exact one
 ; (forward.s's FW_LOGITS_SLACK). It stores plainly, as mv_store's own ops (an
 ; ungated coarse call is the logits', fw_logits_bound). Entered in the l sum's set.
+; With MV_CT_RAW (the 48K's, twenty-second round) every ungated call's rows are raw instead, at any
+; shift: mv_coarse_raw below, the range check, the first five doublings and the clip left out.
+.ifdef MV_CT_RAW
+MV_RAW_DOUBLINGS = 2            ; (as matvec_ends.s's, which the 48K does not assemble)
+.endif
 mv_coarse_top:
+.ifdef MV_CT_RAW
+        .repeat MV_RAW_DOUBLINGS
+        add hl,hl
+        .endrepeat
+.else
         ld a,h                  ; D >> 8 << k fits 16 bits when H is in -2^(7-k)..2^(7-k) - 1:
         add a,0                 ; patched: 2^(7-k) = 2^shift
 MV_CT_ADD       = * - 1
@@ -3855,8 +3871,11 @@ MV_CT_DOUBLINGS = *            ; (the chain: mv_coarse_prepare enters it at + sh
         .repeat 7
         add hl,hl
         .endrepeat
+.endif
 @store:
+.ifndef MV_CT_RAW
         .assert @store - MV_CT_DOUBLINGS == 7, "seven doublings: mv_coarse_prepare enters them at + shift"
+.endif
         ld (0),hl               ; patched: the row's word of mv_out
 MV_CT_OUT       = * - 2
         ld hl,(MV_CT_OUT)
@@ -3868,12 +3887,22 @@ MV_CT_OUT       = * - 2
         jp nz,0                 ; patched: the rows' start (mv_row_jump's)
 MV_CT_NEXT      = * - 2
         jp mv_row_jump + 3      ; (the call's end)
+.ifdef MV_CT_RAW
+; mv_coarse_raw - (MV_CT_RAW, the 48K's, twenty-second round) mv_coarse_top as the rows of every
+; ungated coarse call (the 48K's only one is logitsraw.s's fw_logits_bound, mv_coarse_on =
+; MV_COARSE_RAW): the slots' H:L = D >> 8 doubled MV_RAW_DOUBLINGS times and stored with no range
+; check (4 (D >> 8) fits 16 bits for any coarse call: matvec_ends.s's mv_coarse_raw, the 128K's,
+; says why). 100 T-states a row with the store and the next row's jp, against 146 for mv_coarse_top
+; at the logits' shift of 4 (its range check, 35, and a third doubling, 11).
+mv_coarse_raw = mv_coarse_top
+.else
 @clip:
         bit 7,h
         ld hl,$7FFF
         jr z,@store
         inc hl                  ; $8000
         jr @store
+.endif
 .endif
 
 ; The coarse rows' wide columns (sixteenth round): every wide column of a coarse
@@ -4338,6 +4367,11 @@ mv_coarse_prepare:
         djnz @pair
 .endif
 .ifdef MV_COARSE_TOP
+.ifdef MV_CT_RAW
+        ld hl,(mv_out)          ; (every ungated call's rows raw: mv_coarse_raw)
+        ld (MV_CT_OUT),hl
+        ld hl,mv_coarse_raw
+.else
         ld a,(mv_shift)         ; a shift of 7 or less: the rows end in mv_coarse_top
         cp 8
         jr nc,@own_end
@@ -4358,8 +4392,9 @@ mv_coarse_prepare:
         add a,a
         neg
         ld (MV_CT_AND),a
-        ld a,$C3                ; jp mv_coarse_top over the slots' own end
         ld hl,mv_coarse_top
+.endif
+        ld a,$C3                ; jp mv_coarse_top over the slots' own end
         jr @end_set
 @own_end:                       ; (a gated call's rows, or a shift above 7: the slots' own end)
         ld a,MV_COARSE_END_OP

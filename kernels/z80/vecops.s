@@ -43,7 +43,8 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 246 (267 before the twenty-first round took am_rows, 21 bytes, into forward.s's bound
+; Bytes: 267 (the 48K's am_rows back with its raw logits' rows, logitsraw.s's bound, twenty-second
+; round, MV_CT_RAW; 246 before, and 267 before the twenty-first round took am_rows, 21 bytes, into forward.s's bound
 ; in the 48K: zxprep3; the 128K's logitsraw.s keeps it; 199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
 ; player for the room above it; 200 before the nineteenth round's em_unpack marks every 8 rows, one rrca fewer;
 ; 201 before the eighteenth round's em_unpack widths, a row's bytes in its top
@@ -366,8 +367,15 @@ am_best_row:    .byte 0
 ; high byte and B = every candidate, or, when C lies below D (every other candidate lies below
 ; the threshold), HL on A's high byte and B = 1 (logitsraw.s's look at T's row alone). C = 0.
 ; Keeps DE; clobbers AF. (The 48K's forward.s tests C against D itself since the twenty-first
-; round, zxprep3, and computes no row then: 21 bytes fewer there.)
+; round, zxprep3, and computes no row then: 21 bytes fewer there; with MV_CT_RAW, the raw rows,
+; it takes logitsraw.s's bound, and this, since the twenty-second round.)
 .ifdef MV_LOW_HLA
+AM_ROWS         = 1
+.endif
+.ifdef MV_CT_RAW
+AM_ROWS         = 1
+.endif
+.ifdef AM_ROWS
 am_rows:
         ld hl,(am_logits)       ; (page-aligned: forward.s's fw_logits)
         ld b,a

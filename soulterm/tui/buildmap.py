@@ -55,6 +55,7 @@ class BuildMap:
     end_address: int = 0
     machine: str = "c64"          # "c64" | "zx" (the map's "machine": zx-spectrum-48k is "zx")
     path: Path | None = None
+    lens_rows_apart: list[list[int]] = field(default_factory=list)   # out's rows off the tape (the 48K's)
     _symbol_addrs: list[int] = field(default_factory=list, repr=False)
     _symbol_names: list[str] = field(default_factory=list, repr=False)
     _line_addrs: list[int] = field(default_factory=list, repr=False)
@@ -114,6 +115,7 @@ class BuildMap:
             if attention is not None:
                 attention = {k: _address(attention[k]) for k in ATTENTION_KEYS}
             vocab = [str(v) for v in data.get("vocab", [])]
+            lens_rows_apart = [[int(w) for w in row] for row in data.get("lens_rows_apart", [])]
         except (KeyError, TypeError, ValueError) as exc:
             raise MapError(f"malformed entry ({exc.__class__.__name__}: {exc})") from None
         return cls(
@@ -121,6 +123,7 @@ class BuildMap:
             load_address=_address(data.get("load_address", 0)),
             end_address=_address(data.get("end_address", 0), 0x10000),
             machine="zx" if str(data.get("machine", "")).startswith("zx") else "c64",
+            lens_rows_apart=lens_rows_apart,
         )
 
     # -- look-ups ---------------------------------------------------------

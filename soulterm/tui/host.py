@@ -202,7 +202,7 @@ class MachineHost:
         self.sample_cycles = SAMPLE_CYCLES * self.clock_hz // PAL_CLOCK_HZ | 1
 
     def _probe_recorder(self) -> ProbeRecorder:
-        return ProbeRecorder(self.map.symbols, self.kind)     # the machine's own ProbeLayout
+        return ProbeRecorder(self.map.symbols, self.kind, self.map.lens_rows_apart)     # the machine's own ProbeLayout
 
     def reset(self) -> None:
         """Power-cycle, and boot the last loaded program again if there is one."""

@@ -6,7 +6,8 @@ the probes snapshotted. On the C64 they are found through the descriptors
 the kernels themselves use (`final_norm` and `logits_matvec` in forward.s);
 on the Spectrum at the soul's labels (`soul_norm`, `soul_out`: soulterm.zx.
 soul_layout), with the shifts the assembler put into forward.s's code (the
-map's `soul_norm_shift`, `soul_out_shift`). For the last layer's state the
+map's `soul_norm_shift`, `soul_out_shift`); the 48K leaves out's rows 0..2,
+which no kernel reads, off the tape (SOUL_OUT_CHOOSABLE): its map holds them. For the last layer's state the
 result is exactly the logits the CPU computed (a test checks it, per machine).
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from soulterm.soul.intmath import rmsnorm, sat16, shift_right
-from soulterm.soul.spec import EMBED_DIM, VOCAB_SIZE
+from soulterm.soul.spec import EMBED_DIM, FIRST_CHOOSABLE, VOCAB_SIZE
 from soulterm.zx.soul_layout import matrix_row, matvec_size
 
 NORM_DESCRIPTOR = "final_norm"        # norm_desc: .word gains, .byte shift, ...
@@ -23,6 +24,7 @@ MATVEC_DESCRIPTOR = "logits_matvec"   # matvec_desc: .word weights, .byte rows, 
 WEIGHT_BIAS = 128                     # the kernels store each weight byte as W+128 (both matvec.s)
 ZX_GAINS, ZX_WEIGHTS = "soul_norm", "soul_out"          # the Spectrum's labels (soul_layout)
 ZX_GAIN_SHIFT, ZX_SHIFT = "soul_norm_shift", "soul_out_shift"
+ZX_ROWS_APART = "SOUL_OUT_CHOOSABLE"    # (the 48K's: out's rows 0..2 in the map, not in RAM)
 
 
 class LensUnavailable(Exception):
@@ -35,12 +37,14 @@ class LogitLens:
         self.weights, self.shift = weights, shift      # weights: (VOCAB_SIZE, EMBED_DIM) int8 values
 
     @classmethod
-    def from_ram(cls, ram, symbols: dict[str, int], machine: str = "c64") -> "LogitLens":
+    def from_ram(cls, ram, symbols: dict[str, int], machine: str = "c64", rows_apart=()) -> "LogitLens":
         """`ram`: 64K as bytes, a bytearray or the machine process's numpy uint8 array
-        (read as bytes first: a uint8 element shifted left by 8 would lose its bits)."""
+        (read as bytes first: a uint8 element shifted left by 8 would lose its bits).
+        `rows_apart`: the map's lens_rows_apart, out's first rows where the build leaves
+        them off the tape (the 48K's SOUL_OUT_CHOOSABLE)."""
         ram = bytes(ram)
         if machine == "zx":
-            return cls._from_spectrum(ram, symbols)
+            return cls._from_spectrum(ram, symbols, rows_apart)
         if NORM_DESCRIPTOR not in symbols or MATVEC_DESCRIPTOR not in symbols:
             raise LensUnavailable(f"not in this build: {NORM_DESCRIPTOR} / {MATVEC_DESCRIPTOR}")
         word = lambda a: ram[a] | ram[a + 1] << 8
@@ -56,15 +60,19 @@ class LogitLens:
         return cls(gains, gain_shift, weights, shift)
 
     @classmethod
-    def _from_spectrum(cls, ram, symbols: dict[str, int]) -> "LogitLens":
+    def _from_spectrum(cls, ram, symbols: dict[str, int], rows_apart=()) -> "LogitLens":
         names = (ZX_GAINS, ZX_WEIGHTS, ZX_GAIN_SHIFT, ZX_SHIFT)
         if not all(name in symbols for name in names):
             raise LensUnavailable(f"not in this build: {' / '.join(names)}")
+        first = FIRST_CHOOSABLE if ZX_ROWS_APART in symbols else 0     # rows below it: from the map
+        if len(rows_apart) != first:
+            raise LensUnavailable(f"the map holds {len(rows_apart)} of out's rows off the tape, not {first}")
         gains_at, weights_at = symbols[ZX_GAINS], symbols[ZX_WEIGHTS]
         gains = np.frombuffer(bytes(ram[gains_at:gains_at + EMBED_DIM]), np.int8).astype(np.int64)
         matrix = bytes(ram[weights_at:weights_at + matvec_size(VOCAB_SIZE, EMBED_DIM)])
-        rows = np.frombuffer(b"".join(matrix_row(matrix, row, EMBED_DIM) for row in range(VOCAB_SIZE)), np.uint8)
-        weights = rows.astype(np.int64).reshape(VOCAB_SIZE, EMBED_DIM) - WEIGHT_BIAS    # each row after its constant
+        rows = np.frombuffer(b"".join(matrix_row(matrix, row, EMBED_DIM) for row in range(first, VOCAB_SIZE)),
+                             np.uint8).astype(np.int64).reshape(VOCAB_SIZE - first, EMBED_DIM) - WEIGHT_BIAS
+        weights = np.concatenate([np.asarray(rows_apart, dtype=np.int64).reshape(first, EMBED_DIM), rows])
         return cls(gains, symbols[ZX_GAIN_SHIFT], weights, symbols[ZX_SHIFT])
 
     def logits(self, hidden) -> np.ndarray:

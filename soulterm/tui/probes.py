@@ -219,10 +219,12 @@ class ProbeView:
 class ProbeRecorder:
     """Lives in the machine's thread; `view()` may be called from any thread."""
 
-    def __init__(self, symbols: dict[str, int], machine: str = "c64") -> None:
-        """`machine`: the kind whose kernels run ("c64" | "zx"), for its ProbeLayout."""
+    def __init__(self, symbols: dict[str, int], machine: str = "c64", lens_rows_apart=()) -> None:
+        """`machine`: the kind whose kernels run ("c64" | "zx"), for its ProbeLayout;
+        `lens_rows_apart`: the map's rows of out off the tape (the logit lens's)."""
         self.symbols = symbols
         self.machine = machine
+        self.lens_rows_apart = lens_rows_apart
         self.layout = layout = PROBE_LAYOUTS[machine]
         self._lens: LogitLens | None = None     # read from RAM at the first logits
         missing = [n for n in layout.entry_symbols + layout.data_symbols if n not in symbols]
@@ -326,7 +328,7 @@ class ProbeRecorder:
         hidden = self._view.hidden.get((t, N_LAYERS))
         if hidden is not None and self._lens is None:
             try:
-                self._lens = LogitLens.from_ram(ram, self.symbols, self.machine)
+                self._lens = LogitLens.from_ram(ram, self.symbols, self.machine, self.lens_rows_apart)
             except LensUnavailable:
                 pass
         if hidden is None or self._lens is None:

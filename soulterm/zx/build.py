@@ -56,10 +56,10 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .kernelbench import KERNEL_FILES, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options
-from .soul_layout import (COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain, is_matvec_matrix, matvec_size,
-                          merges_include, soul_include, tensor_labels, tensors_include, vocab_constants,
-                          word_list_bytes, word_list_include, word_list_parts)
+from .kernelbench import KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options
+from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
+                          is_matvec_matrix, lens_rows_apart, matvec_size, merges_include, soul_include, tensor_labels,
+                          tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
 TAPE_NAMES = {"48k": TAPE_NAME, "128k": "soulpl128"}   # the tape headers' names (10 characters at most)
@@ -120,8 +120,10 @@ RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (Fal
 # the fast scores' cuts for room that the 48K takes back where it has the bytes, in order of the
 # T-states a byte each buys ("hello", the player's program: docs/spectrum.md, "Twentieth round: the
 # 48K's bytes, spent"), each taken where it still fits (kernelbench.FAST_TAKEBACK_OPTIONS)
+# (AT_FAST_SUMS_PAIRS, twenty-second round: ~420 T-states a position for its 73 bytes, last; the raw
+# logits' rows, MV_CT_RAW, buy more a byte and come before all of them)
 FAST_TAKEBACKS_48K = ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_RANGE_APART", "AT_FAST_H4_APART",
-                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED")
+                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED", "AT_FAST_SUMS_PAIRS")
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -274,6 +276,13 @@ def matvec_shifts(soul) -> dict[str, int]:
     return shifts
 
 
+def raw_rows_take(soul) -> bool:
+    """Whether the 48K's logits' rows may be raw (MV_CT_RAW, twenty-second round: 4 (D >> 8) and
+    logitsraw.s's bound): out's shift RAW_MOST_SHIFT or less (the shipped soul's 4); the ladder takes
+    it where it fits (the shipped 48K does), the kernels' benches where this says."""
+    return soul.tensors[CHOOSABLE_ROWS_MATRIX].shift <= RAW_MOST_SHIFT
+
+
 def least_shift(soul) -> int | None:
     """matvec.s's MV_LEAST_SHIFT for this soul: its products' least mv_shift, when none is above 7
     (no row's end shifts right: the right chain left out, the left one as long as the least needs);
@@ -327,7 +336,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
-                  jps_kept: bool = False) -> str:
+                  jps_kept: bool = False, raw_top: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -418,6 +427,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
                                      jps_kept=jps_kept and pairs and not banked,
+                                     raw_top=raw_top and coarse_top and coarse and not banked,
                                      fast_scores=True if fast_scores else None,
                                      fast_takebacks=tuple(fast_takebacks) if fast_scores else (),
                                      kept_means=kept_48k and coarse and not banked,
@@ -441,6 +451,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     "forward.s keeps layer 0's)"]
     if coarse and not banked:
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
+        options.append("SOUL_OUT_CHOOSABLE = 1   ; (out from row FW_FIRST_ROW: rows 0..2 are the lens's, in the map)")
     if unrolled and coarse and not banked:
         options.append("AT_DIVIDE_UNROLLED = 1   ; (the means' division rounds unrolled: 28 bytes above $8000)")
     if fast_scores and key_sums is not None:
@@ -627,7 +638,7 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
     sym = program.symbols
     tape = tap.write_tap(TAPE_NAMES[model], program.data, ORIGIN, entry=sym["start"], banks=banks)
     regions = _regions(sym, program.end, banked=bool(banks))
-    return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model), regions, model, banks)
+    return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model, soul), regions, model, banks)
 
 
 def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k"):
@@ -648,7 +659,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     fast scores' rung the cuts for room are taken back one by one (FAST_TAKEBACKS_48K, twentieth
     round's zxbytes48), each where it still fits: the shipped 48K takes all of them. Before them, a
     rung with the slot pairs takes MV_PAIR_JPS_KEPT (their jps kept from call to call, twenty-first
-    round: ~310 T-states a byte, more than any of the cuts) where it fits: the shipped 48K has it."""
+    round: ~310 T-states a byte, more than any of the cuts) where it fits: the shipped 48K has it; then, with
+    MV_COARSE_TOP, the raw logits' rows (MV_CT_RAW, twenty-second round: raw_rows_take) where they fit: the
+    shipped 48K has them too."""
     if model == "48k":
         for fast_scores in (True, False):
             for pairs, coarse_top, unrolled in RUNGS_48K:
@@ -656,6 +669,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                 if coarse_fits(soul, tokenizer, word_list, **rung):
                     if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
                         rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
+                    if coarse_top and raw_rows_take(soul) and coarse_fits(soul, tokenizer, word_list, **rung,
+                                                                          raw_top=True):
+                        rung["raw_top"] = True      # (the raw logits' rows: ~5,700 T-states a reply step)
                     if fast_scores:     # (the cuts taken back: all where they fit, as the shipped soul's
                         taken = FAST_TAKEBACKS_48K      # do, else one by one, each where it still fits)
                         if not coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken):
@@ -692,9 +708,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
-                  jps_kept: bool = False):
+                  jps_kept: bool = False, raw_top: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
-                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept)
+                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -703,7 +719,7 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
-                jps_kept: bool = False) -> bool:
+                jps_kept: bool = False, raw_top: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -711,7 +727,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
     try:
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
-                                       fast_takebacks=fast_takebacks, jps_kept=jps_kept))
+                                       fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
@@ -753,7 +769,9 @@ def build_spectrum_player(soul_path, tokenizer_path, output_dir,
     return tap_path, map_path, built
 
 
-def map_json(program, regions, tokenizer, model: str = "48k") -> str:
+def map_json(program, regions, tokenizer, model: str = "48k", soul=None) -> str:
+    """The map; with SOUL_OUT_CHOOSABLE (the 48K's) it carries the out rows off the tape
+    (`lens_rows_apart`: the logit lens's, soul_layout.lens_rows_apart)."""
     sym = program.symbols
     doc = {
         "format": MAP_FORMAT,
@@ -775,6 +793,8 @@ def map_json(program, regions, tokenizer, model: str = "48k") -> str:
         },
         "vocab": [tokenizer.token_text(i) for i in range(128)],
     }
+    if "SOUL_OUT_CHOOSABLE" in sym:
+        doc["lens_rows_apart"] = lens_rows_apart(soul)
     return json.dumps(doc, separators=(",", ":")) + "\n"
 
 
@@ -833,9 +853,12 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         if is_matvec_matrix(tensor.name):
             size = matvec_size(tensor.rows, tensor.cols)
         stop = sym.get(label + "_end", sym[label] + size)       # (a packed table ends at its label)
-        tensors.setdefault(sym[label], [[], kind, stop])[0].append(tensor.name)
+        start = sym.get(label + "_start", sym[label])           # (SOUL_OUT_CHOOSABLE's out: from row 3)
+        tensors.setdefault(start, [[], kind, stop])[0].append(tensor.name)
     for start, (names, kind, stop) in tensors.items():
         name = names[0] + (f" (also {', '.join(names[1:])}: equal gains)" if names[1:] else "")
+        if names == [CHOOSABLE_ROWS_MATRIX] and "soul_out_start" in sym:
+            name += f" (rows {spec.FIRST_CHOOSABLE}..127: rows 0..{spec.FIRST_CHOOSABLE - 1}, never chosen, in the map for the lens)"
         regions.append(Region(name, kind, start, stop))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",

@@ -60,6 +60,7 @@ GATE_QUADS_BENCH = "\n        mv_gate_quads_routines"
 # round, with MV_COARSE_PAIRS's rung, whose bank 0 has its 21 bytes: build.py)
 ARGMAX_ROUNDS_OPTION = "AM_ROUNDS = 1"
 WIDE_SPARSE_OPTION = "FW_WIDE_SPARSE = 1"    # forward.s: layer 1's fc2 sparse past a few wide columns (twenty-second round)
+CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
 CLAMPED_UNIT_OPTION = "RN_CLAMPED_UNIT = 1"   # rmsnorm.s's clamped inverse without a product (both players')
@@ -97,10 +98,10 @@ FAST_PREPARE_LOOP_OPTION = "AT_FAST_PREPARE_LOOP = 1"
 FAST_SMALL_OPTION = "AT_FAST_SMALL = 1"
 # ... each of which one option takes back (attention.s): H4 patched by at_dims_h4 for a full head
 # (not in the pieces' loop), q's range by at_fast_wide_q for a head whose pieces are not narrow,
-# the dims' and at_key_sums's carry tests a jp, max f patched into the keys' loop's compare, and
-# the pieces' loop two pieces a pass
+# the dims' and at_key_sums's carry tests a jp, max f patched into the keys' loop's compare, the
+# pieces' loop two pieces a pass, and at_key_sums's loop two dimensions a pass (twenty-second round)
 FAST_TAKEBACK_OPTIONS = ("AT_FAST_H4_APART", "AT_FAST_RANGE_APART", "AT_FAST_DIMS_JP", "AT_FAST_SUMS_JP",
-                         "AT_FAST_MAX_PATCHED", "AT_FAST_PIECE_PAIRS")
+                         "AT_FAST_MAX_PATCHED", "AT_FAST_PIECE_PAIRS", "AT_FAST_SUMS_PAIRS")
 # te and pe in packed rows (vecops.s's em_unpack) and equal gains stored once (soul_layout.soul_include):
 # the 48K's, for room (docs/spectrum.md, "Sixteenth round")
 SOUL_PACKED_OPTION = "SOUL_PACKED = 1"
@@ -115,7 +116,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           prepare_loop: bool | None = None, fast_takebacks: tuple = (),
                           jps_kept: bool | None = None, raw_pass: bool | None = None,
                           gate_quads: bool = False, argmax_rounds: bool = False,
-                          wide_sparse: bool | None = None) -> str:
+                          wide_sparse: bool | None = None,
+                          raw_top: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -151,7 +153,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     `wide_sparse`: FW_WIDE_SPARSE with MV_SPARSE (None: the 128K player's; forward.s moves layer 1's few
     wide columns of z into fc2's bias so that a reply step's fc2 runs sparse; build.py's 128K takes it
     with MV_COARSE_PAIRS's rung, as MV_RAW_PASS; the kernels' bench with every tensor has no room for
-    its ~245 bytes: twenty-second round)."""
+    its ~245 bytes: twenty-second round).
+    `raw_top`: MV_CT_RAW with MV_COARSE_TOP on the 48K (the logits' rows as 4 (D >> 8) and logitsraw.s's
+    bound, the 128K's; build.py's 48K takes it where out's shift is RAW_MOST_SHIFT or less and it
+    fits: twenty-second round)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -173,6 +178,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("MV_GATE_QUADS marks its pass as MV_RAW_PASS's (the 128K's, with MV_COARSE)")
     if argmax_rounds and not (is_128k or coarse):
         raise ValueError("AM_ROUNDS is argmax's loop with the runner-up's limit (AM_RUNNER_UP)")
+    if raw_top and (is_128k or not coarse_top):
+        raise ValueError("MV_CT_RAW is the 48K's raw logits' rows through MV_COARSE_TOP's end")
     if jps_kept and not pair_slots:
         raise ValueError("MV_PAIR_JPS_KEPT keeps MV_PAIR_SLOTS's jps")
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
@@ -208,6 +215,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [RAW_PASS_OPTION] * raw_pass + [GATE_QUADS_OPTION] * gate_quads
                + [ARGMAX_ROUNDS_OPTION] * argmax_rounds
                + [WIDE_SPARSE_OPTION] * wide_sparse
+               + [CT_RAW_OPTION] * raw_top
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
@@ -557,7 +565,8 @@ def logits_slack(cols: int, shift: int, top: bool = False) -> int:
 
 
 def has_coarse_raw(bench: Z80Bench) -> bool:
-    """Whether the bench's matvec has mv_coarse_raw (MV_LOW_HLA's: the logits' coarse rows as D >> 8)."""
+    """Whether the bench's matvec has mv_coarse_raw (MV_LOW_HLA's, or the 48K's MV_CT_RAW since the
+    twenty-second round: the logits' coarse rows as 4 (D >> 8), logitsraw.s's bound)."""
     return "mv_coarse_raw" in bench.symbols
 
 

@@ -69,6 +69,21 @@ def matvec_bytes(weights, bias=None) -> bytes:
 
 COARSE_MATRICES = ("out",)     # (and every layer's fc1_w): the calls matvec.s may run coarse
 
+# SOUL_OUT_CHOOSABLE (the 48K's, twenty-second round): the logits' call runs rows
+# FIRST_CHOOSABLE..127 only (forward.s's FW_FIRST_ROW), so the out matrix is assembled from
+# that row on, its label where row 0 would lie; the TUI's logit lens reads rows 0..2 from
+# the build's map (lens_rows_apart) instead of RAM.
+CHOOSABLE_ROWS_MATRIX = "out"
+
+
+def lens_rows_apart(soul) -> list[list[int]]:
+    """The out matrix's rows a SOUL_OUT_CHOOSABLE build leaves off the tape (0..FIRST_CHOOSABLE - 1),
+    as int8 weights: the map carries them for the logit lens."""
+    import numpy as np
+
+    rows = np.asarray(soul.tensors[CHOOSABLE_ROWS_MATRIX].values, dtype=np.int64)[:spec.FIRST_CHOOSABLE]
+    return [[int(w) for w in row] for row in rows]
+
 
 def pair_bounds(weights) -> bytes:
     """The coarse slots' column ranges (matvec.s's MV_COARSE_PAIRS), the 128K's, 2 bytes a column
@@ -265,9 +280,18 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
             lines += [".ifdef MV_BIAS_IN_K", f"{_label(name)}:"]
             lines += _data_lines(_array(list(folded)), "byte")
             lines.append(".else")
+        data = matvec_bytes(tensor.values)
+        if name == CHOOSABLE_ROWS_MATRIX:    # SOUL_OUT_CHOOSABLE (the 48K's): rows 0..2 are the lens's alone
+            skipped = spec.FIRST_CHOOSABLE * (3 + spec.TENSOR_BY_NAME[name].cols)
+            lines += [".ifdef SOUL_OUT_CHOOSABLE", f"{_label(name)} = * - {skipped}",
+                      f'        .assert FW_FIRST_ROW == {spec.FIRST_CHOOSABLE}, "SOUL_OUT_CHOOSABLE: the logits\' call '
+                      'runs from the first choosable row"', ".ifdef MV_COARSE_PAIRS",
+                      '        .assert 0, "SOUL_OUT_CHOOSABLE: the pairs\' ranges lie just before row 0"', ".endif",
+                      f"{_label(name)}_start:"]
+            lines += _data_lines(_array(list(data[skipped:])), "byte") + [".else"]
         lines.append(f"{_label(name)}:")
-        lines += _data_lines(_array(list(matvec_bytes(tensor.values))), "byte")
-        if bias is not None:
+        lines += _data_lines(_array(list(data)), "byte")
+        if bias is not None or name == CHOOSABLE_ROWS_MATRIX:
             lines.append(".endif")
         return lines
     if name in PACKED_TABLES:           # SOUL_PACKED (the 48K's): packed_rows, em_unpack reads it

@@ -57,7 +57,8 @@ class InsideLayerPanel(InsightPanel):
     def lens(self) -> LogitLens | None:
         if self._lens is None and not self._lens_error and self._ram is not None:
             try:
-                self._lens = LogitLens.from_ram(self._ram, self._map.symbols, self._map.machine)
+                self._lens = LogitLens.from_ram(self._ram, self._map.symbols, self._map.machine,
+                                                self._map.lens_rows_apart)
             except LensUnavailable as exc:
                 self._lens_error = str(exc)
         return self._lens
