@@ -132,6 +132,20 @@ def test_scrolling_keeps_the_last_lines():
     machine.run(max_cycles=2_000_000)
     screen = [line.rstrip() for line in machine.screen_lines()]
     assert screen[20] == "line 29" and screen[0] == "line 9"
+    # SCR-CT as the real ROM counts it: CLS leaves 1, so the first scroll (line 22's print) is where a
+    # real Spectrum asks "scroll?" (counted here: the run goes on), and SCR-CT is 22 after it
+    assert len(machine.rom.scroll_asks) == 1 and machine.memory[SYSVARS["SCR_CT"]] == 22 - 8    # (9 scrolls)
+
+
+def test_the_rom_asks_scroll_again_after_22_more_scrolls_and_not_where_a_program_keeps_scr_ct_up():
+    lines = "".join(f' .text "line {n}", 13\n' for n in range(60))
+    loop = (" ld hl,t\n@n: ld a,(hl)\n or a\n ret z\n{keep} rst $10\n inc hl\n jr @n\nt:\n" + lines + " .byte 0\n")
+    asks = []
+    for keep in ("", " ld (iy+$52),$ff\n"):      # SCR-CT = IY + $52
+        machine = machine_with(" .org $8000\n ld a,2\n call $1601\n" + loop.format(keep=keep))
+        machine.run(max_cycles=4_000_000)
+        asks.append(len(machine.rom.scroll_asks))
+    assert asks == [2, 0]       # 39 scrolls: the first, and the 23rd after it
 
 
 def test_the_rom_is_read_only_and_a_jump_into_it_is_a_crash():
