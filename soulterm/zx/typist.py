@@ -32,8 +32,8 @@ class Typist:
 
     @property
     def idle(self) -> bool:
-        """Nothing held and nothing more to type."""
-        return not self.chords and not self.held and self._frames_left == 0
+        """Nothing held and nothing more to type (a key typed now still waits out the last release)."""
+        return not self.chords and not self.held
 
     def next_frame(self) -> frozenset[str]:
         """The keys held down during the frame that starts now."""
