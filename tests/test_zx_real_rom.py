@@ -152,3 +152,27 @@ def test_the_loaders_room_is_what_the_real_rom_needs_and_no_more_than_the_origin
         report = [line for line in machine.screen_lines() if line.strip()][-1]
         assert report.startswith("0 OK") if loads else report.startswith("4 Out of memory"), (clear, report)
         assert len(body) == len(program)
+
+
+def test_the_48k_tape_on_a_128ks_48_basic_chats_and_quits(engine_and_tokenizer):
+    """A 128K's menu, "48 BASIC", then LOAD "": the 48K player as on a 48K, "q" back to its "0 OK".
+    (From the menu's "Tape Loader" it chats as well, but its logits in the printer buffer write over
+    the 128 ROM's bank switching there, and "q" hangs 128 BASIC: docs/spectrum.md, "Twenty-second
+    round"; soulterm's ROM, a 128K's, stops it as a crash.)"""
+    from soulterm.zx.real_rom import LOAD_QUOTES
+
+    engine, tokenizer = engine_and_tokenizer
+    roms = roms_for("128k")
+    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "48k")
+    machine = RealROMSpectrum(roms, "128k")
+    machine.boot()
+    machine.press_keys([{CAPS_SHIFT, "6"}] * 3 + [{ENTER}])     # the menu's fourth item
+    assert machine.run(max_cycles=100_000_000, until_idle=True) == StopReason.IDLE
+    assert "1982 Sinclair" in "".join(machine.screen_lines())
+    machine.tape.insert(built.tape)
+    machine.press_keys(LOAD_QUOTES)
+    assert machine.run(max_cycles=300_000_000, until_idle=True) == StopReason.IDLE
+    assert chat_turn(machine, "hello", built.program.symbols).reply == engine.reply(tokenizer, "hello").text.rstrip()
+    machine.type_line("q")
+    assert machine.run(max_cycles=100_000_000, until_idle=True) == StopReason.IDLE
+    assert "0 OK" in "".join(machine.screen_lines())
