@@ -176,3 +176,29 @@ def test_the_48k_tape_on_a_128ks_48_basic_chats_and_quits(engine_and_tokenizer):
     machine.type_line("q")
     assert machine.run(max_cycles=100_000_000, until_idle=True) == StopReason.IDLE
     assert "0 OK" in "".join(machine.screen_lines())
+
+
+@pytest.mark.parametrize("model", ["48k", "128k"])
+def test_a_turns_border_and_beeper_are_the_same_on_soulterms_rom(model):
+    """The border's colours over a turn (each position's, BORDCR's from each reply token's BEEPER
+    and at the end) and the beeper's edges (2 (DE + 1) a blip: the real BEEPER's loop) as soulterm's
+    ROM makes them; its T-states a little more (the ROM's interrupt and printing)."""
+    from soulterm.zx import Spectrum
+
+    roms = roms_for(model)
+    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, model)
+    real = RealROMSpectrum(roms, model)
+    real.boot()
+    real.load_tape(built.tape)
+    ours = Spectrum(model=model)
+    ours.load_tap(built.tape)
+    assert ours.run(until_idle=True) == StopReason.IDLE
+    seen = []
+    for machine in (real, ours):
+        borders, edges = len(machine.ula.border_changes), len(machine.ula.beeper_edges)
+        turn = chat_turn(machine, "how are you", built.program.symbols)
+        seen.append(([colour for _, colour in machine.ula.border_changes[borders:]],
+                     len(machine.ula.beeper_edges) - edges, turn.t_states))
+    (real_borders, real_edges, real_t), (our_borders, our_edges, our_t) = seen
+    assert real_borders == our_borders and 7 in real_borders and real_edges == our_edges > 0
+    assert our_t < real_t < 1.01 * our_t

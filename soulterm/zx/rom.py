@@ -24,9 +24,12 @@ would. Any other ROM address stops the machine as a crash.
     $028E  KEY-SCAN           E = key value, D = shift value ($FF: none), Z set
     $03B5  BEEPER             DE = cycles, HL = timing: recorded as a beep
                               (frequency 437500/(HL+30.125) Hz) and made as
-                              the real one's OUTs make it, 2*DE beeper edges
-                              4*(HL+30.125) T-states apart (the border is left
-                              alone); the T-states it would take are counted
+                              the real one's OUTs make it: its first OUT puts
+                              the border to BORDCR's colour, its loop runs DE + 1
+                              cycles (it tests DE after each), 2*(DE+1) beeper
+                              edges 4*(HL+30.125) T-states apart, and it ends
+                              with EI (as seen on the real ROM, twenty-second
+                              round); the T-states it would take are counted
     $0D6B  CLS                clear the whole screen with ATTR-P, print at 0,0
     $1601  CHAN-OPEN          A = stream: 0/1 K, 2 S, 3 P
     $2D2B  STACK-BC           where USR returns: back to "BASIC", which prints
@@ -334,15 +337,17 @@ class HighLevelROM:
         cpu.f |= 0x40  # Z: a valid key combination
 
     def beeper(self):
-        cpu = self.machine.cpu
-        cycles, timing = cpu.de, cpu.hl
+        cpu, ula = self.machine.cpu, self.machine.ula
+        cycles, timing = cpu.de + 1, cpu.hl          # (DE + 1: the real loop tests DE after a cycle)
         frequency = 437500 / (timing + 30.125)
         seconds = cycles / frequency if frequency else 0.0
         start = self.machine.cycles
         self.beeps.append((start, frequency, seconds))
+        ula.write_port(self.sysvar("BORDCR") >> 3 & 7 | ula.beeper, start)    # its first OUT: BORDCR's border
         half_period = 4 * (timing + 30.125)          # T-states between two OUTs of the loop
         for edge in range(2 * cycles):
-            self.machine.ula.toggle_beeper(start + round(edge * half_period))
+            ula.toggle_beeper(start + round(edge * half_period))
+        cpu.iff1 = cpu.iff2 = 1                      # (BE-END: EI)
         return round(seconds * CLOCK_HZ)
 
     def error_1(self):
