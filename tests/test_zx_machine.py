@@ -148,6 +148,23 @@ def test_the_rom_asks_scroll_again_after_22_more_scrolls_and_not_where_a_program
     assert asks == [2, 0]       # 39 scrolls: the first, and the 23rd after it
 
 
+@pytest.mark.parametrize("codes, screen_line, text, s_posn", [
+    ([22, 3, 0] + [ord("a")] * 33 + [8, 8, 8, ord("X")], 3, "a" * 30 + "Xa", (2, 21)),    # back over the wrap
+    ([22, 2, 0, 8, ord("Z")], 1, " " * 31 + "Z", (1, 23)),     # column 0: the line above's column 31
+    ([22, 1, 0, ord("q"), 22, 1, 0, 8, ord("Y")], 1, "Y", (32, 23)),    # but line 1 keeps column 0
+    ([22, 4, 5, 8, ord("W")], 4, "    W", (28, 20)),
+])
+def test_cursor_left_moves_as_the_real_roms_po_back(codes, screen_line, text, s_posn):
+    """CHR$ 8 as the real PO-BACK-1 ($0A23) moves it: at column 0 to the line above's column 31 (the
+    player's DELETE after its echo wrapped), except from line 1 (the real ROM's test of 24 - line);
+    S-POSN as measured on the real 48 BASIC ROM (twenty-second round)."""
+    machine = machine_with(" .org $8000\n ld a,2\n call $1601\n ld hl,t\n@n: ld a,(hl)\n cp $ff\n ret z\n"
+                           " rst $10\n inc hl\n jr @n\nt: .byte " + ",".join(map(str, codes)) + ",$ff\n")
+    machine.run(max_cycles=1_000_000)
+    assert machine.screen_lines()[screen_line].rstrip() == text
+    assert (machine.memory[SYSVARS["S_POSN"]], machine.memory[SYSVARS["S_POSN"] + 1]) == s_posn
+
+
 def test_the_rom_is_read_only_and_a_jump_into_it_is_a_crash():
     machine = machine_with(" .org $8000\n ld a,$55\n ld ($3D00),a\n jp $1234\n")
     assert machine.run(max_cycles=1000) == "halted"

@@ -432,3 +432,19 @@ def test_the_48k_takes_the_fast_scores_in_the_room_the_screen_third_leaves(monke
     monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x5900)      # over the logits ($5B00): the build stops
     with pytest.raises(AsmError, match="the key sums"):
         zx_build.assemble_player(soul, tokenizer, word_list=False)
+
+
+def test_delete_back_over_the_echos_wrap_rubs_out_the_line_above(built):
+    """DELETE prints cursor left, space, cursor left (RST $10): past the echo's wrap the real ROM's
+    cursor left goes to the line above's column 31 (twenty-second round: soulterm's ROM stayed at
+    column 0 and the rubbed-out characters stayed on the screen); the reply is the engine's."""
+    from soulterm.zx import Spectrum
+    from soulterm.zx.player_chat import chat_turn, shown
+
+    prompt = "how are you today my friend, ok" + "\b" * 6
+    machine = Spectrum()
+    machine.load_tap(built.tape)
+    machine.run(until_idle=True)
+    turn = chat_turn(machine, prompt, built.program.symbols)
+    expected = Engine(load_soul(DEFAULT_SOUL)).reply(Tokenizer.load(DEFAULT_TOKENIZER), shown(prompt)).text
+    assert turn.reply == expected.rstrip() and "friend" not in "".join(machine.screen_lines())

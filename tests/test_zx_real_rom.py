@@ -28,7 +28,8 @@ from soulterm.zx.ula import CAPS_SHIFT, COLUMNS, ENTER, SYMBOL_SHIFT
 ROMS = os.environ.get("SOULTERM_ZX_ROMS", "")
 WINDOW_LINES = 16                # the 48K's chat: lines 0..15 (soulplayer.s's SCREEN_THIRD)
 TURNS = ["hello", "how are you", "tell me a story about the sea and the sky and a small boat",
-         "What's your name?", "ok", "helloo\b", "thanks", "i am sad", "good morning", "bye now"]
+         "What's your name?", "ok", "helloo\b", "thanks", "i am sad", "good morning", "bye now",
+         "how are you today my friend, ok" + "\b" * 6]        # (DELETE back over the echo's wrap)
 BANNER = {"48k": "soulplayer 48", "128k": "soulplayer 128"}
 
 

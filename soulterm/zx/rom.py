@@ -176,10 +176,15 @@ class HighLevelROM:
         elif code == 6:
             line, column = self.position()
             self.move(line, 16 if column < 16 else 32)
-        elif code == 8:
+        elif code == 8:                 # PO-BACK-1 ($0A23), as the real one
             line, column = self.position()
             if column > 0:
                 self.set_position(line, column - 1)
+            elif self.channel == "S":   # column 0: the line above's column 31, but from line 1,
+                if line == 1:           # where its test of 24 - line keeps it (the real ROM's own)
+                    self.set_position(1, 0)
+                else:
+                    self.set_position(line - 1, COLUMNS - 1)
         elif code >= 32:
             self.put_character(code)
 
@@ -225,8 +230,8 @@ class HighLevelROM:
         base = SYSVARS["S_POSN"] if self.channel == "S" else SYSVARS["S_POSNL"]
         self.memory[base] = 33 - column
         self.memory[base + 1] = 24 - line
-        if self.channel == "S":
-            self.poke16(SYSVARS["DF_CC"], pixel_address(min(column, 31), min(line, 23) * 8))
+        if self.channel == "S":         # (line -1: cursor-left at 0,0 takes the real one above the screen)
+            self.poke16(SYSVARS["DF_CC"], pixel_address(min(column, 31), max(0, min(line, 23)) * 8))
 
     def move(self, line: int, column: int) -> None:
         """Go to (line, column), wrapping past column 31 and scrolling past the last line."""
