@@ -217,7 +217,7 @@ def test_run_command_loads_a_tap_and_reports_json(tmp_path, capsys):
     path.write_bytes(tap.write_tap("echo", program.data, program.origin))
     assert main(["run", str(path), "--type", "hi", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["screen"][1].rstrip() == "hi"
+    assert report["screen"][1].rstrip() == "Bytes: echo" and report["screen"][3].rstrip() == "hi"
     assert report["stopped"] == "halted"
     assert set(report) == {"screen", "cycles", "sid_gate_on", "border_changes", "stopped"}
     assert report["cycles"] > 0

@@ -21,7 +21,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import THIRD_ATTRIBUTES, assemble_spectrum_player
 from soulterm.zx.player_chat import PROMPT, chat_turn, shown
-from soulterm.zx.real_rom import ROM_FILES, RealROMSpectrum, load_roms
+from soulterm.zx.real_rom import LOAD_QUOTES, ROM_FILES, RealROMSpectrum, load_roms
 from soulterm.zx.rom import SYSVARS
 from soulterm.zx.ula import CAPS_SHIFT, COLUMNS, ENTER, SYMBOL_SHIFT
 
@@ -160,8 +160,6 @@ def test_the_48k_tape_on_a_128ks_48_basic_chats_and_quits(engine_and_tokenizer):
     (From the menu's "Tape Loader" it chats as well, but its logits in the printer buffer write over
     the 128 ROM's bank switching there, and "q" hangs 128 BASIC: docs/spectrum.md, "Twenty-second
     round"; soulterm's ROM, a 128K's, stops it as a crash.)"""
-    from soulterm.zx.real_rom import LOAD_QUOTES
-
     engine, tokenizer = engine_and_tokenizer
     roms = roms_for("128k")
     built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "48k")
@@ -203,3 +201,25 @@ def test_a_turns_border_and_beeper_are_the_same_on_soulterms_rom(model):
     (real_borders, real_edges, real_t), (our_borders, our_edges, our_t) = seen
     assert real_borders == our_borders and 7 in real_borders and real_edges == our_edges > 0
     assert our_t < real_t < 1.01 * our_t
+
+
+@pytest.mark.parametrize("model", ["48k", "128k"])
+def test_the_loader_leaves_the_screen_and_print_position_as_soulterms_rom(model):
+    """At RANDOMIZE USR: the screen (CLEAR's CLS, then LOAD's "Bytes: name" for each CODE block),
+    S-POSN, DF-CC, SCR-CT (LD-LOOK-H's 3), BORDCR and ATTR-P as soulterm's loader leaves them."""
+    from soulterm.zx import Spectrum
+
+    roms = roms_for(model)
+    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, model)
+    start = built.program.symbols["start"]
+    real = RealROMSpectrum(roms, model)
+    real.boot()
+    real.tape.insert(built.tape)
+    real.press_keys([{ENTER}] if model == "128k" else LOAD_QUOTES)
+    assert real.run(max_cycles=300_000_000, breakpoints=[start]) == StopReason.BREAKPOINT
+    ours = Spectrum(model=model)
+    assert ours.load_tap(built.tape) == start
+    for name, size in (("S_POSN", 2), ("DF_CC", 2), ("SCR_CT", 1), ("BORDCR", 1), ("ATTR_P", 1)):
+        address = SYSVARS[name]
+        assert real.memory[address:address + size] == ours.memory[address:address + size], name
+    assert real.screen_lines() == ours.screen_lines() and "Bytes: " in "".join(ours.screen_lines())

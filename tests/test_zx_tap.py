@@ -126,3 +126,17 @@ def test_a_loader_whose_clear_leaves_load_too_little_room_is_the_real_roms_out_o
             assert machine.memory[origin] == 0
     banked = tap.loader_program(ORIGINS["128k"], ORIGINS["128k"], banks=(4, 6))
     assert ORIGINS["128k"] - 1 >= PROGRAM_START + len(banked) + LOAD_CODE_ROOM
+
+
+def test_loading_prints_what_the_real_load_prints_and_clear_clears_the_screen():
+    """As measured on the real ROMs at RANDOMIZE USR: the loader's CLEAR cleared the screen (its
+    "Program: name" with it), each LOAD "" CODE printed ENTER, "Bytes: " and the header's 10-character
+    name, ENTER on the upper screen, with SCR-CT 3 (LD-LOOK-H): the program starts at line 2."""
+    from soulterm.zx import Spectrum
+    from soulterm.zx.rom import SYSVARS
+
+    machine = Spectrum()
+    machine.load_tap(tap.write_tap("t", bytes([0xC9]), 0x8000))
+    assert [line.rstrip() for line in machine.screen_lines()[:3]] == ["", "Bytes: t", ""]
+    assert machine.memory[SYSVARS["S_POSN"]:SYSVARS["S_POSN"] + 2] == bytes([33, 22])
+    assert machine.memory[SYSVARS["SCR_CT"]] == 3 and machine.rom.channel == "S"

@@ -381,6 +381,13 @@ class HighLevelROM:
         area[BANKM - ROM_128_RAM.start] = 0
         return bytes(area)
 
+    def tape_message(self, kind: str, name: str) -> None:
+        """What LOAD prints for each header it finds (LD-LOOK-H, $0767): on the upper screen, SCR-CT
+        3, ENTER, "Program: " or "Bytes: " and the name's 10 characters, ENTER."""
+        self.channel = "S"
+        self.set_sysvar("SCR_CT", 3)
+        self.print_string(f"\n{kind}: {name[:10].ljust(10)}\n")
+
     def print_string(self, text: str) -> None:
         for character in text:
             self.print_code(13 if character == "\n" else ord(character))

@@ -263,6 +263,7 @@ class Spectrum:
             raise tap.TapError(f"{source}: no file with a standard header on the tape")
         first = files[0]
         if first.header.kind == tap.CODE:
+            self.rom.tape_message("Bytes", first.header.name)
             self.load_code(first.header.param1, first.data)
             return first.header.param1
         if first.header.kind != tap.PROGRAM:
@@ -276,6 +277,7 @@ class Spectrum:
         if model != self.model:
             self.model = model
             self.reset()
+        self.rom.tape_message("Program", first.header.name)
         return self._run_loader(lines, code_files, source, len(first.data))
 
     def _run_loader(self, lines, code_files, source: str, program_bytes: int) -> int:
@@ -291,6 +293,7 @@ class Spectrum:
                     self.rom.poke16(SYSVARS["RAMTOP"], value)
                     self.cpu.sp = value + 1
                     ramtop = value
+                    self.rom.cls()              # (the real CLEAR clears the screen: CLEAR-RUN calls CLS)
                 elif keyword == "LOAD CODE":
                     if not code_files:
                         raise tap.TapError(f"{source}: line {number}: LOAD \"\" CODE but no CODE file follows")
@@ -300,6 +303,7 @@ class Spectrum:
                                            f"{ramtop} (the real ROM wants CLEAR {least} or more: the loader's "
                                            f"{program_bytes} bytes from {PROGRAM_START} and {LOAD_CODE_ROOM} for LOAD)")
                     code = code_files.pop(0)
+                    self.rom.tape_message("Bytes", code.header.name)
                     address = code.header.param1 if value is None else value
                     if address < RAM_START or address + len(code.data) > 0x10000:
                         raise tap.TapError(f"{source}: '{code.header.name}' would load at ${address:04X}, "
