@@ -140,3 +140,5 @@ def test_loading_prints_what_the_real_load_prints_and_clear_clears_the_screen():
     assert [line.rstrip() for line in machine.screen_lines()[:3]] == ["", "Bytes: t", ""]
     assert machine.memory[SYSVARS["S_POSN"]:SYSVARS["S_POSN"] + 2] == bytes([33, 22])
     assert machine.memory[SYSVARS["SCR_CT"]] == 3 and machine.rom.channel == "S"
+    machine.run(max_cycles=1000)        # the RET: BASIC's report names the USR's line and statement, as the real one
+    assert machine.screen_lines()[23].rstrip() == "0 OK, 10:3"

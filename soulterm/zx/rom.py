@@ -370,7 +370,8 @@ class HighLevelROM:
                               "switching (SWAP, TSTACK): a real 128K's BASIC hangs coming back", crashed=True)
         self.channel = "K"
         self.set_position(1, 0)
-        for character in "0 OK, 10:1":
+        line, statement = self.machine.usr_statement
+        for character in f"0 OK, {line}:{statement}":
             self.put_character(ord(character))
         raise MachineStop("the program returned to BASIC (0 OK)", crashed=False)
 

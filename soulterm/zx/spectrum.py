@@ -209,6 +209,7 @@ class Spectrum:
         self.stop_message = ""
         self.last_stop: StopReason | None = None
         self.rom_128_ram: bytes | None = None     # a 128K's at the last USR (rom.stack_bc checks it)
+        self.usr_statement = (0, 1)      # (line, statement) of the USR: the report's "0 OK, 10:3" (0:1: typed)
         self.rom.initialise()
         if self.audio is not None:
             self.audio.reset()
@@ -285,7 +286,7 @@ class Spectrum:
         after a CLEAR too close to the program's end is the real ROM's "4 Out of memory" (rom.LOAD_CODE_ROOM)."""
         ramtop = None
         for number, statements in lines:
-            for statement in statements:
+            for index, statement in enumerate(statements, 1):
                 keyword, value = statement.keyword, statement.argument
                 if keyword == "CLEAR":
                     if not RAM_START <= value <= 0xFFFF:
@@ -310,6 +311,7 @@ class Spectrum:
                                            f"outside the RAM")
                     self.memory[address:address + len(code.data)] = code.data
                 elif keyword == "USR":
+                    self.usr_statement = (number, index)
                     self.call(value & 0xFFFF)
                     return value & 0xFFFF
                 elif keyword == "BORDER":
