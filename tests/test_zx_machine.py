@@ -49,6 +49,7 @@ def test_t_states_are_exact():
     assert machine.cycles == 4 + 7 + 9 * 13 + 8 + 10
     assert not machine.crashed
     assert machine.screen_lines()[23].startswith("0 OK")
+    assert set(machine.memory[0x5AC0:0x5B00]) == {machine.memory[SYSVARS["BORDCR"]]}    # (CLS-LOWER's, as the real report)
 
 
 def test_cycle_budget_stops_at_the_first_instruction_boundary_after_it():

@@ -300,12 +300,14 @@ class HighLevelROM:
             self.memory[dst:dst + COLUMNS] = self.memory[dst + COLUMNS:dst + 2 * COLUMNS]
         self.clear_line(first + lines - 1)
 
-    def clear_line(self, line: int) -> None:
+    def clear_line(self, line: int, attribute: int | None = None) -> None:
+        """A line's bitmap cleared and its attributes set to `attribute` (ATTR-P's by default)."""
         for pixel_row in range(8):
             address = pixel_address(0, line * 8 + pixel_row)
             self.memory[address:address + COLUMNS] = bytes(COLUMNS)
         address = attribute_address(0, line)
-        self.memory[address:address + COLUMNS] = bytes([self.sysvar("ATTR_P")]) * COLUMNS
+        attribute = self.sysvar("ATTR_P") if attribute is None else attribute
+        self.memory[address:address + COLUMNS] = bytes([attribute]) * COLUMNS
 
     # ----- other routines -----
 
@@ -368,7 +370,10 @@ class HighLevelROM:
         if kept is not None and self.rom_128_ram_bytes() != kept:
             raise MachineStop("the program wrote over $5B00-$5BFF, where the 128 ROM keeps its bank "
                               "switching (SWAP, TSTACK): a real 128K's BASIC hangs coming back", crashed=True)
-        self.channel = "K"
+        self.channel = "K"              # the report, as the real one: the lower screen cleared
+        for lower in (UPPER_LINES, UPPER_LINES + 1):    # with BORDCR's attribute (CLS-LOWER), printed in it
+            self.clear_line(lower, self.sysvar("BORDCR"))
+        self.set_sysvar("ATTR_T", self.sysvar("BORDCR"))
         self.set_position(1, 0)
         line, statement = self.machine.usr_statement
         for character in f"0 OK, {line}:{statement}":
