@@ -9,6 +9,7 @@ screen must be the integer engine's (Engine.reply, the shipped soul).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -43,6 +44,12 @@ def roms_for(model: str) -> list[bytes]:
     return load_roms(ROMS, model)
 
 
+@functools.lru_cache(maxsize=None)
+def built_player(model: str):
+    """The player built from the source, once a model (a test process)."""
+    return assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, model)
+
+
 @pytest.fixture(scope="module")
 def engine_and_tokenizer():
     return Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -53,7 +60,7 @@ def loaded(request):
     """(model, the built player, a real-ROM Spectrum with its tape loaded and the player waiting)."""
     model = request.param
     roms = roms_for(model)
-    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, model)
+    built = built_player(model)
     machine = RealROMSpectrum(roms, model)
     machine.boot()
     machine.load_tape(built.tape)
@@ -162,7 +169,7 @@ def test_the_48k_tape_on_a_128ks_48_basic_chats_and_quits(engine_and_tokenizer):
     round"; soulterm's ROM, a 128K's, stops it as a crash.)"""
     engine, tokenizer = engine_and_tokenizer
     roms = roms_for("128k")
-    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "48k")
+    built = built_player("48k")
     machine = RealROMSpectrum(roms, "128k")
     machine.boot()
     machine.press_keys([{CAPS_SHIFT, "6"}] * 3 + [{ENTER}])     # the menu's fourth item
@@ -185,7 +192,7 @@ def test_a_turns_border_and_beeper_are_the_same_on_soulterms_rom(model):
     from soulterm.zx import Spectrum
 
     roms = roms_for(model)
-    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, model)
+    built = built_player(model)
     real = RealROMSpectrum(roms, model)
     real.boot()
     real.load_tape(built.tape)
@@ -210,7 +217,7 @@ def test_the_loader_leaves_the_screen_and_print_position_as_soulterms_rom(model)
     from soulterm.zx import Spectrum
 
     roms = roms_for(model)
-    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, model)
+    built = built_player(model)
     start = built.program.symbols["start"]
     real = RealROMSpectrum(roms, model)
     real.boot()
@@ -232,7 +239,7 @@ def test_q_leaves_the_screen_and_attributes_as_soulterms_rom(model, engine_and_t
     from soulterm.zx import Spectrum
 
     roms = roms_for(model)
-    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, model)
+    built = built_player(model)
     real = RealROMSpectrum(roms, model)
     real.boot()
     real.load_tape(built.tape)
