@@ -40,7 +40,7 @@ from soulterm.c64.c64 import StopReason
 
 from . import paging
 from .flashload import LD_BYTES, LD_BYTES_OPENING, TapeDeck, TapeEnded
-from .rom import ROM_SIZE, SYSVARS
+from .rom import ROM_SIZE
 from .spectrum import _BREAKPOINT, INT_LENGTH, Spectrum, keys_for, hidden
 from .typist import Typist
 from .ula import COLUMNS, ENTER, ROWS, SYMBOL_SHIFT, attribute_address, cell_bytes
@@ -243,9 +243,6 @@ class RealROMSpectrum(Spectrum):
                 text.append(self._glyphs.get(cell) or self._glyphs.get(bytes(b ^ 0xFF for b in cell), "▒"))
             lines.append("".join(text))
         return lines
-
-    def sysvar(self, name: str) -> int:
-        return self.memory[SYSVARS[name]]
 
 
 def _glyph_table(charset: bytes) -> dict[bytes, str]:
