@@ -14,7 +14,7 @@ mean reply step (forward_step, which picks a token) and the turn's
 T-states over the reply's tokens (kernelbench.TurnCost).
 
 It runs the player's own program at its own addresses (kernelbench.player_bench:
-the build's layout, the stack below $5D80) and counts, a position, the memory
+the build's layout, the stack below its origin, build.ORIGINS) and counts, a position, the memory
 cycles in contended RAM ($4000-$7FFF) and the wait the 48K's ULA would add to
 them (soulterm/zx/contention.py: the core cannot add them itself, so the
 T-states above are a real 48K's without that wait). `--kernel-bench` runs

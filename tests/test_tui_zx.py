@@ -106,13 +106,13 @@ async def test_a_tape_boots_the_spectrum_screen_with_its_colours(tape):
         assert str(app.query_one("#show-screen").label) == "Spectrum"
         assert "SYMBOL SHIFT" in str(app.query_one("#key-help").render())
         await run_to(pilot, app, "wait")
-        lines = screen.text_lines()
-        assert lines[0].startswith("Hi there, Z80!") and lines[1].startswith("bright")
-        assert lines[2].startswith(" ▝▘▀▗▐▚▜▖▞▌▛▄▟▙█")              # the block graphics, read back
+        lines = screen.text_lines()      # (from line 2: the loader's "Bytes: demo" at line 1, as on the real ROM)
+        assert lines[1].startswith("Bytes: ") and lines[2].startswith("Hi there, Z80!") and lines[3].startswith("bright")
+        assert lines[4].startswith(" ▝▘▀▗▐▚▜▖▞▌▛▄▟▙█")              # the block graphics, read back
         above, _, _ = visible_rows(screen.size.height, 0)
         border = screen.render_line(0)
         assert border.text.strip() == "" and list(border)[0].style.bgcolor == Color.from_rgb(*PALETTE[2])
-        cells = [s for s in screen.render_line(above + 1) if s.text.strip()]
+        cells = [s for s in screen.render_line(above + 3) if s.text.strip()]
         bright = cells[0].style
         assert bright.color == Color.from_rgb(*BRIGHT_PALETTE[6]) and bright.bgcolor == Color.from_rgb(*BRIGHT_PALETTE[1])
 
@@ -127,7 +127,7 @@ async def test_keys_reach_the_spectrum_and_a_missing_key_is_one_line(tape):
         await press(pilot, app, "a", "B", "exclamation_mark", "backspace", "enter", "[")
         await pilot.press("f9")
         screen = app.query_one(ZXScreen)
-        await wait_until(pilot, lambda: (app.refresh_panels() or True) and screen.text_lines()[3].startswith("aB!#"))
+        await wait_until(pilot, lambda: (app.refresh_panels() or True) and screen.text_lines()[5].startswith("aB!#"))
         warnings = [n.message for n in app._notifications if "no key for" in n.message]
         assert warnings == ["the Spectrum keyboard has no key for '['"]
 
@@ -278,7 +278,7 @@ def test_the_spectrum_in_its_own_process(tape):
         def greeted() -> bool:
             # RAM and registers are published one after the other: the next look has both.
             widget._frame = ZXScreen.frame_of(m)               # from the shared memory
-            return widget.text_lines()[0].startswith("Hi there, Z80!")
+            return widget.text_lines()[2].startswith("Hi there, Z80!")    # (line 1: "Bytes: ...")
         _eventually(greeted)
         assert widget.frame.border == 2 and m.cpu.iy == 0x5C3A
         host.remove_breakpoint(wait)
@@ -287,7 +287,7 @@ def test_the_spectrum_in_its_own_process(tape):
 
         def echoed() -> bool:
             widget._frame = ZXScreen.frame_of(m)
-            return widget.text_lines()[3].startswith("zx") and widget.frame.cursor_row == 3
+            return widget.text_lines()[5].startswith("zx") and widget.frame.cursor_row == 5
         _eventually(echoed)
         with pytest.raises(ValueError, match="no key for"):
             host.type_text("{")

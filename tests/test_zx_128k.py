@@ -18,7 +18,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
-from soulterm.zx.build import (BANK_CONTENTS, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, ORIGIN, UNCONTENDED,
+from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, ORIGINS, UNCONTENDED,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
 from soulterm.zx.soul_layout import MATVEC_SLOTS, bias_of, is_matvec_matrix, matvec_bytes, matvec_size
@@ -30,7 +30,7 @@ def run_code(machine, source: str) -> None:
     """Assemble `source` at $8000 and call it with the stack below $C000 (a page change
     swaps RAMTOP's stack out with bank 0); it returns to BASIC."""
     program = assemble(".cpu z80\n.org $8000\n" + source + "\n ret\n", filename="<test>", cpu="z80")
-    machine.cpu.sp = ORIGIN
+    machine.cpu.sp = ORIGINS["128k"]
     machine.load_code(0x8000, program.data)
     assert machine.run(max_cycles=100_000) == "halted", machine.stop_message
     assert machine.stop_message.startswith("the program returned to BASIC"), machine.stop_message
@@ -300,7 +300,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
         if not is_matvec_matrix(name):
             continue
         at = sym["soul_" + name.replace(".", "_")]          # matvec's layout: each row's -K + 2b, then its
-        block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGIN)
+        block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGINS["128k"])
         rows, cols = tensor.values.shape                    # weights as w xor $80 (fc2's 64 columns: each part's apart)
         stored = block[at - origin:at - origin + matvec_size(rows, cols)]
         bias = bias_of(name)
@@ -319,7 +319,8 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "l0.q" in names and "l1.q" not in names and "word list (spelling rule)" not in names
 
 
-def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and_the_tape_loads_them(built, tmp_path):
+def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and_the_tape_loads_them(built, tmp_path,
+                                                                                                  monkeypatch):
     """Nineteenth round: te, pe and embedrows.s's code in bank 6's top 8K (uncontended, past its 32
     records), forward.s's fw_embed below $C000 paging it in; the value cache below $8000 in their room.
     The loader pages bank 6 in for its CODE block at $E000; a soul whose shifts embedrows.s's chains
@@ -341,7 +342,7 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and
     assert not {"te", "pe"} & {region.name for region in built.regions}
     blocks = tap.files(tap.decode_blocks(built.tape))
     assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
-                                                                     (EMBED_START, len(data)), (ORIGIN, len(built.program.data))]
+                                                                     (EMBED_START, len(data)), (ORIGINS["128k"], len(built.program.data))]
     machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
     loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
     code = sym["EMBED_ENTRY"] - address        # (te and pe, and fw_embed's first bytes: its rows patch their own SP)
@@ -351,6 +352,11 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and
     arrays["te"] = (arrays["te"][0], 0)
     path = tmp_path / "soul.bin"
     save_soul(Soul.from_arrays(arrays), path)
+    # that layout leaves 2 bytes below $8000 with the origin at $5D80: the real ROM's loader room (the
+    # origin $5E80 since the twenty-second round) does not fit, and the build says so; its rungs at $5D80
+    with pytest.raises(BuildError, match="cold part runs past \\$8000"):
+        assemble_spectrum_player(path, DEFAULT_TOKENIZER, "128k")
+    monkeypatch.setitem(ORIGINS, "128k", 0x5D80)
     general = assemble_spectrum_player(path, DEFAULT_TOKENIZER, "128k")
     assert not embed_in_bank(load_soul(path), "128k") and embed_in_bank(soul, "128k")
     assert [bank for bank, *_ in general.banks] == [DATA_BANK] and general.program.symbols["soul_te"] < UNCONTENDED
@@ -395,7 +401,7 @@ def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at $E000: {EMBED_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()
-    assert tap.files(tap.decode_blocks(image))[-1].header.param1 == ORIGIN
+    assert tap.files(tap.decode_blocks(image))[-1].header.param1 == ORIGINS["128k"]
     built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k")
     assert np.array_equal(np.frombuffer(image, np.uint8), np.frombuffer(built.tape, np.uint8))
     # the 128K tape shipped beside the 48K one is the current build
@@ -409,3 +415,36 @@ def test_is_128k_tape_tells_the_tapes_apart():
     assert tap.is_128k_tape(banked) and tap.is_128k_tape((DISK_DIR / TAP_NAME_128K).read_bytes())
     assert not tap.is_128k_tape(plain)
     assert not tap.is_128k_tape(b"no tape at all") and not tap.is_128k_tape(b"")
+
+
+def test_a_128k_program_that_writes_over_the_128_roms_ram_at_5b00_crashes_coming_back_to_basic():
+    """The 128 ROM keeps its bank switching in the printer buffer ($5B00-$5BFF: SWAP, TSTACK); 128
+    BASIC comes back from RANDOMIZE USR through it, so a program that wrote there hangs a real 128K
+    at its return (the 128K player's logits lay there until the twenty-second round: "q" hung on
+    the real ROMs). soulterm's ROM stops it as a crash; the 48K's printer buffer is the program's."""
+    writes = bytes([0x3E, 0x55, 0x32, 0x10, 0x5B, 0xC9])           # ld a,$55 / ld ($5B10),a / ret
+    for banks, crashed in (([(4, b"four")], True), ((), False)):
+        machine = Spectrum()
+        machine.load_tap(tap.write_tap("buffer", writes, 0x8000, banks=banks))
+        assert machine.run(max_cycles=1000) == "halted" and machine.crashed == crashed
+        assert ("$5B00" in machine.stop_message) == crashed
+    banked = Spectrum()
+    banked.load_tap(tap.write_tap("bankm", bytes([0x3E, 0x14, 0x32, 0x5C, 0x5B, 0xC9]), 0x8000, banks=[(4, b"four")]))
+    assert banked.run(max_cycles=1000) == "halted" and not banked.crashed      # BANKM ($5B5C) is a program's to set
+
+
+def test_the_128k_players_chat_scrolls_past_a_screenful_without_the_roms_scroll_question(built):
+    """The 128K's chat scrolls with the ROM's own scroll, which counts SCR-CT down from CLS's 1 and
+    asks "scroll?" where it runs out (a real 128K waits for a key there, N or SPACE stopping the
+    player: seen on the real ROMs, twenty-second round); the player sets it to 255 at each prompt,
+    so it never asks, and its logits leave the 128 ROM's RAM at $5B00 as it was ("q" comes back)."""
+    machine = Spectrum()
+    machine.load_tap(built.tape)
+    for prompt in ["hello", "hi", "how are you", "what is your name", "good morning", "i am sad",
+                   "tell me a joke", "do you like music", "thank you", "bye now", "ok"]:
+        machine.type_line(prompt)
+        assert machine.run(max_cycles=600_000_000, until_idle=True) == "idle"
+    assert machine.rom.scroll_asks == [] and machine.rom_128_ram is not None
+    assert machine.memory[0x5C8C] > 200
+    machine.type_line("q")
+    assert machine.run(max_cycles=100_000_000) == "halted" and not machine.crashed, machine.stop_message

@@ -40,19 +40,22 @@ def test_the_level_before_the_first_edge_and_an_edge_on_a_sample():
 
 
 def test_the_rom_beeper_makes_the_edges_of_its_tone():
-    # 1 kHz (HL = 437500/1000 - 30.125 rounds to 407) for 100 cycles: DE = 100.
-    program = assemble(" .org $8000\n di\n ld de,100\n ld hl,407\n call $03B5\n ret\n", cpu="z80")
+    # 1 kHz (HL = 437500/1000 - 30.125 rounds to 407) for 101 cycles: DE = 100 (the real loop runs
+    # DE + 1, ends with EI and puts the border to BORDCR's colour first: seen on the real ROM)
+    program = assemble(" .org $8000\n di\n ld a,2\n out ($fe),a\n ld de,100\n ld hl,407\n call $03B5\n ret\n",
+                       cpu="z80")
     machine = Spectrum()
     machine.load_code(0x8000, program.data)
     machine.run(max_cycles=1_000_000)
     (start, hertz, seconds), = machine.rom.beeps
     edges = machine.ula.beeper_edges
-    assert len(edges) == 200 and edges[0] == start and machine.ula.beeper == 0   # ends where it began
+    assert len(edges) == 202 and edges[0] == start and machine.ula.beeper == 0   # ends where it began
+    assert [colour for _, colour in machine.ula.border_changes] == [2, 7] and machine.cpu.iff1
     samples = square_wave(edges, 0, sample_index(start), sample_index(start + round(seconds * CLOCK_HZ)), RATE)
     rises = rising_edges(samples)
     measured = RATE * (len(rises) - 1) / (rises[-1] - rises[0])
     assert abs(measured - hertz) < 1 and round(hertz) == 1001
-    assert abs(len(samples) / RATE - 100 / hertz) < 1 / RATE
+    assert abs(len(samples) / RATE - 101 / hertz) < 1 / RATE
 
 
 class FakeMixer:

@@ -49,6 +49,7 @@ def test_t_states_are_exact():
     assert machine.cycles == 4 + 7 + 9 * 13 + 8 + 10
     assert not machine.crashed
     assert machine.screen_lines()[23].startswith("0 OK")
+    assert set(machine.memory[0x5AC0:0x5B00]) == {machine.memory[SYSVARS["BORDCR"]]}    # (CLS-LOWER's, as the real report)
 
 
 def test_cycle_budget_stops_at_the_first_instruction_boundary_after_it():
@@ -132,6 +133,37 @@ def test_scrolling_keeps_the_last_lines():
     machine.run(max_cycles=2_000_000)
     screen = [line.rstrip() for line in machine.screen_lines()]
     assert screen[20] == "line 29" and screen[0] == "line 9"
+    # SCR-CT as the real ROM counts it: CLS leaves 1, so the first scroll (line 22's print) is where a
+    # real Spectrum asks "scroll?" (counted here: the run goes on), and SCR-CT is 22 after it
+    assert len(machine.rom.scroll_asks) == 1 and machine.memory[SYSVARS["SCR_CT"]] == 22 - 8    # (9 scrolls)
+
+
+def test_the_rom_asks_scroll_again_after_22_more_scrolls_and_not_where_a_program_keeps_scr_ct_up():
+    lines = "".join(f' .text "line {n}", 13\n' for n in range(60))
+    loop = (" ld hl,t\n@n: ld a,(hl)\n or a\n ret z\n{keep} rst $10\n inc hl\n jr @n\nt:\n" + lines + " .byte 0\n")
+    asks = []
+    for keep in ("", " ld (iy+$52),$ff\n"):      # SCR-CT = IY + $52
+        machine = machine_with(" .org $8000\n ld a,2\n call $1601\n" + loop.format(keep=keep))
+        machine.run(max_cycles=4_000_000)
+        asks.append(len(machine.rom.scroll_asks))
+    assert asks == [2, 0]       # 39 scrolls: the first, and the 23rd after it
+
+
+@pytest.mark.parametrize("codes, screen_line, text, s_posn", [
+    ([22, 3, 0] + [ord("a")] * 33 + [8, 8, 8, ord("X")], 3, "a" * 30 + "Xa", (2, 21)),    # back over the wrap
+    ([22, 2, 0, 8, ord("Z")], 1, " " * 31 + "Z", (1, 23)),     # column 0: the line above's column 31
+    ([22, 1, 0, ord("q"), 22, 1, 0, 8, ord("Y")], 1, "Y", (32, 23)),    # but line 1 keeps column 0
+    ([22, 4, 5, 8, ord("W")], 4, "    W", (28, 20)),
+])
+def test_cursor_left_moves_as_the_real_roms_po_back(codes, screen_line, text, s_posn):
+    """CHR$ 8 as the real PO-BACK-1 ($0A23) moves it: at column 0 to the line above's column 31 (the
+    player's DELETE after its echo wrapped), except from line 1 (the real ROM's test of 24 - line);
+    S-POSN as measured on the real 48 BASIC ROM (twenty-second round)."""
+    machine = machine_with(" .org $8000\n ld a,2\n call $1601\n ld hl,t\n@n: ld a,(hl)\n cp $ff\n ret z\n"
+                           " rst $10\n inc hl\n jr @n\nt: .byte " + ",".join(map(str, codes)) + ",$ff\n")
+    machine.run(max_cycles=1_000_000)
+    assert machine.screen_lines()[screen_line].rstrip() == text
+    assert (machine.memory[SYSVARS["S_POSN"]], machine.memory[SYSVARS["S_POSN"] + 1]) == s_posn
 
 
 def test_the_rom_is_read_only_and_a_jump_into_it_is_a_crash():
@@ -186,7 +218,7 @@ def test_run_command_loads_a_tap_and_reports_json(tmp_path, capsys):
     path.write_bytes(tap.write_tap("echo", program.data, program.origin))
     assert main(["run", str(path), "--type", "hi", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["screen"][1].rstrip() == "hi"
+    assert report["screen"][1].rstrip() == "Bytes: echo" and report["screen"][3].rstrip() == "hi"
     assert report["stopped"] == "halted"
     assert set(report) == {"screen", "cycles", "sid_gate_on", "border_changes", "stopped"}
     assert report["cycles"] > 0

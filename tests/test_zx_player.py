@@ -393,7 +393,9 @@ def test_a_word_list_split_short_of_ffff_stops_the_assembly():
 def test_a_player_leaves_out_the_general_embed_only_when_the_chains_take_the_souls_shifts(built, tmp_path):
     """embedrows.s's add hl,hl chains take te's and pe's shifts in 1..8 (the shipped soul's 3 and 4):
     the player then has no vecops.s embed to fall back on (EMBED_CHAINS_ONLY, 179 bytes of room in
-    the 48K); a soul with a shift of 0 gets it back (tests/test_kernels_z80.py runs that fallback)."""
+    the 48K); a soul with a shift of 0 gets it back (tests/test_kernels_z80.py runs that fallback).
+    (That soul's 128K left 2 bytes below $8000 with its origin at $5D80: since the loader's room
+    moved it to $5E80, twenty-second round, the 48K shows the fallback.)"""
     from conftest import random_soul
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul, save_soul
@@ -405,7 +407,7 @@ def test_a_player_leaves_out_the_general_embed_only_when_the_chains_take_the_sou
     arrays["te"] = (arrays["te"][0], 0)
     path = tmp_path / "soul.bin"
     save_soul(Soul.from_arrays(arrays), path)
-    other = assemble_spectrum_player(path, DEFAULT_TOKENIZER, "128k").program.symbols
+    other = assemble_spectrum_player(path, DEFAULT_TOKENIZER, "48k").program.symbols
     assert "EMBED_CHAINS_ONLY" not in other and {"embed", "up_q88", "fw_embed_any"} <= set(other)
 
 
@@ -459,3 +461,19 @@ def test_the_48k_takes_the_fast_scores_in_the_room_the_screen_third_leaves(monke
     monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x5900)      # over the logits ($5B00): the build stops
     with pytest.raises(AsmError, match="the key sums"):
         zx_build.assemble_player(soul, tokenizer, word_list=False)
+
+
+def test_delete_back_over_the_echos_wrap_rubs_out_the_line_above(built):
+    """DELETE prints cursor left, space, cursor left (RST $10): past the echo's wrap the real ROM's
+    cursor left goes to the line above's column 31 (twenty-second round: soulterm's ROM stayed at
+    column 0 and the rubbed-out characters stayed on the screen); the reply is the engine's."""
+    from soulterm.zx import Spectrum
+    from soulterm.zx.player_chat import chat_turn, shown
+
+    prompt = "how are you today my friend, ok" + "\b" * 6
+    machine = Spectrum()
+    machine.load_tap(built.tape)
+    machine.run(until_idle=True)
+    turn = chat_turn(machine, prompt, built.program.symbols)
+    expected = Engine(load_soul(DEFAULT_SOUL)).reply(Tokenizer.load(DEFAULT_TOKENIZER), shown(prompt)).text
+    assert turn.reply == expected.rstrip() and "friend" not in "".join(machine.screen_lines())

@@ -102,3 +102,43 @@ def test_a_blocks_load_time_follows_the_roms_save_timings():
     assert tap.block_seconds(header) > tap.block_seconds(block) + 2      # the header's longer pilot
     image = tap.encode_blocks([header, block])
     assert tap.load_seconds(image) == pytest.approx(tap.block_seconds(header) + tap.block_seconds(block))
+
+
+def test_a_loader_whose_clear_leaves_load_too_little_room_is_the_real_roms_out_of_memory():
+    """LOAD "" CODE after CLEAR: the real ROM's TEST-ROOM wants rom.LOAD_CODE_ROOM bytes from the
+    loader's end to RAMTOP (measured on the real 48 BASIC and 128 ROMs, tests/test_zx_real_rom.py),
+    else "4 Out of memory" and nothing loads. Main's origin until the twenty-second round, $5D80
+    (CLEAR 23935), was 10 bytes short for the 48K's loader; the build's origins leave it room."""
+    from soulterm.zx import Spectrum
+    from soulterm.zx.build import ORIGINS
+    from soulterm.zx.rom import LOAD_CODE_ROOM, PROGRAM_START
+
+    least = PROGRAM_START + len(tap.loader_program(ORIGINS["48k"], ORIGINS["48k"])) + LOAD_CODE_ROOM
+    assert least == 23945
+    for origin, loads in ((0x5D80, False), (least, False), (least + 1, True), (ORIGINS["48k"], True)):
+        machine = Spectrum()
+        image = tap.write_tap("room", bytes([0xC9]), origin)      # (CLEAR origin - 1)
+        if loads:
+            assert machine.load_tap(image) == origin and machine.memory[origin] == 0xC9
+        else:
+            with pytest.raises(tap.TapError, match="4 Out of memory"):
+                machine.load_tap(image)
+            assert machine.memory[origin] == 0
+    banked = tap.loader_program(ORIGINS["128k"], ORIGINS["128k"], banks=(4, 6))
+    assert ORIGINS["128k"] - 1 >= PROGRAM_START + len(banked) + LOAD_CODE_ROOM
+
+
+def test_loading_prints_what_the_real_load_prints_and_clear_clears_the_screen():
+    """As measured on the real ROMs at RANDOMIZE USR: the loader's CLEAR cleared the screen (its
+    "Program: name" with it), each LOAD "" CODE printed ENTER, "Bytes: " and the header's 10-character
+    name, ENTER on the upper screen, with SCR-CT 3 (LD-LOOK-H): the program starts at line 2."""
+    from soulterm.zx import Spectrum
+    from soulterm.zx.rom import SYSVARS
+
+    machine = Spectrum()
+    machine.load_tap(tap.write_tap("t", bytes([0xC9]), 0x8000))
+    assert [line.rstrip() for line in machine.screen_lines()[:3]] == ["", "Bytes: t", ""]
+    assert machine.memory[SYSVARS["S_POSN"]:SYSVARS["S_POSN"] + 2] == bytes([33, 22])
+    assert machine.memory[SYSVARS["SCR_CT"]] == 3 and machine.rom.channel == "S"
+    machine.run(max_cycles=1000)        # the RET: BASIC's report names the USR's line and statement, as the real one
+    assert machine.screen_lines()[23].rstrip() == "0 OK, 10:3"

@@ -17,7 +17,7 @@
 ;
 ; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
 ; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
-; lives from $5D80 up, above a `CLEAR 23935` (the stack stays below it), with
+; lives from $5D8D up ($5E80 on the 128K), above a `CLEAR` (the stack stays below it), with
 ; its logits in the printer buffer and, between turns, the typed line and the
 ; tokenizer's working memory in the KV cache (see line_buffer below). Token
 ; texts are printed from the merges (print_id): the build keeps no texts.
@@ -44,6 +44,7 @@ BORDCR          = $5C48
 S_POSN          = $5C88         ; the upper screen's print position: 33 - column, 24 - line
 ATTR_P          = $5C8D
 FLAGS_FROM_IY   = 1             ; FLAGS = IY + 1 (IY = ERR-NR, $5C3A)
+SCR_CT_FROM_IY  = $52           ; SCR-CT ($5C8C): scrolls left before the ROM asks "scroll?"
 KEY_READY_BIT   = 5
 UPPER_SCREEN    = 2             ; stream 2: the upper screen
 KEY_ENTER       = 13
@@ -116,6 +117,9 @@ banner_text:                    ; (no colour codes: their parameter 0 would end 
         player_start
 .endif
 prompt:
+.ifndef SCREEN_THIRD
+        ld (iy+SCR_CT_FROM_IY),$FF  ; the ROM's own scroll (the 128K's chat) must never stop at "scroll?":
+.endif                              ; CLS leaves SCR-CT 1 (docs/spectrum.md, "Twenty-second round")
         ld hl,prompt_text
         call print
         call read_line

@@ -2,11 +2,12 @@
 (`--machine zx128`: the 128K player, below).
 
 The program (kernels/z80/soulplayer.s), the Z80 kernels, the tokenizer and
-the soul assemble into one CODE block at $5D80, what the forward pass runs
+the soul assemble into one CODE block at $5D8D ($5E80 on the 128K: ORIGINS), what the forward pass runs
 and reads per product from $8000 up (player_source says what lies where);
 the tape holds a BASIC
-loader (CLEAR 23935: LOAD ""CODE: RANDOMIZE USR start) and that block, so
-`LOAD ""` runs it. The logits live in the printer buffer ($5B00). A word
+loader (CLEAR 23948: LOAD ""CODE: RANDOMIZE USR start) and that block, so
+`LOAD ""` runs it. The 48K's logits live in the printer buffer ($5B00), the 128K's in bank 0
+(LOGITS_128K: the 128 ROM keeps its own routines there). A word
 list that does not fit is a one-line LayoutError naming its bytes and the
 room. The map has the C64 map's format (docs/CONTRACTS.md).
 
@@ -69,8 +70,17 @@ DATA_BANK = 4                    # the 128K player's bank: one the ULA does not 
 BANK_TENSORS = "l1."             # in it, the tensors whose names start so: layer 1's (forward.s pages it in)
 BANK_CONTENTS = "layer 1's tensors and the word list"
 WORD_LIST_SYMBOLS = ("sp_words", "sp_char_ids", "sp_word_bits", "sp_word_bits_rest", "sp_words_end")
-ORIGIN = 0x5D80                  # above CLEAR 23935: the loader and the machine stack fit below
-                                 # in the ~180 bytes from PROG ($5CCB); the player needs the RAM above.
+# Where each player's CODE block loads, its loader's CLEAR one below. Below it, from PROG ($5CCB),
+# the real ROM needs room for the loader (48K 36 bytes, 128K 178), the machine stack, and its LOAD:
+# TEST-ROOM wants STKEND + 80 below SP when LOAD "" CODE's two zeros are stacked after its 34 bytes
+# of headers. Measured on the real ROMs (docs/spectrum.md, "Twenty-second round: the tapes on the
+# real ROMs"): the 48K's loads from CLEAR 23945 up (48 BASIC and the 128's Tape Loader alike), the
+# 128K's from CLEAR 24087 up; below, "4 Out of memory, 10:2" (10:4). $5D80 was 10 bytes short. (The
+# loader's numbers as VAL strings, 3 bytes shorter each, need more: RANDOMIZE USR VAL's workspace
+# said "4 Out of memory, 10:3" up to CLEAR 23951.)
+ORIGINS = {"48k": 0x5D8D,        # CLEAR 23948: 3 bytes to spare (13 of the 48K's cold part's free bytes)
+           "128k": 0x5E80}       # CLEAR 24191: 104 to spare, every page offset as at $5D80 (+256)
+ORIGIN = ORIGINS["48k"]          # (the 48K's, which the benches and most tests use)
 UNCONTENDED = CONTENDED_END     # where the kernels, their tables and the matrices begin
 COLD_KERNEL_FILES = ("tokenizer.s",)    # once a line: below UNCONTENDED, with soulplayer.s
 # the 48K's too: the embedding (with em_unpack), the residual adds, ReLU and argmax, a few calls
@@ -160,6 +170,13 @@ def rn_table_lines() -> list[str]:
             *(f"        .byte {', '.join(map(str, roots[i:i + 16]))}" for i in range(0, len(roots), 16)),
             "rn_roots_end:"]
 assert RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES <= UDG_AREA, "rmsnorm.s's tables must lie below the UDG area"
+# The 128K's logits: in bank 0 past rmsnorm.s's tables, not in the printer buffer as the 48K's. The
+# 128 ROM keeps its bank-switching routines and variables at $5B00-$5BFF (SWAP, BANKM, TSTACK...):
+# 128 BASIC comes back from the player's RANDOMIZE USR through them (twenty-second round: on the
+# real ROMs, "q" hung there). The logits are made and read with bank 0 paged (logitsraw.s and
+# vecops.s lie there too).
+LOGITS_128K = RN_UNIT_PRODUCTS + RN_PRODUCTS_BYTES
+assert LOGITS_128K & 0xFF == 0 and LOGITS_128K + 2 * spec.VOCAB_SIZE <= UDG_AREA, "the 128K's logits: a page below the UDG area"
 
 
 class BuildError(Exception):
@@ -180,7 +197,8 @@ class SpectrumBuild:
         """The bytes left at the top of RAM."""
         return (TOP - self.program.end - spec.VOCAB_SIZE * (self.model == "128k")    # (record_known, records128.s)
                 - RN_SWAPPED_BYTES * ("RN_SWAPPED_SQUARES" in self.program.symbols)    # (rmsnorm.s's, made at the start,
-                - RN_PRODUCTS_BYTES * ("RN_UNIT_PRODUCTS" in self.program.symbols))    # and by its unclamped norms)
+                - RN_PRODUCTS_BYTES * ("RN_UNIT_PRODUCTS" in self.program.symbols)     # and by its unclamped norms)
+                - 2 * spec.VOCAB_SIZE * (self.program.symbols.get("fw_logits") == LOGITS_128K))    # (the 128K's logits)
 
     @property
     def free_cold(self) -> int:
@@ -487,6 +505,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             options.append("MV_COARSE_PAIRS = 1      ; (matvec.s's coarse pairs in A where they cannot carry: the "
                            "coarse matrices' column ranges in front of them)")
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
+                    f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if embed_apart:
         te, pe, entry = embed_addresses(soul)
@@ -498,7 +517,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"soul_te_shift = {soul['te'].shift}", f"soul_pe = ${pe:04X}     ; in bank {EMBED_BANK}",
                     f"soul_pe_shift = {soul['pe'].shift}"]
         cold_tensors = ()           # (below UNCONTENDED: the layer descriptors alone)
-    lines = [".cpu z80", *options, f".org ${ORIGIN:04X}", vocab_constants(tokenizer),
+    origin = ORIGINS[model]
+    lines = [".cpu z80", *options, f".org ${origin:04X}", vocab_constants(tokenizer),
              "TK_SCRATCH = kv_keys + 2 * KV_POSITION_BYTES     ; free between turns (soulplayer.s)",
              "SP_CHARS = kv_values + KV_POSITION_BYTES",
              alphabet_include(tokenizer)]
@@ -581,7 +601,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [words_top, f'.assert sp_words_end == ${TOP:04X} || sp_word_bits_rest == sp_words_low_end, '
                              f'"the word list\'s top part must end at ${TOP - 1:04X}: sp_bits goes on below there"']
     if fast_scores and key_sums is not None:     # (the key sums' room is the layout's to give: checked here)
-        lines.append(f'.assert kv_key_sums >= $4000 && (kv_key_sums + 2 * KV_SUMS_LAYER_BYTES <= ${ORIGIN:04X} || '
+        lines.append(f'.assert kv_key_sums >= $4000 && (kv_key_sums + 2 * KV_SUMS_LAYER_BYTES <= ${origin:04X} || '
                      f'kv_key_sums >= *) && (kv_key_sums + 2 * KV_SUMS_LAYER_BYTES <= fw_logits || kv_key_sums >= '
                      f'fw_logits + 2 * FW_VOCAB), "the key sums (kv_key_sums) must lie in RAM outside the program and '
                      f'the logits"')
@@ -632,11 +652,11 @@ def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> S
         failure = exc
     if failure is not None:
         raise BuildError(f"assembling the Spectrum player: {failure}") from None
-    if program.origin != ORIGIN or program.end > TOP:
+    if program.origin != ORIGINS[model] or program.end > TOP:
         raise BuildError(f"the Spectrum player runs to ${program.end - 1:04X}, past ${TOP - 1:04X} "
                          f"({program.end - TOP} bytes too many)")
     sym = program.symbols
-    tape = tap.write_tap(TAPE_NAMES[model], program.data, ORIGIN, entry=sym["start"], banks=banks)
+    tape = tap.write_tap(TAPE_NAMES[model], program.data, ORIGINS[model], entry=sym["start"], banks=banks)
     regions = _regions(sym, program.end, banked=bool(banks))
     return SpectrumBuild(program, tape, map_json(program, regions, tokenizer, model, soul), regions, model, banks)
 
@@ -776,7 +796,7 @@ def map_json(program, regions, tokenizer, model: str = "48k", soul=None) -> str:
     doc = {
         "format": MAP_FORMAT,
         "machine": f"zx-spectrum-{model}",
-        "load_address": ORIGIN,
+        "load_address": program.origin,
         "end_address": program.end,
         "symbols": {name: int(value) for name, value in sorted(sym.items())
                     if not name.startswith("tk_text_") and isinstance(value, int)
@@ -834,7 +854,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("q", "activations", sym["fw_q"], sym["fw_q"] + 64),
         Region("attention output", "activations", sym["fw_att"], sym["fw_att"] + 64),
         Region("z (feed-forward)", "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
-        Region("logits (in the printer buffer)", "activations", sym["fw_logits"], sym["fw_logits"] + 256),
+        Region("logits (in the printer buffer)" if sym["fw_logits"] == 0x5B00 else "logits (in bank 0)", "activations",
+               sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
     if "start_overlay" in sym:          # (the 48K's: START_IN_KEY_CACHE)
@@ -878,9 +899,10 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                               sym["sp_words_low"], sym["sp_words_low_end"]))
     # What lies between the tables and buffers is code: the program and tokenizer below
     # UNCONTENDED (with the bytes the cold part leaves before it), the kernels above.
-    position = ORIGIN
+    origin = ORIGINS["128k" if banked else "48k"]
+    position = origin
     for region in sorted(regions, key=lambda r: r.start) + [Region("", "", end, end)]:
-        if region.start > position and position >= ORIGIN:
+        if region.start > position and position >= origin:
             name = "program and tokenizer" if position < UNCONTENDED else "kernels"
             regions.append(Region(name, "code", position, region.start))
         position = max(position, region.end)

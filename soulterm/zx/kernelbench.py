@@ -339,11 +339,11 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
     """A bench on the Spectrum player's own program (`soulterm build --machine zx`, or zx128
     for model "128k": its main block, and its bank, which the forward pass pages in for
     layer 1): the kernels at the player's addresses, the stack where the loader leaves it
-    (below ORIGIN)."""
-    from .build import ORIGIN, assemble_player, player_banks
+    (below its origin, build.ORIGINS)."""
+    from .build import ORIGINS, assemble_player, player_banks
 
     program = assemble_player(soul, tokenizer, model=model)
-    bench = Z80Bench(program=program, stack_top=ORIGIN, trap=PLAYER_TRAP,
+    bench = Z80Bench(program=program, stack_top=ORIGINS[model], trap=PLAYER_TRAP,
                      banks=player_banks(soul, tokenizer, program, model))
     if "rn_swap_squares" in bench.symbols:      # (as the 128K's start: rmsnorm.s's swapped squares in both banks)
         for routine in ("rn_swap_squares", "zx_page_data", "rn_swap_squares", "zx_page_top"):

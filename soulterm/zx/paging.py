@@ -27,6 +27,10 @@ PAGED_START = 0xC000             # where the paged bank sits
 FIXED_BANKS = {5: 0x4000, 2: 0x8000}    # bank -> the address it always sits at
 CONTENDED_BANKS = (1, 3, 5, 7)   # the ULA delays these on a 128K (not emulated: contention.py counts the 48K's)
 FRAME_T_STATES_128K = 70_908     # 311 lines of 228 T-states
+# The 128 ROM's own RAM in the printer buffer: its bank-switching routines (SWAP at $5B00, which
+# 128 BASIC calls the 48 BASIC ROM through and comes back by), BANKM and the stack TSTACK. A program
+# that writes over it and returns to 128 BASIC hangs there (twenty-second round, on the real ROMs).
+ROM_128_RAM = range(0x5B00, 0x5C00)
 
 
 def is_paging_port(port: int) -> bool:

@@ -13,15 +13,23 @@ would. Any other ROM address stops the machine as a crash.
                               BRIGHT/INVERSE/OVER n, cursor left, comma
                               (next half line), block graphics $80-$8F, user-
                               defined graphics $90-$A4 from UDG; the upper
-                              screen scrolls at its bottom, without "scroll?"
+                              screen scrolls at its bottom, counting SCR-CT down
+                              as the real PO-SCR does (CLS leaves it 1): where it
+                              runs out the real ROM asks "scroll?" and waits for
+                              a key (N, SPACE or BREAK stop the program); here the
+                              ask is counted (`scroll_asks`), SCR-CT set again as
+                              the real one sets it, and the scroll goes on
     $0038  IM 1 interrupt     FRAMES+1 and the keyboard: the next typed key
                               into LAST-K with FLAGS bit 5 set (as KEYBOARD)
     $028E  KEY-SCAN           E = key value, D = shift value ($FF: none), Z set
     $03B5  BEEPER             DE = cycles, HL = timing: recorded as a beep
                               (frequency 437500/(HL+30.125) Hz) and made as
-                              the real one's OUTs make it, 2*DE beeper edges
-                              4*(HL+30.125) T-states apart (the border is left
-                              alone); the T-states it would take are counted
+                              the real one's OUTs make it: its first OUT puts
+                              the border to BORDCR's colour, its loop runs DE + 1
+                              cycles (it tests DE after each), 2*(DE+1) beeper
+                              edges 4*(HL+30.125) T-states apart, and it ends
+                              with EI (as seen on the real ROM, twenty-second
+                              round); the T-states it would take are counted
     $0D6B  CLS                clear the whole screen with ATTR-P, print at 0,0
     $1601  CHAN-OPEN          A = stream: 0/1 K, 2 S, 3 P
     $2D2B  STACK-BC           where USR returns: back to "BASIC", which prints
@@ -36,6 +44,7 @@ the Z80's acknowledge, so programs are measured as if the ROM were free.
 from __future__ import annotations
 
 from .font import FONT
+from .paging import BANKM, ROM_128_RAM
 from .ula import COLUMNS, attribute_address, pixel_address
 
 ROM_SIZE = 0x4000
@@ -51,11 +60,18 @@ SYSVARS = {
     "KSTATE": 0x5C00, "LAST_K": 0x5C08, "REPDEL": 0x5C09, "REPPER": 0x5C0A, "CHARS": 0x5C36,
     "ERR_NR": 0x5C3A, "FLAGS": 0x5C3B, "TV_FLAG": 0x5C3C, "ERR_SP": 0x5C3D, "BORDCR": 0x5C48,
     "CURCHL": 0x5C51, "DF_SZ": 0x5C6B, "FRAMES": 0x5C78, "UDG": 0x5C7B, "DF_CC": 0x5C84,
-    "S_POSN": 0x5C88, "S_POSNL": 0x5C8A, "ATTR_P": 0x5C8D, "MASK_P": 0x5C8E, "ATTR_T": 0x5C8F,
+    "S_POSN": 0x5C88, "S_POSNL": 0x5C8A, "SCR_CT": 0x5C8C, "ATTR_P": 0x5C8D, "MASK_P": 0x5C8E, "ATTR_T": 0x5C8F,
     "MASK_T": 0x5C90, "P_FLAG": 0x5C91, "RAMTOP": 0x5CB2, "P_RAMT": 0x5CB4,
 }
 KEY_READY = 0x20                  # FLAGS bit 5: a new key is in LAST-K
+PROGRAM_START = 0x5CCB            # PROG after NEW (23755): where a BASIC program loads
+# LOAD "" CODE in a program that CLEARed RAMTOP low: the real ROM's TEST-ROOM wants STKEND + 80 below
+# the machine stack with LOAD's 34 bytes of headers and two 5-byte zeros on the calculator's stack,
+# else "4 Out of memory". Measured on the real 48 BASIC and 128 ROMs (docs/spectrum.md, "Twenty-second
+# round"): the loader's CLEAR must be at least this far past the program's end.
+LOAD_CODE_ROOM = 154
 UPPER_LINES = 22                  # lines of the upper screen (24 minus DF-SZ)
+SCROLLS_AFTER_ASKING = 22         # SCR-CT after "scroll?": 24 less the line count (DF-SZ) at the bottom
 SCREEN_LINES = 24
 
 # Control codes that take parameters: code -> number of parameter bytes.
@@ -89,6 +105,7 @@ class HighLevelROM:
         self.pending: list[int] = []      # a control code waiting for its parameters
         self.printer: list[str] = []      # what was printed on channel P
         self.beeps: list[tuple[int, float, float]] = []   # (T-state, Hz, seconds)
+        self.scroll_asks: list[int] = []  # T-states where the real ROM would ask "scroll?" (SCR-CT ran out)
         self.routines = {ERROR_1: self.error_1, PRINT_A: self.print_a, MASK_INT: self.interrupt,
                          KEY_SCAN: self.key_scan, BEEPER: self.beeper, CLS: self.cls,
                          CHAN_OPEN: self.chan_open, STACK_BC: self.stack_bc}
@@ -159,10 +176,15 @@ class HighLevelROM:
         elif code == 6:
             line, column = self.position()
             self.move(line, 16 if column < 16 else 32)
-        elif code == 8:
+        elif code == 8:                 # PO-BACK-1 ($0A23), as the real one
             line, column = self.position()
             if column > 0:
                 self.set_position(line, column - 1)
+            elif self.channel == "S":   # column 0: the line above's column 31, but from line 1,
+                if line == 1:           # where its test of 24 - line keeps it (the real ROM's own)
+                    self.set_position(1, 0)
+                else:
+                    self.set_position(line - 1, COLUMNS - 1)
         elif code >= 32:
             self.put_character(code)
 
@@ -208,8 +230,8 @@ class HighLevelROM:
         base = SYSVARS["S_POSN"] if self.channel == "S" else SYSVARS["S_POSNL"]
         self.memory[base] = 33 - column
         self.memory[base + 1] = 24 - line
-        if self.channel == "S":
-            self.poke16(SYSVARS["DF_CC"], pixel_address(min(column, 31), min(line, 23) * 8))
+        if self.channel == "S":         # (line -1: cursor-left at 0,0 takes the real one above the screen)
+            self.poke16(SYSVARS["DF_CC"], pixel_address(min(column, 31), max(0, min(line, 23)) * 8))
 
     def move(self, line: int, column: int) -> None:
         """Go to (line, column), wrapping past column 31 and scrolling past the last line."""
@@ -260,7 +282,13 @@ class HighLevelROM:
         return self.glyph(ord("?"))  # keyword tokens: soulterm's ROM has no keyword table
 
     def scroll(self) -> None:
-        """Move the current channel's lines up one character line; clear the last with ATTR-P."""
+        """Move the current channel's lines up one character line; clear the last with ATTR-P.
+        The upper screen's scroll counts SCR-CT down first (module doc: "scroll?")."""
+        if self.channel == "S":
+            self.set_sysvar("SCR_CT", self.sysvar("SCR_CT") - 1)
+            if self.sysvar("SCR_CT") == 0:
+                self.scroll_asks.append(self.machine.cycles)
+                self.set_sysvar("SCR_CT", SCROLLS_AFTER_ASKING)
         first = 0 if self.channel == "S" else UPPER_LINES
         lines = UPPER_LINES if self.channel == "S" else 2
         for line in range(first, first + lines - 1):
@@ -272,18 +300,21 @@ class HighLevelROM:
             self.memory[dst:dst + COLUMNS] = self.memory[dst + COLUMNS:dst + 2 * COLUMNS]
         self.clear_line(first + lines - 1)
 
-    def clear_line(self, line: int) -> None:
+    def clear_line(self, line: int, attribute: int | None = None) -> None:
+        """A line's bitmap cleared and its attributes set to `attribute` (ATTR-P's by default)."""
         for pixel_row in range(8):
             address = pixel_address(0, line * 8 + pixel_row)
             self.memory[address:address + COLUMNS] = bytes(COLUMNS)
         address = attribute_address(0, line)
-        self.memory[address:address + COLUMNS] = bytes([self.sysvar("ATTR_P")]) * COLUMNS
+        attribute = self.sysvar("ATTR_P") if attribute is None else attribute
+        self.memory[address:address + COLUMNS] = bytes([attribute]) * COLUMNS
 
     # ----- other routines -----
 
     def cls(self):
         for line in range(SCREEN_LINES):
             self.clear_line(line)
+        self.set_sysvar("SCR_CT", 1)     # (as the real CL-ALL: the first scroll after a CLS asks)
         self.set_sysvar("ATTR_T", self.sysvar("ATTR_P"))
         channel = self.channel
         for self.channel in ("K", "S"):
@@ -313,15 +344,17 @@ class HighLevelROM:
         cpu.f |= 0x40  # Z: a valid key combination
 
     def beeper(self):
-        cpu = self.machine.cpu
-        cycles, timing = cpu.de, cpu.hl
+        cpu, ula = self.machine.cpu, self.machine.ula
+        cycles, timing = cpu.de + 1, cpu.hl          # (DE + 1: the real loop tests DE after a cycle)
         frequency = 437500 / (timing + 30.125)
         seconds = cycles / frequency if frequency else 0.0
         start = self.machine.cycles
         self.beeps.append((start, frequency, seconds))
+        ula.write_port(self.sysvar("BORDCR") >> 3 & 7 | ula.beeper, start)    # its first OUT: BORDCR's border
         half_period = 4 * (timing + 30.125)          # T-states between two OUTs of the loop
         for edge in range(2 * cycles):
-            self.machine.ula.toggle_beeper(start + round(edge * half_period))
+            ula.toggle_beeper(start + round(edge * half_period))
+        cpu.iff1 = cpu.iff2 = 1                      # (BE-END: EI)
         return round(seconds * CLOCK_HZ)
 
     def error_1(self):
@@ -333,11 +366,33 @@ class HighLevelROM:
                           crashed=True)
 
     def stack_bc(self):
-        self.channel = "K"
+        kept = self.machine.rom_128_ram
+        if kept is not None and self.rom_128_ram_bytes() != kept:
+            raise MachineStop("the program wrote over $5B00-$5BFF, where the 128 ROM keeps its bank "
+                              "switching (SWAP, TSTACK): a real 128K's BASIC hangs coming back", crashed=True)
+        self.channel = "K"              # the report, as the real one: the lower screen cleared
+        for lower in (UPPER_LINES, UPPER_LINES + 1):    # with BORDCR's attribute (CLS-LOWER), printed in it
+            self.clear_line(lower, self.sysvar("BORDCR"))
+        self.set_sysvar("ATTR_T", self.sysvar("BORDCR"))
         self.set_position(1, 0)
-        for character in "0 OK, 10:1":
+        line, statement = self.machine.usr_statement
+        for character in f"0 OK, {line}:{statement}":
             self.put_character(ord(character))
         raise MachineStop("the program returned to BASIC (0 OK)", crashed=False)
+
+    def rom_128_ram_bytes(self) -> bytes:
+        """The 128 ROM's RAM in the printer buffer (paging.ROM_128_RAM), BANKM left out (a program
+        may page, and say so there)."""
+        area = bytearray(self.memory[ROM_128_RAM.start:ROM_128_RAM.stop])
+        area[BANKM - ROM_128_RAM.start] = 0
+        return bytes(area)
+
+    def tape_message(self, kind: str, name: str) -> None:
+        """What LOAD prints for each header it finds (LD-LOOK-H, $0767): on the upper screen, SCR-CT
+        3, ENTER, "Program: " or "Bytes: " and the name's 10 characters, ENTER."""
+        self.channel = "S"
+        self.set_sysvar("SCR_CT", 3)
+        self.print_string(f"\n{kind}: {name[:10].ljust(10)}\n")
 
     def print_string(self, text: str) -> None:
         for character in text:

@@ -59,7 +59,8 @@ from soulterm.c64.c64 import StopReason
 from . import paging, tap
 from .beeper import open_beeper
 from .font import FIRST_CODE, FONT
-from .rom import CLOCK_HZ, ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM, MachineStop, rom_image
+from .rom import (CLOCK_HZ, LOAD_CODE_ROOM, PROGRAM_START, ROM_SIZE, STACK_BC, SYSVARS, KEY_READY, HighLevelROM,
+                  MachineStop, rom_image)
 from .ula import (CAPS_SHIFT, COLUMNS, ENTER, FLASH_FRAMES, KEY_POSITION, ROWS, SPACE, SYMBOL_SHIFT, ULA,
                   attribute_address, cell_bytes)
 
@@ -207,6 +208,8 @@ class Spectrum:
         self.crashed = False
         self.stop_message = ""
         self.last_stop: StopReason | None = None
+        self.rom_128_ram: bytes | None = None     # a 128K's at the last USR (rom.stack_bc checks it)
+        self.usr_statement = (0, 1)      # (line, statement) of the USR: the report's "0 OK, 10:3" (0:1: typed)
         self.rom.initialise()
         if self.audio is not None:
             self.audio.reset()
@@ -237,6 +240,8 @@ class Spectrum:
         self.call(address if entry is None else entry)
 
     def call(self, address: int) -> None:
+        if self.model == "128k":
+            self.rom_128_ram = self.rom.rom_128_ram_bytes()
         self.push(STACK_BC)
         self.cpu.bc = address
         self.cpu.pc = address
@@ -259,6 +264,7 @@ class Spectrum:
             raise tap.TapError(f"{source}: no file with a standard header on the tape")
         first = files[0]
         if first.header.kind == tap.CODE:
+            self.rom.tape_message("Bytes", first.header.name)
             self.load_code(first.header.param1, first.data)
             return first.header.param1
         if first.header.kind != tap.PROGRAM:
@@ -272,28 +278,40 @@ class Spectrum:
         if model != self.model:
             self.model = model
             self.reset()
-        return self._run_loader(lines, code_files, source)
+        self.rom.tape_message("Program", first.header.name)
+        return self._run_loader(lines, code_files, source, len(first.data))
 
-    def _run_loader(self, lines, code_files, source: str) -> int:
-        """Run the loader subset of BASIC (tap.parse_basic) up to its RANDOMIZE USR."""
+    def _run_loader(self, lines, code_files, source: str, program_bytes: int) -> int:
+        """Run the loader subset of BASIC (tap.parse_basic) up to its RANDOMIZE USR; a LOAD "" CODE
+        after a CLEAR too close to the program's end is the real ROM's "4 Out of memory" (rom.LOAD_CODE_ROOM)."""
+        ramtop = None
         for number, statements in lines:
-            for statement in statements:
+            for index, statement in enumerate(statements, 1):
                 keyword, value = statement.keyword, statement.argument
                 if keyword == "CLEAR":
                     if not RAM_START <= value <= 0xFFFF:
                         raise tap.TapError(f"{source}: line {number}: CLEAR {value} is outside the RAM")
                     self.rom.poke16(SYSVARS["RAMTOP"], value)
                     self.cpu.sp = value + 1
+                    ramtop = value
+                    self.rom.cls()              # (the real CLEAR clears the screen: CLEAR-RUN calls CLS)
                 elif keyword == "LOAD CODE":
                     if not code_files:
                         raise tap.TapError(f"{source}: line {number}: LOAD \"\" CODE but no CODE file follows")
+                    least = PROGRAM_START + program_bytes + LOAD_CODE_ROOM
+                    if ramtop is not None and ramtop < least:
+                        raise tap.TapError(f"{source}: line {number}: 4 Out of memory: LOAD \"\" CODE after CLEAR "
+                                           f"{ramtop} (the real ROM wants CLEAR {least} or more: the loader's "
+                                           f"{program_bytes} bytes from {PROGRAM_START} and {LOAD_CODE_ROOM} for LOAD)")
                     code = code_files.pop(0)
+                    self.rom.tape_message("Bytes", code.header.name)
                     address = code.header.param1 if value is None else value
                     if address < RAM_START or address + len(code.data) > 0x10000:
                         raise tap.TapError(f"{source}: '{code.header.name}' would load at ${address:04X}, "
                                            f"outside the RAM")
                     self.memory[address:address + len(code.data)] = code.data
                 elif keyword == "USR":
+                    self.usr_statement = (number, index)
                     self.call(value & 0xFFFF)
                     return value & 0xFFFF
                 elif keyword == "BORDER":
