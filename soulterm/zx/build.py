@@ -118,7 +118,9 @@ RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN mak
 # twentieth round), or None to keep them in the program after the value cache, above UNCONTENDED
 KEY_SUMS_48K: int | None = THIRD_KEY_SUMS
 # the 48K's option sets, (pairs, coarse_top, unrolled) in order, each tried first with the fast scores
-RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (False, True, False), (False, False, False))
+# (the unrolled division without the pairs, twenty-second round: a soul they do not pay for, pairs_pay)
+RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (False, True, True), (False, True, False),
+             (False, False, False))
 # The slot pairs (MV_PAIR_SLOTS, the rungs' `pairs`) gain a narrow call's products and lose a full
 # call's: the 48K takes them only where its soul's calls, on the engine's own activations for a few fixed
 # lines, gain more than they lose (pairs_pay, twenty-second round). Their price a product, from the
@@ -126,7 +128,7 @@ RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (Fal
 # full 651,121 -> 685,616.
 PAIRS_NARROW_GAIN = (399_784 - 379_963) / (128 * 32)     # ~4.8 T-states a product of a narrow call
 PAIRS_FULL_LOSS = (685_616 - 651_121) / (128 * 32)       # ~8.4 a product of a full call
-PAIRS_PROBE_LINES = 3           # the ten everyday prompts' first three, each a turn: the lines pairs_pay runs
+PAIRS_PROBE_LINES = 3           # the ten everyday prompts' first three, each a turn: probe_calls' lines
 # the fast scores' cuts for room that the 48K takes back where it has the bytes, in order of the
 # T-states a byte each buys ("hello", the player's program: docs/spectrum.md, "Twentieth round: the
 # 48K's bytes, spent"), each taken where it still fits (kernelbench.FAST_TAKEBACK_OPTIONS)
@@ -300,17 +302,33 @@ def pairs_pay(soul, tokenizer) -> bool:
     PAIRS_FULL_LOSS where it runs full; the logits' calls that run coarse (MV_COARSE: their own slots,
     no pairs) count neither way. The shipped soul's calls all run narrow (the pairs gain ~1.4% a
     position); the vectors soul's ~6% of its products do ("hello" ~5% a position slower with them)."""
+    balance = 0.0
+    for matrix, x, rows in probe_calls(soul, tokenizer):
+        if matrix == CHOOSABLE_ROWS_MATRIX and runs_coarse(x):
+            continue
+        balance += rows * len(x) * (PAIRS_NARROW_GAIN if runs_narrow(x) else -PAIRS_FULL_LOSS)
+    return balance > 0
+
+
+def coarse_pairs_pay(soul, tokenizer) -> bool:
+    """Whether the 128K's MV_COARSE_PAIRS rungs (with MV_RAW_PASS, MV_GATE_QUADS and AM_ROUNDS: the
+    logits' coarse call's machinery) pay for this soul: at least half of its logits' calls on
+    probe_calls' lines run coarse (the shipped soul's all; the vectors soul's none, whose 128K measured
+    ~8,400 T-states a position faster on the rung without them, twenty-second round)."""
+    logits = [runs_coarse(x) for matrix, x, _ in probe_calls(soul, tokenizer) if matrix == CHOOSABLE_ROWS_MATRIX]
+    return 2 * sum(logits) >= len(logits)
+
+
+def probe_calls(soul, tokenizer) -> list[tuple[str, object, int]]:
+    """The integer engine's matvec calls (Engine.matvec_inputs: the matrix, x, its rows) for the first
+    PAIRS_PROBE_LINES everyday prompts, each a turn: the activations the ladders' choices read."""
     from soulterm.player.bench import EVERYDAY_PROMPTS
     engine = Engine(soul)
-    balance = 0.0
+    calls = []
     for line in EVERYDAY_PROMPTS[:PAIRS_PROBE_LINES]:
         turn = engine.reply(tokenizer, line)
-        for matrix, x, rows in engine.matvec_inputs((turn.context + turn.ids)[:spec.CONTEXT]):
-            if matrix == CHOOSABLE_ROWS_MATRIX and runs_coarse(x):
-                continue
-            products = rows * len(x)
-            balance += products * (PAIRS_NARROW_GAIN if runs_narrow(x) else -PAIRS_FULL_LOSS)
-    return balance > 0
+        calls += engine.matvec_inputs((turn.context + turn.ids)[:spec.CONTEXT])
+    return calls
 
 
 def least_shift(soul) -> int | None:
@@ -727,6 +745,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
     # AT_KEPT_MEANS (twentieth round) with the first of them, then the ladder without it.
     rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
+    # Both only where the soul's logits' calls run coarse (coarse_pairs_pay, twenty-second round).
+    if not coarse_pairs_pay(soul, tokenizer):
+        rungs = tuple(rung for rung in rungs if not rung[1])
     for kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
