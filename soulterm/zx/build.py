@@ -699,8 +699,10 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     (mv_slots in pairs) and MV_COARSE_TOP (the logits' rows' own end), the pairs first (they
     gain more), and with both the means' division unrolled (AT_DIVIDE_UNROLLED, eighteenth
     round): the shipped soul has room for all three since the eighteenth round's
-    RN_UNIT_GAIN_BITS, the vectors soul's 48K (whose calls are mostly full anyway) for MV_COARSE
-    alone. Never any of them without MV_COARSE. Since the twentieth round each of those option sets
+    RN_UNIT_GAIN_BITS. The pairs only for a soul they pay for (pairs_pay, twenty-second round: the
+    engine's activations on a few fixed lines, its calls mostly narrow, as the shipped soul's all are);
+    the vectors soul's mostly full calls take the rungs without them (MV_COARSE_TOP and the unrolled
+    division, which it has room for since then). Never any of them without MV_COARSE. Since the twentieth round each of those option sets
     is tried first with attention's scores through the squares table (AT_FAST_SCORES, with
     AT_FAST_PREPARE_LOOP and AT_FAST_SMALL for room; its key sums at KEY_SUMS_48K): 3.5% of
     "hello" a position with the slot pairs, more than the pairs' 1.3% (kernels' bench). On the
