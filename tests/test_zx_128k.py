@@ -448,3 +448,26 @@ def test_the_128k_players_chat_scrolls_past_a_screenful_without_the_roms_scroll_
     assert machine.memory[0x5C8C] > 200
     machine.type_line("q")
     assert machine.run(max_cycles=100_000_000) == "halted" and not machine.crashed, machine.stop_message
+
+
+def test_the_128k_takes_the_coarse_pairs_only_for_a_soul_whose_logits_run_coarse(monkeypatch):
+    """coarse_pairs_pay (twenty-second round): the 128K's rungs with MV_COARSE_PAIRS (and AT_KEPT_MEANS
+    with them) only where at least half of the soul's logits' calls on the engine's activations run
+    coarse: the shipped soul's first rung has them, a random soul's (wide activations: no coarse call)
+    and the vectors soul's (~8,400 T-states a position faster without) do not."""
+    import soulterm.zx.build as zx_build
+    from conftest import ORIGINAL_VECTORS, _available, random_soul
+
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    for soul, pays in [(load_soul(DEFAULT_SOUL), True)] + [(random_soul(seed), False) for seed in range(3)]:
+        assert zx_build.coarse_pairs_pay(soul, tokenizer) == pays
+        tried = []
+        monkeypatch.setattr(zx_build, "player_source", lambda *args, **kwargs: tried.append(kwargs) or "")
+        monkeypatch.setattr(zx_build, "_assemble", lambda source: source)
+        zx_build.assemble_player(soul, tokenizer, model="128k")
+        assert (tried[0]["coarse_pairs"], tried[0]["kept_means"]) == (pays, pays)
+    monkeypatch.undo()
+    vectors = _available(ORIGINAL_VECTORS)      # (skips without ../shared)
+    soul, tokenizer = load_soul(vectors.soul_path), Tokenizer.load(vectors.tokenizer_path)
+    assert not zx_build.coarse_pairs_pay(soul, tokenizer)
+    assert "MV_COARSE_PAIRS" not in zx_build.assemble_player(soul, tokenizer, model="128k").symbols

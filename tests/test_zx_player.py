@@ -164,6 +164,56 @@ def test_the_48k_takes_the_slot_pairs_before_the_logits_rows_own_end(built, monk
         assert options(program) == fitting
 
 
+def test_the_48k_takes_the_slot_pairs_only_for_a_soul_they_pay_for(built, monkeypatch):
+    """pairs_pay (twenty-second round): the slot pairs (MV_PAIR_SLOTS) gain a narrow call's products and
+    lose a full call's, so the 48K's ladder keeps their rungs only for a soul whose calls, on the engine's
+    activations for a few fixed lines, run mostly narrow: the shipped soul's (all of them), not a random
+    soul's (wide activations: mostly full calls), which gets the first rung without them where every
+    rung fits."""
+    import soulterm.zx.build as zx_build
+    from conftest import random_soul
+
+    shipped, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    assert zx_build.pairs_pay(shipped, tokenizer) and "mv_even_skip" in built.program.symbols
+    for seed in range(3):
+        soul = random_soul(seed)
+        assert not zx_build.pairs_pay(soul, tokenizer), seed
+        chosen = []
+        monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, **kwargs: True)
+        monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
+        zx_build.assemble_player(soul, tokenizer, word_list=False)
+        want = next(rung for rung in zx_build.RUNGS_48K if not rung[0])
+        assert [(kwargs["pairs"], kwargs["coarse_top"], kwargs["unrolled"]) for kwargs in chosen] == [want]
+
+
+def test_the_vectors_souls_48k_is_faster_without_the_slot_pairs(monkeypatch):
+    """The vectors soul (another soul, of mostly full calls: ~6% of its products narrow) builds its 48K
+    without the slot pairs, which it has the room for since the twenty-second round's zxroom48: its
+    first positions of "hello" take fewer T-states than on the build with them (pairs_pay forced)."""
+    import soulterm.zx.build as zx_build
+    from soulterm.zx.kernelbench import player_bench
+
+    vectors = _available(ORIGINAL_VECTORS)      # (skips without ../shared)
+    soul, tokenizer = load_soul(vectors.soul_path), Tokenizer.load(vectors.tokenizer_path)
+    assert not zx_build.pairs_pay(soul, tokenizer)
+    context = tokenizer.encode_turn("hello")[:3]
+
+    def prefill_t_states(bench):
+        total = 0
+        for position, token in enumerate(context):
+            bench.poke(bench.sym("fw_token"), [token])
+            bench.poke(bench.sym("fw_pos"), [position])
+            total += bench.call("forward_prefill", max_t_states=40_000_000)
+        return total
+
+    chosen = player_bench(soul, tokenizer)
+    assert "mv_even_skip" not in chosen.symbols
+    monkeypatch.setattr(zx_build, "pairs_pay", lambda *args: True)
+    paired = player_bench(soul, tokenizer)
+    assert "mv_even_skip" in paired.symbols     # (the room for them: the rung a soul-blind ladder took)
+    assert prefill_t_states(chosen) < prefill_t_states(paired)
+
+
 def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeypatch):
     """build.py's 48K ladder (twentieth round): AT_FAST_SCORES with each of RUNGS_48K's option sets
     first (they gain more than the slot pairs: 3.5% of "hello" a position against 1.3%), then the

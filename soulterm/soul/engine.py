@@ -165,6 +165,29 @@ class Engine:
             logits = self.step(state, nxt)
         return Reply(context, ids, tokenizer.decode(ids), ended)
 
+    def matvec_inputs(self, tokens) -> list[tuple[str, np.ndarray, int]]:
+        """Each matrix-vector product's input as `step` computes it for `tokens` fed in
+        order: (the matrix, x, its rows) for layer by layer's q|k|v, proj, fc1 and fc2,
+        then out. For the players' builds, which choose kernels by their inputs' ranges."""
+        calls = []
+        state = self.new_state()
+        for t, token in enumerate(tokens):
+            h = sat16(self.te_q88[token] + self.pe_q88[t])
+            for li, layer in enumerate(self.layers):
+                xn = intmath.rmsnorm(h, layer.n1, layer.s_n1)
+                q, k, v = layer.qkv_of(xn)
+                state.keys[li, t] = k.reshape(H, D)
+                state.values[li, t] = v.reshape(H, D)
+                att, _ = _attend(q.reshape(H, D), state.keys[li, :t + 1], state.values[li, :t + 1])
+                h = layer.attention_out(h, att)
+                yn = intmath.rmsnorm(h, layer.n2, layer.s_n2)
+                z = intmath.relu(sat16(shift_right(yn @ layer.fc1_t + layer.fc1_b, layer.s_fc1)))
+                h = layer.feed_forward(h)
+                calls += [(f"l{li}.qkv", xn, 3 * E), (f"l{li}.proj", att, E),
+                          (f"l{li}.fc1_w", yn, len(layer.fc1_b)), (f"l{li}.fc2_w", z, E)]
+            calls.append(("out", intmath.rmsnorm(h, self.norm, self.s_norm), self.out_t.shape[1]))
+        return calls
+
     # -- everything again, from scratch -----------------------------------------
 
     def forward_full(self, tokens) -> list[PositionTrace]:

@@ -50,6 +50,7 @@ from soulterm.paths import TAP_NAME, TAP_NAME_128K, ZX_MAP_NAME as MAP_NAME  # n
 from soulterm.player.mapformat import MAP_FORMAT, Region
 from soulterm.soul.atomic import write_set_atomic
 from soulterm.soul import intmath, spec
+from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import SoulFormatError, load_soul
 from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
@@ -57,7 +58,8 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .kernelbench import KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options
+from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
+                          runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
                           is_matvec_matrix, lens_rows_apart, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
@@ -126,7 +128,17 @@ RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN mak
 # twentieth round), or None to keep them in the program after the value cache, above UNCONTENDED
 KEY_SUMS_48K: int | None = THIRD_KEY_SUMS
 # the 48K's option sets, (pairs, coarse_top, unrolled) in order, each tried first with the fast scores
-RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (False, True, False), (False, False, False))
+# (the unrolled division without the pairs, twenty-second round: a soul they do not pay for, pairs_pay)
+RUNGS_48K = ((True, True, True), (True, True, False), (True, False, False), (False, True, True), (False, True, False),
+             (False, False, False))
+# The slot pairs (MV_PAIR_SLOTS, the rungs' `pairs`) gain a narrow call's products and lose a full
+# call's: the 48K takes them only where its soul's calls, on the engine's own activations for a few fixed
+# lines, gain more than they lose (pairs_pay, twenty-second round). Their price a product, from the
+# kernels' bench's 128x32 call at shift 9 (docs/spectrum.md, "The pairs"): narrow 399,784 -> 379,963,
+# full 651,121 -> 685,616.
+PAIRS_NARROW_GAIN = (399_784 - 379_963) / (128 * 32)     # ~4.8 T-states a product of a narrow call
+PAIRS_FULL_LOSS = (685_616 - 651_121) / (128 * 32)       # ~8.4 a product of a full call
+PAIRS_PROBE_LINES = 3           # the ten everyday prompts' first three, each a turn: probe_calls' lines
 # the fast scores' cuts for room that the 48K takes back where it has the bytes, in order of the
 # T-states a byte each buys ("hello", the player's program: docs/spectrum.md, "Twentieth round: the
 # 48K's bytes, spent"), each taken where it still fits (kernelbench.FAST_TAKEBACK_OPTIONS)
@@ -299,6 +311,42 @@ def raw_rows_take(soul) -> bool:
     logitsraw.s's bound): out's shift RAW_MOST_SHIFT or less (the shipped soul's 4); the ladder takes
     it where it fits (the shipped 48K does), the kernels' benches where this says."""
     return soul.tensors[CHOOSABLE_ROWS_MATRIX].shift <= RAW_MOST_SHIFT
+
+
+def pairs_pay(soul, tokenizer) -> bool:
+    """Whether the 48K's slot pairs (MV_PAIR_SLOTS) pay for this soul: the integer engine runs the first
+    PAIRS_PROBE_LINES everyday prompts, each a turn, and each matvec call on its activations gains
+    PAIRS_NARROW_GAIN a product where it runs narrow (at most a quarter of its columns wide) and loses
+    PAIRS_FULL_LOSS where it runs full; the logits' calls that run coarse (MV_COARSE: their own slots,
+    no pairs) count neither way. The shipped soul's calls all run narrow (the pairs gain ~1.4% a
+    position); the vectors soul's ~6% of its products do ("hello" ~5% a position slower with them)."""
+    balance = 0.0
+    for matrix, x, rows in probe_calls(soul, tokenizer):
+        if matrix == CHOOSABLE_ROWS_MATRIX and runs_coarse(x):
+            continue
+        balance += rows * len(x) * (PAIRS_NARROW_GAIN if runs_narrow(x) else -PAIRS_FULL_LOSS)
+    return balance > 0
+
+
+def coarse_pairs_pay(soul, tokenizer) -> bool:
+    """Whether the 128K's MV_COARSE_PAIRS rungs (with MV_RAW_PASS, MV_GATE_QUADS and AM_ROUNDS: the
+    logits' coarse call's machinery) pay for this soul: at least half of its logits' calls on
+    probe_calls' lines run coarse (the shipped soul's all; the vectors soul's none, whose 128K measured
+    ~8,400 T-states a position faster on the rung without them, twenty-second round)."""
+    logits = [runs_coarse(x) for matrix, x, _ in probe_calls(soul, tokenizer) if matrix == CHOOSABLE_ROWS_MATRIX]
+    return 2 * sum(logits) >= len(logits)
+
+
+def probe_calls(soul, tokenizer) -> list[tuple[str, object, int]]:
+    """The integer engine's matvec calls (Engine.matvec_inputs: the matrix, x, its rows) for the first
+    PAIRS_PROBE_LINES everyday prompts, each a turn: the activations the ladders' choices read."""
+    from soulterm.player.bench import EVERYDAY_PROMPTS
+    engine = Engine(soul)
+    calls = []
+    for line in EVERYDAY_PROMPTS[:PAIRS_PROBE_LINES]:
+        turn = engine.reply(tokenizer, line)
+        calls += engine.matvec_inputs((turn.context + turn.ids)[:spec.CONTEXT])
+    return calls
 
 
 def least_shift(soul) -> int | None:
@@ -671,8 +719,10 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     (mv_slots in pairs) and MV_COARSE_TOP (the logits' rows' own end), the pairs first (they
     gain more), and with both the means' division unrolled (AT_DIVIDE_UNROLLED, eighteenth
     round): the shipped soul has room for all three since the eighteenth round's
-    RN_UNIT_GAIN_BITS, the vectors soul's 48K (whose calls are mostly full anyway) for MV_COARSE
-    alone. Never any of them without MV_COARSE. Since the twentieth round each of those option sets
+    RN_UNIT_GAIN_BITS. The pairs only for a soul they pay for (pairs_pay, twenty-second round: the
+    engine's activations on a few fixed lines, its calls mostly narrow, as the shipped soul's all are);
+    the vectors soul's mostly full calls take the rungs without them (MV_COARSE_TOP and the unrolled
+    division, which it has room for since then). Never any of them without MV_COARSE. Since the twentieth round each of those option sets
     is tried first with attention's scores through the squares table (AT_FAST_SCORES, with
     AT_FAST_PREPARE_LOOP and AT_FAST_SMALL for room; its key sums at KEY_SUMS_48K): 3.5% of
     "hello" a position with the slot pairs, more than the pairs' 1.3% (kernels' bench). On the
@@ -683,8 +733,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     MV_COARSE_TOP, the raw logits' rows (MV_CT_RAW, twenty-second round: raw_rows_take) where they fit: the
     shipped 48K has them too."""
     if model == "48k":
+        rungs = RUNGS_48K if pairs_pay(soul, tokenizer) else tuple(rung for rung in RUNGS_48K if not rung[0])
         for fast_scores in (True, False):
-            for pairs, coarse_top, unrolled in RUNGS_48K:
+            for pairs, coarse_top, unrolled in rungs:
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
                     if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
@@ -716,6 +767,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
     # AT_KEPT_MEANS (twentieth round) with the first of them, then the ladder without it.
     rungs = tuple((True,) + rung for rung in rungs[:1]) + tuple((False,) + rung for rung in rungs)
+    # Both only where the soul's logits' calls run coarse (coarse_pairs_pay, twenty-second round).
+    if not coarse_pairs_pay(soul, tokenizer):
+        rungs = tuple(rung for rung in rungs if not rung[1])
     for kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,

@@ -547,14 +547,24 @@ def coarse_doubled(w, x, bias=None) -> np.ndarray:
     return doubled
 
 
+def wide_columns(x) -> int:
+    """How many of matvec's columns for `x` are wide: x outside -127..128, a high piece h != 0."""
+    x = np.asarray(x, dtype=np.int64)
+    return int(((x < -127) | (x > 128)).sum())
+
+
+def runs_narrow(x) -> bool:
+    """Whether matvec runs a call on `x` in narrow mode: at most a quarter of its columns wide."""
+    return wide_columns(x) <= len(x) // 4
+
+
 def runs_coarse(x) -> bool:
     """Whether matvec runs a call on `x` coarse when asked (MV_COARSE): narrow mode (at
     most a quarter of the columns wide), at most MV_MAX_COLS columns, an even count, at
     most MV_COARSE_WIDE_MAX (6) wide columns, each with h +-1 (x in -383..384: its high
     piece goes into its slot)."""
     x = np.asarray(x, dtype=np.int64)
-    wide = int(((x < -127) | (x > 128)).sum())
-    return (len(x) <= 32 and len(x) % 2 == 0 and wide <= min(len(x) // 4, 6)
+    return (len(x) <= 32 and len(x) % 2 == 0 and runs_narrow(x) and wide_columns(x) <= 6
             and bool(((x >= -383) & (x <= 384)).all()))
 
 
