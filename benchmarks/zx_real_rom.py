@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in  # noqa: E402
+from soulterm.player.bench import add_prompt_arguments, chosen_prompts  # noqa: E402
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER  # noqa: E402
 from soulterm.soul.engine import Engine  # noqa: E402
 from soulterm.soul.soulfile import load_soul  # noqa: E402
@@ -49,17 +49,12 @@ def main(argv=None) -> int:
     parser.add_argument("--roms", required=True, help="folder with 48.rom (and 128-0.rom, 128-1.rom for --model 128k)")
     parser.add_argument("--model", choices=("48k", "128k"), default="48k")
     parser.add_argument("--tape", help="a built tape (its map beside it); default: build the player now")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts (soulterm bench --profile)")
-    parser.add_argument("--prompts", help="a file of prompts, one a line (# comments, as z80_token.py reads it)")
-    parser.add_argument("prompt", nargs="*")
+    add_prompt_arguments(parser)
     args = parser.parse_args(argv)
-    prompts = list(args.prompt) + list(EVERYDAY_PROMPTS) * args.everyday
-    if args.prompts:
-        try:
-            prompts += prompts_in(args.prompts)
-        except (OSError, ValueError) as error:
-            sys.exit(f"zx_real_rom: {args.prompts}: {error}")
-    prompts = prompts or ["hello"]
+    try:
+        prompts = chosen_prompts(args)
+    except (OSError, ValueError) as error:
+        sys.exit(f"zx_real_rom: {args.prompts}: {error}")
     try:
         roms = load_roms(args.roms, args.model)
     except ValueError as exc:
