@@ -9,6 +9,7 @@ range errors and failed .assert lines, and builds the Program.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from .errors import AsmError, Diagnostic, LineError
@@ -32,6 +33,14 @@ _INDEXED_MODES = {"plain": ("zp", "abs"), "x": ("zpx", "absx"), "y": ("zpy", "ab
 _MODE_NAMES = {"zp": "zero page", "abs": "absolute", "zpx": "zero page,X", "absx": "absolute,X",
                "zpy": "zero page,Y", "absy": "absolute,Y", "imm": "immediate", "ind": "indirect",
                "indx": "(zero page,X)", "indy": "(zero page),Y", "acc": "accumulator"}
+
+
+@functools.lru_cache(maxsize=64)
+def parsed_source(path: str, text: str) -> list:
+    """A source file's statement tree. Assembling never changes a tree (both passes run the same
+    one), so the same text gives one tree to every assembly: the Spectrum's ladder assembles the
+    same kernels a dozen times a build, and tokenizing them was a third of each assembly."""
+    return build_tree(read_lines(path, text))
 
 
 class _ForwardReference(LineError):
@@ -73,7 +82,7 @@ class SourceFiles:
                 raise LineError(f"cannot read '{path}': not UTF-8 text") from None
             except OSError as exc:
                 raise LineError(f"cannot read '{path}': {exc.strerror or exc}") from None
-            self._trees[path] = build_tree(read_lines(path, text))
+            self._trees[path] = parsed_source(path, text)
         return self._trees[path]
 
     def binary(self, path: str) -> bytes:
