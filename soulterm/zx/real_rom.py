@@ -194,22 +194,9 @@ class RealROMSpectrum(Spectrum):
                 return StopReason.HALTED
             return StopReason.BREAKPOINT if cpu.pc in breakpoints else None
         if pc in breakpoints or pc == LD_BYTES:
-            cpu.unmark_addr(pc, _BREAKPOINT)  # one instruction past the mark
-            before = cpu.frame_tick
-            cpu.ticks_to_stop = 1
-            cpu.run()
-            self._finish_prefixed()
-            cpu.mark_addr(pc, _BREAKPOINT)
-            self.cycles += self._elapsed(before)
+            self._step_past_mark(pc)       # one instruction past the mark
             return None
-        before = cpu.frame_tick
-        cpu.ticks_to_stop = max(1, ticks)
-        cpu.run()
-        self._finish_prefixed()
-        self.cycles += self._elapsed(before)
-        if cpu.pc in breakpoints:
-            return StopReason.BREAKPOINT
-        return None
+        return self._run_ticks(ticks, breakpoints)
 
     def _ld_bytes_paged(self) -> bool:
         return bytes(self.memory[LD_BYTES:LD_BYTES + len(LD_BYTES_OPENING)]) == LD_BYTES_OPENING

@@ -384,22 +384,30 @@ class Spectrum:
                 if reason is None and cpu.pc in breakpoints:
                     return StopReason.BREAKPOINT   # the routine returned onto a breakpoint
                 return reason
-            cpu.unmark_addr(pc, _BREAKPOINT)  # resume from a breakpoint: one instruction past it
-            before = cpu.frame_tick
-            cpu.ticks_to_stop = 1
-            cpu.run()
-            self._finish_prefixed()
-            cpu.mark_addr(pc, _BREAKPOINT)
-            self.cycles += self._elapsed(before)
+            self._step_past_mark(pc)       # resume from a breakpoint: one instruction past it
             return None
+        return self._run_ticks(ticks, breakpoints)
+
+    def _step_past_mark(self, pc: int) -> None:
+        """One instruction from the marked address `pc`, its mark put back after."""
+        cpu = self.cpu
+        cpu.unmark_addr(pc, _BREAKPOINT)
+        before = cpu.frame_tick
+        cpu.ticks_to_stop = 1
+        cpu.run()
+        self._finish_prefixed()
+        cpu.mark_addr(pc, _BREAKPOINT)
+        self.cycles += self._elapsed(before)
+
+    def _run_ticks(self, ticks: int, breakpoints: set[int]) -> StopReason | None:
+        """Up to `ticks` T-states (at least one instruction), to a marked address or the end."""
+        cpu = self.cpu
         before = cpu.frame_tick
         cpu.ticks_to_stop = max(1, ticks)
         cpu.run()
         self._finish_prefixed()
         self.cycles += self._elapsed(before)
-        if cpu.pc in breakpoints:
-            return StopReason.BREAKPOINT
-        return None
+        return StopReason.BREAKPOINT if cpu.pc in breakpoints else None
 
     def _finish_prefixed(self) -> None:
         """The core takes a DD/FD prefix as a step of its own: run on to the end of
