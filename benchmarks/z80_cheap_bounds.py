@@ -35,12 +35,11 @@ import argparse
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import intmath, spec
 from soulterm.soul.corpus import read_corpus
 from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
+from soulterm.soul.benchmark import shipped_engine
 from soulterm.soul.tokenizer import Tokenizer
 from z80_logit_bounds import final_vectors
 
@@ -122,8 +121,7 @@ def main() -> None:
     add_prompt_arguments(parser)
     args = parser.parse_args()
     prompts = chosen_prompts(args)
-    soul = load_soul(DEFAULT_SOUL)
-    engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
+    soul, engine, tokenizer = shipped_engine()
     logits_x, fc1_x = engine_vectors(engine, tokenizer, prompts)
     corpus = training_prompts()
     train_logits_x, train_fc1_x = engine_vectors(engine, tokenizer, corpus)

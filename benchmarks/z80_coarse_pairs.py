@@ -34,12 +34,9 @@ import argparse
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import intmath, spec
-from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
-from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import shipped_engine
 from z80_cheap_bounds import doubled_lower, engine_vectors
 
 FIRST = spec.FIRST_CHOOSABLE
@@ -134,8 +131,7 @@ def main() -> None:
     add_prompt_arguments(parser)
     args = parser.parse_args()
     prompts = chosen_prompts(args)
-    soul = load_soul(DEFAULT_SOUL)
-    engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
+    soul, engine, tokenizer = shipped_engine()
     logits_x, fc1_x = engine_vectors(engine, tokenizer, prompts)
     w, shift = soul["out"].values.astype(np.int64), soul["out"].shift
     calls = [x for x in logits_x if coarse_call(x)]

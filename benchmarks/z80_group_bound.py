@@ -44,12 +44,9 @@ import collections
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import intmath, spec
-from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
-from soulterm.soul.tokenizer import Tokenizer
+from soulterm.soul.benchmark import shipped_engine
 from z80_cheap_bounds import doubled_lower, engine_vectors, training_prompts
 
 FIRST = spec.FIRST_CHOOSABLE
@@ -164,8 +161,7 @@ def main() -> None:
                         help="the group by the columns' sum |w| alone (the build could fix it without the corpus)")
     args = parser.parse_args()
     prompts = chosen_prompts(args)
-    soul = load_soul(DEFAULT_SOUL)
-    engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
+    soul, engine, tokenizer = shipped_engine()
     logits_x, _ = engine_vectors(engine, tokenizer, prompts)
     corpus = training_prompts()
     train_x, _ = engine_vectors(engine, tokenizer, corpus)

@@ -35,12 +35,11 @@ import math
 
 import numpy as np
 
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import intmath, spec
 from soulterm.soul.corpus import read_corpus
 from soulterm.soul.engine import Engine
-from soulterm.soul.soulfile import load_soul
+from soulterm.soul.benchmark import shipped_engine
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import RAW_MOST_SHIFT, coarse_doubled, raw_slack, runs_coarse
 
@@ -136,8 +135,7 @@ def main() -> None:
     add_prompt_arguments(parser)
     args = parser.parse_args()
     prompts = chosen_prompts(args)
-    soul = load_soul(DEFAULT_SOUL)
-    engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
+    soul, engine, tokenizer = shipped_engine()
     out, shift = soul["out"].values.astype(np.int64), soul["out"].shift
     assert shift <= RAW_MOST_SHIFT
     states = reply_read_states(engine, tokenizer, prompts)

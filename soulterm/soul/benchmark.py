@@ -36,6 +36,12 @@ def engine_and_tokenizer(args) -> tuple[Engine, Tokenizer]:
     return Engine(load_soul(soul)), Tokenizer.load(tokenizer)
 
 
+def shipped_engine():
+    """(soul, engine, tokenizer) of the shipped soul: the bound-measuring benchmarks' subject."""
+    soul = load_soul(paths.DEFAULT_SOUL)
+    return soul, Engine(soul), Tokenizer.load(paths.DEFAULT_TOKENIZER)
+
+
 def engine_speed(soul, tokenizer, seconds: float = 2.0) -> dict:
     """Tokens per second of Engine.reply (every position fed counts as a token)."""
     engine = Engine(soul)
