@@ -50,6 +50,21 @@ def built_player(model: str):
     return assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, model)
 
 
+def loaded_on_both(model: str):
+    """(built, real, ours): the built player's tape loaded on the real ROMs and on soulterm's, each
+    waiting for the first line."""
+    from soulterm.zx import Spectrum
+
+    built = built_player(model)
+    real = RealROMSpectrum(roms_for(model), model)
+    real.boot()
+    real.load_tape(built.tape)
+    ours = Spectrum(model=model)
+    ours.load_tap(built.tape)
+    assert ours.run(until_idle=True) == StopReason.IDLE
+    return built, real, ours
+
+
 @pytest.fixture(scope="module")
 def engine_and_tokenizer():
     return Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -189,16 +204,7 @@ def test_a_turns_border_and_beeper_are_the_same_on_soulterms_rom(model):
     """The border's colours over a turn (each position's, BORDCR's from each reply token's BEEPER
     and at the end) and the beeper's edges (2 (DE + 1) a blip: the real BEEPER's loop) as soulterm's
     ROM makes them; its T-states a little more (the ROM's interrupt and printing)."""
-    from soulterm.zx import Spectrum
-
-    roms = roms_for(model)
-    built = built_player(model)
-    real = RealROMSpectrum(roms, model)
-    real.boot()
-    real.load_tape(built.tape)
-    ours = Spectrum(model=model)
-    ours.load_tap(built.tape)
-    assert ours.run(until_idle=True) == StopReason.IDLE
+    built, real, ours = loaded_on_both(model)
     seen = []
     for machine in (real, ours):
         borders, edges = len(machine.ula.border_changes), len(machine.ula.beeper_edges)
@@ -236,16 +242,7 @@ def test_the_loader_leaves_the_screen_and_print_position_as_soulterms_rom(model)
 def test_q_leaves_the_screen_and_attributes_as_soulterms_rom(model, engine_and_tokenizer):
     """After a turn and "q": the screen's text and every attribute (the report's lower screen
     cleared with BORDCR's, "0 OK, 10:3" or the 128K's "10:11") as soulterm's ROM leaves them."""
-    from soulterm.zx import Spectrum
-
-    roms = roms_for(model)
-    built = built_player(model)
-    real = RealROMSpectrum(roms, model)
-    real.boot()
-    real.load_tape(built.tape)
-    ours = Spectrum(model=model)
-    ours.load_tap(built.tape)
-    ours.run(until_idle=True)
+    built, real, ours = loaded_on_both(model)
     for machine in (real, ours):
         chat_turn(machine, "hello", built.program.symbols)
         machine.type_line("q")
