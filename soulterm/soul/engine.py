@@ -91,10 +91,14 @@ class _Layer:
         """Residual after the attention projection (post = 1)."""
         return sat16(h + sat16(shift_right(att @ self.proj_t, self.s_proj)))
 
+    def ffn_inputs(self, h):
+        """fc1's input (RMSNorm of h) and fc2's (ReLU of fc1 + bias)."""
+        yn = intmath.rmsnorm(h, self.n2, self.s_n2)
+        return yn, intmath.relu(sat16(shift_right(yn @ self.fc1_t + self.fc1_b, self.s_fc1)))
+
     def feed_forward(self, h):
         """Residual after RMSNorm, fc1 + bias, ReLU, fc2 + bias (post = 1)."""
-        yn = intmath.rmsnorm(h, self.n2, self.s_n2)
-        z = intmath.relu(sat16(shift_right(yn @ self.fc1_t + self.fc1_b, self.s_fc1)))
+        _, z = self.ffn_inputs(h)
         return sat16(h + sat16(shift_right(z @ self.fc2_t + self.fc2_b, self.s_fc2)))
 
 
@@ -117,8 +121,9 @@ class Engine:
         shape = (spec.N_LAYERS, spec.CONTEXT, H, D)
         return EngineState(np.zeros(shape, np.int64), np.zeros(shape, np.int64))
 
-    def step(self, state: EngineState, token: int) -> np.ndarray:
-        """Feed one token at the next position; returns its logits (128,)."""
+    def step(self, state: EngineState, token: int, inputs: list | None = None) -> np.ndarray:
+        """Feed one token at the next position; returns its logits (128,). With `inputs`, each
+        matrix-vector product's input is appended to it (matvec_inputs)."""
         t = state.length
         if t >= spec.CONTEXT:
             raise ValueError(f"context is full ({spec.CONTEXT} tokens)")
@@ -134,8 +139,15 @@ class Engine:
             state.values[li, t] = v.reshape(H, D)
             att, lut = _attend(q.reshape(H, D), state.keys[li, :t + 1], state.values[li, :t + 1])
             trace.attention_lut.append(lut)
-            h = layer.feed_forward(layer.attention_out(h, att))
+            attended = layer.attention_out(h, att)
+            h = layer.feed_forward(attended)
             trace.hidden.append(h)
+            if inputs is not None:
+                yn, z = layer.ffn_inputs(attended)
+                inputs += [(f"l{li}.qkv", xn, 3 * E), (f"l{li}.proj", att, E),
+                           (f"l{li}.fc1_w", yn, len(layer.fc1_b)), (f"l{li}.fc2_w", z, E)]
+        if inputs is not None:
+            inputs.append(("out", intmath.rmsnorm(h, self.norm, self.s_norm), self.out_t.shape[1]))
         trace.logits = self.logits_of(h)
         state.tokens.append(token)
         state.last = trace
@@ -171,21 +183,8 @@ class Engine:
         then out. For the players' builds, which choose kernels by their inputs' ranges."""
         calls = []
         state = self.new_state()
-        for t, token in enumerate(tokens):
-            h = sat16(self.te_q88[token] + self.pe_q88[t])
-            for li, layer in enumerate(self.layers):
-                xn = intmath.rmsnorm(h, layer.n1, layer.s_n1)
-                q, k, v = layer.qkv_of(xn)
-                state.keys[li, t] = k.reshape(H, D)
-                state.values[li, t] = v.reshape(H, D)
-                att, _ = _attend(q.reshape(H, D), state.keys[li, :t + 1], state.values[li, :t + 1])
-                h = layer.attention_out(h, att)
-                yn = intmath.rmsnorm(h, layer.n2, layer.s_n2)
-                z = intmath.relu(sat16(shift_right(yn @ layer.fc1_t + layer.fc1_b, layer.s_fc1)))
-                h = layer.feed_forward(h)
-                calls += [(f"l{li}.qkv", xn, 3 * E), (f"l{li}.proj", att, E),
-                          (f"l{li}.fc1_w", yn, len(layer.fc1_b)), (f"l{li}.fc2_w", z, E)]
-            calls.append(("out", intmath.rmsnorm(h, self.norm, self.s_norm), self.out_t.shape[1]))
+        for token in tokens:
+            self.step(state, token, calls)
         return calls
 
     # -- everything again, from scratch -----------------------------------------
