@@ -2830,7 +2830,11 @@ mv_sparse_walk:
         inc a
         jr nz,@nonzero_even
         ld (ix+MV_SPARSE_AT),e
+.ifdef MV_SPARSE_PAIR_SKIP
+        call mv_pair_skip_even  ; (H, or the jr over the whole pair where its odd column is zero too)
+.else
         ld (ix+MV_SPARSE_AT+1),h
+.endif
 .ifdef MV_PAIR_SLOTS
         bit 0,e                 ; (a sparse call: the pair's odd slot goes on to the even one's
         call z,mv_even_skip     ; high piece, which the pass left as it was for a zero column)
@@ -2970,7 +2974,16 @@ mv_rewalk_full:                 ; mv_sparse_full over the high piece at IX + A. 
         jr @copy
 @zero:
         ld (ix+at+MV_SPARSE_AT),e       ; zero: the jr, the full piece where the sparse one is
+.ifdef MV_SPARSE_PAIR_SKIP
+.if at == 0
+        call mv_pair_skip_fix   ; (its jr to the odd slot, or over the pair where that is zero too)
+        nop                     ; (the bytes of the ld it replaces: the code after keeps its addresses)
+.else
         ld (ix+at+MV_SPARSE_AT+1),skip_2
+.endif
+.else
+        ld (ix+at+MV_SPARSE_AT+1),skip_2
+.endif
         ld a,(ix+at+MV_H_EXX)
         cp MV_SPARSE_PIECE_1
         ret nz
@@ -2999,7 +3012,11 @@ mv_sparse_rewalk:
         jr nz,@odd_other
         ld a,(ix+MV_SLOT_PAIR/2+MV_SPARSE_AT)
         cp e
+.ifdef MV_SPARSE_PAIR_SKIP
+        call nz,mv_rewalk_odd_skip      ; (the odd column's zero changes: a zero even one's jr with it)
+.else
         call nz,mv_rewalk_odd
+.endif
 @odd_done:
         add ix,bc
         dec d
@@ -3009,7 +3026,11 @@ mv_sparse_rewalk:
         call mv_rewalk_even
         jr @even_done
 @odd_other:
+.ifdef MV_SPARSE_PAIR_SKIP
+        call mv_rewalk_odd_skip
+.else
         call mv_rewalk_odd
+.endif
         jr @odd_done
 mv_rewalk_even:
         mv_rewalk_slot 0, (MV_SPARSE_LD_IXL >> 8) | 1, (MV_SPARSE_SKIP >> 8) | 1
@@ -4187,6 +4208,54 @@ mv_pairs_walk_gate:
         ret
         .endmacro
 .endif
+
+; mv_pair_skip_routines - (MV_SPARSE_PAIR_SKIP: the 128K's, with MV_COARSE_PAIRS's rung; build.py expands
+; them after forward.s, below $C000, as mv_pairs_routines) a sparse call's pair of zero columns skipped
+; by one jr (twenty-third round): the even slot's jr, after the pair's pop bc, goes past the odd slot
+; to the next pair (MV_PAIR_SKIP_D), 12 T-states a row less for each such pair (a row of fc2's sparse
+; calls walks ~14 of them a part).
+        .macro mv_pair_skip_routines
+.ifdef MV_SPARSE_PAIR_SKIP
+.ifdef MV_PAIR_SLOTS
+        .assert 0, "MV_SPARSE_PAIR_SKIP is the jr of mv_slots' form without MV_PAIR_SLOTS (MV_LOW_SLOTS)"
+.endif
+MV_PAIR_SKIP_D  = MV_SLOT_PAIR - MV_SPARSE_AT - 2       ; the even slot's jr to the next pair
+        .assert MV_PAIR_SKIP_D < 128, "the jr over a pair reaches the next one"
+; mv_pair_skip_even - (mv_sparse_walk) the zero even slot at IX: the second byte after its first (E):
+; H (the walk's jr to the odd slot, or the undo's ld ixl,c), or with E the jr and the odd column zero
+; too, the jr over the pair. Clobbers AF.
+mv_pair_skip_even:
+        ld a,(ix+MV_ODD_IX+MV_D_L1)
+        inc a
+        ld a,h
+        jr nz,@store            ; (the odd column nonzero: x's low displacement not $FF)
+        bit 0,e
+        jr nz,@store            ; (the undo's ld ixl,c: $DD, a jr's $18 has bit 0 clear)
+        ld a,MV_PAIR_SKIP_D
+@store:
+        ld (ix+MV_SPARSE_AT+1),a
+        ret
+; mv_rewalk_odd_skip - (mv_sparse_rewalk) mv_rewalk_odd after the pair's zero even column's jr is set
+; for the odd column's new zero (or not).
+mv_rewalk_odd_skip:
+        call mv_pair_skip_fix
+        jp mv_rewalk_odd
+; mv_pair_skip_fix - (mv_sparse_rewalk) the pair at IX: a zero even column's jr to its odd slot, or
+; past the pair where the odd column is zero too. Clobbers AF.
+mv_pair_skip_fix:
+        ld a,(ix+MV_D_L1)
+        inc a
+        ret nz                  ; (the even column nonzero: its ld ixl,c stays)
+        ld a,(ix+MV_ODD_IX+MV_D_L1)
+        inc a
+        ld a,(MV_SPARSE_SKIP >> 8) | 1
+        jr nz,@store
+        ld a,MV_PAIR_SKIP_D
+@store:
+        ld (ix+MV_SPARSE_AT+1),a
+        ret
+.endif
+        .endmacro
 
 ; The routines below lie where build.py expands their macro, mv_gate_quads_routines (with MV_GATE_QUADS:
 ; the 128K's, with MV_COARSE_PAIRS's rung), after forward.s, below $C000, as mv_pairs_routines: before

@@ -500,7 +500,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,
                                      argmax_rounds=coarse and coarse_pairs and banked,
-                                     wide_sparse=coarse and coarse_pairs if banked else False),
+                                     wide_sparse=coarse and coarse_pairs if banked else False,
+                                     pair_skip=coarse and coarse_pairs and banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -613,7 +614,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     else:
         if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
             lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)",
-                      "        mv_gate_quads_routines     ; (matvec.s's fc1 pass without the low slots' stores)"]
+                      "        mv_gate_quads_routines     ; (matvec.s's fc1 pass without the low slots' stores)",
+                      "        mv_pair_skip_routines     ; (matvec.s's jr over a sparse call's pair of zero columns)"]
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]

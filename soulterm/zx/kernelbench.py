@@ -60,6 +60,11 @@ GATE_QUADS_BENCH = "\n        mv_gate_quads_routines"
 # round, with MV_COARSE_PAIRS's rung, whose bank 0 has its 21 bytes: build.py)
 ARGMAX_ROUNDS_OPTION = "AM_ROUNDS = 1"
 WIDE_SPARSE_OPTION = "FW_WIDE_SPARSE = 1"    # forward.s: layer 1's fc2 sparse past a few wide columns (twenty-second round)
+# (with MV_SPARSE and MV_LOW_SLOTS) a sparse call's pair of zero columns skipped by one jr, matvec.s's
+# mv_pair_skip_routines where the source expands them (the 128K player's since the twenty-third round, with
+# MV_COARSE_PAIRS's rung: build.py; PAIR_SKIP_BENCH on the kernels' bench)
+PAIR_SKIP_OPTION = "MV_SPARSE_PAIR_SKIP = 1"
+PAIR_SKIP_BENCH = "\n        mv_pair_skip_routines"
 CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
@@ -117,7 +122,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           jps_kept: bool | None = None, raw_pass: bool | None = None,
                           gate_quads: bool = False, argmax_rounds: bool = False,
                           wide_sparse: bool | None = None,
-                          raw_top: bool = False) -> str:
+                          raw_top: bool = False, pair_skip: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -156,7 +161,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     its ~245 bytes: twenty-second round).
     `raw_top`: MV_CT_RAW with MV_COARSE_TOP on the 48K (the logits' rows as 4 (D >> 8) and logitsraw.s's
     bound, the 128K's; build.py's 48K takes it where out's shift is RAW_MOST_SHIFT or less and it
-    fits: twenty-second round)."""
+    fits: twenty-second round). `pair_skip`: MV_SPARSE_PAIR_SKIP with MV_SPARSE on the 128K (a sparse call's
+    pair of zero columns skipped by one jr, twenty-third round: build.py's 128K with MV_COARSE_PAIRS's rung;
+    on the kernels' bench the source expands mv_pair_skip_routines, PAIR_SKIP_BENCH)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -178,6 +185,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("MV_GATE_QUADS marks its pass as MV_RAW_PASS's (the 128K's, with MV_COARSE)")
     if argmax_rounds and not (is_128k or coarse):
         raise ValueError("AM_ROUNDS is argmax's loop with the runner-up's limit (AM_RUNNER_UP)")
+    if pair_skip and not (is_128k and sparse):
+        raise ValueError("MV_SPARSE_PAIR_SKIP is the 128K's sparse slots' jr over a pair (MV_LOW_SLOTS, MV_SPARSE)")
     if raw_top and (is_128k or not coarse_top):
         raise ValueError("MV_CT_RAW is the 48K's raw logits' rows through MV_COARSE_TOP's end")
     if jps_kept and not pair_slots:
@@ -214,7 +223,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [PAIR_REWALK_OPTION] * (pair_slots and sparse) + [PAIR_JPS_KEPT_OPTION] * jps_kept
                + [RAW_PASS_OPTION] * raw_pass + [GATE_QUADS_OPTION] * gate_quads
                + [ARGMAX_ROUNDS_OPTION] * argmax_rounds
-               + [WIDE_SPARSE_OPTION] * wide_sparse
+               + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
