@@ -10,8 +10,8 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL
 from soulterm.soul import intmath
-from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, LOW_SLOTS_OPTION, NARROW_JUMP_OPTION, SPARSE_OPTION, Z80Bench,
-                                     player_kernel_options, run_matvec)
+from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, LOW_SLOTS_OPTION, NARROW_JUMP_OPTION, PAIR_SKIP_BENCH,
+                                     SPARSE_OPTION, Z80Bench, player_kernel_options, run_matvec)
 
 import test_kernels_z80 as dense_tests
 
@@ -31,6 +31,20 @@ def sparse_bias_in_k_bench():
     """The 128K's matvec options that concern sparse calls: the row constants hold the bias
     (MV_BIAS_IN_K), which a sparse call's first part, skipping K, adds itself."""
     return Z80Bench(options="\n".join([LOW_SLOTS_OPTION, SPARSE_OPTION, BIAS_IN_K_OPTION]))
+
+
+@pytest.fixture(scope="module")
+def sparse_pair_skip_bench():
+    """The 128K's kernels' options with MV_SPARSE_PAIR_SKIP (the 128K player's, twenty-third round): a
+    pair of zero columns skipped by one jr from its even slot, which the walks, the second part's rewalk
+    and the undo keep right as the odd column's zero comes and goes."""
+    return Z80Bench(PAIR_SKIP_BENCH, options=player_kernel_options("128k", pair_skip=True))
+
+
+@pytest.fixture(scope="module")
+def sparse_128k_bench():
+    """The 128K's kernels' options as they are (no MV_SPARSE_PAIR_SKIP): the pair skip's measure."""
+    return Z80Bench(options=player_kernel_options("128k"))
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +95,7 @@ def assert_exact(bench, w, x, bias, shift, note):
 
 
 @pytest.mark.parametrize("bench_name", ["sparse_bench", "sparse_low_bench", "sparse_bias_in_k_bench",
-                                        "sparse_bias_in_k_main_bench", "player_48k_bench",
+                                        "sparse_pair_skip_bench", "sparse_bias_in_k_main_bench", "player_48k_bench",
                                         "player_48k_checked_bench", "sparse_low_narrow_jump_bench"])
 def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
     """Sparse two-part calls (few nonzero inputs in each part, any rows, a bias or none, any
@@ -124,14 +138,16 @@ def test_sparse_calls_match_intmath_between_dense_ones(bench_name, request):
 
 
 def test_every_matvec_test_holds_with_sparse_calls(sparse_bench, sparse_low_bench, sparse_bias_in_k_bench,
-                                                   sparse_bias_in_k_main_bench, player_48k_bench,
-                                                   player_48k_checked_bench, sparse_low_narrow_jump_bench):
+                                                   sparse_pair_skip_bench, sparse_bias_in_k_main_bench,
+                                                   player_48k_bench, player_48k_checked_bench,
+                                                   sparse_low_narrow_jump_bench):
     """The dense tests of test_kernels_z80 on benches with MV_SPARSE (their slots are patched
     and put back around each sparse call, so a dense call after one must not see it), with
     the bias in the row constants (MV_BIAS_IN_K: full calls take it out of V again, mv_unbias),
     and with the 48K player's MV_NARROW_JUMP (mv_row_narrow@h_zero's rows between others)."""
-    for bench in (sparse_bench, sparse_low_bench, sparse_bias_in_k_bench, sparse_bias_in_k_main_bench,
-                  player_48k_bench, player_48k_checked_bench, sparse_low_narrow_jump_bench):
+    for bench in (sparse_bench, sparse_low_bench, sparse_bias_in_k_bench, sparse_pair_skip_bench,
+                  sparse_bias_in_k_main_bench, player_48k_bench, player_48k_checked_bench,
+                  sparse_low_narrow_jump_bench):
         dense_tests.test_matvec_matches_intmath_on_random_cases(bench)
         dense_tests.test_matvec_saturates_both_ways(bench)
         dense_tests.test_matvec_floors_negative_sums(bench)
@@ -139,6 +155,34 @@ def test_every_matvec_test_holds_with_sparse_calls(sparse_bench, sparse_low_benc
         dense_tests.test_matvec_again_reuses_the_columns_of_the_call_before(bench)
         dense_tests.test_matvec_narrow_mode_matches_intmath_across_mode_changes(bench)
         dense_tests.test_matvec_counts_up_to_255_rows_in_every_mode(bench)
+
+
+def test_a_pair_of_zero_columns_takes_one_jr(sparse_128k_bench, sparse_pair_skip_bench):
+    """MV_SPARSE_PAIR_SKIP: fc2's shape, each part's nonzero columns placed so that a pair's even column
+    is zero in both parts while its odd one is zero in one part only (the second part's rewalk must
+    send the even slot's jr to the odd slot, or past the pair, as the odd column says), in sequences
+    of sparse calls: every call exact, and (after the same dense call) each row 12 T-states a pair of
+    zero columns cheaper than without the option, less the second part's rewalk's few hundred where an
+    odd column's zero changes (mv_rewalk_odd_skip) and the walk's jp."""
+    rng = np.random.default_rng(2042)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-32768, 32768, 32)
+    dense_x = dense_tests.one_piece_inputs(rng, 64, 0)
+    layouts = [((1, 3, 9), (3, 5, 9)), ((3, 5, 9), (1, 3, 9)), ((), (1, 31)), ((1, 31), ()), ((0, 1), (30, 31)),
+               ((), ()), ((7, 13, 21, 27, 29), (7,)), ((6,), (6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16))]
+    for first, second in layouts * 2:
+        x = np.zeros(64, dtype=np.int64)
+        x[list(first)] = rng.integers(1, 129, len(first))
+        x[[32 + column for column in second]] = rng.integers(1, 129, len(second))
+        assert_exact(sparse_pair_skip_bench, w, x, bias, 7, (first, second))     # (after the call before)
+        for bench in (sparse_128k_bench, sparse_pair_skip_bench):               # (timed after the same call)
+            assert_exact(bench, w, dense_x, bias, 7, "dense before")
+        plain = assert_exact(sparse_128k_bench, w, x, bias, 7, (first, second))
+        skipped = assert_exact(sparse_pair_skip_bench, w, x, bias, 7, (first, second))
+        assert sparse_on(sparse_pair_skip_bench)
+        zero_pairs = sum(not any(2 * pair + odd in part for odd in (0, 1)) for part in (first, second)
+                         for pair in range(16))
+        assert -1_000 <= plain - skipped - 12 * 32 * zero_pairs <= 0, (first, second)
 
 
 def test_a_sparse_call_costs_less_than_the_same_call_without_it(sparse_bench):

@@ -2796,7 +2796,11 @@ mv_sparse_undo:
 ; zero column, ~167 before with each slot's parity tested and IX stepped a slot at
 ; a time. Clobbers AF, BC, HL, IX.
 mv_sparse_walk:
+.ifdef MV_SPARSE_PAIR_SKIP
+        jp mv_pair_skip_walk    ; (the same bytes as the ld it replaces: the code after keeps its addresses)
+.else
         ld (MV_SPARSE_FROM),hl
+.endif
         ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
         .assert MV_MAX_COLS % 2 == 0, "mv_sparse_walk starts at the last pair, whose odd slot is the last slot"
 .ifdef MV_PAIR_SLOTS
@@ -2830,11 +2834,7 @@ mv_sparse_walk:
         inc a
         jr nz,@nonzero_even
         ld (ix+MV_SPARSE_AT),e
-.ifdef MV_SPARSE_PAIR_SKIP
-        call mv_pair_skip_even  ; (H, or the jr over the whole pair where its odd column is zero too)
-.else
         ld (ix+MV_SPARSE_AT+1),h
-.endif
 .ifdef MV_PAIR_SLOTS
         bit 0,e                 ; (a sparse call: the pair's odd slot goes on to the even one's
         call z,mv_even_skip     ; high piece, which the pass left as it was for a zero column)
@@ -4221,20 +4221,56 @@ mv_pairs_walk_gate:
 .endif
 MV_PAIR_SKIP_D  = MV_SLOT_PAIR - MV_SPARSE_AT - 2       ; the even slot's jr to the next pair
         .assert MV_PAIR_SKIP_D < 128, "the jr over a pair reaches the next one"
-; mv_pair_skip_even - (mv_sparse_walk) the zero even slot at IX: the second byte after its first (E):
-; H (the walk's jr to the odd slot, or the undo's ld ixl,c), or with E the jr and the odd column zero
-; too, the jr over the pair. Clobbers AF.
-mv_pair_skip_even:
+; mv_pair_skip_walk - mv_sparse_walk's walk (its entry jumps here; the same registers, clobbers and
+; slots) where a pair's two columns are zero: the even slot's second byte is MV_PAIR_SKIP_D, the jr
+; over the pair, for the walk's jr (E = $18), H (ld ixl,c's $69) for the undo's ld ixl,c (E = $DD),
+; patched here once a walk: no T-state more a column than mv_sparse_walk's own.
+mv_pair_skip_walk:
+        ld (MV_SPARSE_FROM),hl
+        ld a,d
+        or 1
+        ld h,a                  ; H: an even slot's second byte (as mv_sparse_walk's)
+        bit 0,e
+        jr nz,* + 4             ; (the undo's ld ixl,c: $DD has bit 0, the jr's $18 not)
+        ld a,MV_PAIR_SKIP_D
+        ld (@both_zero+3),a
+        ld l,b                  ; L: the slots left
+        ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
+        ld bc,-MV_SLOT_PAIR
+@pair:
         ld a,(ix+MV_ODD_IX+MV_D_L1)
         inc a
-        ld a,h
-        jr nz,@store            ; (the odd column nonzero: x's low displacement not $FF)
-        bit 0,e
-        jr nz,@store            ; (the undo's ld ixl,c: $DD, a jr's $18 has bit 0 clear)
-        ld a,MV_PAIR_SKIP_D
-@store:
-        ld (ix+MV_SPARSE_AT+1),a
+        jr nz,@nonzero_odd      ; (x = 0: a low displacement of $FF, and h = 0)
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT),e
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT+1),d
+        dec l
+        ret z
+        ld a,(ix+MV_D_L1)
+        inc a
+        jr nz,@nonzero_even
+        ld (ix+MV_SPARSE_AT),e
+@both_zero:
+        ld (ix+MV_SPARSE_AT+1),0        ; patched: MV_PAIR_SKIP_D, or the undo's H
+@even_done:
+        add ix,bc
+        dec l
+        jr nz,@pair
         ret
+@nonzero_odd:
+        ld a,MV_ODD_IX + MV_H_EXX
+        call mv_sparse_walk@piece
+        dec l
+        ret z
+        ld a,(ix+MV_D_L1)
+        inc a
+        jr nz,@nonzero_even
+        ld (ix+MV_SPARSE_AT),e
+        ld (ix+MV_SPARSE_AT+1),h        ; (the jr to the odd slot)
+        jr @even_done
+@nonzero_even:
+        ld a,MV_H_EXX
+        call mv_sparse_walk@piece
+        jr @even_done
 ; mv_rewalk_odd_skip - (mv_sparse_rewalk) mv_rewalk_odd after the pair's zero even column's jr is set
 ; for the odd column's new zero (or not).
 mv_rewalk_odd_skip:
