@@ -2692,7 +2692,11 @@ MV_NARROW_START = * - 2
 .ifdef MV_SPARSE_REWALK
         ld a,(mv_mode)
         and MV_RESUME
+.ifdef MV_SPARSE_PAIR_SKIP
+        jp nz,mv_pair_skip_rewalk       ; (the same, its runs' stubs off before and on after)
+.else
         jp nz,mv_sparse_rewalk  ; (a second part: from the first part's slots, not undone)
+.endif
 .endif
         ld a,(mv_cols)
         ld (mv_sparse_cols),a
@@ -4209,6 +4213,60 @@ mv_pairs_walk_gate:
         .endmacro
 .endif
 
+; mv_pair_walk - mv_pair_skip_walk's loop (its registers set), a pair of zero columns' even slot's second
+; byte `both_zero`; with `runs` each run of MV_RUN_LEAST or more zero pairs gets its stub (mv_pair_run).
+        .macro mv_pair_walk runs, both_zero
+@pair:
+        ld a,(ix+MV_ODD_IX+MV_D_L1)
+        inc a
+        jr nz,@nonzero_odd      ; (x = 0: a low displacement of $FF, and h = 0)
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT),e
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT+1),d
+        dec l
+        jr z,@end
+        ld a,(ix+MV_D_L1)
+        inc a
+        jr nz,@nonzero_even
+        ld (ix+MV_SPARSE_AT),e
+        ld (ix+MV_SPARSE_AT+1),both_zero
+.if runs
+        .byte $FD,$2C           ; inc iyl (a zero pair)
+.endif
+@step:
+        add ix,bc
+        dec l
+        jr nz,@pair
+@end:
+.if runs
+        .byte $FD,$7D           ; ld a,iyl: the run above the part's first whole pair
+        cp MV_RUN_LEAST
+        jp nc,mv_pair_run
+.endif
+        ret
+@nonzero_odd:
+        ld a,MV_ODD_IX + MV_H_EXX
+        call mv_sparse_walk@piece
+        dec l
+        jr z,@end
+        ld a,(ix+MV_D_L1)
+        inc a
+        jr nz,@nonzero_even
+        ld (ix+MV_SPARSE_AT),e
+        ld (ix+MV_SPARSE_AT+1),h        ; (the jr to the odd slot)
+        jr @nonzero_pair
+@nonzero_even:
+        ld a,MV_H_EXX
+        call mv_sparse_walk@piece
+@nonzero_pair:
+.if runs
+        .byte $FD,$7D           ; ld a,iyl: the run above this pair
+        cp MV_RUN_LEAST
+        call nc,mv_pair_run
+        .byte $FD,$2E,0         ; ld iyl,0
+.endif
+        jr @step
+        .endmacro
+
 ; mv_pair_skip_routines - (MV_SPARSE_PAIR_SKIP: the 128K's, with MV_COARSE_PAIRS's rung; build.py expands
 ; them after forward.s, below $C000, as mv_pairs_routines) a sparse call's pair of zero columns skipped
 ; by one jr (twenty-third round): the even slot's jr, after the pair's pop bc, goes past the odd slot
@@ -4227,50 +4285,171 @@ MV_PAIR_SKIP_D  = MV_SLOT_PAIR - MV_SPARSE_AT - 2       ; the even slot's jr to 
 ; patched here once a walk: no T-state more a column than mv_sparse_walk's own.
 mv_pair_skip_walk:
         ld (MV_SPARSE_FROM),hl
+        bit 0,e
+        call nz,mv_pair_flatten ; (the undo: the runs' stubs off first)
         ld a,d
         or 1
         ld h,a                  ; H: an even slot's second byte (as mv_sparse_walk's)
-        bit 0,e
-        jr nz,* + 4             ; (the undo's ld ixl,c: $DD has bit 0, the jr's $18 not)
-        ld a,MV_PAIR_SKIP_D
-        ld (@both_zero+3),a
         ld l,b                  ; L: the slots left
         ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
         ld bc,-MV_SLOT_PAIR
+        bit 0,e
+        jr z,mv_pair_jr_walk
+        mv_pair_walk 0, (MV_SPARSE_LD_IXL >> 8) | 1     ; (the undo's ld ixl,c)
+; mv_pair_jr_walk - mv_pair_skip_walk's walk for a sparse part (E the jr), its runs of zero pairs on as
+; it goes (IYL: the zero pairs above, in a row).
+mv_pair_jr_walk:
+        .byte $FD,$2E,0         ; ld iyl,0
+        mv_pair_walk 1, MV_PAIR_SKIP_D
+; mv_pair_skip_rewalk - (mv_prepare's, a sparse second part) mv_sparse_rewalk between the runs' stubs off
+; (the first part's) and on (the second part's). Clobbers AF, BC, DE, HL, IX.
+mv_pair_skip_rewalk:
+        call mv_pair_flatten
+        call mv_sparse_rewalk
+        jp mv_pair_runs
+
+; The runs (twenty-third round): MV_RUN_LEAST or more zero pairs in a row take one jump from the first
+; one's even slot (after its pop bc) to a stub that steps SP over the others' weights and jumps past
+; the run: 65 T-states a row for the run against 22 a pair (fc2's sparse parts on the ten everyday
+; prompts: a third of them all zero, ~13.5 zero pairs a part). The stubs are used from mv_run_stubs on,
+; one a run, each with its run's first pair after its code; mv_pair_flatten puts each such pair back
+; as the walks leave a zero pair (its jr over the pair, and ld iyl,c's first byte, which the jp took).
+MV_RUN_LEAST    = 4             ; (3 zero pairs: 66 T-states a row with their jrs)
+MV_RUN_STUBS    = 3             ; (runs of 4 with a nonzero pair between them: 3 in 16 pairs)
+MV_STUB         = 12            ; a stub's bytes: its code and its run's first pair
+MV_STUB_STEP    = 2             ; its ld hl's operand: the bytes of the run's other pairs' weights
+MV_STUB_PAST    = 8             ; its jp's operand: the pair past the run
+MV_STUB_FIRST   = 10            ; its run's first pair
+mv_run_stubs:
+        .repeat MV_RUN_STUBS
+        ex de,hl                ; (DE: the l sum's set's scratch, between two pairs)
+        ld hl,0                 ; patched: 2 (the run's pairs - 1)
+        add hl,sp
+        ld sp,hl
+        ex de,hl
+        jp 0                    ; patched: the pair past the run
+        .word 0                 ; patched: the run's first pair
+        .endrepeat
+        .assert * - mv_run_stubs == MV_RUN_STUBS * MV_STUB, "a stub's size differs from MV_STUB"
+; mv_pair_runs - (mv_pair_skip_rewalk's end) each run of MV_RUN_LEAST or more pairs of zero columns in the
+; second part's pairs gets its jp and stub (mv_pair_run). Clobbers AF, BC, DE, IX.
+mv_pair_runs:
+        ld b,MV_MAX_COLS / 2    ; B: the pairs, from the last one down
+        ld c,0                  ; C: the zero pairs above (the run so far)
+        ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
+        ld de,-MV_SLOT_PAIR
 @pair:
-        ld a,(ix+MV_ODD_IX+MV_D_L1)
-        inc a
-        jr nz,@nonzero_odd      ; (x = 0: a low displacement of $FF, and h = 0)
-        ld (ix+MV_ODD_IX+MV_SPARSE_AT),e
-        ld (ix+MV_ODD_IX+MV_SPARSE_AT+1),d
-        dec l
-        ret z
         ld a,(ix+MV_D_L1)
-        inc a
-        jr nz,@nonzero_even
-        ld (ix+MV_SPARSE_AT),e
-@both_zero:
-        ld (ix+MV_SPARSE_AT+1),0        ; patched: MV_PAIR_SKIP_D, or the undo's H
-@even_done:
-        add ix,bc
-        dec l
-        jr nz,@pair
+        and (ix+MV_ODD_IX+MV_D_L1)
+        inc a                   ; (both low displacements $FF: both columns zero)
+        jr nz,@nonzero
+        inc c
+        add ix,de
+        djnz @pair
+        jr @end
+@nonzero:
+        ld a,c
+        cp MV_RUN_LEAST
+        call nc,mv_pair_run
+        ld c,0
+        add ix,de
+        djnz @pair
+@end:
+        ld a,c
+        cp MV_RUN_LEAST
+        ret c
+; mv_pair_run - A (MV_RUN_LEAST or more) zero pairs from IX + MV_SLOT_PAIR up: the first one's ld ixl,c a jp
+; to the next stub, which steps SP over the others' weights and jumps past them. Clobbers AF.
+mv_pair_run:
+        push bc
+        push de
+        push hl
+        ld c,a                  ; C: the run's pairs
+        dec a
+        add a,a
+        ld b,a                  ; B: the bytes of the other pairs' weights
+        ld hl,mv_run_stubs      ; patched: the next stub
+MV_RUN_STUB_NEXT = * - 2
+        inc hl
+        inc hl
+        ld (hl),b               ; (MV_STUB_STEP; its high byte stays 0)
+        .assert MV_STUB_STEP == 2, "mv_pair_run writes the stub's step at its third byte"
+        ld de,MV_STUB_PAST - MV_STUB_STEP
+        add hl,de
+        push hl                 ; (the stub's jp operand)
+        push ix
+        pop hl
+        ld de,MV_SLOT_PAIR
+        add hl,de
+        push hl                 ; (the run's first pair)
+        ld b,c
+@past:
+        add hl,de
+        djnz @past
+        ex de,hl                ; DE: the pair past the run
+        pop bc                  ; BC: the run's first pair
+        pop hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (hl),c               ; (MV_STUB_FIRST)
+        inc hl
+        ld (hl),b
+        inc hl
+        .assert MV_STUB_FIRST == MV_STUB_PAST + 2 && MV_STUB == MV_STUB_FIRST + 2, "a stub's operands' order"
+        ld (MV_RUN_STUB_NEXT),hl
+        ld de,-MV_STUB
+        add hl,de
+        ex de,hl                ; DE: the stub
+        ld h,b
+        ld l,c
+        inc hl
+        ld (hl),MV_H_JP         ; the run's first pair's ld ixl,c and ld iyl,c's first byte: jp the stub
+        inc hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        pop hl
+        pop de
+        pop bc
         ret
-@nonzero_odd:
-        ld a,MV_ODD_IX + MV_H_EXX
-        call mv_sparse_walk@piece
-        dec l
-        ret z
-        ld a,(ix+MV_D_L1)
-        inc a
-        jr nz,@nonzero_even
-        ld (ix+MV_SPARSE_AT),e
-        ld (ix+MV_SPARSE_AT+1),h        ; (the jr to the odd slot)
-        jr @even_done
-@nonzero_even:
-        ld a,MV_H_EXX
-        call mv_sparse_walk@piece
-        jr @even_done
+; mv_pair_flatten - each stub's run's first pair back as the walk left it (its jr over the pair, ld
+; iyl,c's first byte), the stubs free. Clobbers AF, HL.
+mv_pair_flatten:
+        push bc
+        push de
+        ld hl,(MV_RUN_STUB_NEXT)
+@stub:
+        ld a,l
+        cp mv_run_stubs & 255
+        jr nz,@used
+        ld a,h
+        cp mv_run_stubs >> 8
+        jr z,@done
+@used:
+        dec hl
+        ld d,(hl)
+        dec hl
+        ld e,(hl)               ; DE: the run's first pair
+        ld bc,-MV_STUB_FIRST
+        add hl,bc               ; HL: its stub
+        inc de
+        ld a,MV_JR
+        ld (de),a
+        inc de
+        ld a,MV_PAIR_SKIP_D
+        ld (de),a
+        inc de
+        ld a,$FD
+        ld (de),a
+        jr @stub
+@done:
+        ld (MV_RUN_STUB_NEXT),hl
+        pop de
+        pop bc
+        ret
+
 ; mv_rewalk_odd_skip - (mv_sparse_rewalk) mv_rewalk_odd after the pair's zero even column's jr is set
 ; for the odd column's new zero (or not).
 mv_rewalk_odd_skip:
