@@ -4240,7 +4240,7 @@ mv_pairs_walk_gate:
 .if runs
         .byte $FD,$7D           ; ld a,iyl: the run above the part's first whole pair
         cp MV_RUN_LEAST
-        jp nc,mv_pair_run
+        jp nc,mv_pair_run_above
 .endif
         ret
 @nonzero_odd:
@@ -4261,7 +4261,7 @@ mv_pairs_walk_gate:
 .if runs
         .byte $FD,$7D           ; ld a,iyl: the run above this pair
         cp MV_RUN_LEAST
-        call nc,mv_pair_run
+        call nc,mv_pair_run_above
         .byte $FD,$2E,0         ; ld iyl,0
 .endif
         jr @step
@@ -4301,12 +4301,69 @@ mv_pair_skip_walk:
 mv_pair_jr_walk:
         .byte $FD,$2E,0         ; ld iyl,0
         mv_pair_walk 1, MV_PAIR_SKIP_D
-; mv_pair_skip_rewalk - (mv_prepare's, a sparse second part) mv_sparse_rewalk between the runs' stubs off
-; (the first part's) and on (the second part's). Clobbers AF, BC, DE, HL, IX.
+; mv_pair_skip_rewalk - (mv_prepare's, a sparse second part) mv_sparse_rewalk's walk after the first part's
+; runs' stubs are off (mv_pair_flatten), the second part's runs on as it goes (IYL: the zero pairs below,
+; in a row). Clobbers AF, BC, DE, HL, IX, IY.
 mv_pair_skip_rewalk:
         call mv_pair_flatten
-        call mv_sparse_rewalk
-        jp mv_pair_runs
+        ld a,MV_MAX_COLS
+        ld (mv_sparse_cols),a
+        ld ix,mv_slots
+        ld bc,MV_SLOT_PAIR
+        ld d,MV_MAX_COLS / 2
+        ld e,MV_SPARSE_SKIP & 255       ; (jr)
+        .byte $FD,$2E,0         ; ld iyl,0
+@pair:
+        ld a,(ix+MV_D_L1)
+        inc a
+        jr nz,@even_other
+        ld a,(ix+MV_SPARSE_AT)
+        cp e
+        call nz,mv_rewalk_even
+        ld a,(ix+MV_SLOT_PAIR/2+MV_D_L1)
+        inc a
+        jr nz,@odd_other
+        ld a,(ix+MV_SLOT_PAIR/2+MV_SPARSE_AT)
+        cp e
+        call nz,mv_rewalk_odd_skip
+        .byte $FD,$2C           ; inc iyl (a zero pair)
+@step:
+        add ix,bc
+        dec d
+        jr nz,@pair
+        .byte $FD,$7D           ; ld a,iyl: the run below the part's end
+        cp MV_RUN_LEAST
+        ret c
+        jr @run
+@even_other:
+        call mv_rewalk_even
+        ld a,(ix+MV_SLOT_PAIR/2+MV_D_L1)
+        inc a
+        jr nz,@odd_other
+        ld a,(ix+MV_SLOT_PAIR/2+MV_SPARSE_AT)
+        cp e
+        call nz,mv_rewalk_odd_skip
+        jr @nonzero_pair
+@odd_other:
+        call mv_rewalk_odd_skip
+@nonzero_pair:
+        .byte $FD,$7D           ; ld a,iyl: the run below this pair
+        cp MV_RUN_LEAST
+        call nc,@run
+        .byte $FD,$2E,0         ; ld iyl,0
+        jr @step
+@run:                           ; A zero pairs below IX: mv_pair_run from IX less their bytes
+        push de
+        push af
+        call mv_pair_span
+        ex de,hl
+        push ix
+        pop hl
+        or a
+        sbc hl,de
+        pop af
+        pop de
+        jp mv_pair_run
 
 ; The runs (twenty-third round): MV_RUN_LEAST or more zero pairs in a row take one jump from the first
 ; one's even slot (after its pop bc) to a stub that steps SP over the others' weights and jumps past
@@ -4331,40 +4388,31 @@ mv_run_stubs:
         .word 0                 ; patched: the run's first pair
         .endrepeat
         .assert * - mv_run_stubs == MV_RUN_STUBS * MV_STUB, "a stub's size differs from MV_STUB"
-; mv_pair_runs - (mv_pair_skip_rewalk's end) each run of MV_RUN_LEAST or more pairs of zero columns in the
-; second part's pairs gets its jp and stub (mv_pair_run). Clobbers AF, BC, DE, IX.
-mv_pair_runs:
-        ld b,MV_MAX_COLS / 2    ; B: the pairs, from the last one down
-        ld c,0                  ; C: the zero pairs above (the run so far)
-        ld ix,mv_slots + (MV_MAX_COLS / 2 - 1) * MV_SLOT_PAIR
-        ld de,-MV_SLOT_PAIR
-@pair:
-        ld a,(ix+MV_D_L1)
-        and (ix+MV_ODD_IX+MV_D_L1)
-        inc a                   ; (both low displacements $FF: both columns zero)
-        jr nz,@nonzero
-        inc c
-        add ix,de
-        djnz @pair
-        jr @end
-@nonzero:
-        ld a,c
-        cp MV_RUN_LEAST
-        call nc,mv_pair_run
-        ld c,0
-        add ix,de
-        djnz @pair
-@end:
-        ld a,c
-        cp MV_RUN_LEAST
-        ret c
-; mv_pair_run - A (MV_RUN_LEAST or more) zero pairs from IX + MV_SLOT_PAIR up: the first one's ld ixl,c a jp
-; to the next stub, which steps SP over the others' weights and jumps past them. Clobbers AF.
+; mv_pair_run_above - mv_pair_run for A pairs from IX + MV_SLOT_PAIR up (the jr walk's). Clobbers AF.
+mv_pair_run_above:
+        push hl
+        push de
+        push ix
+        pop hl
+        ld de,MV_SLOT_PAIR
+        add hl,de
+        call mv_pair_run
+        pop de
+        pop hl
+        ret
+; mv_pair_run - A (MV_RUN_LEAST or more) zero pairs from HL up: the first one's ld ixl,c a jp to the next
+; stub, which steps SP over the others' weights and jumps past them. Clobbers AF, HL.
 mv_pair_run:
         push bc
         push de
-        push hl
         ld c,a                  ; C: the run's pairs
+        push hl
+        call mv_pair_span
+        pop de
+        add hl,de
+        ex de,hl                ; DE: the pair past the run, HL: its first pair
+        push hl
+        ld a,c
         dec a
         add a,a
         ld b,a                  ; B: the bytes of the other pairs' weights
@@ -4374,25 +4422,13 @@ MV_RUN_STUB_NEXT = * - 2
         inc hl
         ld (hl),b               ; (MV_STUB_STEP; its high byte stays 0)
         .assert MV_STUB_STEP == 2, "mv_pair_run writes the stub's step at its third byte"
-        ld de,MV_STUB_PAST - MV_STUB_STEP
-        add hl,de
-        push hl                 ; (the stub's jp operand)
-        push ix
-        pop hl
-        ld de,MV_SLOT_PAIR
-        add hl,de
-        push hl                 ; (the run's first pair)
-        ld b,c
-@past:
-        add hl,de
-        djnz @past
-        ex de,hl                ; DE: the pair past the run
-        pop bc                  ; BC: the run's first pair
-        pop hl
+        ld bc,MV_STUB_PAST - MV_STUB_STEP
+        add hl,bc
         ld (hl),e
         inc hl
         ld (hl),d
         inc hl
+        pop bc                  ; BC: the run's first pair
         ld (hl),c               ; (MV_STUB_FIRST)
         inc hl
         ld (hl),b
@@ -4410,10 +4446,24 @@ MV_RUN_STUB_NEXT = * - 2
         ld (hl),e
         inc hl
         ld (hl),d
-        pop hl
         pop de
         pop bc
         ret
+; mv_pair_span - HL = A pairs' bytes (A 0..16). Clobbers AF.
+mv_pair_span:
+        add a,a
+        add a,mv_pair_spans & 255
+        ld l,a
+        adc a,mv_pair_spans >> 8
+        sub l
+        ld h,a
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        ret
+mv_pair_spans:
+        .word 0 * MV_SLOT_PAIR, 1 * MV_SLOT_PAIR, 2 * MV_SLOT_PAIR, 3 * MV_SLOT_PAIR, 4 * MV_SLOT_PAIR, 5 * MV_SLOT_PAIR, 6 * MV_SLOT_PAIR, 7 * MV_SLOT_PAIR, 8 * MV_SLOT_PAIR, 9 * MV_SLOT_PAIR, 10 * MV_SLOT_PAIR, 11 * MV_SLOT_PAIR, 12 * MV_SLOT_PAIR, 13 * MV_SLOT_PAIR, 14 * MV_SLOT_PAIR, 15 * MV_SLOT_PAIR, 16 * MV_SLOT_PAIR
 ; mv_pair_flatten - each stub's run's first pair back as the walk left it (its jr over the pair, ld
 ; iyl,c's first byte), the stubs free. Clobbers AF, HL.
 mv_pair_flatten:
