@@ -167,7 +167,13 @@
 ; again). The column pass of a sparse call takes each zero column after a part's
 ; first in ~112 T-states, not ~280 (@sparse_column: only its $FF low
 ; displacement, the pass counting the wide columns; matvec patches the pass's
-; djnz, 27 T-states a call).
+; djnz, 27 T-states a call). With MV_SPARSE_PAIR_SKIP (the 128K player's, twenty-third
+; round: mv_pair_skip_routines, 504 bytes after forward.s; matvec.s's own bytes as
+; without it) a pair of zero columns takes one jr, 12 T-states a row less, and a run of
+; 4 or more of them a jp to a stub that steps SP over their weights, 65 a row for the
+; run against 22 a pair: 32 x 64 with 3 + 3 nonzero columns (26 zero pairs), 100,166 ->
+; 81,362 T-states after the same dense call (the 128K's kernels' options,
+; default_rng(2042)'s w, bias and x: tests/test_kernels_z80_sparse.py's first layout).
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
 ; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's

@@ -460,8 +460,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     (the logits' column pass writing no slot, twenty-first round: 46 bytes of code below $C000, which
     move the code after it that far into bank 0, where a soul with the general embed has ~9 bytes left),
     and MV_GATE_QUADS (fc1's gated pass through quads without their stores, twenty-second round: their
-    routines after mv_pairs_routines', below $C000), and vecops.s's AM_ROUNDS (argmax in rounds of two
-    with the runner-up's limit: 21 bytes in bank 0, more than a soul with the general embed has there).
+    routines after mv_pairs_routines', below $C000), vecops.s's AM_ROUNDS (argmax in rounds of two
+    with the runner-up's limit: 21 bytes in bank 0, more than a soul with the general embed has there),
+    and MV_SPARSE_PAIR_SKIP (a sparse call's pairs of zero columns by one jr, runs of them by a stub,
+    twenty-third round: mv_pair_skip_routines, 504 bytes after the others, below $C000).
     `kept_means`: the 128K's
     AT_KEPT_MEANS (attention.s's means walk off each dimension's kept sum of S(vl), twentieth
     round: ~250 bytes of code below $C000 and forward.s's kv_kept_sums, 192 bytes in one page of
