@@ -176,9 +176,9 @@ def test_a_pair_of_zero_columns_takes_one_jr(sparse_128k_bench, sparse_pair_skip
     send the even slot's jr to the odd slot, or past the pair, as the odd column says), runs of zero
     pairs (three of 4 or more in a part, the longest 16) that start and end in one part and not the
     other, in sequences of sparse calls: every call exact, and (after the same dense call) each row
-    zero_pairs_saved's T-states cheaper than without the option, less what the walks add (3,311 to
-    4,253 a call here: the second part's look for runs, mv_pair_runs, ~1,300; the stubs' making,
-    mv_pair_run, ~300 a run; the first part's stubs off, mv_pair_flatten)."""
+    zero_pairs_saved's T-states cheaper than without the option, less what the walks add (1,781 to
+    3,263 a call here: the runs counted as the walks go, the stubs' making, mv_pair_run, ~250 a run,
+    the first part's stubs off before the rewalk, mv_pair_flatten, and its odd columns' changes)."""
     rng = np.random.default_rng(2042)
     w = rng.integers(-128, 128, (32, 64))
     bias = rng.integers(-32768, 32768, 32)
@@ -196,7 +196,7 @@ def test_a_pair_of_zero_columns_takes_one_jr(sparse_128k_bench, sparse_pair_skip
         plain = assert_exact(sparse_128k_bench, w, x, bias, 7, (first, second))
         skipped = assert_exact(sparse_pair_skip_bench, w, x, bias, 7, (first, second))
         assert sparse_on(sparse_pair_skip_bench)
-        assert -5_000 <= plain - skipped - 32 * sum(map(zero_pairs_saved, (first, second))) <= 0, (first, second)
+        assert -4_000 <= plain - skipped - 32 * sum(map(zero_pairs_saved, (first, second))) <= 0, (first, second)
 
 
 def test_a_sparse_call_costs_less_than_the_same_call_without_it(sparse_bench):
