@@ -105,7 +105,8 @@
 ; below 1,000 (the 128K's options, gains 64, shift 6, mean of 20): 21,448 -> 19,245 T-states;
 ; rmsnorm 7 bytes more, rn_tables_routines 39 (docs/spectrum.md "Nineteenth round: RMSNorm's
 ; root and inverse").
-; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
+; Bytes: 350 (in the 48K player: code; its variables are in matvec's page, below; 327 before the
+; twenty-third round's squares' loop popping x with interrupts off, 23 more;
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
 ; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
@@ -361,10 +362,17 @@ rmsnorm:
         djnz @fast_square
         jr @own_sp
 .else
+        ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x: the 48K's since the
+        push af                 ; twenty-third round, 37 T-states an element fewer)
+        di
+        ld (@own_sp + 1),sp
+        ld sp,hl
         ld bc,RN_DIM * 256      ; B = the elements left, C:IX = the table's squares (24 bits:
         ld ix,0                 ; 32 * 65025 < 2^21), the wide ones in D'E':H'L' (mul16s keeps IX)
         jr @square
-@multiply:                      ; x >> 4 outside -255..255 (seldom): mul16s, into D'E':H'L'
+@multiply:                      ; x >> 4 outside -255..255 (seldom): mul16s, into D'E':H'L', on
+        ld (@walk + 1),sp       ; rmsnorm's own stack (its pushes would land on x)
+        ld sp,(@own_sp + 1)
         push bc
         ld a,d
         .repeat RN_PRE_SHIFT
@@ -377,13 +385,11 @@ rmsnorm:
         rn_add_square
         exx
         pop bc
+@walk:
+        ld sp,0                 ; (patched: back on x)
         jr @added
 @square:
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        push hl
+        pop de                  ; DE = x
         ld a,d
         rn_x_shift4_low         ; E = (x >> 4) & 255
         ld a,d                  ; x >> 4 in -255..255 (nearly always: x's high byte in $F1..$0F)?
@@ -404,8 +410,12 @@ rmsnorm:
         jr nc,@added
         inc c
 @added:
-        pop hl
         djnz @square
+@own_sp:
+        ld sp,0                 ; (patched: rmsnorm's stack, the interrupts' state on it)
+        pop af
+        jp po,* + 4             ; interrupts were off: leave them off
+        ei
         push ix                 ; the sum of squares (D'E':H'L') += C:IX
         ld a,c
         exx
