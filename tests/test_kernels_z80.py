@@ -813,14 +813,17 @@ def test_rmsnorm_fast_squares_leave_interrupts_as_they_found_them(options):
     rmsnorm's own stack) among the table's; general gains and fixed ones (since the eighteenth
     round interrupts stay off to rmsnorm's end, whichever path ends it). Since the twenty-third
     round the squares' loop without it (the 48K's, matvec's table; here also with the 48K's
-    RN_CLAMPED_UNIT and RN_SHORT_SHIFTS) pops x too, interrupts off for that loop alone: a wide
-    x's mul16s on x's words (no switch to rmsnorm's stack) or interrupts left off fails here."""
+    RN_CLAMPED_UNIT and RN_SHORT_SHIFTS) pops x too, and with RN_CLAMPED_UNIT its clamped loop
+    (small x: a root of 16 or less), interrupts off to rmsnorm's end as in the 128K: a wide x's
+    mul16s on x's words (no switch to rmsnorm's stack), SP not back from x or interrupts left off
+    fails here."""
     bench = Z80Bench(options="\n".join(options))
     rng = np.random.default_rng(17)
-    x = rng.integers(-4000, 4000, 32)
-    x[[3, 30]] = (-32768, 9000)                     # x >> 4 beyond -255..255: the wide path
+    wide = rng.integers(-4000, 4000, 32)
+    wide[[3, 30]] = (-32768, 9000)                  # x >> 4 beyond -255..255: the wide path
     cpu = bench.cpu
-    for gain in (rng.integers(-128, 128, 32), np.full(32, 64)):
+    for x, gain in ((wide, rng.integers(-128, 128, 32)), (wide, np.full(32, 64)),
+                    (rng.integers(-200, 200, 32), np.full(32, 64))):     # (the last clamped)
         for enabled in (True, False):
             words(bench, "rn_x", 0xA000, x)
             bench.poke(0xA100, (gain & 0xFF).astype(np.uint8).tobytes())

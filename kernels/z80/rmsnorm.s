@@ -105,8 +105,9 @@
 ; below 1,000 (the 128K's options, gains 64, shift 6, mean of 20): 21,448 -> 19,245 T-states;
 ; rmsnorm 7 bytes more, rn_tables_routines 39 (docs/spectrum.md "Nineteenth round: RMSNorm's
 ; root and inverse").
-; Bytes: 350 (in the 48K player: code; its variables are in matvec's page, below; 327 before the
-; twenty-third round's squares' loop popping x with interrupts off, 23 more;
+; Bytes: 356 (in the 48K player: code; its variables are in matvec's page, below; 327 before the
+; twenty-third round's squares' loop popping x with interrupts off (23 more) and its clamped loop
+; popping x, interrupts off to rmsnorm's end as in the 128K (6 more);
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
 ; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
@@ -412,11 +413,8 @@ rmsnorm:
 @added:
         djnz @square
 @own_sp:
-        ld sp,0                 ; (patched: rmsnorm's stack, the interrupts' state on it)
-        pop af
-        jp po,* + 4             ; interrupts were off: leave them off
-        ei
-        push ix                 ; the sum of squares (D'E':H'L') += C:IX
+        ld sp,0                 ; (patched: rmsnorm's stack, the interrupts' state on it: they stay
+        push ix                 ; off to rmsnorm's end, @restore) the sum of squares (D'E':H'L') += C:IX
         ld a,c
         exx
         pop bc
@@ -559,11 +557,7 @@ rmsnorm:
         ld hl,rn_left
         dec (hl)
         jr nz,@unit
-.ifdef RN_FAST_SQUARES
         jr @restore
-.else
-        ret
-.endif
 .ifndef RN_CLAMPED_UNIT
 @unit_clamped:
         dec de
@@ -630,17 +624,12 @@ rmsnorm:
         ld (rn_out),hl
         pop bc
         djnz @element
-.ifndef RN_FAST_SQUARES
-        ret
 .endif
-.endif
-.ifdef RN_FAST_SQUARES
-@restore:                       ; (off since the squares: as they were found)
-        pop af
+@restore:                       ; (off since the squares, both players' since the twenty-third round:
+        pop af                  ; as they were found)
         ret po
         ei
         ret
-.endif
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
 .ifdef RN_UNIT_PRODUCTS                 ; to take apart), then the clamped loop's shifts and store
@@ -648,24 +637,16 @@ rmsnorm:
                                 ; then rn_tables_routines's loop of their own)
 .else
         ld hl,@unit_element
-.ifdef RN_FAST_SQUARES
         push hl                 ; (the first element: ret goes there)
-.endif
         jr @loop_setup
 .endif
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
-.ifdef RN_FAST_SQUARES                  ; for x = -32768, which never has a clamped root: its own
+                                ; for x = -32768, which never has a clamped root: its own
         ld hl,@clamped_start    ; square's mean alone makes the root 362)
-        push hl                 ; (the first element: SP to x first)
-        ld hl,@clamped_element
+        push hl                 ; (the first element: SP to x first; the 48K's too since the
+        ld hl,@clamped_element  ; twenty-third round)
 @loop_setup:
         ld (@clamped_loop + 1),hl
-.else
-        ld hl,@clamped_element
-@loop_setup:
-        ld (@clamped_loop + 1),hl
-        push hl                 ; (the first element: ret goes there)
-.endif
         ld a,(rn_unit_shift)
         cp RN_CLAMPED_SHIFTS
         jr c,@clamped_entry
@@ -701,20 +682,16 @@ rmsnorm:
         add a,2 * RN_DIM
         ld (@clamped_end + 1),a ; the last element done when out's low byte reaches this
         ret                     ; (to the first element)
-.ifdef RN_FAST_SQUARES
 @clamped_start:
+.ifdef RN_FAST_SQUARES
         ex de,hl
         ld sp,hl                ; SP = x (interrupts off since the squares)
         ex de,hl
+.else
+        ld sp,hl                ; SP = x (HL; interrupts off since the squares): 16 T-states an
+.endif                          ; element fewer than its reads through HL (twenty-third round)
 @clamped_element:
         pop bc
-.else
-@clamped_element:
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-.endif
         dec bc
         bit 7,b
         jr z,@clamped_jump      ; x - 1 >= 0: x was positive
@@ -740,11 +717,19 @@ rmsnorm:
         cp 0                    ; (patched: out's end, low byte)
 @clamped_loop:
         jp nz,@clamped_element  ; (patched: @clamped_element or @unit_element)
-.ifdef RN_FAST_SQUARES
         ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
+.ifdef RN_FAST_SQUARES
         jr @restore
 .else
-        ret
+.ifdef RN_UNIT_GAIN_BITS
+.ifdef RN_SHORT_SHIFTS
+        jr @restore             ; (the 48K player's: no general path, 2 shifts between)
+.else
+        jp @restore             ; (the long shifts lie between: past jr's reach)
+.endif
+.else
+        jp @restore             ; (the general path lies between: past jr's reach)
+.endif
 .endif
 .ifdef RN_UNIT_PRODUCTS
 @table_wide:                    ; (rn_table_loop's x outside -4096..4095: DE = x, SP on x past it)
