@@ -67,8 +67,10 @@
 ; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
 ; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
 ; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
-; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,846 for
-; one position and 161,607 for 20 with v in -128..127 (20,282 and 175,029 without; 15,806 and 161,801
+; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,612 for
+; one position and 159,605 for 20 with v in -128..127, 24,314 and 180,551 with v of any width (the
+; twenty-third round's negative and zero positions' own loop ends and -m; 15,846 and 161,607, 24,529
+; and 181,449 before) (20,282 and 175,029 without; 15,806 and 161,801
 ; before the twenty-first round's weights' loop took max f patched in; 16,386 and 173,432
 ; before the nineteenth round's old dot merged; 17,208 and
 ; 174,264 before the nineteenth round's division merged, 17,442 and 181,778 before the round),

@@ -7,8 +7,13 @@
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x): set them
 ; each call (the general gains' path walks rn_x, rn_gain and rn_out past their ends).
 ; Clobbers AF, BC, DE, HL, IX (the table's squares, but with RN_FAST_SQUARES) and
-; AF', BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 82,416 on average for 32 random
+; AF', BC', DE', HL' (the sum of squares, arith.s routines). Interrupts off from the squares to
+; its end (SP walks x; both players' since the twenty-third round), then as they were found.
+; T-states (python benchmarks/z80_kernels.py; since the twenty-third round's squares and clamped
+; loop popping x without RN_FAST_SQUARES: 79,686, 56,330, 34,831, 36,495 and 16,865 for the rows
+; below, 11,596 the 48K's clamped row, 30,471 its narrowed norms'; 79,409, 57,443, 35,932, 37,596,
+; 17,966, 13,175 and 31,554 before: random words, mostly wide, pay the wide path's switch to
+; rmsnorm's stack): 82,416 on average for 32 random
 ; words, 59,431 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
 ; rounds), 37,929 for those when every gain is 2^shift (a fixed-gain soul's
