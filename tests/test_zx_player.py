@@ -264,15 +264,16 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
     import soulterm.zx.build as zx_build
     from soulterm.zx.kernelbench import FAST_TAKEBACK_OPTIONS
 
-    assert sorted(zx_build.FAST_TAKEBACKS_48K) == sorted(FAST_TAKEBACK_OPTIONS)
+    assert set(zx_build.FAST_TAKEBACKS_48K) == set(FAST_TAKEBACK_OPTIONS) - {"AT_FAST_SUMS_PAIRS"}   # (out of
+                                                                # the ladder since the twenty-third round)
     assert all(name in built.program.symbols for name in zx_build.FAST_TAKEBACKS_48K)
     assert "at_dims_h4" in built.program.symbols and "at_fast_wide_q" in built.program.symbols
     assert built.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    sizes = dict(zip(zx_build.FAST_TAKEBACKS_48K, (3, 16, 25, 21, 67, 21, 73)))     # (about their bytes)
+    sizes = dict(zip(zx_build.FAST_TAKEBACKS_48K, (3, 16, 25, 21, 67, 21)))     # (about their bytes)
     for room, want in ((0, ()), (50, zx_build.FAST_TAKEBACKS_48K[:3]),
                        (90, zx_build.FAST_TAKEBACKS_48K[:4] + zx_build.FAST_TAKEBACKS_48K[5:6]),
-                       (160, zx_build.FAST_TAKEBACKS_48K[:6]), (230, zx_build.FAST_TAKEBACKS_48K)):   # (all at
+                       (140, zx_build.FAST_TAKEBACKS_48K[:5]), (160, zx_build.FAST_TAKEBACKS_48K)):   # (all at
                                                                 # once where all fit)
         chosen = []
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, fast_scores=False, fast_takebacks=(), room=room,

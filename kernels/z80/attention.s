@@ -33,8 +33,10 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,905 (in the 48K player, with the twenty-second round's at_key_sums two dimensions a pass,
-; AT_FAST_SUMS_PAIRS, 73 bytes; 1,832 before: code, the exp LUT, variables and its page's padding, since the twentieth round
+; Bytes: 1,875 (in the 48K player since the twenty-third round: the table means' negative and zero
+; positions with their own loop ends, 37 bytes, each dimension's count patched, 1, and the division's
+; divisor negated, 5; AT_FAST_SUMS_PAIRS, 73, left out: build.py; 1,905 with it and without them,
+; the twenty-second round's at_key_sums two dimensions a pass; 1,832 before: code, the exp LUT, variables and its page's padding, since the twentieth round
 ; with AT_FAST_SCORES, AT_FAST_PREPARE_LOOP and AT_FAST_SMALL (its key sums in the screen's
 ; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K; 1,911 before the
 ; twenty-first round's keys' loop without at_sum40, the dims without their xor and the weights'
@@ -65,8 +67,10 @@
 ; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
 ; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
 ; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
-; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,846 for
-; one position and 161,607 for 20 with v in -128..127 (20,282 and 175,029 without; 15,806 and 161,801
+; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,612 for
+; one position and 159,605 for 20 with v in -128..127, 24,314 and 180,551 with v of any width (the
+; twenty-third round's negative and zero positions' own loop ends and -m; 15,846 and 161,607, 24,529
+; and 181,449 before) (20,282 and 175,029 without; 15,806 and 161,801
 ; before the twenty-first round's weights' loop took max f patched in; 16,386 and 173,432
 ; before the nineteenth round's old dot merged; 17,208 and
 ; 174,264 before the nineteenth round's division merged, 17,442 and 181,778 before the round),
@@ -407,6 +411,42 @@ at_row:         .word 0
         exx
         .endmacro
 
+; at_table_position - the table means' (AT_TABLE_MEANS) position in a dimension: A = w, BC = vl
+; (B = 0), the carry clear: S(vl) - S(w - vl) onto D':H':L' (in the other set at its end);
+; `negative` (vh = -1, twenty-third round: a copy of its own, no jr back) adds w to N (IY) too.
+        .macro at_table_position negative
+        ld hl,AT_SQ_0
+        sbc hl,bc               ; &S(-vl) = &S(vl)
+        .if negative
+        ld c,a
+        add iy,bc               ; N += w (B = 0; no carry: N <= 20 * 255)
+        .endif
+        ld b,h
+        ld c,l                  ; BC = &S(vl)
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a                  ; HL = &S(w - vl)
+        ld a,(bc)
+        sub (hl)
+        exx
+        ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
+        exx
+        inc b                   ; the high planes, 512 bytes on (inc keeps the borrow)
+        inc b
+        inc h
+        inc h
+        ld a,(bc)
+        sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits: |.| <= 65025)
+        exx
+        ld b,a
+        sbc a,a                 ; the sign byte
+        add hl,bc
+        adc a,d
+        ld d,a
+        .endmacro
+
 attend_head:
         push iy                 ; kept for the ROM's interrupt (IY = $5C3A)
 .ifdef AT_KEYS_BY_SP
@@ -686,6 +726,9 @@ attend_head:
         ld iy,0                 ; IXH:IY = sum_j S(w), the means' (<= 20 * 65025)
         .byte $DD,$26,0         ; ld ixh,0
         ld a,(at_count)
+.ifndef AT_KEPT_TABLE
+        ld (@positions + 1),a   ; (each dimension's count, twenty-third round: 10 T-states a dimension)
+.endif
         .byte $DD,$6F           ; ld ixl,a: the positions left
         or a                    ; (the carry stays clear: the weights' sum's add never carries)
 @weight:
@@ -805,9 +848,14 @@ attend_head:
         add hl,hl               ; the table means' divisor, 2 lut_sum (<= 2 * 20 * 255)
 .ifdef AT_KEPT_TABLE
         ld (at_fast_dimension@divisor + 1),hl
-.else
-        ld (@divisor + 1),hl
 .endif
+        xor a                   ; at_means_divide's, negated: its rounds add it (-m)
+        sub l
+        ld l,a
+        sbc a,a
+        sub h
+        ld h,a
+        ld (AT_MEANS_DIVISOR),hl
 .endif
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
@@ -877,28 +925,31 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 @dimension:
         jp at_wide_dimension    ; (the dimensions after a wide v's: the product loop)
 .else
-@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w
-        ld l,c
-        ld c,a
-        add iy,bc               ; (no carry: N <= 20 * 255)
-        ld c,l
-        jr @low_byte
+@negative:                      ; v = vl - 256: 2 w v = 2 w vl - 512 w (twenty-third round: its
+        at_table_position 1     ; own copy, N's add on B = 0 before BC takes &S(vl): 20 T-states fewer)
+        dec e
+        exx
+        jp nz,@position
+        jr @positions_done
 @wide:                          ; a v beyond -256..255: the dimension again, by the product
         jp at_wide_dimension    ; loop (vecops.s's: below $8000 in the 48K, for room)
-@zero:
+@zero:                          ; (its own loop's end: no jr back, twenty-third round)
         exx
-        jr @counted
+        dec e
+        exx
+        jp nz,@position
+        jr @positions_done
 @dimension:
         ld sp,ix                ; SP walks v[j][d], j = 0..count-1
         ld de,at_lut            ; DE walks w (E: at_lut lies in one page)
         ld iy,0                 ; IY = N
-        ld a,(at_count)
         exx
 @weight_squares:
         ld hl,0                 ; (patched: sum_j S(w)) D':H':L' = A
 @weight_squares_high:
         ld d,0
-        ld e,a                  ; E' = the positions left
+@positions:
+        ld e,0                  ; (patched: at_count) E' = the positions left
         exx
 @position:
         pop bc                  ; C = vl, B = vh
@@ -913,36 +964,12 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jr z,@negative          ; vh = -1
         djnz @wide              ; vh beyond 0 and -1
 @low_byte:                      ; A = w, BC = vl (B = 0), the carry clear
-        ld hl,AT_SQ_0
-        sbc hl,bc               ; &S(-vl) = &S(vl)
-        ld b,h
-        ld c,l                  ; BC = &S(vl)
-        add a,l
-        ld l,a
-        adc a,h
-        sub l
-        ld h,a                  ; HL = &S(w - vl)
-        ld a,(bc)
-        sub (hl)
-        exx
-        ld c,a                  ; the difference's low byte (exx and ld keep the borrow)
-        exx
-        inc b                   ; the high planes, 512 bytes on (inc keeps the borrow)
-        inc b
-        inc h
-        inc h
-        ld a,(bc)
-        sbc a,(hl)              ; its high byte; the borrow is its sign (17 bits: |.| <= 65025)
-        exx
-        ld b,a
-        sbc a,a                 ; the sign byte
-        add hl,bc
-        adc a,d
-        ld d,a
+        at_table_position 0
 @counted:
         dec e
         exx
         jp nz,@position
+@positions_done:
         exx                     ; (the division runs in A's set: each dimension's start and
         add iy,iy               ; @store set what they read, in either set) 2 N
         ld a,h                  ; n = 2 sum w v = A - 512 N into D:E:H:L (|n| <= 2 * 20 * 255 * 256)
@@ -954,9 +981,10 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         rla
         sbc a,a
         ld d,a
-@divisor:
-        ld bc,0                 ; (patched: 2 lut_sum)
 .endif
+@divisor:                       ; (a wide v's dimension's way in too: vecops.s's at_wide_dimension)
+        ld bc,0                 ; (patched: -2 lut_sum, at_means_divide's divisor)
+AT_MEANS_DIVISOR = @divisor + 1
 @divide:
 @stack:
         ld sp,0                 ; (patched: attend_head's SP)
@@ -2000,29 +2028,31 @@ at_zeros:       .byte 0         ; the head's weights of 0 (at_zero_weight)
 .endif
 
 .ifdef AT_TABLE_MEANS
-; at_means_divide - C:A = floor(D:E:H:L / BC) for BC = m in 1..32767 when the quotient fits 16
+; at_means_divide - C:A = floor(D:E:H:L / m) for BC = -m, m in 1..32767, when the quotient fits 16
 ; signed bits (a weighted mean). A mean in -256..255 (all the shipped soul's) takes 8 restoring
 ; rounds, below zero on n + 256 m (0..256 m - 1: its quotient's low byte is the mean's, $FF
 ; the high), and returns from them; a wider one 16, below zero on ~n = -n - 1 (floor(n / m) =
-; ~(~n / m)). The dividend's bytes shift out of A as the quotient's bits shift in
-; (complemented: the borrow of R - m). Clobbers BC, DE, HL (and AF' for a wide mean).
+; ~(~n / m)). The dividend's bytes shift out of A as the quotient's bits shift in (the carry
+; of R + (65536 - m): R >= m; twenty-third round: -m added, not m subtracted, 4 T-states fewer
+; a quotient bit of 1 and no cpl). Clobbers BC, DE, HL (and AF' for a wide mean).
+; The caller's -m: attend_head's AT_MEANS_DIVISOR (-2 lut_sum), vecops.s's at_wide_dimension's too.
 at_means_divide:
         ld a,d
         or a
         jr nz,@negative         ; n < 0, or n >= 2^24
         ld a,h
-        sub c
+        add a,c
         ld a,e
-        sbc a,b
-        jr nc,@wide             ; n >> 8 >= m: the mean is 256 or more
+        adc a,b
+        jr c,@wide              ; n >> 8 >= m: the mean is 256 or more
 @narrow:                        ; E:H:L = the dividend, (E:H) < m; D = the quotient's high byte
         ld a,l
         ld l,h
         ld h,e                  ; HL = the remainder so far, A = the dividend's last byte
         ld e,c
         ld c,d
-        ld d,b                  ; DE = m, C = the high byte (on into the rounds: A the low byte)
-@eight:                         ; HL = R < m, A = 8 dividend bits, DE = m: A = 8 quotient bits
+        ld d,b                  ; DE = -m, C = the high byte (on into the rounds: A the low byte)
+@eight:                         ; HL = R < m, A = 8 dividend bits, DE = -m: A = 8 quotient bits
 .ifdef AT_DIVIDE_UNROLLED               ; (the 48K's where it fits, build.py: 28 bytes for 28 T-states a call)
 AT_DIVIDE_ROUNDS = 8
 .else
@@ -2033,26 +2063,25 @@ AT_DIVIDE_ROUNDS = 4                    ; a pass, two passes
         .repeat AT_DIVIDE_ROUNDS
         rla                     ; the last round's bit in, the dividend's next bit out
         adc hl,hl               ; R = 2R + bit (< 2m: no carry out)
-        sbc hl,de               ; R - m: borrows when R < m (the quotient bit's complement)
-        jr nc,* + 3
-        add hl,de               ; R < m: back (its carry keeps the complement)
+        add hl,de               ; R - m: carries when R >= m (the quotient bit)
+        jr c,* + 4
+        sbc hl,de               ; R < m: back (the carry clear: it stays so)
         .endrepeat
 .ifndef AT_DIVIDE_UNROLLED
         djnz @round             ; (four rounds a pass)
 .endif
         rla                     ; the last bit in
-        cpl                     ; (the bits came complemented)
         ret
 @negative:
         inc a
         jr nz,@wide             ; n >= 2^24 or n < -2^24
-        ld a,h                  ; E:H += m: D:E:H:L = n + 256 m, exactly when it carries
-        add a,c
+        ld a,h                  ; E:H += m: D:E:H:L = n + 256 m, exactly when E:H - (65536 - m)
+        sub c                   ; does not borrow
         ld h,a
         ld a,e
-        adc a,b
+        sbc a,b
         ld e,a
-        jr c,@narrow            ; n + 256 m >= 0: the mean in -256..-1, D = $FF its high byte
+        jr nc,@narrow           ; n + 256 m >= 0: the mean in -256..-1, D = $FF its high byte
         call @wide              ; floor((n + 256 m) / m), still below zero
         dec c                   ; - 256
         ret

@@ -7,8 +7,13 @@
 ; rn_shift (the gain's shift, 0..31), rn_out (32 words; may be rn_x): set them
 ; each call (the general gains' path walks rn_x, rn_gain and rn_out past their ends).
 ; Clobbers AF, BC, DE, HL, IX (the table's squares, but with RN_FAST_SQUARES) and
-; AF', BC', DE', HL' (the sum of squares, arith.s routines).
-; T-states (python benchmarks/z80_kernels.py): 82,416 on average for 32 random
+; AF', BC', DE', HL' (the sum of squares, arith.s routines). Interrupts off from the squares to
+; its end (SP walks x; both players' since the twenty-third round), then as they were found.
+; T-states (python benchmarks/z80_kernels.py; since the twenty-third round's squares and clamped
+; loop popping x without RN_FAST_SQUARES: 79,686, 56,330, 34,831, 36,495 and 16,865 for the rows
+; below, 11,596 the 48K's clamped row, 30,471 its narrowed norms'; 79,409, 57,443, 35,932, 37,596,
+; 17,966, 13,175 and 31,554 before: random words, mostly wide, pay the wide path's switch to
+; rmsnorm's stack): 82,416 on average for 32 random
 ; words, 59,431 for words below 1024 (the residual's usual size: x >> 4 squares
 ; through matvec's squares table, and multiplies by values below 256 take 8
 ; rounds), 37,929 for those when every gain is 2^shift (a fixed-gain soul's
@@ -105,7 +110,9 @@
 ; below 1,000 (the 128K's options, gains 64, shift 6, mean of 20): 21,448 -> 19,245 T-states;
 ; rmsnorm 7 bytes more, rn_tables_routines 39 (docs/spectrum.md "Nineteenth round: RMSNorm's
 ; root and inverse").
-; Bytes: 327 (in the 48K player: code; its variables are in matvec's page, below;
+; Bytes: 356 (in the 48K player: code; its variables are in matvec's page, below; 327 before the
+; twenty-third round's squares' loop popping x with interrupts off (23 more) and its clamped loop
+; popping x, interrupts off to rmsnorm's end as in the 128K (6 more);
 ; 453 before the eighteenth round's RN_UNIT_GAIN_BITS; 448 before the eighteenth round's nibble swap (the squares' check 5 fewer, the wide
 ; one's shifts 10 more);
 ; 451 before the seventeenth round (the table squares in C:IX 17 more, the general
@@ -361,10 +368,17 @@ rmsnorm:
         djnz @fast_square
         jr @own_sp
 .else
+        ld a,i                  ; P/V = IFF2: were interrupts on? (SP walks x: the 48K's since the
+        push af                 ; twenty-third round, 37 T-states an element fewer)
+        di
+        ld (@own_sp + 1),sp
+        ld sp,hl
         ld bc,RN_DIM * 256      ; B = the elements left, C:IX = the table's squares (24 bits:
         ld ix,0                 ; 32 * 65025 < 2^21), the wide ones in D'E':H'L' (mul16s keeps IX)
         jr @square
-@multiply:                      ; x >> 4 outside -255..255 (seldom): mul16s, into D'E':H'L'
+@multiply:                      ; x >> 4 outside -255..255 (seldom): mul16s, into D'E':H'L', on
+        ld (@walk + 1),sp       ; rmsnorm's own stack (its pushes would land on x)
+        ld sp,(@own_sp + 1)
         push bc
         ld a,d
         .repeat RN_PRE_SHIFT
@@ -377,13 +391,11 @@ rmsnorm:
         rn_add_square
         exx
         pop bc
+@walk:
+        ld sp,0                 ; (patched: back on x)
         jr @added
 @square:
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        push hl
+        pop de                  ; DE = x
         ld a,d
         rn_x_shift4_low         ; E = (x >> 4) & 255
         ld a,d                  ; x >> 4 in -255..255 (nearly always: x's high byte in $F1..$0F)?
@@ -404,9 +416,10 @@ rmsnorm:
         jr nc,@added
         inc c
 @added:
-        pop hl
         djnz @square
-        push ix                 ; the sum of squares (D'E':H'L') += C:IX
+@own_sp:
+        ld sp,0                 ; (patched: rmsnorm's stack, the interrupts' state on it: they stay
+        push ix                 ; off to rmsnorm's end, @restore) the sum of squares (D'E':H'L') += C:IX
         ld a,c
         exx
         pop bc
@@ -549,11 +562,7 @@ rmsnorm:
         ld hl,rn_left
         dec (hl)
         jr nz,@unit
-.ifdef RN_FAST_SQUARES
         jr @restore
-.else
-        ret
-.endif
 .ifndef RN_CLAMPED_UNIT
 @unit_clamped:
         dec de
@@ -620,17 +629,12 @@ rmsnorm:
         ld (rn_out),hl
         pop bc
         djnz @element
-.ifndef RN_FAST_SQUARES
-        ret
 .endif
-.endif
-.ifdef RN_FAST_SQUARES
-@restore:                       ; (off since the squares: as they were found)
-        pop af
+@restore:                       ; (off since the squares, both players' since the twenty-third round:
+        pop af                  ; as they were found)
         ret po
         ei
         ret
-.endif
 .ifdef RN_CLAMPED_UNIT
 @unit_fast:                     ; inv below 32767: y = (x * inv) >> 15 through mul16u (inv > 0: no signs
 .ifdef RN_UNIT_PRODUCTS                 ; to take apart), then the clamped loop's shifts and store
@@ -638,24 +642,16 @@ rmsnorm:
                                 ; then rn_tables_routines's loop of their own)
 .else
         ld hl,@unit_element
-.ifdef RN_FAST_SQUARES
         push hl                 ; (the first element: ret goes there)
-.endif
         jr @loop_setup
 .endif
 @clamped:                       ; y = (x * 32767) >> 15 = x - 1 for x > 0, x for x <= 0 (and -32767
-.ifdef RN_FAST_SQUARES                  ; for x = -32768, which never has a clamped root: its own
+                                ; for x = -32768, which never has a clamped root: its own
         ld hl,@clamped_start    ; square's mean alone makes the root 362)
-        push hl                 ; (the first element: SP to x first)
-        ld hl,@clamped_element
+        push hl                 ; (the first element: SP to x first; the 48K's too since the
+        ld hl,@clamped_element  ; twenty-third round)
 @loop_setup:
         ld (@clamped_loop + 1),hl
-.else
-        ld hl,@clamped_element
-@loop_setup:
-        ld (@clamped_loop + 1),hl
-        push hl                 ; (the first element: ret goes there)
-.endif
         ld a,(rn_unit_shift)
         cp RN_CLAMPED_SHIFTS
         jr c,@clamped_entry
@@ -691,20 +687,16 @@ rmsnorm:
         add a,2 * RN_DIM
         ld (@clamped_end + 1),a ; the last element done when out's low byte reaches this
         ret                     ; (to the first element)
-.ifdef RN_FAST_SQUARES
 @clamped_start:
+.ifdef RN_FAST_SQUARES
         ex de,hl
         ld sp,hl                ; SP = x (interrupts off since the squares)
         ex de,hl
+.else
+        ld sp,hl                ; SP = x (HL; interrupts off since the squares): 16 T-states an
+.endif                          ; element fewer than its reads through HL (twenty-third round)
 @clamped_element:
         pop bc
-.else
-@clamped_element:
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-.endif
         dec bc
         bit 7,b
         jr z,@clamped_jump      ; x - 1 >= 0: x was positive
@@ -730,11 +722,19 @@ rmsnorm:
         cp 0                    ; (patched: out's end, low byte)
 @clamped_loop:
         jp nz,@clamped_element  ; (patched: @clamped_element or @unit_element)
-.ifdef RN_FAST_SQUARES
         ld sp,(@own_sp + 1)     ; rmsnorm's stack, the interrupts' state on it
+.ifdef RN_FAST_SQUARES
         jr @restore
 .else
-        ret
+.ifdef RN_UNIT_GAIN_BITS
+.ifdef RN_SHORT_SHIFTS
+        jr @restore             ; (the 48K player's: no general path, 2 shifts between)
+.else
+        jp @restore             ; (the long shifts lie between: past jr's reach)
+.endif
+.else
+        jp @restore             ; (the general path lies between: past jr's reach)
+.endif
 .endif
 .ifdef RN_UNIT_PRODUCTS
 @table_wide:                    ; (rn_table_loop's x outside -4096..4095: DE = x, SP on x past it)

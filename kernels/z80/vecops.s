@@ -43,7 +43,8 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 267 (the 48K's am_rows back with its raw logits' rows, logitsraw.s's bound, twenty-second
+; Bytes: 268 (at_wide_dimension's sum doubled for the table means' negated divisor, twenty-third round: 5 more,
+; its divisor's load, 4, gone into attend_head@divisor's; 267 with the 48K's am_rows back with its raw logits' rows, logitsraw.s's bound, twenty-second
 ; round, MV_CT_RAW; 246 before, and 267 before the twenty-first round took am_rows, 21 bytes, into forward.s's bound
 ; in the 48K: zxprep3; the 128K's logitsraw.s keeps it; 199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
 ; player for the room above it; 200 before the nineteenth round's em_unpack marks every 8 rows, one rrca fewer;
@@ -536,7 +537,7 @@ em_unpack:
 ; at_wide_dimension - attention.s's table means (the 48K's) for a dimension with a v beyond
 ; -256..255 (attend_head@wide: none in "hello", 0.1% of the held-out prompts' values): out[d]
 ; by the product loop from v[0][d] (IX), a 32-bit sum in the other set, on into
-; attend_head@divide. Here, below $8000 in the 48K player (with vecops.s: build.py), for the
+; attend_head@divisor. Here, below $8000 in the 48K player (with vecops.s: build.py), for the
 ; room above it (docs/spectrum.md, "Nineteenth round: the 48K's means"). mul16s8u, or mul16s
 ; where arith.s leaves mul16s8u out (RMSNorm's unit gains: no other caller).
 at_wide_dimension:
@@ -591,7 +592,9 @@ at_wide_dimension:
         add hl,de
         djnz @position
         exx                     ; (the division in the sum's set)
-        ld bc,(at_lut_sum)
-        jp attend_head@divide
+        add hl,hl               ; 2 sum_j w v over 2 lut_sum, at_means_divide's divisor (negated,
+        rl e                    ; twenty-third round), as the table means' dimensions
+        rl d
+        jp attend_head@divisor
 .endif
 vecops_end:                     ; (the 48K player keeps this file below $8000: tests/test_zx_contention.py)

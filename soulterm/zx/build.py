@@ -142,10 +142,13 @@ PAIRS_PROBE_LINES = 3           # the ten everyday prompts' first three, each a 
 # the fast scores' cuts for room that the 48K takes back where it has the bytes, in order of the
 # T-states a byte each buys ("hello", the player's program: docs/spectrum.md, "Twentieth round: the
 # 48K's bytes, spent"), each taken where it still fits (kernelbench.FAST_TAKEBACK_OPTIONS)
-# (AT_FAST_SUMS_PAIRS, twenty-second round: ~420 T-states a position for its 73 bytes, last; the raw
-# logits' rows, MV_CT_RAW, buy more a byte and come before all of them)
+# (the raw logits' rows, MV_CT_RAW, buy more a byte and come before all of them; AT_FAST_SUMS_PAIRS,
+# the twenty-second round's, ~400 T-states a position for its 73 bytes, left the ladder in the
+# twenty-third round: its bytes buy RMSNorm's squares popping x and the table means' loop ends,
+# ~10,000 T-states a position: docs/spectrum.md, "Twenty-third round: the 48K's attention means
+# and RMSNorm"; kernelbench.FAST_TAKEBACK_OPTIONS keeps it)
 FAST_TAKEBACKS_48K = ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_RANGE_APART", "AT_FAST_H4_APART",
-                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED", "AT_FAST_SUMS_PAIRS")
+                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED")
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
