@@ -1019,9 +1019,14 @@ fw_dense:
 FW_WIDE_MOST    = 4             ; the wide columns listed at most (a reply step's calls that would have
                                 ; one: 1.04 of them on the ten, 1.12 on the thirty held out)
 FW_WIDE_LAYER   = 1             ; the layer whose fc2 only reply steps run (layer 0's runs every position)
-FW_PART_STRIDE  = 3 + FW_FFN - MV_MAX_COLS      ; a first part's row: its constant and columns
+.ifdef MV_SHORT_K                       ; (the 48K's: layer 1's fc2 may have 2-byte row constants)
+FW_WIDE_K_BYTES = 3 - soul_l1_fc2_w_kform / MV_SHORT_FLAG
+.else
+FW_WIDE_K_BYTES = 3
+.endif
+FW_PART_STRIDE  = FW_WIDE_K_BYTES + FW_FFN - MV_MAX_COLS        ; a first part's row: its constant and columns
         .assert FW_FFN == 2 * MV_MAX_COLS, "fw_wide_sparse walks fc2 as two parts of MV_MAX_COLS columns"
-        .assert (fw_ffn & 255) <= 256 - 2 * FW_FFN, "fw_wide_sparse finds a column from its word's low byte"
+        .assert 2 * FW_FFN <= 256 && (fw_ffn >> 8) != 0, "fw_wide_sparse finds a column from its word's low byte (mod 256: z may cross a page, the 48K's does) and ends its list with a high byte of 0"
 fw_wide_sparse:
         ld a,(fw_layer_index)
         cp FW_WIDE_LAYER
@@ -1110,7 +1115,7 @@ fw_wide_sparse:
         ld h,(ix+FD_FC2+1)      ; the matrix: the first part's rows, then the second's
         cp MV_MAX_COLS
         jr nc,@second_part
-        add a,3                 ; past row 0's constant
+        add a,FW_WIDE_K_BYTES   ; past row 0's constant
         ld b,FW_PART_STRIDE
         jr @column_found
 @second_part:
