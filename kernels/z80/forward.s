@@ -1199,7 +1199,7 @@ FW_WIDE_OP      = *
 
 fw_wide_bias:   .word 0         ; fc2's own bias pointer while the descriptor points at b'
 fw_wide_cols:   .res 2 * FW_WIDE_MOST + 2   ; the wide columns' high bytes, then a word of 0
-        .assert (fw_wide_cols & 255) <= 256 - (2 * FW_WIDE_MOST + 2), "fw_wide_sparse tells the list full by its low byte"
+        .assert 2 * FW_WIDE_MOST + 2 < 256, "fw_wide_sparse tells the list full by its low byte (mod 256: the list may cross a page)"
 .endif
 
 ; fw_norm - xn = rmsnorm(h) with the gains at HL and their shift in A.

@@ -1086,7 +1086,9 @@ mv_part_end:
 ; HL at the row's word and DE its output.
 MV_STORE_OPS    = $2373         ; mv_store's ld (hl),e and inc hl, and then ld (hl),d
 MV_STORE_OP_3   = $72
+.ifndef MV_SHORT_K                      ; (with it, by the whole address)
         .assert (mv_store_relu & 255) != (MV_STORE_OPS >> 8) && (mv_store_relu & 255) != (mv_store_add & 255), "mv_gate_prepare tells mv_store_relu's jp by its low byte"
+.endif
 mv_store_add:
         ld a,(hl)
         add a,e
@@ -4643,8 +4645,15 @@ mv_gate_prepare:
         ld (MV_GATE_T1),a
         ld a,l
         ld (MV_GATE_T0),a
+.ifdef MV_SHORT_K
+        ld hl,(MV_STORE_OP+1)   ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
+        ld de,mv_store_relu     ; (the whole jp's target: MV_SHORT_K's row starts moved mv_store_relu
+        or a                    ; to a low byte of $23, MV_STORE_OPS's, on the 48K without the pairs)
+        sbc hl,de
+.else
         ld a,(MV_STORE_OP+1)    ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
         cp mv_store_relu & 255
+.endif
         ld hl,mv_store_zero
         jr z,@zeroed_set
 .ifdef MV_LOW_SLOTS

@@ -55,6 +55,15 @@ def short_constants(weights, bias=None) -> bool:
     return all(-65536 <= c <= -1 for c in row_constants(weights, bias))
 
 
+def takes_short(name: str, soul) -> bool:
+    """Whether matrix `name` of `soul` is laid out with 2-byte row constants where matvec.s has
+    MV_SHORT_K (its constants, with its bias folded in where it has one, fit: short_constants; out,
+    whose rows the logits' exact rows, logitsraw.s and the TUI's lens find at 3 + cols apart, never)."""
+    bias = bias_of(name)
+    return name != CHOOSABLE_ROWS_MATRIX and short_constants(soul.tensors[name].values,
+                                                           soul.tensors[bias].values if bias else None)
+
+
 def matvec_bytes(weights, bias=None, short: bool = False) -> bytes:
     """A matrix in matvec.s's layout: each row's constant in front of its weights.
 
@@ -237,17 +246,23 @@ def soul_include(soul, part: str = "all", leave_out: str = "", cold=EMBEDDINGS) 
     for layer in range(spec.N_LAYERS if part != "matrices" else 0):
         p = f"l{layer}."
         label = lambda name: _label(p + name)  # noqa: E731
+
+        def shift_byte(name: str) -> str:   # a product's shift + 1, MV_SHORT_FLAG for a short matrix
+            if not takes_short(p + name, soul):
+                return f"        .byte {label(name)}_shift + 1"
+            return (f".ifdef MV_SHORT_K\n        .byte {label(name)}_shift + 1 + MV_SHORT_FLAG\n.else\n"
+                    f"        .byte {label(name)}_shift + 1\n.endif")
         lines += [
             f"soul_layer{layer}:",
             f"        .word {label('n1')}",
             f"        .byte {label('n1')}_shift",
-            *(f"        .word {label(m)}\n        .byte {label(m)}_shift + 1 + {label(m)}_kform" for m in ("q", "k", "v", "proj")),
+            *(f"        .word {label(m)}\n{shift_byte(m)}" for m in ("q", "k", "v", "proj")),
             f"        .word {label('n2')}",
             f"        .byte {label('n2')}_shift",
             f"        .word {label('fc1_w')}, {label('fc1_b')}",
-            f"        .byte {label('fc1_w')}_shift + 1 + {label('fc1_w')}_kform",
+            shift_byte("fc1_w"),
             f"        .word {label('fc2_w')}, {label('fc2_b')}",
-            f"        .byte {label('fc2_w')}_shift + 1 + {label('fc2_w')}_kform",
+            shift_byte("fc2_w"),
             f"        .word kv_keys + {layer} * KV_LAYER_BYTES, {'kv_values_layer_1' if layer else 'kv_values'}",
             f"        .assert * - soul_layer{layer} == FD_SIZE, \"layer descriptor does not match forward.s\"",
         ]
@@ -302,14 +317,15 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
     if is_matvec_matrix(name):
         bias = bias_of(name)
         bias_values = soul.tensors[bias].values if bias is not None else None
-        form = f"{_label(name)}_kform"      # MV_SHORT_FLAG where the matrix is short (the descriptors' shift)
+        form = f"{_label(name)}_kform"      # (MV_SHORT_K's) MV_SHORT_FLAG where the matrix is short, else 0
         short = None        # MV_SHORT_K's form (with MV_BIAS_IN_K: the folded constants), where it fits
-        if name != CHOOSABLE_ROWS_MATRIX and short_constants(tensor.values, bias_values):
+        if takes_short(name, soul):
             short = matvec_bytes(tensor.values, bias_values, short=True)
             lines += [".ifdef MV_SHORT_K", f"{form} = MV_SHORT_FLAG", f"{_label(name)}:"]
             lines += _data_lines(_array(list(short)), "byte")
             lines += [f"{_label(name)}_end:", ".else"]
-        lines.append(f"{form} = 0")
+        else:
+            lines += [".ifdef MV_SHORT_K", f"{form} = 0", ".endif"]
         if bias is not None:
             folded = matvec_bytes(tensor.values, bias_values)
             lines += [".ifdef MV_BIAS_IN_K", f"{_label(name)}:"]
