@@ -121,8 +121,8 @@
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
 ; Bytes: 4,281 (the shipped 48K player's, with the twenty-third round's MV_SHORT_K, 172 bytes: the
-; call's check of its form, 11, mv_k_toggle and its stores, 157, mv_gate_prepare's test of
-; mv_store_relu by its address, 4; the matrices' 2-byte constants give 384 back; 4,109 before,
+; call's check of its form, 11, mv_k_toggle and its stores, 155, the pass's add to -Cl's top byte,
+; 2, mv_gate_prepare's test of mv_store_relu by its address, 4; the matrices' 2-byte constants give 384 back; 4,109 before,
 ; with the twenty-second round's raw logits' rows, MV_CT_RAW:
 ; mv_coarse_top two doublings and the store, its range check, five doublings and clip out, and
 ; mv_coarse_prepare's patches of them, 58 bytes fewer; 4,167 before,
