@@ -5287,7 +5287,8 @@ mv_exact_row:
         add hl,bc
         ld (MV_BIAS_PTR),hl
 .endif
-        ld a,(mv_cols)          ; the row: mv_w + r * (3 + cols), its K then its weights
+        ld a,(mv_cols)          ; the row: mv_w + r * (3 + cols), its K then its weights (out's
+                                ; alone: soul_layout.takes_short leaves it long for MV_SHORT_K)
         add a,3
         ld e,a
         ld d,b
