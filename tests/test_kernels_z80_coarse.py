@@ -628,10 +628,13 @@ def test_coarse_top_t_states_are_what_the_header_says():
         return at_9, again, [t_states(True, wide, 4) for wide in (0, 1, 4)]
 
     # (without the twenty-first round's MV_PAIR_JPS_KEPT, whose column pass after a call's mode
-    # change writes every pair's jps: the header's figures are the checked pairs')
-    assert figures(player_kernel_options("48k", coarse_top=True, jps_kept=False)) == (
+    # change writes every pair's jps: the header's figures are the checked pairs'; without the
+    # twenty-third round's MV_SHORT_K, whose look at the call's form (49 T-states) and the pass's add
+    # to -Cl's top byte (7) a call come on top of these long matrices' figures)
+    assert figures(player_kernel_options("48k", coarse_top=True, jps_kept=False, short_k=False)) == (
         [(224_360, 378_047), (231_533, 412_439), (252_508, 491_325)], (14_413, 3_728), [216_939, 224_112, 244_653])
-    assert figures(player_kernel_options("48k", coarse_top=False, jps_kept=False))[2] == [231_843, 239_016, 259_557]
+    assert figures(player_kernel_options("48k", coarse_top=False, jps_kept=False, short_k=False))[2] == [231_843, 239_016, 259_557]
+    assert figures(player_kernel_options("48k", coarse_top=True, jps_kept=False))[0][0] == (224_360 + 56, 378_047 + 56)
 
 
 def test_gated_t_states_are_what_the_header_says():

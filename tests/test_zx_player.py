@@ -239,8 +239,9 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
 
         def fits(*args, coarse_top=False, pairs=True, unrolled=False, fast_scores=False, fitting=fitting,
                  fast_takebacks=(), **kwargs):
-            if fast_takebacks or kwargs.get("jps_kept") or kwargs.get("raw_top"):   # (no room for the cuts
-                return False            # taken back, nor MV_PAIR_JPS_KEPT, nor MV_CT_RAW: the next tests)
+            if fast_takebacks or kwargs.get("jps_kept") or kwargs.get("raw_top") or kwargs.get("wide_sparse"):
+                return False            # (no room for the cuts taken back, nor MV_PAIR_JPS_KEPT, MV_CT_RAW
+                                        # or FW_WIDE_SPARSE: the next tests)
             tried.append((fast_scores, (pairs, coarse_top, unrolled)))
             return (fast_scores, (pairs, coarse_top, unrolled)) == fitting
 
@@ -259,8 +260,9 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
 def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypatch):
     """build.py's FAST_TAKEBACKS_48K (twentieth round): with the fast scores' rung, each cut for room
     taken back in order of the T-states a byte it buys, where it still fits (coarse_fits), the rest
-    skipped (all of them at once where all fit); the shipped 48K has room for all of them (the kernels' bench of tests/test_zx_speed.py
-    takes them too)."""
+    skipped (all of them at once where all fit); the shipped 48K has room for all of them but
+    AT_FAST_SUMS_PAIRS, whose 73 bytes went to FW_WIDE_SPARSE in the twenty-third round (the kernels'
+    bench of tests/test_zx_speed.py takes them all)."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.kernelbench import FAST_TAKEBACK_OPTIONS
 
@@ -324,6 +326,25 @@ def test_the_48k_takes_the_raw_logits_rows_where_they_fit(built, monkeypatch):
         zx_build.assemble_player(soul, tokenizer, word_list=False)
         assert [(kwargs["coarse_top"], kwargs.get("raw_top", False)) for kwargs in chosen] == [
             (True, room_for_it and shift <= RAW_MOST_SHIFT)], (room_for_it, shift)
+
+
+def test_the_48k_takes_the_wide_sparse_fc2_where_it_fits(built, monkeypatch):
+    """FW_WIDE_SPARSE (the 128K's since the twenty-second round, the 48K's since the twenty-third): a
+    rung takes it where it fits, before the fast scores' cuts taken back (~65 T-states a byte on
+    "hello" against AT_FAST_SUMS_PAIRS's ~6); the shipped 48K has it in the room of MV_SHORT_K's
+    2-byte row constants."""
+    import soulterm.zx.build as zx_build
+
+    sym = built.program.symbols
+    assert sym["FW_WIDE_SPARSE"] == 1 and sym["MV_SHORT_K"] == 1 and sym["FW_WIDE_K_BYTES"] == 2
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    for room_for_it in (True, False):
+        chosen = []
+        monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, wide_sparse=False, fast_takebacks=(),
+                            fits=room_for_it, **kwargs: (fits or not wide_sparse) and not fast_takebacks)
+        monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
+        zx_build.assemble_player(soul, tokenizer, word_list=False)
+        assert [kwargs.get("wide_sparse", False) for kwargs in chosen] == [room_for_it]
 
 
 def test_run_without_max_cycles_lets_a_typo_prompt_finish_its_reply(capsys):

@@ -25,7 +25,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,426 (the 48K's, whose logits' bound is logitsraw.s's since the twenty-second round, MV_CT_RAW:
+; Bytes: 2,701 (the 48K's, with FW_WIDE_SPARSE since the twenty-third round, 275 bytes: the
+; room of matvec.s's MV_SHORT_K; 2,426 before, whose logits' bound is logitsraw.s's since the twenty-second round, MV_CT_RAW:
 ; its own fw_logits_bound, 108 bytes, out; 2,534 before, 2,528 before the twenty-first round: its own test of argmax's limit, vecops.s's
 ; am_rows before, 21 bytes, and the logits' call from row FW_FIRST_ROW with its exact rows' sub;
 ; in the 48K player: code, the activations, att_weights and layer 0's
@@ -1019,9 +1020,14 @@ fw_dense:
 FW_WIDE_MOST    = 4             ; the wide columns listed at most (a reply step's calls that would have
                                 ; one: 1.04 of them on the ten, 1.12 on the thirty held out)
 FW_WIDE_LAYER   = 1             ; the layer whose fc2 only reply steps run (layer 0's runs every position)
-FW_PART_STRIDE  = 3 + FW_FFN - MV_MAX_COLS      ; a first part's row: its constant and columns
+.ifdef MV_SHORT_K                       ; (the 48K's: layer 1's fc2 may have 2-byte row constants)
+FW_WIDE_K_BYTES = 3 - soul_l1_fc2_w_kform / MV_SHORT_FLAG
+.else
+FW_WIDE_K_BYTES = 3
+.endif
+FW_PART_STRIDE  = FW_WIDE_K_BYTES + FW_FFN - MV_MAX_COLS        ; a first part's row: its constant and columns
         .assert FW_FFN == 2 * MV_MAX_COLS, "fw_wide_sparse walks fc2 as two parts of MV_MAX_COLS columns"
-        .assert (fw_ffn & 255) <= 256 - 2 * FW_FFN, "fw_wide_sparse finds a column from its word's low byte"
+        .assert 2 * FW_FFN <= 256 && (fw_ffn >> 8) != 0, "fw_wide_sparse finds a column from its word's low byte (mod 256: z may cross a page, the 48K's does) and ends its list with a high byte of 0"
 fw_wide_sparse:
         ld a,(fw_layer_index)
         cp FW_WIDE_LAYER
@@ -1110,7 +1116,7 @@ fw_wide_sparse:
         ld h,(ix+FD_FC2+1)      ; the matrix: the first part's rows, then the second's
         cp MV_MAX_COLS
         jr nc,@second_part
-        add a,3                 ; past row 0's constant
+        add a,FW_WIDE_K_BYTES   ; past row 0's constant
         ld b,FW_PART_STRIDE
         jr @column_found
 @second_part:
@@ -1194,7 +1200,7 @@ FW_WIDE_OP      = *
 
 fw_wide_bias:   .word 0         ; fc2's own bias pointer while the descriptor points at b'
 fw_wide_cols:   .res 2 * FW_WIDE_MOST + 2   ; the wide columns' high bytes, then a word of 0
-        .assert (fw_wide_cols & 255) <= 256 - (2 * FW_WIDE_MOST + 2), "fw_wide_sparse tells the list full by its low byte"
+        .assert 2 * FW_WIDE_MOST + 2 < 256, "fw_wide_sparse tells the list full by its low byte (mod 256: the list may cross a page)"
 .endif
 
 ; fw_norm - xn = rmsnorm(h) with the gains at HL and their shift in A.

@@ -120,7 +120,10 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,109 (the shipped 48K player's, with the twenty-second round's raw logits' rows, MV_CT_RAW:
+; Bytes: 4,281 (the shipped 48K player's, with the twenty-third round's MV_SHORT_K, 172 bytes: the
+; call's check of its form, 11, mv_k_toggle and its stores, 155, the pass's add to -Cl's top byte,
+; 2, mv_gate_prepare's test of mv_store_relu by its address, 4; the matrices' 2-byte constants give 384 back; 4,109 before,
+; with the twenty-second round's raw logits' rows, MV_CT_RAW:
 ; mv_coarse_top two doublings and the store, its range check, five doublings and clip out, and
 ; mv_coarse_prepare's patches of them, 58 bytes fewer; 4,167 before,
 ; with the twenty-first round's jr over the low displacements' stores in
@@ -662,6 +665,14 @@ MV_SPARSE_TOLD  = *
         ld (mv_prepare@column_loop+1),a
 @sparse_known:
 .endif
+.ifdef MV_SHORT_K
+        ld hl,mv_shift          ; bit 7 (MV_SHORT_FLAG): the call's matrix has 2-byte row constants
+        ld a,(hl)
+        res 7,(hl)              ; (the shift as the rest reads it)
+        xor 0                   ; patched: the row starts' form (mv_k_toggle)
+MV_K_FORM       = * - 1
+        call m,mv_k_toggle      ; the row starts to the other form (49 T-states a call when not)
+.endif
         push iy                 ; IY is the ROM's ($5C3A) whenever interrupts are on
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
@@ -759,6 +770,7 @@ mv_first_row:
 mv_row:                         ; in the h sum's set: C:DE = -K, the row's sum of w^2 negated
         pop de                  ; SP is on the row's -K, in front of its weights (where the row
                                 ; before ended): on the weights after it, as the slots want
+MV_ROW_K        = *             ; (MV_SHORT_K: ld c,$FF and nop, the top byte implied, 9 T-states less)
         dec sp
         pop af                  ; A = -K's top byte (F takes its middle one)
         ld c,a
@@ -823,13 +835,14 @@ MV_NARROW_NC_H_TOP = * - 1
 .endif
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
 .ifdef MV_HLA_NARROW_K
-        dec sp                  ; SP on the row's -K + 2b (where the row before ended): A = its
-        pop af                  ; low byte (F the byte before it), H:L its top two, SP on the
-        pop hl                  ; weights (D stays 0 from the row before, mv_rows_run or the walk)
-        add a,0                 ; patched: -Cl's low byte
+MV_NARROW_K     = *             ; (MV_SHORT_K: pop bc, ld a,c, add a,n, ld e,b, ld hl,nn and adc hl,de,
+        dec sp                  ; the top byte implied in -Cl's top two less 256, 8 T-states less)
+        pop af                  ; SP on the row's -K + 2b (where the row before ended): A = its
+        add a,0                 ; low byte (F the byte before it); patched: -Cl's low byte
 MV_NARROW_NC_L0 = * - 1
-        ld bc,0                 ; patched: -Cl's top two bytes (H:L:A = the l sum, mv_slots'
-MV_NARROW_NC_L12 = * - 2        ; form, with no turn of A:HL in mv_jump)
+        pop hl                  ; H:L its top two, SP on the weights (D stays 0 from the row before,
+        ld bc,0                 ; mv_rows_run or the walk); patched: -Cl's top two bytes (H:L:A =
+MV_NARROW_NC_L12 = * - 2        ; the l sum, mv_slots' form, with no turn of A:HL in mv_jump)
         adc hl,bc
 mv_hla_jump:
         jp mv_slots             ; patched as mv_jump
@@ -1082,7 +1095,9 @@ mv_part_end:
 ; HL at the row's word and DE its output.
 MV_STORE_OPS    = $2373         ; mv_store's ld (hl),e and inc hl, and then ld (hl),d
 MV_STORE_OP_3   = $72
+.ifndef MV_SHORT_K                      ; (with it, by the whole address)
         .assert (mv_store_relu & 255) != (MV_STORE_OPS >> 8) && (mv_store_relu & 255) != (mv_store_add & 255), "mv_gate_prepare tells mv_store_relu's jp by its low byte"
+.endif
 mv_store_add:
         ld a,(hl)
         add a,e
@@ -1472,6 +1487,7 @@ mv_row_sparse:                  ; (in the h sum's set)
         ld c,l
         exx
         pop de                  ; SP past the row's K, on its weights
+MV_SPARSE_K     = *             ; (MV_SHORT_K: nop)
         inc sp
         ld de,0
         ld c,e
@@ -2411,6 +2427,10 @@ added:
         ld (MV_NC_L),hl
         ld (MV_NC_L_TOP),a
 .ifdef MV_HLA_NARROW_K
+.ifdef MV_SHORT_K
+        add a,0                 ; patched: $FF for a short matrix (mv_k_toggle: its -K's top byte
+MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
+.endif
         ld (MV_NARROW_NC_L12+1),a       ; -Cl in mv_narrow_k's H:L:A start
         ld a,h
         ld (MV_NARROW_NC_L12),a
@@ -2505,7 +2525,8 @@ added:
         inc a
         ld (mv_h_skipped),a
         ld a,(mv_wide_list)     ; mv_row_narrow's walk: its first distance from the row's K
-        add a,3
+        add a,3                 ; (MV_SHORT_K: 2 for a short matrix, mv_k_toggle)
+MV_FIRST_WIDE_K = * - 1
         ld (MV_FIRST_WIDE),a
         jr @odd_count
 @full:
@@ -2577,7 +2598,8 @@ added:
 @low_set:
 .else
         ld a,(mv_wide_list)     ; mv_row_narrow's walk: its first distance from the row's K
-        add a,3
+        add a,3                 ; (MV_SHORT_K: 2 for a short matrix, mv_k_toggle)
+MV_FIRST_WIDE_K = * - 1
         ld (MV_FIRST_WIDE),a
 .endif
         jr @flag_jump
@@ -3810,6 +3832,7 @@ mv_coarse_k:                    ; (mv_row_h_zero and mv_row_coarse_start go on h
         add a,0                 ; before or mv_rows_run's; patched: -Cl's low byte
 MV_COARSE_NC_L0 = * - 1
 .else
+MV_COARSE_K     = *             ; (MV_SHORT_K: pop bc, ld e,b, nop, ... ld hl,nn and adc hl,de, 8 T-states less)
         pop bc                  ; SP on the row's -K (where the row before ended): C = its low byte
         dec sp                  ; (B and C take weights in the slots: D stays 0 from the row
         pop hl                  ; before, or mv_rows_run's, 7 T-states a row less than ld d,0)
@@ -4965,8 +4988,15 @@ mv_gate_prepare:
         ld (MV_GATE_T1),a
         ld a,l
         ld (MV_GATE_T0),a
+.ifdef MV_SHORT_K
+        ld hl,(MV_STORE_OP+1)   ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
+        ld de,mv_store_relu     ; (the whole jp's target: MV_SHORT_K's row starts moved mv_store_relu
+        or a                    ; to a low byte of $23, MV_STORE_OPS's, on the 48K without the pairs)
+        sbc hl,de
+.else
         ld a,(MV_STORE_OP+1)    ; a zeroed row: with mv_store_relu (fc1's), 0 straight into its word
         cp mv_store_relu & 255
+.endif
         ld hl,mv_store_zero
         jr z,@zeroed_set
 .ifdef MV_LOW_SLOTS
@@ -5597,7 +5627,8 @@ mv_exact_row:
         add hl,bc
         ld (MV_BIAS_PTR),hl
 .endif
-        ld a,(mv_cols)          ; the row: mv_w + r * (3 + cols), its K then its weights
+        ld a,(mv_cols)          ; the row: mv_w + r * (3 + cols), its K then its weights (out's
+                                ; alone: soul_layout.takes_short leaves it long for MV_SHORT_K)
         add a,3
         ld e,a
         ld d,b
@@ -5621,4 +5652,90 @@ mv_exact_row:
         ld a,1
         call mv_rows_run
         jp mv_finish
+.endif
+
+.ifdef MV_SHORT_K
+; MV_SHORT_K (the 48K's, twenty-third round): a matrix whose every row constant lies in
+; -65536..-1 (its top byte $FF: 0 < K - 2b <= 65536) may be laid out with 2-byte constants
+; (soul_layout.matvec_bytes(short=True)), one byte a row less; its caller sets bit 7 of
+; mv_shift (MV_SHORT_FLAG, the layer descriptors' shift byte: soul_layout). matvec's start
+; compares it with the form the row starts have (MV_K_FORM) and, where they differ, turns
+; every row start that pops a constant to the other form (mv_k_toggle): mv_row's, mv_narrow_k's,
+; the coarse rows' and the sparse rows' step over it, each as fast or faster in the short form,
+; and the operands that count the constant's bytes (mv_row_narrow's walk's distance, -Cl's top
+; two in the H:L:A starts, which take the implied $FF as -256): ~390 T-states a switch.
+.ifndef MV_BIAS_IN_K
+        .assert 0, "MV_SHORT_K: the 48K's row starts with MV_BIAS_IN_K (mv_coarse_sum is left alone)"
+.endif
+.ifndef MV_HLA_NARROW_K
+        .assert 0, "MV_SHORT_K: mv_narrow_k's H:L:A form (the 48K's, no MV_LOW_SLOTS)"
+.endif
+MV_SHORT_FLAG   = $80           ; mv_shift's bit 7: the call's matrix is short
+        .assert MV_NARROW_NC_L0 == MV_NARROW_K + 3 && MV_NARROW_NC_L12 == MV_NARROW_K + 6, "mv_narrow_k's forms' operands"
+.ifdef MV_COARSE
+        .assert MV_COARSE_NC_L0 == MV_COARSE_K + 4 && MV_COARSE_NC_L12 == MV_COARSE_K + 7, "the coarse rows' forms' operands"
+.endif
+; mv_k_forms - the bytes that differ between the forms, stored: row0..row2 mv_row's (dec sp, pop af
+; and ld c,a / ld c,$FF and nop), nk0, nk1, nk4, nk5 and ends mv_narrow_k's (dec sp, pop af, pop hl,
+; ld bc,nn's opcode / pop bc, ld a,c, ld e,b, ld hl,nn's; ends: adc hl,bc's second byte / adc hl,de's,
+; the coarse start's too), ck1, ck2 and ck6 the coarse start's (dec sp, pop hl and ld bc,nn's opcode /
+; ld e,b, nop and ld hl,nn's), sparse the sparse start's step (inc sp / nop), past the walk's first
+; distance past the constant (3 / 2), top -Cl's top byte's add in the pass (0 / $FF: -256 in -Cl's top
+; two), form the form's own (0 / MV_SHORT_FLAG), step what the operands the pass wrote take (+1 / -1).
+        .macro mv_k_forms row0, row1, row2, nk0, nk1, nk4, nk5, ends, ck1, ck2, ck6, sparse, past, top, form, step
+        ld hl,row1 * 256 + row0
+        ld (MV_ROW_K),hl
+        ld a,row2
+        ld (MV_ROW_K + 2),a
+        ld hl,nk1 * 256 + nk0
+        ld (MV_NARROW_K),hl
+        ld hl,nk5 * 256 + nk4
+        ld (MV_NARROW_K + 4),hl
+        ld a,ends
+        ld (MV_NARROW_K + 9),a
+.ifdef MV_COARSE
+        ld (MV_COARSE_K + 10),a
+        ld hl,ck2 * 256 + ck1
+        ld (MV_COARSE_K + 1),hl
+        ld a,ck6
+        ld (MV_COARSE_K + 6),a
+.endif
+.ifdef MV_SPARSE
+        ld a,sparse
+        ld (MV_SPARSE_K),a
+.endif
+        ld a,past
+        ld (MV_FIRST_WIDE_K),a
+        ld a,top
+        ld (MV_K_TOP_ADD),a
+        ld a,form
+        ld (MV_K_FORM),a
+        ld c,step
+        .endmacro
+; mv_k_toggle - the row starts and their operands to the other form (matvec's start, where the
+; call's form is not theirs): ~390 T-states. Clobbers AF, C, HL.
+mv_k_toggle:
+        ld a,(MV_K_FORM)
+        or a
+        jr nz,@to_long
+        mv_k_forms $0E, $FF, $00, $C1, $79, $58, $21, $5A, $58, $00, $21, $00, 2, $FF, MV_SHORT_FLAG, -1
+        jr @operands
+@to_long:
+        mv_k_forms $3B, $F1, $4F, $3B, $F1, $E1, $01, $4A, $3B, $E1, $01, $33, 3, $00, 0, 1
+@operands:
+        ld hl,MV_FIRST_WIDE     ; the operands the last call's pass wrote (matvec_again keeps them)
+        ld a,(hl)
+        add a,c
+        ld (hl),a
+        ld hl,MV_NARROW_NC_L12 + 1
+        ld a,(hl)
+        add a,c
+        ld (hl),a
+.ifdef MV_COARSE
+        ld hl,MV_COARSE_NC_L12 + 1
+        ld a,(hl)
+        add a,c
+        ld (hl),a
+.endif
+        ret
 .endif

@@ -405,7 +405,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
-                  jps_kept: bool = False, raw_top: bool = False) -> str:
+                  jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -505,7 +505,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,
                                      argmax_rounds=coarse and coarse_pairs and banked,
-                                     wide_sparse=coarse and coarse_pairs if banked else False,
+                                     wide_sparse=coarse and coarse_pairs if banked else wide_sparse and coarse,
                                      pair_skip=coarse and coarse_pairs and banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
@@ -750,6 +750,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                     if coarse_top and raw_rows_take(soul) and coarse_fits(soul, tokenizer, word_list, **rung,
                                                                           raw_top=True):
                         rung["raw_top"] = True      # (the raw logits' rows: ~5,700 T-states a reply step)
+                    if coarse_fits(soul, tokenizer, word_list, **rung, wide_sparse=True):
+                        rung["wide_sparse"] = True  # (a reply step's fc2 sparse past its wide columns: ~65 a byte)
                     if fast_scores:     # (the cuts taken back: all where they fit, as the shipped soul's
                         taken = FAST_TAKEBACKS_48K      # do, else one by one, each where it still fits)
                         if not coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken):
@@ -789,9 +791,10 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
-                  jps_kept: bool = False, raw_top: bool = False):
+                  jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
-                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top)
+                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
+                  wide_sparse=wide_sparse)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -800,7 +803,7 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
-                jps_kept: bool = False, raw_top: bool = False) -> bool:
+                jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -808,7 +811,8 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
     try:
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
-                                       fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top))
+                                       fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
+                                       wide_sparse=wide_sparse))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False

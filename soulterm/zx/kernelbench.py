@@ -65,6 +65,9 @@ WIDE_SPARSE_OPTION = "FW_WIDE_SPARSE = 1"    # forward.s: layer 1's fc2 sparse p
 # MV_COARSE_PAIRS's rung: build.py; PAIR_SKIP_BENCH on the kernels' bench)
 PAIR_SKIP_OPTION = "MV_SPARSE_PAIR_SKIP = 1"
 PAIR_SKIP_BENCH = "\n        mv_pair_skip_routines"
+# matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
+# MV_BIAS_IN_K, twenty-third round: soul_layout.short_constants; the descriptors' shift byte says which)
+SHORT_K_OPTION = "MV_SHORT_K = 1"
 CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
@@ -122,7 +125,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           jps_kept: bool | None = None, raw_pass: bool | None = None,
                           gate_quads: bool = False, argmax_rounds: bool = False,
                           wide_sparse: bool | None = None,
-                          raw_top: bool = False, pair_skip: bool = False) -> str:
+                          raw_top: bool = False, pair_skip: bool = False,
+                          short_k: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -163,7 +167,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     bound, the 128K's; build.py's 48K takes it where out's shift is RAW_MOST_SHIFT or less and it
     fits: twenty-second round). `pair_skip`: MV_SPARSE_PAIR_SKIP with MV_SPARSE on the 128K (a sparse call's
     pair of zero columns skipped by one jr, twenty-third round: build.py's 128K with MV_COARSE_PAIRS's rung;
-    on the kernels' bench the source expands mv_pair_skip_routines, PAIR_SKIP_BENCH)."""
+    on the kernels' bench the source expands mv_pair_skip_routines, PAIR_SKIP_BENCH).
+    `short_k`: MV_SHORT_K (None: the 48K's with MV_COARSE, whose MV_BIAS_IN_K it needs; the matrices
+    whose every row constant's top byte is $FF take 2-byte constants, soul_layout.short_constants:
+    twenty-third round)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -189,6 +196,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("MV_SPARSE_PAIR_SKIP is the 128K's sparse slots' jr over a pair (MV_LOW_SLOTS, MV_SPARSE)")
     if raw_top and (is_128k or not coarse_top):
         raise ValueError("MV_CT_RAW is the 48K's raw logits' rows through MV_COARSE_TOP's end")
+    short_k = not is_128k and coarse if short_k is None else short_k
+    if short_k and (is_128k or not coarse):
+        raise ValueError("MV_SHORT_K is the 48K's row starts with MV_BIAS_IN_K (MV_COARSE)")
     if jps_kept and not pair_slots:
         raise ValueError("MV_PAIR_JPS_KEPT keeps MV_PAIR_SLOTS's jps")
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
@@ -224,7 +234,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [RAW_PASS_OPTION] * raw_pass + [GATE_QUADS_OPTION] * gate_quads
                + [ARGMAX_ROUNDS_OPTION] * argmax_rounds
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
-               + [CT_RAW_OPTION] * raw_top
+               + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here

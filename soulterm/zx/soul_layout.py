@@ -37,7 +37,34 @@ def is_matvec_matrix(name: str) -> bool:
     return t.kind == spec.KIND_WEIGHT and t.cols > 1 and name not in ("te", "pe")
 
 
-def matvec_bytes(weights, bias=None) -> bytes:
+def row_constants(weights, bias=None):
+    """Each row's constant as matvec.s adds it: -K[r] (K[r] = sum of its w*w), with `bias`
+    -K[r] + 2 b[r], as Python ints."""
+    import numpy as np
+
+    w = np.asarray(weights, dtype=np.int64)
+    k = (w * w).sum(axis=1)
+    if bias is not None:
+        k = k - 2 * np.asarray(bias, dtype=np.int64).reshape(-1)
+    return [int(-v) for v in k]
+
+
+def short_constants(weights, bias=None) -> bool:
+    """Whether every row's constant lies in -65536..-1, its top byte $FF: the matrix may take
+    matvec.s's 2-byte constants (MV_SHORT_K, matvec_bytes(short=True))."""
+    return all(-65536 <= c <= -1 for c in row_constants(weights, bias))
+
+
+def takes_short(name: str, soul) -> bool:
+    """Whether matrix `name` of `soul` is laid out with 2-byte row constants where matvec.s has
+    MV_SHORT_K (its constants, with its bias folded in where it has one, fit: short_constants; out,
+    whose rows the logits' exact rows, logitsraw.s and the TUI's lens find at 3 + cols apart, never)."""
+    bias = bias_of(name)
+    return name != CHOOSABLE_ROWS_MATRIX and short_constants(soul.tensors[name].values,
+                                                           soul.tensors[bias].values if bias else None)
+
+
+def matvec_bytes(weights, bias=None, short: bool = False) -> bytes:
     """A matrix in matvec.s's layout: each row's constant in front of its weights.
 
     Row r's constant is -K[r] with K[r] = sum of its w*w, 3 bytes little-endian
@@ -50,15 +77,18 @@ def matvec_bytes(weights, bias=None) -> bytes:
     has its rows' constants and first cols - 32 columns (matvec's first part),
     row by row, before the last 32 columns of every row (the second part's, no
     constant), so that each part's rows follow one another with nothing to skip.
+    With `short` (MV_SHORT_K, the 48K's: short_constants must hold) each constant is 2 bytes,
+    its top byte, $FF, implied.
     """
     import numpy as np
 
     w = np.asarray(weights, dtype=np.int64)
-    k = (w * w).sum(axis=1)
-    if bias is not None:
-        k = k - 2 * np.asarray(bias, dtype=np.int64).reshape(-1)
-    constants = np.array([list(int(-v & 0xFFFFFF).to_bytes(3, "little")) for v in k], dtype=np.int64)
-    constants = constants.reshape(len(k), 3)
+    row_bytes = k_bytes(short)
+    values = row_constants(w, bias)
+    if short and not short_constants(w, bias):
+        raise LayoutError("a matrix with a row constant outside -65536..-1 has 3-byte constants")
+    constants = np.array([list((v & 0xFFFFFF).to_bytes(3, "little"))[:row_bytes] for v in values], dtype=np.int64)
+    constants = constants.reshape(len(values), row_bytes)
     stored = (w & 0xFF) ^ 0x80
     if w.shape[1] <= MATVEC_SLOTS:
         parts = [np.concatenate([constants, stored], axis=1)]
@@ -107,9 +137,14 @@ def pair_bounds(weights) -> bytes:
     return np.stack([least ^ 0x80, most_past - least], axis=1)[::-1].reshape(-1).astype(np.uint8).tobytes()
 
 
-def matvec_size(rows: int, cols: int) -> int:
-    """The bytes of a rows x cols matrix in matvec.s's layout (matvec_bytes): 3 + cols a row."""
-    return rows * (3 + cols)
+def k_bytes(short: bool = False) -> int:
+    """The bytes of a row's constant in matvec.s's layout: 3, or 2 in the short form (MV_SHORT_K)."""
+    return 2 if short else 3
+
+
+def matvec_size(rows: int, cols: int, short: bool = False) -> int:
+    """The bytes of a rows x cols matrix in matvec.s's layout (matvec_bytes): 3 + cols a row (2 + cols short)."""
+    return rows * (k_bytes(short) + cols)
 
 
 def matrix_row(data: bytes, row: int, cols: int) -> bytes:
@@ -211,17 +246,23 @@ def soul_include(soul, part: str = "all", leave_out: str = "", cold=EMBEDDINGS) 
     for layer in range(spec.N_LAYERS if part != "matrices" else 0):
         p = f"l{layer}."
         label = lambda name: _label(p + name)  # noqa: E731
+
+        def shift_byte(name: str) -> str:   # a product's shift + 1, MV_SHORT_FLAG for a short matrix
+            if not takes_short(p + name, soul):
+                return f"        .byte {label(name)}_shift + 1"
+            return (f".ifdef MV_SHORT_K\n        .byte {label(name)}_shift + 1 + MV_SHORT_FLAG\n.else\n"
+                    f"        .byte {label(name)}_shift + 1\n.endif")
         lines += [
             f"soul_layer{layer}:",
             f"        .word {label('n1')}",
             f"        .byte {label('n1')}_shift",
-            *(f"        .word {label(m)}\n        .byte {label(m)}_shift + 1" for m in ("q", "k", "v", "proj")),
+            *(f"        .word {label(m)}\n{shift_byte(m)}" for m in ("q", "k", "v", "proj")),
             f"        .word {label('n2')}",
             f"        .byte {label('n2')}_shift",
             f"        .word {label('fc1_w')}, {label('fc1_b')}",
-            f"        .byte {label('fc1_w')}_shift + 1",
+            shift_byte("fc1_w"),
             f"        .word {label('fc2_w')}, {label('fc2_b')}",
-            f"        .byte {label('fc2_w')}_shift + 1",
+            shift_byte("fc2_w"),
             f"        .word kv_keys + {layer} * KV_LAYER_BYTES, {'kv_values_layer_1' if layer else 'kv_values'}",
             f"        .assert * - soul_layer{layer} == FD_SIZE, \"layer descriptor does not match forward.s\"",
         ]
@@ -275,8 +316,18 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
                   f'"the column ranges of {name} must lie just before it (matvec.s\'s mv_pairs_prepare)"', ".endif"]
     if is_matvec_matrix(name):
         bias = bias_of(name)
+        bias_values = soul.tensors[bias].values if bias is not None else None
+        form = f"{_label(name)}_kform"      # (MV_SHORT_K's) MV_SHORT_FLAG where the matrix is short, else 0
+        short = None        # MV_SHORT_K's form (with MV_BIAS_IN_K: the folded constants), where it fits
+        if takes_short(name, soul):
+            short = matvec_bytes(tensor.values, bias_values, short=True)
+            lines += [".ifdef MV_SHORT_K", f"{form} = MV_SHORT_FLAG", f"{_label(name)}:"]
+            lines += _data_lines(_array(list(short)), "byte")
+            lines += [f"{_label(name)}_end:", ".else"]
+        else:
+            lines += [".ifdef MV_SHORT_K", f"{form} = 0", ".endif"]
         if bias is not None:
-            folded = matvec_bytes(tensor.values, soul.tensors[bias].values)
+            folded = matvec_bytes(tensor.values, bias_values)
             lines += [".ifdef MV_BIAS_IN_K", f"{_label(name)}:"]
             lines += _data_lines(_array(list(folded)), "byte")
             lines.append(".else")
@@ -292,6 +343,8 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
         lines.append(f"{_label(name)}:")
         lines += _data_lines(_array(list(data)), "byte")
         if bias is not None or name == CHOOSABLE_ROWS_MATRIX:
+            lines.append(".endif")
+        if short is not None:
             lines.append(".endif")
         return lines
     if name in PACKED_TABLES:           # SOUL_PACKED (the 48K's): packed_rows, em_unpack reads it
