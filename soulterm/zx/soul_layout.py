@@ -127,10 +127,15 @@ SOUL_PARTS = ("all", "embeddings", "matrices")
 
 
 # The 48K player's packed tables (SOUL_PACKED, its option: docs/spectrum.md, "Sixteenth
-# round"): te and pe in groups of PACK_GROUP values of one width each, vecops.s's em_unpack.
-PACK_GROUP = 16
+# round"): te and pe a row of one width each, vecops.s's em_unpack; a value the width does not
+# hold escaped (twenty-third round: each row's byte its bytes, 4 w + escapes).
+PACK_GROUP = 32                  # values of one width: a row (two groups of 16 before the twenty-third round)
 PACK_MARK_ROWS = 8               # a mark (the data's address) every this many rows (16 before the nineteenth round)
+PACK_MAX_ESCAPES = 3             # a row's escaped values: its byte is 4 w + escapes, so w = the byte >> 2
 PACKED_TABLES = EMBEDDINGS
+# te's rows that no engine reads: the tokenizer never makes PAD or UNK, and a reply stops at END
+# before feeding it (Engine.reply, soulplayer.s): packed_rows stores them as zeros, 4 bytes each
+NEVER_FED = {"te": (spec.PAD, spec.UNK, spec.END)}
 
 
 def pack_width(values) -> int:
@@ -138,26 +143,39 @@ def pack_width(values) -> int:
     return max(max(v.bit_length() if v >= 0 else (~v).bit_length() for v in map(int, values)) + 1, 1)
 
 
-def packed_rows(values) -> tuple[bytes, list[int], bytes]:
-    """A table of signed bytes as vecops.s's em_unpack reads it: each row's two groups
-    of PACK_GROUP values with a width w (1..8) each, a byte a row ((w1 + w2) * 8 + w1 - 1:
-    the row's bytes, 2 (w1 + w2), are its top five bits a quarter), the offset of every PACK_MARK_ROWS-th row's data, and the
-    data: each group's values as v + 2^(w-1) in w bits, most significant first, 2w
-    bytes a group (16 values), so that the groups need no length of their own."""
+def _escaped(row, width: int) -> int:
+    """The values of `row` that `width` bits do not hold as codes 1..2^w - 1 (v + 2^(w-1);
+    code 0 escapes: -2^(w-1) among them)."""
+    return sum(1 for v in map(int, row) if not -(1 << (width - 1)) < v < 1 << (width - 1))
+
+
+def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
+    """A table of signed bytes as vecops.s's em_unpack reads it: a byte a row, its bytes
+    4 w + e for its width w (1..8) and e (0..PACK_MAX_ESCAPES) escaped values, the width
+    that makes it fewest; the offset of every PACK_MARK_ROWS-th row's data; and the data:
+    each row's 32 values as codes of w bits, most significant first, v + 2^(w-1), or the
+    code 0 and v's 8 bits for a value the code does not hold (-2^(w-1) and beyond). The
+    rows `never_fed` are stored as zeros (width 1)."""
     import numpy as np
 
     rows = np.asarray(values, dtype=np.int64)
-    assert rows.shape[1] == 2 * PACK_GROUP, rows.shape
+    assert rows.shape[1] == PACK_GROUP, rows.shape
     widths, marks, data = bytearray(), [], bytearray()
     for r, row in enumerate(rows):
         if r % PACK_MARK_ROWS == 0:
             marks.append(len(data))
-        groups = [row[:PACK_GROUP], row[PACK_GROUP:]]
-        ws = [pack_width(group) for group in groups]
-        widths.append((ws[0] + ws[1]) << 3 | (ws[0] - 1))
-        for w, group in zip(ws, groups):
-            bits = "".join(format(int(v) + (1 << (w - 1)), f"0{w}b") for v in group)
-            data += bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+        if r in never_fed:
+            row = np.zeros_like(row)
+        fits = [(4 * w + _escaped(row, w), w) for w in range(1, 9) if _escaped(row, w) <= PACK_MAX_ESCAPES]
+        if not fits:
+            raise LayoutError(f"row {r} of a packed table has more than {PACK_MAX_ESCAPES} values of -128: "
+                              f"the 48K player's em_unpack escapes at most {PACK_MAX_ESCAPES} a row")
+        size, w = min(fits)
+        widths.append(size)
+        bits = "".join(format(int(v) + (1 << (w - 1)), f"0{w}b") if -(1 << (w - 1)) < v < 1 << (w - 1)
+                       else "0" * w + format(int(v) & 255, "08b") for v in row)
+        data += bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+        assert len(bits) == 8 * size
     return bytes(widths), marks, bytes(data)
 
 
@@ -166,9 +184,10 @@ def _packed_lines(name: str, values) -> list[str]:
     the marks as addresses (soul_<name>_marks), the data; soul_<name>_end after it."""
     import numpy as np
 
-    widths, marks, data = packed_rows(values)
+    widths, marks, data = packed_rows(values, NEVER_FED.get(name, ()))
     label = _label(name)
-    return ([f'.assert EM_GROUP == {PACK_GROUP} && EM_MARK_ROWS == {PACK_MARK_ROWS}, '
+    return ([f'.assert EM_GROUP == {PACK_GROUP} && EM_MARK_ROWS == {PACK_MARK_ROWS} '
+             f'&& EM_MAX_ESCAPES == {PACK_MAX_ESCAPES}, '
              f'"vecops.s\'s em_unpack reads another packing than soul_layout.packed_rows writes"',
              f"{label}:", f"{label}_widths:"] + _data_lines(np.frombuffer(widths, np.uint8), "byte")
             + [f"{label}_marks:"] + [f"        .word {label}_data + {m}" for m in marks]
