@@ -1021,7 +1021,7 @@ FW_WIDE_MOST    = 4             ; the wide columns listed at most (a reply step'
 FW_WIDE_LAYER   = 1             ; the layer whose fc2 only reply steps run (layer 0's runs every position)
 FW_PART_STRIDE  = 3 + FW_FFN - MV_MAX_COLS      ; a first part's row: its constant and columns
         .assert FW_FFN == 2 * MV_MAX_COLS, "fw_wide_sparse walks fc2 as two parts of MV_MAX_COLS columns"
-        .assert (fw_ffn & 255) <= 256 - 2 * FW_FFN, "fw_wide_sparse finds a column from its word's low byte"
+        .assert 2 * FW_FFN <= 256, "fw_wide_sparse finds a column from its word's low byte (its offset mod 256: z may cross a page)"
 fw_wide_sparse:
         ld a,(fw_layer_index)
         cp FW_WIDE_LAYER
@@ -1194,7 +1194,7 @@ FW_WIDE_OP      = *
 
 fw_wide_bias:   .word 0         ; fc2's own bias pointer while the descriptor points at b'
 fw_wide_cols:   .res 2 * FW_WIDE_MOST + 2   ; the wide columns' high bytes, then a word of 0
-        .assert (fw_wide_cols & 255) <= 256 - (2 * FW_WIDE_MOST + 2), "fw_wide_sparse tells the list full by its low byte"
+        .assert 2 * FW_WIDE_MOST + 2 <= 256, "fw_wide_sparse tells the list full by its low byte (distinct mod 256: the list may cross a page)"
 .endif
 
 ; fw_norm - xn = rmsnorm(h) with the gains at HL and their shift in A.

@@ -146,6 +146,11 @@ PAIRS_PROBE_LINES = 3           # the ten everyday prompts' first three, each a 
 # logits' rows, MV_CT_RAW, buy more a byte and come before all of them)
 FAST_TAKEBACKS_48K = ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_RANGE_APART", "AT_FAST_H4_APART",
                       "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED", "AT_FAST_SUMS_PAIRS")
+# forward.s's FW_WIDE_SPARSE on the 48K too (a reply step's fc2 sparse past layer 1's few wide columns,
+# the 128K's since the twenty-second round; twenty-third round: ~21,000 T-states a position of "hello"
+# for its ~275 bytes, ~77 a byte): the ladder's spends after the cuts' first, in the same order
+WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
+SPENDS_48K = FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:]
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -402,7 +407,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
-                  jps_kept: bool = False, raw_top: bool = False) -> str:
+                  jps_kept: bool = False, raw_top: bool = False, wide_sparse_48k: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -477,6 +482,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     walk through matvec's squares), for benchmarks/zx48_kept_means.py's measure of its room: no rung
     takes it (its code runs ~480 bytes past what the shipped 48K has, its kept sums, 192 bytes, have
     no place: where the source defines kv_kept_sums, else forward.s's in the program).
+    `wide_sparse_48k`: the 48K's (with `coarse`) forward.s's FW_WIDE_SPARSE (the 128K's with MV_COARSE_PAIRS's
+    rung; twenty-third round: a take-back of assemble_player's, SPENDS_48K).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -500,7 +507,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,
                                      argmax_rounds=coarse and coarse_pairs and banked,
-                                     wide_sparse=coarse and coarse_pairs if banked else False),
+                                     wide_sparse=coarse and coarse_pairs if banked else wide_sparse_48k and coarse),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -731,7 +738,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     rung with the slot pairs takes MV_PAIR_JPS_KEPT (their jps kept from call to call, twenty-first
     round: ~310 T-states a byte, more than any of the cuts) where it fits: the shipped 48K has it; then, with
     MV_COARSE_TOP, the raw logits' rows (MV_CT_RAW, twenty-second round: raw_rows_take) where they fit: the
-    shipped 48K has them too."""
+    shipped 48K has them too. Forward.s's FW_WIDE_SPARSE (twenty-third round) is one of the take-backs
+    (SPENDS_48K, in their order of T-states a byte)."""
     if model == "48k":
         rungs = RUNGS_48K if pairs_pay(soul, tokenizer) else tuple(rung for rung in RUNGS_48K if not rung[0])
         for fast_scores in (True, False):
@@ -743,14 +751,14 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                     if coarse_top and raw_rows_take(soul) and coarse_fits(soul, tokenizer, word_list, **rung,
                                                                           raw_top=True):
                         rung["raw_top"] = True      # (the raw logits' rows: ~5,700 T-states a reply step)
-                    if fast_scores:     # (the cuts taken back: all where they fit, as the shipped soul's
-                        taken = FAST_TAKEBACKS_48K      # do, else one by one, each where it still fits)
-                        if not coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken):
+                    if fast_scores:     # (the cuts taken back and FW_WIDE_SPARSE: all where they fit, as
+                        taken = SPENDS_48K      # the shipped soul's do, else one by one, each where it still fits)
+                        if not coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(taken)):
                             taken = ()
-                            for takeback in FAST_TAKEBACKS_48K:
-                                if coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken + (takeback,)):
-                                    taken += (takeback,)
-                        rung["fast_takebacks"] = taken
+                            for spend in SPENDS_48K:
+                                if coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(taken + (spend,))):
+                                    taken += (spend,)
+                        rung.update(_spent_48k(taken))
                     return _assemble_48k(soul, tokenizer, word_list, **rung)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
@@ -780,11 +788,19 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                 raise
 
 
+def _spent_48k(spends: tuple) -> dict:
+    """coarse_fits's and _assemble_48k's arguments for SPENDS_48K's `spends`: the fast scores' cuts
+    taken back (fast_takebacks) and FW_WIDE_SPARSE (wide_sparse)."""
+    return dict(fast_takebacks=tuple(name for name in spends if name != WIDE_SPARSE_48K),
+                wide_sparse=WIDE_SPARSE_48K in spends)
+
+
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
-                  jps_kept: bool = False, raw_top: bool = False):
+                  jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
-                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top)
+                  key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
+                  wide_sparse_48k=wide_sparse)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -793,15 +809,16 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
-                jps_kept: bool = False, raw_top: bool = False) -> bool:
+                jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
-    sums at KEY_SUMS_48K, and `fast_takebacks` with them; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
+    sums at KEY_SUMS_48K, and `fast_takebacks` with them; forward.s's FW_WIDE_SPARSE with `wide_sparse`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
     kernels and matrices below $FFFF and the word list in what they and the cold part leave."""
     try:
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
-                                       fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top))
+                                       fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
+                                       wide_sparse_48k=wide_sparse))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
