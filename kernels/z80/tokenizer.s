@@ -12,8 +12,9 @@
 ;
 ; The word list (sp_words) is packed (soul_layout.word_list_data): sp_char_ids
 ; holds the ids of its characters, the most frequent first; sp_word_bits, most
-; significant bit first, per word its length - SP_MIN_WORD in SP_LENGTH_BITS
-; bits, then per character its rank in SP_SHORT_BITS bits when below
+; significant bit first, per word its length - SP_MIN_WORD as that many 0s and
+; a 1 (twenty-third round: a fixed SP_LENGTH_BITS before, 39 bytes more on the
+; shipped list), then per character its rank in SP_SHORT_BITS bits when below
 ; SP_SHORT_CODES, else a prefix SP_SHORT_CODES.. and SP_LONG_BITS more.
 ; The first word a line needs checked unpacks it into borrowed memory
 ; (SP_CHARS, sp_lengths); every word of 3..16 ids is then compared with the
@@ -341,10 +342,14 @@ sp_decode:
         ld de,sp_chars
         ld ix,sp_lengths
 @word:
-        ld b,SP_LENGTH_BITS
+        ld (ix+0),SP_MIN_WORD - 1
+@length:                        ; a 0: one character more
+        inc (ix+0)
+        ld b,1
         call sp_bits
-        add a,SP_MIN_WORD
-        ld (ix+0),a
+        or a
+        jr z,@length
+        ld a,(ix+0)
         inc ix
 @character:
         push af                 ; A = characters left (C is the bit buffer)

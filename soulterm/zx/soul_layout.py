@@ -134,7 +134,7 @@ PACK_MARK_ROWS = 8               # a mark (the data's address) every this many r
 PACK_MAX_ESCAPES = 3             # a row's escaped values: its byte is 4 w + escapes, so w = the byte >> 2
 PACKED_TABLES = EMBEDDINGS
 # te's rows that no engine reads: the tokenizer never makes PAD or UNK, and a reply stops at END
-# before feeding it (Engine.reply, soulplayer.s): packed_rows stores them as zeros, 4 bytes each
+# before feeding it (Engine.reply, soulplayer.s): packed_rows gives them no bytes (their byte 0)
 NEVER_FED = {"te": (spec.PAD, spec.UNK, spec.END)}
 
 
@@ -155,7 +155,8 @@ def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
     that makes it fewest; the offset of every PACK_MARK_ROWS-th row's data; and the data:
     each row's 32 values as codes of w bits, most significant first, v + 2^(w-1), or the
     code 0 and v's 8 bits for a value the code does not hold (-2^(w-1) and beyond). The
-    rows `never_fed` are stored as zeros (width 1)."""
+    rows `never_fed` take no bytes (their byte 0: the walk from a mark steps over them, and
+    em_unpack never reads them)."""
     import numpy as np
 
     rows = np.asarray(values, dtype=np.int64)
@@ -165,7 +166,8 @@ def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
         if r % PACK_MARK_ROWS == 0:
             marks.append(len(data))
         if r in never_fed:
-            row = np.zeros_like(row)
+            widths.append(0)
+            continue
         fits = [(4 * w + _escaped(row, w), w) for w in range(1, 9) if _escaped(row, w) <= PACK_MAX_ESCAPES]
         if not fits:
             raise LayoutError(f"row {r} of a packed table has more than {PACK_MAX_ESCAPES} values of -128: "
@@ -337,7 +339,6 @@ def vocab_constants(tokenizer) -> str:
         f"SP_MIN_CORRECTED = {spelling.MIN_CORRECTED}     ; soulterm.soul.spelling",
         f"SP_MIN_WORD = {spelling.MIN_WORD}",
         f"SP_MAX_WORD = {spelling.MAX_WORD}",
-        f"SP_LENGTH_BITS = {length_bits(tokenizer.words)}     ; the packing (soul_layout.word_list_data)",
         f"SP_SHORT_BITS = {SHORT_BITS}",
         f"SP_SHORT_CODES = {SHORT_CODES}",
         f"SP_LONG_BITS = {LONG_BITS}",
@@ -427,15 +428,12 @@ FIRST_MERGE_ID = spec.FIRST_ALPHABET_ID + len(spec.ALPHABET)    # the id merge 0
 # SHORT_BITS bits (their rank), the others SHORT_BITS bits of a prefix
 # (SHORT_CODES..15) and LONG_BITS more: rank = SHORT_CODES + (prefix -
 # SHORT_CODES) * 2**LONG_BITS + those bits. A word is its length - MIN_WORD
-# in `length_bits` bits, then its characters; SP_WORD_COUNT words.
+# as that many 0s and a 1 (twenty-third round: 2.1 bits a word on the shipped
+# list, whose words are mostly 3 and 4 characters, against 3 bits of a fixed
+# width: 39 bytes fewer), then its characters; SP_WORD_COUNT words.
 SHORT_BITS = 4
 SHORT_CODES = 12
 LONG_BITS = 2
-
-
-def length_bits(words) -> int:
-    longest = max(map(len, words), default=spelling.MIN_WORD)
-    return max(1, (longest - spelling.MIN_WORD).bit_length())
 
 
 def word_list_data(tokenizer) -> tuple[bytes, bytes]:
@@ -453,9 +451,8 @@ def word_list_data(tokenizer) -> tuple[bytes, bytes]:
     def put(value: int, width: int) -> None:
         bits.extend((value >> (width - 1 - i)) & 1 for i in range(width))
 
-    width = length_bits(tokenizer.words)
     for word in tokenizer.words:
-        put(len(word) - spelling.MIN_WORD, width)
+        put(1, len(word) - spelling.MIN_WORD + 1)     # (its length - MIN_WORD 0s, then a 1)
         for ch in word:
             r = rank[ch]
             if r < SHORT_CODES:
