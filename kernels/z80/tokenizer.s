@@ -21,15 +21,17 @@
 ; listed words of its length and the lengths either side, in list order.
 ;
 ; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
-; tokenizer and a word list of BUDGET 1,365 characters (335 words, 916 bytes:
+; tokenizer and a word list of BUDGET 1,365 characters (335 words, 877 bytes:
 ; the shipped list, which the 48K player splits between the top of RAM and
 ; the cold part's end, sp_bits):
-;   "hello"                 608,198   (without a word list: 45,729)
-;   "i'm so nagry"          708,322   (98,730): it reads "i'm so angry"
+;   "hello"                 587,343   (without a word list: 45,729)
+;   "i'm so nagry"          687,467   (98,730): it reads "i'm so angry"
 ;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
-;   and tierd of evrything!" 1,240,757 (438,285)
-; Unpacking the list takes 547,025 of these (sp_decode); a word checked
-; against all of it ~100,000 ("xyzzy": 708,602). (21 more each since the nineteenth round's
+;   and tierd of evrything!" 1,219,902 (438,285)
+; Unpacking the list takes 526,170 of these (sp_decode); a word checked
+; against all of it ~100,000 ("xyzzy": 687,747). (Twenty-third round: the
+; lengths in unary and sp_bits's byte loads through sp_load: 608,198, 708,322,
+; 1,240,757, 547,025 and 708,602 before, the list 39 bytes longer.) (21 more each since the nineteenth round's
 ; old dot, zxdot48: the bench's layout; 21 less in sp_decode, each
 ; figure 21 less, from matvec.s's fourteenth round to the sixteenth round's vector steps: the bench's layout;
 ; 21 more each before the sixteenth round's MV_HLA_SLOTS moved it again.) (Before the alphabet's
@@ -342,14 +344,13 @@ sp_decode:
         ld de,sp_chars
         ld ix,sp_lengths
 @word:
-        ld (ix+0),SP_MIN_WORD - 1
-@length:                        ; a 0: one character more
-        inc (ix+0)
-        ld b,1
-        call sp_bits
-        or a
-        jr z,@length
-        ld a,(ix+0)
+        ld a,SP_MIN_WORD - 1
+@length:
+        inc a
+        sla c                   ; the next bit into the carry
+        call z,sp_load
+        jr nc,@length           ; a 0: one character more
+        ld (ix+0),a
         inc ix
 @character:
         push af                 ; A = characters left (C is the bit buffer)
@@ -389,22 +390,25 @@ sp_decode:
 .endif
 
 ; sp_bits - A = the next B bits of the list (HL its next byte, C its bit
-; buffer); sp_more_bits: A = A shifted left by B, the next B bits below.
+; buffer: its bits, then a 1); sp_more_bits: A = A shifted left by B, the next B bits below.
 sp_bits:
         xor a
 sp_more_bits:
 @bit:
-        sla c
-        jr nz,@have
-        ld c,(hl)               ; only the 1 was left: the next byte, a 1 behind its bits
+        sla c                   ; the next bit into the carry
+        call z,sp_load
+        rla
+        djnz @bit
+        ret
+; sp_load - after sla c found only C's own 1 (Z): the next byte into C, a 1 behind its bits,
+; its top bit into the carry.
+sp_load:
+        ld c,(hl)
         inc l
         jr z,@page
 @loaded:
         scf
         rl c
-@have:
-        rla
-        djnz @bit
         ret
 @page:
         inc h
