@@ -910,7 +910,7 @@ def _unpacked_rows(widths: bytes, marks: list[int], data: bytes) -> list[list[in
             continue
         start = marks[r // PACK_MARK_ROWS] + sum(widths[r - r % PACK_MARK_ROWS:r])
         bits = "".join(format(byte, "08b") for byte in data[start:start + widths[r]])
-        w, at, row = widths[r] >> 2, 0, []
+        w, at, row = min(widths[r] >> 2, 8), 0, []
         for _ in range(PACK_GROUP):
             code = int(bits[at:at + w], 2)
             at += w
@@ -926,7 +926,8 @@ def _unpacked_rows(widths: bytes, marks: list[int], data: bytes) -> list[list[in
 
 def _packing_edges(seed: int) -> np.ndarray:
     """128 rows of 32 values that take every width 1..8 with 0..3 escaped values each (the
-    width's edges, -2^(w-1) + 1 and 2^(w-1) - 1, and -128 and 127 among them)."""
+    width's edges, -2^(w-1) + 1 and 2^(w-1) - 1, and -128 and 127 among them), and two rows
+    of 8 bits with 16 and 32 values of -128."""
     rng = np.random.default_rng(seed)
     rows = []
     for r in range(128):
@@ -936,6 +937,8 @@ def _packing_edges(seed: int) -> np.ndarray:
         row[r % 32], row[(r + 5) % 32] = low, high
         for i in range(escapes):                    # beyond the width (-2^(w-1) is escaped too)
             row[(r + 9 + 7 * i) % 32] = (-128, 127, -(1 << (w - 1)))[i] if w < 8 else -128
+        if r in (31, 127):                          # 8 bits: any number of -128s (all of them in row 127)
+            row[::1 + r // 100] = -128
         rows.append(row)
     return np.array(rows)
 
@@ -945,7 +948,7 @@ def test_packed_rows_round_trip():
     edges of every width and escape count come back as they were (the rows never fed take no bytes),
     each row at the width that makes it fewest bytes; it fails if a width, an escape or a mark is off."""
     from soulterm.soul.soulfile import load_soul
-    from soulterm.zx.soul_layout import NEVER_FED, PACK_MAX_ESCAPES, PACK_MARK_ROWS, LayoutError, packed_rows
+    from soulterm.zx.soul_layout import NEVER_FED, PACK_MAX_ESCAPES, PACK_MARK_ROWS, packed_rows
 
     rng = np.random.default_rng(23)
     soul = load_soul(DEFAULT_SOUL)
@@ -962,13 +965,12 @@ def test_packed_rows_round_trip():
                 if r in never_fed:
                     continue
                 assert list(got[r]) == list(row), r
-                assert size & 3 <= PACK_MAX_ESCAPES and size == min(
-                    4 * w + e for w in range(1, 9)
-                    if (e := sum(not -(1 << (w - 1)) < v < 1 << (w - 1) for v in row)) <= PACK_MAX_ESCAPES)
-    assert {size >> 2 for size in packed_rows(_packing_edges(4))[0]} == set(range(1, 9))
+                assert size == min(4 * w + e for w in range(1, 9)
+                                   if (e := sum(not -(1 << (w - 1)) < v < 1 << (w - 1) for v in row)) <= PACK_MAX_ESCAPES
+                                   or w == 8)
+    assert {min(size >> 2, 8) for size in packed_rows(_packing_edges(4))[0]} == set(range(1, 9))
     assert {size & 3 for size in packed_rows(_packing_edges(4))[0]} == {0, 1, 2, 3}
-    with pytest.raises(LayoutError, match="values of -128"):
-        packed_rows(np.full((1, 32), -128))
+    assert max(packed_rows(_packing_edges(4))[0]) == 4 * 8 + 32            # (a row of -128s: each escaped)
 
 
 def test_em_unpack_gives_every_row_of_a_packed_table():
@@ -980,7 +982,7 @@ def test_em_unpack_gives_every_row_of_a_packed_table():
     packed_bench = Z80Bench(options=SOUL_PACKED_OPTION)
     table = _packing_edges(16)
     widths, marks, data = packed_rows(table)
-    assert max(widths) == 4 * 8 + 3 and min(widths) == 4 * 1     # (w = 8, 3 escapes; w = 1, none)
+    assert max(widths) == 4 * 8 + 32 and min(widths) == 4 * 1    # (w = 8, 32 escapes; w = 1, none)
     assert len(marks) == 128 // PACK_MARK_ROWS == 16       # (a mark every 8 rows since the nineteenth round)
     packed_bench.poke(0xB000, widths)
     packed_bench.poke(0xB100, data)
@@ -1246,7 +1248,8 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     (the 48K's since the nineteenth round). It fails if a chain's
     jr is off by one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes
     the chains. With EMBED_CHAINS_ONLY (the players') the chains' reach and the rows' order are
-    assembled from the soul's shifts (those in 1..8 only)."""
+    assembled from the soul's shifts (those in 1..8 only). Packed, te's first row read is SEP's
+    (soul_layout.NEVER_FED: PAD's, before it, has no bytes)."""
     from conftest import random_soul
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul
@@ -1265,7 +1268,8 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
         te[9, ::2], pe[9, ::2] = -128, 127
         arrays["te"], arrays["pe"] = (te.reshape(-1), s_te), (pe.reshape(-1), s_pe)
         bench = Z80Bench('.include "forward.s"\n' + soul_include(Soul.from_arrays(arrays)), options=options)
-        for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (0, 19), (127, 0), (40, 3)):
+        first = spec.SEP if SOUL_PACKED_OPTION in options else 0    # (packed: te's rows never fed have no bytes)
+        for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (first, 19), (127, 0), (40, 3)):
             bench.poke(bench.sym("fw_token"), [token])
             bench.poke(bench.sym("fw_pos"), [position])
             interrupts = bool(token % 2)

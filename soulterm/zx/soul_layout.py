@@ -131,7 +131,8 @@ SOUL_PARTS = ("all", "embeddings", "matrices")
 # hold escaped (twenty-third round: each row's byte its bytes, 4 w + escapes).
 PACK_GROUP = 32                  # values of one width: a row (two groups of 16 before the twenty-third round)
 PACK_MARK_ROWS = 8               # a mark (the data's address) every this many rows (16 before the nineteenth round)
-PACK_MAX_ESCAPES = 3             # a row's escaped values: its byte is 4 w + escapes, so w = the byte >> 2
+PACK_MAX_ESCAPES = 3             # a row's escaped values below 8 bits: its byte is 4 w + escapes, so w = the byte >> 2
+                                 # (8 bits: 32 + its values of -128, each escaped, w = 8 from any byte of 32 on)
 PACKED_TABLES = EMBEDDINGS
 # te's rows that no engine reads: the tokenizer never makes PAD or UNK, and a reply stops at END
 # before feeding it (Engine.reply, soulplayer.s): packed_rows gives them no bytes (their byte 0)
@@ -151,8 +152,8 @@ def _escaped(row, width: int) -> int:
 
 def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
     """A table of signed bytes as vecops.s's em_unpack reads it: a byte a row, its bytes
-    4 w + e for its width w (1..8) and e (0..PACK_MAX_ESCAPES) escaped values, the width
-    that makes it fewest; the offset of every PACK_MARK_ROWS-th row's data; and the data:
+    4 w + e for its width w (1..8) and e escaped values (0..PACK_MAX_ESCAPES below 8 bits,
+    each -128 at 8), the width that makes it fewest; the offset of every PACK_MARK_ROWS-th row's data; and the data:
     each row's 32 values as codes of w bits, most significant first, v + 2^(w-1), or the
     code 0 and v's 8 bits for a value the code does not hold (-2^(w-1) and beyond). The
     rows `never_fed` take no bytes (their byte 0: the walk from a mark steps over them, and
@@ -168,11 +169,7 @@ def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
         if r in never_fed:
             widths.append(0)
             continue
-        fits = [(4 * w + _escaped(row, w), w) for w in range(1, 9) if _escaped(row, w) <= PACK_MAX_ESCAPES]
-        if not fits:
-            raise LayoutError(f"row {r} of a packed table has more than {PACK_MAX_ESCAPES} values of -128: "
-                              f"the 48K player's em_unpack escapes at most {PACK_MAX_ESCAPES} a row")
-        size, w = min(fits)
+        size, w = min((4 * w + _escaped(row, w), w) for w in range(1, 9) if w == 8 or _escaped(row, w) <= PACK_MAX_ESCAPES)
         widths.append(size)
         bits = "".join(format(int(v) + (1 << (w - 1)), f"0{w}b") if -(1 << (w - 1)) < v < 1 << (w - 1)
                        else "0" * w + format(int(v) & 255, "08b") for v in row)
