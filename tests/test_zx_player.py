@@ -279,8 +279,8 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
                        (340, spends[:5]), (407, spends[:6]), (501, spends)):   # (all at once where all fit)
         chosen = []
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, fast_scores=False, fast_takebacks=(), room=room,
-                            wide_sparse=False, **kwargs: fast_scores and sum(
-                                sizes[name] for name in fast_takebacks + (zx_build.WIDE_SPARSE_48K,) * wide_sparse) <= room)
+                            wide_sparse=False, **kwargs: fast_scores and sum(sizes[name] for name in fast_takebacks)
+                            + sizes[zx_build.WIDE_SPARSE_48K] * wide_sparse <= room)
         monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
         zx_build.assemble_player(soul, tokenizer, word_list=False)
         assert [(kwargs["fast_takebacks"], kwargs["wide_sparse"]) for kwargs in chosen] == [

@@ -16,7 +16,7 @@ from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_tu
 from soulterm.zx.soul_layout import soul_include
 
 SHIPPED_MEAN_BUDGET = 1_713_500     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 1,697,787 measured here with the twenty-third round's te and pe a width a row
+                                    # 1,697,832 measured here with the twenty-third round's te and pe a width a row
                                     # (em_unpack's escapes, zxpack48; the player's FW_WIDE_SPARSE is not on this bench,
                                     # which has no room for it: the player 1,677,107); 1,697,913 measured here with the twenty-second round's raw logits' rows in the 48K
                                     # (MV_CT_RAW) and at_key_sums two dimensions a pass (AT_FAST_SUMS_PAIRS, zxroom48;
@@ -112,10 +112,11 @@ SHIPPED_MEAN_BUDGET = 1_713_500     # T-states a computed position over the turn
 # (AT_TABLE_MEANS, fifteenth round: 2,036,285, 2,072,051, 2,108,213, 4,104,019 and 4,100,717 before.)
 # (The fifteenth round's rows with no h sum, MV_NARROW_JUMP's mv_row_narrow@h_zero: 2,021,276, 2,056,353,
 # 2,090,671, 4,065,926 and 4,063,096 before.)
-EXACT_FIXED_SOUL = [("forward_prefill", 2_117_030), ("forward_prefill", 2_135_082), ("forward_prefill", 2_157_397),
-                    ("forward_step", 4_136_289), ("forward_step", 4_058_160)]
+EXACT_FIXED_SOUL = [("forward_prefill", 2_117_072), ("forward_prefill", 2_135_124), ("forward_prefill", 2_157_439),
+                    ("forward_step", 4_136_356), ("forward_step", 4_058_202)]
 # (The twenty-third round's em_unpack, a width a row with escaped values, zxpack48: 2,117,011, 2,135,121,
-# 2,157,497, 4,136,314 and 4,058,186 before; this random soul's rows all 8 bits wide, none escaped.)
+# 2,157,497, 4,136,314 and 4,058,186 before; this random soul's rows all 8 bits wide, none escaped: each
+# row's cp 8 and the loop's or a / jr z a value.)
 # (The twenty-second round's at_key_sums two dimensions a pass, AT_FAST_SUMS_PAIRS: 2,117,435, 2,135,546,
 # 2,157,921, 4,136,713 and 4,058,609 before; this random soul's out shifts past RAW_MOST_SHIFT: its logits
 # keep mv_coarse_top's bound, no MV_CT_RAW.)

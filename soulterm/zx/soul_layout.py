@@ -169,7 +169,8 @@ def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
         if r in never_fed:
             widths.append(0)
             continue
-        size, w = min((4 * w + _escaped(row, w), w) for w in range(1, 9) if w == 8 or _escaped(row, w) <= PACK_MAX_ESCAPES)
+        size, w = min((4 * w + _escaped(row, w), w) for w in range(1, 9)
+                      if w == 8 or _escaped(row, w) <= PACK_MAX_ESCAPES)
         widths.append(size)
         bits = "".join(format(int(v) + (1 << (w - 1)), f"0{w}b") if -(1 << (w - 1)) < v < 1 << (w - 1)
                        else "0" * w + format(int(v) & 255, "08b") for v in row)
@@ -427,7 +428,8 @@ FIRST_MERGE_ID = spec.FIRST_ALPHABET_ID + len(spec.ALPHABET)    # the id merge 0
 # SHORT_CODES) * 2**LONG_BITS + those bits. A word is its length - MIN_WORD
 # as that many 0s and a 1 (twenty-third round: 2.1 bits a word on the shipped
 # list, whose words are mostly 3 and 4 characters, against 3 bits of a fixed
-# width: 39 bytes fewer), then its characters; SP_WORD_COUNT words.
+# width: 37 bytes fewer), then its characters; after the last word, MAX_WORD -
+# MIN_WORD + 1 0s (a length past MAX_WORD: the list's end, no count of its words).
 SHORT_BITS = 4
 SHORT_CODES = 12
 LONG_BITS = 2
@@ -457,6 +459,7 @@ def word_list_data(tokenizer) -> tuple[bytes, bytes]:
             else:
                 put(SHORT_CODES + ((r - SHORT_CODES) >> LONG_BITS), SHORT_BITS)
                 put((r - SHORT_CODES) & ((1 << LONG_BITS) - 1), LONG_BITS)
+    put(0, spelling.MAX_WORD - spelling.MIN_WORD + 1)     # (the end)
     bits += [0] * (-len(bits) % 8)
     packed = bytes(int("".join(map(str, bits[i:i + 8])), 2) for i in range(0, len(bits), 8))
     return bytes(tokenizer.vocab[ch] for ch in ranked), packed
