@@ -33,9 +33,7 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,811 (in the 48K player since the twenty-third round: FAST_TAKEBACKS_48K but AT_FAST_MAX_PATCHED
-; and AT_FAST_SUMS_PAIRS, whose room forward.s's FW_WIDE_SPARSE takes, build.py's SPENDS_48K; 1,905
-; with the twenty-second round's at_key_sums two dimensions a pass,
+; Bytes: 1,811 (the 48K's since the twenty-third round, no AT_FAST_MAX_PATCHED nor AT_FAST_SUMS_PAIRS; 1,905 with both,
 ; AT_FAST_SUMS_PAIRS, 73 bytes; 1,832 before: code, the exp LUT, variables and its page's padding, since the twentieth round
 ; with AT_FAST_SCORES, AT_FAST_PREPARE_LOOP and AT_FAST_SMALL (its key sums in the screen's
 ; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K; 1,911 before the
