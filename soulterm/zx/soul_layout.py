@@ -139,11 +139,6 @@ PACKED_TABLES = EMBEDDINGS
 NEVER_FED = {"te": (spec.PAD, spec.UNK, spec.END)}
 
 
-def pack_width(values) -> int:
-    """The bits (1..8) that hold every value of `values` as a signed number."""
-    return max(max(v.bit_length() if v >= 0 else (~v).bit_length() for v in map(int, values)) + 1, 1)
-
-
 def _escaped(row, width: int) -> int:
     """The values of `row` that `width` bits do not hold as codes 1..2^w - 1 (v + 2^(w-1);
     code 0 escapes: -2^(w-1) among them)."""
@@ -153,8 +148,8 @@ def _escaped(row, width: int) -> int:
 def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
     """A table of signed bytes as vecops.s's em_unpack reads it: a byte a row, its bytes
     4 w + e for its width w (1..8) and e escaped values (0..PACK_MAX_ESCAPES below 8 bits,
-    each -128 at 8), the width that makes it fewest; the offset of every PACK_MARK_ROWS-th row's data; and the data:
-    each row's 32 values as codes of w bits, most significant first, v + 2^(w-1), or the
+    each -128 at 8), the width that makes it fewest; the offset of every PACK_MARK_ROWS-th
+    row's data; and the data: each row's 32 values as codes of w bits, most significant first, v + 2^(w-1), or the
     code 0 and v's 8 bits for a value the code does not hold (-2^(w-1) and beyond). The
     rows `never_fed` take no bytes (their byte 0: the walk from a mark steps over them, and
     em_unpack never reads them)."""
