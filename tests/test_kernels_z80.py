@@ -908,26 +908,90 @@ def test_embed_matches_intmath(bench):
 
 
 
-def test_em_unpack_gives_every_row_of_a_packed_table():
-    """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
-    every width 1..8 in both groups (each group's edges, -2^(w-1) and 2^(w-1) - 1, included)
-    and rows past each mark; it fails if a width, the bias or a mark's walk is off by one."""
-    from soulterm.zx.soul_layout import PACK_GROUP, PACK_MARK_ROWS, packed_rows
+def _unpacked_rows(widths: bytes, marks: list[int], data: bytes) -> list[list[int]]:
+    """packed_rows's layout read back in Python, row by row from each row's mark, as em_unpack reads it."""
+    from soulterm.zx.soul_layout import PACK_GROUP, PACK_MARK_ROWS
 
-    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION)
-    rng = np.random.default_rng(16)
+    rows = []
+    for r in range(len(widths)):
+        if widths[r] == 0:                          # (a row never fed: no bytes)
+            rows.append(None)
+            continue
+        start = marks[r // PACK_MARK_ROWS] + sum(widths[r - r % PACK_MARK_ROWS:r])
+        bits = "".join(format(byte, "08b") for byte in data[start:start + widths[r]])
+        w, at, row = min(widths[r] >> 2, 8), 0, []
+        for _ in range(PACK_GROUP):
+            code = int(bits[at:at + w], 2)
+            at += w
+            if code:
+                row.append(code - (1 << (w - 1)))
+            else:                                   # escaped: v's 8 bits follow
+                row.append(int(bits[at:at + 8], 2) - (int(bits[at]) << 8))
+                at += 8
+        assert at == len(bits) == 8 * widths[r], r
+        rows.append(row)
+    return rows
+
+
+def _packing_edges(seed: int) -> np.ndarray:
+    """128 rows of 32 values that take every width 1..8 with 0..3 escaped values each (the
+    width's edges, -2^(w-1) + 1 and 2^(w-1) - 1, and -128 and 127 among them), and two rows
+    of 8 bits with 16 and 32 values of -128."""
+    rng = np.random.default_rng(seed)
     rows = []
     for r in range(128):
-        row = []
-        for w in (1 + r % 8, 1 + (r // 8) % 8):
-            low, high = -(1 << (w - 1)), (1 << (w - 1)) - 1
-            group = rng.integers(low, high + 1, PACK_GROUP)
-            group[r % PACK_GROUP], group[(r + 5) % PACK_GROUP] = low, high
-            row += list(group)
+        w, escapes = 1 + r % 8, (r // 8) % 4
+        low, high = -(1 << (w - 1)) + 1, (1 << (w - 1)) - 1
+        row = rng.integers(low, high + 1, 32)
+        row[r % 32], row[(r + 5) % 32] = low, high
+        for i in range(escapes):                    # beyond the width (-2^(w-1) is escaped too)
+            row[(r + 9 + 7 * i) % 32] = (-128, 127, -(1 << (w - 1)))[i] if w < 8 else -128
+        if r in (31, 127):                          # 8 bits: any number of -128s (all of them in row 127)
+            row[::1 + r // 100] = -128
         rows.append(row)
-    table = np.array(rows)
+    return np.array(rows)
+
+
+def test_packed_rows_round_trip():
+    """soul_layout.packed_rows: random tables of every spread, the shipped soul's te and pe and the
+    edges of every width and escape count come back as they were (the rows never fed take no bytes),
+    each row at the width that makes it fewest bytes; it fails if a width, an escape or a mark is off."""
+    from soulterm.soul.soulfile import load_soul
+    from soulterm.zx.soul_layout import NEVER_FED, PACK_MAX_ESCAPES, PACK_MARK_ROWS, packed_rows
+
+    rng = np.random.default_rng(23)
+    soul = load_soul(DEFAULT_SOUL)
+    tables = [rng.integers(-spread, spread + 1, (rows, 32)) for spread, rows in ((0, 8), (3, 20), (40, 128), (127, 9))]
+    tables += [_packing_edges(4), soul["te"].values, soul["pe"].values]
+    for table in tables:
+        table = np.asarray(table)
+        for never_fed in ((), NEVER_FED["te"]):
+            widths, marks, data = packed_rows(table, never_fed)
+            assert len(marks) == -(-len(table) // PACK_MARK_ROWS) and len(data) == sum(widths)
+            got = _unpacked_rows(widths, marks, data)
+            assert [r for r, row in enumerate(got) if row is None] == [r for r in never_fed if r < len(table)]
+            for r, (row, size) in enumerate(zip(table, widths)):
+                if r in never_fed:
+                    continue
+                assert list(got[r]) == list(row), r
+                assert size == min(4 * w + e for w in range(1, 9)
+                                   if (e := sum(not -(1 << (w - 1)) < v < 1 << (w - 1) for v in row)) <= PACK_MAX_ESCAPES
+                                   or w == 8)
+    assert {min(size >> 2, 8) for size in packed_rows(_packing_edges(4))[0]} == set(range(1, 9))
+    assert {size & 3 for size in packed_rows(_packing_edges(4))[0]} == {0, 1, 2, 3}
+    assert max(packed_rows(_packing_edges(4))[0]) == 4 * 8 + 32            # (a row of -128s: each escaped)
+
+
+def test_em_unpack_gives_every_row_of_a_packed_table():
+    """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
+    every width 1..8 and 0..3 escaped values (each width's edges, -128 and 127 included), and
+    rows past each mark; it fails if a width, the bias, an escape or a mark's walk is off by one."""
+    from soulterm.zx.soul_layout import PACK_MARK_ROWS, packed_rows
+
+    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION)
+    table = _packing_edges(16)
     widths, marks, data = packed_rows(table)
-    assert max(widths) == 0x87 and min(widths) == 0x10     # (8 + 8) * 8 + 7, (1 + 1) * 8
+    assert max(widths) == 4 * 8 + 32 and min(widths) == 4 * 1    # (w = 8, 32 escapes; w = 1, none)
     assert len(marks) == 128 // PACK_MARK_ROWS == 16       # (a mark every 8 rows since the nineteenth round)
     packed_bench.poke(0xB000, widths)
     packed_bench.poke(0xB100, data)
@@ -1193,7 +1257,8 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
     (the 48K's since the nineteenth round). It fails if a chain's
     jr is off by one, the larger shift's row goes first the wrong way, or a shift outside 1..8 takes
     the chains. With EMBED_CHAINS_ONLY (the players') the chains' reach and the rows' order are
-    assembled from the soul's shifts (those in 1..8 only)."""
+    assembled from the soul's shifts (those in 1..8 only). Packed, te's first row read is SEP's
+    (soul_layout.NEVER_FED: PAD's, before it, has no bytes)."""
     from conftest import random_soul
     from soulterm.soul import spec
     from soulterm.soul.soulfile import Soul
@@ -1212,7 +1277,8 @@ def test_fw_embed_matches_intmath_at_every_kind_of_shift(options):
         te[9, ::2], pe[9, ::2] = -128, 127
         arrays["te"], arrays["pe"] = (te.reshape(-1), s_te), (pe.reshape(-1), s_pe)
         bench = Z80Bench('.include "forward.s"\n' + soul_include(Soul.from_arrays(arrays)), options=options)
-        for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (0, 19), (127, 0), (40, 3)):
+        first = spec.SEP if SOUL_PACKED_OPTION in options else 0    # (packed: te's rows never fed have no bytes)
+        for token, position in ((5, 7), (6, 8), (5, 8), (9, 9), (first, 19), (127, 0), (40, 3)):
             bench.poke(bench.sym("fw_token"), [token])
             bench.poke(bench.sym("fw_pos"), [position])
             interrupts = bool(token % 2)

@@ -1,10 +1,12 @@
-"""forward.s's FW_WIDE_SPARSE (the 128K's): layer 1's fc2 sparse past a few wide columns of z.
+"""forward.s's FW_WIDE_SPARSE (the 128K's; the 48K's since the twenty-third round, a take-back of its ladder):
+layer 1's fc2 sparse past a few wide columns of z.
 
 Where z's only bar to matvec's sparse call is a few columns of h = 1 (z in 129..384), fw_wide_sparse
 moves each one's 256 w into a copy of fc2's bias and its z to z - 256, so that the call runs sparse
 with the same sums (docs/spectrum.md, "Twenty-second round: a reply step's fc2 sparse past its wide
-columns"). These call forward.s's fw_fc2 on the 128K player's own program (kernelbench.player_bench: the
-kernels' bench with every tensor has no room for it), layer 1's bank paged in, and check
+columns"). These call forward.s's fw_fc2 on the players' own programs (kernelbench.player_bench: the
+kernels' bench with every tensor has no room for it), the 128K's with layer 1's bank paged in, the 48K's
+with z across a page (forward.s finds a column by its offset mod 256), and check
 h against the engine's, z and fc2's descriptor left as they were, and whether the call ran sparse
 against wide_sparse_applies, a model of the kernel's choice, and matvec's own look at x (which
 fw_wide_sparse skips where it has looked itself) put back after.
@@ -25,23 +27,27 @@ LAYER = 1                       # forward.s's FW_WIDE_LAYER: the fc2 only reply 
 SPARSE_MAX, WIDE_MOST, COLS = 11, 4, spec.FFN_DIM   # matvec.s's MV_SPARSE_MAX, forward.s's FW_WIDE_MOST
 
 
-def bench_of(soul: Soul) -> Z80Bench:
-    bench = player_bench(soul, Tokenizer.load(DEFAULT_TOKENIZER), "128k")
+def bench_of(soul: Soul, model: str = "128k") -> Z80Bench:
+    bench = player_bench(soul, Tokenizer.load(DEFAULT_TOKENIZER), model)
     assert bench.sym("MV_SPARSE_MAX") == SPARSE_MAX and bench.sym("FW_WIDE_MOST") == WIDE_MOST
     return bench
 
 
 def on_layer(bench, layer: int) -> None:
-    """fw_layer and fw_layer_index at `layer`, its tensors' bank in (layer 1's: the data bank)."""
-    bench.call("zx_page_data" if layer else "zx_page_top")
+    """fw_layer and fw_layer_index at `layer`, its tensors' bank in (the 128K's layer 1's: the data bank)."""
+    if "zx_page_data" in bench.symbols:
+        bench.call("zx_page_data" if layer else "zx_page_top")
     bench.poke_word(bench.sym("fw_layer"), bench.sym(f"soul_layer{layer}"))
     bench.poke(bench.sym("fw_layer_index"), [layer])
 
 
-@pytest.fixture(scope="module")
-def shipped():
+@pytest.fixture(scope="module", params=["128k", "48k"])
+def shipped(request):
     soul = load_soul(DEFAULT_SOUL)
-    return soul, bench_of(soul)
+    bench = bench_of(soul, request.param)
+    if request.param == "48k":      # (the shipped 48K's layout: z across a page, at an odd address)
+        assert bench.sym("fw_ffn") >> 8 != (bench.sym("fw_ffn") + 2 * COLS - 1) >> 8
+    return soul, bench
 
 
 def wide_sparse_applies(z, w, b) -> bool:
@@ -165,9 +171,9 @@ def test_a_bias_past_int16_leaves_the_call_dense():
     assert not fc2_of(bench, soul, h, past)
 
 
-def test_layer_0_and_the_48k_are_left_alone(shipped):
+def test_layer_0_is_left_alone(shipped):
     """Layer 0's fc2 (every position's) takes no wide column into its bias: dense with one; the 48K's
-    options have no FW_WIDE_SPARSE."""
+    kernel options have no FW_WIDE_SPARSE of their own (its ladder takes it where it fits: the shipped 48K)."""
     soul, bench = shipped
     rng = np.random.default_rng(3)
     z = z_with(rng, {4: 200}, (2, 2))
@@ -180,4 +186,4 @@ def test_layer_0_and_the_48k_are_left_alone(shipped):
     expected = intmath.sat16(h + intmath.sat16(intmath.shift_right(z @ w.T + b, soul["l0.fc2_w"].shift + 1)))
     assert (bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM) == expected).all()
     assert bench.peek(bench.sym("mv_sparse_on"))[0] == 0
-    assert "FW_WIDE_SPARSE" not in player_kernel_options("48k")
+    assert "FW_WIDE_SPARSE" not in player_kernel_options("48k") and "fw_wide_sparse" in bench.symbols

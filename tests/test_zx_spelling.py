@@ -110,7 +110,8 @@ def test_every_edit_the_first_listed_word_and_the_edges():
 
 
 @pytest.mark.parametrize("words", [
-    ["aaa", "aab"],                                        # two characters, lengths in one bit
+    ["aaa", "aab"],                                        # two characters, each length a single 1
+    ["abcdefghijklmno"],                                   # the longest alone: 12 0s and a 1, then the end's 13 0s
     ["qqq'", "zzzjjj", "xxx", "abcdefghijklmno", "pqrstuvwxyz'", "vvvkk", "eee"],  # all 27, rare ones first
 ])
 def test_the_packing_edges(words):

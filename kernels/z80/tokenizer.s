@@ -5,30 +5,35 @@
 ;              spelling rule applied when the tokenizer has a word list (spell,
 ;              below: as Tokenizer.encode_prompt), then each merge of tk_merges
 ;              applied left to right without overlap, in order.
-;              Clobbers AF, BC, DE, HL, IX (and B'C' with a word list).
+;              Clobbers AF, BC, DE, HL, IX (B'C' too before the twenty-third round).
 ; Needs the tokenizer's numbers before this file (soulterm.zx.soul_layout.vocab_constants)
 ; and its data (alphabet_include: tk_alphabet; vocab_include: tk_merges, merge i making
 ; id TK_FIRST_MERGE_ID + i, and the word list).
 ;
 ; The word list (sp_words) is packed (soul_layout.word_list_data): sp_char_ids
 ; holds the ids of its characters, the most frequent first; sp_word_bits, most
-; significant bit first, per word its length - SP_MIN_WORD in SP_LENGTH_BITS
-; bits, then per character its rank in SP_SHORT_BITS bits when below
-; SP_SHORT_CODES, else a prefix SP_SHORT_CODES.. and SP_LONG_BITS more.
+; significant bit first, per word its length - SP_MIN_WORD as that many 0s and
+; a 1 (twenty-third round: a fixed SP_LENGTH_BITS before, 37 bytes more on the
+; shipped list), then per character its rank in SP_SHORT_BITS bits when below
+; SP_SHORT_CODES, else a prefix SP_SHORT_CODES.. and SP_LONG_BITS more; after
+; the last word, SP_MAX_WORD - SP_MIN_WORD + 1 0s.
 ; The first word a line needs checked unpacks it into borrowed memory
 ; (SP_CHARS, sp_lengths); every word of 3..16 ids is then compared with the
 ; listed words of its length and the lengths either side, in list order.
 ;
 ; T-states (tests/test_zx_spelling.py), the whole tokenize with the shipped
-; tokenizer and a word list of BUDGET 1,365 characters (335 words, 916 bytes:
+; tokenizer and a word list of BUDGET 1,365 characters (335 words, 879 bytes:
 ; the shipped list, which the 48K player splits between the top of RAM and
 ; the cold part's end, sp_bits):
-;   "hello"                 608,198   (without a word list: 45,729)
-;   "i'm so nagry"          708,322   (98,730): it reads "i'm so angry"
+;   "hello"                 590,414   (without a word list: 45,729)
+;   "i'm so nagry"          690,538   (98,730): it reads "i'm so angry"
 ;   a full line of 64 characters, "hi how are you doing today? i'm so nagry
-;   and tierd of evrything!" 1,240,757 (438,285)
-; Unpacking the list takes 547,025 of these (sp_decode); a word checked
-; against all of it ~100,000 ("xyzzy": 708,602). (21 more each since the nineteenth round's
+;   and tierd of evrything!" 1,222,973 (438,285)
+; Unpacking the list takes 529,241 of these (sp_decode); a word checked
+; against all of it ~100,000 ("xyzzy": 690,818). (Twenty-third round: the
+; lengths in unary, the list's end by a length past SP_MAX_WORD, sp_bits's byte loads
+; through sp_load: 608,198, 708,322, 1,240,757, 547,025 and 708,602 before, the list
+; 37 bytes longer.) (21 more each since the nineteenth round's
 ; old dot, zxdot48: the bench's layout; 21 less in sp_decode, each
 ; figure 21 less, from matvec.s's fourteenth round to the sixteenth round's vector steps: the bench's layout;
 ; 21 more each before the sixteenth round's MV_HLA_SLOTS moved it again.) (Before the alphabet's
@@ -192,7 +197,7 @@ TK_MERGED_ID    = * - 1
 ; The writes never overtake the reads: a word is read whole before its
 ; replacement is written, and the replacements grow by SP_GROWTH at most.
 ; The first word to check unpacks the list (sp_decode). Called with A = tk_count.
-; Clobbers AF, BC, DE, HL, IX, B'C'.
+; Clobbers AF, BC, DE, HL, IX.
 spell:                          ; A = tk_count
         ld (sp_left),a
         ld hl,tk_ids + SP_GROWTH
@@ -322,8 +327,9 @@ sp_correct:
         ret
 
 ; sp_decode - the packed list (sp_word_bits) to the ids of its words, one
-; after another at sp_chars, and their lengths at sp_lengths, then a 0.
-; B'C' counts the words (the player keeps only H'L' for BASIC). With
+; after another at sp_chars, and their lengths at sp_lengths, then a 0: the
+; list ends with a length past SP_MAX_WORD (twenty-third round: B'C' counted
+; the words before, 10 bytes of code more than the end's test). With
 ; ZX_DATA_BANK (the 128K player) the list lies in that bank at $C000:
 ; paged in here and bank 0 back at the end (paging128.s; sp_chars and
 ; sp_lengths, this code and the stack lie below $C000: build.py asserts it).
@@ -334,16 +340,18 @@ sp_decode:
         ld c,$80                ; no bits left: the first read loads a byte
         ld a,c
         ld (sp_decoded),a       ; (not 0)
-        exx
-        ld bc,SP_WORD_COUNT
-        exx
         ld hl,sp_word_bits
         ld de,sp_chars
         ld ix,sp_lengths
 @word:
-        ld b,SP_LENGTH_BITS
-        call sp_bits
-        add a,SP_MIN_WORD
+        ld a,SP_MIN_WORD - 1
+@length:
+        inc a
+        cp SP_MAX_WORD + 1
+        jr z,@end               ; past the longest word: the list's end
+        sla c                   ; the next bit into the carry
+        call z,sp_load
+        jr nc,@length           ; a 0: one character more
         ld (ix+0),a
         inc ix
 @character:
@@ -370,13 +378,10 @@ sp_decode:
         pop af
         dec a
         jr nz,@character
-        exx
-        dec bc
-        ld a,b
-        or c
-        exx
-        jr nz,@word
-        ld (ix+0),a             ; A = 0: the lengths end
+        jr @word
+@end:
+        xor a
+        ld (ix+0),a             ; the lengths end
 .ifdef ZX_DATA_BANK
         jp zx_page_top          ; bank 0 back: the player's top 16K
 .else
@@ -384,22 +389,25 @@ sp_decode:
 .endif
 
 ; sp_bits - A = the next B bits of the list (HL its next byte, C its bit
-; buffer); sp_more_bits: A = A shifted left by B, the next B bits below.
+; buffer: its bits, then a 1); sp_more_bits: A = A shifted left by B, the next B bits below.
 sp_bits:
         xor a
 sp_more_bits:
 @bit:
-        sla c
-        jr nz,@have
-        ld c,(hl)               ; only the 1 was left: the next byte, a 1 behind its bits
+        sla c                   ; the next bit into the carry
+        call z,sp_load
+        rla
+        djnz @bit
+        ret
+; sp_load - after sla c found only C's own 1 (Z): the next byte into C, a 1 behind its bits,
+; its top bit into the carry.
+sp_load:
+        ld c,(hl)
         inc l
         jr z,@page
 @loaded:
         scf
         rl c
-@have:
-        rla
-        djnz @bit
         ret
 @page:
         inc h

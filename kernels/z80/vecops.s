@@ -43,8 +43,9 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 268 (at_wide_dimension's sum doubled for the table means' negated divisor, twenty-third round: 5 more,
-; its divisor's load, 4, gone into attend_head@divisor's; 267 with the 48K's am_rows back with its raw logits' rows, logitsraw.s's bound, twenty-second
+; Bytes: 273 (the 48K's em_unpack a width a row with escaped values since the twenty-third round, 5 bytes
+; more than two groups of 16 values, and at_wide_dimension's sum doubled for the table means' negated divisor, 5,
+; its divisor's load, 4, gone into attend_head@divisor's; 267 with am_rows back with its raw logits' rows, logitsraw.s's bound, twenty-second
 ; round, MV_CT_RAW; 246 before, and 267 before the twenty-first round took am_rows, 21 bytes, into forward.s's bound
 ; in the 48K: zxprep3; the 128K's logitsraw.s keeps it; 199 before the nineteenth round's at_wide_dimension, here below $8000 in the 48K
 ; player for the room above it; 200 before the nineteenth round's em_unpack marks every 8 rows, one rrca fewer;
@@ -55,10 +56,12 @@
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
-;              bytes: below. ~15,000 T-states for te's and pe's rows a position on the
-;              shipped soul (python benchmarks/z80_profile.py: 14,923 at "hello"'s position 7,
+;              bytes: below. ~16,000 T-states for te's and pe's rows a position on the
+;              shipped soul (python benchmarks/z80_profile.py: 15,857 at "hello"'s position 3,
+;              16,053 before the twenty-third round's width a row with escapes; 14,923 at position 7,
 ;              15,442 before the nineteenth round's marks every 8 rows, not 16); its walk
-;              from the mark 64 T-states a row since the eighteenth round's widths (98 before).
+;              from the mark 49 T-states a row since the twenty-third round (a row's byte its
+;              bytes: 64 since the eighteenth round's widths, 98 before).
 
 VEC_DIM         = 32
 VOCAB           = 128
@@ -434,14 +437,18 @@ am_rows:
 ; em_unpack - (SOUL_PACKED, the 48K player's) row A of a packed table
 ; (soulterm.zx.soul_layout.packed_rows: te, pe) as its 32 signed bytes at DE.
 ; HL = the table's marks (every 8th row's data address), BC = its widths (a
-; byte a row: (w1 + w2) * 8 + w1 - 1 for the two groups' widths w1, w2 in 1..8,
-; so that a row's bytes, 2 (w1 + w2), are its top five bits a quarter).
-; Each group is 16 values of w bits, v + 2^(w-1), most significant bit first,
-; in 2w bytes. Clobbers AF, BC, DE, HL.
-EM_GROUP        = 16            ; values a group (soul_layout.PACK_GROUP: the packed tables assert both)
+; byte a row: its bytes, 4 w + e for its width w in 1..8 and its e escaped
+; values, e <= 3 below 8 bits, so that w is the byte >> 2, or 8 from 32 on:
+; each -128 escaped at 8 bits, any number of them). A row is 32 codes of w bits,
+; v + 2^(w-1), most significant bit first; the code 0 escapes: v's 8 bits follow
+; (twenty-third round: a width a row with escapes, 145 bytes fewer on the shipped
+; soul than two groups of 16 values of one width each, whose widths held every value).
+; Clobbers AF, BC, DE, HL.
+EM_GROUP        = 32            ; values of one width: a row (soul_layout.PACK_GROUP: the packed tables assert it)
 EM_MARK_ROWS    = 8             ; rows a mark (soul_layout.PACK_MARK_ROWS): the row / 8 and row & 7 below
                                 ; (16 before the nineteenth round: 18 bytes of marks, 4 rows' walk on average)
-        .assert 2 * EM_GROUP == VEC_DIM, "em_unpack reads a row as two groups"
+EM_MAX_ESCAPES  = 3             ; (soul_layout.PACK_MAX_ESCAPES: a row's byte >> 2 is its width below 8 bits)
+        .assert EM_GROUP == VEC_DIM, "em_unpack reads a row as one group"
 em_unpack:
         push de
         ld e,a
@@ -469,10 +476,7 @@ em_unpack:
         jr z,@row
         ld d,a                  ; the rows between the mark's and this one
 @skip:
-        ld a,(bc)               ; a row's bytes: 2 (w1 + w2)
-        and $F8
-        rrca
-        rrca
+        ld a,(bc)               ; a row's bytes
         add a,l
         ld l,a
         jr nc,@skipped
@@ -484,21 +488,13 @@ em_unpack:
 @row:
         ld a,(bc)
         pop de
-        ld c,a
-        and 7
-        inc a                   ; w1: the byte's low three bits + 1
-        ld b,a
-        ld a,c
         rrca
         rrca
-        rrca
-        and $1F                 ; w1 + w2
-        sub b                   ; w2
-        push af
-        ld a,b
-        call @group
-        pop af
-@group:                         ; A: w (1..8); HL: the group's bytes, DE: its 16 values
+        and $3F                 ; w (the escapes, 0..3, in the low two bits)
+        cp 8
+        jr c,@width
+        ld a,8                  ; 8 bits: the byte 32 + its escaped -128s
+@width:
         ld b,a
         ld a,$80
         ld c,1
@@ -520,8 +516,11 @@ em_unpack:
 @got:
         rla
         jr nc,@bit
+        or a
+        jr z,@escape            ; the code 0: v's 8 bits follow
 @biased:
         sub 0                   ; (2^(w-1))
+@store:
         ld (de),a
         inc de
         djnz @value
@@ -531,6 +530,18 @@ em_unpack:
         inc hl                  ; the byte's top bit into the carry)
         rl c
         jr @got
+@escape:
+        inc a                   ; A = 1: the 8th rla carries it out
+@raw:
+        sla c
+        jr nz,@raw_bit
+        ld c,(hl)               ; (as @read)
+        inc hl
+        rl c
+@raw_bit:
+        rla
+        jr nc,@raw
+        jr @store
 .endif
 
 .ifdef AT_TABLE_MEANS

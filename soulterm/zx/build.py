@@ -143,12 +143,17 @@ PAIRS_PROBE_LINES = 3           # the ten everyday prompts' first three, each a 
 # T-states a byte each buys ("hello", the player's program: docs/spectrum.md, "Twentieth round: the
 # 48K's bytes, spent"), each taken where it still fits (kernelbench.FAST_TAKEBACK_OPTIONS)
 # (the raw logits' rows, MV_CT_RAW, buy more a byte and come before all of them; AT_FAST_SUMS_PAIRS,
-# the twenty-second round's, ~400 T-states a position for its 73 bytes, left the ladder in the
-# twenty-third round: its bytes buy RMSNorm's squares popping x and the table means' loop ends,
-# ~10,000 T-states a position: docs/spectrum.md, "Twenty-third round: the 48K's attention means
-# and RMSNorm"; kernelbench.FAST_TAKEBACK_OPTIONS keeps it)
+# the twenty-second round's, ~400 T-states a position for its 73 bytes, last: since the twenty-third
+# round RMSNorm's squares popping x and the table means' loop ends, ~10,000 T-states a position for
+# the same bytes, are no rung: docs/spectrum.md, "Twenty-third round: the 48K's attention means
+# and RMSNorm")
 FAST_TAKEBACKS_48K = ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_RANGE_APART", "AT_FAST_H4_APART",
-                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED")
+                      "AT_FAST_PIECE_PAIRS", "AT_FAST_MAX_PATCHED", "AT_FAST_SUMS_PAIRS")
+# forward.s's FW_WIDE_SPARSE on the 48K too (a reply step's fc2 sparse past layer 1's few wide columns,
+# the 128K's since the twenty-second round; twenty-third round: ~21,000 T-states a position of "hello"
+# for its ~275 bytes, ~77 a byte): the ladder's spends after the cuts' first, in the same order
+WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
+SPENDS_48K = FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:]
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -482,6 +487,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     walk through matvec's squares), for benchmarks/zx48_kept_means.py's measure of its room: no rung
     takes it (its code runs ~480 bytes past what the shipped 48K has, its kept sums, 192 bytes, have
     no place: where the source defines kv_kept_sums, else forward.s's in the program).
+    `wide_sparse`: the 48K's (with `coarse`) forward.s's FW_WIDE_SPARSE (the 128K's with MV_COARSE_PAIRS's
+    rung; twenty-third round: a take-back of assemble_player's, SPENDS_48K).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -738,7 +745,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     rung with the slot pairs takes MV_PAIR_JPS_KEPT (their jps kept from call to call, twenty-first
     round: ~310 T-states a byte, more than any of the cuts) where it fits: the shipped 48K has it; then, with
     MV_COARSE_TOP, the raw logits' rows (MV_CT_RAW, twenty-second round: raw_rows_take) where they fit: the
-    shipped 48K has them too."""
+    shipped 48K has them too. Forward.s's FW_WIDE_SPARSE (twenty-third round) is one of the take-backs
+    (SPENDS_48K, in their order of T-states a byte)."""
     if model == "48k":
         rungs = RUNGS_48K if pairs_pay(soul, tokenizer) else tuple(rung for rung in RUNGS_48K if not rung[0])
         for fast_scores in (True, False):
@@ -750,16 +758,14 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                     if coarse_top and raw_rows_take(soul) and coarse_fits(soul, tokenizer, word_list, **rung,
                                                                           raw_top=True):
                         rung["raw_top"] = True      # (the raw logits' rows: ~5,700 T-states a reply step)
-                    if coarse_fits(soul, tokenizer, word_list, **rung, wide_sparse=True):
-                        rung["wide_sparse"] = True  # (a reply step's fc2 sparse past its wide columns: ~65 a byte)
-                    if fast_scores:     # (the cuts taken back: all where they fit, as the shipped soul's
-                        taken = FAST_TAKEBACKS_48K      # do, else one by one, each where it still fits)
-                        if not coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken):
+                    if fast_scores:     # (the cuts taken back and FW_WIDE_SPARSE: all where they fit, as
+                        taken = SPENDS_48K      # the shipped soul's do, else one by one, each where it still fits)
+                        if not coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(taken)):
                             taken = ()
-                            for takeback in FAST_TAKEBACKS_48K:
-                                if coarse_fits(soul, tokenizer, word_list, **rung, fast_takebacks=taken + (takeback,)):
-                                    taken += (takeback,)
-                        rung["fast_takebacks"] = taken
+                            for spend in SPENDS_48K:
+                                if coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(taken + (spend,))):
+                                    taken += (spend,)
+                        rung.update(_spent_48k(taken))
                     return _assemble_48k(soul, tokenizer, word_list, **rung)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
@@ -789,6 +795,13 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                 raise
 
 
+def _spent_48k(spends: tuple) -> dict:
+    """coarse_fits's and _assemble_48k's arguments for SPENDS_48K's `spends`: the fast scores' cuts
+    taken back (fast_takebacks) and FW_WIDE_SPARSE (wide_sparse)."""
+    return dict(fast_takebacks=tuple(name for name in spends if name != WIDE_SPARSE_48K),
+                wide_sparse=WIDE_SPARSE_48K in spends)
+
+
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False):
@@ -806,7 +819,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
                 jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
-    sums at KEY_SUMS_48K, and `fast_takebacks` with them; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
+    sums at KEY_SUMS_48K, and `fast_takebacks` with them; forward.s's FW_WIDE_SPARSE with `wide_sparse`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
     kernels and matrices below $FFFF and the word list in what they and the cold part leave."""
     try:
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,

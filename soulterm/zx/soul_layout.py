@@ -162,37 +162,50 @@ SOUL_PARTS = ("all", "embeddings", "matrices")
 
 
 # The 48K player's packed tables (SOUL_PACKED, its option: docs/spectrum.md, "Sixteenth
-# round"): te and pe in groups of PACK_GROUP values of one width each, vecops.s's em_unpack.
-PACK_GROUP = 16
+# round"): te and pe a row of one width each, vecops.s's em_unpack; a value the width does not
+# hold escaped (twenty-third round: each row's byte its bytes, 4 w + escapes).
+PACK_GROUP = 32                  # values of one width: a row (two groups of 16 before the twenty-third round)
 PACK_MARK_ROWS = 8               # a mark (the data's address) every this many rows (16 before the nineteenth round)
+PACK_MAX_ESCAPES = 3             # a row's escaped values below 8 bits: its byte is 4 w + escapes, so w = the byte >> 2
+                                 # (8 bits: 32 + its values of -128, each escaped, w = 8 from any byte of 32 on)
 PACKED_TABLES = EMBEDDINGS
+# te's rows that no engine reads: the tokenizer never makes PAD or UNK, and a reply stops at END
+# before feeding it (Engine.reply, soulplayer.s): packed_rows gives them no bytes (their byte 0)
+NEVER_FED = {"te": (spec.PAD, spec.UNK, spec.END)}
 
 
-def pack_width(values) -> int:
-    """The bits (1..8) that hold every value of `values` as a signed number."""
-    return max(max(v.bit_length() if v >= 0 else (~v).bit_length() for v in map(int, values)) + 1, 1)
+def _escaped(row, width: int) -> int:
+    """The values of `row` that `width` bits do not hold as codes 1..2^w - 1 (v + 2^(w-1);
+    code 0 escapes: -2^(w-1) among them)."""
+    return sum(1 for v in map(int, row) if not -(1 << (width - 1)) < v < 1 << (width - 1))
 
 
-def packed_rows(values) -> tuple[bytes, list[int], bytes]:
-    """A table of signed bytes as vecops.s's em_unpack reads it: each row's two groups
-    of PACK_GROUP values with a width w (1..8) each, a byte a row ((w1 + w2) * 8 + w1 - 1:
-    the row's bytes, 2 (w1 + w2), are its top five bits a quarter), the offset of every PACK_MARK_ROWS-th row's data, and the
-    data: each group's values as v + 2^(w-1) in w bits, most significant first, 2w
-    bytes a group (16 values), so that the groups need no length of their own."""
+def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
+    """A table of signed bytes as vecops.s's em_unpack reads it: a byte a row, its bytes
+    4 w + e for its width w (1..8) and e escaped values (0..PACK_MAX_ESCAPES below 8 bits,
+    each -128 at 8), the width that makes it fewest; the offset of every PACK_MARK_ROWS-th
+    row's data; and the data: each row's 32 values as codes of w bits, most significant first, v + 2^(w-1), or the
+    code 0 and v's 8 bits for a value the code does not hold (-2^(w-1) and beyond). The
+    rows `never_fed` take no bytes (their byte 0: the walk from a mark steps over them, and
+    em_unpack never reads them)."""
     import numpy as np
 
     rows = np.asarray(values, dtype=np.int64)
-    assert rows.shape[1] == 2 * PACK_GROUP, rows.shape
+    assert rows.shape[1] == PACK_GROUP, rows.shape
     widths, marks, data = bytearray(), [], bytearray()
     for r, row in enumerate(rows):
         if r % PACK_MARK_ROWS == 0:
             marks.append(len(data))
-        groups = [row[:PACK_GROUP], row[PACK_GROUP:]]
-        ws = [pack_width(group) for group in groups]
-        widths.append((ws[0] + ws[1]) << 3 | (ws[0] - 1))
-        for w, group in zip(ws, groups):
-            bits = "".join(format(int(v) + (1 << (w - 1)), f"0{w}b") for v in group)
-            data += bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+        if r in never_fed:
+            widths.append(0)
+            continue
+        size, w = min((4 * w + _escaped(row, w), w) for w in range(1, 9)
+                      if w == 8 or _escaped(row, w) <= PACK_MAX_ESCAPES)
+        widths.append(size)
+        bits = "".join(format(int(v) + (1 << (w - 1)), f"0{w}b") if -(1 << (w - 1)) < v < 1 << (w - 1)
+                       else "0" * w + format(int(v) & 255, "08b") for v in row)
+        data += bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+        assert len(bits) == 8 * size
     return bytes(widths), marks, bytes(data)
 
 
@@ -201,9 +214,10 @@ def _packed_lines(name: str, values) -> list[str]:
     the marks as addresses (soul_<name>_marks), the data; soul_<name>_end after it."""
     import numpy as np
 
-    widths, marks, data = packed_rows(values)
+    widths, marks, data = packed_rows(values, NEVER_FED.get(name, ()))
     label = _label(name)
-    return ([f'.assert EM_GROUP == {PACK_GROUP} && EM_MARK_ROWS == {PACK_MARK_ROWS}, '
+    return ([f'.assert EM_GROUP == {PACK_GROUP} && EM_MARK_ROWS == {PACK_MARK_ROWS} '
+             f'&& EM_MAX_ESCAPES == {PACK_MAX_ESCAPES}, '
              f'"vecops.s\'s em_unpack reads another packing than soul_layout.packed_rows writes"',
              f"{label}:", f"{label}_widths:"] + _data_lines(np.frombuffer(widths, np.uint8), "byte")
             + [f"{label}_marks:"] + [f"        .word {label}_data + {m}" for m in marks]
@@ -371,7 +385,6 @@ def vocab_constants(tokenizer) -> str:
         f"SP_MIN_CORRECTED = {spelling.MIN_CORRECTED}     ; soulterm.soul.spelling",
         f"SP_MIN_WORD = {spelling.MIN_WORD}",
         f"SP_MAX_WORD = {spelling.MAX_WORD}",
-        f"SP_LENGTH_BITS = {length_bits(tokenizer.words)}     ; the packing (soul_layout.word_list_data)",
         f"SP_SHORT_BITS = {SHORT_BITS}",
         f"SP_SHORT_CODES = {SHORT_CODES}",
         f"SP_LONG_BITS = {LONG_BITS}",
@@ -461,15 +474,13 @@ FIRST_MERGE_ID = spec.FIRST_ALPHABET_ID + len(spec.ALPHABET)    # the id merge 0
 # SHORT_BITS bits (their rank), the others SHORT_BITS bits of a prefix
 # (SHORT_CODES..15) and LONG_BITS more: rank = SHORT_CODES + (prefix -
 # SHORT_CODES) * 2**LONG_BITS + those bits. A word is its length - MIN_WORD
-# in `length_bits` bits, then its characters; SP_WORD_COUNT words.
+# as that many 0s and a 1 (twenty-third round: 2.1 bits a word on the shipped
+# list, whose words are mostly 3 and 4 characters, against 3 bits of a fixed
+# width: 37 bytes fewer), then its characters; after the last word, MAX_WORD -
+# MIN_WORD + 1 0s (a length past MAX_WORD: the list's end, no count of its words).
 SHORT_BITS = 4
 SHORT_CODES = 12
 LONG_BITS = 2
-
-
-def length_bits(words) -> int:
-    longest = max(map(len, words), default=spelling.MIN_WORD)
-    return max(1, (longest - spelling.MIN_WORD).bit_length())
 
 
 def word_list_data(tokenizer) -> tuple[bytes, bytes]:
@@ -487,9 +498,8 @@ def word_list_data(tokenizer) -> tuple[bytes, bytes]:
     def put(value: int, width: int) -> None:
         bits.extend((value >> (width - 1 - i)) & 1 for i in range(width))
 
-    width = length_bits(tokenizer.words)
     for word in tokenizer.words:
-        put(len(word) - spelling.MIN_WORD, width)
+        put(1, len(word) - spelling.MIN_WORD + 1)     # (its length - MIN_WORD 0s, then a 1)
         for ch in word:
             r = rank[ch]
             if r < SHORT_CODES:
@@ -497,6 +507,7 @@ def word_list_data(tokenizer) -> tuple[bytes, bytes]:
             else:
                 put(SHORT_CODES + ((r - SHORT_CODES) >> LONG_BITS), SHORT_BITS)
                 put((r - SHORT_CODES) & ((1 << LONG_BITS) - 1), LONG_BITS)
+    put(0, spelling.MAX_WORD - spelling.MIN_WORD + 1)     # (the end)
     bits += [0] * (-len(bits) % 8)
     packed = bytes(int("".join(map(str, bits[i:i + 8])), 2) for i in range(0, len(bits), 8))
     return bytes(tokenizer.vocab[ch] for ch in ranked), packed
