@@ -117,7 +117,7 @@ start:
         ld a,(hl)
         ld (hl),e                       ; (bank 0's as it was)
         cp e
-        jr z,@in_128_basic                 ; bank 0's byte untouched: the port paged
+        jr z,@in_128_basic              ; bank 0's byte untouched: the port paged
 @no_128_basic:
         ld a,RET_OPCODE                 ; nothing to keep: keep_printer_buffer returns at once
         ld (keep_printer_buffer),a      ; (here and at each restart and quit of this load)
