@@ -33,8 +33,9 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,905 (in the 48K player, with the twenty-second round's at_key_sums two dimensions a pass,
-; AT_FAST_SUMS_PAIRS, 73 bytes; 1,832 before: code, the exp LUT, variables and its page's padding, since the twentieth round
+; Bytes: 1,832 (in the 48K player, without the twenty-second round's at_key_sums two dimensions a pass,
+; AT_FAST_SUMS_PAIRS, 73 bytes, since the twenty-third round: soulplayer.s's keep_printer_buffer took 30 of
+; their room; 1,905 with them: code, the exp LUT, variables and its page's padding, since the twentieth round
 ; with AT_FAST_SCORES, AT_FAST_PREPARE_LOOP and AT_FAST_SMALL (its key sums in the screen's
 ; third: build.py's KEY_SUMS_48K) and the cuts taken back, FAST_TAKEBACKS_48K; 1,911 before the
 ; twenty-first round's keys' loop without at_sum40, the dims without their xor and the weights'

@@ -18,7 +18,8 @@
 ; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
 ; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
 ; lives from $5D8D up ($5E80 on the 128K), above a `CLEAR` (the stack stays below it), with
-; its logits in the printer buffer and, between turns, the typed line and the
+; its logits in the printer buffer (the 48K's: under 128 BASIC it keeps that page in a bank,
+; through port $7FFD, keep_printer_buffer) and, between turns, the typed line and the
 ; tokenizer's working memory in the KV cache (see line_buffer below). Token
 ; texts are printed from the merges (print_id): the build keeps no texts.
 ;
