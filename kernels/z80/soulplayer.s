@@ -268,6 +268,7 @@ keep_printer_buffer:
         ld (iy+FLAGS_FROM_IY),a
 keep_printer_buffer_end:
         .assert keep_printer_buffer_end <= $C000, "keep_printer_buffer must lie below the paged bank"
+        .assert fw_logits == PRINTER_BUFFER, "LOGITS_IN_PRINTER_BUFFER: forward.s's logits in the printer buffer"
 .endif
         ret
 
