@@ -40,8 +40,9 @@ def test_the_player_answers_as_the_integer_engine_and_quits(built):
 
 def test_the_48k_runs_its_start_from_the_key_caches_last_positions(built):
     """soulplayer.s's start and banner run once: the 48K's tape loads them into layer 1's keys of
-    the last two positions (START_IN_KEY_CACHE, nineteenth round), where nothing else of the
-    player lies and only a turn that reaches position 18 writes; the line and the tokenizer's
+    the last positions (START_IN_KEY_CACHE, nineteenth round; three since the twenty-third round's
+    test for 128 BASIC), where nothing else of the player lies and only a turn that reaches
+    position 17 writes; the line and the tokenizer's
     memory stay below them; the map and the debugger's line map name them; the 128K keeps its
     start in its program."""
     from soulterm.zx.build import KEY_CACHE_BYTES, START_OVERLAY_BYTES
@@ -56,13 +57,13 @@ def test_the_48k_runs_its_start_from_the_key_caches_last_positions(built):
     doc = json.loads(built.map_text)
     assert any(line[0] == overlay and line[1].endswith("soulplayer.s") for line in doc["lines"])
     named = [region for region in doc["regions"] if region["start"] <= overlay < region["end"]]
-    assert [region["name"].startswith("KV cache: keys, its last two positions") for region in named] == [True]
+    assert [region["name"].startswith("KV cache: keys, its last 3 positions") for region in named] == [True]
     banked = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols
     assert "start_overlay" not in banked and banked["start"] < banked["prompt"] < banked["kv_keys"]
 
 
 def test_a_second_randomize_usr_after_q_starts_the_48k_again_though_a_turn_wrote_over_its_start(built):
-    """A turn that reaches position 18 writes layer 1's keys there, where the 48K's start ran from
+    """A turn that reaches position 17 writes layer 1's keys there, where the 48K's start ran from
     (START_IN_KEY_CACHE): the shipped soul's replies end sooner, so the keys are written over here
     by hand between two lines. q leaves a jp to soulplayer.s's restart at start, so that RANDOMIZE
     USR start (the loader's line, typed again on a real 48K) clears the screen and chats again."""
@@ -87,6 +88,70 @@ def test_a_second_randomize_usr_after_q_starts_the_48k_again_though_a_turn_wrote
     screen = [line.rstrip() for line in machine.screen_lines() if line.strip()]
     assert screen[:4] == ["you> what is your name", engine.reply(tokenizer, "what is your name").text,
                           "you> q", "bye."]
+
+
+def test_the_48k_on_a_128k_in_128_basic_keeps_its_printer_buffer_page_in_a_bank_and_quits_cleanly(built):
+    """The 48K's logits lie in the printer buffer, where 128 BASIC (a 128K's menu's Tape Loader) keeps
+    its paging routines and variables: soulplayer.s's start finds 128 BASIC (FLAGS bit 4 and a port
+    $7FFD that pages) and keep_printer_buffer puts that page in bank SAVED_BANK with the bit off
+    while the player runs; q brings both back, so 128 BASIC comes back (soulterm's ROM stops a
+    program that returns with the page changed as a crash: it did before the twenty-third round),
+    and a second RANDOMIZE USR keeps the page again (docs/spectrum.md, "Twenty-third round: the 48K
+    tape through a 128K's Tape Loader")."""
+    from soulterm.zx import Spectrum, paging
+    from soulterm.zx.rom import FLAGS_128_BASIC, SYSVARS
+
+    sym = built.program.symbols
+    saved = slice(sym["SAVED_PAGE"] - paging.PAGED_START, sym["SAVED_PAGE"] - paging.PAGED_START + 256)
+    engine, tokenizer = Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
+    machine = Spectrum(model="128k")
+    page = bytes((7 * i + 3) & 0xFF for i in range(256))       # (128 BASIC's, as it might be)
+    machine.memory[0x5B00:0x5C00] = page
+    assert machine.memory[SYSVARS["FLAGS"]] & FLAGS_128_BASIC          # (soulterm's 128K: 128 BASIC's FLAGS)
+    machine.load_tap(built.tape)
+    for turn in range(2):
+        assert machine.run(max_cycles=100_000_000, until_idle=True) == "idle"
+        assert machine.bank(sym["SAVED_BANK"])[saved] == page and machine.paged_bank == 0
+        assert not machine.memory[SYSVARS["FLAGS"]] & FLAGS_128_BASIC
+        for prompt in ("hello", "what is your name"):
+            machine.type_line(prompt)
+            assert machine.run(max_cycles=600_000_000, until_idle=True) == "idle"
+        machine.type_line("q")
+        assert machine.run(max_cycles=100_000_000) == "halted" and not machine.crashed, machine.stop_message
+        assert bytes(machine.memory[0x5B00:0x5C00]) == page and machine.memory[SYSVARS["FLAGS"]] & FLAGS_128_BASIC
+        screen = [line.rstrip() for line in machine.screen_lines() if line.strip()]
+        assert screen[-5:-2] == ["you> what is your name", engine.reply(tokenizer, "what is your name").text,
+                                 "you> q"], screen
+        machine.stop_message = ""           # back in 128 BASIC: RANDOMIZE USR start
+        machine.call(sym["start"])
+
+
+@pytest.mark.parametrize("model", ["48k", "128k"])
+def test_the_48k_keeps_no_page_where_the_port_does_not_page_whatever_flags_bit_4_says(built, model):
+    """A 48K (no port $7FFD) or a 128K in 48 BASIC (the port locked), FLAGS bit 4 set as a program may
+    leave it (48 BASIC does not use it): the start's test writes bank SAVED_BANK's byte at SAVED_PAGE,
+    finds bank 0's changed instead and puts it back, and keep_printer_buffer is a RET: the printer
+    buffer is the logits', out's rows at SAVED_PAGE stay, the player answers as the engine and quits."""
+    from soulterm.zx import Spectrum, paging
+    from soulterm.zx.rom import FLAGS_128_BASIC, SYSVARS
+
+    sym = built.program.symbols
+    engine, tokenizer = Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
+    machine = Spectrum(model=model)
+    if model == "128k":
+        machine.page(paging.ROM_48 | paging.LOCK)          # (48 BASIC from the 128's menu)
+    machine.memory[SYSVARS["FLAGS"]] |= FLAGS_128_BASIC
+    machine.load_tap(built.tape)
+    tape_page = bytes(machine.memory[sym["SAVED_PAGE"]:sym["SAVED_PAGE"] + 256])
+    assert machine.run(max_cycles=100_000_000, until_idle=True) == "idle"
+    assert machine.memory[sym["keep_printer_buffer"]] == 0xC9 and machine.model == model      # RET
+    assert bytes(machine.memory[sym["SAVED_PAGE"]:sym["SAVED_PAGE"] + 256]) == tape_page
+    assert machine.memory[SYSVARS["FLAGS"]] & FLAGS_128_BASIC
+    machine.type_line("nice to meet you")
+    machine.type_line("q")
+    assert machine.run(max_cycles=600_000_000) == "halted" and not machine.crashed, machine.stop_message
+    screen = [line.rstrip() for line in machine.screen_lines() if line.strip()]
+    assert screen[-5:-2] == ["you> nice to meet you", engine.reply(tokenizer, "nice to meet you").text, "you> q"]
 
 
 def test_the_48k_leaves_out_matvecs_right_shift_only_when_no_product_shifts_past_seven(built, tmp_path):

@@ -32,6 +32,9 @@ TURNS = ["hello", "how are you", "tell me a story about the sea and the sky and 
          "What's your name?", "ok", "helloo\b", "thanks", "i am sad", "good morning", "bye now",
          "how are you today my friend, ok" + "\b" * 6]        # (DELETE back over the echo's wrap)
 BANNER = {"48k": "soulplayer 48", "128k": "soulplayer 128"}
+RET_OPCODE = 0xC9                # the 48K's keep_printer_buffer where 128 BASIC does not run (soulplayer.s)
+ROUTINES_128 = range(0x5B00, 0x5B58)     # 128 BASIC's code in the printer buffer: SWAP ... POUT2 (TARGET,
+                                         # RETADDR, BANKM and the rest after it change as it runs)
 
 
 def roms_for(model: str) -> list[bytes]:
@@ -142,6 +145,8 @@ def test_q_goes_back_to_basic_and_a_second_randomize_usr_chats_exactly(loaded, e
     model, built, machine = loaded
     engine, tokenizer = engine_and_tokenizer
     assert chat_turn(machine, "hi", built.program.symbols).reply == engine.reply(tokenizer, "hi").text.rstrip()
+    if model == "48k":                  # (no 128 BASIC: the printer buffer is the logits')
+        assert machine.memory[built.program.symbols["keep_printer_buffer"]] == RET_OPCODE
     machine.type_line("q")
     assert machine.run(max_cycles=100_000_000, until_idle=True) == StopReason.IDLE
     screen = "".join(machine.screen_lines())
@@ -178,10 +183,9 @@ def test_the_loaders_room_is_what_the_real_rom_needs_and_no_more_than_the_origin
 
 
 def test_the_48k_tape_on_a_128ks_48_basic_chats_and_quits(engine_and_tokenizer):
-    """A 128K's menu, "48 BASIC", then LOAD "": the 48K player as on a 48K, "q" back to its "0 OK".
-    (From the menu's "Tape Loader" it chats as well, but its logits in the printer buffer write over
-    the 128 ROM's bank switching there, and "q" hangs 128 BASIC: docs/spectrum.md, "Twenty-second
-    round"; soulterm's ROM, a 128K's, stops it as a crash.)"""
+    """A 128K's menu, "48 BASIC", then LOAD "": the 48K player as on a 48K (the port locked: it keeps
+    no page, keep_printer_buffer a RET), "q" back to its "0 OK". (From the menu's "Tape Loader":
+    test_the_48k_tape_through_a_128ks_tape_loader_keeps_128_basics_page_and_quits_cleanly.)"""
     engine, tokenizer = engine_and_tokenizer
     roms = roms_for("128k")
     built = built_player("48k")
@@ -194,9 +198,50 @@ def test_the_48k_tape_on_a_128ks_48_basic_chats_and_quits(engine_and_tokenizer):
     machine.press_keys(LOAD_QUOTES)
     assert machine.run(max_cycles=300_000_000, until_idle=True) == StopReason.IDLE
     assert chat_turn(machine, "hello", built.program.symbols).reply == engine.reply(tokenizer, "hello").text.rstrip()
+    assert machine.memory[built.program.symbols["keep_printer_buffer"]] == RET_OPCODE
     machine.type_line("q")
     assert machine.run(max_cycles=100_000_000, until_idle=True) == StopReason.IDLE
     assert "0 OK" in "".join(machine.screen_lines())
+
+
+def test_the_48k_tape_through_a_128ks_tape_loader_keeps_128_basics_page_and_quits_cleanly(engine_and_tokenizer):
+    """A 128K's menu, "Tape Loader": 128 BASIC runs the 48K player, whose logits lie in the printer
+    buffer, where 128 BASIC keeps its paging routines and variables (SWAP at $5B00, BANKM, TSTACK)
+    and its ROM 1's interrupt, with FLAGS bit 4, scans the keypad through $5B88..$5B8E every other
+    frame. The player's start finds 128 BASIC and keeps that page in bank SAVED_BANK with the bit off
+    (keep_printer_buffer); "q" brings both back: "0 OK", and RANDOMIZE USR start typed in 128 BASIC
+    chats again, and quits again. Before the twenty-third round "q" hung there, and the keypad scan
+    in logit 68's bytes made "nice to meet you" answer "nice to me det!" (docs/spectrum.md,
+    "Twenty-third round: the 48K tape through a 128K's Tape Loader")."""
+    from soulterm.zx import paging
+    from soulterm.zx.rom import FLAGS_128_BASIC
+
+    engine, tokenizer = engine_and_tokenizer
+    built = built_player("48k")
+    symbols = built.program.symbols
+    machine = RealROMSpectrum(roms_for("128k"), "128k")
+    machine.boot()
+    machine.tape.insert(built.tape)
+    machine.press_keys([{ENTER}])                   # the menu's first item
+    assert machine.run(max_cycles=300_000_000, breakpoints=[symbols["start"]]) == StopReason.BREAKPOINT
+    routines = bytes(machine.memory[ROUTINES_128.start:ROUTINES_128.stop])
+    assert machine.memory[SYSVARS["FLAGS"]] & FLAGS_128_BASIC and machine.memory[paging.BANKM] == paging.ROM_48
+    saved = symbols["SAVED_PAGE"] - paging.PAGED_START
+    for turn, prompts in enumerate((["hello", "nice to meet you", "what is your name", "i am sad"],
+                                    ["nice to meet you", "thanks"])):
+        assert machine.run(max_cycles=300_000_000, until_idle=True) == StopReason.IDLE
+        assert machine.bank(symbols["SAVED_BANK"])[saved:saved + len(routines)] == routines
+        assert not machine.memory[SYSVARS["FLAGS"]] & FLAGS_128_BASIC and machine.paging == paging.ROM_48
+        for prompt in prompts:
+            reply = chat_turn(machine, prompt, symbols).reply
+            assert reply == engine.reply(tokenizer, prompt).text.rstrip(), (turn, prompt)
+        machine.type_line("q")
+        assert machine.run(max_cycles=100_000_000, until_idle=True) == StopReason.IDLE
+        assert machine.screen_lines()[23].rstrip() == ("0 OK, 10:3" if turn == 0 else "0 OK, 0:1")
+        assert bytes(machine.memory[ROUTINES_128.start:ROUTINES_128.stop]) == routines
+        assert machine.memory[SYSVARS["FLAGS"]] & FLAGS_128_BASIC
+        if turn == 0:
+            basic_again("128k", machine, symbols["start"])
 
 
 @pytest.mark.parametrize("model", ["48k", "128k"])

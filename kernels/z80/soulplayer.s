@@ -18,7 +18,8 @@
 ; It uses only the ROM's documented entry points (RST $10, CHAN-OPEN, CLS,
 ; BEEPER) and port $FE, keeps IY and H'L' for BASIC (the ROM needs both), and
 ; lives from $5D8D up ($5E80 on the 128K), above a `CLEAR` (the stack stays below it), with
-; its logits in the printer buffer and, between turns, the typed line and the
+; its logits in the printer buffer (the 48K's: under 128 BASIC it keeps that page in a bank,
+; through port $7FFD, keep_printer_buffer) and, between turns, the typed line and the
 ; tokenizer's working memory in the KV cache (see line_buffer below). Token
 ; texts are printed from the merges (print_id): the build keeps no texts.
 ;
@@ -57,11 +58,27 @@ CONTEXT_SIZE    = 20
 MAX_INPUT_IDS   = 16
 BLIP_CYCLES     = 3             ; BEEPER: 3 cycles of ~1 kHz, about 3 ms
 BLIP_TIMING     = 407
+.ifdef LOGITS_IN_PRINTER_BUFFER
+; The 48K's logits lie in the printer buffer, where 128 BASIC (a 128K's menu's "Tape Loader")
+; keeps its paging routines and variables (SWAP, BANKM, TSTACK...): under it keep_printer_buffer
+; keeps that page in bank SAVED_BANK while the player runs (docs/spectrum.md, "Twenty-third round:
+; the 48K tape through a 128K's Tape Loader").
+PRINTER_BUFFER  = $5B00
+PAGING_PORT     = $7FFD
+PAGING_48_ROM   = $10           ; port $7FFD under 128 BASIC at a USR: the 48 BASIC ROM, bank 0 at $C000
+SAVED_BANK      = 6             ; (free under the 48K player; the 128's RAM disk fills it last)
+SAVED_PAGE      = (PAGING_PORT & $FF) << 8  ; where in it the page waits ($FD00: in bank 0, constant data, the port test's byte)
+FLAGS_128_BASIC = $10           ; FLAGS bit 4: 128 BASIC's, whose interrupt then scans the keypad
+                                ; through $5B88..$5B8E (among the logits) every other frame
+RET_OPCODE      = $C9
+        .assert FLAGS_128_BASIC == PAGING_48_ROM, "keep_printer_buffer flips FLAGS bit 4 by the port's value"
+.endif
 
 ; player_start - the entry (RANDOMIZE USR start): the screen, the banner, the 128K's
-; tables and records. It runs once, so the 48K player (START_IN_KEY_CACHE, build.py)
-; keeps it and the banner in the key cache's last two positions of layer 1 (an overlay:
-; the tape loads them there, the first turn that reaches position 18 writes over them).
+; tables and records, and on the 48K (LOGITS_IN_PRINTER_BUFFER) its test for 128 BASIC. It runs
+; once, so the 48K player (START_IN_KEY_CACHE, build.py) keeps it and the banner in the key cache's
+; last three positions of layer 1 (an overlay: the tape loads them there, the first turn that
+; reaches position 17 writes over them).
 ; player_screen - H'L' kept for BASIC, the screen cleared and the upper screen's channel
 ; open: each start's first steps (player_start's and, on the 48K, restart's).
         .macro player_screen
@@ -87,6 +104,27 @@ BLIP_TIMING     = 407
         .macro player_start
 start:
         player_screen
+.ifdef LOGITS_IN_PRINTER_BUFFER
+        bit 4,(iy+FLAGS_FROM_IY)        ; 128 BASIC? its mode bit (FLAGS_128_BASIC) and a port
+        jr z,@no_128_basic              ; $7FFD that pages (a 48K: no port, that bit whatever a
+        ld hl,SAVED_PAGE                ; program left; a 128K in 48 BASIC: the port locked)
+        ld e,(hl)                       ; bank 0's byte
+        ld bc,PAGING_PORT
+        ld a,PAGING_48_ROM | SAVED_BANK
+        out (c),a
+        inc (hl)                        ; bank SAVED_BANK's, or bank 0's where the port does not page
+        ld a,PAGING_48_ROM
+        out (c),a
+        ld a,(hl)
+        ld (hl),e                       ; (bank 0's as it was)
+        cp e
+        jr z,@in_128_basic              ; bank 0's byte untouched: the port paged
+@no_128_basic:
+        ld a,RET_OPCODE                 ; nothing to keep: keep_printer_buffer returns at once
+        ld (keep_printer_buffer),a      ; (here and at each restart and quit of this load)
+@in_128_basic:
+        call keep_printer_buffer
+.endif
         ld hl,banner_text
         call print
 .ifdef RN_SWAPPED_SQUARES
@@ -113,7 +151,21 @@ banner_text:                    ; (no colour codes: their parameter 0 would end 
         .text "enter; q alone quits.", KEY_ENTER, KEY_ENTER, 0
         .endmacro
 
-.ifndef START_IN_KEY_CACHE
+.ifdef START_IN_KEY_CACHE
+; restart - the 48K's start again, after quit: the screen and the channel as player_start
+; sets them (no banner: it lay in the overlay), 128 BASIC's page kept again, then the prompt.
+; The cache's position 0 and the tables are still as the first start left them, but position
+; 0's values of layer 1, which lie in the screen's bottom third (SCREEN_THIRD): BASIC may have
+; written over them (its "0 OK" and editor in lines 22-23, a scroll or CLS), so the next turn
+; computes position 0 again.
+restart:
+        player_screen
+.ifdef LOGITS_IN_PRINTER_BUFFER
+        call keep_printer_buffer
+.endif
+        xor a
+        ld (sep_cached),a       ; (on into the prompt)
+.else
         player_start
 .endif
 prompt:
@@ -183,7 +235,7 @@ quit:
 .ifdef START_IN_KEY_CACHE
         ld a,$C3                ; jp restart over the start's first bytes: a second RANDOMIZE USR
         ld (start),a            ; start finds it there even where a turn has written over the
-        ld hl,restart           ; overlay (layer 1's keys of positions 18 and 19)
+        ld hl,restart           ; overlay (layer 1's keys of positions 17..19)
         ld (start + 1),hl
 .endif
         ld hl,goodbye_text
@@ -191,21 +243,34 @@ quit:
         exx
         pop hl
         exx
-        ret
-
-.ifdef START_IN_KEY_CACHE
-; restart - the 48K's start again, after quit: the screen and the channel as player_start
-; sets them (no banner: it lay in the overlay), then the prompt. The cache's position 0
-; and the tables are still as the first start left them, but position 0's values of layer 1,
-; which lie in the screen's bottom third (SCREEN_THIRD): BASIC may have written over them
-; (its "0 OK" and editor in lines 22-23, a scroll or CLS), so the next turn computes
-; position 0 again.
-restart:
-        player_screen
-        xor a
-        ld (sep_cached),a
-        jp prompt
+.ifdef LOGITS_IN_PRINTER_BUFFER
+; keep_printer_buffer - (quit's end) the printer buffer and bank SAVED_BANK's SAVED_PAGE
+; exchanged, and FLAGS bit 4 flipped: at each start 128 BASIC's page goes to the bank and its
+; mode bit off (its interrupt's keypad scan would write among the logits), at quit both come
+; back. Patched to a RET by player_start where 128 BASIC does not run. Clobbers AF, BC, DE, HL.
+keep_printer_buffer:
+        ld bc,PAGING_PORT
+        ld a,PAGING_48_ROM | SAVED_BANK
+        out (c),a
+        ld hl,PRINTER_BUFFER
+        ld d,c                  ; DE = SAVED_PAGE: the port's low byte, a page
+        ld e,l
+@byte:
+        ld a,(de)
+        ldi
+        dec hl
+        ld (hl),a
+        inc l
+        jr nz,@byte
+        ld a,PAGING_48_ROM
+        out (c),a               ; (BC = $7EFD after the LDIs: the port all the same, decoded from A15 and A1 low, the +2A's A14 high)
+        xor (iy+FLAGS_FROM_IY)
+        ld (iy+FLAGS_FROM_IY),a
+keep_printer_buffer_end:
+        .assert keep_printer_buffer_end <= $C000, "keep_printer_buffer must lie below the paged bank"
+        .assert fw_logits == PRINTER_BUFFER, "LOGITS_IN_PRINTER_BUFFER: forward.s's logits in the printer buffer"
 .endif
+        ret
 
 ; print - the zero-terminated text at HL through RST $10.
 print:

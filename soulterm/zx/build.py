@@ -95,9 +95,11 @@ COLD_KERNEL_FILES_48K = COLD_KERNEL_FILES + ("vecops.s",)
 BANK_0_KERNEL_FILES = ("vecops.s", "embedrows.s", "logitsraw.s")     # (logitsraw.s: the logits' bound, eighteenth round)
 KEY_CACHE_BYTES = 2 * spec.N_LAYERS * spec.CONTEXT * spec.EMBED_DIM     # forward.s's kv_keys
 KEPT_SUMS_BYTES = 3 * spec.N_LAYERS * spec.EMBED_DIM     # forward.s's kv_kept_sums (AT_KEPT_MEANS)
-# the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last two
-# positions (_start_in_key_cache)
-START_OVERLAY_BYTES = 2 * 2 * spec.EMBED_DIM
+# the 48K's start and banner (run once) in the key cache's last bytes: layer 1's keys of the last
+# START_OVERLAY_POSITIONS positions (_start_in_key_cache; three since the twenty-third round: the start's
+# test for 128 BASIC, zxtl48)
+START_OVERLAY_POSITIONS = 3
+START_OVERLAY_BYTES = START_OVERLAY_POSITIONS * 2 * spec.EMBED_DIM
 # the 48K's screen's bottom third (twentieth round): its bitmap holds run-time data, its attributes
 # ink = paper; soulplayer.s's SCREEN_THIRD keeps the chat in lines 0..15 and scrolls them itself.
 # There: layer 1's value cache (forward.s's kv_values_layer_1, out of the room above UNCONTENDED),
@@ -446,7 +448,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     are the shipped 48K's choice: all three (since the eighteenth round's RN_UNIT_GAIN_BITS).
 
     Every 48K (nineteenth round): soulplayer.s's start and banner, which run once, in the key
-    cache's last 128 bytes (START_IN_KEY_CACHE, _start_in_key_cache: an overlay the tape loads
+    cache's last START_OVERLAY_BYTES (START_IN_KEY_CACHE, _start_in_key_cache: an overlay the tape loads
     with the rest of the CODE block), and matvec.s's MV_LEAST_SHIFT where no product of the
     soul shifts past 7 (least_shift: no right chain); with `coarse`, embedrows.s in the cold
     part too (FW_EMBED_APART: room above UNCONTENDED for matvec.s's MV_PAIR_REWALK).
@@ -524,6 +526,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if not banked:
         options.append("START_IN_KEY_CACHE = 1   ; (soulplayer.s's start and banner run once: in the key cache, "
                        "an overlay)")
+        options.append("LOGITS_IN_PRINTER_BUFFER = 1   ; (forward.s's $5B00: soulplayer.s keeps 128 BASIC's page "
+                       "in a bank meanwhile, where it runs)")
         options += [f"SCREEN_THIRD = ${SCREEN_THIRD:04X}     ; (the chat in lines 0..15, the bottom third's "
                     "bitmap the player's)",
                     f"kv_values_layer_1 = ${THIRD_VALUES:04X}     ; (layer 1's value cache in the screen's third: "
@@ -672,7 +676,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
 
 def _start_in_key_cache() -> str:
     """The 48K's key cache with soulplayer.s's start and banner (START_IN_KEY_CACHE) in its last
-    START_OVERLAY_BYTES: layer 1's keys of the last two positions, which only a turn that reaches
+    START_OVERLAY_BYTES: layer 1's keys of the last START_OVERLAY_POSITIONS positions, which only a turn that reaches
     them writes (the line and the tokenizer's memory lie in layer 0's), so that the tape loads the
     code that runs once where the cache is empty until then."""
     return "\n".join([
@@ -684,11 +688,11 @@ def _start_in_key_cache() -> str:
         f'.assert * <= kv_keys + {KEY_CACHE_BYTES}, "soulplayer.s\'s start and banner must fit the key cache\'s '
         f'last {START_OVERLAY_BYTES} bytes"',
         f".res kv_keys + {KEY_CACHE_BYTES} - *",
-        '.assert start_overlay == kv_keys + 2 * KV_LAYER_BYTES - 2 * KV_POSITION_BYTES, "the start\'s overlay '
-        'must be layer 1\'s keys of the last two positions (forward.s\'s layout)"',
+        f'.assert start_overlay == kv_keys + 2 * KV_LAYER_BYTES - {START_OVERLAY_POSITIONS} * KV_POSITION_BYTES, '
+        f'"the start\'s overlay must be layer 1\'s keys of the last {START_OVERLAY_POSITIONS} positions (forward.s\'s layout)"',
         f'.assert TK_SCRATCH + TK_SCRATCH_BYTES <= start_overlay && line_buffer < start_overlay, '
         '"the line and the tokenizer\'s memory must stay below the start\'s overlay: a second RANDOMIZE USR '
-        'start after a short chat (no turn past position 17) finds the start there still"'])
+        'start after a short chat (no turn past position 16) finds the start there still"'])
 
 
 def assemble_spectrum_player(soul_path, tokenizer_path, model: str = "48k") -> SpectrumBuild:
@@ -937,7 +941,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
     ]
     if "start_overlay" in sym:          # (the 48K's: START_IN_KEY_CACHE)
-        regions.append(Region("KV cache: keys, its last two positions of layer 1 (the start and banner "
+        regions.append(Region(f"KV cache: keys, its last {START_OVERLAY_POSITIONS} positions of layer 1 (the start and banner "
                               "until a turn reaches them: run once)", "kv-cache", sym["start_overlay"],
                               sym["kv_keys"] + KEY_CACHE_BYTES))
     tensors: dict[int, list] = {}       # a start -> [its names, kind, end]: equal gains share one (SOUL_PACKED)

@@ -36,7 +36,8 @@ would. Any other ROM address stops the machine as a crash.
                               "0 OK" and the machine stops (halted)
 
 System variables sit at their real addresses (SYSVARS) and hold what these
-routines read and write. A trap costs the T-states of its RET (10) plus, for
+routines read and write; on a 128K FLAGS has bit 4 set (FLAGS_128_BASIC), as 128
+BASIC has it where the 128's menu runs a tape. A trap costs the T-states of its RET (10) plus, for
 BEEPER, the length of the beep; the interrupt routine costs nothing beyond
 the Z80's acknowledge, so programs are measured as if the ROM were free.
 """
@@ -64,6 +65,8 @@ SYSVARS = {
     "MASK_T": 0x5C90, "P_FLAG": 0x5C91, "RAMTOP": 0x5CB2, "P_RAMT": 0x5CB4,
 }
 KEY_READY = 0x20                  # FLAGS bit 5: a new key is in LAST-K
+FLAGS_128_BASIC = 0x10            # FLAGS bit 4: set where 128 BASIC runs (a 128K: its ROM 1's interrupt
+                                  # then scans the keypad through $5B88..$5B8E, and a report goes back to it)
 PROGRAM_START = 0x5CCB            # PROG after NEW (23755): where a BASIC program loads
 # LOAD "" CODE in a program that CLEARed RAMTOP low: the real ROM's TEST-ROOM wants STKEND + 80 below
 # the machine stack with LOAD's 34 bytes of headers and two 5-byte zeros on the calculator's stack,
@@ -137,6 +140,8 @@ class HighLevelROM:
                             ("FLAGS", 0x0C), ("TV_FLAG", 0), ("BORDCR", 0x38), ("DF_SZ", 2),
                             ("ATTR_P", 0x38), ("MASK_P", 0), ("ATTR_T", 0x38), ("MASK_T", 0), ("P_FLAG", 0)):
             self.set_sysvar(name, value)
+        if self.machine.model == "128k":    # (128 BASIC, as the 128's menu and its Tape Loader leave it)
+            self.set_sysvar("FLAGS", self.sysvar("FLAGS") | FLAGS_128_BASIC)
         self.poke16(SYSVARS["CHARS"], CHARSET - 0x100)
         self.poke16(SYSVARS["UDG"], 0xFF58)
         self.poke16(SYSVARS["RAMTOP"], ramtop)

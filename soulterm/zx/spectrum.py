@@ -208,7 +208,7 @@ class Spectrum:
         self.crashed = False
         self.stop_message = ""
         self.last_stop: StopReason | None = None
-        self.rom_128_ram: bytes | None = None     # a 128K's at the last USR (rom.stack_bc checks it)
+        self.rom_128_ram: bytes | None = None     # a 128K's in 128 BASIC (port unlocked) at the last USR (rom.stack_bc checks it)
         self.usr_statement = (0, 1)      # (line, statement) of the USR: the report's "0 OK, 10:3" (0:1: typed)
         self.rom.initialise()
         if self.audio is not None:
@@ -240,8 +240,8 @@ class Spectrum:
         self.call(address if entry is None else entry)
 
     def call(self, address: int) -> None:
-        if self.model == "128k":
-            self.rom_128_ram = self.rom.rom_128_ram_bytes()
+        in_128_basic = self.model == "128k" and not self.paging & paging.LOCK    # (locked: 48 BASIC's printer buffer)
+        self.rom_128_ram = self.rom.rom_128_ram_bytes() if in_128_basic else None
         self.push(STACK_BC)
         self.cpu.bc = address
         self.cpu.pc = address
