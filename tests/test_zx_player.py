@@ -326,15 +326,16 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
     """build.py's SPENDS_48K: with the fast scores' rung, each cut for room taken back (FAST_TAKEBACKS_48K,
     twentieth round) and forward.s's FW_WIDE_SPARSE (twenty-third round, after the first cut) in order of the
     T-states a byte each buys, where it still fits (coarse_fits), the rest skipped (all of them at once where
-    all fit); the shipped 48K has room for FW_WIDE_SPARSE and all the cuts but AT_FAST_MAX_PATCHED and
-    AT_FAST_SUMS_PAIRS (the kernels' bench of tests/test_zx_speed.py takes every cut, no FW_WIDE_SPARSE)."""
+    all fit); since the twenty-third round's merges (MV_SHORT_K's and the packed tables' room, less the
+    means' loop ends and keep_printer_buffer) the shipped 48K has room for all of them (the kernels' bench of
+    tests/test_zx_speed.py takes every cut, no FW_WIDE_SPARSE)."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.kernelbench import FAST_TAKEBACK_OPTIONS
 
     spends = zx_build.SPENDS_48K
     assert sorted(zx_build.FAST_TAKEBACKS_48K) == sorted(FAST_TAKEBACK_OPTIONS)
     assert spends == zx_build.FAST_TAKEBACKS_48K[:1] + (zx_build.WIDE_SPARSE_48K,) + zx_build.FAST_TAKEBACKS_48K[1:]
-    assert [name for name in spends if name in built.program.symbols] == list(spends[:6])
+    assert [name for name in spends if name in built.program.symbols] == list(spends)
     assert "fw_wide_sparse" in built.program.symbols
     assert "at_dims_h4" in built.program.symbols and "at_fast_wide_q" in built.program.symbols
     assert built.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
