@@ -1083,6 +1083,13 @@ fw_wide_sparse:
 @zero:
         inc hl                  ; the next word
         djnz @column
+.ifdef MV_SPARSE_PAIR_SKIP
+        ld a,(mv_last_zero)     ; each part's count, MV_SPARSE_MAX + 1 for all zero (matvec's
+        ld (mv_first_zero),a    ; mv_first_alone, mv_last_alone): the first part's moves on
+        ex af,af'
+        ld (mv_last_zero),a
+        ex af,af'
+.endif
         dec c
         jr nz,@part
         xor a
