@@ -651,17 +651,17 @@ MV_SPARSE_LOOK  = *             ; (forward.s's FW_WIDE_SPARSE writes a jp to MV_
         sub MV_MAX_COLS
         ld b,a
         ld hl,(mv_x)
-        call mv_sparse_part
 .ifdef MV_SPARSE_PAIR_SKIP
-        ld a,c                  ; (the flags kept) MV_SPARSE_MAX + 1: the first part all zero
-        ld (mv_first_zero),a
+        call mv_zero_part_look  ; (mv_sparse_part's, each part's count kept: the same bytes)
+.else
+        call mv_sparse_part
 .endif
         jr c,@dense
         ld b,MV_MAX_COLS
-        call mv_sparse_part
 .ifdef MV_SPARSE_PAIR_SKIP
-        ld a,c                  ; (the flags kept) MV_SPARSE_MAX + 1: the last part all zero
-        ld (mv_last_zero),a
+        call mv_zero_part_look
+.else
+        call mv_sparse_part
 .endif
 MV_SPARSE_TOLD  = *
 @dense:
@@ -694,23 +694,13 @@ MV_K_FORM       = * - 1
         ld a,(mv_cols)
         cp MV_MAX_COLS + 1
         jr c,@whole
-.ifdef MV_SPARSE_PAIR_SKIP
-        ld c,a                  ; a sparse call with a part all zero: the other part alone, as a
-        ld hl,mv_sparse_on      ; whole call (its rows' sums W x + b from it alone: the zero part's
-        ld a,(mv_last_zero)     ; row starts, ends and skips saved, ~400 T-states a row)
-        and (hl)
-        cp MV_SPARSE_MAX + 1
-        ld a,c
-        jr z,mv_first_alone
-        ld a,(mv_first_zero)
-        and (hl)
-        cp MV_SPARSE_MAX + 1
-        ld a,c
-        jr z,mv_last_alone
-.endif
 ; More columns than slots: the first cols - MV_MAX_COLS columns, each row's
 ; sums kept in mv_carry, then the last MV_MAX_COLS from those sums.
+.ifdef MV_SPARSE_PAIR_SKIP
+        call mv_zero_part_split ; (ld hl,mv_same_x there, or a part all zero: the other part alone)
+.else
         ld hl,mv_same_x
+.endif
         ld (hl),0               ; (each part patches its columns, matvec_again or not)
         ld hl,(mv_x)
         push hl
@@ -752,54 +742,6 @@ mv_finish:                      ; (mv_exact_row's end too)
         ret po                  ; interrupts were off: leave them off
         ei
         ret
-.ifdef MV_SPARSE_PAIR_SKIP
-mv_first_alone:                 ; (A = mv_cols)
-        push af
-        sub MV_MAX_COLS
-        ld (mv_cols),a
-        call mv_part
-        pop af
-        ld (mv_cols),a
-        jr mv_finish
-mv_last_alone:                  ; (A = mv_cols) the first part all zero: the last part alone, its rows
-        push af                 ; past the first part's weights and with no row constant
-        ld hl,(mv_x)
-        push hl
-        sub MV_MAX_COLS         ; the first part's columns
-        add a,a
-        ld e,a
-        ld d,0
-        add hl,de
-        ld (mv_x),hl            ; the last part's x
-        ld a,(MV_SPARSE_K)      ; inc sp: 3-byte row constants, nop: 2 (MV_SHORT_K)
-        cp $33                  ; (C: 2)
-        ld a,(mv_cols)
-        sbc a,MV_MAX_COLS - 3   ; a first part's row: its constant and its columns
-        ld e,a
-        ld a,(mv_rows)
-        ld b,a
-        ld hl,(mv_w)
-@first_rows:
-        add hl,de
-        djnz @first_rows
-        ld (MV_ROW_SP),hl       ; the last part's first row
-        ld hl,(MV_SPARSE_POP)   ; mv_row_sparse's pop of the row constant (and MV_SPARSE_K's inc sp)
-        push hl
-        ld hl,0
-        ld (MV_SPARSE_POP),hl   ; nop, nop: the last part's rows have no constant
-        ld a,MV_MAX_COLS
-        ld (mv_cols),a
-        call mv_part
-        pop hl
-        ld (MV_SPARSE_POP),hl
-        pop hl
-        ld (mv_x),hl
-        pop af
-        ld (mv_cols),a
-        jr mv_finish
-mv_first_zero:  .byte 0         ; MV_SPARSE_MAX + 1: the sparse call's first part all zero (its look's count)
-mv_last_zero:   .byte 0         ; the same for its last part
-.endif
 
 ; mv_part - the rows over the columns of mv_cols and mv_x (mv_mode says which part).
 mv_part:
@@ -4619,6 +4561,89 @@ mv_pair_skip_fix:
 @store:
         ld (ix+MV_SPARSE_AT+1),a
         ret
+; mv_zero_part_look - (matvec's look at x, a call of its mv_sparse_part's: the same registers, flags and
+; clobbers) each part's count of nonzero columns left, MV_SPARSE_MAX + 1 for none, into mv_last_zero,
+; the part before's into mv_first_zero (forward.s's fw_wide_sparse keeps them as it looks instead).
+mv_zero_part_look:
+        call mv_sparse_part
+        ld a,(mv_last_zero)
+        ld (mv_first_zero),a
+        ld a,c
+        ld (mv_last_zero),a
+        ret
+; mv_zero_part_split - (matvec, a call of two parts, A = mv_cols, in place of its ld hl,mv_same_x) a
+; sparse call with a part all zero runs the other part alone as a whole call of MV_MAX_COLS columns:
+; the zero part's row starts, ends and pairs' skips left out (~850 T-states a row of it; ~480 with its
+; pairs skipped by a stub alone); the last part's rows have no row constant (mv_row_sparse's pop of it
+; nopped for the call, SP from the first part's weights' end). Else HL = mv_same_x, A kept, and back.
+mv_zero_part_split:
+        ld c,a
+        ld hl,mv_sparse_on
+        ld a,(mv_last_zero)
+        and (hl)
+        cp MV_SPARSE_MAX + 1
+        jr z,@first_alone
+        ld a,(mv_first_zero)
+        and (hl)
+        cp MV_SPARSE_MAX + 1
+        jr z,@last_alone
+        ld a,c
+        ld hl,mv_same_x
+        ret
+@first_alone:
+        pop hl                  ; (matvec's split: not back there)
+        ld a,c
+        jr mv_first_alone
+@last_alone:
+        pop hl
+        ld a,c
+        jr mv_last_alone
+mv_first_alone:                 ; (A = mv_cols)
+        push af
+        sub MV_MAX_COLS
+        ld (mv_cols),a
+        call mv_part
+        pop af
+        ld (mv_cols),a
+        jp mv_finish
+mv_last_alone:                  ; (A = mv_cols) the first part all zero: the last part alone, its rows
+        push af                 ; past the first part's weights and with no row constant
+        ld hl,(mv_x)
+        push hl
+        sub MV_MAX_COLS         ; the first part's columns
+        add a,a
+        ld e,a
+        ld d,0
+        add hl,de
+        ld (mv_x),hl            ; the last part's x
+        ld a,(MV_SPARSE_K)      ; inc sp: 3-byte row constants, nop: 2 (MV_SHORT_K)
+        cp $33                  ; (C: 2)
+        ld a,(mv_cols)
+        sbc a,MV_MAX_COLS - 3   ; a first part's row: its constant and its columns
+        ld e,a
+        ld a,(mv_rows)
+        ld b,a
+        ld hl,(mv_w)
+@first_rows:
+        add hl,de
+        djnz @first_rows
+        ld (MV_ROW_SP),hl       ; the last part's first row
+        ld hl,(MV_SPARSE_POP)   ; mv_row_sparse's pop of the row constant (and MV_SPARSE_K's inc sp)
+        push hl
+        ld hl,0
+        ld (MV_SPARSE_POP),hl   ; nop, nop: the last part's rows have no constant
+        ld a,MV_MAX_COLS
+        ld (mv_cols),a
+        call mv_part
+        pop hl
+        ld (MV_SPARSE_POP),hl
+        pop hl
+        ld (mv_x),hl
+        pop af
+        ld (mv_cols),a
+        jp mv_finish
+mv_first_zero:  .byte 0         ; MV_SPARSE_MAX + 1: the sparse call's first part all zero (its look's count)
+mv_last_zero:   .byte 0         ; the same for its last part
 .endif
         .endmacro
 
@@ -5606,11 +5631,6 @@ mv_hz_prepare:
 @hzs_first:
         cp mv_row_sparse & 255
         jp nz,@general          ; (an h sum)
-.ifdef MV_SPARSE_PAIR_SKIP
-        ld a,(mv_mode)          ; (mv_first_alone's whole sparse call ends as the others)
-        and MV_KEEP
-        jp z,@general
-.endif
 ; A sparse first part (every x one piece: Ch = 0): its rows keep A:HL through mv_hzs_keep
 ; where the second part's end can be short (a shift of 7 or less, a plain or adding store).
         ld a,(mv_hz_shift+1)

@@ -9,6 +9,11 @@
 ; short) its rows keep A:HL through mv_hzs_keep, starting at mv_row_hzs, or at
 ; mv_row_hzsb with a bias.
 mv_hzs_first_prepare:
+.ifdef MV_SPARSE_PAIR_SKIP
+        ld a,(mv_mode)          ; (matvec.s's mv_zero_part_split: a whole sparse call ends as the others)
+        and MV_KEEP
+        jp z,mv_hz_prepare@general
+.endif
         ld a,MV_HZS_KEPT
         ld (mv_hz_kept),a
         ld hl,(MV_CARRY_PTR)
