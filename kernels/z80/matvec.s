@@ -177,6 +177,12 @@
 ; run against 22 a pair: 32 x 64 with 3 + 3 nonzero columns (26 zero pairs), 100,166 ->
 ; 81,362 T-states after the same dense call (the 128K's kernels' options,
 ; default_rng(2042)'s w, bias and x: tests/test_kernels_z80_sparse.py's first layout).
+; With it too (twenty-third round, zxundo128) a sparse call with a part all zero runs the other
+; part alone as a whole call (mv_zero_part_split, 137 bytes in mv_pair_skip_routines; its hooks
+; here calls in place of a call and an ld): that layout's w and bias, x with 2 nonzero columns
+; in one part and none in the other, 82,445 -> 40,878 T-states after the same dense call (81,671 ->
+; 41,693 with the zero part first; ~55,400 with its pairs' stub alone), and the first layout's
+; 81,362 -> 81,645 (each part's count kept, the split's test: 283 a two-part sparse call).
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
 ; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's
