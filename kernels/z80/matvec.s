@@ -3043,6 +3043,7 @@ mv_rewalk_full:                 ; mv_sparse_full over the high piece at IX + A. 
         ld a,at+MV_H_EXX
         jp mv_rewalk_copy
         .endmacro
+.ifndef MV_SPARSE_PAIR_SKIP            ; (mv_prepare goes to mv_pair_skip_rewalk instead, the same walk with runs)
 mv_sparse_rewalk:
         ld a,MV_MAX_COLS
         ld (mv_sparse_cols),a
@@ -3063,11 +3064,7 @@ mv_sparse_rewalk:
         jr nz,@odd_other
         ld a,(ix+MV_SLOT_PAIR/2+MV_SPARSE_AT)
         cp e
-.ifdef MV_SPARSE_PAIR_SKIP
-        call nz,mv_rewalk_odd_skip      ; (the odd column's zero changes: a zero even one's jr with it)
-.else
         call nz,mv_rewalk_odd
-.endif
 @odd_done:
         add ix,bc
         dec d
@@ -3077,12 +3074,9 @@ mv_sparse_rewalk:
         call mv_rewalk_even
         jr @even_done
 @odd_other:
-.ifdef MV_SPARSE_PAIR_SKIP
-        call mv_rewalk_odd_skip
-.else
         call mv_rewalk_odd
-.endif
         jr @odd_done
+.endif
 mv_rewalk_even:
         mv_rewalk_slot 0, (MV_SPARSE_LD_IXL >> 8) | 1, (MV_SPARSE_SKIP >> 8) | 1
 mv_rewalk_odd:
