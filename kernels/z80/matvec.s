@@ -752,7 +752,11 @@ mv_finish:                      ; (mv_exact_row's end too)
 ; mv_part - the rows over the columns of mv_cols and mv_x (mv_mode says which part).
 mv_part:
 .ifdef MV_SPARSE
+.ifdef MV_SPARSE_PAIR_SKIP
+        call mv_undo_put_off    ; (a sparse call before: its slots left sparse, or fewer back)
+.else
         call mv_sparse_undo     ; (a sparse call before: its slots back)
+.endif
 .endif
         call mv_prepare
 .ifdef MV_LOW_HLA
@@ -1961,8 +1965,13 @@ mv_prepare:
 .endif
 .endif
 @pass:
+.ifdef MV_SPARSE_PAIR_SKIP
+        call mv_kept_pass       ; (slots left sparse undone first where the pass is for the main slots)
+        nop                     ; (exx and ld hl,0 there: the code after keeps its addresses)
+.else
         exx
         ld hl,0                 ; B':IY = Cl, C':DE' = Ch, L': the wide columns, H': the last one
+.endif
         ld d,h
         ld e,l
         ld b,h
@@ -3032,13 +3041,15 @@ mv_rewalk_full:                 ; mv_sparse_full over the high piece at IX + A. 
 .else
         ld (ix+at+MV_SPARSE_AT+1),skip_2
 .endif
+        ret                     ; (its piece as it is: the slots stay sparse until mv_kept_undo, which
+                                ; puts the full piece back by its bytes)
 .else
         ld (ix+at+MV_SPARSE_AT+1),skip_2
-.endif
         ld a,(ix+at+MV_H_EXX)
         cp MV_SPARSE_PIECE_1
         ret nz
         ld hl,mv_sparse_full
+.endif
 @copy:
         ld a,at+MV_H_EXX
         jp mv_rewalk_copy
@@ -4328,7 +4339,24 @@ MV_PAIR_SKIP_D  = MV_SLOT_PAIR - MV_SPARSE_AT - 2       ; the even slot's jr to 
 mv_pair_skip_walk:
         ld (MV_SPARSE_FROM),hl
         bit 0,e
-        call nz,mv_pair_flatten ; (the undo: the runs' stubs off first)
+        jr nz,@undo_walk
+        ld a,(mv_kept_sparse)   ; a sparse part after slots left sparse (mv_undo_put_off): all of them
+        or a                    ; from that state as a second part's are (mv_kept_rewalk), or their
+        jr z,@walk              ; undo first where this part has fewer columns
+        ld a,b
+        cp MV_MAX_COLS
+        jp z,mv_kept_rewalk
+        push bc
+        push de
+        push hl
+        call mv_kept_undo
+        pop hl
+        pop de
+        pop bc
+        jr @walk
+@undo_walk:
+        call mv_pair_flatten    ; (the undo: the runs' stubs off first)
+@walk:
         ld a,d
         or 1
         ld h,a                  ; H: an even slot's second byte (as mv_sparse_walk's)
@@ -4644,6 +4672,110 @@ mv_last_alone:                  ; (A = mv_cols) the first part all zero: the las
         jp mv_finish
 mv_first_zero:  .byte 0         ; MV_SPARSE_MAX + 1: the sparse call's first part all zero (its look's count)
 mv_last_zero:   .byte 0         ; the same for its last part
+
+; The undo put off (twenty-fourth round): a sparse call that leaves all MV_MAX_COLS slots sparse (fc2's
+; parts) leaves them so (mv_kept_sparse) past the calls that run no main slot (the low slots', the coarse
+; ones, the logits' pass, which writes no slot), and the next sparse call's first part rewalks them as a
+; second part does (mv_kept_rewalk); a pass that writes or runs the main slots for anything else undoes
+; them first (mv_kept_pass), by their bytes (mv_kept_undo: the logits' pass leaves its last column's low
+; displacements in the first slot).
+; mv_undo_put_off - (mv_part, in place of its call of mv_sparse_undo) the slots of a sparse call before:
+; all MV_MAX_COLS of them left sparse, mv_row_end's first bytes back; fewer undone (mv_sparse_undo).
+; Clobbers AF, BC, DE, HL, IX.
+mv_undo_put_off:
+        ld a,(mv_sparse_cols)
+        or a
+        ret z
+        cp MV_MAX_COLS
+        jp nz,mv_sparse_undo
+        ld hl,mv_sparse_on      ; (a sparse call's second part: mv_pair_skip_rewalk goes from the first's)
+        ld a,(mv_mode)
+        and (hl)
+        and MV_RESUME
+        ret nz
+        ld (mv_sparse_cols),a
+        ld a,MV_MAX_COLS
+        ld (mv_kept_sparse),a
+        ld hl,MV_ROW_END_OPS    ; mv_row_end's first bytes back (as mv_sparse_undo's)
+        ld (mv_row_end),hl
+        ld a,MV_ROW_END_OP_3
+        ld (mv_row_end+2),a
+        ret
+; mv_kept_pass - (mv_prepare's pass, in place of its exx and ld hl,0) slots left sparse undone before a
+; pass that writes mv_slots' high displacements or is for rows that run them: not the low slots' pass,
+; the logits' (which writes no slot), nor a sparse call's with its one-piece columns' slots left as they
+; are (its walk rewalks them). Keeps BC, DE, HL, IX, IY; ends in the other set with HL = 0.
+mv_kept_pass:
+        ld a,(mv_kept_sparse)
+        or a
+        jr z,@pass
+        ld a,(mv_pass_low)
+        or a
+        jr nz,@pass
+        ld a,(mv_prepare@piece_jr+1)
+        cp mv_prepare@column_loop - mv_prepare@piece_jr - 2
+        jr z,@pass
+        cp mv_prepare@next_slot - mv_prepare@piece_jr - 2
+        jr nz,@undo
+        ld a,(mv_sparse_on)
+        or a
+        jr nz,@pass
+@undo:
+        push bc
+        push de
+        push hl
+        push ix
+        call mv_kept_undo
+        pop ix
+        pop hl
+        pop de
+        pop bc
+@pass:
+        exx
+        ld hl,0
+        ret
+; mv_kept_rewalk - (mv_pair_skip_walk) a sparse part of MV_MAX_COLS columns from the slots left sparse.
+mv_kept_rewalk:
+        xor a
+        ld (mv_kept_sparse),a
+        jp mv_pair_skip_rewalk
+; mv_kept_undo - the slots left sparse back as mv_sparse_undo leaves them, each slot by its bytes: a jr
+; back to its ld ixl, the sparse piece (its or a) to the full one. Clobbers AF, BC, DE, HL, IX.
+mv_kept_undo:
+        xor a
+        ld (mv_kept_sparse),a
+        call mv_pair_flatten    ; (the runs' first pairs back to their jrs)
+        ld ix,mv_slots
+        ld b,MV_MAX_COLS / 2
+@pair:
+        ld a,(ix+MV_SPARSE_AT)
+        cp MV_JR
+        jr nz,@even_ld
+        ld (ix+MV_SPARSE_AT),MV_SPARSE_LD_IXL & 255
+        ld (ix+MV_SPARSE_AT+1),(MV_SPARSE_LD_IXL >> 8) | 1
+@even_ld:
+        ld a,(ix+MV_H_EXX)
+        cp MV_SPARSE_PIECE_1
+        ld a,MV_H_EXX
+        call z,@full
+        ld a,(ix+MV_ODD_IX+MV_SPARSE_AT)
+        cp MV_JR
+        jr nz,@odd_ld
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT),MV_SPARSE_LD_IXL & 255
+        ld (ix+MV_ODD_IX+MV_SPARSE_AT+1),MV_SPARSE_LD_IXL >> 8
+@odd_ld:
+        ld a,(ix+MV_ODD_IX+MV_H_EXX)
+        cp MV_SPARSE_PIECE_1
+        ld a,MV_ODD_IX+MV_H_EXX
+        call z,@full
+        ld de,MV_SLOT_PAIR
+        add ix,de
+        djnz @pair
+        ret
+@full:                          ; mv_sparse_full over the high piece at IX + A
+        ld hl,mv_sparse_full
+        jp mv_rewalk_copy
+mv_kept_sparse: .byte 0         ; MV_MAX_COLS: mv_slots left sparse by the sparse call before (0: not)
 .endif
         .endmacro
 
