@@ -262,3 +262,45 @@ def test_forward_step_with_sparse_calls_gives_the_engines_logits():
     forward = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=SPARSE_OPTION)
     steps = list(step_z80_forward(forward, Engine(soul), 8))   # each checked against Engine.step
     assert len(steps) == 8
+
+
+def test_a_sparse_calls_slots_stay_sparse_past_the_calls_that_do_not_run_them(sparse_pair_skip_bench):
+    """MV_SPARSE_PAIR_SKIP's undo put off (twenty-fourth round): a sparse call (fc2's shape) leaves its slots
+    sparse past calls that run the low slots (a narrow call of one-piece x, as q, k, v, proj), which then
+    cost what they cost after a dense call (the undo, ~3,000 to 6,000 T-states, not paid there: at most 200
+    more, mv_undo_put_off's look), and the next sparse call's first part rewalks them; a call that runs the
+    main slots (a full call of wide x, a sparse call of 40 columns, whose first part has 8) undoes them
+    first, by their bytes, and matvec_again after a sparse call rewalks them too. Every call exact."""
+    bench = sparse_pair_skip_bench
+    rng = np.random.default_rng(2044)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-32768, 32768, 32)
+    w_low = rng.integers(-128, 128, (48, 32))
+    x_low = dense_tests.one_piece_inputs(rng, 32, 0)
+    layouts = [((1, 3, 9), (3, 5, 9)), ((0, 9, 18, 27), (8, 17, 26)), ((), (1, 31)), ((6,), (6, 7, 8, 9, 10, 11)),
+               ((1, 31), ()), ((7, 13, 21, 27, 29), (7,)), ((30,), (1,)), ((), ())]
+    assert_exact(bench, w_low, x_low, None, 7, "low")                      # (the low call's slots set)
+    for case, (first, second) in enumerate(layouts * 2):
+        x = np.zeros(64, dtype=np.int64)
+        x[list(first)] = rng.integers(1, 129, len(first))
+        x[[32 + column for column in second]] = rng.integers(1, 129, len(second))
+        after_dense = assert_exact(bench, w_low, x_low, None, 7, "low after low")
+        assert_exact(bench, w, x, bias, 7, (first, second))
+        assert sparse_on(bench)
+        after_sparse = assert_exact(bench, w_low, x_low, None, 7, "low after sparse")
+        assert after_sparse - after_dense <= 200, (first, second, after_sparse - after_dense)
+        assert bench.peek(bench.sym("mv_kept_sparse"))[0] == 32, (first, second)
+        assert_exact(bench, w, x[::-1].copy(), bias, 6, (first, second, "rewalked"))
+        if case % 4 == 1:                               # matvec_again on a sparse call's x
+            w2 = rng.integers(-128, 128, w.shape)
+            got, _ = run_matvec(bench, w2, x, None, 7, routine="matvec_again")
+            assert np.array_equal(got, intmath.matvec(w2, 7, x, None, post=0)), (first, second, "again")
+        if case % 4 == 2:                               # a full call on the main slots
+            x_wide = dense_tests.one_piece_inputs(rng, 32, 24)
+            assert_exact(bench, w_low, x_wide, None, 9, (first, second, "full"))
+            assert bench.peek(bench.sym("mv_kept_sparse"))[0] == 0, (first, second)
+        if case % 4 == 3:                               # a sparse call of 40 columns
+            w40 = rng.integers(-128, 128, (20, 40))
+            x40 = np.concatenate([relu_like(rng, 8, 2), relu_like(rng, 32, 3)])
+            assert_exact(bench, w40, x40, None, 7, (first, second, "40"))
+            assert sparse_on(bench)
