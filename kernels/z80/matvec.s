@@ -183,6 +183,12 @@
 ; in one part and none in the other, 82,445 -> 40,878 T-states after the same dense call (81,671 ->
 ; 41,693 with the zero part first; ~55,400 with its pairs' stub alone), and the first layout's
 ; 81,362 -> 81,645 (each part's count kept, the split's test: 283 a two-part sparse call).
+; With it too (twenty-fourth round, zxreply128b) a sparse call's undo is put off past the calls
+; that run no main slot (mv_undo_put_off, mv_kept_pass, mv_kept_undo: 197 bytes in
+; mv_pair_skip_routines; their hooks here a call in place of a call, and a call and a nop in place
+; of the pass's exx and ld hl,0; 16 bytes fewer here, the rewalk leaving a zero column's piece):
+; the first layout's dense call after the sparse one 186,614 -> 182,360 T-states (no undo), the
+; sparse call 81,645 -> 81,394 from undone slots and 80,852 rewalked from the same call's slots.
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
 ; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's
