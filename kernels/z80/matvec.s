@@ -187,8 +187,8 @@
 ; that run no main slot (mv_undo_put_off, mv_kept_pass, mv_kept_undo: 197 bytes in
 ; mv_pair_skip_routines; their hooks here a call in place of a call, and a call and a nop in place
 ; of the pass's exx and ld hl,0; 16 bytes fewer here, the rewalk leaving a zero column's piece):
-; the first layout's dense call after the sparse one 186,614 -> 182,360 T-states (no undo), the
-; sparse call 81,645 -> 81,394 from undone slots and 80,852 rewalked from the same call's slots.
+; the first layout's dense call after the sparse one 186,614 -> 182,312 T-states (no undo), the
+; sparse call 81,645 -> 81,442 from undone slots and 80,876 rewalked from the same call's slots.
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
 ; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's
@@ -4712,12 +4712,12 @@ mv_undo_put_off:
 ; the logits' (which writes no slot), nor a sparse call's with its one-piece columns' slots left as they
 ; are (its walk rewalks them). Keeps BC, DE, HL, IX, IY; ends in the other set with HL = 0.
 mv_kept_pass:
+        ld a,(mv_pass_low)      ; (most passes: q, k, v, proj, fc1's gate)
+        or a
+        jr nz,@pass
         ld a,(mv_kept_sparse)
         or a
         jr z,@pass
-        ld a,(mv_pass_low)
-        or a
-        jr nz,@pass
         ld a,(mv_prepare@piece_jr+1)
         cp mv_prepare@column_loop - mv_prepare@piece_jr - 2
         jr z,@pass
