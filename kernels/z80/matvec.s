@@ -120,7 +120,10 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,281 (the shipped 48K player's, with the twenty-third round's MV_SHORT_K, 172 bytes: the
+; Bytes: 4,443 (the shipped 48K player's, with the twenty-fourth round's MV_HZ_ENDS, the narrow rows' short
+; row ends, 162 bytes: mv_hz_prepare 93, mv_hz_left's 3 steps 18, mv_hz_store 16, mv_hz_clip 8, mv_hz_add 21,
+; mv_part's call and ld hl,(MV_OUT_PTR) 6; 4,281 before,
+; with the twenty-third round's MV_SHORT_K, 172 bytes: the
 ; call's check of its form, 11, mv_k_toggle and its stores, 155, the pass's add to -Cl's top byte,
 ; 2, mv_gate_prepare's test of mv_store_relu by its address, 4; the matrices' 2-byte constants give 384 back; 4,109 before,
 ; with the twenty-second round's raw logits' rows, MV_CT_RAW:
@@ -366,6 +369,13 @@
 ; round, zxlast: the first form, whose -Cl, bias jp, carry pointer, chain entry and jump
 ; are patched into mv_row_hzs and mv_row_hzs_resume once a part and whose keep loops on
 ; its own, ~60 T-states a row less; "hello" 1,504,535 -> 1,502,028 a position).
+; MV_HZ_ENDS (the 48K's where it has the room, twenty-fourth round: mv_hz_* in mv_slots' form, after
+; mv_chain_at): a narrow row of a whole call with no wide column (mv_row_narrow_k's) starts at mv_row_hz
+; (no h sum set, 17 T-states less) and ends through mv_row_end's first bytes, a jp to mv_hz_left's entry
+; for the shift, in mv_hz_store or mv_hz_add (118 less, 101 at shift 7; mv_store_add's way 168 and 151);
+; mv_hz_prepare ~400 a call where they serve, ~110 where not. 32x32 with a bias on one-piece x after
+; the same call, the 48K's options with MV_LEAST_SHIFT = 4 (tests/test_kernels_z80_rowends48.py): shift 4
+; 101,886 -> 97,935, shift 7 98,475 -> 95,029; adding 103,550 -> 99,083 and 100,139 -> 96,177.
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
 ; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
