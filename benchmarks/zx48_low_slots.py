@@ -5,7 +5,8 @@ MV_PAIR_SLOTS: 84 T-states a product, 79 in a pair of one-piece columns), the 12
 slots (74), which the 48K has no room for. This runs the turn of "hello", the ten everyday prompts
 and the thirty held out (each prompt a turn, every step checked against the engine; the medians
 of the T-states a position) on the 48K's kernels as tests/test_zx_speed.py's bench_for has them
-(`shipped`: MV_PAIR_SLOTS with MV_PAIR_JPS_KEPT since the twenty-first round), and with
+(`shipped`: MV_PAIR_SLOTS with MV_PAIR_JPS_KEPT since the twenty-first round; without the
+twenty-fourth round's MV_HZ_ENDS, which bench_for has: the `hz-ends` variant), and with
 - `checked`: MV_PAIR_JPS_KEPT left out (the pass checks each one-piece column's jp, as before it);
 - `no-pairs`: MV_PAIR_SLOTS, MV_PAIR_REWALK and MV_PAIR_JPS_KEPT left out;
 - `low`: MV_LOW_SLOTS instead of the pairs: with MV_COARSE and MV_BIAS_IN_K that is also the
