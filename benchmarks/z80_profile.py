@@ -134,7 +134,8 @@ def main() -> None:
                                     kept_means=args.model == "128k" or args.kept_means,     # (the shipped 128K's first rung's)
                                     coarse_top=args.model == "48k",     # (the shipped 48K's since the eighteenth round)
                                     raw_top=args.model == "48k" and raw_rows_take(soul),    # (its raw logits' rows since the twenty-second)
-                                    fast_takebacks=FAST_TAKEBACKS_48K if fast_scores and args.model == "48k" else ())   # (its cuts taken back)
+                                    fast_takebacks=FAST_TAKEBACKS_48K if fast_scores and args.model == "48k" else (),   # (its cuts taken back)
+                                    short_ends=args.model == "48k")     # (its short row ends since the twenty-fourth round)
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)
     if gain_bits is not None:       # as build.py chooses for the soul (both players)
         options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"

@@ -175,7 +175,8 @@ def main() -> None:
             coarse=False if args.exact_logits else (True if args.coarse else None),
             table_means=False if args.product_means else None,
             # (with the 48K's fast scores, the cuts for room the shipped 48K takes back)
-            fast_takebacks=FAST_TAKEBACKS_48K if args.model == "48k" and not args.dot_scores else ())
+            fast_takebacks=FAST_TAKEBACKS_48K if args.model == "48k" and not args.dot_scores else (),
+            short_ends=args.model == "48k" and not args.exact_logits)     # (the shipped 48K's since the twenty-fourth round)
         bench = Z80Bench('.include "forward.s"\n' + soul_include(soul), options=options)
     else:
         bench = player_bench(soul, tokenizer, args.model)

@@ -5,13 +5,16 @@ MV_PAIR_SLOTS: 84 T-states a product, 79 in a pair of one-piece columns), the 12
 slots (74), which the 48K has no room for. This runs the turn of "hello", the ten everyday prompts
 and the thirty held out (each prompt a turn, every step checked against the engine; the medians
 of the T-states a position) on the 48K's kernels as tests/test_zx_speed.py's bench_for has them
-(`shipped`: MV_PAIR_SLOTS with MV_PAIR_JPS_KEPT since the twenty-first round), and with
+(`shipped`: MV_PAIR_SLOTS with MV_PAIR_JPS_KEPT since the twenty-first round; without the
+twenty-fourth round's MV_HZ_ENDS, which bench_for has: the `hz-ends` variant), and with
 - `checked`: MV_PAIR_JPS_KEPT left out (the pass checks each one-piece column's jp, as before it);
 - `no-pairs`: MV_PAIR_SLOTS, MV_PAIR_REWALK and MV_PAIR_JPS_KEPT left out;
 - `low`: MV_LOW_SLOTS instead of the pairs: with MV_COARSE and MV_BIAS_IN_K that is also the
   128K's MV_LOW_HLA (its rows' short ends, matvec_ends.s, and logitsraw.s's logits bound), which
   does not take MV_LEAST_SHIFT;
 - `low-no-k`: MV_LOW_SLOTS without MV_BIAS_IN_K, so without MV_LOW_HLA (MV_LEAST_SHIFT kept);
+- `hz-ends`: `shipped` with MV_HZ_ENDS (twenty-fourth round: MV_LOW_HLA's short row ends in mv_slots'
+  form, for the narrow rows with no wide column);
 and prints the bytes each variant's kernels take more than `shipped`'s (the kernel files' bytes by
 the bench's listing). Every variant's bench puts the value cache and the logits below its code as
 AT_FAST_MEANS's bench does (the 48K's kernels with the low slots otherwise run past $FFFF; where
@@ -19,7 +22,7 @@ the bench's code lies changes no T-state). `--profile`: forward_step at position
 z80_profile.py steps it, each variant against `shipped` by group (the products' slots, the column
 passes and walks, the rows' starts and ends, the logits' bound, the rest).
 
-    python benchmarks/zx48_low_slots.py [--variants shipped,checked,no-pairs,low,low-no-k] [--sets hello,ten,thirty] [--profile]
+    python benchmarks/zx48_low_slots.py [--variants shipped,checked,no-pairs,low,low-no-k,hz-ends] [--sets hello,ten,thirty] [--profile]
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, unit_gain_bits
-from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, LOW_SLOTS_OPTION, PAIR_JPS_KEPT_OPTION, PAIR_REWALK_OPTION,
+from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, HZ_ENDS_OPTION, LOW_SLOTS_OPTION, PAIR_JPS_KEPT_OPTION, PAIR_REWALK_OPTION,
                                      PAIR_SLOTS_OPTION, SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn,
                                      player_kernel_options)
 from soulterm.zx.soul_layout import soul_include
@@ -48,6 +51,7 @@ VARIANTS = {        # name: (options left out, options added, MV_LEAST_SHIFT whe
     "no-pairs": (PAIRS, (), True),
     "low": (PAIRS, (LOW_SLOTS_OPTION,), False),
     "low-no-k": (PAIRS + (BIAS_IN_K_OPTION,), (LOW_SLOTS_OPTION,), True),
+    "hz-ends": ((), (HZ_ENDS_OPTION,), True),
 }
 GROUPS = {          # z80_profile.py's routines by what they do (--profile)
     "slots": {"mv_slots", "mv_low_slots", "mv_low_wide", "mv_low_block_in", "mv_coarse_slots", "mv_gate_slots",

@@ -15,8 +15,9 @@ from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, raw_rows_take, un
 from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_703_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 1,687,503 measured here after the twenty-third round's merges (zxatt48, zxk16's
+SHIPPED_MEAN_BUDGET = 1_691_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,675,636 measured here with the twenty-fourth round's MV_HZ_ENDS (the narrow
+                                    # rows' short row ends; the player's: 1,656,054); 1,703,000 for 1,687,503 measured here after the twenty-third round's merges (zxatt48, zxk16's
                                     # MV_SHORT_K, zxpack48's em_unpack escapes, zxtl48; the bench has no FW_WIDE_SPARSE,
                                     # the player's: 1,666,418); 1,704,200 for 1,688,668 measured here, 1,688,544 in the player's layout, with the twenty-third
                                     # round's 48K table means' own loop ends, negated divisor and RMSNorm's squares and
@@ -209,11 +210,14 @@ def bench_for(soul) -> Z80Bench:
     the twenty-first round, player_kernel_options' default with the pairs), since the
     eighteenth round MV_COARSE_TOP and AT_DIVIDE_UNROLLED, since the nineteenth EM_ROWS_BY_SP and MV_PAIR_REWALK,
     since the twentieth AT_FAST_SCORES (its key sums in the screen's third in the player) with the cuts for
-    room the shipped 48K takes back (FAST_TAKEBACKS_48K) among them;
+    room the shipped 48K takes back (FAST_TAKEBACKS_48K) among them (every one here, room ignored), since the
+    twenty-fourth round MV_HZ_ENDS (the narrow rows' short row ends) where the soul takes MV_LEAST_SHIFT (with
+    the right chains and 7 left steps the bench's program would run into its stack);
     MV_LEAST_SHIFT where the soul's products all shift by 7 or less, since the nineteenth round; RN_UNIT_GAIN_BITS where the soul's norms take it, as
     build.py chooses) on the kernels' bench."""
     options = player_kernel_options("48k", coarse_top=True, fast_scores=True, fast_takebacks=FAST_TAKEBACKS_48K,
-                                    raw_top=raw_rows_take(soul)) + "\nAT_DIVIDE_UNROLLED = 1"
+                                    raw_top=raw_rows_take(soul), short_ends=least_shift(soul) is not None
+                                    ) + "\nAT_DIVIDE_UNROLLED = 1"
     gain_bits = unit_gain_bits(soul, SHORT_SHIFTS)
     if gain_bits is not None:
         options += f"\nRN_UNIT_GAIN_BITS = {gain_bits}"

@@ -120,7 +120,10 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,281 (the shipped 48K player's, with the twenty-third round's MV_SHORT_K, 172 bytes: the
+; Bytes: 4,443 (the shipped 48K player's, with the twenty-fourth round's MV_HZ_ENDS, the narrow rows' short
+; row ends, 162 bytes: mv_hz_prepare 93, mv_hz_left's 3 steps 18, mv_hz_store 16, mv_hz_clip 8, mv_hz_add 21,
+; mv_part's call and ld hl,(MV_OUT_PTR) 6; 4,281 before,
+; with the twenty-third round's MV_SHORT_K, 172 bytes: the
 ; call's check of its form, 11, mv_k_toggle and its stores, 155, the pass's add to -Cl's top byte,
 ; 2, mv_gate_prepare's test of mv_store_relu by its address, 4; the matrices' 2-byte constants give 384 back; 4,109 before,
 ; with the twenty-second round's raw logits' rows, MV_CT_RAW:
@@ -372,6 +375,13 @@
 ; round, zxlast: the first form, whose -Cl, bias jp, carry pointer, chain entry and jump
 ; are patched into mv_row_hzs and mv_row_hzs_resume once a part and whose keep loops on
 ; its own, ~60 T-states a row less; "hello" 1,504,535 -> 1,502,028 a position).
+; MV_HZ_ENDS (the 48K's where it has the room, twenty-fourth round: mv_hz_* in mv_slots' form, after
+; mv_chain_at): a narrow row of a whole call with no wide column (mv_row_narrow_k's) starts at mv_row_hz
+; (no h sum set, 17 T-states less) and ends through mv_row_end's first bytes, a jp to mv_hz_left's entry
+; for the shift, in mv_hz_store or mv_hz_add (118 less, 101 at shift 7; mv_store_add's way 168 and 151);
+; mv_hz_prepare ~400 a call where they serve, ~110 where not. 32x32 with a bias on one-piece x after
+; the same call, the 48K's options with MV_LEAST_SHIFT = 4 (tests/test_kernels_z80_rowends48.py): shift 4
+; 101,886 -> 97,935, shift 7 98,475 -> 95,029; adding 103,550 -> 99,083 and 100,139 -> 96,177.
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
 ; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
@@ -489,6 +499,11 @@ MV_WIDE_H       = 1
 MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A, D = 0 (sixteenth round)
 .ifdef MV_BIAS_IN_K
 MV_HLA_NARROW_K = 1             ; mv_narrow_k starts the l sum in that form straight from the row constant
+.endif
+.endif
+.ifdef MV_HZ_ENDS
+.ifndef MV_HLA_NARROW_K
+        .assert 0, "MV_HZ_ENDS: the 48K's short row ends for mv_narrow_k's rows (MV_HLA_SLOTS, MV_BIAS_IN_K)"
 .endif
 .endif
 .ifdef MV_PAIR_JPS_KEPT
@@ -768,6 +783,9 @@ mv_part:
 .ifdef MV_LOW_HLA
         call mv_hz_prepare
 .endif
+.ifdef MV_HZ_ENDS
+        call mv_hz_prepare
+.endif
 .ifdef MV_COARSE
         ld a,(mv_rows)
 mv_rows_run:                    ; A rows from the prepared pointers (mv_exact_row's one)
@@ -789,6 +807,10 @@ MV_ROW_SP       = * - 2         ; end leaves SP where the next row's start pops 
 .endif
         exx                     ; every row starts in the h sum's set (the store's)
         ld b,a                  ; B counts the rows there (the other set's B takes weights)
+.ifdef MV_HZ_ENDS
+        ld hl,(MV_OUT_PTR)      ; the first row's word for mv_hz_store's short row ends (their
+                                ; rows keep no h sum in this set's HL: mv_hz_prepare)
+.endif
 .ifdef MV_LOW_HLA
         ld hl,0                 ; patched: the first row's word for mv_hz_store's short row ends
 MV_HZ_PTR       = * - 2         ; (their rows keep no h sum in this set's HL: mv_hz_prepare)
@@ -859,6 +881,9 @@ mv_row_narrow_k:                ; (in the h sum's set)
         ld c,0
 MV_NARROW_NC_H  = * - 4
 MV_NARROW_NC_H_TOP = * - 1
+.ifdef MV_HZ_ENDS
+mv_row_hz:                      ; (MV_HZ_ENDS: Ch = 0, and this set's HL the row's word)
+.endif
         exx
 .endif
 mv_narrow_k:                    ; (mv_row_narrow's walk goes on here)
@@ -997,8 +1022,13 @@ mv_slots:
 
 .ifdef MV_HLA_SLOTS
 mv_row_end:                     ; H:L:A = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
-        ld b,a                  ; B = bits 0-7, for shifts below 8
-        mv_hla_to_other_set
+        ld b,a                  ; B = bits 0-7, for shifts below 8 (MV_HZ_ENDS: these three
+        mv_hla_to_other_set     ; bytes a jp to mv_hz_left's entry for the shift, mv_hz_prepare)
+.ifdef MV_HZ_ENDS
+MV_ROW_END_OPS  = $7D47         ; mv_row_end's ld b,a and ld a,l, and then ld ixl,a's prefix
+MV_ROW_END_OP_3 = $DD
+        .assert MV_ROW_END_OP_3 == $DD, "mv_row_end's first three bytes"
+.endif
 .else
 mv_row_end:                     ; A:HL = 2 sum w l + 2b, C':HL' = 2 sum w h (SP stays on the next row)
         ld b,l                  ; B = bits 0-7, for shifts below 8
@@ -1636,6 +1666,115 @@ mv_fixup:
         ld hl,chain_end
         sbc hl,de
         .endmacro
+
+.ifdef MV_HZ_ENDS
+; The short row ends for mv_slots' narrow rows (MV_HZ_ENDS, the 48K's where it has the room,
+; twenty-fourth round: the 128K's mv_hz_* of the seventeenth round in mv_slots' H:L:A form). A
+; narrow row of a call with no wide column (Ch = 0: mv_row_narrow_k's) keeps no h sum, so its
+; whole doubled sum is the slots' H:L:A (every column one piece: it fits the 24 bits) and V =
+; H:L always fits 16 bits: the row's end shifts H:L:A in the slots' set and stores H:L through
+; the other set's HL, which holds the row's word (mv_part loads it), with no move of V to that
+; set, no test of its top byte and no output pointer in memory; its start, mv_row_hz, sets no
+; h sum. mv_hz_prepare (mv_part) writes mv_row_end's first bytes as a jp to the chain's entry
+; for the shift, or puts them back; a call that adds to its output (mv_store_add) stores
+; through mv_hz_add. Any other call (a sparse, full, coarse or resumed one, a first part, a
+; row with wide columns, fc1's mv_store_relu when it runs exact, a shift above 7) ends its rows
+; in mv_row_end as before.
+mv_hz_left:                     ; H:L:A << (7 - shift), entered 6 bytes a step before its end
+        .repeat MV_LEFT_STEPS   ; (the sum's top bits change sign when it does not fit: CF its sign)
+        add a,a
+        adc hl,hl
+        jp pe,mv_hz_clip
+        .endrepeat
+; mv_hz_store - H:L (the slots' set) into the row's word at the other set's HL; the next row.
+mv_hz_store:
+        ld a,l                  ; patched: jp mv_hz_add for a call that adds to its output
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+mv_hz_high:
+        ld (hl),a
+        inc hl
+        dec b                   ; (the h sum's set: the rows left)
+        jp nz,mv_row_hz
+        jp mv_part_end
+MV_HZ_OWN_OPS   = $D97D         ; mv_hz_store's ld a,l and exx, and then ld (hl),a
+MV_HZ_OWN_OP_3  = $77
+mv_hz_clip:
+        ld hl,$7FFF
+        jr nc,mv_hz_store
+        inc hl                  ; $8000
+        jr mv_hz_store
+; mv_hz_add - mv_hz_store for a call that adds to its output (mv_store_add's sum, clipped
+; towards the addends' sign).
+mv_hz_add:
+        ld a,l
+        exx
+        add a,(hl)
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        adc a,(hl)              ; P/V: a signed overflow
+        jp po,mv_hz_high
+        rla
+        sbc a,a                 ; $FF: positive
+        dec hl
+        ld (hl),a
+        inc hl
+        xor $80                 ; $7F or $80
+        jr mv_hz_high
+
+; mv_hz_prepare - (mv_part, after mv_prepare) the short row ends for this call's rows where they
+; serve (above), else mv_row_end's own first bytes. Clobbers AF, DE, HL.
+mv_hz_prepare:
+        ld a,(mv_mode)          ; (a first part keeps its sums: mv_keep)
+        and MV_KEEP
+        jr nz,@own
+        ld hl,(mv_first_row+1)  ; mv_prepare's row start: mv_row_narrow_k's, no h sum
+        ld de,mv_row_narrow_k
+        sbc hl,de               ; (no carry)
+        jr nz,@own
+        ld hl,MV_HZ_OWN_OPS     ; the store: mv_hz_store's own, or its first bytes a jp
+        ld e,MV_HZ_OWN_OP_3
+        ld a,(MV_STORE_OP)
+        cp MV_STORE_OPS & 255
+        jr z,@store_set
+        ld hl,(MV_STORE_OP+1)
+        ld de,mv_store_add      ; (mv_store_relu: fc1's when it runs exact)
+        sbc hl,de               ; (no carry: cp's NZ left it as it was, the jp's $C3 > $73)
+        jr nz,@own
+        ld hl,(mv_hz_add & 255) * 256 + $C3     ; jp mv_hz_add
+        ld e,mv_hz_add >> 8
+@store_set:
+        ld (mv_hz_store),hl
+        ld a,e
+        ld (mv_hz_store+2),a
+        ld a,(mv_shift)         ; the chain's entry for the shift: shift 7 straight to the store
+        ld hl,mv_hz_store
+        sub MV_CHAIN_BITS
+        jr z,@entry
+        jr nc,@own              ; (a shift above 7: the right chains)
+        ld hl,(mv_left_jump+1)  ; (mv_prepare's left chain's entry, 7 - shift steps)
+        ld de,mv_hz_store - mv_store
+        add hl,de
+@entry:
+        ld de,mv_row_hz         ; every row from the first (its HL: mv_part's)
+        ld (mv_first_row+1),de
+        ld a,$C3                ; jp HL
+        jr @end_set
+@own:
+        ld hl,(MV_ROW_END_OPS >> 8) + (MV_ROW_END_OP_3 << 8)
+        ld a,MV_ROW_END_OPS & 255
+@end_set:
+        ld (mv_row_end),a
+        ld (mv_row_end+1),hl
+        ret
+.endif
 
 ; mv_prepare - the row pointers and the shift; then (unless matvec_again)
 ; every used slot's displacements, the sums -Cl and -Ch and the flagged

@@ -155,7 +155,11 @@ FAST_TAKEBACKS_48K = ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_RANGE_APART
 # the 128K's since the twenty-second round; twenty-third round: ~21,000 T-states a position of "hello"
 # for its ~275 bytes, ~77 a byte): the ladder's spends after the cuts' first, in the same order
 WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
-SPENDS_48K = FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:]
+# matvec.s's short row ends for mv_slots' narrow rows with no wide column (MV_HZ_ENDS, twenty-fourth round:
+# ~11,900 T-states a position of "hello" on the kernels' bench for its 162 bytes, ~73 a byte): after
+# FW_WIDE_SPARSE, before the other cuts (AT_FAST_DIMS_JP's 55 a byte and less), which it may displace
+HZ_ENDS_48K = "MV_HZ_ENDS"
+SPENDS_48K = FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:]
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -412,7 +416,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
-                  jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False) -> str:
+                  jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
+                  short_ends: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -490,7 +495,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     takes it (its code runs ~480 bytes past what the shipped 48K has, its kept sums, 192 bytes, have
     no place: where the source defines kv_kept_sums, else forward.s's in the program).
     `wide_sparse`: the 48K's (with `coarse`) forward.s's FW_WIDE_SPARSE (the 128K's with MV_COARSE_PAIRS's
-    rung; twenty-third round: a take-back of assemble_player's, SPENDS_48K).
+    rung; twenty-third round: a take-back of assemble_player's, SPENDS_48K). `short_ends`: the 48K's (with
+    `coarse`) matvec.s's MV_HZ_ENDS (its narrow rows' short row ends: twenty-fourth round, a spend of
+    SPENDS_48K too).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -515,7 +522,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      gate_quads=coarse and coarse_pairs and banked,
                                      argmax_rounds=coarse and coarse_pairs and banked,
                                      wide_sparse=coarse and coarse_pairs if banked else wide_sparse and coarse,
-                                     pair_skip=coarse and coarse_pairs and banked),
+                                     pair_skip=coarse and coarse_pairs and banked,
+                                     short_ends=short_ends and coarse and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -801,17 +809,17 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
 
 def _spent_48k(spends: tuple) -> dict:
     """coarse_fits's and _assemble_48k's arguments for SPENDS_48K's `spends`: the fast scores' cuts
-    taken back (fast_takebacks) and FW_WIDE_SPARSE (wide_sparse)."""
-    return dict(fast_takebacks=tuple(name for name in spends if name != WIDE_SPARSE_48K),
-                wide_sparse=WIDE_SPARSE_48K in spends)
+    taken back (fast_takebacks), FW_WIDE_SPARSE (wide_sparse) and MV_HZ_ENDS (short_ends)."""
+    return dict(fast_takebacks=tuple(name for name in spends if name not in (WIDE_SPARSE_48K, HZ_ENDS_48K)),
+                wide_sparse=WIDE_SPARSE_48K in spends, short_ends=HZ_ENDS_48K in spends)
 
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
-                  jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False):
+                  jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False, short_ends: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
                   key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
-                  wide_sparse=wide_sparse)
+                  wide_sparse=wide_sparse, short_ends=short_ends)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -820,7 +828,8 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
-                jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False) -> bool:
+                jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
+                short_ends: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; forward.s's FW_WIDE_SPARSE with `wide_sparse`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -829,7 +838,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
                                        fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
-                                       wide_sparse=wide_sparse))
+                                       wide_sparse=wide_sparse, short_ends=short_ends))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
