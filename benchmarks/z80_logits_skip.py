@@ -128,14 +128,16 @@ def rest_bound(w, x, p, kind, groups=None):
     return 2 * sums * top
 
 
-def skipped(w, x, shift, p, kind, threshold, groups=None):
-    """(rows skipped, rows computed) of one call."""
+def skipped(w, x, shift, p, kind, threshold, groups=None, units=None):
+    """(rows skipped, rows computed) of one call; `units` the compare's (the logits' shift + 1 unless
+    given: the 128K's check would compare the slots' H:L, the sum >> 8, its low byte in A')."""
     products = 2 * w * x[None, :]
     dropped = low_dropped(w, x)
     partial = products[:, :p].sum(axis=1) - dropped[:, :p].sum(axis=1)
     upper = partial + 255 * (p + 1) + rest_bound(w, x, p, kind, groups)
     lower = products.sum(axis=1) - dropped.sum(axis=1)
-    units = shift + 1               # doubled sums to logits: strictly below in the logits' units
+    if units is None:
+        units = shift + 1           # doubled sums to logits: strictly below in the logits' units
 
     def below(row, best):
         return (upper[row] >> units) < (best >> units)
@@ -216,6 +218,12 @@ def main() -> None:
     print(f"best buildable (no oracle): {best[2]} p={best[3]} {best[4]} {best[5]}:"
           f" {best[0]:+,.0f} / {best[1]:+,.0f} T-states a reply step (48K / 128K)")
     order = orders[best[2]]
+    counts = np.array([skipped(out[:, order], x[order], shift, best[3], best[4], best[5], units=8)
+                       for x in vectors])
+    rows_skipped, rows_computed = counts.mean(axis=0)
+    print(f"  the same compared on the slots' H:L (the sum >> 8, as the 128K's pairs' form holds it):"
+          f" {rows_skipped:.1f} rows skipped, net 128K"
+          f" {net_t('128K', best[3], best[4], best[5], True, rows_skipped, rows_computed):+,.0f}")
     per_prompt = [final_vectors(engine, tokenizer, [prompt]).astype(np.int64)[:, order] for prompt in prompts]
     for firsts in (1, 3):
         rows = previous_first(out[:, order], shift, per_prompt, best[3], best[4], firsts,
