@@ -4737,9 +4737,63 @@ mv_kept_pass:
         pop de
         pop bc
 @pass:
+        ld a,(mv_prepare@column_loop+1)         ; a sparse call's main pass of MV_MAX_COLS columns
+        cp (mv_prepare@sparse_column - mv_prepare@column_loop - 2) & 255    ; (from slot 0, even):
+        jr nz,@pass_set                         ; its columns a pair at a time (mv_sparse_pairs)
+        ld a,(mv_cols)
+        cp MV_MAX_COLS
+        jr nz,@pass_set
+        ld a,MV_H_JP
+        ld (mv_prepare@next_slot),a
+        ld hl,mv_sparse_back
+        ld (mv_prepare@next_slot+1),hl
+        ld hl,mv_sparse_pairs
+        ld (mv_prepare@entry+1),hl
+@pass_set:
         exx
         ld hl,0
         ret
+; mv_sparse_pairs - (mv_prepare@entry's, patched by mv_kept_pass) a sparse call's column pass of MV_MAX_COLS
+; columns a pair of slots at a time: a zero column only gets its $FF low displacement (mv_sparse_walk's
+; mark), 68 T-states a zero column against 112 with the slot step; a nonzero one runs mv_prepare's pass
+; from @column_popped (IX on its slot, B its columns left) and comes back from @next_slot's jp (mv_sparse_back).
+mv_sparse_pairs:                ; (B = MV_MAX_COLS, IX = mv_slots, SP on x)
+        pop hl
+        ld a,l
+        or h
+        jp nz,mv_prepare@column_popped
+        ld (ix+MV_D_L1),$FF
+mv_sparse_odd:
+        dec b
+        pop hl
+        ld a,l
+        or h
+        jr nz,mv_sparse_odd_nonzero
+        ld (ix+MV_ODD_IX+MV_D_L1),$FF
+mv_sparse_next:
+        ld de,MV_SLOT_PAIR
+        add ix,de
+        djnz mv_sparse_pairs
+mv_sparse_done:
+        ld a,$CB                ; (mv_prepare's rrc c and ld a,ixl's first byte back at @next_slot,
+        ld (mv_prepare@next_slot),a                     ; its entry back at @column)
+        ld hl,$DD09
+        ld (mv_prepare@next_slot+1),hl
+        ld hl,mv_prepare@column
+        ld (mv_prepare@entry+1),hl
+        jp mv_prepare@columns_done
+mv_sparse_odd_nonzero:
+        ld de,MV_ODD_IX
+        add ix,de
+        jp mv_prepare@column_popped
+mv_sparse_back:                 ; (a nonzero column's end: B even, an even slot's)
+        bit 0,b
+        jr z,mv_sparse_odd
+        ld de,MV_SLOT_PAIR - MV_ODD_IX
+        add ix,de
+        djnz mv_sparse_pairs
+        jr mv_sparse_done
+        .assert MV_MAX_COLS % 2 == 0, "mv_sparse_pairs takes the columns a pair at a time"
 ; mv_kept_rewalk - (mv_pair_skip_walk) a sparse part of MV_MAX_COLS columns from the slots left sparse.
 mv_kept_rewalk:
         xor a
