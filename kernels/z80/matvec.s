@@ -4755,9 +4755,12 @@ mv_kept_pass:
         ret
 ; mv_sparse_pairs - (mv_prepare@entry's, patched by mv_kept_pass) a sparse call's column pass of MV_MAX_COLS
 ; columns a pair of slots at a time: a zero column only gets its $FF low displacement (mv_sparse_walk's
-; mark), 68 T-states a zero column against 112 with the slot step; a nonzero one runs mv_prepare's pass
-; from @column_popped (IX on its slot, B its columns left) and comes back from @next_slot's jp (mv_sparse_back).
+; mark), 63 T-states a zero column against 112 with mv_prepare's slot step; a nonzero one runs mv_prepare's
+; pass from @column_popped (IX on its slot, B its columns left) and comes back from @next_slot's jp
+; (mv_sparse_back).
 mv_sparse_pairs:                ; (B = MV_MAX_COLS, IX = mv_slots, SP on x)
+        ld de,MV_SLOT_PAIR
+mv_sparse_pair:                 ; (B even, IX: the pair's even slot, DE: a pair's bytes)
         pop hl
         ld a,l
         or h
@@ -4770,10 +4773,8 @@ mv_sparse_odd:
         or h
         jr nz,mv_sparse_odd_nonzero
         ld (ix+MV_ODD_IX+MV_D_L1),$FF
-mv_sparse_next:
-        ld de,MV_SLOT_PAIR
         add ix,de
-        djnz mv_sparse_pairs
+        djnz mv_sparse_pair
 mv_sparse_done:
         ld a,$CB                ; (mv_prepare's rrc c and ld a,ixl's first byte back at @next_slot,
         ld (mv_prepare@next_slot),a                     ; its entry back at @column)
@@ -4786,14 +4787,16 @@ mv_sparse_odd_nonzero:
         ld de,MV_ODD_IX
         add ix,de
         jp mv_prepare@column_popped
-mv_sparse_back:                 ; (a nonzero column's end: B even, an even slot's)
+mv_sparse_back:                 ; (a nonzero column's end, IX on its slot: B even, an even slot's)
+        ld de,MV_SLOT_PAIR
         bit 0,b
         jr z,mv_sparse_odd
         ld de,MV_SLOT_PAIR - MV_ODD_IX
         add ix,de
-        djnz mv_sparse_pairs
+        ld e,MV_SLOT_PAIR       ; (D = 0)
+        djnz mv_sparse_pair
         jr mv_sparse_done
-        .assert MV_MAX_COLS % 2 == 0, "mv_sparse_pairs takes the columns a pair at a time"
+        .assert MV_MAX_COLS % 2 == 0 && MV_SLOT_PAIR < 256 && MV_SLOT_PAIR > MV_ODD_IX, "mv_sparse_pairs: a pair of slots a step"
 ; mv_kept_rewalk - (mv_pair_skip_walk) a sparse part of MV_MAX_COLS columns from the slots left sparse.
 mv_kept_rewalk:
         xor a
