@@ -4712,9 +4712,9 @@ mv_undo_put_off:
 ; the logits' (which writes no slot), nor a sparse call's with its one-piece columns' slots left as they
 ; are (its walk rewalks them). Keeps BC, DE, HL, IX, IY; ends in the other set with HL = 0.
 mv_kept_pass:
-        ld a,(mv_pass_low)      ; (most passes: q, k, v, proj, fc1's gate)
+        ld a,(mv_pass_low)      ; (most passes: q, k, v, proj, fc1's gate; never a sparse call's)
         or a
-        jr nz,@pass
+        jr nz,@pass_set
         ld a,(mv_kept_sparse)
         or a
         jr z,@pass
