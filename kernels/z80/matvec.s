@@ -189,6 +189,12 @@
 ; of the pass's exx and ld hl,0; 16 bytes fewer here, the rewalk leaving a zero column's piece):
 ; the first layout's dense call after the sparse one 186,614 -> 182,312 T-states (no undo), the
 ; sparse call 81,645 -> 81,442 from undone slots and 80,876 rewalked from the same call's slots.
+; With it too (twenty-fourth round, zxpass128) a sparse call's column pass of MV_MAX_COLS columns
+; (each of fc2's parts) goes a pair of slots at a time (mv_sparse_pairs, 104 bytes in
+; mv_pair_skip_routines with mv_kept_pass's look; mv_prepare@entry and @next_slot patched for the
+; pass): a zero column 63 T-states, not 112, a nonzero one through the pass above and back from
+; @next_slot; the first layout's sparse call rewalked past the dense call 80,876 -> 78,438, from
+; a fresh bench 88,000 -> 85,493.
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
 ; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's
