@@ -178,7 +178,8 @@ def test_a_pair_of_zero_columns_takes_one_jr(sparse_128k_bench, sparse_pair_skip
     other, in sequences of sparse calls: every call exact, and (after the same dense call) each row
     zero_pairs_saved's T-states cheaper than without the option, less what the walks add (1,781 to
     3,263 a call here: the runs counted as the walks go, the stubs' making, mv_pair_run, ~250 a run,
-    the first part's stubs off before the rewalk, mv_pair_flatten, and its odd columns' changes)."""
+    the first part's stubs off before the rewalk, mv_pair_flatten, and its odd columns' changes), plus at
+    most 49 a zero column that mv_sparse_pairs' column pass saves (twenty-fourth round)."""
     rng = np.random.default_rng(2042)
     w = rng.integers(-128, 128, (32, 64))
     bias = rng.integers(-32768, 32768, 32)
@@ -197,7 +198,9 @@ def test_a_pair_of_zero_columns_takes_one_jr(sparse_128k_bench, sparse_pair_skip
         skipped = assert_exact(sparse_pair_skip_bench, w, x, bias, 7, (first, second))
         assert sparse_on(sparse_pair_skip_bench)
         if first and second:                                                    # (an all-zero part: the next test)
-            assert -4_000 <= plain - skipped - 32 * sum(map(zero_pairs_saved, (first, second))) <= 0, (first, second)
+            zero_columns = 64 - len(first) - len(second)        # (mv_sparse_pairs' pass: at most 49 less each)
+            assert -4_000 <= plain - skipped - 32 * sum(map(zero_pairs_saved, (first, second))) <= 49 * zero_columns, \
+                (first, second)
 
 
 def test_a_part_of_zero_columns_is_left_out(sparse_128k_bench, sparse_pair_skip_bench):
@@ -304,3 +307,39 @@ def test_a_sparse_calls_slots_stay_sparse_past_the_calls_that_do_not_run_them(sp
             x40 = np.concatenate([relu_like(rng, 8, 2), relu_like(rng, 32, 3)])
             assert_exact(bench, w40, x40, None, 7, (first, second, "40"))
             assert sparse_on(bench)
+
+
+# A sparse call's T-states (fc2's shape, default_rng(2045)'s w and bias at shift 7, and no bias at shift 4, each
+# after the same dense call) with its column pass a pair of slots at a time (mv_sparse_pairs, twenty-fourth
+# round); main's pass before it: 86,755 / 85,457, 82,254 / 81,203, 67,019 / 67,034, 85,751 / 84,705, 59,653 / 58,553.
+PAIRS_PASS_T_STATES = {((0, 1, 2, 3), (28, 29, 30, 31)): (84_438, 83_140), ((1, 3, 9), (3, 5, 9)): (79_816, 78_765),
+                       ((0, 31), (1, 30)): (64_410, 64_425), ((6,), (6, 7, 8, 9, 10, 11)): (83_204, 82_158),
+                       ((5,), (26,)): (56_767, 55_667)}
+
+
+def test_a_sparse_calls_column_pass_takes_a_pair_of_slots_at_a_time():
+    """MV_SPARSE_PAIR_SKIP's mv_sparse_pairs: a sparse call's column pass of MV_MAX_COLS columns (each of fc2's
+    parts) marks a zero column's slot ($FF) without mv_prepare's slot step, two slots a step, and sends a
+    nonzero one (negative ones too, each place in a pair, the first and last columns) through mv_prepare's pass,
+    back from its @next_slot: every call exact at exactly PAIRS_PASS_T_STATES (~2,300 to 2,900 fewer than
+    main's pass; a zero column 63 T-states, not 112), and mv_prepare's @next_slot and @entry as before after it
+    (the dense call before each is exact too). A bench of its own: the slots a test before left sparse past the
+    dense call (mv_kept_sparse) would change what the first calls cost."""
+    bench = Z80Bench(PAIR_SKIP_BENCH, options=player_kernel_options("128k", pair_skip=True))
+    rng = np.random.default_rng(2045)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-32768, 32768, 32)
+    dense_x = dense_tests.one_piece_inputs(rng, 64, 0)
+    values = [128, -127, 77, -5, 1, 100, -64, 12]
+    next_slot = bench.peek(bench.sym("mv_prepare@next_slot"), 3)
+    for (first, second), expected in PAIRS_PASS_T_STATES.items():
+        x = np.zeros(64, dtype=np.int64)
+        columns = list(first) + [32 + column for column in second]
+        x[columns] = [values[i % len(values)] for i in range(len(columns))]
+        got = []
+        for shift, call_bias in ((7, bias), (4, None)):
+            assert_exact(bench, w, dense_x, bias, 7, "dense before")
+            got.append(assert_exact(bench, w, x, call_bias, shift, (first, second, shift)))
+            assert sparse_on(bench)
+            assert bench.peek(bench.sym("mv_prepare@next_slot"), 3) == next_slot
+        assert tuple(got) == expected, (first, second, got)

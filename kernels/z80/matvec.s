@@ -192,6 +192,12 @@
 ; of the pass's exx and ld hl,0; 16 bytes fewer here, the rewalk leaving a zero column's piece):
 ; the first layout's dense call after the sparse one 186,614 -> 182,312 T-states (no undo), the
 ; sparse call 81,645 -> 81,442 from undone slots and 80,876 rewalked from the same call's slots.
+; With it too (twenty-fourth round, zxpass128) a sparse call's column pass of MV_MAX_COLS columns
+; (each of fc2's parts) goes a pair of slots at a time (mv_sparse_pairs, 104 bytes in
+; mv_pair_skip_routines with mv_kept_pass's look; mv_prepare@entry and @next_slot patched for the
+; pass): a zero column 63 T-states, not 112, a nonzero one through the pass above and back from
+; @next_slot; the first layout's sparse call rewalked past the dense call 80,876 -> 78,438, from
+; a fresh bench 88,000 -> 85,493.
 ;
 ; Coarse calls (MV_COARSE, the 128K player's, for its logits and fc1: 1,167 bytes
 ; here with the 128K's other options, MV_LOW_HLA's included, and with the 128K player's
@@ -4851,9 +4857,9 @@ mv_undo_put_off:
 ; the logits' (which writes no slot), nor a sparse call's with its one-piece columns' slots left as they
 ; are (its walk rewalks them). Keeps BC, DE, HL, IX, IY; ends in the other set with HL = 0.
 mv_kept_pass:
-        ld a,(mv_pass_low)      ; (most passes: q, k, v, proj, fc1's gate)
+        ld a,(mv_pass_low)      ; (most passes: q, k, v, proj, fc1's gate; never a sparse call's)
         or a
-        jr nz,@pass
+        jr nz,@pass_set
         ld a,(mv_kept_sparse)
         or a
         jr z,@pass
@@ -4876,9 +4882,66 @@ mv_kept_pass:
         pop de
         pop bc
 @pass:
+        ld a,(mv_prepare@column_loop+1)         ; a sparse call's main pass of MV_MAX_COLS columns
+        cp (mv_prepare@sparse_column - mv_prepare@column_loop - 2) & 255    ; (from slot 0, even):
+        jr nz,@pass_set                         ; its columns a pair at a time (mv_sparse_pairs)
+        ld a,(mv_cols)
+        cp MV_MAX_COLS
+        jr nz,@pass_set
+        ld a,MV_H_JP
+        ld (mv_prepare@next_slot),a
+        ld hl,mv_sparse_back
+        ld (mv_prepare@next_slot+1),hl
+        ld hl,mv_sparse_pairs
+        ld (mv_prepare@entry+1),hl
+@pass_set:
         exx
         ld hl,0
         ret
+; mv_sparse_pairs - (mv_prepare@entry's, patched by mv_kept_pass) a sparse call's column pass of MV_MAX_COLS
+; columns a pair of slots at a time: a zero column only gets its $FF low displacement (mv_sparse_walk's
+; mark), 63 T-states a zero column against 112 with mv_prepare's slot step; a nonzero one runs mv_prepare's
+; pass from @column_popped (IX on its slot, B its columns left) and comes back from @next_slot's jp
+; (mv_sparse_back).
+mv_sparse_pairs:                ; (B = MV_MAX_COLS, IX = mv_slots, SP on x)
+        ld de,MV_SLOT_PAIR
+mv_sparse_pair:                 ; (B even, IX: the pair's even slot, DE: a pair's bytes)
+        pop hl
+        ld a,l
+        or h
+        jp nz,mv_prepare@column_popped
+        ld (ix+MV_D_L1),$FF
+mv_sparse_odd:
+        dec b
+        pop hl
+        ld a,l
+        or h
+        jr nz,mv_sparse_odd_nonzero
+        ld (ix+MV_ODD_IX+MV_D_L1),$FF
+        add ix,de
+        djnz mv_sparse_pair
+mv_sparse_done:
+        ld a,$CB                ; (mv_prepare's rrc c and ld a,ixl's first byte back at @next_slot,
+        ld (mv_prepare@next_slot),a                     ; its entry back at @column)
+        ld hl,$DD09
+        ld (mv_prepare@next_slot+1),hl
+        ld hl,mv_prepare@column
+        ld (mv_prepare@entry+1),hl
+        jp mv_prepare@columns_done
+mv_sparse_odd_nonzero:
+        ld de,MV_ODD_IX
+        add ix,de
+        jp mv_prepare@column_popped
+mv_sparse_back:                 ; (a nonzero column's end, IX on its slot: B even, an even slot's)
+        ld de,MV_SLOT_PAIR
+        bit 0,b
+        jr z,mv_sparse_odd
+        ld de,MV_SLOT_PAIR - MV_ODD_IX
+        add ix,de
+        ld e,MV_SLOT_PAIR       ; (D = 0)
+        djnz mv_sparse_pair
+        jr mv_sparse_done
+        .assert MV_MAX_COLS % 2 == 0 && MV_SLOT_PAIR < 256 && MV_SLOT_PAIR > MV_ODD_IX, "mv_sparse_pairs: a pair of slots a step"
 ; mv_kept_rewalk - (mv_pair_skip_walk) a sparse part of MV_MAX_COLS columns from the slots left sparse.
 mv_kept_rewalk:
         xor a
