@@ -41,6 +41,13 @@ slots' cost a product from `python benchmarks/z80_step_phases.py [--model
 128k]` ("hello": the coarse slots 171,156 / 158,031 T-states for 125 x 32
 products). Net T-states a logits call = a reply step.
 
+Then (zxskip128b) the same on what the slots' H:L really holds after column p: matvec.s's row
+start adds the whole row's -K - Cl, so the columns not yet run leave each row's -K_rest (its sum
+of w*w over them) and the call's -Cl_rest in it, which the counts above leave out. Taken as
+they are the check is not exact (it skips a largest logit on crafted x); exact, each row's
+K_rest comes back at the check (a byte a row, K_REST_T), at the computed rows' ends, or as
+the rows' largest folded into the threshold.
+
     python benchmarks/z80_logits_skip.py [--everyday] [--prompts FILE] [TEXT ...]
 """
 
@@ -155,6 +162,62 @@ def skipped(w, x, shift, p, kind, threshold, groups=None, units=None):
     return count, ROWS - count
 
 
+def rest_constants(w, x, p):
+    """What the slots' H:L after column p holds below the partial products `skipped` counts: matvec.s's
+    row start adds the whole row's -K - Cl (K = sum w*w and Cl = sum S(l) over all 32 columns), so
+    the columns not yet run leave -K_rest (each row's sum of w*w over them) and -Cl_rest (the call's
+    sum of l*l over them) in it (each row, each call)."""
+    low = x - 256 * ((x + 127) >> 8)
+    return (w[:, p:] ** 2).sum(axis=1), int((low[p:] ** 2).sum())
+
+
+def skipped_constants(w, x, p, variant):
+    """(rows skipped, rows computed, whether a skipped row's logit is the largest) of one call on the
+    slots' real H:L (compared in its units, the uniform rest bound, the running threshold), by how
+    the check takes the rest's constants: `none` (the partial as `skipped` takes it, the constants
+    ignored: not exact), `row` (each row's K_rest added back at the check, Cl_rest folded into the
+    threshold: exact) or `largest` (the largest K_rest of the rows folded into the threshold with
+    Cl_rest: exact, one compare a row)."""
+    products = 2 * w * x[None, :]
+    dropped = low_dropped(w, x)
+    k_rest, cl_rest = rest_constants(w, x, p)
+    held = products[:, :p].sum(axis=1) - dropped[:, :p].sum(axis=1) - k_rest - cl_rest
+    added = {"none": 0, "row": k_rest + cl_rest, "largest": int(k_rest[FIRST:].max()) + cl_rest}[variant]
+    upper = held + added + 255 * (p + 1) + rest_bound(w, x, p, "uniform")
+    lower = products.sum(axis=1) - dropped.sum(axis=1)
+    best, count, skipped_rows = lower[FIRST], 0, []
+    for row in range(FIRST + 1, spec.VOCAB_SIZE):
+        if (upper[row] >> 8) < (best >> 8):
+            count += 1
+            skipped_rows.append(row)
+        else:
+            best = max(best, lower[row])
+    exact = products.sum(axis=1)
+    wrong = bool(skipped_rows) and exact[skipped_rows].max() >= exact[FIRST:].max()
+    return count, ROWS - count, wrong
+
+
+def crafted_calls(w, p, trials=2000):
+    """Calls on crafted x (a random row's rest columns given |x| up to 128 with its weights' signs, the
+    first p columns small) in which each variant skips a row whose logit is the largest."""
+    rng, wrong = np.random.default_rng(7), {"none": 0, "row": 0, "largest": 0}
+    for _ in range(trials):
+        x = np.zeros(COLS, np.int64)
+        row = int(rng.integers(FIRST, spec.VOCAB_SIZE))
+        x[p:] = np.sign(w[row, p:]) * rng.integers(0, 129, COLS - p)
+        x[:p] = rng.integers(-20, 21, p)
+        for variant in wrong:
+            wrong[variant] += skipped_constants(w, x, p, variant)[2]
+    return trials, wrong
+
+
+# zxskip128b's costs of taking K_rest back, counted: a byte a row (K_rest >> 8, the build putting its
+# low byte into the row's constant) read through the output page's L' and added to H:L, ~45 a row
+# where it is read; each call's Cl_rest, 8 squares' reads (~300).
+K_REST_T = 45
+CL_REST_T = 300
+
+
 def previous_first(w, shift, per_prompt, p, kind, firsts, groups=None):
     """Rows skipped a call with the running threshold started by the previous step's `firsts` best
     rows (by their coarse lower bounds; id order at a reply's first step)."""
@@ -224,6 +287,23 @@ def main() -> None:
     print(f"  the same compared on the slots' H:L (the sum >> 8, as the 128K's pairs' form holds it):"
           f" {rows_skipped:.1f} rows skipped, net 128K"
           f" {net_t('128K', best[3], best[4], best[5], True, rows_skipped, rows_computed):+,.0f}")
+    print("  the slots' H:L after column p also holds the rest's -K_rest - Cl_rest (zxskip128b):")
+    for p in (24, 26, 28):
+        for variant in ("none", "row", "largest"):
+            counts = np.array([skipped_constants(out[:, order], x[order], p, variant) for x in vectors])
+            rows_skipped, rows_computed = counts[:, 0].mean(), counts[:, 1].mean()
+            wrong = int(counts[:, 2].sum())
+            base = net_t("128K", p, "uniform", "id", True, rows_skipped, rows_computed) - CL_REST_T
+            line = f"    p={p} {variant:7}: {rows_skipped:5.1f} rows skipped, {wrong} calls skip a largest logit"
+            if variant == "row":
+                line += (f"; net 128K {base - ROWS * K_REST_T:+,.0f} (K_rest read at the check),"
+                         f" {base - rows_computed * K_REST_T:+,.0f} (at the computed rows' ends and the exact rows)")
+            elif variant == "largest":
+                line += f"; net 128K {base:+,.0f}"
+            print(line)
+    trials, wrong = crafted_calls(out[:, order], 24)
+    print(f"    p=24 on {trials} crafted x: calls that skip a largest logit, "
+          + ", ".join(f"{variant} {count}" for variant, count in wrong.items()))
     per_prompt = [final_vectors(engine, tokenizer, [prompt]).astype(np.int64)[:, order] for prompt in prompts]
     for firsts in (1, 3):
         rows = previous_first(out[:, order], shift, per_prompt, best[3], best[4], firsts,
