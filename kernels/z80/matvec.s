@@ -383,7 +383,12 @@
 ; for the shift, in mv_hz_store or mv_hz_add (118 less, 101 at shift 7; mv_store_add's way 168 and 151);
 ; mv_hz_prepare ~400 a call where they serve, ~110 where not. 32x32 with a bias on one-piece x after
 ; the same call, the 48K's options with MV_LEAST_SHIFT = 4 (tests/test_kernels_z80_rowends48.py): shift 4
-; 101,886 -> 97,935, shift 7 98,475 -> 95,029; adding 103,550 -> 99,083 and 100,139 -> 96,177.
+; 101,886 -> 97,972, shift 7 98,475 -> 95,066; adding 103,550 -> 99,120 and 100,139 -> 96,214 (97,935,
+; 95,029, 99,083 and 96,177 before mv_hz_wide's look, 37 a call). With MV_PAIR_SLOTS (zxends48b) a narrow
+; call whose wide columns all have h = +-1 (mv_row_narrow's rows) ends short too: mv_hz_wide writes each
+; wide column's high piece as +-2(w + 128) into the slots' H:L (their -256 and +258 in -Cl), its rows
+; start at mv_row_hz with no walk, and mv_hz_wide_end puts the pass's form back at the call's end; the
+; same 32x32 with 6 such columns 149,869 -> 124,954 at shift 4, 146,458 -> 122,048 at shift 7.
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
 ; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
