@@ -43,8 +43,17 @@ def on_layer(bench, layer: int) -> None:
 
 @pytest.fixture(scope="module", params=["128k", "48k"])
 def shipped(request):
+    """The shipped player's bench; the 48K's with its ladder's FW_WIDE_SPARSE before MV_HZ_ENDS (since
+    zxends48b the shipped 48K spends that room on MV_HZ_ENDS' mv_hz_wide: a soul with room takes both)."""
+    import soulterm.zx.build as zx_build
+
     soul = load_soul(DEFAULT_SOUL)
-    bench = bench_of(soul, request.param)
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "48k":
+            patch.setattr(zx_build, "SPENDS_48K", tuple(sorted(zx_build.SPENDS_48K,
+                                                                key=(zx_build.WIDE_SPARSE_48K,).__contains__,
+                                                                reverse=True)))
+        bench = bench_of(soul, request.param)
     if request.param == "48k":      # (the shipped 48K's layout: z at an odd address; across a page before the
         assert bench.sym("fw_ffn") & 1  # twenty-third round's merges, which fw_wide_sparse's mod-256 finds take too)
     return soul, bench
@@ -173,7 +182,7 @@ def test_a_bias_past_int16_leaves_the_call_dense():
 
 def test_layer_0_is_left_alone(shipped):
     """Layer 0's fc2 (every position's) takes no wide column into its bias: dense with one; the 48K's
-    kernel options have no FW_WIDE_SPARSE of their own (its ladder takes it where it fits: the shipped 48K)."""
+    kernel options have no FW_WIDE_SPARSE of their own (its ladder takes it where it fits)."""
     soul, bench = shipped
     rng = np.random.default_rng(3)
     z = z_with(rng, {4: 200}, (2, 2))

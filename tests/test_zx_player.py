@@ -324,29 +324,29 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
 
 
 def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypatch):
-    """build.py's SPENDS_48K: with the fast scores' rung, each cut for room taken back (FAST_TAKEBACKS_48K,
-    twentieth round), forward.s's FW_WIDE_SPARSE (twenty-third round, after the first cut) and matvec.s's
-    MV_HZ_ENDS (twenty-fourth round, after it) in order of the T-states a byte each buys, where it still
-    fits (coarse_fits), the rest skipped (all of them at once where all fit); the shipped 48K takes the
-    first three and the cuts its room leaves (since the twenty-fourth round not AT_FAST_PIECE_PAIRS and
-    AT_FAST_SUMS_PAIRS, which buy fewer T-states a byte than MV_HZ_ENDS; the kernels' bench of
-    tests/test_zx_speed.py takes every cut and MV_HZ_ENDS, no FW_WIDE_SPARSE)."""
+    """build.py's SPENDS_48K: with the fast scores' rung, matvec.s's MV_HZ_ENDS (twenty-fourth round; first
+    since zxends48b's mv_hz_wide, ~125 T-states a byte), each cut for room taken back (FAST_TAKEBACKS_48K,
+    twentieth round) and forward.s's FW_WIDE_SPARSE (twenty-third round, after the first cut) in order of
+    the T-states a byte each buys, where it still fits (coarse_fits), the rest skipped (all of them at once
+    where all fit); the shipped 48K takes MV_HZ_ENDS and AT_FAST_SUMS_JP, not FW_WIDE_SPARSE (its ~275 bytes
+    no longer fit beside MV_HZ_ENDS' 368), and the cuts its room leaves (all but AT_FAST_SUMS_PAIRS; the
+    kernels' bench of tests/test_zx_speed.py takes every cut and MV_HZ_ENDS, no FW_WIDE_SPARSE)."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.kernelbench import FAST_TAKEBACK_OPTIONS
 
     spends = zx_build.SPENDS_48K
     assert sorted(zx_build.FAST_TAKEBACKS_48K) == sorted(FAST_TAKEBACK_OPTIONS)
-    assert spends == (zx_build.FAST_TAKEBACKS_48K[:1] + (zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K)
+    assert spends == ((zx_build.HZ_ENDS_48K,) + zx_build.FAST_TAKEBACKS_48K[:1] + (zx_build.WIDE_SPARSE_48K,)
                       + zx_build.FAST_TAKEBACKS_48K[1:])
-    assert [name for name in spends if name in built.program.symbols][:3] == list(spends[:3])
-    assert "fw_wide_sparse" in built.program.symbols and "mv_hz_store" in built.program.symbols
+    assert [name for name in spends if name in built.program.symbols][:2] == list(spends[:2])
+    assert "fw_wide_sparse" not in built.program.symbols and "mv_hz_wide" in built.program.symbols
     assert "at_dims_h4" in built.program.symbols and "at_fast_wide_q" in built.program.symbols
     assert built.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    sizes = dict(zip(spends, (3, 275, 162, 16, 25, 21, 67, 21, 73)))     # (about their bytes)
-    for room, want in ((0, ()), (50, (spends[0],) + spends[3:5]), (90, (spends[0],) + spends[3:6] + spends[7:8]),
-                       (200, spends[:1] + spends[2:4]), (523, spends[:6] + spends[7:8]),
-                       (663, spends)):   # (all at once where all fit)
+    sizes = dict(zip(spends, (368, 3, 275, 16, 25, 21, 67, 21, 73)))     # (about their bytes)
+    for room, want in ((0, ()), (50, (spends[1],) + spends[3:5]), (90, (spends[1],) + spends[3:6] + spends[7:8]),
+                       (300, spends[1:4]), (400, spends[:2] + spends[3:4]), (662, spends[:4]),
+                       (869, spends)):   # (all at once where all fit)
         chosen = []
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, fast_scores=False, fast_takebacks=(), room=room,
                             wide_sparse=False, short_ends=False, **kwargs: fast_scores
@@ -405,12 +405,12 @@ def test_the_48k_takes_the_raw_logits_rows_where_they_fit(built, monkeypatch):
 def test_the_48k_takes_the_wide_sparse_fc2_where_it_fits(built, monkeypatch):
     """FW_WIDE_SPARSE (the 128K's since the twenty-second round, the 48K's since the twenty-third): a
     rung takes it where it fits, before the fast scores' cuts taken back (~65 T-states a byte on
-    "hello" against AT_FAST_SUMS_PAIRS's ~6); the shipped 48K has it in the room of MV_SHORT_K's
-    2-byte row constants."""
+    "hello" against AT_FAST_SUMS_PAIRS's ~6); the shipped 48K had it in the room of MV_SHORT_K's
+    2-byte row constants until zxends48b, whose MV_HZ_ENDS (first on the ladder) takes that room."""
     import soulterm.zx.build as zx_build
 
     sym = built.program.symbols
-    assert sym["FW_WIDE_SPARSE"] == 1 and sym["MV_SHORT_K"] == 1 and sym["FW_WIDE_K_BYTES"] == 2
+    assert "FW_WIDE_SPARSE" not in sym and sym["MV_SHORT_K"] == 1 and sym["MV_HZ_ENDS"] == 1
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     for room_for_it in (True, False):
         chosen = []

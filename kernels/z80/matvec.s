@@ -120,7 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,443 (the shipped 48K player's, with the twenty-fourth round's MV_HZ_ENDS, the narrow rows' short
+; Bytes: 4,649 (the shipped 48K player's, with zxends48b's mv_hz_wide, the short ends for rows whose wide columns
+; all have h = +-1, 206 bytes: mv_hz_wide and mv_hz_wide_end 142, their forms 32, mv_hz_prepare 32 more;
+; 4,443 with the twenty-fourth round's MV_HZ_ENDS alone, the narrow rows' short
 ; row ends, 162 bytes: mv_hz_prepare 93, mv_hz_left's 3 steps 18, mv_hz_store 16, mv_hz_clip 8, mv_hz_add 21,
 ; mv_part's call and ld hl,(MV_OUT_PTR) 6; 4,281 before,
 ; with the twenty-third round's MV_SHORT_K, 172 bytes: the
@@ -387,7 +389,12 @@
 ; for the shift, in mv_hz_store or mv_hz_add (118 less, 101 at shift 7; mv_store_add's way 168 and 151);
 ; mv_hz_prepare ~400 a call where they serve, ~110 where not. 32x32 with a bias on one-piece x after
 ; the same call, the 48K's options with MV_LEAST_SHIFT = 4 (tests/test_kernels_z80_rowends48.py): shift 4
-; 101,886 -> 97,935, shift 7 98,475 -> 95,029; adding 103,550 -> 99,083 and 100,139 -> 96,177.
+; 101,886 -> 97,972, shift 7 98,475 -> 95,066; adding 103,550 -> 99,120 and 100,139 -> 96,214 (97,935,
+; 95,029, 99,083 and 96,177 before mv_hz_wide's look, 37 a call). With MV_PAIR_SLOTS (zxends48b) a narrow
+; call whose wide columns all have h = +-1 (mv_row_narrow's rows) ends short too: mv_hz_wide writes each
+; wide column's high piece as +-2(w + 128) into the slots' H:L (their -256 and +258 in -Cl), its rows
+; start at mv_row_hz with no walk, and mv_hz_wide_end puts the pass's form back at the call's end; the
+; same 32x32 with 6 such columns 149,869 -> 124,954 at shift 4, 146,458 -> 122,048 at shift 7.
 ;
 ; With MV_LOW_SLOTS, a column pass that expects narrow mode writes the low slots'
 ; displacements, not mv_slots' (sixteenth round: IX on the low slots and their step
@@ -1706,7 +1713,8 @@ mv_hz_high:
         inc hl
         dec b                   ; (the h sum's set: the rows left)
         jp nz,mv_row_hz
-        jp mv_part_end
+mv_hz_done:
+        jp mv_part_end          ; patched: mv_hz_wide_end after a call with wide columns
 MV_HZ_OWN_OPS   = $D97D         ; mv_hz_store's ld a,l and exx, and then ld (hl),a
 MV_HZ_OWN_OP_3  = $77
 mv_hz_clip:
@@ -1744,7 +1752,17 @@ mv_hz_prepare:
         ld hl,(mv_first_row+1)  ; mv_prepare's row start: mv_row_narrow_k's, no h sum
         ld de,mv_row_narrow_k
         sbc hl,de               ; (no carry)
+.ifdef MV_PAIR_SLOTS
+        jr z,@narrow
+        ld de,mv_row_narrow - mv_row_narrow_k   ; mv_row_narrow's: wide columns (mv_hz_wide)
+        sbc hl,de               ; (a carry only from a start below mv_row_narrow_k's: none is at mv_row_narrow + 1)
         jr nz,@own
+        call mv_wide_h_pm1      ; Z: every wide column's h +-1
+        jr nz,@own
+@narrow:
+.else
+        jr nz,@own
+.endif
         ld hl,MV_HZ_OWN_OPS     ; the store: mv_hz_store's own, or its first bytes a jp
         ld e,MV_HZ_OWN_OP_3
         ld a,(MV_STORE_OP)
@@ -1769,6 +1787,19 @@ mv_hz_prepare:
         ld de,mv_hz_store - mv_store
         add hl,de
 @entry:
+.ifdef MV_PAIR_SLOTS
+        ld a,(mv_first_row+1)   ; mv_row_narrow's: wide columns, their high pieces into the
+        cp mv_row_narrow_k & 255        ; slots' H:L, and back at the call's end
+        jr z,@no_wide
+        .assert (mv_row_narrow_k & 255) != (mv_row_narrow & 255), "mv_hz_prepare tells the row starts by their low bytes"
+        push hl
+        ld hl,mv_hz_wide_end
+        ld (mv_hz_done+1),hl
+        ld a,mv_hz_wide@short - mv_hz_wide@mode - 2
+        call mv_hz_wide
+        pop hl
+@no_wide:
+.endif
         ld de,mv_row_hz         ; every row from the first (its HL: mv_part's)
         ld (mv_first_row+1),de
         ld a,$C3                ; jp HL
@@ -1780,6 +1811,121 @@ mv_hz_prepare:
         ld (mv_row_end),a
         ld (mv_row_end+1),hl
         ret
+.ifdef MV_PAIR_SLOTS
+; mv_hz_wide - (mv_hz_prepare, A = @short - @mode - 2) the short row ends for a narrow call's rows
+; with wide columns too, where each has h = +-1 (as the 128K's coarse and low blocks: every |x| <=
+; 384, so the doubled sum fits the slots' 24 bits): each wide column's high piece, 2wh = +-2w, goes
+; into the slots' H:L from the weight its slot popped (C, or B in an odd slot): ld e,c and add hl,de
+; twice for h = 1, 2(w + 128); scf and sbc hl,de twice for h = -1, -2(w + 128) - 2; then a jr to
+; the piece's end. Their -256 and +258 go into -Cl's top two bytes (mv_narrow_k's start), and the
+; rows start at mv_row_hz, with no walk and no h sum. With A = @back - @mode - 2 (mv_hz_wide_end,
+; the call's end) it puts the pass's form back, and -Cl's bytes. Clobbers everything but IY.
+; mv_hz_wide_end - (mv_hz_store's end after a call with wide columns) mv_part_end's, and the
+; pass's form back in the wide columns' high pieces (on into mv_hz_wide).
+mv_hz_wide_end:
+        ld (MV_ROW_SP),sp
+        ld sp,(mv_saved_sp)
+        ld hl,mv_part_end
+        ld (mv_hz_done+1),hl
+        ld a,mv_hz_wide@back - mv_hz_wide@mode - 2
+mv_hz_wide:
+        ld (@mode+1),a
+        ld ix,(mv_first_slot)
+        ld a,(mv_first_parity)
+        ld c,a                  ; C: the slot's step (bit 0: an odd slot), as the pass's
+        ld a,(MV_WIDE_COUNT)
+        ld b,a
+        ld hl,mv_wide_list      ; the first one's index, then each one's distance from the last
+@column:
+        ld e,(hl)
+        inc hl
+        inc e
+        jr @count
+@step:
+        ld a,c
+        .byte $DD,$85           ; add a,ixl
+        .byte $DD,$6F           ; ld ixl,a
+        jr nc,* + 4
+        .byte $DD,$24           ; inc ixh
+        ld a,c
+        xor MV_ODD_IX ^ (MV_SLOT_PAIR - MV_ODD_IX)
+        ld c,a
+@count:
+        dec e
+        jr nz,@step
+        push hl
+        push bc
+        push ix
+        pop hl
+        ld de,MV_EVEN_H + MV_H_EXX      ; the column's high piece
+        bit 0,c
+        jr z,* + 5
+        ld de,MV_H_EXX
+        add hl,de
+        push hl
+        inc hl
+@mode:
+        jr @short               ; patched: @back
+@short:
+        inc hl
+        inc hl
+        ld a,(hl)               ; the pass's displacement: h - 1
+        ld de,-256
+        ld hl,mv_hz_plus
+        or a
+        jr z,@op
+        ld de,258
+        ld hl,mv_hz_minus
+@op:
+        ld a,c
+        and 1
+        xor $59                 ; ld e,c, or ld e,b in an odd slot
+        jr @form
+@back:
+        ld a,(hl)
+        ld de,256
+        ld hl,mv_hz_own_plus
+        cp $19                  ; (add hl,de: h = 1's form)
+        jr z,* + 8
+        ld de,-258
+        ld hl,mv_hz_own_minus
+        ld a,$D9                ; exx
+@form:
+        push hl
+        ld hl,(MV_NARROW_NC_L12)
+        add hl,de
+        ld (MV_NARROW_NC_L12),hl
+        pop hl
+        pop de                  ; the high piece
+        push de
+        ld bc,MV_HZ_FORM
+        ldir
+        pop hl
+        ld (hl),a
+        pop bc
+        pop hl
+        djnz @column
+        ret
+MV_HZ_FORM      = 9             ; the bytes written (h = 1's form 5, the rest jumped over)
+mv_hz_plus:
+        .byte 0                 ; (ld e,c or ld e,b)
+        add hl,de
+        add hl,de
+        jr * + 9                ; (to the piece's end: 12 bytes from its start)
+mv_hz_minus:
+        .byte 0
+        scf
+        sbc hl,de
+        scf
+        sbc hl,de
+        jr * + 5
+mv_hz_own_plus:
+        .byte $D9               ; the pass's form (exx, ld e,(ix+h), ld d,(iy+h), add hl,de, jr nc)
+        .byte $DD,$5E,0,$FD,$56,0,$19,$30  ; (the displacements h - 1)
+mv_hz_own_minus:
+        .byte $D9
+        .byte $DD,$5E,$FE,$FD,$56,$FE,$19,$30
+.endif
 .endif
 
 ; mv_prepare - the row pointers and the shift; then (unless matvec_again)

@@ -155,11 +155,12 @@ FAST_TAKEBACKS_48K = ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_RANGE_APART
 # the 128K's since the twenty-second round; twenty-third round: ~21,000 T-states a position of "hello"
 # for its ~275 bytes, ~77 a byte): the ladder's spends after the cuts' first, in the same order
 WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
-# matvec.s's short row ends for mv_slots' narrow rows with no wide column (MV_HZ_ENDS, twenty-fourth round:
-# ~11,900 T-states a position of "hello" on the kernels' bench for its 162 bytes, ~73 a byte): after
-# FW_WIDE_SPARSE, before the other cuts (AT_FAST_DIMS_JP's 55 a byte and less), which it may displace
+# matvec.s's short row ends for mv_slots' narrow rows (MV_HZ_ENDS, twenty-fourth round: those with no
+# wide column, ~11,900 T-states a position of "hello" on the kernels' bench for 162 bytes; with zxends48b's
+# mv_hz_wide those whose wide columns all have h = +-1 too, ~46,000 for 368 bytes, ~125 a byte): first,
+# before AT_FAST_SUMS_JP's ~109 a byte, FW_WIDE_SPARSE's ~77 and the other cuts, which it may displace
 HZ_ENDS_48K = "MV_HZ_ENDS"
-SPENDS_48K = FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:]
+SPENDS_48K = (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:]
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
