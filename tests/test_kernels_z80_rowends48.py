@@ -91,6 +91,27 @@ def test_the_48ks_short_row_ends_clip_at_shifts_up_to_7(bench, store):
     assert clipped >= {0, 1, 2, 3, 4}, clipped     # (one-piece x: above shift 4 no row passes 16 bits)
 
 
+def short_ends_figures(w, x, bias, shifts, after_plain=None) -> dict:
+    """{(short_ends, store, shift): (T-states, outputs)} of the call run twice (the second timed: the
+    same call before it, as a layer's calls run), with and without the short ends, plain and adding;
+    each plain call's outputs checked against intmath, then `after_plain(bench, shift)` if given."""
+    figures = {}
+    for short_ends in (True, False):
+        bench = least_shift_bench(short_ends)
+        for store in ("plain", "add"):
+            for shift in shifts:
+                set_matvec_store(bench, store)
+                run_matvec(bench, w, x, bias, shift)
+                out, t_states = run_matvec(bench, w, x, bias, shift)
+                set_matvec_store(bench, "plain")
+                if store == "plain":
+                    assert np.array_equal(out, intmath.matvec(w, shift, x, bias, post=0)), shift
+                    if after_plain:
+                        after_plain(bench, shift)
+                figures[short_ends, store, shift] = (t_states, tuple(out))
+    return figures
+
+
 def test_a_narrow_call_with_the_short_ends_takes_exactly_these_t_states():
     """32x32 with a bias on one-piece x after the same call, the 48K's options with MV_LEAST_SHIFT = 4:
     with the short ends 3,951 T-states less at shifts 4 to 6 (each row 17 at its start, no h sum, and
@@ -99,18 +120,7 @@ def test_a_narrow_call_with_the_short_ends_takes_exactly_these_t_states():
     It fails without the short ends (the figures), and with a wrong row end (the outputs)."""
     rng = np.random.default_rng(48)
     w, x, bias = rng.integers(-128, 128, (32, 32)), rng.integers(-127, 129, 32), rng.integers(-3000, 3000, 32)
-    figures = {}
-    for short_ends in (True, False):
-        bench = least_shift_bench(short_ends)
-        for store in ("plain", "add"):
-            for shift in (4, 5, 6, 7):
-                set_matvec_store(bench, store)
-                run_matvec(bench, w, x, bias, shift)
-                out, t_states = run_matvec(bench, w, x, bias, shift)
-                set_matvec_store(bench, "plain")
-                if store == "plain":
-                    assert np.array_equal(out, intmath.matvec(w, shift, x, bias, post=0)), shift
-                figures[short_ends, store, shift] = (t_states, tuple(out))
+    figures = short_ends_figures(w, x, bias, (4, 5, 6, 7))
     assert {key: t for key, (t, _) in figures.items() if key[0]} == {
         (True, "plain", 4): 97_972, (True, "plain", 5): 97_044, (True, "plain", 6): 96_116,
         (True, "plain", 7): 95_066, (True, "add", 4): 99_120, (True, "add", 5): 98_192,
@@ -132,26 +142,18 @@ def test_a_call_with_wide_columns_ends_short_in_exactly_these_t_states():
     w, bias = rng.integers(-128, 128, (32, 32)), rng.integers(-3000, 3000, 32)
     x = rng.integers(-127, 129, 32)
     x[[0, 5, 6, 17, 30, 31]] = [384, -383, 129, -128, 200, -256]
-    figures = {}
-    for short_ends in (True, False):
-        bench = least_shift_bench(short_ends)
-        for store in ("plain", "add"):
-            for shift in (4, 7):
-                set_matvec_store(bench, store)
-                run_matvec(bench, w, x, bias, shift)
-                out, t_states = run_matvec(bench, w, x, bias, shift)
-                set_matvec_store(bench, "plain")
-                if store == "plain":
-                    assert np.array_equal(out, intmath.matvec(w, shift, x, bias, post=0)), shift
-                    w2 = rng.integers(-128, 128, (32, 32))
-                    again, _ = run_matvec(bench, w2, x, None, shift, routine="matvec_again")
-                    assert np.array_equal(again, intmath.matvec(w2, shift, x, None, post=0)), shift
-                    wider = x.copy()
-                    wider[9] = 1000
-                    full, _ = run_matvec(bench, w, wider, bias, shift)
-                    assert np.array_equal(full, intmath.matvec(w, shift, wider, bias, post=0)), shift
-                    full, _ = run_matvec(bench, w, rng.integers(-32768, 32768, 32), None, shift)
-                figures[short_ends, store, shift] = (t_states, tuple(out))
+
+    def then_other_calls(bench, shift):
+        w2 = rng.integers(-128, 128, (32, 32))
+        again, _ = run_matvec(bench, w2, x, None, shift, routine="matvec_again")
+        assert np.array_equal(again, intmath.matvec(w2, shift, x, None, post=0)), shift
+        wider = x.copy()
+        wider[9] = 1000
+        full, _ = run_matvec(bench, w, wider, bias, shift)
+        assert np.array_equal(full, intmath.matvec(w, shift, wider, bias, post=0)), shift
+        run_matvec(bench, w, rng.integers(-32768, 32768, 32), None, shift)
+
+    figures = short_ends_figures(w, x, bias, (4, 7), after_plain=then_other_calls)
     assert {key: t for key, (t, _) in figures.items()} == {
         (True, "plain", 4): 124_954, (True, "plain", 7): 122_048, (True, "add", 4): 126_700, (True, "add", 7): 123_794,
         (False, "plain", 4): 149_869, (False, "plain", 7): 146_458, (False, "add", 4): 151_853, (False, "add", 7): 148_491}

@@ -514,6 +514,18 @@ MV_HLA_SLOTS    = 1             ; (the 48K's) mv_slots' low pieces sum in H:L:A,
 MV_HLA_NARROW_K = 1             ; mv_narrow_k starts the l sum in that form straight from the row constant
 .endif
 .endif
+; mv_hz_clip_high - an adding short row end whose high byte's adc overflowed (P/V: A's bit 7 is
+; the opposite of the sum's sign): the sum clipped towards the addends' sign, its low byte ($FF or
+; $00) stored again at HL - 1, its high byte ($7F or $80) left in A for the caller's store
+; (mv_hz_add, the 48K's MV_HZ_ENDS and the 128K's MV_LOW_HLA alike).
+        .macro mv_hz_clip_high
+        rla
+        sbc a,a                 ; $FF: positive
+        dec hl
+        ld (hl),a
+        inc hl
+        xor $80                 ; $7F or $80
+        .endmacro
 .ifdef MV_HZ_ENDS
 .ifndef MV_HLA_NARROW_K
         .assert 0, "MV_HZ_ENDS: the 48K's short row ends for mv_narrow_k's rows (MV_HLA_SLOTS, MV_BIAS_IN_K)"
@@ -1735,12 +1747,7 @@ mv_hz_add:
         exx
         adc a,(hl)              ; P/V: a signed overflow
         jp po,mv_hz_high
-        rla
-        sbc a,a                 ; $FF: positive
-        dec hl
-        ld (hl),a
-        inc hl
-        xor $80                 ; $7F or $80
+        mv_hz_clip_high
         jr mv_hz_high
 
 ; mv_hz_prepare - (mv_part, after mv_prepare) the short row ends for this call's rows where they
@@ -5814,12 +5821,7 @@ mv_hz_add:
 MV_HZ_NEXT_2    = * - 2
         jp mv_part_end
 @clip:                          ; towards the addends' sign, the other of A's
-        rla
-        sbc a,a                 ; $FF: positive
-        dec hl
-        ld (hl),a
-        inc hl
-        xor $80                 ; $7F or $80
+        mv_hz_clip_high
         jr @store
 
 ; mv_hz_keep - a first part's row: its sum 256 V + the low byte into mv_carry at the
