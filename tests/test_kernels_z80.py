@@ -985,20 +985,24 @@ def test_packed_rows_round_trip():
 def test_em_unpack_gives_every_row_of_a_packed_table():
     """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
     every width 1..8 and 0..3 escaped values (each width's edges, -128 and 127 included), and
-    rows past each mark; it fails if a width, the bias, an escape or a mark's walk is off by one."""
-    from soulterm.zx.soul_layout import PACK_MARK_ROWS, packed_rows
+    rows past each mark (with no marks, PACK_ONE_MARK: every row walked from row 0, the data across
+    pages); it fails if a width, the bias, an escape or a mark's walk is off by one (checked: the walk
+    one row short, `ld d,a` for the rows before it less one)."""
+    from soulterm.zx.soul_layout import PACK_MARK_ROWS, PACK_ONE_MARK, packed_rows
 
     packed_bench = Z80Bench(options=SOUL_PACKED_OPTION)
+    assert packed_bench.sym("EM_MARK_ROWS") == PACK_MARK_ROWS
     table = _packing_edges(16)
     widths, marks, data = packed_rows(table)
     assert max(widths) == 4 * 8 + 32 and min(widths) == 4 * 1    # (w = 8, 32 escapes; w = 1, none)
-    assert len(marks) == 128 // PACK_MARK_ROWS == 16       # (a mark every 8 rows since the nineteenth round)
+    assert len(marks) == 128 // PACK_MARK_ROWS       # (a mark every 8 rows from the nineteenth round to the twenty-third)
     packed_bench.poke(0xB000, widths)
     packed_bench.poke(0xB100, data)
     for i, mark in enumerate(marks):
         packed_bench.poke_word(0xB080 + 2 * i, 0xB100 + mark)
+    start = 0xB100 if PACK_MARK_ROWS >= PACK_ONE_MARK else 0xB080      # (no marks: HL = the data, row 0's)
     for row in range(128):
-        packed_bench.cpu.a, packed_bench.cpu.hl = row, 0xB080
+        packed_bench.cpu.a, packed_bench.cpu.hl = row, start
         packed_bench.cpu.bc, packed_bench.cpu.de = 0xB000, 0xA000
         packed_bench.call("em_unpack")
         got = np.frombuffer(bytes(packed_bench.memory[0xA000:0xA020]), np.int8)

@@ -24,12 +24,12 @@ fw_embed:
 .ifdef SOUL_PACKED                      ; (the 48K's) te's and pe's rows unpacked into fw_ffn, free here
         .assert FW_FFN >= FW_DIM, "fw_embed unpacks te's and pe's rows (2 x FW_DIM bytes) into fw_ffn"
         ld a,(fw_token)
-        ld hl,soul_te_marks
+        ld hl,soul_te_marks    ; (its data where it has no marks: EM_MARK_ROWS 128)
         ld bc,soul_te_widths
         ld de,fw_ffn
         call em_unpack
         ld a,(fw_pos)
-        ld hl,soul_pe_marks
+        ld hl,soul_pe_marks    ; (its data where it has no marks: EM_MARK_ROWS 128)
         ld bc,soul_pe_widths
         ld de,fw_ffn + FW_DIM
         call em_unpack

@@ -43,7 +43,8 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 273 (the 48K's em_unpack a width a row with escaped values since the twenty-third round, 5 bytes
+; Bytes: 254 (the 48K's em_unpack with no marks since the twenty-fourth round, EM_MARK_ROWS 128: 19 bytes
+; fewer, its walk 5 bytes longer for 11 T-states a row fewer; 273 with marks every 8 rows; its em_unpack a width a row with escaped values since the twenty-third round, 5 bytes
 ; more than two groups of 16 values, and at_wide_dimension's sum doubled for the table means' negated divisor, 5,
 ; its divisor's load, 4, gone into attend_head@divisor's; 267 with am_rows back with its raw logits' rows, logitsraw.s's bound, twenty-second
 ; round, MV_CT_RAW; 246 before, and 267 before the twenty-first round took am_rows, 21 bytes, into forward.s's bound
@@ -436,7 +437,8 @@ am_rows:
 .ifdef SOUL_PACKED
 ; em_unpack - (SOUL_PACKED, the 48K player's) row A of a packed table
 ; (soulterm.zx.soul_layout.packed_rows: te, pe) as its 32 signed bytes at DE.
-; HL = the table's marks (every 8th row's data address), BC = its widths (a
+; HL = the table's marks (every EM_MARK_ROWS-th row's data address; with
+; EM_MARK_ROWS 128, none: the table's data, row 0's), BC = its widths (a
 ; byte a row: its bytes, 4 w + e for its width w in 1..8 and its e escaped
 ; values, e <= 3 below 8 bits, so that w is the byte >> 2, or 8 from 32 on:
 ; each -128 escaped at 8 bits, any number of them). A row is 32 codes of w bits,
@@ -445,16 +447,42 @@ am_rows:
 ; soul than two groups of 16 values of one width each, whose widths held every value).
 ; Clobbers AF, BC, DE, HL.
 EM_GROUP        = 32            ; values of one width: a row (soul_layout.PACK_GROUP: the packed tables assert it)
-EM_MARK_ROWS    = 8             ; rows a mark (soul_layout.PACK_MARK_ROWS): the row / 8 and row & 7 below
-                                ; (16 before the nineteenth round: 18 bytes of marks, 4 rows' walk on average)
+EM_MARK_ROWS    = 128           ; rows a mark (soul_layout.PACK_MARK_ROWS), a power of 2: 128, no marks (twenty-fourth
+                                ; round: 57 bytes fewer on the shipped 48K, marks and code, for ~1,450 T-states a position
+                                ; of "hello"; 8 from the nineteenth round, 16 before: docs/spectrum.md, zxroom48b)
 EM_MAX_ESCAPES  = 3             ; (soul_layout.PACK_MAX_ESCAPES: a row's byte >> 2 is its width below 8 bits)
         .assert EM_GROUP == VEC_DIM, "em_unpack reads a row as one group"
+EM_MARK_SHIFT   = (EM_MARK_ROWS >= 2) + (EM_MARK_ROWS >= 4) + (EM_MARK_ROWS >= 8) + (EM_MARK_ROWS >= 16) + (EM_MARK_ROWS >= 32) + (EM_MARK_ROWS >= 64) + (EM_MARK_ROWS >= 128)
+        .assert EM_MARK_ROWS == 1 << EM_MARK_SHIFT && EM_MARK_SHIFT >= 2, "em_unpack: a mark every 2^k rows, 4 to 128"
+.if EM_MARK_SHIFT == 7
+em_unpack:                      ; (no marks: HL = the table's data, row 0's; the walk from there, rows < 128)
+        push de
+        or a
+        jr z,@row
+        ld d,b
+        ld e,c
+        ex de,hl                ; HL = the widths, DE = the data
+        ld b,a                  ; the rows before this one
+        ld a,e
+@walk:
+        add a,(hl)              ; a row's bytes (38 T-states a row, 49 in the walk from a mark below)
+        jr nc,@walked
+        inc d
+@walked:
+        inc hl
+        djnz @walk
+        ld e,a
+        ex de,hl                ; HL = the row's data
+        ld b,d
+        ld c,e                  ; BC = its byte
+.else
 em_unpack:
         push de
         ld e,a
+        .repeat EM_MARK_SHIFT - 1
         rrca
-        rrca
-        and $3E                 ; (row / 8) * 2: the row's mark
+        .endrepeat
+        and (254 >> (EM_MARK_SHIFT - 1)) & $FE  ; (row / EM_MARK_ROWS) * 2: the row's mark (a row < 128: the rotated-in bits off)
         add a,l
         ld l,a
         jr nc,@mark
@@ -465,7 +493,7 @@ em_unpack:
         ld h,(hl)
         ld l,a                  ; HL = the data of the mark's row
         ld a,e
-        and $F8
+        and -EM_MARK_ROWS & 255
         add a,c
         ld c,a
         jr nc,@widths
@@ -485,6 +513,7 @@ em_unpack:
         inc bc
         dec d
         jr nz,@skip
+.endif
 @row:
         ld a,(bc)
         pop de

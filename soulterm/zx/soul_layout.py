@@ -165,7 +165,10 @@ SOUL_PARTS = ("all", "embeddings", "matrices")
 # round"): te and pe a row of one width each, vecops.s's em_unpack; a value the width does not
 # hold escaped (twenty-third round: each row's byte its bytes, 4 w + escapes).
 PACK_GROUP = 32                  # values of one width: a row (two groups of 16 before the twenty-third round)
-PACK_MARK_ROWS = 8               # a mark (the data's address) every this many rows (16 before the nineteenth round)
+PACK_MARK_ROWS = 128             # a mark (the data's address) every this many rows (8 before the twenty-fourth round,
+                                 # 16 before the nineteenth: vecops.s's EM_MARK_ROWS)
+PACK_ONE_MARK = 128              # PACK_MARK_ROWS at this (a table's rows, te's): no marks, soul_<name>_marks its data
+                                 # (em_unpack walks from row 0: twenty-fourth round, zxroom48b)
 PACK_MAX_ESCAPES = 3             # a row's escaped values below 8 bits: its byte is 4 w + escapes, so w = the byte >> 2
                                  # (8 bits: 32 + its values of -128, each escaped, w = 8 from any byte of 32 on)
 PACKED_TABLES = EMBEDDINGS
@@ -220,7 +223,8 @@ def _packed_lines(name: str, values) -> list[str]:
              f'&& EM_MAX_ESCAPES == {PACK_MAX_ESCAPES}, '
              f'"vecops.s\'s em_unpack reads another packing than soul_layout.packed_rows writes"',
              f"{label}:", f"{label}_widths:"] + _data_lines(np.frombuffer(widths, np.uint8), "byte")
-            + [f"{label}_marks:"] + [f"        .word {label}_data + {m}" for m in marks]
+            + ([f"{label}_marks:"] + [f"        .word {label}_data + {m}" for m in marks]
+               if PACK_MARK_ROWS < PACK_ONE_MARK else [f"{label}_marks = {label}_data"])
             + [f"{label}_data:"] + _data_lines(np.frombuffer(data, np.uint8), "byte") + [f"{label}_end:"])
 
 
