@@ -980,6 +980,10 @@ def test_packed_rows_round_trip():
     assert {min(size >> 2, 8) for size in packed_rows(_packing_edges(4))[0]} == set(range(1, 9))
     assert {size & 3 for size in packed_rows(_packing_edges(4))[0]} == {0, 1, 2, 3}
     assert max(packed_rows(_packing_edges(4))[0]) == 4 * 8 + 32            # (a row of -128s: each escaped)
+    from soulterm.zx.soul_layout import PACK_ONE_MARK, _packed_lines
+    lines = _packed_lines("te", soul["te"].values)      # (no marks: em_unpack takes soul_te_marks as the data)
+    assert (sum(".word" in line for line in lines) == 0 and "soul_te_marks = soul_te_data" in lines
+            if PACK_MARK_ROWS >= PACK_ONE_MARK else sum(".word" in line for line in lines) == 128 // PACK_MARK_ROWS)
 
 
 def test_em_unpack_gives_every_row_of_a_packed_table():

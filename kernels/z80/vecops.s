@@ -57,8 +57,9 @@
 ; forward.s adds and takes ReLU in matvec's stores since the sixteenth round; in the 48K player, code and variables, SOUL_PACKED's em_unpack, 108,
 ; included; 265 before it, 266 before argmax's djnz).
 ; em_unpack    (SOUL_PACKED, the 48K player's) a row of a packed table (te, pe) into 32
-;              bytes: below. ~16,000 T-states for te's and pe's rows a position on the
-;              shipped soul (python benchmarks/z80_profile.py: 15,857 at "hello"'s position 3,
+;              bytes: below. ~17,500 T-states for te's and pe's rows a position on the
+;              shipped soul (python benchmarks/z80_profile.py: 17,441 at "hello"'s position 3 and
+;              17,597 at its position 7 with no marks, twenty-fourth round; 15,857 at position 3,
 ;              16,053 before the twenty-third round's width a row with escapes; 14,923 at position 7,
 ;              15,442 before the nineteenth round's marks every 8 rows, not 16); its walk
 ;              from the mark 49 T-states a row since the twenty-third round (a row's byte its

@@ -214,7 +214,8 @@ def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
 
 def _packed_lines(name: str, values) -> list[str]:
     """soul_<name> as packed_rows lays it out: the widths (soul_<name>, soul_<name>_widths),
-    the marks as addresses (soul_<name>_marks), the data; soul_<name>_end after it."""
+    the marks as addresses (soul_<name>_marks; with PACK_MARK_ROWS at PACK_ONE_MARK none, the
+    label the data's: em_unpack walks from row 0), the data; soul_<name>_end after it."""
     import numpy as np
 
     widths, marks, data = packed_rows(values, NEVER_FED.get(name, ()))
