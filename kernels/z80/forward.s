@@ -156,7 +156,9 @@ fw_xn:          .res 2 * FW_DIM
 .endif
 fw_q:           .res 2 * FW_DIM
 fw_att:         .res 2 * FW_DIM
+.ifndef fw_ffn                  ; (the program may place z: the 48K player's in the screen's hidden third)
 fw_ffn:         .res 2 * FW_FFN
+.endif
 ; The key cache may be placed by the program (the Spectrum player keeps it
 ; below $8000, where the screen contends for memory: it is read ~0.2 times
 ; a byte a position, soulterm/zx/build.py); the value cache stays here in the

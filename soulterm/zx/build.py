@@ -113,6 +113,11 @@ THIRD_KEY_SUMS = THIRD_VALUES + KEY_CACHE_BYTES // 2
 THIRD_KEY_SUMS_BYTES = 2 * spec.CONTEXT * 4 * 4       # (attention.s's KV_SUMS_LAYER_BYTES: 4 heads' 4 bytes)
 THIRD_FREE = THIRD_KEY_SUMS + THIRD_KEY_SUMS_BYTES
 assert THIRD_FREE <= SCREEN_THIRD_END
+# forward.s's z (fw_ffn, 128 bytes, run time only) in the third's last 128 bytes (twenty-fourth round,
+# zxwide48): 128 bytes above UNCONTENDED for the ladder's FW_WIDE_SPARSE, for ~1,100 T-states of a real
+# 48K's ULA wait a position (zxscreen48's estimate; z80_token.py's count in docs/spectrum.md)
+THIRD_FFN = SCREEN_THIRD_END - 2 * spec.FFN_DIM
+assert THIRD_FREE <= THIRD_FFN and (THIRD_FFN & 255) <= 256 - 2 * spec.FFN_DIM, "z: in the third, in one page"
 RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
 # te, pe and embedrows.s's code (the embedding: read and run once a position) in the top 8K of a
 # record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
@@ -540,7 +545,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options += [f"SCREEN_THIRD = ${SCREEN_THIRD:04X}     ; (the chat in lines 0..15, the bottom third's "
                     "bitmap the player's)",
                     f"kv_values_layer_1 = ${THIRD_VALUES:04X}     ; (layer 1's value cache in the screen's third: "
-                    "forward.s keeps layer 0's)"]
+                    "forward.s keeps layer 0's)",
+                    f"fw_ffn = ${THIRD_FFN:04X}     ; (forward.s's z in the screen's third, run time only: 128 bytes "
+                    "above UNCONTENDED for the ladder)",
+                    f'.assert fw_ffn + 2 * FW_FFN == ${SCREEN_THIRD_END:04X}, "fw_ffn: the third\'s last bytes (build.THIRD_FFN)"']
     if coarse and not banked:
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
         options.append("SOUL_OUT_CHOOSABLE = 1   ; (out from row FW_FIRST_ROW: rows 0..2 are the lens's, in the map)")
@@ -920,9 +928,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                   *([Region("attention's key sums (in the screen's bottom third, hidden: run time only)", "kv-cache",
                             THIRD_KEY_SUMS, THIRD_FREE),
                      Region("free (the screen's bottom third, hidden: run time only)", "buffer", THIRD_FREE,
-                            SCREEN_THIRD_END)] if sym.get("kv_key_sums") == THIRD_KEY_SUMS else
+                            THIRD_FFN)] if sym.get("kv_key_sums") == THIRD_KEY_SUMS else
                     [Region("free (the screen's bottom third, hidden: run time only; room for attention's key sums)",
-                            "buffer", THIRD_KEY_SUMS, SCREEN_THIRD_END)]),
+                            "buffer", THIRD_KEY_SUMS, THIRD_FFN)]),
                   Region("screen: attributes (the chat)", "screen", 0x5800, THIRD_ATTRIBUTES),
                   Region("screen: attributes of the bottom third (ink = paper)", "screen", THIRD_ATTRIBUTES, 0x5B00),
                   Region("KV cache: values of layer 0", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES // 2)]
@@ -945,7 +953,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),
         Region("q", "activations", sym["fw_q"], sym["fw_q"] + 64),
         Region("attention output", "activations", sym["fw_att"], sym["fw_att"] + 64),
-        Region("z (feed-forward)", "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
+        Region("z (feed-forward)" + " (in the screen's bottom third, hidden: run time only)" * (sym["fw_ffn"] == THIRD_FFN),
+               "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
         Region("logits (in the printer buffer)" if sym["fw_logits"] == 0x5B00 else "logits (in bank 0)", "activations",
                sym["fw_logits"], sym["fw_logits"] + 256),
         Region("layer descriptors", "table", sym["soul_layer0"], sym["soul_layer0"] + spec.N_LAYERS * sym["FD_SIZE"]),
