@@ -284,9 +284,10 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
     first (they gain more than the slot pairs: 3.5% of "hello" a position against 1.3%), then the
     sets without them; the first that coarse_fits takes is assembled with its key sums at
     KEY_SUMS_48K. The shipped 48K has them, their key sums in the screen's hidden third; with the
-    key sums in the program instead (KEY_SUMS_48K None) the shipped soul and list leave no room for
+    key sums in the program instead (KEY_SUMS_48K None) the shipped soul and list left no room for
     them with the first set (twenty-first round: with the smallest set alone, AT_FAST_SCORES ~60 bytes
-    shorter), and the ladder goes down."""
+    shorter) until z moved into the third too (zxwide48: build.THIRD_FFN, 128 bytes more), and the
+    ladder goes down where a set does not fit."""
     import soulterm.zx.build as zx_build
 
     sym = built.program.symbols
@@ -296,8 +297,8 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
     assert zx_build.coarse_fits(soul, tokenizer, True, coarse_top=False, pairs=False, fast_scores=True)
     monkeypatch.setattr(zx_build, "KEY_SUMS_48K", None)
     pairs, coarse_top, unrolled = zx_build.RUNGS_48K[0]
-    assert not zx_build.coarse_fits(soul, tokenizer, True, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled,
-                                    fast_scores=True)
+    assert zx_build.coarse_fits(soul, tokenizer, True, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled,
+                                fast_scores=True)
     for fitting in [(True, rung) for rung in zx_build.RUNGS_48K] + [(False, zx_build.RUNGS_48K[0])]:
         tried, chosen = [], []
         monkeypatch.setattr(zx_build, "KEY_SUMS_48K", 0x5000)
@@ -328,9 +329,10 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
     since zxends48b's mv_hz_wide, ~125 T-states a byte), each cut for room taken back (FAST_TAKEBACKS_48K,
     twentieth round) and forward.s's FW_WIDE_SPARSE (twenty-third round, after the first cut) in order of
     the T-states a byte each buys, where it still fits (coarse_fits), the rest skipped (all of them at once
-    where all fit); the shipped 48K takes MV_HZ_ENDS and AT_FAST_SUMS_JP, not FW_WIDE_SPARSE (its ~275 bytes
-    no longer fit beside MV_HZ_ENDS' 368), and the cuts its room leaves (all but AT_FAST_SUMS_PAIRS; the
-    kernels' bench of tests/test_zx_speed.py takes every cut and MV_HZ_ENDS, no FW_WIDE_SPARSE)."""
+    where all fit); the shipped 48K takes MV_HZ_ENDS, AT_FAST_SUMS_JP and FW_WIDE_SPARSE (back beside MV_HZ_ENDS'
+    368 bytes since zxwide48: te and pe without marks, z in the screen's third) and the cuts its room leaves
+    (AT_FAST_DIMS_JP, AT_FAST_RANGE_APART, AT_FAST_H4_APART; the kernels' bench of tests/test_zx_speed.py
+    takes every cut and MV_HZ_ENDS, no FW_WIDE_SPARSE)."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.kernelbench import FAST_TAKEBACK_OPTIONS
 
@@ -338,8 +340,8 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
     assert sorted(zx_build.FAST_TAKEBACKS_48K) == sorted(FAST_TAKEBACK_OPTIONS)
     assert spends == ((zx_build.HZ_ENDS_48K,) + zx_build.FAST_TAKEBACKS_48K[:1] + (zx_build.WIDE_SPARSE_48K,)
                       + zx_build.FAST_TAKEBACKS_48K[1:])
-    assert [name for name in spends if name in built.program.symbols][:2] == list(spends[:2])
-    assert "fw_wide_sparse" not in built.program.symbols and "mv_hz_wide" in built.program.symbols
+    assert [name for name in spends if name in built.program.symbols] == list(spends[:6])
+    assert "fw_wide_sparse" in built.program.symbols and "mv_hz_wide" in built.program.symbols
     assert "at_dims_h4" in built.program.symbols and "at_fast_wide_q" in built.program.symbols
     assert built.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -406,11 +408,13 @@ def test_the_48k_takes_the_wide_sparse_fc2_where_it_fits(built, monkeypatch):
     """FW_WIDE_SPARSE (the 128K's since the twenty-second round, the 48K's since the twenty-third): a
     rung takes it where it fits, before the fast scores' cuts taken back (~65 T-states a byte on
     "hello" against AT_FAST_SUMS_PAIRS's ~6); the shipped 48K had it in the room of MV_SHORT_K's
-    2-byte row constants until zxends48b, whose MV_HZ_ENDS (first on the ladder) takes that room."""
+    2-byte row constants until zxends48b, whose MV_HZ_ENDS (first on the ladder) takes that room, and has
+    it again since zxwide48 (te and pe without marks, z in the screen's third: build.THIRD_FFN)."""
     import soulterm.zx.build as zx_build
 
     sym = built.program.symbols
-    assert "FW_WIDE_SPARSE" not in sym and sym["MV_SHORT_K"] == 1 and sym["MV_HZ_ENDS"] == 1
+    assert sym["FW_WIDE_SPARSE"] == 1 and sym["MV_SHORT_K"] == 1 and sym["MV_HZ_ENDS"] == 1
+    assert sym["fw_ffn"] == zx_build.THIRD_FFN
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     for room_for_it in (True, False):
         chosen = []

@@ -15,8 +15,9 @@ from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, raw_rows_take, un
 from soulterm.zx.kernelbench import SHORT_SHIFTS, TurnCost, Z80Bench, forward_turn, player_kernel_options
 from soulterm.zx.soul_layout import soul_include
 
-SHIPPED_MEAN_BUDGET = 1_657_000     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
-                                    # 1,641,427 measured here with zxends48b's mv_hz_wide (MV_HZ_ENDS' short ends for rows
+SHIPPED_MEAN_BUDGET = 1_658_400     # T-states a computed position over the turn of "hello" (TurnCost.per_position):
+                                    # 1,642,869 measured here with zxroom48b's te and pe without marks (zxwide48: the bench
+                                    # has no FW_WIDE_SPARSE nor z in the third, the player's 1,623,343); 1,657,000 for 1,641,427 measured here with zxends48b's mv_hz_wide (MV_HZ_ENDS' short ends for rows
                                     # whose wide columns have h = +-1 too; the player's: 1,641,740); 1,691,000 for 1,675,636 measured here with the twenty-fourth round's MV_HZ_ENDS (the narrow
                                     # rows' short row ends; the player's: 1,656,054); 1,703,000 for 1,687,503 measured here after the twenty-third round's merges (zxatt48, zxk16's
                                     # MV_SHORT_K, zxpack48's em_unpack escapes, zxtl48; the bench has no FW_WIDE_SPARSE,

@@ -934,6 +934,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                   Region("screen: attributes (the chat)", "screen", 0x5800, THIRD_ATTRIBUTES),
                   Region("screen: attributes of the bottom third (ink = paper)", "screen", THIRD_ATTRIBUTES, 0x5B00),
                   Region("KV cache: values of layer 0", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES // 2)]
+        screen = [region for region in screen if region.end > region.start]   # (the third's free bytes: none with z there)
     else:
         screen = [Region("screen: bitmap", "screen", 0x4000, 0x5800),
                   Region("screen: attributes", "screen", 0x5800, 0x5B00),
