@@ -43,19 +43,15 @@ def on_layer(bench, layer: int) -> None:
 
 @pytest.fixture(scope="module", params=["128k", "48k"])
 def shipped(request):
-    """The shipped player's bench; the 48K's with its ladder's FW_WIDE_SPARSE before MV_HZ_ENDS (since
-    zxends48b the shipped 48K spends that room on MV_HZ_ENDS' mv_hz_wide: a soul with room takes both)."""
+    """The shipped player's bench (the 48K's takes FW_WIDE_SPARSE with MV_HZ_ENDS since zxwide48: z in the
+    screen's third, te and pe without marks)."""
     import soulterm.zx.build as zx_build
 
     soul = load_soul(DEFAULT_SOUL)
-    with pytest.MonkeyPatch.context() as patch:
-        if request.param == "48k":
-            patch.setattr(zx_build, "SPENDS_48K", tuple(sorted(zx_build.SPENDS_48K,
-                                                                key=(zx_build.WIDE_SPARSE_48K,).__contains__,
-                                                                reverse=True)))
-        bench = bench_of(soul, request.param)
-    if request.param == "48k":      # (the shipped 48K's layout: z at an odd address; across a page before the
-        assert bench.sym("fw_ffn") & 1  # twenty-third round's merges, which fw_wide_sparse's mod-256 finds take too)
+    bench = bench_of(soul, request.param)
+    if request.param == "48k":      # (the shipped 48K's layout: z in the screen's third since zxwide48, at an odd
+        assert bench.sym("fw_ffn") == zx_build.THIRD_FFN    # address before, across a page before the
+                                                            # twenty-third round's merges, which fw_wide_sparse takes too)
     return soul, bench
 
 

@@ -16,7 +16,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum
-from soulterm.zx.build import (SCREEN_THIRD, SCREEN_THIRD_END, THIRD_ATTRIBUTES, THIRD_FREE, THIRD_KEY_SUMS,
+from soulterm.zx.build import (SCREEN_THIRD, SCREEN_THIRD_END, THIRD_ATTRIBUTES, THIRD_FFN, THIRD_FREE, THIRD_KEY_SUMS,
                                assemble_spectrum_player)
 from soulterm.zx.rom import SYSVARS
 from soulterm.zx.ula import COLUMNS, attribute_address, pixel_address
@@ -135,9 +135,11 @@ def test_the_map_names_the_thirds_regions_and_the_128k_keeps_its_screen(built):
     assert regions[(SCREEN_THIRD, THIRD_KEY_SUMS)].startswith("KV cache: values of layer 1 (in the screen's bottom third")
     if sym.get("kv_key_sums") == THIRD_KEY_SUMS:      # (a 48K with attention's fast scores: their key sums there)
         assert regions[(THIRD_KEY_SUMS, THIRD_FREE)].startswith("attention's key sums (in the screen's bottom third")
-        assert regions[(THIRD_FREE, SCREEN_THIRD_END)].startswith("free (the screen's bottom third")
+        assert THIRD_FREE == THIRD_FFN and (THIRD_FREE, THIRD_FFN) not in regions    # (no free bytes left there)
     else:
-        assert regions[(THIRD_KEY_SUMS, SCREEN_THIRD_END)].startswith("free (the screen's bottom third")
+        assert regions[(THIRD_KEY_SUMS, THIRD_FFN)].startswith("free (the screen's bottom third")
+    assert sym["fw_ffn"] == THIRD_FFN           # (forward.s's z, zxwide48: 128 bytes above UNCONTENDED)
+    assert regions[(THIRD_FFN, SCREEN_THIRD_END)].startswith("z (feed-forward) (in the screen's bottom third")
     assert regions[(sym["kv_values"], sym["fw_h"])] == "KV cache: values of layer 0"
     assert regions[(THIRD_ATTRIBUTES, 0x5B00)] == "screen: attributes of the bottom third (ink = paper)"
     assert regions[(0x4000, SCREEN_THIRD)] == "screen: bitmap (the chat: lines 0..15)"
