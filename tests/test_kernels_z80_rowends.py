@@ -59,6 +59,20 @@ def call(bench, w, x, bias, shift: int, out_before, routine: str = "matvec",
     return bench.read_words(out_address, rows)
 
 
+def assert_stored_noting_clips(bench, store: str, w, x, bias, shift: int, out_before, clipped: set,
+                               label: str) -> None:
+    """One call with `store` whose outputs must be intmath's stored that way (an AssertionError naming
+    `label`, the call's shape and shift if not); `shift` goes into `clipped` where a row's sum passes 16 bits.
+    The clip tests' body, on the 128K's options here and the 48K's (test_kernels_z80_rowends48.py)."""
+    set_matvec_store(bench, store)
+    got = call(bench, w, x, bias, shift, out_before)
+    set_matvec_store(bench, "plain")
+    product = intmath.matvec(w, shift, x, bias, post=0)
+    if np.abs(product).max() >= 32767:
+        clipped.add(shift)
+    assert np.array_equal(got, stored(store, product, out_before)), f"{label}: {w.shape[0]}x{w.shape[1]} shift {shift}"
+
+
 def low_x(rng, cols: int) -> np.ndarray:
     """One-piece x with a few h = +-1 columns (a low call's), now and then a wider one."""
     x = rng.integers(-127, 129, cols)
@@ -242,11 +256,5 @@ def test_short_row_ends_clip_at_shifts_up_to_7(bench, store):
         bias = sign[:, 0] * rng.integers(30000, 32768, rows) if case % 2 else None
         shift = (case // 4 + case) % 8
         out_before = rng.integers(-32768, 32768, rows)
-        set_matvec_store(bench, store)
-        got = call(bench, w, x, bias, shift, out_before)
-        set_matvec_store(bench, "plain")
-        product = intmath.matvec(w, shift, x, bias, post=0)
-        if np.abs(product).max() >= 32767:
-            clipped.add(shift)
-        assert np.array_equal(got, stored(store, product, out_before)), f"case {case}: {rows}x{cols} shift {shift}"
+        assert_stored_noting_clips(bench, store, w, x, bias, shift, out_before, clipped, f"case {case}")
     assert clipped >= {0, 1, 2, 3, 4, 5, 6}, clipped
