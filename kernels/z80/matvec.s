@@ -620,6 +620,20 @@ MV_NARROW_H_ZERO = 1            ; (the 48K's) a narrow row with Ch = 0 starts at
 .endif
 .endif
 MV_SQ_PAGE      = (mv_sq_lo + 128) / 256    ; S(n) low bytes at this page + n + 127
+.ifdef MV_FOLDED_BIAS
+; MV_FOLDED_BIAS (the 48K's, twenty-fifth round): a call may give mv_bias = MV_BIAS_FOLDED in
+; place of a vector when its bias is in its row constants (MV_BIAS_IN_K: -K + 2b) and it is
+; never sparse (at most MV_MAX_COLS columns): such a call runs narrow whatever its count of
+; wide columns, so that no row of it ends in mv_unbias, the one reader of a vector besides a
+; sparse call's rows (the player's fc1: soul_layout leaves out fc1's biases, 256 bytes; a narrow
+; row with more than a quarter of its columns wide costs ~190 T-states a wide column more than
+; a full one, a path the shipped soul's sets never run: build.py takes it with MV_PAIR_SLOTS,
+; for a soul whose calls are narrow). 9 bytes.
+.ifndef MV_BIAS_IN_K
+        .assert 0, "MV_FOLDED_BIAS: the bias in the row constants (MV_BIAS_IN_K)"
+.endif
+MV_BIAS_FOLDED  = 1             ; mv_bias: the bias is in the row constants alone, no vector
+.endif
 .ifdef MV_PAIR_SLOTS
 .ifdef MV_COARSE
 .ifndef MV_LOW_SLOTS
@@ -2810,7 +2824,17 @@ MV_K_TOP_ADD    = * - 1         ; $FF, implied, goes into -Cl's there)
         jr nz,@mode_set
         res MV_NARROW_BIT,(hl)
         cp b
+.ifdef MV_FOLDED_BIAS
+        jr c,@narrow
+        ld de,(mv_bias)         ; a call whose bias is folded (MV_BIAS_FOLDED): narrow with any
+        dec de                  ; count of wide columns (mv_unbias, the full path's, needs the
+        ld a,d                  ; vector it has not)
+        or e
+        jr nz,@mode_set
+@narrow:
+.else
         jr nc,@mode_set
+.endif
         set MV_NARROW_BIT,(hl)
 @mode_set:
 .ifdef MV_LOW_SLOTS

@@ -529,7 +529,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      argmax_rounds=coarse and coarse_pairs and banked,
                                      wide_sparse=coarse and coarse_pairs if banked else wide_sparse and coarse,
                                      pair_skip=coarse and coarse_pairs and banked,
-                                     short_ends=short_ends and coarse and not banked),
+                                     short_ends=short_ends and coarse and not banked,
+                                     folded_bias=folded_bias(coarse, pairs, banked)),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -609,6 +610,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += ["embedrows_start:", '.include "embedrows.s"', '.include "logitsraw.s"', "embedrows_end:"]
     words_low, words_top = word_list_parts(tokenizer, top_bytes, word_list and not in_bank)
     lines.append('.include "soulplayer.s"')
+    # soulplayer.s's window (run a character at a time) in the cold part where fc1's biases leave it
+    # (MV_FOLDED_BIAS: their 256 bytes against its ~115, twenty-fifth round), else above UNCONTENDED
+    chat_cold = folded_bias(coarse, pairs, banked)
+    if chat_cold:
+        lines.append("        chat_window_routines     ; (in fc1's biases' room: MV_FOLDED_BIAS)")
     if banked:
         lines.append('.include "records128.s"')
     lines += [merges_include(tokenizer), soul_include(soul, "embeddings", cold=cold_tensors),
@@ -643,7 +649,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
               f'.assert {KEY_CACHE_BYTES} == 2 * KV_LAYER_BYTES, "the key cache\'s size differs from forward.s"']
     if not banked:      # soulplayer.s's window, run a character at a time: out of the cold part, which the general
         lines += [soul_include(soul, "matrices", cold=cold_tensors),      # embed fills, and after the matrices,
-                  "        chat_window_routines"]                          # whose rows keep their pages' offsets
+                  "        chat_window_routines" * (not chat_cold)]       # whose rows keep their pages' offsets
     else:
         if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
             lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)",
@@ -689,6 +695,14 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                      f'fw_logits + 2 * FW_VOCAB), "the key sums (kv_key_sums) must lie in RAM outside the program and '
                      f'the logits"')
     return "\n".join(lines) + "\n"
+
+
+def folded_bias(coarse: bool, pairs: bool, banked: bool) -> bool:
+    """Whether the player has matvec.s's MV_FOLDED_BIAS (fc1's calls narrow, their biases in their row
+    constants alone, out of the layout: soul_layout.FOLDED_BIASES), and soulplayer.s's chat window in the
+    cold part in their room: the 48K's with MV_PAIR_SLOTS (twenty-fifth round), which build.py takes only
+    for a soul whose calls are narrow (pairs_pay), so that fc1's never runs the full path it gives up."""
+    return coarse and pairs and not banked
 
 
 def _start_in_key_cache() -> str:
@@ -971,6 +985,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         if "EMBED_BANK" in sym and tensor.name in EMBEDDINGS:     # (in bank EMBED_BANK: the build lists it)
             continue
         label = "soul_" + tensor.name.replace(".", "_")
+        if label not in sym:            # (fc1's biases, with MV_FOLDED_BIAS: in fc1's row constants alone)
+            continue
         kind = "bias" if tensor.kind == spec.KIND_BIAS else "weights"
         size = tensor.payload_bytes     # a matrix for matvec: each row's constant too (soul_layout.matvec_bytes)
         if is_matvec_matrix(tensor.name):

@@ -71,6 +71,9 @@ SHORT_K_OPTION = "MV_SHORT_K = 1"
 # matvec.s's short row ends for mv_slots' narrow rows with no wide column (the 48K's with MV_BIAS_IN_K where
 # it has the room, twenty-fourth round: the 128K's mv_hz_* in mv_slots' H:L:A form; build.py's SPENDS_48K)
 HZ_ENDS_OPTION = "MV_HZ_ENDS = 1"
+# matvec.s's calls with their bias in their row constants alone, run narrow (the 48K's with MV_BIAS_IN_K and
+# MV_PAIR_SLOTS, twenty-fifth round: fc1's biases left out of the layout, soul_layout.FOLDED_BIASES)
+FOLDED_BIAS_OPTION = "MV_FOLDED_BIAS = 1"
 CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
@@ -129,7 +132,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           gate_quads: bool = False, argmax_rounds: bool = False,
                           wide_sparse: bool | None = None,
                           raw_top: bool = False, pair_skip: bool = False,
-                          short_k: bool | None = None, short_ends: bool = False) -> str:
+                          short_k: bool | None = None, short_ends: bool = False,
+                          folded_bias: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -175,7 +179,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     whose every row constant's top byte is $FF take 2-byte constants, soul_layout.short_constants:
     twenty-third round). `short_ends`: MV_HZ_ENDS (the 48K's with MV_COARSE, whose MV_BIAS_IN_K it needs: its
     narrow rows with no wide column end in the short row ends, mv_hz_*; build.py's 48K takes it where it fits,
-    SPENDS_48K: twenty-fourth round)."""
+    SPENDS_48K: twenty-fourth round). `folded_bias`: MV_FOLDED_BIAS (the 48K's with MV_COARSE, whose
+    MV_BIAS_IN_K it needs: fc1's calls, their biases in their row constants alone, run narrow, and the layout
+    leaves fc1's biases out, soul_layout.FOLDED_BIASES; build.py's 48K with MV_PAIR_SLOTS: twenty-fifth round)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -206,6 +212,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("MV_SHORT_K is the 48K's row starts with MV_BIAS_IN_K (MV_COARSE)")
     if short_ends and (is_128k or not coarse):
         raise ValueError("MV_HZ_ENDS is the 48K's short row ends for mv_narrow_k's rows (MV_BIAS_IN_K with MV_COARSE)")
+    if folded_bias and (is_128k or not coarse):
+        raise ValueError("MV_FOLDED_BIAS is the 48K's biases in the row constants alone (MV_BIAS_IN_K with MV_COARSE)")
     if jps_kept and not pair_slots:
         raise ValueError("MV_PAIR_JPS_KEPT keeps MV_PAIR_SLOTS's jps")
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
@@ -242,6 +250,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [ARGMAX_ROUNDS_OPTION] * argmax_rounds
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
+               + [FOLDED_BIAS_OPTION] * folded_bias
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here

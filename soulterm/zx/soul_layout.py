@@ -235,6 +235,11 @@ def is_gain(name: str) -> bool:
     return t.kind == spec.KIND_WEIGHT and t.cols == 1
 
 
+# The biases a player with matvec.s's MV_FOLDED_BIAS leaves out (the 48K's, twenty-fifth round): fc1's,
+# whose calls (never sparse) have them in their row constants alone (MV_BIAS_IN_K) and run narrow; the
+# layer descriptors' bias word for them is then MV_BIAS_FOLDED (fc2's stay: a sparse call adds its vector)
+FOLDED_BIASES = tuple(f"l{layer}.fc1_b" for layer in range(spec.N_LAYERS))
+
 # The 48K's cold part holds the matrices' biases too (read once a position: a word a row).
 COLD_48K = EMBEDDINGS + tuple(t.name for t in spec.TENSORS if t.kind == spec.KIND_BIAS)
 
@@ -261,6 +266,9 @@ def soul_include(soul, part: str = "all", leave_out: str = "", cold=EMBEDDINGS) 
                 lines += _tensor_lines(name, tensor, soul)[1:] + [".endif"]
                 continue
             gains[key] = _label(name)
+        if name in FOLDED_BIASES:       # (matvec.s's MV_FOLDED_BIAS: in fc1's row constants alone)
+            lines += [".ifndef MV_FOLDED_BIAS", *_tensor_lines(name, tensor, soul), ".endif"]
+            continue
         lines += _tensor_lines(name, tensor, soul)
     for layer in range(spec.N_LAYERS if part != "matrices" else 0):
         p = f"l{layer}."
@@ -278,7 +286,8 @@ def soul_include(soul, part: str = "all", leave_out: str = "", cold=EMBEDDINGS) 
             *(f"        .word {label(m)}\n{shift_byte(m)}" for m in ("q", "k", "v", "proj")),
             f"        .word {label('n2')}",
             f"        .byte {label('n2')}_shift",
-            f"        .word {label('fc1_w')}, {label('fc1_b')}",
+            f".ifdef MV_FOLDED_BIAS\n        .word {label('fc1_w')}, MV_BIAS_FOLDED\n.else\n"
+            f"        .word {label('fc1_w')}, {label('fc1_b')}\n.endif",
             shift_byte("fc1_w"),
             f"        .word {label('fc2_w')}, {label('fc2_b')}",
             shift_byte("fc2_w"),
