@@ -330,9 +330,9 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
     twentieth round) and forward.s's FW_WIDE_SPARSE (twenty-third round, after the first cut) in order of
     the T-states a byte each buys, where it still fits (coarse_fits), the rest skipped (all of them at once
     where all fit); the shipped 48K takes MV_HZ_ENDS, AT_FAST_SUMS_JP and FW_WIDE_SPARSE (back beside MV_HZ_ENDS'
-    368 bytes since zxwide48: te and pe without marks, z in the screen's third) and the cuts its room leaves
-    (AT_FAST_DIMS_JP, AT_FAST_RANGE_APART, AT_FAST_H4_APART; the kernels' bench of tests/test_zx_speed.py
-    takes every cut and MV_HZ_ENDS, no FW_WIDE_SPARSE)."""
+    368 bytes since zxwide48: te and pe without marks, z in the screen's third) and, since zxroom48c (fc1's
+    biases folded, MV_FOLDED_BIAS, the chat window in their room), every cut (the kernels' bench of
+    tests/test_zx_speed.py takes every cut and MV_HZ_ENDS, no FW_WIDE_SPARSE)."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.kernelbench import FAST_TAKEBACK_OPTIONS
 
@@ -340,7 +340,7 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
     assert sorted(zx_build.FAST_TAKEBACKS_48K) == sorted(FAST_TAKEBACK_OPTIONS)
     assert spends == ((zx_build.HZ_ENDS_48K,) + zx_build.FAST_TAKEBACKS_48K[:1] + (zx_build.WIDE_SPARSE_48K,)
                       + zx_build.FAST_TAKEBACKS_48K[1:])
-    assert [name for name in spends if name in built.program.symbols] == list(spends[:6])
+    assert [name for name in spends if name in built.program.symbols] == list(spends)
     assert "fw_wide_sparse" in built.program.symbols and "mv_hz_wide" in built.program.symbols
     assert "at_dims_h4" in built.program.symbols and "at_fast_wide_q" in built.program.symbols
     assert built.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
@@ -468,12 +468,37 @@ def test_the_48k_player_has_the_coarse_calls_where_the_soul_leaves_room(built):
     the player) left it 109 bytes; with 326 bytes of kernels past $FFFF before, it had none."""
     sym = built.program.symbols
     assert {"mv_coarse_on", "MV_BIAS_IN_K", "SOUL_PACKED", "em_unpack"} <= set(sym)
-    assert sym["em_unpack"] < 0x8000 and sym["soul_l0_fc1_b"] < 0x8000 and sym["soul_norm"] == sym["soul_l0_n1"]
+    assert sym["em_unpack"] < 0x8000 and sym["soul_l0_fc2_b"] < 0x8000 and sym["soul_norm"] == sym["soul_l0_n1"]
     assert sym["soul_te_end"] - sym["soul_te"] < 3000                # 4,096 unpacked
     vectors = _available(ORIGINAL_VECTORS)      # (skips without ../shared)
     other = assemble_spectrum_player(vectors.soul_path, vectors.tokenizer_path).program.symbols
     assert {"mv_coarse_on", "MV_BIAS_IN_K", "SOUL_PACKED", "em_unpack"} <= set(other)
     assert other["em_unpack"] < 0x8000 and other["soul_l0_fc1_b"] < 0x8000
+
+
+def test_the_48k_folds_fc1s_biases_where_its_calls_are_narrow(built):
+    """matvec.s's MV_FOLDED_BIAS (twenty-fifth round, build.folded_bias: the 48K's with MV_PAIR_SLOTS, taken
+    for a soul whose calls are narrow): fc1's biases are left out (in its row constants alone), the layer
+    descriptors' fc1 bias word is MV_BIAS_FOLDED and soulplayer.s's chat window lies in the cold part, in
+    their room; the vectors soul, whose calls are mostly full (no pairs), keeps its fc1 biases below $8000
+    and its chat window above, as before."""
+    from soulterm.zx.build import UNCONTENDED
+    from soulterm.zx.soul_layout import FOLDED_BIASES
+
+    sym = built.program.symbols
+    assert sym["MV_FOLDED_BIAS"] == 1 and sym["MV_PAIR_SLOTS"] == 1
+    assert not any("soul_" + name.replace(".", "_") in sym for name in FOLDED_BIASES)
+    data, origin = built.program.data, built.program.origin
+    for layer in range(spec.N_LAYERS):      # (forward.s's FD_FC1: the matrix's word, then the bias's)
+        fc1 = sym[f"soul_layer{layer}"] + sym["FD_FC1"] - origin
+        assert data[fc1:fc1 + 4] == bytes([sym[f"soul_l{layer}_fc1_w"] & 255, sym[f"soul_l{layer}_fc1_w"] >> 8,
+                                           sym["MV_BIAS_FOLDED"], 0])
+    assert sym["chat_put"] < UNCONTENDED and sym["hide_third"] < UNCONTENDED
+    assert not any(region.name.startswith(("l0.fc1_b", "l1.fc1_b")) for region in built.regions)
+    vectors = _available(ORIGINAL_VECTORS)      # (skips without ../shared)
+    other = assemble_spectrum_player(vectors.soul_path, vectors.tokenizer_path).program.symbols
+    assert "MV_FOLDED_BIAS" not in other and "MV_PAIR_SLOTS" not in other
+    assert other["soul_l0_fc1_b"] < UNCONTENDED and other["chat_put"] >= UNCONTENDED
 
 
 def test_print_id_prints_every_tokens_text_from_the_alphabet_and_the_merges(built):

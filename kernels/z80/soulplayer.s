@@ -493,7 +493,8 @@ print_id:
 
 .ifdef SCREEN_THIRD
 ; chat_window_routines - chat_put, chat_scroll and hide_third: build.py places them above
-; $8000, out of the cold part (a soul with the general embed fills it, the vectors soul's).
+; $8000, out of the cold part (a soul with the general embed fills it, the vectors soul's), or
+; in the cold part where fc1's biases leave it room (matvec.s's MV_FOLDED_BIAS, twenty-fifth round).
         .macro chat_window_routines
 CHAT_LAST_LINE  = 15            ; the chat's window: lines 0..15, the top two thirds
 THIRD_ATTRIBUTES = $5A00        ; the bottom third's attributes
