@@ -908,10 +908,11 @@ def test_embed_matches_intmath(bench):
 
 
 
-def _unpacked_rows(widths: bytes, marks: list[int], data: bytes) -> list[list[int]]:
+def _unpacked_rows(widths: bytes, marks: list[int], data: bytes, mark_rows: int | None = None) -> list[list[int]]:
     """packed_rows's layout read back in Python, row by row from each row's mark, as em_unpack reads it."""
     from soulterm.zx.soul_layout import PACK_GROUP, PACK_MARK_ROWS
 
+    PACK_MARK_ROWS = mark_rows or PACK_MARK_ROWS     # noqa: N806 (the layout's, or the ladder's kept marks)
     rows = []
     for r in range(len(widths)):
         if widths[r] == 0:                          # (a row never fed: no bytes)
@@ -957,18 +958,18 @@ def test_packed_rows_round_trip():
     edges of every width and escape count come back as they were (the rows never fed take no bytes),
     each row at the width that makes it fewest bytes; it fails if a width, an escape or a mark is off."""
     from soulterm.soul.soulfile import load_soul
-    from soulterm.zx.soul_layout import NEVER_FED, PACK_MAX_ESCAPES, PACK_MARK_ROWS, packed_rows
+    from soulterm.zx.soul_layout import NEVER_FED, PACK_KEPT_MARK_ROWS, PACK_MAX_ESCAPES, PACK_MARK_ROWS, packed_rows
 
     rng = np.random.default_rng(23)
     soul = load_soul(DEFAULT_SOUL)
     tables = [rng.integers(-spread, spread + 1, (rows, 32)) for spread, rows in ((0, 8), (3, 20), (40, 128), (127, 9))]
     tables += [_packing_edges(4), soul["te"].values, soul["pe"].values]
-    for table in tables:
+    for table, mark_rows in ((table, mark_rows) for table in tables for mark_rows in (PACK_MARK_ROWS, PACK_KEPT_MARK_ROWS)):
         table = np.asarray(table)
         for never_fed in ((), NEVER_FED["te"]):
-            widths, marks, data = packed_rows(table, never_fed)
-            assert len(marks) == -(-len(table) // PACK_MARK_ROWS) and len(data) == sum(widths)
-            got = _unpacked_rows(widths, marks, data)
+            widths, marks, data = packed_rows(table, never_fed, mark_rows)
+            assert len(marks) == -(-len(table) // mark_rows) and len(data) == sum(widths)
+            got = _unpacked_rows(widths, marks, data, mark_rows)
             assert [r for r, row in enumerate(got) if row is None] == [r for r in never_fed if r < len(table)]
             for r, (row, size) in enumerate(zip(table, widths)):
                 if r in never_fed:
@@ -984,20 +985,26 @@ def test_packed_rows_round_trip():
     lines = _packed_lines("te", soul["te"].values)      # (no marks: em_unpack takes soul_te_marks as the data)
     assert (sum(".word" in line for line in lines) == 0 and "soul_te_marks = soul_te_data" in lines
             if PACK_MARK_ROWS >= PACK_ONE_MARK else sum(".word" in line for line in lines) == 128 // PACK_MARK_ROWS)
+    lines = _packed_lines("te", soul["te"].values, PACK_KEPT_MARK_ROWS)     # (the 48K ladder's EM_ROW_MARKS)
+    assert sum(".word" in line for line in lines) == 128 // PACK_KEPT_MARK_ROWS and "soul_te_marks:" in lines
 
 
-def test_em_unpack_gives_every_row_of_a_packed_table():
+@pytest.mark.parametrize("row_marks", [False, True])
+def test_em_unpack_gives_every_row_of_a_packed_table(row_marks):
     """SOUL_PACKED (the 48K's): em_unpack reads packed_rows's layout back for every row, with
     every width 1..8 and 0..3 escaped values (each width's edges, -128 and 127 included), and
     rows past each mark (with no marks, PACK_ONE_MARK: every row walked from row 0, the data across
-    pages); it fails if a width, the bias, an escape or a mark's walk is off by one (checked: the walk
-    one row short, `ld d,a` for the rows before it less one)."""
-    from soulterm.zx.soul_layout import PACK_MARK_ROWS, PACK_ONE_MARK, packed_rows
+    pages; with EM_ROW_MARKS, the 48K ladder's last rung, a mark every 8 rows); it fails if a width, the
+    bias, an escape or a mark's walk is off by one (checked: the walk one row short, `ld d,a` for the rows
+    before it less one; with the marks, the walk from a mark one row short)."""
+    from soulterm.zx.kernelbench import ROW_MARKS_OPTION
+    from soulterm.zx.soul_layout import PACK_KEPT_MARK_ROWS, PACK_MARK_ROWS, PACK_ONE_MARK, packed_rows
 
-    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION)
+    PACK_MARK_ROWS = PACK_KEPT_MARK_ROWS if row_marks else PACK_MARK_ROWS     # noqa: N806
+    packed_bench = Z80Bench(options=SOUL_PACKED_OPTION + ("\n" + ROW_MARKS_OPTION) * row_marks)
     assert packed_bench.sym("EM_MARK_ROWS") == PACK_MARK_ROWS
     table = _packing_edges(16)
-    widths, marks, data = packed_rows(table)
+    widths, marks, data = packed_rows(table, (), PACK_MARK_ROWS)
     assert max(widths) == 4 * 8 + 32 and min(widths) == 4 * 1    # (w = 8, 32 escapes; w = 1, none)
     assert len(marks) == 128 // PACK_MARK_ROWS       # (a mark every 8 rows from the nineteenth round to the twenty-third)
     packed_bench.poke(0xB000, widths)

@@ -501,6 +501,28 @@ def test_the_48k_folds_fc1s_biases_where_its_calls_are_narrow(built):
     assert other["soul_l0_fc1_b"] < UNCONTENDED and other["chat_put"] >= UNCONTENDED
 
 
+def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monkeypatch):
+    """vecops.s's EM_ROW_MARKS (twenty-fifth round): the ladder's last rung, te's and pe's marks every 8 rows
+    (soul_layout.PACK_KEPT_MARK_ROWS: em_unpack's walk from them, ~1,450 T-states a position of "hello" for 57
+    bytes), taken where the room is left after SPENDS_48K (coarse_fits), else none; the shipped 48K has them
+    since fc1's biases folded (MV_FOLDED_BIAS) left the room."""
+    import soulterm.zx.build as zx_build
+    from soulterm.zx.soul_layout import PACK_KEPT_MARK_ROWS
+
+    sym = built.program.symbols
+    assert sym["EM_ROW_MARKS"] == 1 and sym["EM_MARK_ROWS"] == PACK_KEPT_MARK_ROWS == 8
+    assert sym["soul_te_data"] - sym["soul_te_marks"] == 2 * 128 // PACK_KEPT_MARK_ROWS
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    for room_for_it in (True, False):
+        chosen = []
+        monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, row_marks=False, fits=room_for_it,
+                            **kwargs: fits or not row_marks)
+        monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
+        zx_build.assemble_player(soul, tokenizer, word_list=False)
+        assert [(kwargs["fast_scores"], kwargs.get("row_marks", False), kwargs["fast_takebacks"])
+                for kwargs in chosen] == [(True, room_for_it, zx_build.FAST_TAKEBACKS_48K)]
+
+
 def test_print_id_prints_every_tokens_text_from_the_alphabet_and_the_merges(built):
     """Each id 0..127 through soulplayer.s's print_id, against the tokenizer's own text."""
     from soulterm.asm import assemble

@@ -43,7 +43,8 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 254 (the 48K's em_unpack with no marks since the twenty-fourth round, EM_MARK_ROWS 128: 19 bytes
+; Bytes: 273 (the shipped 48K's em_unpack from te's and pe's marks every 8 rows again since the twenty-fifth round,
+; EM_ROW_MARKS, the ladder's last rung where its spends leave the room; 254 with no marks since the twenty-fourth round, EM_MARK_ROWS 128: 19 bytes
 ; fewer, its walk 5 bytes longer for 11 T-states a row fewer; 273 with marks every 8 rows; its em_unpack a width a row with escaped values since the twenty-third round, 5 bytes
 ; more than two groups of 16 values, and at_wide_dimension's sum doubled for the table means' negated divisor, 5,
 ; its divisor's load, 4, gone into attend_head@divisor's; 267 with am_rows back with its raw logits' rows, logitsraw.s's bound, twenty-second
@@ -448,9 +449,13 @@ am_rows:
 ; soul than two groups of 16 values of one width each, whose widths held every value).
 ; Clobbers AF, BC, DE, HL.
 EM_GROUP        = 32            ; values of one width: a row (soul_layout.PACK_GROUP: the packed tables assert it)
+.ifdef EM_ROW_MARKS                     ; (the 48K's ladder's last rung, where its spends leave the room: twenty-fifth round)
+EM_MARK_ROWS    = 8             ; rows a mark (soul_layout.PACK_KEPT_MARK_ROWS)
+.else
 EM_MARK_ROWS    = 128           ; rows a mark (soul_layout.PACK_MARK_ROWS), a power of 2: 128, no marks (twenty-fourth
                                 ; round: 57 bytes fewer on the shipped 48K, marks and code, for ~1,450 T-states a position
                                 ; of "hello"; 8 from the nineteenth round, 16 before: docs/spectrum.md, zxroom48b)
+.endif
 EM_MAX_ESCAPES  = 3             ; (soul_layout.PACK_MAX_ESCAPES: a row's byte >> 2 is its width below 8 bits)
         .assert EM_GROUP == VEC_DIM, "em_unpack reads a row as one group"
 EM_MARK_SHIFT   = (EM_MARK_ROWS >= 2) + (EM_MARK_ROWS >= 4) + (EM_MARK_ROWS >= 8) + (EM_MARK_ROWS >= 16) + (EM_MARK_ROWS >= 32) + (EM_MARK_ROWS >= 64) + (EM_MARK_ROWS >= 128)

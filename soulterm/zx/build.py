@@ -423,7 +423,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
-                  short_ends: bool = False) -> str:
+                  short_ends: bool = False, row_marks: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -503,7 +503,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     `wide_sparse`: the 48K's (with `coarse`) forward.s's FW_WIDE_SPARSE (the 128K's with MV_COARSE_PAIRS's
     rung; twenty-third round: a take-back of assemble_player's, SPENDS_48K). `short_ends`: the 48K's (with
     `coarse`) matvec.s's MV_HZ_ENDS (its narrow rows' short row ends: twenty-fourth round, a spend of
-    SPENDS_48K too).
+    SPENDS_48K too). With `pairs` the 48K has matvec.s's MV_FOLDED_BIAS (folded_bias, twenty-fifth round:
+    fc1's biases out of the layout, its calls narrow) and soulplayer.s's chat window in the cold part, in
+    their room (256 bytes against its ~115: ~140 more free below UNCONTENDED, ~115 more above it).
+    `row_marks`: the 48K's (with `coarse`) te's and pe's marks every 8 rows (vecops.s's EM_ROW_MARKS: the
+    ladder's last rung, where its spends leave the room, twenty-fifth round).
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -530,7 +534,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      wide_sparse=coarse and coarse_pairs if banked else wide_sparse and coarse,
                                      pair_skip=coarse and coarse_pairs and banked,
                                      short_ends=short_ends and coarse and not banked,
-                                     folded_bias=folded_bias(coarse, pairs, banked)),
+                                     folded_bias=folded_bias(coarse, pairs, banked),
+                                     row_marks=row_marks and coarse and not banked),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -781,7 +786,9 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     round: ~310 T-states a byte, more than any of the cuts) where it fits: the shipped 48K has it; then, with
     MV_COARSE_TOP, the raw logits' rows (MV_CT_RAW, twenty-second round: raw_rows_take) where they fit: the
     shipped 48K has them too. Forward.s's FW_WIDE_SPARSE (twenty-third round) is one of the take-backs
-    (SPENDS_48K, in their order of T-states a byte)."""
+    (SPENDS_48K, in their order of T-states a byte). Last, te's and pe's marks every 8 rows (vecops.s's
+    EM_ROW_MARKS, twenty-fifth round: ~1,450 T-states a position of "hello" for 57 bytes) where the room
+    is left: the shipped 48K has them since zxroom48c (fc1's biases folded, MV_FOLDED_BIAS)."""
     if model == "48k":
         rungs = RUNGS_48K if pairs_pay(soul, tokenizer) else tuple(rung for rung in RUNGS_48K if not rung[0])
         for fast_scores in (True, False):
@@ -801,6 +808,8 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                                 if coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(taken + (spend,))):
                                     taken += (spend,)
                         rung.update(_spent_48k(taken))
+                    if coarse_fits(soul, tokenizer, word_list, **rung, row_marks=True):
+                        rung["row_marks"] = True    # (te's and pe's marks: the room the spends leave)
                     return _assemble_48k(soul, tokenizer, word_list, **rung)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
@@ -839,10 +848,11 @@ def _spent_48k(spends: tuple) -> dict:
 
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
-                  jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False, short_ends: bool = False):
+                  jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False, short_ends: bool = False,
+                  row_marks: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
                   key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
-                  wide_sparse=wide_sparse, short_ends=short_ends)
+                  wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -852,7 +862,7 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
                 jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
-                short_ends: bool = False) -> bool:
+                short_ends: bool = False, row_marks: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; forward.s's FW_WIDE_SPARSE with `wide_sparse`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -861,7 +871,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
                                        fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
-                                       wide_sparse=wide_sparse, short_ends=short_ends))
+                                       wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False

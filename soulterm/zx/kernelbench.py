@@ -74,6 +74,9 @@ HZ_ENDS_OPTION = "MV_HZ_ENDS = 1"
 # matvec.s's calls with their bias in their row constants alone, run narrow (the 48K's with MV_BIAS_IN_K and
 # MV_PAIR_SLOTS, twenty-fifth round: fc1's biases left out of the layout, soul_layout.FOLDED_BIASES)
 FOLDED_BIAS_OPTION = "MV_FOLDED_BIAS = 1"
+# vecops.s's em_unpack from a mark every 8 rows of te and pe (the 48K's ladder's last rung, where its spends leave
+# the room: twenty-fifth round; soul_layout.PACK_KEPT_MARK_ROWS)
+ROW_MARKS_OPTION = "EM_ROW_MARKS = 1"
 CT_RAW_OPTION = "MV_CT_RAW = 1"     # the 48K's logits' rows raw through mv_coarse_top (logitsraw.s's bound)
 NARROW_JUMP_OPTION = "MV_NARROW_JUMP = 1"   # matvec.s's narrow row start jumps past the wide walk (14 bytes)
 BIAS_IN_K_OPTION = "MV_BIAS_IN_K = 1"     # matvec.s's row constants hold the bias (soul_layout.matvec_bytes)
@@ -133,7 +136,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           wide_sparse: bool | None = None,
                           raw_top: bool = False, pair_skip: bool = False,
                           short_k: bool | None = None, short_ends: bool = False,
-                          folded_bias: bool = False) -> str:
+                          folded_bias: bool = False, row_marks: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -181,7 +184,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     narrow rows with no wide column end in the short row ends, mv_hz_*; build.py's 48K takes it where it fits,
     SPENDS_48K: twenty-fourth round). `folded_bias`: MV_FOLDED_BIAS (the 48K's with MV_COARSE, whose
     MV_BIAS_IN_K it needs: fc1's calls, their biases in their row constants alone, run narrow, and the layout
-    leaves fc1's biases out, soul_layout.FOLDED_BIASES; build.py's 48K with MV_PAIR_SLOTS: twenty-fifth round)."""
+    leaves fc1's biases out, soul_layout.FOLDED_BIASES; build.py's 48K with MV_PAIR_SLOTS: twenty-fifth round).
+    `row_marks`: EM_ROW_MARKS with SOUL_PACKED (te's and pe's marks every 8 rows, em_unpack's walk from them:
+    build.py's 48K where its spends leave the room, twenty-fifth round)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -214,6 +219,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("MV_HZ_ENDS is the 48K's short row ends for mv_narrow_k's rows (MV_BIAS_IN_K with MV_COARSE)")
     if folded_bias and (is_128k or not coarse):
         raise ValueError("MV_FOLDED_BIAS is the 48K's biases in the row constants alone (MV_BIAS_IN_K with MV_COARSE)")
+    if row_marks and not packed:
+        raise ValueError("EM_ROW_MARKS is em_unpack's marks in SOUL_PACKED's tables")
     if jps_kept and not pair_slots:
         raise ValueError("MV_PAIR_JPS_KEPT keeps MV_PAIR_SLOTS's jps")
     clamped_unit = True if clamped_unit is None else clamped_unit     # (the 48K's since the sixteenth round)
@@ -250,7 +257,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [ARGMAX_ROUNDS_OPTION] * argmax_rounds
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
-               + [FOLDED_BIAS_OPTION] * folded_bias
+               + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here

@@ -167,6 +167,8 @@ SOUL_PARTS = ("all", "embeddings", "matrices")
 PACK_GROUP = 32                  # values of one width: a row (two groups of 16 before the twenty-third round)
 PACK_MARK_ROWS = 128             # a mark (the data's address) every this many rows (8 before the twenty-fourth round,
                                  # 16 before the nineteenth: vecops.s's EM_MARK_ROWS)
+PACK_KEPT_MARK_ROWS = 8          # a mark every this many rows where the 48K's ladder keeps them (vecops.s's EM_ROW_MARKS:
+                                 # its last rung, the room its spends leave, twenty-fifth round)
 PACK_ONE_MARK = 128              # PACK_MARK_ROWS at this (a table's rows, te's): no marks, soul_<name>_marks its data
                                  # (em_unpack walks from row 0: twenty-fourth round, zxroom48b)
 PACK_MAX_ESCAPES = 3             # a row's escaped values below 8 bits: its byte is 4 w + escapes, so w = the byte >> 2
@@ -183,10 +185,10 @@ def _escaped(row, width: int) -> int:
     return sum(1 for v in map(int, row) if not -(1 << (width - 1)) < v < 1 << (width - 1))
 
 
-def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
+def packed_rows(values, never_fed=(), mark_rows: int = PACK_MARK_ROWS) -> tuple[bytes, list[int], bytes]:
     """A table of signed bytes as vecops.s's em_unpack reads it: a byte a row, its bytes
     4 w + e for its width w (1..8) and e escaped values (0..PACK_MAX_ESCAPES below 8 bits,
-    each -128 at 8), the width that makes it fewest; the offset of every PACK_MARK_ROWS-th
+    each -128 at 8), the width that makes it fewest; the offset of every `mark_rows`-th
     row's data; and the data: each row's 32 values as codes of w bits, most significant first, v + 2^(w-1), or the
     code 0 and v's 8 bits for a value the code does not hold (-2^(w-1) and beyond). The
     rows `never_fed` take no bytes (their byte 0: the walk from a mark steps over them, and
@@ -197,7 +199,7 @@ def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
     assert rows.shape[1] == PACK_GROUP, rows.shape
     widths, marks, data = bytearray(), [], bytearray()
     for r, row in enumerate(rows):
-        if r % PACK_MARK_ROWS == 0:
+        if r % mark_rows == 0:
             marks.append(len(data))
         if r in never_fed:
             widths.append(0)
@@ -212,20 +214,20 @@ def packed_rows(values, never_fed=()) -> tuple[bytes, list[int], bytes]:
     return bytes(widths), marks, bytes(data)
 
 
-def _packed_lines(name: str, values) -> list[str]:
+def _packed_lines(name: str, values, mark_rows: int = PACK_MARK_ROWS) -> list[str]:
     """soul_<name> as packed_rows lays it out: the widths (soul_<name>, soul_<name>_widths),
-    the marks as addresses (soul_<name>_marks; with PACK_MARK_ROWS at PACK_ONE_MARK none, the
+    the marks as addresses (soul_<name>_marks, every `mark_rows` rows; at PACK_ONE_MARK none, the
     label the data's: em_unpack walks from row 0), the data; soul_<name>_end after it."""
     import numpy as np
 
-    widths, marks, data = packed_rows(values, NEVER_FED.get(name, ()))
+    widths, marks, data = packed_rows(values, NEVER_FED.get(name, ()), mark_rows)
     label = _label(name)
-    return ([f'.assert EM_GROUP == {PACK_GROUP} && EM_MARK_ROWS == {PACK_MARK_ROWS} '
+    return ([f'.assert EM_GROUP == {PACK_GROUP} && EM_MARK_ROWS == {mark_rows} '
              f'&& EM_MAX_ESCAPES == {PACK_MAX_ESCAPES}, '
              f'"vecops.s\'s em_unpack reads another packing than soul_layout.packed_rows writes"',
              f"{label}:", f"{label}_widths:"] + _data_lines(np.frombuffer(widths, np.uint8), "byte")
             + ([f"{label}_marks:"] + [f"        .word {label}_data + {m}" for m in marks]
-               if PACK_MARK_ROWS < PACK_ONE_MARK else [f"{label}_marks = {label}_data"])
+               if mark_rows < PACK_ONE_MARK else [f"{label}_marks = {label}_data"])
             + [f"{label}_data:"] + _data_lines(np.frombuffer(data, np.uint8), "byte") + [f"{label}_end:"])
 
 
@@ -376,7 +378,8 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
             lines.append(".endif")
         return lines
     if name in PACKED_TABLES:           # SOUL_PACKED (the 48K's): packed_rows, em_unpack reads it
-        lines += [".ifdef SOUL_PACKED"] + _packed_lines(name, tensor.values) + [".else"]
+        lines += [".ifdef SOUL_PACKED", ".ifdef EM_ROW_MARKS"] + _packed_lines(name, tensor.values, PACK_KEPT_MARK_ROWS)
+        lines += [".else"] + _packed_lines(name, tensor.values) + [".endif", ".else"]
         lines += [f"{_label(name)}:"] + _data_lines(tensor.values, "byte") + [".endif"]
         return lines
     lines.append(f"{_label(name)}:")
