@@ -306,9 +306,9 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
         def fits(*args, coarse_top=False, pairs=True, unrolled=False, fast_scores=False, fitting=fitting,
                  fast_takebacks=(), **kwargs):
             if (fast_takebacks or kwargs.get("jps_kept") or kwargs.get("raw_top") or kwargs.get("wide_sparse")
-                    or kwargs.get("short_ends")):
+                    or kwargs.get("short_ends") or kwargs.get("row_marks")):
                 return False            # (no room for the cuts taken back, nor MV_PAIR_JPS_KEPT, nor MV_CT_RAW,
-                                        # nor FW_WIDE_SPARSE, nor MV_HZ_ENDS: the next tests)
+                                        # nor FW_WIDE_SPARSE, nor MV_HZ_ENDS, nor te's and pe's marks: the next tests)
             tried.append((fast_scores, (pairs, coarse_top, unrolled)))
             return (fast_scores, (pairs, coarse_top, unrolled)) == fitting
 
