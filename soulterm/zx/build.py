@@ -40,10 +40,12 @@ Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from soulterm.asm import AsmError, assemble
+from soulterm.asm.program import Program
 from soulterm.player.build import _line_map, _naming
 from soulterm.player.layout import opener_ids
 from soulterm.paths import TAP_NAME, TAP_NAME_128K, ZX_MAP_NAME as MAP_NAME  # noqa: F401 (the 48K map's name)
@@ -166,6 +168,10 @@ WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
 # before AT_FAST_SUMS_JP's ~109 a byte, FW_WIDE_SPARSE's ~77 and the other cuts, which it may displace
 HZ_ENDS_48K = "MV_HZ_ENDS"
 SPENDS_48K = (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:]
+# a rung's spends before SPENDS_48K (assemble_player): the slot pairs' jps kept (MV_PAIR_JPS_KEPT, with the
+# pairs) and the raw logits' rows (MV_CT_RAW, with MV_COARSE_TOP)
+JPS_KEPT_48K = "MV_PAIR_JPS_KEPT"
+RAW_TOP_48K = "MV_CT_RAW"
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -774,20 +780,14 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
             for pairs, coarse_top, unrolled in rungs:
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
-                    if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
-                        rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
-                    if coarse_top and raw_rows_take(soul) and coarse_fits(soul, tokenizer, word_list, **rung,
-                                                                          raw_top=True):
-                        rung["raw_top"] = True      # (the raw logits' rows: ~5,700 T-states a reply step)
-                    if fast_scores:     # (the cuts taken back and FW_WIDE_SPARSE: all where they fit, as
-                        taken = SPENDS_48K      # the shipped soul's do, else one by one, each where it still fits)
-                        if not coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(taken)):
-                            taken = ()
-                            for spend in SPENDS_48K:
-                                if coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(taken + (spend,))):
-                                    taken += (spend,)
-                        rung.update(_spent_48k(taken))
-                    return _assemble_48k(soul, tokenizer, word_list, **rung)
+                    # MV_PAIR_JPS_KEPT with the pairs (more T-states a byte than the cuts taken back), the
+                    # raw logits' rows with MV_COARSE_TOP (~5,700 T-states a reply step), then with the fast
+                    # scores SPENDS_48K: each where it still fits, in order
+                    spends = ((JPS_KEPT_48K,) * pairs + (RAW_TOP_48K,) * (coarse_top and raw_rows_take(soul))
+                              + SPENDS_48K * fast_scores)
+                    taken = spends_that_fit(lambda chosen: coarse_fits(soul, tokenizer, word_list, **rung,
+                                                                      **_spent_48k(chosen)), spends)
+                    return _assemble_48k(soul, tokenizer, word_list, **rung, **_spent_48k(taken))
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
@@ -816,10 +816,36 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                 raise
 
 
+def spends_that_fit(fits, spends: tuple) -> tuple:
+    """Those of `spends` that the 48K's ladder takes: each in order where it still fits with those
+    taken before it (`fits`, of a tuple of spends), as trying them one by one does, in fewer
+    assemblies: all at once where they fit, else the longest first run that fits (found by halves,
+    the run before the first that does not fit), then the same past that one; the last two one by
+    one. Exact where a set that fits fits without any of its spends (each spend's code only adds
+    bytes: tests/test_zx_ladder.py checks it against the one-by-one search on two souls)."""
+    taken = ()
+    while spends:
+        if len(spends) <= 2:        # (one by one: no more assemblies than halves take)
+            for spend in spends:
+                if fits(taken + (spend,)):
+                    taken += (spend,)
+            return taken
+        if fits(taken + spends):
+            return taken + spends
+        fitting, failing = 0, len(spends)   # taken + spends[:fitting] fits, taken + spends[:failing] does not
+        while failing - fitting > 1:
+            middle = (fitting + failing) // 2
+            fitting, failing = (middle, failing) if fits(taken + spends[:middle]) else (fitting, middle)
+        taken, spends = taken + spends[:fitting], spends[failing:]
+    return taken
+
+
 def _spent_48k(spends: tuple) -> dict:
-    """coarse_fits's and _assemble_48k's arguments for SPENDS_48K's `spends`: the fast scores' cuts
-    taken back (fast_takebacks), FW_WIDE_SPARSE (wide_sparse) and MV_HZ_ENDS (short_ends)."""
-    return dict(fast_takebacks=tuple(name for name in spends if name not in (WIDE_SPARSE_48K, HZ_ENDS_48K)),
+    """coarse_fits's and _assemble_48k's arguments for the ladder's `spends` (spends_that_fit's):
+    MV_PAIR_JPS_KEPT (jps_kept), MV_CT_RAW (raw_top), the fast scores' cuts taken back (fast_takebacks),
+    FW_WIDE_SPARSE (wide_sparse) and MV_HZ_ENDS (short_ends)."""
+    return dict(jps_kept=JPS_KEPT_48K in spends, raw_top=RAW_TOP_48K in spends,
+                fast_takebacks=tuple(name for name in spends if name in FAST_TAKEBACKS_48K),
                 wide_sparse=WIDE_SPARSE_48K in spends, short_ends=HZ_ENDS_48K in spends)
 
 
@@ -856,8 +882,31 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
     return bare.end <= TOP and TOP - bare.end + UNCONTENDED - _cold_end(bare.symbols) >= needed
 
 
+# The last ASSEMBLED_KEPT assemblies (_assemble's), by their source, the kernels' files (names, times and
+# sizes) and the folder that includes look in first: the ladder's fit of the set it takes is the bare
+# assembly of its build, and a process that builds a player again (the tests) assembles nothing again.
+ASSEMBLED_KEPT = 24
+_assembled: dict[tuple, Program | AsmError] = {}
+
+
 def _assemble(source: str):
-    return assemble(source, filename="<soulplayer zx>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+    kernels = tuple(sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+                           for entry in os.scandir(Z80_KERNELS_DIR)))
+    key = (source, kernels, os.getcwd())
+    made = _assembled.pop(key, None)
+    if made is None:
+        try:
+            made = assemble(source, filename="<soulplayer zx>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+        except AsmError as exc:
+            made = exc
+        while len(_assembled) >= ASSEMBLED_KEPT:
+            del _assembled[next(iter(_assembled))]      # (the least recently used)
+    _assembled[key] = made
+    if isinstance(made, AsmError):
+        raise AsmError(made.diagnostics)
+    # (a copy whose tables a caller may change without changing the kept one)
+    return replace(made, symbols=dict(made.symbols), line_map=dict(made.line_map), chunks=list(made.chunks),
+                   listing_lines=list(made.listing_lines))
 
 
 def _check_word_list_fits(soul, tokenizer) -> None:
