@@ -168,10 +168,6 @@ WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
 # before AT_FAST_SUMS_JP's ~109 a byte, FW_WIDE_SPARSE's ~77 and the other cuts, which it may displace
 HZ_ENDS_48K = "MV_HZ_ENDS"
 SPENDS_48K = (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:]
-# a rung's spends before SPENDS_48K (assemble_player): the slot pairs' jps kept (MV_PAIR_JPS_KEPT, with the
-# pairs) and the raw logits' rows (MV_CT_RAW, with MV_COARSE_TOP)
-JPS_KEPT_48K = "MV_PAIR_JPS_KEPT"
-RAW_TOP_48K = "MV_CT_RAW"
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -780,14 +776,17 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
             for pairs, coarse_top, unrolled in rungs:
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
-                    # MV_PAIR_JPS_KEPT with the pairs (more T-states a byte than the cuts taken back), the
-                    # raw logits' rows with MV_COARSE_TOP (~5,700 T-states a reply step), then with the fast
-                    # scores SPENDS_48K: each where it still fits, in order
-                    spends = ((JPS_KEPT_48K,) * pairs + (RAW_TOP_48K,) * (coarse_top and raw_rows_take(soul))
-                              + SPENDS_48K * fast_scores)
-                    taken = spends_that_fit(lambda chosen: coarse_fits(soul, tokenizer, word_list, **rung,
-                                                                      **_spent_48k(chosen)), spends)
-                    return _assemble_48k(soul, tokenizer, word_list, **rung, **_spent_48k(taken))
+                    if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
+                        rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
+                    # (the raw logits' rows, ~5,700 T-states a reply step, on their own: they move 216 bytes
+                    # of code below UNCONTENDED and end the code 166 bytes sooner, where SPENDS_48K only add)
+                    if coarse_top and raw_rows_take(soul) and coarse_fits(soul, tokenizer, word_list, **rung,
+                                                                          raw_top=True):
+                        rung["raw_top"] = True
+                    if fast_scores:     # (the cuts taken back, FW_WIDE_SPARSE and MV_HZ_ENDS: each where it
+                        rung.update(_spent_48k(spends_that_fit(     # still fits, in order)
+                            lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)))))
+                    return _assemble_48k(soul, tokenizer, word_list, **rung)
         return _assemble_48k(soul, tokenizer, word_list, coarse=False, coarse_top=False, pairs=False,
                              unrolled=False)
     # The 128K: its options in order of what they gain per byte below $C000, the first set that
@@ -816,13 +815,15 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                 raise
 
 
-def spends_that_fit(fits, spends: tuple) -> tuple:
+def spends_that_fit(fits, spends: tuple = SPENDS_48K) -> tuple:
     """Those of `spends` that the 48K's ladder takes: each in order where it still fits with those
     taken before it (`fits`, of a tuple of spends), as trying them one by one does, in fewer
-    assemblies: all at once where they fit, else the longest first run that fits (found by halves,
-    the run before the first that does not fit), then the same past that one; the last two one by
-    one. Exact where a set that fits fits without any of its spends (each spend's code only adds
-    bytes: tests/test_zx_ladder.py checks it against the one-by-one search on two souls)."""
+    assemblies (twenty-fifth round: 6 for the shipped soul, not 10): all at once where they fit, else
+    the longest first run that fits (found by halves: the run before the first that does not fit),
+    then the same past that one; the last two one by one. The same spends as one by one where a set
+    that fits fits without any of its spends: each of SPENDS_48K only adds code above UNCONTENDED
+    (3 to 368 bytes: docs/spectrum.md, "Twenty-fifth round: the build's time"; tests/test_zx_ladder.py
+    checks the choice against the one-by-one search)."""
     taken = ()
     while spends:
         if len(spends) <= 2:        # (one by one: no more assemblies than halves take)
@@ -841,11 +842,9 @@ def spends_that_fit(fits, spends: tuple) -> tuple:
 
 
 def _spent_48k(spends: tuple) -> dict:
-    """coarse_fits's and _assemble_48k's arguments for the ladder's `spends` (spends_that_fit's):
-    MV_PAIR_JPS_KEPT (jps_kept), MV_CT_RAW (raw_top), the fast scores' cuts taken back (fast_takebacks),
-    FW_WIDE_SPARSE (wide_sparse) and MV_HZ_ENDS (short_ends)."""
-    return dict(jps_kept=JPS_KEPT_48K in spends, raw_top=RAW_TOP_48K in spends,
-                fast_takebacks=tuple(name for name in spends if name in FAST_TAKEBACKS_48K),
+    """coarse_fits's and _assemble_48k's arguments for SPENDS_48K's `spends`: the fast scores' cuts
+    taken back (fast_takebacks), FW_WIDE_SPARSE (wide_sparse) and MV_HZ_ENDS (short_ends)."""
+    return dict(fast_takebacks=tuple(name for name in spends if name not in (WIDE_SPARSE_48K, HZ_ENDS_48K)),
                 wide_sparse=WIDE_SPARSE_48K in spends, short_ends=HZ_ENDS_48K in spends)
 
 
