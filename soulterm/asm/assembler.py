@@ -404,7 +404,7 @@ class _Pass:
                         f"(a branch reaches -128..+127)")
 
     def do_data(self, st: Statement) -> None:
-        if st.made is not None:     # (a line of numbers only: the same bytes each pass)
+        if st.made:     # (a line of numbers only: the same bytes each pass; False: a line with symbols)
             self.emit(st.raw, st.made)
             return
         kind, items = st.args
@@ -427,8 +427,8 @@ class _Pass:
                 if not -128 <= value <= 0xFF:
                     raise LineError(f".{kind} value {value} out of range -128..255")
                 out.append(value & 0xFF)
-        if all(item_kind == "str" or item[0] == "n" for item_kind, item in items):
-            st.made = bytes(out)
+        if st.made is None:
+            st.made = all(item_kind == "str" or item[0] == "n" for item_kind, item in items) and bytes(out)
         self.emit(st.raw, out)
 
     def fill_byte(self, expr, directive: str) -> int:

@@ -64,7 +64,8 @@ class Statement:
     "incbin", "assert", "error", "call" (macro invocation) or "bad" (syntax error,
     reported when the line is assembled).
     made: what the assembler makes of the line the same way in every pass (a Z80
-    instruction's byte template, a .byte line of numbers' bytes), once; None until then.
+    instruction's byte template, a .byte line of numbers' bytes), once; None until then,
+    False for a data line whose bytes depend on symbols.
     """
 
     __slots__ = ("raw", "label", "kind", "args", "made")
