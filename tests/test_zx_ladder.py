@@ -9,6 +9,7 @@ import random
 import pytest
 
 from conftest import ORIGINAL_VECTORS, _available
+from soulterm.asm import AsmError
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, DISK_DIR
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
@@ -60,9 +61,13 @@ def test_the_halves_ask_few_fits_where_most_spends_fit():
 def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(which, monkeypatch):
     """The real ladder on three souls and lists: the shipped ones (MV_HZ_ENDS, AT_FAST_SUMS_JP,
     FW_WIDE_SPARSE and the next three cuts; the last three skipped), the shipped soul with its word
-    list ten words shorter (a cut skipped between two taken: AT_FAST_PIECE_PAIRS, and the last), the vectors soul
-    (FW_WIDE_SPARSE skipped, the rest taken): the spends assemble_player takes are what one by one on
-    the same rung takes, and its tape the one built from those; the shipped tape is disk/'s."""
+    list ten words shorter (a cut skipped between two taken: AT_FAST_PIECE_PAIRS, and the last), the
+    vectors soul (FW_WIDE_SPARSE skipped, the rest taken): the spends assemble_player takes are what one
+    by one on the same rung takes, and its tape the one built from those; the shipped tape is disk/'s.
+    What makes the halves exact holds on the way: each spend one by one tries adds code above
+    UNCONTENDED and moves nothing below it (a set that fits fits without any of its spends). MV_CT_RAW,
+    which moves 216 bytes below UNCONTENDED and ends the code sooner, is no spend of theirs
+    (assemble_player tries it on its own)."""
     if which == "vectors":
         vectors = _available(ORIGINAL_VECTORS)      # (skips without ../shared)
         soul, tokenizer = load_soul(vectors.soul_path), Tokenizer.load(vectors.tokenizer_path)
@@ -80,39 +85,30 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     rung = {key: value for key, value in kwargs.items() if key not in SPEND_KEYS}
     assert rung["fast_scores"]
 
+    def ends(spends, **changed):
+        """The bare program's end and the cold part's (coarse_fits's assembly, kept), None past $FFFF."""
+        try:
+            bare = zx_build._assemble(zx_build.player_source(soul, tokenizer, False, key_sums=zx_build.KEY_SUMS_48K,
+                                                             **dict(rung, **changed), **zx_build._spent_48k(spends)))
+        except AsmError:
+            return None
+        return bare.end, zx_build._cold_end(bare.symbols)
+
     def fits(spends):
+        more, before = ends(spends), ends(spends[:-1])
+        assert more is None or (more[0] > before[0] and more[1] == before[1]), spends
         return zx_build.coarse_fits(soul, tokenizer, True, **rung, **zx_build._spent_48k(spends))
 
     taken = one_by_one(fits)
     assert {key: kwargs[key] for key in SPEND_KEYS} == zx_build._spent_48k(taken)
     skipped = [name for name in zx_build.SPENDS_48K if name not in taken]
-    assert skipped == {"shipped": list(zx_build.SPENDS_48K[6:]), "shorter list": ["AT_FAST_PIECE_PAIRS", "AT_FAST_SUMS_PAIRS"],
+    assert skipped == {"shipped": list(zx_build.SPENDS_48K[6:]),
+                       "shorter list": ["AT_FAST_PIECE_PAIRS", "AT_FAST_SUMS_PAIRS"],
                        "vectors": [zx_build.WIDE_SPARSE_48K]}[which]
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data
     if which == "shipped":
         built = zx_build.assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
         assert built.program.data == program.data
         assert built.tape == (DISK_DIR / zx_build.TAP_NAME).read_bytes(), "run: soulterm build --machine zx"
-
-
-def test_each_spend_only_adds_code_above_uncontended():
-    """What makes the halves exact: a set of spends that fits fits without any of them, since each of
-    SPENDS_48K adds code above UNCONTENDED and moves nothing below it (the shipped soul, on its rung: each
-    alone). MV_CT_RAW, which moves 216 bytes below UNCONTENDED and ends the code
-    sooner, stays out of them (assemble_player tries it on its own)."""
-    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
-    rung = dict(coarse_top=True, pairs=True, unrolled=True, fast_scores=True, key_sums=zx_build.KEY_SUMS_48K,
-                jps_kept=True, raw_top=True)
-
-    def ends(spends):
-        bare = zx_build._assemble(zx_build.player_source(soul, tokenizer, False, **rung,
-                                                         **zx_build._spent_48k(spends)))
-        return bare.end, zx_build._cold_end(bare.symbols)
-
-    end, cold_end = ends(())
-    for name in zx_build.SPENDS_48K:
-        more_end, more_cold_end = ends((name,))
-        assert more_end > end and more_cold_end == cold_end, name
-    without_raw = dict(rung, raw_top=False)
-    bare = zx_build._assemble(zx_build.player_source(soul, tokenizer, False, **without_raw))
-    assert bare.end > end and zx_build._cold_end(bare.symbols) < cold_end
+        (end, cold_end), (raw_end, raw_cold_end) = ends((), raw_top=False), ends(())
+        assert rung["raw_top"] and raw_end < end and raw_cold_end > cold_end
