@@ -308,7 +308,9 @@ class _Pass:
         if st.kind == "bad" and st.label is not None and st.label[0] == "global" \
                 and ("@" in st.label[1] or st.label[1].lower() in ("a", "x", "y")):
             raise LineError(st.args[0])  # the label is bad, not a 6502 reading of the operand
-        template = z80.encode(tokens[0].value, tokens[1:])
+        template = st.made
+        if template is None:        # (the same tokens each pass: encoded once)
+            template = st.made = z80.encode(tokens[0].value, tokens[1:])
         self.emit(st.raw, z80.resolve(template, self.value, self.pc, self.final))
         return True
 
@@ -402,6 +404,9 @@ class _Pass:
                         f"(a branch reaches -128..+127)")
 
     def do_data(self, st: Statement) -> None:
+        if st.made:     # (a line of numbers only: the same bytes each pass; False: a line with symbols)
+            self.emit(st.raw, st.made)
+            return
         kind, items = st.args
         out = bytearray()
         for item_kind, item in items:
@@ -422,6 +427,8 @@ class _Pass:
                 if not -128 <= value <= 0xFF:
                     raise LineError(f".{kind} value {value} out of range -128..255")
                 out.append(value & 0xFF)
+        if st.made is None:
+            st.made = all(item_kind == "str" or item[0] == "n" for item_kind, item in items) and bytes(out)
         self.emit(st.raw, out)
 
     def fill_byte(self, expr, directive: str) -> int:

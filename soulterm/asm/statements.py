@@ -27,12 +27,31 @@ class RawLine:
         self.error = error
 
 
+# A line's tokens and its statement's (label, kind, args) by its text: sources built many times
+# with few lines changed (the Spectrum player's, a dozen builds a ladder) tokenize and parse each
+# line once. Neither is ever changed once made (a macro's expansion makes new token lists), so
+# lines of the same text share them; the caches start again past LINE_CACHE_SIZE lines.
+LINE_CACHE_SIZE = 200_000
+_line_tokens: dict[str, list] = {}
+_line_statements: dict[str, tuple] = {}
+
+
+def _tokens(line_text: str) -> list:
+    tokens = _line_tokens.get(line_text)
+    if tokens is None:
+        if len(_line_tokens) >= LINE_CACHE_SIZE:
+            _line_tokens.clear()
+            _line_statements.clear()
+        tokens = _line_tokens[line_text] = tokenize(line_text)
+    return tokens
+
+
 def read_lines(file: str, text: str) -> list[RawLine]:
     """Tokenize every line of a source text."""
     lines = []
     for number, line_text in enumerate(text.splitlines(), start=1):
         try:
-            lines.append(RawLine(file, number, line_text, tokenize(line_text)))
+            lines.append(RawLine(file, number, line_text, _tokens(line_text)))
         except LineError as exc:
             lines.append(RawLine(file, number, line_text, None, exc.reason))
     return lines
@@ -44,15 +63,19 @@ class Statement:
     kind: "none", "const", "org", "instr", "data", "res", "align", "include",
     "incbin", "assert", "error", "call" (macro invocation) or "bad" (syntax error,
     reported when the line is assembled).
+    made: what the assembler makes of the line the same way in every pass (a Z80
+    instruction's byte template, a .byte line of numbers' bytes), once; None until then,
+    False for a data line whose bytes depend on symbols.
     """
 
-    __slots__ = ("raw", "label", "kind", "args")
+    __slots__ = ("raw", "label", "kind", "args", "made")
 
     def __init__(self, raw: RawLine, label, kind: str, args=()):
         self.raw = raw
         self.label = label      # None, ("global", name) or ("local", name)
         self.kind = kind
         self.args = args
+        self.made = None
 
 
 class IfBlock:
@@ -184,7 +207,7 @@ def _build(lines: list[RawLine], index: int, closer: str | None):
             continue
         name, start = _block_directive(raw.tokens)
         if name is None:
-            nodes.append(parse_statement(raw))
+            nodes.append(_statement(raw))
             continue
         if start:
             # A label in front of a block directive labels the current address.
@@ -295,6 +318,18 @@ def _macro(raw: RawLine, args: list[Token], body_lines: list[RawLine]) -> MacroD
             raise LineError(f"macro parameter '{part[0].value}' listed twice")
         params.append(part[0].value)
     return MacroDefinition(raw, name, params, body_lines)
+
+
+def _statement(raw: RawLine) -> Statement:
+    """parse_statement's, once for each line text read_lines tokenized (its tokens the cache's)."""
+    if _line_tokens.get(raw.text) is not raw.tokens:
+        return parse_statement(raw)
+    parsed = _line_statements.get(raw.text)
+    if parsed is None:
+        statement = parse_statement(raw)
+        _line_statements[raw.text] = (statement.label, statement.kind, statement.args)
+        return statement
+    return Statement(raw, *parsed)
 
 
 def parse_statement(raw: RawLine) -> Statement:

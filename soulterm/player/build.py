@@ -220,14 +220,16 @@ def _line_map(line_map: dict) -> list:
     """[address, "kernels/file.s", line] for lines of the kernel sources."""
     rows = []
     kernels = KERNELS_DIR.resolve()
+    named: dict[str, str | None] = {}       # (each file resolved once: thousands of lines, a few files)
     for address in sorted(line_map):
         file, line = line_map[address]
-        path = Path(file)
-        try:
-            rel = path.resolve().relative_to(kernels)
-        except ValueError:
-            continue  # generated soul.inc / vocab.inc
-        rows.append([address, f"kernels/{rel.as_posix()}", line])
+        if file not in named:
+            try:
+                named[file] = f"kernels/{Path(file).resolve().relative_to(kernels).as_posix()}"
+            except ValueError:
+                named[file] = None      # generated soul.inc / vocab.inc
+        if named[file] is not None:
+            rows.append([address, named[file], line])
     return rows
 
 

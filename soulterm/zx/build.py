@@ -40,10 +40,12 @@ Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from soulterm.asm import AsmError, assemble
+from soulterm.asm.program import Program
 from soulterm.player.build import _line_map, _naming
 from soulterm.player.layout import opener_ids
 from soulterm.paths import TAP_NAME, TAP_NAME_128K, ZX_MAP_NAME as MAP_NAME  # noqa: F401 (the 48K map's name)
@@ -797,17 +799,14 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                 if coarse_fits(soul, tokenizer, word_list, **rung):
                     if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
                         rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
+                    # (the raw logits' rows, ~5,700 T-states a reply step, on their own: they move 216 bytes
+                    # of code below UNCONTENDED and end the code 166 bytes sooner, where SPENDS_48K only add)
                     if coarse_top and raw_rows_take(soul) and coarse_fits(soul, tokenizer, word_list, **rung,
                                                                           raw_top=True):
                         rung["raw_top"] = True      # (the raw logits' rows: ~5,700 T-states a reply step)
-                    if fast_scores:     # (the cuts taken back and FW_WIDE_SPARSE: all where they fit, as
-                        taken = SPENDS_48K      # the shipped soul's do, else one by one, each where it still fits)
-                        if not coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(taken)):
-                            taken = ()
-                            for spend in SPENDS_48K:
-                                if coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(taken + (spend,))):
-                                    taken += (spend,)
-                        rung.update(_spent_48k(taken))
+                    if fast_scores:     # (the cuts taken back, FW_WIDE_SPARSE and MV_HZ_ENDS: each where it
+                        rung.update(_spent_48k(spends_that_fit(     # still fits, in order)
+                            lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)))))
                     if coarse_fits(soul, tokenizer, word_list, **rung, row_marks=True):
                         rung["row_marks"] = True    # (te's and pe's marks: the room the spends leave)
                     return _assemble_48k(soul, tokenizer, word_list, **rung)
@@ -837,6 +836,32 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
         except AsmError:
             if (kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
+
+
+def spends_that_fit(fits, spends: tuple = SPENDS_48K) -> tuple:
+    """Those of `spends` that the 48K's ladder takes: each in order where it still fits with those
+    taken before it (`fits`, of a tuple of spends), as trying them one by one does, in fewer
+    assemblies (twenty-fifth round: 6 for the shipped soul, not 10): all at once where they fit, else
+    the longest first run that fits (found by halves: the run before the first that does not fit),
+    then the same past that one; the last two one by one. The same spends as one by one where a set
+    that fits fits without any of its spends: each of SPENDS_48K only adds code above UNCONTENDED
+    (3 to 368 bytes: docs/spectrum.md, "Twenty-fifth round: the build's time"; tests/test_zx_ladder.py
+    checks the choice against the one-by-one search)."""
+    taken = ()
+    while spends:
+        if len(spends) <= 2:        # (one by one: no more assemblies than halves take)
+            for spend in spends:
+                if fits(taken + (spend,)):
+                    taken += (spend,)
+            return taken
+        if fits(taken + spends):
+            return taken + spends
+        fitting, failing = 0, len(spends)   # taken + spends[:fitting] fits, taken + spends[:failing] does not
+        while failing - fitting > 1:
+            middle = (fitting + failing) // 2
+            fitting, failing = (middle, failing) if fits(taken + spends[:middle]) else (fitting, middle)
+        taken, spends = taken + spends[:fitting], spends[failing:]
+    return taken
 
 
 def _spent_48k(spends: tuple) -> dict:
@@ -880,8 +905,31 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
     return bare.end <= TOP and TOP - bare.end + UNCONTENDED - _cold_end(bare.symbols) >= needed
 
 
+# The last ASSEMBLED_KEPT assemblies (_assemble's), by their source, the kernels' files (names, times and
+# sizes) and the folder that includes look in first: the ladder's fit of the set it takes is the bare
+# assembly of its build, and a process that builds a player again (the tests) assembles nothing again.
+ASSEMBLED_KEPT = 24
+_assembled: dict[tuple, Program | AsmError] = {}
+
+
 def _assemble(source: str):
-    return assemble(source, filename="<soulplayer zx>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+    kernels = tuple(sorted((entry.name, entry.stat().st_mtime_ns, entry.stat().st_size)
+                           for entry in os.scandir(Z80_KERNELS_DIR)))
+    key = (source, kernels, os.getcwd())
+    made = _assembled.pop(key, None)
+    if made is None:
+        try:
+            made = assemble(source, filename="<soulplayer zx>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+        except AsmError as exc:
+            made = exc
+        while len(_assembled) >= ASSEMBLED_KEPT:
+            del _assembled[next(iter(_assembled))]      # (the least recently used)
+    _assembled[key] = made
+    if isinstance(made, AsmError):
+        raise AsmError(made.diagnostics)
+    # (a copy whose tables a caller may change without changing the kept one)
+    return replace(made, symbols=dict(made.symbols), line_map=dict(made.line_map), chunks=list(made.chunks),
+                   listing_lines=list(made.listing_lines))
 
 
 def _check_word_list_fits(soul, tokenizer) -> None:

@@ -1,0 +1,114 @@
+"""The 48K ladder's spends found by halves (build.spends_that_fit, twenty-fifth round: ~6 assemblies
+for the shipped soul where trying each took 10) are the ones the one-by-one search took before it: the
+same spends and the same tape, on a model of the spends' bytes and on real souls."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from conftest import ORIGINAL_VECTORS, _available
+from soulterm.asm import AsmError
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, DISK_DIR
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+import soulterm.zx.build as zx_build
+
+SPEND_KEYS = ("fast_takebacks", "wide_sparse", "short_ends")    # (zx_build._spent_48k's)
+
+
+def one_by_one(fits, spends=zx_build.SPENDS_48K) -> tuple:
+    """The search before the twenty-fifth round: each spend in order, taken where it still fits."""
+    taken = ()
+    for spend in spends:
+        if fits(taken + (spend,)):
+            taken += (spend,)
+    return taken
+
+
+def test_the_halves_take_the_spends_one_by_one_takes_for_any_bytes_and_room():
+    """On a model of the spends' bytes (each its own, the room the rest): many random sizes and rooms,
+    for SPENDS_48K and its shorter first runs."""
+    draw = random.Random(25)
+    for length in range(len(zx_build.SPENDS_48K) + 1):
+        spends = zx_build.SPENDS_48K[:length]
+        for _ in range(60):
+            sizes = {name: draw.choice((1, 3, 16, 21, 25, 67, 73, 275, 368, draw.randrange(1, 400)))
+                     for name in spends}
+            for room in sorted({0, sum(sizes.values())} | {draw.randrange(0, sum(sizes.values()) + 2)
+                                                            for _ in range(8)}):
+                def fits(chosen, sizes=sizes, room=room):
+                    return sum(sizes[name] for name in chosen) <= room
+
+                assert zx_build.spends_that_fit(fits, spends) == one_by_one(fits, spends), (sizes, room)
+
+
+def test_the_halves_ask_few_fits_where_most_spends_fit():
+    """All at once where all fit (one assembly); the shipped soul's pattern (the first six fit, the
+    last three do not) in 6, not the 10 of all at once and then one by one."""
+    spends = zx_build.SPENDS_48K
+    asked = []
+    assert zx_build.spends_that_fit(lambda chosen: asked.append(chosen) or True, spends) == spends
+    assert asked == [spends]
+    asked.clear()
+    assert zx_build.spends_that_fit(lambda chosen: asked.append(chosen) or set(chosen) <= set(spends[:6]),
+                                    spends) == spends[:6]
+    assert len(asked) == 6
+
+
+@pytest.mark.parametrize("which", ["shipped", "shorter list", "vectors"])
+def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(which, monkeypatch):
+    """The real ladder on three souls and lists: the shipped ones (every spend since zxroom48c's
+    folded biases; at 8b84923 the last three were skipped), the shipped soul with its word list ten
+    words shorter (every spend too), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken; the
+    size model's tests above skip between taken ones on a bare clone): the spends assemble_player takes are what one
+    by one on the same rung takes, and its tape the one built from those; the shipped tape is disk/'s.
+    What makes the halves exact holds on the way: each spend one by one tries adds code above
+    UNCONTENDED and moves nothing below it (a set that fits fits without any of its spends). MV_CT_RAW,
+    which moves 216 bytes below UNCONTENDED and ends the code sooner, is no spend of theirs
+    (assemble_player tries it on its own)."""
+    if which == "vectors":
+        vectors = _available(ORIGINAL_VECTORS)      # (skips without ../shared)
+        soul, tokenizer = load_soul(vectors.soul_path), Tokenizer.load(vectors.tokenizer_path)
+    else:
+        soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+        if which == "shorter list":
+            tokenizer = tokenizer.with_words(tokenizer.words[:-10])
+    chosen = []
+    assemble_48k = zx_build._assemble_48k
+    with monkeypatch.context() as patched:
+        patched.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs)
+                        or assemble_48k(*args, **kwargs))
+        program = zx_build.assemble_player(soul, tokenizer)
+    [kwargs] = chosen
+    rung = {key: value for key, value in kwargs.items() if key not in SPEND_KEYS}
+    assert rung["fast_scores"]
+
+    def ends(spends, **changed):
+        """The bare program's end and the cold part's (coarse_fits's assembly, kept), None past $FFFF."""
+        try:
+            bare = zx_build._assemble(zx_build.player_source(soul, tokenizer, False, key_sums=zx_build.KEY_SUMS_48K,
+                                                             **dict(rung, **changed), **zx_build._spent_48k(spends)))
+        except AsmError:
+            return None
+        return bare.end, zx_build._cold_end(bare.symbols)
+
+    def fits(spends):
+        more, before = ends(spends), ends(spends[:-1])
+        assert more is None or (more[0] > before[0] and more[1] == before[1]), spends
+        return zx_build.coarse_fits(soul, tokenizer, True, **rung, **zx_build._spent_48k(spends))
+
+    taken = one_by_one(fits)
+    assert {key: kwargs[key] for key in SPEND_KEYS} == zx_build._spent_48k(taken)
+    skipped = [name for name in zx_build.SPENDS_48K if name not in taken]
+    assert skipped == {"shipped": [],
+                       "shorter list": [],
+                       "vectors": [zx_build.WIDE_SPARSE_48K]}[which]
+    assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data
+    if which == "shipped":
+        built = zx_build.assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
+        assert built.program.data == program.data
+        assert built.tape == (DISK_DIR / zx_build.TAP_NAME).read_bytes(), "run: soulterm build --machine zx"
+        (end, cold_end), (raw_end, raw_cold_end) = ends((), raw_top=False), ends(())
+        assert rung["raw_top"] and raw_end < end and raw_cold_end > cold_end
