@@ -1,0 +1,395 @@
+; planes.s - out = sat16((W x) >> shift) by bit planes of the weights (Z80): a
+; 32-column int8 matrix without a bias times a vector of 32 signed words, the SPEC
+; matvec (intmath.matvec) for a call whose x has sum |x| <= WP_MOST_SUM and a
+; shift of WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15; any other call is matvec.s's.
+; In neither player (docs/spectrum.md, "Twenty-fifth round: the matvec by bit
+; planes of the weights"): the kernels' bench includes it after the others.
+;
+; Entry points (interrupts off while they run; each restores the state it found, IFF2
+; read with LD A,I; IY is kept):
+;   wp_tables   builds the four tables from the 32 words at (wp_x) and the call's
+;               constants; carry set (nothing built) where sum |x| > WP_MOST_SUM.
+;               Several matrices on the same x (q, k and v) share one build.
+;   wp_rows     (wp_rows_count) rows of the matrix at (wp_w) on the tables, the
+;               outputs to (wp_out) as signed words, shifted right by (wp_shift).
+; Clobbers AF, BC, DE, HL, IX.
+;
+; How: with u = w + 128 (matvec's w xor $80) in bit planes, sum w x = sum_b 2^b P_b
+; - 128 X, P_b = sum_g T_g[mask_gb], T_g the 256 subset sums of group g's 8 x
+; (columns 8g..8g+7) and mask_gb bit b of its 8 u (soul_layout.plane_bytes: a row is
+; 8 planes x 4 masks, 32 bytes, planes 7 6 5 4 then 0 1 2 3). Each table holds
+; E_g = T_g - N_g (N_g the sum of the group's negative x), so 0 <= E_g <= S_g and a
+; plane's P'_b = sum_g E_g <= S = sum |x|: its low bytes on page WP_PAGE + 2g, its
+; high bytes on the next. A row's top planes give Q = 8 P'_7 + 4 P'_6 + 2 P'_5 + P'_4
+; (left Horner in IX, <= 15 S, 16 bits unsigned) and its low planes R = floor((c_lo
+; + P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3) / 16) (right Horner in DE: R = (R + P'_b) >> 1);
+; then out = sat16((Q + R + c_hi) >> (shift - 4)), with 16 c_hi + c_lo = -128 S - N
+; (c_lo 0..15) once a call: exact (tests/test_kernels_z80_matvec_planes.py).
+;
+; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py):
+;   wp_tables 44,069 (any x that fits); wp_rows 1,846 a row at shift 4, 20 more a bit
+;   above 4, plus 158 a call: 32 rows 59,230, 96 rows 177,390, 128 rows 236,470
+;   (a row: 4 top planes 767, 4 low planes 830, its end 191 at shift 4, with no clip).
+; Bytes in the bench (in neither player): 1,121 code (WP_PAGE's 2,048 table bytes apart).
+
+WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
+WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
+WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one of high bytes
+
+wp_x:           .word 0         ; the 32 words of x
+wp_w:           .word 0         ; the matrix in soul_layout.plane_bytes' layout
+wp_out:         .word 0         ; rows signed words
+wp_rows_count:  .byte 0         ; 1..255
+wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
+wp_saved_sp:    .word 0
+wp_saved_iy:    .word 0
+wp_ints:        .byte 0         ; 0: interrupts were off
+wp_group_neg:   .word 0         ; -N_g of the group being built (its E_g[0])
+wp_sum_abs:     .word 0         ; S so far
+wp_neg_sum:     .word 0         ; -N so far
+wp_high:        .word 0         ; A[a] (the sums of x_4..x_7 of a, with -N_g) while building
+wp_high_sums:   .res 32         ; A[0..15]
+wp_low_sums:    .res 32         ; B[0..15], the sums of x_0..x_3
+
+; wp_interrupts_off: IFF2 to wp_ints, then DI (matvec.s's way: LD A,I's P/V is IFF2).
+wp_interrupts_off:
+        ld a,i
+        di
+        ld a,0
+        jp po,@off
+        inc a
+@off:   ld (wp_ints),a
+        ret
+
+; wp_subsets: the 16 sums over the subsets of 4 words (HL: the first) from DE (the empty
+; subset's) into the 16 words at IX (a subset's bit j takes word j). Clobbers IY.
+wp_subsets:
+        ld (ix+0),e
+        ld (ix+1),d
+        ld b,1                  ; 2^j sums so far: sum i + x_j goes to sum i + 2^j
+@word:  ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+        push ix
+        push ix
+        pop iy
+        ld c,b
+        push bc
+        sla c
+        ld b,0
+        add iy,bc
+        pop bc
+@sum:   ld l,(ix+0)
+        ld h,(ix+1)
+        add hl,de
+        ld (iy+0),l
+        ld (iy+1),h
+        inc ix
+        inc ix
+        inc iy
+        inc iy
+        dec c
+        jr nz,@sum
+        pop ix
+        pop hl
+        sla b
+        bit 4,b
+        jr z,@word
+        ret
+
+; wp_tables: see the header. 44,069 T-states.
+wp_tables:
+        call wp_interrupts_off
+        ld (wp_saved_sp),sp
+        ld (wp_saved_iy),iy
+        ld hl,0
+        ld (wp_sum_abs),hl
+        ld (wp_neg_sum),hl
+        ld hl,(wp_x)
+        ld a,WP_PAGE
+        ld (wp_page),a
+@group: push hl                 ; the group's first x
+        ; S_g and -N_g of the group, S and -N so far
+        ld b,8
+        ld de,0                 ; -N_g
+@each:  ld a,(hl)
+        inc hl
+        push hl
+        ld h,(hl)
+        ld l,a
+        bit 7,h
+        jr z,@plus
+        ex de,hl                ; -N_g -= x
+        or a
+        sbc hl,de
+        ex de,hl
+        ld a,h
+        cpl
+        ld h,a
+        ld a,l
+        cpl
+        ld l,a
+        inc hl                  ; |x| = -x
+@plus:  ld a,h
+        and $F0
+        jp nz,@wide             ; |x| > 4095
+        push de
+        ld de,(wp_sum_abs)
+        add hl,de
+        ld (wp_sum_abs),hl
+        pop de
+        ld a,h
+        and $F0
+        jp nz,@wide             ; S > 4095
+        pop hl
+        inc hl
+        djnz @each
+        ld (wp_group_neg),de
+        ld hl,(wp_neg_sum)
+        add hl,de
+        ld (wp_neg_sum),hl
+        ; A[0..15] from -N_g over x_4..x_7, B[0..15] from 0 over x_0..x_3
+        pop hl
+        push hl
+        ld bc,8
+        add hl,bc
+        ld ix,wp_high_sums
+        call wp_subsets
+        pop hl
+        push hl
+        ld de,0
+        ld ix,wp_low_sums
+        call wp_subsets
+        ; B into wp_fill's immediates
+        ld hl,wp_low_sums
+        ld ix,wp_fill
+        ld b,16
+@patch: ld a,(hl)
+        ld (ix+2),a
+        inc hl
+        ld a,(hl)
+        ld (ix+7),a
+        inc hl
+        ld de,WP_FILL_STEP
+        add ix,de
+        djnz @patch
+        ; E_g[16 a + b] = A[a] + B[b]: 16 rows of wp_fill
+        ld a,(wp_page)
+        ld h,a
+        ld l,0
+        ld ix,wp_high_sums
+@high:  ld e,(ix+0)
+        ld d,(ix+1)
+        call wp_fill
+        inc ix
+        inc ix
+        ld a,l
+        or a
+        jr nz,@high
+        ld a,h
+        add a,WP_GROUP_PAGES
+        ld (wp_page),a
+        pop hl
+        ld bc,16
+        add hl,bc
+        cp WP_PAGE + 4 * WP_GROUP_PAGES
+        jp nz,@group
+        ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4)
+        ld hl,(wp_neg_sum)
+        ld a,l
+        and 15
+        ld (wp_c_lo),a
+        ld b,4
+@down:  srl h
+        rr l
+        djnz @down
+        ex de,hl
+        ld hl,(wp_sum_abs)
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        ex de,hl
+        or a
+        sbc hl,de
+        ld (wp_c_hi),hl
+        ld iy,(wp_saved_iy)
+        or a                    ; built: carry clear
+        jr wp_back
+@wide:  ld sp,(wp_saved_sp)
+        ld iy,(wp_saved_iy)
+        scf                     ; not built: matvec.s's call
+wp_back:                        ; the interrupts as they were (BIT keeps the carry)
+        ld a,(wp_ints)
+        bit 0,a
+        ret z
+        ei
+        ret
+
+wp_page:        .byte 0
+
+; wp_fill: 16 entries of a table, (H, L) to (H, L + 15) and their high bytes on page H + 1:
+; DE + B[b] (B in its immediates, patched by wp_tables). 48 T-states an entry.
+wp_fill:
+        .repeat 16
+        ld a,e
+        add a,0
+        ld (hl),a
+        inc h
+        ld a,d
+        adc a,0
+        ld (hl),a
+        dec h
+        inc l
+        .endrepeat
+        ret
+WP_FILL_STEP    = 11            ; bytes an entry of wp_fill
+
+; wp_top_plane: Q = 2 Q + P'_b from 4 masks (pop de: groups 0 and 1, then 2 and 3).
+        .macro wp_top_lookup mask
+        inc h
+        ld l,mask
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+        add ix,bc
+        .endmacro
+        .macro wp_top_plane
+        add ix,ix
+        pop de
+        ld h,WP_PAGE
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+        add ix,bc
+        wp_top_lookup d
+        pop de
+        wp_top_lookup e
+        wp_top_lookup d
+        .endmacro
+; wp_low_plane: R = (R + P'_b) >> 1 from 4 masks (pop bc).
+        .macro wp_low_lookup mask
+        ld l,mask
+        ld a,(hl)
+        add a,e
+        ld e,a
+        inc h
+        ld a,(hl)
+        adc a,d
+        ld d,a
+        .endmacro
+        .macro wp_low_plane
+        pop bc
+        ld h,WP_PAGE
+        wp_low_lookup c
+        inc h
+        wp_low_lookup b
+        pop bc
+        inc h
+        wp_low_lookup c
+        inc h
+        wp_low_lookup b
+        srl d
+        rr e
+        .endmacro
+
+; wp_rows: see the header.
+wp_rows:
+        call wp_interrupts_off
+        ld (wp_saved_sp),sp
+        ld (wp_saved_iy),iy
+        ld a,(wp_rows_count)
+        ld (wp_rows_left),a
+        ld a,(wp_shift)         ; the chain's entry: shift - 4 steps before wp_clip_test
+        sub WP_LEAST_SHIFT
+        ld b,a
+        add a,a
+        add a,b
+        add a,a                 ; 6 bytes a step
+        ld c,a
+        ld b,0
+        ld hl,wp_chain_end
+        or a
+        sbc hl,bc
+        ld (wp_chain_at+1),hl
+        ld a,(wp_c_lo)
+        ld (wp_row_c_lo+1),a
+        ld hl,(wp_c_hi)
+        ld (wp_row_c_hi+1),hl
+        ld iy,(wp_out)
+        ld sp,(wp_w)
+wp_row:
+        ; the top planes: plane 7 starts Q
+        pop de
+        ld h,WP_PAGE
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+        .byte $DD,$69           ; ld ixl,c
+        .byte $DD,$60           ; ld ixh,b
+        wp_top_lookup d
+        pop de
+        wp_top_lookup e
+        wp_top_lookup d
+        wp_top_plane            ; 6
+        wp_top_plane            ; 5
+        wp_top_plane            ; 4
+wp_row_c_lo:
+        ld de,0                 ; R starts at c_lo (patched)
+        wp_low_plane            ; 0
+        wp_low_plane            ; 1
+        wp_low_plane            ; 2
+        wp_low_plane            ; 3
+wp_row_c_hi:
+        ld hl,0                 ; c_hi (patched): R + c_hi, then + Q in A:HL
+        add hl,de
+        ld a,h
+        rla
+        sbc a,a
+        .byte $DD,$4D           ; ld c,ixl
+        .byte $DD,$44           ; ld b,ixh
+        add hl,bc
+        adc a,0
+wp_chain_at:
+        jp wp_chain_end         ; (patched: shift - 4 steps of the chain)
+        .repeat 15
+        sra a
+        rr h
+        rr l
+        .endrepeat
+wp_chain_end:
+        ld c,a                  ; A must be H's sign
+        ld a,h
+        rla
+        sbc a,a
+        cp c
+        jr nz,wp_clip
+wp_store:
+        ld (iy+0),l
+        ld (iy+1),h
+        inc iy
+        inc iy
+        ld hl,wp_rows_left
+        dec (hl)
+        jp nz,wp_row
+        ld sp,(wp_saved_sp)
+        ld iy,(wp_saved_iy)
+        jp wp_back
+wp_clip:
+        ld hl,$7FFF
+        bit 7,c
+        jr z,wp_store
+        inc hl
+        jr wp_store
+
+wp_c_lo:        .byte 0
+wp_c_hi:        .word 0
+wp_rows_left:   .byte 0
+
+; The four tables: group g's low bytes on page WP_PAGE + 2 g, its high bytes on the next.
+        .align 256
+wp_table_pages: .res 4 * WP_GROUP_PAGES * 256
+WP_PAGE         = wp_table_pages >> 8
