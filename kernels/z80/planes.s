@@ -302,12 +302,10 @@ wp_rows:
         ld (wp_saved_iy),iy
         ld a,(wp_rows_count)
         ld (wp_rows_left),a
-        ld a,(wp_shift)         ; the chain's entry: shift - 4 steps before wp_clip_test
+        ld a,(wp_shift)         ; the chain's entry: shift - 4 steps before its end
         sub WP_LEAST_SHIFT
-        ld b,a
         add a,a
-        add a,b
-        add a,a                 ; 6 bytes a step
+        add a,a                 ; 4 bytes a step
         ld c,a
         ld b,0
         ld hl,wp_chain_end
@@ -344,30 +342,18 @@ wp_row_c_lo:
         wp_low_plane            ; 2
         wp_low_plane            ; 3
 wp_row_c_hi:
-        ld hl,0                 ; c_hi (patched): R + c_hi, then + Q in A:HL
-        add hl,de
-        ld a,h
-        rla
-        sbc a,a
+        ld hl,0                 ; c_hi (patched) + R + Q: floor(W x / 16), in 16 bits
+        add hl,de               ; (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$4D           ; ld c,ixl
         .byte $DD,$44           ; ld b,ixh
         add hl,bc
-        adc a,0
 wp_chain_at:
         jp wp_chain_end         ; (patched: shift - 4 steps of the chain)
         .repeat 15
-        sra a
-        rr h
+        sra h
         rr l
         .endrepeat
 wp_chain_end:
-        ld c,a                  ; A must be H's sign
-        ld a,h
-        rla
-        sbc a,a
-        cp c
-        jr nz,wp_clip
-wp_store:
         ld (iy+0),l
         ld (iy+1),h
         inc iy
@@ -378,12 +364,6 @@ wp_store:
         ld sp,(wp_saved_sp)
         ld iy,(wp_saved_iy)
         jp wp_back
-wp_clip:
-        ld hl,$7FFF
-        bit 7,c
-        jr z,wp_store
-        inc hl
-        jr wp_store
 
 wp_c_lo:        .byte 0
 wp_c_hi:        .word 0

@@ -57,8 +57,9 @@ def planes_matvec(weights, x, shift: int) -> np.ndarray:
         for plane in (0, 1, 2, 3):
             low = (low + sums[plane]) >> 1
         assert top < 65536 and low + max(sums.values()) < 65536     # (16-bit registers in planes.s)
-        value = (top + low + c_hi) >> (shift - LEAST_SHIFT)
-        out.append(min(max(value, -32768), 32767))
+        value = top + low + c_hi           # floor(W x / 16): |W x| <= 128 S < 2^19, 16 bits signed
+        assert -32768 <= value < 32768
+        out.append(value >> (shift - LEAST_SHIFT))
     return np.array(out, dtype=np.int64)
 
 
@@ -89,3 +90,30 @@ def run_planes(bench, weights, x, shift: int, buffers: int = 0xA000, tables: boo
     bench.poke(bench.sym("wp_shift"), [shift])
     rows_t = bench.call("wp_rows")
     return bench.read_words(out_address, rows), table_t, rows_t
+
+
+def turn_inputs(engine, context: list[int]) -> list[tuple[int, str, np.ndarray]]:
+    """Every matvec input of a turn as the engine runs it (the prompt, then its reply until END
+    or a full context): (position, name, x), name as Engine.step's inputs ("l0.qkv", "out", ...)."""
+    from soulterm.soul import spec
+
+    state, tokens, found = engine.new_state(), list(context), []
+    for position in range(spec.CONTEXT):
+        if position == len(tokens):
+            break
+        inputs: list = []
+        logits = engine.step(state, tokens[position], inputs)
+        found += [(position, name, np.asarray(x, dtype=np.int64)) for name, x, _ in inputs]
+        chosen = engine.next_token(logits)
+        if position + 1 == len(tokens) and chosen != spec.END:
+            tokens.append(chosen)
+    return found
+
+
+def qkv_matrices(engine, layer: int) -> list[tuple[np.ndarray, int]]:
+    """Layer `layer`'s q, k and v as (W rows x 32, shift), the engine's own (qkv_t, qkv_shift)."""
+    from soulterm.soul import spec
+
+    parts = engine.layers[layer]
+    width = spec.EMBED_DIM
+    return [(parts.qkv_t[:, width * i:width * (i + 1)].T, int(parts.qkv_shift[width * i])) for i in range(3)]
