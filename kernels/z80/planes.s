@@ -44,12 +44,8 @@ wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
 wp_saved_iy:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
-wp_group_neg:   .word 0         ; -N_g of the group being built (its E_g[0])
-wp_sum_abs:     .word 0         ; S so far
 wp_neg_sum:     .word 0         ; -N so far
-wp_high:        .word 0         ; A[a] (the sums of x_4..x_7 of a, with -N_g) while building
-wp_high_sums:   .res 32         ; A[0..15]
-wp_low_sums:    .res 32         ; B[0..15], the sums of x_0..x_3
+wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads)
 
 ; wp_interrupts_off: IFF2 to wp_ints, then DI (matvec.s's way: LD A,I's P/V is IFF2).
 wp_interrupts_off:
@@ -61,152 +57,191 @@ wp_interrupts_off:
 @off:   ld (wp_ints),a
         ret
 
-; wp_subsets: the 16 sums over the subsets of 4 words (HL: the first) from DE (the empty
-; subset's) into the 16 words at IX (a subset's bit j takes word j). Clobbers IY.
-wp_subsets:
-        ld (ix+0),e
-        ld (ix+1),d
-        ld b,1                  ; 2^j sums so far: sum i + x_j goes to sum i + 2^j
-@word:  ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        push hl
-        push ix
-        push ix
-        pop iy
-        ld c,b
-        push bc
-        sla c
-        ld b,0
-        add iy,bc
-        pop bc
-@sum:   ld l,(ix+0)
-        ld h,(ix+1)
-        add hl,de
-        ld (iy+0),l
-        ld (iy+1),h
-        inc ix
-        inc ix
-        inc iy
-        inc iy
-        dec c
-        jr nz,@sum
-        pop ix
-        pop hl
-        sla b
-        bit 4,b
-        jr z,@word
-        ret
+WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at +2, high byte at +6
+; wp_fill_sum: B[to] = B[from] + BC in wp_fill's immediates.
+        .macro wp_fill_sum from, to
+        ld a,(wp_fill + WP_FILL_STEP * (from) + 2)
+        add a,c
+        ld (wp_fill + WP_FILL_STEP * (to) + 2),a
+        ld a,(wp_fill + WP_FILL_STEP * (from) + 6)
+        adc a,b
+        ld (wp_fill + WP_FILL_STEP * (to) + 6),a
+        .endmacro
 
-; wp_tables: see the header. 44,069 T-states.
+; wp_tables: see the header. Per group: |x|, S and -N_g over its 8 x; A[a], the sums over x_4..x_7
+; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates;
+; then E_g[16 a + b] = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
 wp_tables:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
-        ld (wp_saved_iy),iy
-        ld hl,0
-        ld (wp_sum_abs),hl
-        ld (wp_neg_sum),hl
         ld hl,(wp_x)
-        ld a,WP_PAGE
-        ld (wp_page),a
-@group: push hl                 ; the group's first x
-        ; S_g and -N_g of the group, S and -N so far
-        ld b,8
-        ld de,0                 ; -N_g
-@each:  ld a,(hl)
-        inc hl
-        push hl
-        ld h,(hl)
-        ld l,a
-        bit 7,h
-        jr z,@plus
-        ex de,hl                ; -N_g -= x
-        or a
-        sbc hl,de
-        ex de,hl
-        ld a,h
-        cpl
-        ld h,a
-        ld a,l
-        cpl
-        ld l,a
-        inc hl                  ; |x| = -x
-@plus:  ld a,h
-        and $F0
-        jp nz,@wide             ; |x| > 4095
-        push de
-        ld de,(wp_sum_abs)
-        add hl,de
-        ld (wp_sum_abs),hl
-        pop de
-        ld a,h
-        and $F0
-        jp nz,@wide             ; S > 4095
-        pop hl
-        inc hl
-        djnz @each
-        ld (wp_group_neg),de
-        ld hl,(wp_neg_sum)
-        add hl,de
-        ld (wp_neg_sum),hl
-        ; A[0..15] from -N_g over x_4..x_7, B[0..15] from 0 over x_0..x_3
-        pop hl
-        push hl
-        ld bc,8
-        add hl,bc
-        ld ix,wp_high_sums
-        call wp_subsets
-        pop hl
-        push hl
+        ld ix,0                 ; S
         ld de,0
-        ld ix,wp_low_sums
-        call wp_subsets
-        ; B into wp_fill's immediates
-        ld hl,wp_low_sums
-        ld ix,wp_fill
-        ld b,16
-@patch: ld a,(hl)
-        ld (ix+2),a
+        ld (wp_neg_sum),de
+        ld a,WP_PAGE
+wp_group:
+        ld (wp_page),a
+        ld bc,0                 ; -N_g
+        exx
+        ld b,8
+        exx
+@each:  ld e,(hl)
         inc hl
-        ld a,(hl)
-        ld (ix+7),a
+        ld d,(hl)
         inc hl
-        ld de,WP_FILL_STEP
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        ld a,c                  ; -N_g += |x|
+        add a,e
+        ld c,a
+        ld a,b
+        adc a,d
+        ld b,a
+@plus:  ld a,d
+        and $F0
+        jp nz,wp_wide           ; |x| > 4095 (-32768 too)
         add ix,de
-        djnz @patch
-        ; E_g[16 a + b] = A[a] + B[b]: 16 rows of wp_fill
+        exx
+        dec b
+        exx
+        jr nz,@each
+        .byte $DD,$7C           ; ld a,ixh: S > 4095?
+        and $F0
+        jp nz,wp_wide
+        ld (wp_group_x),hl      ; the next group's x
+        ld (wp_high_sums),bc
+        ld hl,(wp_neg_sum)
+        add hl,bc
+        ld (wp_neg_sum),hl
+        ld hl,(wp_group_x)
+        ld de,-8
+        add hl,de               ; x_4
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 1, i
+        ld de,(wp_high_sums + 2 * i)
+        ex de,hl
+        add hl,bc
+        ld (wp_high_sums + 2 * (i + 1)),hl
+        ex de,hl
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 2, i
+        ld de,(wp_high_sums + 2 * i)
+        ex de,hl
+        add hl,bc
+        ld (wp_high_sums + 2 * (i + 2)),hl
+        ex de,hl
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 4, i
+        ld de,(wp_high_sums + 2 * i)
+        ex de,hl
+        add hl,bc
+        ld (wp_high_sums + 2 * (i + 4)),hl
+        ex de,hl
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        .repeat 8, i
+        ld hl,(wp_high_sums + 2 * i)
+        add hl,bc
+        ld (wp_high_sums + 2 * (i + 8)),hl
+        .endrepeat
+        ld hl,(wp_group_x)
+        ld de,-16
+        add hl,de               ; x_0
+        xor a
+        ld (wp_fill + 2),a
+        ld (wp_fill + 6),a
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 1, i
+        wp_fill_sum i, i + 1
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 2, i
+        wp_fill_sum i, i + 2
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 4, i
+        wp_fill_sum i, i + 4
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        .repeat 8, i
+        wp_fill_sum i, i + 8
+        .endrepeat
+        ; the table: HL on the low page, BC on the high page, SP on the A
         ld a,(wp_page)
         ld h,a
+        inc a
+        ld b,a
         ld l,0
-        ld ix,wp_high_sums
-@high:  ld e,(ix+0)
-        ld d,(ix+1)
-        call wp_fill
-        inc ix
-        inc ix
+        ld c,l
+        ld sp,wp_high_sums
+        pop de
+wp_fill:
+        .repeat 16
+        ld a,e
+        add a,0
+        ld (hl),a
+        ld a,d
+        adc a,0
+        ld (bc),a
+        inc l
+        inc c
+        .endrepeat
+        pop de
         ld a,l
         or a
-        jr nz,@high
-        ld a,h
+        jp nz,wp_fill
+        ld sp,(wp_saved_sp)
+        ld hl,(wp_group_x)
+        ld a,(wp_page)
         add a,WP_GROUP_PAGES
-        ld (wp_page),a
-        pop hl
-        ld bc,16
-        add hl,bc
         cp WP_PAGE + 4 * WP_GROUP_PAGES
-        jp nz,@group
+        jp nz,wp_group
         ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4)
         ld hl,(wp_neg_sum)
         ld a,l
         and 15
         ld (wp_c_lo),a
-        ld b,4
-@down:  srl h
+        srl h
         rr l
-        djnz @down
+        srl h
+        rr l
+        srl h
+        rr l
+        srl h
+        rr l
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
         ex de,hl
-        ld hl,(wp_sum_abs)
         add hl,hl
         add hl,hl
         add hl,hl
@@ -214,11 +249,10 @@ wp_tables:
         or a
         sbc hl,de
         ld (wp_c_hi),hl
-        ld iy,(wp_saved_iy)
         or a                    ; built: carry clear
         jr wp_back
-@wide:  ld sp,(wp_saved_sp)
-        ld iy,(wp_saved_iy)
+wp_wide:
+        ld sp,(wp_saved_sp)
         scf                     ; not built: matvec.s's call
 wp_back:                        ; the interrupts as they were (BIT keeps the carry)
         ld a,(wp_ints)
@@ -228,23 +262,7 @@ wp_back:                        ; the interrupts as they were (BIT keeps the car
         ret
 
 wp_page:        .byte 0
-
-; wp_fill: 16 entries of a table, (H, L) to (H, L + 15) and their high bytes on page H + 1:
-; DE + B[b] (B in its immediates, patched by wp_tables). 48 T-states an entry.
-wp_fill:
-        .repeat 16
-        ld a,e
-        add a,0
-        ld (hl),a
-        inc h
-        ld a,d
-        adc a,0
-        ld (hl),a
-        dec h
-        inc l
-        .endrepeat
-        ret
-WP_FILL_STEP    = 11            ; bytes an entry of wp_fill
+wp_group_x:     .word 0
 
 ; wp_top_plane: Q = 2 Q + P'_b from 4 masks (pop de: groups 0 and 1, then 2 and 3).
         .macro wp_top_lookup mask
