@@ -42,7 +42,6 @@ wp_out:         .word 0         ; rows signed words
 wp_rows_count:  .byte 0         ; 1..255
 wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
-wp_saved_iy:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
 wp_neg_sum:     .word 0         ; -N so far
 wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads)
@@ -264,8 +263,10 @@ wp_back:                        ; the interrupts as they were (BIT keeps the car
 wp_page:        .byte 0
 wp_group_x:     .word 0
 
-; wp_top_plane: Q = 2 Q + P'_b from 4 masks (pop de: groups 0 and 1, then 2 and 3).
-        .macro wp_top_lookup mask
+; wp_top_up: Q = 2 Q + P'_b from 4 masks (pop de: groups 0 and 1, then 2 and 3), H from
+; group 0's low page up to group 3's high page; wp_top_down the same from group 3's high page
+; down to group 0's low page (its masks groups 3 and 2, then 1 and 0): no ld h a plane.
+        .macro wp_top_up_lookup mask
         inc h
         ld l,mask
         ld c,(hl)
@@ -273,21 +274,41 @@ wp_group_x:     .word 0
         ld b,(hl)
         add ix,bc
         .endmacro
-        .macro wp_top_plane
+        .macro wp_top_up
         add ix,ix
         pop de
-        ld h,WP_PAGE
         ld l,e
         ld c,(hl)
         inc h
         ld b,(hl)
         add ix,bc
-        wp_top_lookup d
+        wp_top_up_lookup d
         pop de
-        wp_top_lookup e
-        wp_top_lookup d
+        wp_top_up_lookup e
+        wp_top_up_lookup d
         .endmacro
-; wp_low_plane: R = (R + P'_b) >> 1 from 4 masks (pop bc).
+        .macro wp_top_down_lookup mask
+        dec h
+        ld l,mask
+        ld b,(hl)
+        dec h
+        ld c,(hl)
+        add ix,bc
+        .endmacro
+        .macro wp_top_down
+        add ix,ix
+        pop de
+        ld l,e
+        ld b,(hl)
+        dec h
+        ld c,(hl)
+        add ix,bc
+        wp_top_down_lookup d
+        pop de
+        wp_top_down_lookup e
+        wp_top_down_lookup d
+        .endmacro
+; wp_low_plane: R = (R + P'_b) >> 1 from 4 masks (pop bc), H up from group 0's low page.
         .macro wp_low_lookup mask
         ld l,mask
         ld a,(hl)
@@ -313,13 +334,10 @@ wp_group_x:     .word 0
         rr e
         .endmacro
 
-; wp_rows: see the header.
+; wp_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B').
 wp_rows:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
-        ld (wp_saved_iy),iy
-        ld a,(wp_rows_count)
-        ld (wp_rows_left),a
         ld a,(wp_shift)         ; the chain's entry: shift - 4 steps before its end
         sub WP_LEAST_SHIFT
         add a,a
@@ -334,10 +352,14 @@ wp_rows:
         ld (wp_row_c_lo+1),a
         ld hl,(wp_c_hi)
         ld (wp_row_c_hi+1),hl
-        ld iy,(wp_out)
+        exx
+        ld de,(wp_out)
+        ld a,(wp_rows_count)
+        ld b,a
+        exx
         ld sp,(wp_w)
 wp_row:
-        ; the top planes: plane 7 starts Q
+        ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         pop de
         ld h,WP_PAGE
         ld l,e
@@ -346,13 +368,13 @@ wp_row:
         ld b,(hl)
         .byte $DD,$69           ; ld ixl,c
         .byte $DD,$60           ; ld ixh,b
-        wp_top_lookup d
+        wp_top_up_lookup d
         pop de
-        wp_top_lookup e
-        wp_top_lookup d
-        wp_top_plane            ; 6
-        wp_top_plane            ; 5
-        wp_top_plane            ; 4
+        wp_top_up_lookup e
+        wp_top_up_lookup d
+        wp_top_down             ; 6 (H back on group 0's low page)
+        wp_top_up               ; 5
+        wp_top_down             ; 4
 wp_row_c_lo:
         ld de,0                 ; R starts at c_lo (patched)
         wp_low_plane            ; 0
@@ -372,20 +394,23 @@ wp_chain_at:
         rr l
         .endrepeat
 wp_chain_end:
-        ld (iy+0),l
-        ld (iy+1),h
-        inc iy
-        inc iy
-        ld hl,wp_rows_left
-        dec (hl)
+        ld a,l
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,h
+        exx
+        ld (de),a
+        inc de
+        dec b
+        exx
         jp nz,wp_row
         ld sp,(wp_saved_sp)
-        ld iy,(wp_saved_iy)
         jp wp_back
 
 wp_c_lo:        .byte 0
 wp_c_hi:        .word 0
-wp_rows_left:   .byte 0
 
 ; The four tables: group g's low bytes on page WP_PAGE + 2 g, its high bytes on the next.
         .align 256

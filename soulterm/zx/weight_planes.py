@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, plane_bytes
+from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, PLANES_DOWN, plane_bytes
 
 PLANES_SOURCE = '.include "planes.s"\n'     # Z80Bench's extra_source: planes.s after the other kernels
 MOST_SUM = 4095          # planes.s's WP_MOST_SUM: sum |x| above it and Q or R would overflow 16 bits
@@ -48,8 +48,10 @@ def planes_matvec(weights, x, shift: int) -> np.ndarray:
     out = []
     for row in range(len(data) // COLS):
         masks = data[COLS * row:COLS * (row + 1)]
-        sums = {plane: sum(tables[g][masks[PLANE_GROUPS * i + g]] for g in range(PLANE_GROUPS))
-                for i, plane in enumerate(PLANE_ORDER)}
+        sums = {}
+        for i, plane in enumerate(PLANE_ORDER):
+            groups = reversed(range(PLANE_GROUPS)) if plane in PLANES_DOWN else range(PLANE_GROUPS)
+            sums[plane] = sum(tables[g][masks[PLANE_GROUPS * i + k]] for k, g in enumerate(groups))
         top = 0
         for plane in (7, 6, 5, 4):
             top = 2 * top + sums[plane]
