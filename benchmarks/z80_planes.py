@@ -65,8 +65,11 @@ def measure(text_prompts) -> dict:
                     continue
                 old = [today(bench, w, x, shift, again=i > 0) for i, (w, shift) in enumerate(matrices)]
                 new = [planes(bench, w, x, shift, tables=i == 0) for i, (w, shift) in enumerate(matrices)]
+                kv_old = today(bench, matrices[1][0], x, matrices[1][1]) + today(bench, *matrices[2][:1], x,
+                                                                                   matrices[2][1], again=True)
+                kv_new = sum(planes(bench, w, x, shift, tables=i == 1) for i, (w, shift) in enumerate(matrices) if i)
                 pairs = {f"l{layer} q, k, v (96 rows, one build)": (sum(old), sum(new)),
-                         "q alone (32x32)": (old[0], new[0])}
+                         f"l{layer} k, v (64 rows, one build)": (kv_old, kv_new), "q alone (32x32)": (old[0], new[0])}
             elif kind == "fc1_w":
                 w, bias, shift = fc1[layer]
                 w = np.asarray(w)
@@ -103,15 +106,16 @@ def main() -> None:
     args = parser.parse_args()
     found = measure(EVERYDAY_PROMPTS if args.everyday else [args.text])
     sums, counts = found["sums"], found["counts"]
-    print(f"{'call':44} {'calls':>5} {'today':>9} {'planes':>9} {'saved':>8}")
-    saved_qkv = 0.0
+    print(f"{'call (the mean a call, T-states)':44} {'calls':>5} {'today':>9} {'planes':>9} {'saved':>8}")
     for label in counts:
         old, new = sums[label, "today"] / counts[label], sums[label, "planes"] / counts[label]
         print(f"{label:44} {counts[label]:5} {old:9,.0f} {new:9,.0f} {old - new:8,.0f}")
-        if "q, k, v" in label:
-            saved_qkv += old - new
     print(f"calls planes.s declines (sum |x| > 4095 or a shift below 4): {found['declined']}")
-    print(f"a position with both layers' q, k and v through planes.s: {saved_qkv:,.0f} T-states less (the bench's calls)")
+    saved = {label: (sums[label, "today"] - sums[label, "planes"]) / counts[label] for label in counts}
+    step = saved["l0 q, k, v (96 rows, one build)"] + saved["l1 q, k, v (96 rows, one build)"]
+    prefill = saved["l0 q, k, v (96 rows, one build)"] + saved["l1 k, v (64 rows, one build)"]
+    print(f"with planes.s for layer 0's q, k, v and layer 1's: a reply step {step:,.0f} T-states less, "
+          f"a prompt position (layer 1's k and v only) {prefill:,.0f} less (the bench's calls)")
 
 
 if __name__ == "__main__":
