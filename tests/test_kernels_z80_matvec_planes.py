@@ -145,5 +145,5 @@ def test_the_header_states_what_the_kernel_takes(bench):
     for rows, shift in ((32, 4), (96, 4), (128, 4), (32, 7)):
         _, _, rows_t = run_planes(bench, rng.integers(-128, 128, (rows, 32)), x, shift, tables=False)
         assert f"{rows} rows {rows_t:,}" in text if shift == 4 else f"at shift 7 {rows_t:,}" in text, (rows, shift)
-    code = bench.sym("wp_table_pages") - bench.sym("wp_x")
+    code = bench.sym("wp_code_end") - bench.sym("wp_x")
     assert re.search(rf"Bytes in the bench \(in neither player\): {code:,} ", text)

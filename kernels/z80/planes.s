@@ -26,11 +26,14 @@
 ; then out = sat16((Q + R + c_hi) >> (shift - 4)), with 16 c_hi + c_lo = -128 S - N
 ; (c_lo 0..15) once a call: exact (tests/test_kernels_z80_matvec_planes.py).
 ;
-; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py):
-;   wp_tables 44,069 (any x that fits); wp_rows 1,846 a row at shift 4, 20 more a bit
-;   above 4, plus 158 a call: 32 rows 59,230, 96 rows 177,390, 128 rows 236,470
-;   (a row: 4 top planes 767, 4 low planes 830, its end 191 at shift 4, with no clip).
-; Bytes in the bench (in neither player): 1,121 code (WP_PAGE's 2,048 table bytes apart).
+; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
+; x with sum |x| 1,664 and 16 negative words): wp_tables 60,126 (the fill 44 an entry, 45,056 for the
+; 1,024 and 1,792 for its rows of 16, the sums over |x| ~128 a word, the A and B sums ~1,600 a group);
+; wp_rows at shift 4: 32 rows 55,832, 96 rows 166,744, 128 rows 222,200 (1,733 a row: the top planes
+; 773, the low planes 838, the end 122; 376 a call), 16 more a row a bit of shift above 4: 32 rows at
+; shift 7 57,368. (94,943 and 1,792 a row when first built: the fill 48 an entry through one
+; pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
+; Bytes in the bench (in neither player): 1,238 (wp_rows 449; the 2,048 table bytes apart).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -412,6 +415,7 @@ wp_chain_end:
 wp_c_lo:        .byte 0
 wp_c_hi:        .word 0
 
+wp_code_end:
 ; The four tables: group g's low bytes on page WP_PAGE + 2 g, its high bytes on the next.
         .align 256
 wp_table_pages: .res 4 * WP_GROUP_PAGES * 256
