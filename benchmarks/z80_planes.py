@@ -2,7 +2,7 @@
 
 Runs the engine through a turn ("hello" by default, or each of `--everyday`'s ten prompts) and,
 for every position's matvec inputs, times on the 128K player's kernels (the kernels' bench,
-player_kernel_options("128k"), with planes.s included) the same call both ways, each checked
+player_kernel_options("128k"), with planes.s included; `--model 48k` the 48K's) the same call both ways, each checked
 against the engine:
   - q, k and v of each layer on its xn: matvec, matvec_again, matvec_again (forward.s's
     fw_product_of_xn) against one wp_tables and three wp_rows;
@@ -14,7 +14,7 @@ against the engine:
 Prints the means a position and what one position would save with planes.s for both layers'
 q, k and v (a prompt position and a reply step compute all six).
 
-    python benchmarks/z80_planes.py [TEXT | --everyday]
+    python benchmarks/z80_planes.py [TEXT | --everyday] [--model 128k|48k]
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ def planes(bench, w, x, shift: int, tables: bool = True) -> int:
     return (table_t or 0) + rows_t
 
 
-def measure(text_prompts) -> dict:
+def measure(text_prompts, model: str = "128k") -> dict:
     soul = load_soul(DEFAULT_SOUL)
     engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
-    bench = Z80Bench(extra_source=PLANES_SOURCE, options=player_kernel_options("128k"))
+    bench = Z80Bench(extra_source=PLANES_SOURCE, options=player_kernel_options(model))
     sums, counts, declined = collections.Counter(), collections.Counter(), 0
     fc1 = [(soul[f"l{layer}.fc1_w"].values, soul[f"l{layer}.fc1_b"].values, engine.layers[layer].s_fc1)
            for layer in range(2)]
@@ -103,8 +103,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("text", nargs="?", default="hello")
     parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts in turn")
+    parser.add_argument("--model", choices=("128k", "48k"), default="128k",
+                        help="whose kernels today's calls run on (planes.s's own are the same on both)")
     args = parser.parse_args()
-    found = measure(EVERYDAY_PROMPTS if args.everyday else [args.text])
+    found = measure(EVERYDAY_PROMPTS if args.everyday else [args.text], args.model)
     sums, counts = found["sums"], found["counts"]
     print(f"{'call (the mean a call, T-states)':44} {'calls':>5} {'today':>9} {'planes':>9} {'saved':>8}")
     for label in counts:
