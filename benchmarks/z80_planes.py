@@ -1,6 +1,7 @@
 """planes.s (the matvec by bit planes of the weights) against today's 128K matvec, call by call.
 
-Runs the engine through a turn ("hello" by default, or each of `--everyday`'s ten prompts) and,
+Runs the engine through a turn ("hello" by default, or each of `--everyday`'s ten prompts, or a
+prompts file's, each prompt's turn from an empty context) and,
 for every position's matvec inputs, times on the 128K player's kernels (the kernels' bench,
 player_kernel_options("128k"), with planes.s included; `--model 48k` the 48K's) the same call both ways, each checked
 against the engine:
@@ -14,7 +15,7 @@ against the engine:
 Prints the means a position and what one position would save with planes.s for both layers'
 q, k and v (a prompt position and a reply step compute all six).
 
-    python benchmarks/z80_planes.py [TEXT | --everyday] [--model 128k|48k]
+    python benchmarks/z80_planes.py [TEXT | --everyday | --prompts FILE] [--model 128k|48k]
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import collections
 import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.player.bench import EVERYDAY_PROMPTS
+from soulterm.player.bench import add_prompt_arguments, chosen_prompts
 from soulterm.soul import intmath
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
@@ -101,12 +102,11 @@ def measure(text_prompts, model: str = "128k") -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("text", nargs="?", default="hello")
-    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts in turn")
+    add_prompt_arguments(parser)
     parser.add_argument("--model", choices=("128k", "48k"), default="128k",
                         help="whose kernels today's calls run on (planes.s's own are the same on both)")
     args = parser.parse_args()
-    found = measure(EVERYDAY_PROMPTS if args.everyday else [args.text], args.model)
+    found = measure(chosen_prompts(args), args.model)
     sums, counts = found["sums"], found["counts"]
     print(f"{'call (the mean a call, T-states)':44} {'calls':>5} {'today':>9} {'planes':>9} {'saved':>8}")
     for label in counts:
