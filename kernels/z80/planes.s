@@ -6,25 +6,27 @@
 ; planes of the weights"): the kernels' bench includes it after the others.
 ;
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2
-; read with LD A,I; IY is kept):
+; read with LD A,I; IY is kept; SP walks the A sums and the rows and is put back):
 ;   wp_tables   builds the four tables from the 32 words at (wp_x) and the call's
 ;               constants; carry set (nothing built) where sum |x| > WP_MOST_SUM.
 ;               Several matrices on the same x (q, k and v) share one build.
 ;   wp_rows     (wp_rows_count) rows of the matrix at (wp_w) on the tables, the
 ;               outputs to (wp_out) as signed words, shifted right by (wp_shift).
-; Clobbers AF, BC, DE, HL, IX.
+; Clobbers AF, BC, DE, HL, IX, B' and DE'.
 ;
 ; How: with u = w + 128 (matvec's w xor $80) in bit planes, sum w x = sum_b 2^b P_b
 ; - 128 X, P_b = sum_g T_g[mask_gb], T_g the 256 subset sums of group g's 8 x
 ; (columns 8g..8g+7) and mask_gb bit b of its 8 u (soul_layout.plane_bytes: a row is
-; 8 planes x 4 masks, 32 bytes, planes 7 6 5 4 then 0 1 2 3). Each table holds
+; 8 planes x 4 masks, 32 bytes, planes 7 6 5 4 then 0 1 2 3, planes 6 and 4 with their
+; groups from 3 down: their lookups walk the pages down, no plane reloads H). Each table holds
 ; E_g = T_g - N_g (N_g the sum of the group's negative x), so 0 <= E_g <= S_g and a
 ; plane's P'_b = sum_g E_g <= S = sum |x|: its low bytes on page WP_PAGE + 2g, its
 ; high bytes on the next. A row's top planes give Q = 8 P'_7 + 4 P'_6 + 2 P'_5 + P'_4
 ; (left Horner in IX, <= 15 S, 16 bits unsigned) and its low planes R = floor((c_lo
 ; + P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3) / 16) (right Horner in DE: R = (R + P'_b) >> 1);
-; then out = sat16((Q + R + c_hi) >> (shift - 4)), with 16 c_hi + c_lo = -128 S - N
-; (c_lo 0..15) once a call: exact (tests/test_kernels_z80_matvec_planes.py).
+; then out = (Q + R + c_hi) >> (shift - 4), with 16 c_hi + c_lo = -128 S - N (c_lo 0..15)
+; once a call: exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <=
+; 128 S < 2^19: Q + R + c_hi = floor(W x / 16) fits a word).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
 ; x with sum |x| 1,664 and 16 negative words): wp_tables 60,126 (the fill 44 an entry, 45,056 for the
