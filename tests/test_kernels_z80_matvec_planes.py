@@ -2,8 +2,9 @@
 against intmath.matvec and weight_planes' model for random matrices and vectors (the extremes
 w = -128 / 127, x at the ends of what the tables take, all zeros, every shift it takes), for
 "hello"'s real activations (layer 0's and layer 1's q, k and v on one build of the tables, at
-every position of the turn), declining the calls it cannot take (sum |x| > 4095); a kernel with
-one instruction broken fails; and the header's T-states are what the kernel takes."""
+every position of the turn), declining the calls it cannot take (sum |x| > 4095), the interrupt
+state given back; a kernel with one instruction broken fails; and the header's T-states are what
+the kernel takes."""
 
 from __future__ import annotations
 
@@ -147,3 +148,25 @@ def test_the_header_states_what_the_kernel_takes(bench):
         assert f"{rows} rows {rows_t:,}" in text if shift == 4 else f"at shift 7 {rows_t:,}" in text, (rows, shift)
     code = bench.sym("wp_code_end") - bench.sym("wp_x")
     assert re.search(rf"Bytes in the bench \(in neither player\): {code:,} ", text)
+
+
+@pytest.mark.parametrize("interrupts", [False, True])
+def test_the_interrupt_state_is_given_back(bench, interrupts):
+    """wp_tables (built or declined) and wp_rows run with interrupts off and leave them as they found them."""
+    rng = np.random.default_rng(3)
+    w = rng.integers(-128, 128, (4, 32))
+    for x in (vector_with_sum(rng, 1000), np.full(32, -128)):
+        bench.write_words(0x9F00, x)
+        bench.poke_word(bench.sym("wp_x"), 0x9F00)
+        bench.call("wp_tables", interrupts=interrupts)
+        assert bench.cpu.iff1 == int(interrupts)
+    bench.write_words(0x9F00, vector_with_sum(rng, 1000))
+    bench.call("wp_tables")
+    load_address = 0xA000
+    bench.poke(load_address, b"\0" * 4 * 32)
+    bench.poke_word(bench.sym("wp_w"), load_address)
+    bench.poke_word(bench.sym("wp_out"), 0xA800)
+    bench.poke(bench.sym("wp_rows_count"), [4])
+    bench.poke(bench.sym("wp_shift"), [LEAST_SHIFT])
+    bench.call("wp_rows", interrupts=interrupts)
+    assert bench.cpu.iff1 == int(interrupts)
