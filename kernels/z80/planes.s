@@ -418,7 +418,11 @@ wp_c_lo:        .byte 0
 wp_c_hi:        .word 0
 
 wp_code_end:
-; The four tables: group g's low bytes on page WP_PAGE + 2 g, its high bytes on the next.
+; The four tables: group g's low bytes on page WP_PAGE + 2 g, its high bytes on the next (the
+; 128K player's bank places them first, below its code: off the tape, build.planes_bank).
+.ifndef wp_table_pages
         .align 256
 wp_table_pages: .res 4 * WP_GROUP_PAGES * 256
+.endif
+        .assert (wp_table_pages & 255) == 0, "the tables: whole pages"
 WP_PAGE         = wp_table_pages >> 8

@@ -134,9 +134,8 @@ record_move:
         add a,$C0
         ld d,a                  ; DE = $C000 + 256 i + 32 i
 .else
-        add a,$C0
-        ld d,a
-        ld e,0                  ; DE = $C000 + 256 i (AT_PLANE_SCORES's records: no key sums)
+        ld d,a                  ; 256 i (AT_PLANE_SCORES's records: no key sums), + the place's top below
+        ld e,0
 .endif
         ld a,(fw_token)
         rlca
@@ -147,6 +146,18 @@ record_move:
         add a,l
         ld l,a
         .assert record_banks >> 8 == (record_banks + RECORD_BANK_COUNT - 1) >> 8, "record_banks in one page"
+.ifndef AT_FAST_SCORES
+        ld a,l                  ; DE += record_tops' byte: $C000 or $E000 (build.RECORD_PLACES)
+        add a,RECORD_BANK_COUNT
+        ld l,a
+        ld a,d
+        add a,(hl)
+        ld d,a
+        ld a,l
+        sub RECORD_BANK_COUNT
+        ld l,a
+        .assert record_tops == record_banks + RECORD_BANK_COUNT && record_banks >> 8 == (record_tops + RECORD_BANK_COUNT - 1) >> 8, "record_tops after record_banks, in one page"
+.endif
         ld a,(hl)
         or ZX_PAGE_ROM_48
         call zx_page

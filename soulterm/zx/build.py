@@ -56,12 +56,12 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from soulterm.paths import ZX_MAP_SUFFIX
 
-from . import paging, tap
+from . import paging, tap, weight_planes
 from .contention import CONTENDED_END
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
-                          is_matvec_matrix, lens_rows_apart, matvec_size, merges_include, soul_include, tensor_labels,
+                          is_matvec_matrix, lens_rows_apart, matvec_size, plane_bytes, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
@@ -118,17 +118,33 @@ assert THIRD_FREE <= SCREEN_THIRD_END
 # 48K's ULA wait a position (zxscreen48's estimate; z80_token.py's count in docs/spectrum.md)
 THIRD_FFN = SCREEN_THIRD_END - 2 * spec.FFN_DIM
 assert THIRD_FREE <= THIRD_FFN and (THIRD_FFN & 255) <= 256 - 2 * spec.FFN_DIM, "z: in the third, in one page"
-RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
+# the 128K player's records of position 1, 32 ids a place (records128.s's record_banks and record_tops):
+# (bank, where its 32 records of 256 bytes start); since the twenty-fifth round (zxplanes128) ids 64..95
+# in bank 1's top 8K, which held nothing, out of bank PLANES_BANK (read and written once a turn at most)
+RECORD_PLACES = ((1, 0xC000), (3, 0xC000), (1, 0xE000), (7, 0xC000))
+RECORD_BANKS = tuple(bank for bank, _ in RECORD_PLACES)
 # te, pe and embedrows.s's code (the embedding: read and run once a position) in the top 8K of a
 # record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
 # embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
-# UNCONTENDED into their room, out of the room below $C000. Bank 6: one the ULA does not contend.
-EMBED_BANK = 6
+# UNCONTENDED into their room, out of the room below $C000. Bank 6 until the twenty-fifth round; bank 3
+# since (zxplanes128: bank 6 is planes.s's), one the ULA contends on a real 128K: once a position.
+EMBED_BANK = 3
 EMBED_START = 0xE000             # records128.s's 32 records of 256 bytes end here (asserted)
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
-assert EMBED_BANK in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
+assert (EMBED_BANK, paging.PAGED_START) in RECORD_PLACES and (EMBED_BANK, EMBED_START) not in RECORD_PLACES
+# planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
+# in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
+# and both layers' q, k and v in plane_bytes' layout (the block on the tape, from PLANES_START)
+PLANES_BANK = 6
+PLANES_TABLES = paging.PAGED_START
+PLANES_START = PLANES_TABLES + 8 * 256      # (planes.s's 4 groups x 2 pages)
+PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
+PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices")
+PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
+assert PLANES_BANK not in paging.CONTENDED_BANKS and all(bank != PLANES_BANK for bank, _ in RECORD_PLACES)
+assert PLANES_BANK not in (EMBED_BANK, DATA_BANK)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
 # on the tape): an address the layout gives them outside the program (the screen's hidden third,
@@ -406,6 +422,29 @@ def embed_bank(soul, program):
     return bank
 
 
+def planes_take(soul) -> bool:
+    """Whether planes.s takes the soul's q, k and v (their shifts in its range): the 128K's FW_PLANES."""
+    return all(weight_planes.LEAST_SHIFT <= soul[name].shift + 1 <= weight_planes.MOST_SHIFT for name in PLANES_MATRICES)
+
+
+def planes_bank(soul):
+    """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
+    off the tape), wp_matrices (forward.s's FW_PLANES: the word 9 layer + descriptor offset - FD_Q),
+    then the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout."""
+    slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
+    lines = [".cpu z80", f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}", '.include "planes.s"',
+             "wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
+             f"        .word {', '.join(('wp_' + slots[i].replace('.', '_')) if i in slots else '0' for i in range(max(slots) + 1))}"]
+    for name in PLANES_MATRICES:
+        data = plane_bytes(soul[name].values)
+        lines.append(f"wp_{name.replace('.', '_')}:     ; {name} in plane_bytes' layout")
+        lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
+    bank = _assemble("\n".join(lines) + "\n")
+    if bank.end > paging.PAGED_START + paging.BANK_SIZE:
+        raise LayoutError(f"planes.s and its matrices run past bank {PLANES_BANK}'s end (${bank.end - 1:04X})")
+    return bank
+
+
 def player_banks(soul, tokenizer, program, model: str) -> tuple:
     """The 128K player's banks as the loader pages them in: (bank, data) at $C000, (bank, data,
     address) elsewhere; none for the 48K."""
@@ -414,6 +453,8 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
+    if "FW_PLANES" in program.symbols:
+        banks += ((PLANES_BANK, planes_bank(soul).data, PLANES_START),)
     return banks
 
 
@@ -529,7 +570,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      argmax_rounds=coarse and coarse_pairs and banked,
                                      wide_sparse=coarse and coarse_pairs if banked else wide_sparse and coarse,
                                      pair_skip=coarse and coarse_pairs and banked,
-                                     short_ends=short_ends and coarse and not banked),
+                                     short_ends=short_ends and coarse and not banked,
+                                     weight_planes=banked and planes_take(soul)),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -589,6 +631,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
+    if banked and planes_take(soul):
+        planes = planes_bank(soul)
+        options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
+        options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
     if embed_apart:
         te, pe, entry = embed_addresses(soul)
         options += [f"EMBED_BANK = {EMBED_BANK}     ; (te, pe and embedrows.s's code in that bank: forward.s's fw_embed)",
@@ -661,6 +707,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                      f'"the keys\' planes must fit bank {DATA_BANK} after its block"')
         openers = opener_ids(tokenizer, RECORD_OPENERS)
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
+                  f"record_tops: .byte {', '.join(f'${start >> 8:02X}' for _, start in RECORD_PLACES)}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
                   f"        .byte {', '.join(str(i) for i in openers + [0])}",
                   "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
