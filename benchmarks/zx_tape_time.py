@@ -20,15 +20,15 @@ from soulterm.soul import spec
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import tap
-from soulterm.zx.build import ORIGINS, RECORD_BANKS, RECORD_PLACES, TAPE_NAMES, assemble_spectrum_player
+from soulterm.zx.build import ORIGINS, RECORD_BANKS, TAPE_NAMES, assemble_spectrum_player
 from soulterm.zx.kernelbench import player_bench, record_known, records_first_run
 
-RECORDS_A_BANK = spec.VOCAB_SIZE // len(RECORD_PLACES)
+RECORDS_A_BANK = spec.VOCAB_SIZE // len(RECORD_BANKS)
 
 
 def every_record(soul, tokenizer) -> tuple[dict, int, list[int]]:
-    """Each record place's (bank, its bytes with every id's record, their address), computed on the
-    player's bench as position_one records them, the first RUN's T-states and its openers."""
+    """Each record bank's bytes with every id's record (computed on the player's bench, as
+    position_one records them), the first RUN's T-states and its openers."""
     bench = player_bench(soul, tokenizer, "128k")
     first_run = records_first_run(bench)
     openers = [i for i in range(spec.VOCAB_SIZE) if record_known(bench, i)]
@@ -37,10 +37,10 @@ def every_record(soul, tokenizer) -> tuple[dict, int, list[int]]:
         bench.poke(bench.sym("fw_pos"), [1])
         bench.call("position_one", max_t_states=40_000_000)
     record = bench.sym("RECORD_BYTES")
-    banks = []
-    for bank, start in RECORD_PLACES:
+    banks = {}
+    for bank in RECORD_BANKS:
         bench._port_out(0x7FFD, bank)           # the bank at $C000, to read it
-        banks.append((bank, bench.peek(start, RECORDS_A_BANK * record), start))
+        banks[bank] = bench.peek(0xC000, RECORDS_A_BANK * record)
     bench._port_out(0x7FFD, 0)
     return banks, first_run, openers
 
@@ -52,8 +52,8 @@ def main() -> None:
     record = built.program.symbols["RECORD_BYTES"]
     name, entry = TAPE_NAMES["128k"], built.program.symbols["start"]
     shipped = tap.load_seconds(built.tape)
-    every = tap.write_tap(name, built.program.data, ORIGINS["128k"], entry, list(built.banks) + banks)
-    opener_bytes = b"".join(banks[i // RECORDS_A_BANK][1][(i % RECORDS_A_BANK) * record:][:record]
+    every = tap.write_tap(name, built.program.data, ORIGINS["128k"], entry, list(built.banks) + list(banks.items()))
+    opener_bytes = b"".join(banks[RECORD_BANKS[i // RECORDS_A_BANK]][(i % RECORDS_A_BANK) * record:][:record]
                             for i in openers)
     opener_blocks = [tap.Block(tap.HEADER_FLAG, tap.Header(tap.CODE, "openers", len(opener_bytes), 0xC000,
                                                            0x8000).to_bytes()),

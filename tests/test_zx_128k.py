@@ -19,6 +19,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, ORIGINS, UNCONTENDED,
+                               PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
 from soulterm.zx.soul_layout import MATVEC_SLOTS, bias_of, is_matvec_matrix, matvec_bytes, matvec_size
@@ -105,7 +106,7 @@ def built():
 
 def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine(built):
     tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
-    assert [bank for bank, *_ in built.banks] == [DATA_BANK, EMBED_BANK] and built.program.end <= 0x10000
+    assert [bank for bank, *_ in built.banks] == [DATA_BANK, EMBED_BANK, PLANES_BANK] and built.program.end <= 0x10000
     assert json.loads(built.map_text)["machine"] == "zx-spectrum-128k"
     prompts = ["hello", "helo hwo are yuo", "What's up?"]     # typos: the list is unpacked from its bank
     assert tokenizer.spelled(prompts[1]) != prompts[1]
@@ -300,7 +301,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "pl_store" in sym and "pl_keys" in sym and "at_dims" not in sym   # AT_PLANE_SCORES, not AT_FAST_SCORES
     assert "mv_coarse_slots" in sym and "fw_logits_bound" in sym    # MV_COARSE
     assert "RN_IN_PAGE" in sym and max(sym["fw_h"] & 255, sym["fw_xn"] & 255) <= 256 - 64   # (zxnorm4: inc l)
-    (bank, data), _embedding = built.banks
+    (bank, data), _embedding, _planes = built.banks
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name):
             continue
@@ -324,30 +325,32 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "l0.q" in names and "l1.q" not in names and "word list (spelling rule)" not in names
 
 
-def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and_the_tape_loads_them(built, tmp_path,
-                                                                                                  monkeypatch):
-    """Nineteenth round: te, pe and embedrows.s's code in bank 6's top 8K (uncontended, past its 32
-    records), forward.s's fw_embed below $C000 paging it in; the value cache below $8000 in their room.
-    The loader pages bank 6 in for its CODE block at $E000; a soul whose shifts embedrows.s's chains
-    do not take keeps the layout from before (te and pe below $8000, vecops.s's embed in bank 0)."""
+def test_the_128k_players_te_pe_and_embedding_lie_in_a_bank_of_their_own_and_the_tape_loads_them(built, tmp_path,
+                                                                                                 monkeypatch):
+    """Nineteenth round: te, pe and embedrows.s's code in a bank (bank 6's top 8K past its 32 records until
+    the twenty-fifth round; bank 7 at $C000 since, below the 128 ROM's editor workspace: bank 6 is planes.s's
+    and the records fill banks 1 and 3), forward.s's fw_embed below $C000 paging it in; the value cache below
+    $8000 in their room. The loader pages the bank in for its CODE block at EMBED_START; a soul whose shifts
+    embedrows.s's chains do not take keeps the layout from before (te and pe below $8000, vecops.s's embed in bank 0)."""
     from conftest import random_soul
     from soulterm.soul.soulfile import Soul, save_soul
 
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
-    _data, (bank, data, address) = built.banks
-    assert bank == EMBED_BANK and address == EMBED_START and bank not in paging.CONTENDED_BANKS
-    assert sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] <= address - paging.PAGED_START
+    _data, (bank, data, address), (_, planes, planes_at) = built.banks
+    assert bank == EMBED_BANK and address == EMBED_START and bank in paging.CONTENDED_BANKS   # (once a position)
+    assert bank not in RECORD_BANKS and sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] == paging.BANK_SIZE
     for name in ("te", "pe"):
         at = sym[f"soul_{name}"] - address
         assert data[at:at + soul[name].values.size] == soul[name].values.astype(np.int8).tobytes(), name
-    assert sym["EMBED_ENTRY"] > sym["soul_pe"] and address + len(data) <= 0x10000
+    assert sym["EMBED_ENTRY"] > sym["soul_pe"] and address + len(data) <= 0xEC00
     assert max(sym["fw_embed"], sym["zx_page_end"]) < paging.PAGED_START
     assert sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"] <= UNCONTENDED
     assert not {"te", "pe"} & {region.name for region in built.regions}
     blocks = tap.files(tap.decode_blocks(built.tape))
     assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
-                                                                     (EMBED_START, len(data)), (ORIGINS["128k"], len(built.program.data))]
+                                                                     (EMBED_START, len(data)), (planes_at, len(planes)),
+                                                                     (ORIGINS["128k"], len(built.program.data))]
     machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
     loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
     code = sym["EMBED_ENTRY"] - address        # (te and pe, and fw_embed's first bytes: its rows patch their own SP)
@@ -365,6 +368,10 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and
     general = assemble_spectrum_player(path, DEFAULT_TOKENIZER, "128k")
     assert not embed_in_bank(load_soul(path), "128k") and embed_in_bank(soul, "128k")
     assert [bank for bank, *_ in general.banks] == [DATA_BANK] and general.program.symbols["soul_te"] < UNCONTENDED
+    # FW_PLANES (twenty-fifth round: ~100 bytes below $C000) takes that soul's q, k and v, but no rung of the
+    # general embed's layout has room for it with them: the ladder falls back to its rungs without it
+    assert planes_take(load_soul(path)) and "FW_PLANES" in built.program.symbols
+    assert "FW_PLANES" not in general.program.symbols
     # the coarse pairs' rung (MV_COARSE_PAIRS: ~420 bytes of code after forward.s, below $C000, and
     # 128 of column ranges in bank 0) is the shipped soul's; the general embed's layout has ~140 bytes
     # left below $C000 and ~20 in bank 0 (twentieth round): it takes the ladder's rungs without it
@@ -403,7 +410,8 @@ def test_the_128k_players_start_makes_rmsnorms_swapped_squares_in_banks_0_and_4(
 def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at $E000: {EMBED_CONTENTS}" in out
+    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${EMBED_START:04X}: {EMBED_CONTENTS}" in out
+    assert f"bank {PLANES_BANK} at ${PLANES_START:04X}: {PLANES_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()
     assert tap.files(tap.decode_blocks(image))[-1].header.param1 == ORIGINS["128k"]

@@ -5,8 +5,9 @@
 ; the 128K's since the sixteenth round, the keys and values, 256 bytes, the keys'
 ; planes made again from the copied keys by pl_store, record_copied) depend on
 ; nothing but the id there. The player keeps each position 1 it computes as
-; that id's record, 32 ids a bank in banks 1, 3, 6 and 7 (record_banks, which
-; nothing else of the player uses), and a later line that opens with the same
+; that id's record, 64 ids a bank in banks 1 and 3 (record_banks, which nothing
+; else of the player uses; 32 a bank in banks 1, 3, 6 and 7 before the twenty-fifth
+; round, zxplanes128, and with AT_FAST_SCORES's longer records), and a later line that opens with the same
 ; id copies the record into the cache instead of running the position
 ; (position_one). record_known (one byte an id, just past the main block: off
 ; the tape, below the UDG area) says which ids have one in this LOAD: the first RUN clears it and
@@ -53,9 +54,14 @@ RECORD_BYTES    = 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE
 .else                           ; (AT_PLANE_SCORES: the planes are made again from the keys, pl_store)
 RECORD_BYTES    = 4 * KV_POSITION_BYTES
 .endif
-RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank (32 x 256 with AT_PLANE_SCORES)
+.ifdef AT_FAST_SCORES
+RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank
 RECORD_BANK_COUNT = 4
-        .assert RECORDS_A_BANK * RECORD_BANK_COUNT == FW_VOCAB, "a record for every id"
+.else                           ; (since the twenty-fifth round: a bank's whole 16K, banks 6 and 7 planes.s's and the embedding's)
+RECORDS_A_BANK  = 64            ; 64 x 256 = 16,384 bytes of each bank
+RECORD_BANK_COUNT = 2
+.endif
+        .assert RECORDS_A_BANK * RECORD_BANK_COUNT == FW_VOCAB && (RECORD_BANK_COUNT == 2 || RECORD_BANK_COUNT == 4), "a record for every id"
         .assert RECORDS_A_BANK * RECORD_BYTES <= $4000, "a bank's records must fit its 16K"
 .ifdef AT_FAST_SCORES
         .assert RECORD_BYTES == 256 + 32, "record_move finds record i at 256 i + 32 i"
@@ -134,30 +140,21 @@ record_move:
         add a,$C0
         ld d,a                  ; DE = $C000 + 256 i + 32 i
 .else
-        ld d,a                  ; 256 i (AT_PLANE_SCORES's records: no key sums), + the place's top below
-        ld e,0
+        add a,$C0
+        ld d,a
+        ld e,0                  ; DE = $C000 + 256 i (AT_PLANE_SCORES's records: no key sums)
 .endif
         ld a,(fw_token)
+        rlca                    ; its bank: fw_token >> 5 (>> 6 with 2 banks)
         rlca
+.if RECORD_BANK_COUNT == 4
         rlca
-        rlca
+.endif
         and RECORD_BANK_COUNT - 1
         ld hl,record_banks
         add a,l
         ld l,a
         .assert record_banks >> 8 == (record_banks + RECORD_BANK_COUNT - 1) >> 8, "record_banks in one page"
-.ifndef AT_FAST_SCORES
-        ld a,l                  ; DE += record_tops' byte: $C000 or $E000 (build.RECORD_PLACES)
-        add a,RECORD_BANK_COUNT
-        ld l,a
-        ld a,d
-        add a,(hl)
-        ld d,a
-        ld a,l
-        sub RECORD_BANK_COUNT
-        ld l,a
-        .assert record_tops == record_banks + RECORD_BANK_COUNT && record_banks >> 8 == (record_tops + RECORD_BANK_COUNT - 1) >> 8, "record_tops after record_banks, in one page"
-.endif
         ld a,(hl)
         or ZX_PAGE_ROM_48
         call zx_page

@@ -30,9 +30,11 @@ The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
 record_known, a byte an id, lies just past the main block, off the tape and
 below the UDG area). Since the nineteenth round te, pe and embedrows.s's code
-lie past the records of bank EMBED_BANK (a CODE block the loader pages in at
-EMBED_START: embed_bank; records128.s's fw_embed pages it in around the
-embedding), and the value cache below $8000 in their room (embed_in_bank).
+lie in bank EMBED_BANK (a CODE block the loader pages in at EMBED_START:
+embed_bank; records128.s's fw_embed pages it in around the embedding), and the
+value cache below $8000 in their room (embed_in_bank). Since the twenty-fifth
+round forward.s's q, k and v run on planes.s in bank PLANES_BANK (FW_PLANES: its
+code and both layers' q, k, v by bit planes, a CODE block at PLANES_START: planes_bank).
 Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 (spectrum.py).
 """
@@ -56,8 +58,9 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from soulterm.paths import ZX_MAP_SUFFIX
 
-from . import paging, tap, weight_planes
+from . import paging, tap
 from .contention import CONTENDED_END
+from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -118,22 +121,22 @@ assert THIRD_FREE <= SCREEN_THIRD_END
 # 48K's ULA wait a position (zxscreen48's estimate; z80_token.py's count in docs/spectrum.md)
 THIRD_FFN = SCREEN_THIRD_END - 2 * spec.FFN_DIM
 assert THIRD_FREE <= THIRD_FFN and (THIRD_FFN & 255) <= 256 - 2 * spec.FFN_DIM, "z: in the third, in one page"
-# the 128K player's records of position 1, 32 ids a place (records128.s's record_banks and record_tops):
-# (bank, where its 32 records of 256 bytes start); since the twenty-fifth round (zxplanes128) ids 64..95
-# in bank 1's top 8K, which held nothing, out of bank PLANES_BANK (read and written once a turn at most)
-RECORD_PLACES = ((1, 0xC000), (3, 0xC000), (1, 0xE000), (7, 0xC000))
-RECORD_BANKS = tuple(bank for bank, _ in RECORD_PLACES)
+# the 128K player's records of position 1 (records128.s): 32 ids a bank in banks 1, 3, 6 and 7 until the
+# twenty-fifth round; since (zxplanes128) 64 ids a bank, each bank's whole 16K, in banks 1 and 3, out of
+# bank PLANES_BANK (uncontended: planes.s's) and bank EMBED_BANK (read and written once a turn at most)
+RECORD_BANKS = (1, 3)
 # te, pe and embedrows.s's code (the embedding: read and run once a position) in the top 8K of a
 # record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
 # embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
-# UNCONTENDED into their room, out of the room below $C000. Bank 6 until the twenty-fifth round; bank 3
-# since (zxplanes128: bank 6 is planes.s's), one the ULA contends on a real 128K: once a position.
-EMBED_BANK = 3
-EMBED_START = 0xE000             # records128.s's 32 records of 256 bytes end here (asserted)
+# UNCONTENDED into their room, out of the room below $C000. Bank 6 at $E000 until the twenty-fifth
+# round; since (zxplanes128: bank 6 is planes.s's) bank 7 at $C000, where the ULA waits on a real
+# 128K (once a position) and the 128 ROM's editor keeps its workspace above $EC00.
+EMBED_BANK = 7
+EMBED_START = 0xC000
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
-assert (EMBED_BANK, paging.PAGED_START) in RECORD_PLACES and (EMBED_BANK, EMBED_START) not in RECORD_PLACES
+assert EMBED_BANK not in RECORD_BANKS and EMBED_START + 0x2000 <= 0xEC00
 # planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
 # in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
 # and both layers' q, k and v in plane_bytes' layout (the block on the tape, from PLANES_START)
@@ -143,7 +146,7 @@ PLANES_START = PLANES_TABLES + 8 * 256      # (planes.s's 4 groups x 2 pages)
 PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices")
 PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
-assert PLANES_BANK not in paging.CONTENDED_BANKS and all(bank != PLANES_BANK for bank, _ in RECORD_PLACES)
+assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
 assert PLANES_BANK not in (EMBED_BANK, DATA_BANK)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
@@ -417,14 +420,15 @@ def embed_bank(soul, program):
     te, pe, entry = embed_addresses(soul)
     if (bank.symbols["soul_te"], bank.symbols["soul_pe"], bank.symbols["fw_embed"]) != (te, pe, entry):
         raise AssertionError("bank EMBED_BANK's layout differs from embed_addresses")
-    if bank.end > paging.PAGED_START + paging.BANK_SIZE:
-        raise LayoutError(f"te, pe and the embedding run past bank {EMBED_BANK}'s end (${bank.end - 1:04X})")
+    if bank.end > EMBED_START + 0x2000:        # (bank 7's: the 128 ROM's editor works above $EC00)
+        raise LayoutError(f"te, pe and the embedding run past ${EMBED_START + 0x1FFF:04X} in bank {EMBED_BANK} "
+                          f"(${bank.end - 1:04X})")
     return bank
 
 
 def planes_take(soul) -> bool:
     """Whether planes.s takes the soul's q, k and v (their shifts in its range): the 128K's FW_PLANES."""
-    return all(weight_planes.LEAST_SHIFT <= soul[name].shift + 1 <= weight_planes.MOST_SHIFT for name in PLANES_MATRICES)
+    return all(PLANES_LEAST_SHIFT <= soul[name].shift + 1 <= PLANES_MOST_SHIFT for name in PLANES_MATRICES)
 
 
 def planes_bank(soul):
@@ -464,7 +468,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
-                  short_ends: bool = False) -> str:
+                  short_ends: bool = False, weight_planes: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -571,7 +575,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      wide_sparse=coarse and coarse_pairs if banked else wide_sparse and coarse,
                                      pair_skip=coarse and coarse_pairs and banked,
                                      short_ends=short_ends and coarse and not banked,
-                                     weight_planes=banked and planes_take(soul)),
+                                     weight_planes=banked and weight_planes and planes_take(soul)),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -631,7 +635,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
-    if banked and planes_take(soul):
+    if banked and weight_planes and planes_take(soul):
         planes = planes_bank(soul)
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
@@ -707,7 +711,6 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                      f'"the keys\' planes must fit bank {DATA_BANK} after its block"')
         openers = opener_ids(tokenizer, RECORD_OPENERS)
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
-                  f"record_tops: .byte {', '.join(f'${start >> 8:02X}' for _, start in RECORD_PLACES)}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
                   f"        .byte {', '.join(str(i) for i in openers + [0])}",
                   "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
@@ -720,9 +723,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   f'.assert position_one < ${paging.PAGED_START:04X} && record_pieces_end <= ${paging.PAGED_START:04X}, '
                   f'"record_move pages a record\'s bank in: it must lie below it"']
         if embed_apart:
-            lines += [f'.assert RECORDS_A_BANK * RECORD_BYTES <= ${EMBED_START - paging.PAGED_START:04X}, '
-                      f'"bank {EMBED_BANK}\'s records must end before te, pe and the embedding"',
-                      f'.assert fw_embed < ${paging.PAGED_START:04X} && zx_page_end <= ${paging.PAGED_START:04X}, '
+            lines += [f'.assert fw_embed < ${paging.PAGED_START:04X} && zx_page_end <= ${paging.PAGED_START:04X}, '
                       f'"fw_embed pages bank {EMBED_BANK} in: it must lie below it"']
     if in_bank:
         lines.append(f'.assert SP_CHARS + SP_LIST_CHARS <= ${paging.PAGED_START:04X}, '
@@ -853,13 +854,17 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # Both only where the soul's logits' calls run coarse (coarse_pairs_pay, twenty-second round).
     if not coarse_pairs_pay(soul, tokenizer):
         rungs = tuple(rung for rung in rungs if not rung[1])
-    for kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
+    # FW_PLANES (twenty-fifth round, zxplanes128: ~55,000 T-states a reply step for ~80 bytes below $C000,
+    # its code and matrices in bank PLANES_BANK) with every rung first, where planes.s takes the soul's q, k, v.
+    rungs = tuple((True,) + rung for rung in rungs) * planes_take(soul) + tuple((False,) + rung for rung in rungs)
+    for weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
                                            unit_products=unit_products, inverse_table=inverse_table,
-                                           coarse_pairs=coarse_pairs, kept_means=kept_means))
+                                           coarse_pairs=coarse_pairs, kept_means=kept_means,
+                                           weight_planes=weight_planes))
         except AsmError:
-            if (kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
+            if (weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
 
 
