@@ -484,3 +484,51 @@ def test_the_128k_takes_the_coarse_pairs_only_for_a_soul_whose_logits_run_coarse
     soul, tokenizer = load_soul(vectors.soul_path), Tokenizer.load(vectors.tokenizer_path)
     assert not zx_build.coarse_pairs_pay(soul, tokenizer)
     assert "MV_COARSE_PAIRS" not in zx_build.assemble_player(soul, tokenizer, model="128k").symbols
+
+
+def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_declines():
+    """Twenty-fifth round (zxplanes128): forward.s's FW_PLANES runs both layers' q, k and v on planes.s in
+    bank PLANES_BANK (its code from PLANES_START, its tables below at $C000 off the tape, the six matrices in
+    plane_bytes' layout at wp_matrices' words), one wp_tables an xn; where wp_tables declines (here: made to,
+    its entry poked to scf / ret) the xn's products are matvec's, slower and as exact. It fails on a broken
+    wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs)."""
+    from soulterm.zx.soul_layout import plane_bytes
+    from soulterm.zx.weight_planes import plane_tables
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    engine = Engine(soul)
+    context = tokenizer.encode_turn("hello")
+    bench = player_bench(soul, tokenizer, "128k")
+    sym = bench.symbols
+    assert sym["FW_PLANES_BANK"] == PLANES_BANK and sym["wp_tables"] >= PLANES_START and sym["fw_projection"] < 0xC000
+    bank = bench.banks[PLANES_BANK]
+    word = lambda address: bank[address - 0xC000] | bank[address - 0xC000 + 1] << 8     # noqa: E731
+    for layer in range(2):
+        for i, name in enumerate("qkv"):
+            at = word(sym["wp_matrices"] + 2 * (9 * layer + 3 * i))
+            assert bank[at - 0xC000:at - 0xC000 + 1024] == plane_bytes(soul[f"l{layer}.{name}"].values), (layer, name)
+    rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
+    planes = TurnCost(rows, reply)
+    # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again)
+    state = engine.new_state()
+    for token in context + reply:
+        inputs: list = []
+        engine.step(state, token, inputs)
+    xn = next(x for name, x, _ in inputs if name == "l1.qkv")
+    tables, _, _ = plane_tables(xn)
+    for group, table in enumerate(tables):
+        assert bench.paged_bank == 0 and bank[0x200 * group:0x200 * group + 256] == bytes(v & 255 for v in table), group
+    # declined: matvec's, exact and slower
+    declined = player_bench(soul, tokenizer, "128k")
+    at = declined.sym("wp_tables") - 0xC000
+    declined.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
+    rows, again = forward_turn(declined, engine, context)
+    assert again == reply and TurnCost(rows, again).per_step > planes.per_step + 40_000
+    # a broken wp_rows fails the turn's check
+    broken = player_bench(soul, tokenizer, "128k")
+    bank = broken.banks[PLANES_BANK]
+    halving = bytes([0xCB, 0x3A, 0xCB, 0x1B])           # srl d / rr e: the low planes' first halving
+    at = bytes(bank).index(halving, broken.sym("wp_rows") - 0xC000)
+    bank[at:at + 2] = bytes([0xCB, 0x22])               # sla d
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)

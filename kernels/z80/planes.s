@@ -2,8 +2,10 @@
 ; 32-column int8 matrix without a bias times a vector of 32 signed words, the SPEC
 ; matvec (intmath.matvec) for a call whose x has sum |x| <= WP_MOST_SUM and a
 ; shift of WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15; any other call is matvec.s's.
-; In neither player (docs/spectrum.md, "Twenty-fifth round: the matvec by bit
-; planes of the weights"): the kernels' bench includes it after the others.
+; The 128K player's since the twenty-fifth round (docs/spectrum.md, "the matvec by
+; bit planes in the 128K player", zxplanes128): in bank 6 with its tables and both
+; layers' q, k and v (build.planes_bank), forward.s's FW_PLANES; the 48K has no room.
+; The kernels' bench includes it after the others.
 ;
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2
 ; read with LD A,I; IY is kept; SP walks the A sums and the rows and is put back):
@@ -35,7 +37,8 @@
 ; 773, the low planes 838, the end 122; 376 a call), 16 more a row a bit of shift above 4: 32 rows at
 ; shift 7 57,368. (94,943 and 1,792 a row when first built: the fill 48 an entry through one
 ; pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
-; Bytes in the bench (in neither player): 1,238 (wp_rows 449; the 2,048 table bytes apart).
+; Bytes: 1,238 (in the 128K player's bank 6 as in the bench: wp_rows 449; the 2,048 table bytes
+; apart, at $C000 there, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)

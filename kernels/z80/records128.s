@@ -35,14 +35,16 @@
 ; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 9,411,720, 2.69 s at 3.5 MHz with fw_embed paging bank 6 in
+; position 0 and nine openers) 8,563,868, 2.45 s at 3.5 MHz since the twenty-fifth round's q, k, v
+; by planes.s (FW_PLANES); 9,411,720, 2.69 s with fw_embed paging bank 6 in
 ; (nineteenth round; 9,410,770 on its main, 0d53b1a); 9,579,559, 2.74 s in the eighteenth round (9,623,758 before the
 ; eighteenth round; 9,984,000 in an older count; 10,009,250 before the seventeenth round,
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 226 (in the 128K player: 167 below $8000, fw_embed's 15 since the nineteenth round's
-; te and pe in bank 6 among them, and records_top's 59 after the matrices; 274 with the twentieth
+; Bytes: 225 (in the 128K player: 166 below $8000, fw_embed's 15 since the nineteenth round's
+; te and pe in a bank among them, and records_top's 59 after the matrices; 226 with 4 record banks,
+; before the twenty-fifth round's 2 banks of 64 (record_move's bank one rlca shorter); 274 with the twentieth
 ; round's record_kept (48), gone in zxkept2; 226 before record_kept; 211 before that; 202 before the eighteenth round's values through kv_values_gather and
 ; kv_values_scatter, their two pieces gone; 181 before AT_PLANE_SCORES's record_copied and shorter records;
 ; 189 before records_done ended in soulplayer.s's border_back;
