@@ -369,7 +369,7 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_a_bank_of_their_own_and_the
     general = assemble_spectrum_player(path, DEFAULT_TOKENIZER, "128k")
     assert not embed_in_bank(load_soul(path), "128k") and embed_in_bank(soul, "128k")
     assert [bank for bank, *_ in general.banks] == [DATA_BANK] and general.program.symbols["soul_te"] < UNCONTENDED
-    # FW_PLANES (twenty-fifth round: ~100 bytes below $C000) takes that soul's q, k and v, but no rung of the
+    # FW_PLANES (twenty-fifth round: 101 bytes below $C000) takes that soul's q, k and v, but no rung of the
     # general embed's layout has room for it with them: the ladder falls back to its rungs without it
     assert planes_take(load_soul(path)) and "FW_PLANES" in built.program.symbols
     assert "FW_PLANES" not in general.program.symbols

@@ -854,7 +854,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # Both only where the soul's logits' calls run coarse (coarse_pairs_pay, twenty-second round).
     if not coarse_pairs_pay(soul, tokenizer):
         rungs = tuple(rung for rung in rungs if not rung[1])
-    # FW_PLANES (twenty-fifth round, zxplanes128: ~55,000 T-states a reply step for ~80 bytes below $C000,
+    # FW_PLANES (twenty-fifth round, zxplanes128: ~55,000 T-states a reply step for 101 bytes below $C000,
     # its code and matrices in bank PLANES_BANK) with every rung first, where planes.s takes the soul's q, k, v.
     rungs = tuple((True,) + rung for rung in rungs) * planes_take(soul) + tuple((False,) + rung for rung in rungs)
     for weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
