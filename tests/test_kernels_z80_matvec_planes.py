@@ -147,7 +147,7 @@ def test_the_header_states_what_the_kernel_takes(bench):
         _, _, rows_t = run_planes(bench, rng.integers(-128, 128, (rows, 32)), x, shift, tables=False)
         assert f"{rows} rows {rows_t:,}" in text if shift == 4 else f"at shift 7 {rows_t:,}" in text, (rows, shift)
     code = bench.sym("wp_code_end") - bench.sym("wp_x")
-    assert re.search(rf"Bytes: {code:,} \(in the 128K player's bank 6 as in the bench", text)
+    assert re.search(rf"; {code:,} in the bench without it: wp_rows", text)
 
 
 @pytest.mark.parametrize("interrupts", [False, True])

@@ -490,7 +490,8 @@ def test_the_128k_takes_the_coarse_pairs_only_for_a_soul_whose_logits_run_coarse
 def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_declines():
     """Twenty-fifth round (zxplanes128): forward.s's FW_PLANES runs both layers' q, k and v on planes.s in
     bank PLANES_BANK (its code from PLANES_START, its tables below at $C000 off the tape, the six matrices in
-    plane_bytes' layout at wp_matrices' words), one wp_tables an xn; where wp_tables declines (here: made to,
+    plane_bytes' layout at wp_matrices' words, off the tape too: the first RUN's planes_first_run makes them
+    from matvec's copies, as player_bench does), one wp_tables an xn; where wp_tables declines (here: made to,
     its entry poked to scf / ret) the xn's products are matvec's, slower and as exact. It fails on a broken
     wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs)."""
     from soulterm.zx.soul_layout import plane_bytes

@@ -1413,7 +1413,7 @@ fw_projection:
         inc a
         jr z,@declined
 @rows:  call wp_rows
-        jr fw_planes_back
+        jp fw_planes_back
 @declined:
         call fw_planes_back
 @matvec:

@@ -37,8 +37,8 @@
 ; 773, the low planes 838, the end 122; 376 a call), 16 more a row a bit of shift above 4: 32 rows at
 ; shift 7 57,368. (94,943 and 1,792 a row when first built: the fill 48 an entry through one
 ; pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
-; Bytes: 1,238 (in the 128K player's bank 6 as in the bench: wp_rows 449; the 2,048 table bytes
-; apart, at $C000 there, off the tape).
+; Bytes: 1,627 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
+; 1,238 in the bench without it: wp_rows 449; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -421,6 +421,90 @@ wp_c_lo:        .byte 0
 wp_c_hi:        .word 0
 
 wp_code_end:
+
+.ifdef WP_MAKE
+; wp_make - (the 128K player's: its first RUN, records128.s's planes_first_run) one matrix's 32 rows from
+; matvec's layout at HL (a row: its 3-byte constant, then its 32 weights as u = w xor $80) into
+; plane_bytes' layout at (wp_make_out), 32-byte aligned: a group's 8 columns from its last down, each
+; u's bits rotated into B, C, D and E (planes 0-3, then 4-7 after rrca x 4), so that bit j of plane b's
+; byte is column 8 g + j's; each stored at its offset in the row, wp_make_at's byte 8 g + b (build.planes_bank
+; writes it from soul_layout's PLANE_ORDER and PLANES_DOWN). Clobbers AF, BC, DE, HL, IX. ~226 T-states
+; a byte: the six matrices ~1,389,000 of the first RUN (python benchmarks/z80_token.py --model 128k).
+        .macro wp_make_bits
+        rra
+        rl b
+        rra
+        rl c
+        rra
+        rl d
+        rra
+        rl e
+        .endmacro
+        .macro wp_make_store_one first, reg
+        ld a,l
+        and $E0
+        or (ix+first)
+        ld l,a
+        ld (hl),reg
+        .endmacro
+        .macro wp_make_store first
+        ld hl,(wp_make_out)
+        wp_make_store_one first, b
+        wp_make_store_one first + 1, c
+        wp_make_store_one first + 2, d
+        wp_make_store_one first + 3, e
+        .endmacro
+wp_make:
+        ld a,32
+@row:   ld (wp_make_rows),a
+        ld de,3 + 7
+        add hl,de               ; group 0's last column
+        ld ix,wp_make_at
+        ld a,4
+@group: ld (wp_make_groups),a
+        push hl
+        .repeat 8               ; planes 0-3
+        ld a,(hl)
+        wp_make_bits
+        dec hl
+        .endrepeat
+        wp_make_store 0
+        pop hl
+        push hl
+        .repeat 8               ; planes 4-7
+        ld a,(hl)
+        rrca
+        rrca
+        rrca
+        rrca
+        wp_make_bits
+        dec hl
+        .endrepeat
+        wp_make_store 4
+        pop hl
+        ld de,8
+        add hl,de               ; the next group's last column
+        add ix,de
+        ld a,(wp_make_groups)
+        dec a
+        jp nz,@group
+        ld de,-7
+        add hl,de               ; the next row (35 bytes on)
+        ex de,hl
+        ld hl,(wp_make_out)
+        ld bc,32
+        add hl,bc
+        ld (wp_make_out),hl
+        ex de,hl
+        ld a,(wp_make_rows)
+        dec a
+        jp nz,@row
+        ret
+wp_make_out:    .word 0         ; 32-byte aligned
+wp_make_rows:   .byte 0
+wp_make_groups: .byte 0
+.endif
+
 ; The four tables: group g's low bytes on page WP_PAGE + 2 g, its high bytes on the next (the
 ; 128K player's bank places them first, below its code: off the tape, build.planes_bank).
 .ifndef wp_table_pages

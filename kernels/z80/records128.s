@@ -35,15 +35,16 @@
 ; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 8,563,868, 2.45 s at 3.5 MHz since the twenty-fifth round's q, k, v
-; by planes.s (FW_PLANES); 9,411,720, 2.69 s with fw_embed paging bank 6 in
+; position 0 and nine openers) 9,952,667, 2.84 s at 3.5 MHz since the twenty-fifth round's q, k, v
+; by planes.s (FW_PLANES: planes_first_run's ~1,389,000 among them); 9,411,720, 2.69 s with fw_embed paging bank 6 in
 ; (nineteenth round; 9,410,770 on its main, 0d53b1a); 9,579,559, 2.74 s in the eighteenth round (9,623,758 before the
 ; eighteenth round; 9,984,000 in an older count; 10,009,250 before the seventeenth round,
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 225 (in the 128K player: 166 below $8000, fw_embed's 15 since the nineteenth round's
-; te and pe in a bank among them, and records_top's 59 after the matrices; 226 with 4 record banks,
+; Bytes: 314 (in the 128K player: 251 below $8000, planes_first_run's 85 since the twenty-fifth round
+; (FW_PLANES) and fw_embed's 15 since the nineteenth round's te and pe in a bank among them, and
+; records_top's 63 after the matrices, its call of planes_first_run among them; 225 before it, 226 with 4 record banks,
 ; before the twenty-fifth round's 2 banks of 64 (record_move's bank one rlca shorter); 274 with the twentieth
 ; round's record_kept (48), gone in zxkept2; 226 before record_kept; 211 before that; 202 before the eighteenth round's values through kv_values_gather and
 ; kv_values_scatter, their two pieces gone; 181 before AT_PLANE_SCORES's record_copied and shorter records;
@@ -216,6 +217,62 @@ record_pieces:
 record_pieces_end:
 RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
 
+.ifdef FW_PLANES
+; planes_first_run - (twenty-fifth round, forward.s's FW_PLANES) the six matrices' planes in bank
+; FW_PLANES_BANK, made from matvec's copies by the first RUN (records_first_run, before position 0: the
+; key cache is free; here below $8000, once a LOAD, out of the room below $C000): each
+; copied into the key cache with its bank paged, then planes.s's wp_make with bank FW_PLANES_BANK
+; paged; bank 0 back after. Clobbers AF, BC, DE, HL, IX.
+FW_MATRIX_BYTES = FW_DIM * (3 + FW_DIM)         ; a 32x32 matrix in matvec's layout
+        .assert KV_LAYER_BYTES >= FW_MATRIX_BYTES, "planes_first_run copies a matrix into the key cache"
+planes_first_run:
+        ld hl,planes_sources
+@matrix:
+        ld a,(hl)               ; its bank's port value, 0 after the last
+        or a
+        jp z,zx_page_top
+        inc hl
+        ld e,(hl)
+        inc hl
+        ld d,(hl)               ; matvec's copy
+        inc hl
+        push hl
+        ld bc,ZX_PAGING_PORT
+        out (c),a
+        ex de,hl
+        ld de,kv_keys
+        ld bc,FW_MATRIX_BYTES
+        ldir
+        ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
+        ld bc,ZX_PAGING_PORT
+        out (c),a
+        pop hl
+        ld e,(hl)
+        inc hl
+        ld d,(hl)               ; its planes
+        inc hl
+        push hl
+        ld (wp_make_out),de
+        ld hl,kv_keys
+        call wp_make
+        pop hl
+        jr @matrix
+planes_sources:                 ; (port value, matvec's matrix, its planes) a matrix
+        .byte ZX_PAGE_ROM_48
+        .word soul_l0_q, wp_l0_q
+        .byte ZX_PAGE_ROM_48
+        .word soul_l0_k, wp_l0_k
+        .byte ZX_PAGE_ROM_48
+        .word soul_l0_v, wp_l0_v
+        .byte ZX_PAGE_ROM_48 | ZX_DATA_BANK
+        .word soul_l1_q, wp_l1_q
+        .byte ZX_PAGE_ROM_48 | ZX_DATA_BANK
+        .word soul_l1_k, wp_l1_k
+        .byte ZX_PAGE_ROM_48 | ZX_DATA_BANK
+        .word soul_l1_v, wp_l1_v
+        .byte 0
+.endif
+
 .ifdef EMBED_BANK
 ; fw_embed - (nineteenth round) h = embed(fw_token, fw_pos) by embedrows.s's fw_embed at
 ; EMBED_ENTRY in the top 8K of record bank EMBED_BANK, past its records, with te and pe
@@ -243,6 +300,10 @@ records_first_run:
         ld a,(sep_cached)
         or a
         ret nz
+.ifdef FW_PLANES
+        call planes_first_run   ; (the q, k, v planes in bank FW_PLANES_BANK, forward.s's FW_PLANES)
+        xor a
+.endif
         ld hl,record_known
         ld b,FW_VOCAB
 records_clear:

@@ -60,11 +60,12 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
+from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, PLANES_DOWN
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
-                          is_matvec_matrix, lens_rows_apart, matvec_size, plane_bytes, merges_include, soul_include, tensor_labels,
+                          is_matvec_matrix, lens_rows_apart, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
@@ -139,12 +140,15 @@ EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
 assert EMBED_BANK not in RECORD_BANKS and EMBED_START + 0x2000 <= 0xEC00
 # planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
 # in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
-# and both layers' q, k and v in plane_bytes' layout (the block on the tape, from PLANES_START)
+# (the block on the tape, from PLANES_START), then both layers' q, k and v in plane_bytes' layout, which the
+# first RUN makes from matvec's copies (records128.s's planes_first_run: off the tape)
 PLANES_BANK = 6
 PLANES_TABLES = paging.PAGED_START
 PLANES_START = PLANES_TABLES + 8 * 256      # (planes.s's 4 groups x 2 pages)
 PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
-PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices")
+PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
+PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
+                  "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
 PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
 assert PLANES_BANK not in (EMBED_BANK, DATA_BANK)
@@ -433,16 +437,24 @@ def planes_take(soul) -> bool:
 
 def planes_bank(soul):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
-    off the tape), wp_matrices (forward.s's FW_PLANES: the word 9 layer + descriptor offset - FD_Q),
-    then the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout."""
+    off the tape) with wp_make, its wp_make_order and wp_matrices (forward.s's FW_PLANES: the word 9 layer
+    + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
+    after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
-    lines = [".cpu z80", f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}", '.include "planes.s"',
+    rows = [(plane, group) for plane in PLANE_ORDER
+            for group in (reversed(range(PLANE_GROUPS)) if plane in PLANES_DOWN else range(PLANE_GROUPS))]
+    offsets = [rows.index((plane, group)) for group in range(PLANE_GROUPS) for plane in range(8)]
+    lines = [".cpu z80", "WP_MAKE = 1", f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
+             '.include "planes.s"',
+             "wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b (plane_bytes' order)",
+             f"        .byte {', '.join(map(str, offsets))}",
              "wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
-             f"        .word {', '.join(('wp_' + slots[i].replace('.', '_')) if i in slots else '0' for i in range(max(slots) + 1))}"]
-    for name in PLANES_MATRICES:
-        data = plane_bytes(soul[name].values)
-        lines.append(f"wp_{name.replace('.', '_')}:     ; {name} in plane_bytes' layout")
-        lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
+             f"        .word {', '.join(('wp_' + slots[i].replace('.', '_')) if i in slots else '0' for i in range(max(slots) + 1))}",
+             "wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
+             "(wp_make, 32-byte aligned rows): off the tape"]
+    lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}" for i, name in enumerate(PLANES_MATRICES)]
+    lines.append(f'.assert wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES} <= $10000, '
+                 f'"the matrices\' planes must fit bank {PLANES_BANK}"')
     bank = _assemble("\n".join(lines) + "\n")
     if bank.end > paging.PAGED_START + paging.BANK_SIZE:
         raise LayoutError(f"planes.s and its matrices run past bank {PLANES_BANK}'s end (${bank.end - 1:04X})")

@@ -382,6 +382,8 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
     if "rn_swap_squares" in bench.symbols:      # (as the 128K's start: rmsnorm.s's swapped squares in both banks)
         for routine in ("rn_swap_squares", "zx_page_data", "rn_swap_squares", "zx_page_top"):
             bench.call(routine)
+    if "planes_first_run" in bench.symbols:     # (as the 128K's first RUN: the q, k, v planes in their bank)
+        bench.call("planes_first_run")
     return bench
 
 
