@@ -487,7 +487,7 @@ def test_the_128k_takes_the_coarse_pairs_only_for_a_soul_whose_logits_run_coarse
     assert "MV_COARSE_PAIRS" not in zx_build.assemble_player(soul, tokenizer, model="128k").symbols
 
 
-def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_declines():
+def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_declines(built):
     """Twenty-fifth round (zxplanes128): forward.s's FW_PLANES runs both layers' q, k and v on planes.s in
     bank PLANES_BANK (its code from PLANES_START, its tables below at $C000 off the tape, the six matrices in
     plane_bytes' layout at wp_matrices' words, off the tape too: the first RUN's planes_first_run makes them
@@ -503,6 +503,9 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     bench = player_bench(soul, tokenizer, "128k")
     sym = bench.symbols
     assert sym["FW_PLANES_BANK"] == PLANES_BANK and sym["wp_tables"] >= PLANES_START and sym["fw_projection"] < 0xC000
+    (block_at, block), = [(at, data) for number, data, at in map(tap.bank_block, built.banks) if number == PLANES_BANK]
+    assert block_at == PLANES_START and PLANES_START + len(block) <= min(sym[f"wp_l{layer}_{name}"] for layer in range(2)
+                                                                         for name in "qkv")   # (off the tape)
     bank = bench.banks[PLANES_BANK]
     word = lambda address: bank[address - 0xC000] | bank[address - 0xC000 + 1] << 8     # noqa: E731
     for layer in range(2):
