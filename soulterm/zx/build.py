@@ -130,14 +130,14 @@ RECORD_BANKS = (1, 3)
 # record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
 # embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
 # UNCONTENDED into their room, out of the room below $C000. Bank 6 at $E000 until the twenty-fifth
-# round; since (zxplanes128: bank 6 is planes.s's) bank 7 at $C000, where the ULA waits on a real
-# 128K (once a position) and the 128 ROM's editor keeps its workspace above $EC00.
-EMBED_BANK = 7
-EMBED_START = 0xC000
+# round; since (zxplanes128) bank 6 at $E800, past planes.s's code and matrices (asserted): the records
+# left it for banks 1 and 3. One the ULA does not contend.
+EMBED_BANK = 6
+EMBED_START = 0xE800
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
-assert EMBED_BANK not in RECORD_BANKS and EMBED_START + 0x2000 <= 0xEC00
+assert EMBED_BANK not in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
 # planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
 # in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
 # (the block on the tape, from PLANES_START), then both layers' q, k and v in plane_bytes' layout, which the
@@ -151,7 +151,7 @@ PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_cou
                   "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
 PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
-assert PLANES_BANK not in (EMBED_BANK, DATA_BANK)
+assert PLANES_BANK != DATA_BANK
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
 # on the tape): an address the layout gives them outside the program (the screen's hidden third,
@@ -424,9 +424,8 @@ def embed_bank(soul, program):
     te, pe, entry = embed_addresses(soul)
     if (bank.symbols["soul_te"], bank.symbols["soul_pe"], bank.symbols["fw_embed"]) != (te, pe, entry):
         raise AssertionError("bank EMBED_BANK's layout differs from embed_addresses")
-    if bank.end > EMBED_START + 0x2000:        # (bank 7's: the 128 ROM's editor works above $EC00)
-        raise LayoutError(f"te, pe and the embedding run past ${EMBED_START + 0x1FFF:04X} in bank {EMBED_BANK} "
-                          f"(${bank.end - 1:04X})")
+    if bank.end > paging.PAGED_START + paging.BANK_SIZE:
+        raise LayoutError(f"te, pe and the embedding run past bank {EMBED_BANK}'s end (${bank.end - 1:04X})")
     return bank
 
 
@@ -453,8 +452,9 @@ def planes_bank(soul):
              "wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
              "(wp_make, 32-byte aligned rows): off the tape"]
     lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}" for i, name in enumerate(PLANES_MATRICES)]
-    lines.append(f'.assert wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES} <= $10000, '
-                 f'"the matrices\' planes must fit bank {PLANES_BANK}"')
+    lines.append(f'.assert wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES} <= '
+                 f'${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, "the matrices\' planes must fit bank '
+                 f'{PLANES_BANK} (before te, pe and the embedding, EMBED_START)"')
     bank = _assemble("\n".join(lines) + "\n")
     if bank.end > paging.PAGED_START + paging.BANK_SIZE:
         raise LayoutError(f"planes.s and its matrices run past bank {PLANES_BANK}'s end (${bank.end - 1:04X})")
