@@ -275,7 +275,7 @@ planes_sources:                 ; (port value, matvec's matrix, its planes) a ma
 
 .ifdef EMBED_BANK
 ; fw_embed - (nineteenth round) h = embed(fw_token, fw_pos) by embedrows.s's fw_embed at
-; EMBED_ENTRY in the top 8K of record bank EMBED_BANK, past its records, with te and pe
+; EMBED_ENTRY in bank EMBED_BANK (past its records until the twenty-fifth round, past planes.s's since), with te and pe
 ; (build.py's embed_bank): that bank paged in around it, bank 0 back after (paging128.s's
 ; zx_page). Here below $8000 with the records' paging: once a position, out of the room
 ; below $C000, which te's and pe's 4,736 bytes out of the contended RAM make for the value

@@ -126,8 +126,8 @@ assert THIRD_FREE <= THIRD_FFN and (THIRD_FFN & 255) <= 256 - 2 * spec.FFN_DIM, 
 # twenty-fifth round; since (zxplanes128) 64 ids a bank, each bank's whole 16K, in banks 1 and 3, out of
 # bank PLANES_BANK (uncontended: planes.s's) and bank EMBED_BANK (read and written once a turn at most)
 RECORD_BANKS = (1, 3)
-# te, pe and embedrows.s's code (the embedding: read and run once a position) in the top 8K of a
-# record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
+# te, pe and embedrows.s's code (the embedding: read and run once a position) in a 128K bank (nineteenth
+# round: a record bank's top 8K, past its records; where embedrows.s's chains take the soul's shifts:
 # embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
 # UNCONTENDED into their room, out of the room below $C000. Bank 6 at $E000 until the twenty-fifth
 # round; since (zxplanes128) bank 6 at $E800, past planes.s's code and matrices (asserted): the records
