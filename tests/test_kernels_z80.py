@@ -10,7 +10,7 @@ import pytest
 from conftest import step_z80_forward
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul import intmath
-from soulterm.zx.build import assemble_spectrum_player, rn_table_lines
+from soulterm.zx.build import assemble_spectrum_player, planes_bank, rn_table_lines
 from soulterm.zx.kernelbench import (BIAS_IN_K_OPTION, CLAMPED_UNIT_OPTION, FAST_MEANS_OPTION, FAST_SCORES_OPTION,
                                      FAST_SQUARES_OPTION, LOW_SLOTS_OPTION, PAIR_JPS_KEPT_OPTION, PAIR_SLOTS_OPTION,
                                      SHORT_EXP_OPTION,
@@ -1234,7 +1234,7 @@ def test_tokenizer_matches_the_python_tokenizer():
 
 
 def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player():
-    """In the 48K player; a file only the 128K player has (records128.s) in the 128K's."""
+    """In the 48K player; a file only the 128K player has (records128.s) in the 128K's, planes.s in its bank 6."""
     sizes: dict[str, int] = {}
     for model in ("128k", "48k"):
         in_model: dict[str, int] = {}
@@ -1243,6 +1243,13 @@ def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player(
                 name = row.file.rsplit("/", 1)[-1]
                 in_model[name] = in_model.get(name, 0) + len(row.data)
         sizes.update(in_model)
+    from soulterm.soul.soulfile import load_soul
+
+    # planes.s: in the 128K player's bank PLANES_BANK alone (build.planes_bank), its block's kernel
+    for row in planes_bank(load_soul(DEFAULT_SOUL)).listing_lines:
+        if "kernels/z80/" in row.file:
+            name = row.file.rsplit("/", 1)[-1]
+            sizes[name] = sizes.get(name, 0) + len(row.data)
     checked = 0
     for file in sorted(Z80_KERNELS_DIR.glob("*.s")):
         header = []

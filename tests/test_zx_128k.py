@@ -19,6 +19,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, ORIGINS, UNCONTENDED,
+                               PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
 from soulterm.zx.soul_layout import MATVEC_SLOTS, bias_of, is_matvec_matrix, matvec_bytes, matvec_size
@@ -105,7 +106,7 @@ def built():
 
 def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine(built):
     tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
-    assert [bank for bank, *_ in built.banks] == [DATA_BANK, EMBED_BANK] and built.program.end <= 0x10000
+    assert [bank for bank, *_ in built.banks] == [DATA_BANK, EMBED_BANK, PLANES_BANK] and built.program.end <= 0x10000
     assert json.loads(built.map_text)["machine"] == "zx-spectrum-128k"
     prompts = ["hello", "helo hwo are yuo", "What's up?"]     # typos: the list is unpacked from its bank
     assert tokenizer.spelled(prompts[1]) != prompts[1]
@@ -133,8 +134,9 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_376_700
-# (1,364,417 a computed position + 0.9%, with the twenty-fourth round's sparse column pass a pair of
+PLAYER_128K_MEAN_BUDGET = 1_329_300
+# (1,317,394 a computed position + 0.9%, with the twenty-fifth round's q, k and v by planes.s in bank 6,
+# FW_PLANES, zxplanes128; 1,376,700 for 1,364,417 a computed position + 0.9%, with the twenty-fourth round's sparse column pass a pair of
 # slots at a time, zxpass128; 1,379,600 for 1,367,274 + 0.9%, the undo put off, zxreply128b;
 # 1,422,086 a computed position + 0.9%, with the twenty-first round's logits from id 3 and argmax's
 # runner-up on their rows in 4 (D >> 8), zxstep; 1,439,200 for
@@ -300,7 +302,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "pl_store" in sym and "pl_keys" in sym and "at_dims" not in sym   # AT_PLANE_SCORES, not AT_FAST_SCORES
     assert "mv_coarse_slots" in sym and "fw_logits_bound" in sym    # MV_COARSE
     assert "RN_IN_PAGE" in sym and max(sym["fw_h"] & 255, sym["fw_xn"] & 255) <= 256 - 64   # (zxnorm4: inc l)
-    (bank, data), _embedding = built.banks
+    (bank, data), _embedding, _planes = built.banks
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name):
             continue
@@ -324,20 +326,22 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "l0.q" in names and "l1.q" not in names and "word list (spelling rule)" not in names
 
 
-def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and_the_tape_loads_them(built, tmp_path,
-                                                                                                  monkeypatch):
-    """Nineteenth round: te, pe and embedrows.s's code in bank 6's top 8K (uncontended, past its 32
-    records), forward.s's fw_embed below $C000 paging it in; the value cache below $8000 in their room.
-    The loader pages bank 6 in for its CODE block at $E000; a soul whose shifts embedrows.s's chains
-    do not take keeps the layout from before (te and pe below $8000, vecops.s's embed in bank 0)."""
+def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_planes_and_the_tape_loads_them(built, tmp_path,
+                                                                                                   monkeypatch):
+    """Nineteenth round: te, pe and embedrows.s's code in bank 6, uncontended (its top 8K past its 32 records
+    until the twenty-fifth round; since, at $E800 past planes.s's code and matrices: the records fill banks
+    1 and 3), forward.s's fw_embed below $C000 paging it in; the value cache below $8000 in their room. The
+    loader pages bank 6 in for its CODE block at EMBED_START; a soul whose shifts embedrows.s's chains do not
+    take keeps the layout from before (te and pe below $8000, vecops.s's embed in bank 0)."""
     from conftest import random_soul
     from soulterm.soul.soulfile import Soul, save_soul
 
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
-    _data, (bank, data, address) = built.banks
-    assert bank == EMBED_BANK and address == EMBED_START and bank not in paging.CONTENDED_BANKS
-    assert sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] <= address - paging.PAGED_START
+    _data, (bank, data, address), (_, planes, planes_at) = built.banks
+    assert bank == EMBED_BANK == PLANES_BANK and address == EMBED_START and bank not in paging.CONTENDED_BANKS
+    assert sym["wp_l1_v"] + 32 * 32 <= EMBED_START       # (planes.s's last matrix: off the tape, made by the first RUN)
+    assert bank not in RECORD_BANKS and sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] == paging.BANK_SIZE
     for name in ("te", "pe"):
         at = sym[f"soul_{name}"] - address
         assert data[at:at + soul[name].values.size] == soul[name].values.astype(np.int8).tobytes(), name
@@ -347,7 +351,8 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and
     assert not {"te", "pe"} & {region.name for region in built.regions}
     blocks = tap.files(tap.decode_blocks(built.tape))
     assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
-                                                                     (EMBED_START, len(data)), (ORIGINS["128k"], len(built.program.data))]
+                                                                     (EMBED_START, len(data)), (planes_at, len(planes)),
+                                                                     (ORIGINS["128k"], len(built.program.data))]
     machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
     loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
     code = sym["EMBED_ENTRY"] - address        # (te and pe, and fw_embed's first bytes: its rows patch their own SP)
@@ -365,6 +370,10 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_records_and
     general = assemble_spectrum_player(path, DEFAULT_TOKENIZER, "128k")
     assert not embed_in_bank(load_soul(path), "128k") and embed_in_bank(soul, "128k")
     assert [bank for bank, *_ in general.banks] == [DATA_BANK] and general.program.symbols["soul_te"] < UNCONTENDED
+    # FW_PLANES (twenty-fifth round: 101 bytes below $C000) takes that soul's q, k and v, but no rung of the
+    # general embed's layout has room for it with them: the ladder falls back to its rungs without it
+    assert planes_take(load_soul(path)) and "FW_PLANES" in built.program.symbols
+    assert "FW_PLANES" not in general.program.symbols
     # the coarse pairs' rung (MV_COARSE_PAIRS: ~420 bytes of code after forward.s, below $C000, and
     # 128 of column ranges in bank 0) is the shipped soul's; the general embed's layout has ~140 bytes
     # left below $C000 and ~20 in bank 0 (twentieth round): it takes the ladder's rungs without it
@@ -403,7 +412,8 @@ def test_the_128k_players_start_makes_rmsnorms_swapped_squares_in_banks_0_and_4(
 def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at $E000: {EMBED_CONTENTS}" in out
+    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${EMBED_START:04X}: {EMBED_CONTENTS}" in out
+    assert f"bank {PLANES_BANK} at ${PLANES_START:04X}: {PLANES_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()
     assert tap.files(tap.decode_blocks(image))[-1].header.param1 == ORIGINS["128k"]
@@ -476,3 +486,56 @@ def test_the_128k_takes_the_coarse_pairs_only_for_a_soul_whose_logits_run_coarse
     soul, tokenizer = load_soul(vectors.soul_path), Tokenizer.load(vectors.tokenizer_path)
     assert not zx_build.coarse_pairs_pay(soul, tokenizer)
     assert "MV_COARSE_PAIRS" not in zx_build.assemble_player(soul, tokenizer, model="128k").symbols
+
+
+def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_declines(built):
+    """Twenty-fifth round (zxplanes128): forward.s's FW_PLANES runs both layers' q, k and v on planes.s in
+    bank PLANES_BANK (its code from PLANES_START, its tables below at $C000 off the tape, the six matrices in
+    plane_bytes' layout at wp_matrices' words, off the tape too: the first RUN's planes_first_run makes them
+    from matvec's copies, as player_bench does), one wp_tables an xn; where wp_tables declines (here: made to,
+    its entry poked to scf / ret) the xn's products are matvec's, slower and as exact. It fails on a broken
+    wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs)."""
+    from soulterm.zx.soul_layout import plane_bytes
+    from soulterm.zx.weight_planes import plane_tables
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    engine = Engine(soul)
+    context = tokenizer.encode_turn("hello")
+    bench = player_bench(soul, tokenizer, "128k")
+    sym = bench.symbols
+    assert sym["FW_PLANES_BANK"] == PLANES_BANK and sym["wp_tables"] >= PLANES_START and sym["fw_projection"] < 0xC000
+    (block_at, block), = [(at, data) for number, data, at in map(tap.bank_block, built.banks)
+                          if number == PLANES_BANK and at != EMBED_START]
+    assert block_at == PLANES_START and PLANES_START + len(block) <= min(sym[f"wp_l{layer}_{name}"] for layer in range(2)
+                                                                         for name in "qkv")   # (off the tape)
+    bank = bench.banks[PLANES_BANK]
+    word = lambda address: bank[address - 0xC000] | bank[address - 0xC000 + 1] << 8     # noqa: E731
+    for layer in range(2):
+        for i, name in enumerate("qkv"):
+            at = word(sym["wp_matrices"] + 2 * (9 * layer + 3 * i))
+            assert bank[at - 0xC000:at - 0xC000 + 1024] == plane_bytes(soul[f"l{layer}.{name}"].values), (layer, name)
+    rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
+    planes = TurnCost(rows, reply)
+    # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again)
+    state = engine.new_state()
+    for token in context + reply:
+        inputs: list = []
+        engine.step(state, token, inputs)
+    xn = next(x for name, x, _ in inputs if name == "l1.qkv")
+    tables, _, _ = plane_tables(xn)
+    for group, table in enumerate(tables):
+        assert bench.paged_bank == 0 and bank[0x200 * group:0x200 * group + 256] == bytes(v & 255 for v in table), group
+    # declined: matvec's, exact and slower
+    declined = player_bench(soul, tokenizer, "128k")
+    at = declined.sym("wp_tables") - 0xC000
+    declined.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
+    rows, again = forward_turn(declined, engine, context)
+    assert again == reply and TurnCost(rows, again).per_step > planes.per_step + 40_000
+    # a broken wp_rows fails the turn's check
+    broken = player_bench(soul, tokenizer, "128k")
+    bank = broken.banks[PLANES_BANK]
+    halving = bytes([0xCB, 0x3A, 0xCB, 0x1B])           # srl d / rr e: the low planes' first halving
+    at = bytes(bank).index(halving, broken.sym("wp_rows") - 0xC000)
+    bank[at:at + 2] = bytes([0xCB, 0x22])               # sla d
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)

@@ -1,7 +1,7 @@
 ; embedrows.s - forward.s's embedding step (Z80): h = embed(fw_token, fw_pos), as
 ; Engine.step's (SPEC: sat16(up(te[token], s_te) + up(pe[pos], s_pe))).
 ; forward.s includes it; the 128K player (FW_EMBED_APART) in bank 6 after te and pe, past its
-; records (build.py's embed_bank, nineteenth round: records128.s's fw_embed pages it in; bank 0
+; records (past planes.s's code and matrices since the twenty-fifth round; build.py's embed_bank, nineteenth round: records128.s's fw_embed pages it in; bank 0
 ; above $C000 before, or where the chains do not take the soul), out of the room below $C000; the 48K (FW_EMBED_APART too,
 ; since the nineteenth round) in its cold part below $8000, once a position, out
 ; of the room the kernels and matrices have above it.

@@ -15,7 +15,10 @@
 ; lie in that bank at $C000, paged in for layer 1 (paging128.s): whatever
 ; else a layer reads or writes must lie below $C000 (build.py asserts it).
 ; forward_prefill (below) is the same for a prompt position whose logits are
-; not needed: layer 0 and layer 1's keys and values only.
+; not needed: layer 0 and layer 1's keys and values only. With FW_PLANES (the
+; 128K player's since the twenty-fifth round, zxplanes128) fw_projection's q, k
+; and v run on planes.s (wp_tables once an xn, wp_rows a matrix) in bank
+; FW_PLANES_BANK, paged in around them, and matvec's where wp_tables declines the xn.
 ; T-states: forward_step 2,634,934 and forward_prefill 1,328,553 at position 0
 ; (python benchmarks/z80_kernels.py, the kernels' bench, nineteenth round's old dot and
 ; mul16u; 2,645,338 and 1,334,452 in the eighteenth round; 2,812,189 and
@@ -137,6 +140,9 @@ att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
 fw_head:        .byte $FF       ; the head being computed, $FF when idle
 fw_xn_patched:  .byte 0         ; 1 once a product of this xn ran (matvec_again serves the rest)
+.ifdef FW_PLANES
+fw_xn_planes:   .byte 0         ; planes.s's tables: 0 not built for this xn, 1 built, $FF declined
+.endif
 fw_token:       .byte 0
 fw_pos:         .byte 0
 fw_next:        .byte 0
@@ -1220,6 +1226,9 @@ fw_norm:
         ld (rn_shift),a
         xor a
         ld (fw_xn_patched),a
+.ifdef FW_PLANES
+        ld (fw_xn_planes),a
+.endif
         ld hl,fw_h
         ld (rn_x),hl
         ld hl,fw_xn
@@ -1338,6 +1347,15 @@ fw_cache_slot:
         add hl,de
         ret
 
+.ifdef FW_PLANES
+; fw_planes_back - the layer's bank at $C000 again (bank 0 for layer 0, the data bank for layer 1).
+fw_planes_back:
+        ld a,(fw_layer_index)
+        or a
+        jp z,zx_page_top
+        jp zx_page_data
+.endif
+
 ; fw_projection - W xn into HL, for the 32x32 matrix at descriptor offset A.
 fw_projection:
         ld (mv_out),hl
@@ -1350,6 +1368,56 @@ fw_projection:
         ld (mv_w),hl
         ld a,(ix+2)
         ld (mv_shift),a
+.ifdef FW_PLANES
+; (the 128K player's, twenty-fifth round: q, k and v by planes.s in bank FW_PLANES_BANK, which holds its
+; code, its tables and the six matrices in plane_bytes' layout; the xn's first product builds the
+; tables, or finds them declined, sum |x| > WP_MOST_SUM, and the xn's products are matvec's.)
+        ld a,(fw_xn_planes)
+        inc a
+        jr z,@matvec            ; ($FF: declined)
+        ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
+        ld bc,ZX_PAGING_PORT
+        out (c),a
+        ld a,(fw_layer_index)   ; wp_matrices' word 9 layer + offset - FD_Q: the layer's q, k or v
+        ld d,a
+        add a,a
+        add a,a
+        add a,a
+        add a,d
+        add a,e
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,wp_matrices - 2 * FD_Q
+        add hl,de
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        ld (wp_w),hl
+        ld hl,(mv_out)
+        ld (wp_out),hl
+        ld a,(mv_shift)
+        ld (wp_shift),a
+        ld a,(fw_xn_planes)
+        or a
+        jr nz,@rows             ; (1: the tables are this xn's)
+        ld hl,fw_xn
+        ld (wp_x),hl
+        ld a,FW_DIM
+        ld (wp_rows_count),a
+        call wp_tables
+        sbc a,a                 ; carry (declined): $FF, else 0
+        or 1                    ; (1 built, $FF declined)
+        ld (fw_xn_planes),a
+        inc a
+        jr z,@declined
+@rows:  call wp_rows
+        jp fw_planes_back
+@declined:
+        call fw_planes_back
+@matvec:
+.endif
         ld a,FW_DIM
         ld hl,(mv_out)
         ; fall through

@@ -5,8 +5,9 @@
 ; the 128K's since the sixteenth round, the keys and values, 256 bytes, the keys'
 ; planes made again from the copied keys by pl_store, record_copied) depend on
 ; nothing but the id there. The player keeps each position 1 it computes as
-; that id's record, 32 ids a bank in banks 1, 3, 6 and 7 (record_banks, which
-; nothing else of the player uses), and a later line that opens with the same
+; that id's record, 64 ids a bank in banks 1 and 3 (record_banks, which nothing
+; else of the player uses; 32 a bank in banks 1, 3, 6 and 7 before the twenty-fifth
+; round, zxplanes128, and with AT_FAST_SCORES's longer records), and a later line that opens with the same
 ; id copies the record into the cache instead of running the position
 ; (position_one). record_known (one byte an id, just past the main block: off
 ; the tape, below the UDG area) says which ids have one in this LOAD: the first RUN clears it and
@@ -34,14 +35,17 @@
 ; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 9,411,720, 2.69 s at 3.5 MHz with fw_embed paging bank 6 in
+; position 0 and nine openers) 9,952,667, 2.84 s at 3.5 MHz since the twenty-fifth round's q, k, v
+; by planes.s (FW_PLANES: planes_first_run's ~1,389,000 among them); 9,411,720, 2.69 s with fw_embed paging bank 6 in
 ; (nineteenth round; 9,410,770 on its main, 0d53b1a); 9,579,559, 2.74 s in the eighteenth round (9,623,758 before the
 ; eighteenth round; 9,984,000 in an older count; 10,009,250 before the seventeenth round,
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 226 (in the 128K player: 167 below $8000, fw_embed's 15 since the nineteenth round's
-; te and pe in bank 6 among them, and records_top's 59 after the matrices; 274 with the twentieth
+; Bytes: 314 (in the 128K player: 251 below $8000, planes_first_run's 85 since the twenty-fifth round
+; (FW_PLANES) and fw_embed's 15 since the nineteenth round's te and pe in a bank among them, and
+; records_top's 63 after the matrices, its call of planes_first_run among them; 225 before it, 226 with 4 record banks,
+; before the twenty-fifth round's 2 banks of 64 (record_move's bank one rlca shorter); 274 with the twentieth
 ; round's record_kept (48), gone in zxkept2; 226 before record_kept; 211 before that; 202 before the eighteenth round's values through kv_values_gather and
 ; kv_values_scatter, their two pieces gone; 181 before AT_PLANE_SCORES's record_copied and shorter records;
 ; 189 before records_done ended in soulplayer.s's border_back;
@@ -53,9 +57,14 @@ RECORD_BYTES    = 4 * KV_POSITION_BYTES + 2 * AT_SUMS_STRIDE
 .else                           ; (AT_PLANE_SCORES: the planes are made again from the keys, pl_store)
 RECORD_BYTES    = 4 * KV_POSITION_BYTES
 .endif
-RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank (32 x 256 with AT_PLANE_SCORES)
+.ifdef AT_FAST_SCORES
+RECORDS_A_BANK  = 32            ; 32 x 288 = 9,216 bytes of each bank
 RECORD_BANK_COUNT = 4
-        .assert RECORDS_A_BANK * RECORD_BANK_COUNT == FW_VOCAB, "a record for every id"
+.else                           ; (since the twenty-fifth round: a bank's whole 16K, banks 6 and 7 planes.s's and the embedding's)
+RECORDS_A_BANK  = 64            ; 64 x 256 = 16,384 bytes of each bank
+RECORD_BANK_COUNT = 2
+.endif
+        .assert RECORDS_A_BANK * RECORD_BANK_COUNT == FW_VOCAB && (RECORD_BANK_COUNT == 2 || RECORD_BANK_COUNT == 4), "a record for every id"
         .assert RECORDS_A_BANK * RECORD_BYTES <= $4000, "a bank's records must fit its 16K"
 .ifdef AT_FAST_SCORES
         .assert RECORD_BYTES == 256 + 32, "record_move finds record i at 256 i + 32 i"
@@ -139,9 +148,11 @@ record_move:
         ld e,0                  ; DE = $C000 + 256 i (AT_PLANE_SCORES's records: no key sums)
 .endif
         ld a,(fw_token)
+        rlca                    ; its bank: fw_token >> 5 (>> 6 with 2 banks)
         rlca
+.if RECORD_BANK_COUNT == 4
         rlca
-        rlca
+.endif
         and RECORD_BANK_COUNT - 1
         ld hl,record_banks
         add a,l
@@ -206,9 +217,65 @@ record_pieces:
 record_pieces_end:
 RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
 
+.ifdef FW_PLANES
+; planes_first_run - (twenty-fifth round, forward.s's FW_PLANES) the six matrices' planes in bank
+; FW_PLANES_BANK, made from matvec's copies by the first RUN (records_first_run, before position 0: the
+; key cache is free; here below $8000, once a LOAD, out of the room below $C000): each
+; copied into the key cache with its bank paged, then planes.s's wp_make with bank FW_PLANES_BANK
+; paged; bank 0 back after. Clobbers AF, BC, DE, HL, IX.
+FW_MATRIX_BYTES = FW_DIM * (3 + FW_DIM)         ; a 32x32 matrix in matvec's layout
+        .assert KV_LAYER_BYTES >= FW_MATRIX_BYTES, "planes_first_run copies a matrix into the key cache"
+planes_first_run:
+        ld hl,planes_sources
+@matrix:
+        ld a,(hl)               ; its bank's port value, 0 after the last
+        or a
+        jp z,zx_page_top
+        inc hl
+        ld e,(hl)
+        inc hl
+        ld d,(hl)               ; matvec's copy
+        inc hl
+        push hl
+        ld bc,ZX_PAGING_PORT
+        out (c),a
+        ex de,hl
+        ld de,kv_keys
+        ld bc,FW_MATRIX_BYTES
+        ldir
+        ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
+        ld bc,ZX_PAGING_PORT
+        out (c),a
+        pop hl
+        ld e,(hl)
+        inc hl
+        ld d,(hl)               ; its planes
+        inc hl
+        push hl
+        ld (wp_make_out),de
+        ld hl,kv_keys
+        call wp_make
+        pop hl
+        jr @matrix
+planes_sources:                 ; (port value, matvec's matrix, its planes) a matrix
+        .byte ZX_PAGE_ROM_48
+        .word soul_l0_q, wp_l0_q
+        .byte ZX_PAGE_ROM_48
+        .word soul_l0_k, wp_l0_k
+        .byte ZX_PAGE_ROM_48
+        .word soul_l0_v, wp_l0_v
+        .byte ZX_PAGE_ROM_48 | ZX_DATA_BANK
+        .word soul_l1_q, wp_l1_q
+        .byte ZX_PAGE_ROM_48 | ZX_DATA_BANK
+        .word soul_l1_k, wp_l1_k
+        .byte ZX_PAGE_ROM_48 | ZX_DATA_BANK
+        .word soul_l1_v, wp_l1_v
+        .byte 0
+.endif
+
 .ifdef EMBED_BANK
 ; fw_embed - (nineteenth round) h = embed(fw_token, fw_pos) by embedrows.s's fw_embed at
-; EMBED_ENTRY in the top 8K of record bank EMBED_BANK, past its records, with te and pe
+; EMBED_ENTRY in bank EMBED_BANK (past its records until the twenty-fifth round, past planes.s's since), with te and pe
 ; (build.py's embed_bank): that bank paged in around it, bank 0 back after (paging128.s's
 ; zx_page). Here below $8000 with the records' paging: once a position, out of the room
 ; below $C000, which te's and pe's 4,736 bytes out of the contended RAM make for the value
@@ -233,6 +300,10 @@ records_first_run:
         ld a,(sep_cached)
         or a
         ret nz
+.ifdef FW_PLANES
+        call planes_first_run   ; (the q, k, v planes in bank FW_PLANES_BANK, forward.s's FW_PLANES)
+        xor a
+.endif
         ld hl,record_known
         ld b,FW_VOCAB
 records_clear:

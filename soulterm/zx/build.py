@@ -30,9 +30,11 @@ The 128K player also keeps position 1 of each id it computes in banks
 RECORD_BANKS (records128.s: the first RUN records RECORD_OPENERS openers;
 record_known, a byte an id, lies just past the main block, off the tape and
 below the UDG area). Since the nineteenth round te, pe and embedrows.s's code
-lie past the records of bank EMBED_BANK (a CODE block the loader pages in at
-EMBED_START: embed_bank; records128.s's fw_embed pages it in around the
-embedding), and the value cache below $8000 in their room (embed_in_bank).
+lie in bank EMBED_BANK (a CODE block the loader pages in at EMBED_START:
+embed_bank; records128.s's fw_embed pages it in around the embedding), and the
+value cache below $8000 in their room (embed_in_bank). Since the twenty-fifth
+round forward.s's q, k and v run on planes.s in bank PLANES_BANK (FW_PLANES: its
+code and both layers' q, k, v by bit planes, a CODE block at PLANES_START: planes_bank).
 Its loader's OUT 32765 makes `soulterm run` and the TUI load it on a 128K
 (spectrum.py).
 """
@@ -60,6 +62,8 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
+from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, PLANES_DOWN
+from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -120,17 +124,36 @@ assert THIRD_FREE <= SCREEN_THIRD_END
 # 48K's ULA wait a position (zxscreen48's estimate; z80_token.py's count in docs/spectrum.md)
 THIRD_FFN = SCREEN_THIRD_END - 2 * spec.FFN_DIM
 assert THIRD_FREE <= THIRD_FFN and (THIRD_FFN & 255) <= 256 - 2 * spec.FFN_DIM, "z: in the third, in one page"
-RECORD_BANKS = (1, 3, 6, 7)      # the 128K player's records of position 1, 32 ids a bank (records128.s)
-# te, pe and embedrows.s's code (the embedding: read and run once a position) in the top 8K of a
-# record bank, past its records (nineteenth round, where embedrows.s's chains take the soul's shifts:
+# the 128K player's records of position 1 (records128.s): 32 ids a bank in banks 1, 3, 6 and 7 until the
+# twenty-fifth round; since (zxplanes128) 64 ids a bank, each bank's whole 16K, in banks 1 and 3, out of
+# bank PLANES_BANK (uncontended: planes.s's) and bank EMBED_BANK (read and written once a turn at most)
+RECORD_BANKS = (1, 3)
+# te, pe and embedrows.s's code (the embedding: read and run once a position) in a 128K bank (nineteenth
+# round: a record bank's top 8K, past its records; where embedrows.s's chains take the soul's shifts:
 # embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
-# UNCONTENDED into their room, out of the room below $C000. Bank 6: one the ULA does not contend.
+# UNCONTENDED into their room, out of the room below $C000. Bank 6 at $E000 until the twenty-fifth
+# round; since (zxplanes128) bank 6 at $E800, past planes.s's code and matrices (asserted): the records
+# left it for banks 1 and 3. One the ULA does not contend.
 EMBED_BANK = 6
-EMBED_START = 0xE000             # records128.s's 32 records of 256 bytes end here (asserted)
+EMBED_START = 0xE800
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
-assert EMBED_BANK in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
+assert EMBED_BANK not in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
+# planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
+# in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
+# (the block on the tape, from PLANES_START), then both layers' q, k and v in plane_bytes' layout, which the
+# first RUN makes from matvec's copies (records128.s's planes_first_run: off the tape)
+PLANES_BANK = 6
+PLANES_TABLES = paging.PAGED_START
+PLANES_START = PLANES_TABLES + 8 * 256      # (planes.s's 4 groups x 2 pages)
+PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
+PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
+PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
+                  "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
+PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
+assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
+assert PLANES_BANK != DATA_BANK
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
 # on the tape): an address the layout gives them outside the program (the screen's hidden third,
@@ -408,6 +431,38 @@ def embed_bank(soul, program):
     return bank
 
 
+def planes_take(soul) -> bool:
+    """Whether planes.s takes the soul's q, k and v (their shifts in its range): the 128K's FW_PLANES."""
+    return all(PLANES_LEAST_SHIFT <= soul[name].shift + 1 <= PLANES_MOST_SHIFT for name in PLANES_MATRICES)
+
+
+def planes_bank(soul):
+    """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
+    off the tape) with wp_make, its wp_make_order and wp_matrices (forward.s's FW_PLANES: the word 9 layer
+    + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
+    after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN."""
+    slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
+    rows = [(plane, group) for plane in PLANE_ORDER
+            for group in (reversed(range(PLANE_GROUPS)) if plane in PLANES_DOWN else range(PLANE_GROUPS))]
+    offsets = [rows.index((plane, group)) for group in range(PLANE_GROUPS) for plane in range(8)]
+    lines = [".cpu z80", "WP_MAKE = 1", f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
+             '.include "planes.s"',
+             "wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b (plane_bytes' order)",
+             f"        .byte {', '.join(map(str, offsets))}",
+             "wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
+             f"        .word {', '.join(('wp_' + slots[i].replace('.', '_')) if i in slots else '0' for i in range(max(slots) + 1))}",
+             "wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
+             "(wp_make, 32-byte aligned rows): off the tape"]
+    lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}" for i, name in enumerate(PLANES_MATRICES)]
+    lines.append(f'.assert wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES} <= '
+                 f'${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, "the matrices\' planes must fit bank '
+                 f'{PLANES_BANK} (before te, pe and the embedding, EMBED_START)"')
+    bank = _assemble("\n".join(lines) + "\n")
+    if bank.end > paging.PAGED_START + paging.BANK_SIZE:
+        raise LayoutError(f"planes.s and its matrices run past bank {PLANES_BANK}'s end (${bank.end - 1:04X})")
+    return bank
+
+
 def player_banks(soul, tokenizer, program, model: str) -> tuple:
     """The 128K player's banks as the loader pages them in: (bank, data) at $C000, (bank, data,
     address) elsewhere; none for the 48K."""
@@ -416,6 +471,8 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
+    if "FW_PLANES" in program.symbols:
+        banks += ((PLANES_BANK, planes_bank(soul).data, PLANES_START),)
     return banks
 
 
@@ -425,7 +482,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
-                  short_ends: bool = False, row_marks: bool = False) -> str:
+                  short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -537,7 +594,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      pair_skip=coarse and coarse_pairs and banked,
                                      short_ends=short_ends and coarse and not banked,
                                      folded_bias=folded_bias(coarse, pairs, banked),
-                                     row_marks=row_marks and coarse and not banked),
+                                     row_marks=row_marks and coarse and not banked,
+                                     weight_planes=banked and weight_planes and planes_take(soul)),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -597,6 +655,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options += ["PLAYER_128K = 1", f"ZX_DATA_BANK = {DATA_BANK}", "FW_EMBED_APART = 1",
                     f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
+    if banked and weight_planes and planes_take(soul):
+        planes = planes_bank(soul)
+        options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
+        options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
     if embed_apart:
         te, pe, entry = embed_addresses(soul)
         options += [f"EMBED_BANK = {EMBED_BANK}     ; (te, pe and embedrows.s's code in that bank: forward.s's fw_embed)",
@@ -686,9 +748,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   f'.assert position_one < ${paging.PAGED_START:04X} && record_pieces_end <= ${paging.PAGED_START:04X}, '
                   f'"record_move pages a record\'s bank in: it must lie below it"']
         if embed_apart:
-            lines += [f'.assert RECORDS_A_BANK * RECORD_BYTES <= ${EMBED_START - paging.PAGED_START:04X}, '
-                      f'"bank {EMBED_BANK}\'s records must end before te, pe and the embedding"',
-                      f'.assert fw_embed < ${paging.PAGED_START:04X} && zx_page_end <= ${paging.PAGED_START:04X}, '
+            lines += [f'.assert fw_embed < ${paging.PAGED_START:04X} && zx_page_end <= ${paging.PAGED_START:04X}, '
                       f'"fw_embed pages bank {EMBED_BANK} in: it must lie below it"']
     if in_bank:
         lines.append(f'.assert SP_CHARS + SP_LIST_CHARS <= ${paging.PAGED_START:04X}, '
@@ -828,13 +888,17 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # Both only where the soul's logits' calls run coarse (coarse_pairs_pay, twenty-second round).
     if not coarse_pairs_pay(soul, tokenizer):
         rungs = tuple(rung for rung in rungs if not rung[1])
-    for kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
+    # FW_PLANES (twenty-fifth round, zxplanes128: ~55,000 T-states a reply step for 101 bytes below $C000,
+    # its code and matrices in bank PLANES_BANK) with every rung first, where planes.s takes the soul's q, k, v.
+    rungs = tuple((True,) + rung for rung in rungs) * planes_take(soul) + tuple((False,) + rung for rung in rungs)
+    for weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
                                            unit_products=unit_products, inverse_table=inverse_table,
-                                           coarse_pairs=coarse_pairs, kept_means=kept_means))
+                                           coarse_pairs=coarse_pairs, kept_means=kept_means,
+                                           weight_planes=weight_planes))
         except AsmError:
-            if (kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
+            if (weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
 
 

@@ -33,6 +33,7 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 # on the bench, the key cache and each key's sums (640 bytes) below its code, which the option's
 # code would otherwise push past $FFFF (with the low slots)
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
+WEIGHT_PLANES_OPTION = "FW_PLANES = 1"   # forward.s's q, k, v by planes.s (the 128K player's, twenty-fifth round)
 PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (instead of AT_FAST_SCORES)
 # on the bench, the key cache below its code and the planes (3,840 bytes) below it (a head alone: HEAD_PLANES)
 PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
@@ -136,7 +137,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           wide_sparse: bool | None = None,
                           raw_top: bool = False, pair_skip: bool = False,
                           short_k: bool | None = None, short_ends: bool = False,
-                          folded_bias: bool = False, row_marks: bool = False) -> str:
+                          folded_bias: bool = False, row_marks: bool = False,
+                          weight_planes: bool | None = None) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -186,7 +188,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     MV_BIAS_IN_K it needs: fc1's calls, their biases in their row constants alone, run narrow, and the layout
     leaves fc1's biases out, soul_layout.FOLDED_BIASES; build.py's 48K with MV_PAIR_SLOTS: twenty-fifth round).
     `row_marks`: EM_ROW_MARKS with SOUL_PACKED (te's and pe's marks every 8 rows, em_unpack's walk from them:
-    build.py's 48K where its spends leave the room, twenty-fifth round)."""
+    build.py's 48K where its spends leave the room, twenty-fifth round).
+    `weight_planes`: FW_PLANES (None: the 128K player's; forward.s's q, k
+    and v through planes.s's wp_tables and wp_rows in bank build.PLANES_BANK where wp_tables takes the xn,
+    matvec where it declines: twenty-fifth round, zxplanes128; the kernels' bench has no such bank)."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -213,6 +218,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     if raw_top and (is_128k or not coarse_top):
         raise ValueError("MV_CT_RAW is the 48K's raw logits' rows through MV_COARSE_TOP's end")
     short_k = not is_128k and coarse if short_k is None else short_k
+    weight_planes = is_128k and not bench if weight_planes is None else weight_planes
+    if weight_planes and not is_128k:
+        raise ValueError("FW_PLANES is the 128K player's: planes.s and its matrices in a bank of their own")
     if short_k and (is_128k or not coarse):
         raise ValueError("MV_SHORT_K is the 48K's row starts with MV_BIAS_IN_K (MV_COARSE)")
     if short_ends and (is_128k or not coarse):
@@ -258,6 +266,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
+               + [WEIGHT_PLANES_OPTION] * weight_planes
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
@@ -390,6 +399,8 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
     if "rn_swap_squares" in bench.symbols:      # (as the 128K's start: rmsnorm.s's swapped squares in both banks)
         for routine in ("rn_swap_squares", "zx_page_data", "rn_swap_squares", "zx_page_top"):
             bench.call(routine)
+    if "planes_first_run" in bench.symbols:     # (as the 128K's first RUN: the q, k, v planes in their bank)
+        bench.call("planes_first_run")
     return bench
 
 

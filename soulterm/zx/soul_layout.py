@@ -108,6 +108,29 @@ COARSE_MATRICES = ("out",)     # (and every layer's fc1_w): the calls matvec.s m
 CHOOSABLE_ROWS_MATRIX = "out"
 
 
+PLANE_GROUPS = 4        # planes.s: a row's 32 columns as 4 groups of 8, one table of 256 subset sums each
+PLANE_GROUP_COLS = 8
+PLANE_ORDER = (7, 6, 5, 4, 0, 1, 2, 3)   # planes.s's row: the top half from plane 7 down, the low half from 0 up
+PLANES_DOWN = (6, 4)    # planes.s walks these planes' tables from group 3 down: their masks groups 3..0
+
+
+def plane_bytes(weights) -> bytes:
+    """kernels/z80/planes.s's layout of a 32-column matrix: each row as 8 planes of 4 bytes, in
+    PLANE_ORDER (PLANES_DOWN's groups 3 to 0, the others' 0 to 3); plane b's byte for group g has bit j = bit b of u = w + 128 (w xor $80, as
+    matvec_bytes stores it) for column 8 g + j. 32 bytes a row, the weights' own size."""
+    w = [[int(v) for v in row] for row in weights]
+    if any(len(row) != PLANE_GROUPS * PLANE_GROUP_COLS for row in w):
+        raise LayoutError(f"planes.s takes {PLANE_GROUPS * PLANE_GROUP_COLS} columns")
+    out = bytearray()
+    for row in w:
+        u = [(v + 128) & 255 for v in row]
+        for plane in PLANE_ORDER:
+            for group in (reversed(range(PLANE_GROUPS)) if plane in PLANES_DOWN else range(PLANE_GROUPS)):
+                cols = u[PLANE_GROUP_COLS * group:PLANE_GROUP_COLS * (group + 1)]
+                out.append(sum((v >> plane & 1) << j for j, v in enumerate(cols)))
+    return bytes(out)
+
+
 def lens_rows_apart(soul) -> list[list[int]]:
     """The out matrix's rows a SOUL_OUT_CHOOSABLE build leaves off the tape (0..FIRST_CHOOSABLE - 1),
     as int8 weights: the map carries them for the logit lens."""

@@ -1,0 +1,515 @@
+; planes.s - out = sat16((W x) >> shift) by bit planes of the weights (Z80): a
+; 32-column int8 matrix without a bias times a vector of 32 signed words, the SPEC
+; matvec (intmath.matvec) for a call whose x has sum |x| <= WP_MOST_SUM and a
+; shift of WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15; any other call is matvec.s's.
+; The 128K player's since the twenty-fifth round (docs/spectrum.md, "the matvec by
+; bit planes in the 128K player", zxplanes128): in bank 6 with its tables and both
+; layers' q, k and v (build.planes_bank), forward.s's FW_PLANES; the 48K has no room.
+; The kernels' bench includes it after the others.
+;
+; Entry points (interrupts off while they run; each restores the state it found, IFF2
+; read with LD A,I; IY is kept; SP walks the A sums and the rows and is put back):
+;   wp_tables   builds the four tables from the 32 words at (wp_x) and the call's
+;               constants; carry set (nothing built) where sum |x| > WP_MOST_SUM.
+;               Several matrices on the same x (q, k and v) share one build.
+;   wp_rows     (wp_rows_count) rows of the matrix at (wp_w) on the tables, the
+;               outputs to (wp_out) as signed words, shifted right by (wp_shift).
+; Clobbers AF, BC, DE, HL, IX, B' and DE'.
+;
+; How: with u = w + 128 (matvec's w xor $80) in bit planes, sum w x = sum_b 2^b P_b
+; - 128 X, P_b = sum_g T_g[mask_gb], T_g the 256 subset sums of group g's 8 x
+; (columns 8g..8g+7) and mask_gb bit b of its 8 u (soul_layout.plane_bytes: a row is
+; 8 planes x 4 masks, 32 bytes, planes 7 6 5 4 then 0 1 2 3, planes 6 and 4 with their
+; groups from 3 down: their lookups walk the pages down, no plane reloads H). Each table holds
+; E_g = T_g - N_g (N_g the sum of the group's negative x), so 0 <= E_g <= S_g and a
+; plane's P'_b = sum_g E_g <= S = sum |x|: its low bytes on page WP_PAGE + 2g, its
+; high bytes on the next. A row's top planes give Q = 8 P'_7 + 4 P'_6 + 2 P'_5 + P'_4
+; (left Horner in IX, <= 15 S, 16 bits unsigned) and its low planes R = floor((c_lo
+; + P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3) / 16) (right Horner in DE: R = (R + P'_b) >> 1);
+; then out = (Q + R + c_hi) >> (shift - 4), with 16 c_hi + c_lo = -128 S - N (c_lo 0..15)
+; once a call: exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <=
+; 128 S < 2^19: Q + R + c_hi = floor(W x / 16) fits a word).
+;
+; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
+; x with sum |x| 1,664 and 16 negative words): wp_tables 60,126 (the fill 44 an entry, 45,056 for the
+; 1,024 and 1,792 for its rows of 16, the sums over |x| ~128 a word, the A and B sums ~1,600 a group);
+; wp_rows at shift 4: 32 rows 55,832, 96 rows 166,744, 128 rows 222,200 (1,733 a row: the top planes
+; 773, the low planes 838, the end 122; 376 a call), 16 more a row a bit of shift above 4: 32 rows at
+; shift 7 57,368. (94,943 and 1,792 a row when first built: the fill 48 an entry through one
+; pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
+; Bytes: 1,627 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
+; 1,238 in the bench without it: wp_rows 449; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+
+WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
+WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
+WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one of high bytes
+
+wp_x:           .word 0         ; the 32 words of x
+wp_w:           .word 0         ; the matrix in soul_layout.plane_bytes' layout
+wp_out:         .word 0         ; rows signed words
+wp_rows_count:  .byte 0         ; 1..255
+wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
+wp_saved_sp:    .word 0
+wp_ints:        .byte 0         ; 0: interrupts were off
+wp_neg_sum:     .word 0         ; -N so far
+wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads)
+
+; wp_interrupts_off: IFF2 to wp_ints, then DI (matvec.s's way: LD A,I's P/V is IFF2).
+wp_interrupts_off:
+        ld a,i
+        di
+        ld a,0
+        jp po,@off
+        inc a
+@off:   ld (wp_ints),a
+        ret
+
+WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at +2, high byte at +6
+; wp_fill_sum: B[to] = B[from] + BC in wp_fill's immediates.
+        .macro wp_fill_sum from, to
+        ld a,(wp_fill + WP_FILL_STEP * (from) + 2)
+        add a,c
+        ld (wp_fill + WP_FILL_STEP * (to) + 2),a
+        ld a,(wp_fill + WP_FILL_STEP * (from) + 6)
+        adc a,b
+        ld (wp_fill + WP_FILL_STEP * (to) + 6),a
+        .endmacro
+
+; wp_tables: see the header. Per group: |x|, S and -N_g over its 8 x; A[a], the sums over x_4..x_7
+; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates;
+; then E_g[16 a + b] = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
+wp_tables:
+        call wp_interrupts_off
+        ld (wp_saved_sp),sp
+        ld hl,(wp_x)
+        ld ix,0                 ; S
+        ld de,0
+        ld (wp_neg_sum),de
+        ld a,WP_PAGE
+wp_group:
+        ld (wp_page),a
+        ld bc,0                 ; -N_g
+        exx
+        ld b,8
+        exx
+@each:  ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        ld a,c                  ; -N_g += |x|
+        add a,e
+        ld c,a
+        ld a,b
+        adc a,d
+        ld b,a
+@plus:  ld a,d
+        and $F0
+        jp nz,wp_wide           ; |x| > 4095 (-32768 too)
+        add ix,de
+        exx
+        dec b
+        exx
+        jr nz,@each
+        .byte $DD,$7C           ; ld a,ixh: S > 4095?
+        and $F0
+        jp nz,wp_wide
+        ld (wp_group_x),hl      ; the next group's x
+        ld (wp_high_sums),bc
+        ld hl,(wp_neg_sum)
+        add hl,bc
+        ld (wp_neg_sum),hl
+        ld hl,(wp_group_x)
+        ld de,-8
+        add hl,de               ; x_4
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 1, i
+        ld de,(wp_high_sums + 2 * i)
+        ex de,hl
+        add hl,bc
+        ld (wp_high_sums + 2 * (i + 1)),hl
+        ex de,hl
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 2, i
+        ld de,(wp_high_sums + 2 * i)
+        ex de,hl
+        add hl,bc
+        ld (wp_high_sums + 2 * (i + 2)),hl
+        ex de,hl
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 4, i
+        ld de,(wp_high_sums + 2 * i)
+        ex de,hl
+        add hl,bc
+        ld (wp_high_sums + 2 * (i + 4)),hl
+        ex de,hl
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        .repeat 8, i
+        ld hl,(wp_high_sums + 2 * i)
+        add hl,bc
+        ld (wp_high_sums + 2 * (i + 8)),hl
+        .endrepeat
+        ld hl,(wp_group_x)
+        ld de,-16
+        add hl,de               ; x_0
+        xor a
+        ld (wp_fill + 2),a
+        ld (wp_fill + 6),a
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 1, i
+        wp_fill_sum i, i + 1
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 2, i
+        wp_fill_sum i, i + 2
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat 4, i
+        wp_fill_sum i, i + 4
+        .endrepeat
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        .repeat 8, i
+        wp_fill_sum i, i + 8
+        .endrepeat
+        ; the table: HL on the low page, BC on the high page, SP on the A
+        ld a,(wp_page)
+        ld h,a
+        inc a
+        ld b,a
+        ld l,0
+        ld c,l
+        ld sp,wp_high_sums
+        pop de
+wp_fill:
+        .repeat 16
+        ld a,e
+        add a,0
+        ld (hl),a
+        ld a,d
+        adc a,0
+        ld (bc),a
+        inc l
+        inc c
+        .endrepeat
+        pop de
+        ld a,l
+        or a
+        jp nz,wp_fill
+        ld sp,(wp_saved_sp)
+        ld hl,(wp_group_x)
+        ld a,(wp_page)
+        add a,WP_GROUP_PAGES
+        cp WP_PAGE + 4 * WP_GROUP_PAGES
+        jp nz,wp_group
+        ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4)
+        ld hl,(wp_neg_sum)
+        ld a,l
+        and 15
+        ld (wp_c_lo),a
+        srl h
+        rr l
+        srl h
+        rr l
+        srl h
+        rr l
+        srl h
+        rr l
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
+        ex de,hl
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        ex de,hl
+        or a
+        sbc hl,de
+        ld (wp_c_hi),hl
+        or a                    ; built: carry clear
+        jr wp_back
+wp_wide:
+        ld sp,(wp_saved_sp)
+        scf                     ; not built: matvec.s's call
+wp_back:                        ; the interrupts as they were (BIT keeps the carry)
+        ld a,(wp_ints)
+        bit 0,a
+        ret z
+        ei
+        ret
+
+wp_page:        .byte 0
+wp_group_x:     .word 0
+
+; wp_top_up: Q = 2 Q + P'_b from 4 masks (pop de: groups 0 and 1, then 2 and 3), H from
+; group 0's low page up to group 3's high page; wp_top_down the same from group 3's high page
+; down to group 0's low page (its masks groups 3 and 2, then 1 and 0): no ld h a plane.
+        .macro wp_top_up_lookup mask
+        inc h
+        ld l,mask
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+        add ix,bc
+        .endmacro
+        .macro wp_top_up
+        add ix,ix
+        pop de
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+        add ix,bc
+        wp_top_up_lookup d
+        pop de
+        wp_top_up_lookup e
+        wp_top_up_lookup d
+        .endmacro
+        .macro wp_top_down_lookup mask
+        dec h
+        ld l,mask
+        ld b,(hl)
+        dec h
+        ld c,(hl)
+        add ix,bc
+        .endmacro
+        .macro wp_top_down
+        add ix,ix
+        pop de
+        ld l,e
+        ld b,(hl)
+        dec h
+        ld c,(hl)
+        add ix,bc
+        wp_top_down_lookup d
+        pop de
+        wp_top_down_lookup e
+        wp_top_down_lookup d
+        .endmacro
+; wp_low_plane: R = (R + P'_b) >> 1 from 4 masks (pop bc), H up from group 0's low page.
+        .macro wp_low_lookup mask
+        ld l,mask
+        ld a,(hl)
+        add a,e
+        ld e,a
+        inc h
+        ld a,(hl)
+        adc a,d
+        ld d,a
+        .endmacro
+        .macro wp_low_plane
+        pop bc
+        ld h,WP_PAGE
+        wp_low_lookup c
+        inc h
+        wp_low_lookup b
+        pop bc
+        inc h
+        wp_low_lookup c
+        inc h
+        wp_low_lookup b
+        srl d
+        rr e
+        .endmacro
+
+; wp_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B').
+wp_rows:
+        call wp_interrupts_off
+        ld (wp_saved_sp),sp
+        ld a,(wp_shift)         ; the chain's entry: shift - 4 steps before its end
+        sub WP_LEAST_SHIFT
+        add a,a
+        add a,a                 ; 4 bytes a step
+        ld c,a
+        ld b,0
+        ld hl,wp_chain_end
+        or a
+        sbc hl,bc
+        ld (wp_chain_at+1),hl
+        ld a,(wp_c_lo)
+        ld (wp_row_c_lo+1),a
+        ld hl,(wp_c_hi)
+        ld (wp_row_c_hi+1),hl
+        exx
+        ld de,(wp_out)
+        ld a,(wp_rows_count)
+        ld b,a
+        exx
+        ld sp,(wp_w)
+wp_row:
+        ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
+        pop de
+        ld h,WP_PAGE
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+        .byte $DD,$69           ; ld ixl,c
+        .byte $DD,$60           ; ld ixh,b
+        wp_top_up_lookup d
+        pop de
+        wp_top_up_lookup e
+        wp_top_up_lookup d
+        wp_top_down             ; 6 (H back on group 0's low page)
+        wp_top_up               ; 5
+        wp_top_down             ; 4
+wp_row_c_lo:
+        ld de,0                 ; R starts at c_lo (patched)
+        wp_low_plane            ; 0
+        wp_low_plane            ; 1
+        wp_low_plane            ; 2
+        wp_low_plane            ; 3
+wp_row_c_hi:
+        ld hl,0                 ; c_hi (patched) + R + Q: floor(W x / 16), in 16 bits
+        add hl,de               ; (|W x| <= 128 S < 2^19: no clip at any shift)
+        .byte $DD,$4D           ; ld c,ixl
+        .byte $DD,$44           ; ld b,ixh
+        add hl,bc
+wp_chain_at:
+        jp wp_chain_end         ; (patched: shift - 4 steps of the chain)
+        .repeat 15
+        sra h
+        rr l
+        .endrepeat
+wp_chain_end:
+        ld a,l
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,h
+        exx
+        ld (de),a
+        inc de
+        dec b
+        exx
+        jp nz,wp_row
+        ld sp,(wp_saved_sp)
+        jp wp_back
+
+wp_c_lo:        .byte 0
+wp_c_hi:        .word 0
+
+wp_code_end:
+
+.ifdef WP_MAKE
+; wp_make - (the 128K player's: its first RUN, records128.s's planes_first_run) one matrix's 32 rows from
+; matvec's layout at HL (a row: its 3-byte constant, then its 32 weights as u = w xor $80) into
+; plane_bytes' layout at (wp_make_out), 32-byte aligned: a group's 8 columns from its last down, each
+; u's bits rotated into B, C, D and E (planes 0-3, then 4-7 after rrca x 4), so that bit j of plane b's
+; byte is column 8 g + j's; each stored at its offset in the row, wp_make_at's byte 8 g + b (build.planes_bank
+; writes it from soul_layout's PLANE_ORDER and PLANES_DOWN). Clobbers AF, BC, DE, HL, IX. ~226 T-states
+; a byte: the six matrices ~1,389,000 of the first RUN (python benchmarks/z80_token.py --model 128k).
+        .macro wp_make_bits
+        rra
+        rl b
+        rra
+        rl c
+        rra
+        rl d
+        rra
+        rl e
+        .endmacro
+        .macro wp_make_store_one first, reg
+        ld a,l
+        and $E0
+        or (ix+first)
+        ld l,a
+        ld (hl),reg
+        .endmacro
+        .macro wp_make_store first
+        ld hl,(wp_make_out)
+        wp_make_store_one first, b
+        wp_make_store_one first + 1, c
+        wp_make_store_one first + 2, d
+        wp_make_store_one first + 3, e
+        .endmacro
+wp_make:
+        ld a,32
+@row:   ld (wp_make_rows),a
+        ld de,3 + 7
+        add hl,de               ; group 0's last column
+        ld ix,wp_make_at
+        ld a,4
+@group: ld (wp_make_groups),a
+        push hl
+        .repeat 8               ; planes 0-3
+        ld a,(hl)
+        wp_make_bits
+        dec hl
+        .endrepeat
+        wp_make_store 0
+        pop hl
+        push hl
+        .repeat 8               ; planes 4-7
+        ld a,(hl)
+        rrca
+        rrca
+        rrca
+        rrca
+        wp_make_bits
+        dec hl
+        .endrepeat
+        wp_make_store 4
+        pop hl
+        ld de,8
+        add hl,de               ; the next group's last column
+        add ix,de
+        ld a,(wp_make_groups)
+        dec a
+        jp nz,@group
+        ld de,-7
+        add hl,de               ; the next row (35 bytes on)
+        ex de,hl
+        ld hl,(wp_make_out)
+        ld bc,32
+        add hl,bc
+        ld (wp_make_out),hl
+        ex de,hl
+        ld a,(wp_make_rows)
+        dec a
+        jp nz,@row
+        ret
+wp_make_out:    .word 0         ; 32-byte aligned
+wp_make_rows:   .byte 0
+wp_make_groups: .byte 0
+.endif
+
+; The four tables: group g's low bytes on page WP_PAGE + 2 g, its high bytes on the next (the
+; 128K player's bank places them first, below its code: off the tape, build.planes_bank).
+.ifndef wp_table_pages
+        .align 256
+wp_table_pages: .res 4 * WP_GROUP_PAGES * 256
+.endif
+        .assert (wp_table_pages & 255) == 0, "the tables: whole pages"
+WP_PAGE         = wp_table_pages >> 8

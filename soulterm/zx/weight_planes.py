@@ -1,0 +1,121 @@
+"""The matvec by bit planes of the weights (kernels/z80/planes.s): its integer model and its bench.
+
+`planes_matvec` follows planes.s step for step (the tables E_g, the top planes' Q,
+the low planes' R, c_lo and c_hi, the row's end) so that a test can hold both the
+kernel and the model to intmath.matvec; `run_planes` calls the kernel on a Z80Bench
+that includes it (`PLANES_SOURCE`). soul_layout.plane_bytes lays a matrix out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, PLANES_DOWN, plane_bytes
+
+PLANES_SOURCE = '.include "planes.s"\n'     # Z80Bench's extra_source: planes.s after the other kernels
+MOST_SUM = 4095          # planes.s's WP_MOST_SUM: sum |x| above it and Q or R would overflow 16 bits
+LEAST_SHIFT = 4          # WP_LEAST_SHIFT: the row's end shifts right by shift - 4, 0..15
+MOST_SHIFT = LEAST_SHIFT + 15
+COLS = PLANE_GROUPS * PLANE_GROUP_COLS
+
+
+def planes_fit(x, shift: int) -> bool:
+    """Whether planes.s takes the call (else matvec.s's): 32 columns, sum |x| and shift in range."""
+    x = np.asarray(x, dtype=np.int64)
+    return len(x) == COLS and int(np.abs(x).sum()) <= MOST_SUM and LEAST_SHIFT <= shift <= MOST_SHIFT
+
+
+def plane_tables(x) -> tuple[list[list[int]], int, int]:
+    """wp_tables' work: the four tables E_g[m] = sum of group g's x over m's bits - N_g, and
+    (c_lo, c_hi) with 16 c_hi + c_lo = -128 S - N, S = sum |x|, N the sum of the negative x."""
+    x = [int(v) for v in x]
+    tables = []
+    for group in range(PLANE_GROUPS):
+        xs = x[PLANE_GROUP_COLS * group:PLANE_GROUP_COLS * (group + 1)]
+        negative = sum(v for v in xs if v < 0)
+        tables.append([sum(v for j, v in enumerate(xs) if m >> j & 1) - negative for m in range(256)])
+    total_negative = sum(v for v in x if v < 0)
+    constant = -128 * sum(abs(v) for v in x) - total_negative
+    return tables, constant & 15, constant >> 4
+
+
+def planes_matvec(weights, x, shift: int) -> np.ndarray:
+    """planes.s's out for W x at `shift` (planes_fit must hold), by its own steps."""
+    if not planes_fit(x, shift):
+        raise ValueError("planes.s does not take this call")
+    tables, c_lo, c_hi = plane_tables(x)
+    data = plane_bytes(weights)
+    out = []
+    for row in range(len(data) // COLS):
+        masks = data[COLS * row:COLS * (row + 1)]
+        sums = {}
+        for i, plane in enumerate(PLANE_ORDER):
+            groups = reversed(range(PLANE_GROUPS)) if plane in PLANES_DOWN else range(PLANE_GROUPS)
+            sums[plane] = sum(tables[g][masks[PLANE_GROUPS * i + k]] for k, g in enumerate(groups))
+        top = 0
+        for plane in (7, 6, 5, 4):
+            top = 2 * top + sums[plane]
+        low = c_lo
+        for plane in (0, 1, 2, 3):
+            low = (low + sums[plane]) >> 1
+        assert top < 65536 and low + max(sums.values()) < 65536     # (16-bit registers in planes.s)
+        value = top + low + c_hi           # floor(W x / 16): |W x| <= 128 S < 2^19, 16 bits signed
+        assert -32768 <= value < 32768
+        out.append(value >> (shift - LEAST_SHIFT))
+    return np.array(out, dtype=np.int64)
+
+
+def load_planes(bench, weights, buffers: int = 0xA000) -> int:
+    """W in plane_bytes' layout at `buffers`; returns the first free address after it."""
+    data = plane_bytes(weights)
+    bench.poke(buffers, data)
+    return buffers + len(data)
+
+
+def run_planes(bench, weights, x, shift: int, buffers: int = 0xA000, tables: bool = True):
+    """W at `buffers`, x and out after it; wp_tables (unless `tables` is False: the tables of the
+    call before stand) then wp_rows. Returns (out, tables' T-states or None, rows' T-states);
+    out is None where wp_tables declined the call (carry set)."""
+    rows = len(weights)
+    x_address = load_planes(bench, weights, buffers)
+    out_address = x_address + 2 * COLS
+    bench.write_words(x_address, np.asarray(x, dtype=np.int64))
+    table_t = None
+    if tables:
+        bench.poke_word(bench.sym("wp_x"), x_address)
+        table_t = bench.call("wp_tables")
+        if bench.cpu.f & 1:
+            return None, table_t, 0
+    bench.poke_word(bench.sym("wp_w"), buffers)
+    bench.poke_word(bench.sym("wp_out"), out_address)
+    bench.poke(bench.sym("wp_rows_count"), [rows])
+    bench.poke(bench.sym("wp_shift"), [shift])
+    rows_t = bench.call("wp_rows")
+    return bench.read_words(out_address, rows), table_t, rows_t
+
+
+def turn_inputs(engine, context: list[int]) -> list[tuple[int, str, np.ndarray]]:
+    """Every matvec input of a turn as the engine runs it (the prompt, then its reply until END
+    or a full context): (position, name, x), name as Engine.step's inputs ("l0.qkv", "out", ...)."""
+    from soulterm.soul import spec
+
+    state, tokens, found = engine.new_state(), list(context), []
+    for position in range(spec.CONTEXT):
+        if position == len(tokens):
+            break
+        inputs: list = []
+        logits = engine.step(state, tokens[position], inputs)
+        found += [(position, name, np.asarray(x, dtype=np.int64)) for name, x, _ in inputs]
+        chosen = engine.next_token(logits)
+        if position + 1 == len(tokens) and chosen != spec.END:
+            tokens.append(chosen)
+    return found
+
+
+def qkv_matrices(engine, layer: int) -> list[tuple[np.ndarray, int]]:
+    """Layer `layer`'s q, k and v as (W rows x 32, shift), the engine's own (qkv_t, qkv_shift)."""
+    from soulterm.soul import spec
+
+    parts = engine.layers[layer]
+    width = spec.EMBED_DIM
+    return [(parts.qkv_t[:, width * i:width * (i + 1)].T, int(parts.qkv_shift[width * i])) for i in range(3)]

@@ -1,0 +1,172 @@
+"""planes.s's matvec by bit planes of the weights (wp_tables, wp_rows; in neither player): bit-exact
+against intmath.matvec and weight_planes' model for random matrices and vectors (the extremes
+w = -128 / 127, x at the ends of what the tables take, all zeros, every shift it takes), for
+"hello"'s real activations (layer 0's and layer 1's q, k and v on one build of the tables, at
+every position of the turn), declining the calls it cannot take (sum |x| > 4095), the interrupt
+state given back; a kernel with one instruction broken fails; and the header's T-states are what
+the kernel takes."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, KERNELS_DIR
+from soulterm.soul import intmath
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
+from soulterm.zx.weight_planes import (LEAST_SHIFT, MOST_SHIFT, MOST_SUM, PLANES_SOURCE, planes_fit,
+                                       planes_matvec, qkv_matrices, run_planes, turn_inputs)
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return Z80Bench(extra_source=PLANES_SOURCE, options=player_kernel_options("128k"))
+
+
+def vector_with_sum(rng, total: int, low: int = -128, high: int = 128) -> np.ndarray:
+    """32 words in low..high-1 scaled so that sum |x| is at most `total`."""
+    x = rng.integers(low, high, 32)
+    size = int(np.abs(x).sum())
+    return x * total // size if size > total else x
+
+
+def check(bench, w, x, shift: int) -> int:
+    """One call through the kernel, against intmath and the model; returns its rows' T-states."""
+    want = intmath.matvec(np.asarray(w), 0, np.asarray(x), post=shift)
+    assert np.array_equal(planes_matvec(w, x, shift), want)
+    got, _, rows_t = run_planes(bench, w, x, shift)
+    assert got is not None, "wp_tables declined a call it takes"
+    assert np.array_equal(got, want), (shift, np.flatnonzero(got != want)[:8])
+    return rows_t
+
+
+def test_random_calls_are_bit_exact(bench):
+    rng = np.random.default_rng(2516)
+    for trial in range(40):
+        rows = int(rng.integers(1, 48))
+        w = rng.integers(-128, 128, (rows, 32))
+        x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -300, 300)
+        check(bench, w, x, int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1)))
+
+
+@pytest.mark.parametrize("shift", [LEAST_SHIFT, 5, 7, 11, MOST_SHIFT])
+def test_the_extremes_are_bit_exact(bench, shift):
+    """w all -128 or all 127 or alternating, x at the sum's end (4095) with one sign or both, a lone
+    wide column (|x| = 4095), all-zero x and all-zero w."""
+    rows = [np.full(32, -128), np.full(32, 127), np.tile([-128, 127], 16), np.zeros(32, int),
+            np.arange(32) * 8 - 128]
+    w = np.array(rows)
+    lone = np.zeros(32, int)
+    lone[31] = -MOST_SUM
+    for x in (np.full(32, -127), np.full(32, 127), np.tile([-128, 127], 16), np.zeros(32, int), lone, -lone,
+              np.r_[np.full(31, -128), [-127]]):
+        assert planes_fit(x, shift)
+        check(bench, w, x, shift)
+
+
+def test_calls_it_cannot_take_are_declined(bench):
+    """sum |x| over 4095 (every x -128: 4096), a wide x (|x| > 4095), -32768: carry set, no rows run."""
+    w = np.ones((4, 32), int)
+    for x in (np.full(32, -128), np.r_[[5000], np.zeros(31, int)], np.r_[[-32768], np.zeros(31, int)],
+              np.r_[np.zeros(31, int), [32767]]):
+        assert not planes_fit(x, LEAST_SHIFT)
+        got, table_t, rows_t = run_planes(bench, w, x, LEAST_SHIFT)
+        assert got is None and rows_t == 0 and table_t > 0
+
+
+def test_hello_activations_through_one_build_a_layer():
+    """Layer 0's and layer 1's q, k and v at every position of "hello"'s turn on the shipped soul:
+    one wp_tables a layer, three wp_rows on it, each equal to the engine's."""
+    bench = Z80Bench(extra_source=PLANES_SOURCE, options=player_kernel_options("128k"))
+    engine = Engine(load_soul(DEFAULT_SOUL))
+    context = Tokenizer.load(DEFAULT_TOKENIZER).encode_turn("hello")
+    calls = 0
+    for position, name, x in turn_inputs(engine, context):
+        if not name.endswith(".qkv"):
+            continue
+        layer = int(name[1])
+        want = engine.layers[layer].qkv_of(x)
+        bench.write_words(0x9F00, x)
+        bench.poke_word(bench.sym("wp_x"), 0x9F00)
+        bench.call("wp_tables")
+        assert not bench.cpu.f & 1, (position, name)
+        for index, (w, shift) in enumerate(qkv_matrices(engine, layer)):
+            got, _, _ = run_planes(bench, w, x, shift, tables=False)
+            assert np.array_equal(got, want[index]), (position, name, index)
+            calls += 1
+    assert calls >= 3 * 2 * 8
+
+
+def test_a_broken_kernel_fails(bench):
+    """Each of three single-instruction breaks in the row (the low planes' first halving srl d as
+    sla d, the top planes' first doubling add ix,ix as two nops, the end's add hl,bc of Q as a nop)
+    makes a random call differ from intmath: the tests above can fail."""
+    rng = np.random.default_rng(7)
+    w = rng.integers(-128, 128, (8, 32))
+    x = vector_with_sum(rng, 2000)
+    want = intmath.matvec(w, 0, x, post=LEAST_SHIFT)
+    start = bench.sym("wp_row")
+    row = bench.peek(start, bench.sym("wp_chain_at") - start)
+    breaks = ((row.index(bytes([0xCB, 0x3A])), bytes([0xCB, 0x22])),
+              (row.index(bytes([0xDD, 0x29])), bytes([0x00, 0x00])),
+              (row.index(bytes([0xDD, 0x4D, 0xDD, 0x44, 0x09])) + 4, bytes([0x00])))
+    try:
+        for at, patch in breaks:
+            bench.poke(start + at, patch)
+            got, _, _ = run_planes(bench, w, x, LEAST_SHIFT)
+            assert not np.array_equal(got, want), at
+            bench.poke(start, row)
+        assert np.array_equal(run_planes(bench, w, x, LEAST_SHIFT)[0], want)
+    finally:
+        bench.poke(start, row)
+
+
+def header_text() -> str:
+    lines = []
+    for line in (KERNELS_DIR / "z80" / "planes.s").read_text().splitlines():
+        if not line.startswith(";"):
+            break
+        lines.append(line.lstrip("; "))
+    return " ".join(lines)
+
+
+def test_the_header_states_what_the_kernel_takes(bench):
+    """wp_tables on a fitting x; wp_rows for 32, 96 and 128 rows at shift 4 and 32 at shift 7; the
+    bytes the file assembles to (code, the table pages apart)."""
+    rng = np.random.default_rng(16)
+    x = vector_with_sum(rng, 1660)
+    text = header_text()
+    _, table_t, _ = run_planes(bench, rng.integers(-128, 128, (1, 32)), x, LEAST_SHIFT)
+    assert f"wp_tables {table_t:,}" in text
+    for rows, shift in ((32, 4), (96, 4), (128, 4), (32, 7)):
+        _, _, rows_t = run_planes(bench, rng.integers(-128, 128, (rows, 32)), x, shift, tables=False)
+        assert f"{rows} rows {rows_t:,}" in text if shift == 4 else f"at shift 7 {rows_t:,}" in text, (rows, shift)
+    code = bench.sym("wp_code_end") - bench.sym("wp_x")
+    assert re.search(rf"; {code:,} in the bench without it: wp_rows", text)
+
+
+@pytest.mark.parametrize("interrupts", [False, True])
+def test_the_interrupt_state_is_given_back(bench, interrupts):
+    """wp_tables (built or declined) and wp_rows run with interrupts off and leave them as they found them."""
+    rng = np.random.default_rng(3)
+    w = rng.integers(-128, 128, (4, 32))
+    for x in (vector_with_sum(rng, 1000), np.full(32, -128)):
+        bench.write_words(0x9F00, x)
+        bench.poke_word(bench.sym("wp_x"), 0x9F00)
+        bench.call("wp_tables", interrupts=interrupts)
+        assert bench.cpu.iff1 == int(interrupts)
+    bench.write_words(0x9F00, vector_with_sum(rng, 1000))
+    bench.call("wp_tables")
+    load_address = 0xA000
+    bench.poke(load_address, b"\0" * 4 * 32)
+    bench.poke_word(bench.sym("wp_w"), load_address)
+    bench.poke_word(bench.sym("wp_out"), 0xA800)
+    bench.poke(bench.sym("wp_rows_count"), [4])
+    bench.poke(bench.sym("wp_shift"), [LEAST_SHIFT])
+    bench.call("wp_rows", interrupts=interrupts)
+    assert bench.cpu.iff1 == int(interrupts)
