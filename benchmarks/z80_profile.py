@@ -30,9 +30,9 @@ import argparse
 import bisect
 import collections
 
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
+from soulterm.soul.benchmark import add_soul_arguments, soul_files
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import FAST_TAKEBACKS_48K, least_shift, raw_rows_take, unit_gain_bits
 from soulterm.zx.kernelbench import (_CORE_FRAME, SHORT_SHIFTS, STACK_TOP, TRAP_ADDRESS, Z80Bench, forward_turn,
@@ -123,11 +123,11 @@ def main() -> None:
     parser.add_argument("--kept-means", action="store_true",
                         help="the 48K's kernels with AT_KEPT_MEANS's 48K form (the kept walk through matvec's squares, "
                              "twenty-first round; the 128K's have it anyway)")
-    parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
-    parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
+    add_soul_arguments(parser)
     args = parser.parse_args()
     text = args.text
-    soul = load_soul(args.soul)
+    soul_path, tokenizer_path = soul_files(args)
+    soul = load_soul(soul_path)
     fast_scores = args.model == "48k" and not args.dot_scores or args.fast_scores
     options = player_kernel_options(args.model, fast_scores=True if fast_scores else None,
                                     table_means=False if args.product_means else None,
@@ -147,7 +147,7 @@ def main() -> None:
     kept = {}                   # AT_KEPT_MEANS's kept sums after each position, for a position run again
     keep = (lambda position: kept.update({position: bench.peek(bench.sym("kv_kept_sums"), 192)})) \
         if "kv_kept_sums" in bench.symbols else None
-    rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(args.tokenizer).encode_turn(text), after_step=keep)
+    rows, _ = forward_turn(bench, Engine(soul), Tokenizer.load(tokenizer_path).encode_turn(text), after_step=keep)
     for wanted in ("forward_step", "forward_prefill"):
         position, token = next((p, t) for p, t, routine, _ in reversed(rows) if routine == wanted and p)
         bench.poke(bench.sym("fw_token"), [token])

@@ -67,10 +67,10 @@ import argparse
 import statistics
 import sys
 
-from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
+from soulterm.soul.benchmark import add_soul_arguments, soul_files
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import FAST_TAKEBACKS_48K
 from soulterm.zx.contention import ContendedAccessCounter
@@ -126,8 +126,7 @@ def main() -> None:
                              "a line each and the median")
     parser.add_argument("--prompts", metavar="FILE",
                         help="a prompts file (one a line, # comments), each a turn: a line each and the median")
-    parser.add_argument("--soul", default=DEFAULT_SOUL, help="a soul file (default: the shipped soul)")
-    parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER, help="its tokenizer (default: the shipped one)")
+    add_soul_arguments(parser)
     parser.add_argument("--kernel-bench", action="store_true",
                         help="the kernels' test bench (kernels at $6000) instead of the player's layout")
     parser.add_argument("--model", choices=("48k", "128k"), default="48k",
@@ -157,8 +156,8 @@ def main() -> None:
         if any(getattr(args, option) for option in options) and not args.kernel_bench:
             sys.exit(f"z80_token: {what} on the kernels' bench only (--kernel-bench): {why}")
     try:
-        soul = load_soul(args.soul)
-        tokenizer = Tokenizer.load(args.tokenizer)
+        soul_path, tokenizer_path = soul_files(args)
+        soul, tokenizer = load_soul(soul_path), Tokenizer.load(tokenizer_path)
     except (OSError, ValueError) as error:
         sys.exit(f"z80_token: {error}")
     text = args.text

@@ -32,6 +32,7 @@ import argparse
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.soulfile import load_soul
+from soulterm.soul.benchmark import add_soul_arguments, soul_files
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import build
 from soulterm.zx.soul_layout import word_list_bytes
@@ -95,15 +96,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--key-sums", default="5000",
                         help="the key sums' address (hex), outside the program; 'none': in the program (forward.s's)")
-    parser.add_argument("--soul", default=DEFAULT_SOUL)
-    parser.add_argument("--tokenizer", default=DEFAULT_TOKENIZER)
+    add_soul_arguments(parser)
     parser.add_argument("--turns", action="store_true", help="the player's turns with room made outside the program")
     parser.add_argument("--old-dot", action="store_true", help="with --turns: without the fast scores")
     args = parser.parse_args()
     if args.turns:
         turns(args.old_dot)
         return
-    soul, tokenizer = load_soul(args.soul), Tokenizer.load(args.tokenizer)
+    soul_path, tokenizer_path = soul_files(args)
+    soul, tokenizer = load_soul(soul_path), Tokenizer.load(tokenizer_path)
     key_sums = None if args.key_sums == "none" else int(args.key_sums, 16)
     words = word_list_bytes(tokenizer) if tokenizer.words else 0
     where = "in the program" if key_sums is None else f"at ${key_sums:04X}"

@@ -18,6 +18,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
+from soulterm.zx import build as zx_build
 from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, ORIGINS, UNCONTENDED,
                                PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
                                assemble_spectrum_player, embed_in_bank)
@@ -367,6 +368,8 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_planes_and_
     with pytest.raises(BuildError, match="cold part runs past \\$8000"):
         assemble_spectrum_player(path, DEFAULT_TOKENIZER, "128k")
     monkeypatch.setitem(ORIGINS, "128k", 0x5D80)
+    # (its wide activations would not pay for FW_PLANES, planes_pay: made to, so that the room is what decides)
+    monkeypatch.setattr(zx_build, "planes_pay", lambda soul, tokenizer: True)
     general = assemble_spectrum_player(path, DEFAULT_TOKENIZER, "128k")
     assert not embed_in_bank(load_soul(path), "128k") and embed_in_bank(soul, "128k")
     assert [bank for bank, *_ in general.banks] == [DATA_BANK] and general.program.symbols["soul_te"] < UNCONTENDED
@@ -486,6 +489,27 @@ def test_the_128k_takes_the_coarse_pairs_only_for_a_soul_whose_logits_run_coarse
     soul, tokenizer = load_soul(vectors.soul_path), Tokenizer.load(vectors.tokenizer_path)
     assert not zx_build.coarse_pairs_pay(soul, tokenizer)
     assert "MV_COARSE_PAIRS" not in zx_build.assemble_player(soul, tokenizer, model="128k").symbols
+
+
+def test_the_128k_takes_the_planes_only_for_a_soul_whose_q_k_v_inputs_they_take(monkeypatch):
+    """FW_PLANES (twenty-fifth round) only where planes.s takes at least half of the soul's q, k, v calls on
+    the engine's activations (sum |x| <= 4,095, planes_pay): the shipped soul's all, so its first rung has
+    the planes; two random souls' wide activations (median sum |x| 27,422 and 16,421; and the vectors
+    soul's, 0 of 110 calls: 3,801,443 T-states a position of "hello" with the planes against 3,767,900
+    without) are declined, so no rung has them."""
+    import soulterm.zx.build as zx_build
+    from conftest import random_soul
+
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    for soul, pays in [(load_soul(DEFAULT_SOUL), True)] + [(random_soul(seed), False) for seed in (1, 2)]:
+        assert zx_build.planes_pay(soul, tokenizer) == pays
+        tried = []
+        with monkeypatch.context() as patched:
+            patched.setattr(zx_build, "player_source", lambda *args, **kwargs: tried.append(kwargs) or "")
+            patched.setattr(zx_build, "_assemble", lambda source: source)
+            patched.setattr(zx_build, "planes_take", lambda soul: True)     # (the shifts in range: the pay decides)
+            zx_build.assemble_player(soul, tokenizer, model="128k")
+        assert tried[0]["weight_planes"] == pays        # (the first rung: the one that assembles here)
 
 
 def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_declines(built):

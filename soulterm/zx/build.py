@@ -63,7 +63,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 from . import paging, tap
 from .contention import CONTENDED_END
 from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, PLANES_DOWN
-from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT
+from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
@@ -434,6 +434,17 @@ def embed_bank(soul, program):
 def planes_take(soul) -> bool:
     """Whether planes.s takes the soul's q, k and v (their shifts in its range): the 128K's FW_PLANES."""
     return all(PLANES_LEAST_SHIFT <= soul[name].shift + 1 <= PLANES_MOST_SHIFT for name in PLANES_MATRICES)
+
+
+def planes_pay(soul, tokenizer) -> bool:
+    """Whether FW_PLANES pays for this soul: planes.s takes at least half of its q, k, v calls on
+    probe_calls' lines (sum |x| <= weight_planes.MOST_SUM; a declined call runs matvec after the
+    tables' sum, for nothing). The shipped soul's all (52 of 52); the vectors soul's none (0 of 110,
+    median sum |x| ~10,300: with the planes its 128K took 3,801,443 T-states a position of "hello"
+    against 3,767,900 without, twenty-fifth round)."""
+    sums = [sum(abs(int(value)) for value in x) for matrix, x, _ in probe_calls(soul, tokenizer)
+            if matrix.endswith(".qkv")]
+    return 2 * sum(total <= PLANES_MOST_SUM for total in sums) >= len(sums) > 0
 
 
 def planes_bank(soul):
@@ -889,8 +900,10 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     if not coarse_pairs_pay(soul, tokenizer):
         rungs = tuple(rung for rung in rungs if not rung[1])
     # FW_PLANES (twenty-fifth round, zxplanes128: ~55,000 T-states a reply step for 101 bytes below $C000,
-    # its code and matrices in bank PLANES_BANK) with every rung first, where planes.s takes the soul's q, k, v.
-    rungs = tuple((True,) + rung for rung in rungs) * planes_take(soul) + tuple((False,) + rung for rung in rungs)
+    # its code and matrices in bank PLANES_BANK) with every rung first, where planes.s takes the soul's q, k, v
+    # and its activations (planes_pay).
+    with_planes = planes_take(soul) and planes_pay(soul, tokenizer)
+    rungs = tuple((True,) + rung for rung in rungs) * with_planes + tuple((False,) + rung for rung in rungs)
     for weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
