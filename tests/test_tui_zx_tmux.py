@@ -25,6 +25,7 @@ from test_tui_tmux import PROMPT, _wait_for, expected_reply
 
 BOOT_SECONDS = 60
 REPLY_SECONDS = 120
+SETTLE_SECONDS = 30      # (the panels' repaint after the reply: 10 s timed out once on a machine loaded at 5-6)
 
 pytestmark = [
     pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
@@ -55,7 +56,7 @@ def _run_in_tmux(width: int, height: int, then=lambda screen: True) -> tuple[str
         size = subprocess.run(["tmux", "display", "-p", "-t", session, "#{window_width}x#{window_height}"],
                               capture_output=True, text=True).stdout.strip()
         assert size == f"{width}x{height}", size
-        return reply, _wait_for(session, then, 10) if not then(screen) else screen
+        return reply, _wait_for(session, then, SETTLE_SECONDS) if not then(screen) else screen
     finally:
         subprocess.run(["tmux", "send-keys", "-t", session, "C-q"], check=False)
         subprocess.run(["tmux", "kill-session", "-t", session], check=False, capture_output=True)
