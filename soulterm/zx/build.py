@@ -62,7 +62,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, PLANES_DOWN
+from .soul_layout import PLANE_GROUPS, PLANE_ORDER, plane_groups
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
@@ -454,7 +454,7 @@ def planes_bank(soul):
     after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
-            for group in (reversed(range(PLANE_GROUPS)) if plane in PLANES_DOWN else range(PLANE_GROUPS))]
+            for group in plane_groups(plane)]
     offsets = [rows.index((plane, group)) for group in range(PLANE_GROUPS) for plane in range(8)]
     lines = [".cpu z80", "WP_MAKE = 1", f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
              '.include "planes.s"',

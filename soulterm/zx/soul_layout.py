@@ -114,6 +114,11 @@ PLANE_ORDER = (7, 6, 5, 4, 0, 1, 2, 3)   # planes.s's row: the top half from pla
 PLANES_DOWN = (6, 4)    # planes.s walks these planes' tables from group 3 down: their masks groups 3..0
 
 
+def plane_groups(plane: int) -> range:
+    """The order of a plane's four masks in a row of plane_bytes (PLANES_DOWN's from group 3 down)."""
+    return range(PLANE_GROUPS - 1, -1, -1) if plane in PLANES_DOWN else range(PLANE_GROUPS)
+
+
 def plane_bytes(weights) -> bytes:
     """kernels/z80/planes.s's layout of a 32-column matrix: each row as 8 planes of 4 bytes, in
     PLANE_ORDER (PLANES_DOWN's groups 3 to 0, the others' 0 to 3); plane b's byte for group g has bit j = bit b of u = w + 128 (w xor $80, as
@@ -125,7 +130,7 @@ def plane_bytes(weights) -> bytes:
     for row in w:
         u = [(v + 128) & 255 for v in row]
         for plane in PLANE_ORDER:
-            for group in (reversed(range(PLANE_GROUPS)) if plane in PLANES_DOWN else range(PLANE_GROUPS)):
+            for group in plane_groups(plane):
                 cols = u[PLANE_GROUP_COLS * group:PLANE_GROUP_COLS * (group + 1)]
                 out.append(sum((v >> plane & 1) << j for j, v in enumerate(cols)))
     return bytes(out)

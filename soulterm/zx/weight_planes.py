@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, PLANES_DOWN, plane_bytes
+from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, plane_bytes, plane_groups
 
 PLANES_SOURCE = '.include "planes.s"\n'     # Z80Bench's extra_source: planes.s after the other kernels
 MOST_SUM = 4095          # planes.s's WP_MOST_SUM: sum |x| above it and Q or R would overflow 16 bits
@@ -50,8 +50,7 @@ def planes_matvec(weights, x, shift: int) -> np.ndarray:
         masks = data[COLS * row:COLS * (row + 1)]
         sums = {}
         for i, plane in enumerate(PLANE_ORDER):
-            groups = reversed(range(PLANE_GROUPS)) if plane in PLANES_DOWN else range(PLANE_GROUPS)
-            sums[plane] = sum(tables[g][masks[PLANE_GROUPS * i + k]] for k, g in enumerate(groups))
+            sums[plane] = sum(tables[g][masks[PLANE_GROUPS * i + k]] for k, g in enumerate(plane_groups(plane)))
         top = 0
         for plane in (7, 6, 5, 4):
             top = 2 * top + sums[plane]
