@@ -285,3 +285,14 @@ def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tm
     attribution = Attribution(built.program.symbols, RULES["zx"])
     bound = attribution.routine_at(built.program.symbols["fw_logits_bound"] + 3)
     assert bound == "fw_logits_bound" and attribution.kind_of_routine(bound) == "logits"
+    # every sample is some part of the model's: q, k and v on planes.s in bank 6 (FW_PLANES, twenty-fifth
+    # round) count as their matrices (its routines lie among bank 0's tensors' labels at the same
+    # addresses, which are never code), the key planes and kept values as attention, the records as control
+    kernels = set().union(*view.samples.values())
+    assert {"matvec q", "matvec k", "matvec v", "matvec o", "ffn", "logits"} <= kernels
+    assert not kernels & {"helper", "other"}, view.samples
+    s, memory = built.program.symbols, bytearray(ram)
+    memory[s["mv_w"]], memory[s["mv_w"] + 1] = s["soul_l1_k"] & 0xFF, s["soul_l1_k"] >> 8
+    for routine in ("wp_tables", "wp_rows"):
+        assert attribution.routine_at(s[routine] + 3) == routine
+        assert attribution.kernel_of(s[routine] + 3, 0xFF00, memory) == "matvec k"

@@ -64,8 +64,8 @@ C64_RULES = Rules(
 
 Z80_RULES = Rules(
     prefix_kinds=(
-        (("matvec", "mv_"), "matvec"),
-        (("attend_head", "at_"), "attention"),
+        (("matvec", "mv_", "wp_"), "matvec"),      # (wp_: planes.s, the 128K's q, k and v since the 25th round)
+        (("attend_head", "at_", "pl_", "kv_"), "attention"),    # (pl_, kv_: the 128K's key planes, kept values)
         (("rmsnorm", "rn_", "fw_norm"), "rmsnorm"),
         (("vec_relu",), "ffn"),
         (("vec_add_sat", "fw_residual"), "residual"),
@@ -75,8 +75,8 @@ Z80_RULES = Rules(
         (("print", "read_line", "put_", "chat_", "hide_third"), "printing"),    # (the chat window's too)
         (("mul16", "neg32", "div32", "cpl32", "div_negative", "isq", "sat32to16", "sra32", "up_q88",
           "add_sat16"), "helper"),
-        (("forward", "fw_", "reply", "think", "show_position", "prompt", "start", "quit"),
-         "control"),
+        (("forward", "fw_", "reply", "think", "show_position", "prompt", "start", "quit", "record", "planes_first",
+          "zx_page"), "control"),       # (record, planes_first, zx_page: the 128K's records, first RUN, paging)
     ),
     rom=(0x0000, 0x4000, "ROM"),         # soulterm's ROM: printing, the beeper, the frame interrupt
     stack="z80",
@@ -96,8 +96,12 @@ class Attribution:
 
     def __init__(self, symbols: dict[str, int], rules: Rules = C64_RULES) -> None:
         self.rules = rules
+        # Code labels only: the tensors' (matrix_prefix) are data, and on the 128K a bank's tensors share
+        # their addresses with another bank's code (planes.s in bank 6 among bank 0's).
+        tensors = rules.matrix_prefix or None
         labels = sorted((a, n) for n, a in symbols.items()
-                        if a >= 0x0200 and not n.isupper() and "@" not in n)
+                        if a >= 0x0200 and not n.isupper() and "@" not in n
+                        and not (tensors and n.startswith(tensors)))
         self._addresses = [a for a, _ in labels]
         self._names = [n for _, n in labels]
         suffixes = tuple(suffix for suffix, _ in rules.matrix_kinds)
