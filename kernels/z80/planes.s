@@ -74,6 +74,28 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
         adc a,b
         ld (wp_fill + WP_FILL_STEP * (to) + 6),a
         .endmacro
+        .macro wp_a_sums count   ; A[count..2 count - 1] = A[0..count - 1] + the next x (HL steps past it)
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat count, i
+        ld de,(wp_high_sums + 2 * i)
+        ex de,hl
+        add hl,bc
+        ld (wp_high_sums + 2 * (i + count)),hl
+        ex de,hl
+        .endrepeat
+        .endmacro
+        .macro wp_b_sums count   ; B[count..2 count - 1] = B[0..count - 1] + the next x (HL steps past it)
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        .repeat count, i
+        wp_fill_sum i, i + count
+        .endrepeat
+        .endmacro
 
 ; wp_tables: see the header. Per group: |x|, S and -N_g over its 8 x; A[a], the sums over x_4..x_7
 ; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates;
@@ -129,39 +151,9 @@ wp_group:
         ld hl,(wp_group_x)
         ld de,-8
         add hl,de               ; x_4
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-        .repeat 1, i
-        ld de,(wp_high_sums + 2 * i)
-        ex de,hl
-        add hl,bc
-        ld (wp_high_sums + 2 * (i + 1)),hl
-        ex de,hl
-        .endrepeat
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-        .repeat 2, i
-        ld de,(wp_high_sums + 2 * i)
-        ex de,hl
-        add hl,bc
-        ld (wp_high_sums + 2 * (i + 2)),hl
-        ex de,hl
-        .endrepeat
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-        .repeat 4, i
-        ld de,(wp_high_sums + 2 * i)
-        ex de,hl
-        add hl,bc
-        ld (wp_high_sums + 2 * (i + 4)),hl
-        ex de,hl
-        .endrepeat
+        wp_a_sums 1
+        wp_a_sums 2
+        wp_a_sums 4
         ld c,(hl)
         inc hl
         ld b,(hl)
@@ -176,27 +168,9 @@ wp_group:
         xor a
         ld (wp_fill + 2),a
         ld (wp_fill + 6),a
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-        .repeat 1, i
-        wp_fill_sum i, i + 1
-        .endrepeat
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-        .repeat 2, i
-        wp_fill_sum i, i + 2
-        .endrepeat
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-        .repeat 4, i
-        wp_fill_sum i, i + 4
-        .endrepeat
+        wp_b_sums 1
+        wp_b_sums 2
+        wp_b_sums 4
         ld c,(hl)
         inc hl
         ld b,(hl)
