@@ -48,6 +48,7 @@ wp_x:           .word 0         ; the 32 words of x
 wp_w:           .word 0         ; the matrix in soul_layout.plane_bytes' layout
 wp_out:         .word 0         ; rows signed words
 wp_rows_count:  .byte 0         ; 1..255
+wp_classes:     .word 0         ; the rows' classes, a byte each (bit 0: the row skips plane 6), or 0: none
 wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
@@ -222,6 +223,7 @@ wp_fill:
         rr l
         .byte $DD,$5D           ; ld e,ixl
         .byte $DD,$54           ; ld d,ixh
+        ld (wp_sum),de          ; S: plane 6 of a row that skips it
         ex de,hl
         add hl,hl
         add hl,hl
@@ -316,7 +318,11 @@ wp_group_x:     .word 0
         rr e
         .endmacro
 
-; wp_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B').
+;  wp_rows: see the header. The alternate set keeps the out pointer (DE'), the rows left (B')
+; and the next row's class (HL'). A row whose weights all lie in -64..63 (wp_classes' bit 0 set:
+; soul_layout.plane_classes) has plane 6 of u = w + 128 the complement of plane 7, so P'_6 = S - P'_7
+; (E_g[255 - m] = S_g - E_g[m]): wp_row_narrow starts Q at S + P'_7 (= 2 P'_7 + P'_6) and skips
+; plane 6's masks; wp_row runs all 8 planes. Both go on at wp_row_planes_5.
 wp_rows:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -334,12 +340,24 @@ wp_rows:
         ld (wp_row_c_lo+1),a
         ld hl,(wp_c_hi)
         ld (wp_row_c_hi+1),hl
+        ld hl,(wp_sum)
+        ld (wp_row_sum+2),hl
+        ld hl,(wp_classes)      ; no classes: every row's class the one zero byte, HL' kept
+        ld a,h
+        or l
+        ld a,$2C                ; inc l
+        jr nz,@step
+        ld hl,wp_no_class
+        xor a                   ; nop
+@step:  ld (wp_class_step),a
+        push hl
         exx
+        pop hl
         ld de,(wp_out)
         ld a,(wp_rows_count)
         ld b,a
-        exx
         ld sp,(wp_w)
+        jp wp_row_class
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         pop de
@@ -355,6 +373,7 @@ wp_row:
         wp_top_up_lookup e
         wp_top_up_lookup d
         wp_top_down             ; 6 (H back on group 0's low page)
+wp_row_planes_5:
         wp_top_up               ; 5
         wp_top_down             ; 4
 wp_row_c_lo:
@@ -386,11 +405,40 @@ wp_chain_end:
         ld (de),a
         inc de
         dec b
+        jr z,wp_rows_done
+wp_row_class:                   ; (alternate set) the next row's class
+        ld a,(hl)
+wp_class_step:
+        inc l                   ; (patched: nop where no classes; a list does not cross a page)
+        rra
         exx
-        jp nz,wp_row
+        jp nc,wp_row
+wp_row_narrow:
+        ; plane 7 (up) starts Q at S + P'_7, plane 6's masks unread
+        pop de
+        ld h,WP_PAGE
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+wp_row_sum:
+        ld ix,0                 ; S (patched)
+        add ix,bc
+        wp_top_up_lookup d
+        pop de
+        wp_top_up_lookup e
+        wp_top_up_lookup d
+        pop de                  ; plane 6's masks
+        pop de
+        ld h,WP_PAGE
+        jp wp_row_planes_5
+wp_rows_done:
+        exx
         ld sp,(wp_saved_sp)
         jp wp_back
 
+wp_sum:         .word 0         ; S = sum |x| (wp_tables)
+wp_no_class:    .byte 0
 wp_c_lo:        .byte 0
 wp_c_hi:        .word 0
 
