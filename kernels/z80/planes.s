@@ -212,7 +212,7 @@ wp_fill:
         ld hl,(wp_neg_sum)
         ld a,l
         and 15
-        ld (wp_c_lo),a
+        ld (wp_row_c_lo+1),a    ; (the rows' immediates: once a build)
         srl h
         rr l
         srl h
@@ -223,7 +223,7 @@ wp_fill:
         rr l
         .byte $DD,$5D           ; ld e,ixl
         .byte $DD,$54           ; ld d,ixh
-        ld (wp_sum),de          ; S: plane 6 of a row that skips it
+        ld (wp_row_sum+2),de    ; S: plane 6 of a narrow row, S - P'_7
         ex de,hl
         add hl,hl
         add hl,hl
@@ -231,7 +231,7 @@ wp_fill:
         ex de,hl
         or a
         sbc hl,de
-        ld (wp_c_hi),hl
+        ld (wp_row_c_hi+1),hl
         or a                    ; built: carry clear
         jr wp_back
 wp_wide:
@@ -336,12 +336,6 @@ wp_rows:
         or a
         sbc hl,bc
         ld (wp_chain_at+1),hl
-        ld a,(wp_c_lo)
-        ld (wp_row_c_lo+1),a
-        ld hl,(wp_c_hi)
-        ld (wp_row_c_hi+1),hl
-        ld hl,(wp_sum)
-        ld (wp_row_sum+2),hl
         ld hl,(wp_classes)      ; no classes: every row's class the one zero byte, HL' kept
         ld a,h
         or l
@@ -377,13 +371,13 @@ wp_row_planes_5:
         wp_top_up               ; 5
         wp_top_down             ; 4
 wp_row_c_lo:
-        ld de,0                 ; R starts at c_lo (patched)
+        ld de,0                 ; R starts at c_lo (wp_tables patches it)
         wp_low_plane            ; 0
         wp_low_plane            ; 1
         wp_low_plane            ; 2
         wp_low_plane            ; 3
 wp_row_c_hi:
-        ld hl,0                 ; c_hi (patched) + R + Q: floor(W x / 16), in 16 bits
+        ld hl,0                 ; c_hi (wp_tables patches it) + R + Q: floor(W x / 16), in 16 bits
         add hl,de               ; (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$4D           ; ld c,ixl
         .byte $DD,$44           ; ld b,ixh
@@ -422,7 +416,7 @@ wp_row_narrow:
         inc h
         ld b,(hl)
 wp_row_sum:
-        ld ix,0                 ; S (patched)
+        ld ix,0                 ; S (wp_tables patches it)
         add ix,bc
         wp_top_up_lookup d
         pop de
@@ -437,10 +431,7 @@ wp_rows_done:
         ld sp,(wp_saved_sp)
         jp wp_back
 
-wp_sum:         .word 0         ; S = sum |x| (wp_tables)
 wp_no_class:    .byte 0
-wp_c_lo:        .byte 0
-wp_c_hi:        .word 0
 
 wp_code_end:
 
