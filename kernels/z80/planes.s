@@ -10,11 +10,14 @@
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2
 ; read with LD A,I; IY is kept; SP walks the A sums and the rows and is put back):
 ;   wp_tables   builds the four tables from the 32 words at (wp_x) and the call's
-;               constants; carry set (nothing built) where sum |x| > WP_MOST_SUM.
-;               Several matrices on the same x (q, k and v) share one build.
+;               constants (into wp_rows' immediates); carry set (nothing built) where
+;               sum |x| > WP_MOST_SUM. Several matrices on the same x (q, k and v) share one build.
 ;   wp_rows     (wp_rows_count) rows of the matrix at (wp_w) on the tables, the
-;               outputs to (wp_out) as signed words, shifted right by (wp_shift).
-; Clobbers AF, BC, DE, HL, IX, B' and DE'.
+;               outputs to (wp_out) as signed words, shifted right by (wp_shift); the
+;               rows' classes at (wp_classes), a byte a row within one page
+;               (soul_layout.plane_classes: 1 where the row's weights all lie in -64..63),
+;               or wp_classes 0: every row by its 8 planes.
+; Clobbers AF, BC, DE, HL, IX, B', DE' and HL'.
 ;
 ; How: with u = w + 128 (matvec's w xor $80) in bit planes, sum w x = sum_b 2^b P_b
 ; - 128 X, P_b = sum_g T_g[mask_gb], T_g the 256 subset sums of group g's 8 x
@@ -27,18 +30,23 @@
 ; (left Horner in IX, <= 15 S, 16 bits unsigned) and its low planes R = floor((c_lo
 ; + P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3) / 16) (right Horner in DE: R = (R + P'_b) >> 1);
 ; then out = (Q + R + c_hi) >> (shift - 4), with 16 c_hi + c_lo = -128 S - N (c_lo 0..15)
-; once a call: exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <=
-; 128 S < 2^19: Q + R + c_hi = floor(W x / 16) fits a word).
+; once a build: exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <=
+; 128 S < 2^19: Q + R + c_hi = floor(W x / 16) fits a word). A narrow row (its class 1, weights
+; in -64..63: u in 64..191, bit 6 the complement of bit 7) has mask_g6 = ~mask_g7, and E_g[~m] =
+; S_g - E_g[m], so P'_6 = S - P'_7: its Q starts at S + P'_7 (= 2 P'_7 + P'_6) and plane 6's four
+; lookups are skipped (twenty-sixth round, zxplanes128b: 145 T-states a narrow row; the shipped
+; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 60,126 (the fill 44 an entry, 45,056 for the
+; x with sum |x| 1,664 and 16 negative words): wp_tables 60,146 (the fill 44 an entry, 45,056 for the
 ; 1,024 and 1,792 for its rows of 16, the sums over |x| ~128 a word, the A and B sums ~1,600 a group);
-; wp_rows at shift 4: 32 rows 55,832, 96 rows 166,744, 128 rows 222,200 (1,733 a row: the top planes
-; 773, the low planes 838, the end 122; 376 a call), 16 more a row a bit of shift above 4: 32 rows at
-; shift 7 57,368. (94,943 and 1,792 a row when first built: the fill 48 an entry through one
-; pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
-; Bytes: 1,627 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,238 in the bench without it: wp_rows 449; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+; wp_rows at shift 4, rows of 8 planes: 32 rows 56,570, 96 rows 168,890, 128 rows 225,050 (1,755 a row:
+; the top planes 773, the low planes 838, the end and the next row's class 144; 410 a call), 16 more a
+; row a bit of shift above 4: 32 rows at shift 7 58,106; a narrow row 1,610 (32 rows 51,930). (1,733
+; a row before the classes, the end 122; 94,943 and 1,792 a row when first built: the fill 48 an entry
+; through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
+; Bytes: 1,687 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
+; 1,298 in the bench without it: wp_rows 503; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
