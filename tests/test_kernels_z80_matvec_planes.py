@@ -99,10 +99,12 @@ def test_the_extremes_are_bit_exact(bench, shift):
 
 
 def test_calls_it_cannot_take_are_declined(bench):
-    """sum |x| over 4095 (every x -128: 4096), a wide x (|x| > 4095), -32768: carry set, no rows run."""
+    """sum |x| over 4095 (every x -128: 4096), a wide x (|x| > 4095), -32768, a group whose sum wraps 16 bits
+    to 0 (8 x 8192: the carry of S's add, twenty-sixth round): carry set, no rows run."""
     w = np.ones((4, 32), int)
     for x in (np.full(32, -128), np.r_[[5000], np.zeros(31, int)], np.r_[[-32768], np.zeros(31, int)],
-              np.r_[np.zeros(31, int), [32767]]):
+              np.r_[np.zeros(31, int), [32767]], np.r_[np.full(8, 8192), np.zeros(24, int)],
+              np.r_[np.zeros(8, int), np.full(8, -8192), np.zeros(16, int)]):
         assert not planes_fit(x, LEAST_SHIFT)
         got, table_t, rows_t = run_planes(bench, w, x, LEAST_SHIFT)
         assert got is None and rows_t == 0 and table_t > 0

@@ -38,15 +38,16 @@
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 60,146 (the fill 44 an entry, 45,056 for the
-; 1,024 and 1,792 for its rows of 16, the sums over |x| ~128 a word, the A and B sums ~1,600 a group);
+; x with sum |x| 1,664 and 16 negative words): wp_tables 58,918 (the fill 44 an entry, 45,056 for the
+; 1,024 and 1,792 for its rows of 16, the sums over |x| ~117 a word, the A and B sums in Gray order
+; ~1,710 a group; 60,126 before the twenty-sixth round, the sums one level at a time, ~1,930 a group);
 ; wp_rows at shift 4, rows of 8 planes: 32 rows 56,570, 96 rows 168,890, 128 rows 225,050 (1,755 a row:
 ; the top planes 773, the low planes 838, the end and the next row's class 144; 410 a call), 16 more a
 ; row a bit of shift above 4: 32 rows at shift 7 58,106; a narrow row 1,610 (32 rows 51,930). (1,733
 ; a row before the classes, the end 122; 94,943 and 1,792 a row when first built: the fill 48 an entry
 ; through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
-; Bytes: 1,687 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,298 in the bench without it: wp_rows 503; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+; Bytes: 1,620 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
+; 1,231 in the bench without it: wp_rows 503; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -74,41 +75,63 @@ wp_interrupts_off:
         ret
 
 WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at +2, high byte at +6
-; wp_fill_sum: B[to] = B[from] + BC in wp_fill's immediates.
-        .macro wp_fill_sum from, to
-        ld a,(wp_fill + WP_FILL_STEP * (from) + 2)
-        add a,c
-        ld (wp_fill + WP_FILL_STEP * (to) + 2),a
-        ld a,(wp_fill + WP_FILL_STEP * (from) + 6)
-        adc a,b
-        ld (wp_fill + WP_FILL_STEP * (to) + 6),a
+; The subset sums in Gray order (each one x more or less than the one before, HL the sum): A[a] into
+; wp_high_sums, B[b] into wp_fill's immediates.
+        .macro wp_a_add reg, index
+        add hl,reg
+        ld (wp_high_sums + 2 * (index)),hl
         .endmacro
-        .macro wp_a_sums count   ; A[count..2 count - 1] = A[0..count - 1] + the next x (HL steps past it)
+        .macro wp_a_sub reg, index
+        or a
+        sbc hl,reg
+        ld (wp_high_sums + 2 * (index)),hl
+        .endmacro
+        .macro wp_b_store index
+        ld a,l
+        ld (wp_fill + WP_FILL_STEP * (index) + 2),a
+        ld a,h
+        ld (wp_fill + WP_FILL_STEP * (index) + 6),a
+        .endmacro
+        .macro wp_b_add reg, index
+        add hl,reg
+        wp_b_store index
+        .endmacro
+        .macro wp_b_sub reg, index
+        or a
+        sbc hl,reg
+        wp_b_store index
+        .endmacro
+; wp_gray_x: from HL at a group's 4 x: BC the first (and the immediate at `again`), DE the second,
+; SP the third, the fourth into the immediate at `fourth` (HL lost).
+        .macro wp_gray_x fourth, again
         ld c,(hl)
         inc hl
         ld b,(hl)
         inc hl
-        .repeat count, i
-        ld de,(wp_high_sums + 2 * i)
-        ex de,hl
-        add hl,bc
-        ld (wp_high_sums + 2 * (i + count)),hl
-        ex de,hl
-        .endrepeat
-        .endmacro
-        .macro wp_b_sums count   ; B[count..2 count - 1] = B[0..count - 1] + the next x (HL steps past it)
-        ld c,(hl)
+        ld (again + 1),bc
+        ld e,(hl)
         inc hl
-        ld b,(hl)
+        ld d,(hl)
         inc hl
-        .repeat count, i
-        wp_fill_sum i, i + count
-        .endrepeat
+        inc hl
+        inc hl
+        ld a,(hl)
+        ld (fourth + 1),a
+        inc hl
+        ld a,(hl)
+        ld (fourth + 2),a
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec hl
+        ld l,(hl)
+        ld h,a
+        ld sp,hl
         .endmacro
 
 ; wp_tables: see the header. Per group: |x|, S and -N_g over its 8 x; A[a], the sums over x_4..x_7
-; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates;
-; then E_g[16 a + b] = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
+; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates
+; (each in Gray order: one add or subtract and a store an entry, SP holding an x); then E_g[16 a + b] = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
 wp_tables:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -141,10 +164,8 @@ wp_group:
         ld a,b
         adc a,d
         ld b,a
-@plus:  ld a,d
-        and $F0
-        jp nz,wp_wide           ; |x| > 4095 (-32768 too)
-        add ix,de
+@plus:  add ix,de
+        jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
         exx
         dec b
         exx
@@ -160,32 +181,52 @@ wp_group:
         ld hl,(wp_group_x)
         ld de,-8
         add hl,de               ; x_4
-        wp_a_sums 1
-        wp_a_sums 2
-        wp_a_sums 4
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        .repeat 8, i
-        ld hl,(wp_high_sums + 2 * i)
-        add hl,bc
-        ld (wp_high_sums + 2 * (i + 8)),hl
-        .endrepeat
+        wp_gray_x wp_a_fourth, wp_a_again   ; (SP: interrupts are off)
+        ld hl,(wp_high_sums)    ; A[0] = -N_g, then the Gray code's 15 steps
+        wp_a_add bc, 1
+        wp_a_add de, 3
+        wp_a_sub bc, 2
+        wp_a_add sp, 6
+        wp_a_add bc, 7
+        wp_a_sub de, 5
+        wp_a_sub bc, 4
+wp_a_fourth:
+        ld bc,0                 ; x_7 (patched)
+        wp_a_add bc, 12
+wp_a_again:
+        ld bc,0                 ; x_4 again (patched)
+        wp_a_add bc, 13
+        wp_a_add de, 15
+        wp_a_sub bc, 14
+        wp_a_sub sp, 10
+        wp_a_add bc, 11
+        wp_a_sub de, 9
+        wp_a_sub bc, 8
         ld hl,(wp_group_x)
         ld de,-16
         add hl,de               ; x_0
-        xor a
-        ld (wp_fill + 2),a
-        ld (wp_fill + 6),a
-        wp_b_sums 1
-        wp_b_sums 2
-        wp_b_sums 4
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        .repeat 8, i
-        wp_fill_sum i, i + 8
-        .endrepeat
+        wp_gray_x wp_b_fourth, wp_b_again
+        ld hl,0                 ; B[0] = 0
+        wp_b_store 0
+        wp_b_add bc, 1
+        wp_b_add de, 3
+        wp_b_sub bc, 2
+        wp_b_add sp, 6
+        wp_b_add bc, 7
+        wp_b_sub de, 5
+        wp_b_sub bc, 4
+wp_b_fourth:
+        ld bc,0                 ; x_3 (patched)
+        wp_b_add bc, 12
+wp_b_again:
+        ld bc,0                 ; x_0 again (patched)
+        wp_b_add bc, 13
+        wp_b_add de, 15
+        wp_b_sub bc, 14
+        wp_b_sub sp, 10
+        wp_b_add bc, 11
+        wp_b_sub de, 9
+        wp_b_sub bc, 8
         ; the table: HL on the low page, BC on the high page, SP on the A
         ld a,(wp_page)
         ld h,a
