@@ -217,14 +217,16 @@ def test_the_header_states_what_the_kernel_takes(bench):
 
 @pytest.mark.parametrize("interrupts", [False, True])
 def test_the_interrupt_state_is_given_back(bench, interrupts):
-    """wp_tables (built or declined) and wp_rows run with interrupts off and leave them as they found them."""
+    """wp_tables (built or declined) and wp_rows run with interrupts off and leave them as they found them;
+    IY too (wp_tables sums -N_g in it since the twenty-sixth round)."""
     rng = np.random.default_rng(3)
     w = rng.integers(-128, 128, (4, 32))
-    for x in (vector_with_sum(rng, 1000), np.full(32, -128)):
+    for x in (vector_with_sum(rng, 1000), np.full(32, -128), np.r_[[5000], np.zeros(31, int)]):
         bench.write_words(0x9F00, x)
         bench.poke_word(bench.sym("wp_x"), 0x9F00)
+        bench.cpu.iy = 0x5C3A
         bench.call("wp_tables", interrupts=interrupts)
-        assert bench.cpu.iff1 == int(interrupts)
+        assert bench.cpu.iff1 == int(interrupts) and bench.cpu.iy == 0x5C3A
     bench.write_words(0x9F00, vector_with_sum(rng, 1000))
     bench.call("wp_tables")
     load_address = 0xA000

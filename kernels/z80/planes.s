@@ -8,7 +8,8 @@
 ; The kernels' bench includes it after the others.
 ;
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2
-; read with LD A,I; IY is kept; SP walks the A sums and the rows and is put back):
+; read with LD A,I; IY is kept (wp_tables sums in it and puts it back); SP walks the A sums and the
+; rows and is put back):
 ;   wp_tables   builds the four tables from the 32 words at (wp_x) and the call's
 ;               constants (into wp_rows' immediates); carry set (nothing built) where
 ;               sum |x| > WP_MOST_SUM. Several matrices on the same x (q, k and v) share one build.
@@ -38,16 +39,17 @@
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 58,918 (the fill 44 an entry, 45,056 for the
-; 1,024 and 1,792 for its rows of 16, the sums over |x| ~117 a word, the A and B sums in Gray order
-; ~1,710 a group; 60,126 before the twenty-sixth round, the sums one level at a time, ~1,930 a group);
+; x with sum |x| 1,664 and 16 negative words): wp_tables 58,014 (the fill 44 an entry, 45,056 for the
+; 1,024 and 1,280 for its rows of 16, the sums over |x| ~100 a word, -N_g in IY, the A and B sums in Gray
+; order ~1,710 a group; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a
+; group, -N_g in BC, |x| ~128 a word, 1,792 for the rows of 16);
 ; wp_rows at shift 4, rows of 8 planes: 32 rows 56,570, 96 rows 168,890, 128 rows 225,050 (1,755 a row:
 ; the top planes 773, the low planes 838, the end and the next row's class 144; 410 a call), 16 more a
 ; row a bit of shift above 4: 32 rows at shift 7 58,106; a narrow row 1,610 (32 rows 51,930). (1,733
 ; a row before the classes, the end 122; 94,943 and 1,792 a row when first built: the fill 48 an entry
 ; through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
-; Bytes: 1,620 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,231 in the bench without it: wp_rows 503; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+; Bytes: 1,628 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
+; 1,239 in the bench without it: wp_rows 503; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -135,6 +137,7 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
 wp_tables:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
+        ld (wp_saved_iy),iy     ; (IY sums -N_g)
         ld hl,(wp_x)
         ld ix,0                 ; S
         ld de,0
@@ -142,10 +145,8 @@ wp_tables:
         ld a,WP_PAGE
 wp_group:
         ld (wp_page),a
-        ld bc,0                 ; -N_g
-        exx
+        ld iy,0                 ; -N_g
         ld b,8
-        exx
 @each:  ld e,(hl)
         inc hl
         ld d,(hl)
@@ -158,23 +159,16 @@ wp_group:
         sbc a,a
         sub d
         ld d,a
-        ld a,c                  ; -N_g += |x|
-        add a,e
-        ld c,a
-        ld a,b
-        adc a,d
-        ld b,a
+        add iy,de               ; -N_g += |x|
 @plus:  add ix,de
         jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
-        exx
-        dec b
-        exx
-        jr nz,@each
+        djnz @each
         .byte $DD,$7C           ; ld a,ixh: S > 4095?
         and $F0
         jp nz,wp_wide
         ld (wp_group_x),hl      ; the next group's x
-        ld (wp_high_sums),bc
+        ld (wp_high_sums),iy
+        ld bc,(wp_high_sums)
         ld hl,(wp_neg_sum)
         add hl,bc
         ld (wp_neg_sum),hl
@@ -248,9 +242,7 @@ wp_fill:
         inc c
         .endrepeat
         pop de
-        ld a,l
-        or a
-        jp nz,wp_fill
+        jp nz,wp_fill           ; (inc c's zero: the page's last entry)
         ld sp,(wp_saved_sp)
         ld hl,(wp_group_x)
         ld a,(wp_page)
@@ -281,10 +273,12 @@ wp_fill:
         or a
         sbc hl,de
         ld (wp_row_c_hi+1),hl
+        ld iy,(wp_saved_iy)
         or a                    ; built: carry clear
         jr wp_back
 wp_wide:
         ld sp,(wp_saved_sp)
+        ld iy,(wp_saved_iy)
         scf                     ; not built: matvec.s's call
 wp_back:                        ; the interrupts as they were (BIT keeps the carry)
         ld a,(wp_ints)
@@ -294,6 +288,7 @@ wp_back:                        ; the interrupts as they were (BIT keeps the car
         ret
 
 wp_page:        .byte 0
+wp_saved_iy:    .word 0
 wp_group_x:     .word 0
 
 ; wp_top_up: Q = 2 Q + P'_b from 4 masks (pop de: groups 0 and 1, then 2 and 3), H from
