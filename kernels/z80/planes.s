@@ -31,25 +31,26 @@
 ; (left Horner in IX, <= 15 S, 16 bits unsigned) and its low planes R = floor((c_lo
 ; + P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3) / 16) (right Horner in DE: R = (R + P'_b) >> 1);
 ; then out = (Q + R + c_hi) >> (shift - 4), with 16 c_hi + c_lo = -128 S - N (c_lo 0..15)
-; once a build: exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <=
+; once a build (c_hi = 8 K + r folded into the Horners' starts: Q from K, R from c_lo + 16 r): exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <=
 ; 128 S < 2^19: Q + R + c_hi = floor(W x / 16) fits a word). A narrow row (its class 1, weights
 ; in -64..63: u in 64..191, bit 6 the complement of bit 7) has mask_g6 = ~mask_g7, and E_g[~m] =
-; S_g - E_g[m], so P'_6 = S - P'_7: its Q starts at S + P'_7 (= 2 P'_7 + P'_6) and plane 6's four
-; lookups are skipped (twenty-sixth round, zxplanes128b: 145 T-states a narrow row; the shipped
+; S_g - E_g[m], so P'_6 = S - P'_7: its Q starts at S + 2 K + P'_7 (= 2 (K + P'_7) + P'_6) and plane 6's four
+; lookups are skipped (twenty-sixth round, zxplanes128b: 158 T-states a narrow row; the shipped
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 58,014 (the fill 44 an entry, 45,056 for the
+; x with sum |x| 1,664 and 16 negative words): wp_tables 58,155 (the fill 44 an entry, 45,056 for the
 ; 1,024 and 1,280 for its rows of 16, the sums over |x| ~100 a word, -N_g in IY, the A and B sums in Gray
 ; order ~1,710 a group; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a
 ; group, -N_g in BC, |x| ~128 a word, 1,792 for the rows of 16);
-; wp_rows at shift 4, rows of 8 planes: 32 rows 56,570, 96 rows 168,890, 128 rows 225,050 (1,755 a row:
-; the top planes 773, the low planes 838, the end and the next row's class 144; 410 a call), 16 more a
-; row a bit of shift above 4: 32 rows at shift 7 58,106; a narrow row 1,610 (32 rows 51,930). (1,733
-; a row before the classes, the end 122; 94,943 and 1,792 a row when first built: the fill 48 an entry
-; through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
-; Bytes: 1,628 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,239 in the bench without it: wp_rows 503; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+; wp_rows at shift 4, rows of 8 planes: 32 rows 56,442, 96 rows 168,506, 128 rows 224,538 (1,751 a row:
+; the top planes 786, the low planes 838, the end and the next row's class 127; 410 a call), 16 more a
+; row a bit of shift above 4: 32 rows at shift 7 57,978; a narrow row 1,593 (32 rows 51,386). (1,733
+; a row before the twenty-sixth round: the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792
+; a row when first built: the fill 48 an entry through one pointer and its B from a buffer, the rows'
+; ld h a plane, the out pointer in IY, a clip.)
+; Bytes: 1,659 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
+; 1,270 in the bench without it: wp_rows 502; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -249,11 +250,12 @@ wp_fill:
         add a,WP_GROUP_PAGES
         cp WP_PAGE + 4 * WP_GROUP_PAGES
         jp nz,wp_group
-        ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4)
+        ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4) = 8 K + r (r 0..7), into
+        ; the rows' immediates once a build: Q starts at K (S + 2 K a narrow row's), R at c_lo + 16 r
         ld hl,(wp_neg_sum)
         ld a,l
         and 15
-        ld (wp_row_c_lo+1),a    ; (the rows' immediates: once a build)
+        ld c,a                  ; c_lo
         srl h
         rr l
         srl h
@@ -264,15 +266,33 @@ wp_fill:
         rr l
         .byte $DD,$5D           ; ld e,ixl
         .byte $DD,$54           ; ld d,ixh
-        ld (wp_row_sum+2),de    ; S: plane 6 of a narrow row, S - P'_7
+        ld (wp_sum),de          ; S
         ex de,hl
         add hl,hl
         add hl,hl
         add hl,hl
         ex de,hl
         or a
-        sbc hl,de
-        ld (wp_row_c_hi+1),hl
+        sbc hl,de               ; c_hi
+        ld a,l
+        and 7
+        add a,a
+        add a,a
+        add a,a
+        add a,a
+        add a,c
+        ld (wp_row_c_lo+1),a    ; c_lo + 16 r
+        sra h
+        rr l
+        sra h
+        rr l
+        sra h
+        rr l
+        ld (wp_row_k+2),hl      ; K
+        add hl,hl
+        ld de,(wp_sum)
+        add hl,de
+        ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's 2 (K + P'_7) + P'_6 with P'_6 = S - P'_7
         ld iy,(wp_saved_iy)
         or a                    ; built: carry clear
         jr wp_back
@@ -288,6 +308,7 @@ wp_back:                        ; the interrupts as they were (BIT keeps the car
         ret
 
 wp_page:        .byte 0
+wp_sum:         .word 0         ; S = sum |x|
 wp_saved_iy:    .word 0
 wp_group_x:     .word 0
 
@@ -365,7 +386,7 @@ wp_group_x:     .word 0
 ;  wp_rows: see the header. The alternate set keeps the out pointer (DE'), the rows left (B')
 ; and the next row's class (HL'). A row whose weights all lie in -64..63 (wp_classes' bit 0 set:
 ; soul_layout.plane_classes) has plane 6 of u = w + 128 the complement of plane 7, so P'_6 = S - P'_7
-; (E_g[255 - m] = S_g - E_g[m]): wp_row_narrow starts Q at S + P'_7 (= 2 P'_7 + P'_6) and skips
+; (E_g[255 - m] = S_g - E_g[m]): wp_row_narrow starts Q at S + 2 K + P'_7 (= 2 (K + P'_7) + P'_6), skips
 ; plane 6's masks; wp_row runs all 8 planes. Both go on at wp_row_planes_5.
 wp_rows:
         call wp_interrupts_off
@@ -404,8 +425,9 @@ wp_row:
         ld c,(hl)
         inc h
         ld b,(hl)
-        .byte $DD,$69           ; ld ixl,c
-        .byte $DD,$60           ; ld ixh,b
+wp_row_k:
+        ld ix,0                 ; Q starts at K (wp_tables patches it)
+        add ix,bc
         wp_top_up_lookup d
         pop de
         wp_top_up_lookup e
@@ -415,15 +437,13 @@ wp_row_planes_5:
         wp_top_up               ; 5
         wp_top_down             ; 4
 wp_row_c_lo:
-        ld de,0                 ; R starts at c_lo (wp_tables patches it)
+        ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)
         wp_low_plane            ; 0
         wp_low_plane            ; 1
         wp_low_plane            ; 2
         wp_low_plane            ; 3
-wp_row_c_hi:
-        ld hl,0                 ; c_hi (wp_tables patches it) + R + Q: floor(W x / 16), in 16 bits
-        add hl,de               ; (|W x| <= 128 S < 2^19: no clip at any shift)
-        .byte $DD,$4D           ; ld c,ixl
+        ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
+        .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$44           ; ld b,ixh
         add hl,bc
 wp_chain_at:
@@ -452,7 +472,7 @@ wp_class_step:
         exx
         jp nc,wp_row
 wp_row_narrow:
-        ; plane 7 (up) starts Q at S + P'_7, plane 6's masks unread
+        ; plane 7 (up) starts Q at S + 2 K + P'_7, plane 6's masks unread
         pop de
         ld h,WP_PAGE
         ld l,e
@@ -460,7 +480,7 @@ wp_row_narrow:
         inc h
         ld b,(hl)
 wp_row_sum:
-        ld ix,0                 ; S (wp_tables patches it)
+        ld ix,0                 ; S + 2 K (wp_tables patches it)
         add ix,bc
         wp_top_up_lookup d
         pop de

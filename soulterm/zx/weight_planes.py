@@ -1,7 +1,7 @@
 """The matvec by bit planes of the weights (kernels/z80/planes.s): its integer model and its bench.
 
 `planes_matvec` follows planes.s step for step (the tables E_g, the top planes' Q,
-a narrow row's plane 6 as S - P'_7, the low planes' R, c_lo and c_hi, the row's end) so that a test can hold both the
+a narrow row's plane 6 as S - P'_7, the low planes' R, c_hi folded into both Horners' starts, the row's end) so that a test can hold both the
 kernel and the model to intmath.matvec; `run_planes` calls the kernel on a Z80Bench
 that includes it (`PLANES_SOURCE`). soul_layout.plane_bytes lays a matrix out.
 """
@@ -57,14 +57,16 @@ def planes_matvec(weights, x, shift: int, classes: bool = True) -> np.ndarray:
             if plane == 6 and narrow[row]:
                 continue
             sums[plane] = sum(tables[g][masks[PLANE_GROUPS * i + k]] for k, g in enumerate(plane_groups(plane)))
-        top = sums[7] + total if narrow[row] else 2 * sums[7] + sums[6]
+        # Q from K = c_hi >> 3 and R from c_lo + 16 (c_hi & 7): c_hi folded into the Horners' starts
+        top = c_hi >> 3
+        top = 2 * top + total + sums[7] if narrow[row] else 2 * (top + sums[7]) + sums[6]    # P'_6 = S - P'_7
         for plane in (5, 4):
             top = 2 * top + sums[plane]
-        low = c_lo
+        low = c_lo + 16 * (c_hi & 7)
         for plane in (0, 1, 2, 3):
+            assert low + sums[plane] < 65536         # (DE in planes.s; IX's Q may wrap, the sum cannot)
             low = (low + sums[plane]) >> 1
-        assert top < 65536 and low + max(sums.values()) < 65536     # (16-bit registers in planes.s)
-        value = top + low + c_hi           # floor(W x / 16): |W x| <= 128 S < 2^19, 16 bits signed
+        value = top + low                  # floor(W x / 16): |W x| <= 128 S < 2^19, 16 bits signed
         assert -32768 <= value < 32768
         out.append(value >> (shift - LEAST_SHIFT))
     return np.array(out, dtype=np.int64)
