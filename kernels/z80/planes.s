@@ -31,10 +31,11 @@
 ; (left Horner in IX, <= 15 S, 16 bits unsigned) and its low planes R = floor((c_lo
 ; + P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3) / 16) (right Horner in DE: R = (R + P'_b) >> 1);
 ; then out = (Q + R + c_hi) >> (shift - 4), with 16 c_hi + c_lo = -128 S - N (c_lo 0..15)
-; once a build (c_hi = 8 K + r folded into the Horners' starts: Q from K, R from c_lo + 16 r): exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <=
-; 128 S < 2^19: Q + R + c_hi = floor(W x / 16) fits a word). A narrow row (its class 1, weights
-; in -64..63: u in 64..191, bit 6 the complement of bit 7) has mask_g6 = ~mask_g7, and E_g[~m] =
-; S_g - E_g[m], so P'_6 = S - P'_7: its Q starts at S + 2 K + P'_7 (= 2 (K + P'_7) + P'_6) and plane 6's four
+; once a build (c_hi = 8 K + r, r 0..7, folded into the Horners' starts: Q from K, R from c_lo +
+; 16 r): exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <= 128 S < 2^19:
+; Q + R + c_hi = floor(W x / 16) fits a word). A narrow row (its class 1, weights in -64..63: u in
+; 64..191, bit 6 the complement of bit 7) has mask_g6 = ~mask_g7, and E_g[~m] = S_g - E_g[m], so
+; P'_6 = S - P'_7: its Q starts at S + 2 K + P'_7 (= 2 (K + P'_7) + P'_6) and plane 6's four
 ; lookups are skipped (twenty-sixth round, zxplanes128b: 158 T-states a narrow row; the shipped
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
