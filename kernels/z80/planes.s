@@ -135,7 +135,8 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
 
 ; wp_tables: see the header. Per group: |x|, S and -N_g over its 8 x; A[a], the sums over x_4..x_7
 ; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates
-; (each in Gray order: one add or subtract and a store an entry, SP holding an x); then E_g[16 a + b] = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
+; (each in Gray order: one add or subtract and a store an entry, SP holding an x); then E_g[16 a + b]
+; = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
 wp_tables:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
