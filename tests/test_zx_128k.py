@@ -135,9 +135,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_329_300
-# (1,317,394 a computed position + 0.9%, with the twenty-fifth round's q, k and v by planes.s in bank 6,
-# FW_PLANES, zxplanes128; 1,376,700 for 1,364,417 a computed position + 0.9%, with the twenty-fourth round's sparse column pass a pair of
+PLAYER_128K_MEAN_BUDGET = 1_311_700
+# (1,299,989 a computed position + 0.9%, with the twenty-sixth round's narrow rows (plane 6 skipped) and
+# cheaper table builds in planes.s, zxplanes128b; 1,329,300 for 1,317,394 + 0.9%, with the twenty-fifth
+# round's q, k and v by planes.s in bank 6, FW_PLANES, zxplanes128; 1,376,700 for 1,364,417 a computed position + 0.9%, with the twenty-fourth round's sparse column pass a pair of
 # slots at a time, zxpass128; 1,379,600 for 1,367,274 + 0.9%, the undo put off, zxreply128b;
 # 1,422,086 a computed position + 0.9%, with the twenty-first round's logits from id 3 and argmax's
 # runner-up on their rows in 4 (D >> 8), zxstep; 1,439,200 for
