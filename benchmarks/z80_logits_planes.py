@@ -40,7 +40,7 @@ from soulterm.soul.benchmark import shipped_engine
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options, run_matvec
 from soulterm.zx.logit_planes import SELECT_SOURCE, run_select, select_rows
 from z80_cheap_bounds import engine_vectors
-from z80_coarse_pairs import coarse_call
+from z80_coarse_pairs import coarse_call, gate_rows_again
 
 FIRST = spec.FIRST_CHOOSABLE
 COLS = spec.EMBED_DIM
@@ -161,7 +161,6 @@ def main() -> None:
         w1, b1 = layer.fc1_t.T.astype(np.int64), layer.fc1_b.astype(np.int64)
         calls = [x for x in fc1_x[index] if coarse_call(x)]
         positive = np.mean([(((w1 @ x + b1) >> layer.s_fc1) > 0).sum() for x in calls])
-        from z80_coarse_pairs import gate_rows_again
         today = np.mean([gate_rows_again(w1, b1, x, layer.s_fc1, 8) for x in calls])
         line = []
         for g, one_byte in ((4, True), (8, True), (8, False)):
