@@ -58,6 +58,7 @@ lg_list:        .word 0         ; a byte a row: the rows left
 lg_rows:        .byte 0         ; 1..255
 lg_shift:       .byte 0         ; the logits' shift
 lg_page:        .byte 0         ; the tables' first page (4 pages)
+        .assert lg_page == lg_x + 12, "lg_x..lg_page in this order: forward.s's fw_logit_planes sets them by one ldir"
 lg_count:       .byte 0         ; out: the rows left
 lg_saved_sp:    .word 0
 lg_saved_iy:    .word 0

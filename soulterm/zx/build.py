@@ -133,13 +133,15 @@ RECORD_BANKS = (1, 3)
 # embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
 # UNCONTENDED into their room, out of the room below $C000. Bank 6 at $E000 until the twenty-fifth
 # round; since (zxplanes128) bank 6 at $E800, past planes.s's code and matrices (asserted): the records
-# left it for banks 1 and 3. One the ULA does not contend.
-EMBED_BANK = 6
-EMBED_START = 0xE800
+# left it for banks 1 and 3. Since the twenty-sixth round (zxcoarse) bank 7 at $C000, free since the records
+# left it: its room in bank 6 holds logitplanes.s and the out matrix's planes (below). Bank 7 is contended:
+# a real 128K's ULA holds its ~1,060 memory cycles a position ~700 to ~950 T-states (zxplanes128's count).
+EMBED_BANK = 7
+EMBED_START = paging.PAGED_START
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
-assert EMBED_BANK not in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
+assert EMBED_BANK not in RECORD_BANKS
 # planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
 # in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
 # (the block on the tape, from PLANES_START), then both layers' q, k and v in plane_bytes' layout, which the
@@ -153,7 +155,17 @@ PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_cou
                   "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
 PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
-assert PLANES_BANK != DATA_BANK
+assert PLANES_BANK != DATA_BANK and PLANES_BANK != EMBED_BANK
+# logitplanes.s (forward.s's FW_LOGIT_PLANES: the logits' argmax from the out matrix's top bit planes,
+# twenty-sixth round, zxcoarse) in bank PLANES_BANK past the six matrices: its code and the masks of out's
+# rows FIRST_CHOOSABLE..127 (logit_planes.select_bytes), a CODE block; its four tables, its sums and its
+# list on planes.s's table pages at run time (free from layer 1's last q, k, v to the next norm)
+LOGIT_PLANES_TABLES = PLANES_TABLES
+LOGIT_PLANES_SUMS = LOGIT_PLANES_TABLES + 4 * 256
+LOGIT_PLANES_LIST = LOGIT_PLANES_SUMS + 256
+LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks_top", "lg_masks_low",
+                        "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold")   # (the last: the profiles' names)
+LOGIT_PLANES_CONTENTS = "logitplanes.s and the out matrix's bit planes (the logits' argmax)"
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
 # on the tape): an address the layout gives them outside the program (the screen's hidden third,
@@ -474,6 +486,31 @@ def planes_bank(soul):
     return bank
 
 
+def logit_planes_take(soul) -> bool:
+    """Whether logitplanes.s takes the soul's logits (their shift in 4..15: no logit saturates where it
+    takes x, and its threshold fits 16 bits): the 128K's FW_LOGIT_PLANES, with FW_PLANES."""
+    return 4 <= soul["out"].shift <= 15
+
+
+def logit_planes_block(soul):
+    """The block of bank PLANES_BANK past planes.s's matrices: logitplanes.s, then the masks of out's rows
+    FIRST_CHOOSABLE..127 (lg_masks_top, lg_masks_low: logit_planes.select_bytes)."""
+    from .logit_planes import select_bytes
+
+    planes = planes_bank(soul)
+    start = planes.symbols["wp_planes"] + len(PLANES_MATRICES) * PLANES_MATRIX_BYTES
+    top, low = select_bytes(soul[CHOOSABLE_ROWS_MATRIX].values[spec.FIRST_CHOOSABLE:])
+    lines = [".cpu z80", f".org ${start:04X}", '.include "logitplanes.s"', "lg_masks_top:"]
+    for name, data in (("lg_masks_top", top), ("lg_masks_low", low)):
+        if name != "lg_masks_top":
+            lines.append(f"{name}:")
+        lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
+    bank = _assemble("\n".join(lines) + "\n")
+    if bank.end > paging.PAGED_START + paging.BANK_SIZE:
+        raise LayoutError(f"logitplanes.s and out's planes run past bank {PLANES_BANK}'s end (${bank.end - 1:04X})")
+    return bank
+
+
 def player_banks(soul, tokenizer, program, model: str) -> tuple:
     """The 128K player's banks as the loader pages them in: (bank, data) at $C000, (bank, data,
     address) elsewhere; none for the 48K."""
@@ -484,6 +521,9 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     if "FW_PLANES" in program.symbols:
         banks += ((PLANES_BANK, planes_bank(soul).data, PLANES_START),)
+    if "FW_LOGIT_PLANES" in program.symbols:
+        block = logit_planes_block(soul)
+        banks += ((PLANES_BANK, block.data, block.origin),)
     return banks
 
 
@@ -670,6 +710,13 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         planes = planes_bank(soul)
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
+        if logit_planes_take(soul):
+            logits = logit_planes_block(soul)
+            options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s in that bank first)",
+                        f"LG_TABLES = ${LOGIT_PLANES_TABLES:04X}     ; in bank {PLANES_BANK}, run time only",
+                        f"LG_SUMS = ${LOGIT_PLANES_SUMS:04X}", f"LG_LIST = ${LOGIT_PLANES_LIST:04X}"]
+            options += [f"{name} = ${logits.symbols[name]:04X}     ; in bank {PLANES_BANK}"
+                        for name in LOGIT_PLANES_IMPORTS]
     if embed_apart:
         te, pe, entry = embed_addresses(soul)
         options += [f"EMBED_BANK = {EMBED_BANK}     ; (te, pe and embedrows.s's code in that bank: forward.s's fw_embed)",
