@@ -1,5 +1,5 @@
 """logitplanes.s's lg_select (the logits that may still be the largest, from the weights' top bit
-planes; in neither player): its rows left equal logit_planes.select_rows' step for step on random
+planes; the 128K player's since the twenty-sixth round, tests/test_zx_128k.py): its rows left equal logit_planes.select_rows' step for step on random
 matrices and vectors (the extremes of what it takes, crafted ties), the true argmax (SPEC's: the
 lowest id of the largest logit) is always among them and is the one row left where one is, it
 declines what it cannot take, it gives the interrupt state back, "hello"'s reply steps end with

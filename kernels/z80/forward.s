@@ -19,6 +19,9 @@
 ; 128K player's since the twenty-fifth round, zxplanes128) fw_projection's q, k
 ; and v run on planes.s (wp_tables once an xn, wp_rows a matrix) in bank
 ; FW_PLANES_BANK, paged in around them, and matvec's where wp_tables declines the xn.
+; With FW_LOGIT_PLANES (the 128K's since the twenty-sixth round, zxcoarse) fw_next_token
+; asks logitplanes.s's lg_select in that bank first (fw_logit_planes, 74 bytes): one row
+; left is the token; else the coarse call, argmax and the bound as before.
 ; T-states: forward_step 2,634,934 and forward_prefill 1,328,553 at position 0
 ; (python benchmarks/z80_kernels.py, the kernels' bench, nineteenth round's old dot and
 ; mul16u; 2,645,338 and 1,334,452 in the eighteenth round; 2,812,189 and

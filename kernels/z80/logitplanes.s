@@ -1,9 +1,12 @@
 ; logitplanes.s - the logits that may still be the largest, from the weights' top bit planes
 ; (Z80): for a 32-column int8 matrix (the logits' rows 3..127) and a vector of 32 signed
 ; words, the rows whose logit (sum w x) >> shift may equal the largest one; when one row is
-; left it is the argmax (intmath.argmax_token's), with no product computed exactly. In
-; neither player (docs/spectrum.md, "Twenty-sixth round: the logits by their top bit planes",
-; branch zxcoarse: measured, not merged); the kernels' bench includes it after the others.
+; left it is the argmax (intmath.argmax_token's), with no product computed exactly. The
+; 128K player's since the twenty-sixth round (docs/spectrum.md, "Twenty-sixth round: the logits
+; by their top bit planes", branch zxcoarse): in bank 6 past planes.s's matrices with the out
+; matrix's masks (build.logit_planes_block), its tables, sums and list on planes.s's table
+; pages, forward.s's fw_logit_planes calling it before the logits' call (FW_LOGIT_PLANES); the
+; 48K has no room. The kernels' bench includes it after the others (SELECT_SOURCE).
 ;
 ; Entry point (interrupts off while it runs; it restores the state it found, IFF2 read with
 ; LD A,I; IY is kept; SP walks the masks and is put back):
