@@ -20,6 +20,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
 from soulterm.zx.logit_planes import MOST_SUM, SELECT_SOURCE, run_select, select_rows, takes
+from soulterm.zx.soul_layout import plane_bytes
 
 SHIFT = 4                # the shipped soul's logits' shift
 
@@ -102,13 +103,9 @@ def test_the_interrupt_state_is_given_back(bench):
     x = vector_with_sum(rng, 900)
     for interrupts in (False, True):
         top_rows = select_rows(w, x, SHIFT)[0]
-        from soulterm.zx.logit_planes import select_bytes
-        top, low = select_bytes(w)
-        bench.poke(0xA000, top)
-        bench.poke(0xA000 + len(top), low)
+        bench.poke(0xA000, plane_bytes(w))
         bench.write_words(0xB000, x)
-        for name, value in (("lg_top", 0xA000), ("lg_low", 0xA000 + len(top)), ("lg_x", 0xB000),
-                            ("lg_sums", 0xB100), ("lg_list", 0xB200)):
+        for name, value in (("lg_top", 0xA000), ("lg_x", 0xB000), ("lg_sums", 0xB100), ("lg_list", 0xB200)):
             bench.poke_word(bench.sym(name), value)
         bench.poke(bench.sym("lg_rows"), [8])
         bench.poke(bench.sym("lg_shift"), [SHIFT])

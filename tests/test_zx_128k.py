@@ -570,14 +570,17 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
 
 def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_coarse_call_where_they_leave_rows():
     """Twenty-sixth round (zxcoarse): forward.s's FW_LOGIT_PLANES runs logitplanes.s's lg_select in bank
-    PLANES_BANK (its code and out's masks a CODE block past planes.s's matrices, its tables, sums and list
-    on planes.s's table pages) before the logits' call; one row left is the token (fw_lg_chose 1, fw_logits
+    PLANES_BANK (its code a CODE block past planes.s's matrices, out's masks after it, made by the first
+    RUN as planes.s's matrices are, its tables, sums and list on planes.s's table pages) before the
+    logits' call; one row left is the token (fw_lg_chose 1, fw_logits
     untouched), else the coarse call as before. On "hello" every reply step takes the planes' row; with
     lg_select poked to decline (scf / ret) the turn is the engine's all the same through the coarse call,
-    ~50,000 T-states slower a step; a broken lg_select (its row pass's first lookup reading the wrong
-    mask: ld l,c made nop) fails the turn's check against the engine."""
+    ~50,000 T-states slower a step; a broken lg_select (its first list storing the rows' countdown for
+    their numbers) fails the turn's check against the engine. (Breaks in the sums mostly leave more than
+    one row, and the coarse call then gives the engine's token: the kernel's own test holds it to its
+    model, tests/test_kernels_z80_logit_planes.py.)"""
     from soulterm.zx.build import LOGIT_PLANES_LIST, logit_planes_block
-    from soulterm.zx.logit_planes import select_bytes
+    from soulterm.zx.soul_layout import plane_bytes
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     engine = Engine(soul)
@@ -586,11 +589,11 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     sym = bench.symbols
     assert "FW_LOGIT_PLANES" in sym and sym["fw_logit_planes"] < paging.PAGED_START
     block = logit_planes_block(soul)
-    top, low = select_bytes(soul["out"].values[spec.FIRST_CHOOSABLE:])
     bank = bench.banks[PLANES_BANK]
-    for name, data in (("lg_masks_top", top), ("lg_masks_low", low)):
-        at = sym[name] - paging.PAGED_START
-        assert bytes(bank[at:at + len(data)]) == data and sym[name] >= block.origin, name
+    masks = plane_bytes(soul["out"].values)         # (made by the first RUN: off the tape)
+    at = sym["lg_masks"] - paging.PAGED_START
+    assert bytes(bank[at:at + len(masks)]) == masks and sym["lg_masks"] >= block.end
+    assert sym["lg_masks"] + len(masks) <= 0x10000 and block.origin == sym["wp_l1_v"] + 32 * 32
     chosen = []
     rows, reply = forward_turn(bench, engine, context,
                                after_step=lambda position: chosen.append(bench.peek(sym["fw_lg_chose"])[0]))
@@ -604,8 +607,7 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     assert again == reply and TurnCost(rows, again).per_step > planes.per_step + 50_000
     broken = player_bench(soul, tokenizer, "128k")
     bank = broken.banks[PLANES_BANK]
-    row = block.symbols["lg_row"] - paging.PAGED_START
-    assert bank[row:row + 3] == bytes([0xC1, 0x69, 0x7E])        # pop bc / ld l,c / ld a,(hl)
-    bank[row + 1] = 0x00
+    at = bytes(bank).index(bytes([0xDD, 0x71, 0x00]), block.symbols["lg_row"] - paging.PAGED_START)
+    bank[at + 1] = 0x70                 # the first list's ld (ix+0),c (a row's number) made ld (ix+0),b
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)

@@ -3,14 +3,15 @@
 ; words, the rows whose logit (sum w x) >> shift may equal the largest one; when one row is
 ; left it is the argmax (intmath.argmax_token's), with no product computed exactly. The
 ; 128K player's since the twenty-sixth round (docs/spectrum.md, "Twenty-sixth round: the logits
-; by their top bit planes", branch zxcoarse): in bank 6 past planes.s's matrices with the out
-; matrix's masks (build.logit_planes_block), its tables, sums and list on planes.s's table
-; pages, forward.s's fw_logit_planes calling it before the logits' call (FW_LOGIT_PLANES); the
-; 48K has no room. The kernels' bench includes it after the others (SELECT_SOURCE).
+; by their top bit planes", branch zxcoarse): in bank 6 past planes.s's matrices
+; (build.logit_planes_block), then the out matrix's masks, which the first RUN makes (records128.s's
+; planes_first_run, planes.s's wp_make), its tables, sums and list on planes.s's table pages;
+; forward.s's fw_logit_planes calls it before the logits' call (FW_LOGIT_PLANES). The 48K has
+; no room. The kernels' bench includes it after the others (SELECT_SOURCE).
 ;
 ; Entry point (interrupts off while it runs; it restores the state it found, IFF2 read with
 ; LD A,I; IY is kept; SP walks the masks and is put back):
-;   lg_select   (lg_rows) rows of the masks at (lg_top) and (lg_low) against the 32 words at
+;   lg_select   (lg_rows) rows of the masks at (lg_top) against the 32 words at
 ;               (lg_x), the logits' shift in (lg_shift): (lg_count) rows left, their numbers
 ;               (0-based) from (lg_list), a byte each, in order; (lg_sums) takes a word a row.
 ;               Carry set (nothing chosen) where it cannot take x: sum |x| above
@@ -33,35 +34,34 @@
 ; The tables: 4 pages from (lg_page), e_g[16 a + b] = the high byte of A'[a] + B'[b], the
 ; group's subset sums over x_4..x_7 (from -N_hi) and x_0..x_3 (from -N_lo) scaled by 2^(8-s)
 ; (exact in 16 bits: each entry's E_g 2^(8-s) < 2^16), B' patched into an unrolled fill.
-; The masks (logit_planes.select_bytes): each row's planes 7, 6, 5, 4 at (lg_top), 16 bytes a
-; row (soul_layout.plane_bytes' first half: planes 6 and 4 from group 3 down), then at (lg_low)
-; plane 3 of every row, 4 bytes a row, then plane 2's, 1's and 0's (groups 0..3).
+; The masks: soul_layout.plane_bytes' rows (32 bytes a row: planes 7, 6, 5, 4, planes 6 and 4 from
+; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 146,244
-; (139,764 to 149,780; one row left each time); with one row 62,860 (the four tables: the fill
-; 35,991, 33 T-states an entry and its loop, the subset sums, the scaling and S ~25,000); every
-; row's planes 7..4 489 a row (the plane 110 with its Horner step, the store 34, the best 23); the
-; first list 66 a row; each row left ~400 a further plane (its masks' address, its Q, the list).
-; (149,439 on "hello"'s first step before S in IX and the best in the row pass; 170,805 mean with
-; D_k from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,422 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 150,959
+; (144,223 to 154,635; one row left each time); with one row 62,907 (the four tables: the fill
+; 36,004, 33 T-states an entry and its loop, the subset sums, the scaling and S ~25,000); every
+; row's planes 7..4 523 a row (the plane 110 with its Horner step, the store 34, the best 23, the
+; step past the row's planes 0..3 34); the first list 66 a row; each row left ~430 a further plane
+; (its masks' address, its Q, the list). (146,244 with the masks of planes 7..4 apart, 16 bytes a
+; row, on the tape; 149,439 on "hello"'s first step before S in IX and the best in the row pass;
+; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
+; Its bytes: 1,429 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
 ; A and B sums ~330, lg_scaled and lg_a_sums 54).
 
 LG_GROUPS       = 4
 LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
-LG_ROW_BYTES    = 16            ; bytes a row in each half of the masks
+LG_ROW_BYTES    = 32            ; bytes a row of the masks (plane_bytes'), planes 7..4 in its first half
 LG_FILL_STEP    = 8             ; bytes an entry of lg_fill: B's low byte at +2, high byte at +5
 
 lg_x:           .word 0         ; the 32 words of x
-lg_top:         .word 0         ; planes 7..4, LG_ROW_BYTES a row
-lg_low:         .word 0         ; planes 3, 2, 1, 0, each 4 bytes a row of every row
+lg_top:         .word 0         ; the first row's masks, LG_ROW_BYTES a row
 lg_sums:        .word 0         ; a word a row: Q_k
 lg_list:        .word 0         ; a byte a row: the rows left
 lg_rows:        .byte 0         ; 1..255
 lg_shift:       .byte 0         ; the logits' shift
 lg_page:        .byte 0         ; the tables' first page (4 pages)
-        .assert lg_page == lg_x + 12, "lg_x..lg_page in this order: forward.s's fw_logit_planes sets them by one ldir"
+        .assert lg_page == lg_x + 10, "lg_x..lg_page in this order: forward.s's fw_logit_planes sets them by one ldir"
 lg_count:       .byte 0         ; out: the rows left
 lg_saved_sp:    .word 0
 lg_saved_iy:    .word 0
@@ -70,7 +70,7 @@ lg_scale:       .byte 0         ; s
 lg_size:        .word 0         ; S
 lg_level:       .byte 0         ; k
 lg_left:        .byte 0         ; rows of the list still to take the next plane
-lg_plane_at:    .word 0         ; that plane's masks (lg_low's plane 3, 2, 1, 0: 4 bytes a row each)
+lg_plane_at:    .word 0         ; that plane's masks in the first row (3, 2, 1, 0 in turn)
 lg_table_page:  .byte 0
 lg_group_x:     .word 0
 lg_sizes:       .res 2 * LG_GROUPS      ; S_g, then S_g >> s
@@ -319,6 +319,7 @@ lg_fill:
         .byte $DD,$6F           ; ld ixl,a: the rows
         ld iy,0                 ; the best Q_4 so far
         ld a,(lg_page)
+        ld (LG_ROW_PAGE),a
         ld h,a
         ld sp,(lg_top)
 lg_row:
@@ -352,6 +353,11 @@ lg_row:
         ld a,h
         .byte $FD,$67           ; ld iyh,a
 @best:  exx
+        ld hl,LG_ROW_BYTES / 2  ; past the row's planes 0..3
+        add hl,sp
+        ld sp,hl
+        ld h,0                  ; patched: lg_page
+LG_ROW_PAGE     = * - 1
         .byte $DD,$2D           ; dec ixl
         jp nz,lg_row
         ld sp,(lg_saved_sp)
@@ -391,25 +397,26 @@ lg_count_left:
         jp z,lg_done            ; every plane summed
         inc a
         ld (lg_level),a
-        cp 5
-        ld hl,(lg_low)          ; plane 3's masks first (k + 1 = 5), then 2, 1, 0
-        jr z,@plane
-        ld hl,(lg_plane_at)
-        ld a,(lg_rows)
-        ld e,a
-        ld d,0
-        ex de,hl
-        add hl,hl
-        add hl,hl
-        add hl,de               ; past the plane before's 4 bytes a row
-@plane: ld (lg_plane_at),hl
+        sub 8
+        neg                     ; the plane, 8 - k: 3, 2, 1, 0 in turn
+        add a,a
+        add a,a
+        add a,LG_ROW_BYTES / 2  ; its masks' offset in a row (plane_bytes': planes 0..3 from byte 16)
+        ld hl,(lg_top)
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        ld (lg_plane_at),hl
         ld a,(lg_count)
         ld (lg_left),a
         ld ix,(lg_list)
 @next:  ld l,(ix+0)
         ld h,0
+        .repeat 5
         add hl,hl
-        add hl,hl               ; 4 r
+        .endrepeat              ; 32 r
         ld de,(lg_plane_at)
         add hl,de
         ld sp,hl

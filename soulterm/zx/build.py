@@ -157,13 +157,14 @@ PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
 assert PLANES_BANK != DATA_BANK and PLANES_BANK != EMBED_BANK
 # logitplanes.s (forward.s's FW_LOGIT_PLANES: the logits' argmax from the out matrix's top bit planes,
-# twenty-sixth round, zxcoarse) in bank PLANES_BANK past the six matrices: its code and the masks of out's
-# rows FIRST_CHOOSABLE..127 (logit_planes.select_bytes), a CODE block; its four tables, its sums and its
-# list on planes.s's table pages at run time (free from layer 1's last q, k, v to the next norm)
+# twenty-sixth round, zxcoarse) in bank PLANES_BANK past the six matrices: its code, a CODE block, then
+# out's 128 rows in plane_bytes' layout, off the tape: the first RUN's planes_first_run makes them with
+# the six matrices; its four tables, its sums and its list on planes.s's table pages at run time (free
+# from layer 1's last q, k, v to the next position's norm)
 LOGIT_PLANES_TABLES = PLANES_TABLES
 LOGIT_PLANES_SUMS = LOGIT_PLANES_TABLES + 4 * 256
 LOGIT_PLANES_LIST = LOGIT_PLANES_SUMS + 256
-LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks_top", "lg_masks_low",
+LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks",
                         "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold")   # (the last: the profiles' names)
 LOGIT_PLANES_CONTENTS = "logitplanes.s and the out matrix's bit planes (the logits' argmax)"
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
@@ -493,22 +494,16 @@ def logit_planes_take(soul) -> bool:
 
 
 def logit_planes_block(soul):
-    """The block of bank PLANES_BANK past planes.s's matrices: logitplanes.s, then the masks of out's rows
-    FIRST_CHOOSABLE..127 (lg_masks_top, lg_masks_low: logit_planes.select_bytes)."""
-    from .logit_planes import select_bytes
-
+    """The block of bank PLANES_BANK past planes.s's matrices: logitplanes.s, then (lg_masks, 32-byte
+    aligned, off the tape) room for out's rows in plane_bytes' layout, which the first RUN makes."""
     planes = planes_bank(soul)
     start = planes.symbols["wp_planes"] + len(PLANES_MATRICES) * PLANES_MATRIX_BYTES
-    top, low = select_bytes(soul[CHOOSABLE_ROWS_MATRIX].values[spec.FIRST_CHOOSABLE:])
-    lines = [".cpu z80", f".org ${start:04X}", '.include "logitplanes.s"', "lg_masks_top:"]
-    for name, data in (("lg_masks_top", top), ("lg_masks_low", low)):
-        if name != "lg_masks_top":
-            lines.append(f"{name}:")
-        lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
-    bank = _assemble("\n".join(lines) + "\n")
-    if bank.end > paging.PAGED_START + paging.BANK_SIZE:
-        raise LayoutError(f"logitplanes.s and out's planes run past bank {PLANES_BANK}'s end (${bank.end - 1:04X})")
-    return bank
+    rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
+    lines = [".cpu z80", f".org ${start:04X}", '.include "logitplanes.s"',
+             "lg_masks = (* + 31) & $FFE0     ; out's rows in plane_bytes' layout (wp_make's): off the tape",
+             f'.assert lg_masks + {rows * PLANES_MATRIX_BYTES // spec.EMBED_DIM} <= $10000, "out\'s planes must fit '
+             f'bank {PLANES_BANK}"']
+    return _assemble("\n".join(lines) + "\n")
 
 
 def player_banks(soul, tokenizer, program, model: str) -> tuple:

@@ -17,20 +17,8 @@ SELECT_SOURCE = '.include "logitplanes.s"\n'   # Z80Bench's extra_source: logitp
 MOST_SUM = 4095          # logitplanes.s's LG_MOST_SUM: sum |x| above it and a logit might saturate
 COLS = 32
 GROUPS, GROUP_COLS = 4, 8
-ROW_BYTES = 16           # LG_ROW_BYTES: a row's bytes in each half of the masks
+ROW_BYTES = 32           # LG_ROW_BYTES: a row's masks (soul_layout.plane_bytes')
 TOP_PLANES = 4           # every row takes planes 7..4
-
-
-def select_bytes(weights) -> tuple[bytes, bytes]:
-    """lg_select's masks: plane_bytes' first half of every row (planes 7, 6, 5, 4: ROW_BYTES a row),
-    then plane 3 of every row (4 bytes a row, groups 0..3), plane 2's, 1's and 0's."""
-    data = plane_bytes(weights)
-    rows = len(data) // (2 * ROW_BYTES)
-    top = b"".join(data[2 * ROW_BYTES * r:2 * ROW_BYTES * r + ROW_BYTES] for r in range(rows))
-    # plane_bytes' second half holds planes 0, 1, 2, 3 in that order
-    low = b"".join(data[2 * ROW_BYTES * r + ROW_BYTES + 4 * plane:2 * ROW_BYTES * r + ROW_BYTES + 4 * plane + 4]
-                   for plane in (3, 2, 1, 0) for r in range(rows))
-    return top, low
 
 
 def takes(x) -> bool:
@@ -97,19 +85,16 @@ def select_rows(weights, x, shift: int):
 
 
 def run_select(bench, weights, x, shift: int, buffers: int = 0xA000, tables_page: int = 0xE0):
-    """The masks at `buffers`, then x, the sums and the list; lg_select. Returns (rows left or None
-    where it declined, T-states)."""
-    top, low = select_bytes(weights)
-    rows = len(top) // ROW_BYTES
-    low_at = buffers + len(top)
-    x_at = low_at + len(low)
+    """The masks (plane_bytes') at `buffers`, then x, the sums and the list; lg_select. Returns (rows
+    left or None where it declined, T-states)."""
+    masks = plane_bytes(weights)
+    rows = len(masks) // ROW_BYTES
+    x_at = buffers + len(masks)
     sums_at = x_at + 2 * COLS
     list_at = sums_at + 2 * rows
-    bench.poke(buffers, top)
-    bench.poke(low_at, low)
+    bench.poke(buffers, masks)
     bench.write_words(x_at, np.asarray(x, dtype=np.int64))
-    for name, value in (("lg_top", buffers), ("lg_low", low_at), ("lg_x", x_at), ("lg_sums", sums_at),
-                        ("lg_list", list_at)):
+    for name, value in (("lg_top", buffers), ("lg_x", x_at), ("lg_sums", sums_at), ("lg_list", list_at)):
         bench.poke_word(bench.sym(name), value)
     bench.poke(bench.sym("lg_rows"), [rows])
     bench.poke(bench.sym("lg_shift"), [shift])
