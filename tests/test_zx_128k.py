@@ -107,8 +107,7 @@ def built():
 
 def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine(built):
     tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
-    assert [bank for bank, *_ in built.banks] == [DATA_BANK, EMBED_BANK, PLANES_BANK, PLANES_BANK]
-    assert built.program.end <= 0x10000
+    assert [bank for bank, *_ in built.banks] == [DATA_BANK, EMBED_BANK, PLANES_BANK] and built.program.end <= 0x10000
     assert json.loads(built.map_text)["machine"] == "zx-spectrum-128k"
     prompts = ["hello", "helo hwo are yuo", "What's up?"]     # typos: the list is unpacked from its bank
     assert tokenizer.spelled(prompts[1]) != prompts[1]
@@ -305,7 +304,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "pl_store" in sym and "pl_keys" in sym and "at_dims" not in sym   # AT_PLANE_SCORES, not AT_FAST_SCORES
     assert "mv_coarse_slots" in sym and "fw_logits_bound" in sym    # MV_COARSE
     assert "RN_IN_PAGE" in sym and max(sym["fw_h"] & 255, sym["fw_xn"] & 255) <= 256 - 64   # (zxnorm4: inc l)
-    (bank, data), _embedding, _planes, _logit_planes = built.banks
+    (bank, data), _embedding, _planes = built.banks
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name):
             continue
@@ -341,9 +340,8 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
 
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
-    _data, (bank, data, address), (_, planes, planes_at), (_, logit_planes, logit_planes_at) = built.banks
+    _data, (bank, data, address), (_, planes, planes_at) = built.banks
     assert bank == EMBED_BANK != PLANES_BANK and address == EMBED_START == paging.PAGED_START
-    assert sym["wp_l1_v"] + 32 * 32 <= logit_planes_at   # (planes.s's last matrix: off the tape, made by the first RUN)
     assert bank not in RECORD_BANKS and sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] == paging.BANK_SIZE
     for name in ("te", "pe"):
         at = sym[f"soul_{name}"] - address
@@ -355,7 +353,6 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     blocks = tap.files(tap.decode_blocks(built.tape))
     assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
                                                                      (EMBED_START, len(data)), (planes_at, len(planes)),
-                                                                     (logit_planes_at, len(logit_planes)),
                                                                      (ORIGINS["128k"], len(built.program.data))]
     machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
     loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
@@ -531,8 +528,8 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     bench = player_bench(soul, tokenizer, "128k")
     sym = bench.symbols
     assert sym["FW_PLANES_BANK"] == PLANES_BANK and sym["wp_tables"] >= PLANES_START and sym["fw_projection"] < 0xC000
-    (block_at, block), _logit_planes = [(at, data) for number, data, at in map(tap.bank_block, built.banks)
-                                        if number == PLANES_BANK]
+    (block_at, block), = [(at, data) for number, data, at in map(tap.bank_block, built.banks)
+                          if number == PLANES_BANK]
     assert block_at == PLANES_START and PLANES_START + len(block) <= min(sym[f"wp_l{layer}_{name}"] for layer in range(2)
                                                                          for name in "qkv")   # (off the tape)
     bank = bench.banks[PLANES_BANK]
@@ -570,16 +567,15 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
 
 def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_coarse_call_where_they_leave_rows():
     """Twenty-sixth round (zxcoarse): forward.s's FW_LOGIT_PLANES runs logitplanes.s's lg_select in bank
-    PLANES_BANK (its code a CODE block past planes.s's matrices, out's masks after it, made by the first
-    RUN as planes.s's matrices are, its tables, sums and list on planes.s's table pages) before the
-    logits' call; one row left is the token (fw_lg_chose 1, fw_logits
+    PLANES_BANK (its code in planes.s's CODE block, out's masks after the six matrices, made by the first
+    RUN as they are, its tables, sums and list on planes.s's table pages) before the logits' call; one row left is the token (fw_lg_chose 1, fw_logits
     untouched), else the coarse call as before. On "hello" every reply step takes the planes' row; with
     lg_select poked to decline (scf / ret) the turn is the engine's all the same through the coarse call,
     ~50,000 T-states slower a step; a broken lg_select (its first list storing the rows' countdown for
     their numbers) fails the turn's check against the engine. (Breaks in the sums mostly leave more than
     one row, and the coarse call then gives the engine's token: the kernel's own test holds it to its
     model, tests/test_kernels_z80_logit_planes.py.)"""
-    from soulterm.zx.build import LOGIT_PLANES_LIST, logit_planes_block
+    from soulterm.zx.build import LOGIT_PLANES_LIST, planes_bank
     from soulterm.zx.soul_layout import plane_bytes
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -588,12 +584,12 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     bench = player_bench(soul, tokenizer, "128k")
     sym = bench.symbols
     assert "FW_LOGIT_PLANES" in sym and sym["fw_logit_planes"] < paging.PAGED_START
-    block = logit_planes_block(soul)
+    block = planes_bank(soul)
     bank = bench.banks[PLANES_BANK]
     masks = plane_bytes(soul["out"].values)         # (made by the first RUN: off the tape)
     at = sym["lg_masks"] - paging.PAGED_START
-    assert bytes(bank[at:at + len(masks)]) == masks and sym["lg_masks"] >= block.end
-    assert sym["lg_masks"] + len(masks) <= 0x10000 and block.origin == sym["wp_l1_v"] + 32 * 32
+    assert bytes(bank[at:at + len(masks)]) == masks and sym["lg_masks"] == sym["wp_l1_v"] + 32 * 32
+    assert sym["lg_masks"] + len(masks) <= 0x10000 and PLANES_START < sym["lg_select"] < block.end
     chosen = []
     rows, reply = forward_turn(bench, engine, context,
                                after_step=lambda position: chosen.append(bench.peek(sym["fw_lg_chose"])[0]))

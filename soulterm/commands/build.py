@@ -58,8 +58,8 @@ def run(args) -> int:
 
 
 def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machine: str = "zx") -> int:
-    from soulterm.zx.build import (BANK_CONTENTS, EMBED_BANK, EMBED_CONTENTS, EMBED_START, LOGIT_PLANES_CONTENTS, MODELS,
-                                   PLANES_BANK, PLANES_CONTENTS, PLANES_START, BuildError, build_spectrum_player)
+    from soulterm.zx.build import (BANK_CONTENTS, EMBED_BANK, EMBED_CONTENTS, EMBED_START, MODELS, PLANES_BANK, PLANES_CONTENTS,
+                                   BuildError, build_spectrum_player)
     from soulterm.zx.tap import bank_block
 
     try:
@@ -73,8 +73,7 @@ def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machin
               f"{built.free_cold:,} below $8000)")
         for bank, data, address in map(bank_block, built.banks):
             contents = (EMBED_CONTENTS if (bank, address) == (EMBED_BANK, EMBED_START)
-                        else PLANES_CONTENTS if (bank, address) == (PLANES_BANK, PLANES_START)
-                        else LOGIT_PLANES_CONTENTS if bank == PLANES_BANK else BANK_CONTENTS)
+                        else PLANES_CONTENTS if bank == PLANES_BANK else BANK_CONTENTS)
             print(f"bank {bank} at ${address:04X}: {contents}, {len(data):,} bytes")
         print()
     print(f"wrote {tap_path} ({len(built.tape)} bytes), {map_path}")

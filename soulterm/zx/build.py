@@ -153,20 +153,19 @@ PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
                   "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
-PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
+PLANES_CONTENTS = "planes.s and logitplanes.s, their tables, both layers' q, k, v and out by bit planes"
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
 assert PLANES_BANK != DATA_BANK and PLANES_BANK != EMBED_BANK
 # logitplanes.s (forward.s's FW_LOGIT_PLANES: the logits' argmax from the out matrix's top bit planes,
-# twenty-sixth round, zxcoarse) in bank PLANES_BANK past the six matrices: its code, a CODE block, then
-# out's 128 rows in plane_bytes' layout, off the tape: the first RUN's planes_first_run makes them with
-# the six matrices; its four tables, its sums and its list on planes.s's table pages at run time (free
-# from layer 1's last q, k, v to the next position's norm)
+# twenty-sixth round, zxcoarse) in planes.s's block (planes_bank: its code after planes.s's, out's 128
+# rows in plane_bytes' layout after the six matrices, off the tape: the first RUN's planes_first_run makes
+# them with the matrices); its four tables, its sums and its list on planes.s's table pages at run time
+# (free from layer 1's last q, k, v to the next position's norm)
 LOGIT_PLANES_TABLES = PLANES_TABLES
 LOGIT_PLANES_SUMS = LOGIT_PLANES_TABLES + 4 * 256
 LOGIT_PLANES_LIST = LOGIT_PLANES_SUMS + 256
 LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks",
                         "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold")   # (the last: the profiles' names)
-LOGIT_PLANES_CONTENTS = "logitplanes.s and the out matrix's bit planes (the logits' argmax)"
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
 # on the tape): an address the layout gives them outside the program (the screen's hidden third,
@@ -464,7 +463,10 @@ def planes_bank(soul):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
     off the tape) with wp_make, its wp_make_order and wp_matrices (forward.s's FW_PLANES: the word 9 layer
     + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
-    after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN."""
+    after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN.
+    Where logitplanes.s takes the soul's logits (logit_planes_take: FW_LOGIT_PLANES), its code follows
+    planes.s's in the block and out's rows in plane_bytes' layout follow the six matrices (lg_masks, off
+    the tape: planes_first_run makes them too)."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -474,13 +476,18 @@ def planes_bank(soul):
              "wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b (plane_bytes' order)",
              f"        .byte {', '.join(map(str, offsets))}",
              "wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
-             f"        .word {', '.join(('wp_' + slots[i].replace('.', '_')) if i in slots else '0' for i in range(max(slots) + 1))}",
-             "wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
+             f"        .word {', '.join(('wp_' + slots[i].replace('.', '_')) if i in slots else '0' for i in range(max(slots) + 1))}"]
+    lines += ['.include "logitplanes.s"'] * logit_planes_take(soul)
+    lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
              "(wp_make, 32-byte aligned rows): off the tape"]
     lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}" for i, name in enumerate(PLANES_MATRICES)]
-    lines.append(f'.assert wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES} <= '
-                 f'${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, "the matrices\' planes must fit bank '
-                 f'{PLANES_BANK} (before te, pe and the embedding, EMBED_START)"')
+    matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"
+    if logit_planes_take(soul):     # (out's rows: 32-byte aligned after the matrices, as they are)
+        rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
+        lines.append(f"lg_masks = {matrices_end}     ; out's rows in plane_bytes' layout, made by the first RUN: off the tape")
+        matrices_end = f"lg_masks + {rows * PLANES_MATRIX_BYTES // spec.EMBED_DIM}"
+    lines.append(f'.assert {matrices_end} <= ${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, '
+                 f'"the matrices\' planes must fit bank {PLANES_BANK}"')
     bank = _assemble("\n".join(lines) + "\n")
     if bank.end > paging.PAGED_START + paging.BANK_SIZE:
         raise LayoutError(f"planes.s and its matrices run past bank {PLANES_BANK}'s end (${bank.end - 1:04X})")
@@ -493,19 +500,6 @@ def logit_planes_take(soul) -> bool:
     return 4 <= soul["out"].shift <= 15
 
 
-def logit_planes_block(soul):
-    """The block of bank PLANES_BANK past planes.s's matrices: logitplanes.s, then (lg_masks, 32-byte
-    aligned, off the tape) room for out's rows in plane_bytes' layout, which the first RUN makes."""
-    planes = planes_bank(soul)
-    start = planes.symbols["wp_planes"] + len(PLANES_MATRICES) * PLANES_MATRIX_BYTES
-    rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
-    lines = [".cpu z80", f".org ${start:04X}", '.include "logitplanes.s"',
-             "lg_masks = (* + 31) & $FFE0     ; out's rows in plane_bytes' layout (wp_make's): off the tape",
-             f'.assert lg_masks + {rows * PLANES_MATRIX_BYTES // spec.EMBED_DIM} <= $10000, "out\'s planes must fit '
-             f'bank {PLANES_BANK}"']
-    return _assemble("\n".join(lines) + "\n")
-
-
 def player_banks(soul, tokenizer, program, model: str) -> tuple:
     """The 128K player's banks as the loader pages them in: (bank, data) at $C000, (bank, data,
     address) elsewhere; none for the 48K."""
@@ -516,9 +510,6 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     if "FW_PLANES" in program.symbols:
         banks += ((PLANES_BANK, planes_bank(soul).data, PLANES_START),)
-    if "FW_LOGIT_PLANES" in program.symbols:
-        block = logit_planes_block(soul)
-        banks += ((PLANES_BANK, block.data, block.origin),)
     return banks
 
 
@@ -706,11 +697,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
         if logit_planes_take(soul):
-            logits = logit_planes_block(soul)
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s in that bank first)",
                         f"LG_TABLES = ${LOGIT_PLANES_TABLES:04X}     ; in bank {PLANES_BANK}, run time only",
                         f"LG_SUMS = ${LOGIT_PLANES_SUMS:04X}", f"LG_LIST = ${LOGIT_PLANES_LIST:04X}"]
-            options += [f"{name} = ${logits.symbols[name]:04X}     ; in bank {PLANES_BANK}"
+            options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}"
                         for name in LOGIT_PLANES_IMPORTS]
     if embed_apart:
         te, pe, entry = embed_addresses(soul)
