@@ -133,11 +133,13 @@ RECORD_BANKS = (1, 3)
 # embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
 # UNCONTENDED into their room, out of the room below $C000. Bank 6 at $E000 until the twenty-fifth
 # round; since (zxplanes128) bank 6 at $E800, past planes.s's code and matrices (asserted): the records
-# left it for banks 1 and 3. Since the twenty-sixth round (zxcoarse) bank 7 at $C000, free since the records
-# left it: its room in bank 6 holds logitplanes.s and the out matrix's planes (below). Bank 7 is contended:
-# a real 128K's ULA holds its ~1,060 memory cycles a position ~700 to ~950 T-states (zxplanes128's count).
+# left it for banks 1 and 3. Since the twenty-sixth round (zxcoarse) bank 7, free since the records left it,
+# at $EC00: its room in bank 6 holds logitplanes.s and the out matrix's planes (below), and fw_embed's
+# address ($FE00) lies where no other bank has code (the profiles name a PC by the labels below it). Bank 7
+# is contended: a real 128K's ULA holds its ~1,060 memory cycles a position ~700 to ~950 T-states
+# (zxplanes128's count of that form).
 EMBED_BANK = 7
-EMBED_START = paging.PAGED_START
+EMBED_START = 0xEC00
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
