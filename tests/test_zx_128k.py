@@ -331,7 +331,8 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
 def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_them(built, tmp_path, monkeypatch):
     """Nineteenth round: te, pe and embedrows.s's code in a bank (bank 6's top 8K past its 32 records
     until the twenty-fifth round; then at $E800 past planes.s's code and matrices; since the twenty-sixth
-    round, zxcoarse, bank 7 at $EC00, contended, its room in bank 6 logitplanes.s's), forward.s's fw_embed
+    round, zxcoarse, bank 7 at $D800, contended, below the 128 ROM editor's $EC00; its room in bank 6
+    logitplanes.s's), forward.s's fw_embed
     below $C000 paging it in; the value cache below $8000 in their room. The loader pages bank 7 in for its
     CODE block at EMBED_START; a soul whose shifts embedrows.s's chains do not take keeps the layout from
     before (te and pe below $8000, vecops.s's embed in bank 0)."""

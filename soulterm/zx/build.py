@@ -134,12 +134,14 @@ RECORD_BANKS = (1, 3)
 # UNCONTENDED into their room, out of the room below $C000. Bank 6 at $E000 until the twenty-fifth
 # round; since (zxplanes128) bank 6 at $E800, past planes.s's code and matrices (asserted): the records
 # left it for banks 1 and 3. Since the twenty-sixth round (zxcoarse) bank 7, free since the records left it,
-# at $EC00: its room in bank 6 holds logitplanes.s and the out matrix's planes (below), and fw_embed's
-# address ($FE00) lies where no other bank has code (the profiles name a PC by the labels below it). Bank 7
-# is contended: a real 128K's ULA holds its ~1,060 memory cycles a position ~700 to ~950 T-states
+# at $D800: its room in bank 6 holds logitplanes.s and the out matrix's planes (below); there fw_embed's
+# address ($EA00) lies where no other bank has code (the profiles name a PC by the labels below it), and the
+# block ends below $EC00, where the 128 ROM's editor keeps its own (its menu after "q"). Bank 7 is
+# contended: a real 128K's ULA holds its ~1,060 memory cycles a position ~700 to ~950 T-states
 # (zxplanes128's count of that form).
 EMBED_BANK = 7
-EMBED_START = 0xEC00
+EMBED_START = 0xD800
+EMBED_EDITOR_ROOM = 0xEC00      # (bank 7 from here: the 128 ROM's editor's)
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
@@ -440,8 +442,8 @@ def embed_bank(soul, program):
     te, pe, entry = embed_addresses(soul)
     if (bank.symbols["soul_te"], bank.symbols["soul_pe"], bank.symbols["fw_embed"]) != (te, pe, entry):
         raise AssertionError("bank EMBED_BANK's layout differs from embed_addresses")
-    if bank.end > paging.PAGED_START + paging.BANK_SIZE:
-        raise LayoutError(f"te, pe and the embedding run past bank {EMBED_BANK}'s end (${bank.end - 1:04X})")
+    if bank.end > (EMBED_EDITOR_ROOM if EMBED_BANK == 7 else paging.PAGED_START + paging.BANK_SIZE):
+        raise LayoutError(f"te, pe and the embedding run past bank {EMBED_BANK}'s room (${bank.end - 1:04X})")
     return bank
 
 
