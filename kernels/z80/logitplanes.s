@@ -3,11 +3,11 @@
 ; words, the rows whose logit (sum w x) >> shift may equal the largest one; when one row is
 ; left it is the argmax (intmath.argmax_token's), with no product computed exactly. The
 ; 128K player's since the twenty-sixth round (docs/spectrum.md, "Twenty-sixth round: the logits
-; by their top bit planes", branch zxcoarse): in bank 6 past planes.s's matrices
-; (build.logit_planes_block), then the out matrix's masks, which the first RUN makes (records128.s's
-; planes_first_run, planes.s's wp_make), its tables, sums and list on planes.s's table pages;
-; forward.s's fw_logit_planes calls it before the logits' call (FW_LOGIT_PLANES). The 48K has
-; no room. The kernels' bench includes it after the others (SELECT_SOURCE).
+; by their top bit planes", branch zxcoarse): in bank 6 in planes.s's CODE block (build.planes_bank),
+; the out matrix's masks after planes.s's six matrices, made by the first RUN as they are
+; (records128.s's planes_first_run, planes.s's wp_make), its tables, sums and list on planes.s's
+; table pages; forward.s's fw_logit_planes calls it before the logits' call (FW_LOGIT_PLANES). The
+; 48K has no room. The kernels' bench includes it after the others (SELECT_SOURCE).
 ;
 ; Entry point (interrupts off while it runs; it restores the state it found, IFF2 read with
 ; LD A,I; IY is kept; SP walks the masks and is put back):
