@@ -135,9 +135,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_311_700
-# (1,299,989 a computed position + 0.9%, with the twenty-sixth round's narrow rows (plane 6 skipped) and
-# cheaper table builds in planes.s, zxplanes128b; 1,329,300 for 1,317,394 + 0.9%, with the twenty-fifth
+PLAYER_128K_MEAN_BUDGET = 1_281_300
+# (1,269,848 a computed position + 0.9%, with the twenty-sixth round's narrow rows (plane 6 skipped) and
+# cheaper table builds in planes.s (zxplanes128b) and the logits' argmax by logitplanes.s in bank 6
+# (FW_LOGIT_PLANES, zxcoarse); 1,329,300 for 1,317,394 + 0.9%, with the twenty-fifth
 # round's q, k and v by planes.s in bank 6, FW_PLANES, zxplanes128; 1,376,700 for 1,364,417 a computed position + 0.9%, with the twenty-fourth round's sparse column pass a pair of
 # slots at a time, zxpass128; 1,379,600 for 1,367,274 + 0.9%, the undo put off, zxreply128b;
 # 1,422,086 a computed position + 0.9%, with the twenty-first round's logits from id 3 and argmax's
@@ -328,21 +329,21 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "l0.q" in names and "l1.q" not in names and "word list (spelling rule)" not in names
 
 
-def test_the_128k_players_te_pe_and_embedding_lie_in_bank_6_past_its_planes_and_the_tape_loads_them(built, tmp_path,
-                                                                                                   monkeypatch):
-    """Nineteenth round: te, pe and embedrows.s's code in bank 6, uncontended (its top 8K past its 32 records
-    until the twenty-fifth round; since, at $E800 past planes.s's code and matrices: the records fill banks
-    1 and 3), forward.s's fw_embed below $C000 paging it in; the value cache below $8000 in their room. The
-    loader pages bank 6 in for its CODE block at EMBED_START; a soul whose shifts embedrows.s's chains do not
-    take keeps the layout from before (te and pe below $8000, vecops.s's embed in bank 0)."""
+def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_them(built, tmp_path, monkeypatch):
+    """Nineteenth round: te, pe and embedrows.s's code in a bank (bank 6's top 8K past its 32 records
+    until the twenty-fifth round; then at $E800 past planes.s's code and matrices; since the twenty-sixth
+    round, zxcoarse, bank 7 at $D800, contended, below the 128 ROM editor's $EC00; its room in bank 6
+    logitplanes.s's), forward.s's fw_embed
+    below $C000 paging it in; the value cache below $8000 in their room. The loader pages bank 7 in for its
+    CODE block at EMBED_START; a soul whose shifts embedrows.s's chains do not take keeps the layout from
+    before (te and pe below $8000, vecops.s's embed in bank 0)."""
     from conftest import random_soul
     from soulterm.soul.soulfile import Soul, save_soul
 
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
     _data, (bank, data, address), (_, planes, planes_at) = built.banks
-    assert bank == EMBED_BANK == PLANES_BANK and address == EMBED_START and bank not in paging.CONTENDED_BANKS
-    assert sym["wp_l1_v"] + 32 * 32 <= EMBED_START       # (planes.s's last matrix: off the tape, made by the first RUN)
+    assert bank == EMBED_BANK != PLANES_BANK and address == EMBED_START
     assert bank not in RECORD_BANKS and sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] == paging.BANK_SIZE
     for name in ("te", "pe"):
         at = sym[f"soul_{name}"] - address
@@ -532,7 +533,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     sym = bench.symbols
     assert sym["FW_PLANES_BANK"] == PLANES_BANK and sym["wp_tables"] >= PLANES_START and sym["fw_projection"] < 0xC000
     (block_at, block), = [(at, data) for number, data, at in map(tap.bank_block, built.banks)
-                          if number == PLANES_BANK and at != EMBED_START]
+                          if number == PLANES_BANK]
     assert block_at == PLANES_START and PLANES_START + len(block) <= min(sym[f"wp_l{layer}_{name}"] for layer in range(2)
                                                                          for name in "qkv")   # (off the tape)
     bank = bench.banks[PLANES_BANK]
@@ -546,15 +547,15 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
             assert PLANES_START + len(block) >= classes + 32 and classes >> 8 == (classes + 31) >> 8
     rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
     planes = TurnCost(rows, reply)
-    # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again)
+    # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again); its groups
+    # 0..2 under logitplanes.s's tables, sums and list since (FW_LOGIT_PLANES: the last step's logits')
     state = engine.new_state()
     for token in context + reply:
         inputs: list = []
         engine.step(state, token, inputs)
     xn = next(x for name, x, _ in inputs if name == "l1.qkv")
     tables, _, _ = plane_tables(xn)
-    for group, table in enumerate(tables):
-        assert bench.paged_bank == 0 and bank[0x200 * group:0x200 * group + 256] == bytes(v & 255 for v in table), group
+    assert bench.paged_bank == 0 and bank[0x600:0x700] == bytes(v & 255 for v in tables[3])
     # declined: matvec's, exact and slower
     declined = player_bench(soul, tokenizer, "128k")
     at = declined.sym("wp_tables") - 0xC000
@@ -575,5 +576,49 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     classes = word(sym["wp_class_lists"] + 2 * (9 + 3)) - 0xC000
     assert sum(bank[classes:classes + 32]) == 3
     bank[classes:classes + 32] = bytes([1] * 32)
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+
+
+def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_coarse_call_where_they_leave_rows():
+    """Twenty-sixth round (zxcoarse): forward.s's FW_LOGIT_PLANES runs logitplanes.s's lg_select in bank
+    PLANES_BANK (its code in planes.s's CODE block, out's masks after the six matrices, made by the first
+    RUN as they are, its tables, sums and list on planes.s's table pages) before the logits' call; one row left is the token (fw_lg_chose 1, fw_logits
+    untouched), else the coarse call as before. On "hello" every reply step takes the planes' row; with
+    lg_select poked to decline (scf / ret) the turn is the engine's all the same through the coarse call,
+    ~50,000 T-states slower a step; a broken lg_select (its first list storing the rows' countdown for
+    their numbers) fails the turn's check against the engine. (Breaks in the sums mostly leave more than
+    one row, and the coarse call then gives the engine's token: the kernel's own test holds it to its
+    model, tests/test_kernels_z80_logit_planes.py.)"""
+    from soulterm.zx.build import LOGIT_PLANES_LIST, planes_bank
+    from soulterm.zx.soul_layout import plane_bytes
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    engine = Engine(soul)
+    context = tokenizer.encode_turn("hello")
+    bench = player_bench(soul, tokenizer, "128k")
+    sym = bench.symbols
+    assert "FW_LOGIT_PLANES" in sym and sym["fw_logit_planes"] < paging.PAGED_START
+    block = planes_bank(soul)
+    bank = bench.banks[PLANES_BANK]
+    masks = plane_bytes(soul["out"].values)         # (made by the first RUN: off the tape)
+    at = sym["lg_masks"] - paging.PAGED_START
+    assert bytes(bank[at:at + len(masks)]) == masks and sym["lg_masks"] == sym["wp_l1_v"] + 32 * 32
+    assert sym["lg_masks"] + len(masks) <= 0x10000 and PLANES_START < sym["lg_select"] < block.end
+    chosen = []
+    rows, reply = forward_turn(bench, engine, context,
+                               after_step=lambda position: chosen.append(bench.peek(sym["fw_lg_chose"])[0]))
+    assert reply == engine.reply(tokenizer, "hello").ids and chosen[len(context) - 1:] == [1] * (len(reply) + 1)
+    assert bank[LOGIT_PLANES_LIST - paging.PAGED_START] == spec.END - spec.FIRST_CHOOSABLE     # (the last step's)
+    planes = TurnCost(rows, reply)
+    declined = player_bench(soul, tokenizer, "128k")
+    at = declined.sym("lg_select") - paging.PAGED_START
+    declined.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
+    rows, again = forward_turn(declined, engine, context)
+    assert again == reply and TurnCost(rows, again).per_step > planes.per_step + 50_000
+    broken = player_bench(soul, tokenizer, "128k")
+    bank = broken.banks[PLANES_BANK]
+    at = bytes(bank).index(bytes([0xDD, 0x71, 0x00]), block.symbols["lg_row"] - paging.PAGED_START)
+    bank[at + 1] = 0x70                 # the first list's ld (ix+0),c (a row's number) made ld (ix+0),b
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)

@@ -68,7 +68,8 @@ def test_the_first_run_records_the_openers_and_each_record_gives_the_computed_by
     assert len(openers) == RECORD_OPENERS
     assert [i for i in range(spec.VOCAB_SIZE) if record_known(bench, i)] == sorted(openers)
     assert bench.peek(bench.sym("sep_cached"))[0] == 1
-    assert t_states < 3 * 3_500_000, "the first RUN must stay within a few seconds"
+    # (3 s until the twenty-sixth round's out planes, FW_LOGIT_PLANES: ~926,000 more, 3.11 s)
+    assert t_states < 3.5 * 3_500_000, "the first RUN must stay within a few seconds"
     assert records_first_run(bench) < 200, "a second RUN keeps the records"
     state = Engine(soul).new_state()
     Engine(soul).step(state, spec.SEP)
@@ -191,7 +192,7 @@ def test_a_reset_in_the_first_run_leaves_it_to_start_again_after_the_next_load(s
     sym = built.program.symbols
     machine = Spectrum(model="128k")
     machine.load_tap(built.tape)
-    machine.run(max_cycles=4_000_000)           # the first RUN: position 0 done, openers under way
+    machine.run(max_cycles=5_000_000)           # the first RUN: the planes and position 0 done, openers under way
     known = known_ids(machine, sym)
     assert machine.memory[sym["sep_cached"]] == 0 and 0 < sum(1 for k in known if k) < RECORD_OPENERS
     machine.reset()

@@ -19,6 +19,9 @@
 ; 128K player's since the twenty-fifth round, zxplanes128) fw_projection's q, k
 ; and v run on planes.s (wp_tables once an xn, wp_rows a matrix) in bank
 ; FW_PLANES_BANK, paged in around them, and matvec's where wp_tables declines the xn.
+; With FW_LOGIT_PLANES (the 128K's since the twenty-sixth round, zxcoarse) fw_next_token
+; asks logitplanes.s's lg_select in that bank first (fw_logit_planes, 74 bytes): one row
+; left is the token; else the coarse call, argmax and the bound as before.
 ; T-states: forward_step 2,634,934 and forward_prefill 1,328,553 at position 0
 ; (python benchmarks/z80_kernels.py, the kernels' bench, nineteenth round's old dot and
 ; mul16u; 2,645,338 and 1,334,452 in the eighteenth round; 2,812,189 and
@@ -277,6 +280,10 @@ FW_FIRST_ROW    = 0
 FW_OUT_ROW_BYTES = 3 + FW_DIM           ; a row of the matvec layout: its constant, then its weights
 soul_out_choosable = soul_out + FW_FIRST_ROW * FW_OUT_ROW_BYTES     ; (the probes' attribution: logits)
 fw_next_token:
+.ifdef FW_LOGIT_PLANES
+        call fw_logit_planes    ; (C: one row left, its token in A)
+        jr c,@chosen
+.endif
         ld a,soul_out_shift
         ld (mv_shift),a
 .ifdef MV_COARSE
@@ -1354,6 +1361,45 @@ fw_planes_back:
         or a
         jp z,zx_page_top
         jp zx_page_data
+.endif
+
+.ifdef FW_LOGIT_PLANES
+; fw_logit_planes - (the 128K player's, twenty-sixth round, zxcoarse) the logits' argmax by logitplanes.s's
+; lg_select in bank FW_PLANES_BANK, on xn and the out matrix's planes there (rows FIRST_CHOOSABLE..127;
+; its tables, sums and list on planes.s's table pages: planes.s's next build is the next position's):
+; C with A = the token and fw_lg_chose 1 where one row is left (it is the argmax: every other logit lies
+; strictly below it), else NC and fw_lg_chose 0 (declined, or rows within the planes' slack: the
+; logits' call as before). Bank 0 at $C000 again either way. fw_logits is left as it was when it chose
+; (the player reads fw_next alone; kernelbench.forward_turn checks fw_next then).
+fw_logit_planes:
+        ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
+        call zx_page
+        ld hl,fw_lg_setup       ; lg_x, lg_top, lg_sums, lg_list, lg_rows, lg_shift, lg_page
+        ld de,lg_x
+        ld bc,FW_LG_SETUP_BYTES
+        ldir
+        call lg_select
+        jr c,@none              ; declined
+        ld a,(lg_count)
+        dec a
+        jr nz,@none             ; more than one row left (none: never, the best one is always left)
+        ld a,(LG_LIST)
+        add a,FIRST_CHOOSABLE
+        ld (fw_next),a
+        call zx_page_top
+        ld a,1
+        ld (fw_lg_chose),a
+        ld a,(fw_next)
+        scf
+        ret
+@none:  xor a                   ; NC (ld bc and out keep it)
+        ld (fw_lg_chose),a
+        jp zx_page_top
+fw_lg_setup:
+        .word fw_xn, lg_masks + FIRST_CHOOSABLE * FW_DIM, LG_SUMS, LG_LIST     ; (lg_masks: plane_bytes', 32 a row)
+        .byte FW_VOCAB - FIRST_CHOOSABLE, soul_out_shift, LG_TABLES >> 8
+FW_LG_SETUP_BYTES = * - fw_lg_setup
+fw_lg_chose:    .byte 0         ; 1: the last step's token came from lg_select
 .endif
 
 ; fw_projection - W xn into HL, for the 32x32 matrix at descriptor offset A.

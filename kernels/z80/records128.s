@@ -35,15 +35,17 @@
 ; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 9,799,823, 2.80 s at 3.5 MHz since the twenty-sixth round's narrow rows
-; and cheaper builds in planes.s (zxplanes128b); 9,952,667, 2.84 s since the twenty-fifth round's q, k, v
+; position 0 and nine openers) 10,725,972, 3.06 s at 3.5 MHz since the twenty-sixth round's out planes
+; (FW_LOGIT_PLANES: planes_first_run's four more matrices, zxcoarse) and narrow rows and cheaper builds in
+; planes.s (zxplanes128b); 9,952,667, 2.84 s since the twenty-fifth round's q, k, v
 ; by planes.s (FW_PLANES: planes_first_run's ~1,389,000 among them); 9,411,720, 2.69 s with fw_embed paging bank 6 in
 ; (nineteenth round; 9,410,770 on its main, 0d53b1a); 9,579,559, 2.74 s in the eighteenth round (9,623,758 before the
 ; eighteenth round; 9,984,000 in an older count; 10,009,250 before the seventeenth round,
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 314 (in the 128K player: 251 below $8000, planes_first_run's 85 since the twenty-fifth round
+; Bytes: 334 (in the 128K player: 271 below $8000, planes_sources' 4 entries of out's planes, 20, since the
+; twenty-sixth round (FW_LOGIT_PLANES); 314 before, 251 below $8000, planes_first_run's 85 since the twenty-fifth round
 ; (FW_PLANES) and fw_embed's 15 since the nineteenth round's te and pe in a bank among them, and
 ; records_top's 63 after the matrices, its call of planes_first_run among them; 225 before it, 226 with 4 record banks,
 ; before the twenty-fifth round's 2 banks of 64 (record_move's bank one rlca shorter); 274 with the twentieth
@@ -271,6 +273,13 @@ planes_sources:                 ; (port value, matvec's matrix, its planes) a ma
         .word soul_l1_k, wp_l1_k
         .byte ZX_PAGE_ROM_48 | ZX_DATA_BANK
         .word soul_l1_v, wp_l1_v
+.ifdef FW_LOGIT_PLANES                  ; (out's 128 rows, 32 at a time: logitplanes.s's masks)
+        .repeat 4, i                    ; (FW_VOCAB / FW_DIM: asserted below)
+        .byte ZX_PAGE_ROM_48
+        .word soul_out + i * FW_MATRIX_BYTES, lg_masks + i * FW_DIM * FW_DIM
+        .endrepeat
+        .assert 4 * FW_DIM == FW_VOCAB, "out's rows in four matrices of FW_DIM rows"
+.endif
         .byte 0
 .endif
 

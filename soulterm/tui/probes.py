@@ -169,7 +169,8 @@ PROBE_LAYOUTS = {
     ),
     "zx": ProbeLayout(
         position_entries=("forward_step", "forward_prefill"), layer_entries=("fw_layer_kv",),
-        output_entry="argmax", logits_entry="argmax",                 # fw_h and fw_ffn stay put for the logits
+        output_entry="fw_next_token", logits_entry="fw_next_token",   # fw_h and fw_ffn stay put for the logits
+                                        # (the argmax's entry until the 128K's logitplanes.s, which runs none)
         raw_entry="attend_head@summed", weights_entry="attend_head@means",
         position="fw_pos", layer="fw_layer_index", head="fw_head",
         hidden=packed("fw_h", 2), ffn=packed("fw_ffn", 2), logits=packed("fw_logits", 2),

@@ -133,13 +133,19 @@ RECORD_BANKS = (1, 3)
 # embed_in_bank): forward.s's fw_embed pages it in around the call; the value cache moves below
 # UNCONTENDED into their room, out of the room below $C000. Bank 6 at $E000 until the twenty-fifth
 # round; since (zxplanes128) bank 6 at $E800, past planes.s's code and matrices (asserted): the records
-# left it for banks 1 and 3. One the ULA does not contend.
-EMBED_BANK = 6
-EMBED_START = 0xE800
+# left it for banks 1 and 3. Since the twenty-sixth round (zxcoarse) bank 7, free since the records left it,
+# at $D800: its room in bank 6 holds logitplanes.s and the out matrix's planes (below); there fw_embed's
+# address ($EA00) lies where no other bank has code (the profiles name a PC by the labels below it), and the
+# block ends below $EC00, where the 128 ROM's editor keeps its own (its menu after "q"). Bank 7 is
+# contended: a real 128K's ULA holds its ~1,060 memory cycles a position ~700 to ~950 T-states
+# (zxplanes128's count of that form).
+EMBED_BANK = 7
+EMBED_START = 0xD800
+EMBED_EDITOR_ROOM = 0xEC00      # (bank 7 from here: the 128 ROM's editor's)
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
 EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
-assert EMBED_BANK not in RECORD_BANKS and EMBED_BANK not in paging.CONTENDED_BANKS
+assert EMBED_BANK not in RECORD_BANKS
 # planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
 # in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
 # (the block on the tape, from PLANES_START), then both layers' q, k and v in plane_bytes' layout, which the
@@ -152,9 +158,19 @@ PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 by
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
                   "wp_classes", "wp_class_lists",
                   "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
-PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
+PLANES_CONTENTS = "planes.s and logitplanes.s, their tables, both layers' q, k, v and out by bit planes"
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
-assert PLANES_BANK != DATA_BANK
+assert PLANES_BANK != DATA_BANK and PLANES_BANK != EMBED_BANK
+# logitplanes.s (forward.s's FW_LOGIT_PLANES: the logits' argmax from the out matrix's top bit planes,
+# twenty-sixth round, zxcoarse) in planes.s's block (planes_bank: its code after planes.s's, out's 128
+# rows in plane_bytes' layout after the six matrices, off the tape: the first RUN's planes_first_run makes
+# them with the matrices); its four tables, its sums and its list on planes.s's table pages at run time
+# (free from layer 1's last q, k, v to the next position's norm)
+LOGIT_PLANES_TABLES = PLANES_TABLES
+LOGIT_PLANES_SUMS = LOGIT_PLANES_TABLES + 4 * 256
+LOGIT_PLANES_LIST = LOGIT_PLANES_SUMS + 256
+LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks",
+                        "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold")   # (the last: the profiles' names)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
 # on the tape): an address the layout gives them outside the program (the screen's hidden third,
@@ -427,8 +443,8 @@ def embed_bank(soul, program):
     te, pe, entry = embed_addresses(soul)
     if (bank.symbols["soul_te"], bank.symbols["soul_pe"], bank.symbols["fw_embed"]) != (te, pe, entry):
         raise AssertionError("bank EMBED_BANK's layout differs from embed_addresses")
-    if bank.end > paging.PAGED_START + paging.BANK_SIZE:
-        raise LayoutError(f"te, pe and the embedding run past bank {EMBED_BANK}'s end (${bank.end - 1:04X})")
+    if bank.end > (EMBED_EDITOR_ROOM if EMBED_BANK == 7 else paging.PAGED_START + paging.BANK_SIZE):
+        raise LayoutError(f"te, pe and the embedding run past bank {EMBED_BANK}'s room (${bank.end - 1:04X})")
     return bank
 
 
@@ -452,7 +468,10 @@ def planes_bank(soul):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
     off the tape) with wp_make, its wp_make_order and wp_matrices (forward.s's FW_PLANES: the word 9 layer
     + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
-    after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN."""
+    after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN.
+    Where logitplanes.s takes the soul's logits (logit_planes_take: FW_LOGIT_PLANES), its code follows
+    planes.s's in the block and out's rows in plane_bytes' layout follow the six matrices (lg_masks, off
+    the tape: planes_first_run makes them too)."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -470,17 +489,27 @@ def planes_bank(soul):
     for name in PLANES_MATRICES:
         lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
-    lines += [
-             "wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
+    lines += ['.include "logitplanes.s"'] * logit_planes_take(soul)
+    lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
              "(wp_make, 32-byte aligned rows): off the tape"]
     lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}" for i, name in enumerate(PLANES_MATRICES)]
-    lines.append(f'.assert wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES} <= '
-                 f'${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, "the matrices\' planes must fit bank '
-                 f'{PLANES_BANK} (before te, pe and the embedding, EMBED_START)"')
+    matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"
+    if logit_planes_take(soul):     # (out's rows: 32-byte aligned after the matrices, as they are)
+        rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
+        lines.append(f"lg_masks = {matrices_end}     ; out's rows in plane_bytes' layout, made by the first RUN: off the tape")
+        matrices_end = f"lg_masks + {rows * PLANES_MATRIX_BYTES // spec.EMBED_DIM}"
+    lines.append(f'.assert {matrices_end} <= ${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, '
+                 f'"the matrices\' planes must fit bank {PLANES_BANK}"')
     bank = _assemble("\n".join(lines) + "\n")
     if bank.end > paging.PAGED_START + paging.BANK_SIZE:
         raise LayoutError(f"planes.s and its matrices run past bank {PLANES_BANK}'s end (${bank.end - 1:04X})")
     return bank
+
+
+def logit_planes_take(soul) -> bool:
+    """Whether logitplanes.s takes the soul's logits (their shift in 4..15: no logit saturates where it
+    takes x, and its threshold fits 16 bits): the 128K's FW_LOGIT_PLANES, with FW_PLANES."""
+    return 4 <= soul["out"].shift <= 15
 
 
 def player_banks(soul, tokenizer, program, model: str) -> tuple:
@@ -679,6 +708,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         planes = planes_bank(soul)
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
+        if logit_planes_take(soul):
+            options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s in that bank first)",
+                        f"LG_TABLES = ${LOGIT_PLANES_TABLES:04X}     ; in bank {PLANES_BANK}, run time only",
+                        f"LG_SUMS = ${LOGIT_PLANES_SUMS:04X}", f"LG_LIST = ${LOGIT_PLANES_LIST:04X}"]
+            options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}"
+                        for name in LOGIT_PLANES_IMPORTS]
     if embed_apart:
         te, pe, entry = embed_addresses(soul)
         options += [f"EMBED_BANK = {EMBED_BANK}     ; (te, pe and embedrows.s's code in that bank: forward.s's fw_embed)",

@@ -798,7 +798,10 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
             t_states = bench.call(routine, max_t_states=40_000_000)
         if after_step is not None:
             after_step(position)
-        if routine == "forward_step":
+        chose = "fw_lg_chose" in bench.symbols and bench.peek(bench.sym("fw_lg_chose"))[0] == 1
+        if routine == "forward_step" and chose:     # (logitplanes.s's one row left: fw_next alone, no logits)
+            assert bench.peek(bench.sym("fw_next"))[0] == engine.next_token(want), position
+        elif routine == "forward_step":
             got = bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)
             if "fw_logits_bound" in bench.symbols:
                 xn = bench.read_words(bench.sym("fw_xn"), spec.EMBED_DIM)

@@ -1,0 +1,626 @@
+; logitplanes.s - the logits that may still be the largest, from the weights' top bit planes
+; (Z80): for a 32-column int8 matrix (the logits' rows 3..127) and a vector of 32 signed
+; words, the rows whose logit (sum w x) >> shift may equal the largest one; when one row is
+; left it is the argmax (intmath.argmax_token's), with no product computed exactly. The
+; 128K player's since the twenty-sixth round (docs/spectrum.md, "Twenty-sixth round: the logits
+; by their top bit planes", branch zxcoarse): in bank 6 in planes.s's CODE block (build.planes_bank),
+; the out matrix's masks after planes.s's six matrices, made by the first RUN as they are
+; (records128.s's planes_first_run, planes.s's wp_make), its tables, sums and list on planes.s's
+; table pages; forward.s's fw_logit_planes calls it before the logits' call (FW_LOGIT_PLANES). The
+; 48K has no room. The kernels' bench includes it after the others (SELECT_SOURCE).
+;
+; Entry point (interrupts off while it runs; it restores the state it found, IFF2 read with
+; LD A,I; IY is kept; SP walks the masks and is put back):
+;   lg_select   (lg_rows) rows of the masks at (lg_top) against the 32 words at
+;               (lg_x), the logits' shift in (lg_shift): (lg_count) rows left, their numbers
+;               (0-based) from (lg_list), a byte each, in order; (lg_sums) takes a word a row.
+;               Carry set (nothing chosen) where it cannot take x: sum |x| above
+;               LG_MOST_SUM (4,095: then no logit saturates at a shift of 4 or more) or
+;               an x of -32768. lg_shift: 4..15.
+; Clobbers AF, BC, DE, HL, IX and the alternate set.
+;
+; How (soulterm/zx/logit_planes.py is its model, step for step): with u = w + 128 in bit
+; planes (planes.s's form), sum w x = sum_b 2^b P'_b + C, P'_b = sum_g E_g[mask_gb] (g the
+; 4 groups of 8 columns, E_g their subset sums less the group's negative x's sum N_g: 0..S_g)
+; and C the same for every row. The tables here hold one byte an entry, e_g = E_g >> s, s the
+; least scale for which the groups' S_g >> s add up to 255 at most, so that a plane's sum A_b
+; of 4 entries stays in A and 2^s A_b <= P'_b <= 2^s A_b + 4 (2^s - 1). A row's first k planes
+; give Q_k = sum of 2^(k-1-i) A_(7-i), and its sum lies in [Q_k M + C, Q_k M + C + W_k], M =
+; 2^(s+8-k), W_k = (256 - 2^(8-k)) 4 (2^s - 1) + (2^(8-k) - 1) S. A row whose Q_k is D_k or
+; more below the best Q_k lies 2^shift or more below that row's lower end, so its logit is
+; strictly smaller: D_k (lg_threshold) bounds (W_k + 2^shift) / M from above. Every row takes
+; planes 7..4 (k = 4); then the rows left take plane 3, 2, 1, 0 in turn until one is left.
+;
+; The tables: 4 pages from (lg_page), e_g[16 a + b] = the high byte of A'[a] + B'[b], the
+; group's subset sums over x_4..x_7 (from -N_hi) and x_0..x_3 (from -N_lo) scaled by 2^(8-s)
+; (exact in 16 bits: each entry's E_g 2^(8-s) < 2^16), B' patched into an unrolled fill.
+; The masks: soul_layout.plane_bytes' rows (32 bytes a row: planes 7, 6, 5, 4, planes 6 and 4 from
+; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
+;
+; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 150,959
+; (144,223 to 154,635; one row left each time); with one row 62,907 (the four tables: the fill
+; 36,004, 33 T-states an entry and its loop, the subset sums, the scaling and S ~25,000); every
+; row's planes 7..4 523 a row (the plane 110 with its Horner step, the store 34, the best 23, the
+; step past the row's planes 0..3 34); the first list 66 a row; each row left ~430 a further plane
+; (its masks' address, its Q, the list). (146,244 with the masks of planes 7..4 apart, 16 bytes a
+; row, on the tape; 149,439 on "hello"'s first step before S in IX and the best in the row pass;
+; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
+; Its bytes: 1,429 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
+; A and B sums ~330, lg_scaled and lg_a_sums 54).
+
+LG_GROUPS       = 4
+LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
+LG_ROW_BYTES    = 32            ; bytes a row of the masks (plane_bytes'), planes 7..4 in its first half
+LG_FILL_STEP    = 8             ; bytes an entry of lg_fill: B's low byte at +2, high byte at +5
+
+lg_x:           .word 0         ; the 32 words of x
+lg_top:         .word 0         ; the first row's masks, LG_ROW_BYTES a row
+lg_sums:        .word 0         ; a word a row: Q_k
+lg_list:        .word 0         ; a byte a row: the rows left
+lg_rows:        .byte 0         ; 1..255
+lg_shift:       .byte 0         ; the logits' shift
+lg_page:        .byte 0         ; the tables' first page (4 pages)
+        .assert lg_page == lg_x + 10, "lg_x..lg_page in this order: forward.s's fw_logit_planes sets them by one ldir"
+lg_count:       .byte 0         ; out: the rows left
+lg_saved_sp:    .word 0
+lg_saved_iy:    .word 0
+lg_ints:        .byte 0
+lg_scale:       .byte 0         ; s
+lg_size:        .word 0         ; S
+lg_level:       .byte 0         ; k
+lg_left:        .byte 0         ; rows of the list still to take the next plane
+lg_plane_at:    .word 0         ; that plane's masks in the first row (3, 2, 1, 0 in turn)
+lg_table_page:  .byte 0
+lg_group_x:     .word 0
+lg_sizes:       .res 2 * LG_GROUPS      ; S_g, then S_g >> s
+lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s)
+lg_a_sums:      .res 34         ; A'[0..15] (and the word the fill's last pop reads)
+
+; lg_b_sum: B'[to] = B'[from] + BC in lg_fill's immediates.
+        .macro lg_b_sum from, to
+        ld a,(lg_fill + LG_FILL_STEP * (from) + 2)
+        add a,c
+        ld (lg_fill + LG_FILL_STEP * (to) + 2),a
+        ld a,(lg_fill + LG_FILL_STEP * (from) + 5)
+        adc a,b
+        ld (lg_fill + LG_FILL_STEP * (to) + 5),a
+        .endmacro
+; lg_a_step: A'[count..2 count - 1] = A'[0..count - 1] + the scaled word at lg_scaled + at.
+        .macro lg_a_step count, at
+        ld bc,(lg_scaled + at)
+        .repeat count, i
+        ld hl,(lg_a_sums + 2 * i)
+        add hl,bc
+        ld (lg_a_sums + 2 * (i + count)),hl
+        .endrepeat
+        .endmacro
+; lg_plane_up: A = a plane's four entries, the masks popped (groups 0 and 1, then 2 and 3), H
+; from group 0's page up to group 3's; lg_plane_down from group 3's down (masks 3 and 2, 1 and 0).
+        .macro lg_plane_up
+        pop bc
+        ld l,c
+        ld a,(hl)
+        inc h
+        ld l,b
+        add a,(hl)
+        inc h
+        pop bc
+        ld l,c
+        add a,(hl)
+        inc h
+        ld l,b
+        add a,(hl)
+        .endmacro
+        .macro lg_plane_down
+        pop bc
+        ld l,c
+        ld a,(hl)
+        dec h
+        ld l,b
+        add a,(hl)
+        dec h
+        pop bc
+        ld l,c
+        add a,(hl)
+        dec h
+        ld l,b
+        add a,(hl)
+        .endmacro
+; lg_horner: HL' = 2 HL' + A (B' = 0).
+        .macro lg_horner
+        exx
+        ld c,a
+        add hl,hl
+        add hl,bc
+        exx
+        .endmacro
+
+lg_select:
+        ld a,i                  ; IFF2 to lg_ints, then DI (matvec.s's way)
+        di
+        ld a,0
+        jp po,@off
+        inc a
+@off:   ld (lg_ints),a
+        ld (lg_saved_sp),sp
+        ld (lg_saved_iy),iy
+        ; S_g of each group in IX (every |x| below 4096, else declined: no carry), then S
+        ld hl,(lg_x)
+        ld de,lg_sizes
+        ld c,LG_GROUPS
+@group: push de
+        ld ix,0
+        ld b,8
+@col:   ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x (-32768 stays $8000: declined below)
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+@plus:  ld a,d
+        and $F0
+        jp nz,lg_decline        ; (SP put back there)
+        add ix,de
+        djnz @col
+        pop de
+        .byte $DD,$7D           ; ld a,ixl
+        ld (de),a
+        inc de
+        .byte $DD,$7C           ; ld a,ixh
+        ld (de),a
+        inc de
+        dec c
+        jr nz,@group
+        ld hl,(lg_sizes)        ; S = sum_g S_g, at most LG_MOST_SUM (no logit saturates)
+        ld de,(lg_sizes + 2)
+        add hl,de
+        ld de,(lg_sizes + 4)
+        add hl,de
+        jp c,lg_decline
+        ld de,(lg_sizes + 6)
+        add hl,de
+        jp c,lg_decline
+        ld a,h
+        and $F0
+        jp nz,lg_decline
+        ld (lg_size),hl
+        ; s: the least for which sum_g S_g >> s <= 255 (lg_sizes then holds S_g >> s)
+        ld c,0
+@scale: ld hl,(lg_sizes)
+        ld de,(lg_sizes + 2)
+        add hl,de
+        ld de,(lg_sizes + 4)
+        add hl,de
+        ld de,(lg_sizes + 6)
+        add hl,de               ; T
+        ld a,h
+        or a
+        jr z,@scaled
+        ld hl,lg_sizes
+        ld b,LG_GROUPS
+@each:  inc hl
+        srl (hl)
+        dec hl
+        rr (hl)
+        inc hl
+        inc hl
+        djnz @each
+        inc c                   ; (S <= 4095: s <= 4)
+        jr @scale
+@scaled:
+        ld a,c
+        ld (lg_scale),a
+        ld hl,lg_doubles
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        ld (LG_DOUBLE_AT),hl
+        ld hl,(lg_x)
+        ld (lg_group_x),hl
+        ld a,(lg_page)
+        ld (lg_table_page),a
+; the tables, a group at a time: its 8 x, -N_lo (x_0..x_3's negative ones' sum, negated) and
+; -N_hi (x_4..x_7's) scaled by 2^(8-s) into lg_scaled; B'[b] from -N_lo into lg_fill's
+; immediates, A'[a] from -N_hi into lg_a_sums; then the fill.
+lg_table:
+        ld hl,(lg_group_x)
+        ld de,lg_scaled
+        ld bc,16
+        ldir
+        ld (lg_group_x),hl
+        ld ix,lg_scaled
+        call lg_negatives
+        ld (lg_scaled + 16),hl
+        ld ix,lg_scaled + 8
+        call lg_negatives
+        ld (lg_scaled + 18),hl
+        ld hl,lg_scaled         ; each word doubled 8 - s times (lg_doubles from + s)
+        ld b,10
+@word:  ld e,(hl)
+        inc hl
+        ld d,(hl)
+        ex de,hl
+        call lg_doubles         ; patched: lg_doubles + s
+LG_DOUBLE_AT    = * - 2
+        ex de,hl
+        ld (hl),d
+        dec hl
+        ld (hl),e
+        inc hl
+        inc hl
+        djnz @word
+        ld hl,(lg_scaled + 16)
+        ld a,l
+        ld (lg_fill + 2),a
+        ld a,h
+        ld (lg_fill + 5),a
+        ld hl,(lg_scaled + 18)
+        ld (lg_a_sums),hl
+        ld bc,(lg_scaled)
+        lg_b_sum 0, 1
+        ld bc,(lg_scaled + 2)
+        .repeat 2, i
+        lg_b_sum i, i + 2
+        .endrepeat
+        ld bc,(lg_scaled + 4)
+        .repeat 4, i
+        lg_b_sum i, i + 4
+        .endrepeat
+        ld bc,(lg_scaled + 6)
+        .repeat 8, i
+        lg_b_sum i, i + 8
+        .endrepeat
+        lg_a_step 1, 8
+        lg_a_step 2, 10
+        lg_a_step 4, 12
+        lg_a_step 8, 14
+        ; e_g[16 a + b] = the high byte of A'[a] + B'[b], SP walking the A'
+        ld a,(lg_table_page)
+        ld h,a
+        ld l,0
+        ld sp,lg_a_sums
+        pop de
+lg_fill:
+        .repeat 16
+        ld a,e
+        add a,0
+        ld a,d
+        adc a,0
+        ld (hl),a
+        inc l
+        .endrepeat
+        pop de
+        ld a,l
+        or a
+        jp nz,lg_fill
+        ld sp,(lg_saved_sp)
+        ld a,h
+        inc a
+        ld (lg_table_page),a
+        ld hl,lg_page
+        sub (hl)
+        cp LG_GROUPS
+        jp nz,lg_table
+; every row's planes 7..4: Q_4 to lg_sums (H walks the pages up, down, up, down)
+        exx
+        ld de,(lg_sums)         ; DE' = the row's word
+        ld b,0                  ; B' = 0 (a plane's sum added as BC')
+        exx
+        ld a,(lg_rows)
+        .byte $DD,$6F           ; ld ixl,a: the rows
+        ld iy,0                 ; the best Q_4 so far
+        ld a,(lg_page)
+        ld (LG_ROW_PAGE),a
+        ld h,a
+        ld sp,(lg_top)
+lg_row:
+        lg_plane_up
+        exx
+        ld l,a
+        ld h,b
+        exx
+        lg_plane_down
+        lg_horner
+        lg_plane_up
+        lg_horner
+        lg_plane_down
+        exx
+        ld c,a
+        add hl,hl
+        add hl,bc
+        ex de,hl
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ex de,hl
+        ld a,l                  ; a larger Q_4 than IY's: the best
+        .byte $FD,$95           ; sub iyl
+        ld a,h
+        .byte $FD,$9C           ; sbc a,iyh
+        jr c,@best
+        ld a,l
+        .byte $FD,$6F           ; ld iyl,a
+        ld a,h
+        .byte $FD,$67           ; ld iyh,a
+@best:  exx
+        ld hl,LG_ROW_BYTES / 2  ; past the row's planes 0..3
+        add hl,sp
+        ld sp,hl
+        ld h,0                  ; patched: lg_page
+LG_ROW_PAGE     = * - 1
+        .byte $DD,$2D           ; dec ixl
+        jp nz,lg_row
+        ld sp,(lg_saved_sp)
+        ld a,4
+        ld (lg_level),a
+        ; the rows left at k = 4: every row against the best
+        push iy
+        pop de                  ; DE = the best Q_4
+        call lg_threshold       ; DE = the least Q_k kept (best - D_k + 1, at least 0)
+        ld hl,(lg_sums)
+        ld ix,(lg_list)
+        ld a,(lg_rows)
+        ld b,a
+        ld c,0
+@first: ld a,(hl)
+        inc hl
+        sub e
+        ld a,(hl)
+        inc hl
+        sbc a,d
+        jr c,@below
+        ld (ix+0),c
+        inc ix
+@below: inc c
+        djnz @first
+; the list's length (IX past its end); then, while more than one row is left and a plane is,
+; that plane for the rows left, their best and the list again
+lg_count_left:
+        .byte $DD,$7D           ; ld a,ixl
+        ld hl,(lg_list)
+        sub l
+        ld (lg_count),a
+        cp 2
+        jp c,lg_done            ; one row (or none) left
+        ld a,(lg_level)
+        cp 8
+        jp z,lg_done            ; every plane summed
+        inc a
+        ld (lg_level),a
+        sub 8
+        neg                     ; the plane, 8 - k: 3, 2, 1, 0 in turn
+        add a,a
+        add a,a
+        add a,LG_ROW_BYTES / 2  ; its masks' offset in a row (plane_bytes': planes 0..3 from byte 16)
+        ld hl,(lg_top)
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        ld (lg_plane_at),hl
+        ld a,(lg_count)
+        ld (lg_left),a
+        ld ix,(lg_list)
+@next:  ld l,(ix+0)
+        ld h,0
+        .repeat 5
+        add hl,hl
+        .endrepeat              ; 32 r
+        ld de,(lg_plane_at)
+        add hl,de
+        ld sp,hl
+        ld a,(lg_page)
+        ld h,a
+        lg_plane_up
+        ld sp,(lg_saved_sp)
+        ld c,a
+        ld b,0
+        ld l,(ix+0)
+        ld h,0
+        add hl,hl
+        ld de,(lg_sums)
+        add hl,de
+        ld e,(hl)
+        inc hl
+        ld d,(hl)               ; DE = Q, HL on its high byte
+        ex de,hl
+        add hl,hl
+        add hl,bc               ; Q = 2 Q + A
+        ex de,hl
+        ld (hl),d
+        dec hl
+        ld (hl),e
+        inc ix
+        ld hl,lg_left
+        dec (hl)
+        jr nz,@next
+        ld ix,(lg_list)
+        ld a,(lg_count)
+        ld b,a
+        ld de,0
+@max:   call lg_sum_of
+        ex de,hl                ; DE = the row's Q, HL = the best so far
+        or a
+        sbc hl,de
+        add hl,de
+        jr nc,@kept
+        ex de,hl                ; a larger Q: the best
+@kept:  ex de,hl
+        inc ix
+        djnz @max
+        call lg_threshold
+        ld ix,(lg_list)
+        ld iy,(lg_list)
+        ld a,(lg_count)
+        ld b,a
+@again: call lg_sum_of
+        or a
+        sbc hl,de
+        jr c,@out
+        ld a,(ix+0)
+        ld (iy+0),a
+        inc iy
+@out:   inc ix
+        djnz @again
+        push iy
+        pop ix
+        jp lg_count_left
+lg_done:
+        ld sp,(lg_saved_sp)
+        ld iy,(lg_saved_iy)
+        or a                    ; chosen: carry clear
+        jr lg_back
+lg_decline:
+        ld sp,(lg_saved_sp)
+        ld iy,(lg_saved_iy)
+        scf                     ; not chosen
+lg_back:                        ; the interrupts as they were (BIT keeps the carry)
+        ld a,(lg_ints)
+        bit 0,a
+        ret z
+        ei
+        ret
+
+; lg_doubles: HL doubled 8 - s times (entered at + s).
+lg_doubles:
+        .repeat 8
+        add hl,hl
+        .endrepeat
+        ret
+
+; lg_negatives: HL = minus the sum of the negative words of the 4 at IX (IX steps past them).
+lg_negatives:
+        ld hl,0
+        ld b,4
+@each:  bit 7,(ix+1)
+        jr z,@plus
+        ld e,(ix+0)
+        ld d,(ix+1)
+        or a
+        sbc hl,de
+@plus:  inc ix
+        inc ix
+        djnz @each
+        ret
+
+; lg_sum_of: HL = Q of the row numbered (IX+0) (keeps DE and B).
+lg_sum_of:
+        push de
+        ld l,(ix+0)
+        ld h,0
+        add hl,hl
+        ld de,(lg_sums)
+        add hl,de
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        ex de,hl
+        pop de
+        ret
+
+; lg_threshold: DE = max(0, DE - D_k + 1) (keeps B), D_k = ceil((2^(8-k) - 1) S / 2^(s+8-k)) +
+; ceil(4 (2^s - 1)(2^k - 1) / 2^s) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
+; else 1: each term bounds its part of (W_k + 2^shift) / M from above.
+lg_threshold:
+        push bc
+        push de                 ; the best
+        ld a,(lg_level)
+        ld c,a                  ; C = k
+        sub 8
+        neg
+        ld b,a                  ; 8 - k
+        ld hl,(lg_size)
+        ld d,h
+        ld e,l
+        call lg_shl
+        or a
+        sbc hl,de               ; (2^(8-k) - 1) S
+        ld a,(lg_scale)
+        add a,b
+        ld b,a                  ; s + 8 - k
+        call lg_ceil
+        push hl
+        ld a,(lg_scale)
+        ld b,a
+        ld hl,1
+        call lg_shl             ; 2^s
+        dec hl
+        add hl,hl
+        add hl,hl               ; 4 (2^s - 1)
+        ld d,h
+        ld e,l
+        ld b,c
+        call lg_shl
+        or a
+        sbc hl,de               ; 4 (2^s - 1)(2^k - 1)
+        ld a,(lg_scale)
+        ld b,a
+        call lg_ceil
+        pop de
+        add hl,de
+        ld a,(lg_scale)
+        add a,8
+        ld b,a
+        ld a,(lg_shift)
+        add a,c
+        sub b                   ; shift + k - 8 - s
+        ld de,1
+        jr c,@one
+        jr z,@one
+@t:     sla e
+        rl d
+        dec a
+        jr nz,@t
+@one:   add hl,de               ; D_k
+        pop de
+        ex de,hl
+        or a
+        sbc hl,de               ; best - D_k
+        inc hl
+        jr nc,@kept
+        bit 7,h                 ; below 0 (a borrow that inc did not bring back to 0)
+        jr z,@kept
+        ld hl,0
+@kept:  ex de,hl
+        pop bc
+        ret
+
+; lg_shl: HL = HL << B (keeps B).
+lg_shl:
+        ld a,b
+        or a
+        ret z
+@each:  add hl,hl
+        dec a
+        jr nz,@each
+        ret
+
+; lg_ceil: HL = ceil(HL / 2^B) (keeps B; HL + 2^B - 1 below 2^16).
+lg_ceil:
+        ld a,b
+        or a
+        ret z
+        push de
+        ex de,hl
+        ld hl,1
+        call lg_shl
+        dec hl
+        add hl,de
+        ld a,b
+@each:  srl h
+        rr l
+        dec a
+        jr nz,@each
+        pop de
+        ret

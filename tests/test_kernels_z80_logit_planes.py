@@ -1,0 +1,195 @@
+"""logitplanes.s's lg_select (the logits that may still be the largest, from the weights' top bit
+planes; the 128K player's since the twenty-sixth round, tests/test_zx_128k.py): its rows left equal logit_planes.select_rows' step for step on random
+matrices and vectors (the extremes of what it takes, crafted ties), the true argmax (SPEC's: the
+lowest id of the largest logit) is always among them and is the one row left where one is, it
+declines what it cannot take, it gives the interrupt state back, "hello"'s reply steps end with
+the engine's token alone; a kernel with one instruction broken fails; and its header's figures
+are what it takes."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER, KERNELS_DIR
+from soulterm.soul import intmath, spec
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
+from soulterm.zx.logit_planes import MOST_SUM, SELECT_SOURCE, run_select, select_rows, takes
+from soulterm.zx.soul_layout import plane_bytes
+
+SHIFT = 4                # the shipped soul's logits' shift
+
+
+@pytest.fixture(scope="module")
+def bench():
+    return Z80Bench(extra_source=SELECT_SOURCE, options=player_kernel_options("128k"))
+
+
+def vector_with_sum(rng, total: int, low: int = -200, high: int = 200) -> np.ndarray:
+    x = rng.integers(low, high, 32)
+    size = int(np.abs(x).sum())
+    return x * total // size if size > total else x
+
+
+def argmax_row(w, x, shift: int) -> int:
+    """SPEC's choice among the rows (all of them: the players give the kernel rows 3..127 alone):
+    the lowest of the largest logits."""
+    return int(np.argmax(intmath.matvec(np.asarray(w), 0, np.asarray(x), post=shift)))
+
+
+def check(bench, w, x, shift: int = SHIFT) -> list[int]:
+    rows, _ = select_rows(w, x, shift)
+    got, _ = run_select(bench, w, x, shift)
+    assert got == rows, (got, rows)
+    assert argmax_row(w, x, shift) in got
+    return got
+
+
+def test_random_calls_equal_the_model_and_keep_the_argmax(bench):
+    rng = np.random.default_rng(2616)
+    alone = 0
+    for trial in range(30):
+        rows = int(rng.integers(1, 130))
+        w = rng.integers(-128, 128, (rows, 32))
+        x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)))
+        alone += len(check(bench, w, x, int(rng.integers(4, 9)))) == 1
+    assert alone >= 8          # (random rows lie close: 12 of the 30 end with one row)
+
+
+def test_a_clear_winner_is_the_one_row_left(bench):
+    """A row that leads by much more than the planes' slack: it alone is left."""
+    rng = np.random.default_rng(5)
+    w = rng.integers(-40, 40, (125, 32))
+    x = vector_with_sum(rng, 1600)
+    w[77] = np.sign(x) * 120
+    assert check(bench, w, x) == [77]
+
+
+def test_ties_and_the_extremes(bench):
+    """Equal rows (a tie: both left, the lowest first), w at -128 and 127, sum |x| exactly
+    MOST_SUM with one sign or both, a lone wide column, all zeros."""
+    rng = np.random.default_rng(9)
+    w = rng.integers(-128, 128, (20, 32))
+    w[4] = w[11] = np.full(32, 127)
+    w[0] = np.full(32, -128)
+    x = np.full(32, 127)
+    x[0] = MOST_SUM - 31 * 127
+    assert int(np.abs(x).sum()) == MOST_SUM and takes(x)
+    assert check(bench, w, x) == [4, 11]
+    for x in (-x, np.r_[np.full(16, 127), np.full(16, -127)], np.r_[[-MOST_SUM], np.zeros(31, int)],
+              np.zeros(32, int)):
+        check(bench, w, x)
+    check(bench, np.zeros((5, 32), int), np.full(32, 100))
+
+
+def test_calls_it_cannot_take_are_declined(bench):
+    """sum |x| above MOST_SUM (one word, every word, or a sum that wraps 16 bits), -32768, 32767."""
+    w = np.ones((4, 32), int)
+    wraps = np.r_[np.full(16, 4095), [116], np.zeros(15, int)]      # S = 65,636: 100 in 16 bits
+    for x in (np.r_[[MOST_SUM + 1], np.zeros(31, int)], np.full(32, 128), wraps,
+              np.r_[[-32768], np.zeros(31, int)], np.r_[np.zeros(31, int), [32767]]):
+        assert not takes(x) and select_rows(w, x, SHIFT) is None
+        assert run_select(bench, w, x, SHIFT)[0] is None
+
+
+def test_the_interrupt_state_is_given_back(bench):
+    rng = np.random.default_rng(3)
+    w = rng.integers(-128, 128, (8, 32))
+    x = vector_with_sum(rng, 900)
+    for interrupts in (False, True):
+        top_rows = select_rows(w, x, SHIFT)[0]
+        bench.poke(0xA000, plane_bytes(w))
+        bench.write_words(0xB000, x)
+        for name, value in (("lg_top", 0xA000), ("lg_x", 0xB000), ("lg_sums", 0xB100), ("lg_list", 0xB200)):
+            bench.poke_word(bench.sym(name), value)
+        bench.poke(bench.sym("lg_rows"), [8])
+        bench.poke(bench.sym("lg_shift"), [SHIFT])
+        bench.poke(bench.sym("lg_page"), [0xE0])
+        bench.cpu.iy = 0x5C3A
+        bench.call("lg_select", interrupts=interrupts)
+        assert bench.cpu.iff1 == bench.cpu.iff2 == int(interrupts)
+        assert bench.cpu.iy == 0x5C3A
+        count = bench.peek(bench.sym("lg_count"))[0]
+        assert list(bench.peek(0xB200, count)) == top_rows
+
+
+def hello_calls():
+    """The logits' inputs of "hello"'s turn (every position a reply reads) and the engine's tokens."""
+    engine = Engine(load_soul(DEFAULT_SOUL))
+    tokenizer = Tokenizer.load(DEFAULT_TOKENIZER)
+    state, calls = engine.new_state(), []
+    logits = None
+    for token in tokenizer.encode_turn("hello"):
+        logits = engine.step(state, token)
+    while True:
+        x = intmath.rmsnorm(state.last.hidden[-1], engine.norm, engine.s_norm)
+        chosen = engine.next_token(logits)
+        calls.append((np.asarray(x, dtype=np.int64), chosen))
+        if chosen == spec.END or state.length == spec.CONTEXT:
+            return engine, calls
+        logits = engine.step(state, chosen)
+
+
+def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
+    engine, calls = hello_calls()
+    out = load_soul(DEFAULT_SOUL)["out"]
+    w = out.values.astype(np.int64)[spec.FIRST_CHOOSABLE:]
+    assert len(calls) == 4
+    for x, token in calls:
+        assert check(bench, w, x, out.shift) == [token - spec.FIRST_CHOOSABLE]
+
+
+def test_a_broken_kernel_fails(bench):
+    """Three single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
+    list's jr c as jr nc, the fill's adc a,n as add a,n) each make a random call differ from the
+    model, the second one leaving the argmax out: the tests above can fail."""
+    rng = np.random.default_rng(12)
+    calls = [(rng.integers(-128, 128, (125, 32)), vector_with_sum(rng, 1500)) for _ in range(4)]
+    wants = [select_rows(w, x, SHIFT)[0] for w, x in calls]
+    start = bench.sym("lg_select")
+    code = bench.peek(start, bench.sym("lg_done") - start)
+    fill = bench.sym("lg_fill") - start
+    breaks = ((code.index(bytes([0xD9, 0x4F, 0x29, 0x09, 0xEB])) + 2, bytes([0x00])),
+              (code.index(bytes([0x9A, 0x38])) + 1, bytes([0x30])),
+              (fill + 4, bytes([0xC6])))
+    try:
+        for at, patch in breaks:
+            bench.poke(start + at, patch)
+            got = [run_select(bench, w, x, SHIFT)[0] for w, x in calls]
+            assert got != wants, at
+            if patch == bytes([0x30]):
+                assert all(argmax_row(w, x, SHIFT) not in rows for (w, x), rows in zip(calls, got))
+            bench.poke(start, code)
+        assert [run_select(bench, w, x, SHIFT)[0] for w, x in calls] == wants
+    finally:
+        bench.poke(start, code)
+
+
+def header_text() -> str:
+    lines = []
+    for line in (KERNELS_DIR / "z80" / "logitplanes.s").read_text().splitlines():
+        if not line.startswith(";"):
+            break
+        lines.append(line.lstrip("; "))
+    return " ".join(lines)
+
+
+def test_the_header_states_what_the_kernel_takes(bench):
+    """lg_select's T-states on "hello"'s four reply steps (the mean, and with one row: the tables and
+    the list's steps) and the bytes the file assembles to (its tables' pages apart)."""
+    _, calls = hello_calls()
+    out = load_soul(DEFAULT_SOUL)["out"]
+    w = out.values.astype(np.int64)[spec.FIRST_CHOOSABLE:]
+    text = header_text()
+    times = [run_select(bench, w, x, out.shift)[1] for x, _ in calls]
+    assert f"mean {round(np.mean(times)):,}" in text
+    one_row = run_select(bench, w[:1], calls[0][0], out.shift)[1]
+    assert f"one row {one_row:,}" in text
+    size = sum(len(row.data) for row in bench.program.listing_lines if row.file.endswith("/logitplanes.s"))
+    match = re.search(r"Its bytes: ([\d,]+)", text)
+    assert match and int(match.group(1).replace(",", "")) == size
