@@ -1347,7 +1347,7 @@ fw_cache_slot:
         add hl,de
         ret
 
-.ifdef FW_PLANES
+.ifdef FW_PLANES_BANK
 ; fw_planes_back - the layer's bank at $C000 again (bank 0 for layer 0, the data bank for layer 1).
 fw_planes_back:
         ld a,(fw_layer_index)
@@ -1369,6 +1369,32 @@ fw_projection:
         ld a,(ix+2)
         ld (mv_shift),a
 .ifdef FW_PLANES
+.ifndef FW_PLANES_BANK
+; (the 48K player's, twenty-sixth round, zxplanes48: q, k and v by planes.s in the program, its tables
+; in the screen's middle third, the matrices in plane_bytes' layout alone, SOUL_QKV_PLANES: the xn's
+; first product builds the tables, or finds them declined, and a declined xn's products run
+; wp_rows_wide, slow and exact.)
+        ld hl,(mv_w)
+        ld (wp_w),hl
+        ld hl,(mv_out)
+        ld (wp_out),hl
+        ld a,(mv_shift)
+        ld (wp_shift),a
+        ld a,FW_DIM
+        ld (wp_rows_count),a
+        ld a,(fw_xn_planes)
+        or a
+        jr nz,@built            ; (1: the tables are this xn's, $FF: declined)
+        ld hl,fw_xn
+        ld (wp_x),hl
+        call wp_tables
+        sbc a,a                 ; carry (declined): $FF, else 0
+        or 1
+        ld (fw_xn_planes),a
+@built: inc a
+        jp nz,wp_rows
+        jp wp_rows_wide
+.else
 ; (the 128K player's, twenty-fifth round: q, k and v by planes.s in bank FW_PLANES_BANK, which holds its
 ; code, its tables and the six matrices in plane_bytes' layout; the xn's first product builds the
 ; tables, or finds them declined, sum |x| > WP_MOST_SUM, and the xn's products are matvec's.)
@@ -1417,6 +1443,7 @@ fw_projection:
 @declined:
         call fw_planes_back
 @matvec:
+.endif
 .endif
         ld a,FW_DIM
         ld hl,(mv_out)
