@@ -28,7 +28,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,573 (the 48K's since zxwide48: FW_WIDE_SPARSE back, 275 bytes, z (fw_ffn, 128) in the screen's hidden
+; Bytes: 2,461 (the 48K's since the twenty-sixth round's planes' rung, zxplanes48: FW_PLANES's q, k, v through
+; planes.s, 53 bytes, and no room for FW_WIDE_SPARSE; 2,573 the 48K's since zxwide48: FW_WIDE_SPARSE back, 275 bytes, z (fw_ffn, 128) in the screen's hidden
 ; third, build.py's THIRD_FFN; 2,426 since zxends48b: FW_WIDE_SPARSE given up for matvec.s's MV_HZ_ENDS with mv_hz_wide,
 ; build.py's SPENDS_48K; 2,701 with it, since the twenty-third round, 275 bytes: the
 ; room of matvec.s's MV_SHORT_K; 2,426 before, whose logits' bound is logitsraw.s's since the twenty-second round, MV_CT_RAW:
