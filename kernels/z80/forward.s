@@ -18,7 +18,10 @@
 ; not needed: layer 0 and layer 1's keys and values only. With FW_PLANES (the
 ; 128K player's since the twenty-fifth round, zxplanes128) fw_projection's q, k
 ; and v run on planes.s (wp_tables once an xn, wp_rows a matrix) in bank
-; FW_PLANES_BANK, paged in around them, and matvec's where wp_tables declines the xn.
+; FW_PLANES_BANK, paged in around them, and matvec's where wp_tables declines the xn;
+; on the 48K (since the twenty-sixth round, zxplanes48: no FW_PLANES_BANK) planes.s
+; lies in the program, q, k and v in plane_bytes' layout alone (SOUL_QKV_PLANES),
+; and planes_wide.s's wp_rows_wide runs them where wp_tables declines the xn.
 ; T-states: forward_step 2,634,934 and forward_prefill 1,328,553 at position 0
 ; (python benchmarks/z80_kernels.py, the kernels' bench, nineteenth round's old dot and
 ; mul16u; 2,645,338 and 1,334,452 in the eighteenth round; 2,812,189 and
