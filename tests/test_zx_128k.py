@@ -135,9 +135,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_329_300
-# (1,317,394 a computed position + 0.9%, with the twenty-fifth round's q, k and v by planes.s in bank 6,
-# FW_PLANES, zxplanes128; 1,376,700 for 1,364,417 a computed position + 0.9%, with the twenty-fourth round's sparse column pass a pair of
+PLAYER_128K_MEAN_BUDGET = 1_311_700
+# (1,299,989 a computed position + 0.9%, with the twenty-sixth round's narrow rows (plane 6 skipped) and
+# cheaper table builds in planes.s, zxplanes128b; 1,329,300 for 1,317,394 + 0.9%, with the twenty-fifth
+# round's q, k and v by planes.s in bank 6, FW_PLANES, zxplanes128; 1,376,700 for 1,364,417 a computed position + 0.9%, with the twenty-fourth round's sparse column pass a pair of
 # slots at a time, zxpass128; 1,379,600 for 1,367,274 + 0.9%, the undo put off, zxreply128b;
 # 1,422,086 a computed position + 0.9%, with the twenty-first round's logits from id 3 and argmax's
 # runner-up on their rows in 4 (D >> 8), zxstep; 1,439,200 for
@@ -518,8 +519,10 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     plane_bytes' layout at wp_matrices' words, off the tape too: the first RUN's planes_first_run makes them
     from matvec's copies, as player_bench does), one wp_tables an xn; where wp_tables declines (here: made to,
     its entry poked to scf / ret) the xn's products are matvec's, slower and as exact. It fails on a broken
-    wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs)."""
-    from soulterm.zx.soul_layout import plane_bytes
+    wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs).
+    Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
+    6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
+    from soulterm.zx.soul_layout import plane_bytes, plane_classes
     from soulterm.zx.weight_planes import plane_tables
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -538,6 +541,9 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
         for i, name in enumerate("qkv"):
             at = word(sym["wp_matrices"] + 2 * (9 * layer + 3 * i))
             assert bank[at - 0xC000:at - 0xC000 + 1024] == plane_bytes(soul[f"l{layer}.{name}"].values), (layer, name)
+            classes = word(sym["wp_class_lists"] + 2 * (9 * layer + 3 * i))       # (on the tape, one page)
+            assert bank[classes - 0xC000:classes - 0xC000 + 32] == plane_classes(soul[f"l{layer}.{name}"].values)
+            assert PLANES_START + len(block) >= classes + 32 and classes >> 8 == (classes + 31) >> 8
     rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
     planes = TurnCost(rows, reply)
     # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again)
@@ -561,5 +567,13 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     halving = bytes([0xCB, 0x3A, 0xCB, 0x1B])           # srl d / rr e: the low planes' first halving
     at = bytes(bank).index(halving, broken.sym("wp_rows") - 0xC000)
     bank[at:at + 2] = bytes([0xCB, 0x22])               # sla d
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+    # and so does a wrong class: layer 1's k (29 of its 32 rows need 8 planes) all marked narrow
+    broken = player_bench(soul, tokenizer, "128k")
+    bank = broken.banks[PLANES_BANK]
+    classes = word(sym["wp_class_lists"] + 2 * (9 + 3)) - 0xC000
+    assert sum(bank[classes:classes + 32]) == 3
+    bank[classes:classes + 32] = bytes([1] * 32)
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)

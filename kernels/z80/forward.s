@@ -1418,6 +1418,13 @@ fw_projection:
         add a,a
         ld e,a
         ld d,0
+        ld hl,wp_class_lists - 2 * FD_Q     ; (the same word: its rows' classes)
+        add hl,de
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        ld (wp_classes),hl
         ld hl,wp_matrices - 2 * FD_Q
         add hl,de
         ld a,(hl)

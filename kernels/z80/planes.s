@@ -8,13 +8,17 @@
 ; The kernels' bench includes it after the others.
 ;
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2
-; read with LD A,I; IY is kept; SP walks the A sums and the rows and is put back):
+; read with LD A,I; IY is kept (wp_tables sums in it and puts it back); SP walks the A sums and the
+; rows and is put back):
 ;   wp_tables   builds the four tables from the 32 words at (wp_x) and the call's
-;               constants; carry set (nothing built) where sum |x| > WP_MOST_SUM.
-;               Several matrices on the same x (q, k and v) share one build.
+;               constants (into wp_rows' immediates); carry set (nothing built) where
+;               sum |x| > WP_MOST_SUM. Several matrices on the same x (q, k and v) share one build.
 ;   wp_rows     (wp_rows_count) rows of the matrix at (wp_w) on the tables, the
-;               outputs to (wp_out) as signed words, shifted right by (wp_shift).
-; Clobbers AF, BC, DE, HL, IX, B' and DE'.
+;               outputs to (wp_out) as signed words, shifted right by (wp_shift); the
+;               rows' classes at (wp_classes), a byte a row within one page
+;               (soul_layout.plane_classes: 1 where the row's weights all lie in -64..63),
+;               or wp_classes 0: every row by its 8 planes.
+; Clobbers AF, BC, DE, HL, IX, B', DE' and HL'.
 ;
 ; How: with u = w + 128 (matvec's w xor $80) in bit planes, sum w x = sum_b 2^b P_b
 ; - 128 X, P_b = sum_g T_g[mask_gb], T_g the 256 subset sums of group g's 8 x
@@ -27,18 +31,27 @@
 ; (left Horner in IX, <= 15 S, 16 bits unsigned) and its low planes R = floor((c_lo
 ; + P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3) / 16) (right Horner in DE: R = (R + P'_b) >> 1);
 ; then out = (Q + R + c_hi) >> (shift - 4), with 16 c_hi + c_lo = -128 S - N (c_lo 0..15)
-; once a call: exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <=
-; 128 S < 2^19: Q + R + c_hi = floor(W x / 16) fits a word).
+; once a build (c_hi = 8 K + r, r 0..7, folded into the Horners' starts: Q from K, R from c_lo +
+; 16 r): exact (tests/test_kernels_z80_matvec_planes.py), and never a clip (|W x| <= 128 S < 2^19:
+; Q + R + c_hi = floor(W x / 16) fits a word). A narrow row (its class 1, weights in -64..63: u in
+; 64..191, bit 6 the complement of bit 7) has mask_g6 = ~mask_g7, and E_g[~m] = S_g - E_g[m], so
+; P'_6 = S - P'_7: its Q starts at S + 2 K + P'_7 (= 2 (K + P'_7) + P'_6) and plane 6's four
+; lookups are skipped (twenty-sixth round, zxplanes128b: 158 T-states a narrow row; the shipped
+; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 60,126 (the fill 44 an entry, 45,056 for the
-; 1,024 and 1,792 for its rows of 16, the sums over |x| ~128 a word, the A and B sums ~1,600 a group);
-; wp_rows at shift 4: 32 rows 55,832, 96 rows 166,744, 128 rows 222,200 (1,733 a row: the top planes
-; 773, the low planes 838, the end 122; 376 a call), 16 more a row a bit of shift above 4: 32 rows at
-; shift 7 57,368. (94,943 and 1,792 a row when first built: the fill 48 an entry through one
-; pointer and its B from a buffer, the rows' ld h a plane, the out pointer in IY, a clip.)
-; Bytes: 1,627 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,238 in the bench without it: wp_rows 449; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+; x with sum |x| 1,664 and 16 negative words): wp_tables 58,155 (the fill 44 an entry, 45,056 for the
+; 1,024 and 1,280 for its rows of 16, the sums over |x| ~100 a word, -N_g in IY, the A and B sums in Gray
+; order ~1,710 a group; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a
+; group, -N_g in BC, |x| ~128 a word, 1,792 for the rows of 16);
+; wp_rows at shift 4, rows of 8 planes: 32 rows 56,442, 96 rows 168,506, 128 rows 224,538 (1,751 a row:
+; the top planes 786, the low planes 838, the end and the next row's class 127; 410 a call), 16 more a
+; row a bit of shift above 4: 32 rows at shift 7 57,978; a narrow row 1,593 (32 rows 51,386). (1,733
+; a row before the twenty-sixth round: the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792
+; a row when first built: the fill 48 an entry through one pointer and its B from a buffer, the rows'
+; ld h a plane, the out pointer in IY, a clip.)
+; Bytes: 1,659 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
+; 1,270 in the bench without it: wp_rows 502; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -48,6 +61,7 @@ wp_x:           .word 0         ; the 32 words of x
 wp_w:           .word 0         ; the matrix in soul_layout.plane_bytes' layout
 wp_out:         .word 0         ; rows signed words
 wp_rows_count:  .byte 0         ; 1..255
+wp_classes:     .word 0         ; the rows' classes, a byte each (bit 0: the row skips plane 6), or 0: none
 wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
@@ -65,44 +79,68 @@ wp_interrupts_off:
         ret
 
 WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at +2, high byte at +6
-; wp_fill_sum: B[to] = B[from] + BC in wp_fill's immediates.
-        .macro wp_fill_sum from, to
-        ld a,(wp_fill + WP_FILL_STEP * (from) + 2)
-        add a,c
-        ld (wp_fill + WP_FILL_STEP * (to) + 2),a
-        ld a,(wp_fill + WP_FILL_STEP * (from) + 6)
-        adc a,b
-        ld (wp_fill + WP_FILL_STEP * (to) + 6),a
+; The subset sums in Gray order (each one x more or less than the one before, HL the sum): A[a] into
+; wp_high_sums, B[b] into wp_fill's immediates.
+        .macro wp_a_add reg, index
+        add hl,reg
+        ld (wp_high_sums + 2 * (index)),hl
         .endmacro
-        .macro wp_a_sums count   ; A[count..2 count - 1] = A[0..count - 1] + the next x (HL steps past it)
+        .macro wp_a_sub reg, index
+        or a
+        sbc hl,reg
+        ld (wp_high_sums + 2 * (index)),hl
+        .endmacro
+        .macro wp_b_store index
+        ld a,l
+        ld (wp_fill + WP_FILL_STEP * (index) + 2),a
+        ld a,h
+        ld (wp_fill + WP_FILL_STEP * (index) + 6),a
+        .endmacro
+        .macro wp_b_add reg, index
+        add hl,reg
+        wp_b_store index
+        .endmacro
+        .macro wp_b_sub reg, index
+        or a
+        sbc hl,reg
+        wp_b_store index
+        .endmacro
+; wp_gray_x: from HL at a group's 4 x: BC the first (and the immediate at `again`), DE the second,
+; SP the third, the fourth into the immediate at `fourth` (HL lost).
+        .macro wp_gray_x fourth, again
         ld c,(hl)
         inc hl
         ld b,(hl)
         inc hl
-        .repeat count, i
-        ld de,(wp_high_sums + 2 * i)
-        ex de,hl
-        add hl,bc
-        ld (wp_high_sums + 2 * (i + count)),hl
-        ex de,hl
-        .endrepeat
-        .endmacro
-        .macro wp_b_sums count   ; B[count..2 count - 1] = B[0..count - 1] + the next x (HL steps past it)
-        ld c,(hl)
+        ld (again + 1),bc
+        ld e,(hl)
         inc hl
-        ld b,(hl)
+        ld d,(hl)
         inc hl
-        .repeat count, i
-        wp_fill_sum i, i + count
-        .endrepeat
+        inc hl
+        inc hl
+        ld a,(hl)
+        ld (fourth + 1),a
+        inc hl
+        ld a,(hl)
+        ld (fourth + 2),a
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec hl
+        ld l,(hl)
+        ld h,a
+        ld sp,hl
         .endmacro
 
 ; wp_tables: see the header. Per group: |x|, S and -N_g over its 8 x; A[a], the sums over x_4..x_7
-; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates;
-; then E_g[16 a + b] = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
+; by a's bits from -N_g, into wp_high_sums; B[b], over x_0..x_3 from 0, into wp_fill's immediates
+; (each in Gray order: one add or subtract and a store an entry, SP holding an x); then E_g[16 a + b]
+; = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
 wp_tables:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
+        ld (wp_saved_iy),iy     ; (IY sums -N_g)
         ld hl,(wp_x)
         ld ix,0                 ; S
         ld de,0
@@ -110,10 +148,8 @@ wp_tables:
         ld a,WP_PAGE
 wp_group:
         ld (wp_page),a
-        ld bc,0                 ; -N_g
-        exx
+        ld iy,0                 ; -N_g
         ld b,8
-        exx
 @each:  ld e,(hl)
         inc hl
         ld d,(hl)
@@ -126,57 +162,68 @@ wp_group:
         sbc a,a
         sub d
         ld d,a
-        ld a,c                  ; -N_g += |x|
-        add a,e
-        ld c,a
-        ld a,b
-        adc a,d
-        ld b,a
-@plus:  ld a,d
-        and $F0
-        jp nz,wp_wide           ; |x| > 4095 (-32768 too)
-        add ix,de
-        exx
-        dec b
-        exx
-        jr nz,@each
+        add iy,de               ; -N_g += |x|
+@plus:  add ix,de
+        jp c,wp_wide            ; S past 16 bits (a wide |x|: S > 4095, found at the group's end, else)
+        djnz @each
         .byte $DD,$7C           ; ld a,ixh: S > 4095?
         and $F0
         jp nz,wp_wide
         ld (wp_group_x),hl      ; the next group's x
-        ld (wp_high_sums),bc
+        ld (wp_high_sums),iy
+        ld bc,(wp_high_sums)
         ld hl,(wp_neg_sum)
         add hl,bc
         ld (wp_neg_sum),hl
         ld hl,(wp_group_x)
         ld de,-8
         add hl,de               ; x_4
-        wp_a_sums 1
-        wp_a_sums 2
-        wp_a_sums 4
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        .repeat 8, i
-        ld hl,(wp_high_sums + 2 * i)
-        add hl,bc
-        ld (wp_high_sums + 2 * (i + 8)),hl
-        .endrepeat
+        wp_gray_x wp_a_fourth, wp_a_again   ; (SP: interrupts are off)
+        ld hl,(wp_high_sums)    ; A[0] = -N_g, then the Gray code's 15 steps
+        wp_a_add bc, 1
+        wp_a_add de, 3
+        wp_a_sub bc, 2
+        wp_a_add sp, 6
+        wp_a_add bc, 7
+        wp_a_sub de, 5
+        wp_a_sub bc, 4
+wp_a_fourth:
+        ld bc,0                 ; x_7 (patched)
+        wp_a_add bc, 12
+wp_a_again:
+        ld bc,0                 ; x_4 again (patched)
+        wp_a_add bc, 13
+        wp_a_add de, 15
+        wp_a_sub bc, 14
+        wp_a_sub sp, 10
+        wp_a_add bc, 11
+        wp_a_sub de, 9
+        wp_a_sub bc, 8
         ld hl,(wp_group_x)
         ld de,-16
         add hl,de               ; x_0
-        xor a
-        ld (wp_fill + 2),a
-        ld (wp_fill + 6),a
-        wp_b_sums 1
-        wp_b_sums 2
-        wp_b_sums 4
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        .repeat 8, i
-        wp_fill_sum i, i + 8
-        .endrepeat
+        wp_gray_x wp_b_fourth, wp_b_again
+        ld hl,0                 ; B[0] = 0
+        wp_b_store 0
+        wp_b_add bc, 1
+        wp_b_add de, 3
+        wp_b_sub bc, 2
+        wp_b_add sp, 6
+        wp_b_add bc, 7
+        wp_b_sub de, 5
+        wp_b_sub bc, 4
+wp_b_fourth:
+        ld bc,0                 ; x_3 (patched)
+        wp_b_add bc, 12
+wp_b_again:
+        ld bc,0                 ; x_0 again (patched)
+        wp_b_add bc, 13
+        wp_b_add de, 15
+        wp_b_sub bc, 14
+        wp_b_sub sp, 10
+        wp_b_add bc, 11
+        wp_b_sub de, 9
+        wp_b_sub bc, 8
         ; the table: HL on the low page, BC on the high page, SP on the A
         ld a,(wp_page)
         ld h,a
@@ -198,20 +245,19 @@ wp_fill:
         inc c
         .endrepeat
         pop de
-        ld a,l
-        or a
-        jp nz,wp_fill
+        jp nz,wp_fill           ; (inc c's zero: the page's last entry)
         ld sp,(wp_saved_sp)
         ld hl,(wp_group_x)
         ld a,(wp_page)
         add a,WP_GROUP_PAGES
         cp WP_PAGE + 4 * WP_GROUP_PAGES
         jp nz,wp_group
-        ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4)
+        ; c_lo, c_hi from -128 S - N: c_lo = -N & 15, c_hi = -8 S + (-N >> 4) = 8 K + r (r 0..7), into
+        ; the rows' immediates once a build: Q starts at K (S + 2 K a narrow row's), R at c_lo + 16 r
         ld hl,(wp_neg_sum)
         ld a,l
         and 15
-        ld (wp_c_lo),a
+        ld c,a                  ; c_lo
         srl h
         rr l
         srl h
@@ -222,18 +268,39 @@ wp_fill:
         rr l
         .byte $DD,$5D           ; ld e,ixl
         .byte $DD,$54           ; ld d,ixh
+        ld (wp_sum),de          ; S
         ex de,hl
         add hl,hl
         add hl,hl
         add hl,hl
         ex de,hl
         or a
-        sbc hl,de
-        ld (wp_c_hi),hl
+        sbc hl,de               ; c_hi
+        ld a,l
+        and 7
+        add a,a
+        add a,a
+        add a,a
+        add a,a
+        add a,c
+        ld (wp_row_c_lo+1),a    ; c_lo + 16 r
+        sra h
+        rr l
+        sra h
+        rr l
+        sra h
+        rr l
+        ld (wp_row_k+2),hl      ; K
+        add hl,hl
+        ld de,(wp_sum)
+        add hl,de
+        ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's 2 (K + P'_7) + P'_6 with P'_6 = S - P'_7
+        ld iy,(wp_saved_iy)
         or a                    ; built: carry clear
         jr wp_back
 wp_wide:
         ld sp,(wp_saved_sp)
+        ld iy,(wp_saved_iy)
         scf                     ; not built: matvec.s's call
 wp_back:                        ; the interrupts as they were (BIT keeps the carry)
         ld a,(wp_ints)
@@ -243,6 +310,8 @@ wp_back:                        ; the interrupts as they were (BIT keeps the car
         ret
 
 wp_page:        .byte 0
+wp_sum:         .word 0         ; S = sum |x|
+wp_saved_iy:    .word 0
 wp_group_x:     .word 0
 
 ; wp_top_up: Q = 2 Q + P'_b from 4 masks (pop de: groups 0 and 1, then 2 and 3), H from
@@ -316,7 +385,11 @@ wp_group_x:     .word 0
         rr e
         .endmacro
 
-; wp_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B').
+;  wp_rows: see the header. The alternate set keeps the out pointer (DE'), the rows left (B')
+; and the next row's class (HL'). A row whose weights all lie in -64..63 (wp_classes' bit 0 set:
+; soul_layout.plane_classes) has plane 6 of u = w + 128 the complement of plane 7, so P'_6 = S - P'_7
+; (E_g[255 - m] = S_g - E_g[m]): wp_row_narrow starts Q at S + 2 K + P'_7 (= 2 (K + P'_7) + P'_6), skips
+; plane 6's masks; wp_row runs all 8 planes. Both go on at wp_row_planes_5.
 wp_rows:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
@@ -330,16 +403,22 @@ wp_rows:
         or a
         sbc hl,bc
         ld (wp_chain_at+1),hl
-        ld a,(wp_c_lo)
-        ld (wp_row_c_lo+1),a
-        ld hl,(wp_c_hi)
-        ld (wp_row_c_hi+1),hl
+        ld hl,(wp_classes)      ; no classes: every row's class the one zero byte, HL' kept
+        ld a,h
+        or l
+        ld a,$2C                ; inc l
+        jr nz,@step
+        ld hl,wp_no_class
+        xor a                   ; nop
+@step:  ld (wp_class_step),a
+        push hl
         exx
+        pop hl
         ld de,(wp_out)
         ld a,(wp_rows_count)
         ld b,a
-        exx
         ld sp,(wp_w)
+        jp wp_row_class
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         pop de
@@ -348,25 +427,25 @@ wp_row:
         ld c,(hl)
         inc h
         ld b,(hl)
-        .byte $DD,$69           ; ld ixl,c
-        .byte $DD,$60           ; ld ixh,b
+wp_row_k:
+        ld ix,0                 ; Q starts at K (wp_tables patches it)
+        add ix,bc
         wp_top_up_lookup d
         pop de
         wp_top_up_lookup e
         wp_top_up_lookup d
         wp_top_down             ; 6 (H back on group 0's low page)
+wp_row_planes_5:
         wp_top_up               ; 5
         wp_top_down             ; 4
 wp_row_c_lo:
-        ld de,0                 ; R starts at c_lo (patched)
+        ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)
         wp_low_plane            ; 0
         wp_low_plane            ; 1
         wp_low_plane            ; 2
         wp_low_plane            ; 3
-wp_row_c_hi:
-        ld hl,0                 ; c_hi (patched) + R + Q: floor(W x / 16), in 16 bits
-        add hl,de               ; (|W x| <= 128 S < 2^19: no clip at any shift)
-        .byte $DD,$4D           ; ld c,ixl
+        ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
+        .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$44           ; ld b,ixh
         add hl,bc
 wp_chain_at:
@@ -386,13 +465,39 @@ wp_chain_end:
         ld (de),a
         inc de
         dec b
+        jr z,wp_rows_done
+wp_row_class:                   ; (alternate set) the next row's class
+        ld a,(hl)
+wp_class_step:
+        inc l                   ; (patched: nop where no classes; a list does not cross a page)
+        rra
         exx
-        jp nz,wp_row
+        jp nc,wp_row
+wp_row_narrow:
+        ; plane 7 (up) starts Q at S + 2 K + P'_7, plane 6's masks unread
+        pop de
+        ld h,WP_PAGE
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+wp_row_sum:
+        ld ix,0                 ; S + 2 K (wp_tables patches it)
+        add ix,bc
+        wp_top_up_lookup d
+        pop de
+        wp_top_up_lookup e
+        wp_top_up_lookup d
+        pop de                  ; plane 6's masks
+        pop de
+        ld h,WP_PAGE
+        jp wp_row_planes_5
+wp_rows_done:
+        exx
         ld sp,(wp_saved_sp)
         jp wp_back
 
-wp_c_lo:        .byte 0
-wp_c_hi:        .word 0
+wp_no_class:    .byte 0
 
 wp_code_end:
 

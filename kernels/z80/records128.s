@@ -35,7 +35,8 @@
 ; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 9,952,667, 2.84 s at 3.5 MHz since the twenty-fifth round's q, k, v
+; position 0 and nine openers) 9,799,823, 2.80 s at 3.5 MHz since the twenty-sixth round's narrow rows
+; and cheaper builds in planes.s (zxplanes128b); 9,952,667, 2.84 s since the twenty-fifth round's q, k, v
 ; by planes.s (FW_PLANES: planes_first_run's ~1,389,000 among them); 9,411,720, 2.69 s with fw_embed paging bank 6 in
 ; (nineteenth round; 9,410,770 on its main, 0d53b1a); 9,579,559, 2.74 s in the eighteenth round (9,623,758 before the
 ; eighteenth round; 9,984,000 in an older count; 10,009,250 before the seventeenth round,

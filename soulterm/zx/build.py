@@ -62,7 +62,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .soul_layout import PLANE_GROUPS, PLANE_ORDER, plane_groups
+from .soul_layout import PLANE_GROUPS, PLANE_ORDER, plane_classes, plane_groups
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
@@ -154,6 +154,7 @@ PLANES_START = PLANES_TABLES + 8 * 256      # (planes.s's 4 groups x 2 pages)
 PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
+                  "wp_classes", "wp_class_lists",
                   "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
 PLANES_CONTENTS = "planes.s, its tables and both layers' q, k, v by bit planes"
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
@@ -467,12 +468,20 @@ def planes_bank(soul):
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
     offsets = [rows.index((plane, group)) for group in range(PLANE_GROUPS) for plane in range(8)]
+    label = lambda name, suffix="": f"wp_{name.replace('.', '_')}{suffix}"     # noqa: E731
     lines = [".cpu z80", "WP_MAKE = 1", f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
              '.include "planes.s"',
              "wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b (plane_bytes' order)",
              f"        .byte {', '.join(map(str, offsets))}",
              "wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
-             f"        .word {', '.join(('wp_' + slots[i].replace('.', '_')) if i in slots else '0' for i in range(max(slots) + 1))}",
+             f"        .word {', '.join(label(slots[i]) if i in slots else '0' for i in range(max(slots) + 1))}",
+             "wp_class_lists:  ; (the same words) its wp_classes",
+             f"        .word {', '.join(label(slots[i], '_classes') if i in slots else '0' for i in range(max(slots) + 1))}",
+             f"        .align {spec.EMBED_DIM}      ; (wp_rows steps through a list with inc l: each within a page)"]
+    for name in PLANES_MATRICES:
+        lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
+                  f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
+    lines += [
              "wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
              "(wp_make, 32-byte aligned rows): off the tape"]
     lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}" for i, name in enumerate(PLANES_MATRICES)]

@@ -142,6 +142,15 @@ def plane_bytes(weights) -> bytes:
     return bytes(out)
 
 
+PLANE_NARROW = range(-64, 64)   # a row's weights all here: plane 6 of u = w + 128 is plane 7's complement
+
+
+def plane_classes(weights) -> bytes:
+    """planes.s's wp_classes for a matrix: a byte a row, 1 where the row's weights all lie in PLANE_NARROW
+    (wp_rows then reads plane 7 and skips plane 6: P'_6 = S - P'_7), else 0."""
+    return bytes(int(all(int(v) in PLANE_NARROW for v in row)) for row in weights)
+
+
 def lens_rows_apart(soul) -> list[list[int]]:
     """The out matrix's rows a SOUL_OUT_CHOOSABLE build leaves off the tape (0..FIRST_CHOOSABLE - 1),
     as int8 weights: the map carries them for the logit lens."""

@@ -1,7 +1,7 @@
 """The matvec by bit planes of the weights (kernels/z80/planes.s): its integer model and its bench.
 
 `planes_matvec` follows planes.s step for step (the tables E_g, the top planes' Q,
-the low planes' R, c_lo and c_hi, the row's end) so that a test can hold both the
+a narrow row's plane 6 as S - P'_7, the low planes' R, c_hi folded into both Horners' starts, the row's end) so that a test can hold both the
 kernel and the model to intmath.matvec; `run_planes` calls the kernel on a Z80Bench
 that includes it (`PLANES_SOURCE`). soul_layout.plane_bytes lays a matrix out.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, plane_bytes, plane_groups
+from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, plane_bytes, plane_classes, plane_groups
 
 PLANES_SOURCE = '.include "planes.s"\n'     # Z80Bench's extra_source: planes.s after the other kernels
 MOST_SUM = 4095          # planes.s's WP_MOST_SUM: sum |x| above it and Q or R would overflow 16 bits
 LEAST_SHIFT = 4          # WP_LEAST_SHIFT: the row's end shifts right by shift - 4, 0..15
 MOST_SHIFT = LEAST_SHIFT + 15
 COLS = PLANE_GROUPS * PLANE_GROUP_COLS
+CLASSES_AT = 0x9E00      # run_planes' wp_classes on the bench: a page of its own (wp_rows steps with inc l)
 
 
 def planes_fit(x, shift: int) -> bool:
@@ -39,26 +40,33 @@ def plane_tables(x) -> tuple[list[list[int]], int, int]:
     return tables, constant & 15, constant >> 4
 
 
-def planes_matvec(weights, x, shift: int) -> np.ndarray:
-    """planes.s's out for W x at `shift` (planes_fit must hold), by its own steps."""
+def planes_matvec(weights, x, shift: int, classes: bool = True) -> np.ndarray:
+    """planes.s's out for W x at `shift` (planes_fit must hold), by its own steps; with `classes`
+    (wp_classes set: plane_classes) a narrow row's Q starts at S + P'_7 and plane 6 goes unread."""
     if not planes_fit(x, shift):
         raise ValueError("planes.s does not take this call")
     tables, c_lo, c_hi = plane_tables(x)
+    total = int(np.abs(np.asarray(x, dtype=np.int64)).sum())
     data = plane_bytes(weights)
+    narrow = plane_classes(weights) if classes else bytes(len(data) // COLS)
     out = []
     for row in range(len(data) // COLS):
         masks = data[COLS * row:COLS * (row + 1)]
         sums = {}
         for i, plane in enumerate(PLANE_ORDER):
+            if plane == 6 and narrow[row]:
+                continue
             sums[plane] = sum(tables[g][masks[PLANE_GROUPS * i + k]] for k, g in enumerate(plane_groups(plane)))
-        top = 0
-        for plane in (7, 6, 5, 4):
+        # Q from K = c_hi >> 3 and R from c_lo + 16 (c_hi & 7): c_hi folded into the Horners' starts
+        top = c_hi >> 3
+        top = 2 * top + total + sums[7] if narrow[row] else 2 * (top + sums[7]) + sums[6]    # P'_6 = S - P'_7
+        for plane in (5, 4):
             top = 2 * top + sums[plane]
-        low = c_lo
+        low = c_lo + 16 * (c_hi & 7)
         for plane in (0, 1, 2, 3):
+            assert low + sums[plane] < 65536         # (DE in planes.s; IX's Q may wrap, the sum cannot)
             low = (low + sums[plane]) >> 1
-        assert top < 65536 and low + max(sums.values()) < 65536     # (16-bit registers in planes.s)
-        value = top + low + c_hi           # floor(W x / 16): |W x| <= 128 S < 2^19, 16 bits signed
+        value = top + low                  # floor(W x / 16): |W x| <= 128 S < 2^19, 16 bits signed
         assert -32768 <= value < 32768
         out.append(value >> (shift - LEAST_SHIFT))
     return np.array(out, dtype=np.int64)
@@ -71,9 +79,10 @@ def load_planes(bench, weights, buffers: int = 0xA000) -> int:
     return buffers + len(data)
 
 
-def run_planes(bench, weights, x, shift: int, buffers: int = 0xA000, tables: bool = True):
+def run_planes(bench, weights, x, shift: int, buffers: int = 0xA000, tables: bool = True, classes: bool = True):
     """W at `buffers`, x and out after it; wp_tables (unless `tables` is False: the tables of the
-    call before stand) then wp_rows. Returns (out, tables' T-states or None, rows' T-states);
+    call before stand) then wp_rows, with W's plane_classes at CLASSES_AT (wp_classes 0 without
+    `classes`: every row by its 8 planes). Returns (out, tables' T-states or None, rows' T-states);
     out is None where wp_tables declined the call (carry set)."""
     rows = len(weights)
     x_address = load_planes(bench, weights, buffers)
@@ -85,6 +94,8 @@ def run_planes(bench, weights, x, shift: int, buffers: int = 0xA000, tables: boo
         table_t = bench.call("wp_tables")
         if bench.cpu.f & 1:
             return None, table_t, 0
+    bench.poke(CLASSES_AT, plane_classes(weights))
+    bench.poke_word(bench.sym("wp_classes"), CLASSES_AT if classes else 0)
     bench.poke_word(bench.sym("wp_w"), buffers)
     bench.poke_word(bench.sym("wp_out"), out_address)
     bench.poke(bench.sym("wp_rows_count"), [rows])
