@@ -31,8 +31,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,461 (the 48K's since the twenty-sixth round's planes' rung, zxplanes48: FW_PLANES's q, k, v through
-; planes.s, 53 bytes, and no room for FW_WIDE_SPARSE; 2,573 the 48K's since zxwide48: FW_WIDE_SPARSE back, 275 bytes, z (fw_ffn, 128) in the screen's hidden
+; Bytes: 2,440 (the 48K's since the twenty-sixth round's planes' rung, zxplanes48: fw_projection's q, k, v through
+; planes.s, 34 bytes, no room for FW_WIDE_SPARSE, and its own fw_logits_bound, no MV_CT_RAW; 2,573 the 48K's since zxwide48: FW_WIDE_SPARSE back, 275 bytes, z (fw_ffn, 128) in the screen's hidden
 ; third, build.py's THIRD_FFN; 2,426 since zxends48b: FW_WIDE_SPARSE given up for matvec.s's MV_HZ_ENDS with mv_hz_wide,
 ; build.py's SPENDS_48K; 2,701 with it, since the twenty-third round, 275 bytes: the
 ; room of matvec.s's MV_SHORT_K; 2,426 before, whose logits' bound is logitsraw.s's since the twenty-second round, MV_CT_RAW:
@@ -1362,35 +1362,31 @@ fw_planes_back:
 
 ; fw_projection - W xn into HL, for the 32x32 matrix at descriptor offset A.
 fw_projection:
+.ifdef SOUL_QKV_PLANES
+        ld (wp_out),hl
+.else
         ld (mv_out),hl
+.endif
         ld ix,(fw_layer)
         ld e,a
         ld d,0
         add ix,de
         ld l,(ix+0)
         ld h,(ix+1)
-        ld (mv_w),hl
-        ld a,(ix+2)
-        ld (mv_shift),a
-.ifdef FW_PLANES
-.ifndef FW_PLANES_BANK
+        ld (mv_w),hl            ; (also the cycles panel's matrix of planes.s's samples)
+.ifdef SOUL_QKV_PLANES
 ; (the 48K player's, twenty-sixth round, zxplanes48: q, k and v by planes.s in the program, its tables
 ; in the screen's middle third, the matrices in plane_bytes' layout alone, SOUL_QKV_PLANES: the xn's
 ; first product builds the tables, or finds them declined, and a declined xn's products run
-; wp_rows_wide, slow and exact.)
-        ld hl,(mv_w)
+; wp_rows_wide, slow and exact; wp_x is fw_xn from the start on, soulplayer.s's player_start.)
         ld (wp_w),hl
-        ld hl,(mv_out)
-        ld (wp_out),hl
-        ld a,(mv_shift)
+        ld a,(ix+2)
         ld (wp_shift),a
         ld a,FW_DIM
         ld (wp_rows_count),a
         ld a,(fw_xn_planes)
         or a
         jr nz,@built            ; (1: the tables are this xn's, $FF: declined)
-        ld hl,fw_xn
-        ld (wp_x),hl
         call wp_tables
         sbc a,a                 ; carry (declined): $FF, else 0
         or 1
@@ -1399,6 +1395,9 @@ fw_projection:
         jp nz,wp_rows
         jp wp_rows_wide
 .else
+        ld a,(ix+2)
+        ld (mv_shift),a
+.ifdef FW_PLANES
 ; (the 128K player's, twenty-fifth round: q, k and v by planes.s in bank FW_PLANES_BANK, which holds its
 ; code, its tables and the six matrices in plane_bytes' layout; the xn's first product builds the
 ; tables, or finds them declined, sum |x| > WP_MOST_SUM, and the xn's products are matvec's.)

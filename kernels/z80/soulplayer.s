@@ -104,6 +104,10 @@ RET_OPCODE      = $C9
         .macro player_start
 start:
         player_screen
+.ifdef SOUL_QKV_PLANES
+        ld hl,fw_xn             ; planes.s's x, every product's of the 48K's q, k and v (forward.s's
+        ld (wp_x),hl            ; fw_projection sets the rest): once, from the start's overlay
+.endif
 .ifdef LOGITS_IN_PRINTER_BUFFER
         bit 4,(iy+FLAGS_FROM_IY)        ; 128 BASIC? its mode bit (FLAGS_128_BASIC) and a port
         jr z,@no_128_basic              ; $7FFD that pages (a 48K: no port, that bit whatever a
