@@ -408,6 +408,8 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
             bench.call(routine)
     if "planes_first_run" in bench.symbols:     # (as the 128K's first RUN: the q, k, v planes in their bank)
         bench.call("planes_first_run")
+    if "SOUL_QKV_PLANES" in bench.symbols:      # (as the 48K's start: planes.s's x, fw_xn for every product)
+        bench.poke_word(bench.sym("wp_x"), bench.sym("fw_xn"))
     return bench
 
 
