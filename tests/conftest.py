@@ -181,14 +181,19 @@ def play_zx_prompts(tape: bytes, prompts: list[str], banner: str):
     engine, tokenizer = Engine(load_soul(DEFAULT_SOUL)), Tokenizer.load(DEFAULT_TOKENIZER)
     machine = Spectrum()
     machine.load_tap(tape)
-    for prompt in prompts:
+    assert machine.run(max_cycles=600_000_000, until_idle=True) == "idle", machine.stop_message
+    assert [line.rstrip() for line in machine.screen_lines()][0] == banner
+    turns = []          # (each turn read as it ends: the 48K's window, 8 lines since the twenty-sixth round,
+    for prompt in prompts + ["q"]:      # scrolls the ones before out)
         machine.type_line(prompt)
-    machine.type_line("q")
-    assert machine.run(max_cycles=600_000_000) == "halted"
-    assert not machine.crashed, machine.stop_message
-    screen = [line.rstrip() for line in machine.screen_lines()]
-    assert screen[0] == banner
-    turns = screen[screen.index(f"you> {prompts[0]}"):]
+        if prompt == "q":
+            assert machine.run(max_cycles=600_000_000) == "halted"
+            assert not machine.crashed, machine.stop_message
+        else:
+            assert machine.run(max_cycles=600_000_000, until_idle=True) == "idle", machine.stop_message
+        screen = [line.rstrip() for line in machine.screen_lines()]
+        at = len(screen) - 1 - screen[::-1].index(f"you> {prompt}")
+        turns += screen[at:at + 2] if prompt != "q" else screen[at:]
     for index, prompt in enumerate(prompts):
         assert turns[2 * index] == f"you> {prompt}"
         assert turns[2 * index + 1] == engine.reply(tokenizer, prompt).text

@@ -9,7 +9,7 @@ import z80
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import ORIGIN, SCREEN_THIRD, SCREEN_THIRD_END, UNCONTENDED
+from soulterm.zx.build import ORIGIN, PLANES_TABLES_48K, SCREEN_THIRD, SCREEN_THIRD_END, UNCONTENDED
 from soulterm.zx.contention import (FIRST_CONTENDED_T_STATE, FRAME_T_STATES, LINE_T_STATES,
                                     ContendedAccessCounter, ula_delay)
 from soulterm.zx.kernelbench import player_bench
@@ -64,7 +64,9 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     soulplayer.s's SCREEN_THIRD), the logits (the printer buffer), the loader's stack and the code there:
     vecops.s's (the embedding's unpacking, argmax: a few calls a position, below $8000 since the
     sixteenth round so that the 48K's kernels fit with MV_COARSE) and embedrows.s's (the embedding,
-    once a position, since the nineteenth round: room for the rewalk above)."""
+    once a position, since the nineteenth round: room for the rewalk above), and since the twenty-sixth
+    round (zxplanes48: FW_PLANES) planes.s's tables in the screen's middle third, read by every row of q, k
+    and v: the most contended of them (~30,500 T-states of the ULA's wait a position of "hello", z80_token.py)."""
     from soulterm.soul.engine import Engine
     from soulterm.zx.kernelbench import forward_turn
 
@@ -83,6 +85,8 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
             (SCREEN_THIRD, SCREEN_THIRD_END),       # layer 1's values (and a fast-scores 48K's key sums) there
             (sym["fw_logits"], sym["fw_logits"] + 256),
             (ORIGIN - 64, ORIGIN)]                                       # the stack
+    assert sym["wp_table_pages"] == PLANES_TABLES_48K       # (planes.s's tables: the screen's middle third)
+    cold.append((PLANES_TABLES_48K, SCREEN_THIRD))
     counter = ContendedAccessCounter(bench.cpu, bench.clock)
     rows, _ = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hi"))
     assert counter.accesses

@@ -60,8 +60,9 @@ def test_the_halves_ask_few_fits_where_most_spends_fit():
 @pytest.mark.parametrize("which", ["shipped", "shorter list", "vectors"])
 def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(which, monkeypatch):
     """The real ladder on three souls and lists: the shipped ones (every spend since zxroom48c's
-    folded biases; at 8b84923 the last three were skipped), the shipped soul with its word list ten
-    words shorter (every spend too), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken; the
+    folded biases, at 8b84923 the last three skipped; since the twenty-sixth round's planes' rung,
+    zxplanes48, only AT_FAST_SUMS_JP), the shipped soul with its word list ten
+    words shorter (the same), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken; the
     size model's tests above skip between taken ones on a bare clone): the spends assemble_player takes are what one
     by one on the same rung takes, and its tape the one built from those; the shipped tape is disk/'s.
     What makes the halves exact holds on the way: each spend one by one tries adds code above
@@ -102,13 +103,17 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     taken = one_by_one(fits)
     assert {key: kwargs[key] for key in SPEND_KEYS} == zx_build._spent_48k(taken)
     skipped = [name for name in zx_build.SPENDS_48K if name not in taken]
-    assert skipped == {"shipped": [],
-                       "shorter list": [],
+    on_planes = [name for name in zx_build.SPENDS_48K if name != "AT_FAST_SUMS_JP"]
+    assert rung.get("planes_48k", False) == (which != "vectors")        # (the planes' rung: twenty-sixth round)
+    assert skipped == {"shipped": on_planes,        # (every spend before the planes took their room, zxplanes48)
+                       "shorter list": on_planes,
                        "vectors": [zx_build.WIDE_SPARSE_48K]}[which]
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data
     if which == "shipped":
         built = zx_build.assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
         assert built.program.data == program.data
         assert built.tape == (DISK_DIR / zx_build.TAP_NAME).read_bytes(), "run: soulterm build --machine zx"
-        (end, cold_end), (raw_end, raw_cold_end) = ends((), raw_top=False), ends(())
-        assert rung["raw_top"] and raw_end < end and raw_cold_end > cold_end
+        # (MV_CT_RAW, no room for it beside the planes: on the rung below them, as before them)
+        rung = dict(rung, planes_48k=False, coarse_top=True, unrolled=True)
+        (end, cold_end), (raw_end, raw_cold_end) = ends((), raw_top=False), ends((), raw_top=True)
+        assert raw_end < end and raw_cold_end > cold_end

@@ -23,6 +23,25 @@ def built():
     return assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
 
 
+@pytest.fixture(scope="module")
+def unplaned():
+    """The 48K the ladder builds where the planes' rung does not pay (planes_pay false, a soul of wide
+    activations): the shipped one before the twenty-sixth round (zxplanes48), whose FW_PLANES leaves no room
+    for MV_COARSE_TOP, the unrolled division, MV_PAIR_JPS_KEPT, MV_CT_RAW and most of SPENDS_48K."""
+    import soulterm.zx.build as zx_build
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(zx_build, "planes_pay", lambda *args: False)
+        return assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
+
+
+def no_planes(monkeypatch):
+    """The ladder's rungs below the planes' (tests/test_zx_planes48.py tests that one): planes_pay false."""
+    import soulterm.zx.build as zx_build
+
+    monkeypatch.setattr(zx_build, "planes_pay", lambda *args: False)
+
+
 def test_the_shipped_tape_and_map_are_current(built):
     assert (DISK_DIR / TAP_NAME).read_bytes() == built.tape, "run: soulterm build --machine zx"
     assert (DISK_DIR / MAP_NAME).read_text() == built.map_text, "run: soulterm build --machine zx"
@@ -209,7 +228,7 @@ def test_build_command_says_when_the_48k_has_no_room_for_the_coarse_calls(tmp_pa
     assert (tmp_path / TAP_NAME).read_bytes() != (DISK_DIR / TAP_NAME).read_bytes()
 
 
-def test_the_48k_takes_the_slot_pairs_before_the_logits_rows_own_end(built, monkeypatch):
+def test_the_48k_takes_the_slot_pairs_before_the_logits_rows_own_end(built, unplaned, monkeypatch):
     """The shipped 48K has room for MV_PAIR_SLOTS, MV_COARSE_TOP and AT_DIVIDE_UNROLLED (since the
     eighteenth round's RN_UNIT_GAIN_BITS); a soul with room for less loses the unrolled division
     first, then MV_COARSE_TOP: one with room for one of the two gets the pairs (the larger gain),
@@ -219,8 +238,10 @@ def test_the_48k_takes_the_slot_pairs_before_the_logits_rows_own_end(built, monk
     def options(program):
         return tuple(name in program.symbols for name in ("mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED"))
 
-    assert options(built.program) == (True, True, True)
+    assert options(unplaned.program) == (True, True, True)
+    assert options(built.program) == (True, False, False)       # (the planes' rung, twenty-sixth round)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    no_planes(monkeypatch)
     for fitting in ((True, True, False), (True, False, False), (False, True, False), (False, False, False)):
         monkeypatch.setattr(zx_build, "coarse_fits",
                             lambda *args, coarse_top=False, pairs=True, unrolled=False, fitting=fitting,
@@ -279,7 +300,7 @@ def test_the_vectors_souls_48k_is_faster_without_the_slot_pairs(monkeypatch):
     assert prefill_t_states(chosen) < prefill_t_states(paired)
 
 
-def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeypatch):
+def test_the_48k_tries_the_fast_scores_first_with_each_option_set(unplaned, monkeypatch):
     """build.py's 48K ladder (twentieth round): AT_FAST_SCORES with each of RUNGS_48K's option sets
     first (they gain more than the slot pairs: 3.5% of "hello" a position against 1.3%), then the
     sets without them; the first that coarse_fits takes is assembled with its key sums at
@@ -290,10 +311,11 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
     ladder goes down where a set does not fit."""
     import soulterm.zx.build as zx_build
 
-    sym = built.program.symbols
-    assert built.fast_scores and sym["kv_key_sums"] == zx_build.THIRD_KEY_SUMS
+    sym = unplaned.program.symbols
+    assert unplaned.fast_scores and sym["kv_key_sums"] == zx_build.THIRD_KEY_SUMS
     assert all(name in sym for name in ("mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED"))
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    no_planes(monkeypatch)
     assert zx_build.coarse_fits(soul, tokenizer, True, coarse_top=False, pairs=False, fast_scores=True)
     monkeypatch.setattr(zx_build, "KEY_SUMS_48K", None)
     pairs, coarse_top, unrolled = zx_build.RUNGS_48K[0]
@@ -324,7 +346,7 @@ def test_the_48k_tries_the_fast_scores_first_with_each_option_set(built, monkeyp
     assert "kv_key_sums = $5000" in source and "the key sums (kv_key_sums) must lie in RAM outside" in source
 
 
-def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypatch):
+def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned, monkeypatch):
     """build.py's SPENDS_48K: with the fast scores' rung, matvec.s's MV_HZ_ENDS (twenty-fourth round; first
     since zxends48b's mv_hz_wide, ~125 T-states a byte), each cut for room taken back (FAST_TAKEBACKS_48K,
     twentieth round) and forward.s's FW_WIDE_SPARSE (twenty-third round, after the first cut) in order of
@@ -340,11 +362,14 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
     assert sorted(zx_build.FAST_TAKEBACKS_48K) == sorted(FAST_TAKEBACK_OPTIONS)
     assert spends == ((zx_build.HZ_ENDS_48K,) + zx_build.FAST_TAKEBACKS_48K[:1] + (zx_build.WIDE_SPARSE_48K,)
                       + zx_build.FAST_TAKEBACKS_48K[1:])
-    assert [name for name in spends if name in built.program.symbols] == list(spends)
-    assert "fw_wide_sparse" in built.program.symbols and "mv_hz_wide" in built.program.symbols
-    assert "at_dims_h4" in built.program.symbols and "at_fast_wide_q" in built.program.symbols
-    assert built.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
+    assert [name for name in spends if name in unplaned.program.symbols] == list(spends)
+    assert "fw_wide_sparse" in unplaned.program.symbols and "mv_hz_wide" in unplaned.program.symbols
+    assert "at_dims_h4" in unplaned.program.symbols and "at_fast_wide_q" in unplaned.program.symbols
+    assert unplaned.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
+    # (the shipped 48K's planes' rung has the room for the first cut alone: twenty-sixth round)
+    assert [name for name in spends if name in built.program.symbols] == [spends[1]]
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    no_planes(monkeypatch)
     sizes = dict(zip(spends, (368, 3, 275, 16, 25, 21, 67, 21, 73)))     # (about their bytes)
     for room, want in ((0, ()), (50, (spends[1],) + spends[3:5]), (90, (spends[1],) + spends[3:6] + spends[7:8]),
                        (300, spends[1:4]), (400, spends[:2] + spends[3:4]), (662, spends[:4]),
@@ -361,14 +386,15 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, monkeypa
              zx_build.WIDE_SPARSE_48K in want, zx_build.HZ_ENDS_48K in want)], room
 
 
-def test_the_48k_keeps_the_pairs_jps_where_they_fit(built, monkeypatch):
+def test_the_48k_keeps_the_pairs_jps_where_they_fit(unplaned, monkeypatch):
     """MV_PAIR_JPS_KEPT (twenty-first round): a rung with the slot pairs takes it where it fits (coarse_fits),
     before the fast scores' cuts taken back (it buys more T-states a byte than any of them); the shipped
     48K has it with every cut taken back, a soul with no room for it the pairs as before."""
     import soulterm.zx.build as zx_build
 
-    assert "mv_pairs_back" in built.program.symbols and "mv_even_skip" in built.program.symbols
+    assert "mv_pairs_back" in unplaned.program.symbols and "mv_even_skip" in unplaned.program.symbols
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    no_planes(monkeypatch)
     for room_for_it in (True, False):
         chosen = []
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, jps_kept=False, fast_takebacks=(), fits=room_for_it,
@@ -378,13 +404,14 @@ def test_the_48k_keeps_the_pairs_jps_where_they_fit(built, monkeypatch):
         assert [(kwargs["pairs"], kwargs.get("jps_kept", False)) for kwargs in chosen] == [(True, room_for_it)]
 
 
-def test_the_48k_takes_the_raw_logits_rows_where_they_fit(built, monkeypatch):
+def test_the_48k_takes_the_raw_logits_rows_where_they_fit(unplaned, monkeypatch):
     """MV_CT_RAW (twenty-second round): a rung with MV_COARSE_TOP takes the raw logits' rows (logitsraw.s's
     bound, the rows through mv_coarse_top's last doublings) where they fit, before the fast scores' cuts
     taken back, and only where out's shift is RAW_MOST_SHIFT or less (raw_rows_take); the shipped 48K has
     them, its out matrix from row 3 on (SOUL_OUT_CHOOSABLE) and the map holding rows 0..2 for the lens."""
     import soulterm.zx.build as zx_build
 
+    built = unplaned
     sym = built.program.symbols
     assert sym["MV_CT_RAW"] == 1 and "am_rows" in sym and sym["fw_logits_bound"] < 0x8000    # (logitsraw.s's, cold)
     assert sym["mv_coarse_raw"] == sym["mv_coarse_top@store"] - 2
@@ -393,6 +420,7 @@ def test_the_48k_takes_the_raw_logits_rows_where_they_fit(built, monkeypatch):
     assert region.name.startswith("out (rows 3..127") and region.end == sym["soul_out"] + 128 * (3 + spec.EMBED_DIM)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     assert json.loads(built.map_text)["lens_rows_apart"] == [[int(w) for w in row] for row in soul["out"].values[:3]]
+    no_planes(monkeypatch)
     for room_for_it, shift in ((True, 4), (False, 4), (True, 6)):
         chosen = []
         monkeypatch.setattr(zx_build, "raw_rows_take", lambda soul, shift=shift: shift <= RAW_MOST_SHIFT)
@@ -404,7 +432,7 @@ def test_the_48k_takes_the_raw_logits_rows_where_they_fit(built, monkeypatch):
             (True, room_for_it and shift <= RAW_MOST_SHIFT)], (room_for_it, shift)
 
 
-def test_the_48k_takes_the_wide_sparse_fc2_where_it_fits(built, monkeypatch):
+def test_the_48k_takes_the_wide_sparse_fc2_where_it_fits(unplaned, monkeypatch):
     """FW_WIDE_SPARSE (the 128K's since the twenty-second round, the 48K's since the twenty-third): a
     rung takes it where it fits, before the fast scores' cuts taken back (~65 T-states a byte on
     "hello" against AT_FAST_SUMS_PAIRS's ~6); the shipped 48K had it in the room of MV_SHORT_K's
@@ -412,10 +440,11 @@ def test_the_48k_takes_the_wide_sparse_fc2_where_it_fits(built, monkeypatch):
     it again since zxwide48 (te and pe without marks, z in the screen's third: build.THIRD_FFN)."""
     import soulterm.zx.build as zx_build
 
-    sym = built.program.symbols
+    sym = unplaned.program.symbols
     assert sym["FW_WIDE_SPARSE"] == 1 and sym["MV_SHORT_K"] == 1 and sym["MV_HZ_ENDS"] == 1
     assert sym["fw_ffn"] == zx_build.THIRD_FFN
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    no_planes(monkeypatch)
     for room_for_it in (True, False):
         chosen = []
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, wide_sparse=False, fast_takebacks=(),
@@ -638,7 +667,8 @@ def test_a_player_leaves_out_rmsnorms_general_path_only_when_every_gain_is_one_p
 def test_the_48k_takes_the_fast_scores_in_the_room_the_screen_third_leaves(monkeypatch):
     """The screen's hidden third holds layer 1's value cache (run-time data) and the key sums
     (KEY_SUMS_48K, twentieth round), which leaves the 48K's ladder room for its first rung, the fast
-    scores with the slot pairs, MV_COARSE_TOP and the unrolled division; the player's own program
+    scores with the slot pairs, MV_COARSE_TOP and the unrolled division (since the twenty-sixth round the
+    planes' rung, zxplanes48: the fast scores and the slot pairs beside them); the player's own program
     (kernelbench.player_bench) runs "hello" exact against the engine, faster than the old dot's
     1,795,773 T-states a position there (1,734,003, benchmarks/z80_token.py)."""
     import soulterm.zx.build as zx_build
@@ -648,10 +678,11 @@ def test_the_48k_takes_the_fast_scores_in_the_room_the_screen_third_leaves(monke
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     bench = player_bench(soul, tokenizer)
     sym = bench.symbols
-    assert "at_key_sums" in sym and "at_fast_prepare@piece" in sym and sym["AT_DIM_SIZE"] == 50
+    assert "at_key_sums" in sym and "at_fast_prepare@piece" in sym
+    assert sym["AT_DIM_SIZE"] == (50 if "AT_FAST_DIMS_JP" in sym else 48)     # (that cut not taken back beside the planes)
     assert sym["kv_key_sums"] == zx_build.THIRD_KEY_SUMS and sym["kv_values_layer_1"] == zx_build.THIRD_VALUES
     assert bench.program.origin == ORIGIN
-    assert all(name in sym for name in ("mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED"))
+    assert "mv_even_skip" in sym and "FW_PLANES" in sym     # (the planes' rung since the twenty-sixth round)
     rows, reply = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hello"))
     assert reply and TurnCost(rows, reply).per_position < 0.98 * 1_795_773
     assert TurnCost(rows, reply).per_position < 1_734_003 - 3_000     # (the cuts taken back, twentieth round)

@@ -20,14 +20,15 @@ from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
-from soulterm.zx.build import THIRD_ATTRIBUTES, assemble_spectrum_player
+from soulterm.zx.build import MIDDLE_ATTRIBUTES, assemble_spectrum_player
 from soulterm.zx.player_chat import PROMPT, chat_turn, shown
 from soulterm.zx.real_rom import LOAD_QUOTES, ROM_FILES, RealROMSpectrum, load_roms
 from soulterm.zx.rom import SYSVARS
 from soulterm.zx.ula import CAPS_SHIFT, COLUMNS, ENTER, SYMBOL_SHIFT
 
 ROMS = os.environ.get("SOULTERM_ZX_ROMS", "")
-WINDOW_LINES = 16                # the 48K's chat: lines 0..15 (soulplayer.s's SCREEN_THIRD)
+WINDOW_LINES = 8                 # the 48K's chat: lines 0..7 (soulplayer.s's CHAT_TOP_THIRD, twenty-sixth round;
+                                 # lines 0..15 since the twentieth round's SCREEN_THIRD before)
 TURNS = ["hello", "how are you", "tell me a story about the sea and the sky and a small boat",
          "What's your name?", "ok", "helloo\b", "thanks", "i am sad", "good morning", "bye now",
          "how are you today my friend, ok" + "\b" * 6]        # (DELETE back over the echo's wrap)
@@ -93,7 +94,7 @@ def test_both_tapes_load_through_the_real_loader_and_chat_as_the_engine(loaded, 
     """The ROM's own LOAD "" (its LD-BYTES the one trap) loads every block, the BASIC loader's
     CLEAR leaves its LOAD room, and ten turns (one rubbed out with DELETE, capitals and
     symbols through the shifts) answer exactly as the engine, the chat scrolling: on the 48K
-    within its window, lines 16..23 ink = paper and the ROM's own scroll never run (SCR-CT still
+    within its window, lines 8..23 ink = paper and the ROM's own scroll never run (SCR-CT still
     CLS's 1: its first scroll would ask "scroll?"); on the 128K the ROM scrolls and never asks."""
     model, built, machine = loaded
     engine, tokenizer = engine_and_tokenizer
@@ -112,7 +113,8 @@ def test_both_tapes_load_through_the_real_loader_and_chat_as_the_engine(loaded, 
             want += [""] * (WINDOW_LINES - len(want))
             assert screen[:WINDOW_LINES] == [line.rstrip() for line in want], prompt
             assert screen[WINDOW_LINES:] == [""] * (24 - WINDOW_LINES)
-            assert all(a & 7 == a >> 3 & 7 for a in machine.memory[THIRD_ATTRIBUTES:THIRD_ATTRIBUTES + 256])
+            assert built.program.symbols["CHAT_LAST_LINE"] == WINDOW_LINES - 1
+            assert all(a & 7 == a >> 3 & 7 for a in machine.memory[MIDDLE_ATTRIBUTES:0x5B00])
             assert machine.memory[SYSVARS["SCR_CT"]] == 1        # the ROM never scrolled the display
         else:                       # (the upper screen's 22 lines, the last one's prompt at line 21 once it scrolls)
             want = [line.rstrip() for line in transcript + [PROMPT]][-22:]

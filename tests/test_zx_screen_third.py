@@ -1,8 +1,9 @@
 """The 48K player's chat in the screen's top two thirds and its data in the bottom third
-(soulplayer.s's SCREEN_THIRD, twentieth round): the window scrolls within lines 0..15, the
-third's attributes stay ink = paper, the replies stay the integer engine's, a second RANDOMIZE
-USR after BASIC wrote over the third computes position 0 again, and a cell whose ink is its
-paper reads as blank."""
+(soulplayer.s's SCREEN_THIRD, twentieth round), since the twenty-sixth round (zxplanes48: FW_PLANES,
+CHAT_TOP_THIRD) the chat in the top third and planes.s's tables in the middle third: the window
+scrolls within lines 0..CHAT_LAST_LINE, the hidden thirds' attributes stay ink = paper, the replies
+stay the integer engine's, a second RANDOMIZE USR after BASIC wrote over the third computes position
+0 again, and a cell whose ink is its paper reads as blank."""
 
 from __future__ import annotations
 
@@ -16,19 +17,21 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum
-from soulterm.zx.build import (SCREEN_THIRD, SCREEN_THIRD_END, THIRD_ATTRIBUTES, THIRD_FFN, THIRD_FREE, THIRD_KEY_SUMS,
-                               assemble_spectrum_player)
+from soulterm.zx.build import (MIDDLE_ATTRIBUTES, PLANES_TABLES_48K, SCREEN_THIRD, SCREEN_THIRD_END, THIRD_ATTRIBUTES,
+                               THIRD_FFN, THIRD_FREE, THIRD_KEY_SUMS, assemble_spectrum_player)
 from soulterm.zx.rom import SYSVARS
 from soulterm.zx.ula import COLUMNS, attribute_address, pixel_address
 
-WINDOW_LINES = 16
+WINDOW_LINES = 8                # the chat's lines, 0..7 (CHAT_TOP_THIRD: the shipped 48K's since the twenty-sixth round)
 BANNER = ["soulplayer 48", "a 2-layer transformer in Z80", "assembly. type a line and press",
           "enter; q alone quits.", ""]
 
 
 @pytest.fixture(scope="module")
 def built():
-    return assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
+    built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
+    assert built.program.symbols["CHAT_LAST_LINE"] == WINDOW_LINES - 1
+    return built
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +45,9 @@ def shown(text: str) -> list[str]:
 
 
 def third_hidden(machine) -> bool:
-    return all(a & 7 == a >> 3 & 7 for a in machine.memory[THIRD_ATTRIBUTES:THIRD_ATTRIBUTES + 256])
+    """The lines past the window (the middle and bottom thirds' attributes) ink = paper."""
+    hidden = 0x5800 + 32 * WINDOW_LINES
+    return all(a & 7 == a >> 3 & 7 for a in machine.memory[hidden:0x5B00])
 
 
 def print_line(machine) -> int:
@@ -57,11 +62,11 @@ def counting_scrolls(machine) -> list:
     return scrolls
 
 
-def test_a_chat_longer_than_the_window_scrolls_within_lines_0_to_15(built, engine_and_tokenizer):
+def test_a_chat_longer_than_the_window_scrolls_within_lines_0_to_7(built, engine_and_tokenizer):
     """Eight turns, one typed line wrapped over three lines and one rubbed out with DELETE: the
-    window shows the transcript's last 16 lines, the ROM never scrolls, lines 16..23 show
-    nothing (their attributes ink = paper) while layer 1's values fill their bitmap, and every
-    reply is the integer engine's."""
+    window shows the transcript's last 8 lines, the ROM never scrolls, lines 8..23 show
+    nothing (their attributes ink = paper) while planes.s's tables and layer 1's values fill their
+    bitmap, and every reply is the integer engine's."""
     engine, tokenizer = engine_and_tokenizer
     prompts = ["hello", "how are you", "tell me a story about the sea and the sky and a small boat",
                "what is your name", "ok", "helloo\b", "thanks", "bye now"]
@@ -83,6 +88,7 @@ def test_a_chat_longer_than_the_window_scrolls_within_lines_0_to_15(built, engin
     assert len(transcript) > WINDOW_LINES + 4 and scrolls == []
     values = built.program.symbols["kv_values_layer_1"]
     assert values == SCREEN_THIRD and any(machine.memory[values:values + 1280])     # the bitmap holds the cache
+    assert any(machine.memory[PLANES_TABLES_48K:SCREEN_THIRD])                      # and planes.s's tables
 
 
 def test_a_second_randomize_usr_after_basic_wrote_over_the_third_computes_position_0_again(
@@ -99,7 +105,7 @@ def test_a_second_randomize_usr_after_basic_wrote_over_the_third_computes_positi
     assert machine.run(max_cycles=600_000_000) == "halted" and not machine.crashed
     noise = random.Random(20)
     machine.memory[SCREEN_THIRD:SCREEN_THIRD_END] = bytes(noise.randrange(256) for _ in range(SCREEN_THIRD_END - SCREEN_THIRD))
-    machine.memory[THIRD_ATTRIBUTES:THIRD_ATTRIBUTES + 256] = bytes([0x38]) * 256     # BASIC's ink 0 on paper 7
+    machine.memory[MIDDLE_ATTRIBUTES:0x5B00] = bytes([0x38]) * 512     # BASIC's ink 0 on paper 7
     machine.stop_message = ""
     machine.call(start)
     for prompt in ("what is your name", "hello"):
@@ -141,8 +147,10 @@ def test_the_map_names_the_thirds_regions_and_the_128k_keeps_its_screen(built):
     assert sym["fw_ffn"] == THIRD_FFN           # (forward.s's z, zxwide48: 128 bytes above UNCONTENDED)
     assert regions[(THIRD_FFN, SCREEN_THIRD_END)].startswith("z (feed-forward) (in the screen's bottom third")
     assert regions[(sym["kv_values"], sym["fw_h"])] == "KV cache: values of layer 0"
-    assert regions[(THIRD_ATTRIBUTES, 0x5B00)] == "screen: attributes of the bottom third (ink = paper)"
-    assert regions[(0x4000, SCREEN_THIRD)] == "screen: bitmap (the chat: lines 0..15)"
+    assert regions[(MIDDLE_ATTRIBUTES, 0x5B00)] == "screen: attributes of the middle and bottom thirds (ink = paper)"
+    assert regions[(0x4000, PLANES_TABLES_48K)] == "screen: bitmap (the chat: lines 0..7)"
+    assert regions[(PLANES_TABLES_48K, SCREEN_THIRD)].startswith("planes.s's tables (in the screen's middle third")
+    assert sym["wp_table_pages"] == PLANES_TABLES_48K and THIRD_ATTRIBUTES == MIDDLE_ATTRIBUTES + 256
     banked = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k")
     assert "SCREEN_THIRD" not in banked.program.symbols and "chat_put" not in banked.program.symbols
     assert {(r.start, r.end) for r in banked.regions} >= {(0x4000, 0x5800), (0x5800, 0x5B00)}

@@ -18,7 +18,10 @@
 ; not needed: layer 0 and layer 1's keys and values only. With FW_PLANES (the
 ; 128K player's since the twenty-fifth round, zxplanes128) fw_projection's q, k
 ; and v run on planes.s (wp_tables once an xn, wp_rows a matrix) in bank
-; FW_PLANES_BANK, paged in around them, and matvec's where wp_tables declines the xn.
+; FW_PLANES_BANK, paged in around them, and matvec's where wp_tables declines the xn;
+; on the 48K (since the twenty-sixth round, zxplanes48: no FW_PLANES_BANK) planes.s
+; lies in the program, q, k and v in plane_bytes' layout alone (SOUL_QKV_PLANES),
+; and planes_wide.s's wp_rows_wide runs them where wp_tables declines the xn.
 ; With FW_LOGIT_PLANES (the 128K's since the twenty-sixth round, zxcoarse) fw_next_token
 ; asks logitplanes.s's lg_select in that bank first (fw_logit_planes, 74 bytes): one row
 ; left is the token; else the coarse call, argmax and the bound as before.
@@ -31,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,573 (the 48K's since zxwide48: FW_WIDE_SPARSE back, 275 bytes, z (fw_ffn, 128) in the screen's hidden
+; Bytes: 2,440 (the 48K's since the twenty-sixth round's planes' rung, zxplanes48: fw_projection's q, k, v through
+; planes.s, 34 bytes, no room for FW_WIDE_SPARSE, and its own fw_logits_bound, no MV_CT_RAW; 2,573 the 48K's since zxwide48: FW_WIDE_SPARSE back, 275 bytes, z (fw_ffn, 128) in the screen's hidden
 ; third, build.py's THIRD_FFN; 2,426 since zxends48b: FW_WIDE_SPARSE given up for matvec.s's MV_HZ_ENDS with mv_hz_wide,
 ; build.py's SPENDS_48K; 2,701 with it, since the twenty-third round, 275 bytes: the
 ; room of matvec.s's MV_SHORT_K; 2,426 before, whose logits' bound is logitsraw.s's since the twenty-second round, MV_CT_RAW:
@@ -1354,7 +1358,7 @@ fw_cache_slot:
         add hl,de
         ret
 
-.ifdef FW_PLANES
+.ifdef FW_PLANES_BANK
 ; fw_planes_back - the layer's bank at $C000 again (bank 0 for layer 0, the data bank for layer 1).
 fw_planes_back:
         ld a,(fw_layer_index)
@@ -1404,14 +1408,39 @@ fw_lg_chose:    .byte 0         ; 1: the last step's token came from lg_select
 
 ; fw_projection - W xn into HL, for the 32x32 matrix at descriptor offset A.
 fw_projection:
+.ifdef SOUL_QKV_PLANES
+        ld (wp_out),hl
+.else
         ld (mv_out),hl
+.endif
         ld ix,(fw_layer)
         ld e,a
         ld d,0
         add ix,de
         ld l,(ix+0)
         ld h,(ix+1)
-        ld (mv_w),hl
+        ld (mv_w),hl            ; (also the cycles panel's matrix of planes.s's samples)
+.ifdef SOUL_QKV_PLANES
+; (the 48K player's, twenty-sixth round, zxplanes48: q, k and v by planes.s in the program, its tables
+; in the screen's middle third, the matrices in plane_bytes' layout alone, SOUL_QKV_PLANES: the xn's
+; first product builds the tables, or finds them declined, and a declined xn's products run
+; wp_rows_wide, slow and exact; wp_x is fw_xn from the start on, soulplayer.s's player_start.)
+        ld (wp_w),hl
+        ld a,(ix+2)
+        ld (wp_shift),a
+        ld a,FW_DIM
+        ld (wp_rows_count),a
+        ld a,(fw_xn_planes)
+        or a
+        jr nz,@built            ; (1: the tables are this xn's, $FF: declined)
+        call wp_tables
+        sbc a,a                 ; carry (declined): $FF, else 0
+        or 1
+        ld (fw_xn_planes),a
+@built: inc a
+        jp nz,wp_rows
+        jp wp_rows_wide
+.else
         ld a,(ix+2)
         ld (mv_shift),a
 .ifdef FW_PLANES
@@ -1470,6 +1499,7 @@ fw_projection:
 @declined:
         call fw_planes_back
 @matvec:
+.endif
 .endif
         ld a,FW_DIM
         ld hl,(mv_out)

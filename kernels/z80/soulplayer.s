@@ -104,6 +104,10 @@ RET_OPCODE      = $C9
         .macro player_start
 start:
         player_screen
+.ifdef SOUL_QKV_PLANES
+        ld hl,fw_xn             ; planes.s's x, every product's of the 48K's q, k and v (forward.s's
+        ld (wp_x),hl            ; fw_projection sets the rest): once, from the start's overlay
+.endif
 .ifdef LOGITS_IN_PRINTER_BUFFER
         bit 4,(iy+FLAGS_FROM_IY)        ; 128 BASIC? its mode bit (FLAGS_128_BASIC) and a port
         jr z,@no_128_basic              ; $7FFD that pages (a 48K: no port, that bit whatever a
@@ -496,11 +500,16 @@ print_id:
 ; $8000, out of the cold part (a soul with the general embed fills it, the vectors soul's), or
 ; in the cold part where fc1's biases leave it room (matvec.s's MV_FOLDED_BIAS, twenty-fifth round).
         .macro chat_window_routines
-CHAT_LAST_LINE  = 15            ; the chat's window: lines 0..15, the top two thirds
-THIRD_ATTRIBUTES = $5A00        ; the bottom third's attributes
 SCREEN_BITMAP   = $4000
 SCREEN_ATTRIBUTES = $5800
-        .assert SCREEN_THIRD == SCREEN_BITMAP + $1000 && THIRD_ATTRIBUTES == SCREEN_ATTRIBUTES + 32 * (CHAT_LAST_LINE + 1), "the chat's window must be the top two thirds"
+.ifdef CHAT_TOP_THIRD
+CHAT_LAST_LINE  = 7             ; the chat's window: lines 0..7, the top third (the middle third's
+                                ; bitmap holds planes.s's tables: FW_PLANES, the 48K's, build.py)
+.else
+CHAT_LAST_LINE  = 15            ; the chat's window: lines 0..15, the top two thirds
+.endif
+HIDDEN_ATTRIBUTES = SCREEN_ATTRIBUTES + 32 * (CHAT_LAST_LINE + 1)       ; the lines past the window, to $5AFF
+        .assert SCREEN_THIRD == SCREEN_BITMAP + $1000 && (CHAT_LAST_LINE == 7 || CHAT_LAST_LINE == 15), "the chat's window must be the top third or the top two"
 
 ; chat_put - A through RST $10 with the chat kept to lines 0..CHAT_LAST_LINE: where ENTER
 ; on the last line, or a character past its column 31 (the ROM wraps before it prints),
@@ -537,10 +546,21 @@ chat_put:
         ret
 
 ; chat_scroll - lines 1..CHAT_LAST_LINE up one line, bitmap and attributes, and the last
-; line cleared with ATTR-P as the ROM clears a line; lines 16..23 untouched.
+; line cleared with ATTR-P as the ROM clears a line; the lines past it untouched.
 chat_scroll:
         ld de,SCREEN_BITMAP     ; line 0's pixel row r, r = 0..7 (a page each)
 @row:
+.ifdef CHAT_TOP_THIRD
+        ld hl,32
+        add hl,de
+        ld bc,CHAT_LAST_LINE * 32
+        ldir                    ; lines 1..7 -> 0..6; DE: line 7's row r, HL: line 0's row r + 1
+        push hl
+        ex de,hl
+        ld b,32
+        xor a
+        call fill
+.else
         ld hl,32
         add hl,de
         ld bc,7 * 32
@@ -558,6 +578,7 @@ chat_scroll:
         ld b,32
         xor a
         call fill
+.endif
         pop de
         ld a,d
         cp (SCREEN_BITMAP >> 8) + 8  ; (past row 7: third 1)
@@ -575,8 +596,8 @@ fill:                           ; B bytes of A from HL on, within a page
         djnz fill
         ret
 
-; hide_third - the bottom third's attributes ink = paper (ATTR-P's paper): its bitmap is
-; the player's data, shown as a blank band.
+; hide_third - the attributes past the window ink = paper (ATTR-P's paper): the bottom third's
+; (and with CHAT_TOP_THIRD the middle third's) bitmap is the player's data, shown as a blank band.
 hide_third:
         ld a,(ATTR_P)
         and $38
@@ -585,8 +606,13 @@ hide_third:
         rrca
         rrca
         or c
-        ld hl,THIRD_ATTRIBUTES
-        ld b,0                  ; its 256 cells
+        ld hl,HIDDEN_ATTRIBUTES
+.ifdef CHAT_TOP_THIRD
+        ld b,0                  ; the middle third's 256 cells
+        call fill
+        inc h
+.endif
+        ld b,0                  ; the bottom third's 256 cells
         jr fill
         .endmacro
 .endif

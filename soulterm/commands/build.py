@@ -80,7 +80,7 @@ def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machin
     if not built.coarse:
         print("note: this soul and word list leave the 48K no room for the coarse calls (the logits' "
               "bound, fc1's gate): it runs ~9% slower; a shorter --spelling-chars list makes room")
-    elif MODELS[machine] == "48k" and not built.fast_scores:
+    elif MODELS[machine] == "48k" and not built.fast_scores and not built.weight_planes:
         print("note: the 48K has no room for attention's scores through the squares table (AT_FAST_SCORES, "
               "~4-7% fewer T-states a position): built with the old dot, as before")
     return 0

@@ -114,6 +114,10 @@ START_OVERLAY_BYTES = START_OVERLAY_POSITIONS * 2 * spec.EMBED_DIM
 SCREEN_THIRD = 0x5000
 SCREEN_THIRD_END = 0x5800
 THIRD_ATTRIBUTES = 0x5A00
+# the 48K's FW_PLANES (twenty-sixth round, zxplanes48): planes.s's 8 table pages in the screen's middle
+# third, run time only (rebuilt for each xn), its attributes ink = paper; the chat in the top third
+PLANES_TABLES_48K = 0x4800
+MIDDLE_ATTRIBUTES = 0x5900
 THIRD_VALUES = SCREEN_THIRD
 THIRD_KEY_SUMS = THIRD_VALUES + KEY_CACHE_BYTES // 2
 THIRD_KEY_SUMS_BYTES = 2 * spec.CONTEXT * 4 * 4       # (attention.s's KV_SUMS_LAYER_BYTES: 4 heads' 4 bytes)
@@ -208,6 +212,7 @@ WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
 # before AT_FAST_SUMS_JP's ~109 a byte, FW_WIDE_SPARSE's ~77 and the other cuts, which it may displace
 HZ_ENDS_48K = "MV_HZ_ENDS"
 SPENDS_48K = (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:]
+SPENDS_48K_PLAIN = tuple(spend for spend in SPENDS_48K if spend not in FAST_TAKEBACKS_48K)  # (without the fast scores)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -288,6 +293,12 @@ class SpectrumBuild:
         """Whether the player has attention's scores through the squares table (AT_FAST_SCORES: the
         48K's first rung where it fits, twentieth round; the 128K has its bit planes)."""
         return "at_key_sums" in self.program.symbols
+
+    @property
+    def weight_planes(self) -> bool:
+        """Whether the player's q, k and v run by bit planes of the weights (forward.s's FW_PLANES: the 128K's
+        since the twenty-fifth round, the 48K's first rung where it fits since the twenty-sixth)."""
+        return "FW_PLANES" in self.program.symbols
 
     @property
     def coarse(self) -> bool:
@@ -531,7 +542,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   coarse_pairs: bool = True, kept_means: bool = True, fast_scores: bool = False,
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
-                  short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True) -> str:
+                  short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
+                  planes_48k: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -644,7 +656,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      short_ends=short_ends and coarse and not banked,
                                      folded_bias=folded_bias(coarse, pairs, banked),
                                      row_marks=row_marks and coarse and not banked,
-                                     weight_planes=banked and weight_planes and planes_take(soul)),
+                                     weight_planes=(banked and weight_planes or planes_48k and coarse and not banked)
+                                     and planes_take(soul)),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -657,13 +670,18 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "an overlay)")
         options.append("LOGITS_IN_PRINTER_BUFFER = 1   ; (forward.s's $5B00: soulplayer.s keeps 128 BASIC's page "
                        "in a bank meanwhile, where it runs)")
-        options += [f"SCREEN_THIRD = ${SCREEN_THIRD:04X}     ; (the chat in lines 0..15, the bottom third's "
+        options += [f"SCREEN_THIRD = ${SCREEN_THIRD:04X}     ; (the chat's window, the bottom third's "
                     "bitmap the player's)",
                     f"kv_values_layer_1 = ${THIRD_VALUES:04X}     ; (layer 1's value cache in the screen's third: "
                     "forward.s keeps layer 0's)",
                     f"fw_ffn = ${THIRD_FFN:04X}     ; (forward.s's z in the screen's third, run time only: 128 bytes "
                     "above UNCONTENDED for the ladder)",
                     f'.assert fw_ffn + 2 * FW_FFN == ${SCREEN_THIRD_END:04X}, "fw_ffn: the third\'s last bytes (build.THIRD_FFN)"']
+    planes_48k = planes_48k and coarse and not banked and planes_take(soul)
+    if planes_48k:
+        options += [f"wp_table_pages = ${PLANES_TABLES_48K:04X}     ; (planes.s's tables in the screen's middle third, "
+                    "hidden: run time only)",
+                    "CHAT_TOP_THIRD = 1       ; (soulplayer.s's chat in lines 0..7, the top third)"]
     if coarse and not banked:
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
         options.append("SOUL_OUT_CHOOSABLE = 1   ; (out from row FW_FIRST_ROW: rows 0..2 are the lens's, in the map)")
@@ -739,6 +757,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     chat_cold = folded_bias(coarse, pairs, banked)
     if chat_cold:
         lines.append("        chat_window_routines     ; (in fc1's biases' room: MV_FOLDED_BIAS)")
+    if planes_48k:      # (planes.s's rows for an xn wp_tables declines: none on the benchmarks' prompts)
+        lines.append('.include "planes_wide.s"     ; (planes.s\'s slow exact rows, run where wp_tables declines an xn)')
     if banked:
         lines.append('.include "records128.s"')
     lines += [merges_include(tokenizer), soul_include(soul, "embeddings", cold=cold_tensors),
@@ -774,6 +794,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if not banked:      # soulplayer.s's window, run a character at a time: out of the cold part, which the general
         lines += [soul_include(soul, "matrices", cold=cold_tensors),      # embed fills, and after the matrices,
                   "        chat_window_routines" * (not chat_cold)]       # whose rows keep their pages' offsets
+        if planes_48k:      # (FW_PLANES: after the matrices too, whose planes are 416 bytes fewer than matvec's rows)
+            lines.append('.include "planes.s"')
     else:
         if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
             lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)",
@@ -908,9 +930,15 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     is left: the shipped 48K has them since zxroom48c (fc1's biases folded, MV_FOLDED_BIAS)."""
     if model == "48k":
         rungs = RUNGS_48K if pairs_pay(soul, tokenizer) else tuple(rung for rung in RUNGS_48K if not rung[0])
-        for fast_scores in (True, False):
+        # FW_PLANES (twenty-sixth round, zxplanes48: q, k and v by bit planes, ~110,000 T-states a position of
+        # "hello" for ~1,200 bytes above UNCONTENDED) the top rung, above the fast scores (~57,000), where planes.s
+        # takes the soul's q, k, v and its activations (planes_take, planes_pay)
+        with_planes = planes_take(soul) and planes_pay(soul, tokenizer)
+        ladder = [(planes, fast_scores) for planes in (True,) * with_planes + (False,) for fast_scores in (True, False)]
+        for planes_48k, fast_scores in ladder:
             for pairs, coarse_top, unrolled in rungs:
-                rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores)
+                rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
+                            planes_48k=planes_48k)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
                     if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
                         rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
@@ -919,9 +947,10 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                     if coarse_top and raw_rows_take(soul) and coarse_fits(soul, tokenizer, word_list, **rung,
                                                                           raw_top=True):
                         rung["raw_top"] = True      # (the raw logits' rows: ~5,700 T-states a reply step)
-                    if fast_scores:     # (the cuts taken back, FW_WIDE_SPARSE and MV_HZ_ENDS: each where it
-                        rung.update(_spent_48k(spends_that_fit(     # still fits, in order)
-                            lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)))))
+                    if fast_scores or planes_48k:   # (the cuts taken back, FW_WIDE_SPARSE and MV_HZ_ENDS: each
+                        rung.update(_spent_48k(spends_that_fit(     # where it still fits, in order; the cuts
+                            lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)),
+                            SPENDS_48K if fast_scores else SPENDS_48K_PLAIN)))      # with the fast scores alone)
                     if coarse_fits(soul, tokenizer, word_list, **rung, row_marks=True):
                         rung["row_marks"] = True    # (te's and pe's marks: the room the spends leave)
                     return _assemble_48k(soul, tokenizer, word_list, **rung)
@@ -995,10 +1024,10 @@ def _spent_48k(spends: tuple) -> dict:
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False, short_ends: bool = False,
-                  row_marks: bool = False):
+                  row_marks: bool = False, planes_48k: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
                   key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
-                  wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks)
+                  wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks, planes_48k=planes_48k)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -1008,7 +1037,7 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
                 jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
-                short_ends: bool = False, row_marks: bool = False) -> bool:
+                short_ends: bool = False, row_marks: bool = False, planes_48k: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; forward.s's FW_WIDE_SPARSE with `wide_sparse`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -1017,7 +1046,8 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
         bare = _assemble(player_source(soul, tokenizer, False, coarse_top=coarse_top, pairs=pairs,
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
                                        fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
-                                       wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks))
+                                       wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks,
+                                       planes_48k=planes_48k))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
@@ -1114,8 +1144,19 @@ def map_json(program, regions, tokenizer, model: str = "48k", soul=None) -> str:
 def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     """The map's regions: the 64K as bank 0 has it (`banked`: the 128K player,
     whose bank holds layer 1's tensors and the word list at $C000, left out)."""
-    if "SCREEN_THIRD" in sym:           # (the 48K's since the twentieth round: the chat in lines 0..15)
-        screen = [Region("screen: bitmap (the chat: lines 0..15)", "screen", 0x4000, SCREEN_THIRD),
+    if "SCREEN_THIRD" in sym and "CHAT_TOP_THIRD" in sym:   # (the 48K's FW_PLANES: the chat in lines 0..7)
+        window = [Region("screen: bitmap (the chat: lines 0..7)", "screen", 0x4000, PLANES_TABLES_48K),
+                  Region("planes.s's tables (in the screen's middle third, hidden: ink = paper; run time only)",
+                         "table", PLANES_TABLES_48K, SCREEN_THIRD),
+                  Region("screen: attributes (the chat)", "screen", 0x5800, MIDDLE_ATTRIBUTES),
+                  Region("screen: attributes of the middle and bottom thirds (ink = paper)", "screen",
+                         MIDDLE_ATTRIBUTES, 0x5B00)]
+    elif "SCREEN_THIRD" in sym:         # (the 48K's since the twentieth round: the chat in lines 0..15)
+        window = [Region("screen: bitmap (the chat: lines 0..15)", "screen", 0x4000, SCREEN_THIRD),
+                  Region("screen: attributes (the chat)", "screen", 0x5800, THIRD_ATTRIBUTES),
+                  Region("screen: attributes of the bottom third (ink = paper)", "screen", THIRD_ATTRIBUTES, 0x5B00)]
+    if "SCREEN_THIRD" in sym:
+        screen = [*window,
                   Region("KV cache: values of layer 1 (in the screen's bottom third, hidden: ink = paper; "
                          "run time only)", "kv-cache", sym["kv_values_layer_1"], THIRD_KEY_SUMS),
                   *([Region("attention's key sums (in the screen's bottom third, hidden: run time only)", "kv-cache",
@@ -1124,8 +1165,6 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                             THIRD_FFN)] if sym.get("kv_key_sums") == THIRD_KEY_SUMS else
                     [Region("free (the screen's bottom third, hidden: run time only; room for attention's key sums)",
                             "buffer", THIRD_KEY_SUMS, THIRD_FFN)]),
-                  Region("screen: attributes (the chat)", "screen", 0x5800, THIRD_ATTRIBUTES),
-                  Region("screen: attributes of the bottom third (ink = paper)", "screen", THIRD_ATTRIBUTES, 0x5B00),
                   Region("KV cache: values of layer 0", "kv-cache", sym["kv_values"], sym["kv_values"] + KEY_CACHE_BYTES // 2)]
         screen = [region for region in screen if region.end > region.start]   # (the third's free bytes: none with z there)
     else:

@@ -34,6 +34,9 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 # code would otherwise push past $FFFF (with the low slots)
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 WEIGHT_PLANES_OPTION = "FW_PLANES = 1"   # forward.s's q, k, v by planes.s (the 128K player's, twenty-fifth round)
+# the 48K's FW_PLANES (twenty-sixth round, zxplanes48): q, k and v in plane_bytes' layout alone (soul_layout's
+# SOUL_QKV_PLANES) and planes.s's slow exact rows for the xn that wp_tables declines (WP_WIDE)
+WEIGHT_PLANES_48K_OPTION = "SOUL_QKV_PLANES = 1\nWP_WIDE = 1"
 PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (instead of AT_FAST_SCORES)
 # on the bench, the key cache below its code and the planes (3,840 bytes) below it (a head alone: HEAD_PLANES)
 PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"
@@ -191,7 +194,10 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     build.py's 48K where its spends leave the room, twenty-fifth round).
     `weight_planes`: FW_PLANES (None: the 128K player's; forward.s's q, k
     and v through planes.s's wp_tables and wp_rows in bank build.PLANES_BANK where wp_tables takes the xn,
-    matvec where it declines: twenty-fifth round, zxplanes128; the kernels' bench has no such bank)."""
+    matvec where it declines: twenty-fifth round, zxplanes128; the kernels' bench has no such bank). On the
+    48K (build.py's where it fits, twenty-sixth round, zxplanes48) with SOUL_QKV_PLANES and WP_WIDE: planes.s
+    in the program, its tables in the screen's middle third, q, k and v in the planes' layout alone and
+    wp_rows_wide where wp_tables declines the xn."""
     is_128k = model == "128k"
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
@@ -219,8 +225,9 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
         raise ValueError("MV_CT_RAW is the 48K's raw logits' rows through MV_COARSE_TOP's end")
     short_k = not is_128k and coarse if short_k is None else short_k
     weight_planes = is_128k and not bench if weight_planes is None else weight_planes
-    if weight_planes and not is_128k:
-        raise ValueError("FW_PLANES is the 128K player's: planes.s and its matrices in a bank of their own")
+    if weight_planes and bench:
+        raise ValueError("FW_PLANES is the players': planes.s and its matrices in the 128K's bank, or the 48K's "
+                         "program with its tables in the screen")
     if short_k and (is_128k or not coarse):
         raise ValueError("MV_SHORT_K is the 48K's row starts with MV_BIAS_IN_K (MV_COARSE)")
     if short_ends and (is_128k or not coarse):
@@ -266,7 +273,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
-               + [WEIGHT_PLANES_OPTION] * weight_planes
+               + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
 _CORE_FRAME = 100_000   # the core's frame tick wraps here
@@ -401,6 +408,8 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
             bench.call(routine)
     if "planes_first_run" in bench.symbols:     # (as the 128K's first RUN: the q, k, v planes in their bank)
         bench.call("planes_first_run")
+    if "SOUL_QKV_PLANES" in bench.symbols:      # (as the 48K's start: planes.s's x, fw_xn for every product)
+        bench.poke_word(bench.sym("wp_x"), bench.sym("fw_xn"))
     return bench
 
 

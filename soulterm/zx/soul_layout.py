@@ -114,6 +114,12 @@ PLANE_ORDER = (7, 6, 5, 4, 0, 1, 2, 3)   # planes.s's row: the top half from pla
 PLANES_DOWN = (6, 4)    # planes.s walks these planes' tables from group 3 down: their masks groups 3..0
 
 
+# SOUL_QKV_PLANES (the 48K's FW_PLANES, twenty-sixth round, zxplanes48): both layers' q, k and v in
+# plane_bytes' layout alone (planes.s's wp_rows, or wp_rows_wide where wp_tables declines the xn), not
+# matvec.s's; their descriptors' shift bytes without MV_SHORT_K's flag
+QKV_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
+
+
 def plane_groups(plane: int) -> range:
     """The order of a plane's four masks in a row of plane_bytes (PLANES_DOWN's from group 3 down)."""
     return range(PLANE_GROUPS - 1, -1, -1) if plane in PLANES_DOWN else range(PLANE_GROUPS)
@@ -344,8 +350,11 @@ def _soul_include(soul, part: str, leave_out: str, cold) -> str:
         def shift_byte(name: str) -> str:   # a product's shift + 1, MV_SHORT_FLAG for a short matrix
             if not takes_short(p + name, soul):
                 return f"        .byte {label(name)}_shift + 1"
-            return (f".ifdef MV_SHORT_K\n        .byte {label(name)}_shift + 1 + MV_SHORT_FLAG\n.else\n"
-                    f"        .byte {label(name)}_shift + 1\n.endif")
+            flagged = (f".ifdef MV_SHORT_K\n        .byte {label(name)}_shift + 1 + MV_SHORT_FLAG\n.else\n"
+                       f"        .byte {label(name)}_shift + 1\n.endif")
+            if p + name not in QKV_MATRICES:
+                return flagged
+            return f".ifdef SOUL_QKV_PLANES\n        .byte {label(name)}_shift + 1\n.else\n{flagged}\n.endif"
         lines += [
             f"soul_layer{layer}:",
             f"        .word {label('n1')}",
@@ -409,39 +418,56 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
         lines += _data_lines(_array(list(bounds)), "byte")
         lines += [f'        .assert {_label(name)} - {_label(name)}_pair_ranges == {len(bounds)}, '
                   f'"the column ranges of {name} must lie just before it (matvec.s\'s mv_pairs_prepare)"', ".endif"]
+    if name in QKV_MATRICES:            # (SOUL_QKV_PLANES: plane_bytes' layout, ending at its _end label)
+        lines += [".ifdef SOUL_QKV_PLANES", f"{_label(name)}:"]
+        lines += _data_lines(_array(list(plane_bytes(tensor.values))), "byte")
+        lines += [f"{_label(name)}_end:", ".else"]
+        return lines + _matvec_lines(name, tensor, soul) + [".endif"]
     if is_matvec_matrix(name):
-        bias = bias_of(name)
-        bias_values = soul.tensors[bias].values if bias is not None else None
-        form = f"{_label(name)}_kform"      # (MV_SHORT_K's) MV_SHORT_FLAG where the matrix is short, else 0
-        short = None        # MV_SHORT_K's form (with MV_BIAS_IN_K: the folded constants), where it fits
-        if takes_short(name, soul):
-            short = matvec_bytes(tensor.values, bias_values, short=True)
-            lines += [".ifdef MV_SHORT_K", f"{form} = MV_SHORT_FLAG", f"{_label(name)}:"]
-            lines += _data_lines(_array(list(short)), "byte")
-            lines += [f"{_label(name)}_end:", ".else"]
-        else:
-            lines += [".ifdef MV_SHORT_K", f"{form} = 0", ".endif"]
-        if bias is not None:
-            folded = matvec_bytes(tensor.values, bias_values)
-            lines += [".ifdef MV_BIAS_IN_K", f"{_label(name)}:"]
-            lines += _data_lines(_array(list(folded)), "byte")
-            lines.append(".else")
-        data = matvec_bytes(tensor.values)
-        if name == CHOOSABLE_ROWS_MATRIX:    # SOUL_OUT_CHOOSABLE (the 48K's): rows 0..2 are the lens's alone
-            skipped = spec.FIRST_CHOOSABLE * (3 + spec.TENSOR_BY_NAME[name].cols)
-            lines += [".ifdef SOUL_OUT_CHOOSABLE", f"{_label(name)} = * - {skipped}",
-                      f'        .assert FW_FIRST_ROW == {spec.FIRST_CHOOSABLE}, "SOUL_OUT_CHOOSABLE: the logits\' call '
-                      'runs from the first choosable row"', ".ifdef MV_COARSE_PAIRS",
-                      '        .assert 0, "SOUL_OUT_CHOOSABLE: the pairs\' ranges lie just before row 0"', ".endif",
-                      f"{_label(name)}_start:"]
-            lines += _data_lines(_array(list(data[skipped:])), "byte") + [".else"]
-        lines.append(f"{_label(name)}:")
-        lines += _data_lines(_array(list(data)), "byte")
-        if bias is not None or name == CHOOSABLE_ROWS_MATRIX:
-            lines.append(".endif")
-        if short is not None:
-            lines.append(".endif")
-        return lines
+        return lines + _matvec_lines(name, tensor, soul)
+    return lines + _plain_lines(name, tensor)
+
+
+def _matvec_lines(name: str, tensor, soul) -> list[str]:
+    """A matrix in matvec.s's layout (_tensor_lines's)."""
+    lines = []
+    bias = bias_of(name)
+    bias_values = soul.tensors[bias].values if bias is not None else None
+    form = f"{_label(name)}_kform"      # (MV_SHORT_K's) MV_SHORT_FLAG where the matrix is short, else 0
+    short = None        # MV_SHORT_K's form (with MV_BIAS_IN_K: the folded constants), where it fits
+    if takes_short(name, soul):
+        short = matvec_bytes(tensor.values, bias_values, short=True)
+        lines += [".ifdef MV_SHORT_K", f"{form} = MV_SHORT_FLAG", f"{_label(name)}:"]
+        lines += _data_lines(_array(list(short)), "byte")
+        lines += [f"{_label(name)}_end:", ".else"]
+    else:
+        lines += [".ifdef MV_SHORT_K", f"{form} = 0", ".endif"]
+    if bias is not None:
+        folded = matvec_bytes(tensor.values, bias_values)
+        lines += [".ifdef MV_BIAS_IN_K", f"{_label(name)}:"]
+        lines += _data_lines(_array(list(folded)), "byte")
+        lines.append(".else")
+    data = matvec_bytes(tensor.values)
+    if name == CHOOSABLE_ROWS_MATRIX:    # SOUL_OUT_CHOOSABLE (the 48K's): rows 0..2 are the lens's alone
+        skipped = spec.FIRST_CHOOSABLE * (3 + spec.TENSOR_BY_NAME[name].cols)
+        lines += [".ifdef SOUL_OUT_CHOOSABLE", f"{_label(name)} = * - {skipped}",
+                  f'        .assert FW_FIRST_ROW == {spec.FIRST_CHOOSABLE}, "SOUL_OUT_CHOOSABLE: the logits\' call '
+                  'runs from the first choosable row"', ".ifdef MV_COARSE_PAIRS",
+                  '        .assert 0, "SOUL_OUT_CHOOSABLE: the pairs\' ranges lie just before row 0"', ".endif",
+                  f"{_label(name)}_start:"]
+        lines += _data_lines(_array(list(data[skipped:])), "byte") + [".else"]
+    lines.append(f"{_label(name)}:")
+    lines += _data_lines(_array(list(data)), "byte")
+    if bias is not None or name == CHOOSABLE_ROWS_MATRIX:
+        lines.append(".endif")
+    if short is not None:
+        lines.append(".endif")
+    return lines
+
+
+def _plain_lines(name: str, tensor) -> list[str]:
+    """A tensor that is no matvec matrix (_tensor_lines's)."""
+    lines = []
     if name in PACKED_TABLES:           # SOUL_PACKED (the 48K's): packed_rows, em_unpack reads it
         lines += [".ifdef SOUL_PACKED", ".ifdef EM_ROW_MARKS"] + _packed_lines(name, tensor.values, PACK_KEPT_MARK_ROWS)
         lines += [".else"] + _packed_lines(name, tensor.values) + [".endif", ".else"]
