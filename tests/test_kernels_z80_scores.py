@@ -492,6 +492,30 @@ def test_kept_means_read_the_kept_sums(kept_bench):
         assert not np.array_equal(kept_bench.read_words(OUT, 8), want), byte
 
 
+@pytest.mark.parametrize("break_at", ["dec ixh", "jr c"])
+def test_a_broken_kept_borrow_fails(break_at):
+    """at_kept_position_sum's borrow into the top byte, out of line at at_kept_borrow (twenty-sixth
+    round, zxproj128): its `dec ixh` as two nops, or the first position sum's `jr c` as `jr nc`,
+    gives means other than intmath's on the kept walk's cases."""
+    bench = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION)
+    borrow = bench.sym("at_kept_borrow")
+    if break_at == "dec ixh":
+        assert bench.peek(borrow, 2) == bytes([0xDD, 0x25])
+        bench.poke(borrow, [0, 0])
+    else:
+        below = bench.sym("at_kept_below")
+        jr_at = next(a for a in range(below, below + 24) if bench.peek(a, 1)[0] == 0x38
+                     and a + 2 + int.from_bytes(bench.peek(a + 1, 1), "little", signed=True) == borrow)
+        bench.poke(jr_at, [0x30])
+    rng, wrong = np.random.default_rng(41), 0
+    for case in range(48):
+        count, _, head, q, keys, values = kept_means_case(rng, case)
+        run_head(bench, q, keys, values, count, head)
+        want = intmath.attention_head(q, keys[:count, head], values[:count, head])[0]
+        wrong += not np.array_equal(bench.read_words(OUT, 8), want)
+    assert wrong > 0
+
+
 def test_kept_means_are_cheaper_without_weights_of_0(kept_bench, means_bench):
     """Twenty positions without a weight of 0: the kept walk (one table read a byte plane a
     position, S(w - vl)) against at_fast_dimension's (two: S(vl) and S(w - vl)), ~45 T-states fewer a

@@ -228,14 +228,18 @@
 ; kv_kept_sums), reading S(w - vl) alone a position (at_kept_dimension, below), where the head's
 ; weights of 0 are under a third of its positions (a weight of 0 is read there like any other);
 ; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
-; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,407 for one
-; position, 59,663 for 20 (10,134 and 67,817 without it; 10,446 and 60,659 before the twentieth
+; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,447 for one
+; position, 59,075 for 20 (10,407 and 59,663 before the twenty-sixth round's zxproj128 put the
+; borrow into the top byte out of line, at_kept_borrow: 5 T-states fewer a position without one,
+; 5 more with one and 10 more a dimension whose last position borrows; 10,134 and 67,817 without
+; it; 10,446 and 60,659 before the twentieth
 ; round's zxkept2 walked a dimension in one register set, S(w - vl)'s page by a branch on the
 ; borrow, at_kept in the walk's operand); q, k in -2048..2047 (most weights 0: the head keeps
 ; at_fast_dimension's walk and pays the count of its zeros) 10,502 and 70,657 (10,229 and 70,453;
 ; 10,541 and 71,084 before zxkept2's at_zero_weight stored and counted a weight of 0 itself, 25
-; T-states fewer each). Bytes (the 128K's map): after the table at_kept_dimension 82, its
-; negative, below-zero and wide ways 32, at_kept_head 29 (36 before zxkept2), at_zero_weight and
+; T-states fewer each; 10,542 and 70,657 with at_kept_borrow). Bytes (the 128K's map): after the
+; table at_kept_dimension 80 (82 before at_kept_borrow), its negative, below-zero, wide and borrow
+; ways 39 (32), at_kept_head 29 (36 before zxkept2), at_zero_weight and
 ; its variable 18 (11 with at_kept before zxkept2), at_weight_squares
 ; 29 more (the choice, and the count kept from the head before): pl_prepare 193 bytes on; @far 1
 ; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
@@ -1920,8 +1924,7 @@ at_weight_squares:
         ld a,b
         sbc a,(hl)
         ld b,a
-        jr nc,* + 4
-        .byte $DD,$25           ; dec ixh (the borrow into the top byte)
+        jr c,at_kept_borrow     ; (out of line: 5 T-states fewer a position without one)
         dec e
         jp nz,at_kept_dimension@position
         .endmacro
@@ -1940,6 +1943,11 @@ at_kept_below:                  ; w - vl below 0 (either way, a branch on its bo
         jp at_kept_dimension@positions_done
 at_kept_wide:
         jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
+at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
+        .byte $DD,$25           ; dec ixh
+        dec e
+        jp nz,at_kept_dimension@position
+        jp at_kept_dimension@positions_done
 
 ; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: IXH:B:C starts
 ; at sum_j S(w) + the dimension's kept sum_j S(vl), each position takes its S(w - vl) off,
