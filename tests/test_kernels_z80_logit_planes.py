@@ -145,9 +145,10 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
 
 
 def test_a_broken_kernel_fails(bench):
-    """Three single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
-    list's jr c as jr nc, the fill's adc a,n as add a,n) each make a random call differ from the
-    model, the second one leaving the argmax out: the tests above can fail."""
+    """Four single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
+    list's jr c as jr nc, the fill's adc a,n as add a,n, the further planes' doubling of Q as a nop)
+    each make a random call differ from the model, the second one leaving the argmax out: the tests
+    above can fail."""
     rng = np.random.default_rng(12)
     calls = [(rng.integers(-128, 128, (125, 32)), vector_with_sum(rng, 1500)) for _ in range(4)]
     wants = [select_rows(w, x, SHIFT)[0] for w, x in calls]
@@ -155,8 +156,9 @@ def test_a_broken_kernel_fails(bench):
     code = bench.peek(start, bench.sym("lg_done") - start)
     fill = bench.sym("lg_fill") - start
     breaks = ((code.index(bytes([0xD9, 0x4F, 0x29, 0x09, 0xEB])) + 2, bytes([0x00])),
-              (code.index(bytes([0x9A, 0x38])) + 1, bytes([0x30])),
-              (fill + 4, bytes([0xC6])))
+              (code.index(bytes([0xE1, 0x19, 0x38])) + 2, bytes([0x30])),
+              (fill + 4, bytes([0xC6])),
+              (code.index(bytes([0x29, 0x4F, 0x09])), bytes([0x00])))
     try:
         for at, patch in breaks:
             bench.poke(start + at, patch)

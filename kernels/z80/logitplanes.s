@@ -13,7 +13,8 @@
 ; LD A,I; IY is kept; SP walks the masks and is put back):
 ;   lg_select   (lg_rows) rows of the masks at (lg_top) against the 32 words at
 ;               (lg_x), the logits' shift in (lg_shift): (lg_count) rows left, their numbers
-;               (0-based) from (lg_list), a byte each, in order; (lg_sums) takes a word a row.
+;               (0-based) from (lg_list), a byte each, in order; (lg_sums) takes a word a row
+;               (each row's Q_4, then the rows left's Q in the list's order).
 ;               Carry set (nothing chosen) where it cannot take x: sum |x| above
 ;               LG_MOST_SUM (4,095: then no logit saturates at a shift of 4 or more) or
 ;               an x of -32768. lg_shift: 4..15.
@@ -38,15 +39,18 @@
 ; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 150,959
-; (144,223 to 154,635; one row left each time); with one row 62,907 (the four tables: the fill
-; 36,004, 33 T-states an entry and its loop, the subset sums, the scaling and S ~25,000); every
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 144,424
+; (140,229 to 146,679; one row left each time); with one row 62,582 (the four tables: the fill
+; 35,492, 33 T-states an entry and its loop, the subset sums, the scaling and S ~25,000); every
 ; row's planes 7..4 523 a row (the plane 110 with its Horner step, the store 34, the best 23, the
-; step past the row's planes 0..3 34); the first list 66 a row; each row left ~430 a further plane
-; (its masks' address, its Q, the list). (146,244 with the masks of planes 7..4 apart, 16 bytes a
-; row, on the tape; 149,439 on "hello"'s first step before S in IX and the best in the row pass;
-; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,429 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
+; step past the row's planes 0..3 34); the first list 45 a row (SP reading the Q, -T added); each
+; row left ~330 a further plane (its masks' address, its Q in the list's order, the best) and ~56
+; for the list again. (150,959 before zxlogits2's lists: the rows left's Q read by their numbers,
+; ~860 a row a plane; 160,104 with the rows kept in the row pass against a rising threshold: 5 to
+; 88 rows kept, the best late in the rows. 146,244 with the masks of planes 7..4 apart, 16 bytes a
+; row, on the tape; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane
+; 4 against 11.25.)
+; Its bytes: 1,487 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
 ; A and B sums ~330, lg_scaled and lg_a_sums 54).
 
 LG_GROUPS       = 4
@@ -70,7 +74,6 @@ lg_scale:       .byte 0         ; s
 lg_size:        .word 0         ; S
 lg_level:       .byte 0         ; k
 lg_left:        .byte 0         ; rows of the list still to take the next plane
-lg_plane_at:    .word 0         ; that plane's masks in the first row (3, 2, 1, 0 in turn)
 lg_table_page:  .byte 0
 lg_group_x:     .word 0
 lg_sizes:       .res 2 * LG_GROUPS      ; S_g, then S_g >> s
@@ -126,6 +129,22 @@ lg_a_sums:      .res 34         ; A'[0..15] (and the word the fill's last pop re
         dec h
         ld l,b
         add a,(hl)
+        .endmacro
+; lg_keep_q: a row kept, HL its Q - T (DE = -T): its Q to (HL'), HL' past it (inline: a call's
+; return address would lie on the word SP has just read, where HL' may write).
+        .macro lg_keep_q
+        or a
+        sbc hl,de               ; Q
+        ld a,l
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc hl
+        exx
         .endmacro
 ; lg_horner: HL' = 2 HL' + A (B' = 0).
         .macro lg_horner
@@ -299,9 +318,7 @@ lg_fill:
         inc l
         .endrepeat
         pop de
-        ld a,l
-        or a
-        jp nz,lg_fill
+        jp nz,lg_fill           ; (the last inc l's zero: a page filled)
         ld sp,(lg_saved_sp)
         ld a,h
         inc a
@@ -363,28 +380,43 @@ LG_ROW_PAGE     = * - 1
         ld sp,(lg_saved_sp)
         ld a,4
         ld (lg_level),a
-        ; the rows left at k = 4: every row against the best
+        ; the rows left at k = 4: every row against the best, their Q_4 moved down to the list's
+        ; positions in lg_sums (a word a row left, in the list's order, from here on)
         push iy
         pop de                  ; DE = the best Q_4
         call lg_threshold       ; DE = the least Q_k kept (best - D_k + 1, at least 0)
-        ld hl,(lg_sums)
-        ld ix,(lg_list)
         ld a,(lg_rows)
         ld b,a
-        ld c,0
-@first: ld a,(hl)
-        inc hl
-        sub e
-        ld a,(hl)
-        inc hl
-        sbc a,d
-        jr c,@below
-        ld (ix+0),c
-        inc ix
-@below: inc c
+        ld c,0                  ; the row's number
+        ld ix,(lg_list)
+        ld a,d
+        or e
+        jr z,@every             ; 0: every row left, its Q_4 in place
+        call lg_negate          ; DE = -T: Q + DE carries where Q >= T
+        exx
+        ld hl,(lg_sums)         ; HL' = where the next Q_4 left goes
+        exx
+        ld sp,(lg_sums)
+@first: pop hl
+        add hl,de
+        jr c,@kept
+        inc c
         djnz @first
+        jr @listed
+@kept:  ld (ix+0),c
+        inc ix
+        lg_keep_q
+        inc c
+        djnz @first
+@listed:
+        ld sp,(lg_saved_sp)
+        jr lg_count_left
+@every: ld (ix+0),c
+        inc ix
+        inc c
+        djnz @every
 ; the list's length (IX past its end); then, while more than one row is left and a plane is,
-; that plane for the rows left, their best and the list again
+; that plane for the rows left (their Q in lg_sums in the list's order), their best, the list again
 lg_count_left:
         .byte $DD,$7D           ; ld a,ixl
         ld hl,(lg_list)
@@ -408,73 +440,86 @@ lg_count_left:
         adc a,h
         sub l
         ld h,a
-        ld (lg_plane_at),hl
+        ld (LG_PLANE_AT),hl
+        ld a,(lg_page)
+        ld (LG_PLANE_PAGE),a
         ld a,(lg_count)
         ld (lg_left),a
         ld ix,(lg_list)
-@next:  ld l,(ix+0)
-        ld h,0
-        .repeat 5
-        add hl,hl
-        .endrepeat              ; 32 r
-        ld de,(lg_plane_at)
+        ld iy,(lg_sums)
+        exx
+        ld de,0                 ; DE' = the best Q so far
+        ld b,d                  ; B' = 0
+        exx
+@next:  ld a,(ix+0)             ; the row's masks: 32 r = (r >> 3) 256 + (r << 5) & $E0
+        inc ix
+        rrca
+        rrca
+        rrca
+        ld h,a
+        and $E0
+        ld l,a
+        xor h
+        ld h,a
+        ld de,0                 ; patched: that plane's masks in the first row
+LG_PLANE_AT     = * - 2
         add hl,de
         ld sp,hl
-        ld a,(lg_page)
-        ld h,a
+        ld h,0                  ; patched: lg_page
+LG_PLANE_PAGE   = * - 1
         lg_plane_up
-        ld sp,(lg_saved_sp)
+        exx
+        ld l,(iy+0)
+        ld h,(iy+1)
+        add hl,hl
         ld c,a
-        ld b,0
-        ld l,(ix+0)
-        ld h,0
-        add hl,hl
-        ld de,(lg_sums)
-        add hl,de
-        ld e,(hl)
-        inc hl
-        ld d,(hl)               ; DE = Q, HL on its high byte
-        ex de,hl
-        add hl,hl
         add hl,bc               ; Q = 2 Q + A
+        ld (iy+0),l
+        ld (iy+1),h
+        inc iy
+        inc iy
+        sbc hl,de               ; (no carry above) a larger Q than DE': the best
+        jr c,@held
+        add hl,de
         ex de,hl
-        ld (hl),d
-        dec hl
-        ld (hl),e
-        inc ix
+@held:  exx
         ld hl,lg_left
         dec (hl)
         jr nz,@next
-        ld ix,(lg_list)
-        ld a,(lg_count)
-        ld b,a
-        ld de,0
-@max:   call lg_sum_of
-        ex de,hl                ; DE = the row's Q, HL = the best so far
-        or a
-        sbc hl,de
-        add hl,de
-        jr nc,@kept
-        ex de,hl                ; a larger Q: the best
-@kept:  ex de,hl
-        inc ix
-        djnz @max
+        ld sp,(lg_saved_sp)
+        exx
+        push de
+        exx
+        pop de                  ; DE = the best
         call lg_threshold
-        ld ix,(lg_list)
-        ld iy,(lg_list)
+        ld ix,(lg_list)         ; the list and its Q again, those DE or more kept in order
         ld a,(lg_count)
         ld b,a
-@again: call lg_sum_of
-        or a
-        sbc hl,de
-        jr c,@out
+        ld a,d
+        or e
+        jr z,@every             ; 0: every row kept
+        call lg_negate
+        ld iy,(lg_list)
+        exx
+        ld hl,(lg_sums)
+        exx
+        ld sp,(lg_sums)
+@again: pop hl
+        add hl,de
+        jr nc,@out
         ld a,(ix+0)
         ld (iy+0),a
         inc iy
+        lg_keep_q
 @out:   inc ix
         djnz @again
+        ld sp,(lg_saved_sp)
         push iy
         pop ix
+        jp lg_count_left
+@every: ld c,b
+        ld b,0
+        add ix,bc
         jp lg_count_left
 lg_done:
         ld sp,(lg_saved_sp)
@@ -514,20 +559,16 @@ lg_negatives:
         djnz @each
         ret
 
-; lg_sum_of: HL = Q of the row numbered (IX+0) (keeps DE and B).
-lg_sum_of:
-        push de
-        ld l,(ix+0)
-        ld h,0
-        add hl,hl
-        ld de,(lg_sums)
-        add hl,de
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        ex de,hl
-        pop de
+; lg_negate: DE = -DE.
+lg_negate:
+        xor a
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
         ret
+
 
 ; lg_threshold: DE = max(0, DE - D_k + 1) (keeps B), D_k = ceil((2^(8-k) - 1) S / 2^(s+8-k)) +
 ; ceil(4 (2^s - 1)(2^k - 1) / 2^s) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
