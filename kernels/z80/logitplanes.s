@@ -35,23 +35,25 @@
 ; The tables: 4 pages from (lg_page), e_g[16 a + b] = the high byte of A'[a] + B'[b], the
 ; group's subset sums over x_4..x_7 (from -N_hi) and x_0..x_3 (from -N_lo) scaled by 2^(8-s)
 ; (exact in 16 bits: each entry's E_g 2^(8-s) < 2^16), B' patched into an unrolled fill.
+; (The scaled words and -N from them, modulo 2^16: exact, as the entries are.)
 ; The masks: soul_layout.plane_bytes' rows (32 bytes a row: planes 7, 6, 5, 4, planes 6 and 4 from
 ; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 144,424
-; (140,229 to 146,679; one row left each time); with one row 62,582 (the four tables: the fill
-; 35,492, 33 T-states an entry and its loop, the subset sums, the scaling and S ~25,000); every
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 137,826
+; (133,653 to 140,073; one row left each time); with one row 55,916 (the four tables: the fill
+; 35,492, 33 T-states an entry and its loop; S, s and the scaled x and -N ~9,000, SP reading x into
+; unrolled doublings; the subset sums ~5,600); every
 ; row's planes 7..4 523 a row (the plane 110 with its Horner step, the store 34, the best 23, the
 ; step past the row's planes 0..3 34); the first list 45 a row (SP reading the Q, -T added); each
 ; row left ~330 a further plane (its masks' address, its Q in the list's order, the best) and ~56
-; for the list again. (150,959 before zxlogits2's lists: the rows left's Q read by their numbers,
+; for the list again. (150,959 before zxlogits2's lists and scaling: the rows left's Q read by their numbers,
 ; ~860 a row a plane; 160,104 with the rows kept in the row pass against a rising threshold: 5 to
 ; 88 rows kept, the best late in the rows. 146,244 with the masks of planes 7..4 apart, 16 bytes a
 ; row, on the tape; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane
 ; 4 against 11.25.)
-; Its bytes: 1,487 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
-; A and B sums ~330, lg_scaled and lg_a_sums 54).
+; Its bytes: 1,614 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
+; A and B sums ~330, the 8 scaled words 184, lg_scaled and lg_a_sums 54).
 
 LG_GROUPS       = 4
 LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
@@ -146,6 +148,25 @@ lg_a_sums:      .res 34         ; A'[0..15] (and the word the fill's last pop re
         inc hl
         exx
         .endmacro
+; lg_scale_word: the next x (SP's) doubled 8 - s times (the jr's displacement patched to s, past s
+; of the 8) to lg_scaled + at, taken from DE where it is negative (bit 7,h's Z: add hl,hl keeps it;
+; -N scaled summed from the scaled words, exact modulo 2^16 as the entries are).
+        .macro lg_scale_word at
+        pop hl
+        bit 7,h
+        jr * + 2                ; patched: + s (LG_WORD_JR)
+        .repeat 8
+        add hl,hl
+        .endrepeat
+        ld (lg_scaled + at),hl
+        jr z,* + 7
+        ex de,hl
+        or a
+        sbc hl,de
+        ex de,hl
+        .endmacro
+LG_WORD_JR      = 4             ; lg_scale_word's jr displacement from its start
+LG_WORD_BYTES   = 23
 ; lg_horner: HL' = 2 HL' + A (B' = 0).
         .macro lg_horner
         exx
@@ -236,13 +257,10 @@ lg_select:
 @scaled:
         ld a,c
         ld (lg_scale),a
-        ld hl,lg_doubles
-        add a,l
-        ld l,a
-        adc a,h
-        sub l
-        ld h,a
-        ld (LG_DOUBLE_AT),hl
+        ld hl,lg_words_lo + LG_WORD_JR  ; each word's jr past s of its 8 doublings
+        call lg_patch_words
+        ld hl,lg_words_hi + LG_WORD_JR
+        call lg_patch_words
         ld hl,(lg_x)
         ld (lg_group_x),hl
         ld a,(lg_page)
@@ -251,32 +269,21 @@ lg_select:
 ; -N_hi (x_4..x_7's) scaled by 2^(8-s) into lg_scaled; B'[b] from -N_lo into lg_fill's
 ; immediates, A'[a] from -N_hi into lg_a_sums; then the fill.
 lg_table:
-        ld hl,(lg_group_x)
-        ld de,lg_scaled
-        ld bc,16
-        ldir
-        ld (lg_group_x),hl
-        ld ix,lg_scaled
-        call lg_negatives
-        ld (lg_scaled + 16),hl
-        ld ix,lg_scaled + 8
-        call lg_negatives
-        ld (lg_scaled + 18),hl
-        ld hl,lg_scaled         ; each word doubled 8 - s times (lg_doubles from + s)
-        ld b,10
-@word:  ld e,(hl)
-        inc hl
-        ld d,(hl)
-        ex de,hl
-        call lg_doubles         ; patched: lg_doubles + s
-LG_DOUBLE_AT    = * - 2
-        ex de,hl
-        ld (hl),d
-        dec hl
-        ld (hl),e
-        inc hl
-        inc hl
-        djnz @word
+        ld sp,(lg_group_x)      ; SP reads the group's x (nothing pushed while it does)
+        ld de,0
+lg_words_lo:
+        .repeat 4, i
+        lg_scale_word 2 * i
+        .endrepeat
+        ld (lg_scaled + 16),de  ; -N_lo scaled
+        ld de,0
+lg_words_hi:
+        .assert lg_words_hi - lg_words_lo == 4 * LG_WORD_BYTES + 7, "lg_scale_word: LG_WORD_BYTES"
+        .repeat 4, i
+        lg_scale_word 8 + 2 * i
+        .endrepeat
+        ld (lg_scaled + 18),de  ; -N_hi scaled
+        ld (lg_group_x),sp
         ld hl,(lg_scaled + 16)
         ld a,l
         ld (lg_fill + 2),a
@@ -537,25 +544,12 @@ lg_back:                        ; the interrupts as they were (BIT keeps the car
         ei
         ret
 
-; lg_doubles: HL doubled 8 - s times (entered at + s).
-lg_doubles:
-        .repeat 8
-        add hl,hl
-        .endrepeat
-        ret
-
-; lg_negatives: HL = minus the sum of the negative words of the 4 at IX (IX steps past them).
-lg_negatives:
-        ld hl,0
+; lg_patch_words: A (s) into the jr of 4 lg_scale_word from HL (that jr's displacement).
+lg_patch_words:
+        ld de,LG_WORD_BYTES
         ld b,4
-@each:  bit 7,(ix+1)
-        jr z,@plus
-        ld e,(ix+0)
-        ld d,(ix+1)
-        or a
-        sbc hl,de
-@plus:  inc ix
-        inc ix
+@each:  ld (hl),a
+        add hl,de
         djnz @each
         ret
 
