@@ -19,7 +19,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
-from soulterm.zx.logit_planes import MOST_SUM, SELECT_SOURCE, run_select, select_rows, takes
+from soulterm.zx.logit_planes import MOST_SUM, SELECT_SOURCE, run_select, select_rows, select_tables, takes
 from soulterm.zx.soul_layout import plane_bytes
 
 SHIFT = 4                # the shipped soul's logits' shift
@@ -95,6 +95,23 @@ def test_calls_it_cannot_take_are_declined(bench):
               np.r_[[-32768], np.zeros(31, int)], np.r_[np.zeros(31, int), [32767]]):
         assert not takes(x) and select_rows(w, x, SHIFT) is None
         assert run_select(bench, w, x, SHIFT)[0] is None
+
+
+def test_the_scale_is_the_model_s_for_every_size(bench):
+    """lg_select's s (from S's high byte's bit length, s0 or s0 - 1) equals select_tables' least s
+    for random x of every size up to MOST_SUM, sparse ones included (s from 0 to 4)."""
+    rng = np.random.default_rng(5)
+    w = rng.integers(-128, 128, (2, 32))
+    scales = set()
+    for _ in range(300):
+        x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -400, 400)
+        if rng.random() < 0.3:
+            x[rng.random(32) < 0.7] = 0
+        assert run_select(bench, w, x, SHIFT)[0] is not None
+        scale = select_tables(x)[1]
+        assert bench.peek(bench.sym("lg_scale"), 1)[0] == scale
+        scales.add(scale)
+    assert scales == {0, 1, 2, 3, 4}
 
 
 def test_the_interrupt_state_is_given_back(bench):

@@ -40,19 +40,18 @@
 ; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 137,826
-; (133,653 to 140,073; one row left each time); with one row 55,916 (the four tables: the fill
-; 35,492, 33 T-states an entry and its loop; S, s and the scaled x and -N ~9,000, SP reading x into
-; unrolled doublings; the subset sums ~5,600); every
-; row's planes 7..4 523 a row (the plane 110 with its Horner step, the store 34, the best 23, the
-; step past the row's planes 0..3 34); the first list 45 a row (SP reading the Q, -T added); each
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 135,378
+; (131,205 to 137,625; one row left each time); with one row 54,336 (the four tables: the fill
+; 35,492, 33 T-states an entry and its loop; S and s ~3,000 and the scaled x and -N ~4,800, SP
+; reading x; the subset sums ~5,600); every row's planes 7..4 516 a row (the plane 110 with its
+; Horner step, the store 34, the best 23, the step past the row's planes 0..3 27 by HL'); the first list 45 a row (SP reading the Q, -T added); each
 ; row left ~330 a further plane (its masks' address, its Q in the list's order, the best) and ~56
 ; for the list again. (150,959 before zxlogits2's lists and scaling: the rows left's Q read by their numbers,
 ; ~860 a row a plane; 160,104 with the rows kept in the row pass against a rising threshold: 5 to
 ; 88 rows kept, the best late in the rows. 146,244 with the masks of planes 7..4 apart, 16 bytes a
 ; row, on the tape; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane
 ; 4 against 11.25.)
-; Its bytes: 1,614 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
+; Its bytes: 1,620 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
 ; A and B sums ~330, the 8 scaled words 184, lg_scaled and lg_a_sums 54).
 
 LG_GROUPS       = 4
@@ -78,7 +77,7 @@ lg_level:       .byte 0         ; k
 lg_left:        .byte 0         ; rows of the list still to take the next plane
 lg_table_page:  .byte 0
 lg_group_x:     .word 0
-lg_sizes:       .res 2 * LG_GROUPS      ; S_g, then S_g >> s
+lg_sizes:       .res 2 * LG_GROUPS      ; S_g
 lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s)
 lg_a_sums:      .res 34         ; A'[0..15] (and the word the fill's last pop reads)
 
@@ -185,39 +184,32 @@ lg_select:
 @off:   ld (lg_ints),a
         ld (lg_saved_sp),sp
         ld (lg_saved_iy),iy
-        ; S_g of each group in IX (every |x| below 4096, else declined: no carry), then S
-        ld hl,(lg_x)
-        ld de,lg_sizes
+        ; S_g of each group (SP reading x), then S: a group's sum past 16 bits is declined by its
+        ; carry, and S above LG_MOST_SUM below (so is -32768, whose |x| is $8000)
+        ld sp,(lg_x)
+        ld ix,lg_sizes
         ld c,LG_GROUPS
-@group: push de
-        ld ix,0
+@group: ld hl,0
         ld b,8
-@col:   ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
+@col:   pop de
         bit 7,d
         jr z,@plus
-        xor a                   ; |x| = -x (-32768 stays $8000: declined below)
+        xor a                   ; |x| = -x
         sub e
         ld e,a
         sbc a,a
         sub d
         ld d,a
-@plus:  ld a,d
-        and $F0
-        jp nz,lg_decline        ; (SP put back there)
-        add ix,de
+@plus:  add hl,de
+        jp c,lg_decline         ; (SP put back there)
         djnz @col
-        pop de
-        .byte $DD,$7D           ; ld a,ixl
-        ld (de),a
-        inc de
-        .byte $DD,$7C           ; ld a,ixh
-        ld (de),a
-        inc de
+        ld (ix+0),l
+        ld (ix+1),h
+        inc ix
+        inc ix
         dec c
         jr nz,@group
+        ld sp,(lg_saved_sp)
         ld hl,(lg_sizes)        ; S = sum_g S_g, at most LG_MOST_SUM (no logit saturates)
         ld de,(lg_sizes + 2)
         add hl,de
@@ -231,29 +223,41 @@ lg_select:
         and $F0
         jp nz,lg_decline
         ld (lg_size),hl
-        ; s: the least for which sum_g S_g >> s <= 255 (lg_sizes then holds S_g >> s)
-        ld c,0
-@scale: ld hl,(lg_sizes)
-        ld de,(lg_sizes + 2)
-        add hl,de
-        ld de,(lg_sizes + 4)
-        add hl,de
-        ld de,(lg_sizes + 6)
-        add hl,de               ; T
+        ; s, the least for which sum_g S_g >> s <= 255: s0 (S's high byte's bit length) or s0 - 1,
+        ; as S >> s0 <= 255 and the floors lose less than 4 (sum_g S_g >> (s0 - 2) > 512 - 4)
         ld a,h
+        ld c,0
+@length:
+        or a
+        jr z,@long
+        srl a
+        inc c
+        jr @length
+@long:  ld a,c
+        or a
+        jr z,@scaled            ; S below 256: s = 0
+        dec c                   ; s0 - 1, if sum_g S_g >> (s0 - 1) <= 255
+        ld ix,lg_sizes
+        ld de,0
+        ld b,LG_GROUPS
+@each:  ld l,(ix+0)
+        ld h,(ix+1)
+        ld a,c
+        or a
+        jr z,@added
+@halve: srl h
+        rr l
+        dec a
+        jr nz,@halve
+@added: add hl,de
+        ex de,hl
+        inc ix
+        inc ix
+        djnz @each
+        ld a,d
         or a
         jr z,@scaled
-        ld hl,lg_sizes
-        ld b,LG_GROUPS
-@each:  inc hl
-        srl (hl)
-        dec hl
-        rr (hl)
-        inc hl
-        inc hl
-        djnz @each
         inc c                   ; (S <= 4095: s <= 4)
-        jr @scale
 @scaled:
         ld a,c
         ld (lg_scale),a
@@ -343,7 +347,6 @@ lg_fill:
         .byte $DD,$6F           ; ld ixl,a: the rows
         ld iy,0                 ; the best Q_4 so far
         ld a,(lg_page)
-        ld (LG_ROW_PAGE),a
         ld h,a
         ld sp,(lg_top)
 lg_row:
@@ -376,12 +379,10 @@ lg_row:
         .byte $FD,$6F           ; ld iyl,a
         ld a,h
         .byte $FD,$67           ; ld iyh,a
-@best:  exx
-        ld hl,LG_ROW_BYTES / 2  ; past the row's planes 0..3
+@best:  ld hl,LG_ROW_BYTES / 2  ; past the row's planes 0..3 (by HL': H is back on lg_page)
         add hl,sp
         ld sp,hl
-        ld h,0                  ; patched: lg_page
-LG_ROW_PAGE     = * - 1
+        exx
         .byte $DD,$2D           ; dec ixl
         jp nz,lg_row
         ld sp,(lg_saved_sp)
