@@ -40,8 +40,8 @@
 ; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 135,378
-; (131,205 to 137,625; one row left each time); with one row 54,336 (the four tables: the fill
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 133,872
+; (129,696 to 136,120; one row left each time); with one row 53,593 (the four tables: the fill
 ; 35,492, 33 T-states an entry and its loop; S and s ~3,000 and the scaled x and -N ~4,800, SP
 ; reading x; the subset sums ~5,600); every row's planes 7..4 516 a row (the plane 110 with its
 ; Horner step, the store 34, the best 23, the step past the row's planes 0..3 27 by HL'); the first list 45 a row (SP reading the Q, -T added); each
@@ -51,8 +51,8 @@
 ; 88 rows kept, the best late in the rows. 146,244 with the masks of planes 7..4 apart, 16 bytes a
 ; row, on the tape; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane
 ; 4 against 11.25.)
-; Its bytes: 1,620 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
-; A and B sums ~330, the 8 scaled words 184, lg_scaled and lg_a_sums 54).
+; Its bytes: 1,661 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
+; A and B sums ~330, the 8 scaled words 184, lg_scaled and lg_a_sums 54, lg_floors 50).
 
 LG_GROUPS       = 4
 LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
@@ -566,7 +566,7 @@ lg_negate:
 
 
 ; lg_threshold: DE = max(0, DE - D_k + 1) (keeps B), D_k = ceil((2^(8-k) - 1) S / 2^(s+8-k)) +
-; ceil(4 (2^s - 1)(2^k - 1) / 2^s) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
+; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (lg_floors') + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
 ; else 1: each term bounds its part of (W_k + 2^shift) / M from above.
 lg_threshold:
         push bc
@@ -586,24 +586,25 @@ lg_threshold:
         add a,b
         ld b,a                  ; s + 8 - k
         call lg_ceil
-        push hl
-        ld a,(lg_scale)
-        ld b,a
-        ld hl,1
-        call lg_shl             ; 2^s
-        dec hl
-        add hl,hl
-        add hl,hl               ; 4 (2^s - 1)
-        ld d,h
-        ld e,l
-        ld b,c
-        call lg_shl
-        or a
-        sbc hl,de               ; 4 (2^s - 1)(2^k - 1)
-        ld a,(lg_scale)
-        ld b,a
-        call lg_ceil
-        pop de
+        ex de,hl
+        ld a,(lg_scale)         ; lg_floors[s][k - 4]
+        ld l,a
+        add a,a
+        add a,a
+        add a,l
+        add a,c
+        sub 4
+        add a,a
+        ld hl,lg_floors
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
         add hl,de
         ld a,(lg_scale)
         add a,8
@@ -642,21 +643,27 @@ lg_shl:
         jr nz,@each
         ret
 
-; lg_ceil: HL = ceil(HL / 2^B) (keeps B; HL + 2^B - 1 below 2^16).
+; lg_ceil: HL = ceil(HL / 2^B) (keeps B and DE): HL >> B, plus 1 where a bit shifted out was 1.
 lg_ceil:
         ld a,b
         or a
         ret z
-        push de
-        ex de,hl
-        ld hl,1
-        call lg_shl
-        dec hl
-        add hl,de
-        ld a,b
+        push bc
+        ld c,0
 @each:  srl h
         rr l
-        dec a
-        jr nz,@each
-        pop de
+        jr nc,@zero
+        ld c,1
+@zero:  djnz @each
+        ld b,0
+        add hl,bc
+        pop bc
         ret
+
+; lg_floors: ceil(4 (2^s - 1)(2^k - 1) / 2^s), the entries' floors' part of D_k, for s 0..4, k 4..8.
+lg_floors:
+        .repeat 5, scale
+        .repeat 5, level
+        .word (4 * ((1 << scale) - 1) * ((1 << (level + 4)) - 1) + (1 << scale) - 1) >> scale
+        .endrepeat
+        .endrepeat
