@@ -40,10 +40,10 @@
 ; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 133,872
-; (129,696 to 136,120; one row left each time); with one row 53,593 (the four tables: the fill
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 132,620
+; (128,444 to 134,868; one row left each time); with one row 52,341 (the four tables: the fill
 ; 35,492, 33 T-states an entry and its loop; S and s ~3,000 and the scaled x and -N ~4,800, SP
-; reading x; the subset sums ~5,600); every row's planes 7..4 516 a row (the plane 110 with its
+; reading x; the subset sums in Gray order ~4,350); every row's planes 7..4 516 a row (the plane 110 with its
 ; Horner step, the store 34, the best 23, the step past the row's planes 0..3 27 by HL'); the first list 45 a row (SP reading the Q, -T added); each
 ; row left ~330 a further plane (its masks' address, its Q in the list's order, the best) and ~56
 ; for the list again. (150,959 before zxlogits2's lists and scaling: the rows left's Q read by their numbers,
@@ -51,8 +51,8 @@
 ; 88 rows kept, the best late in the rows. 146,244 with the masks of planes 7..4 apart, 16 bytes a
 ; row, on the tape; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane
 ; 4 against 11.25.)
-; Its bytes: 1,661 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
-; A and B sums ~330, the 8 scaled words 184, lg_scaled and lg_a_sums 54, lg_floors 50).
+; Its bytes: 1,577 on the kernels' bench (the tables' 1,024 apart; the fill 128, the Gray-order
+; A and B sums ~260, the 8 scaled words 184, lg_scaled and lg_a_sums 54, lg_floors 50).
 
 LG_GROUPS       = 4
 LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
@@ -81,23 +81,31 @@ lg_sizes:       .res 2 * LG_GROUPS      ; S_g
 lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s)
 lg_a_sums:      .res 34         ; A'[0..15] (and the word the fill's last pop reads)
 
-; lg_b_sum: B'[to] = B'[from] + BC in lg_fill's immediates.
-        .macro lg_b_sum from, to
-        ld a,(lg_fill + LG_FILL_STEP * (from) + 2)
-        add a,c
-        ld (lg_fill + LG_FILL_STEP * (to) + 2),a
-        ld a,(lg_fill + LG_FILL_STEP * (from) + 5)
-        adc a,b
-        ld (lg_fill + LG_FILL_STEP * (to) + 5),a
+; The subset sums in Gray order (planes.s's way: each one x more or less than the one before, HL
+; the sum): B'[b] into lg_fill's immediates, A'[a] into lg_a_sums.
+        .macro lg_b_store index
+        ld a,l
+        ld (lg_fill + LG_FILL_STEP * (index) + 2),a
+        ld a,h
+        ld (lg_fill + LG_FILL_STEP * (index) + 5),a
         .endmacro
-; lg_a_step: A'[count..2 count - 1] = A'[0..count - 1] + the scaled word at lg_scaled + at.
-        .macro lg_a_step count, at
-        ld bc,(lg_scaled + at)
-        .repeat count, i
-        ld hl,(lg_a_sums + 2 * i)
-        add hl,bc
-        ld (lg_a_sums + 2 * (i + count)),hl
-        .endrepeat
+        .macro lg_b_add reg, index
+        add hl,reg
+        lg_b_store index
+        .endmacro
+        .macro lg_b_sub reg, index
+        or a
+        sbc hl,reg
+        lg_b_store index
+        .endmacro
+        .macro lg_a_add reg, index
+        add hl,reg
+        ld (lg_a_sums + 2 * (index)),hl
+        .endmacro
+        .macro lg_a_sub reg, index
+        or a
+        sbc hl,reg
+        ld (lg_a_sums + 2 * (index)),hl
         .endmacro
 ; lg_plane_up: A = a plane's four entries, the masks popped (groups 0 and 1, then 2 and 3), H
 ; from group 0's page up to group 3's; lg_plane_down from group 3's down (masks 3 and 2, 1 and 0).
@@ -288,31 +296,52 @@ lg_words_hi:
         .endrepeat
         ld (lg_scaled + 18),de  ; -N_hi scaled
         ld (lg_group_x),sp
+        ; B'[b] over x_0..x_3 from -N_lo, A'[a] over x_4..x_7 from -N_hi: BC, DE and SP the first
+        ; three x (BC the fourth for one step), HL the sum
+        ld bc,(lg_scaled)
+        ld de,(lg_scaled + 2)
+        ld sp,(lg_scaled + 4)      ; (nothing pushed: interrupts off)
         ld hl,(lg_scaled + 16)
-        ld a,l
-        ld (lg_fill + 2),a
-        ld a,h
-        ld (lg_fill + 5),a
+        lg_b_store 0
+        lg_b_add bc, 1
+        lg_b_add de, 3
+        lg_b_sub bc, 2
+        lg_b_add sp, 6
+        lg_b_add bc, 7
+        lg_b_sub de, 5
+        lg_b_sub bc, 4
+        ld bc,(lg_scaled + 6)
+        lg_b_add bc, 12
+        ld bc,(lg_scaled)
+        lg_b_add bc, 13
+        lg_b_add de, 15
+        lg_b_sub bc, 14
+        lg_b_sub sp, 10
+        lg_b_add bc, 11
+        lg_b_sub de, 9
+        lg_b_sub bc, 8
+        ld bc,(lg_scaled + 8)
+        ld de,(lg_scaled + 10)
+        ld sp,(lg_scaled + 12)      ; (nothing pushed: interrupts off)
         ld hl,(lg_scaled + 18)
         ld (lg_a_sums),hl
-        ld bc,(lg_scaled)
-        lg_b_sum 0, 1
-        ld bc,(lg_scaled + 2)
-        .repeat 2, i
-        lg_b_sum i, i + 2
-        .endrepeat
-        ld bc,(lg_scaled + 4)
-        .repeat 4, i
-        lg_b_sum i, i + 4
-        .endrepeat
-        ld bc,(lg_scaled + 6)
-        .repeat 8, i
-        lg_b_sum i, i + 8
-        .endrepeat
-        lg_a_step 1, 8
-        lg_a_step 2, 10
-        lg_a_step 4, 12
-        lg_a_step 8, 14
+        lg_a_add bc, 1
+        lg_a_add de, 3
+        lg_a_sub bc, 2
+        lg_a_add sp, 6
+        lg_a_add bc, 7
+        lg_a_sub de, 5
+        lg_a_sub bc, 4
+        ld bc,(lg_scaled + 14)
+        lg_a_add bc, 12
+        ld bc,(lg_scaled + 8)
+        lg_a_add bc, 13
+        lg_a_add de, 15
+        lg_a_sub bc, 14
+        lg_a_sub sp, 10
+        lg_a_add bc, 11
+        lg_a_sub de, 9
+        lg_a_sub bc, 8
         ; e_g[16 a + b] = the high byte of A'[a] + B'[b], SP walking the A'
         ld a,(lg_table_page)
         ld h,a
