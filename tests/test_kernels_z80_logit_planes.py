@@ -97,9 +97,10 @@ def test_calls_it_cannot_take_are_declined(bench):
         assert run_select(bench, w, x, SHIFT)[0] is None
 
 
-def test_the_scale_is_the_model_s_for_every_size(bench):
-    """lg_select's s (from S's high byte's bit length, s0 or s0 - 1) equals select_tables' least s
-    for random x of every size up to MOST_SUM, sparse ones included (s from 0 to 4)."""
+def test_the_scale_and_tables_are_the_model_s_for_every_size(bench):
+    """lg_select's s (from S's high byte's bit length, s0 or s0 - 1) and its four tables (filled by
+    steps from 255 down) equal select_tables' for random x of every size up to MOST_SUM, sparse ones
+    included (s from 0 to 4)."""
     rng = np.random.default_rng(5)
     w = rng.integers(-128, 128, (2, 32))
     scales = set()
@@ -108,8 +109,9 @@ def test_the_scale_is_the_model_s_for_every_size(bench):
         if rng.random() < 0.3:
             x[rng.random(32) < 0.7] = 0
         assert run_select(bench, w, x, SHIFT)[0] is not None
-        scale = select_tables(x)[1]
+        tables, scale, _ = select_tables(x)
         assert bench.peek(bench.sym("lg_scale"), 1)[0] == scale
+        assert list(bench.peek(0xE000, 1024)) == list(tables.reshape(-1)), scale
         scales.add(scale)
     assert scales == {0, 1, 2, 3, 4}
 
@@ -163,7 +165,8 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
 
 def test_a_broken_kernel_fails(bench):
     """Four single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
-    list's jr c as jr nc, the fill's adc a,n as add a,n, the further planes' doubling of Q as a nop)
+    list's jr c as jr nc, the fill's first add hl,bc as a nop, the further planes' doubling of Q as a
+    nop)
     each make a random call differ from the model, the second one leaving the argmax out: the tests
     above can fail."""
     rng = np.random.default_rng(12)
@@ -171,10 +174,10 @@ def test_a_broken_kernel_fails(bench):
     wants = [select_rows(w, x, SHIFT)[0] for w, x in calls]
     start = bench.sym("lg_select")
     code = bench.peek(start, bench.sym("lg_done") - start)
-    fill = bench.sym("lg_fill") - start
+    fill = bench.sym("lg_fill_pairs") - start
     breaks = ((code.index(bytes([0xD9, 0x4F, 0x29, 0x09, 0xEB])) + 2, bytes([0x00])),
               (code.index(bytes([0xE1, 0x19, 0x38])) + 2, bytes([0x30])),
-              (fill + 4, bytes([0xC6])),
+              (fill + 1, bytes([0x00])),
               (code.index(bytes([0x29, 0x4F, 0x09])), bytes([0x00])))
     try:
         for at, patch in breaks:

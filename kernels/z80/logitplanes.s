@@ -34,30 +34,36 @@
 ;
 ; The tables: 4 pages from (lg_page), e_g[16 a + b] = the high byte of A'[a] + B'[b], the
 ; group's subset sums over x_4..x_7 (from -N_hi) and x_0..x_3 (from -N_lo) scaled by 2^(8-s)
-; (exact in 16 bits: each entry's E_g 2^(8-s) < 2^16), B' patched into an unrolled fill.
-; (The scaled words and -N from them, modulo 2^16: exact, as the entries are.)
+; (exact modulo 2^16, as each entry's E_g 2^(8-s) < 2^16 is: so are the scaled words and -N from
+; them): A'[a] + B'[15] in Gray order, then each page from its end down by pushes, a row of 16
+; from A'[a] + B'[15] and each entry one step from the one above (B'[b - 1] - B'[b]: -x_0, or
+; x_0 - x_1, x_0 + x_1 - x_2, x_0 + x_1 + x_2 - x_3 by b's lowest set bit, in the fill's immediates).
 ; The masks: soul_layout.plane_bytes' rows (32 bytes a row: planes 7, 6, 5, 4, planes 6 and 4 from
 ; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 132,620
-; (128,444 to 134,868; one row left each time); with one row 52,341 (the four tables: the fill
-; 35,492, 33 T-states an entry and its loop; S and s ~3,000 and the scaled x and -N ~4,800, SP
-; reading x; the subset sums in Gray order ~4,350); every row's planes 7..4 516 a row (the plane 110 with its
-; Horner step, the store 34, the best 23, the step past the row's planes 0..3 27 by HL'); the first list 45 a row (SP reading the Q, -T added); each
-; row left ~330 a further plane (its masks' address, its Q in the list's order, the best) and ~56
-; for the list again. (150,959 before zxlogits2's lists and scaling: the rows left's Q read by their numbers,
-; ~860 a row a plane; 160,104 with the rows kept in the row pass against a rising threshold: 5 to
-; 88 rows kept, the best late in the rows. 146,244 with the masks of planes 7..4 apart, 16 bytes a
-; row, on the tape; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane
-; 4 against 11.25.)
-; Its bytes: 1,577 on the kernels' bench (the tables' 1,024 apart; the fill 128, the Gray-order
-; A and B sums ~260, the 8 scaled words 184, lg_scaled and lg_a_sums 54, lg_floors 50).
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 125,232
+; (121,056 to 127,480; one row left each time); with one row 44,953 (the four tables: the fill
+; 29,819, 459 a row of 16 entries: 51 a push of two and a step, the row's start 58 by IX; S and s
+; ~3,000, the scaled x and -N ~4,800 with SP reading x, the steps and A'[a] in Gray order ~3,200);
+; every row's planes 7..4 516 a row (the plane 110 with its Horner step, the store 34, the best 23,
+; the step past the row's planes 0..3 27 by HL'); the first list 45 a row (SP reading the Q, -T
+; added); each row left ~330 a further plane (its masks' address, its Q in the list's order, the
+; best) and ~56 for the list again. (zxlogits2's steps from zxcoarse's 150,959: the rows left's Q
+; in the list's order 144,424 (read by their numbers, ~860 a row a plane, before); x scaled as SP
+; reads it 137,826; S, s and the row's step 135,378; lg_threshold's table 133,872; the Gray sums
+; 132,620; the fill by pushes 125,232 (an entry 33 before: A'[a] + B'[b] by an add and an adc). 160,104
+; with the rows kept in the row pass against a rising threshold: 5 to 88 rows kept, the best late.
+; 146,244 with the masks of planes 7..4 apart, 16 bytes a row, on the tape; 170,805 mean with D_k
+; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
+; Its bytes: 1,420 on the kernels' bench (the tables' 1,024 apart; the fill 73, the steps and the
+; Gray-order A' ~170, the 8 scaled words 184, lg_scaled and lg_a_sums 52, lg_floors 50).
 
 LG_GROUPS       = 4
 LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
 LG_ROW_BYTES    = 32            ; bytes a row of the masks (plane_bytes'), planes 7..4 in its first half
-LG_FILL_STEP    = 8             ; bytes an entry of lg_fill: B's low byte at +2, high byte at +5
+LG_PAIR_BYTES   = 8             ; lg_fill's two entries and a step
+LG_PAIR_STEP    = 5             ; the step's immediate in them
 
 lg_x:           .word 0         ; the 32 words of x
 lg_top:         .word 0         ; the first row's masks, LG_ROW_BYTES a row
@@ -79,25 +85,10 @@ lg_table_page:  .byte 0
 lg_group_x:     .word 0
 lg_sizes:       .res 2 * LG_GROUPS      ; S_g
 lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s)
-lg_a_sums:      .res 34         ; A'[0..15] (and the word the fill's last pop reads)
+lg_a_sums:      .res 32         ; A'[0..15] + B'[15]
 
-; The subset sums in Gray order (planes.s's way: each one x more or less than the one before, HL
-; the sum): B'[b] into lg_fill's immediates, A'[a] into lg_a_sums.
-        .macro lg_b_store index
-        ld a,l
-        ld (lg_fill + LG_FILL_STEP * (index) + 2),a
-        ld a,h
-        ld (lg_fill + LG_FILL_STEP * (index) + 5),a
-        .endmacro
-        .macro lg_b_add reg, index
-        add hl,reg
-        lg_b_store index
-        .endmacro
-        .macro lg_b_sub reg, index
-        or a
-        sbc hl,reg
-        lg_b_store index
-        .endmacro
+; The subset sums A'[a] in Gray order (planes.s's way: each one x more or less than the one before,
+; HL the sum) into lg_a_sums.
         .macro lg_a_add reg, index
         add hl,reg
         ld (lg_a_sums + 2 * (index)),hl
@@ -296,30 +287,41 @@ lg_words_hi:
         .endrepeat
         ld (lg_scaled + 18),de  ; -N_hi scaled
         ld (lg_group_x),sp
-        ; B'[b] over x_0..x_3 from -N_lo, A'[a] over x_4..x_7 from -N_hi: BC, DE and SP the first
-        ; three x (BC the fourth for one step), HL the sum
-        ld bc,(lg_scaled)
+        ; the fill's steps (b down by one: -x_0 in BC, one of x_0 - x_1, x_0 + x_1 - x_2 and x_0 + x_1 +
+        ; x_2 - x_3 in its immediates, b's lowest set bit's) and B'[15] = -N_lo + x_0 + .. + x_3, added
+        ; to -N_hi (A'[a] + B'[15] in lg_a_sums: a row's first entry)
+        ld hl,(lg_scaled)
         ld de,(lg_scaled + 2)
-        ld sp,(lg_scaled + 4)      ; (nothing pushed: interrupts off)
-        ld hl,(lg_scaled + 16)
-        lg_b_store 0
-        lg_b_add bc, 1
-        lg_b_add de, 3
-        lg_b_sub bc, 2
-        lg_b_add sp, 6
-        lg_b_add bc, 7
-        lg_b_sub de, 5
-        lg_b_sub bc, 4
-        ld bc,(lg_scaled + 6)
-        lg_b_add bc, 12
-        ld bc,(lg_scaled)
-        lg_b_add bc, 13
-        lg_b_add de, 15
-        lg_b_sub bc, 14
-        lg_b_sub sp, 10
-        lg_b_add bc, 11
-        lg_b_sub de, 9
-        lg_b_sub bc, 8
+        or a
+        sbc hl,de
+        .repeat 4, site
+        ld (lg_fill_pairs + LG_PAIR_BYTES * 2 * site + LG_PAIR_STEP),hl
+        .endrepeat
+        add hl,de
+        add hl,de               ; x_0 + x_1
+        ld de,(lg_scaled + 4)
+        or a
+        sbc hl,de
+        ld (lg_fill_pairs + LG_PAIR_BYTES * 1 + LG_PAIR_STEP),hl
+        ld (lg_fill_pairs + LG_PAIR_BYTES * 5 + LG_PAIR_STEP),hl
+        add hl,de
+        add hl,de               ; x_0 + x_1 + x_2
+        ld b,h
+        ld c,l
+        ld de,(lg_scaled + 6)
+        or a
+        sbc hl,de
+        ld (lg_fill_pairs + LG_PAIR_BYTES * 3 + LG_PAIR_STEP),hl
+        ld h,b
+        ld l,c
+        add hl,de
+        ld de,(lg_scaled + 16)
+        add hl,de               ; B'[15]
+        ld de,(lg_scaled + 18)
+        add hl,de
+        ld (lg_scaled + 18),hl
+        ; A'[a] + B'[15] over x_4..x_7 in Gray order: BC, DE and SP the first three x (BC the
+        ; fourth for one step), HL the sum
         ld bc,(lg_scaled + 8)
         ld de,(lg_scaled + 10)
         ld sp,(lg_scaled + 12)      ; (nothing pushed: interrupts off)
@@ -342,25 +344,44 @@ lg_words_hi:
         lg_a_add bc, 11
         lg_a_sub de, 9
         lg_a_sub bc, 8
-        ; e_g[16 a + b] = the high byte of A'[a] + B'[b], SP walking the A'
+        ; e_g[m] = the high byte of A'[a] + B'[b], m = 16 a + b from 255 down, SP pushing two entries
+        ; a push: a row from lg_a_sums, then one step an entry
+        ld bc,(lg_scaled)
+        xor a
+        sub c
+        ld c,a
+        sbc a,a
+        sub b
+        ld b,a                  ; -x_0
         ld a,(lg_table_page)
+        inc a
         ld h,a
         ld l,0
-        ld sp,lg_a_sums
-        pop de
+        ld sp,hl                ; the page's end
+        ld ix,lg_a_sums + 30
+        ld a,16
 lg_fill:
-        .repeat 16
-        ld a,e
-        add a,0
-        ld a,d
-        adc a,0
-        ld (hl),a
-        inc l
+        ld l,(ix+0)
+        ld h,(ix+1)
+        dec ix
+        dec ix
+lg_fill_pairs:
+        .repeat 7
+        ld d,h                  ; e_g[m], m odd
+        add hl,bc
+        ld e,h                  ; e_g[m - 1]
+        push de
+        ld de,0                 ; patched: the step from m - 1 (LG_PAIR_STEP)
+        add hl,de
         .endrepeat
-        pop de
-        jp nz,lg_fill           ; (the last inc l's zero: a page filled)
+        ld d,h
+        add hl,bc
+        ld e,h
+        push de
+        dec a
+        jp nz,lg_fill
         ld sp,(lg_saved_sp)
-        ld a,h
+        ld a,(lg_table_page)
         inc a
         ld (lg_table_page),a
         ld hl,lg_page
