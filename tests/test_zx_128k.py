@@ -135,10 +135,11 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_281_300
-# (1,269,848 a computed position + 0.9%, with the twenty-sixth round's narrow rows (plane 6 skipped) and
-# cheaper table builds in planes.s (zxplanes128b) and the logits' argmax by logitplanes.s in bank 6
-# (FW_LOGIT_PLANES, zxcoarse); 1,329,300 for 1,317,394 + 0.9%, with the twenty-fifth
+PLAYER_128K_MEAN_BUDGET = 1_266_500
+# (1,255,147 a computed position + 0.9%, with logitplanes.s's tables filled by pushes and the rows
+# left's Q in the list's order, zxlogits2; 1,281,300 for 1,269,848 + 0.9%, with the twenty-sixth
+# round's narrow rows (plane 6 skipped) and cheaper table builds in planes.s (zxplanes128b) and the
+# logits' argmax by logitplanes.s in bank 6 (FW_LOGIT_PLANES, zxcoarse); 1,329,300 for 1,317,394 + 0.9%, with the twenty-fifth
 # round's q, k and v by planes.s in bank 6, FW_PLANES, zxplanes128; 1,376,700 for 1,364,417 a computed position + 0.9%, with the twenty-fourth round's sparse column pass a pair of
 # slots at a time, zxpass128; 1,379,600 for 1,367,274 + 0.9%, the undo put off, zxreply128b;
 # 1,422,086 a computed position + 0.9%, with the twenty-first round's logits from id 3 and argmax's
