@@ -19,7 +19,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
-from soulterm.zx.logit_planes import MOST_SUM, SELECT_SOURCE, run_select, select_rows, takes
+from soulterm.zx.logit_planes import MOST_SUM, SELECT_SOURCE, run_select, select_rows, select_tables, takes
 from soulterm.zx.soul_layout import plane_bytes
 
 SHIFT = 4                # the shipped soul's logits' shift
@@ -97,6 +97,25 @@ def test_calls_it_cannot_take_are_declined(bench):
         assert run_select(bench, w, x, SHIFT)[0] is None
 
 
+def test_the_scale_and_tables_are_the_model_s_for_every_size(bench):
+    """lg_select's s (from S's high byte's bit length, s0 or s0 - 1) and its four tables (filled by
+    steps from 255 down) equal select_tables' for random x of every size up to MOST_SUM, sparse ones
+    included (s from 0 to 4)."""
+    rng = np.random.default_rng(5)
+    w = rng.integers(-128, 128, (2, 32))
+    scales = set()
+    for _ in range(300):
+        x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -400, 400)
+        if rng.random() < 0.3:
+            x[rng.random(32) < 0.7] = 0
+        assert run_select(bench, w, x, SHIFT)[0] is not None
+        tables, scale, _ = select_tables(x)
+        assert bench.peek(bench.sym("lg_scale"), 1)[0] == scale
+        assert list(bench.peek(0xE000, 1024)) == list(tables.reshape(-1)), scale
+        scales.add(scale)
+    assert scales == {0, 1, 2, 3, 4}
+
+
 def test_the_interrupt_state_is_given_back(bench):
     rng = np.random.default_rng(3)
     w = rng.integers(-128, 128, (8, 32))
@@ -145,18 +164,21 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
 
 
 def test_a_broken_kernel_fails(bench):
-    """Three single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
-    list's jr c as jr nc, the fill's adc a,n as add a,n) each make a random call differ from the
-    model, the second one leaving the argmax out: the tests above can fail."""
+    """Four single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
+    list's jr c as jr nc, the fill's first add hl,bc as a nop, the further planes' doubling of Q as a
+    nop)
+    each make a random call differ from the model, the second one leaving the argmax out: the tests
+    above can fail."""
     rng = np.random.default_rng(12)
     calls = [(rng.integers(-128, 128, (125, 32)), vector_with_sum(rng, 1500)) for _ in range(4)]
     wants = [select_rows(w, x, SHIFT)[0] for w, x in calls]
     start = bench.sym("lg_select")
     code = bench.peek(start, bench.sym("lg_done") - start)
-    fill = bench.sym("lg_fill") - start
+    fill = bench.sym("lg_fill_pairs") - start
     breaks = ((code.index(bytes([0xD9, 0x4F, 0x29, 0x09, 0xEB])) + 2, bytes([0x00])),
-              (code.index(bytes([0x9A, 0x38])) + 1, bytes([0x30])),
-              (fill + 4, bytes([0xC6])))
+              (code.index(bytes([0xE1, 0x19, 0x38])) + 2, bytes([0x30])),
+              (fill + 1, bytes([0x00])),
+              (code.index(bytes([0x29, 0x4F, 0x09])), bytes([0x00])))
     try:
         for at, patch in breaks:
             bench.poke(start + at, patch)

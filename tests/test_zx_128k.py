@@ -135,9 +135,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_280_800
-# (1,269,362 a computed position + 0.9%, with the twenty-sixth round's kept means' borrow out of line,
-# at_kept_borrow (zxproj128); 1,281,300 for 1,269,848 + 0.9%, with the twenty-sixth round's narrow rows (plane 6 skipped) and
+PLAYER_128K_MEAN_BUDGET = 1_266_000
+# (1,254,661 a computed position + 0.9%, with logitplanes.s's tables filled by pushes and the rows
+# left's Q in the list's order (zxlogits2) and the kept means' borrow out of line, at_kept_borrow
+# (zxproj128); 1,281,300 for 1,269,848 + 0.9%, with the twenty-sixth round's narrow rows (plane 6 skipped) and
 # cheaper table builds in planes.s (zxplanes128b) and the logits' argmax by logitplanes.s in bank 6
 # (FW_LOGIT_PLANES, zxcoarse); 1,329,300 for 1,317,394 + 0.9%, with the twenty-fifth
 # round's q, k and v by planes.s in bank 6, FW_PLANES, zxplanes128; 1,376,700 for 1,364,417 a computed position + 0.9%, with the twenty-fourth round's sparse column pass a pair of

@@ -13,7 +13,8 @@
 ; LD A,I; IY is kept; SP walks the masks and is put back):
 ;   lg_select   (lg_rows) rows of the masks at (lg_top) against the 32 words at
 ;               (lg_x), the logits' shift in (lg_shift): (lg_count) rows left, their numbers
-;               (0-based) from (lg_list), a byte each, in order; (lg_sums) takes a word a row.
+;               (0-based) from (lg_list), a byte each, in order; (lg_sums) takes a word a row
+;               (each row's Q_4, then the rows left's Q in the list's order).
 ;               Carry set (nothing chosen) where it cannot take x: sum |x| above
 ;               LG_MOST_SUM (4,095: then no logit saturates at a shift of 4 or more) or
 ;               an x of -32768. lg_shift: 4..15.
@@ -33,26 +34,36 @@
 ;
 ; The tables: 4 pages from (lg_page), e_g[16 a + b] = the high byte of A'[a] + B'[b], the
 ; group's subset sums over x_4..x_7 (from -N_hi) and x_0..x_3 (from -N_lo) scaled by 2^(8-s)
-; (exact in 16 bits: each entry's E_g 2^(8-s) < 2^16), B' patched into an unrolled fill.
+; (exact modulo 2^16, as each entry's E_g 2^(8-s) < 2^16 is: so are the scaled words and -N from
+; them): A'[a] + B'[15] in Gray order, then each page from its end down by pushes, a row of 16
+; from A'[a] + B'[15] and each entry one step from the one above (B'[b - 1] - B'[b]: -x_0, or
+; x_0 - x_1, x_0 + x_1 - x_2, x_0 + x_1 + x_2 - x_3 by b's lowest set bit, in the fill's immediates).
 ; The masks: soul_layout.plane_bytes' rows (32 bytes a row: planes 7, 6, 5, 4, planes 6 and 4 from
 ; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 150,959
-; (144,223 to 154,635; one row left each time); with one row 62,907 (the four tables: the fill
-; 36,004, 33 T-states an entry and its loop, the subset sums, the scaling and S ~25,000); every
-; row's planes 7..4 523 a row (the plane 110 with its Horner step, the store 34, the best 23, the
-; step past the row's planes 0..3 34); the first list 66 a row; each row left ~430 a further plane
-; (its masks' address, its Q, the list). (146,244 with the masks of planes 7..4 apart, 16 bytes a
-; row, on the tape; 149,439 on "hello"'s first step before S in IX and the best in the row pass;
-; 170,805 mean with D_k from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,429 on the kernels' bench (the tables' 1,024 apart; the fill 128, the unrolled
-; A and B sums ~330, lg_scaled and lg_a_sums 54).
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 125,232
+; (121,056 to 127,480; one row left each time); with one row 44,953 (the four tables: the fill
+; 29,819, 459 a row of 16 entries: 51 a push of two and a step, the row's start 58 by IX; S and s
+; ~3,000, the scaled x and -N ~4,800 with SP reading x, the steps and A'[a] in Gray order ~3,200);
+; every row's planes 7..4 516 a row (the plane 110 with its Horner step, the store 34, the best 23,
+; the step past the row's planes 0..3 27 by HL'); the first list 45 a row (SP reading the Q, -T
+; added); each row left ~330 a further plane (its masks' address, its Q in the list's order, the
+; best) and ~56 for the list again. (zxlogits2's steps from zxcoarse's 150,959: the rows left's Q
+; in the list's order 144,424 (read by their numbers, ~860 a row a plane, before); x scaled as SP
+; reads it 137,826; S, s and the row's step 135,378; lg_threshold's table 133,872; the Gray sums
+; 132,620; the fill by pushes 125,232 (an entry 33 before: A'[a] + B'[b] by an add and an adc). 160,104
+; with the rows kept in the row pass against a rising threshold: 5 to 88 rows kept, the best late.
+; 146,244 with the masks of planes 7..4 apart, 16 bytes a row, on the tape; 170,805 mean with D_k
+; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
+; Its bytes: 1,420 on the kernels' bench (the tables' 1,024 apart; the fill 73, the steps and the
+; Gray-order A' ~170, the 8 scaled words 184, lg_scaled and lg_a_sums 52, lg_floors 50).
 
 LG_GROUPS       = 4
 LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
 LG_ROW_BYTES    = 32            ; bytes a row of the masks (plane_bytes'), planes 7..4 in its first half
-LG_FILL_STEP    = 8             ; bytes an entry of lg_fill: B's low byte at +2, high byte at +5
+LG_PAIR_BYTES   = 8             ; lg_fill's two entries and a step
+LG_PAIR_STEP    = 5             ; the step's immediate in them
 
 lg_x:           .word 0         ; the 32 words of x
 lg_top:         .word 0         ; the first row's masks, LG_ROW_BYTES a row
@@ -70,30 +81,22 @@ lg_scale:       .byte 0         ; s
 lg_size:        .word 0         ; S
 lg_level:       .byte 0         ; k
 lg_left:        .byte 0         ; rows of the list still to take the next plane
-lg_plane_at:    .word 0         ; that plane's masks in the first row (3, 2, 1, 0 in turn)
 lg_table_page:  .byte 0
 lg_group_x:     .word 0
-lg_sizes:       .res 2 * LG_GROUPS      ; S_g, then S_g >> s
+lg_sizes:       .res 2 * LG_GROUPS      ; S_g
 lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s)
-lg_a_sums:      .res 34         ; A'[0..15] (and the word the fill's last pop reads)
+lg_a_sums:      .res 32         ; A'[0..15] + B'[15]
 
-; lg_b_sum: B'[to] = B'[from] + BC in lg_fill's immediates.
-        .macro lg_b_sum from, to
-        ld a,(lg_fill + LG_FILL_STEP * (from) + 2)
-        add a,c
-        ld (lg_fill + LG_FILL_STEP * (to) + 2),a
-        ld a,(lg_fill + LG_FILL_STEP * (from) + 5)
-        adc a,b
-        ld (lg_fill + LG_FILL_STEP * (to) + 5),a
+; The subset sums A'[a] in Gray order (planes.s's way: each one x more or less than the one before,
+; HL the sum) into lg_a_sums.
+        .macro lg_a_add reg, index
+        add hl,reg
+        ld (lg_a_sums + 2 * (index)),hl
         .endmacro
-; lg_a_step: A'[count..2 count - 1] = A'[0..count - 1] + the scaled word at lg_scaled + at.
-        .macro lg_a_step count, at
-        ld bc,(lg_scaled + at)
-        .repeat count, i
-        ld hl,(lg_a_sums + 2 * i)
-        add hl,bc
-        ld (lg_a_sums + 2 * (i + count)),hl
-        .endrepeat
+        .macro lg_a_sub reg, index
+        or a
+        sbc hl,reg
+        ld (lg_a_sums + 2 * (index)),hl
         .endmacro
 ; lg_plane_up: A = a plane's four entries, the masks popped (groups 0 and 1, then 2 and 3), H
 ; from group 0's page up to group 3's; lg_plane_down from group 3's down (masks 3 and 2, 1 and 0).
@@ -127,6 +130,41 @@ lg_a_sums:      .res 34         ; A'[0..15] (and the word the fill's last pop re
         ld l,b
         add a,(hl)
         .endmacro
+; lg_keep_q: a row kept, HL its Q - T (DE = -T): its Q to (HL'), HL' past it (inline: a call's
+; return address would lie on the word SP has just read, where HL' may write).
+        .macro lg_keep_q
+        or a
+        sbc hl,de               ; Q
+        ld a,l
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        ld a,h
+        exx
+        ld (hl),a
+        inc hl
+        exx
+        .endmacro
+; lg_scale_word: the next x (SP's) doubled 8 - s times (the jr's displacement patched to s, past s
+; of the 8) to lg_scaled + at, taken from DE where it is negative (bit 7,h's Z: add hl,hl keeps it;
+; -N scaled summed from the scaled words, exact modulo 2^16 as the entries are).
+        .macro lg_scale_word at
+        pop hl
+        bit 7,h
+        jr * + 2                ; patched: + s (LG_WORD_JR)
+        .repeat 8
+        add hl,hl
+        .endrepeat
+        ld (lg_scaled + at),hl
+        jr z,* + 7
+        ex de,hl
+        or a
+        sbc hl,de
+        ex de,hl
+        .endmacro
+LG_WORD_JR      = 4             ; lg_scale_word's jr displacement from its start
+LG_WORD_BYTES   = 23
 ; lg_horner: HL' = 2 HL' + A (B' = 0).
         .macro lg_horner
         exx
@@ -145,39 +183,32 @@ lg_select:
 @off:   ld (lg_ints),a
         ld (lg_saved_sp),sp
         ld (lg_saved_iy),iy
-        ; S_g of each group in IX (every |x| below 4096, else declined: no carry), then S
-        ld hl,(lg_x)
-        ld de,lg_sizes
+        ; S_g of each group (SP reading x), then S: a group's sum past 16 bits is declined by its
+        ; carry, and S above LG_MOST_SUM below (so is -32768, whose |x| is $8000)
+        ld sp,(lg_x)
+        ld ix,lg_sizes
         ld c,LG_GROUPS
-@group: push de
-        ld ix,0
+@group: ld hl,0
         ld b,8
-@col:   ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
+@col:   pop de
         bit 7,d
         jr z,@plus
-        xor a                   ; |x| = -x (-32768 stays $8000: declined below)
+        xor a                   ; |x| = -x
         sub e
         ld e,a
         sbc a,a
         sub d
         ld d,a
-@plus:  ld a,d
-        and $F0
-        jp nz,lg_decline        ; (SP put back there)
-        add ix,de
+@plus:  add hl,de
+        jp c,lg_decline         ; (SP put back there)
         djnz @col
-        pop de
-        .byte $DD,$7D           ; ld a,ixl
-        ld (de),a
-        inc de
-        .byte $DD,$7C           ; ld a,ixh
-        ld (de),a
-        inc de
+        ld (ix+0),l
+        ld (ix+1),h
+        inc ix
+        inc ix
         dec c
         jr nz,@group
+        ld sp,(lg_saved_sp)
         ld hl,(lg_sizes)        ; S = sum_g S_g, at most LG_MOST_SUM (no logit saturates)
         ld de,(lg_sizes + 2)
         add hl,de
@@ -191,39 +222,48 @@ lg_select:
         and $F0
         jp nz,lg_decline
         ld (lg_size),hl
-        ; s: the least for which sum_g S_g >> s <= 255 (lg_sizes then holds S_g >> s)
-        ld c,0
-@scale: ld hl,(lg_sizes)
-        ld de,(lg_sizes + 2)
-        add hl,de
-        ld de,(lg_sizes + 4)
-        add hl,de
-        ld de,(lg_sizes + 6)
-        add hl,de               ; T
+        ; s, the least for which sum_g S_g >> s <= 255: s0 (S's high byte's bit length) or s0 - 1,
+        ; as S >> s0 <= 255 and the floors lose less than 4 (sum_g S_g >> (s0 - 2) > 512 - 4)
         ld a,h
+        ld c,0
+@length:
+        or a
+        jr z,@long
+        srl a
+        inc c
+        jr @length
+@long:  ld a,c
+        or a
+        jr z,@scaled            ; S below 256: s = 0
+        dec c                   ; s0 - 1, if sum_g S_g >> (s0 - 1) <= 255
+        ld ix,lg_sizes
+        ld de,0
+        ld b,LG_GROUPS
+@each:  ld l,(ix+0)
+        ld h,(ix+1)
+        ld a,c
+        or a
+        jr z,@added
+@halve: srl h
+        rr l
+        dec a
+        jr nz,@halve
+@added: add hl,de
+        ex de,hl
+        inc ix
+        inc ix
+        djnz @each
+        ld a,d
         or a
         jr z,@scaled
-        ld hl,lg_sizes
-        ld b,LG_GROUPS
-@each:  inc hl
-        srl (hl)
-        dec hl
-        rr (hl)
-        inc hl
-        inc hl
-        djnz @each
         inc c                   ; (S <= 4095: s <= 4)
-        jr @scale
 @scaled:
         ld a,c
         ld (lg_scale),a
-        ld hl,lg_doubles
-        add a,l
-        ld l,a
-        adc a,h
-        sub l
-        ld h,a
-        ld (LG_DOUBLE_AT),hl
+        ld hl,lg_words_lo + LG_WORD_JR  ; each word's jr past s of its 8 doublings
+        call lg_patch_words
+        ld hl,lg_words_hi + LG_WORD_JR
+        call lg_patch_words
         ld hl,(lg_x)
         ld (lg_group_x),hl
         ld a,(lg_page)
@@ -232,78 +272,116 @@ lg_select:
 ; -N_hi (x_4..x_7's) scaled by 2^(8-s) into lg_scaled; B'[b] from -N_lo into lg_fill's
 ; immediates, A'[a] from -N_hi into lg_a_sums; then the fill.
 lg_table:
-        ld hl,(lg_group_x)
-        ld de,lg_scaled
-        ld bc,16
-        ldir
-        ld (lg_group_x),hl
-        ld ix,lg_scaled
-        call lg_negatives
-        ld (lg_scaled + 16),hl
-        ld ix,lg_scaled + 8
-        call lg_negatives
+        ld sp,(lg_group_x)      ; SP reads the group's x (nothing pushed while it does)
+        ld de,0
+lg_words_lo:
+        .repeat 4, i
+        lg_scale_word 2 * i
+        .endrepeat
+        ld (lg_scaled + 16),de  ; -N_lo scaled
+        ld de,0
+lg_words_hi:
+        .assert lg_words_hi - lg_words_lo == 4 * LG_WORD_BYTES + 7, "lg_scale_word: LG_WORD_BYTES"
+        .repeat 4, i
+        lg_scale_word 8 + 2 * i
+        .endrepeat
+        ld (lg_scaled + 18),de  ; -N_hi scaled
+        ld (lg_group_x),sp
+        ; the fill's steps (b down by one: -x_0 in BC, one of x_0 - x_1, x_0 + x_1 - x_2 and x_0 + x_1 +
+        ; x_2 - x_3 in its immediates, b's lowest set bit's) and B'[15] = -N_lo + x_0 + .. + x_3, added
+        ; to -N_hi (A'[a] + B'[15] in lg_a_sums: a row's first entry)
+        ld hl,(lg_scaled)
+        ld de,(lg_scaled + 2)
+        or a
+        sbc hl,de
+        .repeat 4, site
+        ld (lg_fill_pairs + LG_PAIR_BYTES * 2 * site + LG_PAIR_STEP),hl
+        .endrepeat
+        add hl,de
+        add hl,de               ; x_0 + x_1
+        ld de,(lg_scaled + 4)
+        or a
+        sbc hl,de
+        ld (lg_fill_pairs + LG_PAIR_BYTES * 1 + LG_PAIR_STEP),hl
+        ld (lg_fill_pairs + LG_PAIR_BYTES * 5 + LG_PAIR_STEP),hl
+        add hl,de
+        add hl,de               ; x_0 + x_1 + x_2
+        ld b,h
+        ld c,l
+        ld de,(lg_scaled + 6)
+        or a
+        sbc hl,de
+        ld (lg_fill_pairs + LG_PAIR_BYTES * 3 + LG_PAIR_STEP),hl
+        ld h,b
+        ld l,c
+        add hl,de
+        ld de,(lg_scaled + 16)
+        add hl,de               ; B'[15]
+        ld de,(lg_scaled + 18)
+        add hl,de
         ld (lg_scaled + 18),hl
-        ld hl,lg_scaled         ; each word doubled 8 - s times (lg_doubles from + s)
-        ld b,10
-@word:  ld e,(hl)
-        inc hl
-        ld d,(hl)
-        ex de,hl
-        call lg_doubles         ; patched: lg_doubles + s
-LG_DOUBLE_AT    = * - 2
-        ex de,hl
-        ld (hl),d
-        dec hl
-        ld (hl),e
-        inc hl
-        inc hl
-        djnz @word
-        ld hl,(lg_scaled + 16)
-        ld a,l
-        ld (lg_fill + 2),a
-        ld a,h
-        ld (lg_fill + 5),a
+        ; A'[a] + B'[15] over x_4..x_7 in Gray order: BC, DE and SP the first three x (BC the
+        ; fourth for one step), HL the sum
+        ld bc,(lg_scaled + 8)
+        ld de,(lg_scaled + 10)
+        ld sp,(lg_scaled + 12)      ; (nothing pushed: interrupts off)
         ld hl,(lg_scaled + 18)
         ld (lg_a_sums),hl
+        lg_a_add bc, 1
+        lg_a_add de, 3
+        lg_a_sub bc, 2
+        lg_a_add sp, 6
+        lg_a_add bc, 7
+        lg_a_sub de, 5
+        lg_a_sub bc, 4
+        ld bc,(lg_scaled + 14)
+        lg_a_add bc, 12
+        ld bc,(lg_scaled + 8)
+        lg_a_add bc, 13
+        lg_a_add de, 15
+        lg_a_sub bc, 14
+        lg_a_sub sp, 10
+        lg_a_add bc, 11
+        lg_a_sub de, 9
+        lg_a_sub bc, 8
+        ; e_g[m] = the high byte of A'[a] + B'[b], m = 16 a + b from 255 down, SP pushing two entries
+        ; a push: a row from lg_a_sums, then one step an entry
         ld bc,(lg_scaled)
-        lg_b_sum 0, 1
-        ld bc,(lg_scaled + 2)
-        .repeat 2, i
-        lg_b_sum i, i + 2
-        .endrepeat
-        ld bc,(lg_scaled + 4)
-        .repeat 4, i
-        lg_b_sum i, i + 4
-        .endrepeat
-        ld bc,(lg_scaled + 6)
-        .repeat 8, i
-        lg_b_sum i, i + 8
-        .endrepeat
-        lg_a_step 1, 8
-        lg_a_step 2, 10
-        lg_a_step 4, 12
-        lg_a_step 8, 14
-        ; e_g[16 a + b] = the high byte of A'[a] + B'[b], SP walking the A'
+        xor a
+        sub c
+        ld c,a
+        sbc a,a
+        sub b
+        ld b,a                  ; -x_0
         ld a,(lg_table_page)
+        inc a
         ld h,a
         ld l,0
-        ld sp,lg_a_sums
-        pop de
+        ld sp,hl                ; the page's end
+        ld ix,lg_a_sums + 30
+        ld a,16
 lg_fill:
-        .repeat 16
-        ld a,e
-        add a,0
-        ld a,d
-        adc a,0
-        ld (hl),a
-        inc l
+        ld l,(ix+0)
+        ld h,(ix+1)
+        dec ix
+        dec ix
+lg_fill_pairs:
+        .repeat 7
+        ld d,h                  ; e_g[m], m odd
+        add hl,bc
+        ld e,h                  ; e_g[m - 1]
+        push de
+        ld de,0                 ; patched: the step from m - 1 (LG_PAIR_STEP)
+        add hl,de
         .endrepeat
-        pop de
-        ld a,l
-        or a
+        ld d,h
+        add hl,bc
+        ld e,h
+        push de
+        dec a
         jp nz,lg_fill
         ld sp,(lg_saved_sp)
-        ld a,h
+        ld a,(lg_table_page)
         inc a
         ld (lg_table_page),a
         ld hl,lg_page
@@ -319,7 +397,6 @@ lg_fill:
         .byte $DD,$6F           ; ld ixl,a: the rows
         ld iy,0                 ; the best Q_4 so far
         ld a,(lg_page)
-        ld (LG_ROW_PAGE),a
         ld h,a
         ld sp,(lg_top)
 lg_row:
@@ -352,39 +429,52 @@ lg_row:
         .byte $FD,$6F           ; ld iyl,a
         ld a,h
         .byte $FD,$67           ; ld iyh,a
-@best:  exx
-        ld hl,LG_ROW_BYTES / 2  ; past the row's planes 0..3
+@best:  ld hl,LG_ROW_BYTES / 2  ; past the row's planes 0..3 (by HL': H is back on lg_page)
         add hl,sp
         ld sp,hl
-        ld h,0                  ; patched: lg_page
-LG_ROW_PAGE     = * - 1
+        exx
         .byte $DD,$2D           ; dec ixl
         jp nz,lg_row
         ld sp,(lg_saved_sp)
         ld a,4
         ld (lg_level),a
-        ; the rows left at k = 4: every row against the best
+        ; the rows left at k = 4: every row against the best, their Q_4 moved down to the list's
+        ; positions in lg_sums (a word a row left, in the list's order, from here on)
         push iy
         pop de                  ; DE = the best Q_4
         call lg_threshold       ; DE = the least Q_k kept (best - D_k + 1, at least 0)
-        ld hl,(lg_sums)
-        ld ix,(lg_list)
         ld a,(lg_rows)
         ld b,a
-        ld c,0
-@first: ld a,(hl)
-        inc hl
-        sub e
-        ld a,(hl)
-        inc hl
-        sbc a,d
-        jr c,@below
-        ld (ix+0),c
-        inc ix
-@below: inc c
+        ld c,0                  ; the row's number
+        ld ix,(lg_list)
+        ld a,d
+        or e
+        jr z,@every             ; 0: every row left, its Q_4 in place
+        call lg_negate          ; DE = -T: Q + DE carries where Q >= T
+        exx
+        ld hl,(lg_sums)         ; HL' = where the next Q_4 left goes
+        exx
+        ld sp,(lg_sums)
+@first: pop hl
+        add hl,de
+        jr c,@kept
+        inc c
         djnz @first
+        jr @listed
+@kept:  ld (ix+0),c
+        inc ix
+        lg_keep_q
+        inc c
+        djnz @first
+@listed:
+        ld sp,(lg_saved_sp)
+        jr lg_count_left
+@every: ld (ix+0),c
+        inc ix
+        inc c
+        djnz @every
 ; the list's length (IX past its end); then, while more than one row is left and a plane is,
-; that plane for the rows left, their best and the list again
+; that plane for the rows left (their Q in lg_sums in the list's order), their best, the list again
 lg_count_left:
         .byte $DD,$7D           ; ld a,ixl
         ld hl,(lg_list)
@@ -408,73 +498,86 @@ lg_count_left:
         adc a,h
         sub l
         ld h,a
-        ld (lg_plane_at),hl
+        ld (LG_PLANE_AT),hl
+        ld a,(lg_page)
+        ld (LG_PLANE_PAGE),a
         ld a,(lg_count)
         ld (lg_left),a
         ld ix,(lg_list)
-@next:  ld l,(ix+0)
-        ld h,0
-        .repeat 5
-        add hl,hl
-        .endrepeat              ; 32 r
-        ld de,(lg_plane_at)
+        ld iy,(lg_sums)
+        exx
+        ld de,0                 ; DE' = the best Q so far
+        ld b,d                  ; B' = 0
+        exx
+@next:  ld a,(ix+0)             ; the row's masks: 32 r = (r >> 3) 256 + (r << 5) & $E0
+        inc ix
+        rrca
+        rrca
+        rrca
+        ld h,a
+        and $E0
+        ld l,a
+        xor h
+        ld h,a
+        ld de,0                 ; patched: that plane's masks in the first row
+LG_PLANE_AT     = * - 2
         add hl,de
         ld sp,hl
-        ld a,(lg_page)
-        ld h,a
+        ld h,0                  ; patched: lg_page
+LG_PLANE_PAGE   = * - 1
         lg_plane_up
-        ld sp,(lg_saved_sp)
+        exx
+        ld l,(iy+0)
+        ld h,(iy+1)
+        add hl,hl
         ld c,a
-        ld b,0
-        ld l,(ix+0)
-        ld h,0
-        add hl,hl
-        ld de,(lg_sums)
-        add hl,de
-        ld e,(hl)
-        inc hl
-        ld d,(hl)               ; DE = Q, HL on its high byte
-        ex de,hl
-        add hl,hl
         add hl,bc               ; Q = 2 Q + A
+        ld (iy+0),l
+        ld (iy+1),h
+        inc iy
+        inc iy
+        sbc hl,de               ; (no carry above) a larger Q than DE': the best
+        jr c,@held
+        add hl,de
         ex de,hl
-        ld (hl),d
-        dec hl
-        ld (hl),e
-        inc ix
+@held:  exx
         ld hl,lg_left
         dec (hl)
         jr nz,@next
-        ld ix,(lg_list)
-        ld a,(lg_count)
-        ld b,a
-        ld de,0
-@max:   call lg_sum_of
-        ex de,hl                ; DE = the row's Q, HL = the best so far
-        or a
-        sbc hl,de
-        add hl,de
-        jr nc,@kept
-        ex de,hl                ; a larger Q: the best
-@kept:  ex de,hl
-        inc ix
-        djnz @max
+        ld sp,(lg_saved_sp)
+        exx
+        push de
+        exx
+        pop de                  ; DE = the best
         call lg_threshold
-        ld ix,(lg_list)
-        ld iy,(lg_list)
+        ld ix,(lg_list)         ; the list and its Q again, those DE or more kept in order
         ld a,(lg_count)
         ld b,a
-@again: call lg_sum_of
-        or a
-        sbc hl,de
-        jr c,@out
+        ld a,d
+        or e
+        jr z,@every             ; 0: every row kept
+        call lg_negate
+        ld iy,(lg_list)
+        exx
+        ld hl,(lg_sums)
+        exx
+        ld sp,(lg_sums)
+@again: pop hl
+        add hl,de
+        jr nc,@out
         ld a,(ix+0)
         ld (iy+0),a
         inc iy
+        lg_keep_q
 @out:   inc ix
         djnz @again
+        ld sp,(lg_saved_sp)
         push iy
         pop ix
+        jp lg_count_left
+@every: ld c,b
+        ld b,0
+        add ix,bc
         jp lg_count_left
 lg_done:
         ld sp,(lg_saved_sp)
@@ -492,45 +595,28 @@ lg_back:                        ; the interrupts as they were (BIT keeps the car
         ei
         ret
 
-; lg_doubles: HL doubled 8 - s times (entered at + s).
-lg_doubles:
-        .repeat 8
-        add hl,hl
-        .endrepeat
-        ret
-
-; lg_negatives: HL = minus the sum of the negative words of the 4 at IX (IX steps past them).
-lg_negatives:
-        ld hl,0
+; lg_patch_words: A (s) into the jr of 4 lg_scale_word from HL (that jr's displacement).
+lg_patch_words:
+        ld de,LG_WORD_BYTES
         ld b,4
-@each:  bit 7,(ix+1)
-        jr z,@plus
-        ld e,(ix+0)
-        ld d,(ix+1)
-        or a
-        sbc hl,de
-@plus:  inc ix
-        inc ix
+@each:  ld (hl),a
+        add hl,de
         djnz @each
         ret
 
-; lg_sum_of: HL = Q of the row numbered (IX+0) (keeps DE and B).
-lg_sum_of:
-        push de
-        ld l,(ix+0)
-        ld h,0
-        add hl,hl
-        ld de,(lg_sums)
-        add hl,de
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        ex de,hl
-        pop de
+; lg_negate: DE = -DE.
+lg_negate:
+        xor a
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
         ret
 
+
 ; lg_threshold: DE = max(0, DE - D_k + 1) (keeps B), D_k = ceil((2^(8-k) - 1) S / 2^(s+8-k)) +
-; ceil(4 (2^s - 1)(2^k - 1) / 2^s) + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
+; ceil(4 (2^s - 1)(2^k - 1) / 2^s) (lg_floors') + t_k, t_k = 2^(shift + k - 8 - s) where that is at least 1,
 ; else 1: each term bounds its part of (W_k + 2^shift) / M from above.
 lg_threshold:
         push bc
@@ -550,24 +636,25 @@ lg_threshold:
         add a,b
         ld b,a                  ; s + 8 - k
         call lg_ceil
-        push hl
-        ld a,(lg_scale)
-        ld b,a
-        ld hl,1
-        call lg_shl             ; 2^s
-        dec hl
-        add hl,hl
-        add hl,hl               ; 4 (2^s - 1)
-        ld d,h
-        ld e,l
-        ld b,c
-        call lg_shl
-        or a
-        sbc hl,de               ; 4 (2^s - 1)(2^k - 1)
-        ld a,(lg_scale)
-        ld b,a
-        call lg_ceil
-        pop de
+        ex de,hl
+        ld a,(lg_scale)         ; lg_floors[s][k - 4]
+        ld l,a
+        add a,a
+        add a,a
+        add a,l
+        add a,c
+        sub 4
+        add a,a
+        ld hl,lg_floors
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
         add hl,de
         ld a,(lg_scale)
         add a,8
@@ -606,21 +693,27 @@ lg_shl:
         jr nz,@each
         ret
 
-; lg_ceil: HL = ceil(HL / 2^B) (keeps B; HL + 2^B - 1 below 2^16).
+; lg_ceil: HL = ceil(HL / 2^B) (keeps B and DE): HL >> B, plus 1 where a bit shifted out was 1.
 lg_ceil:
         ld a,b
         or a
         ret z
-        push de
-        ex de,hl
-        ld hl,1
-        call lg_shl
-        dec hl
-        add hl,de
-        ld a,b
+        push bc
+        ld c,0
 @each:  srl h
         rr l
-        dec a
-        jr nz,@each
-        pop de
+        jr nc,@zero
+        ld c,1
+@zero:  djnz @each
+        ld b,0
+        add hl,bc
+        pop bc
         ret
+
+; lg_floors: ceil(4 (2^s - 1)(2^k - 1) / 2^s), the entries' floors' part of D_k, for s 0..4, k 4..8.
+lg_floors:
+        .repeat 5, scale
+        .repeat 5, level
+        .word (4 * ((1 << scale) - 1) * ((1 << (level + 4)) - 1) + (1 << scale) - 1) >> scale
+        .endrepeat
+        .endrepeat
