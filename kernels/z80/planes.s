@@ -4,7 +4,9 @@
 ; shift of WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15; any other call is matvec.s's.
 ; The 128K player's since the twenty-fifth round (docs/spectrum.md, "the matvec by
 ; bit planes in the 128K player", zxplanes128): in bank 6 with its tables and both
-; layers' q, k and v (build.planes_bank), forward.s's FW_PLANES; the 48K has no room.
+; layers' q, k and v (build.planes_bank), forward.s's FW_PLANES; the 48K player's since the
+; twenty-sixth round (zxplanes48): in the program, its tables in the screen's middle third,
+; q, k and v in plane_bytes' layout alone (SOUL_QKV_PLANES; planes_wide.s where wp_tables declines).
 ; The kernels' bench includes it after the others.
 ;
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2
