@@ -164,9 +164,9 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
 
 
 def test_a_broken_kernel_fails(bench):
-    """Four single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
+    """Five single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
     list's jr c as jr nc, the fill's first add hl,bc as a nop, the further planes' doubling of Q as a
-    nop)
+    nop, the step to an even row's start, lg_fill_row_step's add hl,de, as a nop)
     each make a random call differ from the model, the second one leaving the argmax out: the tests
     above can fail."""
     rng = np.random.default_rng(12)
@@ -175,10 +175,12 @@ def test_a_broken_kernel_fails(bench):
     start = bench.sym("lg_select")
     code = bench.peek(start, bench.sym("lg_done") - start)
     fill = bench.sym("lg_fill_pairs") - start
+    assert code[bench.sym("lg_fill_row_step") + 2 - start] == 0x19       # add hl,de
     breaks = ((code.index(bytes([0xD9, 0x4F, 0x29, 0x09, 0xEB])) + 2, bytes([0x00])),
               (code.index(bytes([0xE1, 0x19, 0x38])) + 2, bytes([0x30])),
               (fill + 1, bytes([0x00])),
-              (code.index(bytes([0x29, 0x4F, 0x09])), bytes([0x00])))
+              (code.index(bytes([0x29, 0x4F, 0x09])), bytes([0x00])),
+              (bench.sym("lg_fill_row_step") + 2 - start, bytes([0x00])))
     try:
         for at, patch in breaks:
             bench.poke(start + at, patch)
