@@ -11,7 +11,7 @@
 ;
 ; Entry point (interrupts off while it runs; it restores the state it found, IFF2 read with
 ; LD A,I; IY is kept; SP walks the masks and is put back):
-;   lg_select   (lg_rows) rows of the masks at (lg_top) against the 32 words at
+;   lg_select   (lg_rows) rows of the masks at (lg_top) and (lg_low) against the 32 words at
 ;               (lg_x), the logits' shift in (lg_shift): (lg_count) rows left, their numbers
 ;               (0-based) from (lg_list), a byte each, in order; (lg_sums) takes a word a row
 ;               (each row's Q_4, then the rows left's Q in the list's order).
@@ -39,42 +39,46 @@
 ; of 16 from A'[a] + B'[15] (an even a's from the row above's end, x_0 + .. + x_3 - x_4 on) and each entry one step from the one above (B'[b - 1] - B'[b]: -x_0, or
 ; x_0 - x_1, x_0 + x_1 - x_2, x_0 + x_1 + x_2 - x_3 by b's lowest set bit, in the fill's immediates).
 ; The masks: soul_layout.plane_bytes' rows (32 bytes a row: planes 7, 6, 5, 4, planes 6 and 4 from
-; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
+; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them, then
+; split by lg_split (the first RUN's): every row's planes 7..4 (16 bytes) from lg_top, every row's
+; planes 0..3 from lg_low (logit_planes.split_masks).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 123,800
-; (119,624 to 126,048; one row left each time); with one row 43,521 (the four tables: the fill
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 120,470
+; (116,262 to 122,734; one row left each time); with one row 43,494 (the four tables: the fill
 ; 28,187, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 58 by IX, an
 ; even row's 21 by a step from the row above; S and s ~3,000, the scaled x and -N ~4,800 with SP
 ; reading x, the steps and A'[a] in Gray order ~3,300);
-; every row's planes 7..4 516 a row (the plane 110 with its Horner step, the store 34, the best 23,
-; the step past the row's planes 0..3 27 by HL'); the first list 45 a row (SP reading the Q, -T
+; every row's planes 7..4 489 a row (the plane 110 with its Horner step, the store 34, the best 23;
+; SP reads the rows' planes 7..4 one after another, lg_split's layout); the first list 45 a row (SP reading the Q, -T
 ; added); each row left ~330 a further plane (its masks' address, its Q in the list's order, the
 ; best) and ~56 for the list again. (zxlogits2's steps from zxcoarse's 150,959: the rows left's Q
 ; in the list's order 144,424 (read by their numbers, ~860 a row a plane, before); x scaled as SP
 ; reads it 137,826; S, s and the row's step 135,378; lg_threshold's table 133,872; the Gray sums
 ; 132,620; the fill by pushes 125,232 (an entry 33 before: A'[a] + B'[b] by an add and an adc); every
-; other row's start by a step 123,800 (zxstep128c: each by IX before). 160,104
+; other row's start by a step 123,800 (zxstep128c: each by IX before); planes 7..4 of every row
+; apart from their planes 0..3 (lg_split) 120,470 (a row's step past its planes 0..3, 27, gone). 160,104
 ; with the rows kept in the row pass against a rising threshold: 5 to 88 rows kept, the best late.
-; 146,244 with the masks of planes 7..4 apart, 16 bytes a row, on the tape; 170,805 mean with D_k
+; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,476 on the kernels' bench (the tables' 1,024 apart; the fill 142, the steps and the
-; Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, lg_floors 50).
+; Its bytes: 1,535 on the kernels' bench (the tables' 1,024 apart; the fill 142, the steps and the
+; Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, lg_floors 50, lg_split 63).
 
 LG_GROUPS       = 4
 LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
-LG_ROW_BYTES    = 32            ; bytes a row of the masks (plane_bytes'), planes 7..4 in its first half
+LG_ROW_BYTES    = 32            ; bytes a row of the masks (plane_bytes'): planes 7..4 at lg_top, 0..3 at lg_low
 LG_PAIR_BYTES   = 8             ; lg_fill's two entries and a step
 LG_PAIR_STEP    = 5             ; the step's immediate in them
 
 lg_x:           .word 0         ; the 32 words of x
-lg_top:         .word 0         ; the first row's masks, LG_ROW_BYTES a row
+lg_top:         .word 0         ; the first row's planes 7..4, LG_ROW_BYTES / 2 a row
 lg_sums:        .word 0         ; a word a row: Q_k
 lg_list:        .word 0         ; a byte a row: the rows left
 lg_rows:        .byte 0         ; 1..255
 lg_shift:       .byte 0         ; the logits' shift
 lg_page:        .byte 0         ; the tables' first page (4 pages)
-        .assert lg_page == lg_x + 10, "lg_x..lg_page in this order: forward.s's fw_logit_planes sets them by one ldir"
+lg_low:         .word 0         ; the first row's planes 0..3, LG_ROW_BYTES / 2 a row
+        .assert lg_low == lg_x + 11, "lg_x..lg_low in this order: forward.s's fw_logit_planes sets them by one ldir"
 lg_count:       .byte 0         ; out: the rows left
 lg_saved_sp:    .word 0
 lg_saved_iy:    .word 0
@@ -454,10 +458,7 @@ lg_row:
         .byte $FD,$6F           ; ld iyl,a
         ld a,h
         .byte $FD,$67           ; ld iyh,a
-@best:  ld hl,LG_ROW_BYTES / 2  ; past the row's planes 0..3 (by HL': H is back on lg_page)
-        add hl,sp
-        ld sp,hl
-        exx
+@best:  exx                     ; (SP on the next row's planes 7..4: H is back on lg_page)
         .byte $DD,$2D           ; dec ixl
         jp nz,lg_row
         ld sp,(lg_saved_sp)
@@ -515,9 +516,8 @@ lg_count_left:
         sub 8
         neg                     ; the plane, 8 - k: 3, 2, 1, 0 in turn
         add a,a
-        add a,a
-        add a,LG_ROW_BYTES / 2  ; its masks' offset in a row (plane_bytes': planes 0..3 from byte 16)
-        ld hl,(lg_top)
+        add a,a                 ; its masks' offset in a row of lg_low's
+        ld hl,(lg_low)
         add a,l
         ld l,a
         adc a,h
@@ -534,13 +534,14 @@ lg_count_left:
         ld de,0                 ; DE' = the best Q so far
         ld b,d                  ; B' = 0
         exx
-@next:  ld a,(ix+0)             ; the row's masks: 32 r = (r >> 3) 256 + (r << 5) & $E0
+@next:  ld a,(ix+0)             ; the row's masks: 16 r = (r >> 4) 256 + (r << 4) & $F0
         inc ix
         rrca
         rrca
         rrca
+        rrca
         ld h,a
-        and $E0
+        and $F0
         ld l,a
         xor h
         ld h,a
@@ -742,3 +743,41 @@ lg_floors:
         .word (4 * ((1 << scale) - 1) * ((1 << (level + 4)) - 1) + (1 << scale) - 1) >> scale
         .endrepeat
         .endrepeat
+
+; lg_split - (the first RUN's: records128.s's planes_first_run, after wp_make has made out's rows in
+; plane_bytes' layout at HL) B rows (1..128) split into lg_select's two halves: every row's planes 7..4
+; (its first 16 bytes) packed down from HL (lg_top's), then every row's planes 0..3 (lg_low's) after
+; them, through 16 B bytes of scratch at DE. A row's planes 7..4 go to 16 r, below its own 32 r (and
+; past every row already read) once its planes 0..3 are in the scratch. Clobbers AF, BC, DE, HL.
+lg_split:
+        push bc
+        push de
+        ld (lg_group_x),hl      ; where the next row's planes 7..4 go
+@row:   push bc
+        push hl
+        ld bc,LG_ROW_BYTES / 2
+        add hl,bc
+        ldir                    ; its planes 0..3 to the scratch
+        pop hl
+        push de
+        ld de,(lg_group_x)
+        ld c,LG_ROW_BYTES / 2
+        ldir                    ; its planes 7..4 down
+        ld (lg_group_x),de
+        ld c,LG_ROW_BYTES / 2
+        add hl,bc               ; the next row
+        pop de
+        pop bc
+        djnz @row
+        pop hl                  ; the scratch
+        pop bc
+        ld a,b                  ; BC = 16 B
+        ld b,0
+        ld c,a
+        .repeat 4
+        sla c
+        rl b
+        .endrepeat
+        ld de,(lg_group_x)
+        ldir                    ; every row's planes 0..3 after the planes 7..4
+        ret

@@ -233,7 +233,11 @@ planes_first_run:
 @matrix:
         ld a,(hl)               ; its bank's port value, 0 after the last
         or a
+.ifdef FW_LOGIT_PLANES
+        jr z,@split
+.else
         jp z,zx_page_top
+.endif
         inc hl
         ld e,(hl)
         inc hl
@@ -260,6 +264,14 @@ planes_first_run:
         call wp_make
         pop hl
         jr @matrix
+.ifdef FW_LOGIT_PLANES
+@split: ld hl,lg_masks          ; (bank FW_PLANES_BANK still paged) out's rows in logitplanes.s's halves
+        ld de,kv_keys           ; (the scratch: FW_VOCAB 16 bytes)
+        ld b,FW_VOCAB
+        call lg_split
+        jp zx_page_top
+        .assert 2 * KV_LAYER_BYTES >= FW_VOCAB * FW_DIM / 2, "lg_split's scratch in the key cache (both layers')"
+.endif
 planes_sources:                 ; (port value, matvec's matrix, its planes) a matrix
         .byte ZX_PAGE_ROM_48
         .word soul_l0_q, wp_l0_q

@@ -173,7 +173,7 @@ assert PLANES_BANK != DATA_BANK and PLANES_BANK != EMBED_BANK
 LOGIT_PLANES_TABLES = PLANES_TABLES
 LOGIT_PLANES_SUMS = LOGIT_PLANES_TABLES + 4 * 256
 LOGIT_PLANES_LIST = LOGIT_PLANES_SUMS + 256
-LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks",
+LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks", "lg_split",
                         "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold")   # (the last: the profiles' names)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
