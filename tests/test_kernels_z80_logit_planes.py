@@ -19,7 +19,8 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options
-from soulterm.zx.logit_planes import MOST_SUM, SELECT_SOURCE, run_select, select_rows, select_tables, takes
+from soulterm.zx.logit_planes import (MOST_SUM, SELECT_SOURCE, place_masks, run_select, select_rows, select_tables,
+                                      split_masks, takes)
 from soulterm.zx.soul_layout import plane_bytes
 
 SHIFT = 4                # the shipped soul's logits' shift
@@ -116,15 +117,38 @@ def test_the_scale_and_tables_are_the_model_s_for_every_size(bench):
     assert scales == {0, 1, 2, 3, 4}
 
 
+def split_on_the_bench(bench, w) -> bytes:
+    bench.poke(0xA000, plane_bytes(w))
+    bench.cpu.hl, bench.cpu.de, bench.cpu.b = 0xA000, 0xB800, len(w)
+    bench.call("lg_split")
+    return bytes(bench.peek(0xA000, 32 * len(w)))
+
+
+def test_lg_split_makes_the_masks_halves():
+    """The first RUN's lg_split turns out's rows in plane_bytes' layout into split_masks' halves (every
+    row's planes 7..4, then every row's planes 0..3) for 1, 5 and 128 rows; with its last ldir as two
+    nops (planes 0..3 left in the scratch) it fails."""
+    bench = Z80Bench(extra_source=SELECT_SOURCE, options=player_kernel_options("128k"))
+    rng = np.random.default_rng(21)
+    for rows in (1, 5, 128):
+        w = rng.integers(-128, 128, (rows, 32))
+        assert split_on_the_bench(bench, w) == split_masks(w)
+    start = bench.sym("lg_split")
+    code = bytes(bench.peek(start, 64))
+    at = start + code.rindex(bytes([0xED, 0xB0, 0xC9]))     # ldir / ret
+    bench.poke(at, bytes([0x00, 0x00]))
+    assert split_on_the_bench(bench, w) != split_masks(w)
+
+
 def test_the_interrupt_state_is_given_back(bench):
     rng = np.random.default_rng(3)
     w = rng.integers(-128, 128, (8, 32))
     x = vector_with_sum(rng, 900)
     for interrupts in (False, True):
         top_rows = select_rows(w, x, SHIFT)[0]
-        bench.poke(0xA000, plane_bytes(w))
+        place_masks(bench, w, 0xA000)
         bench.write_words(0xB000, x)
-        for name, value in (("lg_top", 0xA000), ("lg_x", 0xB000), ("lg_sums", 0xB100), ("lg_list", 0xB200)):
+        for name, value in (("lg_x", 0xB000), ("lg_sums", 0xB100), ("lg_list", 0xB200)):
             bench.poke_word(bench.sym(name), value)
         bench.poke(bench.sym("lg_rows"), [8])
         bench.poke(bench.sym("lg_shift"), [SHIFT])
@@ -164,9 +188,9 @@ def test_hello_s_reply_steps_leave_the_engine_s_token_alone(bench):
 
 
 def test_a_broken_kernel_fails(bench):
-    """Four single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
+    """Five single-instruction breaks (the row pass's last doubling add hl,hl as a nop, the first
     list's jr c as jr nc, the fill's first add hl,bc as a nop, the further planes' doubling of Q as a
-    nop)
+    nop, the step to an even row's start, lg_fill_row_step's add hl,de, as a nop)
     each make a random call differ from the model, the second one leaving the argmax out: the tests
     above can fail."""
     rng = np.random.default_rng(12)
@@ -175,10 +199,12 @@ def test_a_broken_kernel_fails(bench):
     start = bench.sym("lg_select")
     code = bench.peek(start, bench.sym("lg_done") - start)
     fill = bench.sym("lg_fill_pairs") - start
+    assert code[bench.sym("lg_fill_row_step") + 2 - start] == 0x19       # add hl,de
     breaks = ((code.index(bytes([0xD9, 0x4F, 0x29, 0x09, 0xEB])) + 2, bytes([0x00])),
               (code.index(bytes([0xE1, 0x19, 0x38])) + 2, bytes([0x30])),
               (fill + 1, bytes([0x00])),
-              (code.index(bytes([0x29, 0x4F, 0x09])), bytes([0x00])))
+              (code.index(bytes([0x29, 0x4F, 0x09])), bytes([0x00])),
+              (bench.sym("lg_fill_row_step") + 2 - start, bytes([0x00])))
     try:
         for at, patch in breaks:
             bench.poke(start + at, patch)

@@ -1378,7 +1378,7 @@ fw_planes_back:
 fw_logit_planes:
         ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
         call zx_page
-        ld hl,fw_lg_setup       ; lg_x, lg_top, lg_sums, lg_list, lg_rows, lg_shift, lg_page
+        ld hl,fw_lg_setup       ; lg_x, lg_top, lg_sums, lg_list, lg_rows, lg_shift, lg_page, lg_low
         ld de,lg_x
         ld bc,FW_LG_SETUP_BYTES
         ldir
@@ -1400,8 +1400,9 @@ fw_logit_planes:
         ld (fw_lg_chose),a
         jp zx_page_top
 fw_lg_setup:
-        .word fw_xn, lg_masks + FIRST_CHOOSABLE * FW_DIM, LG_SUMS, LG_LIST     ; (lg_masks: plane_bytes', 32 a row)
+        .word fw_xn, lg_masks + FIRST_CHOOSABLE * FW_DIM / 2, LG_SUMS, LG_LIST     ; (lg_masks: lg_split's halves)
         .byte FW_VOCAB - FIRST_CHOOSABLE, soul_out_shift, LG_TABLES >> 8
+        .word lg_masks + (FW_VOCAB + FIRST_CHOOSABLE) * FW_DIM / 2     ; (planes 7..4 then 0..3, 16 bytes a row each)
 FW_LG_SETUP_BYTES = * - fw_lg_setup
 fw_lg_chose:    .byte 0         ; 1: the last step's token came from lg_select
 .endif

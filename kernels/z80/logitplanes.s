@@ -11,7 +11,7 @@
 ;
 ; Entry point (interrupts off while it runs; it restores the state it found, IFF2 read with
 ; LD A,I; IY is kept; SP walks the masks and is put back):
-;   lg_select   (lg_rows) rows of the masks at (lg_top) against the 32 words at
+;   lg_select   (lg_rows) rows of the masks at (lg_top) and (lg_low) against the 32 words at
 ;               (lg_x), the logits' shift in (lg_shift): (lg_count) rows left, their numbers
 ;               (0-based) from (lg_list), a byte each, in order; (lg_sums) takes a word a row
 ;               (each row's Q_4, then the rows left's Q in the list's order).
@@ -35,44 +35,50 @@
 ; The tables: 4 pages from (lg_page), e_g[16 a + b] = the high byte of A'[a] + B'[b], the
 ; group's subset sums over x_4..x_7 (from -N_hi) and x_0..x_3 (from -N_lo) scaled by 2^(8-s)
 ; (exact modulo 2^16, as each entry's E_g 2^(8-s) < 2^16 is: so are the scaled words and -N from
-; them): A'[a] + B'[15] in Gray order, then each page from its end down by pushes, a row of 16
-; from A'[a] + B'[15] and each entry one step from the one above (B'[b - 1] - B'[b]: -x_0, or
+; them): A'[a] + B'[15] in Gray order (a odd), then each page from its end down by pushes, a row
+; of 16 from A'[a] + B'[15] (an even a's from the row above's end, x_0 + .. + x_3 - x_4 on) and each entry one step from the one above (B'[b - 1] - B'[b]: -x_0, or
 ; x_0 - x_1, x_0 + x_1 - x_2, x_0 + x_1 + x_2 - x_3 by b's lowest set bit, in the fill's immediates).
 ; The masks: soul_layout.plane_bytes' rows (32 bytes a row: planes 7, 6, 5, 4, planes 6 and 4 from
-; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them.
+; group 3 down, then planes 0, 1, 2, 3), as planes.s's, so that planes.s's wp_make makes them, then
+; split by lg_split (the first RUN's): every row's planes 7..4 (16 bytes) from lg_top, every row's
+; planes 0..3 from lg_low (logit_planes.split_masks).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 125,232
-; (121,056 to 127,480; one row left each time); with one row 44,953 (the four tables: the fill
-; 29,819, 459 a row of 16 entries: 51 a push of two and a step, the row's start 58 by IX; S and s
-; ~3,000, the scaled x and -N ~4,800 with SP reading x, the steps and A'[a] in Gray order ~3,200);
-; every row's planes 7..4 516 a row (the plane 110 with its Horner step, the store 34, the best 23,
-; the step past the row's planes 0..3 27 by HL'); the first list 45 a row (SP reading the Q, -T
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 120,470
+; (116,262 to 122,734; one row left each time); with one row 43,494 (the four tables: the fill
+; 28,187, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 58 by IX, an
+; even row's 21 by a step from the row above; S and s ~3,000, the scaled x and -N ~4,800 with SP
+; reading x, the steps and A'[a] in Gray order ~3,300);
+; every row's planes 7..4 489 a row (the plane 110 with its Horner step, the store 34, the best 23;
+; SP reads the rows' planes 7..4 one after another, lg_split's layout); the first list 45 a row (SP reading the Q, -T
 ; added); each row left ~330 a further plane (its masks' address, its Q in the list's order, the
 ; best) and ~56 for the list again. (zxlogits2's steps from zxcoarse's 150,959: the rows left's Q
 ; in the list's order 144,424 (read by their numbers, ~860 a row a plane, before); x scaled as SP
 ; reads it 137,826; S, s and the row's step 135,378; lg_threshold's table 133,872; the Gray sums
-; 132,620; the fill by pushes 125,232 (an entry 33 before: A'[a] + B'[b] by an add and an adc). 160,104
+; 132,620; the fill by pushes 125,232 (an entry 33 before: A'[a] + B'[b] by an add and an adc); every
+; other row's start by a step 123,800 (zxstep128c: each by IX before); planes 7..4 of every row
+; apart from their planes 0..3 (lg_split) 120,470 (a row's step past its planes 0..3, 27, gone). 160,104
 ; with the rows kept in the row pass against a rising threshold: 5 to 88 rows kept, the best late.
-; 146,244 with the masks of planes 7..4 apart, 16 bytes a row, on the tape; 170,805 mean with D_k
+; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,420 on the kernels' bench (the tables' 1,024 apart; the fill 73, the steps and the
-; Gray-order A' ~170, the 8 scaled words 184, lg_scaled and lg_a_sums 52, lg_floors 50).
+; Its bytes: 1,535 on the kernels' bench (the tables' 1,024 apart; the fill 142, the steps and the
+; Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, lg_floors 50, lg_split 63).
 
 LG_GROUPS       = 4
 LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
-LG_ROW_BYTES    = 32            ; bytes a row of the masks (plane_bytes'), planes 7..4 in its first half
+LG_ROW_BYTES    = 32            ; bytes a row of the masks (plane_bytes'): planes 7..4 at lg_top, 0..3 at lg_low
 LG_PAIR_BYTES   = 8             ; lg_fill's two entries and a step
 LG_PAIR_STEP    = 5             ; the step's immediate in them
 
 lg_x:           .word 0         ; the 32 words of x
-lg_top:         .word 0         ; the first row's masks, LG_ROW_BYTES a row
+lg_top:         .word 0         ; the first row's planes 7..4, LG_ROW_BYTES / 2 a row
 lg_sums:        .word 0         ; a word a row: Q_k
 lg_list:        .word 0         ; a byte a row: the rows left
 lg_rows:        .byte 0         ; 1..255
 lg_shift:       .byte 0         ; the logits' shift
 lg_page:        .byte 0         ; the tables' first page (4 pages)
-        .assert lg_page == lg_x + 10, "lg_x..lg_page in this order: forward.s's fw_logit_planes sets them by one ldir"
+lg_low:         .word 0         ; the first row's planes 0..3, LG_ROW_BYTES / 2 a row
+        .assert lg_low == lg_x + 11, "lg_x..lg_low in this order: forward.s's fw_logit_planes sets them by one ldir"
 lg_count:       .byte 0         ; out: the rows left
 lg_saved_sp:    .word 0
 lg_saved_iy:    .word 0
@@ -85,18 +91,23 @@ lg_table_page:  .byte 0
 lg_group_x:     .word 0
 lg_sizes:       .res 2 * LG_GROUPS      ; S_g
 lg_scaled:      .res 20         ; the group's 8 x, then -N_lo and -N_hi, scaled by 2^(8-s)
-lg_a_sums:      .res 32         ; A'[0..15] + B'[15]
+lg_a_sums:      .res 16         ; A'[a] + B'[15], a odd (1, 3, .., 15)
 
 ; The subset sums A'[a] in Gray order (planes.s's way: each one x more or less than the one before,
 ; HL the sum) into lg_a_sums.
+; Only odd a's are kept (A'[a] at lg_a_sums + a - 1): the fill steps from row a to a - 1.
         .macro lg_a_add reg, index
         add hl,reg
-        ld (lg_a_sums + 2 * (index)),hl
+        .if (index) & 1
+        ld (lg_a_sums + (index) - 1),hl
+        .endif
         .endmacro
         .macro lg_a_sub reg, index
         or a
         sbc hl,reg
-        ld (lg_a_sums + 2 * (index)),hl
+        .if (index) & 1
+        ld (lg_a_sums + (index) - 1),hl
+        .endif
         .endmacro
 ; lg_plane_up: A = a plane's four entries, the masks popped (groups 0 and 1, then 2 and 3), H
 ; from group 0's page up to group 3's; lg_plane_down from group 3's down (masks 3 and 2, 1 and 0).
@@ -165,6 +176,22 @@ lg_a_sums:      .res 32         ; A'[0..15] + B'[15]
         .endmacro
 LG_WORD_JR      = 4             ; lg_scale_word's jr displacement from its start
 LG_WORD_BYTES   = 23
+; lg_fill_row: a row of 16 entries from HL (A'[a] + B'[15]) down, SP pushing two entries a push; HL
+; ends at A'[a] + B'[0].
+        .macro lg_fill_row
+        .repeat 7
+        ld d,h                  ; e_g[m], m odd
+        add hl,bc
+        ld e,h                  ; e_g[m - 1]
+        push de
+        ld de,0                 ; patched: the step from m - 1 (LG_PAIR_STEP)
+        add hl,de
+        .endrepeat
+        ld d,h
+        add hl,bc
+        ld e,h
+        push de
+        .endmacro
 ; lg_horner: HL' = 2 HL' + A (B' = 0).
         .macro lg_horner
         exx
@@ -296,6 +323,7 @@ lg_words_hi:
         sbc hl,de
         .repeat 4, site
         ld (lg_fill_pairs + LG_PAIR_BYTES * 2 * site + LG_PAIR_STEP),hl
+        ld (lg_fill_pairs_even + LG_PAIR_BYTES * 2 * site + LG_PAIR_STEP),hl
         .endrepeat
         add hl,de
         add hl,de               ; x_0 + x_1
@@ -304,6 +332,8 @@ lg_words_hi:
         sbc hl,de
         ld (lg_fill_pairs + LG_PAIR_BYTES * 1 + LG_PAIR_STEP),hl
         ld (lg_fill_pairs + LG_PAIR_BYTES * 5 + LG_PAIR_STEP),hl
+        ld (lg_fill_pairs_even + LG_PAIR_BYTES * 1 + LG_PAIR_STEP),hl
+        ld (lg_fill_pairs_even + LG_PAIR_BYTES * 5 + LG_PAIR_STEP),hl
         add hl,de
         add hl,de               ; x_0 + x_1 + x_2
         ld b,h
@@ -312,8 +342,14 @@ lg_words_hi:
         or a
         sbc hl,de
         ld (lg_fill_pairs + LG_PAIR_BYTES * 3 + LG_PAIR_STEP),hl
+        ld (lg_fill_pairs_even + LG_PAIR_BYTES * 3 + LG_PAIR_STEP),hl
         ld h,b
         ld l,c
+        add hl,de               ; x_0 + .. + x_3 = B'[15] - B'[0]
+        ld de,(lg_scaled + 8)   ; less x_4 (A'[a - 1] - A'[a], a odd): row a's end to row a - 1's start
+        or a
+        sbc hl,de
+        ld (lg_fill_row_step),hl
         add hl,de
         ld de,(lg_scaled + 16)
         add hl,de               ; B'[15]
@@ -325,8 +361,7 @@ lg_words_hi:
         ld bc,(lg_scaled + 8)
         ld de,(lg_scaled + 10)
         ld sp,(lg_scaled + 12)      ; (nothing pushed: interrupts off)
-        ld hl,(lg_scaled + 18)
-        ld (lg_a_sums),hl
+        ld hl,(lg_scaled + 18)  ; A'[0] + B'[15] (row 0's start is stepped to)
         lg_a_add bc, 1
         lg_a_add de, 3
         lg_a_sub bc, 2
@@ -358,26 +393,20 @@ lg_words_hi:
         ld h,a
         ld l,0
         ld sp,hl                ; the page's end
-        ld ix,lg_a_sums + 30
-        ld a,16
+        ld ix,lg_a_sums + 14
+        ld a,8
 lg_fill:
-        ld l,(ix+0)
+        ld l,(ix+0)             ; row a's start, a odd
         ld h,(ix+1)
         dec ix
         dec ix
 lg_fill_pairs:
-        .repeat 7
-        ld d,h                  ; e_g[m], m odd
-        add hl,bc
-        ld e,h                  ; e_g[m - 1]
-        push de
-        ld de,0                 ; patched: the step from m - 1 (LG_PAIR_STEP)
+        lg_fill_row
+lg_fill_row_step = * + 1
+        ld de,0                 ; patched: x_0 + .. + x_3 - x_4 (row a's end, A'[a] + B'[0], to row a - 1's start)
         add hl,de
-        .endrepeat
-        ld d,h
-        add hl,bc
-        ld e,h
-        push de
+lg_fill_pairs_even:
+        lg_fill_row
         dec a
         jp nz,lg_fill
         ld sp,(lg_saved_sp)
@@ -429,10 +458,7 @@ lg_row:
         .byte $FD,$6F           ; ld iyl,a
         ld a,h
         .byte $FD,$67           ; ld iyh,a
-@best:  ld hl,LG_ROW_BYTES / 2  ; past the row's planes 0..3 (by HL': H is back on lg_page)
-        add hl,sp
-        ld sp,hl
-        exx
+@best:  exx                     ; (SP on the next row's planes 7..4: H is back on lg_page)
         .byte $DD,$2D           ; dec ixl
         jp nz,lg_row
         ld sp,(lg_saved_sp)
@@ -490,9 +516,8 @@ lg_count_left:
         sub 8
         neg                     ; the plane, 8 - k: 3, 2, 1, 0 in turn
         add a,a
-        add a,a
-        add a,LG_ROW_BYTES / 2  ; its masks' offset in a row (plane_bytes': planes 0..3 from byte 16)
-        ld hl,(lg_top)
+        add a,a                 ; its masks' offset in a row of lg_low's
+        ld hl,(lg_low)
         add a,l
         ld l,a
         adc a,h
@@ -509,13 +534,14 @@ lg_count_left:
         ld de,0                 ; DE' = the best Q so far
         ld b,d                  ; B' = 0
         exx
-@next:  ld a,(ix+0)             ; the row's masks: 32 r = (r >> 3) 256 + (r << 5) & $E0
+@next:  ld a,(ix+0)             ; the row's masks: 16 r = (r >> 4) 256 + (r << 4) & $F0
         inc ix
         rrca
         rrca
         rrca
+        rrca
         ld h,a
-        and $E0
+        and $F0
         ld l,a
         xor h
         ld h,a
@@ -717,3 +743,41 @@ lg_floors:
         .word (4 * ((1 << scale) - 1) * ((1 << (level + 4)) - 1) + (1 << scale) - 1) >> scale
         .endrepeat
         .endrepeat
+
+; lg_split - (the first RUN's: records128.s's planes_first_run, after wp_make has made out's rows in
+; plane_bytes' layout at HL) B rows (1..128) split into lg_select's two halves: every row's planes 7..4
+; (its first 16 bytes) packed down from HL (lg_top's), then every row's planes 0..3 (lg_low's) after
+; them, through 16 B bytes of scratch at DE. A row's planes 7..4 go to 16 r, below its own 32 r (and
+; past every row already read) once its planes 0..3 are in the scratch. Clobbers AF, BC, DE, HL.
+lg_split:
+        push bc
+        push de
+        ld (lg_group_x),hl      ; where the next row's planes 7..4 go
+@row:   push bc
+        push hl
+        ld bc,LG_ROW_BYTES / 2
+        add hl,bc
+        ldir                    ; its planes 0..3 to the scratch
+        pop hl
+        push de
+        ld de,(lg_group_x)
+        ld c,LG_ROW_BYTES / 2
+        ldir                    ; its planes 7..4 down
+        ld (lg_group_x),de
+        ld c,LG_ROW_BYTES / 2
+        add hl,bc               ; the next row
+        pop de
+        pop bc
+        djnz @row
+        pop hl                  ; the scratch
+        pop bc
+        ld a,b                  ; BC = 16 B
+        ld b,0
+        ld c,a
+        .repeat 4
+        sla c
+        rl b
+        .endrepeat
+        ld de,(lg_group_x)
+        ldir                    ; every row's planes 0..3 after the planes 7..4
+        ret

@@ -35,7 +35,8 @@
 ; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 10,725,972, 3.06 s at 3.5 MHz since the twenty-sixth round's out planes
+; position 0 and nine openers) 10,874,690, 3.11 s at 3.5 MHz since zxstep128c's lg_split (out's masks
+; split in two halves, ~148,600); 10,725,972, 3.06 s since the twenty-sixth round's out planes
 ; (FW_LOGIT_PLANES: planes_first_run's four more matrices, zxcoarse) and narrow rows and cheaper builds in
 ; planes.s (zxplanes128b); 9,952,667, 2.84 s since the twenty-fifth round's q, k, v
 ; by planes.s (FW_PLANES: planes_first_run's ~1,389,000 among them); 9,411,720, 2.69 s with fw_embed paging bank 6 in
@@ -44,8 +45,8 @@
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 334 (in the 128K player: 271 below $8000, planes_sources' 4 entries of out's planes, 20, since the
-; twenty-sixth round (FW_LOGIT_PLANES); 314 before, 251 below $8000, planes_first_run's 85 since the twenty-fifth round
+; Bytes: 347 (in the 128K player: 284 below $8000, planes_first_run's call of lg_split, 13, since zxstep128c;
+; 334, 271 below $8000, planes_sources' 4 entries of out's planes, 20, since the twenty-sixth round (FW_LOGIT_PLANES); 314 before, 251 below $8000, planes_first_run's 85 since the twenty-fifth round
 ; (FW_PLANES) and fw_embed's 15 since the nineteenth round's te and pe in a bank among them, and
 ; records_top's 63 after the matrices, its call of planes_first_run among them; 225 before it, 226 with 4 record banks,
 ; before the twenty-fifth round's 2 banks of 64 (record_move's bank one rlca shorter); 274 with the twentieth
@@ -225,7 +226,8 @@ RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
 ; FW_PLANES_BANK, made from matvec's copies by the first RUN (records_first_run, before position 0: the
 ; key cache is free; here below $8000, once a LOAD, out of the room below $C000): each
 ; copied into the key cache with its bank paged, then planes.s's wp_make with bank FW_PLANES_BANK
-; paged; bank 0 back after. Clobbers AF, BC, DE, HL, IX.
+; paged (FW_LOGIT_PLANES: out's rows then split by logitplanes.s's lg_split, the key cache its scratch);
+; bank 0 back after. Clobbers AF, BC, DE, HL, IX.
 FW_MATRIX_BYTES = FW_DIM * (3 + FW_DIM)         ; a 32x32 matrix in matvec's layout
         .assert KV_LAYER_BYTES >= FW_MATRIX_BYTES, "planes_first_run copies a matrix into the key cache"
 planes_first_run:
@@ -233,7 +235,11 @@ planes_first_run:
 @matrix:
         ld a,(hl)               ; its bank's port value, 0 after the last
         or a
+.ifdef FW_LOGIT_PLANES
+        jr z,@split
+.else
         jp z,zx_page_top
+.endif
         inc hl
         ld e,(hl)
         inc hl
@@ -260,6 +266,14 @@ planes_first_run:
         call wp_make
         pop hl
         jr @matrix
+.ifdef FW_LOGIT_PLANES
+@split: ld hl,lg_masks          ; (bank FW_PLANES_BANK still paged) out's rows in logitplanes.s's halves
+        ld de,kv_keys           ; (the scratch: FW_VOCAB 16 bytes)
+        ld b,FW_VOCAB
+        call lg_split
+        jp zx_page_top
+        .assert 2 * KV_LAYER_BYTES >= FW_VOCAB * FW_DIM / 2, "lg_split's scratch in the key cache (both layers')"
+.endif
 planes_sources:                 ; (port value, matvec's matrix, its planes) a matrix
         .byte ZX_PAGE_ROM_48
         .word soul_l0_q, wp_l0_q

@@ -167,13 +167,13 @@ assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_B
 assert PLANES_BANK != DATA_BANK and PLANES_BANK != EMBED_BANK
 # logitplanes.s (forward.s's FW_LOGIT_PLANES: the logits' argmax from the out matrix's top bit planes,
 # twenty-sixth round, zxcoarse) in planes.s's block (planes_bank: its code after planes.s's, out's 128
-# rows in plane_bytes' layout after the six matrices, off the tape: the first RUN's planes_first_run makes
-# them with the matrices); its four tables, its sums and its list on planes.s's table pages at run time
+# rows after the six matrices, off the tape: the first RUN's planes_first_run makes them with the
+# matrices, in plane_bytes' layout, then splits them by lg_split: every row's planes 7..4, then its 0..3); its four tables, its sums and its list on planes.s's table pages at run time
 # (free from layer 1's last q, k, v to the next position's norm)
 LOGIT_PLANES_TABLES = PLANES_TABLES
 LOGIT_PLANES_SUMS = LOGIT_PLANES_TABLES + 4 * 256
 LOGIT_PLANES_LIST = LOGIT_PLANES_SUMS + 256
-LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks",
+LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks", "lg_split",
                         "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold")   # (the last: the profiles' names)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
@@ -481,8 +481,8 @@ def planes_bank(soul):
     + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
     after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN.
     Where logitplanes.s takes the soul's logits (logit_planes_take: FW_LOGIT_PLANES), its code follows
-    planes.s's in the block and out's rows in plane_bytes' layout follow the six matrices (lg_masks, off
-    the tape: planes_first_run makes them too)."""
+    planes.s's in the block and out's rows follow the six matrices (lg_masks, off the tape: planes_first_run
+    makes them too, in plane_bytes' layout, then lg_split's halves: logit_planes.split_masks)."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -507,7 +507,7 @@ def planes_bank(soul):
     matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"
     if logit_planes_take(soul):     # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
-        lines.append(f"lg_masks = {matrices_end}     ; out's rows in plane_bytes' layout, made by the first RUN: off the tape")
+        lines.append(f"lg_masks = {matrices_end}     ; out's rows in lg_split's halves, made by the first RUN: off the tape")
         matrices_end = f"lg_masks + {rows * PLANES_MATRIX_BYTES // spec.EMBED_DIM}"
     lines.append(f'.assert {matrices_end} <= ${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, '
                  f'"the matrices\' planes must fit bank {PLANES_BANK}"')

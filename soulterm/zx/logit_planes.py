@@ -17,7 +17,7 @@ SELECT_SOURCE = '.include "logitplanes.s"\n'   # Z80Bench's extra_source: logitp
 MOST_SUM = 4095          # logitplanes.s's LG_MOST_SUM: sum |x| above it and a logit might saturate
 COLS = 32
 GROUPS, GROUP_COLS = 4, 8
-ROW_BYTES = 32           # LG_ROW_BYTES: a row's masks (soul_layout.plane_bytes')
+ROW_BYTES = 32           # LG_ROW_BYTES: a row's masks (soul_layout.plane_bytes'; split_masks' two halves)
 TOP_PLANES = 4           # every row takes planes 7..4
 
 
@@ -84,17 +84,34 @@ def select_rows(weights, x, shift: int):
     return rows, q
 
 
-def run_select(bench, weights, x, shift: int, buffers: int = 0xA000, tables_page: int = 0xE0):
-    """The masks (plane_bytes') at `buffers`, then x, the sums and the list; lg_select. Returns (rows
-    left or None where it declined, T-states)."""
+def split_masks(weights) -> bytes:
+    """lg_select's masks (lg_split's layout): every row's planes 7..4 (the first half of its
+    plane_bytes row), then every row's planes 0..3 (the second half)."""
     masks = plane_bytes(weights)
-    rows = len(masks) // ROW_BYTES
-    x_at = buffers + len(masks)
+    rows = [masks[at:at + ROW_BYTES] for at in range(0, len(masks), ROW_BYTES)]
+    half = ROW_BYTES // 2
+    return b"".join(row[:half] for row in rows) + b"".join(row[half:] for row in rows)
+
+
+def place_masks(bench, weights, at: int) -> int:
+    """split_masks(weights) at `at`, lg_top and lg_low set to its halves; returns its bytes."""
+    masks = split_masks(weights)
+    bench.poke(at, masks)
+    bench.poke_word(bench.sym("lg_top"), at)
+    bench.poke_word(bench.sym("lg_low"), at + len(masks) // 2)
+    return len(masks)
+
+
+def run_select(bench, weights, x, shift: int, buffers: int = 0xA000, tables_page: int = 0xE0):
+    """The masks (split_masks') at `buffers`, then x, the sums and the list; lg_select. Returns (rows
+    left or None where it declined, T-states)."""
+    size = place_masks(bench, weights, buffers)
+    rows = size // ROW_BYTES
+    x_at = buffers + size
     sums_at = x_at + 2 * COLS
     list_at = sums_at + 2 * rows
-    bench.poke(buffers, masks)
     bench.write_words(x_at, np.asarray(x, dtype=np.int64))
-    for name, value in (("lg_top", buffers), ("lg_x", x_at), ("lg_sums", sums_at), ("lg_list", list_at)):
+    for name, value in (("lg_x", x_at), ("lg_sums", sums_at), ("lg_list", list_at)):
         bench.poke_word(bench.sym(name), value)
     bench.poke(bench.sym("lg_rows"), [rows])
     bench.poke(bench.sym("lg_shift"), [shift])
