@@ -71,7 +71,7 @@
 ; fw_planes_of_layer 90 bytes, fw_attend 321 (298 with AT_FAST_SCORES), fw_layer_kv
 ; 58 (56), fw_wide_at_0 1.
 ; With AT_FAST_MEANS (attention.s's, the 128K player's; since the eighteenth round its value
-; cache is dimension-major, AT_VALUES_BY_DIMENSION): fw_layer_kv projects v into fw_att and
+; cache is dimension-major, AT_VALUES_BY_DIMENSION): fw_layer_kv projects v into fw_v_out and
 ; kv_values_scatter stores it a word a dimension, 2,942 T-states a position for both layers
 ; (python benchmarks/z80_profile.py --model 128k, "the values' store"), and fw_attend finds a
 ; head's values 320 bytes apart; kv_values_gather takes a position's words back out
@@ -169,7 +169,12 @@ fw_xn:          .res 2 * FW_DIM
         .assert (fw_h & 255) <= 256 - 2 * FW_DIM && (fw_xn & 255) <= 256 - 2 * FW_DIM, "rmsnorm.s's RN_IN_PAGE steps x (fw_h) and out (fw_xn) by inc l: each within a page"
 .endif
 fw_q:           .res 2 * FW_DIM
-fw_att:         .res 2 * FW_DIM
+.ifndef fw_att                  ; (the program may place attention's output: the 48K player's in the screen's
+fw_att:         .res 2 * FW_DIM ; middle third, planes.s's table pages, free from v's store to the next xn's
+.endif                          ; tables: v goes to fw_v_out, in z's second half, z free then)
+.ifndef fw_v_out
+fw_v_out        = fw_att        ; (fw_layer_kv's v, free until the heads)
+.endif
 .ifndef fw_ffn                  ; (the program may place z: the 48K player's in the screen's hidden third)
 fw_ffn:         .res 2 * FW_FFN
 .endif
@@ -470,8 +475,8 @@ fw_layer_kv:
 .endif
         pop hl
 .ifdef AT_VALUES_BY_DIMENSION
-        ld a,FD_V               ; v = Wv xn into fw_att (free until the heads), then
-        ld hl,fw_att            ; into the cache dimension-major (attention.s)
+        ld a,FD_V               ; v = Wv xn into fw_v_out (free until the heads), then
+        ld hl,fw_v_out          ; into the cache dimension-major (attention.s)
         call fw_projection
         ld ix,(fw_layer)
         ld l,(ix+FD_VALUES)
@@ -483,7 +488,7 @@ fw_layer_kv:
         ld e,a
         ld d,0
         add hl,de
-        ld de,fw_att
+        ld de,fw_v_out
         ld b,FW_DIM
 .ifdef AT_KEPT_MEANS
         jp kv_values_kept       ; (and attention.s's kept sums of S(vl))
@@ -509,7 +514,7 @@ kv_values_scatter:
         ret
 
 ; kv_values_kept - the 48K's (AT_KEPT_MEANS with AT_TABLE_MEANS, twenty-first round): fw_layer_kv's
-; position (HL, DE = fw_att, 32 words) into the value cache, dimension-major, each word's S(vl)
+; position (HL, DE = fw_v_out, 32 words) into the value cache, dimension-major, each word's S(vl)
 ; added to its dimension's kept sum (kv_kept_sums + 96 layer, 3 bytes a dimension) through
 ; matvec's squares. Positions 0 and 1 start the sums from 0; position 1, a turn's first computed
 ; one, adds position 0's words first (each dimension's last, gathered into fw_ffn and stored
@@ -519,7 +524,7 @@ kv_values_kept:
         ld a,i                  ; P/V = IFF2: were interrupts on? (off from here: SP pops the words)
         push af
         di
-        push de                 ; fw_att
+        push de                 ; fw_v_out
         push hl                 ; the position's word of dimension 0
         kv_layer_kept_sums      ; HL = the layer's sums
         ld a,(fw_pos)
@@ -552,7 +557,7 @@ kv_values_kept:
         pop hl
 @store:
         pop de
-        pop bc                  ; fw_att
+        pop bc                  ; fw_v_out
         call kv_kept_add
         pop af
         ret po                  ; interrupts were off: leave them off
@@ -655,7 +660,7 @@ kv_values_gather:
 
 .ifdef AT_KEPT_MEANS
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
-        .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
+        .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_v_out,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
                                 ; 0's, DE' the sums it writes, A the passes of 4 words), B' = AT_SQ_PAGE
                                 ; (without: D' = AT_SQ_PAGE + 1)
@@ -713,7 +718,7 @@ kv_values_gather:
         ld sp,0                 ; (patched)
         .endmacro
 
-; kv_values_kept - kv_values_scatter for fw_layer_kv's position (HL, DE = fw_att, 32 words) that
+; kv_values_kept - kv_values_scatter for fw_layer_kv's position (HL, DE = fw_v_out, 32 words) that
 ; also keeps attention.s's kept sums (AT_KEPT_MEANS): each of the layer's dimensions' sum of
 ; S(vl) over positions 0..fw_pos (3 bytes, the low first, the layer fw_layer_index's 32
 ; dimensions in order at kv_kept_sums + 96 layer), S(vl) added as each word is stored. Position
@@ -746,7 +751,7 @@ kv_values_kept:
         ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
         ld d,AT_SQ_PAGE + 1
         exx
-        pop hl                  ; HL = fw_att
+        pop hl                  ; HL = fw_v_out
         kv_kept_store_words 0
         ld a,(fw_pos)
         or a
@@ -776,7 +781,7 @@ kv_values_kept:
         pop de                  ; DE' the layer's
         ld b,AT_SQ_PAGE
         exx
-        pop hl                  ; HL = fw_att
+        pop hl                  ; HL = fw_v_out
         kv_kept_store_words 1
         jp @done
 
