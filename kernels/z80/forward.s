@@ -172,9 +172,6 @@ fw_q:           .res 2 * FW_DIM
 .ifndef fw_att                  ; (the program may place attention's output: the 48K player's in the screen's
 fw_att:         .res 2 * FW_DIM ; middle third, planes.s's table pages, free from v's store to the next xn's
 .endif                          ; tables: v goes to fw_v_out, in z's second half, z free then)
-.ifndef fw_v_out
-fw_v_out        = fw_att        ; (fw_layer_kv's v, free until the heads)
-.endif
 .ifndef fw_ffn                  ; (the program may place z: the 48K player's in the screen's hidden third)
 fw_ffn:         .res 2 * FW_FFN
 .endif
@@ -475,8 +472,12 @@ fw_layer_kv:
 .endif
         pop hl
 .ifdef AT_VALUES_BY_DIMENSION
-        ld a,FD_V               ; v = Wv xn into fw_v_out (free until the heads), then
-        ld hl,fw_v_out          ; into the cache dimension-major (attention.s)
+        ld a,FD_V               ; v = Wv xn into fw_att (free until the heads) or where the
+.ifdef fw_v_out                 ; program puts it (fw_v_out: the 48K's, fw_att on the tables'
+        ld hl,fw_v_out          ; page), then into the cache dimension-major (attention.s)
+.else
+        ld hl,fw_att
+.endif
         call fw_projection
         ld ix,(fw_layer)
         ld l,(ix+FD_VALUES)
@@ -488,7 +489,11 @@ fw_layer_kv:
         ld e,a
         ld d,0
         add hl,de
+.ifdef fw_v_out
         ld de,fw_v_out
+.else
+        ld de,fw_att
+.endif
         ld b,FW_DIM
 .ifdef AT_KEPT_MEANS
         jp kv_values_kept       ; (and attention.s's kept sums of S(vl))
