@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,440 (the 48K's since the twenty-sixth round's planes' rung, zxplanes48: fw_projection's q, k, v through
+; Bytes: 2,376 (the 48K's since zxroom48d, twenty-sixth round: fw_att, 64, on planes.s's first table page,
+; build.py's fw_att; 2,440 since the planes' rung, zxplanes48: fw_projection's q, k, v through
 ; planes.s, 34 bytes, no room for FW_WIDE_SPARSE, and its own fw_logits_bound, no MV_CT_RAW; 2,573 the 48K's since zxwide48: FW_WIDE_SPARSE back, 275 bytes, z (fw_ffn, 128) in the screen's hidden
 ; third, build.py's THIRD_FFN; 2,426 since zxends48b: FW_WIDE_SPARSE given up for matvec.s's MV_HZ_ENDS with mv_hz_wide,
 ; build.py's SPENDS_48K; 2,701 with it, since the twenty-third round, 275 bytes: the
@@ -71,7 +72,7 @@
 ; fw_planes_of_layer 90 bytes, fw_attend 321 (298 with AT_FAST_SCORES), fw_layer_kv
 ; 58 (56), fw_wide_at_0 1.
 ; With AT_FAST_MEANS (attention.s's, the 128K player's; since the eighteenth round its value
-; cache is dimension-major, AT_VALUES_BY_DIMENSION): fw_layer_kv projects v into fw_v_out and
+; cache is dimension-major, AT_VALUES_BY_DIMENSION): fw_layer_kv projects v into fw_att and
 ; kv_values_scatter stores it a word a dimension, 2,942 T-states a position for both layers
 ; (python benchmarks/z80_profile.py --model 128k, "the values' store"), and fw_attend finds a
 ; head's values 320 bytes apart; kv_values_gather takes a position's words back out
@@ -169,9 +170,9 @@ fw_xn:          .res 2 * FW_DIM
         .assert (fw_h & 255) <= 256 - 2 * FW_DIM && (fw_xn & 255) <= 256 - 2 * FW_DIM, "rmsnorm.s's RN_IN_PAGE steps x (fw_h) and out (fw_xn) by inc l: each within a page"
 .endif
 fw_q:           .res 2 * FW_DIM
-.ifndef fw_att                  ; (the program may place attention's output: the 48K player's in the screen's
-fw_att:         .res 2 * FW_DIM ; middle third, planes.s's table pages, free from v's store to the next xn's
-.endif                          ; tables: v goes to fw_v_out, in z's second half, z free then)
+.ifndef fw_att                  ; (the program may place attention's output: the 48K player's on planes.s's
+fw_att:         .res 2 * FW_DIM ; first table page, written by the heads and read by proj, dead while the
+.endif                          ; tables live; its v goes straight into the value cache, never here)
 .ifndef fw_ffn                  ; (the program may place z: the 48K player's in the screen's hidden third)
 fw_ffn:         .res 2 * FW_FFN
 .endif
@@ -472,12 +473,8 @@ fw_layer_kv:
 .endif
         pop hl
 .ifdef AT_VALUES_BY_DIMENSION
-        ld a,FD_V               ; v = Wv xn into fw_att (free until the heads) or where the
-.ifdef fw_v_out                 ; program puts it (fw_v_out: the 48K's, fw_att on the tables'
-        ld hl,fw_v_out          ; page), then into the cache dimension-major (attention.s)
-.else
-        ld hl,fw_att
-.endif
+        ld a,FD_V               ; v = Wv xn into fw_att (free until the heads), then
+        ld hl,fw_att            ; into the cache dimension-major (attention.s)
         call fw_projection
         ld ix,(fw_layer)
         ld l,(ix+FD_VALUES)
@@ -489,11 +486,7 @@ fw_layer_kv:
         ld e,a
         ld d,0
         add hl,de
-.ifdef fw_v_out
-        ld de,fw_v_out
-.else
         ld de,fw_att
-.endif
         ld b,FW_DIM
 .ifdef AT_KEPT_MEANS
         jp kv_values_kept       ; (and attention.s's kept sums of S(vl))
@@ -519,7 +512,7 @@ kv_values_scatter:
         ret
 
 ; kv_values_kept - the 48K's (AT_KEPT_MEANS with AT_TABLE_MEANS, twenty-first round): fw_layer_kv's
-; position (HL, DE = fw_v_out, 32 words) into the value cache, dimension-major, each word's S(vl)
+; position (HL, DE = fw_att, 32 words) into the value cache, dimension-major, each word's S(vl)
 ; added to its dimension's kept sum (kv_kept_sums + 96 layer, 3 bytes a dimension) through
 ; matvec's squares. Positions 0 and 1 start the sums from 0; position 1, a turn's first computed
 ; one, adds position 0's words first (each dimension's last, gathered into fw_ffn and stored
@@ -529,7 +522,7 @@ kv_values_kept:
         ld a,i                  ; P/V = IFF2: were interrupts on? (off from here: SP pops the words)
         push af
         di
-        push de                 ; fw_v_out
+        push de                 ; fw_att
         push hl                 ; the position's word of dimension 0
         kv_layer_kept_sums      ; HL = the layer's sums
         ld a,(fw_pos)
@@ -562,7 +555,7 @@ kv_values_kept:
         pop hl
 @store:
         pop de
-        pop bc                  ; fw_v_out
+        pop bc                  ; fw_att
         call kv_kept_add
         pop af
         ret po                  ; interrupts were off: leave them off
@@ -665,7 +658,7 @@ kv_values_gather:
 
 .ifdef AT_KEPT_MEANS
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
-        .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_v_out,
+        .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
                                 ; 0's, DE' the sums it writes, A the passes of 4 words), B' = AT_SQ_PAGE
                                 ; (without: D' = AT_SQ_PAGE + 1)
@@ -723,7 +716,7 @@ kv_values_gather:
         ld sp,0                 ; (patched)
         .endmacro
 
-; kv_values_kept - kv_values_scatter for fw_layer_kv's position (HL, DE = fw_v_out, 32 words) that
+; kv_values_kept - kv_values_scatter for fw_layer_kv's position (HL, DE = fw_att, 32 words) that
 ; also keeps attention.s's kept sums (AT_KEPT_MEANS): each of the layer's dimensions' sum of
 ; S(vl) over positions 0..fw_pos (3 bytes, the low first, the layer fw_layer_index's 32
 ; dimensions in order at kv_kept_sums + 96 layer), S(vl) added as each word is stored. Position
@@ -756,7 +749,7 @@ kv_values_kept:
         ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
         ld d,AT_SQ_PAGE + 1
         exx
-        pop hl                  ; HL = fw_v_out
+        pop hl                  ; HL = fw_att
         kv_kept_store_words 0
         ld a,(fw_pos)
         or a
@@ -786,7 +779,7 @@ kv_values_kept:
         pop de                  ; DE' the layer's
         ld b,AT_SQ_PAGE
         exx
-        pop hl                  ; HL = fw_v_out
+        pop hl                  ; HL = fw_att
         kv_kept_store_words 1
         jp @done
 

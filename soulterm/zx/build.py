@@ -683,9 +683,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     "hidden: run time only)",
                     "CHAT_TOP_THIRD = 1       ; (soulplayer.s's chat in lines 0..7, the top third)",
                     f"fw_att = ${PLANES_TABLES_48K:04X}     ; (attention's output on planes.s's first table page: written "
-                    "by the heads, read by proj, dead by the next xn's tables; 64 bytes above UNCONTENDED for the ladder)",
-                    f"fw_v_out = ${THIRD_FFN + 2 * spec.EMBED_DIM:04X}     ; (fw_layer_kv's v in z's second half, "
-                    "free then: the tables live while v is made)"]
+                    "by the heads, read by proj, dead by the next xn's tables; 64 bytes above UNCONTENDED for the ladder)"]
     if coarse and not banked:
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
         options.append("SOUL_OUT_CHOOSABLE = 1   ; (out from row FW_FIRST_ROW: rows 0..2 are the lens's, in the map)")
