@@ -149,7 +149,9 @@ def test_the_map_names_the_thirds_regions_and_the_128k_keeps_its_screen(built):
     assert regions[(sym["kv_values"], sym["fw_h"])] == "KV cache: values of layer 0"
     assert regions[(MIDDLE_ATTRIBUTES, 0x5B00)] == "screen: attributes of the middle and bottom thirds (ink = paper)"
     assert regions[(0x4000, PLANES_TABLES_48K)] == "screen: bitmap (the chat: lines 0..7)"
-    assert regions[(PLANES_TABLES_48K, SCREEN_THIRD)].startswith("planes.s's tables (in the screen's middle third")
+    # (attention's output on the first table page's first 64 bytes since zxroom48d)
+    assert regions[(PLANES_TABLES_48K, PLANES_TABLES_48K + 64)].startswith("attention output (on planes.s's first table page")
+    assert regions[(PLANES_TABLES_48K + 64, SCREEN_THIRD)].startswith("planes.s's tables (in the screen's middle third")
     assert sym["wp_table_pages"] == PLANES_TABLES_48K and THIRD_ATTRIBUTES == MIDDLE_ATTRIBUTES + 256
     banked = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k")
     assert "SCREEN_THIRD" not in banked.program.symbols and "chat_put" not in banked.program.symbols

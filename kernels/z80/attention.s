@@ -33,8 +33,9 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,697 (in the 48K player since the twenty-sixth round's planes' rung, zxplanes48: only AT_FAST_SUMS_JP of
-; the cuts taken back, the room for the rest spent on planes.s; 1,948 in the 48K player since zxroom48c, twenty-fifth round: every cut taken back in fc1's biases' room, matvec.s's
+; Bytes: 1,734 (in the 48K player since zxroom48d, twenty-sixth round: AT_FAST_SUMS_JP, AT_FAST_DIMS_JP and AT_FAST_H4_APART
+; taken back in the room of forward.s's fw_att, on planes.s's first table page; 1,697 since the planes' rung, zxplanes48: only
+; AT_FAST_SUMS_JP of the cuts taken back, the room for the rest spent on planes.s; 1,948 in the 48K player since zxroom48c, twenty-fifth round: every cut taken back in fc1's biases' room, matvec.s's
 ; MV_FOLDED_BIAS; 1,787 since zxwide48: AT_FAST_PIECE_PAIRS, 67, AT_FAST_MAX_PATCHED, 21, and AT_FAST_SUMS_PAIRS,
 ; 73, given up for forward.s's FW_WIDE_SPARSE, SPENDS_48K; 1,875 since zxends48b: AT_FAST_PIECE_PAIRS back; 1,808 with both given up for MV_HZ_ENDS, twenty-fourth round;
 ; 1,948 with them, since the twenty-third round: the table means' negative and zero positions with their own loop ends, 37 bytes, each dimension's count patched, 1, and the division's

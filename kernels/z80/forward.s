@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,440 (the 48K's since the twenty-sixth round's planes' rung, zxplanes48: fw_projection's q, k, v through
+; Bytes: 2,376 (the 48K's since zxroom48d, twenty-sixth round: fw_att, 64, on planes.s's first table page,
+; build.py's fw_att; 2,440 since the planes' rung, zxplanes48: fw_projection's q, k, v through
 ; planes.s, 34 bytes, no room for FW_WIDE_SPARSE, and its own fw_logits_bound, no MV_CT_RAW; 2,573 the 48K's since zxwide48: FW_WIDE_SPARSE back, 275 bytes, z (fw_ffn, 128) in the screen's hidden
 ; third, build.py's THIRD_FFN; 2,426 since zxends48b: FW_WIDE_SPARSE given up for matvec.s's MV_HZ_ENDS with mv_hz_wide,
 ; build.py's SPENDS_48K; 2,701 with it, since the twenty-third round, 275 bytes: the
@@ -169,7 +170,9 @@ fw_xn:          .res 2 * FW_DIM
         .assert (fw_h & 255) <= 256 - 2 * FW_DIM && (fw_xn & 255) <= 256 - 2 * FW_DIM, "rmsnorm.s's RN_IN_PAGE steps x (fw_h) and out (fw_xn) by inc l: each within a page"
 .endif
 fw_q:           .res 2 * FW_DIM
-fw_att:         .res 2 * FW_DIM
+.ifndef fw_att                  ; (the program may place attention's output: the 48K player's on planes.s's
+fw_att:         .res 2 * FW_DIM ; first table page, written by the heads and read by proj, dead while the
+.endif                          ; tables live; its v goes straight into the value cache, never here)
 .ifndef fw_ffn                  ; (the program may place z: the 48K player's in the screen's hidden third)
 fw_ffn:         .res 2 * FW_FFN
 .endif

@@ -681,7 +681,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if planes_48k:
         options += [f"wp_table_pages = ${PLANES_TABLES_48K:04X}     ; (planes.s's tables in the screen's middle third, "
                     "hidden: run time only)",
-                    "CHAT_TOP_THIRD = 1       ; (soulplayer.s's chat in lines 0..7, the top third)"]
+                    "CHAT_TOP_THIRD = 1       ; (soulplayer.s's chat in lines 0..7, the top third)",
+                    f"fw_att = ${PLANES_TABLES_48K:04X}     ; (attention's output on planes.s's first table page: written "
+                    "by the heads, read by proj, dead by the next xn's tables; 64 bytes above UNCONTENDED for the ladder)"]
     if coarse and not banked:
         options.append("FW_EMBED_APART = 1       ; (embedrows.s below UNCONTENDED, in the cold part)")
         options.append("SOUL_OUT_CHOOSABLE = 1   ; (out from row FW_FIRST_ROW: rows 0..2 are the lens's, in the map)")
@@ -1144,10 +1146,12 @@ def map_json(program, regions, tokenizer, model: str = "48k", soul=None) -> str:
 def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     """The map's regions: the 64K as bank 0 has it (`banked`: the 128K player,
     whose bank holds layer 1's tensors and the word list at $C000, left out)."""
+    att_on_tables = sym["fw_att"] == PLANES_TABLES_48K   # (the 48K's FW_PLANES since zxroom48d: attention's output)
     if "SCREEN_THIRD" in sym and "CHAT_TOP_THIRD" in sym:   # (the 48K's FW_PLANES: the chat in lines 0..7)
         window = [Region("screen: bitmap (the chat: lines 0..7)", "screen", 0x4000, PLANES_TABLES_48K),
-                  Region("planes.s's tables (in the screen's middle third, hidden: ink = paper; run time only)",
-                         "table", PLANES_TABLES_48K, SCREEN_THIRD),
+                  Region("planes.s's tables (in the screen's middle third, hidden: ink = paper; run time only)"
+                         + "; their first 64 bytes attention's output between v and the next xn" * att_on_tables,
+                         "table", PLANES_TABLES_48K + 64 * att_on_tables, SCREEN_THIRD),
                   Region("screen: attributes (the chat)", "screen", 0x5800, MIDDLE_ATTRIBUTES),
                   Region("screen: attributes of the middle and bottom thirds (ink = paper)", "screen",
                          MIDDLE_ATTRIBUTES, 0x5B00)]
@@ -1185,7 +1189,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         Region("h (hidden state)", "activations", sym["fw_h"], sym["fw_h"] + 64),
         Region("xn (normalised input)", "activations", sym["fw_xn"], sym["fw_xn"] + 64),
         Region("q", "activations", sym["fw_q"], sym["fw_q"] + 64),
-        Region("attention output", "activations", sym["fw_att"], sym["fw_att"] + 64),
+        Region("attention output" + " (on planes.s's first table page, hidden: run time only, between v and the "
+               "next xn)" * att_on_tables, "activations", sym["fw_att"], sym["fw_att"] + 64),
         Region("z (feed-forward)" + " (in the screen's bottom third, hidden: run time only)" * (sym["fw_ffn"] == THIRD_FFN),
                "activations", sym["fw_ffn"], sym["fw_ffn"] + 128),
         Region("logits (in the printer buffer)" if sym["fw_logits"] == 0x5B00 else "logits (in bank 0)", "activations",
