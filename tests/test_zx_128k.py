@@ -528,7 +528,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
     6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
     from soulterm.zx.soul_layout import plane_bytes, plane_classes
-    from soulterm.zx.weight_planes import plane_tables
+    from soulterm.zx.weight_planes import plane_tables, turn_inputs
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     engine = Engine(soul)
@@ -553,11 +553,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     planes = TurnCost(rows, reply)
     # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again); its groups
     # 0..2 under logitplanes.s's tables, sums and list since (FW_LOGIT_PLANES: the last step's logits')
-    state = engine.new_state()
-    for token in context + reply:
-        inputs: list = []
-        engine.step(state, token, inputs)
-    xn = next(x for name, x, _ in inputs if name == "l1.qkv")
+    xn = next(x for _, name, x in reversed(turn_inputs(engine, context)) if name == "l1.qkv")
     tables, _, _ = plane_tables(xn)
     assert bench.paged_bank == 0 and bank[0x600:0x700] == bytes(v & 255 for v in tables[3])
     # declined: matvec's, exact and slower

@@ -20,7 +20,7 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.build import PLANES_TABLES_48K, SCREEN_THIRD, assemble_spectrum_player
 from soulterm.zx.kernelbench import TurnCost, Z80Bench, Z80_KERNELS_DIR, forward_turn, player_bench, player_kernel_options
 from soulterm.zx.soul_layout import QKV_MATRICES, plane_bytes
-from soulterm.zx.weight_planes import PLANES_SOURCE, load_planes, plane_tables
+from soulterm.zx.weight_planes import PLANES_SOURCE, load_planes, plane_tables, turn_inputs
 
 WIDE_SOURCE = PLANES_SOURCE + '.include "planes_wide.s"\nwp_wide_end:\n'
 
@@ -113,15 +113,12 @@ def test_the_48k_runs_q_k_v_on_planes_with_its_tables_in_the_screens_middle_thir
     context = tokenizer.encode_turn("hello")
     rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
     assert reply
-    state = engine.new_state()
-    for token in context + reply:
-        inputs: list = []
-        engine.step(state, token, inputs)
-    xn = next(x for name, x, _ in inputs if name == "l1.qkv")
+    last_step = [(name, x) for position, name, x in turn_inputs(engine, context) if position == len(context + reply) - 1]
+    xn = next(x for name, x in last_step if name == "l1.qkv")
     tables, _, _ = plane_tables(xn)
     memory = bench.memory
     # (the first page's first 64 bytes: attention's output since zxroom48d, layer 1's of the last step, proj's input)
-    attention = next(x for name, x, _ in inputs if name == "l1.proj")
+    attention = next(x for name, x in last_step if name == "l1.proj")
     assert list(memory[PLANES_TABLES_48K:PLANES_TABLES_48K + 64]) == [byte for word in attention
                                                                       for byte in (word & 255, word >> 8 & 255)]
     assert sym["fw_att"] == PLANES_TABLES_48K
