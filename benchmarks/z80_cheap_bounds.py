@@ -31,11 +31,9 @@ means a call (the logits: of 125 rows, ids 3..127; fc1: of 64).
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
-from soulterm.player.bench import add_prompt_arguments, chosen_prompts
+from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul import intmath, spec
 from soulterm.soul.corpus import read_corpus
 from soulterm.soul.engine import Engine
@@ -117,10 +115,7 @@ def fixed_groups(importance, g, parts):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_prompt_arguments(parser)
-    args = parser.parse_args()
-    prompts = chosen_prompts(args)
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
     soul, engine, tokenizer = shipped_engine()
     logits_x, fc1_x = engine_vectors(engine, tokenizer, prompts)
     corpus = training_prompts()

@@ -30,11 +30,9 @@ each bound checked against the engine's exact outputs. Calls outside MV_COARSE's
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
-from soulterm.player.bench import add_prompt_arguments, chosen_prompts
+from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul import intmath, spec
 from soulterm.soul.benchmark import shipped_engine
 from z80_cheap_bounds import doubled_lower, engine_vectors
@@ -127,10 +125,7 @@ def fit_line(w, calls) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_prompt_arguments(parser)
-    args = parser.parse_args()
-    prompts = chosen_prompts(args)
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
     soul, engine, tokenizer = shipped_engine()
     logits_x, fc1_x = engine_vectors(engine, tokenizer, prompts)
     w, shift = soul["out"].values.astype(np.int64), soul["out"].shift

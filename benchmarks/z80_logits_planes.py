@@ -30,11 +30,9 @@ on every call on the 128K kernels' bench, each call's rows checked against its m
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
-from soulterm.player.bench import add_prompt_arguments, chosen_prompts
+from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul import intmath, spec
 from soulterm.soul.benchmark import shipped_engine
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options, run_matvec
@@ -137,10 +135,7 @@ GLUE_T = 200
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_prompt_arguments(parser)
-    args = parser.parse_args()
-    prompts = chosen_prompts(args)
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
     soul, engine, tokenizer = shipped_engine()
     logits_x, fc1_x = engine_vectors(engine, tokenizer, prompts)
     out, shift = soul["out"].values.astype(np.int64), soul["out"].shift

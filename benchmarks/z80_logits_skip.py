@@ -53,11 +53,9 @@ the rows' largest folded into the threshold.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
-from soulterm.player.bench import add_prompt_arguments, chosen_prompts
+from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul import spec
 from soulterm.soul.benchmark import shipped_engine
 from z80_cheap_bounds import training_prompts
@@ -251,10 +249,7 @@ def net_t(machine, p, kind, threshold, ordered, rows_skipped, rows_computed):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_prompt_arguments(parser)
-    args = parser.parse_args()
-    prompts = chosen_prompts(args)
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
     soul, engine, tokenizer = shipped_engine()
     vectors = final_vectors(engine, tokenizer, prompts).astype(np.int64)
     train = final_vectors(engine, tokenizer, training_prompts()).astype(np.int64)

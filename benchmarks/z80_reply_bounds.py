@@ -30,12 +30,11 @@ generated token's) for the prompts given, this counts:
 
 from __future__ import annotations
 
-import argparse
 import math
 
 import numpy as np
 
-from soulterm.player.bench import add_prompt_arguments, chosen_prompts
+from soulterm.player.bench import prompts_from_command_line
 from soulterm.soul import intmath, spec
 from soulterm.soul.corpus import read_corpus
 from soulterm.soul.engine import Engine
@@ -131,10 +130,7 @@ def quartiles(values) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_prompt_arguments(parser)
-    args = parser.parse_args()
-    prompts = chosen_prompts(args)
+    prompts = prompts_from_command_line(__doc__.splitlines()[0])
     soul, engine, tokenizer = shipped_engine()
     out, shift = soul["out"].values.astype(np.int64), soul["out"].shift
     assert shift <= RAW_MOST_SHIFT

@@ -1,16 +1,17 @@
-"""The benchmarks' prompts: soulterm.player.bench's add_prompt_arguments and chosen_prompts."""
+"""The benchmarks' prompts: soulterm.player.bench's add_prompt_arguments and chosen_prompts, through
+prompts_from_command_line, which the prompt-only benchmarks call."""
 
 from __future__ import annotations
 
-import argparse
+import sys
+from unittest import mock
 
-from soulterm.player.bench import EVERYDAY_PROMPTS, add_prompt_arguments, chosen_prompts
+from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_from_command_line
 
 
 def parsed(*argv):
-    parser = argparse.ArgumentParser()
-    add_prompt_arguments(parser)
-    return chosen_prompts(parser.parse_args(list(argv)))
+    with mock.patch.object(sys, "argv", ["a_benchmark.py", *argv]):
+        return prompts_from_command_line("a benchmark")
 
 
 def test_the_texts_then_the_everyday_prompts_then_the_files_in_that_order(tmp_path):

@@ -10,6 +10,7 @@ shipped soul in models/ when the vectors are not there.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import tempfile
@@ -330,6 +331,13 @@ def chosen_prompts(args) -> list[str]:
     prompts = list(args.text) + list(EVERYDAY_PROMPTS if args.everyday else ())
     prompts += list(prompts_in(args.prompts)) if args.prompts else []
     return prompts or ["hello"]
+
+
+def prompts_from_command_line(description: str) -> list[str]:
+    """The prompts of a benchmark whose only arguments are add_prompt_arguments' (chosen_prompts)."""
+    parser = argparse.ArgumentParser(description=description)
+    add_prompt_arguments(parser)
+    return chosen_prompts(parser.parse_args())
 
 
 DMA_ROW = "(VIC badline DMA: the 6502 stopped)"
