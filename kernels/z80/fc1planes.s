@@ -1,0 +1,550 @@
+; fc1planes.s - z = relu(sat16((W x + b) >> shift)) by bit planes of the weights (Z80), fc1's
+; ReLU gate: a 32-column int8 matrix with a bias times a vector of 32 signed words, each row
+; proved 0 from its top planes where it can be, the others exact; the SPEC's fc1 (the engine's
+; relu(matvec)) for a call whose x has sum |x| <= FG_MOST_SUM and a shift of
+; FG_LEAST_SHIFT..FG_MOST_SHIFT (any other call is matvec.s's). On the kernels' bench only
+; (docs/spectrum.md, "Twenty-seventh round: fc1's gate by bit planes", branch zxgate128: measured,
+; in neither player, which have no room for it); the bench includes it after the others (FG_SOURCE).
+;
+; Entry points (interrupts off while they run; each restores the state it found, IFF2 read with
+; LD A,I; IY is kept (fg_tables uses it and puts it back); SP walks the sums and the rows and is put back):
+;   fg_tables   builds the five tables from the 32 words at (fg_x) and the sums the rows need;
+;               carry set (nothing built) where sum |x| > FG_MOST_SUM.
+;   fg_rows     (fg_rows_count) rows of the matrix at (fg_w) (soulterm/zx/fc1_planes.py's
+;               gate_bytes) on the tables, relu(sat16((W x + b) >> shift)) to (fg_out) as
+;               signed words, shift in (fg_shift).
+; Clobbers AF, BC, DE, HL, IX and the alternate set.
+;
+; How (soulterm/zx/fc1_planes.py is its model, step for step): with u' = 127 - w (the complement
+; of matvec's w + 128) in bit planes and E'_b = sum_g E_g[mask_gb] (g the 5 groups of 7, 7, 7, 7
+; and 4 columns, E_g their subset sums less the group's negative x's sum: 0..S_g, a word an
+; entry, entry m at offset 2 m of group g's page), W x = 127 X - 255 N - G with G = sum_b 2^b E'_b
+; (X the sum of x, N of its negative words), so relu's 0 (W x + b < 2^shift) is G > T_r = 127 X
+; - 255 N - 2^shift + b_r. The planes left out only add to G: a row whose planes 7..k already
+; make G exceed T_r is 0. In IX, from U = -s + E'_7 (s = ceil((T_r + 1) / 128)), U = 2 U + E'_b
+; down the planes: U <= (G_k - T_r - 1) / 2^k, so U >= 0 proves the row 0 (tested after planes
+; 4, 3, 2, 1 and 0; the row's store is then 0 and SP steps past its planes). After plane 4 a row
+; with U < -2048 is positive and would wrap IX: fg_sure sums planes 3..0 into L apart, out =
+; (-U_4 + floor((2^shift - r - L) / 16)) >> (shift - 4), r = 128 s - T_r (1..128). A row left after
+; plane 0 ends from U_0 = G - 128 s exactly: W x + b = 2^shift - r - U_0, so out = (q + 2^shift -
+; U_0) >> shift - 2^(7 - shift), q = 128 - r, or 0 below 0. s = c1 + bh + (c2 + bl >= 128) with
+; 128 c1 + c2 = 128 S + R, R = 128 - 2^shift - P (P the sum of the positive x, c1 and c2 once a
+; call) and b = 128 bh + bl (the row's bytes). Every U stays in 16 bits for S <= 2047 and a shift
+; of 7 or less, whatever the bias.
+; A row: bl, its class, -bh (a word), then its planes from 7 down to 0, 6 bytes each: the 5
+; groups' masks doubled (2 m: the entry's offset) and a spare byte. A row whose weights all lie in
+; -64..63 (class 1) has plane 6 of u' the complement of plane 7, so E'_6 = S - E'_7 (E_g[~m] =
+; S_g - E_g[m]) and its plane 6 is left out (U_6 = -2 s + S + E'_7); in -32..31 (class 2) planes 6
+; and 5 both (U_5 = -4 s + 3 S + E'_7).
+;
+; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
+; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
+; fg_tables 29,586 and fg_rows 96,282, layer 1's fg_tables 29,526 and fg_rows 91,790 (64 rows each).
+; fg_tables: a group of 7 columns ~6,000 (its 128 entries pushed, ld hl,B / add hl,de / push hl, 32
+; an entry, 71 a row of 16; its |x| ~100 a word; its A and B sums in Gray order, ~750), the 4 columns'
+; ~1,100. fg_rows: 862 a call; a row proved 0 after plane 4 1,218 (class 0), 1,026 (class 1), 798
+; (class 2): its start 95 (s and C'), the class's dispatch 18 / 81 / 106, plane 7's sums 238, each
+; plane after it 253 (5 lookups 37 + 4 x 41, 3 pops, ld h, the doubling), the test 22, a 0 stored and
+; the planes left passed over 91; each further plane with its test ~275; a row ended from U_0 ~190.
+; Size on the kernels' bench: 1,472 bytes of code and variables (fg_rows 967), the 5 table pages
+; (1,280 bytes, run time only) apart. A row of the layout: 52 bytes (class 0), 46 (1), 40 (2): the
+; shipped soul's fc1 2,962 bytes (layer 0) and 2,686 (layer 1).
+
+FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
+FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4
+FG_MOST_SHIFT   = 7             ; q + 2^shift fits a byte, and 2^(7 - shift) is whole
+FG_PLANE_BYTES  = 6
+FG_GROUPS       = 5
+
+fg_x:           .word 0         ; the 32 words of x
+fg_w:           .word 0         ; the rows (gate_bytes' layout)
+fg_out:         .word 0         ; rows signed words
+fg_rows_count:  .byte 0         ; 1..255
+fg_shift:       .byte 0         ; FG_LEAST_SHIFT..FG_MOST_SHIFT
+fg_saved_sp:    .word 0
+fg_saved_iy:    .word 0
+fg_ints:        .byte 0         ; 0: interrupts were off
+fg_sum:         .word 0         ; S = sum |x|
+fg_negative:    .word 0         ; -N = sum of the negative x's |x|
+fg_group_x:     .word 0         ; the group's first x
+fg_page:        .byte 0         ; the group's table page
+fg_a:           .res 16         ; A[a], a = 0..7: the subset sums over the group's x_4..x_6, from -N_g
+fg_v:           .word 0         ; fg_sure's -U_4
+
+; fg_interrupts_off: IFF2 to fg_ints, then DI (matvec.s's way: LD A,I's P/V is IFF2).
+fg_interrupts_off:
+        ld a,i
+        di
+        ld a,0
+        jp po,@off
+        inc a
+@off:   ld (fg_ints),a
+        ret
+
+FG_FILL_STEP    = 5             ; bytes a step of fg_fill: ld hl,B / add hl,de / push hl
+        .macro fg_b_store index
+        ld (fg_fill + FG_FILL_STEP * (15 - (index)) + 1),hl
+        .endmacro
+        .macro fg_b_add reg, index
+        add hl,reg
+        fg_b_store index
+        .endmacro
+        .macro fg_b_sub reg, index
+        or a
+        sbc hl,reg
+        fg_b_store index
+        .endmacro
+        .macro fg_a_add reg, index
+        add hl,reg
+        ld (fg_a + 2 * (index)),hl
+        .endmacro
+        .macro fg_a_sub reg, index
+        or a
+        sbc hl,reg
+        ld (fg_a + 2 * (index)),hl
+        .endmacro
+
+; fg_tables: see the header. Per group: |x|, S and -N_g over its 7 (or 4) x; A[a] over x_4..x_6
+; from -N_g into fg_a (the last group: A[0] = -N_g alone), B[b] over x_0..x_3 from 0 into fg_fill's
+; immediates (both in Gray order, SP holding an x); then E_g[16 a + b] = A[a] + B[b] pushed down the
+; page from its end (the last group: its 16 entries from offset 32 down).
+fg_tables:
+        call fg_interrupts_off
+        ld (fg_saved_sp),sp
+        ld (fg_saved_iy),iy
+        ld hl,0
+        ld (fg_sum),hl
+        ld (fg_negative),hl
+        ld hl,(fg_x)
+        ld a,FG_PAGE
+fg_group:
+        ld (fg_page),a
+        ld (fg_group_x),hl
+        ld b,7
+        cp FG_PAGE + FG_GROUPS - 1
+        jr nz,@cols
+        ld b,4
+@cols:  ld ix,0                 ; the group's sum |x|
+        ld iy,0                 ; -N_g
+@each:  ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        bit 7,d
+        jr z,@plus
+        xor a                   ; |x| = -x
+        sub e
+        ld e,a
+        sbc a,a
+        sub d
+        ld d,a
+        add iy,de
+@plus:  add ix,de
+        jp c,fg_wide
+        djnz @each
+        ld de,(fg_sum)
+        add ix,de
+        jp c,fg_wide
+        ld (fg_sum),ix
+        ld (fg_a),iy            ; A[0] = -N_g
+        ld de,(fg_negative)
+        add iy,de
+        ld (fg_negative),iy
+        ld a,(fg_page)
+        cp FG_PAGE + FG_GROUPS - 1
+        jp z,fg_b_sums
+        ld hl,(fg_group_x)
+        ld de,8
+        add hl,de               ; x_4
+        ld c,(hl)               ; BC = x_4, DE = x_5, SP = x_6
+        inc hl
+        ld b,(hl)
+        inc hl
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,(hl)
+        inc hl
+        ld h,(hl)
+        ld l,a
+        ld sp,hl
+        ld hl,(fg_a)
+        fg_a_add bc, 1
+        fg_a_add de, 3
+        fg_a_sub bc, 2
+        fg_a_add sp, 6
+        fg_a_add bc, 7
+        fg_a_sub de, 5
+        fg_a_sub bc, 4
+fg_b_sums:
+        ld hl,(fg_group_x)      ; BC = x_0 (and fg_b_again's), DE = x_1, SP = x_2, fg_b_fourth's x_3
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        ld (fg_b_again + 1),bc
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        inc hl
+        inc hl
+        ld a,(hl)
+        ld (fg_b_fourth + 1),a
+        inc hl
+        ld a,(hl)
+        ld (fg_b_fourth + 2),a
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec hl
+        ld l,(hl)
+        ld h,a
+        ld sp,hl
+        ld hl,0
+        fg_b_store 0
+        fg_b_add bc, 1
+        fg_b_add de, 3
+        fg_b_sub bc, 2
+        fg_b_add sp, 6
+        fg_b_add bc, 7
+        fg_b_sub de, 5
+        fg_b_sub bc, 4
+fg_b_fourth:
+        ld bc,0                 ; x_3 (patched)
+        fg_b_add bc, 12
+fg_b_again:
+        ld bc,0                 ; x_0 again (patched)
+        fg_b_add bc, 13
+        fg_b_add de, 15
+        fg_b_sub bc, 14
+        fg_b_sub sp, 10
+        fg_b_add bc, 11
+        fg_b_sub de, 9
+        fg_b_sub bc, 8
+        ld a,(fg_page)
+        cp FG_PAGE + FG_GROUPS - 1
+        jr z,@last
+        inc a
+        ld h,a
+        ld l,0
+        ld sp,hl                ; the page's end: rows a = 7..0 pushed down
+        ld ix,fg_a + 14
+        ld b,8
+        jr fg_fill_row
+@last:  ld h,a
+        ld l,32
+        ld sp,hl                ; the last group's 16 entries: one row, A[0] = -N_4
+        ld ix,fg_a
+        ld b,1
+fg_fill_row:
+        ld e,(ix+0)
+        ld d,(ix+1)
+fg_fill:
+        .repeat 16
+        ld hl,0                 ; B[15], B[14], .. B[0] (patched)
+        add hl,de
+        push hl
+        .endrepeat
+        dec ix
+        dec ix
+        djnz fg_fill_row
+        ld hl,(fg_group_x)
+        ld de,14
+        add hl,de               ; the next group's first x
+        ld a,(fg_page)
+        inc a
+        cp FG_PAGE + FG_GROUPS
+        jp nz,fg_group
+        ld sp,(fg_saved_sp)
+        ld iy,(fg_saved_iy)
+        ld a,(fg_sum + 1)
+        and $F8                 ; S > 2047?
+        jr nz,fg_wide_back
+        or a                    ; built: carry clear
+        jr fg_back
+fg_wide:
+        ld sp,(fg_saved_sp)
+        ld iy,(fg_saved_iy)
+fg_wide_back:
+        scf                     ; not built: matvec.s's call
+fg_back:                        ; the interrupts as they were (BIT keeps the carry)
+        ld a,(fg_ints)
+        bit 0,a
+        ret z
+        ei
+        ret
+
+; fg_plane_sums: IX += E'_b from a plane's 6 bytes (3 pops: the 5 masks and the spare), H up from
+; group 0's page.
+        .macro fg_lookup mask
+        inc h
+        ld l,mask
+        ld c,(hl)
+        inc l
+        ld b,(hl)
+        add ix,bc
+        .endmacro
+        .macro fg_plane_sums
+        pop de
+        ld h,FG_PAGE
+        ld l,e
+        ld c,(hl)
+        inc l
+        ld b,(hl)
+        add ix,bc
+        fg_lookup d
+        pop de
+        fg_lookup e
+        fg_lookup d
+        pop de
+        fg_lookup e
+        .endmacro
+        .macro fg_plane
+        add ix,ix
+        fg_plane_sums
+        .endmacro
+        .macro fg_test zero
+        .byte $DD,$7C           ; ld a,ixh
+        rla
+        jp nc,zero              ; U >= 0: the row is 0
+        .endmacro
+
+; fg_rows: see the header. The alternate set keeps the out pointer (DE'), the rows left (B') and
+; the row's c2 + bl (C').
+fg_rows:
+        call fg_interrupts_off
+        ld (fg_saved_sp),sp
+        ld a,(fg_shift)
+        ld b,a
+        add a,a
+        add a,a                 ; 4 bytes a step of the chains
+        ld e,a
+        ld d,0
+        ld hl,fg_end_chain_end
+        or a
+        sbc hl,de
+        ld (fg_end_chain_at + 1),hl
+        ld hl,fg_sure_chain_end + 4 * FG_LEAST_SHIFT
+        or a
+        sbc hl,de
+        ld (fg_sure_chain_at + 1),hl
+        ld a,1
+@power: add a,a
+        djnz @power
+        ld (fg_end_power + 1),a     ; 2^shift
+        ld (fg_sure_power + 1),a
+        ld c,a
+        ld b,a
+        ld a,128
+        ld e,0
+@less:  inc e                   ; 2^(7 - shift) = 128 / 2^shift
+        sub b
+        jr nz,@less
+        xor a
+        sub e
+        ld (fg_end_less + 1),a
+        ld a,$FF
+        ld (fg_end_less + 2),a
+        ld hl,(fg_sum)          ; P = S - (-N)
+        ld de,(fg_negative)
+        or a
+        sbc hl,de
+        ex de,hl
+        ld a,128
+        sub c
+        ld l,a
+        ld h,0
+        or a
+        sbc hl,de               ; R = 128 - 2^shift - P
+        ld a,l
+        and 127
+        ld (fg_c2 + 1),a        ; c2 = R mod 128
+        ld a,l
+        rla
+        ld a,h
+        rla
+        ld e,a                  ; R >> 7 (arithmetic: bits 7..14, then the sign)
+        sbc a,a
+        ld d,a
+        ld hl,(fg_sum)
+        add hl,de               ; c1 = S + (R >> 7)
+        ex de,hl
+        ld hl,0
+        or a
+        sbc hl,de
+        ld (fg_c1 + 2),hl       ; -c1
+        ld hl,(fg_sum)
+        ld (fg_sum_in + 1),hl
+        ld hl,(fg_out)
+        push hl
+        ld a,(fg_rows_count)
+        exx
+        pop de
+        ld b,a
+        exx
+        ld sp,(fg_w)
+fg_row:
+        pop bc                  ; C = bl, B the row's class
+        pop de                  ; -bh
+fg_c1:  ld ix,0                 ; -c1 (patched)
+        add ix,de
+        ld a,c
+fg_c2:  add a,0                 ; c2 + bl (patched c2): 0..254
+        exx
+        ld c,a
+        exx
+        rla
+        jr nc,@start
+        dec ix                  ; U = -s with s = c1 + bh + (c2 + bl >= 128)
+@start:
+        ld a,b                  ; the row's class
+        or a
+        jr z,fg_full
+fg_sum_in:
+        ld de,0                 ; S (patched)
+        add ix,ix
+        add ix,de               ; -2 s + S
+        dec a
+        jr z,fg_narrow
+        add ix,ix
+        add ix,de               ; -4 s + 3 S
+        fg_plane_sums           ; 7: U_5 = -4 s + 3 S + E'_7 (E'_6 = E'_5 = S - E'_7)
+        jp fg_plane_4
+fg_narrow:
+        fg_plane_sums           ; 7: U_6 = -2 s + S + E'_7 (E'_6 = S - E'_7)
+        jp fg_plane_5
+fg_full:
+        fg_plane_sums           ; 7
+        fg_plane                ; 6
+fg_plane_5:
+        fg_plane                ; 5
+fg_plane_4:
+        fg_plane                ; 4
+        fg_test fg_zero_4
+        .byte $DD,$7C           ; ld a,ixh
+        cp $F8
+        jp m,fg_sure            ; U < -2048: positive (planes 3..0 apart)
+        fg_plane                ; 3
+        fg_test fg_zero_3
+        fg_plane                ; 2
+        fg_test fg_zero_2
+        fg_plane                ; 1
+        fg_test fg_zero_1
+        fg_plane                ; 0
+        fg_test fg_zero_0
+        exx                     ; W = q + 2^shift - U_0, q = (c2 + bl) mod 128: 1..33,023
+        ld a,c
+        exx
+        and 127
+fg_end_power:
+        add a,0                 ; + 2^shift (patched)
+        ld l,a
+        ld h,0
+        .byte $DD,$4D           ; ld c,ixl
+        .byte $DD,$44           ; ld b,ixh
+        or a
+        sbc hl,bc
+fg_end_chain_at:
+        jp fg_end_chain_end     ; (patched: shift steps of the chain)
+        .repeat FG_MOST_SHIFT
+        srl h
+        rr l
+        .endrepeat
+fg_end_chain_end:
+fg_end_less:
+        ld de,0                 ; -2^(7 - shift) (patched)
+        add hl,de
+        jr c,fg_store           ; (no carry: below 0, relu's 0)
+        ld hl,0
+fg_store:
+        ld a,l
+        exx
+        ld (de),a
+        inc de
+        exx
+        ld a,h
+        exx
+        ld (de),a
+        inc de
+        dec b
+        exx
+        jp nz,fg_row
+        jr fg_rows_done
+fg_zero_4:
+        ld hl,4 * FG_PLANE_BYTES
+        jr fg_zero_skip
+fg_zero_3:
+        ld hl,3 * FG_PLANE_BYTES
+        jr fg_zero_skip
+fg_zero_2:
+        ld hl,2 * FG_PLANE_BYTES
+        jr fg_zero_skip
+fg_zero_1:
+        ld hl,FG_PLANE_BYTES
+fg_zero_skip:
+        add hl,sp
+        ld sp,hl                ; past the planes left
+fg_zero_0:
+        exx
+        xor a
+        ld (de),a
+        inc de
+        ld (de),a
+        inc de
+        dec b
+        exx
+        jp nz,fg_row
+fg_rows_done:
+        ld sp,(fg_saved_sp)
+        jp fg_back
+fg_sure:                        ; V = -U_4, L = planes 3..0 from 0
+        ld hl,0
+        .byte $DD,$4D           ; ld c,ixl
+        .byte $DD,$44           ; ld b,ixh
+        or a
+        sbc hl,bc
+        ld (fg_v),hl
+        ld ix,0
+        fg_plane_sums           ; 3
+        fg_plane                ; 2
+        fg_plane                ; 1
+        fg_plane                ; 0
+        exx
+        ld a,c
+        exx
+        and 127
+fg_sure_power:
+        add a,0                 ; q + 2^shift (patched)
+        ld l,a
+        ld h,0
+        ld de,-128
+        add hl,de               ; 2^shift - r
+        .byte $DD,$4D           ; ld c,ixl
+        .byte $DD,$44           ; ld b,ixh
+        or a
+        sbc hl,bc               ; w = 2^shift - r - L
+        .repeat 4
+        sra h
+        rr l
+        .endrepeat
+        ld bc,(fg_v)
+        add hl,bc               ; V + floor(w / 16) = floor(W x + b) / 16: above 0
+fg_sure_chain_at:
+        jp fg_sure_chain_end    ; (patched: shift - 4 steps)
+        .repeat FG_MOST_SHIFT - FG_LEAST_SHIFT
+        srl h
+        rr l
+        .endrepeat
+fg_sure_chain_end:
+        jp fg_store
+
+fg_code_end:
+; The five tables: group g's entries on page FG_PAGE + g (the last group's 16 on its first 32 bytes).
+.ifndef fg_table_pages
+        .align 256
+fg_table_pages: .res FG_GROUPS * 256
+.endif
+        .assert (fg_table_pages & 255) == 0, "the tables: whole pages"
+FG_PAGE         = fg_table_pages >> 8

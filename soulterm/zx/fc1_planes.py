@@ -1,0 +1,154 @@
+"""fc1's ReLU gate by bit planes of the weights (kernels/z80/fc1planes.s): its integer model and its bench.
+
+`gate_rows` follows fg_rows step for step (the five tables E_g of 7, 7, 7, 7 and 4 columns,
+u' = 127 - w in bit planes, U = -s + E'_7 then U = 2 U + E'_b, a row proved 0 where U >= 0 after
+planes 4..0, fg_sure's rows with U < -2048 after plane 4, the rest exact from U_0) so that a test can
+hold the kernel to the model and both to the engine's relu(matvec); `run_gate` calls the kernel on a
+Z80Bench that includes it (`FG_SOURCE`). In neither player (docs/spectrum.md, "Twenty-seventh round:
+fc1's gate by bit planes").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FG_SOURCE = '.include "fc1planes.s"\n'     # Z80Bench's extra_source: fc1planes.s after the other kernels
+MOST_SUM = 2047          # FG_MOST_SUM: sum |x| above it and U could wrap 16 bits
+LEAST_SHIFT, MOST_SHIFT = 4, 7
+COLS = 32
+GROUP_COLS = (7, 7, 7, 7, 4)
+PLANE_BYTES = 6          # a plane's 5 masks doubled and a spare byte
+SURE_BELOW = -2048       # after plane 4, U below it: positive, its planes 3..0 apart (fg_sure)
+ZERO_AFTER = (4, 3, 2, 1, 0)     # the planes after which U >= 0 proves a row 0
+
+
+def takes(x, shift: int) -> bool:
+    """Whether fg_tables builds (sum |x| <= MOST_SUM) and fg_rows takes the shift."""
+    x = np.asarray(x, dtype=np.int64)
+    return len(x) == COLS and int(np.abs(x).sum()) <= MOST_SUM and LEAST_SHIFT <= shift <= MOST_SHIFT
+
+
+def group_columns():
+    start = 0
+    for cols in GROUP_COLS:
+        yield start, cols
+        start += cols
+
+
+def row_class(row) -> int:
+    """0, or 1 where the row's weights all lie in -64..63 (plane 6 of u' is ~plane 7: left out), or 2 in
+    -32..31 (planes 6 and 5 left out)."""
+    low, high = int(np.min(row)), int(np.max(row))
+    return 2 if low >= -32 and high <= 31 else 1 if low >= -64 and high <= 63 else 0
+
+
+def row_planes(kind: int) -> tuple:
+    """The planes a row of class `kind` holds, in order."""
+    return (7,) + tuple(range(6 - kind, -1, -1))
+
+
+def gate_bytes(weights, bias) -> bytes:
+    """fg_rows' layout: a row is bl, its class, -bh (a word: b = 128 bh + bl), then its planes of u' =
+    127 - w from 7 down (row_planes), each the 5 groups' masks doubled (2 m, the entry's offset on its
+    page) and a spare 0."""
+    w = np.asarray(weights, dtype=np.int64)
+    out = bytearray()
+    for row, b in zip(w, np.asarray(bias, dtype=np.int64)):
+        b, kind = int(b), row_class(row)
+        high = -(b >> 7)
+        out += bytes([b & 127, kind, high & 255, (high >> 8) & 255])
+        complement = 127 - row
+        for plane in row_planes(kind):
+            bits = (complement >> plane) & 1
+            for start, cols in group_columns():
+                out.append(2 * int((bits[start:start + cols] << np.arange(cols)).sum()))
+            out.append(0)
+    return bytes(out)
+
+
+def gate_tables(x):
+    """fg_tables' work: the 5 tables E_g[m] (the subset sums of group g's x less its negative sum),
+    S and -N."""
+    x = [int(v) for v in x]
+    tables = []
+    for start, cols in group_columns():
+        xs = x[start:start + cols]
+        negative = sum(v for v in xs if v < 0)
+        tables.append([sum(v for j, v in enumerate(xs) if m >> j & 1) - negative for m in range(1 << cols)])
+    return tables, sum(abs(v) for v in x), -sum(v for v in x if v < 0)
+
+
+def gate_rows(weights, bias, x, shift: int):
+    """fg_rows' outputs by its own steps, and each row's fate: ('zero', k) proved 0 after plane k,
+    ('sure',) fg_sure's, ('exact',) ended from U_0. takes(x, shift) must hold."""
+    if not takes(x, shift):
+        raise ValueError("fc1planes.s does not take this call")
+    tables, total, negative = gate_tables(x)
+    power = 1 << shift
+    r_part = 128 - power - (total - negative)            # R = 128 - 2^shift - P
+    c1, c2 = total + (r_part >> 7), r_part & 127
+    data = gate_bytes(weights, bias)
+    outputs, fates, at = [], [], 0
+
+    def wrap(value):
+        return (value + 32768) % 65536 - 32768
+
+    for _ in range(len(weights)):
+        low, kind = data[at], data[at + 1]
+        high = int.from_bytes(data[at + 2:at + 4], "little", signed=True)     # bl, class, -bh
+        planes = row_planes(kind)
+        sums = {}
+        for index, plane in enumerate(planes):
+            masks = data[at + 4 + PLANE_BYTES * index:at + 4 + PLANE_BYTES * index + 5]
+            sums[plane] = sum(tables[g][m // 2] for g, m in enumerate(masks))
+        at += 4 + PLANE_BYTES * len(planes)
+        kept = c2 + low                                   # C': c2 + bl
+        u = -c1 + high - (kept >= 128)
+        for _ in range(kind):                             # planes 6 (and 5) from plane 7: S - E'_7
+            u = 2 * u + total
+        u = wrap(u + sums[7])
+        fate = None
+        for plane in planes[1:]:
+            u = wrap(2 * u + sums[plane])
+            if plane <= 4 and u >= 0:
+                fate = ("zero", plane)
+                break
+            if plane == 4 and u < SURE_BELOW:
+                fate = ("sure",)
+                low_sum = 0
+                for rest in (3, 2, 1, 0):
+                    low_sum = 2 * low_sum + sums[rest]
+                w_part = ((kept & 127) + power - 128) - low_sum
+                value = (-u + (w_part >> 4)) >> (shift - 4)
+                break
+        if fate is None:
+            fate = ("exact",)
+            value = max(0, ((((kept & 127) + power - u) & 0xFFFF) >> shift) - (128 >> shift))
+        elif fate[0] == "zero":
+            value = 0
+        outputs.append(value)
+        fates.append(fate)
+    return np.array(outputs, dtype=np.int64), fates
+
+
+def run_gate(bench, weights, bias, x, shift: int, buffers: int = 0xA000, tables: bool = True):
+    """W at `buffers` (gate_bytes), x and out after it; fg_tables (unless `tables` is False) then fg_rows.
+    Returns (out, tables' T-states or None, rows' T-states); out is None where fg_tables declined."""
+    rows = len(weights)
+    data = gate_bytes(weights, bias)
+    bench.poke(buffers, data)
+    x_address = buffers + len(data)
+    out_address = x_address + 2 * COLS
+    bench.write_words(x_address, np.asarray(x, dtype=np.int64))
+    table_t = None
+    if tables:
+        bench.poke_word(bench.sym("fg_x"), x_address)
+        table_t = bench.call("fg_tables")
+        if bench.cpu.f & 1:
+            return None, table_t, 0
+    bench.poke_word(bench.sym("fg_w"), buffers)
+    bench.poke_word(bench.sym("fg_out"), out_address)
+    bench.poke(bench.sym("fg_rows_count"), [rows])
+    bench.poke(bench.sym("fg_shift"), [shift])
+    rows_t = bench.call("fg_rows")
+    return bench.read_words(out_address, rows), table_t, rows_t
