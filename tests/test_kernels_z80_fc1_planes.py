@@ -141,7 +141,7 @@ def test_the_interrupt_state_is_given_back(bench, interrupts):
 def test_a_broken_kernel_fails(bench):
     """Each of four single-instruction breaks makes one of four random calls differ from the engine: the
     row start's rounding (dec ix as two nops), a plane's doubling (the first add ix,ix after plane 7 as
-    two nops), the end's sbc hl,bc of U_0 as two nops, and the fill's add hl,de of A[a] as a nop."""
+    two nops), the end's sbc hl,bc of U_0 as two nops, and the fill's first step add hl,bc as a nop."""
     rng = np.random.default_rng(11)
     calls = []
     for _ in range(4):
@@ -151,13 +151,13 @@ def test_a_broken_kernel_fails(bench):
     start, end = bench.sym("fg_tables"), bench.sym("fg_table_pages")
     code = bench.peek(start, end - start)
     row = bench.sym("fg_row") - start
-    full = bench.sym("fg_full") - start
+    full = bench.sym("fg_start_0") - start
     chain = bench.sym("fg_end_chain_at") - start
     fill = bench.sym("fg_fill") - start
     breaks = ((code.index(bytes([0xDD, 0x2B]), row), bytes([0, 0])),
               (code.index(bytes([0xDD, 0x29]), full), bytes([0, 0])),
               (code.rindex(bytes([0xED, 0x42]), 0, chain), bytes([0, 0])),
-              (fill + 3, bytes([0])))
+              (fill, bytes([0])))
     try:
         for at, patch in breaks:
             bench.poke(start + at, patch)

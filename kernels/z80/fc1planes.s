@@ -8,7 +8,7 @@
 ;
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2 read with
 ; LD A,I; IY is kept (fg_tables uses it and puts it back); SP walks the sums and the rows and is put back):
-;   fg_tables   builds the five tables from the 32 words at (fg_x) and the sums the rows need;
+;   fg_tables   builds the four tables from the 32 words at (fg_x) and the sums the rows need;
 ;               carry set (nothing built) where sum |x| > FG_MOST_SUM.
 ;   fg_rows     (fg_rows_count) rows of the matrix at (fg_w) (soulterm/zx/fc1_planes.py's
 ;               gate_bytes) on the tables, relu(sat16((W x + b) >> shift)) to (fg_out) as
@@ -16,9 +16,9 @@
 ; Clobbers AF, BC, DE, HL, IX and the alternate set.
 ;
 ; How (soulterm/zx/fc1_planes.py is its model, step for step): with u' = 127 - w (the complement
-; of matvec's w + 128) in bit planes and E'_b = sum_g E_g[mask_gb] (g the 5 groups of 7, 7, 7, 7
-; and 4 columns, E_g their subset sums less the group's negative x's sum: 0..S_g, a word an
-; entry, entry m at offset 2 m of group g's page), W x = 127 X - 255 N - G with G = sum_b 2^b E'_b
+; of matvec's w + 128) in bit planes and E'_b = sum_g E_g[mask_gb] (g the 4 groups of 8 columns,
+; E_g their subset sums less the group's negative x's sum: 0..S_g, a word an entry, entry m at 2 m
+; from group g's first page, FG_PAGE + 2 g), W x = 127 X - 255 N - G with G = sum_b 2^b E'_b
 ; (X the sum of x, N of its negative words), so relu's 0 (W x + b < 2^shift) is G > T_r = 127 X
 ; - 255 N - 2^shift + b_r. The planes left out only add to G: a row whose planes 7..k already
 ; make G exceed T_r is 0. In IX, from U = -s + E'_7 (s = ceil((T_r + 1) / 128)), U = 2 U + E'_b
@@ -31,30 +31,37 @@
 ; 128 c1 + c2 = 128 S + R, R = 128 - 2^shift - P (P the sum of the positive x, c1 and c2 once a
 ; call) and b = 128 bh + bl (the row's bytes). Every U stays in 16 bits for S <= 2047 and a shift
 ; of 7 or less, whatever the bias.
-; A row: bl, its class, -bh (a word), then its planes from 7 down to 0, 6 bytes each: the 5
-; groups' masks doubled (2 m: the entry's offset) and a spare byte. A row whose weights all lie in
+; A row: its class's start (fg_start_0, 1 or 2), bl, 0, -bh 2^class (a word), then its planes from 7
+; down to 0, 8 bytes each: the 4
+; groups' masks m as their entries' addresses (2 m mod 256, then the page FG_PAGE + 2 g + (m >> 7)),
+; so that a lookup is `pop hl / ld c,(hl) / inc l / ld b,(hl) / add ix,bc`. A row whose weights all lie in
 ; -64..63 (class 1) has plane 6 of u' the complement of plane 7, so E'_6 = S - E'_7 (E_g[~m] =
 ; S_g - E_g[m]) and its plane 6 is left out (U_6 = -2 s + S + E'_7); in -32..31 (class 2) planes 6
 ; and 5 both (U_5 = -4 s + 3 S + E'_7).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 29,586 and fg_rows 96,282, layer 1's fg_tables 29,526 and fg_rows 91,790 (64 rows each).
-; fg_tables: a group of 7 columns ~6,000 (its 128 entries pushed, ld hl,B / add hl,de / push hl, 32
-; an entry, 71 a row of 16; its |x| ~100 a word; its A and B sums in Gray order, ~750), the 4 columns'
-; ~1,100. fg_rows: 862 a call; a row proved 0 after plane 4 1,218 (class 0), 1,026 (class 1), 798
-; (class 2): its start 95 (s and C'), the class's dispatch 18 / 81 / 106, plane 7's sums 238, each
-; plane after it 253 (5 lookups 37 + 4 x 41, 3 pops, ld h, the doubling), the test 22, a 0 stored and
-; the planes left passed over 91; each further plane with its test ~275; a row ended from U_0 ~190.
-; Size on the kernels' bench: 1,472 bytes of code and variables (fg_rows 967), the 5 table pages
-; (1,280 bytes, run time only) apart. A row of the layout: 52 bytes (class 0), 46 (1), 40 (2): the
-; shipped soul's fc1 2,962 bytes (layer 0) and 2,686 (layer 1).
+; fg_tables 40,922 and fg_rows 73,953, layer 1's fg_tables 40,862 and fg_rows 69,774 (64 rows each).
+; fg_tables: a group ~10,000: its 256 entries pushed down its pages, 487 a row of 16 (16 pushes, 12
+; steps by BC or DE, 3 by an immediate, 35 each: E[b - 1] = E[b] + d_t, t the lowest set bit of b),
+; its |x| ~100 a word, d0..d3 and A'[a] = A[a] + B[15] in Gray order ~1,050. fg_rows: 952 a call; a
+; row proved 0 after plane 4 948 (class 0), 771 (class 1), 584 (class 2): its start 102 (three pops,
+; jp (hl) to its class's start, s and C'; 10 more for class 1 and 2's jp), plane 7's sums 172 (4
+; lookups of 43), each plane after it 187 with its doubling, the test 22, a 0 stored and the planes
+; left passed over 91; each further plane with its test ~209; a row ended from U_0 ~190. (The first
+; form, 5 groups of 7, 7, 7, 7 and 4 columns on a page each, masks doubled, the class in a byte:
+; fg_tables 29,586, fg_rows 96,282 and 91,790; 253 a plane, 5 lookups of 41. 4 groups with the class
+; in a byte: fg_rows 77,085 and 74,110.)
+; Size on the kernels' bench: 1,295 bytes of code and variables (fg_rows 794), the 8 table pages
+; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
+; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
 
 FG_MOST_SUM     = 2047          ; sum |x| above it and U could wrap 16 bits
 FG_LEAST_SHIFT  = 4             ; fg_sure's end shifts floor(value / 16) right by shift - 4
 FG_MOST_SHIFT   = 7             ; q + 2^shift fits a byte, and 2^(7 - shift) is whole
-FG_PLANE_BYTES  = 6
-FG_GROUPS       = 5
+FG_PLANE_BYTES  = 8             ; 4 masks as their entries' addresses
+FG_GROUPS       = 4
+FG_GROUP_PAGES  = 2             ; a group's 256 word entries
 
 fg_x:           .word 0         ; the 32 words of x
 fg_w:           .word 0         ; the rows (gate_bytes' layout)
@@ -68,8 +75,9 @@ fg_sum:         .word 0         ; S = sum |x|
 fg_negative:    .word 0         ; -N = sum of the negative x's |x|
 fg_group_x:     .word 0         ; the group's first x
 fg_page:        .byte 0         ; the group's table page
-fg_a:           .res 16         ; A[a], a = 0..7: the subset sums over the group's x_4..x_6, from -N_g
+fg_a:           .res 32         ; A[a], a = 0..15: the subset sums over the group's x_4..x_7, from -N_g
 fg_v:           .word 0         ; fg_sure's -U_4
+fg_d0:          .word 0         ; the fill's -x_0
 
 ; fg_interrupts_off: IFF2 to fg_ints, then DI (matvec.s's way: LD A,I's P/V is IFF2).
 fg_interrupts_off:
@@ -81,19 +89,6 @@ fg_interrupts_off:
 @off:   ld (fg_ints),a
         ret
 
-FG_FILL_STEP    = 5             ; bytes a step of fg_fill: ld hl,B / add hl,de / push hl
-        .macro fg_b_store index
-        ld (fg_fill + FG_FILL_STEP * (15 - (index)) + 1),hl
-        .endmacro
-        .macro fg_b_add reg, index
-        add hl,reg
-        fg_b_store index
-        .endmacro
-        .macro fg_b_sub reg, index
-        or a
-        sbc hl,reg
-        fg_b_store index
-        .endmacro
         .macro fg_a_add reg, index
         add hl,reg
         ld (fg_a + 2 * (index)),hl
@@ -102,6 +97,34 @@ FG_FILL_STEP    = 5             ; bytes a step of fg_fill: ld hl,B / add hl,de /
         or a
         sbc hl,reg
         ld (fg_a + 2 * (index)),hl
+        .endmacro
+
+; fg_gray_x: from HL at a group's 4 x: BC the first (and the immediate at `again`), DE the second,
+; SP the third, the fourth into the immediate at `fourth` (HL lost).
+        .macro fg_gray_x fourth, again
+        ld c,(hl)
+        inc hl
+        ld b,(hl)
+        inc hl
+        ld (again + 1),bc
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        inc hl
+        inc hl
+        ld a,(hl)
+        ld (fourth + 1),a
+        inc hl
+        ld a,(hl)
+        ld (fourth + 2),a
+        dec hl
+        dec hl
+        ld a,(hl)
+        dec hl
+        ld l,(hl)
+        ld h,a
+        ld sp,hl
         .endmacro
 
 ; fg_tables: see the header. Per group: |x|, S and -N_g over its 7 (or 4) x; A[a] over x_4..x_6
@@ -120,11 +143,8 @@ fg_tables:
 fg_group:
         ld (fg_page),a
         ld (fg_group_x),hl
-        ld b,7
-        cp FG_PAGE + FG_GROUPS - 1
-        jr nz,@cols
-        ld b,4
-@cols:  ld ix,0                 ; the group's sum |x|
+        ld b,8
+        ld ix,0                 ; the group's sum |x|
         ld iy,0                 ; -N_g
 @each:  ld e,(hl)
         inc hl
@@ -150,26 +170,49 @@ fg_group:
         ld de,(fg_negative)
         add iy,de
         ld (fg_negative),iy
-        ld a,(fg_page)
-        cp FG_PAGE + FG_GROUPS - 1
-        jp z,fg_b_sums
+        ld ix,(fg_group_x)      ; the fill's steps from x_0..x_3: d0 = -x_0 (BC), d1 = x_0 - x_1 (DE),
+        ld l,(ix+0)             ; d2 = x_0 + x_1 - x_2 and d3 = x_0 + x_1 + x_2 - x_3 (immediates)
+        ld h,(ix+1)             ; s = x_0
+        xor a
+        sub l
+        ld e,a
+        sbc a,a
+        sub h
+        ld d,a
+        ld (fg_d0),de
+        ld e,(ix+2)
+        ld d,(ix+3)
+        or a
+        sbc hl,de
+        ld (fg_fill_d1 + 1),hl
+        ld (fg_step_d1a + 1),hl
+        ld (fg_step_d1b + 1),hl
+        ld (fg_step_d1c + 1),hl
+        add hl,de
+        add hl,de               ; s = x_0 + x_1
+        ld e,(ix+4)
+        ld d,(ix+5)
+        or a
+        sbc hl,de
+        ld (fg_step_d2a + 1),hl
+        ld (fg_step_d2b + 1),hl
+        add hl,de
+        add hl,de
+        ld e,(ix+6)
+        ld d,(ix+7)
+        or a
+        sbc hl,de
+        ld (fg_step_d3 + 1),hl
+        add hl,de
+        add hl,de               ; B[15] = x_0 + x_1 + x_2 + x_3
+        ld de,(fg_a)
+        add hl,de
+        ld (fg_a),hl            ; A'[0] = -N_g + B[15]
         ld hl,(fg_group_x)
         ld de,8
         add hl,de               ; x_4
-        ld c,(hl)               ; BC = x_4, DE = x_5, SP = x_6
-        inc hl
-        ld b,(hl)
-        inc hl
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        ld a,(hl)
-        inc hl
-        ld h,(hl)
-        ld l,a
-        ld sp,hl
-        ld hl,(fg_a)
+        fg_gray_x fg_a_fourth, fg_a_again   ; (SP: interrupts are off)
+        ld hl,(fg_a)            ; A'[a] = A[a] + B[15] in Gray order
         fg_a_add bc, 1
         fg_a_add de, 3
         fg_a_sub bc, 2
@@ -177,85 +220,88 @@ fg_group:
         fg_a_add bc, 7
         fg_a_sub de, 5
         fg_a_sub bc, 4
-fg_b_sums:
-        ld hl,(fg_group_x)      ; BC = x_0 (and fg_b_again's), DE = x_1, SP = x_2, fg_b_fourth's x_3
-        ld c,(hl)
-        inc hl
-        ld b,(hl)
-        inc hl
-        ld (fg_b_again + 1),bc
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        inc hl
-        inc hl
-        ld a,(hl)
-        ld (fg_b_fourth + 1),a
-        inc hl
-        ld a,(hl)
-        ld (fg_b_fourth + 2),a
-        dec hl
-        dec hl
-        ld a,(hl)
-        dec hl
-        ld l,(hl)
-        ld h,a
-        ld sp,hl
-        ld hl,0
-        fg_b_store 0
-        fg_b_add bc, 1
-        fg_b_add de, 3
-        fg_b_sub bc, 2
-        fg_b_add sp, 6
-        fg_b_add bc, 7
-        fg_b_sub de, 5
-        fg_b_sub bc, 4
-fg_b_fourth:
-        ld bc,0                 ; x_3 (patched)
-        fg_b_add bc, 12
-fg_b_again:
-        ld bc,0                 ; x_0 again (patched)
-        fg_b_add bc, 13
-        fg_b_add de, 15
-        fg_b_sub bc, 14
-        fg_b_sub sp, 10
-        fg_b_add bc, 11
-        fg_b_sub de, 9
-        fg_b_sub bc, 8
+fg_a_fourth:
+        ld bc,0                 ; x_7 (patched)
+        fg_a_add bc, 12
+fg_a_again:
+        ld bc,0                 ; x_4 again (patched)
+        fg_a_add bc, 13
+        fg_a_add de, 15
+        fg_a_sub bc, 14
+        fg_a_sub sp, 10
+        fg_a_add bc, 11
+        fg_a_sub de, 9
+        fg_a_sub bc, 8
         ld a,(fg_page)
-        cp FG_PAGE + FG_GROUPS - 1
-        jr z,@last
-        inc a
+        add a,FG_GROUP_PAGES
         ld h,a
         ld l,0
-        ld sp,hl                ; the page's end: rows a = 7..0 pushed down
-        ld ix,fg_a + 14
-        ld b,8
-        jr fg_fill_row
-@last:  ld h,a
-        ld l,32
-        ld sp,hl                ; the last group's 16 entries: one row, A[0] = -N_4
-        ld ix,fg_a
-        ld b,1
-fg_fill_row:
-        ld e,(ix+0)
-        ld d,(ix+1)
+        ld sp,hl                ; the group's pages' end: rows a = 15..0 pushed down
+        ld bc,(fg_d0)
+fg_fill_d1:
+        ld de,0                 ; d1 (patched)
+        ld ix,fg_a + 30
+        ld a,16
+fg_fill_row:                    ; E[16 a + b] for b = 15..0 from A'[a], each a step from the one
+        ld l,(ix+0)             ; above: E[b - 1] - E[b] = d_t, t the lowest set bit of b
+        ld h,(ix+1)
+        push hl                 ; 15
 fg_fill:
-        .repeat 16
-        ld hl,0                 ; B[15], B[14], .. B[0] (patched)
+        add hl,bc
+        push hl                 ; 14
         add hl,de
-        push hl
-        .endrepeat
+        push hl                 ; 13
+        add hl,bc
+        push hl                 ; 12
+        ex de,hl
+fg_step_d2a:
+        ld hl,0                 ; d2 (patched)
+        add hl,de
+fg_step_d1a:
+        ld de,0                 ; d1 again (patched)
+        push hl                 ; 11
+        add hl,bc
+        push hl                 ; 10
+        add hl,de
+        push hl                 ; 9
+        add hl,bc
+        push hl                 ; 8
+        ex de,hl
+fg_step_d3:
+        ld hl,0                 ; d3 (patched)
+        add hl,de
+fg_step_d1b:
+        ld de,0
+        push hl                 ; 7
+        add hl,bc
+        push hl                 ; 6
+        add hl,de
+        push hl                 ; 5
+        add hl,bc
+        push hl                 ; 4
+        ex de,hl
+fg_step_d2b:
+        ld hl,0
+        add hl,de
+fg_step_d1c:
+        ld de,0
+        push hl                 ; 3
+        add hl,bc
+        push hl                 ; 2
+        add hl,de
+        push hl                 ; 1
+        add hl,bc
+        push hl                 ; 0
         dec ix
         dec ix
-        djnz fg_fill_row
+        dec a
+        jr nz,fg_fill_row
         ld hl,(fg_group_x)
-        ld de,14
+        ld de,16
         add hl,de               ; the next group's first x
         ld a,(fg_page)
-        inc a
-        cp FG_PAGE + FG_GROUPS
+        add a,FG_GROUP_PAGES
+        cp FG_PAGE + FG_GROUPS * FG_GROUP_PAGES
         jp nz,fg_group
         ld sp,(fg_saved_sp)
         ld iy,(fg_saved_iy)
@@ -276,30 +322,19 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         ei
         ret
 
-; fg_plane_sums: IX += E'_b from a plane's 6 bytes (3 pops: the 5 masks and the spare), H up from
-; group 0's page.
-        .macro fg_lookup mask
-        inc h
-        ld l,mask
+; fg_plane_sums: IX += E'_b from a plane's 4 masks, each its entry's address (offset 2 m, page).
+        .macro fg_lookup
+        pop hl
         ld c,(hl)
         inc l
         ld b,(hl)
         add ix,bc
         .endmacro
         .macro fg_plane_sums
-        pop de
-        ld h,FG_PAGE
-        ld l,e
-        ld c,(hl)
-        inc l
-        ld b,(hl)
-        add ix,bc
-        fg_lookup d
-        pop de
-        fg_lookup e
-        fg_lookup d
-        pop de
-        fg_lookup e
+        fg_lookup
+        fg_lookup
+        fg_lookup
+        fg_lookup
         .endmacro
         .macro fg_plane
         add ix,ix
@@ -360,7 +395,9 @@ fg_rows:
         sbc hl,de               ; R = 128 - 2^shift - P
         ld a,l
         and 127
-        ld (fg_c2 + 1),a        ; c2 = R mod 128
+        ld (fg_c2_0 + 1),a      ; c2 = R mod 128, in each class's start
+        ld (fg_c2_1 + 1),a
+        ld (fg_c2_2 + 1),a
         ld a,l
         rla
         ld a,h
@@ -374,9 +411,14 @@ fg_rows:
         ld hl,0
         or a
         sbc hl,de
-        ld (fg_c1 + 2),hl       ; -c1
-        ld hl,(fg_sum)
-        ld (fg_sum_in + 1),hl
+        ld (fg_k0 + 2),hl       ; K0 = -c1
+        add hl,hl
+        ld de,(fg_sum)
+        add hl,de
+        ld (fg_k1 + 2),hl       ; K1 = -2 c1 + S
+        add hl,hl
+        add hl,de
+        ld (fg_k2 + 2),hl       ; K2 = -4 c1 + 3 S
         ld hl,(fg_out)
         push hl
         ld a,(fg_rows_count)
@@ -386,37 +428,55 @@ fg_rows:
         exx
         ld sp,(fg_w)
 fg_row:
-        pop bc                  ; C = bl, B the row's class
-        pop de                  ; -bh
-fg_c1:  ld ix,0                 ; -c1 (patched)
+        pop hl                  ; the row's class's start
+        pop bc                  ; C = bl
+        pop de                  ; -bh 2^class
+        jp (hl)
+; Each class's start: U = -2^class s + (2^class - 1) S with s = c1 + bh + (c2 + bl >= 128), then
+; plane 7's sums; C' keeps c2 + bl for the row's end.
+fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
+fg_k2:  ld ix,0                 ; K2 = -4 c1 + 3 S (patched)
         add ix,de
         ld a,c
-fg_c2:  add a,0                 ; c2 + bl (patched c2): 0..254
+fg_c2_2:
+        add a,0                 ; c2 + bl (patched c2): 0..254
         exx
         ld c,a
         exx
         rla
         jr nc,@start
-        dec ix                  ; U = -s with s = c1 + bh + (c2 + bl >= 128)
-@start:
-        ld a,b                  ; the row's class
-        or a
-        jr z,fg_full
-fg_sum_in:
-        ld de,0                 ; S (patched)
-        add ix,ix
-        add ix,de               ; -2 s + S
-        dec a
-        jr z,fg_narrow
-        add ix,ix
-        add ix,de               ; -4 s + 3 S
-        fg_plane_sums           ; 7: U_5 = -4 s + 3 S + E'_7 (E'_6 = E'_5 = S - E'_7)
+        ld de,-4
+        add ix,de
+@start: fg_plane_sums           ; 7: U_5 = -4 s + 3 S + E'_7
         jp fg_plane_4
-fg_narrow:
-        fg_plane_sums           ; 7: U_6 = -2 s + S + E'_7 (E'_6 = S - E'_7)
+fg_start_1:                     ; weights in -64..63: plane 6 is ~plane 7 (E'_6 = S - E'_7)
+fg_k1:  ld ix,0                 ; K1 = -2 c1 + S (patched)
+        add ix,de
+        ld a,c
+fg_c2_1:
+        add a,0
+        exx
+        ld c,a
+        exx
+        rla
+        jr nc,@start
+        dec ix
+        dec ix
+@start: fg_plane_sums           ; 7: U_6 = -2 s + S + E'_7
         jp fg_plane_5
-fg_full:
-        fg_plane_sums           ; 7
+fg_start_0:
+fg_k0:  ld ix,0                 ; K0 = -c1 (patched)
+        add ix,de
+        ld a,c
+fg_c2_0:
+        add a,0
+        exx
+        ld c,a
+        exx
+        rla
+        jr nc,@start
+        dec ix
+@start: fg_plane_sums           ; 7
         fg_plane                ; 6
 fg_plane_5:
         fg_plane                ; 5
@@ -541,10 +601,10 @@ fg_sure_chain_end:
         jp fg_store
 
 fg_code_end:
-; The five tables: group g's entries on page FG_PAGE + g (the last group's 16 on its first 32 bytes).
+; The four tables: group g's 256 word entries on pages FG_PAGE + 2 g and the next.
 .ifndef fg_table_pages
         .align 256
-fg_table_pages: .res FG_GROUPS * 256
+fg_table_pages: .res FG_GROUPS * FG_GROUP_PAGES * 256
 .endif
         .assert (fg_table_pages & 255) == 0, "the tables: whole pages"
 FG_PAGE         = fg_table_pages >> 8

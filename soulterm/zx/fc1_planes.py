@@ -1,6 +1,6 @@
 """fc1's ReLU gate by bit planes of the weights (kernels/z80/fc1planes.s): its integer model and its bench.
 
-`gate_rows` follows fg_rows step for step (the five tables E_g of 7, 7, 7, 7 and 4 columns,
+`gate_rows` follows fg_rows step for step (the four tables E_g of 8 columns, a word an entry,
 u' = 127 - w in bit planes, U = -s + E'_7 then U = 2 U + E'_b, a row proved 0 where U >= 0 after
 planes 4..0, fg_sure's rows with U < -2048 after plane 4, the rest exact from U_0) so that a test can
 hold the kernel to the model and both to the engine's relu(matvec); `run_gate` calls the kernel on a
@@ -16,8 +16,10 @@ FG_SOURCE = '.include "fc1planes.s"\n'     # Z80Bench's extra_source: fc1planes.
 MOST_SUM = 2047          # FG_MOST_SUM: sum |x| above it and U could wrap 16 bits
 LEAST_SHIFT, MOST_SHIFT = 4, 7
 COLS = 32
-GROUP_COLS = (7, 7, 7, 7, 4)
-PLANE_BYTES = 6          # a plane's 5 masks doubled and a spare byte
+GROUP_COLS = (8, 8, 8, 8)
+GROUP_PAGES = 2          # a group's 256 word entries: entry m at 2 m from its first page
+PLANE_BYTES = 8          # a plane's 4 masks, each its entry's address (offset, page)
+HEAD_BYTES = 6           # a row's class's start, bl, 0 and -bh 2^class
 SURE_BELOW = -2048       # after plane 4, U below it: positive, its planes 3..0 apart (fg_sure)
 ZERO_AFTER = (4, 3, 2, 1, 0)     # the planes after which U >= 0 proves a row 0
 
@@ -47,22 +49,23 @@ def row_planes(kind: int) -> tuple:
     return (7,) + tuple(range(6 - kind, -1, -1))
 
 
-def gate_bytes(weights, bias) -> bytes:
-    """fg_rows' layout: a row is bl, its class, -bh (a word: b = 128 bh + bl), then its planes of u' =
-    127 - w from 7 down (row_planes), each the 5 groups' masks doubled (2 m, the entry's offset on its
-    page) and a spare 0."""
+def gate_bytes(weights, bias, page: int, starts=(0, 1, 2)) -> bytes:
+    """fg_rows' layout for tables from `page` (FG_PAGE) and the classes' starts at `starts` (fg_start_0,
+    1, 2): a row is its class's start (a word), bl, 0, -bh 2^class (a word: b = 128 bh + bl), then its
+    planes of u' = 127 - w from 7 down (row_planes), each the 4 groups' masks m as their entries'
+    addresses, 2 m mod 256 and the page page + 2 g + (m >> 7)."""
     w = np.asarray(weights, dtype=np.int64)
     out = bytearray()
     for row, b in zip(w, np.asarray(bias, dtype=np.int64)):
         b, kind = int(b), row_class(row)
-        high = -(b >> 7)
-        out += bytes([b & 127, kind, high & 255, (high >> 8) & 255])
+        high = (-(b >> 7) << kind) & 0xFFFF
+        out += starts[kind].to_bytes(2, "little") + bytes([b & 127, 0, high & 255, high >> 8])
         complement = 127 - row
         for plane in row_planes(kind):
             bits = (complement >> plane) & 1
-            for start, cols in group_columns():
-                out.append(2 * int((bits[start:start + cols] << np.arange(cols)).sum()))
-            out.append(0)
+            for g, (start, cols) in enumerate(group_columns()):
+                mask = int((bits[start:start + cols] << np.arange(cols)).sum())
+                out += bytes([(2 * mask) & 255, page + GROUP_PAGES * g + (mask >> 7)])
     return bytes(out)
 
 
@@ -78,7 +81,7 @@ def gate_tables(x):
     return tables, sum(abs(v) for v in x), -sum(v for v in x if v < 0)
 
 
-def gate_rows(weights, bias, x, shift: int):
+def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
     """fg_rows' outputs by its own steps, and each row's fate: ('zero', k) proved 0 after plane k,
     ('sure',) fg_sure's, ('exact',) ended from U_0. takes(x, shift) must hold."""
     if not takes(x, shift):
@@ -87,26 +90,28 @@ def gate_rows(weights, bias, x, shift: int):
     power = 1 << shift
     r_part = 128 - power - (total - negative)            # R = 128 - 2^shift - P
     c1, c2 = total + (r_part >> 7), r_part & 127
-    data = gate_bytes(weights, bias)
+    data = gate_bytes(weights, bias, page)
     outputs, fates, at = [], [], 0
 
     def wrap(value):
         return (value + 32768) % 65536 - 32768
 
     for _ in range(len(weights)):
-        low, kind = data[at], data[at + 1]
-        high = int.from_bytes(data[at + 2:at + 4], "little", signed=True)     # bl, class, -bh
+        kind = (0, 1, 2).index(int.from_bytes(data[at:at + 2], "little"))
+        low = data[at + 2]
+        high = int.from_bytes(data[at + 4:at + 6], "little", signed=True)     # bl, -bh 2^class
         planes = row_planes(kind)
         sums = {}
         for index, plane in enumerate(planes):
-            masks = data[at + 4 + PLANE_BYTES * index:at + 4 + PLANE_BYTES * index + 5]
-            sums[plane] = sum(tables[g][m // 2] for g, m in enumerate(masks))
-        at += 4 + PLANE_BYTES * len(planes)
+            where = data[at + HEAD_BYTES + PLANE_BYTES * index:at + HEAD_BYTES + PLANE_BYTES * (index + 1)]
+            sums[plane] = sum(tables[g][((where[2 * g + 1] - page - GROUP_PAGES * g) << 7) | (where[2 * g] >> 1)]
+                              for g in range(len(GROUP_COLS)))
+        at += HEAD_BYTES + PLANE_BYTES * len(planes)
         kept = c2 + low                                   # C': c2 + bl
-        u = -c1 + high - (kept >= 128)
+        start = -c1
         for _ in range(kind):                             # planes 6 (and 5) from plane 7: S - E'_7
-            u = 2 * u + total
-        u = wrap(u + sums[7])
+            start = 2 * start + total
+        u = wrap(start + high - ((kept >= 128) << kind) + sums[7])
         fate = None
         for plane in planes[1:]:
             u = wrap(2 * u + sums[plane])
@@ -135,7 +140,7 @@ def run_gate(bench, weights, bias, x, shift: int, buffers: int = 0xA000, tables:
     """W at `buffers` (gate_bytes), x and out after it; fg_tables (unless `tables` is False) then fg_rows.
     Returns (out, tables' T-states or None, rows' T-states); out is None where fg_tables declined."""
     rows = len(weights)
-    data = gate_bytes(weights, bias)
+    data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), [bench.sym(f"fg_start_{kind}") for kind in range(3)])
     bench.poke(buffers, data)
     x_address = buffers + len(data)
     out_address = x_address + 2 * COLS
