@@ -32,10 +32,9 @@
 ; call) and b = 128 bh + bl (the row's bytes). Every U stays in 16 bits for S <= 2047 and a shift
 ; of 7 or less, whatever the bias.
 ; A row: its class's start (fg_start_0, 1 or 2), bl, 0, -bh 2^class (a word), then its planes from 7
-; down to 0, 8 bytes each: the 4
-; groups' masks m as their entries' addresses (2 m mod 256, then the page FG_PAGE + 2 g + (m >> 7)),
-; so that a lookup is `pop hl / ld c,(hl) / inc l / ld b,(hl) / add ix,bc`. A row whose weights all lie in
-; -64..63 (class 1) has plane 6 of u' the complement of plane 7, so E'_6 = S - E'_7 (E_g[~m] =
+; down to 0, 8 bytes each: the 4 groups' masks m as their entries' addresses (2 m mod 256, then the
+; page FG_PAGE + 2 g + (m >> 7)), so that a lookup is `pop hl / ld c,(hl) / inc l / ld b,(hl) / add
+; ix,bc`. A row whose weights all lie in -64..63 (class 1) has plane 6 of u' the complement of plane 7, so E'_6 = S - E'_7 (E_g[~m] =
 ; S_g - E_g[m]) and its plane 6 is left out (U_6 = -2 s + S + E'_7); in -32..31 (class 2) planes 6
 ; and 5 both (U_5 = -4 s + 3 S + E'_7).
 ;
