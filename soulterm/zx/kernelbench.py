@@ -69,6 +69,10 @@ WIDE_SPARSE_OPTION = "FW_WIDE_SPARSE = 1"    # forward.s: layer 1's fc2 sparse p
 # MV_COARSE_PAIRS's rung: build.py; PAIR_SKIP_BENCH on the kernels' bench)
 PAIR_SKIP_OPTION = "MV_SPARSE_PAIR_SKIP = 1"
 PAIR_SKIP_BENCH = "\n        mv_pair_skip_routines"
+# nzmatvec.s's matvec_nz: fc2 by its nonzero inputs only (twenty-seventh round, zxsparse); on the kernels'
+# bench the source includes the file (NZ_BENCH); a player takes it with NZ_OPTION
+NZ_OPTION = "MV_NZ = 1"
+NZ_BENCH = '\n.include "nzmatvec.s"'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
 # MV_BIAS_IN_K, twenty-third round: soul_layout.short_constants; the descriptors' shift byte says which)
 SHORT_K_OPTION = "MV_SHORT_K = 1"
@@ -541,6 +545,42 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
     bench.poke(bench.sym("mv_cols"), [cols])
     bench.poke(bench.sym("mv_shift"), [shift])
     t_states = bench.call(routine)
+    return bench.read_words(out_address, rows), t_states
+
+
+def run_matvec_nz(bench: Z80Bench, w, x, bias, shift: int, out, buffers: int = 0xA000, short: bool = False,
+                  routine: str = "matvec_nz") -> tuple[np.ndarray, int]:
+    """fc2's call as forward.s makes it: out += W x + b, shifted, through matvec's adding store (mv_store_add,
+    which matvec_nz's fallback to matvec takes too), from `out`'s words; W in matvec's layout (`short`: MV_SHORT_K's
+    2-byte row constants, flagged in mv_shift). Returns (out, T-states)."""
+    from .soul_layout import matvec_bytes
+
+    w = np.asarray(w, dtype=np.int64)
+    rows, cols = w.shape
+    folded = "MV_BIAS_IN_K" in bench.symbols
+    matrix = matvec_bytes(w, bias if folded else None, short=short)
+    x_address = buffers + len(matrix)
+    bias_address = x_address + 2 * cols
+    out_address = bias_address + 2 * rows
+    out_address += out_address & 1
+    bench.poke(buffers, matrix)
+    bench.write_words(x_address, np.asarray(x, dtype=np.int64))
+    bench.write_words(bias_address, np.asarray(bias, dtype=np.int64))
+    bench.write_words(out_address, np.asarray(out, dtype=np.int64))
+    for name, value in (("mv_w", buffers), ("mv_x", x_address), ("mv_out", out_address),
+                        ("mv_bias", bias_address), ("mv_carry", out_address + 2 * rows)):
+        bench.poke_word(bench.sym(name), value)
+    bench.poke(bench.sym("mv_rows"), [rows])
+    bench.poke(bench.sym("mv_cols"), [cols])
+    bench.poke(bench.sym("mv_shift"), [shift | (0x80 if short else 0)])
+    store_op = bench.sym("MV_STORE_OP")
+    kept = bytes(bench.memory[store_op:store_op + 3])
+    add = bench.sym("mv_store_add")
+    bench.poke(store_op, [0xC3, add & 0xFF, add >> 8])       # jp mv_store_add (forward.s's fw_dense_add)
+    try:
+        t_states = bench.call(routine)
+    finally:
+        bench.poke(store_op, kept)
     return bench.read_words(out_address, rows), t_states
 
 

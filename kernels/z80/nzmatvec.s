@@ -1,0 +1,562 @@
+; nzmatvec.s - fc2 by its nonzero inputs only (Z80, MV_NZ): out[r] = sat16(out[r] +
+; sat16((W x + b) >> shift)), matvec.s's call with the adding store (mv_store_add), whose
+; work is only the nonzero columns' products (twenty-seventh round, issue 16).
+;
+; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols,
+; mv_shift; MV_SHORT_K's flag in mv_shift's bit 7). Output: mv_out[r] += the row's output,
+; saturated as mv_store_add does. The fast path takes a call of 33..64 columns (matvec's two
+; parts) with a bias, a shift of 0..15, every x in 0..32767, at most NZ_MAX of them nonzero
+; and their sum at most NZ_SUM_MAX; any other call runs as matvec (the caller has set
+; mv_store_add as matvec's store), exact either way. Clobbers AF, BC, DE, HL, IX and the
+; alternate set (IY kept); runs with interrupts off and gives back the state it found.
+;
+; How: with x = 256 h + l, l in -127..128, and S(n) = n*n from matvec's squares table,
+;   2 w l = S(w + l) - S(w) - S(l)   and   2 w h = S(w + h) - S(w) - S(h)  (2 w = 2 u - 256 for h = 1)
+; where u = w + 128 is the stored weight. The call scans x once and writes, for its nonzero
+; columns only, an unrolled chain of product pieces (templates copied, their displacements
+; patched: l - 1 and h - 1, read as (ix+d) and (iy+d) with IXL = IYL = u) into nz_chain, which
+; every row runs: SP pops the row's weights, stepping over the zero columns (pops, or an add
+; for 7 or more bytes), each piece adds S(w + piece) - S(w) into A:HL (a piece of h at the
+; sum's byte 1: A:H, L aside in C), and the row's start loads -sum S(l) - 256 sum S(h) (per
+; call) instead of 0. The row's end adds 2 b, shifts the 24-bit 2 (W x + b) left by 8 - (shift
+; + 1) bits (overflow: saturated) and takes A:H, or right for shifts of 8 or more, and adds it
+; into out with saturation. Exact while |2 (W x + b)| < 2^23: sum x * 2 * 128 + 2 * 32768 with
+; sum x <= NZ_SUM_MAX.
+;
+; T-states (tests/test_kernels_z80_nz.py, CALL and RET included): 32 x 64, a bias, shift 6,
+; 10 nonzero x in 1..128: ~55,000 (measured figures in docs/spectrum.md, twenty-seventh round).
+; A row: ~420 (its start 63, the parts' step 43, its end 110 + the shift 33 (shift 6) + the
+; store 131, the chain's jp 10) and ~138-150 a one-piece product (pop, the skip, 22-byte piece);
+; the scan ~46 a zero column, ~450 a nonzero one.
+; Bytes: see the header test (tests/test_kernel_headers.py) and NZ_CHAIN_BYTES below.
+
+NZ_MAX          = 24            ; the most nonzero inputs the fast path takes
+NZ_SUM_MAX      = 32511         ; (32511 * 256 + 65536 < 2^23)
+NZ_PIECE_BYTES  = 46            ; the most a column writes: a skip of 7, pop, an l piece of 22, an h piece of 16
+NZ_CHAIN_BYTES  = NZ_MAX * NZ_PIECE_BYTES + 9 + 3   ; ... and the parts' step and the jp to nz_end
+NZ_SQUARES      = mv_sq_lo + 128        ; (page-aligned: squares.s)
+NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
+
+matvec_nz:
+        push iy
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (nz_saved_sp),sp
+        ld hl,(mv_bias)         ; a bias (fc2's)
+        ld a,h
+        or l
+        jp z,nz_fallback
+        ld (nz_bias_ptr),hl
+        ld a,(mv_shift)
+        and $7F
+        cp 16
+        jp nc,nz_fallback
+        inc a                   ; k = shift + 1: the row's sum is 2 (W x + b)
+        cp 9
+        jr nc,@right
+        dec a                   ; the left chain from step k - 1 (8 - k steps)
+        ld e,a
+        add a,a
+        add a,a
+        add a,e                 ; * NZ_LEFT_STEP
+        ld e,a
+        ld d,0
+        ld hl,nz_left_chain
+        add hl,de
+        jr @shift_set
+@right:
+        sub 8                   ; k - 8 steps of the right chain, from its end back
+        add a,a
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,nz_right_end
+        or a
+        sbc hl,de
+        ld (NZ_RIGHT_JP),hl
+        ld hl,nz_right
+@shift_set:
+        ld (NZ_SHIFT_JP),hl
+        ld a,(mv_cols)
+        sub MV_MAX_COLS + 1
+        cp MV_MAX_COLS
+        jp nc,nz_fallback       ; (33..64 columns: two parts)
+        inc a
+        ld (nz_cols1),a
+; The scan: each part's columns, a nonzero one written into the chain.
+        xor a
+        ld (nz_count),a
+        ld (nz_pos),a
+        ld (nz_h_seen),a
+        ld hl,0
+        ld (nz_sum),hl
+        ld (nz_const),hl        ; (sum S(l) + 256 sum S(h), 24-bit)
+        ld (nz_const+2),a
+        ld de,nz_chain          ; DE: where the chain goes on
+        ld hl,(mv_x)
+        ld a,(nz_cols1)
+        ld b,a
+        ld c,a
+        call nz_scan
+        push hl
+        ld hl,nz_step           ; the parts' step: SP to the row's second part
+        ld bc,NZ_STEP_BYTES
+        ldir
+        pop hl
+        xor a
+        ld (nz_pos),a
+        ld b,MV_MAX_COLS
+        ld c,b
+        call nz_scan
+        ex de,hl
+        ld (hl),$C3             ; jp nz_end
+        inc hl
+        ld (hl),<nz_end
+        inc hl
+        ld (hl),>nz_end
+; The rows' start: -(sum S(l) + 256 sum S(h)) in A:HL.
+        ld hl,(nz_const)
+        ld a,(nz_const+2)
+        cpl
+        ld c,a
+        ld a,l
+        cpl
+        ld l,a
+        ld a,h
+        cpl
+        ld h,a
+        inc hl
+        ld a,h
+        or l
+        ld a,c
+        jr nz,@negated
+        inc a
+@negated:
+        ld (NZ_ROW_CONST),hl
+        sub $80                 ; (the rows' A starts at $80)
+        ld (NZ_ROW_CONST_TOP),a
+; The pointers: BC' the first part's row (past its constant), DE' the second part's.
+        ld a,(mv_shift)
+.ifdef MV_SHORT_K
+        rlca
+        and 1                   ; (MV_SHORT_FLAG: 2-byte row constants)
+        cpl
+        add a,4                 ; 3 or 2
+.else
+        ld a,3
+.endif
+        ld e,a
+        ld d,0
+        ld hl,(mv_w)
+        add hl,de
+        push hl                 ; row 0's first weight
+        ld a,(nz_cols1)
+        add a,e
+        ld e,a                  ; the first part's row: its constant and columns
+        ld (NZ_STRIDE),de
+        ld hl,(mv_w)
+        ld a,(mv_rows)
+        ld b,a
+@rows_bytes:
+        add hl,de
+        djnz @rows_bytes
+        ex de,hl                ; the second part's first row
+        pop bc
+        exx
+        ld hl,(mv_out)
+        ld (nz_out_ptr),hl
+        ld a,(mv_rows)
+        ld (nz_left),a
+        ld ix,NZ_SQUARES        ; S's low bytes' page: (ix + l - 1) reads S(w + l) for IXL = w + 128
+        ld iy,NZ_SQUARES + 512  ; its high bytes'
+        ld b,0                  ; (B: 0 through the rows)
+; nz_row - a row: SP on its first part's weights, the chain from there.
+nz_row:
+        exx
+        ld h,b
+        ld l,c
+        ld sp,hl
+        ld hl,0                 ; the first part's row stride (patched)
+NZ_STRIDE = * - 2
+        add hl,bc
+        ld b,h
+        ld c,l
+        exx
+        ld hl,0                 ; -(sum S(l) + 256 sum S(h)) (patched)
+NZ_ROW_CONST = * - 2
+        ld a,$80                ; (no carry out of A before a piece of h: the end adds the top byte)
+nz_chain:                       ; (the chain follows; its end a jp to nz_end)
+        .res NZ_CHAIN_BYTES
+
+; nz_end - a row's end: A:HL = 2 W x (less the row start's constants' part) + 2 b, then
+; shifted, saturated and added into out.
+nz_end:
+        ld sp,(nz_bias_ptr)
+        pop de                  ; b
+        ld (nz_bias_ptr),sp
+        add hl,de
+        adc a,0                 ; + the row start's constant's top byte, less $80 (patched)
+NZ_ROW_CONST_TOP = * - 1
+        add hl,de
+        adc a,b
+        bit 7,d
+        jr z,@bias_added
+        sub 2                   ; (b < 0: each add took b + 65536)
+@bias_added:
+        jp nz_left_chain        ; (patched: the shift's entry)
+NZ_SHIFT_JP = * - 2
+NZ_LEFT_STEP = 5
+nz_left_chain:                  ; 8 - k steps: A:H:L doubled, a signed overflow saturates
+        .repeat 7
+        add hl,hl
+        adc a,a
+        jp pe,nz_saturate
+        .endrepeat
+        ld e,h                  ; the output: A:H
+        ld d,a
+nz_shifted:
+        ld sp,(nz_out_ptr)
+        pop hl
+        or a
+        adc hl,de
+        jp pe,nz_clip
+nz_stored:
+        push hl
+        pop hl
+        ld (nz_out_ptr),sp
+        ld hl,nz_left
+        dec (hl)
+        jp nz,nz_row
+nz_done:
+        ld sp,(nz_saved_sp)
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+
+nz_saturate:                    ; (C: the sign before the overflow)
+        ld de,$7FFF
+        jr nc,nz_shifted
+        inc de
+        jr nz_shifted
+nz_clip:                        ; towards the addends' sign (D's)
+        ld hl,$7FFF
+        bit 7,d
+        jr z,nz_stored
+        inc hl
+        jr nz_stored
+
+nz_right:                       ; k = 9..16: A:H shifted right k - 8 bits
+        ld l,h
+        ld h,a
+        jp nz_right_end         ; (patched: k - 8 steps before nz_right_end)
+NZ_RIGHT_JP = * - 2
+        .repeat 8
+        sra h
+        rr l
+        .endrepeat
+nz_right_end:
+        ex de,hl
+        jr nz_shifted
+
+nz_fallback:                    ; not the fast path's call: matvec's own
+        ld sp,(nz_saved_sp)
+        pop af
+        pop iy
+        jp po,matvec
+        ei
+        jp matvec
+
+; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
+; chain at DE (nz_pos: where SP stands in the row's part). HL ends past them.
+nz_scan:
+        ld a,(hl)
+        inc hl
+        or (hl)
+        jr nz,@nonzero
+@next:
+        inc hl
+        djnz nz_scan
+        ret
+@nonzero:
+        bit 7,(hl)
+        jp nz,nz_fallback       ; (x < 0)
+        push bc
+        push hl
+        ld a,c
+        sub b
+        ld (nz_j),a             ; j = C - B
+        ld a,(nz_count)
+        inc a
+        cp NZ_MAX + 1
+        jp nc,nz_fallback
+        ld (nz_count),a
+        ld a,(hl)               ; the sum of x
+        dec hl
+        ld l,(hl)
+        ld h,a
+        push hl
+        ld bc,(nz_sum)
+        add hl,bc
+        ld (nz_sum),hl
+        ld bc,NZ_SUM_MAX + 1
+        or a
+        sbc hl,bc
+        jp nc,nz_fallback
+; the skip from nz_pos to this column
+        ld a,(nz_j)
+        ld c,a                  ; C: j
+        ld hl,nz_pos
+        sub (hl)                ; the gap
+        jr z,@at
+        jr nc,@ahead
+        ld a,$3B                ; dec sp (the column after the one popped)
+        ld (de),a
+        inc de
+        jr @at
+@ahead:
+        cp NZ_LONG_SKIP
+        jr nc,@long
+        srl a
+        jr nc,@pops
+        ex af,af'
+        ld a,$33                ; inc sp
+        ld (de),a
+        inc de
+        ex af,af'
+@pops:
+        jr z,@at
+        ld b,a
+        ld a,$D1                ; pop de
+@pop:
+        ld (de),a
+        inc de
+        djnz @pop
+        jr @at
+@long:
+        ex de,hl
+        ld (hl),$EB             ; ex de,hl
+        inc hl
+        ld (hl),$21             ; ld hl,gap
+        inc hl
+        ld (hl),a
+        inc hl
+        ld (hl),0
+        inc hl
+        ld (hl),$39             ; add hl,sp
+        inc hl
+        ld (hl),$F9             ; ld sp,hl
+        inc hl
+        ld (hl),$EB             ; ex de,hl
+        inc hl
+        ex de,hl
+@at:
+        ld a,$D1                ; pop de: E = u
+        ld (de),a
+        inc de
+        ld a,c
+        add a,2
+        ld (nz_pos),a
+        pop bc                  ; x: B high, C low
+        ld a,c
+        or a
+        jr z,@no_low
+; l = C as a byte (l - 1 the displacement); h = B, + 1 where C > 128 (l = C - 256)
+        push bc
+        ld hl,nz_l_piece
+        ld bc,NZ_L_BYTES
+        ldir
+        pop bc
+        ld a,c
+        dec a
+        ld hl,-NZ_L_BYTES + NZ_L_D1
+        add hl,de
+        ld (hl),a
+        ld hl,-NZ_L_BYTES + NZ_L_D2
+        add hl,de
+        ld (hl),a
+        ld a,(nz_h_seen)        ; before any piece of h, A (from $80) cannot carry out: no or a
+        or a
+        jr nz,@keep_or
+        ex de,hl
+        dec hl
+        ld a,(hl)               ; sbc a,b
+        dec hl
+        dec hl
+        dec hl
+        ld (hl),$ED             ; sbc hl,de over the or a
+        inc hl
+        ld (hl),$52
+        inc hl
+        ld (hl),a
+        inc hl
+        ex de,hl
+@keep_or:
+        ld a,c                  ; + S(l)
+        call nz_add_square
+        ld a,c
+        cp 129
+        jr c,@high
+        inc b                   ; (l = C - 256)
+        jr @high
+@no_low:
+        ld hl,nz_u_piece        ; ld ixl,e / ld iyl,e, and S(w) in DE for a piece of h >= 2
+        ld a,b
+        cp 2
+        ld a,NZ_U_BYTES
+        jr c,@u_bytes
+        add a,NZ_SW_BYTES
+@u_bytes:
+        push bc
+        ld c,a
+        ld b,0
+        ldir
+        pop bc
+@high:
+        ld a,b
+        or a
+        jr z,@done
+        dec a
+        jr nz,@h_general
+        ld (nz_h_seen),a        ; (A = 0 here: the flag is its complement's)
+        ld hl,nz_h1_piece       ; h = 1: A:H += 2 u (2 w + 256: 256 more in sum S(h))
+        ld bc,NZ_H1_BYTES
+        ldir
+        ld hl,nz_const+2
+        inc (hl)
+        jr @done
+@h_general:
+        ld (nz_h_seen),a        ; (A = h - 1, not 0)
+        push bc
+        ld hl,nz_h_piece
+        ld bc,NZ_H_BYTES
+        ldir
+        pop bc
+        ld a,b
+        dec a
+        ld hl,-NZ_H_BYTES + NZ_H_D1
+        add hl,de
+        ld (hl),a
+        ld hl,-NZ_H_BYTES + NZ_H_D2
+        add hl,de
+        ld (hl),a
+        ld a,b                  ; + 256 S(h)
+        call nz_square
+        ld a,(nz_const+1)
+        add a,l
+        ld (nz_const+1),a
+        ld a,(nz_const+2)
+        adc a,h
+        ld (nz_const+2),a
+@done:
+        pop hl
+        pop bc
+        jp @next
+
+; nz_add_square - nz_const += S(A) (A a signed byte, -127..128 as l: 128 read as +128).
+nz_add_square:
+        call nz_square
+        ld a,(nz_const)
+        add a,l
+        ld (nz_const),a
+        ld a,(nz_const+1)
+        adc a,h
+        ld (nz_const+1),a
+        ret nc
+        ld hl,nz_const+2
+        inc (hl)
+        ret
+; nz_square - HL = S(n): n = A as -127..128 (A = 128: +128). Clobbers AF.
+nz_square:
+        push de
+        ld e,a
+        ld d,0
+        cp 129
+        jr c,@positive
+        dec d                   ; (A > 128: n = A - 256)
+@positive:
+        ld hl,mv_sq_lo + 255
+        add hl,de
+        ld e,(hl)
+        inc h
+        inc h
+        ld d,(hl)
+        ex de,hl
+        pop de
+        ret
+
+; The pieces the chain is made of (after its pop de, E = u):
+nz_l_piece:                     ; A:HL += S(w + l) - S(w)
+        .byte $DD,$6B           ; ld ixl,e
+        .byte $FD,$6B           ; ld iyl,e
+        ld e,(ix+0)             ; S(w + l): displacement l - 1 (patched)
+NZ_L_D1 = * - 1 - nz_l_piece
+        ld d,(iy+0)
+NZ_L_D2 = * - 1 - nz_l_piece
+        add hl,de
+        adc a,b
+        ld e,(ix-1)             ; S(w)
+        ld d,(iy-1)
+        or a                    ; (A may have carried: a piece of h moves it)
+        sbc hl,de
+        sbc a,b
+NZ_L_BYTES = * - nz_l_piece
+nz_u_piece:                     ; (a column with l = 0)
+        .byte $DD,$6B           ; ld ixl,e
+        .byte $FD,$6B           ; ld iyl,e
+NZ_U_BYTES = * - nz_u_piece
+        ld e,(ix-1)             ; S(w), for a piece of h >= 2
+        ld d,(iy-1)
+NZ_SW_BYTES = * - nz_u_piece - NZ_U_BYTES
+nz_h_piece:                     ; A:H += S(w + h) - S(w) (DE = S(w)), L aside in C
+        ld c,l
+        ld l,h
+        ld h,a
+        or a
+        sbc hl,de
+        ld e,(ix+0)             ; S(w + h): displacement h - 1 (patched)
+NZ_H_D1 = * - 1 - nz_h_piece
+        ld d,(iy+0)
+NZ_H_D2 = * - 1 - nz_h_piece
+        add hl,de
+        ld a,h
+        ld h,l
+        ld l,c
+NZ_H_BYTES = * - nz_h_piece
+nz_h1_piece:                    ; A:H += 2 u
+        ld c,l
+        ld l,h
+        ld h,a
+        .byte $DD,$5D           ; ld e,ixl
+        ld d,b
+        add hl,de
+        add hl,de
+        ld a,h
+        ld h,l
+        ld l,c
+NZ_H1_BYTES = * - nz_h1_piece
+nz_step:                        ; the parts' step: SP to the second part's row, DE' on to the next
+        exx
+        ex de,hl
+        ld sp,hl
+        ld de,MV_MAX_COLS
+        add hl,de
+        ex de,hl
+        exx
+NZ_STEP_BYTES = * - nz_step
+        .assert NZ_L_BYTES + 1 + NZ_LONG_SKIP + NZ_H_BYTES <= NZ_PIECE_BYTES, "a column's pieces overrun NZ_PIECE_BYTES"
+        .assert NZ_STEP_BYTES <= 9, "the parts' step overruns NZ_CHAIN_BYTES"
+
+nz_saved_sp:    .word 0
+nz_bias_ptr:    .word 0
+nz_out_ptr:     .word 0
+nz_sum:         .word 0
+nz_const:       .res 3
+nz_count:       .byte 0
+nz_pos:         .byte 0
+nz_j:           .byte 0
+nz_h_seen:      .byte 0         ; not 0 once the chain has a piece of h (its later l pieces keep their or a)
+nz_cols1:       .byte 0
+nz_left:        .byte 0
