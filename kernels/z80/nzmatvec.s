@@ -30,13 +30,17 @@
 ; the scan ~46 a zero column, ~450 a nonzero one.
 ; Bytes: see the header test (tests/test_kernel_headers.py) and NZ_CHAIN_BYTES below.
 
-NZ_MAX          = 24            ; the most nonzero inputs the fast path takes
 NZ_SUM_MAX      = 32511         ; (32511 * 256 + 65536 < 2^23)
 NZ_PIECE_BYTES  = 46            ; the most a column writes: a skip of 7, pop, an l piece of 22, an h piece of 16
-NZ_CHAIN_BYTES  = NZ_MAX * NZ_PIECE_BYTES + 9 + 3   ; ... and the parts' step and the jp to nz_end
+.ifndef NZ_CHAIN_BYTES
+NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its own): 24 columns of the most bytes
+.endif
+        .assert NZ_CHAIN_BYTES / 22 < 128, "A's $80 start must not carry out of A before a piece of h (<= 127 l pieces)"
 NZ_SQUARES      = mv_sq_lo + 128        ; (page-aligned: squares.s)
 NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
 
+; nz_prepare_routines - matvec_nz's entry and the chain's writing (once a call: a player's cold part)
+        .macro nz_prepare_routines
 matvec_nz:
         push iy
         ld a,i                  ; P/V = IFF2: were interrupts on?
@@ -86,7 +90,6 @@ matvec_nz:
         ld (nz_cols1),a
 ; The scan: each part's columns, a nonzero one written into the chain.
         xor a
-        ld (nz_count),a
         ld (nz_pos),a
         ld (nz_h_seen),a
         ld hl,0
@@ -171,95 +174,7 @@ matvec_nz:
         ld ix,NZ_SQUARES        ; S's low bytes' page: (ix + l - 1) reads S(w + l) for IXL = w + 128
         ld iy,NZ_SQUARES + 512  ; its high bytes'
         ld b,0                  ; (B: 0 through the rows)
-; nz_row - a row: SP on its first part's weights, the chain from there.
-nz_row:
-        exx
-        ld h,b
-        ld l,c
-        ld sp,hl
-        ld hl,0                 ; the first part's row stride (patched)
-NZ_STRIDE = * - 2
-        add hl,bc
-        ld b,h
-        ld c,l
-        exx
-        ld hl,0                 ; -(sum S(l) + 256 sum S(h)) (patched)
-NZ_ROW_CONST = * - 2
-        ld a,$80                ; (no carry out of A before a piece of h: the end adds the top byte)
-nz_chain:                       ; (the chain follows; its end a jp to nz_end)
-        .res NZ_CHAIN_BYTES
-
-; nz_end - a row's end: A:HL = 2 W x (less the row start's constants' part) + 2 b, then
-; shifted, saturated and added into out.
-nz_end:
-        ld sp,(nz_bias_ptr)
-        pop de                  ; b
-        ld (nz_bias_ptr),sp
-        add hl,de
-        adc a,0                 ; + the row start's constant's top byte, less $80 (patched)
-NZ_ROW_CONST_TOP = * - 1
-        add hl,de
-        adc a,b
-        bit 7,d
-        jr z,@bias_added
-        sub 2                   ; (b < 0: each add took b + 65536)
-@bias_added:
-        jp nz_left_chain        ; (patched: the shift's entry)
-NZ_SHIFT_JP = * - 2
-NZ_LEFT_STEP = 5
-nz_left_chain:                  ; 8 - k steps: A:H:L doubled, a signed overflow saturates
-        .repeat 7
-        add hl,hl
-        adc a,a
-        jp pe,nz_saturate
-        .endrepeat
-        ld e,h                  ; the output: A:H
-        ld d,a
-nz_shifted:
-        ld sp,(nz_out_ptr)
-        pop hl
-        or a
-        adc hl,de
-        jp pe,nz_clip
-nz_stored:
-        push hl
-        pop hl
-        ld (nz_out_ptr),sp
-        ld hl,nz_left
-        dec (hl)
-        jp nz,nz_row
-nz_done:
-        ld sp,(nz_saved_sp)
-        pop af
-        pop iy
-        ret po                  ; interrupts were off: leave them off
-        ei
-        ret
-
-nz_saturate:                    ; (C: the sign before the overflow)
-        ld de,$7FFF
-        jr nc,nz_shifted
-        inc de
-        jr nz_shifted
-nz_clip:                        ; towards the addends' sign (D's)
-        ld hl,$7FFF
-        bit 7,d
-        jr z,nz_stored
-        inc hl
-        jr nz_stored
-
-nz_right:                       ; k = 9..16: A:H shifted right k - 8 bits
-        ld l,h
-        ld h,a
-        jp nz_right_end         ; (patched: k - 8 steps before nz_right_end)
-NZ_RIGHT_JP = * - 2
-        .repeat 8
-        sra h
-        rr l
-        .endrepeat
-nz_right_end:
-        ex de,hl
-        jr nz_shifted
+        jp nz_row
 
 nz_fallback:                    ; not the fast path's call: matvec's own
         ld sp,(nz_saved_sp)
@@ -269,30 +184,21 @@ nz_fallback:                    ; not the fast path's call: matvec's own
         ei
         jp matvec
 
-; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
-; chain at DE (nz_pos: where SP stands in the row's part). HL ends past them.
-nz_scan:
-        ld a,(hl)
-        inc hl
-        or (hl)
-        jr nz,@nonzero
-@next:
-        inc hl
-        djnz nz_scan
-        ret
-@nonzero:
+; nz_nonzero - nz_scan's nonzero column: its pieces into the chain at DE.
+nz_nonzero:                     ; (nz_scan's: HL on the word's high byte)
         bit 7,(hl)
         jp nz,nz_fallback       ; (x < 0)
         push bc
         push hl
+        ld (nz_x_ptr),hl
         ld a,c
         sub b
         ld (nz_j),a             ; j = C - B
-        ld a,(nz_count)
-        inc a
-        cp NZ_MAX + 1
-        jp nc,nz_fallback
-        ld (nz_count),a
+        ld hl,nz_chain_end - NZ_PIECE_BYTES - NZ_STEP_BYTES - 3   ; room for this column's pieces (and the end's)
+        or a
+        sbc hl,de
+        jp c,nz_fallback
+        ld hl,(nz_x_ptr)
         ld a,(hl)               ; the sum of x
         dec hl
         ld l,(hl)
@@ -453,7 +359,7 @@ nz_scan:
 @done:
         pop hl
         pop bc
-        jp @next
+        jp nz_scan_next
 
 ; nz_add_square - nz_const += S(A) (A a signed byte, -127..128 as l: 128 read as +128).
 nz_add_square:
@@ -549,14 +455,123 @@ NZ_STEP_BYTES = * - nz_step
         .assert NZ_L_BYTES + 1 + NZ_LONG_SKIP + NZ_H_BYTES <= NZ_PIECE_BYTES, "a column's pieces overrun NZ_PIECE_BYTES"
         .assert NZ_STEP_BYTES <= 9, "the parts' step overruns NZ_CHAIN_BYTES"
 
-nz_saved_sp:    .word 0
-nz_bias_ptr:    .word 0
-nz_out_ptr:     .word 0
 nz_sum:         .word 0
+nz_x_ptr:       .word 0
 nz_const:       .res 3
-nz_count:       .byte 0
 nz_pos:         .byte 0
 nz_j:           .byte 0
 nz_h_seen:      .byte 0         ; not 0 once the chain has a piece of h (its later l pieces keep their or a)
 nz_cols1:       .byte 0
+nz_prepare_end:
+        .endmacro
+
+; nz_row_routines - the rows: the chain and what each row runs (a player's uncontended part)
+        .macro nz_row_routines
+nz_row:                         ; a row: SP on its first part's weights, the chain from there
+        exx
+        ld h,b
+        ld l,c
+        ld sp,hl
+        ld hl,0                 ; the first part's row stride (patched)
+NZ_STRIDE = * - 2
+        add hl,bc
+        ld b,h
+        ld c,l
+        exx
+        ld hl,0                 ; -(sum S(l) + 256 sum S(h)) (patched)
+NZ_ROW_CONST = * - 2
+        ld a,$80                ; (no carry out of A before a piece of h: the end adds the top byte)
+nz_chain:                       ; (the chain follows; its end a jp to nz_end)
+        .res NZ_CHAIN_BYTES
+nz_chain_end:
+
+; nz_end - a row's end: A:HL = 2 W x (less the row start's constants' part) + 2 b, then
+; shifted, saturated and added into out.
+nz_end:
+        ld sp,(nz_bias_ptr)
+        pop de                  ; b
+        ld (nz_bias_ptr),sp
+        add hl,de
+        adc a,0                 ; + the row start's constant's top byte, less $80 (patched)
+NZ_ROW_CONST_TOP = * - 1
+        add hl,de
+        adc a,b
+        bit 7,d
+        jr z,@bias_added
+        sub 2                   ; (b < 0: each add took b + 65536)
+@bias_added:
+        jp nz_left_chain        ; (patched: the shift's entry)
+NZ_SHIFT_JP = * - 2
+NZ_LEFT_STEP = 5
+nz_left_chain:                  ; 8 - k steps: A:H:L doubled, a signed overflow saturates
+        .repeat 7
+        add hl,hl
+        adc a,a
+        jp pe,nz_saturate
+        .endrepeat
+        ld e,h                  ; the output: A:H
+        ld d,a
+nz_shifted:
+        ld sp,(nz_out_ptr)
+        pop hl
+        or a
+        adc hl,de
+        jp pe,nz_clip
+nz_stored:
+        push hl
+        pop hl
+        ld (nz_out_ptr),sp
+        ld hl,nz_left
+        dec (hl)
+        jp nz,nz_row
+nz_done:
+        ld sp,(nz_saved_sp)
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+
+nz_saturate:                    ; (C: the sign before the overflow)
+        ld de,$7FFF
+        jr nc,nz_shifted
+        inc de
+        jr nz_shifted
+nz_clip:                        ; towards the addends' sign (D's)
+        ld hl,$7FFF
+        bit 7,d
+        jr z,nz_stored
+        inc hl
+        jr nz_stored
+
+nz_right:                       ; k = 9..16: A:H shifted right k - 8 bits
+        ld l,h
+        ld h,a
+        jp nz_right_end         ; (patched: k - 8 steps before nz_right_end)
+NZ_RIGHT_JP = * - 2
+        .repeat 8
+        sra h
+        rr l
+        .endrepeat
+nz_right_end:
+        ex de,hl
+        jr nz_shifted
+
+; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
+; chain at DE (nz_pos: where SP stands in the row's part). HL ends past them. (Here with the rows:
+; its loop runs once a column.)
+nz_scan:
+        ld a,(hl)
+        inc hl
+        or (hl)
+        jp nz,nz_nonzero
+nz_scan_next:
+        inc hl
+        djnz nz_scan
+        ret
+
+nz_saved_sp:    .word 0
+nz_bias_ptr:    .word 0
+nz_out_ptr:     .word 0
 nz_left:        .byte 0
+        .endmacro

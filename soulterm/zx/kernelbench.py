@@ -72,7 +72,7 @@ PAIR_SKIP_BENCH = "\n        mv_pair_skip_routines"
 # nzmatvec.s's matvec_nz: fc2 by its nonzero inputs only (twenty-seventh round, zxsparse); on the kernels'
 # bench the source includes the file (NZ_BENCH); a player takes it with NZ_OPTION
 NZ_OPTION = "MV_NZ = 1"
-NZ_BENCH = '\n.include "nzmatvec.s"'
+NZ_BENCH = '\n.include "nzmatvec.s"\n        nz_prepare_routines\n        nz_row_routines'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
 # MV_BIAS_IN_K, twenty-third round: soul_layout.short_constants; the descriptors' shift byte says which)
 SHORT_K_OPTION = "MV_SHORT_K = 1"
@@ -145,7 +145,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           raw_top: bool = False, pair_skip: bool = False,
                           short_k: bool | None = None, short_ends: bool = False,
                           folded_bias: bool = False, row_marks: bool = False,
-                          weight_planes: bool | None = None) -> str:
+                          weight_planes: bool | None = None, nz: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -203,6 +203,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     in the program, its tables in the screen's middle third, q, k and v in the planes' layout alone and
     wp_rows_wide where wp_tables declines the xn."""
     is_128k = model == "128k"
+    if nz and bench:
+        raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
     fast_scores = False if fast_scores is None else fast_scores
@@ -277,6 +279,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
+               + [NZ_OPTION] * nz
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
