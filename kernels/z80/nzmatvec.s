@@ -30,8 +30,8 @@
 ; the scan ~46 a zero column, ~450 a nonzero one.
 ; Bytes: see the header test (tests/test_kernel_headers.py) and NZ_CHAIN_BYTES below.
 
-NZ_SUM_MAX      = 32511         ; (32511 * 256 + 65536 < 2^23)
-NZ_PIECE_BYTES  = 46            ; the most a column writes: a skip of 7, pop, an l piece of 22, an h piece of 16
+NZ_PIECE_BYTES  = 42            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 12
+        .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
 .ifndef NZ_CHAIN_BYTES
 NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its own): 24 columns of the most bytes
 .endif
@@ -92,10 +92,8 @@ matvec_nz:
         xor a
         ld (nz_pos),a
         ld (nz_h_seen),a
-        ld hl,0
-        ld (nz_sum),hl
-        ld (nz_const),hl        ; (sum S(l) + 256 sum S(h), 24-bit)
-        ld (nz_const+2),a
+        ld (nz_const_top),a
+        ld ix,0                 ; IX: sum S(l)'s low 16 bits (nz_const_top: the rest, with 256 * 256 an h)
         ld de,nz_chain          ; DE: where the chain goes on
         ld hl,(mv_x)
         ld a,(nz_cols1)
@@ -104,8 +102,7 @@ matvec_nz:
         call nz_scan
         push hl
         ld hl,nz_step           ; the parts' step: SP to the row's second part
-        ld bc,NZ_STEP_BYTES
-        ldir
+        call nz_copy_end - 2 * NZ_STEP_BYTES
         pop hl
         xor a
         ld (nz_pos),a
@@ -118,18 +115,17 @@ matvec_nz:
         ld (hl),<nz_end
         inc hl
         ld (hl),>nz_end
-; The rows' start: -(sum S(l) + 256 sum S(h)) in A:HL.
-        ld hl,(nz_const)
-        ld a,(nz_const+2)
-        cpl
-        ld c,a
-        ld a,l
+; The rows' start: -(sum S(l) + 256 * 256 * the pieces of h) in A:HL, A from $80 (its top byte at the end).
+        .byte $DD,$7D           ; ld a,ixl
         cpl
         ld l,a
-        ld a,h
+        .byte $DD,$7C           ; ld a,ixh
         cpl
         ld h,a
+        ld a,(nz_const_top)
+        cpl
         inc hl
+        ld c,a
         ld a,h
         or l
         ld a,c
@@ -184,36 +180,35 @@ nz_fallback:                    ; not the fast path's call: matvec's own
         ei
         jp matvec
 
-; nz_nonzero - nz_scan's nonzero column: its pieces into the chain at DE.
-nz_nonzero:                     ; (nz_scan's: HL on the word's high byte)
-        bit 7,(hl)
-        jp nz,nz_fallback       ; (x < 0)
-        push bc
-        push hl
-        ld (nz_x_ptr),hl
+; nz_nonzero - nz_scan's nonzero column (HL on its word's high byte; B, C nz_scan's): its pieces
+; into the chain at DE (on past them); matvec's call instead where x < 0 or x > 384 (h = 2 or
+; more) or the chain's room is spent. HL, B and C as they were.
+nz_nonzero:
         ld a,c
         sub b
-        ld (nz_j),a             ; j = C - B
+        ld (nz_j),a             ; j: the column in its part
+        push bc
+        push hl
+        ld a,(hl)
+        dec hl
+        cp 2
+        jp nc,nz_fallback       ; (x < 0, x > 511)
+        ld l,(hl)               ; x = 256 A + L: l = L, or L - 256 with h = A + 1 where L > 128
+        ld h,a
+        ld a,l
+        add a,127
+        ld c,a                  ; C: 127 + l, S(l)'s place in its page (C: h one more)
+        ld a,h
+        adc a,0
+        cp 2
+        jp nc,nz_fallback       ; (x > 384)
+        ld b,a                  ; B: h
         ld hl,nz_chain_end - NZ_PIECE_BYTES - NZ_STEP_BYTES - 3   ; room for this column's pieces (and the end's)
         or a
         sbc hl,de
         jp c,nz_fallback
-        ld hl,(nz_x_ptr)
-        ld a,(hl)               ; the sum of x
-        dec hl
-        ld l,(hl)
-        ld h,a
-        push hl
-        ld bc,(nz_sum)
-        add hl,bc
-        ld (nz_sum),hl
-        ld bc,NZ_SUM_MAX + 1
-        or a
-        sbc hl,bc
-        jp nc,nz_fallback
-; the skip from nz_pos to this column
+; the skip from nz_pos to the column
         ld a,(nz_j)
-        ld c,a                  ; C: j
         ld hl,nz_pos
         sub (hl)                ; the gap
         jr z,@at
@@ -234,12 +229,13 @@ nz_nonzero:                     ; (nz_scan's: HL on the word's high byte)
         ex af,af'
 @pops:
         jr z,@at
-        ld b,a
+        ld h,a
         ld a,$D1                ; pop de
 @pop:
         ld (de),a
         inc de
-        djnz @pop
+        dec h
+        jr nz,@pop
         jr @at
 @long:
         ex de,hl
@@ -262,141 +258,79 @@ nz_nonzero:                     ; (nz_scan's: HL on the word's high byte)
         ld a,$D1                ; pop de: E = u
         ld (de),a
         inc de
-        ld a,c
+        ld a,(nz_j)
         add a,2
         ld (nz_pos),a
-        pop bc                  ; x: B high, C low
         ld a,c
+        cp 127
+        jr z,@no_low            ; (l = 0)
+        ld (NZ_L_AT),de         ; the l piece, with or a once a piece of h is in the chain
+        ld a,(nz_h_seen)
         or a
-        jr z,@no_low
-; l = C as a byte (l - 1 the displacement); h = B, + 1 where C > 128 (l = C - 256)
-        push bc
         ld hl,nz_l_piece
-        ld bc,NZ_L_BYTES
-        ldir
+        push bc
+        jr nz,@or_kept
+        call nz_copy_end - 2 * NZ_L_BYTES
+        jr @l_copied
+@or_kept:
+        ld hl,nz_l_piece_or
+        call nz_copy_end - 2 * NZ_L_OR_BYTES
+@l_copied:
         pop bc
+        ld hl,0                 ; its displacements: l - 1 = C - 128
+NZ_L_AT = * - 2
         ld a,c
-        dec a
-        ld hl,-NZ_L_BYTES + NZ_L_D1
-        add hl,de
+        xor $80
+        .assert NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_l_piece's displacements 6 and 9 bytes on"
+        inc hl
+        inc hl
+        inc hl
+        inc hl
+        inc hl
+        inc hl
         ld (hl),a
-        ld hl,-NZ_L_BYTES + NZ_L_D2
-        add hl,de
+        inc hl
+        inc hl
+        inc hl
         ld (hl),a
-        ld a,(nz_h_seen)        ; before any piece of h, A (from $80) cannot carry out: no or a
-        or a
-        jr nz,@keep_or
+        ld h,>NZ_SQUARES        ; IX += S(l)
+        ld l,c
+        ld a,(hl)
+        inc h
+        inc h
+        ld h,(hl)
+        ld l,a
         ex de,hl
-        dec hl
-        ld a,(hl)               ; sbc a,b
-        dec hl
-        dec hl
-        dec hl
-        ld (hl),$ED             ; sbc hl,de over the or a
-        inc hl
-        ld (hl),$52
-        inc hl
-        ld (hl),a
-        inc hl
+        add ix,de
         ex de,hl
-@keep_or:
-        ld a,c                  ; + S(l)
-        call nz_add_square
-        ld a,c
-        cp 129
-        jr c,@high
-        inc b                   ; (l = C - 256)
+        jr nc,@high
+        ld hl,nz_const_top
+        inc (hl)
         jr @high
 @no_low:
-        ld hl,nz_u_piece        ; ld ixl,e / ld iyl,e, and S(w) in DE for a piece of h >= 2
-        ld a,b
-        cp 2
-        ld a,NZ_U_BYTES
-        jr c,@u_bytes
-        add a,NZ_SW_BYTES
-@u_bytes:
+        ld hl,nz_l_piece        ; ld ixl,e / ld iyl,e alone
         push bc
-        ld c,a
-        ld b,0
-        ldir
+        call nz_copy_end - 2 * NZ_U_BYTES
         pop bc
 @high:
         ld a,b
         or a
         jr z,@done
-        dec a
-        jr nz,@h_general
-        ld (nz_h_seen),a        ; (A = 0 here: the flag is its complement's)
-        ld hl,nz_h1_piece       ; h = 1: A:H += 2 u (2 w + 256: 256 more in sum S(h))
-        ld bc,NZ_H1_BYTES
-        ldir
-        ld hl,nz_const+2
+        ld (nz_h_seen),a
+        ld hl,nz_const_top      ; (2 u = 2 w + 256: 256 * 256 more)
         inc (hl)
-        jr @done
-@h_general:
-        ld (nz_h_seen),a        ; (A = h - 1, not 0)
-        push bc
-        ld hl,nz_h_piece
-        ld bc,NZ_H_BYTES
-        ldir
-        pop bc
-        ld a,b
-        dec a
-        ld hl,-NZ_H_BYTES + NZ_H_D1
-        add hl,de
-        ld (hl),a
-        ld hl,-NZ_H_BYTES + NZ_H_D2
-        add hl,de
-        ld (hl),a
-        ld a,b                  ; + 256 S(h)
-        call nz_square
-        ld a,(nz_const+1)
-        add a,l
-        ld (nz_const+1),a
-        ld a,(nz_const+2)
-        adc a,h
-        ld (nz_const+2),a
+        ld hl,nz_h1_piece
+        call nz_copy_end - 2 * NZ_H1_BYTES
 @done:
         pop hl
         pop bc
         jp nz_scan_next
 
-; nz_add_square - nz_const += S(A) (A a signed byte, -127..128 as l: 128 read as +128).
-nz_add_square:
-        call nz_square
-        ld a,(nz_const)
-        add a,l
-        ld (nz_const),a
-        ld a,(nz_const+1)
-        adc a,h
-        ld (nz_const+1),a
-        ret nc
-        ld hl,nz_const+2
-        inc (hl)
-        ret
-; nz_square - HL = S(n): n = A as -127..128 (A = 128: +128). Clobbers AF.
-nz_square:
-        push de
-        ld e,a
-        ld d,0
-        cp 129
-        jr c,@positive
-        dec d                   ; (A > 128: n = A - 256)
-@positive:
-        ld hl,mv_sq_lo + 255
-        add hl,de
-        ld e,(hl)
-        inc h
-        inc h
-        ld d,(hl)
-        ex de,hl
-        pop de
-        ret
-
 ; The pieces the chain is made of (after its pop de, E = u):
 nz_l_piece:                     ; A:HL += S(w + l) - S(w)
         .byte $DD,$6B           ; ld ixl,e
         .byte $FD,$6B           ; ld iyl,e
+NZ_U_BYTES = * - nz_l_piece
         ld e,(ix+0)             ; S(w + l): displacement l - 1 (patched)
 NZ_L_D1 = * - 1 - nz_l_piece
         ld d,(iy+0)
@@ -405,33 +339,22 @@ NZ_L_D2 = * - 1 - nz_l_piece
         adc a,b
         ld e,(ix-1)             ; S(w)
         ld d,(iy-1)
-        or a                    ; (A may have carried: a piece of h moves it)
-        sbc hl,de
+        sbc hl,de               ; (no carry in: A from $80 cannot carry out before a piece of h)
         sbc a,b
 NZ_L_BYTES = * - nz_l_piece
-nz_u_piece:                     ; (a column with l = 0)
-        .byte $DD,$6B           ; ld ixl,e
-        .byte $FD,$6B           ; ld iyl,e
-NZ_U_BYTES = * - nz_u_piece
-        ld e,(ix-1)             ; S(w), for a piece of h >= 2
+nz_l_piece_or:                  ; the same with an or a (after a piece of h, which may move A anywhere)
+        .byte $DD,$6B,$FD,$6B
+        ld e,(ix+0)
+        ld d,(iy+0)
+        add hl,de
+        adc a,b
+        ld e,(ix-1)
         ld d,(iy-1)
-NZ_SW_BYTES = * - nz_u_piece - NZ_U_BYTES
-nz_h_piece:                     ; A:H += S(w + h) - S(w) (DE = S(w)), L aside in C
-        ld c,l
-        ld l,h
-        ld h,a
         or a
         sbc hl,de
-        ld e,(ix+0)             ; S(w + h): displacement h - 1 (patched)
-NZ_H_D1 = * - 1 - nz_h_piece
-        ld d,(iy+0)
-NZ_H_D2 = * - 1 - nz_h_piece
-        add hl,de
-        ld a,h
-        ld h,l
-        ld l,c
-NZ_H_BYTES = * - nz_h_piece
-nz_h1_piece:                    ; A:H += 2 u
+        sbc a,b
+NZ_L_OR_BYTES = * - nz_l_piece_or
+nz_h1_piece:                    ; h = 1: A:H += 2 u (2 w + 256)
         ld c,l
         ld l,h
         ld h,a
@@ -452,12 +375,17 @@ nz_step:                        ; the parts' step: SP to the second part's row, 
         ex de,hl
         exx
 NZ_STEP_BYTES = * - nz_step
-        .assert NZ_L_BYTES + 1 + NZ_LONG_SKIP + NZ_H_BYTES <= NZ_PIECE_BYTES, "a column's pieces overrun NZ_PIECE_BYTES"
-        .assert NZ_STEP_BYTES <= 9, "the parts' step overruns NZ_CHAIN_BYTES"
+nz_copy:                        ; (entered 2 n bytes before nz_copy_end: n bytes from HL to DE)
+        .repeat NZ_L_OR_BYTES
+        ldi
+        .endrepeat
+nz_copy_end:
+        ret
 
-nz_sum:         .word 0
-nz_x_ptr:       .word 0
-nz_const:       .res 3
+        .assert NZ_L_OR_BYTES + 1 + NZ_LONG_SKIP + NZ_H1_BYTES <= NZ_PIECE_BYTES, "a column's pieces overrun NZ_PIECE_BYTES"
+        .assert NZ_STEP_BYTES <= NZ_L_OR_BYTES && NZ_H1_BYTES <= NZ_L_OR_BYTES, "nz_copy's ldi's"
+
+nz_const_top:   .byte 0         ; sum S(l) + 256 * 256 the pieces of h: its top byte (IX the rest)
 nz_pos:         .byte 0
 nz_j:           .byte 0
 nz_h_seen:      .byte 0         ; not 0 once the chain has a piece of h (its later l pieces keep their or a)
