@@ -539,6 +539,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 # nzmatvec.s's chain's room in the 128K player (twenty-seventh round, zxsparse): the bytes FW_WIDE_SPARSE and
 # MV_SPARSE_PAIR_SKIP's routines left below $C000, less its rows' code; a call whose chain would not fit runs as matvec
 NZ_CHAIN_BYTES_128K = 1000
+NZ_128K = True      # (player_source's default: the 128K's fc2 through matvec_nz; tests measure the form before it)
 
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
@@ -548,7 +549,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
-                  planes_48k: bool = False, nz: bool = True) -> str:
+                  planes_48k: bool = False, nz: bool | None = None) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -636,7 +637,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     """
     banked = model == "128k"
     coarse = coarse or banked
-    nz = nz and banked      # (nzmatvec.s: fc2 by its nonzero inputs, the 128K's since the twenty-seventh round)
+    nz = (NZ_128K if nz is None else nz) and banked     # (nzmatvec.s: fc2 by its nonzero inputs, the 128K's since
+                                                        # the twenty-seventh round, in FW_WIDE_SPARSE's room)
     cold = COLD_KERNEL_FILES_48K if coarse and not banked else COLD_KERNEL_FILES
     cold_tensors = COLD_48K if coarse and not banked else EMBEDDINGS
     cold_files = [name for name in KERNEL_FILES if name in cold]
@@ -990,14 +992,18 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # and its activations (planes_pay).
     with_planes = planes_take(soul) and planes_pay(soul, tokenizer)
     rungs = tuple((True,) + rung for rung in rungs) * with_planes + tuple((False,) + rung for rung in rungs)
-    for weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
+    # nzmatvec.s's fc2 (twenty-seventh round, zxsparse: ~60,000 T-states a reply step, its once-a-call part's
+    # ~560 bytes below $8000, its rows and chain in FW_WIDE_SPARSE's and MV_SPARSE_PAIR_SKIP's room) with every
+    # rung first, then every rung without it (a soul whose te and pe lie below $8000 has no room for it there).
+    rungs = tuple((True,) + rung for rung in rungs) * NZ_128K + tuple((False,) + rung for rung in rungs)
+    for nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
                                            unit_products=unit_products, inverse_table=inverse_table,
                                            coarse_pairs=coarse_pairs, kept_means=kept_means,
-                                           weight_planes=weight_planes))
+                                           weight_planes=weight_planes, nz=nz))
         except AsmError:
-            if (weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
+            if (nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
 
 
