@@ -164,7 +164,12 @@ matvec_nz:
         pop bc
         exx
         ld hl,(mv_out)
-        ld (nz_out_ptr),hl
+        ld de,(mv_bias)
+        or a
+        sbc hl,de
+        dec hl
+        dec hl
+        ld (NZ_OUT_DELTA),hl
         ld a,(mv_rows)
         ld (nz_left),a
         ld ix,NZ_SQUARES        ; S's low bytes' page: (ix + l - 1) reads S(w + l) for IXL = w + 128
@@ -439,16 +444,19 @@ nz_left_chain:                  ; 8 - k steps: A:H:L doubled, a signed overflow 
         .endrepeat
         ld e,h                  ; the output: A:H
         ld d,a
-nz_shifted:
-        ld sp,(nz_out_ptr)
-        pop hl
-        or a
-        adc hl,de
+nz_shifted:                     ; out[r] += DE, saturated (mv_store_add's)
+        ld hl,0                 ; mv_out - mv_bias - 2 (patched): SP is past b[r]
+NZ_OUT_DELTA = * - 2
+        add hl,sp
+        ld a,(hl)
+        add a,e
+        ld (hl),a
+        inc hl
+        ld a,(hl)
+        adc a,d                 ; P/V: a signed overflow
         jp pe,nz_clip
+        ld (hl),a
 nz_stored:
-        push hl
-        pop hl
-        ld (nz_out_ptr),sp
         ld hl,nz_left
         dec (hl)
         jp nz,nz_row
@@ -466,10 +474,16 @@ nz_saturate:                    ; (C: the sign before the overflow)
         inc de
         jr nz_shifted
 nz_clip:                        ; towards the addends' sign (D's)
-        ld hl,$7FFF
+        dec hl
+        ld (hl),0
+        ld a,$80
         bit 7,d
-        jr z,nz_stored
+        jr nz,@high
+        dec (hl)
+        ld a,$7F
+@high:
         inc hl
+        ld (hl),a
         jr nz_stored
 
 nz_right:                       ; k = 9..16: A:H shifted right k - 8 bits
@@ -500,6 +514,5 @@ nz_scan_next:
 
 nz_saved_sp:    .word 0
 nz_bias_ptr:    .word 0
-nz_out_ptr:     .word 0
 nz_left:        .byte 0
         .endmacro
