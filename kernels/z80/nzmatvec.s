@@ -1,34 +1,38 @@
-; nzmatvec.s - fc2 by its nonzero inputs only (Z80, MV_NZ): out[r] = sat16(out[r] +
-; sat16((W x + b) >> shift)), matvec.s's call with the adding store (mv_store_add), whose
-; work is only the nonzero columns' products (twenty-seventh round, issue 16).
+; nzmatvec.s - fc2 by its nonzero inputs only (Z80, MV_NZ; twenty-seventh round, issue 16):
+; out[r] = sat16(out[r] + sat16((W x + b) >> shift)), matvec.s's call with its adding store
+; (mv_store_add), whose work is only the nonzero columns' products.
 ;
-; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols,
-; mv_shift; MV_SHORT_K's flag in mv_shift's bit 7). Output: mv_out[r] += the row's output,
-; saturated as mv_store_add does. The fast path takes a call of 33..64 columns (matvec's two
-; parts) with a bias, a shift of 0..15, every x in 0..32767, at most NZ_MAX of them nonzero
-; and their sum at most NZ_SUM_MAX; any other call runs as matvec (the caller has set
-; mv_store_add as matvec's store), exact either way. Clobbers AF, BC, DE, HL, IX and the
-; alternate set (IY kept); runs with interrupts off and gives back the state it found.
+; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols, mv_shift;
+; MV_SHORT_K's flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's
+; output, saturated as mv_store_add does. The fast path takes a call of 33..64 columns (matvec's
+; two parts) with a bias, a shift of 0..15 and every x in 0..384 whose pieces fit the chain's
+; room (NZ_CHAIN_BYTES: the player's 1,000 bytes take ~40 columns); any other call jumps to
+; matvec (the caller has set mv_store_add as matvec's store: forward.s's fw_dense_add), exact
+; either way. Clobbers AF, BC, DE, HL, IX and the alternate set (IY kept); runs with interrupts
+; off (SP walks the weights) and gives back the state it found.
 ;
-; How: with x = 256 h + l, l in -127..128, and S(n) = n*n from matvec's squares table,
-;   2 w l = S(w + l) - S(w) - S(l)   and   2 w h = S(w + h) - S(w) - S(h)  (2 w = 2 u - 256 for h = 1)
-; where u = w + 128 is the stored weight. The call scans x once and writes, for its nonzero
-; columns only, an unrolled chain of product pieces (templates copied, their displacements
-; patched: l - 1 and h - 1, read as (ix+d) and (iy+d) with IXL = IYL = u) into nz_chain, which
-; every row runs: SP pops the row's weights, stepping over the zero columns (pops, or an add
-; for 7 or more bytes), each piece adds S(w + piece) - S(w) into A:HL (a piece of h at the
-; sum's byte 1: A:H, L aside in C), and the row's start loads -sum S(l) - 256 sum S(h) (per
-; call) instead of 0. The row's end adds 2 b, shifts the 24-bit 2 (W x + b) left by 8 - (shift
-; + 1) bits (overflow: saturated) and takes A:H, or right for shifts of 8 or more, and adds it
-; into out with saturation. Exact while |2 (W x + b)| < 2^23: sum x * 2 * 128 + 2 * 32768 with
-; sum x <= NZ_SUM_MAX.
+; How: with x = 256 h + l, l in -127..128, h 0 or 1, S(n) = n*n from matvec's squares table and
+; u = w + 128 the stored weight, 2 w l = S(w + l) - S(w) - S(l) and 2 w h = 2 u - 256. The call
+; scans x once and writes, for its nonzero columns only, an unrolled chain of pieces (templates
+; copied by an ldi chain, the l piece's displacement l - 1 patched: (ix+d) and (iy+d) read S(w + l)
+; with IXL = IYL = u) into nz_chain, which every row runs: SP pops the row's weights, stepping over
+; the zero columns (dec sp, inc sp and pops, or ld hl,n / add hl,sp for 7 or more bytes), an l
+; piece adds S(w + l) - S(w) into A:HL (its or a before the sbc only after a piece of h: A starts
+; at $80 and cannot carry out before), a piece of h adds 2 u at A:H. Each row starts at -(sum S(l)
+; + 256 * 256 the pieces of h) (summed in IX by the scan), its end adds 2 b (SP walks the bias),
+; shifts the 24-bit 2 (W x + b) left 7 - shift bits (a signed overflow saturates) and takes A:H
+; (right for shifts of 8 or more) and adds it into out (reached from the bias's walk: mv_out -
+; mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23.
 ;
-; T-states (tests/test_kernels_z80_nz.py, CALL and RET included): 32 x 64, a bias, shift 6,
-; 10 nonzero x in 1..128: ~55,000 (measured figures in docs/spectrum.md, twenty-seventh round).
-; A row: ~420 (its start 63, the parts' step 43, its end 110 + the shift 33 (shift 6) + the
-; store 131, the chain's jp 10) and ~138-150 a one-piece product (pop, the skip, 22-byte piece);
-; the scan ~46 a zero column, ~450 a nonzero one.
-; Bytes: see the header test (tests/test_kernel_headers.py) and NZ_CHAIN_BYTES below.
+; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a
+; bias, shift 6, 10 nonzero x of 5 in every third column: 72,405; every x 0: 17,032 (matvec's sparse
+; call ~78,000-86,000 with every x 0; the 128K player's layer 1's fc2 a reply step on "hello"
+; 103,464 -> 80,116, benchmarks/z80_step_phases.py --model 128k). ~141 a product (pop 10, ld ixl,e
+; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~375 a row (its start 63, the
+; parts' step 43, the chain's jp 10, the bias 110, the shift 43 at shift 6, the store 83, the loop
+; 31); ~1,000 a nonzero column to write its pieces; ~49 a zero column's scan.
+; Bytes: 1,764 (the 128K player's: the once-a-call part, nz_prepare_routines, 578 in the cold part
+; below $8000; the rows' part, nz_row_routines, 1,186 with the chain's 1,000, above).
 
 NZ_PIECE_BYTES  = 42            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 12
         .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
