@@ -13,9 +13,9 @@
 ;
 ; How: with x = 256 h + l, l in -127..128, h 0 or 1, S(n) = n*n from matvec's squares table and
 ; u = w + 128 the stored weight, 2 w l = S(w + l) - S(w) - S(l) and 2 w h = 2 u - 256. The call
-; scans x once and writes, for its nonzero columns only, an unrolled chain of pieces (templates
-; copied by an ldi chain, the l piece's displacement l - 1 patched: (ix+d) and (iy+d) read S(w + l)
-; with IXL = IYL = u) into nz_chain, which every row runs: SP pops the row's weights, stepping over
+; scans x once and writes, for its nonzero columns only, an unrolled chain of pieces (an l piece
+; by pushes from its end with its displacement l - 1: (ix+d) and (iy+d) read S(w + l) with IXL =
+; IYL = u; the others copied by an ldi chain) into nz_chain, which every row runs: SP pops the row's weights, stepping over
 ; the zero columns (dec sp, inc sp and pops, or ld hl,n / add hl,sp for 7 or more bytes), an l
 ; piece adds S(w + l) - S(w) into A:HL (its or a before the sbc only after a piece of h: A starts
 ; at $80 and cannot carry out before), a piece of h adds 2 u at A:H. Each row starts at -(sum S(l)
@@ -25,13 +25,13 @@
 ; mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a
-; bias, shift 6, 10 nonzero x of 5 in every third column: 72,405; every x 0: 17,032 (matvec's sparse
+; bias, shift 6, 10 nonzero x of 5 in every third column: 70,555; every x 0: 17,032 (matvec's sparse
 ; call ~78,000-86,000 with every x 0; the 128K player's layer 1's fc2 a reply step on "hello"
 ; 103,464 -> 80,116, benchmarks/z80_step_phases.py --model 128k). ~141 a product (pop 10, ld ixl,e
 ; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~375 a row (its start 63, the
 ; parts' step 43, the chain's jp 10, the bias 110, the shift 43 at shift 6, the store 83, the loop
-; 31); ~1,000 a nonzero column to write its pieces; ~49 a zero column's scan.
-; Bytes: 1,764 (the 128K player's: the once-a-call part, nz_prepare_routines, 578 in the cold part
+; 31); ~820 a nonzero column to write its pieces; ~49 a zero column's scan.
+; Bytes: 1,759 (the 128K player's: the once-a-call part, nz_prepare_routines, 573 in the cold part
 ; below $8000; the rows' part, nz_row_routines, 1,186 with the chain's 1,000, above).
 
 NZ_PIECE_BYTES  = 42            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 12
@@ -273,35 +273,55 @@ nz_nonzero:
         ld a,c
         cp 127
         jr z,@no_low            ; (l = 0)
-        ld (NZ_L_AT),de         ; the l piece, with or a once a piece of h is in the chain
+; the l piece, written by pushes from its end (SP a byte past it without or a: the next piece
+; writes over that byte), with or a once a piece of h is in the chain
+        .assert NZ_L_BYTES == 21 && NZ_L_OR_BYTES == 22 && NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_nonzero's pushes write nz_l_piece's bytes"
+        ld (nz_prep_sp),sp
+        ld hl,NZ_L_BYTES + 1
+        add hl,de
+        ld sp,hl
+        ld d,h
+        ld e,l
+        dec de                  ; DE: past the piece without or a
         ld a,(nz_h_seen)
         or a
-        ld hl,nz_l_piece
-        push bc
-        jr nz,@or_kept
-        call nz_copy_end - 2 * NZ_L_BYTES
-        jr @l_copied
-@or_kept:
-        ld hl,nz_l_piece_or
-        call nz_copy_end - 2 * NZ_L_OR_BYTES
-@l_copied:
-        pop bc
-        ld hl,0                 ; its displacements: l - 1 = C - 128
-NZ_L_AT = * - 2
+        jr z,@without_or
+        inc de
+        ld hl,$9852             ; sbc hl,de's 52, sbc a,b
+        push hl
+        ld hl,$EDB7             ; or a, sbc hl,de's ED
+        push hl
+        jr @tail_pushed
+@without_or:
+        ld hl,$0098             ; sbc a,b
+        push hl
+        ld hl,$52ED             ; sbc hl,de
+        push hl
+@tail_pushed:
+        ld hl,$FF56             ; ld d,(iy-1): FD 56 FF
+        push hl
+        ld hl,$FDFF
+        push hl
+        ld hl,$5EDD             ; ld e,(ix-1): DD 5E FF
+        push hl
+        ld hl,$8819             ; add hl,de, adc a,b
+NZ_L_ADC = * - 1
+        push hl
         ld a,c
-        xor $80
-        .assert NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_l_piece's displacements 6 and 9 bytes on"
-        inc hl
-        inc hl
-        inc hl
-        inc hl
-        inc hl
-        inc hl
-        ld (hl),a
-        inc hl
-        inc hl
-        inc hl
-        ld (hl),a
+        xor $80                 ; the displacement: l - 1 = C - 128
+        ld h,a
+        ld l,$56                ; ld d,(iy+d): FD 56 d
+        push hl
+        ld h,$FD
+        ld l,a                  ; ld e,(ix+d): DD 5E d
+        push hl
+        ld hl,$5EDD
+        push hl
+        ld hl,$6BFD             ; ld iyl,e: FD 6B
+        push hl
+        ld hl,$6BDD             ; ld ixl,e: DD 6B
+        push hl
+        ld sp,(nz_prep_sp)
         ld h,>NZ_SQUARES        ; IX += S(l)
         ld l,c
         ld a,(hl)
@@ -336,7 +356,7 @@ NZ_L_AT = * - 2
         jp nz_scan_next
 
 ; The pieces the chain is made of (after its pop de, E = u):
-nz_l_piece:                     ; A:HL += S(w + l) - S(w)
+nz_l_piece:                     ; A:HL += S(w + l) - S(w) (nz_nonzero writes it by pushes: its form)
         .byte $DD,$6B           ; ld ixl,e
         .byte $FD,$6B           ; ld iyl,e
 NZ_U_BYTES = * - nz_l_piece
@@ -351,18 +371,7 @@ NZ_L_D2 = * - 1 - nz_l_piece
         sbc hl,de               ; (no carry in: A from $80 cannot carry out before a piece of h)
         sbc a,b
 NZ_L_BYTES = * - nz_l_piece
-nz_l_piece_or:                  ; the same with an or a (after a piece of h, which may move A anywhere)
-        .byte $DD,$6B,$FD,$6B
-        ld e,(ix+0)
-        ld d,(iy+0)
-        add hl,de
-        adc a,b
-        ld e,(ix-1)
-        ld d,(iy-1)
-        or a
-        sbc hl,de
-        sbc a,b
-NZ_L_OR_BYTES = * - nz_l_piece_or
+NZ_L_OR_BYTES = NZ_L_BYTES + 1  ; (with an or a before its sbc hl,de: after a piece of h, which may move A anywhere)
 nz_h1_piece:                    ; h = 1: A:H += 2 u (2 w + 256)
         ld c,l
         ld l,h
@@ -385,16 +394,17 @@ nz_step:                        ; the parts' step: SP to the second part's row, 
         exx
 NZ_STEP_BYTES = * - nz_step
 nz_copy:                        ; (entered 2 n bytes before nz_copy_end: n bytes from HL to DE)
-        .repeat NZ_L_OR_BYTES
+        .repeat NZ_H1_BYTES
         ldi
         .endrepeat
 nz_copy_end:
         ret
 
         .assert NZ_L_OR_BYTES + 1 + NZ_LONG_SKIP + NZ_H1_BYTES <= NZ_PIECE_BYTES, "a column's pieces overrun NZ_PIECE_BYTES"
-        .assert NZ_STEP_BYTES <= NZ_L_OR_BYTES && NZ_H1_BYTES <= NZ_L_OR_BYTES, "nz_copy's ldi's"
+        .assert NZ_STEP_BYTES <= NZ_H1_BYTES && NZ_U_BYTES <= NZ_H1_BYTES, "nz_copy's ldi's"
 
 nz_const_top:   .byte 0         ; sum S(l) + 256 * 256 the pieces of h: its top byte (IX the rest)
+nz_prep_sp:     .word 0
 nz_pos:         .byte 0
 nz_j:           .byte 0
 nz_h_seen:      .byte 0         ; not 0 once the chain has a piece of h (its later l pieces keep their or a)
