@@ -634,6 +634,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     their room (256 bytes against its ~115: ~140 more free below UNCONTENDED, ~115 more above it).
     `row_marks`: the 48K's (with `coarse`) te's and pe's marks every 8 rows (vecops.s's EM_ROW_MARKS: the
     ladder's last rung, where its spends leave the room, twenty-fifth round).
+    `nz`: the 128K's (None: NZ_128K) fc2 through nzmatvec.s's matvec_nz (MV_NZ, twenty-seventh round): its
+    once-a-call part at the cold part's end, its rows and chain after forward.s, and no FW_WIDE_SPARSE nor
+    MV_SPARSE_PAIR_SKIP's routines.
     """
     banked = model == "128k"
     coarse = coarse or banked
