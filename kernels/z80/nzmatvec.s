@@ -25,14 +25,14 @@
 ; mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a
-; bias, shift 6, 10 nonzero x of 5 in every third column: 70,555; every x 0: 17,032 (matvec's sparse
+; bias, shift 6, 10 nonzero x of 5 in every third column: 69,711; every x 0: 16,188 (matvec's sparse
 ; call ~78,000-86,000 with every x 0; the 128K player's layer 1's fc2 a reply step on "hello"
-; 103,464 -> 80,116, benchmarks/z80_step_phases.py --model 128k). ~141 a product (pop 10, ld ixl,e
-; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~375 a row (its start 63, the
+; 103,464 -> ~77,000, benchmarks/z80_step_phases.py --model 128k). ~141 a product (pop 10, ld ixl,e
+; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~350 a row (its start 42, the
 ; parts' step 43, the chain's jp 10, the bias 110, the shift 43 at shift 6, the store 83, the loop
 ; 31); ~820 a nonzero column to write its pieces; ~49 a zero column's scan.
-; Bytes: 1,759 (the 128K player's: the once-a-call part, nz_prepare_routines, 573 in the cold part
-; below $8000; the rows' part, nz_row_routines, 1,186 with the chain's 1,000, above).
+; Bytes: 1,750 (the 128K player's: the once-a-call part, nz_prepare_routines, 571 in the cold part
+; below $8000; the rows' part, nz_row_routines, 1,179 with the chain's 1,000, above).
 
 NZ_PIECE_BYTES  = 42            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 12
         .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
@@ -139,7 +139,7 @@ matvec_nz:
         ld (NZ_ROW_CONST),hl
         sub $80                 ; (the rows' A starts at $80)
         ld (NZ_ROW_CONST_TOP),a
-; The pointers: BC' the first part's row (past its constant), DE' the second part's.
+; The pointers: HL' the first part's row (past its constant), BC' its stride, DE' the second part's row.
         ld a,(mv_shift)
 .ifdef MV_SHORT_K
         rlca
@@ -157,15 +157,16 @@ matvec_nz:
         ld a,(nz_cols1)
         add a,e
         ld e,a                  ; the first part's row: its constant and columns
-        ld (NZ_STRIDE),de
         ld hl,(mv_w)
         ld a,(mv_rows)
         ld b,a
 @rows_bytes:
         add hl,de
         djnz @rows_bytes
-        ex de,hl                ; the second part's first row
-        pop bc
+        ld b,d
+        ld c,e                  ; BC': the first part's row stride
+        ex de,hl                ; DE': the second part's first row
+        pop hl                  ; HL': the first part's
         exx
         ld hl,(mv_out)
         ld de,(mv_bias)
@@ -384,12 +385,12 @@ nz_h1_piece:                    ; h = 1: A:H += 2 u (2 w + 256)
         ld h,l
         ld l,c
 NZ_H1_BYTES = * - nz_h1_piece
-nz_step:                        ; the parts' step: SP to the second part's row, DE' on to the next
+nz_step:                        ; the parts' step: SP to the second part's row, DE' on to the next (HL' kept)
         exx
         ex de,hl
         ld sp,hl
-        ld de,MV_MAX_COLS
-        add hl,de
+        ld hl,MV_MAX_COLS
+        add hl,sp
         ex de,hl
         exx
 NZ_STEP_BYTES = * - nz_step
@@ -416,14 +417,8 @@ nz_prepare_end:
         .macro nz_row_routines
 nz_row:                         ; a row: SP on its first part's weights, the chain from there
         exx
-        ld h,b
-        ld l,c
         ld sp,hl
-        ld hl,0                 ; the first part's row stride (patched)
-NZ_STRIDE = * - 2
-        add hl,bc
-        ld b,h
-        ld c,l
+        add hl,bc               ; (HL' on to the next row)
         exx
         ld hl,0                 ; -(sum S(l) + 256 sum S(h)) (patched)
 NZ_ROW_CONST = * - 2
