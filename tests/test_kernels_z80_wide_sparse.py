@@ -28,7 +28,13 @@ SPARSE_MAX, WIDE_MOST, COLS = 11, 4, spec.FFN_DIM   # matvec.s's MV_SPARSE_MAX, 
 
 
 def bench_of(soul: Soul, model: str = "128k") -> Z80Bench:
-    bench = player_bench(soul, Tokenizer.load(DEFAULT_TOKENIZER), model)
+    """The player's bench; the 128K's as before the twenty-seventh round (its fc2 through nzmatvec.s since
+    then has no FW_WIDE_SPARSE: build.NZ_128K false here)."""
+    import soulterm.zx.build as zx_build
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(zx_build, "NZ_128K", False)
+        bench = player_bench(soul, Tokenizer.load(DEFAULT_TOKENIZER), model)
     assert bench.sym("MV_SPARSE_MAX") == SPARSE_MAX and bench.sym("FW_WIDE_MOST") == WIDE_MOST
     return bench
 
@@ -45,7 +51,9 @@ def on_layer(bench, layer: int) -> None:
 def shipped(request):
     """The shipped player's bench (the 48K's takes FW_WIDE_SPARSE with MV_HZ_ENDS since zxwide48: z in the
     screen's third, te and pe without marks; since the twenty-sixth round's planes, zxplanes48, only the
-    48K built without them, a soul the planes do not pay for, has the room: planes_pay false here)."""
+    48K built without them, a soul the planes do not pay for, has the room: planes_pay false here; the
+    128K's as before the twenty-seventh round, whose fc2 through nzmatvec.s's matvec_nz has no
+    FW_WIDE_SPARSE: build.NZ_128K false here)."""
     import soulterm.zx.build as zx_build
 
     soul = load_soul(DEFAULT_SOUL)

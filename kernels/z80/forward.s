@@ -970,9 +970,19 @@ fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: th
 .ifdef FW_WIDE_SPARSE
         call fw_wide_sparse     ; layer 1's wide columns into fc2's bias (NZ: fw_wide_back after the call)
 .endif
+.ifdef MV_NZ
+        ld hl,matvec_nz         ; fc2 by z's nonzero columns alone (nzmatvec.s; matvec where it declines)
+        ld (FW_DENSE_JP + 1),hl
+.endif
         ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
         ld bc,FW_FFN * 256 + FW_DIM
+.ifdef MV_NZ
+        call fw_dense_add
+        ld hl,matvec
+        ld (FW_DENSE_JP + 1),hl
+        ret
+.endif
 .ifdef FW_WIDE_SPARSE
         jr z,fw_dense_add       ; (the loads keep fw_wide_sparse's Z)
         call fw_dense_add
@@ -1027,7 +1037,8 @@ fw_dense:
         ld (mv_bias),hl
         ld a,(ix+2)
         ld (mv_shift),a
-        jp matvec
+FW_DENSE_JP = *
+        jp matvec               ; (MV_NZ: matvec_nz for fc2)
 
 .ifdef FW_WIDE_SPARSE
 ; fw_wide_sparse - (FW_WIDE_SPARSE, the 128K's; before layer 1's fc2, which only a reply step runs)

@@ -64,7 +64,8 @@ C64_RULES = Rules(
 
 Z80_RULES = Rules(
     prefix_kinds=(
-        (("matvec", "mv_", "wp_"), "matvec"),      # (wp_: planes.s, the 128K's q, k and v since the 25th round)
+        (("matvec", "mv_", "wp_", "nz_"), "matvec"),    # (wp_: planes.s, the 128K's q, k and v since the 25th round;
+                                        # nz_: nzmatvec.s, the 128K's fc2 since the 27th)
         (("attend_head", "at_", "pl_", "kv_"), "attention"),    # (pl_, kv_: the 128K's key planes, kept values)
         (("rmsnorm", "rn_", "fw_norm"), "rmsnorm"),
         (("vec_relu",), "ffn"),

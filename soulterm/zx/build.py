@@ -315,7 +315,7 @@ def _cold_end(sym: dict) -> int:
     end = sym.get("sp_words_low_end", sym.get("rn_roots_end", end))    # (rmsnorm.s's tables after the caches)
     if sym.get("kv_kept_first", UNCONTENDED) < UNCONTENDED:   # (the 128K's AT_KEPT_MEANS sums: the cold part's last)
         end = max(end, sym["kv_kept_first"] + KEPT_SUMS_BYTES)
-    return end
+    return max(end, sym.get("nz_prepare_end", 0))     # (the 128K's matvec_nz's once-a-call part: its last)
 
 
 def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False):
@@ -536,6 +536,12 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     return banks
 
 
+# nzmatvec.s's chain's room in the 128K player (twenty-seventh round, zxsparse): the bytes FW_WIDE_SPARSE and
+# MV_SPARSE_PAIR_SKIP's routines left below $C000, less its rows' code; a call whose chain would not fit runs as matvec
+NZ_CHAIN_BYTES_128K = 1000
+NZ_128K = True      # (player_source's default: the 128K's fc2 through matvec_nz; tests measure the form before it)
+
+
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
                   coarse: bool = True, coarse_top: bool = True, pairs: bool = True, unrolled: bool = True,
                   in_page: bool = True, unit_products: bool = True, inverse_table: bool = True,
@@ -543,7 +549,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
-                  planes_48k: bool = False) -> str:
+                  planes_48k: bool = False, nz: bool | None = None) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -628,9 +634,14 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     their room (256 bytes against its ~115: ~140 more free below UNCONTENDED, ~115 more above it).
     `row_marks`: the 48K's (with `coarse`) te's and pe's marks every 8 rows (vecops.s's EM_ROW_MARKS: the
     ladder's last rung, where its spends leave the room, twenty-fifth round).
+    `nz`: the 128K's (None: NZ_128K) fc2 through nzmatvec.s's matvec_nz (MV_NZ, twenty-seventh round): its
+    once-a-call part at the cold part's end, its rows and chain after forward.s, and no FW_WIDE_SPARSE nor
+    MV_SPARSE_PAIR_SKIP's routines.
     """
     banked = model == "128k"
     coarse = coarse or banked
+    nz = (NZ_128K if nz is None else nz) and banked     # (nzmatvec.s: fc2 by its nonzero inputs, the 128K's since
+                                                        # the twenty-seventh round, in FW_WIDE_SPARSE's room)
     cold = COLD_KERNEL_FILES_48K if coarse and not banked else COLD_KERNEL_FILES
     cold_tensors = COLD_48K if coarse and not banked else EMBEDDINGS
     cold_files = [name for name in KERNEL_FILES if name in cold]
@@ -641,7 +652,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         bank_0_files.sort(key="logitsraw.s".__ne__)
     in_bank = _words_in_bank(tokenizer, word_list, model)
     fast_scores = fast_scores and coarse and not banked
-    options = [player_kernel_options(model, bench=False, coarse=coarse, packed=coarse and not banked,
+    options = [player_kernel_options(model, bench=False, coarse=coarse, nz=nz, packed=coarse and not banked,
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
                                      jps_kept=jps_kept and pairs and not banked,
                                      raw_top=raw_top and coarse_top and coarse and not banked,
@@ -651,8 +662,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,
                                      argmax_rounds=coarse and coarse_pairs and banked,
-                                     wide_sparse=coarse and coarse_pairs if banked else wide_sparse and coarse,
-                                     pair_skip=coarse and coarse_pairs and banked,
+                                     wide_sparse=coarse and coarse_pairs and not nz if banked else wide_sparse and coarse,
+                                     pair_skip=coarse and coarse_pairs and banked and not nz,
                                      short_ends=short_ends and coarse and not banked,
                                      folded_bias=folded_bias(coarse, pairs, banked),
                                      row_marks=row_marks and coarse and not banked,
@@ -777,6 +788,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [f"        .res ((* & 255) > {256 - KEPT_SUMS_BYTES}) * (256 - (* & 255))",
                   f"kv_kept_sums: .res 256     ; forward.s's kept sums of S(vl) (AT_KEPT_MEANS; {KEPT_SUMS_BYTES} bytes)",
                   f"kv_kept_first: .res {KEPT_SUMS_BYTES}     ; and position 0's, a page on (records128.s's record_kept)"]
+    if nz:      # (matvec_nz's scan and the chain's writing, once a call: in the cold part)
+        lines += [f"NZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_128K}     ; (nzmatvec.s's chain: ~24 bytes a nonzero column)",
+                  '.include "nzmatvec.s"', "        nz_prepare_routines"]
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
               # the bytes the cold part leaves (none past UNCONTENDED: the .assert says why)
@@ -801,8 +815,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     else:
         if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
             lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)",
-                      "        mv_gate_quads_routines     ; (matvec.s's fc1 pass without the low slots' stores)",
-                      "        mv_pair_skip_routines     ; (matvec.s's jr over a sparse call's pair of zero columns)"]
+                      "        mv_gate_quads_routines     ; (matvec.s's fc1 pass without the low slots' stores)"]
+            lines += ["        mv_pair_skip_routines     ; (matvec.s's jr over a sparse call's pair of zero columns)"] * (not nz)
+        if nz:
+            lines.append("        nz_row_routines     ; (nzmatvec.s's rows and chain: run by layer 1 too, below $C000)")
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
@@ -979,14 +995,18 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     # and its activations (planes_pay).
     with_planes = planes_take(soul) and planes_pay(soul, tokenizer)
     rungs = tuple((True,) + rung for rung in rungs) * with_planes + tuple((False,) + rung for rung in rungs)
-    for weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
+    # nzmatvec.s's fc2 (twenty-seventh round, zxsparse: ~60,000 T-states a reply step, its once-a-call part's
+    # ~560 bytes below $8000, its rows and chain in FW_WIDE_SPARSE's and MV_SPARSE_PAIR_SKIP's room) with every
+    # rung first, then every rung without it (a soul whose te and pe lie below $8000 has no room for it there).
+    rungs = tuple((True,) + rung for rung in rungs) * NZ_128K + tuple((False,) + rung for rung in rungs)
+    for nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
             return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
                                            unit_products=unit_products, inverse_table=inverse_table,
                                            coarse_pairs=coarse_pairs, kept_means=kept_means,
-                                           weight_planes=weight_planes))
+                                           weight_planes=weight_planes, nz=nz))
         except AsmError:
-            if (weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
+            if (nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
 
 

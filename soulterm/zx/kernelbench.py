@@ -69,6 +69,10 @@ WIDE_SPARSE_OPTION = "FW_WIDE_SPARSE = 1"    # forward.s: layer 1's fc2 sparse p
 # MV_COARSE_PAIRS's rung: build.py; PAIR_SKIP_BENCH on the kernels' bench)
 PAIR_SKIP_OPTION = "MV_SPARSE_PAIR_SKIP = 1"
 PAIR_SKIP_BENCH = "\n        mv_pair_skip_routines"
+# nzmatvec.s's matvec_nz: fc2 by its nonzero inputs only (twenty-seventh round, zxsparse); on the kernels'
+# bench the source includes the file (NZ_BENCH); a player takes it with NZ_OPTION
+NZ_OPTION = "MV_NZ = 1"
+NZ_BENCH = '\n.include "nzmatvec.s"\n        nz_prepare_routines\n        nz_row_routines'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
 # MV_BIAS_IN_K, twenty-third round: soul_layout.short_constants; the descriptors' shift byte says which)
 SHORT_K_OPTION = "MV_SHORT_K = 1"
@@ -141,7 +145,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                           raw_top: bool = False, pair_skip: bool = False,
                           short_k: bool | None = None, short_ends: bool = False,
                           folded_bias: bool = False, row_marks: bool = False,
-                          weight_planes: bool | None = None) -> str:
+                          weight_planes: bool | None = None, nz: bool = False) -> str:
     """The options of a player's kernels, the one place that says which player has which
     (build.py's players and the kernels' bench): both have MV_SPARSE, MV_NARROW_JUMP (the
     48K since the fifteenth round), MV_COARSE and MV_BIAS_IN_K (the 48K since the sixteenth,
@@ -197,8 +201,12 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     matvec where it declines: twenty-fifth round, zxplanes128; the kernels' bench has no such bank). On the
     48K (build.py's where it fits, twenty-sixth round, zxplanes48) with SOUL_QKV_PLANES and WP_WIDE: planes.s
     in the program, its tables in the screen's middle third, q, k and v in the planes' layout alone and
-    wp_rows_wide where wp_tables declines the xn."""
+    wp_rows_wide where wp_tables declines the xn. `nz`: MV_NZ (the 128K player's since the twenty-seventh round,
+    build.py's `nz`: forward.s's fc2 through nzmatvec.s's matvec_nz; the kernels' bench includes the file itself,
+    NZ_BENCH)."""
     is_128k = model == "128k"
+    if nz and bench:
+        raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
     packed = not is_128k if packed is None else packed
     plane_scores = is_128k and fast_scores is None if plane_scores is None else plane_scores
     fast_scores = False if fast_scores is None else fast_scores
@@ -273,6 +281,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
+               + [NZ_OPTION] * nz
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
@@ -541,6 +550,42 @@ def run_matvec(bench: Z80Bench, w, x, bias, shift: int, buffers: int = 0xA000,
     bench.poke(bench.sym("mv_cols"), [cols])
     bench.poke(bench.sym("mv_shift"), [shift])
     t_states = bench.call(routine)
+    return bench.read_words(out_address, rows), t_states
+
+
+def run_matvec_nz(bench: Z80Bench, w, x, bias, shift: int, out, buffers: int = 0xA000, short: bool = False,
+                  routine: str = "matvec_nz") -> tuple[np.ndarray, int]:
+    """fc2's call as forward.s makes it: out += W x + b, shifted, through matvec's adding store (mv_store_add,
+    which matvec_nz's fallback to matvec takes too), from `out`'s words; W in matvec's layout (`short`: MV_SHORT_K's
+    2-byte row constants, flagged in mv_shift). Returns (out, T-states)."""
+    from .soul_layout import matvec_bytes
+
+    w = np.asarray(w, dtype=np.int64)
+    rows, cols = w.shape
+    folded = "MV_BIAS_IN_K" in bench.symbols
+    matrix = matvec_bytes(w, bias if folded else None, short=short)
+    x_address = buffers + len(matrix)
+    bias_address = x_address + 2 * cols
+    out_address = bias_address + 2 * rows
+    out_address += out_address & 1
+    bench.poke(buffers, matrix)
+    bench.write_words(x_address, np.asarray(x, dtype=np.int64))
+    bench.write_words(bias_address, np.asarray(bias, dtype=np.int64))
+    bench.write_words(out_address, np.asarray(out, dtype=np.int64))
+    for name, value in (("mv_w", buffers), ("mv_x", x_address), ("mv_out", out_address),
+                        ("mv_bias", bias_address), ("mv_carry", out_address + 2 * rows)):
+        bench.poke_word(bench.sym(name), value)
+    bench.poke(bench.sym("mv_rows"), [rows])
+    bench.poke(bench.sym("mv_cols"), [cols])
+    bench.poke(bench.sym("mv_shift"), [shift | (0x80 if short else 0)])
+    store_op = bench.sym("MV_STORE_OP")
+    kept = bytes(bench.memory[store_op:store_op + 3])
+    add = bench.sym("mv_store_add")
+    bench.poke(store_op, [0xC3, add & 0xFF, add >> 8])       # jp mv_store_add (forward.s's fw_dense_add)
+    try:
+        t_states = bench.call(routine)
+    finally:
+        bench.poke(store_op, kept)
     return bench.read_words(out_address, rows), t_states
 
 

@@ -1,0 +1,527 @@
+; nzmatvec.s - fc2 by its nonzero inputs only (Z80, MV_NZ; twenty-seventh round, issue 16):
+; out[r] = sat16(out[r] + sat16((W x + b) >> shift)), matvec.s's call with its adding store
+; (mv_store_add), whose work is only the nonzero columns' products.
+;
+; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols, mv_shift;
+; MV_SHORT_K's flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's
+; output, saturated as mv_store_add does. The fast path takes a call of 33..64 columns (matvec's
+; two parts) with a bias, a shift of 0..15 and every x in 0..384 whose pieces fit the chain's
+; room (NZ_CHAIN_BYTES: the player's 1,000 bytes take ~40 columns); any other call jumps to
+; matvec (the caller has set mv_store_add as matvec's store: forward.s's fw_dense_add), exact
+; either way. Clobbers AF, BC, DE, HL, IX and the alternate set (IY kept); runs with interrupts
+; off (SP walks the weights) and gives back the state it found.
+;
+; How: with x = 256 h + l, l in -127..128, h 0 or 1, S(n) = n*n from matvec's squares table and
+; u = w + 128 the stored weight, 2 w l = S(w + l) - S(w) - S(l) and 2 w h = 2 u - 256. The call
+; scans x once and writes, for its nonzero columns only, an unrolled chain of pieces (an l piece
+; by pushes from its end with its displacement l - 1: (ix+d) and (iy+d) read S(w + l) with IXL =
+; IYL = u; the others copied by an ldi chain) into nz_chain, which every row runs: SP pops the row's weights, stepping over
+; the zero columns (dec sp, inc sp and pops, or ld hl,n / add hl,sp for 7 or more bytes), an l
+; piece adds S(w + l) - S(w) into A:HL (its or a before the sbc only after a piece of h: A starts
+; at $80 and cannot carry out before), a piece of h adds 2 u at A:H. Each row starts at -(sum S(l)
+; + 256 * 256 the pieces of h) (summed in IX by the scan), its end adds 2 b (SP walks the bias),
+; shifts the 24-bit 2 (W x + b) left 7 - shift bits (a signed overflow saturates) and takes A:H
+; (right for shifts of 8 or more) and adds it into out (reached from the bias's walk: mv_out -
+; mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23.
+;
+; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a
+; bias, shift 6, 10 nonzero x of 5 in every third column: 69,711; every x 0: 16,188 (matvec's sparse
+; call ~78,000-86,000 with every x 0; the 128K player's layer 1's fc2 a reply step on "hello"
+; 103,464 -> ~77,000, benchmarks/z80_step_phases.py --model 128k). ~141 a product (pop 10, ld ixl,e
+; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~350 a row (its start 42, the
+; parts' step 43, the chain's jp 10, the bias 110, the shift 43 at shift 6, the store 83, the loop
+; 31); ~820 a nonzero column to write its pieces; ~49 a zero column's scan.
+; Bytes: 1,750 (the 128K player's: the once-a-call part, nz_prepare_routines, 571 in the cold part
+; below $8000; the rows' part, nz_row_routines, 1,179 with the chain's 1,000, above).
+
+NZ_PIECE_BYTES  = 42            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 12
+        .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
+.ifndef NZ_CHAIN_BYTES
+NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its own): 24 columns of the most bytes
+.endif
+        .assert NZ_CHAIN_BYTES / 22 < 128, "A's $80 start must not carry out of A before a piece of h (<= 127 l pieces)"
+NZ_SQUARES      = mv_sq_lo + 128        ; (page-aligned: squares.s)
+NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
+
+; nz_prepare_routines - matvec_nz's entry and the chain's writing (once a call: a player's cold part)
+        .macro nz_prepare_routines
+matvec_nz:
+        push iy
+        ld a,i                  ; P/V = IFF2: were interrupts on?
+        push af
+        di
+        ld (nz_saved_sp),sp
+        ld hl,(mv_bias)         ; a bias (fc2's)
+        ld a,h
+        or l
+        jp z,nz_fallback
+        ld (nz_bias_ptr),hl
+        ld a,(mv_shift)
+        and $7F
+        cp 16
+        jp nc,nz_fallback
+        inc a                   ; k = shift + 1: the row's sum is 2 (W x + b)
+        cp 9
+        jr nc,@right
+        dec a                   ; the left chain from step k - 1 (8 - k steps)
+        ld e,a
+        add a,a
+        add a,a
+        add a,e                 ; * NZ_LEFT_STEP
+        ld e,a
+        ld d,0
+        ld hl,nz_left_chain
+        add hl,de
+        jr @shift_set
+@right:
+        sub 8                   ; k - 8 steps of the right chain, from its end back
+        add a,a
+        add a,a
+        ld e,a
+        ld d,0
+        ld hl,nz_right_end
+        or a
+        sbc hl,de
+        ld (NZ_RIGHT_JP),hl
+        ld hl,nz_right
+@shift_set:
+        ld (NZ_SHIFT_JP),hl
+        ld a,(mv_cols)
+        sub MV_MAX_COLS + 1
+        cp MV_MAX_COLS
+        jp nc,nz_fallback       ; (33..64 columns: two parts)
+        inc a
+        ld (nz_cols1),a
+; The scan: each part's columns, a nonzero one written into the chain.
+        xor a
+        ld (nz_pos),a
+        ld (nz_h_seen),a
+        ld (nz_const_top),a
+        ld ix,0                 ; IX: sum S(l)'s low 16 bits (nz_const_top: the rest, with 256 * 256 an h)
+        ld de,nz_chain          ; DE: where the chain goes on
+        ld hl,(mv_x)
+        ld a,(nz_cols1)
+        ld b,a
+        ld c,a
+        call nz_scan
+        push hl
+        ld hl,nz_step           ; the parts' step: SP to the row's second part
+        call nz_copy_end - 2 * NZ_STEP_BYTES
+        pop hl
+        xor a
+        ld (nz_pos),a
+        ld b,MV_MAX_COLS
+        ld c,b
+        call nz_scan
+        ex de,hl
+        ld (hl),$C3             ; jp nz_end
+        inc hl
+        ld (hl),<nz_end
+        inc hl
+        ld (hl),>nz_end
+; The rows' start: -(sum S(l) + 256 * 256 * the pieces of h) in A:HL, A from $80 (its top byte at the end).
+        .byte $DD,$7D           ; ld a,ixl
+        cpl
+        ld l,a
+        .byte $DD,$7C           ; ld a,ixh
+        cpl
+        ld h,a
+        ld a,(nz_const_top)
+        cpl
+        inc hl
+        ld c,a
+        ld a,h
+        or l
+        ld a,c
+        jr nz,@negated
+        inc a
+@negated:
+        ld (NZ_ROW_CONST),hl
+        sub $80                 ; (the rows' A starts at $80)
+        ld (NZ_ROW_CONST_TOP),a
+; The pointers: HL' the first part's row (past its constant), BC' its stride, DE' the second part's row.
+        ld a,(mv_shift)
+.ifdef MV_SHORT_K
+        rlca
+        and 1                   ; (MV_SHORT_FLAG: 2-byte row constants)
+        cpl
+        add a,4                 ; 3 or 2
+.else
+        ld a,3
+.endif
+        ld e,a
+        ld d,0
+        ld hl,(mv_w)
+        add hl,de
+        push hl                 ; row 0's first weight
+        ld a,(nz_cols1)
+        add a,e
+        ld e,a                  ; the first part's row: its constant and columns
+        ld hl,(mv_w)
+        ld a,(mv_rows)
+        ld b,a
+@rows_bytes:
+        add hl,de
+        djnz @rows_bytes
+        ld b,d
+        ld c,e                  ; BC': the first part's row stride
+        ex de,hl                ; DE': the second part's first row
+        pop hl                  ; HL': the first part's
+        exx
+        ld hl,(mv_out)
+        ld de,(mv_bias)
+        or a
+        sbc hl,de
+        dec hl
+        dec hl
+        ld (NZ_OUT_DELTA),hl
+        ld a,(mv_rows)
+        ld (nz_left),a
+        ld ix,NZ_SQUARES        ; S's low bytes' page: (ix + l - 1) reads S(w + l) for IXL = w + 128
+        ld iy,NZ_SQUARES + 512  ; its high bytes'
+        ld b,0                  ; (B: 0 through the rows)
+        jp nz_row
+
+nz_fallback:                    ; not the fast path's call: matvec's own
+        ld sp,(nz_saved_sp)
+        pop af
+        pop iy
+        jp po,matvec
+        ei
+        jp matvec
+
+; nz_nonzero - nz_scan's nonzero column (HL on its word's high byte; B, C nz_scan's): its pieces
+; into the chain at DE (on past them); matvec's call instead where x < 0 or x > 384 (h = 2 or
+; more) or the chain's room is spent. HL, B and C as they were.
+nz_nonzero:
+        ld a,c
+        sub b
+        ld (nz_j),a             ; j: the column in its part
+        push bc
+        push hl
+        ld a,(hl)
+        dec hl
+        cp 2
+        jp nc,nz_fallback       ; (x < 0, x > 511)
+        ld l,(hl)               ; x = 256 A + L: l = L, or L - 256 with h = A + 1 where L > 128
+        ld h,a
+        ld a,l
+        add a,127
+        ld c,a                  ; C: 127 + l, S(l)'s place in its page (C: h one more)
+        ld a,h
+        adc a,0
+        cp 2
+        jp nc,nz_fallback       ; (x > 384)
+        ld b,a                  ; B: h
+        ld hl,nz_chain_end - NZ_PIECE_BYTES - NZ_STEP_BYTES - 3   ; room for this column's pieces (and the end's)
+        or a
+        sbc hl,de
+        jp c,nz_fallback
+; the skip from nz_pos to the column
+        ld a,(nz_j)
+        ld hl,nz_pos
+        sub (hl)                ; the gap
+        jr z,@at
+        jr nc,@ahead
+        ld a,$3B                ; dec sp (the column after the one popped)
+        ld (de),a
+        inc de
+        jr @at
+@ahead:
+        cp NZ_LONG_SKIP
+        jr nc,@long
+        srl a
+        jr nc,@pops
+        ex af,af'
+        ld a,$33                ; inc sp
+        ld (de),a
+        inc de
+        ex af,af'
+@pops:
+        jr z,@at
+        ld h,a
+        ld a,$D1                ; pop de
+@pop:
+        ld (de),a
+        inc de
+        dec h
+        jr nz,@pop
+        jr @at
+@long:
+        ex de,hl
+        ld (hl),$EB             ; ex de,hl
+        inc hl
+        ld (hl),$21             ; ld hl,gap
+        inc hl
+        ld (hl),a
+        inc hl
+        ld (hl),0
+        inc hl
+        ld (hl),$39             ; add hl,sp
+        inc hl
+        ld (hl),$F9             ; ld sp,hl
+        inc hl
+        ld (hl),$EB             ; ex de,hl
+        inc hl
+        ex de,hl
+@at:
+        ld a,$D1                ; pop de: E = u
+        ld (de),a
+        inc de
+        ld a,(nz_j)
+        add a,2
+        ld (nz_pos),a
+        ld a,c
+        cp 127
+        jr z,@no_low            ; (l = 0)
+; the l piece, written by pushes from its end (SP a byte past it without or a: the next piece
+; writes over that byte), with or a once a piece of h is in the chain
+        .assert NZ_L_BYTES == 21 && NZ_L_OR_BYTES == 22 && NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_nonzero's pushes write nz_l_piece's bytes"
+        ld (nz_prep_sp),sp
+        ld hl,NZ_L_BYTES + 1
+        add hl,de
+        ld sp,hl
+        ld d,h
+        ld e,l
+        dec de                  ; DE: past the piece without or a
+        ld a,(nz_h_seen)
+        or a
+        jr z,@without_or
+        inc de
+        ld hl,$9852             ; sbc hl,de's 52, sbc a,b
+        push hl
+        ld hl,$EDB7             ; or a, sbc hl,de's ED
+        push hl
+        jr @tail_pushed
+@without_or:
+        ld hl,$0098             ; sbc a,b
+        push hl
+        ld hl,$52ED             ; sbc hl,de
+        push hl
+@tail_pushed:
+        ld hl,$FF56             ; ld d,(iy-1): FD 56 FF
+        push hl
+        ld hl,$FDFF
+        push hl
+        ld hl,$5EDD             ; ld e,(ix-1): DD 5E FF
+        push hl
+        ld hl,$8819             ; add hl,de, adc a,b
+NZ_L_ADC = * - 1
+        push hl
+        ld a,c
+        xor $80                 ; the displacement: l - 1 = C - 128
+        ld h,a
+        ld l,$56                ; ld d,(iy+d): FD 56 d
+        push hl
+        ld h,$FD
+        ld l,a                  ; ld e,(ix+d): DD 5E d
+        push hl
+        ld hl,$5EDD
+        push hl
+        ld hl,$6BFD             ; ld iyl,e: FD 6B
+        push hl
+        ld hl,$6BDD             ; ld ixl,e: DD 6B
+        push hl
+        ld sp,(nz_prep_sp)
+        ld h,>NZ_SQUARES        ; IX += S(l)
+        ld l,c
+        ld a,(hl)
+        inc h
+        inc h
+        ld h,(hl)
+        ld l,a
+        ex de,hl
+        add ix,de
+        ex de,hl
+        jr nc,@high
+        ld hl,nz_const_top
+        inc (hl)
+        jr @high
+@no_low:
+        ld hl,nz_l_piece        ; ld ixl,e / ld iyl,e alone
+        push bc
+        call nz_copy_end - 2 * NZ_U_BYTES
+        pop bc
+@high:
+        ld a,b
+        or a
+        jr z,@done
+        ld (nz_h_seen),a
+        ld hl,nz_const_top      ; (2 u = 2 w + 256: 256 * 256 more)
+        inc (hl)
+        ld hl,nz_h1_piece
+        call nz_copy_end - 2 * NZ_H1_BYTES
+@done:
+        pop hl
+        pop bc
+        jp nz_scan_next
+
+; The pieces the chain is made of (after its pop de, E = u):
+nz_l_piece:                     ; A:HL += S(w + l) - S(w) (nz_nonzero writes it by pushes: its form)
+        .byte $DD,$6B           ; ld ixl,e
+        .byte $FD,$6B           ; ld iyl,e
+NZ_U_BYTES = * - nz_l_piece
+        ld e,(ix+0)             ; S(w + l): displacement l - 1 (patched)
+NZ_L_D1 = * - 1 - nz_l_piece
+        ld d,(iy+0)
+NZ_L_D2 = * - 1 - nz_l_piece
+        add hl,de
+        adc a,b
+        ld e,(ix-1)             ; S(w)
+        ld d,(iy-1)
+        sbc hl,de               ; (no carry in: A from $80 cannot carry out before a piece of h)
+        sbc a,b
+NZ_L_BYTES = * - nz_l_piece
+NZ_L_OR_BYTES = NZ_L_BYTES + 1  ; (with an or a before its sbc hl,de: after a piece of h, which may move A anywhere)
+nz_h1_piece:                    ; h = 1: A:H += 2 u (2 w + 256)
+        ld c,l
+        ld l,h
+        ld h,a
+        .byte $DD,$5D           ; ld e,ixl
+        ld d,b
+        add hl,de
+        add hl,de
+        ld a,h
+        ld h,l
+        ld l,c
+NZ_H1_BYTES = * - nz_h1_piece
+nz_step:                        ; the parts' step: SP to the second part's row, DE' on to the next (HL' kept)
+        exx
+        ex de,hl
+        ld sp,hl
+        ld hl,MV_MAX_COLS
+        add hl,sp
+        ex de,hl
+        exx
+NZ_STEP_BYTES = * - nz_step
+nz_copy:                        ; (entered 2 n bytes before nz_copy_end: n bytes from HL to DE)
+        .repeat NZ_H1_BYTES
+        ldi
+        .endrepeat
+nz_copy_end:
+        ret
+
+        .assert NZ_L_OR_BYTES + 1 + NZ_LONG_SKIP + NZ_H1_BYTES <= NZ_PIECE_BYTES, "a column's pieces overrun NZ_PIECE_BYTES"
+        .assert NZ_STEP_BYTES <= NZ_H1_BYTES && NZ_U_BYTES <= NZ_H1_BYTES, "nz_copy's ldi's"
+
+nz_const_top:   .byte 0         ; sum S(l) + 256 * 256 the pieces of h: its top byte (IX the rest)
+nz_prep_sp:     .word 0
+nz_pos:         .byte 0
+nz_j:           .byte 0
+nz_h_seen:      .byte 0         ; not 0 once the chain has a piece of h (its later l pieces keep their or a)
+nz_cols1:       .byte 0
+nz_prepare_end:
+        .endmacro
+
+; nz_row_routines - the rows: the chain and what each row runs (a player's uncontended part)
+        .macro nz_row_routines
+nz_row:                         ; a row: SP on its first part's weights, the chain from there
+        exx
+        ld sp,hl
+        add hl,bc               ; (HL' on to the next row)
+        exx
+        ld hl,0                 ; -(sum S(l) + 256 sum S(h)) (patched)
+NZ_ROW_CONST = * - 2
+        ld a,$80                ; (no carry out of A before a piece of h: the end adds the top byte)
+nz_chain:                       ; (the chain follows; its end a jp to nz_end)
+        .res NZ_CHAIN_BYTES
+nz_chain_end:
+
+; nz_end - a row's end: A:HL = 2 W x (less the row start's constants' part) + 2 b, then
+; shifted, saturated and added into out.
+nz_end:
+        ld sp,(nz_bias_ptr)
+        pop de                  ; b
+        ld (nz_bias_ptr),sp
+        add hl,de
+        adc a,0                 ; + the row start's constant's top byte, less $80 (patched)
+NZ_ROW_CONST_TOP = * - 1
+        add hl,de
+        adc a,b
+        bit 7,d
+        jr z,@bias_added
+        sub 2                   ; (b < 0: each add took b + 65536)
+@bias_added:
+        jp nz_left_chain        ; (patched: the shift's entry)
+NZ_SHIFT_JP = * - 2
+NZ_LEFT_STEP = 5
+nz_left_chain:                  ; 8 - k steps: A:H:L doubled, a signed overflow saturates
+        .repeat 7
+        add hl,hl
+        adc a,a
+        jp pe,nz_saturate
+        .endrepeat
+        ld e,h                  ; the output: A:H
+        ld d,a
+nz_shifted:                     ; out[r] += DE, saturated (mv_store_add's)
+        ld hl,0                 ; mv_out - mv_bias - 2 (patched): SP is past b[r]
+NZ_OUT_DELTA = * - 2
+        add hl,sp
+        ld a,(hl)
+        add a,e
+        ld (hl),a
+        inc hl
+        ld a,(hl)
+        adc a,d                 ; P/V: a signed overflow
+        jp pe,nz_clip
+        ld (hl),a
+nz_stored:
+        ld hl,nz_left
+        dec (hl)
+        jp nz,nz_row
+nz_done:
+        ld sp,(nz_saved_sp)
+        pop af
+        pop iy
+        ret po                  ; interrupts were off: leave them off
+        ei
+        ret
+
+nz_saturate:                    ; (C: the sign before the overflow)
+        ld de,$7FFF
+        jr nc,nz_shifted
+        inc de
+        jr nz_shifted
+nz_clip:                        ; towards the addends' sign (D's)
+        dec hl
+        ld (hl),0
+        ld a,$80
+        bit 7,d
+        jr nz,@high
+        dec (hl)
+        ld a,$7F
+@high:
+        inc hl
+        ld (hl),a
+        jr nz_stored
+
+nz_right:                       ; k = 9..16: A:H shifted right k - 8 bits
+        ld l,h
+        ld h,a
+        jp nz_right_end         ; (patched: k - 8 steps before nz_right_end)
+NZ_RIGHT_JP = * - 2
+        .repeat 8
+        sra h
+        rr l
+        .endrepeat
+nz_right_end:
+        ex de,hl
+        jr nz_shifted
+
+; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
+; chain at DE (nz_pos: where SP stands in the row's part). HL ends past them. (Here with the rows:
+; its loop runs once a column.)
+nz_scan:
+        ld a,(hl)
+        inc hl
+        or (hl)
+        jp nz,nz_nonzero
+nz_scan_next:
+        inc hl
+        djnz nz_scan
+        ret
+
+nz_saved_sp:    .word 0
+nz_bias_ptr:    .word 0
+nz_left:        .byte 0
+        .endmacro

@@ -1,0 +1,131 @@
+"""nzmatvec.s's matvec_nz (MV_NZ, twenty-seventh round): fc2 by its nonzero inputs only, a chain of
+product pieces written per call for the nonzero columns; bit-exact against intmath (out += the
+saturated, shifted W x + b, saturated), through matvec where the fast path declines the call."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from soulterm.soul import intmath
+from soulterm.zx.kernelbench import NZ_BENCH, Z80Bench, player_kernel_options, run_matvec_nz
+
+
+@pytest.fixture(scope="module", params=["128k", "48k"])
+def nz_bench(request):
+    """matvec_nz with each player's matvec options (its fallback: the 48K's with MV_SHORT_K)."""
+    return Z80Bench(NZ_BENCH, options=player_kernel_options(request.param))
+
+
+def expected(w, x, bias, shift, out):
+    return intmath.sat16(np.asarray(out) + intmath.matvec(w, shift, np.asarray(x), bias, post=0))
+
+
+def check(bench, w, x, bias, shift, out, short=False):
+    got, t_states = run_matvec_nz(bench, w, x, bias, shift, out, short=short)
+    np.testing.assert_array_equal(got, expected(w, x, bias, shift, out))
+    return t_states
+
+
+def test_random_inputs_of_every_size_are_exact(nz_bench):
+    rng = np.random.default_rng(2027)
+    for trial in range(24):
+        w = rng.integers(-128, 128, (32, 64))
+        bias = rng.integers(-32768, 32768, 32)
+        out = rng.integers(-32768, 32768, 32)
+        x = np.zeros(64, np.int64)
+        count = int(rng.integers(0, 26))
+        x[rng.choice(64, count, replace=False)] = rng.integers(1, [129, 256, 384, 1300][trial % 4], count)
+        check(nz_bench, w, x, bias, [6, 4, 0, 7, 8, 9, 12, 15][trial % 8], out)
+
+
+def test_extreme_inputs_are_exact(nz_bench):
+    """All zero, one column, every column (matvec's fallback where the chain has no room), x = 1, 128,
+    129, 255, 256, 383, 384 (the fast path's most), 385 and 32767 (matvec's), every column 384 with
+    w = -128 (the 24-bit sums' extreme), 40 columns of 384; the bias and out at the int16 edges
+    (saturation both ways)."""
+    rng = np.random.default_rng(16)
+    for values in ([], [1], [128], [129], [255], [256], [383], [384], [385], [511], [512], [32767],
+                   [384, 1, 256], [200] * 24, [1] * 25, [384] * 40, [384] * 64, [100] * 64, [512, 768, 32000]):
+        x = np.zeros(64, np.int64)
+        x[rng.choice(64, len(values), replace=False)] = values
+        for w_value in (127, -128, None):
+            w = rng.integers(-128, 128, (32, 64)) if w_value is None else np.full((32, 64), w_value)
+            for bias_value, out_value in ((32767, 32767), (-32768, -32768), (0, 0), (-32768, 32767)):
+                bias = np.full(32, bias_value)
+                out = np.full(32, out_value)
+                for shift in (6, 4, 0, 15):
+                    check(nz_bench, w, x, bias, shift, out)
+
+
+def test_the_columns_at_each_parts_ends_and_neighbours():
+    """Skips of every length (dec sp after a pop, inc sp, pops, the long skip) at each part's first and
+    last column, with fewer than 64 columns too (a first part of 1..31)."""
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    rng = np.random.default_rng(7)
+    for cols in (64, 33, 40, 63):
+        w = rng.integers(-128, 128, (32, cols))
+        bias = rng.integers(-3000, 3000, 32)
+        out = rng.integers(-3000, 3000, 32)
+        for picks in ([0], [cols - 33], [cols - 32], [cols - 1], [0, 1], [0, 1, 2, 3], [0, 2, 4],
+                      [0, 9, 20], list(range(cols - 34, cols)) [:24], [cols - 33, cols - 32], [3, 10, 18, 27]):
+            x = np.zeros(cols, np.int64)
+            x[[p for p in picks if 0 <= p < cols]] = rng.integers(1, 400, len([p for p in picks if 0 <= p < cols]))
+            check(bench, w, x, bias, 6, out)
+
+
+def test_the_shipped_soul_turn_is_exact_and_cheaper_than_matvec():
+    """The engine's own z for "hello"'s turn (both layers' fc2, every position), the 128K's and the
+    48K's layouts (the 48K's short row constants where the matrix has them): exact, and each call
+    cheaper than matvec's on the same bench."""
+    from soulterm.soul.benchmark import shipped_engine
+    from soulterm.zx.soul_layout import short_constants
+    from soulterm.zx.weight_planes import turn_inputs
+
+    _, engine, tokenizer = shipped_engine()
+    for model in ("128k", "48k"):
+        bench = Z80Bench(NZ_BENCH, options=player_kernel_options(model))
+        for position, name, x in turn_inputs(engine, tokenizer.encode_turn("hello")):
+            if not name.endswith("fc2_w"):
+                continue
+            layer = engine.layers[int(name[1])]
+            w, bias = layer.fc2_t.T, layer.fc2_b
+            short = model == "48k" and short_constants(w, bias)
+            out = np.zeros(32, np.int64)
+            nz = check(bench, w, x, bias, layer.s_fc2, out, short=short)
+            run_matvec_nz(bench, w, x, bias, layer.s_fc2, out, short=short, routine="matvec")    # (its slots set)
+            _, dense_t = run_matvec_nz(bench, w, x, bias, layer.s_fc2, out, short=short, routine="matvec")
+            assert nz < dense_t, (model, position, name, nz, dense_t)
+
+
+def test_a_broken_piece_fails():
+    """The test's check fails on a kernel whose l pieces lose their carry into A (adc a,b a nop)."""
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    rng = np.random.default_rng(3)
+    w = rng.integers(-128, 128, (32, 64))
+    x = np.zeros(64, np.int64)
+    x[[1, 5, 9, 30, 40, 50]] = [120, 90, 128, 77, 100, 111]
+    bias = np.zeros(32, np.int64)
+    out = np.zeros(32, np.int64)
+    check(bench, w, x, bias, 0, out)
+    at = bench.sym("NZ_L_ADC")             # (the byte nz_nonzero pushes as the piece's adc a,b)
+    assert bench.memory[at] == 0x88
+    bench.poke(at, [0x00])
+    with pytest.raises(AssertionError):
+        check(bench, w, x, bias, 0, out)
+
+
+def test_a_call_with_ten_nonzero_inputs_costs():
+    """32 x 64, a bias, shift 6, 10 nonzero x in 1..128 (every third column): the figure in
+    nzmatvec.s's header."""
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    rng = np.random.default_rng(5)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    x = np.zeros(64, np.int64)
+    x[np.arange(10) * 3] = 5
+    t_states = check(bench, w, x, bias, 6, out)
+    x[:] = 0
+    zero_t_states = check(bench, w, x, bias, 6, out)
+    assert (t_states, zero_t_states) == (69_711, 16_188)
