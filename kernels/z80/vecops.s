@@ -234,6 +234,8 @@ up_q88:
         ret
 .endif
 
+.ifndef SOUL_OUT_PLANES                 ; (the 48K's logits by out's planes since the twenty-seventh round,
+                                        ; zxlogits48: forward.s's fw_out_planes keeps the best itself)
 am_logits:      .word 0
 
 .ifdef AM_RUNNER_UP
@@ -435,6 +437,7 @@ am_rows:
         inc l
         ld c,b
         jr @lower
+.endif
 .endif
 
 .ifdef SOUL_PACKED

@@ -70,7 +70,7 @@ Z80_RULES = Rules(
         (("vec_relu",), "ffn"),
         (("vec_add_sat", "fw_residual"), "residual"),
         (("embed", "em_", "fw_embed"), "embed"),
-        (("argmax", "am_", "fw_logits_bound", "lg_", "fw_logit_planes"), "logits"),     # the argmax and its bound's
+        (("argmax", "am_", "fw_logits_bound", "lg_", "fw_logit_planes", "fw_out_"), "logits"),     # the argmax and its bound's
                                         # scan (MV_COARSE); lg_: logitplanes.s, the 128K's since the 26th round
         (("tokenize", "tk_", "spell", "sp_"), "tokenizer"),
         (("print", "read_line", "put_", "chat_", "hide_third"), "printing"),    # (the chat window's too)

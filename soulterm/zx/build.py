@@ -938,7 +938,10 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
         with_planes = planes_take(soul) and planes_pay(soul, tokenizer)
         ladder = [(planes, fast_scores) for planes in (True,) * with_planes + (False,) for fast_scores in (True, False)]
         for planes_48k, fast_scores in ladder:
-            for pairs, coarse_top, unrolled in rungs:
+            # (the planes' rung has SOUL_OUT_PLANES, twenty-seventh round, zxlogits48: the logits' argmax by out's
+            # top planes, no ungated coarse call left for MV_COARSE_TOP's row ends nor MV_CT_RAW's raw rows)
+            for pairs, coarse_top, unrolled in dict.fromkeys(
+                    (pairs, coarse_top and not planes_48k, unrolled) for pairs, coarse_top, unrolled in rungs):
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
                             planes_48k=planes_48k)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
