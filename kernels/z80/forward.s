@@ -292,25 +292,7 @@ FW_OUT_ROW_BYTES = 3 + FW_DIM           ; a row of the matvec layout: its consta
 soul_out_choosable = soul_out + FW_FIRST_ROW * FW_OUT_ROW_BYTES     ; (the probes' attribution: logits)
 fw_next_token:
 .ifdef SOUL_OUT_PLANES
-; (the 48K's since the twenty-seventh round, zxlogits48: out's rows in planes.s's layout alone, the
-; argmax by their top planes first) fw_out_planes below.
-        .assert FW_FIRST_ROW == FIRST_CHOOSABLE, "SOUL_OUT_PLANES: out's planes from the first choosable row"
-        .assert soul_out_shift >= WP_LEAST_SHIFT && soul_out_shift <= WP_LEAST_SHIFT + 15, "SOUL_OUT_PLANES: out's shift in planes.s's range"
-        .assert (fw_logits & 255) == 0, "fw_out_planes: a row's word at fw_logits + 2 r, its low byte 2 r"
-        ld hl,soul_out_choosable
-        ld (wp_w),hl
-        ld hl,fw_logits + 2 * FIRST_CHOOSABLE
-        ld (wp_out),hl
-        ld a,FW_VOCAB - FIRST_CHOOSABLE
-        ld (wp_rows_count),a
-        ld a,soul_out_shift
-        ld (wp_shift),a
-        xor a
-        ld (fw_next),a          ; (0: no row yet)
-        call wp_tables          ; (wp_x is fw_xn)
-        jp c,fw_out_wide
-        call wp_tops            ; HL the best top, each row's in its logit's word
-        jp fw_out_planes
+        jp fw_out_logits        ; (the 48K's since the twenty-seventh round, zxlogits48: planes_wide.s)
 .else
 .ifdef FW_LOGIT_PLANES
         call fw_logit_planes    ; (C: one row left, its token in A)
@@ -334,113 +316,6 @@ fw_next_token:
         ret
 .endif
 
-.ifdef SOUL_OUT_PLANES
-; fw_out_planes - (the 48K's, twenty-seventh round, zxlogits48) the logits' argmax after planes.s's wp_tops
-; (HL the best biased top T_b, every row's top in its word of fw_logits, rows FIRST_CHOOSABLE..127): a
-; row lies in [top + r, top + r + floor((15 S + 15) / 16)] before the shift by soul_out_shift - 4 (wp_tops),
-; so one whose top is below T_b + 1 - D, D = floor((15 S + 15) / 16) + 2^(soul_out_shift - 4), has
-; its upper end 2^(shift - 4) or more below the best row's lower end: a logit strictly below the best's
-; (no tie either). Its word becomes -32768, every other row's its exact logit (wp_rows, a row a call),
-; and argmax picks SPEC's token (fw_lg_chose 1: kernelbench.forward_turn checks fw_next alone).
-; fw_out_wide: an xn wp_tables declines (sum |x| > WP_MOST_SUM): every row exact by wp_rows_wide.
-fw_out_planes:
-        ex de,hl                ; DE = T_b
-        ld hl,(wp_sum)          ; D = (15 S + 15) >> 4 + 2^(shift - 4): S <= 4,095, no carry
-        ld b,h
-        ld c,l
-        add hl,hl
-        add hl,hl
-        add hl,hl
-        add hl,hl
-        or a
-        sbc hl,bc
-        ld bc,15
-        add hl,bc
-        .repeat 4
-        srl h
-        rr l
-        .endrepeat
-        ld bc,1 << (soul_out_shift - WP_LEAST_SHIFT)
-        add hl,bc
-        ex de,hl                ; the least kept: T_b + 1 - D, 0 below it (T_b <= 7 S + S / 16 + $8000)
-        inc hl
-        or a
-        sbc hl,de
-        ld a,1
-        jr nc,fw_out_scan
-        ld hl,0
-fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the planes, 0 every row exact)
-        ld (fw_lg_chose),a
-        ld a,l
-        ld (@least_low+1),a
-        ld c,h
-        ld b,FW_VOCAB - FIRST_CHOOSABLE
-        ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1     ; (row 3's high byte)
-@scan:  ld a,(hl)
-        cp c
-        jr nc,@maybe
-@next:  inc l
-        inc l
-        djnz @scan
-        ld a,(fw_next)
-        ret
-@maybe: jr nz,@kept
-        dec l
-        ld a,(hl)
-        inc l
-@least_low:
-        cp 0                    ; (patched: the least kept's low byte)
-        jr c,@next
-@kept:  push hl
-        push bc
-        ld a,(fw_lg_chose)
-        or a
-        jr z,@judge             ; (every row exact already)
-        dec l                   ; the row's exact logit over its word: wp_rows, one row
-        ld (wp_out),hl
-        ld h,0                  ; soul_out + 32 r = soul_out + 16 (2 r)
-        .repeat 4
-        add hl,hl
-        .endrepeat
-        ld de,soul_out
-        add hl,de
-        ld (wp_w),hl
-        ld a,1
-        ld (wp_rows_count),a
-        call wp_rows
-@judge: pop bc
-        pop hl
-        ld a,(hl)               ; DE = the logit, sign flipped (unsigned order)
-        xor $80
-        ld d,a
-        dec l
-        ld e,(hl)
-        inc l
-        push hl
-        ld a,(fw_next)
-        or a
-        jr z,@take              ; (the first row left)
-        ld hl,(fw_out_best)
-        or a
-        sbc hl,de
-        jr nc,@not              ; (a tie keeps the lower id)
-@take:  ld (fw_out_best),de
-        pop hl
-        push hl
-        ld a,l
-        srl a                   ; r = (2 r + 1) >> 1
-        ld (fw_next),a
-@not:   pop hl
-        jr @next
-fw_out_wide:
-        call wp_rows_wide       ; (every row exact: wp_w, wp_out and wp_rows_count as set)
-        xor a
-        ld h,a
-        ld l,a
-        jr fw_out_scan
-fw_out_best:    .word 0         ; the best logit so far, its sign flipped
-fw_lg_chose:    .byte 0         ; 1: the last step's logits by the planes (each left row exact, the others -32768)
-.endif
 
 .ifdef MV_COARSE
 .ifndef SOUL_OUT_PLANES         ; (the 48K's logits by out's planes since the twenty-seventh round: no bound)

@@ -6194,6 +6194,7 @@ mv_hz_kept:     .byte 0         ; not 0: the first part's rows kept their sums t
 mv_hz_shift:    .word 0         ; mv_hz_left's entry for the call's shift (mv_prepare; a top byte 0: none)
 .endif
 
+.ifndef SOUL_OUT_PLANES                 ; (the 48K's logits by out's planes, twenty-seventh round: no bound to call it)
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
 ; row runs from its own K, weights and output through the exact slots, which
@@ -6263,6 +6264,7 @@ mv_exact_row:
         ld a,1
         call mv_rows_run
         jp mv_finish
+.endif
 .endif
 
 .ifdef MV_SHORT_K

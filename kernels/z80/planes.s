@@ -502,7 +502,7 @@ wp_rows_done:
 wp_no_class:    .byte 0
 
 .ifdef SOUL_OUT_PLANES
-; wp_tops - (the 48K's logits, twenty-seventh round, zxlogits48: forward.s's fw_out_planes) each of
+; wp_tops - (the 48K's logits, twenty-seventh round, zxlogits48: planes_wide.s's fw_out_logits) each of
 ; (wp_rows_count) rows at (wp_w)'s top planes alone on the tables wp_tables built: its Q + 8 K + $8000
 ; (left Horner from K + $1000) as a word to (wp_out), SP stepping past its planes 0..3; HL the largest.
 ; floor(W x / 16) = Q + 8 K + R, R = r + floor((c_lo + L) / 16) with L = P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3

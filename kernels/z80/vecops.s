@@ -235,7 +235,7 @@ up_q88:
 .endif
 
 .ifndef SOUL_OUT_PLANES                 ; (the 48K's logits by out's planes since the twenty-seventh round,
-                                        ; zxlogits48: forward.s's fw_out_planes keeps the best itself)
+                                        ; zxlogits48: planes_wide.s's fw_out_logits keeps the best itself)
 am_logits:      .word 0
 
 .ifdef AM_RUNNER_UP

@@ -116,7 +116,7 @@ PLANES_DOWN = (6, 4)    # planes.s walks these planes' tables from group 3 down:
 
 # SOUL_OUT_PLANES (the 48K's with SOUL_QKV_PLANES, twenty-seventh round, zxlogits48): out's rows
 # FIRST_CHOOSABLE..127 in plane_bytes' layout alone, its label where row 0 would lie (forward.s's
-# fw_out_planes: the logits' argmax by planes.s's wp_tops; rows 0..2 the lens's, in the map)
+# fw_out_logits: the logits' argmax by planes.s's wp_tops; rows 0..2 the lens's, in the map)
 
 # SOUL_QKV_PLANES (the 48K's FW_PLANES, twenty-sixth round, zxplanes48): both layers' q, k and v in
 # plane_bytes' layout alone (planes.s's wp_rows, or wp_rows_wide where wp_tables declines the xn), not
