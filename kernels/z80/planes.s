@@ -20,6 +20,8 @@
 ;               rows' classes at (wp_classes), a byte a row within one page
 ;               (soul_layout.plane_classes: 1 where the row's weights all lie in -64..63),
 ;               or wp_classes 0: every row by its 8 planes.
+;   wp_tops     (SOUL_OUT_PLANES: the 48K's logits since the twenty-seventh round, zxlogits48) each row's
+;               top planes alone, biased, to (wp_out), HL the largest: planes_wide.s's fw_out_logits.
 ; Clobbers AF, BC, DE, HL, IX, B', DE' and HL'.
 ;
 ; How: with u = w + 128 (matvec's w xor $80) in bit planes, sum w x = sum_b 2^b P_b
@@ -53,7 +55,7 @@
 ; a row when first built: the fill 48 an entry through one pointer and its B from a buffer, the rows'
 ; ld h a plane, the out pointer in IY, a clip.)
 ; Bytes: 1,659 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,270 in the bench without it: wp_rows 502; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+; 1,270 in the bench without it: wp_rows 502; 1,474 in the 48K player, with SOUL_OUT_PLANES's wp_tops, 204; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -509,7 +511,8 @@ wp_no_class:    .byte 0
 ; in 0..15 S (planes.s's header), so a row lies in [Q + 8 K + r, Q + 8 K + r + floor((15 S + 15) / 16)]
 ; before the shift; -8 S - 7 <= Q + 8 K <= 7 S + S / 16 with S <= WP_MOST_SUM: the biased words lie in
 ; 1..65,535 and compare unsigned. Clobbers AF, BC, DE, HL, IX, B', DE' and HL'.
-; T-states: ~893 a row (the top planes as wp_row's, 27 past the low planes, 80 the store and the best).
+; T-states: ~895 a row (the 48K's reply steps of "hello", python benchmarks/z80_step_phases.py: 111,845 for
+; 125 rows; the top planes as wp_row's, 27 past the low planes, ~80 the store and the best).
 wp_tops:
         call wp_interrupts_off
         ld (wp_saved_sp),sp

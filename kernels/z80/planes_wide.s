@@ -14,7 +14,7 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 172.
+; Bytes: 373 in the 48K player (172 wp_rows_wide, 201 the logits' fw_out_logits with SOUL_OUT_PLANES, below).
 
 wp_rows_wide:
 @row:   ld hl,wp_table_pages    ; the row's u, 0 first
@@ -231,4 +231,5 @@ fw_out_wide:
         jr fw_out_scan
 fw_out_best:    .word 0         ; the best logit so far, its sign flipped
 fw_lg_chose:    .byte 0         ; 1: the last step's token by the planes (fw_logits: tops and the rows left's logits)
+fw_out_logits_end:
 .endif
