@@ -14,7 +14,7 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 373 in the 48K player (172 wp_rows_wide, 201 the logits' fw_out_logits with SOUL_OUT_PLANES, below).
+; Bytes: 373 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 201, with SOUL_OUT_PLANES: below).
 
 wp_rows_wide:
 @row:   ld hl,wp_table_pages    ; the row's u, 0 first
@@ -104,8 +104,8 @@ wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where
 wp_wide_sum:    .res 4
 
 .ifdef SOUL_OUT_PLANES
-; fw_out_logits - (the 48K's, twenty-seventh round, zxlogits48: forward.s's fw_next_token jumps here)
-; fw_next = the argmax of out xn >> soul_out_shift over ids FIRST_CHOOSABLE..127 (intmath.argmax_token: the
+; fw_out_logits - (the 48K's, twenty-seventh round, zxlogits48: forward_step's end jumps here) the final
+; norm, then fw_next_token: fw_next = the argmax of out xn >> soul_out_shift over ids FIRST_CHOOSABLE..127 (intmath.argmax_token: the
 ; lowest id on a tie), out in plane_bytes' layout alone (SOUL_OUT_PLANES), returned in A too. Here, below
 ; UNCONTENDED, as it runs once a reply step (~5,000 T-states); planes.s's wp_tops, a row at a time, above.
 ; How: wp_tables on xn, then wp_tops: every row's top planes, Q + 8 K + $8000, into its word of fw_logits,
@@ -119,10 +119,15 @@ wp_wide_sum:    .res 4
 ; (sum |x| > WP_MOST_SUM: none on the benchmarks' prompts): every row exact by wp_rows_wide, fw_lg_chose 0,
 ; the same scan with every row kept. Clobbers AF, BC, DE, HL, IX, B', DE' and HL' (AF' in the wide path).
 fw_out_logits:
+        ld hl,soul_norm         ; logits = out . rmsnorm(h, norm), post shift 0 (forward_step's end)
+        ld a,soul_norm_shift
+        call fw_norm
+        ld hl,soul_out_choosable
+        ld (mv_w),hl            ; (the cycles panel's matrix: the logits)
+fw_next_token:                  ; (the probes' entry for the output and the logits)
         .assert FW_FIRST_ROW == FIRST_CHOOSABLE, "SOUL_OUT_PLANES: out's planes from the first choosable row"
         .assert soul_out_shift >= WP_LEAST_SHIFT && soul_out_shift <= WP_LEAST_SHIFT + 15, "SOUL_OUT_PLANES: out's shift in planes.s's range"
         .assert (fw_logits & 255) == 0, "fw_out_logits: a row's word at fw_logits + 2 r, its low byte 2 r"
-        ld hl,soul_out_choosable
         ld (wp_w),hl
         ld hl,fw_logits + 2 * FIRST_CHOOSABLE
         ld (wp_out),hl
