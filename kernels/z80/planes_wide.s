@@ -122,9 +122,9 @@ fw_out_logits:
         ld hl,soul_norm         ; logits = out . rmsnorm(h, norm), post shift 0 (forward_step's end)
         ld a,soul_norm_shift
         call fw_norm
+fw_next_token:                  ; (the probes' entry for the output and the logits)
         ld hl,soul_out_choosable
         ld (mv_w),hl            ; (the cycles panel's matrix: the logits)
-fw_next_token:                  ; (the probes' entry for the output and the logits)
         .assert FW_FIRST_ROW == FIRST_CHOOSABLE, "SOUL_OUT_PLANES: out's planes from the first choosable row"
         .assert soul_out_shift >= WP_LEAST_SHIFT && soul_out_shift <= WP_LEAST_SHIFT + 15, "SOUL_OUT_PLANES: out's shift in planes.s's range"
         .assert (fw_logits & 255) == 0, "fw_out_logits: a row's word at fw_logits + 2 r, its low byte 2 r"
