@@ -14,7 +14,7 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 373 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 201, with SOUL_OUT_PLANES: below).
+; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below).
 
 wp_rows_wide:
 @row:   ld hl,wp_table_pages    ; the row's u, 0 first
