@@ -66,7 +66,9 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     sixteenth round so that the 48K's kernels fit with MV_COARSE) and embedrows.s's (the embedding,
     once a position, since the nineteenth round: room for the rewalk above), and since the twenty-sixth
     round (zxplanes48: FW_PLANES) planes.s's tables in the screen's middle third, read by every row of q, k
-    and v: the most contended of them (~30,500 T-states of the ULA's wait a position of "hello", z80_token.py)."""
+    and v: the most contended of them (~30,500 T-states of the ULA's wait a position of "hello", z80_token.py),
+    and since the twenty-seventh round (zxlogits48: SOUL_OUT_PLANES) by the logits' top planes too, whose scan
+    (planes_wide.s's fw_out_logits, once a reply step) lies there as well."""
     from soulterm.soul.engine import Engine
     from soulterm.zx.kernelbench import forward_turn
 
@@ -87,6 +89,7 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
             (ORIGIN - 64, ORIGIN)]                                       # the stack
     assert sym["wp_table_pages"] == PLANES_TABLES_48K       # (planes.s's tables: the screen's middle third)
     cold.append((PLANES_TABLES_48K, SCREEN_THIRD))
+    cold.append((sym["fw_out_logits"], sym["fw_out_logits_end"]))      # (planes_wide.s's logits' scan, once a step)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)
     rows, _ = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hi"))
     assert counter.accesses

@@ -62,7 +62,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     """The real ladder on three souls and lists: the shipped ones (every spend since zxroom48c's
     folded biases, at 8b84923 the last three skipped; since the twenty-sixth round's planes' rung,
     zxplanes48, only AT_FAST_SUMS_JP; since zxroom48d's attention output in the tables' pages AT_FAST_DIMS_JP and
-    AT_FAST_H4_APART too, and the pairs' jps kept), the shipped soul with its word list ten
+    AT_FAST_H4_APART too, and the pairs' jps kept; since zxlogits48's logits by out's planes FW_WIDE_SPARSE,
+    AT_FAST_RANGE_APART and AT_FAST_MAX_PATCHED too), the shipped soul with its word list ten
     words shorter (the same), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken; the
     size model's tests above skip between taken ones on a bare clone): the spends assemble_player takes are what one
     by one on the same rung takes, and its tape the one built from those; the shipped tape is disk/'s.
@@ -101,11 +102,13 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
         assert more is None or (more[0] > before[0] and more[1] == before[1]), spends
         return zx_build.coarse_fits(soul, tokenizer, True, **rung, **zx_build._spent_48k(spends))
 
-    taken = one_by_one(fits)
+    spends = zx_build.spends_48k(True, rung.get("planes_48k", False))    # (FW_WIDE_SPARSE first on the planes)
+    taken = one_by_one(fits, spends)
     assert {key: kwargs[key] for key in SPEND_KEYS} == zx_build._spent_48k(taken)
-    skipped = [name for name in zx_build.SPENDS_48K if name not in taken]
-    on_planes = [name for name in zx_build.SPENDS_48K     # (since zxroom48d's attention output on the tables' page
-                 if name not in ("AT_FAST_SUMS_JP", "AT_FAST_DIMS_JP", "AT_FAST_H4_APART")]  # 64 bytes more)
+    skipped = [name for name in spends if name not in taken]
+    on_planes = [zx_build.HZ_ENDS_48K, "AT_FAST_PIECE_PAIRS", "AT_FAST_SUMS_PAIRS"]    # (since zxlogits48's room)
+    assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
+        zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K)
     assert rung.get("planes_48k", False) == (which != "vectors")        # (the planes' rung: twenty-sixth round)
     assert skipped == {"shipped": on_planes,        # (every spend before the planes took their room, zxplanes48)
                        "shorter list": on_planes,

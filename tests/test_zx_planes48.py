@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
-from soulterm.soul import intmath
+from soulterm.soul import intmath, spec
 from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
@@ -77,7 +77,7 @@ def test_planes_wide_header_states_its_bytes_and_t_states(wide_bench):
     header = " ".join(line for line in (Z80_KERNELS_DIR / "planes_wide.s").read_text().splitlines()
                       if line.startswith(";"))
     size = wide_bench.sym("wp_wide_end") - wide_bench.sym("wp_rows_wide")
-    assert f"Bytes: {size:,}." in header
+    assert f"wp_rows_wide {size:,}" in header       # (the 48K player's file adds SOUL_OUT_PLANES's logits)
     rng = np.random.default_rng(38)
     _, t_states = run_wide(wide_bench, rng.integers(-128, 128, (32, 32)), rng.integers(-32768, 32768, 32), 7)
     stated = int(re.search(r"~([\d,]+) a\s+row", header).group(1).replace(",", ""))
@@ -89,7 +89,9 @@ def test_the_48k_runs_q_k_v_on_planes_with_its_tables_in_the_screens_middle_thir
     labels (1,024 bytes each, the map's regions too), their descriptors' shift bytes without MV_SHORT_K's
     flag, planes.s's tables at $4800 (the screen's middle third, hidden), the chat in lines 0..7; a turn of
     "hello" equal to the engine at every step, the tables after it layer 1's last xn's but for the first page's
-    first 64 bytes: attention's output (fw_att there since zxroom48d), layer 1's of the last step."""
+    first 64 bytes: attention's output (fw_att there since zxroom48d), layer 1's of the last step; since the
+    twenty-seventh round (zxlogits48, SOUL_OUT_PLANES) the logits' call builds them last, on the final xn, over
+    attention's output too, and out lies in plane_bytes' layout, rows 3..127, from its label's row 3."""
     soul, tokenizer = soul_and_tokenizer
     built = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)
     sym = built.program.symbols
@@ -114,17 +116,17 @@ def test_the_48k_runs_q_k_v_on_planes_with_its_tables_in_the_screens_middle_thir
     rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
     assert reply
     last_step = [(name, x) for position, name, x in turn_inputs(engine, context) if position == len(context + reply) - 1]
-    xn = next(x for name, x in last_step if name == "l1.qkv")
+    xn = next(x for name, x in last_step if name == "out")     # (the logits' call: the last tables built)
     tables, _, _ = plane_tables(xn)
     memory = bench.memory
-    # (the first page's first 64 bytes: attention's output since zxroom48d, layer 1's of the last step, proj's input)
-    attention = next(x for name, x in last_step if name == "l1.proj")
-    assert list(memory[PLANES_TABLES_48K:PLANES_TABLES_48K + 64]) == [byte for word in attention
-                                                                      for byte in (word & 255, word >> 8 & 255)]
-    assert sym["fw_att"] == PLANES_TABLES_48K
+    assert sym["fw_att"] == PLANES_TABLES_48K       # (attention's output on the first page: the logits' tables over it)
     for group, table in enumerate(tables):
         low = bytes(memory[PLANES_TABLES_48K + 0x200 * group:PLANES_TABLES_48K + 0x200 * group + 256])
-        assert low[64 * (group == 0):] == bytes(v & 255 for v in table)[64 * (group == 0):], group
+        assert low == bytes(v & 255 for v in table), group
+    out = plane_bytes(soul["out"].values)[spec.FIRST_CHOOSABLE * 32:]
+    assert sym["SOUL_OUT_PLANES"] == 1 and sym["soul_out_start"] == sym["soul_out"] + spec.FIRST_CHOOSABLE * 32
+    assert data[sym["soul_out_start"] - origin:sym["soul_out_end"] - origin] == out
+    assert regions[sym["soul_out_start"]].end == sym["soul_out_end"] and regions[sym["soul_out_start"]].name.startswith("out")
 
 
 def test_a_declined_xn_runs_planes_wide_exact_and_slower_and_a_broken_one_fails(soul_and_tokenizer):
@@ -173,12 +175,12 @@ def test_the_ladder_tries_the_planes_first_and_the_rungs_below_them_where_they_d
         monkeypatch.setattr(zx_build, "coarse_fits", fits)
         monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
         zx_build.assemble_player(soul, tokenizer, word_list=False)
-        first = zx_build.RUNGS_48K[0]
-        if planes_fit:
-            assert tried == [(True, True, first)] and chosen[0]["planes_48k"] and chosen[0]["fast_scores"]
+        first, on_planes = zx_build.RUNGS_48K[0], zx_build.planes_rungs(zx_build.RUNGS_48K)
+        assert on_planes == ((True, False, True), (True, False, False), (False, False, True), (False, False, False))
+        if planes_fit:      # (the planes' rungs without MV_COARSE_TOP: SOUL_OUT_PLANES, twenty-seventh round)
+            assert tried == [(True, True, on_planes[0])] and chosen[0]["planes_48k"] and chosen[0]["fast_scores"]
         else:
-            assert tried[:2 * len(zx_build.RUNGS_48K)] == [(True, fast, rung) for fast in (True, False)
-                                                           for rung in zx_build.RUNGS_48K]
+            assert tried[:2 * len(on_planes)] == [(True, fast, rung) for fast in (True, False) for rung in on_planes]
             assert tried[-1] == (False, True, first) and not chosen[0]["planes_48k"] and chosen[0]["fast_scores"]
     monkeypatch.setattr(zx_build, "planes_pay", lambda *args: False)
     tried.clear()

@@ -239,7 +239,9 @@ def test_the_48k_takes_the_slot_pairs_before_the_logits_rows_own_end(built, unpl
         return tuple(name in program.symbols for name in ("mv_even_skip", "mv_coarse_top", "AT_DIVIDE_UNROLLED"))
 
     assert options(unplaned.program) == (True, True, True)
-    assert options(built.program) == (True, False, False)       # (the planes' rung, twenty-sixth round)
+    # (the planes' rung, twenty-sixth round; its rungs have no MV_COARSE_TOP since SOUL_OUT_PLANES, twenty-seventh
+    # round, zxlogits48, and the room the logits' planes leave holds the unrolled division)
+    assert options(built.program) == (True, False, True)
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     no_planes(monkeypatch)
     for fitting in ((True, True, False), (True, False, False), (False, True, False), (False, False, False)):
@@ -268,7 +270,8 @@ def test_the_48k_takes_the_slot_pairs_only_for_a_soul_they_pay_for(built, monkey
         monkeypatch.setattr(zx_build, "coarse_fits", lambda *args, **kwargs: True)
         monkeypatch.setattr(zx_build, "_assemble_48k", lambda *args, **kwargs: chosen.append(kwargs))
         zx_build.assemble_player(soul, tokenizer, word_list=False)
-        want = next(rung for rung in zx_build.RUNGS_48K if not rung[0])
+        rungs = zx_build.planes_rungs(zx_build.RUNGS_48K) if chosen[0]["planes_48k"] else zx_build.RUNGS_48K
+        want = next(rung for rung in rungs if not rung[0])
         assert [(kwargs["pairs"], kwargs["coarse_top"], kwargs["unrolled"]) for kwargs in chosen] == [want]
 
 
@@ -367,8 +370,9 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     assert "at_dims_h4" in unplaned.program.symbols and "at_fast_wide_q" in unplaned.program.symbols
     assert unplaned.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
     # (the shipped 48K's planes' rung has the room for the first cut alone: twenty-sixth round; with attention's
-    # output on the tables' first page for three, zxroom48d)
-    assert [name for name in spends if name in built.program.symbols] == [spends[1], spends[3], spends[5]]
+    # output on the tables' first page for three, zxroom48d; with the logits by out's planes, zxlogits48, for
+    # FW_WIDE_SPARSE and five of the cuts: all but MV_HZ_ENDS, AT_FAST_PIECE_PAIRS and AT_FAST_SUMS_PAIRS)
+    assert [name for name in spends if name in built.program.symbols] == list(spends[1:6] + spends[7:8])
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     no_planes(monkeypatch)
     sizes = dict(zip(spends, (368, 3, 275, 16, 25, 21, 67, 21, 73)))     # (about their bytes)
@@ -536,14 +540,14 @@ def test_the_48k_folds_fc1s_biases_where_its_calls_are_narrow(built):
 def test_the_48k_keeps_te_and_pe_marks_in_the_room_its_spends_leave(built, monkeypatch):
     """vecops.s's EM_ROW_MARKS (twenty-fifth round): the ladder's last rung, te's and pe's marks every 8 rows
     (soul_layout.PACK_KEPT_MARK_ROWS: em_unpack's walk from them, ~1,450 T-states a position of "hello" for 57
-    bytes), taken where the room is left after SPENDS_48K (coarse_fits), else none; the shipped 48K has them
-    since fc1's biases folded (MV_FOLDED_BIAS) left the room."""
+    bytes), taken where the room is left after SPENDS_48K (coarse_fits), else none; the shipped 48K had them
+    since fc1's biases folded (MV_FOLDED_BIAS) left the room, until the logits by out's planes (twenty-seventh
+    round, zxlogits48) made room for FW_WIDE_SPARSE, which leaves too little for them."""
     import soulterm.zx.build as zx_build
     from soulterm.zx.soul_layout import PACK_KEPT_MARK_ROWS
 
     sym = built.program.symbols
-    assert sym["EM_ROW_MARKS"] == 1 and sym["EM_MARK_ROWS"] == PACK_KEPT_MARK_ROWS == 8
-    assert sym["soul_te_data"] - sym["soul_te_marks"] == 2 * 128 // PACK_KEPT_MARK_ROWS
+    assert "EM_ROW_MARKS" not in sym and PACK_KEPT_MARK_ROWS == 8
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     for room_for_it in (True, False):
         chosen = []

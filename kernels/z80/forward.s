@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,376 (the 48K's since zxroom48d, twenty-sixth round: fw_att, 64, on planes.s's first table page,
+; Bytes: 2,509 (the 48K's since zxlogits48, twenty-seventh round: FW_WIDE_SPARSE back, no fw_logits_bound nor
+; argmax's call, the final norm and fw_next_token in planes_wide.s's fw_out_logits; 2,376 since zxroom48d, twenty-sixth round: fw_att, 64, on planes.s's first table page,
 ; build.py's fw_att; 2,440 since the planes' rung, zxplanes48: fw_projection's q, k, v through
 ; planes.s, 34 bytes, no room for FW_WIDE_SPARSE, and its own fw_logits_bound, no MV_CT_RAW; 2,573 the 48K's since zxwide48: FW_WIDE_SPARSE back, 275 bytes, z (fw_ffn, 128) in the screen's hidden
 ; third, build.py's THIRD_FFN; 2,426 since zxends48b: FW_WIDE_SPARSE given up for matvec.s's MV_HZ_ENDS with mv_hz_wide,
@@ -270,11 +271,16 @@ forward_step:
         ld a,$FF
         ld (fw_layer_index),a
         ld (fw_head),a
+.ifdef SOUL_OUT_PLANES
+        jp fw_out_logits        ; (the 48K's since the twenty-seventh round, zxlogits48: the final norm and
+                                ; fw_next_token in planes_wide.s, below UNCONTENDED)
+.else
         ld hl,soul_norm         ; logits = out . rmsnorm(h, norm), post shift 0
         ld a,soul_norm_shift
         call fw_norm
         ld hl,soul_out_choosable
         ld (mv_w),hl
+.endif
 ; fw_next_token - fw_logits = mv_w xn >> soul_out_shift (the out matrix's, or one of its
 ; shape: the bound's slack is the soul's) and fw_next = their argmax. mv_w is the matrix's row
 ; FW_FIRST_ROW (its constant): with MV_COARSE the logits' call runs rows FIRST_CHOOSABLE..127
@@ -284,8 +290,13 @@ FW_FIRST_ROW    = FIRST_CHOOSABLE
 .else
 FW_FIRST_ROW    = 0
 .endif
+.ifdef SOUL_OUT_PLANES
+FW_OUT_ROW_BYTES = FW_DIM               ; a row of plane_bytes' layout: 8 planes of 4 masks
+.else
 FW_OUT_ROW_BYTES = 3 + FW_DIM           ; a row of the matvec layout: its constant, then its weights
+.endif
 soul_out_choosable = soul_out + FW_FIRST_ROW * FW_OUT_ROW_BYTES     ; (the probes' attribution: logits)
+.ifndef SOUL_OUT_PLANES
 fw_next_token:
 .ifdef FW_LOGIT_PLANES
         call fw_logit_planes    ; (C: one row left, its token in A)
@@ -307,8 +318,11 @@ fw_next_token:
 @chosen:
         ld (fw_next),a
         ret
+.endif
+
 
 .ifdef MV_COARSE
+.ifndef SOUL_OUT_PLANES         ; (the 48K's logits by out's planes since the twenty-seventh round: no bound)
 ; The logits' argmax bound (the C64's, docs/speed.md "The logits' argmax
 ; bound"): the logits only decide the argmax (SPEC: ids 3..127, the lowest id
 ; on a tie). A coarse matvec (MV_COARSE, matvec.s) gives every row r a lower
@@ -408,6 +422,7 @@ fw_logits_bound:
         cp 2
         ld a,(fw_next)
         ret
+.endif
 .endif
 .endif
 .endif

@@ -120,7 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,241 (the shipped 48K player's since zxroom48d, twenty-sixth round: MV_PAIR_JPS_KEPT back in the room of forward.s's
+; Bytes: 4,170 (the shipped 48K player's since zxlogits48, twenty-seventh round: no mv_exact_row, 71 bytes, whose
+; logits' bound is gone (SOUL_OUT_PLANES); 4,241 since zxroom48d, twenty-sixth round: MV_PAIR_JPS_KEPT back in the room of forward.s's
 ; fw_att, on planes.s's first table page; 4,200 since the planes' rung, zxplanes48: no MV_HZ_ENDS, MV_COARSE_TOP
 ; nor MV_PAIR_JPS_KEPT, their room planes.s's; 4,658 with them and the twenty-fifth round's MV_FOLDED_BIAS, fc1's calls narrow
 ; whatever their wide columns, 9 bytes; 4,649 with zxends48b's mv_hz_wide, the short ends for rows whose wide columns
@@ -6194,6 +6195,7 @@ mv_hz_kept:     .byte 0         ; not 0: the first part's rows kept their sums t
 mv_hz_shift:    .word 0         ; mv_hz_left's entry for the call's shift (mv_prepare; a top byte 0: none)
 .endif
 
+.ifndef SOUL_OUT_PLANES                 ; (the 48K's logits by out's planes, twenty-seventh round: no bound to call it)
 ; mv_exact_row - row A of the coarse call before again, exactly, into its word
 ; of mv_out: the call's x, shift and slots stand (as for matvec_again), and one
 ; row runs from its own K, weights and output through the exact slots, which
@@ -6263,6 +6265,7 @@ mv_exact_row:
         ld a,1
         call mv_rows_run
         jp mv_finish
+.endif
 .endif
 
 .ifdef MV_SHORT_K

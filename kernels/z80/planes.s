@@ -20,6 +20,8 @@
 ;               rows' classes at (wp_classes), a byte a row within one page
 ;               (soul_layout.plane_classes: 1 where the row's weights all lie in -64..63),
 ;               or wp_classes 0: every row by its 8 planes.
+;   wp_tops     (SOUL_OUT_PLANES: the 48K's logits since the twenty-seventh round, zxlogits48) each row's
+;               top planes alone, biased, to (wp_out), HL the largest: planes_wide.s's fw_out_logits.
 ; Clobbers AF, BC, DE, HL, IX, B', DE' and HL'.
 ;
 ; How: with u = w + 128 (matvec's w xor $80) in bit planes, sum w x = sum_b 2^b P_b
@@ -53,7 +55,7 @@
 ; a row when first built: the fill 48 an entry through one pointer and its B from a buffer, the rows'
 ; ld h a plane, the out pointer in IY, a clip.)
 ; Bytes: 1,659 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,270 in the bench without it: wp_rows 502; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+; 1,270 in the bench without it: wp_rows 502; 1,474 in the 48K player, with SOUL_OUT_PLANES's wp_tops, 204; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -500,6 +502,74 @@ wp_rows_done:
         jp wp_back
 
 wp_no_class:    .byte 0
+
+.ifdef SOUL_OUT_PLANES
+; wp_tops - (the 48K's logits, twenty-seventh round, zxlogits48: planes_wide.s's fw_out_logits) each of
+; (wp_rows_count) rows at (wp_w)'s top planes alone on the tables wp_tables built: its Q + 8 K + $8000
+; (left Horner from K + $1000) as a word to (wp_out), SP stepping past its planes 0..3; HL the largest.
+; floor(W x / 16) = Q + 8 K + R, R = r + floor((c_lo + L) / 16) with L = P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3
+; in 0..15 S (planes.s's header), so a row lies in [Q + 8 K + r, Q + 8 K + r + floor((15 S + 15) / 16)]
+; before the shift; -8 S - 7 <= Q + 8 K <= 7 S + S / 16 with S <= WP_MOST_SUM: the biased words lie in
+; 1..65,535 and compare unsigned. Clobbers AF, BC, DE, HL, IX, B', DE' and HL'.
+; T-states: ~895 a row (the 48K's reply steps of "hello", python benchmarks/z80_step_phases.py: 111,845 for
+; 125 rows; the top planes as wp_row's, 27 past the low planes, ~80 the store and the best).
+wp_tops:
+        call wp_interrupts_off
+        ld (wp_saved_sp),sp
+        ld hl,(wp_row_k+2)      ; K + $1000: three doublings make it 8 K + $8000
+        ld de,$1000
+        add hl,de
+        ld (wp_tops_k+2),hl
+        ld hl,0                 ; (alternate set) the best, the out pointer, the rows left
+        ld de,(wp_out)
+        ld a,(wp_rows_count)
+        ld b,a
+        exx
+        ld sp,(wp_w)
+wp_tops_row:
+        pop de
+        ld h,WP_PAGE
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+wp_tops_k:
+        ld ix,0                 ; (patched: K + $1000)
+        add ix,bc
+        wp_top_up_lookup d
+        pop de
+        wp_top_up_lookup e
+        wp_top_up_lookup d
+        wp_top_down             ; 6
+        wp_top_up               ; 5
+        wp_top_down             ; 4
+        ld hl,16                ; past planes 0..3
+        add hl,sp
+        ld sp,hl
+        exx
+        .byte $DD,$7D           ; ld a,ixl
+        ld (de),a
+        inc de
+        .byte $DD,$7C           ; ld a,ixh
+        ld (de),a
+        inc de
+        cp h                    ; above the best?
+        jr c,@less
+        jr nz,@more
+        .byte $DD,$7D           ; ld a,ixl
+        cp l
+        jr c,@less
+@more:  .byte $DD,$7C           ; ld a,ixh
+        ld h,a
+        .byte $DD,$7D           ; ld a,ixl
+        ld l,a
+@less:  dec b
+        exx
+        jp nz,wp_tops_row
+        exx                     ; (HL the best)
+        ld sp,(wp_saved_sp)
+        jp wp_back
+.endif
 
 wp_code_end:
 

@@ -14,7 +14,7 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 172.
+; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below).
 
 wp_rows_wide:
 @row:   ld hl,wp_table_pages    ; the row's u, 0 first
@@ -102,3 +102,139 @@ wp_rows_wide:
 wp_wide_order:                  ; soul_layout.PLANE_ORDER: 1 << b, then 24 where the groups run down
         .byte 1 << 7, 0, 1 << 6, 24, 1 << 5, 0, 1 << 4, 24, 1 << 0, 0, 1 << 1, 0, 1 << 2, 0, 1 << 3, 0, 0
 wp_wide_sum:    .res 4
+
+.ifdef SOUL_OUT_PLANES
+; fw_out_logits - (the 48K's, twenty-seventh round, zxlogits48: forward_step's end jumps here) the final
+; norm, then fw_next_token: fw_next = the argmax of out xn >> soul_out_shift over ids FIRST_CHOOSABLE..127 (intmath.argmax_token: the
+; lowest id on a tie), out in plane_bytes' layout alone (SOUL_OUT_PLANES), returned in A too. Here, below
+; UNCONTENDED, as it runs once a reply step (~5,000 T-states); planes.s's wp_tops, a row at a time, above.
+; How: wp_tables on xn, then wp_tops: every row's top planes, Q + 8 K + $8000, into its word of fw_logits,
+; and the best T_b. A row's floor(W x / 16) lies in [top + r, top + r + floor((15 S + 15) / 16)] (wp_tops),
+; so a row whose top lies below T_b + 1 - D, D = floor((15 S + 15) / 16) + 2^(soul_out_shift - 4), ends
+; 2^(shift - 4) or more below the best row's lower end: its logit lies strictly below the best's (no tie
+; either) and it is passed over. The others (one or two a call: "hello" 1.25, the ten 2.50, the thirty 3.50,
+; docs/spectrum.md) get their exact logits over their words by wp_rows, a row a call, in id order; the
+; first strictly greater is kept (fw_out_best), so a tie keeps the lower id. fw_lg_chose 1 then: fw_logits
+; holds tops and a few logits (kernelbench.forward_turn checks fw_next alone). An xn wp_tables declines
+; (sum |x| > WP_MOST_SUM: none on the benchmarks' prompts): every row exact by wp_rows_wide, fw_lg_chose 0,
+; the same scan with every row kept. Clobbers AF, BC, DE, HL, IX, B', DE' and HL' (AF' in the wide path).
+fw_out_logits:
+        ld hl,soul_norm         ; logits = out . rmsnorm(h, norm), post shift 0 (forward_step's end)
+        ld a,soul_norm_shift
+        call fw_norm
+fw_next_token:                  ; (the probes' entry for the output and the logits)
+        ld hl,soul_out_choosable
+        ld (mv_w),hl            ; (the cycles panel's matrix: the logits)
+        .assert FW_FIRST_ROW == FIRST_CHOOSABLE, "SOUL_OUT_PLANES: out's planes from the first choosable row"
+        .assert soul_out_shift >= WP_LEAST_SHIFT && soul_out_shift <= WP_LEAST_SHIFT + 15, "SOUL_OUT_PLANES: out's shift in planes.s's range"
+        .assert (fw_logits & 255) == 0, "fw_out_logits: a row's word at fw_logits + 2 r, its low byte 2 r"
+        ld (wp_w),hl
+        ld hl,fw_logits + 2 * FIRST_CHOOSABLE
+        ld (wp_out),hl
+        ld a,FW_VOCAB - FIRST_CHOOSABLE
+        ld (wp_rows_count),a
+        ld a,soul_out_shift
+        ld (wp_shift),a
+        xor a
+        ld (fw_next),a          ; (0: no row yet)
+        call wp_tables          ; (wp_x is fw_xn)
+        jp c,fw_out_wide
+        call wp_tops            ; HL the best top, each row's in its logit's word
+        ex de,hl                ; DE = T_b
+        ld hl,(wp_sum)          ; D = (15 S + 15) >> 4 + 2^(shift - 4): S <= 4,095, no carry
+        ld b,h
+        ld c,l
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        or a
+        sbc hl,bc
+        ld bc,15
+        add hl,bc
+        .repeat 4
+        srl h
+        rr l
+        .endrepeat
+        ld bc,1 << (soul_out_shift - WP_LEAST_SHIFT)
+        add hl,bc
+        ex de,hl                ; the least kept: T_b + 1 - D, 0 below it (T_b <= 7 S + S / 16 + $8000)
+        inc hl
+        or a
+        sbc hl,de
+        ld a,1
+        jr nc,fw_out_scan
+        ld hl,0
+fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the planes, 0 every row exact)
+        ld (fw_lg_chose),a
+        ld a,l
+        ld (@least_low+1),a
+        ld c,h
+        ld b,FW_VOCAB - FIRST_CHOOSABLE
+        ld hl,fw_logits + 2 * FIRST_CHOOSABLE + 1     ; (row 3's high byte)
+@scan:  ld a,(hl)
+        cp c
+        jr nc,@maybe
+@next:  inc l
+        inc l
+        djnz @scan
+        ld a,(fw_next)
+        ret
+@maybe: jr nz,@kept
+        dec l
+        ld a,(hl)
+        inc l
+@least_low:
+        cp 0                    ; (patched: the least kept's low byte)
+        jr c,@next
+@kept:  push hl
+        push bc
+        ld a,(fw_lg_chose)
+        or a
+        jr z,@judge             ; (every row exact already)
+        dec l                   ; the row's exact logit over its word: wp_rows, one row
+        ld (wp_out),hl
+        ld h,0                  ; soul_out + 32 r = soul_out + 16 (2 r)
+        .repeat 4
+        add hl,hl
+        .endrepeat
+        ld de,soul_out
+        add hl,de
+        ld (wp_w),hl
+        ld a,1
+        ld (wp_rows_count),a
+        call wp_rows
+@judge: pop bc
+        pop hl
+        ld a,(hl)               ; DE = the logit, sign flipped (unsigned order)
+        xor $80
+        ld d,a
+        dec l
+        ld e,(hl)
+        inc l
+        push hl
+        ld a,(fw_next)
+        or a
+        jr z,@take              ; (the first row left)
+        ld hl,(fw_out_best)
+        or a
+        sbc hl,de
+        jr nc,@not              ; (a tie keeps the lower id)
+@take:  ld (fw_out_best),de
+        pop hl
+        push hl
+        ld a,l
+        srl a                   ; r = (2 r + 1) >> 1
+        ld (fw_next),a
+@not:   pop hl
+        jr @next
+fw_out_wide:
+        call wp_rows_wide       ; (every row exact: wp_w, wp_out and wp_rows_count as set)
+        xor a
+        ld h,a
+        ld l,a
+        jr fw_out_scan
+fw_out_best:    .word 0         ; the best logit so far, its sign flipped
+fw_lg_chose:    .byte 0         ; 1: the last step's token by the planes (fw_logits: tops and the rows left's logits)
+fw_out_logits_end:
+.endif

@@ -43,7 +43,8 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 252 (the shipped 48K's since the twenty-sixth round's planes' rung, zxplanes48: no MV_CT_RAW, whose argmax
+; Bytes: 161 (the shipped 48K's since zxlogits48, twenty-seventh round: no argmax, 91 bytes
+; (SOUL_OUT_PLANES: planes_wide.s's fw_out_logits keeps the best itself); 252 since the twenty-sixth round's planes' rung, zxplanes48: no MV_CT_RAW, whose argmax
 ; rows are 21 bytes; 273 with them, the shipped 48K's em_unpack from te's and pe's marks every 8 rows again since the twenty-fifth round,
 ; EM_ROW_MARKS, the ladder's last rung where its spends leave the room; 254 with no marks since the twenty-fourth round, EM_MARK_ROWS 128: 19 bytes
 ; fewer, its walk 5 bytes longer for 11 T-states a row fewer; 273 with marks every 8 rows; its em_unpack a width a row with escaped values since the twenty-third round, 5 bytes
@@ -234,6 +235,8 @@ up_q88:
         ret
 .endif
 
+.ifndef SOUL_OUT_PLANES                 ; (the 48K's logits by out's planes since the twenty-seventh round,
+                                        ; zxlogits48: planes_wide.s's fw_out_logits keeps the best itself)
 am_logits:      .word 0
 
 .ifdef AM_RUNNER_UP
@@ -435,6 +438,7 @@ am_rows:
         inc l
         ld c,b
         jr @lower
+.endif
 .endif
 
 .ifdef SOUL_PACKED

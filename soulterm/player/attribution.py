@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from soulterm.soul.spec import N_HEADS, N_LAYERS
 
+FILE_MARKERS = ("_start", "_end")     # labels that mark where a file's code begins or ends (vecops_start)
 HELPER_DEPTH = 3            # 6502: return addresses to look through for a helper's caller
 Z80_STACK_WORDS = 12        # Z80: stack words to look through (helpers push their registers)
 Z80_CALLS = frozenset({0xCD, 0xC4, 0xCC, 0xD4, 0xDC, 0xE4, 0xEC, 0xF4, 0xFC})   # CALL nn, CALL cc,nn
@@ -71,7 +72,7 @@ Z80_RULES = Rules(
         (("vec_relu",), "ffn"),
         (("vec_add_sat", "fw_residual"), "residual"),
         (("embed", "em_", "fw_embed"), "embed"),
-        (("argmax", "am_", "fw_logits_bound", "lg_", "fw_logit_planes"), "logits"),     # the argmax and its bound's
+        (("argmax", "am_", "fw_logits_bound", "lg_", "fw_logit_planes", "fw_out_"), "logits"),     # the argmax and its bound's
                                         # scan (MV_COARSE); lg_: logitplanes.s, the 128K's since the 26th round
         (("tokenize", "tk_", "spell", "sp_"), "tokenizer"),
         (("print", "read_line", "put_", "chat_", "hide_third"), "printing"),    # (the chat window's too)
@@ -101,11 +102,13 @@ class Attribution:
         # Code labels only: the tensors' (matrix_prefix) are data, and on the 128K a bank's tensors share
         # their addresses with another bank's code (planes.s in bank 6 among bank 0's).
         tensors = rules.matrix_prefix or None
-        labels = sorted((a, n) for n, a in symbols.items()
+        # (a file's start and end markers before a routine at the same address: the routine names it,
+        # as vecops.s's em_unpack since the 48K's argmax went, twenty-seventh round)
+        labels = sorted((a, not n.endswith(FILE_MARKERS), n) for n, a in symbols.items()
                         if a >= 0x0200 and not n.isupper() and "@" not in n
                         and not (tensors and n.startswith(tensors)))
-        self._addresses = [a for a, _ in labels]
-        self._names = [n for _, n in labels]
+        self._addresses = [a for a, _, _ in labels]
+        self._names = [n for _, _, n in labels]
         suffixes = tuple(suffix for suffix, _ in rules.matrix_kinds)
         self._matrices = {a: n for n, a in symbols.items() if n.startswith(rules.matrix_prefix) and n.endswith(suffixes)}
         self._matrix_pointer = symbols.get(rules.matrix_pointer)

@@ -7,7 +7,8 @@ the kernels themselves use (`final_norm` and `logits_matvec` in forward.s);
 on the Spectrum at the soul's labels (`soul_norm`, `soul_out`: soulterm.zx.
 soul_layout), with the shifts the assembler put into forward.s's code (the
 map's `soul_norm_shift`, `soul_out_shift`); the 48K leaves out's rows 0..2,
-which no kernel reads, off the tape (SOUL_OUT_CHOOSABLE): its map holds them. For the last layer's state the
+which no kernel reads, off the tape (SOUL_OUT_CHOOSABLE): its map holds them; its rows lie in planes.s's
+layout since the twenty-seventh round (SOUL_OUT_PLANES). For the last layer's state the
 result is exactly the logits the CPU computed (a test checks it, per machine).
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from soulterm.soul.intmath import rmsnorm, sat16, shift_right
 from soulterm.soul.spec import EMBED_DIM, FIRST_CHOOSABLE, VOCAB_SIZE
-from soulterm.zx.soul_layout import matrix_row, matvec_size
+from soulterm.zx.soul_layout import PLANE_ROW_BYTES, matrix_row, matvec_size, plane_weights
 
 NORM_DESCRIPTOR = "final_norm"        # norm_desc: .word gains, .byte shift, ...
 MATVEC_DESCRIPTOR = "logits_matvec"   # matvec_desc: .word weights, .byte rows, cols, .word rowk, .byte shift
@@ -25,6 +26,7 @@ WEIGHT_BIAS = 128                     # the kernels store each weight byte as W+
 ZX_GAINS, ZX_WEIGHTS = "soul_norm", "soul_out"          # the Spectrum's labels (soul_layout)
 ZX_GAIN_SHIFT, ZX_SHIFT = "soul_norm_shift", "soul_out_shift"
 ZX_ROWS_APART = "SOUL_OUT_CHOOSABLE"    # (the 48K's: out's rows 0..2 in the map, not in RAM)
+ZX_OUT_PLANES = "SOUL_OUT_PLANES"       # (the 48K's since the twenty-seventh round: out's rows in planes.s's layout)
 
 
 class LensUnavailable(Exception):
@@ -69,9 +71,14 @@ class LogitLens:
             raise LensUnavailable(f"the map holds {len(rows_apart)} of out's rows off the tape, not {first}")
         gains_at, weights_at = symbols[ZX_GAINS], symbols[ZX_WEIGHTS]
         gains = np.frombuffer(bytes(ram[gains_at:gains_at + EMBED_DIM]), np.int8).astype(np.int64)
-        matrix = bytes(ram[weights_at:weights_at + matvec_size(VOCAB_SIZE, EMBED_DIM)])
-        rows = np.frombuffer(b"".join(matrix_row(matrix, row, EMBED_DIM) for row in range(first, VOCAB_SIZE)),
-                             np.uint8).astype(np.int64).reshape(VOCAB_SIZE - first, EMBED_DIM) - WEIGHT_BIAS
+        if ZX_OUT_PLANES in symbols:        # (rows first.. in planes.s's layout, 32 bytes a row)
+            start = weights_at + first * PLANE_ROW_BYTES
+            rows = np.asarray(plane_weights(bytes(ram[start:start + (VOCAB_SIZE - first) * PLANE_ROW_BYTES]),
+                                            VOCAB_SIZE - first), dtype=np.int64)
+        else:
+            matrix = bytes(ram[weights_at:weights_at + matvec_size(VOCAB_SIZE, EMBED_DIM)])
+            rows = np.frombuffer(b"".join(matrix_row(matrix, row, EMBED_DIM) for row in range(first, VOCAB_SIZE)),
+                                 np.uint8).astype(np.int64).reshape(VOCAB_SIZE - first, EMBED_DIM) - WEIGHT_BIAS
         weights = np.concatenate([np.asarray(rows_apart, dtype=np.int64).reshape(first, EMBED_DIM), rows])
         return cls(gains, symbols[ZX_GAIN_SHIFT], weights, symbols[ZX_SHIFT])
 

@@ -212,7 +212,18 @@ WIDE_SPARSE_48K = "FW_WIDE_SPARSE"
 # before AT_FAST_SUMS_JP's ~109 a byte, FW_WIDE_SPARSE's ~77 and the other cuts, which it may displace
 HZ_ENDS_48K = "MV_HZ_ENDS"
 SPENDS_48K = (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST_TAKEBACKS_48K[1:]
-SPENDS_48K_PLAIN = tuple(spend for spend in SPENDS_48K if spend not in FAST_TAKEBACKS_48K)  # (without the fast scores)
+# On the planes' rung (twenty-seventh round, zxlogits48: the logits by out's planes, whose room takes FW_WIDE_SPARSE
+# and five cuts, or MV_HZ_ENDS alone with nothing left) FW_WIDE_SPARSE before MV_HZ_ENDS, measured (python
+# benchmarks/z80_token.py, a position / a reply step): "hello" 1,518,369 / 1,898,445 against 1,529,848 / 1,922,855,
+# the ten's medians 1,632,522 / 2,003,026 against 1,644,680 / 2,024,565 (docs/spectrum.md)
+SPENDS_48K_PLANES = FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:]
+
+
+def spends_48k(fast_scores: bool, planes_48k: bool) -> tuple:
+    """The 48K's spends for a rung, in the order the ladder tries them (SPENDS_48K, on the planes
+    SPENDS_48K_PLANES; without the fast scores their cuts left out)."""
+    spends = SPENDS_48K_PLANES if planes_48k else SPENDS_48K
+    return spends if fast_scores else tuple(spend for spend in spends if spend not in FAST_TAKEBACKS_48K)
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -377,6 +388,13 @@ def matvec_shifts(soul) -> dict[str, int]:
               for layer in range(spec.N_LAYERS) for name in SHIFTED_PLUS_ONE}
     shifts["soul_out_shift"] = soul["out"].shift
     return shifts
+
+
+def planes_rungs(rungs) -> tuple:
+    """The 48K's rungs on the planes (planes_48k): each without MV_COARSE_TOP, the rest in order, once. The
+    planes' rung has SOUL_OUT_PLANES (twenty-seventh round, zxlogits48: the logits' argmax by out's top planes),
+    which leaves no ungated coarse call for MV_COARSE_TOP's row ends (nor MV_CT_RAW's raw rows)."""
+    return tuple(dict.fromkeys((pairs, False, unrolled) for pairs, _coarse_top, unrolled in rungs))
 
 
 def raw_rows_take(soul) -> bool:
@@ -954,7 +972,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
         with_planes = planes_take(soul) and planes_pay(soul, tokenizer)
         ladder = [(planes, fast_scores) for planes in (True,) * with_planes + (False,) for fast_scores in (True, False)]
         for planes_48k, fast_scores in ladder:
-            for pairs, coarse_top, unrolled in rungs:
+            for pairs, coarse_top, unrolled in planes_rungs(rungs) if planes_48k else rungs:
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
                             planes_48k=planes_48k)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
@@ -968,7 +986,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                     if fast_scores or planes_48k:   # (the cuts taken back, FW_WIDE_SPARSE and MV_HZ_ENDS: each
                         rung.update(_spent_48k(spends_that_fit(     # where it still fits, in order; the cuts
                             lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)),
-                            SPENDS_48K if fast_scores else SPENDS_48K_PLAIN)))      # with the fast scores alone)
+                            spends_48k(fast_scores, planes_48k))))      # with the fast scores alone)
                     if coarse_fits(soul, tokenizer, word_list, **rung, row_marks=True):
                         rung["row_marks"] = True    # (te's and pe's marks: the room the spends leave)
                     return _assemble_48k(soul, tokenizer, word_list, **rung)

@@ -114,6 +114,10 @@ PLANE_ORDER = (7, 6, 5, 4, 0, 1, 2, 3)   # planes.s's row: the top half from pla
 PLANES_DOWN = (6, 4)    # planes.s walks these planes' tables from group 3 down: their masks groups 3..0
 
 
+# SOUL_OUT_PLANES (the 48K's with SOUL_QKV_PLANES, twenty-seventh round, zxlogits48): out's rows
+# FIRST_CHOOSABLE..127 in plane_bytes' layout alone, its label where row 0 would lie (forward.s's
+# fw_out_logits: the logits' argmax by planes.s's wp_tops; rows 0..2 the lens's, in the map)
+
 # SOUL_QKV_PLANES (the 48K's FW_PLANES, twenty-sixth round, zxplanes48): both layers' q, k and v in
 # plane_bytes' layout alone (planes.s's wp_rows, or wp_rows_wide where wp_tables declines the xn), not
 # matvec.s's; their descriptors' shift bytes without MV_SHORT_K's flag
@@ -140,6 +144,24 @@ def plane_bytes(weights) -> bytes:
                 cols = u[PLANE_GROUP_COLS * group:PLANE_GROUP_COLS * (group + 1)]
                 out.append(sum((v >> plane & 1) << j for j, v in enumerate(cols)))
     return bytes(out)
+
+
+PLANE_ROW_BYTES = PLANE_GROUPS * len(PLANE_ORDER)     # a row of plane_bytes: 32
+
+
+def plane_weights(data: bytes, rows: int) -> list[list[int]]:
+    """plane_bytes' inverse: `rows` rows of int8 weights from their planes (the logit lens's, SOUL_OUT_PLANES)."""
+    weights = []
+    for row in range(rows):
+        u = [0] * (PLANE_GROUPS * PLANE_GROUP_COLS)
+        masks = iter(data[row * PLANE_ROW_BYTES:(row + 1) * PLANE_ROW_BYTES])
+        for plane in PLANE_ORDER:
+            for group in plane_groups(plane):
+                mask = next(masks)
+                for j in range(PLANE_GROUP_COLS):
+                    u[PLANE_GROUP_COLS * group + j] |= (mask >> j & 1) << plane
+        weights.append([v - 128 for v in u])
+    return weights
 
 
 PLANE_NARROW = range(-64, 64)   # a row's weights all here: plane 6 of u = w + 128 is plane 7's complement
@@ -418,6 +440,12 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
         lines += _data_lines(_array(list(bounds)), "byte")
         lines += [f'        .assert {_label(name)} - {_label(name)}_pair_ranges == {len(bounds)}, '
                   f'"the column ranges of {name} must lie just before it (matvec.s\'s mv_pairs_prepare)"', ".endif"]
+    if name == CHOOSABLE_ROWS_MATRIX:   # (SOUL_OUT_PLANES: rows FIRST_CHOOSABLE.. in plane_bytes' layout alone)
+        skipped = spec.FIRST_CHOOSABLE * PLANE_ROW_BYTES
+        lines += [".ifdef SOUL_OUT_PLANES", f"{_label(name)} = * - {skipped}", f"{_label(name)}_start:"]
+        lines += _data_lines(_array(list(plane_bytes(tensor.values)[skipped:])), "byte")
+        lines += [f"{_label(name)}_end:", ".else"]
+        return lines + _matvec_lines(name, tensor, soul) + [".endif"]
     if name in QKV_MATRICES:            # (SOUL_QKV_PLANES: plane_bytes' layout, ending at its _end label)
         lines += [".ifdef SOUL_QKV_PLANES", f"{_label(name)}:"]
         lines += _data_lines(_array(list(plane_bytes(tensor.values))), "byte")
