@@ -423,9 +423,15 @@ nz_row:                         ; a row: SP on its first part's weights, the cha
         ld hl,0                 ; -(sum S(l) + 256 sum S(h)) (patched)
 NZ_ROW_CONST = * - 2
         ld a,$80                ; (no carry out of A before a piece of h: the end adds the top byte)
+.ifdef NZ_CHAIN_AT
+        jp NZ_CHAIN_AT          ; (the chain where the player has room for it at run time: the 48K's screen)
+nz_chain = NZ_CHAIN_AT
+nz_chain_end = nz_chain + NZ_CHAIN_BYTES
+.else
 nz_chain:                       ; (the chain follows; its end a jp to nz_end)
         .res NZ_CHAIN_BYTES
 nz_chain_end:
+.endif
 
 ; nz_end - a row's end: A:HL = 2 W x (less the row start's constants' part) + 2 b, then
 ; shifted, saturated and added into out.

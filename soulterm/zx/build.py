@@ -219,11 +219,13 @@ SPENDS_48K = (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST
 SPENDS_48K_PLANES = FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:]
 
 
-def spends_48k(fast_scores: bool, planes_48k: bool) -> tuple:
+def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False) -> tuple:
     """The 48K's spends for a rung, in the order the ladder tries them (SPENDS_48K, on the planes
-    SPENDS_48K_PLANES; without the fast scores their cuts left out)."""
+    SPENDS_48K_PLANES; without the fast scores their cuts left out; with matvec_nz, `nz`, no FW_WIDE_SPARSE:
+    fc2 has no sparse call left to widen)."""
     spends = SPENDS_48K_PLANES if planes_48k else SPENDS_48K
-    return spends if fast_scores else tuple(spend for spend in spends if spend not in FAST_TAKEBACKS_48K)
+    return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K)
+                 and not (nz and spend == WIDE_SPARSE_48K))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
 TOP = 0x10000                    # the top of RAM: the player prints no user-defined graphic,
                                  # so the UDG area ($FF58-$FFFF) holds the end of the word list
@@ -558,6 +560,11 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
 # MV_SPARSE_PAIR_SKIP's routines left below $C000, less its rows' code; a call whose chain would not fit runs as matvec
 NZ_CHAIN_BYTES_128K = 1000
 NZ_128K = True      # (player_source's default: the 128K's fc2 through matvec_nz; tests measure the form before it)
+# and in the 48K player (twenty-seventh round, zxsparse48): the chain in the screen's middle third, planes.s's
+# tables' and attention's output's room (both dead from proj's end to the next xn's tables, fc2 between), all of
+# it: a call whose pieces would overrun it (~60 columns) runs as matvec
+NZ_CHAIN_48K = PLANES_TABLES_48K
+NZ_CHAIN_BYTES_48K = SCREEN_THIRD - PLANES_TABLES_48K
 
 
 def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", top_bytes: int = TOP,
@@ -658,8 +665,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     """
     banked = model == "128k"
     coarse = coarse or banked
-    nz = (NZ_128K if nz is None else nz) and banked     # (nzmatvec.s: fc2 by its nonzero inputs, the 128K's since
-                                                        # the twenty-seventh round, in FW_WIDE_SPARSE's room)
+    planes_48k = planes_48k and coarse and not banked and planes_take(soul)
+    nz = (NZ_128K and banked if nz is None else nz) and (banked or planes_48k)    # (nzmatvec.s: fc2 by its nonzero
+                    # inputs, the 128K's since the twenty-seventh round, in FW_WIDE_SPARSE's room; the 48K's with the planes,
+                    # its chain on their tables)
     cold = COLD_KERNEL_FILES_48K if coarse and not banked else COLD_KERNEL_FILES
     cold_tensors = COLD_48K if coarse and not banked else EMBEDDINGS
     cold_files = [name for name in KERNEL_FILES if name in cold]
@@ -671,6 +680,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     in_bank = _words_in_bank(tokenizer, word_list, model)
     fast_scores = fast_scores and coarse and not banked
     options = [player_kernel_options(model, bench=False, coarse=coarse, nz=nz, packed=coarse and not banked,
+                                     sparse=banked or not nz,    # (the 48K's fc2 runs matvec_nz: no sparse call left)
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
                                      jps_kept=jps_kept and pairs and not banked,
                                      raw_top=raw_top and coarse_top and coarse and not banked,
@@ -680,7 +690,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      raw_pass=coarse and coarse_pairs if banked else False,
                                      gate_quads=coarse and coarse_pairs and banked,
                                      argmax_rounds=coarse and coarse_pairs and banked,
-                                     wide_sparse=coarse and coarse_pairs and not nz if banked else wide_sparse and coarse,
+                                     wide_sparse=coarse and coarse_pairs and not nz if banked
+                                     else wide_sparse and coarse and not nz,
                                      pair_skip=coarse and coarse_pairs and banked and not nz,
                                      short_ends=short_ends and coarse and not banked,
                                      folded_bias=folded_bias(coarse, pairs, banked),
@@ -706,7 +717,6 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"fw_ffn = ${THIRD_FFN:04X}     ; (forward.s's z in the screen's third, run time only: 128 bytes "
                     "above UNCONTENDED for the ladder)",
                     f'.assert fw_ffn + 2 * FW_FFN == ${SCREEN_THIRD_END:04X}, "fw_ffn: the third\'s last bytes (build.THIRD_FFN)"']
-    planes_48k = planes_48k and coarse and not banked and planes_take(soul)
     if planes_48k:
         options += [f"wp_table_pages = ${PLANES_TABLES_48K:04X}     ; (planes.s's tables in the screen's middle third, "
                     "hidden: run time only)",
@@ -806,8 +816,12 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [f"        .res ((* & 255) > {256 - KEPT_SUMS_BYTES}) * (256 - (* & 255))",
                   f"kv_kept_sums: .res 256     ; forward.s's kept sums of S(vl) (AT_KEPT_MEANS; {KEPT_SUMS_BYTES} bytes)",
                   f"kv_kept_first: .res {KEPT_SUMS_BYTES}     ; and position 0's, a page on (records128.s's record_kept)"]
+    if nz and not banked:
+        lines += [f"NZ_CHAIN_AT = ${NZ_CHAIN_48K:04X}     ; (nzmatvec.s's chain on planes.s's tables, the screen's middle "
+                  "third: dead while fc2 runs, written by each call)"]
     if nz:      # (matvec_nz's scan and the chain's writing, once a call: in the cold part)
-        lines += [f"NZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_128K}     ; (nzmatvec.s's chain: ~24 bytes a nonzero column)",
+        lines += [f"NZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_48K if not banked else NZ_CHAIN_BYTES_128K}     "
+                  "; (nzmatvec.s's chain: ~24 bytes a nonzero column)",
                   '.include "nzmatvec.s"', "        nz_prepare_routines"]
     lines += [f'.assert * <= ${UNCONTENDED:04X}, "the player\'s cold part runs past ${UNCONTENDED:04X}: '
               f'move something of it above (soulterm/zx/build.py)"',
@@ -830,6 +844,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   "        chat_window_routines" * (not chat_cold)]       # whose rows keep their pages' offsets
         if planes_48k:      # (FW_PLANES: after the matrices too, whose planes are 416 bytes fewer than matvec's rows)
             lines.append('.include "planes.s"')
+        if nz:
+            lines.append("        nz_row_routines     ; (nzmatvec.s's rows, run a row: above UNCONTENDED; its chain in the screen)")
     else:
         if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
             lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)",
@@ -970,11 +986,14 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
         # "hello" for ~1,200 bytes above UNCONTENDED) the top rung, above the fast scores (~57,000), where planes.s
         # takes the soul's q, k, v and its activations (planes_take, planes_pay)
         with_planes = planes_take(soul) and planes_pay(soul, tokenizer)
-        ladder = [(planes, fast_scores) for planes in (True,) * with_planes + (False,) for fast_scores in (True, False)]
-        for planes_48k, fast_scores in ladder:
+        # nzmatvec.s's fc2 (twenty-seventh round, zxsparse48: ~100,000 T-states a position of "hello" for ~310
+        # bytes, its chain on the planes' tables) first on the planes' rungs, before the fast scores and every spend
+        ladder = [(planes, nz, fast_scores) for planes in (True,) * with_planes + (False,)
+                  for nz in (True, False)[not planes:] for fast_scores in (True, False)]
+        for planes_48k, nz, fast_scores in ladder:
             for pairs, coarse_top, unrolled in planes_rungs(rungs) if planes_48k else rungs:
                 rung = dict(coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
-                            planes_48k=planes_48k)
+                            planes_48k=planes_48k, nz=nz)
                 if coarse_fits(soul, tokenizer, word_list, **rung):
                     if pairs and coarse_fits(soul, tokenizer, word_list, **rung, jps_kept=True):
                         rung["jps_kept"] = True     # (before the cuts taken back: more T-states a byte)
@@ -986,7 +1005,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                     if fast_scores or planes_48k:   # (the cuts taken back, FW_WIDE_SPARSE and MV_HZ_ENDS: each
                         rung.update(_spent_48k(spends_that_fit(     # where it still fits, in order; the cuts
                             lambda spends: coarse_fits(soul, tokenizer, word_list, **rung, **_spent_48k(spends)),
-                            spends_48k(fast_scores, planes_48k))))      # with the fast scores alone)
+                            spends_48k(fast_scores, planes_48k, nz))))      # with the fast scores alone)
                     if coarse_fits(soul, tokenizer, word_list, **rung, row_marks=True):
                         rung["row_marks"] = True    # (te's and pe's marks: the room the spends leave)
                     return _assemble_48k(soul, tokenizer, word_list, **rung)
@@ -1064,10 +1083,10 @@ def _spent_48k(spends: tuple) -> dict:
 def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_top: bool = True,
                   pairs: bool = True, unrolled: bool = True, fast_scores: bool = False, fast_takebacks: tuple = (),
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False, short_ends: bool = False,
-                  row_marks: bool = False, planes_48k: bool = False):
+                  row_marks: bool = False, planes_48k: bool = False, nz: bool = False):
     choice = dict(coarse=coarse, coarse_top=coarse_top, pairs=pairs, unrolled=unrolled, fast_scores=fast_scores,
                   key_sums=KEY_SUMS_48K, fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
-                  wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks, planes_48k=planes_48k)
+                  wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks, planes_48k=planes_48k, nz=nz)
     top_bytes = TOP
     if tokenizer.words and word_list:
         top_bytes = max(0, TOP - _assemble(player_source(soul, tokenizer, False, **choice)).end)
@@ -1077,7 +1096,7 @@ def _assemble_48k(soul, tokenizer, word_list: bool, coarse: bool = True, coarse_
 def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = False, pairs: bool = True,
                 unrolled: bool = False, fast_scores: bool = False, fast_takebacks: tuple = (),
                 jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
-                short_ends: bool = False, row_marks: bool = False, planes_48k: bool = False) -> bool:
+                short_ends: bool = False, row_marks: bool = False, planes_48k: bool = False, nz: bool = False) -> bool:
     """Whether the 48K player with MV_COARSE (and MV_COARSE_TOP with `coarse_top`, MV_PAIR_SLOTS
     with `pairs`, MV_PAIR_JPS_KEPT with them and `jps_kept`, AT_DIVIDE_UNROLLED with `unrolled`, AT_FAST_SCORES with `fast_scores`, its key
     sums at KEY_SUMS_48K, and `fast_takebacks` with them; forward.s's FW_WIDE_SPARSE with `wide_sparse`; its layout: vecops.s and the biases below UNCONTENDED too) fits: the
@@ -1087,7 +1106,7 @@ def coarse_fits(soul, tokenizer, word_list: bool = True, coarse_top: bool = Fals
                                        unrolled=unrolled, fast_scores=fast_scores, key_sums=KEY_SUMS_48K,
                                        fast_takebacks=fast_takebacks, jps_kept=jps_kept, raw_top=raw_top,
                                        wide_sparse=wide_sparse, short_ends=short_ends, row_marks=row_marks,
-                                       planes_48k=planes_48k))
+                                       planes_48k=planes_48k, nz=nz))
     except AsmError as exc:
         if "runs past" in str(exc):     # the code past $FFFF, or the cold part past UNCONTENDED
             return False
