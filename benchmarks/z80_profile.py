@@ -44,15 +44,19 @@ from soulterm.zx.soul_layout import soul_include
 OPERAND_LABELS = {"at_kept"}
 
 
+RUN_TIME_CODE = ("nz_chain",)     # (nzmatvec.s's chain where a player puts it apart: the 48K's, zxsparse48)
+
+
 def routine_of(bench: Z80Bench):
     """PC -> the name of the code label at or below it (data labels, patched operands and soul
     tensors left out; a table's end label, such as exp_lut_end, gives way to the code label at its
-    address)."""
+    address). Code written at run time outside the program (RUN_TIME_CODE: the 48K's nzmatvec.s chain in
+    the screen) is named by its own label."""
     named = {}
     for value, name in sorted((value, name) for name, value in bench.symbols.items()
                               if isinstance(value, int) and "@" not in name and name[:1].islower()
                               and name not in OPERAND_LABELS and not name.startswith(("soul_", "tk_"))
-                              and bench.program.origin <= value < bench.program.end):
+                              and (bench.program.origin <= value < bench.program.end or name in RUN_TIME_CODE)):
         if value not in named or named[value].endswith("_end"):
             named[value] = name
     labels = sorted(named.items())

@@ -8,12 +8,23 @@ import numpy as np
 import pytest
 
 from soulterm.soul import intmath
+from soulterm.zx.build import NZ_CHAIN_48K, NZ_CHAIN_BYTES_48K
 from soulterm.zx.kernelbench import NZ_BENCH, Z80Bench, player_kernel_options, run_matvec_nz
 
 
-@pytest.fixture(scope="module", params=["128k", "48k"])
+def player_48k_options() -> str:
+    """The 48K player's (zxsparse48): matvec without MV_SPARSE (its fallback runs dense) and the chain apart from
+    the rows' code, as on planes.s's tables in the screen (build.NZ_CHAIN_48K, all of the middle third)."""
+    return "\n".join([player_kernel_options("48k", sparse=False), f"NZ_CHAIN_AT = ${NZ_CHAIN_48K:04X}",
+                      f"NZ_CHAIN_BYTES = {NZ_CHAIN_BYTES_48K}"])
+
+
+@pytest.fixture(scope="module", params=["128k", "48k", "48k player"])
 def nz_bench(request):
-    """matvec_nz with each player's matvec options (its fallback: the 48K's with MV_SHORT_K)."""
+    """matvec_nz with each player's matvec options (its fallback: the 48K's with MV_SHORT_K; the 48K player's
+    without MV_SPARSE, its chain apart)."""
+    if request.param == "48k player":
+        return Z80Bench(NZ_BENCH, options=player_48k_options())
     return Z80Bench(NZ_BENCH, options=player_kernel_options(request.param))
 
 
@@ -83,14 +94,15 @@ def test_the_shipped_soul_turn_is_exact_and_cheaper_than_matvec():
     from soulterm.zx.weight_planes import turn_inputs
 
     _, engine, tokenizer = shipped_engine()
-    for model in ("128k", "48k"):
-        bench = Z80Bench(NZ_BENCH, options=player_kernel_options(model))
+    for model in ("128k", "48k", "48k player"):
+        bench = Z80Bench(NZ_BENCH, options=player_48k_options() if model == "48k player"
+                         else player_kernel_options(model))
         for position, name, x in turn_inputs(engine, tokenizer.encode_turn("hello")):
             if not name.endswith("fc2_w"):
                 continue
             layer = engine.layers[int(name[1])]
             w, bias = layer.fc2_t.T, layer.fc2_b
-            short = model == "48k" and short_constants(w, bias)
+            short = model != "128k" and short_constants(w, bias)
             out = np.zeros(32, np.int64)
             nz = check(bench, w, x, bias, layer.s_fc2, out, short=short)
             run_matvec_nz(bench, w, x, bias, layer.s_fc2, out, short=short, routine="matvec")    # (its slots set)

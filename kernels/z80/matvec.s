@@ -120,7 +120,8 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 4,170 (the shipped 48K player's since zxlogits48, twenty-seventh round: no mv_exact_row, 71 bytes, whose
+; Bytes: 3,707 (the shipped 48K player's since zxsparse48, twenty-seventh round: no MV_SPARSE, 463 bytes with MV_PAIR_REWALK,
+; fc2 through nzmatvec.s's matvec_nz, whose fallback runs dense; 4,170 since zxlogits48: no mv_exact_row, 71 bytes, whose
 ; logits' bound is gone (SOUL_OUT_PLANES); 4,241 since zxroom48d, twenty-sixth round: MV_PAIR_JPS_KEPT back in the room of forward.s's
 ; fw_att, on planes.s's first table page; 4,200 since the planes' rung, zxplanes48: no MV_HZ_ENDS, MV_COARSE_TOP
 ; nor MV_PAIR_JPS_KEPT, their room planes.s's; 4,658 with them and the twenty-fifth round's MV_FOLDED_BIAS, fc1's calls narrow

@@ -9,7 +9,9 @@
 ; room (NZ_CHAIN_BYTES: the player's 1,000 bytes take ~40 columns); any other call jumps to
 ; matvec (the caller has set mv_store_add as matvec's store: forward.s's fw_dense_add), exact
 ; either way. Clobbers AF, BC, DE, HL, IX and the alternate set (IY kept); runs with interrupts
-; off (SP walks the weights) and gives back the state it found.
+; off (SP walks the weights) and gives back the state it found. With NZ_CHAIN_AT (the 48K player's)
+; the chain lies there, NZ_CHAIN_BYTES of room the player leaves it while matvec_nz runs, and the
+; rows' code jumps to it.
 ;
 ; How: with x = 256 h + l, l in -127..128, h 0 or 1, S(n) = n*n from matvec's squares table and
 ; u = w + 128 the stored weight, 2 w l = S(w + l) - S(w) - S(l) and 2 w h = 2 u - 256. The call
@@ -31,8 +33,11 @@
 ; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~350 a row (its start 42, the
 ; parts' step 43, the chain's jp 10, the bias 110, the shift 43 at shift 6, the store 83, the loop
 ; 31); ~820 a nonzero column to write its pieces; ~49 a zero column's scan.
-; Bytes: 1,750 (the 128K player's: the once-a-call part, nz_prepare_routines, 571 in the cold part
-; below $8000; the rows' part, nz_row_routines, 1,179 with the chain's 1,000, above).
+; Bytes: 757 in the 48K player (zxsparse48: the once-a-call part, 575 with MV_SHORT_K's row constants,
+; in the cold part below $8000; the rows' part 182 above, a jp to the chain, NZ_CHAIN_AT: the screen's
+; middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,750 in the 128K
+; player's (the once-a-call part, nz_prepare_routines, 571 in the cold part below $8000; the rows' part,
+; nz_row_routines, 1,179 with the chain's 1,000, above).
 
 NZ_PIECE_BYTES  = 42            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 12
         .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"

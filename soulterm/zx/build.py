@@ -1207,7 +1207,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     if "SCREEN_THIRD" in sym and "CHAT_TOP_THIRD" in sym:   # (the 48K's FW_PLANES: the chat in lines 0..7)
         window = [Region("screen: bitmap (the chat: lines 0..7)", "screen", 0x4000, PLANES_TABLES_48K),
                   Region("planes.s's tables (in the screen's middle third, hidden: ink = paper; run time only)"
-                         + "; their first 64 bytes attention's output between v and the next xn" * att_on_tables,
+                         + "; their first 64 bytes attention's output between v and the next xn" * att_on_tables
+                         + "; all of the third nzmatvec.s's chain while fc2 runs" * (sym.get("nz_chain") == PLANES_TABLES_48K),
                          "table", PLANES_TABLES_48K + 64 * att_on_tables, SCREEN_THIRD),
                   Region("screen: attributes (the chat)", "screen", 0x5800, MIDDLE_ATTRIBUTES),
                   Region("screen: attributes of the middle and bottom thirds (ink = paper)", "screen",
