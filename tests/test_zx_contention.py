@@ -68,7 +68,10 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     round (zxplanes48: FW_PLANES) planes.s's tables in the screen's middle third, read by every row of q, k
     and v: the most contended of them (~30,500 T-states of the ULA's wait a position of "hello", z80_token.py),
     and since the twenty-seventh round (zxlogits48: SOUL_OUT_PLANES) by the logits' top planes too, whose scan
-    (planes_wide.s's fw_out_logits, once a reply step) lies there as well."""
+    (planes_wide.s's fw_out_logits, once a reply step) lies there as well; and since zxsparse48 nzmatvec.s's:
+    its once-a-call part (the scan's writing of the chain: matvec_nz to nz_prepare_end) in the cold part, and the
+    chain it writes and every row runs over the planes' tables (the middle third, its whole: dead while fc2 runs),
+    ~15,000 T-states more of the ULA's wait a position of "hello"."""
     from soulterm.soul.engine import Engine
     from soulterm.zx.kernelbench import forward_turn
 
@@ -90,9 +93,13 @@ def test_the_players_forward_pass_touches_contended_memory_only_for_its_cold_dat
     assert sym["wp_table_pages"] == PLANES_TABLES_48K       # (planes.s's tables: the screen's middle third)
     cold.append((PLANES_TABLES_48K, SCREEN_THIRD))
     cold.append((sym["fw_out_logits"], sym["fw_out_logits_end"]))      # (planes_wide.s's logits' scan, once a step)
+    assert sym["nz_chain"] == PLANES_TABLES_48K and sym["nz_chain_end"] == SCREEN_THIRD    # (fc2's chain: the third)
+    assert sym["nz_row"] >= UNCONTENDED and sym["nz_scan"] >= UNCONTENDED    # (its rows' code and the scan's loop above)
+    cold.append((sym["matvec_nz"], sym["nz_prepare_end"]))     # (matvec_nz's once-a-call part)
     counter = ContendedAccessCounter(bench.cpu, bench.clock)
     rows, _ = forward_turn(bench, Engine(soul), tokenizer.encode_turn("hi"))
     assert counter.accesses
     outside = sorted(a for a in counter.by_address if not any(lo <= a < hi for lo, hi in cold))
     assert not outside, [f"${a:04X}" for a in outside[:8]]
-    assert counter.accesses < 40_000 * len(rows)      # ~473,000 a position with the kernels below $8000
+    assert counter.accesses < 45_000 * len(rows)      # ~473,000 a position with the kernels below $8000 (~41,200 on "hi"
+                                                      # since zxsparse48's chain in the screen, 40,000 the ceiling before)

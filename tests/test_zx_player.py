@@ -371,8 +371,10 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     assert unplaned.program.symbols["AT_DIM_SIZE"] == 50      # (jp nc; 53 before the twenty-first round)
     # (the shipped 48K's planes' rung has the room for the first cut alone: twenty-sixth round; with attention's
     # output on the tables' first page for three, zxroom48d; with the logits by out's planes, zxlogits48, for
-    # FW_WIDE_SPARSE and five of the cuts: all but MV_HZ_ENDS, AT_FAST_PIECE_PAIRS and AT_FAST_SUMS_PAIRS)
-    assert [name for name in spends if name in built.program.symbols] == list(spends[1:6] + spends[7:8])
+    # FW_WIDE_SPARSE and five of the cuts: all but MV_HZ_ENDS, AT_FAST_PIECE_PAIRS and AT_FAST_SUMS_PAIRS; with fc2 by
+    # nzmatvec.s's matvec_nz, zxsparse48, three cuts and no FW_WIDE_SPARSE: its sparse calls are gone)
+    assert [name for name in spends if name in built.program.symbols] == [spends[1], spends[3], spends[4]]
+    assert "matvec_nz" in built.program.symbols and "fw_wide_sparse" not in built.program.symbols
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     no_planes(monkeypatch)
     sizes = dict(zip(spends, (368, 3, 275, 16, 25, 21, 67, 21, 73)))     # (about their bytes)
@@ -482,9 +484,12 @@ def test_run_until_idle_stops_when_the_player_waits_for_the_next_line(capsys):
     assert report["cycles"] < 6_200_000 * positions   # the turn's budget, boot and typing included
 
 
-def test_the_48k_player_has_the_sparse_calls_and_splits_its_word_list(built):
+def test_the_48k_player_has_fc2_by_its_nonzero_inputs_and_splits_its_word_list(built, unplaned):
     sym = built.program.symbols
-    assert "mv_sparse_part" in sym                          # MV_SPARSE
+    # fc2 by nzmatvec.s's matvec_nz (zxsparse48), its chain on planes.s's tables: no sparse call left (no MV_SPARSE);
+    # without the planes' rung matvec's sparse calls as before
+    assert "matvec_nz" in sym and "mv_sparse_part" not in sym and sym["nz_chain"] == sym["wp_table_pages"]
+    assert "mv_sparse_part" in unplaned.program.symbols and "matvec_nz" not in unplaned.program.symbols
     # the list's bits fill the top of RAM to $FFFF and go on at the cold part's end or, where the top
     # has room for them all (since the twentieth round's layer 1 values in the screen's third), lie
     # there whole: its characters' ids and last bits at the cold part's end
