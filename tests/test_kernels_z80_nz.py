@@ -141,3 +141,20 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     x[:] = 0
     zero_t_states = check(bench, w, x, bias, 6, out)
     assert (t_states, zero_t_states) == (69_711, 16_188)
+
+
+def test_the_48k_players_chain_room_sends_only_the_calls_past_it_to_matvec():
+    """The 48K player's form (zxsparse48: the chain at NZ_CHAIN_AT, its room the screen's middle third): with
+    matvec broken (its first byte a ret), 64 columns of 100 (1,472 bytes of pieces) still come out exact by the
+    chain alone, and 64 of 384 (2,240 bytes, past the 2,048) come out wrong: their call is matvec's."""
+    bench = Z80Bench(NZ_BENCH, options=player_48k_options())
+    assert bench.sym("nz_chain") == NZ_CHAIN_48K and bench.sym("nz_chain_end") == NZ_CHAIN_48K + NZ_CHAIN_BYTES_48K
+    rng = np.random.default_rng(48)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    check(bench, w, np.full(64, 384), bias, 8, out)
+    bench.poke(bench.sym("matvec"), [0xC9])
+    check(bench, w, np.full(64, 100), bias, 8, out)
+    with pytest.raises(AssertionError):
+        check(bench, w, np.full(64, 384), bias, 8, out)
