@@ -158,3 +158,26 @@ def test_the_48k_players_chain_room_sends_only_the_calls_past_it_to_matvec():
     check(bench, w, np.full(64, 100), bias, 8, out)
     with pytest.raises(AssertionError):
         check(bench, w, np.full(64, 384), bias, 8, out)
+
+
+def test_the_48k_players_least_shift_form_is_exact():
+    """With MV_LEAST_SHIFT (the shipped 48K's 4: every call's shift in 4..7, no right chain, the left chain's
+    first 4 steps left out, zxsparse48) every shift it allows, fast path and fallback (x above 384, the
+    chain's room overrun), exact; a shift of 8 goes to matvec (whose row ends then would not be exact either:
+    the build asserts no matrix has one)."""
+    bench = Z80Bench(NZ_BENCH, options=player_48k_options() + "\nMV_LEAST_SHIFT = 4")
+    assert "nz_right" not in bench.symbols
+    rng = np.random.default_rng(4)
+    for trial in range(16):
+        w = rng.integers(-128, 128, (32, 64))
+        bias = rng.integers(-32768, 32768, 32)
+        out = rng.integers(-32768, 32768, 32)
+        x = np.zeros(64, np.int64)
+        count = int(rng.integers(0, 30))
+        x[rng.choice(64, count, replace=False)] = rng.integers(1, [129, 385, 1300][trial % 3], count)
+        check(bench, w, x, bias, 4 + trial % 4, out)
+    for values in ([384] * 64, [100] * 64, [384, 1, 256], [32767]):
+        x = np.zeros(64, np.int64)
+        x[:len(values)] = values
+        for shift in (4, 7):
+            check(bench, np.full((32, 64), -128), x, np.full(32, 32767), shift, np.full(32, -32768))

@@ -33,9 +33,10 @@
 ; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~350 a row (its start 42, the
 ; parts' step 43, the chain's jp 10, the bias 110, the shift 43 at shift 6, the store 83, the loop
 ; 31); ~820 a nonzero column to write its pieces; ~49 a zero column's scan.
-; Bytes: 757 in the 48K player (zxsparse48: the once-a-call part, 575 with MV_SHORT_K's row constants,
-; in the cold part below $8000; the rows' part 182 above, a jp to the chain, NZ_CHAIN_AT: the screen's
-; middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,750 in the 128K
+; Bytes: 670 in the 48K player (zxsparse48: the once-a-call part, 548 with MV_SHORT_K's row constants
+; and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
+; fewer, in the cold part below $8000; the rows' part 122 above, a jp to the chain, NZ_CHAIN_AT: the
+; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,750 in the 128K
 ; player's (the once-a-call part, nz_prepare_routines, 571 in the cold part below $8000; the rows' part,
 ; nz_row_routines, 1,179 with the chain's 1,000, above).
 
@@ -63,12 +64,18 @@ matvec_nz:
         ld (nz_bias_ptr),hl
         ld a,(mv_shift)
         and $7F
+.ifdef MV_LEAST_SHIFT
+        cp 8                    ; (MV_LEAST_SHIFT, the 48K's: every shift in MV_LEAST_SHIFT..7, as matvec's, no right chain)
+        jp nc,nz_fallback
+.else
         cp 16
         jp nc,nz_fallback
         inc a                   ; k = shift + 1: the row's sum is 2 (W x + b)
         cp 9
         jr nc,@right
-        dec a                   ; the left chain from step k - 1 (8 - k steps)
+        dec a
+.endif
+                                ; the left chain from step k - 1 (8 - k steps)
         ld e,a
         add a,a
         add a,a
@@ -77,6 +84,7 @@ matvec_nz:
         ld d,0
         ld hl,nz_left_chain
         add hl,de
+.ifndef MV_LEAST_SHIFT
         jr @shift_set
 @right:
         sub 8                   ; k - 8 steps of the right chain, from its end back
@@ -90,6 +98,7 @@ matvec_nz:
         ld (NZ_RIGHT_JP),hl
         ld hl,nz_right
 @shift_set:
+.endif
         ld (NZ_SHIFT_JP),hl
         ld a,(mv_cols)
         sub MV_MAX_COLS + 1
@@ -456,8 +465,13 @@ NZ_ROW_CONST_TOP = * - 1
         jp nz_left_chain        ; (patched: the shift's entry)
 NZ_SHIFT_JP = * - 2
 NZ_LEFT_STEP = 5
-nz_left_chain:                  ; 8 - k steps: A:H:L doubled, a signed overflow saturates
-        .repeat 7
+.ifdef MV_LEAST_SHIFT
+NZ_LEFT_FIRST = MV_LEAST_SHIFT  ; (k = shift + 1 > MV_LEAST_SHIFT: the steps before left out)
+.else
+NZ_LEFT_FIRST = 0
+.endif
+nz_left_chain = * - NZ_LEFT_STEP * NZ_LEFT_FIRST     ; 8 - k steps: A:H:L doubled, a signed overflow saturates
+        .repeat 7 - NZ_LEFT_FIRST
         add hl,hl
         adc a,a
         jp pe,nz_saturate
@@ -506,6 +520,7 @@ nz_clip:                        ; towards the addends' sign (D's)
         ld (hl),a
         jr nz_stored
 
+.ifndef MV_LEAST_SHIFT
 nz_right:                       ; k = 9..16: A:H shifted right k - 8 bits
         ld l,h
         ld h,a
@@ -518,6 +533,7 @@ NZ_RIGHT_JP = * - 2
 nz_right_end:
         ex de,hl
         jr nz_shifted
+.endif
 
 ; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
 ; chain at DE (nz_pos: where SP stands in the row's part). HL ends past them. (Here with the rows:
