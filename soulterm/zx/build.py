@@ -661,7 +661,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     ladder's last rung, where its spends leave the room, twenty-fifth round).
     `nz`: the 128K's (None: NZ_128K) fc2 through nzmatvec.s's matvec_nz (MV_NZ, twenty-seventh round): its
     once-a-call part at the cold part's end, its rows and chain after forward.s, and no FW_WIDE_SPARSE nor
-    MV_SPARSE_PAIR_SKIP's routines.
+    MV_SPARSE_PAIR_SKIP's routines. On the 48K (zxsparse48; None: off, the ladder's choice) with `planes_48k` only:
+    its chain at NZ_CHAIN_48K (planes.s's tables' room in the screen, dead while fc2 runs), its rows after
+    planes.s, and neither MV_SPARSE (matvec's fallback runs dense) nor FW_WIDE_SPARSE.
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -986,7 +988,7 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
         # "hello" for ~1,200 bytes above UNCONTENDED) the top rung, above the fast scores (~57,000), where planes.s
         # takes the soul's q, k, v and its activations (planes_take, planes_pay)
         with_planes = planes_take(soul) and planes_pay(soul, tokenizer)
-        # nzmatvec.s's fc2 (twenty-seventh round, zxsparse48: ~100,000 T-states a position of "hello" for ~310
+        # nzmatvec.s's fc2 (twenty-seventh round, zxsparse48: ~127,000 T-states a position of "hello" for ~220
         # bytes, its chain on the planes' tables) first on the planes' rungs, before the fast scores and every spend
         ladder = [(planes, nz, fast_scores) for planes in (True,) * with_planes + (False,)
                   for nz in (True, False)[not planes:] for fast_scores in (True, False)]

@@ -202,8 +202,8 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
     48K (build.py's where it fits, twenty-sixth round, zxplanes48) with SOUL_QKV_PLANES and WP_WIDE: planes.s
     in the program, its tables in the screen's middle third, q, k and v in the planes' layout alone and
     wp_rows_wide where wp_tables declines the xn. `nz`: MV_NZ (the 128K player's since the twenty-seventh round,
-    build.py's `nz`: forward.s's fc2 through nzmatvec.s's matvec_nz; the kernels' bench includes the file itself,
-    NZ_BENCH)."""
+    the 48K's on the planes' rung since zxsparse48, without `sparse` there; build.py's `nz`: forward.s's fc2 through
+    nzmatvec.s's matvec_nz; the kernels' bench includes the file itself, NZ_BENCH)."""
     is_128k = model == "128k"
     if nz and bench:
         raise ValueError("MV_NZ is the players' option: the kernels' bench includes nzmatvec.s itself (NZ_BENCH)")
