@@ -1450,10 +1450,13 @@ fw_projection:
 .ifdef FW_PLANES
 ; (the 128K player's, twenty-fifth round: q, k and v by planes.s in bank FW_PLANES_BANK, which holds its
 ; code, its tables and the six matrices in plane_bytes' layout; the xn's first product builds the
-; tables, or finds them declined, sum |x| > WP_MOST_SUM, and the xn's products are matvec's.)
+; tables, or finds them declined, sum |x| > WP_MOST_SUM, and the xn's products are matvec's; with
+; SOUL_QKV_APART, twenty-seventh round, no matvec copy: planes_wide.s's wp_rows_wide in that bank.)
+.ifndef SOUL_QKV_APART
         ld a,(fw_xn_planes)
         inc a
         jr z,@matvec            ; ($FF: declined)
+.endif
         ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
         ld bc,ZX_PAGING_PORT
         out (c),a
@@ -1487,6 +1490,9 @@ fw_projection:
         ld (wp_shift),a
         ld a,(fw_xn_planes)
         or a
+.ifdef SOUL_QKV_APART
+        jp m,@declined          ; ($FF: declined)
+.endif
         jr nz,@rows             ; (1: the tables are this xn's)
         ld hl,fw_xn
         ld (wp_x),hl
@@ -1501,7 +1507,16 @@ fw_projection:
 @rows:  call wp_rows
         jp fw_planes_back
 @declined:
+.ifdef SOUL_QKV_APART
+        ld hl,fw_xn             ; (wp_rows_wide steps wp_w, wp_out and the count: each call's own)
+        ld (wp_x),hl
+        ld a,FW_DIM
+        ld (wp_rows_count),a
+        call wp_rows_wide       ; (below $8000, on the planes in this bank: slow and exact)
+        jp fw_planes_back
+.else
         call fw_planes_back
+.endif
 @matvec:
 .endif
 .endif

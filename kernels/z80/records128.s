@@ -275,6 +275,7 @@ planes_first_run:
         .assert 2 * KV_LAYER_BYTES >= FW_VOCAB * FW_DIM / 2, "lg_split's scratch in the key cache (both layers')"
 .endif
 planes_sources:                 ; (port value, matvec's matrix, its planes) a matrix
+.ifndef SOUL_QKV_APART                  ; (with it q, k and v come on the tape as planes alone)
         .byte ZX_PAGE_ROM_48
         .word soul_l0_q, wp_l0_q
         .byte ZX_PAGE_ROM_48
@@ -287,6 +288,7 @@ planes_sources:                 ; (port value, matvec's matrix, its planes) a ma
         .word soul_l1_k, wp_l1_k
         .byte ZX_PAGE_ROM_48 | ZX_DATA_BANK
         .word soul_l1_v, wp_l1_v
+.endif
 .ifdef FW_LOGIT_PLANES                  ; (out's 128 rows, 32 at a time: logitplanes.s's masks)
         .repeat 4, i                    ; (FW_VOCAB / FW_DIM: asserted below)
         .byte ZX_PAGE_ROM_48

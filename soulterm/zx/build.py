@@ -62,7 +62,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import paging, tap
 from .contention import CONTENDED_END
-from .soul_layout import PLANE_GROUPS, PLANE_ORDER, plane_classes, plane_groups
+from .soul_layout import PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, plane_bytes, plane_classes, plane_groups
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
@@ -318,11 +318,16 @@ def _cold_end(sym: dict) -> int:
     return end
 
 
-def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False):
+def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
     packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
-    MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front."""
+    MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
+    (SOUL_QKV_APART) no copy of its q, k and v (their planes in bank PLANES_BANK alone)."""
     pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
+    if qkv_apart:
+        planes = planes_bank(soul, qkv_apart=True).symbols
+        labels = [f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES]
+        pairs += "SOUL_QKV_APART = 1\n" + "".join(f"{label} = ${planes[label]:04X}\n" for label in labels)
     source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\n{pairs}.org ${paging.PAGED_START:04X}\n"
               + tensors_include(soul, BANK_TENSORS)
               + word_list_include(tokenizer, word_list))
@@ -475,14 +480,16 @@ def planes_pay(soul, tokenizer) -> bool:
     return 2 * sum(total <= PLANES_MOST_SUM for total in sums) >= len(sums) > 0
 
 
-def planes_bank(soul):
+def planes_bank(soul, qkv_apart: bool = False):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
     off the tape) with wp_make, its wp_make_order and wp_matrices (forward.s's FW_PLANES: the word 9 layer
     + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
     after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN.
     Where logitplanes.s takes the soul's logits (logit_planes_take: FW_LOGIT_PLANES), its code follows
     planes.s's in the block and out's rows follow the six matrices (lg_masks, off the tape: planes_first_run
-    makes them too, in plane_bytes' layout, then lg_split's halves: logit_planes.split_masks)."""
+    makes them too, in plane_bytes' layout, then lg_split's halves: logit_planes.split_masks). With
+    `qkv_apart` (SOUL_QKV_APART, twenty-seventh round) the six matrices are on the tape instead, and the
+    layers' banks keep no matvec copy of them."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -501,9 +508,18 @@ def planes_bank(soul):
         lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
     lines += ['.include "logitplanes.s"'] * logit_planes_take(soul)
-    lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
-             "(wp_make, 32-byte aligned rows): off the tape"]
-    lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}" for i, name in enumerate(PLANES_MATRICES)]
+    if qkv_apart:       # (on the tape: no matvec copy for the first RUN to make them from)
+        lines += ["        .res (32 - (* & 31)) & 31", "wp_planes:     ; the six matrices in plane_bytes' layout "
+                  "(32-byte aligned rows), on the tape (SOUL_QKV_APART)"]
+        for name in PLANES_MATRICES:
+            lines.append(f"wp_{name.replace('.', '_')}:")
+            data = plane_bytes(soul[name].values)
+            lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
+    else:
+        lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
+                  "(wp_make, 32-byte aligned rows): off the tape"]
+        lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}"
+                  for i, name in enumerate(PLANES_MATRICES)]
     matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"
     if logit_planes_take(soul):     # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
@@ -528,11 +544,12 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     address) elsewhere; none for the 48K."""
     if model != "128k":
         return ()
-    banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols).data),)
+    apart = "SOUL_QKV_APART" in program.symbols
+    banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     if "FW_PLANES" in program.symbols:
-        banks += ((PLANES_BANK, planes_bank(soul).data, PLANES_START),)
+        banks += ((PLANES_BANK, planes_bank(soul, apart).data, PLANES_START),)
     return banks
 
 
@@ -543,7 +560,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
-                  planes_48k: bool = False) -> str:
+                  planes_48k: bool = False, qkv_apart: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -698,8 +715,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "takes shift - a straight, no general path)")
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
+    # the 128K's q, k and v by their planes alone (SOUL_QKV_APART, twenty-seventh round, zxgate128b): on the
+    # tape in bank PLANES_BANK, no matvec copy in banks 0 and DATA_BANK, a declined xn's by planes_wide.s
+    apart = banked and weight_planes and planes_take(soul) and qkv_apart
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart)
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
@@ -725,8 +745,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if banked and weight_planes and planes_take(soul):
-        planes = planes_bank(soul)
+        planes = planes_bank(soul, apart)
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
+        if apart:
+            options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "
+                        "for a declined xn)", f"wp_table_pages = ${PLANES_TABLES:04X}     ; in bank {PLANES_BANK}"]
         options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
         if logit_planes_take(soul):
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s in that bank first)",
@@ -759,7 +782,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     chat_cold = folded_bias(coarse, pairs, banked)
     if chat_cold:
         lines.append("        chat_window_routines     ; (in fc1's biases' room: MV_FOLDED_BIAS)")
-    if planes_48k:      # (planes.s's rows for an xn wp_tables declines: none on the benchmarks' prompts)
+    if planes_48k or apart:     # (planes.s's rows for an xn wp_tables declines: none on the benchmarks' prompts)
         lines.append('.include "planes_wide.s"     ; (planes.s\'s slow exact rows, run where wp_tables declines an xn)')
     if banked:
         lines.append('.include "records128.s"')
@@ -1206,6 +1229,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         if banked and tensor.name.startswith(BANK_TENSORS):
             continue
         if "EMBED_BANK" in sym and tensor.name in EMBEDDINGS:     # (in bank EMBED_BANK: the build lists it)
+            continue
+        if "SOUL_QKV_APART" in sym and tensor.name in QKV_MATRICES:     # (their planes in bank PLANES_BANK alone)
             continue
         label = "soul_" + tensor.name.replace(".", "_")
         if label not in sym:            # (fc1's biases, with MV_FOLDED_BIAS: in fc1's row constants alone)

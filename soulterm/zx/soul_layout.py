@@ -116,7 +116,9 @@ PLANES_DOWN = (6, 4)    # planes.s walks these planes' tables from group 3 down:
 
 # SOUL_QKV_PLANES (the 48K's FW_PLANES, twenty-sixth round, zxplanes48): both layers' q, k and v in
 # plane_bytes' layout alone (planes.s's wp_rows, or wp_rows_wide where wp_tables declines the xn), not
-# matvec.s's; their descriptors' shift bytes without MV_SHORT_K's flag
+# matvec.s's; their descriptors' shift bytes without MV_SHORT_K's flag. SOUL_QKV_APART (the 128K's,
+# twenty-seventh round, zxgate128b): no copy in the layer's bank at all, each label the matrix's planes
+# in planes.s's bank (wp_l0_q...: planes_bank puts them on the tape; a declined xn runs wp_rows_wide there)
 QKV_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 
 
@@ -419,10 +421,12 @@ def _tensor_lines(name: str, tensor, soul) -> list[str]:
         lines += [f'        .assert {_label(name)} - {_label(name)}_pair_ranges == {len(bounds)}, '
                   f'"the column ranges of {name} must lie just before it (matvec.s\'s mv_pairs_prepare)"', ".endif"]
     if name in QKV_MATRICES:            # (SOUL_QKV_PLANES: plane_bytes' layout, ending at its _end label)
+        lines += [".ifdef SOUL_QKV_APART", f"{_label(name)} = wp_{name.replace('.', '_')}     "
+                  "; (the 128K's: its planes in planes.s's bank alone)", ".else"]
         lines += [".ifdef SOUL_QKV_PLANES", f"{_label(name)}:"]
         lines += _data_lines(_array(list(plane_bytes(tensor.values))), "byte")
         lines += [f"{_label(name)}_end:", ".else"]
-        return lines + _matvec_lines(name, tensor, soul) + [".endif"]
+        return lines + _matvec_lines(name, tensor, soul) + [".endif", ".endif"]
     if is_matvec_matrix(name):
         return lines + _matvec_lines(name, tensor, soul)
     return lines + _plain_lines(name, tensor)
