@@ -23,7 +23,7 @@ from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK,
                                PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
-from soulterm.zx.soul_layout import MATVEC_SLOTS, bias_of, is_matvec_matrix, matvec_bytes, matvec_size
+from soulterm.zx.soul_layout import MATVEC_SLOTS, QKV_MATRICES, bias_of, is_matvec_matrix, matvec_bytes, matvec_size
 
 TOP = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
 
@@ -311,7 +311,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "RN_IN_PAGE" in sym and max(sym["fw_h"] & 255, sym["fw_xn"] & 255) <= 256 - 64   # (zxnorm4: inc l)
     (bank, data), _embedding, _planes = built.banks
     for name, tensor in soul.tensors.items():
-        if not is_matvec_matrix(name):
+        if not is_matvec_matrix(name) or name in QKV_MATRICES:      # (SOUL_QKV_APART: their planes in bank 6)
             continue
         at = sym["soul_" + name.replace(".", "_")]          # matvec's layout: each row's -K + 2b, then its
         block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGINS["128k"])
@@ -330,7 +330,10 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert len(data) + paging.PAGED_START <= sym["kv_planes"]
     assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= paging.PAGED_START + paging.BANK_SIZE
     names = {region.name for region in built.regions}
-    assert "l0.q" in names and "l1.q" not in names and "word list (spelling rule)" not in names
+    assert "l0.proj" in names and "l1.proj" not in names and "word list (spelling rule)" not in names
+    # twenty-seventh round (zxgate128b): q, k and v by their planes alone (SOUL_QKV_APART), on the tape in bank 6
+    assert sym["SOUL_QKV_APART"] == 1 and not names & {"l0.q", "l0.k", "l0.v"}
+    assert all(sym[f"soul_l{layer}_{name}"] == sym[f"wp_l{layer}_{name}"] for layer in range(2) for name in "qkv")
 
 
 def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_them(built, tmp_path, monkeypatch):
@@ -518,12 +521,13 @@ def test_the_128k_takes_the_planes_only_for_a_soul_whose_q_k_v_inputs_they_take(
         assert tried[0]["weight_planes"] == pays        # (the first rung: the one that assembles here)
 
 
-def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_declines(built):
+def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it_declines(built):
     """Twenty-fifth round (zxplanes128): forward.s's FW_PLANES runs both layers' q, k and v on planes.s in
     bank PLANES_BANK (its code from PLANES_START, its tables below at $C000 off the tape, the six matrices in
     plane_bytes' layout at wp_matrices' words, off the tape too: the first RUN's planes_first_run makes them
     from matvec's copies, as player_bench does), one wp_tables an xn; where wp_tables declines (here: made to,
-    its entry poked to scf / ret) the xn's products are matvec's, slower and as exact. It fails on a broken
+    its entry poked to scf / ret) the xn's products are matvec's, slower and as exact (since the twenty-seventh
+    round, zxgate128b, SOUL_QKV_APART: the planes on the tape, no matvec copy, planes_wide.s's). It fails on a broken
     wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs).
     Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
     6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
@@ -538,8 +542,9 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     assert sym["FW_PLANES_BANK"] == PLANES_BANK and sym["wp_tables"] >= PLANES_START and sym["fw_projection"] < 0xC000
     (block_at, block), = [(at, data) for number, data, at in map(tap.bank_block, built.banks)
                           if number == PLANES_BANK]
-    assert block_at == PLANES_START and PLANES_START + len(block) <= min(sym[f"wp_l{layer}_{name}"] for layer in range(2)
-                                                                         for name in "qkv")   # (off the tape)
+    # (on the tape since the twenty-seventh round, SOUL_QKV_APART: the first RUN makes out's planes alone)
+    assert block_at == PLANES_START and PLANES_START + len(block) >= max(sym[f"wp_l{layer}_{name}"] + 1024
+                                                                         for layer in range(2) for name in "qkv")
     bank = bench.banks[PLANES_BANK]
     word = lambda address: bank[address - 0xC000] | bank[address - 0xC000 + 1] << 8     # noqa: E731
     for layer in range(2):
@@ -556,12 +561,23 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     xn = next(x for _, name, x in reversed(turn_inputs(engine, context)) if name == "l1.qkv")
     tables, _, _ = plane_tables(xn)
     assert bench.paged_bank == 0 and bank[0x600:0x700] == bytes(v & 255 for v in tables[3])
-    # declined: matvec's, exact and slower
+    # declined: planes_wide.s's wp_rows_wide on the planes (SOUL_QKV_APART: no matvec copy), exact and far
+    # slower (~1.2M T-states a matrix); with its w (xor $80) broken (xor $00) the turn's check fails
+    short = context[:3]
+    rows, reply = forward_turn(player_bench(soul, tokenizer, "128k"), engine, short)
+    fast = TurnCost(rows, reply)
     declined = player_bench(soul, tokenizer, "128k")
     at = declined.sym("wp_tables") - 0xC000
     declined.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
-    rows, again = forward_turn(declined, engine, context)
-    assert again == reply and TurnCost(rows, again).per_step > planes.per_step + 40_000
+    rows, again = forward_turn(declined, engine, short)
+    assert again == reply and TurnCost(rows, again).per_position > fast.per_position + 4_000_000
+    assert declined.sym("wp_rows_wide") < UNCONTENDED       # (the cold part: it pages nothing)
+    flip = bytes(declined.memory).index(bytes([0xEE, 0x80]), declined.sym("wp_rows_wide"))     # xor $80: u to w
+    broken = player_bench(soul, tokenizer, "128k")
+    broken.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])
+    broken.memory[flip + 1] = 0x00
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, short)
     # a broken wp_rows fails the turn's check
     broken = player_bench(soul, tokenizer, "128k")
     bank = broken.banks[PLANES_BANK]
