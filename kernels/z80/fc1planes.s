@@ -300,7 +300,15 @@ fg_step_d1c:
         add hl,de               ; the next group's first x
         ld a,(fg_page)
         add a,FG_GROUP_PAGES
+.ifdef fg_table_pages_high
+        cp FG_PAGE + FG_GROUPS / 2 * FG_GROUP_PAGES
+        jr nz,fg_pages_next
+        ld a,FG_PAGE_HIGH       ; groups 2 and 3 on their own four pages
+fg_pages_next:
+        cp (FG_PAGE_HIGH + FG_GROUPS / 2 * FG_GROUP_PAGES) & 255
+.else
         cp FG_PAGE + FG_GROUPS * FG_GROUP_PAGES
+.endif
         jp nz,fg_group
         ld sp,(fg_saved_sp)
         ld iy,(fg_saved_iy)
@@ -607,3 +615,7 @@ fg_table_pages: .res FG_GROUPS * FG_GROUP_PAGES * 256
 .endif
         .assert (fg_table_pages & 255) == 0, "the tables: whole pages"
 FG_PAGE         = fg_table_pages >> 8
+.ifdef fg_table_pages_high      ; (the 128K player's: groups 0, 1 at fg_table_pages, 2, 3 at fg_table_pages_high)
+        .assert (fg_table_pages_high & 1023) == 0 && (fg_table_pages & 1023) == 0, "the tables: 4 pages each half"
+FG_PAGE_HIGH    = fg_table_pages_high >> 8
+.endif

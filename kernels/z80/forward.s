@@ -946,6 +946,12 @@ fw_attend:
         ld h,(ix+FD_N2+1)
         ld a,(ix+FD_N2+2)
         call fw_norm
+.ifdef FW_FC1_PLANES
+; (the 128K player's, twenty-seventh round, zxgate128b: layer 1's fc1 by fc1planes.s in its bank, which
+; has its rows alone: fc1wide.s's fw_fc1_planes, below $8000, NZ where it ran the call; layer 0's as before)
+        call fw_fc1_planes
+        jr nz,@fc1_done
+.endif
 .ifdef MV_COARSE
         ld a,MV_COARSE_GATE     ; fc1 coarse where ReLU zeroes a row anyway (matvec.s's mv_gate)
         ld (mv_coarse_on),a
@@ -960,6 +966,9 @@ fw_attend:
 .ifdef MV_COARSE
         xor a
         ld (mv_coarse_on),a
+.endif
+.ifdef FW_FC1_PLANES
+@fc1_done:
 .endif
 .ifdef FW_WIDE_SPARSE
 fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: the tests' entry)

@@ -60,13 +60,13 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from soulterm.paths import ZX_MAP_SUFFIX
 
-from . import paging, tap
+from . import fc1_planes, paging, tap
 from .contention import CONTENDED_END
 from .soul_layout import PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, plane_bytes, plane_classes, plane_groups
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
-from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
+from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
                           is_matvec_matrix, lens_rows_apart, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
@@ -318,20 +318,27 @@ def _cold_end(sym: dict) -> int:
     return end
 
 
-def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False):
+def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False,
+              fc1_planes: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
     packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
     MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
-    (SOUL_QKV_APART) no copy of its q, k and v (their planes in bank PLANES_BANK alone)."""
+    (SOUL_QKV_APART) no copy of its q, k and v (their planes in bank PLANES_BANK alone); with
+    `fc1_planes` (FW_FC1_PLANES) no matvec copy of layer 1's fc1 either: fc1planes.s's code and that
+    fc1's rows in its layout (fc1_rows_lines) after the word list, its tables at run time at
+    FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH."""
     pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
     if qkv_apart:
         planes = planes_bank(soul, qkv_apart=True).symbols
         labels = [f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES]
         pairs += "SOUL_QKV_APART = 1\n" + "".join(f"{label} = ${planes[label]:04X}\n" for label in labels)
+    fc1 = FC1_PLANES_MATRIX if fc1_planes else None
     source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\n{pairs}.org ${paging.PAGED_START:04X}\n"
-              + tensors_include(soul, BANK_TENSORS)
+              + tensors_include(soul, BANK_TENSORS, leave_out=(fc1, bias_of(fc1)) if fc1 else ())
               + word_list_include(tokenizer, word_list))
-    program = assemble(source, filename="<soulplayer zx128 bank>", cpu="z80")
+    if fc1:
+        source += "\n".join(fc1_rows_lines(soul)) + "\n"
+    program = assemble(source, filename="<soulplayer zx128 bank>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
     if program.end > paging.PAGED_START + paging.BANK_SIZE:
         words = program.symbols["sp_words_end"] - program.symbols["sp_words"]
         raise LayoutError(f"layer 1's tensors and the word list need {program.end - paging.PAGED_START:,} bytes "
@@ -533,6 +540,51 @@ def planes_bank(soul, qkv_apart: bool = False):
     return bank
 
 
+# fc1's ReLU gate by bit planes (kernels/z80/fc1planes.s, forward.s's FW_FC1_PLANES, twenty-seventh round,
+# zxgate128b): layer 1's fc1 in bank DATA_BANK, which it runs with: fc1planes.s's code and the rows in its
+# layout (fc1_planes.gate_bytes) after the word list, in place of that fc1's matvec rows and bias (a call
+# fg_tables declines runs fg_rows_wide, below $8000); its 8 table pages at run time, groups 0 and 1 below
+# the squares' copy, 2 and 3 over rmsnorm.s's products (each norm makes its own) and the 2 pages past them
+FC1_PLANES_MATRIX = "l1.fc1_w"
+FC1_PLANES_TABLES = RN_SWAPPED_SQUARES - 0x400
+FC1_PLANES_TABLES_HIGH = RN_UNIT_PRODUCTS
+FC1_PLANES_IMPORTS = ("fg_tables", "fg_rows", "fg_x", "fg_w", "fg_out", "fg_rows_count", "fg_shift", "fg_l1_rows", "fg_table_pages",
+                      "fg_start_1", "fg_start_2")
+assert FC1_PLANES_TABLES_HIGH + 0x400 == TOP
+
+
+def fc1_planes_take(soul) -> bool:
+    """Whether fc1planes.s takes layer 1's fc1 (its product's shift, the soul's + 1, in
+    FG_LEAST_SHIFT..FG_MOST_SHIFT)."""
+    return fc1_planes.LEAST_SHIFT <= soul[FC1_PLANES_MATRIX].shift + 1 <= fc1_planes.MOST_SHIFT
+
+
+def fc1_rows_lines(soul) -> list[str]:
+    """fc1planes.s (its tables at FC1_PLANES_TABLES and _HIGH) and layer 1's fc1 in its layout
+    (fg_l1_rows: each row's first word its class's start, fg_start_0, 1 or 2), for data_bank; the
+    matrix's and its bias's labels name the rows (forward.s's FW_FC1_PLANES reads them alone)."""
+    weights, bias = soul[FC1_PLANES_MATRIX].values, soul[bias_of(FC1_PLANES_MATRIX)].values
+    pages = (FC1_PLANES_TABLES >> 8, (FC1_PLANES_TABLES >> 8) + 2, FC1_PLANES_TABLES_HIGH >> 8,
+             (FC1_PLANES_TABLES_HIGH >> 8) + 2)
+    data = fc1_planes.gate_bytes(weights, bias, pages)
+    label = "soul_" + FC1_PLANES_MATRIX.replace(".", "_")
+    lines = [f"fg_table_pages = ${FC1_PLANES_TABLES:04X}     ; (run time only: groups 0, 1)",
+             f"fg_table_pages_high = ${FC1_PLANES_TABLES_HIGH:04X}     ; (run time only: groups 2, 3)",
+             '.include "fc1planes.s"', f"{label} = fg_l1_rows", f"{label}_shift = {soul[FC1_PLANES_MATRIX].shift}",
+             f"soul_{bias_of(FC1_PLANES_MATRIX).replace('.', '_')} = 0     ; (in the rows)",
+             f"soul_{bias_of(FC1_PLANES_MATRIX).replace('.', '_')}_shift = {soul[bias_of(FC1_PLANES_MATRIX)].shift}",
+             "fg_l1_rows:     ; layer 1's fc1 in fc1_planes.gate_bytes' layout"]
+    at = 0
+    for row in weights:
+        kind = fc1_planes.row_class(row)
+        size = fc1_planes.HEAD_BYTES + fc1_planes.PLANE_BYTES * len(fc1_planes.row_planes(kind))
+        assert data[at:at + 2] == bytes([kind, 0])
+        lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
+        at += size
+    assert at == len(data)
+    return lines + ["fg_l1_rows_end:"]
+
+
 def logit_planes_take(soul) -> bool:
     """Whether logitplanes.s takes the soul's logits (their shift in 4..15: no logit saturates where it
     takes x, and its threshold fits 16 bits): the 128K's FW_LOGIT_PLANES, with FW_PLANES."""
@@ -545,7 +597,8 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     if model != "128k":
         return ()
     apart = "SOUL_QKV_APART" in program.symbols
-    banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart).data),)
+    banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart,
+                                   fc1_planes="FW_FC1_PLANES" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     if "FW_PLANES" in program.symbols:
@@ -560,7 +613,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
-                  planes_48k: bool = False, qkv_apart: bool = True) -> str:
+                  planes_48k: bool = False, qkv_apart: bool = True, fc1_planes: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -718,8 +771,13 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     # the 128K's q, k and v by their planes alone (SOUL_QKV_APART, twenty-seventh round, zxgate128b): on the
     # tape in bank PLANES_BANK, no matvec copy in banks 0 and DATA_BANK, a declined xn's by planes_wide.s
     apart = banked and weight_planes and planes_take(soul) and qkv_apart
+    # and layer 1's fc1 by fc1planes.s in bank DATA_BANK, in the room q, k and v leave there (FW_FC1_PLANES)
+    fc1 = apart and fc1_planes and fc1_planes_take(soul)
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1)
+        if fc1:
+            options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
+            options += [f"{name} = ${bank.symbols[name]:04X}     ; in bank {DATA_BANK}" for name in FC1_PLANES_IMPORTS]
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
@@ -782,6 +840,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     chat_cold = folded_bias(coarse, pairs, banked)
     if chat_cold:
         lines.append("        chat_window_routines     ; (in fc1's biases' room: MV_FOLDED_BIAS)")
+    if fc1:     # (fc1planes.s's rows for an x fg_tables declines: none on the benchmarks' prompts)
+        lines.append('.include "fc1wide.s"     ; (layer 1\'s fc1 slow and exact where fg_tables declines its x)')
     if planes_48k or apart:     # (planes.s's rows for an xn wp_tables declines: none on the benchmarks' prompts)
         lines.append('.include "planes_wide.s"     ; (planes.s\'s slow exact rows, run where wp_tables declines an xn)')
     if banked:
@@ -836,6 +896,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
         lines.append(f'.assert kv_planes + 2 * PL_LAYER_BYTES <= ${paging.PAGED_START + paging.BANK_SIZE:04X}, '
                      f'"the keys\' planes must fit bank {DATA_BANK} after its block"')
+        if fc1:
+            lines.append(f'.assert kv_planes + 2 * PL_LAYER_BYTES <= ${FC1_PLANES_TABLES:04X}, '
+                         f'"fc1planes.s\'s tables (run time) must lie past the keys\' planes in bank {DATA_BANK}"')
         openers = opener_ids(tokenizer, RECORD_OPENERS)
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
