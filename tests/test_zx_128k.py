@@ -313,6 +313,8 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name) or name in QKV_MATRICES:      # (SOUL_QKV_APART: their planes in bank 6)
             continue
+        if name == "l1.fc1_w" and "FW_FC1_PLANES" in sym:       # (fc1planes.s's rows alone: the test below)
+            continue
         at = sym["soul_" + name.replace(".", "_")]          # matvec's layout: each row's -K + 2b, then its
         block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGINS["128k"])
         rows, cols = tensor.values.shape                    # weights as w xor $80 (fc2's 64 columns: each part's apart)
@@ -322,7 +324,8 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
         first = cols - MATVEC_SLOTS
         weights = stored[3:3 + cols] if first <= 0 else stored[3:3 + first] + stored[rows * (3 + first):][:MATVEC_SLOTS]
         assert np.array_equal(np.frombuffer(weights, np.uint8) ^ 0x80, tensor.values[0] & 0xFF), name   # row 0
-    assert bank == DATA_BANK and len(data) == sym["sp_words_end"] - paging.PAGED_START
+    block_end = sym["fg_l1_rows_end"] if "FW_FC1_PLANES" in sym else sym["sp_words_end"]   # (fc1planes.s's after the list)
+    assert bank == DATA_BANK and len(data) == block_end - paging.PAGED_START
     # everything layer 1 runs, reads and writes but its tensors lies below the bank it pages in
     assert max(sym["zx_page_end"], sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"], sym["pl_tables"] + 64,
                sym["pl_store"]) <= paging.PAGED_START
@@ -636,5 +639,57 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     bank = broken.banks[PLANES_BANK]
     at = bytes(bank).index(bytes([0xDD, 0x71, 0x00]), block.symbols["lg_row"] - paging.PAGED_START)
     bank[at + 1] = 0x70                 # the first list's ld (ix+0),c (a row's number) made ld (ix+0),b
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+
+
+def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_where_it_declines(built):
+    """Twenty-seventh round (zxgate128b): forward.s's FW_FC1_PLANES runs layer 1's fc1 on fc1planes.s in bank
+    DATA_BANK (paged for all of layer 1), whose block holds its code and that fc1's rows in gate_bytes'
+    layout alone (each row's first word its class's start), in place of matvec's rows and bias; its tables
+    at run time on pages $F400-$F7FF and $FC00-$FFFF there. The turn is the engine's (each step checked)
+    and a reply step ~29,000 T-states faster than matvec's gated call; where fg_tables declines (poked to
+    scf / ret, as sum |x| > 2,047 does) fc1wide.s's fg_rows_wide runs the rows, exact and far slower; a
+    broken fg_rows_wide (w = u' xor $80) or fg_rows (class 0's plane 6 not doubled) fails the turn's check."""
+    from soulterm.zx.fc1_planes import gate_bytes
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    engine = Engine(soul)
+    context = tokenizer.encode_turn("hello")
+    sym = built.program.symbols
+    assert sym["FW_FC1_PLANES"] == 1 and sym["soul_l1_fc1_w"] == sym["fg_l1_rows"]
+    assert sym["fw_fc1_planes"] < UNCONTENDED and sym["fg_rows_wide"] < UNCONTENDED
+    (bank, data), *_ = built.banks
+    assert bank == DATA_BANK
+    rows = sym["fg_l1_rows"] - paging.PAGED_START
+    pages = (zx_build.FC1_PLANES_TABLES >> 8, (zx_build.FC1_PLANES_TABLES >> 8) + 2,
+             zx_build.FC1_PLANES_TABLES_HIGH >> 8, (zx_build.FC1_PLANES_TABLES_HIGH >> 8) + 2)
+    expected = gate_bytes(soul["l1.fc1_w"].values, soul["l1.fc1_b"].values, pages,
+                          starts=tuple(sym[f"fg_start_{kind}"] for kind in range(3)))
+    assert data[rows:rows + len(expected)] == expected
+    assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= zx_build.FC1_PLANES_TABLES
+    bench = player_bench(soul, tokenizer, "128k")
+    rows_run, reply = forward_turn(bench, engine, context)      # checks every step against the engine
+    planes = TurnCost(rows_run, reply)
+    with pytest.MonkeyPatch.context() as patched:               # (the same player with matvec's gated call)
+        patched.setattr(zx_build, "fc1_planes_take", lambda soul: False)
+        rows_run, again = forward_turn(player_bench(soul, tokenizer, "128k"), engine, context)
+    assert again == reply and TurnCost(rows_run, again).per_step > planes.per_step + 25_000
+    # declined: fg_rows_wide, exact and far slower
+    declined = player_bench(soul, tokenizer, "128k")
+    at = declined.sym("fg_tables") - paging.PAGED_START
+    declined.banks[DATA_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
+    rows_run, again = forward_turn(declined, engine, context)
+    assert again == reply and TurnCost(rows_run, again).per_step > planes.per_step + 2_000_000
+    broken = player_bench(soul, tokenizer, "128k")
+    broken.banks[DATA_BANK][at:at + 2] = bytes([0x37, 0xC9])
+    flip = bytes(broken.memory).index(bytes([0xEE, 0x7F]), broken.sym("fg_rows_wide"))     # xor $7F: u' to w
+    broken.memory[flip + 1] = 0x80                             # (w = -1 - w)
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+    broken = player_bench(soul, tokenizer, "128k")
+    code = broken.banks[DATA_BANK]
+    doubling = bytes(code).index(bytes([0xDD, 0x29]), broken.sym("fg_start_0") - paging.PAGED_START)
+    code[doubling:doubling + 2] = bytes(2)                     # class 0's plane 6 not doubled: nop / nop
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)

@@ -2,9 +2,11 @@
 ; ReLU gate: a 32-column int8 matrix with a bias times a vector of 32 signed words, each row
 ; proved 0 from its top planes where it can be, the others exact; the SPEC's fc1 (the engine's
 ; relu(matvec)) for a call whose x has sum |x| <= FG_MOST_SUM and a shift of
-; FG_LEAST_SHIFT..FG_MOST_SHIFT (any other call is matvec.s's). On the kernels' bench only
-; (docs/spectrum.md, "Twenty-seventh round: fc1's gate by bit planes", branch zxgate128: measured,
-; in neither player, which have no room for it); the bench includes it after the others (FG_SOURCE).
+; FG_LEAST_SHIFT..FG_MOST_SHIFT (any other call is matvec.s's, or fc1wide.s's). On the kernels'
+; bench (docs/spectrum.md, "Twenty-seventh round: fc1's gate by bit planes", branch zxgate128; the bench
+; includes it after the others, FG_SOURCE) and, since zxgate128b ("... in the 128K player"), layer 1's
+; fc1 in the 128K player: in bank 4's block after the word list (build.py's FW_FC1_PLANES), its tables
+; at run time there on two areas of 4 pages (fg_table_pages for groups 0, 1, fg_table_pages_high for 2, 3).
 ;
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2 read with
 ; LD A,I; IY is kept (fg_tables uses it and puts it back); SP walks the sums and the rows and is put back):

@@ -15,9 +15,10 @@
 ; address: 2 m mod 256, then a page whose bit 0 is m's bit 7) into fc1planes.s's first table page (free:
 ; fg_tables declined this x), planes 6 (and 5) of class 1 (2) as ~plane 7; then b + sum w x by mul16s
 ; in 32 bits (w = u' xor $7F), sra32, sat32to16 and the ReLU: slow and exact.
-; T-states: ~37,000 a row (tests/test_zx_128k.py's declined fc1: the turn's steps ~2.3M slower a
-; layer 1 call of 64 rows): correctness first, for a call no shipped prompt makes.
-; Bytes: 227.
+; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
+; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
+; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
+; Bytes: 325 (fw_fc1_planes 50 of them).
 
 ; fw_fc1_planes - (forward.s's fc1 call) Z for layer 0 (its fc1 is matvec's); else NZ with z = relu(fc1
 ; xn + b1) into fw_ffn by fc1planes.s (bank ZX_DATA_BANK paged, as for all of layer 1): fg_tables, then

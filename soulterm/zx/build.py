@@ -548,8 +548,8 @@ def planes_bank(soul, qkv_apart: bool = False):
 FC1_PLANES_MATRIX = "l1.fc1_w"
 FC1_PLANES_TABLES = RN_SWAPPED_SQUARES - 0x400
 FC1_PLANES_TABLES_HIGH = RN_UNIT_PRODUCTS
-FC1_PLANES_IMPORTS = ("fg_tables", "fg_rows", "fg_x", "fg_w", "fg_out", "fg_rows_count", "fg_shift", "fg_l1_rows", "fg_table_pages",
-                      "fg_start_1", "fg_start_2")
+FC1_PLANES_IMPORTS = ("fg_tables", "fg_rows", "fg_x", "fg_w", "fg_out", "fg_rows_count", "fg_shift", "fg_l1_rows",
+                      "fg_l1_rows_end", "fg_table_pages", "fg_start_0", "fg_start_1", "fg_start_2")
 assert FC1_PLANES_TABLES_HIGH + 0x400 == TOP
 
 
