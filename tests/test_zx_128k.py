@@ -325,7 +325,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
         first = cols - MATVEC_SLOTS
         weights = stored[3:3 + cols] if first <= 0 else stored[3:3 + first] + stored[rows * (3 + first):][:MATVEC_SLOTS]
         assert np.array_equal(np.frombuffer(weights, np.uint8) ^ 0x80, tensor.values[0] & 0xFF), name   # row 0
-    block_end = sym["fg_l1_rows_end"] if "FW_FC1_PLANES" in sym else sym["sp_words_end"]   # (fc1planes.s's after the list)
+    block_end = sym["fg_code_end"] if "FW_FC1_PLANES" in sym else sym["sp_words_end"]   # (fc1planes.s's after the list)
     assert bank == DATA_BANK and len(data) == block_end - paging.PAGED_START
     # everything layer 1 runs, reads and writes but its tensors lies below the bank it pages in
     assert max(sym["zx_page_end"], sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"], sym["pl_tables"] + 64,

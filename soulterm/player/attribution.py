@@ -67,7 +67,7 @@ Z80_RULES = Rules(
         (("matvec", "mv_", "wp_"), "matvec"),      # (wp_: planes.s, the 128K's q, k and v since the 25th round)
         (("attend_head", "at_", "pl_", "kv_"), "attention"),    # (pl_, kv_: the 128K's key planes, kept values)
         (("rmsnorm", "rn_", "fw_norm"), "rmsnorm"),
-        (("vec_relu",), "ffn"),
+        (("vec_relu", "fg_", "fw_fc1_planes"), "ffn"),     # (fg_: fc1planes.s and fc1wide.s, the 128K's layer 1 fc1)
         (("vec_add_sat", "fw_residual"), "residual"),
         (("embed", "em_", "fw_embed"), "embed"),
         (("argmax", "am_", "fw_logits_bound", "lg_", "fw_logit_planes"), "logits"),     # the argmax and its bound's

@@ -570,7 +570,7 @@ def fc1_rows_lines(soul) -> list[str]:
     label = "soul_" + FC1_PLANES_MATRIX.replace(".", "_")
     lines = [f"fg_table_pages = ${FC1_PLANES_TABLES:04X}     ; (run time only: groups 0, 1)",
              f"fg_table_pages_high = ${FC1_PLANES_TABLES_HIGH:04X}     ; (run time only: groups 2, 3)",
-             '.include "fc1planes.s"', f"{label} = fg_l1_rows", f"{label}_shift = {soul[FC1_PLANES_MATRIX].shift}",
+             f"{label} = fg_l1_rows", f"{label}_shift = {soul[FC1_PLANES_MATRIX].shift}",
              f"soul_{bias_of(FC1_PLANES_MATRIX).replace('.', '_')} = 0     ; (in the rows)",
              f"soul_{bias_of(FC1_PLANES_MATRIX).replace('.', '_')}_shift = {soul[bias_of(FC1_PLANES_MATRIX)].shift}",
              "fg_l1_rows:     ; layer 1's fc1 in fc1_planes.gate_bytes' layout"]
@@ -582,7 +582,9 @@ def fc1_rows_lines(soul) -> list[str]:
         lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
         at += size
     assert at == len(data)
-    return lines + ["fg_l1_rows_end:"]
+    # the code after the rows: from ~$DF00, where the other banks hold data alone (bank 0's out matrix, bank
+    # 6's planes, bank 7's te and pe), so that a PC there names fc1planes.s's own routine (tests/test_zx_probes.py)
+    return lines + ["fg_l1_rows_end:", '.include "fc1planes.s"']
 
 
 def logit_planes_take(soul) -> bool:
@@ -777,7 +779,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1)
         if fc1:
             options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
-            options += [f"{name} = ${bank.symbols[name]:04X}     ; in bank {DATA_BANK}" for name in FC1_PLANES_IMPORTS]
+            # (and every label of fc1planes.s's: the TUI's samples name a PC in bank DATA_BANK by them)
+            names = FC1_PLANES_IMPORTS + tuple(sorted(name for name in bank.symbols
+                                                      if name.startswith("fg_") and "@" not in name and name not in FC1_PLANES_IMPORTS))
+            options += [f"{name} = ${bank.symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
