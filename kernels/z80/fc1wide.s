@@ -30,7 +30,7 @@ fw_fc1_planes:
         ret z
         ld hl,fw_xn
         ld (fg_x),hl
-        ld hl,fg_l1_rows
+        ld hl,soul_l1_fc1_w     ; (fc1planes.s's rows: build.py's fc1_rows_lines)
         ld (fg_w),hl
         ld hl,fw_ffn
         ld (fg_out),hl

@@ -548,8 +548,8 @@ def planes_bank(soul, qkv_apart: bool = False):
 FC1_PLANES_MATRIX = "l1.fc1_w"
 FC1_PLANES_TABLES = RN_SWAPPED_SQUARES - 0x400
 FC1_PLANES_TABLES_HIGH = RN_UNIT_PRODUCTS
-FC1_PLANES_IMPORTS = ("fg_tables", "fg_rows", "fg_x", "fg_w", "fg_out", "fg_rows_count", "fg_shift", "fg_l1_rows",
-                      "fg_l1_rows_end", "fg_table_pages", "fg_start_0", "fg_start_1", "fg_start_2")
+FC1_PLANES_IMPORTS = ("fg_tables", "fg_rows", "fg_x", "fg_w", "fg_out", "fg_rows_count", "fg_shift", "fg_table_pages",
+                      "fg_start_0", "fg_start_1", "fg_start_2", "fg_code_end")
 assert FC1_PLANES_TABLES_HIGH + 0x400 == TOP
 
 
@@ -779,9 +779,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1)
         if fc1:
             options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
-            # (and every label of fc1planes.s's: the TUI's samples name a PC in bank DATA_BANK by them)
-            names = FC1_PLANES_IMPORTS + tuple(sorted(name for name in bank.symbols
-                                                      if name.startswith("fg_") and "@" not in name and name not in FC1_PLANES_IMPORTS))
+            # (and every label of fc1planes.s's code: the TUI's samples name a PC in bank DATA_BANK by them;
+            # its rows by soul_l1_fc1_w alone, a tensor's label, which names no PC)
+            names = FC1_PLANES_IMPORTS + tuple(sorted(
+                name for name in bank.symbols if name.startswith("fg_") and "@" not in name
+                and not name.startswith("fg_l1_rows") and name not in FC1_PLANES_IMPORTS))
             options += [f"{name} = ${bank.symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
