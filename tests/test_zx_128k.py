@@ -694,3 +694,13 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     code[doubling:doubling + 2] = bytes(2)                     # class 0's plane 6 not doubled: nop / nop
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
+
+
+def test_the_128k_keeps_matvecs_fc1_where_fc1planes_does_not_fit_bank_4(monkeypatch):
+    """assemble_player tries each planes rung with FW_FC1_PLANES first, then without it: where fc1planes.s's
+    rows and code would run the keys' planes past its tables (here: the tables moved down to $E000), the
+    player keeps layer 1's fc1 as matvec's and the rung's other options (q, k, v apart, the kept means)."""
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    monkeypatch.setattr(zx_build, "FC1_PLANES_TABLES", 0xE000)
+    sym = zx_build.assemble_player(soul, tokenizer, model="128k").symbols
+    assert "FW_FC1_PLANES" not in sym and sym["SOUL_QKV_APART"] == 1 and sym["AT_KEPT_MEANS"] == 1

@@ -1074,10 +1074,14 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     rungs = tuple((True,) + rung for rung in rungs) * with_planes + tuple((False,) + rung for rung in rungs)
     for weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
-            return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
-                                           unit_products=unit_products, inverse_table=inverse_table,
-                                           coarse_pairs=coarse_pairs, kept_means=kept_means,
-                                           weight_planes=weight_planes))
+            choice = dict(in_page=in_page, unit_products=unit_products, inverse_table=inverse_table,
+                          coarse_pairs=coarse_pairs, kept_means=kept_means, weight_planes=weight_planes)
+            if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it)
+                try:
+                    return _assemble(player_source(soul, tokenizer, word_list, model, **choice))
+                except (AsmError, LayoutError):
+                    pass
+            return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, **choice))
         except AsmError:
             if (weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
