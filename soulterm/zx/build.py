@@ -45,6 +45,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 from soulterm.asm import AsmError, assemble
 from soulterm.asm.program import Program
@@ -489,6 +490,13 @@ def embed_bank(soul, program):
     return bank
 
 
+def embed_bank_end(soul) -> int:
+    """Where bank EMBED_BANK's block (te, pe and embedrows.s's code) ends: its size is the same whatever
+    the main block's addresses it imports."""
+    stand_in = SimpleNamespace(symbols={name: 0 for name in EMBED_IMPORTS} | {"FW_DIM": spec.EMBED_DIM})
+    return embed_bank(soul, stand_in).end
+
+
 def planes_take(soul) -> bool:
     """Whether planes.s takes the soul's q, k and v (their shifts in its range): the 128K's FW_PLANES."""
     return all(PLANES_LEAST_SHIFT <= soul[name].shift + 1 <= PLANES_MOST_SHIFT for name in PLANES_MATRICES)
@@ -877,8 +885,6 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     chat_cold = folded_bias(coarse, pairs, banked)
     if chat_cold:
         lines.append("        chat_window_routines     ; (in fc1's biases' room: MV_FOLDED_BIAS)")
-    if fc1:     # (fc1planes.s's rows for an x fg_tables declines: none on the benchmarks' prompts)
-        lines.append('.include "fc1wide.s"     ; (layer 1\'s fc1 slow and exact where fg_tables declines its x)')
     if planes_48k or apart:     # (planes.s's rows for an xn wp_tables declines: none on the benchmarks' prompts)
         lines.append('.include "planes_wide.s"     ; (planes.s\'s slow exact rows, run where wp_tables declines an xn)')
     if banked:
@@ -923,11 +929,15 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             lines.append('.include "planes.s"')
     else:
         if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
-            lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)",
-                      "        mv_gate_quads_routines     ; (matvec.s's fc1 pass without the low slots' stores)"]
+            lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)"] * (not fc1)
+            lines += ["        mv_gate_quads_routines     ; (matvec.s's fc1 pass without the low slots' stores)"]
             lines += ["        mv_pair_skip_routines     ; (matvec.s's jr over a sparse call's pair of zero columns)"] * (not nz)
         if nz:
             lines.append("        nz_row_routines     ; (nzmatvec.s's rows and chain: run by layer 1 too, below $C000)")
+        if fc1:     # (run by layer 1's fc1, with bank DATA_BANK in; fg_rows_wide for an x fg_tables declines: none on
+                    # the benchmarks' prompts)
+            lines.append('.include "fc1wide.s"     ; (layer 1\'s fc1 call, and its rows slow and exact where fg_tables '
+                         'declines its x)')
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
@@ -944,7 +954,17 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         openers = opener_ids(tokenizer, RECORD_OPENERS)
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
-                  f"        .byte {', '.join(str(i) for i in openers + [0])}",
+                  f"        .byte {', '.join(str(i) for i in openers + [0])}"]
+        if coarse_pairs and fc1:
+            # matvec.s's coarse pairs' routines run only in coarse calls: with FW_FC1_PLANES the logits' and layer
+            # 0's fc1, both with bank 0 in, so in bank 0 above $C000, out of the room below it (twenty-seventh
+            # round, zxfit128: fc1wide.s's room there); past bank EMBED_BANK's code (the profiles name a PC by
+            # the label below it, whatever the bank: here the other banks hold data alone)
+            lines += [f"        .res (* < ${embed_bank_end(soul):04X}) * (${embed_bank_end(soul):04X} - *)     "
+                      f"; (past bank {EMBED_BANK}'s code)" * embed_apart,
+                      "        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks: the coarse calls', "
+                      "with bank 0 in)"]
+        lines += [
                   "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
                   "; which ids have a record (records128.s): in one page, off the tape",
                   f'.assert record_known + FW_VOCAB <= ${UDG_AREA:04X}, "record_known must lie below the UDG area, '
