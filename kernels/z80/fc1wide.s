@@ -2,8 +2,10 @@
 ; (sum |x| > FG_MOST_SUM): the 128K player's since the twenty-seventh round (forward.s's FW_FC1_PLANES,
 ; docs/spectrum.md, "fc1's gate by bit planes in the 128K player", zxgate128b), whose layer 1 fc1 lies
 ; in fc1_planes.gate_bytes' layout alone (in bank ZX_DATA_BANK, after the word list), so that no matvec.s
-; copy serves such an x. build.py places it in the cold part, below $8000: it runs only for such an x
-; (none on the benchmarks' prompts), with that bank paged.
+; copy serves such an x. build.py places it below $C000, after forward.s (since zxfit128: in the room of
+; matvec.s's coarse pairs' routines, which with FW_FC1_PLANES only bank 0's coarse calls run, now in bank 0
+; above $C000; in the cold part below $8000 before): fw_fc1_planes runs for both layers, fg_rows_wide
+; only for such an x (none on the benchmarks' prompts), with that bank paged.
 ;
 ; Entry: what fg_rows takes (fg_x, fg_w, fg_out, fg_rows_count, fg_shift: any shift 0..31), out =
 ; relu(sat16((W x + b) >> shift)) as the engine's fc1. Unlike fg_rows it steps fg_w and fg_out past the

@@ -963,7 +963,7 @@ fw_attend:
         call fw_norm
 .ifdef FW_FC1_PLANES
 ; (the 128K player's, twenty-seventh round, zxgate128b: layer 1's fc1 by fc1planes.s in its bank, which
-; has its rows alone: fc1wide.s's fw_fc1_planes, below $8000, NZ where it ran the call; layer 0's as before)
+; has its rows alone: fc1wide.s's fw_fc1_planes, below $C000, NZ where it ran the call; layer 0's as before)
         call fw_fc1_planes
         jr nz,@fc1_done
 .endif

@@ -569,7 +569,7 @@ def planes_bank(soul, qkv_apart: bool = False):
 # fc1's ReLU gate by bit planes (kernels/z80/fc1planes.s, forward.s's FW_FC1_PLANES, twenty-seventh round,
 # zxgate128b): layer 1's fc1 in bank DATA_BANK, which it runs with: fc1planes.s's code and the rows in its
 # layout (fc1_planes.gate_bytes) after the word list, in place of that fc1's matvec rows and bias (a call
-# fg_tables declines runs fg_rows_wide, below $8000); its 8 table pages at run time, groups 0 and 1 below
+# fg_tables declines runs fg_rows_wide, below $C000: fc1wide.s); its 8 table pages at run time, groups 0 and 1 below
 # the squares' copy, 2 and 3 over rmsnorm.s's products (each norm makes its own) and the 2 pages past them
 FC1_PLANES_MATRIX = "l1.fc1_w"
 FC1_PLANES_TABLES = RN_SWAPPED_SQUARES - 0x400
