@@ -4529,8 +4529,7 @@ odd_cp = * - 1
         .assert (MV_PAIR_OP_A ^ MV_PAIR_OP_E) == $20, "mv_pairs_walk tells the forms by bit 5"
 
 ; The routines below (399 bytes) lie where build.py expands their macro, mv_pairs_routines:
-; after forward.s, below $C000 (layer 1's fc1 runs them with bank 4 in); with FW_FC1_PLANES (layer 1's
-; fc1 by fc1planes.s, no coarse call with bank 4 in) in bank 0 above $C000 (zxfit128). Here, before
+; after forward.s, below $C000 (bank 0 above it with FW_FC1_PLANES: no coarse call in bank 4). Here, before
 ; attention.s's page-aligned at_sq_table, their 326 bytes moved it two pages (nineteenth
 ; round); after the table they moved forward.s's fw_xn across a page (rmsnorm.s's
 ; RN_IN_PAGE); after forward.s they move nothing that the 128K's other rungs lay out
