@@ -36,6 +36,9 @@ PHASE_ENTRIES = (("fw_projection", 6, "layer 1's q"), ("fw_attend", 2, "layer 1'
                  ("fw_dense_via", 5, "layer 1's fc1 (the coarse gate)"), ("fw_dense_add", 4, "layer 1's fc2"),
                  ("rmsnorm", 5, "the final norm"), ("fw_next_token", 1, "the logits' call"),
                  ("argmax", 1, "argmax"))
+# (the 128K's FW_FC1_PLANES, twenty-seventh round: layer 1's fc1 by fc1planes.s, entered at fw_fc1_planes's
+# second call, layer 0's its first; fw_dense_via's fifth call is then fc2's own)
+FC1_PLANES_ENTRY = ("fw_fc1_planes", 2, "layer 1's fc1 (fc1planes.s)")
 LOOK = "the bound's look or scan"
 EXACT = "the exact rows"
 
@@ -45,7 +48,11 @@ def step_phases(bench, counts: collections.Counter, routines: dict) -> int:
     `routines[phase]` by routine; returns its T-states as Z80Bench.call counts them."""
     cpu, name_of = bench.cpu, routine_of(bench)
     entries = {}
-    for routine, nth, phase in PHASE_ENTRIES:
+    phase_entries = PHASE_ENTRIES
+    if "FW_FC1_PLANES" in bench.symbols:
+        phase_entries = tuple(FC1_PLANES_ENTRY if routine == "fw_dense_via" else (routine, nth, phase)
+                              for routine, nth, phase in PHASE_ENTRIES)
+    for routine, nth, phase in phase_entries:
         if routine in bench.symbols:    # (the 48K's logits by out's planes since the twenty-seventh round: no argmax)
             entries.setdefault(bench.sym(routine), {})[nth] = phase
     argmax_phases = {"argmax", "am_rows"}

@@ -23,7 +23,7 @@ from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK,
                                PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
-from soulterm.zx.soul_layout import MATVEC_SLOTS, bias_of, is_matvec_matrix, matvec_bytes, matvec_size
+from soulterm.zx.soul_layout import MATVEC_SLOTS, QKV_MATRICES, bias_of, is_matvec_matrix, matvec_bytes, matvec_size
 
 TOP = slice(paging.PAGED_START, paging.PAGED_START + paging.BANK_SIZE)
 
@@ -135,9 +135,12 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_205_500
-# (1,194,734 a computed position + 0.9%, with fc2 by its nonzero inputs, nzmatvec.s's matvec_nz (zxsparse);
-# 1,263,300 for 1,251,964 + 0.9%, with logitplanes.s's even rows' starts by a step and every
+PLAYER_128K_MEAN_BUDGET = 1_188_700
+# (1,178,092 a computed position + 0.9%, with layer 1's fc1 by fc1planes.s in bank 4 (FW_FC1_PLANES) beside fc2 by
+# matvec_nz, the coarse pairs' routines in bank 0 above $C000 and fc1wide.s below it, zxfit128; 1,205,500 for
+# 1,194,656 (zxgate128b merged after zxsparse: the build fell back to matvec's fc1) and 1,194,734 + 0.9%,
+# with fc2 by its nonzero inputs, nzmatvec.s's matvec_nz (zxsparse); 1,246,500 for 1,235,289 + 0.9%, with
+# zxgate128b before zxsparse; 1,263,300 for 1,251,964 + 0.9%, with logitplanes.s's even rows' starts by a step and every
 # row's planes 7..4 apart from its planes 0..3 (lg_split at the first RUN), zxstep128c; 1,266,000 for
 # 1,254,661 + 0.9%, with logitplanes.s's tables filled by pushes and the rows
 # left's Q in the list's order (zxlogits2) and the kept means' borrow out of line, at_kept_borrow
@@ -312,7 +315,9 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "RN_IN_PAGE" in sym and max(sym["fw_h"] & 255, sym["fw_xn"] & 255) <= 256 - 64   # (zxnorm4: inc l)
     (bank, data), _embedding, _planes = built.banks
     for name, tensor in soul.tensors.items():
-        if not is_matvec_matrix(name):
+        if not is_matvec_matrix(name) or name in QKV_MATRICES:      # (SOUL_QKV_APART: their planes in bank 6)
+            continue
+        if name == "l1.fc1_w" and "FW_FC1_PLANES" in sym:       # (fc1planes.s's rows alone: the test below)
             continue
         at = sym["soul_" + name.replace(".", "_")]          # matvec's layout: each row's -K + 2b, then its
         block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGINS["128k"])
@@ -323,7 +328,8 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
         first = cols - MATVEC_SLOTS
         weights = stored[3:3 + cols] if first <= 0 else stored[3:3 + first] + stored[rows * (3 + first):][:MATVEC_SLOTS]
         assert np.array_equal(np.frombuffer(weights, np.uint8) ^ 0x80, tensor.values[0] & 0xFF), name   # row 0
-    assert bank == DATA_BANK and len(data) == sym["sp_words_end"] - paging.PAGED_START
+    block_end = sym["fg_code_end"] if "FW_FC1_PLANES" in sym else sym["sp_words_end"]   # (fc1planes.s's after the list)
+    assert bank == DATA_BANK and len(data) == block_end - paging.PAGED_START
     # everything layer 1 runs, reads and writes but its tensors lies below the bank it pages in
     assert max(sym["zx_page_end"], sym["kv_values"] + 2 * sym["KV_LAYER_BYTES"], sym["pl_tables"] + 64,
                sym["pl_store"]) <= paging.PAGED_START
@@ -331,7 +337,10 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert len(data) + paging.PAGED_START <= sym["kv_planes"]
     assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= paging.PAGED_START + paging.BANK_SIZE
     names = {region.name for region in built.regions}
-    assert "l0.q" in names and "l1.q" not in names and "word list (spelling rule)" not in names
+    assert "l0.proj" in names and "l1.proj" not in names and "word list (spelling rule)" not in names
+    # twenty-seventh round (zxgate128b): q, k and v by their planes alone (SOUL_QKV_APART), on the tape in bank 6
+    assert sym["SOUL_QKV_APART"] == 1 and not names & {"l0.q", "l0.k", "l0.v"}
+    assert all(sym[f"soul_l{layer}_{name}"] == sym[f"wp_l{layer}_{name}"] for layer in range(2) for name in "qkv")
 
 
 def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_them(built, tmp_path, monkeypatch):
@@ -519,12 +528,13 @@ def test_the_128k_takes_the_planes_only_for_a_soul_whose_q_k_v_inputs_they_take(
         assert tried[0]["weight_planes"] == pays        # (the first rung: the one that assembles here)
 
 
-def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_declines(built):
+def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it_declines(built):
     """Twenty-fifth round (zxplanes128): forward.s's FW_PLANES runs both layers' q, k and v on planes.s in
     bank PLANES_BANK (its code from PLANES_START, its tables below at $C000 off the tape, the six matrices in
     plane_bytes' layout at wp_matrices' words, off the tape too: the first RUN's planes_first_run makes them
     from matvec's copies, as player_bench does), one wp_tables an xn; where wp_tables declines (here: made to,
-    its entry poked to scf / ret) the xn's products are matvec's, slower and as exact. It fails on a broken
+    its entry poked to scf / ret) the xn's products are matvec's, slower and as exact (since the twenty-seventh
+    round, zxgate128b, SOUL_QKV_APART: the planes on the tape, no matvec copy, planes_wide.s's). It fails on a broken
     wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs).
     Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
     6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
@@ -539,8 +549,9 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     assert sym["FW_PLANES_BANK"] == PLANES_BANK and sym["wp_tables"] >= PLANES_START and sym["fw_projection"] < 0xC000
     (block_at, block), = [(at, data) for number, data, at in map(tap.bank_block, built.banks)
                           if number == PLANES_BANK]
-    assert block_at == PLANES_START and PLANES_START + len(block) <= min(sym[f"wp_l{layer}_{name}"] for layer in range(2)
-                                                                         for name in "qkv")   # (off the tape)
+    # (on the tape since the twenty-seventh round, SOUL_QKV_APART: the first RUN makes out's planes alone)
+    assert block_at == PLANES_START and PLANES_START + len(block) >= max(sym[f"wp_l{layer}_{name}"] + 1024
+                                                                         for layer in range(2) for name in "qkv")
     bank = bench.banks[PLANES_BANK]
     word = lambda address: bank[address - 0xC000] | bank[address - 0xC000 + 1] << 8     # noqa: E731
     for layer in range(2):
@@ -557,12 +568,23 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_matvec_where_it_decl
     xn = next(x for _, name, x in reversed(turn_inputs(engine, context)) if name == "l1.qkv")
     tables, _, _ = plane_tables(xn)
     assert bench.paged_bank == 0 and bank[0x600:0x700] == bytes(v & 255 for v in tables[3])
-    # declined: matvec's, exact and slower
+    # declined: planes_wide.s's wp_rows_wide on the planes (SOUL_QKV_APART: no matvec copy), exact and far
+    # slower (~1.2M T-states a matrix); with its w (xor $80) broken (xor $00) the turn's check fails
+    short = context[:3]
+    rows, reply = forward_turn(player_bench(soul, tokenizer, "128k"), engine, short)
+    fast = TurnCost(rows, reply)
     declined = player_bench(soul, tokenizer, "128k")
     at = declined.sym("wp_tables") - 0xC000
     declined.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
-    rows, again = forward_turn(declined, engine, context)
-    assert again == reply and TurnCost(rows, again).per_step > planes.per_step + 40_000
+    rows, again = forward_turn(declined, engine, short)
+    assert again == reply and TurnCost(rows, again).per_position > fast.per_position + 4_000_000
+    assert declined.sym("wp_rows_wide") < UNCONTENDED       # (the cold part: it pages nothing)
+    flip = bytes(declined.memory).index(bytes([0xEE, 0x80]), declined.sym("wp_rows_wide"))     # xor $80: u to w
+    broken = player_bench(soul, tokenizer, "128k")
+    broken.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])
+    broken.memory[flip + 1] = 0x00
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, short)
     # a broken wp_rows fails the turn's check
     broken = player_bench(soul, tokenizer, "128k")
     bank = broken.banks[PLANES_BANK]
@@ -623,3 +645,69 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     bank[at + 1] = 0x70                 # the first list's ld (ix+0),c (a row's number) made ld (ix+0),b
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
+
+
+def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_where_it_declines(built):
+    """Twenty-seventh round (zxgate128b): forward.s's FW_FC1_PLANES runs layer 1's fc1 on fc1planes.s in bank
+    DATA_BANK (paged for all of layer 1), whose block holds its code and that fc1's rows in gate_bytes'
+    layout alone (each row's first word its class's start), in place of matvec's rows and bias; its tables
+    at run time on pages $F400-$F7FF and $FC00-$FFFF there. The turn is the engine's (each step checked)
+    and a reply step ~29,000 T-states faster than matvec's gated call; where fg_tables declines (poked to
+    scf / ret, as sum |x| > 2,047 does) fc1wide.s's fg_rows_wide runs the rows, exact and far slower; a
+    broken fg_rows_wide (w = u' xor $80) or fg_rows (class 0's plane 6 not doubled) fails the turn's check."""
+    from soulterm.zx.fc1_planes import gate_bytes
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    engine = Engine(soul)
+    context = tokenizer.encode_turn("hello")
+    sym = built.program.symbols
+    assert sym["FW_FC1_PLANES"] == 1 and sym["soul_l1_fc1_w"] > sym["sp_words_end"] - 1 and "fg_l1_rows" not in sym
+    # fc1wide.s below $C000, uncontended (run with bank DATA_BANK in); matvec.s's coarse pairs' routines, run by
+    # the coarse calls alone (the logits' and layer 0's fc1, bank 0 in), in bank 0 past bank EMBED_BANK's code
+    # (zxfit128: their room below $C000 is fc1wide.s's, beside nzmatvec.s's MV_NZ)
+    assert sym["MV_NZ"] == 1 and UNCONTENDED <= sym["fw_fc1_planes"] < sym["fg_rows_wide"] < paging.PAGED_START
+    assert zx_build.embed_bank_end(soul) <= sym["mv_pairs_prepare"] < sym["mv_pairs_walk_gate"] < sym["record_known"]
+    (bank, data), *_ = built.banks
+    assert bank == DATA_BANK
+    rows = sym["soul_l1_fc1_w"] - paging.PAGED_START           # (fc1_rows_lines' fg_l1_rows, in the bank)
+    pages = (zx_build.FC1_PLANES_TABLES >> 8, (zx_build.FC1_PLANES_TABLES >> 8) + 2,
+             zx_build.FC1_PLANES_TABLES_HIGH >> 8, (zx_build.FC1_PLANES_TABLES_HIGH >> 8) + 2)
+    expected = gate_bytes(soul["l1.fc1_w"].values, soul["l1.fc1_b"].values, pages,
+                          starts=tuple(sym[f"fg_start_{kind}"] for kind in range(3)))
+    assert data[rows:rows + len(expected)] == expected
+    assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= zx_build.FC1_PLANES_TABLES
+    bench = player_bench(soul, tokenizer, "128k")
+    rows_run, reply = forward_turn(bench, engine, context)      # checks every step against the engine
+    planes = TurnCost(rows_run, reply)
+    with pytest.MonkeyPatch.context() as patched:               # (the same player with matvec's gated call)
+        patched.setattr(zx_build, "fc1_planes_take", lambda soul: False)
+        rows_run, again = forward_turn(player_bench(soul, tokenizer, "128k"), engine, context)
+    assert again == reply and TurnCost(rows_run, again).per_step > planes.per_step + 25_000
+    # declined: fg_rows_wide, exact and far slower
+    declined = player_bench(soul, tokenizer, "128k")
+    at = declined.sym("fg_tables") - paging.PAGED_START
+    declined.banks[DATA_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
+    rows_run, again = forward_turn(declined, engine, context)
+    assert again == reply and TurnCost(rows_run, again).per_step > planes.per_step + 2_000_000
+    broken = player_bench(soul, tokenizer, "128k")
+    broken.banks[DATA_BANK][at:at + 2] = bytes([0x37, 0xC9])
+    flip = bytes(broken.memory).index(bytes([0xEE, 0x7F]), broken.sym("fg_rows_wide"))     # xor $7F: u' to w
+    broken.memory[flip + 1] = 0x80                             # (w = -1 - w)
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+    broken = player_bench(soul, tokenizer, "128k")
+    code = broken.banks[DATA_BANK]
+    doubling = bytes(code).index(bytes([0xDD, 0x29]), broken.sym("fg_start_0") - paging.PAGED_START)
+    code[doubling:doubling + 2] = bytes(2)                     # class 0's plane 6 not doubled: nop / nop
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+
+
+def test_the_128k_keeps_matvecs_fc1_where_fc1planes_does_not_fit_bank_4(monkeypatch):
+    """assemble_player tries each planes rung with FW_FC1_PLANES first, then without it: where fc1planes.s's
+    rows and code would run the keys' planes past its tables (here: the tables moved down to $E000), the
+    player keeps layer 1's fc1 as matvec's and the rung's other options (q, k, v apart, the kept means)."""
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    monkeypatch.setattr(zx_build, "FC1_PLANES_TABLES", 0xE000)
+    sym = zx_build.assemble_player(soul, tokenizer, model="128k").symbols
+    assert "FW_FC1_PLANES" not in sym and sym["SOUL_QKV_APART"] == 1 and sym["AT_KEPT_MEANS"] == 1

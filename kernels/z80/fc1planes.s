@@ -2,9 +2,11 @@
 ; ReLU gate: a 32-column int8 matrix with a bias times a vector of 32 signed words, each row
 ; proved 0 from its top planes where it can be, the others exact; the SPEC's fc1 (the engine's
 ; relu(matvec)) for a call whose x has sum |x| <= FG_MOST_SUM and a shift of
-; FG_LEAST_SHIFT..FG_MOST_SHIFT (any other call is matvec.s's). On the kernels' bench only
-; (docs/spectrum.md, "Twenty-seventh round: fc1's gate by bit planes", branch zxgate128: measured,
-; in neither player, which have no room for it); the bench includes it after the others (FG_SOURCE).
+; FG_LEAST_SHIFT..FG_MOST_SHIFT (any other call is matvec.s's, or fc1wide.s's). On the kernels'
+; bench (docs/spectrum.md, "Twenty-seventh round: fc1's gate by bit planes", branch zxgate128; the bench
+; includes it after the others, FG_SOURCE) and, since zxgate128b ("... in the 128K player"), layer 1's
+; fc1 in the 128K player: in bank 4's block after the word list (build.py's FW_FC1_PLANES), its tables
+; at run time there on two areas of 4 pages (fg_table_pages for groups 0, 1, fg_table_pages_high for 2, 3).
 ;
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2 read with
 ; LD A,I; IY is kept (fg_tables uses it and puts it back); SP walks the sums and the rows and is put back):
@@ -300,7 +302,15 @@ fg_step_d1c:
         add hl,de               ; the next group's first x
         ld a,(fg_page)
         add a,FG_GROUP_PAGES
+.ifdef fg_table_pages_high
+        cp FG_PAGE + FG_GROUPS / 2 * FG_GROUP_PAGES
+        jr nz,fg_pages_next
+        ld a,FG_PAGE_HIGH       ; groups 2 and 3 on their own four pages
+fg_pages_next:
+        cp (FG_PAGE_HIGH + FG_GROUPS / 2 * FG_GROUP_PAGES) & 255
+.else
         cp FG_PAGE + FG_GROUPS * FG_GROUP_PAGES
+.endif
         jp nz,fg_group
         ld sp,(fg_saved_sp)
         ld iy,(fg_saved_iy)
@@ -607,3 +617,7 @@ fg_table_pages: .res FG_GROUPS * FG_GROUP_PAGES * 256
 .endif
         .assert (fg_table_pages & 255) == 0, "the tables: whole pages"
 FG_PAGE         = fg_table_pages >> 8
+.ifdef fg_table_pages_high      ; (the 128K player's: groups 0, 1 at fg_table_pages, 2, 3 at fg_table_pages_high)
+        .assert (fg_table_pages_high & 1023) == 0 && (fg_table_pages & 1023) == 0, "the tables: 4 pages each half"
+FG_PAGE_HIGH    = fg_table_pages_high >> 8
+.endif

@@ -962,6 +962,12 @@ fw_attend:
         ld h,(ix+FD_N2+1)
         ld a,(ix+FD_N2+2)
         call fw_norm
+.ifdef FW_FC1_PLANES
+; (the 128K player's, twenty-seventh round, zxgate128b: layer 1's fc1 by fc1planes.s in its bank, which
+; has its rows alone: fc1wide.s's fw_fc1_planes, below $C000, NZ where it ran the call; layer 0's as before)
+        call fw_fc1_planes
+        jr nz,@fc1_done
+.endif
 .ifdef MV_COARSE
         ld a,MV_COARSE_GATE     ; fc1 coarse where ReLU zeroes a row anyway (matvec.s's mv_gate)
         ld (mv_coarse_on),a
@@ -976,6 +982,9 @@ fw_attend:
 .ifdef MV_COARSE
         xor a
         ld (mv_coarse_on),a
+.endif
+.ifdef FW_FC1_PLANES
+@fc1_done:
 .endif
 .ifdef FW_WIDE_SPARSE
 fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: the tests' entry)
@@ -1477,10 +1486,13 @@ fw_projection:
 .ifdef FW_PLANES
 ; (the 128K player's, twenty-fifth round: q, k and v by planes.s in bank FW_PLANES_BANK, which holds its
 ; code, its tables and the six matrices in plane_bytes' layout; the xn's first product builds the
-; tables, or finds them declined, sum |x| > WP_MOST_SUM, and the xn's products are matvec's.)
+; tables, or finds them declined, sum |x| > WP_MOST_SUM, and the xn's products are matvec's; with
+; SOUL_QKV_APART, twenty-seventh round, no matvec copy: planes_wide.s's wp_rows_wide in that bank.)
+.ifndef SOUL_QKV_APART
         ld a,(fw_xn_planes)
         inc a
         jr z,@matvec            ; ($FF: declined)
+.endif
         ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
         ld bc,ZX_PAGING_PORT
         out (c),a
@@ -1514,6 +1526,9 @@ fw_projection:
         ld (wp_shift),a
         ld a,(fw_xn_planes)
         or a
+.ifdef SOUL_QKV_APART
+        jp m,@declined          ; ($FF: declined)
+.endif
         jr nz,@rows             ; (1: the tables are this xn's)
         ld hl,fw_xn
         ld (wp_x),hl
@@ -1528,7 +1543,16 @@ fw_projection:
 @rows:  call wp_rows
         jp fw_planes_back
 @declined:
+.ifdef SOUL_QKV_APART
+        ld hl,fw_xn             ; (wp_rows_wide steps wp_w, wp_out and the count: each call's own)
+        ld (wp_x),hl
+        ld a,FW_DIM
+        ld (wp_rows_count),a
+        call wp_rows_wide       ; (below $8000, on the planes in this bank: slow and exact)
+        jp fw_planes_back
+.else
         call fw_planes_back
+.endif
 @matvec:
 .endif
 .endif

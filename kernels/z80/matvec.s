@@ -4530,7 +4530,7 @@ odd_cp = * - 1
         .assert (MV_PAIR_OP_A ^ MV_PAIR_OP_E) == $20, "mv_pairs_walk tells the forms by bit 5"
 
 ; The routines below (399 bytes) lie where build.py expands their macro, mv_pairs_routines:
-; after forward.s, below $C000 (layer 1's fc1 runs them with bank 4 in). Here, before
+; after forward.s, below $C000 (bank 0 above it with FW_FC1_PLANES: no coarse call in bank 4). Here, before
 ; attention.s's page-aligned at_sq_table, their 326 bytes moved it two pages (nineteenth
 ; round); after the table they moved forward.s's fw_xn across a page (rmsnorm.s's
 ; RN_IN_PAGE); after forward.s they move nothing that the 128K's other rungs lay out

@@ -2,7 +2,9 @@
 ; (sum |x| > WP_MOST_SUM): the 48K player's since the twenty-sixth round (docs/spectrum.md, "the
 ; matvec by bit planes in the 48K player", zxplanes48), whose q, k and v lie in plane_bytes' layout
 ; alone (soul_layout's SOUL_QKV_PLANES), so that no matvec.s copy serves such an xn. build.py places
-; it in the cold part, below $8000: it runs only for such an xn (none on the benchmarks' prompts).
+; it in the cold part, below $8000: it runs only for such an xn (none on the benchmarks' prompts). And
+; the 128K player's since the twenty-seventh round (SOUL_QKV_APART, zxgate128b: q, k and v as planes on
+; the tape in bank 6 alone, no matvec copy in banks 0 and 4), in its cold part too, run with bank 6 paged.
 ;
 ; Entry: the rows wp_rows takes (wp_x, wp_w, wp_out, wp_rows_count, wp_shift: any shift 0..31),
 ; out = sat16((W x) >> shift) as intmath.matvec. Unlike wp_rows it steps wp_w and wp_out past the

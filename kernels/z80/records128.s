@@ -35,7 +35,9 @@
 ; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 10,874,690, 3.11 s at 3.5 MHz since zxstep128c's lg_split (out's masks
+; position 0 and nine openers) 9,484,822, 2.71 s at 3.5 MHz since the twenty-seventh round's q, k and v
+; planes on the tape (SOUL_QKV_APART, zxgate128b: planes_first_run makes out's alone, 2,464,060 -> 1,074,892);
+; 10,874,690, 3.11 s since zxstep128c's lg_split (out's masks
 ; split in two halves, ~148,600); 10,725,972, 3.06 s since the twenty-sixth round's out planes
 ; (FW_LOGIT_PLANES: planes_first_run's four more matrices, zxcoarse) and narrow rows and cheaper builds in
 ; planes.s (zxplanes128b); 9,952,667, 2.84 s since the twenty-fifth round's q, k, v
@@ -45,7 +47,8 @@
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 347 (in the 128K player: 284 below $8000, planes_first_run's call of lg_split, 13, since zxstep128c;
+; Bytes: 317 (in the 128K player: 254 below $8000, planes_sources without q, k and v's 6 entries, 30, since the
+; twenty-seventh round, SOUL_QKV_APART; 347, 284 below $8000, planes_first_run's call of lg_split, 13, since zxstep128c;
 ; 334, 271 below $8000, planes_sources' 4 entries of out's planes, 20, since the twenty-sixth round (FW_LOGIT_PLANES); 314 before, 251 below $8000, planes_first_run's 85 since the twenty-fifth round
 ; (FW_PLANES) and fw_embed's 15 since the nineteenth round's te and pe in a bank among them, and
 ; records_top's 63 after the matrices, its call of planes_first_run among them; 225 before it, 226 with 4 record banks,
@@ -223,7 +226,7 @@ RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
 
 .ifdef FW_PLANES
 ; planes_first_run - (twenty-fifth round, forward.s's FW_PLANES) the six matrices' planes in bank
-; FW_PLANES_BANK, made from matvec's copies by the first RUN (records_first_run, before position 0: the
+; FW_PLANES_BANK (with SOUL_QKV_APART, twenty-seventh round: out's alone, q, k and v on the tape), made from matvec's copies by the first RUN (records_first_run, before position 0: the
 ; key cache is free; here below $8000, once a LOAD, out of the room below $C000): each
 ; copied into the key cache with its bank paged, then planes.s's wp_make with bank FW_PLANES_BANK
 ; paged (FW_LOGIT_PLANES: out's rows then split by logitplanes.s's lg_split, the key cache its scratch);
@@ -275,6 +278,7 @@ planes_first_run:
         .assert 2 * KV_LAYER_BYTES >= FW_VOCAB * FW_DIM / 2, "lg_split's scratch in the key cache (both layers')"
 .endif
 planes_sources:                 ; (port value, matvec's matrix, its planes) a matrix
+.ifndef SOUL_QKV_APART                  ; (with it q, k and v come on the tape as planes alone)
         .byte ZX_PAGE_ROM_48
         .word soul_l0_q, wp_l0_q
         .byte ZX_PAGE_ROM_48
@@ -287,6 +291,7 @@ planes_sources:                 ; (port value, matvec's matrix, its planes) a ma
         .word soul_l1_k, wp_l1_k
         .byte ZX_PAGE_ROM_48 | ZX_DATA_BANK
         .word soul_l1_v, wp_l1_v
+.endif
 .ifdef FW_LOGIT_PLANES                  ; (out's 128 rows, 32 at a time: logitplanes.s's masks)
         .repeat 4, i                    ; (FW_VOCAB / FW_DIM: asserted below)
         .byte ZX_PAGE_ROM_48

@@ -69,7 +69,7 @@ Z80_RULES = Rules(
                                         # nz_: nzmatvec.s, the 128K's fc2 since the 27th)
         (("attend_head", "at_", "pl_", "kv_"), "attention"),    # (pl_, kv_: the 128K's key planes, kept values)
         (("rmsnorm", "rn_", "fw_norm"), "rmsnorm"),
-        (("vec_relu",), "ffn"),
+        (("vec_relu", "fg_", "fw_fc1_planes"), "ffn"),     # (fg_: fc1planes.s and fc1wide.s, the 128K's layer 1 fc1)
         (("vec_add_sat", "fw_residual"), "residual"),
         (("embed", "em_", "fw_embed"), "embed"),
         (("argmax", "am_", "fw_logits_bound", "lg_", "fw_logit_planes", "fw_out_"), "logits"),     # the argmax and its bound's

@@ -45,6 +45,7 @@ import json
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 from soulterm.asm import AsmError, assemble
 from soulterm.asm.program import Program
@@ -60,13 +61,13 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from soulterm.paths import ZX_MAP_SUFFIX
 
-from . import paging, tap
+from . import fc1_planes, paging, tap
 from .contention import CONTENDED_END
-from .soul_layout import PLANE_GROUPS, PLANE_ORDER, plane_classes, plane_groups
+from .soul_layout import PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, plane_bytes, plane_classes, plane_groups
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
-from .soul_layout import (CHOOSABLE_ROWS_MATRIX, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
+from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
                           is_matvec_matrix, lens_rows_apart, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
@@ -331,15 +332,27 @@ def _cold_end(sym: dict) -> int:
     return max(end, sym.get("nz_prepare_end", 0))     # (the 128K's matvec_nz's once-a-call part: its last)
 
 
-def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False):
+def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False,
+              fc1_planes: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
     packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
-    MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front."""
+    MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
+    (SOUL_QKV_APART) no copy of its q, k and v (their planes in bank PLANES_BANK alone); with
+    `fc1_planes` (FW_FC1_PLANES) no matvec copy of layer 1's fc1 either: fc1planes.s's code and that
+    fc1's rows in its layout (fc1_rows_lines) after the word list, its tables at run time at
+    FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH."""
     pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
+    if qkv_apart:
+        planes = planes_bank(soul, qkv_apart=True).symbols
+        labels = [f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES]
+        pairs += "SOUL_QKV_APART = 1\n" + "".join(f"{label} = ${planes[label]:04X}\n" for label in labels)
+    fc1 = FC1_PLANES_MATRIX if fc1_planes else None
     source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\n{pairs}.org ${paging.PAGED_START:04X}\n"
-              + tensors_include(soul, BANK_TENSORS)
+              + tensors_include(soul, BANK_TENSORS, leave_out=(fc1, bias_of(fc1)) if fc1 else ())
               + word_list_include(tokenizer, word_list))
-    program = assemble(source, filename="<soulplayer zx128 bank>", cpu="z80")
+    if fc1:
+        source += "\n".join(fc1_rows_lines(soul)) + "\n"
+    program = assemble(source, filename="<soulplayer zx128 bank>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
     if program.end > paging.PAGED_START + paging.BANK_SIZE:
         words = program.symbols["sp_words_end"] - program.symbols["sp_words"]
         raise LayoutError(f"layer 1's tensors and the word list need {program.end - paging.PAGED_START:,} bytes "
@@ -479,6 +492,13 @@ def embed_bank(soul, program):
     return bank
 
 
+def embed_bank_end(soul) -> int:
+    """Where bank EMBED_BANK's block (te, pe and embedrows.s's code) ends: its size is the same whatever
+    the main block's addresses it imports."""
+    stand_in = SimpleNamespace(symbols={name: 0 for name in EMBED_IMPORTS} | {"FW_DIM": spec.EMBED_DIM})
+    return embed_bank(soul, stand_in).end
+
+
 def planes_take(soul) -> bool:
     """Whether planes.s takes the soul's q, k and v (their shifts in its range): the 128K's FW_PLANES."""
     return all(PLANES_LEAST_SHIFT <= soul[name].shift + 1 <= PLANES_MOST_SHIFT for name in PLANES_MATRICES)
@@ -495,14 +515,16 @@ def planes_pay(soul, tokenizer) -> bool:
     return 2 * sum(total <= PLANES_MOST_SUM for total in sums) >= len(sums) > 0
 
 
-def planes_bank(soul):
+def planes_bank(soul, qkv_apart: bool = False):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
     off the tape) with wp_make, its wp_make_order and wp_matrices (forward.s's FW_PLANES: the word 9 layer
     + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
     after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN.
     Where logitplanes.s takes the soul's logits (logit_planes_take: FW_LOGIT_PLANES), its code follows
     planes.s's in the block and out's rows follow the six matrices (lg_masks, off the tape: planes_first_run
-    makes them too, in plane_bytes' layout, then lg_split's halves: logit_planes.split_masks)."""
+    makes them too, in plane_bytes' layout, then lg_split's halves: logit_planes.split_masks). With
+    `qkv_apart` (SOUL_QKV_APART, twenty-seventh round) the six matrices are on the tape instead, and the
+    layers' banks keep no matvec copy of them."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -521,9 +543,18 @@ def planes_bank(soul):
         lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
     lines += ['.include "logitplanes.s"'] * logit_planes_take(soul)
-    lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
-             "(wp_make, 32-byte aligned rows): off the tape"]
-    lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}" for i, name in enumerate(PLANES_MATRICES)]
+    if qkv_apart:       # (on the tape: no matvec copy for the first RUN to make them from)
+        lines += ["        .res (32 - (* & 31)) & 31", "wp_planes:     ; the six matrices in plane_bytes' layout "
+                  "(32-byte aligned rows), on the tape (SOUL_QKV_APART)"]
+        for name in PLANES_MATRICES:
+            lines.append(f"wp_{name.replace('.', '_')}:")
+            data = plane_bytes(soul[name].values)
+            lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
+    else:
+        lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
+                  "(wp_make, 32-byte aligned rows): off the tape"]
+        lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}"
+                  for i, name in enumerate(PLANES_MATRICES)]
     matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"
     if logit_planes_take(soul):     # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
@@ -537,6 +568,53 @@ def planes_bank(soul):
     return bank
 
 
+# fc1's ReLU gate by bit planes (kernels/z80/fc1planes.s, forward.s's FW_FC1_PLANES, twenty-seventh round,
+# zxgate128b): layer 1's fc1 in bank DATA_BANK, which it runs with: fc1planes.s's code and the rows in its
+# layout (fc1_planes.gate_bytes) after the word list, in place of that fc1's matvec rows and bias (a call
+# fg_tables declines runs fg_rows_wide, below $C000: fc1wide.s); its 8 table pages at run time, groups 0 and 1 below
+# the squares' copy, 2 and 3 over rmsnorm.s's products (each norm makes its own) and the 2 pages past them
+FC1_PLANES_MATRIX = "l1.fc1_w"
+FC1_PLANES_TABLES = RN_SWAPPED_SQUARES - 0x400
+FC1_PLANES_TABLES_HIGH = RN_UNIT_PRODUCTS
+FC1_PLANES_IMPORTS = ("fg_tables", "fg_rows", "fg_x", "fg_w", "fg_out", "fg_rows_count", "fg_shift", "fg_table_pages",
+                      "fg_start_0", "fg_start_1", "fg_start_2", "fg_code_end")
+assert FC1_PLANES_TABLES_HIGH + 0x400 == TOP
+
+
+def fc1_planes_take(soul) -> bool:
+    """Whether fc1planes.s takes layer 1's fc1 (its product's shift, the soul's + 1, in
+    FG_LEAST_SHIFT..FG_MOST_SHIFT)."""
+    return fc1_planes.LEAST_SHIFT <= soul[FC1_PLANES_MATRIX].shift + 1 <= fc1_planes.MOST_SHIFT
+
+
+def fc1_rows_lines(soul) -> list[str]:
+    """fc1planes.s (its tables at FC1_PLANES_TABLES and _HIGH) and layer 1's fc1 in its layout
+    (fg_l1_rows: each row's first word its class's start, fg_start_0, 1 or 2), for data_bank; the
+    matrix's and its bias's labels name the rows (forward.s's FW_FC1_PLANES reads them alone)."""
+    weights, bias = soul[FC1_PLANES_MATRIX].values, soul[bias_of(FC1_PLANES_MATRIX)].values
+    pages = (FC1_PLANES_TABLES >> 8, (FC1_PLANES_TABLES >> 8) + 2, FC1_PLANES_TABLES_HIGH >> 8,
+             (FC1_PLANES_TABLES_HIGH >> 8) + 2)
+    data = fc1_planes.gate_bytes(weights, bias, pages)
+    label = "soul_" + FC1_PLANES_MATRIX.replace(".", "_")
+    lines = [f"fg_table_pages = ${FC1_PLANES_TABLES:04X}     ; (run time only: groups 0, 1)",
+             f"fg_table_pages_high = ${FC1_PLANES_TABLES_HIGH:04X}     ; (run time only: groups 2, 3)",
+             f"{label} = fg_l1_rows", f"{label}_shift = {soul[FC1_PLANES_MATRIX].shift}",
+             f"soul_{bias_of(FC1_PLANES_MATRIX).replace('.', '_')} = 0     ; (in the rows)",
+             f"soul_{bias_of(FC1_PLANES_MATRIX).replace('.', '_')}_shift = {soul[bias_of(FC1_PLANES_MATRIX)].shift}",
+             "fg_l1_rows:     ; layer 1's fc1 in fc1_planes.gate_bytes' layout"]
+    at = 0
+    for row in weights:
+        kind = fc1_planes.row_class(row)
+        size = fc1_planes.HEAD_BYTES + fc1_planes.PLANE_BYTES * len(fc1_planes.row_planes(kind))
+        assert data[at:at + 2] == bytes([kind, 0])
+        lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
+        at += size
+    assert at == len(data)
+    # the code after the rows: from ~$DF00, where the other banks hold data alone (bank 0's out matrix, bank
+    # 6's planes, bank 7's te and pe), so that a PC there names fc1planes.s's own routine (tests/test_zx_probes.py)
+    return lines + ["fg_l1_rows_end:", '.include "fc1planes.s"']
+
+
 def logit_planes_take(soul) -> bool:
     """Whether logitplanes.s takes the soul's logits (their shift in 4..15: no logit saturates where it
     takes x, and its threshold fits 16 bits): the 128K's FW_LOGIT_PLANES, with FW_PLANES."""
@@ -548,11 +626,13 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     address) elsewhere; none for the 48K."""
     if model != "128k":
         return ()
-    banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols).data),)
+    apart = "SOUL_QKV_APART" in program.symbols
+    banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart,
+                                   fc1_planes="FW_FC1_PLANES" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     if "FW_PLANES" in program.symbols:
-        banks += ((PLANES_BANK, planes_bank(soul).data, PLANES_START),)
+        banks += ((PLANES_BANK, planes_bank(soul, apart).data, PLANES_START),)
     return banks
 
 
@@ -574,7 +654,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   key_sums: int | None = None, fast_takebacks: tuple = (), kept_48k: bool = False,
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
-                  planes_48k: bool = False, nz: bool | None = None) -> str:
+                  planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
+                  fc1_planes: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -739,8 +820,21 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "takes shift - a straight, no general path)")
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
+    # the 128K's q, k and v by their planes alone (SOUL_QKV_APART, twenty-seventh round, zxgate128b): on the
+    # tape in bank PLANES_BANK, no matvec copy in banks 0 and DATA_BANK, a declined xn's by planes_wide.s
+    apart = banked and weight_planes and planes_take(soul) and qkv_apart
+    # and layer 1's fc1 by fc1planes.s in bank DATA_BANK, in the room q, k and v leave there (FW_FC1_PLANES)
+    fc1 = apart and fc1_planes and fc1_planes_take(soul)
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1)
+        if fc1:
+            options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
+            # (and every label of fc1planes.s's code: the TUI's samples name a PC in bank DATA_BANK by them;
+            # its rows by soul_l1_fc1_w alone, a tensor's label, which names no PC)
+            names = FC1_PLANES_IMPORTS + tuple(sorted(
+                name for name in bank.symbols if name.startswith("fg_") and "@" not in name
+                and not name.startswith("fg_l1_rows") and name not in FC1_PLANES_IMPORTS))
+            options += [f"{name} = ${bank.symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
@@ -766,8 +860,11 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if banked and weight_planes and planes_take(soul):
-        planes = planes_bank(soul)
+        planes = planes_bank(soul, apart)
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
+        if apart:
+            options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "
+                        "for a declined xn)", f"wp_table_pages = ${PLANES_TABLES:04X}     ; in bank {PLANES_BANK}"]
         options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
         if logit_planes_take(soul):
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s in that bank first)",
@@ -800,7 +897,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     chat_cold = folded_bias(coarse, pairs, banked)
     if chat_cold:
         lines.append("        chat_window_routines     ; (in fc1's biases' room: MV_FOLDED_BIAS)")
-    if planes_48k:      # (planes.s's rows for an xn wp_tables declines: none on the benchmarks' prompts)
+    if planes_48k or apart:     # (planes.s's rows for an xn wp_tables declines: none on the benchmarks' prompts)
         lines.append('.include "planes_wide.s"     ; (planes.s\'s slow exact rows, run where wp_tables declines an xn)')
     if banked:
         lines.append('.include "records128.s"')
@@ -850,11 +947,15 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             lines.append("        nz_row_routines     ; (nzmatvec.s's rows, run a row: above UNCONTENDED; its chain in the screen)")
     else:
         if coarse_pairs:        # (after forward.s: here they move neither at_sq_table nor fw_h and fw_xn)
-            lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)",
-                      "        mv_gate_quads_routines     ; (matvec.s's fc1 pass without the low slots' stores)"]
+            lines += ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks)"] * (not fc1)
+            lines += ["        mv_gate_quads_routines     ; (matvec.s's fc1 pass without the low slots' stores)"]
             lines += ["        mv_pair_skip_routines     ; (matvec.s's jr over a sparse call's pair of zero columns)"] * (not nz)
         if nz:
             lines.append("        nz_row_routines     ; (nzmatvec.s's rows and chain: run by layer 1 too, below $C000)")
+        if fc1:     # (run by layer 1's fc1, with bank DATA_BANK in; fg_rows_wide for an x fg_tables declines: none on
+                    # the benchmarks' prompts)
+            lines.append('.include "fc1wide.s"     ; (layer 1\'s fc1 call, and its rows slow and exact where fg_tables '
+                         'declines its x)')
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
@@ -865,10 +966,23 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [f"{name} = ${bank_symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
         lines.append(f'.assert kv_planes + 2 * PL_LAYER_BYTES <= ${paging.PAGED_START + paging.BANK_SIZE:04X}, '
                      f'"the keys\' planes must fit bank {DATA_BANK} after its block"')
+        if fc1:
+            lines.append(f'.assert kv_planes + 2 * PL_LAYER_BYTES <= ${FC1_PLANES_TABLES:04X}, '
+                         f'"fc1planes.s\'s tables (run time) must lie past the keys\' planes in bank {DATA_BANK}"')
         openers = opener_ids(tokenizer, RECORD_OPENERS)
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
-                  f"        .byte {', '.join(str(i) for i in openers + [0])}",
+                  f"        .byte {', '.join(str(i) for i in openers + [0])}"]
+        if coarse_pairs and fc1:
+            # matvec.s's coarse pairs' routines run only in coarse calls: with FW_FC1_PLANES the logits' and layer
+            # 0's fc1, both with bank 0 in, so in bank 0 above $C000, out of the room below it (twenty-seventh
+            # round, zxfit128: fc1wide.s's room there); past bank EMBED_BANK's code (the profiles name a PC by
+            # the label below it, whatever the bank: here the other banks hold data alone)
+            lines += [f"        .res (* < ${embed_bank_end(soul):04X}) * (${embed_bank_end(soul):04X} - *)     "
+                      f"; (past bank {EMBED_BANK}'s code)" * embed_apart,
+                      "        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks: the coarse calls', "
+                      "with bank 0 in)"]
+        lines += [
                   "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
                   "; which ids have a record (records128.s): in one page, off the tape",
                   f'.assert record_known + FW_VOCAB <= ${UDG_AREA:04X}, "record_known must lie below the UDG area, '
@@ -1040,10 +1154,14 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
     rungs = tuple((True,) + rung for rung in rungs) * NZ_128K + tuple((False,) + rung for rung in rungs)
     for nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table in rungs:
         try:
-            return _assemble(player_source(soul, tokenizer, word_list, model, in_page=in_page,
-                                           unit_products=unit_products, inverse_table=inverse_table,
-                                           coarse_pairs=coarse_pairs, kept_means=kept_means,
-                                           weight_planes=weight_planes, nz=nz))
+            choice = dict(in_page=in_page, unit_products=unit_products, inverse_table=inverse_table,
+                          coarse_pairs=coarse_pairs, kept_means=kept_means, weight_planes=weight_planes, nz=nz)
+            if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it)
+                try:
+                    return _assemble(player_source(soul, tokenizer, word_list, model, **choice))
+                except (AsmError, LayoutError):
+                    pass
+            return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, **choice))
         except AsmError:
             if (nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise
@@ -1266,6 +1384,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         if banked and tensor.name.startswith(BANK_TENSORS):
             continue
         if "EMBED_BANK" in sym and tensor.name in EMBEDDINGS:     # (in bank EMBED_BANK: the build lists it)
+            continue
+        if "SOUL_QKV_APART" in sym and tensor.name in QKV_MATRICES:     # (their planes in bank PLANES_BANK alone)
             continue
         label = "soul_" + tensor.name.replace(".", "_")
         if label not in sym:            # (fc1's biases, with MV_FOLDED_BIAS: in fc1's row constants alone)

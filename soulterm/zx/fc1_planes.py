@@ -49,7 +49,13 @@ def row_planes(kind: int) -> tuple:
     return (7,) + tuple(range(6 - kind, -1, -1))
 
 
-def gate_bytes(weights, bias, page: int, starts=(0, 1, 2)) -> bytes:
+def group_pages(page) -> tuple:
+    """Each group's first table page: from one page, 2 a group (the bench's FG_PAGE), or the four given
+    (the 128K player's, groups 2 and 3 on pages of their own: fg_table_pages_high)."""
+    return tuple(page) if isinstance(page, (tuple, list)) else tuple(page + GROUP_PAGES * g for g in range(len(GROUP_COLS)))
+
+
+def gate_bytes(weights, bias, page, starts=(0, 1, 2)) -> bytes:
     """fg_rows' layout for tables from `page` (FG_PAGE) and the classes' starts at `starts` (fg_start_0,
     1, 2): a row is its class's start (a word), bl, 0, -bh 2^class (a word: b = 128 bh + bl), then its
     planes of u' = 127 - w from 7 down (row_planes), each the 4 groups' masks m as their entries'
@@ -65,7 +71,7 @@ def gate_bytes(weights, bias, page: int, starts=(0, 1, 2)) -> bytes:
             bits = (complement >> plane) & 1
             for g, (start, cols) in enumerate(group_columns()):
                 mask = int((bits[start:start + cols] << np.arange(cols)).sum())
-                out += bytes([(2 * mask) & 255, page + GROUP_PAGES * g + (mask >> 7)])
+                out += bytes([(2 * mask) & 255, group_pages(page)[g] + (mask >> 7)])
     return bytes(out)
 
 

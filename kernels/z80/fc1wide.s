@@ -1,0 +1,219 @@
+; fc1wide.s - fg_rows_wide: fc1planes.s's rows for any x (Z80), the calls its fg_tables declines
+; (sum |x| > FG_MOST_SUM): the 128K player's since the twenty-seventh round (forward.s's FW_FC1_PLANES,
+; docs/spectrum.md, "fc1's gate by bit planes in the 128K player", zxgate128b), whose layer 1 fc1 lies
+; in fc1_planes.gate_bytes' layout alone (in bank ZX_DATA_BANK, after the word list), so that no matvec.s
+; copy serves such an x. build.py places it below $C000, after forward.s (since zxfit128: in the room of
+; matvec.s's coarse pairs' routines, which with FW_FC1_PLANES only bank 0's coarse calls run, now in bank 0
+; above $C000; in the cold part below $8000 before): fw_fc1_planes runs for both layers, fg_rows_wide
+; only for such an x (none on the benchmarks' prompts), with that bank paged.
+;
+; Entry: what fg_rows takes (fg_x, fg_w, fg_out, fg_rows_count, fg_shift: any shift 0..31), out =
+; relu(sat16((W x + b) >> shift)) as the engine's fc1. Unlike fg_rows it steps fg_w and fg_out past the
+; rows and counts fg_rows_count down to 0 (forward.s sets them again for each call). Interrupts as
+; found. Clobbers AF, BC, DE, HL and AF' (arith.s's mul16s).
+;
+; How: each row's class from its start's word (fg_start_0, 1 or 2), b = bl - 128 (high >> class) from
+; its head (high = -bh 2^class), its 32 u' = 127 - w from its planes (each mask m from its entry's
+; address: 2 m mod 256, then a page whose bit 0 is m's bit 7) into fc1planes.s's first table page (free:
+; fg_tables declined this x), planes 6 (and 5) of class 1 (2) as ~plane 7; then b + sum w x by mul16s
+; in 32 bits (w = u' xor $7F), sra32, sat32to16 and the ReLU: slow and exact.
+; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
+; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
+; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
+; Bytes: 325 (fw_fc1_planes 50 of them).
+
+; fw_fc1_planes - (forward.s's fc1 call) Z for layer 0 (its fc1 is matvec's); else NZ with z = relu(fc1
+; xn + b1) into fw_ffn by fc1planes.s (bank ZX_DATA_BANK paged, as for all of layer 1): fg_tables, then
+; fg_rows, or fg_rows_wide where fg_tables declines the xn. Clobbers AF, BC, DE, HL, IX, AF' and the
+; alternate set.
+fw_fc1_planes:
+        ld a,(fw_layer_index)
+        or a
+        ret z
+        ld hl,fw_xn
+        ld (fg_x),hl
+        ld hl,soul_l1_fc1_w     ; (fc1planes.s's rows: build.py's fc1_rows_lines)
+        ld (fg_w),hl
+        ld hl,fw_ffn
+        ld (fg_out),hl
+        ld a,FW_FFN
+        ld (fg_rows_count),a
+        ld a,soul_l1_fc1_w_shift + 1     ; (a product's shift: the soul's + 1, as the descriptors store it)
+        ld (fg_shift),a
+        call fg_tables
+        jr c,@wide
+        call fg_rows
+        or 1                    ; NZ: run
+        ret
+@wide:  call fg_rows_wide
+        or 1
+        ret
+
+fg_rows_wide:
+@row:   ld hl,(fg_w)
+        ld e,(hl)               ; the class's start
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,(hl)               ; bl
+        ld (fg_wide_sum),a
+        inc hl
+        inc hl                  ; (its 0)
+        ld c,(hl)               ; -bh 2^class
+        inc hl
+        ld b,(hl)
+        inc hl
+        push hl                 ; the planes
+        ld hl,fg_start_1
+        or a
+        sbc hl,de
+        ld a,1
+        jr z,@kind
+        ld hl,fg_start_2
+        or a
+        sbc hl,de
+        ld a,2
+        jr z,@kind
+        xor a
+@kind:  ld (fg_wide_kind),a
+        or a
+        jr z,@bh
+@class: sra b                   ; -bh = high >> class
+        rr c
+        dec a
+        jr nz,@class
+@bh:    xor a                   ; b = bl + 128 bh, bh = -(BC) (|b| <= 32,768: 16 bits)
+        ld h,a
+        ld l,a
+        sbc hl,bc               ; bh
+        ld a,l                  ; bh << 7: L's bit 0 into H, the rest shifted
+        rra
+        ld h,a
+        ld a,0
+        rra
+        ld l,a
+        ld a,(fg_wide_sum)
+        or l
+        ld l,a                  ; 128 bh + bl
+        ld (fg_wide_sum),hl
+        ld a,h
+        rla
+        sbc a,a
+        ld (fg_wide_sum + 2),a
+        ld (fg_wide_sum + 3),a
+        ld hl,fg_table_pages    ; the row's u', 0 first
+        ld b,32
+@clear: ld (hl),0
+        inc l
+        djnz @clear
+        pop de                  ; its planes, from 7 down
+        ld c,$80
+@plane: ld l,0                  ; group 0's columns
+@group: ld a,(de)               ; 2 m mod 256
+        inc de
+        ld b,a
+        ld a,(de)               ; the page: its bit 0 is m's bit 7
+        inc de
+        rra
+        ld a,b
+        rra                     ; m
+        push hl
+@bit:   srl a                   ; column 8 g + j's bit
+        jr nc,@next
+        ld b,a
+        ld a,(hl)
+        or c
+        ld (hl),a
+        ld a,b
+@next:  inc l
+        or a
+        jr nz,@bit              ; (to the mask's last set bit)
+        pop hl
+        ld a,l
+        add a,8
+        ld l,a
+        cp 32
+        jr nz,@group
+        ld a,c
+        rla                     ; (plane 7: the next is 6, 5 or 4 by the class)
+        jr nc,@lower
+        ld a,(fg_wide_kind)
+        ld c,$40
+        or a
+        jr z,@plane
+@skip:  srl c
+        dec a
+        jr nz,@skip
+        jr @plane
+@lower: srl c
+        jr nz,@plane
+        ld (fg_w),de            ; (the next row)
+        ld a,(fg_wide_kind)     ; class 1 (2): plane 6 (6 and 5) of u' = ~plane 7
+        or a
+        jr z,@sum
+        ld c,$40
+        dec a
+        jr z,@fill
+        ld c,$60
+@fill:  ld l,0
+@column_fill:
+        ld a,(hl)
+        or a
+        jp m,@filled
+        or c
+        ld (hl),a
+@filled:
+        inc l
+        ld a,l
+        cp 32
+        jr nz,@column_fill
+@sum:   xor a                   ; b + sum w x in 32 bits
+        ld hl,(fg_x)
+@column:
+        push af
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+        ld h,fg_table_pages >> 8
+        ld l,a
+        ld a,(hl)
+        xor $7F                 ; w = 127 - u'
+        ld c,a
+        rla
+        sbc a,a
+        ld b,a
+        call mul16s             ; DEHL = w x
+        ld bc,(fg_wide_sum)
+        add hl,bc
+        ld (fg_wide_sum),hl
+        ld hl,(fg_wide_sum + 2)
+        adc hl,de
+        ld (fg_wide_sum + 2),hl
+        pop hl
+        pop af
+        inc a
+        cp 32
+        jr nz,@column
+        ld hl,(fg_wide_sum)
+        ld de,(fg_wide_sum + 2)
+        ld a,(fg_shift)
+        call sra32
+        call sat32to16
+        bit 7,h
+        jr z,@store
+        ld hl,0                 ; ReLU
+@store: ex de,hl
+        ld hl,(fg_out)
+        ld (hl),e
+        inc hl
+        ld (hl),d
+        inc hl
+        ld (fg_out),hl
+        ld hl,fg_rows_count
+        dec (hl)
+        jp nz,@row
+        ret
+fg_wide_kind:   .byte 0         ; the row's class
+fg_wide_sum:    .res 4          ; b + sum w x
