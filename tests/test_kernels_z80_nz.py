@@ -38,15 +38,22 @@ def check(bench, w, x, bias, shift, out, short=False):
     return t_states
 
 
+def random_call(rng, most_nonzero: int, most_x: int):
+    """A random fc2-shaped call: w (32 x 64), x with 0..most_nonzero - 1 nonzero columns in 1..most_x - 1
+    (ReLU's output), bias and out anywhere in int16."""
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-32768, 32768, 32)
+    out = rng.integers(-32768, 32768, 32)
+    x = np.zeros(64, np.int64)
+    count = int(rng.integers(0, most_nonzero))
+    x[rng.choice(64, count, replace=False)] = rng.integers(1, most_x, count)
+    return w, x, bias, out
+
+
 def test_random_inputs_of_every_size_are_exact(nz_bench):
     rng = np.random.default_rng(2027)
     for trial in range(24):
-        w = rng.integers(-128, 128, (32, 64))
-        bias = rng.integers(-32768, 32768, 32)
-        out = rng.integers(-32768, 32768, 32)
-        x = np.zeros(64, np.int64)
-        count = int(rng.integers(0, 26))
-        x[rng.choice(64, count, replace=False)] = rng.integers(1, [129, 256, 384, 1300][trial % 4], count)
+        w, x, bias, out = random_call(rng, 26, [129, 256, 384, 1300][trial % 4])
         check(nz_bench, w, x, bias, [6, 4, 0, 7, 8, 9, 12, 15][trial % 8], out)
 
 
@@ -169,12 +176,7 @@ def test_the_48k_players_least_shift_form_is_exact():
     assert "nz_right" not in bench.symbols
     rng = np.random.default_rng(4)
     for trial in range(16):
-        w = rng.integers(-128, 128, (32, 64))
-        bias = rng.integers(-32768, 32768, 32)
-        out = rng.integers(-32768, 32768, 32)
-        x = np.zeros(64, np.int64)
-        count = int(rng.integers(0, 30))
-        x[rng.choice(64, count, replace=False)] = rng.integers(1, [129, 385, 1300][trial % 3], count)
+        w, x, bias, out = random_call(rng, 30, [129, 385, 1300][trial % 3])
         check(bench, w, x, bias, 4 + trial % 4, out)
     for values in ([384] * 64, [100] * 64, [384, 1, 256], [32767]):
         x = np.zeros(64, np.int64)
