@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .weight_planes import run_tables_and_rows
+
 FG_SOURCE = '.include "fc1planes.s"\n'     # Z80Bench's extra_source: fc1planes.s after the other kernels
 MOST_SUM = 2047          # FG_MOST_SUM: sum |x| above it and U could wrap 16 bits
 LEAST_SHIFT, MOST_SHIFT = 4, 7
@@ -145,21 +147,6 @@ def gate_rows(weights, bias, x, shift: int, page: int = 0x80):
 def run_gate(bench, weights, bias, x, shift: int, buffers: int = 0xA000, tables: bool = True):
     """W at `buffers` (gate_bytes), x and out after it; fg_tables (unless `tables` is False) then fg_rows.
     Returns (out, tables' T-states or None, rows' T-states); out is None where fg_tables declined."""
-    rows = len(weights)
     data = gate_bytes(weights, bias, bench.sym("FG_PAGE"), [bench.sym(f"fg_start_{kind}") for kind in range(3)])
     bench.poke(buffers, data)
-    x_address = buffers + len(data)
-    out_address = x_address + 2 * COLS
-    bench.write_words(x_address, np.asarray(x, dtype=np.int64))
-    table_t = None
-    if tables:
-        bench.poke_word(bench.sym("fg_x"), x_address)
-        table_t = bench.call("fg_tables")
-        if bench.cpu.f & 1:
-            return None, table_t, 0
-    bench.poke_word(bench.sym("fg_w"), buffers)
-    bench.poke_word(bench.sym("fg_out"), out_address)
-    bench.poke(bench.sym("fg_rows_count"), [rows])
-    bench.poke(bench.sym("fg_shift"), [shift])
-    rows_t = bench.call("fg_rows")
-    return bench.read_words(out_address, rows), table_t, rows_t
+    return run_tables_and_rows(bench, "fg", buffers, buffers + len(data), len(weights), x, shift, tables)

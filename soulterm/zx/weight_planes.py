@@ -84,23 +84,35 @@ def run_planes(bench, weights, x, shift: int, buffers: int = 0xA000, tables: boo
     call before stand) then wp_rows, with W's plane_classes at CLASSES_AT (wp_classes 0 without
     `classes`: every row by its 8 planes). Returns (out, tables' T-states or None, rows' T-states);
     out is None where wp_tables declined the call (carry set)."""
-    rows = len(weights)
     x_address = load_planes(bench, weights, buffers)
+
+    def classes_in(bench):
+        bench.poke(CLASSES_AT, plane_classes(weights))
+        bench.poke_word(bench.sym("wp_classes"), CLASSES_AT if classes else 0)
+    return run_tables_and_rows(bench, "wp", buffers, x_address, len(weights), x, shift, tables, classes_in)
+
+
+def run_tables_and_rows(bench, prefix: str, w_address: int, x_address: int, rows: int, x, shift: int,
+                        tables: bool = True, before_rows=None):
+    """A plane kernel's call on the bench (planes.s's "wp", fc1planes.s's "fg": PREFIX_tables on x, then
+    PREFIX_rows on the matrix at `w_address`): x at `x_address`, out after it; the tables left as the call
+    before left them where `tables` is False; `before_rows(bench)` pokes what else the rows read. Returns
+    (out, tables' T-states or None, rows' T-states); out is None where PREFIX_tables declined (carry set)."""
     out_address = x_address + 2 * COLS
     bench.write_words(x_address, np.asarray(x, dtype=np.int64))
     table_t = None
     if tables:
-        bench.poke_word(bench.sym("wp_x"), x_address)
-        table_t = bench.call("wp_tables")
+        bench.poke_word(bench.sym(f"{prefix}_x"), x_address)
+        table_t = bench.call(f"{prefix}_tables")
         if bench.cpu.f & 1:
             return None, table_t, 0
-    bench.poke(CLASSES_AT, plane_classes(weights))
-    bench.poke_word(bench.sym("wp_classes"), CLASSES_AT if classes else 0)
-    bench.poke_word(bench.sym("wp_w"), buffers)
-    bench.poke_word(bench.sym("wp_out"), out_address)
-    bench.poke(bench.sym("wp_rows_count"), [rows])
-    bench.poke(bench.sym("wp_shift"), [shift])
-    rows_t = bench.call("wp_rows")
+    if before_rows is not None:
+        before_rows(bench)
+    bench.poke_word(bench.sym(f"{prefix}_w"), w_address)
+    bench.poke_word(bench.sym(f"{prefix}_out"), out_address)
+    bench.poke(bench.sym(f"{prefix}_rows_count"), [rows])
+    bench.poke(bench.sym(f"{prefix}_shift"), [shift])
+    rows_t = bench.call(f"{prefix}_rows")
     return bench.read_words(out_address, rows), table_t, rows_t
 
 
