@@ -27,20 +27,21 @@
 ; mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a
-; bias, shift 6, 10 nonzero x of 5 in every third column: 69,711; every x 0: 16,188 (matvec's sparse
+; bias, shift 6, 10 nonzero x of 5 in every third column: 68,612; every x 0: 15,089 (matvec's sparse
 ; call ~78,000-86,000 with every x 0; the 128K player's layer 1's fc2 a reply step on "hello"
 ; 103,464 -> ~77,000, benchmarks/z80_step_phases.py --model 128k). ~141 a product (pop 10, ld ixl,e
-; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~350 a row (its start 42, the
-; parts' step 43, the chain's jp 10, the bias 110, the shift 43 at shift 6, the store 83, the loop
-; 31); ~820 a nonzero column to write its pieces; ~49 a zero column's scan.
-; Bytes: 670 in the 48K player (zxsparse48: the once-a-call part, 548 with MV_SHORT_K's row constants
+; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~317 a row (its start 42, the
+; parts' step 43, the chain's jp 10, the bias 94: 2 b by add hl,hl, its sign in C, the shift 43 at
+; shift 6, the store 83, the loop 14: C the rows left); ~820 a nonzero column to write its pieces
+; (~70 more for a piece of h: ldir); ~49 a zero column's scan.
+; Bytes: 660 in the 48K player (zxsparse48: the once-a-call part, 547 with MV_SHORT_K's row constants
 ; and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
-; fewer, in the cold part below $8000; the rows' part 122 above, a jp to the chain, NZ_CHAIN_AT: the
-; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,750 in the 128K
-; player's (the once-a-call part, nz_prepare_routines, 571 in the cold part below $8000; the rows' part,
-; nz_row_routines, 1,179 with the chain's 1,000, above).
+; fewer, in the cold part below $8000; the rows' part 113 above, a jp to the chain, NZ_CHAIN_AT: the
+; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,740 in the 128K
+; player's (the once-a-call part, nz_prepare_routines, 570 in the cold part below $8000; the rows' part,
+; nz_row_routines, 1,170 with the chain's 1,000, above).
 
-NZ_PIECE_BYTES  = 42            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 12
+NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
         .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
 .ifndef NZ_CHAIN_BYTES
 NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its own): 24 columns of the most bytes
@@ -190,7 +191,7 @@ matvec_nz:
         dec hl
         ld (NZ_OUT_DELTA),hl
         ld a,(mv_rows)
-        ld (nz_left),a
+        ld c,a                  ; C: the rows left (kept through the rows: the chain leaves it)
         ld ix,NZ_SQUARES        ; S's low bytes' page: (ix + l - 1) reads S(w + l) for IXL = w + 128
         ld iy,NZ_SQUARES + 512  ; its high bytes'
         ld b,0                  ; (B: 0 through the rows)
@@ -363,8 +364,9 @@ NZ_L_ADC = * - 1
         ld (nz_h_seen),a
         ld hl,nz_const_top      ; (2 u = 2 w + 256: 256 * 256 more)
         inc (hl)
-        ld hl,nz_h1_piece
-        call nz_copy_end - 2 * NZ_H1_BYTES
+        ld hl,nz_h1_piece       ; (B and C spent: the short ldi chain is the step's and the u piece's)
+        ld bc,NZ_H1_BYTES
+        ldir
 @done:
         pop hl
         pop bc
@@ -387,17 +389,20 @@ NZ_L_D2 = * - 1 - nz_l_piece
         sbc a,b
 NZ_L_BYTES = * - nz_l_piece
 NZ_L_OR_BYTES = NZ_L_BYTES + 1  ; (with an or a before its sbc hl,de: after a piece of h, which may move A anywhere)
-nz_h1_piece:                    ; h = 1: A:H += 2 u (2 w + 256)
-        ld c,l
-        ld l,h
-        ld h,a
+nz_h1_piece:                    ; h = 1: A:H += 2 u (2 w + 256), u twice (C kept: the rows' count)
         .byte $DD,$5D           ; ld e,ixl
-        ld d,b
-        add hl,de
-        add hl,de
+        ld d,a
         ld a,h
-        ld h,l
-        ld l,c
+        add a,e
+        ld h,a
+        ld a,d
+        adc a,b
+        ld d,a
+        ld a,h
+        add a,e
+        ld h,a
+        ld a,d
+        adc a,b
 NZ_H1_BYTES = * - nz_h1_piece
 nz_step:                        ; the parts' step: SP to the second part's row, DE' on to the next (HL' kept)
         exx
@@ -409,14 +414,14 @@ nz_step:                        ; the parts' step: SP to the second part's row, 
         exx
 NZ_STEP_BYTES = * - nz_step
 nz_copy:                        ; (entered 2 n bytes before nz_copy_end: n bytes from HL to DE)
-        .repeat NZ_H1_BYTES
+        .repeat NZ_STEP_BYTES
         ldi
         .endrepeat
 nz_copy_end:
         ret
 
         .assert NZ_L_OR_BYTES + 1 + NZ_LONG_SKIP + NZ_H1_BYTES <= NZ_PIECE_BYTES, "a column's pieces overrun NZ_PIECE_BYTES"
-        .assert NZ_STEP_BYTES <= NZ_H1_BYTES && NZ_U_BYTES <= NZ_H1_BYTES, "nz_copy's ldi's"
+        .assert NZ_U_BYTES <= NZ_STEP_BYTES, "nz_copy's ldi's"
 
 nz_const_top:   .byte 0         ; sum S(l) + 256 * 256 the pieces of h: its top byte (IX the rest)
 nz_prep_sp:     .word 0
@@ -453,15 +458,12 @@ nz_end:
         ld sp,(nz_bias_ptr)
         pop de                  ; b
         ld (nz_bias_ptr),sp
+        ex de,hl
+        add hl,hl               ; 2 b (C: its sign)
+        sbc a,b                 ; (b < 0: A:HL takes 2 b - 65536)
         add hl,de
         adc a,0                 ; + the row start's constant's top byte, less $80 (patched)
 NZ_ROW_CONST_TOP = * - 1
-        add hl,de
-        adc a,b
-        bit 7,d
-        jr z,@bias_added
-        sub 2                   ; (b < 0: each add took b + 65536)
-@bias_added:
         jp nz_left_chain        ; (patched: the shift's entry)
 NZ_SHIFT_JP = * - 2
 NZ_LEFT_STEP = 5
@@ -491,8 +493,7 @@ NZ_OUT_DELTA = * - 2
         jp pe,nz_clip
         ld (hl),a
 nz_stored:
-        ld hl,nz_left
-        dec (hl)
+        dec c
         jp nz,nz_row
 nz_done:
         ld sp,(nz_saved_sp)
@@ -550,5 +551,4 @@ nz_scan_next:
 
 nz_saved_sp:    .word 0
 nz_bias_ptr:    .word 0
-nz_left:        .byte 0
         .endmacro
