@@ -108,14 +108,15 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     taken = one_by_one(fits, spends)
     assert {key: kwargs[key] for key in SPEND_KEYS} == zx_build._spent_48k(taken)
     skipped = [name for name in spends if name not in taken]
-    on_planes = [zx_build.HZ_ENDS_48K, "AT_FAST_MAX_PATCHED", "AT_FAST_SUMS_PAIRS"]    # (since zxsparse48's matvec_nz)
+    on_planes = [zx_build.HZ_ENDS_48K, "AT_FAST_SUMS_PAIRS"]    # (since zxnzrow's shorter matvec_nz: AT_FAST_MAX_PATCHED
+    # back in its room; zxsparse48's skipped it too)
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K)
     assert rung.get("planes_48k", False) == (which != "vectors")        # (the planes' rung: twenty-sixth round)
     assert skipped == {"shipped": on_planes,        # (every spend before the planes took their room, zxplanes48)
-                       "shorter list": [name for name in on_planes if name != "AT_FAST_MAX_PATCHED"],    # (its room)
+                       "shorter list": on_planes,
                        "vectors": [zx_build.WIDE_SPARSE_48K]}[which]
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data
     if which == "shipped":
