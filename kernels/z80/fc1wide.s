@@ -20,7 +20,8 @@
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
-; Bytes: 325 (fw_fc1_planes 50 of them).
+; Bytes: 276 of its own lines (fw_fc1_planes 50 of them), and 49 more from planes_wide.s's wide_column_sums,
+; expanded in fg_rows_wide: 325 in all.
 
 ; fw_fc1_planes - (forward.s's fc1 call) Z for layer 0 (its fc1 is matvec's); else NZ with z = relu(fc1
 ; xn + b1) into fw_ffn by fc1planes.s (bank ZX_DATA_BANK paged, as for all of layer 1): fg_tables, then
@@ -169,35 +170,7 @@ fg_rows_wide:
         jr nz,@column_fill
 @sum:   xor a                   ; b + sum w x in 32 bits
         ld hl,(fg_x)
-@column:
-        push af
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        push hl
-        ld h,fg_table_pages >> 8
-        ld l,a
-        ld a,(hl)
-        xor $7F                 ; w = 127 - u'
-        ld c,a
-        rla
-        sbc a,a
-        ld b,a
-        call mul16s             ; DEHL = w x
-        ld bc,(fg_wide_sum)
-        add hl,bc
-        ld (fg_wide_sum),hl
-        ld hl,(fg_wide_sum + 2)
-        adc hl,de
-        ld (fg_wide_sum + 2),hl
-        pop hl
-        pop af
-        inc a
-        cp 32
-        jr nz,@column
-        ld hl,(fg_wide_sum)
-        ld de,(fg_wide_sum + 2)
+        wide_column_sums fg_table_pages, $7F, fg_wide_sum     ; (planes_wide.s's: w = 127 - u')
         ld a,(fg_shift)
         call sra32
         call sat32to16

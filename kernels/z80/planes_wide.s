@@ -18,6 +18,41 @@
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
 ; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below).
 
+; wide_column_sums - a row's exact sum the slow way (wp_rows_wide's and fc1wide.s's fg_rows_wide's): HL = x
+; (32 words), A = 0, the row's 32 stored weights on the page `pages` (w = stored xor `flip`), the 4-byte
+; `sum` holding the sum's start; sum += w x over the columns by arith.s's mul16s; DE:HL = the sum at the end.
+        .macro wide_column_sums pages, flip, sum
+@column:
+        push af
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        push hl
+        ld h,(pages) >> 8
+        ld l,a
+        ld a,(hl)
+        xor flip                ; w
+        ld c,a
+        rla
+        sbc a,a
+        ld b,a
+        call mul16s             ; DEHL = w x
+        ld bc,(sum)
+        add hl,bc
+        ld (sum),hl
+        ld hl,(sum + 2)
+        adc hl,de
+        ld (sum + 2),hl
+        pop hl
+        pop af
+        inc a
+        cp 32
+        jr nz,@column
+        ld hl,(sum)
+        ld de,(sum + 2)
+        .endmacro
+
 wp_rows_wide:
 @row:   ld hl,wp_table_pages    ; the row's u, 0 first
         ld b,32
@@ -58,35 +93,7 @@ wp_rows_wide:
         ld (wp_wide_sum),hl
         ld (wp_wide_sum + 2),hl
         ld hl,(wp_x)
-@column:
-        push af
-        ld e,(hl)
-        inc hl
-        ld d,(hl)
-        inc hl
-        push hl
-        ld h,wp_table_pages >> 8
-        ld l,a
-        ld a,(hl)
-        xor $80                 ; w
-        ld c,a
-        rla
-        sbc a,a
-        ld b,a
-        call mul16s             ; DEHL = w x
-        ld bc,(wp_wide_sum)
-        add hl,bc
-        ld (wp_wide_sum),hl
-        ld hl,(wp_wide_sum + 2)
-        adc hl,de
-        ld (wp_wide_sum + 2),hl
-        pop hl
-        pop af
-        inc a
-        cp 32
-        jr nz,@column
-        ld hl,(wp_wide_sum)
-        ld de,(wp_wide_sum + 2)
+        wide_column_sums wp_table_pages, $80, wp_wide_sum
         ld a,(wp_shift)
         call sra32
         call sat32to16
