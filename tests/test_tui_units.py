@@ -225,6 +225,21 @@ def test_recorder_starts_a_new_matrix_when_the_context_changes_at_a_higher_posit
     assert sorted(recorder.view().rows[0]) == [2, 3]
 
 
+def test_recorder_shows_the_last_computed_position_once_a_turn_is_done():
+    """The Z80 players leave the position at the next free slot when a reply ends: the view
+    must end at the context's last token (no empty PAD row), with that position's rows fresh."""
+    recorder = AttentionRecorder(BuildMap.from_dict(MAP).attention)
+    recorder.sample(_ram_with_attention(4, 1, 3, {k: [1, 1, 1, 1, 1] for k in range(8)}))
+    done = _ram_with_attention(5, 0xFF, 0xFF, {})               # idle, position = context_len
+    recorder.sample(done)
+    view = recorder.view()
+    assert view.idle and view.position == 4 and view.context == (1, 10, 11, 12, 1)
+    assert view.fresh[:7] == (True,) * 7
+    running = _ram_with_attention(5, 0, 0, {})                 # a head running past context_len
+    recorder.sample(running)
+    assert recorder.view().position == 5                        # only an idle machine is clamped
+
+
 def test_status_speed_is_a_measurement_or_dashes_never_negative():
     from soulterm.tui.widgets.status_line import NO_SPEED, speed_text
 

@@ -104,6 +104,10 @@ class AttentionRecorder:
                     self._record(k, position, weights)
             if running:
                 self._in_progress[current] = position
+            if idle and 0 < length <= position:
+                # A finished turn leaves the position at the next free slot (the Z80 players do):
+                # show the last computed position, not an empty row past the context's end.
+                context, position = context[:length], length - 1
             self._latest = (context, position, current)
 
     def _record(self, head: int, position: int, weights: np.ndarray) -> None:
