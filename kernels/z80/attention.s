@@ -929,7 +929,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 @past:                          ; the weights' loop: LUT[83..126] = 1, LUT[127] = 0
         cp 127
         ld a,1
+.ifdef AT_KEPT_TABLE
         jr c,@weighed
+.else
+        jr c,@far_weighed       ; (no S(1) in sum_j S(w): the means add a weight of 1's 2 v whole, @one)
+.endif
 @far:
         xor a                   ; w = 0: S(0) = 0
         jr @far_weighed
@@ -945,7 +949,22 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jr @positions_done
 @wide:                          ; a v beyond -256..255: the dimension again, by the product
         jp at_wide_dimension    ; loop (vecops.s's: below $8000 in the 48K, for room)
-@zero:                          ; (its own loop's end: no jr back, twenty-third round)
+@one:                           ; w = 1 (LUT[83..126]): 2 w v = 2 v added whole, whatever v's width
+        exx                     ; (no table, no N), in the sum's set
+        pop bc                  ; v[j][d]
+        sla c
+        rl b                    ; 2 v's low 16 bits, its sign in the carry
+        sbc a,a
+        add hl,bc
+        adc a,d
+        ld d,a
+        exx
+        dec sp                  ; (back on v[j][d] for @zero's stride)
+        dec sp
+@zero:                          ; (its own loop's end: no jr back, twenty-third round; v unread)
+        ld hl,AT_STRIDE
+        add hl,sp
+        ld sp,hl                ; on v[j + 1][d]
         exx
         dec e
         exx
@@ -964,14 +983,15 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,0                  ; (patched: at_count) E' = the positions left
         exx
 @position:
-        pop bc                  ; C = vl, B = vh
-        ld hl,AT_STRIDE - 2
-        add hl,sp
-        ld sp,hl                ; on v[j + 1][d]
         ld a,(de)               ; A = w
         inc e
-        or a                    ; (the carry clear for sbc hl,bc)
-        jr z,@zero              ; w = 0: nothing to add, whatever v is
+        cp 1
+        jr c,@zero              ; w = 0: nothing to add, whatever v is
+        jr z,@one               ; w = 1: 2 v, whatever v is
+        pop bc                  ; C = vl, B = vh
+        ld hl,AT_STRIDE - 2
+        add hl,sp               ; (the carry clear for sbc hl,bc: the cache lies below $FFC2)
+        ld sp,hl                ; on v[j + 1][d]
         inc b
         jr z,@negative          ; vh = -1
         djnz @wide              ; vh beyond 0 and -1
