@@ -33,7 +33,9 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,875 (in the 48K player since zxnzrow, twenty-seventh round: AT_FAST_MAX_PATCHED taken back in the room
+; Bytes: 1,875 (in the 48K player since zxatt48b, twenty-eighth round: the table means' weights of 1 added whole, @one, and
+; their weights of 0 strided past unread, 21 bytes, AT_FAST_MAX_PATCHED given up again for them; 1,875 since zxnzrow,
+; twenty-seventh round: AT_FAST_MAX_PATCHED taken back in the room
 ; matvec_nz's shorter rows and chain copy leave; 1,854 since zxsparse48: AT_FAST_MAX_PATCHED cut again, its room
 ; nzmatvec.s's, and AT_FAST_PIECE_PAIRS taken back; 1,808 since zxlogits48: AT_FAST_RANGE_APART and AT_FAST_MAX_PATCHED
 ; taken back too, in the room of the 48K's logits by out's planes; 1,734 since zxroom48d, twenty-sixth round: AT_FAST_SUMS_JP, AT_FAST_DIMS_JP and AT_FAST_H4_APART
@@ -75,9 +77,12 @@
 ; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
 ; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
 ; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
-; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,612 for
-; one position and 159,605 for 20 with v in -128..127, 24,314 and 180,551 with v of any width (the
-; twenty-third round's negative and zero positions' own loop ends and -m; 15,846 and 161,607, 24,529
+; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,692 for
+; one position and 158,537 for 20 with v in -128..127, 24,394 and 180,214 with v of any width (the
+; twenty-eighth round's weights of 1 added as 2 v, no table read, and S(1) left out of sum_j S(w), a weight of 0's
+; v unread, its position strided past: 10 T-states more a position-dimension of another weight, ~95 fewer one of
+; weight 1, 7 fewer one of weight 0, 81 fewer a weight of 1 in the weights' loop; 15,612 and 159,605, 24,314 and
+; 180,551 before; the twenty-third round's negative and zero positions' own loop ends and -m; 15,846 and 161,607, 24,529
 ; and 181,449 before) (20,282 and 175,029 without; 15,806 and 161,801
 ; before the twenty-first round's weights' loop took max f patched in; 16,386 and 173,432
 ; before the nineteenth round's old dot merged; 17,208 and
