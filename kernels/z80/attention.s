@@ -888,9 +888,11 @@ attend_head:
 ; a dimension's 2 sum_j w v = A - 512 N, A = sum_j S(w) + sum_j [S(vl) - S(w - vl)] (two reads
 ; of each plane a position, the difference in 17 bits added to D':H':L', which starts at sum_j
 ; S(w), the head's, from the weights' loop), N = sum_j w over the vh = -1 (IY); divided by 2
-; lut_sum by at_means_divide. Interrupts are off (from the weights on): SP walks v[j][d], j up,
-; AT_STRIDE - 2 on after each pop; IY is free. A v beyond -256..255 sends its dimension to the
-; product loop (@wide: vecops.s's at_wide_dimension, below $8000 in the 48K).
+; lut_sum by at_means_divide (twenty-eighth round, without AT_KEPT_TABLE: a weight of 1 adds 2 v
+; whole, @one, and its S(1) stays out of sum_j S(w); a weight of 0's v is not read). Interrupts are
+; off (from the weights on): SP walks v[j][d], j up, AT_STRIDE - 2 on after each pop; IY is free. A
+; v beyond -256..255 with a weight above 1 sends its dimension to the product loop (@wide: vecops.s's
+; at_wide_dimension, below $8000 in the 48K).
 AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
         .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
