@@ -1198,6 +1198,37 @@ def test_table_means_at_their_edges(gains):
     assert {0, 1, 255} < seen
 
 
+def test_table_means_add_a_weight_of_1s_v_whole():
+    """The 48K's table means add a weight of 1's 2 v whole (attend_head@one, twenty-eighth round, zxatt48b: no table
+    read, no N, whatever v's width) and its weights' loop leaves S(1) out of sum_j S(w): heads of weights 255, 1
+    and 1 (lut_sum 257) whose sums lie one below a multiple of 257, where an S(1) counted twice would floor one
+    higher; v at int16's ends and either sign; twenty positions with weights of 1 among 0s and others."""
+    bench = Z80Bench(options=TABLE_MEANS_OPTION + "\n" + SHORT_EXP_OPTION)
+    q = np.array([16384, 0, 0, 0, 0, 0, 0, 0])     # f = k[j][0]
+    keys = np.zeros((20, 4, 8), dtype=np.int64)
+    keys[:, :, 0] = 1000 - 83                       # max - f = 83: a weight of 1
+    keys[0, :, 0] = 1000                            # the max: 255
+    keys[1, :, 0] = 1000 - 126                      # the run of 1s' last
+    values = np.zeros((20, 4, 8), dtype=np.int64)
+    values[:3, :, :] = np.array([[0, 128, 128], [-1, 127, 127], [0, 32767, -32511], [-1, -32768, 32767 - 257 * 128],
+                                 [-256, 255, 255 - 257], [255, -256, -256 + 257], [1, -1, 0], [-32768, 32767, 0]]).T[
+                                 :, None, :]
+    seen = set()
+    for head in range(4):
+        load_head(bench, q, keys, values, 3, head, sums=False)
+        seen.update(checked_head(bench, q, keys, values, 3, head, head % 2 == 1, head))
+    assert seen == {255, 1}
+    rng = np.random.default_rng(28)
+    for case in range(8):
+        keys[:, :, 0] = rng.choice([1000, 1000 - 83, 1000 - 100, 1000 - 126, 1000 - 127, 1000 - 5, 800], (20, 4))
+        keys[case, :, 0] = 1000
+        values = rng.choice([-32768, -257, -256, -1, 0, 1, 255, 256, 32767], (20, 4, 8))
+        values[:, :, :4] = rng.integers(-256, 256, (20, 4, 4))
+        load_head(bench, q, keys, values, 20, case % 4, sums=False)
+        seen.update(checked_head(bench, q, keys, values, 20, case % 4, bool(case % 2), case))
+    assert {0, 1, 255} < seen
+
+
 def test_forward_step_gives_the_engines_logits_at_every_position():
     """The whole soul on the Z80, token by token with the KV cache, against Engine.step (shipped soul)."""
     from soulterm.soul.engine import Engine

@@ -33,7 +33,9 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,875 (in the 48K player since zxnzrow, twenty-seventh round: AT_FAST_MAX_PATCHED taken back in the room
+; Bytes: 1,875 (in the 48K player since zxatt48b, twenty-eighth round: the table means' weights of 1 added whole, @one, and
+; their weights of 0 strided past unread, 21 bytes, AT_FAST_MAX_PATCHED given up again for them; 1,875 since zxnzrow,
+; twenty-seventh round: AT_FAST_MAX_PATCHED taken back in the room
 ; matvec_nz's shorter rows and chain copy leave; 1,854 since zxsparse48: AT_FAST_MAX_PATCHED cut again, its room
 ; nzmatvec.s's, and AT_FAST_PIECE_PAIRS taken back; 1,808 since zxlogits48: AT_FAST_RANGE_APART and AT_FAST_MAX_PATCHED
 ; taken back too, in the room of the 48K's logits by out's planes; 1,734 since zxroom48d, twenty-sixth round: AT_FAST_SUMS_JP, AT_FAST_DIMS_JP and AT_FAST_H4_APART
@@ -75,9 +77,12 @@
 ; mean fits a byte, else 16, four a pass; no clamp: a weighted mean of words lies in int16),
 ; which leaves arith.s's signed divisions out of the 48K. AT_SHORT_EXP (the 48K's): the exp
 ; table without its run of 1s (LUT[83..126]; 45 bytes). T-states (python
-; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,612 for
-; one position and 159,605 for 20 with v in -128..127, 24,314 and 180,551 with v of any width (the
-; twenty-third round's negative and zero positions' own loop ends and -m; 15,846 and 161,607, 24,529
+; benchmarks/z80_kernels.py, q and k in -2048..2047, so that most weights are 0): 15,692 for
+; one position and 158,537 for 20 with v in -128..127, 24,394 and 180,214 with v of any width (the
+; twenty-eighth round's weights of 1 added as 2 v, no table read, and S(1) left out of sum_j S(w), a weight of 0's
+; v unread, its position strided past: 10 T-states more a position-dimension of another weight, ~95 fewer one of
+; weight 1, 7 fewer one of weight 0, 81 fewer a weight of 1 in the weights' loop; 15,612 and 159,605, 24,314 and
+; 180,551 before; the twenty-third round's negative and zero positions' own loop ends and -m; 15,846 and 161,607, 24,529
 ; and 181,449 before) (20,282 and 175,029 without; 15,806 and 161,801
 ; before the twenty-first round's weights' loop took max f patched in; 16,386 and 173,432
 ; before the nineteenth round's old dot merged; 17,208 and
@@ -883,9 +888,11 @@ attend_head:
 ; a dimension's 2 sum_j w v = A - 512 N, A = sum_j S(w) + sum_j [S(vl) - S(w - vl)] (two reads
 ; of each plane a position, the difference in 17 bits added to D':H':L', which starts at sum_j
 ; S(w), the head's, from the weights' loop), N = sum_j w over the vh = -1 (IY); divided by 2
-; lut_sum by at_means_divide. Interrupts are off (from the weights on): SP walks v[j][d], j up,
-; AT_STRIDE - 2 on after each pop; IY is free. A v beyond -256..255 sends its dimension to the
-; product loop (@wide: vecops.s's at_wide_dimension, below $8000 in the 48K).
+; lut_sum by at_means_divide (twenty-eighth round, without AT_KEPT_TABLE: a weight of 1 adds 2 v
+; whole, @one, and its S(1) stays out of sum_j S(w); a weight of 0's v is not read). Interrupts are
+; off (from the weights on): SP walks v[j][d], j up, AT_STRIDE - 2 on after each pop; IY is free. A
+; v beyond -256..255 with a weight above 1 sends its dimension to the product loop (@wide: vecops.s's
+; at_wide_dimension, below $8000 in the 48K).
 AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
         .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
@@ -929,7 +936,11 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
 @past:                          ; the weights' loop: LUT[83..126] = 1, LUT[127] = 0
         cp 127
         ld a,1
+.ifdef AT_KEPT_TABLE
         jr c,@weighed
+.else
+        jr c,@far_weighed       ; (no S(1) in sum_j S(w): the means add a weight of 1's 2 v whole, @one)
+.endif
 @far:
         xor a                   ; w = 0: S(0) = 0
         jr @far_weighed
@@ -945,7 +956,22 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jr @positions_done
 @wide:                          ; a v beyond -256..255: the dimension again, by the product
         jp at_wide_dimension    ; loop (vecops.s's: below $8000 in the 48K, for room)
-@zero:                          ; (its own loop's end: no jr back, twenty-third round)
+@one:                           ; w = 1 (LUT[83..126]): 2 w v = 2 v added whole, whatever v's width
+        exx                     ; (no table, no N), in the sum's set
+        pop bc                  ; v[j][d]
+        sla c
+        rl b                    ; 2 v's low 16 bits, its sign in the carry
+        sbc a,a
+        add hl,bc
+        adc a,d
+        ld d,a
+        exx
+        dec sp                  ; (back on v[j][d] for @zero's stride)
+        dec sp
+@zero:                          ; (its own loop's end: no jr back, twenty-third round; v unread)
+        ld hl,AT_STRIDE
+        add hl,sp
+        ld sp,hl                ; on v[j + 1][d]
         exx
         dec e
         exx
@@ -964,14 +990,15 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         ld e,0                  ; (patched: at_count) E' = the positions left
         exx
 @position:
-        pop bc                  ; C = vl, B = vh
-        ld hl,AT_STRIDE - 2
-        add hl,sp
-        ld sp,hl                ; on v[j + 1][d]
         ld a,(de)               ; A = w
         inc e
-        or a                    ; (the carry clear for sbc hl,bc)
-        jr z,@zero              ; w = 0: nothing to add, whatever v is
+        cp 1
+        jr c,@zero              ; w = 0: nothing to add, whatever v is
+        jr z,@one               ; w = 1: 2 v, whatever v is
+        pop bc                  ; C = vl, B = vh
+        ld hl,AT_STRIDE - 2
+        add hl,sp               ; (the carry clear for sbc hl,bc: the cache lies below $FFC2)
+        ld sp,hl                ; on v[j + 1][d]
         inc b
         jr z,@negative          ; vh = -1
         djnz @wide              ; vh beyond 0 and -1
