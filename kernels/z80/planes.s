@@ -48,14 +48,16 @@
 ; 1,024 and 1,280 for its rows of 16, the sums over |x| ~100 a word, -N_g in IY, the A and B sums in Gray
 ; order ~1,710 a group; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a
 ; group, -N_g in BC, |x| ~128 a word, 1,792 for the rows of 16);
-; wp_rows at shift 4, rows of 8 planes: 32 rows 56,442, 96 rows 168,506, 128 rows 224,538 (1,751 a row:
-; the top planes 786, the low planes 838, the end and the next row's class 127; 410 a call), 16 more a
-; row a bit of shift above 4: 32 rows at shift 7 57,978; a narrow row 1,593 (32 rows 51,386). (1,733
-; a row before the twenty-sixth round: the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792
+; wp_rows at shift 4, rows of 8 planes: 32 rows 56,218, 96 rows 167,834, 128 rows 223,642 (1,744 a row:
+; the top planes 786, the low planes 831, the end and the next row's class 127; 410 a call), 16 more a
+; row a bit of shift above 4: 32 rows at shift 7 57,754; a narrow row 1,586 (32 rows 51,162). With
+; WP_NO_CLASSES (the 48K's: no class lists, twenty-eighth round) no class read a row: 22 less, 1,722. (1,751
+; a row before the twenty-eighth round: plane 0's ld h,WP_PAGE, H there already; 1,733 a row before the twenty-sixth round: the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792
 ; a row when first built: the fill 48 an entry through one pointer and its B from a buffer, the rows'
 ; ld h a plane, the out pointer in IY, a clip.)
-; Bytes: 1,659 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,270 in the bench without it: wp_rows 502; 1,474 in the 48K player, with SOUL_OUT_PLANES's wp_tops, 204; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+; Bytes: 1,657 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
+; 1,268 in the bench without it: wp_rows 500; 1,392 in the 48K player, with SOUL_OUT_PLANES's wp_tops, 204,
+; and WP_NO_CLASSES, 80 fewer: 1,474 before the twenty-eighth round; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -65,7 +67,9 @@ wp_x:           .word 0         ; the 32 words of x
 wp_w:           .word 0         ; the matrix in soul_layout.plane_bytes' layout
 wp_out:         .word 0         ; rows signed words
 wp_rows_count:  .byte 0         ; 1..255
+.ifndef WP_NO_CLASSES
 wp_classes:     .word 0         ; the rows' classes, a byte each (bit 0: the row skips plane 6), or 0: none
+.endif
 wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
@@ -295,10 +299,12 @@ wp_fill:
         sra h
         rr l
         ld (wp_row_k+2),hl      ; K
+.ifndef WP_NO_CLASSES
         add hl,hl
         ld de,(wp_sum)
         add hl,de
         ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's 2 (K + P'_7) + P'_6 with P'_6 = S - P'_7
+.endif
         ld iy,(wp_saved_iy)
         or a                    ; built: carry clear
         jr wp_back
@@ -363,7 +369,8 @@ wp_group_x:     .word 0
         wp_top_down_lookup e
         wp_top_down_lookup d
         .endmacro
-; wp_low_plane: R = (R + P'_b) >> 1 from 4 masks (pop bc), H up from group 0's low page.
+; wp_low_plane: R = (R + P'_b) >> 1 from 4 masks (pop bc), H up from group 0's low page (wp_low_plane_here:
+; H there already, as plane 4's lookups leave it).
         .macro wp_low_lookup mask
         ld l,mask
         ld a,(hl)
@@ -374,9 +381,8 @@ wp_group_x:     .word 0
         adc a,d
         ld d,a
         .endmacro
-        .macro wp_low_plane
+        .macro wp_low_plane_here
         pop bc
-        ld h,WP_PAGE
         wp_low_lookup c
         inc h
         wp_low_lookup b
@@ -387,6 +393,10 @@ wp_group_x:     .word 0
         wp_low_lookup b
         srl d
         rr e
+        .endmacro
+        .macro wp_low_plane
+        ld h,WP_PAGE
+        wp_low_plane_here
         .endmacro
 
 ;  wp_rows: see the header. The alternate set keeps the out pointer (DE'), the rows left (B')
@@ -407,6 +417,7 @@ wp_rows:
         or a
         sbc hl,bc
         ld (wp_chain_at+1),hl
+.ifndef WP_NO_CLASSES
         ld hl,(wp_classes)      ; no classes: every row's class the one zero byte, HL' kept
         ld a,h
         or l
@@ -418,11 +429,18 @@ wp_rows:
         push hl
         exx
         pop hl
+.else
+        exx
+.endif
         ld de,(wp_out)
         ld a,(wp_rows_count)
         ld b,a
         ld sp,(wp_w)
+.ifndef WP_NO_CLASSES
         jp wp_row_class
+.else
+        exx
+.endif
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
         pop de
@@ -444,7 +462,7 @@ wp_row_planes_5:
         wp_top_down             ; 4
 wp_row_c_lo:
         ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)
-        wp_low_plane            ; 0
+        wp_low_plane_here       ; 0 (H on group 0's low page: plane 4 walked down to it)
         wp_low_plane            ; 1
         wp_low_plane            ; 2
         wp_low_plane            ; 3
@@ -469,6 +487,12 @@ wp_chain_end:
         ld (de),a
         inc de
         dec b
+.ifdef WP_NO_CLASSES
+        exx                     ; (every row by its 8 planes: no class to read)
+        jp nz,wp_row
+        ld sp,(wp_saved_sp)
+        jp wp_back
+.else
         jr z,wp_rows_done
 wp_row_class:                   ; (alternate set) the next row's class
         ld a,(hl)
@@ -502,6 +526,7 @@ wp_rows_done:
         jp wp_back
 
 wp_no_class:    .byte 0
+.endif
 
 .ifdef SOUL_OUT_PLANES
 ; wp_tops - (the 48K's logits, twenty-seventh round, zxlogits48: planes_wide.s's fw_out_logits) each of
