@@ -83,6 +83,48 @@ def test_rows_of_6_7_and_8_planes_are_bit_exact_with_and_without_classes(bench):
     assert list(plane_classes([[-64] * 32, [63] * 32, [-65] + [0] * 31, [0] * 31 + [64], [-32, 31] * 16])) == [1, 1, 0, 0, 1]
 
 
+def test_rows_without_classes_are_bit_exact_and_22_t_states_a_row_faster(bench):
+    """Twenty-eighth round (zxplanes28): WP_NO_CLASSES (the 48K's, which has no room for the class lists)
+    leaves out the class read a row, the narrow path and the shift-4 loop: every row by its 8 planes in
+    wp_row's loop, bit-exact at every shift, at shifts above 4 22 T-states a row and 147 a call faster than
+    a call without wp_classes; wp_classes, the narrow path, the shift-4 loop and their patches gone. With
+    its `jp nz,wp_row` as `jp z` (one row, then out) a call of 8 rows differs."""
+    unclassed = Z80Bench(extra_source=PLANES_SOURCE, options=player_kernel_options("128k") + "\nWP_NO_CLASSES = 1")
+    assert not {"wp_classes", "wp_row_sum", "wp_row_4", "wp_row_4_sum"} & set(unclassed.symbols)
+    rng = np.random.default_rng(2828)
+    for trial in range(20):
+        rows = int(rng.integers(1, 48))
+        w = mixed_rows(rng, rows)
+        x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -300, 300)
+        shift = int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))
+        without, lean = check(bench, w, x, shift, classes=False), check(unclassed, w, x, shift)
+        assert shift == LEAST_SHIFT or without - lean == 22 * rows + 147, rows
+    w, x = mixed_rows(rng, 8), vector_with_sum(rng, 2000)
+    want = intmath.matvec(w, 0, x, post=LEAST_SHIFT)
+    loop = unclassed.sym("wp_chain_end")
+    code = unclassed.peek(loop, 64)
+    bench_jump = loop + code.index(bytes([0xC2]) + unclassed.sym("wp_row").to_bytes(2, "little"))
+    try:
+        unclassed.poke(bench_jump, bytes([0xCA]))
+        assert not np.array_equal(run_planes(unclassed, w, x, LEAST_SHIFT)[0], want)
+    finally:
+        unclassed.poke(bench_jump, bytes([0xC2]))
+    assert np.array_equal(run_planes(unclassed, w, x, LEAST_SHIFT)[0], want)
+
+
+def test_a_call_at_shift_4_runs_the_loop_without_the_chain(bench):
+    """Twenty-eighth round (zxplanes28): at shift 4 wp_rows runs wp_row_4's loop, whose row ends by
+    add ix,de and stores IX (no ex de,hl, ld c,ixl, ld b,ixh, add hl,bc nor the chain's jp): a call's rows
+    42 T-states a row (26, and the chain's one step of 16) and 73 a call faster than at shift 5, with
+    and without classes, bit-exact both."""
+    rng = np.random.default_rng(284)
+    for rows in (1, 7, 32):
+        w, x = mixed_rows(rng, rows), vector_with_sum(rng, 1500)
+        for classes in (True, False):
+            at_5, at_4 = check(bench, w, x, 5, classes), check(bench, w, x, LEAST_SHIFT, classes)
+            assert at_5 - at_4 == 42 * rows + 73, (rows, classes)
+
+
 @pytest.mark.parametrize("shift", [LEAST_SHIFT, 5, 7, 11, MOST_SHIFT])
 def test_the_extremes_are_bit_exact(bench, shift):
     """w all -128 or all 127 or alternating, x at the sum's end (4095) with one sign or both, a lone
@@ -134,61 +176,68 @@ def test_hello_activations_through_one_build_a_layer():
 
 
 def test_a_broken_kernel_fails(bench):
-    """Each of three single-instruction breaks in the row (the low planes' first halving srl d as
-    sla d, the top planes' first doubling add ix,ix as two nops, the end's add hl,bc of Q as a nop)
-    makes a random call differ from intmath: the tests above can fail."""
+    """Each of three single-instruction breaks in wp_row's loop (the low planes' first halving srl d as
+    sla d, the top planes' first doubling add ix,ix as two nops, the end's add hl,bc of Q as a nop) makes
+    a random call at shift 5 differ from intmath, and each of three in wp_row_4's (the same halving and
+    doubling, its end's add ix,de as two nops) one at shift 4: the tests above can fail."""
     rng = np.random.default_rng(7)
     w = rng.integers(-128, 128, (8, 32))
     x = vector_with_sum(rng, 2000)
-    want = intmath.matvec(w, 0, x, post=LEAST_SHIFT)
-    start = bench.sym("wp_row")
-    row = bench.peek(start, bench.sym("wp_chain_at") - start)
-    breaks = ((row.index(bytes([0xCB, 0x3A])), bytes([0xCB, 0x22])),
-              (row.index(bytes([0xDD, 0x29])), bytes([0x00, 0x00])),
-              (row.index(bytes([0xDD, 0x4D, 0xDD, 0x44, 0x09])) + 4, bytes([0x00])))
-    try:
-        for at, patch in breaks:
-            bench.poke(start + at, patch)
-            got, _, _ = run_planes(bench, w, x, LEAST_SHIFT)
-            assert not np.array_equal(got, want), at
+    for loop, end, shift, last in (("wp_row", "wp_chain_at", 5, bytes([0xDD, 0x4D, 0xDD, 0x44, 0x09])),
+                                   ("wp_row_4", "wp_row_4_class", LEAST_SHIFT, bytes([0xDD, 0x19]))):
+        want = intmath.matvec(w, 0, x, post=shift)
+        start = bench.sym(loop)
+        row = bench.peek(start, bench.sym(end) - start)
+        breaks = ((row.index(bytes([0xCB, 0x3A])), bytes([0xCB, 0x22])),
+                  (row.index(bytes([0xDD, 0x29])), bytes([0x00, 0x00])),
+                  (row.index(last) + len(last) - 1, bytes([0x00])) if loop == "wp_row" else
+                  (row.index(last), bytes([0x00, 0x00])))
+        try:
+            for at, patch in breaks:
+                bench.poke(start + at, patch)
+                got, _, _ = run_planes(bench, w, x, shift)
+                assert not np.array_equal(got, want), (loop, at)
+                bench.poke(start, row)
+            assert np.array_equal(run_planes(bench, w, x, shift)[0], want)
+        finally:
             bench.poke(start, row)
-        assert np.array_equal(run_planes(bench, w, x, LEAST_SHIFT)[0], want)
-    finally:
-        bench.poke(start, row)
 
 
 def test_a_broken_narrow_path_fails(bench):
-    """The narrow rows' path can fail too: the classes' dispatch inverted (jp nc,wp_row as jp c), plane 6's
-    masks not all passed over (a pop de as a nop), plane 7's first lookup dropped (add ix,bc as two nops)
-    or S left out of Q (wp_tables's patch of it as nops, the immediate zero) each make a call differ."""
+    """The narrow rows' path can fail too, in either loop (wp_row's at shift 5, wp_row_4's at shift 4): the
+    classes' dispatch inverted (jp nc,wp_row as jp c), plane 6's masks not all passed over (a pop de as a
+    nop), plane 7's first lookup dropped (add ix,bc as two nops) or S left out of Q (wp_tables's patch of
+    it as nops, the immediate zero) each make a call differ."""
     rng = np.random.default_rng(26)
     w = mixed_rows(rng, 24)
     assert 0 < sum(plane_classes(w)) < 24
     x = vector_with_sum(rng, 2000)
-    want = intmath.matvec(w, 0, x, post=LEAST_SHIFT)
-    start, end = bench.sym("wp_row_class"), bench.sym("wp_rows_done")
-    code = bench.peek(start, end - start)
-    row = bench.sym("wp_row")
-    narrow = bench.sym("wp_row_narrow") - start
     patch_at = bench.sym("wp_tables")
     tables = bench.peek(patch_at, bench.sym("wp_row") - patch_at)
-    sum_patch = tables.index(bytes([0x22]) + (bench.sym("wp_row_sum") + 2).to_bytes(2, "little"))
-    breaks = ((start + code.index(bytes([0xD2]) + row.to_bytes(2, "little")), bytes([0xDA])),
-              (start + code.index(bytes([0xD1, 0xD1]), narrow), bytes([0x00])),
-              (start + code.index(bytes([0xDD, 0x09]), narrow), bytes([0x00, 0x00])),
-              (patch_at + sum_patch, bytes(3)))
-    try:
-        for at, patch in breaks:
-            bench.poke(at, patch)
-            bench.poke_word(bench.sym("wp_row_sum") + 2, 0)
-            got, _, _ = run_planes(bench, w, x, LEAST_SHIFT)
-            assert not np.array_equal(got, want), hex(at)
+    for loop, shift in (("wp_row", 5), ("wp_row_4", LEAST_SHIFT)):
+        want = intmath.matvec(w, 0, x, post=shift)
+        start = bench.sym(f"{loop}_class")
+        end = bench.sym("wp_rows_done" if loop == "wp_row" else "wp_row_4_done")
+        code = bench.peek(start, end - start)
+        row, total = bench.sym(loop), bench.sym(f"{loop}_sum")
+        narrow = total - start          # (the narrow path's Q start, S + 2 K)
+        sum_patch = tables.index(bytes([0x22]) + (total + 2).to_bytes(2, "little"))
+        breaks = ((start + code.index(bytes([0xD2]) + row.to_bytes(2, "little")), bytes([0xDA])),
+                  (start + code.index(bytes([0xD1, 0xD1]), narrow), bytes([0x00])),
+                  (start + code.index(bytes([0xDD, 0x09]), narrow), bytes([0x00, 0x00])),
+                  (patch_at + sum_patch, bytes(3)))
+        try:
+            for at, patch in breaks:
+                bench.poke(at, patch)
+                bench.poke_word(total + 2, 0)
+                got, _, _ = run_planes(bench, w, x, shift)
+                assert not np.array_equal(got, want), (loop, hex(at))
+                bench.poke(start, code)
+                bench.poke(patch_at, tables)
+            assert np.array_equal(run_planes(bench, w, x, shift)[0], want)
+        finally:
             bench.poke(start, code)
             bench.poke(patch_at, tables)
-        assert np.array_equal(run_planes(bench, w, x, LEAST_SHIFT)[0], want)
-    finally:
-        bench.poke(start, code)
-        bench.poke(patch_at, tables)
 
 
 def header_text() -> str:

@@ -374,8 +374,9 @@ def test_the_48k_takes_back_the_fast_scores_cuts_it_has_room_for(built, unplaned
     # FW_WIDE_SPARSE and five of the cuts: all but MV_HZ_ENDS, AT_FAST_PIECE_PAIRS and AT_FAST_SUMS_PAIRS; with fc2 by
     # nzmatvec.s's matvec_nz, zxsparse48, five cuts, all but AT_FAST_MAX_PATCHED and AT_FAST_SUMS_PAIRS, and no
     # FW_WIDE_SPARSE: its sparse calls are gone; with zxnzrow's shorter matvec_nz AT_FAST_MAX_PATCHED too; with
-    # zxatt48b's table means adding a weight of 1's 2 v whole, attention.s's @one, AT_FAST_MAX_PATCHED not again)
-    assert [name for name in spends if name in built.program.symbols] == list(spends[1:2] + spends[3:7])
+    # zxatt48b's table means adding a weight of 1's 2 v whole, attention.s's @one, AT_FAST_MAX_PATCHED not again; with
+    # zxplanes28's planes.s without classes, WP_NO_CLASSES, AT_FAST_MAX_PATCHED back: all but AT_FAST_SUMS_PAIRS)
+    assert [name for name in spends if name in built.program.symbols] == list(spends[1:2] + spends[3:8])
     assert "matvec_nz" in built.program.symbols and "fw_wide_sparse" not in built.program.symbols
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     no_planes(monkeypatch)

@@ -26,8 +26,9 @@ from soulterm.tui.buildmap import BuildMap
 from soulterm.tui.lens import LensUnavailable, LogitLens
 from soulterm.tui.probes import BEFORE_FIRST
 from soulterm.zx import Spectrum
-from soulterm.zx.build import build_spectrum_player
+from soulterm.zx.build import assemble_spectrum_player, build_spectrum_player
 from soulterm.zx.rom import CLOCK_HZ
+from soulterm.zx.soul_layout import WORD_LIST_SYMBOLS
 
 from test_tui_probes import engine_expectations, probe_one_reply
 
@@ -298,3 +299,14 @@ def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tm
     for routine in ("wp_tables", "wp_rows"):
         assert attribution.routine_at(s[routine] + 3) == routine
         assert attribution.kernel_of(s[routine] + 3, 0xFF00, memory) == "matvec k"
+
+
+def test_the_128k_cycles_panel_names_every_pc_of_planes_rows_wp_rows():
+    """planes.s's rows in bank 6 (wp_rows to wp_make, both imported into the map) share their addresses
+    with bank 0's word list (zxplanes28's shift-4 loop reaches past sp_words): the attribution passes the
+    list's data labels over (Z80 rules' data_labels), so every PC there is wp_rows', matvec's work, not the
+    tokenizer's. Without data_labels the PCs past sp_words would name the word list."""
+    s = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols
+    assert any(s["wp_rows"] < s[name] < s["wp_make"] for name in WORD_LIST_SYMBOLS)
+    attribution = Attribution(s, RULES["zx"])
+    assert {attribution.routine_at(pc) for pc in range(s["wp_rows"], s["wp_make"])} == {"wp_rows"}

@@ -44,18 +44,26 @@
 ; soul's q, k, v have 121 of their 192 rows narrow).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_matvec_planes.py,
-; x with sum |x| 1,664 and 16 negative words): wp_tables 58,155 (the fill 44 an entry, 45,056 for the
+; x with sum |x| 1,664 and 16 negative words): wp_tables 58,200 (the fill 44 an entry, 45,056 for the
 ; 1,024 and 1,280 for its rows of 16, the sums over |x| ~100 a word, -N_g in IY, the A and B sums in Gray
-; order ~1,710 a group; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a
-; group, -N_g in BC, |x| ~128 a word, 1,792 for the rows of 16);
-; wp_rows at shift 4, rows of 8 planes: 32 rows 56,442, 96 rows 168,506, 128 rows 224,538 (1,751 a row:
-; the top planes 786, the low planes 838, the end and the next row's class 127; 410 a call), 16 more a
-; row a bit of shift above 4: 32 rows at shift 7 57,978; a narrow row 1,593 (32 rows 51,386). (1,733
-; a row before the twenty-sixth round: the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792
-; a row when first built: the fill 48 an entry through one pointer and its B from a buffer, the rows'
-; ld h a plane, the out pointer in IY, a clip.)
-; Bytes: 1,659 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,270 in the bench without it: wp_rows 502; 1,474 in the 48K player, with SOUL_OUT_PLANES's wp_tops, 204; the 2,048 table bytes apart, at $C000 in bank 6, off the tape).
+; order ~1,710 a group; 58,155 before the twenty-eighth round, without the shift-4 loop's three patches;
+; 60,126 before the twenty-sixth round: the sums one level at a time, ~1,930 a group, -N_g in BC, |x|
+; ~128 a word, 1,792 for the rows of 16);
+; wp_rows at shift 4 (wp_row_4's loop), rows of 8 planes: 32 rows 55,359, 96 rows 165,311, 128 rows
+; 220,287 (1,718 a row: the top planes 786, the low planes 831, the end and the next row's class 101;
+; 383 a call); at any other shift wp_row's loop, 1,744 a row and 16 more a bit of shift above 4 (the
+; end 127 with the chain's jp): 32 rows at shift 7 57,800 (456 a call); a narrow row 158 less in either
+; (32 rows at shift 4 50,303). With WP_NO_CLASSES (the 48K's: no class lists) wp_row's loop alone, no
+; class read a row: 22 less, 1,722 at shift 4. (Before the twenty-eighth round one loop: 1,751 a row
+; at shift 4 with plane 0's ld h,WP_PAGE, H there already; 1,733 a row before the twenty-sixth round:
+; the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792 a row when first built: the fill
+; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
+; IY, a clip.)
+; Bytes: 2,050 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
+; 1,661 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and patches); 1,392 in the 48K player,
+; with SOUL_OUT_PLANES's wp_tops, 204, and WP_NO_CLASSES, 473 fewer: 1,474 before the twenty-eighth
+; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
+; bank 6, off the tape).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -65,7 +73,9 @@ wp_x:           .word 0         ; the 32 words of x
 wp_w:           .word 0         ; the matrix in soul_layout.plane_bytes' layout
 wp_out:         .word 0         ; rows signed words
 wp_rows_count:  .byte 0         ; 1..255
+.ifndef WP_NO_CLASSES
 wp_classes:     .word 0         ; the rows' classes, a byte each (bit 0: the row skips plane 6), or 0: none
+.endif
 wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
@@ -288,6 +298,9 @@ wp_fill:
         add a,a
         add a,c
         ld (wp_row_c_lo+1),a    ; c_lo + 16 r
+.ifndef WP_NO_CLASSES
+        ld (wp_row_4_c_lo+1),a  ; (and the shift-4 loop's)
+.endif
         sra h
         rr l
         sra h
@@ -295,10 +308,14 @@ wp_fill:
         sra h
         rr l
         ld (wp_row_k+2),hl      ; K
+.ifndef WP_NO_CLASSES
+        ld (wp_row_4_k+2),hl
         add hl,hl
         ld de,(wp_sum)
         add hl,de
         ld (wp_row_sum+2),hl    ; S + 2 K: a narrow row's 2 (K + P'_7) + P'_6 with P'_6 = S - P'_7
+        ld (wp_row_4_sum+2),hl
+.endif
         ld iy,(wp_saved_iy)
         or a                    ; built: carry clear
         jr wp_back
@@ -363,7 +380,8 @@ wp_group_x:     .word 0
         wp_top_down_lookup e
         wp_top_down_lookup d
         .endmacro
-; wp_low_plane: R = (R + P'_b) >> 1 from 4 masks (pop bc), H up from group 0's low page.
+; wp_low_plane: R = (R + P'_b) >> 1 from 4 masks (pop bc), H up from group 0's low page (wp_low_plane_here:
+; H there already, as plane 4's lookups leave it).
         .macro wp_low_lookup mask
         ld l,mask
         ld a,(hl)
@@ -374,9 +392,8 @@ wp_group_x:     .word 0
         adc a,d
         ld d,a
         .endmacro
-        .macro wp_low_plane
+        .macro wp_low_plane_here
         pop bc
-        ld h,WP_PAGE
         wp_low_lookup c
         inc h
         wp_low_lookup b
@@ -388,17 +405,82 @@ wp_group_x:     .word 0
         srl d
         rr e
         .endmacro
+        .macro wp_low_plane
+        ld h,WP_PAGE
+        wp_low_plane_here
+        .endmacro
 
 ;  wp_rows: see the header. The alternate set keeps the out pointer (DE'), the rows left (B')
 ; and the next row's class (HL'). A row whose weights all lie in -64..63 (wp_classes' bit 0 set:
 ; soul_layout.plane_classes) has plane 6 of u = w + 128 the complement of plane 7, so P'_6 = S - P'_7
-; (E_g[255 - m] = S_g - E_g[m]): wp_row_narrow starts Q at S + 2 K + P'_7 (= 2 (K + P'_7) + P'_6), skips
-; plane 6's masks; wp_row runs all 8 planes. Both go on at wp_row_planes_5.
+; (E_g[255 - m] = S_g - E_g[m]): its narrow path starts Q at S + 2 K + P'_7 (= 2 (K + P'_7) + P'_6), skips
+; plane 6's masks; a wide row runs all 8 planes. Both go on at their loop's plane 5. Two loops (twenty-eighth
+; round): a call at shift 4 runs wp_row_4's, whose end adds R to Q in IX and stores IX (no chain: 36
+; T-states a row less), any other shift wp_row's, whose end shifts Q + R in HL by the chain; with
+; WP_NO_CLASSES (the 48K's, in the fewest bytes) wp_row's alone, without classes.
+
+; wp_row_top: a row's plane 7 (up) from Q's start at `start` (wp_tables patches its immediate).
+        .macro wp_row_top start
+        pop de
+        ld h,WP_PAGE
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+start:
+        ld ix,0
+        add ix,bc
+        wp_top_up_lookup d
+        pop de
+        wp_top_up_lookup e
+        wp_top_up_lookup d
+        .endmacro
+; wp_row_low: the row's planes 5 and 4 from `planes_5`, then its low planes from R's start at `c_lo`.
+        .macro wp_row_low planes_5, c_lo
+planes_5:
+        wp_top_up               ; 5
+        wp_top_down             ; 4
+c_lo:
+        ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)
+        wp_low_plane_here       ; 0 (H on group 0's low page: plane 4 walked down to it)
+        wp_low_plane            ; 1
+        wp_low_plane            ; 2
+        wp_low_plane            ; 3
+        .endmacro
+.ifndef WP_NO_CLASSES
+; wp_row_next: (alternate set, the row stored) the next row by its class: `row` (wide) or the narrow path
+; (plane 7 from S + 2 K at `sum`, plane 6's masks passed over) to `planes_5`; `class` the dispatch's
+; entry, `class_step` its inc l (nop where no classes); `done` the loop's way out.
+        .macro wp_row_next row, class, class_step, sum, planes_5, done
+        dec b
+        jr z,done
+class:
+        ld a,(hl)
+class_step:
+        inc l                   ; (patched: nop where no classes; a list does not cross a page)
+        rra
+        exx
+        jp nc,row
+        wp_row_top sum          ; plane 7 (up) from S + 2 K, plane 6's masks unread
+        pop de
+        pop de
+        ld h,WP_PAGE
+        jp planes_5
+done:   exx
+        ld sp,(wp_saved_sp)
+        jp wp_back
+        .endmacro
+.endif
+
 wp_rows:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
         ld a,(wp_shift)         ; the chain's entry: shift - 4 steps before its end
         sub WP_LEAST_SHIFT
+.ifndef WP_NO_CLASSES
+        ld ix,wp_row_4_class    ; (shift 4: wp_row_4's loop, no chain)
+        jr z,@chain_set
+.endif
         add a,a
         add a,a                 ; 4 bytes a step
         ld c,a
@@ -407,6 +489,9 @@ wp_rows:
         or a
         sbc hl,bc
         ld (wp_chain_at+1),hl
+.ifndef WP_NO_CLASSES
+        ld ix,wp_row_class
+@chain_set:
         ld hl,(wp_classes)      ; no classes: every row's class the one zero byte, HL' kept
         ld a,h
         or l
@@ -415,39 +500,27 @@ wp_rows:
         ld hl,wp_no_class
         xor a                   ; nop
 @step:  ld (wp_class_step),a
+        ld (wp_row_4_class_step),a
         push hl
         exx
         pop hl
+.else
+        exx
+.endif
         ld de,(wp_out)
         ld a,(wp_rows_count)
         ld b,a
         ld sp,(wp_w)
-        jp wp_row_class
+.ifndef WP_NO_CLASSES
+        jp (ix)                 ; (the first row's class, in the call's loop)
+.else
+        exx
+.endif
 wp_row:
         ; the top planes: plane 7 (up) starts Q, then 6 (down), 5 (up), 4 (down)
-        pop de
-        ld h,WP_PAGE
-        ld l,e
-        ld c,(hl)
-        inc h
-        ld b,(hl)
-wp_row_k:
-        ld ix,0                 ; Q starts at K (wp_tables patches it)
-        add ix,bc
-        wp_top_up_lookup d
-        pop de
-        wp_top_up_lookup e
-        wp_top_up_lookup d
+        wp_row_top wp_row_k     ; 7: Q starts at K (wp_tables patches it)
         wp_top_down             ; 6 (H back on group 0's low page)
-wp_row_planes_5:
-        wp_top_up               ; 5
-        wp_top_down             ; 4
-wp_row_c_lo:
-        ld de,0                 ; R starts at c_lo + 16 r (wp_tables patches it)
-        wp_low_plane            ; 0
-        wp_low_plane            ; 1
-        wp_low_plane            ; 2
-        wp_low_plane            ; 3
+        wp_row_low wp_row_planes_5, wp_row_c_lo
         ex de,hl                ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), in 16 bits
         .byte $DD,$4D           ; ld c,ixl      (|W x| <= 128 S < 2^19: no clip at any shift)
         .byte $DD,$44           ; ld b,ixh
@@ -468,40 +541,31 @@ wp_chain_end:
         exx
         ld (de),a
         inc de
+.ifdef WP_NO_CLASSES
         dec b
-        jr z,wp_rows_done
-wp_row_class:                   ; (alternate set) the next row's class
-        ld a,(hl)
-wp_class_step:
-        inc l                   ; (patched: nop where no classes; a list does not cross a page)
-        rra
-        exx
-        jp nc,wp_row
-wp_row_narrow:
-        ; plane 7 (up) starts Q at S + 2 K + P'_7, plane 6's masks unread
-        pop de
-        ld h,WP_PAGE
-        ld l,e
-        ld c,(hl)
-        inc h
-        ld b,(hl)
-wp_row_sum:
-        ld ix,0                 ; S + 2 K (wp_tables patches it)
-        add ix,bc
-        wp_top_up_lookup d
-        pop de
-        wp_top_up_lookup e
-        wp_top_up_lookup d
-        pop de                  ; plane 6's masks
-        pop de
-        ld h,WP_PAGE
-        jp wp_row_planes_5
-wp_rows_done:
-        exx
+        exx                     ; (every row by its 8 planes: no class to read)
+        jp nz,wp_row
         ld sp,(wp_saved_sp)
         jp wp_back
+.else
+        wp_row_next wp_row, wp_row_class, wp_class_step, wp_row_sum, wp_row_planes_5, wp_rows_done
+
+wp_row_4:                       ; (a call at shift 4) the same rows, the output Q + R in IX
+        wp_row_top wp_row_4_k
+        wp_top_down
+        wp_row_low wp_row_4_planes_5, wp_row_4_c_lo
+        add ix,de               ; R + r + Q + 8 K = R + Q + c_hi: floor(W x / 16), the output at shift 4
+        .byte $DD,$7D           ; ld a,ixl
+        exx
+        ld (de),a
+        inc de
+        .byte $DD,$7C           ; ld a,ixh
+        ld (de),a
+        inc de
+        wp_row_next wp_row_4, wp_row_4_class, wp_row_4_class_step, wp_row_4_sum, wp_row_4_planes_5, wp_row_4_done
 
 wp_no_class:    .byte 0
+.endif
 
 .ifdef SOUL_OUT_PLANES
 ; wp_tops - (the 48K's logits, twenty-seventh round, zxlogits48: planes_wide.s's fw_out_logits) each of

@@ -18,6 +18,7 @@ import bisect
 from dataclasses import dataclass
 
 from soulterm.soul.spec import N_HEADS, N_LAYERS
+from soulterm.zx.soul_layout import WORD_LIST_SYMBOLS
 
 FILE_MARKERS = ("_start", "_end")     # labels that mark where a file's code begins or ends (vecops_start)
 HELPER_DEPTH = 3            # 6502: return addresses to look through for a helper's caller
@@ -37,6 +38,7 @@ class Rules:
     matrix_kinds: tuple[tuple[str, str], ...]   # ... and their suffix says their part in the model
     layer: str                           # the byte that names the layer being computed
     head: str                            # ... and the head
+    data_labels: tuple[str, ...] = ()    # labels of data among the code's, passed over (the ZX's word list)
 
 
 C64_RULES = Rules(
@@ -89,6 +91,7 @@ Z80_RULES = Rules(
                   ("_fc1_w", "ffn"), ("_fc2_w", "ffn"), ("soul_out", "logits"),
                   ("soul_out_choosable", "logits")),     # (forward.s's logits' call: from row FW_FIRST_ROW)
     layer="fw_layer_index", head="fw_head",
+    data_labels=WORD_LIST_SYMBOLS,      # (on the 128K among bank 6's planes.s, whose rows pass them since zxplanes28)
 )
 
 RULES = {"c64": C64_RULES, "zx": Z80_RULES}
@@ -105,7 +108,7 @@ class Attribution:
         # (a file's start and end markers before a routine at the same address: the routine names it,
         # as vecops.s's em_unpack since the 48K's argmax went, twenty-seventh round)
         labels = sorted((a, not n.endswith(FILE_MARKERS), n) for n, a in symbols.items()
-                        if a >= 0x0200 and not n.isupper() and "@" not in n
+                        if a >= 0x0200 and not n.isupper() and "@" not in n and n not in rules.data_labels
                         and not (tensors and n.startswith(tensors)))
         self._addresses = [a for a, _, _ in labels]
         self._names = [n for _, _, n in labels]

@@ -63,7 +63,8 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import fc1_planes, paging, tap
 from .contention import CONTENDED_END
-from .soul_layout import PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, plane_bytes, plane_classes, plane_groups
+from .soul_layout import (PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes, plane_classes,
+                          plane_groups)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
@@ -78,7 +79,6 @@ MODELS = {"zx": "48k", "zx128": "128k"}     # `soulterm build --machine` -> the 
 DATA_BANK = 4                    # the 128K player's bank: one the ULA does not contend
 BANK_TENSORS = "l1."             # in it, the tensors whose names start so: layer 1's (forward.s pages it in)
 BANK_CONTENTS = "layer 1's tensors and the word list"
-WORD_LIST_SYMBOLS = ("sp_words", "sp_char_ids", "sp_word_bits", "sp_word_bits_rest", "sp_words_end")
 # Where each player's CODE block loads, its loader's CLEAR one below. Below it, from PROG ($5CCB),
 # the real ROM needs room for the loader (48K 36 bytes, 128K 178), the machine stack, and its LOAD:
 # TEST-ROOM wants STKEND + 80 below SP when LOAD "" CODE's two zeros are stacked after its 34 bytes

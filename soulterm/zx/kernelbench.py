@@ -35,8 +35,9 @@ FAST_SCORES = "AT_FAST_SCORES = 1"     # attention.s's scores through the square
 FAST_SCORES_OPTION = FAST_SCORES + "\nkv_keys = $4000\nkv_key_sums = $4A00"
 WEIGHT_PLANES_OPTION = "FW_PLANES = 1"   # forward.s's q, k, v by planes.s (the 128K player's, twenty-fifth round)
 # the 48K's FW_PLANES (twenty-sixth round, zxplanes48): q, k and v in plane_bytes' layout alone (soul_layout's
-# SOUL_QKV_PLANES) and planes.s's slow exact rows for the xn that wp_tables declines (WP_WIDE)
-WEIGHT_PLANES_48K_OPTION = "SOUL_QKV_PLANES = 1\nWP_WIDE = 1\nSOUL_OUT_PLANES = 1"
+# SOUL_QKV_PLANES) and planes.s's slow exact rows for the xn that wp_tables declines (WP_WIDE); its rows
+# without narrow classes (no room for their lists: WP_NO_CLASSES, twenty-eighth round, zxplanes28: no dispatch a row)
+WEIGHT_PLANES_48K_OPTION = "SOUL_QKV_PLANES = 1\nWP_WIDE = 1\nSOUL_OUT_PLANES = 1\nWP_NO_CLASSES = 1"
 PLANE_SCORES = "AT_PLANE_SCORES = 1"   # attention.s's scores by bit planes (instead of AT_FAST_SCORES)
 # on the bench, the key cache below its code and the planes (3,840 bytes) below it (a head alone: HEAD_PLANES)
 PLANE_SCORES_OPTION = PLANE_SCORES + "\nkv_keys = $4000\nkv_planes = $3000"

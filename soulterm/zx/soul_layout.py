@@ -570,6 +570,11 @@ def merges_include(tokenizer) -> str:
     return "\n".join(lines) + "\n"
 
 
+# The word list's labels (word_list_include's, word_list_parts'): data, which the 128K's bank 0 places at addresses
+# bank 6's code shares (build.py moves them with the list; the cycles panel's attribution passes them over)
+WORD_LIST_SYMBOLS = ("sp_words", "sp_char_ids", "sp_word_bits", "sp_word_bits_rest", "sp_words_end")
+
+
 def word_list_include(tokenizer, word_list: bool = True) -> str:
     """sp_words .. sp_words_end: the spelling rule's word list (`word_list_data`:
     sp_char_ids, then sp_word_bits) in one piece, empty without `word_list` (the

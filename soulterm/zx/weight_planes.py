@@ -87,6 +87,8 @@ def run_planes(bench, weights, x, shift: int, buffers: int = 0xA000, tables: boo
     x_address = load_planes(bench, weights, buffers)
 
     def classes_in(bench):
+        if "wp_classes" not in bench.symbols:       # (WP_NO_CLASSES, the 48K's: every row by its 8 planes)
+            return
         bench.poke(CLASSES_AT, plane_classes(weights))
         bench.poke_word(bench.sym("wp_classes"), CLASSES_AT if classes else 0)
     return run_tables_and_rows(bench, "wp", buffers, x_address, len(weights), x, shift, tables, classes_in)
