@@ -646,11 +646,14 @@ attend_head:
 .ifndef AT_TABLE_MEANS
 .ifdef AT_KEYS_BY_SP
 @weights:
-        ; interrupts are off: SP walks the scores, max f's low three bytes are
+        ; interrupts are off: SP walks the scores, max f + 128's low three bytes are
         ; patched in once a head, the weights' pointer and sum live in the other set
         ld hl,(at_max)
+        ld de,AT_WEIGHT_INDEX
+        add hl,de
         ld (@max_low + 1),hl
         ld a,(at_max+2)
+        adc a,d
         ld (@max_high + 1),a
         ld (at_fast_sp),sp
         at_weights_start
@@ -666,18 +669,16 @@ attend_head:
         pop de                  ; f's low word
         pop bc                  ; C = its byte 2
 @max_low:
-        ld hl,0                 ; (patched: max f's low word) difference = max - f: 0..2^20
+        ld hl,0                 ; (patched: max f + 128's low word) difference = max - f, + 128
         sbc hl,de
 @max_high:
-        ld a,0                  ; (patched: max f's byte 2)
+        ld a,0                  ; (patched: max f + 128's byte 2)
         sbc a,c
-        or h                    ; any bit above the low byte? then the weight is 0
+        or h                    ; any bit above the low byte, max - f >= 128? then the weight is 0
         jr nz,@far
-        ld a,l
-        cp 127
-        jr nc,@far              ; (exp_lut[127] is 0 too)
+        ld a,l                  ; L = 128 + (max - f), max - f in 0..127 (exp_lut[127] = 0 read as any)
 @near:
-        add a,exp_lut & 255     ; (exp_lut lies in one page)
+        add a,(exp_lut - AT_WEIGHT_INDEX) & 255 ; (exp_lut lies in one page: the carry out is its page's)
         ld l,a
         ld h,exp_lut >> 8
         ld a,(hl)
@@ -713,6 +714,7 @@ attend_head:
         jp @weighed
 .endif
         .assert (exp_lut & 255) + 127 <= 255, "the fast weights' loop reads exp_lut in one page"
+AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 patched in: one test for max - f >= 128
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the fast weights' loop steps at_lut by its low byte"
 @weights_done:
 .endif
