@@ -35,7 +35,8 @@ def expected_planes(keys, low: int) -> bytes:
     """The planes of one position's keys (4 heads x 8 words): for each head and plane b of
     k' = k + 2048, 2 n + low and 2 n + 32 + low, n the mask of dimensions 0-3 (4-7) with bit b;
     a head whose words all lie in -1024..1023 has 11 planes of k' = k + 1024 and the mark
-    (PL_ELEVEN, 0) in the twelfth's place."""
+    (PL_ELEVEN, 0) in the twelfth's place. Planes 10 and 11 are complemented (n -> 15 - n: pl_keys
+    subtracts them, twenty-eighth round)."""
     out = bytearray()
     for head in np.asarray(keys).reshape(4, 8):
         eleven = all(-1024 <= int(k) < 1024 for k in head)
@@ -43,6 +44,8 @@ def expected_planes(keys, low: int) -> bytes:
         for plane in range(11 if eleven else 12):
             for group in (0, 1):
                 mask = sum((shifted[4 * group + d] >> plane & 1) << d for d in range(4))
+                if plane >= 10:
+                    mask ^= 15
                 out.append(2 * mask + 32 * group + low)
         if eleven:
             out += bytes((1, 0))

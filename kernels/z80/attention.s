@@ -2625,15 +2625,11 @@ pl_prepare:
 @sum_q:
         ld hl,(pl_tables + 30)
         ld de,(pl_tables + 62)
-        add hl,de
-        xor a                   ; -sum q into pl_keys' adds
-        sub l
-        ld (pl_keys@sum_q + 1),a
-        ld (pl_keys@sum_q_12 + 1),a
-        sbc a,a
-        sub h
-        ld (pl_keys@sum_q_high + 1),a
-        ld (pl_keys@sum_q_12_high + 1),a
+        add hl,de               ; sum q into pl_keys' add (a 12-plane key's R back from plane 10)
+        ld a,l
+        ld (pl_keys@sum_back + 1),a
+        ld a,h
+        ld (pl_keys@sum_back_high + 1),a
         .assert * == pl_keys, "pl_prepare falls into pl_keys"
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
@@ -2657,6 +2653,32 @@ pl_prepare:
         ld d,a
         ld a,c
         adc a,(hl)
+        ld c,a
+        ld a,d
+        .endmacro
+; pl_sub_plane - a key's last plane (plane 10 of an 11-plane key, 11 of a 12-plane one; 10 too
+; there), kept complemented by pl_store (the masks of the dimensions whose bit is clear): C:A -=
+; T_lo[E] + T_hi[D], which is P_b - sum q (T[15 - n] = the group's sum - T[n]), so that the key's
+; offset (1024 sum q, 2048) comes off with it, no add of -sum q a key (twenty-eighth round).
+; `again`: E is T_lo's index byte - 1 (@twelve, after the mark's test).
+        .macro pl_sub_plane again
+        ld l,e
+        .if again
+        inc l
+        .endif
+        sub (hl)
+        inc l
+        ld e,a
+        ld a,c
+        sbc a,(hl)
+        ld c,a
+        ld a,e
+        ld l,d
+        sub (hl)
+        inc l
+        ld d,a
+        ld a,c
+        sbc a,(hl)
         ld c,a
         ld a,d
         .endmacro
@@ -2687,7 +2709,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         adc a,(hl)
         ld c,a
         ld a,e                  ; C:A = R = P_0
-        .repeat PL_PLANES - 2, plane
+        .repeat PL_PLANES - 3, plane
         pop de
         sra c                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits; the bit shifted out is dropped)
         rra
@@ -2701,16 +2723,16 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld a,e
         pl_add_high
         .endrepeat
+        pop de                  ; plane 10, complemented
+        sra c
+        rra
+        pl_sub_plane 0          ; R = (R >> 1) + P_10 - sum q
         pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E = PL_ELEVEN)
         dec e
         jr nz,@twelve           ; (E = T_lo's index byte - 1 there)
-@sum_q:
-        add a,0                 ; (patched: -sum q's low byte, pl_prepare)
+@sum_q:                         ; C:A = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q, off with plane 10)
         ld e,a
         ld a,c
-@sum_q_high:
-        adc a,0                 ; (patched: its high byte)
-        ld c,a                  ; C:E = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
         rla
         sbc a,a                 ; the sign byte (|q.k| < 2^25)
         ld b,a                  ; B = it: f's top two bytes
@@ -2755,26 +2777,20 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld (at_max+3),a
         scf                     ; (C: pl_prepare's, the planes took the head)
         ret
-@twelve:                        ; a 12-plane key (k + 2048): R = (R >> 1) + P_11
+@twelve:                        ; a 12-plane key (k + 2048): R + sum q (plane 10's off again), then
+@sum_back:                      ; R = (R >> 1) + P_11 - sum q (plane 11 complemented)
+        add a,0                 ; (patched: sum q's low byte, pl_prepare)
+        ld b,a
+        ld a,c
+@sum_back_high:
+        adc a,0                 ; (patched: its high byte)
+        ld c,a
+        ld a,b
         sra c
         rra
-        ld l,e
-        inc l
-        add a,(hl)
-        inc l
-        ld e,a
+        pl_sub_plane 1
+        ld e,a                  ; C:E = q.k >> 11 (q.k = q.k' - 2048 sum q)
         ld a,c
-        adc a,(hl)
-        ld c,a
-        ld a,e
-        pl_add_high
-@sum_q_12:
-        add a,0                 ; (patched: -sum q's low byte, pl_prepare)
-        ld e,a
-        ld a,c
-@sum_q_12_high:
-        adc a,0                 ; (patched: its high byte)
-        ld c,a                  ; C:E = q.k >> 11 (q.k = q.k' - 2048 sum q)
         rla
         sbc a,a                 ; the sign byte (|q.k| < 2^26)
         ld b,a
@@ -2791,7 +2807,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
 ; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
 ; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on (H' holds T_hi's offset,
 ; L' counts the heads). Clobbers AF, BC, DE, HL, IX and the other set.
-        .macro pl_store_plane
+        .macro pl_store_plane complement
         ld a,(pl_tables & 255) >> 5     ; 4 bits in, then doubled: 2 n + T_lo's low byte
         srl e                   ; dimension 3 (7) first: bit 3 of the nibble
         rla
@@ -2802,6 +2818,9 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         srl b
         rla
         add a,a
+        .if complement
+        xor 2 * 15              ; 2 (15 - n) + T_lo's low byte (the tables 32-aligned)
+        .endif
         ld (hl),a
         inc l                   ; (a plane's first byte is at an even address: forward.s's assert)
         exx
@@ -2815,6 +2834,9 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         srl b
         rla
         add a,a
+        .if complement
+        xor 2 * 15
+        .endif
         exx
         ld (hl),a
         inc hl
@@ -2839,7 +2861,7 @@ pl_store:
         ld e,(ix+14)
         exx
         .repeat 8
-        pl_store_plane
+        pl_store_plane 0
         .endrepeat
         .repeat 2, group        ; the high bytes + 4 (k + 1024)
         .if group == 1
@@ -2873,13 +2895,14 @@ pl_store:
         ld a,@mark - @plane_11
 @high_planes:                   ; A = where planes 8..10 go on, as @high_end's jr offset: @mark (k + 1024) or @plane_11 (k + 2048)
         ld (@high_end + 1),a
-        .repeat PL_PLANES - 9   ; planes 8..10
-        pl_store_plane
+        .repeat PL_PLANES - 10  ; planes 8..9
+        pl_store_plane 0
         .endrepeat
+        pl_store_plane 1        ; plane 10, complemented (pl_keys' pl_sub_plane)
 @high_end:
         jr @plane_11            ; (patched: its offset)
 @plane_11:
-        pl_store_plane
+        pl_store_plane 1        ; (a 12-plane key's last, complemented too)
         jp @next_head
 @mark:
         ld (hl),PL_ELEVEN       ; the mark in plane 11's place
