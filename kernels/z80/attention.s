@@ -2691,8 +2691,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         add a,at_scores & 255
         ld (@end + 1),a         ; the score's low byte past the last key
         ld ix,PL_NO_MAX         ; IX = max f so far
-        ld a,at_scores & 255
-        ld (@score + 1),a       ; key 0's score
+        ld b,at_scores & 255    ; B = key 0's score's low byte (the planes leave B alone)
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
 @key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
         ld h,pl_tables >> 8     ; H = the tables' page (the key's end takes HL)
@@ -2731,12 +2730,6 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         dec e
         jr nz,@twelve           ; (E = T_lo's index byte - 1 there)
 @sum_q:                         ; C:A = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q, off with plane 10)
-        ld e,a
-        ld a,c
-        rla
-        sbc a,a                 ; the sign byte (|q.k| < 2^25)
-        ld b,a                  ; B = it: f's top two bytes
-        ld a,e
         sra c                   ; C:A = q.k >> 11
         rra
 @three_shifts:
@@ -2744,8 +2737,8 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         sra c
         rra
         .endrepeat
-        ld e,a                  ; f = sum >> 14 = C:E, B:C:E in 24 bits
-@summed:                        ; f = B:C:E (the TUI's probe reads q and key j from RAM at attend_head@means)
+        ld e,a                  ; f = sum >> 14 = C:E (|f| <= 4096: its top bytes C's sign)
+@summed:                        ; f = C:E (the TUI's probe reads q and key j from RAM at attend_head@means)
         .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
         ld a,c
         .byte $DD,$9C           ; sbc a,ixh
@@ -2753,18 +2746,22 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         .byte $DD,$6B           ; ld ixl,e
         .byte $DD,$61           ; ld ixh,c
 @smaller:
-@score:
-        ld hl,at_scores         ; (patched: key j's score, its low byte)
+@score:                         ; key j's score at B (twenty-eighth round: B, not an operand patched)
+        ld h,at_scores >> 8
+        ld l,b
         ld (hl),e
         inc l
         ld (hl),c
         inc l
-        ld (hl),b
+        ld a,c
+        rla
+        sbc a,a                 ; f's top two bytes, its sign
+        ld (hl),a
         inc l
-        ld (hl),b
+        ld (hl),a
         inc l
+        ld b,l
         ld a,l
-        ld (@score + 1),a
 @end:
         cp 0                    ; (patched: the score's low byte past the last key)
         jp nz,@key
@@ -2780,21 +2777,15 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
 @twelve:                        ; a 12-plane key (k + 2048): R + sum q (plane 10's off again), then
 @sum_back:                      ; R = (R >> 1) + P_11 - sum q (plane 11 complemented)
         add a,0                 ; (patched: sum q's low byte, pl_prepare)
-        ld b,a
+        ld l,a
         ld a,c
 @sum_back_high:
         adc a,0                 ; (patched: its high byte)
         ld c,a
-        ld a,b
+        ld a,l
         sra c
         rra
-        pl_sub_plane 1
-        ld e,a                  ; C:E = q.k >> 11 (q.k = q.k' - 2048 sum q)
-        ld a,c
-        rla
-        sbc a,a                 ; the sign byte (|q.k| < 2^26)
-        ld b,a
-        ld a,e
+        pl_sub_plane 1          ; C:A = q.k >> 11 (q.k = q.k' - 2048 sum q)
         jp @three_shifts
 
 
