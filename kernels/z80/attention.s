@@ -152,7 +152,10 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,236 for one position, 47,565 for 20 (13,581 and 76,221 with
+; AT_FAST_MEANS): 10,167 for one position, 47,286 for 20 (10,211 and 47,540 measured on main before the
+; twenty-eighth round's zxatt128: a key's last planes kept complemented and subtracted, no -sum q added a
+; key, the score's place in B and the weights' one test of max - f >= 128; the figures here then said
+; 10,236 and 47,565; 13,581 and 76,221 with
 ; AT_FAST_SCORES; 10,275, 47,602, 13,621 and 76,258 before the nineteenth round's negative
 ; means started in the N chain; 10,507 and 52,242 before the eighteenth round's pl_keys left q.k's low bits
 ; out (the TUI's probe computes q.k: docs/spectrum.md, "Eighteenth round: the raw q.k off the
@@ -161,11 +164,14 @@
 ; max in IX and no at_row, and pl_prepare falling into it, 11,469 and 58,829 before the
 ; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
 ; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
-; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,159 and 50,703 (10,204 and 50,751 before the nineteenth
+; loop, 384 bytes fewer; 10,314 since zxatt128's complemented planes 10 and 11, 10,202 before); with k in -1024..1023
+; (11 planes) 10,060 and 49,696 (10,134 and 50,678 before zxatt128, pl_store 8,978 and 8,922; 10,159 and 50,703 said
+; here before it; 10,204 and 50,751 before the nineteenth
 ; round's division, 10,389 and
 ; 54,451 before the low bits left out, 10,641 and 57,679 before the dimension-major value cache), pl_store 8,922
 ; (11,131, 61,116 and 9,010 before the eighteenth round; 11,493, 64,208 and 9,896 before the
-; seventeenth). Bytes (the 128K player's map): pl_prepare 363 with its wide q's way
+; seventeenth). Bytes (the 128K player's map; zxatt128: pl_prepare 8 fewer, pl_keys 336 (352 before), pl_store
+; 8 more): pl_prepare 363 with its wide q's way
 ; pl_wide_q (397 before the eighteenth round, 323 before the seventeenth round's wide q),
 ; pl_keys 352 (402 before the low bits left out, 466, 456), pl_store with the tables' alignment
 ; 641 (its code 613; 623 on the build before the low bits left out, 646, 601), the tables 64,
@@ -232,14 +238,15 @@
 ; kv_kept_sums), reading S(w - vl) alone a position (at_kept_dimension, below), where the head's
 ; weights of 0 are under a third of its positions (a weight of 0 is read there like any other);
 ; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
-; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,447 for one
-; position, 59,075 for 20 (10,407 and 59,663 before the twenty-sixth round's zxproj128 put the
+; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,373 for one
+; position, 58,013 for 20 with zxatt128's planes and weights (10,447 and 59,075 before; 10,407 and 59,663 before the twenty-sixth round's zxproj128 put the
 ; borrow into the top byte out of line, at_kept_borrow: 5 T-states fewer a position without one,
 ; 5 more with one and 10 more a dimension whose last position borrows; 10,134 and 67,817 without
 ; it; 10,446 and 60,659 before the twentieth
 ; round's zxkept2 walked a dimension in one register set, S(w - vl)'s page by a branch on the
 ; borrow, at_kept in the walk's operand); q, k in -2048..2047 (most weights 0: the head keeps
-; at_fast_dimension's walk and pays the count of its zeros) 10,502 and 70,657 (10,229 and 70,453;
+; at_fast_dimension's walk and pays the count of its zeros) 10,498 and 70,448 since zxatt128 (10,542 and
+; 70,657 measured before it, 10,502 said here; 10,229 and 70,453;
 ; 10,541 and 71,084 before zxkept2's at_zero_weight stored and counted a weight of 0 itself, 25
 ; T-states fewer each; 10,542 and 70,657 with at_kept_borrow). Bytes (the 128K's map): after the
 ; table at_kept_dimension 80 (82 before at_kept_borrow), its negative, below-zero, wide and borrow
@@ -2447,7 +2454,10 @@ at_dims_toggle:
 ; 4-7, 16 words each: pl_prepare), so P_b is two reads, and pl_keys runs R = P_0,
 ; R = (R >> 1) + P_b for b = 1..11 (1..10) (|R| < 2^15 while q's positive words sum below
 ; 16,384 and its negative ones at or above -16,384: 16 bits), whose shifted-out bits
-; (q.k's bits 0..10 (0..9)) f does not need. A head with a q beyond those
+; (q.k's bits 0..10 (0..9)) f does not need. Since the twenty-eighth round (zxatt128) plane 10
+; (and a 12-plane key's plane 11) is kept complemented and subtracted: T[15 - n] = the group's sum
+; - T[n], so R - T[~n] = R + P_b - sum q takes the key's offset off with it (a 12-plane key adds
+; sum q back once, before its plane 11). A head with a q beyond those
 ; sums, or any head while a key beyond -2048..2047 is in the cache (at_wide_planes), takes
 ; the old dot.
 PL_PLANES       = 12
@@ -2794,7 +2804,8 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
 ; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
 ; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes and the mark
 ; PL_ELEVEN, 0 in the twelfth's place when every word of the head's key lies in -1024..1023
-; (pl_keys then takes one plane fewer), else k + 2048 in 12. C: every k in -2048..2047;
+; (pl_keys then takes one plane fewer), else k + 2048 in 12. Planes 10 and 11 are kept
+; complemented, n -> 15 - n (twenty-eighth round: pl_keys subtracts them, pl_sub_plane). C: every k in -2048..2047;
 ; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
 ; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on (H' holds T_hi's offset,
 ; L' counts the heads). Clobbers AF, BC, DE, HL, IX and the other set.
