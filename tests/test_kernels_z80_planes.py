@@ -35,7 +35,8 @@ def expected_planes(keys, low: int) -> bytes:
     """The planes of one position's keys (4 heads x 8 words): for each head and plane b of
     k' = k + 2048, 2 n + low and 2 n + 32 + low, n the mask of dimensions 0-3 (4-7) with bit b;
     a head whose words all lie in -1024..1023 has 11 planes of k' = k + 1024 and the mark
-    (PL_ELEVEN, 0) in the twelfth's place."""
+    (PL_ELEVEN, 0) in the twelfth's place. Planes 10 and 11 are complemented (n -> 15 - n: pl_keys
+    subtracts them, twenty-eighth round)."""
     out = bytearray()
     for head in np.asarray(keys).reshape(4, 8):
         eleven = all(-1024 <= int(k) < 1024 for k in head)
@@ -43,6 +44,8 @@ def expected_planes(keys, low: int) -> bytes:
         for plane in range(11 if eleven else 12):
             for group in (0, 1):
                 mask = sum((shifted[4 * group + d] >> plane & 1) << d for d in range(4))
+                if plane >= 10:
+                    mask ^= 15
                 out.append(2 * mask + 32 * group + low)
         if eleven:
             out += bytes((1, 0))
@@ -261,3 +264,33 @@ def test_forward_step_with_plane_scores_gives_the_engines_logits():
         weights = np.frombuffer(forward.peek(forward.sym("att_weights"), 160), np.uint8).reshape(2, 4, 20)
         for layer in range(2):
             assert np.array_equal(weights[layer, :, :position + 1], state.last.attention_lut[layer])
+
+
+def test_the_weights_edges_and_a_keys_last_planes(bench):
+    """The 128K's weights' loop tests max f - f >= 128 once (max f + 128 patched in, the weight read
+    off the low byte, twenty-eighth round): keys whose f lies 0, 1, 126, 127 (LUT 0, read from the
+    table), 128 (the first beyond it), 129, 255, 256 and 300 below max f, each f's floor taken from a
+    remainder of 0..15 in q.k's low bits; 12-plane keys (plane 10 subtracted, then sum q added back
+    once: q's sum odd) and 11-plane ones (plane 10 subtracted, no add), with q of either sign. The
+    output, each weight (at_lut) and each f (at_scores, 32 bits) against intmath."""
+    rng = np.random.default_rng(2828)
+    offsets = (0, 1, 126, 127, 128, 129, 255, 256, 300, 2, 50)
+    for sign in (1, -1):
+        q = sign * np.array((1024, 1024, 1, 0, 0, 0, 0, 0))               # sum q = +-2049: odd
+        for top in (200, 120):                                           # max f on a 12-plane key, an 11-plane one
+            keys = np.zeros((20, 4, 8), np.int64)
+            for j, offset in enumerate(offsets):
+                f = top - offset
+                half = 16 * f // 2
+                keys[j, 2, :3] = sign * np.array((half, 16 * f - half, rng.integers(0, 16)))
+            count = len(offsets)
+            assert (np.abs(keys[:count, 2]) > 1023).any() and (np.abs(keys[:count, 2]).max(axis=1) <= 1023).any()
+            values = rng.integers(-256, 256, (20, 4, 8))
+            load_head(bench, q, keys, values, count, 2)
+            bench.write_words(HEAD_OUT, [0] * 8)
+            assert took_the_planes(bench), (sign, top)
+            want, weights = intmath.attention_head(q, keys[:count, 2], values[:count, 2])
+            assert np.array_equal(bench.read_words(HEAD_OUT, 8), want), (sign, top)
+            assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), (sign, top)
+            scores = np.frombuffer(bench.peek(bench.sym("at_scores"), 4 * count), "<i4")
+            assert np.array_equal(scores, (keys[:count, 2] @ q) >> 14), (sign, top)

@@ -135,9 +135,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_183_700
-# (1,173,151 a computed position + 0.9%, with planes.s's plane 0 on group 0's low page as plane 4 leaves it and its
-# calls at shift 4 in a loop without the chain, zxplanes28; 1,187,000 for 1,176,379, with matvec_nz's rows' bias by add hl,hl, their count in C and its
+PLAYER_128K_MEAN_BUDGET = 1_182_000
+# (1,171,476 a computed position + 0.9%, zxplanes28 and zxatt128 merged; 1,183,700 for 1,173,151, with planes.s's plane 0 on group 0's low page as plane 4 leaves it and its
+# calls at shift 4 in a loop without the chain, zxplanes28; 1,185,300 for 1,174,705, with attention.s's complemented last planes, pl_keys' score place in B
+# and the weights' one test of max - f >= 128, zxatt128; 1,187,000 for 1,176,379, with matvec_nz's rows' bias by add hl,hl, their count in C and its
 # piece of h by ldir, zxnzrow; 1,188,700 for 1,178,092, with layer 1's fc1 by fc1planes.s in bank 4 (FW_FC1_PLANES) beside fc2 by
 # matvec_nz, the coarse pairs' routines in bank 0 above $C000 and fc1wide.s below it, zxfit128; 1,205,500 for
 # 1,194,656 (zxgate128b merged after zxsparse: the build fell back to matvec's fc1) and 1,194,734 + 0.9%,

@@ -158,7 +158,10 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,236 for one position, 47,565 for 20 (13,581 and 76,221 with
+; AT_FAST_MEANS): 10,167 for one position, 47,286 for 20 (10,211 and 47,540 measured on main before the
+; twenty-eighth round's zxatt128: a key's last planes kept complemented and subtracted, no -sum q added a
+; key, the score's place in B and the weights' one test of max - f >= 128; the figures here then said
+; 10,236 and 47,565; 13,581 and 76,221 with
 ; AT_FAST_SCORES; 10,275, 47,602, 13,621 and 76,258 before the nineteenth round's negative
 ; means started in the N chain; 10,507 and 52,242 before the eighteenth round's pl_keys left q.k's low bits
 ; out (the TUI's probe computes q.k: docs/spectrum.md, "Eighteenth round: the raw q.k off the
@@ -167,11 +170,14 @@
 ; max in IX and no at_row, and pl_prepare falling into it, 11,469 and 58,829 before the
 ; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
 ; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
-; loop, 384 bytes fewer); with k in -1024..1023 (11 planes) 10,159 and 50,703 (10,204 and 50,751 before the nineteenth
+; loop, 384 bytes fewer; 10,314 since zxatt128's complemented planes 10 and 11, 10,202 before); with k in -1024..1023
+; (11 planes) 10,060 and 49,696 (10,134 and 50,678 before zxatt128, pl_store 8,978 and 8,922; 10,159 and 50,703 said
+; here before it; 10,204 and 50,751 before the nineteenth
 ; round's division, 10,389 and
 ; 54,451 before the low bits left out, 10,641 and 57,679 before the dimension-major value cache), pl_store 8,922
 ; (11,131, 61,116 and 9,010 before the eighteenth round; 11,493, 64,208 and 9,896 before the
-; seventeenth). Bytes (the 128K player's map): pl_prepare 363 with its wide q's way
+; seventeenth). Bytes (the 128K player's map; zxatt128: pl_prepare 8 fewer, pl_keys 336 (352 before), pl_store
+; 8 more): pl_prepare 363 with its wide q's way
 ; pl_wide_q (397 before the eighteenth round, 323 before the seventeenth round's wide q),
 ; pl_keys 352 (402 before the low bits left out, 466, 456), pl_store with the tables' alignment
 ; 641 (its code 613; 623 on the build before the low bits left out, 646, 601), the tables 64,
@@ -238,14 +244,15 @@
 ; kv_kept_sums), reading S(w - vl) alone a position (at_kept_dimension, below), where the head's
 ; weights of 0 are under a third of its positions (a weight of 0 is read there like any other);
 ; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
-; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,447 for one
-; position, 59,075 for 20 (10,407 and 59,663 before the twenty-sixth round's zxproj128 put the
+; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,373 for one
+; position, 58,013 for 20 with zxatt128's planes and weights (10,447 and 59,075 before; 10,407 and 59,663 before the twenty-sixth round's zxproj128 put the
 ; borrow into the top byte out of line, at_kept_borrow: 5 T-states fewer a position without one,
 ; 5 more with one and 10 more a dimension whose last position borrows; 10,134 and 67,817 without
 ; it; 10,446 and 60,659 before the twentieth
 ; round's zxkept2 walked a dimension in one register set, S(w - vl)'s page by a branch on the
 ; borrow, at_kept in the walk's operand); q, k in -2048..2047 (most weights 0: the head keeps
-; at_fast_dimension's walk and pays the count of its zeros) 10,502 and 70,657 (10,229 and 70,453;
+; at_fast_dimension's walk and pays the count of its zeros) 10,498 and 70,448 since zxatt128 (10,542 and
+; 70,657 measured before it, 10,502 said here; 10,229 and 70,453;
 ; 10,541 and 71,084 before zxkept2's at_zero_weight stored and counted a weight of 0 itself, 25
 ; T-states fewer each; 10,542 and 70,657 with at_kept_borrow). Bytes (the 128K's map): after the
 ; table at_kept_dimension 80 (82 before at_kept_borrow), its negative, below-zero, wide and borrow
@@ -652,11 +659,14 @@ attend_head:
 .ifndef AT_TABLE_MEANS
 .ifdef AT_KEYS_BY_SP
 @weights:
-        ; interrupts are off: SP walks the scores, max f's low three bytes are
+        ; interrupts are off: SP walks the scores, max f + 128's low three bytes are
         ; patched in once a head, the weights' pointer and sum live in the other set
         ld hl,(at_max)
+        ld de,AT_WEIGHT_INDEX
+        add hl,de
         ld (@max_low + 1),hl
         ld a,(at_max+2)
+        adc a,d
         ld (@max_high + 1),a
         ld (at_fast_sp),sp
         at_weights_start
@@ -672,18 +682,16 @@ attend_head:
         pop de                  ; f's low word
         pop bc                  ; C = its byte 2
 @max_low:
-        ld hl,0                 ; (patched: max f's low word) difference = max - f: 0..2^20
+        ld hl,0                 ; (patched: max f + 128's low word) difference = max - f, + 128
         sbc hl,de
 @max_high:
-        ld a,0                  ; (patched: max f's byte 2)
+        ld a,0                  ; (patched: max f + 128's byte 2)
         sbc a,c
-        or h                    ; any bit above the low byte? then the weight is 0
+        or h                    ; any bit above the low byte, max - f >= 128? then the weight is 0
         jr nz,@far
-        ld a,l
-        cp 127
-        jr nc,@far              ; (exp_lut[127] is 0 too)
+        ld a,l                  ; L = 128 + (max - f), max - f in 0..127 (exp_lut[127] = 0 read as any)
 @near:
-        add a,exp_lut & 255     ; (exp_lut lies in one page)
+        add a,(exp_lut - AT_WEIGHT_INDEX) & 255 ; (exp_lut lies in one page: the carry out is its page's)
         ld l,a
         ld h,exp_lut >> 8
         ld a,(hl)
@@ -719,6 +727,7 @@ attend_head:
         jp @weighed
 .endif
         .assert (exp_lut & 255) + 127 <= 255, "the fast weights' loop reads exp_lut in one page"
+AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 patched in: one test for max - f >= 128
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the fast weights' loop steps at_lut by its low byte"
 @weights_done:
 .endif
@@ -2473,7 +2482,10 @@ at_dims_toggle:
 ; 4-7, 16 words each: pl_prepare), so P_b is two reads, and pl_keys runs R = P_0,
 ; R = (R >> 1) + P_b for b = 1..11 (1..10) (|R| < 2^15 while q's positive words sum below
 ; 16,384 and its negative ones at or above -16,384: 16 bits), whose shifted-out bits
-; (q.k's bits 0..10 (0..9)) f does not need. A head with a q beyond those
+; (q.k's bits 0..10 (0..9)) f does not need. Since the twenty-eighth round (zxatt128) plane 10
+; (and a 12-plane key's plane 11) is kept complemented and subtracted: T[15 - n] = the group's sum
+; - T[n], so R - T[~n] = R + P_b - sum q takes the key's offset off with it (a 12-plane key adds
+; sum q back once, before its plane 11). A head with a q beyond those
 ; sums, or any head while a key beyond -2048..2047 is in the cache (at_wide_planes), takes
 ; the old dot.
 PL_PLANES       = 12
@@ -2651,15 +2663,11 @@ pl_prepare:
 @sum_q:
         ld hl,(pl_tables + 30)
         ld de,(pl_tables + 62)
-        add hl,de
-        xor a                   ; -sum q into pl_keys' adds
-        sub l
-        ld (pl_keys@sum_q + 1),a
-        ld (pl_keys@sum_q_12 + 1),a
-        sbc a,a
-        sub h
-        ld (pl_keys@sum_q_high + 1),a
-        ld (pl_keys@sum_q_12_high + 1),a
+        add hl,de               ; sum q into pl_keys' add (a 12-plane key's R back from plane 10)
+        ld a,l
+        ld (pl_keys@sum_back + 1),a
+        ld a,h
+        ld (pl_keys@sum_back_high + 1),a
         .assert * == pl_keys, "pl_prepare falls into pl_keys"
 
 ; pl_keys - the head's scores f[j] = q.k[j] >> 14 into at_scores and their max into at_max,
@@ -2686,6 +2694,32 @@ pl_prepare:
         ld c,a
         ld a,d
         .endmacro
+; pl_sub_plane - a key's last plane (plane 10 of an 11-plane key, 11 of a 12-plane one; 10 too
+; there), kept complemented by pl_store (the masks of the dimensions whose bit is clear): C:A -=
+; T_lo[E] + T_hi[D], which is P_b - sum q (T[15 - n] = the group's sum - T[n]), so that the key's
+; offset (1024 sum q, 2048) comes off with it, no add of -sum q a key (twenty-eighth round).
+; `again`: E is T_lo's index byte - 1 (@twelve, after the mark's test).
+        .macro pl_sub_plane again
+        ld l,e
+        .if again
+        inc l
+        .endif
+        sub (hl)
+        inc l
+        ld e,a
+        ld a,c
+        sbc a,(hl)
+        ld c,a
+        ld a,e
+        ld l,d
+        sub (hl)
+        inc l
+        ld d,a
+        ld a,c
+        sbc a,(hl)
+        ld c,a
+        ld a,d
+        .endmacro
 PL_NO_MAX       = $F000         ; max f's start, -4096: below every f, and f - max stays in 16 bits
 PL_ELEVEN       = 1             ; an 11-plane key's mark: its plane-11 slot's first byte, odd (index bytes are even)
 pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_fast_sp)
@@ -2695,8 +2729,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         add a,at_scores & 255
         ld (@end + 1),a         ; the score's low byte past the last key
         ld ix,PL_NO_MAX         ; IX = max f so far
-        ld a,at_scores & 255
-        ld (@score + 1),a       ; key 0's score
+        ld b,at_scores & 255    ; B = key 0's score's low byte (the planes leave B alone)
         ld sp,(pl_planes)       ; SP walks the head's planes, key by key
 @key:                           ; R = P_0, then R = (R >> 1) + P_b for b = 1..10 (11): R = q.k' >> 10 (11)
         ld h,pl_tables >> 8     ; H = the tables' page (the key's end takes HL)
@@ -2713,7 +2746,7 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         adc a,(hl)
         ld c,a
         ld a,e                  ; C:A = R = P_0
-        .repeat PL_PLANES - 2, plane
+        .repeat PL_PLANES - 3, plane
         pop de
         sra c                   ; R = (R >> 1) + P_b (|R| < 2 * 8 * 2048: 16 bits; the bit shifted out is dropped)
         rra
@@ -2727,20 +2760,14 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld a,e
         pl_add_high
         .endrepeat
+        pop de                  ; plane 10, complemented
+        sra c
+        rra
+        pl_sub_plane 0          ; R = (R >> 1) + P_10 - sum q
         pop de                  ; plane 11's index bytes, or an 11-plane key's mark (E = PL_ELEVEN)
         dec e
         jr nz,@twelve           ; (E = T_lo's index byte - 1 there)
-@sum_q:
-        add a,0                 ; (patched: -sum q's low byte, pl_prepare)
-        ld e,a
-        ld a,c
-@sum_q_high:
-        adc a,0                 ; (patched: its high byte)
-        ld c,a                  ; C:E = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q)
-        rla
-        sbc a,a                 ; the sign byte (|q.k| < 2^25)
-        ld b,a                  ; B = it: f's top two bytes
-        ld a,e
+@sum_q:                         ; C:A = q.k >> 10 (k + 1024: q.k = q.k' - 1024 sum q, off with plane 10)
         sra c                   ; C:A = q.k >> 11
         rra
 @three_shifts:
@@ -2748,8 +2775,8 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         sra c
         rra
         .endrepeat
-        ld e,a                  ; f = sum >> 14 = C:E, B:C:E in 24 bits
-@summed:                        ; f = B:C:E (the TUI's probe reads q and key j from RAM at attend_head@means)
+        ld e,a                  ; f = sum >> 14 = C:E (|f| <= 4096: its top bytes C's sign)
+@summed:                        ; f = C:E (the TUI's probe reads q and key j from RAM at attend_head@means)
         .byte $DD,$95           ; sub ixl: f - max f so far < 0? then max (IX) stays (C:E, 16 bits)
         ld a,c
         .byte $DD,$9C           ; sbc a,ixh
@@ -2757,18 +2784,22 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         .byte $DD,$6B           ; ld ixl,e
         .byte $DD,$61           ; ld ixh,c
 @smaller:
-@score:
-        ld hl,at_scores         ; (patched: key j's score, its low byte)
+@score:                         ; key j's score at B (twenty-eighth round: B, not an operand patched)
+        ld h,at_scores >> 8
+        ld l,b
         ld (hl),e
         inc l
         ld (hl),c
         inc l
-        ld (hl),b
+        ld a,c
+        rla
+        sbc a,a                 ; f's top two bytes, its sign
+        ld (hl),a
         inc l
-        ld (hl),b
+        ld (hl),a
         inc l
+        ld b,l
         ld a,l
-        ld (@score + 1),a
 @end:
         cp 0                    ; (patched: the score's low byte past the last key)
         jp nz,@key
@@ -2781,30 +2812,18 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         ld (at_max+3),a
         scf                     ; (C: pl_prepare's, the planes took the head)
         ret
-@twelve:                        ; a 12-plane key (k + 2048): R = (R >> 1) + P_11
+@twelve:                        ; a 12-plane key (k + 2048): R + sum q (plane 10's off again), then
+@sum_back:                      ; R = (R >> 1) + P_11 - sum q (plane 11 complemented)
+        add a,0                 ; (patched: sum q's low byte, pl_prepare)
+        ld l,a
+        ld a,c
+@sum_back_high:
+        adc a,0                 ; (patched: its high byte)
+        ld c,a
+        ld a,l
         sra c
         rra
-        ld l,e
-        inc l
-        add a,(hl)
-        inc l
-        ld e,a
-        ld a,c
-        adc a,(hl)
-        ld c,a
-        ld a,e
-        pl_add_high
-@sum_q_12:
-        add a,0                 ; (patched: -sum q's low byte, pl_prepare)
-        ld e,a
-        ld a,c
-@sum_q_12_high:
-        adc a,0                 ; (patched: its high byte)
-        ld c,a                  ; C:E = q.k >> 11 (q.k = q.k' - 2048 sum q)
-        rla
-        sbc a,a                 ; the sign byte (|q.k| < 2^26)
-        ld b,a
-        ld a,e
+        pl_sub_plane 1          ; C:A = q.k >> 11 (q.k = q.k' - 2048 sum q)
         jp @three_shifts
 
 
@@ -2813,11 +2832,12 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
 ; Plane b of a head is two index bytes: 2 n + T_lo's offset and 2 n + 32 + it, n the mask
 ; of dimensions 0-3 (4-7) whose k' has bit b set: k' = k + 1024 in 11 planes and the mark
 ; PL_ELEVEN, 0 in the twelfth's place when every word of the head's key lies in -1024..1023
-; (pl_keys then takes one plane fewer), else k + 2048 in 12. C: every k in -2048..2047;
+; (pl_keys then takes one plane fewer), else k + 2048 in 12. Planes 10 and 11 are kept
+; complemented, n -> 15 - n (twenty-eighth round: pl_keys subtracts them, pl_sub_plane). C: every k in -2048..2047;
 ; NC: not (at_wide_planes set, the planes unfinished). Unrolled: a plane of both groups
 ; (pl_store_plane) from B, C, D, E and B', C', D', E', their bit 0 on (H' holds T_hi's offset,
 ; L' counts the heads). Clobbers AF, BC, DE, HL, IX and the other set.
-        .macro pl_store_plane
+        .macro pl_store_plane complement
         ld a,(pl_tables & 255) >> 5     ; 4 bits in, then doubled: 2 n + T_lo's low byte
         srl e                   ; dimension 3 (7) first: bit 3 of the nibble
         rla
@@ -2828,6 +2848,9 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         srl b
         rla
         add a,a
+        .if complement
+        xor 2 * 15              ; 2 (15 - n) + T_lo's low byte (the tables 32-aligned)
+        .endif
         ld (hl),a
         inc l                   ; (a plane's first byte is at an even address: forward.s's assert)
         exx
@@ -2841,6 +2864,9 @@ pl_keys:                        ; (pl_prepare falls in: attend_head's SP in at_f
         srl b
         rla
         add a,a
+        .if complement
+        xor 2 * 15
+        .endif
         exx
         ld (hl),a
         inc hl
@@ -2865,7 +2891,7 @@ pl_store:
         ld e,(ix+14)
         exx
         .repeat 8
-        pl_store_plane
+        pl_store_plane 0
         .endrepeat
         .repeat 2, group        ; the high bytes + 4 (k + 1024)
         .if group == 1
@@ -2899,13 +2925,14 @@ pl_store:
         ld a,@mark - @plane_11
 @high_planes:                   ; A = where planes 8..10 go on, as @high_end's jr offset: @mark (k + 1024) or @plane_11 (k + 2048)
         ld (@high_end + 1),a
-        .repeat PL_PLANES - 9   ; planes 8..10
-        pl_store_plane
+        .repeat PL_PLANES - 10  ; planes 8..9
+        pl_store_plane 0
         .endrepeat
+        pl_store_plane 1        ; plane 10, complemented (pl_keys' pl_sub_plane)
 @high_end:
         jr @plane_11            ; (patched: its offset)
 @plane_11:
-        pl_store_plane
+        pl_store_plane 1        ; (a 12-plane key's last, complemented too)
         jp @next_head
 @mark:
         ld (hl),PL_ELEVEN       ; the mark in plane 11's place
