@@ -67,7 +67,7 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     first, no FW_WIDE_SPARSE, and AT_FAST_MAX_PATCHED skipped; since zxnzrow AT_FAST_MAX_PATCHED back; since zxatt48b's
     weights of 1 added whole skipped again, and back with zxplanes28's planes.s without classes: MV_HZ_ENDS and
     AT_FAST_SUMS_PAIRS skipped), the shipped soul with its word list ten
-    words shorter (the same but AT_FAST_MAX_PATCHED, which its room takes), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken; the
+    words shorter (the same but AT_FAST_SUMS_PAIRS, which its room takes), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken; the
     size model's tests above skip between taken ones on a bare clone): the spends assemble_player takes are what one
     by one on the same rung takes, and its tape the one built from those; the shipped tape is disk/'s.
     What makes the halves exact holds on the way: each spend one by one tries adds code above
@@ -110,15 +110,16 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     taken = one_by_one(fits, spends)
     assert {key: kwargs[key] for key in SPEND_KEYS} == zx_build._spent_48k(taken)
     skipped = [name for name in spends if name not in taken]
-    on_planes = [zx_build.HZ_ENDS_48K]    # (since zxnzrow's shorter matvec_nz: AT_FAST_MAX_PATCHED back in its room,
-    # zxsparse48's skipped it too; since zxplanes28's planes.s without classes, WP_NO_CLASSES: AT_FAST_SUMS_PAIRS back)
+    on_planes = [zx_build.HZ_ENDS_48K, "AT_FAST_SUMS_PAIRS"]    # (since zxnzrow's shorter matvec_nz: AT_FAST_MAX_PATCHED
+    # back in its room, zxsparse48's skipped it too; zxatt48b's @one took it again and zxplanes28's planes.s without
+    # classes, WP_NO_CLASSES, gave it back, AT_FAST_SUMS_PAIRS not)
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K)
     assert rung.get("planes_48k", False) == (which != "vectors")        # (the planes' rung: twenty-sixth round)
-    assert skipped == {"shipped": [on_planes[0], "AT_FAST_MAX_PATCHED", on_planes[1]],    # (zxatt48b's @one took its room)
-                       "shorter list": on_planes,
+    assert skipped == {"shipped": on_planes,
+                       "shorter list": on_planes[:1],
                        "vectors": [zx_build.WIDE_SPARSE_48K]}[which]
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data
     if which == "shipped":
