@@ -30,17 +30,23 @@
 fw_fc1_planes:
         ld a,(fw_layer_index)
         or a
+.ifdef FW_FC1_PLANES_L0                 ; (twenty-eighth round, zxfc1l0: layer 0's too, on bank 0's copy)
+        ld hl,soul_l0_fc1_w     ; (its rows and a copy of fc1planes.s at bank 4's addresses in bank 0)
+        ld a,soul_l0_fc1_w_shift + 1
+        jr z,@layer
+.else
         ret z
+.endif
+        ld hl,soul_l1_fc1_w     ; (fc1planes.s's rows: build.py's fc1_rows_lines)
+        ld a,soul_l1_fc1_w_shift + 1     ; (a product's shift: the soul's + 1, as the descriptors store it)
+@layer: ld (fg_w),hl
+        ld (fg_shift),a
         ld hl,fw_xn
         ld (fg_x),hl
-        ld hl,soul_l1_fc1_w     ; (fc1planes.s's rows: build.py's fc1_rows_lines)
-        ld (fg_w),hl
         ld hl,fw_ffn
         ld (fg_out),hl
         ld a,FW_FFN
         ld (fg_rows_count),a
-        ld a,soul_l1_fc1_w_shift + 1     ; (a product's shift: the soul's + 1, as the descriptors store it)
-        ld (fg_shift),a
         call fg_tables
         jr c,@wide
         call fg_rows

@@ -22,6 +22,7 @@
 ; (python benchmarks/z80_profile.py --model 128k's routines from fw_next_token on;
 ; docs/spectrum.md, "Eighteenth round: the logits' bound, again" and "... the logits' scan").
 
+.ifndef SOUL_OUT_APART                  ; (the 128K's out by its planes alone, twenty-eighth round: no bound)
 .ifdef MV_LOW_HLA
 FW_RAW_LOGITS   = 1
 .endif
@@ -233,4 +234,5 @@ fw_logits_bound:
         pop bc
         jr @next
 fw_best:        .word 0         ; the best exact logit of the scan so far, its sign bit flipped
+.endif
 .endif

@@ -225,6 +225,7 @@ record_pieces_end:
 RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
 
 .ifdef FW_PLANES
+.ifndef SOUL_OUT_APART                  ; (twenty-eighth round, zxfc1l0: out's planes on the tape too, nothing to make)
 ; planes_first_run - (twenty-fifth round, forward.s's FW_PLANES) the six matrices' planes in bank
 ; FW_PLANES_BANK (with SOUL_QKV_APART, twenty-seventh round: out's alone, q, k and v on the tape), made from matvec's copies by the first RUN (records_first_run, before position 0: the
 ; key cache is free; here below $8000, once a LOAD, out of the room below $C000): each
@@ -301,6 +302,7 @@ planes_sources:                 ; (port value, matvec's matrix, its planes) a ma
 .endif
         .byte 0
 .endif
+.endif
 
 .ifdef EMBED_BANK
 ; fw_embed - (nineteenth round) h = embed(fw_token, fw_pos) by embedrows.s's fw_embed at
@@ -330,8 +332,10 @@ records_first_run:
         or a
         ret nz
 .ifdef FW_PLANES
+.ifndef SOUL_OUT_APART
         call planes_first_run   ; (the q, k, v planes in bank FW_PLANES_BANK, forward.s's FW_PLANES)
         xor a
+.endif
 .endif
         ld hl,record_known
         ld b,FW_VOCAB
