@@ -610,13 +610,14 @@ FC1_PLANES_L0_TABLE_BYTES = RN_SWAPPED_SQUARES - FC1_PLANES_L0_TABLES
 
 def fc1_l0_rows_lines(soul, bank, between=()) -> list[str]:
     """Bank 0's part for FW_FC1_PLANES_L0 (player_source's, after the matrices): layer 0's fc1 in
-    fc1_planes.gate_bytes' layout (fg_l0_rows, tables at FC1_PLANES_L0_TABLES), the lines `between`, then
+    fc1_planes.gate_bytes' layout (soul_l0_fc1_w, tables at FC1_PLANES_L0_TABLES), the lines `between`, then
     fc1planes.s's code as assembled for bank 0's tables, at the address where `bank` (data_bank's block) has it."""
     weights, bias = soul[FC1_PLANES_L0_MATRIX].values, soul[bias_of(FC1_PLANES_L0_MATRIX)].values
     pages = (FC1_PLANES_L0_TABLES >> 8, (FC1_PLANES_L0_TABLES >> 8) + 2, FC1_PLANES_L0_TABLES_HIGH >> 8,
              (FC1_PLANES_L0_TABLES_HIGH >> 8) + 2)
     data = fc1_planes.gate_bytes(weights, bias, pages)
-    lines = ["fg_l0_rows:     ; layer 0's fc1 in fc1_planes.gate_bytes' layout (FW_FC1_PLANES_L0)"]
+    lines = ["soul_l0_fc1_w:     ; layer 0's fc1 in fc1_planes.gate_bytes' layout (FW_FC1_PLANES_L0; a tensor's label,\n"
+             "                   ; which names no PC: bank PLANES_BANK's code lies at these addresses)"]
     at = 0
     for row in weights:
         kind = fc1_planes.row_class(row)
@@ -634,9 +635,9 @@ def fc1_l0_rows_lines(soul, bank, between=()) -> list[str]:
     assert not moved and copy.end == end, f"bank 0's fc1planes.s must lie at bank {DATA_BANK}'s addresses: {moved[:4]}"
     code = copy.data[-(end - start):] if len(copy.data) >= end - start else copy.data
     assert len(code) == end - start
-    lines += ["fg_l0_rows_end:", *between,
+    lines += ["soul_l0_fc1_w_end:", *between,
               f'.assert * <= ${start:04X}, "layer 0\'s fc1 rows run into fc1planes.s\'s bank 0 copy"',
-              f".res ${start:04X} - *", "fg_l0_code:     ; fc1planes.s for bank 0's tables (FW_FC1_PLANES_L0)"]
+              f".res ${start:04X} - *     ; (then fc1planes.s for bank 0's tables: its labels bank {DATA_BANK}'s)"]
     lines += [f"        .byte {', '.join(map(str, code[i:i + 32]))}" for i in range(0, len(code), 32)]
     return lines
 
@@ -893,7 +894,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                 and not name.startswith("fg_l1_rows") and name not in FC1_PLANES_IMPORTS))
             options += [f"{name} = ${bank.symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
             if fc1_l0:
-                options += ["FW_FC1_PLANES_L0 = 1     ; (layer 0's fc1 by fc1planes.s's copy in bank 0, on fg_l0_rows)",
+                options += ["FW_FC1_PLANES_L0 = 1     ; (layer 0's fc1 by fc1planes.s's copy in bank 0, on soul_l0_fc1_w)",
                             "SOUL_OUT_APART = 1       ; (out by its planes alone: on the tape in its bank, no matvec copy)"]
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
@@ -1472,7 +1473,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         regions.append(Region(name, kind, start, stop))
     if "FW_FC1_PLANES_L0" in sym:   # (twenty-eighth round: layer 0's fc1 by fc1planes.s's copy in bank 0)
         regions.append(Region("l0.fc1_w and l0.fc1_b (fc1planes.s's rows: fc1_planes.gate_bytes)", "weights",
-                              sym["fg_l0_rows"], sym["fg_l0_rows_end"]))
+                              sym["soul_l0_fc1_w"], sym["soul_l0_fc1_w_end"]))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))

@@ -312,9 +312,9 @@ def is_gain(name: str) -> bool:
 # layer descriptors' bias word for them is then MV_BIAS_FOLDED (fc2's stay: a sparse call adds its vector)
 FOLDED_BIASES = tuple(f"l{layer}.fc1_b" for layer in range(spec.N_LAYERS))
 # the 128K player's tensors with no matvec copy in bank 0 under an option (twenty-eighth round, zxfc1l0): layer 0's
-# fc1 by fc1planes.s (FW_FC1_PLANES_L0: its rows fg_l0_rows, the bias in them) and out by its planes alone
+# fc1 by fc1planes.s (FW_FC1_PLANES_L0: its rows at the label, build.fc1_l0_rows_lines', the bias in them) and out by its planes alone
 # (SOUL_OUT_APART: logitplanes.s's lg_masks in bank 6, on the tape); name -> (option, what its label names then)
-APART_128K = {"l0.fc1_w": ("FW_FC1_PLANES_L0", "fg_l0_rows"), "l0.fc1_b": ("FW_FC1_PLANES_L0", "0"),
+APART_128K = {"l0.fc1_w": ("FW_FC1_PLANES_L0", None), "l0.fc1_b": ("FW_FC1_PLANES_L0", "0"),
               "out": ("SOUL_OUT_APART", "lg_masks")}
 
 # The 48K's cold part holds the matrices' biases too (read once a position: a word a row).
@@ -371,7 +371,8 @@ def _soul_include(soul, part: str, leave_out: str, cold) -> str:
             gains[key] = _label(name)
         if name in APART_128K:          # (the 128K's, twenty-eighth round: no matvec copy where the option says)
             option, other = APART_128K[name]
-            lines += [f".ifdef {option}", f"{_label(name)}_shift = {tensor.shift}", f"{_label(name)} = {other}", ".else"]
+            lines += [f".ifdef {option}", f"{_label(name)}_shift = {tensor.shift}",
+                      *[f"{_label(name)} = {other}"] * (other is not None), ".else"]
             lines += ([".ifndef MV_FOLDED_BIAS", *_tensor_lines(name, tensor, soul), ".endif"] if name in FOLDED_BIASES
                       else _tensor_lines(name, tensor, soul)) + [".endif"]
             continue
