@@ -16,7 +16,8 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below).
+; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below;
+; 366 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 145, SOUL_OUT_APART).
 
 ; wide_column_sums - a row's exact sum the slow way (wp_rows_wide's and fc1wide.s's fg_rows_wide's): HL = x
 ; (32 words), A = 0, the row's 32 stored weights on the page `pages` (w = stored xor `flip`), the 4-byte
