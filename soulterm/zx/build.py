@@ -800,6 +800,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     MV_SPARSE_PAIR_SKIP's routines. On the 48K (zxsparse48; None: off, the ladder's choice) with `planes_48k` only:
     its chain at NZ_CHAIN_48K (planes.s's tables' room in the screen, dead while fc2 runs), its rows after
     planes.s, and neither MV_SPARSE (matvec's fallback runs dense) nor FW_WIDE_SPARSE.
+    `fc1_planes_l0`: the 128K's (with FW_FC1_PLANES and logitplanes.s) layer 0's fc1 by fc1planes.s's copy in bank 0
+    (FW_FC1_PLANES_L0, twenty-eighth round: fc1_l0_rows_lines) and out by its planes alone (SOUL_OUT_APART: its
+    lg_masks on the tape in bank PLANES_BANK, no matvec copy in bank 0; planes_wide.s's fw_out_exact for the rows
+    lg_select leaves): assemble_player's first try where FC1_PLANES_L0.
     """
     banked = model == "128k"
     coarse = coarse or banked
