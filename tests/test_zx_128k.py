@@ -135,10 +135,11 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_182_000
-# (1,171,476 a computed position + 0.9%, zxplanes28 and zxatt128 merged; 1,183,700 for 1,173,151, with planes.s's plane 0 on group 0's low page as plane 4 leaves it and its
+PLAYER_128K_MEAN_BUDGET = 1_166_400
+# (1,155,989 a computed position + 0.9%, zxfc1l0 merged after zxplanes28 and zxatt128: layer 0's fc1 by fc1planes.s's copy
+# in bank 0 and out by its planes alone; 1,182,000 for 1,171,476, zxplanes28 and zxatt128 merged; 1,183,700 for 1,173,151, with planes.s's plane 0 on group 0's low page as plane 4 leaves it and its
 # calls at shift 4 in a loop without the chain, zxplanes28; 1,185,300 for 1,174,705, with attention.s's complemented last planes, pl_keys' score place in B
-# and the weights' one test of max - f >= 128, zxatt128; 1,187,000 for 1,176,379, with matvec_nz's rows' bias by add hl,hl, their count in C and its
+# and the weights' one test of max - f >= 128, zxatt128; 1,171,400 for 1,160,892 with zxfc1l0 alone; 1,187,000 for 1,176,379, with matvec_nz's rows' bias by add hl,hl, their count in C and its
 # piece of h by ldir, zxnzrow; 1,188,700 for 1,178,092, with layer 1's fc1 by fc1planes.s in bank 4 (FW_FC1_PLANES) beside fc2 by
 # matvec_nz, the coarse pairs' routines in bank 0 above $C000 and fc1wide.s below it, zxfit128; 1,205,500 for
 # 1,194,656 (zxgate128b merged after zxsparse: the build fell back to matvec's fc1) and 1,194,734 + 0.9%,
@@ -314,13 +315,18 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     sym = built.program.symbols
     assert "mv_sparse_part" in sym and "mv_low_slots" in sym       # MV_SPARSE and MV_LOW_SLOTS
     assert "pl_store" in sym and "pl_keys" in sym and "at_dims" not in sym   # AT_PLANE_SCORES, not AT_FAST_SCORES
-    assert "mv_coarse_slots" in sym and "fw_logits_bound" in sym    # MV_COARSE
+    assert "mv_coarse_slots" in sym    # MV_COARSE (since the twenty-eighth round no coarse call runs: below)
+    # twenty-eighth round (zxfc1l0): out by its planes alone (SOUL_OUT_APART: no matvec copy, no bound) and
+    # layer 0's fc1 by fc1planes.s's copy in bank 0 (FW_FC1_PLANES_L0: no matvec rows either)
+    assert sym["SOUL_OUT_APART"] == 1 and sym["FW_FC1_PLANES_L0"] == 1 and "fw_logits_bound" not in sym
     assert "RN_IN_PAGE" in sym and max(sym["fw_h"] & 255, sym["fw_xn"] & 255) <= 256 - 64   # (zxnorm4: inc l)
     (bank, data), _embedding, _planes = built.banks
     for name, tensor in soul.tensors.items():
         if not is_matvec_matrix(name) or name in QKV_MATRICES:      # (SOUL_QKV_APART: their planes in bank 6)
             continue
         if name == "l1.fc1_w" and "FW_FC1_PLANES" in sym:       # (fc1planes.s's rows alone: the test below)
+            continue
+        if name in ("l0.fc1_w", "out") and "FW_FC1_PLANES_L0" in sym:     # (fc1planes.s's rows, out's planes)
             continue
         at = sym["soul_" + name.replace(".", "_")]          # matvec's layout: each row's -K + 2b, then its
         block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGINS["128k"])
@@ -402,7 +408,8 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     general_sym = general.program.symbols
     assert "MV_COARSE_PAIRS" in sym and "mv_pairs_walk_logits" in sym
     assert "MV_COARSE_PAIRS" not in general_sym and "mv_pairs_walk_logits" not in general_sym
-    assert "soul_out_pair_ranges" in sym and "soul_out_pair_ranges" not in general_sym
+    assert "soul_l1_fc1_w_pair_ranges" not in sym and "soul_out_pair_ranges" not in general_sym
+    assert "soul_out_pair_ranges" not in sym and "SOUL_OUT_APART" in sym     # (twenty-eighth round: no out copy)
     # with it the twenty-second round's fc1 pass through quads without their stores (MV_GATE_QUADS, 170 bytes
     # after the pairs' routines) and argmax in rounds of two with the runner-up's limit (AM_ROUNDS, 21 in bank 0)
     assert "mv_gate_quads" in sym and "am_best_row" in sym and sym["mv_gate_quads"] < sym["soul_l0_n1"] < 0xC000
@@ -610,9 +617,11 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     """Twenty-sixth round (zxcoarse): forward.s's FW_LOGIT_PLANES runs logitplanes.s's lg_select in bank
     PLANES_BANK (its code in planes.s's CODE block, out's masks after the six matrices, made by the first
     RUN as they are, its tables, sums and list on planes.s's table pages) before the logits' call; one row left is the token (fw_lg_chose 1, fw_logits
-    untouched), else the coarse call as before. On "hello" every reply step takes the planes' row; with
-    lg_select poked to decline (scf / ret) the turn is the engine's all the same through the coarse call,
-    ~50,000 T-states slower a step; a broken lg_select (its first list storing the rows' countdown for
+    untouched), else the coarse call as before (since the twenty-eighth round, SOUL_OUT_APART: out's masks on
+    the tape, and the rows left, or all where lg_select declines, exact by planes_wide.s's fw_out_exact: the
+    test below). On "hello" every reply step takes the planes' row; with
+    lg_select poked to decline (scf / ret) the turn is the engine's all the same through that path,
+    more than 50,000 T-states slower a step; a broken lg_select (its first list storing the rows' countdown for
     their numbers) fails the turn's check against the engine. (Breaks in the sums mostly leave more than
     one row, and the coarse call then gives the engine's token: the kernel's own test holds it to its
     model, tests/test_kernels_z80_logit_planes.py.)"""
@@ -627,7 +636,7 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     assert "FW_LOGIT_PLANES" in sym and sym["fw_logit_planes"] < paging.PAGED_START
     block = planes_bank(soul)
     bank = bench.banks[PLANES_BANK]
-    masks = split_masks(soul["out"].values)         # (made by the first RUN, wp_make and lg_split: off the tape)
+    masks = split_masks(soul["out"].values)         # (on the tape since the twenty-eighth round: SOUL_OUT_APART)
     at = sym["lg_masks"] - paging.PAGED_START
     assert bytes(bank[at:at + len(masks)]) == masks and sym["lg_masks"] == sym["wp_l1_v"] + 32 * 32
     assert sym["lg_masks"] + len(masks) <= 0x10000 and PLANES_START < sym["lg_select"] < block.end
@@ -669,7 +678,9 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     # the coarse calls alone (the logits' and layer 0's fc1, bank 0 in), in bank 0 past bank EMBED_BANK's code
     # (zxfit128: their room below $C000 is fc1wide.s's, beside nzmatvec.s's MV_NZ)
     assert sym["MV_NZ"] == 1 and UNCONTENDED <= sym["fw_fc1_planes"] < sym["fg_rows_wide"] < paging.PAGED_START
-    assert zx_build.embed_bank_end(soul) <= sym["mv_pairs_prepare"] < sym["mv_pairs_walk_gate"] < sym["record_known"]
+    # (since the twenty-eighth round, FW_FC1_PLANES_L0, no coarse call runs: the routines fill bank 0's room before
+    # fc1planes.s's copy there)
+    assert sym["soul_l0_fc1_w_end"] <= sym["mv_pairs_prepare"] < sym["mv_pairs_walk_gate"] < sym["fg_x"]
     (bank, data), *_ = built.banks
     assert bank == DATA_BANK
     rows = sym["soul_l1_fc1_w"] - paging.PAGED_START           # (fc1_rows_lines' fg_l1_rows, in the bank)
@@ -683,7 +694,7 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     rows_run, reply = forward_turn(bench, engine, context)      # checks every step against the engine
     planes = TurnCost(rows_run, reply)
     with pytest.MonkeyPatch.context() as patched:               # (the same player with matvec's gated call)
-        patched.setattr(zx_build, "fc1_planes_take", lambda soul: False)
+        patched.setattr(zx_build, "fc1_planes_take", lambda soul, matrix=None: False)
         rows_run, again = forward_turn(player_bench(soul, tokenizer, "128k"), engine, context)
     assert again == reply and TurnCost(rows_run, again).per_step > planes.per_step + 25_000
     # declined: fg_rows_wide, exact and far slower
@@ -702,6 +713,77 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     code = broken.banks[DATA_BANK]
     doubling = bytes(code).index(bytes([0xDD, 0x29]), broken.sym("fg_start_0") - paging.PAGED_START)
     code[doubling:doubling + 2] = bytes(2)                     # class 0's plane 6 not doubled: nop / nop
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+
+
+def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its_planes_alone(built):
+    """Twenty-eighth round (zxfc1l0): FW_FC1_PLANES_L0 runs layer 0's fc1 too on fc1planes.s, a copy assembled
+    at bank DATA_BANK's addresses (every fg_ label names both) for tables at $F000-$F7FF in bank 0, with its
+    rows there in gate_bytes' layout, in the room out's matvec copy left: out by its planes alone (SOUL_OUT_APART:
+    lg_masks on the tape in bank PLANES_BANK; the rows lg_select leaves, or all where it declines, exact by
+    planes_wide.s's fw_out_exact). The turn is the engine's (each step checked) and a position more than 10,000
+    T-states faster than the same player with layer 0's fc1 by matvec's gated call (and out's copy); where bank
+    0's fg_tables declines (poked to scf / ret) fc1wide.s's fg_rows_wide runs its rows, exact and far slower; a
+    broken fg_rows_wide (its w = u' xor $7F made xor $80), bank 0's fg_rows (class 0's plane 6 not doubled) or
+    fw_out_exact (the logit's sign not flipped for the comparison, with lg_select declining) fails the check."""
+    from soulterm.zx.fc1_planes import gate_bytes
+    from soulterm.zx.logit_planes import split_masks
+
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    engine = Engine(soul)
+    context = tokenizer.encode_turn("hello")
+    sym = built.program.symbols
+    assert sym["FW_FC1_PLANES_L0"] == 1 and sym["SOUL_OUT_APART"] == 1 and sym["soul_l0_fc1_w"] < sym["soul_l0_fc1_w_end"]
+    assert sym["soul_out"] == sym["lg_masks"] and "planes_first_run" not in sym
+    assert sym["soul_l0_fc1_w_end"] <= sym["fg_x"] < sym["fg_code_end"] <= sym["record_known"]
+    assert sym["record_known"] + spec.VOCAB_SIZE <= zx_build.FC1_PLANES_L0_TABLES < 0xFC00 - 0x800
+    origin = ORIGINS["128k"]
+    pages = (zx_build.FC1_PLANES_L0_TABLES >> 8, (zx_build.FC1_PLANES_L0_TABLES >> 8) + 2,
+             zx_build.FC1_PLANES_L0_TABLES_HIGH >> 8, (zx_build.FC1_PLANES_L0_TABLES_HIGH >> 8) + 2)
+    expected = gate_bytes(soul["l0.fc1_w"].values, soul["l0.fc1_b"].values, pages,
+                          starts=tuple(sym[f"fg_start_{kind}"] for kind in range(3)))
+    at = sym["soul_l0_fc1_w"] - origin
+    assert built.program.data[at:at + len(expected)] == expected and sym["soul_l0_fc1_w_end"] - at - origin == len(expected)
+    # the two copies of fc1planes.s differ only in their table pages' bytes
+    (bank, data), *_ = built.banks
+    copies = [data[sym["fg_x"] - paging.PAGED_START:sym["fg_code_end"] - paging.PAGED_START],
+              built.program.data[sym["fg_x"] - origin:sym["fg_code_end"] - origin]]
+    assert len(copies[0]) == len(copies[1]) and 0 < sum(a != b for a, b in zip(*copies)) < 16
+    masks = split_masks(soul["out"].values)         # (on the tape: no first RUN makes them)
+    planes = dict((bank, block) for bank, block, *_ in built.banks)[PLANES_BANK]
+    at = sym["lg_masks"] - PLANES_START
+    assert planes[at:at + len(masks)] == masks
+    bench = player_bench(soul, tokenizer, "128k")
+    rows_run, reply = forward_turn(bench, engine, context)      # checks every step against the engine
+    both = TurnCost(rows_run, reply)
+    with pytest.MonkeyPatch.context() as patched:               # (layer 0's fc1 by matvec's gated call, out's copy)
+        patched.setattr(zx_build, "FC1_PLANES_L0", False)
+        before = player_bench(soul, tokenizer, "128k")
+        assert "FW_FC1_PLANES_L0" not in before.symbols and "FW_FC1_PLANES" in before.symbols
+        rows_run, again = forward_turn(before, engine, context)
+    assert again == reply and TurnCost(rows_run, again).per_position > both.per_position + 10_000
+    # declined in bank 0: fg_rows_wide, exact and far slower
+    declined = player_bench(soul, tokenizer, "128k")
+    declined.memory[declined.sym("fg_tables"):declined.sym("fg_tables") + 2] = bytes([0x37, 0xC9])     # scf / ret
+    rows_run, again = forward_turn(declined, engine, context)
+    assert again == reply and TurnCost(rows_run, again).per_position > both.per_position + 2_000_000
+    broken = player_bench(soul, tokenizer, "128k")
+    broken.memory[broken.sym("fg_tables"):broken.sym("fg_tables") + 2] = bytes([0x37, 0xC9])
+    flip = bytes(broken.memory).index(bytes([0xEE, 0x7F]), broken.sym("fg_rows_wide"))     # xor $7F: u' to w
+    broken.memory[flip + 1] = 0x80
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+    broken = player_bench(soul, tokenizer, "128k")
+    doubling = bytes(broken.memory).index(bytes([0xDD, 0x29]), broken.sym("fg_start_0"))
+    broken.memory[doubling:doubling + 2] = bytes(2)             # bank 0's class 0 plane 6 not doubled
+    with pytest.raises(AssertionError):
+        forward_turn(broken, engine, context)
+    broken = player_bench(soul, tokenizer, "128k")              # lg_select declining: fw_out_exact on every row
+    at = broken.sym("lg_select") - paging.PAGED_START
+    broken.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])
+    flip = bytes(broken.memory).index(bytes([0x7C, 0xEE, 0x80]), broken.sym("fw_out_exact"))     # ld a,h / xor $80
+    broken.memory[flip + 2] = 0x00
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
 

@@ -258,13 +258,15 @@ def test_score_panel_names_the_line_each_player_computes_q_k_with():
 
 
 def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tmp_path, engine_run):
-    """The 128K player leaves bounds in fw_logits where a row cannot win (MV_COARSE); the
+    """The 128K player leaves bounds in fw_logits where a row cannot win (MV_COARSE; since the twenty-eighth
+    round, SOUL_OUT_APART, no logits at all: logitplanes.s's row, or fw_out_exact's, is the token); the
     probes' logits of every computed position still equal the engine's (the lens, from fw_h),
     and the bound's work is counted as logits in the cycles panel. Its scores keep only f
     (AT_PLANE_SCORES): the probes' q.k, computed from q and the keys in its RAM, are the engine's."""
     reply, tokens, expected, _engine = engine_run
     tap_path, map_path, built = build_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, tmp_path, model="128k")
-    assert "fw_logits_bound" in built.program.symbols
+    # (since the twenty-eighth round, SOUL_OUT_APART: no bound; fw_logits is left as it was, the lens gives them)
+    assert "fw_logits_bound" not in built.program.symbols and "SOUL_OUT_APART" in built.program.symbols
     view, ram = probe_one_reply(Spectrum(model="128k"), BuildMap.load(map_path), tap_path, PROMPT, REPLY_SECONDS)
     computed = _computed(reply, tokens)
     assert sorted(view.logits) == computed
@@ -286,8 +288,8 @@ def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tm
     assert q_k[11:27].strip() == f"{int(expected['scores'][(last, layer, head)][0][last]):,}"
     assert RAW_BY_DOT_NOTE in q_k, q_k
     attribution = Attribution(built.program.symbols, RULES["zx"])
-    bound = attribution.routine_at(built.program.symbols["fw_logits_bound"] + 3)
-    assert bound == "fw_logits_bound" and attribution.kind_of_routine(bound) == "logits"
+    exact = attribution.routine_at(built.program.symbols["fw_out_exact"] + 3)     # (the rows lg_select leaves)
+    assert exact == "fw_out_exact" and attribution.kind_of_routine(exact) == "logits"
     # every sample is some part of the model's: q, k and v on planes.s in bank 6 (FW_PLANES, twenty-fifth
     # round) count as their matrices (its routines lie among bank 0's tensors' labels at the same
     # addresses, which are never code), the key planes and kept values as attention, the records as control

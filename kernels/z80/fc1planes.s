@@ -6,7 +6,9 @@
 ; bench (docs/spectrum.md, "Twenty-seventh round: fc1's gate by bit planes", branch zxgate128; the bench
 ; includes it after the others, FG_SOURCE) and, since zxgate128b ("... in the 128K player"), layer 1's
 ; fc1 in the 128K player: in bank 4's block after the word list (build.py's FW_FC1_PLANES), its tables
-; at run time there on two areas of 4 pages (fg_table_pages for groups 0, 1, fg_table_pages_high for 2, 3).
+; at run time there on two areas of 4 pages (fg_table_pages for groups 0, 1, fg_table_pages_high for 2, 3);
+; since the twenty-eighth round (zxfc1l0, FW_FC1_PLANES_L0) layer 0's too, on a second copy in bank 0 at the
+; same addresses, assembled for its tables there ($F000 and $F400: build.fc1_l0_rows_lines).
 ;
 ; Entry points (interrupts off while they run; each restores the state it found, IFF2 read with
 ; LD A,I; IY is kept (fg_tables uses it and puts it back); SP walks the sums and the rows and is put back):

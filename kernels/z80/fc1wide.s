@@ -20,27 +20,35 @@
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
-; Bytes: 276 of its own lines (fw_fc1_planes 50 of them), and 49 more from planes_wide.s's wide_column_sums,
-; expanded in fg_rows_wide: 325 in all.
+; Bytes: 282 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
+; 50 before), and 49 more from planes_wide.s's wide_column_sums, expanded in fg_rows_wide: 331 in all.
 
 ; fw_fc1_planes - (forward.s's fc1 call) Z for layer 0 (its fc1 is matvec's); else NZ with z = relu(fc1
 ; xn + b1) into fw_ffn by fc1planes.s (bank ZX_DATA_BANK paged, as for all of layer 1): fg_tables, then
-; fg_rows, or fg_rows_wide where fg_tables declines the xn. Clobbers AF, BC, DE, HL, IX, AF' and the
+; fg_rows, or fg_rows_wide where fg_tables declines the xn. With FW_FC1_PLANES_L0 (twenty-eighth round,
+; zxfc1l0) layer 0's too, with bank 0 in: its rows soul_l0_fc1_w and bank 0's copy of fc1planes.s, at bank
+; ZX_DATA_BANK's addresses (build.fc1_l0_rows_lines; its tables at $F000-$F7FF there), NZ always. Clobbers AF, BC, DE, HL, IX, AF' and the
 ; alternate set.
 fw_fc1_planes:
         ld a,(fw_layer_index)
         or a
+.ifdef FW_FC1_PLANES_L0                 ; (twenty-eighth round, zxfc1l0: layer 0's too, on bank 0's copy)
+        ld hl,soul_l0_fc1_w     ; (its rows and a copy of fc1planes.s at bank 4's addresses in bank 0)
+        ld a,soul_l0_fc1_w_shift + 1
+        jr z,@layer
+.else
         ret z
+.endif
+        ld hl,soul_l1_fc1_w     ; (fc1planes.s's rows: build.py's fc1_rows_lines)
+        ld a,soul_l1_fc1_w_shift + 1     ; (a product's shift: the soul's + 1, as the descriptors store it)
+@layer: ld (fg_w),hl
+        ld (fg_shift),a
         ld hl,fw_xn
         ld (fg_x),hl
-        ld hl,soul_l1_fc1_w     ; (fc1planes.s's rows: build.py's fc1_rows_lines)
-        ld (fg_w),hl
         ld hl,fw_ffn
         ld (fg_out),hl
         ld a,FW_FFN
         ld (fg_rows_count),a
-        ld a,soul_l1_fc1_w_shift + 1     ; (a product's shift: the soul's + 1, as the descriptors store it)
-        ld (fg_shift),a
         call fg_tables
         jr c,@wide
         call fg_rows

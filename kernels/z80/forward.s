@@ -299,6 +299,11 @@ FW_OUT_ROW_BYTES = 3 + FW_DIM           ; a row of the matvec layout: its consta
 soul_out_choosable = soul_out + FW_FIRST_ROW * FW_OUT_ROW_BYTES     ; (the probes' attribution: logits)
 .ifndef SOUL_OUT_PLANES
 fw_next_token:
+.ifdef SOUL_OUT_APART                   ; (the 128K's, twenty-eighth round, zxfc1l0: out by its planes alone)
+        call fw_logit_planes    ; (one row left, or fw_out_exact's rows left: its token in A)
+        ld (fw_next),a
+        ret
+.else
 .ifdef FW_LOGIT_PLANES
         call fw_logit_planes    ; (C: one row left, its token in A)
         jr c,@chosen
@@ -320,9 +325,11 @@ fw_next_token:
         ld (fw_next),a
         ret
 .endif
+.endif
 
 
 .ifdef MV_COARSE
+.ifndef SOUL_OUT_APART          ; (nor the 128K's with out by its planes alone, twenty-eighth round)
 .ifndef SOUL_OUT_PLANES         ; (the 48K's logits by out's planes since the twenty-seventh round: no bound)
 ; The logits' argmax bound (the C64's, docs/speed.md "The logits' argmax
 ; bound"): the logits only decide the argmax (SPEC: ids 3..127, the lowest id
@@ -423,6 +430,7 @@ fw_logits_bound:
         cp 2
         ld a,(fw_next)
         ret
+.endif
 .endif
 .endif
 .endif
@@ -966,8 +974,11 @@ fw_attend:
 ; (the 128K player's, twenty-seventh round, zxgate128b: layer 1's fc1 by fc1planes.s in its bank, which
 ; has its rows alone: fc1wide.s's fw_fc1_planes, below $C000, NZ where it ran the call; layer 0's as before)
         call fw_fc1_planes
+.ifndef FW_FC1_PLANES_L0                ; (with it both layers' run there: twenty-eighth round)
         jr nz,@fc1_done
 .endif
+.endif
+.ifndef FW_FC1_PLANES_L0
 .ifdef MV_COARSE
         ld a,MV_COARSE_GATE     ; fc1 coarse where ReLU zeroes a row anyway (matvec.s's mv_gate)
         ld (mv_coarse_on),a
@@ -985,6 +996,7 @@ fw_attend:
 .endif
 .ifdef FW_FC1_PLANES
 @fc1_done:
+.endif
 .endif
 .ifdef FW_WIDE_SPARSE
 fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: the tests' entry)
@@ -1435,9 +1447,14 @@ fw_logit_planes:
         ld a,(fw_next)
         scf
         ret
-@none:  xor a                   ; NC (ld bc and out keep it)
+@none:
+.ifdef SOUL_OUT_APART
+        jp fw_out_exact         ; (C where declined; bank FW_PLANES_BANK still in)
+.else
+        xor a                   ; NC (ld bc and out keep it)
         ld (fw_lg_chose),a
         jp zx_page_top
+.endif
 fw_lg_setup:
         .word fw_xn, lg_masks + FIRST_CHOOSABLE * FW_DIM / 2, LG_SUMS, LG_LIST     ; (lg_masks: lg_split's halves)
         .byte FW_VOCAB - FIRST_CHOOSABLE, soul_out_shift, LG_TABLES >> 8

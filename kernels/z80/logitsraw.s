@@ -8,7 +8,8 @@
 ; mv_coarse_top stores the raw rows; this file in its cold part, below $8000, with no bound in
 ; the logits' units and no pairs' ranges), in place of forward.s's fw_logits_bound; empty
 ; with neither.
-; Bytes: 238 (the 128K player's; none in the shipped 48K since the twenty-sixth round's planes' rung, zxplanes48,
+; Bytes: none in either shipped player since the twenty-eighth round (the 128K's SOUL_OUT_APART, zxfc1l0: out by its
+; planes alone, no bound); 238 the 128K player's before (none in the shipped 48K since the twenty-sixth round's planes' rung, zxplanes48,
 ; which leaves no room for MV_CT_RAW: 195 in a 48K with it; 223 before the twenty-first round: the pairs' ranges' patch around the call, 12,
 ; the exact rows' sub, 2, the cap in 4 H:L, 1; in the 128K player, whose forward.s leaves out its own fw_logits_bound's 102;
 ; 186 before the eighteenth round's look for T's lone row; without argmax's runner-up, and
@@ -22,6 +23,7 @@
 ; (python benchmarks/z80_profile.py --model 128k's routines from fw_next_token on;
 ; docs/spectrum.md, "Eighteenth round: the logits' bound, again" and "... the logits' scan").
 
+.ifndef SOUL_OUT_APART                  ; (the 128K's out by its planes alone, twenty-eighth round: no bound)
 .ifdef MV_LOW_HLA
 FW_RAW_LOGITS   = 1
 .endif
@@ -233,4 +235,5 @@ fw_logits_bound:
         pop bc
         jr @next
 fw_best:        .word 0         ; the best exact logit of the scan so far, its sign bit flipped
+.endif
 .endif

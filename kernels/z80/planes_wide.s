@@ -16,7 +16,8 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below).
+; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below;
+; 366 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 145, SOUL_OUT_APART).
 
 ; wide_column_sums - a row's exact sum the slow way (wp_rows_wide's and fc1wide.s's fg_rows_wide's): HL = x
 ; (32 words), A = 0, the row's 32 stored weights on the page `pages` (w = stored xor `flip`), the 4-byte
@@ -246,4 +247,88 @@ fw_out_wide:
 fw_out_best:    .word 0         ; the best logit so far, its sign flipped
 fw_lg_chose:    .byte 0         ; 1: the last step's token by the planes (fw_logits: tops and the rows left's logits)
 fw_out_logits_end:
+.endif
+
+.ifdef SOUL_OUT_APART
+; fw_out_exact - (twenty-eighth round, zxfc1l0: out by its planes alone, no matvec copy) A = the argmax of
+; out xn >> soul_out_shift over the (lg_count) rows listed at LG_LIST (ids FIRST_CHOOSABLE on, in order), each
+; exact by planes_wide.s's wp_rows_wide on its plane_bytes row put together from lg_masks' two halves (on
+; planes.s's dead table pages): the first strictly greater kept, so a tie keeps the lower id; where lg_select
+; declined (C) every choosable row. Jumped to by forward.s's fw_logit_planes, bank FW_PLANES_BANK in; bank 0
+; back after, fw_lg_chose 1 (the player reads fw_next alone). Here in the cold part: ~39,000 T-states a row
+; (no call of "hello" and the ten, 9 of the thirty's 201 calls: 2..8 rows), none where lg_select chose.
+; Clobbers AF, BC, DE, HL, IX and AF'.
+FW_OUT_ROW      = LG_TABLES + 256   ; (a plane_bytes row, then its logit: planes.s's tables are dead here)
+fw_out_exact:
+        jr nc,@left
+        ld hl,LG_LIST           ; (declined: every row left, in order)
+        xor a
+@every: ld (hl),a
+        inc l
+        inc a
+        cp FW_VOCAB - FIRST_CHOOSABLE
+        jr nz,@every
+        ld (lg_count),a
+@left:  ld hl,0
+        ld (fw_out_best),hl     ; (the best logit with its sign bit flipped: 0 is -32768)
+        ld hl,LG_LIST
+        ld a,(hl)
+        ld (fw_out_id),a
+@row:   push hl
+        ld a,(hl)
+        add a,FIRST_CHOOSABLE
+        ld l,a
+        ld h,0
+        add hl,hl
+        add hl,hl
+        add hl,hl
+        add hl,hl               ; 16 id
+        ld de,lg_masks
+        add hl,de
+        ld de,FW_OUT_ROW
+        ld bc,FW_DIM / 2
+        ldir                    ; planes 7..4
+        ld bc,(FW_VOCAB - 1) * FW_DIM / 2
+        add hl,bc
+        ld bc,FW_DIM / 2
+        ldir                    ; planes 0..3
+        ld hl,fw_xn
+        ld (wp_x),hl
+        ld (wp_out),de          ; (FW_OUT_ROW + FW_DIM)
+        ld hl,FW_OUT_ROW
+        ld (wp_w),hl
+        ld a,1
+        ld (wp_rows_count),a
+        ld a,soul_out_shift
+        ld (wp_shift),a
+        call wp_rows_wide
+        ld hl,(FW_OUT_ROW + FW_DIM)
+        ld a,h
+        xor $80
+        ld h,a
+        ld de,(fw_out_best)
+        scf
+        sbc hl,de               ; NC: strictly greater
+        pop bc
+        jr c,@next
+        add hl,de
+        inc hl
+        ld (fw_out_best),hl
+        ld a,(bc)
+        ld (fw_out_id),a
+@next:  ld h,b
+        ld l,c
+        inc l
+        ld a,(lg_count)
+        dec a
+        ld (lg_count),a
+        jr nz,@row
+        ld a,1
+        ld (fw_lg_chose),a
+        call zx_page_top
+        ld a,(fw_out_id)
+        add a,FIRST_CHOOSABLE
+        ret
+fw_out_best:    .word 0
+fw_out_id:      .byte 0
 .endif

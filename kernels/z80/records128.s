@@ -37,6 +37,8 @@
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
 ; position 0 and nine openers) 9,484,822, 2.71 s at 3.5 MHz since the twenty-seventh round's q, k and v
 ; planes on the tape (SOUL_QKV_APART, zxgate128b: planes_first_run makes out's alone, 2,464,060 -> 1,074,892);
+; 7,913,955, 2.26 s since the twenty-eighth round's out planes on the tape too (SOUL_OUT_APART, zxfc1l0: no
+; planes_first_run), 9,175,744 before;
 ; 10,874,690, 3.11 s since zxstep128c's lg_split (out's masks
 ; split in two halves, ~148,600); 10,725,972, 3.06 s since the twenty-sixth round's out planes
 ; (FW_LOGIT_PLANES: planes_first_run's four more matrices, zxcoarse) and narrow rows and cheaper builds in
@@ -47,7 +49,8 @@
 ; 10,036,902 before the sixteenth's last merges, 10,084,627 before AT_PLANE_SCORES; 7,808,987
 ; with six openers, 8,075,833 before the fifteenth round's matvec and attention
 ; branches merged).
-; Bytes: 317 (in the 128K player: 254 below $8000, planes_sources without q, k and v's 6 entries, 30, since the
+; Bytes: 225 (in the 128K player: 166 below $8000, no planes_first_run since the twenty-eighth round's out planes on
+; the tape, SOUL_OUT_APART, zxfc1l0, 92 fewer; 317, 254 below $8000, planes_sources without q, k and v's 6 entries, 30, since the
 ; twenty-seventh round, SOUL_QKV_APART; 347, 284 below $8000, planes_first_run's call of lg_split, 13, since zxstep128c;
 ; 334, 271 below $8000, planes_sources' 4 entries of out's planes, 20, since the twenty-sixth round (FW_LOGIT_PLANES); 314 before, 251 below $8000, planes_first_run's 85 since the twenty-fifth round
 ; (FW_PLANES) and fw_embed's 15 since the nineteenth round's te and pe in a bank among them, and
@@ -225,6 +228,7 @@ record_pieces_end:
 RECORD_PIECES   = (record_pieces_end - record_pieces) / 3
 
 .ifdef FW_PLANES
+.ifndef SOUL_OUT_APART                  ; (twenty-eighth round, zxfc1l0: out's planes on the tape too, nothing to make)
 ; planes_first_run - (twenty-fifth round, forward.s's FW_PLANES) the six matrices' planes in bank
 ; FW_PLANES_BANK (with SOUL_QKV_APART, twenty-seventh round: out's alone, q, k and v on the tape), made from matvec's copies by the first RUN (records_first_run, before position 0: the
 ; key cache is free; here below $8000, once a LOAD, out of the room below $C000): each
@@ -301,6 +305,7 @@ planes_sources:                 ; (port value, matvec's matrix, its planes) a ma
 .endif
         .byte 0
 .endif
+.endif
 
 .ifdef EMBED_BANK
 ; fw_embed - (nineteenth round) h = embed(fw_token, fw_pos) by embedrows.s's fw_embed at
@@ -330,8 +335,10 @@ records_first_run:
         or a
         ret nz
 .ifdef FW_PLANES
+.ifndef SOUL_OUT_APART
         call planes_first_run   ; (the q, k, v planes in bank FW_PLANES_BANK, forward.s's FW_PLANES)
         xor a
+.endif
 .endif
         ld hl,record_known
         ld b,FW_VOCAB

@@ -27,6 +27,7 @@ ZX_GAINS, ZX_WEIGHTS = "soul_norm", "soul_out"          # the Spectrum's labels 
 ZX_GAIN_SHIFT, ZX_SHIFT = "soul_norm_shift", "soul_out_shift"
 ZX_ROWS_APART = "SOUL_OUT_CHOOSABLE"    # (the 48K's: out's rows 0..2 in the map, not in RAM)
 ZX_OUT_PLANES = "SOUL_OUT_PLANES"       # (the 48K's since the twenty-seventh round: out's rows in planes.s's layout)
+ZX_OUT_APART = "SOUL_OUT_APART"         # (the 128K's since the twenty-eighth round: out's planes in bank 6 alone)
 
 
 class LensUnavailable(Exception):
@@ -67,6 +68,8 @@ class LogitLens:
         if not all(name in symbols for name in names):
             raise LensUnavailable(f"not in this build: {' / '.join(names)}")
         first = FIRST_CHOOSABLE if ZX_ROWS_APART in symbols else 0     # rows below it: from the map
+        if ZX_OUT_APART in symbols:         # (the 128K's since the twenty-eighth round: every row from the map)
+            first = VOCAB_SIZE
         if len(rows_apart) != first:
             raise LensUnavailable(f"the map holds {len(rows_apart)} of out's rows off the tape, not {first}")
         gains_at, weights_at = symbols[ZX_GAINS], symbols[ZX_WEIGHTS]

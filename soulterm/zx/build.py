@@ -61,7 +61,7 @@ from soulterm.soul.tokenizer import Tokenizer, TokenizerError
 
 from soulterm.paths import ZX_MAP_SUFFIX
 
-from . import fc1_planes, paging, tap
+from . import fc1_planes, logit_planes, paging, tap
 from .contention import CONTENDED_END
 from .soul_layout import (PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes, plane_classes,
                           plane_groups)
@@ -69,7 +69,7 @@ from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLAN
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
                           runs_coarse, runs_narrow)
 from .soul_layout import (CHOOSABLE_ROWS_MATRIX, bias_of, COLD_48K, EMBEDDINGS, LayoutError, alphabet_include, is_gain,
-                          is_matvec_matrix, lens_rows_apart, matvec_size, merges_include, soul_include, tensor_labels,
+                          is_matvec_matrix, lens_rows_apart, APART_128K, matvec_size, merges_include, soul_include, tensor_labels,
                           tensors_include, vocab_constants, word_list_bytes, word_list_include, word_list_parts)
 
 TAPE_NAME = "soulplayer"
@@ -291,7 +291,8 @@ class SpectrumBuild:
         return (TOP - self.program.end - spec.VOCAB_SIZE * (self.model == "128k")    # (record_known, records128.s)
                 - RN_SWAPPED_BYTES * ("RN_SWAPPED_SQUARES" in self.program.symbols)    # (rmsnorm.s's, made at the start,
                 - RN_PRODUCTS_BYTES * ("RN_UNIT_PRODUCTS" in self.program.symbols)     # and by its unclamped norms)
-                - 2 * spec.VOCAB_SIZE * (self.program.symbols.get("fw_logits") == LOGITS_128K))    # (the 128K's logits)
+                - 2 * spec.VOCAB_SIZE * (self.program.symbols.get("fw_logits") == LOGITS_128K)     # (the 128K's logits)
+                - FC1_PLANES_L0_TABLE_BYTES * ("FW_FC1_PLANES_L0" in self.program.symbols))    # (its fc1 tables)
 
     @property
     def free_cold(self) -> int:
@@ -515,7 +516,7 @@ def planes_pay(soul, tokenizer) -> bool:
     return 2 * sum(total <= PLANES_MOST_SUM for total in sums) >= len(sums) > 0
 
 
-def planes_bank(soul, qkv_apart: bool = False):
+def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
     off the tape) with wp_make, its wp_make_order and wp_matrices (forward.s's FW_PLANES: the word 9 layer
     + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
@@ -524,7 +525,8 @@ def planes_bank(soul, qkv_apart: bool = False):
     planes.s's in the block and out's rows follow the six matrices (lg_masks, off the tape: planes_first_run
     makes them too, in plane_bytes' layout, then lg_split's halves: logit_planes.split_masks). With
     `qkv_apart` (SOUL_QKV_APART, twenty-seventh round) the six matrices are on the tape instead, and the
-    layers' banks keep no matvec copy of them."""
+    layers' banks keep no matvec copy of them. With `out_apart` (SOUL_OUT_APART, twenty-eighth round, with
+    `qkv_apart`) out's lg_masks are on the tape too, and bank 0 keeps no matvec copy of out."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -558,7 +560,15 @@ def planes_bank(soul, qkv_apart: bool = False):
     matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"
     if logit_planes_take(soul):     # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
-        lines.append(f"lg_masks = {matrices_end}     ; out's rows in lg_split's halves, made by the first RUN: off the tape")
+        if out_apart:
+            assert qkv_apart, "out's planes on the tape follow q, k and v's there"
+            data = logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values)
+            lines += [f'.assert * == {matrices_end}, "lg_masks follow the six matrices"',
+                      "lg_masks:     ; out's rows in lg_split's halves, on the tape (SOUL_OUT_APART)"]
+            lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
+        else:
+            lines.append(f"lg_masks = {matrices_end}     ; out's rows in lg_split's halves, made by the first RUN: "
+                         "off the tape")
         matrices_end = f"lg_masks + {rows * PLANES_MATRIX_BYTES // spec.EMBED_DIM}"
     lines.append(f'.assert {matrices_end} <= ${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, '
                  f'"the matrices\' planes must fit bank {PLANES_BANK}"')
@@ -581,10 +591,55 @@ FC1_PLANES_IMPORTS = ("fg_tables", "fg_rows", "fg_x", "fg_w", "fg_out", "fg_rows
 assert FC1_PLANES_TABLES_HIGH + 0x400 == TOP
 
 
-def fc1_planes_take(soul) -> bool:
-    """Whether fc1planes.s takes layer 1's fc1 (its product's shift, the soul's + 1, in
+def fc1_planes_take(soul, matrix: str = FC1_PLANES_MATRIX) -> bool:
+    """Whether fc1planes.s takes layer 1's fc1 (or `matrix`: its product's shift, the soul's + 1, in
     FG_LEAST_SHIFT..FG_MOST_SHIFT)."""
-    return fc1_planes.LEAST_SHIFT <= soul[FC1_PLANES_MATRIX].shift + 1 <= fc1_planes.MOST_SHIFT
+    return fc1_planes.LEAST_SHIFT <= soul[matrix].shift + 1 <= fc1_planes.MOST_SHIFT
+
+
+# layer 0's fc1 by fc1planes.s (twenty-eighth round, zxfc1l0, FW_FC1_PLANES_L0): its rows in bank 0 (in place of
+# its matvec rows and of out's matvec copy), then a copy of fc1planes.s assembled at bank DATA_BANK's addresses (so
+# that every fg_ label names both) with its 8 table pages at FC1_PLANES_L0_TABLES (bank 0's top below the squares'
+# copy, run time only: groups 0, 1 there, 2, 3 at FC1_PLANES_L0_TABLES_HIGH), past record_known
+FC1_PLANES_L0 = True     # (assemble_player tries it first: tests flip it to measure the form before it)
+FC1_PLANES_L0_MATRIX = "l0.fc1_w"
+FC1_PLANES_L0_TABLES = RN_SWAPPED_SQUARES - 0x800
+FC1_PLANES_L0_TABLES_HIGH = RN_SWAPPED_SQUARES - 0x400
+FC1_PLANES_L0_TABLE_BYTES = RN_SWAPPED_SQUARES - FC1_PLANES_L0_TABLES
+
+
+def fc1_l0_rows_lines(soul, bank, between=()) -> list[str]:
+    """Bank 0's part for FW_FC1_PLANES_L0 (player_source's, after the matrices): layer 0's fc1 in
+    fc1_planes.gate_bytes' layout (soul_l0_fc1_w, tables at FC1_PLANES_L0_TABLES), the lines `between`, then
+    fc1planes.s's code as assembled for bank 0's tables, at the address where `bank` (data_bank's block) has it."""
+    weights, bias = soul[FC1_PLANES_L0_MATRIX].values, soul[bias_of(FC1_PLANES_L0_MATRIX)].values
+    pages = (FC1_PLANES_L0_TABLES >> 8, (FC1_PLANES_L0_TABLES >> 8) + 2, FC1_PLANES_L0_TABLES_HIGH >> 8,
+             (FC1_PLANES_L0_TABLES_HIGH >> 8) + 2)
+    data = fc1_planes.gate_bytes(weights, bias, pages)
+    lines = ["soul_l0_fc1_w:     ; layer 0's fc1 in fc1_planes.gate_bytes' layout (FW_FC1_PLANES_L0; a tensor's label,\n"
+             "                   ; which names no PC: bank PLANES_BANK's code lies at these addresses)"]
+    at = 0
+    for row in weights:
+        kind = fc1_planes.row_class(row)
+        size = fc1_planes.HEAD_BYTES + fc1_planes.PLANE_BYTES * len(fc1_planes.row_planes(kind))
+        lines += [f"        .word fg_start_{kind}", f"        .byte {', '.join(map(str, data[at + 2:at + size]))}"]
+        at += size
+    assert at == len(data)
+    start, end = bank.symbols["fg_l1_rows_end"], bank.symbols["fg_code_end"]
+    copy = assemble(f".cpu z80\n{player_kernel_options('128k', bench=False)}\n"
+                    f"fg_table_pages = ${FC1_PLANES_L0_TABLES:04X}\nfg_table_pages_high = ${FC1_PLANES_L0_TABLES_HIGH:04X}\n"
+                    f'.org ${start:04X}\n.include "fc1planes.s"\n', filename="<fc1planes.s for bank 0>",
+                    include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+    moved = [name for name, value in copy.symbols.items() if name.startswith("fg_") and not name.startswith("fg_table_pages")
+             and bank.symbols.get(name) != value]
+    assert not moved and copy.end == end, f"bank 0's fc1planes.s must lie at bank {DATA_BANK}'s addresses: {moved[:4]}"
+    code = copy.data[-(end - start):] if len(copy.data) >= end - start else copy.data
+    assert len(code) == end - start
+    lines += ["soul_l0_fc1_w_end:", *between,
+              f'.assert * <= ${start:04X}, "layer 0\'s fc1 rows run into fc1planes.s\'s bank 0 copy"',
+              f".res ${start:04X} - *     ; (then fc1planes.s for bank 0's tables: its labels bank {DATA_BANK}'s)"]
+    lines += [f"        .byte {', '.join(map(str, code[i:i + 32]))}" for i in range(0, len(code), 32)]
+    return lines
 
 
 def fc1_rows_lines(soul) -> list[str]:
@@ -632,7 +687,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     if "FW_PLANES" in program.symbols:
-        banks += ((PLANES_BANK, planes_bank(soul, apart).data, PLANES_START),)
+        banks += ((PLANES_BANK, planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols).data, PLANES_START),)
     return banks
 
 
@@ -655,7 +710,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
-                  fc1_planes: bool = True) -> str:
+                  fc1_planes: bool = True, fc1_planes_l0: bool = False) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -745,6 +800,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     MV_SPARSE_PAIR_SKIP's routines. On the 48K (zxsparse48; None: off, the ladder's choice) with `planes_48k` only:
     its chain at NZ_CHAIN_48K (planes.s's tables' room in the screen, dead while fc2 runs), its rows after
     planes.s, and neither MV_SPARSE (matvec's fallback runs dense) nor FW_WIDE_SPARSE.
+    `fc1_planes_l0`: the 128K's (with FW_FC1_PLANES and logitplanes.s) layer 0's fc1 by fc1planes.s's copy in bank 0
+    (FW_FC1_PLANES_L0, twenty-eighth round: fc1_l0_rows_lines) and out by its planes alone (SOUL_OUT_APART: its
+    lg_masks on the tape in bank PLANES_BANK, no matvec copy in bank 0; planes_wide.s's fw_out_exact for the rows
+    lg_select leaves): assemble_player's first try where FC1_PLANES_L0.
     """
     banked = model == "128k"
     coarse = coarse or banked
@@ -825,6 +884,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     apart = banked and weight_planes and planes_take(soul) and qkv_apart
     # and layer 1's fc1 by fc1planes.s in bank DATA_BANK, in the room q, k and v leave there (FW_FC1_PLANES)
     fc1 = apart and fc1_planes and fc1_planes_take(soul)
+    # and layer 0's fc1 by a copy of fc1planes.s in bank 0, in the room out's matvec copy leaves there (its logits by
+    # its planes alone, on the tape: FW_FC1_PLANES_L0 with SOUL_OUT_APART, twenty-eighth round, zxfc1l0)
+    fc1_l0 = fc1 and fc1_planes_l0 and fc1_planes_take(soul, FC1_PLANES_L0_MATRIX) and logit_planes_take(soul)
     if banked:
         bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1)
         if fc1:
@@ -835,6 +897,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                 name for name in bank.symbols if name.startswith("fg_") and "@" not in name
                 and not name.startswith("fg_l1_rows") and name not in FC1_PLANES_IMPORTS))
             options += [f"{name} = ${bank.symbols[name]:04X}     ; in bank {DATA_BANK}" for name in names]
+            if fc1_l0:
+                options += ["FW_FC1_PLANES_L0 = 1     ; (layer 0's fc1 by fc1planes.s's copy in bank 0, on soul_l0_fc1_w)",
+                            "SOUL_OUT_APART = 1       ; (out by its planes alone: on the tape in its bank, no matvec copy)"]
         # the keys' planes (attention.s's AT_PLANE_SCORES) in the bank's room after its block: layer 1
         # runs with the bank in, forward.s pages it in around layer 0's heads and planes' store; at an
         # even address (pl_store steps from a plane's first byte to its second by its low byte)
@@ -860,7 +925,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if banked and weight_planes and planes_take(soul):
-        planes = planes_bank(soul, apart)
+        planes = planes_bank(soul, apart, fc1_l0)
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         if apart:
             options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "
@@ -959,6 +1024,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [f'.assert * <= ${paging.PAGED_START:04X}, "layer 1 runs with bank {DATA_BANK} at '
                   f'${paging.PAGED_START:04X}: what it runs, reads and writes but its tensors must lie below"',
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
+        if fc1_l0:      # (layer 0's fc1 rows, then fc1planes.s's bank 0 copy at bank DATA_BANK's addresses; between
+            # them matvec.s's coarse pairs' routines, which no call runs with both layers' fc1 and the logits by planes)
+            lines += fc1_l0_rows_lines(soul, bank, ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare "
+                                                    "and walks: no coarse call with FW_FC1_PLANES_L0)"] * coarse_pairs)
         # what runs only outside layer 1 (the embedding, argmax): in bank 0 above $C000, out of the room below it
         lines += [f'.include "{name}"' for name in bank_0_files]
         bank_symbols = bank.symbols
@@ -973,7 +1042,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += ["records_top", f"record_banks: .byte {', '.join(map(str, RECORD_BANKS))}",
                   "record_openers:     ; the ids whose record the first RUN makes (opener_ids)",
                   f"        .byte {', '.join(str(i) for i in openers + [0])}"]
-        if coarse_pairs and fc1:
+        if coarse_pairs and fc1 and not fc1_l0:
             # matvec.s's coarse pairs' routines run only in coarse calls: with FW_FC1_PLANES the logits' and layer
             # 0's fc1, both with bank 0 in, so in bank 0 above $C000, out of the room below it (twenty-seventh
             # round, zxfit128: fc1wide.s's room there); past bank EMBED_BANK's code (the profiles name a PC by
@@ -985,7 +1054,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += [
                   "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
                   "; which ids have a record (records128.s): in one page, off the tape",
-                  f'.assert record_known + FW_VOCAB <= ${UDG_AREA:04X}, "record_known must lie below the UDG area, '
+                  f'.assert record_known + FW_VOCAB <= ${FC1_PLANES_L0_TABLES if fc1_l0 else UDG_AREA:04X}, '
+                  f'"record_known must lie below the UDG area, and below fc1planes.s\'s tables in bank 0 (FW_FC1_PLANES_L0), '
                   f'which a BASIC program may define"',
                   f'.assert record_known + FW_VOCAB <= ${RN_SWAPPED_SQUARES:04X} && kv_planes + 2 * PL_LAYER_BYTES <= '
                   f'${RN_SWAPPED_SQUARES:04X}, "rmsnorm.s\'s nibble-swapped squares and products\' tables (to '
@@ -1156,11 +1226,12 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
         try:
             choice = dict(in_page=in_page, unit_products=unit_products, inverse_table=inverse_table,
                           coarse_pairs=coarse_pairs, kept_means=kept_means, weight_planes=weight_planes, nz=nz)
-            if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it)
-                try:
-                    return _assemble(player_source(soul, tokenizer, word_list, model, **choice))
-                except (AsmError, LayoutError):
-                    pass
+            if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it;
+                for l0 in (True, False)[not FC1_PLANES_L0:]:  # FW_FC1_PLANES_L0 first where it is on)
+                    try:
+                        return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0, **choice))
+                    except (AsmError, LayoutError):
+                        pass
             return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, **choice))
         except AsmError:
             if (nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
@@ -1315,8 +1386,8 @@ def map_json(program, regions, tokenizer, model: str = "48k", soul=None) -> str:
         },
         "vocab": [tokenizer.token_text(i) for i in range(128)],
     }
-    if "SOUL_OUT_CHOOSABLE" in sym:
-        doc["lens_rows_apart"] = lens_rows_apart(soul)
+    if "SOUL_OUT_CHOOSABLE" in sym or "SOUL_OUT_APART" in sym:     # (SOUL_OUT_APART: every row, its planes in bank
+        doc["lens_rows_apart"] = lens_rows_apart(soul, spec.VOCAB_SIZE * ("SOUL_OUT_APART" in sym))  # PLANES_BANK)
     return json.dumps(doc, separators=(",", ":")) + "\n"
 
 
@@ -1387,6 +1458,8 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
             continue
         if "SOUL_QKV_APART" in sym and tensor.name in QKV_MATRICES:     # (their planes in bank PLANES_BANK alone)
             continue
+        if tensor.name in APART_128K and APART_128K[tensor.name][0] in sym:     # (out's planes in bank PLANES_BANK
+            continue                                                             # alone; layer 0's fc1 rows: below)
         label = "soul_" + tensor.name.replace(".", "_")
         if label not in sym:            # (fc1's biases, with MV_FOLDED_BIAS: in fc1's row constants alone)
             continue
@@ -1402,6 +1475,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         if names == [CHOOSABLE_ROWS_MATRIX] and "soul_out_start" in sym:
             name += f" (rows {spec.FIRST_CHOOSABLE}..127: rows 0..{spec.FIRST_CHOOSABLE - 1}, never chosen, in the map for the lens)"
         regions.append(Region(name, kind, start, stop))
+    if "FW_FC1_PLANES_L0" in sym:   # (twenty-eighth round: layer 0's fc1 by fc1planes.s's copy in bank 0)
+        regions.append(Region("l0.fc1_w and l0.fc1_b (fc1planes.s's rows: fc1_planes.gate_bytes)", "weights",
+                              sym["soul_l0_fc1_w"], sym["soul_l0_fc1_w_end"]))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
@@ -1431,6 +1507,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         regions.append(Region("position 1's records: which ids have one (records128.s; the records "
                               f"in banks {', '.join(map(str, RECORD_BANKS))})", "kv-cache", sym["record_known"],
                               sym["record_known"] + spec.VOCAB_SIZE))
+        if "FW_FC1_PLANES_L0" in sym:       # run time only, made by each of layer 0's fc1 calls
+            regions.append(Region("fc1planes.s's tables in bank 0 (layer 0's fc1: FW_FC1_PLANES_L0, run time only)",
+                                  "table", FC1_PLANES_L0_TABLES, FC1_PLANES_L0_TABLES + FC1_PLANES_L0_TABLE_BYTES))
         if "RN_SWAPPED_SQUARES" in sym:     # off the tape too, made by the start in bank 0 and the data bank
             regions.append(Region(f"squares by swapped nibbles (rmsnorm; banks 0 and {DATA_BANK}, made at the start)",
                                   "table", sym["RN_SWAPPED_SQUARES"], sym["RN_SWAPPED_SQUARES"] + RN_SWAPPED_BYTES))

@@ -856,6 +856,9 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
         chose = "fw_lg_chose" in bench.symbols and bench.peek(bench.sym("fw_lg_chose"))[0] == 1
         if routine == "forward_step" and chose:     # (logitplanes.s's one row left: fw_next alone, no logits)
             assert bench.peek(bench.sym("fw_next"))[0] == engine.next_token(want), position
+            if "SOUL_OUT_APART" in bench.symbols:   # (the 128K's since the twenty-eighth round: no step leaves its
+                h = bench.read_words(bench.sym("fw_h"), spec.EMBED_DIM)     # logits; its last h as the engine's)
+                assert np.array_equal(h, state.last.hidden[-1]), f"the last layer's h differs at position {position}"
         elif routine == "forward_step":
             got = bench.read_words(bench.sym("fw_logits"), spec.VOCAB_SIZE)
             if "fw_logits_bound" in bench.symbols:

@@ -175,12 +175,13 @@ def plane_classes(weights) -> bytes:
     return bytes(int(all(int(v) in PLANE_NARROW for v in row)) for row in weights)
 
 
-def lens_rows_apart(soul) -> list[list[int]]:
+def lens_rows_apart(soul, rows: int = 0) -> list[list[int]]:
     """The out matrix's rows a SOUL_OUT_CHOOSABLE build leaves off the tape (0..FIRST_CHOOSABLE - 1),
-    as int8 weights: the map carries them for the logit lens."""
+    or its first `rows` (the 128K's SOUL_OUT_APART: all, no copy in the lens's bank 0), as int8
+    weights: the map carries them for the logit lens."""
     import numpy as np
 
-    rows = np.asarray(soul.tensors[CHOOSABLE_ROWS_MATRIX].values, dtype=np.int64)[:spec.FIRST_CHOOSABLE]
+    rows = np.asarray(soul.tensors[CHOOSABLE_ROWS_MATRIX].values, dtype=np.int64)[:rows or spec.FIRST_CHOOSABLE]
     return [[int(w) for w in row] for row in rows]
 
 
@@ -310,6 +311,11 @@ def is_gain(name: str) -> bool:
 # whose calls (never sparse) have them in their row constants alone (MV_BIAS_IN_K) and run narrow; the
 # layer descriptors' bias word for them is then MV_BIAS_FOLDED (fc2's stay: a sparse call adds its vector)
 FOLDED_BIASES = tuple(f"l{layer}.fc1_b" for layer in range(spec.N_LAYERS))
+# the 128K player's tensors with no matvec copy in bank 0 under an option (twenty-eighth round, zxfc1l0): layer 0's
+# fc1 by fc1planes.s (FW_FC1_PLANES_L0: its rows at the label, build.fc1_l0_rows_lines', the bias in them) and out by its planes alone
+# (SOUL_OUT_APART: logitplanes.s's lg_masks in bank 6, on the tape); name -> (option, what its label names then)
+APART_128K = {"l0.fc1_w": ("FW_FC1_PLANES_L0", None), "l0.fc1_b": ("FW_FC1_PLANES_L0", "0"),
+              "out": ("SOUL_OUT_APART", "lg_masks")}
 
 # The 48K's cold part holds the matrices' biases too (read once a position: a word a row).
 COLD_48K = EMBEDDINGS + tuple(t.name for t in spec.TENSORS if t.kind == spec.KIND_BIAS)
@@ -363,6 +369,13 @@ def _soul_include(soul, part: str, leave_out: str, cold) -> str:
                 lines += _tensor_lines(name, tensor, soul)[1:] + [".endif"]
                 continue
             gains[key] = _label(name)
+        if name in APART_128K:          # (the 128K's, twenty-eighth round: no matvec copy where the option says)
+            option, other = APART_128K[name]
+            lines += [f".ifdef {option}", f"{_label(name)}_shift = {tensor.shift}",
+                      *[f"{_label(name)} = {other}"] * (other is not None), ".else"]
+            lines += ([".ifndef MV_FOLDED_BIAS", *_tensor_lines(name, tensor, soul), ".endif"] if name in FOLDED_BIASES
+                      else _tensor_lines(name, tensor, soul)) + [".endif"]
+            continue
         if name in FOLDED_BIASES:       # (matvec.s's MV_FOLDED_BIAS: in fc1's row constants alone)
             lines += [".ifndef MV_FOLDED_BIAS", *_tensor_lines(name, tensor, soul), ".endif"]
             continue
