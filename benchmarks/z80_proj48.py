@@ -1,0 +1,97 @@
+"""The 48K's attention projection (proj) three ways, call by call (twenty-eighth round, zxproj48).
+
+Runs the engine through a turn ("hello" by default, or `--everyday`'s ten, or a prompts file's, each
+prompt's turn from an empty context) and times each proj call the 48K player runs (layer 0's at every
+position, layer 1's at the prompt's last position and the reply's: a prompt position's work runs layer 1's
+norm, k and v only) on the 48K's kernels' bench (player_kernel_options("48k")), each checked against the
+engine:
+  - today: matvec.s's slots (the first call on att: its column pass, then the rows);
+  - with MV_HZ_ENDS (the short row ends and mv_hz_wide: every wide column of att has h = +-1), the 48K
+    ladder's one skipped spend;
+  - planes.s as the 48K player has it (WP_NO_CLASSES): wp_tables on att, then wp_rows.
+Prints, by layer and by where the call runs (a prompt position, a reply step), the mean T-states of each,
+and for all calls sum |att| (planes.s declines above WP_MOST_SUM, 4,095), att's wide columns (x outside
+-127..128) and proj's distinct plane masks a group (the entries a build for that matrix alone would need).
+
+    python benchmarks/z80_proj48.py [TEXT | --everyday | --prompts FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+
+import numpy as np
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.player.bench import add_prompt_arguments, chosen_prompts
+from soulterm.soul import intmath
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.kernelbench import HZ_ENDS_OPTION, Z80Bench, player_kernel_options, run_matvec
+from soulterm.zx.weight_planes import PLANES_SOURCE, run_planes, turn_inputs
+
+WAYS = ("today", "MV_HZ_ENDS", "planes")
+
+
+def distinct_masks(w) -> list[int]:
+    """The plane masks (soul_layout.plane_bytes': bit b of a group's 8 u = w + 128) each group's lookups use."""
+    u = (np.asarray(w, dtype=np.int64) + 128) & 255
+    found = []
+    for group in range(u.shape[1] // 8):
+        masks = set()
+        for plane in range(8):
+            bits = (u[:, 8 * group:8 * group + 8] >> plane) & 1
+            masks |= set((bits << np.arange(8)).sum(axis=1).tolist())
+        found.append(len(masks))
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_prompt_arguments(parser)
+    prompts = chosen_prompts(parser.parse_args())
+    soul = load_soul(DEFAULT_SOUL)
+    engine, tokenizer = Engine(soul), Tokenizer.load(DEFAULT_TOKENIZER)
+    options = player_kernel_options("48k")
+    slots = Z80Bench(options=options)
+    short_ends = Z80Bench(options=options + "\n" + HZ_ENDS_OPTION)
+    planes = Z80Bench(extra_source=PLANES_SOURCE, options=options + "\nWP_NO_CLASSES = 1")
+    proj = [(engine.layers[layer].proj_t.T, engine.layers[layer].s_proj) for layer in range(2)]
+    times, sums, wide = collections.defaultdict(list), [], []
+    for prompt in prompts:
+        context = tokenizer.encode_turn(prompt)
+        for position, name, x in turn_inputs(engine, context):
+            if not name.endswith(".proj"):
+                continue
+            layer, reply = int(name[1]), position >= len(context) - 1
+            if layer == 1 and not reply:
+                continue                    # (the player runs no layer 1 proj at a prompt position)
+            w, shift = proj[layer]
+            expected = intmath.matvec(w, 0, x, post=shift)
+            row = []
+            for bench in (slots, short_ends):
+                out, t_states = run_matvec(bench, w, x, None, shift, routine="matvec")
+                assert np.array_equal(out, expected)
+                row.append(t_states)
+            out, table_t, rows_t = run_planes(planes, w, x, shift)
+            assert out is not None and np.array_equal(out, expected)
+            row.append(table_t + rows_t)
+            times[(layer, reply)].append(row)
+            sums.append(int(np.abs(x).sum()))
+            wide.append(int(((x < -127) | (x > 128)).sum()))
+    print(f"{len(prompts)} prompt(s); the mean a call, T-states (the 48K's kernels' bench)")
+    print(f"{'call':34} {'calls':>6} " + " ".join(f"{way:>11}" for way in WAYS))
+    for (layer, reply), rows in sorted(times.items()):
+        means = np.asarray(rows).mean(axis=0)
+        where = "a reply step" if reply else "a prompt position"
+        print(f"{f'l{layer} proj, {where}':34} {len(rows):6} " + " ".join(f"{int(m):11,}" for m in means))
+    print(f"sum |att|: max {max(sums):,}, median {int(np.median(sums)):,} (planes.s declines above 4,095); "
+          f"wide columns a call: mean {np.mean(wide):.2f}, max {max(wide)}")
+    for layer, (w, _shift) in enumerate(proj):
+        print(f"l{layer} proj: distinct plane masks a group {distinct_masks(w)} of 256")
+
+
+if __name__ == "__main__":
+    main()
