@@ -62,7 +62,7 @@ matvec_nz:
         ld a,h
         or l
         jp z,nz_fallback
-        ld (nz_bias_ptr),hl
+        ld (NZ_BIAS_SP),hl
         ld a,(mv_shift)
         and $7F
 .ifdef MV_LEAST_SHIFT
@@ -107,11 +107,16 @@ matvec_nz:
         jp nc,nz_fallback       ; (33..64 columns: two parts)
         inc a
         ld (nz_cols1),a
-; The scan: each part's columns, a nonzero one written into the chain.
+; The scan: each part's columns, a nonzero one written into the chain (IY free till the rows: IYL the
+; column j, IYH nz_pos, where SP stands in the row's part).
+        ld hl,-6                ; nz_nonzero's SP: nz_scan's return and its push bc, push hl
+        add hl,sp
+        ld (NZ_PREP_SP),hl
         xor a
-        ld (nz_pos),a
-        ld (nz_h_seen),a
+        .byte $FD,$67           ; ld iyh,a: nz_pos
         ld (nz_const_top),a
+        ld a,NZ_L_WITHOUT_OR - NZ_OR_JR - 1
+        ld (NZ_OR_JR),a         ; (no piece of h yet: the l pieces without or a)
         ld ix,0                 ; IX: sum S(l)'s low 16 bits (nz_const_top: the rest, with 256 * 256 an h)
         ld de,nz_chain          ; DE: where the chain goes on
         ld hl,(mv_x)
@@ -124,7 +129,7 @@ matvec_nz:
         call nz_copy_end - 2 * NZ_STEP_BYTES
         pop hl
         xor a
-        ld (nz_pos),a
+        .byte $FD,$67           ; ld iyh,a: nz_pos
         ld b,MV_MAX_COLS
         ld c,b
         call nz_scan
@@ -211,7 +216,7 @@ nz_fallback:                    ; not the fast path's call: matvec's own
 nz_nonzero:
         ld a,c
         sub b
-        ld (nz_j),a             ; j: the column in its part
+        .byte $FD,$6F           ; ld iyl,a: j, the column in its part
         push bc
         push hl
         ld a,(hl)
@@ -228,14 +233,14 @@ nz_nonzero:
         cp 2
         jp nc,nz_fallback       ; (x > 384)
         ld b,a                  ; B: h
-        ld hl,nz_chain_end - NZ_PIECE_BYTES - NZ_STEP_BYTES - 3   ; room for this column's pieces (and the end's)
-        or a
-        sbc hl,de
+        ld a,<NZ_ROOM_END       ; room for this column's pieces (and the end's)
+        sub e
+        ld a,>NZ_ROOM_END
+        sbc a,d
         jp c,nz_fallback
 ; the skip from nz_pos to the column
-        ld a,(nz_j)
-        ld hl,nz_pos
-        sub (hl)                ; the gap
+        .byte $FD,$7D           ; ld a,iyl: j
+        .byte $FD,$94           ; sub iyh: the gap from nz_pos
         jr z,@at
         jr nc,@ahead
         ld a,$3B                ; dec sp (the column after the one popped)
@@ -280,64 +285,64 @@ nz_nonzero:
         inc hl
         ex de,hl
 @at:
-        ld a,$D1                ; pop de: E = u
-        ld (de),a
-        inc de
-        ld a,(nz_j)
+        .byte $FD,$7D           ; ld a,iyl: j
         add a,2
-        ld (nz_pos),a
+        .byte $FD,$67           ; ld iyh,a: nz_pos
         ld a,c
         cp 127
         jr z,@no_low            ; (l = 0)
-; the l piece, written by pushes from its end (SP a byte past it without or a: the next piece
-; writes over that byte), with or a once a piece of h is in the chain
-        .assert NZ_L_BYTES == 21 && NZ_L_OR_BYTES == 22 && NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_nonzero's pushes write nz_l_piece's bytes"
-        ld (nz_prep_sp),sp
-        ld hl,NZ_L_BYTES + 1
+; pop de and the l piece, written by pushes from their end (without or a 22 bytes, 11 words; with it
+; 23 and a byte past them, which the next piece writes over): or a once a piece of h is in the chain
+        .assert NZ_L_BYTES == 21 && NZ_L_OR_BYTES == 22 && NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_nonzero's pushes write pop de and nz_l_piece's bytes"
+        ld hl,1 + NZ_L_BYTES
         add hl,de
         ld sp,hl
         ld d,h
-        ld e,l
-        dec de                  ; DE: past the piece without or a
-        ld a,(nz_h_seen)
-        or a
-        jr z,@without_or
+        ld e,l                  ; DE: past them without or a
+        jr @without_or          ; (patched: on, with or a, once a piece of h is in the chain)
+NZ_OR_JR = * - 1
         inc de
-        ld hl,$9852             ; sbc hl,de's 52, sbc a,b
-        push hl
-        ld hl,$EDB7             ; or a, sbc hl,de's ED
-        push hl
-        jr @tail_pushed
-@without_or:
+        inc sp
+        inc sp
         ld hl,$0098             ; sbc a,b
         push hl
         ld hl,$52ED             ; sbc hl,de
         push hl
+        ld hl,$B7FF             ; ld d,(iy-1)'s FF, or a
+        push hl
+        jr @tail_pushed
+@without_or:
+NZ_L_WITHOUT_OR = *
+        ld hl,$9852             ; sbc hl,de's 52, sbc a,b
+        push hl
+        ld hl,$EDFF             ; ld d,(iy-1)'s FF, sbc hl,de's ED
+        push hl
 @tail_pushed:
-        ld hl,$FF56             ; ld d,(iy-1): FD 56 FF
+        ld hl,$56FD             ; ld d,(iy-1): FD 56 FF
         push hl
-        ld hl,$FDFF
+        ld hl,$FF5E             ; ld e,(ix-1): DD 5E FF
         push hl
-        ld hl,$5EDD             ; ld e,(ix-1): DD 5E FF
-        push hl
-        ld hl,$8819             ; add hl,de, adc a,b
-NZ_L_ADC = * - 1
+        ld hl,$DD88             ; adc a,b
+NZ_L_ADC = * - 2
         push hl
         ld a,c
         xor $80                 ; the displacement: l - 1 = C - 128
+        ld h,$19                ; add hl,de
+        ld l,a                  ; ld d,(iy+d)'s d
+        push hl
+        ld hl,$56FD             ; ld d,(iy+d): FD 56 d
+        push hl
         ld h,a
-        ld l,$56                ; ld d,(iy+d): FD 56 d
+        ld l,$5E                ; ld e,(ix+d): DD 5E d
         push hl
-        ld h,$FD
-        ld l,a                  ; ld e,(ix+d): DD 5E d
+        ld hl,$DD6B             ; ld iyl,e's 6B
         push hl
-        ld hl,$5EDD
+        ld hl,$FD6B             ; ld ixl,e: DD 6B, ld iyl,e's FD
         push hl
-        ld hl,$6BFD             ; ld iyl,e: FD 6B
+        ld hl,$DDD1             ; pop de: E = u
         push hl
-        ld hl,$6BDD             ; ld ixl,e: DD 6B
-        push hl
-        ld sp,(nz_prep_sp)
+        ld sp,0                 ; (patched: nz_nonzero's own SP, set once a call)
+NZ_PREP_SP = * - 2
         ld h,>NZ_SQUARES        ; IX += S(l)
         ld l,c
         ld a,(hl)
@@ -353,15 +358,16 @@ NZ_L_ADC = * - 1
         inc (hl)
         jr @high
 @no_low:
-        ld hl,nz_l_piece        ; ld ixl,e / ld iyl,e alone
+        ld hl,nz_pop_u_piece    ; pop de, ld ixl,e / ld iyl,e alone
         push bc
-        call nz_copy_end - 2 * NZ_U_BYTES
+        call nz_copy_end - 2 * (1 + NZ_U_BYTES)
         pop bc
 @high:
         ld a,b
         or a
         jr z,@done
-        ld (nz_h_seen),a
+        xor a
+        ld (NZ_OR_JR),a         ; (the later l pieces with or a)
         ld hl,nz_const_top      ; (2 u = 2 w + 256: 256 * 256 more)
         inc (hl)
         ld hl,nz_h1_piece       ; (B and C spent: the short ldi chain is the step's and the u piece's)
@@ -373,6 +379,8 @@ NZ_L_ADC = * - 1
         jp nz_scan_next
 
 ; The pieces the chain is made of (after its pop de, E = u):
+nz_pop_u_piece:
+        pop de                  ; E = u (nz_nonzero's pushes write it before an l piece)
 nz_l_piece:                     ; A:HL += S(w + l) - S(w) (nz_nonzero writes it by pushes: its form)
         .byte $DD,$6B           ; ld ixl,e
         .byte $FD,$6B           ; ld iyl,e
@@ -421,13 +429,10 @@ nz_copy_end:
         ret
 
         .assert NZ_L_OR_BYTES + 1 + NZ_LONG_SKIP + NZ_H1_BYTES <= NZ_PIECE_BYTES, "a column's pieces overrun NZ_PIECE_BYTES"
-        .assert NZ_U_BYTES <= NZ_STEP_BYTES, "nz_copy's ldi's"
+        .assert 1 + NZ_U_BYTES <= NZ_STEP_BYTES, "nz_copy's ldi's"
+NZ_ROOM_END = nz_chain_end - NZ_PIECE_BYTES - NZ_STEP_BYTES - 3     ; a column's pieces start at most here
 
 nz_const_top:   .byte 0         ; sum S(l) + 256 * 256 the pieces of h: its top byte (IX the rest)
-nz_prep_sp:     .word 0
-nz_pos:         .byte 0
-nz_j:           .byte 0
-nz_h_seen:      .byte 0         ; not 0 once the chain has a piece of h (its later l pieces keep their or a)
 nz_cols1:       .byte 0
 nz_prepare_end:
         .endmacro
@@ -455,9 +460,10 @@ nz_chain_end:
 ; nz_end - a row's end: A:HL = 2 W x (less the row start's constants' part) + 2 b, then
 ; shifted, saturated and added into out.
 nz_end:
-        ld sp,(nz_bias_ptr)
+        ld sp,0                 ; (patched: b[r], the bias's walk)
+NZ_BIAS_SP = * - 2
         pop de                  ; b
-        ld (nz_bias_ptr),sp
+        ld (NZ_BIAS_SP),sp
         ex de,hl
         add hl,hl               ; 2 b (C: its sign)
         sbc a,b                 ; (b < 0: A:HL takes 2 b - 65536)
@@ -537,7 +543,7 @@ nz_right_end:
 .endif
 
 ; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
-; chain at DE (nz_pos: where SP stands in the row's part). HL ends past them. (Here with the rows:
+; chain at DE (IYH: where SP stands in the row's part). HL ends past them. (Here with the rows:
 ; its loop runs once a column.)
 nz_scan:
         ld a,(hl)
@@ -550,5 +556,4 @@ nz_scan_next:
         ret
 
 nz_saved_sp:    .word 0
-nz_bias_ptr:    .word 0
         .endmacro
