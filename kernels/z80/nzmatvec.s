@@ -48,6 +48,7 @@ NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its ow
 .endif
         .assert NZ_CHAIN_BYTES / 22 < 128, "A's $80 start must not carry out of A before a piece of h (<= 127 l pieces)"
 NZ_SQUARES      = mv_sq_lo + 128        ; (page-aligned: squares.s)
+NZ_FIRST        = $80           ; nz_pos before a part's first nonzero column (j - it + 1 is never 0: j <= 31)
 NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
 
 ; nz_prepare_routines - matvec_nz's entry and the chain's writing (once a call: a player's cold part)
@@ -57,7 +58,7 @@ matvec_nz:
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
-        ld (nz_saved_sp),sp
+        ld (NZ_SAVED_SP),sp
         ld hl,(mv_bias)         ; a bias (fc2's)
         ld a,h
         or l
@@ -107,59 +108,8 @@ matvec_nz:
         jp nc,nz_fallback       ; (33..64 columns: two parts)
         inc a
         ld (nz_cols1),a
-; The scan: each part's columns, a nonzero one written into the chain (IY free till the rows: IYL the
-; column j, IYH nz_pos, where SP stands in the row's part).
-        ld hl,-6                ; nz_nonzero's SP: nz_scan's return and its push bc, push hl
-        add hl,sp
-        ld (NZ_PREP_SP),hl
-        xor a
-        .byte $FD,$67           ; ld iyh,a: nz_pos
-        ld (nz_const_top),a
-        ld a,NZ_L_WITHOUT_OR - NZ_OR_JR - 1
-        ld (NZ_OR_JR),a         ; (no piece of h yet: the l pieces without or a)
-        ld ix,0                 ; IX: sum S(l)'s low 16 bits (nz_const_top: the rest, with 256 * 256 an h)
-        ld de,nz_chain          ; DE: where the chain goes on
-        ld hl,(mv_x)
-        ld a,(nz_cols1)
-        ld b,a
-        ld c,a
-        call nz_scan
-        push hl
-        ld hl,nz_step           ; the parts' step: SP to the row's second part
-        call nz_copy_end - 2 * NZ_STEP_BYTES
-        pop hl
-        xor a
-        .byte $FD,$67           ; ld iyh,a: nz_pos
-        ld b,MV_MAX_COLS
-        ld c,b
-        call nz_scan
-        ex de,hl
-        ld (hl),$C3             ; jp nz_end
-        inc hl
-        ld (hl),<nz_end
-        inc hl
-        ld (hl),>nz_end
-; The rows' start: -(sum S(l) + 256 * 256 * the pieces of h) in A:HL, A from $80 (its top byte at the end).
-        .byte $DD,$7D           ; ld a,ixl
-        cpl
-        ld l,a
-        .byte $DD,$7C           ; ld a,ixh
-        cpl
-        ld h,a
-        ld a,(nz_const_top)
-        cpl
-        inc hl
-        ld c,a
-        ld a,h
-        or l
-        ld a,c
-        jr nz,@negated
-        inc a
-@negated:
-        ld (NZ_ROW_CONST),hl
-        sub $80                 ; (the rows' A starts at $80)
-        ld (NZ_ROW_CONST_TOP),a
-; The pointers: HL' the first part's row (past its constant), BC' its stride, DE' the second part's row.
+; The pointers: HL' the first part's row (past its constant), BC' its stride, DE' the second part's row
+; (the scan moves each on to its part's first nonzero column: nz_first).
         ld a,(mv_shift)
 .ifdef MV_SHORT_K
         rlca
@@ -188,6 +138,63 @@ matvec_nz:
         ex de,hl                ; DE': the second part's first row
         pop hl                  ; HL': the first part's
         exx
+; The scan: each part's columns, a nonzero one written into the chain (IY free till the rows: IYL the
+; column j, IYH nz_pos, where SP stands in the row's part).
+        ld hl,-6                ; nz_nonzero's SP: nz_scan's return and its push bc, push hl
+        add hl,sp
+        ld (NZ_PREP_SP),hl
+        xor a
+        ld (nz_const_top),a
+        .byte $FD,$26,NZ_FIRST          ; ld iyh,NZ_FIRST: nz_pos before the first part's first nonzero column
+        ld a,NZ_L_WITHOUT_OR - NZ_OR_JR - 1
+        ld (NZ_OR_JR),a         ; (no piece of h yet: the l pieces without or a)
+        ld ix,0                 ; IX: sum S(l)'s low 16 bits (nz_const_top: the rest, with 256 * 256 an h)
+        ld de,nz_chain          ; DE: where the chain goes on
+        ld hl,(mv_x)
+        ld a,(nz_cols1)
+        ld b,a
+        ld c,a
+        call nz_scan
+        push hl
+        ld hl,nz_step           ; the parts' step: SP to the row's second part
+        call nz_copy_end - 2 * NZ_STEP_BYTES
+        pop hl
+        .byte $FD,$26,NZ_FIRST          ; ld iyh,NZ_FIRST: the second part's
+        exx
+        ex de,hl                ; (HL': the second part's pointer, for nz_first)
+        exx
+        ld b,MV_MAX_COLS
+        ld c,b
+        call nz_scan
+        exx
+        ex de,hl
+        exx
+        ex de,hl
+        ld (hl),$C3             ; jp nz_end
+        inc hl
+        ld (hl),<nz_end
+        inc hl
+        ld (hl),>nz_end
+; The rows' start: -(sum S(l) + 256 * 256 * the pieces of h) in A:HL, A from $80 (its top byte at the end).
+        .byte $DD,$7D           ; ld a,ixl
+        cpl
+        ld l,a
+        .byte $DD,$7C           ; ld a,ixh
+        cpl
+        ld h,a
+        ld a,(nz_const_top)
+        cpl
+        inc hl
+        ld c,a
+        ld a,h
+        or l
+        ld a,c
+        jr nz,@negated
+        inc a
+@negated:
+        ld (NZ_ROW_CONST),hl
+        sub $80                 ; (the rows' A starts at $80)
+        ld (NZ_ROW_CONST_TOP),a
         ld hl,(mv_out)
         ld de,(mv_bias)
         or a
@@ -203,7 +210,7 @@ matvec_nz:
         jp nz_row
 
 nz_fallback:                    ; not the fast path's call: matvec's own
-        ld sp,(nz_saved_sp)
+        ld sp,(NZ_SAVED_SP)
         pop af
         pop iy
         jp po,matvec
@@ -243,6 +250,8 @@ nz_nonzero:
         .byte $FD,$94           ; sub iyh: the gap from nz_pos
         jr z,@at
         jr nc,@ahead
+        inc a
+        jp nz,nz_first          ; (nz_pos NZ_FIRST: the part's first nonzero column)
         ld a,$3B                ; dec sp (the column after the one popped)
         ld (de),a
         inc de
@@ -285,6 +294,7 @@ nz_nonzero:
         inc hl
         ex de,hl
 @at:
+NZ_AT = *
         .byte $FD,$7D           ; ld a,iyl: j
         add a,2
         .byte $FD,$67           ; ld iyh,a: nz_pos
@@ -502,7 +512,8 @@ nz_stored:
         dec c
         jp nz,nz_row
 nz_done:
-        ld sp,(nz_saved_sp)
+        ld sp,0                 ; (patched: matvec_nz's SP after its pushes)
+NZ_SAVED_SP = * - 2
         pop af
         pop iy
         ret po                  ; interrupts were off: leave them off
@@ -514,16 +525,14 @@ nz_saturate:                    ; (C: the sign before the overflow)
         jr nc,nz_shifted
         inc de
         jr nz_shifted
-nz_clip:                        ; towards the addends' sign (D's)
-        dec hl
-        ld (hl),0
-        ld a,$80
-        bit 7,d
-        jr nz,@high
-        dec (hl)
+nz_clip:                        ; towards the addends' sign (D's): $7FFF or $8000
+        ld a,d
+        rla
         ld a,$7F
-@high:
-        inc hl
+        adc a,b                 ; (B: 0)
+        ld (hl),a
+        dec hl
+        xor $80
         ld (hl),a
         jr nz_stored
 
@@ -542,6 +551,19 @@ nz_right_end:
         jr nz_shifted
 .endif
 
+; nz_first - nz_nonzero's first nonzero column of a part: no skip before it, the rows' SP starts on it
+; (HL', the part's rows' pointer, this far on). (Here with the rows: the 128K's room below $8000 is short.)
+nz_first:
+        .byte $FD,$7D           ; ld a,iyl: j
+        exx
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        exx
+        jp NZ_AT
+
 ; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
 ; chain at DE (IYH: where SP stands in the row's part). HL ends past them. (Here with the rows:
 ; its loop runs once a column.)
@@ -555,5 +577,4 @@ nz_scan_next:
         djnz nz_scan
         ret
 
-nz_saved_sp:    .word 0
         .endmacro
