@@ -228,17 +228,14 @@ nz_nonzero:
         push hl
         ld a,(hl)
         dec hl
-        cp 2
-        jp nc,nz_fallback       ; (x < 0, x > 511)
-        ld l,(hl)               ; x = 256 A + L: l = L, or L - 256 with h = A + 1 where L > 128
-        ld h,a
-        ld a,l
+        ld b,a
+        ld a,(hl)               ; x = 256 B + A: l = A, or A - 256 with h = B + 1 where A > 128
         add a,127
         ld c,a                  ; C: 127 + l, S(l)'s place in its page (C: h one more)
-        ld a,h
+        ld a,b
         adc a,0
         cp 2
-        jp nc,nz_fallback       ; (x > 384)
+        jp nc,nz_fallback       ; (x < -127, x > 384: -127..-1 are h = 0 and l = x)
         ld b,a                  ; B: h
         ld a,<NZ_ROOM_END       ; room for this column's pieces (and the end's)
         sub e
