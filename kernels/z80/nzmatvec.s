@@ -5,7 +5,7 @@
 ; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols, mv_shift;
 ; MV_SHORT_K's flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's
 ; output, saturated as mv_store_add does. The fast path takes a call of 33..64 columns (matvec's
-; two parts) with a bias, a shift of 0..15 and every x in 0..384 whose pieces fit the chain's
+; two parts) with a bias, a shift of 0..15 and every x in -127..384 whose pieces fit the chain's
 ; room (NZ_CHAIN_BYTES: the player's 1,000 bytes take ~40 columns); any other call jumps to
 ; matvec (the caller has set mv_store_add as matvec's store: forward.s's fw_dense_add), exact
 ; either way. Clobbers AF, BC, DE, HL, IX and the alternate set (IY kept); runs with interrupts
@@ -18,7 +18,8 @@
 ; scans x once and writes, for its nonzero columns only, an unrolled chain of pieces (an l piece
 ; by pushes from its end with its displacement l - 1: (ix+d) and (iy+d) read S(w + l) with IXL =
 ; IYL = u; the others copied by an ldi chain) into nz_chain, which every row runs: SP pops the row's weights, stepping over
-; the zero columns (dec sp, inc sp and pops, or ld hl,n / add hl,sp for 7 or more bytes), an l
+; the zero columns (dec sp, inc sp and pops, or ld hl,n / add hl,sp for 7 or more bytes; none
+; before a part's first nonzero column, where the rows' pointers start: nz_first), an l
 ; piece adds S(w + l) - S(w) into A:HL (its or a before the sbc only after a piece of h: A starts
 ; at $80 and cannot carry out before), a piece of h adds 2 u at A:H. Each row starts at -(sum S(l)
 ; + 256 * 256 the pieces of h) (summed in IX by the scan), its end adds 2 b (SP walks the bias),
@@ -27,19 +28,20 @@
 ; mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a
-; bias, shift 6, 10 nonzero x of 5 in every third column: 68,612; every x 0: 15,089 (matvec's sparse
+; bias, shift 6, 10 nonzero x of 5 in every third column: 67,104; every x 0: 14,819 (matvec's sparse
 ; call ~78,000-86,000 with every x 0; the 128K player's layer 1's fc2 a reply step on "hello"
-; 103,464 -> ~77,000, benchmarks/z80_step_phases.py --model 128k). ~141 a product (pop 10, ld ixl,e
-; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~317 a row (its start 42, the
-; parts' step 43, the chain's jp 10, the bias 94: 2 b by add hl,hl, its sign in C, the shift 43 at
-; shift 6, the store 83, the loop 14: C the rows left); ~820 a nonzero column to write its pieces
-; (~70 more for a piece of h: ldir); ~49 a zero column's scan.
-; Bytes: 660 in the 48K player (zxsparse48: the once-a-call part, 547 with MV_SHORT_K's row constants
+; 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a product (pop 10, ld ixl,e
+; and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row (its start 42, the
+; parts' step 43, the chain's jp 10, the bias 84: its walk a patched ld sp,nn, 2 b by add hl,hl, its
+; sign in C, the shift 43 at shift 6, the store 83, the loop 14: C the rows left); ~730 a nonzero
+; column to write its pieces (pop de pushed with its l piece, the column and SP's place in IY; ~70
+; more for a piece of h: ldir); ~49 a zero column's scan.
+; Bytes: 657 in the 48K player (zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants
 ; and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
-; fewer, in the cold part below $8000; the rows' part 113 above, a jp to the chain, NZ_CHAIN_AT: the
-; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,740 in the 128K
-; player's (the once-a-call part, nz_prepare_routines, 570 in the cold part below $8000; the rows' part,
-; nz_row_routines, 1,170 with the chain's 1,000, above).
+; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
+; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,737 in the 128K
+; player's (the once-a-call part, nz_prepare_routines, 565 in the cold part below $8000; the rows' part,
+; nz_row_routines, 1,172 with the chain's 1,000, above).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
         .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
@@ -218,8 +220,8 @@ nz_fallback:                    ; not the fast path's call: matvec's own
         jp matvec
 
 ; nz_nonzero - nz_scan's nonzero column (HL on its word's high byte; B, C nz_scan's): its pieces
-; into the chain at DE (on past them); matvec's call instead where x < 0 or x > 384 (h = 2 or
-; more) or the chain's room is spent. HL, B and C as they were.
+; into the chain at DE (on past them); matvec's call instead where x < -127 or x > 384 (h, its high
+; byte and l's carry, not 0 or 1) or the chain's room is spent. HL, B and C as they were.
 nz_nonzero:
         ld a,c
         sub b
