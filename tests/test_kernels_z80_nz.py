@@ -76,6 +76,18 @@ def test_extreme_inputs_are_exact(nz_bench):
                     check(nz_bench, w, x, bias, shift, out)
 
 
+def test_negative_inputs_are_exact():
+    """x in -127..-1 runs the chain (h = 0, l = x: zxnz28's one check of x), -128 and below matvec: exact either way
+    (fc2's z is ReLU's, never negative; any caller's)."""
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    rng = np.random.default_rng(27)
+    for values in ([-1], [-127], [-128], [-129], [-32768], [-127, 1, 384, -5], [-100] * 30):
+        x = np.zeros(64, np.int64)
+        x[rng.choice(64, len(values), replace=False)] = values
+        w, bias, out = rng.integers(-128, 128, (32, 64)), rng.integers(-3000, 3000, 32), rng.integers(-3000, 3000, 32)
+        check(bench, w, x, bias, 6, out)
+
+
 def test_the_columns_at_each_parts_ends_and_neighbours():
     """Skips of every length (dec sp after a pop, inc sp, pops, the long skip) at each part's first and
     last column, with fewer than 64 columns too (a first part of 1..31)."""
@@ -147,7 +159,30 @@ def test_a_call_with_ten_nonzero_inputs_costs():
     t_states = check(bench, w, x, bias, 6, out)
     x[:] = 0
     zero_t_states = check(bench, w, x, bias, 6, out)
-    assert (t_states, zero_t_states) == (68_612, 15_089)
+    assert (t_states, zero_t_states) == (67_104, 14_819)
+
+
+def test_each_parts_rows_start_on_its_first_nonzero_column():
+    """zxnz28's nz_first: a part's rows' pointer moves on to its first nonzero column, so no skip is written before
+    it: a call whose nonzero columns lie 20 columns further into each part costs what the same gaps from each part's
+    first column cost (the skip before them ~35 T-states a row and part before), exact either way; with nz_first
+    broken (its add a,l an xor a: the pointer's low byte j, not its own plus j) the check fails."""
+    bench = Z80Bench(NZ_BENCH, options=player_kernel_options("128k"))
+    rng = np.random.default_rng(28)
+    w = rng.integers(-128, 128, (32, 64))
+    bias = rng.integers(-3000, 3000, 32)
+    out = rng.integers(-3000, 3000, 32)
+    costs = []
+    for first in (0, 20):
+        x = np.zeros(64, np.int64)
+        x[[first, first + 5, first + 9, 32 + first, 32 + first + 1, 32 + first + 11]] = [7, 100, 128, 1, 60, 90]
+        costs.append(check(bench, w, x, bias, 6, out))
+    assert costs[0] == costs[1]
+    at = bench.sym("nz_first") + 3          # (ld a,iyl, exx, then add a,l)
+    assert bench.memory[at] == 0x85
+    bench.poke(at, [0xAF])
+    with pytest.raises(AssertionError):
+        check(bench, w, x, bias, 6, out)
 
 
 def test_the_48k_players_chain_room_sends_only_the_calls_past_it_to_matvec():

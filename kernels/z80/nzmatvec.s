@@ -5,7 +5,7 @@
 ; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols, mv_shift;
 ; MV_SHORT_K's flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's
 ; output, saturated as mv_store_add does. The fast path takes a call of 33..64 columns (matvec's
-; two parts) with a bias, a shift of 0..15 and every x in 0..384 whose pieces fit the chain's
+; two parts) with a bias, a shift of 0..15 and every x in -127..384 whose pieces fit the chain's
 ; room (NZ_CHAIN_BYTES: the player's 1,000 bytes take ~40 columns); any other call jumps to
 ; matvec (the caller has set mv_store_add as matvec's store: forward.s's fw_dense_add), exact
 ; either way. Clobbers AF, BC, DE, HL, IX and the alternate set (IY kept); runs with interrupts
@@ -18,7 +18,8 @@
 ; scans x once and writes, for its nonzero columns only, an unrolled chain of pieces (an l piece
 ; by pushes from its end with its displacement l - 1: (ix+d) and (iy+d) read S(w + l) with IXL =
 ; IYL = u; the others copied by an ldi chain) into nz_chain, which every row runs: SP pops the row's weights, stepping over
-; the zero columns (dec sp, inc sp and pops, or ld hl,n / add hl,sp for 7 or more bytes), an l
+; the zero columns (dec sp, inc sp and pops, or ld hl,n / add hl,sp for 7 or more bytes; none
+; before a part's first nonzero column, where the rows' pointers start: nz_first), an l
 ; piece adds S(w + l) - S(w) into A:HL (its or a before the sbc only after a piece of h: A starts
 ; at $80 and cannot carry out before), a piece of h adds 2 u at A:H. Each row starts at -(sum S(l)
 ; + 256 * 256 the pieces of h) (summed in IX by the scan), its end adds 2 b (SP walks the bias),
@@ -27,19 +28,20 @@
 ; mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23.
 ;
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a
-; bias, shift 6, 10 nonzero x of 5 in every third column: 68,612; every x 0: 15,089 (matvec's sparse
+; bias, shift 6, 10 nonzero x of 5 in every third column: 67,104; every x 0: 14,819 (matvec's sparse
 ; call ~78,000-86,000 with every x 0; the 128K player's layer 1's fc2 a reply step on "hello"
-; 103,464 -> ~77,000, benchmarks/z80_step_phases.py --model 128k). ~141 a product (pop 10, ld ixl,e
-; and ld iyl,e 16, the reads 76, the adds 38; a skip 6 to 35 more); ~317 a row (its start 42, the
-; parts' step 43, the chain's jp 10, the bias 94: 2 b by add hl,hl, its sign in C, the shift 43 at
-; shift 6, the store 83, the loop 14: C the rows left); ~820 a nonzero column to write its pieces
-; (~70 more for a piece of h: ldir); ~49 a zero column's scan.
-; Bytes: 660 in the 48K player (zxsparse48: the once-a-call part, 547 with MV_SHORT_K's row constants
+; 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a product (pop 10, ld ixl,e
+; and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row (its start 42, the
+; parts' step 43, the chain's jp 10, the bias 84: its walk a patched ld sp,nn, 2 b by add hl,hl, its
+; sign in C, the shift 43 at shift 6, the store 83, the loop 14: C the rows left); ~730 a nonzero
+; column to write its pieces (pop de pushed with its l piece, the column and SP's place in IY; ~70
+; more for a piece of h: ldir); ~49 a zero column's scan.
+; Bytes: 657 in the 48K player (zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants
 ; and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
-; fewer, in the cold part below $8000; the rows' part 113 above, a jp to the chain, NZ_CHAIN_AT: the
-; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,740 in the 128K
-; player's (the once-a-call part, nz_prepare_routines, 570 in the cold part below $8000; the rows' part,
-; nz_row_routines, 1,170 with the chain's 1,000, above).
+; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
+; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,737 in the 128K
+; player's (the once-a-call part, nz_prepare_routines, 565 in the cold part below $8000; the rows' part,
+; nz_row_routines, 1,172 with the chain's 1,000, above).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
         .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
@@ -48,6 +50,7 @@ NZ_CHAIN_BYTES  = 1116          ; the chain's room (a player's build sets its ow
 .endif
         .assert NZ_CHAIN_BYTES / 22 < 128, "A's $80 start must not carry out of A before a piece of h (<= 127 l pieces)"
 NZ_SQUARES      = mv_sq_lo + 128        ; (page-aligned: squares.s)
+NZ_FIRST        = $80           ; nz_pos before a part's first nonzero column (j - it + 1 is never 0: j <= 31)
 NZ_LONG_SKIP    = 7             ; a skip of this many bytes or more: ld hl,n / add hl,sp (35 T-states)
 
 ; nz_prepare_routines - matvec_nz's entry and the chain's writing (once a call: a player's cold part)
@@ -57,12 +60,12 @@ matvec_nz:
         ld a,i                  ; P/V = IFF2: were interrupts on?
         push af
         di
-        ld (nz_saved_sp),sp
+        ld (NZ_SAVED_SP),sp
         ld hl,(mv_bias)         ; a bias (fc2's)
         ld a,h
         or l
         jp z,nz_fallback
-        ld (nz_bias_ptr),hl
+        ld (NZ_BIAS_SP),hl
         ld a,(mv_shift)
         and $7F
 .ifdef MV_LEAST_SHIFT
@@ -107,54 +110,8 @@ matvec_nz:
         jp nc,nz_fallback       ; (33..64 columns: two parts)
         inc a
         ld (nz_cols1),a
-; The scan: each part's columns, a nonzero one written into the chain.
-        xor a
-        ld (nz_pos),a
-        ld (nz_h_seen),a
-        ld (nz_const_top),a
-        ld ix,0                 ; IX: sum S(l)'s low 16 bits (nz_const_top: the rest, with 256 * 256 an h)
-        ld de,nz_chain          ; DE: where the chain goes on
-        ld hl,(mv_x)
-        ld a,(nz_cols1)
-        ld b,a
-        ld c,a
-        call nz_scan
-        push hl
-        ld hl,nz_step           ; the parts' step: SP to the row's second part
-        call nz_copy_end - 2 * NZ_STEP_BYTES
-        pop hl
-        xor a
-        ld (nz_pos),a
-        ld b,MV_MAX_COLS
-        ld c,b
-        call nz_scan
-        ex de,hl
-        ld (hl),$C3             ; jp nz_end
-        inc hl
-        ld (hl),<nz_end
-        inc hl
-        ld (hl),>nz_end
-; The rows' start: -(sum S(l) + 256 * 256 * the pieces of h) in A:HL, A from $80 (its top byte at the end).
-        .byte $DD,$7D           ; ld a,ixl
-        cpl
-        ld l,a
-        .byte $DD,$7C           ; ld a,ixh
-        cpl
-        ld h,a
-        ld a,(nz_const_top)
-        cpl
-        inc hl
-        ld c,a
-        ld a,h
-        or l
-        ld a,c
-        jr nz,@negated
-        inc a
-@negated:
-        ld (NZ_ROW_CONST),hl
-        sub $80                 ; (the rows' A starts at $80)
-        ld (NZ_ROW_CONST_TOP),a
-; The pointers: HL' the first part's row (past its constant), BC' its stride, DE' the second part's row.
+; The pointers: HL' the first part's row (past its constant), BC' its stride, DE' the second part's row
+; (the scan moves each on to its part's first nonzero column: nz_first).
         ld a,(mv_shift)
 .ifdef MV_SHORT_K
         rlca
@@ -183,6 +140,63 @@ matvec_nz:
         ex de,hl                ; DE': the second part's first row
         pop hl                  ; HL': the first part's
         exx
+; The scan: each part's columns, a nonzero one written into the chain (IY free till the rows: IYL the
+; column j, IYH nz_pos, where SP stands in the row's part).
+        ld hl,-6                ; nz_nonzero's SP: nz_scan's return and its push bc, push hl
+        add hl,sp
+        ld (NZ_PREP_SP),hl
+        xor a
+        ld (nz_const_top),a
+        .byte $FD,$26,NZ_FIRST          ; ld iyh,NZ_FIRST: nz_pos before the first part's first nonzero column
+        ld a,NZ_L_WITHOUT_OR - NZ_OR_JR - 1
+        ld (NZ_OR_JR),a         ; (no piece of h yet: the l pieces without or a)
+        ld ix,0                 ; IX: sum S(l)'s low 16 bits (nz_const_top: the rest, with 256 * 256 an h)
+        ld de,nz_chain          ; DE: where the chain goes on
+        ld hl,(mv_x)
+        ld a,(nz_cols1)
+        ld b,a
+        ld c,a
+        call nz_scan
+        push hl
+        ld hl,nz_step           ; the parts' step: SP to the row's second part
+        call nz_copy_end - 2 * NZ_STEP_BYTES
+        pop hl
+        .byte $FD,$26,NZ_FIRST          ; ld iyh,NZ_FIRST: the second part's
+        exx
+        ex de,hl                ; (HL': the second part's pointer, for nz_first)
+        exx
+        ld b,MV_MAX_COLS
+        ld c,b
+        call nz_scan
+        exx
+        ex de,hl
+        exx
+        ex de,hl
+        ld (hl),$C3             ; jp nz_end
+        inc hl
+        ld (hl),<nz_end
+        inc hl
+        ld (hl),>nz_end
+; The rows' start: -(sum S(l) + 256 * 256 * the pieces of h) in A:HL, A from $80 (its top byte at the end).
+        .byte $DD,$7D           ; ld a,ixl
+        cpl
+        ld l,a
+        .byte $DD,$7C           ; ld a,ixh
+        cpl
+        ld h,a
+        ld a,(nz_const_top)
+        cpl
+        inc hl
+        ld c,a
+        ld a,h
+        or l
+        ld a,c
+        jr nz,@negated
+        inc a
+@negated:
+        ld (NZ_ROW_CONST),hl
+        sub $80                 ; (the rows' A starts at $80)
+        ld (NZ_ROW_CONST_TOP),a
         ld hl,(mv_out)
         ld de,(mv_bias)
         or a
@@ -198,7 +212,7 @@ matvec_nz:
         jp nz_row
 
 nz_fallback:                    ; not the fast path's call: matvec's own
-        ld sp,(nz_saved_sp)
+        ld sp,(NZ_SAVED_SP)
         pop af
         pop iy
         jp po,matvec
@@ -206,38 +220,37 @@ nz_fallback:                    ; not the fast path's call: matvec's own
         jp matvec
 
 ; nz_nonzero - nz_scan's nonzero column (HL on its word's high byte; B, C nz_scan's): its pieces
-; into the chain at DE (on past them); matvec's call instead where x < 0 or x > 384 (h = 2 or
-; more) or the chain's room is spent. HL, B and C as they were.
+; into the chain at DE (on past them); matvec's call instead where x < -127 or x > 384 (h, its high
+; byte and l's carry, not 0 or 1) or the chain's room is spent. HL, B and C as they were.
 nz_nonzero:
         ld a,c
         sub b
-        ld (nz_j),a             ; j: the column in its part
+        .byte $FD,$6F           ; ld iyl,a: j, the column in its part
         push bc
         push hl
         ld a,(hl)
         dec hl
-        cp 2
-        jp nc,nz_fallback       ; (x < 0, x > 511)
-        ld l,(hl)               ; x = 256 A + L: l = L, or L - 256 with h = A + 1 where L > 128
-        ld h,a
-        ld a,l
+        ld b,a
+        ld a,(hl)               ; x = 256 B + A: l = A, or A - 256 with h = B + 1 where A > 128
         add a,127
         ld c,a                  ; C: 127 + l, S(l)'s place in its page (C: h one more)
-        ld a,h
+        ld a,b
         adc a,0
         cp 2
-        jp nc,nz_fallback       ; (x > 384)
+        jp nc,nz_fallback       ; (x < -127, x > 384: -127..-1 are h = 0 and l = x)
         ld b,a                  ; B: h
-        ld hl,nz_chain_end - NZ_PIECE_BYTES - NZ_STEP_BYTES - 3   ; room for this column's pieces (and the end's)
-        or a
-        sbc hl,de
+        ld a,<NZ_ROOM_END       ; room for this column's pieces (and the end's)
+        sub e
+        ld a,>NZ_ROOM_END
+        sbc a,d
         jp c,nz_fallback
 ; the skip from nz_pos to the column
-        ld a,(nz_j)
-        ld hl,nz_pos
-        sub (hl)                ; the gap
+        .byte $FD,$7D           ; ld a,iyl: j
+        .byte $FD,$94           ; sub iyh: the gap from nz_pos
         jr z,@at
         jr nc,@ahead
+        inc a
+        jp nz,nz_first          ; (nz_pos NZ_FIRST: the part's first nonzero column)
         ld a,$3B                ; dec sp (the column after the one popped)
         ld (de),a
         inc de
@@ -280,64 +293,65 @@ nz_nonzero:
         inc hl
         ex de,hl
 @at:
-        ld a,$D1                ; pop de: E = u
-        ld (de),a
-        inc de
-        ld a,(nz_j)
+NZ_AT = *
+        .byte $FD,$7D           ; ld a,iyl: j
         add a,2
-        ld (nz_pos),a
+        .byte $FD,$67           ; ld iyh,a: nz_pos
         ld a,c
         cp 127
         jr z,@no_low            ; (l = 0)
-; the l piece, written by pushes from its end (SP a byte past it without or a: the next piece
-; writes over that byte), with or a once a piece of h is in the chain
-        .assert NZ_L_BYTES == 21 && NZ_L_OR_BYTES == 22 && NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_nonzero's pushes write nz_l_piece's bytes"
-        ld (nz_prep_sp),sp
-        ld hl,NZ_L_BYTES + 1
+; pop de and the l piece, written by pushes from their end (without or a 22 bytes, 11 words; with it
+; 23 and a byte past them, which the next piece writes over): or a once a piece of h is in the chain
+        .assert NZ_L_BYTES == 21 && NZ_L_OR_BYTES == 22 && NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_nonzero's pushes write pop de and nz_l_piece's bytes"
+        ld hl,1 + NZ_L_BYTES
         add hl,de
         ld sp,hl
         ld d,h
-        ld e,l
-        dec de                  ; DE: past the piece without or a
-        ld a,(nz_h_seen)
-        or a
-        jr z,@without_or
+        ld e,l                  ; DE: past them without or a
+        jr @without_or          ; (patched: on, with or a, once a piece of h is in the chain)
+NZ_OR_JR = * - 1
         inc de
-        ld hl,$9852             ; sbc hl,de's 52, sbc a,b
-        push hl
-        ld hl,$EDB7             ; or a, sbc hl,de's ED
-        push hl
-        jr @tail_pushed
-@without_or:
+        inc sp
+        inc sp
         ld hl,$0098             ; sbc a,b
         push hl
         ld hl,$52ED             ; sbc hl,de
         push hl
+        ld hl,$B7FF             ; ld d,(iy-1)'s FF, or a
+        push hl
+        jr @tail_pushed
+@without_or:
+NZ_L_WITHOUT_OR = *
+        ld hl,$9852             ; sbc hl,de's 52, sbc a,b
+        push hl
+        ld hl,$EDFF             ; ld d,(iy-1)'s FF, sbc hl,de's ED
+        push hl
 @tail_pushed:
-        ld hl,$FF56             ; ld d,(iy-1): FD 56 FF
+        ld hl,$56FD             ; ld d,(iy-1): FD 56 FF
         push hl
-        ld hl,$FDFF
+        ld hl,$FF5E             ; ld e,(ix-1): DD 5E FF
         push hl
-        ld hl,$5EDD             ; ld e,(ix-1): DD 5E FF
-        push hl
-        ld hl,$8819             ; add hl,de, adc a,b
-NZ_L_ADC = * - 1
+        ld hl,$DD88             ; adc a,b
+NZ_L_ADC = * - 2
         push hl
         ld a,c
         xor $80                 ; the displacement: l - 1 = C - 128
+        ld h,$19                ; add hl,de
+        ld l,a                  ; ld d,(iy+d)'s d
+        push hl
+        ld hl,$56FD             ; ld d,(iy+d): FD 56 d
+        push hl
         ld h,a
-        ld l,$56                ; ld d,(iy+d): FD 56 d
+        ld l,$5E                ; ld e,(ix+d): DD 5E d
         push hl
-        ld h,$FD
-        ld l,a                  ; ld e,(ix+d): DD 5E d
+        ld hl,$DD6B             ; ld iyl,e's 6B
         push hl
-        ld hl,$5EDD
+        ld hl,$FD6B             ; ld ixl,e: DD 6B, ld iyl,e's FD
         push hl
-        ld hl,$6BFD             ; ld iyl,e: FD 6B
+        ld hl,$DDD1             ; pop de: E = u
         push hl
-        ld hl,$6BDD             ; ld ixl,e: DD 6B
-        push hl
-        ld sp,(nz_prep_sp)
+        ld sp,0                 ; (patched: nz_nonzero's own SP, set once a call)
+NZ_PREP_SP = * - 2
         ld h,>NZ_SQUARES        ; IX += S(l)
         ld l,c
         ld a,(hl)
@@ -353,15 +367,16 @@ NZ_L_ADC = * - 1
         inc (hl)
         jr @high
 @no_low:
-        ld hl,nz_l_piece        ; ld ixl,e / ld iyl,e alone
+        ld hl,nz_pop_u_piece    ; pop de, ld ixl,e / ld iyl,e alone
         push bc
-        call nz_copy_end - 2 * NZ_U_BYTES
+        call nz_copy_end - 2 * (1 + NZ_U_BYTES)
         pop bc
 @high:
         ld a,b
         or a
         jr z,@done
-        ld (nz_h_seen),a
+        xor a
+        ld (NZ_OR_JR),a         ; (the later l pieces with or a)
         ld hl,nz_const_top      ; (2 u = 2 w + 256: 256 * 256 more)
         inc (hl)
         ld hl,nz_h1_piece       ; (B and C spent: the short ldi chain is the step's and the u piece's)
@@ -373,6 +388,8 @@ NZ_L_ADC = * - 1
         jp nz_scan_next
 
 ; The pieces the chain is made of (after its pop de, E = u):
+nz_pop_u_piece:
+        pop de                  ; E = u (nz_nonzero's pushes write it before an l piece)
 nz_l_piece:                     ; A:HL += S(w + l) - S(w) (nz_nonzero writes it by pushes: its form)
         .byte $DD,$6B           ; ld ixl,e
         .byte $FD,$6B           ; ld iyl,e
@@ -421,13 +438,10 @@ nz_copy_end:
         ret
 
         .assert NZ_L_OR_BYTES + 1 + NZ_LONG_SKIP + NZ_H1_BYTES <= NZ_PIECE_BYTES, "a column's pieces overrun NZ_PIECE_BYTES"
-        .assert NZ_U_BYTES <= NZ_STEP_BYTES, "nz_copy's ldi's"
+        .assert 1 + NZ_U_BYTES <= NZ_STEP_BYTES, "nz_copy's ldi's"
+NZ_ROOM_END = nz_chain_end - NZ_PIECE_BYTES - NZ_STEP_BYTES - 3     ; a column's pieces start at most here
 
 nz_const_top:   .byte 0         ; sum S(l) + 256 * 256 the pieces of h: its top byte (IX the rest)
-nz_prep_sp:     .word 0
-nz_pos:         .byte 0
-nz_j:           .byte 0
-nz_h_seen:      .byte 0         ; not 0 once the chain has a piece of h (its later l pieces keep their or a)
 nz_cols1:       .byte 0
 nz_prepare_end:
         .endmacro
@@ -455,9 +469,10 @@ nz_chain_end:
 ; nz_end - a row's end: A:HL = 2 W x (less the row start's constants' part) + 2 b, then
 ; shifted, saturated and added into out.
 nz_end:
-        ld sp,(nz_bias_ptr)
+        ld sp,0                 ; (patched: b[r], the bias's walk)
+NZ_BIAS_SP = * - 2
         pop de                  ; b
-        ld (nz_bias_ptr),sp
+        ld (NZ_BIAS_SP),sp
         ex de,hl
         add hl,hl               ; 2 b (C: its sign)
         sbc a,b                 ; (b < 0: A:HL takes 2 b - 65536)
@@ -496,7 +511,8 @@ nz_stored:
         dec c
         jp nz,nz_row
 nz_done:
-        ld sp,(nz_saved_sp)
+        ld sp,0                 ; (patched: matvec_nz's SP after its pushes)
+NZ_SAVED_SP = * - 2
         pop af
         pop iy
         ret po                  ; interrupts were off: leave them off
@@ -508,16 +524,14 @@ nz_saturate:                    ; (C: the sign before the overflow)
         jr nc,nz_shifted
         inc de
         jr nz_shifted
-nz_clip:                        ; towards the addends' sign (D's)
-        dec hl
-        ld (hl),0
-        ld a,$80
-        bit 7,d
-        jr nz,@high
-        dec (hl)
+nz_clip:                        ; towards the addends' sign (D's): $7FFF or $8000
+        ld a,d
+        rla
         ld a,$7F
-@high:
-        inc hl
+        adc a,b                 ; (B: 0)
+        ld (hl),a
+        dec hl
+        xor $80
         ld (hl),a
         jr nz_stored
 
@@ -536,8 +550,21 @@ nz_right_end:
         jr nz_shifted
 .endif
 
+; nz_first - nz_nonzero's first nonzero column of a part: no skip before it, the rows' SP starts on it
+; (HL', the part's rows' pointer, this far on). (Here with the rows: the 128K's room below $8000 is short.)
+nz_first:
+        .byte $FD,$7D           ; ld a,iyl: j
+        exx
+        add a,l
+        ld l,a
+        adc a,h
+        sub l
+        ld h,a
+        exx
+        jp NZ_AT
+
 ; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
-; chain at DE (nz_pos: where SP stands in the row's part). HL ends past them. (Here with the rows:
+; chain at DE (IYH: where SP stands in the row's part). HL ends past them. (Here with the rows:
 ; its loop runs once a column.)
 nz_scan:
         ld a,(hl)
@@ -549,6 +576,4 @@ nz_scan_next:
         djnz nz_scan
         ret
 
-nz_saved_sp:    .word 0
-nz_bias_ptr:    .word 0
         .endmacro
