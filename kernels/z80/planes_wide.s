@@ -292,8 +292,8 @@ fw_out_exact:
         add hl,bc
         ld bc,FW_DIM / 2
         ldir                    ; planes 0..3
-        ld hl,fw_xn
-        ld (wp_x),hl
+        call lg_row_logit       ; (NC: HL the row's logit from its planes; C: lg_select declined, wp_x set)
+        jr nc,@logit
         ld (wp_out),de          ; (FW_OUT_ROW + FW_DIM)
         ld hl,FW_OUT_ROW
         ld (wp_w),hl
@@ -303,7 +303,7 @@ fw_out_exact:
         ld (wp_shift),a
         call wp_rows_wide
         ld hl,(FW_OUT_ROW + FW_DIM)
-        ld a,h
+@logit: ld a,h
         xor $80
         ld h,a
         ld de,(fw_out_best)

@@ -175,7 +175,7 @@ LOGIT_PLANES_TABLES = PLANES_TABLES
 LOGIT_PLANES_SUMS = LOGIT_PLANES_TABLES + 4 * 256
 LOGIT_PLANES_LIST = LOGIT_PLANES_SUMS + 256
 LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks", "lg_split",
-                        "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold")   # (the last: the profiles' names)
+                        "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold", "lg_row_logit")   # (the last ones: the profiles' names)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
 # on the tape): an address the layout gives them outside the program (the screen's hidden third,
@@ -544,6 +544,8 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
     for name in PLANES_MATRICES:
         lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
+    if out_apart:       # (out's masks come split on the tape: logitplanes.s leaves lg_split out)
+        lines.append("SOUL_OUT_APART = 1")
     lines += ['.include "logitplanes.s"'] * logit_planes_take(soul)
     if qkv_apart:       # (on the tape: no matvec copy for the first RUN to make them from)
         lines += ["        .res (32 - (* & 31)) & 31", "wp_planes:     ; the six matrices in plane_bytes' layout "
@@ -936,7 +938,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                         f"LG_TABLES = ${LOGIT_PLANES_TABLES:04X}     ; in bank {PLANES_BANK}, run time only",
                         f"LG_SUMS = ${LOGIT_PLANES_SUMS:04X}", f"LG_LIST = ${LOGIT_PLANES_LIST:04X}"]
             options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}"
-                        for name in LOGIT_PLANES_IMPORTS]
+                        for name in LOGIT_PLANES_IMPORTS if name in planes.symbols]     # (no lg_split out apart)
     if embed_apart:
         te, pe, entry = embed_addresses(soul)
         options += [f"EMBED_BANK = {EMBED_BANK}     ; (te, pe and embedrows.s's code in that bank: forward.s's fw_embed)",
