@@ -46,27 +46,28 @@
 ; planes 0..3 from lg_low (logit_planes.split_masks).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 119,592
-; (114,253 to 122,125; one row left each time); with one row 43,469 (the four tables: the fill
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 119,019
+; (114,028 to 121,450; one row left each time); with one row 43,469 (the four tables: the fill
 ; 28,187, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 58 by IX, an
 ; even row's 21 by a step from the row above; S and s ~3,000, the scaled x and -N ~4,800 with SP
 ; reading x, the steps and A'[a] in Gray order ~3,300);
 ; every row's planes 7..4 ~480 a row (the plane 110 with its Horner step, the store 34, the best 24 by
 ; Q_4's high byte where it lies below the best's, 54 where it is the same;
 ; SP reads the rows' planes 7..4 one after another, lg_split's layout); the first list 45 a row (SP reading the Q, -T
-; added); each row left ~330 a further plane (its masks' address, its Q in the list's order, the
+; added); each row left ~285 a further plane (its masks' address, its Q in the list's order by SP, the
 ; best) and ~56 for the list again. (zxlogits2's steps from zxcoarse's 150,959: the rows left's Q
 ; in the list's order 144,424 (read by their numbers, ~860 a row a plane, before); x scaled as SP
 ; reads it 137,826; S, s and the row's step 135,378; lg_threshold's table 133,872; the Gray sums
 ; 132,620; the fill by pushes 125,232 (an entry 33 before: A'[a] + B'[b] by an add and an adc); every
 ; other row's start by a step 123,800 (zxstep128c: each by IX before); planes 7..4 of every row
 ; apart from their planes 0..3 (lg_split) 120,470 (a row's step past its planes 0..3, 27, gone); the best
-; in DE by its high byte first 119,592 (zxlogits128: 40 a row by IY before). 160,104 with the rows kept
+; in DE by its high byte first 119,592 (zxlogits128: 40 a row by IY before); a further plane's Q read
+; and written back by SP, 119,019 (by IY before, 45 more a row). 160,104 with the rows kept
 ; in the row pass against a rising threshold: 5 to 88 rows kept, the best late (zxlogits128's form of it,
 ; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,718 on the kernels' bench (the tables' 1,024 apart; the fill 142, the steps and the
+; Its bytes: 1,710 on the kernels' bench (the tables' 1,024 apart; the fill 142, the steps and the
 ; Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, lg_floors 50, lg_split 63,
 ; lg_row_logit 177 with its order). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
 ; lg_split, and 6 more where lg_row_logit sets planes.s's wp_x.
@@ -566,13 +567,12 @@ LG_PLANE_AT     = * - 2
 LG_PLANE_PAGE   = * - 1
         lg_plane_up
         exx
-        ld l,(iy+0)
-        ld h,(iy+1)
+        ld sp,iy                ; (the masks read) SP on the row's Q
+        pop hl
         add hl,hl
         ld c,a
         add hl,bc               ; Q = 2 Q + A
-        ld (iy+0),l
-        ld (iy+1),h
+        push hl
         inc iy
         inc iy
         sbc hl,de               ; (no carry above) a larger Q than DE': the best
