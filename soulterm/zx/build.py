@@ -334,17 +334,17 @@ def _cold_end(sym: dict) -> int:
 
 
 def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False,
-              fc1_planes: bool = False):
+              fc1_planes: bool = False, out_apart: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
     packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
     MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
     (SOUL_QKV_APART) no copy of its q, k and v (their planes in bank PLANES_BANK alone); with
     `fc1_planes` (FW_FC1_PLANES) no matvec copy of layer 1's fc1 either: fc1planes.s's code and that
     fc1's rows in its layout (fc1_rows_lines) after the word list, its tables at run time at
-    FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH."""
+    FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH. (`out_apart`: planes_bank's, where the six matrices lie.)"""
     pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
     if qkv_apart:
-        planes = planes_bank(soul, qkv_apart=True).symbols
+        planes = planes_bank(soul, qkv_apart=True, out_apart=out_apart).symbols
         labels = [f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES]
         pairs += "SOUL_QKV_APART = 1\n" + "".join(f"{label} = ${planes[label]:04X}\n" for label in labels)
     fc1 = FC1_PLANES_MATRIX if fc1_planes else None
@@ -685,7 +685,8 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
         return ()
     apart = "SOUL_QKV_APART" in program.symbols
     banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart,
-                                   fc1_planes="FW_FC1_PLANES" in program.symbols).data),)
+                                   fc1_planes="FW_FC1_PLANES" in program.symbols,
+                                   out_apart="SOUL_OUT_APART" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     if "FW_PLANES" in program.symbols:
@@ -890,7 +891,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     # its planes alone, on the tape: FW_FC1_PLANES_L0 with SOUL_OUT_APART, twenty-eighth round, zxfc1l0)
     fc1_l0 = fc1 and fc1_planes_l0 and fc1_planes_take(soul, FC1_PLANES_L0_MATRIX) and logit_planes_take(soul)
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0)
         if fc1:
             options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
             # (and every label of fc1planes.s's code: the TUI's samples name a PC in bank DATA_BANK by them;
