@@ -241,3 +241,66 @@ def test_the_header_states_what_the_kernel_takes(bench):
     size = sum(len(row.data) for row in bench.program.listing_lines if row.file.endswith("/logitplanes.s"))
     match = re.search(r"Its bytes: ([\d,]+)", text)
     assert match and int(match.group(1).replace(",", "")) == size
+
+
+def row_logits(bench, w, x, shift: int, rows) -> tuple[list, list]:
+    """lg_row_logit on each of `rows` of w (its plane_bytes row at the page after lg_page's, x at lg_x,
+    lg_level 4 as lg_select leaves it): (HL as signed words or None where carry is set, T-states)."""
+    masks = plane_bytes(np.asarray(w))
+    x_at, page = 0xA000, 0xE0
+    bench.write_words(x_at, np.asarray(x, dtype=np.int64))
+    bench.poke_word(bench.sym("lg_x"), x_at)
+    bench.poke(bench.sym("lg_page"), [page])
+    bench.poke(bench.sym("lg_shift"), [shift])
+    logits, times = [], []
+    for r in rows:
+        bench.poke((page + 1) * 256, masks[32 * r:32 * r + 32])
+        times.append(bench.call("lg_row_logit"))
+        hl = bench.cpu.hl
+        logits.append(None if bench.cpu.f & 1 else hl - 65536 * (hl >= 32768))
+    return logits, times
+
+
+def test_a_row_s_logit_from_its_planes_is_exact(bench):
+    """lg_row_logit (fw_out_exact's rows where lg_select leaves more than one): (w x) >> shift exact on
+    random rows and vectors, the extremes lg_select takes among them (w -128 and 127, sum |x| 4,095,
+    shifts 4..15), interrupts as found; C and nothing summed where lg_level is 0 (lg_decline's mark)."""
+    rng = np.random.default_rng(2817)
+    level = bench.sym("lg_level")
+    bench.poke(level, [4])
+    for trial in range(24):
+        w = rng.integers(-128, 128, (4, 32))
+        if trial % 3 == 0:
+            w = rng.choice([-128, 127], (4, 32))
+        x = vector_with_sum(rng, int(rng.integers(1, MOST_SUM + 1)), -400, 400)
+        if trial % 4 == 0:
+            x = rng.choice([-1, 1], 32) * (MOST_SUM // 32)
+        shift = int(rng.integers(4, 16))
+        got, _ = row_logits(bench, w, x, shift, range(4))
+        assert got == [int(v) for v in intmath.shift_right(w @ x, shift)], trial
+    bench.call("lg_row_logit", interrupts=True)
+    assert bench.cpu.iff1 == 1 and bench.cpu.iff2 == 1
+    bench.poke(level, [0])
+    assert row_logits(bench, w, x, 4, [0])[0] == [None]
+
+
+def test_a_broken_row_logit_fails(bench):
+    """Two single-instruction breaks (plane 7's masks not inverted: lg_row_logit's dec a before
+    LG_EXACT_FLIP's store made a nop; the Horner step's add hl,hl made a nop) each give a wrong logit."""
+    rng = np.random.default_rng(28)
+    w, x = rng.integers(-128, 128, (4, 32)), vector_with_sum(rng, 3000)
+    bench.poke(bench.sym("lg_level"), [4])
+    want = [int(v) for v in intmath.shift_right(w @ x, SHIFT)]
+    start = bench.sym("lg_row_logit")
+    code = bench.peek(start, bench.sym("lg_exact_order") - start)
+    flip = code.index(bytes([0x3D, 0x32]))                                          # dec a / ld (nn),a
+    horner = code.index(bytes([0x2A])) + 3                                           # ld hl,(acc) / add hl,hl
+    assert code[horner] == 0x29
+    try:
+        for at in (flip, horner):
+            bench.poke(start + at, [0x00])
+            assert row_logits(bench, w, x, SHIFT, range(4))[0] != want, at
+            bench.poke(start, code)
+        assert row_logits(bench, w, x, SHIFT, range(4))[0] == want
+    finally:
+        bench.poke(start, code)

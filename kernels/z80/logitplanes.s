@@ -19,6 +19,8 @@
 ;               LG_MOST_SUM (4,095: then no logit saturates at a shift of 4 or more) or
 ;               an x of -32768. lg_shift: 4..15.
 ; Clobbers AF, BC, DE, HL, IX and the alternate set.
+;   lg_row_logit (twenty-eighth round, zxlogits128) a row's exact logit from its planes, for the rows
+;               lg_select leaves with others (forward.s's fw_out_exact): below, by its code.
 ;
 ; How (soulterm/zx/logit_planes.py is its model, step for step): with u = w + 128 in bit
 ; planes (planes.s's form), sum w x = sum_b 2^b P'_b + C, P'_b = sum_g E_g[mask_gb] (g the
@@ -44,25 +46,31 @@
 ; planes 0..3 from lg_low (logit_planes.split_masks).
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_logit_planes.py):
-; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 120,470
-; (116,262 to 122,734; one row left each time); with one row 43,494 (the four tables: the fill
+; on "hello"'s four reply steps' logits (rows 3..127 of the shipped out matrix) mean 119,019
+; (114,028 to 121,450; one row left each time); with one row 43,469 (the four tables: the fill
 ; 28,187, 459 a row of 16 entries: 51 a push of two and a step, an odd row's start 58 by IX, an
 ; even row's 21 by a step from the row above; S and s ~3,000, the scaled x and -N ~4,800 with SP
 ; reading x, the steps and A'[a] in Gray order ~3,300);
-; every row's planes 7..4 489 a row (the plane 110 with its Horner step, the store 34, the best 23;
+; every row's planes 7..4 ~480 a row (the plane 110 with its Horner step, the store 34, the best 24 by
+; Q_4's high byte where it lies below the best's, 54 where it is the same;
 ; SP reads the rows' planes 7..4 one after another, lg_split's layout); the first list 45 a row (SP reading the Q, -T
-; added); each row left ~330 a further plane (its masks' address, its Q in the list's order, the
+; added); each row left ~285 a further plane (its masks' address, its Q in the list's order by SP, the
 ; best) and ~56 for the list again. (zxlogits2's steps from zxcoarse's 150,959: the rows left's Q
 ; in the list's order 144,424 (read by their numbers, ~860 a row a plane, before); x scaled as SP
 ; reads it 137,826; S, s and the row's step 135,378; lg_threshold's table 133,872; the Gray sums
 ; 132,620; the fill by pushes 125,232 (an entry 33 before: A'[a] + B'[b] by an add and an adc); every
 ; other row's start by a step 123,800 (zxstep128c: each by IX before); planes 7..4 of every row
-; apart from their planes 0..3 (lg_split) 120,470 (a row's step past its planes 0..3, 27, gone). 160,104
-; with the rows kept in the row pass against a rising threshold: 5 to 88 rows kept, the best late.
+; apart from their planes 0..3 (lg_split) 120,470 (a row's step past its planes 0..3, 27, gone); the best
+; in DE by its high byte first 119,592 (zxlogits128: 40 a row by IY before); a further plane's Q read
+; and written back by SP, 119,019 (by IY before, 45 more a row). 160,104 with the rows kept
+; in the row pass against a rising threshold: 5 to 88 rows kept, the best late (zxlogits128's form of it,
+; each row's Q_4 against T = best - D_4 + 1 in IY, 120,692: ~48 rows kept, each dearer than a dropped one saves).
 ; 146,244 with a copy of planes 7..4, 16 bytes a row, on the tape (zxcoarse); 170,805 mean with D_k
 ; from T_s + 4 rather than S: 34.75 rows left after plane 4 against 11.25.)
-; Its bytes: 1,535 on the kernels' bench (the tables' 1,024 apart; the fill 142, the steps and the
-; Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, lg_floors 50, lg_split 63).
+; Its bytes: 1,710 on the kernels' bench (the tables' 1,024 apart; the fill 142, the steps and the
+; Gray-order A' ~190, the 8 scaled words 184, lg_scaled and lg_a_sums 36, lg_floors 50, lg_split 63,
+; lg_row_logit 177 with its order). In bank 6 (SOUL_OUT_APART, out's masks split on the tape) no
+; lg_split, and 6 more where lg_row_logit sets planes.s's wp_x.
 
 LG_GROUPS       = 4
 LG_MOST_SUM     = 4095          ; sum |x| above it and a logit might saturate (|W x| <= 128 S): declined
@@ -424,7 +432,7 @@ lg_fill_pairs_even:
         exx
         ld a,(lg_rows)
         .byte $DD,$6F           ; ld ixl,a: the rows
-        ld iy,0                 ; the best Q_4 so far
+        ld de,0                 ; the best Q_4 so far
         ld a,(lg_page)
         ld h,a
         ld sp,(lg_top)
@@ -449,25 +457,31 @@ lg_row:
         ld (hl),d
         inc hl
         ex de,hl
-        ld a,l                  ; a larger Q_4 than IY's: the best
-        .byte $FD,$95           ; sub iyl
-        ld a,h
-        .byte $FD,$9C           ; sbc a,iyh
-        jr c,@best
+        ld a,h                  ; Q_4 against the best (DE): by its high byte alone where that is lower
+        exx
+        cp d
+        jr c,@below             ; (most rows)
+        jr nz,@best
+        exx
         ld a,l
-        .byte $FD,$6F           ; ld iyl,a
+        exx
+        cp e
+        jr c,@below
+@best:  exx                     ; as large as the best or larger: the best
+        ld a,l
+        exx
+        ld e,a
+        exx
         ld a,h
-        .byte $FD,$67           ; ld iyh,a
-@best:  exx                     ; (SP on the next row's planes 7..4: H is back on lg_page)
-        .byte $DD,$2D           ; dec ixl
+        exx
+        ld d,a
+@below: .byte $DD,$2D           ; dec ixl (SP on the next row's planes 7..4: H is back on lg_page)
         jp nz,lg_row
         ld sp,(lg_saved_sp)
         ld a,4
         ld (lg_level),a
         ; the rows left at k = 4: every row against the best, their Q_4 moved down to the list's
         ; positions in lg_sums (a word a row left, in the list's order, from here on)
-        push iy
-        pop de                  ; DE = the best Q_4
         call lg_threshold       ; DE = the least Q_k kept (best - D_k + 1, at least 0)
         ld a,(lg_rows)
         ld b,a
@@ -553,13 +567,12 @@ LG_PLANE_AT     = * - 2
 LG_PLANE_PAGE   = * - 1
         lg_plane_up
         exx
-        ld l,(iy+0)
-        ld h,(iy+1)
+        ld sp,iy                ; (the masks read) SP on the row's Q
+        pop hl
         add hl,hl
         ld c,a
         add hl,bc               ; Q = 2 Q + A
-        ld (iy+0),l
-        ld (iy+1),h
+        push hl
         inc iy
         inc iy
         sbc hl,de               ; (no carry above) a larger Q than DE': the best
@@ -613,6 +626,8 @@ lg_done:
 lg_decline:
         ld sp,(lg_saved_sp)
         ld iy,(lg_saved_iy)
+        xor a                   ; (lg_row_logit's mark: x declined)
+        ld (lg_level),a
         scf                     ; not chosen
 lg_back:                        ; the interrupts as they were (BIT keeps the carry)
         ld a,(lg_ints)
@@ -744,6 +759,7 @@ lg_floors:
         .endrepeat
         .endrepeat
 
+.ifndef SOUL_OUT_APART                  ; (twenty-eighth round, zxlogits128: out's masks come split on the tape)
 ; lg_split - (the first RUN's: records128.s's planes_first_run, after wp_make has made out's rows in
 ; plane_bytes' layout at HL) B rows (1..128) split into lg_select's two halves: every row's planes 7..4
 ; (its first 16 bytes) packed down from HL (lg_top's), then every row's planes 0..3 (lg_low's) after
@@ -781,3 +797,114 @@ lg_split:
         ld de,(lg_group_x)
         ldir                    ; every row's planes 0..3 after the planes 7..4
         ret
+.endif
+
+; lg_row_logit - (twenty-eighth round, zxlogits128: forward.s's fw_out_exact, a row lg_select left with
+; others) NC with HL = the logit, (sum w x) >> lg_shift, of the row whose 32 masks (plane_bytes' order)
+; lie at the page after lg_page's, exact from its planes on the x at lg_x, that lg_select took (sum |x|
+; <= 4,095: every plane's sum fits 16 bits, sum w x 24 and the logit 16, unsaturated); C, nothing summed
+; and DE kept, where lg_level is 0 (lg_decline's mark), wp_x set to lg_x for planes_wide.s's wp_rows_wide
+; either way. Interrupts as found (IFF2 by LD A,I; SP walks x). Clobbers AF, BC, DE, HL, IX, the
+; alternate set and lg_scaled's first 3 bytes.
+; How: sum w x = sum_b 2^b P_b - 128 sum x, P_b = the x where u = w + 128 has bit b; plane 7 taken as
+; minus the x where its bit is clear (P_7 - sum x), then Horner's 2 acc + P_b down to plane 0 in 24 bits.
+; T-states: ~14,800 a row, CALL and RET included (the kernels' bench, random rows and x: two columns a
+; step of its loop, 46 a column before), against wp_rows_wide's ~39,000.
+LG_EXACT_ACC    = lg_scaled     ; the 24-bit sum (lg_select's scratch: it has returned)
+lg_row_logit:
+.ifdef wp_x                     ; (planes.s's, before it in bank 6; the kernels' bench has none)
+        ld hl,(lg_x)
+        ld (wp_x),hl
+.endif
+        ld a,(lg_level)
+        cp 1
+        ret c                   ; (declined)
+        ld a,i                  ; IFF2 kept by the push, then DI (SP walks x)
+        di
+        push af
+        ld (lg_saved_sp),sp
+        xor a
+        ld h,a
+        ld l,a
+        ld (LG_EXACT_ACC),hl
+        ld (LG_EXACT_ACC + 2),a
+        dec a
+        ld (LG_EXACT_FLIP),a    ; plane 7's masks inverted
+        ld ix,lg_exact_order
+        exx
+        ld c,LG_EXACT_PLANES
+@plane: ld a,(lg_page)          ; HL' = the plane's group 0 mask, DE' = the step to group 1's
+        inc a
+        ld h,a
+        ld l,(ix+0)
+        ld a,(ix+1)
+        ld e,a
+        rla
+        sbc a,a
+        ld d,a
+        inc ix
+        inc ix
+        ld b,LG_GROUPS
+        exx
+        ld sp,(lg_x)
+        ld hl,0                 ; P, SP reading the x in order
+        exx
+@group: ld a,(hl)
+        add hl,de
+        exx
+        xor 0                   ; patched: $FF for plane 7, then 0
+LG_EXACT_FLIP   = * - 1
+        ld c,a
+        ld b,8 / 2
+@col:   .repeat 2               ; two columns a step: x where the mask's next bit is set
+        pop de
+        srl c
+        jr nc,* + 3
+        add hl,de
+        .endrepeat
+        djnz @col
+        exx
+        djnz @group
+        exx
+        ld a,(LG_EXACT_FLIP)    ; plane 7's: minus the sum of its x (Z from OR A keeps NC for SBC)
+        or a
+        jr z,@plus
+        ex de,hl
+        ld hl,0
+        sbc hl,de
+        xor a
+        ld (LG_EXACT_FLIP),a
+@plus:  ex de,hl                ; acc = 2 acc + P (24 bits: B the sign of P)
+        ld a,d
+        rla
+        sbc a,a
+        ld b,a
+        ld hl,(LG_EXACT_ACC)
+        add hl,hl
+        ld a,(LG_EXACT_ACC + 2)
+        rla
+        add hl,de
+        adc a,b
+        ld (LG_EXACT_ACC),hl
+        ld (LG_EXACT_ACC + 2),a
+        exx
+        dec c
+        jr nz,@plane
+        exx
+        ld sp,(lg_saved_sp)
+        ld a,(lg_shift)
+        ld b,a
+        ld hl,(LG_EXACT_ACC)
+        ld a,(LG_EXACT_ACC + 2)
+@shift: sra a                   ; A:HL >> 1
+        rr h
+        rr l
+        djnz @shift
+        pop af
+        jp po,@off
+        ei
+@off:   or a                    ; NC: summed
+        ret
+lg_exact_order:                 ; planes 7..0: the group 0 mask's place in the row, the step to group 1's
+        .byte 0, 1, 7, $FF, 8, 1, 15, $FF, 28, 1, 24, 1, 20, 1, 16, 1
+LG_EXACT_PLANES = (* - lg_exact_order) / 2

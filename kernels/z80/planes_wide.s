@@ -17,7 +17,8 @@
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
 ; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below;
-; 366 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 145, SOUL_OUT_APART).
+; 365 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 144, SOUL_OUT_APART;
+; its rows by logitplanes.s's lg_row_logit since zxlogits128, where lg_select took xn).
 
 ; wide_column_sums - a row's exact sum the slow way (wp_rows_wide's and fc1wide.s's fg_rows_wide's): HL = x
 ; (32 words), A = 0, the row's 32 stored weights on the page `pages` (w = stored xor `flip`), the 4-byte
@@ -252,13 +253,15 @@ fw_out_logits_end:
 .ifdef SOUL_OUT_APART
 ; fw_out_exact - (twenty-eighth round, zxfc1l0: out by its planes alone, no matvec copy) A = the argmax of
 ; out xn >> soul_out_shift over the (lg_count) rows listed at LG_LIST (ids FIRST_CHOOSABLE on, in order), each
-; exact by planes_wide.s's wp_rows_wide on its plane_bytes row put together from lg_masks' two halves (on
-; planes.s's dead table pages): the first strictly greater kept, so a tie keeps the lower id; where lg_select
-; declined (C) every choosable row. Jumped to by forward.s's fw_logit_planes, bank FW_PLANES_BANK in; bank 0
-; back after, fw_lg_chose 1 (the player reads fw_next alone). Here in the cold part: ~39,000 T-states a row
-; (no call of "hello" and the ten, 9 of the thirty's 201 calls: 2..8 rows), none where lg_select chose.
-; Clobbers AF, BC, DE, HL, IX and AF'.
-FW_OUT_ROW      = LG_TABLES + 256   ; (a plane_bytes row, then its logit: planes.s's tables are dead here)
+; exact on its plane_bytes row put together from lg_masks' two halves (on planes.s's dead table pages) by
+; logitplanes.s's lg_row_logit (zxlogits128: ~14,800 T-states a row), or where lg_select declined (C: every
+; choosable row) by wp_rows_wide (~39,000): the first strictly greater kept, so a tie keeps the lower id.
+; Jumped to by forward.s's fw_logit_planes, bank FW_PLANES_BANK in; bank 0 back after, fw_lg_chose 1 (the
+; player reads fw_next alone). Here in the cold part (no call of "hello" and the ten, 9 of the thirty's
+; 201 calls: 2..8 rows), none where lg_select chose one row.
+; Clobbers AF, BC, DE, HL, IX and the alternate set.
+FW_OUT_ROW      = LG_TABLES + 256   ; (a plane_bytes row, then its logit: planes.s's tables are dead here; lg_row_logit's
+                                    ; row, at the page after lg_page's)
 fw_out_exact:
         jr nc,@left
         ld hl,LG_LIST           ; (declined: every row left, in order)
@@ -292,8 +295,8 @@ fw_out_exact:
         add hl,bc
         ld bc,FW_DIM / 2
         ldir                    ; planes 0..3
-        ld hl,fw_xn
-        ld (wp_x),hl
+        call lg_row_logit       ; (NC: HL the row's logit from its planes; C: lg_select declined, wp_x set)
+        jr nc,@logit
         ld (wp_out),de          ; (FW_OUT_ROW + FW_DIM)
         ld hl,FW_OUT_ROW
         ld (wp_w),hl
@@ -303,7 +306,7 @@ fw_out_exact:
         ld (wp_shift),a
         call wp_rows_wide
         ld hl,(FW_OUT_ROW + FW_DIM)
-        ld a,h
+@logit: ld a,h
         xor $80
         ld h,a
         ld de,(fw_out_best)

@@ -175,7 +175,7 @@ LOGIT_PLANES_TABLES = PLANES_TABLES
 LOGIT_PLANES_SUMS = LOGIT_PLANES_TABLES + 4 * 256
 LOGIT_PLANES_LIST = LOGIT_PLANES_SUMS + 256
 LOGIT_PLANES_IMPORTS = ("lg_select", "lg_x", "lg_count", "lg_masks", "lg_split",
-                        "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold")   # (the last: the profiles' names)
+                        "lg_table", "lg_fill", "lg_row", "lg_count_left", "lg_threshold", "lg_row_logit")   # (the last ones: the profiles' names)
 RECORD_OPENERS = 9               # the ids whose record the 128K's first RUN makes (layout.opener_ids' first)
 # the 48K's key sums (attention.s's AT_FAST_SCORES, 640 bytes written as forward.s stores each key, never
 # on the tape): an address the layout gives them outside the program (the screen's hidden third,
@@ -334,17 +334,17 @@ def _cold_end(sym: dict) -> int:
 
 
 def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False,
-              fc1_planes: bool = False):
+              fc1_planes: bool = False, out_apart: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
     packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
     MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
     (SOUL_QKV_APART) no copy of its q, k and v (their planes in bank PLANES_BANK alone); with
     `fc1_planes` (FW_FC1_PLANES) no matvec copy of layer 1's fc1 either: fc1planes.s's code and that
     fc1's rows in its layout (fc1_rows_lines) after the word list, its tables at run time at
-    FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH."""
+    FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH. (`out_apart`: planes_bank's, where the six matrices lie.)"""
     pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
     if qkv_apart:
-        planes = planes_bank(soul, qkv_apart=True).symbols
+        planes = planes_bank(soul, qkv_apart=True, out_apart=out_apart).symbols
         labels = [f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES]
         pairs += "SOUL_QKV_APART = 1\n" + "".join(f"{label} = ${planes[label]:04X}\n" for label in labels)
     fc1 = FC1_PLANES_MATRIX if fc1_planes else None
@@ -544,6 +544,8 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
     for name in PLANES_MATRICES:
         lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
+    if out_apart:       # (out's masks come split on the tape: logitplanes.s leaves lg_split out)
+        lines.append("SOUL_OUT_APART = 1")
     lines += ['.include "logitplanes.s"'] * logit_planes_take(soul)
     if qkv_apart:       # (on the tape: no matvec copy for the first RUN to make them from)
         lines += ["        .res (32 - (* & 31)) & 31", "wp_planes:     ; the six matrices in plane_bytes' layout "
@@ -683,7 +685,8 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
         return ()
     apart = "SOUL_QKV_APART" in program.symbols
     banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart,
-                                   fc1_planes="FW_FC1_PLANES" in program.symbols).data),)
+                                   fc1_planes="FW_FC1_PLANES" in program.symbols,
+                                   out_apart="SOUL_OUT_APART" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
     if "FW_PLANES" in program.symbols:
@@ -888,7 +891,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     # its planes alone, on the tape: FW_FC1_PLANES_L0 with SOUL_OUT_APART, twenty-eighth round, zxfc1l0)
     fc1_l0 = fc1 and fc1_planes_l0 and fc1_planes_take(soul, FC1_PLANES_L0_MATRIX) and logit_planes_take(soul)
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0)
         if fc1:
             options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
             # (and every label of fc1planes.s's code: the TUI's samples name a PC in bank DATA_BANK by them;
@@ -936,7 +939,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                         f"LG_TABLES = ${LOGIT_PLANES_TABLES:04X}     ; in bank {PLANES_BANK}, run time only",
                         f"LG_SUMS = ${LOGIT_PLANES_SUMS:04X}", f"LG_LIST = ${LOGIT_PLANES_LIST:04X}"]
             options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}"
-                        for name in LOGIT_PLANES_IMPORTS]
+                        for name in LOGIT_PLANES_IMPORTS if name in planes.symbols]     # (no lg_split out apart)
     if embed_apart:
         te, pe, entry = embed_addresses(soul)
         options += [f"EMBED_BANK = {EMBED_BANK}     ; (te, pe and embedrows.s's code in that bank: forward.s's fw_embed)",
