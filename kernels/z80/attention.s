@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,896 (in the 48K player since zxatt48b and zxplanes28 merged, twenty-eighth round: the table means' weights
+; Bytes: 1,894 (in the 48K player since zxscores48b, twenty-eighth round: the fast scores' keys' loop starts the bit-0 sum
+; with the key's X's bytes 0 and 1, two exx fewer, 2 bytes and 8 T-states a key fewer; 1,896 since zxatt48b and zxplanes28 merged, twenty-eighth round: the table means' weights
 ; of 1 added whole, @one, and their weights of 0 strided past unread, 21 bytes, with AT_FAST_MAX_PATCHED taken back in
 ; the room planes.s's classes leave, WP_NO_CLASSES, and AT_FAST_SUMS_PAIRS not (1,948 with zxplanes28 alone, every cut
 ; taken; 1,875 with zxatt48b alone, AT_FAST_MAX_PATCHED given up); 1,875 since zxnzrow, twenty-seventh round: AT_FAST_MAX_PATCHED taken back in the room
@@ -1248,27 +1249,25 @@ AT_MEANS_DIVISOR = @divisor + 1
 @ncq_0:
         add a,0                 ; (patched: 1 - Cq's four bytes, at_fast_prepare)
         ld l,a
-        ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
         inc c                   ; (a key's 4 sums lie in one page; inc keeps the carry)
         ld a,(bc)
 @ncq_1:
         adc a,0
-        exx
-        ld l,a
-        exx
-        inc c
+        ld h,a                  ; H:L = X & $FFFF (the sum at bit 0, 16 bits: its carries go to H3's adc;
+        inc c                   ; twenty-eighth round: X's byte 1 here, not in L', two exx fewer)
         ld a,(bc)
 @ncq_2:
         adc a,0
         exx
         ld h,a
+        ld l,0
         exx
         inc c
         ld a,(bc)
 @ncq_3:
         adc a,0
         exx                     ; (the dims run in the other set)
-        ld c,a                  ; C':H':L' = X >> 8 (the sum at bit 8)
+        ld c,a                  ; C':H':L' = (X >> 16) << 8 (the sum at bit 8)
 @dims:
         .repeat AT_HEAD_DIM
         pop de                  ; E' = wl + 128, D' = wh + 128 (the key's bytes, as the cache keeps them)
