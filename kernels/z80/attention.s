@@ -33,9 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,895 (in the 48K player since zxscores48b, twenty-eighth round: the fast scores' keys' loop starts the bit-0 sum
-; with the key's X's bytes 0 and 1, two exx fewer, 2 bytes and 8 T-states a key fewer, and at_fast_total's carry test a jp
-; nc with AT_FAST_DIMS_JP's, 1 byte and 2 fewer; 1,896 since zxatt48b and zxplanes28 merged, twenty-eighth round: the table means' weights
+; Bytes: 1,894 (in the 48K player since zxscores48b, twenty-eighth round: the fast scores' keys' loop starts the bit-0 sum
+; with the key's X's bytes 0 and 1, two exx fewer, 2 bytes and 8 T-states a key fewer; 1,896 since zxatt48b and zxplanes28 merged, twenty-eighth round: the table means' weights
 ; of 1 added whole, @one, and their weights of 0 strided past unread, 21 bytes, with AT_FAST_MAX_PATCHED taken back in
 ; the room planes.s's classes leave, WP_NO_CLASSES, and AT_FAST_SUMS_PAIRS not (1,948 with zxplanes28 alone, every cut
 ; taken; 1,875 with zxatt48b alone, AT_FAST_MAX_PATCHED given up); 1,875 since zxnzrow, twenty-seventh round: AT_FAST_MAX_PATCHED taken back in the room
@@ -146,7 +145,7 @@
 ; Since the twentieth round's zxbytes48 the 48K takes back those cuts where it has the bytes
 ; (build.py's FAST_TAKEBACKS_48K, in order of the T-states a byte each buys on "hello" in the
 ; player's program; docs/spectrum.md, "Twentieth round: the 48K's bytes, spent"): AT_FAST_SUMS_JP
-; (3 bytes, 328 T-states a position), AT_FAST_DIMS_JP (16, 883; 17 since zxscores48b: at_fast_total's jp nc too), AT_FAST_RANGE_APART (at_fast_wide_q
+; (3 bytes, 328 T-states a position), AT_FAST_DIMS_JP (16, 883), AT_FAST_RANGE_APART (at_fast_wide_q
 ; again: 25, 1,238), AT_FAST_H4_APART (at_dims_h4 again: 21, 904), AT_FAST_PIECE_PAIRS (the pieces'
 ; loop two a pass: 67, 1,074) and AT_FAST_MAX_PATCHED (21, 46): 153 bytes, 4,473 T-states a position.
 ;
@@ -1312,11 +1311,7 @@ AT_MEANS_DIVISOR = @divisor + 1
         ld a,h
         exx
         add a,l
-.ifdef AT_FAST_DIMS_JR
         jr nc,@fast_shift
-.else
-        jp nc,@fast_shift       ; (with the dims' jp nc, AT_FAST_DIMS_JP: 1 byte, 2 T-states a key fewer)
-.endif
         inc h
         jr nz,@fast_shift
         inc c
