@@ -104,7 +104,9 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 24,782 for one position, 96,427 for 20 (25,318 and 177,220
+; -2048..2047): 24,783 for one position, 96,177 for 20 since the twenty-eighth round's zxscores48b (the keys' loop
+; starts the bit-0 sum with X's bytes 0 and 1: 8 T-states a key fewer; 24,793 and 96,346 measured before it, 24,782 and
+; 96,427 said here) (25,318 and 177,220
 ; without the option; 25,133 and 101,889 before the twenty-first round's keys' loop without
 ; at_sum40, ~KS read through BC, the cache's flipped keys and the dims' S(wh + qh) in A; 25,513 and 102,272 before the sixteenth round's at_fast_prepare without a
 ; range check a piece, docs/spectrum.md, "Sixteenth round: the scores' setup and key sums"; the dims narrow while every key's and q's high byte allows (their fourth
@@ -136,7 +138,9 @@
 ; a loop through IX, H4 patched and q's range checked with them: 498 bytes fewer) and AT_FAST_SMALL
 ; (jr nc for jp nc in the dims and at_key_sums, max f in at_max in the keys' loop: 40 fewer): 983
 ; bytes more than the 48K's attention.s (1,525 unrolled), forward.s 40 (fw_sums_at) and the key sums'
-; 640 where the build places them (KEY_SUMS_48K); attend_head 15,884 for one position and 83,454 for
+; 640 where the build places them (KEY_SUMS_48K); attend_head 15,724 for one position and 79,889 for 20 since
+; zxscores48b against 15,501 and 160,601 with the 48K's old dot (15,731 and 80,053 measured before it); earlier
+; 15,884 for one position and 83,454 for
 ; 20 against 15,654 and 164,002 with the 48K's old dot (python benchmarks/z80_kernels.py
 ; --fast-scores: q, k in -2048..2047, v in -256..255; 16,200 and 89,265, 15,614 and 164,197 before
 ; the twenty-first round: docs/spectrum.md, "Twenty-first round: the 48K's scores", at_key_sums
