@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,896 (in the 48K player since zxatt48b and zxplanes28 merged, twenty-eighth round: the table means' weights
+; Bytes: 1,894 (in the 48K player since zxscores48b, twenty-eighth round: the fast scores' keys' loop starts the bit-0 sum
+; with the key's X's bytes 0 and 1, two exx fewer, 2 bytes and 8 T-states a key fewer; 1,896 since zxatt48b and zxplanes28 merged, twenty-eighth round: the table means' weights
 ; of 1 added whole, @one, and their weights of 0 strided past unread, 21 bytes, with AT_FAST_MAX_PATCHED taken back in
 ; the room planes.s's classes leave, WP_NO_CLASSES, and AT_FAST_SUMS_PAIRS not (1,948 with zxplanes28 alone, every cut
 ; taken; 1,875 with zxatt48b alone, AT_FAST_MAX_PATCHED given up); 1,875 since zxnzrow, twenty-seventh round: AT_FAST_MAX_PATCHED taken back in the room
@@ -103,7 +104,9 @@
 ; at_fast_prepare below): four table reads a dimension, each key's sums kept
 ; by forward.s as the key enters the cache (at_key_sums, input at_sums).
 ; T-states (python benchmarks/z80_kernels.py --fast-scores; q, k, v random in
-; -2048..2047): 24,782 for one position, 96,427 for 20 (25,318 and 177,220
+; -2048..2047): 24,783 for one position, 96,177 for 20 since the twenty-eighth round's zxscores48b (the keys' loop
+; starts the bit-0 sum with X's bytes 0 and 1: 8 T-states a key fewer; 24,793 and 96,346 measured before it, 24,782 and
+; 96,427 said here) (25,318 and 177,220
 ; without the option; 25,133 and 101,889 before the twenty-first round's keys' loop without
 ; at_sum40, ~KS read through BC, the cache's flipped keys and the dims' S(wh + qh) in A; 25,513 and 102,272 before the sixteenth round's at_fast_prepare without a
 ; range check a piece, docs/spectrum.md, "Sixteenth round: the scores' setup and key sums"; the dims narrow while every key's and q's high byte allows (their fourth
@@ -135,7 +138,9 @@
 ; a loop through IX, H4 patched and q's range checked with them: 498 bytes fewer) and AT_FAST_SMALL
 ; (jr nc for jp nc in the dims and at_key_sums, max f in at_max in the keys' loop: 40 fewer): 983
 ; bytes more than the 48K's attention.s (1,525 unrolled), forward.s 40 (fw_sums_at) and the key sums'
-; 640 where the build places them (KEY_SUMS_48K); attend_head 15,884 for one position and 83,454 for
+; 640 where the build places them (KEY_SUMS_48K); attend_head 15,724 for one position and 79,889 for 20 since
+; zxscores48b against 15,501 and 160,601 with the 48K's old dot (15,731 and 80,053 measured before it); earlier
+; 15,884 for one position and 83,454 for
 ; 20 against 15,654 and 164,002 with the 48K's old dot (python benchmarks/z80_kernels.py
 ; --fast-scores: q, k in -2048..2047, v in -256..255; 16,200 and 89,265, 15,614 and 164,197 before
 ; the twenty-first round: docs/spectrum.md, "Twenty-first round: the 48K's scores", at_key_sums
@@ -1248,27 +1253,25 @@ AT_MEANS_DIVISOR = @divisor + 1
 @ncq_0:
         add a,0                 ; (patched: 1 - Cq's four bytes, at_fast_prepare)
         ld l,a
-        ld h,0                  ; H:L = X & 255 (the sum at bit 0, 16 bits: its carries go to H3's adc)
         inc c                   ; (a key's 4 sums lie in one page; inc keeps the carry)
         ld a,(bc)
 @ncq_1:
         adc a,0
-        exx
-        ld l,a
-        exx
-        inc c
+        ld h,a                  ; H:L = X & $FFFF (the sum at bit 0, 16 bits: its carries go to H3's adc;
+        inc c                   ; twenty-eighth round: X's byte 1 here, not in L', two exx fewer)
         ld a,(bc)
 @ncq_2:
         adc a,0
         exx
         ld h,a
+        ld l,0
         exx
         inc c
         ld a,(bc)
 @ncq_3:
         adc a,0
         exx                     ; (the dims run in the other set)
-        ld c,a                  ; C':H':L' = X >> 8 (the sum at bit 8)
+        ld c,a                  ; C':H':L' = (X >> 16) << 8 (the sum at bit 8)
 @dims:
         .repeat AT_HEAD_DIM
         pop de                  ; E' = wl + 128, D' = wh + 128 (the key's bytes, as the cache keeps them)
