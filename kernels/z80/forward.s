@@ -1573,6 +1573,12 @@ fw_projection:
 @matvec:
 .endif
 .endif
+.ifdef SOUL_QKV_PLANES
+.ifdef SOUL_OUT_PLANES
+FW_NO_XN_PRODUCT = 1                    ; (the 48K's q, k, v and logits by planes: no matvec of xn is left, twenty-
+.endif                                  ; eighth round, zxroom48e: fw_product_of_xn's 44 bytes)
+.endif
+.ifndef FW_NO_XN_PRODUCT
         ld a,FW_DIM
         ld hl,(mv_out)
         ; fall through
@@ -1593,3 +1599,4 @@ fw_product_of_xn:
         or a
         jp z,matvec
         jp matvec_again
+.endif
