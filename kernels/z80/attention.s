@@ -33,7 +33,8 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,896 (in the 48K player since zxatt48b and zxplanes28 merged, twenty-eighth round: the table means' weights
+; Bytes: 1,746 (in the 48K player since zxroom48e, twenty-eighth round: MV_HZ_ENDS first, only AT_FAST_SUMS_JP of the
+; cuts taken back; 1,896 since zxatt48b and zxplanes28 merged, twenty-eighth round: the table means' weights
 ; of 1 added whole, @one, and their weights of 0 strided past unread, 21 bytes, with AT_FAST_MAX_PATCHED taken back in
 ; the room planes.s's classes leave, WP_NO_CLASSES, and AT_FAST_SUMS_PAIRS not (1,948 with zxplanes28 alone, every cut
 ; taken; 1,875 with zxatt48b alone, AT_FAST_MAX_PATCHED given up); 1,875 since zxnzrow, twenty-seventh round: AT_FAST_MAX_PATCHED taken back in the room
