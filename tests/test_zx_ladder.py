@@ -67,7 +67,8 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     first, no FW_WIDE_SPARSE, and AT_FAST_MAX_PATCHED skipped; since zxnzrow AT_FAST_MAX_PATCHED back; since zxatt48b's
     weights of 1 added whole skipped again, and back with zxplanes28's planes.s without classes: MV_HZ_ENDS and
     AT_FAST_SUMS_PAIRS skipped), the shipped soul with its word list ten
-    words shorter (the same but AT_FAST_SUMS_PAIRS, which its room takes), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken; the
+    words shorter (the same but AT_FAST_SUMS_PAIRS, which its room takes), the vectors soul (FW_WIDE_SPARSE skipped, the rest taken, until zxroom48e: since then FW_WIDE_SPARSE and the
+    first two cuts taken, the other five skipped; the
     size model's tests above skip between taken ones on a bare clone): the spends assemble_player takes are what one
     by one on the same rung takes, and its tape the one built from those; the shipped tape is disk/'s.
     What makes the halves exact holds on the way: each spend one by one tries adds code above
@@ -110,17 +111,18 @@ def test_the_48k_takes_the_spends_and_makes_the_tape_the_one_by_one_search_did(w
     taken = one_by_one(fits, spends)
     assert {key: kwargs[key] for key in SPEND_KEYS} == zx_build._spent_48k(taken)
     skipped = [name for name in spends if name not in taken]
-    on_planes = [zx_build.HZ_ENDS_48K, "AT_FAST_SUMS_PAIRS"]    # (since zxnzrow's shorter matvec_nz: AT_FAST_MAX_PATCHED
-    # back in its room, zxsparse48's skipped it too; zxatt48b's @one took it again and zxplanes28's planes.s without
-    # classes, WP_NO_CLASSES, gave it back, AT_FAST_SUMS_PAIRS not)
+    on_planes = list(zx_build.FAST_TAKEBACKS_48K[1:])     # (since zxroom48e MV_HZ_ENDS first with matvec_nz, in the room
+    # of mv_k_toggle's table, the ungated coarse call, matvec_again and fw_product_of_xn: it leaves AT_FAST_SUMS_JP's room
+    # alone, the shorter list's AT_FAST_DIMS_JP's too; before it MV_HZ_ENDS and AT_FAST_SUMS_PAIRS were skipped)
     assert rung.get("nz", False) == (which != "vectors")        # (matvec_nz's rung first on the planes': zxsparse48)
     assert zx_build.WIDE_SPARSE_48K not in zx_build.spends_48k(True, True, True)
     assert zx_build.spends_48k(True, False) == zx_build.SPENDS_48K and sorted(zx_build.SPENDS_48K_PLANES) == sorted(
         zx_build.SPENDS_48K) and zx_build.spends_48k(False, True) == (zx_build.WIDE_SPARSE_48K, zx_build.HZ_ENDS_48K)
     assert rung.get("planes_48k", False) == (which != "vectors")        # (the planes' rung: twenty-sixth round)
     assert skipped == {"shipped": on_planes,
-                       "shorter list": on_planes[:1],
-                       "vectors": [zx_build.WIDE_SPARSE_48K]}[which]
+                       "shorter list": on_planes[1:],
+                       "vectors": list(zx_build.FAST_TAKEBACKS_48K[2:])}[which]     # (FW_WIDE_SPARSE, ~77 T-states a
+    # byte, fits beside MV_HZ_ENDS since zxroom48e's mv_k_toggle table and takes the later cuts' room)
     assert zx_build._assemble_48k(soul, tokenizer, True, **rung, **zx_build._spent_48k(taken)).data == program.data
     if which == "shipped":
         built = zx_build.assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER)

@@ -34,7 +34,8 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,250 (the 48K's since zxsparse48, twenty-seventh round: fc2 through nzmatvec.s's matvec_nz, FW_WIDE_SPARSE
+; Bytes: 2,209 (the 48K's since zxroom48e, twenty-eighth round: no fw_product_of_xn, FW_NO_XN_PRODUCT, 41 bytes;
+; 2,250 since zxsparse48, twenty-seventh round: fc2 through nzmatvec.s's matvec_nz, FW_WIDE_SPARSE
 ; gone, 275 bytes, MV_NZ's patches of fw_dense's jp, 16; 2,509 since zxlogits48: FW_WIDE_SPARSE back, no fw_logits_bound nor
 ; argmax's call, the final norm and fw_next_token in planes_wide.s's fw_out_logits; 2,376 since zxroom48d, twenty-sixth round: fw_att, 64, on planes.s's first table page,
 ; build.py's fw_att; 2,440 since the planes' rung, zxplanes48: fw_projection's q, k, v through
@@ -1573,6 +1574,12 @@ fw_projection:
 @matvec:
 .endif
 .endif
+.ifdef SOUL_QKV_PLANES
+.ifdef SOUL_OUT_PLANES
+FW_NO_XN_PRODUCT = 1                    ; (the 48K's q, k, v and logits by planes: no matvec of xn is left, twenty-
+.endif                                  ; eighth round, zxroom48e: fw_product_of_xn's 44 bytes)
+.endif
+.ifndef FW_NO_XN_PRODUCT
         ld a,FW_DIM
         ld hl,(mv_out)
         ; fall through
@@ -1593,3 +1600,4 @@ fw_product_of_xn:
         or a
         jp z,matvec
         jp matvec_again
+.endif

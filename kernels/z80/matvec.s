@@ -120,7 +120,9 @@
 ; 33 rows less 32 of 32 columns, less the products; 493 / ~550 at shift 9
 ; before the row pointers moved into the row code's operands and a narrow
 ; row start took its own copy of mv_l_from_k.)
-; Bytes: 3,707 (the shipped 48K player's since zxsparse48, twenty-seventh round: no MV_SPARSE, 463 bytes with MV_PAIR_REWALK,
+; Bytes: 3,960 (the shipped 48K player's since zxroom48e, twenty-eighth round: MV_HZ_ENDS back, 368 bytes, in the room of
+; mv_k_toggle's forms as a table, 61, the ungated coarse call's pairs (SOUL_OUT_PLANES: it runs exact), 30, and matvec_again's
+; x kept (MV_NO_AGAIN), 24; 3,707 since zxsparse48, twenty-seventh round: no MV_SPARSE, 463 bytes with MV_PAIR_REWALK,
 ; fc2 through nzmatvec.s's matvec_nz, whose fallback runs dense; 4,170 since zxlogits48: no mv_exact_row, 71 bytes, whose
 ; logits' bound is gone (SOUL_OUT_PLANES); 4,241 since zxroom48d, twenty-sixth round: MV_PAIR_JPS_KEPT back in the room of forward.s's
 ; fw_att, on planes.s's first table page; 4,200 since the planes' rung, zxplanes48: no MV_HZ_ENDS, MV_COARSE_TOP
@@ -693,6 +695,17 @@ mv_rows:        .byte 0
 mv_cols:        .byte 0
 mv_shift:       .byte 0
 
+.ifdef SOUL_OUT_PLANES
+.ifndef SOUL_QKV_PLANES
+        .assert 0, "SOUL_OUT_PLANES: the 48K's logits by planes come with its q, k and v by planes (SOUL_QKV_PLANES)"
+.endif
+.ifndef MV_LOW_HLA
+; (the 48K's q, k, v and logits by planes: matvec's calls are proj's, fc1's and fc2's fallback, each on
+; an x of its own, so no matvec_again and no column patches kept: twenty-eighth round, zxroom48e, 24 bytes)
+MV_NO_AGAIN     = 1
+.endif
+.endif
+.ifndef MV_NO_AGAIN
 ; matvec_again - matvec for the same x and mv_cols as the call before
 ; (q, k and v of one xn): its column patches are kept, only the rows differ.
 matvec_again:
@@ -702,14 +715,17 @@ matvec_again:
 .endif
         ld a,1
         jr mv_start
+.endif
 
 matvec:
+.ifndef MV_NO_AGAIN
         xor a
 .ifdef MV_LOW_HLA
         ld (mv_hz_again),a      ; (a new x: mv_hz_prepare's look in full)
 .endif
 mv_start:
         ld (mv_same_x),a
+.endif
 .ifdef MV_SPARSE
         or a
         jr nz,@sparse_known     ; (matvec_again: the same x)
@@ -769,10 +785,13 @@ MV_K_FORM       = * - 1
 ; sums kept in mv_carry, then the last MV_MAX_COLS from those sums.
 .ifdef MV_SPARSE_PAIR_SKIP
         call mv_zero_part_split ; (ld hl,mv_same_x there, or a part all zero: the other part alone)
-.else
-        ld hl,mv_same_x
-.endif
         ld (hl),0               ; (each part patches its columns, matvec_again or not)
+.else
+.ifndef MV_NO_AGAIN
+        ld hl,mv_same_x
+        ld (hl),0               ; (each part patches its columns, matvec_again or not)
+.endif
+.endif
         ld hl,(mv_x)
         push hl
         push af
@@ -2066,9 +2085,11 @@ mv_prepare:
         ld (mv_bias_jump+1),hl
         ld (mv_row_narrow@bias_jump+1),hl
 .endif
+.ifndef MV_NO_AGAIN
         ld a,(mv_same_x)
         or a
         jp nz,@flag_jump
+.endif
 @columns_setup:                 ; (MV_LOW_SLOTS: again after a pass for the other slots)
         ld a,(mv_cols)          ; the first slot: MV_MAX_COLS - cols
         neg
@@ -5305,7 +5326,11 @@ mv_coarse_prepare:
 .endif
         ld a,(hl)
         cp MV_COARSE_GATE
+.ifdef SOUL_OUT_PLANES                  ; (the 48K's logits by out's planes: fc1's gate is its one coarse call,
+        jr nz,@exact            ; an ungated one runs exact, twenty-eighth round, zxroom48e: 30 bytes)
+.else
         jr nz,@ungated
+.endif
         call mv_gate_prepare    ; (the gate's slots too)
 .ifdef MV_COARSE_TOP
         jr z,@own_end
@@ -5325,6 +5350,7 @@ mv_coarse_prepare:
         ret
 .endif
 .endif
+.ifndef SOUL_OUT_PLANES
 @ungated:
         call mv_x_end
         ld ix,mv_coarse_slots + MV_MAX_COLS / 2 * MV_COARSE_PAIR
@@ -5346,6 +5372,7 @@ mv_coarse_prepare:
         dec a
         ld (ix+MV_COARSE_D1),a
         djnz @pair
+.endif
 .endif
 .ifdef MV_COARSE_TOP
 .ifdef MV_CT_RAW
@@ -6290,53 +6317,59 @@ MV_SHORT_FLAG   = $80           ; mv_shift's bit 7: the call's matrix is short
 .ifdef MV_COARSE
         .assert MV_COARSE_NC_L0 == MV_COARSE_K + 4 && MV_COARSE_NC_L12 == MV_COARSE_K + 7, "the coarse rows' forms' operands"
 .endif
-; mv_k_forms - the bytes that differ between the forms, stored: row0..row2 mv_row's (dec sp, pop af
-; and ld c,a / ld c,$FF and nop), nk0, nk1, nk4, nk5 and ends mv_narrow_k's (dec sp, pop af, pop hl,
-; ld bc,nn's opcode / pop bc, ld a,c, ld e,b, ld hl,nn's; ends: adc hl,bc's second byte / adc hl,de's,
-; the coarse start's too), ck1, ck2 and ck6 the coarse start's (dec sp, pop hl and ld bc,nn's opcode /
-; ld e,b, nop and ld hl,nn's), sparse the sparse start's step (inc sp / nop), past the walk's first
-; distance past the constant (3 / 2), top -Cl's top byte's add in the pass (0 / $FF: -256 in -Cl's top
-; two), form the form's own (0 / MV_SHORT_FLAG), step what the operands the pass wrote take (+1 / -1).
-        .macro mv_k_forms row0, row1, row2, nk0, nk1, nk4, nk5, ends, ck1, ck2, ck6, sparse, past, top, form, step
-        ld hl,row1 * 256 + row0
-        ld (MV_ROW_K),hl
-        ld a,row2
-        ld (MV_ROW_K + 2),a
-        ld hl,nk1 * 256 + nk0
-        ld (MV_NARROW_K),hl
-        ld hl,nk5 * 256 + nk4
-        ld (MV_NARROW_K + 4),hl
-        ld a,ends
-        ld (MV_NARROW_K + 9),a
+; mv_k_flips - the bytes that differ between the forms, each an address and the xor of its two
+; values (long / short): mv_row's dec sp, pop af and ld c,a / ld c,$FF and nop; mv_narrow_k's dec sp,
+; pop af, pop hl, ld bc,nn's opcode / pop bc, ld a,c, ld e,b, ld hl,nn's, and its adc hl,bc's second
+; byte / adc hl,de's (the coarse start's too); the coarse start's dec sp, pop hl and ld bc,nn's opcode /
+; ld e,b, nop and ld hl,nn's; the sparse start's step (inc sp / nop); the walk's first distance past
+; the constant (3 / 2); -Cl's top byte's add in the pass (0 / $FF: -256 in -Cl's top two); and last
+; the form's own (0 / MV_SHORT_FLAG), which the loop leaves in A (twenty-eighth round, zxroom48e: a
+; table and a loop, 61 bytes less than each form's stores written out, ~600 T-states more a switch).
+        .macro mv_k_flip address, long, short
+        .word address
+        .byte long ^ short
+        .endmacro
+mv_k_flips:
+        mv_k_flip MV_ROW_K, $3B, $0E
+        mv_k_flip MV_ROW_K + 1, $F1, $FF
+        mv_k_flip MV_ROW_K + 2, $4F, $00
+        mv_k_flip MV_NARROW_K, $3B, $C1
+        mv_k_flip MV_NARROW_K + 1, $F1, $79
+        mv_k_flip MV_NARROW_K + 4, $E1, $58
+        mv_k_flip MV_NARROW_K + 5, $01, $21
+        mv_k_flip MV_NARROW_K + 9, $4A, $5A
 .ifdef MV_COARSE
-        ld (MV_COARSE_K + 10),a
-        ld hl,ck2 * 256 + ck1
-        ld (MV_COARSE_K + 1),hl
-        ld a,ck6
-        ld (MV_COARSE_K + 6),a
+        mv_k_flip MV_COARSE_K + 10, $4A, $5A
+        mv_k_flip MV_COARSE_K + 1, $3B, $58
+        mv_k_flip MV_COARSE_K + 2, $E1, $00
+        mv_k_flip MV_COARSE_K + 6, $01, $21
 .endif
 .ifdef MV_SPARSE
-        ld a,sparse
-        ld (MV_SPARSE_K),a
+        mv_k_flip MV_SPARSE_K, $33, $00
 .endif
-        ld a,past
-        ld (MV_FIRST_WIDE_K),a
-        ld a,top
-        ld (MV_K_TOP_ADD),a
-        ld a,form
-        ld (MV_K_FORM),a
-        ld c,step
-        .endmacro
+        mv_k_flip MV_FIRST_WIDE_K, 3, 2
+        mv_k_flip MV_K_TOP_ADD, $00, $FF
+        mv_k_flip MV_K_FORM, 0, MV_SHORT_FLAG
+MV_K_FLIPS      = (* - mv_k_flips) / 3
 ; mv_k_toggle - the row starts and their operands to the other form (matvec's start, where the
-; call's form is not theirs): ~390 T-states. Clobbers AF, C, HL.
+; call's form is not theirs): ~1,000 T-states. Clobbers AF, BC, DE, HL.
 mv_k_toggle:
-        ld a,(MV_K_FORM)
-        or a
-        jr nz,@to_long
-        mv_k_forms $0E, $FF, $00, $C1, $79, $58, $21, $5A, $58, $00, $21, $00, 2, $FF, MV_SHORT_FLAG, -1
-        jr @operands
-@to_long:
-        mv_k_forms $3B, $F1, $4F, $3B, $F1, $E1, $01, $4A, $3B, $E1, $01, $33, 3, $00, 0, 1
+        ld hl,mv_k_flips
+        ld b,MV_K_FLIPS
+@flip:
+        ld e,(hl)
+        inc hl
+        ld d,(hl)
+        inc hl
+        ld a,(de)
+        xor (hl)
+        ld (de),a
+        inc hl
+        djnz @flip
+        rla                     ; A = the new form: MV_SHORT_FLAG (short) or 0
+        sbc a,a
+        or 1
+        ld c,a                  ; C = what the operands the pass wrote take: -1 short, +1 long
 @operands:
         ld hl,MV_FIRST_WIDE     ; the operands the last call's pass wrote (matvec_again keeps them)
         ld a,(hl)

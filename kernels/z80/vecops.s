@@ -43,7 +43,8 @@
 ; fourteenth round).
 ; at_wide_dimension (AT_TABLE_MEANS, the 48K's) attention.s's means for a dimension with a v
 ;              beyond -256..255, by the product loop: below, 68 bytes (nineteenth round).
-; Bytes: 180 (the shipped 48K's since zxatt48b and zxplanes28 merged, twenty-eighth round: te's and pe's marks every 8 rows
+; Bytes: 161 (the shipped 48K's since zxroom48e, twenty-eighth round: no room left for te's and pe's marks beside
+; MV_HZ_ENDS; 180 since zxatt48b and zxplanes28 merged, twenty-eighth round: te's and pe's marks every 8 rows
 ; again, EM_ROW_MARKS, in the room planes.s's classes leave; 161 since zxlogits48, twenty-seventh round: no argmax, 91 bytes
 ; (SOUL_OUT_PLANES: planes_wide.s's fw_out_logits keeps the best itself); 252 since the twenty-sixth round's planes' rung, zxplanes48: no MV_CT_RAW, whose argmax
 ; rows are 21 bytes; 273 with them, the shipped 48K's em_unpack from te's and pe's marks every 8 rows again since the twenty-fifth round,

@@ -218,13 +218,17 @@ SPENDS_48K = (HZ_ENDS_48K,) + FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K,) + FAST
 # benchmarks/z80_token.py, a position / a reply step): "hello" 1,518,369 / 1,898,445 against 1,529,848 / 1,922,855,
 # the ten's medians 1,632,522 / 2,003,026 against 1,644,680 / 2,024,565 (docs/spectrum.md)
 SPENDS_48K_PLANES = FAST_TAKEBACKS_48K[:1] + (WIDE_SPARSE_48K, HZ_ENDS_48K) + FAST_TAKEBACKS_48K[1:]
+# With matvec_nz's fc2 too (no FW_WIDE_SPARSE) SPENDS_48K's order, MV_HZ_ENDS first: on the shipped soul it
+# displaces every cut taken back and te's and pe's marks (twenty-eighth round, zxroom48e, python
+# benchmarks/z80_token.py: "hello" 1,369,561 / 1,705,282 a position / a reply step against their 1,377,589 /
+# 1,716,258; docs/spectrum.md)
 
 
 def spends_48k(fast_scores: bool, planes_48k: bool, nz: bool = False) -> tuple:
     """The 48K's spends for a rung, in the order the ladder tries them (SPENDS_48K, on the planes
-    SPENDS_48K_PLANES; without the fast scores their cuts left out; with matvec_nz, `nz`, no FW_WIDE_SPARSE:
-    fc2 has no sparse call left to widen)."""
-    spends = SPENDS_48K_PLANES if planes_48k else SPENDS_48K
+    SPENDS_48K_PLANES but with matvec_nz; without the fast scores their cuts left out; with matvec_nz, `nz`,
+    no FW_WIDE_SPARSE: fc2 has no sparse call left to widen)."""
+    spends = SPENDS_48K_PLANES if planes_48k and not nz else SPENDS_48K
     return tuple(spend for spend in spends if (fast_scores or spend not in FAST_TAKEBACKS_48K)
                  and not (nz and spend == WIDE_SPARSE_48K))
 UDG_AREA = 0xFF58                # the user-defined graphics: a BASIC program may write them
