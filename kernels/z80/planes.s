@@ -591,19 +591,7 @@ wp_tops:
         exx
         ld sp,(wp_w)
 wp_tops_row:
-        pop de
-        ld h,WP_PAGE
-        ld l,e
-        ld c,(hl)
-        inc h
-        ld b,(hl)
-wp_tops_k:
-        ld ix,0                 ; (patched: K + $1000)
-        add ix,bc
-        wp_top_up_lookup d
-        pop de
-        wp_top_up_lookup e
-        wp_top_up_lookup d
+        wp_row_top wp_tops_k    ; 7: Q starts at K + $1000 (patched above)
         wp_top_down             ; 6
         wp_top_up               ; 5
         wp_top_down             ; 4
