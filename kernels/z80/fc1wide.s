@@ -20,8 +20,9 @@
 ; T-states: fw_fc1_planes's call 117,000 to 120,000 on random x of sum |x| ~800..1,000 (the rows
 ; fc1planes.s's), ~2,441,000 where fg_tables declines (random x, sum |x| 6,715: its build ~41,000,
 ; then ~37,500 a row here): correctness first, for a call no shipped prompt makes.
-; Bytes: 282 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
-; 50 before), and 49 more from planes_wide.s's wide_column_sums, expanded in fg_rows_wide: 331 in all.
+; Bytes: 269 of its own lines (fw_fc1_planes 56 of them since the twenty-eighth round's layer 0, FW_FC1_PLANES_L0;
+; 50 before), and 62 more from planes_wide.s's macros expanded in fg_rows_wide (wide_column_sums 49,
+; mask_bits_into_row 13): 331 in all.
 
 ; fw_fc1_planes - (forward.s's fc1 call) Z for layer 0 (its fc1 is matvec's); else NZ with z = relu(fc1
 ; xn + b1) into fw_ffn by fc1planes.s (bank ZX_DATA_BANK paged, as for all of layer 1): fg_tables, then
@@ -127,16 +128,7 @@ fg_rows_wide:
         ld a,b
         rra                     ; m
         push hl
-@bit:   srl a                   ; column 8 g + j's bit
-        jr nc,@next
-        ld b,a
-        ld a,(hl)
-        or c
-        ld (hl),a
-        ld a,b
-@next:  inc l
-        or a
-        jr nz,@bit              ; (to the mask's last set bit)
+        mask_bits_into_row      ; (planes_wide.s's: C's bit into each column the mask A names)
         pop hl
         ld a,l
         add a,8

@@ -346,6 +346,13 @@ wp_group_x:     .word 0
         ld b,(hl)
         add ix,bc
         .endmacro
+; wp_top_up_rest: a plane's groups 1, 2 and 3 (up), after group 0's lookup by the popped E (D group 1's mask)
+        .macro wp_top_up_rest
+        wp_top_up_lookup d
+        pop de
+        wp_top_up_lookup e
+        wp_top_up_lookup d
+        .endmacro
         .macro wp_top_up
         add ix,ix
         pop de
@@ -354,10 +361,7 @@ wp_group_x:     .word 0
         inc h
         ld b,(hl)
         add ix,bc
-        wp_top_up_lookup d
-        pop de
-        wp_top_up_lookup e
-        wp_top_up_lookup d
+        wp_top_up_rest
         .endmacro
         .macro wp_top_down_lookup mask
         dec h
@@ -430,10 +434,7 @@ wp_group_x:     .word 0
 start:
         ld ix,0
         add ix,bc
-        wp_top_up_lookup d
-        pop de
-        wp_top_up_lookup e
-        wp_top_up_lookup d
+        wp_top_up_rest
         .endmacro
 ; wp_row_low: the row's planes 5 and 4 from `planes_5`, then its low planes from R's start at `c_lo`.
         .macro wp_row_low planes_5, c_lo

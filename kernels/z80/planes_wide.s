@@ -20,6 +20,21 @@
 ; 365 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 144, SOUL_OUT_APART;
 ; its rows by logitplanes.s's lg_row_logit since zxlogits128, where lg_select took xn).
 
+; mask_bits_into_row - (wp_rows_wide's and fc1wide.s's fg_rows_wide's) OR C, a plane's bit, into the row's u
+; at (HL) for each set bit of the mask A, lowest column first (L counts the columns); clobbers AF, B, L.
+        .macro mask_bits_into_row
+@bit:   srl a                   ; column 8 g + j's bit
+        jr nc,@next
+        ld b,a
+        ld a,(hl)
+        or c
+        ld (hl),a
+        ld a,b
+@next:  inc l
+        or a
+        jr nz,@bit              ; (to the mask's last set bit)
+        .endmacro
+
 ; wide_column_sums - a row's exact sum the slow way (wp_rows_wide's and fc1wide.s's fg_rows_wide's): HL = x
 ; (32 words), A = 0, the row's 32 stored weights on the page `pages` (w = stored xor `flip`), the 4-byte
 ; `sum` holding the sum's start; sum += w x over the columns by arith.s's mul16s; DE:HL = the sum at the end.
@@ -70,16 +85,7 @@ wp_rows_wide:
         ld l,a
         ld a,(de)
         inc de
-@bit:   srl a                   ; column 8 g + j's bit b
-        jr nc,@next
-        ld b,a
-        ld a,(hl)
-        or c
-        ld (hl),a
-        ld a,b
-@next:  inc l
-        or a
-        jr nz,@bit              ; (to the mask's last set bit)
+        mask_bits_into_row
         pop af
         add a,8
         cp 32
