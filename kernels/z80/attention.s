@@ -391,6 +391,7 @@ exp_lut_end:
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
         at_variables                    ; so that the code before it keeps its page)
 at_count:       .byte 0
+.ifndef AT_LUT_IN_WEIGHTS               ; (the 48K player's: at_lut a row of forward.s's att_weights)
 .ifdef AT_FAST_SCORES
         .if (* & 255) + AT_MAX_POSITIONS > 256
         .res 256 - (* & 255)    ; in one page: the fast weights' loop steps it by its low byte
@@ -408,6 +409,7 @@ at_count:       .byte 0
 .endif
 .endif
 at_lut:         .res AT_MAX_POSITIONS
+.endif
 .endif
 ; The scores share matvec's column flags (squares.s): attention runs between
 ; matrix products, and no matvec_again follows it (proj starts afresh).
@@ -438,7 +440,12 @@ at_row:         .word 0
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0)
         ld d,h
+.ifdef AT_LUT_IN_WEIGHTS
+at_lut_weights_at = *   ; (one expansion: the table means' weights' loop)
+        ld bc,0                 ; (patched: at_lut, the head's row of att_weights, forward.s)
+.else
         ld bc,at_lut            ; B'C' = the weight's place
+.endif
         exx
         .endmacro
 
@@ -806,7 +813,9 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         exx
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight           ; (SP stays in at_scores until the means' first dimension)
+.ifndef AT_LUT_IN_WEIGHTS                ; (forward.s asserts att_weights' page)
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the weights' loop steps at_lut by its low byte"
+.endif
 @weights_done:
 .else
 .ifndef AT_KEYS_BY_SP
@@ -911,7 +920,9 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
 ; at_wide_dimension, below $8000 in the 48K).
 AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
         .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
+.ifndef AT_LUT_IN_WEIGHTS                ; (forward.s asserts att_weights' page)
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
+.endif
 .ifdef AT_KEPT_TABLE
         .byte $FD,$7D           ; ld a,iyl: sum_j S(w), the weights' loop's IXH:IY, into the kept walk
         ld (at_kept_dimension@squares_low + 1),a
@@ -995,7 +1006,12 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jr @positions_done
 @dimension:
         ld sp,ix                ; SP walks v[j][d], j = 0..count-1
+@lut_means:
+.ifdef AT_LUT_IN_WEIGHTS
+        ld de,0                 ; (patched: at_lut, the head's row of att_weights, forward.s)
+.else
         ld de,at_lut            ; DE walks w (E: at_lut lies in one page)
+.endif
         ld iy,0                 ; IY = N
         exx
 @weight_squares:
@@ -1401,6 +1417,10 @@ AT_MEANS_DIVISOR = @divisor + 1
         jp @weights
         .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "the fast scores keep at_scores' low byte in B': it must lie in one page"
 at_dims         = attend_head@dims      ; (at_fast_prepare patches q's pieces in; named for the profiles)
+.ifdef AT_LUT_IN_WEIGHTS
+at_lut_at       = attend_head@lut_means ; (forward.s patches the head's at_lut into it and at_lut_weights_at:
+                                        ; the probes and at_wide_dimension read it at at_lut_at + 1)
+.endif
 at_fast_total   = attend_head@fast_total
 
 ; ----- the scores through matvec's squares table (the option AT_FAST_SCORES) -----

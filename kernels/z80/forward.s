@@ -147,7 +147,15 @@ fw_logits       = $5B00         ; (the kernels' bench may place them lower: kern
         .assert (fw_logits & 255) == 0, "argmax (vecops.s) steps the logits by inc l: one page"
 
 ; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").
+.ifdef AT_LUT_IN_WEIGHTS                ; (the heads' at_lut: the weights' loop steps it by its low byte)
+        .if (* & 255) + 2 * FW_HEADS * 20 > 256
+        .res 256 - (* & 255)
+        .endif
+.endif
 att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
+.ifdef AT_LUT_IN_WEIGHTS
+        .assert (att_weights & 255) + 2 * FW_HEADS * 20 <= 256, "AT_LUT_IN_WEIGHTS: att_weights in one page (at_lut, stepped by its low byte)"
+.endif
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
 fw_head:        .byte $FF       ; the head being computed, $FF when idle
 fw_xn_patched:  .byte 0         ; 1 once a product of this xn ran (matvec_again serves the rest)
@@ -839,6 +847,26 @@ kv_values_kept_record:
         jp fw_projection
 .endif
 
+; fw_head_weights - HL = the head's row of att_weights: att_weights + (layer*4 + head)*20.
+        .macro fw_head_weights
+        ld a,(fw_layer_index)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        ld l,a
+        ld h,0
+        add hl,hl
+        add hl,hl
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,de               ; * 20
+        ld de,att_weights
+        add hl,de
+        .endmacro
+
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
         xor a                   ; the four heads
@@ -917,6 +945,11 @@ fw_attend:
         ld a,kv_kept_sums >> 8
         ld (at_kept + 1),a
 .endif
+.ifdef AT_LUT_IN_WEIGHTS
+        fw_head_weights         ; the head's weights written where the TUI reads them (twenty-ninth
+        ld (at_lut_weights_at + 1),hl   ; round, zx48pos29: no at_lut, no copy): attention.s's
+        ld (at_lut_at + 1),hl           ; weights' loop and means walk there
+.endif
         call attend_head
 .ifdef AT_PLANE_SCORES
 .ifdef ZX_DATA_BANK
@@ -925,28 +958,15 @@ fw_attend:
         call z,zx_page_top
 .endif
 .endif
-        ld a,(fw_layer_index)   ; keep this head's weights: att_weights + (layer*4 + head)*20
-        add a,a
-        add a,a
-        ld hl,fw_head
-        add a,(hl)
-        ld l,a
-        ld h,0
-        add hl,hl
-        add hl,hl
-        ld d,h
-        ld e,l
-        add hl,hl
-        add hl,hl
-        add hl,de               ; * 20
-        ld de,att_weights
-        add hl,de
+.ifndef AT_LUT_IN_WEIGHTS
+        fw_head_weights         ; keep this head's weights
         ex de,hl
         ld hl,at_lut
         ld a,(at_count)
         ld c,a
         ld b,0
         ldir
+.endif
         ld a,(fw_head)
         inc a
         ld (fw_head),a
