@@ -441,8 +441,8 @@ at_row:         .word 0
         ld hl,0                 ; H'L' = the weights' sum (D' = 0)
         ld d,h
 .ifdef AT_LUT_IN_WEIGHTS
-at_lut_weights_at = *   ; (one expansion: the table means' weights' loop)
-        ld bc,0                 ; (patched: at_lut, the head's row of att_weights, forward.s)
+        ld bc,(at_lut_at + 1)   ; B'C' = the weight's place: the head's row of att_weights (forward.s
+                                ; patches it into the means' walk; 1 byte here for 3 there)
 .else
         ld bc,at_lut            ; B'C' = the weight's place
 .endif
@@ -1418,7 +1418,7 @@ AT_MEANS_DIVISOR = @divisor + 1
         .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "the fast scores keep at_scores' low byte in B': it must lie in one page"
 at_dims         = attend_head@dims      ; (at_fast_prepare patches q's pieces in; named for the profiles)
 .ifdef AT_LUT_IN_WEIGHTS
-at_lut_at       = attend_head@lut_means ; (forward.s patches the head's at_lut into it and at_lut_weights_at:
+at_lut_at       = attend_head@lut_means ; (forward.s patches the head's at_lut into it: the weights' loop,
                                         ; the probes and at_wide_dimension read it at at_lut_at + 1)
 .endif
 at_fast_total   = attend_head@fast_total

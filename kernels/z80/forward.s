@@ -147,14 +147,14 @@ fw_logits       = $5B00         ; (the kernels' bench may place them lower: kern
         .assert (fw_logits & 255) == 0, "argmax (vecops.s) steps the logits by inc l: one page"
 
 ; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").
-.ifdef AT_LUT_IN_WEIGHTS                ; (the heads' at_lut: the weights' loop steps it by its low byte)
-        .if (* & 255) + 2 * FW_HEADS * 20 > 256
-        .res 256 - (* & 255)
-        .endif
+FW_WEIGHTS_BYTES = 2 * FW_HEADS * 20
+.ifdef AT_LUT_IN_WEIGHTS                ; (the heads' at_lut: the weights' loop and the means step it by its
+FW_WEIGHTS_HERE = (* & 255) + FW_WEIGHTS_BYTES <= 256   ; low byte, so att_weights lies in one page: here,
+.else                                   ; else after fw_q, 192 bytes on in the page, padded to the next page
+FW_WEIGHTS_HERE = 1                     ; only where neither has room)
 .endif
-att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
-.ifdef AT_LUT_IN_WEIGHTS
-        .assert (att_weights & 255) + 2 * FW_HEADS * 20 <= 256, "AT_LUT_IN_WEIGHTS: att_weights in one page (at_lut, stepped by its low byte)"
+.if FW_WEIGHTS_HERE
+att_weights:    .res FW_WEIGHTS_BYTES   ; LUT weight of position j at [(layer*4 + head)*20 + j]
 .endif
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
 fw_head:        .byte $FF       ; the head being computed, $FF when idle
@@ -181,6 +181,15 @@ fw_xn:          .res 2 * FW_DIM
         .assert (fw_h & 255) <= 256 - 2 * FW_DIM && (fw_xn & 255) <= 256 - 2 * FW_DIM, "rmsnorm.s's RN_IN_PAGE steps x (fw_h) and out (fw_xn) by inc l: each within a page"
 .endif
 fw_q:           .res 2 * FW_DIM
+.if !FW_WEIGHTS_HERE
+        .if (* & 255) + FW_WEIGHTS_BYTES > 256
+        .res 256 - (* & 255)
+        .endif
+att_weights:    .res FW_WEIGHTS_BYTES
+.endif
+.ifdef AT_LUT_IN_WEIGHTS
+        .assert (att_weights & 255) + FW_WEIGHTS_BYTES <= 256, "AT_LUT_IN_WEIGHTS: att_weights in one page (at_lut, stepped by its low byte)"
+.endif
 .ifndef fw_att                  ; (the program may place attention's output: the 48K player's on planes.s's
 fw_att:         .res 2 * FW_DIM ; first table page, written by the heads and read by proj, dead while the
 .endif                          ; tables live; its v goes straight into the value cache, never here)
@@ -849,6 +858,22 @@ kv_values_kept_record:
 
 ; fw_head_weights - HL = the head's row of att_weights: att_weights + (layer*4 + head)*20.
         .macro fw_head_weights
+.ifdef AT_LUT_IN_WEIGHTS                ; (att_weights in one page: its low byte alone, 3 bytes fewer)
+        ld a,(fw_layer_index)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        ld l,a                  ; layer*4 + head
+        add a,a
+        add a,a
+        add a,l
+        add a,a
+        add a,a                 ; * 20 (<= 140)
+        add a,att_weights & 255
+        ld l,a
+        ld h,att_weights >> 8
+.else
         ld a,(fw_layer_index)
         add a,a
         add a,a
@@ -865,6 +890,7 @@ kv_values_kept_record:
         add hl,de               ; * 20
         ld de,att_weights
         add hl,de
+.endif
         .endmacro
 
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
@@ -947,8 +973,8 @@ fw_attend:
 .endif
 .ifdef AT_LUT_IN_WEIGHTS
         fw_head_weights         ; the head's weights written where the TUI reads them (twenty-ninth
-        ld (at_lut_weights_at + 1),hl   ; round, zx48pos29: no at_lut, no copy): attention.s's
-        ld (at_lut_at + 1),hl           ; weights' loop and means walk there
+        ld (at_lut_at + 1),hl   ; round, zx48pos29: no at_lut, no copy): attention.s's weights' loop
+                                ; and means walk there
 .endif
         call attend_head
 .ifdef AT_PLANE_SCORES
