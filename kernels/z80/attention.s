@@ -449,6 +449,11 @@ at_row:         .word 0
         exx
         .endmacro
 
+.ifdef AT_LUT_IN_WEIGHTS
+at_lut_at       = attend_head@lut_means ; (forward.s patches the head's at_lut into it: the weights' loop,
+                                        ; the probes and at_wide_dimension read it at at_lut_at + 1)
+.endif
+
 ; at_table_position - the table means' (AT_TABLE_MEANS) position in a dimension: A = w, BC = vl
 ; (B = 0), the carry clear: S(vl) - S(w - vl) onto D':H':L' (in the other set at its end);
 ; `negative` (vh = -1, twenty-third round: a copy of its own, no jr back) adds w to N (IY) too.
@@ -1417,10 +1422,6 @@ AT_MEANS_DIVISOR = @divisor + 1
         jp @weights
         .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "the fast scores keep at_scores' low byte in B': it must lie in one page"
 at_dims         = attend_head@dims      ; (at_fast_prepare patches q's pieces in; named for the profiles)
-.ifdef AT_LUT_IN_WEIGHTS
-at_lut_at       = attend_head@lut_means ; (forward.s patches the head's at_lut into it: the weights' loop,
-                                        ; the probes and at_wide_dimension read it at at_lut_at + 1)
-.endif
 at_fast_total   = attend_head@fast_total
 
 ; ----- the scores through matvec's squares table (the option AT_FAST_SCORES) -----

@@ -148,10 +148,11 @@ fw_logits       = $5B00         ; (the kernels' bench may place them lower: kern
 
 ; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").
 FW_WEIGHTS_BYTES = 2 * FW_HEADS * 20
-.ifdef AT_LUT_IN_WEIGHTS                ; (the heads' at_lut: the weights' loop and the means step it by its
-FW_WEIGHTS_HERE = (* & 255) + FW_WEIGHTS_BYTES <= 256   ; low byte, so att_weights lies in one page: here,
-.else                                   ; else after fw_q, 192 bytes on in the page, padded to the next page
-FW_WEIGHTS_HERE = 1                     ; only where neither has room)
+FW_WEIGHTS_ROW  = 20
+.ifdef AT_LUT_IN_WEIGHTS                ; (each head's row is its at_lut, which the weights' loop and the means
+FW_WEIGHTS_HERE = (* & 255) + FW_WEIGHTS_BYTES <= 256 || (256 - (* & 255)) % FW_WEIGHTS_ROW == 0   ; step by its
+.else                                   ; low byte: no row across a page; here, else between fw_h and fw_xn,
+FW_WEIGHTS_HERE = 1                     ; else after fw_q, padded there by fewer than a row only where none fits)
 .endif
 .if FW_WEIGHTS_HERE
 att_weights:    .res FW_WEIGHTS_BYTES   ; LUT weight of position j at [(layer*4 + head)*20 + j]
@@ -176,19 +177,23 @@ fw_layer:       .word 0
 kv_values:      .res KV_LAYER_BYTES ; third, build.py: layer 0's here, before the activations, so that
 .endif                          ; the unpacked word list runs on from them into h, xn and q, soulplayer.s)
 fw_h:           .res 2 * FW_DIM
+FW_WEIGHTS_AFTER_H = !FW_WEIGHTS_HERE && ((* & 255) + FW_WEIGHTS_BYTES <= 256 || (256 - (* & 255)) % FW_WEIGHTS_ROW == 0)
+.if FW_WEIGHTS_AFTER_H                  ; (the unpacked word list runs over them too: soulplayer.s)
+att_weights:    .res FW_WEIGHTS_BYTES
+.endif
 fw_xn:          .res 2 * FW_DIM
 .ifdef RN_IN_PAGE
         .assert (fw_h & 255) <= 256 - 2 * FW_DIM && (fw_xn & 255) <= 256 - 2 * FW_DIM, "rmsnorm.s's RN_IN_PAGE steps x (fw_h) and out (fw_xn) by inc l: each within a page"
 .endif
 fw_q:           .res 2 * FW_DIM
-.if !FW_WEIGHTS_HERE
+.if !FW_WEIGHTS_HERE && !FW_WEIGHTS_AFTER_H
         .if (* & 255) + FW_WEIGHTS_BYTES > 256
-        .res 256 - (* & 255)
+        .res (256 - (* & 255)) % FW_WEIGHTS_ROW
         .endif
 att_weights:    .res FW_WEIGHTS_BYTES
 .endif
 .ifdef AT_LUT_IN_WEIGHTS
-        .assert (att_weights & 255) + FW_WEIGHTS_BYTES <= 256, "AT_LUT_IN_WEIGHTS: att_weights in one page (at_lut, stepped by its low byte)"
+        .assert (att_weights & 255) + FW_WEIGHTS_BYTES <= 256 || (256 - (att_weights & 255)) % FW_WEIGHTS_ROW == 0, "AT_LUT_IN_WEIGHTS: no head's row of att_weights across a page (at_lut, stepped by its low byte)"
 .endif
 .ifndef fw_att                  ; (the program may place attention's output: the 48K player's on planes.s's
 fw_att:         .res 2 * FW_DIM ; first table page, written by the heads and read by proj, dead while the
@@ -858,7 +863,7 @@ kv_values_kept_record:
 
 ; fw_head_weights - HL = the head's row of att_weights: att_weights + (layer*4 + head)*20.
         .macro fw_head_weights
-.ifdef AT_LUT_IN_WEIGHTS                ; (att_weights in one page: its low byte alone, 3 bytes fewer)
+.ifdef AT_LUT_IN_WEIGHTS                ; ((layer*4 + head)*20 in A: 3 bytes fewer, 1 with att_weights across a page)
         ld a,(fw_layer_index)
         add a,a
         add a,a
@@ -872,7 +877,13 @@ kv_values_kept_record:
         add a,a                 ; * 20 (<= 140)
         add a,att_weights & 255
         ld l,a
+.if (att_weights & 255) + FW_WEIGHTS_BYTES <= 256
         ld h,att_weights >> 8
+.else
+        adc a,att_weights >> 8  ; (the rows after a page's end: 2 bytes more)
+        sub l
+        ld h,a
+.endif
 .else
         ld a,(fw_layer_index)
         add a,a
