@@ -441,7 +441,7 @@ at_row:         .word 0
         ld hl,0                 ; H'L' = the weights' sum (D' = 0)
         ld d,h
 .ifdef AT_LUT_IN_WEIGHTS
-        ld bc,(at_lut_at + 1)   ; B'C' = the weight's place: the head's row of att_weights (forward.s
+        ld bc,(at_means_walk + 1) ; B'C' = the weight's place: the head's row of att_weights (forward.s
                                 ; patches it into the means' walk; 1 byte here for 3 there)
 .else
         ld bc,at_lut            ; B'C' = the weight's place
@@ -450,8 +450,9 @@ at_row:         .word 0
         .endmacro
 
 .ifdef AT_LUT_IN_WEIGHTS
-at_lut_at       = attend_head@lut_means ; (forward.s patches the head's at_lut into it: the weights' loop,
-                                        ; the probes and at_wide_dimension read it at at_lut_at + 1)
+at_means_walk   = attend_head@lut_means ; (the means' walk, named for the profiles; forward.s patches the head's
+                                        ; at_lut into its first operand: the weights' loop, the probes and
+                                        ; at_wide_dimension read it at at_means_walk + 1)
 .endif
 
 ; at_table_position - the table means' (AT_TABLE_MEANS) position in a dimension: A = w, BC = vl

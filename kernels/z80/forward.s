@@ -984,7 +984,7 @@ fw_attend:
 .endif
 .ifdef AT_LUT_IN_WEIGHTS
         fw_head_weights         ; the head's weights written where the TUI reads them (twenty-ninth
-        ld (at_lut_at + 1),hl   ; round, zx48pos29: no at_lut, no copy): attention.s's weights' loop
+        ld (at_means_walk + 1),hl ; round, zx48pos29: no at_lut, no copy): attention.s's weights' loop
                                 ; and means walk there
 .endif
         call attend_head

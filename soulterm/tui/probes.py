@@ -157,7 +157,7 @@ class ProbeLayout:
 # AT_LUT_IN_WEIGHTS, twenty-ninth round: each head's weights written in place in att_weights), the
 # operand at WEIGHTS_POINTER + 1 holds the running head's (forward.s patches it in)
 WEIGHTS_SYMBOL = "at_lut"
-WEIGHTS_POINTER = "at_lut_at"
+WEIGHTS_POINTER = "at_means_walk"
 
 
 PROBE_LAYOUTS = {
