@@ -34,7 +34,9 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,209 (the 48K's since zxroom48e, twenty-eighth round: no fw_product_of_xn, FW_NO_XN_PRODUCT, 41 bytes;
+; Bytes: 2,197 (the 48K's since zx48pos29, twenty-ninth round: attention.s's at_lut a row of att_weights, patched
+; into attend_head, AT_LUT_IN_WEIGHTS: no copy after each head, fw_head_weights by att_weights' low byte, 12 bytes
+; fewer); 2,209 (since zxroom48e, twenty-eighth round: no fw_product_of_xn, FW_NO_XN_PRODUCT, 41 bytes;
 ; 2,250 since zxsparse48, twenty-seventh round: fc2 through nzmatvec.s's matvec_nz, FW_WIDE_SPARSE
 ; gone, 275 bytes, MV_NZ's patches of fw_dense's jp, 16; 2,509 since zxlogits48: FW_WIDE_SPARSE back, no fw_logits_bound nor
 ; argmax's call, the final norm and fw_next_token in planes_wide.s's fw_out_logits; 2,376 since zxroom48d, twenty-sixth round: fw_att, 64, on planes.s's first table page,
