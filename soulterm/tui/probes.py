@@ -312,7 +312,7 @@ class ProbeRecorder:
             by_dot = len(raw) <= t and lay.raw_by_dot is not None and any(n in s for n in lay.raw_by_dot_in)
             if by_dot:
                 raw = self._raw_by_dot(ram, shifted)
-            if WEIGHTS_SYMBOL not in s and WEIGHTS_POINTER in s:     # (the 48K's head's weights by a pointer: AT_LUT_IN_WEIGHTS)
+            if WEIGHTS_SYMBOL not in s and WEIGHTS_POINTER in s:     # (the 48K's weights by a pointer)
                 s = {**s, WEIGHTS_SYMBOL: _word(ram, s[WEIGHTS_POINTER] + 1)}
             v.scores[key] = ScoreSnapshot(raw, shifted, lay.best.one(ram, s), lay.weights.read(ram, s, t + 1),
                                           lay.weight_sum.one(ram, s), by_dot)
