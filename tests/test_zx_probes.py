@@ -97,6 +97,25 @@ def test_every_score_step_is_the_z80s_and_equals_the_engine(run, engine_run):
         assert snapshot.weight_sum == int(lut.sum()), key
 
 
+def test_each_heads_weights_lie_in_its_row_of_att_weights(run, engine_run):
+    """The attention panel's bytes (the map's attention.weights, forward.s's att_weights): after the reply every
+    head's row holds its LUT weights of the last computed position, the engine's. In the 48K player each head's
+    at_lut is that row itself (twenty-ninth round, zx48pos29: AT_LUT_IN_WEIGHTS, forward.s's fw_head_weights
+    patches its address into attend_head, at_means_walk, no copy), whose place no kernel test sees: a wrong row
+    fails here (fw_head_weights' `add a,l` left out, a row of 16: checked), the probes reading through the
+    pointer and every reply step staying exact."""
+    _view, ram, build_map = run
+    reply, tokens, expected, _engine = engine_run
+    t = _computed(reply, tokens)[-1]
+    base = build_map.attention["weights"]
+    assert "at_lut" not in build_map.symbols and "at_means_walk" in build_map.symbols     # (the 48K's form)
+    for layer in range(spec.N_LAYERS):
+        for head in range(spec.N_HEADS):
+            row = base + (layer * spec.N_HEADS + head) * spec.CONTEXT
+            lut = expected["scores"][(t, layer, head)][2]
+            assert list(ram[row:row + t + 1]) == list(lut), (layer, head)
+
+
 def test_the_logit_lens_from_the_spectrums_ram_equals_the_engine(run, engine_run):
     view, ram, build_map = run
     _reply, _tokens, expected, engine = engine_run

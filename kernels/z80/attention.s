@@ -33,7 +33,9 @@
 ; for the LUT weights 255, 1 and 0) in 32 bits, and 8 divisions of 16 rounds
 ; (8 for a mean below 256) (without AT_TABLE_MEANS, the 48K's: below).
 ; The scores live in matvec's column flags (squares.s), free while a head runs.
-; Bytes: 1,744 (in the 48K player since zxroom48e merged after zxscores48b, twenty-eighth round: MV_HZ_ENDS first,
+; Bytes: 1,762 (in the 48K player since zx48pos29, twenty-ninth round: at_lut a row of forward.s's att_weights,
+; AT_LUT_IN_WEIGHTS, 20 bytes fewer and the weights' loop's `ld bc,(at_means_walk + 1)` 1 more, and AT_FAST_DIMS_JP
+; and AT_FAST_H4_APART taken back in the room, 37 more); 1,744 (since zxroom48e merged after zxscores48b, twenty-eighth round: MV_HZ_ENDS first,
 ; only AT_FAST_SUMS_JP of the cuts taken back (1,746 with zxroom48e alone); 1,894 since zxscores48b: the fast scores' keys' loop starts the bit-0 sum
 ; with the key's X's bytes 0 and 1, two exx fewer, 2 bytes and 8 T-states a key fewer; 1,896 since zxatt48b and zxplanes28 merged, twenty-eighth round: the table means' weights
 ; of 1 added whole, @one, and their weights of 0 strided past unread, 21 bytes, with AT_FAST_MAX_PATCHED taken back in
@@ -391,6 +393,7 @@ exp_lut_end:
 .ifndef AT_FAST_MEANS                   ; (with it: after the means' squares table,
         at_variables                    ; so that the code before it keeps its page)
 at_count:       .byte 0
+.ifndef AT_LUT_IN_WEIGHTS               ; (the 48K player's: at_lut a row of forward.s's att_weights)
 .ifdef AT_FAST_SCORES
         .if (* & 255) + AT_MAX_POSITIONS > 256
         .res 256 - (* & 255)    ; in one page: the fast weights' loop steps it by its low byte
@@ -408,6 +411,7 @@ at_count:       .byte 0
 .endif
 .endif
 at_lut:         .res AT_MAX_POSITIONS
+.endif
 .endif
 ; The scores share matvec's column flags (squares.s): attention runs between
 ; matrix products, and no matvec_again follows it (proj starts afresh).
@@ -438,9 +442,20 @@ at_row:         .word 0
         exx
         ld hl,0                 ; H'L' = the weights' sum (D' = 0)
         ld d,h
+.ifdef AT_LUT_IN_WEIGHTS
+        ld bc,(at_means_walk + 1) ; B'C' = the weight's place: the head's row of att_weights (forward.s
+                                ; patches it into the means' walk; 1 byte here for 3 there)
+.else
         ld bc,at_lut            ; B'C' = the weight's place
+.endif
         exx
         .endmacro
+
+.ifdef AT_LUT_IN_WEIGHTS
+at_means_walk   = attend_head@lut_means ; (the means' walk, named for the profiles; forward.s patches the head's
+                                        ; at_lut into its first operand: the weights' loop, the probes and
+                                        ; at_wide_dimension read it at at_means_walk + 1)
+.endif
 
 ; at_table_position - the table means' (AT_TABLE_MEANS) position in a dimension: A = w, BC = vl
 ; (B = 0), the carry clear: S(vl) - S(w - vl) onto D':H':L' (in the other set at its end);
@@ -806,7 +821,9 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         exx
         .byte $DD,$2D           ; dec ixl
         jp nz,@weight           ; (SP stays in at_scores until the means' first dimension)
+.ifndef AT_LUT_IN_WEIGHTS                ; (forward.s asserts att_weights' page)
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the weights' loop steps at_lut by its low byte"
+.endif
 @weights_done:
 .else
 .ifndef AT_KEYS_BY_SP
@@ -911,7 +928,9 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
 ; at_wide_dimension, below $8000 in the 48K).
 AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n, its high byte 512 on
         .assert mv_sq_hi - mv_sq_lo == 512, "the table means' high planes are 512 bytes on"
+.ifndef AT_LUT_IN_WEIGHTS                ; (forward.s asserts att_weights' page)
         .assert (at_lut & 255) + AT_MAX_POSITIONS <= 256, "the table means step at_lut by its low byte"
+.endif
 .ifdef AT_KEPT_TABLE
         .byte $FD,$7D           ; ld a,iyl: sum_j S(w), the weights' loop's IXH:IY, into the kept walk
         ld (at_kept_dimension@squares_low + 1),a
@@ -995,7 +1014,12 @@ AT_SQ_0         = mv_sq_lo + 255          ; S(0)'s low byte: S(n) at AT_SQ_0 + n
         jr @positions_done
 @dimension:
         ld sp,ix                ; SP walks v[j][d], j = 0..count-1
+@lut_means:
+.ifdef AT_LUT_IN_WEIGHTS
+        ld de,0                 ; (patched: at_lut, the head's row of att_weights, forward.s)
+.else
         ld de,at_lut            ; DE walks w (E: at_lut lies in one page)
+.endif
         ld iy,0                 ; IY = N
         exx
 @weight_squares:

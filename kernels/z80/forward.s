@@ -34,7 +34,9 @@
 ; "hello" as the 48K player runs it averages 1,838,374 a position (python
 ; benchmarks/z80_token.py, nineteenth round; 1,857,444 in the eighteenth; 2,068,976 with MV_SPARSE when it came in,
 ; 2,140,927 before it).
-; Bytes: 2,209 (the 48K's since zxroom48e, twenty-eighth round: no fw_product_of_xn, FW_NO_XN_PRODUCT, 41 bytes;
+; Bytes: 2,197 (the 48K's since zx48pos29, twenty-ninth round: attention.s's at_lut a row of att_weights, patched
+; into attend_head, AT_LUT_IN_WEIGHTS: no copy after each head, fw_head_weights by att_weights' low byte, 12 bytes
+; fewer); 2,209 (since zxroom48e, twenty-eighth round: no fw_product_of_xn, FW_NO_XN_PRODUCT, 41 bytes;
 ; 2,250 since zxsparse48, twenty-seventh round: fc2 through nzmatvec.s's matvec_nz, FW_WIDE_SPARSE
 ; gone, 275 bytes, MV_NZ's patches of fw_dense's jp, 16; 2,509 since zxlogits48: FW_WIDE_SPARSE back, no fw_logits_bound nor
 ; argmax's call, the final norm and fw_next_token in planes_wide.s's fw_out_logits; 2,376 since zxroom48d, twenty-sixth round: fw_att, 64, on planes.s's first table page,
@@ -147,7 +149,16 @@ fw_logits       = $5B00         ; (the kernels' bench may place them lower: kern
         .assert (fw_logits & 255) == 0, "argmax (vecops.s) steps the logits by inc l: one page"
 
 ; What the TUI reads through the build map (docs/CONTRACTS.md, "attention").
-att_weights:    .res 2 * FW_HEADS * 20  ; LUT weight of position j at [(layer*4 + head)*20 + j]
+FW_WEIGHTS_BYTES = 2 * FW_HEADS * 20
+FW_WEIGHTS_ROW  = 20
+.ifdef AT_LUT_IN_WEIGHTS                ; (each head's row is its at_lut, which the weights' loop and the means
+FW_WEIGHTS_HERE = (* & 255) + FW_WEIGHTS_BYTES <= 256 || (256 - (* & 255)) % FW_WEIGHTS_ROW == 0   ; step by its
+.else                                   ; low byte: no row across a page; here, else between fw_h and fw_xn,
+FW_WEIGHTS_HERE = 1                     ; else after fw_q, padded there by fewer than a row only where none fits)
+.endif
+.if FW_WEIGHTS_HERE
+att_weights:    .res FW_WEIGHTS_BYTES   ; LUT weight of position j at [(layer*4 + head)*20 + j]
+.endif
 fw_layer_index: .byte $FF       ; the layer being computed, $FF when idle
 fw_head:        .byte $FF       ; the head being computed, $FF when idle
 fw_xn_patched:  .byte 0         ; 1 once a product of this xn ran (matvec_again serves the rest)
@@ -168,11 +179,24 @@ fw_layer:       .word 0
 kv_values:      .res KV_LAYER_BYTES ; third, build.py: layer 0's here, before the activations, so that
 .endif                          ; the unpacked word list runs on from them into h, xn and q, soulplayer.s)
 fw_h:           .res 2 * FW_DIM
+FW_WEIGHTS_AFTER_H = !FW_WEIGHTS_HERE && ((* & 255) + FW_WEIGHTS_BYTES <= 256 || (256 - (* & 255)) % FW_WEIGHTS_ROW == 0)
+.if FW_WEIGHTS_AFTER_H                  ; (the unpacked word list runs over them too: soulplayer.s)
+att_weights:    .res FW_WEIGHTS_BYTES
+.endif
 fw_xn:          .res 2 * FW_DIM
 .ifdef RN_IN_PAGE
         .assert (fw_h & 255) <= 256 - 2 * FW_DIM && (fw_xn & 255) <= 256 - 2 * FW_DIM, "rmsnorm.s's RN_IN_PAGE steps x (fw_h) and out (fw_xn) by inc l: each within a page"
 .endif
 fw_q:           .res 2 * FW_DIM
+.if !FW_WEIGHTS_HERE && !FW_WEIGHTS_AFTER_H
+        .if (* & 255) + FW_WEIGHTS_BYTES > 256
+        .res (256 - (* & 255)) % FW_WEIGHTS_ROW
+        .endif
+att_weights:    .res FW_WEIGHTS_BYTES
+.endif
+.ifdef AT_LUT_IN_WEIGHTS
+        .assert (att_weights & 255) + FW_WEIGHTS_BYTES <= 256 || (256 - (att_weights & 255)) % FW_WEIGHTS_ROW == 0, "AT_LUT_IN_WEIGHTS: no head's row of att_weights across a page (at_lut, stepped by its low byte)"
+.endif
 .ifndef fw_att                  ; (the program may place attention's output: the 48K player's on planes.s's
 fw_att:         .res 2 * FW_DIM ; first table page, written by the heads and read by proj, dead while the
 .endif                          ; tables live; its v goes straight into the value cache, never here)
@@ -839,6 +863,49 @@ kv_values_kept_record:
         jp fw_projection
 .endif
 
+; fw_head_weights - HL = the head's row of att_weights: att_weights + (layer*4 + head)*20.
+        .macro fw_head_weights
+.ifdef AT_LUT_IN_WEIGHTS                ; ((layer*4 + head)*20 in A: 3 bytes fewer, 1 with att_weights across a page)
+        ld a,(fw_layer_index)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        ld l,a                  ; layer*4 + head
+        add a,a
+        add a,a
+        add a,l
+        add a,a
+        add a,a                 ; * 20 (<= 140)
+        add a,att_weights & 255
+        ld l,a
+.if (att_weights & 255) + FW_WEIGHTS_BYTES <= 256
+        ld h,att_weights >> 8
+.else
+        adc a,att_weights >> 8  ; (the rows after a page's end: 2 bytes more)
+        sub l
+        ld h,a
+.endif
+.else
+        ld a,(fw_layer_index)
+        add a,a
+        add a,a
+        ld hl,fw_head
+        add a,(hl)
+        ld l,a
+        ld h,0
+        add hl,hl
+        add hl,hl
+        ld d,h
+        ld e,l
+        add hl,hl
+        add hl,hl
+        add hl,de               ; * 20
+        ld de,att_weights
+        add hl,de
+.endif
+        .endmacro
+
 ; fw_attend - the four heads, proj and the feed-forward of the layer at fw_layer.
 fw_attend:
         xor a                   ; the four heads
@@ -917,6 +984,11 @@ fw_attend:
         ld a,kv_kept_sums >> 8
         ld (at_kept + 1),a
 .endif
+.ifdef AT_LUT_IN_WEIGHTS
+        fw_head_weights         ; the head's weights written where the TUI reads them (twenty-ninth
+        ld (at_means_walk + 1),hl ; round, zx48pos29: no at_lut, no copy): attention.s's weights' loop
+                                ; and means walk there
+.endif
         call attend_head
 .ifdef AT_PLANE_SCORES
 .ifdef ZX_DATA_BANK
@@ -925,28 +997,15 @@ fw_attend:
         call z,zx_page_top
 .endif
 .endif
-        ld a,(fw_layer_index)   ; keep this head's weights: att_weights + (layer*4 + head)*20
-        add a,a
-        add a,a
-        ld hl,fw_head
-        add a,(hl)
-        ld l,a
-        ld h,0
-        add hl,hl
-        add hl,hl
-        ld d,h
-        ld e,l
-        add hl,hl
-        add hl,hl
-        add hl,de               ; * 20
-        ld de,att_weights
-        add hl,de
+.ifndef AT_LUT_IN_WEIGHTS
+        fw_head_weights         ; keep this head's weights
         ex de,hl
         ld hl,at_lut
         ld a,(at_count)
         ld c,a
         ld b,0
         ldir
+.endif
         ld a,(fw_head)
         inc a
         ld (fw_head),a

@@ -649,7 +649,7 @@ line_buffer     = kv_keys + KV_POSITION_BYTES
 .ifdef AT_FAST_MEANS                   ; (its value cache is dimension-major: attention.s, AT_VALUES_BY_DIMENSION)
         .assert 2 * FW_FFN >= 2 * KV_POSITION_BYTES, "both layers' SEP values must fit in the FFN buffer"
 .elseif SCREEN_THIRD_VALUES
-        .assert fw_h == kv_values + KV_LAYER_BYTES && fw_q == fw_h + 4 * FW_DIM, "h, xn and q after layer 0's values (forward.s's layout)"
+        .assert fw_h == kv_values + KV_LAYER_BYTES && fw_q == fw_xn + 2 * FW_DIM && (fw_xn == fw_h + 2 * FW_DIM || (att_weights == fw_h + 2 * FW_DIM && fw_xn == att_weights + FW_WEIGHTS_BYTES)), "h, xn and q after layer 0's values, att_weights between h and xn or not (forward.s's layout, AT_LUT_IN_WEIGHTS)"
         .assert SP_CHARS + SP_LIST_CHARS <= fw_q + 2 * FW_DIM || (fw_att == fw_q + 2 * FW_DIM && SP_CHARS + SP_LIST_CHARS <= fw_att + 2 * FW_DIM), "the unpacked word list must end within h, xn, q (and att where it follows q) after layer 0's values: layer 1's lie in the screen's third"
 .else
         .assert 2 * FW_FFN >= KV_POSITION_BYTES, "layer 1's SEP values must fit in the FFN buffer"

@@ -602,7 +602,11 @@ at_wide_dimension:
         exx
         push ix
         pop hl                  ; &v[0][d]
+.ifdef AT_LUT_IN_WEIGHTS
+        ld iy,(at_means_walk + 1) ; (IY is free: interrupts are off) the head's weights, patched there
+.else
         ld iy,at_lut            ; (IY is free: interrupts are off)
+.endif
         ld a,(at_count)
         ld b,a
 @position:

@@ -153,6 +153,13 @@ class ProbeLayout:
                                     *(s for n in numbers for s in n.symbols))))
 
 
+# The Z80's head's weights (attention.s's at_lut): where a build has no at_lut (the 48K player's
+# AT_LUT_IN_WEIGHTS, twenty-ninth round: each head's weights written in place in att_weights), the
+# operand at WEIGHTS_POINTER + 1 holds the running head's (forward.s patches it in)
+WEIGHTS_SYMBOL = "at_lut"
+WEIGHTS_POINTER = "at_means_walk"
+
+
 PROBE_LAYOUTS = {
     "c64": ProbeLayout(
         position_entries=("forward_position", "forward_prefill"), layer_entries=("fw_layer", "fw_layer_kv"),
@@ -176,7 +183,7 @@ PROBE_LAYOUTS = {
         hidden=packed("fw_h", 2), ffn=packed("fw_ffn", 2), logits=packed("fw_logits", 2),
         raw=Numbers(tuple(("at_sum40", n) for n in range(5)), 0),
         shifted=packed("at_scores", 4), best=packed("at_max", 4),
-        weights=packed("at_lut", 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
+        weights=packed(WEIGHTS_SYMBOL, 1, signed=False), weight_sum=packed("at_lut_sum", 2, signed=False),
         raw_key=("at_row", "at_keys", "AT_STRIDE"),                   # attention.s walks the keys so
         raw_by_dot=("at_q", "at_keys", "AT_STRIDE"),    # the plane heads and the fast ones (the old dot's: attend_head@summed)
         raw_by_dot_in=("pl_keys", "at_fast_total"),     # AT_PLANE_SCORES (the 128K), AT_FAST_SCORES (the 48K)
@@ -228,7 +235,8 @@ class ProbeRecorder:
         self.lens_rows_apart = lens_rows_apart
         self.layout = layout = PROBE_LAYOUTS[machine]
         self._lens: LogitLens | None = None     # read from RAM at the first logits
-        missing = [n for n in layout.entry_symbols + layout.data_symbols if n not in symbols]
+        missing = [n for n in layout.entry_symbols + layout.data_symbols if n not in symbols
+                   and not (n == WEIGHTS_SYMBOL and WEIGHTS_POINTER in symbols)]
         self.entries: dict[int, list[str]] = {}      # address -> the moments there
         if not missing:
             for name in layout.entry_symbols:
@@ -304,6 +312,8 @@ class ProbeRecorder:
             by_dot = len(raw) <= t and lay.raw_by_dot is not None and any(n in s for n in lay.raw_by_dot_in)
             if by_dot:
                 raw = self._raw_by_dot(ram, shifted)
+            if WEIGHTS_SYMBOL not in s and WEIGHTS_POINTER in s:     # (the 48K's weights by a pointer)
+                s = {**s, WEIGHTS_SYMBOL: _word(ram, s[WEIGHTS_POINTER] + 1)}
             v.scores[key] = ScoreSnapshot(raw, shifted, lay.best.one(ram, s), lay.weights.read(ram, s, t + 1),
                                           lay.weight_sum.one(ram, s), by_dot)
 
