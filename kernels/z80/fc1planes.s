@@ -45,7 +45,8 @@
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
 ; fg_tables 40,922 and fg_rows 73,953, layer 1's fg_tables 40,862 and fg_rows 69,774 (64 rows each).
-; fg_tables: a group ~10,000: its 256 entries pushed down its pages, 487 a row of 16 (16 pushes, 12
+; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
+; WP_WORD_TABLES shares): a group ~10,000: its 256 entries pushed down its pages, 487 a row of 16 (16 pushes, 12
 ; steps by BC or DE, 3 by an immediate, 35 each: E[b - 1] = E[b] + d_t, t the lowest set bit of b),
 ; its |x| ~100 a word, d0..d3 and A'[a] = A[a] + B[15] in Gray order ~1,050. fg_rows: 952 a call; a
 ; row proved 0 after plane 4 948 (class 0), 771 (class 1), 584 (class 2): its start 102 (three pops,

@@ -5,8 +5,9 @@
 ;
 ; A group's table: E[16 a + b] = A'[a] - B[15] + B[b] (B[b] the sum of x_0..x_3 over b's bits, A'[a] = A[a] + B[15]),
 ; so that, going down b = 15..0, E[b - 1] - E[b] = d_t, t the lowest set bit of b: d0 = -x_0, d1 = x_0 - x_1,
-; d2 = x_0 + x_1 - x_2, d3 = x_0 + x_1 + x_2 - x_3. T-states: word_fill_steps 237 (x from IX), word_fill_row 487 (16
-; pushes, 12 steps by BC or DE, 3 by an immediate). Bytes: word_fill_steps 73, word_fill_row 61.
+; d2 = x_0 + x_1 - x_2, d3 = x_0 + x_1 + x_2 - x_3. T-states: word_fill_steps 478 (x from IX), word_fill_row 413 (16
+; pushes, 12 steps by BC or DE, 3 by an immediate; 487 a row with its caller's loop). Size: word_fill_steps 78 bytes,
+; word_fill_row 52 (each expansion's, in its caller's count).
 
 ; word_fill_steps: from the group's 8 x at IX, d0 to `d0` (a word), d1 into the immediates at `d1` and
 ; `d1a`..`d1c` + 1, d2 into `d2a` and `d2b` + 1, d3 into `d3` + 1; A'[0] = the word at `a0` + B[15] back to `a0`.
