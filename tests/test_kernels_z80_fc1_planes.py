@@ -20,7 +20,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.fc1_planes import (FG_SOURCE, LEAST_SHIFT, MOST_SHIFT, MOST_SUM, gate_rows, row_class,
                                     run_gate, takes)
-from soulterm.zx.kernelbench import Z80_KERNELS_DIR, Z80Bench, player_kernel_options
+from soulterm.zx.kernelbench import Z80_KERNELS_DIR, KernelTimeout, Z80Bench, player_kernel_options
 from soulterm.zx.weight_planes import turn_inputs
 
 
@@ -164,6 +164,47 @@ def test_a_broken_kernel_fails(bench):
             assert any(not np.array_equal(run_gate(bench, *call)[0], relu_fc1(*call)) for call in calls), at
             bench.poke(start, code)
         assert all(np.array_equal(run_gate(bench, *call)[0], relu_fc1(*call)) for call in calls)
+    finally:
+        bench.poke(start, code)
+
+
+def test_the_tests_in_the_next_planes_doubling_and_fg_sure_can_fail(bench):
+    """Twenty-ninth round (zxffn29): a row's test after planes 4..1 is the next plane's add ix,ix (its carry U's
+    sign) and fg_sure starts from IX = 2 U_4 + 65536. Each break makes one of the calls differ from the engine:
+    fg_sure's ccf as a nop (V's bit 15 wrong), the sure check's cp $F0 as cp $E0 (U_4 in -4096..-2049 wraps in
+    planes 3..0), the doubling before plane 0 as two nops, fg_zero_3's skip a plane short (the next rows misread)."""
+    rng = np.random.default_rng(2929)
+    calls = []
+    for _ in range(6):
+        w = mixed_rows(rng, 32)
+        calls.append((w, rng.integers(-12000, 6000, 32), vector_with_sum(rng, 1800), int(rng.integers(LEAST_SHIFT, MOST_SHIFT + 1))))
+    w = np.concatenate([np.full((4, 32), 127), np.full((4, 32), -128), rng.integers(-128, 128, (8, 32))])
+    b = np.linspace(-32768, 32767, 16).astype(int)
+    for scale in (1, 2, 3, 4, 6, 8, 12, 16):
+        x = np.full(32, 2047 // 32) * scale // 16
+        calls += [(w, b, x, shift) for shift in (LEAST_SHIFT, MOST_SHIFT)]
+    start, end = bench.sym("fg_tables"), bench.sym("fg_table_pages")
+    code = bench.peek(start, end - start)
+    sure = bench.sym("fg_sure") - start
+    plane_4 = bench.sym("fg_plane_4") - start
+    zero_3 = bench.sym("fg_zero_3") - start
+    end_test = code.index(bytes([0xDD, 0x7C, 0x17]), plane_4)           # plane 0's ld a,ixh / rla
+    breaks = ((code.index(bytes([0x3F]), sure), bytes([0])),
+              (code.index(bytes([0xFE, 0xF0]), plane_4), bytes([0xFE, 0xE0])),
+              (code.rindex(bytes([0xDD, 0x29]), plane_4, end_test), bytes([0, 0])),
+              (zero_3, bytes([0x21, 2 * 8, 0])))
+    def differs(call) -> bool:
+        try:
+            return not np.array_equal(run_gate(bench, *call)[0], relu_fc1(*call))
+        except KernelTimeout:          # (rows misread can run off into data)
+            return True
+
+    assert not any(differs(call) for call in calls)
+    try:
+        for at, patch in breaks:
+            bench.poke(start + at, patch)
+            assert any(differs(call) for call in calls), at
+            bench.poke(start, code)
     finally:
         bench.poke(start, code)
 

@@ -44,19 +44,22 @@
 ;
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
-; fg_tables 40,922 and fg_rows 73,953, layer 1's fg_tables 40,862 and fg_rows 69,774 (64 rows each).
+; fg_tables 40,154 and fg_rows 71,814, layer 1's fg_tables 40,094 and fg_rows 66,954 (64 rows each).
 ; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
-; WP_WORD_TABLES shares): a group ~10,000: its 256 entries pushed down its pages, 487 a row of 16 (16 pushes, 12
-; steps by BC or DE, 3 by an immediate, 35 each: E[b - 1] = E[b] + d_t, t the lowest set bit of b),
+; WP_WORD_TABLES shares): a group ~9,800: its 256 entries pushed down its pages, 475 a row of 16 (16 pushes, 12
+; steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t, t the lowest set bit of b),
 ; its |x| ~100 a word, d0..d3 and A'[a] = A[a] + B[15] in Gray order ~1,050. fg_rows: 952 a call; a
-; row proved 0 after plane 4 948 (class 0), 771 (class 1), 584 (class 2): its start 102 (three pops,
-; jp (hl) to its class's start, s and C'; 10 more for class 1 and 2's jp), plane 7's sums 172 (4
-; lookups of 43), each plane after it 187 with its doubling, the test 22, a 0 stored and the planes
-; left passed over 91; each further plane with its test ~209; a row ended from U_0 ~190. (The first
+; row proved 0 after plane 4 941 (class 0), 754 (class 1), 557 (class 2): its start 94 (three pops,
+; jp (hl) to its class's start, s and C; 10 more for class 0 and 1's jp to plane 4), plane 7's sums
+; 172 (4 lookups of 43), each plane after it 187 with its doubling, the test 25 (the next plane's
+; add ix,ix and a jp nc: its carry is U's sign), a 0 stored and the planes left passed over 79; each
+; further plane with its test 197; a row ended from U_0 ~190. (The first
 ; form, 5 groups of 7, 7, 7, 7 and 4 columns on a page each, masks doubled, the class in a byte:
 ; fg_tables 29,586, fg_rows 96,282 and 91,790; 253 a plane, 5 lookups of 41. 4 groups with the class
-; in a byte: fg_rows 77,085 and 74,110.)
-; Size on the kernels' bench: 1,295 bytes of code and variables (fg_rows 794), the 8 table pages
+; in a byte: fg_rows 77,085 and 74,110. Before the twenty-ninth round's zxffn29, each test a separate
+; ld a,ixh / rla / jp nc, 22, the 0 stores one shared tail and c2 + bl in C': fg_tables 40,922 and 40,862, fg_rows
+; 73,953 and 69,774.)
+; Size on the kernels' bench: 1,340 bytes of code and variables (fg_rows 842), the 8 table pages
 ; (2,048 bytes, run time only) apart. A row of the layout: 70 bytes (class 0), 62 (1), 54 (2): the
 ; shipped soul's fc1 3,992 bytes (layer 0) and 3,624 (layer 1).
 
@@ -254,13 +257,14 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         ei
         ret
 
-; fg_plane_sums: IX += E'_b from a plane's 4 masks, each its entry's address (offset 2 m, page).
+; fg_plane_sums: IX += E'_b from a plane's 4 masks, each its entry's address (offset 2 m, page), by DE
+; (C keeps the row's c2 + bl through its planes).
         .macro fg_lookup
         pop hl
-        ld c,(hl)
+        ld e,(hl)
         inc l
-        ld b,(hl)
-        add ix,bc
+        ld d,(hl)
+        add ix,de
         .endmacro
         .macro fg_plane_sums
         fg_lookup
@@ -277,9 +281,36 @@ fg_back:                        ; the interrupts as they were (BIT keeps the car
         rla
         jp nc,zero              ; U >= 0: the row is 0
         .endmacro
+; fg_tested_plane: the next plane's doubling tests U first (add ix,ix's carry is U's sign: 25 T-states,
+; fg_test and add ix,ix 37); a row proved 0 leaves with IX doubled, which nothing reads.
+        .macro fg_tested_plane zero
+        add ix,ix
+        jp nc,zero              ; U >= 0: the row is 0
+        fg_plane_sums
+        .endmacro
 
-; fg_rows: see the header. The alternate set keeps the out pointer (DE'), the rows left (B') and
-; the row's c2 + bl (C').
+; fg_zero_store: a row proved 0: out[r] = 0, on to the next row (or on past the macro after the last).
+        .macro fg_zero_store
+        exx
+        xor a
+        ld (de),a
+        inc de
+        ld (de),a
+        inc de
+        dec b
+        exx
+        jp nz,fg_row
+        .endmacro
+        .macro fg_zero_row planes
+        ld hl,planes * FG_PLANE_BYTES
+        add hl,sp
+        ld sp,hl                ; past the planes left
+        fg_zero_store
+        jr fg_rows_done
+        .endmacro
+
+; fg_rows: see the header. The alternate set keeps the out pointer (DE') and the rows left (B'); C the
+; row's c2 + bl.
 fg_rows:
         call fg_interrupts_off
         ld (fg_saved_sp),sp
@@ -365,21 +396,21 @@ fg_row:
         pop de                  ; -bh 2^class
         jp (hl)
 ; Each class's start: U = -2^class s + (2^class - 1) S with s = c1 + bh + (c2 + bl >= 128), then
-; plane 7's sums; C' keeps c2 + bl for the row's end.
-fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
-fg_k2:  ld ix,0                 ; K2 = -4 c1 + 3 S (patched)
+; plane 7's sums; C keeps c2 + bl for the row's end.
+; Class 2 (most of layer 1's rows) falls into plane 4, the others jump there.
+fg_start_0:
+fg_k0:  ld ix,0                 ; K0 = -c1 (patched)
         add ix,de
         ld a,c
-fg_c2_2:
-        add a,0                 ; c2 + bl (patched c2): 0..254
-        exx
-        ld c,a
-        exx
+fg_c2_0:
+        add a,0
+        ld c,a                  ; (C: c2 + bl, for the row's end)
         rla
         jr nc,@start
-        ld de,-4
-        add ix,de
-@start: fg_plane_sums           ; 7: U_5 = -4 s + 3 S + E'_7
+        dec ix
+@start: fg_plane_sums           ; 7
+        fg_plane                ; 6
+        fg_plane                ; 5 (its own copy: no second jp)
         jp fg_plane_4
 fg_start_1:                     ; weights in -64..63: plane 6 is ~plane 7 (E'_6 = S - E'_7)
 fg_k1:  ld ix,0                 ; K1 = -2 c1 + S (patched)
@@ -387,48 +418,40 @@ fg_k1:  ld ix,0                 ; K1 = -2 c1 + S (patched)
         ld a,c
 fg_c2_1:
         add a,0
-        exx
-        ld c,a
-        exx
+        ld c,a                  ; (C: c2 + bl, for the row's end)
         rla
         jr nc,@start
         dec ix
         dec ix
 @start: fg_plane_sums           ; 7: U_6 = -2 s + S + E'_7
-        jp fg_plane_5
-fg_start_0:
-fg_k0:  ld ix,0                 ; K0 = -c1 (patched)
-        add ix,de
-        ld a,c
-fg_c2_0:
-        add a,0
-        exx
-        ld c,a
-        exx
-        rla
-        jr nc,@start
-        dec ix
-@start: fg_plane_sums           ; 7
-        fg_plane                ; 6
 fg_plane_5:
         fg_plane                ; 5
+        jp fg_plane_4
+fg_start_2:                     ; weights in -32..31: planes 6 and 5 are ~plane 7 (E' = S - E'_7)
+fg_k2:  ld ix,0                 ; K2 = -4 c1 + 3 S (patched)
+        add ix,de
+        ld a,c
+fg_c2_2:
+        add a,0                 ; c2 + bl (patched c2): 0..254
+        ld c,a                  ; (C: c2 + bl, for the row's end)
+        rla
+        jr nc,@start
+        ld de,-4
+        add ix,de
+@start: fg_plane_sums           ; 7: U_5 = -4 s + 3 S + E'_7
 fg_plane_4:
         fg_plane                ; 4
-        fg_test fg_zero_4
-        .byte $DD,$7C           ; ld a,ixh
-        cp $F8
-        jp m,fg_sure            ; U < -2048: positive (planes 3..0 apart)
-        fg_plane                ; 3
-        fg_test fg_zero_3
-        fg_plane                ; 2
-        fg_test fg_zero_2
-        fg_plane                ; 1
-        fg_test fg_zero_1
-        fg_plane                ; 0
+        add ix,ix               ; (plane 3's doubling; C: U_4's sign)
+        jp nc,fg_zero_4         ; U_4 >= 0: the row is 0
+        .byte $DD,$7C           ; ld a,ixh: IX = 2 U_4 + 65536
+        cp $F0
+        jp c,fg_sure            ; U_4 < -2048 (IX < $F000): positive (planes 3..0 apart)
+        fg_plane_sums           ; 3
+        fg_tested_plane fg_zero_3       ; 2
+        fg_tested_plane fg_zero_2       ; 1
+        fg_tested_plane fg_zero_1       ; 0
         fg_test fg_zero_0
-        exx                     ; W = q + 2^shift - U_0, q = (c2 + bl) mod 128: 1..33,023
-        ld a,c
-        exx
+        ld a,c                  ; W = q + 2^shift - U_0, q = (c2 + bl) mod 128: 1..33,023
         and 127
 fg_end_power:
         add a,0                 ; + 2^shift (patched)
@@ -464,48 +487,37 @@ fg_store:
         exx
         jp nz,fg_row
         jr fg_rows_done
-fg_zero_4:
-        ld hl,4 * FG_PLANE_BYTES
-        jr fg_zero_skip
+fg_zero_4:                      ; (4, 3 and 2, the most rows, each its own store: no jr to a shared one)
+        fg_zero_row 4
 fg_zero_3:
-        ld hl,3 * FG_PLANE_BYTES
-        jr fg_zero_skip
+        fg_zero_row 3
 fg_zero_2:
-        ld hl,2 * FG_PLANE_BYTES
-        jr fg_zero_skip
+        fg_zero_row 2
 fg_zero_1:
         ld hl,FG_PLANE_BYTES
-fg_zero_skip:
         add hl,sp
-        ld sp,hl                ; past the planes left
+        ld sp,hl                ; past the plane left
 fg_zero_0:
-        exx
-        xor a
-        ld (de),a
-        inc de
-        ld (de),a
-        inc de
-        dec b
-        exx
-        jp nz,fg_row
+        fg_zero_store
 fg_rows_done:
         ld sp,(fg_saved_sp)
         jp fg_back
-fg_sure:                        ; V = -U_4, L = planes 3..0 from 0
+fg_sure:                        ; V = -U_4 = (65536 - IX) / 2 (IX = 2 U_4 + 65536), L = planes 3..0 from 0
         ld hl,0
-        .byte $DD,$4D           ; ld c,ixl
-        .byte $DD,$44           ; ld b,ixh
+        .byte $DD,$5D           ; ld e,ixl
+        .byte $DD,$54           ; ld d,ixh
         or a
-        sbc hl,bc
+        sbc hl,de
+        ccf                     ; (65536 - IX's bit 16: IX was 0, U_4 = -32768)
+        rr h
+        rr l
         ld (fg_v),hl
         ld ix,0
         fg_plane_sums           ; 3
         fg_plane                ; 2
         fg_plane                ; 1
         fg_plane                ; 0
-        exx
         ld a,c
-        exx
         and 127
 fg_sure_power:
         add a,0                 ; q + 2^shift (patched)

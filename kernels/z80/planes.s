@@ -66,11 +66,11 @@
 ; bank 6, off the tape).
 ; WP_WORD_TABLES (twenty-ninth round, zxqkv128; in neither player: bank 6 has no room for its rows): the tables
 ; as word entries, group g's entry m at 2 m from page WP_PAGE + 2 g (fc1planes.s's form), pushed down their
-; pages by wordfill.s's macros (fg_tables' steps and rows of 16, ~30 an entry), and each mask in the rows its
+; pages by wordfill.s's macros (fg_tables' steps and rows of 16, 475 T-states a row of 16), and each mask in the rows its
 ; entry's address (soul_layout.plane_words: 64 bytes a row), a lookup `pop hl` / two reads, whatever the plane.
-; On the same x and rows as above: wp_tables 41,376; wp_rows at shift 4: 32 rows 52,415, 96 rows 156,479, 128 rows
+; On the same x and rows as above: wp_tables 40,608; wp_rows at shift 4: 32 rows 52,415, 96 rows 156,479, 128 rows
 ; 208,511 (1,626 a row: the top planes 747, the low planes 778, the end and the next row's class 101), 32 rows
-; at shift 7 54,856; 1,357 bytes in the bench (wp_tables 519, wp_rows 776; wp_fill's 160 gone).
+; at shift 7 54,856; 1,354 bytes in the bench (wp_tables 516, wp_rows 776; wp_fill's 160 gone).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
