@@ -45,7 +45,8 @@
 ; T-states (the 128K kernels' bench, CALL and RET included; tests/test_kernels_z80_fc1_planes.py): on
 ; the shipped soul's fc1 calls of "hello" (the engine's, every position of the turn; the means) layer 0's
 ; fg_tables 40,154 and fg_rows 71,814, layer 1's fg_tables 40,094 and fg_rows 66,954 (64 rows each).
-; fg_tables: a group ~9,800: its 256 entries pushed down its pages, 475 a row of 16 (16 pushes, 12
+; fg_tables (its steps and rows of 16 wordfill.s's macros since the twenty-ninth round, zxqkv128, which planes.s's
+; WP_WORD_TABLES shares): a group ~9,800: its 256 entries pushed down its pages, 475 a row of 16 (16 pushes, 12
 ; steps by BC or DE, 3 by an immediate, 31 each: E[b - 1] = E[b] + d_t, t the lowest set bit of b),
 ; its |x| ~100 a word, d0..d3 and A'[a] = A[a] + B[15] in Gray order ~1,050. fg_rows: 952 a call; a
 ; row proved 0 after plane 4 941 (class 0), 754 (class 1), 557 (class 2): its start 94 (three pops,
@@ -68,6 +69,8 @@ FG_MOST_SHIFT   = 7             ; q + 2^shift fits a byte, and 2^(7 - shift) is 
 FG_PLANE_BYTES  = 8             ; 4 masks as their entries' addresses
 FG_GROUPS       = 4
 FG_GROUP_PAGES  = 2             ; a group's 256 word entries
+
+        .include "wordfill.s"   ; (the fill's macros, shared with planes.s's WP_WORD_TABLES)
 
 fg_x:           .word 0         ; the 32 words of x
 fg_w:           .word 0         ; the rows (gate_bytes' layout)
@@ -176,44 +179,8 @@ fg_group:
         ld de,(fg_negative)
         add iy,de
         ld (fg_negative),iy
-        ld ix,(fg_group_x)      ; the fill's steps from x_0..x_3: d0 = -x_0 (BC), d1 = x_0 - x_1 (DE),
-        ld l,(ix+0)             ; d2 = x_0 + x_1 - x_2 and d3 = x_0 + x_1 + x_2 - x_3 (immediates)
-        ld h,(ix+1)             ; s = x_0
-        xor a
-        sub l
-        ld e,a
-        sbc a,a
-        sub h
-        ld d,a
-        ld (fg_d0),de
-        ld e,(ix+2)
-        ld d,(ix+3)
-        or a
-        sbc hl,de
-        ld (fg_fill_d1 + 1),hl
-        ld (fg_step_d1a + 1),hl
-        ld (fg_step_d1b + 1),hl
-        ld (fg_step_d1c + 1),hl
-        add hl,de
-        add hl,de               ; s = x_0 + x_1
-        ld e,(ix+4)
-        ld d,(ix+5)
-        or a
-        sbc hl,de
-        ld (fg_step_d2a + 1),hl
-        ld (fg_step_d2b + 1),hl
-        add hl,de
-        add hl,de
-        ld e,(ix+6)
-        ld d,(ix+7)
-        or a
-        sbc hl,de
-        ld (fg_step_d3 + 1),hl
-        add hl,de
-        add hl,de               ; B[15] = x_0 + x_1 + x_2 + x_3
-        ld de,(fg_a)
-        add hl,de
-        ld (fg_a),hl            ; A'[0] = -N_g + B[15]
+        ld ix,(fg_group_x)      ; the fill's steps from x_0..x_3 (wordfill.s), A'[0] = -N_g + B[15]
+        word_fill_steps fg_d0, fg_fill_d1, fg_step_d1a, fg_step_d1b, fg_step_d1c, fg_step_d2a, fg_step_d2b, fg_step_d3, fg_a
         ld hl,(fg_group_x)
         ld de,8
         add hl,de               ; x_4
@@ -251,50 +218,7 @@ fg_fill_d1:
 fg_fill_row:                    ; E[16 a + b] for b = 15..0 from A'[a], each a step from the one
         ld l,(ix+0)             ; above: E[b - 1] - E[b] = d_t, t the lowest set bit of b
         ld h,(ix+1)
-        push hl                 ; 15
-fg_fill:
-        add hl,bc
-        push hl                 ; 14
-        add hl,de
-        push hl                 ; 13
-        add hl,bc
-        push hl                 ; 12
-fg_step_d2a:
-        ld de,0                 ; d2 (patched; ld de, not ex de,hl / ld hl: 4 T-states fewer)
-        add hl,de
-fg_step_d1a:
-        ld de,0                 ; d1 again (patched)
-        push hl                 ; 11
-        add hl,bc
-        push hl                 ; 10
-        add hl,de
-        push hl                 ; 9
-        add hl,bc
-        push hl                 ; 8
-fg_step_d3:
-        ld de,0                 ; d3 (patched)
-        add hl,de
-fg_step_d1b:
-        ld de,0
-        push hl                 ; 7
-        add hl,bc
-        push hl                 ; 6
-        add hl,de
-        push hl                 ; 5
-        add hl,bc
-        push hl                 ; 4
-fg_step_d2b:
-        ld de,0
-        add hl,de
-fg_step_d1c:
-        ld de,0
-        push hl                 ; 3
-        add hl,bc
-        push hl                 ; 2
-        add hl,de
-        push hl                 ; 1
-        add hl,bc
-        push hl                 ; 0
+        word_fill_row fg_fill, fg_step_d2a, fg_step_d1a, fg_step_d3, fg_step_d1b, fg_step_d2b, fg_step_d1c
         dec ix
         dec ix
         dec a

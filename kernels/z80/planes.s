@@ -64,6 +64,13 @@
 ; with SOUL_OUT_PLANES's wp_tops, 204, and WP_NO_CLASSES, 473 fewer: 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
 ; bank 6, off the tape).
+; WP_WORD_TABLES (twenty-ninth round, zxqkv128; in neither player: bank 6 has no room for its rows): the tables
+; as word entries, group g's entry m at 2 m from page WP_PAGE + 2 g (fc1planes.s's form), pushed down their
+; pages by wordfill.s's macros (fg_tables' steps and rows of 16, 475 T-states a row of 16), and each mask in the rows its
+; entry's address (soul_layout.plane_words: 64 bytes a row), a lookup `pop hl` / two reads, whatever the plane.
+; On the same x and rows as above: wp_tables 40,608; wp_rows at shift 4: 32 rows 52,415, 96 rows 156,479, 128 rows
+; 208,511 (1,626 a row: the top planes 747, the low planes 778, the end and the next row's class 101), 32 rows
+; at shift 7 54,856; 1,354 bytes in the bench (wp_tables 516, wp_rows 776; wp_fill's 160 gone).
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
@@ -80,7 +87,10 @@ wp_shift:       .byte 0         ; WP_LEAST_SHIFT..WP_LEAST_SHIFT + 15
 wp_saved_sp:    .word 0
 wp_ints:        .byte 0         ; 0: interrupts were off
 wp_neg_sum:     .word 0         ; -N so far
-wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads)
+wp_high_sums:   .res 34         ; A[0..15] (and the word wp_fill's last pop reads; WP_WORD_TABLES: A'[0..15])
+.ifdef WP_WORD_TABLES
+        .include "wordfill.s"   ; (fc1planes.s's fill, shared)
+.endif
 
 ; wp_interrupts_off: IFF2 to wp_ints, then DI (matvec.s's way: LD A,I's P/V is IFF2).
 wp_interrupts_off:
@@ -189,6 +199,13 @@ wp_group:
         ld hl,(wp_neg_sum)
         add hl,bc
         ld (wp_neg_sum),hl
+.ifdef WP_WORD_TABLES
+        ld (wp_sum),ix          ; (S so far: the steps and the fill take IX)
+        ld ix,(wp_group_x)
+        ld de,-16
+        add ix,de               ; x_0
+        word_fill_steps wp_d0, wp_fill_d1, wp_step_d1a, wp_step_d1b, wp_step_d1c, wp_step_d2a, wp_step_d2b, wp_step_d3, wp_high_sums
+.endif
         ld hl,(wp_group_x)
         ld de,-8
         add hl,de               ; x_4
@@ -213,6 +230,27 @@ wp_a_again:
         wp_a_add bc, 11
         wp_a_sub de, 9
         wp_a_sub bc, 8
+.ifdef WP_WORD_TABLES
+        ld a,(wp_page)          ; the table: E[16 a + b] pushed down the group's pages from their end
+        add a,WP_GROUP_PAGES
+        ld h,a
+        ld l,0
+        ld sp,hl
+        ld bc,(wp_d0)
+wp_fill_d1:
+        ld de,0                 ; d1 (patched)
+        ld ix,wp_high_sums + 30
+        ld a,16
+wp_fill_row:                    ; (wordfill.s's rows of 16, a = 15..0)
+        ld l,(ix+0)
+        ld h,(ix+1)
+        word_fill_row wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
+        dec ix
+        dec ix
+        dec a
+        jr nz,wp_fill_row
+        ld ix,(wp_sum)          ; S so far
+.else
         ld hl,(wp_group_x)
         ld de,-16
         add hl,de               ; x_0
@@ -260,6 +298,7 @@ wp_fill:
         .endrepeat
         pop de
         jp nz,wp_fill           ; (inc c's zero: the page's last entry)
+.endif
         ld sp,(wp_saved_sp)
         ld hl,(wp_group_x)
         ld a,(wp_page)
@@ -334,7 +373,56 @@ wp_page:        .byte 0
 wp_sum:         .word 0         ; S = sum |x|
 wp_saved_iy:    .word 0
 wp_group_x:     .word 0
+.ifdef WP_WORD_TABLES
+wp_d0:          .word 0         ; the fill's -x_0
+.endif
 
+.ifdef WP_WORD_TABLES
+; (WP_WORD_TABLES) a plane's 4 masks are its entries' addresses (a word each: 2 m mod 256, then the page
+; WP_PAGE + 2 g + (m >> 7)): a lookup is a pop and two reads, whatever the plane, up or down alike.
+        .macro wp_word_lookup
+        pop hl
+        ld c,(hl)
+        inc l
+        ld b,(hl)
+        add ix,bc
+        .endmacro
+        .macro wp_word_plane
+        wp_word_lookup
+        wp_word_lookup
+        wp_word_lookup
+        wp_word_lookup
+        .endmacro
+        .macro wp_top_up
+        add ix,ix
+        wp_word_plane
+        .endmacro
+        .macro wp_top_down
+        add ix,ix
+        wp_word_plane
+        .endmacro
+        .macro wp_word_low_lookup
+        pop hl
+        ld a,(hl)
+        add a,e
+        ld e,a
+        inc l
+        ld a,(hl)
+        adc a,d
+        ld d,a
+        .endmacro
+        .macro wp_low_plane_here
+        wp_word_low_lookup
+        wp_word_low_lookup
+        wp_word_low_lookup
+        wp_word_low_lookup
+        srl d
+        rr e
+        .endmacro
+        .macro wp_low_plane
+        wp_low_plane_here
+        .endmacro
+.else
 ; wp_top_up: Q = 2 Q + P'_b from 4 masks (pop de: groups 0 and 1, then 2 and 3), H from
 ; group 0's low page up to group 3's high page; wp_top_down the same from group 3's high page
 ; down to group 0's low page (its masks groups 3 and 2, then 1 and 0): no ld h a plane.
@@ -414,6 +502,8 @@ wp_group_x:     .word 0
         wp_low_plane_here
         .endmacro
 
+.endif
+
 ;  wp_rows: see the header. The alternate set keeps the out pointer (DE'), the rows left (B')
 ; and the next row's class (HL'). A row whose weights all lie in -64..63 (wp_classes' bit 0 set:
 ; soul_layout.plane_classes) has plane 6 of u = w + 128 the complement of plane 7, so P'_6 = S - P'_7
@@ -423,6 +513,20 @@ wp_group_x:     .word 0
 ; T-states a row less), any other shift wp_row's, whose end shifts Q + R in HL by the chain; with
 ; WP_NO_CLASSES (the 48K's, in the fewest bytes) wp_row's alone, without classes.
 
+.ifdef WP_WORD_TABLES
+; wp_row_top: a row's plane 7 from Q's start at `start` (wp_tables patches its immediate); wp_skip_plane: SP past
+; a plane's masks (a narrow row's plane 6).
+        .macro wp_row_top start
+start:
+        ld ix,0
+        wp_word_plane
+        .endmacro
+        .macro wp_skip_plane
+        ld hl,4 * 2
+        add hl,sp
+        ld sp,hl
+        .endmacro
+.else
 ; wp_row_top: a row's plane 7 (up) from Q's start at `start` (wp_tables patches its immediate).
         .macro wp_row_top start
         pop de
@@ -436,6 +540,13 @@ start:
         add ix,bc
         wp_top_up_rest
         .endmacro
+        .macro wp_skip_plane
+        pop de
+        pop de
+        ld h,WP_PAGE
+        .endmacro
+
+.endif
 ; wp_row_low: the row's planes 5 and 4 from `planes_5`, then its low planes from R's start at `c_lo`.
         .macro wp_row_low planes_5, c_lo
 planes_5:
@@ -463,9 +574,7 @@ class_step:
         exx
         jp nc,row
         wp_row_top sum          ; plane 7 (up) from S + 2 K, plane 6's masks unread
-        pop de
-        pop de
-        ld h,WP_PAGE
+        wp_skip_plane
         jp planes_5
 done:   exx
         ld sp,(wp_saved_sp)
@@ -569,6 +678,9 @@ wp_no_class:    .byte 0
 .endif
 
 .ifdef SOUL_OUT_PLANES
+.ifdef WP_WORD_TABLES
+        .error "wp_tops reads planes.s's split tables: SOUL_OUT_PLANES is the 48K's, WP_WORD_TABLES the 128K's"
+.endif
 ; wp_tops - (the 48K's logits, twenty-seventh round, zxlogits48: planes_wide.s's fw_out_logits) each of
 ; (wp_rows_count) rows at (wp_w)'s top planes alone on the tables wp_tables built: its Q + 8 K + $8000
 ; (left Horner from K + $1000) as a word to (wp_out), SP stepping past its planes 0..3; HL the largest.

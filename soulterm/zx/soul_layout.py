@@ -151,6 +151,17 @@ def plane_bytes(weights) -> bytes:
 PLANE_ROW_BYTES = PLANE_GROUPS * len(PLANE_ORDER)     # a row of plane_bytes: 32
 
 
+def plane_words(weights, page: int) -> bytes:
+    """planes.s's WP_WORD_TABLES layout (twenty-ninth round, zxqkv128): plane_bytes' masks in their order, each
+    as its entry's address in word tables whose group g has its 256 words on pages `page` + 2 g and the next
+    (fc1planes.s's form): 2 m mod 256, then `page` + 2 g + (m >> 7). 64 bytes a row."""
+    groups = [group for plane in PLANE_ORDER for group in plane_groups(plane)]
+    out = bytearray()
+    for at, mask in enumerate(plane_bytes(weights)):
+        out += bytes((2 * mask & 255, page + 2 * groups[at % PLANE_ROW_BYTES] + (mask >> 7)))
+    return bytes(out)
+
+
 def plane_weights(data: bytes, rows: int) -> list[list[int]]:
     """plane_bytes' inverse: `rows` rows of int8 weights from their planes (the logit lens's, SOUL_OUT_PLANES)."""
     weights = []

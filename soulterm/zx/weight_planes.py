@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .soul_layout import PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, plane_bytes, plane_classes, plane_groups
+from .soul_layout import (PLANE_GROUP_COLS, PLANE_GROUPS, PLANE_ORDER, plane_bytes, plane_classes, plane_groups,
+                          plane_words)
 
 PLANES_SOURCE = '.include "planes.s"\n'     # Z80Bench's extra_source: planes.s after the other kernels
+WORD_TABLES_SOURCE = "WP_WORD_TABLES = 1\n" + PLANES_SOURCE   # the same with word tables (twenty-ninth round, zxqkv128)
 MOST_SUM = 4095          # planes.s's WP_MOST_SUM: sum |x| above it and Q or R would overflow 16 bits
 LEAST_SHIFT = 4          # WP_LEAST_SHIFT: the row's end shifts right by shift - 4, 0..15
 MOST_SHIFT = LEAST_SHIFT + 15
@@ -75,6 +77,8 @@ def planes_matvec(weights, x, shift: int, classes: bool = True) -> np.ndarray:
 def load_planes(bench, weights, buffers: int = 0xA000) -> int:
     """W in plane_bytes' layout at `buffers`; returns the first free address after it."""
     data = plane_bytes(weights)
+    if "WP_WORD_TABLES" in bench.symbols:       # (the masks as their entries' addresses: 64 bytes a row)
+        data = plane_words(weights, bench.sym("WP_PAGE"))
     bench.poke(buffers, data)
     return buffers + len(data)
 

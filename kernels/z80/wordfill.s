@@ -1,0 +1,103 @@
+; wordfill.s - the subset-sum tables' fill as word entries pushed down their pages (Z80 macros): fc1planes.s's
+; fg_tables (since the twenty-seventh round, zxgate128) and, with WP_WORD_TABLES (twenty-ninth round, zxqkv128),
+; planes.s's wp_tables expand them, each with its own labels and variables. No code of its own: an assembly
+; includes it once (fc1planes.s and planes.s's WP_WORD_TABLES never share one).
+;
+; A group's table: E[16 a + b] = A'[a] - B[15] + B[b] (B[b] the sum of x_0..x_3 over b's bits, A'[a] = A[a] + B[15]),
+; so that, going down b = 15..0, E[b - 1] - E[b] = d_t, t the lowest set bit of b: d0 = -x_0, d1 = x_0 - x_1,
+; d2 = x_0 + x_1 - x_2, d3 = x_0 + x_1 + x_2 - x_3. T-states: word_fill_steps 478 (x from IX), word_fill_row 401 (16
+; pushes, 12 steps by BC or DE, 3 by an immediate in DE: zxffn29's; 475 a row with its caller's loop). Size:
+; word_fill_steps 78 bytes, word_fill_row 49 (each expansion's, in its caller's count).
+
+; word_fill_steps: from the group's 8 x at IX, d0 to `d0` (a word), d1 into the immediates at `d1` and
+; `d1a`..`d1c` + 1, d2 into `d2a` and `d2b` + 1, d3 into `d3` + 1; A'[0] = the word at `a0` + B[15] back to `a0`.
+; Clobbers AF, DE, HL.
+        .macro word_fill_steps d0, d1, d1a, d1b, d1c, d2a, d2b, d3, a0
+        ld l,(ix+0)
+        ld h,(ix+1)             ; s = x_0
+        xor a
+        sub l
+        ld e,a
+        sbc a,a
+        sub h
+        ld d,a
+        ld (d0),de
+        ld e,(ix+2)
+        ld d,(ix+3)
+        or a
+        sbc hl,de
+        ld (d1 + 1),hl
+        ld (d1a + 1),hl
+        ld (d1b + 1),hl
+        ld (d1c + 1),hl
+        add hl,de
+        add hl,de               ; s = x_0 + x_1
+        ld e,(ix+4)
+        ld d,(ix+5)
+        or a
+        sbc hl,de
+        ld (d2a + 1),hl
+        ld (d2b + 1),hl
+        add hl,de
+        add hl,de
+        ld e,(ix+6)
+        ld d,(ix+7)
+        or a
+        sbc hl,de
+        ld (d3 + 1),hl
+        add hl,de
+        add hl,de               ; B[15] = x_0 + x_1 + x_2 + x_3
+        ld de,(a0)
+        add hl,de
+        ld (a0),hl              ; A'[0] = A[0] + B[15]
+        .endmacro
+
+; word_fill_row: E[16 a + b] for b = 15..0 pushed down from SP, HL = A'[a], BC = d0, DE = d1 (kept); the
+; steps' immediates at `d2a`, `d1a`, `d3`, `d1b`, `d2b` and `d1c` (word_fill_steps patches them), `after15`
+; the label after the first push. Clobbers DE (d1 again after each immediate step) and HL.
+        .macro word_fill_row after15, d2a, d1a, d3, d1b, d2b, d1c
+        push hl                 ; 15
+after15:
+        add hl,bc
+        push hl                 ; 14
+        add hl,de
+        push hl                 ; 13
+        add hl,bc
+        push hl                 ; 12
+d2a:
+        ld de,0                 ; d2 (patched; ld de, not ex de,hl / ld hl: 4 T-states fewer, zxffn29)
+        add hl,de
+d1a:
+        ld de,0                 ; d1 again (patched)
+        push hl                 ; 11
+        add hl,bc
+        push hl                 ; 10
+        add hl,de
+        push hl                 ; 9
+        add hl,bc
+        push hl                 ; 8
+d3:
+        ld de,0                 ; d3 (patched)
+        add hl,de
+d1b:
+        ld de,0
+        push hl                 ; 7
+        add hl,bc
+        push hl                 ; 6
+        add hl,de
+        push hl                 ; 5
+        add hl,bc
+        push hl                 ; 4
+d2b:
+        ld de,0
+        add hl,de
+d1c:
+        ld de,0
+        push hl                 ; 3
+        add hl,bc
+        push hl                 ; 2
+        add hl,de
+        push hl                 ; 1
+        add hl,bc
+        push hl                 ; 0
+        .endmacro
