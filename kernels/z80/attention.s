@@ -1952,16 +1952,21 @@ at_weight_squares:
         ret
 
 .ifdef AT_KEPT_MEANS
-; ----- the means with each dimension's sum_j S(vl) kept (the option AT_KEPT_MEANS, the 128K's) -----
-; forward.s's kv_kept_sums hold, for each layer's dimension, sum_j S(vl) over the positions in the
-; cache (24 bits, 3 bytes a dimension, kept as each v enters it: kv_values_kept), so that
-;   2 sum_j w v = sum_j S(w) + sum_j S(vl) - sum_j S(w - vl) - 512 sum_{vh = -1} w
-; reads S(w - vl) alone a position: one table read a byte plane, no S(vl). A weight of 0 is
-; walked as any other (S(0) + S(vl) - S(-vl) = 0: the kept sum holds its S(vl)), so a head
-; takes this walk where its weights of 0 are under a third of its positions (at_weight_squares,
-; from at_zero_weight's count), else at_fast_dimension's, which skips them.
+; ----- the means with each dimension's sum_j S(v) kept (the option AT_KEPT_MEANS, the 128K's) -----
+; forward.s's kv_kept_sums hold, for each layer's dimension, sum_j S(v) over the positions in the
+; cache (24 bits, 3 bytes a dimension, kept as each v enters it: kv_values_kept; S(v) read at
+; AT_SQ_PAGE + 2 vh, so v = -256's as 0, its 65536 taken back by at_kept_far), so that
+;   2 sum_j w v = sum_j S(w) + sum_j S(v) - sum_j S(w - v)      (w - v in -255..511)
+; reads S(w - v) alone a position: one table read a byte plane, no S(v), and no sum of the
+; vh = -1 positions' weights (twenty-ninth round, zxatt128c: the kept sums were of S(vl) and IY
+; summed the w of each v < 0 for a 512 IY off the sum). A v < 0 is w - vl + 256: w - vl below 0
+; is w - v (1..255) on the table's page; else w - v = 256 + (w - vl), out of line (at_kept_far,
+; w + |v| >= 256: mostly the head's weight of 255). A weight of 0 is walked as any other (S(0) +
+; S(v) - S(-v) = 0: the kept sum holds its S(v)), so a head takes this walk where its weights of
+; 0 are under a third of its positions (at_weight_squares, from at_zero_weight's count), else
+; at_fast_dimension's, which skips them.
 
-        .macro at_kept_position_sum     ; S(w - vl) off IXH:B:C (HL = &S(w - vl), low byte), then
+        .macro at_kept_position_sum     ; S(w - v) off IXH:B:C (HL = &S(w - v), low byte), then
         ld a,c                  ; the next position (at_kept_dimension@position) or the division
         sub (hl)
         ld c,a
@@ -1974,30 +1979,53 @@ at_weight_squares:
         jp nz,at_kept_dimension@position
         .endmacro
 
-at_kept_negative:               ; v = vl - 256 (A = w, L = vl): IY += w through the other set's
-        exx                     ; B'C' (B' = 0: at_kept_head)
-        ld c,a
-        add iy,bc               ; IY = sum w over the vh = -1
-        exx
-        sub l                   ; w - vl (vl = v + 256: mostly above w)
-        ld l,a
-        jr nc,at_kept_dimension@above
-at_kept_below:                  ; w - vl below 0 (either way, a branch on its borrow: no page
-        ld h,AT_SQ_PAGE - 2     ; reckoned from it): HL = &S(w - vl), low byte, page AT_SQ_PAGE - 2
+at_kept_far:                    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v) = S(A) + 512 A + 65536
+        ld h,a
+        ld a,l
+        or a
+        jr z,@v_minus_256       ; v = -256 (vl = 0): its S(v), 65536, is 0 in the kept sum (the table's)
+        .byte $DD,$25           ; dec ixh: the 65536
+@v_minus_256:
+        ld a,h
+        ld l,a                  ; L = A
+        add a,a                 ; 512 A: 2 A's low byte off B, its carry (A >= 128) off IXH
+        jr nc,@low_half
+        .byte $DD,$25           ; dec ixh
+@low_half:
+        ld h,a
+        ld a,b
+        sub h
+        ld b,a
+        jr nc,@no_borrow
+        .byte $DD,$25           ; dec ixh
+@no_borrow:
+        ld h,AT_SQ_PAGE         ; HL = &S(A), low byte
         at_kept_position_sum
         jp at_kept_dimension@positions_done
-at_kept_wide:
-        jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
+at_kept_below:                  ; w - v below 0 (v >= 0; a branch on its borrow: no page
+        ld h,AT_SQ_PAGE - 2     ; reckoned from it): HL = &S(w - v), low byte, page AT_SQ_PAGE - 2
+        at_kept_position_sum
+        jp at_kept_dimension@positions_done
 at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
         .byte $DD,$25           ; dec ixh
         dec e
         jp nz,at_kept_dimension@position
         jp at_kept_dimension@positions_done
 
+at_kept_wide:
+        jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
+at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl + 256
+        sub l                   ; w - vl below 0 (vl = v + 256: mostly above w): w - v is A, 1..255
+        jr nc,at_kept_far
+        ld l,a
+        ld h,AT_SQ_PAGE         ; HL = &S(w - v), low byte (its own copy: no jump back to the walk)
+        at_kept_position_sum
+        jp at_kept_dimension@positions_done
+
 ; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: IXH:B:C starts
-; at sum_j S(w) + the dimension's kept sum_j S(vl), each position takes its S(w - vl) off,
+; at sum_j S(w) + the dimension's kept sum_j S(v), each position takes its S(w - v) off,
 ; and the division and store are at_fast_dimension's (at_fast_store@next: @next_dimension here),
-; all in one register set: SP pops v into HL, which then points at S(w - vl) (no exx a position).
+; all in one register set: SP pops v into HL, which then points at S(w - v) (no exx a position).
 at_kept_dimension:
         ld sp,(at_row)
 @next_dimension:
@@ -2015,14 +2043,13 @@ at_kept_dimension:
         ld a,(hl)
 @squares_high:
         adc a,0
-        .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(vl)
+        .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(v)
         inc l
         ld (@next_dimension + 1),hl
 @next_row:
         ld hl,0                 ; (patched once a head: 2 (20 - count))
         add hl,sp
         ld sp,hl                ; SP pops v[j][d] in order, j = count-1..0
-        ld iy,0                 ; IY = sum_j w over the vh = -1
 @count:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
 @position:
@@ -2032,21 +2059,17 @@ at_kept_dimension:
         jr z,at_kept_negative   ; vh = -1
         dec h
         jr nz,at_kept_wide      ; vh beyond 0 and -1
-        sub l                   ; w - vl
+        sub l                   ; w - v
         ld l,a
         jr c,at_kept_below
-@above:                         ; (at_kept_negative's too)
-        ld h,AT_SQ_PAGE         ; HL = &S(w - vl), low byte
+        ld h,AT_SQ_PAGE         ; HL = &S(w - v), low byte
         at_kept_position_sum
-@positions_done:                ; n = IXH:B:C - 512 IY into at_fast_dimension's division (H:L = n >> 8,
-        add iy,iy               ; A its low byte), which runs in this set
-        ld a,b
-        .byte $FD,$95           ; sub iyl
-        ld l,a
-        .byte $DD,$7C           ; ld a,ixh
-        .byte $FD,$9C           ; sbc a,iyh
+@positions_done:                ; n = IXH:B:C (2 sum w v) into at_fast_dimension's division (H:L = n >> 8,
+        .byte $DD,$7C           ; ld a,ixh: A its low byte, the sign flag n's), which runs in this set
         ld h,a
-        ld a,c                  ; (the loads keep sbc's sign)
+        or a
+        ld l,b
+        ld a,c                  ; (the loads keep or's sign)
         jp at_fast_dimension@divisor
 
 ; at_kept_head - at_weight_squares' end for a head that takes at_kept_dimension: its constants
@@ -2058,9 +2081,6 @@ at_kept_head:
         ld (at_kept_dimension@squares_mid + 1),a
         .byte $DD,$7C           ; ld a,ixh
         ld (at_kept_dimension@squares_high + 1),a
-        exx
-        ld b,0                  ; B' = 0 (at_kept_negative's IY += w)
-        exx
         ld hl,at_kept_dimension@next_dimension
         ld (at_fast_store@next + 1),hl
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide

@@ -685,8 +685,7 @@ kv_values_gather:
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
-                                ; 0's, DE' the sums it writes, A the passes of 4 words), B' = AT_SQ_PAGE
-                                ; (without: D' = AT_SQ_PAGE + 1)
+                                ; 0's, DE' the sums it writes, A the passes of 4 words)
         ld (@restore + 1),sp
         ld sp,hl                ; SP pops the words
         ex de,hl                ; HL = the cache
@@ -695,28 +694,28 @@ kv_values_gather:
         ld a,FW_DIM / 4
 .endif
 @words:
-        ex af,af'               ; (the count: A' while A carries vl over)
+        ex af,af'               ; (the count: A' while A carries S(v) over)
         .repeat 4
         kv_value_word
-        ld a,c
-        exx
-        ld c,a                  ; BC' = &S(vl)
-.if !from_first
-        ld e,a                  ; DE' = its high byte's (D' = AT_SQ_PAGE + 1)
-.endif
+        ld a,b                  ; BC = &S(v), low byte: page AT_SQ_PAGE + 2 vh (vh 0 or -1; v = -256
+        add a,a                 ; reads 0, at_kept_far's to mend; a wide v's page is any, its sum
+        add a,AT_SQ_PAGE        ; never read: at_kept_dimension leaves for at_kept_wide first)
+        ld b,a
         ld a,(bc)
+        exx
         add a,(hl)
 .if from_first
         ld (de),a
         inc l                   ; (the kept sums and position 0's each lie in one page)
         inc e
-        inc b
+        exx
+        inc b                   ; the high byte, a page on
         ld a,(bc)
+        exx
         adc a,(hl)
         ld (de),a
         inc l
         inc e
-        dec b
         ld a,(hl)
         adc a,0
         ld (de),a
@@ -724,7 +723,10 @@ kv_values_gather:
 .else
         ld (hl),a
         inc l                   ; (the kept sums lie in one page)
-        ld a,(de)
+        exx
+        inc b                   ; the high byte, a page on
+        ld a,(bc)
+        exx
         adc a,(hl)
         ld (hl),a
         inc l
@@ -771,8 +773,6 @@ kv_values_kept:
         push hl
         exx
         pop hl                  ; HL' walks the layer's sums
-        ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
-        ld d,AT_SQ_PAGE + 1
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 0
@@ -802,7 +802,6 @@ kv_values_kept:
         exx
         pop hl                  ; HL' walks position 0's sums
         pop de                  ; DE' the layer's
-        ld b,AT_SQ_PAGE
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 1
