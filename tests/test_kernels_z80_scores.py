@@ -442,7 +442,7 @@ def kept_means_case(rng, case: int):
     products); the quotient's ends in cases 6 and 7."""
     edges = np.array([-256, -255, -129, -128, -1, 0, 1, 127, 128, 254, 255])
     count = (1, 20, 20, 20)[case] if case < 4 else int(rng.integers(1, 21))
-    zeros = (0, 0, 6, 7)[case] if case < 4 else int(rng.integers(0, count // 2 + 1)) if count > 1 else 0
+    zeros = (0, 0, 9, 10)[case] if case < 4 else int(rng.integers(0, count // 2 + 1)) if count > 1 else 0
     head = int(rng.integers(0, 4))
     q, keys = weighted_head(rng, count, zeros, head)
     values = rng.choice(edges, (20, 4, 8)) if case % 3 == 0 else rng.integers(-256, 256, (20, 4, 8))
@@ -455,7 +455,8 @@ def kept_means_case(rng, case: int):
 
 def test_kept_means_match_intmath_by_the_heads_weights_of_0(kept_bench):
     """AT_KEPT_MEANS: heads one after another on one bench, with and without weights of 0 (a head
-    walks off its kept sums where its weights of 0 are under a third of its positions, a weight
+    walks off its kept sums where its weights of 0 are under half its positions (a third before the
+    twenty-ninth round), a weight
     of 0 read as any other, else at_fast_dimension's walk, which skips them), counts 1 and 20, v at
     -256..255's edges, a wide v of weight 255 or 0 (the product loop from at_kept_wide), against
     intmath; the kept sums are each dimension's S(v) over the head's positions (kernelbench.kept_sums,
@@ -469,7 +470,7 @@ def test_kept_means_match_intmath_by_the_heads_weights_of_0(kept_bench):
         assert np.array_equal(kept_bench.read_words(OUT, 8), want), case
         assert int((np.asarray(weights) == 0).sum()) == zeros, case
         walks.append(walk_taken(kept_bench))
-        assert walks[-1] == ("kept" if 3 * zeros < count else "fast"), (case, count, zeros)
+        assert walks[-1] == ("kept" if 2 * zeros < count else "fast"), (case, count, zeros)
         assert kept_bench.peek(kept_bench.sym("at_zeros"))[0] == 0, "at_weight_squares sets the count back"
     assert walks[:4] == ["kept", "kept", "kept", "fast"]
     assert {"kept", "fast"} <= set(walks[4:])
@@ -548,11 +549,13 @@ def test_a_broken_kept_far_fails(break_at):
 
 def test_kept_means_are_cheaper_without_weights_of_0(kept_bench, means_bench):
     """Twenty positions without a weight of 0: the kept walk (one table read a byte plane a
-    position, S(w - vl)) against at_fast_dimension's (two: S(vl) and S(w - vl)), ~45 T-states fewer a
-    position and dimension less the kept sum's read a dimension; with 7 weights of 0 the head keeps
-    at_fast_dimension's walk (its zeros skipped) and pays only the choice."""
+    position, S(w - v)) against at_fast_dimension's (two: S(vl) and S(w - vl)), ~40 T-states fewer a
+    position and dimension less the kept sum's read a dimension (53 before the twenty-ninth round's
+    S(v): these v, uniform in -256..255 beside weights of 6..255, a third of them 255, take
+    at_kept_far in ~1 position in 3, the shipped soul's in ~1 in 19); with 10 weights of 0 the head
+    keeps at_fast_dimension's walk (its zeros skipped) and pays only the choice."""
     rng = np.random.default_rng(47)
-    for zeros, (least, most) in ((0, (20 * 8 * 30, 20 * 8 * 60)), (7, (-400, 0))):
+    for zeros, (least, most) in ((0, (20 * 8 * 30, 20 * 8 * 60)), (10, (-400, 0))):
         q, keys = weighted_head(rng, 20, zeros, 2)
         values = rng.integers(-256, 256, (20, 4, 8))
         fast = run_head(means_bench, q, keys, values, 20, 2)

@@ -248,7 +248,8 @@
 ; docs/spectrum.md, "Twentieth round: the means' kept S(vl)") walks a head's dimensions off each
 ; one's sum of S(vl) over the cache, kept by forward.s as v enters it (kv_values_kept, in
 ; kv_kept_sums), reading S(w - vl) alone a position (at_kept_dimension, below), where the head's
-; weights of 0 are under a third of its positions (a weight of 0 is read there like any other);
+; weights of 0 are under half its positions (a third before the twenty-ninth round; a weight of 0
+; is read there like any other);
 ; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
 ; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,373 for one
 ; position, 58,013 for 20 with zxatt128's planes and weights (10,447 and 59,075 before; 10,407 and 59,663 before the twenty-sixth round's zxproj128 put the
@@ -1935,11 +1936,9 @@ at_weight_squares:
         ld (at_fast_sp),hl
 .ifdef AT_KEPT_MEANS
         ld hl,at_zeros          ; the head's walk: at_kept_dimension where its weights of 0 are
-        ld a,(hl)               ; under a third of its positions (a weight of 0 costs it ~95
-        ld (hl),0               ; T-states more, any other ~45 fewer), else at_fast_dimension
-        ld b,a
+        ld a,(hl)               ; under half its positions (a weight of 0 costs it ~70 T-states
+        ld (hl),0               ; more, any other ~70 fewer since zxatt128c), else at_fast_dimension
         add a,a
-        add a,b
         ld hl,at_count
         cp (hl)
         jp c,at_kept_head
@@ -1963,7 +1962,7 @@ at_weight_squares:
 ; is w - v (1..255) on the table's page; else w - v = 256 + (w - vl), out of line (at_kept_far,
 ; w + |v| >= 256: mostly the head's weight of 255). A weight of 0 is walked as any other (S(0) +
 ; S(v) - S(-v) = 0: the kept sum holds its S(v)), so a head takes this walk where its weights of
-; 0 are under a third of its positions (at_weight_squares, from at_zero_weight's count), else
+; 0 are under half its positions (at_weight_squares, from at_zero_weight's count), else
 ; at_fast_dimension's, which skips them.
 
         .macro at_kept_position_sum     ; S(w - v) off IXH:B:C (HL = &S(w - v), low byte), then
