@@ -504,8 +504,8 @@ def test_a_broken_kept_borrow_fails(break_at):
         assert bench.peek(borrow, 2) == bytes([0xDD, 0x25])
         bench.poke(borrow, [0, 0])
     else:
-        below = bench.sym("at_kept_below")
-        jr_at = next(a for a in range(below, below + 24) if bench.peek(a, 1)[0] == 0x38
+        above = bench.sym("at_kept_above")     # (at_kept_below's before the twenty-ninth round)
+        jr_at = next(a for a in range(above, above + 24) if bench.peek(a, 1)[0] == 0x38
                      and a + 2 + int.from_bytes(bench.peek(a + 1, 1), "little", signed=True) == borrow)
         bench.poke(jr_at, [0x30])
     rng, wrong = np.random.default_rng(41), 0
@@ -531,7 +531,7 @@ def test_a_broken_kept_far_fails(break_at):
     intmath's on the kept walk's cases (case 6's v all -256)."""
     bench = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION)
     far = bench.sym("at_kept_far")
-    decs = dec_ixh_at(bench, far, bench.sym("at_kept_below"))
+    decs = dec_ixh_at(bench, far, bench.sym("at_kept_above"))
     assert len(decs) == 3
     if break_at == "v = -256":
         jr_z = next(a for a in range(far, far + 8) if bench.peek(a, 1)[0] == 0x28)

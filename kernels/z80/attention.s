@@ -2001,8 +2001,8 @@ at_kept_far:                    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v)
         ld h,AT_SQ_PAGE         ; HL = &S(A), low byte
         at_kept_position_sum
         jp at_kept_dimension@positions_done
-at_kept_below:                  ; w - v below 0 (v >= 0; a branch on its borrow: no page
-        ld h,AT_SQ_PAGE - 2     ; reckoned from it): HL = &S(w - v), low byte, page AT_SQ_PAGE - 2
+at_kept_above:                  ; w - v 0 or more (v >= 0; a branch on its borrow: no page reckoned
+        ld h,AT_SQ_PAGE         ; from it): HL = &S(w - v), low byte (~1 position in 4 with v >= 0)
         at_kept_position_sum
         jp at_kept_dimension@positions_done
 at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
@@ -2060,8 +2060,8 @@ at_kept_dimension:
         jr nz,at_kept_wide      ; vh beyond 0 and -1
         sub l                   ; w - v
         ld l,a
-        jr c,at_kept_below
-        ld h,AT_SQ_PAGE         ; HL = &S(w - v), low byte
+        jr nc,at_kept_above     ; (twenty-ninth round: below 0 the walk's own, the more usual)
+        ld h,AT_SQ_PAGE - 2     ; HL = &S(w - v), low byte, page AT_SQ_PAGE - 2
         at_kept_position_sum
 @positions_done:                ; n = IXH:B:C (2 sum w v) into at_fast_dimension's division (H:L = n >> 8,
         .byte $DD,$7C           ; ld a,ixh: A its low byte, the sign flag n's), which runs in this set
