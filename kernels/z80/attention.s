@@ -338,7 +338,15 @@ AT_FAST_MAX_KEPT = 1
 .endif
 AT_KEYS_BY_SP   = 1
 .endif
+.ifdef AT_PLANE_SCORES                  ; (twenty-ninth round, zxatt128c: exp_lut at its page's byte
+.ifdef AT_FAST_MEANS                    ; AT_WEIGHT_INDEX, after the means' table, pl_tables and
+AT_EXP_AT_INDEX = 1                     ; at_zero_weight before it: the weights' loop reads it at L)
+.endif
+.endif
 
+        .macro pl_tables_space          ; the head's tables of q's subset sums (pl_prepare's, pl_keys'):
+pl_tables:      .res 64         ; T_lo's words at 0..31, T_hi's at 32..63, in one page, 32-aligned
+        .endmacro                       ; (each table's T[0] stays 0: pl_group_tables never writes it)
         .macro at_plane_variables       ; here, or after the means' table (the code before it keeps its page)
 at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, the scores or v
 pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
@@ -441,6 +449,23 @@ at_row:         .word 0
         ld d,h
         ld bc,at_lut            ; B'C' = the weight's place
         exx
+        .endmacro
+
+; at_zero_weight_code - at_zero_weight (AT_KEPT_MEANS): attend_head's weights' loop's w = 0 (its
+; @far), stored and counted in at_zeros, not added to the weights' sum. With AT_PLANE_SCORES in the
+; room below pl_tables' 32-byte alignment before exp_lut (17 bytes), else after at_kept_head.
+        .macro at_zero_weight_code
+at_zero_weight:
+        exx
+        xor a                   ; (the carry clear for the next weight's sbc, as add hl,de leaves it)
+        ld (bc),a
+        inc c                   ; (at_lut lies in one page)
+        exx
+        ld hl,at_zeros
+        inc (hl)
+        .byte $DD,$2D           ; dec ixl
+        jp nz,attend_head@weight
+        jp attend_head@weights_end
         .endmacro
 
 ; at_table_position - the table means' (AT_TABLE_MEANS) position in a dimension: A = w, BC = vl
@@ -696,10 +721,13 @@ attend_head:
         sbc a,c
         or h                    ; any bit above the low byte, max - f >= 128? then the weight is 0
         jr nz,@far
+.ifdef AT_EXP_AT_INDEX                  ; (twenty-ninth round: exp_lut at its page's byte 128, L the place)
+.else
         ld a,l                  ; L = 128 + (max - f), max - f in 0..127 (exp_lut[127] = 0 read as any)
 @near:
         add a,(exp_lut - AT_WEIGHT_INDEX) & 255 ; (exp_lut lies in one page: the carry out is its page's)
         ld l,a
+.endif
         ld h,exp_lut >> 8
         ld a,(hl)
 .ifdef AT_FAST_MEANS
@@ -1890,8 +1918,20 @@ at_lut:         .res AT_MAX_POSITIONS
         at_plane_variables
 .endif
         at_head_variables
+.ifdef AT_EXP_AT_INDEX                  ; (twenty-ninth round, zxatt128c: at_zero_weight and pl_tables in
+.ifdef AT_KEPT_MEANS                    ; the room before exp_lut, which opens the page's second half, so
+        at_zero_weight_code             ; that the weights' loop reads it at 128 + max f - f as it is)
+.endif
+        .align 32
+        pl_tables_space
+        .assert (* & 255) <= AT_WEIGHT_INDEX && (at_lut & $FF00) == (* & $FF00), "the weights' loop reads exp_lut at its page's byte 128 + (max f - f)"
+        .res AT_WEIGHT_INDEX - (* & 255)
+.endif
         at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
+.ifdef AT_EXP_AT_INDEX
+        .assert exp_lut % 256 == AT_WEIGHT_INDEX, "the weights' loop reads exp_lut at its page's byte 128 + (max f - f)"
+.endif
 
 ; at_fast_wide_out - at_fast_dimension's way out for a v beyond -256..255 (from at_fast_wide):
 ; this dimension and the head's others by the product loop (a head with one such v likely
@@ -2085,17 +2125,9 @@ at_kept_head:
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
 
-at_zero_weight:                 ; attend_head's weights' loop's w = 0 (its @far): stored and
-        exx                     ; counted, not added to the weights' sum
-        xor a                   ; (the carry clear for the next weight's sbc, as add hl,de leaves it)
-        ld (bc),a
-        inc c                   ; (at_lut lies in one page)
-        exx
-        ld hl,at_zeros
-        inc (hl)
-        .byte $DD,$2D           ; dec ixl
-        jp nz,attend_head@weight
-        jp attend_head@weights_end
+.ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before pl_tables)
+        at_zero_weight_code
+.endif
 
 at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer
                                 ; + head)), set by fw_attend where the walk reads and steps them
@@ -3010,12 +3042,13 @@ pl_store:
 
         .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
 
-; the head's tables of q's subset sums: T_lo's words at 0..31, T_hi's at 32..63, in one page
+.ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before exp_lut, after the means' table)
         .if (* & 255) > 192
         .res 256 - (* & 255)
         .endif
         .align 32
-pl_tables:      .res 64        ; (each table's T[0] stays 0: pl_group_tables never writes it)
+        pl_tables_space
+.endif
         .assert (pl_tables & 255) + 64 <= 256 && (pl_tables & 31) == 0, "pl_keys reads the tables by their low byte, pl_store writes it from bit 5"
 .endif
 
