@@ -135,8 +135,9 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_161_700
-# (1,151,319 a computed position + 0.9%, with zxlogits128's exact rows by their planes; 1,162,500 for 1,152,148, zxnz28: matvec_nz's rows from each part's first nonzero column, its
+PLAYER_128K_MEAN_BUDGET = 1_158_100
+# (1,147,720 a computed position + 0.9%, with zxatt128c's kept sums of S(v) and exp_lut at its page's byte 128;
+# 1,161,700 for 1,151,319, with zxlogits128's exact rows by their planes; 1,162,500 for 1,152,148, zxnz28: matvec_nz's rows from each part's first nonzero column, its
 # writing and bias walk cheaper; 1,166,400 for 1,155,989, zxfc1l0 merged after zxplanes28 and zxatt128: layer 0's fc1 by fc1planes.s's copy
 # in bank 0 and out by its planes alone; 1,182,000 for 1,171,476, zxplanes28 and zxatt128 merged; 1,183,700 for 1,173,151, with planes.s's plane 0 on group 0's low page as plane 4 leaves it and its
 # calls at shift 4 in a loop without the chain, zxplanes28; 1,185,300 for 1,174,705, with attention.s's complemented last planes, pl_keys' score place in B

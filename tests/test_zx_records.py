@@ -112,7 +112,8 @@ def test_a_line_opening_with_an_id_seen_before_copies_its_record(soul_and_tokeni
     assert rows[1][2] == RECORD_COPIED and again == reply
     assert position_bytes(bench, 1) == computed
     second = TurnCost(rows, again)
-    # (the copy ~27,000, the kept sums of S(vl) ~7,400 more as its values are stored since zxkept2)
+    # (the copy ~27,000, the kept sums of S(v) ~8,300 more as its values are stored since zxkept2: 33,930 -> 34,882 a
+    # copy on the ten with the twenty-ninth round's S(v), zxatt128c, S(vl)'s before it)
     assert second.copied == 1 and first.copied == 0 and second.copied_t_states < 36_000
     assert second.per_computed > second.per_position
     # a prefill position (~0.78M since the twenty-eighth round's layer 0 fc1 by fc1planes.s, zxfc1l0: 748,389 less the

@@ -164,7 +164,9 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,167 for one position, 47,286 for 20 (10,211 and 47,540 measured on main before the
+; AT_FAST_MEANS): 10,152 for one position, 47,258 for 20 since the twenty-ninth round's exp_lut at its
+; page's byte 128 (zxatt128c, AT_EXP_AT_INDEX: the weights' loop reads a weight at L, 15 T-states
+; fewer a weight above 0; 10,167 and 47,286 before it; 10,211 and 47,540 measured on main before the
 ; twenty-eighth round's zxatt128: a key's last planes kept complemented and subtracted, no -sum q added a
 ; key, the score's place in B and the weights' one test of max - f >= 128; the figures here then said
 ; 10,236 and 47,565; 13,581 and 76,221 with
@@ -177,7 +179,7 @@
 ; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
 ; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
 ; loop, 384 bytes fewer; 10,314 since zxatt128's complemented planes 10 and 11, 10,202 before); with k in -1024..1023
-; (11 planes) 10,060 and 49,696 (10,134 and 50,678 before zxatt128, pl_store 8,978 and 8,922; 10,159 and 50,703 said
+; (11 planes) 10,045 and 49,605 (10,060 and 49,696 before zxatt128c; 10,134 and 50,678 before zxatt128, pl_store 8,978 and 8,922; 10,159 and 50,703 said
 ; here before it; 10,204 and 50,751 before the nineteenth
 ; round's division, 10,389 and
 ; 54,451 before the low bits left out, 10,641 and 57,679 before the dimension-major value cache), pl_store 8,922
@@ -186,8 +188,9 @@
 ; 8 more): pl_prepare 363 with its wide q's way
 ; pl_wide_q (397 before the eighteenth round, 323 before the seventeenth round's wide q),
 ; pl_keys 352 (402 before the low bits left out, 466, 456), pl_store with the tables' alignment
-; 641 (its code 613; 623 on the build before the low bits left out, 646, 601), the tables 64,
-; the head's entry 20 (20), variables 5 (9, 10).
+; 641 (its code 613; 623 on the build before the low bits left out, 646, 601; 621 since zxatt128,
+; the alignment gone since zxatt128c), the tables 64 (with AT_FAST_MEANS since zxatt128c in the
+; room before exp_lut, with at_zero_weight), the head's entry 20 (20), variables 5 (9, 10).
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
@@ -269,6 +272,18 @@
 ; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
 ; at_kept 25), records128.s 48 (record_kept; since zxkept2 forward.s's kv_values_kept_record, 14). at_weight_squares patches the walks' count and first
 ; row only when the count differs from the head before's (both rungs: ~140 T-states a position).
+; Since the twenty-ninth round (zxatt128c) the kept sums are of S(v), read at AT_SQ_PAGE + 2 vh
+; (kv_values_kept: 5,129 T-states a layer at a later position, 9,745 at position 0, 5,752 at
+; position 1, 18 a word more; 355 bytes, 30 more), so that a v < 0 costs the walk no sum of its
+; weight (IY) and a dimension no 512 IY off its sum: ~110 T-states a position with v < 0 (137
+; before), ~45 fewer a dimension; w + |v| >= 256 (a v < 0 beside a weight near 255) takes
+; at_kept_far (S(w - v) = S(w - vl) + 512 (w - vl) + 65536, ~80 more); w - v below 0 with v >= 0
+; is the walk's own path, above it at_kept_above's (~3 in 4 below on the shipped soul); a head
+; takes the walk where its weights of 0 are under half its positions (a third before). T-states
+; (--kept-means): 10,248 and 59,124 with most weights above 0 (these v, uniform in -256..255
+; beside weights near 255, take at_kept_far ~1 position in 3; the shipped soul's ~1 in 19),
+; 10,373 and 70,400 with most weights 0. Bytes: the walk's ways after the table 162 (119),
+; at_kept_head 25, at_weight_squares 67 (69).
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the

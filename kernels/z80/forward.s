@@ -82,15 +82,17 @@
 ; (records128.s's records, soulplayer.s's position 0 while a line is read). fw_layer_kv 67 bytes (58 before), kv_values_scatter 48, kv_values_gather 13,
 ; fw_attend 7 more, kv_values' word alignment 1 (the 128K's map).
 ; With AT_KEPT_MEANS too (attention.s's, the 128K player's first rung since the twentieth round):
-; fw_layer_kv stores v through kv_values_kept, which adds each word's S(vl) to its dimension's
+; fw_layer_kv stores v through kv_values_kept, which adds each word's S(v) to its dimension's
 ; kept sum (kv_kept_sums, 192 bytes in one page; position 0's in kv_kept_first, from which a
-; turn's position 1 writes them in its own loop): 4,553 T-states a layer at a later position,
-; 9,151 at position 0, 5,279 at position 1 (kv_values_scatter 1,488; python
-; benchmarks/z80_kernels.py --kept-means; 4,690 and 9,272 before the twentieth round's zxkept2
-; read S(vl)'s high byte through D'E'); fw_attend sets attention.s's at_kept for each head.
+; turn's position 1 writes them in its own loop): 5,129 T-states a layer at a later position,
+; 9,745 at position 0, 5,752 at position 1 (kv_values_scatter 1,488; python
+; benchmarks/z80_kernels.py --kept-means; S(v) at AT_SQ_PAGE + 2 vh since the twenty-ninth
+; round's zxatt128c, 18 T-states a word more than S(vl)'s 4,553, 9,151 and 5,279; 4,690 and 9,272
+; before the twentieth round's zxkept2 read S(vl)'s high byte through D'E'); fw_attend sets
+; attention.s's at_kept for each head.
 ; kv_values_kept_record (zxkept2) stores a position 1 copied from its record (records128.s) by
 ; the same loop, both layers at once, no pass of its own after the copy.
-; kv_values_kept 325 bytes (its two loops, kv_kept_store_words, 4 words a pass; 327 before),
+; kv_values_kept 355 bytes (its two loops, kv_kept_store_words, 4 words a pass; 325 before zxatt128c, 327),
 ; kv_values_kept_record 14, fw_attend 25 more, fw_layer_kv 3 (the 128K's map).
 ; AT_KEPT_MEANS's 48K form (with AT_TABLE_MEANS, twenty-first round, not in the player: no room)
 ; has its own kv_values_kept (kv_kept_add a word a pass, S(vl) through matvec's squares, ~185
@@ -196,7 +198,7 @@ kv_values:      .res 2 * KV_LAYER_BYTES
 KV_KEPT_LAYER_BYTES = 3 * FW_DIM
 .ifndef kv_kept_sums            ; (the program may place them: the 128K player's below $8000)
         .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
-kv_kept_sums:   .res 2 * KV_KEPT_LAYER_BYTES    ; attention.s's kept sums of S(vl), [layer][dimension], 3 bytes each
+kv_kept_sums:   .res 2 * KV_KEPT_LAYER_BYTES    ; attention.s's kept sums of S(v) (the 48K's form S(vl)), [layer][dimension], 3 bytes each
 .ifndef AT_TABLE_MEANS                  ; (the 48K's form adds position 0's words again at position 1)
         .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
 kv_kept_first:  .res 2 * KV_KEPT_LAYER_BYTES    ; position 0's (kv_values_kept), in one page too
@@ -514,7 +516,7 @@ fw_layer_kv:
         ld de,fw_att
         ld b,FW_DIM
 .ifdef AT_KEPT_MEANS
-        jp kv_values_kept       ; (and attention.s's kept sums of S(vl))
+        jp kv_values_kept       ; (and attention.s's kept sums of S(v))
 .endif
         ; (on into kv_values_scatter)
 

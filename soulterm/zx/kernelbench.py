@@ -105,8 +105,9 @@ FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table
 # past the stack's room by 18 bytes with matvec_ends.s (eighteenth round, zxends2)
 FAST_MEANS_ORIGIN = 0x5A00
 FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5900\n.org ${FAST_MEANS_ORIGIN:04X}"
-# attention.s's means with each dimension's sum of S(vl) kept as v enters the cache (the 128K's
-# since the twentieth round, build.py's first rungs): on the bench the kept sums after the value
+# attention.s's means with each dimension's sum of S(v) kept as v enters the cache (the 128K's
+# since the twentieth round, of S(vl) before the twenty-ninth; build.py's first rungs; the 48K's
+# form, AT_KEPT_TABLE, keeps S(vl)): on the bench the kept sums after the value
 # cache, position 0's after AT_PLANE_SCORES's planes
 KEPT_MEANS = "AT_KEPT_MEANS = 1"
 KEPT_MEANS_OPTION = KEPT_MEANS + "\nkv_kept_first = $3F00\nkv_kept_sums = $5700"
