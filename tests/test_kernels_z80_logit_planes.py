@@ -294,7 +294,8 @@ def test_a_broken_row_logit_fails(bench):
     start = bench.sym("lg_row_logit")
     code = bench.peek(start, bench.sym("lg_exact_order") - start)
     flip = code.index(bytes([0x3D, 0x32]))                                          # dec a / ld (nn),a
-    horner = code.index(bytes([0x2A])) + 3                                           # ld hl,(acc) / add hl,hl
+    acc = bench.sym("LG_EXACT_ACC").to_bytes(2, "little")      # (its operand, not any $2A byte: zxatt128c's layout)
+    horner = code.index(bytes([0x2A]) + acc + bytes([0x29])) + 3                     # ld hl,(acc) / add hl,hl
     assert code[horner] == 0x29
     try:
         for at in (flip, horner):

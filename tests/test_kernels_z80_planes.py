@@ -294,3 +294,25 @@ def test_the_weights_edges_and_a_keys_last_planes(bench):
             assert list(bench.peek(bench.sym("at_lut"), count)) == list(weights), (sign, top)
             scores = np.frombuffer(bench.peek(bench.sym("at_scores"), 4 * count), "<i4")
             assert np.array_equal(scores, (keys[:count, 2] @ q) >> 14), (sign, top)
+
+
+@pytest.mark.parametrize("break_at", ["page", "index"])
+def test_the_weights_loop_reads_exp_lut_at_128_plus_max_f_less_f(break_at):
+    """With AT_PLANE_SCORES and AT_FAST_MEANS exp_lut opens its page's second half (AT_EXP_AT_INDEX,
+    twenty-ninth round, zxatt128c: pl_tables and at_zero_weight in the room before it), so that the
+    weights' loop reads the weight at L = 128 + max f - f as the test of max f - f >= 128 leaves it,
+    no add of exp_lut's place. The weights' edges test above fails with the loop's `ld h,exp_lut >> 8`
+    a page low, or with max f + 127 patched in (the weights one place on in the table)."""
+    broken = Z80Bench(options=PLANE_SCORES_OPTION + "\n" + MEANS_PLACES)
+    assert "AT_EXP_AT_INDEX" in broken.symbols and broken.sym("exp_lut") % 256 == 128
+    loop = broken.sym("attend_head@weight")
+    if break_at == "page":
+        ld_h = bytes([0x26, broken.sym("exp_lut") >> 8])
+        at = next(a for a in range(loop, loop + 24) if broken.peek(a, 2) == ld_h)
+        broken.poke(at + 1, [(broken.sym("exp_lut") >> 8) - 1])
+    else:
+        index = broken.sym("attend_head@weights") + 4     # (ld hl,(at_max); ld de,AT_WEIGHT_INDEX)
+        assert broken.peek(index - 1, 3) == bytes([0x11, 128, 0])
+        broken.poke(index, [127])
+    with pytest.raises(AssertionError):
+        test_the_weights_edges_and_a_keys_last_planes(broken)

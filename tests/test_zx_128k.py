@@ -136,7 +136,9 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
 PLAYER_128K_MEAN_BUDGET = 1_156_500
-# (1,146,219 a computed position + 0.9%, with fc1planes.s's tests in the next plane's doubling, its zero rows' own
+# (MERGED: to be re-measured, zxffn29 and zxatt128c together;
+# 1,158,100 for 1,147,720, with zxatt128c's kept sums of S(v) and exp_lut at its page's byte 128;
+# 1,156,500 for 1,146,219, with fc1planes.s's tests in the next plane's doubling, its zero rows' own
 # stores, its lookups by DE (c2 + bl in C) and its fill's steps by ld de, zxffn29; 1,161,700 for 1,151,319, with zxlogits128's exact rows by their planes; 1,162,500 for 1,152,148, zxnz28: matvec_nz's rows from each part's first nonzero column, its
 # writing and bias walk cheaper; 1,166,400 for 1,155,989, zxfc1l0 merged after zxplanes28 and zxatt128: layer 0's fc1 by fc1planes.s's copy
 # in bank 0 and out by its planes alone; 1,182,000 for 1,171,476, zxplanes28 and zxatt128 merged; 1,183,700 for 1,173,151, with planes.s's plane 0 on group 0's low page as plane 4 leaves it and its

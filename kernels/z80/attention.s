@@ -166,7 +166,9 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,167 for one position, 47,286 for 20 (10,211 and 47,540 measured on main before the
+; AT_FAST_MEANS): 10,152 for one position, 47,258 for 20 since the twenty-ninth round's exp_lut at its
+; page's byte 128 (zxatt128c, AT_EXP_AT_INDEX: the weights' loop reads a weight at L, 15 T-states
+; fewer a weight above 0; 10,167 and 47,286 before it; 10,211 and 47,540 measured on main before the
 ; twenty-eighth round's zxatt128: a key's last planes kept complemented and subtracted, no -sum q added a
 ; key, the score's place in B and the weights' one test of max - f >= 128; the figures here then said
 ; 10,236 and 47,565; 13,581 and 76,221 with
@@ -179,7 +181,7 @@
 ; seventeenth round); pl_store 10,202 for a position's 4 heads (10,302 before the eighteenth
 ; round's inc l, 9,896 before the seventeenth; 10,992 with a plane of both groups a pass in a
 ; loop, 384 bytes fewer; 10,314 since zxatt128's complemented planes 10 and 11, 10,202 before); with k in -1024..1023
-; (11 planes) 10,060 and 49,696 (10,134 and 50,678 before zxatt128, pl_store 8,978 and 8,922; 10,159 and 50,703 said
+; (11 planes) 10,045 and 49,605 (10,060 and 49,696 before zxatt128c; 10,134 and 50,678 before zxatt128, pl_store 8,978 and 8,922; 10,159 and 50,703 said
 ; here before it; 10,204 and 50,751 before the nineteenth
 ; round's division, 10,389 and
 ; 54,451 before the low bits left out, 10,641 and 57,679 before the dimension-major value cache), pl_store 8,922
@@ -188,8 +190,9 @@
 ; 8 more): pl_prepare 363 with its wide q's way
 ; pl_wide_q (397 before the eighteenth round, 323 before the seventeenth round's wide q),
 ; pl_keys 352 (402 before the low bits left out, 466, 456), pl_store with the tables' alignment
-; 641 (its code 613; 623 on the build before the low bits left out, 646, 601), the tables 64,
-; the head's entry 20 (20), variables 5 (9, 10).
+; 641 (its code 613; 623 on the build before the low bits left out, 646, 601; 621 since zxatt128,
+; the alignment gone since zxatt128c), the tables 64 (with AT_FAST_MEANS since zxatt128c in the
+; room before exp_lut, with at_zero_weight), the head's entry 20 (20), variables 5 (9, 10).
 ;
 ; AT_FAST_MEANS (with AT_FAST_SCORES or AT_PLANE_SCORES, in the 128K player: docs/spectrum.md,
 ; "Fourteenth round") takes each dimension's weighted sum through a squares
@@ -250,7 +253,8 @@
 ; docs/spectrum.md, "Twentieth round: the means' kept S(vl)") walks a head's dimensions off each
 ; one's sum of S(vl) over the cache, kept by forward.s as v enters it (kv_values_kept, in
 ; kv_kept_sums), reading S(w - vl) alone a position (at_kept_dimension, below), where the head's
-; weights of 0 are under a third of its positions (a weight of 0 is read there like any other);
+; weights of 0 are under half its positions (a third before the twenty-ninth round; a weight of 0
+; is read there like any other);
 ; other heads take at_fast_dimension's walk. T-states (python benchmarks/z80_kernels.py
 ; --kept-means, AT_PLANE_SCORES; q, k in -300..300, most weights above 0): 10,373 for one
 ; position, 58,013 for 20 with zxatt128's planes and weights (10,447 and 59,075 before; 10,407 and 59,663 before the twenty-sixth round's zxproj128 put the
@@ -270,6 +274,18 @@
 ; fewer before the table (at $A700 as before); forward.s 355 more (kv_values_kept 327, fw_attend's
 ; at_kept 25), records128.s 48 (record_kept; since zxkept2 forward.s's kv_values_kept_record, 14). at_weight_squares patches the walks' count and first
 ; row only when the count differs from the head before's (both rungs: ~140 T-states a position).
+; Since the twenty-ninth round (zxatt128c) the kept sums are of S(v), read at AT_SQ_PAGE + 2 vh
+; (kv_values_kept: 5,129 T-states a layer at a later position, 9,745 at position 0, 5,752 at
+; position 1, 18 a word more; 355 bytes, 30 more), so that a v < 0 costs the walk no sum of its
+; weight (IY) and a dimension no 512 IY off its sum: ~110 T-states a position with v < 0 (137
+; before), ~45 fewer a dimension; w + |v| >= 256 (a v < 0 beside a weight near 255) takes
+; at_kept_far (S(w - v) = S(w - vl) + 512 (w - vl) + 65536, ~80 more); w - v below 0 with v >= 0
+; is the walk's own path, above it at_kept_above's (~3 in 4 below on the shipped soul); a head
+; takes the walk where its weights of 0 are under half its positions (a third before). T-states
+; (--kept-means): 10,248 and 59,124 with most weights above 0 (these v, uniform in -256..255
+; beside weights near 255, take at_kept_far ~1 position in 3; the shipped soul's ~1 in 19),
+; 10,373 and 70,400 with most weights 0. Bytes: the walk's ways after the table 162 (119),
+; at_kept_head 25, at_weight_squares 67 (69).
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
@@ -339,7 +355,15 @@ AT_FAST_MAX_KEPT = 1
 .endif
 AT_KEYS_BY_SP   = 1
 .endif
+.ifdef AT_PLANE_SCORES                  ; (twenty-ninth round, zxatt128c: exp_lut at its page's byte
+.ifdef AT_FAST_MEANS                    ; AT_WEIGHT_INDEX, after the means' table, pl_tables and
+AT_EXP_AT_INDEX = 1                     ; at_zero_weight before it: the weights' loop reads it at L)
+.endif
+.endif
 
+        .macro pl_tables_space          ; the head's tables of q's subset sums (pl_prepare's, pl_keys'):
+pl_tables:      .res 64         ; T_lo's words at 0..31, T_hi's at 32..63, in one page, 32-aligned
+        .endmacro                       ; (each table's T[0] stays 0: pl_group_tables never writes it)
         .macro at_plane_variables       ; here, or after the means' table (the code before it keeps its page)
 at_fast_sp:     .word 0         ; attend_head's SP while SP walks the planes, the scores or v
 pl_planes:      .word 0         ; the head's planes at position 0 (the program sets it, as at_keys)
@@ -456,6 +480,23 @@ at_means_walk   = attend_head@lut_means ; (the means' walk, named for the profil
                                         ; at_lut into its first operand: the weights' loop, the probes and
                                         ; at_wide_dimension read it at at_means_walk + 1)
 .endif
+
+; at_zero_weight_code - at_zero_weight (AT_KEPT_MEANS): attend_head's weights' loop's w = 0 (its
+; @far), stored and counted in at_zeros, not added to the weights' sum. With AT_PLANE_SCORES in the
+; room below pl_tables' 32-byte alignment before exp_lut (17 bytes), else after at_kept_head.
+        .macro at_zero_weight_code
+at_zero_weight:
+        exx
+        xor a                   ; (the carry clear for the next weight's sbc, as add hl,de leaves it)
+        ld (bc),a
+        inc c                   ; (at_lut lies in one page)
+        exx
+        ld hl,at_zeros
+        inc (hl)
+        .byte $DD,$2D           ; dec ixl
+        jp nz,attend_head@weight
+        jp attend_head@weights_end
+        .endmacro
 
 ; at_table_position - the table means' (AT_TABLE_MEANS) position in a dimension: A = w, BC = vl
 ; (B = 0), the carry clear: S(vl) - S(w - vl) onto D':H':L' (in the other set at its end);
@@ -710,10 +751,13 @@ attend_head:
         sbc a,c
         or h                    ; any bit above the low byte, max - f >= 128? then the weight is 0
         jr nz,@far
+.ifdef AT_EXP_AT_INDEX                  ; (twenty-ninth round: exp_lut at its page's byte 128, L the place)
+.else
         ld a,l                  ; L = 128 + (max - f), max - f in 0..127 (exp_lut[127] = 0 read as any)
 @near:
         add a,(exp_lut - AT_WEIGHT_INDEX) & 255 ; (exp_lut lies in one page: the carry out is its page's)
         ld l,a
+.endif
         ld h,exp_lut >> 8
         ld a,(hl)
 .ifdef AT_FAST_MEANS
@@ -1913,8 +1957,20 @@ at_lut:         .res AT_MAX_POSITIONS
         at_plane_variables
 .endif
         at_head_variables
+.ifdef AT_EXP_AT_INDEX                  ; (twenty-ninth round, zxatt128c: at_zero_weight and pl_tables in
+.ifdef AT_KEPT_MEANS                    ; the room before exp_lut, which opens the page's second half, so
+        at_zero_weight_code             ; that the weights' loop reads it at 128 + max f - f as it is)
+.endif
+        .align 32
+        pl_tables_space
+        .assert (* & 255) <= AT_WEIGHT_INDEX && (at_lut & $FF00) == (* & $FF00), "the weights' loop reads exp_lut at its page's byte 128 + (max f - f)"
+        .res AT_WEIGHT_INDEX - (* & 255)
+.endif
         at_exp_table                    ; (in at_lut's page: the fast weights' loop reads it by its low byte)
         .assert at_lut % 256 == 1, "at_fast_dimension counts the positions by at_lut's low byte"
+.ifdef AT_EXP_AT_INDEX
+        .assert exp_lut % 256 == AT_WEIGHT_INDEX, "the weights' loop reads exp_lut at its page's byte 128 + (max f - f)"
+.endif
 
 ; at_fast_wide_out - at_fast_dimension's way out for a v beyond -256..255 (from at_fast_wide):
 ; this dimension and the head's others by the product loop (a head with one such v likely
@@ -1959,11 +2015,9 @@ at_weight_squares:
         ld (at_fast_sp),hl
 .ifdef AT_KEPT_MEANS
         ld hl,at_zeros          ; the head's walk: at_kept_dimension where its weights of 0 are
-        ld a,(hl)               ; under a third of its positions (a weight of 0 costs it ~95
-        ld (hl),0               ; T-states more, any other ~45 fewer), else at_fast_dimension
-        ld b,a
+        ld a,(hl)               ; under half its positions (a weight of 0 costs it ~70 T-states
+        ld (hl),0               ; more, any other ~70 fewer since zxatt128c), else at_fast_dimension
         add a,a
-        add a,b
         ld hl,at_count
         cp (hl)
         jp c,at_kept_head
@@ -1976,16 +2030,21 @@ at_weight_squares:
         ret
 
 .ifdef AT_KEPT_MEANS
-; ----- the means with each dimension's sum_j S(vl) kept (the option AT_KEPT_MEANS, the 128K's) -----
-; forward.s's kv_kept_sums hold, for each layer's dimension, sum_j S(vl) over the positions in the
-; cache (24 bits, 3 bytes a dimension, kept as each v enters it: kv_values_kept), so that
-;   2 sum_j w v = sum_j S(w) + sum_j S(vl) - sum_j S(w - vl) - 512 sum_{vh = -1} w
-; reads S(w - vl) alone a position: one table read a byte plane, no S(vl). A weight of 0 is
-; walked as any other (S(0) + S(vl) - S(-vl) = 0: the kept sum holds its S(vl)), so a head
-; takes this walk where its weights of 0 are under a third of its positions (at_weight_squares,
-; from at_zero_weight's count), else at_fast_dimension's, which skips them.
+; ----- the means with each dimension's sum_j S(v) kept (the option AT_KEPT_MEANS, the 128K's) -----
+; forward.s's kv_kept_sums hold, for each layer's dimension, sum_j S(v) over the positions in the
+; cache (24 bits, 3 bytes a dimension, kept as each v enters it: kv_values_kept; S(v) read at
+; AT_SQ_PAGE + 2 vh, so v = -256's as 0, its 65536 taken back by at_kept_far), so that
+;   2 sum_j w v = sum_j S(w) + sum_j S(v) - sum_j S(w - v)      (w - v in -255..511)
+; reads S(w - v) alone a position: one table read a byte plane, no S(v), and no sum of the
+; vh = -1 positions' weights (twenty-ninth round, zxatt128c: the kept sums were of S(vl) and IY
+; summed the w of each v < 0 for a 512 IY off the sum). A v < 0 is w - vl + 256: w - vl below 0
+; is w - v (1..255) on the table's page; else w - v = 256 + (w - vl), out of line (at_kept_far,
+; w + |v| >= 256: mostly the head's weight of 255). A weight of 0 is walked as any other (S(0) +
+; S(v) - S(-v) = 0: the kept sum holds its S(v)), so a head takes this walk where its weights of
+; 0 are under half its positions (at_weight_squares, from at_zero_weight's count), else
+; at_fast_dimension's, which skips them.
 
-        .macro at_kept_position_sum     ; S(w - vl) off IXH:B:C (HL = &S(w - vl), low byte), then
+        .macro at_kept_position_sum     ; S(w - v) off IXH:B:C (HL = &S(w - v), low byte), then
         ld a,c                  ; the next position (at_kept_dimension@position) or the division
         sub (hl)
         ld c,a
@@ -1998,30 +2057,53 @@ at_weight_squares:
         jp nz,at_kept_dimension@position
         .endmacro
 
-at_kept_negative:               ; v = vl - 256 (A = w, L = vl): IY += w through the other set's
-        exx                     ; B'C' (B' = 0: at_kept_head)
-        ld c,a
-        add iy,bc               ; IY = sum w over the vh = -1
-        exx
-        sub l                   ; w - vl (vl = v + 256: mostly above w)
-        ld l,a
-        jr nc,at_kept_dimension@above
-at_kept_below:                  ; w - vl below 0 (either way, a branch on its borrow: no page
-        ld h,AT_SQ_PAGE - 2     ; reckoned from it): HL = &S(w - vl), low byte, page AT_SQ_PAGE - 2
+at_kept_far:                    ; w - v = 256 + A (A = w - vl, 0..255): S(w - v) = S(A) + 512 A + 65536
+        ld h,a
+        ld a,l
+        or a
+        jr z,@v_minus_256       ; v = -256 (vl = 0): its S(v), 65536, is 0 in the kept sum (the table's)
+        .byte $DD,$25           ; dec ixh: the 65536
+@v_minus_256:
+        ld a,h
+        ld l,a                  ; L = A
+        add a,a                 ; 512 A: 2 A's low byte off B, its carry (A >= 128) off IXH
+        jr nc,@low_half
+        .byte $DD,$25           ; dec ixh
+@low_half:
+        ld h,a
+        ld a,b
+        sub h
+        ld b,a
+        jr nc,@no_borrow
+        .byte $DD,$25           ; dec ixh
+@no_borrow:
+        ld h,AT_SQ_PAGE         ; HL = &S(A), low byte
         at_kept_position_sum
         jp at_kept_dimension@positions_done
-at_kept_wide:
-        jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
+at_kept_above:                  ; w - v 0 or more (v >= 0; a branch on its borrow: no page reckoned
+        ld h,AT_SQ_PAGE         ; from it): HL = &S(w - v), low byte (~1 position in 4 with v >= 0)
+        at_kept_position_sum
+        jp at_kept_dimension@positions_done
 at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byte (~1 position in 9)
         .byte $DD,$25           ; dec ixh
         dec e
         jp nz,at_kept_dimension@position
         jp at_kept_dimension@positions_done
 
+at_kept_wide:
+        jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
+at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl + 256
+        sub l                   ; w - vl below 0 (vl = v + 256: mostly above w): w - v is A, 1..255
+        jr nc,at_kept_far
+        ld l,a
+        ld h,AT_SQ_PAGE         ; HL = &S(w - v), low byte (its own copy: no jump back to the walk)
+        at_kept_position_sum
+        jp at_kept_dimension@positions_done
+
 ; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: IXH:B:C starts
-; at sum_j S(w) + the dimension's kept sum_j S(vl), each position takes its S(w - vl) off,
+; at sum_j S(w) + the dimension's kept sum_j S(v), each position takes its S(w - v) off,
 ; and the division and store are at_fast_dimension's (at_fast_store@next: @next_dimension here),
-; all in one register set: SP pops v into HL, which then points at S(w - vl) (no exx a position).
+; all in one register set: SP pops v into HL, which then points at S(w - v) (no exx a position).
 at_kept_dimension:
         ld sp,(at_row)
 @next_dimension:
@@ -2039,14 +2121,13 @@ at_kept_dimension:
         ld a,(hl)
 @squares_high:
         adc a,0
-        .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(vl)
+        .byte $DD,$67           ; ld ixh,a: IXH:B:C = sum_j S(w) + sum_j S(v)
         inc l
         ld (@next_dimension + 1),hl
 @next_row:
         ld hl,0                 ; (patched once a head: 2 (20 - count))
         add hl,sp
         ld sp,hl                ; SP pops v[j][d] in order, j = count-1..0
-        ld iy,0                 ; IY = sum_j w over the vh = -1
 @count:
         ld de,at_lut & $FF00    ; (its low byte patched: at_count) E = j + 1
 @position:
@@ -2056,21 +2137,17 @@ at_kept_dimension:
         jr z,at_kept_negative   ; vh = -1
         dec h
         jr nz,at_kept_wide      ; vh beyond 0 and -1
-        sub l                   ; w - vl
+        sub l                   ; w - v
         ld l,a
-        jr c,at_kept_below
-@above:                         ; (at_kept_negative's too)
-        ld h,AT_SQ_PAGE         ; HL = &S(w - vl), low byte
+        jr nc,at_kept_above     ; (twenty-ninth round: below 0 the walk's own, the more usual)
+        ld h,AT_SQ_PAGE - 2     ; HL = &S(w - v), low byte, page AT_SQ_PAGE - 2
         at_kept_position_sum
-@positions_done:                ; n = IXH:B:C - 512 IY into at_fast_dimension's division (H:L = n >> 8,
-        add iy,iy               ; A its low byte), which runs in this set
-        ld a,b
-        .byte $FD,$95           ; sub iyl
-        ld l,a
-        .byte $DD,$7C           ; ld a,ixh
-        .byte $FD,$9C           ; sbc a,iyh
+@positions_done:                ; n = IXH:B:C (2 sum w v) into at_fast_dimension's division (H:L = n >> 8,
+        .byte $DD,$7C           ; ld a,ixh: A its low byte, the sign flag n's), which runs in this set
         ld h,a
-        ld a,c                  ; (the loads keep sbc's sign)
+        or a
+        ld l,b
+        ld a,c                  ; (the loads keep or's sign)
         jp at_fast_dimension@divisor
 
 ; at_kept_head - at_weight_squares' end for a head that takes at_kept_dimension: its constants
@@ -2082,25 +2159,14 @@ at_kept_head:
         ld (at_kept_dimension@squares_mid + 1),a
         .byte $DD,$7C           ; ld a,ixh
         ld (at_kept_dimension@squares_high + 1),a
-        exx
-        ld b,0                  ; B' = 0 (at_kept_negative's IY += w)
-        exx
         ld hl,at_kept_dimension@next_dimension
         ld (at_fast_store@next + 1),hl
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
 
-at_zero_weight:                 ; attend_head's weights' loop's w = 0 (its @far): stored and
-        exx                     ; counted, not added to the weights' sum
-        xor a                   ; (the carry clear for the next weight's sbc, as add hl,de leaves it)
-        ld (bc),a
-        inc c                   ; (at_lut lies in one page)
-        exx
-        ld hl,at_zeros
-        inc (hl)
-        .byte $DD,$2D           ; dec ixl
-        jp nz,attend_head@weight
-        jp attend_head@weights_end
+.ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before pl_tables)
+        at_zero_weight_code
+.endif
 
 at_kept = at_kept_dimension@next_dimension + 1 ; the head's kept sums (forward.s's kv_kept_sums + 24 (4 layer
                                 ; + head)), set by fw_attend where the walk reads and steps them
@@ -3015,12 +3081,13 @@ pl_store:
 
         .assert (at_scores & 255) + 4 * AT_MAX_POSITIONS <= 256, "pl_keys steps the scores by their low byte"
 
-; the head's tables of q's subset sums: T_lo's words at 0..31, T_hi's at 32..63, in one page
+.ifndef AT_EXP_AT_INDEX                 ; (with it: in the room before exp_lut, after the means' table)
         .if (* & 255) > 192
         .res 256 - (* & 255)
         .endif
         .align 32
-pl_tables:      .res 64        ; (each table's T[0] stays 0: pl_group_tables never writes it)
+        pl_tables_space
+.endif
         .assert (pl_tables & 255) + 64 <= 256 && (pl_tables & 31) == 0, "pl_keys reads the tables by their low byte, pl_store writes it from bit 5"
 .endif
 

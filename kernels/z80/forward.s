@@ -84,15 +84,17 @@
 ; (records128.s's records, soulplayer.s's position 0 while a line is read). fw_layer_kv 67 bytes (58 before), kv_values_scatter 48, kv_values_gather 13,
 ; fw_attend 7 more, kv_values' word alignment 1 (the 128K's map).
 ; With AT_KEPT_MEANS too (attention.s's, the 128K player's first rung since the twentieth round):
-; fw_layer_kv stores v through kv_values_kept, which adds each word's S(vl) to its dimension's
+; fw_layer_kv stores v through kv_values_kept, which adds each word's S(v) to its dimension's
 ; kept sum (kv_kept_sums, 192 bytes in one page; position 0's in kv_kept_first, from which a
-; turn's position 1 writes them in its own loop): 4,553 T-states a layer at a later position,
-; 9,151 at position 0, 5,279 at position 1 (kv_values_scatter 1,488; python
-; benchmarks/z80_kernels.py --kept-means; 4,690 and 9,272 before the twentieth round's zxkept2
-; read S(vl)'s high byte through D'E'); fw_attend sets attention.s's at_kept for each head.
+; turn's position 1 writes them in its own loop): 5,129 T-states a layer at a later position,
+; 9,745 at position 0, 5,752 at position 1 (kv_values_scatter 1,488; python
+; benchmarks/z80_kernels.py --kept-means; S(v) at AT_SQ_PAGE + 2 vh since the twenty-ninth
+; round's zxatt128c, 18 T-states a word more than S(vl)'s 4,553, 9,151 and 5,279; 4,690 and 9,272
+; before the twentieth round's zxkept2 read S(vl)'s high byte through D'E'); fw_attend sets
+; attention.s's at_kept for each head.
 ; kv_values_kept_record (zxkept2) stores a position 1 copied from its record (records128.s) by
 ; the same loop, both layers at once, no pass of its own after the copy.
-; kv_values_kept 325 bytes (its two loops, kv_kept_store_words, 4 words a pass; 327 before),
+; kv_values_kept 355 bytes (its two loops, kv_kept_store_words, 4 words a pass; 325 before zxatt128c, 327),
 ; kv_values_kept_record 14, fw_attend 25 more, fw_layer_kv 3 (the 128K's map).
 ; AT_KEPT_MEANS's 48K form (with AT_TABLE_MEANS, twenty-first round, not in the player: no room)
 ; has its own kv_values_kept (kv_kept_add a word a pass, S(vl) through matvec's squares, ~185
@@ -220,7 +222,7 @@ kv_values:      .res 2 * KV_LAYER_BYTES
 KV_KEPT_LAYER_BYTES = 3 * FW_DIM
 .ifndef kv_kept_sums            ; (the program may place them: the 128K player's below $8000)
         .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
-kv_kept_sums:   .res 2 * KV_KEPT_LAYER_BYTES    ; attention.s's kept sums of S(vl), [layer][dimension], 3 bytes each
+kv_kept_sums:   .res 2 * KV_KEPT_LAYER_BYTES    ; attention.s's kept sums of S(v) (the 48K's form S(vl)), [layer][dimension], 3 bytes each
 .ifndef AT_TABLE_MEANS                  ; (the 48K's form adds position 0's words again at position 1)
         .res ((* & 255) > 256 - 2 * KV_KEPT_LAYER_BYTES) * (256 - (* & 255))
 kv_kept_first:  .res 2 * KV_KEPT_LAYER_BYTES    ; position 0's (kv_values_kept), in one page too
@@ -538,7 +540,7 @@ fw_layer_kv:
         ld de,fw_att
         ld b,FW_DIM
 .ifdef AT_KEPT_MEANS
-        jp kv_values_kept       ; (and attention.s's kept sums of S(vl))
+        jp kv_values_kept       ; (and attention.s's kept sums of S(v))
 .endif
         ; (on into kv_values_scatter)
 
@@ -709,8 +711,7 @@ kv_values_gather:
 .ifndef AT_TABLE_MEANS                  ; (the 128K's; the 48K's kv_values_kept is above)
         .macro kv_kept_store_words from_first   ; kv_values_kept's store (interrupts off): HL = fw_att,
                                 ; DE = the cache, HL' the sums it adds to (with from_first: HL' position
-                                ; 0's, DE' the sums it writes, A the passes of 4 words), B' = AT_SQ_PAGE
-                                ; (without: D' = AT_SQ_PAGE + 1)
+                                ; 0's, DE' the sums it writes, A the passes of 4 words)
         ld (@restore + 1),sp
         ld sp,hl                ; SP pops the words
         ex de,hl                ; HL = the cache
@@ -719,28 +720,28 @@ kv_values_gather:
         ld a,FW_DIM / 4
 .endif
 @words:
-        ex af,af'               ; (the count: A' while A carries vl over)
+        ex af,af'               ; (the count: A' while A carries S(v) over)
         .repeat 4
         kv_value_word
-        ld a,c
-        exx
-        ld c,a                  ; BC' = &S(vl)
-.if !from_first
-        ld e,a                  ; DE' = its high byte's (D' = AT_SQ_PAGE + 1)
-.endif
+        ld a,b                  ; BC = &S(v), low byte: page AT_SQ_PAGE + 2 vh (vh 0 or -1; v = -256
+        add a,a                 ; reads 0, at_kept_far's to mend; a wide v's page is any, its sum
+        add a,AT_SQ_PAGE        ; never read: at_kept_dimension leaves for at_kept_wide first)
+        ld b,a
         ld a,(bc)
+        exx
         add a,(hl)
 .if from_first
         ld (de),a
         inc l                   ; (the kept sums and position 0's each lie in one page)
         inc e
-        inc b
+        exx
+        inc b                   ; the high byte, a page on
         ld a,(bc)
+        exx
         adc a,(hl)
         ld (de),a
         inc l
         inc e
-        dec b
         ld a,(hl)
         adc a,0
         ld (de),a
@@ -748,7 +749,10 @@ kv_values_gather:
 .else
         ld (hl),a
         inc l                   ; (the kept sums lie in one page)
-        ld a,(de)
+        exx
+        inc b                   ; the high byte, a page on
+        ld a,(bc)
+        exx
         adc a,(hl)
         ld (hl),a
         inc l
@@ -795,8 +799,6 @@ kv_values_kept:
         push hl
         exx
         pop hl                  ; HL' walks the layer's sums
-        ld b,AT_SQ_PAGE         ; (attention.s's squares: S(n) at AT_SQ_PAGE * 256 + n, the high byte a page on)
-        ld d,AT_SQ_PAGE + 1
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 0
@@ -826,7 +828,6 @@ kv_values_kept:
         exx
         pop hl                  ; HL' walks position 0's sums
         pop de                  ; DE' the layer's
-        ld b,AT_SQ_PAGE
         exx
         pop hl                  ; HL = fw_att
         kv_kept_store_words 1

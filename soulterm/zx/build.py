@@ -781,7 +781,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     twenty-third round: mv_pair_skip_routines, 504 bytes after the others, below $C000).
     `kept_means`: the 128K's
     AT_KEPT_MEANS (attention.s's means walk off each dimension's kept sum of S(vl), twentieth
-    round: ~250 bytes of code below $C000 and forward.s's kv_kept_sums, 192 bytes in one page of
+    round, of S(v) since the twenty-ninth: ~250 bytes of code below $C000 and forward.s's kv_kept_sums, 192 bytes in one page of
     the cold part), with MV_COARSE_PAIRS's rung.
 
     `fast_scores`: the 48K's (with `coarse`) attention.s's AT_FAST_SCORES (twentieth round: the scores
@@ -925,7 +925,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
             options.append("RN_IN_PAGE = 1           ; (rmsnorm.s's unit loops step x and out by inc l: forward.s "
                            "asserts fw_h and fw_xn each within a page)")
         if kept_means:
-            options.append("AT_KEPT_MEANS = 1        ; (attention.s's means off each dimension's kept sum of S(vl): "
+            options.append("AT_KEPT_MEANS = 1        ; (attention.s's means off each dimension's kept sum of S(v): "
                            "forward.s's kv_kept_sums in the cold part)")
         if coarse_pairs:
             options.append("MV_COARSE_PAIRS = 1      ; (matvec.s's coarse pairs in A where they cannot carry: the "
@@ -987,7 +987,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         lines += rn_table_lines()     # (rmsnorm.s's, read once a norm: seen with any bank in)
     if banked and kept_means:       # (attention.s's kept sums, in one page: read with any bank in)
         lines += [f"        .res ((* & 255) > {256 - KEPT_SUMS_BYTES}) * (256 - (* & 255))",
-                  f"kv_kept_sums: .res 256     ; forward.s's kept sums of S(vl) (AT_KEPT_MEANS; {KEPT_SUMS_BYTES} bytes)",
+                  f"kv_kept_sums: .res 256     ; forward.s's kept sums of S(v) (AT_KEPT_MEANS; {KEPT_SUMS_BYTES} bytes)",
                   f"kv_kept_first: .res {KEPT_SUMS_BYTES}     ; and position 0's, a page on (records128.s's record_kept)"]
     if nz and not banked:
         lines += [f"NZ_CHAIN_AT = ${NZ_CHAIN_48K:04X}     ; (nzmatvec.s's chain on planes.s's tables, the screen's middle "
@@ -1491,7 +1491,7 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
     if "kv_kept_sums" in sym:   # (attention.s's AT_KEPT_MEANS)
-        regions.append(Region("kept sums of S(vl) (attention's means, a layer's dimensions: forward.s's kv_kept_sums)",
+        regions.append(Region("kept sums of S(v) (attention's means, a layer's dimensions: forward.s's kv_kept_sums)",
                               "kv-cache", sym["kv_kept_sums"], sym["kv_kept_sums"] + KEPT_SUMS_BYTES))
         regions.append(Region("position 0's kept sums (a turn's position 1 starts from them: forward.s's kv_values_kept)",
                               "kv-cache", sym["kv_kept_first"], sym["kv_kept_first"] + KEPT_SUMS_BYTES))

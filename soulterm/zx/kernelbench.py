@@ -105,14 +105,19 @@ FAST_MEANS = "AT_FAST_MEANS = 1"   # attention.s's means through a squares table
 # past the stack's room by 18 bytes with matvec_ends.s (eighteenth round, zxends2)
 FAST_MEANS_ORIGIN = 0x5A00
 FAST_MEANS_OPTION = FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5900\n.org ${FAST_MEANS_ORIGIN:04X}"
-# attention.s's means with each dimension's sum of S(vl) kept as v enters the cache (the 128K's
-# since the twentieth round, build.py's first rungs): on the bench the kept sums after the value
+# attention.s's means with each dimension's sum of S(v) kept as v enters the cache (the 128K's
+# since the twentieth round, of S(vl) before the twenty-ninth; build.py's first rungs; the 48K's
+# form, AT_KEPT_TABLE, keeps S(vl)): on the bench the kept sums after the value
 # cache, position 0's after AT_PLANE_SCORES's planes
 KEPT_MEANS = "AT_KEPT_MEANS = 1"
 KEPT_MEANS_OPTION = KEPT_MEANS + "\nkv_kept_first = $3F00\nkv_kept_sums = $5700"
 # the 128K's kernels on the bench with it: the code a page lower (its ~350 bytes more ran the forward
-# pass past the stack's room), the logits a page lower too
-FAST_MEANS_KEPT_OPTION = (FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = $5800\n.org ${FAST_MEANS_ORIGIN - 0x100:04X}\n"
+# pass past the stack's room), the logits a page lower too, and the stack below them, in the STACK_ROOM
+# bytes after the kept sums (BENCH_STACK_TOP, which Z80Bench takes: twenty-ninth round, zxatt128c's
+# kept walk ran the forward pass from $5900 to $FFB9, into the room below STACK_TOP)
+FAST_MEANS_KEPT_STACK_TOP = 0x5800
+FAST_MEANS_KEPT_OPTION = (FAST_MEANS + f"\nkv_values = $4C80\nfw_logits = ${FAST_MEANS_KEPT_STACK_TOP:04X}\n"
+                          + f"BENCH_STACK_TOP = ${FAST_MEANS_KEPT_STACK_TOP:04X}\n.org ${FAST_MEANS_ORIGIN - 0x100:04X}\n"
                           + KEPT_MEANS_OPTION)
 # attention.s's means with their narrow products through matvec's squares table and their own
 # division (the 48K player's: docs/spectrum.md, "Fifteenth round: the 48K's means")
@@ -303,10 +308,11 @@ class Z80Bench:
     """One Z80 with the kernels loaded; call routines and count their T-states."""
 
     def __init__(self, extra_source: str = "", tokenizer=None, program=None,
-                 stack_top: int = STACK_TOP, trap: int = TRAP_ADDRESS, options: str = "", banks=()):
+                 stack_top: int | None = None, trap: int = TRAP_ADDRESS, options: str = "", banks=()):
         """Assemble the kernels with `tokenizer`'s data (default: the alphabet and no merges)
         and `options` (e.g. LOW_SLOTS_OPTION) before them, or load an assembled `program`
-        (`player_bench`), with the stack below `stack_top` and the return trap at `trap`.
+        (`player_bench`), with the stack below `stack_top` (None: the program's BENCH_STACK_TOP where
+        its options set one, FAST_MEANS_KEPT_OPTION's, else STACK_TOP) and the return trap at `trap`.
         `banks`: (bank, data) a 128K's port $7FFD pages in at $C000 (the 128K player's; or
         (bank, data, address), tap.write_tap's);
         the 64K's own $C000-$FFFF are bank 0."""
@@ -319,6 +325,8 @@ class Z80Bench:
             extra_source = alphabet_include(tokenizer) + vocab_include(tokenizer) + extra_source
             program = assemble(kernel_source(extra_source, options + "\n" + vocab_constants(tokenizer)),
                                filename="<z80 kernel bench>", include_paths=[str(Z80_KERNELS_DIR)], cpu="z80")
+        if stack_top is None:
+            stack_top = program.symbols.get("BENCH_STACK_TOP", STACK_TOP)
         if program.origin <= trap < program.end:
             raise ValueError(f"the program (${program.origin:04X}-${program.end:04X}) covers the return trap ${trap:04X}")
         if program.origin < stack_top and program.end > stack_top - STACK_ROOM:
@@ -430,12 +438,37 @@ HEAD_PLANES = 0xD000            # AT_PLANE_SCORES's planes of the keys (one laye
 HEAD_KEPT = 0xA400              # AT_KEPT_MEANS's kept sums of the head's 8 dimensions (3 bytes each)
 
 
-def kept_sums(values, count: int) -> bytes:
+def kept_sums(values, count: int, signed: bool = False) -> bytes:
     """AT_KEPT_MEANS's kept sums (forward.s's kv_kept_sums) of `values` (positions, ..., dimensions),
-    each dimension's sum of S(v & 255) over the first `count` positions, 3 bytes each, the low first."""
-    low = np.asarray(values, dtype=np.int64)[:count] & 255
-    sums = (low * low).sum(axis=0).reshape(-1)
+    each dimension's sum of S(v & 255) over the first `count` positions (the 48K's form, AT_KEPT_TABLE),
+    or with `signed` (the 128K's since the twenty-ninth round) of S(v) mod 65536 (kv_values_kept reads
+    S(v) at AT_SQ_PAGE + 2 vh: v = -256's as 0), 3 bytes each, the low first. A dimension with a v
+    beyond -256..255 has its signed sum from whatever its page holds, never read (at_kept_wide): 0 here
+    (`kept_sums_agree` leaves it out)."""
+    words = np.asarray(values, dtype=np.int64)[:count]
+    if signed:
+        words = np.where((words >= -256) & (words <= 255), words, 0)
+        squares = words * words & 0xFFFF
+    else:
+        squares = (words & 255) ** 2
+    sums = squares.sum(axis=0).reshape(-1)
     return bytes(int(total) >> shift & 255 for total in sums for shift in (0, 8, 16))
+
+
+def kept_signed(bench: Z80Bench) -> bool:
+    """Whether the bench's kept sums are of S(v) (the 128K's AT_KEPT_MEANS, twenty-ninth round), not S(vl)."""
+    return "AT_KEPT_MEANS" in bench.symbols and "AT_TABLE_MEANS" not in bench.symbols
+
+
+def kept_sums_agree(bench: Z80Bench, got: bytes, values, count: int) -> bool:
+    """Whether `got` (kv_kept_sums' bytes of `values`' dimensions) holds `kept_sums` of the first `count`
+    positions in the bench's form, each dimension with a v beyond -256..255 left out in the signed one."""
+    signed = kept_signed(bench)
+    words = np.asarray(values, dtype=np.int64)[:count].reshape(count, -1)
+    want = kept_sums(words, count, signed)
+    narrow = ((words >= -256) & (words <= 255)).all(axis=0) if signed else np.ones(words.shape[1], bool)
+    return len(got) == len(want) and all(got[3 * d:3 * d + 3] == want[3 * d:3 * d + 3]
+                                         for d in range(words.shape[1]) if narrow[d])
 
 
 def values_by_dimension(bench: Z80Bench) -> bool:
@@ -502,7 +535,7 @@ def load_head(bench: Z80Bench, q, keys, values, count: int, head: int, sums: boo
     if "pl_planes" in bench.symbols:
         bench.poke_word(bench.sym("pl_planes"), HEAD_PLANES + bench.sym("PL_HEAD_BYTES") * head)
     if "at_kept" in bench.symbols:              # (as forward.s's kv_kept_store leaves them)
-        bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count))
+        bench.poke(HEAD_KEPT, kept_sums(np.asarray(values).reshape(-1, 4, 8)[:, head], count, kept_signed(bench)))
         bench.poke_word(bench.sym("at_kept"), HEAD_KEPT)
     bench.poke(bench.sym("at_count"), [count])
     return t_states
@@ -873,10 +906,11 @@ def forward_turn(bench: Z80Bench, engine, context: list[int], after_step=None,
         cache = cache_at(bench, position)
         assert np.array_equal(cache[:, 0], state.keys[:, position].reshape(spec.N_LAYERS, -1)), position
         assert np.array_equal(cache[:, 1], state.values[:, position].reshape(spec.N_LAYERS, -1)), position
-        if "kv_kept_sums" in bench.symbols:     # (AT_KEPT_MEANS: each dimension's S(vl) over 0..position)
-            kept = b"".join(kept_sums(state.values[layer, :position + 1].reshape(position + 1, -1), position + 1)
-                            for layer in range(spec.N_LAYERS))
-            assert bench.peek(bench.sym("kv_kept_sums"), len(kept)) == kept, f"kept sums differ at position {position}"
+        if "kv_kept_sums" in bench.symbols:     # (AT_KEPT_MEANS: each dimension's S(v) or S(vl) over 0..position)
+            got = bench.peek(bench.sym("kv_kept_sums"), 2 * 3 * spec.EMBED_DIM)
+            assert all(kept_sums_agree(bench, got[3 * spec.EMBED_DIM * layer:3 * spec.EMBED_DIM * (layer + 1)],
+                                       state.values[layer, :position + 1].reshape(position + 1, -1), position + 1)
+                       for layer in range(spec.N_LAYERS)), f"kept sums differ at position {position}"
         rows.append((position, tokens[position], routine, t_states))
         chosen = engine.next_token(want)
         if position + 1 == len(tokens) and chosen != spec.END:
