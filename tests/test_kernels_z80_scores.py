@@ -547,6 +547,80 @@ def test_a_broken_kept_far_fails(break_at):
     assert wrong > 0
 
 
+def fast_divide(bench, entry: str, n: int, m: int, vh_weights: int = 0) -> int:
+    """at_fast_dimension's division and at_fast_store alone: out = floor(n / M) for M = 2 lut_sum
+    (its -M and M patched as attend_head's weights patch them), from the kept walk's end
+    (entry "kept": n in IXH:B:C) or the fast walk's (entry "fast": n + 512 IY in the sum's set's
+    D:H:L, IY the vh = -1 weights' sum, 0..lut_sum); the store's next dimension none (IXL = 1),
+    so that it leaves through attend_head@head_end's pops and ret to the bench's trap."""
+    cpu, top = bench.cpu, bench.stack_top
+    bench.poke_word(bench.sym("AT_FAST_MINUS_M"), -m)
+    bench.poke_word(bench.sym("AT_FAST_PLUS_M"), m)
+    bench.poke_word(bench.sym("AT_DST"), OUT)
+    bench.poke(top - 6, bytes(4))                    # head_end's AF (P/V clear: ret po) and IY
+    bench.poke_word(bench.sym("at_fast_sp"), top - 6)
+    cpu.f = 0xFF                                     # (the entries set the sign and clear the carry)
+    if entry == "kept":
+        cpu.ix, cpu.bc = (n >> 16 & 0xFF) << 8 | 1, n & 0xFFFF
+        bench.call("at_kept_dimension@positions_done")
+    else:
+        total = (n + 512 * vh_weights) & 0xFFFFFF
+        cpu.ix, cpu.iy, cpu.alt_de, cpu.alt_hl = 1, vh_weights, total >> 8 & 0xFF00 | 0x5A, total & 0xFFFF
+        bench.call("at_fast_dimension@positions_done")
+    return int(bench.read_words(OUT, 1)[0])
+
+
+def fast_division_cases(rng):
+    """(n, M) at the division's edges: M = 2 lut_sum from one weight of 255 (510) to twenty (10,200),
+    n = 2 sum w v in -256 M..256 M - 1 at each quotient's ends (q M, q M - 1, q M + M - 1)."""
+    quotients = [-256, -255, -129, -128, -127, -2, -1, 0, 1, 126, 127, 128, 254, 255, *map(int, rng.integers(-256, 256, 4))]
+    for m in (2, 510, 512, 1020, 4096, 10198, 10200, *(2 * int(x) for x in rng.integers(255, 5101, 3))):
+        for q in quotients:
+            for n in (q * m, q * m - 1, q * m + m - 1, q * m + int(rng.integers(0, m))):
+                if -256 * m <= n < 256 * m:
+                    yield n, m
+
+
+def test_the_fast_division_is_floor_at_its_edges(kept_bench):
+    """The 128K's means' division (twenty-ninth round, zxdiv128: -M and M in two pairs, each round's
+    carry its quotient bit, the high byte the last rla's carry out) is floor(n / M) from both walks'
+    ends for every M and the quotient's ends in -256..255: the largest |n| (256 M), negative sums,
+    exact multiples, a remainder of M - 1, and the fast walk's n + 512 IY with IY up to lut_sum."""
+    rng = np.random.default_rng(53)
+    checked = 0
+    for n, m in fast_division_cases(rng):
+        assert fast_divide(kept_bench, "kept", n, m) == n // m, (n, m)
+        weights = int(rng.choice([0, m // 2, int(rng.integers(0, m // 2 + 1))]))
+        assert fast_divide(kept_bench, "fast", n, m, weights) == n // m, (n, m, weights)
+        checked += 1
+    assert checked > 700
+
+
+@pytest.mark.parametrize("break_at", ["scf", "store's sbc", "p chain's add", "n chain's jr"])
+def test_a_broken_fast_division_fails(break_at):
+    """Each of the division's new steps as nops (the negative start's scf, the store's sbc a,a, the P
+    chain's last add hl,de) or the N chain's first jr c as jr nc: the edges above then fail."""
+    bench = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION)
+    division = bench.sym("at_fast_dimension@divisor")
+    code = bench.peek(division, bench.sym("at_fast_store") + 16 - division)
+    if break_at == "scf":
+        bench.poke(bench.sym("at_fast_dimension@negative"), [0])
+    elif break_at == "store's sbc":
+        at = bench.sym("at_fast_store") + code[bench.sym("at_fast_store") - division:].index(0x9F)
+        bench.poke(at, [0])
+    elif break_at == "p chain's add":
+        at = bench.sym("at_fast_dimension@negative") - 5           # (rla, add hl,de, rla, jp at_fast_store)
+        assert bench.peek(at, 1) == b"\x19"
+        bench.poke(at, [0])
+    else:
+        at = bench.sym("at_fast_dimension@n_rounds") + 4
+        assert bench.peek(at, 1) == b"\x38"                      # jr c
+        bench.poke(at, [0x30])
+    rng = np.random.default_rng(53)
+    wrong = [(n, m) for n, m in fast_division_cases(rng) if fast_divide(bench, "kept", n, m) != n // m]
+    assert wrong
+
+
 def test_kept_means_are_cheaper_without_weights_of_0(kept_bench, means_bench):
     """Twenty positions without a weight of 0: the kept walk (one table read a byte plane a
     position, S(w - v)) against at_fast_dimension's (two: S(vl) and S(w - vl)), ~40 T-states fewer a

@@ -935,13 +935,20 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         exx                     ; (the sets stay swapped: the means set what they read)
         ld (at_lut_sum),hl
 .ifdef AT_FAST_MEANS
-        add hl,hl               ; the fast means' divisor, 2 lut_sum (<= 2 * 20 * 255)
-        ld (at_fast_dimension@divisor + 1),hl
+        add hl,hl               ; the fast means' divisor, M = 2 lut_sum (<= 2 * 20 * 255),
+        ld (AT_FAST_PLUS_M),hl  ; and -M (the P chain's, the N chain's M)
+        xor a
+        sub l
+        ld l,a
+        sbc a,a
+        sub h
+        ld h,a
+        ld (AT_FAST_MINUS_M),hl
 .endif
 .ifdef AT_TABLE_MEANS
         add hl,hl               ; the table means' divisor, 2 lut_sum (<= 2 * 20 * 255)
 .ifdef AT_KEPT_TABLE
-        ld (at_fast_dimension@divisor + 1),hl
+        ld (AT_FAST_PLUS_M),hl
 .endif
         xor a                   ; at_means_divide's, negated: its rounds add it (-m)
         sub l
@@ -950,6 +957,9 @@ AT_WEIGHT_INDEX = 128           ; (twenty-eighth round, zxatt128) max f + 128 pa
         sub h
         ld h,a
         ld (AT_MEANS_DIVISOR),hl
+.ifdef AT_KEPT_TABLE
+        ld (AT_FAST_MINUS_M),hl
+.endif
 .endif
 
         ; ----- out[d] = floor(sum_j lut[j] * v[j][d] / lut_sum) -----
@@ -1857,49 +1867,50 @@ at_fast_dimension:              ; (the 48K's kept means: at_kept_dimension's div
 .endif
 .ifdef AT_FAST_DIVISION
 @divisor:
-        ld de,0                 ; (patched once a head by attend_head's weights: M = 2 lut_sum)
-        ld c,0                  ; C = the quotient's high byte (0, or $FF below zero)
+        ld de,0                 ; (patched once a head by attend_head's weights: -M, M = 2 lut_sum)
+AT_FAST_MINUS_M = @divisor + 1
+        ld bc,0                 ; (patched: M)
+AT_FAST_PLUS_M  = @divisor + 4
         jp m,@negative          ; HL = n >> 8 in -M..M - 1 (the remainder so far), A n's low
-                                ; byte, whose bits shift out as the quotient's (complemented) shift in
+                                ; byte, whose bits shift out as the quotient's shift in; the carry
+                                ; clear (the sum's `or a`, or no borrow from a sum n >= 0 as above)
         ; Non-restoring rounds: the remainder R stays in -M..M - 1, M = 2 lut_sum (|2R| <=
-        ; 4 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit - M,
-        ; the borrow: below 0), R < 0 the N chain (2R + bit + M, the carry: 0 or
-        ; more, complemented), so each round's carry is the quotient bit's complement
-        ; and says the next round's chain: no remainder put back.
+        ; 4 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit + -M in DE),
+        ; R < 0 the N chain (2R + bit + M in BC), each add's carry the quotient bit (a result of
+        ; 0 or more: twenty-ninth round, zxdiv128; the P chain subtracted M with its borrow the
+        ; bit's complement, the N chain took a ccf and the end a cpl), which also says the next
+        ; round's chain: no remainder put back. The first rla's carry in (0 here, 1 from
+        ; @negative) comes out of the last rla: at_fast_store's high byte, sbc a,a.
 @p_rounds:
         .repeat 7, round
-        rla                     ; the last round's carry in, the dividend's next bit out
+        rla                     ; the last round's bit in, the dividend's next bit out
         adc hl,hl               ; (R >= 0: 2R + 1 < 2M, no carry out)
-        sbc hl,de
-        jp c,@n_rounds + (round + 1) * AT_N_ROUND ; below 0: the N chain's next round
-        .endrepeat
-        rla
-        adc hl,hl
-        sbc hl,de
-        rla                     ; A = ~quotient (the first round's carry in went out)
-        cpl                     ; C:A = the quotient (n + 256 M's below zero, C = $FF)
-        jp at_fast_store
-@negative:                      ; n < 0 (n >= -256 M): R = n >> 8 is, for n + 256 M, what the
-        dec c                   ; first round of a ninth (256's bit 0) leaves, so its rounds
-@n_rounds:                      ; start in the N chain, no n + 256 M added (C = $FF)
-        .repeat 7, round
-        rla
-        adc hl,hl               ; (R < 0: its carry out is the sign's, and add hl,de's follows)
-        add hl,de               ; the carry: 2R + bit + lut_sum >= 0
-        ccf
-        jp nc,@p_rounds + (round + 1) * AT_P_ROUND ; 0 or more: the P chain's next round
+        add hl,de               ; 2R + bit - M: the carry, 0 or more (the bit)
+        jr nc,@n_rounds + (round + 1) * AT_N_ROUND ; below 0: the N chain's next round
         .endrepeat
         rla
         adc hl,hl
         add hl,de
-        ccf
+        rla                     ; A = the quotient, the carry the first round's carry in (0)
+        jp at_fast_store
+@negative:                      ; n < 0 (n >= -256 M): R = n >> 8 is, for n + 256 M, what the
+        scf                     ; first round of a ninth (256's bit 0) leaves, so its rounds
+@n_rounds:                      ; start in the N chain, no n + 256 M added (the carry in: the
+        .repeat 7, round        ; quotient's high byte, $FF, out of the last rla)
         rla
-        cpl                     ; (on into at_fast_store)
+        adc hl,hl               ; (R < 0: its carry out is the sign's, and add hl,bc's follows)
+        add hl,bc               ; the carry: 2R + bit + M >= 0
+        jr c,@p_rounds + (round + 1) * AT_P_ROUND ; 0 or more: the P chain's next round
+        .endrepeat
+        rla
+        adc hl,hl
+        add hl,bc
+        rla                     ; (on into at_fast_store)
 @n_rounds_end:
-AT_P_ROUND      = 8             ; rla, adc hl,hl, sbc hl,de, jp c
-AT_N_ROUND      = 8             ; rla, adc hl,hl, add hl,de, ccf, jp nc
-        .assert @negative - @p_rounds == 7 * AT_P_ROUND + 10, "the P chain's rounds are not AT_P_ROUND bytes"
-        .assert @n_rounds_end - @n_rounds == 7 * AT_N_ROUND + 7, "the N chain's rounds are not AT_N_ROUND bytes"
+AT_P_ROUND      = 6             ; rla, adc hl,hl, add hl,de, jr nc
+AT_N_ROUND      = 6             ; rla, adc hl,hl, add hl,bc, jr c
+        .assert @negative - @p_rounds == 7 * AT_P_ROUND + 8, "the P chain's rounds are not AT_P_ROUND bytes"
+        .assert @n_rounds_end - @n_rounds == 7 * AT_N_ROUND + 5, "the N chain's rounds are not AT_N_ROUND bytes"
 
 ; at_fast_store - attend_head@store for a fast dimension (C:A = out[d]), its own copy,
 ; the N chain's end runs on into it: the
@@ -1913,7 +1924,8 @@ at_fast_store:
 AT_DST          = at_fast_store + 1
         ld (hl),a
         inc hl
-        ld (hl),c
+        sbc a,a                 ; the high byte: 0, or $FF below zero (the rounds' last carry out)
+        ld (hl),a
         inc hl
         ld (AT_DST),hl
         .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
