@@ -416,10 +416,10 @@ def kept_bench():
 
 
 def walk_taken(bench) -> str:
-    """The walk the last head's dimensions went on to (at_fast_store's patched jump)."""
-    target = int.from_bytes(bench.peek(bench.sym("at_fast_store@next") + 1, 2), "little")
-    return {bench.sym("at_kept_dimension@next_dimension"): "kept",
-            bench.sym("at_fast_dimension@next_dimension"): "fast"}[target]
+    """The walk the last head's dimensions went on to (at_fast_store's patched first bytes: the kept
+    walk's store through HL', or a jr to the fast walk's)."""
+    store = int.from_bytes(bench.peek(bench.sym("at_fast_store"), 2), "little")
+    return {bench.sym("AT_STORE_KEPT"): "kept", bench.sym("AT_STORE_FAST"): "fast"}[store]
 
 
 def weighted_head(rng, count: int, zeros: int, head: int):
@@ -551,7 +551,8 @@ def fast_divide(bench, entry: str, n: int, m: int, vh_weights: int = 0) -> int:
     """at_fast_dimension's division and at_fast_store alone: out = floor(n / M) for M = 2 lut_sum
     (its -M and M patched as attend_head's weights patch them), from the kept walk's end
     (entry "kept": n in IXH:B:C) or the fast walk's (entry "fast": n + 512 IY in the sum's set's
-    D:H:L, IY the vh = -1 weights' sum, 0..lut_sum); the store's next dimension none (IXL = 1),
+    D:H:L, IY the vh = -1 weights' sum, 0..lut_sum), each with its walk's store (the kept walk's
+    through HL'); the store's next dimension none (IXL = 1),
     so that it leaves through attend_head@head_end's pops and ret to the bench's trap."""
     cpu, top = bench.cpu, bench.stack_top
     bench.poke_word(bench.sym("AT_FAST_MINUS_M"), -m)
@@ -560,10 +561,12 @@ def fast_divide(bench, entry: str, n: int, m: int, vh_weights: int = 0) -> int:
     bench.poke(top - 6, bytes(4))                    # head_end's AF (P/V clear: ret po) and IY
     bench.poke_word(bench.sym("at_fast_sp"), top - 6)
     cpu.f = 0xFF                                     # (the entries set the sign and clear the carry)
-    if entry == "kept":
-        cpu.ix, cpu.bc = (n >> 16 & 0xFF) << 8 | 1, n & 0xFFFF
+    if entry == "kept":                              # (at_kept_head's store: out's pointer in HL')
+        bench.poke_word(bench.sym("at_fast_store"), bench.sym("AT_STORE_KEPT"))
+        cpu.ix, cpu.bc, cpu.alt_hl = (n >> 16 & 0xFF) << 8 | 1, n & 0xFFFF, OUT
         bench.call("at_kept_dimension@positions_done")
     else:
+        bench.poke_word(bench.sym("at_fast_store"), bench.sym("AT_STORE_FAST"))
         total = (n + 512 * vh_weights) & 0xFFFFFF
         cpu.ix, cpu.iy, cpu.alt_de, cpu.alt_hl = 1, vh_weights, total >> 8 & 0xFF00 | 0x5A, total & 0xFFFF
         bench.call("at_fast_dimension@positions_done")

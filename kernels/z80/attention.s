@@ -1912,13 +1912,47 @@ AT_N_ROUND      = 6             ; rla, adc hl,hl, add hl,bc, jr c
         .assert @negative - @p_rounds == 7 * AT_P_ROUND + 8, "the P chain's rounds are not AT_P_ROUND bytes"
         .assert @n_rounds_end - @n_rounds == 7 * AT_N_ROUND + 5, "the N chain's rounds are not AT_N_ROUND bytes"
 
-; at_fast_store - attend_head@store for a fast dimension (C:A = out[d]), its own copy,
-; the N chain's end runs on into it: the
+; at_fast_store - attend_head@store for a fast dimension (A = out[d]'s low byte, the carry its
+; sign), its own copy, the N chain's end runs on into it: the
 ; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
 ; a wide v leaves through at_fast_wide, which finds at_row from SP and E and puts SP back),
 ; and SP comes back once a head, at its end. AT_DST (the 48K's at_dst) is its first
 ; instruction's operand (`ld hl,nn`, 10 T-states, not a `ld hl,(nn)`'s 16), which
 ; attend_head sets as before.
+.ifdef AT_FAST_MEANS
+.ifdef AT_KEPT_MEANS
+; With AT_KEPT_MEANS (twenty-ninth round, zxdiv128) a head on the kept walk keeps out's pointer in
+; HL' (the walk runs in one set: at_kept_head loads it, at_kept_wide gives it back to AT_DST), so
+; its store is an exx's: 18 T-states fewer a dimension. Its first two bytes are patched once a head
+; (at_kept_head: AT_STORE_KEPT, `exx` / `ld (hl),a`; at_weight_squares: AT_STORE_FAST, `jr @fast`).
+at_fast_store:
+        exx                     ; (patched: AT_STORE_KEPT, or AT_STORE_FAST's jr @fast)
+        ld (hl),a
+        inc hl
+        sbc a,a                 ; the high byte: 0, or $FF below zero (the rounds' last carry out)
+        ld (hl),a
+        inc hl
+        exx
+        .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
+        jp nz,at_kept_dimension@next_dimension
+        jr @head_end
+@fast:
+        ld hl,0                 ; (patched: AT_DST)
+AT_DST          = @fast + 1
+        ld (hl),a
+        inc hl
+        sbc a,a
+        ld (hl),a
+        inc hl
+        ld (AT_DST),hl
+        .byte $DD,$2D           ; dec ixl
+        jp nz,at_fast_dimension@next_dimension
+@head_end:
+        ld sp,(at_fast_sp)
+        jp attend_head@head_end
+AT_STORE_KEPT   = $77D9         ; exx, ld (hl),a
+AT_STORE_FAST   = $18 | (@fast - at_fast_store - 2) << 8 ; jr @fast
+.else
 at_fast_store:
         ld hl,0                 ; (patched: AT_DST)
 AT_DST          = at_fast_store + 1
@@ -1929,15 +1963,25 @@ AT_DST          = at_fast_store + 1
         inc hl
         ld (AT_DST),hl
         .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
-@next:                          ; (AT_KEPT_MEANS: its operand patched by the head's walk)
-.ifdef AT_KEPT_TABLE
-        jp nz,at_kept_dimension ; (the 48K's kept means: every head's walk)
-        ld sp,(attend_head@stack + 1)
-.else
         jp nz,at_fast_dimension@next_dimension
         ld sp,(at_fast_sp)
-.endif
         jp attend_head@head_end
+.endif
+.else
+at_fast_store:                  ; (the 48K's kept means, AT_KEPT_TABLE)
+        ld hl,0                 ; (patched: AT_DST)
+AT_DST          = at_fast_store + 1
+        ld (hl),a
+        inc hl
+        sbc a,a                 ; the high byte: 0, or $FF below zero (the rounds' last carry out)
+        ld (hl),a
+        inc hl
+        ld (AT_DST),hl
+        .byte $DD,$2D           ; dec ixl: the dimensions left
+        jp nz,at_kept_dimension ; (the 48K's kept means: every head's walk)
+        ld sp,(attend_head@stack + 1)
+        jp attend_head@head_end
+.endif
         .assert at_fast_store == at_fast_dimension@n_rounds_end, "the N chain's end runs on into at_fast_store"
 .endif
 .ifdef AT_FAST_MEANS
@@ -2033,8 +2077,8 @@ at_weight_squares:
         ld hl,at_count
         cp (hl)
         jp c,at_kept_head
-        ld hl,at_fast_dimension@next_dimension
-        ld (at_fast_store@next + 1),hl
+        ld hl,AT_STORE_FAST     ; (at_fast_store: its own store, AT_DST's)
+        ld (at_fast_store),hl
 .endif
         ld (at_fast_dimension@weight_squares + 1),iy
         .byte $DD,$7C           ; ld a,ixh
@@ -2103,6 +2147,9 @@ at_kept_borrow:                 ; at_kept_position_sum's borrow into the top byt
         jp at_kept_dimension@positions_done
 
 at_kept_wide:
+        exx                     ; (out's pointer back where attend_head@store reads it)
+        ld (AT_DST),hl
+        exx
         jp at_fast_wide_out     ; (E and SP as at_fast_dimension leaves them)
 at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl + 256
         sub l                   ; w - vl below 0 (vl = v + 256: mostly above w): w - v is A, 1..255
@@ -2114,7 +2161,7 @@ at_kept_negative:               ; v = vl - 256 (A = w, L = vl): w - v = w - vl +
 
 ; at_kept_dimension - at_fast_dimension's work for a head whose walk this is: IXH:B:C starts
 ; at sum_j S(w) + the dimension's kept sum_j S(v), each position takes its S(w - v) off,
-; and the division and store are at_fast_dimension's (at_fast_store@next: @next_dimension here),
+; and the division and store are at_fast_dimension's (at_fast_store's kept form: out's pointer in HL'),
 ; all in one register set: SP pops v into HL, which then points at S(w - v) (no exx a position).
 at_kept_dimension:
         ld sp,(at_row)
@@ -2171,8 +2218,11 @@ at_kept_head:
         ld (at_kept_dimension@squares_mid + 1),a
         .byte $DD,$7C           ; ld a,ixh
         ld (at_kept_dimension@squares_high + 1),a
-        ld hl,at_kept_dimension@next_dimension
-        ld (at_fast_store@next + 1),hl
+        ld hl,AT_STORE_KEPT     ; (at_fast_store: the store through HL', out's pointer)
+        ld (at_fast_store),hl
+        exx
+        ld hl,(AT_DST)
+        exx
         pop hl                  ; (at_weight_squares' return: attend_head's @dimension, which a wide
         jp at_kept_dimension    ; v's at_fast_wide_out patches on for the product loop)
 
