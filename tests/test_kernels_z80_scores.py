@@ -560,7 +560,7 @@ def fast_divide(bench, entry: str, n: int, m: int, vh_weights: int = 0) -> int:
     bench.poke_word(bench.sym("AT_DST"), OUT)
     bench.poke(top - 6, bytes(4))                    # head_end's AF (P/V clear: ret po) and IY
     bench.poke_word(bench.sym("at_fast_sp"), top - 6)
-    cpu.f = 0xFF                                     # (the entries set the sign and clear the carry)
+    cpu.f = 0xFF                                     # (the entries set the carry: n's sign)
     if entry == "kept":                              # (at_kept_head's store: out's pointer in HL')
         bench.poke_word(bench.sym("at_fast_store"), bench.sym("AT_STORE_KEPT"))
         cpu.ix, cpu.bc, cpu.alt_hl = (n >> 16 & 0xFF) << 8 | 1, n & 0xFFFF, OUT
@@ -599,15 +599,19 @@ def test_the_fast_division_is_floor_at_its_edges(kept_bench):
     assert checked > 700
 
 
-@pytest.mark.parametrize("break_at", ["scf", "store's sbc", "p chain's add", "n chain's jr"])
+@pytest.mark.parametrize("break_at", ["sign's rla", "store's sbc", "p chain's add", "n chain's jr"])
 def test_a_broken_fast_division_fails(break_at):
-    """Each of the division's new steps as nops (the negative start's scf, the store's sbc a,a, the P
-    chain's last add hl,de) or the N chain's first jr c as jr nc: the edges above then fail."""
+    """Each of the division's new steps broken: the kept walk's rla of n's top byte (the carry its
+    sign: the chain a division starts in and the quotient's high byte) as or a, the store's sbc a,a
+    and the P chain's last add hl,de as nops, the N chain's first jr c as jr nc: the edges above
+    then fail."""
     bench = Z80Bench(options=FAST_SCORES_OPTION + "\n" + FAST_MEANS_OPTION + "\n" + KEPT_MEANS_OPTION)
     division = bench.sym("at_fast_dimension@divisor")
     code = bench.peek(division, bench.sym("at_fast_store") + 16 - division)
-    if break_at == "scf":
-        bench.poke(bench.sym("at_fast_dimension@negative"), [0])
+    if break_at == "sign's rla":
+        at = bench.sym("at_kept_dimension@positions_done") + 3     # (ld a,ixh, ld h,a, rla)
+        assert bench.peek(at, 1) == b"\x17"
+        bench.poke(at, [0xB7])
     elif break_at == "store's sbc":
         at = bench.sym("at_fast_store") + code[bench.sym("at_fast_store") - division:].index(0x9F)
         bench.poke(at, [0])

@@ -1860,7 +1860,8 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ld a,d
         .byte $FD,$9C           ; sbc a,iyh
         ld h,a
-        ld a,e                  ; (the loads keep sbc's sign)
+        rla                     ; the carry: n's sign (@divisor's test, and the quotient's high byte)
+        ld a,e
 .endif
 .ifdef AT_KEPT_TABLE
 at_fast_dimension:              ; (the 48K's kept means: at_kept_dimension's division)
@@ -1871,16 +1872,16 @@ at_fast_dimension:              ; (the 48K's kept means: at_kept_dimension's div
 AT_FAST_MINUS_M = @divisor + 1
         ld bc,0                 ; (patched: M)
 AT_FAST_PLUS_M  = @divisor + 4
-        jp m,@negative          ; HL = n >> 8 in -M..M - 1 (the remainder so far), A n's low
+        jr c,@negative          ; HL = n >> 8 in -M..M - 1 (the remainder so far), A n's low
                                 ; byte, whose bits shift out as the quotient's shift in; the carry
-                                ; clear (the sum's `or a`, or no borrow from a sum n >= 0 as above)
+                                ; n's sign (rla of its top byte: 0 here)
         ; Non-restoring rounds: the remainder R stays in -M..M - 1, M = 2 lut_sum (|2R| <=
         ; 4 * 20 * 255 fits 16 signed bits); R >= 0 runs the P chain (2R + bit + -M in DE),
         ; R < 0 the N chain (2R + bit + M in BC), each add's carry the quotient bit (a result of
         ; 0 or more: twenty-ninth round, zxdiv128; the P chain subtracted M with its borrow the
         ; bit's complement, the N chain took a ccf and the end a cpl), which also says the next
-        ; round's chain: no remainder put back. The first rla's carry in (0 here, 1 from
-        ; @negative) comes out of the last rla: at_fast_store's high byte, sbc a,a.
+        ; round's chain: no remainder put back. The first rla's carry in, n's sign (0 here, 1 in
+        ; @negative), comes out of the last rla: at_fast_store's high byte, sbc a,a.
 @p_rounds:
         .repeat 7, round
         rla                     ; the last round's bit in, the dividend's next bit out
@@ -1894,7 +1895,7 @@ AT_FAST_PLUS_M  = @divisor + 4
         rla                     ; A = the quotient, the carry the first round's carry in (0)
         jp at_fast_store
 @negative:                      ; n < 0 (n >= -256 M): R = n >> 8 is, for n + 256 M, what the
-        scf                     ; first round of a ninth (256's bit 0) leaves, so its rounds
+                                ; first round of a ninth (256's bit 0) leaves, so its rounds
 @n_rounds:                      ; start in the N chain, no n + 256 M added (the carry in: the
         .repeat 7, round        ; quotient's high byte, $FF, out of the last rla)
         rla
@@ -1910,6 +1911,7 @@ AT_FAST_PLUS_M  = @divisor + 4
 AT_P_ROUND      = 6             ; rla, adc hl,hl, add hl,de, jr nc
 AT_N_ROUND      = 6             ; rla, adc hl,hl, add hl,bc, jr c
         .assert @negative - @p_rounds == 7 * AT_P_ROUND + 8, "the P chain's rounds are not AT_P_ROUND bytes"
+        .assert @negative == @n_rounds, "the negative sums' rounds start in the N chain, the carry their sign"
         .assert @n_rounds_end - @n_rounds == 7 * AT_N_ROUND + 5, "the N chain's rounds are not AT_N_ROUND bytes"
 
 ; at_fast_store - attend_head@store for a fast dimension (A = out[d]'s low byte, the carry its
@@ -2202,11 +2204,11 @@ at_kept_dimension:
         ld h,AT_SQ_PAGE - 2     ; HL = &S(w - v), low byte, page AT_SQ_PAGE - 2
         at_kept_position_sum
 @positions_done:                ; n = IXH:B:C (2 sum w v) into at_fast_dimension's division (H:L = n >> 8,
-        .byte $DD,$7C           ; ld a,ixh: A its low byte, the sign flag n's), which runs in this set
+        .byte $DD,$7C           ; ld a,ixh: A its low byte, the carry n's sign), which runs in this set
         ld h,a
-        or a
+        rla
         ld l,b
-        ld a,c                  ; (the loads keep or's sign)
+        ld a,c                  ; (the loads keep rla's carry)
         jp at_fast_dimension@divisor
 
 ; at_kept_head - at_weight_squares' end for a head that takes at_kept_dimension: its constants
@@ -2437,7 +2439,8 @@ at_kept_dimension:              ; (SP where the walk before ended: the dimension
         .byte $DD,$7C           ; ld a,ixh
         .byte $FD,$9C           ; sbc a,iyh
         ld h,a
-        ld a,c                  ; (the loads keep sbc's sign)
+        rla                     ; (the carry: n's sign)
+        ld a,c
         jp at_fast_dimension@divisor
         .assert at_lut % 256 == 1, "at_kept_dimension counts the positions by at_lut's low byte"
 
