@@ -1849,7 +1849,7 @@ at_fast_dimension:              ; (at_fast_sp = SP here: at_weight_squares) the 
         ; doubled sum divided by the doubled divisor, no halving; a v in -256..255 makes it
         ; -256..255, so 8 rounds; below zero n >= -256 M, and floor(n / M) = floor((n + 256 M) / M)
         ; - 256: the quotient of n + 256 M (0..255) is the low byte, $FF the high (its rounds
-        ; start in the N chain on n >> 8 itself: @negative)
+        ; start in the N chain on n >> 8 itself: at_fast_negative_rounds)
         exx                     ; (the division runs in the sum's set: @store and each
                                 ; dimension's start set what they read, in either set)
         add iy,iy               ; D:H:L = 2 sum w v + 512 IY (24 bits)
@@ -1872,7 +1872,7 @@ at_fast_dimension:              ; (the 48K's kept means: at_kept_dimension's div
 AT_FAST_MINUS_M = @divisor + 1
         ld bc,0                 ; (patched: M)
 AT_FAST_PLUS_M  = @divisor + 4
-        jr c,@negative          ; HL = n >> 8 in -M..M - 1 (the remainder so far), A n's low
+        jr c,at_fast_negative_rounds ; HL = n >> 8 in -M..M - 1 (the remainder so far), A n's low
                                 ; byte, whose bits shift out as the quotient's shift in; the carry
                                 ; n's sign (rla of its top byte: 0 here)
         ; Non-restoring rounds: the remainder R stays in -M..M - 1, M = 2 lut_sum (|2R| <=
@@ -1881,27 +1881,22 @@ AT_FAST_PLUS_M  = @divisor + 4
         ; 0 or more: twenty-ninth round, zxdiv128; the P chain subtracted M with its borrow the
         ; bit's complement, the N chain took a ccf and the end a cpl), which also says the next
         ; round's chain: no remainder put back. The first rla's carry in, n's sign (0 here, 1 in
-        ; @negative), comes out of the last rla: at_fast_store's high byte, sbc a,a.
-@p_rounds:
-        .repeat 7, round
+        ; at_fast_negative_rounds), comes out of the last rla: at_fast_store's high byte, sbc a,a.
+        ; The first round's usual bit (|mean| < 128: ~97% on the ten) says the chain after it:
+        ; a sum n >= 0 runs the P chain's first round here and on into the N chain (its q7 = 0),
+        ; n < 0 the N chain's first round, at_fast_p_rounds, on into the P chain (q7 = 1), so
+        ; that the first round's jr falls through (7 T-states, not 12).
+@p_first:
         rla                     ; the last round's bit in, the dividend's next bit out
         adc hl,hl               ; (R >= 0: 2R + 1 < 2M, no carry out)
         add hl,de               ; 2R + bit - M: the carry, 0 or more (the bit)
-        jr nc,@n_rounds + (round + 1) * AT_N_ROUND ; below 0: the N chain's next round
-        .endrepeat
-        rla
-        adc hl,hl
-        add hl,de
-        rla                     ; A = the quotient, the carry the first round's carry in (0)
-        jp at_fast_store
-@negative:                      ; n < 0 (n >= -256 M): R = n >> 8 is, for n + 256 M, what the
-                                ; first round of a ninth (256's bit 0) leaves, so its rounds
-@n_rounds:                      ; start in the N chain, no n + 256 M added (the carry in: the
-        .repeat 7, round        ; quotient's high byte, $FF, out of the last rla)
+        jr c,at_fast_p_rounds   ; (q7 = 1: a mean of 128 or more)
+@n_rounds:                      ; rounds 6..1 (R < 0), round 0 on into at_fast_store
+        .repeat 6, round
         rla
         adc hl,hl               ; (R < 0: its carry out is the sign's, and add hl,bc's follows)
         add hl,bc               ; the carry: 2R + bit + M >= 0
-        jr c,@p_rounds + (round + 1) * AT_P_ROUND ; 0 or more: the P chain's next round
+        jr c,at_fast_p_rounds + (round + 1) * AT_P_ROUND ; 0 or more: the P chain's next round
         .endrepeat
         rla
         adc hl,hl
@@ -1910,9 +1905,8 @@ AT_FAST_PLUS_M  = @divisor + 4
 @n_rounds_end:
 AT_P_ROUND      = 6             ; rla, adc hl,hl, add hl,de, jr nc
 AT_N_ROUND      = 6             ; rla, adc hl,hl, add hl,bc, jr c
-        .assert @negative - @p_rounds == 7 * AT_P_ROUND + 8, "the P chain's rounds are not AT_P_ROUND bytes"
-        .assert @negative == @n_rounds, "the negative sums' rounds start in the N chain, the carry their sign"
-        .assert @n_rounds_end - @n_rounds == 7 * AT_N_ROUND + 5, "the N chain's rounds are not AT_N_ROUND bytes"
+        .assert @n_rounds - @p_first == AT_P_ROUND, "the P chain's first round is not AT_P_ROUND bytes"
+        .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 5, "the N chain's rounds are not AT_N_ROUND bytes"
 
 ; at_fast_store - attend_head@store for a fast dimension (A = out[d]'s low byte, the carry its
 ; sign), its own copy, the N chain's end runs on into it: the
@@ -1985,6 +1979,31 @@ AT_DST          = at_fast_store + 1
         jp attend_head@head_end
 .endif
         .assert at_fast_store == at_fast_dimension@n_rounds_end, "the N chain's end runs on into at_fast_store"
+
+; at_fast_negative_rounds - the division for a sum n < 0 (n >= -256 M): R = n >> 8 is, for
+; n + 256 M, what the first round of a ninth (256's bit 0) leaves, so its rounds start in the N
+; chain, no n + 256 M added (the carry in: the quotient's high byte, $FF, out of the last rla);
+; its first round's usual bit (q7 = 1) on into the P chain's rounds 6..0 (R >= 0), which end in
+; at_fast_store. After the store: its jr's reach across the N chain and the store both ways.
+at_fast_negative_rounds:
+        rla
+        adc hl,hl
+        add hl,bc
+        jr nc,at_fast_dimension@n_rounds ; (q7 = 0: a mean below -128)
+at_fast_p_rounds:
+        .repeat 6, round
+        rla
+        adc hl,hl               ; (R >= 0: 2R + 1 < 2M, no carry out)
+        add hl,de               ; 2R + bit - M: the carry, 0 or more (the bit)
+        jr nc,at_fast_dimension@n_rounds + (round + 1) * AT_N_ROUND ; below 0: the N chain's next round
+        .endrepeat
+        rla
+        adc hl,hl
+        add hl,de
+        rla                     ; A = the quotient, the carry the first round's carry in (0)
+        jp at_fast_store
+        .assert at_fast_p_rounds - at_fast_negative_rounds == AT_N_ROUND, "the N chain's first round is not AT_N_ROUND bytes"
+        .assert * - at_fast_p_rounds == 6 * AT_P_ROUND + 8, "the P chain's rounds are not AT_P_ROUND bytes"
 .endif
 .ifdef AT_FAST_MEANS
 
