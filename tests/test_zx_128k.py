@@ -135,8 +135,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_152_900
-# (1,142,621 a computed position + 0.9%, zxffn29 and zxatt128c merged;
+PLAYER_128K_MEAN_BUDGET = 1_150_500
+# (1,140,280 a computed position + 0.9%, zxdiv128's means' division: -M and M in two pairs, the kept
+# walk's store through HL', the first round on its usual bit;
+# 1,152,900 for 1,142,621, zxffn29 and zxatt128c merged;
 # 1,158,100 for 1,147,720, with zxatt128c's kept sums of S(v) and exp_lut at its page's byte 128;
 # 1,156,500 for 1,146,219, with fc1planes.s's tests in the next plane's doubling, its zero rows' own
 # stores, its lookups by DE (c2 + bl in C) and its fill's steps by ld de, zxffn29; 1,161,700 for 1,151,319, with zxlogits128's exact rows by their planes; 1,162,500 for 1,152,148, zxnz28: matvec_nz's rows from each part's first nonzero column, its

@@ -166,7 +166,8 @@
 ; positive words summing to 16,384 or more, or its negative ones below -16,384), or while a
 ; key beyond -2048..2047 is in the cache (at_wide_planes), takes the old dot. T-states (python
 ; benchmarks/z80_kernels.py --plane-scores; q, k in -2048..2047, v in -256..255, with
-; AT_FAST_MEANS): 10,152 for one position, 47,258 for 20 since the twenty-ninth round's exp_lut at its
+; AT_FAST_MEANS): 9,928 for one position, 47,051 for 20 since the twenty-ninth round's zxdiv128 (the
+; means' division below; 11 planes 9,837 and 49,394); 10,152 and 47,258 since its exp_lut at its
 ; page's byte 128 (zxatt128c, AT_EXP_AT_INDEX: the weights' loop reads a weight at L, 15 T-states
 ; fewer a weight above 0; 10,167 and 47,286 before it; 10,211 and 47,540 measured on main before the
 ; twenty-eighth round's zxatt128: a key's last planes kept complemented and subtracted, no -sum q added a
@@ -286,6 +287,19 @@
 ; beside weights near 255, take at_kept_far ~1 position in 3; the shipped soul's ~1 in 19),
 ; 10,373 and 70,400 with most weights 0. Bytes: the walk's ways after the table 162 (119),
 ; at_kept_head 25, at_weight_squares 67 (69).
+; The means' division (twenty-ninth round, zxdiv128: docs/spectrum.md, "the 128K's means'
+; divisions"): -M in DE for the P chain's add hl,de, M in BC for the N chain's add hl,bc, each
+; round's carry its quotient bit (no ccf, no cpl: 4 T-states a round fewer), jr between the
+; chains (7 untaken, 12 taken), n's sign in the carry (rla of its top byte: jr c, and the first
+; rla's carry in, out of the last as the store's sbc a,a high byte: no C), the first round falling
+; through on its usual bit (at_fast_negative_rounds after the store), and the kept walk's store
+; through HL' (at_kept_head loads out's pointer, at_fast_store's first bytes patched: 18 fewer a
+; dimension). T-states: --kept-means 9,893 and 58,744 with most weights above 0 (10,248 and
+; 59,124 before), 10,018 and 70,291 with most weights 0 (10,373 and 70,400); --plane-scores
+; 9,928 and 47,051 (10,152 and 47,258), 11 planes 9,837 and 49,394 (10,045 and 49,605);
+; --fast-scores with AT_FAST_MEANS 13,743 and 71,017 (13,940 and 71,220 measured before). Bytes:
+; the division 105 (138), its stores 37 (20), attend_head's patch of -M 9 more, at_kept_wide's
+; and at_kept_head's HL' 10 more after the table (the 128K's map: fw_h $B228 -> $B232).
 ; AT_KEPT_MEANS with AT_TABLE_MEANS (AT_KEPT_TABLE, the 48K's form, twenty-first round: not in the
 ; 48K player: its code 481 bytes more than the shipped 48K has, 24 free, and its kept sums 192 bytes,
 ; 128 free in the screen's third; python benchmarks/zx48_kept_means.py, docs/spectrum.md "Twenty-first round: the
