@@ -636,7 +636,7 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     bench = player_bench(soul, tokenizer, "128k")
     sym = bench.symbols
     assert "FW_LOGIT_PLANES" in sym and sym["fw_logit_planes"] < paging.PAGED_START
-    block = planes_bank(soul)
+    block = planes_bank(soul, qkv_apart=True, out_apart=True)     # (the shipped form: no wp_make since zxqkv128b)
     bank = bench.banks[PLANES_BANK]
     masks = split_masks(soul["out"].values)         # (on the tape since the twenty-eighth round: SOUL_OUT_APART)
     at = sym["lg_masks"] - paging.PAGED_START
@@ -717,6 +717,23 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     code[doubling:doubling + 2] = bytes(2)                     # class 0's plane 6 not doubled: nop / nop
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
+
+
+def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the_tape(built):
+    """Twenty-ninth round (zxqkv128b): with SOUL_QKV_APART and SOUL_OUT_APART every matrix's planes come on the tape,
+    records128.s has no planes_first_run and bank PLANES_BANK no wp_make nor its offsets (421 bytes, 448 with the
+    alignment they moved: the room the word tables' layout needs first). A form that makes the planes at the first
+    RUN keeps them. Fails where planes_bank puts WP_MAKE back in the shipped form (bank 6's block 448 bytes longer)."""
+    soul = load_soul(DEFAULT_SOUL)
+    sym = built.program.symbols
+    assert sym["SOUL_QKV_APART"] == 1 and sym["SOUL_OUT_APART"] == 1 and "planes_first_run" not in sym
+    assert "wp_make" not in sym and "wp_make_out" not in sym and sym["wp_rows"] < sym["wp_code_end"] < sym["lg_select"]
+    (_, planes, address), = [block for block in built.banks if block[0] == PLANES_BANK]
+    shipped = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True)
+    assert address == PLANES_START and planes == shipped.data and "wp_make" not in shipped.symbols
+    assert paging.PAGED_START + paging.BANK_SIZE - (address + len(planes)) >= 512     # bank 6's free bytes (64 before)
+    made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
+    assert "wp_make" in made.symbols and "wp_make_at" in made.symbols
 
 
 def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its_planes_alone(built):

@@ -161,7 +161,7 @@ PLANES_START = PLANES_TABLES + 8 * 256      # (planes.s's 4 groups x 2 pages)
 PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
-                  "wp_classes", "wp_class_lists",
+                  "wp_classes", "wp_class_lists", "wp_code_end",
                   "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
 PLANES_CONTENTS = "planes.s and logitplanes.s, their tables, both layers' q, k, v and out by bit planes"
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
@@ -536,15 +536,19 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
             for group in plane_groups(plane)]
     offsets = [rows.index((plane, group)) for group in range(PLANE_GROUPS) for plane in range(8)]
     label = lambda name, suffix="": f"wp_{name.replace('.', '_')}{suffix}"     # noqa: E731
-    lines = [".cpu z80", "WP_MAKE = 1", f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
-             '.include "planes.s"',
-             "wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b (plane_bytes' order)",
-             f"        .byte {', '.join(map(str, offsets))}",
-             "wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
-             f"        .word {', '.join(label(slots[i]) if i in slots else '0' for i in range(max(slots) + 1))}",
-             "wp_class_lists:  ; (the same words) its wp_classes",
-             f"        .word {', '.join(label(slots[i], '_classes') if i in slots else '0' for i in range(max(slots) + 1))}",
-             f"        .align {spec.EMBED_DIM}      ; (wp_rows steps through a list with inc l: each within a page)"]
+    # (wp_make and its offsets only where the first RUN makes planes: with `out_apart` every matrix's come on the
+    # tape, records128.s has no planes_first_run, and bank 6 keeps their 421 bytes; twenty-ninth round, zxqkv128b)
+    make = ["WP_MAKE = 1"] * (not out_apart)
+    lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
+             '.include "planes.s"']
+    if make:
+        lines += ["wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b (plane_bytes' order)",
+                  f"        .byte {', '.join(map(str, offsets))}"]
+    lines += ["wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
+              f"        .word {', '.join(label(slots[i]) if i in slots else '0' for i in range(max(slots) + 1))}",
+              "wp_class_lists:  ; (the same words) its wp_classes",
+              f"        .word {', '.join(label(slots[i], '_classes') if i in slots else '0' for i in range(max(slots) + 1))}",
+              f"        .align {spec.EMBED_DIM}      ; (wp_rows steps through a list with inc l: each within a page)"]
     for name in PLANES_MATRICES:
         lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
@@ -939,7 +943,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if apart:
             options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "
                         "for a declined xn)", f"wp_table_pages = ${PLANES_TABLES:04X}     ; in bank {PLANES_BANK}"]
-        options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
+        options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS
+                    if name in planes.symbols]      # (no wp_make where every matrix's planes come on the tape)
         if logit_planes_take(soul):
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s in that bank first)",
                         f"LG_TABLES = ${LOGIT_PLANES_TABLES:04X}     ; in bank {PLANES_BANK}, run time only",
