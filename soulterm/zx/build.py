@@ -522,12 +522,13 @@ def planes_pay(soul, tokenizer) -> bool:
 
 def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
-    off the tape) with wp_make, its wp_make_order and wp_matrices (forward.s's FW_PLANES: the word 9 layer
-    + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
-    after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN.
-    Where logitplanes.s takes the soul's logits (logit_planes_take: FW_LOGIT_PLANES), its code follows
-    planes.s's in the block and out's rows follow the six matrices (lg_masks, off the tape: planes_first_run
-    makes them too, in plane_bytes' layout, then lg_split's halves: logit_planes.split_masks). With
+    off the tape) with wp_make and its offsets (not with `out_apart`: nothing for a first RUN to make), wp_matrices
+    (forward.s's FW_PLANES: the word 9 layer + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES
+    in soul_layout.plane_bytes' layout after it, off the tape too: records128.s's planes_first_run makes them
+    from matvec's at the first RUN. Where logitplanes.s takes the soul's logits (logit_planes_take:
+    FW_LOGIT_PLANES), its code follows planes.s's in the block and out's rows follow the six matrices
+    (lg_masks, off the tape: planes_first_run makes them too, in plane_bytes' layout, then lg_split's halves:
+    logit_planes.split_masks). With
     `qkv_apart` (SOUL_QKV_APART, twenty-seventh round) the six matrices are on the tape instead, and the
     layers' banks keep no matvec copy of them. With `out_apart` (SOUL_OUT_APART, twenty-eighth round, with
     `qkv_apart`) out's lg_masks are on the tape too, and bank 0 keeps no matvec copy of out."""
@@ -542,7 +543,8 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
              '.include "planes.s"']
     if make:
-        lines += ["wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b (plane_bytes' order)",
+        lines += ["wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b "
+                  "(plane_bytes' order)",
                   f"        .byte {', '.join(map(str, offsets))}"]
     lines += ["wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
               f"        .word {', '.join(label(slots[i]) if i in slots else '0' for i in range(max(slots) + 1))}",
