@@ -834,6 +834,18 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         bank_0_files.sort(key="logitsraw.s".__ne__)
     in_bank = _words_in_bank(tokenizer, word_list, model)
     fast_scores = fast_scores and coarse and not banked
+    # the 128K's q, k and v by their planes alone (SOUL_QKV_APART, twenty-seventh round, zxgate128b): on the
+    # tape in bank PLANES_BANK, no matvec copy in banks 0 and DATA_BANK, a declined xn's by planes_wide.s
+    apart = banked and weight_planes and planes_take(soul) and qkv_apart
+    # and layer 1's fc1 by fc1planes.s in bank DATA_BANK, in the room q, k and v leave there (FW_FC1_PLANES)
+    fc1 = apart and fc1_planes and fc1_planes_take(soul)
+    # and layer 0's fc1 by a copy of fc1planes.s in bank 0, in the room out's matvec copy leaves there (its logits by
+    # its planes alone, on the tape: FW_FC1_PLANES_L0 with SOUL_OUT_APART, twenty-eighth round, zxfc1l0)
+    fc1_l0 = fc1 and fc1_planes_l0 and fc1_planes_take(soul, FC1_PLANES_L0_MATRIX) and logit_planes_take(soul)
+    # with it and matvec_nz's fc2 no coarse call runs (the logits and both fc1s by their planes) and no rung's sparse
+    # call takes FW_WIDE_SPARSE or MV_SPARSE_PAIR_SKIP: no MV_COARSE_PAIRS, nor its MV_RAW_PASS, MV_GATE_QUADS and
+    # AM_ROUNDS (twenty-ninth round, zxqkv128b: 170 bytes below $C000, 655 in bank 0)
+    coarse_pairs = coarse_pairs and not (fc1_l0 and nz)
     options = [player_kernel_options(model, bench=False, coarse=coarse, nz=nz, packed=coarse and not banked,
                                      sparse=banked or not nz,    # (the 48K's fc2 runs matvec_nz: no sparse call left)
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
@@ -894,14 +906,6 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "takes shift - a straight, no general path)")
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
-    # the 128K's q, k and v by their planes alone (SOUL_QKV_APART, twenty-seventh round, zxgate128b): on the
-    # tape in bank PLANES_BANK, no matvec copy in banks 0 and DATA_BANK, a declined xn's by planes_wide.s
-    apart = banked and weight_planes and planes_take(soul) and qkv_apart
-    # and layer 1's fc1 by fc1planes.s in bank DATA_BANK, in the room q, k and v leave there (FW_FC1_PLANES)
-    fc1 = apart and fc1_planes and fc1_planes_take(soul)
-    # and layer 0's fc1 by a copy of fc1planes.s in bank 0, in the room out's matvec copy leaves there (its logits by
-    # its planes alone, on the tape: FW_FC1_PLANES_L0 with SOUL_OUT_APART, twenty-eighth round, zxfc1l0)
-    fc1_l0 = fc1 and fc1_planes_l0 and fc1_planes_take(soul, FC1_PLANES_L0_MATRIX) and logit_planes_take(soul)
     if banked:
         bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0)
         if fc1:
@@ -1494,6 +1498,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     if "FW_FC1_PLANES_L0" in sym:   # (twenty-eighth round: layer 0's fc1 by fc1planes.s's copy in bank 0)
         regions.append(Region("l0.fc1_w and l0.fc1_b (fc1planes.s's rows: fc1_planes.gate_bytes)", "weights",
                               sym["soul_l0_fc1_w"], sym["soul_l0_fc1_w_end"]))
+        if "mv_pairs_prepare" not in sym and sym["soul_l0_fc1_w_end"] < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
+            regions.append(Region("free (bank 0: past layer 0's fc1 rows, before fc1planes.s's copy at bank "
+                                  f"{DATA_BANK}'s addresses)", "buffer", sym["soul_l0_fc1_w_end"], sym["fg_x"]))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
