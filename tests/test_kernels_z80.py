@@ -1277,12 +1277,13 @@ def test_every_header_that_states_bytes_states_what_its_file_puts_in_the_player(
         sizes.update(in_model)
     from soulterm.soul.soulfile import load_soul
 
-    # planes.s: its header's bytes are the 128K player's bank PLANES_BANK's (build.planes_bank), with wp_make;
+    # planes.s: its header's bytes are the 128K player's bank PLANES_BANK's (build.planes_bank as the player has it:
+    # every matrix's planes on the tape, no wp_make since the twenty-ninth round, zxqkv128b);
     # the 48K's program (FW_PLANES since the twenty-sixth round) holds the bench's 1,268 and wp_tops (SOUL_OUT_PLANES,
     # twenty-seventh round: 204) less the classes' 80 (WP_NO_CLASSES, twenty-eighth round), which it states too
     assert sizes["planes.s"] == 1392
     banked: dict[str, int] = {}
-    for row in planes_bank(load_soul(DEFAULT_SOUL)).listing_lines:
+    for row in planes_bank(load_soul(DEFAULT_SOUL), qkv_apart=True, out_apart=True).listing_lines:
         if "kernels/z80/" in row.file:
             name = row.file.rsplit("/", 1)[-1]
             banked[name] = banked.get(name, 0) + len(row.data)

@@ -136,7 +136,8 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
 PLAYER_128K_MEAN_BUDGET = 1_150_500
-# (1,140,280 a computed position + 0.9%, zxdiv128's means' division: -M and M in two pairs, the kept
+# (MEASURE; zxqkv128b merged: 1,156,400 for 1,146,130 without matvec.s's coarse pairs;
+# 1,150,500 for 1,140,280, zxdiv128's means' division: -M and M in two pairs, the kept
 # walk's store through HL', the first round on its usual bit;
 # 1,152,900 for 1,142,621, zxffn29 and zxatt128c merged;
 # 1,158,100 for 1,147,720, with zxatt128c's kept sums of S(v) and exp_lut at its page's byte 128;
@@ -409,16 +410,17 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     assert planes_take(load_soul(path)) and "FW_PLANES" in built.program.symbols
     assert "FW_PLANES" not in general.program.symbols
     # the coarse pairs' rung (MV_COARSE_PAIRS: ~420 bytes of code after forward.s, below $C000, and
-    # 128 of column ranges in bank 0) is the shipped soul's; the general embed's layout has ~140 bytes
-    # left below $C000 and ~20 in bank 0 (twentieth round): it takes the ladder's rungs without it
+    # 128 of column ranges in bank 0) was the shipped soul's; the general embed's layout has ~140 bytes
+    # left below $C000 and ~20 in bank 0 (twentieth round): it takes the ladder's rungs without it. Since the
+    # twenty-ninth round (zxqkv128b) the shipped soul's first rung builds without them too: with FW_FC1_PLANES_L0
+    # no coarse call runs (the logits and both fc1s by their planes), and neither the pairs' routines nor the
+    # fc1 pass through quads without their stores (MV_GATE_QUADS) nor argmax in rounds of two (AM_ROUNDS) is there
     general_sym = general.program.symbols
-    assert "MV_COARSE_PAIRS" in sym and "mv_pairs_walk_logits" in sym
+    assert "FW_FC1_PLANES_L0" in sym and "MV_COARSE_PAIRS" not in sym and "mv_pairs_walk_logits" not in sym
     assert "MV_COARSE_PAIRS" not in general_sym and "mv_pairs_walk_logits" not in general_sym
     assert "soul_l1_fc1_w_pair_ranges" not in sym and "soul_out_pair_ranges" not in general_sym
     assert "soul_out_pair_ranges" not in sym and "SOUL_OUT_APART" in sym     # (twenty-eighth round: no out copy)
-    # with it the twenty-second round's fc1 pass through quads without their stores (MV_GATE_QUADS, 170 bytes
-    # after the pairs' routines) and argmax in rounds of two with the runner-up's limit (AM_ROUNDS, 21 in bank 0)
-    assert "mv_gate_quads" in sym and "am_best_row" in sym and sym["mv_gate_quads"] < sym["soul_l0_n1"] < 0xC000
+    assert "mv_gate_quads" not in sym and "am_best_row" not in sym and "MV_RAW_PASS" not in sym
     assert "mv_gate_quads" not in general_sym and "am_best_row" not in general_sym
     # (the ladder's first rungs, AT_KEPT_MEANS and MV_COARSE_PAIRS, do not fit its bank 0: it takes a later one)
     assert "AT_KEPT_MEANS" in sym and "AT_KEPT_MEANS" not in general_sym
@@ -640,7 +642,7 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     bench = player_bench(soul, tokenizer, "128k")
     sym = bench.symbols
     assert "FW_LOGIT_PLANES" in sym and sym["fw_logit_planes"] < paging.PAGED_START
-    block = planes_bank(soul)
+    block = planes_bank(soul, qkv_apart=True, out_apart=True)     # (the shipped form: no wp_make since zxqkv128b)
     bank = bench.banks[PLANES_BANK]
     masks = split_masks(soul["out"].values)         # (on the tape since the twenty-eighth round: SOUL_OUT_APART)
     at = sym["lg_masks"] - paging.PAGED_START
@@ -684,9 +686,11 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     # the coarse calls alone (the logits' and layer 0's fc1, bank 0 in), in bank 0 past bank EMBED_BANK's code
     # (zxfit128: their room below $C000 is fc1wide.s's, beside nzmatvec.s's MV_NZ)
     assert sym["MV_NZ"] == 1 and UNCONTENDED <= sym["fw_fc1_planes"] < sym["fg_rows_wide"] < paging.PAGED_START
-    # (since the twenty-eighth round, FW_FC1_PLANES_L0, no coarse call runs: the routines fill bank 0's room before
-    # fc1planes.s's copy there)
-    assert sym["soul_l0_fc1_w_end"] <= sym["mv_pairs_prepare"] < sym["mv_pairs_walk_gate"] < sym["fg_x"]
+    # (since the twenty-eighth round, FW_FC1_PLANES_L0, no coarse call runs: the routines filled bank 0's room before
+    # fc1planes.s's copy there until the twenty-ninth round, zxqkv128b, which leaves them out: that room free)
+    assert "mv_pairs_prepare" not in sym and sym["fg_x"] - sym["soul_l0_fc1_w_end"] >= 800
+    assert [(region.start, region.end) for region in built.regions if region.name.startswith("free (bank 0")] == [
+        (sym["soul_l0_fc1_w_end"], sym["fg_x"])]       # (the memory map shows it)
     (bank, data), *_ = built.banks
     assert bank == DATA_BANK
     rows = sym["soul_l1_fc1_w"] - paging.PAGED_START           # (fc1_rows_lines' fg_l1_rows, in the bank)
@@ -721,6 +725,23 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     code[doubling:doubling + 2] = bytes(2)                     # class 0's plane 6 not doubled: nop / nop
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
+
+
+def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the_tape(built):
+    """Twenty-ninth round (zxqkv128b): with SOUL_QKV_APART and SOUL_OUT_APART every matrix's planes come on the tape,
+    records128.s has no planes_first_run and bank PLANES_BANK no wp_make nor its offsets (421 bytes, 448 with the
+    alignment they moved: the room the word tables' layout needs first). A form that makes the planes at the first
+    RUN keeps them. Fails where planes_bank puts WP_MAKE back in the shipped form (bank 6's block 448 bytes longer)."""
+    soul = load_soul(DEFAULT_SOUL)
+    sym = built.program.symbols
+    assert sym["SOUL_QKV_APART"] == 1 and sym["SOUL_OUT_APART"] == 1 and "planes_first_run" not in sym
+    assert "wp_make" not in sym and "wp_make_out" not in sym and sym["wp_rows"] < sym["wp_code_end"] < sym["lg_select"]
+    (_, planes, address), = [block for block in built.banks if block[0] == PLANES_BANK]
+    shipped = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True)
+    assert address == PLANES_START and planes == shipped.data and "wp_make" not in shipped.symbols
+    assert paging.PAGED_START + paging.BANK_SIZE - (address + len(planes)) >= 512     # bank 6's free bytes (64 before)
+    made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
+    assert "wp_make" in made.symbols and "wp_make_at" in made.symbols
 
 
 def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its_planes_alone(built):

@@ -323,11 +323,11 @@ def test_the_128k_players_logits_in_the_panels_are_the_engines_with_the_bound(tm
 
 
 def test_the_128k_cycles_panel_names_every_pc_of_planes_rows_wp_rows():
-    """planes.s's rows in bank 6 (wp_rows to wp_make, both imported into the map) share their addresses
+    """planes.s's rows in bank 6 (wp_rows to wp_code_end, both imported into the map) share their addresses
     with bank 0's word list (zxplanes28's shift-4 loop reaches past sp_words): the attribution passes the
     list's data labels over (Z80 rules' data_labels), so every PC there is wp_rows', matvec's work, not the
     tokenizer's. Without data_labels the PCs past sp_words would name the word list."""
     s = assemble_spectrum_player(DEFAULT_SOUL, DEFAULT_TOKENIZER, "128k").program.symbols
-    assert any(s["wp_rows"] < s[name] < s["wp_make"] for name in WORD_LIST_SYMBOLS)
+    assert any(s["wp_rows"] < s[name] < s["wp_code_end"] for name in WORD_LIST_SYMBOLS)
     attribution = Attribution(s, RULES["zx"])
-    assert {attribution.routine_at(pc) for pc in range(s["wp_rows"], s["wp_make"])} == {"wp_rows"}
+    assert {attribution.routine_at(pc) for pc in range(s["wp_rows"], s["wp_code_end"])} == {"wp_rows"}

@@ -59,8 +59,8 @@
 ; the top planes 773, the end 122 with c_hi's add; 94,943 and 1,792 a row when first built: the fill
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
-; Bytes: 2,050 (in the 128K player's bank 6: with WP_MAKE's wp_make, 389, which the first RUN runs;
-; 1,661 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and patches); 1,392 in the 48K player,
+; Bytes: 1,661 (the 128K player's bank 6's since zxqkv128b; 2,050 with WP_MAKE's wp_make, 389, for planes made
+; at a first RUN; 1,661 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and patches); 1,392 in the 48K player,
 ; with SOUL_OUT_PLANES's wp_tops, 204, and WP_NO_CLASSES, 473 fewer: 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
 ; bank 6, off the tape).

@@ -161,7 +161,7 @@ PLANES_START = PLANES_TABLES + 8 * 256      # (planes.s's 4 groups x 2 pages)
 PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
-                  "wp_classes", "wp_class_lists",
+                  "wp_classes", "wp_class_lists", "wp_code_end",
                   "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
 PLANES_CONTENTS = "planes.s and logitplanes.s, their tables, both layers' q, k, v and out by bit planes"
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
@@ -522,12 +522,13 @@ def planes_pay(soul, tokenizer) -> bool:
 
 def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
-    off the tape) with wp_make, its wp_make_order and wp_matrices (forward.s's FW_PLANES: the word 9 layer
-    + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES in soul_layout.plane_bytes' layout
-    after it, off the tape too: records128.s's planes_first_run makes them from matvec's at the first RUN.
-    Where logitplanes.s takes the soul's logits (logit_planes_take: FW_LOGIT_PLANES), its code follows
-    planes.s's in the block and out's rows follow the six matrices (lg_masks, off the tape: planes_first_run
-    makes them too, in plane_bytes' layout, then lg_split's halves: logit_planes.split_masks). With
+    off the tape) with wp_make and its offsets (not with `out_apart`: nothing for a first RUN to make), wp_matrices
+    (forward.s's FW_PLANES: the word 9 layer + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES
+    in soul_layout.plane_bytes' layout after it, off the tape too: records128.s's planes_first_run makes them
+    from matvec's at the first RUN. Where logitplanes.s takes the soul's logits (logit_planes_take:
+    FW_LOGIT_PLANES), its code follows planes.s's in the block and out's rows follow the six matrices
+    (lg_masks, off the tape: planes_first_run makes them too, in plane_bytes' layout, then lg_split's halves:
+    logit_planes.split_masks). With
     `qkv_apart` (SOUL_QKV_APART, twenty-seventh round) the six matrices are on the tape instead, and the
     layers' banks keep no matvec copy of them. With `out_apart` (SOUL_OUT_APART, twenty-eighth round, with
     `qkv_apart`) out's lg_masks are on the tape too, and bank 0 keeps no matvec copy of out."""
@@ -536,15 +537,20 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
             for group in plane_groups(plane)]
     offsets = [rows.index((plane, group)) for group in range(PLANE_GROUPS) for plane in range(8)]
     label = lambda name, suffix="": f"wp_{name.replace('.', '_')}{suffix}"     # noqa: E731
-    lines = [".cpu z80", "WP_MAKE = 1", f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
-             '.include "planes.s"',
-             "wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b (plane_bytes' order)",
-             f"        .byte {', '.join(map(str, offsets))}",
-             "wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
-             f"        .word {', '.join(label(slots[i]) if i in slots else '0' for i in range(max(slots) + 1))}",
-             "wp_class_lists:  ; (the same words) its wp_classes",
-             f"        .word {', '.join(label(slots[i], '_classes') if i in slots else '0' for i in range(max(slots) + 1))}",
-             f"        .align {spec.EMBED_DIM}      ; (wp_rows steps through a list with inc l: each within a page)"]
+    # (wp_make and its offsets only where the first RUN makes planes: with `out_apart` every matrix's come on the
+    # tape, records128.s has no planes_first_run, and bank 6 keeps their 421 bytes; twenty-ninth round, zxqkv128b)
+    make = ["WP_MAKE = 1"] * (not out_apart)
+    lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
+             '.include "planes.s"']
+    if make:
+        lines += ["wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b "
+                  "(plane_bytes' order)",
+                  f"        .byte {', '.join(map(str, offsets))}"]
+    lines += ["wp_matrices:     ; forward.s's fw_projection: word 9 layer + offset - FD_Q, the layer's q, k or v",
+              f"        .word {', '.join(label(slots[i]) if i in slots else '0' for i in range(max(slots) + 1))}",
+              "wp_class_lists:  ; (the same words) its wp_classes",
+              f"        .word {', '.join(label(slots[i], '_classes') if i in slots else '0' for i in range(max(slots) + 1))}",
+              f"        .align {spec.EMBED_DIM}      ; (wp_rows steps through a list with inc l: each within a page)"]
     for name in PLANES_MATRICES:
         lines += [f"{label(name, '_classes')}:     ; soul_layout.plane_classes: 1 where the row skips plane 6",
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
@@ -828,6 +834,18 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         bank_0_files.sort(key="logitsraw.s".__ne__)
     in_bank = _words_in_bank(tokenizer, word_list, model)
     fast_scores = fast_scores and coarse and not banked
+    # the 128K's q, k and v by their planes alone (SOUL_QKV_APART, twenty-seventh round, zxgate128b): on the
+    # tape in bank PLANES_BANK, no matvec copy in banks 0 and DATA_BANK, a declined xn's by planes_wide.s
+    apart = banked and weight_planes and planes_take(soul) and qkv_apart
+    # and layer 1's fc1 by fc1planes.s in bank DATA_BANK, in the room q, k and v leave there (FW_FC1_PLANES)
+    fc1 = apart and fc1_planes and fc1_planes_take(soul)
+    # and layer 0's fc1 by a copy of fc1planes.s in bank 0, in the room out's matvec copy leaves there (its logits by
+    # its planes alone, on the tape: FW_FC1_PLANES_L0 with SOUL_OUT_APART, twenty-eighth round, zxfc1l0)
+    fc1_l0 = fc1 and fc1_planes_l0 and fc1_planes_take(soul, FC1_PLANES_L0_MATRIX) and logit_planes_take(soul)
+    # with it and matvec_nz's fc2 no coarse call runs (the logits and both fc1s by their planes) and no rung's sparse
+    # call takes FW_WIDE_SPARSE or MV_SPARSE_PAIR_SKIP: no MV_COARSE_PAIRS, nor its MV_RAW_PASS, MV_GATE_QUADS and
+    # AM_ROUNDS (twenty-ninth round, zxqkv128b: 170 bytes below $C000, 655 in bank 0)
+    coarse_pairs = coarse_pairs and not (fc1_l0 and nz)
     options = [player_kernel_options(model, bench=False, coarse=coarse, nz=nz, packed=coarse and not banked,
                                      sparse=banked or not nz,    # (the 48K's fc2 runs matvec_nz: no sparse call left)
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
@@ -888,14 +906,6 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                        "takes shift - a straight, no general path)")
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
-    # the 128K's q, k and v by their planes alone (SOUL_QKV_APART, twenty-seventh round, zxgate128b): on the
-    # tape in bank PLANES_BANK, no matvec copy in banks 0 and DATA_BANK, a declined xn's by planes_wide.s
-    apart = banked and weight_planes and planes_take(soul) and qkv_apart
-    # and layer 1's fc1 by fc1planes.s in bank DATA_BANK, in the room q, k and v leave there (FW_FC1_PLANES)
-    fc1 = apart and fc1_planes and fc1_planes_take(soul)
-    # and layer 0's fc1 by a copy of fc1planes.s in bank 0, in the room out's matvec copy leaves there (its logits by
-    # its planes alone, on the tape: FW_FC1_PLANES_L0 with SOUL_OUT_APART, twenty-eighth round, zxfc1l0)
-    fc1_l0 = fc1 and fc1_planes_l0 and fc1_planes_take(soul, FC1_PLANES_L0_MATRIX) and logit_planes_take(soul)
     if banked:
         bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0)
         if fc1:
@@ -939,7 +949,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
         if apart:
             options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "
                         "for a declined xn)", f"wp_table_pages = ${PLANES_TABLES:04X}     ; in bank {PLANES_BANK}"]
-        options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS]
+        options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS
+                    if name in planes.symbols]      # (no wp_make where every matrix's planes come on the tape)
         if logit_planes_take(soul):
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s in that bank first)",
                         f"LG_TABLES = ${LOGIT_PLANES_TABLES:04X}     ; in bank {PLANES_BANK}, run time only",
@@ -1487,6 +1498,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     if "FW_FC1_PLANES_L0" in sym:   # (twenty-eighth round: layer 0's fc1 by fc1planes.s's copy in bank 0)
         regions.append(Region("l0.fc1_w and l0.fc1_b (fc1planes.s's rows: fc1_planes.gate_bytes)", "weights",
                               sym["soul_l0_fc1_w"], sym["soul_l0_fc1_w_end"]))
+        if "mv_pairs_prepare" not in sym and sym["soul_l0_fc1_w_end"] < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
+            regions.append(Region("free (bank 0: past layer 0's fc1 rows, before fc1planes.s's copy at bank "
+                                  f"{DATA_BANK}'s addresses)", "buffer", sym["soul_l0_fc1_w_end"], sym["fg_x"]))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
