@@ -136,8 +136,8 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
 PLAYER_128K_MEAN_BUDGET = 1_150_500
-# (MEASURE; zxqkv128b merged: 1,156,400 for 1,146,130 without matvec.s's coarse pairs;
-# 1,150,500 for 1,140,280, zxdiv128's means' division: -M and M in two pairs, the kept
+# (1,140,191 a computed position + 0.9%, zxqkv128b merged after zxdiv128: the 128K without matvec.s's coarse
+# pairs; 1,156,400 for 1,146,130, zxqkv128b alone; 1,150,500 for 1,140,280, zxdiv128's means' division: -M and M in two pairs, the kept
 # walk's store through HL', the first round on its usual bit;
 # 1,152,900 for 1,142,621, zxffn29 and zxatt128c merged;
 # 1,158,100 for 1,147,720, with zxatt128c's kept sums of S(v) and exp_lut at its page's byte 128;
