@@ -38,7 +38,7 @@ from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import fc1_planes
 from soulterm.zx.kernelbench import Z80Bench, player_kernel_options, run_matvec
 from soulterm.zx.soul_layout import plane_classes
-from soulterm.zx.weight_planes import PLANES_SOURCE, run_planes, turn_inputs
+from soulterm.zx.weight_planes import PLANES_SOURCE, player_proj_calls, print_proj_table, run_planes
 
 WAYS = ("today", "planes.s", "fg_tables", "fg_rows", "fg both")
 NO_ROW_PROVED_ZERO = 32767       # fg_rows' bias: 2^15 - 1 above any proj row's W x >> 6's reach of 0
@@ -61,7 +61,7 @@ def main() -> None:
     out_norms = (out_rows ** 2).sum(axis=1)
     for prompt in prompts:
         context = tokenizer.encode_turn(prompt)
-        for position, name, x in turn_inputs(engine, context):
+        for position, name, x, layer, reply in player_proj_calls(engine, context):
             if name.endswith(".qkv"):
                 xn_sums.append(int(np.abs(x).sum()))
                 planes.write_words(0xA000, x)
@@ -78,11 +78,8 @@ def main() -> None:
                 best = int(dots.max())
                 rows_kept.append(int((out_norms * int((x * x).sum()) >= best * best).sum()) if best > 0
                                  else len(out_rows))
-            if not name.endswith(".proj"):
+            if layer is None:
                 continue
-            layer, reply = int(name[1]), position >= len(context) - 1
-            if layer == 1 and not reply:
-                continue                    # (the player runs no layer 1 proj at a prompt position)
             w, shift = proj[layer]
             expected = intmath.matvec(w, 0, x, post=shift)
             out, today = run_matvec(slots, w, x, None, shift, routine="matvec")
@@ -101,11 +98,7 @@ def main() -> None:
             sums.append(int(np.abs(x).sum()))
             wide.append(int(((x < -127) | (x > 128)).sum()))
     print(f"{len(prompts)} prompt(s); the mean a call, T-states (the 128K's kernels' bench)")
-    print(f"{'call':34} {'calls':>6} " + " ".join(f"{way:>10}" for way in WAYS))
-    for (layer, reply), rows in sorted(times.items()):
-        means = np.asarray(rows).mean(axis=0)
-        where = "a reply step" if reply else "a prompt position"
-        print(f"{f'l{layer} proj, {where}':34} {len(rows):6} " + " ".join(f"{int(m):10,}" for m in means))
+    print_proj_table(times, WAYS, 10)
     print(f"sum |att|: max {max(sums):,}, median {int(np.median(sums)):,}; calls over fg's 2,047: {declined} "
           f"of {len(sums)} (today's there); wide columns a call: mean {np.mean(wide):.2f}, max {max(wide)}")
     for layer, (w, _shift) in enumerate(proj):

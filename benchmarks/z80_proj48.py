@@ -30,7 +30,7 @@ from soulterm.soul.engine import Engine
 from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx.kernelbench import HZ_ENDS_OPTION, Z80Bench, player_kernel_options, run_matvec
-from soulterm.zx.weight_planes import PLANES_SOURCE, run_planes, turn_inputs
+from soulterm.zx.weight_planes import PLANES_SOURCE, player_proj_calls, print_proj_table, run_planes
 
 WAYS = ("today", "MV_HZ_ENDS", "planes")
 
@@ -62,12 +62,9 @@ def main() -> None:
     times, sums, wide = collections.defaultdict(list), [], []
     for prompt in prompts:
         context = tokenizer.encode_turn(prompt)
-        for position, name, x in turn_inputs(engine, context):
-            if not name.endswith(".proj"):
+        for _position, _name, x, layer, reply in player_proj_calls(engine, context):
+            if layer is None:
                 continue
-            layer, reply = int(name[1]), position >= len(context) - 1
-            if layer == 1 and not reply:
-                continue                    # (the player runs no layer 1 proj at a prompt position)
             w, shift = proj[layer]
             expected = intmath.matvec(w, 0, x, post=shift)
             row = []
@@ -82,11 +79,7 @@ def main() -> None:
             sums.append(int(np.abs(x).sum()))
             wide.append(int(((x < -127) | (x > 128)).sum()))
     print(f"{len(prompts)} prompt(s); the mean a call, T-states (the 48K's kernels' bench)")
-    print(f"{'call':34} {'calls':>6} " + " ".join(f"{way:>11}" for way in WAYS))
-    for (layer, reply), rows in sorted(times.items()):
-        means = np.asarray(rows).mean(axis=0)
-        where = "a reply step" if reply else "a prompt position"
-        print(f"{f'l{layer} proj, {where}':34} {len(rows):6} " + " ".join(f"{int(m):11,}" for m in means))
+    print_proj_table(times, WAYS, 11)
     print(f"sum |att|: max {max(sums):,}, median {int(np.median(sums)):,} (planes.s declines above 4,095); "
           f"wide columns a call: mean {np.mean(wide):.2f}, max {max(wide)}")
     for layer, (w, _shift) in enumerate(proj):

@@ -140,6 +140,30 @@ def turn_inputs(engine, context: list[int]) -> list[tuple[int, str, np.ndarray]]
     return found
 
 
+def player_proj_calls(engine, context: list[int]):
+    """The proj calls a Spectrum player runs in a turn, from turn_inputs: (position, name, x, layer,
+    reply) for layer 0's at every position and layer 1's at the prompt's last position and the reply's (a
+    prompt position's work runs layer 1's norm, k and v only); the other inputs as turn_inputs gives them,
+    layer None, for a caller that also looks at those."""
+    for position, name, x in turn_inputs(engine, context):
+        if not name.endswith(".proj"):
+            yield position, name, x, None, False
+            continue
+        layer, reply = int(name[1]), position >= len(context) - 1
+        if layer == 1 and not reply:
+            continue
+        yield position, name, x, layer, reply
+
+
+def print_proj_table(times: dict, ways: tuple[str, ...], width: int) -> None:
+    """player_proj_calls' calls' mean T-states each way, by layer and by where the call runs."""
+    print(f"{'call':34} {'calls':>6} " + " ".join(f"{way:>{width}}" for way in ways))
+    for (layer, reply), rows in sorted(times.items()):
+        means = np.asarray(rows).mean(axis=0)
+        where = "a reply step" if reply else "a prompt position"
+        print(f"{f'l{layer} proj, {where}':34} {len(rows):6} " + " ".join(f"{int(m):{width},}" for m in means))
+
+
 def qkv_matrices(engine, layer: int) -> list[tuple[np.ndarray, int]]:
     """Layer `layer`'s q, k and v as (W rows x 32, shift), the engine's own (qkv_t, qkv_shift)."""
     from soulterm.soul import spec
