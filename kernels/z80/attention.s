@@ -1922,6 +1922,21 @@ AT_N_ROUND      = 6             ; rla, adc hl,hl, add hl,bc, jr c
         .assert @n_rounds - @p_first == AT_P_ROUND, "the P chain's first round is not AT_P_ROUND bytes"
         .assert @n_rounds_end - @n_rounds == 6 * AT_N_ROUND + 5, "the N chain's rounds are not AT_N_ROUND bytes"
 
+; at_dst_store: out[d] (A its low byte, the carry its sign) to AT_DST, its first instruction's operand
+; (`ld hl,nn`, patched: the caller sets AT_DST to the label before it + 1), AT_DST stepped, then on to
+; `next` while dimensions are left in IXL. (One body for each of at_fast_store's three forms.)
+        .macro at_dst_store next
+        ld hl,0                 ; (patched: AT_DST)
+        ld (hl),a
+        inc hl
+        sbc a,a                 ; the high byte: 0, or $FF below zero (the rounds' last carry out)
+        ld (hl),a
+        inc hl
+        ld (AT_DST),hl
+        .byte $DD,$2D           ; dec ixl: the dimensions left
+        jp nz,next
+        .endmacro
+
 ; at_fast_store - attend_head@store for a fast dimension (A = out[d]'s low byte, the carry its
 ; sign), its own copy, the N chain's end runs on into it: the
 ; next dimension is at_fast_dimension@next_dimension (SP, left in v, says where: no at_row;
@@ -1947,16 +1962,8 @@ at_fast_store:
         jp nz,at_kept_dimension@next_dimension
         jr @head_end
 @fast:
-        ld hl,0                 ; (patched: AT_DST)
 AT_DST          = @fast + 1
-        ld (hl),a
-        inc hl
-        sbc a,a
-        ld (hl),a
-        inc hl
-        ld (AT_DST),hl
-        .byte $DD,$2D           ; dec ixl
-        jp nz,at_fast_dimension@next_dimension
+        at_dst_store at_fast_dimension@next_dimension
 @head_end:
         ld sp,(at_fast_sp)
         jp attend_head@head_end
@@ -1964,31 +1971,15 @@ AT_STORE_KEPT   = $77D9         ; exx, ld (hl),a
 AT_STORE_FAST   = $18 | (@fast - at_fast_store - 2) << 8 ; jr @fast
 .else
 at_fast_store:
-        ld hl,0                 ; (patched: AT_DST)
 AT_DST          = at_fast_store + 1
-        ld (hl),a
-        inc hl
-        sbc a,a                 ; the high byte: 0, or $FF below zero (the rounds' last carry out)
-        ld (hl),a
-        inc hl
-        ld (AT_DST),hl
-        .byte $DD,$2D           ; dec ixl: the dimensions left (at_weight_squares set 8)
-        jp nz,at_fast_dimension@next_dimension
+        at_dst_store at_fast_dimension@next_dimension ; (at_weight_squares set IXL to 8)
         ld sp,(at_fast_sp)
         jp attend_head@head_end
 .endif
 .else
 at_fast_store:                  ; (the 48K's kept means, AT_KEPT_TABLE)
-        ld hl,0                 ; (patched: AT_DST)
 AT_DST          = at_fast_store + 1
-        ld (hl),a
-        inc hl
-        sbc a,a                 ; the high byte: 0, or $FF below zero (the rounds' last carry out)
-        ld (hl),a
-        inc hl
-        ld (AT_DST),hl
-        .byte $DD,$2D           ; dec ixl: the dimensions left
-        jp nz,at_kept_dimension ; (the 48K's kept means: every head's walk)
+        at_dst_store at_kept_dimension ; (the 48K's kept means: every head's walk)
         ld sp,(attend_head@stack + 1)
         jp attend_head@head_end
 .endif
