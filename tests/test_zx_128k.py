@@ -19,7 +19,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx import build as zx_build
-from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, ORIGINS, UNCONTENDED,
+from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, L0_BANK_TENSORS, l0_bank_symbols, ORIGINS, UNCONTENDED,
                                PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
@@ -337,6 +337,8 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
             continue
         at = sym["soul_" + name.replace(".", "_")]          # matvec's layout: each row's -K + 2b, then its
         block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGINS["128k"])
+        if name in L0_BANK_TENSORS:     # (twenty-ninth round, zxqkv128c: in bank 7, below te)
+            _, block, origin = _embedding
         rows, cols = tensor.values.shape                    # weights as w xor $80 (fc2's 64 columns: each part's apart)
         stored = block[at - origin:at - origin + matvec_size(rows, cols)]
         bias = bias_of(name)
@@ -353,7 +355,10 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert len(data) + paging.PAGED_START <= sym["kv_planes"]
     assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= paging.PAGED_START + paging.BANK_SIZE
     names = {region.name for region in built.regions}
-    assert "l0.proj" in names and "l1.proj" not in names and "word list (spelling rule)" not in names
+    assert "l0.n2" in names and "l1.proj" not in names and "word list (spelling rule)" not in names
+    # twenty-ninth round (zxqkv128c): layer 0's proj and fc2 in bank 7 below te (SOUL_L0_BANK), not in bank 0's map
+    assert sym["SOUL_L0_BANK"] == 1 and not names & {"l0.proj", "l0.fc2_w", "l0.fc2_b"}
+    assert _embedding[2] == sym["l0_bank_start"] == sym["soul_l0_proj"] < sym["soul_l0_fc2_w"] < EMBED_START
     # twenty-seventh round (zxgate128b): q, k and v by their planes alone (SOUL_QKV_APART), on the tape in bank 6
     assert sym["SOUL_QKV_APART"] == 1 and not names & {"l0.q", "l0.k", "l0.v"}
     assert all(sym[f"soul_l{layer}_{name}"] == sym[f"wp_l{layer}_{name}"] for layer in range(2) for name in "qkv")
@@ -373,7 +378,7 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
     _data, (bank, data, address), (_, planes, planes_at) = built.banks
-    assert bank == EMBED_BANK != PLANES_BANK and address == EMBED_START
+    assert bank == EMBED_BANK != PLANES_BANK and address == sym["l0_bank_start"] < EMBED_START  # (layer 0's proj, fc2 first)
     assert bank not in RECORD_BANKS and sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] == paging.BANK_SIZE
     for name in ("te", "pe"):
         at = sym[f"soul_{name}"] - address
@@ -384,7 +389,7 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     assert not {"te", "pe"} & {region.name for region in built.regions}
     blocks = tap.files(tap.decode_blocks(built.tape))
     assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
-                                                                     (EMBED_START, len(data)), (planes_at, len(planes)),
+                                                                     (address, len(data)), (planes_at, len(planes)),
                                                                      (ORIGINS["128k"], len(built.program.data))]
     machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
     loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
@@ -449,7 +454,7 @@ def test_the_128k_players_start_makes_rmsnorms_swapped_squares_in_banks_0_and_4(
 def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${EMBED_START:04X}: {EMBED_CONTENTS}" in out
+    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${l0_bank_symbols(load_soul(DEFAULT_SOUL))['l0_bank_start']:04X}: {EMBED_CONTENTS}" in out
     assert f"bank {PLANES_BANK} at ${PLANES_START:04X}: {PLANES_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()
@@ -823,3 +828,23 @@ def test_the_128k_keeps_matvecs_fc1_where_fc1planes_does_not_fit_bank_4(monkeypa
     monkeypatch.setattr(zx_build, "FC1_PLANES_TABLES", 0xE000)
     sym = zx_build.assemble_player(soul, tokenizer, model="128k").symbols
     assert "FW_FC1_PLANES" not in sym and sym["SOUL_QKV_APART"] == 1 and sym["AT_KEPT_MEANS"] == 1
+
+
+def test_the_128k_players_layer_0_proj_and_fc2_run_with_bank_7_paged_in_and_a_wrong_bank_fails():
+    """Twenty-ninth round (zxqkv128c): layer 0's proj and fc2 lie in bank 7 below te (SOUL_L0_BANK), bank 0's
+    3,328 bytes freed; forward.s's fw_l0_bank pages bank 7 in around them for layer 0 alone (layer 1's run with
+    bank 4 in) and fw_l0_bank_back bank 0 after. The forward pass is the engine's ("hello", every step); with
+    fw_l0_bank paging bank 0 instead (its `ld a,n`'s n), or layer 1's paging bank 7 too, it is not."""
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    context = tokenizer.encode_turn("hello")
+    bench = player_bench(soul, tokenizer, "128k")
+    sym = bench.symbols
+    page = sym["fw_l0_bank"] + 5        # (ld a,(fw_layer_index); or a; ret nz; then ld a,n)
+    assert bench.peek(page, 1)[0] == 0x3E and bench.peek(page + 1, 1)[0] == sym["ZX_PAGE_ROM_48"] | EMBED_BANK
+    forward_turn(bench, Engine(soul), context)
+    for patch in ((page + 1, sym["ZX_PAGE_ROM_48"]),    # bank 0 in for layer 0's proj and fc2
+                  (sym["fw_l0_bank"] + 4, 0)):          # (ret nz as nop: layer 1's read bank 7 too)
+        broken = player_bench(soul, tokenizer, "128k")
+        broken.poke(patch[0], [patch[1]])
+        with pytest.raises(AssertionError):
+            forward_turn(broken, Engine(soul), context)

@@ -1021,10 +1021,16 @@ fw_attend:
 .endif
 .endif
 
+.ifdef SOUL_L0_BANK
+        call fw_l0_bank         ; (layer 0's proj and fc2 lie in bank EMBED_BANK: the 128K's)
+.endif
         ld a,FD_PROJ            ; h = sat16(h + proj att)
         ld hl,fw_att
         ld bc,FW_DIM * 256 + FW_DIM
         call fw_dense_add
+.ifdef SOUL_L0_BANK
+        call fw_l0_bank_back
+.endif
 
         ld ix,(fw_layer)        ; yn = rmsnorm(h, n2)
         ld l,(ix+FD_N2)
@@ -1072,6 +1078,9 @@ fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: th
         ld hl,matvec_nz         ; fc2 by z's nonzero columns alone (nzmatvec.s; matvec where it declines)
         ld (FW_DENSE_JP + 1),hl
 .endif
+.ifdef SOUL_L0_BANK
+        call fw_l0_bank
+.endif
         ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
         ld bc,FW_FFN * 256 + FW_DIM
@@ -1079,7 +1088,29 @@ fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: th
         call fw_dense_add
         ld hl,matvec
         ld (FW_DENSE_JP + 1),hl
+.ifdef SOUL_L0_BANK
+; fw_l0_bank_back - bank 0 back at $C000 after layer 0's proj or fc2 (SOUL_L0_BANK); layer 1's keep its
+; bank in. Clobbers A, BC.
+fw_l0_bank_back:
+        ld a,(fw_layer_index)
+        or a
+        ret nz
+        jp zx_page_top
+; fw_l0_bank - bank EMBED_BANK at $C000 for layer 0's proj or fc2 (SOUL_L0_BANK: build.l0_bank_symbols, the
+; 128K's since the twenty-ninth round, zxqkv128c); layer 1's run with bank ZX_DATA_BANK in. Clobbers A, BC.
+fw_l0_bank:
+        ld a,(fw_layer_index)
+        or a
+        ret nz
+        ld a,ZX_PAGE_ROM_48 | EMBED_BANK
+        jp zx_page
+.else
         ret
+.endif
+.else
+.ifdef SOUL_L0_BANK
+        .error "SOUL_L0_BANK pages layer 0's fc2 through MV_NZ's path"
+.endif
 .endif
 .ifdef FW_WIDE_SPARSE
         jr z,fw_dense_add       ; (the loads keep fw_wide_sparse's Z)

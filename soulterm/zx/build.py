@@ -145,11 +145,14 @@ RECORD_BANKS = (1, 3)
 # contended: a real 128K's ULA holds its ~1,060 memory cycles a position ~700 to ~950 T-states
 # (zxplanes128's count of that form).
 EMBED_BANK = 7
+# and below te there since the twenty-ninth round (zxqkv128c, SOUL_L0_BANK) layer 0's proj and fc2 (run once a
+# position each: forward.s pages the bank in around them; ~+1,800 T-states a position of a real 128K's wait)
+L0_BANK_TENSORS = ("l0.proj", "l0.fc2_w", "l0.fc2_b")
 EMBED_START = 0xD800
 EMBED_EDITOR_ROOM = 0xEC00      # (bank 7 from here: the 128 ROM's editor's)
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
-EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
+EMBED_CONTENTS = "layer 0's proj and fc2 (the 128K's), te, pe and the embedding (embedrows.s)"
 assert EMBED_BANK not in RECORD_BANKS
 # planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
 # in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
@@ -481,11 +484,32 @@ def embed_addresses(soul) -> tuple[int, int, int]:
     return te, pe, pe + soul["pe"].values.size
 
 
+def _l0_bank_tensors(soul, at: int):
+    """Layer 0's proj and fc2 (L0_BANK_TENSORS) in matvec's layout, assembled at `at` (embed_bank's first part)."""
+    others = tuple(t.name for t in spec.TENSORS if t.name.startswith("l0.") and t.name not in L0_BANK_TENSORS)
+    return f".org ${at:04X}\nl0_bank_start:\n" + tensors_include(soul, "l0.", leave_out=others)
+
+
+def l0_bank_symbols(soul) -> dict:
+    """Where layer 0's proj and fc2 lie in bank EMBED_BANK (SOUL_L0_BANK): ending where te starts."""
+    options = f".cpu z80\n{player_kernel_options('128k', bench=False)}\n"
+    size = _assemble(options + _l0_bank_tensors(soul, paging.PAGED_START)).end - paging.PAGED_START
+    bank = _assemble(options + _l0_bank_tensors(soul, EMBED_START - size))
+    assert bank.end == EMBED_START
+    return {name: bank.symbols[name] for name in ("l0_bank_start", *tensor_labels("l0.proj"), *tensor_labels("l0.fc2_"))}
+
+
 def embed_bank(soul, program):
     """The block of bank EMBED_BANK, assembled at EMBED_START: te, pe, then embedrows.s's fw_embed,
-    which reads EMBED_IMPORTS of the main block `program`."""
+    which reads EMBED_IMPORTS of the main block `program`; with SOUL_L0_BANK (the 128K's since the
+    twenty-ninth round, zxqkv128c) layer 0's proj and fc2 first, ending at EMBED_START (the block
+    starts at its l0_bank_start)."""
     imports = "\n".join(f"{name} = ${program.symbols[name]:04X}" for name in EMBED_IMPORTS)
-    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\nEMBED_CHAINS_ONLY = 1\n{imports}\n"
+    l0 = ""
+    if "SOUL_L0_BANK" in program.symbols:
+        l0 = _l0_bank_tensors(soul, program.symbols["l0_bank_start"])
+    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\nEMBED_CHAINS_ONLY = 1\n{imports}\n" + l0
+              + f'.assert * <= ${EMBED_START:04X}, "layer 0\'s proj and fc2 run into te"\n'
               f".org ${EMBED_START:04X}\n" + tensors_include(soul, "te") + tensors_include(soul, "pe")
               + "".join(f'.include "{name}"\n' for name in EMBED_CODE_FILES))
     bank = _assemble(source)
@@ -698,7 +722,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
                                    fc1_planes="FW_FC1_PLANES" in program.symbols,
                                    out_apart="SOUL_OUT_APART" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
-        banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
+        banks += ((EMBED_BANK, embed_bank(soul, program).data, program.symbols.get("l0_bank_start", EMBED_START)),)
     if "FW_PLANES" in program.symbols:
         banks += ((PLANES_BANK, planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols).data, PLANES_START),)
     return banks
@@ -723,7 +747,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
-                  fc1_planes: bool = True, fc1_planes_l0: bool = False) -> str:
+                  fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -846,6 +870,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     # call takes FW_WIDE_SPARSE or MV_SPARSE_PAIR_SKIP: no MV_COARSE_PAIRS, nor its MV_RAW_PASS, MV_GATE_QUADS and
     # AM_ROUNDS (twenty-ninth round, zxqkv128b: 170 bytes below $C000, 655 in bank 0)
     coarse_pairs = coarse_pairs and not (fc1_l0 and nz)
+    # layer 0's proj and fc2 in bank EMBED_BANK below te (SOUL_L0_BANK, twenty-ninth round, zxqkv128c: 3,328 bytes
+    # of bank 0 for logitplanes.s; forward.s pages the bank in around them, fc2 through matvec_nz)
+    l0_bank = l0_bank and embed_apart and nz
     options = [player_kernel_options(model, bench=False, coarse=coarse, nz=nz, packed=coarse and not banked,
                                      sparse=banked or not nz,    # (the 48K's fc2 runs matvec_nz: no sparse call left)
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
@@ -966,6 +993,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"soul_te = ${te:04X}     ; in bank {EMBED_BANK}",
                     f"soul_te_shift = {soul['te'].shift}", f"soul_pe = ${pe:04X}     ; in bank {EMBED_BANK}",
                     f"soul_pe_shift = {soul['pe'].shift}"]
+        if l0_bank:     # (layer 0's proj and fc2 below te in that bank: forward.s pages it in around them)
+            options += ["SOUL_L0_BANK = 1     ; (layer 0's proj and fc2 in bank EMBED_BANK: build.l0_bank_symbols)"]
+            options += [f"{name} = ${at:04X}     ; in bank {EMBED_BANK}" for name, at in l0_bank_symbols(soul).items()
+                        if not name.endswith("_shift")]
         cold_tensors = ()           # (below UNCONTENDED: the layer descriptors alone)
     origin = ORIGINS[model]
     lines = [".cpu z80", *options, f".org ${origin:04X}", vocab_constants(tokenizer),
