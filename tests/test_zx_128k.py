@@ -638,7 +638,7 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     their numbers) fails the turn's check against the engine. (Breaks in the sums mostly leave more than
     one row, and the coarse call then gives the engine's token: the kernel's own test holds it to its
     model, tests/test_kernels_z80_logit_planes.py.)"""
-    from soulterm.zx.build import LOGIT_PLANES_LIST, planes_bank
+    from soulterm.zx.build import FC1_PLANES_L0_TABLES, planes_bank
     from soulterm.zx.logit_planes import split_masks
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -647,27 +647,33 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     bench = player_bench(soul, tokenizer, "128k")
     sym = bench.symbols
     assert "FW_LOGIT_PLANES" in sym and sym["fw_logit_planes"] < paging.PAGED_START
-    block = planes_bank(soul, qkv_apart=True, out_apart=True)     # (the shipped form: no wp_make since zxqkv128b)
-    bank = bench.banks[PLANES_BANK]
+    block = planes_bank(soul, qkv_apart=True, out_apart=True, logits=False)     # (the shipped form: zxqkv128c's)
     masks = split_masks(soul["out"].values)         # (on the tape since the twenty-eighth round: SOUL_OUT_APART)
-    at = sym["lg_masks"] - paging.PAGED_START
-    assert bytes(bank[at:at + len(masks)]) == masks and sym["lg_masks"] == sym["wp_l1_v"] + 32 * 32
-    assert sym["lg_masks"] + len(masks) <= 0x10000 and PLANES_START < sym["lg_select"] < block.end
+    # since the twenty-ninth round (zxqkv128c, LG_BANK_0) logitplanes.s and the masks' halves lie in bank 0, its
+    # tables, sums and list on layer 0's fc1's table pages; bank 6 keeps neither
+    half = len(masks) // 2
+    assert sym["LG_BANK_0"] == 1 and "lg_select" not in block.symbols and "lg_masks" not in block.symbols
+    assert bench.peek(sym["lg_masks_top"], half) == masks[:half] and bench.peek(sym["lg_masks_low"], half) == masks[half:]
+    assert paging.PAGED_START < sym["lg_select"] < sym["lg_masks_top"] < sym["fg_x"] and sym["LG_TABLES"] == FC1_PLANES_L0_TABLES
     chosen = []
     rows, reply = forward_turn(bench, engine, context,
                                after_step=lambda position: chosen.append(bench.peek(sym["fw_lg_chose"])[0]))
     assert reply == engine.reply(tokenizer, "hello").ids and chosen[len(context) - 1:] == [1] * (len(reply) + 1)
-    assert bank[LOGIT_PLANES_LIST - paging.PAGED_START] == spec.END - spec.FIRST_CHOOSABLE     # (the last step's)
+    assert bench.peek(sym["LG_LIST"])[0] == spec.END - spec.FIRST_CHOOSABLE     # (the last step's, in bank 0)
     planes = TurnCost(rows, reply)
     declined = player_bench(soul, tokenizer, "128k")
-    at = declined.sym("lg_select") - paging.PAGED_START
-    declined.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
+    declined.poke(sym["lg_select"], [0x37, 0xC9])     # scf / ret (fw_out_exact's rows by wp_rows_wide: fw_out_wide)
     rows, again = forward_turn(declined, engine, context)
     assert again == reply and TurnCost(rows, again).per_step > planes.per_step + 50_000
+    wrong_bank = player_bench(soul, tokenizer, "128k")      # (fw_out_wide paging bank 0 for bank 6: its ld a,n's n)
+    wrong_bank.poke(sym["lg_select"], [0x37, 0xC9])
+    assert wrong_bank.peek(sym["fw_out_wide"] + 11, 2) == bytes([0x3E, sym["ZX_PAGE_ROM_48"] | PLANES_BANK])
+    wrong_bank.poke(sym["fw_out_wide"] + 12, [sym["ZX_PAGE_ROM_48"]])
+    with pytest.raises(AssertionError):
+        forward_turn(wrong_bank, engine, context)
     broken = player_bench(soul, tokenizer, "128k")
-    bank = broken.banks[PLANES_BANK]
-    at = bytes(bank).index(bytes([0xDD, 0x71, 0x00]), block.symbols["lg_row"] - paging.PAGED_START)
-    bank[at + 1] = 0x70                 # the first list's ld (ix+0),c (a row's number) made ld (ix+0),b
+    at = sym["lg_row"] + broken.peek(sym["lg_row"], 512).index(bytes([0xDD, 0x71, 0x00]))
+    broken.poke(at + 1, [0x70])         # the first list's ld (ix+0),c (a row's number) made ld (ix+0),b
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
 
@@ -693,9 +699,10 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     assert sym["MV_NZ"] == 1 and UNCONTENDED <= sym["fw_fc1_planes"] < sym["fg_rows_wide"] < paging.PAGED_START
     # (since the twenty-eighth round, FW_FC1_PLANES_L0, no coarse call runs: the routines filled bank 0's room before
     # fc1planes.s's copy there until the twenty-ninth round, zxqkv128b, which leaves them out: that room free)
-    assert "mv_pairs_prepare" not in sym and sym["fg_x"] - sym["soul_l0_fc1_w_end"] >= 800
+    # (since zxqkv128c, LG_BANK_0, logitplanes.s's code and out's planes 7..4 fill most of that room: 353 bytes left)
+    assert "mv_pairs_prepare" not in sym and sym["lg_x"] == sym["soul_l0_fc1_w_end"] < sym["lg_masks_top_end"] < sym["fg_x"]
     assert [(region.start, region.end) for region in built.regions if region.name.startswith("free (bank 0")] == [
-        (sym["soul_l0_fc1_w_end"], sym["fg_x"])]       # (the memory map shows it)
+        (sym["lg_masks_top_end"], sym["fg_x"])]       # (the memory map shows it)
     (bank, data), *_ = built.banks
     assert bank == DATA_BANK
     rows = sym["soul_l1_fc1_w"] - paging.PAGED_START           # (fc1_rows_lines' fg_l1_rows, in the bank)
@@ -740,9 +747,9 @@ def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
     assert sym["SOUL_QKV_APART"] == 1 and sym["SOUL_OUT_APART"] == 1 and "planes_first_run" not in sym
-    assert "wp_make" not in sym and "wp_make_out" not in sym and sym["wp_rows"] < sym["wp_code_end"] < sym["lg_select"]
+    assert "wp_make" not in sym and "wp_make_out" not in sym and sym["wp_rows"] < sym["wp_code_end"]
     (_, planes, address), = [block for block in built.banks if block[0] == PLANES_BANK]
-    shipped = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True)
+    shipped = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True, logits=False)     # (LG_BANK_0: zxqkv128c)
     assert address == PLANES_START and planes == shipped.data and "wp_make" not in shipped.symbols
     assert paging.PAGED_START + paging.BANK_SIZE - (address + len(planes)) >= 512     # bank 6's free bytes (64 before)
     made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
@@ -782,10 +789,10 @@ def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its
     copies = [data[sym["fg_x"] - paging.PAGED_START:sym["fg_code_end"] - paging.PAGED_START],
               built.program.data[sym["fg_x"] - origin:sym["fg_code_end"] - origin]]
     assert len(copies[0]) == len(copies[1]) and 0 < sum(a != b for a, b in zip(*copies)) < 16
-    masks = split_masks(soul["out"].values)         # (on the tape: no first RUN makes them)
-    planes = dict((bank, block) for bank, block, *_ in built.banks)[PLANES_BANK]
-    at = sym["lg_masks"] - PLANES_START
-    assert planes[at:at + len(masks)] == masks
+    masks = split_masks(soul["out"].values)         # (on the tape: no first RUN makes them; in bank 0 since zxqkv128c)
+    half = len(masks) // 2
+    for name, part in (("lg_masks_top", masks[:half]), ("lg_masks_low", masks[half:])):
+        assert built.program.data[sym[name] - origin:sym[name] - origin + half] == part, name
     bench = player_bench(soul, tokenizer, "128k")
     rows_run, reply = forward_turn(bench, engine, context)      # checks every step against the engine
     both = TurnCost(rows_run, reply)

@@ -1519,8 +1519,10 @@ fw_planes_back:
 ; logits' call as before). Bank 0 at $C000 again either way. fw_logits is left as it was when it chose
 ; (the player reads fw_next alone; kernelbench.forward_turn checks fw_next then).
 fw_logit_planes:
+.ifndef LG_BANK_0               ; (bank 0 in already where it lies there: twenty-ninth round, zxqkv128c)
         ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
         call zx_page
+.endif
         ld hl,fw_lg_setup       ; lg_x, lg_top, lg_sums, lg_list, lg_rows, lg_shift, lg_page, lg_low
         ld de,lg_x
         ld bc,FW_LG_SETUP_BYTES
@@ -1547,12 +1549,46 @@ fw_logit_planes:
         ld (fw_lg_chose),a
         jp zx_page_top
 .endif
+.ifdef LG_BANK_0                ; (lg_split's halves apart in bank 0: build.py's lg_masks_top, lg_masks_low)
+lg_masks = lg_masks_top
+        .assert lg_masks_low - lg_masks_top >= FW_VOCAB * FW_DIM / 2, "lg_masks_low: past lg_masks_top's half"
+.else
+lg_masks_low = lg_masks + FW_VOCAB * FW_DIM / 2
+.endif
 fw_lg_setup:
         .word fw_xn, lg_masks + FIRST_CHOOSABLE * FW_DIM / 2, LG_SUMS, LG_LIST     ; (lg_masks: lg_split's halves)
         .byte FW_VOCAB - FIRST_CHOOSABLE, soul_out_shift, LG_TABLES >> 8
-        .word lg_masks + (FW_VOCAB + FIRST_CHOOSABLE) * FW_DIM / 2     ; (planes 7..4 then 0..3, 16 bytes a row each)
+        .word lg_masks_low + FIRST_CHOOSABLE * FW_DIM / 2     ; (planes 7..4 then 0..3, 16 bytes a row each)
 FW_LG_SETUP_BYTES = * - fw_lg_setup
 fw_lg_chose:    .byte 0         ; 1: the last step's token came from lg_select
+.ifdef LG_BANK_0
+; fw_out_wide - (LG_BANK_0, twenty-ninth round, zxqkv128c: planes_wide.s's fw_out_exact where lg_select declined)
+; HL = the logit of the plane_bytes row at FW_OUT_ROW (bank 0) by planes_wide.s's wp_rows_wide: the row to fw_att
+; (dead here) below $C000, bank FW_PLANES_BANK in for planes.s's variables, bank 0 back after. Clobbers
+; AF, BC, DE, HL, IX and the alternate set.
+fw_out_wide:
+        ld hl,FW_OUT_ROW
+        ld de,fw_att
+        ld bc,FW_DIM
+        ldir
+        ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
+        call zx_page
+        ld hl,fw_xn
+        ld (wp_x),hl
+        ld hl,fw_att + FW_DIM
+        ld (wp_out),hl
+        ld hl,fw_att
+        ld (wp_w),hl
+        ld a,1
+        ld (wp_rows_count),a
+        ld a,soul_out_shift
+        ld (wp_shift),a
+        call wp_rows_wide
+        call zx_page_top
+        ld hl,(fw_att + FW_DIM)
+        ret
+        .assert * <= $C000 && fw_att + FW_DIM + 2 <= $C000, "fw_out_wide pages bank FW_PLANES_BANK in"
+.endif
 .endif
 
 ; fw_projection - W xn into HL, for the 32x32 matrix at descriptor offset A.

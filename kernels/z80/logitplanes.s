@@ -813,8 +813,10 @@ lg_split:
 LG_EXACT_ACC    = lg_scaled     ; the 24-bit sum (lg_select's scratch: it has returned)
 lg_row_logit:
 .ifdef wp_x                     ; (planes.s's, before it in bank 6; the kernels' bench has none)
+.ifndef LG_BANK_0               ; (in bank 0: planes_wide.s's fw_out_exact sets it with bank 6 in)
         ld hl,(lg_x)
         ld (wp_x),hl
+.endif
 .endif
         ld a,(lg_level)
         cp 1

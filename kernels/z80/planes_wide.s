@@ -297,12 +297,15 @@ fw_out_exact:
         ld de,FW_OUT_ROW
         ld bc,FW_DIM / 2
         ldir                    ; planes 7..4
-        ld bc,(FW_VOCAB - 1) * FW_DIM / 2
+        ld bc,lg_masks_low - lg_masks - FW_DIM / 2
         add hl,bc
         ld bc,FW_DIM / 2
         ldir                    ; planes 0..3
         call lg_row_logit       ; (NC: HL the row's logit from its planes; C: lg_select declined, wp_x set)
         jr nc,@logit
+.ifdef LG_BANK_0
+        call fw_out_wide        ; (forward.s's, below $C000: wp_rows_wide with bank FW_PLANES_BANK in)
+.else
         ld (wp_out),de          ; (FW_OUT_ROW + FW_DIM)
         ld hl,FW_OUT_ROW
         ld (wp_w),hl
@@ -312,6 +315,7 @@ fw_out_exact:
         ld (wp_shift),a
         call wp_rows_wide
         ld hl,(FW_OUT_ROW + FW_DIM)
+.endif
 @logit: ld a,h
         xor $80
         ld h,a

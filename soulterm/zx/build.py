@@ -341,7 +341,7 @@ def _cold_end(sym: dict) -> int:
 
 
 def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False,
-              fc1_planes: bool = False, out_apart: bool = False):
+              fc1_planes: bool = False, out_apart: bool = False, logits: bool = True):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
     packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
     MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
@@ -351,7 +351,7 @@ def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = Fals
     FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH. (`out_apart`: planes_bank's, where the six matrices lie.)"""
     pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
     if qkv_apart:
-        planes = planes_bank(soul, qkv_apart=True, out_apart=out_apart).symbols
+        planes = planes_bank(soul, qkv_apart=True, out_apart=out_apart, logits=logits).symbols
         labels = [f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES]
         pairs += "SOUL_QKV_APART = 1\n" + "".join(f"{label} = ${planes[label]:04X}\n" for label in labels)
     fc1 = FC1_PLANES_MATRIX if fc1_planes else None
@@ -544,7 +544,7 @@ def planes_pay(soul, tokenizer) -> bool:
     return 2 * sum(total <= PLANES_MOST_SUM for total in sums) >= len(sums) > 0
 
 
-def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
+def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: bool = True):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
     off the tape) with wp_make and its offsets (not with `out_apart`: nothing for a first RUN to make), wp_matrices
     (forward.s's FW_PLANES: the word 9 layer + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES
@@ -555,7 +555,8 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
     logit_planes.split_masks). With
     `qkv_apart` (SOUL_QKV_APART, twenty-seventh round) the six matrices are on the tape instead, and the
     layers' banks keep no matvec copy of them. With `out_apart` (SOUL_OUT_APART, twenty-eighth round, with
-    `qkv_apart`) out's lg_masks are on the tape too, and bank 0 keeps no matvec copy of out."""
+    `qkv_apart`) out's lg_masks are on the tape too, and bank 0 keeps no matvec copy of out. Without `logits`
+    (LG_BANK_0, twenty-ninth round, zxqkv128c: logitplanes.s and out's masks in bank 0) neither is here."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -580,7 +581,8 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
     if out_apart:       # (out's masks come split on the tape: logitplanes.s leaves lg_split out)
         lines.append("SOUL_OUT_APART = 1")
-    lines += ['.include "logitplanes.s"'] * logit_planes_take(soul)
+    logits = logits and logit_planes_take(soul)
+    lines += ['.include "logitplanes.s"'] * logits
     if qkv_apart:       # (on the tape: no matvec copy for the first RUN to make them from)
         lines += ["        .res (32 - (* & 31)) & 31", "wp_planes:     ; the six matrices in plane_bytes' layout "
                   "(32-byte aligned rows), on the tape (SOUL_QKV_APART)"]
@@ -594,7 +596,7 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
         lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}"
                   for i, name in enumerate(PLANES_MATRICES)]
     matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"
-    if logit_planes_take(soul):     # (out's rows: 32-byte aligned after the matrices, as they are)
+    if logits:      # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
         if out_apart:
             assert qkv_apart, "out's planes on the tape follow q, k and v's there"
@@ -642,6 +644,10 @@ FC1_PLANES_L0_MATRIX = "l0.fc1_w"
 FC1_PLANES_L0_TABLES = RN_SWAPPED_SQUARES - 0x800
 FC1_PLANES_L0_TABLES_HIGH = RN_SWAPPED_SQUARES - 0x400
 FC1_PLANES_L0_TABLE_BYTES = RN_SWAPPED_SQUARES - FC1_PLANES_L0_TABLES
+
+
+def _byte_lines(data) -> list[str]:
+    return [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
 
 
 def fc1_l0_rows_lines(soul, bank, between=()) -> list[str]:
@@ -720,11 +726,12 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     apart = "SOUL_QKV_APART" in program.symbols
     banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart,
                                    fc1_planes="FW_FC1_PLANES" in program.symbols,
-                                   out_apart="SOUL_OUT_APART" in program.symbols).data),)
+                                   out_apart="SOUL_OUT_APART" in program.symbols, logits="LG_BANK_0" not in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, program.symbols.get("l0_bank_start", EMBED_START)),)
     if "FW_PLANES" in program.symbols:
-        banks += ((PLANES_BANK, planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols).data, PLANES_START),)
+        banks += ((PLANES_BANK, planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols,
+                                            logits="LG_BANK_0" not in program.symbols).data, PLANES_START),)
     return banks
 
 
@@ -747,7 +754,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
-                  fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True) -> str:
+                  fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
+                  lg_bank_0: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -873,6 +881,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     # layer 0's proj and fc2 in bank EMBED_BANK below te (SOUL_L0_BANK, twenty-ninth round, zxqkv128c: 3,328 bytes
     # of bank 0 for logitplanes.s; forward.s pages the bank in around them, fc2 through matvec_nz)
     l0_bank = l0_bank and embed_apart and nz
+    # and logitplanes.s and out's masks in bank 0 (LG_BANK_0): its code and lg_top's half in the room they leave,
+    # lg_low's past the records' ids; its tables, sums and list on layer 0's fc1's table pages (out of bank 6, for
+    # planes.s's word tables)
+    lg_bank_0 = l0_bank and fc1_l0 and lg_bank_0 and logit_planes_take(soul)
     options = [player_kernel_options(model, bench=False, coarse=coarse, nz=nz, packed=coarse and not banked,
                                      sparse=banked or not nz,    # (the 48K's fc2 runs matvec_nz: no sparse call left)
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
@@ -934,7 +946,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0, logits=not lg_bank_0)
         if fc1:
             options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
             # (and every label of fc1planes.s's code: the TUI's samples name a PC in bank DATA_BANK by them;
@@ -971,14 +983,20 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if banked and weight_planes and planes_take(soul):
-        planes = planes_bank(soul, apart, fc1_l0)
+        planes = planes_bank(soul, apart, fc1_l0, logits=not lg_bank_0)
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         if apart:
             options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "
                         "for a declined xn)", f"wp_table_pages = ${PLANES_TABLES:04X}     ; in bank {PLANES_BANK}"]
         options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS
                     if name in planes.symbols]      # (no wp_make where every matrix's planes come on the tape)
-        if logit_planes_take(soul):
+        if lg_bank_0:
+            options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s first)",
+                        "LG_BANK_0 = 1      ; (logitplanes.s and out's masks in bank 0, its tables on layer 0's fc1's)",
+                        f"LG_TABLES = ${FC1_PLANES_L0_TABLES:04X}     ; in bank 0, run time only (dead from layer 0's "
+                        "fc2 to the next position's fc1)",
+                        f"LG_SUMS = ${FC1_PLANES_L0_TABLES + 0x400:04X}", f"LG_LIST = ${FC1_PLANES_L0_TABLES + 0x500:04X}"]
+        elif logit_planes_take(soul):
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s in that bank first)",
                         f"LG_TABLES = ${LOGIT_PLANES_TABLES:04X}     ; in bank {PLANES_BANK}, run time only",
                         f"LG_SUMS = ${LOGIT_PLANES_SUMS:04X}", f"LG_LIST = ${LOGIT_PLANES_LIST:04X}"]
@@ -1077,8 +1095,13 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
         if fc1_l0:      # (layer 0's fc1 rows, then fc1planes.s's bank 0 copy at bank DATA_BANK's addresses; between
             # them matvec.s's coarse pairs' routines, which no call runs with both layers' fc1 and the logits by planes)
+            masks = logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values) if lg_bank_0 else b""
+            half = len(masks) // 2
             lines += fc1_l0_rows_lines(soul, bank, ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare "
-                                                    "and walks: no coarse call with FW_FC1_PLANES_L0)"] * coarse_pairs)
+                                                    "and walks: no coarse call with FW_FC1_PLANES_L0)"] * coarse_pairs
+                                       + ['.include "logitplanes.s"     ; (LG_BANK_0: run with bank 0 in)',
+                                          "lg_masks_top:     ; out's rows' planes 7..4 (lg_split's first half), on the tape"]
+                                       * lg_bank_0 + _byte_lines(masks[:half]) + ["lg_masks_top_end:"] * lg_bank_0)
         # what runs only outside layer 1 (the embedding, argmax): in bank 0 above $C000, out of the room below it
         lines += [f'.include "{name}"' for name in bank_0_files]
         bank_symbols = bank.symbols
@@ -1102,6 +1125,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                       f"; (past bank {EMBED_BANK}'s code)" * embed_apart,
                       "        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks: the coarse calls', "
                       "with bank 0 in)"]
+        if lg_bank_0:
+            lines += ["lg_masks_low:     ; out's rows' planes 0..3 (lg_split's second half), on the tape"]
+            lines += _byte_lines(logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values)[
+                len(logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values)) // 2:]) + ["lg_masks_low_end:"]
         lines += [
                   "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
                   "; which ids have a record (records128.s): in one page, off the tape",
@@ -1529,9 +1556,19 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     if "FW_FC1_PLANES_L0" in sym:   # (twenty-eighth round: layer 0's fc1 by fc1planes.s's copy in bank 0)
         regions.append(Region("l0.fc1_w and l0.fc1_b (fc1planes.s's rows: fc1_planes.gate_bytes)", "weights",
                               sym["soul_l0_fc1_w"], sym["soul_l0_fc1_w_end"]))
-        if "mv_pairs_prepare" not in sym and sym["soul_l0_fc1_w_end"] < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
-            regions.append(Region("free (bank 0: past layer 0's fc1 rows, before fc1planes.s's copy at bank "
-                                  f"{DATA_BANK}'s addresses)", "buffer", sym["soul_l0_fc1_w_end"], sym["fg_x"]))
+        rows_end = sym["soul_l0_fc1_w_end"]
+        if "LG_BANK_0" in sym:      # (zxqkv128c: logitplanes.s's code, then out's planes 7..4; 0..3 past the records)
+            rows_end = sym["lg_masks_top_end"]
+            regions += [Region("logitplanes.s (LG_BANK_0: the logits' argmax by out's planes, in bank 0)", "code",
+                               sym["lg_x"], sym["lg_masks_top"]),
+                        Region("out's planes 7..4 (lg_split's first half: logitplanes.s's lg_top)", "weights",
+                               sym["lg_masks_top"], sym["lg_masks_top_end"]),
+                        Region("out's planes 0..3 (lg_split's second half: logitplanes.s's lg_low)", "weights",
+                               sym["lg_masks_low"], sym["lg_masks_low_end"])]
+        if "mv_pairs_prepare" not in sym and rows_end < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
+            regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", logitplanes.s and out's planes 7..4"
+                                  * ("LG_BANK_0" in sym) + f", before fc1planes.s's copy at bank {DATA_BANK}'s addresses)",
+                                  "buffer", rows_end, sym["fg_x"]))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
@@ -1562,7 +1599,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                               f"in banks {', '.join(map(str, RECORD_BANKS))})", "kv-cache", sym["record_known"],
                               sym["record_known"] + spec.VOCAB_SIZE))
         if "FW_FC1_PLANES_L0" in sym:       # run time only, made by each of layer 0's fc1 calls
-            regions.append(Region("fc1planes.s's tables in bank 0 (layer 0's fc1: FW_FC1_PLANES_L0, run time only)",
+            regions.append(Region("fc1planes.s's tables in bank 0 (layer 0's fc1: FW_FC1_PLANES_L0, run time only)"
+                                  + "; logitplanes.s's tables, sums and list from layer 0's fc2 to the next fc1 (LG_BANK_0)"
+                                  * ("LG_BANK_0" in sym),
                                   "table", FC1_PLANES_L0_TABLES, FC1_PLANES_L0_TABLES + FC1_PLANES_L0_TABLE_BYTES))
         if "RN_SWAPPED_SQUARES" in sym:     # off the tape too, made by the start in bank 0 and the data bank
             regions.append(Region(f"squares by swapped nibbles (rmsnorm; banks 0 and {DATA_BANK}, made at the start)",
