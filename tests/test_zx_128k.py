@@ -561,7 +561,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs).
     Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
     6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
-    from soulterm.zx.soul_layout import plane_bytes, plane_classes
+    from soulterm.zx.soul_layout import plane_classes, plane_words
     from soulterm.zx.weight_planes import plane_tables, turn_inputs
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -573,24 +573,30 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     (block_at, block), = [(at, data) for number, data, at in map(tap.bank_block, built.banks)
                           if number == PLANES_BANK]
     # (on the tape since the twenty-seventh round, SOUL_QKV_APART: the first RUN makes out's planes alone)
-    assert block_at == PLANES_START and PLANES_START + len(block) >= max(sym[f"wp_l{layer}_{name}"] + 1024
+    # (since the twenty-ninth round, zxqkv128c, WP_WORD_TABLES: each mask its entry's address, 64 bytes a row)
+    assert sym["WP_WORD_TABLES"] == 1
+    assert block_at == PLANES_START and PLANES_START + len(block) >= max(sym[f"wp_l{layer}_{name}"] + 2048
                                                                          for layer in range(2) for name in "qkv")
     bank = bench.banks[PLANES_BANK]
     word = lambda address: bank[address - 0xC000] | bank[address - 0xC000 + 1] << 8     # noqa: E731
     for layer in range(2):
         for i, name in enumerate("qkv"):
             at = word(sym["wp_matrices"] + 2 * (9 * layer + 3 * i))
-            assert bank[at - 0xC000:at - 0xC000 + 1024] == plane_bytes(soul[f"l{layer}.{name}"].values), (layer, name)
+            assert bank[at - 0xC000:at - 0xC000 + 2048] == plane_words(soul[f"l{layer}.{name}"].values,
+                                                                       zx_build.PLANES_TABLES >> 8), (layer, name)
             classes = word(sym["wp_class_lists"] + 2 * (9 * layer + 3 * i))       # (on the tape, one page)
             assert bank[classes - 0xC000:classes - 0xC000 + 32] == plane_classes(soul[f"l{layer}.{name}"].values)
             assert PLANES_START + len(block) >= classes + 32 and classes >> 8 == (classes + 31) >> 8
     rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
     planes = TurnCost(rows, reply)
-    # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again); its groups
-    # 0..2 under logitplanes.s's tables, sums and list since (FW_LOGIT_PLANES: the last step's logits')
+    # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again); group g's
+    # entry m the word at 2 m from page $C0 + 2 g (WP_WORD_TABLES; logitplanes.s's tables in bank 0 since zxqkv128c)
     xn = next(x for _, name, x in reversed(turn_inputs(engine, context)) if name == "l1.qkv")
     tables, _, _ = plane_tables(xn)
-    assert bench.paged_bank == 0 and bank[0x600:0x700] == bytes(v & 255 for v in tables[3])
+    assert bench.paged_bank == 0
+    for group in range(4):
+        page = bank[0x200 * group:0x200 * group + 0x200]
+        assert [page[2 * m] | page[2 * m + 1] << 8 for m in range(256)] == [v & 0xFFFF for v in tables[group]], group
     # declined: planes_wide.s's wp_rows_wide on the planes (SOUL_QKV_APART: no matvec copy), exact and far
     # slower (~1.2M T-states a matrix); with its w (xor $80) broken (xor $00) the turn's check fails
     short = context[:3]
@@ -667,8 +673,9 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     assert again == reply and TurnCost(rows, again).per_step > planes.per_step + 50_000
     wrong_bank = player_bench(soul, tokenizer, "128k")      # (fw_out_wide paging bank 0 for bank 6: its ld a,n's n)
     wrong_bank.poke(sym["lg_select"], [0x37, 0xC9])
-    assert wrong_bank.peek(sym["fw_out_wide"] + 11, 2) == bytes([0x3E, sym["ZX_PAGE_ROM_48"] | PLANES_BANK])
-    wrong_bank.poke(sym["fw_out_wide"] + 12, [sym["ZX_PAGE_ROM_48"]])
+    page = sym["fw_out_wide"] + wrong_bank.peek(sym["fw_out_wide"], 64).index(
+        bytes([0x3E, sym["ZX_PAGE_ROM_48"] | PLANES_BANK]))
+    wrong_bank.poke(page + 1, [sym["ZX_PAGE_ROM_48"]])
     with pytest.raises(AssertionError):
         forward_turn(wrong_bank, engine, context)
     broken = player_bench(soul, tokenizer, "128k")
@@ -749,9 +756,11 @@ def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the
     assert sym["SOUL_QKV_APART"] == 1 and sym["SOUL_OUT_APART"] == 1 and "planes_first_run" not in sym
     assert "wp_make" not in sym and "wp_make_out" not in sym and sym["wp_rows"] < sym["wp_code_end"]
     (_, planes, address), = [block for block in built.banks if block[0] == PLANES_BANK]
-    shipped = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True, logits=False)     # (LG_BANK_0: zxqkv128c)
+    shipped = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True, logits=False, words=True)   # (zxqkv128c)
     assert address == PLANES_START and planes == shipped.data and "wp_make" not in shipped.symbols
-    assert paging.PAGED_START + paging.BANK_SIZE - (address + len(planes)) >= 512     # bank 6's free bytes (64 before)
+    # bank 6's free bytes: 64 before zxqkv128b, 512 after it; 128 since zxqkv128c (the word masks, 6,144 bytes more,
+    # in the room logitplanes.s and out's masks left for bank 0)
+    assert 0 <= paging.PAGED_START + paging.BANK_SIZE - (address + len(planes)) >= 128
     made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
     assert "wp_make" in made.symbols and "wp_make_at" in made.symbols
 

@@ -1569,13 +1569,26 @@ fw_lg_chose:    .byte 0         ; 1: the last step's token came from lg_select
 fw_out_wide:
         ld hl,FW_OUT_ROW
         ld de,fw_att
+.ifdef WP_WORD_TABLES           ; (wp_rows_wide reads word masks: 2 m mod 256, then m >> 7 in bit 0)
+        ld b,FW_DIM
+@word:  ld a,(hl)
+        inc l
+        add a,a
+        ld (de),a
+        inc de
+        sbc a,a
+        ld (de),a
+        inc de
+        djnz @word
+.else
         ld bc,FW_DIM
         ldir
+.endif
         ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
         call zx_page
         ld hl,fw_xn
         ld (wp_x),hl
-        ld hl,fw_att + FW_DIM
+        ld hl,FW_OUT_WIDE_LOGIT
         ld (wp_out),hl
         ld hl,fw_att
         ld (wp_w),hl
@@ -1585,9 +1598,15 @@ fw_out_wide:
         ld (wp_shift),a
         call wp_rows_wide
         call zx_page_top
-        ld hl,(fw_att + FW_DIM)
+        ld hl,(FW_OUT_WIDE_LOGIT)
         ret
-        .assert * <= $C000 && fw_att + FW_DIM + 2 <= $C000, "fw_out_wide pages bank FW_PLANES_BANK in"
+.ifdef WP_WORD_TABLES
+FW_OUT_WIDE_LOGIT = fw_ffn      ; (z: dead here, after fw_att's 64 bytes of word masks)
+        .assert fw_ffn >= fw_att + 2 * FW_DIM, "fw_out_wide's word masks in fw_att"
+.else
+FW_OUT_WIDE_LOGIT = fw_att + FW_DIM
+.endif
+        .assert * <= $C000 && FW_OUT_WIDE_LOGIT + 2 <= $C000, "fw_out_wide pages bank FW_PLANES_BANK in"
 .endif
 .endif
 

@@ -83,7 +83,17 @@ wp_rows_wide:
 @group: push af
         xor (ix+1)              ; its group's u: 8 g (PLANES_DOWN's g = 3 - i)
         ld l,a
+.ifdef WP_WORD_TABLES           ; (the mask m as its entry's address: 2 m mod 256, then bit 0 m >> 7)
+        inc de
         ld a,(de)
+        rra
+        dec de
+        ld a,(de)
+        rra
+        inc de
+.else
+        ld a,(de)
+.endif
         inc de
         mask_bits_into_row
         pop af

@@ -63,7 +63,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import fc1_planes, logit_planes, paging, tap
 from .contention import CONTENDED_END
-from .soul_layout import (PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes, plane_classes,
+from .soul_layout import (PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes, plane_classes, plane_words,
                           plane_groups)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
@@ -341,7 +341,7 @@ def _cold_end(sym: dict) -> int:
 
 
 def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False,
-              fc1_planes: bool = False, out_apart: bool = False, logits: bool = True):
+              fc1_planes: bool = False, out_apart: bool = False, logits: bool = True, words: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
     packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
     MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
@@ -351,7 +351,7 @@ def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = Fals
     FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH. (`out_apart`: planes_bank's, where the six matrices lie.)"""
     pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
     if qkv_apart:
-        planes = planes_bank(soul, qkv_apart=True, out_apart=out_apart, logits=logits).symbols
+        planes = planes_bank(soul, qkv_apart=True, out_apart=out_apart, logits=logits, words=words).symbols
         labels = [f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES]
         pairs += "SOUL_QKV_APART = 1\n" + "".join(f"{label} = ${planes[label]:04X}\n" for label in labels)
     fc1 = FC1_PLANES_MATRIX if fc1_planes else None
@@ -544,7 +544,7 @@ def planes_pay(soul, tokenizer) -> bool:
     return 2 * sum(total <= PLANES_MOST_SUM for total in sums) >= len(sums) > 0
 
 
-def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: bool = True):
+def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: bool = True, words: bool = False):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
     off the tape) with wp_make and its offsets (not with `out_apart`: nothing for a first RUN to make), wp_matrices
     (forward.s's FW_PLANES: the word 9 layer + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES
@@ -556,7 +556,9 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: 
     `qkv_apart` (SOUL_QKV_APART, twenty-seventh round) the six matrices are on the tape instead, and the
     layers' banks keep no matvec copy of them. With `out_apart` (SOUL_OUT_APART, twenty-eighth round, with
     `qkv_apart`) out's lg_masks are on the tape too, and bank 0 keeps no matvec copy of out. Without `logits`
-    (LG_BANK_0, twenty-ninth round, zxqkv128c: logitplanes.s and out's masks in bank 0) neither is here."""
+    (LG_BANK_0, twenty-ninth round, zxqkv128c: logitplanes.s and out's masks in bank 0) neither is here; with
+    `words` (WP_WORD_TABLES, the same round, with `qkv_apart`) planes.s's tables are word entries and the six
+    matrices' masks their entries' addresses on the tape (soul_layout.plane_words: 64 bytes a row)."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -565,6 +567,8 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: 
     # (wp_make and its offsets only where the first RUN makes planes: with `out_apart` every matrix's come on the
     # tape, records128.s has no planes_first_run, and bank 6 keeps their 421 bytes; twenty-ninth round, zxqkv128b)
     make = ["WP_MAKE = 1"] * (not out_apart)
+    assert not words or (qkv_apart and not make), "the word masks come on the tape"
+    make += ["WP_WORD_TABLES = 1"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
              '.include "planes.s"']
     if make:
@@ -588,14 +592,14 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: 
                   "(32-byte aligned rows), on the tape (SOUL_QKV_APART)"]
         for name in PLANES_MATRICES:
             lines.append(f"wp_{name.replace('.', '_')}:")
-            data = plane_bytes(soul[name].values)
+            data = plane_words(soul[name].values, PLANES_TABLES >> 8) if words else plane_bytes(soul[name].values)
             lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
     else:
         lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
                   "(wp_make, 32-byte aligned rows): off the tape"]
         lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}"
                   for i, name in enumerate(PLANES_MATRICES)]
-    matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"
+    matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES * (2 if words else 1)}"
     if logits:      # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
         if out_apart:
@@ -726,12 +730,14 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     apart = "SOUL_QKV_APART" in program.symbols
     banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart,
                                    fc1_planes="FW_FC1_PLANES" in program.symbols,
-                                   out_apart="SOUL_OUT_APART" in program.symbols, logits="LG_BANK_0" not in program.symbols).data),)
+                                   out_apart="SOUL_OUT_APART" in program.symbols, logits="LG_BANK_0" not in program.symbols,
+                                   words="WP_WORD_TABLES" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, program.symbols.get("l0_bank_start", EMBED_START)),)
     if "FW_PLANES" in program.symbols:
         banks += ((PLANES_BANK, planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols,
-                                            logits="LG_BANK_0" not in program.symbols).data, PLANES_START),)
+                                            logits="LG_BANK_0" not in program.symbols,
+                                            words="WP_WORD_TABLES" in program.symbols).data, PLANES_START),)
     return banks
 
 
@@ -755,7 +761,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
                   fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
-                  lg_bank_0: bool = True) -> str:
+                  lg_bank_0: bool = True, word_tables: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -885,6 +891,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     # lg_low's past the records' ids; its tables, sums and list on layer 0's fc1's table pages (out of bank 6, for
     # planes.s's word tables)
     lg_bank_0 = l0_bank and fc1_l0 and lg_bank_0 and logit_planes_take(soul)
+    # and then planes.s's word tables (WP_WORD_TABLES, zxqkv128: its masks their entries' addresses, on the tape)
+    word_tables = word_tables and lg_bank_0 and apart
     options = [player_kernel_options(model, bench=False, coarse=coarse, nz=nz, packed=coarse and not banked,
                                      sparse=banked or not nz,    # (the 48K's fc2 runs matvec_nz: no sparse call left)
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
@@ -946,7 +954,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0, logits=not lg_bank_0)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0, logits=not lg_bank_0,
+                         words=word_tables)
         if fc1:
             options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
             # (and every label of fc1planes.s's code: the TUI's samples name a PC in bank DATA_BANK by them;
@@ -983,7 +992,9 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if banked and weight_planes and planes_take(soul):
-        planes = planes_bank(soul, apart, fc1_l0, logits=not lg_bank_0)
+        planes = planes_bank(soul, apart, fc1_l0, logits=not lg_bank_0, words=word_tables)
+        if word_tables:
+            options += ["WP_WORD_TABLES = 1     ; (planes.s's word tables in that bank: planes_wide.s reads the word masks)"]
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         if apart:
             options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "
