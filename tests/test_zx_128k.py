@@ -135,9 +135,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_150_500
-# (1,140,191 a computed position + 0.9%, zxqkv128b merged after zxdiv128: the 128K without matvec.s's coarse
-# pairs; 1,156,400 for 1,146,130, zxqkv128b alone; 1,150,500 for 1,140,280, zxdiv128's means' division: -M and M in two pairs, the kept
+PLAYER_128K_MEAN_BUDGET = 1_099_700
+# (1,089,857 a computed position + 0.9%, zxqkv128c: planes.s's word tables in the 128K player, layer 0's proj and
+# fc2 in bank 7, logitplanes.s and out's masks in bank 0; 1,150,500 for 1,140,191, zxqkv128b merged after zxdiv128:
+# the 128K without matvec.s's coarse pairs; 1,156,400 for 1,146,130, zxqkv128b alone; 1,150,500 for 1,140,280, zxdiv128's means' division: -M and M in two pairs, the kept
 # walk's store through HL', the first round on its usual bit;
 # 1,152,900 for 1,142,621, zxffn29 and zxatt128c merged;
 # 1,158,100 for 1,147,720, with zxatt128c's kept sums of S(v) and exp_lut at its page's byte 128;
@@ -358,7 +359,7 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert "l0.n2" in names and "l1.proj" not in names and "word list (spelling rule)" not in names
     # twenty-ninth round (zxqkv128c): layer 0's proj and fc2 in bank 7 below te (SOUL_L0_BANK), not in bank 0's map
     assert sym["SOUL_L0_BANK"] == 1 and not names & {"l0.proj", "l0.fc2_w", "l0.fc2_b"}
-    assert _embedding[2] == sym["l0_bank_start"] == sym["soul_l0_proj"] < sym["soul_l0_fc2_w"] < EMBED_START
+    assert _embedding[2] == sym["L0_BANK_START"] == sym["soul_l0_proj"] < sym["soul_l0_fc2_w"] < EMBED_START
     # twenty-seventh round (zxgate128b): q, k and v by their planes alone (SOUL_QKV_APART), on the tape in bank 6
     assert sym["SOUL_QKV_APART"] == 1 and not names & {"l0.q", "l0.k", "l0.v"}
     assert all(sym[f"soul_l{layer}_{name}"] == sym[f"wp_l{layer}_{name}"] for layer in range(2) for name in "qkv")
@@ -378,7 +379,7 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
     _data, (bank, data, address), (_, planes, planes_at) = built.banks
-    assert bank == EMBED_BANK != PLANES_BANK and address == sym["l0_bank_start"] < EMBED_START  # (layer 0's proj, fc2 first)
+    assert bank == EMBED_BANK != PLANES_BANK and address == sym["L0_BANK_START"] < EMBED_START  # (layer 0's proj, fc2 first)
     assert bank not in RECORD_BANKS and sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] == paging.BANK_SIZE
     for name in ("te", "pe"):
         at = sym[f"soul_{name}"] - address
@@ -454,7 +455,7 @@ def test_the_128k_players_start_makes_rmsnorms_swapped_squares_in_banks_0_and_4(
 def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${l0_bank_symbols(load_soul(DEFAULT_SOUL))['l0_bank_start']:04X}: {EMBED_CONTENTS}" in out
+    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${l0_bank_symbols(load_soul(DEFAULT_SOUL))['L0_BANK_START']:04X}: {EMBED_CONTENTS}" in out
     assert f"bank {PLANES_BANK} at ${PLANES_START:04X}: {PLANES_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()

@@ -6,7 +6,9 @@
 ; by their top bit planes", branch zxcoarse): in bank 6 in planes.s's CODE block (build.planes_bank),
 ; the out matrix's masks after planes.s's six matrices, made by the first RUN as they are
 ; (records128.s's planes_first_run, planes.s's wp_make), its tables, sums and list on planes.s's
-; table pages; forward.s's fw_logit_planes calls it before the logits' call (FW_LOGIT_PLANES). The
+; table pages; forward.s's fw_logit_planes calls it before the logits' call (FW_LOGIT_PLANES); since the
+; twenty-ninth round (zxqkv128c, LG_BANK_0) in bank 0 with out's masks' halves, its tables, sums and list on
+; layer 0's fc1 table pages ($F000), bank 6's room planes.s's word masks'. The
 ; 48K has no room. The kernels' bench includes it after the others (SELECT_SOURCE).
 ;
 ; Entry point (interrupts off while it runs; it restores the state it found, IFF2 read with

@@ -166,7 +166,8 @@ PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 by
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
                   "wp_classes", "wp_class_lists", "wp_code_end",
                   "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
-PLANES_CONTENTS = "planes.s and logitplanes.s, their tables, both layers' q, k, v and out by bit planes"
+PLANES_CONTENTS = ("planes.s, its tables, both layers' q, k, v by bit planes (the 128K's as word masks; logitplanes.s "
+                   "and out's in bank 0, LG_BANK_0)")
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
 assert PLANES_BANK != DATA_BANK and PLANES_BANK != EMBED_BANK
 # logitplanes.s (forward.s's FW_LOGIT_PLANES: the logits' argmax from the out matrix's top bit planes,
@@ -487,7 +488,7 @@ def embed_addresses(soul) -> tuple[int, int, int]:
 def _l0_bank_tensors(soul, at: int):
     """Layer 0's proj and fc2 (L0_BANK_TENSORS) in matvec's layout, assembled at `at` (embed_bank's first part)."""
     others = tuple(t.name for t in spec.TENSORS if t.name.startswith("l0.") and t.name not in L0_BANK_TENSORS)
-    return f".org ${at:04X}\nl0_bank_start:\n" + tensors_include(soul, "l0.", leave_out=others)
+    return f".org ${at:04X}\nL0_BANK_START:\n" + tensors_include(soul, "l0.", leave_out=others)
 
 
 def l0_bank_symbols(soul) -> dict:
@@ -496,18 +497,18 @@ def l0_bank_symbols(soul) -> dict:
     size = _assemble(options + _l0_bank_tensors(soul, paging.PAGED_START)).end - paging.PAGED_START
     bank = _assemble(options + _l0_bank_tensors(soul, EMBED_START - size))
     assert bank.end == EMBED_START
-    return {name: bank.symbols[name] for name in ("l0_bank_start", *tensor_labels("l0.proj"), *tensor_labels("l0.fc2_"))}
+    return {name: bank.symbols[name] for name in ("L0_BANK_START", *tensor_labels("l0.proj"), *tensor_labels("l0.fc2_"))}
 
 
 def embed_bank(soul, program):
     """The block of bank EMBED_BANK, assembled at EMBED_START: te, pe, then embedrows.s's fw_embed,
     which reads EMBED_IMPORTS of the main block `program`; with SOUL_L0_BANK (the 128K's since the
     twenty-ninth round, zxqkv128c) layer 0's proj and fc2 first, ending at EMBED_START (the block
-    starts at its l0_bank_start)."""
+    starts at its L0_BANK_START)."""
     imports = "\n".join(f"{name} = ${program.symbols[name]:04X}" for name in EMBED_IMPORTS)
     l0 = ""
     if "SOUL_L0_BANK" in program.symbols:
-        l0 = _l0_bank_tensors(soul, program.symbols["l0_bank_start"])
+        l0 = _l0_bank_tensors(soul, program.symbols["L0_BANK_START"])
     source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\nEMBED_CHAINS_ONLY = 1\n{imports}\n" + l0
               + f'.assert * <= ${EMBED_START:04X}, "layer 0\'s proj and fc2 run into te"\n'
               f".org ${EMBED_START:04X}\n" + tensors_include(soul, "te") + tensors_include(soul, "pe")
@@ -733,7 +734,7 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
                                    out_apart="SOUL_OUT_APART" in program.symbols, logits="LG_BANK_0" not in program.symbols,
                                    words="WP_WORD_TABLES" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
-        banks += ((EMBED_BANK, embed_bank(soul, program).data, program.symbols.get("l0_bank_start", EMBED_START)),)
+        banks += ((EMBED_BANK, embed_bank(soul, program).data, program.symbols.get("L0_BANK_START", EMBED_START)),)
     if "FW_PLANES" in program.symbols:
         banks += ((PLANES_BANK, planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols,
                                             logits="LG_BANK_0" not in program.symbols,
