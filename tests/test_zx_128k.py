@@ -19,7 +19,7 @@ from soulterm.soul.soulfile import load_soul
 from soulterm.soul.tokenizer import Tokenizer
 from soulterm.zx import Spectrum, paging, tap
 from soulterm.zx import build as zx_build
-from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, ORIGINS, UNCONTENDED,
+from soulterm.zx.build import (BANK_CONTENTS, BuildError, DATA_BANK, EMBED_BANK, EMBED_CONTENTS, EMBED_START, L0_BANK_TENSORS, l0_bank_symbols, ORIGINS, UNCONTENDED,
                                PLANES_BANK, PLANES_CONTENTS, PLANES_START, RECORD_BANKS, planes_take,
                                assemble_spectrum_player, embed_in_bank)
 from soulterm.zx.kernelbench import TurnCost, forward_turn, player_bench
@@ -135,9 +135,10 @@ def test_the_128k_player_keeps_its_word_list_in_a_bank_and_answers_as_the_engine
 # 1,781,000 for the 1,764,476 before the fourteenth round's RMSNorm and attention means;
 # 1,824,000 for the 1,807,589 before the column pass's zero columns and the low slots' S(w);
 # 1,891,000 for the 1,873,737 before fc1's ReLU gate and the coarse rows' wide blocks).
-PLAYER_128K_MEAN_BUDGET = 1_150_500
-# (1,140,191 a computed position + 0.9%, zxqkv128b merged after zxdiv128: the 128K without matvec.s's coarse
-# pairs; 1,156,400 for 1,146,130, zxqkv128b alone; 1,150,500 for 1,140,280, zxdiv128's means' division: -M and M in two pairs, the kept
+PLAYER_128K_MEAN_BUDGET = 1_099_700
+# (1,089,857 a computed position + 0.9%, zxqkv128c: planes.s's word tables in the 128K player, layer 0's proj and
+# fc2 in bank 7, logitplanes.s and out's masks in bank 0; 1,150,500 for 1,140,191, zxqkv128b merged after zxdiv128:
+# the 128K without matvec.s's coarse pairs; 1,156,400 for 1,146,130, zxqkv128b alone; 1,150,500 for 1,140,280, zxdiv128's means' division: -M and M in two pairs, the kept
 # walk's store through HL', the first round on its usual bit;
 # 1,152,900 for 1,142,621, zxffn29 and zxatt128c merged;
 # 1,158,100 for 1,147,720, with zxatt128c's kept sums of S(v) and exp_lut at its page's byte 128;
@@ -337,6 +338,8 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
             continue
         at = sym["soul_" + name.replace(".", "_")]          # matvec's layout: each row's -K + 2b, then its
         block, origin = (data, paging.PAGED_START) if name.startswith("l1.") else (built.program.data, ORIGINS["128k"])
+        if name in L0_BANK_TENSORS:     # (twenty-ninth round, zxqkv128c: in bank 7, below te)
+            _, block, origin = _embedding
         rows, cols = tensor.values.shape                    # weights as w xor $80 (fc2's 64 columns: each part's apart)
         stored = block[at - origin:at - origin + matvec_size(rows, cols)]
         bias = bias_of(name)
@@ -353,7 +356,10 @@ def test_the_128k_players_bank_holds_layer_1_and_its_main_block_the_sparse_calls
     assert len(data) + paging.PAGED_START <= sym["kv_planes"]
     assert sym["kv_planes"] + 2 * sym["PL_LAYER_BYTES"] <= paging.PAGED_START + paging.BANK_SIZE
     names = {region.name for region in built.regions}
-    assert "l0.proj" in names and "l1.proj" not in names and "word list (spelling rule)" not in names
+    assert "l0.n2" in names and "l1.proj" not in names and "word list (spelling rule)" not in names
+    # twenty-ninth round (zxqkv128c): layer 0's proj and fc2 in bank 7 below te (SOUL_L0_BANK), not in bank 0's map
+    assert sym["SOUL_L0_BANK"] == 1 and not names & {"l0.proj", "l0.fc2_w", "l0.fc2_b"}
+    assert _embedding[2] == sym["L0_BANK_START"] == sym["soul_l0_proj"] < sym["soul_l0_fc2_w"] < EMBED_START
     # twenty-seventh round (zxgate128b): q, k and v by their planes alone (SOUL_QKV_APART), on the tape in bank 6
     assert sym["SOUL_QKV_APART"] == 1 and not names & {"l0.q", "l0.k", "l0.v"}
     assert all(sym[f"soul_l{layer}_{name}"] == sym[f"wp_l{layer}_{name}"] for layer in range(2) for name in "qkv")
@@ -373,7 +379,7 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
     _data, (bank, data, address), (_, planes, planes_at) = built.banks
-    assert bank == EMBED_BANK != PLANES_BANK and address == EMBED_START
+    assert bank == EMBED_BANK != PLANES_BANK and address == sym["L0_BANK_START"] < EMBED_START  # (layer 0's proj, fc2 first)
     assert bank not in RECORD_BANKS and sym["RECORDS_A_BANK"] * sym["RECORD_BYTES"] == paging.BANK_SIZE
     for name in ("te", "pe"):
         at = sym[f"soul_{name}"] - address
@@ -384,7 +390,7 @@ def test_the_128k_players_te_pe_and_embedding_lie_in_bank_7_and_the_tape_loads_t
     assert not {"te", "pe"} & {region.name for region in built.regions}
     blocks = tap.files(tap.decode_blocks(built.tape))
     assert [(f.header.param1, len(f.data)) for f in blocks[1:]] == [(paging.PAGED_START, len(_data[1])),
-                                                                     (EMBED_START, len(data)), (planes_at, len(planes)),
+                                                                     (address, len(data)), (planes_at, len(planes)),
                                                                      (ORIGINS["128k"], len(built.program.data))]
     machine, _ = play_zx_prompts(built.tape, ["hi"], "soulplayer 128")
     loaded = machine.bank(EMBED_BANK)[address - paging.PAGED_START:][:len(data)]
@@ -449,7 +455,7 @@ def test_the_128k_players_start_makes_rmsnorms_swapped_squares_in_banks_0_and_4(
 def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${EMBED_START:04X}: {EMBED_CONTENTS}" in out
+    assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${l0_bank_symbols(load_soul(DEFAULT_SOUL))['L0_BANK_START']:04X}: {EMBED_CONTENTS}" in out
     assert f"bank {PLANES_BANK} at ${PLANES_START:04X}: {PLANES_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()
@@ -556,7 +562,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs).
     Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
     6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
-    from soulterm.zx.soul_layout import plane_bytes, plane_classes
+    from soulterm.zx.soul_layout import plane_classes, plane_words
     from soulterm.zx.weight_planes import plane_tables, turn_inputs
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -568,24 +574,30 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     (block_at, block), = [(at, data) for number, data, at in map(tap.bank_block, built.banks)
                           if number == PLANES_BANK]
     # (on the tape since the twenty-seventh round, SOUL_QKV_APART: the first RUN makes out's planes alone)
-    assert block_at == PLANES_START and PLANES_START + len(block) >= max(sym[f"wp_l{layer}_{name}"] + 1024
+    # (since the twenty-ninth round, zxqkv128c, WP_WORD_TABLES: each mask its entry's address, 64 bytes a row)
+    assert sym["WP_WORD_TABLES"] == 1
+    assert block_at == PLANES_START and PLANES_START + len(block) >= max(sym[f"wp_l{layer}_{name}"] + 2048
                                                                          for layer in range(2) for name in "qkv")
     bank = bench.banks[PLANES_BANK]
     word = lambda address: bank[address - 0xC000] | bank[address - 0xC000 + 1] << 8     # noqa: E731
     for layer in range(2):
         for i, name in enumerate("qkv"):
             at = word(sym["wp_matrices"] + 2 * (9 * layer + 3 * i))
-            assert bank[at - 0xC000:at - 0xC000 + 1024] == plane_bytes(soul[f"l{layer}.{name}"].values), (layer, name)
+            assert bank[at - 0xC000:at - 0xC000 + 2048] == plane_words(soul[f"l{layer}.{name}"].values,
+                                                                       zx_build.PLANES_TABLES >> 8), (layer, name)
             classes = word(sym["wp_class_lists"] + 2 * (9 * layer + 3 * i))       # (on the tape, one page)
             assert bank[classes - 0xC000:classes - 0xC000 + 32] == plane_classes(soul[f"l{layer}.{name}"].values)
             assert PLANES_START + len(block) >= classes + 32 and classes >> 8 == (classes + 31) >> 8
     rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
     planes = TurnCost(rows, reply)
-    # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again); its groups
-    # 0..2 under logitplanes.s's tables, sums and list since (FW_LOGIT_PLANES: the last step's logits')
+    # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again); group g's
+    # entry m the word at 2 m from page $C0 + 2 g (WP_WORD_TABLES; logitplanes.s's tables in bank 0 since zxqkv128c)
     xn = next(x for _, name, x in reversed(turn_inputs(engine, context)) if name == "l1.qkv")
     tables, _, _ = plane_tables(xn)
-    assert bench.paged_bank == 0 and bank[0x600:0x700] == bytes(v & 255 for v in tables[3])
+    assert bench.paged_bank == 0
+    for group in range(4):
+        page = bank[0x200 * group:0x200 * group + 0x200]
+        assert [page[2 * m] | page[2 * m + 1] << 8 for m in range(256)] == [v & 0xFFFF for v in tables[group]], group
     # declined: planes_wide.s's wp_rows_wide on the planes (SOUL_QKV_APART: no matvec copy), exact and far
     # slower (~1.2M T-states a matrix); with its w (xor $80) broken (xor $00) the turn's check fails
     short = context[:3]
@@ -633,7 +645,7 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     their numbers) fails the turn's check against the engine. (Breaks in the sums mostly leave more than
     one row, and the coarse call then gives the engine's token: the kernel's own test holds it to its
     model, tests/test_kernels_z80_logit_planes.py.)"""
-    from soulterm.zx.build import LOGIT_PLANES_LIST, planes_bank
+    from soulterm.zx.build import FC1_PLANES_L0_TABLES, planes_bank
     from soulterm.zx.logit_planes import split_masks
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -642,27 +654,34 @@ def test_the_128k_players_logits_argmax_runs_on_the_out_matrix_s_planes_and_the_
     bench = player_bench(soul, tokenizer, "128k")
     sym = bench.symbols
     assert "FW_LOGIT_PLANES" in sym and sym["fw_logit_planes"] < paging.PAGED_START
-    block = planes_bank(soul, qkv_apart=True, out_apart=True)     # (the shipped form: no wp_make since zxqkv128b)
-    bank = bench.banks[PLANES_BANK]
+    block = planes_bank(soul, qkv_apart=True, out_apart=True, logits=False)     # (the shipped form: zxqkv128c's)
     masks = split_masks(soul["out"].values)         # (on the tape since the twenty-eighth round: SOUL_OUT_APART)
-    at = sym["lg_masks"] - paging.PAGED_START
-    assert bytes(bank[at:at + len(masks)]) == masks and sym["lg_masks"] == sym["wp_l1_v"] + 32 * 32
-    assert sym["lg_masks"] + len(masks) <= 0x10000 and PLANES_START < sym["lg_select"] < block.end
+    # since the twenty-ninth round (zxqkv128c, LG_BANK_0) logitplanes.s and the masks' halves lie in bank 0, its
+    # tables, sums and list on layer 0's fc1's table pages; bank 6 keeps neither
+    half = len(masks) // 2
+    assert sym["LG_BANK_0"] == 1 and "lg_select" not in block.symbols and "lg_masks" not in block.symbols
+    assert bench.peek(sym["lg_masks_top"], half) == masks[:half] and bench.peek(sym["lg_masks_low"], half) == masks[half:]
+    assert paging.PAGED_START < sym["lg_select"] < sym["lg_masks_top"] < sym["fg_x"] and sym["LG_TABLES"] == FC1_PLANES_L0_TABLES
     chosen = []
     rows, reply = forward_turn(bench, engine, context,
                                after_step=lambda position: chosen.append(bench.peek(sym["fw_lg_chose"])[0]))
     assert reply == engine.reply(tokenizer, "hello").ids and chosen[len(context) - 1:] == [1] * (len(reply) + 1)
-    assert bank[LOGIT_PLANES_LIST - paging.PAGED_START] == spec.END - spec.FIRST_CHOOSABLE     # (the last step's)
+    assert bench.peek(sym["LG_LIST"])[0] == spec.END - spec.FIRST_CHOOSABLE     # (the last step's, in bank 0)
     planes = TurnCost(rows, reply)
     declined = player_bench(soul, tokenizer, "128k")
-    at = declined.sym("lg_select") - paging.PAGED_START
-    declined.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
+    declined.poke(sym["lg_select"], [0x37, 0xC9])     # scf / ret (fw_out_exact's rows by wp_rows_wide: fw_out_wide)
     rows, again = forward_turn(declined, engine, context)
     assert again == reply and TurnCost(rows, again).per_step > planes.per_step + 50_000
+    wrong_bank = player_bench(soul, tokenizer, "128k")      # (fw_out_wide paging bank 0 for bank 6: its ld a,n's n)
+    wrong_bank.poke(sym["lg_select"], [0x37, 0xC9])
+    page = sym["fw_out_wide"] + wrong_bank.peek(sym["fw_out_wide"], 64).index(
+        bytes([0x3E, sym["ZX_PAGE_ROM_48"] | PLANES_BANK]))
+    wrong_bank.poke(page + 1, [sym["ZX_PAGE_ROM_48"]])
+    with pytest.raises(AssertionError):
+        forward_turn(wrong_bank, engine, context)
     broken = player_bench(soul, tokenizer, "128k")
-    bank = broken.banks[PLANES_BANK]
-    at = bytes(bank).index(bytes([0xDD, 0x71, 0x00]), block.symbols["lg_row"] - paging.PAGED_START)
-    bank[at + 1] = 0x70                 # the first list's ld (ix+0),c (a row's number) made ld (ix+0),b
+    at = sym["lg_row"] + broken.peek(sym["lg_row"], 512).index(bytes([0xDD, 0x71, 0x00]))
+    broken.poke(at + 1, [0x70])         # the first list's ld (ix+0),c (a row's number) made ld (ix+0),b
     with pytest.raises(AssertionError):
         forward_turn(broken, engine, context)
 
@@ -687,11 +706,11 @@ def test_the_128k_players_layer_1_fc1_runs_on_fc1planes_in_bank_4_and_fc1wide_wh
     # (zxfit128: their room below $C000 is fc1wide.s's, beside nzmatvec.s's MV_NZ)
     assert sym["MV_NZ"] == 1 and UNCONTENDED <= sym["fw_fc1_planes"] < sym["fg_rows_wide"] < paging.PAGED_START
     # (since the twenty-eighth round, FW_FC1_PLANES_L0, no coarse call runs: the routines filled bank 0's room before
-    # fc1planes.s's copy there until the twenty-ninth round, zxqkv128b, which leaves them out: that room free, 825
-    # bytes on its branch, 795 with zxatt128c's and zxdiv128's code below $C000 pushing layer 0's tensors up)
-    assert "mv_pairs_prepare" not in sym and sym["fg_x"] - sym["soul_l0_fc1_w_end"] >= 780
+    # fc1planes.s's copy there until the twenty-ninth round, zxqkv128b, which leaves them out: that room free)
+    # (since zxqkv128c, LG_BANK_0, logitplanes.s's code and out's planes 7..4 fill most of that room: 353 bytes left)
+    assert "mv_pairs_prepare" not in sym and sym["lg_x"] == sym["soul_l0_fc1_w_end"] < sym["lg_masks_top_end"] < sym["fg_x"]
     assert [(region.start, region.end) for region in built.regions if region.name.startswith("free (bank 0")] == [
-        (sym["soul_l0_fc1_w_end"], sym["fg_x"])]       # (the memory map shows it)
+        (sym["lg_masks_top_end"], sym["fg_x"])]       # (the memory map shows it)
     (bank, data), *_ = built.banks
     assert bank == DATA_BANK
     rows = sym["soul_l1_fc1_w"] - paging.PAGED_START           # (fc1_rows_lines' fg_l1_rows, in the bank)
@@ -736,11 +755,13 @@ def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the
     soul = load_soul(DEFAULT_SOUL)
     sym = built.program.symbols
     assert sym["SOUL_QKV_APART"] == 1 and sym["SOUL_OUT_APART"] == 1 and "planes_first_run" not in sym
-    assert "wp_make" not in sym and "wp_make_out" not in sym and sym["wp_rows"] < sym["wp_code_end"] < sym["lg_select"]
+    assert "wp_make" not in sym and "wp_make_out" not in sym and sym["wp_rows"] < sym["wp_code_end"]
     (_, planes, address), = [block for block in built.banks if block[0] == PLANES_BANK]
-    shipped = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True)
+    shipped = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True, logits=False, words=True)   # (zxqkv128c)
     assert address == PLANES_START and planes == shipped.data and "wp_make" not in shipped.symbols
-    assert paging.PAGED_START + paging.BANK_SIZE - (address + len(planes)) >= 512     # bank 6's free bytes (64 before)
+    # bank 6's free bytes: 64 before zxqkv128b, 512 after it; 128 since zxqkv128c (the word masks, 6,144 bytes more,
+    # in the room logitplanes.s and out's masks left for bank 0)
+    assert 0 <= paging.PAGED_START + paging.BANK_SIZE - (address + len(planes)) >= 128
     made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
     assert "wp_make" in made.symbols and "wp_make_at" in made.symbols
 
@@ -778,10 +799,10 @@ def test_the_128k_players_layer_0_fc1_runs_on_fc1planes_in_bank_0_and_out_on_its
     copies = [data[sym["fg_x"] - paging.PAGED_START:sym["fg_code_end"] - paging.PAGED_START],
               built.program.data[sym["fg_x"] - origin:sym["fg_code_end"] - origin]]
     assert len(copies[0]) == len(copies[1]) and 0 < sum(a != b for a, b in zip(*copies)) < 16
-    masks = split_masks(soul["out"].values)         # (on the tape: no first RUN makes them)
-    planes = dict((bank, block) for bank, block, *_ in built.banks)[PLANES_BANK]
-    at = sym["lg_masks"] - PLANES_START
-    assert planes[at:at + len(masks)] == masks
+    masks = split_masks(soul["out"].values)         # (on the tape: no first RUN makes them; in bank 0 since zxqkv128c)
+    half = len(masks) // 2
+    for name, part in (("lg_masks_top", masks[:half]), ("lg_masks_low", masks[half:])):
+        assert built.program.data[sym[name] - origin:sym[name] - origin + half] == part, name
     bench = player_bench(soul, tokenizer, "128k")
     rows_run, reply = forward_turn(bench, engine, context)      # checks every step against the engine
     both = TurnCost(rows_run, reply)
@@ -824,3 +845,23 @@ def test_the_128k_keeps_matvecs_fc1_where_fc1planes_does_not_fit_bank_4(monkeypa
     monkeypatch.setattr(zx_build, "FC1_PLANES_TABLES", 0xE000)
     sym = zx_build.assemble_player(soul, tokenizer, model="128k").symbols
     assert "FW_FC1_PLANES" not in sym and sym["SOUL_QKV_APART"] == 1 and sym["AT_KEPT_MEANS"] == 1
+
+
+def test_the_128k_players_layer_0_proj_and_fc2_run_with_bank_7_paged_in_and_a_wrong_bank_fails():
+    """Twenty-ninth round (zxqkv128c): layer 0's proj and fc2 lie in bank 7 below te (SOUL_L0_BANK), bank 0's
+    3,328 bytes freed; forward.s's fw_l0_bank pages bank 7 in around them for layer 0 alone (layer 1's run with
+    bank 4 in) and fw_l0_bank_back bank 0 after. The forward pass is the engine's ("hello", every step); with
+    fw_l0_bank paging bank 0 instead (its `ld a,n`'s n), or layer 1's paging bank 7 too, it is not."""
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    context = tokenizer.encode_turn("hello")
+    bench = player_bench(soul, tokenizer, "128k")
+    sym = bench.symbols
+    page = sym["fw_l0_bank"] + 5        # (ld a,(fw_layer_index); or a; ret nz; then ld a,n)
+    assert bench.peek(page, 1)[0] == 0x3E and bench.peek(page + 1, 1)[0] == sym["ZX_PAGE_ROM_48"] | EMBED_BANK
+    forward_turn(bench, Engine(soul), context)
+    for patch in ((page + 1, sym["ZX_PAGE_ROM_48"]),    # bank 0 in for layer 0's proj and fc2
+                  (sym["fw_l0_bank"] + 4, 0)):          # (ret nz as nop: layer 1's read bank 7 too)
+        broken = player_bench(soul, tokenizer, "128k")
+        broken.poke(patch[0], [patch[1]])
+        with pytest.raises(AssertionError):
+            forward_turn(broken, Engine(soul), context)

@@ -1021,10 +1021,16 @@ fw_attend:
 .endif
 .endif
 
+.ifdef SOUL_L0_BANK
+        call fw_l0_bank         ; (layer 0's proj and fc2 lie in bank EMBED_BANK: the 128K's)
+.endif
         ld a,FD_PROJ            ; h = sat16(h + proj att)
         ld hl,fw_att
         ld bc,FW_DIM * 256 + FW_DIM
         call fw_dense_add
+.ifdef SOUL_L0_BANK
+        call fw_l0_bank_back
+.endif
 
         ld ix,(fw_layer)        ; yn = rmsnorm(h, n2)
         ld l,(ix+FD_N2)
@@ -1072,6 +1078,9 @@ fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: th
         ld hl,matvec_nz         ; fc2 by z's nonzero columns alone (nzmatvec.s; matvec where it declines)
         ld (FW_DENSE_JP + 1),hl
 .endif
+.ifdef SOUL_L0_BANK
+        call fw_l0_bank
+.endif
         ld a,FD_FC2 + FW_BIASED ; h = sat16(h + fc2 z + b2)
         ld hl,fw_ffn
         ld bc,FW_FFN * 256 + FW_DIM
@@ -1079,7 +1088,29 @@ fw_fc2:                         ; (layer fw_layer_index's fc2 on z in fw_ffn: th
         call fw_dense_add
         ld hl,matvec
         ld (FW_DENSE_JP + 1),hl
+.ifdef SOUL_L0_BANK
+; fw_l0_bank_back - bank 0 back at $C000 after layer 0's proj or fc2 (SOUL_L0_BANK); layer 1's keep its
+; bank in. Clobbers A, BC.
+fw_l0_bank_back:
+        ld a,(fw_layer_index)
+        or a
+        ret nz
+        jp zx_page_top
+; fw_l0_bank - bank EMBED_BANK at $C000 for layer 0's proj or fc2 (SOUL_L0_BANK: build.l0_bank_symbols, the
+; 128K's since the twenty-ninth round, zxqkv128c); layer 1's run with bank ZX_DATA_BANK in. Clobbers A, BC.
+fw_l0_bank:
+        ld a,(fw_layer_index)
+        or a
+        ret nz
+        ld a,ZX_PAGE_ROM_48 | EMBED_BANK
+        jp zx_page
+.else
         ret
+.endif
+.else
+.ifdef SOUL_L0_BANK
+        .error "SOUL_L0_BANK pages layer 0's fc2 through MV_NZ's path"
+.endif
 .endif
 .ifdef FW_WIDE_SPARSE
         jr z,fw_dense_add       ; (the loads keep fw_wide_sparse's Z)
@@ -1488,8 +1519,10 @@ fw_planes_back:
 ; logits' call as before). Bank 0 at $C000 again either way. fw_logits is left as it was when it chose
 ; (the player reads fw_next alone; kernelbench.forward_turn checks fw_next then).
 fw_logit_planes:
+.ifndef LG_BANK_0               ; (bank 0 in already where it lies there: twenty-ninth round, zxqkv128c)
         ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
         call zx_page
+.endif
         ld hl,fw_lg_setup       ; lg_x, lg_top, lg_sums, lg_list, lg_rows, lg_shift, lg_page, lg_low
         ld de,lg_x
         ld bc,FW_LG_SETUP_BYTES
@@ -1516,12 +1549,65 @@ fw_logit_planes:
         ld (fw_lg_chose),a
         jp zx_page_top
 .endif
+.ifdef LG_BANK_0                ; (lg_split's halves apart in bank 0: build.py's lg_masks_top, lg_masks_low)
+lg_masks = lg_masks_top
+        .assert lg_masks_low - lg_masks_top >= FW_VOCAB * FW_DIM / 2, "lg_masks_low: past lg_masks_top's half"
+.else
+lg_masks_low = lg_masks + FW_VOCAB * FW_DIM / 2
+.endif
 fw_lg_setup:
         .word fw_xn, lg_masks + FIRST_CHOOSABLE * FW_DIM / 2, LG_SUMS, LG_LIST     ; (lg_masks: lg_split's halves)
         .byte FW_VOCAB - FIRST_CHOOSABLE, soul_out_shift, LG_TABLES >> 8
-        .word lg_masks + (FW_VOCAB + FIRST_CHOOSABLE) * FW_DIM / 2     ; (planes 7..4 then 0..3, 16 bytes a row each)
+        .word lg_masks_low + FIRST_CHOOSABLE * FW_DIM / 2     ; (planes 7..4 then 0..3, 16 bytes a row each)
 FW_LG_SETUP_BYTES = * - fw_lg_setup
 fw_lg_chose:    .byte 0         ; 1: the last step's token came from lg_select
+.ifdef LG_BANK_0
+; fw_out_wide - (LG_BANK_0, twenty-ninth round, zxqkv128c: planes_wide.s's fw_out_exact where lg_select declined)
+; HL = the logit of the plane_bytes row at FW_OUT_ROW (bank 0) by planes_wide.s's wp_rows_wide: the row to fw_att
+; (dead here) below $C000, bank FW_PLANES_BANK in for planes.s's variables, bank 0 back after. Clobbers
+; AF, BC, DE, HL, IX and the alternate set.
+fw_out_wide:
+        ld hl,FW_OUT_ROW
+        ld de,fw_att
+.ifdef WP_WORD_TABLES           ; (wp_rows_wide reads word masks: 2 m mod 256, then m >> 7 in bit 0)
+        ld b,FW_DIM
+@word:  ld a,(hl)
+        inc l
+        add a,a
+        ld (de),a
+        inc de
+        sbc a,a
+        ld (de),a
+        inc de
+        djnz @word
+.else
+        ld bc,FW_DIM
+        ldir
+.endif
+        ld a,ZX_PAGE_ROM_48 | FW_PLANES_BANK
+        call zx_page
+        ld hl,fw_xn
+        ld (wp_x),hl
+        ld hl,FW_OUT_WIDE_LOGIT
+        ld (wp_out),hl
+        ld hl,fw_att
+        ld (wp_w),hl
+        ld a,1
+        ld (wp_rows_count),a
+        ld a,soul_out_shift
+        ld (wp_shift),a
+        call wp_rows_wide
+        call zx_page_top
+        ld hl,(FW_OUT_WIDE_LOGIT)
+        ret
+.ifdef WP_WORD_TABLES
+FW_OUT_WIDE_LOGIT = fw_ffn      ; (z: dead here, after fw_att's 64 bytes of word masks)
+        .assert fw_ffn >= fw_att + 2 * FW_DIM, "fw_out_wide's word masks in fw_att"
+.else
+FW_OUT_WIDE_LOGIT = fw_att + FW_DIM
+.endif
+        .assert * <= $C000 && FW_OUT_WIDE_LOGIT + 2 <= $C000, "fw_out_wide pages bank FW_PLANES_BANK in"
+.endif
 .endif
 
 ; fw_projection - W xn into HL, for the 32x32 matrix at descriptor offset A.

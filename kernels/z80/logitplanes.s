@@ -6,7 +6,9 @@
 ; by their top bit planes", branch zxcoarse): in bank 6 in planes.s's CODE block (build.planes_bank),
 ; the out matrix's masks after planes.s's six matrices, made by the first RUN as they are
 ; (records128.s's planes_first_run, planes.s's wp_make), its tables, sums and list on planes.s's
-; table pages; forward.s's fw_logit_planes calls it before the logits' call (FW_LOGIT_PLANES). The
+; table pages; forward.s's fw_logit_planes calls it before the logits' call (FW_LOGIT_PLANES); since the
+; twenty-ninth round (zxqkv128c, LG_BANK_0) in bank 0 with out's masks' halves, its tables, sums and list on
+; layer 0's fc1 table pages ($F000), bank 6's room planes.s's word masks'. The
 ; 48K has no room. The kernels' bench includes it after the others (SELECT_SOURCE).
 ;
 ; Entry point (interrupts off while it runs; it restores the state it found, IFF2 read with
@@ -813,8 +815,10 @@ lg_split:
 LG_EXACT_ACC    = lg_scaled     ; the 24-bit sum (lg_select's scratch: it has returned)
 lg_row_logit:
 .ifdef wp_x                     ; (planes.s's, before it in bank 6; the kernels' bench has none)
+.ifndef LG_BANK_0               ; (in bank 0: planes_wide.s's fw_out_exact sets it with bank 6 in)
         ld hl,(lg_x)
         ld (wp_x),hl
+.endif
 .endif
         ld a,(lg_level)
         cp 1

@@ -64,7 +64,7 @@
 ; with SOUL_OUT_PLANES's wp_tops, 204, and WP_NO_CLASSES, 473 fewer: 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
 ; bank 6, off the tape).
-; WP_WORD_TABLES (twenty-ninth round, zxqkv128; in neither player: bank 6 has no room for its rows): the tables
+; WP_WORD_TABLES (twenty-ninth round, zxqkv128; the 128K player's since zxqkv128c, its word masks on the tape): the tables
 ; as word entries, group g's entry m at 2 m from page WP_PAGE + 2 g (fc1planes.s's form), pushed down their
 ; pages by wordfill.s's macros (fg_tables' steps and rows of 16, 475 T-states a row of 16), and each mask in the rows its
 ; entry's address (soul_layout.plane_words: 64 bytes a row), a lookup `pop hl` / two reads, whatever the plane.

@@ -83,7 +83,17 @@ wp_rows_wide:
 @group: push af
         xor (ix+1)              ; its group's u: 8 g (PLANES_DOWN's g = 3 - i)
         ld l,a
+.ifdef WP_WORD_TABLES           ; (the mask m as its entry's address: 2 m mod 256, then bit 0 m >> 7)
+        inc de
         ld a,(de)
+        rra
+        dec de
+        ld a,(de)
+        rra
+        inc de
+.else
+        ld a,(de)
+.endif
         inc de
         mask_bits_into_row
         pop af
@@ -297,12 +307,15 @@ fw_out_exact:
         ld de,FW_OUT_ROW
         ld bc,FW_DIM / 2
         ldir                    ; planes 7..4
-        ld bc,(FW_VOCAB - 1) * FW_DIM / 2
+        ld bc,lg_masks_low - lg_masks - FW_DIM / 2
         add hl,bc
         ld bc,FW_DIM / 2
         ldir                    ; planes 0..3
         call lg_row_logit       ; (NC: HL the row's logit from its planes; C: lg_select declined, wp_x set)
         jr nc,@logit
+.ifdef LG_BANK_0
+        call fw_out_wide        ; (forward.s's, below $C000: wp_rows_wide with bank FW_PLANES_BANK in)
+.else
         ld (wp_out),de          ; (FW_OUT_ROW + FW_DIM)
         ld hl,FW_OUT_ROW
         ld (wp_w),hl
@@ -312,6 +325,7 @@ fw_out_exact:
         ld (wp_shift),a
         call wp_rows_wide
         ld hl,(FW_OUT_ROW + FW_DIM)
+.endif
 @logit: ld a,h
         xor $80
         ld h,a

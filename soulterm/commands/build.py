@@ -72,7 +72,7 @@ def _run_spectrum(soul: Path, tokenizer: Path, output: Path, quiet: bool, machin
         print(f"free: {built.free_bytes:,} bytes ({built.free_top:,} at the top of RAM, "
               f"{built.free_cold:,} below $8000)")
         for bank, data, address in map(bank_block, built.banks):
-            contents = (EMBED_CONTENTS if (bank, address) == (EMBED_BANK, EMBED_START)
+            contents = (EMBED_CONTENTS if bank == EMBED_BANK
                         else PLANES_CONTENTS if bank == PLANES_BANK else BANK_CONTENTS)
             print(f"bank {bank} at ${address:04X}: {contents}, {len(data):,} bytes")
         print()

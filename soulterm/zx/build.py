@@ -63,7 +63,7 @@ from soulterm.paths import ZX_MAP_SUFFIX
 
 from . import fc1_planes, logit_planes, paging, tap
 from .contention import CONTENDED_END
-from .soul_layout import (PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes, plane_classes,
+from .soul_layout import (PLANE_GROUPS, PLANE_ORDER, QKV_MATRICES, WORD_LIST_SYMBOLS, plane_bytes, plane_classes, plane_words,
                           plane_groups)
 from .weight_planes import LEAST_SHIFT as PLANES_LEAST_SHIFT, MOST_SHIFT as PLANES_MOST_SHIFT, MOST_SUM as PLANES_MOST_SUM
 from .kernelbench import (KERNEL_FILES, RAW_MOST_SHIFT, SHORT_SHIFTS, Z80_KERNELS_DIR, player_kernel_options,
@@ -145,11 +145,14 @@ RECORD_BANKS = (1, 3)
 # contended: a real 128K's ULA holds its ~1,060 memory cycles a position ~700 to ~950 T-states
 # (zxplanes128's count of that form).
 EMBED_BANK = 7
+# and below te there since the twenty-ninth round (zxqkv128c, SOUL_L0_BANK) layer 0's proj and fc2 (run once a
+# position each: forward.s pages the bank in around them; ~+1,800 T-states a position of a real 128K's wait)
+L0_BANK_TENSORS = ("l0.proj", "l0.fc2_w", "l0.fc2_b")
 EMBED_START = 0xD800
 EMBED_EDITOR_ROOM = 0xEC00      # (bank 7 from here: the 128 ROM's editor's)
 EMBED_CODE_FILES = ("embedrows.s",)
 EMBED_IMPORTS = ("fw_token", "fw_pos", "fw_h", "FW_DIM")    # what embedrows.s reads of the main block
-EMBED_CONTENTS = "te, pe and the embedding (embedrows.s)"
+EMBED_CONTENTS = "layer 0's proj and fc2 (the 128K's), te, pe and the embedding (embedrows.s)"
 assert EMBED_BANK not in RECORD_BANKS
 # planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
 # in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
@@ -163,7 +166,8 @@ PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 by
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
                   "wp_classes", "wp_class_lists", "wp_code_end",
                   "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
-PLANES_CONTENTS = "planes.s and logitplanes.s, their tables, both layers' q, k, v and out by bit planes"
+PLANES_CONTENTS = ("planes.s, its tables, both layers' q, k, v by bit planes (the 128K's as word masks; logitplanes.s "
+                   "and out's in bank 0, LG_BANK_0)")
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
 assert PLANES_BANK != DATA_BANK and PLANES_BANK != EMBED_BANK
 # logitplanes.s (forward.s's FW_LOGIT_PLANES: the logits' argmax from the out matrix's top bit planes,
@@ -338,7 +342,7 @@ def _cold_end(sym: dict) -> int:
 
 
 def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = False, qkv_apart: bool = False,
-              fc1_planes: bool = False, out_apart: bool = False):
+              fc1_planes: bool = False, out_apart: bool = False, logits: bool = True, words: bool = False):
     """The 128K player's bank block, assembled at $C000: layer 1's tensors, then the
     packed word list (none without `word_list`); with `coarse_pairs` (matvec.s's
     MV_COARSE_PAIRS) layer 1's fc1 has its column ranges in front; with `qkv_apart`
@@ -348,7 +352,7 @@ def data_bank(soul, tokenizer, word_list: bool = True, coarse_pairs: bool = Fals
     FC1_PLANES_TABLES and FC1_PLANES_TABLES_HIGH. (`out_apart`: planes_bank's, where the six matrices lie.)"""
     pairs = "MV_COARSE_PAIRS = 1\n" if coarse_pairs else ""
     if qkv_apart:
-        planes = planes_bank(soul, qkv_apart=True, out_apart=out_apart).symbols
+        planes = planes_bank(soul, qkv_apart=True, out_apart=out_apart, logits=logits, words=words).symbols
         labels = [f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES]
         pairs += "SOUL_QKV_APART = 1\n" + "".join(f"{label} = ${planes[label]:04X}\n" for label in labels)
     fc1 = FC1_PLANES_MATRIX if fc1_planes else None
@@ -481,11 +485,32 @@ def embed_addresses(soul) -> tuple[int, int, int]:
     return te, pe, pe + soul["pe"].values.size
 
 
+def _l0_bank_tensors(soul, at: int):
+    """Layer 0's proj and fc2 (L0_BANK_TENSORS) in matvec's layout, assembled at `at` (embed_bank's first part)."""
+    others = tuple(t.name for t in spec.TENSORS if t.name.startswith("l0.") and t.name not in L0_BANK_TENSORS)
+    return f".org ${at:04X}\nL0_BANK_START:\n" + tensors_include(soul, "l0.", leave_out=others)
+
+
+def l0_bank_symbols(soul) -> dict:
+    """Where layer 0's proj and fc2 lie in bank EMBED_BANK (SOUL_L0_BANK): ending where te starts."""
+    options = f".cpu z80\n{player_kernel_options('128k', bench=False)}\n"
+    size = _assemble(options + _l0_bank_tensors(soul, paging.PAGED_START)).end - paging.PAGED_START
+    bank = _assemble(options + _l0_bank_tensors(soul, EMBED_START - size))
+    assert bank.end == EMBED_START
+    return {name: bank.symbols[name] for name in ("L0_BANK_START", *tensor_labels("l0.proj"), *tensor_labels("l0.fc2_"))}
+
+
 def embed_bank(soul, program):
     """The block of bank EMBED_BANK, assembled at EMBED_START: te, pe, then embedrows.s's fw_embed,
-    which reads EMBED_IMPORTS of the main block `program`."""
+    which reads EMBED_IMPORTS of the main block `program`; with SOUL_L0_BANK (the 128K's since the
+    twenty-ninth round, zxqkv128c) layer 0's proj and fc2 first, ending at EMBED_START (the block
+    starts at its L0_BANK_START)."""
     imports = "\n".join(f"{name} = ${program.symbols[name]:04X}" for name in EMBED_IMPORTS)
-    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\nEMBED_CHAINS_ONLY = 1\n{imports}\n"
+    l0 = ""
+    if "SOUL_L0_BANK" in program.symbols:
+        l0 = _l0_bank_tensors(soul, program.symbols["L0_BANK_START"])
+    source = (f".cpu z80\n{player_kernel_options('128k', bench=False)}\nEMBED_CHAINS_ONLY = 1\n{imports}\n" + l0
+              + f'.assert * <= ${EMBED_START:04X}, "layer 0\'s proj and fc2 run into te"\n'
               f".org ${EMBED_START:04X}\n" + tensors_include(soul, "te") + tensors_include(soul, "pe")
               + "".join(f'.include "{name}"\n' for name in EMBED_CODE_FILES))
     bank = _assemble(source)
@@ -520,7 +545,7 @@ def planes_pay(soul, tokenizer) -> bool:
     return 2 * sum(total <= PLANES_MOST_SUM for total in sums) >= len(sums) > 0
 
 
-def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
+def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: bool = True, words: bool = False):
     """The block of bank PLANES_BANK, assembled at PLANES_START: planes.s (its tables at PLANES_TABLES,
     off the tape) with wp_make and its offsets (not with `out_apart`: nothing for a first RUN to make), wp_matrices
     (forward.s's FW_PLANES: the word 9 layer + descriptor offset - FD_Q); the six matrices of PLANES_MATRICES
@@ -531,7 +556,10 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
     logit_planes.split_masks). With
     `qkv_apart` (SOUL_QKV_APART, twenty-seventh round) the six matrices are on the tape instead, and the
     layers' banks keep no matvec copy of them. With `out_apart` (SOUL_OUT_APART, twenty-eighth round, with
-    `qkv_apart`) out's lg_masks are on the tape too, and bank 0 keeps no matvec copy of out."""
+    `qkv_apart`) out's lg_masks are on the tape too, and bank 0 keeps no matvec copy of out. Without `logits`
+    (LG_BANK_0, twenty-ninth round, zxqkv128c: logitplanes.s and out's masks in bank 0) neither is here; with
+    `words` (WP_WORD_TABLES, the same round, with `qkv_apart`) planes.s's tables are word entries and the six
+    matrices' masks their entries' addresses on the tape (soul_layout.plane_words: 64 bytes a row)."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -540,6 +568,8 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
     # (wp_make and its offsets only where the first RUN makes planes: with `out_apart` every matrix's come on the
     # tape, records128.s has no planes_first_run, and bank 6 keeps their 421 bytes; twenty-ninth round, zxqkv128b)
     make = ["WP_MAKE = 1"] * (not out_apart)
+    assert not words or (qkv_apart and not make), "the word masks come on the tape"
+    make += ["WP_WORD_TABLES = 1"] * words
     lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
              '.include "planes.s"']
     if make:
@@ -556,21 +586,22 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False):
                   f"        .byte {', '.join(map(str, plane_classes(soul[name].values)))}"]
     if out_apart:       # (out's masks come split on the tape: logitplanes.s leaves lg_split out)
         lines.append("SOUL_OUT_APART = 1")
-    lines += ['.include "logitplanes.s"'] * logit_planes_take(soul)
+    logits = logits and logit_planes_take(soul)
+    lines += ['.include "logitplanes.s"'] * logits
     if qkv_apart:       # (on the tape: no matvec copy for the first RUN to make them from)
         lines += ["        .res (32 - (* & 31)) & 31", "wp_planes:     ; the six matrices in plane_bytes' layout "
                   "(32-byte aligned rows), on the tape (SOUL_QKV_APART)"]
         for name in PLANES_MATRICES:
             lines.append(f"wp_{name.replace('.', '_')}:")
-            data = plane_bytes(soul[name].values)
+            data = plane_words(soul[name].values, PLANES_TABLES >> 8) if words else plane_bytes(soul[name].values)
             lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
     else:
         lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
                   "(wp_make, 32-byte aligned rows): off the tape"]
         lines += [f"wp_{name.replace('.', '_')} = wp_planes + {i * PLANES_MATRIX_BYTES}"
                   for i, name in enumerate(PLANES_MATRICES)]
-    matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"
-    if logit_planes_take(soul):     # (out's rows: 32-byte aligned after the matrices, as they are)
+    matrices_end = f"wp_planes + {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES * (2 if words else 1)}"
+    if logits:      # (out's rows: 32-byte aligned after the matrices, as they are)
         rows = soul[CHOOSABLE_ROWS_MATRIX].values.shape[0]
         if out_apart:
             assert qkv_apart, "out's planes on the tape follow q, k and v's there"
@@ -618,6 +649,10 @@ FC1_PLANES_L0_MATRIX = "l0.fc1_w"
 FC1_PLANES_L0_TABLES = RN_SWAPPED_SQUARES - 0x800
 FC1_PLANES_L0_TABLES_HIGH = RN_SWAPPED_SQUARES - 0x400
 FC1_PLANES_L0_TABLE_BYTES = RN_SWAPPED_SQUARES - FC1_PLANES_L0_TABLES
+
+
+def _byte_lines(data) -> list[str]:
+    return [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
 
 
 def fc1_l0_rows_lines(soul, bank, between=()) -> list[str]:
@@ -696,11 +731,14 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     apart = "SOUL_QKV_APART" in program.symbols
     banks = ((DATA_BANK, data_bank(soul, tokenizer, coarse_pairs="mv_pairs_in" in program.symbols, qkv_apart=apart,
                                    fc1_planes="FW_FC1_PLANES" in program.symbols,
-                                   out_apart="SOUL_OUT_APART" in program.symbols).data),)
+                                   out_apart="SOUL_OUT_APART" in program.symbols, logits="LG_BANK_0" not in program.symbols,
+                                   words="WP_WORD_TABLES" in program.symbols).data),)
     if "EMBED_BANK" in program.symbols:
-        banks += ((EMBED_BANK, embed_bank(soul, program).data, EMBED_START),)
+        banks += ((EMBED_BANK, embed_bank(soul, program).data, program.symbols.get("L0_BANK_START", EMBED_START)),)
     if "FW_PLANES" in program.symbols:
-        banks += ((PLANES_BANK, planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols).data, PLANES_START),)
+        banks += ((PLANES_BANK, planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols,
+                                            logits="LG_BANK_0" not in program.symbols,
+                                            words="WP_WORD_TABLES" in program.symbols).data, PLANES_START),)
     return banks
 
 
@@ -723,7 +761,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   jps_kept: bool = False, raw_top: bool = False, wide_sparse: bool = False,
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
-                  fc1_planes: bool = True, fc1_planes_l0: bool = False) -> str:
+                  fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
+                  lg_bank_0: bool = True, word_tables: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -846,6 +885,15 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     # call takes FW_WIDE_SPARSE or MV_SPARSE_PAIR_SKIP: no MV_COARSE_PAIRS, nor its MV_RAW_PASS, MV_GATE_QUADS and
     # AM_ROUNDS (twenty-ninth round, zxqkv128b: 170 bytes below $C000, 655 in bank 0)
     coarse_pairs = coarse_pairs and not (fc1_l0 and nz)
+    # layer 0's proj and fc2 in bank EMBED_BANK below te (SOUL_L0_BANK, twenty-ninth round, zxqkv128c: 3,328 bytes
+    # of bank 0 for logitplanes.s; forward.s pages the bank in around them, fc2 through matvec_nz)
+    l0_bank = l0_bank and embed_apart and nz
+    # and logitplanes.s and out's masks in bank 0 (LG_BANK_0): its code and lg_top's half in the room they leave,
+    # lg_low's past the records' ids; its tables, sums and list on layer 0's fc1's table pages (out of bank 6, for
+    # planes.s's word tables)
+    lg_bank_0 = l0_bank and fc1_l0 and lg_bank_0 and logit_planes_take(soul)
+    # and then planes.s's word tables (WP_WORD_TABLES, zxqkv128: its masks their entries' addresses, on the tape)
+    word_tables = word_tables and lg_bank_0 and apart
     options = [player_kernel_options(model, bench=False, coarse=coarse, nz=nz, packed=coarse and not banked,
                                      sparse=banked or not nz,    # (the 48K's fc2 runs matvec_nz: no sparse call left)
                                      coarse_top=coarse_top and not banked, pair_slots=pairs and not banked,
@@ -907,7 +955,8 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
     if embed_chains_take(soul):
         options.append("EMBED_CHAINS_ONLY = 1    ; (te's and pe's shifts in 1..8: embedrows.s's chains, no vecops.s embed)")
     if banked:
-        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0)
+        bank = data_bank(soul, tokenizer, in_bank, coarse_pairs, apart, fc1, fc1_l0, logits=not lg_bank_0,
+                         words=word_tables)
         if fc1:
             options += ["FW_FC1_PLANES = 1        ; (layer 1's fc1 by fc1planes.s in its bank, on fg_l1_rows)"]
             # (and every label of fc1planes.s's code: the TUI's samples name a PC in bank DATA_BANK by them;
@@ -944,14 +993,22 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"fw_logits = ${LOGITS_128K:04X}     ; (in bank 0: the 128 ROM owns the printer buffer)",
                     f"ZX_PAGING_PORT = ${paging.PAGING_PORT:04X}", f"ZX_PAGE_ROM_48 = ${paging.ROM_48:02X}"]
     if banked and weight_planes and planes_take(soul):
-        planes = planes_bank(soul, apart, fc1_l0)
+        planes = planes_bank(soul, apart, fc1_l0, logits=not lg_bank_0, words=word_tables)
+        if word_tables:
+            options += ["WP_WORD_TABLES = 1     ; (planes.s's word tables in that bank: planes_wide.s reads the word masks)"]
         options += [f"FW_PLANES_BANK = {PLANES_BANK}     ; (planes.s, its tables and both layers' q, k, v by bit planes)"]
         if apart:
             options += ["SOUL_QKV_APART = 1       ; (q, k and v by their planes alone: no matvec copy, planes_wide.s "
                         "for a declined xn)", f"wp_table_pages = ${PLANES_TABLES:04X}     ; in bank {PLANES_BANK}"]
         options += [f"{name} = ${planes.symbols[name]:04X}     ; in bank {PLANES_BANK}" for name in PLANES_IMPORTS
                     if name in planes.symbols]      # (no wp_make where every matrix's planes come on the tape)
-        if logit_planes_take(soul):
+        if lg_bank_0:
+            options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s first)",
+                        "LG_BANK_0 = 1      ; (logitplanes.s and out's masks in bank 0, its tables on layer 0's fc1's)",
+                        f"LG_TABLES = ${FC1_PLANES_L0_TABLES:04X}     ; in bank 0, run time only (dead from layer 0's "
+                        "fc2 to the next position's fc1)",
+                        f"LG_SUMS = ${FC1_PLANES_L0_TABLES + 0x400:04X}", f"LG_LIST = ${FC1_PLANES_L0_TABLES + 0x500:04X}"]
+        elif logit_planes_take(soul):
             options += ["FW_LOGIT_PLANES = 1      ; (the logits' argmax by logitplanes.s in that bank first)",
                         f"LG_TABLES = ${LOGIT_PLANES_TABLES:04X}     ; in bank {PLANES_BANK}, run time only",
                         f"LG_SUMS = ${LOGIT_PLANES_SUMS:04X}", f"LG_LIST = ${LOGIT_PLANES_LIST:04X}"]
@@ -966,6 +1023,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                     f"soul_te = ${te:04X}     ; in bank {EMBED_BANK}",
                     f"soul_te_shift = {soul['te'].shift}", f"soul_pe = ${pe:04X}     ; in bank {EMBED_BANK}",
                     f"soul_pe_shift = {soul['pe'].shift}"]
+        if l0_bank:     # (layer 0's proj and fc2 below te in that bank: forward.s pages it in around them)
+            options += ["SOUL_L0_BANK = 1     ; (layer 0's proj and fc2 in bank EMBED_BANK: build.l0_bank_symbols)"]
+            options += [f"{name} = ${at:04X}     ; in bank {EMBED_BANK}" for name, at in l0_bank_symbols(soul).items()
+                        if not name.endswith("_shift")]
         cold_tensors = ()           # (below UNCONTENDED: the layer descriptors alone)
     origin = ORIGINS[model]
     lines = [".cpu z80", *options, f".org ${origin:04X}", vocab_constants(tokenizer),
@@ -1046,8 +1107,13 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   soul_include(soul, "matrices", leave_out=BANK_TENSORS)]
         if fc1_l0:      # (layer 0's fc1 rows, then fc1planes.s's bank 0 copy at bank DATA_BANK's addresses; between
             # them matvec.s's coarse pairs' routines, which no call runs with both layers' fc1 and the logits by planes)
+            masks = logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values) if lg_bank_0 else b""
+            half = len(masks) // 2
             lines += fc1_l0_rows_lines(soul, bank, ["        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare "
-                                                    "and walks: no coarse call with FW_FC1_PLANES_L0)"] * coarse_pairs)
+                                                    "and walks: no coarse call with FW_FC1_PLANES_L0)"] * coarse_pairs
+                                       + ['.include "logitplanes.s"     ; (LG_BANK_0: run with bank 0 in)',
+                                          "lg_masks_top:     ; out's rows' planes 7..4 (lg_split's first half), on the tape"]
+                                       * lg_bank_0 + _byte_lines(masks[:half]) + ["lg_masks_top_end:"] * lg_bank_0)
         # what runs only outside layer 1 (the embedding, argmax): in bank 0 above $C000, out of the room below it
         lines += [f'.include "{name}"' for name in bank_0_files]
         bank_symbols = bank.symbols
@@ -1071,6 +1137,10 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                       f"; (past bank {EMBED_BANK}'s code)" * embed_apart,
                       "        mv_pairs_routines     ; (matvec.s's coarse pairs' prepare and walks: the coarse calls', "
                       "with bank 0 in)"]
+        if lg_bank_0:
+            lines += ["lg_masks_low:     ; out's rows' planes 0..3 (lg_split's second half), on the tape"]
+            lines += _byte_lines(logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values)[
+                len(logit_planes.split_masks(soul[CHOOSABLE_ROWS_MATRIX].values)) // 2:]) + ["lg_masks_low_end:"]
         lines += [
                   "record_known = * + ((* & 255) > 256 - FW_VOCAB) * (256 - (* & 255))     "
                   "; which ids have a record (records128.s): in one page, off the tape",
@@ -1498,9 +1568,19 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
     if "FW_FC1_PLANES_L0" in sym:   # (twenty-eighth round: layer 0's fc1 by fc1planes.s's copy in bank 0)
         regions.append(Region("l0.fc1_w and l0.fc1_b (fc1planes.s's rows: fc1_planes.gate_bytes)", "weights",
                               sym["soul_l0_fc1_w"], sym["soul_l0_fc1_w_end"]))
-        if "mv_pairs_prepare" not in sym and sym["soul_l0_fc1_w_end"] < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
-            regions.append(Region("free (bank 0: past layer 0's fc1 rows, before fc1planes.s's copy at bank "
-                                  f"{DATA_BANK}'s addresses)", "buffer", sym["soul_l0_fc1_w_end"], sym["fg_x"]))
+        rows_end = sym["soul_l0_fc1_w_end"]
+        if "LG_BANK_0" in sym:      # (zxqkv128c: logitplanes.s's code, then out's planes 7..4; 0..3 past the records)
+            rows_end = sym["lg_masks_top_end"]
+            regions += [Region("logitplanes.s (LG_BANK_0: the logits' argmax by out's planes, in bank 0)", "code",
+                               sym["lg_x"], sym["lg_masks_top"]),
+                        Region("out's planes 7..4 (lg_split's first half: logitplanes.s's lg_top)", "weights",
+                               sym["lg_masks_top"], sym["lg_masks_top_end"]),
+                        Region("out's planes 0..3 (lg_split's second half: logitplanes.s's lg_low)", "weights",
+                               sym["lg_masks_low"], sym["lg_masks_low_end"])]
+        if "mv_pairs_prepare" not in sym and rows_end < sym["fg_x"]:   # (zxqkv128b: no coarse pairs)
+            regions.append(Region("free (bank 0: past layer 0's fc1 rows" + ", logitplanes.s and out's planes 7..4"
+                                  * ("LG_BANK_0" in sym) + f", before fc1planes.s's copy at bank {DATA_BANK}'s addresses)",
+                                  "buffer", rows_end, sym["fg_x"]))
     if "rn_roots" in sym:       # (rmsnorm.s's RN_INVERSE_TABLE: seen with any bank in)
         regions.append(Region("inverses and roots (rmsnorm's, by the mean: build.rn_table_lines)", "table",
                               sym["rn_inverses"], sym["rn_roots_end"]))
@@ -1531,7 +1611,9 @@ def _regions(sym: dict, end: int, banked: bool = False) -> list[Region]:
                               f"in banks {', '.join(map(str, RECORD_BANKS))})", "kv-cache", sym["record_known"],
                               sym["record_known"] + spec.VOCAB_SIZE))
         if "FW_FC1_PLANES_L0" in sym:       # run time only, made by each of layer 0's fc1 calls
-            regions.append(Region("fc1planes.s's tables in bank 0 (layer 0's fc1: FW_FC1_PLANES_L0, run time only)",
+            regions.append(Region("fc1planes.s's tables in bank 0 (layer 0's fc1: FW_FC1_PLANES_L0, run time only)"
+                                  + "; logitplanes.s's tables, sums and list from layer 0's fc2 to the next fc1 (LG_BANK_0)"
+                                  * ("LG_BANK_0" in sym),
                                   "table", FC1_PLANES_L0_TABLES, FC1_PLANES_L0_TABLES + FC1_PLANES_L0_TABLE_BYTES))
         if "RN_SWAPPED_SQUARES" in sym:     # off the tape too, made by the start in bank 0 and the data bank
             regions.append(Region(f"squares by swapped nibbles (rmsnorm; banks 0 and {DATA_BANK}, made at the start)",

@@ -326,7 +326,9 @@ FOLDED_BIASES = tuple(f"l{layer}.fc1_b" for layer in range(spec.N_LAYERS))
 # fc1 by fc1planes.s (FW_FC1_PLANES_L0: its rows at the label, build.fc1_l0_rows_lines', the bias in them) and out by its planes alone
 # (SOUL_OUT_APART: logitplanes.s's lg_masks in bank 6, on the tape); name -> (option, what its label names then)
 APART_128K = {"l0.fc1_w": ("FW_FC1_PLANES_L0", None), "l0.fc1_b": ("FW_FC1_PLANES_L0", "0"),
-              "out": ("SOUL_OUT_APART", "lg_masks")}
+              "out": ("SOUL_OUT_APART", "lg_masks"),
+              # (twenty-ninth round, zxqkv128c: layer 0's proj and fc2 in bank 7, build.l0_bank_symbols' addresses)
+              "l0.proj": ("SOUL_L0_BANK", None), "l0.fc2_w": ("SOUL_L0_BANK", None), "l0.fc2_b": ("SOUL_L0_BANK", None)}
 
 # The 48K's cold part holds the matrices' biases too (read once a position: a word a row).
 COLD_48K = EMBEDDINGS + tuple(t.name for t in spec.TENSORS if t.kind == spec.KIND_BIAS)
