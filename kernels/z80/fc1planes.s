@@ -211,18 +211,9 @@ fg_a_again:
         ld l,0
         ld sp,hl                ; the group's pages' end: rows a = 15..0 pushed down
         ld bc,(fg_d0)
-fg_fill_d1:
-        ld de,0                 ; d1 (patched)
-        ld ix,fg_a + 30
-        ld a,16
-fg_fill_row:                    ; E[16 a + b] for b = 15..0 from A'[a], each a step from the one
-        ld l,(ix+0)             ; above: E[b - 1] - E[b] = d_t, t the lowest set bit of b
-        ld h,(ix+1)
-        word_fill_row fg_fill, fg_step_d2a, fg_step_d1a, fg_step_d3, fg_step_d1b, fg_step_d2b, fg_step_d1c
-        dec ix
-        dec ix
-        dec a
-        jr nz,fg_fill_row
+        ; E[16 a + b] for b = 15..0 from A'[a], each a step from the one above: E[b - 1] - E[b] = d_t, t the
+        ; lowest set bit of b
+        word_fill_rows fg_fill_d1, fg_a, fg_fill_row, fg_fill, fg_step_d2a, fg_step_d1a, fg_step_d3, fg_step_d1b, fg_step_d2b, fg_step_d1c
         ld hl,(fg_group_x)
         ld de,16
         add hl,de               ; the next group's first x

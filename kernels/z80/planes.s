@@ -237,18 +237,7 @@ wp_a_again:
         ld l,0
         ld sp,hl
         ld bc,(wp_d0)
-wp_fill_d1:
-        ld de,0                 ; d1 (patched)
-        ld ix,wp_high_sums + 30
-        ld a,16
-wp_fill_row:                    ; (wordfill.s's rows of 16, a = 15..0)
-        ld l,(ix+0)
-        ld h,(ix+1)
-        word_fill_row wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
-        dec ix
-        dec ix
-        dec a
-        jr nz,wp_fill_row
+        word_fill_rows wp_fill_d1, wp_high_sums, wp_fill_row, wp_fill, wp_step_d2a, wp_step_d1a, wp_step_d3, wp_step_d1b, wp_step_d2b, wp_step_d1c
         ld ix,(wp_sum)          ; S so far
 .else
         ld hl,(wp_group_x)

@@ -6,8 +6,8 @@
 ; A group's table: E[16 a + b] = A'[a] - B[15] + B[b] (B[b] the sum of x_0..x_3 over b's bits, A'[a] = A[a] + B[15]),
 ; so that, going down b = 15..0, E[b - 1] - E[b] = d_t, t the lowest set bit of b: d0 = -x_0, d1 = x_0 - x_1,
 ; d2 = x_0 + x_1 - x_2, d3 = x_0 + x_1 + x_2 - x_3. T-states: word_fill_steps 478 (x from IX), word_fill_row 401 (16
-; pushes, 12 steps by BC or DE, 3 by an immediate in DE: zxffn29's; 475 a row with its caller's loop). Size:
-; word_fill_steps 78 bytes, word_fill_row 49 (each expansion's, in its caller's count).
+; pushes, 12 steps by BC or DE, 3 by an immediate in DE: zxffn29's; 475 a row with word_fill_rows' loop). Size:
+; word_fill_steps 78 bytes, word_fill_row 49, word_fill_rows 22 with its row's (each expansion's, in its caller's count).
 
 ; word_fill_steps: from the group's 8 x at IX, d0 to `d0` (a word), d1 into the immediates at `d1` and
 ; `d1a`..`d1c` + 1, d2 into `d2a` and `d2b` + 1, d3 into `d3` + 1; A'[0] = the word at `a0` + B[15] back to `a0`.
@@ -100,4 +100,22 @@ d1c:
         push hl                 ; 1
         add hl,bc
         push hl                 ; 0
+        .endmacro
+
+; word_fill_rows: a group's 16 rows, a = 15..0, each word_fill_row's from A'[a] at `sums` + 2 a, SP at the
+; group's pages' end, BC = d0; `d1` the row loop's ld de (word_fill_steps patches it), `row` its loop,
+; the rest word_fill_row's labels. Clobbers AF, DE, HL, IX.
+        .macro word_fill_rows d1, sums, row, after15, d2a, d1a, d3, d1b, d2b, d1c
+d1:
+        ld de,0                 ; d1 (patched)
+        ld ix,sums + 30
+        ld a,16
+row:
+        ld l,(ix+0)
+        ld h,(ix+1)
+        word_fill_row after15, d2a, d1a, d3, d1b, d2b, d1c
+        dec ix
+        dec ix
+        dec a
+        jr nz,row
         .endmacro
