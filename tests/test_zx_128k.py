@@ -456,7 +456,8 @@ def test_build_command_writes_the_128k_tape(tmp_path, capsys):
     assert main(["build", "--machine", "zx128", "--output", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"bank {DATA_BANK} at $C000: {BANK_CONTENTS}" in out and f"bank {EMBED_BANK} at ${l0_bank_symbols(load_soul(DEFAULT_SOUL))['L0_BANK_START']:04X}: {EMBED_CONTENTS}" in out
-    assert f"bank {PLANES_BANK} at ${PLANES_START:04X}: {PLANES_CONTENTS}" in out
+    planes_at = zx_build.planes_bank(load_soul(DEFAULT_SOUL), qkv_apart=True, out_apart=True, logits=False, words=True).origin
+    assert planes_at < PLANES_START and f"bank {PLANES_BANK} at ${planes_at:04X}: {PLANES_CONTENTS}" in out
     image = (tmp_path / "soulplayer128.tap").read_bytes()
     assert (tmp_path / "soulplayer128-zx.map.json").is_file()
     assert tap.files(tap.decode_blocks(image))[-1].header.param1 == ORIGINS["128k"]
@@ -562,7 +563,8 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     wp_rows (its low planes' first halving, srl d, made sla d: the turn's check against the engine differs).
     Twenty-sixth round (zxplanes128b): each matrix's row classes (plane_classes: its narrow rows skip plane
     6) at wp_class_lists' words, on the tape in the block, each list within a page; wrong classes fail."""
-    from soulterm.zx.soul_layout import plane_classes, plane_words
+    from soulterm.zx.kernelbench import make_word_masks
+    from soulterm.zx.soul_layout import plane_bytes, plane_classes, plane_words
     from soulterm.zx.weight_planes import plane_tables, turn_inputs
 
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
@@ -574,12 +576,21 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     (block_at, block), = [(at, data) for number, data, at in map(tap.bank_block, built.banks)
                           if number == PLANES_BANK]
     # (on the tape since the twenty-seventh round, SOUL_QKV_APART: the first RUN makes out's planes alone)
-    # (since the twenty-ninth round, zxqkv128c, WP_WORD_TABLES: each mask its entry's address, 64 bytes a row)
-    assert sym["WP_WORD_TABLES"] == 1
-    assert block_at == PLANES_START and PLANES_START + len(block) >= max(sym[f"wp_l{layer}_{name}"] + 2048
-                                                                         for layer in range(2) for name in "qkv")
+    # (since the twenty-ninth round, zxqkv128c, WP_WORD_TABLES: each mask its entry's address, 64 bytes a row; since
+    # the thirtieth, zxmask30, made by the first wp_tables from the split masks the tape carries, from wp_expand_first
+    # at the tables' pages' end: the block ends with the split masks, the words' first half)
+    assert sym["WP_WORD_TABLES"] == 1 and block_at == sym["wp_expand_first"] < PLANES_START
+    assert block_at + len(block) == sym["wp_l0_q"] + 6 * 1024 and sym["wp_l1_v"] == sym["wp_l0_q"] + 5 * 2048
     bank = bench.banks[PLANES_BANK]
+    for layer in range(2):
+        for i, name in enumerate("qkv"):
+            at = sym["wp_l0_q"] + 1024 * (3 * layer + i) - 0xC000
+            assert bank[at:at + 1024] == plane_bytes(soul[f"l{layer}.{name}"].values), (layer, name)
     word = lambda address: bank[address - 0xC000] | bank[address - 0xC000 + 1] << 8     # noqa: E731
+    assert word(sym["wp_tables"] + 1) == sym["wp_expand_first"]        # (the tape's call)
+    rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
+    planes = TurnCost(rows, reply)
+    assert word(sym["wp_tables"] + 1) != sym["wp_expand_first"]        # (written back by the first build)
     for layer in range(2):
         for i, name in enumerate("qkv"):
             at = word(sym["wp_matrices"] + 2 * (9 * layer + 3 * i))
@@ -587,9 +598,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
                                                                        zx_build.PLANES_TABLES >> 8), (layer, name)
             classes = word(sym["wp_class_lists"] + 2 * (9 * layer + 3 * i))       # (on the tape, one page)
             assert bank[classes - 0xC000:classes - 0xC000 + 32] == plane_classes(soul[f"l{layer}.{name}"].values)
-            assert PLANES_START + len(block) >= classes + 32 and classes >> 8 == (classes + 31) >> 8
-    rows, reply = forward_turn(bench, engine, context)          # checks every step against the engine
-    planes = TurnCost(rows, reply)
+            assert block_at + len(block) >= classes + 32 and classes >> 8 == (classes + 31) >> 8
     # the last xn a table was built for: layer 1's at the last position (bank 6 paged out again); group g's
     # entry m the word at 2 m from page $C0 + 2 g (WP_WORD_TABLES; logitplanes.s's tables in bank 0 since zxqkv128c)
     xn = next(x for _, name, x in reversed(turn_inputs(engine, context)) if name == "l1.qkv")
@@ -604,6 +613,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     rows, reply = forward_turn(player_bench(soul, tokenizer, "128k"), engine, short)
     fast = TurnCost(rows, reply)
     declined = player_bench(soul, tokenizer, "128k")
+    make_word_masks(declined)       # (what the first wp_tables does first: its entry is poked over here)
     at = declined.sym("wp_tables") - 0xC000
     declined.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])     # scf / ret
     rows, again = forward_turn(declined, engine, short)
@@ -611,6 +621,7 @@ def test_the_128k_players_q_k_v_run_on_planes_in_bank_6_and_planes_wide_where_it
     assert declined.sym("wp_rows_wide") < UNCONTENDED       # (the cold part: it pages nothing)
     flip = bytes(declined.memory).index(bytes([0xEE, 0x80]), declined.sym("wp_rows_wide"))     # xor $80: u to w
     broken = player_bench(soul, tokenizer, "128k")
+    make_word_masks(broken)
     broken.banks[PLANES_BANK][at:at + 2] = bytes([0x37, 0xC9])
     broken.memory[flip + 1] = 0x00
     with pytest.raises(AssertionError):
@@ -758,10 +769,12 @@ def test_the_128k_players_bank_6_keeps_no_wp_make_when_every_matrix_comes_on_the
     assert "wp_make" not in sym and "wp_make_out" not in sym and sym["wp_rows"] < sym["wp_code_end"]
     (_, planes, address), = [block for block in built.banks if block[0] == PLANES_BANK]
     shipped = zx_build.planes_bank(soul, qkv_apart=True, out_apart=True, logits=False, words=True)   # (zxqkv128c)
-    assert address == PLANES_START and planes == shipped.data and "wp_make" not in shipped.symbols
-    # bank 6's free bytes: 64 before zxqkv128b, 512 after it; 128 since zxqkv128c (the word masks, 6,144 bytes more,
-    # in the room logitplanes.s and out's masks left for bank 0)
-    assert 0 <= paging.PAGED_START + paging.BANK_SIZE - (address + len(planes)) >= 128
+    assert address == shipped.origin and planes == shipped.data and "wp_make" not in shipped.symbols
+    # bank 6's free bytes at run time: 64 before zxqkv128b, 512 after it; 128 since zxqkv128c (the word masks, 6,144
+    # bytes more, in the room logitplanes.s and out's masks left for bank 0), and since zxmask30 (wp_expand_first on
+    # the tables' pages) too; the block ends with the split masks, the word masks' second half past it
+    assert 0 <= paging.PAGED_START + paging.BANK_SIZE - shipped.symbols["planes_bank_end"] >= 128
+    assert shipped.symbols["planes_bank_end"] == address + len(planes) + 6 * 1024
     made = zx_build.planes_bank(soul, qkv_apart=True)       # (out's planes made by the first RUN: wp_make stays)
     assert "wp_make" in made.symbols and "wp_make_at" in made.symbols
 

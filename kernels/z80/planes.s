@@ -71,10 +71,66 @@
 ; On the same x and rows as above: wp_tables 40,608; wp_rows at shift 4: 32 rows 52,415, 96 rows 156,479, 128 rows
 ; 208,511 (1,626 a row: the top planes 747, the low planes 778, the end and the next row's class 101), 32 rows
 ; at shift 7 54,856; 1,354 bytes in the bench (wp_tables 516, wp_rows 776; wp_fill's 160 gone).
+; WP_WORDS_FROM_SPLIT (thirtieth round, zxmask30; the 128K player's, with WP_WORD_TABLES): the tape carries the masks
+; in plane_bytes' layout (WP_SPLIT_BYTES at wp_planes: the word masks' first half, 6,144 bytes fewer on the 128K's
+; tape) and the first call of wp_tables runs wp_expand_first (63 bytes, before wp_x: the player's bank places it at
+; the end of the tables' pages, dead after), which makes the word masks in place and writes wp_interrupts_off back
+; into that call: wp_expand_first 580,764 T-states for the 128K's 6,144 masks (94.5 a mask), once a LOAD
+; (tests/test_kernels_z80_word_masks.py); a later build costs what it costs without it.
 
 WP_MOST_SUM     = 4095          ; sum |x| above it: Q and R's sums would overflow 16 bits
 WP_LEAST_SHIFT  = 4             ; the row's end shifts Q + R + c_hi right by shift - 4 (0..15)
 WP_GROUP_PAGES  = 2             ; a group's table: a page of low bytes, then one of high bytes
+
+.ifdef WP_WORDS_FROM_SPLIT
+; wp_expand_first - (thirtieth round, zxmask30: the 128K player's) the word masks made in place from the
+; split ones the tape carries: WP_SPLIT_BYTES masks in plane_bytes' layout at wp_planes (32-byte aligned rows,
+; the word masks' first half), each mask i's word (soul_layout.plane_words: 2 m mod 256, then WP_PAGE + 2 g +
+; (m >> 7)) pushed to 2 i from the last mask down, so that no word lands on a mask not yet read. The first
+; call of wp_tables comes here (its `call` on the tape) and this does wp_interrupts_off's work (the stack
+; walks the words with interrupts off), then writes wp_interrupts_off into that call. A plane's 4 masks
+; run from its last: g from 0 up where the plane is one of PLANES_DOWN (6 and 4: a row's bytes 4..7 and
+; 12..15, p & $14 == 4 for p = E & 31), else from 3 down. The 128K player's bank places it at the end of
+; the tables' pages (on the tape, dead after: the first build's fill writes over it).
+wp_expand_first:
+        call wp_interrupts_off
+        ld (wp_saved_sp),sp
+        ld sp,wp_planes + 2 * WP_SPLIT_BYTES
+        ld de,wp_planes + WP_SPLIT_BYTES - 1
+@plane: ld a,e                  ; (its last mask: p & 3 = 3)
+        and $14
+        cp 4
+        ld bc,WP_PAGE / 2 | 1 << 8      ; (group 0 up: C = WP_PAGE / 2 + g, B its step)
+        jr z,@mask
+        ld bc,WP_PAGE / 2 + 3 | $FF << 8        ; (group 3 down)
+@mask:  ld a,(de)
+        add a,a                 ; 2 m mod 256, carry: m >> 7
+        ld l,a
+        ld a,c
+        rla                     ; WP_PAGE + 2 g + (m >> 7)
+        ld h,a
+        push hl
+        ld a,c
+        add a,b
+        ld c,a
+        ld a,e
+        dec de
+        and 3
+        jr nz,@mask             ; (the plane's 4 masks)
+        ld a,e
+        cp (wp_planes - 1) & 255
+        jr nz,@plane
+        ld a,d
+        cp (wp_planes - 1) >> 8
+        jr nz,@plane
+        ld sp,(wp_saved_sp)
+        ld hl,wp_interrupts_off
+        ld (wp_tables + 1),hl   ; (the next builds: straight to it)
+        ret
+wp_expand_end:
+        .assert (wp_planes & 31) == 0, "wp_expand_first reads a mask's place in its row from E"
+        .assert WP_GROUP_PAGES == 2 && (WP_PAGE & 1) == 0, "wp_expand_first's pages: WP_PAGE / 2 + g, doubled"
+.endif
 
 wp_x:           .word 0         ; the 32 words of x
 wp_w:           .word 0         ; the matrix in soul_layout.plane_bytes' layout
@@ -162,7 +218,11 @@ WP_FILL_STEP    = 10            ; bytes an entry of wp_fill: its B's low byte at
 ; (each in Gray order: one add or subtract and a store an entry, SP holding an x); then E_g[16 a + b]
 ; = A[a] + B[b], 16 entries of wp_fill a row with SP walking the A (interrupts off).
 wp_tables:
+.ifdef WP_WORDS_FROM_SPLIT
+        call wp_expand_first    ; (the tape's; the first call writes wp_interrupts_off here, having done its work)
+.else
         call wp_interrupts_off
+.endif
         ld (wp_saved_sp),sp
         ld (wp_saved_iy),iy     ; (IY sums -N_g)
         ld hl,(wp_x)

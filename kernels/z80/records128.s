@@ -35,7 +35,9 @@
 ; than its forward_prefill alone (959,642 against 951,810 for "hello"'s position 1,
 ; the values gathered through kv_values_gather; 6,260 with ldir before the eighteenth
 ; round, 964,008 against 957,748 on its main; 7,190 before); the first RUN (records_first_run:
-; position 0 and nine openers) 9,484,822, 2.71 s at 3.5 MHz since the twenty-seventh round's q, k and v
+; position 0 and nine openers) 7,895,837, 2.26 s since the thirtieth round's word masks made by the first
+; wp_tables from the tape's split masks (planes.s's wp_expand_first, 580,764 of them; zxmask30), 7,315,073 before;
+; 9,484,822, 2.71 s at 3.5 MHz since the twenty-seventh round's q, k and v
 ; planes on the tape (SOUL_QKV_APART, zxgate128b: planes_first_run makes out's alone, 2,464,060 -> 1,074,892);
 ; 7,913,955, 2.26 s since the twenty-eighth round's out planes on the tape too (SOUL_OUT_APART, zxfc1l0: no
 ; planes_first_run), 9,175,744 before;

@@ -165,7 +165,7 @@ PLANES_MATRICES = ("l0.q", "l0.k", "l0.v", "l1.q", "l1.k", "l1.v")
 PLANES_MATRIX_BYTES = spec.EMBED_DIM * spec.EMBED_DIM     # (plane_bytes': 32 bytes a row)
 PLANES_IMPORTS = ("wp_tables", "wp_rows", "wp_x", "wp_w", "wp_out", "wp_rows_count", "wp_shift", "wp_matrices",
                   "wp_classes", "wp_class_lists", "wp_code_end",
-                  "wp_make", "wp_make_out") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
+                  "wp_make", "wp_make_out", "wp_expand_first") + tuple(f"wp_{name.replace('.', '_')}" for name in PLANES_MATRICES)
 PLANES_CONTENTS = ("planes.s, its tables, both layers' q, k, v by bit planes (the 128K's as word masks; logitplanes.s "
                    "and out's in bank 0, LG_BANK_0)")
 assert PLANES_BANK not in paging.CONTENDED_BANKS and PLANES_BANK not in RECORD_BANKS
@@ -559,7 +559,21 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: 
     `qkv_apart`) out's lg_masks are on the tape too, and bank 0 keeps no matvec copy of out. Without `logits`
     (LG_BANK_0, twenty-ninth round, zxqkv128c: logitplanes.s and out's masks in bank 0) neither is here; with
     `words` (WP_WORD_TABLES, the same round, with `qkv_apart`) planes.s's tables are word entries and the six
-    matrices' masks their entries' addresses on the tape (soul_layout.plane_words: 64 bytes a row)."""
+    matrices' masks their entries' addresses (soul_layout.plane_words: 64 bytes a row); since the thirtieth round
+    (zxmask30, WP_WORDS_FROM_SPLIT) the tape carries them in plane_bytes' layout, the word masks' first half, and
+    the block starts with planes.s's wp_expand_first at the end of the tables' pages (PLANES_START less its
+    `expand_bytes`: planes_bank assembles twice), which the first wp_tables runs to make the words in place."""
+    block = _planes_block(soul, qkv_apart, out_apart, logits, words, PLANES_START)
+    if not words:
+        return block
+    expand_bytes = block.symbols["wp_expand_end"] - block.symbols["wp_expand_first"]
+    block = _planes_block(soul, qkv_apart, out_apart, logits, words, PLANES_START - expand_bytes)
+    assert block.symbols["wp_expand_end"] == PLANES_START, "wp_expand_first ends the tables' pages"
+    return block
+
+
+def _planes_block(soul, qkv_apart: bool, out_apart: bool, logits: bool, words: bool, start: int):
+    """planes_bank's block from `start` (PLANES_START, or wp_expand_first's bytes below it)."""
     slots = {9 * int(name[1]) + 3 * "qkv".index(name[-1]): name for name in PLANES_MATRICES}
     rows = [(plane, group) for plane in PLANE_ORDER
             for group in plane_groups(plane)]
@@ -569,8 +583,9 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: 
     # tape, records128.s has no planes_first_run, and bank 6 keeps their 421 bytes; twenty-ninth round, zxqkv128b)
     make = ["WP_MAKE = 1"] * (not out_apart)
     assert not words or (qkv_apart and not make), "the word masks come on the tape"
-    make += ["WP_WORD_TABLES = 1"] * words
-    lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${PLANES_START:04X}",
+    make += ["WP_WORD_TABLES = 1", "WP_WORDS_FROM_SPLIT = 1",
+             f"WP_SPLIT_BYTES = {len(PLANES_MATRICES) * PLANES_MATRIX_BYTES}"] * words
+    lines = [".cpu z80", *make, f"wp_table_pages = ${PLANES_TABLES:04X}", f".org ${start:04X}",
              '.include "planes.s"']
     if make:
         lines += ["wp_make_at:     ; wp_make's offset in a row of plane b's byte of group g, at 8 g + b "
@@ -587,13 +602,17 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: 
     if out_apart:       # (out's masks come split on the tape: logitplanes.s leaves lg_split out)
         lines.append("SOUL_OUT_APART = 1")
     logits = logits and logit_planes_take(soul)
+    assert not (words and logits), "out's masks cannot follow the split masks: the words' second half is off the tape"
     lines += ['.include "logitplanes.s"'] * logits
     if qkv_apart:       # (on the tape: no matvec copy for the first RUN to make them from)
         lines += ["        .res (32 - (* & 31)) & 31", "wp_planes:     ; the six matrices in plane_bytes' layout "
                   "(32-byte aligned rows), on the tape (SOUL_QKV_APART)"]
-        for name in PLANES_MATRICES:
-            lines.append(f"wp_{name.replace('.', '_')}:")
-            data = plane_words(soul[name].values, PLANES_TABLES >> 8) if words else plane_bytes(soul[name].values)
+        for index, name in enumerate(PLANES_MATRICES):
+            if words:       # (WP_WORDS_FROM_SPLIT: the split masks in a row, each matrix's label its words')
+                lines.append(f"wp_{name.replace('.', '_')} = wp_planes + {2 * index * PLANES_MATRIX_BYTES}")
+            else:
+                lines.append(f"wp_{name.replace('.', '_')}:")
+            data = plane_bytes(soul[name].values)
             lines += [f"        .byte {', '.join(map(str, data[i:i + 32]))}" for i in range(0, len(data), 32)]
     else:
         lines += ["wp_planes = (* + 31) & $FFE0     ; the six matrices in plane_bytes' layout, made by the first RUN "
@@ -613,8 +632,9 @@ def planes_bank(soul, qkv_apart: bool = False, out_apart: bool = False, logits: 
             lines.append(f"lg_masks = {matrices_end}     ; out's rows in lg_split's halves, made by the first RUN: "
                          "off the tape")
         matrices_end = f"lg_masks + {rows * PLANES_MATRIX_BYTES // spec.EMBED_DIM}"
-    lines.append(f'.assert {matrices_end} <= ${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, '
-                 f'"the matrices\' planes must fit bank {PLANES_BANK}"')
+    lines += [f"planes_bank_end = {matrices_end}     ; (at run time: the word masks' second half lies past the block)",
+              f'.assert planes_bank_end <= ${EMBED_START if EMBED_BANK == PLANES_BANK else 0x10000:04X}, '
+              f'"the matrices\' planes must fit bank {PLANES_BANK}"']
     bank = _assemble("\n".join(lines) + "\n")
     if bank.end > paging.PAGED_START + paging.BANK_SIZE:
         raise LayoutError(f"planes.s and its matrices run past bank {PLANES_BANK}'s end (${bank.end - 1:04X})")
@@ -736,9 +756,9 @@ def player_banks(soul, tokenizer, program, model: str) -> tuple:
     if "EMBED_BANK" in program.symbols:
         banks += ((EMBED_BANK, embed_bank(soul, program).data, program.symbols.get("L0_BANK_START", EMBED_START)),)
     if "FW_PLANES" in program.symbols:
-        banks += ((PLANES_BANK, planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols,
-                                            logits="LG_BANK_0" not in program.symbols,
-                                            words="WP_WORD_TABLES" in program.symbols).data, PLANES_START),)
+        planes = planes_bank(soul, apart, "SOUL_OUT_APART" in program.symbols, logits="LG_BANK_0" not in program.symbols,
+                             words="WP_WORD_TABLES" in program.symbols)
+        banks += ((PLANES_BANK, planes.data, planes.origin),)     # (PLANES_START, or wp_expand_first's bytes below)
     return banks
 
 

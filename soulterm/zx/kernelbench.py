@@ -431,6 +431,19 @@ def player_bench(soul, tokenizer, model: str = "48k") -> Z80Bench:
     return bench
 
 
+def make_word_masks(bench: Z80Bench) -> int:
+    """On a 128K player's bench (WP_WORDS_FROM_SPLIT, thirtieth round): planes.s's wp_expand_first, what the
+    player's first wp_tables runs first (the word masks in bank PLANES_BANK from the split masks the tape
+    carries, wp_tables' call then straight to wp_interrupts_off), for a test that skips wp_tables; bank 0 back
+    after. Returns its T-states."""
+    from .build import PLANES_BANK
+
+    bench._port_out(paging.PAGING_PORT, PLANES_BANK)
+    t_states = bench.call("wp_expand_first")
+    bench._port_out(paging.PAGING_PORT, 0)
+    return t_states
+
+
 # attend_head's inputs on the kernels' bench (the tests, benchmarks/z80_kernels.py): q, the
 # (20 positions, 4 heads, 8) keys and values, the head's output and AT_FAST_SCORES's key sums.
 HEAD_Q, HEAD_KEYS, HEAD_VALUES, HEAD_OUT, HEAD_SUMS = 0xA000, 0xB000, 0xC000, 0xA100, 0xA200
