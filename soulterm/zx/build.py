@@ -157,7 +157,9 @@ assert EMBED_BANK not in RECORD_BANKS
 # planes.s (forward.s's FW_PLANES: q, k and v by bit planes of the weights, twenty-fifth round, zxplanes128)
 # in a bank of its own, one the ULA does not contend: its tables (run time only) at $C000, then its code
 # (the block on the tape, from PLANES_START), then both layers' q, k and v in plane_bytes' layout, which the
-# first RUN makes from matvec's copies (records128.s's planes_first_run: off the tape)
+# first RUN makes from matvec's copies (records128.s's planes_first_run: off the tape). Since the thirtieth
+# round (zxmask30) the shipped block starts at planes.s's wp_expand_first, the tables' pages' last bytes, and
+# ends with q, k and v's split masks, which the first wp_tables makes word masks of (planes_bank)
 PLANES_BANK = 6
 PLANES_TABLES = paging.PAGED_START
 PLANES_START = PLANES_TABLES + 8 * 256      # (planes.s's 4 groups x 2 pages)
