@@ -71,6 +71,12 @@ def test_the_first_run_records_the_openers_and_each_record_gives_the_computed_by
     # (3 s until the twenty-sixth round's out planes, FW_LOGIT_PLANES: ~926,000 more, 3.11 s; 7,895,837 measured
     # since the thirtieth round, zxmask30: the word masks made by the first wp_tables, +580,764)
     assert t_states < 3.5 * 3_500_000, "the first RUN must stay within a few seconds"
+    # (since zxmask30 the first RUN's first wp_tables makes q, k and v's word masks from the tape's split masks)
+    from soulterm.zx.build import PLANES_BANK, PLANES_MATRICES, PLANES_TABLES
+    from soulterm.zx.soul_layout import plane_words
+    words = b"".join(plane_words(soul[name].values, PLANES_TABLES >> 8) for name in PLANES_MATRICES)
+    at = bench.sym("wp_l0_q") - paging.PAGED_START
+    assert bench.banks[PLANES_BANK][at:at + len(words)] == words
     assert records_first_run(bench) < 200, "a second RUN keeps the records"
     state = Engine(soul).new_state()
     Engine(soul).step(state, spec.SEP)
