@@ -300,6 +300,12 @@ NZ_AT = *
         ld a,c
         cp 127
         jr z,@no_low            ; (l = 0)
+.ifdef NZ_SHORT_PIECES
+        sub 128
+        cp NZ_SHORT_MOST
+        jp c,nz_short           ; (l in 1..NZ_SHORT_MOST: A = l - 1; its piece with the rows' routines)
+NZ_L_PIECE = *
+.endif
 ; pop de and the l piece, written by pushes from their end (without or a 22 bytes, 11 words; with it
 ; 23 and a byte past them, which the next piece writes over): or a once a piece of h is in the chain
         .assert NZ_L_BYTES == 21 && NZ_L_OR_BYTES == 22 && NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_nonzero's pushes write pop de and nz_l_piece's bytes"
@@ -372,6 +378,7 @@ NZ_PREP_SP = * - 2
         call nz_copy_end - 2 * (1 + NZ_U_BYTES)
         pop bc
 @high:
+NZ_HIGH = *
         ld a,b
         or a
         jr z,@done
@@ -562,6 +569,64 @@ nz_first:
         ld h,a
         exx
         jp NZ_AT
+
+.ifdef NZ_SHORT_PIECES
+; nz_short - nz_nonzero's column of l in 1..NZ_SHORT_MOST (A = l - 1, DE where the chain goes on; thirtieth
+; round, the 128K's): its piece adds 2 u l = 2 w l + 256 l by doublings and adds of DE = u (`pop de /
+; ld d,b`, B the rows' 0): nz_short_pieces' template for l, copied; the rows' constant takes 256 l for it
+; (IX), not S(l). A piece adds at most 2 * 255 * NZ_SHORT_MOST < 65536, so that A (from $80) still cannot
+; carry out before a piece of h. With h = 1 (x 257..264) the l piece: its piece of h reads u from IXL.
+nz_short:
+        inc b
+        dec b
+        jp nz,NZ_L_PIECE        ; (h = 1: nz_h1_piece takes u from the l piece's IXL)
+        push bc
+        push de
+        ld e,a
+        ld d,0
+        ld hl,nz_short_starts
+        add hl,de
+        ld c,(hl)               ; the template's offset
+        inc hl
+        ld a,(hl)
+        sub c                   ; its length: the next's offset less its own
+        ld b,d
+        ld hl,nz_short_pieces
+        add hl,bc
+        ld c,a
+        inc e
+        ld a,e                  ; l
+        pop de
+        ldir                    ; the piece into the chain, DE past it (the carry kept)
+        .byte $DD,$84           ; add a,ixh: the rows' constant's 256 l
+        .byte $DD,$67           ; ld ixh,a
+        pop bc
+        jp nc,NZ_HIGH           ; (h = 0: NZ_HIGH's test sends it on to the next column)
+        ld hl,nz_const_top
+        inc (hl)
+        jp NZ_HIGH
+; The templates, l = 1..8: after `pop de / ld d,b` (DE = u, 14 T-states), DE doubled (`sla e / rl d`, 4
+; bytes, 16 T-states) and added (`add hl,de / adc a,b`, 2 bytes, 15) so that the adds sum 2 l u:
+; 44, 60, 75, 76, 91, 91, 106, 92 T-states a row, for an l piece's 136.
+; ($D1,$50: pop de, ld d,b; $CB,$23,$CB,$12: sla e, rl d; $19,$88: add hl,de, adc a,b)
+nz_short_starts:
+        .byte nz_short_1 - nz_short_pieces, nz_short_2 - nz_short_pieces, nz_short_3 - nz_short_pieces
+        .byte nz_short_4 - nz_short_pieces, nz_short_5 - nz_short_pieces, nz_short_6 - nz_short_pieces
+        .byte nz_short_7 - nz_short_pieces, nz_short_8 - nz_short_pieces, nz_short_end - nz_short_pieces
+nz_short_pieces:
+nz_short_1:     .byte $D1,$50, $19,$88, $19,$88                                         ; u + u
+nz_short_2:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $19,$88                        ; 2u + 2u
+nz_short_3:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88               ; 3 x 2u
+nz_short_4:     .byte $D1,$50, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88       ; 4u + 4u
+nz_short_5:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $19,$88      ; 2u + 2 x 4u
+nz_short_6:     .byte $D1,$50, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88      ; 3 x 4u
+nz_short_7:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88 ; 2u + 3 x 4u
+nz_short_8:     .byte $D1,$50, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88 ; 8u + 8u
+nz_short_end:
+NZ_SHORT_MOST   = 8
+        .assert nz_short_end - nz_short_pieces < 256 && nz_short_end - nz_short_8 <= 1 + NZ_L_OR_BYTES, "nz_short's templates: byte offsets, none longer than the room nz_nonzero checks for an l piece"
+        .assert 2 * 255 * NZ_SHORT_MOST < 65536, "a short piece must not carry A out"
+.endif
 
 ; nz_scan - B columns of x at HL (C of them in the part): each nonzero one's pieces into the
 ; chain at DE (IYH: where SP stands in the row's part). HL ends past them. (Here with the rows:

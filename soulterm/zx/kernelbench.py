@@ -73,6 +73,8 @@ PAIR_SKIP_BENCH = "\n        mv_pair_skip_routines"
 # nzmatvec.s's matvec_nz: fc2 by its nonzero inputs only (twenty-seventh round, zxsparse); on the kernels'
 # bench the source includes the file (NZ_BENCH); a player takes it with NZ_OPTION
 NZ_OPTION = "MV_NZ = 1"
+# nzmatvec.s's short pieces for a column of x 1 or 2 (the 128K's, thirtieth round: 44 and 60 T-states a row, not 136)
+NZ_SHORT_PIECES_OPTION = "NZ_SHORT_PIECES = 1"
 NZ_BENCH = '\n.include "nzmatvec.s"\n        nz_prepare_routines\n        nz_row_routines'
 # matvec.s's 2-byte row constants for the matrices whose constants' top byte is $FF (the 48K's with
 # MV_BIAS_IN_K, twenty-third round: soul_layout.short_constants; the descriptors' shift byte says which)
@@ -287,7 +289,7 @@ def player_kernel_options(model: str = "48k", sparse: bool = True, fast_scores: 
                + [WIDE_SPARSE_OPTION] * wide_sparse + [PAIR_SKIP_OPTION] * pair_skip
                + [CT_RAW_OPTION] * raw_top + [SHORT_K_OPTION] * short_k + [HZ_ENDS_OPTION] * short_ends
                + [FOLDED_BIAS_OPTION] * folded_bias + [ROW_MARKS_OPTION] * row_marks
-               + [NZ_OPTION] * nz
+               + [NZ_OPTION] * nz + [NZ_SHORT_PIECES_OPTION] * is_128k
                + [WEIGHT_PLANES_OPTION] * weight_planes + [WEIGHT_PLANES_48K_OPTION] * (weight_planes and not is_128k)
                + [COARSE_48K_BENCH_PLACES] * (bench and coarse and not is_128k and not fast_scores and not fast_means))
     return "\n".join(options)
