@@ -22,7 +22,12 @@ at each v >= 0, gone where a flag says the layer's cache has no such v) and
 `paged` (a value cache whose high byte is the squares' page for w - v, so that
 neither the sign's dispatch, 22 T-states at a v >= 0 and 16 at a v < 0, nor the
 page's load, 7 where w - v borrows, is run). Both are bounds: the flag's or the
-encoding's own cost is not in them. Prints a line a prompt and the medians.
+encoding's own cost is not in them. Prints a line a prompt and the medians;
+then, from the integer engine's turns of the same prompts, what fewer planes or
+cheaper pieces could rely on: how many bits each cached key needs (a key's four
+heads' words each in -2^(n-1)..2^(n-1)-1: pl_store's 11 planes take n <= 11, 12
+take n = 12), how many values lie beyond -256..255 (the kept walk's test) and how
+many of fc2's nonzero inputs are 1 or 2.
 
     python benchmarks/z80_context_costs.py [TEXT | --everyday | --prompts FILE]
 """
@@ -31,6 +36,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from collections import Counter
+
+import numpy as np
 
 from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
 from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
@@ -92,6 +100,35 @@ def bounds(counts: dict) -> tuple[int, int]:
     return wide, paged
 
 
+def engine_operands(engine, tokenizer, prompts) -> str:
+    """The keys' widths by layer, the values beyond -256..255 and the turns that hold one, fc2's nonzero
+    inputs and those of 1 or 2 (module docstring), over the engine's turns of `prompts`."""
+    widths = [Counter(), Counter()]
+    wide_values, wide_turns, nonzero, small = 0, 0, 0, 0
+    for prompt in prompts:
+        reply = engine.reply(tokenizer, prompt)
+        state, inputs = engine.new_state(), []
+        for token in reply.context + reply.ids:
+            engine.step(state, token, inputs)
+        for layer in (0, 1):
+            keys = state.keys[layer, :state.length]            # (positions, heads, dims)
+            largest = np.maximum(keys.max(axis=-1), -keys.min(axis=-1) - 1)
+            widths[layer].update(int(bits) + 1 for bits in np.ceil(np.log2(np.maximum(largest, 0) + 1)).ravel())
+        values = state.values[:, :state.length]
+        beyond = int(((values < -256) | (values > 255)).sum())
+        wide_values += beyond
+        wide_turns += beyond > 0
+        for name, x, _ in inputs:
+            if name.endswith("fc2_w"):
+                nonzero += int(np.count_nonzero(x))
+                small += int(((x == 1) | (x == 2)).sum())
+    lines = [f"layer {layer}'s cached keys by the bits they need: "
+             + ", ".join(f"{bits}: {count:,}" for bits, count in sorted(widths[layer].items())) for layer in (0, 1)]
+    lines.append(f"values beyond -256..255: {wide_values} (in {wide_turns} of {len(prompts)} turns); fc2's nonzero "
+                 f"inputs {nonzero:,}, of them 1 or 2: {small:,} ({small / max(1, nonzero):.1%})")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("text", nargs="?", default="hello")
@@ -134,6 +171,7 @@ def main() -> None:
           f"{len(over)} over {GOAL:,}; with `wide`'s bound {sum(r[0] - r[1] > GOAL for r in rows)} over, "
           f"with `paged`'s {sum(r[0] - r[2] > GOAL for r in rows)}; the bounds' medians "
           f"{statistics.median(r[1] for r in rows):,.0f} and {statistics.median(r[2] for r in rows):,.0f}")
+    print(engine_operands(engine, tokenizer, prompts))
 
 
 if __name__ == "__main__":

@@ -27,8 +27,13 @@
 ; (right for shifts of 8 or more) and adds it into out (reached from the bias's walk: mv_out -
 ; mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23.
 ;
+; With NZ_SHORT_PIECES (the 128K's, thirtieth round) a column of x in 1..8 (h = 0: 6.6% of the thirty's
+; nonzero fc2 inputs are 1 or 2, ~20% in 1..8) takes a short piece instead (nz_short): u doubled and added,
+; 2 u l = 2 w l + 256 l, the rows' constant 256 l for it; 44, 60, 75, 76, 91, 91, 106 and 92 T-states a
+; row for l = 1..8, and ~430 to write it (nz_nonzero's test of l 24 T-states a nonzero column).
 ; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a
-; bias, shift 6, 10 nonzero x of 5 in every third column: 67,104; every x 0: 14,819 (matvec's sparse
+; bias, shift 6, 10 nonzero x of 5 in every third column: 54,314 (67,104 before the short pieces; x of
+; 50, l pieces: 67,344); every x 0: 14,819 (matvec's sparse
 ; call ~78,000-86,000 with every x 0; the 128K player's layer 1's fc2 a reply step on "hello"
 ; 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a product (pop 10, ld ixl,e
 ; and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row (its start 42, the
@@ -39,9 +44,9 @@
 ; Bytes: 657 in the 48K player (zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants
 ; and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
-; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,737 in the 128K
-; player's (the once-a-call part, nz_prepare_routines, 565 in the cold part below $8000; the rows' part,
-; nz_row_routines, 1,172 with the chain's 1,000, above).
+; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,907 in the 128K
+; player's (the once-a-call part, nz_prepare_routines, 572 in the cold part below $8000; the rows' part,
+; nz_row_routines, 1,335 with the chain's 1,000 and nz_short's 163, above; 1,737 before the short pieces).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
         .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
