@@ -842,7 +842,7 @@ def test_the_128k_keeps_matvecs_fc1_where_fc1planes_does_not_fit_bank_4(monkeypa
     """assemble_player tries each planes rung with FW_FC1_PLANES first, then without it: where fc1planes.s's
     rows and code would run the keys' planes past its tables (here: the tables moved down to $E000), the
     player keeps layer 1's fc1 as matvec's and the rung's other options (q, k, v apart, the kept means); matvec's
-    fc1 leaves no room below $C000 for nzmatvec.s's short pieces (NZ_SHORT_PIECES, 163 bytes, thirtieth round),
+    fc1 leaves no room below $C000 for nzmatvec.s's short pieces (NZ_SHORT_PIECES, 164 bytes, thirtieth round),
     which the shipped player has: the rung is taken without them (with them it fell to one without the kept means)."""
     soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
     assert zx_build.assemble_player(soul, tokenizer, model="128k").symbols["NZ_SHORT_PIECES"] == 1
