@@ -1,47 +1,47 @@
-; nzmatvec.s - fc2 by its nonzero inputs only (Z80, MV_NZ; twenty-seventh round, issue 16):
-; out[r] = sat16(out[r] + sat16((W x + b) >> shift)), matvec.s's call with its adding store
-; (mv_store_add), whose work is only the nonzero columns' products.
+; nzmatvec.s - fc2 by its nonzero inputs only (Z80, MV_NZ; twenty-seventh round, issue 16): out[r] =
+; sat16(out[r] + sat16((W x + b) >> shift)), matvec.s's call with its adding store (mv_store_add), whose
+; work is only the nonzero columns' products.
 ;
-; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols, mv_shift;
-; MV_SHORT_K's flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's
-; output, saturated as mv_store_add does. The fast path takes a call of 33..64 columns (matvec's
-; two parts) with a bias, a shift of 0..15 and every x in -127..384 whose pieces fit the chain's
-; room (NZ_CHAIN_BYTES: the player's 1,000 bytes take ~40 columns); any other call jumps to
-; matvec (the caller has set mv_store_add as matvec's store: forward.s's fw_dense_add), exact
-; either way. Clobbers AF, BC, DE, HL, IX and the alternate set (IY kept); runs with interrupts
-; off (SP walks the weights) and gives back the state it found. With NZ_CHAIN_AT (the 48K player's)
-; the chain lies there, NZ_CHAIN_BYTES of room the player leaves it while matvec_nz runs, and the
-; rows' code jumps to it.
+; Inputs: matvec.s's (mv_w in its layout, mv_x, mv_bias, mv_out, mv_rows, mv_cols, mv_shift; MV_SHORT_K's
+; flag in mv_shift's bit 7); call matvec_nz. Output: mv_out[r] += the row's output, saturated as
+; mv_store_add does. The fast path takes a call of 33..64 columns (matvec's two parts) with a bias, a
+; shift of 0..15 and every x in -127..384 whose pieces fit the chain's room (NZ_CHAIN_BYTES: the player's
+; 1,000 bytes take ~40 columns); any other call jumps to matvec (the caller has set mv_store_add as
+; matvec's store: forward.s's fw_dense_add), exact either way. Clobbers AF, BC, DE, HL, IX and the
+; alternate set (IY kept); runs with interrupts off (SP walks the weights) and gives back the state it
+; found. With NZ_CHAIN_AT (the 48K player's) the chain lies there, NZ_CHAIN_BYTES of room the player
+; leaves it while matvec_nz runs, and the rows' code jumps to it.
 ;
-; How: with x = 256 h + l, l in -127..128, h 0 or 1, S(n) = n*n from matvec's squares table and
-; u = w + 128 the stored weight, 2 w l = S(w + l) - S(w) - S(l) and 2 w h = 2 u - 256. The call
-; scans x once and writes, for its nonzero columns only, an unrolled chain of pieces (an l piece
-; by pushes from its end with its displacement l - 1: (ix+d) and (iy+d) read S(w + l) with IXL =
-; IYL = u; the others copied by an ldi chain) into nz_chain, which every row runs: SP pops the row's weights, stepping over
-; the zero columns (dec sp, inc sp and pops, or ld hl,n / add hl,sp for 7 or more bytes; none
-; before a part's first nonzero column, where the rows' pointers start: nz_first), an l
-; piece adds S(w + l) - S(w) into A:HL (its or a before the sbc only after a piece of h: A starts
-; at $80 and cannot carry out before), a piece of h adds 2 u at A:H. Each row starts at -(sum S(l)
-; + 256 * 256 the pieces of h) (summed in IX by the scan), its end adds 2 b (SP walks the bias),
-; shifts the 24-bit 2 (W x + b) left 7 - shift bits (a signed overflow saturates) and takes A:H
-; (right for shifts of 8 or more) and adds it into out (reached from the bias's walk: mv_out -
-; mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23.
+; How: with x = 256 h + l, l in -127..128, h 0 or 1, S(n) = n*n from matvec's squares table and u = w +
+; 128 the stored weight, 2 w l = S(w + l) - S(w) - S(l) and 2 w h = 2 u - 256. The call scans x once and
+; writes, for its nonzero columns only, an unrolled chain of pieces (an l piece by pushes from its end
+; with its displacement l - 1: (ix+d) and (iy+d) read S(w + l) with IXL = IYL = u; the others copied by
+; an ldi chain) into nz_chain, which every row runs: SP pops the row's weights, stepping over the zero
+; columns (dec sp, inc sp and pops, or ld hl,n / add hl,sp for 7 or more bytes; none before a part's
+; first nonzero column, where the rows' pointers start: nz_first), an l piece adds S(w + l) - S(w) into
+; A:HL (its or a before the sbc only after a piece of h: A starts at $80 and cannot carry out before), a
+; piece of h adds 2 u at A:H. Each row starts at -(sum S(l) + 256 * 256 the pieces of h) (summed in IX by
+; the scan), its end adds 2 b (SP walks the bias), shifts the 24-bit 2 (W x + b) left 7 - shift bits (a
+; signed overflow saturates) and takes A:H (right for shifts of 8 or more) and adds it into out (reached
+; from the bias's walk: mv_out - mv_bias). x <= 384 keeps |2 (W x + b)| below 2^23. With NZ_SHORT_PIECES
+; (the 128K's, thirtieth round) a column of x in 1..8 takes a short piece (nz_short, at the file's end).
 ;
-; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a
-; bias, shift 6, 10 nonzero x of 5 in every third column: 67,104; every x 0: 14,819 (matvec's sparse
-; call ~78,000-86,000 with every x 0; the 128K player's layer 1's fc2 a reply step on "hello"
-; 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a product (pop 10, ld ixl,e
-; and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row (its start 42, the
-; parts' step 43, the chain's jp 10, the bias 84: its walk a patched ld sp,nn, 2 b by add hl,hl, its
-; sign in C, the shift 43 at shift 6, the store 83, the loop 14: C the rows left); ~730 a nonzero
-; column to write its pieces (pop de pushed with its l piece, the column and SP's place in IY; ~70
-; more for a piece of h: ldir); ~49 a zero column's scan.
-; Bytes: 657 in the 48K player (zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants
-; and MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
+; T-states (tests/test_kernels_z80_nz.py, CALL and RET included, the 128K's options): 32 x 64, a bias,
+; shift 6, 10 nonzero x of 5 in every third column: 54,134 (short pieces; 67,104 before them; x of 50:
+; 67,344); every x 0: 14,819 (matvec's sparse call ~78,000-86,000 with every x 0; the 128K player's layer
+; 1's fc2 a reply step on "hello" 103,464 -> ~74,000, benchmarks/z80_step_phases.py --model 128k). ~136 a
+; product (pop 10, ld ixl,e and ld iyl,e 16, the reads 76, the adds 34; a skip 6 to 35 more); ~307 a row
+; (its start 42, the parts' step 43, the chain's jp 10, the bias 84: its walk a patched ld sp,nn, 2 b by
+; add hl,hl, its sign in C, the shift 43 at shift 6, the store 83, the loop 14: C the rows left); ~730 a
+; nonzero column to write its pieces (pop de pushed with its l piece, the column and SP's place in IY;
+; ~70 more for a piece of h: ldir); ~49 a zero column's scan.
+; Bytes: 657 in the 48K player (zxsparse48: the once-a-call part, 542 with MV_SHORT_K's row constants and
+; MV_LEAST_SHIFT's shifts, 4..7 on the shipped soul: no right chain, the left chain 3 steps, 87 bytes
 ; fewer, in the cold part below $8000; the rows' part 115 above, a jp to the chain, NZ_CHAIN_AT: the
-; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,737 in the 128K
-; player's (the once-a-call part, nz_prepare_routines, 565 in the cold part below $8000; the rows' part,
-; nz_row_routines, 1,172 with the chain's 1,000, above).
+; screen's middle third, 2,048 bytes, planes.s's tables' room, dead while fc2 runs, contended); 1,908 in
+; the 128K player's (the once-a-call part, nz_prepare_routines, 572 in the cold part below $8000; the
+; rows' part, nz_row_routines, 1,336 with the chain's 1,000 and nz_short's 164, above; 1,737 before
+; them).
 
 NZ_PIECE_BYTES  = 44            ; the most a column writes: a skip of 7, pop, an l piece of 22, a piece of h of 14
         .assert 2 * (64 * 128 * 384 + 32768) < $800000, "|2 (W x + b)| must fit A:HL's 24 bits (x <= 384)"
@@ -300,8 +300,8 @@ NZ_AT = *
         ld a,c
         cp 127
         jr z,@no_low            ; (l = 0)
-; pop de and the l piece, written by pushes from their end (without or a 22 bytes, 11 words; with it
-; 23 and a byte past them, which the next piece writes over): or a once a piece of h is in the chain
+        nz_short_test           ; (the 128K's: l in 1..NZ_SHORT_MOST to nz_short; a macro at the file's end)
+; pop de and the l piece, written by pushes from their end (without or a 22 bytes, 11 words; with it 23 and a byte past them, which the next piece writes over): or a once a piece of h is in the chain
         .assert NZ_L_BYTES == 21 && NZ_L_OR_BYTES == 22 && NZ_L_D1 == 6 && NZ_L_D2 == 9, "nz_nonzero's pushes write pop de and nz_l_piece's bytes"
         ld hl,1 + NZ_L_BYTES
         add hl,de
@@ -576,4 +576,76 @@ nz_scan_next:
         djnz nz_scan
         ret
 
+.ifdef NZ_SHORT_PIECES
+; nz_short - nz_nonzero's column of l in 1..NZ_SHORT_MOST (A = l - 1, DE where the chain goes on; thirtieth
+; round, the 128K's): its piece adds 2 u l = 2 w l + 256 l by doublings and adds of DE = u (`pop de /
+; ld d,b`, B the rows' 0): nz_short_pieces' template for l, copied; the rows' constant takes 256 l for it
+; (IX), not S(l). A piece adds at most 2 * 255 * NZ_SHORT_MOST < 65536, so that A (from $80) still cannot
+; carry out before a piece of h. With h = 1 (x 257..264) the l piece: its piece of h reads u from IXL.
+; nz_nonzero's test of l (nz_short_test, below: 7 bytes, 24 T-states a nonzero column) and the pieces
+; lie after the 48K's lines, which keep their places (its map unchanged).
+nz_short:
+        inc b
+        dec b
+        jp nz,NZ_L_PIECE        ; (h = 1: nz_h1_piece takes u from the l piece's IXL)
+        push bc
+        push de
+        ld e,a
+        ld d,0
+        ld hl,nz_short_starts
+        add hl,de
+        ld c,(hl)               ; the template's offset
+        inc hl
+        ld a,(hl)
+        sub c                   ; its length: the next's offset less its own
+        ld b,d
+        ld hl,nz_short_pieces
+        add hl,bc
+        ld c,a
+        inc e
+        ld a,e                  ; l
+        pop de
+        ldir                    ; the piece into the chain, DE past it (the carry kept)
+        .byte $DD,$84           ; add a,ixh: the rows' constant's 256 l
+        .byte $DD,$67           ; ld ixh,a
+        pop bc
+        jr nc,@done
+        ld hl,nz_const_top
+        inc (hl)
+@done:                          ; (h = 0: no piece of h; nz_nonzero's pushes)
+        pop hl
+        pop bc
+        jp nz_scan_next
+; The templates, l = 1..8: after `pop de / ld d,b` (DE = u, 14 T-states), DE doubled (`sla e / rl d`, 4
+; bytes, 16 T-states) and added (`add hl,de / adc a,b`, 2 bytes, 15) so that the adds sum 2 l u:
+; 44, 60, 75, 76, 91, 91, 106, 92 T-states a row, for an l piece's 136.
+; ($D1,$50: pop de, ld d,b; $CB,$23,$CB,$12: sla e, rl d; $19,$88: add hl,de, adc a,b)
+nz_short_starts:
+        .byte nz_short_1 - nz_short_pieces, nz_short_2 - nz_short_pieces, nz_short_3 - nz_short_pieces
+        .byte nz_short_4 - nz_short_pieces, nz_short_5 - nz_short_pieces, nz_short_6 - nz_short_pieces
+        .byte nz_short_7 - nz_short_pieces, nz_short_8 - nz_short_pieces, nz_short_end - nz_short_pieces
+nz_short_pieces:
+nz_short_1:     .byte $D1,$50, $19,$88, $19,$88                                         ; u + u
+nz_short_2:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $19,$88                        ; 2u + 2u
+nz_short_3:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88               ; 3 x 2u
+nz_short_4:     .byte $D1,$50, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88       ; 4u + 4u
+nz_short_5:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $19,$88      ; 2u + 2 x 4u
+nz_short_6:     .byte $D1,$50, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88      ; 3 x 4u
+nz_short_7:     .byte $D1,$50, $CB,$23,$CB,$12, $19,$88, $CB,$23,$CB,$12, $19,$88, $19,$88, $19,$88 ; 2u + 3 x 4u
+nz_short_8:     .byte $D1,$50, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $CB,$23,$CB,$12, $19,$88, $19,$88 ; 8u + 8u
+nz_short_end:
+NZ_SHORT_MOST   = 8
+        .assert nz_short_end - nz_short_pieces < 256 && nz_short_end - nz_short_8 <= 1 + NZ_L_OR_BYTES, "nz_short's templates: byte offsets, none longer than the room nz_nonzero checks for an l piece"
+        .assert 2 * 255 * NZ_SHORT_MOST < 65536, "a short piece must not carry A out"
+.endif
+        .endmacro
+
+; nz_short_test - nz_nonzero's test of l (A = C = 127 + l): l in 1..NZ_SHORT_MOST goes to nz_short (A = l - 1)
+        .macro nz_short_test
+.ifdef NZ_SHORT_PIECES
+        sub 128
+        cp NZ_SHORT_MOST
+        jp c,nz_short
+NZ_L_PIECE = *                  ; (nz_short's way back for h = 1: the l piece)
+.endif
         .endmacro

@@ -784,7 +784,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                   short_ends: bool = False, row_marks: bool = False, weight_planes: bool = True,
                   planes_48k: bool = False, nz: bool | None = None, qkv_apart: bool = True,
                   fc1_planes: bool = True, fc1_planes_l0: bool = False, l0_bank: bool = True,
-                  lg_bank_0: bool = True, word_tables: bool = True) -> str:
+                  lg_bank_0: bool = True, word_tables: bool = True, nz_short: bool = True) -> str:
     """The player's source; without `word_list` the list's bytes are left out
     (the spelling code stays), to measure the room the list has. Model "128k":
     the symbols of layer 1's tensors and of the word list point into the bank
@@ -934,7 +934,7 @@ def player_source(soul, tokenizer, word_list: bool = True, model: str = "48k", t
                                      folded_bias=folded_bias(coarse, pairs, banked),
                                      row_marks=row_marks and coarse and not banked,
                                      weight_planes=(banked and weight_planes or planes_48k and coarse and not banked)
-                                     and planes_take(soul)),
+                                     and planes_take(soul), nz_short=banked and nz and nz_short),
                "VEC_FUSED_STORES = 1     ; (forward.s adds and takes ReLU in matvec's stores: no vec_add_sat, vec_relu)"]
     least = least_shift(soul)
     if least is not None and not banked:
@@ -1340,11 +1340,19 @@ def assemble_player(soul, tokenizer, word_list: bool = True, model: str = "48k")
                           coarse_pairs=coarse_pairs, kept_means=kept_means, weight_planes=weight_planes, nz=nz)
             if weight_planes and fc1_planes_take(soul):     # (FW_FC1_PLANES first, then the rung without it;
                 for l0 in (True, False)[not FC1_PLANES_L0:]:  # FW_FC1_PLANES_L0 first where it is on)
-                    try:
-                        return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0, **choice))
-                    except (AsmError, LayoutError):
-                        pass
-            return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, **choice))
+                    for nz_short in (True, False)[not nz:]:     # (nzmatvec.s's short pieces first: 164 bytes)
+                        try:
+                            return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes_l0=l0,
+                                                           nz_short=nz_short, **choice))
+                        except (AsmError, LayoutError):
+                            pass
+            if nz:
+                try:
+                    return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, **choice))
+                except AsmError:
+                    pass
+            return _assemble(player_source(soul, tokenizer, word_list, model, fc1_planes=False, nz_short=False,
+                                           **choice))
         except AsmError:
             if (nz, weight_planes, kept_means, coarse_pairs, unit_products, in_page, inverse_table) == rungs[-1]:
                 raise

@@ -1,0 +1,178 @@
+"""What grows with the context in a reply step: the 128K player's per-key and per-position work, counted.
+
+Runs each prompt's turn (TEXT, `--everyday`'s ten or a prompts file's, in order on
+one player, as z80_token.py; every step checked against the engine) on the
+player's own program and single-steps each forward_step (as z80_step_phases.py),
+counting a step's visits to the places where attention's work grows with the
+context and fc2's with z's nonzero count:
+
+- keys: pl_keys@key (a head's key scored by bit planes, both layers' heads),
+  twelve: pl_keys@twelve (a key of 12 planes);
+- weights: the weights' loop (attend_head@weight), zeros: at_zero_weight;
+- kept: the kept walk's positions and dimensions (at_kept_dimension@position),
+  of which neg: v < 0 (at_kept_negative), above: v >= 0 with w - v >= 0
+  (at_kept_above), far: v < 0 with w - v >= 256 (at_kept_far);
+- fast: the fast walk's positions and dimensions (at_fast_dimension@position);
+- nz: fc2's nonzero columns (nz_nonzero, both layers' calls);
+
+and the T-states spent in pl_keys and in the two walks' routines. Then, for each
+prompt, what two exact changes to the kept walk could save at most a step:
+`wide` (the walk's test of a v beyond -256..255, `dec h / jr nz`, 11 T-states
+at each v >= 0, gone where a flag says the layer's cache has no such v) and
+`paged` (a value cache whose high byte is the squares' page for w - v, so that
+neither the sign's dispatch, 22 T-states at a v >= 0 and 16 at a v < 0, nor the
+page's load, 7 where w - v borrows, is run). Both are bounds: the flag's or the
+encoding's own cost is not in them. Prints a line a prompt and the medians;
+then, from the integer engine's turns of the same prompts, what fewer planes or
+cheaper pieces could rely on: how many bits each cached key needs (a key's four
+heads' words each in -2^(n-1)..2^(n-1)-1: pl_store's 11 planes take n <= 11, 12
+take n = 12), how many values lie beyond -256..255 (the kept walk's test) and how
+many of fc2's nonzero inputs are 1 or 2.
+
+    python benchmarks/z80_context_costs.py [TEXT | --everyday | --prompts FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from collections import Counter
+
+import numpy as np
+
+from soulterm.paths import DEFAULT_SOUL, DEFAULT_TOKENIZER
+from soulterm.player.bench import EVERYDAY_PROMPTS, prompts_in
+from soulterm.soul.engine import Engine
+from soulterm.soul.soulfile import load_soul
+from soulterm.soul.tokenizer import Tokenizer
+from soulterm.zx.kernelbench import _CORE_FRAME, CALL_T_STATES, forward_turn, has_records, player_bench
+from z80_profile import routine_of
+
+GOAL = 1_500_000                # T-states a token (issue 16)
+COUNTED = {"keys": "pl_keys@key", "twelve": "pl_keys@twelve", "weights": "attend_head@weight",
+           "zeros": "at_zero_weight", "kept": "at_kept_dimension@position", "neg": "at_kept_negative",
+           "above": "at_kept_above", "far": "at_kept_far", "fast": "at_fast_dimension@position",
+           "nz": "nz_nonzero"}
+WALK_ROUTINES = ("at_kept_dimension", "at_kept_negative", "at_kept_above", "at_kept_far", "at_kept_borrow",
+                 "at_fast_dimension", "at_fast_negative", "at_fast_zero")
+WIDE_TEST = 11                  # dec h (4), jr nz not taken (7): a kept position with v >= 0
+DISPATCH_POSITIVE = 22          # inc h, jr z (not taken), dec h, jr nz: v >= 0
+DISPATCH_NEGATIVE = 16          # inc h, jr z (taken): v < 0
+PAGE_LOAD = 7                   # ld h,n where w - v borrows (either sign)
+
+
+def counted_step(bench, counts: dict, spent: dict) -> int:
+    """forward_step single-stepped (as Z80Bench.call): the visits to COUNTED's places added to
+    `counts`, the T-states of pl_keys and the walks to `spent`; returns its T-states as
+    Z80Bench.call counts them."""
+    cpu, name_of = bench.cpu, routine_of(bench)
+    places = {bench.sym(label): what for what, label in COUNTED.items()}
+    bench.poke_word(bench.stack_top - 2, bench.trap)
+    cpu.sp, cpu.pc = bench.stack_top - 2, bench.sym("forward_step")
+    cpu.iff1 = cpu.iff2 = 0
+    total = 0
+    while cpu.pc != bench.trap:
+        pc = cpu.pc
+        if pc in places:
+            counts[places[pc]] += 1
+        before = cpu.frame_tick
+        cpu.ticks_to_stop = 1
+        cpu.run()
+        t_states = (cpu.frame_tick - before) % _CORE_FRAME
+        total += t_states
+        routine = name_of(pc)
+        if routine == "pl_keys":
+            spent["pl_keys"] += t_states
+        elif routine in WALK_ROUTINES:
+            spent["walks"] += t_states
+    bench.t_states += total + CALL_T_STATES
+    return total + 2 * CALL_T_STATES
+
+
+def bounds(counts: dict) -> tuple[int, int]:
+    """The two kept-walk changes' most a step saves (module docstring), from a step's counts."""
+    positive = counts["kept"] - counts["neg"]
+    positive_borrow = positive - counts["above"]
+    negative_borrow = counts["neg"] - counts["far"]
+    wide = WIDE_TEST * positive
+    paged = (DISPATCH_POSITIVE * positive + DISPATCH_NEGATIVE * counts["neg"]
+             + PAGE_LOAD * (positive_borrow + negative_borrow))
+    return wide, paged
+
+
+def engine_operands(engine, tokenizer, prompts) -> str:
+    """The keys' widths by layer, the values beyond -256..255 and the turns that hold one, fc2's nonzero
+    inputs and those of 1 or 2 (module docstring), over the engine's turns of `prompts`."""
+    widths = [Counter(), Counter()]
+    wide_values, wide_turns, nonzero, small = 0, 0, 0, 0
+    for prompt in prompts:
+        reply = engine.reply(tokenizer, prompt)
+        state, inputs = engine.new_state(), []
+        for token in reply.context + reply.ids:
+            engine.step(state, token, inputs)
+        for layer in (0, 1):
+            keys = state.keys[layer, :state.length]            # (positions, heads, dims)
+            largest = np.maximum(keys.max(axis=-1), -keys.min(axis=-1) - 1)
+            widths[layer].update(int(bits) + 1 for bits in np.ceil(np.log2(np.maximum(largest, 0) + 1)).ravel())
+        values = state.values[:, :state.length]
+        beyond = int(((values < -256) | (values > 255)).sum())
+        wide_values += beyond
+        wide_turns += beyond > 0
+        for name, x, _ in inputs:
+            if name.endswith("fc2_w"):
+                nonzero += int(np.count_nonzero(x))
+                small += int(((x == 1) | (x == 2)).sum())
+    lines = [f"layer {layer}'s cached keys by the bits they need: "
+             + ", ".join(f"{bits}: {count:,}" for bits, count in sorted(widths[layer].items())) for layer in (0, 1)]
+    lines.append(f"values beyond -256..255: {wide_values} (in {wide_turns} of {len(prompts)} turns); fc2's nonzero "
+                 f"inputs {nonzero:,}, of them 1 or 2: {small:,} ({small / max(1, nonzero):.1%})")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("text", nargs="?", default="hello")
+    parser.add_argument("--everyday", action="store_true", help="the ten everyday prompts, in order")
+    parser.add_argument("--prompts", metavar="FILE", help="a prompts file (one a line, # comments), in order")
+    args = parser.parse_args()
+    soul, tokenizer = load_soul(DEFAULT_SOUL), Tokenizer.load(DEFAULT_TOKENIZER)
+    prompts = prompts_in(args.prompts) if args.prompts else list(EVERYDAY_PROMPTS) if args.everyday else [args.text]
+    bench = player_bench(soul, tokenizer, "128k")
+    engine = Engine(soul)
+    plain_call = bench.call
+    rows = []
+    print(f"{'prompt':20} {'a step':>10} {'over':>8} {'keys':>5} {'12':>3} {'zeros':>5} {'kept':>5} {'neg':>4} "
+          f"{'above':>5} {'far':>3} {'fast':>4} {'nz':>4} {'pl_keys':>8} {'walks':>7} {'wide':>6} {'paged':>6}")
+    for prompt in prompts:
+        counts = dict.fromkeys(COUNTED, 0)
+        spent = {"pl_keys": 0, "walks": 0}
+        steps = []
+
+        def call(routine, max_t_states=50_000_000, interrupts=False):
+            if routine != "forward_step":
+                return plain_call(routine, max_t_states, interrupts)
+            steps.append(counted_step(bench, counts, spent))
+            return steps[-1]
+
+        bench.call = call
+        forward_turn(bench, engine, tokenizer.encode_turn(prompt), records=has_records(bench))
+        bench.call = plain_call
+        n = len(steps)
+        step = sum(steps) / n
+        per = {what: count / n for what, count in counts.items()}
+        wide, paged = bounds(per)
+        rows.append((step, wide, paged))
+        print(f"{prompt[:20]:20} {step:>10,.0f} {step - GOAL:>+8,.0f} {per['keys']:>5.0f} {per['twelve']:>3.0f} "
+              f"{per['zeros']:>5.0f} {per['kept']:>5.0f} {per['neg']:>4.0f} {per['above']:>5.0f} {per['far']:>3.0f} "
+              f"{per['fast']:>4.0f} {per['nz']:>4.1f} {spent['pl_keys'] / n:>8,.0f} {spent['walks'] / n:>7,.0f} "
+              f"{wide:>6,.0f} {paged:>6,.0f}")
+    over = [row for row in rows if row[0] > GOAL]
+    print(f"{len(prompts)} prompts (each figure a reply step's mean): median {statistics.median(r[0] for r in rows):,.0f}; "
+          f"{len(over)} over {GOAL:,}; with `wide`'s bound {sum(r[0] - r[1] > GOAL for r in rows)} over, "
+          f"with `paged`'s {sum(r[0] - r[2] > GOAL for r in rows)}; the bounds' medians "
+          f"{statistics.median(r[1] for r in rows):,.0f} and {statistics.median(r[2] for r in rows):,.0f}")
+    print(engine_operands(engine, tokenizer, prompts))
+
+
+if __name__ == "__main__":
+    main()
