@@ -22,7 +22,8 @@ Each piece is assembled here (bench-only routines, below) on the 48K's kernels' 
 the engine's own final xn of every logits call of the prompts (the shipped out matrix), every table, word and
 count checked against numpy; today's call is timed on the shipped 48K player's own program (fw_next_token, as
 tests/test_zx_logits48.py does). The thresholds' arithmetic and the glue are counted, not built. Prints the
-T-states a call of each piece, the form's total against today's, and the bytes of each piece against the
+T-states a call of each piece, the form's total against today's (and, counted, the planes a row today's wp_tops
+would walk with a rising threshold after plane 5), and the bytes of each piece against the
 bytes the form frees (the player's wp_tops and fw_out_logits: 204 + 212 on main 4f5237a, 192 + 190 since this
 round's cuts).
 
@@ -427,6 +428,26 @@ def one_call(bench, x, out_rows, shift: int) -> dict:
                 kept=len(kept), left=len(left))
 
 
+def rising_planes(out_rows, x, shift: int) -> float:
+    """Planes a row wp_tops would walk (of 4) with a rising threshold: a row is dropped after plane 5 where its
+    upper end (planes 7..5 exact, the rest at most 31 S) lies 2^shift or more below the best lower end (planes 7..4)
+    of the rows before it, in id order; the others take plane 4."""
+    size = int(np.abs(x).sum())
+    u = np.asarray(out_rows, np.int64) + 128
+    negative = int(np.minimum(x, 0).sum())
+    planes = np.stack([((u >> b) & 1) @ np.asarray(x, np.int64) - negative for b in (7, 6, 5, 4)], axis=1)
+    walked, best = 0, None
+    for row in planes:
+        top3 = 128 * row[0] + 64 * row[1] + 32 * row[2]
+        if best is not None and top3 + 31 * size + (1 << shift) <= best:
+            walked += 3
+            continue
+        walked += 4
+        lower = top3 + 16 * row[3]
+        best = lower if best is None else max(best, lower)
+    return walked / len(planes)
+
+
 def today_call(player, out_rows, x) -> int:
     """fw_next_token's T-states on the shipped 48K player (its out poked as built), its token checked."""
     player.poke(player.sym("fw_xn"), [byte for v in x for byte in (int(v) & 255, int(v) >> 8 & 255)])
@@ -471,6 +492,8 @@ def main() -> None:
     print(f"  the thresholds and glue (counted): {THRESHOLDS_T + GLUE_T:,}")
     kept = np.mean([call["kept"] for call in calls])
     left = [call["left"] for call in calls]
+    rising = np.mean([rising_planes(out_rows, x, shift) for x in inputs])
+    print(f"  (wp_tops with a rising threshold after plane 5, counted: {rising:.2f} planes a row of 4)")
     print(f"  the form: {total:,.0f} ({total - np.mean(today):+,.0f} a call); rows kept at k = 4 {kept:.2f},"
           f" one row left at k = 8 in {left.count(1)} of {len(left)} calls (the most left {max(left)})")
     built = sum(sizes.values())
