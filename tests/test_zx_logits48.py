@@ -97,6 +97,21 @@ def test_random_matrices_and_ties_give_intmaths_argmax(shipped):
     assert next_token(bench, extremes, np.zeros(spec.EMBED_DIM, dtype=np.int64)) == (FIRST, 1)   # (all 0: a tie)
 
 
+def test_a_least_kept_below_zero_keeps_every_row(shipped):
+    """Every row -128 and every x >= 0: each top Q is 0, so T_b + 1 - D lies below 0 (D = S - (S >> 4) + 2^(shift - 4),
+    added as -D since the thirtieth round, zx48logits30) and the least kept is 0: every row kept, exact and equal, the
+    lowest id chosen; one row a little larger (a weight of -127) is chosen wherever it lies."""
+    soul, tokenizer, bench = shipped
+    shift = soul["out"].shift
+    w = np.full((spec.VOCAB_SIZE, spec.EMBED_DIM), -128)
+    for xn in (np.full(spec.EMBED_DIM, 100), np.arange(spec.EMBED_DIM) * 7):
+        assert next_token(bench, w, xn) == (FIRST, 1) == (want_token(w, shift, xn), 1)
+        for row in (FIRST + 1, spec.VOCAB_SIZE - 1):
+            lifted = w.copy()
+            lifted[row, 31] = -127
+            assert next_token(bench, lifted, xn) == (want_token(lifted, shift, xn), 1) == (row, 1)
+
+
 def test_a_declined_xn_takes_every_row_exact(shipped):
     """sum |x| > 4,095 (wp_tables declines): every row by wp_rows_wide, fw_lg_chose 0, fw_logits 3..127 exact."""
     soul, tokenizer, bench = shipped

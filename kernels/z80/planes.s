@@ -60,8 +60,9 @@
 ; 48 an entry through one pointer and its B from a buffer, the rows' ld h a plane, the out pointer in
 ; IY, a clip.)
 ; Bytes: 1,661 (the 128K player's bank 6's since zxqkv128b; 2,050 with WP_MAKE's wp_make, 389, for planes made
-; at a first RUN; 1,661 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and patches); 1,392 in the 48K player,
-; with SOUL_OUT_PLANES's wp_tops, 204, and WP_NO_CLASSES, 473 fewer: 1,474 before the twenty-eighth
+; at a first RUN; 1,661 in the bench without it: wp_rows 884, the shift-4 loop 372 of them (393 with its set-up and patches); 1,380 in the 48K player,
+; with SOUL_OUT_PLANES's wp_tops, 192 (204 before the thirtieth round: K + $1000 patched in, plane 7 added to it), and
+; WP_NO_CLASSES, 473 fewer: 1,392 before the thirtieth round, 1,474 before the twenty-eighth
 ; round; 1,659 in bank 6 and 1,270 in the bench with one loop; the 2,048 table bytes apart, at $C000 in
 ; bank 6, off the tape).
 ; WP_WORD_TABLES (twenty-ninth round, zxqkv128; the 128K player's since zxqkv128c, its word masks on the tape): the tables
@@ -731,21 +732,20 @@ wp_no_class:    .byte 0
         .error "wp_tops reads planes.s's split tables: SOUL_OUT_PLANES is the 48K's, WP_WORD_TABLES the 128K's"
 .endif
 ; wp_tops - (the 48K's logits, twenty-seventh round, zxlogits48: planes_wide.s's fw_out_logits) each of
-; (wp_rows_count) rows at (wp_w)'s top planes alone on the tables wp_tables built: its Q + 8 K + $8000
-; (left Horner from K + $1000) as a word to (wp_out), SP stepping past its planes 0..3; HL the largest.
+; (wp_rows_count) rows at (wp_w)'s top planes alone on the tables wp_tables built: its Q (left Horner from 0)
+; as a word to (wp_out) (its words within one page: fw_logits'), SP stepping past its planes 0..3; HL the largest.
 ; floor(W x / 16) = Q + 8 K + R, R = r + floor((c_lo + L) / 16) with L = P'_0 + 2 P'_1 + 4 P'_2 + 8 P'_3
 ; in 0..15 S (planes.s's header), so a row lies in [Q + 8 K + r, Q + 8 K + r + floor((15 S + 15) / 16)]
-; before the shift; -8 S - 7 <= Q + 8 K <= 7 S + S / 16 with S <= WP_MOST_SUM: the biased words lie in
-; 1..65,535 and compare unsigned. Clobbers AF, BC, DE, HL, IX, B', DE' and HL'.
-; T-states: ~895 a row (the 48K's reply steps of "hello", python benchmarks/z80_step_phases.py: 111,845 for
-; 125 rows; the top planes as wp_row's, 27 past the low planes, ~80 the store and the best).
+; before the shift, 8 K + r the same for every row; 0 <= Q <= 15 S with S <= WP_MOST_SUM: the words compare
+; unsigned (thirtieth round, zx48logits30: Q + 8 K + $8000 before, K + $1000 patched in by 10 bytes). Clobbers
+; AF, BC, DE, HL, IX, B', DE' and HL'.
+; T-states: ~879 a row (the 48K's reply steps of "hello", python benchmarks/z80_step_phases.py: 109,835 for
+; 125 rows, 112,006 before the thirtieth round; the top planes as wp_row's, plane 7's first entry into IX by
+; ld ixl,c / ld ixh,b rather than added to its start, 13 fewer; 27 past the low planes, ~76 the store, by
+; inc e, and the best).
 wp_tops:
         call wp_interrupts_off
         ld (wp_saved_sp),sp
-        ld hl,(wp_row_k+2)      ; K + $1000: three doublings make it 8 K + $8000
-        ld de,$1000
-        add hl,de
-        ld (wp_tops_k+2),hl
         ld hl,0                 ; (alternate set) the best, the out pointer, the rows left
         ld de,(wp_out)
         ld a,(wp_rows_count)
@@ -753,7 +753,15 @@ wp_tops:
         exx
         ld sp,(wp_w)
 wp_tops_row:
-        wp_row_top wp_tops_k    ; 7: Q starts at K + $1000 (patched above)
+        pop de                  ; 7 (up): Q starts at its group 0 entry
+        ld h,WP_PAGE
+        ld l,e
+        ld c,(hl)
+        inc h
+        ld b,(hl)
+        .byte $DD,$69           ; ld ixl,c
+        .byte $DD,$60           ; ld ixh,b
+        wp_top_up_rest
         wp_top_down             ; 6
         wp_top_up               ; 5
         wp_top_down             ; 4
@@ -763,10 +771,10 @@ wp_tops_row:
         exx
         .byte $DD,$7D           ; ld a,ixl
         ld (de),a
-        inc de
+        inc e                   ; ((wp_out)'s words lie within a page)
         .byte $DD,$7C           ; ld a,ixh
         ld (de),a
-        inc de
+        inc e
         cp h                    ; above the best?
         jr c,@less
         jr nz,@more

@@ -16,7 +16,8 @@
 ; then sum w x by arith.s's mul16s in 32 bits, sra32 and sat32to16: slow and exact.
 ; T-states: ~38,900 a row (tests/test_kernels_z80_matvec_planes.py, random w and x; 32 rows of an
 ; xn ~1.24M, against wp_rows' ~1,750): correctness first, for a call no shipped prompt makes.
-; Bytes: 384 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 212, with SOUL_OUT_PLANES: below;
+; Bytes: 362 (in the 48K player: wp_rows_wide 172, and the logits' fw_out_logits, 190, with SOUL_OUT_PLANES: below;
+; 384 with fw_out_logits' 212 before the thirtieth round, its D by four 16-bit shifts and wp_rows_count set a row kept;
 ; 365 in the 128K player since the twenty-eighth round: wp_rows_wide's and fw_out_exact's 144, SOUL_OUT_APART;
 ; its rows by logitplanes.s's lg_row_logit since zxlogits128, where lg_select took xn).
 
@@ -135,8 +136,9 @@ wp_wide_sum:    .res 4
 ; norm, then fw_next_token: fw_next = the argmax of out xn >> soul_out_shift over ids FIRST_CHOOSABLE..127 (intmath.argmax_token: the
 ; lowest id on a tie), out in plane_bytes' layout alone (SOUL_OUT_PLANES), returned in A too. Here, below
 ; UNCONTENDED, as it runs once a reply step (~5,000 T-states); planes.s's wp_tops, a row at a time, above.
-; How: wp_tables on xn, then wp_tops: every row's top planes, Q + 8 K + $8000, into its word of fw_logits,
-; and the best T_b. A row's floor(W x / 16) lies in [top + r, top + r + floor((15 S + 15) / 16)] (wp_tops),
+; How: wp_tables on xn, then wp_tops: every row's top planes, Q (unsigned: 0..15 S), into its word of fw_logits,
+; and the best T_b. A row's floor(W x / 16) lies in [Q + c, Q + c + floor((15 S + 15) / 16)], c = 8 K + r the
+; same for every row (wp_tops),
 ; so a row whose top lies below T_b + 1 - D, D = floor((15 S + 15) / 16) + 2^(soul_out_shift - 4), ends
 ; 2^(shift - 4) or more below the best row's lower end: its logit lies strictly below the best's (no tie
 ; either) and it is passed over. The others (one or two a call: "hello" 1.25, the ten 2.50, the thirty 3.50,
@@ -167,33 +169,28 @@ fw_next_token:                  ; (the probes' entry for the output and the logi
         call wp_tables          ; (wp_x is fw_xn)
         jp c,fw_out_wide
         call wp_tops            ; HL the best top, each row's in its logit's word
-        ex de,hl                ; DE = T_b
-        ld hl,(wp_sum)          ; D = (15 S + 15) >> 4 + 2^(shift - 4): S <= 4,095, no carry
+        inc hl                  ; T_b + 1 (T_b <= 15 S)
+        ex de,hl
+        ld hl,(wp_sum)          ; D = (15 S + 15) >> 4 + 2^(shift - 4) = S - (S >> 4) + 2^(shift - 4)
         ld b,h
         ld c,l
         add hl,hl
         add hl,hl
         add hl,hl
-        add hl,hl
+        add hl,hl               ; H = S >> 4 (S <= 4,095: S << 4 fits a word)
+        ld l,h
+        ld h,0
         or a
         sbc hl,bc
-        ld bc,15
-        add hl,bc
-        .repeat 4
-        srl h
-        rr l
-        .endrepeat
-        ld bc,1 << (soul_out_shift - WP_LEAST_SHIFT)
-        add hl,bc
-        ex de,hl                ; the least kept: T_b + 1 - D, 0 below it (T_b <= 7 S + S / 16 + $8000)
-        inc hl
-        or a
-        sbc hl,de
+        ld bc,-(1 << (soul_out_shift - WP_LEAST_SHIFT))
+        add hl,bc               ; -D (D >= 1)
+        add hl,de               ; the least kept: T_b + 1 - D, carry where that is 0 or more (else 0)
         ld a,1
-        jr nc,fw_out_scan
+        jr c,fw_out_scan
         ld hl,0
 fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the planes, 0 every row exact)
         ld (fw_lg_chose),a
+        ld (wp_rows_count),a    ; (1: wp_rows' one row a call for each row kept; wp_rows_wide has run where 0)
         ld a,l
         ld (@least_low+1),a
         ld c,h
@@ -228,8 +225,6 @@ fw_out_scan:                    ; (HL the least kept, A fw_lg_chose: 1 by the pl
         ld de,soul_out
         add hl,de
         ld (wp_w),hl
-        ld a,1
-        ld (wp_rows_count),a
         call wp_rows
 @judge: pop bc
         pop hl
